@@ -1,0 +1,107 @@
+"""MediaPipe Hands: the only module that imports mediapipe.
+
+One ``HandTracker`` per stream: in video mode MediaPipe keeps tracking state
+between frames, so sharing a tracker between two webcams (or two users) would mix
+their hands. Trackers are not thread-safe; use each from one thread at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from core.types import NUM_JOINTS, Hand
+
+# MediaPipe labels handedness as if the image were mirrored (a selfie); our frames
+# are unmirrored, so its "Left" is the person's right hand.
+_PERSON_HAND = {"Left": "Right", "Right": "Left"}
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    """Settings of a MediaPipe Hands tracker."""
+
+    static_image_mode: bool = False  # True: detect on every frame (photos); False: track (video)
+    max_num_hands: int = 2
+    model_complexity: int = 1  # 0 is faster, 1 is more accurate
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+
+
+class HandTracker:
+    """Finds up to ``max_num_hands`` hands in RGB frames.
+
+    Use as a context manager or call ``close()``; the underlying graph holds
+    native resources.
+    """
+
+    def __init__(self, config: TrackerConfig | None = None) -> None:
+        import mediapipe as mp  # imported lazily: it takes ~1 s and is not needed by every command
+
+        self.config = config or TrackerConfig()
+        self._hands = mp.solutions.hands.Hands(
+            static_image_mode=self.config.static_image_mode,
+            max_num_hands=self.config.max_num_hands,
+            model_complexity=self.config.model_complexity,
+            min_detection_confidence=self.config.min_detection_confidence,
+            min_tracking_confidence=self.config.min_tracking_confidence,
+        )
+
+    def process(self, rgb: npt.NDArray[np.uint8]) -> list[Hand]:
+        """Hands in one frame.
+
+        Args:
+            rgb: (H, W, 3) uint8, RGB channel order, unmirrored frame.
+
+        Returns:
+            The hands found, in MediaPipe's order (may be empty).
+        """
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got shape {rgb.shape} dtype {rgb.dtype}")
+        height, width = rgb.shape[:2]
+        rgb = np.ascontiguousarray(rgb)
+        rgb.flags.writeable = False  # lets MediaPipe skip a copy
+        results = self._hands.process(rgb)
+        if not results.multi_hand_landmarks:
+            return []
+        hands = []
+        world_list = results.multi_hand_world_landmarks or [None] * len(results.multi_hand_landmarks)
+        for landmarks, world, handed in zip(
+            results.multi_hand_landmarks, world_list, results.multi_handedness, strict=True
+        ):
+            normalised = np.array([[p.x, p.y, p.z] for p in landmarks.landmark], dtype=np.float32)
+            if world is not None:
+                world_pts = np.array([[p.x, p.y, p.z] for p in world.landmark], dtype=np.float32)
+            else:
+                world_pts = np.full((NUM_JOINTS, 3), np.nan, dtype=np.float32)
+            pixel = normalised[:, :2] * np.array([width, height], dtype=np.float32)
+            category = handed.classification[0]
+            hands.append(
+                Hand(
+                    pixel=pixel.astype(np.float32),
+                    normalised=normalised,
+                    world=world_pts,
+                    handedness=_PERSON_HAND.get(category.label, "Unknown"),
+                    score=float(category.score),
+                    image_size=(width, height),
+                )
+            )
+        return hands
+
+    def close(self) -> None:
+        self._hands.close()
+
+    def __enter__(self) -> HandTracker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def detect_hands(rgb: npt.NDArray[np.uint8], max_num_hands: int = 2, model_complexity: int = 1) -> list[Hand]:
+    """Static-image detection on one photo (a fresh tracker, no state carried over)."""
+    config = TrackerConfig(static_image_mode=True, max_num_hands=max_num_hands, model_complexity=model_complexity)
+    with HandTracker(config) as tracker:
+        return tracker.process(rgb)

@@ -1,0 +1,27 @@
+"""Shared fixtures: the real hand data beside the checkout, and temporary data dirs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(os.environ.get("HANDTEACH_SHARED", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
+HANDS = SHARED_DATA / "hands"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared/data/hands, or skip the test with a message naming what is missing."""
+    path = HANDS.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real hand data not found at {path} (expected ../shared/data beside the checkout)")
+    return path
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty handteach data directory, also set as HANDTEACH_DATA."""
+    path = tmp_path / "data"
+    monkeypatch.setenv("HANDTEACH_DATA", str(path))
+    return path
