@@ -1,0 +1,65 @@
+"""MediaPipe Hands on real images: keypoints, handedness convention, tracking."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+from conftest import shared_path
+
+from core.landmarks import HandTracker, TrackerConfig, detect_hands
+
+pytestmark = pytest.mark.slow
+
+
+def _rgb(path) -> np.ndarray:
+    return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+
+
+def test_two_hands_match_reference_keypoints() -> None:
+    image = _rgb(shared_path("video", "hands.jpg"))
+    expected = json.loads(shared_path("video", "hands_expected_keypoints.json").read_text())
+    hands = detect_hands(image)
+    assert len(hands) == 2
+    for reference in np.array(expected["hands"], dtype=np.float32):
+        errors = [np.abs(h.pixel - reference).max() for h in hands]
+        assert min(errors) < 20.0, f"no detected hand within 20 px of the reference (max errors {errors})"
+    for hand in hands:
+        assert hand.image_size == (image.shape[1], image.shape[0])
+        np.testing.assert_allclose(hand.pixel / np.array(hand.image_size), hand.normalised[:, :2], atol=1e-5)
+        assert hand.has_depth and 0.05 < np.ptp(hand.world[:, 1]) < 0.3  # world points are metres
+
+
+def test_handedness_flips_with_a_mirrored_image() -> None:
+    """Convention: handedness is the person's real hand in an unmirrored frame; mirroring swaps it."""
+    image = _rgb(next(shared_path("hagrid_380", "images", "palm").glob("*.jpg")))
+    hands = detect_hands(image, max_num_hands=1)
+    mirrored = detect_hands(np.ascontiguousarray(image[:, ::-1]), max_num_hands=1)
+    assert len(hands) == len(mirrored) == 1
+    assert {hands[0].handedness, mirrored[0].handedness} == {"Left", "Right"}
+
+
+def test_no_hand_in_a_blank_image() -> None:
+    assert detect_hands(np.full((240, 320, 3), 127, np.uint8)) == []
+
+
+def test_tracking_follows_the_video_like_the_reference() -> None:
+    reference = json.loads(shared_path("video", "asl_hand.full.json").read_text())
+    capture = cv2.VideoCapture(str(shared_path("video", "asl_hand.25fps.mp4")))
+    errors = []
+    with HandTracker(TrackerConfig(max_num_hands=1)) as tracker:
+        for index in range(30):
+            ok, frame = capture.read()
+            assert ok
+            hands = tracker.process(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+            if hands and reference[index]:
+                errors.append(np.abs(hands[0].pixel - np.array(reference[index])[:, :2]).max())
+    assert len(errors) >= 25
+    assert np.median(errors) < 25.0
+
+
+def test_bad_frame_refused() -> None:
+    with HandTracker(TrackerConfig(static_image_mode=True)) as tracker, pytest.raises(ValueError, match="uint8"):
+        tracker.process(np.zeros((10, 10, 3), np.float32))
