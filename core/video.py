@@ -1,0 +1,294 @@
+"""Reading and writing images, videos and GIFs, with errors that name the file and the problem.
+
+Every frame that leaves this module is an (H, W, 3) uint8 array in **RGB** order,
+unmirrored (as stored in the file). OpenCV works in BGR, so the conversion happens
+here and nowhere else. Images go through Pillow (EXIF orientation, palette, grey
+and alpha images), videos through ``cv2.VideoCapture``, GIFs through Pillow
+(OpenCV's GIF support depends on how it was built).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+RGBImage = npt.NDArray[np.uint8]
+
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp"})
+VIDEO_EXTENSIONS = frozenset({".mp4", ".webm", ".avi", ".mov", ".gif"})
+MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
+
+
+class MediaError(ValueError):
+    """A media file that cannot be used; the message names the file and the problem."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a media file holds. ``frames`` is the container's count (an estimate for some codecs)."""
+
+    frames: int
+    fps: float  # 0.0 for still images
+    width: int
+    height: int
+
+
+def media_kind(path: str | Path) -> Literal["image", "video"]:
+    """``"image"`` or ``"video"`` by the file's extension (GIFs count as video)."""
+    suffix = Path(path).suffix.lower()
+    if suffix in IMAGE_EXTENSIONS:
+        return "image"
+    if suffix in VIDEO_EXTENSIONS:
+        return "video"
+    supported = ", ".join(sorted(MEDIA_EXTENSIONS))
+    raise MediaError(path, f"unsupported file type '{suffix or '(none)'}' (supported: {supported})")
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise MediaError(path, "file not found")
+    if not path.is_file():
+        raise MediaError(path, "not a file")
+    if path.stat().st_size == 0:
+        raise MediaError(path, "the file is empty (0 bytes)")
+
+
+def _to_rgb(image: Image.Image) -> RGBImage:
+    """Pillow image of any mode (L, P, RGBA, I;16, CMYK...) → (H, W, 3) uint8 RGB."""
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    return np.asarray(image, dtype=np.uint8).copy()
+
+
+def read_image(path: str | Path) -> RGBImage:
+    """Read a photo as (H, W, 3) uint8 RGB, turned upright by its EXIF orientation.
+
+    Raises:
+        MediaError: missing, empty, unsupported, not an image, or truncated/corrupt.
+    """
+    path = Path(path)
+    if media_kind(path) != "image":
+        raise MediaError(path, f"expected an image ({', '.join(sorted(IMAGE_EXTENSIONS))}), got a video file")
+    _check_file(path)
+    try:
+        with Image.open(path) as image:
+            image.load()  # decode now, so truncation errors surface here and not later
+            upright = ImageOps.exif_transpose(image)
+            return _to_rgb(upright)
+    except UnidentifiedImageError:
+        raise MediaError(path, "not a readable image (the content is not JPEG/PNG/WebP/BMP data)") from None
+    except (OSError, SyntaxError, ValueError) as exc:  # Pillow reports truncation/corruption as OSError
+        raise MediaError(path, f"the image is corrupt or truncated ({exc})") from None
+
+
+def iter_frames(path: str | Path, every_n: int = 1, max_frames: int | None = None) -> Iterator[tuple[int, RGBImage]]:
+    """Frames of a video, GIF or image as ``(frame_index, (H, W, 3) uint8 RGB)``.
+
+    Args:
+        every_n: keep frames whose index is a multiple of ``every_n`` (indices stay
+            those of the file, so 0, 5, 10... for ``every_n=5``).
+        max_frames: stop after yielding this many frames (None: all).
+
+    The path is checked at once; decoding errors (``MediaError`` "no frames could be
+    decoded") are raised when iteration starts.
+    """
+    path = Path(path)
+    if every_n < 1:
+        raise ValueError(f"every_n must be >= 1, got {every_n}")
+    if max_frames is not None and max_frames < 1:
+        raise ValueError(f"max_frames must be >= 1 or None, got {max_frames}")
+    kind = media_kind(path)
+    _check_file(path)
+    if kind == "image":
+        return iter([(0, read_image(path))])
+    source = _gif_frames(path) if path.suffix.lower() == ".gif" else _cv2_frames(path, every_n)
+    return _select(path, source, every_n, max_frames)
+
+
+def _select(
+    path: Path, source: Iterator[tuple[int, RGBImage]], every_n: int, max_frames: int | None
+) -> Iterator[tuple[int, RGBImage]]:
+    """Keep every n-th frame, stop at ``max_frames``, and fail when nothing decoded."""
+    yielded = 0
+    for index, frame in source:
+        if index % every_n:
+            continue
+        yield index, frame
+        yielded += 1
+        if max_frames is not None and yielded >= max_frames:
+            return
+    if yielded == 0:
+        raise MediaError(path, "no frames could be decoded (the video is empty, truncated or uses an unknown codec)")
+
+
+def _cv2_frames(path: Path, every_n: int) -> Iterator[tuple[int, RGBImage]]:
+    capture = cv2.VideoCapture(str(path))
+    try:
+        if not capture.isOpened():
+            raise MediaError(path, "no frames could be decoded (OpenCV cannot open the video)")
+        index = 0
+        while True:
+            if index % every_n:
+                # grab() skips the colour conversion and copy of frames we drop
+                if not capture.grab():
+                    return
+            else:
+                ok, bgr = capture.read()
+                if not ok or bgr is None:
+                    return
+                yield index, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            index += 1
+    finally:
+        capture.release()
+
+
+def _gif_frames(path: Path) -> Iterator[tuple[int, RGBImage]]:
+    try:
+        with Image.open(path) as gif:
+            for index, frame in enumerate(ImageSequence.Iterator(gif)):
+                yield index, _to_rgb(frame)
+    except UnidentifiedImageError:
+        raise MediaError(path, "no frames could be decoded (not GIF data)") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise MediaError(path, f"the GIF is corrupt or truncated ({exc})") from None
+
+
+def video_info(path: str | Path) -> VideoInfo:
+    """Frame count, frame rate and size of a video, GIF or image (images: 1 frame, fps 0)."""
+    path = Path(path)
+    kind = media_kind(path)
+    _check_file(path)
+    if kind == "image":
+        height, width = read_image(path).shape[:2]
+        return VideoInfo(frames=1, fps=0.0, width=width, height=height)
+    if path.suffix.lower() == ".gif":
+        return _gif_info(path)
+    capture = cv2.VideoCapture(str(path))
+    try:
+        if not capture.isOpened():
+            raise MediaError(path, "no frames could be decoded (OpenCV cannot open the video)")
+        return VideoInfo(
+            frames=max(0, int(capture.get(cv2.CAP_PROP_FRAME_COUNT))),
+            fps=float(capture.get(cv2.CAP_PROP_FPS) or 0.0),
+            width=int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)),
+            height=int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+        )
+    finally:
+        capture.release()
+
+
+def _gif_info(path: Path) -> VideoInfo:
+    try:
+        with Image.open(path) as gif:
+            duration_ms = float(gif.info.get("duration") or 0.0)
+            frames = int(getattr(gif, "n_frames", 1))
+            return VideoInfo(frames, 1000.0 / duration_ms if duration_ms > 0 else 0.0, gif.width, gif.height)
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise MediaError(path, f"not a readable GIF ({exc})") from None
+
+
+def expand_inputs(paths: Iterable[str | Path]) -> list[Path]:
+    """Files and folders → a list of media files.
+
+    Files are kept as given (they must exist and have a media extension); folders
+    become their media files, searched recursively and sorted. Duplicates are dropped,
+    keeping the first occurrence.
+
+    Raises:
+        MediaError: a path that does not exist, an unsupported file, a folder without media.
+    """
+    result: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in MEDIA_EXTENSIONS)
+            if not found:
+                raise MediaError(path, f"the folder holds no media files ({', '.join(sorted(MEDIA_EXTENSIONS))})")
+            result.extend(found)
+        elif path.exists():
+            media_kind(path)
+            result.append(path)
+        else:
+            raise MediaError(path, "file or folder not found")
+    return list(dict.fromkeys(result))
+
+
+def write_image(path: str | Path, rgb: RGBImage, quality: int = 92) -> Path:
+    """Save an (H, W, 3) uint8 RGB image; the format follows the extension. Creates parent folders."""
+    path = Path(path)
+    if media_kind(path) != "image":
+        raise MediaError(path, "write_image needs an image extension")
+    _check_frame(path, rgb)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(rgb, mode="RGB").save(path, quality=quality)
+    return path
+
+
+def write_video(path: str | Path, frames_rgb: Iterable[RGBImage], fps: float) -> int:
+    """Write (H, W, 3) uint8 RGB frames to a video (mp4v for .mp4/.mov, MJPG for .avi, Pillow for .gif).
+
+    All frames must have the first frame's size. Returns the number of frames written.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in {".mp4", ".mov", ".avi", ".gif"}:
+        raise MediaError(path, "write_video supports .mp4, .mov, .avi and .gif")
+    if fps <= 0:
+        raise ValueError(f"fps must be > 0, got {fps}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".gif":
+        return _write_gif(path, frames_rgb, fps)
+    return _write_cv2(path, frames_rgb, fps, "MJPG" if suffix == ".avi" else "mp4v")
+
+
+def _check_frame(path: Path, frame: RGBImage, size: tuple[int, int] | None = None) -> None:
+    if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+        raise MediaError(path, f"frames must be (H, W, 3) uint8 RGB, got shape {frame.shape} dtype {frame.dtype}")
+    if size is not None and frame.shape[:2] != size:
+        raise MediaError(path, f"frame size {frame.shape[:2]} differs from the first frame's {size}")
+
+
+def _write_cv2(path: Path, frames_rgb: Iterable[RGBImage], fps: float, fourcc: str) -> int:
+    writer: cv2.VideoWriter | None = None
+    size: tuple[int, int] | None = None
+    count = 0
+    try:
+        for frame in frames_rgb:
+            _check_frame(path, frame, size)
+            if writer is None:
+                size = frame.shape[:2]
+                writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (size[1], size[0]))
+                if not writer.isOpened():
+                    raise MediaError(path, f"OpenCV cannot write a {fourcc} video here")
+            writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+            count += 1
+    finally:
+        if writer is not None:
+            writer.release()
+    if count == 0:
+        raise MediaError(path, "no frames to write")
+    return count
+
+
+def _write_gif(path: Path, frames_rgb: Iterable[RGBImage], fps: float) -> int:
+    frames: Sequence[RGBImage] = list(frames_rgb)
+    if not frames:
+        raise MediaError(path, "no frames to write")
+    for frame in frames:
+        _check_frame(path, frame, frames[0].shape[:2])
+    images = [Image.fromarray(f, mode="RGB") for f in frames]
+    duration = max(1, round(1000.0 / fps))
+    images[0].save(path, save_all=True, append_images=images[1:], duration=duration, loop=0)
+    return len(images)

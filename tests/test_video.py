@@ -1,0 +1,160 @@
+"""core.video: reading real and generated media, and the errors for files that cannot be used."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest import shared_path
+from PIL import Image
+
+from core.video import (
+    MediaError,
+    expand_inputs,
+    iter_frames,
+    media_kind,
+    read_image,
+    video_info,
+    write_image,
+    write_video,
+)
+
+
+def _gradient(height: int = 48, width: int = 64) -> np.ndarray:
+    """(H, W, 3) uint8 RGB test pattern: red grows to the right, green downwards, blue constant."""
+    x = np.linspace(0, 255, width, dtype=np.float32)[None, :].repeat(height, 0)
+    y = np.linspace(0, 255, height, dtype=np.float32)[:, None].repeat(width, 1)
+    return np.stack([x, y, np.full_like(x, 60)], axis=2).astype(np.uint8)
+
+
+def test_real_jpg_and_png_read_as_rgb() -> None:
+    jpg = read_image(shared_path("video", "hands.jpg"))
+    assert jpg.ndim == 3 and jpg.shape[2] == 3 and jpg.dtype == np.uint8
+    # Pillow and OpenCV (BGR) must agree once channels are swapped: proves RGB order.
+    bgr = cv2.imread(str(shared_path("video", "hands.jpg")))
+    assert np.abs(jpg.astype(int) - bgr[:, :, ::-1].astype(int)).mean() < 2
+    png_dir = shared_path("keypoints_gt", "rhd")
+    png = read_image(sorted(png_dir.glob("*.png"))[0])
+    assert png.ndim == 3 and png.shape[2] == 3
+
+
+@pytest.mark.parametrize("suffix", [".webp", ".bmp", ".png"])
+def test_pillow_written_images_round_trip(tmp_path: Path, suffix: str) -> None:
+    rgb = _gradient()
+    path = tmp_path / f"img{suffix}"
+    Image.fromarray(rgb).save(path, lossless=True) if suffix == ".webp" else Image.fromarray(rgb).save(path)
+    assert np.array_equal(read_image(path), rgb)
+
+
+def test_grey_and_rgba_become_rgb(tmp_path: Path) -> None:
+    Image.fromarray(np.full((10, 12), 77, np.uint8), mode="L").save(tmp_path / "grey.png")
+    Image.fromarray(np.full((10, 12, 4), 200, np.uint8), mode="RGBA").save(tmp_path / "rgba.png")
+    assert read_image(tmp_path / "grey.png").shape == (10, 12, 3)
+    assert read_image(tmp_path / "rgba.png").shape == (10, 12, 3)
+
+
+def test_exif_orientation_is_applied(tmp_path: Path) -> None:
+    image = Image.fromarray(_gradient(20, 40))
+    exif = image.getexif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display"
+    image.save(tmp_path / "rotated.jpg", exif=exif.tobytes())
+    assert read_image(tmp_path / "rotated.jpg").shape == (40, 20, 3)
+
+
+def test_text_renamed_jpg_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "notes.jpg"
+    path.write_text("this is not a picture")
+    with pytest.raises(MediaError, match=r"notes\.jpg.*not a readable image"):
+        read_image(path)
+
+
+def test_empty_and_truncated_images(tmp_path: Path) -> None:
+    (tmp_path / "empty.png").write_bytes(b"")
+    with pytest.raises(MediaError, match=r"empty\.png.*empty"):
+        read_image(tmp_path / "empty.png")
+    full = shared_path("video", "hands.jpg").read_bytes()
+    (tmp_path / "cut.jpg").write_bytes(full[: len(full) // 3])
+    with pytest.raises(MediaError, match=r"cut\.jpg.*truncated"):
+        read_image(tmp_path / "cut.jpg")
+
+
+def test_unsupported_extension(tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match=r"unsupported file type '\.txt' \(supported: .*\.jpg"):
+        media_kind(tmp_path / "a.txt")
+    assert media_kind("x.JPG") == "image" and media_kind("clip.gif") == "video"
+
+
+def test_missing_file() -> None:
+    with pytest.raises(MediaError, match="not found"):
+        read_image("/nonexistent/hand.jpg")
+
+
+def test_real_video_frames_and_every_n() -> None:
+    video = shared_path("video", "asl_hand.25fps.mp4")
+    info = video_info(video)
+    assert (info.width, info.height) == (620, 1080) and info.frames == 325 and info.fps == pytest.approx(25)
+    frames = list(iter_frames(video, every_n=5, max_frames=4))
+    assert [i for i, _ in frames] == [0, 5, 10, 15]
+    assert frames[0][1].shape == (1080, 620, 3) and frames[0][1].dtype == np.uint8
+
+
+def test_empty_and_truncated_video(tmp_path: Path) -> None:
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    with pytest.raises(MediaError, match=r"empty\.mp4"):
+        list(iter_frames(tmp_path / "empty.mp4"))
+    head = shared_path("video", "asl_hand.25fps.mp4").read_bytes()[:2048]
+    (tmp_path / "cut.mp4").write_bytes(head)
+    with pytest.raises(MediaError, match=r"cut\.mp4.*no frames could be decoded"):
+        list(iter_frames(tmp_path / "cut.mp4"))
+
+
+def test_avi_written_by_opencv(tmp_path: Path) -> None:
+    frames = [np.roll(_gradient(), shift, axis=1) for shift in range(0, 60, 10)]
+    path = tmp_path / "clip.avi"
+    assert write_video(path, frames, fps=10) == 6
+    read = list(iter_frames(path))
+    assert len(read) == 6 and read[0][1].shape == frames[0].shape
+    # MJPG is lossy, but channel order must survive: the red ramp stays on the red channel.
+    assert np.abs(read[0][1].astype(int) - frames[0].astype(int)).mean() < 8
+    assert video_info(path).frames == 6
+
+
+def test_mp4_writer(tmp_path: Path) -> None:
+    frames = [_gradient(64, 64)] * 3
+    assert write_video(tmp_path / "out.mp4", frames, fps=25) == 3
+    assert len(list(iter_frames(tmp_path / "out.mp4"))) == 3
+
+
+def test_gif_all_frames_rgb(tmp_path: Path) -> None:
+    colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255)]
+    frames = [np.full((16, 16, 3), c, np.uint8) for c in colours]
+    assert write_video(tmp_path / "anim.gif", frames, fps=5) == 3
+    read = list(iter_frames(tmp_path / "anim.gif"))
+    assert [i for i, _ in read] == [0, 1, 2]
+    assert [tuple(int(v) for v in f[8, 8]) for _, f in read] == colours
+    assert list(iter_frames(tmp_path / "anim.gif", every_n=2))[1][0] == 2
+    info = video_info(tmp_path / "anim.gif")
+    assert info.frames == 3 and info.fps == pytest.approx(5)
+
+
+def test_image_yields_single_frame(tmp_path: Path) -> None:
+    path = write_image(tmp_path / "a.png", _gradient())
+    frames = list(iter_frames(path, every_n=3))
+    assert len(frames) == 1 and frames[0][0] == 0
+
+
+def test_expand_inputs(tmp_path: Path) -> None:
+    (tmp_path / "b" / "deep").mkdir(parents=True)
+    for name in ["b/deep/z.png", "b/a.JPG", "b/notes.txt", "c.gif"]:
+        (tmp_path / name).write_bytes(b"x")
+    found = expand_inputs([tmp_path / "b", tmp_path / "c.gif"])
+    assert found == [tmp_path / "b" / "a.JPG", tmp_path / "b" / "deep" / "z.png", tmp_path / "c.gif"]
+    (tmp_path / "none").mkdir()
+    with pytest.raises(MediaError, match="no media files"):
+        expand_inputs([tmp_path / "none"])
+    with pytest.raises(MediaError, match="not found"):
+        expand_inputs([tmp_path / "missing.jpg"])
+    with pytest.raises(MediaError, match="unsupported"):
+        expand_inputs([tmp_path / "b" / "notes.txt"])
