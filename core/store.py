@@ -1,0 +1,445 @@
+"""SQLite store: projects → classes → samples, one ``handteach.sqlite`` per data directory.
+
+Keypoints are kept as raw little-endian float32 bytes, so a ``Hand`` read back is
+bit-identical to the one written (NaN world points included). Coordinate spaces
+are those of ``core.types``: ``pixel`` (21, 2) unmirrored-frame pixels,
+``normalised`` (21, 3), ``world`` (21, 3) metres or NaN.
+
+Concurrency and crash safety: every public call opens its own connection (cheap,
+and safe from any thread or process) and every write is one ``BEGIN IMMEDIATE``
+transaction in WAL mode with ``synchronous=FULL``, so a killed process loses at
+most the transaction in flight. ``add_samples`` validates the whole batch first and
+then writes it in a single transaction: a bad sample leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.gestures import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, validate_name
+from core.types import NUM_JOINTS, Hand
+
+DB_NAME = "handteach.sqlite"
+SOURCE_KINDS = ("webcam", "image", "video", "csv")
+_F32 = np.dtype("<f4")  # fixed byte order: a DB copied between machines reads the same
+
+# MIGRATIONS[i] takes a database from schema version i to i + 1 (PRAGMA user_version).
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE projects (
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+            backend TEXT NOT NULL DEFAULT 'mediapipe', created_at REAL NOT NULL)""",
+        """CREATE TABLE classes (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            name TEXT NOT NULL, emoji TEXT NOT NULL DEFAULT '', mirror TEXT NOT NULL DEFAULT '',
+            position INTEGER NOT NULL, UNIQUE (project_id, name))""",
+        """CREATE TABLE samples (
+            id INTEGER PRIMARY KEY,
+            class_id INTEGER NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+            handedness TEXT NOT NULL, score REAL NOT NULL,
+            image_w INTEGER NOT NULL, image_h INTEGER NOT NULL,
+            pixel BLOB NOT NULL, normalised BLOB NOT NULL, world BLOB NOT NULL,
+            source_kind TEXT NOT NULL CHECK (source_kind IN ('webcam', 'image', 'video', 'csv')),
+            source_name TEXT NOT NULL DEFAULT '', frame INTEGER, created_at REAL NOT NULL,
+            crop_jpeg BLOB, backend TEXT NOT NULL DEFAULT 'mediapipe')""",
+        "CREATE INDEX samples_by_class ON samples(class_id)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# Columns of a sample row without the crop, which is large and rarely needed.
+_COLS = (
+    "s.id, c.name, s.handedness, s.score, s.image_w, s.image_h, s.pixel, s.normalised, s.world, "
+    "s.source_kind, s.source_name, s.frame, s.created_at, s.backend"
+)
+
+
+class StoreError(ValueError):
+    """A store operation that cannot be done; the message says why."""
+
+
+class NotFoundError(StoreError, LookupError):
+    """An unknown project, class or sample id."""
+
+
+class DuplicateNameError(StoreError):
+    """A project or class name that is already taken."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One labelled hand. ``id`` is None until stored; ``crop_jpeg`` is a JPEG of the hand or None."""
+
+    hand: Hand
+    class_name: str
+    source_kind: str  # one of SOURCE_KINDS
+    source_name: str = ""  # file name, or "" for the webcam
+    frame: int | None = None  # frame index in a video, row number for CSV imports
+    created_at: float = field(default_factory=time.time)  # Unix seconds
+    crop_jpeg: bytes | None = None
+    backend: str = "mediapipe"  # the keypoint detector that produced the hand
+    id: int | None = None
+
+
+def default_data_dir() -> Path:
+    """``$HANDTEACH_DATA`` if set, else ``data/user`` in the repository."""
+    env = os.environ.get("HANDTEACH_DATA")
+    return Path(env) if env else Path(__file__).resolve().parents[1] / "data" / "user"
+
+
+def _f32(array: np.ndarray, shape: tuple[int, int], what: str, finite: bool) -> bytes:
+    values = np.asarray(array, dtype=_F32)
+    if values.shape != shape:
+        raise StoreError(f"{what} must have shape {shape}, got {values.shape}")
+    if finite and not np.isfinite(values).all():
+        raise StoreError(f"{what} holds NaN or infinite values")
+    return values.tobytes()
+
+
+def _points(blob: bytes, dims: int) -> np.ndarray:
+    return np.frombuffer(blob, dtype=_F32).reshape(NUM_JOINTS, dims).astype(np.float32)
+
+
+def _sample_row(sample: Sample) -> tuple:
+    """Validate ``sample`` and return its column values (without class_id); raises StoreError."""
+    if not isinstance(sample, Sample) or not isinstance(sample.hand, Hand):
+        raise StoreError(f"expected a Sample holding a Hand, got {type(sample).__name__}")
+    hand = sample.hand
+    if sample.source_kind not in SOURCE_KINDS:
+        raise StoreError(f"source_kind must be one of {SOURCE_KINDS}, got {sample.source_kind!r}")
+    if sample.frame is not None and (not isinstance(sample.frame, int | np.integer) or sample.frame < 0):
+        raise StoreError(f"frame must be None or an integer ≥ 0, got {sample.frame!r}")
+    if not isinstance(hand.score, int | float | np.floating) or not 0.0 <= hand.score <= 1.0:
+        raise StoreError(f"score must be a number in [0, 1], got {hand.score!r}")
+    width, height = hand.image_size
+    if not all(isinstance(v, int | np.integer) and v > 0 for v in (width, height)):
+        raise StoreError(f"image_size must be two positive integers, got {hand.image_size}")
+    if not math.isfinite(sample.created_at):
+        raise StoreError(f"created_at must be finite, got {sample.created_at!r}")
+    if sample.crop_jpeg is not None and not isinstance(sample.crop_jpeg, bytes):
+        raise StoreError(f"crop_jpeg must be bytes or None, got {type(sample.crop_jpeg).__name__}")
+    validate_name(sample.backend, "backend")
+    return (
+        hand.handedness, float(hand.score), int(width), int(height),
+        _f32(hand.pixel, (NUM_JOINTS, 2), "pixel", finite=True),
+        _f32(hand.normalised, (NUM_JOINTS, 3), "normalised", finite=True),
+        _f32(hand.world, (NUM_JOINTS, 3), "world", finite=False),
+        sample.source_kind, str(sample.source_name), None if sample.frame is None else int(sample.frame),
+        float(sample.created_at),
+        sample.crop_jpeg, sample.backend,
+    )  # fmt: skip
+
+
+def _row_sample(row: Sequence, crop: bytes | None = None) -> Sample:
+    """A row of ``_COLS`` → Sample."""
+    sid, cls, handed, score, w, h, px, norm, world, kind, name, frame, created, backend = row
+    hand = Hand(_points(px, 2), _points(norm, 3), _points(world, 3), handed, score, (w, h))
+    return Sample(hand, cls, kind, name, frame, created, crop, backend, sid)
+
+
+class Store:
+    """All projects, classes and samples of one data directory (see the module docstring)."""
+
+    def __init__(self, data_dir: Path | str | None = None) -> None:
+        self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the data directory {self.data_dir}: {exc}") from exc
+        self.path = self.data_dir / DB_NAME
+        try:
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a usable handteach SQLite database: {exc}") from exc
+
+    # -- connections -------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        # Autocommit mode: transactions are opened explicitly in _write.
+        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = FULL")
+        return conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with closing(self._connect()) as conn:
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        with closing(self._connect()) as conn:
+            conn.execute("BEGIN IMMEDIATE")  # take the write lock now, not halfway through
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:  # SQLite may already have rolled back after some errors
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with closing(self._connect()) as conn:
+            if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+                raise StoreError(f"{self.path}: cannot switch the database to WAL mode")
+        with self._write() as conn:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} has schema version {version}, but this handteach knows only up to "
+                    f"{SCHEMA_VERSION}; update handteach to open it"
+                )
+            for steps in MIGRATIONS[version:]:
+                for statement in steps:
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def schema_version(self) -> int:
+        with self._read() as conn:
+            return conn.execute("PRAGMA user_version").fetchone()[0]
+
+    # -- projects ------------------------------------------------------------------
+
+    @staticmethod
+    def _project_id(conn: sqlite3.Connection, project: str) -> int:
+        name = validate_name(project, "project name")
+        row = conn.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no project named {name!r}")
+        return row[0]
+
+    def list_projects(self) -> list[str]:
+        with self._read() as conn:
+            return [r[0] for r in conn.execute("SELECT name FROM projects ORDER BY name")]
+
+    def create_project(self, name: str, default_classes: bool = True, backend: str = "mediapipe") -> str:
+        """Create a project (with ``DEFAULT_CLASSES`` unless told not to); returns the cleaned name."""
+        name = validate_name(name, "project name")
+        backend = validate_name(backend, "backend")
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM projects WHERE name = ?", (name,)).fetchone():
+                raise DuplicateNameError(f"a project named {name!r} already exists")
+            cur = conn.execute(
+                "INSERT INTO projects (name, backend, created_at) VALUES (?, ?, ?)", (name, backend, time.time())
+            )
+            classes = DEFAULT_CLASSES if default_classes else ()
+            conn.executemany(
+                "INSERT INTO classes (project_id, name, emoji, mirror, position) VALUES (?, ?, ?, ?, ?)",
+                [(cur.lastrowid, c.name, c.emoji, c.mirror, i) for i, c in enumerate(classes)],
+            )
+        return name
+
+    def ensure_project(self, name: str = DEFAULT_PROJECT) -> str:
+        """The project ``name``, created with the default classes if it does not exist yet."""
+        try:
+            return self.create_project(name)
+        except DuplicateNameError:
+            return validate_name(name, "project name")
+
+    def delete_project(self, name: str) -> None:
+        """Delete a project, its classes, samples and its folder (saved models)."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM projects WHERE id = ?", (self._project_id(conn, name),))
+        shutil.rmtree(self.data_dir / "projects" / validate_name(name), ignore_errors=True)
+
+    def rename_project(self, old: str, new: str) -> str:
+        """Rename a project and its folder; returns the cleaned new name."""
+        old, new = validate_name(old, "project name"), validate_name(new, "new project name")
+        old_dir, new_dir = self.data_dir / "projects" / old, self.data_dir / "projects" / new
+        with self._write() as conn:
+            pid = self._project_id(conn, old)
+            if conn.execute("SELECT 1 FROM projects WHERE name = ?", (new,)).fetchone() or new_dir.exists():
+                raise DuplicateNameError(f"a project named {new!r} already exists")
+            conn.execute("UPDATE projects SET name = ? WHERE id = ?", (new, pid))
+            if old_dir.exists():  # inside the transaction: a failed move rolls the rename back
+                old_dir.rename(new_dir)
+        return new
+
+    def project_backend(self, name: str) -> str:
+        with self._read() as conn:
+            pid = self._project_id(conn, name)
+            return conn.execute("SELECT backend FROM projects WHERE id = ?", (pid,)).fetchone()[0]
+
+    def project_dir(self, project: str) -> Path:
+        """``data_dir/projects/<project>``, created on demand (the classifier saves its model there)."""
+        with self._read() as conn:
+            self._project_id(conn, project)
+        path = self.data_dir / "projects" / validate_name(project)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    # -- classes --------------------------------------------------------------------
+
+    @staticmethod
+    def _class_ids(conn: sqlite3.Connection, pid: int) -> dict[str, int]:
+        rows = conn.execute("SELECT name, id FROM classes WHERE project_id = ? ORDER BY position, id", (pid,))
+        return dict(rows.fetchall())
+
+    def _class_id(self, conn: sqlite3.Connection, project: str, name: str) -> tuple[int, int]:
+        """(project id, class id) of a class, or NotFoundError naming what is missing."""
+        name = validate_name(name, "class name")
+        pid = self._project_id(conn, project)
+        ids = self._class_ids(conn, pid)
+        if name not in ids:
+            raise NotFoundError(f"project {project!r} has no class named {name!r}")
+        return pid, ids[name]
+
+    def list_classes(self, project: str) -> list[GestureClass]:
+        """The classes of ``project`` in display order."""
+        with self._read() as conn:
+            pid = self._project_id(conn, project)
+            rows = conn.execute(
+                "SELECT name, emoji, mirror FROM classes WHERE project_id = ? ORDER BY position, id", (pid,)
+            )
+            return [GestureClass(*r) for r in rows]
+
+    def add_class(self, project: str, name: str, emoji: str = "", mirror: str = "") -> GestureClass:
+        """Append a class; ``mirror`` names its mirror partner (may be added later), "" for symmetric."""
+        with self._write() as conn:
+            gesture = self._insert_class(conn, self._project_id(conn, project), name, emoji, mirror)
+        return gesture
+
+    def _insert_class(self, conn: sqlite3.Connection, pid: int, name: str, emoji: str, mirror: str) -> GestureClass:
+        gesture = GestureClass(
+            validate_name(name, "class name"), str(emoji).strip(), validate_name(mirror, "mirror") if mirror else ""
+        )
+        if gesture.name in self._class_ids(conn, pid):
+            raise DuplicateNameError(f"the project already has a class named {gesture.name!r}")
+        (position,) = conn.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM classes WHERE project_id = ?", (pid,))
+        conn.execute(
+            "INSERT INTO classes (project_id, name, emoji, mirror, position) VALUES (?, ?, ?, ?, ?)",
+            (pid, gesture.name, gesture.emoji, gesture.mirror, position[0]),
+        )
+        return gesture
+
+    def rename_class(self, project: str, old: str, new: str) -> str:
+        """Rename a class, keeping its samples; mirror references to it follow. Returns the new name."""
+        new = validate_name(new, "new class name")
+        with self._write() as conn:
+            pid, cid = self._class_id(conn, project, old)
+            if new in self._class_ids(conn, pid):
+                raise DuplicateNameError(f"project {project!r} already has a class named {new!r}")
+            conn.execute("UPDATE classes SET name = ? WHERE id = ?", (new, cid))
+            conn.execute("UPDATE classes SET mirror = ? WHERE project_id = ? AND mirror = ?", (new, pid, old.strip()))
+        return new
+
+    def delete_class(self, project: str, name: str) -> None:
+        """Delete a class and its samples; classes that named it as mirror become symmetric."""
+        with self._write() as conn:
+            pid, cid = self._class_id(conn, project, name)
+            conn.execute("DELETE FROM classes WHERE id = ?", (cid,))
+            conn.execute("UPDATE classes SET mirror = '' WHERE project_id = ? AND mirror = ?", (pid, name.strip()))
+
+    def clear_class(self, project: str, name: str) -> int:
+        """Delete the samples of a class, keep the class; returns how many were deleted."""
+        with self._write() as conn:
+            _, cid = self._class_id(conn, project, name)
+            return conn.execute("DELETE FROM samples WHERE class_id = ?", (cid,)).rowcount
+
+    # -- samples ----------------------------------------------------------------------
+
+    def add_sample(self, project: str, sample: Sample) -> int:
+        """Store one sample of an existing class; returns its id."""
+        return self.add_samples(project, [sample])[0]
+
+    def add_samples(self, project: str, samples: Iterable[Sample], create_classes: bool = False) -> list[int]:
+        """Store a batch in one transaction (all or nothing); returns the new ids in order.
+
+        Every sample is validated before the database is touched. With ``create_classes``,
+        classes missing from the project are appended (used by CSV import); otherwise a
+        sample of an unknown class raises ``NotFoundError``.
+        """
+        samples = list(samples)
+        rows = [_sample_row(s) for s in samples]
+        names = [validate_name(s.class_name, "class name") for s in samples]
+        with self._write() as conn:
+            pid = self._project_id(conn, project)
+            ids = self._class_ids(conn, pid)
+            for name in dict.fromkeys(n for n in names if n not in ids):
+                if not create_classes:
+                    raise NotFoundError(f"project {project!r} has no class named {name!r}")
+                self._insert_class(conn, pid, name, "", "")
+            ids = self._class_ids(conn, pid)
+            return [self._insert_sample(conn, ids[name], row) for name, row in zip(names, rows, strict=True)]
+
+    @staticmethod
+    def _insert_sample(conn: sqlite3.Connection, class_id: int, row: tuple) -> int:
+        cur = conn.execute(
+            "INSERT INTO samples (class_id, handedness, score, image_w, image_h, pixel, normalised, world, "
+            "source_kind, source_name, frame, created_at, crop_jpeg, backend) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (class_id, *row),
+        )
+        return int(cur.lastrowid)
+
+    def list_samples(self, project: str, class_name: str | None = None, with_crops: bool = False) -> list[Sample]:
+        """Samples of a project (or of one class), oldest first."""
+        cols = _COLS + (", s.crop_jpeg" if with_crops else "")
+        with self._read() as conn:
+            if class_name is None:
+                where, arg = "c.project_id = ?", self._project_id(conn, project)
+            else:
+                where, arg = "s.class_id = ?", self._class_id(conn, project, class_name)[1]
+            rows = conn.execute(
+                f"SELECT {cols} FROM samples s JOIN classes c ON c.id = s.class_id WHERE {where} ORDER BY s.id", (arg,)
+            ).fetchall()
+        return [_row_sample(r[:14], r[14] if with_crops else None) for r in rows]
+
+    def get_sample(self, sample_id: int, with_crop: bool = True) -> Sample:
+        with self._read() as conn:
+            row = conn.execute(
+                f"SELECT {_COLS}, s.crop_jpeg FROM samples s JOIN classes c ON c.id = s.class_id WHERE s.id = ?",
+                (int(sample_id),),
+            ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no sample with id {sample_id}")
+        return _row_sample(row[:14], row[14] if with_crop else None)
+
+    def delete_samples(self, ids: Iterable[int]) -> int:
+        """Delete samples by id (unknown ids are ignored); returns how many were deleted."""
+        ids = [int(i) for i in ids]
+        with self._write() as conn:
+            return sum(conn.execute("DELETE FROM samples WHERE id = ?", (i,)).rowcount for i in ids)
+
+    def relabel_samples(self, ids: Iterable[int], project: str, new_class: str) -> int:
+        """Move samples of ``project`` to ``new_class``; all ids must belong to the project."""
+        ids = sorted({int(i) for i in ids})
+        with self._write() as conn:
+            pid, cid = self._class_id(conn, project, new_class)
+            for i in ids:
+                changed = conn.execute(
+                    "UPDATE samples SET class_id = ? WHERE id = ? AND class_id IN "
+                    "(SELECT id FROM classes WHERE project_id = ?)",
+                    (cid, i, pid),
+                ).rowcount
+                if not changed:  # raising rolls back the ones already moved
+                    raise NotFoundError(f"project {project!r} has no sample with id {i}")
+        return len(ids)
+
+    def class_counts(self, project: str) -> dict[str, int]:
+        """Samples per class, every class included (zeros too), in display order."""
+        with self._read() as conn:
+            pid = self._project_id(conn, project)
+            rows = conn.execute(
+                "SELECT c.name, COUNT(s.id) FROM classes c LEFT JOIN samples s ON s.class_id = c.id "
+                "WHERE c.project_id = ? GROUP BY c.id ORDER BY c.position, c.id",
+                (pid,),
+            )
+            return dict(rows.fetchall())
+
+    def sample_arrays(self, project: str) -> tuple[list[Hand], list[str]]:
+        """Every hand of the project with its class name, oldest first, without crops (for training)."""
+        samples = self.list_samples(project)
+        return [s.hand for s in samples], [s.class_name for s in samples]

@@ -1,0 +1,352 @@
+"""core.store: projects, classes, bit-exact samples, atomic batches, crash safety, real MediaPipe hands."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest import shared_path
+
+from core.gestures import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, InvalidNameError
+from core.store import (
+    DB_NAME,
+    SCHEMA_VERSION,
+    DuplicateNameError,
+    NotFoundError,
+    Sample,
+    Store,
+    StoreError,
+)
+from core.types import Hand
+
+REPO = Path(__file__).resolve().parents[1]
+BAD_NAMES = ["a/b", "a\\b", "..", "", "   ", "x" * 65, "unknown", "Unknown", "tab\there"]
+
+
+def make_hand(rng: np.random.Generator, depth: bool = True) -> Hand:
+    """A random hand with awkward float32 values (signed zero, subnormals, huge) to catch lossy storage."""
+    pixel = rng.normal(300, 100, (21, 2)).astype(np.float32)
+    pixel[0, 0], pixel[1, 1], pixel[2, 0] = -0.0, np.float32(1e-42), np.float32(3.4e38)
+    normalised = rng.random((21, 3), dtype=np.float32)
+    world = rng.normal(0, 0.05, (21, 3)).astype(np.float32) if depth else np.full((21, 3), np.nan, np.float32)
+    return Hand(pixel, normalised, world, "Right", float(rng.random()), (640, 480))
+
+
+def assert_same_hand(a: Hand, b: Hand) -> None:
+    for name in ("pixel", "normalised", "world"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert y.dtype == np.float32 and y.shape == x.shape
+        assert x.tobytes() == y.tobytes(), f"{name} changed"  # bit-exact, -0.0 and NaN payloads included
+        assert np.array_equal(x, y, equal_nan=True)
+    assert (a.handedness, a.score, a.image_size) == (b.handedness, b.score, b.image_size)
+
+
+def snapshot(store: Store) -> dict:
+    """Everything visible through the API, to prove a refused call changed nothing."""
+    return {p: (store.list_classes(p), store.class_counts(p), store.project_backend(p)) for p in store.list_projects()}
+
+
+@pytest.fixture
+def store(data_dir: Path) -> Store:
+    s = Store(data_dir)
+    s.ensure_project()
+    return s
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(7)
+
+
+def test_default_project_has_default_classes(store: Store, data_dir: Path) -> None:
+    assert store.list_projects() == [DEFAULT_PROJECT]
+    assert store.list_classes(DEFAULT_PROJECT) == list(DEFAULT_CLASSES)
+    right = next(c for c in store.list_classes(DEFAULT_PROJECT) if c.name == "pointing_right")
+    assert (right.emoji, right.mirror) == ("👉", "pointing_left")
+    assert store.ensure_project() == DEFAULT_PROJECT  # idempotent
+    assert store.class_counts(DEFAULT_PROJECT) == {c.name: 0 for c in DEFAULT_CLASSES}
+    assert (data_dir / DB_NAME).is_file()
+    assert Store().data_dir == data_dir  # $HANDTEACH_DATA is the default
+
+
+def test_projects_create_rename_delete(store: Store) -> None:
+    assert store.create_project("  mine ", default_classes=False, backend="cpm") == "mine"
+    assert store.list_classes("mine") == [] and store.project_backend("mine") == "cpm"
+    with pytest.raises(DuplicateNameError, match="mine"):
+        store.create_project("mine")
+    (store.project_dir("mine") / "model.json").write_text("{}")
+    assert store.rename_project("mine", "yours") == "yours"
+    assert store.list_projects() == [DEFAULT_PROJECT, "yours"]
+    assert (store.data_dir / "projects" / "yours" / "model.json").is_file()
+    assert not (store.data_dir / "projects" / "mine").exists()
+    with pytest.raises(DuplicateNameError):
+        store.rename_project("yours", DEFAULT_PROJECT)
+    store.delete_project("yours")
+    assert store.list_projects() == [DEFAULT_PROJECT]
+    assert not (store.data_dir / "projects" / "yours").exists()
+    for call in (lambda: store.delete_project("nope"), lambda: store.list_classes("nope")):
+        with pytest.raises(NotFoundError, match="'nope'"):
+            call()
+
+
+def test_deleting_a_project_deletes_its_samples(store: Store, rng: np.random.Generator) -> None:
+    store.create_project("other")
+    keep = store.add_sample(DEFAULT_PROJECT, Sample(make_hand(rng), "ok", "image"))
+    gone = store.add_sample("other", Sample(make_hand(rng), "ok", "image"))
+    store.delete_project("other")
+    store.get_sample(keep)
+    with pytest.raises(NotFoundError, match=str(gone)):
+        store.get_sample(gone)
+
+
+@pytest.mark.parametrize("bad", BAD_NAMES)
+def test_bad_names_are_refused_and_change_nothing(store: Store, bad: str) -> None:
+    before = snapshot(store)
+    calls = [
+        lambda: store.create_project(bad),
+        lambda: store.rename_project(DEFAULT_PROJECT, bad),
+        lambda: store.add_class(DEFAULT_PROJECT, bad),
+        lambda: store.rename_class(DEFAULT_PROJECT, "ok", bad),
+        lambda: store.project_dir(bad),
+    ]
+    if bad:  # mirror="" means "symmetric", not a bad name
+        calls.append(lambda: store.add_class(DEFAULT_PROJECT, "fine", mirror=bad))
+    for call in calls:
+        with pytest.raises(InvalidNameError):
+            call()
+    assert snapshot(store) == before
+    assert not (store.data_dir / "projects").exists() or list((store.data_dir / "projects").iterdir()) == []
+
+
+def test_classes_add_rename_delete_clear(store: Store, rng: np.random.Generator) -> None:
+    p = DEFAULT_PROJECT
+    assert store.add_class(p, "wave", emoji="👋") == GestureClass("wave", "👋", "")
+    assert store.list_classes(p)[-1].name == "wave"
+    with pytest.raises(DuplicateNameError, match="wave"):
+        store.add_class(p, "wave")
+    sid = store.add_sample(p, Sample(make_hand(rng), "pointing_left", "webcam"))
+    assert store.rename_class(p, "pointing_left", "left") == "left"
+    names = [c.name for c in store.list_classes(p)]
+    assert names.index("left") == 6  # position kept
+    assert GestureClass("pointing_right", "👉", "left") in store.list_classes(p)  # mirror reference follows
+    assert store.get_sample(sid).class_name == "left"
+    with pytest.raises(DuplicateNameError):
+        store.rename_class(p, "left", "ok")
+    with pytest.raises(NotFoundError, match="'nope'"):
+        store.rename_class(p, "nope", "x")
+    store.add_sample(p, Sample(make_hand(rng), "ok", "webcam"))
+    assert store.clear_class(p, "ok") == 1
+    assert store.class_counts(p)["ok"] == 0 and "ok" in store.class_counts(p)
+    store.delete_class(p, "left")
+    assert "left" not in store.class_counts(p)
+    assert GestureClass("pointing_right", "👉", "") in store.list_classes(p)
+    with pytest.raises(NotFoundError):
+        store.get_sample(sid)
+
+
+def test_sample_round_trip_is_bit_exact(store: Store, rng: np.random.Generator) -> None:
+    samples = [
+        Sample(make_hand(rng), "ok", "image", "a.jpg", None, 1.5, b"\xff\xd8jpeg\x00bytes", "mediapipe"),
+        Sample(make_hand(rng, depth=False), "fist", "video", "clip.mp4", frame=12, backend="cpm"),
+    ]
+    ids = store.add_samples(DEFAULT_PROJECT, samples)
+    assert len(set(ids)) == 2
+    for sample, sid in zip(samples, ids, strict=True):
+        back = store.get_sample(sid)
+        assert_same_hand(sample.hand, back.hand)
+        assert back == replace(sample, hand=back.hand, id=sid)  # every other field unchanged
+    assert store.get_sample(ids[0], with_crop=False).crop_jpeg is None
+    listed = store.list_samples(DEFAULT_PROJECT, with_crops=True)
+    assert [s.id for s in listed] == ids and listed[0].crop_jpeg == samples[0].crop_jpeg
+    assert store.list_samples(DEFAULT_PROJECT)[0].crop_jpeg is None
+    assert [s.id for s in store.list_samples(DEFAULT_PROJECT, "fist")] == [ids[1]]
+    hands, labels = store.sample_arrays(DEFAULT_PROJECT)
+    assert labels == ["ok", "fist"]
+    assert_same_hand(hands[1], samples[1].hand)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        lambda h: Sample(h, "no_such_class", "image"),
+        lambda h: Sample(h, "ok", "telepathy"),
+        lambda h: Sample(h, "ok", "image", frame=-1),
+        lambda h: Sample(Hand(h.pixel * np.nan, h.normalised, h.world, "Left", 0.5, (9, 9)), "ok", "image"),
+        lambda h: Sample(Hand(h.pixel, h.normalised, h.world, "Left", 1.5, (9, 9)), "ok", "image"),
+        lambda h: Sample(Hand(h.pixel, h.normalised, h.world, "Left", 0.5, (0, 9)), "ok", "image"),
+        lambda h: Sample(h, "a/b", "image"),
+    ],
+)
+def test_a_bad_sample_stores_nothing_of_its_batch(store: Store, rng: np.random.Generator, broken) -> None:
+    good = [Sample(make_hand(rng), "ok", "image") for _ in range(3)]
+    before = snapshot(store)
+    with pytest.raises(ValueError):
+        store.add_samples(DEFAULT_PROJECT, [*good, broken(make_hand(rng)), *good])
+    assert snapshot(store) == before
+    assert store.list_samples(DEFAULT_PROJECT) == []
+
+
+def test_unknown_project_or_class_is_named(store: Store, rng: np.random.Generator) -> None:
+    with pytest.raises(NotFoundError, match="'ghost'") as info:
+        store.add_sample("ghost", Sample(make_hand(rng), "ok", "image"))
+    assert isinstance(info.value, ValueError) and isinstance(info.value, LookupError)
+    with pytest.raises(NotFoundError, match="'wave'"):
+        store.list_samples(DEFAULT_PROJECT, "wave")
+    with pytest.raises(NotFoundError, match="12345"):
+        store.get_sample(12345)
+
+
+def test_delete_relabel_counts(store: Store, rng: np.random.Generator) -> None:
+    p = DEFAULT_PROJECT
+    ids = store.add_samples(p, [Sample(make_hand(rng), "ok", "image") for _ in range(5)])
+    assert store.relabel_samples(ids[:2], p, "fist") == 2
+    assert store.class_counts(p)["fist"] == 2 and store.class_counts(p)["ok"] == 3
+    store.create_project("other")
+    foreign = store.add_sample("other", Sample(make_hand(rng), "ok", "image"))
+    with pytest.raises(NotFoundError, match=str(foreign)):
+        store.relabel_samples([ids[2], foreign], p, "fist")
+    assert store.class_counts(p)["fist"] == 2  # the valid id of the refused batch did not move
+    assert store.get_sample(foreign).class_name == "ok"
+    with pytest.raises(NotFoundError):
+        store.relabel_samples(ids[2:3], p, "nope")
+    assert store.delete_samples([ids[0], ids[4], 999999]) == 2
+    counts = store.class_counts(p)
+    assert counts["fist"] == 1 and counts["ok"] == 2 and sum(counts.values()) == 3
+    assert list(counts) == [c.name for c in DEFAULT_CLASSES]
+
+
+def test_wal_sync_and_schema_version(store: Store) -> None:
+    assert store.schema_version() == SCHEMA_VERSION >= 1
+    with sqlite3.connect(store.path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn = store._connect()
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    conn.close()
+    assert Store(store.data_dir).list_projects() == [DEFAULT_PROJECT]  # reopening keeps data
+
+
+def test_newer_schema_is_refused(store: Store) -> None:
+    with sqlite3.connect(store.path) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    with pytest.raises(StoreError, match=f"schema version {SCHEMA_VERSION + 5}"):
+        Store(store.data_dir)
+
+
+def test_a_file_that_is_not_sqlite_is_named(tmp_path: Path) -> None:
+    (tmp_path / DB_NAME).write_bytes(b"this is a text file, not a database" * 100)
+    with pytest.raises(StoreError, match=DB_NAME) as info:
+        Store(tmp_path)
+    assert "not a usable handteach SQLite database" in str(info.value)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreError, match="data directory"):
+        Store(tmp_path / "file")
+
+
+def test_threads_write_concurrently(store: Store) -> None:
+    ids: list[int] = []
+    errors: list[BaseException] = []
+
+    def worker(seed: int) -> None:
+        local = np.random.default_rng(seed)
+        try:
+            for _ in range(15):
+                ids.append(store.add_sample(DEFAULT_PROJECT, Sample(make_hand(local), "ok", "webcam")))
+                store.class_counts(DEFAULT_PROJECT)
+        except BaseException as exc:  # surfaced below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(set(ids)) == 60 and store.class_counts(DEFAULT_PROJECT)["ok"] == 60
+
+
+WRITER = """
+import sys
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+from core.store import Sample, Store
+from core.types import Hand
+store = Store(sys.argv[2])
+store.ensure_project()
+rng = np.random.default_rng(0)
+while True:
+    hand = Hand(rng.random((21, 2), dtype=np.float32), rng.random((21, 3), dtype=np.float32),
+                rng.random((21, 3), dtype=np.float32), "Left", 0.9, (640, 480))
+    sid = store.add_sample("default", Sample(hand, "ok", "webcam", crop_jpeg=rng.bytes(30000)))
+    print(sid, flush=True)
+"""
+
+
+def _read_ids(proc: subprocess.Popen, minimum: int, timeout: float) -> list[int]:
+    ids: list[int] = []
+    deadline = time.monotonic() + timeout
+    while len(ids) < minimum:
+        ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        line = proc.stdout.readline() if ready else ""
+        if not line:
+            raise AssertionError(f"writer printed only {len(ids)} ids; stderr: {proc.stderr.read()[-2000:]}")
+        ids.append(int(line))
+    return ids
+
+
+def test_sigkill_while_writing_loses_nothing_committed(tmp_path: Path) -> None:
+    data = tmp_path / "crash"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(REPO), str(data)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        printed = _read_ids(proc, 50, timeout=60)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    printed += [int(x) for x in proc.stdout.read().split()]  # ids printed just before the kill
+    conn = sqlite3.connect(data / DB_NAME)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    store = Store(data)
+    stored = {s.id for s in store.list_samples(DEFAULT_PROJECT)}
+    assert set(printed) <= stored
+    assert len(stored) >= len(printed) >= 50
+    for sid in printed[-3:]:
+        assert len(store.get_sample(sid).crop_jpeg) == 30000
+
+
+@pytest.mark.slow
+def test_real_mediapipe_hands_round_trip(store: Store) -> None:
+    from core.landmarks import HandTracker, TrackerConfig
+
+    folder = shared_path("hagrid_380", "images")
+    paths = [folder / c / f"{c}_00000.jpg" for c in ("like", "one", "palm", "fist")]
+    samples = []
+    with HandTracker(TrackerConfig(static_image_mode=True, max_num_hands=1)) as tracker:
+        for path in paths:
+            image = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+            ok, jpeg = cv2.imencode(".jpg", image[:64, :64])
+            samples += [Sample(h, "ok", "image", path.name, crop_jpeg=jpeg.tobytes()) for h in tracker.process(image)]
+    assert len(samples) >= 3, f"MediaPipe found hands in only {len(samples)} of {len(paths)} images"
+    ids = store.add_samples(DEFAULT_PROJECT, samples)
+    for sample, sid in zip(samples, ids, strict=True):
+        back = store.get_sample(sid)
+        assert back.hand.has_depth
+        assert_same_hand(sample.hand, back.hand)
+        assert back.crop_jpeg == sample.crop_jpeg and back.source_name == sample.source_name
