@@ -1,0 +1,82 @@
+"""Home: what handteach does, the current project, its data and model, and the next step."""
+
+import pandas as pd
+import streamlit as st
+
+from core.gestures import InvalidNameError
+from core.store import DuplicateNameError
+from ui import state, widgets
+
+st.title("✋ handteach")
+st.markdown("Teach your computer **your own hand gestures** in a few minutes. Everything runs on this machine.")
+
+steps = st.columns(3)
+for column, (page, icon, title, text) in zip(
+    steps,
+    [
+        ("record", "🎥", "1 · Record", "Show each gesture to the webcam for a few seconds, or upload photos."),
+        ("train", "🧠", "2 · Train", "One click. A small network learns your gestures in seconds."),
+        ("live", "✨", "3 · Use it live", "Watch it recognise your hands, or run it on a photo or video."),
+    ],
+    strict=True,
+):
+    with column, st.container(border=True):
+        st.markdown(f"#### {title}")
+        st.caption(text)
+        st.page_link(widgets.PAGES[page], label=f"Open {title.split('· ')[1]}", icon=icon)
+
+store = state.store()
+project = state.current_project()
+
+st.subheader("Project")
+left, right = st.columns([2, 3])
+with left:
+    projects = store.list_projects()
+    chosen = st.selectbox("Current project", projects, index=projects.index(project), key="home_project")
+    if chosen != project:
+        state.set_project(chosen)
+        st.rerun()
+with right, st.form("new_project", clear_on_submit=False, border=False):
+    name = st.text_input("New project", placeholder="e.g. slides-remote", key="new_project_name")
+    if st.form_submit_button("Create project"):
+        try:
+            created = store.create_project(name)
+        except (InvalidNameError, DuplicateNameError) as exc:
+            st.error(f"Could not create the project: {exc}.")
+        else:
+            state.set_project(created)
+            st.session_state["flash"] = f"Created project {created!r} with the eight default gestures."
+            st.rerun()
+
+widgets.show_flash()
+
+counts = store.class_counts(project)
+summary = state.model_summary(project)
+data_col, model_col = st.columns([3, 2])
+with data_col:
+    st.markdown(f"**Samples per gesture** ({sum(counts.values())} in total)")
+    titles = {g.name: g.title for g in store.list_classes(project)}
+    table = pd.DataFrame({"gesture": [titles[n] for n in counts], "samples": list(counts.values())})
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={"samples": st.column_config.ProgressColumn(format="%d", max_value=max([30, *counts.values()]))},
+    )
+with model_col:
+    st.markdown("**Model**")
+    if not summary:
+        st.info("Not trained yet.")
+    elif "error" in summary:
+        st.error(summary["error"])
+    else:
+        st.metric("Validation accuracy", f"{summary.get('val_accuracy', 0):.0%}")
+        classes = ", ".join(titles.get(c, c) for c in summary.get("classes", []))
+        st.caption(
+            f"Knows {classes}. Trained on {summary.get('n_samples', '?')} samples, {summary.get('trained_at', '')}."
+        )
+
+page, why = widgets.next_step(counts, summary)
+with st.container(border=True, key="next_step"):
+    st.markdown("**Next step**")
+    st.page_link(page, label=why, icon="👉")

@@ -1,0 +1,84 @@
+"""Live: recognise gestures on the webcam (per hand, with confidence and timings), or on an uploaded file."""
+
+import streamlit as st
+
+from core.classifier import ModelFileError
+from core.video import MediaError
+from ui import state, widgets
+from ui.uploads import UploadedFile, annotate_upload
+from ui.webcam import stream_session, webcam
+
+widgets.page_title("✨", "Live", "Show a gesture to the camera")
+project = state.current_project()
+gestures = state.classes()
+try:
+    model = state.project_model(project)
+except ModelFileError as exc:
+    st.error(f"The saved model cannot be read ({exc}). Train again to replace it.")
+    model = None
+if model is None:
+    with st.container(border=True):
+        st.markdown("No trained model yet: you will see the hand skeleton, but no gesture names.")
+        st.page_link(widgets.PAGES["train"], label="Train a model first", icon="🧠")
+
+source = st.segmented_control(
+    "Source",
+    ["📷 Webcam", "🖼 Image or video file"],
+    default="📷 Webcam",
+    key="live_source",
+    label_visibility="collapsed",
+)
+if source == "🖼 Image or video file":
+    nonce = st.session_state.setdefault("live_upload_nonce", 0)
+    upload = st.file_uploader("An image or a video", key=f"live_upload_{nonce}")
+    every_n = st.slider("Video: process every n-th frame", 1, 10, 1, key="live_every_n")
+    if upload is not None and st.button("▶ Recognise", type="primary", key="live_run"):
+        try:
+            with st.spinner(f"Recognising gestures in {upload.name}…"):
+                annotated = annotate_upload(
+                    UploadedFile(upload.name, upload.getvalue()), model, state.settings().model_complexity, every_n
+                )
+        except (MediaError, ValueError) as exc:
+            st.error(f"Could not process the file. {exc}")
+        else:
+            st.session_state["live_annotated"] = annotated
+    annotated = st.session_state.get("live_annotated")
+    if annotated is not None:
+        if annotated.kind == "image":
+            st.image(annotated.data, caption=annotated.name)
+        else:
+            st.video(annotated.data, format="video/mp4")
+        labels = [h["label"] for r in annotated.records for h in r["hands"] if h["label"]]
+        found = {name: labels.count(name) for name in dict.fromkeys(labels)}
+        with st.container(key="live_file_result"):
+            st.caption(
+                f"{len(annotated.records)} frame(s) · "
+                + (", ".join(f"{state.title_of(n, gestures)} ×{c}" for n, c in found.items()) or "no gesture found")
+            )
+        st.download_button(
+            "⬇ Download the annotated file", annotated.data, annotated.download_name, annotated.mime, key="live_dl"
+        )
+else:
+    session = stream_session("live", draw_predictions=True)
+    video_col, result_col = st.columns([3, 2], gap="large")
+    with result_col:
+        default = float(model.threshold) if model else 0.6
+        threshold = st.slider(
+            "Confidence needed (below it: unknown)", 0.0, 1.0, default, 0.05, key=f"live_threshold_{project}"
+        )
+    session.set_classifier(model, threshold)
+    with video_col:
+        context = webcam("live-webcam", session)
+        playing = bool(context.state.playing)
+
+    def live_results() -> None:
+        snapshot = session.snapshot()
+        with st.container(key="live_prediction"):
+            widgets.prediction_cards(snapshot, gestures)
+            st.caption(f"Labels: {widgets.prediction_text(snapshot)}")
+        widgets.show_stream_health(snapshot, "live")
+        for panel in widgets.LIVE_PANELS:
+            panel(session)
+
+    with result_col:
+        st.fragment(run_every=0.5 if playing else None)(live_results)()

@@ -1,0 +1,89 @@
+"""Record: pick a gesture, record it from the webcam (or upload photos/videos), review the samples."""
+
+import streamlit as st
+
+from core.extract import ExtractConfig
+from core.gestures import InvalidNameError
+from core.store import DuplicateNameError
+from core.video import MediaError
+from ui import state, widgets
+from ui.gallery import class_gallery
+from ui.recorder import RecordPlan
+from ui.uploads import UploadedFile, import_uploads
+from ui.webcam import stream_session, webcam
+
+widgets.page_title("🎥", "Record", "Show a gesture to the camera and press Record")
+widgets.show_flash()
+store, project = state.store(), state.current_project()
+gestures = store.list_classes(project)
+counts = store.class_counts(project)
+by_name = {g.name: g for g in gestures}
+
+video_col, side_col = st.columns([3, 2], gap="large")
+with side_col:
+    target = st.radio(
+        "Gesture to record",
+        list(by_name),
+        format_func=lambda n: widgets.class_label(by_name[n], counts),
+        key="record_class",
+    )
+    gesture = by_name[target]
+    with st.expander("➕ Add a gesture"), st.form("add_class", clear_on_submit=True, border=False):
+        name = st.text_input("Name", placeholder="e.g. rock_on", key="new_class_name")
+        emoji = st.text_input("Emoji (optional)", placeholder="🤘", key="new_class_emoji", max_chars=8)
+        if st.form_submit_button("Add gesture"):
+            try:
+                added = store.add_class(project, name, emoji)
+            except (InvalidNameError, DuplicateNameError) as exc:
+                st.error(f"Could not add the gesture: {exc}.")
+            else:
+                st.session_state["record_class"] = added.name
+                st.session_state["flash"] = f"Added {added.title}. Record a few seconds of it now."
+                st.rerun()
+    with st.expander("⚙️ Recording settings"):
+        rate = st.slider("Samples per second", 1, 15, 5, key="record_rate")
+        seconds = st.slider("Seconds to record", 1, 15, 3, key="record_seconds")
+        hands = st.radio("Hands per sample", [1, 2], horizontal=True, key="record_hands")
+        min_score = st.slider("Minimum hand confidence", 0.0, 1.0, 0.5, 0.05, key="record_min_score")
+    extract = ExtractConfig(hands_per_frame=hands, min_score=min_score)
+
+with video_col:
+    source = st.segmented_control("Source", ["📷 Webcam", "📁 Upload files"], default="📷 Webcam", key="record_source")
+    if source == "📁 Upload files":
+        nonce = st.session_state.setdefault("record_upload_nonce", 0)
+        files = st.file_uploader(
+            f"Photos or videos of {gesture.title}", accept_multiple_files=True, key=f"record_upload_{nonce}"
+        )
+        if st.button(f"Add to {gesture.title}", type="primary", disabled=not files, key="record_upload_add"):
+            uploads = [UploadedFile(f.name, f.getvalue()) for f in files or []]
+            try:
+                with st.spinner("Looking for hands…"):
+                    report = import_uploads(store, project, target, uploads, extract)
+            except (MediaError, ValueError) as exc:
+                st.error(f"Nothing was added. {exc}")
+            else:
+                rejected = widgets.rejection_text(dict(report.rejected))
+                st.session_state["flash"] = (
+                    f"Added {report.stored} samples of {gesture.title} from {report.frames} frames. {rejected}"
+                ).strip()
+                st.session_state["record_upload_nonce"] = nonce + 1
+                st.rerun()
+    else:
+        session = stream_session("record", draw_predictions=False)
+        context = webcam("record-webcam", session)
+        playing = bool(context.state.playing)
+        plan = RecordPlan(project, target, float(rate), float(seconds), 3, extract)
+        st.button(
+            f"⏺ Record {gesture.title} for {seconds} s",
+            type="primary",
+            disabled=not playing,
+            on_click=session.start_recording,
+            args=(plan,),
+            key="record_start",
+            help=None if playing else "Press START on the video first",
+        )
+        st.fragment(run_every=0.5 if playing else None)(widgets.recording_status)(session, gestures)
+
+st.divider()
+st.subheader(f"Samples of {gesture.title}")
+class_gallery(store, project, gesture)

@@ -1,0 +1,91 @@
+"""Train: one click with sensible defaults; live curves; accuracy, confusion and samples to fix; downloads."""
+
+import streamlit as st
+
+from core.classifier import ModelFileError
+from core.training import TrainConfig
+from ui import exports, results, state, widgets
+from ui.jobs import NotReadyError, TrainingRun, check_trainable
+
+widgets.page_title("🧠", "Train", "Teach the model your gestures")
+widgets.show_flash()
+store, project = state.store(), state.current_project()
+gestures = store.list_classes(project)
+counts = store.class_counts(project)
+titles = {g.name: g.title for g in gestures}
+recorded = {titles[n]: c for n, c in counts.items() if c}
+st.caption(f"{sum(counts.values())} samples: " + (", ".join(f"{t} {c}" for t, c in recorded.items()) or "none yet"))
+
+with st.expander("⚙️ Training settings (the defaults work well)"):
+    c1, c2, c3 = st.columns(3)
+    epochs = c1.number_input("Max epochs", 10, 3000, 300, step=10, key="train_epochs", help="Stops earlier by itself")
+    hidden_text = c2.text_input("Hidden layer sizes", "128, 64", key="train_hidden", help="Comma-separated widths")
+    rate = c3.select_slider(
+        "Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], value=3e-3, format_func="{:g}".format, key="train_lr"
+    )
+    augment = c1.checkbox("Augment (small rotations, stretch, jitter)", True, key="train_augment")
+    mirror = c2.checkbox("Mirror (also learn the other hand)", True, key="train_mirror")
+    val_share = c3.slider("Validation share", 0.1, 0.5, 0.2, 0.05, key="train_val_share")
+
+run = st.session_state.get("train_run")
+run = run if isinstance(run, TrainingRun) and run.project == project else None
+running = run is not None and run.snapshot().running
+if st.button("🧠 Train model", type="primary", disabled=running, key="train_start"):
+    try:
+        hidden = tuple(int(h) for h in hidden_text.replace(" ", "").split(",") if h)
+        if not hidden or min(hidden) < 1:
+            raise ValueError(f"hidden layer sizes must be positive whole numbers, got {hidden_text!r}")
+        config = TrainConfig(
+            epochs=int(epochs), hidden=hidden, learning_rate=rate, augment=augment, mirror=mirror, val_share=val_share
+        )
+        check_trainable(counts, {g.name: g.mirror_partner for g in gestures}, config)
+    except NotReadyError as exc:
+        st.error(str(exc))
+    except ValueError as exc:
+        st.error(f"Check the training settings: {exc}")
+    else:
+        run = st.session_state["train_run"] = TrainingRun(store, project, config).start()
+        running = True
+
+if run is not None:
+    st.fragment(run_every=0.5 if running else None)(results.progress)(run)
+    if not running:
+        results.results(run, store, project, gestures)
+else:
+    summary = state.model_summary(project)
+    if summary and "val_accuracy" in summary:
+        st.info(f"The saved model has {summary['val_accuracy']:.0%} validation accuracy. Train again to see details.")
+
+st.divider()
+st.subheader("Download")
+try:
+    model = state.project_model(project)
+except ModelFileError as exc:
+    st.error(f"The saved model cannot be read: {exc}")
+    model = None
+c1, c2, c3 = st.columns(3)
+c1.download_button(
+    "⬇ Model (ONNX)",
+    data=lambda: exports.onnx_bytes(model),
+    file_name=f"{project}.onnx",
+    mime="application/octet-stream",
+    disabled=model is None,
+    help="Input 'features' (N, D) → output 'probabilities'; classes in the metadata",
+    key="download_onnx",
+)
+c2.download_button(
+    "⬇ Dataset (handteach CSV)",
+    data=lambda: exports.handteach_csv_bytes(store, project),
+    file_name=f"{project}.csv",
+    mime="text/csv",
+    disabled=not sum(counts.values()),
+    key="download_csv",
+)
+c3.download_button(
+    "⬇ Dataset (kinivi keypoint CSV, zip)",
+    data=lambda: exports.kinivi_zip_bytes(store, project),
+    file_name=f"{project}-kinivi.zip",
+    mime="application/zip",
+    disabled=not sum(counts.values()),
+    key="download_kinivi",
+)

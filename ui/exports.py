@@ -1,0 +1,37 @@
+"""Downloads as bytes: the trained model as ONNX, the dataset as handteach CSV or kinivi CSV files (zip)."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
+from core.classifier import GestureClassifier
+from core.csv_io import export_handteach, export_kinivi
+from core.store import Store
+
+
+def onnx_bytes(classifier: GestureClassifier) -> bytes:
+    """``classifier.export_onnx`` through a temporary file."""
+    with tempfile.TemporaryDirectory(prefix="handteach-onnx-") as tmp:
+        return classifier.export_onnx(Path(tmp) / "model.onnx").read_bytes()
+
+
+def handteach_csv_bytes(store: Store, project: str) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="handteach-csv-") as tmp:
+        path = Path(tmp) / f"{project}.csv"
+        export_handteach(store, project, path)
+        return path.read_bytes()
+
+
+def kinivi_zip_bytes(store: Store, project: str) -> bytes:
+    """``keypoint.csv`` and ``keypoint_classifier_label.csv`` (the kinivi layout) in one zip."""
+    with tempfile.TemporaryDirectory(prefix="handteach-kinivi-") as tmp:
+        keypoints, labels = Path(tmp) / "keypoint.csv", Path(tmp) / "keypoint_classifier_label.csv"
+        export_kinivi(store, project, keypoints, labels)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.write(keypoints, keypoints.name)
+            archive.write(labels, labels.name)
+        return buffer.getvalue()

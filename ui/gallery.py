@@ -1,0 +1,108 @@
+"""Sample galleries: stored hand crops with select + delete (Record) and fix-up actions (Train)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from core.gestures import GestureClass
+from core.store import Sample, Store
+
+COLUMNS = 8
+PAGE = 48  # crops shown before "show all"
+
+
+def _selection_key(prefix: str, sample_id: int) -> str:
+    return f"{prefix}_sel_{sample_id}"
+
+
+def selected_ids(prefix: str, samples: Sequence[Sample]) -> list[int]:
+    return [int(s.id) for s in samples if s.id is not None and st.session_state.get(_selection_key(prefix, s.id))]
+
+
+def _clear_selection(prefix: str, ids: Sequence[int]) -> None:
+    for sample_id in ids:
+        st.session_state.pop(_selection_key(prefix, sample_id), None)
+
+
+def crop_grid(samples: Sequence[Sample], prefix: str, captions: Sequence[str] | None = None) -> None:
+    """Crops in rows of ``COLUMNS``, each with a checkbox keyed by sample id."""
+    for start in range(0, len(samples), COLUMNS):
+        columns = st.columns(COLUMNS)
+        for i, (column, sample) in enumerate(zip(columns, samples[start : start + COLUMNS], strict=False)):
+            with column:
+                if sample.crop_jpeg:
+                    st.image(sample.crop_jpeg, width="stretch")
+                else:
+                    st.markdown("🖐 *(no image: imported keypoints)*")
+                caption = (
+                    captions[start + i] if captions else f"#{sample.id} · {sample.source_name or sample.source_kind}"
+                )
+                st.checkbox(caption, key=_selection_key(prefix, int(sample.id or 0)))
+
+
+def class_gallery(store: Store, project: str, gesture: GestureClass) -> None:
+    """The stored samples of one class: newest first, select + delete, clear with confirmation."""
+    samples = store.list_samples(project, gesture.name, with_crops=True)[::-1]
+    prefix = f"gallery_{gesture.name}"
+    if not samples:
+        st.info(f"No samples of {gesture.title} yet: record some above, or upload photos.")
+        return
+    show_all = len(samples) <= PAGE or st.toggle(f"Show all {len(samples)} samples", key=f"{prefix}_all")
+    shown = samples if show_all else samples[:PAGE]
+    crop_grid(shown, prefix)
+    chosen = selected_ids(prefix, shown)
+    left, right = st.columns(2)
+    if left.button(f"🗑 Delete selected ({len(chosen)})", disabled=not chosen, key=f"{prefix}_delete"):
+        deleted = store.delete_samples(chosen)
+        _clear_selection(prefix, chosen)
+        st.session_state["flash"] = f"Deleted {deleted} sample(s) of {gesture.title}."
+        st.rerun()
+    confirm_key = f"{prefix}_confirm_clear"
+    if not st.session_state.get(confirm_key):
+        if right.button(f"Clear all {len(samples)} samples of {gesture.title}…", key=f"{prefix}_clear"):
+            st.session_state[confirm_key] = True
+            st.rerun()
+        return
+    right.warning(f"Delete all {len(samples)} samples of {gesture.title}? This cannot be undone.")
+    yes, no = right.columns(2)
+    if yes.button("Yes, delete them", type="primary", key=f"{prefix}_clear_yes"):
+        deleted = store.clear_class(project, gesture.name)
+        st.session_state.pop(confirm_key, None)
+        st.session_state["flash"] = f"Cleared {gesture.title}: {deleted} samples deleted."
+        st.rerun()
+    if no.button("Cancel", key=f"{prefix}_clear_no"):
+        st.session_state.pop(confirm_key, None)
+        st.rerun()
+
+
+def fix_gallery(
+    store: Store, project: str, wrong: Sequence[tuple[int, str, str]], gestures: list[GestureClass]
+) -> None:
+    """Misclassified validation samples: crop, "is X, predicted Y", delete or relabel the selected ones."""
+    titles = {g.name: g.title for g in gestures}
+    samples, captions = [], []
+    for sample_id, truth, predicted in wrong:
+        try:
+            samples.append(store.get_sample(sample_id))
+        except LookupError:  # deleted since training
+            continue
+        captions.append(f"is {titles.get(truth, truth)}, predicted {titles.get(predicted, predicted)}")
+    if not samples:
+        st.success("The model gets every validation sample right.")
+        return
+    crop_grid(samples, "fix", captions)
+    chosen = selected_ids("fix", samples)
+    left, mid, right = st.columns([1, 1, 1])
+    if left.button(f"🗑 Delete selected ({len(chosen)})", disabled=not chosen, key="fix_delete"):
+        store.delete_samples(chosen)
+        _clear_selection("fix", chosen)
+        st.session_state["flash"] = f"Deleted {len(chosen)} sample(s). Train again to update the model."
+        st.rerun()
+    target = mid.selectbox("Move selected to", [g.name for g in gestures], format_func=titles.get, key="fix_target")
+    if right.button(f"Relabel selected ({len(chosen)})", disabled=not chosen, key="fix_relabel"):
+        store.relabel_samples(chosen, project, target)
+        _clear_selection("fix", chosen)
+        st.session_state["flash"] = f"Moved {len(chosen)} sample(s) to {titles.get(target, target)}. Train again."
+        st.rerun()

@@ -1,0 +1,144 @@
+"""Training from the Train page: a worker thread around ``core.project.train_project``.
+
+The run keeps its progress (every ``EpochStats``), result, dataset and error behind a
+lock; the page polls ``snapshot()`` from a fragment and may ``cancel()``. A cancelled
+run still holds the best weights so far, which ``keep()`` saves on request.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.project import Dataset, model_dir, train_project
+from core.store import Store
+from core.training import EpochStats, TrainConfig, TrainResult
+
+
+class NotReadyError(ValueError):
+    """The project cannot be trained yet; the message says what to record."""
+
+
+def check_trainable(counts: dict[str, int], mirror_map: dict[str, str], config: TrainConfig) -> None:
+    """Raise ``NotReadyError`` unless ``train_project`` would find two classes with enough samples.
+
+    Mirrors ``core.training``'s rule (which checks inside the worker thread) so the page
+    can answer at once: a class with some but fewer than ``min_samples_per_class`` samples
+    is refused; a class without samples counts when mirroring fills it from its partner.
+    """
+    few = {name: n for name, n in counts.items() if 0 < n < config.min_samples_per_class}
+    if few:
+        listed = ", ".join(f"{name} has {n}" for name, n in few.items())
+        raise NotReadyError(
+            f"Each class you train needs at least {config.min_samples_per_class} samples: {listed}. "
+            "Record a few more, or clear that class."
+        )
+    filled = {(mirror_map.get(n, n) if config.mirror else n) for n, c in counts.items() if c > 0}
+    active = [n for n, c in counts.items() if c > 0 or n in filled]
+    if len(active) < 2:
+        have = f"only {active[0]!r} has samples" if active else "no class has samples yet"
+        raise NotReadyError(f"Training needs samples of at least two classes; {have}. Record another gesture first.")
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    history: list[EpochStats]
+    running: bool
+    cancelled: bool
+    result: TrainResult | None
+    dataset: Dataset | None
+    error: str | None
+    seconds: float
+    saved: bool
+
+
+@dataclass
+class TrainingRun:
+    """One training of one project, started by ``start``."""
+
+    store: Store
+    project: str
+    config: TrainConfig
+    _history: list[EpochStats] = field(default_factory=list)
+    _result: TrainResult | None = None
+    _dataset: Dataset | None = None
+    _error: str | None = None
+    _saved: bool = False
+    _started: float = 0.0
+    _ended: float | None = None
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cancel = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"handteach-train-{self.project}", daemon=True)
+
+    def start(self) -> TrainingRun:
+        self._started = time.monotonic()
+        self._thread.start()
+        return self
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _on_epoch(self, stats: EpochStats) -> None:
+        with self._lock:
+            self._history.append(stats)
+
+    def _run(self) -> None:
+        try:
+            result, dataset = train_project(self.store, self.project, self.config, self._on_epoch, self._cancel)
+            with self._lock:
+                self._result, self._dataset, self._saved = result, dataset, not result.cancelled
+        except Exception as exc:  # shown on the page
+            with self._lock:
+                self._error = f"{type(exc).__name__}: {exc}"
+        finally:
+            with self._lock:
+                self._ended = time.monotonic()
+
+    def keep(self) -> None:
+        """Save the best weights of a stopped run as the project's model."""
+        with self._lock:
+            result = self._result
+        if result is None:
+            raise ValueError("this run has no model to keep")
+        result.classifier.metadata.update(project=self.project, backend=self.store.project_backend(self.project))
+        result.classifier.save(model_dir(self.store, self.project))
+        with self._lock:
+            self._saved = True
+
+    def snapshot(self) -> RunSnapshot:
+        with self._lock:
+            end = self._ended if self._ended is not None else time.monotonic()
+            return RunSnapshot(
+                history=list(self._history),
+                running=self._ended is None and self._thread.is_alive(),
+                cancelled=self._cancel.is_set(),
+                result=self._result,
+                dataset=self._dataset,
+                error=self._error,
+                seconds=end - self._started,
+                saved=self._saved,
+            )
+
+
+def misclassified(result: TrainResult, dataset: Dataset) -> list[tuple[int, str, str]]:
+    """(sample id, true class, predicted class) of the validation samples the model gets wrong."""
+    wrong = []
+    for row, predicted in zip(result.val_indices.tolist(), result.val_predictions, strict=True):
+        truth = dataset.labels[row]
+        if predicted != truth:
+            wrong.append((dataset.sample_ids[row], truth, predicted))
+    return wrong
+
+
+def confusion_table(result: TrainResult) -> tuple[list[str], np.ndarray]:
+    """(class names, (C, C) counts with rows = true class) for display."""
+    return list(result.classes), np.asarray(result.confusion)

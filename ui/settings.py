@@ -1,0 +1,102 @@
+"""App settings from environment variables and ``.streamlit/secrets.toml``; no Streamlit widgets here.
+
+| setting | env var | secrets | default |
+| --- | --- | --- | --- |
+| data directory | ``HANDTEACH_DATA`` | | ``data/user`` |
+| ICE servers (STUN/TURN) | ``HANDTEACH_ICE_SERVERS`` (JSON list) | ``[webrtc] ice_servers`` | ``[]``: localhost only |
+| timings file for ``bench/webcam.py`` | ``HANDTEACH_TIMINGS_FILE`` | | none |
+| MediaPipe model complexity (0 fast, 1 accurate) | ``HANDTEACH_MODEL_COMPLEXITY`` | | 1 |
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.store import default_data_dir
+
+VIDEO_CONSTRAINTS: dict[str, Any] = {
+    "video": {"width": {"ideal": 640}, "height": {"ideal": 480}, "frameRate": {"ideal": 30}},
+    "audio": False,
+}
+# The browser shows a mirrored (selfie) view; frames reach the server unmirrored and
+# core.draw writes text mirrored so that it reads correctly after this CSS flip.
+VIDEO_HTML_ATTRS: dict[str, Any] = {
+    "autoPlay": True,
+    "controls": False,
+    "muted": True,
+    "style": {"width": "100%", "transform": "scaleX(-1)", "borderRadius": "0.5rem"},
+}
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names the variable and the problem."""
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """Everything the app reads from its environment, once per server process."""
+
+    data_dir: Path
+    ice_servers: list[dict[str, Any]] = field(default_factory=list)  # [] → host candidates only (localhost, LAN)
+    timings_file: Path | None = None  # written about once a second while a stream runs
+    model_complexity: int = 1
+
+    @property
+    def rtc_configuration(self) -> dict[str, Any]:
+        """For ``webrtc_streamer(rtc_configuration=...)``; never left to streamlit-webrtc's network lookup."""
+        return {"iceServers": [dict(s) for s in self.ice_servers]}
+
+
+def parse_ice_servers(text: str, where: str) -> list[dict[str, Any]]:
+    """A JSON list of RTCIceServer objects (``{"urls": ..., "username": ..., "credential": ...}``)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"{where} is not valid JSON: {exc}") from None
+    return check_ice_servers(value, where)
+
+
+def check_ice_servers(value: Any, where: str) -> list[dict[str, Any]]:
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(s, dict) and "urls" in s for s in value):
+        raise SettingsError(f"{where} must be a list of objects with a 'urls' key, got {value!r}")
+    return [dict(s) for s in value]
+
+
+def _secrets_ice_servers() -> list[dict[str, Any]] | None:
+    """``[webrtc] ice_servers`` from ``.streamlit/secrets.toml``, or None when absent."""
+    try:
+        import streamlit as st
+
+        section = st.secrets.get("webrtc", None)
+    except Exception:  # no secrets file, or not running under Streamlit
+        return None
+    if not section or "ice_servers" not in section:
+        return None
+    return check_ice_servers([dict(s) for s in section["ice_servers"]], "secrets [webrtc] ice_servers")
+
+
+def load_settings(environ: dict[str, str] | None = None, use_secrets: bool = True) -> AppSettings:
+    """Read the settings; raises ``SettingsError`` naming a bad variable."""
+    env = os.environ if environ is None else environ
+    ice: list[dict[str, Any]] = []
+    if env.get("HANDTEACH_ICE_SERVERS", "").strip():
+        ice = parse_ice_servers(env["HANDTEACH_ICE_SERVERS"], "HANDTEACH_ICE_SERVERS")
+    elif use_secrets:
+        ice = _secrets_ice_servers() or []
+    complexity = env.get("HANDTEACH_MODEL_COMPLEXITY", "1").strip()
+    if complexity not in {"0", "1"}:
+        raise SettingsError(f"HANDTEACH_MODEL_COMPLEXITY must be 0 or 1, got {complexity!r}")
+    data = env.get("HANDTEACH_DATA")
+    timings = env.get("HANDTEACH_TIMINGS_FILE", "").strip()
+    return AppSettings(
+        data_dir=Path(data) if data else default_data_dir(),
+        ice_servers=ice,
+        timings_file=Path(timings) if timings else None,
+        model_complexity=int(complexity),
+    )

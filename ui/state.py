@@ -1,0 +1,106 @@
+"""Session-state accessors and cached resources shared by the pages.
+
+Shared between users (``st.cache_resource``): the ``Store`` of a data directory (it
+opens a connection per call, so it is thread-safe) and trained classifiers (read-only
+at inference). Per user (``st.session_state``): the current project and everything
+tied to a stream or a training run.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from core.classifier import GestureClassifier, ModelFileError
+from core.gestures import DEFAULT_PROJECT, GestureClass
+from core.project import MODEL_FOLDER
+from core.store import Store
+from ui.settings import AppSettings, load_settings
+
+PROJECT_KEY = "handteach_project"
+
+
+def settings() -> AppSettings:
+    return load_settings()
+
+
+@st.cache_resource(show_spinner=False)
+def _store(data_dir: str) -> Store:
+    store = Store(data_dir)
+    store.ensure_project(DEFAULT_PROJECT)
+    return store
+
+
+def store() -> Store:
+    """The store of ``$HANDTEACH_DATA`` (one per data directory, shared by every session)."""
+    return _store(str(settings().data_dir))
+
+
+def current_project() -> str:
+    """The project this browser session works on; falls back to the default project."""
+    s = store()
+    name = st.session_state.get(PROJECT_KEY)
+    if name not in s.list_projects():
+        name = s.ensure_project(DEFAULT_PROJECT)
+        st.session_state[PROJECT_KEY] = name
+    return name
+
+
+def set_project(name: str) -> None:
+    st.session_state[PROJECT_KEY] = name
+
+
+def classes() -> list[GestureClass]:
+    return store().list_classes(current_project())
+
+
+def title_of(name: str, gestures: list[GestureClass] | None = None) -> str:
+    """ "👍 thumbs_up" for a class name (the bare name when unknown, e.g. "unknown")."""
+    for g in gestures if gestures is not None else classes():
+        if g.name == name:
+            return g.title
+    return name
+
+
+def _model_folder(project: str) -> Path:
+    return settings().data_dir / "projects" / project / MODEL_FOLDER
+
+
+def model_stamp(project: str) -> int:
+    """Changes whenever the project's model is saved again (0 when there is none)."""
+    path = _model_folder(project) / "model.json"
+    return path.stat().st_mtime_ns if path.exists() else 0
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _load_model(folder: str, stamp: int) -> GestureClassifier | None:
+    if not stamp:
+        return None
+    return GestureClassifier.load(folder)
+
+
+def project_model(project: str | None = None) -> GestureClassifier | None:
+    """The saved classifier of the project (cached until it is saved again); None if untrained.
+
+    Raises ``ModelFileError`` when the saved model cannot be read.
+    """
+    project = project or current_project()
+    return _load_model(str(_model_folder(project)), model_stamp(project))
+
+
+def model_summary(project: str | None = None) -> dict[str, Any] | None:
+    """The metadata of the saved model (accuracy, classes, date), without loading weights."""
+    path = _model_folder(project or current_project()) / "model.json"
+    if not path.exists():
+        return None
+    try:
+        description = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {"error": f"{path} cannot be read"}
+    return {"classes": description.get("classes", []), **description.get("metadata", {})}
+
+
+__all__ = ["ModelFileError", "current_project", "project_model", "model_summary", "store", "settings"]

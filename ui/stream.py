@@ -1,0 +1,264 @@
+"""The webcam path: one ``StreamSession`` per browser session and page, and the WebRTC callback factory.
+
+The frame callback runs in streamlit-webrtc's worker thread: it never calls ``st.*``.
+It owns a MediaPipe tracker and a ``core.pipeline.Pipeline`` created on the stream's
+first frame and closed in ``on_video_ended`` (video-mode trackers keep per-stream state,
+so they are never shared between users or streams). Results leave the thread through
+the session object, guarded by a lock; the page reads ``snapshot()`` from a fragment.
+An exception in the callback is kept in ``snapshot().error`` (the page shows it) and
+drawn on the returned frame, instead of streamlit-webrtc silently echoing raw video.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import traceback
+import uuid
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from core.classifier import GestureClassifier
+from core.draw import draw_result
+from core.landmarks import HandTracker, TrackerConfig
+from core.pipeline import FrameResult, Pipeline
+from core.store import Store
+from core.types import Prediction
+from ui.overlay import draw_badge
+from ui.recorder import Recorder, RecordPlan, RecordStatus
+
+RGBImage = npt.NDArray[np.uint8]
+STAGES = ("landmarks", "features", "classifier", "record", "draw", "total")
+_WINDOW = 30  # frames averaged for the per-stage milliseconds
+_FPS_SECONDS = 2.0  # frames within this many seconds give the frame rate
+
+
+class ThresholdedClassifier:
+    """A read-only view of a shared classifier with this session's "unknown" threshold."""
+
+    def __init__(self, classifier: GestureClassifier, threshold: float) -> None:
+        self.inner = classifier
+        self.classes = list(classifier.classes)
+        self.feature_config = classifier.feature_config
+        self.threshold = float(threshold)
+
+    def predict_proba(self, features: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        return self.inner.predict_proba(features)
+
+
+@dataclass(frozen=True)
+class StreamSnapshot:
+    """What the page shows about a stream, copied under the lock."""
+
+    running: bool  # a frame arrived in the last two seconds
+    frames: int
+    fps: float
+    ms: dict[str, float]  # stage → mean milliseconds over the last frames
+    hands: list[tuple[str, Prediction | None]]  # (handedness, prediction) per hand of the latest frame
+    frame_size: tuple[int, int] | None  # (width, height)
+    error: str | None
+    recording: RecordStatus | None
+    has_classifier: bool
+
+
+@dataclass
+class _Stats:
+    times: deque[float] = field(default_factory=lambda: deque(maxlen=120))
+    stages: dict[str, deque[float]] = field(default_factory=lambda: {s: deque(maxlen=_WINDOW) for s in STAGES})
+
+    def add(self, now: float, timings: dict[str, float]) -> None:
+        self.times.append(now)
+        for stage, values in self.stages.items():
+            if stage in timings:
+                values.append(timings[stage])
+
+    def fps(self, now: float) -> float:
+        recent = [t for t in self.times if now - t <= _FPS_SECONDS]
+        if len(recent) < 2 or recent[-1] <= recent[0]:
+            return 0.0
+        return (len(recent) - 1) / (recent[-1] - recent[0])
+
+    def ms(self) -> dict[str, float]:
+        return {s: float(np.mean(v)) for s, v in self.stages.items() if v}
+
+
+class StreamSession:
+    """State shared between one page's frame callback and that page, for one browser session."""
+
+    def __init__(self, name: str, tracker_config: TrackerConfig | None = None, store: Store | None = None,
+                 timings_file: Path | None = None, draw_predictions: bool = True) -> None:  # fmt: skip
+        self.name = name
+        self.ident = uuid.uuid4().hex[:8]
+        self.tracker_config = tracker_config or TrackerConfig(max_num_hands=2)
+        self.store = store
+        self.timings_file = timings_file
+        self.draw_predictions = draw_predictions
+        self.tracker_factory: Callable[[TrackerConfig], Any] = HandTracker  # tests may swap in a fake
+        self._lock = threading.Lock()  # guards the fields the page reads
+        self._frame_lock = threading.Lock()  # held while a frame is processed, and to close the tracker
+        self._pipeline: Pipeline | None = None
+        self._classifier: ThresholdedClassifier | None = None
+        self._classifier_key: tuple[int, float] | None = None
+        self._recorder: Recorder | None = None
+        self._writer: ThreadPoolExecutor | None = None
+        self._stats = _Stats()
+        self._latest: FrameResult | None = None
+        self._frame_size: tuple[int, int] | None = None
+        self._frames = 0
+        self._error: str | None = None
+        self._last_write = 0.0
+
+    # -- page side -------------------------------------------------------------------------
+
+    def set_classifier(self, classifier: GestureClassifier | None, threshold: float = 0.6) -> None:
+        """Use ``classifier`` with this session's threshold (no-op when nothing changed)."""
+        key = None if classifier is None else (id(classifier), round(float(threshold), 4))
+        with self._lock:
+            if key == self._classifier_key:
+                return
+            self._classifier_key = key
+            self._classifier = None if classifier is None else ThresholdedClassifier(classifier, threshold)
+            pipeline = self._pipeline
+        if pipeline is not None:
+            pipeline.set_classifier(self._classifier)
+
+    def start_recording(self, plan: RecordPlan) -> Recorder:
+        """Start a countdown-then-capture recording into ``plan.project`` / ``plan.class_name``."""
+        if self.store is None:
+            raise RuntimeError("this stream has no store to record into")
+        with self._lock:
+            if self._recorder is not None and not self._recorder.status().finished:
+                self._recorder.stop()
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"handteach-writer-{self.name}")
+            self._recorder = Recorder(plan, self.store, self._writer)
+            return self._recorder
+
+    def stop_recording(self) -> None:
+        with self._lock:
+            recorder = self._recorder
+        if recorder is not None:
+            recorder.stop()
+
+    def clear_error(self) -> None:
+        with self._lock:
+            self._error = None
+
+    def snapshot(self) -> StreamSnapshot:
+        now = time.monotonic()
+        with self._lock:
+            latest, recorder = self._latest, self._recorder
+            last = self._stats.times[-1] if self._stats.times else None
+            return StreamSnapshot(
+                running=last is not None and now - last < 2.0,
+                frames=self._frames,
+                fps=self._stats.fps(now),
+                ms=self._stats.ms(),
+                hands=[(h.handedness, p) for h, p in zip(latest.hands, latest.predictions, strict=True)]
+                if latest
+                else [],
+                frame_size=self._frame_size,
+                error=self._error,
+                recording=recorder.status() if recorder else None,
+                has_classifier=self._classifier is not None,
+            )
+
+    # -- frame thread ------------------------------------------------------------------------
+
+    def process(self, rgb: RGBImage, started: float | None = None) -> RGBImage:
+        """One unmirrored RGB frame in, the annotated frame out. Never raises.
+
+        ``started`` is the ``time.perf_counter()`` at which the frame arrived (before
+        decoding), so "total" covers the whole callback.
+        """
+        start = time.perf_counter() if started is None else started
+        try:
+            with self._frame_lock:
+                out = self._process(rgb)
+        except Exception as exc:  # shown on the page and on the video, never swallowed
+            message = f"{type(exc).__name__}: {exc}"
+            with self._lock:
+                self._error = f"{message}\n\n{traceback.format_exc(limit=6)}"
+            out = rgb.copy()
+            draw_badge(out, f"error: {message[:60]} (details on the page)")
+            return out
+        timings = dict(out[1])
+        timings["total"] = (time.perf_counter() - start) * 1000.0
+        self._record_stats(out[2], timings)
+        return out[0]
+
+    def _process(self, rgb: RGBImage) -> tuple[RGBImage, dict[str, float], FrameResult]:
+        if self._pipeline is None:
+            pipeline = Pipeline(self.tracker_factory(self.tracker_config), None, smoothing=5)
+            with self._lock:
+                pipeline.set_classifier(self._classifier)
+                self._pipeline = pipeline
+        result = self._pipeline.process(rgb)
+        timings = result.timings_ms
+        t0 = time.perf_counter()
+        shown = result if self.draw_predictions else FrameResult(result.hands, [None] * len(result.hands))
+        canvas = draw_result(rgb, shown, mirror_text=True)
+        t1 = time.perf_counter()
+        recorder = self._recorder
+        if recorder is not None:
+            recorder.on_frame(rgb, result.hands, canvas)
+        timings["draw"] = (t1 - t0) * 1000.0
+        timings["record"] = (time.perf_counter() - t1) * 1000.0
+        return canvas, timings, result
+
+    def _record_stats(self, result: FrameResult, timings: dict[str, float]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._stats.add(now, timings)
+            self._latest = result
+            self._frames += 1
+            if result.hands:
+                self._frame_size = result.hands[0].image_size
+            write = self.timings_file is not None and now - self._last_write >= 1.0
+            if write:
+                self._last_write = now
+                payload = {"session": self.ident, "page": self.name, "frames": self._frames,
+                           "fps": self._stats.fps(now), "ms": self._stats.ms(), "time": time.time()}  # fmt: skip
+        if write:
+            _write_json(self.timings_file, payload)
+
+    def on_ended(self) -> None:
+        """``on_video_ended``: stop a recording (keeping its samples) and close the tracker."""
+        self.stop_recording()
+        with self._frame_lock:
+            pipeline, self._pipeline = self._pipeline, None
+        if pipeline is not None and hasattr(pipeline.tracker, "close"):
+            pipeline.tracker.close()
+        with self._lock:
+            self._latest = None
+            self._stats = _Stats()
+
+    close = on_ended
+
+
+def _write_json(path: Path, payload: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(json.dumps(payload), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def frame_callback(session: StreamSession) -> Callable[[Any], Any]:
+    """The ``video_frame_callback`` for ``webrtc_streamer``: av.VideoFrame in, annotated av.VideoFrame out."""
+    import av  # only the app needs PyAV here; the session itself works on arrays
+
+    def callback(frame: av.VideoFrame) -> av.VideoFrame:
+        started = time.perf_counter()
+        rgb = frame.to_ndarray(format="rgb24")
+        return av.VideoFrame.from_ndarray(session.process(rgb, started), format="rgb24")
+
+    return callback

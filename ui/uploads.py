@@ -1,0 +1,140 @@
+"""Uploaded files: images/videos → samples (all or nothing), and annotated copies for download.
+
+Uploads arrive as (file name, bytes); they are written under a temporary folder with
+their own (sanitised) names, so every error names the file the user picked.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from core.classifier import GestureClassifier
+from core.extract import ExtractConfig, ExtractReport, iter_file_samples
+from core.inference import annotate_file
+from core.landmarks import HandTracker, TrackerConfig
+from core.store import Sample, Store
+from core.video import MediaError, media_kind
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    name: str
+    data: bytes
+
+
+def _safe_name(name: str, taken: set[str]) -> str:
+    base = Path(name.replace("\\", "/")).name.strip() or "upload"
+    stem, suffix, n = Path(base).stem, Path(base).suffix, 1
+    while base in taken:
+        n += 1
+        base = f"{stem}-{n}{suffix}"
+    taken.add(base)
+    return base
+
+
+def write_uploads(files: Sequence[UploadedFile], folder: Path) -> list[Path]:
+    """Write uploads into ``folder`` and check their types; raises ``MediaError`` naming the first bad one."""
+    taken: set[str] = set()
+    paths = []
+    for upload in files:
+        path = folder / _safe_name(upload.name, taken)
+        path.write_bytes(upload.data)
+        try:
+            media_kind(path)
+            if not upload.data:
+                raise MediaError(path, "the file is empty (0 bytes)")
+        except MediaError as exc:
+            raise MediaError(upload.name, exc.problem) from None
+        paths.append(path)
+    return paths
+
+
+def import_uploads(store: Store, project: str, class_name: str, files: Sequence[UploadedFile],
+                   config: ExtractConfig | None = None,
+                   on_progress: Callable[[int, int], None] | None = None) -> ExtractReport:  # fmt: skip
+    """Find hands in uploaded images/videos and store them as ``class_name`` samples in one transaction.
+
+    Nothing is stored when any file is unsupported or unreadable: the ``MediaError``
+    names that file. Frames without a usable hand are counted in the report.
+    """
+    if class_name not in {c.name for c in store.list_classes(project)}:
+        raise ValueError(f"project {project!r} has no class {class_name!r}")
+    config = config or ExtractConfig()
+    report = ExtractReport()
+    samples: list[Sample] = []
+    with tempfile.TemporaryDirectory(prefix="handteach-upload-") as tmp:
+        paths = write_uploads(files, Path(tmp))
+        for number, (upload, path) in enumerate(zip(files, paths, strict=True), start=1):
+            try:
+                samples.extend(iter_file_samples(path, class_name, config, report))
+            except MediaError as exc:
+                raise MediaError(upload.name, exc.problem) from None
+            if on_progress is not None:
+                on_progress(number, len(paths))
+    if samples:
+        report.sample_ids = store.add_samples(project, samples)
+        report.stored = len(report.sample_ids)
+    return report
+
+
+@dataclass
+class AnnotatedUpload:
+    """An uploaded file with the skeleton and predictions drawn on it."""
+
+    name: str
+    kind: str  # "image" or "video"
+    data: bytes  # PNG for images, H.264 MP4 for videos
+    mime: str
+    records: list[dict] = field(default_factory=list)  # one per frame, see core.inference.frame_record
+
+    @property
+    def download_name(self) -> str:
+        return f"{Path(self.name).stem}.annotated.{'png' if self.kind == 'image' else 'mp4'}"
+
+
+def annotate_upload(upload: UploadedFile, classifier: GestureClassifier | None, model_complexity: int = 1,
+                    every_n: int = 1) -> AnnotatedUpload:  # fmt: skip
+    """Run the recogniser over an uploaded image or video (``MediaError`` naming the file if unusable)."""
+    with tempfile.TemporaryDirectory(prefix="handteach-annotate-") as tmp:
+        (path,) = write_uploads([upload], Path(tmp))
+        kind = media_kind(path)
+        config = TrackerConfig(static_image_mode=kind == "image", max_num_hands=2, model_complexity=model_complexity)
+        output = Path(tmp) / ("annotated.png" if kind == "image" else "annotated-mp4v.mp4")
+        try:
+            with HandTracker(config) as tracker:
+                records = list(annotate_file(path, tracker, classifier, output, every_n=every_n))  # type: ignore[arg-type]
+        except MediaError as exc:
+            raise MediaError(upload.name, exc.problem) from None
+        if kind == "image":
+            return AnnotatedUpload(upload.name, kind, output.read_bytes(), "image/png", records)
+        h264 = Path(tmp) / "annotated.mp4"
+        transcode_h264(output, h264)
+        return AnnotatedUpload(upload.name, kind, h264.read_bytes(), "video/mp4", records)
+
+
+def transcode_h264(source: Path, target: Path, crf: int = 23) -> int:
+    """Re-encode a video as H.264/yuv420p MP4 (what browsers play; OpenCV writes mp4v). Returns frames written."""
+    import av
+
+    count = 0
+    with av.open(str(source)) as inp, av.open(str(target), "w", options={"movflags": "faststart"}) as out:
+        vin = inp.streams.video[0]
+        rate = vin.average_rate or vin.guessed_rate or Fraction(25)
+        width, height = vin.codec_context.width // 2 * 2, vin.codec_context.height // 2 * 2
+        vout = out.add_stream("libx264", rate=Fraction(rate).limit_denominator(1001))
+        vout.width, vout.height, vout.pix_fmt = width, height, "yuv420p"
+        vout.options = {"crf": str(crf), "preset": "veryfast"}
+        time_base = 1 / Fraction(rate).limit_denominator(1001)
+        for frame in inp.decode(vin):
+            picture = frame.reformat(width=width, height=height, format="yuv420p")
+            picture.pts, picture.time_base = count, time_base
+            out.mux(vout.encode(picture))
+            count += 1
+        out.mux(vout.encode(None))
+    if count == 0:
+        raise MediaError(source, "no frames to transcode")
+    return count

@@ -1,0 +1,64 @@
+"""The ``webrtc_streamer`` widget wired to a per-session ``StreamSession``."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit_webrtc import WebRtcMode, WebRtcStreamerContext, webrtc_streamer
+
+from core.landmarks import TrackerConfig
+from ui import state
+from ui.settings import VIDEO_CONSTRAINTS, VIDEO_HTML_ATTRS
+from ui.stream import StreamSession, frame_callback
+
+
+def stream_session(page: str, draw_predictions: bool = True) -> StreamSession:
+    """This browser session's stream state for ``page`` (created on first use, kept across reruns).
+
+    Each Streamlit session (each browser tab) gets its own object, hence its own tracker,
+    pipeline, recording target and timings: two tabs never share a stream.
+    """
+    key = f"handteach_stream_{page}"
+    session = st.session_state.get(key)
+    if session is None:
+        settings = state.settings()
+        session = StreamSession(
+            page,
+            TrackerConfig(max_num_hands=2, model_complexity=settings.model_complexity),
+            store=state.store(),
+            timings_file=settings.timings_file,
+            draw_predictions=draw_predictions,
+        )
+        st.session_state[key] = session
+    return session
+
+
+def has_browser_runtime() -> bool:
+    """False under ``streamlit.testing`` (AppTest mocks the runtime, so WebRTC cannot negotiate)."""
+    return Runtime.exists() and type(Runtime.instance()) is Runtime
+
+
+def webcam(key: str, session: StreamSession) -> WebRtcStreamerContext | Any:
+    """Send the webcam to the server and show the annotated video it sends back.
+
+    The callback closure is rebuilt on every rerun (streamlit-webrtc swaps it in), but it
+    always points at the same session object, so the tracker survives reruns. Without a
+    real Streamlit server (AppTest) a note replaces the video and nothing is playing.
+    """
+    if not has_browser_runtime():
+        with st.container(key=f"{key}-unavailable"):
+            st.info("The webcam needs the app running in a browser (`make run`).")
+        return SimpleNamespace(state=SimpleNamespace(playing=False, signalling=False))
+    return webrtc_streamer(
+        key=key,
+        mode=WebRtcMode.SENDRECV,
+        rtc_configuration=state.settings().rtc_configuration,
+        media_stream_constraints=VIDEO_CONSTRAINTS,
+        video_frame_callback=frame_callback(session),
+        on_video_ended=session.on_ended,
+        video_html_attrs=VIDEO_HTML_ATTRS,
+        async_processing=True,
+    )

@@ -1,0 +1,155 @@
+"""Small widgets shared by the pages: next-step link, class titles, stream status, prediction cards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from core.gestures import GestureClass
+from core.types import UNKNOWN_LABEL, Prediction
+from ui import state
+from ui.stream import StreamSession, StreamSnapshot
+
+PAGES = {"home": "pages/home.py", "record": "pages/record.py", "train": "pages/train.py", "live": "pages/live.py"}
+
+# Extra panels under the Live results (e.g. the CPM keypoint view): each is called with
+# the Live page's StreamSession inside the results column. Empty by default.
+LIVE_PANELS: list[Callable[[StreamSession], None]] = []
+
+
+def next_step(counts: dict[str, int], summary: dict | None) -> tuple[str, str]:
+    """(page, why) of the most useful next step for a project."""
+    recorded = [name for name, n in counts.items() if n > 0]
+    if len(recorded) < 2:
+        have = "one gesture" if recorded else "no samples yet"
+        return PAGES["record"], f"Record at least two gestures (you have {have})"
+    if not summary or "error" in summary:
+        return PAGES["train"], "Train your first model: one click, a few seconds"
+    if summary.get("n_samples") != sum(counts.values()):
+        return PAGES["train"], "You changed the samples since the last training: train again"
+    return PAGES["live"], "Try it live with your webcam"
+
+
+def page_title(icon: str, title: str, subtitle: str) -> None:
+    st.title(f"{icon} {title}")
+    project = state.current_project()
+    st.caption(f"{subtitle} · project **{project}** (change it on [Home](/))")
+
+
+def sidebar_status() -> None:
+    """Project, sample count and model quality, shown on every page."""
+    project = state.current_project()
+    counts = state.store().class_counts(project)
+    summary = state.model_summary(project)
+    st.sidebar.markdown(f"**Project:** {project}")
+    st.sidebar.caption(f"{sum(counts.values())} samples in {sum(1 for n in counts.values() if n)} classes")
+    if summary and "val_accuracy" in summary:
+        st.sidebar.caption(f"Model: {summary['val_accuracy']:.0%} validation accuracy")
+    else:
+        st.sidebar.caption("Model: not trained yet")
+
+
+def class_label(gesture: GestureClass, counts: dict[str, int]) -> str:
+    return f"{gesture.title}  ({counts.get(gesture.name, 0)})"
+
+
+def timings_text(snapshot: StreamSnapshot) -> str:
+    """ "27.3 fps · landmarks 24.1 ms · …" for the per-stage timings of a stream."""
+    stages = " · ".join(f"{k} {v:.1f} ms" for k, v in snapshot.ms.items())
+    return f"{snapshot.fps:.1f} fps · {stages}" if stages else "waiting for frames…"
+
+
+def show_stream_health(snapshot: StreamSnapshot, key: str) -> None:
+    """Timings line (testid'd container) and any error raised in the frame callback."""
+    with st.container(key=f"{key}_timings"):
+        st.caption(f"Server: {timings_text(snapshot)}")
+    if snapshot.error:
+        with st.container(key=f"{key}_error"):
+            st.error(f"The video processing failed: {snapshot.error}")
+
+
+def _top3(prediction: Prediction, gestures: list[GestureClass]) -> None:
+    for name, prob in prediction.top(3):
+        st.progress(min(1.0, max(0.0, prob)), text=f"{state.title_of(name, gestures)} {prob:.0%}")
+
+
+def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass]) -> None:
+    """One card per hand: emoji + label + confidence, top-3 bars, handedness."""
+    if not snapshot.running:
+        st.info("Press **START** on the video to begin. Allow the camera when the browser asks.")
+        return
+    if not snapshot.hands:
+        st.markdown("### 🫥 No hand in view")
+        return
+    columns = st.columns(len(snapshot.hands))
+    for column, (handedness, prediction) in zip(columns, snapshot.hands, strict=True):
+        with column, st.container(border=True):
+            st.caption(f"{handedness} hand")
+            if prediction is None:
+                st.markdown("### 🖐 (no model)")
+                continue
+            title = "❔ unknown" if prediction.label == UNKNOWN_LABEL else state.title_of(prediction.label, gestures)
+            st.markdown(f"### {title}")
+            st.caption(f"confidence {prediction.score:.0%}")
+            _top3(prediction, gestures)
+
+
+def prediction_text(snapshot: StreamSnapshot) -> str:
+    """Plain text of the current labels ("thumbs_up 0.93 (Right)"), for tests and screen readers."""
+    parts = [f"{p.label} {p.score:.2f} ({h})" for h, p in snapshot.hands if p is not None]
+    return "; ".join(parts) if parts else "none"
+
+
+def show_flash() -> None:
+    """A one-shot success message left by the previous run (before its st.rerun)."""
+    message = st.session_state.pop("flash", None)
+    if message:
+        st.success(message)
+
+
+def rejection_text(rejected: dict[str, int]) -> str:
+    """ "3 frames rejected: 2 no hand, 1 more hands than asked for" (empty when none)."""
+    total = sum(rejected.values())
+    if not total:
+        return ""
+    reasons = ", ".join(f"{n} {why}" for why, n in sorted(rejected.items(), key=lambda kv: -kv[1]))
+    return f"{total} frame{'s' if total != 1 else ''} rejected: {reasons}"
+
+
+_REJECTION_TIPS = {
+    "no hand": "keep your hand fully in the picture, with some light on it",
+    "more hands than asked for": "show one hand only, or set 'Hands per sample' to 2",
+    "low confidence": "move closer and hold the pose steady",
+}
+
+
+def recording_status(session: StreamSession, gestures: list[GestureClass]) -> None:
+    """Countdown / progress / result of the latest recording, with why frames were rejected."""
+    snapshot = session.snapshot()
+    show_stream_health(snapshot, "record")
+    recording = snapshot.recording
+    with st.container(key="record_status"):
+        if recording is None:
+            st.caption("Press **START**, pick a gesture, then **Record**: a 3-2-1 countdown gives you time to pose.")
+            return
+        title = state.title_of(recording.plan.class_name, gestures)
+        if recording.phase == "countdown":
+            st.info(f"Get ready to show {title}… {recording.countdown_left}")
+        elif recording.phase == "recording":
+            done = 1.0 - recording.seconds_left / recording.plan.duration
+            st.progress(min(1.0, max(0.0, done)), text=f"Recording {title}: {recording.captured} samples so far")
+        elif recording.phase == "saving":
+            st.info(f"Saving {recording.captured} samples…")
+        else:
+            verb = "Stopped early. " if recording.phase == "stopped" else ""
+            st.success(f"{verb}Stored {recording.stored} samples of {title} (from {recording.attempts} frames).")
+        if recording.error:
+            st.error(recording.error)
+        text = rejection_text(recording.rejected)
+        if text:
+            tips = "; ".join(_REJECTION_TIPS[w] for w in recording.rejected if w in _REJECTION_TIPS)
+            st.warning(f"{text}. Tip: {tips}." if tips else text)
+    if recording.finished and st.session_state.get("record_seen") != recording.ident:
+        st.session_state["record_seen"] = recording.ident
+        st.rerun(scope="app")  # refresh counts and the gallery
