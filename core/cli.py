@@ -1,0 +1,107 @@
+"""Command line: ``python -m core COMMAND ...`` does everything the pages do."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from core import commands
+from core.gestures import DEFAULT_PROJECT
+
+
+def _project(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--project", "-p", default=DEFAULT_PROJECT, help=f"project name (default: {DEFAULT_PROJECT})")
+
+
+def _add(sub: argparse._SubParsersAction, name: str, handler: Callable[[argparse.Namespace], int],
+         help_text: str) -> argparse.ArgumentParser:  # fmt: skip
+    parser = sub.add_parser(name, help=help_text, description=help_text)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _data_commands(sub: argparse._SubParsersAction) -> None:
+    p = _add(sub, "extract", commands.extract, "add samples of one class from images, folders or videos")
+    p.add_argument("-i", "--input", nargs="+", required=True, metavar="PATH", help="images, videos or folders")
+    p.add_argument("--label", required=True, help="class of the samples (created if the project lacks it)")
+    p.add_argument("--every", type=int, default=5, metavar="N", help="videos: keep every Nth frame (default 5)")
+    p.add_argument("--hands", type=int, default=1, choices=(1, 2), help="hands per frame to keep (default 1)")
+    _project(p)
+
+    p = _add(sub, "import", commands.import_csv, "import labelled keypoints from a CSV file")
+    p.add_argument("csv", metavar="FILE.csv", help="kinivi: keypoint.csv; handteach: an exported handteach CSV")
+    p.add_argument("--format", required=True, choices=("kinivi", "handteach"))
+    p.add_argument("--labels", metavar="LABELS.csv", help="kinivi: keypoint_classifier_label.csv (one name a line)")
+    _project(p)
+
+    p = _add(sub, "export", commands.export_csv, "export a project's samples as CSV")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.csv")
+    p.add_argument("--format", required=True, choices=("kinivi", "handteach"))
+    p.add_argument("--labels", metavar="LABELS.csv", help="kinivi: where to write the label names")
+    _project(p)
+
+    p = _add(sub, "projects", commands.projects, "list, create or delete projects")
+    p.add_argument("action", choices=("list", "create", "delete"), nargs="?", default="list")
+    p.add_argument("name", nargs="?")
+    p.add_argument("--empty", action="store_true", help="create: without the eight default classes")
+
+    p = _add(sub, "classes", commands.classes, "list, add, rename, delete or clear the classes of a project")
+    p.add_argument("action", choices=("list", "add", "rename", "delete", "clear"), nargs="?", default="list")
+    p.add_argument("names", nargs="*", help="add NAME | rename OLD NEW | delete NAME | clear NAME")
+    p.add_argument("--emoji", default="")
+    p.add_argument("--mirror", default="", help="add: the class a mirrored sample belongs to (default: itself)")
+    _project(p)
+
+
+def _model_commands(sub: argparse._SubParsersAction) -> None:
+    p = _add(sub, "train", commands.train, "train the project's gesture classifier; last line is JSON")
+    p.add_argument("--epochs", type=int, default=300)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--hidden", type=int, nargs="+", default=[128, 64], metavar="N", help="hidden layer sizes")
+    p.add_argument("--lr", type=float, default=3e-3, help="learning rate")
+    p.add_argument("--val-share", type=float, default=0.2, help="share of samples held out for validation")
+    p.add_argument("--no-augment", action="store_true", help="no random rotation, stretch and jitter")
+    p.add_argument("--no-mirror", action="store_true", help="no mirrored copies for the other hand")
+    _project(p)
+
+    p = _add(sub, "evaluate", commands.evaluate, "accuracy of the saved model on a labelled CSV; last line is JSON")
+    p.add_argument("--csv", required=True, metavar="FILE.csv")
+    p.add_argument("--format", required=True, choices=("kinivi", "handteach"))
+    p.add_argument("--labels", metavar="LABELS.csv", help="kinivi: label names, one a line")
+    _project(p)
+
+    p = _add(sub, "infer", commands.infer, "recognise gestures in images or videos")
+    p.add_argument("-i", "--input", nargs="+", required=True, metavar="PATH", help="images, videos or folders")
+    p.add_argument("-o", "--output", metavar="OUT", help="annotated file (one input) or folder")
+    p.add_argument("--json", action="store_true", help="print one JSON line per frame")
+    p.add_argument("--every", type=int, default=1, metavar="N", help="videos: every Nth frame (default 1)")
+    _project(p)
+
+    p = _add(sub, "export-onnx", commands.export_onnx, "export the project's model as ONNX")
+    p.add_argument("-o", "--output", required=True, metavar="MODEL.onnx")
+    _project(p)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description="handteach: teach a computer hand gestures.")
+    parser.add_argument("--data", metavar="DIR", help="data directory (default: $HANDTEACH_DATA or data/user)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _data_commands(sub)
+    _model_commands(sub)
+    for register in commands.extra_registrations():
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except (ValueError, FileNotFoundError, KeyError) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,202 @@
+"""Handlers of the command-line commands: parse nothing, print results, return an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from core import csv_io
+from core.extract import ExtractConfig, extract_to_store
+from core.features import keypoints_to_features
+from core.gestures import validate_name
+from core.landmarks import HandTracker, TrackerConfig
+from core.project import features_of, load_project_model, train_project
+from core.store import Store
+from core.training import EpochStats, TrainConfig
+from core.training import evaluate as evaluate_model
+from core.video import expand_inputs, media_kind
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    return Store(args.data)
+
+
+def extra_registrations() -> list[Callable[[argparse._SubParsersAction], None]]:
+    """Commands contributed by optional packages (the CPM, the starter model)."""
+    registrations = []
+    try:
+        from core.cpm.cli import register as register_cpm
+    except ImportError:
+        return registrations
+    registrations.append(register_cpm)
+    return registrations
+
+
+def _print_json(payload: dict) -> None:
+    print(json.dumps(payload, ensure_ascii=False))
+
+
+def extract(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    project = store.ensure_project(args.project)
+    label = validate_name(args.label, "class name")
+    if label not in {c.name for c in store.list_classes(project)}:
+        store.add_class(project, label)
+        print(f"added class {label!r} to project {project!r}")
+    config = ExtractConfig(every_n=args.every, hands_per_frame=args.hands)
+    report = extract_to_store(store, project, label, args.input, config)
+    print(report.summary())
+    _print_json({"stored": report.stored, "frames": report.frames, "no_hand": report.no_hand,
+                 "rejected": dict(report.rejected)})  # fmt: skip
+    return 0
+
+
+def import_csv(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    project = store.ensure_project(args.project)
+    if args.format == "kinivi":
+        if not args.labels:
+            raise ValueError("--labels LABELS.csv is required with --format kinivi")
+        report = csv_io.import_kinivi(store, project, Path(args.csv), Path(args.labels))
+    else:
+        report = csv_io.import_handteach(store, project, Path(args.csv))
+    print(f"imported {report.n_added} samples into project {project!r}: {report.per_class}")
+    return 0
+
+
+def export_csv(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    output = Path(args.output)
+    if args.format == "kinivi":
+        labels = Path(args.labels) if args.labels else output.with_name(output.stem + "_labels.csv")
+        count = csv_io.export_kinivi(store, args.project, output, labels)
+        print(f"wrote {count} rows to {output} and the label names to {labels}")
+    else:
+        count = csv_io.export_handteach(store, args.project, output)
+        print(f"wrote {count} rows to {output}")
+    return 0
+
+
+def projects(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    if args.action == "list":
+        for name in store.list_projects():
+            counts = store.class_counts(name)
+            print(f"{name}: {sum(counts.values())} samples in {len(counts)} classes")
+        return 0
+    if not args.name:
+        raise ValueError(f"'projects {args.action}' needs a project name")
+    if args.action == "create":
+        store.create_project(args.name, default_classes=not args.empty)
+    else:
+        store.delete_project(args.name)
+    print(f"{args.action}d project {args.name!r}")
+    return 0
+
+
+def classes(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    project = store.ensure_project(args.project)
+    needed = {"list": 0, "add": 1, "delete": 1, "clear": 1, "rename": 2}[args.action]
+    if len(args.names) != needed:
+        raise ValueError(f"'classes {args.action}' takes {needed} name(s), got {len(args.names)}")
+    if args.action == "list":
+        counts = store.class_counts(project)
+        for c in store.list_classes(project):
+            print(f"{c.title}: {counts.get(c.name, 0)} samples" + (f" (mirror: {c.mirror})" if c.mirror else ""))
+        return 0
+    action = {"add": lambda n: store.add_class(project, n, emoji=args.emoji, mirror=args.mirror),
+              "delete": lambda n: store.delete_class(project, n),
+              "clear": lambda n: store.clear_class(project, n),
+              "rename": lambda old, new: store.rename_class(project, old, new)}[args.action]  # fmt: skip
+    action(*args.names)
+    print(f"{args.action}: {' → '.join(args.names)} in project {project!r}")
+    return 0
+
+
+def _progress_printer(every: int = 25) -> Callable[[EpochStats], None]:
+    def show(stats: EpochStats) -> None:
+        if stats.epoch == 1 or stats.epoch % every == 0:
+            print(f"epoch {stats.epoch:4d}  loss {stats.train_loss:.4f}  val_loss {stats.val_loss:.4f}  "
+                  f"train_acc {stats.train_accuracy:.4f}  val_acc {stats.val_accuracy:.4f}", flush=True)  # fmt: skip
+
+    return show
+
+
+def train(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    config = TrainConfig(epochs=args.epochs, seed=args.seed, hidden=tuple(args.hidden), learning_rate=args.lr,
+                         val_share=args.val_share, augment=not args.no_augment, mirror=not args.no_mirror)  # fmt: skip
+    result, _ = train_project(store, args.project, config, on_epoch=_progress_printer())
+    for name, accuracy in result.per_class.items():
+        print(f"  {name:>20s}: {accuracy:.4f}")
+    _print_json({"val_accuracy": result.val_accuracy, "classes": result.classes, "n_samples": result.n_samples,
+                 "seconds": round(result.seconds, 3), "epochs": len(result.history), "per_class": result.per_class,
+                 "confusion": result.confusion.tolist(), "skipped_classes": list(result.skipped_classes)})  # fmt: skip
+    return 0
+
+
+def _require_model(store: Store, project: str):  # noqa: ANN202 - GestureClassifier, imported lazily by project
+    model = load_project_model(store, project)
+    if model is None:
+        raise ValueError(f"project {project!r} has no trained model yet; run `python -m core train -p {project}`")
+    return model
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    model = _require_model(store, args.project)
+    if args.format == "kinivi":
+        if not args.labels:
+            raise ValueError("--labels LABELS.csv is required with --format kinivi")
+        points, labels = csv_io.read_kinivi(Path(args.csv), Path(args.labels))
+        if model.feature_config.use_depth:
+            raise ValueError("this model was trained with depth (3D keypoints); a kinivi CSV holds only 2D points")
+        features = keypoints_to_features(points, model.feature_config)
+    else:
+        samples = csv_io.read_handteach(Path(args.csv))
+        labels = [s.class_name for s in samples]
+        features = features_of([s.hand for s in samples], model.feature_config)
+    report = evaluate_model(model, features, labels)
+    print(f"accuracy {report.accuracy:.4f} on {report.n} samples")
+    _print_json({"accuracy": report.accuracy, "per_class": report.per_class, "n": report.n,
+                 "confusion": report.confusion.tolist()})  # fmt: skip
+    return 0
+
+
+def export_onnx(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    _require_model(store, args.project).export_onnx(Path(args.output))
+    print(f"wrote {args.output}")
+    return 0
+
+
+def infer(args: argparse.Namespace) -> int:
+    from core.inference import annotate_file
+
+    store = open_store(args)
+    model = _require_model(store, args.project)
+    files = expand_inputs([Path(p) for p in args.input])
+    for path in files:
+        media_kind(path)
+    outputs = _output_paths(files, Path(args.output) if args.output else None)
+    for path in files:
+        tracker = HandTracker(TrackerConfig(static_image_mode=media_kind(path) == "image"))
+        for line in annotate_file(path, tracker, model, outputs.get(path), every_n=args.every):
+            if args.json:
+                _print_json(line)
+        if path in outputs:
+            print(f"wrote {outputs[path]}", flush=True)
+    return 0
+
+
+def _output_paths(files: list[Path], output: Path | None) -> dict[Path, Path]:
+    """Where each annotated file goes: OUT itself for one input with a file suffix, else OUT/<name>."""
+    if output is None:
+        return {}
+    if len(files) == 1 and output.suffix:
+        return {files[0]: output}
+    output.mkdir(parents=True, exist_ok=True)
+    return {f: output / (f.stem + (".mp4" if media_kind(f) == "video" else ".png")) for f in files}

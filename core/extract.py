@@ -1,0 +1,129 @@
+"""Images and videos → stored samples: every Nth frame, only frames with a usable hand."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from core.crops import encode_jpeg, hand_crop
+from core.landmarks import HandTracker, TrackerConfig
+from core.store import Sample, Store
+from core.types import Hand
+from core.video import expand_inputs, iter_frames, media_kind
+
+# Why a frame did not become a sample; the Record page shows these counts.
+NO_HAND = "no hand"
+TOO_MANY_HANDS = "more hands than asked for"
+LOW_CONFIDENCE = "low confidence"
+
+
+@dataclass(frozen=True)
+class ExtractConfig:
+    """How frames are turned into samples."""
+
+    every_n: int = 5  # video: keep one frame in N (consecutive frames are near-duplicates)
+    hands_per_frame: int = 1  # frames with more hands are rejected, so a sample's label is never ambiguous
+    min_score: float = 0.5  # handedness confidence below this rejects the frame
+    model_complexity: int = 1
+
+
+@dataclass
+class ExtractReport:
+    """What an extraction stored and what it rejected."""
+
+    stored: int = 0
+    frames: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    sample_ids: list[int] = field(default_factory=list)
+    cancelled: bool = False
+
+    @property
+    def no_hand(self) -> int:
+        return self.rejected[NO_HAND]
+
+    def summary(self) -> str:
+        reasons = ", ".join(f"{n} {why}" for why, n in sorted(self.rejected.items())) or "none"
+        return f"stored {self.stored} samples from {self.frames} frames; rejected: {reasons}"
+
+
+def usable_hands(hands: list[Hand], config: ExtractConfig) -> tuple[list[Hand], str | None]:
+    """The hands to store from one frame, or (``[]``, reason) when the frame is rejected."""
+    if not hands:
+        return [], NO_HAND
+    if len(hands) > config.hands_per_frame:
+        return [], TOO_MANY_HANDS
+    if min(h.score for h in hands) < config.min_score:
+        return [], LOW_CONFIDENCE
+    return hands, None
+
+
+def make_sample(rgb: npt.NDArray[np.uint8], hand: Hand, class_name: str, source_kind: str, source_name: str,
+                frame: int | None) -> Sample:  # fmt: skip
+    """A sample with a JPEG hand crop for the gallery and the CPM."""
+    return Sample(
+        hand=hand,
+        class_name=class_name,
+        source_kind=source_kind,
+        source_name=source_name,
+        frame=frame,
+        crop_jpeg=encode_jpeg(hand_crop(rgb, hand)),
+    )
+
+
+def iter_file_samples(path: Path, class_name: str, config: ExtractConfig,
+                      report: ExtractReport) -> Iterator[Sample]:  # fmt: skip
+    """Samples found in one image or video; rejections are counted in ``report``."""
+    kind = media_kind(path)
+    tracker_config = TrackerConfig(
+        static_image_mode=kind == "image",
+        max_num_hands=config.hands_per_frame + 1,  # one more, so a second hand is seen and the frame rejected
+        model_complexity=config.model_complexity,
+    )
+    with HandTracker(tracker_config) as tracker:
+        for index, rgb in iter_frames(path, every_n=config.every_n if kind == "video" else 1):
+            report.frames += 1
+            hands, reason = usable_hands(tracker.process(rgb), config)
+            if reason:
+                report.rejected[reason] += 1
+            for hand in hands:
+                yield make_sample(rgb, hand, class_name, kind, path.name, index if kind == "video" else None)
+
+
+def check_readable(path: Path) -> None:
+    """Raise ``MediaError`` naming ``path`` unless it decodes: an image fully, a video's first frame."""
+    next(iter_frames(path, max_frames=1), None)
+
+
+def extract_to_store(store: Store, project: str, class_name: str, paths: Iterable[str | Path],
+                     config: ExtractConfig | None = None,
+                     on_progress: Callable[[int, int, ExtractReport], None] | None = None,
+                     cancel: threading.Event | None = None) -> ExtractReport:  # fmt: skip
+    """Find hands in images, folders and videos and store them as samples of ``class_name``.
+
+    Every input is checked (exists, supported type, decodes) before anything is stored,
+    so a broken last file does not leave half an import. Samples are stored one by
+    one, so an interruption keeps those already written.
+    """
+    config = config or ExtractConfig()
+    files = expand_inputs([Path(p) for p in paths])
+    for path in files:
+        check_readable(path)
+    if class_name not in {c.name for c in store.list_classes(project)}:
+        raise ValueError(f"project {project!r} has no class {class_name!r}; add it first")
+    report = ExtractReport()
+    for number, path in enumerate(files, start=1):
+        for sample in iter_file_samples(path, class_name, config, report):
+            report.sample_ids.append(store.add_sample(project, sample))
+            report.stored += 1
+            if cancel is not None and cancel.is_set():
+                report.cancelled = True
+                return report
+        if on_progress is not None:
+            on_progress(number, len(files), report)
+    return report

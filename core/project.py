@@ -1,0 +1,101 @@
+"""A project's data as a training set, and its trained model on disk."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from core.classifier import GestureClassifier
+from core.features import FeatureConfig, hand_features
+from core.store import Store
+from core.training import EpochStats, TrainConfig, TrainResult, train_classifier
+from core.types import Hand
+
+MODEL_FOLDER = "model"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Features of a project's samples.
+
+    Attributes:
+        features: (N, feature_config.size) float32.
+        labels: N class names.
+        sample_ids: N store ids, so a misclassified row can be shown and fixed.
+        classes: every class of the project, in the project's order.
+        mirror_map: class → the class its mirror image belongs to.
+    """
+
+    features: npt.NDArray[np.float32]
+    labels: list[str]
+    sample_ids: list[int]
+    classes: list[str]
+    mirror_map: dict[str, str]
+    feature_config: FeatureConfig
+
+
+def feature_config_for(hands: list[Hand]) -> FeatureConfig:
+    """Depth is used only when every sample has it (CSV imports of kinivi data are 2D)."""
+    return FeatureConfig(use_depth=bool(hands) and all(h.has_depth for h in hands))
+
+
+def features_of(hands: list[Hand], config: FeatureConfig) -> npt.NDArray[np.float32]:
+    """(N, config.size) features of ``hands``."""
+    if not hands:
+        return np.zeros((0, config.size), np.float32)
+    return np.stack([hand_features(h, config) for h in hands]).astype(np.float32)
+
+
+def project_dataset(store: Store, project: str, config: FeatureConfig | None = None) -> Dataset:
+    """Every sample of ``project`` as features, labels and ids."""
+    samples = store.list_samples(project)
+    hands = [s.hand for s in samples]
+    config = config or feature_config_for(hands)
+    classes = store.list_classes(project)
+    return Dataset(
+        features=features_of(hands, config),
+        labels=[s.class_name for s in samples],
+        sample_ids=[int(s.id) for s in samples if s.id is not None],
+        classes=[c.name for c in classes],
+        mirror_map={c.name: c.mirror_partner for c in classes},
+        feature_config=config,
+    )
+
+
+def model_dir(store: Store, project: str) -> Path:
+    return store.project_dir(project) / MODEL_FOLDER
+
+
+def train_project(store: Store, project: str, config: TrainConfig | None = None,
+                  on_epoch: Callable[[EpochStats], None] | None = None,
+                  cancel: threading.Event | None = None) -> tuple[TrainResult, Dataset]:  # fmt: skip
+    """Train on the project's samples and save the model into the project (unless cancelled)."""
+    dataset = project_dataset(store, project)
+    config = config or TrainConfig()
+    result = train_classifier(
+        dataset.features,
+        dataset.labels,
+        dataset.classes,
+        dataset.mirror_map,
+        dataset.feature_config,
+        config,
+        on_epoch=on_epoch,
+        cancel=cancel,
+    )
+    if not result.cancelled:
+        result.classifier.metadata.update(project=project, backend=store.project_backend(project))
+        result.classifier.save(model_dir(store, project))
+    return result, dataset
+
+
+def load_project_model(store: Store, project: str) -> GestureClassifier | None:
+    """The project's saved model, or None when it has not been trained yet."""
+    directory = model_dir(store, project)
+    if not (directory / "model.json").exists():
+        return None
+    return GestureClassifier.load(directory)
