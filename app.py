@@ -27,3 +27,4 @@ except (SettingsError, OSError, ValueError) as exc:
     st.stop()
 
 navigation.run()
+state.warm_up()  # after the page is out: torch and MediaPipe load in the background while the user reads

@@ -6,7 +6,7 @@ from core.classifier import ModelFileError
 from core.video import MediaError
 from ui import state, widgets
 from ui.uploads import UploadedFile, annotate_upload
-from ui.webcam import stream_session, webcam
+from ui.webcam import stream_session, tracker_config, webcam
 
 widgets.page_title("✨", "Live", "Show a gesture to the camera")
 project = state.current_project()
@@ -66,7 +66,9 @@ else:
         threshold = st.slider(
             "Confidence needed (below it: unknown)", 0.0, 1.0, default, 0.05, key=f"live_threshold_{project}"
         )
+        hands = st.segmented_control("Hands to follow", [1, 2], default=2, key="live_hands", help="1 is faster")
     session.set_classifier(model, threshold)
+    session.set_tracker_config(tracker_config(max_hands=hands or 2))
     with video_col:
         context = webcam("live-webcam", session)
         playing = bool(context.state.playing)

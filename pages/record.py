@@ -10,7 +10,7 @@ from ui import state, widgets
 from ui.gallery import class_gallery
 from ui.recorder import RecordPlan
 from ui.uploads import UploadedFile, import_uploads
-from ui.webcam import stream_session, webcam
+from ui.webcam import stream_session, tracker_config, webcam
 
 widgets.page_title("🎥", "Record", "Show a gesture to the camera and press Record")
 widgets.show_flash()
@@ -70,6 +70,7 @@ with video_col:
                 st.rerun()
     else:
         session = stream_session("record", draw_predictions=False)
+        session.set_tracker_config(tracker_config(max_hands=hands + 1))  # one extra: to see, and reject, extra hands
         context = webcam("record-webcam", session)
         playing = bool(context.state.playing)
         plan = RecordPlan(project, target, float(rate), float(seconds), 3, extract)

@@ -22,13 +22,13 @@ VIDEO_CONSTRAINTS: dict[str, Any] = {
     "video": {"width": {"ideal": 640}, "height": {"ideal": 480}, "frameRate": {"ideal": 30}},
     "audio": False,
 }
-# The browser shows a mirrored (selfie) view; frames reach the server unmirrored and
-# core.draw writes text mirrored so that it reads correctly after this CSS flip.
+# Frames reach the server unmirrored; the server sends back the mirrored (selfie) view
+# with readable text (ui.stream.selfie_view), so the browser shows it as it is.
 VIDEO_HTML_ATTRS: dict[str, Any] = {
     "autoPlay": True,
     "controls": False,
     "muted": True,
-    "style": {"width": "100%", "transform": "scaleX(-1)", "borderRadius": "0.5rem"},
+    "style": {"width": "100%", "borderRadius": "0.5rem"},
 }
 
 

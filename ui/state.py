@@ -8,19 +8,49 @@ tied to a stream or a training run.
 
 from __future__ import annotations
 
+import importlib
 import json
+import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from core.classifier import GestureClassifier, ModelFileError
 from core.gestures import DEFAULT_PROJECT, GestureClass
-from core.project import MODEL_FOLDER
 from core.store import Store
 from ui.settings import AppSettings, load_settings
 
+if TYPE_CHECKING:  # torch (via core.classifier) takes seconds to import: only the pages that need it do
+    from core.classifier import GestureClassifier
+
 PROJECT_KEY = "handteach_project"
+MODEL_FOLDER = "model"  # core.project.MODEL_FOLDER, repeated so that Home renders without importing torch
+_HEAVY_MODULES = ("core.project", "core.inference", "mediapipe")
+
+
+def limit_torch_threads() -> None:
+    """One intra-op thread: the MLP is tiny, and extra threads only fight MediaPipe for the cores."""
+    import torch
+
+    if torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> threading.Thread:
+    """Import torch and MediaPipe in the background once per server, while the user reads Home."""
+
+    def load() -> None:
+        try:
+            for name in _HEAVY_MODULES:
+                importlib.import_module(name)
+            limit_torch_threads()
+        except Exception:  # the page that needs it will report the problem
+            return
+
+    thread = threading.Thread(target=load, name="handteach-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def settings() -> AppSettings:
@@ -79,13 +109,16 @@ def model_stamp(project: str) -> int:
 def _load_model(folder: str, stamp: int) -> GestureClassifier | None:
     if not stamp:
         return None
+    from core.classifier import GestureClassifier
+
+    limit_torch_threads()
     return GestureClassifier.load(folder)
 
 
 def project_model(project: str | None = None) -> GestureClassifier | None:
     """The saved classifier of the project (cached until it is saved again); None if untrained.
 
-    Raises ``ModelFileError`` when the saved model cannot be read.
+    Raises ``core.classifier.ModelFileError`` when the saved model cannot be read.
     """
     project = project or current_project()
     return _load_model(str(_model_folder(project)), model_stamp(project))
@@ -101,6 +134,3 @@ def model_summary(project: str | None = None) -> dict[str, Any] | None:
     except (OSError, json.JSONDecodeError):
         return {"error": f"{path} cannot be read"}
     return {"classes": description.get("classes", []), **description.get("metadata", {})}
-
-
-__all__ = ["ModelFileError", "current_project", "project_model", "model_summary", "store", "settings"]

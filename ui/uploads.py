@@ -11,13 +11,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from core.classifier import GestureClassifier
 from core.extract import ExtractConfig, ExtractReport, iter_file_samples
-from core.inference import annotate_file
 from core.landmarks import HandTracker, TrackerConfig
 from core.store import Sample, Store
 from core.video import MediaError, media_kind
+
+if TYPE_CHECKING:
+    from core.classifier import GestureClassifier
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ class AnnotatedUpload:
 def annotate_upload(upload: UploadedFile, classifier: GestureClassifier | None, model_complexity: int = 1,
                     every_n: int = 1) -> AnnotatedUpload:  # fmt: skip
     """Run the recogniser over an uploaded image or video (``MediaError`` naming the file if unusable)."""
+    from core.inference import annotate_file  # imports torch: only when a file is annotated
+
     with tempfile.TemporaryDirectory(prefix="handteach-annotate-") as tmp:
         (path,) = write_uploads([upload], Path(tmp))
         kind = media_kind(path)

@@ -15,6 +15,11 @@ from ui.settings import VIDEO_CONSTRAINTS, VIDEO_HTML_ATTRS
 from ui.stream import StreamSession, frame_callback
 
 
+def tracker_config(max_hands: int) -> TrackerConfig:
+    """Video-mode MediaPipe settings for a webcam stream (complexity from the settings)."""
+    return TrackerConfig(max_num_hands=max_hands, model_complexity=state.settings().model_complexity)
+
+
 def stream_session(page: str, draw_predictions: bool = True) -> StreamSession:
     """This browser session's stream state for ``page`` (created on first use, kept across reruns).
 
@@ -27,7 +32,7 @@ def stream_session(page: str, draw_predictions: bool = True) -> StreamSession:
         settings = state.settings()
         session = StreamSession(
             page,
-            TrackerConfig(max_num_hands=2, model_complexity=settings.model_complexity),
+            tracker_config(max_hands=2),
             store=state.store(),
             timings_file=settings.timings_file,
             draw_predictions=draw_predictions,

@@ -1,0 +1,355 @@
+"""Server frame rate through the real WebRTC path: headless Chromium's fake camera → the running app.
+
+    .venv/bin/python bench/webcam.py [--page live|record] [--seconds 20] [--video FILE]
+
+What it does:
+1. converts the video to a 640×480 y4m (portrait video padded) with ffmpeg, cached under ``bench/out/``;
+2. seeds a temporary data dir with two classes from HaGRID photos and trains a model
+   (so the Live page classifies; skipped with ``--page record``);
+3. starts ``streamlit run app.py`` with ``HANDTEACH_TIMINGS_FILE`` set, and measures how
+   long the first page takes to render after the server prints its URL;
+4. opens the page in Chromium (``--use-file-for-fake-video-capture``), presses START
+   (and, on Record, Record repeatedly), then reads the server-side per-frame timings the
+   app writes about once a second, and the server's resident memory.
+
+Prints a table, then one JSON line: ``{"fps": ..., "ms": {...}, "first_render_s": ..., "rss_mb": ...}``.
+The helpers here are also used by ``tests/test_e2e_browser.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("HANDTEACH_SHARED", ROOT.parent / "shared" / "data"))
+DEFAULT_VIDEO = SHARED / "hands" / "video" / "asl_hand.25fps.mp4"
+CHROMIUM = os.environ.get("HANDTEACH_CHROMIUM", "/usr/bin/chromium")
+WEBRTC_IFRAME = 'iframe[title="streamlit_webrtc.component.webrtc_streamer"]'
+
+
+# -- shared helpers (bench and e2e test) ---------------------------------------------
+
+
+def missing_tools() -> list[str]:
+    """What the browser path needs and this machine lacks (empty when everything is there)."""
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append(f"chromium ({CHROMIUM})")
+    if shutil.which("ffmpeg") is None:
+        missing.append("ffmpeg")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("playwright (python package)")
+    return missing
+
+
+def fake_camera_y4m(video: Path, cache_dir: Path, fps: int = 30) -> Path:
+    """A 640×480 ``fps`` y4m of ``video`` (scaled to 480 high and padded), cached by name and mtime."""
+    if not video.exists():
+        raise FileNotFoundError(f"video for the fake camera not found: {video}")
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    target = cache_dir / f"{video.stem}.{int(video.stat().st_mtime)}.640x480.{fps}fps.y4m"
+    if target.exists():
+        return target
+    tmp = target.with_suffix(".part.y4m")
+    scale = "scale=-2:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(video), "-vf", f"{scale},fps={fps}", "-pix_fmt", "yuv420p",
+         "-f", "yuv4mpegpipe", str(tmp)],
+        check=True,
+    )  # fmt: skip
+    tmp.rename(target)
+    return target
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class AppServer:
+    """``streamlit run app.py`` in a subprocess; ``url_time`` is when it printed its URL."""
+
+    def __init__(self, data_dir: Path, port: int | None = None, env: dict[str, str] | None = None,
+                 log: Path | None = None) -> None:  # fmt: skip
+        self.port = port or free_port()
+        self.url = f"http://localhost:{self.port}"
+        self.data_dir = data_dir
+        self.extra_env = env or {}
+        self.log = log or data_dir.parent / f"streamlit-{self.port}.log"
+        self.process: subprocess.Popen[str] | None = None
+        self.url_time: float | None = None
+
+    def start(self, timeout: float = 60.0) -> AppServer:
+        env = {**os.environ, "HANDTEACH_DATA": str(self.data_dir), **self.extra_env}
+        cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+               "--server.headless", "true", "--browser.gatherUsageStats", "false"]  # fmt: skip
+        self.process = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+        )
+        deadline = time.monotonic() + timeout
+        with self.log.open("w") as log:
+            assert self.process.stdout is not None
+            for line in self.process.stdout:
+                log.write(line)
+                if "URL:" in line and self.url_time is None:
+                    self.url_time = time.monotonic()
+                    break
+                if time.monotonic() > deadline:
+                    break
+        if self.url_time is None:
+            self.stop()
+            raise RuntimeError(f"streamlit did not print its URL within {timeout:.0f} s; see {self.log}")
+        self._drain()
+        self._wait_healthy(deadline)
+        return self
+
+    def _drain(self) -> None:
+        """Keep reading the server's output into the log so its pipe never fills."""
+        import threading
+
+        def pump() -> None:
+            assert self.process is not None and self.process.stdout is not None
+            with self.log.open("a") as log:
+                for line in self.process.stdout:
+                    log.write(line)
+                    log.flush()
+
+        threading.Thread(target=pump, daemon=True).start()
+
+    def _wait_healthy(self, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.url} did not become healthy; see {self.log}")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far."""
+        assert self.process is not None
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server process in MiB (from /proc)."""
+        assert self.process is not None
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def chromium_args(y4m: Path) -> list[str]:
+    return [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={y4m}",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--autoplay-policy=no-user-gesture-required",
+    ]
+
+
+@contextlib.contextmanager
+def browser_page(y4m: Path, width: int = 1400, height: int = 1000) -> Iterator:
+    """A Playwright page in headless Debian Chromium with the fake camera."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=chromium_args(y4m))
+        try:
+            context = browser.new_context(viewport={"width": width, "height": height})
+            context.grant_permissions(["camera"])
+            yield context.new_page()
+        finally:
+            browser.close()
+
+
+def wait_app_ready(page, timeout_ms: int = 60_000) -> None:  # noqa: ANN001 - playwright Page
+    """Until Streamlit has rendered the page and finished running the script."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=timeout_ms)
+    page.wait_for_function(
+        '() => !document.querySelector(\'[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]\')',
+        timeout=timeout_ms,
+    )
+
+
+def start_webcam(page, timeout_ms: int = 60_000) -> None:  # noqa: ANN001
+    """Press START in the streamlit-webrtc component and wait until the returned video plays."""
+    frame = page.frame_locator(WEBRTC_IFRAME).first
+    frame.get_by_role("button", name="START").click(timeout=timeout_ms)
+    frame.get_by_role("button", name="STOP").wait_for(timeout=timeout_ms)
+    page.wait_for_function(
+        """sel => { const f = document.querySelector(sel); const v = f && f.contentDocument &&
+               f.contentDocument.querySelector('video'); return v && v.readyState >= 2 && v.currentTime > 0.5; }""",
+        arg=WEBRTC_IFRAME,
+        timeout=timeout_ms,
+    )
+
+
+def seed_project(data_dir: Path, per_class: int = 15) -> list[str]:
+    """Two classes of HaGRID photos in the default project, and a trained model. Returns the class names."""
+    sys.path.insert(0, str(ROOT))
+    from core.extract import extract_to_store
+    from core.project import train_project
+    from core.store import Store
+
+    store = Store(data_dir)
+    project = store.ensure_project()
+    pairs = {"thumbs_up": "like", "open_palm": "palm"}
+    for name, folder in pairs.items():
+        images = sorted((SHARED / "hands" / "hagrid_380" / "images" / folder).glob("*.jpg"))[:per_class]
+        if not images:
+            raise FileNotFoundError(f"no HaGRID images in {SHARED / 'hands' / 'hagrid_380'}")
+        extract_to_store(store, project, name, images)
+    train_project(store, project)
+    return list(pairs)
+
+
+# -- the benchmark ---------------------------------------------------------------------
+
+
+def _read_timings(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def run(page_name: str, seconds: float, video: Path, warmup: float, hands: int) -> dict:
+    out = ROOT / "bench" / "out"
+    y4m = fake_camera_y4m(video, out)
+    with tempfile.TemporaryDirectory(prefix="handteach-bench-") as tmp:
+        data_dir, timings_file = Path(tmp) / "data", Path(tmp) / "timings.json"
+        if page_name == "live":
+            seed_project(data_dir)
+        with browser_page(y4m) as page:
+            server = AppServer(data_dir, env={"HANDTEACH_TIMINGS_FILE": str(timings_file)}, log=out / "streamlit.log")
+            out.mkdir(parents=True, exist_ok=True)
+            server.start()
+            try:
+                page.goto(server.url)
+                wait_app_ready(page)
+                first_render = time.monotonic() - (server.url_time or time.monotonic())
+                page.goto(f"{server.url}/{page_name}")
+                wait_app_ready(page)
+                if page_name == "live" and hands == 1:
+                    page.locator(".st-key-live_hands button").filter(has_text="1").click()
+                    wait_app_ready(page)
+                start_webcam(page)
+                cpu = _CpuMeter(server)
+                samples = _measure(page, page_name, timings_file, seconds, warmup, cpu)
+                rss, cores = server.rss_mb(), cpu.cores()
+                page.screenshot(path=str(out / f"webcam-{page_name}.png"))
+            finally:
+                server.stop()
+    return _summary(samples, first_render, rss, page_name, y4m, cores, _load_average())
+
+
+class _CpuMeter:
+    """Cores the server process used between ``start()`` and ``cores()``."""
+
+    def __init__(self, server: AppServer) -> None:
+        self.server = server
+        self.start()
+
+    def start(self) -> None:
+        self.t0, self.c0 = time.monotonic(), self.server.cpu_seconds()
+
+    def cores(self) -> float:
+        return (self.server.cpu_seconds() - self.c0) / max(1e-9, time.monotonic() - self.t0)
+
+
+def _load_average() -> float:
+    return os.getloadavg()[0]
+
+
+def _measure(page, page_name: str, timings_file: Path, seconds: float, warmup: float,  # noqa: ANN001
+             cpu: _CpuMeter) -> list[dict]:  # fmt: skip
+    end_warmup = time.monotonic() + warmup
+    measuring = False
+    samples: list[dict] = []
+    last_time = None
+    next_record = 0.0
+    while time.monotonic() < end_warmup + seconds:
+        if page_name == "record" and time.monotonic() >= next_record:
+            button = page.get_by_role("button", name="⏺ Record")
+            if button.is_enabled():
+                button.click()
+                next_record = time.monotonic() + 8.0  # countdown 3 s + 3 s of capture + margin
+        time.sleep(1.0)
+        if not measuring and time.monotonic() >= end_warmup:
+            measuring = True
+            cpu.start()
+        timings = _read_timings(timings_file)
+        if time.monotonic() >= end_warmup and timings and timings.get("time") != last_time:
+            last_time = timings["time"]
+            samples.append(timings)
+    return samples
+
+
+def _summary(samples: list[dict], first_render: float, rss: float, page_name: str, y4m: Path, cores: float,
+             load: float) -> dict:  # fmt: skip
+    if not samples:
+        raise RuntimeError("the app wrote no timings: did the video stream start? see bench/out/streamlit.log")
+    stages = sorted({k for s in samples for k in s["ms"]})
+    ms = {k: round(sum(s["ms"].get(k, 0.0) for s in samples) / len(samples), 2) for k in stages}
+    fps = round(sum(s["fps"] for s in samples) / len(samples), 2)
+    print(f"page={page_name} camera={y4m.name} samples={len(samples)} (one per second)")
+    print(f"{'stage':<12}{'ms/frame':>10}")
+    for stage, value in ms.items():
+        print(f"{stage:<12}{value:>10.2f}")
+    print(f"{'fps':<12}{fps:>10.2f}\n{'first render':<12}{first_render:>9.2f}s\n{'server RSS':<12}{rss:>8.0f}MB")
+    print(
+        f"{'server CPU':<12}{cores:>7.2f} cores\n{'load avg':<12}{load:>10.2f} (machine, 1 min; includes the browser)"
+    )
+    return {"page": page_name, "fps": fps, "ms": ms, "first_render_s": round(first_render, 2), "rss_mb": round(rss),
+            "server_cores": round(cores, 2), "load_avg": round(load, 2)}  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--page", choices=["live", "record"], default="live")
+    parser.add_argument("--seconds", type=float, default=20.0, help="measurement time after warm-up")
+    parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--hands", type=int, choices=[1, 2], default=2, help="Live: hands to follow")
+    parser.add_argument("--video", type=Path, default=Path(os.environ.get("HANDTEACH_E2E_VIDEO", DEFAULT_VIDEO)))
+    args = parser.parse_args()
+    missing = missing_tools()
+    if missing:
+        print(f"cannot run the webcam benchmark, missing: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    result = run(args.page, args.seconds, args.video, args.warmup, args.hands)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,99 @@
+"""End to end in a real browser: record two gestures through the webcam, train, recognise live.
+
+Headless Debian Chromium streams a y4m of the shared hand video as its fake camera to
+``streamlit run app.py`` over WebRTC (no STUN, loopback only). Screenshots of every
+page land in ``test-output/e2e/`` (git-ignored); the path is printed. Skips with the
+reason when chromium, ffmpeg, playwright or the video are missing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.webcam import (
+    DEFAULT_VIDEO,
+    ROOT,
+    AppServer,
+    browser_page,
+    fake_camera_y4m,
+    missing_tools,
+    start_webcam,
+    wait_app_ready,
+)
+
+pytestmark = pytest.mark.slow
+
+OUTPUT = ROOT / "test-output" / "e2e"
+CLASSES = ("thumbs_up", "open_palm")
+
+
+@pytest.fixture(scope="module")
+def camera_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    missing = missing_tools()
+    if missing:
+        pytest.skip(f"browser test needs {', '.join(missing)}")
+    video = Path(os.environ.get("HANDTEACH_E2E_VIDEO", DEFAULT_VIDEO))
+    if not video.exists():
+        pytest.skip(f"fake-camera video not found: {video} (set HANDTEACH_E2E_VIDEO or add ../shared/data)")
+    return fake_camera_y4m(video, tmp_path_factory.getbasetemp() / "y4m-cache")
+
+
+def _shot(page, name: str) -> None:  # noqa: ANN001 - playwright Page
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
+
+
+def _record(page, class_name: str) -> int:  # noqa: ANN001
+    """Pick ``class_name`` on the Record page, press Record, wait for the stored count."""
+    page.locator('[data-testid="stRadio"] label').filter(has_text=class_name).click()
+    button = page.get_by_role("button", name=re.compile(f"Record .*{class_name}"))
+    button.wait_for(timeout=20_000)
+    page.wait_for_function("b => !b.disabled", arg=button.element_handle(), timeout=20_000)
+    button.click()
+    status = page.locator(".st-key-record_status")
+    status.get_by_text(re.compile(f"Stored \\d+ samples of .*{class_name}")).wait_for(timeout=40_000)
+    return int(re.search(r"Stored (\d+) samples", status.inner_text()).group(1))
+
+
+def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) -> None:
+    started = time.monotonic()
+    with browser_page(camera_file) as page:
+        server = AppServer(tmp_path / "data", log=tmp_path / "streamlit.log").start()
+        try:
+            page.goto(server.url)
+            wait_app_ready(page)
+            _shot(page, "1-home")
+
+            page.goto(f"{server.url}/record")
+            wait_app_ready(page)
+            start_webcam(page)
+            stored = {name: _record(page, name) for name in CLASSES}
+            assert all(n >= 5 for n in stored.values()), f"too few samples recorded from the webcam: {stored}"
+            _shot(page, "2-record")
+
+            page.goto(f"{server.url}/train")
+            wait_app_ready(page)
+            page.get_by_role("button", name=re.compile("Train model")).click()
+            page.get_by_text("Model saved").wait_for(timeout=90_000)
+            assert "Validation accuracy" in page.locator(".st-key-train_metrics").inner_text()
+            _shot(page, "3-train")
+
+            page.goto(f"{server.url}/live")
+            wait_app_ready(page)
+            start_webcam(page)
+            labels = page.locator(".st-key-live_prediction")
+            pattern = re.compile(f"Labels: .*({'|'.join(CLASSES)}) \\d\\.\\d\\d \\((Left|Right)\\)")
+            labels.get_by_text(pattern).wait_for(timeout=30_000)
+            assert "fps" in page.locator(".st-key-live_timings").inner_text()
+            _shot(page, "4-live")
+        except Exception:
+            _shot(page, "failure")
+            raise
+        finally:
+            server.stop()
+    print(f"\nscreenshots in {OUTPUT}; {stored} samples; took {time.monotonic() - started:.0f} s")
