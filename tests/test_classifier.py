@@ -1,0 +1,324 @@
+"""GestureClassifier: predictions, threshold, save/load that trusts nothing, ONNX parity."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from handmaker import make_hand, pointing_hand
+from safetensors.torch import save_file
+
+from core.classifier import CONFIG_FILE, WEIGHTS_FILE, GestureClassifier, ModelFileError
+from core.features import FeatureConfig, hand_features
+from core.types import UNKNOWN_LABEL
+
+CLASSES = ["thumbs_up", "fist", "pointing_right", "pointing_left", "open_palm"]
+
+
+def _classifier(seed: int = 0, use_depth: bool = True, threshold: float = 0.6) -> GestureClassifier:
+    """Random weights, scaled up so probabilities are far from uniform."""
+    torch.manual_seed(seed)
+    clf = GestureClassifier(CLASSES, FeatureConfig(use_depth=use_depth), hidden=(32, 16), threshold=threshold)
+    with torch.no_grad():
+        for p in clf.network.parameters():
+            p.mul_(3.0)
+    clf.metadata.update(val_accuracy=0.93, n_samples=120, note="ünïcode 👉")
+    return clf
+
+
+def _features(n: int, config: FeatureConfig, seed: int = 1) -> np.ndarray:
+    return np.random.default_rng(seed).normal(0, 0.5, (n, config.size)).astype(np.float32)
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> tuple[GestureClassifier, Path]:
+    clf = _classifier()
+    folder = tmp_path / "model"
+    clf.save(folder)
+    return clf, folder
+
+
+def _replace_weights(folder: Path, data: bytes) -> None:
+    """Put ``data`` in place of the weights *and* fix the checksum, so load must judge the content itself."""
+    (folder / WEIGHTS_FILE).write_bytes(data)
+    description = json.loads((folder / CONFIG_FILE).read_text())
+    description["weights_sha256"] = hashlib.sha256(data).hexdigest()
+    (folder / CONFIG_FILE).write_text(json.dumps(description))
+
+
+def _edit_json(folder: Path, **changes: object) -> None:
+    description = json.loads((folder / CONFIG_FILE).read_text())
+    description.update(changes)
+    (folder / CONFIG_FILE).write_text(json.dumps(description))
+
+
+# ---- predictions -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("use_depth", [True, False])
+def test_predict_proba_is_a_distribution(use_depth: bool) -> None:
+    clf = _classifier(use_depth=use_depth)
+    probs = clf.predict_proba(_features(9, clf.feature_config))
+    assert probs.shape == (9, len(CLASSES)) and probs.dtype == np.float32
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+    one = clf.predict_proba(_features(9, clf.feature_config)[0])  # a single (D,) row works too
+    np.testing.assert_allclose(one, probs[:1], atol=1e-6)  # not bit-equal: BLAS paths differ by batch size
+
+
+def test_predict_proba_refuses_bad_input() -> None:
+    clf = _classifier()
+    with pytest.raises(ValueError, match=r"\(N, 60\)"):
+        clf.predict_proba(np.zeros((2, 40), np.float32))
+    bad = _features(2, clf.feature_config)
+    bad[1, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        clf.predict_proba(bad)
+
+
+def test_threshold_gives_unknown_but_keeps_score() -> None:
+    clf = _classifier(threshold=0.6)
+    with torch.no_grad():
+        clf.network[-1].weight.zero_()
+        clf.network[-1].bias.zero_()  # equal logits: every class 1/5
+    pred = clf.predict(_features(1, clf.feature_config))[0]
+    assert pred.label == UNKNOWN_LABEL
+    assert pred.score == pytest.approx(0.2, abs=1e-6)
+    assert list(pred.probabilities) == CLASSES
+    clf.threshold = 0.1
+    assert clf.predict(_features(1, clf.feature_config))[0].label == CLASSES[0]
+
+
+def test_predict_labels_match_argmax() -> None:
+    clf = _classifier(threshold=0.0)
+    x = _features(20, clf.feature_config)
+    labels = [p.label for p in clf.predict(x)]
+    assert labels == [CLASSES[i] for i in clf.predict_proba(x).argmax(axis=1)]
+
+
+def test_predict_hand_uses_user_view_features() -> None:
+    clf = _classifier(threshold=0.0)
+    hand = make_hand(pointing_hand(180))
+    expected = clf.predict_proba(hand_features(hand, clf.feature_config)[None])[0]
+    pred = clf.predict_hand(hand)
+    np.testing.assert_allclose(list(pred.probabilities.values()), expected, atol=1e-7)
+
+
+def test_single_hand_latency() -> None:
+    """One hand per webcam frame: a loose bound (measured ~50 µs) that still catches per-call setup work."""
+    clf = _classifier()
+    x = _features(1, clf.feature_config)
+    for _ in range(20):
+        clf.predict(x)
+    times = []
+    for _ in range(200):
+        start = time.perf_counter()
+        clf.predict(x)
+        times.append(time.perf_counter() - start)
+    assert np.median(times) < 1e-3
+
+
+# ---- save / load -----------------------------------------------------------------------
+
+
+def test_round_trip_is_exact(saved: tuple[GestureClassifier, Path]) -> None:
+    clf, folder = saved
+    loaded = GestureClassifier.load(folder)
+    x = _features(33, clf.feature_config)
+    np.testing.assert_array_equal(loaded.predict_proba(x), clf.predict_proba(x))
+    assert loaded.classes == CLASSES and loaded.hidden == (32, 16) and loaded.threshold == 0.6
+    assert loaded.feature_config == clf.feature_config and loaded.metadata == clf.metadata
+    assert sorted(p.name for p in folder.iterdir()) == sorted([WEIGHTS_FILE, CONFIG_FILE])  # no temporary files left
+    description = json.loads((folder / CONFIG_FILE).read_text())
+    assert description["format"] == "handteach-gesture-mlp" and description["feature_config"]["version"] == 1
+
+
+def test_save_overwrites_previous_model(saved: tuple[GestureClassifier, Path]) -> None:
+    _, folder = saved
+    other = _classifier(seed=5, use_depth=False)
+    other.save(folder)
+    x = _features(4, other.feature_config)
+    np.testing.assert_array_equal(GestureClassifier.load(folder).predict_proba(x), other.predict_proba(x))
+
+
+def test_crash_between_the_two_files_is_refused_not_mixed(
+    saved: tuple[GestureClassifier, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New weights in place, JSON still the old one: the checksum tells, nothing half-loads."""
+    _, folder = saved
+    real_replace = os.replace
+
+    def replace_then_crash(src: str, dst: str) -> None:
+        if str(dst).endswith(CONFIG_FILE):
+            raise OSError("simulated crash")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace_then_crash)
+    with pytest.raises(OSError, match="simulated crash"):
+        _classifier(seed=9).save(folder)
+    monkeypatch.undo()
+    with pytest.raises(ModelFileError, match=rf"{WEIGHTS_FILE}.*checksum"):
+        GestureClassifier.load(folder)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([WEIGHTS_FILE, CONFIG_FILE])
+
+
+def test_pickle_in_place_of_weights_is_never_run(saved: tuple[GestureClassifier, Path], tmp_path: Path) -> None:
+    """A protocol-0 pickle whose loading would create a folder (os.mkdir): load must refuse without running it."""
+    _, folder = saved
+    marker = tmp_path / "pickle_ran"
+    payload = f"cposix\nmkdir\n(V{marker}\ntR.".encode()
+    _replace_weights(folder, payload)
+    with pytest.raises(ModelFileError, match=rf"{WEIGHTS_FILE}.*not a safetensors file"):
+        GestureClassifier.load(folder)
+    assert not marker.exists()
+
+
+def test_torch_checkpoint_in_place_of_weights_is_refused(saved: tuple[GestureClassifier, Path]) -> None:
+    clf, folder = saved
+    path = folder / "checkpoint.pt"
+    torch.save(clf.network.state_dict(), path)  # a zip holding a pickle: the classic unsafe format
+    _replace_weights(folder, path.read_bytes())
+    with pytest.raises(ModelFileError, match=rf"{WEIGHTS_FILE}.*not a safetensors file"):
+        GestureClassifier.load(folder)
+
+
+def test_random_bytes_are_refused(saved: tuple[GestureClassifier, Path]) -> None:
+    _, folder = saved
+    noise = np.random.default_rng(0).bytes(4000)
+    (folder / WEIGHTS_FILE).write_bytes(noise)
+    with pytest.raises(ModelFileError, match=rf"{WEIGHTS_FILE}.*checksum"):
+        GestureClassifier.load(folder)
+    _replace_weights(folder, noise)
+    with pytest.raises(ModelFileError, match=rf"{WEIGHTS_FILE}.*not a safetensors file"):
+        GestureClassifier.load(folder)
+    (folder / CONFIG_FILE).write_bytes(noise)
+    with pytest.raises(ModelFileError, match=rf"{CONFIG_FILE}.*not a readable JSON"):
+        GestureClassifier.load(folder)
+
+
+def test_wrong_tensor_shapes_are_refused(saved: tuple[GestureClassifier, Path]) -> None:
+    clf, folder = saved
+    tensors = {k: v.clone() for k, v in clf.network.state_dict().items()}
+    tensors["0.weight"] = torch.zeros(32, 40)  # a 2D-feature layer in a 3D-feature model
+    save_file(tensors, folder / "other.safetensors")
+    _replace_weights(folder, (folder / "other.safetensors").read_bytes())
+    with pytest.raises(ModelFileError, match=rf"{WEIGHTS_FILE}.*'0.weight' is \(32, 40\)"):
+        GestureClassifier.load(folder)
+
+
+def test_hidden_sizes_that_do_not_match_weights_are_refused(saved: tuple[GestureClassifier, Path]) -> None:
+    _, folder = saved
+    _edit_json(folder, hidden=[64, 16])
+    with pytest.raises(ModelFileError, match=rf"{WEIGHTS_FILE}.*implies"):
+        GestureClassifier.load(folder)
+
+
+def test_extra_or_missing_tensors_are_refused(saved: tuple[GestureClassifier, Path]) -> None:
+    clf, folder = saved
+    tensors = {k: v.clone() for k, v in clf.network.state_dict().items() if k != "6.bias"}
+    tensors["extra"] = torch.zeros(3)
+    save_file(tensors, folder / "other.safetensors")
+    _replace_weights(folder, (folder / "other.safetensors").read_bytes())
+    with pytest.raises(ModelFileError, match=r"missing \['6.bias'\], unexpected \['extra'\]"):
+        GestureClassifier.load(folder)
+
+
+def test_nan_weights_are_refused(saved: tuple[GestureClassifier, Path]) -> None:
+    clf, folder = saved
+    tensors = {k: v.clone() for k, v in clf.network.state_dict().items()}
+    tensors["3.bias"][0] = float("nan")
+    save_file(tensors, folder / "other.safetensors")
+    _replace_weights(folder, (folder / "other.safetensors").read_bytes())
+    with pytest.raises(ModelFileError, match="NaN"):
+        GestureClassifier.load(folder)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"format": "keras-model"}, "not a handteach gesture model"),
+        ({"format_version": 99}, "format version 99"),
+        ({"feature_config": {"use_depth": True, "version": 0}}, "feature version 0"),
+        ({"feature_config": "3d"}, "feature_config"),
+        ({"classes": ["a"]}, "at least two classes"),
+        ({"classes": ["a", "a", "b", "c", "d"]}, "unique"),
+        ({"threshold": 7}, "threshold"),
+        ({"hidden": "128,64"}, "hidden"),
+        ({"weights_sha256": None}, "weights_sha256"),
+    ],
+)
+def test_bad_json_fields_are_refused(saved: tuple[GestureClassifier, Path], changes: dict, message: str) -> None:
+    _, folder = saved
+    _edit_json(folder, **changes)
+    with pytest.raises(ModelFileError, match=rf"{CONFIG_FILE}.*{message}"):
+        GestureClassifier.load(folder)
+
+
+def test_json_of_another_tool_is_refused(saved: tuple[GestureClassifier, Path]) -> None:
+    _, folder = saved
+    (folder / CONFIG_FILE).write_text(json.dumps({"architectures": ["BertModel"], "hidden_size": 768}))
+    with pytest.raises(ModelFileError, match=rf"{CONFIG_FILE}: not a handteach gesture model"):
+        GestureClassifier.load(folder)
+    (folder / CONFIG_FILE).write_text("[1, 2, 3]")
+    with pytest.raises(ModelFileError, match=CONFIG_FILE):
+        GestureClassifier.load(folder)
+
+
+@pytest.mark.parametrize("missing", [WEIGHTS_FILE, CONFIG_FILE])
+def test_missing_files_are_named(saved: tuple[GestureClassifier, Path], missing: str) -> None:
+    _, folder = saved
+    (folder / missing).unlink()
+    with pytest.raises(ModelFileError, match=rf"{missing}: file is missing"):
+        GestureClassifier.load(folder)
+
+
+def test_missing_folder_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ModelFileError, match="nowhere: model folder not found"):
+        GestureClassifier.load(tmp_path / "nowhere")
+
+
+def test_model_file_error_is_a_value_error() -> None:
+    assert issubclass(ModelFileError, ValueError)
+
+
+def test_metadata_that_is_not_json_is_refused_before_writing(tmp_path: Path) -> None:
+    clf = _classifier()
+    clf.metadata["when"] = object()
+    with pytest.raises(ValueError, match="JSON"):
+        clf.save(tmp_path / "model")
+    assert not (tmp_path / "model" / WEIGHTS_FILE).exists()
+
+
+# ---- ONNX ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def onnx_session(tmp_path_factory: pytest.TempPathFactory):
+    ort = pytest.importorskip("onnxruntime")
+    clf = _classifier(seed=3)
+    path = clf.export_onnx(tmp_path_factory.mktemp("onnx") / "gestures.onnx")
+    return clf, ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+
+@pytest.mark.parametrize("batch", [1, 17])
+def test_onnx_matches_torch(onnx_session, batch: int) -> None:
+    clf, session = onnx_session
+    x = _features(batch, clf.feature_config, seed=batch)
+    (probs,) = session.run(["probabilities"], {"features": x})
+    assert probs.shape == (batch, len(CLASSES))
+    assert np.abs(probs - clf.predict_proba(x)).max() < 1e-5
+
+
+def test_onnx_declares_names_and_classes(onnx_session) -> None:
+    clf, session = onnx_session
+    (inp,), (out,) = session.get_inputs(), session.get_outputs()
+    assert inp.name == "features" and inp.shape[1] == clf.n_features and not isinstance(inp.shape[0], int)
+    assert out.name == "probabilities"
+    meta = session.get_modelmeta().custom_metadata_map
+    assert json.loads(meta["classes"]) == CLASSES
+    assert json.loads(meta["format"]) == "handteach-gesture-mlp"
