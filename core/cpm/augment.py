@@ -1,0 +1,88 @@
+"""Training augmentation of hand crops: geometry (drawn as crop-window changes) and photometry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+Image = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Ranges of the random changes applied to each training crop."""
+
+    max_rotation_deg: float = 40.0  # in-plane rotation; webcam hands tilt, MediaPipe's own crops are rotated
+    scale_range: tuple[float, float] = (0.8, 1.3)  # window side × this: zoomed in / out vs the standard crop
+    max_shift: float = 0.12  # window centre moved by up to this × side: detector boxes are not centred
+    flip_prob: float = 0.5  # mirror left-right (joint identities stay: a flipped right hand is a left hand)
+    colour_prob: float = 0.8  # brightness/contrast/saturation jitter
+    hue_prob: float = 0.3  # hue rotation (skin tones, lighting colour)
+    gray_prob: float = 0.1  # grey-scale crop
+    blur_prob: float = 0.3  # Gaussian blur (motion, focus)
+    lowres_prob: float = 0.3  # down- then up-sample: small hands far from the camera
+    noise_prob: float = 0.2  # sensor noise
+    negative_fraction: float = 0.1  # share of crops without a hand (target: background everywhere)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """One draw of the geometric change: window scale, shift (× side), rotation and flip."""
+
+    scale: float
+    shift: tuple[float, float]
+    angle_deg: float
+    flip: bool
+
+
+IDENTITY = Geometry(1.0, (0.0, 0.0), 0.0, False)
+
+
+def draw_geometry(aug: AugmentConfig, rng: np.random.Generator) -> Geometry:
+    lo, hi = aug.scale_range
+    scale = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # log-uniform: as likely ×1.25 as ÷1.25
+    shift = tuple(float(v) for v in rng.uniform(-aug.max_shift, aug.max_shift, 2))
+    angle = float(rng.uniform(-aug.max_rotation_deg, aug.max_rotation_deg))
+    return Geometry(scale, shift, angle, bool(rng.random() < aug.flip_prob))  # type: ignore[arg-type]
+
+
+def photometric(crop: Image, aug: AugmentConfig, rng: np.random.Generator) -> Image:
+    """Randomly recoloured, blurred, degraded copy of an (S, S, 3) uint8 RGB crop."""
+    img = crop.astype(np.float32)
+    if rng.random() < aug.colour_prob:
+        gray = img.mean(axis=2, keepdims=True)
+        img = gray + (img - gray) * rng.uniform(0.5, 1.5)  # saturation
+        img = (img - 128.0) * rng.uniform(0.6, 1.4) + 128.0 + rng.uniform(-40, 40)  # contrast, brightness
+    if rng.random() < aug.noise_prob:
+        img += rng.normal(0.0, rng.uniform(3, 12), img.shape).astype(np.float32)
+    out = np.clip(img, 0, 255).astype(np.uint8)
+    if rng.random() < aug.hue_prob:
+        hsv = cv2.cvtColor(out, cv2.COLOR_RGB2HSV)
+        hsv[..., 0] = ((hsv[..., 0].astype(np.int16) + int(rng.integers(-25, 26))) % 180).astype(np.uint8)
+        out = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+    if rng.random() < aug.gray_prob:
+        out = np.repeat(cv2.cvtColor(out, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
+    if rng.random() < aug.lowres_prob:
+        size = out.shape[0]
+        small = max(16, int(size * rng.uniform(0.25, 0.6)))
+        out = cv2.resize(cv2.resize(out, (small, small), interpolation=cv2.INTER_AREA), (size, size))
+    if rng.random() < aug.blur_prob:
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.5, 1.8))
+    return np.ascontiguousarray(out)
+
+
+def synthetic_negative(size: int, rng: np.random.Generator) -> Image:
+    """An (S, S, 3) crop with no hand: flat colour, gradient, or smoothed noise."""
+    kind = rng.integers(3)
+    if kind == 0:
+        return np.full((size, size, 3), rng.integers(0, 256, 3), dtype=np.uint8)
+    if kind == 1:
+        ramp = np.linspace(0.0, 1.0, size, dtype=np.float32)[None, :, None]
+        a, b = rng.uniform(0, 255, 3), rng.uniform(0, 255, 3)
+        img = np.broadcast_to(a + (b - a) * ramp, (size, size, 3))
+        return np.ascontiguousarray(np.rot90(img, int(rng.integers(4)))).astype(np.uint8)
+    noise = rng.uniform(0, 255, (size // 8, size // 8, 3)).astype(np.float32)
+    return np.clip(cv2.resize(noise, (size, size), interpolation=cv2.INTER_CUBIC), 0, 255).astype(np.uint8)

@@ -1,0 +1,129 @@
+"""CPM checkpoints: ``model.safetensors`` + ``config.json`` (+ optional training state), no pickle.
+
+``load`` checks everything before touching the model: the config is ours and of a
+known version, the weights file carries our format tag, and its tensors match the
+model the config builds exactly (names and shapes). Any mismatch raises
+``CheckpointError`` naming the file and the problem; nothing is loaded half-way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from core.cpm.config import CONFIG_FORMAT, CPMConfig
+from core.cpm.model import HandCPM
+
+WEIGHTS_FILE = "model.safetensors"
+CONFIG_FILE = "config.json"
+OPTIMIZER_FILE = "optimizer.safetensors"
+TRAIN_STATE_FILE = "train_state.json"
+DEFAULT_DIR = Path(__file__).resolve().parent / "weights"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint directory that cannot be loaded as a handteach CPM."""
+
+
+def _atomic_save_tensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
+    tmp = path.with_suffix(".tmp")
+    save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(tmp), metadata=metadata)
+    os.replace(tmp, path)  # a crash mid-write leaves the previous file intact
+
+
+def _atomic_write_text(text: str, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def save(model: HandCPM, out_dir: str | Path) -> Path:
+    """Write ``config.json`` and ``model.safetensors`` of ``model`` into ``out_dir``; returns the folder."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    meta = {"format": CONFIG_FORMAT, "version": str(model.cfg.version)}
+    _atomic_save_tensors(model.state_dict(), out / WEIGHTS_FILE, meta)
+    _atomic_write_text(model.cfg.to_json(), out / CONFIG_FILE)
+    return out
+
+
+def read_config(ckpt_dir: str | Path) -> CPMConfig:
+    """The ``CPMConfig`` of a checkpoint folder, or ``CheckpointError`` naming the file."""
+    path = Path(ckpt_dir) / CONFIG_FILE
+    if not path.is_file():
+        raise CheckpointError(f"{path}: missing (a CPM checkpoint is a folder with {CONFIG_FILE} and {WEIGHTS_FILE})")
+    try:
+        return CPMConfig.from_json(path.read_text(), source=path)
+    except ValueError as exc:
+        raise CheckpointError(str(exc)) from exc
+
+
+def _read_weights(path: Path) -> dict[str, torch.Tensor]:
+    if not path.is_file():
+        raise CheckpointError(f"{path}: missing")
+    try:
+        with open(path, "rb") as fh:  # header: 8-byte length, then JSON with our metadata
+            header_len = int.from_bytes(fh.read(8), "little")
+            header = json.loads(fh.read(header_len)) if 0 < header_len < 10_000_000 else {}
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{path}: not a readable safetensors file ({exc})") from exc
+    if header.get("__metadata__", {}).get("format") != CONFIG_FORMAT:
+        raise CheckpointError(f"{path}: not a handteach CPM weights file (no format tag {CONFIG_FORMAT!r})")
+    return tensors
+
+
+def _check_match(path: Path, tensors: dict[str, torch.Tensor], expected: dict[str, torch.Tensor]) -> None:
+    missing = sorted(set(expected) - set(tensors))
+    extra = sorted(set(tensors) - set(expected))
+    shapes = [
+        f"{k} {tuple(tensors[k].shape)} != {tuple(v.shape)}"
+        for k, v in expected.items()
+        if k in tensors and tensors[k].shape != v.shape
+    ]
+    problems = []
+    for label, items in (("missing tensors", missing), ("unexpected tensors", extra), ("wrong shapes", shapes)):
+        if items:
+            problems.append(f"{label} ({len(items)}): {', '.join(items[:4])}{' ...' if len(items) > 4 else ''}")
+    if problems:
+        raise CheckpointError(f"{path}: does not match {CONFIG_FILE}: " + "; ".join(problems))
+
+
+def load(ckpt_dir: str | Path = DEFAULT_DIR, device: str | torch.device = "cpu") -> HandCPM:
+    """Rebuild the model of a checkpoint folder, in eval mode, after validating every tensor."""
+    cfg = read_config(ckpt_dir)
+    path = Path(ckpt_dir) / WEIGHTS_FILE
+    tensors = _read_weights(path)
+    model = HandCPM(cfg)
+    _check_match(path, tensors, model.state_dict())
+    model.load_state_dict(tensors, strict=True)
+    return model.to(device).eval()
+
+
+def save_training_state(optimizer: torch.optim.Optimizer, state: dict, out_dir: str | Path) -> None:
+    """Optimizer moments as safetensors + JSON (epoch, history, hyper-parameters), for ``--resume``."""
+    out = Path(out_dir)
+    opt = optimizer.state_dict()
+    tensors = {f"{i}.{name}": v for i, s in opt["state"].items() for name, v in s.items() if torch.is_tensor(v)}
+    _atomic_save_tensors(tensors, out / OPTIMIZER_FILE, {"format": CONFIG_FORMAT})
+    _atomic_write_text(json.dumps({**state, "param_groups": opt["param_groups"]}, indent=1), out / TRAIN_STATE_FILE)
+
+
+def load_training_state(optimizer: torch.optim.Optimizer, ckpt_dir: str | Path) -> dict:
+    """Restore what ``save_training_state`` wrote; returns the JSON state ({} when the folder has none)."""
+    folder = Path(ckpt_dir)
+    if not (folder / TRAIN_STATE_FILE).is_file():
+        return {}
+    state = json.loads((folder / TRAIN_STATE_FILE).read_text())
+    tensors = load_file(str(folder / OPTIMIZER_FILE))
+    per_param: dict[int, dict[str, torch.Tensor]] = {}
+    for key, value in tensors.items():
+        index, name = key.split(".", 1)
+        per_param.setdefault(int(index), {})[name] = value
+    optimizer.load_state_dict({"state": per_param, "param_groups": state.pop("param_groups")})
+    return state

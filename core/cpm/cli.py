@@ -1,0 +1,136 @@
+"""Command line of the CPM: ``train-cpm`` and ``eval-keypoints``.
+
+``register(subparsers)`` adds both to a parent parser (the main ``python -m core``);
+``python -m core.cpm`` offers them as ``train`` / ``eval-keypoints`` on their own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+
+from core.cpm.checkpoint import DEFAULT_DIR
+
+
+def _add_train(subparsers, name: str) -> None:
+    p = subparsers.add_parser(
+        name,
+        help="train a hand CPM by distillation from MediaPipe",
+        description="Label images/videos with MediaPipe (cached), then train a CPM on hand crops; prints one line per epoch and checkpoints every epoch (Ctrl-C keeps the last).",
+    )
+    p.add_argument(
+        "-i", "--inputs", nargs="+", required=True, metavar="PATH", help="image/video files or folders to train on"
+    )
+    p.add_argument(
+        "--holdout", nargs="*", default=[], metavar="PATH", help="folders used only for validation (e.g. unseen people)"
+    )
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--resume", metavar="CKPT", help="checkpoint folder to continue from (its config wins)")
+    p.add_argument("--out", default="data/cpm/run", metavar="DIR", help="checkpoint folder (default: %(default)s)")
+    p.add_argument("--input-size", type=int, default=128, help="crop side in px (default: %(default)s)")
+    p.add_argument("--stride", type=int, default=4, choices=(4, 8))
+    p.add_argument("--stages", type=int, default=3, help="number of CPM stages, 1..6 (default: %(default)s)")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument(
+        "--max-minutes", type=float, default=0.0, help="stop at an epoch end before this wall-time budget (0: none)"
+    )
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
+    p.add_argument("--workers", type=int, default=1, help="data-loading processes (default: %(default)s)")
+    p.add_argument(
+        "--label-cache", default="data/cache/cpm_labels.json", help="teacher label cache (default: %(default)s)"
+    )
+    p.set_defaults(func=_run_train)
+
+
+def _add_eval(subparsers) -> None:
+    p = subparsers.add_parser(
+        "eval-keypoints",
+        help="PCK of MediaPipe or the CPM against annotated hand keypoints",
+        description="Reads COCO-style hand keypoint annotations and prints PCK@0.05/0.1/0.2, mean normalised error, detection rate and ms per hand; the last line is JSON.",
+    )
+    p.add_argument(
+        "--annotations", nargs="+", required=True, metavar="FILE.json", help="COCO-style hand keypoint file(s)"
+    )
+    p.add_argument("--images", metavar="DIR", help="image folder (default: beside each annotation file)")
+    p.add_argument("--backend", choices=("mediapipe", "cpm"), default="cpm")
+    p.add_argument(
+        "--crop",
+        choices=("gt", "detect"),
+        default="gt",
+        help="gt: crop from the annotated box; detect: MediaPipe finds the hand",
+    )
+    p.add_argument(
+        "--checkpoint", default=str(DEFAULT_DIR), metavar="DIR", help="CPM checkpoint (default: shipped weights)"
+    )
+    p.add_argument(
+        "--joint-order",
+        choices=("auto", "standard", "tip-first"),
+        default="auto",
+        help="tip-first: RHD-style fingers listed tip to base",
+    )
+    p.set_defaults(func=_run_eval)
+
+
+def register(subparsers) -> None:
+    """Add ``train-cpm`` and ``eval-keypoints`` to the main CLI's subparsers."""
+    _add_train(subparsers, "train-cpm")
+    _add_eval(subparsers)
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from core.cpm.config import CPMConfig
+    from core.cpm.train import TrainConfig, train
+
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops like Ctrl-C: the last epoch stays saved
+    cpm = CPMConfig(input_size=args.input_size, stride=args.stride, stages=args.stages)
+    cfg = TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        holdout=tuple(args.holdout),
+        max_minutes=args.max_minutes,
+        threads=args.threads,
+        workers=args.workers,
+        label_cache=Path(args.label_cache),
+    )
+    summary = train(args.inputs, args.out, cpm, cfg, resume=args.resume, log=lambda line: print(line, flush=True))
+    print(json.dumps(summary))
+    return 0
+
+
+def _run_eval(args: argparse.Namespace) -> int:
+    from core.cpm.annotations import load_annotations
+    from core.cpm.eval_keypoints import evaluate
+
+    if args.images and len(args.annotations) > 1:
+        print("--images applies to a single --annotations file", file=sys.stderr)
+        return 2
+    hands = [h for f in args.annotations for h in load_annotations(f, args.images, args.joint_order)]
+    ckpt = args.checkpoint if args.backend == "cpm" else None
+    result = evaluate(hands, args.backend, args.crop, ckpt)
+    print(f"{args.backend} ({args.crop} crops) on {result['hands']} hands, detected {result['detected']:.0%}")
+    print("PCK@0.05  PCK@0.1  PCK@0.2  mean error  ms/hand")
+    print(
+        f"{result['pck_0.05']:8.3f} {result['pck_0.1']:8.3f} {result['pck_0.2']:8.3f} {result['mean_error']:11.3f} {result['ms_per_hand']:8.1f}"
+    )
+    print(json.dumps({k: round(v, 4) for k, v in result.items()}))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m core.cpm", description="Hand CPM: train by distillation, evaluate keypoints."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_train(sub, "train")
+    _add_eval(sub)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as exc:  # bad input: say what, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,78 @@
+"""``CPMConfig``: everything needed to rebuild a hand CPM, stored as ``config.json`` beside its weights."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from core.types import NUM_JOINTS
+
+CONFIG_FORMAT = "handteach-cpm"  # marks a config.json as ours
+CONFIG_VERSION = 1  # bump when the architecture's meaning changes; older files are refused
+
+
+class ConfigError(ValueError):
+    """A config.json that is not a valid handteach CPM config."""
+
+
+@dataclass(frozen=True)
+class CPMConfig:
+    """Architecture, target encoding and calibration of one hand CPM."""
+
+    input_size: int = 128  # side S of the square RGB crop fed to the network, in pixels
+    stride: int = 4  # crop pixels per belief-map cell; 4 or 8 (2 or 3 stride-2 layers)
+    stages: int = 3  # T: stage 1 sees image features only, stages 2..T also the previous beliefs
+    stem_channels: int = 24  # width of the first (stride-2) convolution
+    feature_channels: int = 96  # width of the shared image features every stage reads
+    backbone_blocks: int = 4  # depthwise-separable blocks at the belief-map resolution
+    stage_channels: int = 64  # width inside each stage
+    stage_blocks: int = 3  # depthwise-separable blocks per stage
+    stage_kernel: int = (
+        3  # depthwise kernel of stage blocks (the paper uses 7×7; stacked 3×3 train ~7× faster on a CPU)
+    )
+    sigma: float = 1.5  # Gaussian std of target beliefs, in belief-map cells
+    margin: float = 0.25  # crop = keypoint box grown by this × its longest side on each side
+    hand_threshold: float = 0.25  # mean joint confidence above which a crop holds a hand (calibrated on real data)
+    version: int = CONFIG_VERSION  # architecture version, checked on load
+
+    def __post_init__(self) -> None:
+        if self.stride not in (4, 8):
+            raise ConfigError(f"stride must be 4 or 8, got {self.stride}")
+        if self.input_size % self.stride or self.input_size < 32:
+            raise ConfigError(f"input_size must be a multiple of stride {self.stride} and >= 32, got {self.input_size}")
+        if not 1 <= self.stages <= 6:
+            raise ConfigError(f"stages must be 1..6, got {self.stages}")
+
+    @property
+    def heatmap_size(self) -> int:
+        """Side of each belief map, in cells."""
+        return self.input_size // self.stride
+
+    @property
+    def num_maps(self) -> int:
+        """Belief maps per stage: 21 joints + background."""
+        return NUM_JOINTS + 1
+
+    def to_json(self) -> str:
+        return json.dumps({"format": CONFIG_FORMAT, **asdict(self)}, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str, source: str | Path = "config") -> CPMConfig:
+        """Parse ``to_json`` output; ``ConfigError`` naming ``source`` when it is not ours or is malformed."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{source}: not valid JSON ({exc})") from exc
+        if not isinstance(data, dict) or data.pop("format", None) != CONFIG_FORMAT:
+            raise ConfigError(f'{source}: not a handteach CPM config (missing "format": "{CONFIG_FORMAT}")')
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"{source}: unknown config fields {unknown}")
+        if data.get("version") != CONFIG_VERSION:
+            raise ConfigError(f"{source}: config version {data.get('version')}, this code reads {CONFIG_VERSION}")
+        try:
+            return cls(**data)
+        except TypeError as exc:
+            raise ConfigError(f"{source}: {exc}") from exc

@@ -1,0 +1,125 @@
+"""``CPMEstimator``: a frame and a hand box → keypoints, confidences and every stage's belief maps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from core.cpm import checkpoint
+from core.cpm import crop as cropping
+from core.cpm.heatmaps import decode
+from core.types import NUM_JOINTS, Hand
+
+FloatArray = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class CPMResult:
+    """What the CPM saw and concluded for one hand crop.
+
+    Attributes:
+        keypoints_px: (21, 2) float32, pixel space of the unmirrored frame.
+        confidence: (21,) float32 in [0, 1], peak belief of each joint (last stage).
+        beliefs: one (22, h, w) float32 array per stage (21 joints + background), crop cells.
+        crop: (S, S, 3) uint8 RGB network input.
+        matrix: (2, 3) float32 affine, frame px → crop px.
+        threshold: mean confidence at or above which the crop counts as holding a hand.
+        image_size: (width, height) of the frame.
+        stride: crop px per belief cell.
+    """
+
+    keypoints_px: FloatArray
+    confidence: FloatArray
+    beliefs: list[FloatArray]
+    crop: npt.NDArray[np.uint8]
+    matrix: FloatArray
+    threshold: float
+    image_size: tuple[int, int]
+    stride: int
+
+    @property
+    def score(self) -> float:
+        """Mean joint confidence: how sure the model is that a hand fills the crop."""
+        return float(self.confidence.mean())
+
+    @property
+    def has_hand(self) -> bool:
+        """False for a crop with no hand: callers then report "no hand" instead of a skeleton."""
+        return self.score >= self.threshold
+
+    @property
+    def keypoints_crop(self) -> FloatArray:
+        """(21, 2) float32 keypoints in crop px (for drawing on ``crop``)."""
+        return cropping.apply(self.keypoints_px, self.matrix)
+
+    def to_hand(self, handedness: str = "Unknown", score: float | None = None) -> Hand:
+        """A ``core.types.Hand``: 2D only (z = 0, world NaN); ``score`` defaults to the mean joint confidence."""
+        width, height = self.image_size
+        normalised = np.zeros((NUM_JOINTS, 3), np.float32)
+        normalised[:, :2] = self.keypoints_px / np.array([width, height], np.float32)
+        world = np.full((NUM_JOINTS, 3), np.nan, np.float32)
+        return Hand(
+            self.keypoints_px.copy(),
+            normalised,
+            world,
+            handedness,
+            self.score if score is None else float(score),
+            (width, height),
+        )
+
+
+class CPMEstimator:
+    """Runs a trained CPM on hand crops. Read-only after construction: one instance may serve several threads.
+
+    Args:
+        checkpoint_dir: a folder written by ``checkpoint.save`` (default: the shipped weights).
+        num_threads: torch CPU threads used during ``estimate`` (restored afterwards); one thread is
+            the fastest for a single small crop and does not fight MediaPipe for the cores. None: leave as is.
+    """
+
+    def __init__(self, checkpoint_dir: str | Path = checkpoint.DEFAULT_DIR, num_threads: int | None = 1) -> None:
+        self.model = checkpoint.load(checkpoint_dir)
+        self.cfg = self.model.cfg
+        self.num_threads = num_threads
+
+    def estimate(self, rgb: npt.NDArray[np.uint8], box: cropping.Box) -> CPMResult:
+        """Keypoints of the hand inside ``box``.
+
+        Args:
+            rgb: (H, W, 3) uint8 RGB frame.
+            box: (x0, y0, x1, y1) frame px, tight around the hand (e.g. ``Hand.bbox()``, a detector's
+                box, or the previous frame's keypoints); the crop adds ``cfg.margin`` on each side.
+        """
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got shape {rgb.shape} dtype {rgb.dtype}")
+        matrix = cropping.crop_matrix(cropping.window_from_box(box, self.cfg.margin), self.cfg.input_size)
+        crop = cropping.warp(rgb, matrix, self.cfg.input_size)
+        beliefs = self.beliefs(crop)
+        points, confidence = decode(beliefs[-1], self.cfg.stride)
+        height, width = rgb.shape[:2]
+        frame_points = cropping.to_frame(points, matrix)
+        return CPMResult(
+            frame_points, confidence, beliefs, crop, matrix, self.cfg.hand_threshold, (width, height), self.cfg.stride
+        )
+
+    def estimate_hand(self, rgb: npt.NDArray[np.uint8], hand: Hand) -> CPMResult:
+        """``estimate`` with the box around a known hand (MediaPipe's, or the previous frame's)."""
+        return self.estimate(rgb, hand.bbox())
+
+    def beliefs(self, crop: npt.NDArray[np.uint8]) -> list[FloatArray]:
+        """Per-stage (22, h, w) float32 belief maps of one (S, S, 3) uint8 RGB crop."""
+        x = torch.from_numpy(np.ascontiguousarray(crop.transpose(2, 0, 1)))[None].float()  # (1, 3, S, S)
+        previous = torch.get_num_threads()
+        if self.num_threads and self.num_threads != previous:
+            torch.set_num_threads(self.num_threads)
+        try:
+            with torch.inference_mode():
+                stages = self.model(x)  # T × (1, 22, h, w)
+        finally:
+            if self.num_threads and self.num_threads != previous:
+                torch.set_num_threads(previous)
+        return [s[0].numpy().astype(np.float32, copy=False) for s in stages]

@@ -1,0 +1,116 @@
+"""Teacher labels: MediaPipe Hands (static mode, model_complexity=1) on every image/video frame.
+
+Labels are cached in one JSON file keyed by ``path|mtime_ns|size``, so a second
+training run (or one interrupted half-way) does not run MediaPipe again on files
+it has already seen; a changed file gets a new key and is labelled afresh.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from core.cpm.media import expand_inputs, is_video, iter_video, read_image
+
+CACHE_VERSION = 1
+TEACHER = "mediapipe-hands static_image_mode=True model_complexity=1 max_num_hands=2"
+DEFAULT_CACHE = Path("data/cache/cpm_labels.json")
+
+
+@dataclass(frozen=True)
+class LabelledHand:
+    """One teacher hand: keypoints (21, 2) float32 in pixels of its image/frame."""
+
+    keypoints: npt.NDArray[np.float32]
+    handedness: str  # the person's real hand, as core.landmarks reports it
+    score: float  # MediaPipe's handedness score
+
+
+@dataclass(frozen=True)
+class LabelledFrame:
+    """The teacher's hands in one image (frame = -1) or one video frame."""
+
+    path: Path
+    frame: int
+    hands: tuple[LabelledHand, ...]
+
+
+def file_key(path: Path) -> str:
+    """Cache key: absolute path, modification time and size (a changed file gets a new key)."""
+    stat = path.stat()
+    return f"{path.resolve()}|{stat.st_mtime_ns}|{stat.st_size}"
+
+
+def _load_cache(cache_path: Path) -> dict[str, dict[str, list]]:
+    if not cache_path.exists():
+        return {}
+    data = json.loads(cache_path.read_text())
+    if data.get("version") != CACHE_VERSION or data.get("teacher") != TEACHER:
+        return {}  # labels from another teacher are not ours to reuse
+    return data["entries"]
+
+
+def _save_cache(cache_path: Path, entries: dict[str, dict[str, list]]) -> None:
+    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"version": CACHE_VERSION, "teacher": TEACHER, "entries": entries}))
+    os.replace(tmp, cache_path)  # atomic: an interrupted save never leaves half a file
+
+
+def _hand_record(hand: object) -> list:
+    pixel = np.round(hand.pixel.astype(np.float64), 2).tolist()  # type: ignore[attr-defined]
+    return [pixel, hand.handedness, round(float(hand.score), 4)]  # type: ignore[attr-defined]
+
+
+def _frames_of(path: Path, video_every_n: int):
+    if is_video(path):
+        yield from iter_video(path, video_every_n)
+    else:
+        yield -1, read_image(path)
+
+
+def label_media(
+    inputs: list[str | Path],
+    cache_path: Path = DEFAULT_CACHE,
+    video_every_n: int = 5,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> list[LabelledFrame]:
+    """Teacher labels for every image and every ``video_every_n``-th video frame under ``inputs``.
+
+    Returns one ``LabelledFrame`` per image/frame, including those with no hand
+    (empty ``hands``), in file order.
+    """
+    from core.landmarks import HandTracker, TrackerConfig
+
+    files = expand_inputs(inputs)
+    entries = _load_cache(cache_path)
+    todo = [p for p in files if file_key(p) not in entries]
+    if todo:
+        config = TrackerConfig(static_image_mode=True, max_num_hands=2, model_complexity=1)
+        with HandTracker(config) as tracker:
+            for done, path in enumerate(todo, 1):
+                frames = {
+                    str(i): [_hand_record(h) for h in tracker.process(rgb)]
+                    for i, rgb in _frames_of(path, video_every_n)
+                }
+                entries[file_key(path)] = {"path": str(path), "frames": frames}
+                if done % 250 == 0:
+                    _save_cache(cache_path, entries)
+                if on_progress:
+                    on_progress(done, len(todo))
+        _save_cache(cache_path, entries)
+    return [frame for path in files for frame in _frames_from_entry(path, entries[file_key(path)])]
+
+
+def _frames_from_entry(path: Path, entry: dict) -> list[LabelledFrame]:
+    out = []
+    for index, hands in entry["frames"].items():
+        parsed = tuple(LabelledHand(np.asarray(xy, dtype=np.float32), handed, score) for xy, handed, score in hands)
+        out.append(LabelledFrame(path, int(index), parsed))
+    return out

@@ -1,0 +1,120 @@
+"""The hand Convolutional Pose Machine (Wei et al., CVPR 2016), sized for a CPU.
+
+Structure, as in the paper:
+
+* **image features** ``x = F(crop)``: computed once and shared by every stage. Here a
+  small depthwise-separable backbone (MobileNet-style) instead of VGG, so a crop
+  costs a few milliseconds on two CPU cores.
+* **stage 1** ``b1 = g1(x)``: image features → 22 belief maps (21 joints + background).
+* **stage t ≥ 2** ``bt = gt(x ⊕ b(t-1))``: the same image features concatenated with
+  the previous stage's beliefs. Large (7×7) kernels let each stage see further, so
+  later stages resolve ambiguous joints from the confident ones around them.
+* **intermediate supervision**: every stage's beliefs are compared with the target,
+  and the loss is summed over stages (``cpm_loss``).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from core.cpm.config import CPMConfig
+
+
+def conv_bn_relu(c_in: int, c_out: int, kernel: int = 3, stride: int = 1, groups: int = 1) -> nn.Sequential:
+    """Conv (no bias, BN follows) → BatchNorm → ReLU, 'same' padding."""
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, kernel, stride, kernel // 2, groups=groups, bias=False),
+        nn.BatchNorm2d(c_out),
+        nn.ReLU(inplace=True),
+    )
+
+
+class SeparableBlock(nn.Module):
+    """Depthwise k×k conv + pointwise 1×1 conv; residual when shape is kept."""
+
+    def __init__(self, c_in: int, c_out: int, kernel: int = 3, stride: int = 1) -> None:
+        super().__init__()
+        self.depthwise = conv_bn_relu(c_in, c_in, kernel, stride, groups=c_in)
+        self.pointwise = conv_bn_relu(c_in, c_out, 1)
+        self.residual = stride == 1 and c_in == c_out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.pointwise(self.depthwise(x))
+        return x + y if self.residual else y
+
+
+class ImageFeatures(nn.Module):
+    """Shared backbone: (N, 3, S, S) crop → (N, feature_channels, S/stride, S/stride)."""
+
+    def __init__(self, cfg: CPMConfig) -> None:
+        super().__init__()
+        c0, c = cfg.stem_channels, cfg.feature_channels
+        layers: list[nn.Module] = [conv_bn_relu(3, c0, 3, stride=2)]  # S/2
+        layers.append(SeparableBlock(c0, c // 2, 3, stride=2))  # S/4
+        if cfg.stride == 8:
+            layers.append(SeparableBlock(c // 2, c // 2, 3, stride=2))  # S/8
+        layers.append(SeparableBlock(c // 2, c, 3))
+        layers += [SeparableBlock(c, c, 3) for _ in range(cfg.backbone_blocks - 1)]
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(x)
+
+
+class Stage(nn.Module):
+    """One CPM stage: (N, C_in, h, w) → (N, 22, h, w) beliefs (raw, unbounded: trained to the 0..1 targets)."""
+
+    def __init__(self, c_in: int, cfg: CPMConfig) -> None:
+        super().__init__()
+        c = cfg.stage_channels
+        self.enter = conv_bn_relu(c_in, c, 1)
+        self.blocks = nn.Sequential(*[SeparableBlock(c, c, cfg.stage_kernel) for _ in range(cfg.stage_blocks)])
+        self.beliefs = nn.Conv2d(c, cfg.num_maps, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.beliefs(self.blocks(self.enter(x)))
+
+
+class HandCPM(nn.Module):
+    """Crop → list of T belief-map stacks, one per stage."""
+
+    def __init__(self, cfg: CPMConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.features = ImageFeatures(cfg)
+        c = cfg.feature_channels
+        first = Stage(c, cfg)  # stage 1: image features only
+        later = [Stage(c + cfg.num_maps, cfg) for _ in range(cfg.stages - 1)]  # stages 2..T: features ⊕ beliefs
+        self.stages = nn.ModuleList([first, *later])
+        # ImageNet-like statistics, so the network sees roughly zero-mean, unit-variance pixels
+        self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1) * 255, persistent=False)
+        self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1) * 255, persistent=False)
+
+    def forward(self, crops: torch.Tensor) -> list[torch.Tensor]:
+        """crops: (N, 3, S, S) float RGB in 0..255 → T tensors (N, 22, S/stride, S/stride)."""
+        x = self.features((crops - self.mean) / self.std)  # (N, C, h, w), shared by all stages
+        beliefs = [self.stages[0](x)]  # (N, 22, h, w)
+        for stage in self.stages[1:]:
+            beliefs.append(stage(torch.cat([x, beliefs[-1]], dim=1)))  # (N, C+22, h, w) → (N, 22, h, w)
+        return beliefs
+
+
+def cpm_loss(beliefs: list[torch.Tensor], target: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
+    """Intermediate supervision: squared error summed over stages.
+
+    Args:
+        beliefs: T tensors (N, 22, h, w), one per stage.
+        target: (N, 22, h, w) target maps from ``heatmaps.encode``.
+        weight: optional (N, 22, 1, 1) per-map weight (0 for joints the teacher did not see).
+
+    Returns:
+        scalar: Σ_t mean over (N, h, w) of Σ_maps (b_t − target)², i.e. per-pixel error summed over maps.
+    """
+    total = beliefs[0].new_zeros(())
+    for stage_beliefs in beliefs:
+        err = (stage_beliefs - target) ** 2  # (N, 22, h, w)
+        if weight is not None:
+            err = err * weight
+        total = total + err.sum(dim=1).mean()
+    return total

@@ -1,0 +1,208 @@
+"""Distillation: train a hand CPM on crops labelled by MediaPipe (the teacher).
+
+``train(inputs, ...)`` labels every image (cached), splits held-out images off,
+cuts base crops, and trains with intermediate supervision. After every epoch it
+prints one progress line (loss, PCK vs the teacher on held-out crops) and writes
+the checkpoint, so Ctrl-C (or a cancel event) keeps the last finished epoch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from core.cpm import checkpoint
+from core.cpm.augment import AugmentConfig
+from core.cpm.config import CPMConfig
+from core.cpm.dataset import DistillationSet, build_base_crops
+from core.cpm.labels import DEFAULT_CACHE, LabelledFrame, label_media
+from core.cpm.model import HandCPM, cpm_loss
+from core.cpm.validation import calibrate_threshold, validate
+
+VAL_FOLDER_NAMES = {"test", "valid", "val"}  # a dataset's own held-out folders stay held out
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train (the model itself is described by CPMConfig)."""
+
+    epochs: int = 20  # passes over the training hands
+    batch_size: int = 32
+    lr: float = 2e-3  # peak AdamW learning rate (after warm-up; cosine decay to 2 % of it)
+    weight_decay: float = 1e-4
+    warmup_steps: int = 200  # linear learning-rate warm-up
+    val_fraction: float = 0.05  # share of other images held out, by a hash of the file name
+    holdout: tuple[str, ...] = ()  # folders whose images are only ever used for validation (unseen people)
+    max_minutes: float = 0.0  # stop at an epoch end when the next epoch would pass this budget (0: no limit)
+    workers: int = 1  # data-loading processes (augmentation overlaps the network's work)
+    threads: int = 0  # torch CPU threads (0: torch's default)
+    seed: int = 0
+    label_cache: Path = DEFAULT_CACHE  # teacher labels, reused by later runs
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+
+def is_held_out(path: Path, cfg: TrainConfig) -> bool:
+    """Validation-only image? (hold-out folders, the datasets' own test/valid folders, or a hash share)."""
+    resolved = path.resolve()
+    if any(resolved.is_relative_to(Path(h).resolve()) for h in cfg.holdout):
+        return True
+    if VAL_FOLDER_NAMES & {p.lower() for p in path.parts[:-1]}:
+        return True
+    # Roboflow exports hold augmented copies named "<photo>.rf.<hash>.jpg": hash the photo, so copies stay together
+    stem = path.name.split(".rf.")[0]
+    digest = hashlib.sha1(f"{path.parent.name}/{stem}".encode()).digest()
+    return int.from_bytes(digest[:4], "little") / 2**32 < cfg.val_fraction
+
+
+def _seed_worker(_: int) -> None:
+    info = torch.utils.data.get_worker_info()
+    info.dataset.rng = np.random.default_rng(torch.initial_seed() % 2**32)  # a fresh stream per worker and epoch
+
+
+def _lr_factor(step: int, total: int, warmup: int) -> float:
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def _split_crops(frames: list[LabelledFrame], cfg: TrainConfig, cpm: CPMConfig, log: Callable[[str], None]):
+    train_frames = [f for f in frames if not is_held_out(f.path, cfg)]
+    val_frames = [f for f in frames if is_held_out(f.path, cfg)]
+    t0 = time.time()
+    train = build_base_crops(train_frames, cpm.margin, negatives=True, seed=cfg.seed)
+    val = build_base_crops(val_frames, cpm.margin, negatives=True, seed=cfg.seed + 1)
+    log(
+        f"crops: {len(train[0])} train hands (+{len(train[1])} hand-free), {len(val[0])} held-out hands (+{len(val[1])} hand-free), {time.time() - t0:.0f} s"
+    )
+    return train, val
+
+
+def _run_epoch(model, loader, optimizer, scheduler, device, cancel) -> float:
+    model.train()
+    total, count = 0.0, 0
+    for crops, targets in loader:
+        if cancel is not None and cancel.is_set():
+            raise KeyboardInterrupt
+        beliefs = model(crops.to(device).float().contiguous(memory_format=torch.channels_last))  # T × (B, 22, h, w)
+        loss = cpm_loss(beliefs, targets.to(device))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        total += loss.item() * len(crops)
+        count += len(crops)
+    return total / max(1, count)
+
+
+def _epoch_line(epoch: int, epochs: int, loss: float, val, seconds: float, elapsed: float) -> str:
+    m = val.metrics
+    return (
+        f"epoch {epoch}/{epochs}  loss {loss:.4f}  val PCK@0.2 {m.get('pck_0.2', float('nan')):.3f} "
+        f"@0.1 {m.get('pck_0.1', float('nan')):.3f} @0.05 {m.get('pck_0.05', float('nan')):.3f}  "
+        f"conf hand {np.mean(val.hand_scores):.2f} / empty {np.mean(val.empty_scores) if len(val.empty_scores) else float('nan'):.2f}  "
+        f"{seconds:.0f} s (total {elapsed / 60:.1f} min)"
+    )
+
+
+def train(
+    inputs: list[str | Path],
+    out_dir: str | Path,
+    cpm: CPMConfig | None = None,
+    cfg: TrainConfig | None = None,
+    resume: str | Path | None = None,
+    log: Callable[[str], None] = print,
+    cancel: threading.Event | None = None,
+) -> dict:
+    """Train (or, with ``resume``, continue) a CPM on ``inputs``; returns the run summary also stored in the checkpoint."""
+    cfg = cfg or TrainConfig()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model = checkpoint.load(resume) if resume else HandCPM(cpm or CPMConfig())
+    model = model.to(device).to(memory_format=torch.channels_last)
+    cpm = model.cfg
+    started = time.time()
+    frames = label_media(
+        list(inputs) + list(cfg.holdout),
+        cfg.label_cache,
+        on_progress=lambda i, n: i % 500 == 0 and log(f"labelled {i}/{n}"),
+    )
+    (train_hands, train_empty), (val_hands, val_empty) = _split_crops(frames, cfg, cpm, log)
+    dataset = DistillationSet(train_hands, train_empty, cpm, cfg.augment, cfg.seed)
+    loader = torch.utils.data.DataLoader(
+        dataset,
+        cfg.batch_size,
+        shuffle=True,
+        drop_last=True,
+        num_workers=cfg.workers,
+        worker_init_fn=_seed_worker if cfg.workers else None,
+    )
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    state = checkpoint.load_training_state(optimizer, resume) if resume else {}
+    total_steps = cfg.epochs * len(loader)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: _lr_factor(s, total_steps, cfg.warmup_steps))
+    for _ in range(state.get("epoch", 0) * len(loader)):
+        scheduler.step()  # fast-forward the schedule on resume
+    history: list[dict] = state.get("history", [])
+    log(
+        f"training {sum(p.numel() for p in model.parameters()) / 1e3:.0f}k parameters on {device}, {len(loader)} steps per epoch"
+    )
+    try:
+        for epoch in range(state.get("epoch", 0) + 1, cfg.epochs + 1):
+            t0 = time.time()
+            loss = _run_epoch(model, loader, optimizer, scheduler, device, cancel)
+            val = validate(model, val_hands, val_empty)
+            history.append({"epoch": epoch, "loss": loss, **val.metrics, "seconds": time.time() - t0})
+            _save(model, optimizer, out_dir, epoch, history, started, val, cfg)
+            log(_epoch_line(epoch, cfg.epochs, loss, val, time.time() - t0, time.time() - started))
+            if cfg.max_minutes and (time.time() - started + history[-1]["seconds"]) / 60 > cfg.max_minutes:
+                log(f"stopping: another epoch would pass the {cfg.max_minutes:.0f}-minute budget")
+                break
+    except KeyboardInterrupt:
+        log(f"interrupted: {out_dir} keeps the last finished epoch ({len(history)})")
+    return _summary(history, started, len(train_hands), len(val_hands))
+
+
+def _save(
+    model: HandCPM, optimizer, out_dir, epoch: int, history: list[dict], started: float, val, cfg: TrainConfig
+) -> None:
+    """Checkpoint with a no-hand threshold calibrated on this epoch's held-out crops."""
+    if len(val.empty_scores) and len(val.hand_scores):
+        model.cfg = dataclasses.replace(
+            model.cfg, hand_threshold=calibrate_threshold(val.hand_scores, val.empty_scores)
+        )
+    checkpoint.save(model, out_dir)
+    state = {
+        "epoch": epoch,
+        "history": history,
+        "wall_seconds": time.time() - started,
+        "train_config": {
+            "epochs": cfg.epochs,
+            "batch_size": cfg.batch_size,
+            "lr": cfg.lr,
+            "holdout": list(cfg.holdout),
+            "val_fraction": cfg.val_fraction,
+        },
+    }
+    checkpoint.save_training_state(optimizer, state, out_dir)
+
+
+def _summary(history: list[dict], started: float, n_train: int, n_val: int) -> dict:
+    return {
+        "epochs": len(history),
+        "wall_seconds": time.time() - started,
+        "train_hands": n_train,
+        "val_hands": n_val,
+        "last": history[-1] if history else {},
+    }
