@@ -10,20 +10,16 @@ from ui import state, widgets
 st.title("✋ handteach")
 st.markdown("Teach your computer **your own hand gestures** in a few minutes. Everything runs on this machine.")
 
-steps = st.columns(3)
-for column, (page, icon, title, text) in zip(
-    steps,
-    [
-        ("record", "🎥", "1 · Record", "Show each gesture to the webcam for a few seconds, or upload photos."),
-        ("train", "🧠", "2 · Train", "One click. A small network learns your gestures in seconds."),
-        ("live", "✨", "3 · Use it live", "Watch it recognise your hands, or run it on a photo or video."),
-    ],
-    strict=True,
-):
+steps = [
+    ("record", "🎥", "1 · Record", "Show each gesture to the webcam for a few seconds, or upload photos.", "Record"),
+    ("train", "🧠", "2 · Train", "One click. A small network learns your gestures in seconds.", "Train"),
+    ("live", "✨", "3 · Use it live", "Watch it recognise your hands, or run it on a photo or video.", "Go live"),
+]
+for column, (page, icon, title, text, link) in zip(st.columns(3), steps, strict=True):
     with column, st.container(border=True):
         st.markdown(f"#### {title}")
         st.caption(text)
-        st.page_link(widgets.PAGES[page], label=f"Open {title.split('· ')[1]}", icon=icon)
+        st.page_link(widgets.PAGES[page], label=link, icon=icon)
 
 store = state.store()
 project = state.current_project()
@@ -31,11 +27,13 @@ project = state.current_project()
 st.subheader("Project")
 left, right = st.columns([2, 3])
 with left:
-    projects = store.list_projects()
-    chosen = st.selectbox("Current project", projects, index=projects.index(project), key="home_project")
-    if chosen != project:
-        state.set_project(chosen)
-        st.rerun()
+    st.session_state["home_project"] = project  # follows projects chosen or created elsewhere
+    st.selectbox(
+        "Current project",
+        store.list_projects(),
+        key="home_project",
+        on_change=lambda: state.set_project(st.session_state["home_project"]),
+    )
 with right, st.form("new_project", clear_on_submit=False, border=False):
     name = st.text_input("New project", placeholder="e.g. slides-remote", key="new_project_name")
     if st.form_submit_button("Create project"):

@@ -21,6 +21,8 @@ by_name = {g.name: g for g in gestures}
 
 video_col, side_col = st.columns([3, 2], gap="large")
 with side_col:
+    if st.session_state.get("record_class_next") in by_name:
+        st.session_state["record_class"] = st.session_state.pop("record_class_next")
     target = st.radio(
         "Gesture to record",
         list(by_name),
@@ -37,7 +39,7 @@ with side_col:
             except (InvalidNameError, DuplicateNameError) as exc:
                 st.error(f"Could not add the gesture: {exc}.")
             else:
-                st.session_state["record_class"] = added.name
+                st.session_state["record_class_next"] = added.name  # the radio above reads it on the rerun
                 st.session_state["flash"] = f"Added {added.title}. Record a few seconds of it now."
                 st.rerun()
     with st.expander("⚙️ Recording settings"):

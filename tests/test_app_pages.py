@@ -1,0 +1,297 @@
+"""Every page under ``streamlit.testing.v1.AppTest``, on projects in a temporary data dir.
+
+AppTest cannot run the WebRTC component (it mocks the Streamlit runtime), so the
+webcam shows a note here; ``tests/test_e2e_browser.py`` covers the video path.
+File uploads are driven through AppTest's ``file_uploader.set_value``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import HANDS, shared_path
+from streamlit.testing.v1 import AppTest
+
+from core.project import model_dir
+from core.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = {"home": "pages/home.py", "record": "pages/record.py", "train": "pages/train.py", "live": "pages/live.py"}
+TITLES = {"home": "handteach", "record": "Record", "train": "Train", "live": "Live"}
+
+
+def _images(folder: str, n: int) -> list[Path]:
+    path = shared_path("hagrid_380", "images", folder)
+    images = sorted(path.glob("*.jpg"))[:n]
+    if len(images) < n:
+        pytest.skip(f"need {n} images in {path}, found {len(images)}")
+    return images
+
+
+@pytest.fixture(scope="session")
+def seeded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir whose default project holds thumbs_up (like) and open_palm (palm) photos."""
+    from core.extract import extract_to_store
+
+    if not HANDS.exists():
+        pytest.skip(f"real hand data not found at {HANDS}")
+    path = tmp_path_factory.mktemp("seeded") / "data"
+    store = Store(path)
+    store.ensure_project()
+    extract_to_store(store, "default", "thumbs_up", _images("like", 12))
+    extract_to_store(store, "default", "open_palm", _images("palm", 12))
+    return path
+
+
+@pytest.fixture
+def seeded(seeded_dir: Path, data_dir: Path) -> Store:
+    """A private copy of the seeded data dir, set as HANDTEACH_DATA."""
+    shutil.copytree(seeded_dir, data_dir)
+    return Store(data_dir)
+
+
+def app(page: str = "home") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if page != "home":
+        at.switch_page(PAGES[page])
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """All visible text of the run, for loose assertions."""
+    parts = [e.value for e in (*at.markdown, *at.caption, *at.success, *at.info, *at.warning, *at.error)]
+    parts += [f"{e.label} {e.value}" for e in at.metric]
+    return "\n".join(str(p) for p in parts)
+
+
+def button(at: AppTest, starts_with: str):  # noqa: ANN201 - AppTest's Button
+    matches = [b for b in at.button if b.label.startswith(starts_with)]
+    assert matches, f"no button starting with {starts_with!r}: {[b.label for b in at.button]}"
+    return matches[0]
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_renders_on_an_empty_data_dir(data_dir: Path, page: str) -> None:
+    at = app(page)
+    assert any(TITLES[page] in t.value for t in at.title)
+    assert not at.error
+    assert Store(data_dir).list_projects() == ["default"]
+
+
+def _next_step(at: AppTest) -> tuple[str, str]:
+    link = at.get("page_link")[-1].proto
+    return link.page, link.label
+
+
+def test_home_points_to_the_next_step(data_dir: Path) -> None:
+    at = app()
+    assert _next_step(at) == ("record", "Record at least two gestures (you have no samples yet)")
+    assert "Not trained yet" in texts(at)
+
+
+def test_home_next_step_follows_the_project(seeded: Store) -> None:
+    at = app()
+    assert _next_step(at)[0] == "train"
+    from core.project import train_project
+    from core.training import TrainConfig
+
+    train_project(seeded, "default", TrainConfig(epochs=20))
+    at.run()
+    assert _next_step(at) == ("live", "Try it live with your webcam")
+    assert "Validation accuracy" in texts(at)
+    seeded.delete_samples([seeded.list_samples("default")[0].id])
+    at.run()
+    assert _next_step(at)[1].startswith("You changed the samples")
+
+
+def test_home_creates_projects_and_refuses_bad_names(data_dir: Path) -> None:
+    store = Store(data_dir)
+    at = app()
+    for bad, why in [("   ", "empty"), ("default", "already exists"), ("a/b", "contains")]:
+        at.text_input(key="new_project_name").input(bad)
+        _submit(at, "Create project")
+        assert at.error and why in at.error[0].value, (bad, [e.value for e in at.error])
+        assert store.list_projects() == ["default"]
+    at.text_input(key="new_project_name").input("slides remote")
+    _submit(at, "Create project")
+    assert store.list_projects() == ["default", "slides remote"]
+    assert at.selectbox(key="home_project").value == "slides remote"
+    assert "Created project" in texts(at)
+
+
+def _submit(at: AppTest, label: str) -> None:
+    [b for b in at.get("button") if getattr(b, "label", None) == label][0].click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def test_record_adds_a_class_and_refuses_empty_or_duplicate_names(data_dir: Path) -> None:
+    store = Store(data_dir)
+    at = app("record")
+    before = [c.name for c in store.list_classes("default")]
+    for bad, why in [("", "empty"), ("  ", "empty"), ("fist", "already has a class named 'fist'")]:
+        at.text_input(key="new_class_name").input(bad)
+        _submit(at, "Add gesture")
+        assert at.error and why in at.error[0].value, (bad, [e.value for e in at.error])
+        assert [c.name for c in store.list_classes("default")] == before
+    at.text_input(key="new_class_name").input("rock_on")
+    at.text_input(key="new_class_emoji").input("🤘")
+    _submit(at, "Add gesture")
+    assert [c.name for c in store.list_classes("default")] == [*before, "rock_on"]
+    assert at.radio(key="record_class").value == "rock_on"
+    assert "Added 🤘 rock_on" in texts(at)
+
+
+def test_record_upload_images_then_refuse_a_non_image(data_dir: Path) -> None:
+    store = Store(data_dir)
+    images = _images("fist", 3)
+    at = app("record")
+    at.radio(key="record_class").set_value("fist")
+    at.segmented_control(key="record_source").set_value("📁 Upload files")
+    at.run()
+    uploader = at.get("file_uploader")[0]
+    uploader.set_value([(p.name, p.read_bytes(), "image/jpeg") for p in images])
+    at.run()
+    button(at, "Add to").click()
+    at.run()
+    assert not at.exception
+    stored = store.class_counts("default")["fist"]
+    assert stored >= 2, texts(at)
+    assert f"Added {stored} samples of 👊 fist" in texts(at)
+
+    uploader = at.get("file_uploader")[0]
+    uploader.set_value([(images[0].name, images[0].read_bytes(), "image/jpeg"), ("notes.txt", b"hello", "text/plain")])
+    at.run()
+    button(at, "Add to").click()
+    at.run()
+    assert at.error and "notes.txt" in at.error[0].value and "Nothing was added" in at.error[0].value
+    assert store.class_counts("default")["fist"] == stored
+
+
+def test_record_gallery_deletes_selected_and_clears_after_confirmation(seeded: Store) -> None:
+    at = app("record")
+    at.radio(key="record_class").set_value("thumbs_up")
+    at.run()
+    samples = seeded.list_samples("default", "thumbs_up")
+    victim = samples[-1].id
+    at.checkbox(key=f"gallery_thumbs_up_sel_{victim}").check()
+    at.run()
+    button(at, "🗑 Delete selected (1)").click()
+    at.run()
+    assert victim not in {s.id for s in seeded.list_samples("default", "thumbs_up")}
+    assert "Deleted 1 sample" in texts(at)
+
+    count = seeded.class_counts("default")["thumbs_up"]
+    button(at, "Clear all").click()
+    at.run()
+    assert "cannot be undone" in texts(at) and seeded.class_counts("default")["thumbs_up"] == count
+    button(at, "Cancel").click()
+    at.run()
+    assert seeded.class_counts("default")["thumbs_up"] == count
+    button(at, "Clear all").click()
+    at.run()
+    button(at, "Yes, delete them").click()
+    at.run()
+    assert seeded.class_counts("default")["thumbs_up"] == 0
+    assert seeded.class_counts("default")["open_palm"] == 12 or seeded.class_counts("default")["open_palm"] > 0
+
+
+def test_train_with_one_class_explains_and_changes_nothing(seeded: Store) -> None:
+    seeded.clear_class("default", "open_palm")
+    at = app("train")
+    button(at, "🧠 Train model").click()
+    at.run()
+    assert at.error and "at least two classes" in at.error[0].value
+    assert not (model_dir(seeded, "default") / "model.json").exists()
+    assert "train_run" not in at.session_state
+
+
+def _train(at: AppTest) -> None:
+    button(at, "🧠 Train model").click()
+    at.run()
+    run = at.session_state["train_run"]
+    assert run.wait(120), "training did not finish"
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def test_train_shows_metrics_and_fix_up_gallery_then_live_uses_the_model(seeded: Store) -> None:
+    at = app("train")
+    at.number_input(key="train_epochs").set_value(60)
+    _train(at)
+    assert (model_dir(seeded, "default") / "model.json").exists()
+    shown = texts(at)
+    assert "Model saved" in shown and "Validation accuracy" in shown
+    assert any("Confusion matrix" in m.value for m in at.markdown)
+    assert len(at.dataframe) >= 2  # per-class accuracy and the confusion matrix
+    assert [b.label for b in at.get("download_button")][:1] == ["⬇ Model (ONNX)"]
+
+    at.switch_page(PAGES["home"])
+    at.run()
+    assert "Validation accuracy" in texts(at)
+
+    at.switch_page(PAGES["live"])
+    at.run()
+    assert not at.exception
+    assert "No trained model yet" not in texts(at)
+    assert at.slider(key="live_threshold_default").value == pytest.approx(0.6)
+
+
+def test_train_rejects_bad_hidden_sizes(seeded: Store) -> None:
+    at = app("train")
+    at.text_input(key="train_hidden").input("128, zero")
+    at.run()
+    button(at, "🧠 Train model").click()
+    at.run()
+    assert at.error and "Check the training settings" in at.error[0].value
+    assert "train_run" not in at.session_state
+
+
+def test_train_fix_gallery_relabels_and_deletes(seeded: Store) -> None:
+    """Misclassified samples are listed with delete/relabel; exercised via the gallery helper's keys."""
+    at = app("train")
+    at.number_input(key="train_epochs").set_value(10)  # a weak model: some validation samples are wrong
+    at.select_slider(key="train_lr").set_value(1e-4)
+    _train(at)
+    run = at.session_state["train_run"]
+    from ui.jobs import misclassified
+
+    snapshot = run.snapshot()
+    wrong = misclassified(snapshot.result, snapshot.dataset)
+    if not wrong:
+        assert "every validation sample right" in texts(at)
+        return
+    sample_id, truth, _ = wrong[0]
+    at.checkbox(key=f"fix_sel_{sample_id}").check()
+    at.run()
+    at.selectbox(key="fix_target").set_value("fist")
+    at.run()
+    button(at, "Relabel selected (1)").click()
+    at.run()
+    assert seeded.get_sample(sample_id, with_crop=False).class_name == "fist"
+
+
+def test_live_annotates_an_uploaded_image_and_refuses_a_non_image(seeded: Store) -> None:
+    image = _images("like", 1)[0]
+    at = app("live")
+    assert "No trained model yet" in texts(at)
+    at.segmented_control(key="live_source").set_value("🖼 Image or video file")
+    at.run()
+    at.get("file_uploader")[0].set_value((image.name, image.read_bytes(), "image/jpeg"))
+    at.run()
+    button(at, "▶ Recognise").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert at.get("image"), "the annotated image is shown"
+    assert "1 frame(s)" in texts(at)
+    assert any(b.label.startswith("⬇ Download") for b in at.get("download_button"))
+
+    at.get("file_uploader")[0].set_value(("notes.txt", b"hello", "text/plain"))
+    at.run()
+    button(at, "▶ Recognise").click()
+    at.run()
+    assert at.error and "notes.txt" in at.error[0].value

@@ -1,0 +1,312 @@
+"""The webcam glue without a browser: per-session streams, recording, errors, settings, uploads."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from conftest import shared_path
+from handmaker import make_hand
+
+from core.extract import LOW_CONFIDENCE, NO_HAND, TOO_MANY_HANDS, ExtractConfig
+from core.landmarks import TrackerConfig
+from core.store import Store
+from core.training import TrainConfig
+from core.types import Hand
+from ui.jobs import NotReadyError, check_trainable
+from ui.recorder import Recorder, RecordPlan
+from ui.settings import SettingsError, load_settings
+from ui.stream import StreamSession, frame_callback, selfie_view
+from ui.uploads import UploadedFile, import_uploads, transcode_h264
+
+FRAME = np.full((480, 640, 3), 90, np.uint8)
+
+
+class FakeTracker:
+    """Returns whatever hands the test puts in ``hands``; records closing."""
+
+    instances: list[FakeTracker] = []
+
+    def __init__(self, config: TrackerConfig) -> None:
+        self.config = config
+        self.hands: list[Hand] = [make_hand()]
+        self.closed = False
+        self.fail = False
+        FakeTracker.instances.append(self)
+
+    def process(self, rgb: np.ndarray) -> list[Hand]:
+        if self.fail:
+            raise RuntimeError("tracker exploded")
+        return list(self.hands)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "data")
+    s.ensure_project("default")
+    return s
+
+
+def session(store: Store | None = None, **kwargs) -> StreamSession:
+    s = StreamSession("test", TrackerConfig(max_num_hands=2), store=store, **kwargs)
+    s.tracker_factory = FakeTracker
+    return s
+
+
+def test_process_returns_selfie_view_and_timings(tmp_path: Path) -> None:
+    timings = tmp_path / "timings.json"
+    s = session(timings_file=timings)
+    frame = FRAME.copy()
+    frame[:, :320] = 10  # left half dark: after mirroring it is on the right
+    out = None
+    for _ in range(5):
+        out = s.process(frame)
+        time.sleep(0.01)
+    assert out is not None and out.shape == frame.shape and out.dtype == np.uint8
+    assert out[5, 630].mean() < 50 and out[5, 5].mean() > 50, "the returned frame must be mirrored"
+    snap = s.snapshot()
+    assert snap.running and snap.frames == 5 and snap.error is None
+    assert set(snap.ms) >= {"landmarks", "features", "classifier", "draw", "total"}
+    assert snap.fps > 0
+    assert [h for h, _ in snap.hands] == ["Right"]
+    written = json.loads(timings.read_text())
+    assert written["frames"] >= 1 and "landmarks" in written["ms"] and "fps" in written
+
+
+def test_exception_in_callback_is_kept_and_drawn() -> None:
+    s = session()
+    s.process(FRAME)
+    FakeTracker.instances[-1].fail = True
+    out = s.process(FRAME)  # must not raise: streamlit-webrtc would fall back to raw video
+    assert out.shape == FRAME.shape
+    assert not np.array_equal(out, FRAME[:, ::-1]), "an error badge is drawn on the frame"
+    error = s.snapshot().error
+    assert error is not None and "tracker exploded" in error and "RuntimeError" in error
+    s.clear_error()
+    assert s.snapshot().error is None
+
+
+def test_on_ended_closes_tracker_and_next_stream_gets_a_new_one() -> None:
+    s = session()
+    s.process(FRAME)
+    first = FakeTracker.instances[-1]
+    s.on_ended()
+    assert first.closed
+    s.process(FRAME)
+    assert FakeTracker.instances[-1] is not first
+
+
+def test_changed_tracker_config_rebuilds_the_tracker() -> None:
+    s = session()
+    s.process(FRAME)
+    first = FakeTracker.instances[-1]
+    s.set_tracker_config(TrackerConfig(max_num_hands=1))
+    s.process(FRAME)
+    assert first.closed and FakeTracker.instances[-1].config.max_num_hands == 1
+
+
+def test_frame_callback_round_trips_av_frames() -> None:
+    callback = frame_callback(session())
+    frame = av.VideoFrame.from_ndarray(FRAME, format="rgb24").reformat(format="yuv420p")
+    out = callback(frame)
+    assert isinstance(out, av.VideoFrame) and (out.width, out.height) == (640, 480)
+
+
+def test_selfie_view_mirrors_hands_without_touching_the_input() -> None:
+    from core.pipeline import FrameResult
+
+    frame = FRAME.copy()
+    result = FrameResult([make_hand(offset=(100.0, 300.0))], [None])
+    out = selfie_view(frame, result)
+    assert np.array_equal(frame, FRAME)
+    changed = np.argwhere((out != FRAME[:, ::-1]).any(axis=2))
+    assert changed[:, 1].mean() > 320, "a hand on the left of the raw frame is drawn on the right of the selfie view"
+
+
+def _plan(**kwargs) -> RecordPlan:
+    return RecordPlan(**{"project": "default", "class_name": "fist", "rate": 5.0, "duration": 2.0, "countdown": 3,
+                         **kwargs})  # fmt: skip
+
+
+def _drive(recorder: Recorder, start: float, end: float, step: float = 0.04, hands: list[Hand] | None = None) -> None:
+    t = start
+    while t <= end:
+        canvas = FRAME.copy()
+        recorder.on_frame(FRAME, hands if hands is not None else [make_hand()], canvas, now=t)
+        t += step
+
+
+def _wait_finished(recorder: Recorder) -> None:
+    for _ in range(200):
+        if recorder.status().finished:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"recording did not finish: {recorder.status()}")
+
+
+def test_recorder_counts_down_then_captures_at_the_rate(store: Store) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as writer:
+        rec = Recorder(_plan(), store, writer, now=0.0)
+        canvas = FRAME.copy()
+        rec.on_frame(FRAME, [make_hand()], canvas, now=0.5)
+        status = rec.status()
+        assert status.phase == "countdown" and status.countdown_left == 3 and status.captured == 0
+        assert not np.array_equal(canvas, FRAME), "the countdown is drawn on the video"
+        _drive(rec, 0.6, 2.9)
+        assert rec.status().captured == 0, "nothing is captured during the countdown"
+        _drive(rec, 3.0, 5.2)  # 2 s of capture at 5/s, then the end
+        _wait_finished(rec)
+        status = rec.status()
+    assert status.phase == "done" and 9 <= status.captured <= 11
+    assert status.stored == status.captured == store.class_counts("default")["fist"]
+    assert {s.source_kind for s in store.list_samples("default", "fist", with_crops=True)} == {"webcam"}
+    assert all(s.crop_jpeg for s in store.list_samples("default", "fist", with_crops=True))
+
+
+@pytest.mark.parametrize(
+    ("hands", "reason"),
+    [([], NO_HAND), ([make_hand(), make_hand(offset=(100.0, 300.0))], TOO_MANY_HANDS), (None, LOW_CONFIDENCE)],
+)
+def test_recorder_rejects_frames_by_reason(store: Store, hands: list[Hand] | None, reason: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    if hands is None:
+        good = make_hand()
+        hands = [Hand(good.pixel, good.normalised, good.world, good.handedness, 0.2, good.image_size)]
+    with ThreadPoolExecutor(1) as writer:
+        rec = Recorder(_plan(countdown=0, extract=ExtractConfig(hands_per_frame=1, min_score=0.5)), store, writer, 0.0)
+        _drive(rec, 0.0, 2.1, hands=hands)
+        _wait_finished(rec)
+    status = rec.status()
+    assert status.captured == 0 and status.stored == 0 and status.rejected.get(reason, 0) >= 9
+    assert store.class_counts("default")["fist"] == 0
+
+
+def test_two_sessions_record_independently(store: Store) -> None:
+    """Two browser tabs: a recording in one never writes into the other's class or sees its frames."""
+    a, b = session(store), session(store)
+    a.start_recording(_plan(class_name="fist", countdown=0, duration=0.5, rate=20))
+    b.process(FRAME)
+    assert b.snapshot().recording is None
+    deadline = time.monotonic() + 5
+    while not (a.snapshot().recording and a.snapshot().recording.finished) and time.monotonic() < deadline:
+        a.process(FRAME)
+        time.sleep(0.02)
+    counts = store.class_counts("default")
+    assert counts["fist"] >= 3 and sum(counts.values()) == counts["fist"]
+    assert a.snapshot().frames > b.snapshot().frames == 1
+    assert FakeTracker.instances[-1] is not FakeTracker.instances[-2]
+
+
+def test_stop_keeps_samples_captured_so_far(store: Store) -> None:
+    s = session(store)
+    s.start_recording(_plan(countdown=0, duration=30, rate=30))
+    for _ in range(10):
+        s.process(FRAME)
+        time.sleep(0.04)
+    s.on_ended()  # the user pressed STOP on the video
+    rec = s.snapshot().recording
+    assert rec is not None
+    for _ in range(200):
+        if s.snapshot().recording.finished:
+            break
+        time.sleep(0.01)
+    rec = s.snapshot().recording
+    assert rec.phase == "stopped" and rec.stored == rec.captured > 0
+    assert store.class_counts("default")["fist"] == rec.stored
+
+
+def test_record_plan_refuses_bad_values() -> None:
+    with pytest.raises(ValueError, match="samples per second"):
+        _plan(rate=0)
+    with pytest.raises(ValueError, match="duration"):
+        _plan(duration=-1)
+
+
+def test_settings_default_to_no_ice_servers(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load_settings({}, use_secrets=False)
+    assert settings.rtc_configuration == {"iceServers": []}
+    assert settings.timings_file is None
+
+
+def test_settings_read_ice_servers_and_refuse_bad_json() -> None:
+    servers = [{"urls": ["turn:turn.example.org:3478"], "username": "u", "credential": "c"}]
+    settings = load_settings({"HANDTEACH_ICE_SERVERS": json.dumps(servers)}, use_secrets=False)
+    assert settings.rtc_configuration == {"iceServers": servers}
+    with pytest.raises(SettingsError, match="HANDTEACH_ICE_SERVERS is not valid JSON"):
+        load_settings({"HANDTEACH_ICE_SERVERS": "[{"}, use_secrets=False)
+    with pytest.raises(SettingsError, match="'urls'"):
+        load_settings({"HANDTEACH_ICE_SERVERS": '[{"url": "stun:x"}]'}, use_secrets=False)
+    with pytest.raises(SettingsError, match="HANDTEACH_MODEL_COMPLEXITY"):
+        load_settings({"HANDTEACH_MODEL_COMPLEXITY": "2"}, use_secrets=False)
+
+
+def test_check_trainable_explains_what_is_missing() -> None:
+    config = TrainConfig()
+    mirrors = {"thumbs_up": "thumbs_up", "pointing_right": "pointing_left", "pointing_left": "pointing_right"}
+    with pytest.raises(NotReadyError, match="no class has samples"):
+        check_trainable({"thumbs_up": 0, "pointing_right": 0, "pointing_left": 0}, mirrors, config)
+    with pytest.raises(NotReadyError, match="only 'thumbs_up' has samples"):
+        check_trainable({"thumbs_up": 10, "pointing_right": 0, "pointing_left": 0}, mirrors, config)
+    with pytest.raises(NotReadyError, match="thumbs_up has 3"):
+        check_trainable({"thumbs_up": 3, "pointing_right": 10, "pointing_left": 0}, mirrors, config)
+    check_trainable({"thumbs_up": 0, "pointing_right": 10, "pointing_left": 0}, mirrors, config)  # mirror fills 👈
+
+
+def test_upload_of_a_non_image_stores_nothing(store: Store) -> None:
+    good = shared_path("hagrid_380", "images", "like", "like_00000.jpg")
+    files = [UploadedFile("like.jpg", good.read_bytes()), UploadedFile("notes.txt", b"not an image")]
+    with pytest.raises(ValueError, match="notes.txt"):
+        import_uploads(store, "default", "thumbs_up", files)
+    broken = [UploadedFile("like.jpg", good.read_bytes()), UploadedFile("fake.jpg", b"not really a jpeg")]
+    with pytest.raises(ValueError, match="fake.jpg"):
+        import_uploads(store, "default", "thumbs_up", broken)
+    assert sum(store.class_counts("default").values()) == 0
+
+
+def test_transcode_h264(tmp_path: Path) -> None:
+    from core.video import write_video
+
+    source = tmp_path / "in.mp4"
+    write_video(source, (np.full((121, 161, 3), i * 20, np.uint8) for i in range(10)), 10.0)
+    target = tmp_path / "out.mp4"
+    assert transcode_h264(source, target) == 10
+    with av.open(str(target)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264" and (stream.width, stream.height) == (160, 120)
+
+
+@pytest.mark.slow
+def test_real_tracker_finds_the_hand_in_the_video() -> None:
+    from core.video import iter_frames
+
+    video = shared_path("video", "asl_hand.25fps.mp4")
+    s = StreamSession("real", TrackerConfig(max_num_hands=1, model_complexity=0))
+    try:
+        for _, rgb in iter_frames(video, max_frames=10):
+            s.process(rgb)
+        snap = s.snapshot()
+    finally:
+        s.on_ended()
+    assert snap.error is None and snap.frames == 10 and len(snap.hands) == 1
+
+
+def test_recording_threads_do_not_leak(store: Store) -> None:
+    before = threading.active_count()
+    s = session(store)
+    s.start_recording(_plan(countdown=0, duration=0.2, rate=10))
+    for _ in range(10):
+        s.process(FRAME)
+        time.sleep(0.03)
+    s.on_ended()
+    assert threading.active_count() <= before + 1  # at most the single writer thread of this session
