@@ -7,7 +7,10 @@ Streamlit glue in ``ui/``.
 import streamlit as st
 
 from ui import state, widgets
+from ui.compat import fix_media_responses
 from ui.settings import SettingsError
+
+fix_media_responses()  # images and downloads answer 500 otherwise with Starlette >= 1.x (see ui/compat.py)
 
 st.set_page_config(page_title="handteach", page_icon="✋", layout="wide")
 

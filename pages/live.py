@@ -1,9 +1,11 @@
 """Live: recognise gestures on the webcam (per hand, with confidence and timings), or on an uploaded file."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from core.classifier import ModelFileError
-from core.video import MediaError
+from core.video import VIDEO_EXTENSIONS, MediaError
 from ui import state, widgets
 from ui.uploads import UploadedFile, annotate_upload
 from ui.webcam import stream_session, tracker_config, webcam
@@ -31,7 +33,8 @@ source = st.segmented_control(
 if source == "🖼 Image or video file":
     nonce = st.session_state.setdefault("live_upload_nonce", 0)
     upload = st.file_uploader("An image or a video", key=f"live_upload_{nonce}")
-    every_n = st.slider("Video: process every n-th frame", 1, 10, 1, key="live_every_n")
+    is_video = upload is not None and Path(upload.name).suffix.lower() in VIDEO_EXTENSIONS
+    every_n = st.slider("Process every n-th frame", 1, 10, 1, key="live_every_n") if is_video else 1
     if upload is not None and st.button("▶ Recognise", type="primary", key="live_run"):
         try:
             with st.spinner(f"Recognising gestures in {upload.name}…"):

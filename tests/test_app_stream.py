@@ -310,3 +310,32 @@ def test_recording_threads_do_not_leak(store: Store) -> None:
         time.sleep(0.03)
     s.on_ended()
     assert threading.active_count() <= before + 1  # at most the single writer thread of this session
+
+
+def test_media_responses_send_their_start_message_first() -> None:
+    """Images and downloads go through Streamlit's gzip middleware; the start message must come first."""
+    import asyncio
+
+    from streamlit.web.server.starlette.starlette_gzip_middleware import SelectiveGZipMiddleware
+
+    from ui.compat import fix_media_responses
+
+    fix_media_responses()
+
+    async def jpeg_app(scope, receive, send) -> None:  # noqa: ANN001 - a bare ASGI app
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"image/jpeg")]})
+        await send({"type": "http.response.body", "body": b"\xff\xd8" * 600})
+
+    sent: list[dict] = []
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    async def receive() -> dict:
+        return {"type": "http.request"}
+
+    for encoding in (b"gzip", b"identity"):
+        sent.clear()
+        scope = {"type": "http", "path": "/media/x.jpg", "headers": [(b"accept-encoding", encoding)]}
+        asyncio.run(SelectiveGZipMiddleware(jpeg_app)(scope, receive, send))
+        assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"], encoding

@@ -36,10 +36,9 @@ def crop_grid(samples: Sequence[Sample], prefix: str, captions: Sequence[str] | 
                     st.image(sample.crop_jpeg, width="stretch")
                 else:
                     st.markdown("🖐 *(no image: imported keypoints)*")
-                caption = (
-                    captions[start + i] if captions else f"#{sample.id} · {sample.source_name or sample.source_kind}"
-                )
-                st.checkbox(caption, key=_selection_key(prefix, int(sample.id or 0)))
+                caption = captions[start + i] if captions else f"#{sample.id}"
+                source = f"from {sample.source_name or sample.source_kind}"
+                st.checkbox(caption, key=_selection_key(prefix, int(sample.id or 0)), help=source)
 
 
 def class_gallery(store: Store, project: str, gesture: GestureClass) -> None:

@@ -33,10 +33,13 @@ def progress(run: TrainingRun) -> None:
     """Progress bar, loss/accuracy curves and a Stop button; reruns the page once when the run ends."""
     snapshot = run.snapshot()
     with st.container(key="train_progress"):
-        if snapshot.history:
+        if snapshot.history and snapshot.running:
             last = snapshot.history[-1]
             text = f"Epoch {last.epoch} of at most {last.epochs} · validation accuracy {last.val_accuracy:.0%}"
             st.progress(last.epoch / last.epochs, text=text)
+        elif snapshot.history:
+            end = "stopped" if snapshot.cancelled else "finished (it stops once validation stops improving)"
+            st.progress(1.0, text=f"Training {end} after {len(snapshot.history)} epochs, {snapshot.seconds:.1f} s")
         elif snapshot.running:
             st.progress(0.0, text="Preparing the samples…")
         if snapshot.history:

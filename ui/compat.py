@@ -1,0 +1,37 @@
+"""A guarded fix for a Streamlit/Starlette version clash that breaks every image, video and download.
+
+Streamlit 1.60 serves files through ``MediaAwareGZipMiddleware``, whose responders
+override ``send_with_compression`` and, for content types they exclude from gzip
+(images, audio, video, zip), record the ``http.response.start`` message without ever
+sending it. Starlette ≥ 1.x then sends the body first, and uvicorn answers every
+``/media/`` request with a 500 ("Expected ASGI message 'http.response.start'"): gallery
+crops, annotated files, ``st.video`` and every ``st.download_button`` fail.
+
+Those Starlette versions exclude images, ``audio/*`` and ``video/*`` from gzip by
+themselves (``exclude_content_types``), so Streamlit's overrides are only dropped there.
+With the versions Streamlit was written against, nothing is changed. The proper fix is
+a Starlette pin in requirements.txt (or a Streamlit release that handles it).
+"""
+
+from __future__ import annotations
+
+import inspect
+
+
+def fix_media_responses() -> bool:
+    """Patch Streamlit's gzip responders when they clash with Starlette; True when a patch is in place."""
+    try:
+        from starlette.middleware.gzip import GZipResponder, IdentityResponder
+        from streamlit.web.server.starlette import starlette_gzip_middleware as streamlit_gzip
+    except ImportError:  # another Streamlit server (e.g. Tornado): not affected
+        return False
+    if "exclude_content_types" not in inspect.signature(IdentityResponder.__init__).parameters:
+        return False  # the Starlette Streamlit expects: its overrides work
+    for name, base in (
+        ("_MediaAwareGZipResponder", GZipResponder),
+        ("_MediaAwareIdentityResponder", IdentityResponder),
+    ):
+        responder = getattr(streamlit_gzip, name, None)
+        if responder is not None and "send_with_compression" in vars(responder):
+            responder.send_with_compression = base.send_with_compression  # type: ignore[method-assign]
+    return True
