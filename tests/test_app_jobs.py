@@ -1,0 +1,73 @@
+"""The Train page's worker: progress while it runs, Stop, keeping a stopped model, errors kept for the page."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from handmaker import make_hand, pointing_hand
+
+from core.project import model_dir
+from core.store import Sample, Store
+from core.training import TrainConfig
+from ui.jobs import TrainingRun, misclassified
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """Synthetic 👉 and ✋ samples with a little noise (no MediaPipe needed)."""
+    s = Store(tmp_path / "data")
+    s.ensure_project()
+    rng = np.random.default_rng(0)
+    samples = []
+    for name, points in (("pointing_right", pointing_hand(180.0)), ("open_palm", None)):
+        for _ in range(12):
+            hand = make_hand(points)
+            noisy = hand.pixel + rng.normal(0, 2.0, hand.pixel.shape).astype(np.float32)
+            samples.append(
+                Sample(type(hand)(noisy, hand.normalised, hand.world, "Right", 0.9, (640, 480)), name, "image")
+            )
+    s.add_samples("default", samples)
+    return s
+
+
+def _wait(run: TrainingRun, condition, timeout: float = 60.0) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while not condition(run.snapshot()):
+        assert time.monotonic() < deadline, f"timed out: {run.snapshot()}"
+        time.sleep(0.02)
+
+
+def test_run_reports_progress_and_saves_the_model(store: Store) -> None:
+    run = TrainingRun(store, "default", TrainConfig(epochs=40, patience=40)).start()
+    assert run.wait(120)
+    snap = run.snapshot()
+    assert snap.error is None and not snap.running and snap.saved and not snap.cancelled
+    assert [s.epoch for s in snap.history] == list(range(1, len(snap.history) + 1))
+    assert snap.result is not None and snap.result.val_accuracy == pytest.approx(1.0)
+    assert (model_dir(store, "default") / "model.json").exists()
+    assert misclassified(snap.result, snap.dataset) == []
+
+
+def test_stop_keeps_nothing_until_asked(store: Store) -> None:
+    run = TrainingRun(store, "default", TrainConfig(epochs=100_000, patience=100_000)).start()
+    _wait(run, lambda s: len(s.history) >= 2)
+    run.cancel()
+    assert run.wait(60)
+    snap = run.snapshot()
+    assert snap.cancelled and not snap.saved and snap.result is not None and snap.result.cancelled
+    assert not (model_dir(store, "default") / "model.json").exists()
+    run.keep()
+    assert run.snapshot().saved and (model_dir(store, "default") / "model.json").exists()
+
+
+def test_errors_in_the_worker_are_kept_for_the_page(store: Store) -> None:
+    store.clear_class("default", "pointing_right")  # (clearing ✋ would not do: mirrored 👉 fills 👈)
+    run = TrainingRun(store, "default", TrainConfig()).start()
+    assert run.wait(60)
+    snap = run.snapshot()
+    assert snap.error is not None and "NotEnoughDataError" in snap.error and not snap.saved
+    with pytest.raises(ValueError, match="no model"):
+        run.keep()
