@@ -79,7 +79,7 @@ def _coco_hands(data: dict, source: Path, folder: Path) -> list[GroundTruthHand]
             if prefix and not ann.get(f"{prefix}_valid"):
                 continue
             raw = ann.get(f"{prefix}_kpts" if prefix else "keypoints")
-            here = f"{where} {label} hand".rstrip()
+            here = f"{where} {label} hand" if label else where
             points, visible = _points(raw, here)
             if visible.sum() < 2:
                 continue  # nothing to score

@@ -1,8 +1,12 @@
 """Square hand crops and the affine maps between frame pixels and crop pixels.
 
-A crop is described by a 2×3 affine matrix ``M`` (frame px → crop px, OpenCV
-convention: pixel centres at integer coordinates). Keypoints decoded in crop px go
-back to the frame with ``to_frame(points, M)``.
+A crop is described by a 2×3 affine matrix ``M`` (frame px → crop px). Points use
+**continuous pixel coordinates**, as ``Hand.pixel`` and ``core.crops`` do: (0, 0) is
+the top-left *corner* and the centre of pixel (i, j) is (j + 0.5, i + 0.5). ``warp``
+converts to OpenCV's integer-centre convention. Without rotation, the window of
+``window_from_box(keypoint_box(points), margin)`` is the square box of
+``core.crops.hand_crop_box`` (same centre, side × (1 + 2·margin)). Keypoints decoded
+in crop px go back to the frame with ``to_frame(points, M)``.
 """
 
 from __future__ import annotations
@@ -54,14 +58,18 @@ def crop_matrix(window: CropWindow, size: int, angle_deg: float = 0.0, flip: boo
     linear = np.array([[cos, sin], [-sin, cos]], dtype=np.float64)  # y down: +angle turns content counter-clockwise
     if flip:
         linear[0] *= -1.0
-    centre_out = (size - 1) / 2.0
+    centre_out = size / 2.0  # continuous coordinates: the crop's centre
     offset = centre_out - linear @ np.array([window.cx, window.cy])
     return np.hstack([linear, offset[:, None]]).astype(np.float32)
 
 
 def warp(rgb: npt.NDArray[np.uint8], matrix: FloatArray, size: int) -> npt.NDArray[np.uint8]:
-    """(size, size, 3) uint8 crop of ``rgb`` through ``matrix``; outside the frame is black."""
-    return cv2.warpAffine(rgb, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    """(size, size, 3) uint8 crop of ``rgb`` through ``matrix`` (continuous coordinates); outside the frame is black."""
+    linear = matrix[:, :2].astype(np.float64)
+    # continuous c = integer-centre x + 0.5 on both sides: x_d = A·x_s + (t + A·½ − ½)
+    offset = matrix[:, 2] + linear @ np.array([0.5, 0.5]) - 0.5
+    opencv = np.hstack([linear, offset[:, None]])
+    return cv2.warpAffine(rgb, opencv, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
 
 
 def apply(points: FloatArray, matrix: FloatArray) -> FloatArray:

@@ -19,7 +19,7 @@ import torch
 from core.cpm import crop as cropping
 from core.cpm.augment import IDENTITY, AugmentConfig, Geometry, draw_geometry, photometric, synthetic_negative
 from core.cpm.config import CPMConfig
-from core.cpm.heatmaps import encode
+from core.cpm.heatmaps import crop_to_cell, encode
 from core.cpm.labels import LabelledFrame
 from core.cpm.media import is_video, iter_video, read_image
 from core.types import NUM_JOINTS
@@ -132,7 +132,7 @@ def to_tensor(crop: npt.NDArray[np.uint8]) -> torch.Tensor:
 
 
 class DistillationSet(torch.utils.data.Dataset):
-    """Augmented (crop (3, S, S) uint8, target (22, h, w) float32) pairs; a share of them hold no hand."""
+    """Augmented training crops with target beliefs and keypoints; a share of them hold no hand."""
 
     def __init__(
         self, hands: list[BaseCrop], empty: list[BaseCrop], cfg: CPMConfig, aug: AugmentConfig, seed: int = 0
@@ -146,14 +146,23 @@ class DistillationSet(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.hands)
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """crop (3, S, S) uint8, target (22, h, w), keypoints (21, 2) in cells, inside (21,) 1.0 where the joint is in the crop."""
         cfg, rng = self.cfg, self.rng
         if rng.random() < self.aug.negative_fraction:
             if self.empty and rng.random() < 0.7:
                 crop, _ = render(self.empty[rng.integers(len(self.empty))], cfg, draw_geometry(self.aug, rng))
             else:
                 crop = synthetic_negative(cfg.input_size, rng)
-            return to_tensor(photometric(crop, self.aug, rng)), torch.from_numpy(self.no_hand_target)
+            nowhere = torch.zeros(NUM_JOINTS, 2), torch.zeros(NUM_JOINTS)
+            return to_tensor(photometric(crop, self.aug, rng)), torch.from_numpy(self.no_hand_target), *nowhere
         crop, points = render(self.hands[index], cfg, draw_geometry(self.aug, rng))
         target = encode(points, np.ones(NUM_JOINTS, bool), cfg.heatmap_size, cfg.stride, cfg.sigma)
-        return to_tensor(photometric(crop, self.aug, rng)), torch.from_numpy(target)
+        cells = crop_to_cell(points, cfg.stride)  # (21, 2)
+        inside = ((cells > -0.5) & (cells < cfg.heatmap_size - 0.5)).all(axis=1).astype(np.float32)
+        return (
+            to_tensor(photometric(crop, self.aug, rng)),
+            torch.from_numpy(target),
+            torch.from_numpy(cells),
+            torch.from_numpy(inside),
+        )

@@ -2,10 +2,11 @@
 
 Coordinate spaces:
 
-* **crop px**: pixels of the square network input, x right, y down; pixel (i, j)
-  has its centre at integer coordinates (OpenCV's ``warpAffine`` convention).
-* **cell**: belief-map cells; cell ``u`` covers crop pixels ``u*stride .. u*stride+stride-1``,
-  so its centre is at crop px ``u*stride + (stride-1)/2``.
+* **crop px**: continuous pixel coordinates of the square network input, x right,
+  y down: (0, 0) is the top-left corner, pixel (i, j) has its centre at (j + ½, i + ½)
+  (the convention of ``Hand.pixel``).
+* **cell**: belief-map cell coordinates, integer at cell centres; cell ``u`` covers
+  crop px ``[u*stride, (u+1)*stride)``, so its centre is at crop px ``(u + ½)*stride``.
 
 A belief map stack has 22 channels: one per joint (a Gaussian of peak 1 at the
 joint, all zeros when the joint is not visible) and a background channel
@@ -25,12 +26,12 @@ _EPS = 1e-6
 
 def crop_to_cell(points: FloatArray, stride: int) -> FloatArray:
     """(..., 2) crop px → (..., 2) cell coordinates."""
-    return (np.asarray(points, dtype=np.float32) - (stride - 1) / 2.0) / stride
+    return np.asarray(points, dtype=np.float32) / stride - 0.5
 
 
 def cell_to_crop(points: FloatArray, stride: int) -> FloatArray:
     """(..., 2) cell coordinates → (..., 2) crop px."""
-    return np.asarray(points, dtype=np.float32) * stride + (stride - 1) / 2.0
+    return (np.asarray(points, dtype=np.float32) + 0.5) * stride
 
 
 def encode(

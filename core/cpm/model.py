@@ -71,6 +71,10 @@ class Stage(nn.Module):
         self.enter = conv_bn_relu(c_in, c, 1)
         self.blocks = nn.Sequential(*[SeparableBlock(c, c, cfg.stage_kernel) for _ in range(cfg.stage_blocks)])
         self.beliefs = nn.Conv2d(c, cfg.num_maps, 1)
+        # start at the prior (joints nowhere, background everywhere) rather than at noise
+        nn.init.normal_(self.beliefs.weight, std=0.01)
+        nn.init.zeros_(self.beliefs.bias)
+        nn.init.ones_(self.beliefs.bias[-1:])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.beliefs(self.blocks(self.enter(x)))
@@ -117,4 +121,34 @@ def cpm_loss(beliefs: list[torch.Tensor], target: torch.Tensor, weight: torch.Te
         if weight is not None:
             err = err * weight
         total = total + err.sum(dim=1).mean()
+    return total
+
+
+def soft_argmax(beliefs: torch.Tensor, sharpness: float = 10.0) -> torch.Tensor:
+    """Expected position under softmax(sharpness · beliefs): (N, K, h, w) → (N, K, 2) (x, y) in cells.
+
+    Differentiable stand-in for the peak, used only by the training loss.
+    """
+    n, k, h, w = beliefs.shape
+    weights = torch.softmax(beliefs.reshape(n, k, h * w) * sharpness, dim=-1).reshape(n, k, h, w)
+    xs = torch.arange(w, dtype=beliefs.dtype, device=beliefs.device)
+    ys = torch.arange(h, dtype=beliefs.dtype, device=beliefs.device)
+    return torch.stack([(weights.sum(dim=2) * xs).sum(-1), (weights.sum(dim=3) * ys).sum(-1)], dim=-1)
+
+
+def coordinate_loss(beliefs: list[torch.Tensor], cells: torch.Tensor, inside: torch.Tensor) -> torch.Tensor:
+    """L1 distance (in cells) between each stage's soft-argmax and the target joints, summed over stages.
+
+    Heatmap regression alone learns slowly at first (few pixels carry a peak); this
+    term pulls every joint map's mass towards the right place from the first steps.
+
+    Args:
+        beliefs: T tensors (N, 22, h, w).
+        cells: (N, 21, 2) target joints in cells.
+        inside: (N, 21) 1 for joints inside the crop of a crop with a hand, else 0.
+    """
+    total = beliefs[0].new_zeros(())
+    for stage_beliefs in beliefs:
+        err = (soft_argmax(stage_beliefs[:, : cells.shape[1]]) - cells).abs().sum(-1)  # (N, 21)
+        total = total + (err * inside).sum() / inside.sum().clamp(min=1.0)
     return total

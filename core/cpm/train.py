@@ -25,7 +25,7 @@ from core.cpm.augment import AugmentConfig
 from core.cpm.config import CPMConfig
 from core.cpm.dataset import DistillationSet, build_base_crops
 from core.cpm.labels import DEFAULT_CACHE, LabelledFrame, label_media
-from core.cpm.model import HandCPM, cpm_loss
+from core.cpm.model import HandCPM, coordinate_loss, cpm_loss
 from core.cpm.validation import calibrate_threshold, validate
 
 VAL_FOLDER_NAMES = {"test", "valid", "val"}  # a dataset's own held-out folders stay held out
@@ -40,6 +40,7 @@ class TrainConfig:
     lr: float = 2e-3  # peak AdamW learning rate (after warm-up; cosine decay to 2 % of it)
     weight_decay: float = 1e-4
     warmup_steps: int = 200  # linear learning-rate warm-up
+    coord_weight: float = 0.1  # weight of the soft-argmax coordinate loss beside the belief-map loss (0: maps only)
     val_fraction: float = 0.05  # share of other images held out, by a hash of the file name
     holdout: tuple[str, ...] = ()  # folders whose images are only ever used for validation (unseen people)
     max_minutes: float = 0.0  # stop at an epoch end when the next epoch would pass this budget (0: no limit)
@@ -87,20 +88,26 @@ def _split_crops(frames: list[LabelledFrame], cfg: TrainConfig, cpm: CPMConfig, 
     return train, val
 
 
-def _run_epoch(model, loader, optimizer, scheduler, device, cancel) -> float:
+def _run_epoch(
+    model, loader, optimizer, scheduler, device, cancel, log: Callable[[str], None], coord_weight: float
+) -> float:
     model.train()
-    total, count = 0.0, 0
-    for crops, targets in loader:
+    total, count, t0 = 0.0, 0, time.time()
+    for step, (crops, targets, cells, inside) in enumerate(loader, 1):
         if cancel is not None and cancel.is_set():
             raise KeyboardInterrupt
         beliefs = model(crops.to(device).float().contiguous(memory_format=torch.channels_last))  # T × (B, 22, h, w)
         loss = cpm_loss(beliefs, targets.to(device))
+        if coord_weight:
+            loss = loss + coord_weight * coordinate_loss(beliefs, cells.to(device), inside.to(device))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         scheduler.step()
         total += loss.item() * len(crops)
         count += len(crops)
+        if step % max(1, len(loader) // 4) == 0 and step < len(loader):
+            log(f"  step {step}/{len(loader)}  loss {total / count:.4f}  {count / (time.time() - t0):.0f} crops/s")
     return total / max(1, count)
 
 
@@ -161,7 +168,7 @@ def train(
     try:
         for epoch in range(state.get("epoch", 0) + 1, cfg.epochs + 1):
             t0 = time.time()
-            loss = _run_epoch(model, loader, optimizer, scheduler, device, cancel)
+            loss = _run_epoch(model, loader, optimizer, scheduler, device, cancel, log, cfg.coord_weight)
             val = validate(model, val_hands, val_empty)
             history.append({"epoch": epoch, "loss": loss, **val.metrics, "seconds": time.time() - t0})
             _save(model, optimizer, out_dir, epoch, history, started, val, cfg)

@@ -1,0 +1,89 @@
+"""eval-keypoints: annotation formats, the CLI's report, and messages naming bad entries."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.cpm.annotations import AnnotationError, _tip_first_votes, load_annotations
+from core.cpm.cli import main
+from core.cpm.metrics import normalised_errors, summary
+from tests.conftest import shared_path
+
+
+def test_pck_uses_the_given_hand_size() -> None:
+    ref = np.zeros((1, 21, 2), np.float32)
+    ref[0, :, 0] = np.arange(21) * 5  # 100 px wide
+    pred = ref + np.array([0.0, 8.0], np.float32)  # 8 px off everywhere
+    assert summary(normalised_errors(pred, ref))["pck_0.1"] == 1.0
+    assert summary(normalised_errors(pred, ref, sizes=np.array([40.0])))["pck_0.1"] == 0.0
+    visible = np.ones((1, 21), bool)
+    visible[0, 3] = False
+    assert np.isnan(normalised_errors(pred, ref, visible)[0, 3])
+
+
+@pytest.mark.parametrize(
+    "name, hands",
+    [
+        ("freihand/test_freihand.json", 8),
+        ("onehand10k/test_onehand10k.json", 4),
+        ("rhd/test_rhd.json", 3),
+        ("coco/test_coco_wholebody.json", 10),
+        ("interhand2.6m/test_interhand2.6m_data.json", 6),
+    ],
+)
+def test_every_keypoints_gt_format_loads(name: str, hands: int) -> None:
+    loaded = load_annotations(shared_path("keypoints_gt", name))
+    assert len(loaded) == hands
+    assert all(hand.keypoints.shape == (21, 2) and hand.image.is_file() for hand in loaded)
+    assert _tip_first_votes(loaded) <= 0.5  # in our order, finger bases lie nearer the wrist than tips (RHD is reordered)
+
+
+def test_cli_reports_pck_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    path = shared_path("keypoints_gt", "freihand", "test_freihand.json")
+    assert main(["eval-keypoints", "--annotations", str(path), "--backend", "cpm", "--crop", "gt"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    result = json.loads(lines[-1])
+    assert {"pck_0.05", "pck_0.1", "pck_0.2", "mean_error", "detected", "ms_per_hand"} <= set(result)
+    assert result["hands"] == 8 and result["detected"] == 1.0 and 0.5 <= result["pck_0.2"] <= 1.0
+    assert "PCK@0.2" in lines[1]
+
+
+def _copy_with(tmp_path: Path, edit) -> Path:
+    source = shared_path("keypoints_gt", "freihand", "test_freihand.json")
+    data = json.loads(source.read_text())
+    edit(data)
+    out = tmp_path / "bad.json"
+    out.write_text(json.dumps(data))
+    return out
+
+
+def test_wrong_keypoint_count_names_the_entry(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def drop_a_joint(data: dict) -> None:
+        data["annotations"][2]["keypoints"] = data["annotations"][2]["keypoints"][:60]
+
+    bad = _copy_with(tmp_path, drop_a_joint)
+    images = str(shared_path("keypoints_gt", "freihand"))
+    assert main(["eval-keypoints", "--annotations", str(bad), "--images", images]) == 2
+    err = capsys.readouterr().err
+    entry = json.loads(bad.read_text())["annotations"][2]["id"]
+    assert f"annotation id {entry}" in err and "got 60 numbers" in err
+
+
+def test_missing_image_names_the_entry(tmp_path: Path) -> None:
+    def rename(data: dict) -> None:
+        data["images"][0]["file_name"] = "nowhere.jpg"
+
+    bad = _copy_with(tmp_path, rename)
+    with pytest.raises(AnnotationError, match=r"bad\.json: annotation id \d+ .*nowhere\.jpg not found"):
+        load_annotations(bad, shared_path("keypoints_gt", "freihand"))
+
+
+def test_not_coco_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "list.json"
+    bad.write_text("[1, 2]")
+    with pytest.raises(AnnotationError, match="list.json: not a COCO-style file"):
+        load_annotations(bad)

@@ -1,0 +1,120 @@
+"""The CPM network, its config and checkpoints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from core.cpm import checkpoint
+from core.cpm.checkpoint import CheckpointError
+from core.cpm.config import ConfigError, CPMConfig
+from core.cpm.model import HandCPM, cpm_loss
+
+SMALL = CPMConfig(
+    input_size=64, stages=3, feature_channels=32, stage_channels=16, stem_channels=8, backbone_blocks=2, stage_blocks=1
+)
+
+
+@pytest.mark.parametrize("stride", [4, 8])
+def test_one_belief_stack_per_stage(stride: int) -> None:
+    cfg = CPMConfig(input_size=64, stride=stride, stages=3, feature_channels=32, stage_channels=16)
+    beliefs = HandCPM(cfg).eval()(torch.rand(2, 3, 64, 64) * 255)
+    assert len(beliefs) == 3
+    assert all(b.shape == (2, 22, 64 // stride, 64 // stride) for b in beliefs)
+
+
+def test_later_stages_read_features_and_beliefs() -> None:
+    model = HandCPM(SMALL)
+    entries = [stage.enter[0].in_channels for stage in model.stages]
+    assert entries == [32, 32 + 22, 32 + 22]
+
+
+def test_loss_sums_every_stage() -> None:
+    target = torch.rand(2, 22, 16, 16)
+    beliefs = [torch.zeros_like(target), target.clone()]
+    single = cpm_loss(beliefs[:1], target)
+    assert cpm_loss(beliefs, target) == pytest.approx(float(single))  # the perfect stage adds nothing
+    assert cpm_loss([beliefs[0], beliefs[0]], target) == pytest.approx(2 * float(single))
+
+
+def test_config_json_round_trip_and_refusals() -> None:
+    assert CPMConfig.from_json(SMALL.to_json()) == SMALL
+    with pytest.raises(ConfigError, match="not a handteach CPM config"):
+        CPMConfig.from_json(json.dumps({"input_size": 128}))
+    with pytest.raises(ConfigError, match="unknown config fields"):
+        CPMConfig.from_json(json.dumps({"format": "handteach-cpm", "version": 1, "layers": 3}))
+    with pytest.raises(ConfigError, match="stride"):
+        CPMConfig(stride=2)
+
+
+def test_checkpoint_round_trip_gives_identical_outputs(tmp_path: Path) -> None:
+    model = HandCPM(SMALL).eval()
+    checkpoint.save(model, tmp_path)
+    loaded = checkpoint.load(tmp_path)
+    x = torch.rand(1, 3, 64, 64) * 255
+    with torch.inference_mode():
+        for a, b in zip(model(x), loaded(x), strict=True):
+            assert torch.equal(a, b)
+    assert loaded.cfg == SMALL
+
+
+def test_weights_that_do_not_match_the_config_are_refused(tmp_path: Path) -> None:
+    checkpoint.save(HandCPM(SMALL), tmp_path)
+    (tmp_path / "config.json").write_text(
+        CPMConfig(
+            input_size=64,
+            stages=4,
+            feature_channels=32,
+            stage_channels=16,
+            stem_channels=8,
+            backbone_blocks=2,
+            stage_blocks=1,
+        ).to_json()
+    )
+    with pytest.raises(CheckpointError, match=r"model\.safetensors.*missing tensors"):
+        checkpoint.load(tmp_path)
+    (tmp_path / "config.json").write_text(
+        CPMConfig(
+            input_size=64,
+            stages=3,
+            feature_channels=48,
+            stage_channels=16,
+            stem_channels=8,
+            backbone_blocks=2,
+            stage_blocks=1,
+        ).to_json()
+    )
+    with pytest.raises(CheckpointError, match="wrong shapes"):
+        checkpoint.load(tmp_path)
+
+
+def test_foreign_or_broken_files_are_refused(tmp_path: Path) -> None:
+    checkpoint.save(HandCPM(SMALL), tmp_path)
+    weights = tmp_path / "model.safetensors"
+    save_file({"w": torch.zeros(3)}, str(weights))  # a safetensors file, but not ours
+    with pytest.raises(CheckpointError, match="not a handteach CPM weights file"):
+        checkpoint.load(tmp_path)
+    weights.write_bytes(b"\x00garbage")
+    with pytest.raises(CheckpointError, match="not a readable safetensors file"):
+        checkpoint.load(tmp_path)
+    (tmp_path / "config.json").unlink()
+    with pytest.raises(CheckpointError, match="config.json: missing"):
+        checkpoint.load(tmp_path)
+
+
+def test_training_state_round_trip(tmp_path: Path) -> None:
+    model = HandCPM(SMALL)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    cpm_loss(model(torch.rand(2, 3, 64, 64) * 255), torch.rand(2, 22, 16, 16)).backward()
+    optimizer.step()
+    checkpoint.save(model, tmp_path)
+    checkpoint.save_training_state(optimizer, {"epoch": 3}, tmp_path)
+    fresh = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    assert checkpoint.load_training_state(fresh, tmp_path)["epoch"] == 3
+    first = next(iter(optimizer.state.values()))["exp_avg"]
+    assert np.allclose(next(iter(fresh.state.values()))["exp_avg"].numpy(), first.numpy())
