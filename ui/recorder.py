@@ -88,6 +88,11 @@ class Recorder:
         self._error: str | None = None
         self._left = (float(plan.countdown), plan.duration)
 
+    @property
+    def active(self) -> bool:
+        """Counting down or capturing (frames still matter)."""
+        return self._phase in ("countdown", "recording")
+
     # -- frame thread -------------------------------------------------------------------
 
     def on_frame(self, rgb: RGBImage, hands: list[Hand], canvas: RGBImage, now: float | None = None) -> None:

@@ -246,10 +246,10 @@ class StreamSession:
         canvas = selfie_view(rgb, result, self.draw_predictions)
         t1 = time.perf_counter()
         recorder = self._recorder
-        if recorder is not None:
-            recorder.on_frame(rgb, result.hands, canvas)
         timings["draw"] = (t1 - t0) * 1000.0
-        timings["record"] = (time.perf_counter() - t1) * 1000.0
+        if recorder is not None and recorder.active:
+            recorder.on_frame(rgb, result.hands, canvas)
+            timings["record"] = (time.perf_counter() - t1) * 1000.0
         return canvas, timings, result
 
     def _record_stats(self, result: FrameResult, timings: dict[str, float]) -> None:

@@ -143,7 +143,11 @@ def recording_status(session: StreamSession, gestures: list[GestureClass]) -> No
             st.info(f"Saving {recording.captured} samples…")
         else:
             verb = "Stopped early. " if recording.phase == "stopped" else ""
-            st.success(f"{verb}Stored {recording.stored} samples of {title} (from {recording.attempts} frames).")
+            text = f"{verb}Stored {recording.stored} samples of {title} (from {recording.attempts} frames)."
+            if recording.stored:
+                st.success(text)
+            else:
+                st.warning(f"{text} Keep your hand in view and record again.")
         if recording.error:
             st.error(recording.error)
         text = rejection_text(recording.rejected)
