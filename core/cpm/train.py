@@ -37,13 +37,13 @@ class TrainConfig:
 
     epochs: int = 20  # passes over the training hands
     batch_size: int = 32
-    lr: float = 2e-3  # peak AdamW learning rate (after warm-up; cosine decay to 2 % of it)
+    lr: float = 3e-3  # peak AdamW learning rate (after warm-up; cosine decay to 2 % of it)
     weight_decay: float = 1e-4
     warmup_steps: int = 200  # linear learning-rate warm-up
-    coord_weight: float = 0.1  # weight of the soft-argmax coordinate loss beside the belief-map loss (0: maps only)
+    coord_weight: float = 0.3  # weight of the soft-argmax coordinate loss beside the belief-map loss (0: maps only)
     val_fraction: float = 0.05  # share of other images held out, by a hash of the file name
     holdout: tuple[str, ...] = ()  # folders whose images are only ever used for validation (unseen people)
-    max_minutes: float = 0.0  # stop at an epoch end when the next epoch would pass this budget (0: no limit)
+    max_minutes: float = 0.0  # wall-time budget of the whole run; the LR schedule shrinks to fit it (0: no limit)
     workers: int = 1  # data-loading processes (augmentation overlaps the network's work)
     threads: int = 0  # torch CPU threads (0: torch's default)
     seed: int = 0
@@ -69,11 +69,26 @@ def _seed_worker(_: int) -> None:
     info.dataset.rng = np.random.default_rng(torch.initial_seed() % 2**32)  # a fresh stream per worker and epoch
 
 
-def _lr_factor(step: int, total: int, warmup: int) -> float:
-    if step < warmup:
-        return (step + 1) / warmup
-    progress = min(1.0, (step - warmup) / max(1, total - warmup))
-    return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress))
+class Schedule:
+    """Linear warm-up, then cosine decay to 2 % over the run's progress.
+
+    Progress is the larger of steps done / steps planned and time spent / time budget,
+    so a run slowed down by other work on the machine still anneals and ends in time.
+    """
+
+    def __init__(self, total_steps: int, warmup: int, budget_seconds: float = 0.0, done_steps: int = 0) -> None:
+        self.total, self.warmup, self.budget = total_steps, warmup, budget_seconds
+        self.steps, self.started = done_steps, time.time()
+
+    @property
+    def progress(self) -> float:
+        by_time = (time.time() - self.started) / self.budget if self.budget else 0.0
+        return min(1.0, max(self.steps / max(1, self.total), by_time))
+
+    def factor(self) -> float:
+        if self.steps < self.warmup:
+            return (self.steps + 1) / self.warmup
+        return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * self.progress))
 
 
 def _split_crops(frames: list[LabelledFrame], cfg: TrainConfig, cpm: CPMConfig, log: Callable[[str], None]):
@@ -89,8 +104,9 @@ def _split_crops(frames: list[LabelledFrame], cfg: TrainConfig, cpm: CPMConfig, 
 
 
 def _run_epoch(
-    model, loader, optimizer, scheduler, device, cancel, log: Callable[[str], None], coord_weight: float
+    model, loader, optimizer, schedule: Schedule, device, cancel, log: Callable[[str], None], coord_weight: float
 ) -> float:
+    """One pass (cut short when the schedule's time budget is spent); returns the mean loss."""
     model.train()
     total, count, t0 = 0.0, 0, time.time()
     for step, (crops, targets, cells, inside) in enumerate(loader, 1):
@@ -103,9 +119,13 @@ def _run_epoch(
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        scheduler.step()
+        schedule.steps += 1
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"] * schedule.factor()
         total += loss.item() * len(crops)
         count += len(crops)
+        if schedule.progress >= 1.0:
+            break
         if step % max(1, len(loader) // 4) == 0 and step < len(loader):
             log(f"  step {step}/{len(loader)}  loss {total / count:.4f}  {count / (time.time() - t0):.0f} crops/s")
     return total / max(1, count)
@@ -157,10 +177,12 @@ def train(
     )
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     state = checkpoint.load_training_state(optimizer, resume) if resume else {}
-    total_steps = cfg.epochs * len(loader)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: _lr_factor(s, total_steps, cfg.warmup_steps))
-    for _ in range(state.get("epoch", 0) * len(loader)):
-        scheduler.step()  # fast-forward the schedule on resume
+    for group in optimizer.param_groups:
+        group.setdefault("initial_lr", cfg.lr)
+    budget = (
+        max(60.0, cfg.max_minutes * 60 - (time.time() - started) - 60) if cfg.max_minutes else 0.0
+    )  # 60 s for the last save
+    schedule = Schedule(cfg.epochs * len(loader), cfg.warmup_steps, budget, state.get("epoch", 0) * len(loader))
     history: list[dict] = state.get("history", [])
     log(
         f"training {sum(p.numel() for p in model.parameters()) / 1e3:.0f}k parameters on {device}, {len(loader)} steps per epoch"
@@ -168,13 +190,16 @@ def train(
     try:
         for epoch in range(state.get("epoch", 0) + 1, cfg.epochs + 1):
             t0 = time.time()
-            loss = _run_epoch(model, loader, optimizer, scheduler, device, cancel, log, cfg.coord_weight)
+            loss = _run_epoch(model, loader, optimizer, schedule, device, cancel, log, cfg.coord_weight)
             val = validate(model, val_hands, val_empty)
             history.append({"epoch": epoch, "loss": loss, **val.metrics, "seconds": time.time() - t0})
             _save(model, optimizer, out_dir, epoch, history, started, val, cfg)
             log(_epoch_line(epoch, cfg.epochs, loss, val, time.time() - t0, time.time() - started))
-            if cfg.max_minutes and (time.time() - started + history[-1]["seconds"]) / 60 > cfg.max_minutes:
-                log(f"stopping: another epoch would pass the {cfg.max_minutes:.0f}-minute budget")
+            if schedule.progress >= 1.0:
+                if epoch < cfg.epochs:
+                    log(
+                        f"stopping after epoch {epoch}: the {cfg.max_minutes:.0f}-minute budget is spent (the schedule annealed to fit it)"
+                    )
                 break
     except KeyboardInterrupt:
         log(f"interrupted: {out_dir} keeps the last finished epoch ({len(history)})")
