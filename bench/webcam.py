@@ -342,11 +342,12 @@ def _summary(samples: list[dict], first_render: float, rss: float, page_name: st
     for stage, value in ms.items():
         print(f"{stage:<12}{value:>10.2f}")
     print(f"{'fps':<12}{fps:>10.2f}\n{'first render':<12}{first_render:>9.2f}s\n{'server RSS':<12}{rss:>8.0f}MB")
-    print(
-        f"{'server CPU':<12}{cores:>7.2f} cores\n{'load avg':<12}{load:>10.2f} (machine, 1 min; includes the browser)"
-    )
+    cpu_ms = cores * 1000.0 / fps if fps else float("nan")
+    print(f"{'server CPU':<12}{cores:>7.2f} cores = {cpu_ms:.1f} ms of CPU per frame (all server threads)")
+    print(f"{'load avg':<12}{load:>10.2f} (machine, 1 min; includes the browser and any other jobs)")
     return {"page": page_name, "fps": fps, "ms": ms, "first_render_s": round(first_render, 2), "rss_mb": round(rss),
-            "server_cores": round(cores, 2), "load_avg": round(load, 2)}  # fmt: skip
+            "server_cores": round(cores, 2), "server_cpu_ms_per_frame": round(cpu_ms, 1),
+            "load_avg": round(load, 2)}  # fmt: skip
 
 
 def main() -> int:
