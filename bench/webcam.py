@@ -275,8 +275,8 @@ def run(page_name: str, seconds: float, video: Path, warmup: float, hands: int, 
                 first_render = time.monotonic() - (server.url_time or time.monotonic())
                 page.goto(f"{server.url}/{page_name}")
                 wait_app_ready(page)
-                if page_name == "live" and hands == 1:
-                    page.locator(".st-key-live_hands button").filter(has_text="1").click()
+                if page_name == "live" and hands == 2:
+                    page.locator(".st-key-live_hands button").filter(has_text="2").click()
                     wait_app_ready(page)
                 start_webcam(page)
                 cpu = _CpuMeter(server)
@@ -355,7 +355,9 @@ def main() -> int:
     parser.add_argument("--page", choices=["live", "record"], default="live")
     parser.add_argument("--seconds", type=float, default=20.0, help="measurement time after warm-up")
     parser.add_argument("--warmup", type=float, default=5.0)
-    parser.add_argument("--hands", type=int, choices=[1, 2], default=2, help="Live: hands to follow")
+    parser.add_argument(
+        "--hands", type=int, choices=[1, 2], default=1, help="Live: hands to follow (the app's default is 1)"
+    )
     parser.add_argument(
         "--nice-browser", type=int, default=10, help="CPU niceness of the browser (0: same priority as the server)"
     )

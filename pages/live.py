@@ -69,9 +69,15 @@ else:
         threshold = st.slider(
             "Confidence needed (below it: unknown)", 0.0, 1.0, default, 0.05, key=f"live_threshold_{project}"
         )
-        hands = st.segmented_control("Hands to follow", [1, 2], default=2, key="live_hands", help="1 is faster")
+        hands = st.segmented_control(
+            "Hands to follow",
+            [1, 2],
+            default=1,
+            key="live_hands",
+            help="With 2, MediaPipe looks for a second hand on every frame: about twice the time per frame",
+        )
     session.set_classifier(model, threshold)
-    session.set_tracker_config(tracker_config(max_hands=hands or 2))
+    session.set_tracker_config(tracker_config(max_hands=hands or 1))
     with video_col:
         context = webcam("live-webcam", session)
         playing = bool(context.state.playing)
