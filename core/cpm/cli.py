@@ -31,7 +31,9 @@ def _add_train(subparsers, name: str) -> None:
     p.add_argument("--resume", metavar="CKPT", help="checkpoint folder to continue from (its config wins)")
     p.add_argument("--out", default="data/cpm/run", metavar="DIR", help="checkpoint folder (default: %(default)s)")
     p.add_argument("--input-size", type=int, default=128, help="crop side in px (default: %(default)s)")
-    p.add_argument("--stride", type=int, default=8, choices=(4, 8), help="crop px per belief cell (default: %(default)s)")
+    p.add_argument(
+        "--stride", type=int, default=8, choices=(4, 8), help="crop px per belief cell (default: %(default)s)"
+    )
     p.add_argument("--stages", type=int, default=3, help="number of CPM stages, 1..6 (default: %(default)s)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=3e-3)
@@ -121,6 +123,26 @@ def _run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_heldout(subparsers) -> None:
+    p = subparsers.add_parser(
+        "heldout-json", help="write held-out teacher labels as a COCO-style file for eval-keypoints"
+    )
+    p.add_argument("-i", "--inputs", nargs="+", required=True, metavar="PATH", help="the training inputs")
+    p.add_argument("--holdout", nargs="*", default=[], metavar="PATH", help="the training run's hold-out folders")
+    p.add_argument("--out", required=True, metavar="FILE.json")
+    p.add_argument("--label-cache", default="data/cache/cpm_labels.json")
+    p.set_defaults(func=_run_heldout)
+
+
+def _run_heldout(args: argparse.Namespace) -> int:
+    from core.cpm.heldout import heldout_coco
+
+    data = heldout_coco(args.inputs, tuple(args.holdout), Path(args.label_cache))
+    Path(args.out).write_text(json.dumps(data))
+    print(f"{len(data['annotations'])} hands in {len(data['images'])} held-out images -> {args.out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m core.cpm", description="Hand CPM: train by distillation, evaluate keypoints."
@@ -128,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_train(sub, "train")
     _add_eval(sub)
+    _add_heldout(sub)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -88,7 +88,7 @@ def label_media(
     """
     from core.landmarks import HandTracker, TrackerConfig
 
-    files = expand_inputs(inputs)
+    files = list(dict.fromkeys(expand_inputs(inputs)))  # a folder given twice is labelled once
     entries = _load_cache(cache_path)
     todo = [p for p in files if file_key(p) not in entries]
     if todo:

@@ -1,0 +1,89 @@
+"""Distillation training: splits, the teacher-label cache, a tiny real run with resume, the CLI wiring."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+import pytest
+
+from core.cpm import checkpoint, labels
+from core.cpm.cli import register
+from core.cpm.config import CPMConfig
+from core.cpm.train import TrainConfig, is_held_out, train
+from tests.conftest import shared_path
+
+TINY = CPMConfig(
+    input_size=64, stages=2, feature_channels=32, stage_channels=16, stem_channels=8, backbone_blocks=2, stage_blocks=1
+)
+
+
+def test_held_out_rules(tmp_path: Path) -> None:
+    cfg = TrainConfig(holdout=(str(tmp_path / "people"),), val_fraction=0.5)
+    assert is_held_out(tmp_path / "people" / "a" / "x.jpg", cfg)
+    assert is_held_out(tmp_path / "set" / "test" / "images" / "x.jpg", cfg)
+    assert is_held_out(tmp_path / "set" / "valid" / "x.jpg", cfg)
+    copies = [tmp_path / "train" / f"A{i}_jpg.rf.{h}.jpg" for i in range(40) for h in ("aa", "bb", "cc")]
+    held = [is_held_out(p, cfg) for p in copies]
+    assert 0 < sum(held) < len(held)
+    assert all(held[i] == held[i + 1] == held[i + 2] for i in range(0, len(held), 3))  # augmented copies stay together
+
+
+def _images(tmp_path: Path, count: int) -> Path:
+    folder = tmp_path / "images"
+    folder.mkdir()
+    sources = sorted(p for p in shared_path("sign_digits", "Dataset", "5").iterdir() if p.suffix.lower() == ".jpg")
+    for source in sources[:count]:
+        shutil.copy(source, folder / source.name)
+    return folder
+
+
+@pytest.mark.slow
+def test_labels_are_cached_by_path_mtime_and_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _images(tmp_path, 3)
+    cache = tmp_path / "labels.json"
+    first = labels.label_media([folder], cache)
+    assert len(first) == 3 and cache.is_file()
+
+    class NoTeacher:
+        def __init__(self, *_: object) -> None:
+            raise AssertionError("MediaPipe ran again on cached files")
+
+    monkeypatch.setattr("core.landmarks.HandTracker", NoTeacher)
+    again = labels.label_media([folder], cache)
+    assert [len(f.hands) for f in again] == [len(f.hands) for f in first]
+    changed = sorted(folder.iterdir())[0]
+    changed.write_bytes(changed.read_bytes() + b"\0")  # new size → new key → labelled again
+    with pytest.raises(AssertionError, match="MediaPipe ran again"):
+        labels.label_media([folder], cache)
+
+
+@pytest.mark.slow
+def test_tiny_training_run_checkpoints_and_resumes(tmp_path: Path) -> None:
+    folder = _images(tmp_path, 12)
+    out = tmp_path / "run"
+    lines: list[str] = []
+    cfg = TrainConfig(
+        epochs=1, batch_size=4, workers=0, warmup_steps=2, val_fraction=0.3, label_cache=tmp_path / "l.json"
+    )
+    summary = train([folder], out, TINY, cfg, log=lines.append)
+    assert summary["epochs"] == 1 and any(line.startswith("epoch 1/1") and "PCK@0.2" in line for line in lines)
+    model = checkpoint.load(out)
+    assert model.cfg.input_size == 64 and 0.0 < model.cfg.hand_threshold < 1.0
+    lines.clear()
+    resumed = train([folder], out, None, TrainConfig(**{**cfg.__dict__, "epochs": 2}), resume=out, log=lines.append)
+    assert resumed["epochs"] == 2 and any(line.startswith("epoch 2/2") for line in lines)
+
+
+def test_register_adds_subcommands_with_help(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m core")
+    register(parser.add_subparsers(dest="command"))
+    for command in ("train-cpm", "eval-keypoints"):
+        with pytest.raises(SystemExit) as exit_info:
+            parser.parse_args([command, "--help"])
+        assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "--epochs" in out and "--resume" in out and "--backend" in out and "--crop" in out
+    args = parser.parse_args(["train-cpm", "-i", "a", "b", "--epochs", "3"])
+    assert args.inputs == ["a", "b"] and args.epochs == 3 and callable(args.func)
