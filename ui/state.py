@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # torch (via core.classifier) takes seconds to import: only t
 PROJECT_KEY = "handteach_project"
 MODEL_FOLDER = "model"  # core.project.MODEL_FOLDER, repeated so that Home renders without importing torch
 _HEAVY_MODULES = ("core.project", "core.inference", "mediapipe")
+_WARM_UP_DELAY_S = 3.0
 
 
 def limit_torch_threads() -> None:
@@ -41,6 +43,7 @@ def warm_up() -> threading.Thread:
     """Import torch and MediaPipe in the background once per server, while the user reads Home."""
 
     def load() -> None:
+        time.sleep(_WARM_UP_DELAY_S)  # let the first page reach the browser before the GIL-heavy imports
         try:
             for name in _HEAVY_MODULES:
                 importlib.import_module(name)

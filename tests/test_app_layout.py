@@ -1,0 +1,40 @@
+"""Layering of the app: pages only lay out, ``core`` never imports the web stack, the callback never calls ``st``."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+WEB_STACK = {"streamlit", "streamlit_webrtc", "av"}
+
+
+def _imports(path: Path, top_level: bool = False) -> set[str]:
+    """First components of the modules ``path`` imports (anywhere, or only at module level)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in tree.body if top_level else ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "core").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_core_does_not_import_the_web_stack(path: Path) -> None:
+    assert not _imports(path) & WEB_STACK, f"{path} imports {_imports(path) & WEB_STACK}"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "pages").glob("*.py")), ids=lambda p: p.name)
+def test_pages_are_short_layouts(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines < 150, f"{path.name} has {lines} lines: move logic into ui/ or core/"
+
+
+@pytest.mark.parametrize("module", ["stream.py", "recorder.py", "overlay.py", "jobs.py", "uploads.py", "settings.py"])
+def test_worker_side_glue_never_touches_streamlit_at_import(module: str) -> None:
+    """What runs in the WebRTC and training threads stays free of ``st.*`` (settings imports it lazily)."""
+    assert "streamlit" not in _imports(ROOT / "ui" / module, top_level=True)
