@@ -48,6 +48,9 @@ with side_col:
         hands = st.radio("Hands per sample", [1, 2], horizontal=True, key="record_hands")
         min_score = st.slider("Minimum hand confidence", 0.0, 1.0, 0.5, 0.05, key="record_min_score")
     extract = ExtractConfig(hands_per_frame=hands, min_score=min_score)
+    next_page, why = widgets.next_step(counts, state.model_summary(project))
+    if next_page != widgets.PAGES["record"]:
+        st.page_link(next_page, label=f"Next: {why}", icon="👉")
 
 with video_col:
     source = st.segmented_control("Source", ["📷 Webcam", "📁 Upload files"], default="📷 Webcam", key="record_source")

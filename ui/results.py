@@ -93,6 +93,7 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
             st.rerun()
     elif snapshot.saved:
         st.success(f"Model saved. It knows {', '.join(titles.get(c, c) for c in result.classes)}.")
+        st.page_link("pages/live.py", label="Try it live", icon="✨")
     with st.container(key="train_metrics"):
         cols = st.columns(4)
         cols[0].metric("Validation accuracy", f"{result.val_accuracy:.0%}")
