@@ -49,12 +49,15 @@ def _shot(page, name: str) -> None:  # noqa: ANN001 - playwright Page
 
 
 def _record_once(page, class_name: str) -> int:  # noqa: ANN001
+    from playwright.sync_api import expect
+
     button = page.get_by_role("button", name=re.compile(f"Record .*{class_name}"))
-    button.wait_for(timeout=20_000)
-    page.wait_for_function("b => !b.disabled", arg=button.element_handle(), timeout=20_000)
-    button.click()
     status = page.locator(".st-key-record_status")
-    status.get_by_text(re.compile("Get ready|Recording|Saving")).first.wait_for(timeout=20_000)  # this recording
+    take = re.search(r"Take (\d+)", status.inner_text())
+    this_take = f"Take {int(take.group(1)) + 1 if take else 1}"
+    expect(button).to_be_enabled(timeout=30_000)  # re-queried: reruns replace the element
+    button.click()
+    status.get_by_text(this_take, exact=True).wait_for(timeout=30_000)
     status.get_by_text(re.compile(f"Stored \\d+ samples of .*{class_name}")).wait_for(timeout=60_000)
     return int(re.search(r"Stored (\d+) samples", status.inner_text()).group(1))
 

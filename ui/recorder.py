@@ -61,6 +61,7 @@ class RecordStatus:
     rejected: dict[str, int]
     error: str | None
     ident: int  # unique per recording, so the page reacts to each one once
+    take: int  # 1, 2, … within the stream session: "take 3" on the page
 
     @property
     def finished(self) -> bool:
@@ -73,9 +74,11 @@ _ids = iter(range(1, 1 << 62))
 class Recorder:
     """One recording of one class (see the module docstring)."""
 
-    def __init__(self, plan: RecordPlan, store: Store, writer: ThreadPoolExecutor, now: float | None = None) -> None:
+    def __init__(self, plan: RecordPlan, store: Store, writer: ThreadPoolExecutor, now: float | None = None,
+                 take: int = 1) -> None:  # fmt: skip
         self.plan = plan
         self.ident = next(_ids)
+        self.take = take
         self._store, self._writer = store, writer
         self._lock = threading.RLock()  # re-entrant: a finished future runs its callback at once
         self._start = time.monotonic() if now is None else now
@@ -191,4 +194,5 @@ class Recorder:
                 rejected=dict(self._rejected),
                 error=self._error,
                 ident=self.ident,
+                take=self.take,
             )

@@ -137,6 +137,7 @@ class StreamSession:
         self._classifier: ThresholdedClassifier | None = None
         self._classifier_key: tuple[int, float] | None = None
         self._recorder: Recorder | None = None
+        self._takes = 0
         self._writer: ThreadPoolExecutor | None = None
         self._stats = _Stats()
         self._latest: FrameResult | None = None
@@ -173,7 +174,8 @@ class StreamSession:
                 self._recorder.stop()
             if self._writer is None:
                 self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"handteach-writer-{self.name}")
-            self._recorder = Recorder(plan, self.store, self._writer)
+            self._takes += 1
+            self._recorder = Recorder(plan, self.store, self._writer, take=self._takes)
             return self._recorder
 
     def stop_recording(self) -> None:

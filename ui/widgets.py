@@ -134,6 +134,7 @@ def recording_status(session: StreamSession, gestures: list[GestureClass]) -> No
             st.caption("Press **START**, pick a gesture, then **Record**: a 3-2-1 countdown gives you time to pose.")
             return
         title = state.title_of(recording.plan.class_name, gestures)
+        st.caption(f"Take {recording.take}")
         if recording.phase == "countdown":
             st.info(f"Get ready to show {title}… {recording.countdown_left}")
         elif recording.phase == "recording":
