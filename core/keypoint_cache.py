@@ -26,7 +26,8 @@ def _key(path: Path) -> str:
 def _load(cache_file: Path) -> dict[str, list[Hand]]:
     if not cache_file.exists():
         return {}
-    data = np.load(cache_file, allow_pickle=False)
+    with np.load(cache_file, allow_pickle=False) as npz:
+        data = {name: npz[name] for name in npz.files}  # an NpzFile decompresses on every access
     keys = [str(k) for k in data["keys"]]
     found: dict[str, list[Hand]] = {k: [] for k in keys}
     for i in range(len(data["owner"])):

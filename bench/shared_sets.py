@@ -1,0 +1,43 @@
+"""Labelled photo sets built from ../shared/data/hands, for benchmarks.
+
+Labels come from each dataset's own folders; keypoints from MediaPipe (static
+mode, complexity 1), cached under data/cache so a second run does not detect again.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from core.keypoint_cache import detect_in_photos
+from core.types import Hand
+
+REPO = Path(__file__).resolve().parents[1]
+HANDS = Path(os.environ.get("HANDTEACH_SHARED", REPO.parent / "shared" / "data")) / "hands"
+CACHE = REPO / "data" / "cache" / "shared_keypoints.npz"
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
+
+
+def require_shared() -> Path:
+    if not HANDS.is_dir():
+        sys.exit(f"real hand data not found at {HANDS} (expected ../shared/data beside the checkout)")
+    return HANDS
+
+
+def photos(*parts: str) -> list[Path]:
+    return sorted(p for p in require_shared().joinpath(*parts).rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES)
+
+
+def rps_and_digits() -> list[tuple[Path, str]]:
+    """Rock/paper/scissors (backs of hands, green background) and ASL digits 0–9 (218 people)."""
+    items = [(p, name) for name in ("rock", "paper", "scissors") for p in photos("rps", name)]
+    items += [(p, f"digit_{d}") for d in range(10) for p in photos("sign_digits", "Dataset", str(d))]
+    return items
+
+
+def labelled_hands(items: list[tuple[Path, str]]) -> tuple[list[Hand], list[str], int]:
+    """First hand of each photo with its label, and how many photos had no hand."""
+    found = detect_in_photos([p for p, _ in items], CACHE)
+    hands = [(h[0], label) for h, (_, label) in zip(found, items, strict=True) if h]
+    return [h for h, _ in hands], [label for _, label in hands], len(items) - len(hands)
