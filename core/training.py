@@ -1,14 +1,12 @@
 """Training the gesture classifier: mirroring, class balance, early stopping, metrics, a background job.
 
-``train_classifier`` is plain and blocking; ``TrainingJob`` runs it in a thread for a
-UI that polls progress and may cancel. Everything works on whole tensors (no
+``train_classifier`` is plain and blocking; ``core.training_job.TrainingJob`` runs it in
+a thread for a UI that polls progress and may cancel. Everything works on whole tensors (no
 DataLoader): a few thousand 60-float samples fit in a few hundred kilobytes.
 """
 
 from __future__ import annotations
 
-import math
-import queue
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -21,6 +19,7 @@ import torch
 from torch import nn
 
 from core.classifier import GestureClassifier
+from core.fast_mlp import AdamW, dropout_masks, forward_with_masks
 from core.features import AugmentConfig, FeatureConfig, augment, mirror_features
 
 FloatArray = npt.NDArray[np.float32]
@@ -201,72 +200,6 @@ def evaluate(classifier: GestureClassifier, X: FloatArray, labels: Sequence[str]
     return EvalReport(accuracy, per_class, confusion, len(truth), [classifier.classes[i] for i in predicted])
 
 
-class TrainingJob:
-    """``train_classifier`` in a daemon thread, for a UI that polls and may cancel.
-
-    The arguments are those of ``train_classifier``; features and labels are copied, so
-    the caller may change its own arrays meanwhile. Progress arrives as ``EpochStats``
-    in a thread-safe queue (``poll_events``); an exception in the thread is kept in
-    ``error`` (and ``result`` stays None), never swallowed.
-    """
-
-    def __init__(
-        self,
-        X: FloatArray,
-        labels: Sequence[str],
-        classes: Sequence[str],
-        mirror_map: Mapping[str, str],
-        feature_config: FeatureConfig,
-        config: TrainConfig | None = None,
-    ) -> None:
-        self._args = (np.array(X, dtype=np.float32), list(labels), list(classes), dict(mirror_map), feature_config)
-        self.config = config or TrainConfig()
-        self.result: TrainResult | None = None
-        self.error: BaseException | None = None
-        self.latest: EpochStats | None = None  # the newest progress, for a progress bar
-        self._events: queue.SimpleQueue[EpochStats] = queue.SimpleQueue()
-        self._cancel = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="handteach-training", daemon=True)
-
-    def start(self) -> TrainingJob:
-        self._thread.start()
-        return self
-
-    def cancel(self) -> None:
-        """Ask the run to stop after the current epoch; it still delivers the best weights so far."""
-        self._cancel.set()
-
-    @property
-    def done(self) -> bool:
-        return self._thread.ident is not None and not self._thread.is_alive()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the run ends or ``timeout`` seconds pass; True when it has ended."""
-        if self._thread.ident is None:
-            raise RuntimeError("the training job was never started; call start() first")
-        self._thread.join(timeout)
-        return self.done
-
-    def poll_events(self) -> list[EpochStats]:
-        """The progress events that arrived since the last call, oldest first."""
-        events = []
-        while True:
-            try:
-                events.append(self._events.get_nowait())
-            except queue.Empty:
-                return events
-
-    def _progress(self, stats: EpochStats) -> None:
-        self.latest = stats
-        self._events.put(stats)
-
-    def _run(self) -> None:
-        try:
-            self.result = train_classifier(*self._args, self.config, on_epoch=self._progress, cancel=self._cancel)
-        except BaseException as exc:  # kept for the UI thread to show or re-raise
-            self.error = exc
-
-
 # ---- steps of train_classifier ---------------------------------------------------------
 
 
@@ -359,7 +292,7 @@ def _fit(
     cancel: threading.Event | None,
 ) -> tuple[list[EpochStats], int, bool]:
     """Train ``network`` in place, leave it in eval mode with the best weights; (history, best epoch, cancelled)."""
-    optimiser = _AdamW(list(network.parameters()), config.learning_rate, config.weight_decay)
+    optimiser = AdamW(list(network.parameters()), config.learning_rate, config.weight_decay)
     loss_fn = nn.CrossEntropyLoss(weight=data.class_weights)
     history: list[EpochStats] = []
     best_loss, best_epoch, best_state = float("inf"), 0, None
@@ -386,7 +319,7 @@ def _fit(
 
 def _train_epoch(
     network: nn.Sequential,
-    optimiser: _AdamW,
+    optimiser: AdamW,
     loss_fn: nn.Module,
     x: torch.Tensor,
     data: _Data,
@@ -397,11 +330,11 @@ def _train_epoch(
     network.train()
     order = torch.from_numpy(rng.permutation(len(x)))
     x, y = x[order], data.y_train[order]  # shuffled once, so each batch is a slice, not a gather
-    masks = _dropout_masks(network, len(x), config.dropout, rng)
+    masks = dropout_masks(network, len(x), config.dropout, rng)
     total_loss, correct = 0.0, 0
     for start in range(0, len(x), config.batch_size):
         batch = slice(start, start + config.batch_size)
-        logits = _forward_train(network, x[batch], [m[batch] for m in masks])  # (B, C)
+        logits = forward_with_masks(network, x[batch], [m[batch] for m in masks])  # (B, C)
         loss = loss_fn(logits, y[batch])
         optimiser.zero_grad()
         loss.backward()
@@ -409,81 +342,6 @@ def _train_epoch(
         total_loss += float(loss.detach()) * len(logits)
         correct += int((logits.argmax(1) == y[batch]).sum())
     return total_loss / len(x), correct / len(x)
-
-
-def _dropout_masks(network: nn.Sequential, n: int, p: float, rng: np.random.Generator) -> list[torch.Tensor]:
-    """One (n, width) float32 mask of 0 and 1/(1-p) per Dropout layer; empty when p is 0.
-
-    Drawn for the whole epoch from random bytes (p rounded to 1/256): torch's own
-    dropout draws a Bernoulli per element per batch and took ~40% of training time.
-    """
-    cut = round(p * 256)
-    if cut == 0:
-        return []
-    masks = []
-    for width in _dropout_widths(network):
-        keep = np.frombuffer(rng.bytes(n * width), dtype=np.uint8).reshape(n, width) >= cut
-        masks.append(torch.from_numpy(keep.astype(np.float32) * np.float32(256 / (256 - cut))))
-    return masks
-
-
-def _dropout_widths(network: nn.Sequential) -> list[int]:
-    """Width of the activations each Dropout layer sees: the out_features of the Linear before it."""
-    widths, width = [], 0
-    for layer in network:
-        if isinstance(layer, nn.Linear):
-            width = layer.out_features
-        elif isinstance(layer, nn.Dropout):
-            widths.append(width)
-    return widths
-
-
-def _forward_train(network: nn.Sequential, x: torch.Tensor, masks: list[torch.Tensor]) -> torch.Tensor:
-    """``network(x)`` with each Dropout replaced by the next of ``masks`` (identity when there are none)."""
-    masks_left = iter(masks)
-    for layer in network:
-        if isinstance(layer, nn.Dropout):
-            mask = next(masks_left, None)
-            x = x if mask is None else x * mask
-        else:
-            x = layer(x)
-    return x
-
-
-class _AdamW:
-    """AdamW (decoupled weight decay), as ``torch.optim.AdamW`` computes it.
-
-    Written out because the first ``torch.optim`` optimiser of a process imports
-    ``torch._dynamo``: 2-4 s, longer than a whole training of a typical project.
-    """
-
-    def __init__(self, params: list[torch.Tensor], lr: float, weight_decay: float, eps: float = 1e-8) -> None:
-        self.params, self.lr, self.weight_decay, self.eps = params, lr, weight_decay, eps
-        self.beta1, self.beta2 = 0.9, 0.999
-        self.exp_avg = [torch.zeros_like(p) for p in params]
-        self.exp_avg_sq = [torch.zeros_like(p) for p in params]
-        self.steps = 0
-
-    def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = None
-
-    @torch.no_grad()
-    def step(self) -> None:
-        self.steps += 1
-        step_size = self.lr / (1 - self.beta1**self.steps)
-        root_correction = math.sqrt(1 - self.beta2**self.steps)
-        params, exp_avg, exp_avg_sq = self.params, self.exp_avg, self.exp_avg_sq
-        grads = [p.grad for p in params]  # every parameter has one: the loss depends on all
-        # _foreach ops update every tensor in one call each (what torch.optim's default does)
-        torch._foreach_mul_(params, 1 - self.lr * self.weight_decay)
-        torch._foreach_lerp_(exp_avg, grads, 1 - self.beta1)
-        torch._foreach_mul_(exp_avg_sq, self.beta2)
-        torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1 - self.beta2)
-        denom = torch._foreach_sqrt(exp_avg_sq)
-        torch._foreach_div_(denom, root_correction)
-        torch._foreach_add_(denom, self.eps)
-        torch._foreach_addcdiv_(params, exp_avg, denom, value=-step_size)
 
 
 def _validate(network: nn.Sequential, loss_fn: nn.Module, data: _Data) -> tuple[float, float]:

@@ -18,10 +18,10 @@ from core.training import (
     EpochStats,
     NotEnoughDataError,
     TrainConfig,
-    TrainingJob,
     evaluate,
     train_classifier,
 )
+from core.training_job import TrainingJob
 
 MIRROR_MAP = {c.name: c.mirror_partner for c in DEFAULT_CLASSES}
 CFG = FeatureConfig(use_depth=True)
