@@ -35,7 +35,8 @@ from pathlib import Path
 import numpy as np
 
 from core.gestures import InvalidNameError, validate_name
-from core.store import SOURCE_KINDS, Sample, Store
+from core.store import Sample, Store
+from core.store_schema import SOURCE_KINDS
 from core.types import HANDEDNESS_VALUES, NUM_JOINTS, Hand
 
 KINIVI_COLUMNS = 1 + NUM_JOINTS * 2

@@ -14,138 +14,28 @@ then writes it in a single transaction: a bad sample leaves nothing behind.
 
 from __future__ import annotations
 
-import math
-import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from core.gestures import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, validate_name
-from core.types import NUM_JOINTS, Hand
-
-DB_NAME = "handteach.sqlite"
-SOURCE_KINDS = ("webcam", "image", "video", "csv")
-_F32 = np.dtype("<f4")  # fixed byte order: a DB copied between machines reads the same
-
-# MIGRATIONS[i] takes a database from schema version i to i + 1 (PRAGMA user_version).
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE projects (
-            id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
-            backend TEXT NOT NULL DEFAULT 'mediapipe', created_at REAL NOT NULL)""",
-        """CREATE TABLE classes (
-            id INTEGER PRIMARY KEY,
-            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
-            name TEXT NOT NULL, emoji TEXT NOT NULL DEFAULT '', mirror TEXT NOT NULL DEFAULT '',
-            position INTEGER NOT NULL, UNIQUE (project_id, name))""",
-        """CREATE TABLE samples (
-            id INTEGER PRIMARY KEY,
-            class_id INTEGER NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
-            handedness TEXT NOT NULL, score REAL NOT NULL,
-            image_w INTEGER NOT NULL, image_h INTEGER NOT NULL,
-            pixel BLOB NOT NULL, normalised BLOB NOT NULL, world BLOB NOT NULL,
-            source_kind TEXT NOT NULL CHECK (source_kind IN ('webcam', 'image', 'video', 'csv')),
-            source_name TEXT NOT NULL DEFAULT '', frame INTEGER, created_at REAL NOT NULL,
-            crop_jpeg BLOB, backend TEXT NOT NULL DEFAULT 'mediapipe')""",
-        "CREATE INDEX samples_by_class ON samples(class_id)",
-    ),
+from core.store_schema import (
+    DB_NAME,
+    MIGRATIONS,
+    SAMPLE_COLUMNS,
+    SCHEMA_VERSION,
+    DuplicateNameError,
+    NotFoundError,
+    Sample,
+    StoreError,
+    default_data_dir,
+    row_to_sample,
+    sample_to_row,
 )
-SCHEMA_VERSION = len(MIGRATIONS)
-
-# Columns of a sample row without the crop, which is large and rarely needed.
-_COLS = (
-    "s.id, c.name, s.handedness, s.score, s.image_w, s.image_h, s.pixel, s.normalised, s.world, "
-    "s.source_kind, s.source_name, s.frame, s.created_at, s.backend"
-)
-
-
-class StoreError(ValueError):
-    """A store operation that cannot be done; the message says why."""
-
-
-class NotFoundError(StoreError, LookupError):
-    """An unknown project, class or sample id."""
-
-
-class DuplicateNameError(StoreError):
-    """A project or class name that is already taken."""
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One labelled hand. ``id`` is None until stored; ``crop_jpeg`` is a JPEG of the hand or None."""
-
-    hand: Hand
-    class_name: str
-    source_kind: str  # one of SOURCE_KINDS
-    source_name: str = ""  # file name, or "" for the webcam
-    frame: int | None = None  # frame index in a video, row number for CSV imports
-    created_at: float = field(default_factory=time.time)  # Unix seconds
-    crop_jpeg: bytes | None = None
-    backend: str = "mediapipe"  # the keypoint detector that produced the hand
-    id: int | None = None
-
-
-def default_data_dir() -> Path:
-    """``$HANDTEACH_DATA`` if set, else ``data/user`` in the repository."""
-    env = os.environ.get("HANDTEACH_DATA")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "data" / "user"
-
-
-def _f32(array: np.ndarray, shape: tuple[int, int], what: str, finite: bool) -> bytes:
-    values = np.asarray(array, dtype=_F32)
-    if values.shape != shape:
-        raise StoreError(f"{what} must have shape {shape}, got {values.shape}")
-    if finite and not np.isfinite(values).all():
-        raise StoreError(f"{what} holds NaN or infinite values")
-    return values.tobytes()
-
-
-def _points(blob: bytes, dims: int) -> np.ndarray:
-    return np.frombuffer(blob, dtype=_F32).reshape(NUM_JOINTS, dims).astype(np.float32)
-
-
-def _sample_row(sample: Sample) -> tuple:
-    """Validate ``sample`` and return its column values (without class_id); raises StoreError."""
-    if not isinstance(sample, Sample) or not isinstance(sample.hand, Hand):
-        raise StoreError(f"expected a Sample holding a Hand, got {type(sample).__name__}")
-    hand = sample.hand
-    if sample.source_kind not in SOURCE_KINDS:
-        raise StoreError(f"source_kind must be one of {SOURCE_KINDS}, got {sample.source_kind!r}")
-    if sample.frame is not None and (not isinstance(sample.frame, int | np.integer) or sample.frame < 0):
-        raise StoreError(f"frame must be None or an integer ≥ 0, got {sample.frame!r}")
-    if not isinstance(hand.score, int | float | np.floating) or not 0.0 <= hand.score <= 1.0:
-        raise StoreError(f"score must be a number in [0, 1], got {hand.score!r}")
-    width, height = hand.image_size
-    if not all(isinstance(v, int | np.integer) and v > 0 for v in (width, height)):
-        raise StoreError(f"image_size must be two positive integers, got {hand.image_size}")
-    if not math.isfinite(sample.created_at):
-        raise StoreError(f"created_at must be finite, got {sample.created_at!r}")
-    if sample.crop_jpeg is not None and not isinstance(sample.crop_jpeg, bytes):
-        raise StoreError(f"crop_jpeg must be bytes or None, got {type(sample.crop_jpeg).__name__}")
-    validate_name(sample.backend, "backend")
-    return (
-        hand.handedness, float(hand.score), int(width), int(height),
-        _f32(hand.pixel, (NUM_JOINTS, 2), "pixel", finite=True),
-        _f32(hand.normalised, (NUM_JOINTS, 3), "normalised", finite=True),
-        _f32(hand.world, (NUM_JOINTS, 3), "world", finite=False),
-        sample.source_kind, str(sample.source_name), None if sample.frame is None else int(sample.frame),
-        float(sample.created_at),
-        sample.crop_jpeg, sample.backend,
-    )  # fmt: skip
-
-
-def _row_sample(row: Sequence, crop: bytes | None = None) -> Sample:
-    """A row of ``_COLS`` → Sample."""
-    sid, cls, handed, score, w, h, px, norm, world, kind, name, frame, created, backend = row
-    hand = Hand(_points(px, 2), _points(norm, 3), _points(world, 3), handed, score, (w, h))
-    return Sample(hand, cls, kind, name, frame, created, crop, backend, sid)
+from core.types import Hand
 
 
 class Store:
@@ -362,7 +252,7 @@ class Store:
         sample of an unknown class raises ``NotFoundError``.
         """
         samples = list(samples)
-        rows = [_sample_row(s) for s in samples]
+        rows = [sample_to_row(s) for s in samples]
         names = [validate_name(s.class_name, "class name") for s in samples]
         with self._write() as conn:
             pid = self._project_id(conn, project)
@@ -386,7 +276,7 @@ class Store:
 
     def list_samples(self, project: str, class_name: str | None = None, with_crops: bool = False) -> list[Sample]:
         """Samples of a project (or of one class), oldest first."""
-        cols = _COLS + (", s.crop_jpeg" if with_crops else "")
+        cols = SAMPLE_COLUMNS + (", s.crop_jpeg" if with_crops else "")
         with self._read() as conn:
             if class_name is None:
                 where, arg = "c.project_id = ?", self._project_id(conn, project)
@@ -395,17 +285,17 @@ class Store:
             rows = conn.execute(
                 f"SELECT {cols} FROM samples s JOIN classes c ON c.id = s.class_id WHERE {where} ORDER BY s.id", (arg,)
             ).fetchall()
-        return [_row_sample(r[:14], r[14] if with_crops else None) for r in rows]
+        return [row_to_sample(r[:14], r[14] if with_crops else None) for r in rows]
 
     def get_sample(self, sample_id: int, with_crop: bool = True) -> Sample:
         with self._read() as conn:
             row = conn.execute(
-                f"SELECT {_COLS}, s.crop_jpeg FROM samples s JOIN classes c ON c.id = s.class_id WHERE s.id = ?",
+                f"SELECT {SAMPLE_COLUMNS}, s.crop_jpeg FROM samples s JOIN classes c ON c.id = s.class_id WHERE s.id = ?",
                 (int(sample_id),),
             ).fetchone()
         if row is None:
             raise NotFoundError(f"no sample with id {sample_id}")
-        return _row_sample(row[:14], row[14] if with_crop else None)
+        return row_to_sample(row[:14], row[14] if with_crop else None)
 
     def delete_samples(self, ids: Iterable[int]) -> int:
         """Delete samples by id (unknown ids are ignored); returns how many were deleted."""
