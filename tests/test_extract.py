@@ -1,0 +1,83 @@
+"""Extraction of samples from real photos and videos, with the reasons frames are rejected."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import shared_path
+from handmaker import make_hand
+from PIL import Image
+
+from core.extract import LOW_CONFIDENCE, NO_HAND, TOO_MANY_HANDS, ExtractConfig, extract_to_store, usable_hands
+from core.store import Store
+from core.video import MediaError
+
+
+def test_usable_hands_reasons() -> None:
+    config = ExtractConfig(hands_per_frame=1, min_score=0.5)
+    hand = make_hand()
+    assert usable_hands([], config) == ([], NO_HAND)
+    assert usable_hands([hand, hand], config) == ([], TOO_MANY_HANDS)
+    weak = make_hand()
+    object.__setattr__(weak, "score", 0.2)
+    assert usable_hands([weak], config) == ([], LOW_CONFIDENCE)
+    assert usable_hands([hand], config) == ([hand], None)
+    assert usable_hands([hand, hand], ExtractConfig(hands_per_frame=2)) == ([hand, hand], None)
+
+
+@pytest.mark.slow
+def test_real_photos_become_samples_with_crops(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    project = store.ensure_project()
+    photos = sorted(shared_path("hagrid_380", "images", "like").glob("*.jpg"))[:4]
+    blank = tmp_path / "wall.png"
+    Image.fromarray(np.full((120, 160, 3), 200, np.uint8)).save(blank)
+    report = extract_to_store(store, project, "thumbs_up", [*photos, blank])
+    assert report.frames == 5 and report.no_hand >= 1
+    assert report.stored == len(report.sample_ids) == store.class_counts(project)["thumbs_up"] >= 3
+    sample = store.get_sample(report.sample_ids[0])
+    assert sample.source_kind == "image" and sample.source_name == photos[0].name and sample.frame is None
+    assert sample.crop_jpeg is not None and sample.crop_jpeg[:2] == b"\xff\xd8"
+
+
+@pytest.mark.slow
+def test_two_hands_rejected_when_one_is_asked(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    project = store.ensure_project()
+    image = shared_path("video", "hands.jpg")
+    one = extract_to_store(store, project, "open_palm", [image], ExtractConfig(hands_per_frame=1))
+    assert one.stored == 0 and one.rejected[TOO_MANY_HANDS] == 1
+    two = extract_to_store(store, project, "open_palm", [image], ExtractConfig(hands_per_frame=2))
+    assert two.stored == 2
+
+
+@pytest.mark.slow
+def test_video_every_nth_frame_and_cancel(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    project = store.ensure_project()
+    video = shared_path("video", "asl_hand.25fps.mp4")
+    report = extract_to_store(store, project, "ok", [video], ExtractConfig(every_n=25))
+    assert report.frames == 13 and report.stored >= 12
+    frames = [s.frame for s in store.list_samples(project, "ok")]
+    assert frames[:3] == [0, 25, 50]
+    cancel = threading.Event()
+    cancel.set()
+    stopped = extract_to_store(store, project, "fist", [video], ExtractConfig(every_n=25), cancel=cancel)
+    assert stopped.cancelled and stopped.stored == 1
+
+
+def test_broken_file_stops_before_anything_is_stored(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    project = store.ensure_project()
+    good = tmp_path / "good.png"
+    Image.fromarray(np.zeros((50, 50, 3), np.uint8)).save(good)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG not really")
+    with pytest.raises(MediaError, match="broken.png"):
+        extract_to_store(store, project, "fist", [good, broken])
+    with pytest.raises(ValueError, match="no class 'wave'"):
+        extract_to_store(store, project, "wave", [good])
+    assert sum(store.class_counts(project).values()) == 0

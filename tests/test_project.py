@@ -1,0 +1,71 @@
+"""A project's samples as a dataset, training it, and loading its model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from handmaker import make_hand, pointing_hand
+
+from core.classifier import GestureClassifier
+from core.project import feature_config_for, load_project_model, model_dir, project_dataset, train_project
+from core.store import Sample, Store
+from core.training import NotEnoughDataError, TrainConfig
+
+
+def _fill(store: Store, project: str, depth: bool = True) -> None:
+    rng = np.random.default_rng(0)
+    samples = []
+    for label, angle in (("pointing_up", 90), ("pointing_right", 180), ("thumbs_down", -90)):
+        for _ in range(12):
+            points = pointing_hand(angle + rng.normal(0, 6)) + rng.normal(0, 2, (21, 2)).astype(np.float32)
+            samples.append(Sample(hand=make_hand(points, depth=depth), class_name=label, source_kind="webcam"))
+    store.add_samples(project, samples)
+
+
+def test_dataset_matches_store(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    project = store.ensure_project()
+    _fill(store, project)
+    dataset = project_dataset(store, project)
+    assert dataset.features.shape == (36, 60) and dataset.feature_config.use_depth
+    assert len(dataset.labels) == len(dataset.sample_ids) == 36
+    assert dataset.classes[:2] == ["thumbs_up", "thumbs_down"] and len(dataset.classes) == 8
+    assert dataset.mirror_map["pointing_right"] == "pointing_left"
+
+
+def test_two_d_samples_give_a_two_d_config() -> None:
+    assert not feature_config_for([make_hand(depth=True), make_hand(depth=False)]).use_depth
+    assert feature_config_for([make_hand(depth=True)]).use_depth
+    assert not feature_config_for([]).use_depth
+
+
+def test_train_saves_and_loads(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    project = store.ensure_project()
+    assert load_project_model(store, project) is None
+    _fill(store, project)
+    result, dataset = train_project(store, project, TrainConfig(epochs=80, patience=20))
+    assert result.val_accuracy >= 0.9
+    assert "pointing_left" in result.classes  # made from mirrored 👉 samples
+    loaded = load_project_model(store, project)
+    assert isinstance(loaded, GestureClassifier) and loaded.metadata["project"] == project
+    np.testing.assert_allclose(
+        loaded.predict_proba(dataset.features), result.classifier.predict_proba(dataset.features)
+    )
+    assert (model_dir(store, project) / "model.safetensors").exists()
+
+
+def test_too_little_data_keeps_the_old_model(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    project = store.ensure_project()
+    _fill(store, project)
+    train_project(store, project, TrainConfig(epochs=20))
+    before = (model_dir(store, project) / "model.safetensors").read_bytes()
+    store.clear_class(project, "pointing_up")
+    store.clear_class(project, "thumbs_down")
+    store.clear_class(project, "pointing_right")
+    with pytest.raises(NotEnoughDataError):
+        train_project(store, project, TrainConfig(epochs=20))
+    assert (model_dir(store, project) / "model.safetensors").read_bytes() == before
