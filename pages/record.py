@@ -23,13 +23,11 @@ video_col, side_col = st.columns([3, 2], gap="large")
 with side_col:
     if st.session_state.get("record_class_next") in by_name:
         st.session_state["record_class"] = st.session_state.pop("record_class_next")
-    target = st.radio(
-        "Gesture to record",
-        list(by_name),
-        format_func=lambda n: widgets.class_label(by_name[n], counts),
-        key="record_class",
-    )
+    # Labels stay fixed (no counts in them): Streamlit 1.60 shows no selection when a radio's labels change.
+    target = st.radio("Gesture to record", list(by_name), format_func=lambda n: by_name[n].title, key="record_class")
     gesture = by_name[target]
+    with st.container(key="record_counts"):
+        st.caption(widgets.counts_text(gestures, counts))
     with st.expander("➕ Add a gesture"), st.form("add_class", clear_on_submit=True, border=False):
         name = st.text_input("Name", placeholder="e.g. rock_on", key="new_class_name")
         emoji = st.text_input("Emoji (optional)", placeholder="🤘", key="new_class_emoji", max_chars=8)
@@ -91,5 +89,5 @@ with video_col:
         st.fragment(run_every=0.5 if playing else None)(widgets.recording_status)(session, gestures)
 
 st.divider()
-st.subheader(f"Samples of {gesture.title}")
+st.subheader(f"Samples of {gesture.title} ({counts.get(target, 0)})")
 class_gallery(store, project, gesture)

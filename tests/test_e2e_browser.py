@@ -57,7 +57,7 @@ def _record_once(page, class_name: str) -> int:  # noqa: ANN001
     this_take = f"Take {int(take.group(1)) + 1 if take else 1}"
     expect(button).to_be_enabled(timeout=30_000)  # re-queried: reruns replace the element
     button.click()
-    status.get_by_text(this_take, exact=True).wait_for(timeout=30_000)
+    status.get_by_text(re.compile(f"^{this_take} ")).wait_for(timeout=30_000)
     status.get_by_text(re.compile(f"Stored \\d+ samples of .*{class_name}")).wait_for(timeout=60_000)
     return int(re.search(r"Stored (\d+) samples", status.inner_text()).group(1))
 
@@ -71,6 +71,8 @@ def _record(page, class_name: str, wanted: int = 5, attempts: int = 3) -> int:  
         if stored >= wanted:
             break
         time.sleep(1.0)  # a starved machine delivered too few frames: record again
+    counted = page.locator(".st-key-record_counts").get_by_text(re.compile(f"{class_name} [1-9]"))
+    counted.wait_for(timeout=30_000)  # the page reran and counts the new samples
     return stored
 
 

@@ -50,8 +50,10 @@ def sidebar_status() -> None:
         st.sidebar.caption("Model: not trained yet")
 
 
-def class_label(gesture: GestureClass, counts: dict[str, int]) -> str:
-    return f"{gesture.title}  ({counts.get(gesture.name, 0)})"
+def counts_text(gestures: list[GestureClass], counts: dict[str, int]) -> str:
+    """ "Samples so far: 👍 thumbs_up 14 · ✋ open_palm 15" (gestures without samples left out)."""
+    parts = [f"{g.title} {counts[g.name]}" for g in gestures if counts.get(g.name)]
+    return "Samples so far: " + (" · ".join(parts) if parts else "none yet")
 
 
 def timings_text(snapshot: StreamSnapshot) -> str:
@@ -134,7 +136,7 @@ def recording_status(session: StreamSession, gestures: list[GestureClass]) -> No
             st.caption("Press **START**, pick a gesture, then **Record**: a 3-2-1 countdown gives you time to pose.")
             return
         title = state.title_of(recording.plan.class_name, gestures)
-        st.caption(f"Take {recording.take}")
+        st.caption(f"Take {recording.take} · {title}")
         if recording.phase == "countdown":
             st.info(f"Get ready to show {title}… {recording.countdown_left}")
         elif recording.phase == "recording":
