@@ -47,20 +47,22 @@ if source == "🖼 Image or video file":
             st.session_state["live_annotated"] = annotated
     annotated = st.session_state.get("live_annotated")
     if annotated is not None:
-        if annotated.kind == "image":
-            st.image(annotated.data, caption=annotated.name)
-        else:
-            st.video(annotated.data, format="video/mp4")
-        labels = [h["label"] for r in annotated.records for h in r["hands"] if h["label"]]
-        found = {name: labels.count(name) for name in dict.fromkeys(labels)}
-        with st.container(key="live_file_result"):
-            st.caption(
-                f"{len(annotated.records)} frame(s) · "
-                + (", ".join(f"{state.title_of(n, gestures)} ×{c}" for n, c in found.items()) or "no gesture found")
+        media_col, info_col = st.columns([3, 2], gap="large")
+        with media_col:
+            if annotated.kind == "image":
+                st.image(annotated.data, caption=annotated.name)
+            else:
+                st.video(annotated.data, format="video/mp4")
+        with info_col:
+            widgets.file_result(annotated, gestures)
+            st.download_button(
+                "⬇ Download the annotated file",
+                annotated.data,
+                annotated.download_name,
+                annotated.mime,
+                key="live_dl",
+                on_click="ignore",
             )
-        st.download_button(
-            "⬇ Download the annotated file", annotated.data, annotated.download_name, annotated.mime, key="live_dl"
-        )
 else:
     session = stream_session("live", draw_predictions=True)
     video_col, result_col = st.columns([3, 2], gap="large")

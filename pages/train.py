@@ -72,6 +72,7 @@ c1.download_button(
     disabled=model is None,
     help="Input 'features' (N, D) → output 'probabilities'; classes in the metadata",
     key="download_onnx",
+    on_click="ignore",  # no rerun: the other buttons' deferred downloads stay valid
 )
 c2.download_button(
     "⬇ Dataset (handteach CSV)",
@@ -80,6 +81,7 @@ c2.download_button(
     mime="text/csv",
     disabled=not sum(counts.values()),
     key="download_csv",
+    on_click="ignore",  # no rerun: the other buttons' deferred downloads stay valid
 )
 c3.download_button(
     "⬇ Dataset (kinivi keypoint CSV, zip)",
@@ -88,4 +90,5 @@ c3.download_button(
     mime="application/zip",
     disabled=not sum(counts.values()),
     key="download_kinivi",
+    on_click="ignore",  # no rerun: the other buttons' deferred downloads stay valid
 )

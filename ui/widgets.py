@@ -10,6 +10,7 @@ from core.gestures import GestureClass
 from core.types import UNKNOWN_LABEL, Prediction
 from ui import state
 from ui.stream import StreamSession, StreamSnapshot
+from ui.uploads import AnnotatedUpload
 
 PAGES = {"home": "pages/home.py", "record": "pages/record.py", "train": "pages/train.py", "live": "pages/live.py"}
 
@@ -160,3 +161,31 @@ def recording_status(session: StreamSession, gestures: list[GestureClass]) -> No
     if recording.finished and st.session_state.get("record_seen") != recording.ident:
         st.session_state["record_seen"] = recording.ident
         st.rerun(scope="app")  # refresh counts and the gallery
+
+
+def file_result(annotated: AnnotatedUpload, gestures: list[GestureClass]) -> None:
+    """What was recognised in an uploaded file: per hand for an image, label counts for a video."""
+    hands = [h for r in annotated.records for h in r["hands"]]
+    labels = [h["label"] for h in hands if h["label"]]
+    found = {name: labels.count(name) for name in dict.fromkeys(labels)}
+    with st.container(key="live_file_result"):
+        summary = ", ".join(f"{state.title_of(n, gestures)} ×{c}" for n, c in found.items())
+        st.markdown(f"**{len(annotated.records)} frame(s)** · {summary or 'no gesture found'}")
+        if annotated.kind == "image" and hands:
+            rows = [
+                {
+                    "hand": h["handedness"],
+                    "gesture": state.title_of(h["label"], gestures) if h["label"] else "(no model)",
+                    "confidence": h["score"] or 0.0,
+                }
+                for h in hands
+            ]
+            st.dataframe(
+                rows,
+                hide_index=True,
+                column_config={
+                    "confidence": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)
+                },
+            )
+        elif not hands:
+            st.info("No hand found: try a closer or brighter picture.")
