@@ -29,8 +29,15 @@ def extra_registrations() -> list[Callable[[argparse._SubParsersAction], None]]:
     try:
         from core.cpm.cli import register as register_cpm
     except ImportError:
-        return registrations
-    registrations.append(register_cpm)
+        pass
+    else:
+        registrations.append(register_cpm)
+    try:
+        from core.starter.cli import register as register_starter
+    except ImportError:
+        pass
+    else:
+        registrations.append(register_starter)
     return registrations
 
 
@@ -129,7 +136,8 @@ def train(args: argparse.Namespace) -> int:
     store = open_store(args)
     config = TrainConfig(epochs=args.epochs, seed=args.seed, hidden=tuple(args.hidden), learning_rate=args.lr,
                          val_share=args.val_share, augment=not args.no_augment, mirror=not args.no_mirror)  # fmt: skip
-    result, _ = train_project(store, args.project, config, on_epoch=_progress_printer())
+    starter = not getattr(args, "no_starter", True)  # the flag exists when core.starter is installed
+    result, _ = train_project(store, args.project, config, on_epoch=_progress_printer(), starter=starter)
     for name, accuracy in result.per_class.items():
         print(f"  {name:>20s}: {accuracy:.4f}")
     _print_json({"val_accuracy": result.val_accuracy, "classes": result.classes, "n_samples": result.n_samples,

@@ -73,29 +73,40 @@ def model_dir(store: Store, project: str) -> Path:
 
 def train_project(store: Store, project: str, config: TrainConfig | None = None,
                   on_epoch: Callable[[EpochStats], None] | None = None,
-                  cancel: threading.Event | None = None) -> tuple[TrainResult, Dataset]:  # fmt: skip
-    """Train on the project's samples and save the model into the project (unless cancelled)."""
+                  cancel: threading.Event | None = None, starter: bool = False) -> tuple[TrainResult, Dataset]:  # fmt: skip
+    """Train on the project's samples and save the model into the project (unless cancelled).
+
+    With ``starter`` the shipped starter set joins the samples (``core.starter.fit``):
+    default classes the user did not record keep working, a few samples per class
+    adapt them to the user's hand, and other hand signs are trained towards "unknown".
+    """
     dataset = project_dataset(store, project)
     config = config or TrainConfig()
-    result = train_classifier(
-        dataset.features,
-        dataset.labels,
-        dataset.classes,
-        dataset.mirror_map,
-        dataset.feature_config,
-        config,
-        on_epoch=on_epoch,
-        cancel=cancel,
-    )
+    args = (dataset.features, dataset.labels, dataset.classes, dataset.mirror_map, dataset.feature_config)
+    if starter:
+        from core.starter import load_starter_set, train_with_starter  # lazy: only this path reads the set
+
+        result = train_with_starter(*args, load_starter_set(), config, on_epoch=on_epoch, cancel=cancel)
+    else:
+        result = train_classifier(*args, config, on_epoch=on_epoch, cancel=cancel)
     if not result.cancelled:
-        result.classifier.metadata.update(project=project, backend=store.project_backend(project))
+        result.classifier.metadata.update(project=project, backend=store.project_backend(project), starter=starter)
         result.classifier.save(model_dir(store, project))
     return result, dataset
 
 
-def load_project_model(store: Store, project: str) -> GestureClassifier | None:
-    """The project's saved model, or None when it has not been trained yet."""
+def load_project_model(store: Store, project: str, starter_fallback: bool = False) -> GestureClassifier | None:
+    """The project's saved model, or None when it has not been trained yet.
+
+    With ``starter_fallback`` an untrained project whose classes include at least two
+    of the default ones gets the shipped starter model instead, predicting only those
+    classes (``core.starter.starter_model_for``; its ``metadata["starter"]`` is True).
+    """
     directory = model_dir(store, project)
-    if not (directory / "model.json").exists():
+    if (directory / "model.json").exists():
+        return GestureClassifier.load(directory)
+    if not starter_fallback:
         return None
-    return GestureClassifier.load(directory)
+    from core.starter import starter_model_for
+
+    return starter_model_for([c.name for c in store.list_classes(project)])

@@ -1,0 +1,81 @@
+"""Build the starter feature set: real photos, turned copies of them, and procedural hands.
+
+1. **Real photos** (``core.starter.sources``): MediaPipe keypoints of ✋, 👊, ☝, 👌, 👉/👈
+   and of other signs. The rock/paper/scissors photos show hands coming in from the
+   side; they are turned upright (±25°), as a hand is shown to a webcam.
+2. **Turned ☝**: every real ☝ turned +90° (±25°) becomes a 👉 and −90° a 👈 (features
+   are in the user view, where +x is the user's right).
+3. **Procedural hands** (``core.starter.poses``): all eight gestures (the only source
+   of 👍 and 👎) and other signs, in random 3D orientations that keep their meaning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core.features import keypoints_to_features
+from core.starter.dataset import DEPTH_CONFIG, StarterSet
+from core.starter.handmodel import rotate, screen_rotation
+from core.starter.poses import procedural_samples
+from core.starter.sources import DEFAULT_CACHE, LabelledPoints, real_samples
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """What goes into the starter set."""
+
+    procedural_per_class: int = 600  # procedural hands of each of the eight gestures
+    procedural_other: int = 2400  # procedural hands making other signs
+    turn_jitter_deg: float = 25.0  # random extra turn of upright-turned rps photos and turned ☝
+    seed: int = 0
+
+
+def _turned(points: np.ndarray, degrees: np.ndarray) -> np.ndarray:
+    """(N, 21, 3) user-view points turned about the wrist, clockwise on screen by ``degrees`` (N,)."""
+    wrist = points[:, :1]
+    return (rotate(points - wrist, screen_rotation(degrees)) + wrist).astype(np.float32)
+
+
+def upright_rps(real: LabelledPoints, jitter: float, rng: np.random.Generator) -> LabelledPoints:
+    """The rock/paper/scissors photos (fingers towards +x of the user view) turned fingers-up."""
+    rows = np.array([s.startswith("rps/") for s in real.sources])
+    points = real.points.copy()
+    points[rows] = _turned(points[rows], -90.0 + rng.uniform(-jitter, jitter, int(rows.sum())))
+    return LabelledPoints(points, real.labels, real.sources, real.handedness)
+
+
+def turned_pointing(real: LabelledPoints, jitter: float, rng: np.random.Generator) -> LabelledPoints:
+    """👉 and 👈 made from every real ☝ turned ±90° (plus up to ±``jitter``)."""
+    up = real.subset(np.array([label == "pointing_up" for label in real.labels]))
+    parts = []
+    for label, angle in (("pointing_right", 90.0), ("pointing_left", -90.0)):
+        points = _turned(up.points, angle + rng.uniform(-jitter, jitter, len(up)))
+        parts.append(LabelledPoints(points, [label] * len(up), [f"{s}+turned" for s in up.sources], up.handedness))
+    return LabelledPoints.concat(parts)
+
+
+def build_starter_set(
+    hands_dir: Path,
+    config: BuildConfig | None = None,
+    cache_file: Path = DEFAULT_CACHE,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> tuple[StarterSet, dict[str, int]]:
+    """The starter set and counts of what went in ("photos_without_hand", rows per part)."""
+    config = config or BuildConfig()
+    rng = np.random.default_rng(config.seed)
+    real, no_hand = real_samples(hands_dir, cache_file, on_progress)
+    real = upright_rps(real, config.turn_jitter_deg, rng)
+    turned = turned_pointing(real, config.turn_jitter_deg, rng)
+    proc_points, proc_labels = procedural_samples(config.procedural_per_class, config.procedural_other, config.seed)
+    photos = LabelledPoints.concat([real, turned])
+    features = np.concatenate(
+        [keypoints_to_features(photos.points, DEPTH_CONFIG), keypoints_to_features(proc_points, DEPTH_CONFIG)]
+    )
+    starter = StarterSet(features, photos.labels + proc_labels, photos.sources + ["procedural"] * len(proc_labels))
+    counts = {"photos_without_hand": no_hand, "photo_rows": len(real), "turned_rows": len(turned),
+              "procedural_rows": len(proc_labels)}  # fmt: skip
+    return starter, counts

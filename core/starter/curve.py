@@ -1,0 +1,120 @@
+"""Learning curve: accuracy on a person's held-out samples vs. samples per class trained on.
+
+The Train page can plot it for a project's own samples (``project_curve``), and
+``bench/learning_curve.py`` measures it on a held-out person. Each point trains with
+``train_with_starter`` (the starter set, or an empty one for "without starter") on
+``n`` samples of each class drawn from the training pool, and scores the label the
+user would see (threshold applied: ``unknown`` counts as wrong) on the test samples.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from core.features import FeatureConfig
+from core.starter.dataset import DEPTH_CONFIG, StarterSet
+from core.starter.fit import StarterOptions, train_with_starter
+from core.training import TrainConfig
+
+FloatArray = npt.NDArray[np.float32]
+SIZES = (1, 2, 3, 5, 10, 20, 50)
+EMPTY_STARTER = StarterSet(np.zeros((0, DEPTH_CONFIG.size), np.float32), [], [])
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """Accuracy after training on ``samples_per_class`` samples of each class (mean over repeats)."""
+
+    samples_per_class: int
+    used: dict[str, int]  # samples per class actually used: fewer where the pool is smaller
+    accuracy: float  # label shown (threshold applied) == truth, over all test samples
+    accuracy_argmax: float  # most probable class == truth
+    per_class: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0  # mean training time
+    repeats: int = 1
+
+
+def _pick(pool: npt.NDArray[np.int64], n: int, rng: np.random.Generator) -> npt.NDArray[np.int64]:
+    """``n`` rows of a class's pool (all of it when smaller), at random."""
+    return pool if n >= len(pool) else np.sort(rng.choice(pool, n, replace=False))
+
+
+def _score(model, x: FloatArray, y: npt.NDArray[np.str_]) -> tuple[float, float, dict[str, float]]:  # noqa: ANN001
+    predictions = model.predict(x)
+    shown = np.array([p.label for p in predictions])
+    argmax = np.array(model.classes)[model.predict_proba(x).argmax(axis=1)]
+    per_class = {name: float(np.mean(shown[y == name] == name)) for name in sorted(set(y.tolist()))}
+    return float(np.mean(shown == y)), float(np.mean(argmax == y)), per_class
+
+
+def learning_curve(
+    X: FloatArray, labels: Sequence[str], test: npt.NDArray[np.bool_], classes: Sequence[str],
+    mirror_map: Mapping[str, str], feature_config: FeatureConfig, starter: StarterSet | None,
+    sizes: Sequence[int] = SIZES, repeats: int = 3, config: TrainConfig | None = None, seed: int = 0,
+    on_point: Callable[[CurvePoint], None] | None = None,
+) -> list[CurvePoint]:  # fmt: skip
+    """Points of the curve for (N, D) user-view features with labels; ``test`` (N,) marks held-out rows.
+
+    ``starter`` None trains on the samples alone (same trainer, empty starter set).
+    """
+    y = np.asarray(labels, dtype=str)
+    test = np.asarray(test, dtype=bool)
+    pools = {name: np.flatnonzero((y == name) & ~test) for name in sorted(set(y[~test].tolist()))}
+    config = config or TrainConfig()
+    options = StarterOptions(min_samples_per_class=1)
+    points = []
+    for n in sizes:
+        runs = []
+        for r in range(repeats):
+            rng = np.random.default_rng(seed * 1000 + r)
+            rows = np.concatenate([_pick(pool, n, rng) for pool in pools.values()])
+            started = time.perf_counter()
+            result = train_with_starter(X[rows], y[rows].tolist(), classes, mirror_map, feature_config,
+                                        starter or EMPTY_STARTER, replace(config, seed=seed + r), options)  # fmt: skip
+            runs.append((*_score(result.classifier, X[test], y[test]), time.perf_counter() - started))
+        per_class = {k: float(np.mean([run[2][k] for run in runs])) for k in runs[0][2]}
+        point = CurvePoint(n, {k: min(n, len(v)) for k, v in pools.items()}, float(np.mean([r[0] for r in runs])),
+                           float(np.mean([r[1] for r in runs])), per_class, float(np.mean([r[3] for r in runs])),
+                           repeats)  # fmt: skip
+        points.append(point)
+        if on_point is not None:
+            on_point(point)
+    return points
+
+
+def later_samples_test(labels: Sequence[str], share: float = 0.3) -> npt.NDArray[np.bool_]:
+    """(N,) test mask holding out the last ``share`` of each class's rows (rows in recording order),
+    so the curve asks how well the model does on samples recorded after the ones it learnt from."""
+    y = np.asarray(labels, dtype=str)
+    test = np.zeros(len(y), dtype=bool)
+    for name in set(y.tolist()):
+        rows = np.flatnonzero(y == name)
+        k = int(round(share * len(rows)))
+        if len(rows) >= 2 and k >= 1:
+            test[rows[len(rows) - min(k, len(rows) - 1) :]] = True
+    return test
+
+
+def project_curve(store, project: str, sizes: Sequence[int] = SIZES, starter: bool = True, repeats: int = 1,
+                  on_point: Callable[[CurvePoint], None] | None = None) -> list[CurvePoint]:  # noqa: ANN001  # fmt: skip
+    """The learning curve of a project's own samples, for the Train page to plot.
+
+    Samples are in recording order (store ids); the last 30% of each class are the
+    test samples. Sizes larger than a class's training pool use the whole pool
+    (``CurvePoint.used`` says how many). Takes one training per size and repeat:
+    run it in a worker thread.
+    """
+    from core.project import project_dataset
+    from core.starter.model import load_starter_set
+
+    dataset = project_dataset(store, project)
+    order = np.argsort(np.asarray(dataset.sample_ids))
+    x, labels = dataset.features[order], [dataset.labels[i] for i in order]
+    return learning_curve(x, labels, later_samples_test(labels), dataset.classes, dataset.mirror_map,
+                          dataset.feature_config, load_starter_set() if starter else None, sizes, repeats,
+                          on_point=on_point)  # fmt: skip

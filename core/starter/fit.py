@@ -1,0 +1,275 @@
+"""Training a project's classifier on its user samples together with the starter set.
+
+* Starter rows of the project's classes are **labelled** rows; every other starter row
+  (the rejection set ``OTHER`` and starter gestures the project does not have) is a
+  **rejection** row, trained towards equal probabilities over the model's classes
+  ("outlier exposure"), so such hands get a low top probability and the threshold
+  answers ``unknown``. The model keeps only real classes: pipeline, save and ONNX
+  export treat it as any other ``GestureClassifier``.
+* User samples weigh ``user_weight`` starter rows, and starter rows closer than
+  ``conflict_radius`` to a user sample of another class are dropped: where the user's
+  hand and the starter data disagree, the user wins.
+* Each epoch draws ``per_class`` starter rows per class, so training time does not
+  grow with the starter set; user samples are all used every epoch.
+* Validation (early stopping) uses held-out user samples and held-out starter rows;
+  the reported accuracy, confusion and ``val_indices`` are the user's samples only
+  (the starter rows' when the user recorded none).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from core.classifier import GestureClassifier
+from core.features import FeatureConfig
+from core.starter.dataset import StarterSet
+from core.starter.loop import Draw, Pools, fit_network
+from core.starter.sources import OTHER
+from core.training import (
+    EpochStats,
+    NotEnoughDataError,
+    TrainConfig,
+    TrainResult,
+    _check_inputs,
+    _metadata,
+    _mirrored_accuracy,
+    evaluate,
+)
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class StarterOptions:
+    """How user samples and the starter set are combined."""
+
+    user_weight: float = 4.0  # one user sample counts as this many starter rows in the loss
+    per_class: int = 200  # starter rows per class drawn each epoch (with replacement when fewer)
+    rejection_per_epoch: int = 800  # rejection rows drawn each epoch
+    rejection_weight: float = 0.5  # weight of the equal-probabilities loss of rejection rows
+    # Starter rows closer (x, y features) than a class's radius to a user sample of it are dropped
+    # unless they share its label. The radius is conflict_radius, widened to 1.5x the median
+    # distance between the user's own samples of the class (spread-out samples claim more room),
+    # at most max_conflict_radius. Same gesture by different people: ~0.2-0.45 apart; different
+    # gestures: ~0.45-0.8 (measured on the starter photos).
+    conflict_radius: float = 0.3
+    max_conflict_radius: float = 0.6
+    val_per_class: int = 40  # starter rows per class (and 4x that of rejection rows) held out for early stopping
+    min_samples_per_class: int | None = None  # user samples a recorded class needs; None: TrainConfig's rule
+
+
+def _xy(features: FloatArray, config: FeatureConfig) -> FloatArray:
+    """The x, y part of (N, size) features, for distances that mean the same with or without depth."""
+    return features.reshape(len(features), -1, config.dims)[:, :, :2].reshape(len(features), -1)
+
+
+def _class_radius(points: FloatArray, radius: float, max_radius: float) -> float:
+    """``radius`` widened to 1.5x the median nearest-neighbour distance among (n, D) samples, at most ``max_radius``."""
+    if len(points) < 2:
+        return radius
+    d2 = ((points[:, None, :] - points[None, :, :]) ** 2).sum(axis=2)
+    np.fill_diagonal(d2, np.inf)
+    return float(np.clip(1.5 * np.median(np.sqrt(d2.min(axis=1))), radius, max(radius, max_radius)))
+
+
+def conflicting_rows(
+    starter_x: FloatArray, starter_y: Sequence[str], user_x: FloatArray, user_y: Sequence[str],
+    config: FeatureConfig, radius: float, max_radius: float | None = None,
+) -> npt.NDArray[np.bool_]:  # fmt: skip
+    """(S,) True for starter rows near a user sample (or its mirror image) whose label differs
+    (see ``StarterOptions.conflict_radius``). Mirrored user samples stand for the other hand;
+    their labels do not matter here: any label the user gave wins over the starter's."""
+    drop = np.zeros(len(starter_x), dtype=bool)
+    if len(user_x) == 0 or len(starter_x) == 0:
+        return drop
+    s_xy = _xy(starter_x, config)
+    u_xy = _xy(user_x, config)
+    mirrored = u_xy.reshape(len(u_xy), -1, 2) * np.array([-1.0, 1.0], np.float32)
+    s_labels = np.asarray(starter_y)
+    for name in sorted(set(user_y)):
+        own = np.asarray(user_y) == name
+        points = np.concatenate([u_xy[own], mirrored[own].reshape(int(own.sum()), -1)])
+        reach = _class_radius(u_xy[own], radius, radius if max_radius is None else max_radius)
+        for start in range(0, len(s_xy), 4096):  # (chunk, U) distances stay small in memory
+            chunk = s_xy[start : start + 4096]
+            d2 = ((chunk[:, None, :] - points[None, :, :]) ** 2).sum(axis=2).min(axis=1)
+            near = d2 < reach**2
+            drop[start : start + 4096] |= near & (s_labels[start : start + 4096] != name)
+    return drop
+
+
+def model_classes(
+    user_y: Sequence[str], classes: Sequence[str], mirror_map: Mapping[str, str], starter_labels: set[str],
+    min_samples: int,
+) -> tuple[list[str], list[str]]:  # fmt: skip
+    """(classes trained, in project order; classes skipped for having no data at all)."""
+    counts = {name: int(np.sum(np.asarray(user_y) == name)) for name in classes}
+    few = {name: n for name, n in counts.items() if 0 < n < min_samples}
+    if few:
+        listed = ", ".join(f"{name!r} has {n}" for name, n in few.items())
+        raise NotEnoughDataError(f"each class you record needs at least {min_samples} samples: {listed}")
+    filled = {mirror_map.get(name, name) for name, n in counts.items() if n > 0} | starter_labels
+    active = [name for name in classes if counts[name] > 0 or name in filled]
+    if len(active) < 2:
+        raise NotEnoughDataError(f"need samples of at least two classes, got {active or 'none'}")
+    return active, [name for name in classes if name not in active]
+
+
+def split_user(y: npt.NDArray[np.str_], share: float, rng: np.random.Generator) -> tuple[IntArray, IntArray]:
+    """(train, val) rows: round(share × n) of each class to val, never its last sample.
+
+    Unlike ``core.training`` no class must give one: the starter rows also validate,
+    so a class recorded once or twice keeps every sample for training."""
+    train, val = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for name in sorted(set(y.tolist())):
+        rows = rng.permutation(np.flatnonzero(y == name))
+        k = min(round(share * len(rows)), len(rows) - 1)
+        val.append(rows[:k])
+        train.append(rows[k:])
+    return np.sort(np.concatenate(train)), np.sort(np.concatenate(val))
+
+
+def _split_starter(
+    labels: npt.NDArray[np.str_], keep: npt.NDArray[np.bool_], classes: list[str], per_class: int,
+    rng: np.random.Generator,
+) -> tuple[dict[str, IntArray], IntArray, IntArray, IntArray]:  # fmt: skip
+    """Starter rows by use: (train rows per class, train rejection rows, val labelled rows, val rejection rows)."""
+    by_class, val_rows = {}, []
+    for name in classes:
+        rows = rng.permutation(np.flatnonzero(keep & (labels == name)))
+        k = min(per_class, len(rows) // 5)
+        val_rows.append(rows[:k])
+        if len(rows) > k:
+            by_class[name] = rows[k:]
+    reject = rng.permutation(np.flatnonzero(keep & ~np.isin(labels, classes)))
+    k = min(4 * per_class, len(reject) // 5)
+    return by_class, reject[k:], np.concatenate([np.zeros(0, np.int64), *val_rows]), reject[:k]
+
+
+def _pools(
+    x: FloatArray, y: npt.NDArray[np.str_], train_idx: IntArray, val_idx: IntArray, starter_x: FloatArray,
+    split: tuple[dict[str, IntArray], IntArray, IntArray, IntArray], starter_y: npt.NDArray[np.str_],
+    active: list[str], mirror_map: Mapping[str, str], user_weight: float,
+) -> Pools:  # fmt: skip
+    by_class, reject, s_val, r_val = split
+    index = {name: i for i, name in enumerate(active)}
+    ids = lambda names: np.array([index.get(n, -1) for n in names], dtype=np.int64)  # noqa: E731
+    val_rows = np.concatenate([s_val, r_val])
+    return Pools(
+        user_x=x[train_idx],
+        user_y=ids(y[train_idx]),
+        starter_x=starter_x,
+        starter_by_class=[by_class.get(name, np.zeros(0, np.int64)) for name in active],
+        reject_rows=reject,
+        mirror_index=ids([mirror_map.get(name, name) for name in active]),
+        val_x=np.concatenate([x[val_idx], starter_x[val_rows]]).astype(np.float32),
+        val_y=np.concatenate([ids(y[val_idx]), ids(starter_y[s_val]), np.full(len(r_val), -1)]),
+        val_w=np.concatenate([np.full(len(val_idx), user_weight), np.ones(len(val_rows))]).astype(np.float32),
+    )
+
+
+def train_with_starter(
+    X: FloatArray,
+    labels: Sequence[str],
+    classes: Sequence[str],
+    mirror_map: Mapping[str, str],
+    feature_config: FeatureConfig,
+    starter: StarterSet,
+    config: TrainConfig | None = None,
+    options: StarterOptions | None = None,
+    on_epoch: Callable[[EpochStats], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> TrainResult:
+    """Like ``core.training.train_classifier``, with the starter set added (see the module docstring).
+
+    ``X`` (N, feature_config.size) are the user's features (N may be 0: a model of the
+    starter data alone). The model's classes are the project's classes that have user
+    samples, mirrored samples or starter rows; the rest are listed as skipped.
+    """
+    config, options = config or TrainConfig(), options or StarterOptions()
+    started = time.perf_counter()
+    x, y = _check_inputs(np.asarray(X, np.float32).reshape(-1, feature_config.size), labels, classes, feature_config)
+    starter_x, starter_y = starter.features_for(feature_config), np.asarray(starter.labels, dtype=str)
+    partners = dict(mirror_map) if config.mirror else {}
+    known = (set(starter.labels) - {OTHER}) & set(classes)
+    min_samples = options.min_samples_per_class or config.min_samples_per_class
+    active, skipped = model_classes(y.tolist(), classes, partners, known, min_samples)
+    rng = np.random.default_rng(config.seed)
+    keep = ~conflicting_rows(starter_x, starter_y.tolist(), x, y.tolist(), feature_config, options.conflict_radius,
+                             options.max_conflict_radius)  # fmt: skip
+    split = _split_starter(starter_y, keep, active, options.val_per_class, rng)
+    train_idx, val_idx = split_user(y, config.val_share, rng)
+    pools = _pools(x, y, train_idx, val_idx, starter_x, split, starter_y, active, partners, options.user_weight)
+    draw = Draw(options.per_class, options.rejection_per_epoch, options.user_weight, options.rejection_weight,
+                config.mirror, config.augment, config.aug)  # fmt: skip
+    threads = torch.get_num_threads()
+    with torch.random.fork_rng(devices=[]):  # seed this run without touching the caller's RNG
+        torch.manual_seed(config.seed)
+        torch.set_num_threads(config.num_threads or threads)
+        classifier = GestureClassifier(active, feature_config, config.hidden, config.dropout, config.threshold,
+                                       {"backend": "mediapipe"})  # fmt: skip
+        try:
+            history, best, cancelled = fit_network(classifier.network, pools, draw, feature_config, config, rng,
+                                                   on_epoch, cancel)  # fmt: skip
+        finally:
+            torch.set_num_threads(threads)
+    result = _result(classifier, x, y, val_idx, starter_x, starter_y, split[2], partners, history, best, cancelled)
+    result.skipped_classes, result.n_train = skipped, len(train_idx)
+    result.seconds = time.perf_counter() - started
+    classifier.metadata |= _metadata(result) | {
+        "starter": {"rows": int(keep.sum()), "dropped_for_conflicts": int((~keep).sum()),
+                    "user_weight": options.user_weight},
+    }  # fmt: skip
+    return result
+
+
+def _result(
+    classifier: GestureClassifier, x: FloatArray, y: npt.NDArray[np.str_], val_idx: IntArray,
+    starter_x: FloatArray, starter_y: npt.NDArray[np.str_], starter_val: IntArray, partners: Mapping[str, str],
+    history: list[EpochStats], best: int, cancelled: bool,
+) -> TrainResult:  # fmt: skip
+    """Metrics on the user's held-out samples, or on held-out starter rows when there are none."""
+    if len(val_idx):
+        report = evaluate(classifier, x[val_idx], y[val_idx].tolist())
+        mirrored = _mirrored_accuracy(classifier, x[val_idx], y[val_idx], partners) if partners else None
+    else:
+        report = evaluate(classifier, starter_x[starter_val], starter_y[starter_val].tolist())
+        mirrored = None
+    return TrainResult(
+        classifier=classifier, history=history, val_accuracy=report.accuracy, val_accuracy_mirrored=mirrored,
+        per_class=report.per_class, confusion=report.confusion, classes=list(classifier.classes),
+        skipped_classes=[], n_samples=len(x), n_train=0, n_val=len(val_idx), seconds=0.0, cancelled=cancelled,
+        best_epoch=best, val_indices=val_idx.astype(np.int64),
+        val_predictions=report.predictions if len(val_idx) else [],
+    )  # fmt: skip
+
+
+def check_trainable(
+    counts: Mapping[str, int], mirror_map: Mapping[str, str], config: TrainConfig,
+    starter_classes: Sequence[str] | None = None, options: StarterOptions | None = None,
+) -> list[str]:  # fmt: skip
+    """The classes a training with the starter set would have, for a page to check before starting.
+
+    ``counts`` maps every project class to its number of samples. Raises
+    ``NotEnoughDataError`` (saying what to record) where ``train_with_starter`` would.
+    """
+    if starter_classes is None:
+        from core.gestures import DEFAULT_CLASSES
+
+        starter_classes = [c.name for c in DEFAULT_CLASSES]
+    labels = [name for name, n in counts.items() for _ in range(n)]
+    options = options or StarterOptions()
+    partners = dict(mirror_map) if config.mirror else {}
+    known = set(starter_classes) & set(counts)
+    active, _ = model_classes(
+        labels, list(counts), partners, known, options.min_samples_per_class or config.min_samples_per_class
+    )
+    return active

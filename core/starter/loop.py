@@ -1,0 +1,175 @@
+"""The epoch loop of ``core.starter.fit``: per-epoch draws, weighted loss with rejection rows.
+
+Row loss: a labelled row adds ``w_i / mean(w) × CE_i``, where ``w_i`` is its raw weight
+(user or starter) scaled so that every class has the same total weight in the epoch;
+a rejection row (label −1) adds ``rejection_weight × mean_k(−log p_k)``, the
+cross-entropy to equal probabilities. A batch's loss is the mean over its rows.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from torch import nn
+
+from core.fast_mlp import AdamW, dropout_masks, forward_with_masks
+from core.features import AugmentConfig, FeatureConfig, augment, mirror_features
+from core.training import EpochStats, TrainConfig
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass
+class Pools:
+    """What one run trains and validates on. Class indices are the model's; −1 marks rejection rows.
+
+    Attributes:
+        user_x, user_y: (u, D) user training rows and their classes.
+        starter_x: (S, D) every starter row in this run's feature config.
+        starter_by_class: per model class, starter rows it may draw (empty array: none).
+        reject_rows: starter rows drawn as rejection rows.
+        mirror_index: (C,) class of each class's mirror image; −1 when that is not a model class.
+        val_x, val_y, val_w: (v, D) validation rows, their classes (−1 rejection) and raw weights.
+    """
+
+    user_x: FloatArray
+    user_y: IntArray
+    starter_x: FloatArray
+    starter_by_class: list[IntArray]
+    reject_rows: IntArray
+    mirror_index: IntArray
+    val_x: FloatArray
+    val_y: IntArray
+    val_w: FloatArray
+
+
+@dataclass(frozen=True)
+class Draw:
+    """Sizes and weights of each epoch's draw (from ``StarterOptions``)."""
+
+    per_class: int
+    rejection: int
+    user_weight: float
+    rejection_weight: float
+    mirror: bool
+    augment: bool
+    aug: AugmentConfig
+
+
+def _balanced(y: IntArray, raw: FloatArray, n_classes: int) -> FloatArray:
+    """Weights of labelled rows scaled so every class present has the same total, mean 1; 0 for rejection rows."""
+    labelled = y >= 0
+    totals = np.bincount(y[labelled], weights=raw[labelled], minlength=n_classes)
+    present = totals > 0
+    w = np.zeros(len(y), np.float32)
+    w[labelled] = raw[labelled] * (totals[present].mean() / totals[y[labelled]])
+    if labelled.any():
+        w[labelled] /= w[labelled].mean()
+    return w
+
+
+def epoch_rows(
+    pools: Pools, draw: Draw, cfg: FeatureConfig, rng: np.random.Generator
+) -> tuple[FloatArray, IntArray, FloatArray]:
+    """One epoch's (x (n, D), y (n,), w (n,)): user rows, drawn starter and rejection rows, augmented, mirrored."""
+    picks = [
+        rng.choice(rows, draw.per_class, replace=len(rows) < draw.per_class)
+        for rows in pools.starter_by_class
+        if len(rows)
+    ]
+    labels = [np.full(draw.per_class, c) for c, rows in enumerate(pools.starter_by_class) if len(rows)]
+    reject = pools.reject_rows
+    if len(reject):
+        picks.append(rng.choice(reject, draw.rejection, replace=len(reject) < draw.rejection))
+        labels.append(np.full(draw.rejection, -1))
+    rows = np.concatenate([np.zeros(0, np.int64), *picks])
+    x = np.concatenate([pools.user_x, pools.starter_x[rows]]).astype(np.float32)
+    y = np.concatenate([pools.user_y, *labels]).astype(np.int64)
+    raw = np.where(np.arange(len(y)) < len(pools.user_y), draw.user_weight, 1.0).astype(np.float32)
+    if draw.augment:
+        x = augment(x, cfg, draw.aug, rng)
+    if draw.mirror:
+        y_m = np.where(y >= 0, pools.mirror_index[np.maximum(y, 0)], -1)
+        x, y, raw = np.concatenate([x, mirror_features(x, cfg)]), np.concatenate([y, y_m]), np.concatenate([raw, raw])
+    return x, y, _balanced(y, raw, len(pools.mirror_index))
+
+
+def row_losses(logits: torch.Tensor, y: torch.Tensor, w: torch.Tensor, rejection_weight: float) -> torch.Tensor:
+    """(n,) loss per row (see the module docstring) from (n, C) logits."""
+    log_p = torch.log_softmax(logits, dim=1)
+    labelled = y >= 0
+    picked = log_p.gather(1, y.clamp(min=0)[:, None])[:, 0]
+    return torch.where(labelled, -w * picked, -rejection_weight * log_p.mean(dim=1))
+
+
+def _accuracy(logits: torch.Tensor, y: torch.Tensor) -> float:
+    labelled = y >= 0
+    if not bool(labelled.any()):
+        return float("nan")
+    return float((logits.argmax(1)[labelled] == y[labelled]).float().mean())
+
+
+def _train_epoch(network: nn.Sequential, optimiser: AdamW, batch: tuple[FloatArray, IntArray, FloatArray],
+                 draw: Draw, config: TrainConfig, rng: np.random.Generator) -> tuple[float, float]:  # fmt: skip
+    network.train()
+    order = rng.permutation(len(batch[0]))
+    x, y, w = (torch.from_numpy(np.ascontiguousarray(a[order])) for a in batch)
+    masks = dropout_masks(network, len(x), config.dropout, rng)
+    total, correct, counted = 0.0, 0, 0
+    for start in range(0, len(x), config.batch_size):
+        part = slice(start, start + config.batch_size)
+        logits = forward_with_masks(network, x[part], [m[part] for m in masks])
+        loss = row_losses(logits, y[part], w[part], draw.rejection_weight).mean()
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        total += float(loss.detach()) * len(logits)
+        labelled = y[part] >= 0
+        correct += int((logits.argmax(1)[labelled] == y[part][labelled]).sum())
+        counted += int(labelled.sum())
+    return total / len(x), correct / max(counted, 1)
+
+
+def _validate(
+    network: nn.Sequential, val: tuple[torch.Tensor, torch.Tensor, torch.Tensor], draw: Draw
+) -> tuple[float, float]:
+    network.eval()
+    with torch.inference_mode():
+        logits = network(val[0])
+        return float(row_losses(logits, val[1], val[2], draw.rejection_weight).mean()), _accuracy(logits, val[1])
+
+
+def fit_network(
+    network: nn.Sequential, pools: Pools, draw: Draw, cfg: FeatureConfig, config: TrainConfig,
+    rng: np.random.Generator, on_epoch: Callable[[EpochStats], None] | None, cancel: threading.Event | None,
+) -> tuple[list[EpochStats], int, bool]:  # fmt: skip
+    """Train in place with early stopping on the validation loss; best weights restored, eval mode.
+
+    Returns (history, best epoch, cancelled)."""
+    optimiser = AdamW(list(network.parameters()), config.learning_rate, config.weight_decay)
+    val_w = _balanced(pools.val_y, pools.val_w, len(pools.mirror_index))
+    val = (torch.from_numpy(pools.val_x), torch.from_numpy(pools.val_y), torch.from_numpy(val_w))
+    history: list[EpochStats] = []
+    best_loss, best_epoch, best_state = float("inf"), 0, None
+    for epoch in range(1, config.epochs + 1):
+        batch = epoch_rows(pools, draw, cfg, rng)
+        train_loss, train_acc = _train_epoch(network, optimiser, batch, draw, config, rng)
+        val_loss, val_acc = _validate(network, val, draw) if len(pools.val_y) else (train_loss, train_acc)
+        history.append(EpochStats(epoch, config.epochs, train_loss, val_loss, train_acc, val_acc))
+        if val_loss < best_loss - 1e-3:
+            best_loss, best_epoch = val_loss, epoch
+            best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
+        if on_epoch is not None:
+            on_epoch(history[-1])
+        if (cancel is not None and cancel.is_set()) or epoch - best_epoch >= config.patience:
+            break
+    if best_state is not None:
+        network.load_state_dict(best_state)
+    network.eval()
+    return history, best_epoch, bool(cancel is not None and cancel.is_set())

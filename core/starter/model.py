@@ -1,0 +1,153 @@
+"""The shipped starter model and starter set: where they live, loading, restricting, rebuilding.
+
+``core/starter/weights/`` holds ``model.json`` + ``model.safetensors`` (a plain
+``GestureClassifier`` over 2D user-view features, so it serves projects with or
+without depth) and ``starter_set.npz`` (the features it learnt from, see
+``core.starter.dataset``). ``train_starter`` rebuilds all three from
+``../shared/data`` and the procedural hand model.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from core.classifier import GestureClassifier, ModelFileError
+from core.features import FeatureConfig
+from core.gestures import DEFAULT_CLASSES
+from core.starter.build import BuildConfig, build_starter_set
+from core.starter.dataset import StarterFileError, StarterSet, file_sha256
+from core.starter.fit import StarterOptions, train_with_starter
+from core.starter.sources import DEFAULT_CACHE
+from core.training import EpochStats, TrainConfig
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+SET_FILE = "starter_set.npz"
+BUILD_FILE = "build.json"
+STARTER_CLASSES: tuple[str, ...] = tuple(c.name for c in DEFAULT_CLASSES)
+MIRROR_MAP = {c.name: c.mirror_partner for c in DEFAULT_CLASSES}
+# The starter model's own training: more starter rows per epoch than a personalisation,
+# since they are all it learns from (≈ 1 min on one CPU core).
+STARTER_TRAINING = TrainConfig(epochs=300, patience=40)
+STARTER_OPTIONS = StarterOptions(per_class=600, rejection_per_epoch=2400)
+
+
+def load_starter_set(directory: Path = WEIGHTS_DIR) -> StarterSet:
+    """The shipped starter set; ``StarterFileError`` when missing or damaged."""
+    return StarterSet.load(Path(directory) / SET_FILE)
+
+
+def starter_available(directory: Path = WEIGHTS_DIR) -> bool:
+    return (Path(directory) / SET_FILE).exists() and (Path(directory) / "model.json").exists()
+
+
+def load_starter_model(directory: Path = WEIGHTS_DIR) -> GestureClassifier:
+    """The shipped starter model over the eight default classes (``ModelFileError`` if unreadable)."""
+    return GestureClassifier.load(directory)
+
+
+def restrict_classes(model: GestureClassifier, keep: Sequence[str]) -> GestureClassifier:
+    """A copy of ``model`` that predicts only ``keep`` (in the model's order).
+
+    The output rows of the dropped classes are removed, so probabilities are the
+    original ones renormalised over the kept classes. A hand making a dropped
+    gesture then goes to its nearest kept class or, when none is clearly closer,
+    to ``unknown``; training the project removes that (dropped starter classes
+    become rejection examples).
+    """
+    rows = [i for i, name in enumerate(model.classes) if name in set(keep)]
+    if len(rows) < 2:
+        raise ValueError(f"need at least two of the model's classes {model.classes}, got {list(keep)}")
+    names = [model.classes[i] for i in rows]
+    metadata = dict(model.metadata) | {"restricted_from": list(model.classes)}
+    out = GestureClassifier(names, model.feature_config, model.hidden, model.dropout, model.threshold, metadata)
+    state = {k: v.clone() for k, v in model.network.state_dict().items()}
+    last = max(int(k.split(".")[0]) for k in state)  # the final Linear's index in the Sequential
+    index = torch.tensor(rows)
+    state[f"{last}.weight"] = state[f"{last}.weight"][index]
+    state[f"{last}.bias"] = state[f"{last}.bias"][index]
+    out.network.load_state_dict(state)
+    return out
+
+
+def starter_model_for(classes: Sequence[str], directory: Path = WEIGHTS_DIR) -> GestureClassifier | None:
+    """The starter model restricted to the starter classes among ``classes``; None when fewer
+    than two are, or when no starter model is installed (or it cannot be read)."""
+    keep = [name for name in STARTER_CLASSES if name in set(classes)]
+    if len(keep) < 2 or not starter_available(directory):
+        return None
+    try:
+        model = load_starter_model(directory)
+    except ModelFileError:
+        return None
+    return model if keep == model.classes else restrict_classes(model, keep)
+
+
+def train_starter(
+    out: Path = WEIGHTS_DIR,
+    hands_dir: Path | None = None,
+    cache_file: Path = DEFAULT_CACHE,
+    build: BuildConfig | None = None,
+    config: TrainConfig = STARTER_TRAINING,
+    on_epoch: Callable[[EpochStats], None] | None = None,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Build the starter set, train the starter model on it, write both (and ``build.json``) into ``out``.
+
+    Returns the summary written to ``build.json``: counts per source and class,
+    seconds per step, validation accuracy on held-out starter rows.
+    """
+    from core.starter.sources import shared_hands_dir
+
+    started = time.perf_counter()
+    hands = Path(hands_dir) if hands_dir else shared_hands_dir()
+    starter, counts = build_starter_set(hands, build, cache_file, _progress_logger(log))
+    built = time.perf_counter()
+    out = Path(out)
+    starter.save(out / SET_FILE)
+    log(f"starter set: {len(starter)} rows {starter.counts()} → {out / SET_FILE}")
+    empty = np.zeros((0, 40), np.float32)
+    result = train_with_starter(empty, [], STARTER_CLASSES, MIRROR_MAP, FeatureConfig(use_depth=False), starter,
+                                config, STARTER_OPTIONS, on_epoch)  # fmt: skip
+    trained = time.perf_counter()
+    summary = {
+        "sources": starter.source_counts(),
+        "classes": starter.counts(),
+        "counts": counts,
+        "build_seconds": round(built - started, 2),
+        "train_seconds": round(trained - built, 2),
+        "epochs": len(result.history),
+        "val_accuracy_starter_rows": round(result.val_accuracy, 4),
+        "set_sha256": file_sha256(out / SET_FILE),
+        "build_config": asdict(build or BuildConfig()),
+    }
+    result.classifier.metadata.update(starter=True, project="starter", set_sha256=summary["set_sha256"])
+    result.classifier.save(out)
+    (out / BUILD_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return summary
+
+
+def _progress_logger(log: Callable[[str], None]) -> Callable[[int, int], None]:
+    def show(done: int, total: int) -> None:
+        if done == total or done % 250 == 0:
+            log(f"MediaPipe: {done}/{total} photos not in the cache yet")
+
+    return show
+
+
+__all__ = [
+    "StarterFileError",
+    "load_starter_model",
+    "load_starter_set",
+    "restrict_classes",
+    "starter_available",
+    "starter_model_for",
+    "train_starter",
+]

@@ -1,0 +1,197 @@
+"""Labelled keypoints from the permissively licensed photos in ``../shared/data/hands``.
+
+Each photo's label comes from its dataset's own folder or label file, mapped to a
+starter class (``core.gestures.DEFAULT_CLASSES``), to ``OTHER`` (a hand sign that is
+none of them: the rejection set) or to nothing (ambiguous shapes, left out).
+
+Never used: ``hagrid_380`` (the test set of people we did not train on),
+``keypoints_gt`` (evaluation only) and ``video/`` (the held-out person of
+``bench/learning_curve.py``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from core.features import user_view_points
+from core.keypoint_cache import detect_in_photos
+from core.types import NUM_JOINTS, Hand
+
+OTHER = "other"  # label of the rejection set: hands making none of the starter gestures
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_CACHE = REPO / "data" / "cache" / "shared_keypoints.npz"
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
+EXCLUDED = ("hagrid_380", "keypoints_gt", "video")
+
+# sign_digits: ASL digits. 1 = ☝, 5 = ✋, 9 = the F hand shape (thumb and index in a
+# ring, three fingers up) = 👌. 0 (an O) and the rest are other signs.
+DIGITS = {1: "pointing_up", 5: "open_palm", 9: "ok"} | {d: OTHER for d in (0, 2, 3, 4, 6, 7, 8)}
+# fingers: finger counts, YOLO class ids in label files.
+FINGER_NAMES = ("five", "four", "one", "three", "two")
+FINGERS = {"one": "pointing_up", "five": "open_palm", "two": OTHER, "three": OTHER, "four": OTHER}
+# asl_letters: S and A are fists (A with the thumb alongside), D is ☝ with the thumb
+# on the middle finger, F is 👌, G points sideways (👉 or 👈 by its direction).
+# Left out as ambiguous: B (a flat hand, thumb folded: between ✋ and "four"), the
+# fist-like E, M, N, T and the ring-shaped O.
+LETTERS = {"S": "fist", "A": "fist", "D": "pointing_up", "F": "ok", "G": "pointing_sideways"} | {
+    c: OTHER for c in "CHIJKLPQRUVWXYZ"
+}
+RPS = {"rock": "fist", "paper": "open_palm", "scissors": OTHER}
+
+
+@dataclass(frozen=True)
+class LabelledPoints:
+    """Keypoints with labels and where each came from.
+
+    Attributes:
+        points: (N, 21, 3) float32, **user view** (``core.features.user_view_points``
+            with depth: pixels, x mirrored, z = MediaPipe's z × image width).
+        labels: N class names (a starter class or ``OTHER``).
+        sources: N short source names, e.g. "rps/rock".
+        handedness: N person's-hand labels ("Left", "Right", "Unknown").
+    """
+
+    points: npt.NDArray[np.float32]
+    labels: list[str]
+    sources: list[str]
+    handedness: list[str]
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def subset(self, rows: npt.NDArray[np.bool_] | npt.NDArray[np.int64]) -> LabelledPoints:
+        idx = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows)
+        return LabelledPoints(
+            self.points[idx],
+            [self.labels[i] for i in idx],
+            [self.sources[i] for i in idx],
+            [self.handedness[i] for i in idx],
+        )
+
+    @staticmethod
+    def concat(parts: list[LabelledPoints]) -> LabelledPoints:
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return LabelledPoints(np.zeros((0, NUM_JOINTS, 3), np.float32), [], [], [])
+        return LabelledPoints(
+            np.concatenate([p.points for p in parts]).astype(np.float32),
+            [x for p in parts for x in p.labels],
+            [x for p in parts for x in p.sources],
+            [x for p in parts for x in p.handedness],
+        )
+
+
+def shared_hands_dir(shared: str | os.PathLike[str] | None = None) -> Path:
+    """``<shared>/hands``; default ``$HANDTEACH_SHARED`` or ``../shared/data`` beside the checkout."""
+    base = shared or os.environ.get("HANDTEACH_SHARED") or REPO.parent / "shared" / "data"
+    return Path(base) / "hands"
+
+
+def _photos(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES)
+
+
+def _finger_label(photo: Path) -> str | None:
+    """Class of a ``fingers`` photo from its YOLO label file; None when missing or mixed."""
+    label_file = photo.parent.parent / "labels" / (photo.stem + ".txt")
+    if not label_file.exists():
+        return None
+    ids = {line.split()[0] for line in label_file.read_text().splitlines() if line.strip()}
+    if len(ids) != 1 or not ids.pop().isdigit():
+        return None
+    index = int(next(iter({line.split()[0] for line in label_file.read_text().splitlines() if line.strip()})))
+    return FINGERS.get(FINGER_NAMES[index]) if index < len(FINGER_NAMES) else None
+
+
+def labelled_photos(hands_dir: Path) -> list[tuple[Path, str, str]]:
+    """(photo, label, source) of every photo used, in a fixed order; photos without a label are skipped."""
+    items: list[tuple[Path, str, str]] = []
+    for name, label in RPS.items():
+        items += [(p, label, f"rps/{name}") for p in _photos(hands_dir / "rps" / name)]
+    for digit, label in DIGITS.items():
+        items += [
+            (p, label, f"sign_digits/{digit}") for p in _photos(hands_dir / "sign_digits" / "Dataset" / str(digit))
+        ]
+    for photo in _photos(hands_dir / "fingers"):
+        label = _finger_label(photo)
+        if label is not None:
+            items.append((photo, label, "fingers"))
+    for photo in _photos(hands_dir / "asl_letters"):
+        letter = photo.name[0].upper()
+        if letter in LETTERS:
+            items.append((photo, LETTERS[letter], f"asl_letters/{letter}"))
+    return items
+
+
+def _pointing_direction(points: npt.NDArray[np.float32]) -> str:
+    """👉 or 👈 for a sideways index finger: the sign of x from the index MCP to its tip (user view)."""
+    return "pointing_right" if points[8, 0] - points[5, 0] > 0 else "pointing_left"
+
+
+def extended_fingers(points: npt.NDArray[np.float32]) -> npt.NDArray[np.bool_]:
+    """(N, 4) which of index..pinky look extended in the image: nearly straight (tip-to-MCP
+    at least 80% of the finger's length) and with the tip farther from the wrist than the PIP."""
+    xy = points[:, :, :2].astype(np.float64)
+    out = []
+    for mcp in (5, 9, 13, 17):
+        length = sum(np.linalg.norm(xy[:, mcp + k + 1] - xy[:, mcp + k], axis=1) for k in range(3))
+        straight = np.linalg.norm(xy[:, mcp + 3] - xy[:, mcp], axis=1) > 0.8 * length
+        far = np.linalg.norm(xy[:, mcp + 3] - xy[:, 0], axis=1) > np.linalg.norm(xy[:, mcp + 1] - xy[:, 0], axis=1)
+        out.append(straight & far)
+    return np.stack(out, axis=1)
+
+
+def consistent_labels(data: LabelledPoints) -> npt.NDArray[np.bool_]:
+    """(N,) False for photos whose keypoints contradict their label (label noise of web data sets,
+    or MediaPipe failures): ✋ needs four extended fingers, ☝ the index and at most one other,
+    👊 none, 👌 two of middle, ring and pinky; "fingers" photos of other counts need one."""
+    ext = extended_fingers(data.points)
+    count = ext.sum(axis=1)
+    rules = {
+        "open_palm": count == 4,
+        "pointing_up": ext[:, 0] & (ext[:, 1:].sum(axis=1) <= 1),
+        "fist": count == 0,
+        "ok": ext[:, 1:].sum(axis=1) >= 2,
+    }
+    labels, sources = np.array(data.labels), np.array(data.sources)
+    ok = np.ones(len(data), dtype=bool)
+    for label, rule in rules.items():
+        ok &= (labels != label) | rule
+    return ok & ~((sources == "fingers") & (labels == OTHER) & (count == 0))
+
+
+def real_samples(
+    hands_dir: Path,
+    cache_file: Path = DEFAULT_CACHE,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> tuple[LabelledPoints, int]:
+    """Keypoints of the labelled photos (MediaPipe, cached) and how many photos had no hand.
+
+    ASL "G" photos are labelled 👉 or 👈 by where the finger points; flipped copies
+    in that dataset simply land in the other class. Rows failing ``consistent_labels``
+    are not returned (see ``real_samples_report`` for counts).
+    """
+    items = labelled_photos(hands_dir)
+    if not items:
+        raise FileNotFoundError(f"no labelled photos under {hands_dir}")
+    found = detect_in_photos([p for p, _, _ in items], cache_file, on_progress=on_progress)
+    points, labels, sources, handed = [], [], [], []
+    for hands, (_, label, source) in zip(found, items, strict=True):
+        if not hands:
+            continue
+        hand: Hand = hands[0]
+        pts = user_view_points(hand, use_depth=True)
+        if label == "pointing_sideways":
+            label = _pointing_direction(pts)
+        points.append(pts)
+        labels.append(label)
+        sources.append(source)
+        handed.append(hand.handedness)
+    data = LabelledPoints(np.array(points, np.float32).reshape(-1, NUM_JOINTS, 3), labels, sources, handed)
+    return data.subset(consistent_labels(data)), len(items) - len(data)

@@ -1,0 +1,132 @@
+"""The shipped starter model and set: loading, classes, mirror meaning, restriction, the 2D view of the set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from handmaker import make_hand, mirror_hand, pointing_hand
+
+from core.features import FeatureConfig, keypoints_to_features
+from core.gestures import DEFAULT_CLASSES
+from core.project import load_project_model
+from core.starter import (
+    StarterFileError,
+    StarterSet,
+    load_starter_model,
+    load_starter_set,
+    restrict_classes,
+    starter_model_for,
+)
+from core.starter.handmodel import hand_points, reach, rotate, screen_rotation
+from core.starter.poses import procedural_samples
+from core.store import Store
+
+DEFAULT_NAMES = [c.name for c in DEFAULT_CLASSES]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_starter_model()
+
+
+def test_starter_model_has_the_eight_classes_and_is_small(model) -> None:
+    from core.starter import WEIGHTS_DIR
+
+    assert model.classes == DEFAULT_NAMES
+    assert not model.feature_config.use_depth  # serves projects with and without depth
+    total = sum(p.stat().st_size for p in Path(WEIGHTS_DIR).iterdir())
+    assert total < 3_000_000, f"shipped starter files take {total} bytes"
+
+
+def test_starter_model_predicts_every_class_on_fresh_procedural_hands(model) -> None:
+    points, labels = procedural_samples(per_class=40, n_other=0, seed=123)  # not the seed of the shipped set
+    predicted = np.array([p.label for p in model.predict(keypoints_to_features(points, model.feature_config))])
+    labels = np.array(labels)
+    for name in DEFAULT_NAMES:
+        share = np.mean(predicted[labels == name] == name)
+        assert share >= 0.8, f"{name}: only {share:.0%} of 40 procedural hands recognised"
+
+
+def test_other_signs_are_mostly_unknown(model) -> None:
+    points, labels = procedural_samples(per_class=1, n_other=200, seed=321)
+    other = np.array(labels) == "other"
+    predicted = [p.label for p in model.predict(keypoints_to_features(points[other], model.feature_config))]
+    assert np.mean(np.array(predicted) == "unknown") >= 0.7
+
+
+@pytest.mark.parametrize("handedness", ["Right", "Left"])
+def test_pointing_right_and_left_keep_their_meaning_for_both_hands(model, handedness: str) -> None:
+    # Raw (unmirrored) frame: a finger towards image-left points to the user's right: 👉.
+    towards_user_right = make_hand(pointing_hand(180.0), handedness=handedness)
+    towards_user_left = make_hand(pointing_hand(0.0), handedness=handedness)
+    assert model.predict_hand(towards_user_right).label == "pointing_right"
+    assert model.predict_hand(towards_user_left).label == "pointing_left"
+    # The other hand making the mirror image points the other way.
+    assert model.predict_hand(mirror_hand(towards_user_right)).label == "pointing_left"
+    assert model.predict_hand(mirror_hand(towards_user_left)).label == "pointing_right"
+
+
+def test_restricted_model_renormalises_the_kept_classes(model) -> None:
+    keep = ["thumbs_up", "fist", "open_palm"]
+    small = restrict_classes(model, keep)
+    x = keypoints_to_features(procedural_samples(5, 5, seed=7)[0], model.feature_config)
+    full = model.predict_proba(x)[:, [model.classes.index(k) for k in keep]]
+    np.testing.assert_allclose(small.predict_proba(x), full / full.sum(axis=1, keepdims=True), atol=1e-5)
+    with pytest.raises(ValueError, match="at least two"):
+        restrict_classes(model, ["fist"])
+
+
+def test_untrained_projects_fall_back_to_the_starter_model(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    project = store.ensure_project()
+    assert load_project_model(store, project) is None  # unchanged without the fallback
+    assert load_project_model(store, project, starter_fallback=True).classes == DEFAULT_NAMES
+    store.delete_class(project, "ok")
+    store.add_class(project, "wave")
+    fallback = load_project_model(store, project, starter_fallback=True)
+    assert fallback.classes == [n for n in DEFAULT_NAMES if n != "ok"]  # predicts only classes the project has
+    own = store.create_project("mine", default_classes=False)
+    store.add_class(own, "wave")
+    store.add_class(own, "fist")
+    assert load_project_model(store, own, starter_fallback=True) is None  # one default class is not enough
+    assert starter_model_for(["fist", "ok"]).classes == ["ok", "fist"]
+
+
+def test_two_d_view_of_the_set_equals_features_of_two_d_keypoints() -> None:
+    rng = np.random.default_rng(0)
+    points = rng.normal(0, 50, (30, 21, 3)).astype(np.float32)
+    three = StarterSet(keypoints_to_features(points, FeatureConfig(use_depth=True)), ["fist"] * 30, ["t"] * 30)
+    two = keypoints_to_features(points[:, :, :2], FeatureConfig(use_depth=False))
+    np.testing.assert_allclose(three.features_for(FeatureConfig(use_depth=False)), two, atol=1e-6)
+
+
+def test_set_round_trips_and_refuses_foreign_files(tmp_path: Path) -> None:
+    shipped = load_starter_set()
+    assert {"other", *DEFAULT_NAMES} <= set(shipped.labels)
+    small = StarterSet(shipped.features[:50], shipped.labels[:50], shipped.sources[:50])
+    back = StarterSet.load(small.save(tmp_path / "s.npz"))
+    assert back.labels == small.labels and back.sources == small.sources
+    np.testing.assert_allclose(back.features, small.features, atol=2e-3)  # float16 on disk
+    np.savez(tmp_path / "foreign.npz", features=np.zeros((2, 60)))
+    with pytest.raises(StarterFileError, match="foreign.npz"):
+        StarterSet.load(tmp_path / "foreign.npz")
+    with pytest.raises(StarterFileError, match="not found"):
+        StarterSet.load(tmp_path / "nowhere.npz")
+
+
+def test_hand_model_geometry() -> None:
+    rng = np.random.default_rng(1)
+    n = 5
+    points = hand_points(rng.uniform(0, 90, (n, 4, 3)), rng.normal(0, 5, (n, 4)), rng.uniform(0, 40, (n, 4)))
+    turned = rotate(points, screen_rotation(np.full(n, 37.0)))
+    np.testing.assert_allclose(np.linalg.norm(turned, axis=2), np.linalg.norm(points, axis=2), atol=1e-9)
+    up = np.array([[[0.0, -1.0, 0.0]]])
+    np.testing.assert_allclose(rotate(up, screen_rotation(np.array([90.0])))[0, 0], [1.0, 0.0, 0.0], atol=1e-9)
+    direction = rng.normal(size=(n, 3))
+    target = points[:, 2] + 0.45 * direction / np.linalg.norm(direction, axis=1, keepdims=True)  # within reach
+    touched = reach(points, target, rng)
+    np.testing.assert_allclose(touched[:, 4], target, atol=0.02)
+    bones = np.linalg.norm(touched[:, 3] - touched[:, 2], axis=1)
+    np.testing.assert_allclose(bones, np.linalg.norm(points[:, 3] - points[:, 2], axis=1), atol=1e-6)

@@ -1,0 +1,118 @@
+"""Training with the starter set: personalisation, new classes, conflicts, the CLI switch, the curve."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from handmaker import make_hand
+
+from core.cli import main as cli_main
+from core.features import FeatureConfig, keypoints_to_features
+from core.gestures import DEFAULT_CLASSES
+from core.starter import StarterOptions, check_trainable, load_starter_set, train_with_starter
+from core.starter.curve import learning_curve
+from core.starter.fit import conflicting_rows
+from core.starter.poses import UP, WRIST_MIDDLE, FaceOn, Facing, _pose, oriented, procedural_samples
+from core.store import Sample, Store
+from core.training import NotEnoughDataError, TrainConfig
+
+FAST = TrainConfig(epochs=60, patience=15)
+CLASSES = [c.name for c in DEFAULT_CLASSES]
+MIRROR = {c.name: c.mirror_partner for c in DEFAULT_CLASSES}
+D2 = FeatureConfig(use_depth=False)
+
+
+def vee_hands(n: int, seed: int) -> np.ndarray:
+    """(n, 21, 3) user-view points of ✌ (index and middle up, spread), upright, facing the camera."""
+    spread_vee = lambda r, m: _pose(r, m, "sscc", "tucked", spread=(1.0, 1.3))  # noqa: E731
+    rules = (Facing(WRIST_MIDDLE, UP, 25), FaceOn(0.7))
+    return oriented(spread_vee, rules, n, np.random.default_rng(seed)).astype(np.float32)
+
+
+def gesture_hands(name: str, n: int, seed: int) -> np.ndarray:
+    points, labels = procedural_samples(n, 0, seed=seed)
+    return points[np.array(labels) == name]
+
+
+def test_a_new_class_from_ten_samples_and_unrecorded_classes_still_work() -> None:
+    user = keypoints_to_features(vee_hands(12, seed=5), D2)
+    result = train_with_starter(user[:10], ["vee"] * 10, [*CLASSES, "vee"], MIRROR | {"vee": "vee"}, D2,
+                                load_starter_set(), FAST)  # fmt: skip
+    model = result.classifier
+    assert "vee" in model.classes and set(CLASSES) <= set(model.classes)
+    assert [p.label for p in model.predict(user[10:])] == ["vee", "vee"]
+    hands, labels = procedural_samples(30, 0, seed=99)
+    x = keypoints_to_features(hands, D2)
+    shown = np.array([p.label for p in model.predict(x)])
+    for name in ("thumbs_up", "fist", "pointing_left"):  # never recorded by this user
+        assert np.mean(shown[np.array(labels) == name] == name) >= 0.8, name
+
+
+def test_user_samples_win_where_they_disagree_with_the_starter() -> None:
+    # This user's "fist" is what the starter calls ✌: their samples must decide.
+    user = keypoints_to_features(vee_hands(14, seed=8), D2)
+    result = train_with_starter(user[:12], ["fist"] * 12, CLASSES, MIRROR, D2, load_starter_set(), FAST)
+    assert [p.label for p in result.classifier.predict(user[12:])] == ["fist", "fist"]
+    assert result.classifier.metadata["starter"]["dropped_for_conflicts"] > 0
+
+
+def test_conflicting_rows_are_those_near_a_user_sample_of_another_class() -> None:
+    starter = np.array([[0.0] * 40, [0.0] * 39 + [1.0], [5.0] * 40], np.float32)
+    user = np.array([[0.0] * 40], np.float32)
+    drop = conflicting_rows(starter, ["other", "fist", "other"], user, ["fist"], D2, radius=0.3)
+    assert drop.tolist() == [True, False, False]  # same label kept, far rows kept
+
+
+def test_min_samples_and_two_classes_rules() -> None:
+    counts = dict.fromkeys(CLASSES, 0) | {"thumbs_up": 6}
+    assert set(check_trainable(counts, MIRROR, TrainConfig())) == set(CLASSES)  # one recorded class is enough
+    with pytest.raises(NotEnoughDataError, match="'ok' has 3"):
+        check_trainable(counts | {"ok": 3}, MIRROR, TrainConfig())
+    with pytest.raises(NotEnoughDataError, match="at least two"):
+        check_trainable({"wave": 10}, {"wave": "wave"}, TrainConfig())  # no starter class, one user class
+    one = keypoints_to_features(vee_hands(1, seed=2), D2)  # the curve trains on single samples
+    result = train_with_starter(one, ["vee"], [*CLASSES, "vee"], MIRROR, D2, load_starter_set(),
+                                TrainConfig(epochs=5), StarterOptions(min_samples_per_class=1))  # fmt: skip
+    assert result.n_val == 0 and "vee" in result.classes
+
+
+def _store_with_two_classes(data: Path) -> None:
+    """12 webcam-like samples each of ☝ and ✋ in the default project."""
+    store = Store(data)
+    samples = []
+    for label in ("pointing_up", "open_palm"):
+        for user_view in gesture_hands(label, 12, seed=3):
+            raw = user_view[:, :2] * np.array([-80.0, 80.0], np.float32)  # unmirror; palm length 80 px
+            samples.append(Sample(hand=make_hand(raw), class_name=label, source_kind="webcam"))
+    store.add_samples(store.ensure_project(), samples)
+
+
+def _train_json(data: Path, *flags: str, capsys: pytest.CaptureFixture[str]) -> dict:
+    assert cli_main(["--data", str(data), "train", "--epochs", "40", *flags]) == 0
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_cli_train_uses_the_starter_unless_told_not_to(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    _store_with_two_classes(data)
+    alone = _train_json(data, "--no-starter", capsys=capsys)
+    assert set(alone["classes"]) == {"pointing_up", "open_palm"}  # user samples only
+    combined = _train_json(data, capsys=capsys)
+    assert set(combined["classes"]) == set(CLASSES)  # starter data fills the unrecorded classes
+    assert combined["n_samples"] == alone["n_samples"] == 24
+
+
+def test_learning_curve_points() -> None:
+    x = keypoints_to_features(vee_hands(8, seed=4), D2)
+    fists = keypoints_to_features(gesture_hands("fist", 8, seed=4), D2)
+    X = np.concatenate([x, fists])
+    labels = ["vee"] * 8 + ["fist"] * 8
+    test = np.array(([False] * 5 + [True] * 3) * 2)
+    points = learning_curve(X, labels, test, [*CLASSES, "vee"], MIRROR, D2, load_starter_set(), sizes=(1, 10),
+                            repeats=1, config=TrainConfig(epochs=30, patience=10))  # fmt: skip
+    assert [p.samples_per_class for p in points] == [1, 10]
+    assert points[1].used == {"fist": 5, "vee": 5}  # capped by the pool
+    assert all(0.0 <= p.accuracy <= 1.0 for p in points) and points[1].accuracy >= 0.8
