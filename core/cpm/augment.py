@@ -15,7 +15,8 @@ Image = npt.NDArray[np.uint8]
 class AugmentConfig:
     """Ranges of the random changes applied to each training crop."""
 
-    max_rotation_deg: float = 30.0  # in-plane rotation; webcam hands tilt, MediaPipe's own crops are rotated
+    max_rotation_deg: float = 30.0  # in-plane rotation of most crops; webcam hands tilt
+    full_rotation_prob: float = 0.5  # share of crops turned by any angle: 👍/👎, 🤙 and inverted hands lie sideways or upside down
     scale_range: tuple[float, float] = (0.85, 1.25)  # window side × this: zoomed in / out vs the standard crop
     max_shift: float = 0.1  # window centre moved by up to this × side: detector boxes are not centred
     flip_prob: float = 0.5  # mirror left-right (joint identities stay: a flipped right hand is a left hand)
@@ -45,7 +46,8 @@ def draw_geometry(aug: AugmentConfig, rng: np.random.Generator) -> Geometry:
     lo, hi = aug.scale_range
     scale = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # log-uniform: as likely ×1.25 as ÷1.25
     shift = tuple(float(v) for v in rng.uniform(-aug.max_shift, aug.max_shift, 2))
-    angle = float(rng.uniform(-aug.max_rotation_deg, aug.max_rotation_deg))
+    limit = 180.0 if rng.random() < aug.full_rotation_prob else aug.max_rotation_deg
+    angle = float(rng.uniform(-limit, limit))
     return Geometry(scale, shift, angle, bool(rng.random() < aug.flip_prob))  # type: ignore[arg-type]
 
 

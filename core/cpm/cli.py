@@ -35,7 +35,7 @@ def _add_train(subparsers, name: str) -> None:
         "--stride", type=int, default=8, choices=(4, 8), help="crop px per belief cell (default: %(default)s)"
     )
     p.add_argument("--stages", type=int, default=3, help="number of CPM stages, 1..6 (default: %(default)s)")
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument(
         "--max-minutes", type=float, default=0.0, help="stop at an epoch end before this wall-time budget (0: none)"

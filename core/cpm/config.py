@@ -24,9 +24,9 @@ class CPMConfig:
     stride: int = 8  # crop pixels per belief-map cell; 4 or 8 (2 or 3 stride-2 layers); 8 trains 2.4× faster on a CPU
     stages: int = 3  # T: stage 1 sees image features only, stages 2..T also the previous beliefs
     stem_channels: int = 24  # width of the first (stride-2) convolution
-    feature_channels: int = 96  # width of the shared image features every stage reads
+    feature_channels: int = 128  # width of the shared image features every stage reads
     backbone_blocks: int = 4  # depthwise-separable blocks at the belief-map resolution
-    stage_channels: int = 64  # width inside each stage
+    stage_channels: int = 96  # width inside each stage
     stage_blocks: int = 3  # depthwise-separable blocks per stage
     stage_kernel: int = (
         3  # depthwise kernel of stage blocks (the paper uses 7×7; stacked 3×3 train ~7× faster on a CPU)

@@ -79,12 +79,17 @@ class CPMEstimator:
         checkpoint_dir: a folder written by ``checkpoint.save`` (default: the shipped weights).
         num_threads: torch CPU threads used during ``estimate`` (restored afterwards); one thread is
             the fastest for a single small crop and does not fight MediaPipe for the cores. None: leave as is.
+        flip_test: also run the mirrored crop and average the (mirrored-back) beliefs: a little more
+            accurate, about 1.6× the time.
     """
 
-    def __init__(self, checkpoint_dir: str | Path = checkpoint.DEFAULT_DIR, num_threads: int | None = 1) -> None:
+    def __init__(
+        self, checkpoint_dir: str | Path = checkpoint.DEFAULT_DIR, num_threads: int | None = 1, flip_test: bool = False
+    ) -> None:
         self.model = checkpoint.load(checkpoint_dir)
         self.cfg = self.model.cfg
         self.num_threads = num_threads
+        self.flip_test = flip_test
 
     def estimate(self, rgb: npt.NDArray[np.uint8], box: cropping.Box) -> CPMResult:
         """Keypoints of the hand inside ``box``.
@@ -113,6 +118,8 @@ class CPMEstimator:
     def beliefs(self, crop: npt.NDArray[np.uint8]) -> list[FloatArray]:
         """Per-stage (22, h, w) float32 belief maps of one (S, S, 3) uint8 RGB crop."""
         x = torch.from_numpy(np.ascontiguousarray(crop.transpose(2, 0, 1)))[None].float()  # (1, 3, S, S)
+        if self.flip_test:
+            x = torch.cat([x, x.flip(-1)])  # (2, 3, S, S): the crop and its mirror image
         previous = torch.get_num_threads()
         if self.num_threads and self.num_threads != previous:
             torch.set_num_threads(self.num_threads)
@@ -122,4 +129,6 @@ class CPMEstimator:
         finally:
             if self.num_threads and self.num_threads != previous:
                 torch.set_num_threads(previous)
+        if self.flip_test:  # mirroring a crop keeps joint identities, so the maps only flip back along x
+            stages = [(s[:1] + s[1:].flip(-1)) / 2 for s in stages]
         return [s[0].numpy().astype(np.float32, copy=False) for s in stages]
