@@ -72,6 +72,30 @@ def person_samples(video: Path):  # noqa: ANN201 - (hands, labels, test mask)
     return hands, labels, np.array(test)
 
 
+def others_still_work(x: np.ndarray, labels: list[str], test: np.ndarray, classes: list[str], mirror: dict,
+                      config) -> dict[str, object]:  # noqa: ANN001  # fmt: skip
+    """Train once on 10 samples per class of this person (with the starter data), then score HaGRID
+    photos of other people: the classes this person never recorded must still work, and other signs
+    must still be rejected. Same cached MediaPipe keypoints as bench/starter_accuracy.py."""
+    from bench.shared_sets import CACHE
+    from bench.starter_accuracy import KNOWN, LISTED_OTHER
+    from core.keypoint_cache import detect_in_photos
+    from core.starter import StarterOptions, train_with_starter
+
+    y = np.array(labels)
+    rows = np.concatenate([np.flatnonzero((y == name) & ~test)[:10] for name in sorted(set(labels))])
+    model = train_with_starter(x[rows], y[rows].tolist(), classes, mirror, config, load_starter_set(),
+                               options=StarterOptions(min_samples_per_class=1)).classifier  # fmt: skip
+    images = require_shared() / "hagrid_380" / "images"
+    out: dict[str, object] = {}
+    for folder, label in {**KNOWN, **dict.fromkeys(LISTED_OTHER, "unknown")}.items():
+        photos = sorted((images / folder).glob("*.jpg"))
+        hands = [h[0] for h in detect_in_photos(photos, CACHE) if h]
+        shown = [model.predict_hand(h).label for h in hands]
+        out[folder] = round(float(np.mean([s == label for s in shown])), 4)
+    return out
+
+
 def show(title: str, points: list[CurvePoint]) -> None:
     print(f"\n{title}")
     print(f"{'n/class':>8s} {'accuracy':>9s} {'argmax':>7s} {'train s':>8s}  samples used per class")
@@ -102,7 +126,14 @@ def main() -> None:
     without = [] if args.no_baseline else run(None)
     if without:
         show("without the starter data (the same trainer, an empty starter set)", without)
+    hagrid = others_still_work(x, labels, test, classes, mirror, config)
+    print(
+        "\nafter 10 samples per class of this person, HaGRID photos of other people (share right; "
+        "for the other signs: share answered unknown):"
+    )
+    print("  " + ", ".join(f"{k} {v:.2f}" for k, v in hagrid.items()))
     print(json.dumps({"person": "video/asl_hand.25fps.mp4", "pool_test_per_class": counts, "repeats": args.repeats,
+                      "hagrid_after_10": hagrid,
                       "with_starter": [asdict(p) for p in with_starter],
                       "without_starter": [asdict(p) for p in without]}))  # fmt: skip
 

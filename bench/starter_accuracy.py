@@ -28,6 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import numpy as np  # noqa: E402
+
 from bench.shared_sets import CACHE, require_shared  # noqa: E402
 from core.cli import main as cli_main  # noqa: E402
 
@@ -88,10 +90,40 @@ def main() -> None:
     for name, (rate, n) in accepts.items():
         print(f"{name:>16s} {rate:6.3f} of {n}")
     print(f"listed signs {listed:.4f}; other HaGRID classes {extra:.4f}")
-    print(json.dumps({"half": args.half, "hands": args.hands, "accuracy": known["accuracy"],
+    sweep = threshold_sweep(images, args.half)
+    print("\nthreshold sweep (cached keypoints, first hand): accuracy on the gestures vs false accepts")
+    for row in sweep:
+        print(
+            f"  threshold {row['threshold']:.2f}: accuracy {row['accuracy']:.4f}, false accepts listed "
+            f"{row['false_accept_listed']:.4f}, other classes {row['false_accept_extra']:.4f}"
+        )
+    print(json.dumps({"half": args.half, "hands": args.hands, "accuracy": known["accuracy"], "sweep": sweep,
                       "accuracy_all": known["accuracy_all"], "per_class": known["per_class"],
                       "no_hand": known["no_hand"], "n_images": known["n_images"], "false_accept_listed": listed,
                       "false_accept_extra": extra, "false_accept": {k: v[0] for k, v in accepts.items()}}))  # fmt: skip
+
+
+def threshold_sweep(images: Path, half: str) -> list[dict[str, float]]:
+    """Accuracy (label shown == truth) and false-accept rates of the starter model at several thresholds."""
+    from core.keypoint_cache import detect_in_photos
+    from core.starter import starter_model_for
+
+    model = starter_model_for(list(KNOWN.values()) + ["pointing_right", "pointing_left"])
+    groups = {"known": KNOWN, "listed": dict.fromkeys(LISTED_OTHER, ""), "extra": dict.fromkeys(EXTRA_OTHER, "")}
+    probs = {}
+    for group, mapping in groups.items():
+        photos = [(p, label) for folder, label in mapping.items() for p in sorted((images / folder).glob("*.jpg"))
+                  if half == "all" or (half == "dev") == (int(p.stem.rsplit("_", 1)[1]) < 10)]  # fmt: skip
+        found = detect_in_photos([p for p, _ in photos], CACHE)
+        rows = [(model.predict_hand(h[0]), label) for h, (_, label) in zip(found, photos, strict=True) if h]
+        probs[group] = rows
+    out = []
+    for threshold in (0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+        ok = [p.score >= threshold and max(p.probabilities, key=p.probabilities.get) == t for p, t in probs["known"]]
+        fa = {g: float(np.mean([p.score >= threshold for p, _ in probs[g]])) for g in ("listed", "extra")}
+        out.append({"threshold": threshold, "accuracy": round(float(np.mean(ok)), 4),
+                    "false_accept_listed": round(fa["listed"], 4), "false_accept_extra": round(fa["extra"], 4)})  # fmt: skip
+    return out
 
 
 def _pooled(accepts: dict[str, tuple[float, int]], names: tuple[str, ...]) -> float:

@@ -116,3 +116,6 @@ def test_learning_curve_points() -> None:
     assert [p.samples_per_class for p in points] == [1, 10]
     assert points[1].used == {"fist": 5, "vee": 5}  # capped by the pool
     assert all(0.0 <= p.accuracy <= 1.0 for p in points) and points[1].accuracy >= 0.8
+    alone = learning_curve(X, labels, test, ["fist", "vee"], {}, D2, None, sizes=(1,), repeats=1,
+                           config=TrainConfig(epochs=10))  # fmt: skip
+    assert alone[0].used == {"fist": 1, "vee": 1}  # one sample each, nothing held out, no starter set

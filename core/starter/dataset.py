@@ -63,7 +63,7 @@ class StarterSet:
         if config.use_depth:
             return self.features
         joints = self.features.reshape(len(self), NUM_JOINTS - 1, 3)
-        return np.ascontiguousarray(joints[:, :, :2].reshape(len(self), -1))
+        return np.ascontiguousarray(joints[:, :, :2].reshape(len(self), config.size))
 
     def counts(self) -> dict[str, int]:
         return dict(sorted(Counter(self.labels).items()))

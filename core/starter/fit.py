@@ -236,13 +236,17 @@ def _result(
     starter_x: FloatArray, starter_y: npt.NDArray[np.str_], starter_val: IntArray, partners: Mapping[str, str],
     history: list[EpochStats], best: int, cancelled: bool,
 ) -> TrainResult:  # fmt: skip
-    """Metrics on the user's held-out samples, or on held-out starter rows when there are none."""
+    """Metrics on the user's held-out samples; else on held-out starter rows; else (nothing held out:
+    a class or two recorded once, no starter set) on the training samples, flagged in the metadata."""
+    mirrored = None
     if len(val_idx):
         report = evaluate(classifier, x[val_idx], y[val_idx].tolist())
         mirrored = _mirrored_accuracy(classifier, x[val_idx], y[val_idx], partners) if partners else None
-    else:
+    elif len(starter_val):
         report = evaluate(classifier, starter_x[starter_val], starter_y[starter_val].tolist())
-        mirrored = None
+    else:
+        report = evaluate(classifier, x, y.tolist())
+        classifier.metadata["val_on_training_samples"] = True
     return TrainResult(
         classifier=classifier, history=history, val_accuracy=report.accuracy, val_accuracy_mirrored=mirrored,
         per_class=report.per_class, confusion=report.confusion, classes=list(classifier.classes),

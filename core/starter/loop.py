@@ -65,12 +65,12 @@ class Draw:
 def _balanced(y: IntArray, raw: FloatArray, n_classes: int) -> FloatArray:
     """Weights of labelled rows scaled so every class present has the same total, mean 1; 0 for rejection rows."""
     labelled = y >= 0
-    totals = np.bincount(y[labelled], weights=raw[labelled], minlength=n_classes)
-    present = totals > 0
     w = np.zeros(len(y), np.float32)
-    w[labelled] = raw[labelled] * (totals[present].mean() / totals[y[labelled]])
-    if labelled.any():
-        w[labelled] /= w[labelled].mean()
+    if not labelled.any():
+        return w
+    totals = np.bincount(y[labelled], weights=raw[labelled], minlength=n_classes)
+    w[labelled] = raw[labelled] * (totals[totals > 0].mean() / totals[y[labelled]])
+    w[labelled] /= w[labelled].mean()
     return w
 
 
