@@ -16,9 +16,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
+from core.classifier import GestureClassifier
 from core.features import FeatureConfig
 from core.starter.dataset import DEPTH_CONFIG, StarterSet
 from core.starter.fit import StarterOptions, train_with_starter
+from core.store import Store
 from core.training import TrainConfig
 
 FloatArray = npt.NDArray[np.float32]
@@ -44,7 +46,7 @@ def _pick(pool: npt.NDArray[np.int64], n: int, rng: np.random.Generator) -> npt.
     return pool if n >= len(pool) else np.sort(rng.choice(pool, n, replace=False))
 
 
-def _score(model, x: FloatArray, y: npt.NDArray[np.str_]) -> tuple[float, float, dict[str, float]]:  # noqa: ANN001
+def _score(model: GestureClassifier, x: FloatArray, y: npt.NDArray[np.str_]) -> tuple[float, float, dict[str, float]]:
     predictions = model.predict(x)
     shown = np.array([p.label for p in predictions])
     argmax = np.array(model.classes)[model.predict_proba(x).argmax(axis=1)]
@@ -100,8 +102,9 @@ def later_samples_test(labels: Sequence[str], share: float = 0.3) -> npt.NDArray
     return test
 
 
-def project_curve(store, project: str, sizes: Sequence[int] = SIZES, starter: bool = True, repeats: int = 1,
-                  on_point: Callable[[CurvePoint], None] | None = None) -> list[CurvePoint]:  # noqa: ANN001  # fmt: skip
+def project_curve(store: Store, project: str, sizes: Sequence[int] = SIZES, starter: bool = True, repeats: int = 1,
+                  config: TrainConfig | None = None,
+                  on_point: Callable[[CurvePoint], None] | None = None) -> list[CurvePoint]:  # fmt: skip
     """The learning curve of a project's own samples, for the Train page to plot.
 
     Samples are in recording order (store ids); the last 30% of each class are the
@@ -117,4 +120,4 @@ def project_curve(store, project: str, sizes: Sequence[int] = SIZES, starter: bo
     x, labels = dataset.features[order], [dataset.labels[i] for i in order]
     return learning_curve(x, labels, later_samples_test(labels), dataset.classes, dataset.mirror_map,
                           dataset.feature_config, load_starter_set() if starter else None, sizes, repeats,
-                          on_point=on_point)  # fmt: skip
+                          config, on_point=on_point)  # fmt: skip
