@@ -10,7 +10,7 @@ from pathlib import Path
 from core import csv_io
 from core.extract import ExtractConfig, extract_to_store
 from core.features import keypoints_to_features
-from core.gestures import validate_name
+from core.gestures import DEFAULT_PROJECT, validate_name
 from core.landmarks import HandTracker, TrackerConfig
 from core.project import features_of, load_project_model, train_project
 from core.store import Store
@@ -147,7 +147,10 @@ def train(args: argparse.Namespace) -> int:
 
 
 def _require_model(store: Store, project: str):  # noqa: ANN202 - GestureClassifier, imported lazily by project
-    model = load_project_model(store, project)
+    """The project's model; an untrained project with default gestures gets the starter model."""
+    if project == DEFAULT_PROJECT:
+        store.ensure_project(project)
+    model = load_project_model(store, project, starter_fallback=True)
     if model is None:
         raise ValueError(f"project {project!r} has no trained model yet; run `python -m core train -p {project}`")
     return model

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from core.gestures import InvalidNameError
+from core.gestures import DEFAULT_CLASSES, InvalidNameError
 from core.store import DuplicateNameError
 from ui import state, widgets
 
@@ -64,7 +64,11 @@ with data_col:
 with model_col:
     st.markdown("**Model**")
     if not summary:
-        st.info("Not trained yet.")
+        default_names = {c.name for c in DEFAULT_CLASSES}
+        if len(default_names & set(counts)) >= 2:
+            st.info("Not trained yet: Live already recognises the default gestures with the built-in starter model.")
+        else:
+            st.info("Not trained yet.")
     elif "error" in summary:
         st.error(summary["error"])
     else:

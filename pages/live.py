@@ -14,11 +14,16 @@ widgets.page_title("✨", "Live", "Show a gesture to the camera")
 project = state.current_project()
 gestures = state.classes()
 try:
-    model = state.project_model(project)
+    model = state.project_model(project, starter_fallback=True)
 except ModelFileError as exc:
     st.error(f"The saved model cannot be read ({exc}). Train again to replace it.")
     model = None
-if model is None:
+if model is not None and model.metadata.get("starter"):
+    st.info(
+        "Using the built-in starter model for 👍 👎 ☝ 👌 👊 👉 👈 ✋. Record a few samples of your own hand "
+        "and train to make it yours."
+    )
+elif model is None:
     with st.container(border=True):
         st.markdown("No trained model yet: you will see the hand skeleton, but no gesture names.")
         st.page_link(widgets.PAGES["train"], label="Train a model first", icon="🧠")

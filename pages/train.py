@@ -3,7 +3,8 @@
 import streamlit as st
 
 from core.classifier import ModelFileError
-from core.training import TrainConfig
+from core.starter import check_trainable as check_with_starter
+from core.training import NotEnoughDataError, TrainConfig
 from ui import exports, results, state, widgets
 from ui.jobs import NotReadyError, TrainingRun, check_trainable
 
@@ -26,6 +27,14 @@ with st.expander("⚙️ Training settings (the defaults work well)"):
     augment = c1.checkbox("Augment (small rotations, stretch, jitter)", True, key="train_augment")
     mirror = c2.checkbox("Mirror (also learn the other hand)", True, key="train_mirror")
     val_share = c3.slider("Validation share", 0.1, 0.5, 0.2, 0.05, key="train_val_share")
+starter = st.toggle(
+    "Start from the built-in starter data",
+    True,
+    key="train_starter",
+    help="Adds thousands of example hands of the eight default gestures (and of other signs, to learn "
+    "'unknown'): about ten samples per gesture of your hand are enough, and default gestures you did not "
+    "record keep working. Turn off for a model of your own samples only.",
+)
 
 run = st.session_state.get("train_run")
 run = run if isinstance(run, TrainingRun) and run.project == project else None
@@ -38,13 +47,17 @@ if st.button("🧠 Train model", type="primary", disabled=running, key="train_st
         config = TrainConfig(
             epochs=int(epochs), hidden=hidden, learning_rate=rate, augment=augment, mirror=mirror, val_share=val_share
         )
-        check_trainable(counts, {g.name: g.mirror_partner for g in gestures}, config)
-    except NotReadyError as exc:
+        mirror_map = {g.name: g.mirror_partner for g in gestures}
+        if starter:
+            check_with_starter(counts, mirror_map, config)
+        else:
+            check_trainable(counts, mirror_map, config)
+    except (NotReadyError, NotEnoughDataError) as exc:
         st.error(str(exc))
     except ValueError as exc:
         st.error(f"Check the training settings: {exc}")
     else:
-        run = st.session_state["train_run"] = TrainingRun(store, project, config).start()
+        run = st.session_state["train_run"] = TrainingRun(store, project, config, starter=starter).start()
         running = True
 
 if run is not None:
@@ -55,6 +68,9 @@ else:
     summary = state.model_summary(project)
     if summary and "val_accuracy" in summary:
         st.info(f"The saved model has {summary['val_accuracy']:.0%} validation accuracy. Train again to see details.")
+
+with st.expander("📈 How many samples do I need? (learning curve)"):
+    results.learning_curve_panel(store, project, starter)
 
 st.divider()
 st.subheader("Download")

@@ -135,5 +135,14 @@ def test_training_needs_two_classes(tmp_path: Path) -> None:
 
 
 def test_no_model_yet(tmp_path: Path) -> None:
-    done = run_cli(tmp_path / "data", "infer", "-i", photos("like", 1)[0], ok=False)
+    data = tmp_path / "data"
+    run_cli(data, "projects", "create", "mine", "--empty")
+    run_cli(data, "classes", "add", "wave", "-p", "mine")
+    done = run_cli(data, "infer", "-i", photos("like", 1)[0], "-p", "mine", ok=False)
     assert done.returncode == 2 and "no trained model" in done.stderr
+
+
+def test_untrained_default_project_uses_the_starter_model(tmp_path: Path) -> None:
+    done = run_cli(tmp_path / "data", "infer", "-i", *photos("like", 3), "--json")
+    labels = [hand["label"] for line in done.stdout.splitlines() for hand in json.loads(line)["hands"]]
+    assert labels and labels.count("thumbs_up") >= len(labels) - 1

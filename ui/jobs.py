@@ -62,6 +62,7 @@ class TrainingRun:
     store: Store
     project: str
     config: TrainConfig
+    starter: bool = False  # add the built-in starter set to the project's samples
     _history: list[EpochStats] = field(default_factory=list)
     _result: TrainResult | None = None
     _dataset: Dataset | None = None
@@ -93,7 +94,9 @@ class TrainingRun:
 
     def _run(self) -> None:
         try:
-            result, dataset = train_project(self.store, self.project, self.config, self._on_epoch, self._cancel)
+            result, dataset = train_project(
+                self.store, self.project, self.config, self._on_epoch, self._cancel, starter=self.starter
+            )
             with self._lock:
                 self._result, self._dataset, self._saved = result, dataset, not result.cancelled
         except Exception as exc:  # shown on the page

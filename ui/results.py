@@ -124,3 +124,35 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
         "**Samples the model gets wrong**: delete bad ones or move them to the right gesture, then train again."
     )
     fix_gallery(store, project, misclassified(result, dataset), gestures)
+
+
+def learning_curve_panel(store: Store, project: str, starter: bool) -> None:
+    """Accuracy against samples per class, measured on the project's own later samples."""
+    from core.starter.curve import project_curve
+
+    st.caption(
+        "Trains once per size on the first N samples of each gesture and tests on the last 30% of them "
+        "(about 6 s per point with the starter data). More samples help until the curve flattens."
+    )
+    if not st.button("📈 Measure", key="train_curve"):
+        return
+    bar = st.progress(0.0, text="Measuring…")
+    sizes = (1, 2, 3, 5, 10, 20, 50)
+    done: list[int] = []
+
+    def advance(point: object) -> None:
+        done.append(1)
+        bar.progress(len(done) / len(sizes), text=f"{len(done)} of {len(sizes)} sizes")
+
+    try:
+        points = project_curve(store, project, sizes, starter=starter, on_point=advance)
+    except ValueError as exc:
+        bar.empty()
+        st.error(f"Cannot measure a learning curve yet: {exc}")
+        return
+    bar.empty()
+    table = pd.DataFrame(
+        {"samples per gesture": [p.samples_per_class for p in points], "accuracy": [p.accuracy for p in points]}
+    )
+    st.line_chart(table, x="samples per gesture", y="accuracy")
+    st.dataframe(table, hide_index=True)

@@ -118,13 +118,26 @@ def _load_model(folder: str, stamp: int) -> GestureClassifier | None:
     return GestureClassifier.load(folder)
 
 
-def project_model(project: str | None = None) -> GestureClassifier | None:
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _starter_model(class_names: tuple[str, ...]) -> GestureClassifier | None:
+    from core.starter import starter_model_for
+
+    limit_torch_threads()
+    return starter_model_for(list(class_names))
+
+
+def project_model(project: str | None = None, starter_fallback: bool = False) -> GestureClassifier | None:
     """The saved classifier of the project (cached until it is saved again); None if untrained.
 
+    With ``starter_fallback`` an untrained project with default gestures gets the shipped
+    starter model (``metadata["starter"]`` is True), so Live works before any training.
     Raises ``core.classifier.ModelFileError`` when the saved model cannot be read.
     """
     project = project or current_project()
-    return _load_model(str(_model_folder(project)), model_stamp(project))
+    stamp = model_stamp(project)
+    if not stamp and starter_fallback:
+        return _starter_model(tuple(g.name for g in store().list_classes(project)))
+    return _load_model(str(_model_folder(project)), stamp)
 
 
 def model_summary(project: str | None = None) -> dict[str, Any] | None:
