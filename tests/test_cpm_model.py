@@ -110,7 +110,8 @@ def test_foreign_or_broken_files_are_refused(tmp_path: Path) -> None:
 def test_training_state_round_trip(tmp_path: Path) -> None:
     model = HandCPM(SMALL)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
-    cpm_loss(model(torch.rand(2, 3, 64, 64) * 255), torch.rand(2, 22, 16, 16)).backward()
+    beliefs = model(torch.rand(2, 3, 64, 64) * 255)
+    cpm_loss(beliefs, torch.rand(beliefs[0].shape)).backward()
     optimizer.step()
     checkpoint.save(model, tmp_path)
     checkpoint.save_training_state(optimizer, {"epoch": 3}, tmp_path)
