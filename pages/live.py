@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.classifier import ModelFileError
 from core.video import VIDEO_EXTENSIONS, MediaError
-from ui import state, widgets
+from ui import cpm_panel, state, widgets
 from ui.uploads import UploadedFile, annotate_upload
 from ui.webcam import stream_session, tracker_config, webcam
 
@@ -68,6 +68,8 @@ if source == "🖼 Image or video file":
                 key="live_dl",
                 on_click="ignore",
             )
+    if upload is not None and not is_video and st.toggle("🔬 Show the CPM belief maps", key="live_cpm"):
+        cpm_panel.show(upload.name, upload.getvalue())
 else:
     session = stream_session("live", draw_predictions=True)
     video_col, result_col = st.columns([3, 2], gap="large")

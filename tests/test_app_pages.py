@@ -296,3 +296,17 @@ def test_live_annotates_an_uploaded_image_and_refuses_a_non_image(seeded: Store)
     button(at, "▶ Recognise").click()
     at.run()
     assert at.error and "notes.txt" in at.error[0].value
+
+
+def test_live_shows_the_cpm_views_of_an_uploaded_photo(seeded: Store) -> None:
+    image = _images("palm", 1)[0]
+    at = app("live")
+    at.segmented_control(key="live_source").set_value("🖼 Image or video file")
+    at.run()
+    at.get("file_uploader")[0].set_value((image.name, image.read_bytes(), "image/jpeg"))
+    at.run()
+    at.toggle(key="live_cpm").set_value(True)
+    at.run()
+    assert not at.exception and not at.error, [e.message for e in at.exception]
+    assert [t.label for t in at.tabs] == ["MULTI: every stage", "SINGLE: final pose", "HM: each joint"]
+    assert len(at.get("image")) >= 3
