@@ -7,6 +7,7 @@
 2. A paper-size reference (368 px, 6 stages, VGG-19 features, 7×7 stage convolutions), timed a few times.
 3. Live pipeline on the real video letterboxed to 640×480: MediaPipe tracking (video mode) → CPM on the
    hand's crop → MULTI view. Decoding and letterboxing are not timed.
+4. Fine-tuning on 200 of the video's 192×192 crops with MediaPipe's reference keypoints (1 in 5 held out).
 
 Prints a table, then as its last line one JSON object with ``crop_ms`` (default configuration) and ``live_fps``.
 """
@@ -128,6 +129,30 @@ def live(video: Path, frames: int, estimator: CPMEstimator, complexity: int) -> 
     return {**out, "live_fps": len(images) / total, "frames": len(images), "hands_per_frame": hands_seen / len(images)}
 
 
+def finetune_timing(video: Path, count: int, checkpoint_dir: Path, epochs: int) -> dict[str, float]:
+    """Fine-tune on ``count`` 192×192 crops of the video with MediaPipe's reference keypoints (as the app stores them)."""
+    from core.cpm.finetune import finetune
+    from core.crops import crop_with_transform, points_to_crop
+
+    reference = json.loads((video.parent / "asl_hand.full.json").read_text())
+    crops = []
+    for index, rgb in iter_video(video):
+        if index < len(reference) and len(crops) < count:
+            points = np.asarray(reference[index], np.float32)[:, :2]
+            crop = crop_with_transform(rgb, points, size=192, margin=0.25)
+            crops.append((crop.image, points_to_crop(points, crop.matrix)))
+    report = finetune(CPMEstimator(checkpoint_dir), crops, epochs=epochs)
+    print(
+        f"fine-tune on {report.train_crops} crops (+{report.held_out_crops} held out), {report.epochs} epochs: "
+        f"{report.seconds:.0f} s, PCK@0.2 {report.pck_before:.3f} -> {report.pck_after:.3f}"
+    )
+    return {
+        "finetune_s": report.seconds,
+        "finetune_pck_before": report.pck_before,
+        "finetune_pck_after": report.pck_after,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--video", type=Path, default=DEFAULT_VIDEO)
@@ -137,6 +162,8 @@ def main() -> None:
     parser.add_argument("--checkpoint", type=Path, default=checkpoint.DEFAULT_DIR)
     parser.add_argument("--complexity", type=int, default=1, choices=(0, 1))
     parser.add_argument("--skip-paper", action="store_true", help="do not time the slow paper-size reference")
+    parser.add_argument("--finetune-crops", type=int, default=200, help="time fine-tuning on this many crops (0: skip)")
+    parser.add_argument("--finetune-epochs", type=int, default=10)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     estimator = CPMEstimator(args.checkpoint, num_threads=args.threads)
@@ -167,6 +194,8 @@ def main() -> None:
             f"{368:>6} {6:>6} {'VGG':>8} {paper_ms:10.1f} {fastest:8.1f}  (paper-size reference, {ratio:.0f}× the default)"
         )
     stats = live(args.video, args.frames, estimator, args.complexity)
+    if args.finetune_crops:
+        stats.update(finetune_timing(args.video, args.finetune_crops, args.checkpoint, args.finetune_epochs))
     print(
         f"live 640×480, {stats['frames']} frames: tracking {stats['tracking_ms']:.1f} ms + CPM {stats['cpm_ms']:.1f} ms + MULTI view {stats['view_ms']:.1f} ms → {stats['live_fps']:.1f} FPS"
     )

@@ -74,6 +74,7 @@ def _add_eval(subparsers) -> None:
         default="auto",
         help="tip-first: RHD-style fingers listed tip to base",
     )
+    p.add_argument("--flip-test", action="store_true", help="CPM: average the crop's and its mirror image's beliefs")
     p.set_defaults(func=_run_eval)
 
 
@@ -113,8 +114,9 @@ def _run_eval(args: argparse.Namespace) -> int:
         return 2
     hands = [h for f in args.annotations for h in load_annotations(f, args.images, args.joint_order)]
     ckpt = args.checkpoint if args.backend == "cpm" else None
-    result = evaluate(hands, args.backend, args.crop, ckpt)
-    print(f"{args.backend} ({args.crop} crops) on {result['hands']} hands, detected {result['detected']:.0%}")
+    result = evaluate(hands, args.backend, args.crop, ckpt, flip_test=args.flip_test)
+    judged = f", judged to hold a hand {result['has_hand']:.0%}" if "has_hand" in result else ""
+    print(f"{args.backend} ({args.crop} crops) on {result['hands']} hands, detected {result['detected']:.0%}{judged}")
     print("PCK@0.05  PCK@0.1  PCK@0.2  mean error  ms/hand")
     print(
         f"{result['pck_0.05']:8.3f} {result['pck_0.1']:8.3f} {result['pck_0.2']:8.3f} {result['mean_error']:11.3f} {result['ms_per_hand']:8.1f}"

@@ -81,8 +81,9 @@ class _Detector:
 
 
 def _predict(
-    hand: GroundTruthHand, rgb, backend: str, crop: str, detector: _Detector, cpm
+    hand: GroundTruthHand, rgb, backend: str, crop: str, detector: _Detector, cpm, hand_found: list[bool]
 ) -> tuple[FloatArray | None, float]:
+    """Keypoints (21, 2) image px (None: not found) and seconds spent; CPM calls append their has_hand."""
     box = hand.bbox
     if crop == "detect":
         found, seconds = detector.hands(hand.image, rgb)
@@ -94,7 +95,9 @@ def _predict(
         return detector.on_crop(rgb, box)
     t0 = time.perf_counter()
     result = cpm.estimate(rgb, box)
-    return result.keypoints_px, time.perf_counter() - t0
+    seconds = time.perf_counter() - t0
+    hand_found.append(result.has_hand)
+    return result.keypoints_px, seconds
 
 
 def evaluate(
@@ -102,6 +105,7 @@ def evaluate(
     backend: str = "cpm",
     crop: str = "gt",
     checkpoint_dir: str | Path | None = None,
+    flip_test: bool = False,
     on_hand: Callable[[GroundTruthHand, FloatArray | None], None] | None = None,
 ) -> dict[str, float]:
     """PCK@0.05/0.1/0.2, mean normalised error, detected share and ms per hand of ``backend`` on ``hands``."""
@@ -109,13 +113,15 @@ def evaluate(
         raise ValueError(f"backend must be mediapipe|cpm and crop gt|detect, got {backend!r}, {crop!r}")
     from core.cpm.estimator import CPMEstimator
 
-    cpm = (CPMEstimator(checkpoint_dir) if checkpoint_dir else CPMEstimator()) if backend == "cpm" else None
+    kwargs = {"flip_test": flip_test} | ({"checkpoint_dir": checkpoint_dir} if checkpoint_dir else {})
+    cpm = CPMEstimator(**kwargs) if backend == "cpm" else None
     detector = _Detector() if backend == "mediapipe" or crop == "detect" else None
     preds, refs, vis, sizes, seconds = [], [], [], [], []
+    has_hand: list[bool] = []
     images: dict[Path, npt.NDArray[np.uint8]] = {}
     for hand in hands:
         rgb = images.setdefault(hand.image, read_image(hand.image))
-        points, spent = _predict(hand, rgb, backend, crop, detector, cpm)
+        points, spent = _predict(hand, rgb, backend, crop, detector, cpm, has_hand)
         seconds.append(spent)
         if on_hand:
             on_hand(hand, points)
@@ -134,6 +140,8 @@ def evaluate(
     )
     out = summary(errors)
     out["detected"] = len(preds) / max(1, len(hands))
+    if has_hand:  # CPM: share of scored hands whose crop it judged to hold a hand
+        out["has_hand"] = float(np.mean(has_hand))
     out["ms_per_hand"] = 1000 * float(np.median(seconds)) if seconds else float("nan")
     out["hands"] = len(hands)
     return out

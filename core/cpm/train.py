@@ -142,6 +142,50 @@ def _epoch_line(epoch: int, epochs: int, loss: float, val, seconds: float, elaps
     )
 
 
+@dataclass
+class _Run:
+    """What one training run works with (internal)."""
+
+    model: HandCPM
+    loader: torch.utils.data.DataLoader
+    optimizer: torch.optim.Optimizer
+    schedule: Schedule
+    val_hands: list
+    val_empty: list
+    history: list[dict]
+    first_epoch: int
+    started: float
+
+
+def _prepare(inputs, cfg: TrainConfig, cpm: CPMConfig | None, resume, log: Callable[[str], None]) -> _Run:
+    """Model (new or resumed), teacher labels, crops, loader, optimizer and schedule."""
+    started = time.time()
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model = checkpoint.load(resume) if resume else HandCPM(cpm or CPMConfig())
+    model = model.to(device).to(memory_format=torch.channels_last)
+    progress = lambda i, n: i % 500 == 0 and log(f"labelled {i}/{n}")  # noqa: E731
+    frames = label_media(list(inputs) + list(cfg.holdout), cfg.label_cache, on_progress=progress)
+    (train_hands, train_empty), (val_hands, val_empty) = _split_crops(frames, cfg, model.cfg, log)
+    dataset = DistillationSet(train_hands, train_empty, model.cfg, cfg.augment, cfg.seed)
+    init = _seed_worker if cfg.workers else None
+    loader = torch.utils.data.DataLoader(
+        dataset, cfg.batch_size, True, drop_last=True, num_workers=cfg.workers, worker_init_fn=init
+    )
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    state = checkpoint.load_training_state(optimizer, resume) if resume else {}
+    for group in optimizer.param_groups:
+        group.setdefault("initial_lr", cfg.lr)
+    budget = (
+        max(60.0, cfg.max_minutes * 60 - (time.time() - started) - 60) if cfg.max_minutes else 0.0
+    )  # 60 s: last save
+    done = state.get("epoch", 0)
+    schedule = Schedule(cfg.epochs * len(loader), cfg.warmup_steps, budget, done * len(loader))
+    log(
+        f"training {sum(p.numel() for p in model.parameters()) / 1e3:.0f}k parameters on {device}, {len(loader)} steps per epoch"
+    )
+    return _Run(model, loader, optimizer, schedule, val_hands, val_empty, state.get("history", []), done + 1, started)
+
+
 def train(
     inputs: list[str | Path],
     out_dir: str | Path,
@@ -156,57 +200,32 @@ def train(
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    model = checkpoint.load(resume) if resume else HandCPM(cpm or CPMConfig())
-    model = model.to(device).to(memory_format=torch.channels_last)
-    cpm = model.cfg
-    started = time.time()
-    frames = label_media(
-        list(inputs) + list(cfg.holdout),
-        cfg.label_cache,
-        on_progress=lambda i, n: i % 500 == 0 and log(f"labelled {i}/{n}"),
-    )
-    (train_hands, train_empty), (val_hands, val_empty) = _split_crops(frames, cfg, cpm, log)
-    dataset = DistillationSet(train_hands, train_empty, cpm, cfg.augment, cfg.seed)
-    loader = torch.utils.data.DataLoader(
-        dataset,
-        cfg.batch_size,
-        shuffle=True,
-        drop_last=True,
-        num_workers=cfg.workers,
-        worker_init_fn=_seed_worker if cfg.workers else None,
-    )
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    state = checkpoint.load_training_state(optimizer, resume) if resume else {}
-    for group in optimizer.param_groups:
-        group.setdefault("initial_lr", cfg.lr)
-    budget = (
-        max(60.0, cfg.max_minutes * 60 - (time.time() - started) - 60) if cfg.max_minutes else 0.0
-    )  # 60 s for the last save
-    schedule = Schedule(cfg.epochs * len(loader), cfg.warmup_steps, budget, state.get("epoch", 0) * len(loader))
-    history: list[dict] = state.get("history", [])
-    log(
-        f"training {sum(p.numel() for p in model.parameters()) / 1e3:.0f}k parameters on {device}, {len(loader)} steps per epoch"
-    )
+    run = _prepare(inputs, cfg, cpm, resume, log)
     try:
-        for epoch in range(state.get("epoch", 0) + 1, cfg.epochs + 1):
-            t0 = time.time()
-            loss = _run_epoch(model, loader, optimizer, schedule, device, cancel, log, cfg.coord_weight)
-            last = schedule.progress >= 1.0 or epoch == cfg.epochs
-            step = 1 if last else max(1, len(val_hands) // cfg.val_sample)  # an even sample; the last epoch scores all
-            val = validate(model, val_hands[::step], val_empty[::step])
-            history.append({"epoch": epoch, "loss": loss, **val.metrics, "seconds": time.time() - t0})
-            _save(model, optimizer, out_dir, epoch, history, started, val, cfg)
-            log(_epoch_line(epoch, cfg.epochs, loss, val, time.time() - t0, time.time() - started))
-            if last:
-                if epoch < cfg.epochs:
-                    log(
-                        f"stopping after epoch {epoch}: the {cfg.max_minutes:.0f}-minute budget is spent (the schedule annealed to fit it)"
-                    )
+        for epoch in range(run.first_epoch, cfg.epochs + 1):
+            if _epoch(run, epoch, cfg, out_dir, cancel, log):
                 break
     except KeyboardInterrupt:
-        log(f"interrupted: {out_dir} keeps the last finished epoch ({len(history)})")
-    return _summary(history, started, len(train_hands), len(val_hands))
+        log(f"interrupted: {out_dir} keeps the last finished epoch ({len(run.history)})")
+    return _summary(run.history, run.started, len(run.loader.dataset), len(run.val_hands))
+
+
+def _epoch(run: _Run, epoch: int, cfg: TrainConfig, out_dir, cancel, log: Callable[[str], None]) -> bool:
+    """Train one epoch, validate, checkpoint, log; True when the run should stop."""
+    t0 = time.time()
+    device = next(run.model.parameters()).device
+    loss = _run_epoch(run.model, run.loader, run.optimizer, run.schedule, device, cancel, log, cfg.coord_weight)
+    last = run.schedule.progress >= 1.0 or epoch == cfg.epochs
+    step = 1 if last else max(1, len(run.val_hands) // cfg.val_sample)  # an even sample; the last epoch scores all
+    val = validate(run.model, run.val_hands[::step], run.val_empty[::step])
+    run.history.append({"epoch": epoch, "loss": loss, **val.metrics, "seconds": time.time() - t0})
+    _save(run.model, run.optimizer, out_dir, epoch, run.history, run.started, val, cfg)
+    log(_epoch_line(epoch, cfg.epochs, loss, val, time.time() - t0, time.time() - run.started))
+    if last and epoch < cfg.epochs:
+        log(
+            f"stopping after epoch {epoch}: the {cfg.max_minutes:.0f}-minute budget is spent (the schedule annealed to fit it)"
+        )
+    return last
 
 
 def _save(
