@@ -74,6 +74,18 @@ def test_wrong_keypoint_count_names_the_entry(tmp_path: Path, capsys: pytest.Cap
     assert f"annotation id {entry}" in err and "got 60 numbers" in err
 
 
+def test_main_cli_reports_bad_entries(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from core.cli import main as core_main
+
+    def truncate(data: dict) -> None:
+        data["annotations"][0]["keypoints"] = [1, 2, 3]
+
+    bad = _copy_with(tmp_path, truncate)
+    entry = json.loads(bad.read_text())["annotations"][0]["id"]
+    assert core_main(["eval-keypoints", "--annotations", str(bad)]) == 2
+    assert f"annotation id {entry}" in capsys.readouterr().err
+
+
 def test_missing_image_names_the_entry(tmp_path: Path) -> None:
     def rename(data: dict) -> None:
         data["images"][0]["file_name"] = "nowhere.jpg"

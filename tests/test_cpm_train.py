@@ -87,3 +87,4 @@ def test_register_adds_subcommands_with_help(capsys: pytest.CaptureFixture[str])
     assert "--epochs" in out and "--resume" in out and "--backend" in out and "--crop" in out
     args = parser.parse_args(["train-cpm", "-i", "a", "b", "--epochs", "3"])
     assert args.inputs == ["a", "b"] and args.epochs == 3 and callable(args.func)
+    assert args.handler is args.func  # core.cli dispatches on "handler"

@@ -45,7 +45,7 @@ def _add_train(subparsers, name: str) -> None:
     p.add_argument(
         "--label-cache", default="data/cache/cpm_labels.json", help="teacher label cache (default: %(default)s)"
     )
-    p.set_defaults(func=_run_train)
+    p.set_defaults(func=_run_train, handler=_run_train)  # handler: the name core.cli dispatches on
 
 
 def _add_eval(subparsers) -> None:
@@ -75,7 +75,7 @@ def _add_eval(subparsers) -> None:
         help="tip-first: RHD-style fingers listed tip to base",
     )
     p.add_argument("--flip-test", action="store_true", help="CPM: average the crop's and its mirror image's beliefs")
-    p.set_defaults(func=_run_eval)
+    p.set_defaults(func=_run_eval, handler=_run_eval)
 
 
 def register(subparsers) -> None:
@@ -133,7 +133,7 @@ def _add_heldout(subparsers) -> None:
     p.add_argument("--holdout", nargs="*", default=[], metavar="PATH", help="the training run's hold-out folders")
     p.add_argument("--out", required=True, metavar="FILE.json")
     p.add_argument("--label-cache", default="data/cache/cpm_labels.json")
-    p.set_defaults(func=_run_heldout)
+    p.set_defaults(func=_run_heldout, handler=_run_heldout)
 
 
 def _run_heldout(args: argparse.Namespace) -> int:
