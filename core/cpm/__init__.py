@@ -1,14 +1,19 @@
-"""Convolutional Pose Machine for hands: belief maps per stage, trained here by distillation.
+"""Convolutional Pose Machine for hands: belief maps per stage, trained here by distillation from MediaPipe.
 
 Modules, one job each:
 
 * ``config``: ``CPMConfig``, everything needed to rebuild a model (JSON).
 * ``heatmaps``: pure numpy encode/decode between keypoints and belief maps.
-* ``model``: the network (shared image features + T refining stages).
-* ``checkpoint``: safetensors + JSON save/load with validation.
-* ``crop``: square hand crops and the affine maps between crop and frame.
-* ``estimator``: ``CPMEstimator`` (frame + box → keypoints, confidences, beliefs).
+* ``model``: the network (shared image features + T refining stages) and its losses.
+* ``checkpoint``: safetensors + JSON save/load with validation (``CheckpointError``).
+* ``crop``: square hand crops and the affine maps between frame and crop (same boxes as ``core.crops``).
+* ``estimator``: ``CPMEstimator`` (frame + box → ``CPMResult``: keypoints, confidences, beliefs, crop).
 * ``views``: MULTI / SINGLE / HM renderings for the Live page.
-* ``labels`` / ``dataset`` / ``train`` / ``finetune``: distillation from MediaPipe.
-* ``eval_keypoints``: PCK against COCO-style hand keypoint annotations.
+* ``labels`` (cached teacher labels), ``media``, ``augment``, ``dataset``, ``validation``,
+  ``train``: distillation; ``finetune``: the user's own crops.
+* ``annotations``, ``metrics``, ``eval_keypoints``, ``heldout``: PCK against annotated or held-out keypoints.
+* ``cli``: ``register(subparsers)`` adds ``train-cpm`` and ``eval-keypoints`` to ``python -m core``;
+  ``python -m core.cpm train|eval-keypoints|heldout-json`` works on its own.
+
+Default weights and their model card: ``core/cpm/weights/``.
 """
