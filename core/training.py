@@ -27,7 +27,16 @@ IntArray = npt.NDArray[np.int64]
 
 
 class NotEnoughDataError(ValueError):
-    """Too few classes or samples to train; the message says which."""
+    """Too few classes or samples to train; the message says which.
+
+    ``few`` maps classes with too few samples to their count; ``active`` lists the classes
+    that would train when fewer than two do.
+    """
+
+    def __init__(self, message: str, few: dict[str, int] | None = None, active: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.few = few or {}
+        self.active = active or []
 
 
 @dataclass(frozen=True)
@@ -140,7 +149,7 @@ def train_classifier(
     """
     config = config or TrainConfig()
     started = time.perf_counter()
-    x, y_names = _check_inputs(X, labels, classes, feature_config)
+    x, y_names = check_inputs(X, labels, classes, feature_config)
     partners = dict(mirror_map) if config.mirror else None  # None: no mirroring at all
     model_classes, skipped = _select_classes(y_names, classes, partners or {}, config.min_samples_per_class)
     index = {name: i for i, name in enumerate(model_classes)}
@@ -159,7 +168,7 @@ def train_classifier(
         finally:
             torch.set_num_threads(threads)
     report = evaluate(classifier, x[val_idx], y_names[val_idx].tolist())
-    mirrored = None if partners is None else _mirrored_accuracy(classifier, x[val_idx], y_names[val_idx], partners)
+    mirrored = None if partners is None else mirrored_accuracy(classifier, x[val_idx], y_names[val_idx], partners)
     result = TrainResult(
         classifier=classifier,
         history=history,
@@ -178,7 +187,7 @@ def train_classifier(
         val_indices=val_idx.astype(np.int64),
         val_predictions=report.predictions,
     )
-    classifier.metadata |= _metadata(result)
+    classifier.metadata |= result_metadata(result)
     return result
 
 
@@ -203,7 +212,7 @@ def evaluate(classifier: GestureClassifier, X: FloatArray, labels: Sequence[str]
 # ---- steps of train_classifier ---------------------------------------------------------
 
 
-def _check_inputs(
+def check_inputs(
     X: FloatArray, labels: Sequence[str], classes: Sequence[str], cfg: FeatureConfig
 ) -> tuple[FloatArray, npt.NDArray[np.str_]]:
     x = np.asarray(X, dtype=np.float32)
@@ -221,20 +230,31 @@ def _check_inputs(
     return x, np.asarray(labels, dtype=str)
 
 
+def trainable_classes(
+    counts: Mapping[str, int], mirror_map: Mapping[str, str], min_samples: int
+) -> tuple[list[str], list[str]]:
+    """(classes a training would have, in ``counts`` order; classes left out for having no sample).
+
+    ``counts`` maps every class to its own samples; a class without any counts when its
+    mirror partner (``mirror_map``, empty when mirroring is off) has some. Raises
+    ``NotEnoughDataError`` with ``few`` and ``active`` set, so a page can word its own advice.
+    """
+    few = {name: n for name, n in counts.items() if 0 < n < min_samples}
+    if few:
+        listed = ", ".join(f"{name!r} has {n}" for name, n in few.items())
+        raise NotEnoughDataError(f"each class needs at least {min_samples} samples: {listed}", few=few)
+    filled = {mirror_map.get(name, name) for name, n in counts.items() if n > 0}
+    active = [name for name in counts if counts[name] > 0 or name in filled]
+    if len(active) < 2:
+        raise NotEnoughDataError(f"need samples of at least two classes, got {active or 'none'}", active=active)
+    return active, [name for name in counts if name not in active]
+
+
 def _select_classes(
     y: npt.NDArray[np.str_], classes: Sequence[str], mirror_map: Mapping[str, str], min_samples: int
 ) -> tuple[list[str], list[str]]:
     """(classes to train, in ``classes`` order; classes left out for having no sample)."""
-    counts = {name: int(np.sum(y == name)) for name in classes}
-    few = {name: n for name, n in counts.items() if 0 < n < min_samples}
-    if few:
-        listed = ", ".join(f"{name!r} has {n}" for name, n in few.items())
-        raise NotEnoughDataError(f"each class needs at least {min_samples} samples: {listed}")
-    filled = {mirror_map.get(name, name) for name, n in counts.items() if n > 0}
-    active = [name for name in classes if counts[name] > 0 or name in filled]
-    if len(active) < 2:
-        raise NotEnoughDataError(f"need samples of at least two classes, got {active or 'none'}")
-    return active, [name for name in classes if name not in active]
+    return trainable_classes({name: int(np.sum(y == name)) for name in classes}, mirror_map, min_samples)
 
 
 def _stratified_split(y: npt.NDArray[np.str_], share: float, rng: np.random.Generator) -> tuple[IntArray, IntArray]:
@@ -356,7 +376,7 @@ def _validate(network: nn.Sequential, loss_fn: nn.Module, data: _Data) -> tuple[
 # ---- metrics ---------------------------------------------------------------------------
 
 
-def _mirrored_accuracy(
+def mirrored_accuracy(
     classifier: GestureClassifier, x_val: FloatArray, y_val: npt.NDArray[np.str_], mirror_map: Mapping[str, str]
 ) -> float | None:
     """Accuracy on mirrored val samples whose mirrored label is a model class; None when there are none."""
@@ -368,7 +388,7 @@ def _mirrored_accuracy(
     return evaluate(classifier, mirrored, partners[keep].tolist()).accuracy
 
 
-def _metadata(result: TrainResult) -> dict[str, object]:
+def result_metadata(result: TrainResult) -> dict[str, object]:
     return {
         "val_accuracy": result.val_accuracy,
         "val_accuracy_mirrored": result.val_accuracy_mirrored,

@@ -15,7 +15,7 @@ import numpy as np
 
 from core.project import Dataset, model_dir, train_project
 from core.store import Store
-from core.training import EpochStats, TrainConfig, TrainResult
+from core.training import EpochStats, NotEnoughDataError, TrainConfig, TrainResult, trainable_classes
 
 
 class NotReadyError(ValueError):
@@ -25,22 +25,22 @@ class NotReadyError(ValueError):
 def check_trainable(counts: dict[str, int], mirror_map: dict[str, str], config: TrainConfig) -> None:
     """Raise ``NotReadyError`` unless ``train_project`` would find two classes with enough samples.
 
-    Mirrors ``core.training``'s rule (which checks inside the worker thread) so the page
-    can answer at once: a class with some but fewer than ``min_samples_per_class`` samples
-    is refused; a class without samples counts when mirroring fills it from its partner.
+    The rule is ``core.training.trainable_classes`` (which ``train_project`` applies inside the
+    worker thread); checking it here lets the page answer at once, in words for the user.
     """
-    few = {name: n for name, n in counts.items() if 0 < n < config.min_samples_per_class}
-    if few:
-        listed = ", ".join(f"{name} has {n}" for name, n in few.items())
+    try:
+        trainable_classes(counts, mirror_map if config.mirror else {}, config.min_samples_per_class)
+    except NotEnoughDataError as exc:
+        if exc.few:
+            listed = ", ".join(f"{name} has {n}" for name, n in exc.few.items())
+            raise NotReadyError(
+                f"Each class you train needs at least {config.min_samples_per_class} samples: {listed}. "
+                "Record a few more, or clear that class."
+            ) from exc
+        have = f"only {exc.active[0]!r} has samples" if exc.active else "no class has samples yet"
         raise NotReadyError(
-            f"Each class you train needs at least {config.min_samples_per_class} samples: {listed}. "
-            "Record a few more, or clear that class."
-        )
-    filled = {(mirror_map.get(n, n) if config.mirror else n) for n, c in counts.items() if c > 0}
-    active = [n for n, c in counts.items() if c > 0 or n in filled]
-    if len(active) < 2:
-        have = f"only {active[0]!r} has samples" if active else "no class has samples yet"
-        raise NotReadyError(f"Training needs samples of at least two classes; {have}. Record another gesture first.")
+            f"Training needs samples of at least two classes; {have}. Record another gesture first."
+        ) from exc
 
 
 @dataclass(frozen=True)

@@ -37,10 +37,10 @@ from core.training import (
     NotEnoughDataError,
     TrainConfig,
     TrainResult,
-    _check_inputs,
-    _metadata,
-    _mirrored_accuracy,
+    check_inputs,
     evaluate,
+    mirrored_accuracy,
+    result_metadata,
 )
 
 FloatArray = npt.NDArray[np.float32]
@@ -196,7 +196,7 @@ def train_with_starter(
     """
     config, options = config or TrainConfig(), options or StarterOptions()
     started = time.perf_counter()
-    x, y = _check_inputs(np.asarray(X, np.float32).reshape(-1, feature_config.size), labels, classes, feature_config)
+    x, y = check_inputs(np.asarray(X, np.float32).reshape(-1, feature_config.size), labels, classes, feature_config)
     starter_x, starter_y = starter.features_for(feature_config), np.asarray(starter.labels, dtype=str)
     partners = dict(mirror_map) if config.mirror else {}
     known = (set(starter.labels) - {OTHER}) & set(classes)
@@ -224,7 +224,7 @@ def train_with_starter(
     result = _result(classifier, x, y, val_idx, starter_x, starter_y, split[2], partners, history, best, cancelled)
     result.skipped_classes, result.n_train = skipped, len(train_idx)
     result.seconds = time.perf_counter() - started
-    classifier.metadata |= _metadata(result) | {
+    classifier.metadata |= result_metadata(result) | {
         "starter": {"rows": int(keep.sum()), "dropped_for_conflicts": int((~keep).sum()),
                     "user_weight": options.user_weight},
     }  # fmt: skip
@@ -241,7 +241,7 @@ def _result(
     mirrored = None
     if len(val_idx):
         report = evaluate(classifier, x[val_idx], y[val_idx].tolist())
-        mirrored = _mirrored_accuracy(classifier, x[val_idx], y[val_idx], partners) if partners else None
+        mirrored = mirrored_accuracy(classifier, x[val_idx], y[val_idx], partners) if partners else None
     elif len(starter_val):
         report = evaluate(classifier, starter_x[starter_val], starter_y[starter_val].tolist())
     else:
