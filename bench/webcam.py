@@ -199,9 +199,38 @@ def browser_page(y4m: Path, width: int = 1400, height: int = 1000, nice: int = 0
         try:
             context = browser.new_context(viewport={"width": width, "height": height})
             context.grant_permissions(["camera"])
+            context.add_init_script(_KEEP_PEER_CONNECTIONS)
             yield context.new_page()
         finally:
             browser.close()
+
+
+# Keeps every RTCPeerConnection a frame makes, so the bench can read the browser's WebRTC stats.
+_KEEP_PEER_CONNECTIONS = """
+(() => { const Native = window.RTCPeerConnection; if (!Native) return; window.__handteachPcs = [];
+  window.RTCPeerConnection = function (...args) { const pc = new Native(...args); window.__handteachPcs.push(pc); return pc; };
+  window.RTCPeerConnection.prototype = Native.prototype; })();
+"""
+
+
+def browser_webrtc_stats(page) -> dict:  # noqa: ANN001 - playwright Page
+    """The browser's view of the stream: frames it sends (and why it limits them) and frames it gets back."""
+    script = """async () => { const out = {}; for (const pc of (window.__handteachPcs || [])) {
+        (await pc.getStats()).forEach(r => { if (r.type === 'outbound-rtp' && r.kind === 'video')
+            Object.assign(out, {sent_fps: r.framesPerSecond, sent_width: r.frameWidth, sent_height: r.frameHeight,
+                                frames_sent: r.framesSent, limited_by: r.qualityLimitationReason});
+          if (r.type === 'inbound-rtp' && r.kind === 'video')
+            Object.assign(out, {received_fps: r.framesPerSecond, frames_received: r.framesReceived,
+                                received_width: r.frameWidth}); }); } return out; }"""
+    for frame in page.frames:
+        if "streamlit_webrtc" in (frame.url or "") or frame.name:
+            try:
+                stats = frame.evaluate(script)
+            except Exception:  # noqa: BLE001 - a frame without the component
+                continue
+            if stats:
+                return stats
+    return {}
 
 
 def wait_app_ready(page, timeout_ms: int = 60_000) -> None:  # noqa: ANN001 - playwright Page
@@ -326,6 +355,7 @@ def _measure(page, page_name: str, timings_file: Path, seconds: float, warmup: f
         timings = _read_timings(timings_file)
         if time.monotonic() >= end_warmup and timings and timings.get("time") != last_time:
             last_time = timings["time"]
+            timings["browser"] = browser_webrtc_stats(page)
             samples.append(timings)
     return samples
 
@@ -336,7 +366,7 @@ def _summary(samples: list[dict], first_render: float, rss: float, page_name: st
         raise RuntimeError("the app wrote no timings: did the video stream start? see bench/out/streamlit.log")
     stages = sorted({k for s in samples for k in s["ms"]})
     ms = {k: round(sum(s["ms"].get(k, 0.0) for s in samples) / len(samples), 2) for k in stages}
-    fps = round(sum(s["fps"] for s in samples) / len(samples), 2)
+    fps = _frames_per_second(samples)
     print(f"page={page_name} camera={y4m.name} samples={len(samples)} (one per second)")
     print(f"{'stage':<12}{'ms/frame':>10}")
     for stage, value in ms.items():
@@ -345,9 +375,40 @@ def _summary(samples: list[dict], first_render: float, rss: float, page_name: st
     cpu_ms = cores * 1000.0 / fps if fps else float("nan")
     print(f"{'server CPU':<12}{cores:>7.2f} cores = {cpu_ms:.1f} ms of CPU per frame (all server threads)")
     print(f"{'load avg':<12}{load:>10.2f} (machine, 1 min; includes the browser and any other jobs)")
-    return {"page": page_name, "fps": fps, "ms": ms, "first_render_s": round(first_render, 2), "rss_mb": round(rss),
+    browser = _browser_summary(samples)
+    if browser:
+        print(
+            f"{'browser':<12} sends {browser['sent_fps']} fps at {browser['sent_size']} (limited by: "
+            f"{browser['limited_by']}), gets {browser['received_fps']} fps back"
+        )
+    return {"browser": browser, "page": page_name, "fps": fps, "ms": ms, "first_render_s": round(first_render, 2), "rss_mb": round(rss),
             "server_cores": round(cores, 2), "server_cpu_ms_per_frame": round(cpu_ms, 1),
             "load_avg": round(load, 2)}  # fmt: skip
+
+
+def _frames_per_second(samples: list[dict]) -> float:
+    """Frames the server processed over the measured time (its frame counter), not a mean of window rates."""
+    first, last = samples[0], samples[-1]
+    span = last["time"] - first["time"]
+    if len(samples) < 2 or span <= 0:
+        return round(float(last["fps"]), 2)
+    return round((last["frames"] - first["frames"]) / span, 2)
+
+
+def _browser_summary(samples: list[dict]) -> dict:
+    stats = [s.get("browser") or {} for s in samples]
+    stats = [b for b in stats if b.get("sent_fps") is not None]
+    if not stats:
+        return {}
+
+    def mean(key: str) -> float:
+        values = [b[key] for b in stats if b.get(key) is not None]
+        return round(sum(values) / len(values), 1) if values else float("nan")
+
+    reasons = sorted({b.get("limited_by") or "none" for b in stats})
+    last = stats[-1]
+    return {"sent_fps": mean("sent_fps"), "received_fps": mean("received_fps"),
+            "sent_size": f"{last.get('sent_width')}x{last.get('sent_height')}", "limited_by": ",".join(reasons)}  # fmt: skip
 
 
 def main() -> int:

@@ -73,7 +73,7 @@ with video_col:
                 st.rerun()
     else:
         session = stream_session("record", draw_predictions=False)
-        session.set_tracker_config(tracker_config(max_hands=hands + 1))  # one extra: to see, and reject, extra hands
+        session.set_tracker_config(tracker_config(max_hands=hands))  # samples get a search for one more hand
         context = webcam("record-webcam", session)
         playing = bool(context.state.playing)
         plan = RecordPlan(project, target, float(rate), float(seconds), 3, extract)

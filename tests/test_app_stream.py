@@ -21,7 +21,7 @@ from core.types import Hand
 from ui.jobs import NotReadyError, check_trainable
 from ui.recorder import Recorder, RecordPlan
 from ui.settings import SettingsError, load_settings
-from ui.stream import StreamSession, frame_callback, selfie_view
+from ui.stream import StreamSession, frame_callback, queued_frames_callback, selfie_view
 from ui.uploads import UploadedFile, import_uploads, transcode_h264
 
 FRAME = np.full((480, 640, 3), 90, np.uint8)
@@ -205,7 +205,56 @@ def test_two_sessions_record_independently(store: Store) -> None:
     counts = store.class_counts("default")
     assert counts["fist"] >= 3 and sum(counts.values()) == counts["fist"]
     assert a.snapshot().frames > b.snapshot().frames == 1
-    assert FakeTracker.instances[-1] is not FakeTracker.instances[-2]
+    assert a._pipeline is not None and b._pipeline is not None
+    assert a._pipeline.tracker is not b._pipeline.tracker
+
+
+def test_recording_looks_for_an_extra_hand_only_on_sample_frames(store: Store) -> None:
+    """The stream tracks the hands asked for; each sample frame gets an image-mode search for one more."""
+    s = session(store)
+    s.set_tracker_config(TrackerConfig(max_num_hands=1))
+    s.start_recording(_plan(countdown=0, duration=0.6, rate=5, extract=ExtractConfig(hands_per_frame=1)))
+    frames = 0
+    while not s.snapshot().recording.finished and frames < 500:
+        s.process(FRAME)
+        frames += 1
+        if frames == 2:
+            finder = FakeTracker.instances[-1]
+            finder.hands = [make_hand(), make_hand(offset=(100.0, 300.0))]  # the tracker sees one, the search two
+        time.sleep(0.01)
+    tracker = s._pipeline.tracker
+    assert finder is not tracker and finder.config.static_image_mode and finder.config.max_num_hands == 2
+    assert not tracker.config.static_image_mode and tracker.config.max_num_hands == 1
+    status = s.snapshot().recording
+    assert status.attempts <= 5 < frames, "only the frames that become samples are searched again"
+    assert status.rejected.get(TOO_MANY_HANDS, 0) == status.attempts - 1 >= 1 and status.captured == 1
+    s.on_ended()
+    assert finder.closed
+
+
+def test_capture_due_matches_what_on_frame_captures(store: Store) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as writer:
+        rec = Recorder(_plan(countdown=1, duration=1, rate=2), store, writer, now=0.0)
+        assert not rec.capture_due(0.5), "no capture during the countdown"
+        assert rec.capture_due(1.0)
+        rec.on_frame(FRAME, [make_hand()], FRAME.copy(), now=1.0)
+        assert rec.status().attempts == 1 and not rec.capture_due(1.2)
+        assert rec.capture_due(1.5) and not rec.capture_due(2.1)
+        rec.stop()
+
+
+def test_queued_callback_processes_the_newest_frames_in_order() -> None:
+    import asyncio
+
+    s = session()
+    callback = queued_frames_callback(s, keep=2)
+    frames = [av.VideoFrame.from_ndarray(np.full((480, 640, 3), v, np.uint8), format="rgb24") for v in (10, 20, 30)]
+    out = asyncio.run(callback(frames))
+    assert len(out) == 2 and s.snapshot().frames == 2
+    means = [float(np.median(o.to_ndarray(format="rgb24"))) for o in out]
+    assert abs(means[0] - 20) < 3 and abs(means[1] - 30) < 3, "the oldest frame is dropped, order kept"
 
 
 def test_stop_keeps_samples_captured_so_far(store: Store) -> None:

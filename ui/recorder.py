@@ -98,8 +98,20 @@ class Recorder:
 
     # -- frame thread -------------------------------------------------------------------
 
-    def on_frame(self, rgb: RGBImage, hands: list[Hand], canvas: RGBImage, now: float | None = None) -> None:
-        """Advance with one frame: maybe capture ``hands`` of ``rgb``; draw the countdown/REC badge on ``canvas``."""
+    def capture_due(self, now: float | None = None) -> bool:
+        """Whether the next ``on_frame`` at ``now`` will capture a sample (so the caller can look harder)."""
+        now = time.monotonic() if now is None else now
+        elapsed = now - self._start
+        return (self._phase in ("countdown", "recording") and self.plan.countdown <= elapsed
+                and elapsed - self.plan.countdown < self.plan.duration and now >= self._next_capture)  # fmt: skip
+
+    def on_frame(self, rgb: RGBImage, hands: list[Hand], canvas: RGBImage, now: float | None = None,
+                 sample_hands: list[Hand] | None = None) -> None:  # fmt: skip
+        """Advance with one frame: maybe capture hands of ``rgb``; draw the countdown/REC badge on ``canvas``.
+
+        ``sample_hands``, when given, are what a capture stores and checks (a fuller search
+        than the tracker's ``hands``); otherwise ``hands`` are.
+        """
         now = time.monotonic() if now is None else now
         if self._phase in ("saving", "done", "stopped"):
             return
@@ -117,7 +129,7 @@ class Recorder:
             self._phase, self._left = "recording", (0.0, self.plan.duration - recorded)
         if now >= self._next_capture:
             self._next_capture = max(self._next_capture + 1.0 / self.plan.rate, now - 0.5 / self.plan.rate)
-            self._capture(rgb, hands)
+            self._capture(rgb, hands if sample_hands is None else sample_hands)
         draw_badge(
             canvas, f"REC {self.plan.class_name}  {self.plan.duration - recorded:.1f}s  {self._captured} samples"
         )

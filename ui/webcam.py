@@ -12,7 +12,7 @@ from streamlit_webrtc import WebRtcMode, WebRtcStreamerContext, webrtc_streamer
 from core.landmarks import TrackerConfig
 from ui import state
 from ui.settings import VIDEO_CONSTRAINTS, VIDEO_HTML_ATTRS
-from ui.stream import StreamSession, frame_callback
+from ui.stream import StreamSession, queued_frames_callback
 
 
 def tracker_config(max_hands: int) -> TrackerConfig:
@@ -62,7 +62,7 @@ def webcam(key: str, session: StreamSession) -> WebRtcStreamerContext | Any:
         mode=WebRtcMode.SENDRECV,
         rtc_configuration=state.settings().rtc_configuration,
         media_stream_constraints=VIDEO_CONSTRAINTS,
-        video_frame_callback=frame_callback(session),
+        queued_video_frames_callback=queued_frames_callback(session),
         on_video_ended=session.on_ended,
         video_html_attrs=VIDEO_HTML_ATTRS,
         async_processing=True,
