@@ -7,6 +7,7 @@ from core.gestures import InvalidNameError
 from core.store import DuplicateNameError
 from core.video import MediaError
 from ui import state, widgets
+from ui.csv_panel import csv_import_panel
 from ui.gallery import class_gallery
 from ui.recorder import RecordPlan
 from ui.uploads import UploadedFile, import_uploads
@@ -51,8 +52,12 @@ with side_col:
         st.page_link(next_page, label=f"Next: {why}", icon="👉")
 
 with video_col:
-    source = st.segmented_control("Source", ["📷 Webcam", "📁 Upload files"], default="📷 Webcam", key="record_source")
-    if source == "📁 Upload files":
+    source = st.segmented_control(
+        "Source", ["📷 Webcam", "📁 Upload files", "📄 Import CSV"], default="📷 Webcam", key="record_source"
+    )
+    if source == "📄 Import CSV":
+        csv_import_panel(store, project)
+    elif source == "📁 Upload files":
         nonce = st.session_state.setdefault("record_upload_nonce", 0)
         files = st.file_uploader(
             f"Photos or videos of {gesture.title}", accept_multiple_files=True, key=f"record_upload_{nonce}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import HANDS, shared_path
 from streamlit.testing.v1 import AppTest
@@ -170,6 +171,39 @@ def test_record_upload_images_then_refuse_a_non_image(data_dir: Path) -> None:
     at.run()
     assert at.error and "notes.txt" in at.error[0].value and "Nothing was added" in at.error[0].value
     assert store.class_counts("default")["fist"] == stored
+
+
+def _kinivi_rows(n: int, label_id: int) -> str:
+    rng = np.random.default_rng(label_id)
+    return "".join(f"{label_id}," + ",".join(f"{v:.4f}" for v in rng.uniform(-1, 1, 42)) + "\n" for _ in range(n))
+
+
+def test_record_imports_a_kinivi_pair_and_refuses_bad_csv(data_dir: Path) -> None:
+    store = Store(data_dir)
+    at = app("record")
+    at.segmented_control(key="record_source").set_value("📄 Import CSV")
+    at.run()
+    keypoints = (_kinivi_rows(4, 0) + _kinivi_rows(3, 1)).encode()
+    labels = b"wave\nfist\n"
+    for files, why in [
+        ([("keypoint.csv", keypoints, "text/csv")], "half of a kinivi pair"),
+        ([("keypoint.csv", b"0,1,2\n", "text/csv"), ("labels.csv", labels, "text/csv")], "keypoint.csv, line 1"),
+        ([("mine.csv", b"", "text/csv")], "mine.csv"),
+    ]:
+        at.get("file_uploader")[0].set_value(files)
+        at.run()
+        button(at, "Import").click()
+        at.run()
+        assert at.error and why in at.error[0].value and "Nothing was imported" in at.error[0].value, why
+        assert sum(store.class_counts("default").values()) == 0
+    at.get("file_uploader")[0].set_value([("keypoint.csv", keypoints, "text/csv"), ("labels.csv", labels, "text/csv")])
+    at.run()
+    button(at, "Import").click()
+    at.run()
+    assert not at.exception and not at.error
+    counts = store.class_counts("default")
+    assert counts["wave"] == 4 and counts["fist"] == 3
+    assert "Imported 7 samples" in texts(at) and "New gestures: wave" in texts(at)
 
 
 def test_record_gallery_deletes_selected_and_clears_after_confirmation(seeded: Store) -> None:

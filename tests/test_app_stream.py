@@ -388,3 +388,22 @@ def test_media_responses_send_their_start_message_first() -> None:
         scope = {"type": "http", "path": "/media/x.jpg", "headers": [(b"accept-encoding", encoding)]}
         asyncio.run(SelectiveGZipMiddleware(jpeg_app)(scope, receive, send))
         assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"], encoding
+
+
+def test_csv_upload_round_trips_a_handteach_export(store: Store, tmp_path: Path) -> None:
+    from core.csv_io import export_handteach
+    from core.store import Sample
+    from ui.uploads import import_csv_uploads
+
+    store.add_samples(
+        "default", [Sample(make_hand(offset=(float(i), 0.0)), "fist", "webcam", "", None) for i in range(3)]
+    )
+    export_handteach(store, "default", tmp_path / "mine.csv")
+    store.ensure_project("copy")
+    report = import_csv_uploads(store, "copy", [UploadedFile("mine.csv", (tmp_path / "mine.csv").read_bytes())])
+    assert report.n_added == 3 and store.class_counts("copy")["fist"] == 3
+    with pytest.raises(ValueError, match="got 3 files"):
+        import_csv_uploads(store, "copy", [UploadedFile(f"{i}.csv", b"x") for i in range(3)])
+    with pytest.raises(ValueError, match="exactly one should be the label file"):
+        import_csv_uploads(store, "copy", [UploadedFile("a.csv", b"0,1\n"), UploadedFile("b.csv", b"0,1\n")])
+    assert store.class_counts("copy")["fist"] == 3

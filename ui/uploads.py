@@ -13,6 +13,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core import csv_io
 from core.extract import ExtractConfig, ExtractReport, iter_file_samples
 from core.landmarks import HandTracker, TrackerConfig
 from core.store import Sample, Store
@@ -81,6 +82,56 @@ def import_uploads(store: Store, project: str, class_name: str, files: Sequence[
         report.sample_ids = store.add_samples(project, samples)
         report.stored = len(report.sample_ids)
     return report
+
+
+def _looks_like_labels(path: Path) -> bool:
+    """A kinivi label file: one name per line, no numbers (keypoint rows start with a label id and 42 numbers)."""
+    lines = [line for line in path.read_text(encoding="utf-8-sig", errors="replace").splitlines() if line.strip()]
+    return bool(lines) and all("," not in line for line in lines)
+
+
+def import_csv_uploads(store: Store, project: str, files: Sequence[UploadedFile]) -> csv_io.ImportReport:
+    """Import one handteach CSV, or a kinivi ``keypoint.csv`` with its ``keypoint_classifier_label.csv``.
+
+    All or nothing: a ``csv_io.CsvFormatError`` or ``ValueError`` names the uploaded file
+    (and line) at fault, and nothing is stored then. Unknown class names become classes.
+    """
+    if not files:
+        raise ValueError("no file was given")
+    if len(files) > 2:
+        raise ValueError(f"expected one handteach CSV or a kinivi pair (keypoints + labels), got {len(files)} files")
+    with tempfile.TemporaryDirectory(prefix="handteach-csv-") as tmp:
+        taken: set[str] = set()
+        paths = []
+        for upload in files:
+            path = Path(tmp) / _safe_name(upload.name, taken)
+            path.write_bytes(upload.data)
+            paths.append(path)
+        names = {path: upload.name for path, upload in zip(paths, files, strict=True)}
+        try:
+            if len(paths) == 1:
+                if _looks_like_labels(paths[0]) or _first_cell_is_number(paths[0]):
+                    raise ValueError(
+                        f"{files[0].name} looks like half of a kinivi pair: upload keypoint.csv and "
+                        "keypoint_classifier_label.csv together"
+                    )
+                return csv_io.import_handteach(store, project, paths[0])
+            labels = [path for path in paths if _looks_like_labels(path)]
+            if len(labels) != 1:
+                raise ValueError(
+                    f"of {files[0].name} and {files[1].name}, exactly one should be the label file "
+                    "(one gesture name per line)"
+                )
+            keypoints = next(path for path in paths if path != labels[0])
+            return csv_io.import_kinivi(store, project, keypoints, labels[0])
+        except csv_io.CsvFormatError as exc:
+            name = names.get(exc.path, exc.path.name)
+            raise csv_io.CsvFormatError(Path(name), exc.line, exc.problem) from None
+
+
+def _first_cell_is_number(path: Path) -> bool:
+    first = path.read_text(encoding="utf-8-sig", errors="replace").split(",", 1)[0].strip()
+    return first.isdigit()
 
 
 @dataclass
