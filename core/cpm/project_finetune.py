@@ -1,0 +1,99 @@
+"""Fine-tune a project's CPM on the project's own hand crops, and keep the result only when it helped.
+
+The run starts from the project's current checkpoint (its fine-tuned copy, else the shipped
+weights), trains on ``user_crops`` and compares PCK@0.2 against MediaPipe on the held-out
+crops before and after. The new weights replace the project's copy only when PCK did not
+drop and the run was not stopped; they are written to a temporary folder first and renamed
+into place, so the project never holds a half-written checkpoint.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from core.cpm import checkpoint
+from core.cpm.estimator import CPMEstimator
+from core.cpm.finetune import FinetuneReport, finetune
+from core.cpm.project_weights import has_finetuned, project_checkpoint, project_cpm_dir
+from core.cpm.user_crops import user_crops
+from core.store import Store
+
+_TEMP_PREFIX = ".cpm-"  # temporary folders beside the project's CPM folder
+
+
+@dataclass(frozen=True)
+class ProjectFinetuneReport(FinetuneReport):
+    """A ``FinetuneReport`` plus what happened to the project's weights."""
+
+    saved: bool = False  # the new weights are now the project's CPM
+    from_finetuned: bool = False  # the run started from the project's earlier fine-tuned copy
+
+    def to_json(self) -> dict[str, float | int | bool]:
+        """The numbers the CLI prints and the page shows, rounded."""
+        data = asdict(self)
+        for key in ("pck_before", "pck_after", "seconds"):
+            data[key] = round(data[key], 4)
+        return data
+
+
+def _install(model_source: CPMEstimator, target: Path) -> None:
+    """Write the weights beside ``target`` and swap them in with renames (no half-written folder)."""
+    fresh = target.parent / f"{_TEMP_PREFIX}new-{uuid.uuid4().hex[:8]}"
+    checkpoint.save(model_source.model, fresh)
+    old = target.parent / f"{_TEMP_PREFIX}old-{uuid.uuid4().hex[:8]}"
+    if target.exists():
+        os.replace(target, old)
+    os.replace(fresh, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def finetune_project(
+    store: Store,
+    project: str,
+    epochs: int = 10,
+    on_progress: Callable[[int, int, float], None] | None = None,
+    cancel: threading.Event | None = None,
+    max_crops: int | None = None,
+    min_gain: float = 0.0,
+) -> ProjectFinetuneReport:
+    """Fine-tune ``project``'s CPM on its recorded crops; save only when PCK@0.2 did not drop (``min_gain``).
+
+    Args:
+        epochs: passes over the training crops (>= 1).
+        on_progress: called after each epoch with (epoch, epochs, mean loss).
+        cancel: set it to stop; nothing is saved then.
+        max_crops: use at most this many crops, spread over the classes (None: all).
+        min_gain: save only when PCK@0.2 after - before >= this (0: not worse; negative: save anyway).
+
+    Raises:
+        ValueError: fewer than 5 usable crops (the message says what to record), or ``epochs`` < 1.
+    """
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    crops = user_crops(store, project, max_crops)
+    from_finetuned = has_finetuned(store, project)
+    estimator = CPMEstimator(project_checkpoint(store, project), num_threads=None)
+    report = finetune(estimator, crops, epochs, on_progress, cancel)
+    cancelled = report.cancelled or (cancel is not None and cancel.is_set())
+    keep = not cancelled and report.epochs == epochs and report.pck_after - report.pck_before >= min_gain
+    if keep:
+        _install(estimator, project_cpm_dir(store, project))
+    fields = {**asdict(report), "cancelled": cancelled}
+    return ProjectFinetuneReport(**fields, saved=keep, from_finetuned=from_finetuned)
+
+
+def reset_project_cpm(store: Store, project: str) -> bool:
+    """Delete ``project``'s fine-tuned CPM (it goes back to the shipped weights); True if there was one."""
+    target = project_cpm_dir(store, project)
+    existed = target.exists()
+    if existed:
+        old = target.parent / f"{_TEMP_PREFIX}old-{uuid.uuid4().hex[:8]}"
+        os.replace(target, old)  # gone at once for readers, even if the deletion below is slow
+        shutil.rmtree(old, ignore_errors=True)
+    return existed

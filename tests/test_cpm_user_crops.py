@@ -1,0 +1,216 @@
+"""core.cpm.user_crops and core.cpm.project_finetune on a real store of real photos, and the CLI command.
+
+The samples are extracted with MediaPipe from HaGRID photos (``conftest.shared_path``), as the
+Record page does. Keypoints mapped into the stored crops are checked three ways: the crop
+recomputed from the photo has the same affine and pixels, the keypoint box sits in the crop's
+central region as the crop margin says, and MediaPipe run on the crop finds the same joints.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from conftest import shared_path
+
+from core import cli, csv_io
+from core.cpm import checkpoint
+from core.cpm.project_finetune import finetune_project, reset_project_cpm
+from core.cpm.project_weights import has_finetuned, project_checkpoint, project_cpm_dir
+from core.cpm.user_crops import count_crops, crop_keypoints, user_crops
+from core.crops import crop_with_transform, decode_jpeg, hand_crop
+from core.extract import extract_to_store
+from core.landmarks import detect_hands
+from core.store import Sample, Store
+from core.video import read_image
+
+pytestmark = pytest.mark.slow  # MediaPipe extracts the samples
+
+PER_CLASS = 6
+STORED_MARGIN = inspect.signature(hand_crop).parameters["margin"].default  # core.extract.make_sample's crops
+
+
+def _photos(folder: str, n: int = PER_CLASS) -> list[Path]:
+    path = shared_path("hagrid_380", "images", folder)
+    photos = sorted(path.glob("*.jpg"))[:n]
+    if len(photos) < n:
+        pytest.skip(f"need {n} photos in {path}, found {len(photos)}")
+    return photos
+
+
+@pytest.fixture(scope="module")
+def seeded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir whose default project holds thumbs_up and open_palm samples from photos."""
+    path = tmp_path_factory.mktemp("user_crops") / "data"
+    store = Store(path)
+    store.ensure_project()
+    for class_name, folder in (("thumbs_up", "like"), ("open_palm", "palm")):
+        report = extract_to_store(store, "default", class_name, _photos(folder))
+        if report.stored < 4:
+            pytest.skip(f"MediaPipe found only {report.stored} hands in the {folder} photos")
+    return path
+
+
+@pytest.fixture
+def store(seeded_dir: Path, tmp_path: Path) -> Store:
+    """A private copy of the seeded store (fine-tuning writes into the project)."""
+    shutil.copytree(seeded_dir, tmp_path / "data")
+    return Store(tmp_path / "data")
+
+
+def _source(sample: Sample) -> Path:
+    folder = {"thumbs_up": "like", "open_palm": "palm"}[sample.class_name]
+    return shared_path("hagrid_380", "images", folder, sample.source_name)
+
+
+def test_keypoints_use_the_transform_the_crop_was_made_with(store: Store) -> None:
+    samples = store.list_samples("default", with_crops=True)
+    assert len(samples) >= 8
+    for sample in samples:
+        stored = decode_jpeg(sample.crop_jpeg)
+        side = stored.shape[0]
+        remade = crop_with_transform(read_image(_source(sample)), sample.hand, size=side, margin=STORED_MARGIN)
+        # the same crop: pixels equal up to JPEG noise, keypoints equal to those the crop's own affine gives
+        assert np.abs(remade.image.astype(np.int16) - stored).mean() < 4.0, sample.source_name
+        expected = (sample.hand.pixel @ remade.matrix[:, :2].T + remade.matrix[:, 2]).astype(np.float32)
+        np.testing.assert_allclose(crop_keypoints(sample.hand, side), expected, atol=1e-3)
+
+
+def test_keypoints_fill_the_central_region_of_the_crop(store: Store) -> None:
+    crops = user_crops(store, "default")
+    assert len(crops) == count_crops(store, "default").usable >= 8
+    for rgb, points in crops:
+        side = rgb.shape[0]
+        assert rgb.shape == (side, side, 3) and rgb.dtype == np.uint8 and points.shape == (21, 2)
+        assert side >= 128, f"stored crops of {side} px are smaller than the CPM's 128 px input"
+        assert (points > 0).all() and (points < side).all()  # wrist and fingertips too
+        lo, hi = points.min(axis=0), points.max(axis=0)
+        np.testing.assert_allclose((lo + hi) / 2, [side / 2, side / 2], atol=1.0)  # centred
+        assert abs((hi - lo).max() - side / (1 + 2 * STORED_MARGIN)) < 1.0  # margin on the longer side
+        assert lo.min() > side * STORED_MARGIN / (1 + 2 * STORED_MARGIN) - 1.0  # nothing in the margin
+
+
+def test_keypoints_land_on_the_joints_mediapipe_sees_in_the_crop(store: Store) -> None:
+    errors = []
+    for rgb, points in user_crops(store, "default"):
+        pad = rgb.shape[0] // 2  # a border helps the palm detector with a tight crop
+        hands = detect_hands(cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0))
+        if hands:
+            size = float(np.ptp(points, axis=0).max())
+            errors.append(np.linalg.norm(hands[0].pixel - pad - points, axis=1).mean() / size)
+    assert len(errors) >= 6, f"MediaPipe found a hand in only {len(errors)} crops"
+    assert np.median(errors) < 0.02 and max(errors) < 0.1, errors
+
+
+def test_max_crops_spreads_over_classes(store: Store) -> None:
+    by_keypoints = {}
+    for sample in store.list_samples("default", with_crops=True):
+        side = decode_jpeg(sample.crop_jpeg).shape[0]
+        by_keypoints[crop_keypoints(sample.hand, side).tobytes()] = sample.class_name
+    crops = user_crops(store, "default", max_crops=6)
+    classes = [by_keypoints[points.tobytes()] for _, points in crops]
+    assert len(classes) == 6 and classes.count("thumbs_up") == classes.count("open_palm") == 3
+    with pytest.raises(ValueError, match="at least 5"):
+        user_crops(store, "default", max_crops=4)
+
+
+def test_csv_imports_and_cpm_samples_are_skipped(store: Store, tmp_path: Path) -> None:
+    photo_crops = len(user_crops(store, "default"))
+    csv_io.export_handteach(store, "default", tmp_path / "all.csv")
+    imported = csv_io.import_handteach(store, "default", tmp_path / "all.csv").n_added
+    sample = store.list_samples("default", with_crops=True)[0]
+    cpm_sample = Sample(
+        sample.hand, sample.class_name, "image", "cpm.jpg", None, crop_jpeg=sample.crop_jpeg, backend="cpm"
+    )
+    store.add_sample("default", cpm_sample)
+    counts = count_crops(store, "default")
+    assert (counts.usable, counts.no_image, counts.other_backend) == (photo_crops, imported, 1)
+    assert len(user_crops(store, "default")) == photo_crops
+
+
+def test_too_few_crops_say_what_to_record(store: Store, tmp_path: Path) -> None:
+    csv_io.export_handteach(store, "default", tmp_path / "all.csv")
+    store.create_project("csv_only")
+    csv_io.import_handteach(store, "csv_only", tmp_path / "all.csv")
+    with pytest.raises(ValueError, match="record at least 5 webcam or photo samples first; CSV imports have no images"):
+        user_crops(store, "csv_only")
+    store.create_project("few")
+    for sample in store.list_samples("default", with_crops=True)[:4]:
+        store.add_sample("few", sample)
+    with pytest.raises(ValueError, match="this project has 4"):
+        user_crops(store, "few")
+    with pytest.raises(ValueError, match="this project has 4"):
+        finetune_project(store, "few", epochs=1)
+    assert not project_cpm_dir(store, "few").exists()
+
+
+def _leftovers(store: Store, project: str) -> list[str]:
+    return sorted(p.name for p in store.project_dir(project).iterdir())
+
+
+def test_finetune_saves_only_when_kept_and_reset_removes_it(store: Store) -> None:
+    report = finetune_project(store, "default", epochs=1, max_crops=10)
+    assert report.train_crops + report.held_out_crops == 10 and report.epochs == 1 and not report.cancelled
+    assert 0.0 <= report.pck_before <= 1.0 and 0.0 <= report.pck_after <= 1.0
+    assert report.saved == (report.pck_after >= report.pck_before) == has_finetuned(store, "default")
+    reset_project_cpm(store, "default")
+
+    kept = finetune_project(store, "default", epochs=1, max_crops=10, min_gain=-1.0)  # keep whatever comes out
+    assert kept.saved and not kept.from_finetuned and has_finetuned(store, "default")
+    assert _leftovers(store, "default") == ["cpm"]  # no temporary folder left behind
+    assert project_checkpoint(store, "default") == project_cpm_dir(store, "default")
+    tuned, default = checkpoint.load(project_cpm_dir(store, "default")), checkpoint.load(checkpoint.DEFAULT_DIR)
+    changed = [k for k, v in tuned.state_dict().items() if not torch.equal(v, default.state_dict()[k])]
+    assert changed, "the saved weights are the default ones"
+
+    weights = (project_cpm_dir(store, "default") / checkpoint.WEIGHTS_FILE).read_bytes()
+    refused = finetune_project(store, "default", epochs=1, max_crops=10, min_gain=2.0)  # PCK cannot gain 2
+    assert refused.from_finetuned and not refused.saved
+    assert (project_cpm_dir(store, "default") / checkpoint.WEIGHTS_FILE).read_bytes() == weights
+    assert _leftovers(store, "default") == ["cpm"]
+
+    assert reset_project_cpm(store, "default") is True
+    assert not has_finetuned(store, "default") and _leftovers(store, "default") == []
+    assert project_checkpoint(store, "default") == checkpoint.DEFAULT_DIR
+    assert reset_project_cpm(store, "default") is False
+
+
+def test_cancel_saves_nothing(store: Store) -> None:
+    cancel = threading.Event()
+    epochs_seen = []
+
+    def stop_after_first(epoch: int, epochs: int, loss: float) -> None:
+        epochs_seen.append(epoch)
+        cancel.set()
+
+    report = finetune_project(store, "default", epochs=3, on_progress=stop_after_first, cancel=cancel,
+                              max_crops=10, min_gain=-1.0)  # fmt: skip
+    assert report.cancelled and not report.saved and report.epochs == 1 and epochs_seen == [1]
+    assert not has_finetuned(store, "default") and _leftovers(store, "default") == []
+
+
+def test_cli_finetunes_reports_json_and_resets(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    data = str(store.data_dir)
+    assert cli.main(["--data", data, "finetune-cpm", "--epochs", "2", "--max-crops", "10"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split()[1] for line in lines if line.startswith("epoch ")] == ["1/2", "2/2"]
+    result = json.loads(lines[-1])
+    assert set(result) == {"pck_before", "pck_after", "seconds", "epochs", "train_crops", "held_out_crops", "saved"}
+    assert result["train_crops"] + result["held_out_crops"] == 10 and result["seconds"] > 0
+    assert result["saved"] == (result["pck_after"] >= result["pck_before"]) == has_finetuned(store, "default")
+
+    store.create_project("csv_only")
+    assert cli.main(["--data", data, "finetune-cpm", "--project", "csv_only", "--epochs", "1"]) == 2
+    assert "record at least 5 webcam or photo samples" in capsys.readouterr().err
+
+    checkpoint.save(checkpoint.load(checkpoint.DEFAULT_DIR), project_cpm_dir(store, "default"))
+    assert cli.main(["--data", data, "finetune-cpm", "--reset"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == {"reset": True, "saved": False}
+    assert not has_finetuned(store, "default")
