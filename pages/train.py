@@ -5,7 +5,7 @@ import streamlit as st
 from core.classifier import ModelFileError
 from core.starter import check_trainable as check_with_starter
 from core.training import NotEnoughDataError, TrainConfig
-from ui import exports, results, state, widgets
+from ui import exports, finetune_panel, results, state, widgets
 from ui.jobs import NotReadyError, TrainingRun, check_trainable
 
 widgets.page_title("🧠", "Train", "Teach the model your gestures")
@@ -108,3 +108,5 @@ c3.download_button(
     key="download_kinivi",
     on_click="ignore",  # no rerun: the other buttons' deferred downloads stay valid
 )
+
+finetune_panel.finetune_panel(store, project)

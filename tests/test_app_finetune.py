@@ -1,0 +1,120 @@
+"""The Train page's "teach the keypoint model my hand" expander under ``streamlit.testing.v1.AppTest``.
+
+Real photos become samples (MediaPipe), the page starts a CPM fine-tuning run in its worker
+thread, and the test waits for it like the page's fragment would, then checks what is shown
+against what happened on disk.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import HANDS, shared_path
+from streamlit.testing.v1 import AppTest
+
+from core.cpm import checkpoint
+from core.cpm.project_weights import has_finetuned, project_cpm_dir
+from core.store import Store
+
+pytestmark = pytest.mark.slow  # MediaPipe and Streamlit
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPANDER = "🖐 Teach the keypoint model (CPM) my hand"
+START = "Fine-tune the CPM on my samples"
+
+
+def _photos(folder: str, n: int) -> list[Path]:
+    path = shared_path("hagrid_380", "images", folder)
+    photos = sorted(path.glob("*.jpg"))[:n]
+    if len(photos) < n:
+        pytest.skip(f"need {n} photos in {path}, found {len(photos)}")
+    return photos
+
+
+@pytest.fixture
+def seeded(data_dir: Path) -> Store:
+    """HANDTEACH_DATA whose default project holds thumbs_up and open_palm samples from photos."""
+    from core.extract import extract_to_store
+
+    if not HANDS.exists():
+        pytest.skip(f"real hand data not found at {HANDS}")
+    store = Store(data_dir)
+    store.ensure_project()
+    extract_to_store(store, "default", "thumbs_up", _photos("like", 5))
+    extract_to_store(store, "default", "open_palm", _photos("palm", 5))
+    return store
+
+
+def train_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.switch_page("pages/train.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    parts = [e.value for e in (*at.markdown, *at.caption, *at.success, *at.info, *at.warning, *at.error)]
+    return "\n".join(str(p) for p in parts)
+
+
+def _buttons(at: AppTest) -> list[str]:
+    return [b.label for b in at.button]
+
+
+def test_expander_explains_too_few_crops(data_dir: Path) -> None:
+    at = train_page()
+    assert EXPANDER in [e.label for e in at.expander]
+    warnings = [w.value for w in at.warning]
+    assert any("record at least 5 webcam or photo samples first" in w for w in warnings), warnings
+    assert START not in _buttons(at) and "Back to the default CPM" not in _buttons(at)
+
+
+def test_finetune_runs_shows_pck_and_goes_back_to_default(seeded: Store) -> None:
+    at = train_page()
+    assert START in _buttons(at)
+    at.number_input(key="finetune_epochs").set_value(1)
+    at.button(key="finetune_start").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    run = at.session_state["finetune_run"]
+    assert run.wait(180), "fine-tuning did not finish"
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    report = run.snapshot().report
+    assert report is not None and run.snapshot().error is None
+    shown = _texts(at)
+    assert f"{report.pck_before:.0%} → {report.pck_after:.0%}" in shown and "held-out crops" in shown
+    assert report.saved == has_finetuned(seeded, "default") == (report.pck_after >= report.pck_before)
+    if report.saved:
+        assert any("new weights were kept" in s.value for s in at.success)
+    else:
+        assert any("were not kept" in i.value for i in at.info)
+        checkpoint.save(checkpoint.load(checkpoint.DEFAULT_DIR), project_cpm_dir(seeded, "default"))
+        at.run()
+
+    at.button(key="finetune_reset").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not has_finetuned(seeded, "default")
+    assert "back to the default CPM" in _texts(at)
+    assert "Back to the default CPM" not in _buttons(at)
+
+
+def test_stop_keeps_the_default_cpm(seeded: Store) -> None:
+    at = train_page()
+    at.number_input(key="finetune_epochs").set_value(50)
+    at.button(key="finetune_start").click()
+    at.run()
+    run = at.session_state["finetune_run"]
+    assert run.snapshot().running
+    at.button(key="finetune_stop").click()
+    at.run()
+    assert run.wait(120), "the stopped run did not end"
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    report = run.snapshot().report
+    assert report is not None and report.cancelled and not report.saved and report.epochs < 50
+    assert any("Stopped: nothing was saved" in i.value for i in at.info)
+    assert not project_cpm_dir(seeded, "default").exists()

@@ -1,0 +1,182 @@
+"""Train page: "teach the keypoint model my hand", a CPM fine-tuning run in a worker thread.
+
+The run (``FinetuneRun``) wraps ``core.cpm.project_finetune.finetune_project``; its progress,
+report and error sit behind a lock. The panel polls ``snapshot()`` from a fragment, so the page
+stays responsive, and may ``cancel()`` it: a stopped run saves nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from core.cpm.project_finetune import ProjectFinetuneReport, finetune_project, reset_project_cpm
+from core.cpm.project_weights import has_finetuned
+from core.cpm.user_crops import MIN_CROPS, count_crops
+from core.store import Store
+
+RUN_KEY = "finetune_run"
+SEEN_KEY = "finetune_seen"
+RESET_KEY = "finetune_reset_note"
+MAX_CROPS = 300  # the app caps a run at a few minutes on a 2-core CPU; the CLI can use every crop
+
+
+@dataclass(frozen=True)
+class FinetuneSnapshot:
+    epoch: int  # epochs done
+    epochs: int
+    loss: float | None  # mean loss of the last epoch
+    running: bool
+    cancelled: bool
+    report: ProjectFinetuneReport | None
+    error: str | None
+    seconds: float
+
+
+@dataclass(eq=False)
+class FinetuneRun:
+    """One fine-tuning of one project's CPM, started by ``start``."""
+
+    store: Store
+    project: str
+    epochs: int = 10
+    max_crops: int | None = MAX_CROPS
+    _epoch: int = 0
+    _loss: float | None = None
+    _report: ProjectFinetuneReport | None = None
+    _error: str | None = None
+    _started: float = 0.0
+    _ended: float | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _cancel: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"handteach-finetune-{self.project}", daemon=True)
+
+    def start(self) -> FinetuneRun:
+        self._started = time.monotonic()
+        self._thread.start()
+        return self
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _on_progress(self, epoch: int, epochs: int, loss: float) -> None:
+        with self._lock:
+            self._epoch, self._loss = epoch, loss
+
+    def _run(self) -> None:
+        try:
+            report = finetune_project(
+                self.store, self.project, self.epochs, self._on_progress, self._cancel, self.max_crops
+            )
+            with self._lock:
+                self._report = report
+        except Exception as exc:  # shown in the panel
+            with self._lock:
+                self._error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
+        finally:
+            with self._lock:
+                self._ended = time.monotonic()
+
+    def snapshot(self) -> FinetuneSnapshot:
+        with self._lock:
+            end = self._ended if self._ended is not None else time.monotonic()
+            return FinetuneSnapshot(
+                epoch=self._epoch,
+                epochs=self.epochs,
+                loss=self._loss,
+                running=self._ended is None and self._thread.is_alive(),
+                cancelled=self._cancel.is_set(),
+                report=self._report,
+                error=self._error,
+                seconds=end - self._started,
+            )
+
+
+def report_text(report: ProjectFinetuneReport) -> str:
+    """One line: PCK before → after on the held-out crops, and the time."""
+    return (
+        f"PCK@0.2 against MediaPipe on {report.held_out_crops} held-out crops of your hand: "
+        f"{report.pck_before:.0%} → {report.pck_after:.0%} ({report.pck_after - report.pck_before:+.1%}), "
+        f"{report.train_crops} training crops, {report.epochs} epochs, {report.seconds:.1f} s"
+    )
+
+
+def _outcome(report: ProjectFinetuneReport) -> None:
+    st.write(report_text(report))
+    if report.cancelled:
+        st.info("Stopped: nothing was saved, the keypoint model is unchanged.")
+    elif report.saved:
+        st.success("The new weights were kept: this project now uses its own fine-tuned CPM.")
+    else:
+        st.info("The new weights were not kept (PCK dropped on the held-out crops): the previous CPM stays.")
+
+
+def _progress(run: FinetuneRun) -> None:
+    """Progress bar and Stop while running, the outcome after; reruns the page once when the run ends."""
+    snap = run.snapshot()
+    with st.container(key="finetune_progress"):
+        if snap.running:
+            text = (
+                f"Epoch {snap.epoch} of {snap.epochs} · loss {snap.loss:.3f}"
+                if snap.epoch and snap.loss is not None
+                else "Measuring the keypoint model on your crops…"
+            )
+            st.progress(snap.epoch / snap.epochs, text=text)
+            st.button("⏹ Stop", on_click=run.cancel, disabled=snap.cancelled, key="finetune_stop")
+        elif snap.error:
+            st.error(f"Fine-tuning failed: {snap.error}")
+        elif snap.report is not None:
+            _outcome(snap.report)
+    if not snap.running and st.session_state.get(SEEN_KEY) is not run:
+        st.session_state[SEEN_KEY] = run
+        st.rerun(scope="app")
+
+
+def _reset(store: Store, project: str) -> None:
+    reset_project_cpm(store, project)
+    st.session_state.pop(RUN_KEY, None)
+    st.session_state[RESET_KEY] = project
+
+
+def finetune_panel(store: Store, project: str) -> None:
+    """The expander of the Train page that fine-tunes the CPM on the project's own samples."""
+    with st.expander("🖐 Teach the keypoint model (CPM) my hand"):
+        st.caption(
+            "Fine-tunes the CPM keypoint model on the hand crops of your webcam and photo samples, with "
+            "MediaPipe's keypoints as the teacher; the new weights are kept only if they match MediaPipe at "
+            "least as well on crops held out from training."
+        )
+        run = st.session_state.get(RUN_KEY)
+        run = run if isinstance(run, FinetuneRun) and run.project == project else None
+        running = run is not None and run.snapshot().running
+        counts = count_crops(store, project)
+        if counts.usable < MIN_CROPS:
+            st.warning(counts.explain())
+        else:
+            epochs = st.number_input("Epochs", 1, 50, 10, key="finetune_epochs", disabled=running)
+            if st.button("Fine-tune the CPM on my samples", disabled=running, key="finetune_start"):
+                st.session_state.pop(RESET_KEY, None)
+                run = st.session_state[RUN_KEY] = FinetuneRun(store, project, int(epochs)).start()
+                running = True
+        if run is not None:
+            st.fragment(run_every=0.5 if running else None)(_progress)(run)
+        if st.session_state.get(RESET_KEY) == project:
+            st.info("This project is back to the default CPM.")
+        if has_finetuned(store, project):
+            st.caption("This project uses its own fine-tuned CPM.")
+            st.button(
+                "Back to the default CPM",
+                on_click=_reset,
+                args=(store, project),
+                disabled=running,
+                key="finetune_reset",
+            )
