@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from core import commands
 from core.gestures import DEFAULT_PROJECT
+from core.types import KEYPOINT_BACKENDS
 
 
 def _project(parser: argparse.ArgumentParser) -> None:
@@ -45,6 +46,8 @@ def _data_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("action", choices=("list", "create", "delete"), nargs="?", default="list")
     p.add_argument("name", nargs="?")
     p.add_argument("--empty", action="store_true", help="create: without the eight default classes")
+    p.add_argument("--backend", choices=KEYPOINT_BACKENDS, default="mediapipe",
+                   help="create: where the project's hand keypoints come from (default mediapipe; fixed later)")  # fmt: skip
 
     p = _add(sub, "classes", commands.classes, "list, add, rename, delete or clear the classes of a project")
     p.add_argument("action", choices=("list", "add", "rename", "delete", "clear"), nargs="?", default="list")

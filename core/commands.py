@@ -11,7 +11,8 @@ from core import csv_io
 from core.extract import ExtractConfig, extract_to_store
 from core.features import keypoints_to_features
 from core.gestures import DEFAULT_PROJECT, validate_name
-from core.landmarks import HandTracker, TrackerConfig
+from core.keypoint_backend import KeypointBackend
+from core.landmarks import TrackerConfig
 from core.project import features_of, load_project_model, train_project
 from core.store import Store
 from core.training import EpochStats, TrainConfig
@@ -96,7 +97,7 @@ def projects(args: argparse.Namespace) -> int:
     if not args.name:
         raise ValueError(f"'projects {args.action}' needs a project name")
     if args.action == "create":
-        store.create_project(args.name, default_classes=not args.empty)
+        store.create_project(args.name, default_classes=not args.empty, backend=args.backend)
     else:
         store.delete_project(args.name)
     print(f"{args.action}d project {args.name!r}")
@@ -193,11 +194,15 @@ def infer(args: argparse.Namespace) -> int:
     for path in files:
         media_kind(path)
     outputs = _output_paths(files, Path(args.output) if args.output else None)
+    backend = KeypointBackend.of_project(store, args.project)  # the keypoints the model learned on
     for path in files:
-        tracker = HandTracker(TrackerConfig(static_image_mode=media_kind(path) == "image"))
-        for line in annotate_file(path, tracker, model, outputs.get(path), every_n=args.every):
-            if args.json:
-                _print_json(line)
+        source = backend.source(TrackerConfig(static_image_mode=media_kind(path) == "image"))
+        try:
+            for line in annotate_file(path, source, model, outputs.get(path), every_n=args.every):
+                if args.json:
+                    _print_json(line)
+        finally:
+            source.close()
         if path in outputs:
             print(f"wrote {outputs[path]}", flush=True)
     return 0

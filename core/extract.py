@@ -12,7 +12,8 @@ import numpy as np
 import numpy.typing as npt
 
 from core.crops import encode_jpeg, hand_crop
-from core.landmarks import HandTracker, TrackerConfig
+from core.keypoint_backend import KeypointBackend
+from core.landmarks import TrackerConfig
 from core.store import Sample, Store
 from core.types import Hand
 from core.video import expand_inputs, iter_frames, media_kind
@@ -64,8 +65,8 @@ def usable_hands(hands: list[Hand], config: ExtractConfig) -> tuple[list[Hand], 
 
 
 def make_sample(rgb: npt.NDArray[np.uint8], hand: Hand, class_name: str, source_kind: str, source_name: str,
-                frame: int | None) -> Sample:  # fmt: skip
-    """A sample with a JPEG hand crop for the gallery and the CPM."""
+                frame: int | None, backend: str = "mediapipe") -> Sample:  # fmt: skip
+    """A sample with a JPEG hand crop for the gallery and the CPM; ``backend`` found its keypoints."""
     return Sample(
         hand=hand,
         class_name=class_name,
@@ -73,26 +74,32 @@ def make_sample(rgb: npt.NDArray[np.uint8], hand: Hand, class_name: str, source_
         source_name=source_name,
         frame=frame,
         crop_jpeg=encode_jpeg(hand_crop(rgb, hand)),
+        backend=backend,
     )
 
 
-def iter_file_samples(path: Path, class_name: str, config: ExtractConfig,
-                      report: ExtractReport) -> Iterator[Sample]:  # fmt: skip
-    """Samples found in one image or video; rejections are counted in ``report``."""
+def iter_file_samples(path: Path, class_name: str, config: ExtractConfig, report: ExtractReport,
+                      backend: KeypointBackend | None = None) -> Iterator[Sample]:  # fmt: skip
+    """Samples found in one image or video (keypoints from ``backend``, default MediaPipe); rejections go to ``report``."""
     kind = media_kind(path)
+    backend = backend or KeypointBackend()
     tracker_config = TrackerConfig(
         static_image_mode=kind == "image",
         max_num_hands=config.hands_per_frame + 1,  # one more, so a second hand is seen and the frame rejected
         model_complexity=config.model_complexity,
     )
-    with HandTracker(tracker_config) as tracker:
+    source = backend.source(tracker_config)
+    try:
         for index, rgb in iter_frames(path, every_n=config.every_n if kind == "video" else 1):
             report.frames += 1
-            hands, reason = usable_hands(tracker.process(rgb), config)
+            hands, reason = usable_hands(source.process(rgb), config)
             if reason:
                 report.rejected[reason] += 1
             for hand in hands:
-                yield make_sample(rgb, hand, class_name, kind, path.name, index if kind == "video" else None)
+                frame = index if kind == "video" else None
+                yield make_sample(rgb, hand, class_name, kind, path.name, frame, backend.name)
+    finally:
+        source.close()
 
 
 def check_readable(path: Path) -> None:
@@ -117,8 +124,9 @@ def extract_to_store(store: Store, project: str, class_name: str, paths: Iterabl
     if class_name not in {c.name for c in store.list_classes(project)}:
         raise ValueError(f"project {project!r} has no class {class_name!r}; add it first")
     report = ExtractReport()
+    backend = KeypointBackend.of_project(store, project)
     for number, path in enumerate(files, start=1):
-        for sample in iter_file_samples(path, class_name, config, report):
+        for sample in iter_file_samples(path, class_name, config, report, backend):
             report.sample_ids.append(store.add_sample(project, sample))
             report.stored += 1
             if cancel is not None and cancel.is_set():

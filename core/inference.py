@@ -10,8 +10,7 @@ import numpy.typing as npt
 
 from core.classifier import GestureClassifier
 from core.draw import draw_result
-from core.landmarks import HandTracker
-from core.pipeline import FrameResult, Pipeline
+from core.pipeline import FrameResult, HandSource, Pipeline
 from core.video import iter_frames, media_kind, video_info, write_image, write_video
 
 
@@ -28,7 +27,7 @@ def frame_record(source: Path, result: FrameResult) -> dict:
     return {"source": str(source), "frame": result.frame_index, "hands": hands}
 
 
-def annotate_file(path: Path, tracker: HandTracker, classifier: GestureClassifier, output: Path | None,
+def annotate_file(path: Path, tracker: HandSource, classifier: GestureClassifier, output: Path | None,
                   every_n: int = 1) -> Iterator[dict]:  # fmt: skip
     """Run the pipeline over ``path``; yield a record per frame and write the annotated file to ``output``.
 

@@ -35,7 +35,7 @@ from core.store_schema import (
     row_to_sample,
     sample_to_row,
 )
-from core.types import Hand
+from core.types import KEYPOINT_BACKENDS, Hand
 
 
 class Store:
@@ -117,7 +117,8 @@ class Store:
     def create_project(self, name: str, default_classes: bool = True, backend: str = "mediapipe") -> str:
         """Create a project (with ``DEFAULT_CLASSES`` unless told not to); returns the cleaned name."""
         name = validate_name(name, "project name")
-        backend = validate_name(backend, "backend")
+        if backend not in KEYPOINT_BACKENDS:
+            raise ValueError(f"unknown keypoint backend {backend!r}: choose one of {', '.join(KEYPOINT_BACKENDS)}")
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM projects WHERE name = ?", (name,)).fetchone():
                 raise DuplicateNameError(f"a project named {name!r} already exists")

@@ -44,6 +44,7 @@ SKELETON_EDGES: tuple[tuple[int, int], ...] = (
 )  # fmt: skip
 
 HANDEDNESS_VALUES = ("Left", "Right", "Unknown")
+KEYPOINT_BACKENDS = ("mediapipe", "cpm")  # the detectors a project can take its keypoints from
 
 
 @dataclass(frozen=True)

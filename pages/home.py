@@ -7,6 +7,8 @@ from core.gestures import DEFAULT_CLASSES, InvalidNameError
 from core.store import DuplicateNameError
 from ui import state, widgets
 
+BACKEND_LABELS = {"mediapipe": "MediaPipe Hands (3D, most accurate)", "cpm": "our CPM (2D, belief maps)"}
+
 st.title("✋ handteach")
 st.markdown("Teach your computer **your own hand gestures** in a few minutes. Everything runs on this machine.")
 
@@ -34,11 +36,20 @@ with left:
         key="home_project",
         on_change=lambda: state.set_project(st.session_state["home_project"]),
     )
+    st.caption(f"Hand keypoints: {BACKEND_LABELS[store.project_backend(project)]}")
 with right, st.form("new_project", clear_on_submit=False, border=False):
     name = st.text_input("New project", placeholder="e.g. slides-remote", key="new_project_name")
+    backend = st.radio(
+        "Hand keypoints from",
+        list(BACKEND_LABELS),
+        format_func=BACKEND_LABELS.get,
+        horizontal=True,
+        key="new_project_backend",
+        help="Fixed for the project: its samples and its model use the same keypoint model.",
+    )
     if st.form_submit_button("Create project"):
         try:
-            created = store.create_project(name)
+            created = store.create_project(name, backend=backend)
         except (InvalidNameError, DuplicateNameError) as exc:
             st.error(f"Could not create the project: {exc}.")
         else:

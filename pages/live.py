@@ -8,7 +8,7 @@ from core.classifier import ModelFileError
 from core.video import VIDEO_EXTENSIONS, MediaError
 from ui import cpm_panel, state, widgets
 from ui.uploads import UploadedFile, annotate_upload
-from ui.webcam import stream_session, tracker_config, webcam
+from ui.webcam import session_backend, stream_session, tracker_config, webcam
 
 widgets.page_title("✨", "Live", "Show a gesture to the camera")
 project = state.current_project()
@@ -44,7 +44,11 @@ if source == "🖼 Image or video file":
         try:
             with st.spinner(f"Recognising gestures in {upload.name}…"):
                 annotated = annotate_upload(
-                    UploadedFile(upload.name, upload.getvalue()), model, state.settings().model_complexity, every_n
+                    UploadedFile(upload.name, upload.getvalue()),
+                    model,
+                    state.settings().model_complexity,
+                    every_n,
+                    session_backend(),
                 )
         except (MediaError, ValueError) as exc:
             st.error(f"Could not process the file. {exc}")
@@ -85,6 +89,13 @@ else:
             key="live_hands",
             help="With 2, MediaPipe looks for a second hand on every frame: about twice the time per frame",
         )
+        cpm_on = st.toggle("🔬 CPM belief maps", key="live_cpm_stream", help="One CPM pass per frame on the first hand")
+        cpm_view = (
+            st.segmented_control("CPM view", cpm_panel.VIEWS, default="MULTI", key="live_cpm_view") or "MULTI"
+            if cpm_on
+            else None
+        )
+    session.set_cpm_panel(cpm_on)
     session.set_classifier(model, threshold)
     session.set_tracker_config(tracker_config(max_hands=hands or 1))
     with video_col:
@@ -99,6 +110,8 @@ else:
         widgets.show_stream_health(snapshot, "live")
         for panel in widgets.LIVE_PANELS:
             panel(session)
+        if cpm_view:
+            cpm_panel.show_result(snapshot.cpm, cpm_view)
 
     with result_col:
         st.fragment(run_every=0.5 if playing else None)(live_results)()

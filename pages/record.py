@@ -81,7 +81,7 @@ with video_col:
         session.set_tracker_config(tracker_config(max_hands=hands))  # samples get a search for one more hand
         context = webcam("record-webcam", session)
         playing = bool(context.state.playing)
-        plan = RecordPlan(project, target, float(rate), float(seconds), 3, extract)
+        plan = RecordPlan(project, target, float(rate), float(seconds), 3, extract, session.backend.name)
         st.button(
             f"⏺ Record {gesture.title} for {seconds} s",
             type="primary",

@@ -122,6 +122,22 @@ def test_home_creates_projects_and_refuses_bad_names(data_dir: Path) -> None:
     assert store.list_projects() == ["default", "slides remote"]
     assert at.selectbox(key="home_project").value == "slides remote"
     assert "Created project" in texts(at)
+    assert store.project_backend("slides remote") == "mediapipe" and "Hand keypoints: MediaPipe" in texts(at)
+    at.text_input(key="new_project_name").input("cpm one")
+    at.radio(key="new_project_backend").set_value("cpm")
+    _submit(at, "Create project")
+    assert store.project_backend("cpm one") == "cpm" and "Hand keypoints: our CPM" in texts(at)
+
+
+def test_live_webcam_offers_the_cpm_panel_views(data_dir: Path) -> None:
+    at = app("live")
+    with pytest.raises(KeyError):
+        at.segmented_control(key="live_cpm_view")
+    at.toggle(key="live_cpm_stream").set_value(True)
+    at.run()
+    assert not at.exception
+    view = at.segmented_control(key="live_cpm_view")
+    assert view.value == "MULTI" and list(view.options) == ["MULTI", "SINGLE", "HM"]
 
 
 def _submit(at: AppTest, label: str) -> None:

@@ -407,3 +407,34 @@ def test_csv_upload_round_trips_a_handteach_export(store: Store, tmp_path: Path)
     with pytest.raises(ValueError, match="exactly one should be the label file"):
         import_csv_uploads(store, "copy", [UploadedFile("a.csv", b"0,1\n"), UploadedFile("b.csv", b"0,1\n")])
     assert store.class_counts("copy")["fist"] == 3
+
+
+def test_cpm_panel_keeps_the_cpm_view_of_the_first_hand() -> None:
+    s = session()
+    s.process(FRAME)
+    assert s.snapshot().cpm is None, "off by default: no CPM cost"
+    s.set_cpm_panel(True)
+    s.process(FRAME)
+    snap = s.snapshot()
+    assert snap.cpm is not None and len(snap.cpm.beliefs) >= 1 and snap.cpm.beliefs[-1].shape[0] == 22
+    assert "cpm" in snap.ms
+    s.set_cpm_panel(False)
+    assert s.snapshot().cpm is None
+
+
+def test_a_cpm_project_stream_uses_the_cpm_source_and_its_results() -> None:
+    from core.keypoint_backend import CPMHandSource, KeypointBackend
+    from core.video import iter_frames
+
+    video = shared_path("video", "asl_hand.25fps.mp4")
+    s = StreamSession("test", TrackerConfig(max_num_hands=1))
+    s.set_backend(KeypointBackend("cpm"))
+    s.set_cpm_panel(True)
+    for index, rgb in iter_frames(video):
+        if index >= 5:
+            break
+        s.process(rgb)
+    snap = s.snapshot()
+    assert snap.error is None and isinstance(s._pipeline.tracker, CPMHandSource)
+    assert snap.hands and snap.cpm is s._pipeline.tracker.last_results[0]
+    s.on_ended()

@@ -1,14 +1,25 @@
-"""The CPM panel: the seed project's three views of the belief maps for a hand in a photo."""
+"""The CPM panel: the seed project's three views of the belief maps, for a photo or the live webcam."""
 
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ui.state import limit_torch_threads
+
+if TYPE_CHECKING:
+    from core.cpm.estimator import CPMResult
+
+VIEWS = ("MULTI", "SINGLE", "HM")
+CAPTIONS = {
+    "MULTI": "belief maps of each stage (all joints), then the final pose: the stages sharpen the beliefs",
+    "SINGLE": "the final pose",
+    "HM": "last stage, one map per joint",
+}
 
 
 @st.cache_resource(show_spinner=False)
@@ -19,9 +30,25 @@ def _estimator():  # noqa: ANN202 - CPMEstimator, imported lazily: torch is slow
     return CPMEstimator()
 
 
+def render(result: CPMResult, view: str) -> np.ndarray:
+    """The RGB image of one view (``VIEWS``) of ``result``."""
+    from core.cpm.views import heatmap_view, multi_view, single_view
+
+    return {"MULTI": multi_view, "SINGLE": single_view, "HM": heatmap_view}[view](result)
+
+
+def show_result(result: CPMResult | None, view: str) -> None:
+    """One view of a CPM result (the webcam panel: the stream keeps its latest result)."""
+    if result is None:
+        st.caption("The CPM panel appears when a hand is in view.")
+        return
+    if not result.has_hand:
+        st.caption(f"The CPM does not see a hand in this crop (score {result.score:.2f}).")
+    st.image(render(result, view), caption=f"{view}: {CAPTIONS[view]}")
+
+
 def show(name: str, data: bytes) -> None:
     """MULTI (every stage's beliefs + pose), SINGLE (final pose) and HM (each joint's last map) for the first hand."""
-    from core.cpm.views import heatmap_view, multi_view, single_view
     from core.landmarks import detect_hands
 
     try:
@@ -37,7 +64,5 @@ def show(name: str, data: bytes) -> None:
     result = _estimator().estimate_hand(rgb, hands[0])
     if not result.has_hand:
         st.warning(f"The CPM is not confident this crop holds a hand (score {result.score:.2f}).")
-    multi, single, heat = st.tabs(["MULTI: every stage", "SINGLE: final pose", "HM: each joint"])
-    multi.image(multi_view(result), caption="belief maps of each stage (all joints), then the final pose")
-    single.image(single_view(result))
-    heat.image(heatmap_view(result), caption="last stage, one map per joint")
+    for tab, view in zip(st.tabs(["MULTI: every stage", "SINGLE: final pose", "HM: each joint"]), VIEWS, strict=True):
+        tab.image(render(result, view), caption=CAPTIONS[view])

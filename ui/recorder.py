@@ -37,6 +37,7 @@ class RecordPlan:
     duration: float = 3.0  # seconds of capture after the countdown
     countdown: int = 3  # seconds of 3-2-1 before capture starts
     extract: ExtractConfig = field(default_factory=ExtractConfig)
+    backend: str = "mediapipe"  # the project's keypoint backend, stored with every sample
 
     def __post_init__(self) -> None:
         if not 0 < self.rate <= 30:
@@ -141,7 +142,10 @@ class Recorder:
             if reason:
                 self._rejected[reason] += 1
                 return
-        samples = [make_sample(rgb, hand, self.plan.class_name, "webcam", "", None) for hand in usable]
+        samples = [
+            make_sample(rgb, hand, self.plan.class_name, "webcam", "", None, self.plan.backend)
+            for hand in usable
+        ]
         with self._lock:
             self._captured += len(samples)
             self._pending.extend(samples)

@@ -29,7 +29,8 @@ import numpy as np
 import numpy.typing as npt
 
 from core.draw import draw_result
-from core.landmarks import HandTracker, TrackerConfig
+from core.keypoint_backend import CPMHandSource, KeypointBackend
+from core.landmarks import TrackerConfig
 from core.pipeline import FrameResult, Pipeline
 from core.store import Store
 from core.types import Hand, Prediction
@@ -38,9 +39,10 @@ from ui.recorder import Recorder, RecordPlan, RecordStatus
 
 if TYPE_CHECKING:
     from core.classifier import GestureClassifier
+    from core.cpm.estimator import CPMEstimator, CPMResult
 
 RGBImage = npt.NDArray[np.uint8]
-STAGES = ("landmarks", "features", "classifier", "record", "draw", "total")
+STAGES = ("landmarks", "features", "classifier", "cpm", "record", "draw", "total")
 _WINDOW = 30  # frames averaged for the per-stage milliseconds
 _FPS_SECONDS = 2.0  # frames within this many seconds give the frame rate
 
@@ -95,6 +97,7 @@ class StreamSnapshot:
     error: str | None
     recording: RecordStatus | None
     has_classifier: bool
+    cpm: CPMResult | None = None  # the CPM's view of the first hand of a recent frame, when the panel is on
 
 
 @dataclass
@@ -129,16 +132,20 @@ class StreamSession:
         self.store = store
         self.timings_file = timings_file
         self.draw_predictions = draw_predictions
-        self.tracker_factory: Callable[[TrackerConfig], Any] = HandTracker  # tests may swap in a fake
+        self.backend = KeypointBackend()
+        self.tracker_factory: Callable[[TrackerConfig], Any] | None = None  # None: the backend's source; tests: a fake
+        self.cpm_panel = False
+        self._cpm_estimator: CPMEstimator | None = None
+        self._cpm_result: CPMResult | None = None
         self._lock = threading.Lock()  # guards the fields the page reads
         self._frame_lock = threading.Lock()  # held while a frame is processed, and to close the tracker
         self._pipeline: Pipeline | None = None
-        self._pipeline_config: TrackerConfig | None = None  # the config the current tracker was built with
+        self._pipeline_config: tuple[TrackerConfig, KeypointBackend] | None = None  # what the tracker was built with
         self._classifier: ThresholdedClassifier | None = None
         self._classifier_key: tuple[int, float] | None = None
         self._recorder: Recorder | None = None
         self._sample_finder: Any = None  # a static-image tracker for the frames a recording captures
-        self._sample_finder_config: TrackerConfig | None = None
+        self._sample_finder_config: tuple[TrackerConfig, KeypointBackend] | None = None
         self._takes = 0
         self._writer: ThreadPoolExecutor | None = None
         self._stats = _Stats()
@@ -166,6 +173,20 @@ class StreamSession:
         """Use ``config`` from the next frame on (the tracker is rebuilt in the frame thread when it changed)."""
         with self._lock:
             self.tracker_config = config
+
+    def set_backend(self, backend: KeypointBackend) -> None:
+        """Find keypoints with ``backend`` (the project's) from the next frame on."""
+        with self._lock:
+            if backend != self.backend:
+                self._cpm_estimator = None  # other weights: loaded again on the next frame that needs them
+            self.backend = backend
+
+    def set_cpm_panel(self, on: bool) -> None:
+        """Keep the CPM's belief maps of the first hand for the page's panel (costs one CPM pass per frame)."""
+        with self._lock:
+            self.cpm_panel = bool(on)
+            if not on:
+                self._cpm_result = None
 
     def start_recording(self, plan: RecordPlan) -> Recorder:
         """Start a countdown-then-capture recording into ``plan.project`` / ``plan.class_name``."""
@@ -207,6 +228,7 @@ class StreamSession:
                 error=self._error,
                 recording=recorder.status() if recorder else None,
                 has_classifier=self._classifier is not None,
+                cpm=self._cpm_result,
             )
 
     # -- frame thread ------------------------------------------------------------------------
@@ -235,17 +257,22 @@ class StreamSession:
 
     def _process(self, rgb: RGBImage) -> tuple[RGBImage, dict[str, float], FrameResult]:
         with self._lock:
-            wanted = self.tracker_config
+            wanted = (self.tracker_config, self.backend)
+            cpm_panel = self.cpm_panel
         if self._pipeline is not None and self._pipeline_config != wanted:
             _close_tracker(self._pipeline)
             self._pipeline = None
         if self._pipeline is None:
-            pipeline = Pipeline(self.tracker_factory(wanted), None, smoothing=5)
+            pipeline = Pipeline(self._make_source(wanted[0]), None, smoothing=5)
             with self._lock:
                 pipeline.set_classifier(self._classifier)
                 self._pipeline, self._pipeline_config = pipeline, wanted
         result = self._pipeline.process(rgb)
         timings = result.timings_ms
+        if cpm_panel:
+            started = time.perf_counter()
+            self._update_cpm(rgb, result)
+            timings["cpm"] = (time.perf_counter() - started) * 1000.0
         t0 = time.perf_counter()
         canvas = selfie_view(rgb, result, self.draw_predictions)
         t1 = time.perf_counter()
@@ -257,6 +284,27 @@ class StreamSession:
             recorder.on_frame(rgb, result.hands, canvas, now=now, sample_hands=sample_hands)
             timings["record"] = (time.perf_counter() - t1) * 1000.0
         return canvas, timings, result
+
+    def _make_source(self, config: TrackerConfig) -> Any:
+        return self.tracker_factory(config) if self.tracker_factory is not None else self.backend.source(config)
+
+    def _update_cpm(self, rgb: RGBImage, result: FrameResult) -> None:
+        """The CPM's result for the first hand: the backend's own when it is the CPM, else one pass on MediaPipe's box."""
+        cpm = None
+        source = self._pipeline.tracker if self._pipeline is not None else None
+        if isinstance(source, CPMHandSource):
+            cpm = source.last_results[0] if source.last_results else None
+        elif result.hands:
+            estimator = self._cpm_estimator
+            if estimator is None:
+                from core.cpm.estimator import CPMEstimator  # torch: loaded only when the panel is first shown
+
+                ckpt = self.backend.cpm_checkpoint
+                estimator = self._cpm_estimator = CPMEstimator() if ckpt is None else CPMEstimator(ckpt)
+            cpm = estimator.estimate_hand(rgb, result.hands[0])
+        if cpm is not None:
+            with self._lock:
+                self._cpm_result = cpm
 
     def _find_sample_hands(self, rgb: RGBImage, plan: RecordPlan) -> list[Hand]:
         """The hands of a frame about to become a sample, found afresh, looking for one hand more than asked.
@@ -271,9 +319,10 @@ class StreamSession:
             max_num_hands=plan.extract.hands_per_frame + 1,
             model_complexity=self.tracker_config.model_complexity,
         )
-        if self._sample_finder is None or self._sample_finder_config != config:
+        key = (config, self.backend)
+        if self._sample_finder is None or self._sample_finder_config != key:
             self._close_sample_finder()
-            self._sample_finder, self._sample_finder_config = self.tracker_factory(config), config
+            self._sample_finder, self._sample_finder_config = self._make_source(config), key
         return list(self._sample_finder.process(rgb))
 
     def _close_sample_finder(self) -> None:

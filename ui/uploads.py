@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from core import csv_io
 from core.extract import ExtractConfig, ExtractReport, iter_file_samples
-from core.landmarks import HandTracker, TrackerConfig
+from core.keypoint_backend import KeypointBackend
+from core.landmarks import TrackerConfig
 from core.store import Sample, Store
 from core.video import MediaError, media_kind
 
@@ -69,11 +70,12 @@ def import_uploads(store: Store, project: str, class_name: str, files: Sequence[
     config = config or ExtractConfig()
     report = ExtractReport()
     samples: list[Sample] = []
+    backend = KeypointBackend.of_project(store, project)
     with tempfile.TemporaryDirectory(prefix="handteach-upload-") as tmp:
         paths = write_uploads(files, Path(tmp))
         for number, (upload, path) in enumerate(zip(files, paths, strict=True), start=1):
             try:
-                samples.extend(iter_file_samples(path, class_name, config, report))
+                samples.extend(iter_file_samples(path, class_name, config, report, backend))
             except MediaError as exc:
                 raise MediaError(upload.name, exc.problem) from None
             if on_progress is not None:
@@ -150,8 +152,11 @@ class AnnotatedUpload:
 
 
 def annotate_upload(upload: UploadedFile, classifier: GestureClassifier | None, model_complexity: int = 1,
-                    every_n: int = 1) -> AnnotatedUpload:  # fmt: skip
-    """Run the recogniser over an uploaded image or video (``MediaError`` naming the file if unusable)."""
+                    every_n: int = 1, backend: KeypointBackend | None = None) -> AnnotatedUpload:  # fmt: skip
+    """Run the recogniser over an uploaded image or video (``MediaError`` naming the file if unusable).
+
+    ``backend`` finds the keypoints (default MediaPipe): the project's, as its model learned on it.
+    """
     from core.inference import annotate_file  # imports torch: only when a file is annotated
 
     with tempfile.TemporaryDirectory(prefix="handteach-annotate-") as tmp:
@@ -160,8 +165,11 @@ def annotate_upload(upload: UploadedFile, classifier: GestureClassifier | None, 
         config = TrackerConfig(static_image_mode=kind == "image", max_num_hands=2, model_complexity=model_complexity)
         output = Path(tmp) / ("annotated.png" if kind == "image" else "annotated-mp4v.mp4")
         try:
-            with HandTracker(config) as tracker:
-                records = list(annotate_file(path, tracker, classifier, output, every_n=every_n))  # type: ignore[arg-type]
+            source = (backend or KeypointBackend()).source(config)
+            try:
+                records = list(annotate_file(path, source, classifier, output, every_n=every_n))
+            finally:
+                source.close()
         except MediaError as exc:
             raise MediaError(upload.name, exc.problem) from None
         if kind == "image":

@@ -9,6 +9,7 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit_webrtc import WebRtcMode, WebRtcStreamerContext, webrtc_streamer
 
+from core.keypoint_backend import KeypointBackend
 from core.landmarks import TrackerConfig
 from ui import state
 from ui.settings import VIDEO_CONSTRAINTS, VIDEO_HTML_ATTRS
@@ -38,7 +39,13 @@ def stream_session(page: str, draw_predictions: bool = True) -> StreamSession:
             draw_predictions=draw_predictions,
         )
         st.session_state[key] = session
+    session.set_backend(session_backend())
     return session
+
+
+def session_backend() -> KeypointBackend:
+    """The current project's keypoint backend (its samples and model came from it)."""
+    return KeypointBackend.of_project(state.store(), state.current_project())
 
 
 def has_browser_runtime() -> bool:

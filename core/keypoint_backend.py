@@ -1,0 +1,184 @@
+"""Keypoint backends: MediaPipe Hands, or the CPM placing the joints in boxes found by MediaPipe.
+
+A project records the backend its samples came from (``Store.project_backend``), and
+everything that makes or classifies its samples asks ``make_hand_source`` for the same
+one, so a model never sees keypoints from another detector than the one it learned on.
+
+``CPMHandSource`` follows the issue's recipe: the crop comes from MediaPipe's detection
+(image mode) and, on a video, from the previous frame's CPM keypoints, so most frames
+cost one CPM pass per hand instead of MediaPipe. MediaPipe searches again when a hand is
+lost, every ``search_every`` frames while fewer hands than asked are followed, and every
+``refresh_every`` frames to stop drift. CPM hands are 2D: z = 0 and world points NaN
+(``Hand.has_depth`` is False, so their classifiers use 2D features); they keep the
+handedness and the handedness confidence (``score``) MediaPipe gave when it found them;
+the CPM's own mean joint confidence decides whether a hand is still there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from core.landmarks import HandTracker, TrackerConfig
+from core.types import KEYPOINT_BACKENDS, Hand
+
+if TYPE_CHECKING:
+    from core.cpm.estimator import CPMEstimator, CPMResult
+    from core.store import Store
+
+BACKENDS = KEYPOINT_BACKENDS
+RGBImage = npt.NDArray[np.uint8]
+Box = tuple[float, float, float, float]
+_BOX_CONFIDENCE = 0.3  # joints below this do not shape the next frame's box (outliers would grow it)
+
+
+class UnknownBackendError(ValueError):
+    """A backend name that is not one of ``BACKENDS``."""
+
+
+def check_backend(name: str) -> str:
+    """``name`` if it is a known backend, else ``UnknownBackendError`` listing the known ones."""
+    if name not in BACKENDS:
+        raise UnknownBackendError(f"unknown keypoint backend {name!r}: choose one of {', '.join(BACKENDS)}")
+    return name
+
+
+class HandSource(Protocol):
+    """What a stream or an extraction needs from a backend."""
+
+    def process(self, rgb: RGBImage) -> list[Hand]: ...
+
+    def close(self) -> None: ...
+
+
+def make_hand_source(backend: str, config: TrackerConfig, cpm_checkpoint: str | Path | None = None) -> HandSource:
+    """A fresh hand source of ``backend`` (one per stream or file; sources keep per-stream state)."""
+    if check_backend(backend) == "mediapipe":
+        return HandTracker(config)
+    return CPMHandSource(config, cpm_checkpoint)
+
+
+@dataclass(frozen=True)
+class KeypointBackend:
+    """Which detector makes a project's keypoints: ``name`` in ``BACKENDS``, and the CPM weights folder it uses."""
+
+    name: str = "mediapipe"
+    cpm_checkpoint: Path | None = None  # None: the shipped CPM weights (unused by MediaPipe)
+
+    def __post_init__(self) -> None:
+        check_backend(self.name)
+
+    @classmethod
+    def of_project(cls, store: Store, project: str) -> KeypointBackend:
+        """The backend ``project`` was created with; a CPM project uses its own fine-tuned weights if it has them."""
+        name = check_backend(store.project_backend(project))
+        if name == "mediapipe":
+            return cls(name)
+        from core.cpm.project_weights import project_checkpoint  # imports torch: only CPM projects pay for it
+
+        return cls(name, project_checkpoint(store, project))
+
+    def source(self, config: TrackerConfig) -> HandSource:
+        """A fresh hand source (one per stream or file: sources keep per-stream state)."""
+        return make_hand_source(self.name, config, self.cpm_checkpoint)
+
+
+@dataclass
+class _Track:
+    box: Box  # tight box around the previous frame's keypoints, frame px
+    handedness: str
+    score: float  # MediaPipe's handedness confidence when it found the hand
+
+
+def _iou(a: Box, b: Box) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _next_box(result: CPMResult) -> Box:
+    points = result.keypoints_px
+    sure = points[result.confidence >= _BOX_CONFIDENCE]
+    points = sure if len(sure) >= 10 else points
+    x0, y0 = points.min(axis=0)
+    x1, y1 = points.max(axis=0)
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+class CPMHandSource:
+    """Hands whose 21 points come from the CPM (see the module docstring). Use from one thread at a time.
+
+    Args:
+        config: MediaPipe settings for finding hands; ``static_image_mode`` means every
+            frame is a separate photo (MediaPipe finds the hands each time).
+        cpm_checkpoint: CPM weights folder (default: the shipped weights).
+        estimator: an already loaded estimator to share (it is read-only); overrides ``cpm_checkpoint``.
+    """
+
+    def __init__(self, config: TrackerConfig, cpm_checkpoint: str | Path | None = None,
+                 estimator: CPMEstimator | None = None, search_every: int = 5,
+                 refresh_every: int = 30) -> None:  # fmt: skip
+        from core.cpm.estimator import CPMEstimator
+
+        self.config = config
+        if estimator is None:
+            estimator = CPMEstimator() if cpm_checkpoint is None else CPMEstimator(cpm_checkpoint)
+        self.estimator = estimator
+        self.search_every, self.refresh_every = max(1, search_every), max(1, refresh_every)
+        # MediaPipe in image mode: it only finds boxes here, on the few frames that need a search.
+        self._finder = HandTracker(TrackerConfig(
+            static_image_mode=True,
+            max_num_hands=config.max_num_hands,
+            model_complexity=config.model_complexity,
+            min_detection_confidence=config.min_detection_confidence,
+        ))  # fmt: skip
+        self._tracks: list[_Track] = []
+        self._frame = 0
+        self.last_results: list[CPMResult] = []  # the CPM's view of each returned hand (for the belief-map panel)
+        self.searched = False  # whether MediaPipe ran on the last frame
+
+    def _needs_search(self) -> bool:
+        if self.config.static_image_mode or not self._tracks:
+            return True
+        if self._frame % self.refresh_every == 0:
+            return True
+        return len(self._tracks) < self.config.max_num_hands and self._frame % self.search_every == 0
+
+    def process(self, rgb: RGBImage) -> list[Hand]:
+        """CPM hands in one (H, W, 3) uint8 RGB unmirrored frame (may be empty)."""
+        self._frame += 1
+        self.searched = self._needs_search()
+        if self.searched:
+            found = [_Track(h.bbox(), h.handedness, h.score) for h in self._finder.process(rgb)]
+            kept = [t for t in self._tracks if all(_iou(t.box, f.box) < 0.3 for f in found)]
+            self._tracks = (found + kept)[: self.config.max_num_hands]
+        hands, results, tracks = [], [], []
+        for track in self._tracks:
+            result = self.estimator.estimate(rgb, track.box)
+            if not result.has_hand:
+                continue  # lost: MediaPipe looks again on the next frame if no hand is left
+            box = _next_box(result)
+            if any(_iou(box, t.box) > 0.5 for t in tracks):
+                continue  # two tracks slid onto the same hand
+            tracks.append(_Track(box, track.handedness, track.score))
+            results.append(result)
+            hands.append(result.to_hand(track.handedness, track.score))
+        self._tracks = [] if self.config.static_image_mode else tracks
+        self.last_results = results
+        return hands
+
+    def close(self) -> None:
+        self._finder.close()
+        self._tracks = []
+
+    def __enter__(self) -> CPMHandSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,103 @@
+"""Keypoint backends: the CPM hand source on real photos and video, and a project that uses the CPM throughout."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import shared_path
+
+from core.cli import main as cli_main
+from core.cpm.metrics import normalised_errors
+from core.extract import extract_to_store
+from core.keypoint_backend import CPMHandSource, KeypointBackend, UnknownBackendError, check_backend
+from core.landmarks import HandTracker, TrackerConfig, detect_hands
+from core.project import load_project_model, train_project
+from core.store import Store
+from core.types import UNKNOWN_LABEL
+from core.video import iter_frames, read_image
+
+
+def _photos(folder: str, n: int) -> list[Path]:
+    return sorted(shared_path("hagrid_380", "images", folder).glob("*.jpg"))[:n]
+
+
+def test_unknown_backends_are_refused_by_name(tmp_path: Path) -> None:
+    assert check_backend("cpm") == "cpm"
+    with pytest.raises(UnknownBackendError, match="'openpose'.*mediapipe, cpm"):
+        KeypointBackend("openpose")
+    store = Store(tmp_path / "data")
+    with pytest.raises(ValueError, match="unknown keypoint backend 'CPM'"):
+        store.create_project("p", backend="CPM")
+    assert "p" not in store.list_projects()
+
+
+def test_cpm_source_on_photos_gives_2d_hands_close_to_mediapipe() -> None:
+    errors, found = [], 0
+    with CPMHandSource(TrackerConfig(static_image_mode=True, max_num_hands=1)) as source:
+        for path in _photos("like", 6) + _photos("palm", 6):
+            rgb = read_image(path)
+            reference = detect_hands(rgb, max_num_hands=1)
+            hands = source.process(rgb)
+            assert source.searched, "photos: MediaPipe finds the hand on every image"
+            if not reference:
+                continue
+            found += 1
+            if not hands:
+                continue  # the CPM may judge a small, blurred hand too uncertain: counted below
+            assert len(hands) == 1, path.name
+            hand = hands[0]
+            assert not hand.has_depth and np.all(hand.normalised[:, 2] == 0)
+            assert hand.handedness == reference[0].handedness and hand.score == pytest.approx(reference[0].score)
+            assert source.last_results[0].keypoints_px.shape == (21, 2)
+            errors.append(normalised_errors(hand.pixel[None], reference[0].pixel[None])[0])
+    assert len(errors) >= 0.75 * found and found >= 10, (len(errors), found)
+    pck = float((np.array(errors) <= 0.2).mean())
+    assert pck >= 0.7, f"CPM vs MediaPipe PCK@0.2 on HaGRID photos: {pck:.3f}"
+
+
+def test_cpm_source_tracks_video_with_few_mediapipe_searches() -> None:
+    video = shared_path("video", "asl_hand.25fps.mp4")
+    errors, searches, frames = [], 0, 0
+    with (
+        CPMHandSource(TrackerConfig(max_num_hands=1), refresh_every=30) as source,
+        HandTracker(TrackerConfig(max_num_hands=1)) as mediapipe,
+    ):
+        for index, rgb in iter_frames(video):
+            if index >= 90:
+                break
+            hands = source.process(rgb)
+            frames += 1
+            searches += source.searched
+            reference = mediapipe.process(rgb)
+            if hands and reference:
+                errors.append(normalised_errors(hands[0].pixel[None], reference[0].pixel[None])[0])
+    assert searches <= frames // 5, f"MediaPipe searched on {searches} of {frames} frames"
+    assert len(errors) >= 0.9 * frames, "the CPM keeps the hand from frame to frame"
+    assert float((np.array(errors) <= 0.2).mean()) >= 0.6
+
+
+def test_cpm_source_reports_no_hand_on_an_empty_frame() -> None:
+    blank = np.full((480, 640, 3), 127, np.uint8)
+    with CPMHandSource(TrackerConfig(max_num_hands=2)) as source:
+        assert source.process(blank) == [] and source.searched and source.last_results == []
+
+
+def test_a_cpm_project_extracts_trains_and_infers_with_the_cpm(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    data = tmp_path / "data"
+    store = Store(data)
+    store.create_project("cpmproj", backend="cpm")
+    for name, folder in (("thumbs_up", "like"), ("open_palm", "palm")):
+        report = extract_to_store(store, "cpmproj", name, _photos(folder, 10))
+        assert report.stored >= 7, report.summary()
+    samples = store.list_samples("cpmproj")
+    assert {s.backend for s in samples} == {"cpm"} and not any(s.hand.has_depth for s in samples)
+    result, _ = train_project(store, "cpmproj")
+    assert result.classifier.metadata["backend"] == "cpm" and not result.classifier.feature_config.use_depth
+    assert load_project_model(store, "cpmproj") is not None
+    photo = next(p for p in _photos("like", 20)[10:] if detect_hands(read_image(p), max_num_hands=1))
+    assert cli_main(["--data", str(data), "infer", "-p", "cpmproj", "-i", str(photo), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert record["hands"] and record["hands"][0]["label"] in {"thumbs_up", "open_palm", UNKNOWN_LABEL}
