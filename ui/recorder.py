@@ -143,8 +143,7 @@ class Recorder:
                 self._rejected[reason] += 1
                 return
         samples = [
-            make_sample(rgb, hand, self.plan.class_name, "webcam", "", None, self.plan.backend)
-            for hand in usable
+            make_sample(rgb, hand, self.plan.class_name, "webcam", "", None, self.plan.backend) for hand in usable
         ]
         with self._lock:
             self._captured += len(samples)
