@@ -1,6 +1,6 @@
 """Server frame rate through the real WebRTC path: headless Chromium's fake camera → the running app.
 
-    .venv/bin/python bench/webcam.py [--page live|record] [--seconds 20] [--video FILE]
+    .venv/bin/python bench/webcam.py [--page live|record] [--seconds 20] [--video FILE] [--cpm] [--backend cpm]
 
 What it does:
 1. converts the video to a 640×480 y4m (portrait video padded) with ffmpeg, cached under ``bench/out/``;
@@ -256,8 +256,11 @@ def start_webcam(page, timeout_ms: int = 60_000) -> None:  # noqa: ANN001
     )
 
 
-def seed_project(data_dir: Path, per_class: int = 15) -> list[str]:
-    """Two classes of HaGRID photos in the default project, and a trained model. Returns the class names."""
+def seed_project(data_dir: Path, per_class: int = 15, backend: str = "mediapipe") -> list[str]:
+    """Two classes of HaGRID photos in the default project (keypoints from ``backend``), and a trained model.
+
+    Returns the class names.
+    """
     sys.path.insert(0, str(ROOT))
     from core.extract import extract_to_store
     from core.project import train_project
@@ -265,6 +268,9 @@ def seed_project(data_dir: Path, per_class: int = 15) -> list[str]:
 
     store = Store(data_dir)
     project = store.ensure_project()
+    if backend != store.project_backend(project):
+        store.delete_project(project)
+        project = store.create_project(project, backend=backend)
     pairs = {"thumbs_up": "like", "open_palm": "palm"}
     for name, folder in pairs.items():
         images = sorted((SHARED / "hands" / "hagrid_380" / "images" / folder).glob("*.jpg"))[:per_class]
@@ -285,13 +291,14 @@ def _read_timings(path: Path) -> dict | None:
         return None
 
 
-def run(page_name: str, seconds: float, video: Path, warmup: float, hands: int, nice: int, server_nice: int) -> dict:
+def run(page_name: str, seconds: float, video: Path, warmup: float, hands: int, nice: int, server_nice: int,
+        cpm: bool = False, backend: str = "mediapipe") -> dict:  # fmt: skip
     out = ROOT / "bench" / "out"
     y4m = fake_camera_y4m(video, out)
     with tempfile.TemporaryDirectory(prefix="handteach-bench-") as tmp:
         data_dir, timings_file = Path(tmp) / "data", Path(tmp) / "timings.json"
         if page_name == "live":
-            seed_project(data_dir)
+            seed_project(data_dir, backend=backend)
         with browser_page(y4m, nice=nice) as page:
             server = AppServer(
                 data_dir, env={"HANDTEACH_TIMINGS_FILE": str(timings_file)}, log=out / "streamlit.log", nice=server_nice
@@ -306,6 +313,9 @@ def run(page_name: str, seconds: float, video: Path, warmup: float, hands: int, 
                 wait_app_ready(page)
                 if page_name == "live" and hands == 2:
                     page.locator(".st-key-live_hands button").filter(has_text="2").click()
+                    wait_app_ready(page)
+                if page_name == "live" and cpm:
+                    page.get_by_text("🔬 CPM belief maps").click()
                     wait_app_ready(page)
                 start_webcam(page)
                 cpu = _CpuMeter(server)
@@ -429,12 +439,18 @@ def main() -> int:
         help="CPU niceness of the server, e.g. -5 on a machine shared with other jobs",
     )
     parser.add_argument("--video", type=Path, default=Path(os.environ.get("HANDTEACH_E2E_VIDEO", DEFAULT_VIDEO)))
+    parser.add_argument("--cpm", action="store_true", help="Live: with the CPM belief-map panel on")
+    parser.add_argument(
+        "--backend", choices=["mediapipe", "cpm"], default="mediapipe", help="Live: the project's keypoint backend"
+    )
     args = parser.parse_args()
     missing = missing_tools()
     if missing:
         print(f"cannot run the webcam benchmark, missing: {', '.join(missing)}", file=sys.stderr)
         return 2
-    result = run(args.page, args.seconds, args.video, args.warmup, args.hands, args.nice_browser, args.nice_server)
+    result = run(args.page, args.seconds, args.video, args.warmup, args.hands, args.nice_browser, args.nice_server,
+                 args.cpm, args.backend)  # fmt: skip
+    result.update(cpm_panel=args.cpm, backend=args.backend)
     print(json.dumps(result))
     return 0
 

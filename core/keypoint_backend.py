@@ -67,20 +67,23 @@ class KeypointBackend:
     """Which detector makes a project's keypoints: ``name`` in ``BACKENDS``, and the CPM weights folder it uses."""
 
     name: str = "mediapipe"
-    cpm_checkpoint: Path | None = None  # None: the shipped CPM weights (unused by MediaPipe)
+    cpm_checkpoint: Path | None = None  # the project's fine-tuned CPM; None: the shipped weights
+    cpm_stamp: float = 0.0  # when that checkpoint was written: a new fine-tune makes a different backend
 
     def __post_init__(self) -> None:
         check_backend(self.name)
 
     @classmethod
     def of_project(cls, store: Store, project: str) -> KeypointBackend:
-        """The backend ``project`` was created with; a CPM project uses its own fine-tuned weights if it has them."""
-        name = check_backend(store.project_backend(project))
-        if name == "mediapipe":
-            return cls(name)
-        from core.cpm.project_weights import project_checkpoint  # imports torch: only CPM projects pay for it
+        """The backend ``project`` was created with, and the project's fine-tuned CPM weights if it has them.
 
-        return cls(name, project_checkpoint(store, project))
+        (A MediaPipe project uses the CPM too: for the belief-map panel.)
+        """
+        from core.cpm.project_weights import finetuned_checkpoint
+
+        checkpoint = finetuned_checkpoint(store, project)
+        stamp = (checkpoint / "config.json").stat().st_mtime if checkpoint is not None else 0.0
+        return cls(check_backend(store.project_backend(project)), checkpoint, stamp)
 
     def source(self, config: TrackerConfig) -> HandSource:
         """A fresh hand source (one per stream or file: sources keep per-stream state)."""

@@ -73,7 +73,7 @@ if source == "🖼 Image or video file":
                 on_click="ignore",
             )
     if upload is not None and not is_video and st.toggle("🔬 Show the CPM belief maps", key="live_cpm"):
-        cpm_panel.show(upload.name, upload.getvalue())
+        cpm_panel.show(upload.name, upload.getvalue(), session_backend().cpm_checkpoint)
 else:
     session = stream_session("live", draw_predictions=True)
     video_col, result_col = st.columns([3, 2], gap="large")

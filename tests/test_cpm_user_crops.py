@@ -214,3 +214,10 @@ def test_cli_finetunes_reports_json_and_resets(store: Store, capsys: pytest.Capt
     assert cli.main(["--data", data, "finetune-cpm", "--reset"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == {"reset": True, "saved": False}
     assert not has_finetuned(store, "default")
+
+
+def test_project_weights_constants_match_the_checkpoint_module() -> None:
+    from core.cpm import checkpoint, project_weights
+
+    assert project_weights.DEFAULT_DIR == checkpoint.DEFAULT_DIR
+    assert project_weights._CONFIG_FILE == checkpoint.CONFIG_FILE

@@ -101,3 +101,16 @@ def test_a_cpm_project_extracts_trains_and_infers_with_the_cpm(tmp_path: Path, c
     assert cli_main(["--data", str(data), "infer", "-p", "cpmproj", "-i", str(photo), "--json"]) == 0
     record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert record["hands"] and record["hands"][0]["label"] in {"thumbs_up", "open_palm", UNKNOWN_LABEL}
+
+
+def test_a_project_backend_follows_its_fine_tuned_cpm(tmp_path: Path) -> None:
+    from core.cpm import checkpoint
+    from core.cpm.project_weights import project_cpm_dir
+
+    store = Store(tmp_path / "data")
+    store.create_project("p")
+    plain = KeypointBackend.of_project(store, "p")
+    assert plain == KeypointBackend("mediapipe") and plain.cpm_checkpoint is None
+    checkpoint.save(checkpoint.load(), project_cpm_dir(store, "p"))
+    tuned = KeypointBackend.of_project(store, "p")
+    assert tuned.name == "mediapipe" and tuned.cpm_checkpoint == project_cpm_dir(store, "p") and tuned != plain

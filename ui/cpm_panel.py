@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,12 +23,18 @@ CAPTIONS = {
 }
 
 
-@st.cache_resource(show_spinner=False)
-def _estimator():  # noqa: ANN202 - CPMEstimator, imported lazily: torch is slow to import
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _cached_estimator(checkpoint: str | None, stamp: float):  # noqa: ANN202 - CPMEstimator (torch loads lazily)
     from core.cpm.estimator import CPMEstimator
 
     limit_torch_threads()
-    return CPMEstimator()
+    return CPMEstimator() if checkpoint is None else CPMEstimator(checkpoint)
+
+
+def _estimator(checkpoint: Path | None = None):  # noqa: ANN202
+    """The CPM with ``checkpoint`` (default: shipped weights), loaded again when that folder is rewritten."""
+    stamp = (checkpoint / "config.json").stat().st_mtime if checkpoint is not None else 0.0
+    return _cached_estimator(None if checkpoint is None else str(checkpoint), stamp)
 
 
 def render(result: CPMResult, view: str) -> np.ndarray:
@@ -47,8 +54,11 @@ def show_result(result: CPMResult | None, view: str) -> None:
     st.image(render(result, view), caption=f"{view}: {CAPTIONS[view]}")
 
 
-def show(name: str, data: bytes) -> None:
-    """MULTI (every stage's beliefs + pose), SINGLE (final pose) and HM (each joint's last map) for the first hand."""
+def show(name: str, data: bytes, checkpoint: Path | None = None) -> None:
+    """MULTI (every stage's beliefs + pose), SINGLE (final pose) and HM (each joint's last map) for the first hand.
+
+    ``checkpoint``: the project's fine-tuned CPM (default: the shipped weights).
+    """
     from core.landmarks import detect_hands
 
     try:
@@ -61,7 +71,7 @@ def show(name: str, data: bytes) -> None:
     if not hands:
         st.info(f"No hand found in {name}, so there is no crop for the CPM.")
         return
-    result = _estimator().estimate_hand(rgb, hands[0])
+    result = _estimator(checkpoint).estimate_hand(rgb, hands[0])
     if not result.has_hand:
         st.warning(f"The CPM is not confident this crop holds a hand (score {result.score:.2f}).")
     for tab, view in zip(st.tabs(["MULTI: every stage", "SINGLE: final pose", "HM: each joint"]), VIEWS, strict=True):
