@@ -90,7 +90,7 @@ def train_project(store: Store, project: str, config: TrainConfig | None = None,
     else:
         result = train_classifier(*args, config, on_epoch=on_epoch, cancel=cancel)
     if not result.cancelled:
-        result.classifier.metadata.update(project=project, backend=store.project_backend(project), starter=starter)
+        result.classifier.metadata.update(project=project, backend=store.project_backend(project), starter_data=starter)
         result.classifier.save(model_dir(store, project))
     return result, dataset
 
@@ -100,7 +100,7 @@ def load_project_model(store: Store, project: str, starter_fallback: bool = Fals
 
     With ``starter_fallback`` an untrained project whose classes include at least two
     of the default ones gets the shipped starter model instead, predicting only those
-    classes (``core.starter.starter_model_for``; its ``metadata["starter"]`` is True).
+    classes (``core.starter.starter_model_for``; ``core.starter.is_shipped_starter`` is True).
     """
     directory = model_dir(store, project)
     if (directory / "model.json").exists():

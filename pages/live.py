@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.classifier import ModelFileError
+from core.starter import is_shipped_starter
 from core.video import VIDEO_EXTENSIONS, MediaError
 from ui import cpm_panel, state, widgets
 from ui.uploads import UploadedFile, annotate_upload
@@ -18,7 +19,7 @@ try:
 except ModelFileError as exc:
     st.error(f"The saved model cannot be read ({exc}). Train again to replace it.")
     model = None
-if model is not None and model.metadata.get("starter"):
+if model is not None and is_shipped_starter(model):
     st.info(
         "Using the built-in starter model for 👍 👎 ☝ 👌 👊 👉 👈 ✋. Record a few samples of your own hand "
         "and train to make it yours."

@@ -106,7 +106,19 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
             pattern = re.compile(f"Labels: .*({'|'.join(CLASSES)}) \\d\\.\\d\\d \\((Left|Right)\\)")
             labels.get_by_text(pattern).wait_for(timeout=30_000)
             page.locator(".st-key-live_timings").get_by_text(re.compile(r"\d+\.\d fps")).wait_for(timeout=30_000)
+            assert page.get_by_text("Using the built-in starter model").count() == 0, "the trained model is in use"
             _shot(page, "4-live")
+
+            page.get_by_text("🔬 CPM belief maps").click()
+            caption = page.get_by_text(re.compile("^MULTI: belief maps of each stage"))
+            caption.wait_for(timeout=30_000)
+            sources = set()
+            for _ in range(6):  # the panel follows the video: its image changes
+                sources.add(page.locator('[data-testid="stImage"] img').last.get_attribute("src"))
+                time.sleep(0.7)
+            assert len(sources) >= 2, "the CPM panel did not update with the video"
+            caption.scroll_into_view_if_needed()
+            _shot(page, "5-live-cpm")
         except Exception:
             _shot(page, "failure")
             raise

@@ -129,3 +129,17 @@ def test_project_curve_for_the_train_page(tmp_path: Path) -> None:
     assert seen == points and [p.samples_per_class for p in points] == [1, 3]
     assert points[1].used == {"open_palm": 3, "pointing_up": 3}  # the last 30% of each class are the test samples
     assert points[1].accuracy >= 0.75
+
+
+def test_a_project_trained_with_starter_data_is_not_taken_for_the_shipped_model(tmp_path: Path) -> None:
+    from core.project import load_project_model, train_project
+    from core.starter import is_shipped_starter, starter_model_for
+
+    data = tmp_path / "data"
+    _store_with_two_classes(data)
+    store = Store(data)
+    result, _ = train_project(store, "default", FAST, starter=True)
+    assert result.classifier.metadata["starter_data"] is True
+    assert isinstance(result.classifier.metadata["starter"], dict), "the starter rows used, as the trainer wrote them"
+    assert not is_shipped_starter(load_project_model(store, "default"))
+    assert is_shipped_starter(starter_model_for(CLASSES))

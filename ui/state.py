@@ -130,7 +130,7 @@ def project_model(project: str | None = None, starter_fallback: bool = False) ->
     """The saved classifier of the project (cached until it is saved again); None if untrained.
 
     With ``starter_fallback`` an untrained project with default gestures gets the shipped
-    starter model (``metadata["starter"]`` is True), so Live works before any training.
+    starter model (``core.starter.is_shipped_starter`` is True), so Live works before any training.
     Raises ``core.classifier.ModelFileError`` when the saved model cannot be read.
     """
     project = project or current_project()

@@ -3,7 +3,7 @@
 Public API:
 
 * ``starter_model_for(classes)``: the shipped model restricted to a project's default
-  classes (what Live uses before the first training);
+  classes (what Live uses before the first training); ``is_shipped_starter(model)``;
 * ``train_with_starter(...)`` / ``load_starter_set()``: training that adds the starter
   set to a user's samples (``core.project.train_project(..., starter=True)``);
 * ``check_trainable(counts, mirror_map, config)``: would that training start?
@@ -15,6 +15,7 @@ from core.starter.dataset import StarterFileError, StarterSet
 from core.starter.fit import StarterOptions, check_trainable, train_with_starter
 from core.starter.model import (
     WEIGHTS_DIR,
+    is_shipped_starter,
     load_starter_model,
     load_starter_set,
     restrict_classes,
@@ -29,6 +30,7 @@ __all__ = [
     "StarterOptions",
     "StarterSet",
     "check_trainable",
+    "is_shipped_starter",
     "load_starter_model",
     "load_starter_set",
     "restrict_classes",

@@ -31,6 +31,7 @@ from core.training import EpochStats, TrainConfig
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 SET_FILE = "starter_set.npz"
 BUILD_FILE = "build.json"
+STARTER_PROJECT = "starter"  # the project name the shipped model carries in its metadata
 STARTER_CLASSES: tuple[str, ...] = tuple(c.name for c in DEFAULT_CLASSES)
 MIRROR_MAP = {c.name: c.mirror_partner for c in DEFAULT_CLASSES}
 # The starter model's own training: more starter rows per epoch than a personalisation,
@@ -46,6 +47,15 @@ def load_starter_set(directory: Path = WEIGHTS_DIR) -> StarterSet:
 
 def starter_available(directory: Path = WEIGHTS_DIR) -> bool:
     return (Path(directory) / SET_FILE).exists() and (Path(directory) / "model.json").exists()
+
+
+def is_shipped_starter(model: GestureClassifier) -> bool:
+    """True for the shipped starter model (or a restriction of it), False for a model trained on a project.
+
+    A project trained with the starter data carries ``metadata["starter"]`` too (how many
+    starter rows it used), so the project name is what tells them apart.
+    """
+    return model.metadata.get("project") == STARTER_PROJECT
 
 
 def load_starter_model(directory: Path = WEIGHTS_DIR) -> GestureClassifier:
@@ -128,7 +138,7 @@ def train_starter(
         "set_sha256": file_sha256(out / SET_FILE),
         "build_config": asdict(build or BuildConfig()),
     }
-    result.classifier.metadata.update(starter=True, project="starter", set_sha256=summary["set_sha256"])
+    result.classifier.metadata.update(starter=True, project=STARTER_PROJECT, set_sha256=summary["set_sha256"])
     result.classifier.save(out)
     (out / BUILD_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
