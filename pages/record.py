@@ -71,11 +71,14 @@ with video_col:
                 st.error(f"Nothing was added. {exc}")
             else:
                 rejected = widgets.rejection_text(dict(report.rejected))
-                st.session_state["flash"] = (
-                    f"Added {report.stored} samples of {gesture.title} from {report.frames} frames. {rejected}"
-                ).strip()
-                st.session_state["record_upload_nonce"] = nonce + 1
-                st.rerun()
+                if not report.stored:
+                    st.warning(f"No usable hand in {report.frames} frames, so nothing was added. {rejected}".strip())
+                else:
+                    st.session_state["flash"] = (
+                        f"Added {report.stored} samples of {gesture.title} from {report.frames} frames. {rejected}"
+                    ).strip()
+                    st.session_state["record_upload_nonce"] = nonce + 1
+                    st.rerun()
     else:
         session = stream_session("record", draw_predictions=False)
         session.set_tracker_config(tracker_config(max_hands=hands))  # samples get a search for one more hand

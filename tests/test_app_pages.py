@@ -222,6 +222,25 @@ def test_record_imports_a_kinivi_pair_and_refuses_bad_csv(data_dir: Path) -> Non
     assert "Imported 7 samples" in texts(at) and "New gestures: wave" in texts(at)
 
 
+def test_record_upload_of_a_video_without_hands_says_so_and_adds_nothing(data_dir: Path, tmp_path: Path) -> None:
+    from core.video import write_video
+
+    store = Store(data_dir)
+    clip = tmp_path / "empty_room.mp4"
+    write_video(clip, (np.full((240, 320, 3), 40 + 10 * i, np.uint8) for i in range(12)), 12.0)
+    at = app("record")
+    at.radio(key="record_class").set_value("fist")
+    at.segmented_control(key="record_source").set_value("📁 Upload files")
+    at.run()
+    at.get("file_uploader")[0].set_value([(clip.name, clip.read_bytes(), "video/mp4")])
+    at.run()
+    button(at, "Add to").click()
+    at.run()
+    assert not at.exception
+    assert at.warning and "No usable hand" in at.warning[0].value and "nothing was added" in at.warning[0].value
+    assert sum(store.class_counts("default").values()) == 0
+
+
 def test_record_gallery_deletes_selected_and_clears_after_confirmation(seeded: Store) -> None:
     at = app("record")
     at.radio(key="record_class").set_value("thumbs_up")
