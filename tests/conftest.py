@@ -19,6 +19,15 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+def hagrid_photos(folder: str, n: int) -> list[Path]:
+    """The first ``n`` HaGRID photos of ``folder`` (e.g. "like"), or skip the test saying what is missing."""
+    path = shared_path("hagrid_380", "images", folder)
+    photos = sorted(path.glob("*.jpg"))[:n]
+    if len(photos) < n:
+        pytest.skip(f"need {n} photos in {path}, found {len(photos)}")
+    return photos
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty handteach data directory, also set as HANDTEACH_DATA."""

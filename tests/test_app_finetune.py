@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import HANDS, shared_path
+from conftest import HANDS, hagrid_photos
 from streamlit.testing.v1 import AppTest
 
 from core.cpm import checkpoint
@@ -25,11 +25,7 @@ START = "Fine-tune the CPM on my samples"
 
 
 def _photos(folder: str, n: int) -> list[Path]:
-    path = shared_path("hagrid_380", "images", folder)
-    photos = sorted(path.glob("*.jpg"))[:n]
-    if len(photos) < n:
-        pytest.skip(f"need {n} photos in {path}, found {len(photos)}")
-    return photos
+    return hagrid_photos(folder, n)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import HANDS, shared_path
+from conftest import HANDS, hagrid_photos
 from streamlit.testing.v1 import AppTest
 
 from core.project import model_dir
@@ -24,11 +24,7 @@ TITLES = {"home": "handteach", "record": "Record", "train": "Train", "live": "Li
 
 
 def _images(folder: str, n: int) -> list[Path]:
-    path = shared_path("hagrid_380", "images", folder)
-    images = sorted(path.glob("*.jpg"))[:n]
-    if len(images) < n:
-        pytest.skip(f"need {n} images in {path}, found {len(images)}")
-    return images
+    return hagrid_photos(folder, n)
 
 
 @pytest.fixture(scope="session")

@@ -422,6 +422,7 @@ def test_cpm_panel_keeps_the_cpm_view_of_the_first_hand() -> None:
     assert s.snapshot().cpm is None
 
 
+@pytest.mark.slow
 def test_a_cpm_project_stream_uses_the_cpm_source_and_its_results() -> None:
     from core.keypoint_backend import CPMHandSource, KeypointBackend
     from core.video import iter_frames

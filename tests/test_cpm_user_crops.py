@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from conftest import shared_path
+from conftest import hagrid_photos, shared_path
 
 from core import cli, csv_io
 from core.cpm import checkpoint
@@ -38,11 +38,7 @@ STORED_MARGIN = inspect.signature(hand_crop).parameters["margin"].default  # cor
 
 
 def _photos(folder: str, n: int = PER_CLASS) -> list[Path]:
-    path = shared_path("hagrid_380", "images", folder)
-    photos = sorted(path.glob("*.jpg"))[:n]
-    if len(photos) < n:
-        pytest.skip(f"need {n} photos in {path}, found {len(photos)}")
-    return photos
+    return hagrid_photos(folder, n)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import shared_path
+from conftest import hagrid_photos, shared_path
 
 from core.cli import main as cli_main
 from core.cpm.metrics import normalised_errors
@@ -21,7 +21,7 @@ from core.video import iter_frames, read_image
 
 
 def _photos(folder: str, n: int) -> list[Path]:
-    return sorted(shared_path("hagrid_380", "images", folder).glob("*.jpg"))[:n]
+    return hagrid_photos(folder, n)
 
 
 def test_unknown_backends_are_refused_by_name(tmp_path: Path) -> None:
@@ -34,6 +34,7 @@ def test_unknown_backends_are_refused_by_name(tmp_path: Path) -> None:
     assert "p" not in store.list_projects()
 
 
+@pytest.mark.slow
 def test_cpm_source_on_photos_gives_2d_hands_close_to_mediapipe() -> None:
     errors, found = [], 0
     with CPMHandSource(TrackerConfig(static_image_mode=True, max_num_hands=1)) as source:
@@ -58,6 +59,7 @@ def test_cpm_source_on_photos_gives_2d_hands_close_to_mediapipe() -> None:
     assert pck >= 0.7, f"CPM vs MediaPipe PCK@0.2 on HaGRID photos: {pck:.3f}"
 
 
+@pytest.mark.slow
 def test_cpm_source_tracks_video_with_few_mediapipe_searches() -> None:
     video = shared_path("video", "asl_hand.25fps.mp4")
     errors, searches, frames = [], 0, 0
@@ -79,12 +81,14 @@ def test_cpm_source_tracks_video_with_few_mediapipe_searches() -> None:
     assert float((np.array(errors) <= 0.2).mean()) >= 0.6
 
 
+@pytest.mark.slow
 def test_cpm_source_reports_no_hand_on_an_empty_frame() -> None:
     blank = np.full((480, 640, 3), 127, np.uint8)
     with CPMHandSource(TrackerConfig(max_num_hands=2)) as source:
         assert source.process(blank) == [] and source.searched and source.last_results == []
 
 
+@pytest.mark.slow
 def test_a_cpm_project_extracts_trains_and_infers_with_the_cpm(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     data = tmp_path / "data"
     store = Store(data)
