@@ -418,6 +418,9 @@ def test_cpm_panel_keeps_the_cpm_view_of_the_first_hand() -> None:
     snap = s.snapshot()
     assert snap.cpm is not None and len(snap.cpm.beliefs) >= 1 and snap.cpm.beliefs[-1].shape[0] == 22
     assert "cpm" in snap.ms
+    FakeTracker.instances[-1].hands = []
+    s.process(FRAME)
+    assert s.snapshot().cpm is None, "no hand, no stale belief maps"
     s.set_cpm_panel(False)
     assert s.snapshot().cpm is None
 

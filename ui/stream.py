@@ -45,6 +45,8 @@ RGBImage = npt.NDArray[np.uint8]
 STAGES = ("landmarks", "features", "classifier", "cpm", "record", "draw", "total")
 _WINDOW = 30  # frames averaged for the per-stage milliseconds
 _FPS_SECONDS = 2.0  # frames within this many seconds give the frame rate
+# The page redraws the CPM panel twice a second; more CPM passes than that would only be thrown away.
+CPM_PANEL_INTERVAL = 0.2
 
 
 def mirrored_hand(hand: Hand) -> Hand:
@@ -137,6 +139,7 @@ class StreamSession:
         self.cpm_panel = False
         self._cpm_estimator: CPMEstimator | None = None
         self._cpm_result: CPMResult | None = None
+        self._cpm_time = -1e9  # monotonic time of the panel's last CPM pass
         self._lock = threading.Lock()  # guards the fields the page reads
         self._frame_lock = threading.Lock()  # held while a frame is processed, and to close the tracker
         self._pipeline: Pipeline | None = None
@@ -289,12 +292,18 @@ class StreamSession:
         return self.tracker_factory(config) if self.tracker_factory is not None else self.backend.source(config)
 
     def _update_cpm(self, rgb: RGBImage, result: FrameResult) -> None:
-        """The CPM's result for the first hand: the backend's own when it is the CPM, else one pass on MediaPipe's box."""
+        """The CPM's result for the first hand: the backend's own when it is the CPM, else one pass on MediaPipe's box.
+
+        With MediaPipe as the backend the extra pass runs at most every ``CPM_PANEL_INTERVAL``
+        seconds: still faster than the panel redraws, at a fraction of the cost per frame.
+        """
         cpm = None
         source = self._pipeline.tracker if self._pipeline is not None else None
+        now = time.monotonic()
         if isinstance(source, CPMHandSource):
             cpm = source.last_results[0] if source.last_results else None
-        elif result.hands:
+        elif result.hands and now - self._cpm_time >= CPM_PANEL_INTERVAL:
+            self._cpm_time = now
             estimator = self._cpm_estimator
             if estimator is None:
                 from core.cpm.estimator import CPMEstimator  # torch: loaded only when the panel is first shown
@@ -302,9 +311,9 @@ class StreamSession:
                 ckpt = self.backend.cpm_checkpoint
                 estimator = self._cpm_estimator = CPMEstimator() if ckpt is None else CPMEstimator(ckpt)
             cpm = estimator.estimate_hand(rgb, result.hands[0])
-        if cpm is not None:
+        if cpm is not None or not result.hands:
             with self._lock:
-                self._cpm_result = cpm
+                self._cpm_result = cpm  # None when the hand has gone: the panel says so instead of freezing
 
     def _find_sample_hands(self, rgb: RGBImage, plan: RecordPlan) -> list[Hand]:
         """The hands of a frame about to become a sample, found afresh, looking for one hand more than asked.
