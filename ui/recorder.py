@@ -12,6 +12,7 @@ import math
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -86,7 +87,6 @@ class Recorder:
         self._next_capture = self._start + plan.countdown
         self._phase = "countdown" if plan.countdown else "recording"
         self._pending: list[Sample] = []
-        self._futures: list[Future[list[int]]] = []
         self._captured, self._stored, self._attempts = 0, 0, 0
         self._rejected: Counter[str] = Counter()
         self._error: str | None = None
@@ -99,19 +99,13 @@ class Recorder:
 
     # -- frame thread -------------------------------------------------------------------
 
-    def capture_due(self, now: float | None = None) -> bool:
-        """Whether the next ``on_frame`` at ``now`` will capture a sample (so the caller can look harder)."""
-        now = time.monotonic() if now is None else now
-        elapsed = now - self._start
-        return (self._phase in ("countdown", "recording") and self.plan.countdown <= elapsed
-                and elapsed - self.plan.countdown < self.plan.duration and now >= self._next_capture)  # fmt: skip
-
     def on_frame(self, rgb: RGBImage, hands: list[Hand], canvas: RGBImage, now: float | None = None,
-                 sample_hands: list[Hand] | None = None) -> None:  # fmt: skip
+                 find_hands: Callable[[RGBImage], list[Hand]] | None = None) -> None:  # fmt: skip
         """Advance with one frame: maybe capture hands of ``rgb``; draw the countdown/REC badge on ``canvas``.
 
-        ``sample_hands``, when given, are what a capture stores and checks (a fuller search
-        than the tracker's ``hands``); otherwise ``hands`` are.
+        Without ``find_hands`` a capture stores the tracker's ``hands``. With it, a capture
+        runs ``find_hands`` on a copy of the frame (a fuller search) on the writer thread,
+        so the frame thread never waits for it; that thread then makes and stores the sample.
         """
         now = time.monotonic() if now is None else now
         if self._phase in ("saving", "done", "stopped"):
@@ -130,7 +124,11 @@ class Recorder:
             self._phase, self._left = "recording", (0.0, self.plan.duration - recorded)
         if now >= self._next_capture:
             self._next_capture = max(self._next_capture + 1.0 / self.plan.rate, now - 0.5 / self.plan.rate)
-            self._capture(rgb, hands if sample_hands is None else sample_hands)
+            if find_hands is None:
+                self._capture(rgb, hands)
+            else:
+                frame = rgb.copy()  # the caller may reuse its buffer
+                self._writer.submit(lambda: self._capture(frame, find_hands(frame))).add_done_callback(self._failed)
         draw_badge(
             canvas, f"REC {self.plan.class_name}  {self.plan.duration - recorded:.1f}s  {self._captured} samples"
         )
@@ -151,6 +149,11 @@ class Recorder:
             if len(self._pending) >= _BATCH:
                 self._flush()
 
+    def _failed(self, future: Future) -> None:
+        if future.exception() is not None:
+            with self._lock:
+                self._error = f"looking for hands failed: {future.exception()}"
+
     def _flush(self) -> None:
         """Hand pending samples to the writer. Lock held."""
         if not self._pending:
@@ -158,7 +161,6 @@ class Recorder:
         batch, self._pending = self._pending, []
         future = self._writer.submit(self._store.add_samples, self.plan.project, batch)
         future.add_done_callback(self._written)
-        self._futures.append(future)
 
     def _written(self, future: Future[list[int]]) -> None:
         with self._lock:
@@ -171,24 +173,19 @@ class Recorder:
         with self._lock:
             if self._phase in ("saving", "done", "stopped"):
                 return
-            self._flush()
             self._phase, self._left = "saving", (0.0, 0.0)
-            futures = list(self._futures)
-        # The last batch may still be writing; the status turns "done" when it has.
-        if not futures:
-            with self._lock:
-                self._phase = phase
-            return
-        remaining = [len(futures)]
+        # The writer runs one task at a time, in order: the searches still queued, then this
+        # flush, then the writes it queues, then the phase change. "done" means all is stored.
+        self._writer.submit(self._flush_then, phase).add_done_callback(self._failed)
 
-        def one_done(_: Future[list[int]]) -> None:
-            with self._lock:
-                remaining[0] -= 1
-                if remaining[0] == 0:
-                    self._phase = phase
+    def _flush_then(self, phase: str) -> None:
+        with self._lock:
+            self._flush()
+        self._writer.submit(self._set_phase, phase)
 
-        for future in futures:
-            future.add_done_callback(one_done)
+    def _set_phase(self, phase: str) -> None:
+        with self._lock:
+            self._phase = phase
 
     def stop(self) -> None:
         """End early (Stop button, stream ended); samples captured so far are kept."""

@@ -282,9 +282,8 @@ class StreamSession:
         recorder = self._recorder
         timings["draw"] = (t1 - t0) * 1000.0
         if recorder is not None and recorder.active:
-            now = time.monotonic()
-            sample_hands = self._find_sample_hands(rgb, recorder.plan) if recorder.capture_due(now) else None
-            recorder.on_frame(rgb, result.hands, canvas, now=now, sample_hands=sample_hands)
+            plan = recorder.plan
+            recorder.on_frame(rgb, result.hands, canvas, find_hands=lambda frame: self._find_sample_hands(frame, plan))
             timings["record"] = (time.perf_counter() - t1) * 1000.0
         return canvas, timings, result
 
@@ -322,6 +321,7 @@ class StreamSession:
         every frame costs MediaPipe a palm detection per frame (about twice the time). Only
         the few frames that become samples (5 a second by default) need the extra search,
         and an image-mode search also gives them the keypoints an uploaded photo would get.
+        Runs on the writer thread (one at a time), beside the frame thread.
         """
         config = TrackerConfig(
             static_image_mode=True,
@@ -361,7 +361,8 @@ class StreamSession:
         self.stop_recording()
         with self._frame_lock:
             pipeline, self._pipeline = self._pipeline, None
-            self._close_sample_finder()
+            if self._writer is not None:  # after the searches queued there, which use the finder
+                self._writer.submit(self._close_sample_finder)
         if pipeline is not None:
             _close_tracker(pipeline)
         with self._lock:
