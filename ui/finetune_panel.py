@@ -7,9 +7,8 @@ stays responsive, and may ``cancel()`` it: a stopped run saves nothing.
 
 from __future__ import annotations
 
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -17,6 +16,7 @@ from core.cpm.project_finetune import ProjectFinetuneReport, finetune_project, r
 from core.cpm.project_weights import has_finetuned
 from core.cpm.user_crops import MIN_CROPS, count_crops
 from core.store import Store
+from ui.jobs import BackgroundRun
 
 RUN_KEY = "finetune_run"
 SEEN_KEY = "finetune_seen"
@@ -37,7 +37,7 @@ class FinetuneSnapshot:
 
 
 @dataclass(eq=False)
-class FinetuneRun:
+class FinetuneRun(BackgroundRun):
     """One fine-tuning of one project's CPM, started by ``start``."""
 
     store: Store
@@ -50,23 +50,9 @@ class FinetuneRun:
     _error: str | None = None
     _started: float = 0.0
     _ended: float | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _cancel: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"handteach-finetune-{self.project}", daemon=True)
-
-    def start(self) -> FinetuneRun:
-        self._started = time.monotonic()
-        self._thread.start()
-        return self
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        self._prepare_thread(f"handteach-finetune-{self.project}")
 
     def _on_progress(self, epoch: int, epochs: int, loss: float) -> None:
         with self._lock:

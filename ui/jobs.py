@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Self
 
 import numpy as np
 
@@ -55,8 +56,34 @@ class RunSnapshot:
     saved: bool
 
 
+class BackgroundRun:
+    """A job whose work is ``self._run()`` on a daemon thread: ``start``, ``cancel`` (sets ``self._cancel``), ``wait``."""
+
+    _started: float = 0.0
+
+    def _prepare_thread(self, name: str) -> None:
+        self._lock = threading.Lock()  # guards what the page reads
+        self._cancel = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        self._started = time.monotonic()
+        self._thread.start()
+        return self
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+
 @dataclass
-class TrainingRun:
+class TrainingRun(BackgroundRun):
     """One training of one project, started by ``start``."""
 
     store: Store
@@ -72,21 +99,7 @@ class TrainingRun:
     _ended: float | None = None
 
     def __post_init__(self) -> None:
-        self._lock = threading.Lock()
-        self._cancel = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"handteach-train-{self.project}", daemon=True)
-
-    def start(self) -> TrainingRun:
-        self._started = time.monotonic()
-        self._thread.start()
-        return self
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        self._prepare_thread(f"handteach-train-{self.project}")
 
     def _on_epoch(self, stats: EpochStats) -> None:
         with self._lock:
