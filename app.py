@@ -9,8 +9,10 @@ import streamlit as st
 from ui import state, widgets
 from ui.compat import fix_media_responses
 from ui.settings import SettingsError
+from ui.stream import share_the_gil_quickly
 
 fix_media_responses()  # images and downloads answer 500 otherwise with Starlette >= 1.x (see ui/compat.py)
+share_the_gil_quickly()  # MediaPipe waits for the GIL behind the server's busy threads otherwise (ui/stream.py)
 
 st.set_page_config(page_title="handteach", page_icon="✋", layout="wide")
 

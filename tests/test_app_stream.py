@@ -439,3 +439,20 @@ def test_a_cpm_project_stream_uses_the_cpm_source_and_its_results() -> None:
     assert snap.error is None and isinstance(s._pipeline.tracker, CPMHandSource)
     assert snap.hands and snap.cpm is s._pipeline.tracker.last_results[0]
     s.on_ended()
+
+
+def test_the_app_shortens_the_gil_switch_interval_but_never_lengthens_it() -> None:
+    import sys
+
+    from ui.stream import GIL_SWITCH_INTERVAL, share_the_gil_quickly
+
+    before = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(0.005)
+        share_the_gil_quickly()
+        assert sys.getswitchinterval() == pytest.approx(GIL_SWITCH_INTERVAL)
+        sys.setswitchinterval(0.0002)
+        share_the_gil_quickly()
+        assert sys.getswitchinterval() == pytest.approx(0.0002)
+    finally:
+        sys.setswitchinterval(before)
