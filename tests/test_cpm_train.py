@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def _images(tmp_path: Path, count: int) -> Path:
 
 
 @pytest.mark.slow
-def test_labels_are_cached_by_path_mtime_and_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_labels_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = _images(tmp_path, 3)
     cache = tmp_path / "labels.json"
     first = labels.label_media([folder], cache)
@@ -53,10 +54,31 @@ def test_labels_are_cached_by_path_mtime_and_size(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr("core.landmarks.HandTracker", NoTeacher)
     again = labels.label_media([folder], cache)
     assert [len(f.hands) for f in again] == [len(f.hands) for f in first]
+    copy = tmp_path / "copied"
+    shutil.copytree(folder, copy)  # a fresh copy (new paths and times) keeps its labels
+    assert [len(f.hands) for f in labels.label_media([copy], cache)] == [len(f.hands) for f in first]
     changed = sorted(folder.iterdir())[0]
     changed.write_bytes(changed.read_bytes() + b"\0")  # new size → new key → labelled again
     with pytest.raises(AssertionError, match="MediaPipe ran again"):
         labels.label_media([folder], cache)
+
+
+@pytest.mark.slow
+def test_a_version_1_cache_is_rekeyed_while_its_files_are_unchanged(tmp_path: Path, monkeypatch) -> None:
+    folder = _images(tmp_path, 2)
+    cache = tmp_path / "labels.json"
+    first = labels.label_media([folder], cache)
+    data = json.loads(cache.read_text())
+    old = {labels._old_key(Path(e["path"])): e for e in data["entries"].values()}
+    cache.write_text(json.dumps({"version": 1, "teacher": labels.TEACHER, "entries": old}))
+
+    class NoTeacher:
+        def __init__(self, *_: object) -> None:
+            raise AssertionError("MediaPipe ran again on cached files")
+
+    monkeypatch.setattr("core.landmarks.HandTracker", NoTeacher)
+    assert [len(f.hands) for f in labels.label_media([folder], cache)] == [len(f.hands) for f in first]
+    assert json.loads(cache.read_text())["version"] == labels.CACHE_VERSION
 
 
 @pytest.mark.slow

@@ -1,12 +1,14 @@
 """Teacher labels: MediaPipe Hands (static mode, model_complexity=1) on every image/video frame.
 
-Labels are cached in one JSON file keyed by ``path|mtime_ns|size``, so a second
-training run (or one interrupted half-way) does not run MediaPipe again on files
-it has already seen; a changed file gets a new key and is labelled afresh.
+Labels are cached in one JSON file keyed by the SHA-256 of each file's bytes, so a
+second training run (or one interrupted half-way, or one on a fresh copy of the same
+data) does not run MediaPipe again on files it has already seen; a changed file gets
+a new key and is labelled afresh.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -18,7 +20,7 @@ import numpy.typing as npt
 
 from core.cpm.media import expand_inputs, is_video, iter_video, read_image
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: keyed by content; 1: by path, mtime and size (re-keyed on load while the files match)
 TEACHER = "mediapipe-hands static_image_mode=True model_complexity=1 max_num_hands=2"
 DEFAULT_CACHE = Path("data/cache/cpm_labels.json")
 
@@ -42,18 +44,40 @@ class LabelledFrame:
 
 
 def file_key(path: Path) -> str:
-    """Cache key: absolute path, modification time and size (a changed file gets a new key)."""
+    """Cache key: the SHA-256 of the file's bytes, so a copied or touched file keeps its labels
+    and a changed one gets a new key."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return f"sha256:{digest.hexdigest()}"
+
+
+def _old_key(path: Path) -> str:
     stat = path.stat()
     return f"{path.resolve()}|{stat.st_mtime_ns}|{stat.st_size}"
 
 
-def _load_cache(cache_path: Path) -> dict[str, dict[str, list]]:
+def _rekey_version_1(entries: dict[str, dict[str, list]]) -> dict[str, dict[str, list]]:
+    """Version-1 entries whose file is unchanged (same path, mtime and size), keyed by content."""
+    rekeyed = {}
+    for key, entry in entries.items():
+        path = Path(entry.get("path", ""))
+        if path.is_file() and _old_key(path) == key:
+            rekeyed[file_key(path)] = entry
+    return rekeyed
+
+
+def _load_cache(cache_path: Path) -> tuple[dict[str, dict[str, list]], bool]:
+    """(entries, whether the file is in the current format)."""
     if not cache_path.exists():
-        return {}
+        return {}, False
     data = json.loads(cache_path.read_text())
-    if data.get("version") != CACHE_VERSION or data.get("teacher") != TEACHER:
-        return {}  # labels from another teacher are not ours to reuse
-    return data["entries"]
+    if data.get("teacher") != TEACHER:
+        return {}, False  # labels from another teacher are not ours to reuse
+    if data.get("version") == 1:
+        return _rekey_version_1(data["entries"]), False
+    return (data["entries"], True) if data.get("version") == CACHE_VERSION else ({}, False)
 
 
 def _save_cache(cache_path: Path, entries: dict[str, dict[str, list]]) -> None:
@@ -89,8 +113,9 @@ def label_media(
     from core.landmarks import HandTracker, TrackerConfig
 
     files = list(dict.fromkeys(expand_inputs(inputs)))  # a folder given twice is labelled once
-    entries = _load_cache(cache_path)
-    todo = [p for p in files if file_key(p) not in entries]
+    entries, current = _load_cache(cache_path)
+    keys = {p: file_key(p) for p in files}
+    todo = [p for p in files if keys[p] not in entries]
     if todo:
         config = TrackerConfig(static_image_mode=True, max_num_hands=2, model_complexity=1)
         with HandTracker(config) as tracker:
@@ -99,13 +124,14 @@ def label_media(
                     str(i): [_hand_record(h) for h in tracker.process(rgb)]
                     for i, rgb in _frames_of(path, video_every_n)
                 }
-                entries[file_key(path)] = {"path": str(path), "frames": frames}
+                entries[keys[path]] = {"path": str(path), "frames": frames}
                 if done % 250 == 0:
                     _save_cache(cache_path, entries)
                 if on_progress:
                     on_progress(done, len(todo))
+    if todo or (entries and not current):
         _save_cache(cache_path, entries)
-    return [frame for path in files for frame in _frames_from_entry(path, entries[file_key(path)])]
+    return [frame for path in files for frame in _frames_from_entry(path, entries[keys[path]])]
 
 
 def _frames_from_entry(path: Path, entry: dict) -> list[LabelledFrame]:
