@@ -79,11 +79,10 @@ class KeypointBackend:
 
         (A MediaPipe project uses the CPM too: for the belief-map panel.)
         """
-        from core.cpm.project_weights import finetuned_checkpoint
+        from core.cpm.project_weights import checkpoint_stamp, finetuned_checkpoint
 
         checkpoint = finetuned_checkpoint(store, project)
-        stamp = (checkpoint / "config.json").stat().st_mtime if checkpoint is not None else 0.0
-        return cls(check_backend(store.project_backend(project)), checkpoint, stamp)
+        return cls(check_backend(store.project_backend(project)), checkpoint, checkpoint_stamp(checkpoint))
 
     def source(self, config: TrackerConfig) -> HandSource:
         """A fresh hand source (one per stream or file: sources keep per-stream state)."""

@@ -74,7 +74,7 @@ if source == "🖼 Image or video file":
                 on_click="ignore",
             )
     if upload is not None and not is_video and st.toggle("🔬 Show the CPM belief maps", key="live_cpm"):
-        cpm_panel.show(upload.name, upload.getvalue(), session_backend().cpm_checkpoint)
+        cpm_panel.show(upload.name, upload.getvalue(), session_backend())
 else:
     session = stream_session("live", draw_predictions=True)
     video_col, result_col = st.columns([3, 2], gap="large")

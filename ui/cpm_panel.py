@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.keypoint_backend import KeypointBackend
 from ui.state import limit_torch_threads
 
 if TYPE_CHECKING:
@@ -31,10 +31,10 @@ def _cached_estimator(checkpoint: str | None, stamp: float):  # noqa: ANN202 - C
     return CPMEstimator() if checkpoint is None else CPMEstimator(checkpoint)
 
 
-def _estimator(checkpoint: Path | None = None):  # noqa: ANN202
-    """The CPM with ``checkpoint`` (default: shipped weights), loaded again when that folder is rewritten."""
-    stamp = (checkpoint / "config.json").stat().st_mtime if checkpoint is not None else 0.0
-    return _cached_estimator(None if checkpoint is None else str(checkpoint), stamp)
+def _estimator(backend: KeypointBackend):  # noqa: ANN202
+    """The CPM of ``backend`` (the project's fine-tuned weights, else the shipped ones), reloaded when rewritten."""
+    checkpoint = backend.cpm_checkpoint
+    return _cached_estimator(None if checkpoint is None else str(checkpoint), backend.cpm_stamp)
 
 
 def render(result: CPMResult, view: str) -> np.ndarray:
@@ -54,10 +54,10 @@ def show_result(result: CPMResult | None, view: str) -> None:
     st.image(render(result, view), caption=f"{view}: {CAPTIONS[view]}")
 
 
-def show(name: str, data: bytes, checkpoint: Path | None = None) -> None:
+def show(name: str, data: bytes, backend: KeypointBackend | None = None) -> None:
     """MULTI (every stage's beliefs + pose), SINGLE (final pose) and HM (each joint's last map) for the first hand.
 
-    ``checkpoint``: the project's fine-tuned CPM (default: the shipped weights).
+    ``backend``: the project's, whose fine-tuned CPM is used if it has one (default: the shipped weights).
     """
     from core.landmarks import detect_hands
 
@@ -71,7 +71,7 @@ def show(name: str, data: bytes, checkpoint: Path | None = None) -> None:
     if not hands:
         st.info(f"No hand found in {name}, so there is no crop for the CPM.")
         return
-    result = _estimator(checkpoint).estimate_hand(rgb, hands[0])
+    result = _estimator(backend or KeypointBackend()).estimate_hand(rgb, hands[0])
     if not result.has_hand:
         st.warning(f"The CPM is not confident this crop holds a hand (score {result.score:.2f}).")
     for tab, view in zip(st.tabs(["MULTI: every stage", "SINGLE: final pose", "HM: each joint"]), VIEWS, strict=True):

@@ -28,6 +28,11 @@ def finetuned_checkpoint(store: Store, project: str) -> Path | None:
     return project_cpm_dir(store, project) if has_finetuned(store, project) else None
 
 
+def checkpoint_stamp(checkpoint: Path | None) -> float:
+    """When ``checkpoint`` was last written (0.0 for None, the shipped weights): a new fine-tune changes it."""
+    return (checkpoint / _CONFIG_FILE).stat().st_mtime if checkpoint is not None else 0.0
+
+
 def project_checkpoint(store: Store, project: str) -> Path:
     """The checkpoint folder to load for ``project``: fine-tuned if present, else the shipped weights."""
     return finetuned_checkpoint(store, project) or DEFAULT_DIR

@@ -23,7 +23,7 @@ from core.classifier import GestureClassifier, ModelFileError
 from core.features import FeatureConfig
 from core.gestures import DEFAULT_CLASSES
 from core.starter.build import BuildConfig, build_starter_set
-from core.starter.dataset import StarterFileError, StarterSet, file_sha256
+from core.starter.dataset import StarterSet, file_sha256
 from core.starter.fit import StarterOptions, train_with_starter
 from core.starter.sources import DEFAULT_CACHE
 from core.training import EpochStats, TrainConfig
@@ -150,14 +150,3 @@ def _progress_logger(log: Callable[[str], None]) -> Callable[[int, int], None]:
             log(f"MediaPipe: {done}/{total} photos not in the cache yet")
 
     return show
-
-
-__all__ = [
-    "StarterFileError",
-    "load_starter_model",
-    "load_starter_set",
-    "restrict_classes",
-    "starter_available",
-    "starter_model_for",
-    "train_starter",
-]
