@@ -1,7 +1,7 @@
 """Keypoint backends: MediaPipe Hands, or the CPM placing the joints in boxes found by MediaPipe.
 
 A project records the backend its samples came from (``Store.project_backend``), and
-everything that makes or classifies its samples asks ``make_hand_source`` for the same
+everything that makes or classifies its samples asks ``KeypointBackend.of_project(...).source()`` for the same
 one, so a model never sees keypoints from another detector than the one it learned on.
 
 ``CPMHandSource`` follows the issue's recipe: the crop comes from MediaPipe's detection
@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.landmarks import HandTracker, TrackerConfig
+from core.pipeline import HandSource
 from core.types import KEYPOINT_BACKENDS, Hand
 
 if TYPE_CHECKING:
@@ -47,19 +48,10 @@ def check_backend(name: str) -> str:
     return name
 
 
-class HandSource(Protocol):
-    """What a stream or an extraction needs from a backend."""
-
-    def process(self, rgb: RGBImage) -> list[Hand]: ...
+class ClosableHandSource(HandSource, Protocol):
+    """A pipeline's hand source that also holds native resources to release."""
 
     def close(self) -> None: ...
-
-
-def make_hand_source(backend: str, config: TrackerConfig, cpm_checkpoint: str | Path | None = None) -> HandSource:
-    """A fresh hand source of ``backend`` (one per stream or file; sources keep per-stream state)."""
-    if check_backend(backend) == "mediapipe":
-        return HandTracker(config)
-    return CPMHandSource(config, cpm_checkpoint)
 
 
 @dataclass(frozen=True)
@@ -84,9 +76,11 @@ class KeypointBackend:
         checkpoint = finetuned_checkpoint(store, project)
         return cls(check_backend(store.project_backend(project)), checkpoint, checkpoint_stamp(checkpoint))
 
-    def source(self, config: TrackerConfig) -> HandSource:
+    def source(self, config: TrackerConfig) -> ClosableHandSource:
         """A fresh hand source (one per stream or file: sources keep per-stream state)."""
-        return make_hand_source(self.name, config, self.cpm_checkpoint)
+        if self.name == "mediapipe":
+            return HandTracker(config)
+        return CPMHandSource(config, self.cpm_checkpoint)
 
 
 @dataclass
