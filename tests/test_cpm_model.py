@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from safetensors.torch import save_file
 from core.cpm import checkpoint
 from core.cpm.checkpoint import CheckpointError
 from core.cpm.config import ConfigError, CPMConfig
-from core.cpm.model import HandCPM, cpm_loss
+from core.cpm.model import HandCPM, TrainingView, cpm_loss, handedness_loss
 
 SMALL = CPMConfig(
     input_size=64, stages=3, feature_channels=32, stage_channels=16, stem_channels=8, backbone_blocks=2, stage_blocks=1
@@ -32,6 +33,28 @@ def test_later_stages_read_features_and_beliefs() -> None:
     model = HandCPM(SMALL)
     entries = [stage.enter[0].in_channels for stage in model.stages]
     assert entries == [32, 32 + 22, 32 + 22]
+
+
+def test_global_context_reaches_every_cell_and_the_handedness_head_gives_one_logit() -> None:
+    model = HandCPM(dataclasses.replace(SMALL, global_context=True, handedness_head=True)).eval()
+    crops = torch.rand(2, 3, 64, 64) * 255
+    beliefs, right = model.forward_all(crops)
+    assert len(beliefs) == 3 and right is not None and right.shape == (2,)
+    changed = crops.clone()
+    changed[:, :, :8, :8] = 0  # a corner far from the centre, outside the centre cell's 3×3 neighbourhoods
+    centre = model(crops)[0][:, :, 4, 4]
+    assert not torch.allclose(centre, model(changed)[0][:, :, 4, 4])  # the summary carries it there
+    assert HandCPM(SMALL).forward_all(crops)[1] is None
+    assert torch.equal(TrainingView(model)(crops)[0][-1], beliefs[-1])
+
+
+def test_handedness_loss_ignores_unknown_hands_but_keeps_the_graph() -> None:
+    logit = torch.tensor([3.0, -3.0, 0.0], requires_grad=True)
+    loss = handedness_loss(logit, torch.tensor([1.0, 0.0, -1.0]))
+    assert float(loss.detach()) == pytest.approx(float(torch.nn.functional.softplus(torch.tensor(-3.0))))
+    none_known = handedness_loss(logit, torch.tensor([-1.0, -1.0, -1.0]))
+    assert float(none_known.detach()) == 0.0 and none_known.requires_grad
+    assert float(handedness_loss(None, torch.tensor([1.0]))) == 0.0
 
 
 def test_loss_sums_every_stage() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -96,6 +97,28 @@ def test_tiny_training_run_checkpoints_and_resumes(tmp_path: Path) -> None:
     lines.clear()
     resumed = train([folder], out, None, TrainConfig(**{**cfg.__dict__, "epochs": 2}), resume=out, log=lines.append)
     assert resumed["epochs"] == 2 and any(line.startswith("epoch 2/2") for line in lines)
+
+
+@pytest.mark.slow
+def test_data_parallel_run_trains_in_two_processes(tmp_path: Path) -> None:
+    folder = _images(tmp_path, 12)
+    out = tmp_path / "run"
+    cfg = TrainConfig(
+        epochs=2,
+        batch_size=4,
+        workers=0,
+        processes=2,
+        warmup_steps=2,
+        val_fraction=0.3,
+        label_cache=tmp_path / "l.json",
+    )
+    heads = dataclasses.replace(TINY, global_context=True, handedness_head=True)
+    summary = train([folder], out, heads, cfg, log=lambda _: None)
+    state = checkpoint.read_training_state(out)
+    assert summary["epochs"] == 2 and state["train_config"]["processes"] == 2
+    assert summary["train_hands"] + summary["val_hands"] >= 10  # sizes come back from the processes' checkpoint
+    model = checkpoint.load(out)
+    assert model.cfg.handedness_head and 0.0 < model.cfg.hand_threshold < 1.0
 
 
 def test_register_adds_subcommands_with_help(capsys: pytest.CaptureFixture[str]) -> None:

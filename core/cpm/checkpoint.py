@@ -114,6 +114,12 @@ def save_training_state(optimizer: torch.optim.Optimizer, state: dict, out_dir: 
     _atomic_write_text(json.dumps({**state, "param_groups": opt["param_groups"]}, indent=1), out / TRAIN_STATE_FILE)
 
 
+def read_training_state(ckpt_dir: str | Path) -> dict:
+    """The JSON part of the training state (epoch, history, sizes), without the optimizer; {} when there is none."""
+    path = Path(ckpt_dir) / TRAIN_STATE_FILE
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
 def load_training_state(optimizer: torch.optim.Optimizer, ckpt_dir: str | Path) -> dict:
     """Restore what ``save_training_state`` wrote; returns the JSON state ({} when the folder has none)."""
     folder = Path(ckpt_dir)

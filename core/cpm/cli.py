@@ -43,6 +43,13 @@ def _add_train(subparsers, name: str) -> None:
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
     p.add_argument("--workers", type=int, default=1, help="data-loading processes (default: %(default)s)")
     p.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="data-parallel training processes of one thread each, e.g. one per CPU core; the batch is split "
+        "among them (default: %(default)s)",
+    )
+    p.add_argument(
         "--label-cache", default="data/cache/cpm_labels.json", help="teacher label cache (default: %(default)s)"
     )
     p.set_defaults(func=_run_train, handler=_run_train)  # handler: the name core.cli dispatches on
@@ -115,6 +122,7 @@ def _run_train(args: argparse.Namespace) -> int:
         max_minutes=args.max_minutes,
         threads=args.threads,
         workers=args.workers,
+        processes=args.processes,
         label_cache=Path(args.label_cache),
     )
     summary = train(args.inputs, args.out, cpm, cfg, resume=args.resume, log=lambda line: print(line, flush=True))

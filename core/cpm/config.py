@@ -31,6 +31,8 @@ class CPMConfig:
     stage_kernel: int = (
         3  # depthwise kernel of stage blocks (the paper uses 7×7; stacked 3×3 train ~7× faster on a CPU)
     )
+    global_context: bool = False  # each stage also sees a summary of the whole crop (palm or back, left or right)
+    handedness_head: bool = False  # also predict the hand's chirality from the image features (trained as an aid)
     sigma: float = 1.5  # Gaussian std of target beliefs, in belief-map cells
     margin: float = 0.25  # crop = keypoint box grown by this × its longest side on each side
     hand_threshold: float = 0.25  # mean joint confidence above which a crop holds a hand (calibrated on real data)

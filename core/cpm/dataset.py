@@ -36,6 +36,7 @@ class BaseCrop:
     jpeg: bytes  # (BASE_SIZE, BASE_SIZE, 3) RGB, JPEG-encoded
     keypoints: FloatArray | None  # (21, 2) base-crop px of the teacher's keypoints; None: no hand
     source: str  # "path" or "path#frame", for messages and splits
+    right: float = -1.0  # the teacher's handedness: 1 right hand, 0 left, −1 unknown or no hand
 
     def image(self) -> npt.NDArray[np.uint8]:
         bgr = cv2.imdecode(np.frombuffer(self.jpeg, np.uint8), cv2.IMREAD_COLOR)
@@ -49,13 +50,17 @@ def _encode_jpeg(rgb: npt.NDArray[np.uint8]) -> bytes:
 
 
 def base_crop(
-    rgb: npt.NDArray[np.uint8], keypoints: FloatArray | None, window: cropping.CropWindow, source: str
+    rgb: npt.NDArray[np.uint8],
+    keypoints: FloatArray | None,
+    window: cropping.CropWindow,
+    source: str,
+    right: float = -1.0,
 ) -> BaseCrop:
     """Cut ``window`` widened by CONTEXT out of a frame; keypoints (21, 2) frame px → base px."""
     wide = cropping.CropWindow(window.cx, window.cy, window.side * CONTEXT)
     matrix = cropping.crop_matrix(wide, BASE_SIZE)
     pts = None if keypoints is None else cropping.apply(keypoints, matrix)
-    return BaseCrop(_encode_jpeg(cropping.warp(rgb, matrix, BASE_SIZE)), pts, source)
+    return BaseCrop(_encode_jpeg(cropping.warp(rgb, matrix, BASE_SIZE)), pts, source, right)
 
 
 def _negative_window(rgb: npt.NDArray[np.uint8], hand_boxes: list[cropping.Box], rng: np.random.Generator):
@@ -105,7 +110,8 @@ def build_base_crops(
         source = str(frame.path) if frame.frame < 0 else f"{frame.path}#{frame.frame}"
         boxes = [cropping.keypoint_box(h.keypoints) for h in frame.hands]
         for hand, box in zip(frame.hands, boxes, strict=True):
-            hands.append(base_crop(rgb, hand.keypoints, cropping.window_from_box(box, margin), source))
+            right = {"Right": 1.0, "Left": 0.0}.get(hand.handedness, -1.0)
+            hands.append(base_crop(rgb, hand.keypoints, cropping.window_from_box(box, margin), source, right))
         window = _negative_window(rgb, boxes, rng) if negatives else None
         if window is not None:
             empty.append(base_crop(rgb, None, window, source))
@@ -146,17 +152,22 @@ class DistillationSet(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.hands)
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """crop (3, S, S) uint8, target (22, h, w), keypoints (21, 2) in cells, inside (21,) 1.0 where the joint is in the crop."""
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
+        """crop (3, S, S) uint8, target (22, h, w), keypoints (21, 2) in cells, inside (21,) 1.0 where the joint
+        is in the crop, right () 1.0 right hand / 0.0 left / −1.0 unknown or no hand."""
         cfg, rng = self.cfg, self.rng
         if rng.random() < self.aug.negative_fraction:
             if self.empty and rng.random() < 0.7:
                 crop, _ = render(self.empty[rng.integers(len(self.empty))], cfg, draw_geometry(self.aug, rng))
             else:
                 crop = synthetic_negative(cfg.input_size, rng)
-            nowhere = torch.zeros(NUM_JOINTS, 2), torch.zeros(NUM_JOINTS)
+            nowhere = torch.zeros(NUM_JOINTS, 2), torch.zeros(NUM_JOINTS), torch.tensor(-1.0)
             return to_tensor(photometric(crop, self.aug, rng)), torch.from_numpy(self.no_hand_target), *nowhere
-        crop, points = render(self.hands[index], cfg, draw_geometry(self.aug, rng))
+        base, geometry = self.hands[index], draw_geometry(self.aug, rng)
+        crop, points = render(base, cfg, geometry)
+        right = (
+            1.0 - base.right if geometry.flip and base.right >= 0 else base.right
+        )  # a mirrored right hand is a left one
         target = encode(points, np.ones(NUM_JOINTS, bool), cfg.heatmap_size, cfg.stride, cfg.sigma)
         cells = crop_to_cell(points, cfg.stride)  # (21, 2)
         inside = ((cells > -0.5) & (cells < cfg.heatmap_size - 0.5)).all(axis=1).astype(np.float32)
@@ -165,4 +176,5 @@ class DistillationSet(torch.utils.data.Dataset):
             torch.from_numpy(target),
             torch.from_numpy(cells),
             torch.from_numpy(inside),
+            torch.tensor(right, dtype=torch.float32),
         )

@@ -100,7 +100,7 @@ def finetune(
         model.train()
         _freeze_batchnorm(model)
         losses = []
-        for batch, targets, _, _ in loader:
+        for batch, targets, *_ in loader:
             if cancel is not None and cancel.is_set():
                 return FinetuneReport(
                     before, before, time.time() - started, done, len(train_bases), len(held_out), True

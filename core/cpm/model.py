@@ -62,6 +62,21 @@ class ImageFeatures(nn.Module):
         return self.layers(x)
 
 
+class GlobalContext(nn.Module):
+    """Adds one summary of the whole crop to every cell: (N, C, h, w) → (N, C, h, w).
+
+    A cell's 3×3 neighbourhood cannot tell a left palm from a right back (mirror
+    images); the summary carries that whole-hand decision to every joint's map.
+    """
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.summary = nn.Sequential(nn.Linear(channels, channels), nn.ReLU(inplace=True))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.summary(x.mean(dim=(2, 3)))[:, :, None, None]
+
+
 class Stage(nn.Module):
     """One CPM stage: (N, C_in, h, w) → (N, 22, h, w) beliefs (raw, unbounded: trained to the 0..1 targets)."""
 
@@ -69,6 +84,7 @@ class Stage(nn.Module):
         super().__init__()
         c = cfg.stage_channels
         self.enter = conv_bn_relu(c_in, c, 1)
+        self.context = GlobalContext(c) if cfg.global_context else nn.Identity()
         self.blocks = nn.Sequential(*[SeparableBlock(c, c, cfg.stage_kernel) for _ in range(cfg.stage_blocks)])
         self.beliefs = nn.Conv2d(c, cfg.num_maps, 1)
         # start at the prior (joints nowhere, background everywhere) rather than at noise
@@ -77,7 +93,7 @@ class Stage(nn.Module):
         nn.init.ones_(self.beliefs.bias[-1:])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.beliefs(self.blocks(self.enter(x)))
+        return self.beliefs(self.blocks(self.context(self.enter(x))))
 
 
 class HandCPM(nn.Module):
@@ -91,17 +107,34 @@ class HandCPM(nn.Module):
         first = Stage(c, cfg)  # stage 1: image features only
         later = [Stage(c + cfg.num_maps, cfg) for _ in range(cfg.stages - 1)]  # stages 2..T: features ⊕ beliefs
         self.stages = nn.ModuleList([first, *later])
+        self.handedness = nn.Linear(c, 1) if cfg.handedness_head else None  # logit of "right hand"
         # ImageNet-like statistics, so the network sees roughly zero-mean, unit-variance pixels
         self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1) * 255, persistent=False)
         self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1) * 255, persistent=False)
 
     def forward(self, crops: torch.Tensor) -> list[torch.Tensor]:
         """crops: (N, 3, S, S) float RGB in 0..255 → T tensors (N, 22, S/stride, S/stride)."""
+        return self.forward_all(crops)[0]
+
+    def forward_all(self, crops: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor | None]:
+        """Beliefs as ``forward``, and the (N,) logit that the hand is a right hand (None without that head)."""
         x = self.features((crops - self.mean) / self.std)  # (N, C, h, w), shared by all stages
         beliefs = [self.stages[0](x)]  # (N, 22, h, w)
         for stage in self.stages[1:]:
             beliefs.append(stage(torch.cat([x, beliefs[-1]], dim=1)))  # (N, C+22, h, w) → (N, 22, h, w)
-        return beliefs
+        right = None if self.handedness is None else self.handedness(x.mean(dim=(2, 3)))[:, 0]
+        return beliefs, right
+
+
+class TrainingView(nn.Module):
+    """The model with ``forward_all`` as its forward, so that a DistributedDataParallel wrapper sees both outputs."""
+
+    def __init__(self, model: HandCPM) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, crops: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor | None]:
+        return self.model.forward_all(crops)
 
 
 def cpm_loss(beliefs: list[torch.Tensor], target: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
@@ -122,6 +155,16 @@ def cpm_loss(beliefs: list[torch.Tensor], target: torch.Tensor, weight: torch.Te
             err = err * weight
         total = total + err.sum(dim=1).mean()
     return total
+
+
+def handedness_loss(right_logit: torch.Tensor | None, right: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy of the right-hand logit (N,) against right (N,): 1 right, 0 left, −1 unknown (ignored)."""
+    if right_logit is None:
+        return right.new_zeros(())
+    known = right >= 0
+    if not bool(known.any()):
+        return right_logit.sum() * 0.0  # still part of the graph: data-parallel training expects every weight used
+    return nn.functional.binary_cross_entropy_with_logits(right_logit[known], right[known])
 
 
 def soft_argmax(beliefs: torch.Tensor, sharpness: float = 10.0) -> torch.Tensor:

@@ -20,15 +20,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from core.cpm import checkpoint
+from core.cpm import checkpoint, parallel
 from core.cpm.augment import AugmentConfig
 from core.cpm.config import CPMConfig
 from core.cpm.dataset import DistillationSet, build_base_crops
 from core.cpm.labels import DEFAULT_CACHE, LabelledFrame, label_media
-from core.cpm.model import HandCPM, coordinate_loss, cpm_loss
+from core.cpm.model import HandCPM, TrainingView, coordinate_loss, cpm_loss, handedness_loss
 from core.cpm.validation import calibrate_threshold, validate
 
 VAL_FOLDER_NAMES = {"test", "valid", "val"}  # a dataset's own held-out folders stay held out
+HANDEDNESS_WEIGHT = 0.1  # the handedness head is an aid to the belief maps, not the goal
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ class TrainConfig:
     val_sample: int = 400  # held-out hands scored after each epoch (all of them after the last)
     workers: int = 1  # data-loading processes (augmentation overlaps the network's work)
     threads: int = 0  # torch CPU threads (0: torch's default)
+    processes: int = (
+        1  # data-parallel training processes of one thread each (core.cpm.parallel); batch_size is split among them
+    )
     seed: int = 0
     label_cache: Path = DEFAULT_CACHE  # teacher labels, reused by later runs
     augment: AugmentConfig = field(default_factory=AugmentConfig)
@@ -75,16 +79,20 @@ class Schedule:
 
     Progress is the larger of steps done / steps planned and time spent / time budget,
     so a run slowed down by other work on the machine still anneals and ends in time.
+    Parallel processes take the largest progress of them all, so they keep one learning
+    rate and stop at the same step.
     """
 
     def __init__(self, total_steps: int, warmup: int, budget_seconds: float = 0.0, done_steps: int = 0) -> None:
         self.total, self.warmup, self.budget = total_steps, warmup, budget_seconds
         self.steps, self.started = done_steps, time.time()
+        self.progress = min(1.0, done_steps / max(1, total_steps))
 
-    @property
-    def progress(self) -> float:
+    def step(self) -> None:
+        """Count one optimizer step and update ``progress`` (0..1)."""
+        self.steps += 1
         by_time = (time.time() - self.started) / self.budget if self.budget else 0.0
-        return min(1.0, max(self.steps / max(1, self.total), by_time))
+        self.progress = parallel.max_across(min(1.0, max(self.steps / max(1, self.total), by_time)))
 
     def factor(self) -> float:
         if self.steps < self.warmup:
@@ -105,22 +113,25 @@ def _split_crops(frames: list[LabelledFrame], cfg: TrainConfig, cpm: CPMConfig, 
 
 
 def _run_epoch(
-    model, loader, optimizer, schedule: Schedule, device, cancel, log: Callable[[str], None], coord_weight: float
+    net, loader, optimizer, schedule: Schedule, device, cancel, log: Callable[[str], None], coord_weight: float
 ) -> float:
     """One pass (cut short when the schedule's time budget is spent); returns the mean loss."""
-    model.train()
+    net.train()
     total, count, t0 = 0.0, 0, time.time()
-    for step, (crops, targets, cells, inside) in enumerate(loader, 1):
+    for step, (crops, targets, cells, inside, right) in enumerate(loader, 1):
         if cancel is not None and cancel.is_set():
             raise KeyboardInterrupt
-        beliefs = model(crops.to(device).float().contiguous(memory_format=torch.channels_last))  # T × (B, 22, h, w)
-        loss = cpm_loss(beliefs, targets.to(device))
+        # beliefs: T × (B, 22, h, w); right_logit: (B,) or None
+        beliefs, right_logit = net(crops.to(device).float().contiguous(memory_format=torch.channels_last))
+        loss = cpm_loss(beliefs, targets.to(device)) + HANDEDNESS_WEIGHT * handedness_loss(
+            right_logit, right.to(device)
+        )
         if coord_weight:
             loss = loss + coord_weight * coordinate_loss(beliefs, cells.to(device), inside.to(device))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        schedule.steps += 1
+        schedule.step()
         for group in optimizer.param_groups:
             group["lr"] = group["initial_lr"] * schedule.factor()
         total += loss.item() * len(crops)
@@ -147,6 +158,7 @@ class _Run:
     """What one training run works with (internal)."""
 
     model: HandCPM
+    net: torch.nn.Module  # what the loop calls: the model's TrainingView, wrapped for data-parallel runs
     loader: torch.utils.data.DataLoader
     optimizer: torch.optim.Optimizer
     schedule: Schedule
@@ -163,14 +175,25 @@ def _prepare(inputs, cfg: TrainConfig, cpm: CPMConfig | None, resume, log: Calla
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model = checkpoint.load(resume) if resume else HandCPM(cpm or CPMConfig())
     model = model.to(device).to(memory_format=torch.channels_last)
-    progress = lambda i, n: i % 500 == 0 and log(f"labelled {i}/{n}")  # noqa: E731
-    frames = label_media(list(inputs) + list(cfg.holdout), cfg.label_cache, on_progress=progress)
+    frames = label_media(list(inputs) + list(cfg.holdout), cfg.label_cache, on_progress=_label_progress(log))
     (train_hands, train_empty), (val_hands, val_empty) = _split_crops(frames, cfg, model.cfg, log)
-    dataset = DistillationSet(train_hands, train_empty, model.cfg, cfg.augment, cfg.seed)
+    dataset = DistillationSet(train_hands, train_empty, model.cfg, cfg.augment, cfg.seed + parallel.rank())
     init = _seed_worker if cfg.workers else None
-    loader = torch.utils.data.DataLoader(
-        dataset, cfg.batch_size, True, drop_last=True, num_workers=cfg.workers, worker_init_fn=init
+    sampler = (
+        torch.utils.data.DistributedSampler(dataset, seed=cfg.seed, drop_last=True) if parallel.is_parallel() else None
     )
+    loader = torch.utils.data.DataLoader(
+        dataset,
+        cfg.batch_size // parallel.world_size(),
+        shuffle=sampler is None,
+        sampler=sampler,
+        drop_last=True,
+        num_workers=cfg.workers,
+        worker_init_fn=init,
+    )
+    net: torch.nn.Module = TrainingView(model)
+    if parallel.is_parallel():
+        net = torch.nn.parallel.DistributedDataParallel(net)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     state = checkpoint.load_training_state(optimizer, resume) if resume else {}
     for group in optimizer.param_groups:
@@ -181,9 +204,12 @@ def _prepare(inputs, cfg: TrainConfig, cpm: CPMConfig | None, resume, log: Calla
     done = state.get("epoch", 0)
     schedule = Schedule(cfg.epochs * len(loader), cfg.warmup_steps, budget, done * len(loader))
     log(
-        f"training {sum(p.numel() for p in model.parameters()) / 1e3:.0f}k parameters on {device}, {len(loader)} steps per epoch"
+        f"training {sum(p.numel() for p in model.parameters()) / 1e3:.0f}k parameters on {device}"
+        f"{f' in {parallel.world_size()} processes' if parallel.is_parallel() else ''}, {len(loader)} steps per epoch"
     )
-    return _Run(model, loader, optimizer, schedule, val_hands, val_empty, state.get("history", []), done + 1, started)
+    return _Run(
+        model, net, loader, optimizer, schedule, val_hands, val_empty, state.get("history", []), done + 1, started
+    )
 
 
 def train(
@@ -195,11 +221,38 @@ def train(
     log: Callable[[str], None] = print,
     cancel: threading.Event | None = None,
 ) -> dict:
-    """Train (or, with ``resume``, continue) a CPM on ``inputs``; returns the run summary also stored in the checkpoint."""
+    """Train (or, with ``resume``, continue) a CPM on ``inputs``; returns the run summary also stored in the checkpoint.
+
+    With ``cfg.processes`` > 1 the run is data-parallel (``core.cpm.parallel``): the
+    teacher labels are made here first, then rank 0 prints, validates and saves;
+    ``log`` and ``cancel`` then do not reach the processes (Ctrl-C does).
+    """
     cfg = cfg or TrainConfig()
-    if cfg.threads:
+    if cfg.processes <= 1:
+        return _train_here(inputs, out_dir, cpm, cfg, resume, log, cancel)
+    started = time.time()
+    label_media(list(inputs) + list(cfg.holdout), cfg.label_cache, on_progress=_label_progress(log))
+    try:
+        parallel.launch(_train_process, cfg.processes, list(inputs), out_dir, cpm, cfg, resume)
+    except KeyboardInterrupt:
+        log(f"interrupted: {out_dir} keeps the last finished epoch")
+    state = checkpoint.read_training_state(out_dir)
+    return _summary(state.get("history", []), started, state.get("train_hands", 0), state.get("val_hands", 0))
+
+
+def _label_progress(log: Callable[[str], None]) -> Callable[[int, int], None]:
+    return lambda i, n: i % 500 == 0 and log(f"labelled {i}/{n}")  # type: ignore[return-value]
+
+
+def _train_process(inputs, out_dir, cpm: CPMConfig | None, cfg: TrainConfig, resume) -> None:
+    """One process of a data-parallel run (started by ``parallel.launch``)."""
+    _train_here(inputs, out_dir, cpm, cfg, resume, print if parallel.rank() == 0 else lambda _: None, None)
+
+
+def _train_here(inputs, out_dir, cpm, cfg: TrainConfig, resume, log: Callable[[str], None], cancel) -> dict:
+    if cfg.threads and not parallel.is_parallel():
         torch.set_num_threads(cfg.threads)
-    torch.manual_seed(cfg.seed)
+    torch.manual_seed(cfg.seed)  # the same initial weights in every process
     run = _prepare(inputs, cfg, cpm, resume, log)
     try:
         for epoch in range(run.first_epoch, cfg.epochs + 1):
@@ -214,13 +267,18 @@ def _epoch(run: _Run, epoch: int, cfg: TrainConfig, out_dir, cancel, log: Callab
     """Train one epoch, validate, checkpoint, log; True when the run should stop."""
     t0 = time.time()
     device = next(run.model.parameters()).device
-    loss = _run_epoch(run.model, run.loader, run.optimizer, run.schedule, device, cancel, log, cfg.coord_weight)
+    if isinstance(run.loader.sampler, torch.utils.data.DistributedSampler):
+        run.loader.sampler.set_epoch(epoch)
+    loss = _run_epoch(run.net, run.loader, run.optimizer, run.schedule, device, cancel, log, cfg.coord_weight)
     last = run.schedule.progress >= 1.0 or epoch == cfg.epochs
-    step = 1 if last else max(1, len(run.val_hands) // cfg.val_sample)  # an even sample; the last epoch scores all
-    val = validate(run.model, run.val_hands[::step], run.val_empty[::step])
-    run.history.append({"epoch": epoch, "loss": loss, **val.metrics, "seconds": time.time() - t0})
-    _save(run.model, run.optimizer, out_dir, epoch, run.history, run.started, val, cfg)
-    log(_epoch_line(epoch, cfg.epochs, loss, val, time.time() - t0, time.time() - run.started))
+    if parallel.rank() == 0:
+        step = 1 if last else max(1, len(run.val_hands) // cfg.val_sample)  # an even sample; the last epoch scores all
+        val = validate(run.model, run.val_hands[::step], run.val_empty[::step])
+        run.history.append({"epoch": epoch, "loss": loss, **val.metrics, "seconds": time.time() - t0})
+        sizes = {"train_hands": len(run.loader.dataset), "val_hands": len(run.val_hands)}
+        _save(run.model, run.optimizer, out_dir, epoch, run.history, run.started, val, cfg, sizes)
+        log(_epoch_line(epoch, cfg.epochs, loss, val, time.time() - t0, time.time() - run.started))
+    parallel.barrier()  # the others wait while rank 0 validates and saves
     if last and epoch < cfg.epochs:
         log(
             f"stopping after epoch {epoch}: the {cfg.max_minutes:.0f}-minute budget is spent (the schedule annealed to fit it)"
@@ -229,7 +287,15 @@ def _epoch(run: _Run, epoch: int, cfg: TrainConfig, out_dir, cancel, log: Callab
 
 
 def _save(
-    model: HandCPM, optimizer, out_dir, epoch: int, history: list[dict], started: float, val, cfg: TrainConfig
+    model: HandCPM,
+    optimizer,
+    out_dir,
+    epoch: int,
+    history: list[dict],
+    started: float,
+    val,
+    cfg: TrainConfig,
+    sizes: dict[str, int],
 ) -> None:
     """Checkpoint with a no-hand threshold calibrated on this epoch's held-out crops."""
     if len(val.empty_scores) and len(val.hand_scores):
@@ -240,10 +306,12 @@ def _save(
     state = {
         "epoch": epoch,
         "history": history,
+        **sizes,
         "wall_seconds": time.time() - started,
         "train_config": {
             "epochs": cfg.epochs,
             "batch_size": cfg.batch_size,
+            "processes": cfg.processes,
             "lr": cfg.lr,
             "holdout": list(cfg.holdout),
             "val_fraction": cfg.val_fraction,

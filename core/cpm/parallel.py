@@ -1,0 +1,81 @@
+"""Data-parallel training on one machine: N one-thread processes whose gradients are averaged.
+
+Why: the CPM's convolutions are small, so torch splits them poorly across threads. On
+the 2-core machines here one process with two threads trained 85–90 crops/s, while two
+one-thread processes trained 70–78 crops/s *each* (the distillation run, measured
+side by side). ``launch`` runs a function in N such processes joined by
+``torch.distributed`` (gloo, a file rendezvous: no network), and the helpers below
+let the training loop agree across them; with one process they do nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+
+
+def is_parallel() -> bool:
+    """True inside a process started by ``launch`` with more than one process."""
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
+def rank() -> int:
+    """This process's index (0 also when not parallel): rank 0 logs, validates and saves."""
+    return dist.get_rank() if is_parallel() else 0
+
+
+def world_size() -> int:
+    return dist.get_world_size() if is_parallel() else 1
+
+
+def max_across(value: float) -> float:
+    """The largest ``value`` over all processes, so that every process takes the same decision."""
+    if not is_parallel():
+        return value
+    tensor = torch.tensor([value], dtype=torch.float64)
+    dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
+    return float(tensor.item())
+
+
+def barrier() -> None:
+    if is_parallel():
+        dist.barrier()
+
+
+def _entry(index: int, fn: Callable[..., None], processes: int, store: str, args: tuple) -> None:
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{store}", rank=index, world_size=processes)
+    try:
+        fn(*args)
+    finally:
+        dist.destroy_process_group()
+
+
+def launch(fn: Callable[..., None], processes: int, *args: object) -> None:
+    """Run ``fn(*args)`` in ``processes`` fresh processes (one torch thread each) and wait for them.
+
+    ``fn`` and ``args`` must be picklable (the processes are spawned, not forked: forking
+    a process that already runs OpenMP threads can hang). Ctrl-C or an error in one
+    process stops them all.
+    """
+    handle, store = tempfile.mkstemp(prefix="handteach-ddp-")
+    os.close(handle)
+    context = mp.start_processes(
+        _entry, (fn, processes, store, args), nprocs=processes, join=False, start_method="spawn"
+    )
+    try:
+        while not context.join():
+            pass
+    except BaseException:
+        for process in context.processes:
+            if process.is_alive():
+                process.terminate()
+        raise
+    finally:
+        if os.path.exists(store):
+            os.unlink(store)
