@@ -44,7 +44,7 @@ def test_global_context_reaches_every_cell_and_the_handedness_head_gives_one_log
     changed[:, :, :8, :8] = 0  # a corner far from the centre, outside the centre cell's 3×3 neighbourhoods
     centre = model(crops)[0][:, :, 4, 4]
     assert not torch.allclose(centre, model(changed)[0][:, :, 4, 4])  # the summary carries it there
-    assert HandCPM(SMALL).forward_all(crops)[1] is None
+    assert HandCPM(dataclasses.replace(SMALL, handedness_head=False)).forward_all(crops)[1] is None
     assert torch.equal(TrainingView(model)(crops)[0][-1], beliefs[-1])
 
 
@@ -73,6 +73,11 @@ def test_config_json_round_trip_and_refusals() -> None:
         CPMConfig.from_json(json.dumps({"format": "handteach-cpm", "version": 1, "layers": 3}))
     with pytest.raises(ConfigError, match="stride"):
         CPMConfig(stride=2)
+    older = json.loads(SMALL.to_json())
+    del older["global_context"], older["handedness_head"]  # written before these fields existed
+    assert CPMConfig.from_json(json.dumps(older)) == dataclasses.replace(
+        SMALL, global_context=False, handedness_head=False
+    )
 
 
 def test_checkpoint_round_trip_gives_identical_outputs(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from core.types import NUM_JOINTS
 
 CONFIG_FORMAT = "handteach-cpm"  # marks a config.json as ours
 CONFIG_VERSION = 1  # bump when the architecture's meaning changes; older files are refused
+ADDED_LATER = {"global_context": False, "handedness_head": False}  # absent from older files: those models lack them
 
 
 class ConfigError(ValueError):
@@ -31,8 +32,8 @@ class CPMConfig:
     stage_kernel: int = (
         3  # depthwise kernel of stage blocks (the paper uses 7×7; stacked 3×3 train ~7× faster on a CPU)
     )
-    global_context: bool = False  # each stage also sees a summary of the whole crop (palm or back, left or right)
-    handedness_head: bool = False  # also predict the hand's chirality from the image features (trained as an aid)
+    global_context: bool = True  # each stage also sees a summary of the whole crop (palm or back, left or right)
+    handedness_head: bool = True  # also predict the hand's chirality from the image features (trained as an aid)
     sigma: float = 1.5  # Gaussian std of target beliefs, in belief-map cells
     margin: float = 0.25  # crop = keypoint box grown by this × its longest side on each side
     hand_threshold: float = 0.25  # mean joint confidence above which a crop holds a hand (calibrated on real data)
@@ -75,6 +76,6 @@ class CPMConfig:
         if data.get("version") != CONFIG_VERSION:
             raise ConfigError(f"{source}: config version {data.get('version')}, this code reads {CONFIG_VERSION}")
         try:
-            return cls(**data)
+            return cls(**{**ADDED_LATER, **data})
         except TypeError as exc:
             raise ConfigError(f"{source}: {exc}") from exc

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import math
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from core.cpm.config import CPMConfig
 from core.cpm.dataset import DistillationSet, build_base_crops
 from core.cpm.labels import DEFAULT_CACHE, LabelledFrame, label_media
 from core.cpm.model import HandCPM, TrainingView, coordinate_loss, cpm_loss, handedness_loss
+from core.cpm.schedule import Schedule
 from core.cpm.validation import calibrate_threshold, validate
 
 VAL_FOLDER_NAMES = {"test", "valid", "val"}  # a dataset's own held-out folders stay held out
@@ -48,9 +48,7 @@ class TrainConfig:
     val_sample: int = 400  # held-out hands scored after each epoch (all of them after the last)
     workers: int = 1  # data-loading processes (augmentation overlaps the network's work)
     threads: int = 0  # torch CPU threads (0: torch's default)
-    processes: int = (
-        1  # data-parallel training processes of one thread each (core.cpm.parallel); batch_size is split among them
-    )
+    processes: int = 1  # data-parallel one-thread processes (core.cpm.parallel); they split batch_size
     seed: int = 0
     label_cache: Path = DEFAULT_CACHE  # teacher labels, reused by later runs
     augment: AugmentConfig = field(default_factory=AugmentConfig)
@@ -72,32 +70,6 @@ def is_held_out(path: Path, cfg: TrainConfig) -> bool:
 def _seed_worker(_: int) -> None:
     info = torch.utils.data.get_worker_info()
     info.dataset.rng = np.random.default_rng(torch.initial_seed() % 2**32)  # a fresh stream per worker and epoch
-
-
-class Schedule:
-    """Linear warm-up, then cosine decay to 2 % over the run's progress.
-
-    Progress is the larger of steps done / steps planned and time spent / time budget,
-    so a run slowed down by other work on the machine still anneals and ends in time.
-    Parallel processes take the largest progress of them all, so they keep one learning
-    rate and stop at the same step.
-    """
-
-    def __init__(self, total_steps: int, warmup: int, budget_seconds: float = 0.0, done_steps: int = 0) -> None:
-        self.total, self.warmup, self.budget = total_steps, warmup, budget_seconds
-        self.steps, self.started = done_steps, time.time()
-        self.progress = min(1.0, done_steps / max(1, total_steps))
-
-    def step(self) -> None:
-        """Count one optimizer step and update ``progress`` (0..1)."""
-        self.steps += 1
-        by_time = (time.time() - self.started) / self.budget if self.budget else 0.0
-        self.progress = parallel.max_across(min(1.0, max(self.steps / max(1, self.total), by_time)))
-
-    def factor(self) -> float:
-        if self.steps < self.warmup:
-            return (self.steps + 1) / self.warmup
-        return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * self.progress))
 
 
 def _split_crops(frames: list[LabelledFrame], cfg: TrainConfig, cpm: CPMConfig, log: Callable[[str], None]):
@@ -232,6 +204,8 @@ def train(
         return _train_here(inputs, out_dir, cpm, cfg, resume, log, cancel)
     started = time.time()
     label_media(list(inputs) + list(cfg.holdout), cfg.label_cache, on_progress=_label_progress(log))
+    if cfg.max_minutes:  # the budget covers the labelling too, as it does in one process
+        cfg = dataclasses.replace(cfg, max_minutes=max(1.0, cfg.max_minutes - (time.time() - started) / 60))
     try:
         parallel.launch(_train_process, cfg.processes, list(inputs), out_dir, cpm, cfg, resume)
     except KeyboardInterrupt:
