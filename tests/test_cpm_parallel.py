@@ -43,5 +43,7 @@ def test_launched_processes_share_one_decision(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_an_error_in_one_process_stops_the_run(tmp_path: Path) -> None:
-    with pytest.raises(Exception, match="rank 1 broke"):
+    # rank 0 waits at the barrier for rank 1, which fails: either error may be the one reported
+    # (rank 1's own, or rank 0's lost connection), but the run must end instead of hanging
+    with pytest.raises(Exception, match="rank 1 broke|Connection|Broken pipe"):
         parallel.launch(_fail, 2, str(tmp_path))
