@@ -81,14 +81,24 @@ def test_a_version_1_cache_is_rekeyed_while_its_files_are_unchanged(tmp_path: Pa
     assert json.loads(cache.read_text())["version"] == labels.CACHE_VERSION
 
 
+def _tiny_run(tmp_path: Path, epochs: int, processes: int = 1) -> TrainConfig:
+    return TrainConfig(
+        epochs=epochs,
+        batch_size=4,
+        workers=0,
+        processes=processes,
+        warmup_steps=2,
+        val_fraction=0.3,
+        label_cache=tmp_path / "l.json",
+    )
+
+
 @pytest.mark.slow
 def test_tiny_training_run_checkpoints_and_resumes(tmp_path: Path) -> None:
     folder = _images(tmp_path, 12)
     out = tmp_path / "run"
     lines: list[str] = []
-    cfg = TrainConfig(
-        epochs=1, batch_size=4, workers=0, warmup_steps=2, val_fraction=0.3, label_cache=tmp_path / "l.json"
-    )
+    cfg = _tiny_run(tmp_path, epochs=1)
     summary = train([folder], out, TINY, cfg, log=lines.append)
     assert summary["epochs"] == 1 and any(line.startswith("epoch 1/1") and "PCK@0.2" in line for line in lines)
     model = checkpoint.load(out)
@@ -102,16 +112,7 @@ def test_tiny_training_run_checkpoints_and_resumes(tmp_path: Path) -> None:
 def test_data_parallel_run_trains_in_two_processes(tmp_path: Path) -> None:
     folder = _images(tmp_path, 12)
     out = tmp_path / "run"
-    cfg = TrainConfig(
-        epochs=2,
-        batch_size=4,
-        workers=0,
-        processes=2,
-        warmup_steps=2,
-        val_fraction=0.3,
-        label_cache=tmp_path / "l.json",
-    )
-    summary = train([folder], out, TINY, cfg, log=lambda _: None)
+    summary = train([folder], out, TINY, _tiny_run(tmp_path, epochs=2, processes=2), log=lambda _: None)
     state = checkpoint.read_training_state(out)
     assert summary["epochs"] == 2 and state["train_config"]["processes"] == 2
     assert summary["train_hands"] + summary["val_hands"] >= 10  # sizes come back from the processes' checkpoint

@@ -165,9 +165,8 @@ class DistillationSet(torch.utils.data.Dataset):
             return to_tensor(photometric(crop, self.aug, rng)), torch.from_numpy(self.no_hand_target), *nowhere
         base, geometry = self.hands[index], draw_geometry(self.aug, rng)
         crop, points = render(base, cfg, geometry)
-        right = (
-            1.0 - base.right if geometry.flip and base.right >= 0 else base.right
-        )  # a mirrored right hand is a left one
+        # a mirrored right hand is a left one
+        right = 1.0 - base.right if geometry.flip and base.right >= 0 else base.right
         target = encode(points, np.ones(NUM_JOINTS, bool), cfg.heatmap_size, cfg.stride, cfg.sigma)
         cells = crop_to_cell(points, cfg.stride)  # (21, 2)
         inside = ((cells > -0.5) & (cells < cfg.heatmap_size - 0.5)).all(axis=1).astype(np.float32)

@@ -1,0 +1,54 @@
+"""Distillation crops: targets follow the geometry, and the handedness label follows a mirror."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from core.cpm import crop as cropping
+from core.cpm.augment import AugmentConfig
+from core.cpm.config import CPMConfig
+from core.cpm.dataset import DistillationSet, base_crop
+
+CFG = CPMConfig(input_size=64)
+STILL = AugmentConfig(
+    max_rotation_deg=0.0,
+    full_rotation_prob=0.0,
+    scale_range=(1.0, 1.0),
+    max_shift=0.0,
+    flip_prob=0.0,
+    colour_prob=0.0,
+    hue_prob=0.0,
+    gray_prob=0.0,
+    blur_prob=0.0,
+    lowres_prob=0.0,
+    noise_prob=0.0,
+    negative_fraction=0.0,
+)
+
+
+def _hand(right: float):
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, (200, 200, 3), dtype=np.uint8)
+    points = rng.uniform(70, 130, (21, 2)).astype(np.float32)
+    window = cropping.window_from_box(cropping.keypoint_box(points), CFG.margin)
+    return base_crop(rgb, points, window, "synthetic", right)
+
+
+@pytest.mark.parametrize(
+    ("flip", "right", "expected"), [(0.0, 1.0, 1.0), (1.0, 1.0, 0.0), (1.0, 0.0, 1.0), (1.0, -1.0, -1.0)]
+)
+def test_the_handedness_label_follows_the_mirror(flip: float, right: float, expected: float) -> None:
+    data = DistillationSet([_hand(right)], [], CFG, dataclasses.replace(STILL, flip_prob=flip))
+    crop, target, cells, inside, label = data[0]
+    assert crop.shape == (3, 64, 64) and target.shape == (22, 8, 8) and cells.shape == (21, 2)
+    assert float(inside.min()) == 1.0 and float(label) == expected
+
+
+def test_a_crop_without_a_hand_has_no_handedness_and_background_everywhere() -> None:
+    data = DistillationSet([_hand(1.0)], [], CFG, dataclasses.replace(STILL, negative_fraction=1.0))
+    _, target, _, inside, label = data[0]
+    assert float(label) == -1.0 and float(inside.sum()) == 0.0
+    assert float(target[:21].max()) == 0.0 and float(target[21].min()) == 1.0
