@@ -110,6 +110,7 @@ def register(subparsers) -> None:
 
 def _run_train(args: argparse.Namespace) -> int:
     from core.cpm.config import CPMConfig
+    from core.cpm.progress import ConsoleLog
     from core.cpm.train import TrainConfig, train
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops like Ctrl-C: the last epoch stays saved
@@ -125,7 +126,7 @@ def _run_train(args: argparse.Namespace) -> int:
         processes=args.processes,
         label_cache=Path(args.label_cache),
     )
-    summary = train(args.inputs, args.out, cpm, cfg, resume=args.resume, log=lambda line: print(line, flush=True))
+    summary = train(args.inputs, args.out, cpm, cfg, resume=args.resume, log=ConsoleLog())
     print(json.dumps(summary))
     return 0
 

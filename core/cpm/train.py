@@ -25,6 +25,7 @@ from core.cpm.config import CPMConfig
 from core.cpm.dataset import DistillationSet, build_base_crops
 from core.cpm.labels import DEFAULT_CACHE, LabelledFrame, label_media
 from core.cpm.model import HandCPM, TrainingView, coordinate_loss, cpm_loss, handedness_loss
+from core.cpm.progress import UPDATES_PER_EPOCH, ConsoleLog, StepLine
 from core.cpm.schedule import Schedule
 from core.cpm.validation import calibrate_threshold, validate
 
@@ -110,8 +111,8 @@ def _run_epoch(
         count += len(crops)
         if schedule.progress >= 1.0:
             break
-        if step % max(1, len(loader) // 4) == 0 and step < len(loader):
-            log(f"  step {step}/{len(loader)}  loss {total / count:.4f}  {count / (time.time() - t0):.0f} crops/s")
+        if step % max(1, len(loader) // UPDATES_PER_EPOCH) == 0:
+            log(StepLine.of(step, len(loader), total / count, count / (time.time() - t0)))
     return total / max(1, count)
 
 
@@ -220,7 +221,7 @@ def _label_progress(log: Callable[[str], None]) -> Callable[[int, int], None]:
 
 def _train_process(inputs, out_dir, cpm: CPMConfig | None, cfg: TrainConfig, resume) -> None:
     """One process of a data-parallel run (started by ``parallel.launch``)."""
-    _train_here(inputs, out_dir, cpm, cfg, resume, print if parallel.rank() == 0 else lambda _: None, None)
+    _train_here(inputs, out_dir, cpm, cfg, resume, ConsoleLog() if parallel.rank() == 0 else lambda _: None, None)
 
 
 def _train_here(inputs, out_dir, cpm, cfg: TrainConfig, resume, log: Callable[[str], None], cancel) -> dict:
