@@ -52,3 +52,17 @@ def test_a_crop_without_a_hand_has_no_handedness_and_background_everywhere() -> 
     _, target, _, inside, label = data[0]
     assert float(label) == -1.0 and float(inside.sum()) == 0.0
     assert float(target[:21].max()) == 0.0 and float(target[21].min()) == 1.0
+
+
+def test_a_smaller_input_size_renders_smaller_crops_and_targets() -> None:
+    data = DistillationSet([_hand(1.0)], [], CFG, STILL)
+    full_crop, full_target, *_ = data[0]
+    data.use_input_size(32)
+    crop, target, cells, inside, _ = data[0]
+    assert crop.shape == (3, 32, 32) and target.shape == (22, 4, 4) and float(inside.min()) == 1.0
+    assert full_crop.shape == (3, 64, 64) and full_target.shape == (22, 8, 8)
+    data.use_input_size(64)
+    assert data[0][0].shape == (3, 64, 64)
+    negatives = DistillationSet([_hand(1.0)], [], CFG, dataclasses.replace(STILL, negative_fraction=1.0))
+    negatives.use_input_size(32)
+    assert negatives[0][1].shape == (22, 4, 4)

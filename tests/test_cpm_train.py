@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -106,6 +107,11 @@ def test_tiny_training_run_checkpoints_and_resumes(tmp_path: Path) -> None:
     lines.clear()
     resumed = train([folder], out, None, TrainConfig(**{**cfg.__dict__, "epochs": 2}), resume=out, log=lines.append)
     assert resumed["epochs"] == 2 and any(line.startswith("epoch 2/2") for line in lines)
+    lines.clear()
+    warm = dataclasses.replace(cfg, epochs=2, warm_input_size=32)  # the first half of the run on 32-px crops
+    train([folder], tmp_path / "warm", TINY, warm, log=lines.append)
+    epochs = [line for line in lines if line.startswith("epoch")]
+    assert epochs[0].endswith("(32-px crops)") and not epochs[1].endswith("px crops)")
 
 
 @pytest.mark.slow

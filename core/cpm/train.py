@@ -49,6 +49,10 @@ class TrainConfig:
     val_sample: int = 400  # held-out hands scored after each epoch (all of them after the last)
     workers: int = 1  # data-loading processes (augmentation overlaps the network's work)
     threads: int = 0  # torch CPU threads (0: torch's default)
+    warm_input_size: int = (
+        0  # crops of this side (px) for the first warm_fraction of the run, faster per epoch (0: off)
+    )
+    warm_fraction: float = 0.5
     processes: int = 1  # data-parallel one-thread processes (core.cpm.parallel); they split batch_size
     seed: int = 0
     label_cache: Path = DEFAULT_CACHE  # teacher labels, reused by later runs
@@ -242,6 +246,8 @@ def _epoch(run: _Run, epoch: int, cfg: TrainConfig, out_dir, cancel, log: Callab
     """Train one epoch, validate, checkpoint, log; True when the run should stop."""
     t0 = time.time()
     device = next(run.model.parameters()).device
+    warm = cfg.warm_input_size and run.schedule.progress < cfg.warm_fraction
+    run.loader.dataset.use_input_size(cfg.warm_input_size if warm else run.model.cfg.input_size)
     if isinstance(run.loader.sampler, torch.utils.data.DistributedSampler):
         run.loader.sampler.set_epoch(epoch)
     loss = _run_epoch(run.net, run.loader, run.optimizer, run.schedule, device, cancel, log, cfg.coord_weight)
@@ -252,7 +258,9 @@ def _epoch(run: _Run, epoch: int, cfg: TrainConfig, out_dir, cancel, log: Callab
         run.history.append({"epoch": epoch, "loss": loss, **val.metrics, "seconds": time.time() - t0})
         sizes = {"train_hands": len(run.loader.dataset), "val_hands": len(run.val_hands)}
         _save(run.model, run.optimizer, out_dir, epoch, run.history, run.started, val, cfg, sizes)
-        log(_epoch_line(epoch, cfg.epochs, loss, val, time.time() - t0, time.time() - run.started))
+        size = run.loader.dataset.cfg.input_size
+        warm_note = f"  ({size}-px crops)" if size != run.model.cfg.input_size else ""
+        log(_epoch_line(epoch, cfg.epochs, loss, val, time.time() - t0, time.time() - run.started) + warm_note)
     parallel.barrier()  # the others wait while rank 0 validates and saves
     if last and epoch < cfg.epochs:
         log(
@@ -287,6 +295,8 @@ def _save(
             "epochs": cfg.epochs,
             "batch_size": cfg.batch_size,
             "processes": cfg.processes,
+            "warm_input_size": cfg.warm_input_size,
+            "warm_fraction": cfg.warm_fraction,
             "lr": cfg.lr,
             "holdout": list(cfg.holdout),
             "val_fraction": cfg.val_fraction,
