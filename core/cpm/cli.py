@@ -48,7 +48,7 @@ def _add_train(subparsers, name: str) -> None:
         default=0,
         metavar="PX",
         help="train on crops of this side for the first --warm-fraction of the run: more epochs in the same time "
-        "(96 gave +3 PCK points in a 12-minute pilot; default: off)",
+        "(96 gave +3 PCK points in 12-minute pilots; default: off)",
     )
     p.add_argument(
         "--warm-fraction", type=float, default=0.5, help="share of the run at --warm-size (default: %(default)s)"
