@@ -124,7 +124,7 @@ class CPMHandSource:
 
         self.config = config
         if estimator is None:
-            estimator = CPMEstimator() if cpm_checkpoint is None else CPMEstimator(cpm_checkpoint)
+            estimator = CPMEstimator(cpm_checkpoint)
         self.estimator = estimator
         self.search_every, self.refresh_every = max(1, search_every), max(1, refresh_every)
         # MediaPipe in image mode: it only finds boxes here, on the few frames that need a search.

@@ -28,7 +28,7 @@ def _cached_estimator(checkpoint: str | None, stamp: float):  # noqa: ANN202 - C
     from core.cpm.estimator import CPMEstimator
 
     limit_torch_threads()
-    return CPMEstimator() if checkpoint is None else CPMEstimator(checkpoint)
+    return CPMEstimator(checkpoint)
 
 
 def _estimator(backend: KeypointBackend):  # noqa: ANN202

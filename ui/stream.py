@@ -321,8 +321,7 @@ class StreamSession:
             if estimator is None:
                 from core.cpm.estimator import CPMEstimator  # torch: loaded only when the panel is first shown
 
-                ckpt = self.backend.cpm_checkpoint
-                estimator = self._cpm_estimator = CPMEstimator() if ckpt is None else CPMEstimator(ckpt)
+                estimator = self._cpm_estimator = CPMEstimator(self.backend.cpm_checkpoint)
             cpm = estimator.estimate_hand(rgb, result.hands[0])
         if cpm is not None or not result.hands:
             with self._lock:

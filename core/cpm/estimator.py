@@ -76,7 +76,7 @@ class CPMEstimator:
     """Runs a trained CPM on hand crops. Read-only after construction: one instance may serve several threads.
 
     Args:
-        checkpoint_dir: a folder written by ``checkpoint.save`` (default: the shipped weights).
+        checkpoint_dir: a folder written by ``checkpoint.save`` (None, the default: the shipped weights).
         num_threads: torch CPU threads used during ``estimate`` (restored afterwards); one thread is
             the fastest for a single small crop and does not fight MediaPipe for the cores. None: leave as is.
         flip_test: also run the mirrored crop and average the (mirrored-back) beliefs: a little more
@@ -84,9 +84,9 @@ class CPMEstimator:
     """
 
     def __init__(
-        self, checkpoint_dir: str | Path = checkpoint.DEFAULT_DIR, num_threads: int | None = 1, flip_test: bool = False
+        self, checkpoint_dir: str | Path | None = None, num_threads: int | None = 1, flip_test: bool = False
     ) -> None:
-        self.model = checkpoint.load(checkpoint_dir)
+        self.model = checkpoint.load(checkpoint.DEFAULT_DIR if checkpoint_dir is None else checkpoint_dir)
         self.cfg = self.model.cfg
         self.num_threads = num_threads
         self.flip_test = flip_test

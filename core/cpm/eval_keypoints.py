@@ -113,8 +113,7 @@ def evaluate(
         raise ValueError(f"backend must be mediapipe|cpm and crop gt|detect, got {backend!r}, {crop!r}")
     from core.cpm.estimator import CPMEstimator
 
-    kwargs = {"flip_test": flip_test} | ({"checkpoint_dir": checkpoint_dir} if checkpoint_dir else {})
-    cpm = CPMEstimator(**kwargs) if backend == "cpm" else None
+    cpm = CPMEstimator(checkpoint_dir or None, flip_test=flip_test) if backend == "cpm" else None
     detector = _Detector() if backend == "mediapipe" or crop == "detect" else None
     preds, refs, vis, sizes, seconds = [], [], [], [], []
     has_hand: list[bool] = []
