@@ -122,11 +122,10 @@ def read_training_state(ckpt_dir: str | Path) -> dict:
 
 def load_training_state(optimizer: torch.optim.Optimizer, ckpt_dir: str | Path) -> dict:
     """Restore what ``save_training_state`` wrote; returns the JSON state ({} when the folder has none)."""
-    folder = Path(ckpt_dir)
-    if not (folder / TRAIN_STATE_FILE).is_file():
+    state = read_training_state(ckpt_dir)
+    if not state:
         return {}
-    state = json.loads((folder / TRAIN_STATE_FILE).read_text())
-    tensors = load_file(str(folder / OPTIMIZER_FILE))
+    tensors = load_file(str(Path(ckpt_dir) / OPTIMIZER_FILE))
     per_param: dict[int, dict[str, torch.Tensor]] = {}
     for key, value in tensors.items():
         index, name = key.split(".", 1)

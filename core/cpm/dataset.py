@@ -144,23 +144,19 @@ class DistillationSet(torch.utils.data.Dataset):
     def __init__(
         self, hands: list[BaseCrop], empty: list[BaseCrop], cfg: CPMConfig, aug: AugmentConfig, seed: int = 0
     ) -> None:
-        self.hands, self.empty, self.cfg, self.aug = hands, empty, cfg, aug
+        self.hands, self.empty, self.aug = hands, empty, aug
         self.rng = np.random.default_rng(seed)
-        self.no_hand_target = encode(
-            np.zeros((NUM_JOINTS, 2), np.float32), np.zeros(NUM_JOINTS, bool), cfg.heatmap_size, cfg.stride, cfg.sigma
-        )
+        self.cfg = cfg
+        self.use_input_size(cfg.input_size)
 
     def __len__(self) -> int:
         return len(self.hands)
 
     def use_input_size(self, size: int) -> None:
         """Render crops (and targets) at ``size`` px from now on; the model is fully convolutional."""
-        if size != self.cfg.input_size:
-            self.cfg = dataclasses.replace(self.cfg, input_size=size)
-            nowhere = np.zeros((NUM_JOINTS, 2), np.float32)
-            self.no_hand_target = encode(
-                nowhere, np.zeros(NUM_JOINTS, bool), self.cfg.heatmap_size, self.cfg.stride, self.cfg.sigma
-            )
+        self.cfg = cfg = dataclasses.replace(self.cfg, input_size=size)
+        nowhere = np.zeros((NUM_JOINTS, 2), np.float32)
+        self.no_hand_target = encode(nowhere, np.zeros(NUM_JOINTS, bool), cfg.heatmap_size, cfg.stride, cfg.sigma)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
         """crop (3, S, S) uint8, target (22, h, w), keypoints (21, 2) in cells, inside (21,) 1.0 where the joint

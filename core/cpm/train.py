@@ -49,9 +49,7 @@ class TrainConfig:
     val_sample: int = 400  # held-out hands scored after each epoch (all of them after the last)
     workers: int = 1  # data-loading processes (augmentation overlaps the network's work)
     threads: int = 0  # torch CPU threads (0: torch's default)
-    warm_input_size: int = (
-        0  # crops of this side (px) for the first warm_fraction of the run, faster per epoch (0: off)
-    )
+    warm_input_size: int = 0  # crop side (px) for the first warm_fraction of the run: faster epochs (0: off)
     warm_fraction: float = 0.5
     processes: int = 1  # data-parallel one-thread processes (core.cpm.parallel); they split batch_size
     seed: int = 0
