@@ -7,7 +7,6 @@ stays responsive, and may ``cancel()`` it: a stopped run saves nothing.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import streamlit as st
@@ -47,9 +46,6 @@ class FinetuneRun(BackgroundRun):
     _epoch: int = 0
     _loss: float | None = None
     _report: ProjectFinetuneReport | None = None
-    _error: str | None = None
-    _started: float = 0.0
-    _ended: float | None = None
 
     def __post_init__(self) -> None:
         self._prepare_thread(f"handteach-finetune-{self.project}")
@@ -58,32 +54,28 @@ class FinetuneRun(BackgroundRun):
         with self._lock:
             self._epoch, self._loss = epoch, loss
 
-    def _run(self) -> None:
-        try:
-            report = finetune_project(
-                self.store, self.project, self.epochs, self._on_progress, self._cancel, self.max_crops
-            )
-            with self._lock:
-                self._report = report
-        except Exception as exc:  # shown in the panel
-            with self._lock:
-                self._error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
-        finally:
-            with self._lock:
-                self._ended = time.monotonic()
+    def _work(self) -> None:
+        report = finetune_project(
+            self.store, self.project, self.epochs, self._on_progress, self._cancel, self.max_crops
+        )
+        with self._lock:
+            self._report = report
+
+    def _error_text(self, exc: Exception) -> str:
+        return str(exc) if isinstance(exc, ValueError) else super()._error_text(exc)  # ours name the problem already
 
     def snapshot(self) -> FinetuneSnapshot:
         with self._lock:
-            end = self._ended if self._ended is not None else time.monotonic()
+            seconds, running = self._timing()
             return FinetuneSnapshot(
                 epoch=self._epoch,
                 epochs=self.epochs,
                 loss=self._loss,
-                running=self._ended is None and self._thread.is_alive(),
+                running=running,
                 cancelled=self._cancel.is_set(),
                 report=self._report,
                 error=self._error,
-                seconds=end - self._started,
+                seconds=seconds,
             )
 
 

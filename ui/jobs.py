@@ -57,17 +57,39 @@ class RunSnapshot:
 
 
 class BackgroundRun:
-    """A job whose work is ``self._run()`` on a daemon thread: ``start``, ``cancel`` (sets ``self._cancel``), ``wait``."""
+    """A job whose work is ``self._work()`` on a daemon thread: ``start``, ``cancel`` (sets ``self._cancel``), ``wait``.
 
-    _started: float = 0.0
+    An exception ends the work with its message in ``_error``, for the page to show.
+    """
 
     def _prepare_thread(self, name: str) -> None:
         self._lock = threading.Lock()  # guards what the page reads
         self._cancel = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._started = 0.0
+        self._ended: float | None = None
+        self._error: str | None = None
+
+    def _work(self) -> None:
+        raise NotImplementedError
+
+    def _error_text(self, exc: Exception) -> str:
+        return f"{type(exc).__name__}: {exc}"
 
     def _run(self) -> None:
-        raise NotImplementedError
+        try:
+            self._work()
+        except Exception as exc:  # shown on the page
+            with self._lock:
+                self._error = self._error_text(exc)
+        finally:
+            with self._lock:
+                self._ended = time.monotonic()
+
+    def _timing(self) -> tuple[float, bool]:
+        """(seconds since start, whether the work still runs). Lock held."""
+        end = self._ended if self._ended is not None else time.monotonic()
+        return end - self._started, self._ended is None and self._thread.is_alive()
 
     def start(self) -> Self:
         self._started = time.monotonic()
@@ -93,10 +115,7 @@ class TrainingRun(BackgroundRun):
     _history: list[EpochStats] = field(default_factory=list)
     _result: TrainResult | None = None
     _dataset: Dataset | None = None
-    _error: str | None = None
     _saved: bool = False
-    _started: float = 0.0
-    _ended: float | None = None
 
     def __post_init__(self) -> None:
         self._prepare_thread(f"handteach-train-{self.project}")
@@ -105,19 +124,12 @@ class TrainingRun(BackgroundRun):
         with self._lock:
             self._history.append(stats)
 
-    def _run(self) -> None:
-        try:
-            result, dataset = train_project(
-                self.store, self.project, self.config, self._on_epoch, self._cancel, starter=self.starter
-            )
-            with self._lock:
-                self._result, self._dataset, self._saved = result, dataset, not result.cancelled
-        except Exception as exc:  # shown on the page
-            with self._lock:
-                self._error = f"{type(exc).__name__}: {exc}"
-        finally:
-            with self._lock:
-                self._ended = time.monotonic()
+    def _work(self) -> None:
+        result, dataset = train_project(
+            self.store, self.project, self.config, self._on_epoch, self._cancel, starter=self.starter
+        )
+        with self._lock:
+            self._result, self._dataset, self._saved = result, dataset, not result.cancelled
 
     def keep(self) -> None:
         """Save the best weights of a stopped run as the project's model."""
@@ -132,15 +144,15 @@ class TrainingRun(BackgroundRun):
 
     def snapshot(self) -> RunSnapshot:
         with self._lock:
-            end = self._ended if self._ended is not None else time.monotonic()
+            seconds, running = self._timing()
             return RunSnapshot(
                 history=list(self._history),
-                running=self._ended is None and self._thread.is_alive(),
+                running=running,
                 cancelled=self._cancel.is_set(),
                 result=self._result,
                 dataset=self._dataset,
                 error=self._error,
-                seconds=end - self._started,
+                seconds=seconds,
                 saved=self._saved,
             )
 
