@@ -9,11 +9,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 
 from core.cpm import checkpoint, labels
 from core.cpm.cli import register
 from core.cpm.config import CPMConfig
-from core.cpm.train import TrainConfig, is_held_out, train
+from core.cpm.model import HandCPM
+from core.cpm.train import TrainConfig, _averager, is_held_out, train
 from tests.conftest import shared_path
 
 TINY = CPMConfig(
@@ -114,13 +116,52 @@ def test_tiny_training_run_checkpoints_and_resumes(tmp_path: Path) -> None:
     assert epochs[0].endswith("(32-px crops)") and not epochs[1].endswith("px crops)")
 
 
+def test_the_average_ramps_up_then_trails_the_weights_by_the_decay() -> None:
+    model = HandCPM(TINY)
+    averaged = _averager(model, decay=0.5)
+    weight = model.stages[0].beliefs.bias
+    with torch.no_grad():
+        weight.fill_(1.0)
+        averaged.update_parameters(model)  # the first update copies
+        weight.fill_(3.0)
+        averaged.update_parameters(model)  # n = 1: keep min(0.5, 2/11)
+        first = averaged.module.stages[0].beliefs.bias.clone()
+        for _ in range(20):
+            averaged.update_parameters(model)
+        weight.fill_(5.0)
+        averaged.update_parameters(model)  # ramp over: keep 0.5 of ~3
+    assert torch.allclose(first, torch.full_like(first, 1.0 + 2.0 * (1 - 2 / 11)))
+    assert torch.allclose(averaged.module.stages[0].beliefs.bias, torch.full_like(first, 4.0), atol=1e-3)
+    assert model.stages[0].beliefs.bias is weight  # the trained model is untouched
+
+
+@pytest.mark.slow
+def test_an_averaged_run_saves_the_average_and_resumes_from_the_trained_weights(tmp_path: Path) -> None:
+    folder = _images(tmp_path, 12)
+    out = tmp_path / "run"
+    cfg = dataclasses.replace(_tiny_run(tmp_path, epochs=1), ema_decay=0.9)
+    train([folder], out, TINY, cfg, log=lambda _: None)
+    saved, trained = checkpoint.load(out), HandCPM(TINY)
+    assert checkpoint.load_trained_weights(trained, out)
+    differs = [k for k, v in saved.state_dict().items() if not torch.equal(v, trained.state_dict()[k])]
+    assert differs, "the saved average should differ from the trained weights"
+    assert checkpoint.read_training_state(out)["train_config"]["ema_decay"] == 0.9
+    lines: list[str] = []
+    resumed = train([folder], out, None, dataclasses.replace(cfg, epochs=2), resume=out, log=lines.append)
+    assert resumed["epochs"] == 2 and any(line.startswith("epoch 2/2") for line in lines)
+    train([folder], out, TINY, dataclasses.replace(cfg, ema_decay=0.0), log=lambda _: None)  # a plain run over it
+    assert not checkpoint.load_trained_weights(HandCPM(TINY), out)  # the stale trained weights are gone
+
+
 @pytest.mark.slow
 def test_data_parallel_run_trains_in_two_processes(tmp_path: Path) -> None:
     folder = _images(tmp_path, 12)
     out = tmp_path / "run"
-    summary = train([folder], out, TINY, _tiny_run(tmp_path, epochs=2, processes=2), log=lambda _: None)
+    cfg = dataclasses.replace(_tiny_run(tmp_path, epochs=2, processes=2), ema_decay=0.9)  # rank 0 averages
+    summary = train([folder], out, TINY, cfg, log=lambda _: None)
     state = checkpoint.read_training_state(out)
     assert summary["epochs"] == 2 and state["train_config"]["processes"] == 2
+    assert checkpoint.load_trained_weights(HandCPM(TINY), out)
     assert summary["train_hands"] + summary["val_hands"] >= 10  # sizes come back from the processes' checkpoint
     model = checkpoint.load(out)
     assert model.cfg.handedness_head and 0.0 < model.cfg.hand_threshold < 1.0

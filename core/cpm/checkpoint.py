@@ -23,6 +23,7 @@ WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 OPTIMIZER_FILE = "optimizer.safetensors"
 TRAIN_STATE_FILE = "train_state.json"
+TRAINED_WEIGHTS_FILE = "trained.safetensors"  # the optimizer's weights, when model.safetensors holds their average
 DEFAULT_DIR = Path(__file__).resolve().parent / "weights"
 
 
@@ -105,9 +106,21 @@ def load(ckpt_dir: str | Path = DEFAULT_DIR, device: str | torch.device = "cpu")
     return model.to(device).eval()
 
 
-def save_training_state(optimizer: torch.optim.Optimizer, state: dict, out_dir: str | Path) -> None:
-    """Optimizer moments as safetensors + JSON (epoch, history, hyper-parameters), for ``--resume``."""
+def save_training_state(
+    optimizer: torch.optim.Optimizer,
+    state: dict,
+    out_dir: str | Path,
+    trained_weights: dict[str, torch.Tensor] | None = None,
+) -> None:
+    """Optimizer moments as safetensors + JSON (epoch, history, hyper-parameters), for ``--resume``.
+
+    ``trained_weights``: the state dict the optimizer trains, when the saved model is a moving average of it.
+    """
     out = Path(out_dir)
+    if trained_weights is not None:
+        _atomic_save_tensors(trained_weights, out / TRAINED_WEIGHTS_FILE, {"format": CONFIG_FORMAT})
+    else:
+        (out / TRAINED_WEIGHTS_FILE).unlink(missing_ok=True)  # an earlier averaged run's, no longer what was saved
     opt = optimizer.state_dict()
     tensors = {f"{i}.{name}": v for i, s in opt["state"].items() for name, v in s.items() if torch.is_tensor(v)}
     _atomic_save_tensors(tensors, out / OPTIMIZER_FILE, {"format": CONFIG_FORMAT})
@@ -118,6 +131,17 @@ def read_training_state(ckpt_dir: str | Path) -> dict:
     """The JSON part of the training state (epoch, history, sizes), without the optimizer; {} when there is none."""
     path = Path(ckpt_dir) / TRAIN_STATE_FILE
     return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def load_trained_weights(model: HandCPM, ckpt_dir: str | Path) -> bool:
+    """Put the optimizer's weights of an averaged run into ``model``; False (model unchanged) when there are none."""
+    path = Path(ckpt_dir) / TRAINED_WEIGHTS_FILE
+    if not path.is_file():
+        return False
+    tensors = _read_weights(path)
+    _check_match(path, tensors, model.state_dict())
+    model.load_state_dict(tensors, strict=True)
+    return True
 
 
 def load_training_state(optimizer: torch.optim.Optimizer, ckpt_dir: str | Path) -> dict:

@@ -61,6 +61,20 @@ def _add_train(subparsers, name: str) -> None:
         "among them (default: %(default)s)",
     )
     p.add_argument(
+        "--ema",
+        type=float,
+        default=0.0,
+        metavar="DECAY",
+        help="validate and save a moving average of the weights with this decay per step, e.g. 0.999 (default: off)",
+    )
+    p.add_argument(
+        "--val-sample",
+        type=int,
+        default=400,
+        metavar="N",
+        help="held-out hands scored after each epoch; the last epoch scores all (default: %(default)s)",
+    )
+    p.add_argument(
         "--label-cache", default="data/cache/cpm_labels.json", help="teacher label cache (default: %(default)s)"
     )
     p.set_defaults(func=_run_train, handler=_run_train)  # handler: the name core.cli dispatches on
@@ -137,6 +151,8 @@ def _run_train(args: argparse.Namespace) -> int:
         processes=args.processes,
         warm_input_size=args.warm_size,
         warm_fraction=args.warm_fraction,
+        ema_decay=args.ema,
+        val_sample=args.val_sample,
         label_cache=Path(args.label_cache),
     )
     summary = train(args.inputs, args.out, cpm, cfg, resume=args.resume, log=ConsoleLog())

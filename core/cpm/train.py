@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.optim.swa_utils import AveragedModel
 
 from core.cpm import checkpoint, parallel
 from core.cpm.augment import AugmentConfig
@@ -52,6 +53,7 @@ class TrainConfig:
     warm_input_size: int = 0  # crop side (px) for the first warm_fraction of the run: faster epochs (0: off)
     warm_fraction: float = 0.5
     processes: int = 1  # data-parallel one-thread processes (core.cpm.parallel); they split batch_size
+    ema_decay: float = 0.0  # >0: validate and save a moving average of the weights over ~1/(1-decay) steps (0: off)
     seed: int = 0
     label_cache: Path = DEFAULT_CACHE  # teacher labels, reused by later runs
     augment: AugmentConfig = field(default_factory=AugmentConfig)
@@ -87,8 +89,29 @@ def _split_crops(frames: list[LabelledFrame], cfg: TrainConfig, cpm: CPMConfig, 
     return train, val
 
 
+def _averager(model: HandCPM, decay: float) -> AveragedModel:
+    """A moving average of ``model``'s weights and batch-norm statistics (a copy, updated after every step).
+
+    The decay ramps up from 0.1 over the first steps, so early epochs do not score the random start.
+    """
+
+    def average(averaged: torch.Tensor, current: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
+        keep = torch.clamp((1.0 + n) / (10.0 + n), max=decay)
+        return averaged + (current - averaged) * (1.0 - keep)
+
+    return AveragedModel(model, avg_fn=average, use_buffers=True)
+
+
 def _run_epoch(
-    net, loader, optimizer, schedule: Schedule, device, cancel, log: Callable[[str], None], coord_weight: float
+    net,
+    loader,
+    optimizer,
+    schedule: Schedule,
+    device,
+    cancel,
+    log: Callable[[str], None],
+    coord_weight: float,
+    after_step: Callable[[], None] = lambda: None,
 ) -> float:
     """One pass (cut short when the schedule's time budget is spent); returns the mean loss."""
     net.train()
@@ -106,6 +129,7 @@ def _run_epoch(
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+        after_step()
         schedule.step()
         for group in optimizer.param_groups:
             group["lr"] = group["initial_lr"] * schedule.factor()
@@ -132,7 +156,8 @@ def _epoch_line(epoch: int, epochs: int, loss: float, val, seconds: float, elaps
 class _Run:
     """What one training run works with (internal)."""
 
-    model: HandCPM
+    model: HandCPM  # the weights the optimizer trains
+    averaged: AveragedModel | None  # their moving average (rank 0, with TrainConfig.ema_decay)
     net: torch.nn.Module  # what the loop calls: the model's TrainingView, wrapped for data-parallel runs
     loader: torch.utils.data.DataLoader
     optimizer: torch.optim.Optimizer
@@ -150,6 +175,10 @@ def _prepare(inputs, cfg: TrainConfig, cpm: CPMConfig | None, resume, log: Calla
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model = checkpoint.load(resume) if resume else HandCPM(cpm or CPMConfig())
     model = model.to(device).to(memory_format=torch.channels_last)
+    # a resumed averaged run: model.safetensors holds the average, the trained weights come back from the state
+    averaged = _averager(model, cfg.ema_decay) if cfg.ema_decay and parallel.rank() == 0 else None
+    if resume:
+        checkpoint.load_trained_weights(model, resume)
     frames = label_media(list(inputs) + list(cfg.holdout), cfg.label_cache, on_progress=_label_progress(log))
     (train_hands, train_empty), (val_hands, val_empty) = _split_crops(frames, cfg, model.cfg, log)
     dataset = DistillationSet(train_hands, train_empty, model.cfg, cfg.augment, cfg.seed + parallel.rank())
@@ -177,13 +206,25 @@ def _prepare(inputs, cfg: TrainConfig, cpm: CPMConfig | None, resume, log: Calla
         max(60.0, cfg.max_minutes * 60 - (time.time() - started) - 60) if cfg.max_minutes else 0.0
     )  # 60 s: last save
     done = state.get("epoch", 0)
+    if averaged is not None and done:
+        averaged.n_averaged.fill_(done * len(loader))  # keep averaging what was saved rather than restart from a copy
     schedule = Schedule(cfg.epochs * len(loader), cfg.warmup_steps, budget, done * len(loader))
     log(
         f"training {sum(p.numel() for p in model.parameters()) / 1e3:.0f}k parameters on {device}"
         f"{f' in {parallel.world_size()} processes' if parallel.is_parallel() else ''}, {len(loader)} steps per epoch"
     )
     return _Run(
-        model, net, loader, optimizer, schedule, val_hands, val_empty, state.get("history", []), done + 1, started
+        model,
+        averaged,
+        net,
+        loader,
+        optimizer,
+        schedule,
+        val_hands,
+        val_empty,
+        state.get("history", []),
+        done + 1,
+        started,
     )
 
 
@@ -248,14 +289,18 @@ def _epoch(run: _Run, epoch: int, cfg: TrainConfig, out_dir, cancel, log: Callab
     run.loader.dataset.use_input_size(cfg.warm_input_size if warm else run.model.cfg.input_size)
     if isinstance(run.loader.sampler, torch.utils.data.DistributedSampler):
         run.loader.sampler.set_epoch(epoch)
-    loss = _run_epoch(run.net, run.loader, run.optimizer, run.schedule, device, cancel, log, cfg.coord_weight)
+    averaged = run.averaged
+    update = (lambda: averaged.update_parameters(run.model)) if averaged is not None else (lambda: None)
+    loss = _run_epoch(run.net, run.loader, run.optimizer, run.schedule, device, cancel, log, cfg.coord_weight, update)
     last = run.schedule.progress >= 1.0 or epoch == cfg.epochs
     if parallel.rank() == 0:
+        result = run.model if averaged is None else averaged.module
         step = 1 if last else max(1, len(run.val_hands) // cfg.val_sample)  # an even sample; the last epoch scores all
-        val = validate(run.model, run.val_hands[::step], run.val_empty[::step])
+        val = validate(result, run.val_hands[::step], run.val_empty[::step])
         run.history.append({"epoch": epoch, "loss": loss, **val.metrics, "seconds": time.time() - t0})
         sizes = {"train_hands": len(run.loader.dataset), "val_hands": len(run.val_hands)}
-        _save(run.model, run.optimizer, out_dir, epoch, run.history, run.started, val, cfg, sizes)
+        trained = None if averaged is None else run.model
+        _save(result, trained, run.optimizer, out_dir, epoch, run.history, run.started, val, cfg, sizes)
         size = run.loader.dataset.cfg.input_size
         warm_note = f"  ({size}-px crops)" if size != run.model.cfg.input_size else ""
         log(_epoch_line(epoch, cfg.epochs, loss, val, time.time() - t0, time.time() - run.started) + warm_note)
@@ -269,6 +314,7 @@ def _epoch(run: _Run, epoch: int, cfg: TrainConfig, out_dir, cancel, log: Callab
 
 def _save(
     model: HandCPM,
+    trained: HandCPM | None,
     optimizer,
     out_dir,
     epoch: int,
@@ -278,7 +324,10 @@ def _save(
     cfg: TrainConfig,
     sizes: dict[str, int],
 ) -> None:
-    """Checkpoint with a no-hand threshold calibrated on this epoch's held-out crops."""
+    """Checkpoint ``model`` with a no-hand threshold calibrated on this epoch's held-out crops.
+
+    ``trained``: the weights the optimizer works on, when ``model`` is their average (kept for ``--resume``).
+    """
     if len(val.empty_scores) and len(val.hand_scores):
         model.cfg = dataclasses.replace(
             model.cfg, hand_threshold=calibrate_threshold(val.hand_scores, val.empty_scores)
@@ -295,12 +344,13 @@ def _save(
             "processes": cfg.processes,
             "warm_input_size": cfg.warm_input_size,
             "warm_fraction": cfg.warm_fraction,
+            "ema_decay": cfg.ema_decay,
             "lr": cfg.lr,
             "holdout": list(cfg.holdout),
             "val_fraction": cfg.val_fraction,
         },
     }
-    checkpoint.save_training_state(optimizer, state, out_dir)
+    checkpoint.save_training_state(optimizer, state, out_dir, None if trained is None else trained.state_dict())
 
 
 def _summary(history: list[dict], started: float, n_train: int, n_val: int) -> dict:
