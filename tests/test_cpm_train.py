@@ -36,7 +36,7 @@ def test_held_out_rules(tmp_path: Path) -> None:
 
 def _images(tmp_path: Path, count: int) -> Path:
     folder = tmp_path / "images"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     sources = sorted(p for p in shared_path("sign_digits", "Dataset", "5").iterdir() if p.suffix.lower() == ".jpg")
     for source in sources[:count]:
         shutil.copy(source, folder / source.name)
@@ -151,6 +151,17 @@ def test_an_averaged_run_saves_the_average_and_resumes_from_the_trained_weights(
     assert resumed["epochs"] == 2 and any(line.startswith("epoch 2/2") for line in lines)
     train([folder], out, TINY, dataclasses.replace(cfg, ema_decay=0.0), log=lambda _: None)  # a plain run over it
     assert not checkpoint.load_trained_weights(HandCPM(TINY), out)  # the stale trained weights are gone
+
+
+@pytest.mark.slow
+def test_a_balanced_run_draws_each_input_folder_equally(tmp_path: Path) -> None:
+    small, large, held = _images(tmp_path / "small", 3), _images(tmp_path / "large", 9), _images(tmp_path / "held", 3)
+    lines: list[str] = []
+    cfg = dataclasses.replace(_tiny_run(tmp_path, epochs=1), balance_inputs=1.0, val_fraction=0.0, holdout=(str(held),))
+    summary = train([large, small], tmp_path / "run", TINY, cfg, log=lines.append)
+    draws = next(line for line in lines if line.startswith("draws per epoch"))
+    assert f"{large} 50%" in draws and f"{small} 50%" in draws and summary["epochs"] == 1
+    assert checkpoint.read_training_state(tmp_path / "run")["train_config"]["balance_inputs"] == 1.0
 
 
 @pytest.mark.slow

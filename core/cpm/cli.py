@@ -61,6 +61,14 @@ def _add_train(subparsers, name: str) -> None:
         "among them (default: %(default)s)",
     )
     p.add_argument(
+        "--balance",
+        type=float,
+        default=0.0,
+        metavar="B",
+        help="share of the draws per -i input ∝ its hands^(1-B): 0 by size, 1 equal shares, so a small folder of hard "
+        "photos is not drowned by large easy ones (default: %(default)s)",
+    )
+    p.add_argument(
         "--ema",
         type=float,
         default=0.0,
@@ -151,6 +159,7 @@ def _run_train(args: argparse.Namespace) -> int:
         processes=args.processes,
         warm_input_size=args.warm_size,
         warm_fraction=args.warm_fraction,
+        balance_inputs=args.balance,
         ema_decay=args.ema,
         val_sample=args.val_sample,
         label_cache=Path(args.label_cache),

@@ -22,6 +22,7 @@ from torch.optim.swa_utils import AveragedModel
 
 from core.cpm import checkpoint, parallel
 from core.cpm.augment import AugmentConfig
+from core.cpm.balance import input_balance
 from core.cpm.config import CPMConfig
 from core.cpm.dataset import DistillationSet, build_base_crops
 from core.cpm.labels import DEFAULT_CACHE, LabelledFrame, label_media
@@ -53,6 +54,9 @@ class TrainConfig:
     warm_input_size: int = 0  # crop side (px) for the first warm_fraction of the run: faster epochs (0: off)
     warm_fraction: float = 0.5
     processes: int = 1  # data-parallel one-thread processes (core.cpm.parallel); they split batch_size
+    balance_inputs: float = (
+        0.0  # 0: every hand drawn once an epoch; 1: every -i input an equal share (core.cpm.balance)
+    )
     ema_decay: float = 0.0  # >0: validate and save a moving average of the weights over ~1/(1-decay) steps (0: off)
     seed: int = 0
     label_cache: Path = DEFAULT_CACHE  # teacher labels, reused by later runs
@@ -169,6 +173,23 @@ class _Run:
     started: float
 
 
+def _sampler(dataset: DistillationSet, inputs, cfg: TrainConfig, log: Callable[[str], None]):
+    """Which hands each process draws: all once per epoch, split among processes, or weighted by input."""
+    if not cfg.balance_inputs:
+        if parallel.is_parallel():
+            return torch.utils.data.DistributedSampler(dataset, seed=cfg.seed, drop_last=True)
+        return None  # the loader shuffles
+    balance = input_balance([h.source for h in dataset.hands], inputs, cfg.balance_inputs)
+    log(
+        "draws per epoch: "
+        + ", ".join(f"{name} {share:.0%} ({balance.sizes[name]} hands)" for name, share in balance.shares.items())
+    )
+    # each process draws on its own (with replacement), so no split is needed to keep them apart
+    generator = torch.Generator().manual_seed(cfg.seed * 1009 + parallel.rank())
+    per_process = len(dataset) // parallel.world_size()
+    return torch.utils.data.WeightedRandomSampler(balance.weights, per_process, replacement=True, generator=generator)
+
+
 def _prepare(inputs, cfg: TrainConfig, cpm: CPMConfig | None, resume, log: Callable[[str], None]) -> _Run:
     """Model (new or resumed), teacher labels, crops, loader, optimizer and schedule."""
     started = time.time()
@@ -183,9 +204,7 @@ def _prepare(inputs, cfg: TrainConfig, cpm: CPMConfig | None, resume, log: Calla
     (train_hands, train_empty), (val_hands, val_empty) = _split_crops(frames, cfg, model.cfg, log)
     dataset = DistillationSet(train_hands, train_empty, model.cfg, cfg.augment, cfg.seed + parallel.rank())
     init = _seed_worker if cfg.workers else None
-    sampler = (
-        torch.utils.data.DistributedSampler(dataset, seed=cfg.seed, drop_last=True) if parallel.is_parallel() else None
-    )
+    sampler = _sampler(dataset, inputs, cfg, log)
     loader = torch.utils.data.DataLoader(
         dataset,
         cfg.batch_size // parallel.world_size(),
@@ -345,6 +364,7 @@ def _save(
             "warm_input_size": cfg.warm_input_size,
             "warm_fraction": cfg.warm_fraction,
             "ema_decay": cfg.ema_decay,
+            "balance_inputs": cfg.balance_inputs,
             "lr": cfg.lr,
             "holdout": list(cfg.holdout),
             "val_fraction": cfg.val_fraction,
