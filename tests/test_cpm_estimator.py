@@ -103,11 +103,13 @@ def test_finetune_reports_before_and_after(estimator, video_frames) -> None:
         crops.append((result.crop, cropping.apply(ref, result.matrix)))  # MediaPipe's points in crop px
     fresh = CPMEstimator()
     before = [p.detach().clone() for p in fresh.model.parameters()]
+    beliefs_before = fresh.beliefs(crops[0][0])[-1]
     progress = []
     report = finetune(fresh, crops * 2, epochs=1, on_progress=lambda e, n, loss: progress.append((e, n, loss)))
     assert 0.0 <= report.pck_before <= 1.0 and 0.0 <= report.pck_after <= 1.0
     assert report.epochs == 1 and report.held_out_crops == len(crops * 2) // 5 + 1 and len(progress) == 1
     assert any(not torch.equal(a, b) for a, b in zip(before, fresh.model.parameters(), strict=True))
+    assert not np.allclose(fresh.beliefs(crops[0][0])[-1], beliefs_before)  # estimates use the new weights
 
 
 def test_finetune_cancel_keeps_the_weights(video_frames) -> None:

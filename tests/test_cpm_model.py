@@ -14,7 +14,7 @@ from safetensors.torch import save_file
 from core.cpm import checkpoint
 from core.cpm.checkpoint import CheckpointError
 from core.cpm.config import ConfigError, CPMConfig
-from core.cpm.model import HandCPM, TrainingView, cpm_loss, handedness_loss
+from core.cpm.model import HandCPM, TrainingView, cpm_loss, fused_for_inference, handedness_loss
 
 SMALL = CPMConfig(
     input_size=64, stages=3, feature_channels=32, stage_channels=16, stem_channels=8, backbone_blocks=2, stage_blocks=1
@@ -27,6 +27,20 @@ def test_one_belief_stack_per_stage(stride: int) -> None:
     beliefs = HandCPM(cfg).eval()(torch.rand(2, 3, 64, 64) * 255)
     assert len(beliefs) == 3
     assert all(b.shape == (2, 22, 64 // stride, 64 // stride) for b in beliefs)
+
+
+def test_fused_copy_gives_the_same_beliefs_with_no_batch_norm_left() -> None:
+    model = HandCPM(dataclasses.replace(SMALL, global_context=True, handedness_head=True))
+    model.train()(torch.rand(4, 3, 64, 64) * 255)  # move the running statistics off their defaults
+    model.eval()
+    fused = fused_for_inference(model)
+    crops = torch.rand(2, 3, 64, 64) * 255
+    with torch.inference_mode():
+        expected, got = model(crops), fused(crops)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fused.modules())
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())  # the original is untouched
+    for a, b in zip(expected, got, strict=True):
+        torch.testing.assert_close(b, a, atol=1e-4, rtol=1e-4)
 
 
 def test_later_stages_read_features_and_beliefs() -> None:

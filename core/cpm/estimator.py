@@ -12,6 +12,7 @@ import torch
 from core.cpm import checkpoint
 from core.cpm import crop as cropping
 from core.cpm.heatmaps import decode
+from core.cpm.model import HandCPM, fused_for_inference
 from core.types import NUM_JOINTS, Hand
 
 FloatArray = npt.NDArray[np.float32]
@@ -87,9 +88,17 @@ class CPMEstimator:
         self, checkpoint_dir: str | Path | None = None, num_threads: int | None = 1, flip_test: bool = False
     ) -> None:
         self.model = checkpoint.load(checkpoint.DEFAULT_DIR if checkpoint_dir is None else checkpoint_dir)
-        self.cfg = self.model.cfg
         self.num_threads = num_threads
         self.flip_test = flip_test
+
+    @property
+    def model(self) -> HandCPM:
+        """The weights (trainable, e.g. by fine-tuning); setting them also refreshes what ``estimate`` runs."""
+        return self._model
+
+    @model.setter
+    def model(self, model: HandCPM) -> None:
+        self._model, self._fused, self.cfg = model, fused_for_inference(model), model.cfg
 
     def estimate(self, rgb: npt.NDArray[np.uint8], box: cropping.Box) -> CPMResult:
         """Keypoints of the hand inside ``box``.
@@ -125,7 +134,7 @@ class CPMEstimator:
             torch.set_num_threads(self.num_threads)
         try:
             with torch.inference_mode():
-                stages = self.model(x)  # T × (1, 22, h, w)
+                stages = self._fused(x)  # T × (1, 22, h, w)
         finally:
             if self.num_threads and self.num_threads != previous:
                 torch.set_num_threads(previous)
