@@ -51,6 +51,18 @@ def test_run_reports_progress_and_saves_the_model(store: Store) -> None:
     assert misclassified(snap.result, snap.dataset) == []
 
 
+def test_the_curves_spec_plots_the_columns_of_the_history_frames(store: Store) -> None:
+    from ui.results import curves_spec, history_frames
+
+    run = TrainingRun(store, "default", TrainConfig(epochs=5, patience=5)).start()
+    assert run.wait(120)
+    for frame, name in zip(history_frames(run.snapshot()), ("loss", "accuracy"), strict=True):
+        data, spec = frame.reset_index(), curves_spec(name)
+        assert spec["encoding"]["x"]["field"] in data.columns and len(data) == 5
+        fold = spec["transform"][0]
+        assert set(fold["fold"]) == set(data.columns) - {"epoch"} and fold["as"][1] == spec["encoding"]["y"]["field"]
+
+
 def test_stop_keeps_nothing_until_asked(store: Store) -> None:
     run = TrainingRun(store, "default", TrainConfig(epochs=100_000, patience=100_000)).start()
     _wait(run, lambda s: len(s.history) >= 2)
