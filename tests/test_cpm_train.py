@@ -1,21 +1,22 @@
-"""Distillation training: splits, the teacher-label cache, a tiny real run with resume, the CLI wiring."""
+"""Distillation training: splits, a tiny real run with resume, the CLI wiring, validation against whole-image labels."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
-from core.cpm import checkpoint, labels
+from core.cpm import checkpoint
 from core.cpm.cli import register
 from core.cpm.config import CPMConfig
+from core.cpm.labels import LabelledFrame, LabelledHand
 from core.cpm.model import HandCPM
-from core.cpm.train import TrainConfig, _averager, is_held_out, train
+from core.cpm.train import TrainConfig, _averager, _split_crops, is_held_out, train
 from tests.conftest import shared_path
 
 TINY = CPMConfig(
@@ -34,6 +35,19 @@ def test_held_out_rules(tmp_path: Path) -> None:
     assert all(held[i] == held[i + 1] == held[i + 2] for i in range(0, len(held), 3))  # augmented copies stay together
 
 
+def test_validation_keeps_to_hands_found_in_the_whole_image(tmp_path: Path) -> None:
+    source = sorted(shared_path("sign_digits", "Dataset", "5").glob("*.JPG"))[0]
+    frames = []
+    for folder in ("train", "test"):  # "test": a dataset's own held-out folder
+        (tmp_path / folder).mkdir()
+        path = Path(shutil.copy(source, tmp_path / folder / "hand.jpg"))
+        keypoints = np.stack([np.linspace(20, 80, 21), np.linspace(30, 70, 21)], axis=1).astype(np.float32)
+        hands = tuple(LabelledHand(keypoints + shift, "Right", 0.9, zoom) for shift, zoom in ((0, 0.0), (5, 0.25)))
+        frames.append(LabelledFrame(path, -1, hands))
+    (train_hands, _), (val_hands, _) = _split_crops(frames, TrainConfig(val_fraction=0.0), TINY, lambda _: None)
+    assert len(train_hands) == 2 and len(val_hands) == 1
+
+
 def _images(tmp_path: Path, count: int) -> Path:
     folder = tmp_path / "images"
     folder.mkdir(parents=True)
@@ -41,47 +55,6 @@ def _images(tmp_path: Path, count: int) -> Path:
     for source in sources[:count]:
         shutil.copy(source, folder / source.name)
     return folder
-
-
-@pytest.mark.slow
-def test_labels_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = _images(tmp_path, 3)
-    cache = tmp_path / "labels.json"
-    first = labels.label_media([folder], cache)
-    assert len(first) == 3 and cache.is_file()
-
-    class NoTeacher:
-        def __init__(self, *_: object) -> None:
-            raise AssertionError("MediaPipe ran again on cached files")
-
-    monkeypatch.setattr("core.landmarks.HandTracker", NoTeacher)
-    again = labels.label_media([folder], cache)
-    assert [len(f.hands) for f in again] == [len(f.hands) for f in first]
-    copy = tmp_path / "copied"
-    shutil.copytree(folder, copy)  # a fresh copy (new paths and times) keeps its labels
-    assert [len(f.hands) for f in labels.label_media([copy], cache)] == [len(f.hands) for f in first]
-    changed = sorted(folder.iterdir())[0]
-    changed.write_bytes(changed.read_bytes() + b"\0")  # new size → new key → labelled again
-    with pytest.raises(AssertionError, match="MediaPipe ran again"):
-        labels.label_media([folder], cache)
-
-
-@pytest.mark.slow
-def test_a_version_1_cache_is_rekeyed_while_its_files_are_unchanged(tmp_path: Path, monkeypatch) -> None:
-    folder = _images(tmp_path, 2)
-    cache = tmp_path / "labels.json"
-    first = labels.label_media([folder], cache)
-    data = json.loads(cache.read_text())
-    old = {labels._old_key(Path(e["path"])): e for e in data["entries"].values()}
-    cache.write_text(json.dumps({"version": 1, "teacher": labels.TEACHER, "entries": old}))
-
-    class NoTeacher:
-        def __init__(self, *_: object) -> None:
-            raise AssertionError("MediaPipe ran again on cached files")
-
-    monkeypatch.setattr("core.landmarks.HandTracker", NoTeacher)
-    assert [len(f.hands) for f in labels.label_media([folder], cache)] == [len(f.hands) for f in first]
-    assert json.loads(cache.read_text())["version"] == labels.CACHE_VERSION
 
 
 def _tiny_run(tmp_path: Path, epochs: int, processes: int = 1) -> TrainConfig:

@@ -69,6 +69,12 @@ def _add_train(subparsers, name: str) -> None:
         "photos is not drowned by large easy ones (default: %(default)s)",
     )
     p.add_argument(
+        "--zoom-out-labels",
+        action="store_true",
+        help="where MediaPipe finds no hand in a training image, label it again framed by a border of its edge "
+        "pixels (close-ups the palm detector misses); validation keeps to whole-image labels",
+    )
+    p.add_argument(
         "--ema",
         type=float,
         default=0.0,
@@ -161,6 +167,7 @@ def _run_train(args: argparse.Namespace) -> int:
         warm_fraction=args.warm_fraction,
         balance_inputs=args.balance,
         ema_decay=args.ema,
+        zoom_out_labels=args.zoom_out_labels,
         val_sample=args.val_sample,
         label_cache=Path(args.label_cache),
     )

@@ -4,6 +4,12 @@ Labels are cached in one JSON file keyed by the SHA-256 of each file's bytes, so
 second training run (or one interrupted half-way, or one on a fresh copy of the same
 data) does not run MediaPipe again on files it has already seen; a changed file gets
 a new key and is labelled afresh.
+
+With ``zoom_out`` an image (or frame) where MediaPipe finds no hand is labelled again,
+framed by a border of its own edge pixels: MediaPipe's palm detector misses many hands
+that fill the frame (close-ups), and its landmark model labels them well once the palm is
+found. Those hands say which border found them, so a reference can keep to the hands
+MediaPipe finds in the whole image.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from core.cpm.media import expand_inputs, is_video, iter_video, read_image
 CACHE_VERSION = 2  # 2: keyed by content; 1: by path, mtime and size (re-keyed on load while the files match)
 TEACHER = "mediapipe-hands static_image_mode=True model_complexity=1 max_num_hands=2"
 DEFAULT_CACHE = Path("data/cache/cpm_labels.json")
+ZOOM_OUT_BORDERS = (0.25, 0.5, 1.0)  # tried in turn: border on each side, × the image's longest side
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,7 @@ class LabelledHand:
     keypoints: npt.NDArray[np.float32]
     handedness: str  # the person's real hand, as core.landmarks reports it
     score: float  # MediaPipe's handedness score
+    zoom_out: float = 0.0  # 0: found in the image as it is; else the border (× longest side) that found it
 
 
 @dataclass(frozen=True)
@@ -87,8 +95,8 @@ def _save_cache(cache_path: Path, entries: dict[str, dict[str, list]]) -> None:
     os.replace(tmp, cache_path)  # atomic: an interrupted save never leaves half a file
 
 
-def _hand_record(hand: object) -> list:
-    pixel = np.round(hand.pixel.astype(np.float64), 2).tolist()  # type: ignore[attr-defined]
+def _hand_record(hand: object, offset: int = 0) -> list:
+    pixel = np.round(hand.pixel.astype(np.float64) - offset, 2).tolist()  # type: ignore[attr-defined]
     return [pixel, hand.handedness, round(float(hand.score), 4)]  # type: ignore[attr-defined]
 
 
@@ -99,44 +107,73 @@ def _frames_of(path: Path, video_every_n: int):
         yield -1, read_image(path)
 
 
+def _zoomed_out_hands(tracker: object, rgb: npt.NDArray[np.uint8]) -> list:
+    """[border, hand records in ``rgb``'s pixels] for the first border that finds a hand, or [0.0, []]."""
+    import cv2
+
+    for border in ZOOM_OUT_BORDERS:
+        pad = int(round(border * max(rgb.shape[:2])))
+        framed = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        found = tracker.process(framed)  # type: ignore[attr-defined]
+        if found:
+            return [border, [_hand_record(h, offset=pad) for h in found]]
+    return [0.0, []]
+
+
+def _zoom_out_missing(tracker: object, path: Path, entry: dict, video_every_n: int) -> None:
+    """Adds ``entry["zoomed_out"]``: for each frame with no hand, what a zoomed-out view finds."""
+    missing = {index for index, hands in entry["frames"].items() if not hands}
+    frames = _frames_of(path, video_every_n) if missing else ()
+    entry["zoomed_out"] = {str(i): _zoomed_out_hands(tracker, rgb) for i, rgb in frames if str(i) in missing}
+
+
 def label_media(
     inputs: list[str | Path],
     cache_path: Path = DEFAULT_CACHE,
     video_every_n: int = 5,
     on_progress: Callable[[int, int], None] | None = None,
+    zoom_out: bool = False,
 ) -> list[LabelledFrame]:
     """Teacher labels for every image and every ``video_every_n``-th video frame under ``inputs``.
 
     Returns one ``LabelledFrame`` per image/frame, including those with no hand
-    (empty ``hands``), in file order.
+    (empty ``hands``), in file order. With ``zoom_out``, frames with no hand in the
+    whole image get the hands a zoomed-out view finds (``LabelledHand.zoom_out`` > 0).
     """
     from core.landmarks import HandTracker, TrackerConfig
 
     files = list(dict.fromkeys(expand_inputs(inputs)))  # a folder given twice is labelled once
     entries, current = _load_cache(cache_path)
     keys = {p: file_key(p) for p in files}
-    todo = [p for p in files if keys[p] not in entries]
+    todo = [p for p in files if keys[p] not in entries or (zoom_out and "zoomed_out" not in entries[keys[p]])]
     if todo:
         config = TrackerConfig(static_image_mode=True, max_num_hands=2, model_complexity=1)
         with HandTracker(config) as tracker:
             for done, path in enumerate(todo, 1):
-                frames = {
-                    str(i): [_hand_record(h) for h in tracker.process(rgb)]
-                    for i, rgb in _frames_of(path, video_every_n)
-                }
-                entries[keys[path]] = {"path": str(path), "frames": frames}
+                if keys[path] not in entries:
+                    frames = {
+                        str(i): [_hand_record(h) for h in tracker.process(rgb)]
+                        for i, rgb in _frames_of(path, video_every_n)
+                    }
+                    entries[keys[path]] = {"path": str(path), "frames": frames}
+                if zoom_out:
+                    _zoom_out_missing(tracker, path, entries[keys[path]], video_every_n)
                 if done % 250 == 0:
                     _save_cache(cache_path, entries)
                 if on_progress:
                     on_progress(done, len(todo))
     if todo or (entries and not current):
         _save_cache(cache_path, entries)
-    return [frame for path in files for frame in _frames_from_entry(path, entries[keys[path]])]
+    return [frame for path in files for frame in _frames_from_entry(path, entries[keys[path]], zoom_out)]
 
 
-def _frames_from_entry(path: Path, entry: dict) -> list[LabelledFrame]:
+def _frames_from_entry(path: Path, entry: dict, zoom_out: bool) -> list[LabelledFrame]:
     out = []
+    zoomed = entry.get("zoomed_out", {}) if zoom_out else {}
     for index, hands in entry["frames"].items():
-        parsed = tuple(LabelledHand(np.asarray(xy, dtype=np.float32), handed, score) for xy, handed, score in hands)
+        border, records = (0.0, hands) if hands or index not in zoomed else zoomed[index]
+        parsed = tuple(
+            LabelledHand(np.asarray(xy, dtype=np.float32), handed, score, border) for xy, handed, score in records
+        )
         out.append(LabelledFrame(path, int(index), parsed))
     return out

@@ -57,6 +57,7 @@ class TrainConfig:
     balance_inputs: float = (
         0.0  # 0: every hand drawn once an epoch; 1: every -i input an equal share (core.cpm.balance)
     )
+    zoom_out_labels: bool = False  # also train on hands MediaPipe finds only in a zoomed-out view (core.cpm.labels)
     ema_decay: float = 0.0  # >0: validate and save a moving average of the weights over ~1/(1-decay) steps (0: off)
     seed: int = 0
     label_cache: Path = DEFAULT_CACHE  # teacher labels, reused by later runs
@@ -83,7 +84,12 @@ def _seed_worker(_: int) -> None:
 
 def _split_crops(frames: list[LabelledFrame], cfg: TrainConfig, cpm: CPMConfig, log: Callable[[str], None]):
     train_frames = [f for f in frames if not is_held_out(f.path, cfg)]
-    val_frames = [f for f in frames if is_held_out(f.path, cfg)]
+    # validation keeps to the whole-image reference, so its numbers compare across runs
+    val_frames = [
+        dataclasses.replace(f, hands=tuple(h for h in f.hands if not h.zoom_out))
+        for f in frames
+        if is_held_out(f.path, cfg)
+    ]
     t0 = time.time()
     train = build_base_crops(train_frames, cpm.margin, negatives=True, seed=cfg.seed)
     val = build_base_crops(val_frames, cpm.margin, negatives=True, seed=cfg.seed + 1)
@@ -200,7 +206,7 @@ def _prepare(inputs, cfg: TrainConfig, cpm: CPMConfig | None, resume, log: Calla
     averaged = _averager(model, cfg.ema_decay) if cfg.ema_decay and parallel.rank() == 0 else None
     if resume:
         checkpoint.load_trained_weights(model, resume)
-    frames = label_media(list(inputs) + list(cfg.holdout), cfg.label_cache, on_progress=_label_progress(log))
+    frames = _teacher_labels(inputs, cfg, log)
     (train_hands, train_empty), (val_hands, val_empty) = _split_crops(frames, cfg, model.cfg, log)
     dataset = DistillationSet(train_hands, train_empty, model.cfg, cfg.augment, cfg.seed + parallel.rank())
     init = _seed_worker if cfg.workers else None
@@ -266,7 +272,7 @@ def train(
     if cfg.processes <= 1:
         return _train_here(inputs, out_dir, cpm, cfg, resume, log, cancel)
     started = time.time()
-    label_media(list(inputs) + list(cfg.holdout), cfg.label_cache, on_progress=_label_progress(log))
+    _teacher_labels(inputs, cfg, log)
     if cfg.max_minutes:  # the budget covers the labelling too, as it does in one process
         cfg = dataclasses.replace(cfg, max_minutes=max(1.0, cfg.max_minutes - (time.time() - started) / 60))
     try:
@@ -275,6 +281,13 @@ def train(
         log(f"interrupted: {out_dir} keeps the last finished epoch")
     state = checkpoint.read_training_state(out_dir)
     return _summary(state.get("history", []), started, state.get("train_hands", 0), state.get("val_hands", 0))
+
+
+def _teacher_labels(inputs, cfg: TrainConfig, log: Callable[[str], None]) -> list[LabelledFrame]:
+    progress = _label_progress(log)
+    return label_media(
+        list(inputs) + list(cfg.holdout), cfg.label_cache, on_progress=progress, zoom_out=cfg.zoom_out_labels
+    )
 
 
 def _label_progress(log: Callable[[str], None]) -> Callable[[int, int], None]:

@@ -1,0 +1,107 @@
+"""Teacher labels: MediaPipe on real photos, the content-keyed cache, zoomed-out labels for close-ups."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.cpm import labels
+from core.cpm.media import read_image
+from tests.conftest import shared_path
+
+
+def _images(tmp_path: Path, count: int) -> Path:
+    folder = tmp_path / "images"
+    folder.mkdir(parents=True)
+    sources = sorted(p for p in shared_path("sign_digits", "Dataset", "5").iterdir() if p.suffix.lower() == ".jpg")
+    for source in sources[:count]:
+        shutil.copy(source, folder / source.name)
+    return folder
+
+
+class NoTeacher:
+    def __init__(self, *_: object) -> None:
+        raise AssertionError("MediaPipe ran again on cached files")
+
+
+@pytest.mark.slow
+def test_labels_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _images(tmp_path, 3)
+    cache = tmp_path / "labels.json"
+    first = labels.label_media([folder], cache)
+    assert len(first) == 3 and cache.is_file()
+
+    monkeypatch.setattr("core.landmarks.HandTracker", NoTeacher)
+    again = labels.label_media([folder], cache)
+    assert [len(f.hands) for f in again] == [len(f.hands) for f in first]
+    copy = tmp_path / "copied"
+    shutil.copytree(folder, copy)  # a fresh copy (new paths and times) keeps its labels
+    assert [len(f.hands) for f in labels.label_media([copy], cache)] == [len(f.hands) for f in first]
+    changed = sorted(folder.iterdir())[0]
+    changed.write_bytes(changed.read_bytes() + b"\0")  # new size → new key → labelled again
+    with pytest.raises(AssertionError, match="MediaPipe ran again"):
+        labels.label_media([folder], cache)
+
+
+@pytest.mark.slow
+def test_a_version_1_cache_is_rekeyed_while_its_files_are_unchanged(tmp_path: Path, monkeypatch) -> None:
+    folder = _images(tmp_path, 2)
+    cache = tmp_path / "labels.json"
+    first = labels.label_media([folder], cache)
+    data = json.loads(cache.read_text())
+    old = {labels._old_key(Path(e["path"])): e for e in data["entries"].values()}
+    cache.write_text(json.dumps({"version": 1, "teacher": labels.TEACHER, "entries": old}))
+
+    monkeypatch.setattr("core.landmarks.HandTracker", NoTeacher)
+    assert [len(f.hands) for f in labels.label_media([folder], cache)] == [len(f.hands) for f in first]
+    assert json.loads(cache.read_text())["version"] == labels.CACHE_VERSION
+
+
+# a ☝ that fills its 100-px frame: MediaPipe's palm detector misses it in the image as it is
+CLOSE_UP = ("sign_digits", "Dataset", "1", "IMG_5508.JPG")
+
+
+@pytest.mark.slow
+def test_a_close_up_is_labelled_when_zoomed_out_and_only_on_request(tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "close"
+    folder.mkdir()
+    shutil.copy(shared_path(*CLOSE_UP), folder / "up.jpg")
+    shutil.copy(sorted(shared_path("sign_digits", "Dataset", "5").glob("*.JPG"))[0], folder / "whole.jpg")
+    cache = tmp_path / "labels.json"
+    plain = {f.path.name: f.hands for f in labels.label_media([folder], cache)}
+    assert plain["up.jpg"] == () and len(plain["whole.jpg"]) == 1
+    assert "zoomed_out" not in json.dumps(json.loads(cache.read_text()))  # only done when asked
+
+    zoomed = {f.path.name: f.hands for f in labels.label_media([folder], cache, zoom_out=True)}
+    (hand,) = zoomed["up.jpg"]
+    assert hand.zoom_out in labels.ZOOM_OUT_BORDERS
+    h, w = read_image(folder / "up.jpg").shape[:2]
+    x0, y0 = hand.keypoints.min(axis=0)
+    x1, y1 = hand.keypoints.max(axis=0)
+    assert -0.1 * w < x0 < x1 < 1.1 * w and -0.1 * h < y0 < y1 < 1.1 * h  # in the image's pixels, not the framed ones
+    assert x1 - x0 > 0.3 * w or y1 - y0 > 0.3 * h  # a close-up fills the frame
+    assert zoomed["whole.jpg"][0].zoom_out == 0.0
+    assert np.array_equal(zoomed["whole.jpg"][0].keypoints, plain["whole.jpg"][0].keypoints)
+
+    monkeypatch.setattr("core.landmarks.HandTracker", NoTeacher)
+    again = {f.path.name: f.hands for f in labels.label_media([folder], cache, zoom_out=True)}
+    assert np.array_equal(again["up.jpg"][0].keypoints, hand.keypoints)  # cached too
+    without = {f.path.name: f.hands for f in labels.label_media([folder], cache)}
+    assert without["up.jpg"] == ()  # the whole-image reference is unchanged by the cached zoomed-out labels
+
+
+@pytest.mark.slow
+def test_zoomed_out_keypoints_land_where_the_whole_image_puts_them() -> None:
+    from core.landmarks import HandTracker, TrackerConfig
+
+    rgb = read_image(sorted(shared_path("sign_digits", "Dataset", "5").glob("*.JPG"))[0])
+    with HandTracker(TrackerConfig(static_image_mode=True, max_num_hands=2, model_complexity=1)) as tracker:
+        (whole,) = tracker.process(rgb)
+        border, records = labels._zoomed_out_hands(tracker, rgb)
+    assert border == labels.ZOOM_OUT_BORDERS[0] and len(records) == 1
+    shift = np.linalg.norm(np.asarray(records[0][0]) - whole.pixel, axis=1)
+    assert np.median(shift) < 0.05 * rgb.shape[0], shift  # the border is taken off again
