@@ -7,7 +7,7 @@ their hands. Trackers are not thread-safe; use each from one thread at a time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +17,8 @@ from core.types import NUM_JOINTS, Hand
 # MediaPipe labels handedness as if the image were mirrored (a selfie); our frames
 # are unmirrored, so its "Left" is the person's right hand.
 _PERSON_HAND = {"Left": "Right", "Right": "Left"}
+
+ZOOM_OUT_BORDERS = (0.25, 0.5, 1.0)  # tried in turn: border on each side, × the photo's longest side
 
 
 @dataclass(frozen=True)
@@ -105,3 +107,36 @@ def detect_hands(rgb: npt.NDArray[np.uint8], max_num_hands: int = 2, model_compl
     config = TrackerConfig(static_image_mode=True, max_num_hands=max_num_hands, model_complexity=model_complexity)
     with HandTracker(config) as tracker:
         return tracker.process(rgb)
+
+
+def find_hands_zoomed_out(
+    tracker: HandTracker, rgb: npt.NDArray[np.uint8], borders: tuple[float, ...] = ZOOM_OUT_BORDERS
+) -> tuple[float, list[Hand]]:
+    """Hands in a photo framed by a border of its own edge pixels, for photos where none is found as they are.
+
+    MediaPipe's palm detector misses many hands that fill the frame (close-ups); framed
+    smaller, the palm is found and the landmark model labels the hand well. Tries each
+    border in turn (a static-mode ``tracker``).
+
+    Returns:
+        (border that found them, or 0.0 when none did; the hands in ``rgb``'s own pixels
+        and normalised coordinates, the framing taken off again).
+    """
+    height, width = rgb.shape[:2]
+    for border in borders:
+        pad = int(round(border * max(height, width)))
+        framed = np.pad(rgb, ((pad, pad), (pad, pad), (0, 0)), mode="edge")
+        found = tracker.process(framed)
+        if found:
+            return border, [_unframe(hand, pad, width, height) for hand in found]
+    return 0.0, []
+
+
+def _unframe(hand: Hand, pad: int, width: int, height: int) -> Hand:
+    pixel = hand.pixel - np.float32(pad)
+    framed_width = hand.image_size[0]
+    # MediaPipe scales z like x (by the image width), so it is rescaled to the photo's width
+    normalised = np.column_stack(
+        [pixel / np.array([width, height], np.float32), hand.normalised[:, 2] * (framed_width / width)]
+    ).astype(np.float32)
+    return replace(hand, pixel=pixel.astype(np.float32), normalised=normalised, image_size=(width, height))

@@ -11,6 +11,7 @@ import pytest
 
 from core.cpm import labels
 from core.cpm.media import read_image
+from core.landmarks import ZOOM_OUT_BORDERS
 from tests.conftest import shared_path
 
 
@@ -78,7 +79,7 @@ def test_a_close_up_is_labelled_when_zoomed_out_and_only_on_request(tmp_path: Pa
 
     zoomed = {f.path.name: f.hands for f in labels.label_media([folder], cache, zoom_out=True)}
     (hand,) = zoomed["up.jpg"]
-    assert hand.zoom_out in labels.ZOOM_OUT_BORDERS
+    assert hand.zoom_out in ZOOM_OUT_BORDERS
     h, w = read_image(folder / "up.jpg").shape[:2]
     x0, y0 = hand.keypoints.min(axis=0)
     x1, y1 = hand.keypoints.max(axis=0)
@@ -92,16 +93,3 @@ def test_a_close_up_is_labelled_when_zoomed_out_and_only_on_request(tmp_path: Pa
     assert np.array_equal(again["up.jpg"][0].keypoints, hand.keypoints)  # cached too
     without = {f.path.name: f.hands for f in labels.label_media([folder], cache)}
     assert without["up.jpg"] == ()  # the whole-image reference is unchanged by the cached zoomed-out labels
-
-
-@pytest.mark.slow
-def test_zoomed_out_keypoints_land_where_the_whole_image_puts_them() -> None:
-    from core.landmarks import HandTracker, TrackerConfig
-
-    rgb = read_image(sorted(shared_path("sign_digits", "Dataset", "5").glob("*.JPG"))[0])
-    with HandTracker(TrackerConfig(static_image_mode=True, max_num_hands=2, model_complexity=1)) as tracker:
-        (whole,) = tracker.process(rgb)
-        border, records = labels._zoomed_out_hands(tracker, rgb)
-    assert border == labels.ZOOM_OUT_BORDERS[0] and len(records) == 1
-    shift = np.linalg.norm(np.asarray(records[0][0]) - whole.pixel, axis=1)
-    assert np.median(shift) < 0.05 * rgb.shape[0], shift  # the border is taken off again

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import shared_path
 
-from core.landmarks import HandTracker, TrackerConfig, detect_hands
+from core.landmarks import ZOOM_OUT_BORDERS, HandTracker, TrackerConfig, detect_hands, find_hands_zoomed_out
 
 pytestmark = pytest.mark.slow
 
@@ -63,3 +63,22 @@ def test_tracking_follows_the_video_like_the_reference() -> None:
 def test_bad_frame_refused() -> None:
     with HandTracker(TrackerConfig(static_image_mode=True)) as tracker, pytest.raises(ValueError, match="uint8"):
         tracker.process(np.zeros((10, 10, 3), np.float32))
+
+
+def test_a_zoomed_out_search_finds_a_close_up_and_maps_it_back() -> None:
+    close_up = _rgb(shared_path("sign_digits", "Dataset", "1", "IMG_5508.JPG"))  # a ☝ filling its 100-px frame
+    whole = _rgb(sorted(shared_path("sign_digits", "Dataset", "5").glob("*.JPG"))[0])
+    with HandTracker(TrackerConfig(static_image_mode=True)) as tracker:
+        assert tracker.process(close_up) == []
+        border, (found,) = find_hands_zoomed_out(tracker, close_up)
+        (reference,) = tracker.process(whole)
+        _, (zoomed,) = find_hands_zoomed_out(tracker, whole)
+        assert find_hands_zoomed_out(tracker, np.full((240, 320, 3), 127, np.uint8)) == (0.0, [])
+    assert border in ZOOM_OUT_BORDERS and found.image_size == (close_up.shape[1], close_up.shape[0])
+    span = found.normalised[:, :2].max(axis=0) - found.normalised[:, :2].min(axis=0)
+    assert span.max() > 0.3  # a close-up: the hand spans much of the photo, in the photo's own coordinates
+    # the framing is taken off again: on a photo found as it is, the zoomed-out hand lands on the same joints
+    assert np.median(np.linalg.norm(zoomed.pixel - reference.pixel, axis=1)) < 0.05 * whole.shape[0]
+    assert np.allclose(zoomed.normalised[:, :2] * [whole.shape[1], whole.shape[0]], zoomed.pixel, atol=1e-3)
+    depth_range = np.ptp(zoomed.normalised[:, 2]) / np.ptp(reference.normalised[:, 2])
+    assert 0.6 < depth_range < 1.6  # z keeps the photo's scale, not the framed one's

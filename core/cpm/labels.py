@@ -20,16 +20,21 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from core.cpm.media import expand_inputs, is_video, iter_video, read_image
+from core.landmarks import find_hands_zoomed_out
+
+if TYPE_CHECKING:
+    from core.landmarks import HandTracker
+    from core.types import Hand
 
 CACHE_VERSION = 2  # 2: keyed by content; 1: by path, mtime and size (re-keyed on load while the files match)
 TEACHER = "mediapipe-hands static_image_mode=True model_complexity=1 max_num_hands=2"
 DEFAULT_CACHE = Path("data/cache/cpm_labels.json")
-ZOOM_OUT_BORDERS = (0.25, 0.5, 1.0)  # tried in turn: border on each side, × the image's longest side
 
 
 @dataclass(frozen=True)
@@ -95,9 +100,9 @@ def _save_cache(cache_path: Path, entries: dict[str, dict[str, list]]) -> None:
     os.replace(tmp, cache_path)  # atomic: an interrupted save never leaves half a file
 
 
-def _hand_record(hand: object, offset: int = 0) -> list:
-    pixel = np.round(hand.pixel.astype(np.float64) - offset, 2).tolist()  # type: ignore[attr-defined]
-    return [pixel, hand.handedness, round(float(hand.score), 4)]  # type: ignore[attr-defined]
+def _hand_record(hand: Hand) -> list:
+    pixel = np.round(hand.pixel.astype(np.float64), 2).tolist()
+    return [pixel, hand.handedness, round(float(hand.score), 4)]
 
 
 def _frames_of(path: Path, video_every_n: int):
@@ -107,24 +112,15 @@ def _frames_of(path: Path, video_every_n: int):
         yield -1, read_image(path)
 
 
-def _zoomed_out_hands(tracker: object, rgb: npt.NDArray[np.uint8]) -> list:
-    """[border, hand records in ``rgb``'s pixels] for the first border that finds a hand, or [0.0, []]."""
-    import cv2
-
-    for border in ZOOM_OUT_BORDERS:
-        pad = int(round(border * max(rgb.shape[:2])))
-        framed = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-        found = tracker.process(framed)  # type: ignore[attr-defined]
-        if found:
-            return [border, [_hand_record(h, offset=pad) for h in found]]
-    return [0.0, []]
-
-
-def _zoom_out_missing(tracker: object, path: Path, entry: dict, video_every_n: int) -> None:
-    """Adds ``entry["zoomed_out"]``: for each frame with no hand, what a zoomed-out view finds."""
+def _zoom_out_missing(tracker: HandTracker, path: Path, entry: dict, video_every_n: int) -> None:
+    """Adds ``entry["zoomed_out"]``: for each frame with no hand, [border, hands] of a zoomed-out view."""
     missing = {index for index, hands in entry["frames"].items() if not hands}
-    frames = _frames_of(path, video_every_n) if missing else ()
-    entry["zoomed_out"] = {str(i): _zoomed_out_hands(tracker, rgb) for i, rgb in frames if str(i) in missing}
+    zoomed = {}
+    for index, rgb in _frames_of(path, video_every_n) if missing else ():
+        if str(index) in missing:
+            border, hands = find_hands_zoomed_out(tracker, rgb)
+            zoomed[str(index)] = [border, [_hand_record(h) for h in hands]]
+    entry["zoomed_out"] = zoomed
 
 
 def label_media(
