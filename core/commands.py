@@ -196,7 +196,8 @@ def infer(args: argparse.Namespace) -> int:
     outputs = _output_paths(files, Path(args.output) if args.output else None)
     backend = KeypointBackend.of_project(store, args.project)  # the keypoints the model learned on
     for path in files:
-        source = backend.source(TrackerConfig(static_image_mode=media_kind(path) == "image"))
+        photo = media_kind(path) == "image"
+        source = backend.source(TrackerConfig(static_image_mode=photo, zoom_out_photos=photo))
         try:
             for line in annotate_file(path, source, model, outputs.get(path), every_n=args.every):
                 if args.json:

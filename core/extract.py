@@ -85,6 +85,7 @@ def iter_file_samples(path: Path, class_name: str, config: ExtractConfig, report
     backend = backend or KeypointBackend()
     tracker_config = TrackerConfig(
         static_image_mode=kind == "image",
+        zoom_out_photos=kind == "image",  # close-ups the palm detector misses
         max_num_hands=config.hands_per_frame + 1,  # one more, so a second hand is seen and the frame rejected
         model_complexity=config.model_complexity,
     )

@@ -133,6 +133,7 @@ class CPMHandSource:
             max_num_hands=config.max_num_hands,
             model_complexity=config.model_complexity,
             min_detection_confidence=config.min_detection_confidence,
+            zoom_out_photos=config.static_image_mode and config.zoom_out_photos,
         ))  # fmt: skip
         self._tracks: list[_Track] = []
         self._frame = 0

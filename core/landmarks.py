@@ -30,6 +30,8 @@ class TrackerConfig:
     model_complexity: int = 1  # 0 is faster, 1 is more accurate
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
+    # static mode: a photo with no hand is searched again framed smaller (HandTracker.find_zoomed_out)
+    zoom_out_photos: bool = False
 
 
 class HandTracker:
@@ -60,6 +62,33 @@ class HandTracker:
         Returns:
             The hands found, in MediaPipe's order (may be empty).
         """
+        hands = self._find(rgb)
+        if hands or not (self.config.static_image_mode and self.config.zoom_out_photos):
+            return hands
+        return self.find_zoomed_out(rgb)[1]
+
+    def find_zoomed_out(
+        self, rgb: npt.NDArray[np.uint8], borders: tuple[float, ...] = ZOOM_OUT_BORDERS
+    ) -> tuple[float, list[Hand]]:
+        """Hands in a photo framed by a border of its own edge pixels, for photos where none is found as they are.
+
+        MediaPipe's palm detector misses many hands that fill the frame (close-ups); framed
+        smaller, the palm is found and the landmark model labels the hand well. Tries each
+        border in turn; meant for static mode.
+
+        Returns:
+            (the border that found them, or 0.0 when none did; the hands in ``rgb``'s own
+            pixels and normalised coordinates, the framing taken off again).
+        """
+        height, width = rgb.shape[:2]
+        for border in borders:
+            pad = int(round(border * max(height, width)))
+            found = self._find(np.pad(rgb, ((pad, pad), (pad, pad), (0, 0)), mode="edge"))
+            if found:
+                return border, [_unframe(hand, pad, width, height) for hand in found]
+        return 0.0, []
+
+    def _find(self, rgb: npt.NDArray[np.uint8]) -> list[Hand]:
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got shape {rgb.shape} dtype {rgb.dtype}")
         height, width = rgb.shape[:2]
@@ -102,34 +131,15 @@ class HandTracker:
         self.close()
 
 
-def detect_hands(rgb: npt.NDArray[np.uint8], max_num_hands: int = 2, model_complexity: int = 1) -> list[Hand]:
-    """Static-image detection on one photo (a fresh tracker, no state carried over)."""
-    config = TrackerConfig(static_image_mode=True, max_num_hands=max_num_hands, model_complexity=model_complexity)
+def detect_hands(
+    rgb: npt.NDArray[np.uint8], max_num_hands: int = 2, model_complexity: int = 1, zoom_out: bool = False
+) -> list[Hand]:
+    """Static-image detection on one photo (a fresh tracker, no state carried over); see ``zoom_out_photos``."""
+    config = TrackerConfig(
+        static_image_mode=True, max_num_hands=max_num_hands, model_complexity=model_complexity, zoom_out_photos=zoom_out
+    )
     with HandTracker(config) as tracker:
         return tracker.process(rgb)
-
-
-def find_hands_zoomed_out(
-    tracker: HandTracker, rgb: npt.NDArray[np.uint8], borders: tuple[float, ...] = ZOOM_OUT_BORDERS
-) -> tuple[float, list[Hand]]:
-    """Hands in a photo framed by a border of its own edge pixels, for photos where none is found as they are.
-
-    MediaPipe's palm detector misses many hands that fill the frame (close-ups); framed
-    smaller, the palm is found and the landmark model labels the hand well. Tries each
-    border in turn (a static-mode ``tracker``).
-
-    Returns:
-        (border that found them, or 0.0 when none did; the hands in ``rgb``'s own pixels
-        and normalised coordinates, the framing taken off again).
-    """
-    height, width = rgb.shape[:2]
-    for border in borders:
-        pad = int(round(border * max(height, width)))
-        framed = np.pad(rgb, ((pad, pad), (pad, pad), (0, 0)), mode="edge")
-        found = tracker.process(framed)
-        if found:
-            return border, [_unframe(hand, pad, width, height) for hand in found]
-    return 0.0, []
 
 
 def _unframe(hand: Hand, pad: int, width: int, height: int) -> Hand:

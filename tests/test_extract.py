@@ -81,3 +81,14 @@ def test_broken_file_stops_before_anything_is_stored(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no class 'wave'"):
         extract_to_store(store, project, "wave", [good])
     assert sum(store.class_counts(project).values()) == 0
+
+
+@pytest.mark.slow
+def test_a_close_up_photo_is_found_when_zoomed_out(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    project = store.ensure_project()
+    close_up = shared_path("sign_digits", "Dataset", "1", "IMG_5508.JPG")  # a ☝ filling its frame
+    report = extract_to_store(store, project, "pointing_up", [close_up])
+    assert report.stored == 1 and report.no_hand == 0
+    hand = store.get_sample(report.sample_ids[0]).hand
+    assert hand.image_size == (100, 100) and 0.0 <= hand.normalised[0, 1] <= 1.2  # the photo's coordinates

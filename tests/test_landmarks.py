@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import shared_path
 
-from core.landmarks import ZOOM_OUT_BORDERS, HandTracker, TrackerConfig, detect_hands, find_hands_zoomed_out
+from core.landmarks import ZOOM_OUT_BORDERS, HandTracker, TrackerConfig, detect_hands
 
 pytestmark = pytest.mark.slow
 
@@ -70,10 +70,11 @@ def test_a_zoomed_out_search_finds_a_close_up_and_maps_it_back() -> None:
     whole = _rgb(sorted(shared_path("sign_digits", "Dataset", "5").glob("*.JPG"))[0])
     with HandTracker(TrackerConfig(static_image_mode=True)) as tracker:
         assert tracker.process(close_up) == []
-        border, (found,) = find_hands_zoomed_out(tracker, close_up)
+        border, (found,) = tracker.find_zoomed_out(close_up)
         (reference,) = tracker.process(whole)
-        _, (zoomed,) = find_hands_zoomed_out(tracker, whole)
-        assert find_hands_zoomed_out(tracker, np.full((240, 320, 3), 127, np.uint8)) == (0.0, [])
+        _, (zoomed,) = tracker.find_zoomed_out(whole)
+        assert tracker.find_zoomed_out(np.full((240, 320, 3), 127, np.uint8)) == (0.0, [])
+    assert detect_hands(close_up, zoom_out=True)[0].pixel.tolist() == found.pixel.tolist()  # the photo paths' switch
     assert border in ZOOM_OUT_BORDERS and found.image_size == (close_up.shape[1], close_up.shape[0])
     span = found.normalised[:, :2].max(axis=0) - found.normalised[:, :2].min(axis=0)
     assert span.max() > 0.3  # a close-up: the hand spans much of the photo, in the photo's own coordinates

@@ -67,7 +67,7 @@ def show(name: str, data: bytes, backend: KeypointBackend | None = None) -> None
     except (UnidentifiedImageError, OSError) as exc:
         st.error(f"{name} is not an image the CPM can read ({exc}).")
         return
-    hands = detect_hands(rgb, max_num_hands=1)
+    hands = detect_hands(rgb, max_num_hands=1, zoom_out=True)
     if not hands:
         st.info(f"No hand found in {name}, so there is no crop for the CPM.")
         return

@@ -162,7 +162,10 @@ def annotate_upload(upload: UploadedFile, classifier: GestureClassifier | None, 
     with tempfile.TemporaryDirectory(prefix="handteach-annotate-") as tmp:
         (path,) = write_uploads([upload], Path(tmp))
         kind = media_kind(path)
-        config = TrackerConfig(static_image_mode=kind == "image", max_num_hands=2, model_complexity=model_complexity)
+        photo = kind == "image"
+        config = TrackerConfig(
+            static_image_mode=photo, zoom_out_photos=photo, max_num_hands=2, model_complexity=model_complexity
+        )
         output = Path(tmp) / ("annotated.png" if kind == "image" else "annotated-mp4v.mp4")
         try:
             source = (backend or KeypointBackend()).source(config)

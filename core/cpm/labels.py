@@ -26,7 +26,6 @@ import numpy as np
 import numpy.typing as npt
 
 from core.cpm.media import expand_inputs, is_video, iter_video, read_image
-from core.landmarks import find_hands_zoomed_out
 
 if TYPE_CHECKING:
     from core.landmarks import HandTracker
@@ -118,7 +117,7 @@ def _zoom_out_missing(tracker: HandTracker, path: Path, entry: dict, video_every
     zoomed = {}
     for index, rgb in _frames_of(path, video_every_n) if missing else ():
         if str(index) in missing:
-            border, hands = find_hands_zoomed_out(tracker, rgb)
+            border, hands = tracker.find_zoomed_out(rgb)
             zoomed[str(index)] = [border, [_hand_record(h) for h in hands]]
     entry["zoomed_out"] = zoomed
 
