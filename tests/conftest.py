@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,16 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"real hand data not found at {path} (expected ../shared/data beside the checkout)")
     return path
+
+
+def copy_open_hands(tmp_path: Path, count: int) -> Path:
+    """A folder ``tmp_path/images`` with copies of the first ``count`` ASL-digit-5 photos (open hands)."""
+    folder = tmp_path / "images"
+    folder.mkdir(parents=True)
+    sources = sorted(p for p in shared_path("sign_digits", "Dataset", "5").iterdir() if p.suffix.lower() == ".jpg")
+    for source in sources[:count]:
+        shutil.copy(source, folder / source.name)
+    return folder
 
 
 def hagrid_photos(folder: str, n: int) -> list[Path]:

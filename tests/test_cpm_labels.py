@@ -12,16 +12,8 @@ import pytest
 from core.cpm import labels
 from core.cpm.media import read_image
 from core.landmarks import ZOOM_OUT_BORDERS
+from tests.conftest import copy_open_hands as _images
 from tests.conftest import shared_path
-
-
-def _images(tmp_path: Path, count: int) -> Path:
-    folder = tmp_path / "images"
-    folder.mkdir(parents=True)
-    sources = sorted(p for p in shared_path("sign_digits", "Dataset", "5").iterdir() if p.suffix.lower() == ".jpg")
-    for source in sources[:count]:
-        shutil.copy(source, folder / source.name)
-    return folder
 
 
 class NoTeacher:

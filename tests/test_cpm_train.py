@@ -17,6 +17,7 @@ from core.cpm.config import CPMConfig
 from core.cpm.labels import LabelledFrame, LabelledHand
 from core.cpm.model import HandCPM
 from core.cpm.train import TrainConfig, _averager, _split_crops, is_held_out, train
+from tests.conftest import copy_open_hands as _images
 from tests.conftest import shared_path
 
 TINY = CPMConfig(
@@ -46,15 +47,6 @@ def test_validation_keeps_to_hands_found_in_the_whole_image(tmp_path: Path) -> N
         frames.append(LabelledFrame(path, -1, hands))
     (train_hands, _), (val_hands, _) = _split_crops(frames, TrainConfig(val_fraction=0.0), TINY, lambda _: None)
     assert len(train_hands) == 2 and len(val_hands) == 1
-
-
-def _images(tmp_path: Path, count: int) -> Path:
-    folder = tmp_path / "images"
-    folder.mkdir(parents=True)
-    sources = sorted(p for p in shared_path("sign_digits", "Dataset", "5").iterdir() if p.suffix.lower() == ".jpg")
-    for source in sources[:count]:
-        shutil.copy(source, folder / source.name)
-    return folder
 
 
 def _tiny_run(tmp_path: Path, epochs: int, processes: int = 1) -> TrainConfig:
