@@ -1,0 +1,22 @@
+"""The onnxruntime session the estimator runs: the same beliefs as the PyTorch network, for any batch."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from core.cpm import checkpoint
+from core.cpm.model import fused_for_inference
+from core.cpm.runtime import BeliefRuntime
+
+
+def test_the_runtime_gives_the_networks_beliefs_for_every_stage_and_batch() -> None:
+    model = checkpoint.load(checkpoint.DEFAULT_DIR).eval()
+    runtime = BeliefRuntime(fused_for_inference(model), model.cfg.input_size)
+    crops = np.random.default_rng(0).uniform(0, 255, (3, 3, model.cfg.input_size, model.cfg.input_size))
+    with torch.inference_mode():
+        expected = torch.stack(model(torch.from_numpy(crops).float()), dim=1).numpy()
+    got = runtime(crops.astype(np.float32))
+    assert got.shape == expected.shape == (3, model.cfg.stages, 22, *expected.shape[-2:])
+    assert np.abs(got - expected).max() < 1e-4
+    assert np.allclose(runtime(crops[1:2].astype(np.float32))[0], got[1], atol=1e-5)  # batch-independent
