@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/cpm.py [--video MP4] [--frames N] [--threads 1] [--checkpoint DIR] [--complexity 0|1]
 
-1. Median ms per crop (network + decoding) for input size × stages (random weights: speed does not
-   depend on them; the default configuration row uses the shipped weights through ``CPMEstimator``).
+1. Median ms per crop (network + decoding) for input size × stages (random weights, PyTorch: speed does not
+   depend on them; the default configuration row uses the shipped weights through ``CPMEstimator``, i.e. onnxruntime).
 2. A paper-size reference (368 px, 6 stages, VGG-19 features, 7×7 stage convolutions), timed a few times.
 3. Live pipeline on the real video letterboxed to 640×480: MediaPipe tracking (video mode) → CPM on the
    hand's crop → MULTI view. Decoding and letterboxing are not timed.
@@ -158,7 +158,12 @@ def main() -> None:
     parser.add_argument("--video", type=Path, default=DEFAULT_VIDEO)
     parser.add_argument("--frames", type=int, default=200)
     parser.add_argument("--runs", type=int, default=30, help="timed forward passes per configuration")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (the estimator's default is 1)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads: onnxruntime for the default row (the estimator), torch for the others (default 1)",
+    )
     parser.add_argument("--checkpoint", type=Path, default=checkpoint.DEFAULT_DIR)
     parser.add_argument("--complexity", type=int, default=1, choices=(0, 1))
     parser.add_argument("--skip-paper", action="store_true", help="do not time the slow paper-size reference")
