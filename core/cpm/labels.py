@@ -111,15 +111,21 @@ def _frames_of(path: Path, video_every_n: int):
         yield -1, read_image(path)
 
 
-def _zoom_out_missing(tracker: HandTracker, path: Path, entry: dict, video_every_n: int) -> None:
-    """Adds ``entry["zoomed_out"]``: for each frame with no hand, [border, hands] of a zoomed-out view."""
-    missing = {index for index, hands in entry["frames"].items() if not hands}
-    zoomed = {}
-    for index, rgb in _frames_of(path, video_every_n) if missing else ():
-        if str(index) in missing:
+def _label_file(tracker: HandTracker, path: Path, entry: dict | None, video_every_n: int, zoom_out: bool) -> dict:
+    """The cache entry of one file, reading its frames once: MediaPipe's hands per frame (kept from ``entry``
+    when there is one) and, with ``zoom_out``, ``"zoomed_out"``: [border, hands] for each frame with none."""
+    frames = dict(entry["frames"]) if entry else {}
+    zoomed: dict[str, list] = {}
+    needs_frames = entry is None or (zoom_out and not all(frames.values()))
+    for index, rgb in _frames_of(path, video_every_n) if needs_frames else ():
+        key = str(index)
+        if entry is None:
+            frames[key] = [_hand_record(h) for h in tracker.process(rgb)]
+        if zoom_out and not frames.get(key, True):
             border, hands = tracker.find_zoomed_out(rgb)
-            zoomed[str(index)] = [border, [_hand_record(h) for h in hands]]
-    entry["zoomed_out"] = zoomed
+            zoomed[key] = [border, [_hand_record(h) for h in hands]]
+    labelled = {**(entry or {"path": str(path)}), "frames": frames}
+    return {**labelled, "zoomed_out": zoomed} if zoom_out else labelled
 
 
 def label_media(
@@ -145,14 +151,7 @@ def label_media(
         config = TrackerConfig(static_image_mode=True, max_num_hands=2, model_complexity=1)
         with HandTracker(config) as tracker:
             for done, path in enumerate(todo, 1):
-                if keys[path] not in entries:
-                    frames = {
-                        str(i): [_hand_record(h) for h in tracker.process(rgb)]
-                        for i, rgb in _frames_of(path, video_every_n)
-                    }
-                    entries[keys[path]] = {"path": str(path), "frames": frames}
-                if zoom_out:
-                    _zoom_out_missing(tracker, path, entries[keys[path]], video_every_n)
+                entries[keys[path]] = _label_file(tracker, path, entries.get(keys[path]), video_every_n, zoom_out)
                 if done % 250 == 0:
                     _save_cache(cache_path, entries)
                 if on_progress:
