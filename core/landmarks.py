@@ -149,4 +149,4 @@ def _unframe(hand: Hand, pad: int, width: int, height: int) -> Hand:
     normalised = np.column_stack(
         [pixel / np.array([width, height], np.float32), hand.normalised[:, 2] * (framed_width / width)]
     ).astype(np.float32)
-    return replace(hand, pixel=pixel.astype(np.float32), normalised=normalised, image_size=(width, height))
+    return replace(hand, pixel=pixel, normalised=normalised, image_size=(width, height))

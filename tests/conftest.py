@@ -20,12 +20,21 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+def open_hand_photos() -> list[Path]:
+    """The ASL-digit-5 photos (an open hand filling a 100-px frame; MediaPipe finds it as it is), sorted."""
+    return sorted(p for p in shared_path("sign_digits", "Dataset", "5").iterdir() if p.suffix.lower() == ".jpg")
+
+
+def close_up_photo() -> Path:
+    """A ☝ that fills its 100-px frame: MediaPipe's palm detector misses it unless the photo is zoomed out."""
+    return shared_path("sign_digits", "Dataset", "1", "IMG_5508.JPG")
+
+
 def copy_open_hands(tmp_path: Path, count: int) -> Path:
-    """A folder ``tmp_path/images`` with copies of the first ``count`` ASL-digit-5 photos (open hands)."""
+    """A folder ``tmp_path/images`` with copies of the first ``count`` of ``open_hand_photos``."""
     folder = tmp_path / "images"
     folder.mkdir(parents=True)
-    sources = sorted(p for p in shared_path("sign_digits", "Dataset", "5").iterdir() if p.suffix.lower() == ".jpg")
-    for source in sources[:count]:
+    for source in open_hand_photos()[:count]:
         shutil.copy(source, folder / source.name)
     return folder
 

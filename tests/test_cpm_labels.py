@@ -12,8 +12,7 @@ import pytest
 from core.cpm import labels
 from core.cpm.media import read_image
 from core.landmarks import ZOOM_OUT_BORDERS
-from tests.conftest import copy_open_hands as _images
-from tests.conftest import shared_path
+from tests.conftest import close_up_photo, copy_open_hands, open_hand_photos
 
 
 class NoTeacher:
@@ -23,7 +22,7 @@ class NoTeacher:
 
 @pytest.mark.slow
 def test_labels_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = _images(tmp_path, 3)
+    folder = copy_open_hands(tmp_path, 3)
     cache = tmp_path / "labels.json"
     first = labels.label_media([folder], cache)
     assert len(first) == 3 and cache.is_file()
@@ -42,7 +41,7 @@ def test_labels_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.Monkey
 
 @pytest.mark.slow
 def test_a_version_1_cache_is_rekeyed_while_its_files_are_unchanged(tmp_path: Path, monkeypatch) -> None:
-    folder = _images(tmp_path, 2)
+    folder = copy_open_hands(tmp_path, 2)
     cache = tmp_path / "labels.json"
     first = labels.label_media([folder], cache)
     data = json.loads(cache.read_text())
@@ -54,16 +53,12 @@ def test_a_version_1_cache_is_rekeyed_while_its_files_are_unchanged(tmp_path: Pa
     assert json.loads(cache.read_text())["version"] == labels.CACHE_VERSION
 
 
-# a ☝ that fills its 100-px frame: MediaPipe's palm detector misses it in the image as it is
-CLOSE_UP = ("sign_digits", "Dataset", "1", "IMG_5508.JPG")
-
-
 @pytest.mark.slow
 def test_a_close_up_is_labelled_when_zoomed_out_and_only_on_request(tmp_path: Path, monkeypatch) -> None:
     folder = tmp_path / "close"
     folder.mkdir()
-    shutil.copy(shared_path(*CLOSE_UP), folder / "up.jpg")
-    shutil.copy(sorted(shared_path("sign_digits", "Dataset", "5").glob("*.JPG"))[0], folder / "whole.jpg")
+    shutil.copy(close_up_photo(), folder / "up.jpg")
+    shutil.copy(open_hand_photos()[0], folder / "whole.jpg")
     cache = tmp_path / "labels.json"
     plain = {f.path.name: f.hands for f in labels.label_media([folder], cache)}
     assert plain["up.jpg"] == () and len(plain["whole.jpg"]) == 1

@@ -17,8 +17,7 @@ from core.cpm.config import CPMConfig
 from core.cpm.labels import LabelledFrame, LabelledHand
 from core.cpm.model import HandCPM
 from core.cpm.train import TrainConfig, _averager, _split_crops, is_held_out, train
-from tests.conftest import copy_open_hands as _images
-from tests.conftest import shared_path
+from tests.conftest import copy_open_hands, open_hand_photos
 
 TINY = CPMConfig(
     input_size=64, stages=2, feature_channels=32, stage_channels=16, stem_channels=8, backbone_blocks=2, stage_blocks=1
@@ -37,7 +36,7 @@ def test_held_out_rules(tmp_path: Path) -> None:
 
 
 def test_validation_keeps_to_hands_found_in_the_whole_image(tmp_path: Path) -> None:
-    source = sorted(shared_path("sign_digits", "Dataset", "5").glob("*.JPG"))[0]
+    source = open_hand_photos()[0]
     frames = []
     for folder in ("train", "test"):  # "test": a dataset's own held-out folder
         (tmp_path / folder).mkdir()
@@ -63,7 +62,7 @@ def _tiny_run(tmp_path: Path, epochs: int, processes: int = 1) -> TrainConfig:
 
 @pytest.mark.slow
 def test_tiny_training_run_checkpoints_and_resumes(tmp_path: Path) -> None:
-    folder = _images(tmp_path, 12)
+    folder = copy_open_hands(tmp_path, 12)
     out = tmp_path / "run"
     lines: list[str] = []
     cfg = _tiny_run(tmp_path, epochs=1)
@@ -102,7 +101,7 @@ def test_the_average_ramps_up_then_trails_the_weights_by_the_decay() -> None:
 
 @pytest.mark.slow
 def test_an_averaged_run_saves_the_average_and_resumes_from_the_trained_weights(tmp_path: Path) -> None:
-    folder = _images(tmp_path, 12)
+    folder = copy_open_hands(tmp_path, 12)
     out = tmp_path / "run"
     cfg = dataclasses.replace(_tiny_run(tmp_path, epochs=1), ema_decay=0.9)
     train([folder], out, TINY, cfg, log=lambda _: None)
@@ -120,7 +119,11 @@ def test_an_averaged_run_saves_the_average_and_resumes_from_the_trained_weights(
 
 @pytest.mark.slow
 def test_a_balanced_run_draws_each_input_folder_equally(tmp_path: Path) -> None:
-    small, large, held = _images(tmp_path / "small", 3), _images(tmp_path / "large", 9), _images(tmp_path / "held", 3)
+    small, large, held = (
+        copy_open_hands(tmp_path / "small", 3),
+        copy_open_hands(tmp_path / "large", 9),
+        copy_open_hands(tmp_path / "held", 3),
+    )
     lines: list[str] = []
     cfg = dataclasses.replace(_tiny_run(tmp_path, epochs=1), balance_inputs=1.0, val_fraction=0.0, holdout=(str(held),))
     summary = train([large, small], tmp_path / "run", TINY, cfg, log=lines.append)
@@ -131,7 +134,7 @@ def test_a_balanced_run_draws_each_input_folder_equally(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_data_parallel_run_trains_in_two_processes(tmp_path: Path) -> None:
-    folder = _images(tmp_path, 12)
+    folder = copy_open_hands(tmp_path, 12)
     out = tmp_path / "run"
     cfg = dataclasses.replace(_tiny_run(tmp_path, epochs=2, processes=2), ema_decay=0.9)  # rank 0 averages
     summary = train([folder], out, TINY, cfg, log=lambda _: None)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import shared_path
+from conftest import close_up_photo, shared_path
 from handmaker import make_hand
 from PIL import Image
 
@@ -87,7 +87,7 @@ def test_broken_file_stops_before_anything_is_stored(tmp_path: Path) -> None:
 def test_a_close_up_photo_is_found_when_zoomed_out(tmp_path: Path) -> None:
     store = Store(tmp_path)
     project = store.ensure_project()
-    close_up = shared_path("sign_digits", "Dataset", "1", "IMG_5508.JPG")  # a ☝ filling its frame
+    close_up = close_up_photo()
     report = extract_to_store(store, project, "pointing_up", [close_up])
     assert report.stored == 1 and report.no_hand == 0
     hand = store.get_sample(report.sample_ids[0]).hand

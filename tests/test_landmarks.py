@@ -7,7 +7,7 @@ import json
 import cv2
 import numpy as np
 import pytest
-from conftest import shared_path
+from conftest import close_up_photo, open_hand_photos, shared_path
 
 from core.landmarks import ZOOM_OUT_BORDERS, HandTracker, TrackerConfig, detect_hands
 
@@ -66,8 +66,8 @@ def test_bad_frame_refused() -> None:
 
 
 def test_a_zoomed_out_search_finds_a_close_up_and_maps_it_back() -> None:
-    close_up = _rgb(shared_path("sign_digits", "Dataset", "1", "IMG_5508.JPG"))  # a ☝ filling its 100-px frame
-    whole = _rgb(sorted(shared_path("sign_digits", "Dataset", "5").glob("*.JPG"))[0])
+    close_up = _rgb(close_up_photo())
+    whole = _rgb(open_hand_photos()[0])
     with HandTracker(TrackerConfig(static_image_mode=True)) as tracker:
         assert tracker.process(close_up) == []
         border, (found,) = tracker.find_zoomed_out(close_up)
