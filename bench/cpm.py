@@ -3,7 +3,8 @@
     .venv/bin/python bench/cpm.py [--video MP4] [--frames N] [--threads 1] [--checkpoint DIR] [--complexity 0|1]
 
 1. Median ms per crop (network + decoding) for input size × stages (random weights, PyTorch: speed does not
-   depend on them; the default configuration row uses the shipped weights through ``CPMEstimator``, i.e. onnxruntime).
+   depend on them; the default configuration row uses the shipped weights through ``CPMEstimator``, i.e. onnxruntime),
+   and a whole ``estimate`` from a box (crop included; an upright model reads a hand it has no angle for twice).
 2. A paper-size reference (368 px, 6 stages, VGG-19 features, 7×7 stage convolutions), timed a few times.
 3. Live pipeline on the real video letterboxed to 640×480: MediaPipe tracking (video mode) → CPM on the
    hand's crop → MULTI view. Decoding and letterboxing are not timed.
@@ -183,6 +184,12 @@ def main() -> None:
     print(
         f"{default.input_size:>6} {default.stages:>6} {params:>8} {default_ms:10.2f} {fastest:8.2f}  (shipped weights)"
     )
+    frame, box = np.zeros((480, 640, 3), np.uint8), (220.0, 140.0, 420.0, 340.0)
+    estimate_ms, fastest = timed_ms(lambda: estimator.estimate(frame, box), args.runs)
+    passes = "two passes: the hand's angle, then the hand upright" if default.upright else "one pass"
+    print(
+        f"{'':>6} {'':>6} {'':>8} {estimate_ms:10.2f} {fastest:8.2f}  (a whole estimate from a box, crop included: {passes})"
+    )
     for size in (128, 160, 192):
         for stages in (1, 2, 3, 6):
             cfg = dataclasses.replace(default, input_size=size, stages=stages)
@@ -208,6 +215,7 @@ def main() -> None:
         json.dumps(
             {
                 "crop_ms": round(default_ms, 2),
+                "estimate_ms": round(estimate_ms, 2),
                 "live_fps": round(stats["live_fps"], 1),
                 "paper_ms": None if paper_ms is None else round(paper_ms, 1),
                 **{k: round(v, 2) for k, v in stats.items() if k != "live_fps"},

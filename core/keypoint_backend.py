@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from core.cpm.upright import upright_angle
 from core.landmarks import HandTracker, TrackerConfig
 from core.pipeline import HandSource
 from core.types import KEYPOINT_BACKENDS, Hand
@@ -88,6 +89,7 @@ class _Track:
     box: Box  # tight box around the previous frame's keypoints, frame px
     handedness: str
     score: float  # MediaPipe's handedness confidence when it found the hand
+    upright_deg: float  # the angle that turns the hand upright (core.cpm.upright), from the same keypoints
 
 
 def _iou(a: Box, b: Box) -> float:
@@ -152,18 +154,18 @@ class CPMHandSource:
         self._frame += 1
         self.searched = self._needs_search()
         if self.searched:
-            found = [_Track(h.bbox(), h.handedness, h.score) for h in self._finder.process(rgb)]
+            found = [_Track(h.bbox(), h.handedness, h.score, upright_angle(h.pixel)) for h in self._finder.process(rgb)]
             kept = [t for t in self._tracks if all(_iou(t.box, f.box) < 0.3 for f in found)]
             self._tracks = (found + kept)[: self.config.max_num_hands]
         hands, results, tracks = [], [], []
         for track in self._tracks:
-            result = self.estimator.estimate(rgb, track.box)
+            result = self.estimator.estimate(rgb, track.box, track.upright_deg)
             if not result.has_hand:
                 continue  # lost: MediaPipe looks again on the next frame if no hand is left
             box = _next_box(result)
             if any(_iou(box, t.box) > 0.5 for t in tracks):
                 continue  # two tracks slid onto the same hand
-            tracks.append(_Track(box, track.handedness, track.score))
+            tracks.append(_Track(box, track.handedness, track.score, upright_angle(result.keypoints_px)))
             results.append(result)
             hands.append(result.to_hand(track.handedness, track.score))
         self._tracks = [] if self.config.static_image_mode else tracks

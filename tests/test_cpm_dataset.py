@@ -66,3 +66,16 @@ def test_a_smaller_input_size_renders_smaller_crops_and_targets() -> None:
     negatives = DistillationSet([_hand(1.0)], [], CFG, dataclasses.replace(STILL, negative_fraction=1.0))
     negatives.use_input_size(32)
     assert negatives[0][1].shape == (22, 4, 4)
+
+
+@pytest.mark.parametrize("upright", [0.0, 1.0])
+def test_upright_crops_turn_the_hand_to_point_up(upright: float) -> None:
+    hand = _hand(1.0)
+    data = DistillationSet([hand], [], CFG, dataclasses.replace(STILL, upright_prob=upright))
+    cells = data[0][2].numpy()
+    wrist_to_knuckle = cells[9] - cells[0]
+    if upright:
+        assert abs(wrist_to_knuckle[0]) < 1e-3 and wrist_to_knuckle[1] < 0  # straight up (y down)
+    else:  # the hand keeps its own direction
+        np.testing.assert_allclose(wrist_to_knuckle / np.linalg.norm(wrist_to_knuckle),
+                                   (hand.keypoints[9] - hand.keypoints[0]) / np.linalg.norm(hand.keypoints[9] - hand.keypoints[0]), atol=1e-4)  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 
@@ -13,8 +14,11 @@ from core.cpm import checkpoint
 from core.cpm import crop as cropping
 from core.cpm.estimator import CPMEstimator
 from core.cpm.finetune import finetune
+from core.cpm.heatmaps import decode
 from core.cpm.media import iter_video
 from core.cpm.metrics import normalised_errors, pck
+from core.cpm.model import HandCPM
+from core.cpm.upright import upright_angle
 from core.cpm.views import VIEWS, heatmap_view, multi_view, single_view
 from tests.conftest import shared_path
 
@@ -120,3 +124,21 @@ def test_finetune_cancel_keeps_the_weights(video_frames) -> None:
     cancel.set()
     report = finetune(fresh, crops, epochs=3, cancel=cancel)
     assert report.cancelled and report.epochs == 0 and fresh.model is model
+
+
+def test_an_upright_model_reads_the_hand_turned_by_the_angle_of_its_first_pass(video_frames) -> None:
+    rgb, ref = video_frames[2]
+    reader = CPMEstimator()
+    torch.manual_seed(0)
+    reader.model = HandCPM(dataclasses.replace(reader.cfg, upright=True)).eval()  # any weights: this is plumbing
+    size, window = reader.cfg.input_size, cropping.window_from_box(_box(ref), reader.cfg.margin)
+    plain = cropping.crop_matrix(window, size)
+    first_pass, _ = decode(reader.beliefs(cropping.warp(rgb, plain, size))[-1], reader.cfg.stride)
+    result = reader.estimate(rgb, _box(ref))
+    np.testing.assert_allclose(result.matrix, cropping.crop_matrix(window, size, upright_angle(first_pass)), atol=1e-4)
+    np.testing.assert_array_equal(result.crop, cropping.warp(rgb, result.matrix, size))
+    # a known angle (MediaPipe's keypoints, the previous frame's) saves the first pass
+    told = reader.estimate(rgb, _box(ref), upright_deg=30.0)
+    np.testing.assert_allclose(told.matrix, cropping.crop_matrix(window, size, 30.0), atol=1e-4)
+    reader.model = HandCPM(dataclasses.replace(reader.cfg, upright=False)).eval()
+    np.testing.assert_allclose(reader.estimate(rgb, _box(ref), upright_deg=30.0).matrix, plain, atol=1e-4)

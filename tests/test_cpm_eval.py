@@ -10,6 +10,7 @@ import pytest
 
 from core.cpm.annotations import AnnotationError, _tip_first_votes, load_annotations
 from core.cpm.cli import main
+from core.cpm.eval_keypoints import evaluate_both
 from core.cpm.metrics import normalised_errors, summary
 from tests.conftest import shared_path
 
@@ -51,6 +52,20 @@ def test_cli_reports_pck_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert {"pck_0.05", "pck_0.1", "pck_0.2", "mean_error", "detected", "ms_per_hand"} <= set(result)
     assert result["hands"] == 8 and result["detected"] == 1.0 and 0.5 <= result["pck_0.2"] <= 1.0
     assert "PCK@0.2" in lines[1]
+
+
+def test_same_hands_scores_both_backends_on_the_hands_mediapipe_answered(capsys: pytest.CaptureFixture[str]) -> None:
+    path = shared_path("keypoints_gt", "onehand10k", "test_onehand10k.json")
+    hands = load_annotations(path)
+    results, same = evaluate_both(hands)
+    # the CPM answers every crop, so the shared hands are exactly those MediaPipe found
+    assert results["cpm"]["detected"] == 1.0
+    assert same["hands"] == round(results["mediapipe"]["detected"] * len(hands))
+    assert same["mediapipe_pck_0.2"] == pytest.approx(results["mediapipe"]["pck_0.2"])
+    assert main(["eval-keypoints", "--annotations", str(path), "--same-hands"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["same_hands"] == same["hands"] and out["pck_0.2"] == round(results["cpm"]["pck_0.2"], 4)
+    assert out["same_hands_cpm_pck_0.2"] == round(same["cpm_pck_0.2"], 4)
 
 
 def _copy_with(tmp_path: Path, edit) -> Path:

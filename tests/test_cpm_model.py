@@ -29,8 +29,9 @@ def test_one_belief_stack_per_stage(stride: int) -> None:
     assert all(b.shape == (2, 22, 64 // stride, 64 // stride) for b in beliefs)
 
 
-def test_fused_copy_gives_the_same_beliefs_with_no_batch_norm_left() -> None:
-    model = HandCPM(dataclasses.replace(SMALL, global_context=True, handedness_head=True))
+@pytest.mark.parametrize("block", ["separable", "dense"])
+def test_fused_copy_gives_the_same_beliefs_with_no_batch_norm_left(block: str) -> None:
+    model = HandCPM(dataclasses.replace(SMALL, global_context=True, handedness_head=True, block=block))
     model.train()(torch.rand(4, 3, 64, 64) * 255)  # move the running statistics off their defaults
     model.eval()
     fused = fused_for_inference(model)
@@ -41,6 +42,17 @@ def test_fused_copy_gives_the_same_beliefs_with_no_batch_norm_left() -> None:
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in model.modules())  # the original is untouched
     for a, b in zip(expected, got, strict=True):
         torch.testing.assert_close(b, a, atol=1e-4, rtol=1e-4)
+
+
+def test_the_block_setting_picks_full_or_depthwise_convolutions() -> None:
+    def grouped(model: HandCPM) -> int:
+        return sum(isinstance(m, torch.nn.Conv2d) and m.groups > 1 for m in model.modules())
+
+    dense, separable = HandCPM(dataclasses.replace(SMALL, block="dense")), HandCPM(SMALL)
+    assert grouped(dense) == 0 and grouped(separable) > 0
+    # each stage keeps the paper's structure whichever block it is built from
+    assert [s.enter[0].in_channels for s in dense.stages] == [32, 32 + 22, 32 + 22]
+    assert all(b.shape == (1, 22, 8, 8) for b in dense.eval()(torch.rand(1, 3, 64, 64) * 255))
 
 
 def test_later_stages_read_features_and_beliefs() -> None:
@@ -87,10 +99,12 @@ def test_config_json_round_trip_and_refusals() -> None:
         CPMConfig.from_json(json.dumps({"format": "handteach-cpm", "version": 1, "layers": 3}))
     with pytest.raises(ConfigError, match="stride"):
         CPMConfig(stride=2)
-    older = json.loads(SMALL.to_json())
-    del older["global_context"], older["handedness_head"]  # written before these fields existed
+    with pytest.raises(ConfigError, match="block must be one of"):
+        CPMConfig(block="transformer")
+    older = json.loads(dataclasses.replace(SMALL, block="separable").to_json())
+    del older["global_context"], older["handedness_head"], older["block"]  # written before these fields existed
     assert CPMConfig.from_json(json.dumps(older)) == dataclasses.replace(
-        SMALL, global_context=False, handedness_head=False
+        SMALL, global_context=False, handedness_head=False, block="separable"
     )
 
 

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from core.cpm import checkpoint
-from core.cpm.model import fused_for_inference
+from core.cpm.config import CPMConfig
+from core.cpm.model import HandCPM, fused_for_inference
 from core.cpm.runtime import BeliefRuntime
 
 
-def test_the_runtime_gives_the_networks_beliefs_for_every_stage_and_batch() -> None:
-    model = checkpoint.load(checkpoint.DEFAULT_DIR).eval()
+def _dense_model() -> HandCPM:
+    model = HandCPM(CPMConfig(input_size=64, block="dense", feature_channels=32, stage_channels=16))
+    model.train()(torch.rand(4, 3, 64, 64) * 255)  # running statistics off their defaults
+    return model
+
+
+@pytest.mark.parametrize("which", ["shipped", "dense"])
+def test_the_runtime_gives_the_networks_beliefs_for_every_stage_and_batch(which: str) -> None:
+    model = (checkpoint.load(checkpoint.DEFAULT_DIR) if which == "shipped" else _dense_model()).eval()
     runtime = BeliefRuntime(fused_for_inference(model), model.cfg.input_size)
     crops = np.random.default_rng(0).uniform(0, 255, (3, 3, model.cfg.input_size, model.cfg.input_size))
     with torch.inference_mode():

@@ -17,6 +17,7 @@ class AugmentConfig:
 
     max_rotation_deg: float = 30.0  # in-plane rotation of most crops; webcam hands tilt
     full_rotation_prob: float = 0.25  # share turned by any angle (👍, 👎, inverted hands); 0.5 cost 1.4 PCK points
+    upright_prob: float = 0.0  # share of hand crops turned upright (± max_rotation_deg) first: an upright model's view
     scale_range: tuple[float, float] = (0.85, 1.25)  # window side × this: zoomed in / out vs the standard crop
     max_shift: float = 0.1  # window centre moved by up to this × side: detector boxes are not centred
     flip_prob: float = 0.5  # mirror left-right (joint identities stay: a flipped right hand is a left hand)
@@ -42,12 +43,15 @@ class Geometry:
 IDENTITY = Geometry(1.0, (0.0, 0.0), 0.0, False)
 
 
-def draw_geometry(aug: AugmentConfig, rng: np.random.Generator) -> Geometry:
+def draw_geometry(aug: AugmentConfig, rng: np.random.Generator, upright_deg: float | None = None) -> Geometry:
+    """A random geometry; ``upright_deg``: the angle that turns this crop's hand upright (None: no hand)."""
     lo, hi = aug.scale_range
     scale = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # log-uniform: as likely ×1.25 as ÷1.25
     shift = tuple(float(v) for v in rng.uniform(-aug.max_shift, aug.max_shift, 2))
     limit = 180.0 if rng.random() < aug.full_rotation_prob else aug.max_rotation_deg
     angle = float(rng.uniform(-limit, limit))
+    if upright_deg is not None and rng.random() < aug.upright_prob:
+        angle = upright_deg + float(rng.uniform(-aug.max_rotation_deg, aug.max_rotation_deg))
     return Geometry(scale, shift, angle, bool(rng.random() < aug.flip_prob))  # type: ignore[arg-type]
 
 

@@ -35,6 +35,16 @@ def _add_train(subparsers, name: str) -> None:
         "--stride", type=int, default=8, choices=(4, 8), help="crop px per belief cell (default: %(default)s)"
     )
     p.add_argument("--stages", type=int, default=3, help="number of CPM stages, 1..6 (default: %(default)s)")
+    p.add_argument(
+        "--block",
+        choices=("separable", "dense"),
+        default="separable",
+        help="convolution block of backbone and stages: depthwise-separable or one full 3×3 conv (default: %(default)s)",
+    )
+    p.add_argument(
+        "--feature-channels", type=int, default=128, help="width of the image features (default: %(default)s)"
+    )
+    p.add_argument("--stage-channels", type=int, default=96, help="width inside each stage (default: %(default)s)")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument(
@@ -73,6 +83,14 @@ def _add_train(subparsers, name: str) -> None:
         action="store_true",
         help="where MediaPipe finds no hand in a training image, label it again framed by a border of its edge "
         "pixels (close-ups the palm detector misses); validation keeps to whole-image labels",
+    )
+    p.add_argument(
+        "--upright",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="train a model that reads hands upright (two passes: the first finds the hand's angle); P is the share of "
+        "training crops turned upright first, the rest keep their own orientation (default: 0, off)",
     )
     p.add_argument(
         "--ema",
@@ -121,6 +139,12 @@ def _add_eval(subparsers) -> None:
         help="tip-first: RHD-style fingers listed tip to base",
     )
     p.add_argument("--flip-test", action="store_true", help="CPM: average the crop's and its mirror image's beliefs")
+    p.add_argument(
+        "--same-hands",
+        action="store_true",
+        help="also run the other backend and score both on the hands both answered (MediaPipe misses some crops, "
+        "and its PCK counts only the hands it finds)",
+    )
     p.set_defaults(func=_run_eval, handler=_run_eval)
 
 
@@ -148,12 +172,21 @@ def register(subparsers) -> None:
 
 
 def _run_train(args: argparse.Namespace) -> int:
+    from core.cpm.augment import AugmentConfig
     from core.cpm.config import CPMConfig
     from core.cpm.progress import ConsoleLog
     from core.cpm.train import TrainConfig, train
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops like Ctrl-C: the last epoch stays saved
-    cpm = CPMConfig(input_size=args.input_size, stride=args.stride, stages=args.stages)
+    cpm = CPMConfig(
+        input_size=args.input_size,
+        stride=args.stride,
+        stages=args.stages,
+        block=args.block,
+        feature_channels=args.feature_channels,
+        stage_channels=args.stage_channels,
+        upright=args.upright > 0,
+    )
     cfg = TrainConfig(
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -170,6 +203,7 @@ def _run_train(args: argparse.Namespace) -> int:
         zoom_out_labels=args.zoom_out_labels,
         val_sample=args.val_sample,
         label_cache=Path(args.label_cache),
+        augment=AugmentConfig(upright_prob=args.upright),
     )
     summary = train(args.inputs, args.out, cpm, cfg, resume=args.resume, log=ConsoleLog())
     print(json.dumps(summary))
@@ -178,21 +212,32 @@ def _run_train(args: argparse.Namespace) -> int:
 
 def _run_eval(args: argparse.Namespace) -> int:
     from core.cpm.annotations import load_annotations
-    from core.cpm.eval_keypoints import evaluate
+    from core.cpm.eval_keypoints import evaluate, evaluate_both
 
     if args.images and len(args.annotations) > 1:
         print("--images applies to a single --annotations file", file=sys.stderr)
         return 2
     hands = [h for f in args.annotations for h in load_annotations(f, args.images, args.joint_order)]
-    ckpt = args.checkpoint if args.backend == "cpm" else None
-    result = evaluate(hands, args.backend, args.crop, ckpt, flip_test=args.flip_test)
+    ckpt = args.checkpoint if args.backend == "cpm" or args.same_hands else None
+    same: dict[str, float] = {}
+    if args.same_hands:
+        results, same = evaluate_both(hands, args.crop, ckpt, flip_test=args.flip_test)
+        result = results[args.backend]
+    else:
+        result = evaluate(hands, args.backend, args.crop, ckpt, flip_test=args.flip_test)
     judged = f", judged to hold a hand {result['has_hand']:.0%}" if "has_hand" in result else ""
     print(f"{args.backend} ({args.crop} crops) on {result['hands']} hands, detected {result['detected']:.0%}{judged}")
     print("PCK@0.05  PCK@0.1  PCK@0.2  mean error  ms/hand")
     print(
         f"{result['pck_0.05']:8.3f} {result['pck_0.1']:8.3f} {result['pck_0.2']:8.3f} {result['mean_error']:11.3f} {result['ms_per_hand']:8.1f}"
     )
-    print(json.dumps({k: round(v, 4) for k, v in result.items()}))
+    if same:
+        print(
+            f"on the {same['hands']:.0f} hands both answered, PCK@0.2: cpm {same['cpm_pck_0.2']:.3f}, "
+            f"mediapipe {same['mediapipe_pck_0.2']:.3f}"
+        )
+    same_keys = {f"same_hands_{k}" if k != "hands" else "same_hands": v for k, v in same.items()}
+    print(json.dumps({k: round(v, 4) for k, v in {**result, **same_keys}.items()}))
     return 0
 
 

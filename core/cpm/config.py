@@ -10,7 +10,13 @@ from core.types import NUM_JOINTS
 
 CONFIG_FORMAT = "handteach-cpm"  # marks a config.json as ours
 CONFIG_VERSION = 1  # bump when the architecture's meaning changes; older files are refused
-ADDED_LATER = {"global_context": False, "handedness_head": False}  # absent from older files: those models lack them
+BLOCKS = ("separable", "dense")  # the convolution block of backbone and stages (core.cpm.model.make_block)
+ADDED_LATER = {
+    "global_context": False,
+    "handedness_head": False,
+    "upright": False,
+    "block": "separable",
+}  # absent from older files: those models lack them
 
 
 class ConfigError(ValueError):
@@ -24,6 +30,7 @@ class CPMConfig:
     input_size: int = 128  # side S of the square RGB crop fed to the network, in pixels
     stride: int = 8  # crop pixels per belief-map cell; 4 or 8 (2 or 3 stride-2 layers); 8 trains 2.4× faster on a CPU
     stages: int = 3  # T: stage 1 sees image features only, stages 2..T also the previous beliefs
+    block: str = "separable"  # "separable" (depthwise 3×3 + pointwise 1×1) or "dense" (one full 3×3 conv)
     stem_channels: int = 24  # width of the first (stride-2) convolution
     feature_channels: int = 128  # width of the shared image features every stage reads
     backbone_blocks: int = 4  # depthwise-separable blocks at the belief-map resolution
@@ -34,6 +41,7 @@ class CPMConfig:
     )
     global_context: bool = True  # each stage also sees a summary of the whole crop (palm or back, left or right)
     handedness_head: bool = True  # also predict the hand's chirality from the image features (trained as an aid)
+    upright: bool = False  # reads hands turned upright, the angle from a first pass (core.cpm.upright)
     sigma: float = 1.5  # Gaussian std of target beliefs, in belief-map cells
     margin: float = 0.25  # crop = keypoint box grown by this × its longest side on each side
     hand_threshold: float = 0.25  # mean joint confidence above which a crop holds a hand (calibrated on real data)
@@ -44,6 +52,8 @@ class CPMConfig:
             raise ConfigError(f"stride must be 4 or 8, got {self.stride}")
         if self.input_size % self.stride or self.input_size < 32:
             raise ConfigError(f"input_size must be a multiple of stride {self.stride} and >= 32, got {self.input_size}")
+        if self.block not in BLOCKS:
+            raise ConfigError(f"block must be one of {BLOCKS}, got {self.block!r}")
         if not 1 <= self.stages <= 6:
             raise ConfigError(f"stages must be 1..6, got {self.stages}")
 

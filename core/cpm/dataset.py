@@ -23,6 +23,7 @@ from core.cpm.config import CPMConfig
 from core.cpm.heatmaps import crop_to_cell, encode
 from core.cpm.labels import LabelledFrame
 from core.cpm.media import is_video, iter_video, read_image
+from core.cpm.upright import upright_angle
 from core.types import NUM_JOINTS
 
 FloatArray = npt.NDArray[np.float32]
@@ -169,7 +170,8 @@ class DistillationSet(torch.utils.data.Dataset):
                 crop = synthetic_negative(cfg.input_size, rng)
             nowhere = torch.zeros(NUM_JOINTS, 2), torch.zeros(NUM_JOINTS), torch.tensor(-1.0)
             return to_tensor(photometric(crop, self.aug, rng)), torch.from_numpy(self.no_hand_target), *nowhere
-        base, geometry = self.hands[index], draw_geometry(self.aug, rng)
+        base = self.hands[index]
+        geometry = draw_geometry(self.aug, rng, upright_angle(base.keypoints) if self.aug.upright_prob else None)
         crop, points = render(base, cfg, geometry)
         # a mirrored right hand is a left one
         right = 1.0 - base.right if geometry.flip and base.right >= 0 else base.right

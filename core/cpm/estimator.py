@@ -13,6 +13,7 @@ from core.cpm import crop as cropping
 from core.cpm.heatmaps import decode
 from core.cpm.model import HandCPM, fused_for_inference
 from core.cpm.runtime import BeliefRuntime
+from core.cpm.upright import upright_angle
 from core.types import NUM_JOINTS, Hand
 
 FloatArray = npt.NDArray[np.float32]
@@ -101,19 +102,27 @@ class CPMEstimator:
         self._model, self.cfg = model, model.cfg
         self._runtime = BeliefRuntime(fused_for_inference(model), model.cfg.input_size, self.num_threads or 0)
 
-    def estimate(self, rgb: npt.NDArray[np.uint8], box: cropping.Box) -> CPMResult:
+    def estimate(self, rgb: npt.NDArray[np.uint8], box: cropping.Box, upright_deg: float | None = None) -> CPMResult:
         """Keypoints of the hand inside ``box``.
 
         Args:
             rgb: (H, W, 3) uint8 RGB frame.
             box: (x0, y0, x1, y1) frame px, tight around the hand (e.g. ``Hand.bbox()``, a detector's
                 box, or the previous frame's keypoints); the crop adds ``cfg.margin`` on each side.
+            upright_deg: for an upright model, the angle that turns this hand upright when it is already
+                known (``upright.upright_angle`` of MediaPipe's or the previous frame's keypoints): it saves
+                the first pass. Other models ignore it.
         """
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got shape {rgb.shape} dtype {rgb.dtype}")
-        matrix = cropping.crop_matrix(cropping.window_from_box(box, self.cfg.margin), self.cfg.input_size)
-        crop = cropping.warp(rgb, matrix, self.cfg.input_size)
-        beliefs = self.beliefs(crop)
+        window = cropping.window_from_box(box, self.cfg.margin)
+        if self.cfg.upright and upright_deg is not None:
+            matrix, crop, beliefs = self._read(rgb, window, upright_deg)
+        else:
+            matrix, crop, beliefs = self._read(rgb, window, 0.0)
+            if self.cfg.upright:  # the first pass finds which way the hand points; the second reads it upright
+                angle = upright_angle(decode(beliefs[-1], self.cfg.stride)[0])
+                matrix, crop, beliefs = self._read(rgb, window, angle)
         points, confidence = decode(beliefs[-1], self.cfg.stride)
         height, width = rgb.shape[:2]
         frame_points = cropping.to_frame(points, matrix)
@@ -121,9 +130,17 @@ class CPMEstimator:
             frame_points, confidence, beliefs, crop, matrix, self.cfg.hand_threshold, (width, height), self.cfg.stride
         )
 
+    def _read(
+        self, rgb: npt.NDArray[np.uint8], window: cropping.CropWindow, angle_deg: float
+    ) -> tuple[FloatArray, npt.NDArray[np.uint8], list[FloatArray]]:
+        """(frame px → crop px matrix, crop, per-stage beliefs) of ``window`` turned by ``angle_deg``."""
+        matrix = cropping.crop_matrix(window, self.cfg.input_size, angle_deg)
+        crop = cropping.warp(rgb, matrix, self.cfg.input_size)
+        return matrix, crop, self.beliefs(crop)
+
     def estimate_hand(self, rgb: npt.NDArray[np.uint8], hand: Hand) -> CPMResult:
-        """``estimate`` with the box around a known hand (MediaPipe's, or the previous frame's)."""
-        return self.estimate(rgb, hand.bbox())
+        """``estimate`` with the box and direction of a known hand (MediaPipe's, or the previous frame's)."""
+        return self.estimate(rgb, hand.bbox(), upright_angle(hand.pixel))
 
     def beliefs(self, crop: npt.NDArray[np.uint8]) -> list[FloatArray]:
         """Per-stage (22, h, w) float32 belief maps of one (S, S, 3) uint8 RGB crop."""

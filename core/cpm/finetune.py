@@ -8,6 +8,7 @@ Batch-norm statistics stay frozen: 200 crops are too few to re-estimate them.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -29,6 +30,7 @@ from core.cpm.validation import validate
 FloatArray = npt.NDArray[np.float32]
 UserCrop = tuple[npt.NDArray[np.uint8], FloatArray]  # (H, W, 3) uint8 RGB crop, (21, 2) keypoints in its px
 GENTLE = AugmentConfig(max_rotation_deg=25.0, scale_range=(0.85, 1.2), max_shift=0.08, negative_fraction=0.1)
+GENTLE_UPRIGHT = dataclasses.replace(GENTLE, upright_prob=0.75)  # an upright model mostly reads hands upright
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,11 @@ def finetune(
     bases = _to_bases(crops, model.cfg.margin)
     held_out, train_bases = bases[::5], [b for i, b in enumerate(bases) if i % 5]
     before = validate(model, held_out, []).metrics["pck_0.2"]
-    loader = torch.utils.data.DataLoader(DistillationSet(train_bases, [], model.cfg, GENTLE), batch_size, shuffle=True)
+    loader = torch.utils.data.DataLoader(
+        DistillationSet(train_bases, [], model.cfg, GENTLE_UPRIGHT if model.cfg.upright else GENTLE),
+        batch_size,
+        shuffle=True,
+    )
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     done = 0
     for epoch in range(1, epochs + 1):

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import torch
 
+from core.cpm.augment import IDENTITY
 from core.cpm.dataset import BaseCrop, render
 from core.cpm.heatmaps import decode
 from core.cpm.metrics import normalised_errors, summary
 from core.cpm.model import HandCPM
+from core.cpm.upright import unturn, upright_angle
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -55,13 +58,37 @@ def render_fixed(bases: list[BaseCrop], model: HandCPM) -> tuple[npt.NDArray[np.
     return crops, np.stack([p for _, p in pairs]).astype(np.float32)
 
 
+def read(
+    model: HandCPM, bases: list[BaseCrop], crops: npt.NDArray[np.uint8] | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """Keypoints (N, 21, 2) in px of the standard crops of ``bases`` and confidences (N, 21), as the estimator reads them.
+
+    An upright model reads each crop a second time, turned by the angle its first reading gives.
+    ``crops``: the standard crops when already rendered.
+    """
+    if crops is None:
+        crops, _ = render_fixed(bases, model)
+    pred, conf = predict(model, crops)
+    if not model.cfg.upright or not len(bases):
+        return pred, conf
+    angles = [upright_angle(points) for points in pred]
+    turned = np.stack(
+        [
+            render(b, model.cfg, dataclasses.replace(IDENTITY, angle_deg=a))[0]
+            for b, a in zip(bases, angles, strict=True)
+        ]
+    )
+    pred, conf = predict(model, turned)
+    size = model.cfg.input_size
+    return np.stack([unturn(points, a, size) for points, a in zip(pred, angles, strict=True)]), conf
+
+
 def validate(model: HandCPM, hands: list[BaseCrop], empty: list[BaseCrop]) -> ValidationResult:
     """PCK of ``model`` vs the teacher on standard crops of ``hands``; confidences on ``empty``."""
     crops, teacher = render_fixed(hands, model)
-    pred, conf = predict(model, crops)
+    pred, conf = read(model, hands, crops)
     metrics = summary(normalised_errors(pred, teacher)) if len(hands) else {}
-    empty_crops, _ = render_fixed(empty, model)
-    _, empty_conf = predict(model, empty_crops)
+    _, empty_conf = read(model, empty)
     return ValidationResult(
         metrics, conf.mean(axis=1) if len(conf) else conf, empty_conf.mean(axis=1) if len(empty_conf) else empty_conf
     )
