@@ -48,7 +48,10 @@ def test_the_block_setting_picks_full_or_depthwise_convolutions() -> None:
     def grouped(model: HandCPM) -> int:
         return sum(isinstance(m, torch.nn.Conv2d) and m.groups > 1 for m in model.modules())
 
-    dense, separable = HandCPM(dataclasses.replace(SMALL, block="dense")), HandCPM(SMALL)
+    dense, separable = (
+        HandCPM(dataclasses.replace(SMALL, block="dense")),
+        HandCPM(dataclasses.replace(SMALL, block="separable")),
+    )
     assert grouped(dense) == 0 and grouped(separable) > 0
     # each stage keeps the paper's structure whichever block it is built from
     assert [s.enter[0].in_channels for s in dense.stages] == [32, 32 + 22, 32 + 22]

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from core.cpm.checkpoint import DEFAULT_DIR
+from core.cpm.config import CPMConfig
 
 
 def _add_train(subparsers, name: str) -> None:
@@ -38,13 +39,21 @@ def _add_train(subparsers, name: str) -> None:
     p.add_argument(
         "--block",
         choices=("separable", "dense"),
-        default="separable",
-        help="convolution block of backbone and stages: depthwise-separable or one full 3×3 conv (default: %(default)s)",
+        default=CPMConfig.block,
+        help="convolution block of backbone and stages: one full 3×3 conv or depthwise-separable (default: %(default)s)",
     )
     p.add_argument(
-        "--feature-channels", type=int, default=128, help="width of the image features (default: %(default)s)"
+        "--feature-channels",
+        type=int,
+        default=CPMConfig.feature_channels,
+        help="width of the image features (default: %(default)s)",
     )
-    p.add_argument("--stage-channels", type=int, default=96, help="width inside each stage (default: %(default)s)")
+    p.add_argument(
+        "--stage-channels",
+        type=int,
+        default=CPMConfig.stage_channels,
+        help="width inside each stage (default: %(default)s)",
+    )
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument(
@@ -173,7 +182,6 @@ def register(subparsers) -> None:
 
 def _run_train(args: argparse.Namespace) -> int:
     from core.cpm.augment import AugmentConfig
-    from core.cpm.config import CPMConfig
     from core.cpm.progress import ConsoleLog
     from core.cpm.train import TrainConfig, train
 

@@ -30,12 +30,12 @@ class CPMConfig:
     input_size: int = 128  # side S of the square RGB crop fed to the network, in pixels
     stride: int = 8  # crop pixels per belief-map cell; 4 or 8 (2 or 3 stride-2 layers); 8 trains 2.4× faster on a CPU
     stages: int = 3  # T: stage 1 sees image features only, stages 2..T also the previous beliefs
-    block: str = "separable"  # "separable" (depthwise 3×3 + pointwise 1×1) or "dense" (one full 3×3 conv)
+    block: str = "dense"  # "dense" (one full 3×3 conv: more weights per CPU-minute) or "separable" (depthwise + 1×1)
     stem_channels: int = 24  # width of the first (stride-2) convolution
-    feature_channels: int = 128  # width of the shared image features every stage reads
-    backbone_blocks: int = 4  # depthwise-separable blocks at the belief-map resolution
-    stage_channels: int = 96  # width inside each stage
-    stage_blocks: int = 3  # depthwise-separable blocks per stage
+    feature_channels: int = 64  # width of the shared image features every stage reads
+    backbone_blocks: int = 4  # blocks at the belief-map resolution
+    stage_channels: int = 64  # width inside each stage
+    stage_blocks: int = 3  # blocks per stage
     stage_kernel: int = (
         3  # depthwise kernel of stage blocks (the paper uses 7×7; stacked 3×3 train ~7× faster on a CPU)
     )
