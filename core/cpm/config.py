@@ -36,9 +36,7 @@ class CPMConfig:
     backbone_blocks: int = 4  # blocks at the belief-map resolution
     stage_channels: int = 64  # width inside each stage
     stage_blocks: int = 3  # blocks per stage
-    stage_kernel: int = (
-        3  # depthwise kernel of stage blocks (the paper uses 7×7; stacked 3×3 train ~7× faster on a CPU)
-    )
+    stage_kernel: int = 3  # kernel of the stage blocks (the paper uses 7×7; stacked 3×3 train ~7× faster on a CPU)
     global_context: bool = True  # each stage also sees a summary of the whole crop (palm or back, left or right)
     handedness_head: bool = True  # also predict the hand's chirality from the image features (trained as an aid)
     upright: bool = False  # reads hands turned upright, the angle from a first pass (core.cpm.upright)
