@@ -2,10 +2,15 @@
 
 A model on disk is a folder with two files, written without pickle:
 
-* ``model.safetensors``: the weights (safetensors, plain tensors, no code);
+* ``model.<sha>.safetensors``: the weights (safetensors, plain tensors, no code), named
+  after their checksum (older folders hold ``model.safetensors``);
 * ``model.json``: everything needed to rebuild and use the network — classes,
-  hidden sizes, feature config, threshold, metadata, and the SHA-256 of the
-  weights file, so a mixed or half-written pair is refused instead of half-loaded.
+  hidden sizes, feature config, threshold, metadata, the weights file's name and its
+  SHA-256, so a mixed or half-written pair is refused instead of half-loaded.
+
+``model.json`` is the pointer that makes a save atomic: the new weights go to a new
+file beside the old ones, then one ``os.replace`` of ``model.json`` switches to them.
+A crash at any point leaves the old or the new complete model, never a mixture.
 
 ``load`` trusts nothing in the folder: any problem raises ``ModelFileError``
 naming the file. Training lives in ``core.training``.
@@ -18,6 +23,7 @@ import io
 import json
 import math
 import os
+import re
 import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
@@ -135,23 +141,37 @@ class GestureClassifier:
         }
 
     def save(self, directory: str | os.PathLike[str]) -> Path:
-        """Write ``model.safetensors`` and ``model.json`` into ``directory`` (created if needed).
+        """Replace the model in ``directory`` (created if needed) whole or not at all.
 
-        Each file is written to a temporary name and renamed, weights first; the JSON
-        holds the weights' checksum, so a crash between the two renames leaves a pair
-        that ``load`` refuses rather than a model that silently mixes two trainings.
+        Steps: the weights go to ``model.<sha>.safetensors`` (a new name, so the current
+        model is untouched), then ``model.json`` naming them is swapped in with one
+        ``os.replace``: the only step that changes which model loads. Weights files no
+        longer named are removed last, except the previous one, which a reader that
+        has just read the old ``model.json`` may still be opening.
+        Raises ``ValueError`` for weights that are not finite (a diverged training).
         """
         folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
         tensors = {k: v.detach().contiguous().clone() for k, v in self.network.state_dict().items()}
+        bad = [name for name, tensor in tensors.items() if not torch.isfinite(tensor).all()]
+        if bad:
+            raise ValueError(f"{folder}: refusing to save a model whose weights are not finite ({bad[0]}); "
+                             "the training diverged, try a lower learning rate")  # fmt: skip
         weights = save_safetensors(tensors, metadata={"format": "pt", "handteach": FORMAT_NAME})
-        description = self.describe() | {"weights_sha256": hashlib.sha256(weights).hexdigest()}
+        checksum = hashlib.sha256(weights).hexdigest()
+        weights_name = f"model.{checksum[:16]}.safetensors"
+        description = self.describe() | {"weights_file": weights_name, "weights_sha256": checksum}
         try:
             text = json.dumps(description, indent=2, ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"model metadata cannot be written as JSON: {exc}") from exc
-        _write_atomic(folder / WEIGHTS_FILE, weights)
+        folder.mkdir(parents=True, exist_ok=True)
+        previous = _named_weights(folder)
+        _write_atomic(folder / weights_name, weights)
         _write_atomic(folder / CONFIG_FILE, text.encode("utf-8"))
+        keep = {weights_name, previous}
+        for stale in folder.glob("model*.safetensors"):
+            if stale.name not in keep:
+                stale.unlink(missing_ok=True)
         return folder
 
     @classmethod
@@ -165,8 +185,9 @@ class GestureClassifier:
         folder = Path(directory)
         if not folder.is_dir():
             raise ModelFileError(f"{folder}: model folder not found")
-        json_path, weights_path = folder / CONFIG_FILE, folder / WEIGHTS_FILE
+        json_path = folder / CONFIG_FILE
         description = _read_description(json_path)
+        weights_path = folder / description.get("weights_file", WEIGHTS_FILE)
         classifier = _classifier_from_description(cls, description, json_path)
         tensors = _read_weights(weights_path, description["weights_sha256"])
         _check_tensors(tensors, classifier.network.state_dict(), weights_path)
@@ -226,7 +247,19 @@ def _read_description(path: Path) -> dict[str, Any]:
     checksum = description.get("weights_sha256")
     if not isinstance(checksum, str) or len(checksum) != 64:
         raise ModelFileError(f"{path}: 'weights_sha256' is missing or malformed")
+    name = description.get("weights_file", WEIGHTS_FILE)  # absent in folders saved before versioned names
+    if not isinstance(name, str) or not re.fullmatch(r"model(\.[0-9a-f]{16})?\.safetensors", name):
+        raise ModelFileError(f"{path}: 'weights_file' must name a model*.safetensors file beside it, got {name!r}")
     return description
+
+
+def _named_weights(folder: Path) -> str:
+    """The weights file the current ``model.json`` names ("" when there is none or it is unreadable)."""
+    try:
+        name = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8")).get("weights_file", WEIGHTS_FILE)
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return name if isinstance(name, str) else ""
 
 
 def _classifier_from_description(cls: type[GestureClassifier], d: dict[str, Any], path: Path) -> GestureClassifier:
@@ -311,7 +344,10 @@ def _check_threshold(threshold: float) -> float:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
+    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``.
+
+    The folder is fsynced after the rename, so the new name survives a power cut too.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -322,3 +358,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    folder_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder_fd)
+    finally:
+        os.close(folder_fd)

@@ -14,7 +14,7 @@ import torch
 from handmaker import make_hand, pointing_hand
 from safetensors.torch import save_file
 
-from core.classifier import CONFIG_FILE, WEIGHTS_FILE, GestureClassifier, ModelFileError
+from core.classifier import CONFIG_FILE, GestureClassifier, ModelFileError
 from core.features import FeatureConfig, hand_features
 from core.types import UNKNOWN_LABEL
 
@@ -44,9 +44,17 @@ def saved(tmp_path: Path) -> tuple[GestureClassifier, Path]:
     return clf, folder
 
 
+WEIGHTS = r"model\.[0-9a-f]{16}\.safetensors"  # the weights file's name: model.<sha256[:16]>.safetensors
+
+
+def _weights(folder: Path) -> Path:
+    """The weights file that ``model.json`` names."""
+    return folder / json.loads((folder / CONFIG_FILE).read_text())["weights_file"]
+
+
 def _replace_weights(folder: Path, data: bytes) -> None:
     """Put ``data`` in place of the weights *and* fix the checksum, so load must judge the content itself."""
-    (folder / WEIGHTS_FILE).write_bytes(data)
+    _weights(folder).write_bytes(data)
     description = json.loads((folder / CONFIG_FILE).read_text())
     description["weights_sha256"] = hashlib.sha256(data).hexdigest()
     (folder / CONFIG_FILE).write_text(json.dumps(description))
@@ -133,7 +141,7 @@ def test_round_trip_is_exact(saved: tuple[GestureClassifier, Path]) -> None:
     np.testing.assert_array_equal(loaded.predict_proba(x), clf.predict_proba(x))
     assert loaded.classes == CLASSES and loaded.hidden == (32, 16) and loaded.threshold == 0.6
     assert loaded.feature_config == clf.feature_config and loaded.metadata == clf.metadata
-    assert sorted(p.name for p in folder.iterdir()) == sorted([WEIGHTS_FILE, CONFIG_FILE])  # no temporary files left
+    assert sorted(p.name for p in folder.iterdir()) == sorted([_weights(folder).name, CONFIG_FILE])  # no temporaries
     description = json.loads((folder / CONFIG_FILE).read_text())
     assert description["format"] == "handteach-gesture-mlp" and description["feature_config"]["version"] == 1
 
@@ -146,25 +154,96 @@ def test_save_overwrites_previous_model(saved: tuple[GestureClassifier, Path]) -
     np.testing.assert_array_equal(GestureClassifier.load(folder).predict_proba(x), other.predict_proba(x))
 
 
-def test_crash_between_the_two_files_is_refused_not_mixed(
-    saved: tuple[GestureClassifier, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """New weights in place, JSON still the old one: the checksum tells, nothing half-loads."""
-    _, folder = saved
-    real_replace = os.replace
+def _same_model(folder: Path, clf: GestureClassifier) -> bool:
+    x = _features(8, clf.feature_config)
+    loaded = GestureClassifier.load(folder)
+    return loaded.feature_config == clf.feature_config and np.array_equal(loaded.predict_proba(x), clf.predict_proba(x))
 
-    def replace_then_crash(src: str, dst: str) -> None:
-        if str(dst).endswith(CONFIG_FILE):
+
+@pytest.mark.parametrize("step", [0, 1])
+def test_crash_at_any_rename_keeps_the_old_model_whole(
+    saved: tuple[GestureClassifier, Path], monkeypatch: pytest.MonkeyPatch, step: int
+) -> None:
+    """Issue 19 item 4: a crash between the weights rename and the JSON rename used to leave a pair
+    failing its checksum with the previous model gone. Now either rename failing keeps the old model."""
+    old, folder = saved
+    real_replace, calls = os.replace, []
+
+    def crash_at_step(src: str, dst: str) -> None:
+        calls.append(dst)
+        if len(calls) - 1 == step:
             raise OSError("simulated crash")
         real_replace(src, dst)
 
-    monkeypatch.setattr(os, "replace", replace_then_crash)
+    monkeypatch.setattr(os, "replace", crash_at_step)
     with pytest.raises(OSError, match="simulated crash"):
-        _classifier(seed=9).save(folder)
+        _classifier(seed=9, use_depth=False).save(folder)
     monkeypatch.undo()
-    with pytest.raises(ModelFileError, match=rf"{WEIGHTS_FILE}.*checksum"):
-        GestureClassifier.load(folder)
-    assert sorted(p.name for p in folder.iterdir()) == sorted([WEIGHTS_FILE, CONFIG_FILE])
+    assert _same_model(folder, old)
+
+
+def test_crash_after_the_switch_keeps_the_new_model_whole(
+    saved: tuple[GestureClassifier, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clean-up of the old weights comes after the switch: failing there leaves the new model."""
+    _, folder = saved
+    new = _classifier(seed=9, use_depth=False)
+    new.save(folder)  # the first model's weights stay as "previous"; a third save removes them
+    monkeypatch.setattr(Path, "unlink", lambda *a, **k: (_ for _ in ()).throw(OSError("simulated crash")))
+    newest = _classifier(seed=11)
+    with pytest.raises(OSError, match="simulated crash"):
+        newest.save(folder)
+    monkeypatch.undo()
+    assert _same_model(folder, newest)
+    _classifier(seed=12).save(folder)
+    assert len(list(folder.glob("*.safetensors"))) == 2  # the current and the previous weights, no more
+
+
+def test_non_finite_weights_are_never_saved(saved: tuple[GestureClassifier, Path]) -> None:
+    """Issue 19 item 4: ``train --lr nan`` saved NaN weights over the working model."""
+    old, folder = saved
+    diverged = _classifier(seed=3)
+    with torch.no_grad():
+        diverged.network[0].weight[0, 0] = float("nan")
+    with pytest.raises(ValueError, match="not finite"):
+        diverged.save(folder)
+    assert _same_model(folder, old)
+
+
+_SAVE_LOOP = """
+import sys, torch
+from core.classifier import GestureClassifier
+from core.features import FeatureConfig
+models = []
+for seed in (0, 1):
+    torch.manual_seed(seed)
+    models.append(GestureClassifier(["a", "b", "c"], FeatureConfig(use_depth=bool(seed)), hidden=(256, 128)))
+models[0].save(sys.argv[1])  # a whole model exists before the first kill can land
+print("ready", flush=True)
+i = 1
+while True:
+    models[i % 2].save(sys.argv[1])
+    i += 1
+"""
+
+
+@pytest.mark.slow
+def test_kill_9_during_saves_leaves_a_whole_model(tmp_path: Path) -> None:
+    """A real ``kill -9`` of a process saving two models in turn, at random moments: one of them loads."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "model"
+    rng = np.random.default_rng(0)
+    root = Path(__file__).resolve().parents[1]
+    for _ in range(8):
+        proc = subprocess.Popen([sys.executable, "-c", _SAVE_LOOP, str(folder)], cwd=root, stdout=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"
+        time.sleep(float(rng.uniform(0.05, 0.6)))
+        proc.kill()
+        proc.wait()
+        loaded = GestureClassifier.load(folder)  # never a checksum error, never a missing file
+        assert loaded.classes == ["a", "b", "c"] and loaded.hidden == (256, 128)
 
 
 def test_pickle_in_place_of_weights_is_never_run(saved: tuple[GestureClassifier, Path], tmp_path: Path) -> None:
@@ -173,7 +252,7 @@ def test_pickle_in_place_of_weights_is_never_run(saved: tuple[GestureClassifier,
     marker = tmp_path / "pickle_ran"
     payload = f"cposix\nmkdir\n(V{marker}\ntR.".encode()
     _replace_weights(folder, payload)
-    with pytest.raises(ModelFileError, match=rf"{WEIGHTS_FILE}.*not a safetensors file"):
+    with pytest.raises(ModelFileError, match=rf"{WEIGHTS}.*not a safetensors file"):
         GestureClassifier.load(folder)
     assert not marker.exists()
 
@@ -183,18 +262,18 @@ def test_torch_checkpoint_in_place_of_weights_is_refused(saved: tuple[GestureCla
     path = folder / "checkpoint.pt"
     torch.save(clf.network.state_dict(), path)  # a zip holding a pickle: the classic unsafe format
     _replace_weights(folder, path.read_bytes())
-    with pytest.raises(ModelFileError, match=rf"{WEIGHTS_FILE}.*not a safetensors file"):
+    with pytest.raises(ModelFileError, match=rf"{WEIGHTS}.*not a safetensors file"):
         GestureClassifier.load(folder)
 
 
 def test_random_bytes_are_refused(saved: tuple[GestureClassifier, Path]) -> None:
     _, folder = saved
     noise = np.random.default_rng(0).bytes(4000)
-    (folder / WEIGHTS_FILE).write_bytes(noise)
-    with pytest.raises(ModelFileError, match=rf"{WEIGHTS_FILE}.*checksum"):
+    _weights(folder).write_bytes(noise)
+    with pytest.raises(ModelFileError, match=rf"{WEIGHTS}.*checksum"):
         GestureClassifier.load(folder)
     _replace_weights(folder, noise)
-    with pytest.raises(ModelFileError, match=rf"{WEIGHTS_FILE}.*not a safetensors file"):
+    with pytest.raises(ModelFileError, match=rf"{WEIGHTS}.*not a safetensors file"):
         GestureClassifier.load(folder)
     (folder / CONFIG_FILE).write_bytes(noise)
     with pytest.raises(ModelFileError, match=rf"{CONFIG_FILE}.*not a readable JSON"):
@@ -207,14 +286,14 @@ def test_wrong_tensor_shapes_are_refused(saved: tuple[GestureClassifier, Path]) 
     tensors["0.weight"] = torch.zeros(32, 40)  # a 2D-feature layer in a 3D-feature model
     save_file(tensors, folder / "other.safetensors")
     _replace_weights(folder, (folder / "other.safetensors").read_bytes())
-    with pytest.raises(ModelFileError, match=rf"{WEIGHTS_FILE}.*'0.weight' is \(32, 40\)"):
+    with pytest.raises(ModelFileError, match=rf"{WEIGHTS}.*'0.weight' is \(32, 40\)"):
         GestureClassifier.load(folder)
 
 
 def test_hidden_sizes_that_do_not_match_weights_are_refused(saved: tuple[GestureClassifier, Path]) -> None:
     _, folder = saved
     _edit_json(folder, hidden=[64, 16])
-    with pytest.raises(ModelFileError, match=rf"{WEIGHTS_FILE}.*implies"):
+    with pytest.raises(ModelFileError, match=rf"{WEIGHTS}.*implies"):
         GestureClassifier.load(folder)
 
 
@@ -269,11 +348,12 @@ def test_json_of_another_tool_is_refused(saved: tuple[GestureClassifier, Path]) 
         GestureClassifier.load(folder)
 
 
-@pytest.mark.parametrize("missing", [WEIGHTS_FILE, CONFIG_FILE])
+@pytest.mark.parametrize("missing", ["weights", CONFIG_FILE])
 def test_missing_files_are_named(saved: tuple[GestureClassifier, Path], missing: str) -> None:
     _, folder = saved
-    (folder / missing).unlink()
-    with pytest.raises(ModelFileError, match=rf"{missing}: file is missing"):
+    path = _weights(folder) if missing == "weights" else folder / missing
+    path.unlink()
+    with pytest.raises(ModelFileError, match=rf"{path.name}: file is missing"):
         GestureClassifier.load(folder)
 
 
@@ -291,7 +371,7 @@ def test_metadata_that_is_not_json_is_refused_before_writing(tmp_path: Path) -> 
     clf.metadata["when"] = object()
     with pytest.raises(ValueError, match="JSON"):
         clf.save(tmp_path / "model")
-    assert not (tmp_path / "model" / WEIGHTS_FILE).exists()
+    assert not (tmp_path / "model").exists()
 
 
 # ---- ONNX ------------------------------------------------------------------------------
