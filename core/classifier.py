@@ -38,6 +38,7 @@ from safetensors.torch import save as save_safetensors
 from torch import nn
 
 from core.features import FeatureConfig, hand_features
+from core.limits import check_hidden
 from core.types import UNKNOWN_LABEL, Hand, Prediction
 
 FORMAT_NAME = "handteach-gesture-mlp"
@@ -86,6 +87,7 @@ class GestureClassifier:
         self.hidden: tuple[int, ...] = tuple(int(h) for h in hidden)
         if not self.hidden or min(self.hidden) < 1:
             raise ValueError(f"hidden sizes must be positive integers, got {tuple(hidden)}")
+        check_hidden("hidden layer sizes", self.hidden)  # before build_network allocates them
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
         self.dropout = float(dropout)

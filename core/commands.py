@@ -13,6 +13,7 @@ from core.features import keypoints_to_features
 from core.gestures import DEFAULT_PROJECT, validate_name
 from core.keypoint_backend import KeypointBackend
 from core.landmarks import TrackerConfig
+from core.limits import check_hidden
 from core.project import features_of, load_project_model, train_project
 from core.store import Store
 from core.training import EpochStats, TrainConfig
@@ -134,6 +135,7 @@ def _progress_printer(every: int = 25) -> Callable[[EpochStats], None]:
 
 
 def train(args: argparse.Namespace) -> int:
+    check_hidden("--hidden", args.hidden)  # refused before the store is opened or any tensor is built
     store = open_store(args)
     config = TrainConfig(epochs=args.epochs, seed=args.seed, hidden=tuple(args.hidden), learning_rate=args.lr,
                          val_share=args.val_share, augment=not args.no_augment, mirror=not args.no_mirror)  # fmt: skip
@@ -141,7 +143,9 @@ def train(args: argparse.Namespace) -> int:
     result, _ = train_project(store, args.project, config, on_epoch=_progress_printer(), starter=starter)
     for name, accuracy in result.per_class.items():
         print(f"  {name:>20s}: {accuracy:.4f}")
+    print(f"starter rows used: {result.starter_rows}")  # 0: --no-starter, or no class of the project is a starter gesture
     _print_json({"val_accuracy": result.val_accuracy, "classes": result.classes, "n_samples": result.n_samples,
+                 "starter_rows": result.starter_rows,
                  "seconds": round(result.seconds, 3), "epochs": len(result.history), "per_class": result.per_class,
                  "confusion": result.confusion.tolist(), "skipped_classes": list(result.skipped_classes)})  # fmt: skip
     return 0

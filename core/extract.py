@@ -43,6 +43,7 @@ class ExtractReport:
     rejected: Counter[str] = field(default_factory=Counter)
     sample_ids: list[int] = field(default_factory=list)
     cancelled: bool = False
+    notes: list[str] = field(default_factory=list)  # files used only in part, e.g. "clip.mp4: the video ends after ..."
 
     @property
     def no_hand(self) -> int:
@@ -50,7 +51,8 @@ class ExtractReport:
 
     def summary(self) -> str:
         reasons = ", ".join(f"{n} {why}" for why, n in sorted(self.rejected.items())) or "none"
-        return f"stored {self.stored} samples from {self.frames} frames; rejected: {reasons}"
+        notes = "".join(f"\nwarning: {note}" for note in self.notes)
+        return f"stored {self.stored} samples from {self.frames} frames; rejected: {reasons}{notes}"
 
 
 def usable_hands(hands: list[Hand], config: ExtractConfig) -> tuple[list[Hand], str | None]:
@@ -91,7 +93,8 @@ def iter_file_samples(path: Path, class_name: str, config: ExtractConfig, report
     )
     source = backend.source(tracker_config)
     try:
-        for index, rgb in iter_frames(path, every_n=config.every_n if kind == "video" else 1):
+        every_n = config.every_n if kind == "video" else 1
+        for index, rgb in iter_frames(path, every_n=every_n, on_note=report.notes.append):
             report.frames += 1
             hands, reason = usable_hands(source.process(rgb), config)
             if reason:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
+from core.limits import LIMITS
 from core.types import NUM_JOINTS, Hand
 
 # MediaPipe labels handedness as if the image were mirrored (a selfie); our frames
@@ -83,15 +85,26 @@ class HandTracker:
         height, width = rgb.shape[:2]
         for border in borders:
             pad = int(round(border * max(height, width)))
-            found = self._find(np.pad(rgb, ((pad, pad), (pad, pad), (0, 0)), mode="edge"))
+            # The padded frame is up to 3× the photo's side: scaled down first so it stays within
+            # LIMITS.zoom_out_side (a long thin photo padded past 32767 px aborted OpenCV's remap
+            # inside MediaPipe; a 12000 px one took 5.8 GB).
+            scale = min(1.0, LIMITS.zoom_out_side / (max(height, width) + 2 * pad))
+            small, small_pad = rgb, pad
+            if scale < 1.0:
+                size = (max(1, round(width * scale)), max(1, round(height * scale)))
+                small, small_pad = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), int(round(pad * scale))
+            framed = np.pad(small, ((small_pad, small_pad), (small_pad, small_pad), (0, 0)), mode="edge")
+            found = self._find(framed)
             if found:
-                return border, [_unframe(hand, pad, width, height) for hand in found]
+                return border, [_unframe(hand, small_pad, width, height, small.shape[1::-1]) for hand in found]
         return 0.0, []
 
     def _find(self, rgb: npt.NDArray[np.uint8]) -> list[Hand]:
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got shape {rgb.shape} dtype {rgb.dtype}")
         height, width = rgb.shape[:2]
+        if max(height, width) > LIMITS.image_side:  # OpenCV inside MediaPipe aborts the process at 32767
+            raise ValueError(f"a {width}×{height} frame has a side over the limit of {LIMITS.image_side} pixels")
         rgb = np.ascontiguousarray(rgb)
         rgb.flags.writeable = False  # lets MediaPipe skip a copy
         results = self._hands.process(rgb)
@@ -142,11 +155,18 @@ def detect_hands(
         return tracker.process(rgb)
 
 
-def _unframe(hand: Hand, pad: int, width: int, height: int) -> Hand:
-    pixel = hand.pixel - np.float32(pad)
+def _unframe(hand: Hand, pad: int, width: int, height: int, photo_in_frame: tuple[int, int] | None = None) -> Hand:
+    """A hand found in a framed copy of a ``width`` × ``height`` photo, in the photo's own coordinates.
+
+    ``pad``: the border on each side, in framed pixels; ``photo_in_frame``: the photo's
+    (width, height) inside the framing, smaller than its own when it was scaled down first.
+    """
+    inner_width, inner_height = photo_in_frame or (width, height)
+    scale = np.array([width / inner_width, height / inner_height], np.float32)  # photo pixels per framed pixel
+    pixel = (hand.pixel - np.float32(pad)) * scale
     framed_width = hand.image_size[0]
     # MediaPipe scales z like x (by the image width), so it is rescaled to the photo's width
     normalised = np.column_stack(
-        [pixel / np.array([width, height], np.float32), hand.normalised[:, 2] * (framed_width / width)]
+        [pixel / np.array([width, height], np.float32), hand.normalised[:, 2] * (framed_width * scale[0] / width)]
     ).astype(np.float32)
     return replace(hand, pixel=pixel, normalised=normalised, image_size=(width, height))

@@ -9,15 +9,19 @@ and alpha images), videos through ``cv2.VideoCapture``, GIFs through Pillow
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import io
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+from core.limits import LIMITS, LimitError, check_image_size, check_upload_bytes, check_video_header
 
 RGBImage = npt.NDArray[np.uint8]
 
@@ -27,12 +31,23 @@ MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
 
 
 class MediaError(ValueError):
-    """A media file that cannot be used; the message names the file and the problem."""
+    """A media file that cannot be used; the message names the file and the problem.
+
+    Files over a size limit (``core.limits``) raise ``MediaLimitError``, a subclass of both.
+    """
 
     def __init__(self, path: str | Path, problem: str) -> None:
         self.path = Path(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+
+class MediaLimitError(MediaError, LimitError):
+    """A media file over a limit of ``core.limits`` (pixels, side, frames, duration), found from its header."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:  # one message, not MediaError's and LimitError's
+        self.path, self.problem, self.what = Path(path), problem, str(path)
+        ValueError.__init__(self, f"{self.path}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -65,44 +80,119 @@ def _check_file(path: Path) -> None:
         raise MediaError(path, "the file is empty (0 bytes)")
 
 
+_SIXTEEN_BIT_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N"})
+
+
 def _to_rgb(image: Image.Image) -> RGBImage:
     """Pillow image of any mode (L, P, RGBA, I;16, CMYK...) → (H, W, 3) uint8 RGB."""
+    if image.mode in _SIXTEEN_BIT_MODES:
+        # Pillow's convert() clips 16-bit grey at 255 (a photo turns white); scale 0..65535 to 0..255 instead
+        grey = np.asarray(image, dtype=np.float32)
+        grey8 = np.clip(np.rint(grey / 257.0), 0, 255).astype(np.uint8)
+        return np.repeat(grey8[:, :, None], 3, axis=2)
     if image.mode != "RGB":
         image = image.convert("RGB")
     return np.asarray(image, dtype=np.uint8).copy()
 
 
+def _open_checked(path: Path, source: Path | BinaryIO | None = None) -> Image.Image:
+    """``Image.open`` (header only) with its size checked against the limits before any pixel is decoded.
+
+    ``source``: where the bytes are, when not at ``path`` (which then only names them in messages).
+    """
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns above its own (larger) limit; ours is checked just below and says more
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path if source is None else source)
+    except Image.DecompressionBombError:
+        raise MediaLimitError(
+            path,
+            f"the header claims more than {2 * (Image.MAX_IMAGE_PIXELS or 0):,} pixels (a decompression bomb?), "
+            f"over the limit of {LIMITS.image_pixels:,} pixels",
+        ) from None
+    try:
+        check_image_size(path, *image.size)
+    except LimitError as exc:
+        image.close()
+        raise MediaLimitError(path, exc.problem) from None
+    return image
+
+
+def image_size(path: str | Path) -> tuple[int, int]:
+    """(width, height) of an image from its header, checked against the limits; nothing is decoded."""
+    path = Path(path)
+    _check_file(path)
+    try:
+        with _open_checked(path) as image:
+            return image.size
+    except UnidentifiedImageError:
+        raise MediaError(path, "not a readable image (the content is not JPEG/PNG/WebP/BMP data)") from None
+    except (OSError, SyntaxError) as exc:
+        raise MediaError(path, f"the image header is corrupt ({exc})") from None
+
+
 def read_image(path: str | Path) -> RGBImage:
     """Read a photo as (H, W, 3) uint8 RGB, turned upright by its EXIF orientation.
 
+    The size in the header is checked against ``core.limits`` before decoding.
+
     Raises:
         MediaError: missing, empty, unsupported, not an image, or truncated/corrupt.
+        MediaLimitError: over the pixel or side limit.
     """
     path = Path(path)
     if media_kind(path) != "image":
         raise MediaError(path, f"expected an image ({', '.join(sorted(IMAGE_EXTENSIONS))}), got a video file")
     _check_file(path)
+    return _decode_image(path)
+
+
+def read_image_bytes(name: str, data: bytes) -> RGBImage:
+    """``read_image`` for an upload held in memory; ``name`` (the user's file name) is used in messages."""
+    if not data:
+        raise MediaError(name, "the file is empty (0 bytes)")
     try:
-        with Image.open(path) as image:
+        check_upload_bytes(name, len(data))
+    except LimitError as exc:
+        raise MediaLimitError(name, exc.problem) from None
+    return _decode_image(Path(name), io.BytesIO(data))
+
+
+def _decode_image(path: Path, source: BinaryIO | None = None) -> RGBImage:
+    try:
+        with _open_checked(path, source) as image:
             image.load()  # decode now, so truncation errors surface here and not later
             upright = ImageOps.exif_transpose(image)
             return _to_rgb(upright)
     except UnidentifiedImageError:
         raise MediaError(path, "not a readable image (the content is not JPEG/PNG/WebP/BMP data)") from None
+    except MediaError:
+        raise
     except (OSError, SyntaxError, ValueError) as exc:  # Pillow reports truncation/corruption as OSError
         raise MediaError(path, f"the image is corrupt or truncated ({exc})") from None
+    except MemoryError:
+        raise MediaError(path, "the image needs more memory to decode than is available") from None
 
 
-def iter_frames(path: str | Path, every_n: int = 1, max_frames: int | None = None) -> Iterator[tuple[int, RGBImage]]:
+Note = Callable[[str], None]  # receives a warning about a file that was still used (e.g. a video cut off)
+
+
+def iter_frames(path: str | Path, every_n: int = 1, max_frames: int | None = None,
+                on_note: Note | None = None) -> Iterator[tuple[int, RGBImage]]:  # fmt: skip
     """Frames of a video, GIF or image as ``(frame_index, (H, W, 3) uint8 RGB)``.
 
     Args:
         every_n: keep frames whose index is a multiple of ``every_n`` (indices stay
             those of the file, so 0, 5, 10... for ``every_n=5``).
         max_frames: stop after yielding this many frames (None: all).
+        on_note: called with a sentence naming the file when a video ends before the
+            frame count its container gives (cut off or damaged: the frames read are
+            still yielded) or is stopped at the frame limit.
 
     The path is checked at once; decoding errors (``MediaError`` "no frames could be
-    decoded") are raised when iteration starts.
+    decoded") and limits read from the header (``MediaLimitError``) are raised when
+    iteration starts.
     """
     path = Path(path)
     if every_n < 1:
@@ -113,7 +203,8 @@ def iter_frames(path: str | Path, every_n: int = 1, max_frames: int | None = Non
     _check_file(path)
     if kind == "image":
         return iter([(0, read_image(path))])
-    source = _gif_frames(path) if path.suffix.lower() == ".gif" else _cv2_frames(path, every_n)
+    note = on_note or (lambda _: None)
+    source = _gif_frames(path, note) if path.suffix.lower() == ".gif" else _cv2_frames(path, every_n, note)
     return _select(path, source, every_n, max_frames)
 
 
@@ -133,34 +224,56 @@ def _select(
         raise MediaError(path, "no frames could be decoded (the video is empty, truncated or uses an unknown codec)")
 
 
-def _cv2_frames(path: Path, every_n: int) -> Iterator[tuple[int, RGBImage]]:
+def _check_video(path: Path, width: int, height: int, frames: int, fps: float) -> None:
+    try:
+        check_video_header(path, width, height, frames, fps)
+    except LimitError as exc:
+        raise MediaLimitError(path, exc.problem) from None
+
+
+def _cv2_frames(path: Path, every_n: int, note: Note) -> Iterator[tuple[int, RGBImage]]:
     capture = cv2.VideoCapture(str(path))
     try:
         if not capture.isOpened():
-            raise MediaError(path, "no frames could be decoded (OpenCV cannot open the video)")
+            raise MediaError(path, "no frames could be decoded (OpenCV cannot open it: not a video, or cut off "
+                             "before its index)")  # fmt: skip
+        expected = max(0, int(capture.get(cv2.CAP_PROP_FRAME_COUNT)))
+        width, height = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        _check_video(path, width, height, expected, float(capture.get(cv2.CAP_PROP_FPS) or 0.0))
         index = 0
-        while True:
+        while index < LIMITS.video_frames:
             if index % every_n:
                 # grab() skips the colour conversion and copy of frames we drop
                 if not capture.grab():
-                    return
+                    break
             else:
                 ok, bgr = capture.read()
                 if not ok or bgr is None:
-                    return
+                    break
+                _check_video(path, bgr.shape[1], bgr.shape[0], 0, 0.0)  # a header may understate the size
                 yield index, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             index += 1
+        else:
+            note(f"{path.name}: stopped at the limit of {LIMITS.video_frames:,} frames")
+        if index and index < expected - max(2, expected // 100):  # counts of some codecs are off by a frame or two
+            note(f"{path.name}: the video ends after {index} of its {expected} frames (cut off or damaged); "
+                 f"the {index} frames read were used")  # fmt: skip
     finally:
         capture.release()
 
 
-def _gif_frames(path: Path) -> Iterator[tuple[int, RGBImage]]:
+def _gif_frames(path: Path, note: Note) -> Iterator[tuple[int, RGBImage]]:
     try:
-        with Image.open(path) as gif:
+        with _open_checked(path) as gif:
             for index, frame in enumerate(ImageSequence.Iterator(gif)):
+                if index >= LIMITS.video_frames:
+                    note(f"{path.name}: stopped at the limit of {LIMITS.video_frames:,} frames")
+                    return
                 yield index, _to_rgb(frame)
     except UnidentifiedImageError:
         raise MediaError(path, "no frames could be decoded (not GIF data)") from None
+    except MediaError:
+        raise
     except (OSError, SyntaxError, ValueError) as exc:
         raise MediaError(path, f"the GIF is corrupt or truncated ({exc})") from None
 
@@ -171,7 +284,7 @@ def video_info(path: str | Path) -> VideoInfo:
     kind = media_kind(path)
     _check_file(path)
     if kind == "image":
-        height, width = read_image(path).shape[:2]
+        width, height = image_size(path)
         return VideoInfo(frames=1, fps=0.0, width=width, height=height)
     if path.suffix.lower() == ".gif":
         return _gif_info(path)
@@ -179,22 +292,26 @@ def video_info(path: str | Path) -> VideoInfo:
     try:
         if not capture.isOpened():
             raise MediaError(path, "no frames could be decoded (OpenCV cannot open the video)")
-        return VideoInfo(
+        info = VideoInfo(
             frames=max(0, int(capture.get(cv2.CAP_PROP_FRAME_COUNT))),
             fps=float(capture.get(cv2.CAP_PROP_FPS) or 0.0),
             width=int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)),
             height=int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)),
         )
+        _check_video(path, info.width, info.height, info.frames, info.fps)
+        return info
     finally:
         capture.release()
 
 
 def _gif_info(path: Path) -> VideoInfo:
     try:
-        with Image.open(path) as gif:
+        with _open_checked(path) as gif:
             duration_ms = float(gif.info.get("duration") or 0.0)
             frames = int(getattr(gif, "n_frames", 1))
             return VideoInfo(frames, 1000.0 / duration_ms if duration_ms > 0 else 0.0, gif.width, gif.height)
+    except MediaError:
+        raise
     except (OSError, SyntaxError, ValueError) as exc:
         raise MediaError(path, f"not a readable GIF ({exc})") from None
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.classifier import ModelFileError
+from core.limits import check_hidden
 from core.starter import check_trainable as check_with_starter
 from core.training import NotEnoughDataError, TrainConfig
 from ui import exports, finetune_panel, results, state, widgets
@@ -44,6 +45,7 @@ if st.button("🧠 Train model", type="primary", disabled=running, key="train_st
         hidden = tuple(int(h) for h in hidden_text.replace(" ", "").split(",") if h)
         if not hidden or min(hidden) < 1:
             raise ValueError(f"hidden layer sizes must be positive whole numbers, got {hidden_text!r}")
+        check_hidden("Hidden layer sizes", hidden)
         config = TrainConfig(
             epochs=int(epochs), hidden=hidden, learning_rate=rate, augment=augment, mirror=mirror, val_share=val_share
         )

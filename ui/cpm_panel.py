@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.keypoint_backend import KeypointBackend
+from core.video import MediaError, read_image_bytes
 from ui.state import limit_torch_threads
 
 if TYPE_CHECKING:
@@ -62,10 +61,9 @@ def show(name: str, data: bytes, backend: KeypointBackend | None = None) -> None
     from core.landmarks import detect_hands
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            rgb = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
-    except (UnidentifiedImageError, OSError) as exc:
-        st.error(f"{name} is not an image the CPM can read ({exc}).")
+        rgb = read_image_bytes(name, data)  # size checked from the header first (core.limits)
+    except MediaError as exc:
+        st.error(f"Not an image the CPM can read: {exc}")
         return
     hands = detect_hands(rgb, max_num_hands=1, zoom_out=True)
     if not hands:

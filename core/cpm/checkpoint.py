@@ -18,6 +18,7 @@ from safetensors.torch import load_file, save_file
 
 from core.cpm.config import CONFIG_FORMAT, CPMConfig
 from core.cpm.model import HandCPM
+from core.limits import LimitError, check_cpm_weights
 
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
@@ -59,8 +60,11 @@ def read_config(ckpt_dir: str | Path) -> CPMConfig:
     if not path.is_file():
         raise CheckpointError(f"{path}: missing (a CPM checkpoint is a folder with {CONFIG_FILE} and {WEIGHTS_FILE})")
     try:
-        return CPMConfig.from_json(path.read_text(), source=path)
-    except ValueError as exc:
+        cfg = CPMConfig.from_json(path.read_text(), source=path)
+        with torch.device("meta"):  # counts the weights without allocating them
+            check_cpm_weights(path, sum(p.numel() for p in HandCPM(cfg).parameters()))
+        return cfg
+    except (ValueError, LimitError) as exc:
         raise CheckpointError(str(exc)) from exc
 
 

@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from core.limits import LimitError, check_cpm_sizes
 from core.types import NUM_JOINTS
 
 CONFIG_FORMAT = "handteach-cpm"  # marks a config.json as ours
@@ -46,6 +47,10 @@ class CPMConfig:
     version: int = CONFIG_VERSION  # architecture version, checked on load
 
     def __post_init__(self) -> None:
+        try:
+            check_cpm_sizes("CPM config", asdict(self))  # before any network is built from it
+        except LimitError as exc:
+            raise ConfigError(str(exc)) from None
         if self.stride not in (4, 8):
             raise ConfigError(f"stride must be 4 or 8, got {self.stride}")
         if self.input_size % self.stride or self.input_size < 32:
@@ -84,6 +89,9 @@ class CPMConfig:
         if data.get("version") != CONFIG_VERSION:
             raise ConfigError(f"{source}: config version {data.get('version')}, this code reads {CONFIG_VERSION}")
         try:
+            check_cpm_sizes(source, data)  # a 20000-channel config would otherwise allocate tens of GB
             return cls(**{**ADDED_LATER, **data})
-        except TypeError as exc:
+        except LimitError as exc:
+            raise ConfigError(str(exc)) from None
+        except (TypeError, ValueError) as exc:
             raise ConfigError(f"{source}: {exc}") from exc
