@@ -70,7 +70,7 @@ with video_col:
             except (MediaError, ValueError) as exc:
                 st.error(f"Nothing was added. {exc}")
             else:
-                rejected = widgets.rejection_text(dict(report.rejected))
+                rejected = ". ".join(filter(None, [widgets.rejection_text(dict(report.rejected)), *report.notes]))
                 if not report.stored:
                     st.warning(f"No usable hand in {report.frames} frames, so nothing was added. {rejected}".strip())
                 else:

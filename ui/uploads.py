@@ -17,6 +17,7 @@ from core import csv_io
 from core.extract import ExtractConfig, ExtractReport, iter_file_samples
 from core.keypoint_backend import KeypointBackend
 from core.landmarks import TrackerConfig
+from core.limits import LimitError, check_upload_bytes
 from core.store import Sample, Store
 from core.video import MediaError, media_kind
 
@@ -46,6 +47,10 @@ def write_uploads(files: Sequence[UploadedFile], folder: Path) -> list[Path]:
     paths = []
     for upload in files:
         path = folder / _safe_name(upload.name, taken)
+        try:
+            check_upload_bytes(upload.name, len(upload.data))  # before a copy goes to disk
+        except LimitError as exc:
+            raise MediaError(upload.name, exc.problem) from None
         path.write_bytes(upload.data)
         try:
             media_kind(path)
