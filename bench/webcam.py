@@ -3,10 +3,10 @@
     .venv/bin/python bench/webcam.py [--page live|record] [--seconds 20] [--video FILE] [--cpm] [--backend cpm]
 
 What it does:
-1. converts the video to a 640×480 y4m (portrait video padded) with ffmpeg, cached under ``bench/out/``;
+1. converts the video to a 640×480 y4m (fitted inside, any shape, padded) with ffmpeg, cached under ``bench/out/``;
 2. seeds a temporary data dir with two classes from HaGRID photos and trains a model
    (so the Live page classifies; skipped with ``--page record``);
-3. starts ``streamlit run app.py`` with ``HANDTEACH_TIMINGS_FILE`` set, and measures how
+3. starts the app (``python -m ui.serve``, as ``make run``) with ``HANDTEACH_TIMINGS_FILE`` set, and measures how
    long the first page takes to render after the server prints its URL;
 4. opens the page in Chromium (``--use-file-for-fake-video-capture``), presses START
    (and, on Record, Record repeatedly), then reads the server-side per-frame timings the
@@ -56,8 +56,15 @@ def missing_tools() -> list[str]:
     return missing
 
 
+# Fit inside 640×480 whatever the video's shape (16:9, 4:3, portrait): scale down (or up) until both
+# sides fit, keep the aspect ratio, round to even sizes (yuv420p), then pad the rest with black.
+FIT_640X480 = (
+    "scale=640:480:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1"
+)
+
+
 def fake_camera_y4m(video: Path, cache_dir: Path, fps: int = 30) -> Path:
-    """A 640×480 ``fps`` y4m of ``video`` (scaled to 480 high and padded), cached by name and mtime."""
+    """A 640×480 ``fps`` y4m of ``video`` (fitted inside and padded, any shape), cached by name and mtime."""
     if not video.exists():
         raise FileNotFoundError(f"video for the fake camera not found: {video}")
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -65,14 +72,31 @@ def fake_camera_y4m(video: Path, cache_dir: Path, fps: int = 30) -> Path:
     if target.exists():
         return target
     tmp = target.with_suffix(".part.y4m")
-    scale = "scale=-2:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1"
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-i", str(video), "-vf", f"{scale},fps={fps}", "-pix_fmt", "yuv420p",
+    done = subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(video), "-vf", f"{FIT_640X480},fps={fps}", "-pix_fmt", "yuv420p",
          "-f", "yuv4mpegpipe", str(tmp)],
-        check=True,
+        capture_output=True, text=True,
     )  # fmt: skip
+    if done.returncode != 0:
+        tmp.unlink(missing_ok=True)
+        raise RuntimeError(f"ffmpeg could not make a fake camera from {video}: {done.stderr.strip()[-500:]}")
     tmp.rename(target)
     return target
+
+
+def y4m_header(path: Path) -> dict[str, str]:
+    """The stream header of a y4m file: {"W": "640", "H": "480", "F": "30:1", …}, and "frames" counted."""
+    with path.open("rb") as file:
+        header = file.readline().decode("ascii").split()
+        if not header or header[0] != "YUV4MPEG2":
+            raise ValueError(f"{path}: not a y4m file")
+        fields = {item[0]: item[1:] for item in header[1:]}
+        frame_bytes = int(fields["W"]) * int(fields["H"]) * 3 // 2  # yuv420p
+        frames = 0
+        while file.readline().startswith(b"FRAME"):
+            frames += 1
+            file.seek(frame_bytes, 1)
+    return {**fields, "frames": str(frames)}
 
 
 def free_port() -> int:
@@ -82,7 +106,10 @@ def free_port() -> int:
 
 
 class AppServer:
-    """``streamlit run app.py`` in a subprocess; ``url_time`` is when it printed its URL."""
+    """The app through its launcher (``python -m ui.serve``, as ``make run``) in a subprocess.
+
+    ``url_time`` is when it printed its URL.
+    """
 
     def __init__(self, data_dir: Path, port: int | None = None, env: dict[str, str] | None = None,
                  log: Path | None = None, nice: int = 0) -> None:  # fmt: skip
@@ -97,8 +124,7 @@ class AppServer:
 
     def start(self, timeout: float = 60.0) -> AppServer:
         env = {**os.environ, "HANDTEACH_DATA": str(self.data_dir), **self.extra_env}
-        cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
-               "--server.headless", "true", "--browser.gatherUsageStats", "false"]  # fmt: skip
+        cmd = [sys.executable, "-m", "ui.serve", "--server.port", str(self.port)]
         if self.nice:
             cmd = ["nice", "-n", str(self.nice), *cmd]
         self.process = subprocess.Popen(

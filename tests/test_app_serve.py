@@ -1,0 +1,79 @@
+"""The launcher (``python -m ui.serve``, what ``make run`` starts) and the address the app listens on."""
+
+from __future__ import annotations
+
+import ipaddress
+import tomllib
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ui.serve import APP, ROOT, streamlit_argv
+
+LOOPBACK = {"127.0.0.1", "::1"}
+
+
+def test_config_binds_to_localhost_by_default() -> None:
+    """Nothing on the network reaches the app unless the user asks for it (issue 19, item 2)."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["address"] in ("localhost", "127.0.0.1")
+
+
+def test_makefile_serves_through_the_launcher_on_the_default_address() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    run = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "-m ui.serve" in run and "streamlit run" not in run
+    assert "\nADDRESS ?=\n" in makefile, "no address unless the user sets one"
+
+
+def test_streamlit_argv_runs_app_py_with_the_options() -> None:
+    assert streamlit_argv(["--port", "8502", "--server.address", "0.0.0.0"]) == [
+        "streamlit", "run", str(APP), "--server.port", "8502", "--server.address", "0.0.0.0",
+    ]  # fmt: skip
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses with a socket listening on ``port`` (from /proc/net/tcp and tcp6)."""
+    found = set()
+    for table, size in (("tcp", 4), ("tcp6", 16)):
+        path = Path(f"/proc/net/{table}")
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port_hex = local.split(":")
+            if state != "0A" or int(port_hex, 16) != port:  # 0A: LISTEN
+                continue
+            raw = bytes.fromhex(address)
+            # /proc writes each 32-bit word in host (little-endian) order
+            words = b"".join(raw[i : i + 4][::-1] for i in range(0, size, 4))
+            found.add(str(ipaddress.ip_address(words)))
+    return found
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as reply:
+            reply.read()
+            return reply.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@pytest.mark.slow
+def test_first_requests_are_served_patched_and_only_on_loopback(tmp_path: Path) -> None:
+    """``/favicon.png`` was a 500 ("Expected ASGI message 'http.response.start'") before any page had run."""
+    from bench.webcam import AppServer
+
+    server = AppServer(tmp_path / "data", log=tmp_path / "streamlit.log").start()
+    try:
+        statuses = {path: _get(f"{server.url}{path}") for path in ("/favicon.png", "/", "/record", "/favicon.png")}
+        addresses = _listening_addresses(server.port)
+    finally:
+        server.stop()
+    log = server.log.read_text(encoding="utf-8")
+    assert statuses == {"/favicon.png": 200, "/": 200, "/record": 200}, statuses
+    assert "Expected ASGI message" not in log and "Traceback" not in log, log[-3000:]
+    assert addresses and addresses <= LOOPBACK, f"listening on {addresses}"

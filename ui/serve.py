@@ -1,0 +1,54 @@
+"""Start the app: ``python -m ui.serve [--port 8501] [streamlit options...]`` (what ``make run`` does).
+
+Streamlit's own ``streamlit run app.py`` serves requests before ``app.py`` has run once,
+so ``ui.compat.fix_media_responses`` came too late for the first page load: the
+browser's ``/favicon.png`` got a 500 and the server logged Starlette's "Expected ASGI
+message 'http.response.start'". This launcher applies the patch first and then runs
+Streamlit's command line in the same process, so the server never serves unpatched.
+
+The address comes from ``.streamlit/config.toml`` (``localhost``: nothing on the network
+can reach the app). Serving on the network is an explicit choice: pass
+``--server.address 0.0.0.0`` (``make run ADDRESS=0.0.0.0``); see docs/app.md for why a
+remote browser then needs HTTPS for its webcam.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
+
+
+def streamlit_argv(options: Sequence[str]) -> list[str]:
+    """The ``streamlit run`` command line for ``app.py`` with ``options`` (``--server.port 8502``, …).
+
+    ``--port N`` is accepted as a short form of ``--server.port N``.
+    """
+    options = list(options)
+    if "--port" in options:
+        at = options.index("--port")
+        options[at] = "--server.port"
+    return ["streamlit", "run", str(APP), *options]
+
+
+def main(options: Sequence[str] | None = None) -> int:
+    from streamlit.web import cli as streamlit_cli
+
+    from ui.compat import fix_media_responses
+
+    os.chdir(ROOT)  # Streamlit reads .streamlit/config.toml (the localhost address) from the working directory
+    fix_media_responses()  # before the server exists: the first request is served patched too
+    sys.argv = streamlit_argv(sys.argv[1:] if options is None else options)
+    try:
+        streamlit_cli.main(prog_name="streamlit")
+    except SystemExit as done:  # click ends with SystemExit: pass its code on
+        return done.code if isinstance(done.code, int) else 0
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
