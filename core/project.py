@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,13 +11,20 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from core.classifier import GestureClassifier
+from core.classifier import GestureClassifier, ModelFileError
 from core.features import FeatureConfig, hand_features
 from core.store import Store
-from core.training import EpochStats, TrainConfig, TrainResult, train_classifier
+from core.training import EpochStats, TrainConfig, TrainResult, evaluate, train_classifier
 from core.types import Hand
 
 MODEL_FOLDER = "model"
+# A new model is "collapsed" when, on the new run's validation samples (of classes both models
+# know), its accuracy is more than this far below the saved model's: it is then not saved.
+COLLAPSE_MARGIN = 0.20
+
+
+class ModelRefusedError(ValueError):
+    """A trained model that is not saved (diverged, or collapsed against the saved one); the old one stays."""
 
 
 @dataclass(frozen=True)
@@ -73,8 +81,12 @@ def model_dir(store: Store, project: str) -> Path:
 
 def train_project(store: Store, project: str, config: TrainConfig | None = None,
                   on_epoch: Callable[[EpochStats], None] | None = None,
-                  cancel: threading.Event | None = None, starter: bool = False) -> tuple[TrainResult, Dataset]:  # fmt: skip
+                  cancel: threading.Event | None = None, starter: bool = False,
+                  force: bool = False) -> tuple[TrainResult, Dataset]:  # fmt: skip
     """Train on the project's samples and save the model into the project (unless cancelled).
+
+    Raises ``ModelRefusedError`` and keeps the saved model when the run diverged, or when
+    it collapsed against the saved model (``check_replacement``; ``force`` saves it anyway).
 
     With ``starter`` the shipped starter set joins the samples (``core.starter.fit``):
     default classes the user did not record keep working, a few samples per class
@@ -90,9 +102,48 @@ def train_project(store: Store, project: str, config: TrainConfig | None = None,
     else:
         result = train_classifier(*args, config, on_epoch=on_epoch, cancel=cancel)
     if not result.cancelled:
+        check_replacement(store, project, result, dataset, force)
         result.classifier.metadata.update(project=project, backend=store.project_backend(project), starter_data=starter)
         result.classifier.save(model_dir(store, project))
     return result, dataset
+
+
+def check_replacement(store: Store, project: str, result: TrainResult, dataset: Dataset, force: bool = False) -> None:
+    """Raise ``ModelRefusedError`` if ``result`` must not replace the project's saved model.
+
+    Diverged (no epoch with a finite validation loss): always refused. Collapsed: the new
+    model's accuracy on its validation samples is more than ``COLLAPSE_MARGIN`` below the
+    saved model's on the same samples, counting only classes both know; refused unless ``force``.
+    """
+    if not any(math.isfinite(s.val_loss) for s in result.history):  # the best weights were never set
+        last = result.history[-1].val_loss if result.history else "none"
+        raise ModelRefusedError(
+            f"training diverged (validation loss {last}); the saved model of project {project!r} is kept: "
+            "try a lower learning rate"
+        )
+    old = _saved_model(store, project)
+    if force or old is None or old.feature_config != dataset.feature_config or len(result.val_indices) == 0:
+        return
+    labels = np.asarray(dataset.labels)[result.val_indices]
+    rows = np.isin(labels, old.classes) & np.isin(labels, result.classifier.classes)
+    if not rows.any():
+        return
+    x = dataset.features[result.val_indices][rows]
+    new_acc, old_acc = (evaluate(m, x, labels[rows].tolist()).accuracy for m in (result.classifier, old))
+    if new_acc < old_acc - COLLAPSE_MARGIN:
+        raise ModelRefusedError(
+            f"the new model collapsed: {new_acc:.0%} on {int(rows.sum())} validation samples where the saved model "
+            f"gets {old_acc:.0%} (more than {COLLAPSE_MARGIN:.0%} lower); the saved model of project {project!r} "
+            "is kept (train --force saves the new one anyway)"
+        )
+
+
+def _saved_model(store: Store, project: str) -> GestureClassifier | None:
+    """The project's saved model, or None when there is none or it cannot be loaded (nothing to protect)."""
+    try:
+        return load_project_model(store, project)
+    except ModelFileError:
+        return None
 
 
 def load_project_model(store: Store, project: str, starter_fallback: bool = False) -> GestureClassifier | None:

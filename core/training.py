@@ -7,11 +7,13 @@ DataLoader): a few thousand 60-float samples fit in a few hundred kilobytes.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
@@ -39,9 +41,41 @@ class NotEnoughDataError(ValueError):
         self.active = active or []
 
 
+# Accepted range (inclusive) of each numeric TrainConfig field: one place for the dataclass,
+# the CLI flags and the Train page's widgets. Outside them a run only wastes time or diverges
+# (a learning rate of 10 gives NaN weights; a negative one unlearns).
+TRAIN_LIMITS: Mapping[str, tuple[float, float]] = MappingProxyType({
+    "epochs": (1, 100_000),
+    "learning_rate": (1e-6, 1.0),
+    "weight_decay": (0.0, 1.0),
+    "dropout": (0.0, 0.9),
+    "batch_size": (1, 65_536),
+    "val_share": (0.01, 0.5),
+    "patience": (1, 100_000),
+    "seed": (0, 2**32 - 1),
+    "threshold": (0.0, 1.0),
+    "min_samples_per_class": (2, 100_000),  # one to train on, one to validate
+})  # fmt: skip
+_INTEGER_FIELDS = ("epochs", "batch_size", "patience", "seed", "min_samples_per_class")
+
+
+def check_limit(name: str, value: object, what: str | None = None) -> float:
+    """``value`` as a number within ``TRAIN_LIMITS[name]``, else ValueError naming ``what`` (default: the field)."""
+    low, high = TRAIN_LIMITS[name]
+    integer = name in _INTEGER_FIELDS
+    kind = "an integer" if integer else "a number"
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+    if ok and integer:
+        ok = float(value).is_integer()
+    if not ok or not math.isfinite(float(value)) or not low <= value <= high:  # type: ignore[operator]
+        span = f"{int(low)} to {int(high)}" if integer else f"{low:g} to {high:g}"
+        raise ValueError(f"{what or name} must be {kind} from {span}, got {value!r}")
+    return value  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class TrainConfig:
-    """Settings of one training run."""
+    """Settings of one training run; numeric fields must lie within ``TRAIN_LIMITS``."""
 
     epochs: int = 300  # upper bound; early stopping usually ends sooner
     hidden: tuple[int, ...] = (128, 64)  # hidden layer widths of the MLP
@@ -63,14 +97,10 @@ class TrainConfig:
     num_threads: int | None = 1
 
     def __post_init__(self) -> None:
-        if self.epochs < 1 or self.batch_size < 1 or self.patience < 1:
-            raise ValueError("epochs, batch_size and patience must be at least 1")
-        if not 0.0 < self.val_share <= 0.5:
-            raise ValueError(f"val_share must be in (0, 0.5], got {self.val_share}")
+        for name in TRAIN_LIMITS:
+            check_limit(name, getattr(self, name))
         if self.num_threads is not None and self.num_threads < 1:
             raise ValueError(f"num_threads must be at least 1 or None, got {self.num_threads}")
-        if self.min_samples_per_class < 2:
-            raise ValueError("min_samples_per_class must be at least 2 (one to train on, one to validate)")
 
 
 @dataclass(frozen=True)
@@ -105,6 +135,7 @@ class TrainResult:
     best_epoch: int
     val_indices: IntArray  # rows of X held out, so the app can show the samples the model gets wrong
     val_predictions: list[str]  # predicted class (argmax) per val_indices entry
+    starter_rows: int = 0  # rows of the starter set this run trained on (core.starter.fit); 0 without
 
 
 @dataclass(frozen=True)
