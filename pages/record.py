@@ -71,14 +71,19 @@ with video_col:
                 st.error(f"Nothing was added. {exc}")
             else:
                 rejected = ". ".join(filter(None, [widgets.rejection_text(dict(report.rejected)), *report.notes]))
-                if not report.stored:
+                if report.failed and not report.stored:
+                    st.error(f"Nothing was added. {report.failed_text()}")
+                if not report.stored and report.frames:
                     st.warning(f"No usable hand in {report.frames} frames, so nothing was added. {rejected}".strip())
-                else:
+                elif report.stored:
                     st.session_state["flash"] = (
                         f"Added {report.stored} samples of {gesture.title} from {report.frames} frames. {rejected}"
                     ).strip()
+                    st.session_state["record_upload_skipped"] = report.failed_text()  # shown after the rerun
                     st.session_state["record_upload_nonce"] = nonce + 1
                     st.rerun()
+        if skipped := st.session_state.pop("record_upload_skipped", ""):
+            st.error(skipped)
     else:
         session = stream_session("record", draw_predictions=False)
         session.set_tracker_config(tracker_config(max_hands=hands))  # samples get a search for one more hand

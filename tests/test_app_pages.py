@@ -176,13 +176,29 @@ def test_record_upload_images_then_refuse_a_non_image(data_dir: Path) -> None:
     assert stored >= 2, texts(at)
     assert f"Added {stored} samples of 👊 fist" in texts(at)
 
+    # one bad file among good ones: the good ones are kept, each bad one is named with its problem
     uploader = at.get("file_uploader")[0]
-    uploader.set_value([(images[0].name, images[0].read_bytes(), "image/jpeg"), ("notes.txt", b"hello", "text/plain")])
+    uploader.set_value(
+        [(images[0].name, images[0].read_bytes(), "image/jpeg"), ("notes.txt", b"hello", "text/plain"),
+         ("fake.jpg", b"hello", "image/jpeg")]
+    )  # fmt: skip
     at.run()
     button(at, "Add to").click()
     at.run()
-    assert at.error and "notes.txt" in at.error[0].value and "Nothing was added" in at.error[0].value
-    assert store.class_counts("default")["fist"] == stored
+    assert not at.exception
+    now = store.class_counts("default")["fist"]
+    assert now > stored and f"Added {now - stored} samples of 👊 fist from 1 frames" in texts(at)
+    skipped = [e.value for e in at.error]
+    assert len(skipped) == 1 and skipped[0].startswith("Skipped 2 files: notes.txt: unsupported file type '.txt'")
+    assert "fake.jpg: not a readable image" in skipped[0]
+
+    uploader = at.get("file_uploader")[0]
+    uploader.set_value([("notes.txt", b"hello", "text/plain")])
+    at.run()
+    button(at, "Add to").click()
+    at.run()
+    assert at.error and at.error[0].value.startswith("Nothing was added. Skipped 1 file: notes.txt: unsupported")
+    assert not at.warning and store.class_counts("default")["fist"] == now
 
 
 def _kinivi_rows(n: int, label_id: int) -> str:

@@ -22,7 +22,7 @@ from ui.jobs import NotReadyError, check_trainable
 from ui.recorder import Recorder, RecordPlan
 from ui.settings import SettingsError, load_settings
 from ui.stream import StreamSession, frame_callback, queued_frames_callback, selfie_view
-from ui.uploads import UploadedFile, import_uploads, transcode_h264
+from ui.uploads import UploadedFile, transcode_h264
 
 FRAME = np.full((480, 640, 3), 90, np.uint8)
 
@@ -307,17 +307,6 @@ def test_check_trainable_explains_what_is_missing() -> None:
     with pytest.raises(NotReadyError, match="thumbs_up has 3"):
         check_trainable({"thumbs_up": 3, "pointing_right": 10, "pointing_left": 0}, mirrors, config)
     check_trainable({"thumbs_up": 0, "pointing_right": 10, "pointing_left": 0}, mirrors, config)  # mirror fills 👈
-
-
-def test_upload_of_a_non_image_stores_nothing(store: Store) -> None:
-    good = shared_path("hagrid_380", "images", "like", "like_00000.jpg")
-    files = [UploadedFile("like.jpg", good.read_bytes()), UploadedFile("notes.txt", b"not an image")]
-    with pytest.raises(ValueError, match="notes.txt"):
-        import_uploads(store, "default", "thumbs_up", files)
-    broken = [UploadedFile("like.jpg", good.read_bytes()), UploadedFile("fake.jpg", b"not really a jpeg")]
-    with pytest.raises(ValueError, match="fake.jpg"):
-        import_uploads(store, "default", "thumbs_up", broken)
-    assert sum(store.class_counts("default").values()) == 0
 
 
 def test_transcode_h264(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Uploaded files: images/videos → samples (all or nothing), and annotated copies for download.
+"""Uploaded files: images/videos → samples (bad files skipped and listed), and annotated copies for download.
 
 Uploads arrive as (file name, bytes); they are written under a temporary folder with
 their own (sanitised) names, so every error names the file the user picked.
@@ -19,7 +19,7 @@ from core.keypoint_backend import KeypointBackend
 from core.landmarks import TrackerConfig
 from core.limits import LimitError, check_upload_bytes
 from core.store import Sample, Store
-from core.video import MediaError, media_kind
+from core.video import MediaError, RGBImage, media_kind, read_image
 
 if TYPE_CHECKING:
     from core.classifier import GestureClassifier
@@ -41,50 +41,84 @@ def _safe_name(name: str, taken: set[str]) -> str:
     return base
 
 
+def _write_upload(upload: UploadedFile, folder: Path, taken: set[str]) -> Path:
+    """Write one upload into ``folder`` and check its type; ``MediaError`` names the file as the user picked it."""
+    path = folder / _safe_name(upload.name, taken)
+    try:
+        check_upload_bytes(upload.name, len(upload.data))  # before a copy goes to disk
+    except LimitError as exc:
+        raise MediaError(upload.name, exc.problem) from None
+    path.write_bytes(upload.data)
+    try:
+        media_kind(path)
+        if not upload.data:
+            raise MediaError(path, "the file is empty (0 bytes)")
+    except MediaError as exc:
+        raise MediaError(upload.name, exc.problem) from None
+    return path
+
+
 def write_uploads(files: Sequence[UploadedFile], folder: Path) -> list[Path]:
     """Write uploads into ``folder`` and check their types; raises ``MediaError`` naming the first bad one."""
     taken: set[str] = set()
-    paths = []
-    for upload in files:
-        path = folder / _safe_name(upload.name, taken)
+    return [_write_upload(upload, folder, taken) for upload in files]
+
+
+def read_uploaded_image(upload: UploadedFile) -> RGBImage:
+    """An uploaded photo as (H, W, 3) uint8 RGB, upright, through ``core.video.read_image`` and its checks.
+
+    Raises ``MediaError`` naming the upload (not a temporary path) and the problem.
+    """
+    with tempfile.TemporaryDirectory(prefix="handteach-image-") as tmp:
+        path = _write_upload(upload, Path(tmp), set())
         try:
-            check_upload_bytes(upload.name, len(upload.data))  # before a copy goes to disk
-        except LimitError as exc:
-            raise MediaError(upload.name, exc.problem) from None
-        path.write_bytes(upload.data)
-        try:
-            media_kind(path)
-            if not upload.data:
-                raise MediaError(path, "the file is empty (0 bytes)")
+            return read_image(path)
         except MediaError as exc:
             raise MediaError(upload.name, exc.problem) from None
-        paths.append(path)
-    return paths
+
+
+@dataclass
+class UploadReport(ExtractReport):
+    """An ``ExtractReport`` of the usable files, and the files skipped: (name as uploaded, problem)."""
+
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def failed_text(self) -> str:
+        """ "Skipped 2 files: notes.txt: unsupported file type '.txt' (…); b.jpg: …" (empty when none)."""
+        if not self.failed:
+            return ""
+        listed = "; ".join(f"{name}: {problem}" for name, problem in self.failed)
+        return f"Skipped {len(self.failed)} file{'s' if len(self.failed) != 1 else ''}: {listed}"
 
 
 def import_uploads(store: Store, project: str, class_name: str, files: Sequence[UploadedFile],
                    config: ExtractConfig | None = None,
-                   on_progress: Callable[[int, int], None] | None = None) -> ExtractReport:  # fmt: skip
+                   on_progress: Callable[[int, int], None] | None = None) -> UploadReport:  # fmt: skip
     """Find hands in uploaded images/videos and store them as ``class_name`` samples in one transaction.
 
-    Nothing is stored when any file is unsupported or unreadable: the ``MediaError``
-    names that file. Frames without a usable hand are counted in the report.
+    A file that is unsupported, empty or unreadable is skipped and listed in
+    ``UploadReport.failed`` with its problem; the samples of the other files are
+    stored (one bad photo among twenty does not cost the other nineteen). Frames
+    without a usable hand are counted in the report.
     """
     if class_name not in {c.name for c in store.list_classes(project)}:
         raise ValueError(f"project {project!r} has no class {class_name!r}")
     config = config or ExtractConfig()
-    report = ExtractReport()
+    report = UploadReport()
     samples: list[Sample] = []
     backend = KeypointBackend.of_project(store, project)
+    taken: set[str] = set()
     with tempfile.TemporaryDirectory(prefix="handteach-upload-") as tmp:
-        paths = write_uploads(files, Path(tmp))
-        for number, (upload, path) in enumerate(zip(files, paths, strict=True), start=1):
+        for number, upload in enumerate(files, start=1):
+            frames, rejected = report.frames, report.rejected.copy()
             try:
-                samples.extend(iter_file_samples(path, class_name, config, report, backend))
-            except MediaError as exc:
-                raise MediaError(upload.name, exc.problem) from None
+                path = _write_upload(upload, Path(tmp), taken)
+                samples.extend(list(iter_file_samples(path, class_name, config, report, backend)))
+            except MediaError as exc:  # the file counts for nothing: its frames and rejections are taken back
+                report.frames, report.rejected = frames, rejected
+                report.failed.append((upload.name, exc.problem))
             if on_progress is not None:
-                on_progress(number, len(paths))
+                on_progress(number, len(files))
     if samples:
         report.sample_ids = store.add_samples(project, samples)
         report.stored = len(report.sample_ids)
