@@ -206,8 +206,9 @@ class Store:
         gesture = GestureClass(
             validate_name(name, "class name"), str(emoji).strip(), validate_name(mirror, "mirror") if mirror else ""
         )
-        if gesture.name in self._class_ids(conn, pid):
-            raise DuplicateNameError(f"the project already has a class named {gesture.name!r}")
+        taken = _same_name(gesture.name, self._class_ids(conn, pid))
+        if taken is not None:  # "Peace" beside "peace" would be two classes the user cannot tell apart
+            raise DuplicateNameError(f"the project already has a class named {taken!r}")
         (position,) = conn.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM classes WHERE project_id = ?", (pid,))
         conn.execute(
             "INSERT INTO classes (project_id, name, emoji, mirror, position) VALUES (?, ?, ?, ?, ?)",
@@ -220,8 +221,9 @@ class Store:
         new = validate_name(new, "new class name")
         with self._write() as conn:
             pid, cid = self._class_id(conn, project, old)
-            if new in self._class_ids(conn, pid):
-                raise DuplicateNameError(f"project {project!r} already has a class named {new!r}")
+            taken = _same_name(new, (n for n, i in self._class_ids(conn, pid).items() if i != cid))
+            if taken is not None:
+                raise DuplicateNameError(f"project {project!r} already has a class named {taken!r}")
             conn.execute("UPDATE classes SET name = ? WHERE id = ?", (new, cid))
             conn.execute("UPDATE classes SET mirror = ? WHERE project_id = ? AND mirror = ?", (new, pid, old.strip()))
         return new
@@ -334,3 +336,9 @@ class Store:
         """Every hand of the project with its class name, oldest first, without crops (for training)."""
         samples = self.list_samples(project)
         return [s.hand for s in samples], [s.class_name for s in samples]
+
+
+def _same_name(name: str, names: Iterable[str]) -> str | None:
+    """The one of ``names`` equal to ``name`` regardless of case (names are stored stripped), or None."""
+    key = name.strip().casefold()
+    return next((n for n in names if n.casefold() == key), None)

@@ -350,3 +350,16 @@ def test_real_mediapipe_hands_round_trip(store: Store) -> None:
         assert back.hand.has_depth
         assert_same_hand(sample.hand, back.hand)
         assert back.crop_jpeg == sample.crop_jpeg and back.source_name == sample.source_name
+
+
+def test_class_names_are_unique_regardless_of_case_and_spaces(store: Store) -> None:
+    """ "Peace" beside "✌️ peace" was accepted: two classes the user cannot tell apart."""
+    store.add_class("default", "peace", "✌")
+    for typed in ("Peace", "  PEACE ", "peace"):
+        with pytest.raises(DuplicateNameError, match="already has a class named 'peace'"):
+            store.add_class("default", typed)
+    with pytest.raises(DuplicateNameError, match="'thumbs_up'"):
+        store.rename_class("default", "peace", " Thumbs_Up")
+    assert store.rename_class("default", "peace", "Peace") == "Peace", "a class may change its own case"
+    names = [g.name for g in store.list_classes("default")]
+    assert names.count("Peace") == 1 and "peace" not in names and "Thumbs_Up" not in names
