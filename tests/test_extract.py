@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import resource
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -10,6 +14,7 @@ import pytest
 from conftest import close_up_photo, shared_path
 from handmaker import make_hand
 from PIL import Image
+from test_video import _faststart_copy, cut_in_half, jpeg_claiming, zero_png
 
 from core.extract import LOW_CONFIDENCE, NO_HAND, TOO_MANY_HANDS, ExtractConfig, extract_to_store, usable_hands
 from core.store import Store
@@ -92,3 +97,44 @@ def test_a_close_up_photo_is_found_when_zoomed_out(tmp_path: Path) -> None:
     assert report.stored == 1 and report.no_hand == 0
     hand = store.get_sample(report.sample_ids[0]).hand
     assert hand.image_size == (100, 100) and 0.0 <= hand.normalised[0, 1] <= 1.2  # the photo's coordinates
+
+
+@pytest.mark.slow
+def test_hostile_photos_end_in_a_clear_error_or_no_hand_never_an_abort(tmp_path: Path) -> None:
+    """The photos of issue 19 through ``python -m core extract`` in a child process (an abort would kill pytest).
+
+    Before: the 11000×8 PNG aborted with SIGABRT (exit 134), the 20000×20000 PNG gave a
+    DecompressionBombError traceback, a 12000×12000 JPEG took 5.8 GB and aborted.
+    """
+    wide = tmp_path / "wide.png"
+    Image.fromarray(np.full((8, 11000, 3), 120, np.uint8)).save(wide)
+    assert wide.stat().st_size < 1000
+    bomb, huge = zero_png(tmp_path / "bomb.png", 20000, 20000), jpeg_claiming(tmp_path / "huge.jpg", 12000, 12000)
+    env = {**os.environ, "HANDTEACH_DATA": str(tmp_path / "data")}
+    root = Path(__file__).resolve().parents[1]
+    outcomes = {}
+    for path in (wide, bomb, huge):
+        done = subprocess.run([sys.executable, "-m", "core", "extract", "-i", str(path), "--label", "fist"],
+                              capture_output=True, text=True, timeout=180, cwd=root, env=env)  # fmt: skip
+        assert "Traceback" not in done.stderr, done.stderr[-2000:]
+        last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+        outcomes[path.name] = (done.returncode, last if done.returncode else done.stdout.splitlines()[0])
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    # searched (zoomed out, scaled down): no hand, nothing stored
+    assert outcomes["wide.png"] == (0, "stored 0 samples from 1 frames; rejected: 1 no hand")
+    assert outcomes["bomb.png"][0] == 2 and outcomes["bomb.png"][1].startswith(f"error: {bomb}: the header claims")
+    assert outcomes["huge.jpg"] == (2, f"error: {huge}: 12000×12000 = 144,000,000 pixels, over the limit of 50,000,000")
+    assert peak_mb < 2048
+
+
+@pytest.mark.slow
+def test_a_video_cut_in_the_middle_stores_its_samples_and_says_so(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    project = store.ensure_project()
+    whole = _faststart_copy(shared_path("video", "asl_hand.25fps.mp4"), tmp_path / "whole.mp4")
+    half = cut_in_half(whole, tmp_path / "clip.mp4")
+    report = extract_to_store(store, project, "ok", [half], ExtractConfig(every_n=25))
+    assert 0 < report.stored <= report.frames < 13
+    (note,) = report.notes
+    assert note.startswith("clip.mp4: the video ends after ") and "of its 325 frames (cut off or damaged)" in note
+    assert report.summary().endswith(f"\nwarning: {note}")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -83,3 +86,35 @@ def test_a_zoomed_out_search_finds_a_close_up_and_maps_it_back() -> None:
     assert np.allclose(zoomed.normalised[:, :2] * [whole.shape[1], whole.shape[0]], zoomed.pixel, atol=1e-3)
     depth_range = np.ptp(zoomed.normalised[:, 2]) / np.ptp(reference.normalised[:, 2])
     assert 0.6 < depth_range < 1.6  # z keeps the photo's scale, not the framed one's
+
+
+def test_the_zoomed_out_search_scales_a_large_photo_down_and_maps_the_hand_back() -> None:
+    """A photo whose padded frame exceeds LIMITS.zoom_out_side is searched scaled down; the joints land on the photo."""
+    photo = cv2.resize(_rgb(open_hand_photos()[0]), (1800, 1800), interpolation=cv2.INTER_CUBIC)
+    with HandTracker(TrackerConfig(static_image_mode=True)) as tracker:
+        (reference,) = tracker.process(photo)
+        border, (zoomed,) = tracker.find_zoomed_out(photo, borders=(1.0,))  # framed: 5400 px → scaled to 4096
+    assert border == 1.0 and zoomed.image_size == (1800, 1800)
+    assert np.median(np.linalg.norm(zoomed.pixel - reference.pixel, axis=1)) < 0.05 * 1800
+    assert np.allclose(zoomed.normalised[:, :2] * 1800, zoomed.pixel, atol=1e-2)
+    assert 0.6 < np.ptp(zoomed.normalised[:, 2]) / np.ptp(reference.normalised[:, 2]) < 1.6
+
+
+def test_a_long_thin_photo_is_searched_without_aborting_the_process(tmp_path: Path) -> None:
+    """Before: an 11000×8 photo padded to 33000 px wide made OpenCV's remap abort the process (SIGABRT, exit 134).
+
+    Run in a child process, so an abort would fail this test instead of killing pytest.
+    """
+    script = (
+        "import numpy as np\n"
+        "from core.landmarks import detect_hands\n"
+        "print(len(detect_hands(np.full((8, 11000, 3), 120, np.uint8), zoom_out=True)))\n"
+        "try:\n"
+        "    detect_hands(np.zeros((8, 40000, 3), np.uint8))\n"
+        "except ValueError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["0", "a 40000×8 frame has a side over the limit of 16384 pixels"]
