@@ -21,7 +21,7 @@ except ModelFileError as exc:
     model = None
 if model is not None and is_shipped_starter(model):
     st.info(
-        "Using the built-in starter model for 👍 👎 ☝ 👌 👊 👉 👈 ✋. Record a few samples of your own hand "
+        "Using the built-in starter model for 👍 👎 ☝️ 👌 👊 👉 👈 ✋. Record a few samples of your own hand "
         "and train to make it yours."
     )
 elif model is None:
@@ -41,9 +41,17 @@ if source == "🖼 Image or video file":
     upload = st.file_uploader("An image or a video", key=f"live_upload_{nonce}")
     is_video = upload is not None and Path(upload.name).suffix.lower() in VIDEO_EXTENSIONS
     every_n = st.slider("Process every n-th frame", 1, 10, 1, key="live_every_n") if is_video else 1
-    if upload is not None and st.button("▶ Recognise", type="primary", key="live_run"):
-        try:
-            with st.spinner(f"Recognising gestures in {upload.name}…"):
+    run = upload is not None and st.button("▶ Recognise", type="primary", key="live_run")
+    # One slot for the result: writing into it first replaces the previous result (and its
+    # Download button) in the browser at once, rather than leaving it live while the new file runs.
+    slot = st.empty()
+    # (Streamlit's file_id of the upload, its annotated copy): a result shows only beside its own file
+    previous = st.session_state.get("live_annotated")
+    if run or upload is None or (previous is not None and previous[0] != upload.file_id):
+        st.session_state.pop("live_annotated", None)
+    if run:
+        with slot.container(), st.spinner(f"Recognising gestures in {upload.name}…"):
+            try:
                 annotated = annotate_upload(
                     UploadedFile(upload.name, upload.getvalue()),
                     model,
@@ -51,28 +59,30 @@ if source == "🖼 Image or video file":
                     every_n,
                     session_backend(),
                 )
-        except (MediaError, ValueError) as exc:
-            st.error(f"Could not process the file. {exc}")
-        else:
-            st.session_state["live_annotated"] = annotated
-    annotated = st.session_state.get("live_annotated")
-    if annotated is not None:
-        media_col, info_col = st.columns([3, 2], gap="large")
-        with media_col:
-            if annotated.kind == "image":
-                st.image(annotated.data, caption=annotated.name)
+            except (MediaError, ValueError) as exc:
+                st.error(f"Could not process the file. {exc}")
             else:
-                st.video(annotated.data, format="video/mp4")
-        with info_col:
-            widgets.file_result(annotated, gestures)
-            st.download_button(
-                "⬇ Download the annotated file",
-                annotated.data,
-                annotated.download_name,
-                annotated.mime,
-                key="live_dl",
-                on_click="ignore",
-            )
+                st.session_state["live_annotated"] = (upload.file_id, annotated)
+    shown = st.session_state.get("live_annotated")
+    if shown is not None:
+        annotated = shown[1]
+        with slot.container():
+            media_col, info_col = st.columns([3, 2], gap="large")
+            with media_col:
+                if annotated.kind == "image":
+                    st.image(annotated.data, caption=annotated.name)
+                else:
+                    st.video(annotated.data, format="video/mp4")
+            with info_col:
+                widgets.file_result(annotated, gestures)
+                st.download_button(
+                    "⬇ Download the annotated file",
+                    annotated.data,
+                    annotated.download_name,
+                    annotated.mime,
+                    key="live_dl",
+                    on_click="ignore",
+                )
     if upload is not None and not is_video and st.toggle("🔬 Show the CPM belief maps", key="live_cpm"):
         cpm_panel.show(upload.name, upload.getvalue(), session_backend())
 else:
@@ -111,8 +121,12 @@ else:
         widgets.show_stream_health(snapshot, "live")
         for panel in widgets.LIVE_PANELS:
             panel(session)
-        if cpm_view:
-            cpm_panel.show_result(snapshot.cpm, cpm_view)
+
+    def live_cpm() -> None:
+        with st.container(key="live_cpm_panel"):
+            cpm_panel.show_result(session.snapshot().cpm, cpm_view or "MULTI")
 
     with result_col:
         st.fragment(run_every=0.5 if playing else None)(live_results)()
+    if cpm_view:  # under the video, the page's full width: the stage and joint labels need the room
+        st.fragment(run_every=0.5 if playing else None)(live_cpm)()

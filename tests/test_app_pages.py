@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.project import model_dir
 from core.store import Store
+from core.video import MEDIA_EXTENSIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {"home": "pages/home.py", "record": "pages/record.py", "train": "pages/train.py", "live": "pages/live.py"}
@@ -134,6 +135,19 @@ def test_live_webcam_offers_the_cpm_panel_views(data_dir: Path) -> None:
     assert not at.exception
     view = at.segmented_control(key="live_cpm_view")
     assert view.value == "MULTI" and list(view.options) == ["MULTI", "SINGLE", "HM"]
+    # the panel sits under the video and the results, the page's full width, not in the side column
+    top_level = list(at.main.children.values())
+    panel = [i for i, node in enumerate(top_level) if "The CPM panel appears" in _text_under(node)]
+    columns = [i for i, node in enumerate(top_level) if "Column(" in repr(node)]
+    assert len(panel) == 1 and len(columns) == 1 and panel[0] > columns[0]
+
+
+def _text_under(node: object) -> str:
+    """The values of every element inside an AppTest node (a block or an element)."""
+    children = getattr(node, "children", None)
+    if children:
+        return "\n".join(_text_under(child) for child in children.values())
+    return str(getattr(node, "value", ""))
 
 
 def _submit(at: AppTest, label: str) -> None:
@@ -372,11 +386,28 @@ def test_live_annotates_an_uploaded_image_and_refuses_a_non_image(seeded: Store)
     assert "1 frame(s)" in texts(at)
     assert any(b.label.startswith("⬇ Download") for b in at.get("download_button"))
 
+    # another file chosen: the result of the previous one goes, before and after Recognise
     at.get("file_uploader")[0].set_value(("notes.txt", b"hello", "text/plain"))
     at.run()
+    assert not at.get("image") and not at.get("download_button") and "1 frame(s)" not in texts(at)
     button(at, "▶ Recognise").click()
     at.run()
-    assert at.error and "notes.txt" in at.error[0].value
+    assert [e.value for e in at.error] == [
+        "Could not process the file. notes.txt: unsupported file type '.txt' (supported: "
+        + ", ".join(sorted(MEDIA_EXTENSIONS))
+        + ")"
+    ]
+    assert not at.get("image") and not at.get("download_button")
+    at.toggle(key="live_cpm").set_value(True)  # the CPM view of a non-image names the file too
+    at.run()
+    assert not at.exception
+    cpm_error = at.error[-1].value
+    assert cpm_error.startswith("Could not show the CPM belief maps. notes.txt: not a readable image")
+    assert "BytesIO" not in cpm_error
+
+    at.get("file_uploader")[0].set_value(("fake.jpg", b"hello", "image/jpeg"))
+    at.run()
+    assert at.error[-1].value.startswith("Could not show the CPM belief maps. fake.jpg: not a readable image")
 
 
 def test_live_shows_the_cpm_views_of_an_uploaded_photo(seeded: Store) -> None:

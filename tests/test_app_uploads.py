@@ -1,16 +1,14 @@
-"""ui.uploads: several uploaded files with some bad ones, and an uploaded photo read for the CPM panel."""
+"""ui.uploads: several uploaded files, some of them bad."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 from conftest import hagrid_photos
 
 from core.store import Store
-from core.video import MediaError
-from ui.uploads import UploadedFile, UploadReport, import_uploads, read_uploaded_image
+from ui.uploads import UploadedFile, UploadReport, import_uploads
 
 
 @pytest.fixture
@@ -49,21 +47,3 @@ def test_only_bad_files_store_nothing_and_say_why(store: Store) -> None:
     assert report.failed_text().startswith("Skipped 1 file: notes.txt: unsupported file type '.txt'")
     assert sum(store.class_counts("default").values()) == 0
     assert UploadReport().failed_text() == ""
-
-
-def test_an_uploaded_photo_is_read_upright_or_refused_by_its_own_name() -> None:
-    photo = hagrid_photos("palm", 1)[0]
-    rgb = read_uploaded_image(UploadedFile(photo.name, photo.read_bytes()))
-    assert rgb.dtype == np.uint8 and rgb.ndim == 3 and rgb.shape[2] == 3
-    for name, data, problem in [
-        ("notes.txt", b"hello", "notes.txt: unsupported file type '.txt'"),
-        ("fake.jpg", b"hello", "fake.jpg: not a readable image"),
-        ("../up/empty.png", b"", "empty.png: the file is empty"),
-    ]:
-        with pytest.raises(MediaError) as caught:
-            read_uploaded_image(UploadedFile(name, data))
-        assert (
-            problem in str(caught.value)
-            and "BytesIO" not in str(caught.value)
-            and "handteach-" not in str(caught.value)
-        )

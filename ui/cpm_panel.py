@@ -36,11 +36,21 @@ def _estimator(backend: KeypointBackend):  # noqa: ANN202
     return _cached_estimator(None if checkpoint is None else str(checkpoint), backend.cpm_stamp)
 
 
+# Tile sides in px, for a panel about 1,000 px wide (the page's full width at 1280×800): the
+# views write their labels at a size proportional to the tile, and at the views' own
+# defaults (160 px for MULTI, 96 for HM) the stage and joint names came out 5-6 px high.
+MULTI_TILE, SINGLE_SIDE, HM_TILE = 256, 384, 176
+
+
 def render(result: CPMResult, view: str) -> np.ndarray:
-    """The RGB image of one view (``VIEWS``) of ``result``."""
+    """The RGB image of one view (``VIEWS``) of ``result``: MULTI (256, 256·(T+1)), SINGLE (384, 384), HM 4×6 tiles of 176."""
     from core.cpm.views import heatmap_view, multi_view, single_view
 
-    return {"MULTI": multi_view, "SINGLE": single_view, "HM": heatmap_view}[view](result)
+    if view == "MULTI":
+        return multi_view(result, MULTI_TILE)
+    if view == "SINGLE":
+        return single_view(result, SINGLE_SIDE)
+    return heatmap_view(result, HM_TILE)
 
 
 def show_result(result: CPMResult | None, view: str) -> None:
@@ -50,7 +60,10 @@ def show_result(result: CPMResult | None, view: str) -> None:
         return
     if not result.has_hand:
         st.caption(f"The CPM does not see a hand in this crop (score {result.score:.2f}).")
-    st.image(render(result, view), caption=f"{view}: {CAPTIONS[view]}")
+    # SINGLE is square: at full width it would be taller than the screen
+    st.image(
+        render(result, view), caption=f"{view}: {CAPTIONS[view]}", width=SINGLE_SIDE if view == "SINGLE" else "stretch"
+    )
 
 
 def show(name: str, data: bytes, backend: KeypointBackend | None = None) -> None:
@@ -63,7 +76,7 @@ def show(name: str, data: bytes, backend: KeypointBackend | None = None) -> None
     try:
         rgb = read_image_bytes(name, data)  # size checked from the header first (core.limits)
     except MediaError as exc:
-        st.error(f"Not an image the CPM can read: {exc}")
+        st.error(f"Could not show the CPM belief maps. {exc}")  # "name: problem", as the page's other messages
         return
     hands = detect_hands(rgb, max_num_hands=1, zoom_out=True)
     if not hands:
@@ -73,4 +86,4 @@ def show(name: str, data: bytes, backend: KeypointBackend | None = None) -> None
     if not result.has_hand:
         st.warning(f"The CPM is not confident this crop holds a hand (score {result.score:.2f}).")
     for tab, view in zip(st.tabs(["MULTI: every stage", "SINGLE: final pose", "HM: each joint"]), VIEWS, strict=True):
-        tab.image(render(result, view), caption=CAPTIONS[view])
+        tab.image(render(result, view), caption=CAPTIONS[view], width=SINGLE_SIDE if view == "SINGLE" else "stretch")

@@ -19,7 +19,7 @@ from core.keypoint_backend import KeypointBackend
 from core.landmarks import TrackerConfig
 from core.limits import LimitError, check_upload_bytes
 from core.store import Sample, Store
-from core.video import MediaError, RGBImage, media_kind, read_image
+from core.video import MediaError, media_kind
 
 if TYPE_CHECKING:
     from core.classifier import GestureClassifier
@@ -62,19 +62,6 @@ def write_uploads(files: Sequence[UploadedFile], folder: Path) -> list[Path]:
     """Write uploads into ``folder`` and check their types; raises ``MediaError`` naming the first bad one."""
     taken: set[str] = set()
     return [_write_upload(upload, folder, taken) for upload in files]
-
-
-def read_uploaded_image(upload: UploadedFile) -> RGBImage:
-    """An uploaded photo as (H, W, 3) uint8 RGB, upright, through ``core.video.read_image`` and its checks.
-
-    Raises ``MediaError`` naming the upload (not a temporary path) and the problem.
-    """
-    with tempfile.TemporaryDirectory(prefix="handteach-image-") as tmp:
-        path = _write_upload(upload, Path(tmp), set())
-        try:
-            return read_image(path)
-        except MediaError as exc:
-            raise MediaError(upload.name, exc.problem) from None
 
 
 @dataclass
