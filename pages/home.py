@@ -51,7 +51,7 @@ with right, st.form("new_project", clear_on_submit=False, border=False):
         try:
             created = store.create_project(name, backend=backend)
         except (InvalidNameError, DuplicateNameError) as exc:
-            st.error(f"Could not create the project: {exc}.")
+            st.error(widgets.plain(f"Could not create the project: {exc}."))
         else:
             state.set_project(created)
             st.session_state["flash"] = f"Created project {created!r} with the eight default gestures."

@@ -29,16 +29,19 @@ with side_col:
     gesture = by_name[target]
     with st.container(key="record_counts"):
         st.caption(widgets.counts_text(gestures, counts))
-    with st.expander("➕ Add a gesture"), st.form("add_class", clear_on_submit=True, border=False):
+    if st.session_state.pop("record_added", False):  # emptied only after a success: an error keeps what was typed
+        st.session_state["new_class_name"] = st.session_state["new_class_emoji"] = ""
+    with st.expander("➕ Add a gesture"), st.form("add_class", clear_on_submit=False, border=False):
         name = st.text_input("Name", placeholder="e.g. rock_on", key="new_class_name")
         emoji = st.text_input("Emoji (optional)", placeholder="🤘", key="new_class_emoji", max_chars=8)
         if st.form_submit_button("Add gesture"):
             try:
                 added = store.add_class(project, name, emoji)
             except (InvalidNameError, DuplicateNameError) as exc:
-                st.error(f"Could not add the gesture: {exc}.")
+                st.error(widgets.plain(f"Could not add the gesture: {exc}."))
             else:
                 st.session_state["record_class_next"] = added.name  # the radio above reads it on the rerun
+                st.session_state["record_added"] = True
                 st.session_state["flash"] = f"Added {added.title}. Record a few seconds of it now."
                 st.rerun()
     with st.expander("⚙️ Recording settings"):
@@ -90,16 +93,8 @@ with video_col:
         context = webcam("record-webcam", session)
         playing = bool(context.state.playing)
         plan = RecordPlan(project, target, float(rate), float(seconds), 3, extract, session.backend.name)
-        st.button(
-            f"⏺ Record {gesture.title} for {seconds} s",
-            type="primary",
-            disabled=not playing,
-            on_click=session.start_recording,
-            args=(plan,),
-            key="record_start",
-            help=None if playing else "Press START on the video first",
-        )
-        st.fragment(run_every=0.5 if playing else None)(widgets.recording_status)(session, gestures)
+        panel = st.fragment(run_every=0.5 if playing else None)(widgets.record_panel)  # Record + take status
+        panel(session, plan, gesture.title, gestures, playing)
 
 st.divider()
 st.subheader(f"Samples of {gesture.title} ({counts.get(target, 0)})")

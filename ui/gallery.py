@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import streamlit as st
 
@@ -26,6 +27,23 @@ def _clear_selection(prefix: str, ids: Sequence[int]) -> None:
         st.session_state.pop(_selection_key(prefix, sample_id), None)
 
 
+_HOW = {
+    "webcam": "Recorded from the webcam",
+    "image": "From the photo",
+    "video": "From the video",
+    "csv": "Imported from",
+}
+
+
+def sample_origin(sample: Sample) -> str:
+    """A crop's tooltip: how and when it was taken ("From the video clip.mp4, frame 35, 23 Nov 2026 19:04:05 …")."""
+    how = " ".join(filter(None, [_HOW.get(sample.source_kind, sample.source_kind), sample.source_name]))
+    if sample.frame is not None:
+        how += f", {'row' if sample.source_kind == 'csv' else 'frame'} {sample.frame}"
+    when = datetime.fromtimestamp(sample.created_at).strftime("%d %b %Y %H:%M:%S")
+    return f"{how}, {when} ({sample.hand.handedness.lower()} hand, confidence {sample.hand.score:.0%})"
+
+
 def crop_grid(samples: Sequence[Sample], prefix: str, captions: Sequence[str] | None = None) -> None:
     """Crops in rows of ``COLUMNS``, each with a checkbox keyed by sample id."""
     for start in range(0, len(samples), COLUMNS):
@@ -37,8 +55,7 @@ def crop_grid(samples: Sequence[Sample], prefix: str, captions: Sequence[str] | 
                 else:
                     st.markdown("🖐 *(no image: imported keypoints)*")
                 caption = captions[start + i] if captions else f"#{sample.id}"
-                source = f"from {sample.source_name or sample.source_kind}"
-                st.checkbox(caption, key=_selection_key(prefix, int(sample.id or 0)), help=source)
+                st.checkbox(caption, key=_selection_key(prefix, int(sample.id or 0)), help=sample_origin(sample))
 
 
 def class_gallery(store: Store, project: str, gesture: GestureClass) -> None:
@@ -50,7 +67,7 @@ def class_gallery(store: Store, project: str, gesture: GestureClass) -> None:
         return
     show_all = len(samples) <= PAGE or st.toggle(f"Show all {len(samples)} samples", key=f"{prefix}_all")
     shown = samples if show_all else samples[:PAGE]
-    crop_grid(shown, prefix)
+    crop_grid(shown, prefix, [f"#{len(samples) - i}" for i in range(len(shown))])  # numbered per gesture, oldest #1
     chosen = selected_ids(prefix, shown)
     left, right = st.columns(2)
     if left.button(f"🗑 Delete selected ({len(chosen)})", disabled=not chosen, key=f"{prefix}_delete"):

@@ -64,6 +64,7 @@ class RecordStatus:
     error: str | None
     ident: int  # unique per recording, so the page reacts to each one once
     take: int  # 1, 2, … within the stream session: "take 3" on the page
+    restarted: tuple[int, int] | None = None  # (take, samples captured) of the running take this one stopped
 
     @property
     def finished(self) -> bool:
@@ -77,10 +78,11 @@ class Recorder:
     """One recording of one class (see the module docstring)."""
 
     def __init__(self, plan: RecordPlan, store: Store, writer: ThreadPoolExecutor, now: float | None = None,
-                 take: int = 1) -> None:  # fmt: skip
+                 take: int = 1, restarted: tuple[int, int] | None = None) -> None:  # fmt: skip
         self.plan = plan
         self.ident = next(_ids)
         self.take = take
+        self.restarted = restarted
         self._store, self._writer = store, writer
         self._lock = threading.RLock()  # re-entrant: a finished future runs its callback at once
         self._start = time.monotonic() if now is None else now
@@ -207,4 +209,5 @@ class Recorder:
                 error=self._error,
                 ident=self.ident,
                 take=self.take,
+                restarted=self.restarted,
             )

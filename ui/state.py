@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # torch (via core.classifier) takes seconds to import: only t
     from core.classifier import GestureClassifier
 
 PROJECT_KEY = "handteach_project"
+PROJECT_PARAM = "project"  # ?project=NAME in the URL
 MODEL_FOLDER = "model"  # core.project.MODEL_FOLDER, repeated so that Home renders without importing torch
 _HEAVY_MODULES = ("core.project", "core.inference", "mediapipe")
 _WARM_UP_DELAY_S = 3.0
@@ -73,17 +75,32 @@ def store() -> Store:
 
 
 def current_project() -> str:
-    """The project this browser session works on; falls back to the default project."""
+    """The project this browser session works on: the session's, else the URL's, else the default project.
+
+    The name is kept in the URL (``?project=NAME``) too, so a reload or a new tab with the
+    same address (each a new Streamlit session) opens the same project.
+    """
     s = store()
+    projects = s.list_projects()
     name = st.session_state.get(PROJECT_KEY)
-    if name not in s.list_projects():
+    if name not in projects:
+        name = st.query_params.get(PROJECT_PARAM)
+    if name not in projects:
         name = s.ensure_project(DEFAULT_PROJECT)
-        st.session_state[PROJECT_KEY] = name
+    set_project(name)
     return name
 
 
 def set_project(name: str) -> None:
+    """Work on ``name`` in this session, and say so in the address bar (reloads and new tabs keep it)."""
     st.session_state[PROJECT_KEY] = name
+    if st.query_params.get(PROJECT_PARAM) != name:
+        st.query_params[PROJECT_PARAM] = name
+
+
+def project_url(path: str = "/") -> str:
+    """A link to ``path`` in the app that opens the current project (a plain link starts a new session)."""
+    return f"{path}?{urlencode({PROJECT_PARAM: current_project()})}"
 
 
 def classes() -> list[GestureClass]:

@@ -206,16 +206,24 @@ class StreamSession:
                 self._cpm_result = None
 
     def start_recording(self, plan: RecordPlan) -> Recorder:
-        """Start a countdown-then-capture recording into ``plan.project`` / ``plan.class_name``."""
+        """Start a countdown-then-capture recording into ``plan.project`` / ``plan.class_name``.
+
+        A take still counting down or capturing is stopped first: what it captured is kept,
+        and the new take's status says which take it replaced (never a silent drop). The page
+        disables Record while a take runs; this covers a second tab or a click in flight.
+        """
         if self.store is None:
             raise RuntimeError("this stream has no store to record into")
         with self._lock:
-            if self._recorder is not None and not self._recorder.status().finished:
+            restarted = None
+            if self._recorder is not None and self._recorder.active:
+                before = self._recorder.status()
                 self._recorder.stop()
+                restarted = (before.take, before.captured)
             if self._writer is None:
                 self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"handteach-writer-{self.name}")
             self._takes += 1
-            self._recorder = Recorder(plan, self.store, self._writer, take=self._takes)
+            self._recorder = Recorder(plan, self.store, self._writer, take=self._takes, restarted=restarted)
             return self._recorder
 
     def stop_recording(self) -> None:

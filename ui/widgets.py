@@ -9,6 +9,7 @@ import streamlit as st
 from core.gestures import GestureClass
 from core.types import UNKNOWN_LABEL, Prediction
 from ui import state
+from ui.recorder import RecordPlan, RecordStatus
 from ui.stream import StreamSession, StreamSnapshot
 from ui.uploads import AnnotatedUpload
 
@@ -35,7 +36,7 @@ def next_step(counts: dict[str, int], summary: dict | None) -> tuple[str, str]:
 def page_title(icon: str, title: str, subtitle: str) -> None:
     st.title(f"{icon} {title}")
     project = state.current_project()
-    st.caption(f"{subtitle} · project **{project}** (change it on [Home](/))")
+    st.caption(f"{subtitle} · project **{project}** (change it on [Home]({state.project_url()}))")
 
 
 def sidebar_status() -> None:
@@ -104,11 +105,21 @@ def prediction_text(snapshot: StreamSnapshot) -> str:
     return "; ".join(parts) if parts else "none"
 
 
+def plain(text: str) -> str:
+    """``text`` for ``st.error``/``st.info`` as typed: Markdown would swallow its backslashes ("'\\'" → "''")."""
+    return text.replace("\\", "\\\\")
+
+
 def show_flash() -> None:
-    """A one-shot success message left by the previous run (before its st.rerun)."""
+    """A one-shot success message left by the previous run (before its st.rerun).
+
+    Its container is there with or without a message: an element appearing above the webcam
+    would shift it in the page, and the browser would remount the video and stop the stream.
+    """
     message = st.session_state.pop("flash", None)
-    if message:
-        st.success(message)
+    with st.container(key="flash"):
+        if message:
+            st.success(message)
 
 
 def rejection_text(rejected: dict[str, int]) -> str:
@@ -127,40 +138,65 @@ _REJECTION_TIPS = {
 }
 
 
-def recording_status(session: StreamSession, gestures: list[GestureClass]) -> None:
-    """Countdown / progress / result of the latest recording, with why frames were rejected."""
+def record_panel(session: StreamSession, plan: RecordPlan, title: str, gestures: list[GestureClass],
+                 playing: bool) -> None:  # fmt: skip
+    """The Record button and the countdown / progress / result of the latest take (a fragment on Record).
+
+    Record is disabled while a take counts down or captures, so a second press cannot cut a
+    take short; ``StreamSession.start_recording`` says so should one get through anyway.
+    A finished take of another gesture is not shown once the user has picked a new one.
+    """
     snapshot = session.snapshot()
-    show_stream_health(snapshot, "record")
     recording = snapshot.recording
+    running = recording is not None and recording.phase in ("countdown", "recording", "saving")
+    if not playing:
+        why = "Press START on the video first"
+    elif running:
+        why = "A take is running: wait until it is stored"
+    else:
+        why = None
+    st.button(f"⏺ Record {title} for {plan.duration:g} s", type="primary", disabled=why is not None,
+              on_click=session.start_recording, args=(plan,), key="record_start", help=why)  # fmt: skip
+    if playing:  # "waiting for frames" before START only confuses
+        show_stream_health(snapshot, "record")
+    if recording is not None and recording.finished and recording.plan.class_name != plan.class_name:
+        recording = None  # the previous gesture's result, not this one's
     with st.container(key="record_status"):
         if recording is None:
             st.caption("Press **START**, pick a gesture, then **Record**: a 3-2-1 countdown gives you time to pose.")
             return
-        title = state.title_of(recording.plan.class_name, gestures)
-        st.caption(f"Take {recording.take} · {title}")
-        if recording.phase == "countdown":
-            st.info(f"Get ready to show {title}… {recording.countdown_left}")
-        elif recording.phase == "recording":
-            done = 1.0 - recording.seconds_left / recording.plan.duration
-            st.progress(min(1.0, max(0.0, done)), text=f"Recording {title}: {recording.captured} samples so far")
-        elif recording.phase == "saving":
-            st.info(f"Saving {recording.captured} samples…")
-        else:
-            verb = "Stopped early. " if recording.phase == "stopped" else ""
-            text = f"{verb}Stored {recording.stored} samples of {title} (from {recording.attempts} frames)."
-            if recording.stored:
-                st.success(text)
-            else:
-                st.warning(f"{text} Keep your hand in view and record again.")
-        if recording.error:
-            st.error(recording.error)
-        text = rejection_text(recording.rejected)
-        if text:
-            tips = "; ".join(_REJECTION_TIPS[w] for w in recording.rejected if w in _REJECTION_TIPS)
-            st.warning(f"{text}. Tip: {tips}." if tips else text)
+        _take_status(recording, gestures)
     if recording.finished and st.session_state.get("record_seen") != recording.ident:
         st.session_state["record_seen"] = recording.ident
         st.rerun(scope="app")  # refresh counts and the gallery
+
+
+def _take_status(recording: RecordStatus, gestures: list[GestureClass]) -> None:
+    title = state.title_of(recording.plan.class_name, gestures)
+    st.caption(f"Take {recording.take} · {title}")
+    if recording.restarted:
+        take, captured = recording.restarted
+        st.warning(f"Take {take} was stopped and restarted as take {recording.take}: its {captured} samples are kept.")
+    if recording.phase == "countdown":
+        st.info(f"Get ready to show {title}… {recording.countdown_left}")
+    elif recording.phase == "recording":
+        done = 1.0 - recording.seconds_left / recording.plan.duration
+        st.progress(min(1.0, max(0.0, done)), text=f"Recording {title}: {recording.captured} samples so far")
+    elif recording.phase == "saving":
+        st.info(f"Saving {recording.captured} samples…")
+    else:
+        verb = "Stopped early. " if recording.phase == "stopped" else ""
+        text = f"{verb}Stored {recording.stored} samples of {title} (from {recording.attempts} frames)."
+        if recording.stored:
+            st.success(text)
+        else:
+            st.warning(f"{text} Keep your hand in view and record again.")
+    if recording.error:
+        st.error(recording.error)
+    text = rejection_text(recording.rejected)
+    if text:
+        tips = "; ".join(_REJECTION_TIPS[w] for w in recording.rejected if w in _REJECTION_TIPS)
+        st.warning(f"{text}. Tip: {tips}." if tips else text)
 
 
 def file_result(annotated: AnnotatedUpload, gestures: list[GestureClass]) -> None:

@@ -1,0 +1,154 @@
+"""Record page and project memory under ``streamlit.testing.v1.AppTest`` (issue 18, part 1).
+
+The webcam itself cannot run here (AppTest mocks the runtime); ``tests/test_e2e_browser.py``
+covers the stream staying up when a gesture is added and Record being disabled during a take.
+The take-restart bookkeeping is checked on a ``StreamSession`` without a browser.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from handmaker import make_hand
+from streamlit.testing.v1 import AppTest
+
+from core.store import Sample, Store
+from ui.recorder import RecordPlan
+from ui.stream import StreamSession
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def app(page: str | None = None, project: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if project is not None:
+        at.query_params["project"] = project
+    if page is not None:
+        at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _submit(at: AppTest, label: str) -> None:
+    [b for b in at.button if b.label == label][0].click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def _texts(at: AppTest) -> str:
+    return "\n".join(str(e.value) for e in (*at.markdown, *at.caption, *at.success, *at.info, *at.warning, *at.error))
+
+
+@pytest.mark.slow
+def test_add_gesture_refuses_a_name_that_differs_only_in_case_and_keeps_what_was_typed(data_dir: Path) -> None:
+    store = Store(data_dir)
+    at = app("record")
+    at.text_input(key="new_class_name").input("peace")
+    at.text_input(key="new_class_emoji").input("✌")
+    _submit(at, "Add gesture")
+    assert at.radio(key="record_class").value == "peace"
+    assert at.text_input(key="new_class_name").value == "", "a gesture that was added empties the form"
+
+    at.text_input(key="new_class_name").input("  Peace ")
+    at.text_input(key="new_class_emoji").input("🕊")
+    _submit(at, "Add gesture")
+    assert at.error and "already has a class named 'peace'" in at.error[0].value, [e.value for e in at.error]
+    assert at.text_input(key="new_class_name").value == "  Peace ", "the form keeps what the user typed"
+    assert at.text_input(key="new_class_emoji").value == "🕊"
+    assert [c.name for c in store.list_classes("default")].count("peace") == 1
+    assert "Peace" not in [c.name for c in store.list_classes("default")]
+
+
+@pytest.mark.slow
+def test_bad_name_message_shows_the_backslash_it_names(data_dir: Path) -> None:
+    at = app("record")
+    at.text_input(key="new_class_name").input("left\\right")
+    _submit(at, "Add gesture")
+    message = at.error[0].value
+    # st.error renders Markdown, where "\'" is an escaped quote: the backslash must be doubled to show.
+    assert "'\\\\'" in message, message
+    assert at.text_input(key="new_class_name").value == "left\\right"
+
+
+@pytest.mark.slow
+def test_record_before_start_says_press_start_not_waiting_for_frames(data_dir: Path) -> None:
+    at = app("record")
+    text = _texts(at)
+    assert "waiting for frames" not in text
+    record = [b for b in at.button if b.label.startswith("⏺ Record")][0]
+    assert record.disabled and record.proto.help == "Press START on the video first"
+
+
+def _store_samples(store: Store, class_name: str, n: int, kind: str = "webcam", source: str = "") -> None:
+    samples = [
+        Sample(make_hand(), class_name, kind, source, frame=5 * i if kind == "video" else None, created_at=1.7e9 + i)
+        for i in range(n)
+    ]
+    store.add_samples("default", samples)
+
+
+@pytest.mark.slow
+def test_gallery_numbers_samples_per_gesture_and_says_how_each_was_taken(data_dir: Path) -> None:
+    store = Store(data_dir)
+    store.ensure_project()
+    _store_samples(store, "thumbs_up", 3)
+    _store_samples(store, "open_palm", 2, kind="video", source="wave.mp4")
+    at = app("record")
+    at.radio(key="record_class").set_value("open_palm").run()
+    boxes = [c for c in at.checkbox if c.key and c.key.startswith("gallery_open_palm_sel_")]
+    assert [c.label for c in boxes] == ["#2", "#1"], "newest first, numbered within the gesture from 1"
+    assert boxes[0].proto.help.startswith("From the video wave.mp4, frame 5, "), boxes[0].proto.help
+    assert "right hand" in boxes[0].proto.help
+    at.radio(key="record_class").set_value("thumbs_up").run()
+    labels = [c.label for c in at.checkbox if c.key and c.key.startswith("gallery_thumbs_up_sel_")]
+    assert labels == ["#3", "#2", "#1"]
+    tip = [c for c in at.checkbox if c.key and c.key.startswith("gallery_thumbs_up_sel_")][0].proto.help
+    assert tip.startswith("Recorded from the webcam, "), tip
+
+
+@pytest.mark.slow
+def test_project_lives_in_the_url(data_dir: Path) -> None:
+    store = Store(data_dir)
+    store.ensure_project()
+    store.create_project("signs")
+    at = app()
+    assert at.query_params["project"] == ["default"]
+    at.selectbox(key="home_project").set_value("signs").run()
+    assert at.query_params["project"] == ["signs"], "the URL follows the project chosen on Home"
+
+    reloaded = app("record", project="signs")  # a reload or a new tab: a new session with the same URL
+    assert "project **signs**" in _texts(reloaded)
+    assert "?project=signs" in _texts(reloaded), "the Home link keeps the project"
+    unknown = app(project="no such project")
+    assert unknown.query_params["project"] == ["default"]
+
+
+def _plan(**kwargs: object) -> RecordPlan:
+    return RecordPlan(**{"project": "default", "class_name": "thumbs_up", "rate": 10.0, "duration": 2.0,
+                         "countdown": 1, **kwargs})  # fmt: skip
+
+
+def test_record_pressed_during_a_take_restarts_it_and_says_so(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    store.ensure_project()
+    session = StreamSession("record", store=store)
+    try:
+        first = session.start_recording(_plan())
+        frame = np.zeros((480, 640, 3), np.uint8)
+        first.on_frame(frame, [], frame.copy())
+        second = session.start_recording(_plan(class_name="open_palm"))
+        assert first.status().phase in ("saving", "stopped"), "the running take was stopped, not dropped"
+        status = session.snapshot().recording
+        assert status is not None and status.take == 2 and status.restarted == (1, 0)
+        second.stop()
+        deadline = time.monotonic() + 5
+        while not second.status().finished and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert second.status().finished
+        assert session.start_recording(_plan()).status().restarted is None, "a finished take is not 'restarted'"
+    finally:
+        session.close()
