@@ -3,8 +3,11 @@
 Builds a kinivi keypoint CSV (label id + 42 wrist-relative, max-abs-scaled values)
 from real photos in ../shared/data (rock/paper/scissors and ASL digits: 13 classes),
 exactly as a user would: MediaPipe → store → ``export --format kinivi``. A stratified
-25% of the rows is held out; the rest is imported into a fresh project, trained with
-the default settings, and the held-out CSV evaluated — the CLI's own functions.
+25% of the rows is held out; the rest is imported into a fresh project (without the
+default classes, as ``projects create --empty``), trained with the CLI's defaults
+(the starter data on; with no starter gesture among the project's classes it trains
+on the project's samples alone) and again with ``--no-starter``, and the held-out CSV
+evaluated — the CLI's own functions.
 
     python bench/kinivi_accuracy.py [--seed S]
 Last line: JSON with accuracy, per_class, n_samples, train_seconds, seconds_5000.
@@ -80,17 +83,24 @@ def main() -> None:
         store = Store(folder / "user")
         project = store.create_project("bench", default_classes=False)
         csv_io.import_kinivi(store, project, train_csv, names)
-        result, _ = train_project(store, project, TrainConfig(seed=args.seed))
+        result, _ = train_project(store, project, TrainConfig(seed=args.seed), starter=True)
         points, labels = csv_io.read_kinivi(test_csv, names)
         report = evaluate(result.classifier, keypoints_to_features(points, result.classifier.feature_config), labels)
+        alone, _ = train_project(store, project, TrainConfig(seed=args.seed), starter=False)
+        report_alone = evaluate(
+            alone.classifier, keypoints_to_features(points, alone.classifier.feature_config), labels
+        )
         seconds_5000 = time_5000(keypoints, names, args.seed)
     print(f"{'class':>12s} {'accuracy':>9s}")
     for name, accuracy in sorted(report.per_class.items()):
         print(f"{name:>12s} {accuracy:9.4f}")
     print(f"held-out accuracy {report.accuracy:.4f} on {report.n} rows; trained on {result.n_samples} rows "
-          f"in {result.seconds:.2f} s ({len(result.history)} epochs); 5,000 rows in {seconds_5000:.2f} s")  # fmt: skip
+          f"in {result.seconds:.2f} s ({len(result.history)} epochs, {result.starter_rows} starter rows); "
+          f"--no-starter {report_alone.accuracy:.4f} in {alone.seconds:.2f} s; 5,000 rows in {seconds_5000:.2f} s")  # fmt: skip
     print(json.dumps({"accuracy": round(report.accuracy, 5), "per_class": report.per_class, "n_samples": n_rows,
                       "n_test": report.n, "train_seconds": round(result.seconds, 3),
+                      "starter_rows": result.starter_rows, "accuracy_no_starter": round(report_alone.accuracy, 5),
+                      "train_seconds_no_starter": round(alone.seconds, 3),
                       "seconds_5000": round(seconds_5000, 3)}))  # fmt: skip
 
 

@@ -77,10 +77,11 @@ def others_still_work(x: np.ndarray, labels: list[str], test: np.ndarray, classe
     """Train once on 10 samples per class of this person (with the starter data), then score HaGRID
     photos of other people: the classes this person never recorded must still work, and other signs
     must still be rejected. Same cached MediaPipe keypoints as bench/starter_accuracy.py."""
-    from bench.shared_sets import CACHE
-    from bench.starter_accuracy import KNOWN, LISTED_OTHER
+    from bench.shared_sets import CACHE, largest
+    from bench.starter_accuracy import KNOWN
     from core.keypoint_cache import detect_in_photos
     from core.starter import StarterOptions, train_with_starter
+    from core.starter.sources import MAX_HANDS
 
     y = np.array(labels)
     rows = np.concatenate([np.flatnonzero((y == name) & ~test)[:10] for name in sorted(set(labels))])
@@ -88,9 +89,12 @@ def others_still_work(x: np.ndarray, labels: list[str], test: np.ndarray, classe
                                options=StarterOptions(min_samples_per_class=1)).classifier  # fmt: skip
     images = require_shared() / "hagrid_380" / "images"
     out: dict[str, object] = {}
-    for folder, label in {**KNOWN, **dict.fromkeys(LISTED_OTHER, "unknown")}.items():
+    for folder, label in {
+        **KNOWN,
+        **dict.fromkeys(("call", "mute", "rock", "peace", "three", "two_up"), "unknown"),
+    }.items():
         photos = sorted((images / folder).glob("*.jpg"))
-        hands = [h[0] for h in detect_in_photos(photos, CACHE) if h]
+        hands = [largest(h) for h in detect_in_photos(photos, CACHE, MAX_HANDS, zoom_out=True) if h]
         shown = [model.predict_hand(h).label for h in hands]
         out[folder] = round(float(np.mean([s == label for s in shown])), 4)
     return out

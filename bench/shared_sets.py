@@ -1,7 +1,8 @@
 """Labelled photo sets built from ../shared/data/hands, for benchmarks.
 
 Labels come from each dataset's own folders; keypoints from MediaPipe (static
-mode, complexity 1), cached under data/cache so a second run does not detect again.
+mode, complexity 1, up to four hands, the zoomed-out search for hands that fill the
+frame), cached in the starter build's cache so a second run does not detect again.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ import sys
 from pathlib import Path
 
 from core.keypoint_cache import detect_in_photos
+from core.starter.sources import DEFAULT_CACHE, MAX_HANDS
 from core.types import Hand
 
 REPO = Path(__file__).resolve().parents[1]
 HANDS = Path(os.environ.get("HANDTEACH_SHARED", REPO.parent / "shared" / "data")) / "hands"
-CACHE = REPO / "data" / "cache" / "shared_keypoints.npz"
+CACHE = DEFAULT_CACHE  # made with MAX_HANDS and zoom_out=True: always detect with those
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
 
 
@@ -36,8 +38,13 @@ def rps_and_digits() -> list[tuple[Path, str]]:
     return items
 
 
+def largest(hands: list[Hand]) -> Hand:
+    """The main hand of a photo: the largest keypoint box."""
+    return max(hands, key=lambda h: float((h.pixel.max(axis=0) - h.pixel.min(axis=0)).max()))
+
+
 def labelled_hands(items: list[tuple[Path, str]]) -> tuple[list[Hand], list[str], int]:
-    """First hand of each photo with its label, and how many photos had no hand."""
-    found = detect_in_photos([p for p, _ in items], CACHE)
-    hands = [(h[0], label) for h, (_, label) in zip(found, items, strict=True) if h]
+    """The largest hand of each photo with its label, and how many photos had no hand."""
+    found = detect_in_photos([p for p, _ in items], CACHE, MAX_HANDS, zoom_out=True)
+    hands = [(largest(h), label) for h, (_, label) in zip(found, items, strict=True) if h]
     return [h for h, _ in hands], [label for _, label in hands], len(items) - len(hands)

@@ -1,135 +1,140 @@
-"""Starter model on people it never saw: HaGRID photos → ``python -m core evaluate-images``.
+"""The starter model on people it never saw: by person and by source, with "unknown" measured apart.
 
-Writes two labels CSVs next to the photos' folder list (in a temporary folder):
+* ``hagrid_380`` (never trained on): the shipped model through ``evaluate-images``'s own
+  function (MediaPipe with the zoomed-out search, the largest hand, tiny hands and
+  several people counted apart).
+* ``hagrid_people`` held out by person, ``hagrid_crops`` by photo (``core.starter.holdout``
+  folds; photos without a ``user_id`` as one group), each scored by a model trained
+  without its fold: the measurement the shipped threshold was chosen on.
+* Leave-one-source-out: every other shared folder (``rps``, ``sign_digits``, ``fingers``,
+  ``asl_letters``, ``hagrid_crops``) scored by a model trained on the starter set
+  without any row of it.
 
-* ``known.csv``: HaGRID like → thumbs_up, dislike → thumbs_down, one → pointing_up,
-  ok → ok, fist → fist, palm and stop → open_palm (140 photos);
-* ``other.csv``: the signs that are none of the eight, labelled ``unknown``: call, mute,
-  rock, peace, three, two_up (the issue's list, 120 photos) and, reported apart,
-  four, three2, peace_inverted, two_up_inverted, stop_inverted, no_gesture.
+Accuracy counts the label shown ("unknown" is wrong for a gesture); false rejections
+are gestures answered "unknown"; false acceptances are other signs and ``no_gesture``
+hands answered with a gesture. Held-out models are scored at the shipped threshold.
 
-and runs the CLI's ``evaluate-images`` on each, on a fresh data folder (so the default
-project is untrained and the shipped starter model answers). ``--half dev|test``
-restricts to images 0–9 or 10–19 of each class (design choices looked at dev only).
-
-    python bench/starter_accuracy.py [--half all|dev|test] [--hands 1|2] [--no-cache]
-Last line: JSON with accuracy, per_class, no_hand, false_accept (listed and extra signs).
+    python bench/starter_accuracy.py [--skip-loso]
+Last line: JSON with the threshold, per source and per class numbers, and the threshold sweep.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import sys
-import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from bench.shared_sets import CACHE, require_shared  # noqa: E402
-from core.cli import main as cli_main  # noqa: E402
+from bench.shared_sets import require_shared  # noqa: E402
+from core.starter.build import build_parts  # noqa: E402
+from core.starter.holdout import THRESHOLDS, Scores, choose_threshold, hagrid_fold_scores, source_scores  # noqa: E402
+from core.starter.images_eval import NO_HAND, LabelRow, evaluate_images  # noqa: E402
+from core.starter.model import MAX_FALSE_ACCEPT, fit_starter, load_starter_model  # noqa: E402
+from core.starter.sources import DEFAULT_CACHE, OTHER  # noqa: E402
 
 KNOWN = {"like": "thumbs_up", "dislike": "thumbs_down", "one": "pointing_up", "ok": "ok", "fist": "fist",
          "palm": "open_palm", "stop": "open_palm"}  # fmt: skip
-LISTED_OTHER = ("call", "mute", "rock", "peace", "three", "two_up")
-EXTRA_OTHER = ("four", "three2", "peace_inverted", "two_up_inverted", "stop_inverted", "no_gesture")
+LOSO = ("rps", "sign_digits", "fingers", "asl_letters", "hagrid_crops")
 
 
-def write_labels(path: Path, images: Path, mapping: dict[str, str], half: str) -> int:
-    """A ``file,label`` CSV of HaGRID photos of the classes in ``mapping``; returns the row count."""
-    rows = ["file,label"]
-    for folder, label in mapping.items():
-        for photo in sorted((images / folder).glob("*.jpg")):
-            index = int(photo.stem.rsplit("_", 1)[1])
-            if half == "all" or (half == "dev") == (index < 10):
-                rows.append(f"{photo},{label}")
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    return len(rows) - 1
+def hagrid_380(hands: Path, threshold: float) -> tuple[Scores, dict[str, int]]:
+    """The shipped model on every hagrid_380 photo (evaluate_images), as Scores plus counts set apart."""
+    model = load_starter_model()
+    model.threshold = threshold
+    rows = []
+    for folder in sorted(p.name for p in (hands / "hagrid_380" / "images").iterdir()):
+        label = KNOWN.get(folder, "unknown")
+        for photo in sorted((hands / "hagrid_380" / "images" / folder).glob("*.jpg")):
+            rows.append(LabelRow(photo, label, len(rows) + 2))
+    report = evaluate_images(rows, model, hands=1, cache_file=DEFAULT_CACHE)
+    shown = [(p, r) for p, r in zip(report.predictions, rows, strict=True) if p in (*model.classes, "unknown")]
+    # one-hot "probabilities" of the label shown: Scores.rates at any threshold <= 1 reads them back
+    probs = np.zeros((len(shown), len(model.classes)), np.float32)
+    for i, (pred, _) in enumerate(shown):
+        if pred != "unknown":
+            probs[i, model.classes.index(pred)] = 1.0
+    labels = [OTHER if r.label == "unknown" else r.label for _, r in shown]
+    scores = Scores(list(model.classes), probs, labels, [f"hagrid_380/{r.path.parent.name}" for _, r in shown])
+    apart = {"photos": len(rows), "no_hand": report.predictions.count(NO_HAND)} | {
+        reason: len(items) for reason, items in report.apart.items()
+    }
+    return scores, apart
 
 
-def run_cli(args: list[str]) -> tuple[dict, str]:
-    """The CLI in-process: (its last-line JSON, everything it printed)."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = cli_main(args)
-    text = out.getvalue()
-    if code != 0:
-        raise SystemExit(f"evaluate-images failed ({code}):\n{text}")
-    return json.loads(text.strip().splitlines()[-1]), text
+def _pct(value: object) -> str:
+    return "-" if value is None else f"{100 * float(value):5.1f}%"  # type: ignore[arg-type]
+
+
+def table(rows: dict[str, dict]) -> None:
+    print(f"{'held out':>28s} {'gestures':>8s} {'right':>7s} {'f.rej':>7s} {'others':>7s} {'f.acc':>7s}")
+    for name, r in rows.items():
+        print(f"{name:>28s} {r['gestures']:8d} {_pct(r['accuracy']):>7s} {_pct(r['false_reject']):>7s} "
+              f"{r['others']:7d} {_pct(r['false_accept']):>7s}")  # fmt: skip
+
+
+def per_class_table(rows: dict[str, dict]) -> dict[str, dict[str, str]]:
+    classes = sorted({c for r in rows.values() for c in r["per_class"]})
+    print(f"{'per class':>28s} " + " ".join(f"{c[:11]:>11s}" for c in classes))
+    out = {}
+    for name, r in rows.items():
+        cells = {c: f"{r['per_class'][c]['right']}/{r['per_class'][c]['n']}" for c in classes if c in r["per_class"]}
+        print(f"{name:>28s} " + " ".join(f"{cells.get(c, '-'):>11s}" for c in classes))
+        out[name] = cells
+    return out
+
+
+def _rounded(rates: dict) -> dict:
+    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in rates.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--half", choices=("all", "dev", "test"), default="all")
-    parser.add_argument("--hands", type=int, choices=(1, 2), default=1)
-    parser.add_argument("--no-cache", action="store_true", help="run MediaPipe on every photo again")
+    parser.add_argument("--skip-loso", action="store_true", help="only hagrid_380 and the HaGRID people folds")
     args = parser.parse_args()
-    images = require_shared() / "hagrid_380" / "images"
-    cache = [] if args.no_cache or args.hands != 1 else ["--cache", str(CACHE)]
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        write_labels(folder / "known.csv", images, KNOWN, args.half)
-        common = ["--data", str(folder / "data"), "evaluate-images", "--hands", str(args.hands), *cache]
-        known, text = run_cli([*common, "--labels", str(folder / "known.csv")])
-        print(text, end="")
-        accepts = {}
-        for name in LISTED_OTHER + EXTRA_OTHER:
-            write_labels(folder / f"{name}.csv", images, {name: "unknown"}, args.half)
-            other, _ = run_cli([*common, "--labels", str(folder / f"{name}.csv")])
-            accepts[name] = (
-                round(1.0 - other["per_class"].get("unknown", 1.0), 4),
-                other["n_images"] - other["no_hand"],
-            )
-    listed = _pooled(accepts, LISTED_OTHER)
-    extra = _pooled(accepts, EXTRA_OTHER)
-    print("\nfalse accepts (a gesture label, not unknown, on another sign):")
-    for name, (rate, n) in accepts.items():
-        print(f"{name:>16s} {rate:6.3f} of {n}")
-    print(f"listed signs {listed:.4f}; other HaGRID classes {extra:.4f}")
-    sweep = threshold_sweep(images, args.half)
-    print("\nthreshold sweep (cached keypoints, first hand): accuracy on the gestures vs false accepts")
+    hands = require_shared()
+    started = time.perf_counter()
+    shipped = load_starter_model()
+    threshold = shipped.threshold
+    print(f"shipped starter model: threshold {threshold} ({shipped.metadata.get('threshold_rule', 'not calibrated')})")
+    test380, apart380 = hagrid_380(hands, threshold)
+    parts = build_parts(hands)
+
+    def fit(keep: np.ndarray):  # noqa: ANN202 - a GestureClassifier
+        return fit_starter(parts.starter.subset(keep)).classifier
+
+    folds = hagrid_fold_scores(parts, fit)
+    results = {"hagrid_380 (never trained on)": test380.rates(0.5)}
+    people = folds.where(np.array([s.startswith("hagrid_people") for s in folds.sources]))
+    results["hagrid_people, by person"] = people.rates(threshold)
+    results["hagrid_crops, by photo fold"] = folds.where(
+        np.array([s.startswith("hagrid_crops") for s in folds.sources])
+    ).rates(threshold)
+    loso: list[Scores] = []
+    if not args.skip_loso:
+        for folder in LOSO:
+            scores = source_scores(parts, folder, fit)
+            loso.append(scores)
+            results[f"{folder}, source left out"] = scores.rates(threshold)
+            print(f"left out {folder}: {len(scores)} photos scored", flush=True)
+    table(results)
+    per_class = per_class_table(results)
+    sweep = [{"threshold": t, **{k: _rounded(folds.rates(t))[k] for k in ("accuracy", "false_reject", "false_accept")}}
+             for t in THRESHOLDS[::5]]  # fmt: skip
+    print("\nthreshold sweep on the held-out HaGRID people (folds): accuracy, false rejections, false acceptances")
     for row in sweep:
-        print(
-            f"  threshold {row['threshold']:.2f}: accuracy {row['accuracy']:.4f}, false accepts listed "
-            f"{row['false_accept_listed']:.4f}, other classes {row['false_accept_extra']:.4f}"
-        )
-    print(json.dumps({"half": args.half, "hands": args.hands, "accuracy": known["accuracy"], "sweep": sweep,
-                      "accuracy_all": known["accuracy_all"], "per_class": known["per_class"],
-                      "no_hand": known["no_hand"], "n_images": known["n_images"], "false_accept_listed": listed,
-                      "false_accept_extra": extra, "false_accept": {k: v[0] for k, v in accepts.items()}}))  # fmt: skip
-
-
-def threshold_sweep(images: Path, half: str) -> list[dict[str, float]]:
-    """Accuracy (label shown == truth) and false-accept rates of the starter model at several thresholds."""
-    from core.keypoint_cache import detect_in_photos
-    from core.starter import starter_model_for
-
-    model = starter_model_for(list(KNOWN.values()) + ["pointing_right", "pointing_left"])
-    groups = {"known": KNOWN, "listed": dict.fromkeys(LISTED_OTHER, ""), "extra": dict.fromkeys(EXTRA_OTHER, "")}
-    probs = {}
-    for group, mapping in groups.items():
-        photos = [(p, label) for folder, label in mapping.items() for p in sorted((images / folder).glob("*.jpg"))
-                  if half == "all" or (half == "dev") == (int(p.stem.rsplit("_", 1)[1]) < 10)]  # fmt: skip
-        found = detect_in_photos([p for p, _ in photos], CACHE)
-        rows = [(model.predict_hand(h[0]), label) for h, (_, label) in zip(found, photos, strict=True) if h]
-        probs[group] = rows
-    out = []
-    for threshold in (0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
-        ok = [p.score >= threshold and max(p.probabilities, key=p.probabilities.get) == t for p, t in probs["known"]]
-        fa = {g: float(np.mean([p.score >= threshold for p, _ in probs[g]])) for g in ("listed", "extra")}
-        out.append({"threshold": threshold, "accuracy": round(float(np.mean(ok)), 4),
-                    "false_accept_listed": round(fa["listed"], 4), "false_accept_extra": round(fa["extra"], 4)})  # fmt: skip
-    return out
-
-
-def _pooled(accepts: dict[str, tuple[float, int]], names: tuple[str, ...]) -> float:
-    """False-accept rate over all photos with a hand of ``names``."""
-    n = sum(accepts[name][1] for name in names)
-    return round(sum(accepts[name][0] * accepts[name][1] for name in names) / n, 4) if n else 0.0
+        print(f"  {row['threshold']:.2f}: {_pct(row['accuracy'])} {_pct(row['false_reject'])} "
+              f"{_pct(row['false_accept'])}")  # fmt: skip
+    chosen = choose_threshold(folds, MAX_FALSE_ACCEPT)
+    print(f"chosen by the rule (false acceptances <= {MAX_FALSE_ACCEPT}): {chosen}; shipped: {threshold}")
+    print(f"hagrid_380 photos set apart: {apart380}; {time.perf_counter() - started:.0f} s")
+    summary = {name: {k: v for k, v in _rounded(r).items() if k != "per_class"} for name, r in results.items()}
+    print(json.dumps({"threshold": threshold, "chosen_threshold": chosen, "results": summary,
+                      "per_class": per_class, "hagrid_380_apart": apart380, "sweep": sweep}))  # fmt: skip
 
 
 if __name__ == "__main__":

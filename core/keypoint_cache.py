@@ -64,17 +64,21 @@ def _save(cache_file: Path, found: dict[str, list[Hand]]) -> None:
 
 
 def detect_in_photos(paths: Sequence[Path], cache_file: Path, max_num_hands: int = 1,
-                     on_progress: Callable[[int, int], None] | None = None) -> list[list[Hand]]:  # fmt: skip
+                     on_progress: Callable[[int, int], None] | None = None,
+                     zoom_out: bool = False) -> list[list[Hand]]:  # fmt: skip
     """Hands in each photo (static mode, model complexity 1), in the order of ``paths``.
 
     Unreadable files count as photos without a hand. The cache is saved every 500
-    photos so an interrupted run resumes where it stopped.
+    photos so an interrupted run resumes where it stopped. ``zoom_out``: photos with
+    no hand are searched again framed smaller (``TrackerConfig.zoom_out_photos``). The
+    key holds neither setting: use one cache file per (``max_num_hands``, ``zoom_out``).
     """
     found = _load(cache_file)
     keys = [_key(p) for p in paths]
     missing = [(p, k) for p, k in zip(paths, keys, strict=True) if k not in found]
     if missing:
-        with HandTracker(TrackerConfig(static_image_mode=True, max_num_hands=max_num_hands)) as tracker:
+        config = TrackerConfig(static_image_mode=True, max_num_hands=max_num_hands, zoom_out_photos=zoom_out)
+        with HandTracker(config) as tracker:
             for done, (path, key) in enumerate(missing, start=1):
                 try:
                     found[key] = tracker.process(read_image(path))

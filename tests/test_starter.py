@@ -130,3 +130,69 @@ def test_hand_model_geometry() -> None:
     np.testing.assert_allclose(touched[:, 4], target, atol=0.02)
     bones = np.linalg.norm(touched[:, 3] - touched[:, 2], axis=1)
     np.testing.assert_allclose(bones, np.linalg.norm(points[:, 3] - points[:, 2], axis=1), atol=1e-6)
+
+
+def test_hagrid_photos_read_labels_people_and_boxes(tmp_path: Path) -> None:
+    import json
+
+    from core.starter.hagrid import hagrid_photos
+
+    folder = tmp_path / "hagrid_people"
+    rows = [
+        {"file": "images/like/a.jpg", "label": "like", "user_id": "u1", "bboxes": [[0.1, 0.2, 0.3, 0.4]],
+         "labels": ["like"]},
+        {"file": "images/mute/b.jpg", "label": "mute"},
+        {"file": "images/other/c.jpg", "label": "not_a_hagrid_class"},
+        {"file": "images/like/gone.jpg", "label": "like"},
+    ]  # fmt: skip
+    for row in rows[:3]:
+        (folder / row["file"]).parent.mkdir(parents=True, exist_ok=True)
+        (folder / row["file"]).write_bytes(b"")
+    (folder / "metadata.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    like, mute = hagrid_photos(tmp_path, "hagrid_people")  # unknown classes and missing files left out
+    assert (like.label, like.source, like.person, like.box) == ("thumbs_up", "hagrid_people/like", "user:u1",
+                                                                 (0.1, 0.2, 0.3, 0.4))  # fmt: skip
+    assert (mute.label, mute.person, mute.box) == ("other", "", None)
+    assert hagrid_photos(tmp_path, "hagrid_crops") == []
+
+
+def test_pick_hand_finds_the_gesturing_hand() -> None:
+    from core.starter.hagrid import HagridPhoto, pick_hand
+
+    low = make_hand(offset=(200.0, 450.0), scale=0.3)  # keypoints from y 393 to 450 of 480
+    high = make_hand(offset=(450.0, 200.0), scale=0.2)
+    photo = HagridPhoto(Path("x.jpg"), "fist", "hagrid_people/fist", "", None)
+    assert pick_hand([low, high], photo) is high  # no box: the hand held highest
+    boxed = HagridPhoto(Path("x.jpg"), "fist", "hagrid_people/fist", "user:u", (0.25, 0.8, 0.1, 0.15))
+    assert pick_hand([high, low], boxed) is low  # the hand in the box
+    elsewhere = HagridPhoto(Path("x.jpg"), "fist", "hagrid_people/fist", "user:u", (0.0, 0.0, 0.05, 0.05))
+    assert pick_hand([high, low], elsewhere) is None and pick_hand([], photo) is None
+    crop = HagridPhoto(Path("x.jpg"), "fist", "hagrid_crops/fist", "photo:p", None)
+    assert pick_hand([high, low], crop) is low  # a crop: the largest hand
+
+
+def test_held_out_folds_keep_a_person_together() -> None:
+    from core.starter.holdout import HAGRID_FOLDS, hagrid_fold
+
+    assert hagrid_fold("rps/rock", "") is None and hagrid_fold("asl_letters/G+turned", "") is None
+    assert hagrid_fold("hagrid_people/like", "") == 0  # people without a user_id: one group
+    folds = {hagrid_fold(f"hagrid_people/{c}", "user:abc") for c in ("like", "fist", "one+turned")}
+    assert len(folds) == 1 and folds <= set(range(1, HAGRID_FOLDS))
+    crops = [hagrid_fold("hagrid_crops/fist", f"photo:{i}") for i in range(60)]
+    assert set(crops) == set(range(HAGRID_FOLDS))
+
+
+def test_rates_and_threshold_choice() -> None:
+    from core.starter.holdout import Scores, choose_threshold
+
+    classes = ["fist", "ok"]
+    probs = np.array([[0.9, 0.1], [0.55, 0.45], [0.2, 0.8], [0.7, 0.3], [0.5, 0.5], [0.365, 0.635]], np.float32)
+    scores = Scores(classes, probs, ["fist", "fist", "fist", "other", "other", "other"], ["s"] * 6)
+    rates = scores.rates(0.6)
+    assert (rates["gestures"], rates["right"], rates["others"]) == (3, 1, 3)
+    assert rates["false_reject"] == pytest.approx(1 / 3)  # 0.55 is below the threshold
+    assert rates["false_accept"] == pytest.approx(2 / 3)  # 0.7 and 0.635 get a gesture label
+    assert rates["per_class"] == {"fist": {"right": 1, "n": 3}}
+    assert scores.shown(0.6) == ["fist", "unknown", "ok", "fist", "unknown", "ok"]
+    assert choose_threshold(scores, max_false_accept=0.34) == pytest.approx(0.64)  # only 0.7 left accepted
+    assert choose_threshold(scores, max_false_accept=0.0) == pytest.approx(0.7)  # float32 0.7 < 0.7

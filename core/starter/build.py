@@ -21,7 +21,7 @@ from core.features import keypoints_to_features
 from core.starter.dataset import DEPTH_CONFIG, StarterSet
 from core.starter.handmodel import rotate, screen_rotation
 from core.starter.poses import procedural_samples
-from core.starter.sources import DEFAULT_CACHE, LabelledPoints, real_samples
+from core.starter.sources import DEFAULT_CACHE, LabelledPoints, all_real_samples, consistent_labels
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def upright_rps(real: LabelledPoints, jitter: float, rng: np.random.Generator) -
     rows = np.array([s.startswith("rps/") for s in real.sources])
     points = real.points.copy()
     points[rows] = _turned(points[rows], -90.0 + rng.uniform(-jitter, jitter, int(rows.sum())))
-    return LabelledPoints(points, real.labels, real.sources, real.handedness)
+    return LabelledPoints(points, real.labels, real.sources, real.handedness, real.people)
 
 
 def turned_pointing(real: LabelledPoints, jitter: float, rng: np.random.Generator) -> LabelledPoints:
@@ -54,8 +54,54 @@ def turned_pointing(real: LabelledPoints, jitter: float, rng: np.random.Generato
     parts = []
     for label, angle in (("pointing_right", 90.0), ("pointing_left", -90.0)):
         points = _turned(up.points, angle + rng.uniform(-jitter, jitter, len(up)))
-        parts.append(LabelledPoints(points, [label] * len(up), [f"{s}+turned" for s in up.sources], up.handedness))
+        turned = LabelledPoints(
+            points, [label] * len(up), [f"{s}+turned" for s in up.sources], up.handedness, up.people
+        )
+        parts.append(turned)
     return LabelledPoints.concat(parts)
+
+
+@dataclass(frozen=True)
+class BuildParts:
+    """The starter set with what held-out measurements need (``bench/starter_accuracy.py``).
+
+    Attributes:
+        starter: the set (N rows).
+        people: N person ids ("user:<HaGRID user_id>" where known, else "").
+        counts: what went in (see ``build_starter_set``).
+        photos: every real photo with a hand, label-consistent or not, turned as in the set
+            (rps upright): what a model that never saw a source is scored on.
+    """
+
+    starter: StarterSet
+    people: list[str]
+    counts: dict[str, int]
+    photos: LabelledPoints
+
+
+def build_parts(
+    hands_dir: Path,
+    config: BuildConfig | None = None,
+    cache_file: Path = DEFAULT_CACHE,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> BuildParts:
+    """See ``build_starter_set``."""
+    config = config or BuildConfig()
+    rng = np.random.default_rng(config.seed)
+    every, no_hand = all_real_samples(hands_dir, cache_file, on_progress)
+    every = upright_rps(every, config.turn_jitter_deg, rng)
+    consistent = consistent_labels(every)
+    real = every.subset(consistent)
+    turned = turned_pointing(real, config.turn_jitter_deg, rng)
+    proc_points, proc_labels = procedural_samples(config.procedural_per_class, config.procedural_other, config.seed)
+    photos = LabelledPoints.concat([real, turned])
+    features = np.concatenate(
+        [keypoints_to_features(photos.points, DEPTH_CONFIG), keypoints_to_features(proc_points, DEPTH_CONFIG)]
+    )
+    starter = StarterSet(features, photos.labels + proc_labels, photos.sources + ["procedural"] * len(proc_labels))
+    counts = {"photos_without_hand": no_hand, "photos_inconsistent": int((~consistent).sum()),
+              "photo_rows": len(real), "turned_rows": len(turned), "procedural_rows": len(proc_labels)}  # fmt: skip
+    return BuildParts(starter, photos.people + [""] * len(proc_labels), counts, every)
 
 
 def build_starter_set(
@@ -65,17 +111,5 @@ def build_starter_set(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> tuple[StarterSet, dict[str, int]]:
     """The starter set and counts of what went in ("photos_without_hand", rows per part)."""
-    config = config or BuildConfig()
-    rng = np.random.default_rng(config.seed)
-    real, no_hand = real_samples(hands_dir, cache_file, on_progress)
-    real = upright_rps(real, config.turn_jitter_deg, rng)
-    turned = turned_pointing(real, config.turn_jitter_deg, rng)
-    proc_points, proc_labels = procedural_samples(config.procedural_per_class, config.procedural_other, config.seed)
-    photos = LabelledPoints.concat([real, turned])
-    features = np.concatenate(
-        [keypoints_to_features(photos.points, DEPTH_CONFIG), keypoints_to_features(proc_points, DEPTH_CONFIG)]
-    )
-    starter = StarterSet(features, photos.labels + proc_labels, photos.sources + ["procedural"] * len(proc_labels))
-    counts = {"photos_without_hand": no_hand, "photo_rows": len(real), "turned_rows": len(turned),
-              "procedural_rows": len(proc_labels)}  # fmt: skip
-    return starter, counts
+    parts = build_parts(hands_dir, config, cache_file, on_progress)
+    return parts.starter, parts.counts

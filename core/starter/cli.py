@@ -36,7 +36,7 @@ def train_starter_command(args: argparse.Namespace) -> int:
 
 def evaluate_images_command(args: argparse.Namespace) -> int:
     from core.project import load_project_model
-    from core.starter.images_eval import evaluate_images, read_labels, report_lines
+    from core.starter.images_eval import LabelsFileError, evaluate_images, read_labels, report_lines
 
     store = open_store(args)
     if args.project == DEFAULT_PROJECT:
@@ -48,8 +48,17 @@ def evaluate_images_command(args: argparse.Namespace) -> int:
         )
     # train_starter stamps project="starter"; a project's own model carries the project's name
     source = "the shipped starter model" if model.metadata.get("project") == "starter" else "the project's model"
-    rows = read_labels(Path(args.labels), model.classes)
+    rows = read_labels(Path(args.labels))
+    known = {*model.classes, "unknown"}
+    foreign = sorted({r.label for r in rows} - known)
+    if len(foreign) == len({r.label for r in rows}):
+        raise LabelsFileError(f"{args.labels}: no row names a class of the model {model.classes} or 'unknown': "
+                              f"labels {', '.join(map(repr, foreign))}")  # fmt: skip
     print(f"{len(rows)} labelled images; {source}, classes {model.classes}", flush=True)
+    if foreign:
+        n = sum(r.label in foreign for r in rows)
+        print(f"{args.labels}: {n} rows name labels that are not classes of the model: "
+              f"{', '.join(map(repr, foreign))}; counted apart, not scored", flush=True)  # fmt: skip
     report = evaluate_images(rows, model, hands=args.hands, cache_file=Path(args.cache) if args.cache else None)
     for line in report_lines(report):
         print(line)
@@ -81,9 +90,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--labels", required=True, metavar="LABELS.csv")
     p.add_argument("--project", "-p", default=DEFAULT_PROJECT, help=f"project name (default: {DEFAULT_PROJECT})")
-    p.add_argument("--hands", type=int, default=1, choices=(1, 2), help="hands to look for per photo (default 1)")
     p.add_argument(
-        "--cache", metavar="FILE.npz", help="keep MediaPipe results in this cache (made with the same --hands)"
+        "--hands", type=int, default=1, choices=(1, 2),
+        help="classify the largest hand, or the two largest and keep the more confident (default 1)",
+    )  # fmt: skip
+    p.add_argument(
+        "--cache", metavar="FILE.npz", help="keep MediaPipe results in this cache (shared with train-starter's)"
     )
     p.set_defaults(handler=evaluate_images_command)
 

@@ -65,6 +65,11 @@ class StarterSet:
         joints = self.features.reshape(len(self), NUM_JOINTS - 1, 3)
         return np.ascontiguousarray(joints[:, :, :2].reshape(len(self), config.size))
 
+    def subset(self, keep: npt.NDArray[np.bool_]) -> StarterSet:
+        """The rows where ``keep`` (N,) is True."""
+        idx = np.flatnonzero(keep)
+        return StarterSet(self.features[idx], [self.labels[i] for i in idx], [self.sources[i] for i in idx])
+
     def counts(self) -> dict[str, int]:
         return dict(sorted(Counter(self.labels).items()))
 

@@ -224,9 +224,11 @@ def train_with_starter(
     result = _result(classifier, x, y, val_idx, starter_x, starter_y, split[2], partners, history, best, cancelled)
     result.skipped_classes, result.n_train = skipped, len(train_idx)
     result.seconds = time.perf_counter() - started
+    result.starter_rows = int(keep.sum())
+    labelled = int((keep & np.isin(starter_y, active)).sum())
     classifier.metadata |= result_metadata(result) | {
-        "starter": {"rows": int(keep.sum()), "dropped_for_conflicts": int((~keep).sum()),
-                    "user_weight": options.user_weight},
+        "starter": {"rows": result.starter_rows, "labelled_rows": labelled, "unknown_rows": result.starter_rows - labelled,
+                    "dropped_for_conflicts": int((~keep).sum()), "user_weight": options.user_weight},
     }  # fmt: skip
     return result
 

@@ -4,7 +4,14 @@ The labels file is a CSV with a header holding ``file`` and ``label`` columns (o
 are ignored); ``file`` is relative to the CSV's folder (or absolute). A label is one
 of the model's classes, or ``unknown`` for a hand that should be rejected (another
 sign), so the same command measures false accepts. Each photo is run through
-MediaPipe (static mode); with several hands the most confident prediction counts.
+MediaPipe (static mode, up to ``MAX_HANDS`` hands; a photo with no hand is searched
+again zoomed out, for hands that fill the frame or are cut by its border); the
+``hands`` largest hands are classified and the most confident prediction counts.
+
+Counted apart, never scored, each listed by file: rows whose label is not a class of
+the model; photos of several people (more than two hands, or two of the same
+handedness); photos whose largest hand is tiny (under ``TINY_HAND_PX`` pixels across,
+too small for reliable keypoints).
 """
 
 from __future__ import annotations
@@ -20,10 +27,15 @@ import numpy.typing as npt
 from core.classifier import GestureClassifier
 from core.keypoint_cache import detect_in_photos
 from core.landmarks import HandTracker, TrackerConfig
+from core.starter.sources import MAX_HANDS
 from core.types import UNKNOWN_LABEL, Hand, Prediction
 from core.video import read_image
 
 NO_HAND = "no hand"
+SEVERAL_PEOPLE = "several people"
+TINY_HAND = "tiny hand"
+NOT_IN_MODEL = "not a class of the model"
+TINY_HAND_PX = 40
 
 
 class LabelsFileError(ValueError):
@@ -79,8 +91,10 @@ class ImageReport:
     confusion: npt.NDArray[np.int64]  # (len(labels), len(columns)) images with a hand
     no_hand: dict[str, int]  # per true label
     missing: list[str] = field(default_factory=list)  # files not found or unreadable
-    predictions: list[str] = field(default_factory=list)  # per CSV row: label, "no hand" or "missing"
+    predictions: list[str] = field(default_factory=list)  # per CSV row: label, NO_HAND, "missing" or apart
     argmax_correct: int = 0  # images whose most probable class is right (threshold ignored)
+    # counted apart, not scored: reason (NOT_IN_MODEL, SEVERAL_PEOPLE, TINY_HAND) -> "file:line (detail)"
+    apart: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def n_with_hand(self) -> int:
@@ -120,6 +134,9 @@ class ImageReport:
             "no_hand_per_class": self.no_hand,
             "n_images": self.n_with_hand + sum(self.no_hand.values()),
             "missing": len(self.missing),
+            "not_in_model": len(self.apart.get(NOT_IN_MODEL, [])),
+            "several_people": len(self.apart.get(SEVERAL_PEOPLE, [])),
+            "tiny_hand": len(self.apart.get(TINY_HAND, [])),
             "labels": self.labels,
             "columns": self.columns,
             "confusion": self.confusion.tolist(),
@@ -130,9 +147,9 @@ def _detect(paths: list[Path], hands: int, cache_file: Path | None,
             on_progress: Callable[[int, int], None] | None) -> list[list[Hand] | None]:  # fmt: skip
     """Hands per photo; None for a photo that cannot be read. A cache must have been made with ``hands``."""
     if cache_file is not None:
-        return list(detect_in_photos(paths, cache_file, max_num_hands=hands, on_progress=on_progress))
+        return list(detect_in_photos(paths, cache_file, MAX_HANDS, on_progress, zoom_out=True))
     found: list[list[Hand] | None] = []
-    with HandTracker(TrackerConfig(static_image_mode=True, max_num_hands=hands)) as tracker:
+    with HandTracker(TrackerConfig(static_image_mode=True, max_num_hands=MAX_HANDS, zoom_out_photos=True)) as tracker:
         for done, path in enumerate(paths, start=1):
             try:
                 found.append(tracker.process(read_image(path)))
@@ -143,9 +160,25 @@ def _detect(paths: list[Path], hands: int, cache_file: Path | None,
     return found
 
 
-def best_prediction(model: GestureClassifier, hands: list[Hand]) -> Prediction:
-    """The most confident prediction among the hands of one photo."""
-    return max((model.predict_hand(h) for h in hands), key=lambda p: p.score)
+def hand_extent(hand: Hand) -> float:
+    """Longest side of the hand's keypoint box, in the photo's pixels."""
+    return float((hand.pixel.max(axis=0) - hand.pixel.min(axis=0)).max())
+
+
+def several_people(hands: list[Hand]) -> bool:
+    """More hands than one person has, or two of the same handedness."""
+    return len(hands) > 2 or (len(hands) == 2 and hands[0].handedness == hands[1].handedness != "Unknown")
+
+
+def best_prediction(model: GestureClassifier, hands: list[Hand], count: int = 2) -> Prediction:
+    """The most confident prediction among the ``count`` largest hands of one photo."""
+    largest = sorted(hands, key=hand_extent, reverse=True)[:count]
+    return max((model.predict_hand(h) for h in largest), key=lambda p: p.score)
+
+
+def _apart(report: ImageReport, reason: str, row: LabelRow, detail: str) -> None:
+    report.apart.setdefault(reason, []).append(f"{row.path}:{row.line} ({detail})")
+    report.predictions.append(reason)
 
 
 def evaluate_images(
@@ -153,23 +186,30 @@ def evaluate_images(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ImageReport:  # fmt: skip
     """Run ``model`` on every labelled photo; see ``ImageReport``."""
-    present = [r for r in rows if r.path.is_file()]
+    known = {*model.classes, UNKNOWN_LABEL}
+    present = [r for r in rows if r.path.is_file() and r.label in known]
     detected = dict(zip((r.line for r in present), _detect([r.path for r in present], hands, cache_file, on_progress),
                         strict=True))  # fmt: skip
-    seen = {r.label for r in rows}
+    seen = {r.label for r in rows if r.label in known}
     labels = [c for c in model.classes if c in seen] + ([UNKNOWN_LABEL] if UNKNOWN_LABEL in seen else [])
     columns = [*model.classes, UNKNOWN_LABEL]
     report = ImageReport(labels, columns, np.zeros((len(labels), len(columns)), np.int64), dict.fromkeys(labels, 0))
     for row in rows:
         found = detected.get(row.line)
-        if found is None:
+        if row.label not in known:
+            _apart(report, NOT_IN_MODEL, row, f"label {row.label!r}")
+        elif found is None:
             report.missing.append(str(row.path))
             report.predictions.append("missing")
         elif not found:
             report.no_hand[row.label] += 1
             report.predictions.append(NO_HAND)
+        elif several_people(found):
+            _apart(report, SEVERAL_PEOPLE, row, f"{len(found)} hands")
+        elif max(hand_extent(h) for h in found) < TINY_HAND_PX:
+            _apart(report, TINY_HAND, row, f"{max(hand_extent(h) for h in found):.0f} px across")
         else:
-            prediction = best_prediction(model, found)
+            prediction = best_prediction(model, found, hands)
             report.confusion[labels.index(row.label), columns.index(prediction.label)] += 1
             report.predictions.append(prediction.label)
             report.argmax_correct += int(max(prediction.probabilities, key=prediction.probabilities.get) == row.label)
@@ -194,4 +234,9 @@ def report_lines(report: ImageReport) -> list[str]:
     for i, name in enumerate(report.labels):
         lines.append(f"{name:>16s} " + " ".join(f"{int(v):8d}" for v in report.confusion[i]))
     lines += [f"missing: {m}" for m in report.missing]
+    for reason, items in report.apart.items():
+        lines.append(f"{len(items)} counted apart, not scored: {reason}" + (":" if items else ""))
+        lines += [f"  {item}" for item in items[:20]] + (
+            [f"  ... and {len(items) - 20} more"] if len(items) > 20 else []
+        )
     return lines

@@ -22,11 +22,11 @@ import torch
 from core.classifier import GestureClassifier, ModelFileError
 from core.features import FeatureConfig
 from core.gestures import DEFAULT_CLASSES
-from core.starter.build import BuildConfig, build_starter_set
+from core.starter.build import BuildConfig, build_parts
 from core.starter.dataset import StarterSet, file_sha256
 from core.starter.fit import StarterOptions, train_with_starter
 from core.starter.sources import DEFAULT_CACHE
-from core.training import EpochStats, TrainConfig
+from core.training import EpochStats, TrainConfig, TrainResult
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 SET_FILE = "starter_set.npz"
@@ -38,6 +38,8 @@ MIRROR_MAP = {c.name: c.mirror_partner for c in DEFAULT_CLASSES}
 # since they are all it learns from (≈ 1 min on one CPU core).
 STARTER_TRAINING = TrainConfig(epochs=300, patience=40)
 STARTER_OPTIONS = StarterOptions(per_class=600, rejection_per_epoch=2400)
+STARTER_FEATURES = FeatureConfig(use_depth=False)  # 2D: serves projects with and without depth
+MAX_FALSE_ACCEPT = 0.10  # the "unknown" threshold's target on held-out people (see train_starter)
 
 
 def load_starter_set(directory: Path = WEIGHTS_DIR) -> StarterSet:
@@ -100,6 +102,14 @@ def starter_model_for(classes: Sequence[str], directory: Path = WEIGHTS_DIR) -> 
     return model if keep == model.classes else restrict_classes(model, keep)
 
 
+def fit_starter(starter: StarterSet, config: TrainConfig = STARTER_TRAINING,
+                on_epoch: Callable[[EpochStats], None] | None = None) -> TrainResult:  # fmt: skip
+    """A starter model (the eight classes, 2D features) trained on ``starter`` alone."""
+    empty = np.zeros((0, STARTER_FEATURES.size), np.float32)
+    return train_with_starter(empty, [], STARTER_CLASSES, MIRROR_MAP, STARTER_FEATURES, starter, config,
+                              STARTER_OPTIONS, on_epoch)  # fmt: skip
+
+
 def train_starter(
     out: Path = WEIGHTS_DIR,
     hands_dir: Path | None = None,
@@ -109,37 +119,53 @@ def train_starter(
     on_epoch: Callable[[EpochStats], None] | None = None,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Build the starter set, train the starter model on it, write both (and ``build.json``) into ``out``.
+    """Build the starter set, calibrate "unknown", train the starter model, write them (and ``build.json``) into ``out``.
 
-    Returns the summary written to ``build.json``: counts per source and class,
-    seconds per step, validation accuracy on held-out starter rows.
+    The threshold is chosen on HaGRID people held out by fold (``core.starter.holdout``):
+    the lowest at which at most ``MAX_FALSE_ACCEPT`` of their other signs and relaxed
+    hands get a gesture label. Returns the summary written to ``build.json``: counts per
+    source and class, seconds per step, the threshold and its held-out rates.
     """
+    from core.starter.holdout import choose_threshold, hagrid_fold_scores
     from core.starter.sources import shared_hands_dir
 
     started = time.perf_counter()
     hands = Path(hands_dir) if hands_dir else shared_hands_dir()
-    starter, counts = build_starter_set(hands, build, cache_file, _progress_logger(log))
+    parts = build_parts(hands, build, cache_file, _progress_logger(log))
+    starter = parts.starter
     built = time.perf_counter()
     out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     starter.save(out / SET_FILE)
     log(f"starter set: {len(starter)} rows {starter.counts()} → {out / SET_FILE}")
-    empty = np.zeros((0, 40), np.float32)
-    result = train_with_starter(empty, [], STARTER_CLASSES, MIRROR_MAP, FeatureConfig(use_depth=False), starter,
-                                config, STARTER_OPTIONS, on_epoch)  # fmt: skip
+    held_out = hagrid_fold_scores(parts, lambda keep: fit_starter(starter.subset(keep), config).classifier, log)
+    threshold = choose_threshold(held_out, MAX_FALSE_ACCEPT)
+    rates = held_out.rates(threshold)
+    log(f"threshold {threshold}: held-out HaGRID people {rates['accuracy']:.4f} right, false rejections "
+        f"{rates['false_reject']:.4f}, false acceptances {rates['false_accept']:.4f}")  # fmt: skip
+    calibrated = time.perf_counter()
+    result = fit_starter(starter, config, on_epoch)
     trained = time.perf_counter()
     summary = {
         "sources": starter.source_counts(),
         "classes": starter.counts(),
-        "counts": counts,
+        "counts": parts.counts,
         "build_seconds": round(built - started, 2),
-        "train_seconds": round(trained - built, 2),
+        "calibration_seconds": round(calibrated - built, 2),
+        "train_seconds": round(trained - calibrated, 2),
         "epochs": len(result.history),
         "val_accuracy_starter_rows": round(result.val_accuracy, 4),
+        "threshold": threshold,
+        "threshold_rule": f"lowest with false acceptances <= {MAX_FALSE_ACCEPT} on held-out HaGRID people",
+        "held_out_hagrid_people": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in rates.items()},
         "set_sha256": file_sha256(out / SET_FILE),
         "build_config": asdict(build or BuildConfig()),
     }
-    result.classifier.metadata.update(starter=True, project=STARTER_PROJECT, set_sha256=summary["set_sha256"])
-    result.classifier.save(out)
+    classifier = result.classifier
+    classifier.threshold = threshold
+    classifier.metadata.update(starter=True, project=STARTER_PROJECT, set_sha256=summary["set_sha256"],
+                               threshold_rule=summary["threshold_rule"])  # fmt: skip
+    classifier.save(out)
     (out / BUILD_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
 

@@ -4,9 +4,14 @@ Each photo's label comes from its dataset's own folder or label file, mapped to 
 starter class (``core.gestures.DEFAULT_CLASSES``), to ``OTHER`` (a hand sign that is
 none of them: the rejection set) or to nothing (ambiguous shapes, left out).
 
+HaGRID's ``hagrid_people`` and ``hagrid_crops`` come through ``core.starter.hagrid``.
 Never used: ``hagrid_380`` (the test set of people we did not train on),
 ``keypoints_gt`` (evaluation only) and ``video/`` (the held-out person of
 ``bench/learning_curve.py``).
+
+MediaPipe runs once per photo with up to ``MAX_HANDS`` hands and the zoomed-out
+search (``TrackerConfig.zoom_out_photos``: crops and close-ups whose hand fills the
+frame); the results are cached in ``DEFAULT_CACHE``.
 """
 
 from __future__ import annotations
@@ -21,11 +26,14 @@ import numpy.typing as npt
 
 from core.features import user_view_points
 from core.keypoint_cache import detect_in_photos
+from core.starter.hagrid import FOLDERS as HAGRID_FOLDERS
+from core.starter.hagrid import HagridPhoto, hagrid_photos, pick_hand
 from core.types import NUM_JOINTS, Hand
 
 OTHER = "other"  # label of the rejection set: hands making none of the starter gestures
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_CACHE = REPO / "data" / "cache" / "shared_keypoints.npz"
+DEFAULT_CACHE = REPO / "data" / "cache" / "starter_hands.npz"  # made with MAX_HANDS and zoom_out=True
+MAX_HANDS = 4  # more than two hands in a photo: several people (counted apart by evaluate-images)
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
 EXCLUDED = ("hagrid_380", "keypoints_gt", "video")
 
@@ -55,12 +63,14 @@ class LabelledPoints:
         labels: N class names (a starter class or ``OTHER``).
         sources: N short source names, e.g. "rps/rock".
         handedness: N person's-hand labels ("Left", "Right", "Unknown").
+        people: N person ids where the data set gives one ("user:<HaGRID user_id>"), else "".
     """
 
     points: npt.NDArray[np.float32]
     labels: list[str]
     sources: list[str]
     handedness: list[str]
+    people: list[str]
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -72,18 +82,20 @@ class LabelledPoints:
             [self.labels[i] for i in idx],
             [self.sources[i] for i in idx],
             [self.handedness[i] for i in idx],
+            [self.people[i] for i in idx],
         )
 
     @staticmethod
     def concat(parts: list[LabelledPoints]) -> LabelledPoints:
         parts = [p for p in parts if len(p)]
         if not parts:
-            return LabelledPoints(np.zeros((0, NUM_JOINTS, 3), np.float32), [], [], [])
+            return LabelledPoints(np.zeros((0, NUM_JOINTS, 3), np.float32), [], [], [], [])
         return LabelledPoints(
             np.concatenate([p.points for p in parts]).astype(np.float32),
             [x for p in parts for x in p.labels],
             [x for p in parts for x in p.sources],
             [x for p in parts for x in p.handedness],
+            [x for p in parts for x in p.people],
         )
 
 
@@ -166,26 +178,35 @@ def consistent_labels(data: LabelledPoints) -> npt.NDArray[np.bool_]:
     return ok & ~((sources == "fingers") & (labels == OTHER) & (count == 0))
 
 
-def real_samples(
+def _largest(hands: list[Hand]) -> Hand:
+    """The main hand of a close-up photo: the largest keypoint box."""
+    return max(hands, key=lambda h: float((h.pixel.max(axis=0) - h.pixel.min(axis=0)).max()))
+
+
+def all_real_samples(
     hands_dir: Path,
     cache_file: Path = DEFAULT_CACHE,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> tuple[LabelledPoints, int]:
-    """Keypoints of the labelled photos (MediaPipe, cached) and how many photos had no hand.
+    """Keypoints of every labelled photo with a hand (MediaPipe, cached), unfiltered, and how many had none.
 
     ASL "G" photos are labelled 👉 or 👈 by where the finger points; flipped copies
-    in that dataset simply land in the other class. Rows failing ``consistent_labels``
-    are not returned (see ``real_samples_report`` for counts).
+    in that dataset simply land in the other class. HaGRID photos give the gesturing
+    hand (``core.starter.hagrid.pick_hand``).
     """
-    items = labelled_photos(hands_dir)
+    items: list[tuple[Path, str, str, HagridPhoto | None]] = [
+        (p, lab, s, None) for p, lab, s in labelled_photos(hands_dir)
+    ]
+    for folder in HAGRID_FOLDERS:
+        items += [(h.path, h.label, h.source, h) for h in hagrid_photos(hands_dir, folder)]
     if not items:
         raise FileNotFoundError(f"no labelled photos under {hands_dir}")
-    found = detect_in_photos([p for p, _, _ in items], cache_file, on_progress=on_progress)
-    points, labels, sources, handed = [], [], [], []
-    for hands, (_, label, source) in zip(found, items, strict=True):
-        if not hands:
+    found = detect_in_photos([p for p, _, _, _ in items], cache_file, MAX_HANDS, on_progress, zoom_out=True)
+    points, labels, sources, handed, people = [], [], [], [], []
+    for hands, (_, label, source, hagrid) in zip(found, items, strict=True):
+        hand = (pick_hand(hands, hagrid) if hagrid is not None else _largest(hands)) if hands else None
+        if hand is None:
             continue
-        hand: Hand = hands[0]
         pts = user_view_points(hand, use_depth=True)
         if label == "pointing_sideways":
             label = _pointing_direction(pts)
@@ -193,5 +214,16 @@ def real_samples(
         labels.append(label)
         sources.append(source)
         handed.append(hand.handedness)
-    data = LabelledPoints(np.array(points, np.float32).reshape(-1, NUM_JOINTS, 3), labels, sources, handed)
-    return data.subset(consistent_labels(data)), len(items) - len(data)
+        people.append(hagrid.person if hagrid is not None else "")
+    data = LabelledPoints(np.array(points, np.float32).reshape(-1, NUM_JOINTS, 3), labels, sources, handed, people)
+    return data, len(items) - len(data)
+
+
+def real_samples(
+    hands_dir: Path,
+    cache_file: Path = DEFAULT_CACHE,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> tuple[LabelledPoints, int]:
+    """``all_real_samples`` without the rows failing ``consistent_labels`` (label noise, MediaPipe failures)."""
+    data, no_hand = all_real_samples(hands_dir, cache_file, on_progress)
+    return data.subset(consistent_labels(data)), no_hand

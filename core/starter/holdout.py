@@ -1,0 +1,149 @@
+"""The starter model on people it never saw: held-out scores, error rates, and the "unknown" threshold.
+
+A held-out measurement trains a starter model without some rows of the starter set
+and scores the real photos those rows came from. Three kinds of hold-out:
+
+* **HaGRID people** (``hagrid_people``, ``hagrid_crops``): ``HAGRID_FOLDS`` folds by
+  person. HaGRID's ``user_id`` (given for some ``hagrid_people`` photos) keeps all of a
+  person's photos in one fold; ``hagrid_people`` photos without one are held out
+  together as a fold of their own (they may show the same person twice); crops come
+  from HaGRID's train split (other users than the ``user_id`` photos, which are its
+  test split) and go to a fold by their photo id.
+* **A whole source** (``rps``, ``sign_digits``, ...): every row of it, turned copies included.
+* ``hagrid_380``: never in the set (``bench/starter_accuracy.py`` scores the final model).
+
+The threshold (``choose_threshold``) is the lowest at which at most ``max_false_accept``
+of the held-out HaGRID "unknown" hands (other signs, ``no_gesture``) get a gesture
+label: the fewest false rejections that meet the false-acceptance target.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from core.classifier import GestureClassifier
+from core.features import FeatureConfig, keypoints_to_features
+from core.starter.build import BuildParts
+from core.starter.hagrid import FOLDERS as HAGRID_FOLDERS
+from core.starter.sources import OTHER
+
+HAGRID_FOLDS = 3  # fold 0: hagrid_people photos without a user_id; 1, 2: by person
+THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.30, 0.96, 0.01))
+FEATURES_2D = FeatureConfig(use_depth=False)
+
+
+def folder_of(source: str) -> str:
+    """The shared folder of a row's source ("rps/rock+turned" → "rps")."""
+    return source.split("/", 1)[0].split("+", 1)[0]
+
+
+def hagrid_fold(source: str, person: str) -> int | None:
+    """The fold of a HaGRID row (see the module docstring); None for rows of other sources."""
+    folder = folder_of(source)
+    if folder not in HAGRID_FOLDERS:
+        return None
+    if not person:
+        return 0
+    digest = int(hashlib.sha1(person.encode()).hexdigest()[:8], 16)
+    return 1 + digest % (HAGRID_FOLDS - 1) if folder == "hagrid_people" else digest % HAGRID_FOLDS
+
+
+@dataclass(frozen=True)
+class Scores:
+    """A model's probabilities on held-out photos.
+
+    Attributes:
+        classes: C model classes.
+        probabilities: (n, C) float32, rows sum to 1.
+        labels: n true labels (a class or ``OTHER``).
+        sources: n source names ("hagrid_people/like", ...).
+    """
+
+    classes: list[str]
+    probabilities: npt.NDArray[np.float32]
+    labels: list[str]
+    sources: list[str]
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def where(self, keep: npt.NDArray[np.bool_]) -> Scores:
+        idx = np.flatnonzero(keep)
+        return Scores(self.classes, self.probabilities[idx], [self.labels[i] for i in idx],
+                      [self.sources[i] for i in idx])  # fmt: skip
+
+    @staticmethod
+    def concat(parts: Sequence[Scores]) -> Scores:
+        return Scores(list(parts[0].classes), np.concatenate([p.probabilities for p in parts]),
+                      [x for p in parts for x in p.labels], [x for p in parts for x in p.sources])  # fmt: skip
+
+    def shown(self, threshold: float) -> list[str]:
+        """The label a user sees: the top class, or "unknown" below ``threshold``."""
+        top = self.probabilities.argmax(axis=1)
+        return [self.classes[k] if p >= threshold else "unknown" for k, p in zip(top, self.probabilities.max(1), strict=True)]  # fmt: skip
+
+    def rates(self, threshold: float) -> dict[str, object]:
+        """Counts and shares at ``threshold``: gestures right ("unknown" wrong), false rejections
+        (a gesture answered "unknown"), false acceptances (an ``OTHER`` hand given a gesture), per class."""
+        shown = np.array(self.shown(threshold))
+        labels = np.array(self.labels)
+        gesture = labels != OTHER
+        n_g, n_o = int(gesture.sum()), int((~gesture).sum())
+        right = int((shown[gesture] == labels[gesture]).sum())
+        rejected = int((shown[gesture] == "unknown").sum())
+        accepted = int((shown[~gesture] != "unknown").sum())
+        per_class = {name: {"right": int((shown[labels == name] == name).sum()), "n": int((labels == name).sum())}
+                     for name in self.classes if (labels == name).any()}  # fmt: skip
+        return {
+            "gestures": n_g, "right": right, "accuracy": right / n_g if n_g else None,
+            "false_reject": rejected / n_g if n_g else None, "others": n_o,
+            "false_accept": accepted / n_o if n_o else None, "per_class": per_class,
+        }  # fmt: skip
+
+
+def score(model: GestureClassifier, photos_points: npt.NDArray[np.float32], labels: list[str],
+          sources: list[str]) -> Scores:  # fmt: skip
+    """Probabilities of ``model`` on (n, 21, 3) user-view keypoints."""
+    features = keypoints_to_features(photos_points, model.feature_config)
+    probs = model.predict_proba(features) if len(features) else np.zeros((0, len(model.classes)), np.float32)
+    return Scores(list(model.classes), np.asarray(probs, np.float32), labels, sources)
+
+
+def hagrid_fold_scores(
+    parts: BuildParts, fit: Callable[[npt.NDArray[np.bool_]], GestureClassifier], log: Callable[[str], None] = print
+) -> Scores:
+    """Every HaGRID photo scored by a model trained without its fold (``fit(keep_rows)`` trains
+    on the starter rows where ``keep_rows`` is True)."""
+    row_fold = np.array([hagrid_fold(s, p) if hagrid_fold(s, p) is not None else -1
+                         for s, p in zip(parts.starter.sources, parts.people, strict=True)])  # fmt: skip
+    photos = parts.photos
+    photo_fold = np.array([hagrid_fold(s, p) if hagrid_fold(s, p) is not None else -1
+                           for s, p in zip(photos.sources, photos.people, strict=True)])  # fmt: skip
+    out = []
+    for fold in range(HAGRID_FOLDS):
+        model = fit(row_fold != fold)
+        test = photos.subset(photo_fold == fold)
+        out.append(score(model, test.points, test.labels, test.sources))
+        log(f"HaGRID fold {fold}: trained without {int((row_fold == fold).sum())} rows, scored {len(test)} photos")
+    return Scores.concat(out)
+
+
+def source_scores(parts: BuildParts, folder: str, fit: Callable[[npt.NDArray[np.bool_]], GestureClassifier]) -> Scores:
+    """The photos of ``folder`` scored by a model trained without any row of it."""
+    keep = np.array([folder_of(s) != folder for s in parts.starter.sources])
+    test = parts.photos.subset(np.array([folder_of(s) == folder for s in parts.photos.sources]))
+    return score(fit(keep), test.points, test.labels, test.sources)
+
+
+def choose_threshold(scores: Scores, max_false_accept: float = 0.10) -> float:
+    """The lowest of ``THRESHOLDS`` with false acceptances at most ``max_false_accept``; the highest if none."""
+    for threshold in THRESHOLDS:
+        rate = scores.rates(threshold)["false_accept"]
+        if rate is None or float(rate) <= max_false_accept:  # type: ignore[arg-type]
+            return threshold
+    return THRESHOLDS[-1]
