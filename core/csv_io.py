@@ -23,23 +23,27 @@ parse and validate the whole file before one all-or-nothing transaction.
 from __future__ import annotations
 
 import csv
-import io
+import itertools
 import math
 import os
 import re
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from core.gestures import InvalidNameError, validate_name
 from core.store import Sample, Store
 from core.store_schema import SOURCE_KINDS
-from core.types import HANDEDNESS_VALUES, NUM_JOINTS, Hand
+from core.types import HANDEDNESS_VALUES, KEYPOINT_BACKENDS, NUM_JOINTS, Hand
 
 KINIVI_COLUMNS = 1 + NUM_JOINTS * 2
+KINIVI_MAX_ABS = 1.01  # kinivi rows are divided by their largest |value|: 1 up to rounding in other tools
+MAX_SIDE = 1 << 20  # image_w / image_h: far above any camera, far below what overflows anything
+MAX_LINE_BYTES = 1 << 20  # a handteach row is about 3 kB
+LATEST_TIME = 32_503_680_000.0  # created_at: 3000-01-01 in Unix seconds
 _META = ("class", "handedness", "score", "image_w", "image_h", "source_kind", "source_name", "frame", "created_at")
 HANDTEACH_HEADER: tuple[str, ...] = (
     *_META,
@@ -72,30 +76,45 @@ class ImportReport:
 # -- reading cells ------------------------------------------------------------------
 
 
-def _read_rows(path: Path, keep_blank: bool = False) -> list[tuple[int, list[str]]]:
-    """(line number, cells) of every record; blank lines skipped unless ``keep_blank``."""
+def _lines(handle: BinaryIO, path: Path) -> Iterator[str]:
+    """Decoded lines, one at a time, so a bad byte is reported with its line and a file with no
+    line breaks cannot be read whole into memory."""
+    for number in itertools.count(1):
+        raw = handle.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        if len(raw) > MAX_LINE_BYTES:
+            raise CsvFormatError(path, number, f"line longer than {MAX_LINE_BYTES} bytes: not a keypoint CSV")
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise CsvFormatError(path, number, "not UTF-8 text") from None
+
+
+def _iter_rows(path: Path, keep_blank: bool = False) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of every record, read as they come (flat memory); blank lines skipped
+    unless ``keep_blank``. Raises ``CsvFormatError`` for an unreadable, non-UTF-8 or empty file."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        handle = path.open("rb")
     except FileNotFoundError:
         raise CsvFormatError(path, None, "file not found") from None
     except OSError as exc:
         raise CsvFormatError(path, None, f"cannot read the file: {exc.strerror or exc}") from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CsvFormatError(path, raw[: exc.start].count(b"\n") + 1, "not UTF-8 text") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[tuple[int, list[str]]] = []
-    try:
-        for cells in reader:
-            if cells or keep_blank:
-                rows.append((reader.line_num, cells))
-    except csv.Error as exc:
-        raise CsvFormatError(path, reader.line_num, f"malformed CSV: {exc}") from None
-    if not rows:
+    with handle:
+        reader = csv.reader(_lines(handle, path))
+        empty = True
+        try:
+            for cells in reader:
+                if cells or keep_blank:
+                    empty = False
+                    yield reader.line_num, cells
+        except csv.Error as exc:
+            raise CsvFormatError(path, reader.line_num, f"malformed CSV: {exc}") from None
+        except OSError as exc:
+            raise CsvFormatError(path, reader.line_num, f"cannot read the file: {exc.strerror or exc}") from exc
+    if empty:
         raise CsvFormatError(path, 1, "the file is empty (no rows)")
-    return rows
 
 
 def _number(path: Path, line: int, column: str, text: str, allow_nan: bool = False) -> float:
@@ -108,9 +127,13 @@ def _number(path: Path, line: int, column: str, text: str, allow_nan: bool = Fal
     return value
 
 
-def _integer(path: Path, line: int, column: str, text: str, minimum: int) -> int:
-    if not re.fullmatch(r"\s*-?[0-9]+\s*", text) or int(text) < minimum:
-        raise CsvFormatError(path, line, f"column {column}: {text!r} is not an integer ≥ {minimum}")
+def _integer(path: Path, line: int, column: str, text: str, minimum: int, maximum: int = 2**31 - 1) -> int:
+    # Bounded above too: SQLite stores at most 2^63 - 1 (beyond: OverflowError) and no
+    # image size or frame number comes near 2^31.
+    if not re.fullmatch(r"\s*-?[0-9]{1,20}\s*", text) or not minimum <= int(text) <= maximum:
+        raise CsvFormatError(
+            path, line, f"column {column}: {text[:40]!r} is not an integer from {minimum} to {maximum}"
+        )
     return int(text)
 
 
@@ -132,15 +155,25 @@ def _points(path: Path, line: int, cells: Sequence[str], start: int, dims: int, 
     return points.reshape(NUM_JOINTS, dims)
 
 
-def _write_atomic(path: Path, rows: list[Sequence[object]]) -> None:
-    """Write a CSV through a temporary file, so a crash never leaves half a file behind."""
+def _write_atomic(path: Path, rows: Iterable[Sequence[object]]) -> int:
+    """Write CSV rows as they come through a temporary file, so a crash never leaves half a file
+    behind and memory stays flat; returns the rows written."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as f:
-        csv.writer(f, lineterminator="\n").writerows(rows)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    count = 0
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            for row in rows:
+                writer.writerow(row)
+                count += 1
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return count
 
 
 def _floats(values: np.ndarray) -> list[str]:
@@ -148,11 +181,11 @@ def _floats(values: np.ndarray) -> list[str]:
     return [repr(v) for v in np.asarray(values, dtype=np.float32).reshape(-1).tolist()]
 
 
-def _store_samples(store: Store, project: str, samples: list[Sample]) -> ImportReport:
+def _store_samples(store: Store, project: str, samples: Iterable[Sample]) -> ImportReport:
+    """Stream ``samples`` into one all-or-nothing transaction: a bad row rolls back every row."""
     before = {c.name for c in store.list_classes(project)}
-    store.add_samples(project, samples, create_classes=True)
-    per_class = dict(Counter(s.class_name for s in samples))
-    return ImportReport(len(samples), per_class, tuple(n for n in per_class if n not in before))
+    per_class = dict(store.add_sample_stream(project, samples, create_classes=True))
+    return ImportReport(sum(per_class.values()), per_class, tuple(n for n in per_class if n not in before))
 
 
 # -- kinivi ------------------------------------------------------------------------------
@@ -160,7 +193,7 @@ def _store_samples(store: Store, project: str, samples: list[Sample]) -> ImportR
 
 def _read_labels(labels_csv: Path) -> list[str]:
     """Label names by id; line i (1-based) names id i - 1. Blank lines keep their id."""
-    return [cells[0].strip() if cells else "" for _, cells in _read_rows(labels_csv, keep_blank=True)]
+    return [cells[0].strip() if cells else "" for _, cells in _iter_rows(labels_csv, keep_blank=True)]
 
 
 def _kinivi_row(path: Path, line: int, cells: list[str], labels: list[str], labels_csv: Path) -> tuple[str, np.ndarray]:
@@ -176,18 +209,23 @@ def _kinivi_row(path: Path, line: int, cells: list[str], labels: list[str], labe
     points = _points(path, line, cells, 1, 2, allow_nan=False)
     if not points.any():
         raise CsvFormatError(path, line, "all 42 numbers are zero")
+    if np.abs(points).max() > KINIVI_MAX_ABS:
+        worst = float(np.abs(points).max())
+        raise CsvFormatError(
+            path, line, f"value {worst:g} is outside [-1, 1] (kinivi rows are scaled by their largest value)"
+        )
     return name, points
 
 
-def _parse_kinivi(keypoint_csv: Path, labels_csv: Path) -> list[tuple[int, str, np.ndarray]]:
+def _parse_kinivi(keypoint_csv: Path, labels_csv: Path) -> Iterator[tuple[int, str, np.ndarray]]:
     labels = _read_labels(labels_csv)
-    rows = _read_rows(keypoint_csv)
-    return [(line, *_kinivi_row(Path(keypoint_csv), line, cells, labels, Path(labels_csv))) for line, cells in rows]
+    for line, cells in _iter_rows(keypoint_csv):
+        yield (line, *_kinivi_row(Path(keypoint_csv), line, cells, labels, Path(labels_csv)))
 
 
 def read_kinivi(keypoint_csv: Path | str, labels_csv: Path | str) -> tuple[np.ndarray, list[str]]:
     """Kinivi keypoints without a store: ((N, 21, 2) float32 user view as in the file, class name per row)."""
-    parsed = _parse_kinivi(Path(keypoint_csv), Path(labels_csv))
+    parsed = list(_parse_kinivi(Path(keypoint_csv), Path(labels_csv)))
     return np.stack([p for _, _, p in parsed]).astype(np.float32), [name for _, name, _ in parsed]
 
 
@@ -207,7 +245,7 @@ def import_kinivi(store: Store, project: str, keypoint_csv: Path | str, labels_c
     """
     keypoint_csv = Path(keypoint_csv)
     parsed = _parse_kinivi(keypoint_csv, Path(labels_csv))
-    samples = [Sample(_kinivi_hand(p), name, "csv", keypoint_csv.name, line) for line, name, p in parsed]
+    samples = (Sample(_kinivi_hand(p), name, "csv", keypoint_csv.name, line) for line, name, p in parsed)
     return _store_samples(store, project, samples)
 
 
@@ -227,15 +265,9 @@ def export_kinivi(store: Store, project: str, keypoint_csv: Path | str, labels_c
     degenerate hands (every point on the wrist) have no kinivi form and are skipped.
     """
     ids = {c.name: i for i, c in enumerate(store.list_classes(project))}
-    hands, labels = store.sample_arrays(project)
-    rows = []
-    for hand, label in zip(hands, labels, strict=True):
-        values = kinivi_values(hand)
-        if values is not None:
-            rows.append([ids[label], *_floats(values)])
+    values = ((ids[s.class_name], kinivi_values(s.hand)) for s in store.iter_samples(project))
     _write_atomic(Path(labels_csv), [[name] for name in ids])
-    _write_atomic(Path(keypoint_csv), rows)
-    return len(rows)
+    return _write_atomic(Path(keypoint_csv), ([i, *_floats(v)] for i, v in values if v is not None))
 
 
 # -- handteach -------------------------------------------------------------------------
@@ -261,13 +293,21 @@ def _handteach_sample(path: Path, line: int, cells: list[str]) -> Sample:
     score_value = _number(path, line, "score", score)
     if not 0.0 <= score_value <= 1.0:
         raise CsvFormatError(path, line, f"column score: {score!r} is not in [0, 1]")
+    if backend not in KEYPOINT_BACKENDS:
+        raise CsvFormatError(path, line, f"column backend: {backend[:40]!r} is not one of {KEYPOINT_BACKENDS}")
+    created_at = _number(path, line, "created_at", created)
+    if not 0.0 <= created_at <= LATEST_TIME:
+        raise CsvFormatError(path, line, f"column created_at: {created[:40]!r} is not a Unix time from 1970 to 3000")
     hand = Hand(
         pixel=_points(path, line, cells, _P0, 2, allow_nan=False),
         normalised=_points(path, line, cells, _N0, 3, allow_nan=False),
         world=_points(path, line, cells, _W0, 3, allow_nan=True),
         handedness=handedness,
         score=score_value,
-        image_size=(_integer(path, line, "image_w", width, 1), _integer(path, line, "image_h", height, 1)),
+        image_size=(
+            _integer(path, line, "image_w", width, 1, MAX_SIDE),
+            _integer(path, line, "image_h", height, 1, MAX_SIDE),
+        ),
     )
     return Sample(
         hand,
@@ -275,35 +315,45 @@ def _handteach_sample(path: Path, line: int, cells: list[str]) -> Sample:
         kind,
         source,
         None if frame == "" else _integer(path, line, "frame", frame, 0),
-        _number(path, line, "created_at", created),
+        created_at,
         None,
-        _name(path, line, backend, "backend"),
+        backend,
     )
+
+
+def iter_handteach(path: Path | str) -> Iterator[Sample]:
+    """Samples of a handteach CSV (ids None, no crops) as they are read; raises at the first bad line."""
+    path = Path(path)
+    rows = _iter_rows(path)
+    _check_header(path, next(rows)[1])
+    empty = True
+    for line, cells in rows:
+        empty = False
+        yield _handteach_sample(path, line, cells)
+    if empty:
+        raise CsvFormatError(path, 2, "no samples after the header")
 
 
 def read_handteach(path: Path | str) -> list[Sample]:
     """Samples of a handteach CSV (ids None, no crops), without a store."""
-    path = Path(path)
-    rows = _read_rows(path)
-    _check_header(path, rows[0][1])
-    if len(rows) == 1:
-        raise CsvFormatError(path, 2, "no samples after the header")
-    return [_handteach_sample(path, line, cells) for line, cells in rows[1:]]
+    return list(iter_handteach(path))
 
 
 def import_handteach(store: Store, project: str, path: Path | str) -> ImportReport:
     """Add every sample of a handteach CSV to ``project`` (all or nothing); unknown classes are created."""
-    return _store_samples(store, project, read_handteach(path))
+    return _store_samples(store, project, iter_handteach(path))
 
 
 def export_handteach(store: Store, project: str, path: Path | str) -> int:
     """Write every sample of ``project`` (without crops) to a handteach CSV; returns the rows written."""
-    rows: list[Sequence[object]] = [HANDTEACH_HEADER]
-    for s in store.list_samples(project):
-        h = s.hand
-        frame = "" if s.frame is None else s.frame
-        meta = [s.class_name, h.handedness, repr(float(h.score)), h.image_size[0], h.image_size[1], s.source_kind]
-        meta += [s.source_name, frame, repr(float(s.created_at)), s.backend]
-        rows.append(meta + _floats(h.pixel) + _floats(h.normalised) + _floats(h.world))
-    _write_atomic(Path(path), rows)
-    return len(rows) - 1
+
+    def rows() -> Iterator[Sequence[object]]:
+        yield HANDTEACH_HEADER
+        for s in store.iter_samples(project):
+            h = s.hand
+            frame = "" if s.frame is None else s.frame
+            meta = [s.class_name, h.handedness, repr(float(h.score)), h.image_size[0], h.image_size[1], s.source_kind]
+            meta += [s.source_name, frame, repr(float(s.created_at)), s.backend]
+            yield meta + _floats(h.pixel) + _floats(h.normalised) + _floats(h.world)
+
+    return _write_atomic(Path(path), rows()) - 1

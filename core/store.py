@@ -17,9 +17,11 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from core.gestures import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, validate_name
 from core.store_schema import (
@@ -32,8 +34,10 @@ from core.store_schema import (
     Sample,
     StoreError,
     default_data_dir,
+    explain_sqlite_error,
     row_to_sample,
     sample_to_row,
+    validate_emoji,
 )
 from core.types import KEYPOINT_BACKENDS, Hand
 
@@ -41,22 +45,31 @@ from core.types import KEYPOINT_BACKENDS, Hand
 class Store:
     """All projects, classes and samples of one data directory (see the module docstring)."""
 
-    def __init__(self, data_dir: Path | str | None = None) -> None:
+    def __init__(self, data_dir: Path | str | None = None, read_only: bool = False) -> None:
+        """Open (and with ``read_only`` False, create or migrate) the store of ``data_dir``.
+
+        ``read_only`` never writes a byte, so listing and exporting work on a full disk or a
+        read-only folder; a write then raises ``StoreError``. A writable store writes only
+        when the database is new or its schema is older (the migration).
+        """
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-        try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create the data directory {self.data_dir}: {exc}") from exc
         self.path = self.data_dir / DB_NAME
+        self.read_only = read_only
+        self._uri = f"file:{quote(str(self.path.resolve()))}?mode=ro" if read_only else None
         try:
-            self._migrate()
+            if read_only:
+                self._open_read_only()
+            else:
+                self._create_or_migrate()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a usable handteach SQLite database: {exc}") from exc
+            raise StoreError(f"{self.path}: not a usable handteach SQLite database: {exc}") from exc
 
     # -- connections -------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
         # Autocommit mode: transactions are opened explicitly in _write.
+        if self._uri is not None:
+            return sqlite3.connect(self._uri, uri=True, timeout=30.0, isolation_level=None)
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = FULL")
@@ -64,23 +77,54 @@ class Store:
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
-        with closing(self._connect()) as conn:
-            yield conn
+        try:
+            with closing(self._connect()) as conn:
+                yield conn
+        except sqlite3.OperationalError as exc:
+            raise self._explain(exc) from exc
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        with closing(self._connect()) as conn:
-            conn.execute("BEGIN IMMEDIATE")  # take the write lock now, not halfway through
-            try:
-                yield conn
-            except BaseException:
-                if conn.in_transaction:  # SQLite may already have rolled back after some errors
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        if self.read_only:
+            raise StoreError(f"{self.path}: the store was opened read-only; this change needs a writable one")
+        try:
+            with closing(self._connect()) as conn:
+                conn.execute("BEGIN IMMEDIATE")  # take the write lock now, not halfway through
+                try:
+                    yield conn
+                except BaseException:
+                    if conn.in_transaction:  # SQLite may already have rolled back after some errors
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            raise self._explain(exc) from exc
 
-    def _migrate(self) -> None:
+    def _explain(self, exc: sqlite3.OperationalError) -> StoreError:
+        return explain_sqlite_error(self.path, exc)
+
+    def _open_read_only(self) -> None:
+        if not self.path.is_file():
+            raise NotFoundError(f"{self.path}: no handteach database here yet")
+        try:
+            version = self.schema_version()
+        except StoreError:
+            # WAL needs its -shm file; a folder we cannot write may lack it. Nobody can change
+            # the file then either, so SQLite may read it as immutable.
+            self._uri = f"{self._uri}&immutable=1"
+            version = self.schema_version()
+        if version != SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: schema version {version}, this handteach reads {SCHEMA_VERSION}; "
+                             "run a command that writes (e.g. `classes add`) with this handteach to upgrade it")  # fmt: skip
+
+    def _create_or_migrate(self) -> None:
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the data directory {self.data_dir}: {exc}") from exc
+        if self.path.is_file() and self.schema_version() == SCHEMA_VERSION:
+            return  # nothing to write: a full disk must not stop a store from opening
         with closing(self._connect()) as conn:
             if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
                 raise StoreError(f"{self.path}: cannot switch the database to WAL mode")
@@ -163,12 +207,13 @@ class Store:
             pid = self._project_id(conn, name)
             return conn.execute("SELECT backend FROM projects WHERE id = ?", (pid,)).fetchone()[0]
 
-    def project_dir(self, project: str) -> Path:
-        """``data_dir/projects/<project>``, created on demand (the classifier saves its model there)."""
+    def project_dir(self, project: str, create: bool = True) -> Path:
+        """``data_dir/projects/<project>``, created on demand unless ``create`` is False (the model lives there)."""
         with self._read() as conn:
             self._project_id(conn, project)
         path = self.data_dir / "projects" / validate_name(project)
-        path.mkdir(parents=True, exist_ok=True)
+        if create:
+            path.mkdir(parents=True, exist_ok=True)
         return path
 
     # -- classes --------------------------------------------------------------------
@@ -203,12 +248,15 @@ class Store:
         return gesture
 
     def _insert_class(self, conn: sqlite3.Connection, pid: int, name: str, emoji: str, mirror: str) -> GestureClass:
-        gesture = GestureClass(
-            validate_name(name, "class name"), str(emoji).strip(), validate_name(mirror, "mirror") if mirror else ""
-        )
-        taken = _same_name(gesture.name, self._class_ids(conn, pid))
+        name = validate_name(name, "class name")
+        mirror = validate_name(mirror, "mirror") if mirror else ""
+        gesture = GestureClass(name, validate_emoji(emoji), "" if mirror == name else mirror)
+        existing = self._class_ids(conn, pid)
+        taken = _same_name(gesture.name, existing)
         if taken is not None:  # "Peace" beside "peace" would be two classes the user cannot tell apart
             raise DuplicateNameError(f"the project already has a class named {taken!r}")
+        if gesture.mirror and gesture.mirror not in existing:
+            raise NotFoundError(f"mirror {gesture.mirror!r}: the project has no class of that name; add it first")
         (position,) = conn.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM classes WHERE project_id = ?", (pid,))
         conn.execute(
             "INSERT INTO classes (project_id, name, emoji, mirror, position) VALUES (?, ?, ?, ?, ?)",
@@ -266,6 +314,40 @@ class Store:
                 self._insert_class(conn, pid, name, "", "")
             ids = self._class_ids(conn, pid)
             return [self._insert_sample(conn, ids[name], row) for name, row in zip(names, rows, strict=True)]
+
+    def add_sample_stream(self, project: str, samples: Iterable[Sample], create_classes: bool = False) -> Counter[str]:
+        """Store samples as they come, in one transaction (all or nothing); returns samples per class.
+
+        Memory stays flat however many there are (a 1M-row CSV import): each sample is
+        validated and inserted, and anything raised, by a sample or by ``samples`` itself,
+        rolls back the whole batch.
+        """
+        per_class: Counter[str] = Counter()
+        with self._write() as conn:
+            pid = self._project_id(conn, project)
+            ids = self._class_ids(conn, pid)
+            for sample in samples:
+                row, name = sample_to_row(sample), validate_name(sample.class_name, "class name")
+                if name not in ids:
+                    if not create_classes:
+                        raise NotFoundError(f"project {project!r} has no class named {name!r}")
+                    self._insert_class(conn, pid, name, "", "")
+                    ids = self._class_ids(conn, pid)
+                self._insert_sample(conn, ids[name], row)
+                per_class[name] += 1
+        return per_class
+
+    def iter_samples(self, project: str, batch: int = 256) -> Iterator[Sample]:
+        """Samples of a project, oldest first, without crops, read ``batch`` rows at a time (flat memory)."""
+        with self._read() as conn:
+            pid = self._project_id(conn, project)
+            cursor = conn.execute(
+                f"SELECT {SAMPLE_COLUMNS} FROM samples s JOIN classes c ON c.id = s.class_id "
+                "WHERE c.project_id = ? ORDER BY s.id",
+                (pid,),
+            )
+            while rows := cursor.fetchmany(batch):
+                yield from (row_to_sample(r) for r in rows)
 
     @staticmethod
     def _insert_sample(conn: sqlite3.Connection, class_id: int, row: tuple) -> int:
