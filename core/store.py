@@ -110,8 +110,12 @@ class Store:
         try:
             version = self.schema_version()
         except StoreError:
-            # WAL needs its -shm file; a folder we cannot write may lack it. Nobody can change
-            # the file then either, so SQLite may read it as immutable.
+            # WAL reading needs its -shm file, which a full disk or a read-only folder may not
+            # let SQLite create. With no unmerged WAL left, the file alone holds every commit,
+            # and nothing can change it meanwhile: SQLite may read it as immutable.
+            wal = self.path.with_name(self.path.name + "-wal")
+            if wal.exists() and wal.stat().st_size:
+                raise
             self._uri = f"{self._uri}&immutable=1"
             version = self.schema_version()
         if version != SCHEMA_VERSION:

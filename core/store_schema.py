@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import sqlite3
 import time
 import unicodedata
@@ -93,7 +94,7 @@ def explain_sqlite_error(path: Path, exc: sqlite3.OperationalError) -> StoreErro
     if "locked" in text or "busy" in text:
         return StoreLockedError(f"{path}: database is locked by another program (waited 30 s); "
                                 "nothing of this change was written")  # fmt: skip
-    if "full" in text:
+    if "full" in text or ("I/O" in text and shutil.disk_usage(path.parent).free < 1 << 20):
         return StoreError(f"{path}: disk full; nothing of this change was written (free some space)")
     if "readonly" in text or "read-only" in text or "unable to open" in text:
         return StoreError(f"{path}: cannot write here ({text}); listing and exporting still work")

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from core.store import (
     Store,
     StoreError,
 )
+from core.store_schema import StoreLockedError
 from core.types import Hand
 
 REPO = Path(__file__).resolve().parents[1]
@@ -363,3 +366,138 @@ def test_class_names_are_unique_regardless_of_case_and_spaces(store: Store) -> N
     assert store.rename_class("default", "peace", "Peace") == "Peace", "a class may change its own case"
     names = [g.name for g in store.list_classes("default")]
     assert names.count("Peace") == 1 and "peace" not in names and "Thumbs_Up" not in names
+
+
+# -- full and read-only disks (issue 19 item 5) -------------------------------------------
+
+
+def _can_mount() -> bool:
+    return os.geteuid() == 0 and subprocess.run(["which", "mount"], capture_output=True).returncode == 0
+
+
+@contextmanager
+def _tmpfs(path: Path, size_kb: int) -> Iterator[Path]:
+    """A real, tiny filesystem at ``path`` (root only): the disk that fills up, or is made read-only."""
+    path.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(path)], capture_output=True
+    )
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a tmpfs: {mounted.stderr.decode().strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def _filled_store(data: Path) -> Store:
+    store = Store(data)
+    store.ensure_project()
+    rng = np.random.default_rng(0)
+    store.add_samples(DEFAULT_PROJECT, [Sample(make_hand(rng), "ok", "image") for _ in range(20)])
+    return store
+
+
+def _fill_disk(folder: Path) -> None:
+    """Write zeros until the filesystem says no space is left, down to the last byte."""
+    fd = os.open(folder / "ballast", os.O_WRONLY | os.O_CREAT)
+    try:
+        for chunk in (65536, 1):
+            try:
+                while True:
+                    os.write(fd, b"\0" * chunk)
+            except OSError:
+                pass
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.skipif(not _can_mount(), reason="needs root to mount a tiny tmpfs that can really fill up")
+def test_a_full_disk_still_opens_lists_and_reads(tmp_path: Path) -> None:
+    """Every Store() used to start with a write (the migration): on a full disk even `classes list`
+    failed with "database or disk is full". Now opening writes nothing; writes say "disk full" with the path."""
+    with _tmpfs(tmp_path / "disk", 2048) as data:
+        _filled_store(data)
+        _fill_disk(data)
+        store = Store(data, read_only=True)
+        assert store.class_counts(DEFAULT_PROJECT)["ok"] == 20
+        assert len(list(store.iter_samples(DEFAULT_PROJECT))) == 20
+        with pytest.raises(StoreError, match=rf"{DB_NAME}: disk full"):  # a writing command
+            writable = Store(data)
+            writable.add_samples(DEFAULT_PROJECT, [Sample(make_hand(np.random.default_rng(9)), "ok", "image")] * 200)
+        (data / "ballast").unlink()
+        assert Store(data).class_counts(DEFAULT_PROJECT)["ok"] == 20  # the failed write left nothing
+
+
+def test_a_read_only_folder_can_be_read(tmp_path: Path) -> None:
+    """A store in a folder nobody may write to: the read-only store lists and reads; a write names the file."""
+    data = tmp_path / "data"
+    _filled_store(data)
+    if os.geteuid() == 0:  # root writes anywhere: only a read-only mount stops it
+        if not _can_mount():
+            pytest.skip("root without mount cannot make a read-only folder")
+        with _tmpfs(tmp_path / "ro", 4096) as ro:
+            subprocess.run(["cp", "-a", f"{data}/.", str(ro)], check=True)
+            subprocess.run(["mount", "-o", "remount,ro", str(ro)], check=True)
+            _check_read_only(ro)
+    else:
+        (data / DB_NAME).chmod(0o444)
+        data.chmod(0o555)
+        try:
+            _check_read_only(data)
+        finally:
+            data.chmod(0o755)
+
+
+def _check_read_only(data: Path) -> None:
+    with pytest.raises(StoreError):
+        Store(data).add_class(DEFAULT_PROJECT, "new")  # a writable store cannot work here
+    store = Store(data, read_only=True)
+    assert store.read_only and store.class_counts(DEFAULT_PROJECT)["ok"] == 20
+    assert [s.class_name for s in store.iter_samples(DEFAULT_PROJECT)] == ["ok"] * 20
+    with pytest.raises(StoreError, match=rf"{DB_NAME}: the store was opened read-only"):
+        store.add_class(DEFAULT_PROJECT, "new")
+
+
+def test_read_only_store_of_a_missing_database_is_named(tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError, match=rf"{DB_NAME}: no handteach database here yet"):
+        Store(tmp_path, read_only=True)
+    assert not (tmp_path / DB_NAME).exists()
+
+
+def test_opening_an_up_to_date_store_writes_nothing(tmp_path: Path) -> None:
+    _filled_store(tmp_path)
+    before = (tmp_path / DB_NAME).stat().st_mtime_ns, (tmp_path / DB_NAME).read_bytes()
+    Store(tmp_path)
+    assert ((tmp_path / DB_NAME).stat().st_mtime_ns, (tmp_path / DB_NAME).read_bytes()) == before
+
+
+def test_a_lock_held_past_the_timeout_names_the_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another program holding the write lock: `database is locked` becomes a StoreLockedError naming the file.
+    (The real wait is 30 s; the connection's timeout is shortened here so the test is quick.)"""
+    store = _filled_store(tmp_path)
+    holder = sqlite3.connect(tmp_path / DB_NAME, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: real_connect(*a, **{**k, "timeout": 0.2}))
+    try:
+        with pytest.raises(StoreLockedError, match=rf"{DB_NAME}: database is locked by another program"):
+            store.add_class(DEFAULT_PROJECT, "new")
+        assert store.class_counts(DEFAULT_PROJECT)["ok"] == 20  # reading still works under the lock (WAL)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_emoji_and_mirror_are_checked(store: Store) -> None:
+    """Issue 19 item 8: 10,000 characters, newlines and terminal escapes were stored and printed raw;
+    a mirror could name a class that does not exist."""
+    for bad in ("x" * 10_000, "a\nb", "\x1b[31mred", "a\u2028b"):
+        with pytest.raises(StoreError, match="emoji"):
+            store.add_class(DEFAULT_PROJECT, "new", emoji=bad)
+    with pytest.raises(NotFoundError, match="mirror 'nothere'"):
+        store.add_class(DEFAULT_PROJECT, "new", mirror="nothere")
+    assert "new" not in store.class_counts(DEFAULT_PROJECT)
+    store.add_class(DEFAULT_PROJECT, "family", emoji="👨\u200d👩\u200d👧", mirror="ok")
+    store.add_class(DEFAULT_PROJECT, "wave", emoji="wave hi")
+    assert store.list_classes(DEFAULT_PROJECT)[-2].mirror == "ok"
