@@ -6,6 +6,7 @@ Benchmarks and the starter model read thousands of photos; detecting hands takes
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -26,8 +27,17 @@ def _key(path: Path) -> str:
 def _load(cache_file: Path) -> dict[str, list[Hand]]:
     if not cache_file.exists():
         return {}
-    with np.load(cache_file, allow_pickle=False) as npz:
-        data = {name: npz[name] for name in npz.files}  # an NpzFile decompresses on every access
+    try:
+        loaded = np.load(cache_file, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise ValueError("not an .npz archive")
+        with loaded as npz:
+            data = {name: npz[name] for name in npz.files}  # an NpzFile decompresses on every access
+        missing = ({"keys"} | set(_FIELDS)) - set(data)
+        if missing:
+            raise ValueError(f"arrays {sorted(missing)} are missing")
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # np.load raises each for some garbage
+        raise ValueError(f"{cache_file}: not a keypoint cache ({exc}); delete it or pass another --cache") from None
     keys = [str(k) for k in data["keys"]]
     found: dict[str, list[Hand]] = {k: [] for k in keys}
     for i in range(len(data["owner"])):

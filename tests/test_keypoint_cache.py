@@ -33,3 +33,15 @@ def test_second_call_reads_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyP
             np.testing.assert_array_equal(ha.pixel, hb.pixel)
             np.testing.assert_array_equal(ha.world, hb.world)
             assert (ha.handedness, ha.score, ha.image_size) == (hb.handedness, hb.score, hb.image_size)
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage" * 400, b"PK\x03\x04 truncated zip"])
+def test_garbage_cache_file_is_named(tmp_path: Path, content: bytes) -> None:
+    """Issue 19 item 8: a garbage --cache file gave a message that did not name the file."""
+    cache = tmp_path / "mine.npz"
+    cache.write_bytes(content)
+    with pytest.raises(ValueError, match=rf"{cache}: not a keypoint cache .*--cache"):
+        detect_in_photos([], cache)
+    np.savez(cache, unrelated=np.zeros(3))
+    with pytest.raises(ValueError, match=rf"{cache}: not a keypoint cache \(arrays .* are missing\)"):
+        detect_in_photos([], cache)
