@@ -69,7 +69,7 @@ if run is not None:
 else:
     summary = state.model_summary(project)
     if summary and "val_accuracy" in summary:
-        st.info(f"The saved model has {summary['val_accuracy']:.0%} validation accuracy. Train again to see details.")
+        st.info(f"The saved model: {results.saved_figure_text(summary)}. Train again to see details.")
 
 with st.expander("📈 How many samples do I need? (learning curve)"):
     results.learning_curve_panel(store, project, starter)

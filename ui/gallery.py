@@ -96,29 +96,44 @@ def class_gallery(store: Store, project: str, gesture: GestureClass) -> None:
 def fix_gallery(
     store: Store, project: str, wrong: Sequence[tuple[int, str, str]], gestures: list[GestureClass]
 ) -> None:
-    """Misclassified validation samples: crop, "is X, predicted Y", delete or relabel the selected ones."""
+    """Misclassified validation samples: crop, "is X, predicted Y", delete or relabel the selected ones.
+
+    The list is the training run's, so it is checked against the store on every run:
+    samples deleted or moved to another gesture since are no longer listed.
+    """
     titles = {g.name: g.title for g in gestures}
     samples, captions = [], []
     for sample_id, truth, predicted in wrong:
         try:
-            samples.append(store.get_sample(sample_id))
+            sample = store.get_sample(sample_id)
         except LookupError:  # deleted since training
             continue
+        if sample.class_name != truth:  # relabelled since training: fixed
+            continue
+        samples.append(sample)
         captions.append(f"is {titles.get(truth, truth)}, predicted {titles.get(predicted, predicted)}")
     if not samples:
-        st.success("The model gets every validation sample right.")
+        st.success("The model gets every validation sample right." if not wrong else "Nothing left to fix here.")
         return
-    crop_grid(samples, "fix", captions)
-    chosen = selected_ids("fix", samples)
+    # A fresh key prefix after each action: checkboxes of the moved samples' successors start unticked
+    # (a widget whose key is only dropped from session_state can come back ticked from the browser).
+    prefix = f"fix{st.session_state.get('fix_round', 0)}"
+    crop_grid(samples, prefix, captions)
+    chosen = selected_ids(prefix, samples)
     left, mid, right = st.columns([1, 1, 1])
     if left.button(f"🗑 Delete selected ({len(chosen)})", disabled=not chosen, key="fix_delete"):
         store.delete_samples(chosen)
-        _clear_selection("fix", chosen)
+        _next_round(prefix, chosen)
         st.session_state["flash"] = f"Deleted {len(chosen)} sample(s). Train again to update the model."
         st.rerun()
     target = mid.selectbox("Move selected to", [g.name for g in gestures], format_func=titles.get, key="fix_target")
     if right.button(f"Relabel selected ({len(chosen)})", disabled=not chosen, key="fix_relabel"):
         store.relabel_samples(chosen, project, target)
-        _clear_selection("fix", chosen)
+        _next_round(prefix, chosen)
         st.session_state["flash"] = f"Moved {len(chosen)} sample(s) to {titles.get(target, target)}. Train again."
         st.rerun()
+
+
+def _next_round(prefix: str, chosen: Sequence[int]) -> None:
+    _clear_selection(prefix, chosen)
+    st.session_state["fix_round"] = st.session_state.get("fix_round", 0) + 1

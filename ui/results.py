@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from core.gestures import GestureClass
 from core.store import Store
+from core.training import TrainResult
 from ui.gallery import fix_gallery
 from ui.jobs import RunSnapshot, TrainingRun, misclassified
 
@@ -51,9 +54,10 @@ def progress(run: TrainingRun) -> None:
     snapshot = run.snapshot()
     with st.container(key="train_progress"):
         if snapshot.history and snapshot.running:
+            # No accuracy figure here: the one figure is the result's, on the user's own samples
+            # (this validation split also holds starter rows and said 98% where the result said 14%).
             last = snapshot.history[-1]
-            text = f"Epoch {last.epoch} of at most {last.epochs} · validation accuracy {last.val_accuracy:.0%}"
-            st.progress(last.epoch / last.epochs, text=text)
+            st.progress(last.epoch / last.epochs, text=f"Epoch {last.epoch} of at most {last.epochs}")
         elif snapshot.history:
             end = "stopped" if snapshot.cancelled else "finished (it stops once validation stops improving)"
             st.progress(1.0, text=f"Training {end} after {len(snapshot.history)} epochs, {snapshot.seconds:.1f} s")
@@ -64,7 +68,11 @@ def progress(run: TrainingRun) -> None:
             left, right = st.columns(2)
             left.caption("Loss")
             left.vega_lite_chart(loss.reset_index(), curves_spec("loss"), height=220)
-            right.caption("Accuracy")
+            right.caption(
+                "Accuracy (validation: your held-out samples and held-out starter examples)"
+                if run.starter
+                else "Accuracy"
+            )
             right.vega_lite_chart(accuracy.reset_index(), curves_spec("accuracy"), height=220)
         if snapshot.running:
             st.button("⏹ Stop", on_click=run.cancel, disabled=snapshot.cancelled, key="train_stop")
@@ -74,23 +82,112 @@ def progress(run: TrainingRun) -> None:
         st.rerun(scope="app")
 
 
-def _confusion_frame(classes: list[str], confusion: np.ndarray, titles: dict[str, str]) -> pd.io.formats.style.Styler:
-    labels = [titles.get(c, c) for c in classes]
-    frame = pd.DataFrame(confusion, index=pd.Index(labels, name="true ↓ / predicted →"), columns=labels)
-    peak = max(1, int(confusion.max()))
+def confusion_cells(
+    classes: list[str], confusion: np.ndarray, titles: dict[str, str]
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """(one row per shown cell, true classes shown, predicted classes shown) of a (C, C) confusion matrix.
 
-    def colour(data: pd.DataFrame) -> pd.DataFrame:
-        styles = pd.DataFrame("", index=data.index, columns=data.columns)
-        for i in range(len(data)):
-            for j in range(len(data.columns)):
-                value = data.iat[i, j]
-                if value:
-                    alpha = 0.15 + 0.6 * value / peak
-                    rgb = "47,158,90" if i == j else "220,60,60"
-                    styles.iat[i, j] = f"background-color: rgba({rgb},{alpha:.2f})"
-        return styles
+    Rows are the classes with validation samples; columns those and any class they were
+    taken for, so a starter run's eight classes do not fill the table when the user
+    recorded two. Each cell's ``fill`` is its share of its row: green on the diagonal
+    (right, even at zero), red elsewhere, none for an empty off-diagonal cell.
+    """
+    confusion = np.asarray(confusion)
+    rows = [i for i in range(len(classes)) if confusion[i].sum()]
+    columns = [j for j in range(len(classes)) if j in rows or confusion[rows, j].sum()]
+    cells = []
+    for i in rows:
+        total = int(confusion[i].sum())
+        for j in columns:
+            count = int(confusion[i, j])
+            share = count / total
+            if i == j:
+                fill = f"rgba(47,158,90,{0.15 + 0.6 * share:.2f})"
+            else:
+                fill = f"rgba(220,60,60,{0.15 + 0.6 * share:.2f})" if count else "rgba(0,0,0,0)"
+            cells.append(
+                {"true": titles.get(classes[i], classes[i]), "predicted": titles.get(classes[j], classes[j]),
+                 "count": count, "share": round(share, 3), "fill": fill}
+            )  # fmt: skip
+    shown_rows = [titles.get(classes[i], classes[i]) for i in rows]
+    shown_columns = [titles.get(classes[j], classes[j]) for j in columns]
+    return pd.DataFrame(cells, columns=["true", "predicted", "count", "share", "fill"]), shown_rows, shown_columns
 
-    return frame.style.apply(colour, axis=None)
+
+def confusion_spec(rows: list[str], columns: list[str]) -> dict:
+    """Vega-Lite heatmap of ``confusion_cells``: as wide as its container, counts written in the cells."""
+    x = {"field": "predicted", "type": "nominal", "sort": columns, "title": "predicted →",
+         "axis": {"labelAngle": 0 if len(columns) <= 4 else -40, "labelLimit": 160, "orient": "top"}}  # fmt: skip
+    y = {"field": "true", "type": "nominal", "sort": rows, "title": "true ↓", "axis": {"labelLimit": 200}}
+    return {
+        "height": 40 * len(rows),
+        "layer": [
+            {
+                "mark": {"type": "rect", "stroke": "#d0d0d0"},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "color": {"field": "fill", "type": "nominal", "scale": None, "legend": None},
+                    "tooltip": [
+                        {"field": "true"},
+                        {"field": "predicted"},
+                        {"field": "count"},
+                        {"field": "share", "format": ".0%", "title": "share of the true class"},
+                    ],
+                },  # fmt: skip
+            },
+            {"mark": {"type": "text", "fontSize": 14}, "encoding": {"x": x, "y": y, "text": {"field": "count"}}},
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class AccuracyFigure:
+    """What the one accuracy figure of a run rests on, in words for the page."""
+
+    correct: int
+    total: int
+    measured_on: str  # e.g. "your own samples, held out from training"
+    warning: str  # empty when the figure rests on enough samples
+
+    @property
+    def text(self) -> str:
+        return f"{self.correct} of {self.total} right: measured on {self.measured_on}."
+
+
+FEW_SAMPLES = 10  # below this, one sample moves the figure by more than ten points
+
+
+def accuracy_figure(result: TrainResult) -> AccuracyFigure:
+    """What ``result.val_accuracy`` is measured on and how many samples it rests on (``core.starter.fit._result``)."""
+    confusion = np.asarray(result.confusion)
+    correct, total = int(np.trace(confusion)), int(confusion.sum())
+    if result.n_val:
+        measured_on = "your own samples, held out from training"
+    elif result.classifier.metadata.get("val_on_training_samples"):
+        measured_on = "the samples it trained on (too few to hold any out), so it says little"
+    else:
+        measured_on = "held-out starter examples (you recorded none to hold out)"
+    warning = ""
+    if total < FEW_SAMPLES:
+        step = f", so one sample more or less right moves it by {100 / total:.0f} points" if total else ""
+        warning = (
+            f"This figure rests on only {total} sample{'s' if total != 1 else ''}{step}. Record about ten samples of "
+            "each gesture for a figure you can trust."
+        )
+    return AccuracyFigure(correct, total, measured_on, warning)
+
+
+def saved_figure_text(summary: dict) -> str:
+    """ "accuracy 86% on 14 of your own held-out samples", from a saved model's metadata (``result_metadata``)."""
+    n_val = int(summary.get("n_val") or 0)
+    if n_val:
+        on = f"on {n_val} of your own held-out sample{'s' if n_val != 1 else ''}"
+    elif summary.get("val_on_training_samples"):
+        on = "on the samples it trained on"
+    else:
+        on = "on held-out starter examples"
+    return f"accuracy {summary['val_accuracy']:.0%} {on}"
 
 
 def results(run: TrainingRun, store: Store, project: str, gestures: list[GestureClass]) -> None:
@@ -111,15 +208,19 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
     elif snapshot.saved:
         st.success(f"Model saved. It knows {', '.join(titles.get(c, c) for c in result.classes)}.")
         st.page_link("pages/live.py", label="Try it live", icon="✨")
+    figure = accuracy_figure(result)
     with st.container(key="train_metrics"):
         cols = st.columns(4)
-        cols[0].metric("Validation accuracy", f"{result.val_accuracy:.0%}")
+        cols[0].metric("Accuracy", f"{result.val_accuracy:.0%}", help=figure.measured_on)
         if result.val_accuracy_mirrored is not None:
             cols[1].metric("Other hand (mirrored)", f"{result.val_accuracy_mirrored:.0%}")
         cols[2].metric("Samples (train / validation)", f"{result.n_train} / {result.n_val}")
         cols[3].metric(
             "Time", f"{result.seconds:.1f} s", help=f"{len(result.history)} epochs, best {result.best_epoch}"
         )
+        st.caption(figure.text)
+        if figure.warning:
+            st.warning(figure.warning)
     if result.skipped_classes:
         st.caption("Not trained (no samples): " + ", ".join(titles.get(c, c) for c in result.skipped_classes))
     left, right = st.columns([2, 3])
@@ -135,8 +236,12 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
             column_config={"accuracy": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
         )
     with right:
-        st.markdown("**Confusion matrix** (validation samples)")
-        st.dataframe(_confusion_frame(result.classes, result.confusion, titles), width="stretch")
+        st.markdown("**Confusion matrix** (the same samples as the accuracy)")
+        cells, rows, columns = confusion_cells(result.classes, result.confusion, titles)
+        if cells.empty:
+            st.caption("No validation samples to show.")
+        else:
+            st.vega_lite_chart(cells, confusion_spec(rows, columns), width="stretch", key="train_confusion")
     st.markdown(
         "**Samples the model gets wrong**: delete bad ones or move them to the right gesture, then train again."
     )
@@ -145,7 +250,7 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
 
 def learning_curve_panel(store: Store, project: str, starter: bool) -> None:
     """Accuracy against samples per class, measured on the project's own later samples."""
-    from core.starter.curve import project_curve
+    from core.starter.curve import CurvePoint, planned_sizes, project_curve
 
     st.caption(
         "Trains once per size on the first N samples of each gesture and tests on the last 30% of them "
@@ -153,13 +258,14 @@ def learning_curve_panel(store: Store, project: str, starter: bool) -> None:
     )
     if not st.button("📈 Measure", key="train_curve"):
         return
+    # stops at the samples the user has: points past the largest class would repeat its point
+    sizes = planned_sizes(store.class_counts(project))
     bar = st.progress(0.0, text="Measuring…")
-    sizes = (1, 2, 3, 5, 10, 20, 50)
     done: list[int] = []
 
-    def advance(point: object) -> None:
-        done.append(1)
-        bar.progress(len(done) / len(sizes), text=f"{len(done)} of {len(sizes)} sizes")
+    def advance(point: CurvePoint) -> None:
+        done.append(point.samples_per_class)
+        bar.progress(len(done) / max(1, len(sizes)), text=f"{len(done)} of {len(sizes)} sizes")
 
     try:
         points = project_curve(store, project, sizes, starter=starter, on_point=advance)
@@ -168,6 +274,9 @@ def learning_curve_panel(store: Store, project: str, starter: bool) -> None:
         st.error(f"Cannot measure a learning curve yet: {exc}")
         return
     bar.empty()
+    if not points:
+        st.info("Record a few samples of two gestures first: the curve needs samples to train and test on.")
+        return
     table = pd.DataFrame(
         {"samples per gesture": [p.samples_per_class for p in points], "accuracy": [p.accuracy for p in points]}
     )

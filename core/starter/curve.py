@@ -67,6 +67,7 @@ def learning_curve(
     y = np.asarray(labels, dtype=str)
     test = np.asarray(test, dtype=bool)
     pools = {name: np.flatnonzero((y == name) & ~test) for name in sorted(set(y[~test].tolist()))}
+    sizes = sizes_within(sizes, [len(pool) for pool in pools.values()])
     config = config or TrainConfig()
     options = StarterOptions(min_samples_per_class=1)
     points = []
@@ -89,6 +90,24 @@ def learning_curve(
     return points
 
 
+def sizes_within(sizes: Sequence[int], pool_sizes: Sequence[int]) -> list[int]:
+    """The ``sizes`` a curve can measure when the largest class has ``max(pool_sizes)`` training samples.
+
+    A size at or past that trains on the same samples as the largest pool, so those
+    points become one point at the largest pool: 1, 2, 3, 5, 10, 20, 50 with pools of
+    10 and 11 give 1, 2, 3, 5, 10, 11.
+    """
+    largest = max(pool_sizes, default=0)
+    within = sorted({n for n in sizes if 0 < n < largest})
+    return [*within, largest] if largest and any(n >= largest for n in sizes) else within
+
+
+def planned_sizes(counts: Mapping[str, int], sizes: Sequence[int] = SIZES) -> list[int]:
+    """The sizes ``project_curve`` will measure for a project with ``counts`` samples per class."""
+    pools = [int((~later_samples_test([name] * n)).sum()) for name, n in counts.items() if n]
+    return sizes_within(sizes, pools)
+
+
 def later_samples_test(labels: Sequence[str], share: float = 0.3) -> npt.NDArray[np.bool_]:
     """(N,) test mask holding out the last ``share`` of each class's rows (rows in recording order),
     so the curve asks how well the model does on samples recorded after the ones it learnt from."""
@@ -109,7 +128,8 @@ def project_curve(store: Store, project: str, sizes: Sequence[int] = SIZES, star
 
     Samples are in recording order (store ids); the last 30% of each class are the
     test samples. Sizes larger than a class's training pool use the whole pool
-    (``CurvePoint.used`` says how many). Takes one training per size and repeat:
+    (``CurvePoint.used`` says how many), and the curve stops at the largest pool
+    (``sizes_within``, ``planned_sizes``). Takes one training per size and repeat:
     run it in a worker thread.
     """
     from core.project import project_dataset
