@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from core.classifier import GestureClassifier, ModelFileError
 from core.features import FeatureConfig, hand_features
+from core.gestures import DEFAULT_CLASSES
 from core.store import Store
 from core.training import EpochStats, TrainConfig, TrainResult, evaluate, train_classifier
 from core.types import Hand
@@ -76,7 +77,8 @@ def project_dataset(store: Store, project: str, config: FeatureConfig | None = N
 
 
 def model_dir(store: Store, project: str) -> Path:
-    return store.project_dir(project) / MODEL_FOLDER
+    """The project's model folder; not created here (saving creates it), so a read-only store can look."""
+    return store.project_dir(project, create=False) / MODEL_FOLDER
 
 
 def train_project(store: Store, project: str, config: TrainConfig | None = None,
@@ -95,6 +97,8 @@ def train_project(store: Store, project: str, config: TrainConfig | None = None,
     dataset = project_dataset(store, project)
     config = config or TrainConfig()
     args = (dataset.features, dataset.labels, dataset.classes, dataset.mirror_map, dataset.feature_config)
+    # Starter rows only join a project that has a starter gesture (by name); the others train on their own samples.
+    starter = starter and bool(set(dataset.classes) & {c.name for c in DEFAULT_CLASSES})
     if starter:
         from core.starter import load_starter_set, train_with_starter  # lazy: only this path reads the set
 
