@@ -6,6 +6,7 @@ import streamlit as st
 from core.gestures import DEFAULT_CLASSES, InvalidNameError
 from core.store import DuplicateNameError
 from ui import state, widgets
+from ui.dates import readable_time
 
 BACKEND_LABELS = {"mediapipe": "MediaPipe Hands (3D, most accurate)", "cpm": "our CPM (2D, belief maps)"}
 
@@ -85,9 +86,8 @@ with model_col:
     else:
         st.metric("Validation accuracy", f"{summary.get('val_accuracy', 0):.0%}")
         classes = ", ".join(titles.get(c, c) for c in summary.get("classes", []))
-        st.caption(
-            f"Knows {classes}. Trained on {summary.get('n_samples', '?')} samples, {summary.get('trained_at', '')}."
-        )
+        trained = readable_time(summary.get("trained_at"))
+        st.caption(f"Knows {classes}. Trained on {summary.get('n_samples', '?')} samples, {trained}.")
 
 page, why = widgets.next_step(counts, summary)
 with st.container(border=True, key="next_step"):

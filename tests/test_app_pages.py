@@ -7,6 +7,8 @@ File uploads are driven through AppTest's ``file_uploader.set_value``.
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from core.project import model_dir
 from core.store import Store
 from core.video import MEDIA_EXTENSIONS
+from ui.dates import readable_time
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {"home": "pages/home.py", "record": "pages/record.py", "train": "pages/train.py", "live": "pages/live.py"}
@@ -101,6 +104,9 @@ def test_home_next_step_follows_the_project(seeded: Store) -> None:
     at.run()
     assert _next_step(at) == ("live", "Try it live with your webcam")
     assert "Validation accuracy" in texts(at)
+    trained = json.loads((model_dir(seeded, "default") / "model.json").read_text())["metadata"]["trained_at"]
+    assert trained not in texts(at) and f"samples, {readable_time(trained)}." in texts(at)  # "23 Nov 2026, 19:20"
+    assert re.search(r"samples, \d\d [A-Z][a-z]{2} \d{4}, \d\d:\d\d\.", texts(at))
     seeded.delete_samples([seeded.list_samples("default")[0].id])
     at.run()
     assert _next_step(at)[1].startswith("You changed the samples")
