@@ -143,3 +143,49 @@ def test_a_project_trained_with_starter_data_is_not_taken_for_the_shipped_model(
     assert isinstance(result.classifier.metadata["starter"], dict), "the starter rows used, as the trainer wrote them"
     assert not is_shipped_starter(load_project_model(store, "default"))
     assert is_shipped_starter(starter_model_for(CLASSES))
+
+
+def _store_with_own_classes(data: Path, project: str, labels: tuple[str, ...]) -> Store:
+    """12 samples each of ``labels`` (vee hands for a non-starter name, else procedural gestures) in a project
+    created without the default classes."""
+    store = Store(data)
+    name = store.create_project(project, default_classes=False)
+    samples = []
+    for k, label in enumerate(labels):
+        hands = vee_hands(12, seed=k) if label not in CLASSES else gesture_hands(label, 12, seed=k)
+        if label == "claw":  # a second non-starter class: the vee turned upside down
+            hands = hands * np.array([1.0, -1.0, 1.0], np.float32)
+        for user_view in hands:
+            raw = user_view[:, :2] * np.array([-80.0, 80.0], np.float32)
+            samples.append(Sample(hand=make_hand(raw), class_name=label, source_kind="webcam"))
+    store.add_samples(name, samples, create_classes=True)
+    return store
+
+
+def test_a_project_without_starter_gestures_trains_on_its_own_samples(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    _store_with_own_classes(data, "signs", ("vee", "claw"))
+    assert cli_main(["--data", str(data), "train", "--project", "signs", "--epochs", "40"]) == 0
+    out = capsys.readouterr().out
+    report = json.loads(out.strip().splitlines()[-1])
+    assert "starter rows used: 0" in out
+    assert report["starter_rows"] == 0 and set(report["classes"]) == {"vee", "claw"}
+
+
+def test_starter_rows_join_only_the_classes_a_project_has(tmp_path: Path) -> None:
+    from core.project import load_project_model, train_project
+
+    store = _store_with_own_classes(tmp_path, "mixed", ("fist", "vee"))
+    result, _ = train_project(store, "mixed", FAST, starter=True)
+    starter = load_starter_set()
+    assert set(result.classifier.classes) == {"fist", "vee"}  # never a starter class the project lacks
+    assert 0 < result.starter_rows <= len(starter)
+    used = result.classifier.metadata["starter"]
+    assert used["labelled_rows"] <= starter.counts()["fist"]  # labelled rows: fist only; the rest teach unknown
+    assert used["labelled_rows"] + used["unknown_rows"] == result.starter_rows
+    model = load_project_model(store, "mixed")
+    thumbs = keypoints_to_features(gesture_hands("thumbs_up", 20, seed=8), model.feature_config)
+    shown = [p.label for p in model.predict(thumbs)]
+    assert "thumbs_up" not in shown and shown.count("unknown") >= 10, shown  # 👍 is no class here: mostly unknown
