@@ -8,7 +8,35 @@ from collections.abc import Callable, Sequence
 
 from core import commands
 from core.gestures import DEFAULT_PROJECT
+from core.training import TRAIN_LIMITS, TrainConfig, check_limit
 from core.types import KEYPOINT_BACKENDS
+
+
+def bounded(field: str) -> Callable[[str], float]:
+    """An argparse ``type`` checking a flag against ``TRAIN_LIMITS[field]`` (the TrainConfig bounds)."""
+    integer = field in ("epochs", "seed", "patience", "batch_size")
+
+    def parse(text: str) -> float:
+        try:
+            value: float = int(text) if integer else float(text)
+            return check_limit(field, value, "value")
+        except ValueError:
+            low, high = TRAIN_LIMITS[field]
+            span = f"an integer from {int(low)} to {int(high)}" if integer else f"a number from {low:g} to {high:g}"
+            raise argparse.ArgumentTypeError(f"must be {span}, got {text!r}") from None
+
+    return parse
+
+
+def count(low: int, high: int) -> Callable[[str], int]:
+    """An argparse ``type`` for an integer flag within [low, high]."""
+
+    def parse(text: str) -> int:
+        if not text.strip().isdigit() or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"must be an integer from {low} to {high}, got {text!r}")
+        return int(text)
+
+    return parse
 
 
 def _project(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +54,8 @@ def _data_commands(sub: argparse._SubParsersAction) -> None:
     p = _add(sub, "extract", commands.extract, "add samples of one class from images, folders or videos")
     p.add_argument("-i", "--input", nargs="+", required=True, metavar="PATH", help="images, videos or folders")
     p.add_argument("--label", required=True, help="class of the samples (created if the project lacks it)")
-    p.add_argument("--every", type=int, default=5, metavar="N", help="videos: keep every Nth frame (default 5)")
+    p.add_argument("--every", type=count(1, 100_000), default=5, metavar="N",
+                   help="videos: keep every Nth frame (default 5)")  # fmt: skip
     p.add_argument("--hands", type=int, default=1, choices=(1, 2), help="hands per frame to keep (default 1)")
     _project(p)
 
@@ -59,11 +88,14 @@ def _data_commands(sub: argparse._SubParsersAction) -> None:
 
 def _model_commands(sub: argparse._SubParsersAction) -> None:
     p = _add(sub, "train", commands.train, "train the project's gesture classifier; last line is JSON")
-    p.add_argument("--epochs", type=int, default=300)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=bounded("epochs"), default=TrainConfig.epochs)
+    p.add_argument("--seed", type=bounded("seed"), default=TrainConfig.seed)
     p.add_argument("--hidden", type=int, nargs="+", default=[128, 64], metavar="N", help="hidden layer sizes")
-    p.add_argument("--lr", type=float, default=3e-3, help="learning rate")
-    p.add_argument("--val-share", type=float, default=0.2, help="share of samples held out for validation")
+    p.add_argument("--lr", type=bounded("learning_rate"), default=TrainConfig.learning_rate, help="learning rate")
+    p.add_argument("--val-share", type=bounded("val_share"), default=TrainConfig.val_share,
+                   help="share of samples held out for validation")  # fmt: skip
+    p.add_argument("--force", action="store_true",
+                   help="save the new model even when it is far worse than the saved one on the same samples")  # fmt: skip
     p.add_argument("--no-augment", action="store_true", help="no random rotation, stretch and jitter")
     p.add_argument("--no-mirror", action="store_true", help="no mirrored copies for the other hand")
     _project(p)
@@ -78,7 +110,9 @@ def _model_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-i", "--input", nargs="+", required=True, metavar="PATH", help="images, videos or folders")
     p.add_argument("-o", "--output", metavar="OUT", help="annotated file (one input) or folder")
     p.add_argument("--json", action="store_true", help="print one JSON line per frame")
-    p.add_argument("--every", type=int, default=1, metavar="N", help="videos: every Nth frame (default 1)")
+    p.add_argument(
+        "--every", type=count(1, 100_000), default=1, metavar="N", help="videos: every Nth frame (default 1)"
+    )
     _project(p)
 
     p = _add(sub, "export-onnx", commands.export_onnx, "export the project's model as ONNX")
@@ -98,12 +132,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; our errors (bad input, files, the store) print ``error: <what>: <problem>``
+    and exit 2. Anything else is a bug and keeps its traceback."""
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except (ValueError, FileNotFoundError, KeyError) as error:
-        message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"error: {message}", file=sys.stderr)
+    except ValueError as error:  # StoreError, CsvFormatError, ModelFileError, ... name their file or value
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        if error.filename is None:
+            raise
+        problem = error.strerror or type(error).__name__
+        print(f"error: {error.filename}: {problem}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -16,6 +16,7 @@ from core.landmarks import TrackerConfig
 from core.limits import check_hidden
 from core.project import features_of, load_project_model, train_project
 from core.store import Store
+from core.store_schema import DB_NAME, StoreLockedError, default_data_dir
 from core.training import EpochStats, TrainConfig
 from core.training import evaluate as evaluate_model
 from core.video import expand_inputs, media_kind
@@ -23,6 +24,22 @@ from core.video import expand_inputs, media_kind
 
 def open_store(args: argparse.Namespace) -> Store:
     return Store(args.data)
+
+
+def reading_store(args: argparse.Namespace, project: str | None = None) -> Store:
+    """A read-only store for commands that only look, so they work on a full or read-only disk.
+
+    A data folder without a database yet, or a missing default ``project``, needs a first
+    write (the schema, the default project): then a writable store is opened instead.
+    """
+    exists = (Path(args.data or default_data_dir()) / DB_NAME).is_file()
+    looking = Store(args.data, read_only=True) if exists else None
+    if looking is not None and (project != DEFAULT_PROJECT or project in looking.list_projects()):
+        return looking
+    store = open_store(args)
+    if project == DEFAULT_PROJECT:
+        store.ensure_project(project)
+    return store
 
 
 def extra_registrations() -> list[Callable[[argparse._SubParsersAction], None]]:
@@ -55,7 +72,15 @@ def extract(args: argparse.Namespace) -> int:
         store.add_class(project, label)
         print(f"added class {label!r} to project {project!r}")
     config = ExtractConfig(every_n=args.every, hands_per_frame=args.hands)
-    report = extract_to_store(store, project, label, args.input, config)
+    before = store.class_counts(project).get(label, 0)
+    try:
+        report = extract_to_store(store, project, label, args.input, config)
+    except StoreLockedError:
+        # Samples are stored one by one: those before the lock are kept; say how many.
+        stored = store.class_counts(project).get(label, 0) - before
+        print(f"stopped: stored {stored} samples of {label!r} in project {project!r} before the database "
+              "stayed locked; run the same command again for the rest", flush=True)  # fmt: skip
+        raise
     print(report.summary())
     _print_json({"stored": report.stored, "frames": report.frames, "no_hand": report.no_hand,
                  "rejected": dict(report.rejected)})  # fmt: skip
@@ -76,7 +101,7 @@ def import_csv(args: argparse.Namespace) -> int:
 
 
 def export_csv(args: argparse.Namespace) -> int:
-    store = open_store(args)
+    store = reading_store(args, args.project)
     output = Path(args.output)
     if args.format == "kinivi":
         labels = Path(args.labels) if args.labels else output.with_name(output.stem + "_labels.csv")
@@ -89,14 +114,17 @@ def export_csv(args: argparse.Namespace) -> int:
 
 
 def projects(args: argparse.Namespace) -> int:
-    store = open_store(args)
     if args.action == "list":
+        if not (Path(args.data or default_data_dir()) / DB_NAME).is_file():
+            return 0  # no database, no projects: nothing to create for a look
+        store = Store(args.data, read_only=True)
         for name in store.list_projects():
             counts = store.class_counts(name)
             print(f"{name}: {sum(counts.values())} samples in {len(counts)} classes")
         return 0
     if not args.name:
         raise ValueError(f"'projects {args.action}' needs a project name")
+    store = open_store(args)
     if args.action == "create":
         store.create_project(args.name, default_classes=not args.empty, backend=args.backend)
     else:
@@ -106,8 +134,8 @@ def projects(args: argparse.Namespace) -> int:
 
 
 def classes(args: argparse.Namespace) -> int:
-    store = open_store(args)
-    project = store.ensure_project(args.project)
+    store = reading_store(args, args.project) if args.action == "list" else open_store(args)
+    project = args.project if store.read_only else store.ensure_project(args.project)
     needed = {"list": 0, "add": 1, "delete": 1, "clear": 1, "rename": 2}[args.action]
     if len(args.names) != needed:
         raise ValueError(f"'classes {args.action}' takes {needed} name(s), got {len(args.names)}")
@@ -153,8 +181,6 @@ def train(args: argparse.Namespace) -> int:
 
 def _require_model(store: Store, project: str):  # noqa: ANN202 - GestureClassifier, imported lazily by project
     """The project's model; an untrained project with default gestures gets the starter model."""
-    if project == DEFAULT_PROJECT:
-        store.ensure_project(project)
     model = load_project_model(store, project, starter_fallback=True)
     if model is None:
         raise ValueError(f"project {project!r} has no trained model yet; run `python -m core train -p {project}`")
@@ -162,7 +188,7 @@ def _require_model(store: Store, project: str):  # noqa: ANN202 - GestureClassif
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    store = open_store(args)
+    store = reading_store(args, args.project)
     model = _require_model(store, args.project)
     if args.format == "kinivi":
         if not args.labels:
@@ -183,21 +209,21 @@ def evaluate(args: argparse.Namespace) -> int:
 
 
 def export_onnx(args: argparse.Namespace) -> int:
-    store = open_store(args)
+    store = reading_store(args, args.project)
     _require_model(store, args.project).export_onnx(Path(args.output))
     print(f"wrote {args.output}")
     return 0
 
 
 def infer(args: argparse.Namespace) -> int:
-    from core.inference import annotate_file
+    from core.inference import annotate_file, output_paths
 
-    store = open_store(args)
+    store = reading_store(args, args.project)
     model = _require_model(store, args.project)
     files = expand_inputs([Path(p) for p in args.input])
     for path in files:
         media_kind(path)
-    outputs = _output_paths(files, Path(args.output) if args.output else None)
+    outputs = output_paths(files, Path(args.output) if args.output else None)
     backend = KeypointBackend.of_project(store, args.project)  # the keypoints the model learned on
     for path in files:
         photo = media_kind(path) == "image"
@@ -211,13 +237,3 @@ def infer(args: argparse.Namespace) -> int:
         if path in outputs:
             print(f"wrote {outputs[path]}", flush=True)
     return 0
-
-
-def _output_paths(files: list[Path], output: Path | None) -> dict[Path, Path]:
-    """Where each annotated file goes: OUT itself for one input with a file suffix, else OUT/<name>."""
-    if output is None:
-        return {}
-    if len(files) == 1 and output.suffix:
-        return {files[0]: output}
-    output.mkdir(parents=True, exist_ok=True)
-    return {f: output / (f.stem + (".mp4" if media_kind(f) == "video" else ".png")) for f in files}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,3 +56,42 @@ def annotate_file(path: Path, tracker: HandSource, classifier: GestureClassifier
         fps = video_info(path).fps / max(every_n, 1)
         write_video(output, frames, fps or 25.0)
         yield from records
+
+
+def output_paths(files: list[Path], output: Path | None) -> dict[Path, Path]:
+    """Where ``infer`` writes each annotated file: never onto an input, never two inputs to one file.
+
+    One input and an OUT with a file suffix: OUT itself (unless it is the input). Otherwise OUT/<the input's folder
+    below the inputs' common folder>/<stem>.png (.mp4 for videos), so ``a/x.jpg`` and
+    ``b/x.jpg`` go to ``OUT/a/x.png`` and ``OUT/b/x.png``. Written into a folder that holds
+    inputs (``-o`` naming an input's folder), names get ``.annotated`` before the suffix,
+    so the user's own files there are never replaced; two inputs differing only in their
+    suffix (``x.jpg``, ``x.png``) keep it in the name (``x_jpg.png``).
+    """
+    if output is None:
+        return {}
+    files = list(dict.fromkeys(files))
+    resolved = [f.resolve() for f in files]
+    inputs, source_dirs = set(resolved), {r.parent for r in resolved}
+    single = len(files) == 1 and bool(output.suffix)
+    if single:
+        targets = {files[0]: output}
+    else:
+        base = Path(os.path.commonpath([r.parent for r in resolved]))
+        targets = {}
+        taken: set[Path] = set()
+        for f, r in zip(files, resolved, strict=True):
+            folder = output / r.parent.relative_to(base)
+            suffix = ".mp4" if media_kind(f) == "video" else ".png"
+            target = folder / (f.stem + suffix)
+            if target.resolve() in taken:
+                target = folder / f"{f.stem}_{f.suffix.lstrip('.')}{suffix}"
+            targets[f] = target
+            taken.add(target.resolve())
+    for f, target in targets.items():
+        if target.resolve() in inputs or (not single and target.resolve().parent in source_dirs):
+            targets[f] = target.with_name(f"{target.stem}.annotated{target.suffix}")
+    written = [t.resolve() for t in targets.values()]
+    if len(set(written)) != len(written) or inputs & set(written):
+        raise ValueError(f"{output}: annotated files would overwrite an input or each other; choose another -o")
+    return targets

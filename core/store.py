@@ -182,6 +182,8 @@ class Store:
 
     def ensure_project(self, name: str = DEFAULT_PROJECT) -> str:
         """The project ``name``, created with the default classes if it does not exist yet."""
+        if validate_name(name, "project name") in self.list_projects():
+            return validate_name(name, "project name")  # a read: works while another program writes
         try:
             return self.create_project(name)
         except DuplicateNameError:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -146,3 +149,109 @@ def test_untrained_default_project_uses_the_starter_model(tmp_path: Path) -> Non
     done = run_cli(tmp_path / "data", "infer", "-i", *photos("like", 3), "--json")
     labels = [hand["label"] for line in done.stdout.splitlines() for hand in json.loads(line)["hands"]]
     assert labels and labels.count("thumbs_up") >= len(labels) - 1
+
+
+def _model_files(data: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((data / "projects" / "default" / "model").iterdir())}
+
+
+def _refused(done: subprocess.CompletedProcess[str], *expected: str) -> None:
+    """Exit code 2, a last line `error: <what>: <problem>` holding ``expected``, and no traceback."""
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "Traceback" not in done.stdout
+    last = done.stderr.strip().splitlines()[-1]
+    assert "error: " in last and all(e in last for e in expected), last
+
+
+def test_out_of_range_numbers_are_refused_before_training(trained: Path) -> None:
+    """Issue 19 item 4: `train --lr nan` saved a NaN model over the working one, `--lr -1` a 0% model."""
+    before = _model_files(trained)
+    for args in (["--lr", "nan"], ["--lr", "-1"], ["--lr", "inf"], ["--epochs", "0"], ["--epochs", "1e9"],
+                 ["--val-share", "2"], ["--seed", "-3"]):  # fmt: skip
+        _refused(run_cli(trained, "train", *args, ok=False), f"argument {args[0]}: must be", repr(args[1]))
+    _refused(run_cli(trained, "infer", "-i", photos("like", 1)[0], "--every", "0", ok=False), "argument --every")
+    assert _model_files(trained) == before
+
+
+def _read_only_copy(data: Path, where: Path) -> Iterator[Path]:
+    """A copy of ``data`` that cannot be written: a read-only tmpfs for root (who ignores modes), else chmod."""
+    if os.geteuid() != 0:
+        shutil.copytree(data, where)
+        for path in [where, *where.rglob("*")]:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        try:
+            yield where
+        finally:
+            for path in [where, *where.rglob("*")]:
+                path.chmod(0o755)
+        return
+    where.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(where)]).returncode:
+        pytest.skip("root without mount cannot make a read-only folder")
+    try:
+        subprocess.run(["cp", "-a", f"{data}/.", str(where)], check=True)
+        subprocess.run(["mount", "-o", "remount,ro", str(where)], check=True)
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def test_read_commands_work_on_a_read_only_data_dir(trained: Path, tmp_path: Path) -> None:
+    """Issue 19 item 5: every command opened the store with a write, so looking failed where writing does."""
+    for data in _read_only_copy(trained, tmp_path / "ro"):
+        assert "thumbs_up" in run_cli(data, "classes", "list").stdout
+        assert "default:" in run_cli(data, "projects", "list").stdout
+        out = tmp_path / "all.csv"
+        run_cli(data, "export", "-o", str(out), "--format", "handteach")
+        accuracy = last_json(run_cli(data, "evaluate", "--csv", str(out), "--format", "handteach"))["accuracy"]
+        assert accuracy >= 0.8
+        _refused(run_cli(data, "classes", "add", "wave", ok=False), "handteach.sqlite")
+
+
+def test_bad_values_end_in_an_error_line(trained: Path, tmp_path: Path) -> None:
+    """Issue 19 items 6 and 8 through the CLI: each names the file or value, exit 2, no traceback."""
+    before = run_cli(trained, "classes").stdout
+    good = tmp_path / "all.csv"
+    run_cli(trained, "export", "-o", str(good), "--format", "handteach")
+    header, first, *_ = good.read_text().splitlines()
+    cells = first.split(",")
+    for column, value, expected in (("frame", str(2**63), "column frame"), ("backend", "openpose", "column backend"),
+                                    ("created_at", "1e300", "column created_at")):  # fmt: skip
+        bad = tmp_path / f"bad_{column}.csv"
+        edited = list(cells)
+        edited[header.split(",").index(column)] = value
+        bad.write_text(f"{header}\n{','.join(edited)}\n")
+        _refused(run_cli(trained, "import", str(bad), "--format", "handteach", ok=False), str(bad), "line 2", expected)
+    kinivi, labels = tmp_path / "k.csv", tmp_path / "labels.csv"
+    kinivi.write_text(",".join(["0", "1e30"] + ["0.5"] * 41) + "\n")
+    labels.write_text("Open\n")
+    done = run_cli(trained, "import", str(kinivi), "--format", "kinivi", "--labels", str(labels), ok=False)
+    _refused(done, str(kinivi), "outside [-1, 1]")
+    for emoji in ("\x1b[31mred", "x" * 10_000, "two\nlines"):
+        _refused(run_cli(trained, "classes", "add", "wave", "--emoji", emoji, ok=False), "emoji")
+    _refused(run_cli(trained, "classes", "add", "wave", "--mirror", "nothere", ok=False), "mirror 'nothere'")
+    assert run_cli(trained, "classes").stdout == before
+
+
+_SHORT_LOCK_WAIT = (
+    "import sqlite3, sys; real = sqlite3.connect; "
+    "sqlite3.connect = lambda *a, **k: real(*a, **{**k, 'timeout': 1.0}); "
+    "from core.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+def test_a_database_locked_by_another_program_stops_with_a_summary(trained: Path) -> None:
+    """Issue 19 item 6: `database is locked` was a raw traceback with no word of what was done. (SQLite's
+    wait is cut from 30 s to 1 s in the child so the test is quick.)"""
+    holder = sqlite3.connect(trained / "handteach.sqlite", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another program writing, and not letting go
+    try:
+        env = {**os.environ, "HANDTEACH_DATA": str(trained), "PYTHONPATH": str(REPO)}
+        done = subprocess.run([sys.executable, "-c", _SHORT_LOCK_WAIT, "extract", "-i", photos("like", 20)[-1],
+                               "--label", "thumbs_up"], capture_output=True, text=True, env=env, cwd=REPO,
+                              timeout=300)  # fmt: skip
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    _refused(done, "handteach.sqlite: database is locked by another program")
+    assert "stopped: stored 0 samples of 'thumbs_up'" in done.stdout

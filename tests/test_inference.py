@@ -7,7 +7,7 @@ from pathlib import Path
 
 from handmaker import make_hand
 
-from core.inference import frame_record
+from core.inference import frame_record, output_paths
 from core.pipeline import FrameResult
 from core.types import Prediction
 
@@ -26,3 +26,39 @@ def test_frame_record_is_json_with_pixel_keypoints() -> None:
 def test_frame_record_without_classifier() -> None:
     result = FrameResult(hands=[make_hand()], predictions=[None], timings_ms={}, frame_index=0)
     assert frame_record(Path("a.png"), result)["hands"][0]["label"] is None
+
+
+def _touch(*paths: Path) -> list[Path]:
+    for p in paths:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"user photo")
+    return list(paths)
+
+
+def test_same_names_in_two_folders_keep_their_folders(tmp_path: Path) -> None:
+    """Issue 19 item 7: a/x.jpg and b/x.jpg were both written to OUT/x.png."""
+    files = _touch(tmp_path / "in" / "a" / "x.jpg", tmp_path / "in" / "b" / "x.jpg")
+    out = tmp_path / "out"
+    assert output_paths(files, out) == {files[0]: out / "a" / "x.png", files[1]: out / "b" / "x.png"}
+
+
+def test_names_differing_only_in_suffix_get_two_outputs(tmp_path: Path) -> None:
+    files = _touch(tmp_path / "x.jpg", tmp_path / "x.png", tmp_path / "clip.mp4")
+    targets = output_paths(files, tmp_path / "out")
+    assert [t.name for t in targets.values()] == ["x.png", "x_png.png", "clip.mp4"]
+
+
+def test_output_folder_of_the_inputs_never_replaces_a_photo(tmp_path: Path) -> None:
+    """Issue 19 item 7: `-o` equal to the input's folder overwrote the user's photo."""
+    files = _touch(tmp_path / "hand.png", tmp_path / "other.jpg")
+    targets = output_paths(files, tmp_path)
+    assert targets == {files[0]: tmp_path / "hand.annotated.png", files[1]: tmp_path / "other.annotated.png"}
+    (single,) = _touch(tmp_path / "solo" / "pic.png")
+    assert output_paths([single], tmp_path / "solo") == {single: tmp_path / "solo" / "pic.annotated.png"}
+    assert output_paths([single], single) == {single: tmp_path / "solo" / "pic.annotated.png"}  # -o the photo itself
+    assert output_paths([single], tmp_path / "mine.png") == {single: tmp_path / "mine.png"}  # a named new file
+
+
+def test_the_same_input_twice_is_written_once(tmp_path: Path) -> None:
+    (photo,) = _touch(tmp_path / "p.jpg")
+    assert output_paths([photo, photo], tmp_path / "out") == {photo: tmp_path / "out" / "p.png"}
