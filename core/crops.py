@@ -10,12 +10,16 @@ warping; keypoints mapped with ``points_to_crop`` then land on the right crop pi
 
 from __future__ import annotations
 
+import io
+import warnings
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import numpy.typing as npt
+from PIL import Image
 
+from core.limits import LimitError, check_image_size
 from core.types import NUM_JOINTS, Hand
 
 RGBImage = npt.NDArray[np.uint8]
@@ -153,10 +157,25 @@ def encode_jpeg(rgb: RGBImage, quality: int = 90) -> bytes:
     return buffer.tobytes()
 
 
+def _check_header(data: bytes) -> None:
+    """Refuse bytes whose header claims more pixels than ``core.limits`` allows, before OpenCV allocates them."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+    except Image.DecompressionBombError as exc:
+        raise LimitError("crop", str(exc)) from None
+    except (OSError, SyntaxError, ValueError):
+        return  # not a header Pillow reads: cv2.imdecode decides (and fails cleanly)
+    check_image_size("crop", width, height)
+
+
 def decode_jpeg(data: bytes) -> RGBImage:
     """JPEG (or PNG) bytes → (H, W, 3) uint8 RGB. Raises ``ValueError`` for bytes that are not an image."""
     if not data:
         raise ValueError("cannot decode an image from 0 bytes")
+    _check_header(data)
     bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if bgr is None:
         raise ValueError(f"{len(data)} bytes are not a decodable JPEG/PNG image")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -16,6 +18,7 @@ from core.crops import (
     points_from_crop,
     points_to_crop,
 )
+from core.limits import LimitError
 from core.types import Hand
 
 
@@ -100,3 +103,14 @@ def test_jpeg_round_trip() -> None:
     assert abs(int(decoded[20, 15, 0]) - 220) < 6 and decoded[20, 15, 2] < 10  # still red, not blue
     with pytest.raises(ValueError, match="not a decodable"):
         decode_jpeg(b"hello")
+
+
+def test_decode_refuses_a_header_claiming_a_huge_image(tmp_path: Path) -> None:
+    from test_video import jpeg_claiming, zero_png
+
+    with pytest.raises(LimitError, match=r"^crop: 12000×12000 = 144,000,000 pixels, over the limit of 50,000,000"):
+        decode_jpeg(jpeg_claiming(tmp_path / "huge.jpg", 12000, 12000).read_bytes())
+    with pytest.raises(LimitError, match="^crop: .*decompression bomb"):
+        decode_jpeg(zero_png(tmp_path / "bomb.png", 20000, 20000).read_bytes())
+    small = encode_jpeg(np.full((20, 30, 3), 90, np.uint8))
+    assert decode_jpeg(small).shape == (20, 30, 3)
