@@ -99,6 +99,47 @@ def y4m_header(path: Path) -> dict[str, str]:
     return {**fields, "frames": str(frames)}
 
 
+def y4m_frames(path: Path, every: int = 1, limit: int | None = None) -> Iterator:
+    """RGB frames (H, W, 3) uint8 of a yuv420p y4m: every ``every``-th, at most ``limit``."""
+    import cv2
+    import numpy as np
+
+    header = y4m_header(path)
+    width, height = int(header["W"]), int(header["H"])
+    size = width * height * 3 // 2
+    with path.open("rb") as file:
+        file.readline()
+        index = yielded = 0
+        while file.readline().startswith(b"FRAME") and (limit is None or yielded < limit):
+            data = file.read(size)
+            if len(data) < size:
+                return
+            if index % every == 0:
+                yuv = np.frombuffer(data, np.uint8).reshape(height * 3 // 2, width)
+                yielded += 1
+                yield cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420)
+            index += 1
+
+
+def usable_frames(y4m: Path, every: int = 3, limit: int = 60, min_score: float = 0.5) -> tuple[int, int]:
+    """(frames where MediaPipe finds one hand the Record page would keep, frames looked at) of a fake camera.
+
+    What the browser test records comes from these frames: a video with too few of them
+    cannot give enough samples, and the test says so instead of timing out.
+    """
+    sys.path.insert(0, str(ROOT))
+    from core.extract import ExtractConfig, usable_hands
+    from core.landmarks import HandTracker, TrackerConfig
+
+    found = looked = 0
+    with HandTracker(TrackerConfig(static_image_mode=True, max_num_hands=2)) as tracker:
+        for rgb in y4m_frames(y4m, every, limit):
+            looked += 1
+            usable, _ = usable_hands(tracker.process(rgb), ExtractConfig(hands_per_frame=1, min_score=min_score))
+            found += bool(usable)
+    return found, looked
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -1,9 +1,19 @@
-"""End to end in a real browser: record two gestures through the webcam, train, recognise live.
+"""End to end in a real browser: a new project, record two gestures through the webcam, train, recognise live.
 
-Headless Debian Chromium streams a y4m of the shared hand video as its fake camera to
-``streamlit run app.py`` over WebRTC (no STUN, loopback only). Screenshots of every
-page land in ``test-output/e2e/`` (git-ignored); the path is printed. Skips with the
-reason when chromium, ffmpeg, playwright or the video are missing.
+Headless Debian Chromium streams a y4m of a real hand video as its fake camera to the app
+started as ``make run`` starts it (``python -m ui.serve``) over WebRTC (no STUN, loopback
+only). On the way it checks what a first-time user hits:
+
+* the project chosen on Home survives a reload (it lives in the URL);
+* Record is disabled while a take runs, so a second press cannot drop the take;
+* adding a gesture while the webcam streams keeps the stream running;
+* the server log has no ASGI error and no traceback.
+
+The video is ``../shared/data/hands/video/asl_hand.25fps.mp4`` unless
+``HANDTEACH_E2E_VIDEO`` names another (any shape: it is fitted inside 640×480). A video
+with too few frames where MediaPipe finds a usable hand fails at once, saying how many.
+Screenshots of every page at 1280×800 land in ``test-output/e2e/`` (git-ignored). Skips with
+the reason when chromium, ffmpeg, playwright or the video are missing.
 """
 
 from __future__ import annotations
@@ -18,11 +28,13 @@ import pytest
 from bench.webcam import (
     DEFAULT_VIDEO,
     ROOT,
+    WEBRTC_IFRAME,
     AppServer,
     browser_page,
     fake_camera_y4m,
     missing_tools,
     start_webcam,
+    usable_frames,
     wait_app_ready,
 )
 
@@ -30,6 +42,9 @@ pytestmark = pytest.mark.slow
 
 OUTPUT = ROOT / "test-output" / "e2e"
 CLASSES = ("thumbs_up", "open_palm")
+PROJECT = "e2e hands"
+_TAKES: list[str] = []  # the gestures of the takes recorded so far on the Record page's stream
+MIN_USABLE_SHARE = 0.25  # a 3 s take at 5 samples/s then gives about 4 samples; three takes reach 5
 
 
 @pytest.fixture(scope="module")
@@ -40,66 +55,168 @@ def camera_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     video = Path(os.environ.get("HANDTEACH_E2E_VIDEO", DEFAULT_VIDEO))
     if not video.exists():
         pytest.skip(f"fake-camera video not found: {video} (set HANDTEACH_E2E_VIDEO or add ../shared/data)")
-    return fake_camera_y4m(video, tmp_path_factory.getbasetemp() / "y4m-cache")
+    y4m = fake_camera_y4m(video, tmp_path_factory.getbasetemp() / "y4m-cache")
+    found, looked = usable_frames(y4m)
+    if found < MIN_USABLE_SHARE * looked:
+        pytest.fail(
+            f"{video}: only {found} of {looked} frames had a hand MediaPipe finds with confidence >= 0.5 "
+            f"(needs {MIN_USABLE_SHARE:.0%}): too few to record samples from; use a video with a hand in view"
+        )
+    return y4m
 
 
 def _shot(page, name: str) -> None:  # noqa: ANN001 - playwright Page
+    """``name.png``: the 1280×800 window as the user sees it; ``name-full.png``: the whole page, same width.
+
+    Streamlit scrolls inside its main block, so a "full page" screenshot is only the window:
+    the window is made as tall as the content for the second one, then put back.
+    """
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(OUTPUT / f"{name}.png"))
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]'); return m ? m.scrollHeight : 0; }"
+    )
+    if size and height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": min(int(height), 6000)})
+        time.sleep(0.5)  # let the layout settle at the new height
+        page.screenshot(path=str(OUTPUT / f"{name}-full.png"))
+        page.set_viewport_size(size)
 
 
-def _record_once(page, class_name: str) -> int:  # noqa: ANN001
+def _overflowing(page) -> list[str]:  # noqa: ANN001
+    """Elements of the main area that stick out past the right edge of the window (cut off)."""
+    return page.evaluate(
+        """() => { const width = document.documentElement.clientWidth; const out = [];
+        for (const el of document.querySelectorAll('[data-testid="stMain"] [data-testid]')) {
+          const r = el.getBoundingClientRect(); if (r.width > 0 && r.right > width + 1)
+            out.push(`${el.dataset.testid} right=${Math.round(r.right)}`); }
+        return out.slice(0, 10); }"""
+    )
+
+
+def _video_time(page) -> float:  # noqa: ANN001
+    """currentTime of the video the server sends back (0 when there is none)."""
+    return page.evaluate(
+        """sel => { const f = document.querySelector(sel); const v = f && f.contentDocument &&
+               f.contentDocument.querySelector('video'); return v ? v.currentTime : 0; }""",
+        WEBRTC_IFRAME,
+    )
+
+
+def _assert_streaming(page, when: str) -> None:  # noqa: ANN001
+    frame = page.frame_locator(WEBRTC_IFRAME).first
+    assert frame.get_by_role("button", name="STOP").is_visible(), f"the webcam stopped {when}: START shows again"
+    before = _video_time(page)
+    time.sleep(1.5)
+    assert _video_time(page) > before + 0.5, f"the video stands still {when} ({before:.1f} s)"
+
+
+def _take_summary(page) -> str:  # noqa: ANN001
+    return page.locator(".st-key-record_status").inner_text().replace("\n", " ")
+
+
+def _record_once(page, class_name: str, check_disabled: bool = False) -> int:  # noqa: ANN001
     from playwright.sync_api import expect
 
     button = page.get_by_role("button", name=re.compile(f"Record .*{class_name}"))
     status = page.locator(".st-key-record_status")
-    take = re.search(r"Take (\d+)", status.inner_text())
-    this_take = f"Take {int(take.group(1)) + 1 if take else 1}"
+    _TAKES.append(class_name)  # takes are numbered within the stream session, across gestures
+    this_take = f"Take {len(_TAKES)}"
     expect(button).to_be_enabled(timeout=30_000)  # re-queried: reruns replace the element
     button.click()
     status.get_by_text(re.compile(f"^{this_take} ")).wait_for(timeout=30_000)
-    status.get_by_text(re.compile(f"Stored \\d+ samples of .*{class_name}")).wait_for(timeout=60_000)
-    return int(re.search(r"Stored (\d+) samples", status.inner_text()).group(1))
+    if check_disabled:  # pressing Record again during the take: the button does not take it
+        expect(button).to_be_disabled(timeout=5_000)
+        assert not button.is_enabled(), "Record is enabled during the countdown"
+    try:
+        status.get_by_text(re.compile(f"Stored \\d+ samples of .*{class_name}")).wait_for(timeout=60_000)
+    except Exception as error:
+        raise AssertionError(f"{this_take} of {class_name} never finished: {_take_summary(page)}") from error
+    summary = _take_summary(page)
+    assert this_take in summary and "restarted" not in summary, summary
+    return int(re.search(r"Stored (\d+) samples", summary).group(1))
 
 
-def _record(page, class_name: str, wanted: int = 5, attempts: int = 3) -> int:  # noqa: ANN001
+def _record(page, class_name: str, wanted: int = 5, attempts: int = 3, check_disabled: bool = False) -> int:  # noqa: ANN001
     """Pick ``class_name`` on the Record page and record until it has ``wanted`` samples (as a user would)."""
     page.locator('[data-testid="stRadio"] label').filter(has_text=class_name).click()
-    stored = 0
-    for _ in range(attempts):
-        stored += _record_once(page, class_name)
+    stored, takes = 0, []
+    for attempt in range(attempts):
+        stored += _record_once(page, class_name, check_disabled and attempt == 0)
+        takes.append(_take_summary(page))
         if stored >= wanted:
             break
         time.sleep(1.0)  # a starved machine delivered too few frames: record again
+    assert stored >= wanted, f"only {stored} samples of {class_name} from {len(takes)} takes: {takes}"
     counted = page.locator(".st-key-record_counts").get_by_text(re.compile(f"{class_name} [1-9]"))
     counted.wait_for(timeout=30_000)  # the page reran and counts the new samples
     return stored
 
 
+def _add_gesture_while_streaming(page, name: str) -> None:  # noqa: ANN001
+    page.get_by_text("➕ Add a gesture").click()
+    page.get_by_label("Name").fill(name)
+    page.get_by_role("button", name="Add gesture").click()
+    page.get_by_text(f"Added {name}. Record a few seconds of it now.").wait_for(timeout=30_000)
+    wait_app_ready(page)
+    _assert_streaming(page, "after a gesture was added")
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("button", name=re.compile(f"Record {name}"))).to_be_enabled(timeout=10_000)
+
+
+def _create_project(page, base_url: str) -> str:  # noqa: ANN001
+    page.get_by_label("New project").fill(PROJECT)
+    page.get_by_role("button", name="Create project").click()
+    page.get_by_text(f"Created project '{PROJECT}'").wait_for(timeout=30_000)
+    page.wait_for_function("name => new URLSearchParams(location.search).get('project') === name", arg=PROJECT)
+    return page.url.split("?", 1)[1]
+
+
+def _on_project(page, when: str) -> None:  # noqa: ANN001
+    caption = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="· project").first
+    text = caption.inner_text()
+    assert f"project {PROJECT}" in text, f"{when}: the page works on another project ({text!r})"
+
+
 def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) -> None:
     started = time.monotonic()
-    with browser_page(camera_file) as page:
+    stored: dict[str, int] = {}
+    _TAKES.clear()
+    with browser_page(camera_file, width=1280, height=800) as page:
         server = AppServer(tmp_path / "data", log=tmp_path / "streamlit.log").start()
         try:
             page.goto(server.url)
             wait_app_ready(page)
+            query = _create_project(page, server.url)
             _shot(page, "1-home")
+            assert not _overflowing(page), _overflowing(page)
 
-            page.goto(f"{server.url}/record")
+            page.goto(f"{server.url}/record?{query}")  # a new session: only the URL knows the project
             wait_app_ready(page)
+            _on_project(page, "Record opened with the project's URL")
+            page.reload()
+            wait_app_ready(page)
+            _on_project(page, "after a reload")
+
             start_webcam(page)
-            stored = {name: _record(page, name) for name in CLASSES}
-            assert all(n >= 5 for n in stored.values()), f"too few samples recorded from the webcam: {stored}"
+            stored[CLASSES[0]] = _record(page, CLASSES[0], check_disabled=True)
+            _add_gesture_while_streaming(page, "wave")
+            stored[CLASSES[1]] = _record(page, CLASSES[1])
             _shot(page, "2-record")
+            assert not _overflowing(page), _overflowing(page)
 
-            page.goto(f"{server.url}/train")
+            page.goto(f"{server.url}/train?{query}")
             wait_app_ready(page)
+            _on_project(page, "Train")
             page.get_by_role("button", name=re.compile("Train model")).click()
             page.get_by_text("Model saved").wait_for(timeout=90_000)
-            page.locator(".st-key-train_metrics").get_by_text("Validation accuracy").wait_for(timeout=30_000)
+            page.locator(".st-key-train_metrics").get_by_text("Accuracy", exact=True).wait_for(timeout=30_000)
             _shot(page, "3-train")
+            assert not _overflowing(page), _overflowing(page)
 
-            page.goto(f"{server.url}/live")
+            page.goto(f"{server.url}/live?{query}")
             wait_app_ready(page)
             start_webcam(page)
             labels = page.locator(".st-key-live_prediction")
@@ -108,6 +225,7 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
             page.locator(".st-key-live_timings").get_by_text(re.compile(r"\d+\.\d fps")).wait_for(timeout=30_000)
             assert page.get_by_text("Using the built-in starter model").count() == 0, "the trained model is in use"
             _shot(page, "4-live")
+            assert not _overflowing(page), _overflowing(page)
 
             page.get_by_text("🔬 CPM belief maps").click()
             caption = page.get_by_text(re.compile("^MULTI: belief maps of each stage"))
@@ -119,9 +237,12 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
             assert len(sources) >= 2, "the CPM panel did not update with the video"
             caption.scroll_into_view_if_needed()
             _shot(page, "5-live-cpm")
+            assert not _overflowing(page), _overflowing(page)
         except Exception:
             _shot(page, "failure")
             raise
         finally:
             server.stop()
+    log = server.log.read_text(encoding="utf-8")
+    assert "Expected ASGI message" not in log and "Traceback" not in log, log[-3000:]
     print(f"\nscreenshots in {OUTPUT}; {stored} samples; took {time.monotonic() - started:.0f} s")
