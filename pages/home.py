@@ -38,6 +38,8 @@ with left:
         on_change=lambda: state.set_project(st.session_state["home_project"]),
     )
     st.caption(f"Hand keypoints: {BACKEND_LABELS[store.project_backend(project)]}")
+if st.session_state.pop("home_created", False):  # emptied only after a success: an error keeps what was typed
+    st.session_state["new_project_name"] = ""
 with right, st.form("new_project", clear_on_submit=False, border=False):
     name = st.text_input("New project", placeholder="e.g. slides-remote", key="new_project_name")
     backend = st.radio(
@@ -55,6 +57,7 @@ with right, st.form("new_project", clear_on_submit=False, border=False):
             st.error(widgets.plain(f"Could not create the project: {exc}."))
         else:
             state.set_project(created)
+            st.session_state["home_created"] = True
             st.session_state["flash"] = f"Created project {created!r} with the eight default gestures."
             st.rerun()
 

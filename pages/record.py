@@ -52,7 +52,7 @@ with side_col:
     extract = ExtractConfig(hands_per_frame=hands, min_score=min_score)
     next_page, why = widgets.next_step(counts, state.model_summary(project))
     if next_page != widgets.PAGES["record"]:
-        st.page_link(next_page, label=f"Next: {why}", icon="👉")
+        widgets.next_step_link(next_page, why, key="record_next")
 
 with video_col:
     source = st.segmented_control(

@@ -127,6 +127,18 @@ def test_project_lives_in_the_url(data_dir: Path) -> None:
     assert unknown.query_params["project"] == ["default"]
 
 
+@pytest.mark.slow
+def test_a_project_created_on_home_goes_into_the_url_and_the_form_empties(data_dir: Path) -> None:
+    at = app()
+    at.text_input(key="new_project_name").input("a/b")
+    _submit(at, "Create project")
+    assert at.error and at.text_input(key="new_project_name").value == "a/b", "an error keeps what was typed"
+    at.text_input(key="new_project_name").input("slides remote")
+    _submit(at, "Create project")
+    assert at.query_params["project"] == ["slides remote"]
+    assert at.text_input(key="new_project_name").value == ""
+
+
 def _plan(**kwargs: object) -> RecordPlan:
     return RecordPlan(**{"project": "default", "class_name": "thumbs_up", "rate": 10.0, "duration": 2.0,
                          "countdown": 1, **kwargs})  # fmt: skip

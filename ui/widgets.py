@@ -9,6 +9,7 @@ import streamlit as st
 from core.gestures import GestureClass
 from core.types import UNKNOWN_LABEL, Prediction
 from ui import state
+from ui.figures import saved_figure_text
 from ui.recorder import RecordPlan, RecordStatus
 from ui.stream import StreamSession, StreamSnapshot
 from ui.uploads import AnnotatedUpload
@@ -33,6 +34,14 @@ def next_step(counts: dict[str, int], summary: dict | None) -> tuple[str, str]:
     return PAGES["live"], "Try it live with your webcam"
 
 
+def next_step_link(page: str, why: str, key: str) -> None:
+    """The next step in words (wrapped, never cut at the column edge as a long link label is) and a link there."""
+    with st.container(key=key):
+        st.markdown(f"👉 **Next:** {why}")
+        title = next(name for name, path in PAGES.items() if path == page).capitalize()
+        st.page_link(page, label=f"Go to {title}", icon="➡️")
+
+
 def page_title(icon: str, title: str, subtitle: str) -> None:
     st.title(f"{icon} {title}")
     project = state.current_project()
@@ -47,7 +56,7 @@ def sidebar_status() -> None:
     st.sidebar.markdown(f"**Project:** {project}")
     st.sidebar.caption(f"{sum(counts.values())} samples in {sum(1 for n in counts.values() if n)} classes")
     if summary and "val_accuracy" in summary:
-        st.sidebar.caption(f"Model: {summary['val_accuracy']:.0%} validation accuracy")
+        st.sidebar.caption(f"Model: {saved_figure_text(summary)}")
     else:
         st.sidebar.caption("Model: not trained yet")
 
