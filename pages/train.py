@@ -6,7 +6,7 @@ from core.classifier import ModelFileError
 from core.limits import check_hidden
 from core.starter import check_trainable as check_with_starter
 from core.training import NotEnoughDataError, TrainConfig
-from ui import exports, finetune_panel, results, state, widgets
+from ui import exports, figures, finetune_panel, results, state, widgets
 from ui.jobs import NotReadyError, TrainingRun, check_trainable
 
 widgets.page_title("🧠", "Train", "Teach the model your gestures")
@@ -69,7 +69,7 @@ if run is not None:
 else:
     summary = state.model_summary(project)
     if summary and "val_accuracy" in summary:
-        st.info(f"The saved model: {results.saved_figure_text(summary)}. Train again to see details.")
+        st.info(f"The saved model: {figures.saved_figure_text(summary)}. Train again to see details.")
 
 with st.expander("📈 How many samples do I need? (learning curve)"):
     results.learning_curve_panel(store, project, starter)

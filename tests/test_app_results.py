@@ -10,7 +10,8 @@ import pytest
 from core.starter.dataset import DEPTH_CONFIG
 from core.starter.model import load_starter_set
 from core.training import TrainConfig, TrainResult, train_classifier
-from ui.results import FEW_SAMPLES, accuracy_figure, confusion_cells, confusion_spec, saved_figure_text
+from ui.figures import saved_figure_text
+from ui.results import FEW_SAMPLES, accuracy_figure, confusion_cells, confusion_spec
 
 CLASSES = ["thumbs_up", "thumbs_down", "pointing_up", "ok", "fist"]
 TITLES = {"thumbs_up": "👍 thumbs_up", "open_palm": "✋ open_palm", "fist": "👊 fist"}

@@ -116,11 +116,21 @@ def confusion_cells(
 
 def confusion_spec(rows: list[str], columns: list[str]) -> dict:
     """Vega-Lite heatmap of ``confusion_cells``: as wide as its container, counts written in the cells."""
-    x = {"field": "predicted", "type": "nominal", "sort": columns, "title": "predicted →",
-         "axis": {"labelAngle": 0 if len(columns) <= 4 else -40, "labelLimit": 160, "orient": "top"}}  # fmt: skip
+    x = {
+        "field": "predicted",
+        "type": "nominal",
+        "sort": columns,
+        "title": "predicted →",
+        "axis": {
+            "labelAngle": 0 if len(columns) <= 4 else -45,
+            "labelLimit": 160,
+            "orient": "top",
+            "labelOverlap": False,
+        },
+    }  # fmt: skip (every class named, slanted where many)
     y = {"field": "true", "type": "nominal", "sort": rows, "title": "true ↓", "axis": {"labelLimit": 200}}
     return {
-        "height": 40 * len(rows),
+        "height": {"step": 40},  # one 40 px band per true class
         "layer": [
             {
                 "mark": {"type": "rect", "stroke": "#d0d0d0"},
@@ -176,18 +186,6 @@ def accuracy_figure(result: TrainResult) -> AccuracyFigure:
             "each gesture for a figure you can trust."
         )
     return AccuracyFigure(correct, total, measured_on, warning)
-
-
-def saved_figure_text(summary: dict) -> str:
-    """ "accuracy 86% on 14 of your own held-out samples", from a saved model's metadata (``result_metadata``)."""
-    n_val = int(summary.get("n_val") or 0)
-    if n_val:
-        on = f"on {n_val} of your own held-out sample{'s' if n_val != 1 else ''}"
-    elif summary.get("val_on_training_samples"):
-        on = "on the samples it trained on"
-    else:
-        on = "on held-out starter examples"
-    return f"accuracy {summary['val_accuracy']:.0%} {on}"
 
 
 def results(run: TrainingRun, store: Store, project: str, gestures: list[GestureClass]) -> None:
