@@ -106,7 +106,7 @@ def test_jpeg_round_trip() -> None:
 
 
 def test_decode_refuses_a_header_claiming_a_huge_image(tmp_path: Path) -> None:
-    from test_video import jpeg_claiming, zero_png
+    from test_images import jpeg_claiming, zero_png
 
     with pytest.raises(LimitError, match=r"^crop: 12000×12000 = 144,000,000 pixels, over the limit of 50,000,000"):
         decode_jpeg(jpeg_claiming(tmp_path / "huge.jpg", 12000, 12000).read_bytes())

@@ -14,7 +14,8 @@ import pytest
 from conftest import close_up_photo, shared_path
 from handmaker import make_hand
 from PIL import Image
-from test_video import _faststart_copy, cut_in_half, jpeg_claiming, zero_png
+from test_images import jpeg_claiming, zero_png
+from test_video import _faststart_copy, cut_in_half
 
 from core.extract import LOW_CONFIDENCE, NO_HAND, TOO_MANY_HANDS, ExtractConfig, extract_to_store, usable_hands
 from core.store import Store
