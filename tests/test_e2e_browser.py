@@ -235,7 +235,12 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
                 sources.add(page.locator('[data-testid="stImage"] img').last.get_attribute("src"))
                 time.sleep(0.7)
             assert len(sources) >= 2, "the CPM panel did not update with the video"
-            caption.scroll_into_view_if_needed()
+            for _ in range(3):  # the panel reruns twice a second and may replace the caption mid-scroll
+                try:
+                    caption.scroll_into_view_if_needed(timeout=5_000)
+                    break
+                except Exception:  # noqa: BLE001 - detached: query it again
+                    time.sleep(0.3)
             _shot(page, "5-live-cpm")
             assert not _overflowing(page), _overflowing(page)
         except Exception:
