@@ -128,5 +128,6 @@ else:
 
     with result_col:
         st.fragment(run_every=0.5 if playing else None)(live_results)()
-    if cpm_view:  # under the video, the page's full width: the stage and joint labels need the room
-        st.fragment(run_every=0.5 if playing else None)(live_cpm)()
+    if cpm_view:  # under the video, the column's full width: the space the results column leaves there
+        with video_col:
+            st.fragment(run_every=0.5 if playing else None)(live_cpm)()

@@ -141,11 +141,10 @@ def test_live_webcam_offers_the_cpm_panel_views(data_dir: Path) -> None:
     assert not at.exception
     view = at.segmented_control(key="live_cpm_view")
     assert view.value == "MULTI" and list(view.options) == ["MULTI", "SINGLE", "HM"]
-    # the panel sits under the video and the results, the page's full width, not in the side column
-    top_level = list(at.main.children.values())
-    panel = [i for i, node in enumerate(top_level) if "The CPM panel appears" in _text_under(node)]
-    columns = [i for i, node in enumerate(top_level) if "Column(" in repr(node)]
-    assert len(panel) == 1 and len(columns) == 1 and panel[0] > columns[0]
+    # the panel sits in the video's column, under the video, not in the side column with the results
+    video_col, result_col = at.columns[:2]
+    assert "The CPM panel appears" in _text_under(video_col)
+    assert "The CPM panel appears" not in _text_under(result_col) and "Labels:" in _text_under(result_col)
 
 
 def _text_under(node: object) -> str:

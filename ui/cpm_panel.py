@@ -36,34 +36,44 @@ def _estimator(backend: KeypointBackend):  # noqa: ANN202
     return _cached_estimator(None if checkpoint is None else str(checkpoint), backend.cpm_stamp)
 
 
-# Tile sides in px, for a panel about 1,000 px wide (the page's full width at 1280×800): the
-# views write their labels at a size proportional to the tile, and at the views' own
-# defaults (160 px for MULTI, 96 for HM) the stage and joint names came out 5-6 px high.
+# Tile sides in px. The views write their labels in proportion to the tile, so what makes
+# them readable is the tile's size on screen: at 1280×800 the webcam panel fills the video
+# column (about 460 px: MULTI as a 2×2 grid, HM 4 tiles a row) and a photo's panel the
+# page's width (about 820 px: MULTI as one row, HM 6 a row).
 MULTI_TILE, SINGLE_SIDE, HM_TILE = 256, 384, 176
 
 
-def render(result: CPMResult, view: str) -> np.ndarray:
-    """The RGB image of one view (``VIEWS``) of ``result``: MULTI (256, 256·(T+1)), SINGLE (384, 384), HM 4×6 tiles of 176."""
+def _grid(strip: np.ndarray, tile: int, columns: int) -> np.ndarray:
+    """A (tile, n·tile, 3) row of tiles laid out ``columns`` a row (black where the last row is short)."""
+    tiles = [strip[:, i : i + tile] for i in range(0, strip.shape[1], tile)]
+    tiles += [np.zeros_like(tiles[0])] * (-len(tiles) % columns)
+    return np.vstack([np.hstack(tiles[r : r + columns]) for r in range(0, len(tiles), columns)])
+
+
+def render(result: CPMResult, view: str, narrow: bool = False) -> np.ndarray:
+    """The RGB image of one view (``VIEWS``) of ``result``.
+
+    MULTI: stage tiles then the pose, 256 px each, in one row (``narrow``: two a row);
+    SINGLE: 384 × 384; HM: 176 px tiles of the 21 joints and the pose, 6 a row (``narrow``: 4).
+    """
     from core.cpm.views import heatmap_view, multi_view, single_view
 
     if view == "MULTI":
-        return multi_view(result, MULTI_TILE)
+        strip = multi_view(result, MULTI_TILE)
+        return _grid(strip, MULTI_TILE, 2) if narrow else strip
     if view == "SINGLE":
         return single_view(result, SINGLE_SIDE)
-    return heatmap_view(result, HM_TILE)
+    return heatmap_view(result, HM_TILE, columns=4 if narrow else 6)
 
 
 def show_result(result: CPMResult | None, view: str) -> None:
-    """One view of a CPM result (the webcam panel: the stream keeps its latest result)."""
+    """One view of a CPM result, for the webcam panel under the video (the stream keeps its latest result)."""
     if result is None:
         st.caption("The CPM panel appears when a hand is in view.")
         return
     if not result.has_hand:
         st.caption(f"The CPM does not see a hand in this crop (score {result.score:.2f}).")
-    # SINGLE is square: at full width it would be taller than the screen
-    st.image(
-        render(result, view), caption=f"{view}: {CAPTIONS[view]}", width=SINGLE_SIDE if view == "SINGLE" else "stretch"
-    )
+    st.image(render(result, view, narrow=True), caption=f"{view}: {CAPTIONS[view]}", width="stretch")
 
 
 def show(name: str, data: bytes, backend: KeypointBackend | None = None) -> None:

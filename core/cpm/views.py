@@ -53,7 +53,9 @@ def _heat(maps: npt.NDArray[np.float32], size: int) -> Image:
 
 
 def _label(tile: Image, text: str) -> Image:
-    scale = tile.shape[0] / 320
+    # Text about a twelfth of the tile high: a joint name ("middle_mcp") still fits one tile,
+    # and stays readable where the Live page shows tiles about 115 px wide.
+    scale = tile.shape[0] / 200
     cv2.putText(
         tile, text, (3, int(14 * scale) + 3), cv2.FONT_HERSHEY_SIMPLEX, 0.4 * scale * 2, (255, 255, 255), 1, cv2.LINE_AA
     )
