@@ -258,6 +258,60 @@ def child(work: Path) -> None:
     print("RESULT " + json.dumps(report), flush=True)
 
 
+def app_child(work: Path) -> None:
+    """Record's and Live's uploads in the real pages (AppTest) with the files of issue 19; prints one JSON line."""
+    import os
+
+    os.environ["HANDTEACH_DATA"] = str(work / "data")
+    from streamlit.testing.v1 import AppTest
+
+    from core.store import Store
+
+    store = Store(work / "data")
+    store.ensure_project()
+    db = work / "data" / "handteach.sqlite"
+    hostile = hostile_uploads(work)
+    before = _db_rows(db)
+    results: dict[str, object] = {}
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("pages/record.py")
+    at.run()
+    at.radio(key="record_class").set_value("fist")
+    at.segmented_control(key="record_source").set_value("📁 Upload files")
+    at.run()
+    at.get("file_uploader")[0].set_value([(name, data, "application/octet-stream") for name, data in hostile])
+    at.run()
+    next(b for b in at.button if b.label.startswith("Add to")).click()
+    at.run()
+    results["record"] = {"exceptions": [e.message for e in at.exception], "errors": [e.value for e in at.error],
+                         "warnings": [e.value for e in at.warning]}  # fmt: skip
+    results["record_store_unchanged"] = _db_rows(db) == before
+    live = {}
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("pages/live.py")
+    at.run()
+    at.segmented_control(key="live_source").set_value("🖼 Image or video file")
+    at.run()
+    for name, data in hostile:
+        at.get("file_uploader")[0].set_value((name, data, "application/octet-stream"))
+        at.run()
+        next(b for b in at.button if b.label.startswith("▶ Recognise")).click()
+        at.run()
+        live[name] = {"exceptions": [e.message for e in at.exception], "errors": [e.value for e in at.error]}
+    results["live"] = live
+    results["live_store_unchanged"] = _db_rows(db) == before
+    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print("RESULT " + json.dumps(results), flush=True)
+
+
+def hostile_uploads(work: Path) -> list[tuple[str, bytes]]:
+    """The files of issue 19's item 1, made small: each once aborted, ate gigabytes or gave a traceback."""
+
+    real = (Path(sys.argv[3]) / "hands" / "video" / "hands.jpg").read_bytes()
+    return [("wide.png", _odd_png(11000, 8)), ("bomb.png", _png_claiming(_odd_png(8, 8), 20000, 20000)),
+            ("huge.jpg", _jpeg_claiming(real, 12000, 12000))]  # fmt: skip
+
+
 # ---- the test ----------------------------------------------------------------------------
 
 
@@ -282,6 +336,30 @@ def test_hundreds_of_bad_files_end_in_clean_errors_without_changing_the_store(tm
     assert "Traceback" not in done.stderr
 
 
-if __name__ == "__main__" and sys.argv[1:2] == ["child"]:
+@pytest.mark.slow
+def test_the_hostile_files_of_issue_19_in_the_record_and_live_pages(tmp_path: Path) -> None:
+    """Before: the 11000×8 PNG killed the server for every session; the bomb showed a traceback with server paths."""
+    from conftest import SHARED_DATA, shared_path
+
+    shared_path("video", "hands.jpg")
+    done = subprocess.run([sys.executable, __file__, "app", str(tmp_path), str(SHARED_DATA)],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)  # fmt: skip
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0, f"exit {done.returncode} after: {lines[-1:]}\n{done.stderr[-3000:]}"
+    report = json.loads(lines[-1].removeprefix("RESULT "))
+    record = report["record"]
+    assert record["exceptions"] == [] and report["record_store_unchanged"]
+    (skipped,) = record["errors"]
+    assert "bomb.png: the header claims more than" in skipped and "huge.jpg: 12000×12000" in skipped
+    assert any("No usable hand in 1 frames" in w for w in record["warnings"])  # wide.png: searched, no hand
+    live = report["live"]
+    assert all(result["exceptions"] == [] for result in live.values())
+    assert live["wide.png"]["errors"] == []  # annotated: no hand in it
+    assert live["bomb.png"]["errors"][0].startswith("Could not process the file. bomb.png: the header claims")
+    assert live["huge.jpg"]["errors"][0].startswith("Could not process the file. huge.jpg: 12000×12000")
+    assert report["live_store_unchanged"] and report["peak_rss_mb"] < PEAK_RSS_LIMIT_MB
+
+
+if __name__ == "__main__" and sys.argv[1:2] in (["child"], ["app"]):
     sys.path.insert(0, str(ROOT))
-    child(Path(sys.argv[2]))
+    (child if sys.argv[1] == "child" else app_child)(Path(sys.argv[2]))
