@@ -1,4 +1,7 @@
-"""handteach: the Streamlit app. ``make run`` (or ``streamlit run app.py``) starts it.
+"""handteach: the Streamlit app. ``make run`` (``python -m ui.serve``) starts it.
+
+``streamlit run app.py`` works too, but answers requests made before this script first ran
+(the browser's ``/favicon.png``) without the media fix below; ``ui.serve`` applies it first.
 
 The pages in ``pages/`` only lay out widgets; the work happens in ``core/`` and the
 Streamlit glue in ``ui/``.
@@ -11,7 +14,7 @@ from ui.compat import fix_media_responses
 from ui.settings import SettingsError
 from ui.stream import share_the_gil_quickly
 
-fix_media_responses()  # images and downloads answer 500 otherwise with Starlette >= 1.x (see ui/compat.py)
+fix_media_responses()  # for `streamlit run app.py`; ui.serve has applied it already (see ui/compat.py)
 share_the_gil_quickly()  # MediaPipe waits for the GIL behind the server's busy threads otherwise (ui/stream.py)
 
 st.set_page_config(page_title="handteach", page_icon="✋", layout="wide")

@@ -11,6 +11,10 @@ Those Starlette versions exclude images, ``audio/*`` and ``video/*`` from gzip b
 themselves (``exclude_content_types``), so Streamlit's overrides are only dropped there.
 With the versions Streamlit was written against, nothing is changed. The proper fix is
 a Starlette pin in requirements.txt (or a Streamlit release that handles it).
+
+``python -m ui.serve`` (``make run``) calls it before the server starts, so the very first
+requests (the browser's ``/favicon.png``) are served patched too; ``app.py`` calls it again
+for ``streamlit run app.py`` (a second call changes nothing).
 """
 
 from __future__ import annotations
