@@ -3,6 +3,7 @@
 Everything that imports ``streamlit``, ``streamlit_webrtc`` or ``av`` lives here or in
 ``pages/``; ``core/`` stays free of them. Modules:
 
+* ``serve``: the launcher (``python -m ui.serve``, ``make run``): the media fix, then Streamlit.
 * ``settings``: environment / secrets → a frozen ``AppSettings`` (data dir, ICE servers, …).
 * ``state``: the shared ``Store``, the current project, cached models, class labels.
 * ``stream``: ``StreamSession`` (per browser session and page) and the WebRTC callback factory.
