@@ -83,6 +83,25 @@ def test_record_before_start_says_press_start_not_waiting_for_frames(data_dir: P
     assert record.disabled and record.proto.help == "Press START on the video first"
 
 
+@pytest.mark.slow
+def test_a_finished_take_is_not_shown_once_another_gesture_is_picked(data_dir: Path) -> None:
+    at = app("record")
+    at.radio(key="record_class").set_value("thumbs_up").run()
+    session = at.session_state["handteach_stream_record"]
+    take = session.start_recording(_plan(countdown=0))
+    take.stop()
+    deadline = time.monotonic() + 5
+    while not take.status().finished and time.monotonic() < deadline:
+        time.sleep(0.02)
+    at.run()
+    assert "Take 1 · 👍 thumbs_up" in _texts(at) and "Stopped early. Stored 0 samples" in _texts(at)
+    at.radio(key="record_class").set_value("open_palm").run()
+    assert "Take 1" not in _texts(at) and "Stored 0 samples" not in _texts(at), _texts(at)
+    assert "pick a gesture, then **Record**" in _texts(at)
+    at.radio(key="record_class").set_value("thumbs_up").run()
+    assert "Take 1 · 👍 thumbs_up" in _texts(at), "back on its gesture, the take's result shows again"
+
+
 def _store_samples(store: Store, class_name: str, n: int, kind: str = "webcam", source: str = "") -> None:
     samples = [
         Sample(make_hand(), class_name, kind, source, frame=5 * i if kind == "video" else None, created_at=1.7e9 + i)
