@@ -10,6 +10,7 @@ on this module for videos and GIFs and re-exports its names.
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -25,6 +26,11 @@ RGBImage = npt.NDArray[np.uint8]
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp"})
 VIDEO_EXTENSIONS = frozenset({".mp4", ".webm", ".avi", ".mov", ".gif"})
 MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
+# Pillow's format plugins report damaged data as OSError (truncation) but also, from their parsing
+# code, as IndexError, struct.error, KeyError...: all of them mean "this file is damaged".
+DECODE_ERRORS: tuple[type[Exception], ...] = (
+    OSError, SyntaxError, ValueError, IndexError, KeyError, TypeError, EOFError, ZeroDivisionError, struct.error
+)  # fmt: skip
 
 
 class MediaError(ValueError):
@@ -116,7 +122,9 @@ def image_size(path: str | Path) -> tuple[int, int]:
             return image.size
     except UnidentifiedImageError:
         raise MediaError(path, "not a readable image (the content is not JPEG/PNG/WebP/BMP data)") from None
-    except (OSError, SyntaxError) as exc:
+    except MediaError:
+        raise
+    except DECODE_ERRORS as exc:
         raise MediaError(path, f"the image header is corrupt ({exc})") from None
 
 
@@ -157,7 +165,7 @@ def _decode_image(path: Path, source: BinaryIO | None = None) -> RGBImage:
         raise MediaError(path, "not a readable image (the content is not JPEG/PNG/WebP/BMP data)") from None
     except MediaError:
         raise
-    except (OSError, SyntaxError, ValueError) as exc:  # Pillow reports truncation/corruption as OSError
-        raise MediaError(path, f"the image is corrupt or truncated ({exc})") from None
+    except DECODE_ERRORS as exc:
+        raise MediaError(path, f"the image is corrupt or truncated ({type(exc).__name__}: {exc})") from None
     except MemoryError:
         raise MediaError(path, "the image needs more memory to decode than is available") from None

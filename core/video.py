@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from core.images import (
+    DECODE_ERRORS,
     IMAGE_EXTENSIONS,
     MEDIA_EXTENSIONS,
     VIDEO_EXTENSIONS,
@@ -153,19 +154,27 @@ def _cv2_frames(path: Path, every_n: int, note: Note) -> Iterator[tuple[int, RGB
 
 
 def _gif_frames(path: Path, note: Note) -> Iterator[tuple[int, RGBImage]]:
+    read = 0
     try:
         with open_checked(path) as gif:
             for index, frame in enumerate(ImageSequence.Iterator(gif)):
                 if index >= LIMITS.video_frames:
                     note(f"{path.name}: stopped at the limit of {LIMITS.video_frames:,} frames")
                     return
-                yield index, to_rgb(frame)
+                rgb = to_rgb(frame)
+                read += 1
+                yield index, rgb
     except UnidentifiedImageError:
         raise MediaError(path, "no frames could be decoded (not GIF data)") from None
     except MediaError:
         raise
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise MediaError(path, f"the GIF is corrupt or truncated ({exc})") from None
+    except DECODE_ERRORS as exc:
+        if not read:
+            raise MediaError(path, f"the GIF is corrupt or truncated ({exc})") from None
+        # like a cut video: the frames before the damage were used, and the user is told
+        note(
+            f"{path.name}: the GIF ends after {read} frames (cut off or damaged: {exc}); the {read} frames read were used"
+        )
 
 
 def video_info(path: str | Path) -> VideoInfo:
@@ -202,7 +211,7 @@ def _gif_info(path: Path) -> VideoInfo:
             return VideoInfo(frames, 1000.0 / duration_ms if duration_ms > 0 else 0.0, gif.width, gif.height)
     except MediaError:
         raise
-    except (OSError, SyntaxError, ValueError) as exc:
+    except DECODE_ERRORS as exc:
         raise MediaError(path, f"not a readable GIF ({exc})") from None
 
 

@@ -109,12 +109,25 @@ def media_cases(shared: Path, work: Path, rng: random.Random) -> list[tuple[str,
               ("text.mp4", b"not a video\n" * 100), ("random.png", rng.randbytes(5000)),
               ("random.webm", rng.randbytes(20000)), ("huge-screen.gif", gif), ("zeros.bmp", bytes(4096)),
               ("png-named.mp4", png), ("jpeg-named.gif", jpegs[0].read_bytes())]  # fmt: skip
+    gif = _real_gif(hands / "video" / "asl_hand.25fps.mp4", work / "clip.gif")
+    cases += [(f"g-cut{k}.gif", gif[: rng.randrange(20, len(gif))]) for k in range(8)]
+    cases += [(f"g-flip{k}.gif", _flip(gif, rng, rng.choice([1, 5, 40]))) for k in range(6)]
     for n, video in enumerate([hands / "video" / "asl_hand.25fps.mp4",
                                hands / "slovo_clips" / "videos" / "slovo_demo_pointing_480x356.mp4"]):  # fmt: skip
         for layout, data in (("end", video.read_bytes()), ("start", _faststart(video, work / f"fs{n}.mp4"))):
             cases += [(f"v{n}{layout}-cut{k}.mp4", data[: rng.randrange(1000, len(data))]) for k in range(2)]
             cases += [(f"v{n}{layout}-flip{k}.mp4", _flip(data, rng, rng.choice([10, 200]))) for k in range(2)]
     return cases
+
+
+def _real_gif(video: Path, target: Path) -> bytes:
+    """Six frames of a real video as a small GIF."""
+    import cv2
+
+    from core.video import iter_frames, write_video
+
+    write_video(target, [cv2.resize(f, (62, 108)) for _, f in iter_frames(video, max_frames=6)], fps=5)
+    return target.read_bytes()
 
 
 def _faststart(source: Path, target: Path) -> bytes:

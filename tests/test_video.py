@@ -202,3 +202,25 @@ def test_a_video_longer_than_the_limit_is_refused_from_its_header(tmp_path: Path
         video_info(path)
     with pytest.raises(MediaLimitError, match="33.3 minutes"):
         next(iter_frames(path))
+
+
+def test_a_gif_cut_anywhere_gives_its_whole_frames_with_a_note_or_a_clear_error(tmp_path: Path) -> None:
+    """Before: Pillow's IndexError (and struct.error) from a GIF cut between frames escaped as a traceback."""
+    real = [cv2.resize(f, (62, 108)) for _, f in iter_frames(shared_path("video", "asl_hand.25fps.mp4"), max_frames=6)]
+    data = (write_video(tmp_path / "clip.gif", real, fps=5) and (tmp_path / "clip.gif").read_bytes()) or b""
+    outcomes = set()
+    for cut in range(200, len(data), 97):
+        path = tmp_path / "cut.gif"
+        path.write_bytes(data[:cut])
+        notes: list[str] = []
+        try:
+            frames = len(list(iter_frames(path, on_note=notes.append)))
+        except MediaError as exc:
+            assert str(exc).startswith(f"{path}: ")
+            outcomes.add("error")
+        else:
+            assert 1 <= frames < 6 and len(notes) <= 1  # a cut between two frames' data is not seen as one
+            if notes:
+                assert notes[0].startswith(f"cut.gif: the GIF ends after {frames} frames (cut off or damaged")
+                outcomes.add("note")
+    assert outcomes == {"error", "note"}
