@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from core.images import DECODE_ERRORS
 from core.limits import LimitError, check_image_size
 from core.types import NUM_JOINTS, Hand
 
@@ -166,7 +167,7 @@ def _check_header(data: bytes) -> None:
                 width, height = image.size
     except Image.DecompressionBombError as exc:
         raise LimitError("crop", str(exc)) from None
-    except (OSError, SyntaxError, ValueError):
+    except DECODE_ERRORS:
         return  # not a header Pillow reads: cv2.imdecode decides (and fails cleanly)
     check_image_size("crop", width, height)
 
