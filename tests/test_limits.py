@@ -111,3 +111,21 @@ def test_train_refuses_a_hidden_size_over_the_limit_naming_the_flag(
     assert "error: --hidden: hidden layer width 100,000,000, over the limit of 2,048" in err
     assert "Traceback" not in err
     assert not data_dir.exists()  # refused before the store was even opened
+
+
+@pytest.mark.slow
+def test_the_train_page_refuses_a_hidden_size_over_the_limit(data_dir: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+    at.switch_page("pages/train.py")
+    at.run()
+    at.text_input(key="train_hidden").set_value("128, 100000000")
+    at.run()
+    next(b for b in at.button if b.label.startswith("🧠 Train model")).click()
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Check the training settings: Hidden layer sizes: hidden layer width 100,000,000, over the limit of 2,048"
+    ]
+    assert "train_run" not in at.session_state
