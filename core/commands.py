@@ -171,7 +171,8 @@ def train(args: argparse.Namespace) -> int:
     result, _ = train_project(store, args.project, config, on_epoch=_progress_printer(), starter=starter)
     for name, accuracy in result.per_class.items():
         print(f"  {name:>20s}: {accuracy:.4f}")
-    print(f"starter rows used: {result.starter_rows}")  # 0: --no-starter, or no class of the project is a starter gesture
+    # 0: --no-starter, or no class of the project is a starter gesture
+    print(f"starter rows used: {result.starter_rows}")
     _print_json({"val_accuracy": result.val_accuracy, "classes": result.classes, "n_samples": result.n_samples,
                  "starter_rows": result.starter_rows,
                  "seconds": round(result.seconds, 3), "epochs": len(result.history), "per_class": result.per_class,
