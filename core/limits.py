@@ -131,8 +131,10 @@ def check_cpm_sizes(what: str | Path, sizes: dict[str, object], limits: Limits =
             continue
         if type(value) is not int:
             raise LimitError(what, f"{key} must be a whole number, got {value!r}")
-        if not least <= value <= bound:
-            raise LimitError(what, f"{key} = {_n(value)}, outside {least}..{_n(bound)} (the limit is {_n(bound)})")
+        if value > bound:
+            raise LimitError(what, f"{key} = {_n(value)}, over the limit of {_n(bound)}")
+        if value < least:
+            raise LimitError(what, f"{key} = {value}, must be at least {least}")
 
 
 def check_cpm_weights(what: str | Path, count: int, limits: Limits = LIMITS) -> None:

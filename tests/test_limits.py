@@ -53,12 +53,14 @@ def test_each_bound_passes_at_the_limit_and_names_what_is_over_it() -> None:
     with pytest.raises(LimitError, match="9 hidden layers, over the limit of 8"):
         check_hidden("--hidden", [8] * 9)
 
-    with pytest.raises(LimitError, match=r"^cfg: stage_channels = 20,000, outside 1\.\.256"):
+    with pytest.raises(LimitError, match=r"^cfg: stage_channels = 20,000, over the limit of 256"):
         check_cpm_sizes("cfg", {"stage_channels": 20000})
     with pytest.raises(LimitError, match="stem_channels must be a whole number"):
         check_cpm_sizes("cfg", {"stem_channels": 1e9})
-    with pytest.raises(LimitError, match=r"stages = 7"):
+    with pytest.raises(LimitError, match=r"stages = 7, over the limit of 6"):
         check_cpm_sizes("cfg", {"stages": 7})
+    with pytest.raises(LimitError, match=r"^cfg: feature_channels = 0, must be at least 1"):
+        check_cpm_sizes("cfg", {"feature_channels": 0})
     with pytest.raises(LimitError, match="50,000,001 weights"):
         check_cpm_weights("cfg", LIMITS.cpm_weights + 1)
 
@@ -75,7 +77,7 @@ def test_a_cpm_config_with_20000_channels_is_refused_from_its_json(tmp_path: Pat
     folder = _write_cpm_config(tmp_path / "huge", stage_channels=20000)
     started = time.perf_counter()
     with pytest.raises(
-        checkpoint.CheckpointError, match=r"huge/config\.json: stage_channels = 20,000, outside 1\.\.256"
+        checkpoint.CheckpointError, match=r"huge/config\.json: stage_channels = 20,000, over the limit of 256"
     ):
         checkpoint.load(folder)
     assert time.perf_counter() - started < 5.0  # refused from the JSON, nothing was built
