@@ -16,8 +16,10 @@ keeps its values to float32 precision (the store holds float32).
 of ``Sample`` except the crop; float32 values are written as ``repr(float(v))``, which
 reads back to the same float32 bit for bit.
 
-Bad input raises ``CsvFormatError`` naming the file, the line and the problem. Imports
-parse and validate the whole file before one all-or-nothing transaction.
+Bad input raises ``CsvFormatError`` naming the file, the line and the problem. Files are
+streamed both ways, so memory stays flat in the number of rows: an import validates and
+inserts row by row inside one transaction, and a bad line rolls back every row before it;
+an export writes rows as the store yields them, into a temporary file renamed at the end.
 """
 
 from __future__ import annotations
