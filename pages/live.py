@@ -42,15 +42,16 @@ if source == "🖼 Image or video file":
     is_video = upload is not None and Path(upload.name).suffix.lower() in VIDEO_EXTENSIONS
     every_n = st.slider("Process every n-th frame", 1, 10, 1, key="live_every_n") if is_video else 1
     run = upload is not None and st.button("▶ Recognise", type="primary", key="live_run")
-    # One slot for the result: writing into it first replaces the previous result (and its
-    # Download button) in the browser at once, rather than leaving it live while the new file runs.
+    # One slot for the result. While a file runs, the slot holds the spinner: an element where
+    # the result was a block, so the browser drops the previous result and its Download button
+    # at once (a new container there would keep the old one's content, faded but clickable).
     slot = st.empty()
     # (Streamlit's file_id of the upload, its annotated copy): a result shows only beside its own file
     previous = st.session_state.get("live_annotated")
     if run or upload is None or (previous is not None and previous[0] != upload.file_id):
         st.session_state.pop("live_annotated", None)
     if run:
-        with slot.container(), st.spinner(f"Recognising gestures in {upload.name}…"):
+        with slot, st.spinner(f"Recognising gestures in {upload.name}…"):
             try:
                 annotated = annotate_upload(
                     UploadedFile(upload.name, upload.getvalue()),
