@@ -32,20 +32,26 @@ import numpy as np  # noqa: E402
 
 from bench.shared_sets import require_shared  # noqa: E402
 from core.starter.build import build_parts  # noqa: E402
-from core.starter.holdout import THRESHOLDS, Scores, choose_threshold, hagrid_fold_scores, source_scores  # noqa: E402
+from core.starter.holdout import (  # noqa: E402
+    THRESHOLDS,
+    Scores,
+    choose_threshold,
+    folder_of,
+    hagrid_fold_scores,
+    source_scores,
+)
 from core.starter.images_eval import NO_HAND, LabelRow, evaluate_images  # noqa: E402
-from core.starter.model import MAX_FALSE_ACCEPT, fit_starter, load_starter_model  # noqa: E402
-from core.starter.sources import DEFAULT_CACHE, OTHER  # noqa: E402
+from core.starter.model import MAX_FALSE_ACCEPT, WEIGHTS_DIR, fit_starter, load_starter_model  # noqa: E402
+from core.starter.sources import DEFAULT_CACHE, OTHER, consistent_labels  # noqa: E402
 
 KNOWN = {"like": "thumbs_up", "dislike": "thumbs_down", "one": "pointing_up", "ok": "ok", "fist": "fist",
          "palm": "open_palm", "stop": "open_palm"}  # fmt: skip
 LOSO = ("rps", "sign_digits", "fingers", "asl_letters", "hagrid_crops")
 
 
-def hagrid_380(hands: Path, threshold: float) -> tuple[Scores, dict[str, int]]:
+def hagrid_380(hands: Path, weights: Path) -> tuple[Scores, dict[str, int]]:
     """The shipped model on every hagrid_380 photo (evaluate_images), as Scores plus counts set apart."""
-    model = load_starter_model()
-    model.threshold = threshold
+    model = load_starter_model(weights)
     rows = []
     for folder in sorted(p.name for p in (hands / "hagrid_380" / "images").iterdir()):
         label = KNOWN.get(folder, "unknown")
@@ -88,6 +94,22 @@ def per_class_table(rows: dict[str, dict]) -> dict[str, dict[str, str]]:
     return out
 
 
+def false_accepts_by_sign(parts: list[Scores], threshold: float) -> dict[str, str]:
+    """Other signs most often given a gesture label, over every held-out score: "source: accepted/photos"."""
+    pooled = Scores.concat(parts)
+    shown = np.array(pooled.shown(threshold))
+    counts: dict[str, list[int]] = {}
+    for source, label, answer in zip(pooled.sources, pooled.labels, shown, strict=True):
+        if label == OTHER:
+            c = counts.setdefault(source, [0, 0])
+            c[0] += int(answer != "unknown")
+            c[1] += 1
+    worst = sorted(counts.items(), key=lambda kv: -kv[1][0] / kv[1][1])[:12]
+    print("\nother signs most often taken for a gesture (held-out scores): " +
+          ", ".join(f"{s} {a}/{n}" for s, (a, n) in worst))  # fmt: skip
+    return {s: f"{a}/{n}" for s, (a, n) in worst}
+
+
 def _rounded(rates: dict) -> dict:
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in rates.items()}
 
@@ -95,13 +117,14 @@ def _rounded(rates: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-loso", action="store_true", help="only hagrid_380 and the HaGRID people folds")
+    parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR, help="starter model folder (default: shipped)")
     args = parser.parse_args()
     hands = require_shared()
     started = time.perf_counter()
-    shipped = load_starter_model()
+    shipped = load_starter_model(args.weights)
     threshold = shipped.threshold
     print(f"shipped starter model: threshold {threshold} ({shipped.metadata.get('threshold_rule', 'not calibrated')})")
-    test380, apart380 = hagrid_380(hands, threshold)
+    test380, apart380 = hagrid_380(hands, args.weights)
     parts = build_parts(hands)
 
     def fit(keep: np.ndarray):  # noqa: ANN202 - a GestureClassifier
@@ -120,9 +143,14 @@ def main() -> None:
             scores = source_scores(parts, folder, fit)
             loso.append(scores)
             results[f"{folder}, source left out"] = scores.rates(threshold)
+            agree = consistent_labels(
+                parts.photos.subset(np.array([folder_of(s) == folder for s in parts.photos.sources]))
+            )
+            results[f"{folder}, left out, label-consistent"] = scores.where(agree).rates(threshold)
             print(f"left out {folder}: {len(scores)} photos scored", flush=True)
     table(results)
     per_class = per_class_table(results)
+    accepted = false_accepts_by_sign([folds, *loso], threshold)
     sweep = [{"threshold": t, **{k: _rounded(folds.rates(t))[k] for k in ("accuracy", "false_reject", "false_accept")}}
              for t in THRESHOLDS[::5]]  # fmt: skip
     print("\nthreshold sweep on the held-out HaGRID people (folds): accuracy, false rejections, false acceptances")
@@ -134,7 +162,8 @@ def main() -> None:
     print(f"hagrid_380 photos set apart: {apart380}; {time.perf_counter() - started:.0f} s")
     summary = {name: {k: v for k, v in _rounded(r).items() if k != "per_class"} for name, r in results.items()}
     print(json.dumps({"threshold": threshold, "chosen_threshold": chosen, "results": summary,
-                      "per_class": per_class, "hagrid_380_apart": apart380, "sweep": sweep}))  # fmt: skip
+                      "per_class": per_class, "hagrid_380_apart": apart380, "sweep": sweep,
+                      "false_accepts_by_sign": accepted}))  # fmt: skip
 
 
 if __name__ == "__main__":

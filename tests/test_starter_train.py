@@ -113,8 +113,8 @@ def test_learning_curve_points() -> None:
     test = np.array(([False] * 5 + [True] * 3) * 2)
     points = learning_curve(X, labels, test, [*CLASSES, "vee"], MIRROR, D2, load_starter_set(), sizes=(1, 10),
                             repeats=1, config=TrainConfig(epochs=30, patience=10))  # fmt: skip
-    assert [p.samples_per_class for p in points] == [1, 10]
-    assert points[1].used == {"fist": 5, "vee": 5}  # capped by the pool
+    assert [p.samples_per_class for p in points] == [1, 5]  # the curve stops at the largest pool (5)
+    assert points[1].used == {"fist": 5, "vee": 5}
     assert all(0.0 <= p.accuracy <= 1.0 for p in points) and points[1].accuracy >= 0.8
     alone = learning_curve(X, labels, test, ["fist", "vee"], {}, D2, None, sizes=(1,), repeats=1,
                            config=TrainConfig(epochs=10))  # fmt: skip

@@ -1,6 +1,6 @@
 """The shipped starter model and starter set: where they live, loading, restricting, rebuilding.
 
-``core/starter/weights/`` holds ``model.json`` + ``model.safetensors`` (a plain
+``core/starter/weights/`` holds ``model.json`` + ``model.<sha>.safetensors`` (a plain
 ``GestureClassifier`` over 2D user-view features, so it serves projects with or
 without depth) and ``starter_set.npz`` (the features it learnt from, see
 ``core.starter.dataset``). ``train_starter`` rebuilds all three from
@@ -156,7 +156,7 @@ def train_starter(
         "epochs": len(result.history),
         "val_accuracy_starter_rows": round(result.val_accuracy, 4),
         "threshold": threshold,
-        "threshold_rule": f"lowest with false acceptances <= {MAX_FALSE_ACCEPT} on held-out HaGRID people",
+        "threshold_rule": f"lowest with false acceptances <= {MAX_FALSE_ACCEPT} on held-out HaGRID people, per folder",
         "held_out_hagrid_people": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in rates.items()},
         "set_sha256": file_sha256(out / SET_FILE),
         "build_config": asdict(build or BuildConfig()),
