@@ -221,6 +221,8 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
             st.warning(figure.warning)
     if result.skipped_classes:
         st.caption("Not trained (no samples): " + ", ".join(titles.get(c, c) for c in result.skipped_classes))
+    # TrainResult.starter_rows: 0 when the starter data was off or no class is a starter gesture
+    st.caption(f"Starter rows used: {result.starter_rows:,}")
     left, right = st.columns([2, 3])
     with left:
         st.markdown("**Accuracy per gesture**")
