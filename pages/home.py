@@ -7,6 +7,7 @@ from core.gestures import DEFAULT_CLASSES, InvalidNameError
 from core.store import DuplicateNameError
 from ui import state, widgets
 from ui.dates import readable_time
+from ui.figures import measured_on_text
 
 BACKEND_LABELS = {"mediapipe": "MediaPipe Hands (3D, most accurate)", "cpm": "our CPM (2D, belief maps)"}
 
@@ -87,7 +88,7 @@ with model_col:
     elif "error" in summary:
         st.error(summary["error"])
     else:
-        st.metric("Validation accuracy", f"{summary.get('val_accuracy', 0):.0%}")
+        st.metric("Accuracy", f"{summary.get('val_accuracy', 0):.0%}", help=f"Measured {measured_on_text(summary)}")
         classes = ", ".join(titles.get(c, c) for c in summary.get("classes", []))
         trained = readable_time(summary.get("trained_at"))
         st.caption(f"Knows {classes}. Trained on {summary.get('n_samples', '?')} samples, {trained}.")

@@ -103,7 +103,9 @@ def test_home_next_step_follows_the_project(seeded: Store) -> None:
     train_project(seeded, "default", TrainConfig(epochs=20))
     at.run()
     assert _next_step(at) == ("live", "Try it live with your webcam")
-    assert "Validation accuracy" in texts(at)
+    [figure] = [m for m in at.metric if m.label == "Accuracy"]
+    n_val = json.loads((model_dir(seeded, "default") / "model.json").read_text())["metadata"]["n_val"]
+    assert figure.proto.help == f"Measured on {n_val} of your own held-out samples"
     trained = json.loads((model_dir(seeded, "default") / "model.json").read_text())["metadata"]["trained_at"]
     assert trained not in texts(at) and f"samples, {readable_time(trained)}." in texts(at)  # "23 Nov 2026, 19:20"
     assert re.search(r"samples, \d\d [A-Z][a-z]{2} \d{4}, \d\d:\d\d\.", texts(at))
@@ -340,7 +342,7 @@ def test_train_shows_metrics_and_fix_up_gallery_then_live_uses_the_model(seeded:
 
     at.switch_page(PAGES["home"])
     at.run()
-    assert "Validation accuracy" in texts(at)
+    assert f"Accuracy {result.val_accuracy:.0%}" in texts(at)
 
     at.switch_page(PAGES["live"])
     at.run()
