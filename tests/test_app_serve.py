@@ -77,3 +77,30 @@ def test_first_requests_are_served_patched_and_only_on_loopback(tmp_path: Path) 
     assert statuses == {"/favicon.png": 200, "/": 200, "/record": 200}, statuses
     assert "Expected ASGI message" not in log and "Traceback" not in log, log[-3000:]
     assert addresses and addresses <= LOOPBACK, f"listening on {addresses}"
+
+
+@pytest.mark.slow
+def test_a_page_opened_by_its_url_on_a_fresh_server_runs_through_app_py(tmp_path: Path) -> None:
+    """A bookmark of /train as the server's first visitor got Streamlit's old pages/ mode:
+    the sidebar listed "app, home, live, record, train", the layout was narrow and app.py never ran."""
+    from bench.webcam import DEFAULT_VIDEO, AppServer, browser_page, fake_camera_y4m, missing_tools, wait_app_ready
+
+    missing = missing_tools()
+    if missing:
+        pytest.skip(f"browser check needs {', '.join(missing)}")
+    if not DEFAULT_VIDEO.exists():
+        pytest.skip(f"fake-camera video not found: {DEFAULT_VIDEO}")
+    y4m = fake_camera_y4m(DEFAULT_VIDEO, tmp_path / "y4m")
+    server = AppServer(tmp_path / "data", log=tmp_path / "streamlit.log").start()
+    try:
+        with browser_page(y4m, width=1280, height=800) as page:
+            page.goto(f"{server.url}/train")
+            wait_app_ready(page)
+            page.get_by_role("heading", name="Train").first.wait_for(timeout=60_000)
+            nav = page.locator('[data-testid="stSidebarNav"]').inner_text(timeout=30_000)
+            status = page.locator('[data-testid="stSidebarUserContent"]').inner_text(timeout=30_000)
+    finally:
+        server.stop()
+    names = [line.strip() for line in nav.splitlines() if line.strip().isalpha()]  # the icons are lines too
+    assert names == ["Home", "Record", "Train", "Live"], names
+    assert "Project:" in status, f"app.py's sidebar status is missing: {status!r}"

@@ -35,6 +35,20 @@ def streamlit_argv(options: Sequence[str]) -> list[str]:
     return ["streamlit", "run", str(APP), *options]
 
 
+def navigate_through_app_py() -> None:
+    """Every page runs through ``app.py`` (its ``st.navigation``), even as the server's first request.
+
+    Streamlit decides once per process, at the first session, whether a ``pages/`` folder
+    beside the main script means its old multipage mode; only a run of ``st.navigation``
+    turns that off. A bookmark of ``/train`` as the first visit therefore ran
+    ``pages/train.py`` alone: no ``app.py`` (layout, sidebar status, settings check) and a
+    sidebar listing "app, home, live, record, train", until the server restarted.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+
+
 def main(options: Sequence[str] | None = None) -> int:
     from streamlit.web import cli as streamlit_cli
 
@@ -42,6 +56,7 @@ def main(options: Sequence[str] | None = None) -> int:
 
     os.chdir(ROOT)  # Streamlit reads .streamlit/config.toml (the localhost address) from the working directory
     fix_media_responses()  # before the server exists: the first request is served patched too
+    navigate_through_app_py()
     sys.argv = streamlit_argv(sys.argv[1:] if options is None else options)
     try:
         streamlit_cli.main(prog_name="streamlit")
