@@ -1,11 +1,16 @@
-"""Square hand crops (for the CPM keypoint model and sample thumbnails) and JPEG bytes.
+"""Crop geometry, the one owner: boxes, square windows, frame ↔ crop affines, warping; and JPEG bytes.
 
-A crop is an affine map of the frame: ``crop = A · [x, y, 1]`` with ``A`` a 2×3
-matrix (uniform scale + translation). Points use **continuous pixel coordinates**,
-the convention of ``Hand.pixel``: (0, 0) is the top-left *corner* of the image and
-the centre of pixel (i, j) is (j + 0.5, i + 0.5). OpenCV's ``warpAffine`` puts
-pixel centres on integers instead, so ``hand_crop`` shifts by half a pixel before
-warping; keypoints mapped with ``points_to_crop`` then land on the right crop pixels.
+Coordinate spaces. **Frame px** and **crop px** are continuous pixel coordinates, the
+convention of ``Hand.pixel``: (0, 0) is the top-left *corner* of the image and the centre
+of pixel (i, j) is (j + 0.5, i + 0.5). A ``Box`` is (x0, y0, x1, y1) in frame px. A crop
+is an affine map ``crop = M · [x, y, 1]`` with ``M`` a 2×3 matrix (frame px → crop px);
+``points_to_crop`` / ``points_from_crop`` move points through it. OpenCV's ``warpAffine``
+puts pixel centres on integers instead, so ``warp`` shifts by half a pixel before warping;
+keypoints mapped with ``points_to_crop`` then land on the right crop pixels.
+
+Users: thumbnails and the user's stored crops (``hand_crop``, ``crop_transform``), the CPM
+(``window_from_box``, ``crop_matrix`` with rotation and flip, ``warp``), and the CPM
+tracker (``keypoint_box``, ``box_iou``).
 """
 
 from __future__ import annotations
@@ -25,9 +30,46 @@ from core.types import NUM_JOINTS, Hand
 
 RGBImage = npt.NDArray[np.uint8]
 FloatArray = npt.NDArray[np.float32]
-Box = tuple[float, float, float, float]
+Box = tuple[float, float, float, float]  # (x0, y0, x1, y1) frame px
 
-MIN_SIDE_PX = 16.0  # a crop box never shrinks below this, so a degenerate hand still gives a usable crop
+MIN_SIDE_PX = 16.0  # a thumbnail box never shrinks below this, so a degenerate hand still gives a usable crop
+THUMBNAIL_MARGIN = 0.25  # ``hand_crop``'s default margin: the stored sample crops were cut with it
+_CPM_MIN_EXTENT = 8.0  # the CPM's window: a few pixels at least, a point is not a hand
+
+
+@dataclass(frozen=True)
+class CropWindow:
+    """A square window of the frame: centre (cx, cy) and side, in frame px."""
+
+    cx: float
+    cy: float
+    side: float
+
+
+def keypoint_box(keypoints: npt.ArrayLike) -> Box:
+    """Tight (x0, y0, x1, y1) box around (N, 2) frame px points."""
+    points = np.asarray(keypoints)
+    x0, y0 = np.min(points, axis=0)
+    x1, y1 = np.max(points, axis=0)
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+def window_from_box(box: Box, margin: float, min_extent: float = _CPM_MIN_EXTENT) -> CropWindow:
+    """Square window centred on ``box``: its longest side (at least ``min_extent``) grown by ``margin`` on each side."""
+    x0, y0, x1, y1 = (float(v) for v in box)
+    if not (np.isfinite([x0, y0, x1, y1]).all() and x1 >= x0 and y1 >= y0):
+        raise ValueError(f"expected a box (x0, y0, x1, y1) with x1 >= x0 and y1 >= y0, got {box}")
+    side = max(x1 - x0, y1 - y0, min_extent) * (1.0 + 2.0 * margin)
+    return CropWindow((x0 + x1) / 2.0, (y0 + y1) / 2.0, side)
+
+
+def box_iou(a: Box, b: Box) -> float:
+    """Intersection over union of two frame px boxes (0 when both are empty)."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -54,7 +96,9 @@ def _pixel_points(hand: Hand | npt.ArrayLike) -> FloatArray:
     return points
 
 
-def hand_crop_box(hand: Hand | npt.ArrayLike, image_size: tuple[int, int] | None = None, margin: float = 0.25) -> Box:
+def hand_crop_box(
+    hand: Hand | npt.ArrayLike, image_size: tuple[int, int] | None = None, margin: float = THUMBNAIL_MARGIN
+) -> Box:
     """Square (x0, y0, x1, y1) box in frame pixels around the keypoints.
 
     The box is centred on the keypoints' bounding box; its side is the larger side
@@ -72,12 +116,30 @@ def hand_crop_box(hand: Hand | npt.ArrayLike, image_size: tuple[int, int] | None
     points = _pixel_points(hand)
     if image_size is None and isinstance(hand, Hand):
         image_size = hand.image_size
-    lo, hi = points.min(axis=0).astype(np.float64), points.max(axis=0).astype(np.float64)
-    centre = (lo + hi) / 2
+    window = window_from_box(keypoint_box(points), margin, min_extent=0.0)
     min_side = max(MIN_SIDE_PX, max(image_size) / 50 if image_size else 0.0)
-    side = max(float((hi - lo).max()) * (1 + 2 * margin), min_side)
-    half = side / 2
-    return float(centre[0] - half), float(centre[1] - half), float(centre[0] + half), float(centre[1] + half)
+    half = max(window.side, min_side) / 2
+    return window.cx - half, window.cy - half, window.cx + half, window.cy + half
+
+
+def _affine(window: CropWindow, size: int, angle_deg: float, flip: bool) -> npt.NDArray[np.float64]:
+    scale = size / window.side
+    theta = np.deg2rad(angle_deg)
+    cos, sin = np.cos(theta) * scale, np.sin(theta) * scale
+    linear = np.array([[cos, sin], [-sin, cos]], dtype=np.float64)  # y down: +angle turns content counter-clockwise
+    if flip:
+        linear[0] *= -1.0
+    offset = size / 2.0 - linear @ np.array([window.cx, window.cy])  # the window's centre → the crop's centre
+    return np.hstack([linear, offset[:, None]])
+
+
+def crop_matrix(window: CropWindow, size: int, angle_deg: float = 0.0, flip: bool = False) -> FloatArray:
+    """(2, 3) float32 affine frame px → crop px mapping ``window`` onto a ``size``×``size`` crop (the CPM's).
+
+    ``angle_deg`` rotates the content counter-clockwise about the window centre;
+    ``flip`` mirrors it left-right (both used by training augmentation).
+    """
+    return _affine(window, size, angle_deg, flip).astype(np.float32)
 
 
 def crop_transform(box: Box, size: int) -> npt.NDArray[np.float64]:
@@ -90,24 +152,41 @@ def crop_transform(box: Box, size: int) -> npt.NDArray[np.float64]:
     side = x1 - x0
     if side <= 0 or not np.isclose(side, y1 - y0, rtol=1e-6):
         raise ValueError(f"crop box must be a non-empty square, got {box}")
-    scale = size / side
-    return np.array([[scale, 0.0, -scale * x0], [0.0, scale, -scale * y0]], dtype=np.float64)
+    return _affine(CropWindow((x0 + x1) / 2, (y0 + y1) / 2, side), size, 0.0, False)
 
 
-def points_to_crop(points: npt.ArrayLike, matrix: npt.NDArray[np.float64]) -> FloatArray:
-    """(N, 2) frame pixel points → (N, 2) crop pixel points, float32."""
+def warp(rgb: RGBImage, matrix: npt.NDArray[np.floating], size: int) -> RGBImage:
+    """(size, size, 3) uint8 crop of ``rgb`` through ``matrix`` (frame px → crop px); outside the frame is black."""
+    linear = matrix[:, :2].astype(np.float64)
+    # warpAffine works with integer pixel centres: index = continuous - 0.5 on both sides.
+    offset = matrix[:, 2] + linear @ np.array([0.5, 0.5]) - 0.5
+    # INTER_AREA is not supported by warpAffine; LINEAR is fine for the usual downscale of ≤ 3×.
+    return cv2.warpAffine(
+        rgb,
+        np.hstack([linear, offset[:, None]]),
+        (size, size),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(0, 0, 0),
+    )
+
+
+def points_to_crop(points: npt.ArrayLike, matrix: npt.NDArray[np.floating]) -> FloatArray:
+    """(N, 2) frame px points → (N, 2) crop px points through a (2, 3) affine, float32."""
     pts = np.asarray(points, dtype=np.float64)
     if pts.ndim != 2 or pts.shape[1] != 2:
         raise ValueError(f"expected (N, 2) points, got shape {pts.shape}")
     return (pts @ matrix[:, :2].T + matrix[:, 2]).astype(np.float32)
 
 
-def points_from_crop(points: npt.ArrayLike, matrix: npt.NDArray[np.float64]) -> FloatArray:
-    """(N, 2) crop pixel points → (N, 2) frame pixel points (inverse of ``points_to_crop``)."""
+def points_from_crop(points: npt.ArrayLike, matrix: npt.NDArray[np.floating]) -> FloatArray:
+    """(N, 2) crop px points → (N, 2) frame px points (inverse of ``points_to_crop``)."""
     return points_to_crop(points, cv2.invertAffineTransform(matrix))
 
 
-def crop_with_transform(rgb: RGBImage, hand: Hand | npt.ArrayLike, size: int = 192, margin: float = 0.25) -> HandCrop:
+def crop_with_transform(
+    rgb: RGBImage, hand: Hand | npt.ArrayLike, size: int = 192, margin: float = THUMBNAIL_MARGIN
+) -> HandCrop:
     """Crop the hand and keep the box and affine needed to map keypoints into the crop and back.
 
     Args:
@@ -123,18 +202,10 @@ def crop_with_transform(rgb: RGBImage, hand: Hand | npt.ArrayLike, size: int = 1
     height, width = rgb.shape[:2]
     box = hand_crop_box(hand, (width, height), margin)
     matrix = crop_transform(box, size)
-    # warpAffine works with integer pixel centres: index = continuous - 0.5 on both sides.
-    shift = matrix[:, :2].sum(axis=1) * 0.5 - 0.5
-    cv_matrix = matrix.copy()
-    cv_matrix[:, 2] += shift
-    # INTER_AREA is not supported by warpAffine; LINEAR is fine for the usual downscale of ≤ 3×.
-    image = cv2.warpAffine(
-        rgb, cv_matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0)
-    )
-    return HandCrop(image=image, box=box, matrix=matrix)
+    return HandCrop(image=warp(rgb, matrix, size), box=box, matrix=matrix)
 
 
-def hand_crop(rgb: RGBImage, hand: Hand | npt.ArrayLike, size: int = 192, margin: float = 0.25) -> RGBImage:
+def hand_crop(rgb: RGBImage, hand: Hand | npt.ArrayLike, size: int = 192, margin: float = THUMBNAIL_MARGIN) -> RGBImage:
     """(size, size, 3) uint8 RGB square crop around the hand; black where it leaves the frame."""
     return crop_with_transform(rgb, hand, size, margin).image
 

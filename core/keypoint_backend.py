@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.cpm.upright import upright_angle
+from core.crops import Box, box_iou, keypoint_box
 from core.landmarks import HandTracker, TrackerConfig
 from core.pipeline import HandSource
 from core.types import KEYPOINT_BACKENDS, Hand
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 BACKENDS = KEYPOINT_BACKENDS
 RGBImage = npt.NDArray[np.uint8]
-Box = tuple[float, float, float, float]
 _BOX_CONFIDENCE = 0.3  # joints below this do not shape the next frame's box (outliers would grow it)
 
 
@@ -92,21 +92,10 @@ class _Track:
     upright_deg: float  # the angle that turns the hand upright (core.cpm.upright), from the same keypoints
 
 
-def _iou(a: Box, b: Box) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def _next_box(result: CPMResult) -> Box:
     points = result.keypoints_px
     sure = points[result.confidence >= _BOX_CONFIDENCE]
-    points = sure if len(sure) >= 10 else points
-    x0, y0 = points.min(axis=0)
-    x1, y1 = points.max(axis=0)
-    return float(x0), float(y0), float(x1), float(y1)
+    return keypoint_box(sure if len(sure) >= 10 else points)
 
 
 class CPMHandSource:
@@ -155,7 +144,7 @@ class CPMHandSource:
         self.searched = self._needs_search()
         if self.searched:
             found = [_Track(h.bbox(), h.handedness, h.score, upright_angle(h.pixel)) for h in self._finder.process(rgb)]
-            kept = [t for t in self._tracks if all(_iou(t.box, f.box) < 0.3 for f in found)]
+            kept = [t for t in self._tracks if all(box_iou(t.box, f.box) < 0.3 for f in found)]
             self._tracks = (found + kept)[: self.config.max_num_hands]
         hands, results, tracks = [], [], []
         for track in self._tracks:
@@ -163,7 +152,7 @@ class CPMHandSource:
             if not result.has_hand:
                 continue  # lost: MediaPipe looks again on the next frame if no hand is left
             box = _next_box(result)
-            if any(_iou(box, t.box) > 0.5 for t in tracks):
+            if any(box_iou(box, t.box) > 0.5 for t in tracks):
                 continue  # two tracks slid onto the same hand
             tracks.append(_Track(box, track.handedness, track.score, upright_angle(result.keypoints_px)))
             results.append(result)

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from core.cpm import crop as cropping
+from core import crops as cropping
 from core.cpm.augment import AugmentConfig
 from core.cpm.config import CPMConfig
 from core.cpm.dataset import DistillationSet, base_crop

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
+from core import crops as cropping
 from core.cpm import checkpoint
-from core.cpm import crop as cropping
 from core.cpm.estimator import CPMEstimator
 from core.cpm.finetune import finetune
 from core.cpm.heatmaps import decode
@@ -104,7 +104,7 @@ def test_finetune_reports_before_and_after(estimator, video_frames) -> None:
     crops = []
     for rgb, ref in video_frames:
         result = estimator.estimate(rgb, _box(ref))
-        crops.append((result.crop, cropping.apply(ref, result.matrix)))  # MediaPipe's points in crop px
+        crops.append((result.crop, cropping.points_to_crop(ref, result.matrix)))  # MediaPipe's points in crop px
     fresh = CPMEstimator()
     before = [p.detach().clone() for p in fresh.model.parameters()]
     beliefs_before = fresh.beliefs(crops[0][0])[-1]

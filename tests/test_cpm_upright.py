@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core.cpm import crop as cropping
+from core import crops as cropping
 from core.cpm.upright import unturn, upright_angle
 
 
@@ -20,7 +20,7 @@ def test_the_angle_turns_the_hand_upright(direction: float) -> None:
     points = _hand_pointing(direction)
     angle = upright_angle(points)
     matrix = cropping.crop_matrix(cropping.CropWindow(50.0, 50.0, 60.0), 128, angle)
-    wrist, knuckle = cropping.apply(points[[0, 9]], matrix)
+    wrist, knuckle = cropping.points_to_crop(points[[0, 9]], matrix)
     assert knuckle[0] == pytest.approx(wrist[0], abs=1e-3)  # straight above the wrist
     assert knuckle[1] < wrist[1] - 40  # 20 px of frame × 128/60
 
@@ -30,6 +30,6 @@ def test_unturn_maps_a_turned_crop_back_to_the_unturned_one() -> None:
     frame_points = rng.uniform(20, 80, (21, 2)).astype(np.float32)
     window = cropping.CropWindow(50.0, 55.0, 70.0)
     for angle in (-150.0, -30.0, 0.0, 47.5, 180.0):
-        turned = cropping.apply(frame_points, cropping.crop_matrix(window, 128, angle))
-        plain = cropping.apply(frame_points, cropping.crop_matrix(window, 128, 0.0))
+        turned = cropping.points_to_crop(frame_points, cropping.crop_matrix(window, 128, angle))
+        plain = cropping.points_to_crop(frame_points, cropping.crop_matrix(window, 128, 0.0))
         np.testing.assert_allclose(unturn(turned, angle, 128), plain, atol=1e-3)

@@ -6,9 +6,8 @@ Modules, one job each:
 * ``heatmaps``: pure numpy encode/decode between keypoints and belief maps.
 * ``model``: the network (shared image features + T refining stages) and its losses.
 * ``checkpoint``: safetensors + JSON save/load with validation (``CheckpointError``).
-* ``crop``: square hand crops and the affine maps between frame and crop (same boxes as ``core.crops``).
 * ``upright``: the angle that turns a hand upright, for models that read hands upright (MediaPipe-style).
-* ``estimator``: ``CPMEstimator`` (frame + box → ``CPMResult``: keypoints, confidences, beliefs, crop).
+* ``estimator`` (crops through ``core.crops``, the one owner of crop geometry): ``CPMEstimator`` (frame + box → ``CPMResult``: keypoints, confidences, beliefs, crop).
 * ``views``: MULTI / SINGLE / HM renderings for the Live page.
 * ``labels`` (cached teacher labels), ``media``, ``augment``, ``dataset``, ``validation``,
   ``train``: distillation; ``finetune``: the user's own crops.

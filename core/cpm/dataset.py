@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from core.cpm import crop as cropping
+from core import crops as cropping
 from core.cpm.augment import IDENTITY, AugmentConfig, Geometry, draw_geometry, photometric, synthetic_negative
 from core.cpm.config import CPMConfig
 from core.cpm.heatmaps import crop_to_cell, encode
@@ -61,7 +61,7 @@ def base_crop(
     """Cut ``window`` widened by CONTEXT out of a frame; keypoints (21, 2) frame px → base px."""
     wide = cropping.CropWindow(window.cx, window.cy, window.side * CONTEXT)
     matrix = cropping.crop_matrix(wide, BASE_SIZE)
-    pts = None if keypoints is None else cropping.apply(keypoints, matrix)
+    pts = None if keypoints is None else cropping.points_to_crop(keypoints, matrix)
     return BaseCrop(_encode_jpeg(cropping.warp(rgb, matrix, BASE_SIZE)), pts, source, right)
 
 
@@ -131,7 +131,7 @@ def render(
     window = cropping.CropWindow(centre + geometry.shift[0] * side, centre + geometry.shift[1] * side, side)
     matrix = cropping.crop_matrix(window, cfg.input_size, geometry.angle_deg, geometry.flip)
     crop = cropping.warp(base.image(), matrix, cfg.input_size)
-    return crop, None if base.keypoints is None else cropping.apply(base.keypoints, matrix)
+    return crop, None if base.keypoints is None else cropping.points_to_crop(base.keypoints, matrix)
 
 
 def to_tensor(crop: npt.NDArray[np.uint8]) -> torch.Tensor:

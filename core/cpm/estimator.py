@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from core import crops as cropping
 from core.cpm import checkpoint
-from core.cpm import crop as cropping
 from core.cpm.heatmaps import decode
 from core.cpm.model import HandCPM, fused_for_inference
 from core.cpm.runtime import BeliefRuntime
@@ -56,7 +56,7 @@ class CPMResult:
     @property
     def keypoints_crop(self) -> FloatArray:
         """(21, 2) float32 keypoints in crop px (for drawing on ``crop``)."""
-        return cropping.apply(self.keypoints_px, self.matrix)
+        return cropping.points_to_crop(self.keypoints_px, self.matrix)
 
     def to_hand(self, handedness: str = "Unknown", score: float | None = None) -> Hand:
         """A ``core.types.Hand``: 2D only (z = 0, world NaN); ``score`` defaults to the mean joint confidence."""
@@ -125,7 +125,7 @@ class CPMEstimator:
                 matrix, crop, beliefs = self._read(rgb, window, angle)
         points, confidence = decode(beliefs[-1], self.cfg.stride)
         height, width = rgb.shape[:2]
-        frame_points = cropping.to_frame(points, matrix)
+        frame_points = cropping.points_from_crop(points, matrix)
         return CPMResult(
             frame_points, confidence, beliefs, crop, matrix, self.cfg.hand_threshold, (width, height), self.cfg.stride
         )

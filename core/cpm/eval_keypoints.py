@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from core.cpm import crop as cropping
+from core import crops as cropping
 from core.cpm.annotations import GroundTruthHand
 from core.cpm.media import read_image
 from core.cpm.metrics import normalised_errors, summary
@@ -77,7 +77,7 @@ class _Detector:
             return None, seconds
         centre = np.array([(MP_CROP_SIZE - 1) / 2] * 2, np.float32)
         nearest = min(found, key=lambda h: float(np.linalg.norm(h.pixel.mean(axis=0) - centre)))
-        return cropping.to_frame(nearest.pixel, matrix), seconds
+        return cropping.points_from_crop(nearest.pixel, matrix), seconds
 
 
 def _predict(

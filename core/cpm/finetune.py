@@ -19,8 +19,8 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
+from core import crops as cropping
 from core.cpm import checkpoint
-from core.cpm import crop as cropping
 from core.cpm.augment import AugmentConfig
 from core.cpm.dataset import BaseCrop, DistillationSet, base_crop
 from core.cpm.estimator import CPMEstimator

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from core.cpm.crop import keypoint_box
 from core.cpm.labels import DEFAULT_CACHE, label_media
 from core.cpm.train import TrainConfig, is_held_out
+from core.crops import keypoint_box
 
 
 def heldout_coco(

@@ -15,15 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.cpm.finetune import UserCrop
-from core.crops import crop_transform, decode_jpeg, hand_crop_box, points_to_crop
+from core.crops import THUMBNAIL_MARGIN, crop_transform, decode_jpeg, hand_crop_box, points_to_crop
 from core.store import Sample, Store
 from core.types import NUM_JOINTS, Hand
 
-CROP_MARGIN = 0.25  # the margin ``core.crops.hand_crop`` uses by default, hence the stored crops'
 TEACHER_BACKEND = "mediapipe"  # samples whose keypoints come from the CPM itself would teach it its own errors
 MIN_CROPS = 5  # ``finetune`` holds out every fifth crop, so it needs at least five
 
-__all__ = ["CROP_MARGIN", "MIN_CROPS", "CropCounts", "UserCrop", "crop_keypoints", "count_crops", "user_crops"]
+__all__ = ["MIN_CROPS", "CropCounts", "UserCrop", "crop_keypoints", "count_crops", "user_crops"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ def crop_keypoints(hand: Hand, crop_side: int) -> np.ndarray:
     """(21, 2) float32 keypoints of ``hand`` in the pixels of its stored (crop_side × crop_side) crop."""
     if hand.pixel.shape != (NUM_JOINTS, 2):
         raise ValueError(f"expected a hand with (21, 2) pixel points, got {hand.pixel.shape}")
-    box = hand_crop_box(hand, hand.image_size, CROP_MARGIN)
+    box = hand_crop_box(hand, hand.image_size, THUMBNAIL_MARGIN)  # the stored crops' box
     return points_to_crop(hand.pixel, crop_transform(box, crop_side))
 
 
