@@ -34,10 +34,10 @@ sys.path.insert(0, str(ROOT))
 from core.cpm import checkpoint  # noqa: E402
 from core.cpm.estimator import CPMEstimator  # noqa: E402
 from core.cpm.heatmaps import decode  # noqa: E402
-from core.cpm.media import iter_video  # noqa: E402
 from core.cpm.model import HandCPM  # noqa: E402
 from core.cpm.views import multi_view  # noqa: E402
 from core.landmarks import HandTracker, TrackerConfig  # noqa: E402
+from core.video import iter_frames  # noqa: E402
 
 SHARED = Path(os.environ.get("HANDTEACH_SHARED", ROOT.parent / "shared" / "data"))
 DEFAULT_VIDEO = SHARED / "hands" / "video" / "asl_hand.25fps.mp4"
@@ -107,7 +107,7 @@ def letterbox(rgb: np.ndarray, width: int = 640, height: int = 480) -> np.ndarra
 
 def live(video: Path, frames: int, estimator: CPMEstimator, complexity: int) -> dict[str, float]:
     """Per-stage mean ms and FPS of tracking → CPM → MULTI view on letterboxed frames."""
-    images = [letterbox(rgb) for _, rgb in iter_video(video)][:frames]
+    images = [letterbox(rgb) for _, rgb in iter_frames(video)][:frames]
     spent = {"tracking": 0.0, "cpm": 0.0, "view": 0.0}
     hands_seen = 0
     config = TrackerConfig(static_image_mode=False, max_num_hands=1, model_complexity=complexity)
@@ -137,7 +137,7 @@ def finetune_timing(video: Path, count: int, checkpoint_dir: Path, epochs: int) 
 
     reference = json.loads((video.parent / "asl_hand.full.json").read_text())
     crops = []
-    for index, rgb in iter_video(video):
+    for index, rgb in iter_frames(video):
         if index < len(reference) and len(crops) < count:
             points = np.asarray(reference[index], np.float32)[:, :2]
             crop = crop_with_transform(rgb, points, size=192, margin=0.25)

@@ -15,11 +15,11 @@ from core.cpm import checkpoint
 from core.cpm.estimator import CPMEstimator
 from core.cpm.finetune import finetune
 from core.cpm.heatmaps import decode
-from core.cpm.media import iter_video
 from core.cpm.metrics import normalised_errors, pck
 from core.cpm.model import HandCPM
 from core.cpm.upright import upright_angle
 from core.cpm.views import VIEWS, heatmap_view, multi_view, single_view
+from core.video import iter_frames
 from tests.conftest import shared_path
 
 FRAMES = range(0, 325, 40)  # 9 frames spread over the video
@@ -38,7 +38,7 @@ def video_frames() -> list[tuple[np.ndarray, np.ndarray]]:
     video = shared_path("video", "asl_hand.25fps.mp4")
     reference = json.loads(shared_path("video", "asl_hand.full.json").read_text())
     wanted = set(FRAMES)
-    return [(rgb, np.asarray(reference[i], np.float32)[:, :2]) for i, rgb in iter_video(video) if i in wanted]
+    return [(rgb, np.asarray(reference[i], np.float32)[:, :2]) for i, rgb in iter_frames(video) if i in wanted]
 
 
 def _box(points: np.ndarray) -> tuple[float, float, float, float]:

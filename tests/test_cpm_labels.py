@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from core.cpm import labels
-from core.cpm.media import read_image
+from core.images import read_image
 from core.landmarks import ZOOM_OUT_BORDERS
 from tests.conftest import close_up_photo, copy_open_hands, open_hand_photos
 

@@ -9,7 +9,7 @@ Modules, one job each:
 * ``upright``: the angle that turns a hand upright, for models that read hands upright (MediaPipe-style).
 * ``estimator`` (crops through ``core.crops``, the one owner of crop geometry): ``CPMEstimator`` (frame + box → ``CPMResult``: keypoints, confidences, beliefs, crop).
 * ``views``: MULTI / SINGLE / HM renderings for the Live page.
-* ``labels`` (cached teacher labels), ``media``, ``augment``, ``dataset``, ``validation``,
+* ``labels`` (cached teacher labels), ``augment``, ``dataset``, ``validation``,
   ``train``: distillation; ``finetune``: the user's own crops.
 * ``annotations``, ``metrics``, ``eval_keypoints``, ``heldout``: PCK against annotated or held-out keypoints.
 * ``cli``: ``register(subparsers)`` adds ``train-cpm`` and ``eval-keypoints`` to ``python -m core``;

@@ -22,9 +22,9 @@ from core.cpm.augment import IDENTITY, AugmentConfig, Geometry, draw_geometry, p
 from core.cpm.config import CPMConfig
 from core.cpm.heatmaps import crop_to_cell, encode
 from core.cpm.labels import LabelledFrame
-from core.cpm.media import is_video, iter_video, read_image
 from core.cpm.upright import upright_angle
 from core.types import NUM_JOINTS
+from core.video import iter_frames, media_kind, read_image
 
 FloatArray = npt.NDArray[np.float32]
 BASE_SIZE = 288  # side of a base crop, px
@@ -89,9 +89,9 @@ def _frames_rgb(frames: list[LabelledFrame]) -> Iterable[tuple[LabelledFrame, np
     for frame in frames:
         by_path.setdefault(str(frame.path), []).append(frame)
     for group in by_path.values():
-        if is_video(group[0].path):
+        if media_kind(group[0].path) == "video":
             wanted = {f.frame: f for f in group}
-            for index, rgb in iter_video(group[0].path):
+            for index, rgb in iter_frames(group[0].path):
                 if index in wanted:
                     yield wanted[index], rgb
         else:

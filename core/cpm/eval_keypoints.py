@@ -23,8 +23,8 @@ import numpy.typing as npt
 
 from core import crops as cropping
 from core.cpm.annotations import GroundTruthHand
-from core.cpm.media import read_image
 from core.cpm.metrics import normalised_errors, summary
+from core.images import read_image
 
 FloatArray = npt.NDArray[np.float32]
 MP_CROP_MARGIN = 0.5  # MediaPipe's palm detector wants context around the hand

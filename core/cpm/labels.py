@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from core.cpm.media import expand_inputs, is_video, iter_video, read_image
+from core.video import expand_inputs, iter_frames, media_kind, read_image
 
 if TYPE_CHECKING:
     from core.landmarks import HandTracker
@@ -105,8 +105,8 @@ def _hand_record(hand: Hand) -> list:
 
 
 def _frames_of(path: Path, video_every_n: int):
-    if is_video(path):
-        yield from iter_video(path, video_every_n)
+    if media_kind(path) == "video":
+        yield from iter_frames(path, video_every_n)
     else:
         yield -1, read_image(path)
 
