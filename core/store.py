@@ -234,9 +234,16 @@ class Store:
         name = validate_name(name, "class name")
         pid = self._project_id(conn, project)
         ids = self._class_ids(conn, pid)
-        if name not in ids:
+        stored = _same_name(name, ids)
+        if stored is None:
             raise NotFoundError(f"project {project!r} has no class named {name!r}")
-        return pid, ids[name]
+        return pid, ids[stored]
+
+    def class_named(self, project: str, name: str) -> str | None:
+        """The stored name of the class ``name`` denotes ("OK" and " ok " denote "ok"), or None."""
+        name = validate_name(name, "class name")
+        with self._read() as conn:
+            return _same_name(name, self._class_ids(conn, self._project_id(conn, project)))
 
     def list_classes(self, project: str) -> list[GestureClass]:
         """The classes of ``project`` in display order."""
@@ -278,16 +285,18 @@ class Store:
             taken = _same_name(new, (n for n, i in self._class_ids(conn, pid).items() if i != cid))
             if taken is not None:
                 raise DuplicateNameError(f"project {project!r} already has a class named {taken!r}")
+            (old,) = conn.execute("SELECT name FROM classes WHERE id = ?", (cid,)).fetchone()  # as stored
             conn.execute("UPDATE classes SET name = ? WHERE id = ?", (new, cid))
-            conn.execute("UPDATE classes SET mirror = ? WHERE project_id = ? AND mirror = ?", (new, pid, old.strip()))
+            conn.execute("UPDATE classes SET mirror = ? WHERE project_id = ? AND mirror = ?", (new, pid, old))
         return new
 
     def delete_class(self, project: str, name: str) -> None:
         """Delete a class and its samples; classes that named it as mirror become symmetric."""
         with self._write() as conn:
             pid, cid = self._class_id(conn, project, name)
+            (name,) = conn.execute("SELECT name FROM classes WHERE id = ?", (cid,)).fetchone()  # as stored
             conn.execute("DELETE FROM classes WHERE id = ?", (cid,))
-            conn.execute("UPDATE classes SET mirror = '' WHERE project_id = ? AND mirror = ?", (pid, name.strip()))
+            conn.execute("UPDATE classes SET mirror = '' WHERE project_id = ? AND mirror = ?", (pid, name))
 
     def clear_class(self, project: str, name: str) -> int:
         """Delete the samples of a class, keep the class; returns how many were deleted."""
@@ -314,12 +323,23 @@ class Store:
         with self._write() as conn:
             pid = self._project_id(conn, project)
             ids = self._class_ids(conn, pid)
-            for name in dict.fromkeys(n for n in names if n not in ids):
-                if not create_classes:
-                    raise NotFoundError(f"project {project!r} has no class named {name!r}")
-                self._insert_class(conn, pid, name, "", "")
-            ids = self._class_ids(conn, pid)
-            return [self._insert_sample(conn, ids[name], row) for name, row in zip(names, rows, strict=True)]
+            class_ids = [self._sample_class(conn, project, pid, ids, name, create_classes) for name in names]
+            return [self._insert_sample(conn, cid, row) for cid, row in zip(class_ids, rows, strict=True)]
+
+    def _sample_class(self, conn: sqlite3.Connection, project: str, pid: int, ids: dict[str, int], name: str,
+                      create: bool) -> int:  # fmt: skip
+        """Class id for a sample labelled ``name``; ``ids`` (name → id) gains a class created here.
+
+        A label matching a class regardless of case joins it: a kinivi "OK" is the default project's "ok".
+        """
+        stored = _same_name(name, ids)
+        if stored is None:
+            if not create:
+                raise NotFoundError(f"project {project!r} has no class named {name!r}")
+            self._insert_class(conn, pid, name, "", "")
+            ids.update(self._class_ids(conn, pid))
+            stored = name
+        return ids[stored]
 
     def add_sample_stream(self, project: str, samples: Iterable[Sample], create_classes: bool = False) -> Counter[str]:
         """Store samples as they come, in one transaction (all or nothing); returns samples per class.
@@ -332,15 +352,12 @@ class Store:
         with self._write() as conn:
             pid = self._project_id(conn, project)
             ids = self._class_ids(conn, pid)
+            names = {i: n for n, i in ids.items()}
             for sample in samples:
                 row, name = sample_to_row(sample), validate_name(sample.class_name, "class name")
-                if name not in ids:
-                    if not create_classes:
-                        raise NotFoundError(f"project {project!r} has no class named {name!r}")
-                    self._insert_class(conn, pid, name, "", "")
-                    ids = self._class_ids(conn, pid)
-                self._insert_sample(conn, ids[name], row)
-                per_class[name] += 1
+                cid = self._sample_class(conn, project, pid, ids, name, create_classes)
+                self._insert_sample(conn, cid, row)
+                per_class[names.setdefault(cid, name)] += 1
         return per_class
 
     def iter_samples(self, project: str, batch: int = 256) -> Iterator[Sample]:
@@ -427,6 +444,10 @@ class Store:
 
 
 def _same_name(name: str, names: Iterable[str]) -> str | None:
-    """The one of ``names`` equal to ``name`` regardless of case (names are stored stripped), or None."""
-    key = name.strip().casefold()
+    """The one of ``names`` equal to ``name``, else equal regardless of case (names are stored stripped), or None."""
+    names = list(names)
+    name = name.strip()
+    if name in names:
+        return name
+    key = name.casefold()
     return next((n for n in names if n.casefold() == key), None)

@@ -97,6 +97,21 @@ def test_kinivi_import_stores_unmirrored_2d_hands(store: Store, tmp_path: Path) 
     assert names == [KINIVI_LABELS[i] for i in ids]
 
 
+def test_kinivi_labels_join_existing_classes_regardless_of_case(store: Store, tmp_path: Path) -> None:
+    """Kinivi's "OK" into the default project (class "ok") was refused as a duplicate name; it joins "ok"."""
+    keypoints, labels, _, ids = write_kinivi(tmp_path)
+    labels.write_text("Open\nCLOSE\n Pointer \nOK\n", encoding="utf-8-sig")
+    store.add_class(DEFAULT_PROJECT, "close")
+    before = {c.name for c in store.list_classes(DEFAULT_PROJECT)}
+    report = csv_io.import_kinivi(store, DEFAULT_PROJECT, keypoints, labels)
+    assert report.per_class == {"Open": 3, "close": 3, "Pointer": 3, "ok": 3}
+    assert report.new_classes == ("Open", "Pointer")
+    names = [c.name for c in store.list_classes(DEFAULT_PROJECT)]
+    assert set(names) == before | {"Open", "Pointer"} and len(names) == len(set(n.casefold() for n in names))
+    stored = [s.class_name for s in store.list_samples(DEFAULT_PROJECT)]
+    assert stored == [["Open", "close", "Pointer", "ok"][i] for i in ids]
+
+
 def test_kinivi_round_trip_is_exact(store: Store, tmp_path: Path, data_dir: Path) -> None:
     keypoints, labels, rows, ids = write_kinivi(tmp_path)
     store.create_project("k", default_classes=False)

@@ -501,3 +501,21 @@ def test_emoji_and_mirror_are_checked(store: Store) -> None:
     store.add_class(DEFAULT_PROJECT, "family", emoji="👨\u200d👩\u200d👧", mirror="ok")
     store.add_class(DEFAULT_PROJECT, "wave", emoji="wave hi")
     assert store.list_classes(DEFAULT_PROJECT)[-2].mirror == "ok"
+
+
+def test_samples_and_lookups_match_a_class_regardless_of_case(store: Store, rng: np.random.Generator) -> None:
+    """A label "OK" (a kinivi file, extract --label OK) stores into "ok" instead of failing as a duplicate."""
+    hands = [make_hand(rng) for _ in range(4)]
+    store.add_samples("default", [Sample(hands[0], "OK", "image"), Sample(hands[1], " Ok ", "image")])
+    assert dict(store.add_sample_stream("default", [Sample(hands[2], "OK", "csv")], create_classes=True)) == {"ok": 1}
+    assert store.add_samples("default", [Sample(hands[3], "ThumbS_up", "image")], create_classes=True)
+    assert store.class_counts("default")["ok"] == 3 and store.class_counts("default")["thumbs_up"] == 1
+    assert "OK" not in store.class_counts("default")
+    assert store.class_named("default", " OK ") == "ok" and store.class_named("default", "wave") is None
+    store.add_class("default", "Left", mirror="")
+    store.add_class("default", "right", mirror="Left")
+    store.rename_class("default", "LEFT", "port")  # looked up regardless of case; the mirror follows
+    assert {g.name: g.mirror for g in store.list_classes("default")}["right"] == "port"
+    store.delete_class("default", "PORT")
+    assert {g.name: g.mirror for g in store.list_classes("default")}["right"] == ""
+    assert store.clear_class("default", "Ok") == 3
