@@ -53,7 +53,12 @@ def _add(sub: argparse._SubParsersAction, name: str, handler: Callable[[argparse
 def _data_commands(sub: argparse._SubParsersAction) -> None:
     p = _add(sub, "extract", commands.extract, "add samples of one class from images, folders or videos")
     p.add_argument("-i", "--input", nargs="+", required=True, metavar="PATH", help="images, videos or folders")
-    p.add_argument("--label", required=True, help="class of the samples (created if the project lacks it)")
+    p.add_argument("--label", required=True,
+                   help="class of the samples ('OK' joins a class 'ok'; created if the project lacks it)")  # fmt: skip
+    p.epilog = (
+        "Unusable inputs are skipped and listed as 'error: <file>: <problem>' lines; the others' "
+        "samples are stored and the exit code is 1. When no input is usable nothing changes: exit 2."
+    )
     p.add_argument("--every", type=count(1, 100_000), default=5, metavar="N",
                    help="videos: keep every Nth frame (default 5)")  # fmt: skip
     p.add_argument("--hands", type=int, default=1, choices=(1, 2), help="hands per frame to keep (default 1)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -65,26 +66,31 @@ def _print_json(payload: dict) -> None:
 
 
 def extract(args: argparse.Namespace) -> int:
+    """Exit 0, or 1 when some inputs were refused (each an ``error:`` line) and the others' samples stored.
+
+    When every input is bad nothing changes, not even the class: exit 2 with one ``error:`` line per input.
+    """
     store = open_store(args)
     project = store.ensure_project(args.project)
-    label = validate_name(args.label, "class name")
-    if label not in {c.name for c in store.list_classes(project)}:
-        store.add_class(project, label)
-        print(f"added class {label!r} to project {project!r}")
+    label = store.class_named(project, args.label) or validate_name(args.label, "class name")
     config = ExtractConfig(every_n=args.every, hands_per_frame=args.hands)
     before = store.class_counts(project).get(label, 0)
     try:
-        report = extract_to_store(store, project, label, args.input, config)
+        report = extract_to_store(store, project, label, args.input, config, create_class=True)
     except StoreLockedError:
         # Samples are stored one by one: those before the lock are kept; say how many.
         stored = store.class_counts(project).get(label, 0) - before
         print(f"stopped: stored {stored} samples of {label!r} in project {project!r} before the database "
               "stayed locked; run the same command again for the rest", flush=True)  # fmt: skip
         raise
+    if report.added_class:
+        print(f"added class {label!r} to project {project!r}")
     print(report.summary())
+    for problem in report.refused:
+        print(f"error: {problem}", file=sys.stderr)
     _print_json({"stored": report.stored, "frames": report.frames, "no_hand": report.no_hand,
-                 "rejected": dict(report.rejected)})  # fmt: skip
-    return 0
+                 "rejected": dict(report.rejected), "refused": report.refused})  # fmt: skip
+    return 1 if report.refused else 0
 
 
 def import_csv(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from core.keypoint_backend import KeypointBackend
 from core.landmarks import TrackerConfig
 from core.store import Sample, Store
 from core.types import Hand
-from core.video import expand_inputs, iter_frames, media_kind
+from core.video import MediaError, expand_inputs, iter_frames, media_kind
 
 # Why a frame did not become a sample; the Record page shows these counts.
 NO_HAND = "no hand"
@@ -44,6 +44,9 @@ class ExtractReport:
     sample_ids: list[int] = field(default_factory=list)
     cancelled: bool = False
     notes: list[str] = field(default_factory=list)  # files used only in part, e.g. "clip.mp4: the video ends after ..."
+    refused: list[str] = field(default_factory=list)  # "<file>: <problem>" of each input skipped as unusable
+    class_name: str = ""  # the class as stored ("ok" for a label typed "OK")
+    added_class: bool = False  # the class was created for this extraction
 
     @property
     def no_hand(self) -> int:
@@ -52,7 +55,8 @@ class ExtractReport:
     def summary(self) -> str:
         reasons = ", ".join(f"{n} {why}" for why, n in sorted(self.rejected.items())) or "none"
         notes = "".join(f"\nwarning: {note}" for note in self.notes)
-        return f"stored {self.stored} samples from {self.frames} frames; rejected: {reasons}{notes}"
+        refused = f"; {len(self.refused)} files refused (listed as errors)" if self.refused else ""
+        return f"stored {self.stored} samples from {self.frames} frames; rejected: {reasons}{refused}{notes}"
 
 
 def usable_hands(hands: list[Hand], config: ExtractConfig) -> tuple[list[Hand], str | None]:
@@ -111,31 +115,72 @@ def check_readable(path: Path) -> None:
     next(iter_frames(path, max_frames=1), None)
 
 
+def usable_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[MediaError]]:
+    """The media files of ``paths`` (folders expanded) that decode, and an error for each input that does not.
+
+    Checked before anything is stored, so one bad photo among many is listed and skipped
+    instead of costing the others, and a run where every input is bad changes nothing.
+    """
+    files: list[Path] = []
+    refused: list[MediaError] = []
+    for item in paths:
+        try:
+            found = expand_inputs([item])
+        except MediaError as exc:
+            refused.append(exc)
+            continue
+        for path in found:
+            try:
+                check_readable(path)
+            except MediaError as exc:
+                refused.append(exc)
+            else:
+                files.append(path)
+    return list(dict.fromkeys(files)), refused
+
+
+class InputsRefusedError(ValueError):
+    """Every input of an extraction was unusable; one ``<file>: <problem>`` line per input."""
+
+    def __init__(self, errors: list[MediaError]) -> None:
+        self.errors = errors
+        super().__init__("\nerror: ".join(str(exc) for exc in errors))  # the CLI prefixes the first line
+
+
 def extract_to_store(store: Store, project: str, class_name: str, paths: Iterable[str | Path],
                      config: ExtractConfig | None = None,
                      on_progress: Callable[[int, int, ExtractReport], None] | None = None,
-                     cancel: threading.Event | None = None) -> ExtractReport:  # fmt: skip
+                     cancel: threading.Event | None = None, create_class: bool = False) -> ExtractReport:  # fmt: skip
     """Find hands in images, folders and videos and store them as samples of ``class_name``.
 
-    Every input is checked (exists, supported type, decodes) before anything is stored,
-    so a broken last file does not leave half an import. Samples are stored one by
-    one, so an interruption keeps those already written.
+    Every input is checked (exists, supported type, decodes) before anything is stored:
+    bad ones are skipped and listed in ``ExtractReport.refused``; when none is usable,
+    the one's ``MediaError`` (several: ``InputsRefusedError``) is raised and nothing
+    changes, not even ``create_class``'s class. ``class_name`` matches a class regardless
+    of case. Samples are stored one by one, so an interruption keeps those already written.
     """
     config = config or ExtractConfig()
-    files = expand_inputs([Path(p) for p in paths])
-    for path in files:
-        check_readable(path)
-    if class_name not in {c.name for c in store.list_classes(project)}:
+    files, refused = usable_files(paths)
+    if not files and refused:
+        raise refused[0] if len(refused) == 1 else InputsRefusedError(refused)
+    report = ExtractReport(refused=[str(exc) for exc in refused])
+    stored_name = store.class_named(project, class_name)
+    if stored_name is None and create_class:
+        stored_name, report.added_class = store.add_class(project, class_name).name, True
+    if stored_name is None:
         raise ValueError(f"project {project!r} has no class {class_name!r}; add it first")
-    report = ExtractReport()
+    report.class_name = stored_name
     backend = KeypointBackend.of_project(store, project)
     for number, path in enumerate(files, start=1):
-        for sample in iter_file_samples(path, class_name, config, report, backend):
-            report.sample_ids.append(store.add_sample(project, sample))
-            report.stored += 1
-            if cancel is not None and cancel.is_set():
-                report.cancelled = True
-                return report
+        try:
+            for sample in iter_file_samples(path, stored_name, config, report, backend):
+                report.sample_ids.append(store.add_sample(project, sample))
+                report.stored += 1
+                if cancel is not None and cancel.is_set():
+                    report.cancelled = True
+                    return report
+        except MediaError as exc:  # damaged past its first frame: the samples before the damage stay stored
+            report.refused.append(str(exc))
         if on_progress is not None:
             on_progress(number, len(files), report)
     return report

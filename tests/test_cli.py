@@ -105,7 +105,7 @@ def test_bad_inputs_name_the_problem_and_store_nothing(trained: Path, tmp_path: 
     before = run_cli(trained, "classes").stdout
     fake = tmp_path / "holiday.jpg"
     fake.write_text("this is not a picture")
-    done = run_cli(trained, "extract", "-i", photos("like", 1)[0], str(fake), "--label", "thumbs_up", ok=False)
+    done = run_cli(trained, "extract", "-i", str(fake), "--label", "thumbs_up", ok=False)
     assert done.returncode == 2 and "holiday.jpg" in done.stderr
     done = run_cli(trained, "extract", "-i", str(tmp_path / "missing.png"), "--label", "fist", ok=False)
     assert done.returncode == 2 and "missing.png" in done.stderr
@@ -127,7 +127,52 @@ def test_blank_image_has_no_hand(trained: Path, tmp_path: Path) -> None:
     blank = tmp_path / "wall.png"
     Image.fromarray(np.full((200, 300, 3), 180, np.uint8)).save(blank)
     report = last_json(run_cli(trained, "extract", "-i", str(blank), "--label", "fist", "-p", "other"))
-    assert report == {"stored": 0, "frames": 1, "no_hand": 1, "rejected": {"no hand": 1}}
+    assert report == {"stored": 0, "frames": 1, "no_hand": 1, "rejected": {"no hand": 1}, "refused": []}
+
+
+def test_extract_keeps_the_good_files_and_lists_each_bad_one(tmp_path: Path) -> None:
+    """Two good HaGRID photos and a decompression-bomb PNG stored nothing (rc 2); now the good ones are
+    stored, each bad file gets an error line, exit 1. With no usable input: exit 2, not even the class added."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from test_images import zero_png
+
+    data = tmp_path / "data"
+    bomb, fake = zero_png(tmp_path / "bomb.png", 20000, 20000), tmp_path / "holiday.jpg"
+    fake.write_text("this is not a picture")
+    done = run_cli(data, "extract", "-i", *photos("like", 2), str(bomb), str(fake), "--label", "THUMBS_UP", ok=False)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert errors[0].startswith(f"error: {bomb}: the header claims") and "over the limit of 50,000,000" in errors[0]
+    assert errors[1].startswith(f"error: {fake}: ") and len(errors) == 2
+    report = last_json(done)
+    assert report["stored"] == 2 and len(report["refused"]) == 2 and "2 files refused" in done.stdout
+    assert "thumbs_up: 2 samples" in run_cli(data, "classes").stdout  # "THUMBS_UP" joined the default class
+    before = run_cli(data, "classes").stdout
+    done = run_cli(data, "extract", "-i", str(bomb), str(fake), "--label", "wave", ok=False)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert [line.split(":")[1].strip() for line in done.stderr.splitlines() if line.startswith("error:")] == [
+        str(bomb), str(fake)]  # fmt: skip
+    assert run_cli(data, "classes").stdout == before
+
+
+def test_a_kinivi_file_from_real_photos_joins_the_default_classes(tmp_path: Path) -> None:
+    """A kinivi label "OK" was refused in the default project, which has "ok" (names unique regardless of case)."""
+    data = tmp_path / "data"
+    run_cli(data, "projects", "create", "theirs", "--empty")
+    for gesture, label in (("ok", "OK"), ("like", " Thumbs_Up"), ("peace", "Peace")):
+        run_cli(data, "extract", "-p", "theirs", "-i", *photos(gesture, 4), "--label", label)
+    counts = {line.split(":")[0]: line for line in run_cli(data, "classes", "-p", "theirs").stdout.splitlines()}
+    keypoints, labels = tmp_path / "keypoint.csv", tmp_path / "keypoint_classifier_label.csv"
+    run_cli(data, "export", "-p", "theirs", "-o", str(keypoints), "--format", "kinivi", "--labels", str(labels))
+    assert labels.read_text().split() == ["OK", "Thumbs_Up", "Peace"], counts
+    rows = len(keypoints.read_text().splitlines())
+    done = run_cli(data, "import", str(keypoints), "--format", "kinivi", "--labels", str(labels))
+    assert f"imported {rows} samples" in done.stdout
+    listed = run_cli(data, "classes").stdout
+    assert "👌 ok: " in listed and "👍 thumbs_up: " in listed and "Peace: " in listed
+    assert "OK:" not in listed and "Thumbs_Up" not in listed
+    per_class = {line.split(":")[0].split()[-1]: int(line.split(": ")[1].split()[0]) for line in listed.splitlines()}
+    assert per_class["ok"] + per_class["thumbs_up"] + per_class["Peace"] == rows >= 9
 
 
 def test_training_needs_two_classes(tmp_path: Path) -> None:
@@ -206,6 +251,16 @@ def test_read_commands_work_on_a_read_only_data_dir(trained: Path, tmp_path: Pat
         accuracy = last_json(run_cli(data, "evaluate", "--csv", str(out), "--format", "handteach"))["accuracy"]
         assert accuracy >= 0.8
         _refused(run_cli(data, "classes", "add", "wave", ok=False), "handteach.sqlite")
+
+
+def test_infer_of_a_never_trained_project_on_a_read_only_data_dir(tmp_path: Path) -> None:
+    """Looking up the project's CPM weights created data/projects/default/: infer failed where it cannot write."""
+    data = tmp_path / "data"
+    run_cli(data, "classes", "add", "wave")  # the default project exists, never trained: the starter model answers
+    assert not (data / "projects").exists()
+    for read_only in _read_only_copy(data, tmp_path / "ro"):
+        done = run_cli(read_only, "infer", "-i", photos("like", 1)[0], "-o", str(tmp_path / "out"), "--json")
+        assert [hand["label"] for hand in json.loads(done.stdout.splitlines()[-1])["hands"]] == ["thumbs_up"]
 
 
 def test_bad_values_end_in_an_error_line(trained: Path, tmp_path: Path) -> None:

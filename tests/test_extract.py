@@ -17,7 +17,16 @@ from PIL import Image
 from test_images import jpeg_claiming, zero_png
 from test_video import _faststart_copy, cut_in_half
 
-from core.extract import LOW_CONFIDENCE, NO_HAND, TOO_MANY_HANDS, ExtractConfig, extract_to_store, usable_hands
+from core.extract import (
+    LOW_CONFIDENCE,
+    NO_HAND,
+    TOO_MANY_HANDS,
+    ExtractConfig,
+    InputsRefusedError,
+    extract_to_store,
+    usable_files,
+    usable_hands,
+)
 from core.store import Store
 from core.video import MediaError
 
@@ -75,7 +84,7 @@ def test_video_every_nth_frame_and_cancel(tmp_path: Path) -> None:
     assert stopped.cancelled and stopped.stored == 1
 
 
-def test_broken_file_stops_before_anything_is_stored(tmp_path: Path) -> None:
+def test_when_no_input_is_usable_nothing_changes(tmp_path: Path) -> None:
     store = Store(tmp_path / "data")
     project = store.ensure_project()
     good = tmp_path / "good.png"
@@ -83,10 +92,27 @@ def test_broken_file_stops_before_anything_is_stored(tmp_path: Path) -> None:
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG not really")
     with pytest.raises(MediaError, match="broken.png"):
-        extract_to_store(store, project, "fist", [good, broken])
+        extract_to_store(store, project, "fist", [broken])
+    with pytest.raises(InputsRefusedError) as refused:
+        extract_to_store(store, project, "wave", [broken, tmp_path / "missing.png"], create_class=True)
+    assert [e.path.name for e in refused.value.errors] == ["broken.png", "missing.png"]
+    assert str(refused.value).count("\nerror: ") == 1 and "file or folder not found" in str(refused.value)
     with pytest.raises(ValueError, match="no class 'wave'"):
         extract_to_store(store, project, "wave", [good])
-    assert sum(store.class_counts(project).values()) == 0
+    assert sum(store.class_counts(project).values()) == 0 and "wave" not in store.class_counts(project)
+
+
+def test_usable_files_lists_each_bad_input_and_keeps_the_good(tmp_path: Path) -> None:
+    good = [tmp_path / "a.png", tmp_path / "b.jpg"]
+    for path in good:
+        Image.fromarray(np.full((40, 60, 3), 90, np.uint8)).save(path)
+    bomb, text = zero_png(tmp_path / "bomb.png", 20000, 20000), tmp_path / "notes.jpg"
+    text.write_text("not a photo")
+    files, refused = usable_files([good[0], bomb, text, good[1], good[0], tmp_path / "gone.mp4"])
+    assert files == good
+    assert [e.path.name for e in refused] == ["bomb.png", "notes.jpg", "gone.mp4"]
+    assert refused[0].problem.startswith("the header claims") and refused[2].problem == "file or folder not found"
+    assert refused[1].problem and "Traceback" not in refused[1].problem
 
 
 @pytest.mark.slow
