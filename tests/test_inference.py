@@ -62,3 +62,16 @@ def test_output_folder_of_the_inputs_never_replaces_a_photo(tmp_path: Path) -> N
 def test_the_same_input_twice_is_written_once(tmp_path: Path) -> None:
     (photo,) = _touch(tmp_path / "p.jpg")
     assert output_paths([photo, photo], tmp_path / "out") == {photo: tmp_path / "out" / "p.png"}
+
+
+def test_looking_up_a_projects_keypoint_model_creates_no_folder(tmp_path: Path) -> None:
+    """project_cpm_dir made data/projects/<name>/, so infer of a never-trained project failed on a read-only disk."""
+    from core.cpm.project_weights import DEFAULT_DIR, finetuned_checkpoint, project_checkpoint
+    from core.keypoint_backend import KeypointBackend
+    from core.store import Store
+
+    store = Store(tmp_path / "data")
+    store.create_project("signs", backend="cpm")
+    assert finetuned_checkpoint(store, "signs") is None and project_checkpoint(store, "signs") == DEFAULT_DIR
+    assert KeypointBackend.of_project(store, "signs").name == "cpm"
+    assert not (tmp_path / "data" / "projects").exists()

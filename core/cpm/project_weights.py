@@ -15,8 +15,9 @@ DEFAULT_DIR = Path(__file__).resolve().parent / "weights"  # core.cpm.checkpoint
 
 
 def project_cpm_dir(store: Store, project: str) -> Path:
-    """Where ``project``'s fine-tuned CPM checkpoint lives (it may not exist)."""
-    return store.project_dir(project) / FINETUNED_FOLDER
+    """Where ``project``'s fine-tuned CPM checkpoint lives (it may not exist; nor may its parents)."""
+    # Looking must not create folders: inference on a read-only data dir asks here too.
+    return store.project_dir(project, create=False) / FINETUNED_FOLDER
 
 
 def has_finetuned(store: Store, project: str) -> bool:
