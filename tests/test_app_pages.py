@@ -400,6 +400,11 @@ def test_train_fix_gallery_drops_relabelled_and_deleted_samples_and_unticks(seed
 
     at = fix_page()
     assert _listed(at) == dict.fromkeys(ids, False)
+    # short captions (full words wrapped letter by letter in 8 columns); the names in the tooltip
+    first = at.checkbox(key=f"fix0_sel_{ids[0]}")
+    assert first.label == "👍 → ✋" and first.help.startswith(
+        "Recorded as 👍 thumbs_up; the model predicted ✋ open_palm."
+    )
     at.checkbox(key=f"fix0_sel_{ids[0]}").check()
     at.run()
     at.selectbox(key="fix_target").set_value("fist")

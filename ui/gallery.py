@@ -12,6 +12,7 @@ from core.store import Sample, Store
 
 COLUMNS = 8
 PAGE = 48  # crops shown before "show all"
+FIX_COLUMNS = 6  # Train's wrong samples: wider columns for the "✋ → 👍" caption and its checkbox
 
 
 def _selection_key(prefix: str, sample_id: int) -> str:
@@ -44,18 +45,20 @@ def sample_origin(sample: Sample) -> str:
     return f"{how}, {when} ({sample.hand.handedness.lower()} hand, confidence {sample.hand.score:.0%})"
 
 
-def crop_grid(samples: Sequence[Sample], prefix: str, captions: Sequence[str] | None = None) -> None:
-    """Crops in rows of ``COLUMNS``, each with a checkbox keyed by sample id."""
-    for start in range(0, len(samples), COLUMNS):
-        columns = st.columns(COLUMNS)
-        for i, (column, sample) in enumerate(zip(columns, samples[start : start + COLUMNS], strict=False)):
+def crop_grid(samples: Sequence[Sample], prefix: str, captions: Sequence[str] | None = None,
+              helps: Sequence[str] | None = None, columns: int = COLUMNS) -> None:  # fmt: skip
+    """Crops in rows of ``columns``, each with a checkbox keyed by sample id; ``helps`` lead its tooltip."""
+    for start in range(0, len(samples), columns):
+        row = st.columns(columns)
+        for i, (column, sample) in enumerate(zip(row, samples[start : start + columns], strict=False)):
             with column:
                 if sample.crop_jpeg:
                     st.image(sample.crop_jpeg, width="stretch")
                 else:
                     st.markdown("🖐 *(no image: imported keypoints)*")
                 caption = captions[start + i] if captions else f"#{sample.id}"
-                st.checkbox(caption, key=_selection_key(prefix, int(sample.id or 0)), help=sample_origin(sample))
+                tooltip = f"{helps[start + i]}  \n{sample_origin(sample)}" if helps else sample_origin(sample)
+                st.checkbox(caption, key=_selection_key(prefix, int(sample.id or 0)), help=tooltip)
 
 
 def class_gallery(store: Store, project: str, gesture: GestureClass) -> None:
@@ -102,7 +105,8 @@ def fix_gallery(
     samples deleted or moved to another gesture since are no longer listed.
     """
     titles = {g.name: g.title for g in gestures}
-    samples, captions = [], []
+    short = {g.name: g.emoji or g.name for g in gestures}
+    samples, captions, helps = [], [], []
     for sample_id, truth, predicted in wrong:
         try:
             sample = store.get_sample(sample_id)
@@ -111,14 +115,17 @@ def fix_gallery(
         if sample.class_name != truth:  # relabelled since training: fixed
             continue
         samples.append(sample)
-        captions.append(f"is {titles.get(truth, truth)}, predicted {titles.get(predicted, predicted)}")
+        # Short enough for a narrow column (the full words wrapped letter by letter in 8 columns)
+        captions.append(f"{short.get(truth, truth)} → {short.get(predicted, predicted)}")
+        helps.append(f"Recorded as {titles.get(truth, truth)}; the model predicted {titles.get(predicted, predicted)}.")
     if not samples:
         st.success("The model gets every validation sample right." if not wrong else "Nothing left to fix here.")
         return
     # A fresh key prefix after each action: checkboxes of the moved samples' successors start unticked
     # (a widget whose key is only dropped from session_state can come back ticked from the browser).
     prefix = f"fix{st.session_state.get('fix_round', 0)}"
-    crop_grid(samples, prefix, captions)
+    st.caption("Under each crop: its gesture → what the model predicted (hover for the names and where it came from).")
+    crop_grid(samples, prefix, captions, helps, columns=FIX_COLUMNS)
     chosen = selected_ids(prefix, samples)
     left, mid, right = st.columns([1, 1, 1])
     if left.button(f"🗑 Delete selected ({len(chosen)})", disabled=not chosen, key="fix_delete"):
