@@ -8,6 +8,8 @@ never emoji, and other characters are drawn as '?'.
 
 The ``_*_on`` helpers draw in place on a canvas the caller owns, so ``draw_result``
 copies the frame once however many hands it shows (about 1 ms at 640×480).
+``skeleton_on`` is the one skeleton painter and ``DrawStyle`` the one palette: the CPM's
+views (``core.cpm.views``) paint their poses with them too.
 """
 
 from __future__ import annotations
@@ -79,16 +81,28 @@ def _bone_colour(a: int, b: int, style: DrawStyle) -> Colour:
     return style.palm_colour
 
 
-def _skeleton_on(canvas: RGBImage, hand: Hand, style: DrawStyle) -> None:
-    scale = style.scale(canvas)
+def skeleton_on(
+    canvas: RGBImage,
+    pixel: npt.NDArray[np.floating],
+    style: DrawStyle = DEFAULT_STYLE,
+    scale: float | None = None,
+    hollow: npt.NDArray[np.bool_] | None = None,
+) -> None:
+    """Draw bones and joints of (21, 2) image px points in place on an RGB ``canvas``.
+
+    ``scale`` multiplies the style's sizes (default: ``style.scale(canvas)``); joints where
+    ``hollow`` (21,) is True are drawn as rings (the CPM marks its unsure joints so).
+    """
+    scale = style.scale(canvas) if scale is None else scale
     thickness = max(1, round(style.line_thickness * scale))
     radius = max(1, round(style.joint_radius * scale))
-    points = np.round(hand.pixel).astype(np.int32)
+    points = np.round(pixel).astype(np.int32)
     for a, b in SKELETON_EDGES:
         cv2.line(canvas, tuple(points[a]), tuple(points[b]), _bone_colour(a, b, style), thickness, cv2.LINE_AA)
     for joint, (x, y) in enumerate(points):
         colour = style.palm_colour if joint == 0 else style.finger_colours[_finger(joint)]
-        cv2.circle(canvas, (int(x), int(y)), radius, colour, -1, cv2.LINE_AA)
+        fill = thickness if hollow is not None and hollow[joint] else -1
+        cv2.circle(canvas, (int(x), int(y)), radius, colour, fill, cv2.LINE_AA)
 
 
 def _text_box_on(canvas: RGBImage, text: str, origin: tuple[int, int], background: Colour, style: DrawStyle) -> int:
@@ -162,7 +176,7 @@ def draw_skeleton(rgb: RGBImage, hand: Hand, style: DrawStyle = DEFAULT_STYLE) -
     """Copy of ``rgb`` with the hand's bones (coloured per finger) and joints drawn."""
     _check_frame(rgb)
     canvas = rgb.copy()
-    _skeleton_on(canvas, hand, style)
+    skeleton_on(canvas, hand.pixel, style)
     return canvas
 
 
@@ -210,7 +224,7 @@ def draw_result(
     if not result.hands:
         return canvas
     for hand in result.hands:
-        _skeleton_on(canvas, hand, style)
+        skeleton_on(canvas, hand.pixel, style)
     if mirror_text:
         # cv2.flip, not a numpy [:, ::-1] copy: ~0.1 ms against ~4.5 ms at 640×480
         canvas = cv2.flip(canvas, 1)  # draw text on the view the user will see...

@@ -9,7 +9,16 @@ import numpy as np
 import pytest
 from conftest import shared_path
 
-from core.draw import draw_label, draw_result, draw_skeleton, draw_timings, draw_top3, label_text
+from core.draw import (
+    DEFAULT_STYLE,
+    draw_label,
+    draw_result,
+    draw_skeleton,
+    draw_timings,
+    draw_top3,
+    label_text,
+    skeleton_on,
+)
 from core.pipeline import FrameResult
 from core.types import Hand, Prediction
 from core.video import iter_frames
@@ -119,3 +128,24 @@ def test_rejects_non_rgb() -> None:
     _, hand = synthetic()
     with pytest.raises(ValueError, match=r"\(H, W, 3\) uint8"):
         draw_skeleton(np.zeros((10, 10), np.uint8), hand)
+
+
+def test_cpm_pose_uses_the_same_palette_and_rings_unsure_joints() -> None:
+    """``core.cpm.views.draw_pose`` paints through ``skeleton_on``: ``DrawStyle``'s colours, unsure joints hollow."""
+    from core.cpm.views import draw_pose
+
+    # Joints 45 px apart on a 320 px crop, bones along the rows.
+    points = np.stack([np.arange(21) % 7 * 45 + 20, np.arange(21) // 7 * 100 + 40], axis=1).astype(np.float32)
+    sure = np.ones(21, np.float32)
+    unsure = sure.copy()
+    unsure[8] = 0.1  # index tip
+    filled, ringed = (draw_pose(np.zeros((320, 320, 3), np.uint8), points, c) for c in (sure, unsure))
+    x, y = points[8].astype(int)
+    assert tuple(filled[y - 1, x + 1]) == DEFAULT_STYLE.finger_colours[1]  # index colour inside the disc
+    assert ringed[y - 1, x + 1].max() < 255  # the ring's hole (anti-aliased edge at most)
+    np.testing.assert_array_equal(filled[:, 100:], ringed[:, 100:])  # nothing else changes
+    tx, ty = points[4].astype(int)
+    assert tuple(filled[ty - 1, tx + 1]) == DEFAULT_STYLE.finger_colours[0]  # thumb tip: the thumb's colour
+    canvas = np.zeros((320, 320, 3), np.uint8)
+    skeleton_on(canvas, points, scale=1.0, hollow=unsure < 0.3)
+    np.testing.assert_array_equal(canvas, ringed)

@@ -14,34 +14,20 @@ import numpy as np
 import numpy.typing as npt
 
 from core.cpm.estimator import CPMResult
-from core.types import JOINT_NAMES, NUM_JOINTS, SKELETON_EDGES
+from core.draw import skeleton_on
+from core.types import JOINT_NAMES, NUM_JOINTS
 
 Image = npt.NDArray[np.uint8]
-# One colour per finger (RGB); the palm edges and the wrist are grey.
-FINGER_COLOURS = ((230, 60, 60), (240, 160, 40), (90, 200, 70), (50, 150, 240), (170, 80, 230))
-PALM_COLOUR = (200, 200, 200)
 LOW_CONFIDENCE = 0.3  # joints below this are drawn hollow: the model is unsure of them
 
 
-def _joint_colour(joint: int) -> tuple[int, int, int]:
-    return PALM_COLOUR if joint == 0 else FINGER_COLOURS[(joint - 1) // 4]
-
-
-def _edge_colour(parent: int, child: int) -> tuple[int, int, int]:
-    same_finger = parent != 0 and (parent - 1) // 4 == (child - 1) // 4
-    return _joint_colour(child) if same_finger or parent == 0 and child % 4 == 1 else PALM_COLOUR
-
-
 def draw_pose(image: Image, keypoints: npt.NDArray[np.float32], confidence: npt.NDArray[np.float32]) -> Image:
-    """Copy of an (H, W, 3) RGB image with the skeleton of (21, 2) keypoints (image px) drawn on it."""
+    """Copy of an (H, W, 3) RGB image with the skeleton of (21, 2) keypoints (image px) drawn on it.
+
+    Same painter and palette as ``core.draw``; sizes follow the crop (1 px lines on a 160 px tile).
+    """
     out = image.copy()
-    scale = max(1, round(out.shape[0] / 160))
-    pts = np.round(keypoints).astype(int)
-    for parent, child in SKELETON_EDGES:
-        cv2.line(out, tuple(pts[parent]), tuple(pts[child]), _edge_colour(parent, child), scale, cv2.LINE_AA)
-    for joint in range(NUM_JOINTS):
-        filled = -1 if confidence[joint] >= LOW_CONFIDENCE else scale
-        cv2.circle(out, tuple(pts[joint]), 2 * scale, _joint_colour(joint), filled, cv2.LINE_AA)
+    skeleton_on(out, keypoints, scale=max(1, round(out.shape[0] / 160)) / 2, hollow=confidence < LOW_CONFIDENCE)
     return out
 
 
