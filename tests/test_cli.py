@@ -260,7 +260,8 @@ def test_infer_of_a_never_trained_project_on_a_read_only_data_dir(tmp_path: Path
     assert not (data / "projects").exists()
     for read_only in _read_only_copy(data, tmp_path / "ro"):
         done = run_cli(read_only, "infer", "-i", photos("like", 1)[0], "-o", str(tmp_path / "out"), "--json")
-        assert [hand["label"] for hand in json.loads(done.stdout.splitlines()[-1])["hands"]] == ["thumbs_up"]
+        (record,) = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+        assert [hand["label"] for hand in record["hands"]] == ["thumbs_up"]
 
 
 def test_bad_values_end_in_an_error_line(trained: Path, tmp_path: Path) -> None:
