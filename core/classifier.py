@@ -24,7 +24,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -37,6 +36,7 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 from torch import nn
 
+from core.atomic import write_bytes
 from core.features import FeatureConfig, hand_features
 from core.limits import check_hidden
 from core.types import UNKNOWN_LABEL, Hand, Prediction
@@ -168,8 +168,8 @@ class GestureClassifier:
             raise ValueError(f"model metadata cannot be written as JSON: {exc}") from exc
         folder.mkdir(parents=True, exist_ok=True)
         previous = _named_weights(folder)
-        _write_atomic(folder / weights_name, weights)
-        _write_atomic(folder / CONFIG_FILE, text.encode("utf-8"))
+        write_bytes(folder / weights_name, weights)
+        write_bytes(folder / CONFIG_FILE, text.encode("utf-8"))
         keep = {weights_name, previous}
         for stale in folder.glob("model*.safetensors"):
             if stale.name not in keep:
@@ -226,7 +226,7 @@ class GestureClassifier:
             entry.key, entry.value = key, json.dumps(props[key], ensure_ascii=False)
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(target, model.SerializeToString())
+        write_bytes(target, model.SerializeToString())
         return target
 
 
@@ -343,25 +343,3 @@ def _check_threshold(threshold: float) -> float:
     if not (math.isfinite(value) and 0.0 <= value <= 1.0):
         raise ValueError(f"threshold must be in [0, 1], got {threshold}")
     return value
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``.
-
-    The folder is fsynced after the rename, so the new name survives a power cut too.
-    """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    folder_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder_fd)
-    finally:
-        os.close(folder_fd)

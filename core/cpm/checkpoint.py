@@ -9,13 +9,13 @@ model the config builds exactly (names and shapes). Any mismatch raises
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from core.atomic import atomic_path, write_text
 from core.cpm.config import CONFIG_FORMAT, CPMConfig
 from core.cpm.model import HandCPM
 from core.limits import LimitError, check_cpm_weights
@@ -33,15 +33,8 @@ class CheckpointError(ValueError):
 
 
 def _atomic_save_tensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
-    tmp = path.with_suffix(".tmp")
-    save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(tmp), metadata=metadata)
-    os.replace(tmp, path)  # a crash mid-write leaves the previous file intact
-
-
-def _atomic_write_text(text: str, path: Path) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:  # a crash mid-write leaves the previous file intact
+        save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(tmp), metadata=metadata)
 
 
 def save(model: HandCPM, out_dir: str | Path) -> Path:
@@ -50,7 +43,7 @@ def save(model: HandCPM, out_dir: str | Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     meta = {"format": CONFIG_FORMAT, "version": str(model.cfg.version)}
     _atomic_save_tensors(model.state_dict(), out / WEIGHTS_FILE, meta)
-    _atomic_write_text(model.cfg.to_json(), out / CONFIG_FILE)
+    write_text(out / CONFIG_FILE, model.cfg.to_json())
     return out
 
 
@@ -128,7 +121,7 @@ def save_training_state(
     opt = optimizer.state_dict()
     tensors = {f"{i}.{name}": v for i, s in opt["state"].items() for name, v in s.items() if torch.is_tensor(v)}
     _atomic_save_tensors(tensors, out / OPTIMIZER_FILE, {"format": CONFIG_FORMAT})
-    _atomic_write_text(json.dumps({**state, "param_groups": opt["param_groups"]}, indent=1), out / TRAIN_STATE_FILE)
+    write_text(out / TRAIN_STATE_FILE, json.dumps({**state, "param_groups": opt["param_groups"]}, indent=1))
 
 
 def read_training_state(ckpt_dir: str | Path) -> dict:

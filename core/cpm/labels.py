@@ -3,7 +3,7 @@
 Labels are cached in one JSON file keyed by the SHA-256 of each file's bytes, so a
 second training run (or one interrupted half-way, or one on a fresh copy of the same
 data) does not run MediaPipe again on files it has already seen; a changed file gets
-a new key and is labelled afresh.
+a new key and is labelled afresh. (Why this is not ``core.keypoint_cache``: see there.)
 
 With ``zoom_out`` an image (or frame) where MediaPipe finds no hand is labelled again,
 framed by a border of its own edge pixels: MediaPipe's palm detector misses many hands
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from core.atomic import write_text
 from core.video import expand_inputs, iter_frames, media_kind, read_image
 
 if TYPE_CHECKING:
@@ -93,10 +93,8 @@ def _load_cache(cache_path: Path) -> tuple[dict[str, dict[str, list]], bool]:
 
 
 def _save_cache(cache_path: Path, entries: dict[str, dict[str, list]]) -> None:
-    cache_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"version": CACHE_VERSION, "teacher": TEACHER, "entries": entries}))
-    os.replace(tmp, cache_path)  # atomic: an interrupted save never leaves half a file
+    # atomic: an interrupted save never leaves half a file
+    write_text(cache_path, json.dumps({"version": CACHE_VERSION, "teacher": TEACHER, "entries": entries}))
 
 
 def _hand_record(hand: Hand) -> list:

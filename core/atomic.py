@@ -1,0 +1,58 @@
+"""Atomic file writes: readers see the old file or the new one, never half of one.
+
+Everything is written to a temporary file in the target's folder (a rename across
+filesystems is not atomic), flushed to disk with ``fsync``, then moved over the target
+with ``os.replace``; the folder is fsynced too, so the new name survives a power cut.
+A failed write removes its temporary file and leaves the target as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["atomic_path", "write_bytes", "write_text"]
+
+
+def _fsync(path: Path, flags: int = os.O_RDONLY) -> None:
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` for a writer that wants a file name (numpy, safetensors);
+    when the block ends without an error it becomes ``path``.
+
+    The temporary name keeps the target's extension (``np.savez`` would otherwise append
+    ``.npz``) and is unique per call, so two writers of one target never share it; the
+    writer creates the file, so it gets the usual permissions.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp{target.suffix}")
+    try:
+        yield tmp
+        _fsync(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync(target.parent)
+
+
+def write_bytes(path: str | Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically (see the module docstring)."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Replace ``path`` with UTF-8 ``text`` atomically."""
+    write_bytes(path, text.encode("utf-8"))
