@@ -60,23 +60,15 @@ def _entry(index: int, fn: Callable[..., None], processes: int, store: str, args
 def launch(fn: Callable[..., None], processes: int, *args: object) -> None:
     """Run ``fn(*args)`` in ``processes`` fresh processes (one torch thread each) and wait for them.
 
-    ``fn`` and ``args`` must be picklable (the processes are spawned, not forked: forking
-    a process that already runs OpenMP threads can hang). Ctrl-C or an error in one
-    process stops them all.
+    ``torch.multiprocessing.spawn`` starts them (spawned, not forked: forking a process
+    that already runs OpenMP threads can hang), so ``fn`` and ``args`` must be picklable;
+    an error in one process stops the others and is raised here; Ctrl-C reaches them all
+    (one process group, and torch gives each child SIGINT should this parent die).
     """
-    handle, store = tempfile.mkstemp(prefix="handteach-ddp-")
+    handle, store = tempfile.mkstemp(prefix="handteach-ddp-")  # the file rendezvous: no network
     os.close(handle)
-    context = mp.start_processes(
-        _entry, (fn, processes, store, args), nprocs=processes, join=False, start_method="spawn"
-    )
     try:
-        while not context.join():
-            pass
-    except BaseException:
-        for process in context.processes:
-            if process.is_alive():
-                process.terminate()
-        raise
+        mp.spawn(_entry, args=(fn, processes, store, args), nprocs=processes, join=True)
     finally:
         if os.path.exists(store):
             os.unlink(store)
