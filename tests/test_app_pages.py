@@ -2,7 +2,8 @@
 
 AppTest cannot run the WebRTC component (it mocks the Streamlit runtime), so the
 webcam shows a note here; ``tests/test_e2e_browser.py`` covers the video path.
-File uploads are driven through AppTest's ``file_uploader.set_value``.
+File uploads are driven through AppTest's ``file_uploader.set_value``. Tests that run
+MediaPipe (real photos seeded or uploaded) are marked slow.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ def test_home_points_to_the_next_step(data_dir: Path) -> None:
     assert "Not trained yet" in texts(at)
 
 
+@pytest.mark.slow  # MediaPipe finds the hands
 def test_home_next_step_follows_the_project(seeded: Store) -> None:
     at = app()
     assert _next_step(at)[0] == "train"
@@ -180,6 +182,7 @@ def test_record_adds_a_class_and_refuses_empty_or_duplicate_names(data_dir: Path
     assert "Added 🤘 rock_on" in texts(at)
 
 
+@pytest.mark.slow  # MediaPipe finds the hands
 def test_record_upload_images_then_refuse_a_non_image(data_dir: Path) -> None:
     store = Store(data_dir)
     images = _images("fist", 3)
@@ -255,6 +258,7 @@ def test_record_imports_a_kinivi_pair_and_refuses_bad_csv(data_dir: Path) -> Non
     assert "Imported 7 samples" in texts(at) and "New gestures: wave" in texts(at)
 
 
+@pytest.mark.slow  # MediaPipe finds the hands
 def test_record_upload_of_a_video_without_hands_says_so_and_adds_nothing(data_dir: Path, tmp_path: Path) -> None:
     from core.video import write_video
 
@@ -274,6 +278,7 @@ def test_record_upload_of_a_video_without_hands_says_so_and_adds_nothing(data_di
     assert sum(store.class_counts("default").values()) == 0
 
 
+@pytest.mark.slow  # MediaPipe finds the hands
 def test_record_gallery_deletes_selected_and_clears_after_confirmation(seeded: Store) -> None:
     at = app("record")
     at.radio(key="record_class").set_value("thumbs_up")
@@ -302,6 +307,7 @@ def test_record_gallery_deletes_selected_and_clears_after_confirmation(seeded: S
     assert seeded.class_counts("default")["open_palm"] == 12 or seeded.class_counts("default")["open_palm"] > 0
 
 
+@pytest.mark.slow  # MediaPipe finds the hands
 def test_train_with_one_class_explains_and_changes_nothing(seeded: Store) -> None:
     seeded.clear_class("default", "open_palm")
     at = app("train")
@@ -322,6 +328,7 @@ def _train(at: AppTest) -> None:
     assert not at.exception, [e.message for e in at.exception]
 
 
+@pytest.mark.slow  # MediaPipe finds the hands
 def test_train_shows_metrics_and_fix_up_gallery_then_live_uses_the_model(seeded: Store) -> None:
     at = app("train")
     at.number_input(key="train_epochs").set_value(60)
@@ -351,6 +358,7 @@ def test_train_shows_metrics_and_fix_up_gallery_then_live_uses_the_model(seeded:
     assert at.slider(key="live_threshold_default").value == pytest.approx(0.6)
 
 
+@pytest.mark.slow  # MediaPipe finds the hands
 def test_train_rejects_bad_hidden_sizes(seeded: Store) -> None:
     at = app("train")
     at.text_input(key="train_hidden").input("128, zero")
@@ -387,6 +395,7 @@ def _listed(at: AppTest) -> dict[int, bool]:
     return listed
 
 
+@pytest.mark.slow  # MediaPipe finds the hands
 def test_train_fix_gallery_drops_relabelled_and_deleted_samples_and_unticks(seeded: Store) -> None:
     ids = [int(s.id) for s in seeded.list_samples("default", "thumbs_up")[:3]]
     wrong = [(i, "thumbs_up", "open_palm") for i in ids]
@@ -426,6 +435,7 @@ def test_train_fix_gallery_drops_relabelled_and_deleted_samples_and_unticks(seed
     assert _listed(at) == {} and "Nothing left to fix here." in texts(at)
 
 
+@pytest.mark.slow  # MediaPipe finds the hands
 def test_live_annotates_an_uploaded_image_and_refuses_a_non_image(seeded: Store) -> None:
     image = _images("like", 1)[0]
     at = app("live")
@@ -465,6 +475,7 @@ def test_live_annotates_an_uploaded_image_and_refuses_a_non_image(seeded: Store)
     assert at.error[-1].value.startswith("Could not show the CPM belief maps. fake.jpg: not a readable image")
 
 
+@pytest.mark.slow  # MediaPipe finds the hands
 def test_live_shows_the_cpm_views_of_an_uploaded_photo(seeded: Store) -> None:
     image = _images("palm", 1)[0]
     at = app("live")

@@ -106,12 +106,12 @@ def test_usable_files_lists_each_bad_input_and_keeps_the_good(tmp_path: Path) ->
     good = [tmp_path / "a.png", tmp_path / "b.jpg"]
     for path in good:
         Image.fromarray(np.full((40, 60, 3), 90, np.uint8)).save(path)
-    bomb, text = zero_png(tmp_path / "bomb.png", 20000, 20000), tmp_path / "notes.jpg"
+    bomb, text = jpeg_claiming(tmp_path / "huge.jpg", 12000, 12000), tmp_path / "notes.jpg"
     text.write_text("not a photo")
     files, refused = usable_files([good[0], bomb, text, good[1], good[0], tmp_path / "gone.mp4"])
     assert files == good
-    assert [e.path.name for e in refused] == ["bomb.png", "notes.jpg", "gone.mp4"]
-    assert refused[0].problem.startswith("the header claims") and refused[2].problem == "file or folder not found"
+    assert [e.path.name for e in refused] == ["huge.jpg", "notes.jpg", "gone.mp4"]
+    assert "over the limit of 50,000,000" in refused[0].problem and refused[2].problem == "file or folder not found"
     assert refused[1].problem and "Traceback" not in refused[1].problem
 
 
