@@ -208,6 +208,9 @@ def evaluate(args: argparse.Namespace) -> int:
         samples = csv_io.read_handteach(Path(args.csv))
         labels = [s.class_name for s in samples]
         features = features_of([s.hand for s in samples], model.feature_config)
+    # A CSV's "OK" is the model's "ok", as on import (class names are unique regardless of case)
+    by_key = {name.casefold(): name for name in model.classes}
+    labels = [by_key.get(label.strip().casefold(), label) for label in labels]
     report = evaluate_model(model, features, labels)
     print(f"accuracy {report.accuracy:.4f} on {report.n} samples")
     _print_json({"accuracy": report.accuracy, "per_class": report.per_class, "n": report.n,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -251,6 +252,21 @@ def test_read_commands_work_on_a_read_only_data_dir(trained: Path, tmp_path: Pat
         accuracy = last_json(run_cli(data, "evaluate", "--csv", str(out), "--format", "handteach"))["accuracy"]
         assert accuracy >= 0.8
         _refused(run_cli(data, "classes", "add", "wave", ok=False), "handteach.sqlite")
+
+
+def test_evaluate_matches_csv_labels_to_the_model_regardless_of_case(trained: Path, tmp_path: Path) -> None:
+    """A CSV labelled "THUMBS_UP" scored 0 against the model's "thumbs_up"; import already treats them as one."""
+    exported, shouting = tmp_path / "all.csv", tmp_path / "upper.csv"
+    run_cli(trained, "export", "-o", str(exported), "--format", "handteach")
+    rows = list(csv.reader(exported.open(newline="")))
+    column = rows[0].index("class")
+    with shouting.open("w", newline="") as handle:
+        csv.writer(handle).writerows(
+            [rows[0], *([*r[:column], f" {r[column].upper()}", *r[column + 1 :]] for r in rows[1:])]
+        )
+    plain = last_json(run_cli(trained, "evaluate", "--csv", str(exported), "--format", "handteach"))
+    upper = last_json(run_cli(trained, "evaluate", "--csv", str(shouting), "--format", "handteach"))
+    assert upper["accuracy"] == plain["accuracy"] >= 0.8 and upper["per_class"] == plain["per_class"]
 
 
 def test_infer_of_a_never_trained_project_on_a_read_only_data_dir(tmp_path: Path) -> None:
