@@ -85,7 +85,7 @@ class KeypointBackend:
 
 
 @dataclass
-class _Track:
+class _CPMTrack:
     box: Box  # tight box around the previous frame's keypoints, frame px
     handedness: str
     score: float  # MediaPipe's handedness confidence when it found the hand
@@ -126,7 +126,7 @@ class CPMHandSource:
             min_detection_confidence=config.min_detection_confidence,
             zoom_out_photos=config.static_image_mode and config.zoom_out_photos,
         ))  # fmt: skip
-        self._tracks: list[_Track] = []
+        self._tracks: list[_CPMTrack] = []
         self._frame = 0
         self.last_results: list[CPMResult] = []  # the CPM's view of each returned hand (for the belief-map panel)
         self.searched = False  # whether MediaPipe ran on the last frame
@@ -143,7 +143,9 @@ class CPMHandSource:
         self._frame += 1
         self.searched = self._needs_search()
         if self.searched:
-            found = [_Track(h.bbox(), h.handedness, h.score, upright_angle(h.pixel)) for h in self._finder.process(rgb)]
+            found = [
+                _CPMTrack(h.bbox(), h.handedness, h.score, upright_angle(h.pixel)) for h in self._finder.process(rgb)
+            ]
             kept = [t for t in self._tracks if all(box_iou(t.box, f.box) < 0.3 for f in found)]
             self._tracks = (found + kept)[: self.config.max_num_hands]
         hands, results, tracks = [], [], []
@@ -154,7 +156,7 @@ class CPMHandSource:
             box = _next_box(result)
             if any(box_iou(box, t.box) > 0.5 for t in tracks):
                 continue  # two tracks slid onto the same hand
-            tracks.append(_Track(box, track.handedness, track.score, upright_angle(result.keypoints_px)))
+            tracks.append(_CPMTrack(box, track.handedness, track.score, upright_angle(result.keypoints_px)))
             results.append(result)
             hands.append(result.to_hand(track.handedness, track.score))
         self._tracks = [] if self.config.static_image_mode else tracks

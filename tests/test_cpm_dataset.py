@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from core import crops as cropping
-from core.cpm.augment import AugmentConfig
+from core.cpm.augment import CropAugmentConfig
 from core.cpm.config import CPMConfig
 from core.cpm.dataset import DistillationSet, base_crop
 
 CFG = CPMConfig(input_size=64)
-STILL = AugmentConfig(
+STILL = CropAugmentConfig(
     max_rotation_deg=0.0,
     full_rotation_prob=0.0,
     scale_range=(1.0, 1.0),

@@ -12,11 +12,11 @@ import pytest
 import torch
 
 from core.cpm import checkpoint
-from core.cpm.cli import register
-from core.cpm.config import CPMConfig
+from core.cpm.cli import register, train_configs
+from core.cpm.config import FINETUNE_EPOCHS, CPMConfig, CPMTrainConfig
 from core.cpm.labels import LabelledFrame, LabelledHand
 from core.cpm.model import HandCPM
-from core.cpm.train import TrainConfig, _averager, _split_crops, is_held_out, train
+from core.cpm.train import _averager, _split_crops, is_held_out, train
 from tests.conftest import copy_open_hands, open_hand_photos
 
 TINY = CPMConfig(
@@ -25,7 +25,7 @@ TINY = CPMConfig(
 
 
 def test_held_out_rules(tmp_path: Path) -> None:
-    cfg = TrainConfig(holdout=(str(tmp_path / "people"),), val_fraction=0.5)
+    cfg = CPMTrainConfig(holdout=(str(tmp_path / "people"),), val_fraction=0.5)
     assert is_held_out(tmp_path / "people" / "a" / "x.jpg", cfg)
     assert is_held_out(tmp_path / "set" / "test" / "images" / "x.jpg", cfg)
     assert is_held_out(tmp_path / "set" / "valid" / "x.jpg", cfg)
@@ -44,12 +44,12 @@ def test_validation_keeps_to_hands_found_in_the_whole_image(tmp_path: Path) -> N
         keypoints = np.stack([np.linspace(20, 80, 21), np.linspace(30, 70, 21)], axis=1).astype(np.float32)
         hands = tuple(LabelledHand(keypoints + shift, "Right", 0.9, zoom) for shift, zoom in ((0, 0.0), (5, 0.25)))
         frames.append(LabelledFrame(path, -1, hands))
-    (train_hands, _), (val_hands, _) = _split_crops(frames, TrainConfig(val_fraction=0.0), TINY, lambda _: None)
+    (train_hands, _), (val_hands, _) = _split_crops(frames, CPMTrainConfig(val_fraction=0.0), TINY, lambda _: None)
     assert len(train_hands) == 2 and len(val_hands) == 1
 
 
-def _tiny_run(tmp_path: Path, epochs: int, processes: int = 1) -> TrainConfig:
-    return TrainConfig(
+def _tiny_run(tmp_path: Path, epochs: int, processes: int = 1) -> CPMTrainConfig:
+    return CPMTrainConfig(
         epochs=epochs,
         batch_size=4,
         workers=0,
@@ -71,7 +71,7 @@ def test_tiny_training_run_checkpoints_and_resumes(tmp_path: Path) -> None:
     model = checkpoint.load(out)
     assert model.cfg.input_size == 64 and 0.0 < model.cfg.hand_threshold < 1.0
     lines.clear()
-    resumed = train([folder], out, None, TrainConfig(**{**cfg.__dict__, "epochs": 2}), resume=out, log=lines.append)
+    resumed = train([folder], out, None, CPMTrainConfig(**{**cfg.__dict__, "epochs": 2}), resume=out, log=lines.append)
     assert resumed["epochs"] == 2 and any(line.startswith("epoch 2/2") for line in lines)
     lines.clear()
     warm = dataclasses.replace(cfg, epochs=2, warm_input_size=32)  # the first half of the run on 32-px crops
@@ -158,3 +158,15 @@ def test_register_adds_subcommands_with_help(capsys: pytest.CaptureFixture[str])
     args = parser.parse_args(["train-cpm", "-i", "a", "b", "--epochs", "3"])
     assert args.inputs == ["a", "b"] and args.epochs == 3 and callable(args.func)
     assert args.handler is args.func  # core.cli dispatches on "handler"
+
+
+def test_train_cpm_without_flags_trains_with_the_config_defaults() -> None:
+    """The CLI's flags take their defaults from ``CPMConfig`` and ``CPMTrainConfig``, not copies of them."""
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    cpm, cfg = train_configs(parser.parse_args(["train-cpm", "-i", "photos"]))
+    assert cpm == CPMConfig() and cfg == CPMTrainConfig()
+    cpm, cfg = train_configs(parser.parse_args(["train-cpm", "-i", "x", "--epochs", "3", "--upright", "0.5"]))
+    assert cfg.epochs == 3 and cfg.augment.upright_prob == 0.5 and cpm.upright
+    finetune = parser.parse_args(["finetune-cpm"])
+    assert finetune.epochs == FINETUNE_EPOCHS

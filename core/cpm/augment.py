@@ -12,7 +12,7 @@ Image = npt.NDArray[np.uint8]
 
 
 @dataclass(frozen=True)
-class AugmentConfig:
+class CropAugmentConfig:
     """Ranges of the random changes applied to each training crop."""
 
     max_rotation_deg: float = 30.0  # in-plane rotation of most crops; webcam hands tilt
@@ -43,7 +43,7 @@ class Geometry:
 IDENTITY = Geometry(1.0, (0.0, 0.0), 0.0, False)
 
 
-def draw_geometry(aug: AugmentConfig, rng: np.random.Generator, upright_deg: float | None = None) -> Geometry:
+def draw_geometry(aug: CropAugmentConfig, rng: np.random.Generator, upright_deg: float | None = None) -> Geometry:
     """A random geometry; ``upright_deg``: the angle that turns this crop's hand upright (None: no hand)."""
     lo, hi = aug.scale_range
     scale = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # log-uniform: as likely ×1.25 as ÷1.25
@@ -55,7 +55,7 @@ def draw_geometry(aug: AugmentConfig, rng: np.random.Generator, upright_deg: flo
     return Geometry(scale, shift, angle, bool(rng.random() < aug.flip_prob))  # type: ignore[arg-type]
 
 
-def photometric(crop: Image, aug: AugmentConfig, rng: np.random.Generator) -> Image:
+def photometric(crop: Image, aug: CropAugmentConfig, rng: np.random.Generator) -> Image:
     """Randomly recoloured, blurred, degraded copy of an (S, S, 3) uint8 RGB crop."""
     img = crop.astype(np.float32)
     if rng.random() < aug.colour_prob:

@@ -7,13 +7,16 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import signal
 import sys
 from pathlib import Path
 
 from core.cpm.checkpoint import DEFAULT_DIR
-from core.cpm.config import CPMConfig
+from core.cpm.config import DEFAULT_LABEL_CACHE, FINETUNE_EPOCHS, CPMConfig, CPMTrainConfig
+
+MODEL, RUN = CPMConfig(), CPMTrainConfig()  # every default below comes from these
 
 
 def _add_train(subparsers, name: str) -> None:
@@ -28,61 +31,71 @@ def _add_train(subparsers, name: str) -> None:
     p.add_argument(
         "--holdout", nargs="*", default=[], metavar="PATH", help="folders used only for validation (e.g. unseen people)"
     )
-    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--epochs", type=int, default=RUN.epochs, help="(default: %(default)s)")
     p.add_argument("--resume", metavar="CKPT", help="checkpoint folder to continue from (its config wins)")
     p.add_argument("--out", default="data/cpm/run", metavar="DIR", help="checkpoint folder (default: %(default)s)")
-    p.add_argument("--input-size", type=int, default=128, help="crop side in px (default: %(default)s)")
+    p.add_argument("--input-size", type=int, default=MODEL.input_size, help="crop side in px (default: %(default)s)")
     p.add_argument(
-        "--stride", type=int, default=8, choices=(4, 8), help="crop px per belief cell (default: %(default)s)"
+        "--stride",
+        type=int,
+        default=MODEL.stride,
+        choices=(4, 8),
+        help="crop px per belief cell (default: %(default)s)",
     )
-    p.add_argument("--stages", type=int, default=3, help="number of CPM stages, 1..6 (default: %(default)s)")
+    p.add_argument("--stages", type=int, default=MODEL.stages, help="number of CPM stages, 1..6 (default: %(default)s)")
     p.add_argument(
         "--block",
         choices=("separable", "dense"),
-        default=CPMConfig.block,
+        default=MODEL.block,
         help="convolution block of backbone and stages: one full 3×3 conv or depthwise-separable (default: %(default)s)",
     )
     p.add_argument(
         "--feature-channels",
         type=int,
-        default=CPMConfig.feature_channels,
+        default=MODEL.feature_channels,
         help="width of the image features (default: %(default)s)",
     )
     p.add_argument(
         "--stage-channels",
         type=int,
-        default=CPMConfig.stage_channels,
+        default=MODEL.stage_channels,
         help="width inside each stage (default: %(default)s)",
     )
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--batch-size", type=int, default=RUN.batch_size, help="(default: %(default)s)")
+    p.add_argument("--lr", type=float, default=RUN.lr, help="peak learning rate (default: %(default)s)")
     p.add_argument(
-        "--max-minutes", type=float, default=0.0, help="stop at an epoch end before this wall-time budget (0: none)"
+        "--max-minutes",
+        type=float,
+        default=RUN.max_minutes,
+        help="stop at an epoch end before this wall-time budget (0: none)",
     )
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
-    p.add_argument("--workers", type=int, default=1, help="data-loading processes (default: %(default)s)")
+    p.add_argument("--threads", type=int, default=RUN.threads, help="torch CPU threads (0: default)")
+    p.add_argument("--workers", type=int, default=RUN.workers, help="data-loading processes (default: %(default)s)")
     p.add_argument(
         "--warm-size",
         type=int,
-        default=0,
+        default=RUN.warm_input_size,
         metavar="PX",
         help="train on crops of this side for the first --warm-fraction of the run: more epochs in the same time "
         "(96 gave +3 PCK points in 12-minute pilots; default: off)",
     )
     p.add_argument(
-        "--warm-fraction", type=float, default=0.5, help="share of the run at --warm-size (default: %(default)s)"
+        "--warm-fraction",
+        type=float,
+        default=RUN.warm_fraction,
+        help="share of the run at --warm-size (default: %(default)s)",
     )
     p.add_argument(
         "--processes",
         type=int,
-        default=1,
+        default=RUN.processes,
         help="data-parallel training processes of one thread each, e.g. one per CPU core; the batch is split "
         "among them (default: %(default)s)",
     )
     p.add_argument(
         "--balance",
         type=float,
-        default=0.0,
+        default=RUN.balance_inputs,
         metavar="B",
         help="share of the draws per -i input ∝ its hands^(1-B): 0 by size, 1 equal shares, so a small folder of hard "
         "photos is not drowned by large easy ones (default: %(default)s)",
@@ -96,7 +109,7 @@ def _add_train(subparsers, name: str) -> None:
     p.add_argument(
         "--upright",
         type=float,
-        default=0.0,
+        default=RUN.augment.upright_prob,
         metavar="P",
         help="train a model that reads hands upright (two passes: the first finds the hand's angle); P is the share of "
         "training crops turned upright first, the rest keep their own orientation (default: 0, off)",
@@ -104,20 +117,18 @@ def _add_train(subparsers, name: str) -> None:
     p.add_argument(
         "--ema",
         type=float,
-        default=0.0,
+        default=RUN.ema_decay,
         metavar="DECAY",
         help="validate and save a moving average of the weights with this decay per step, e.g. 0.999 (default: off)",
     )
     p.add_argument(
         "--val-sample",
         type=int,
-        default=400,
+        default=RUN.val_sample,
         metavar="N",
         help="held-out hands scored after each epoch; the last epoch scores all (default: %(default)s)",
     )
-    p.add_argument(
-        "--label-cache", default="data/cache/cpm_labels.json", help="teacher label cache (default: %(default)s)"
-    )
+    p.add_argument("--label-cache", default=str(DEFAULT_LABEL_CACHE), help="teacher label cache (default: %(default)s)")
     p.set_defaults(func=_run_train, handler=_run_train)  # handler: the name core.cli dispatches on
 
 
@@ -167,7 +178,9 @@ def _add_finetune(subparsers) -> None:
         "JSON.",
     )
     p.add_argument("--project", "-p", default="default", help="project name (default: %(default)s)")
-    p.add_argument("--epochs", type=int, default=10, help="passes over the training crops (default: %(default)s)")
+    p.add_argument(
+        "--epochs", type=int, default=FINETUNE_EPOCHS, help="passes over the training crops (default: %(default)s)"
+    )
     p.add_argument("--max-crops", type=int, metavar="N", help="at most N crops, spread over the classes (default: all)")
     p.add_argument("--reset", action="store_true", help="delete the project's fine-tuned CPM instead (back to default)")
     p.set_defaults(func=_run_finetune, handler=_run_finetune)
@@ -180,12 +193,8 @@ def register(subparsers) -> None:
     _add_finetune(subparsers)
 
 
-def _run_train(args: argparse.Namespace) -> int:
-    from core.cpm.augment import AugmentConfig
-    from core.cpm.progress import ConsoleLog
-    from core.cpm.train import TrainConfig, train
-
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops like Ctrl-C: the last epoch stays saved
+def train_configs(args: argparse.Namespace) -> tuple[CPMConfig, CPMTrainConfig]:
+    """The model and run configs a parsed ``train-cpm`` command asks for."""
     cpm = CPMConfig(
         input_size=args.input_size,
         stride=args.stride,
@@ -195,7 +204,7 @@ def _run_train(args: argparse.Namespace) -> int:
         stage_channels=args.stage_channels,
         upright=args.upright > 0,
     )
-    cfg = TrainConfig(
+    cfg = CPMTrainConfig(
         epochs=args.epochs,
         batch_size=args.batch_size,
         lr=args.lr,
@@ -211,8 +220,17 @@ def _run_train(args: argparse.Namespace) -> int:
         zoom_out_labels=args.zoom_out_labels,
         val_sample=args.val_sample,
         label_cache=Path(args.label_cache),
-        augment=AugmentConfig(upright_prob=args.upright),
+        augment=dataclasses.replace(RUN.augment, upright_prob=args.upright),
     )
+    return cpm, cfg
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from core.cpm.progress import ConsoleLog
+    from core.cpm.train import train
+
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops like Ctrl-C: the last epoch stays saved
+    cpm, cfg = train_configs(args)
     summary = train(args.inputs, args.out, cpm, cfg, resume=args.resume, log=ConsoleLog())
     print(json.dumps(summary))
     return 0
@@ -220,7 +238,7 @@ def _run_train(args: argparse.Namespace) -> int:
 
 def _run_eval(args: argparse.Namespace) -> int:
     from core.cpm.annotations import load_annotations
-    from core.cpm.eval_keypoints import evaluate, evaluate_both
+    from core.cpm.eval_keypoints import evaluate_both, evaluate_keypoints
 
     if args.images and len(args.annotations) > 1:
         print("--images applies to a single --annotations file", file=sys.stderr)
@@ -232,7 +250,7 @@ def _run_eval(args: argparse.Namespace) -> int:
         results, same = evaluate_both(hands, args.crop, ckpt, flip_test=args.flip_test)
         result = results[args.backend]
     else:
-        result = evaluate(hands, args.backend, args.crop, ckpt, flip_test=args.flip_test)
+        result = evaluate_keypoints(hands, args.backend, args.crop, ckpt, flip_test=args.flip_test)
     judged = f", judged to hold a hand {result['has_hand']:.0%}" if "has_hand" in result else ""
     print(f"{args.backend} ({args.crop} crops) on {result['hands']} hands, detected {result['detected']:.0%}{judged}")
     print("PCK@0.05  PCK@0.1  PCK@0.2  mean error  ms/hand")
@@ -287,7 +305,7 @@ def _add_heldout(subparsers) -> None:
     p.add_argument("-i", "--inputs", nargs="+", required=True, metavar="PATH", help="the training inputs")
     p.add_argument("--holdout", nargs="*", default=[], metavar="PATH", help="the training run's hold-out folders")
     p.add_argument("--out", required=True, metavar="FILE.json")
-    p.add_argument("--label-cache", default="data/cache/cpm_labels.json")
+    p.add_argument("--label-cache", default=str(DEFAULT_LABEL_CACHE), help="(default: %(default)s)")
     p.set_defaults(func=_run_heldout, handler=_run_heldout)
 
 

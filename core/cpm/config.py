@@ -1,15 +1,21 @@
-"""``CPMConfig``: everything needed to rebuild a hand CPM, stored as ``config.json`` beside its weights."""
+"""The CPM's config dataclasses: ``CPMConfig`` (everything needed to rebuild a hand CPM, stored as
+``config.json`` beside its weights) and ``CPMTrainConfig`` (how ``core.cpm.train`` trains one).
+The command line takes its flags' defaults from them.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from core.cpm.augment import CropAugmentConfig
 from core.limits import LimitError, check_cpm_sizes
 from core.types import NUM_JOINTS
 
 CONFIG_FORMAT = "handteach-cpm"  # marks a config.json as ours
+DEFAULT_LABEL_CACHE = Path("data/cache/cpm_labels.json")  # teacher labels (core.cpm.labels), from the cwd
+FINETUNE_EPOCHS = 10  # passes over the user's crops (core.cpm.finetune)
 CONFIG_VERSION = 1  # bump when the architecture's meaning changes; older files are refused
 BLOCKS = ("separable", "dense")  # the convolution block of backbone and stages (core.cpm.model.make_block)
 ADDED_LATER = {
@@ -95,3 +101,32 @@ class CPMConfig:
             raise ConfigError(str(exc)) from None
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{source}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class CPMTrainConfig:
+    """How to train (the model itself is described by CPMConfig)."""
+
+    epochs: int = 20  # passes over the training hands
+    batch_size: int = 16  # small batches: more updates per CPU-second, which is what a short run lacks
+    lr: float = 3e-3  # peak AdamW learning rate (after warm-up; cosine decay to 2 % of it)
+    weight_decay: float = 1e-4
+    warmup_steps: int = 200  # linear learning-rate warm-up
+    coord_weight: float = 0.3  # weight of the soft-argmax coordinate loss beside the belief-map loss (0: maps only)
+    val_fraction: float = 0.05  # share of other images held out, by a hash of the file name
+    holdout: tuple[str, ...] = ()  # folders whose images are only ever used for validation (unseen people)
+    max_minutes: float = 0.0  # wall-time budget of the whole run; the LR schedule shrinks to fit it (0: no limit)
+    val_sample: int = 400  # held-out hands scored after each epoch (all of them after the last)
+    workers: int = 1  # data-loading processes (augmentation overlaps the network's work)
+    threads: int = 0  # torch CPU threads (0: torch's default)
+    warm_input_size: int = 0  # crop side (px) for the first warm_fraction of the run: faster epochs (0: off)
+    warm_fraction: float = 0.5
+    processes: int = 1  # data-parallel one-thread processes (core.cpm.parallel); they split batch_size
+    balance_inputs: float = (
+        0.0  # 0: every hand drawn once an epoch; 1: every -i input an equal share (core.cpm.balance)
+    )
+    zoom_out_labels: bool = False  # also train on hands MediaPipe finds only in a zoomed-out view (core.cpm.labels)
+    ema_decay: float = 0.0  # >0: validate and save a moving average of the weights over ~1/(1-decay) steps (0: off)
+    seed: int = 0
+    label_cache: Path = DEFAULT_LABEL_CACHE  # teacher labels, reused by later runs
+    augment: CropAugmentConfig = field(default_factory=CropAugmentConfig)

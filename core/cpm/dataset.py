@@ -18,7 +18,7 @@ import numpy.typing as npt
 import torch
 
 from core import crops as cropping
-from core.cpm.augment import IDENTITY, AugmentConfig, Geometry, draw_geometry, photometric, synthetic_negative
+from core.cpm.augment import IDENTITY, CropAugmentConfig, Geometry, draw_geometry, photometric, synthetic_negative
 from core.cpm.config import CPMConfig
 from core.cpm.heatmaps import crop_to_cell, encode
 from core.cpm.labels import LabelledFrame
@@ -143,7 +143,7 @@ class DistillationSet(torch.utils.data.Dataset):
     """Augmented training crops with target beliefs and keypoints; a share of them hold no hand."""
 
     def __init__(
-        self, hands: list[BaseCrop], empty: list[BaseCrop], cfg: CPMConfig, aug: AugmentConfig, seed: int = 0
+        self, hands: list[BaseCrop], empty: list[BaseCrop], cfg: CPMConfig, aug: CropAugmentConfig, seed: int = 0
     ) -> None:
         self.hands, self.empty, self.aug = hands, empty, aug
         self.rng = np.random.default_rng(seed)

@@ -100,7 +100,7 @@ def _predict(
     return result.keypoints_px, seconds
 
 
-def evaluate(
+def evaluate_keypoints(
     hands: list[GroundTruthHand],
     backend: str = "cpm",
     crop: str = "gt",
@@ -150,7 +150,9 @@ def evaluate_both(
     """
     answers: dict[str, list[FloatArray | None]] = {"cpm": [], "mediapipe": []}
     results = {
-        backend: evaluate(hands, backend, crop, checkpoint_dir, flip_test, on_hand=_collector(answers[backend]))
+        backend: evaluate_keypoints(
+            hands, backend, crop, checkpoint_dir, flip_test, on_hand=_collector(answers[backend])
+        )
         for backend in answers
     }
     both = [

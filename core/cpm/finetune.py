@@ -21,7 +21,8 @@ import torch
 
 from core import crops as cropping
 from core.cpm import checkpoint
-from core.cpm.augment import AugmentConfig
+from core.cpm.augment import CropAugmentConfig
+from core.cpm.config import FINETUNE_EPOCHS
 from core.cpm.dataset import BaseCrop, DistillationSet, base_crop
 from core.cpm.estimator import CPMEstimator
 from core.cpm.model import HandCPM, cpm_loss
@@ -29,7 +30,7 @@ from core.cpm.validation import validate
 
 FloatArray = npt.NDArray[np.float32]
 UserCrop = tuple[npt.NDArray[np.uint8], FloatArray]  # (H, W, 3) uint8 RGB crop, (21, 2) keypoints in its px
-GENTLE = AugmentConfig(max_rotation_deg=25.0, scale_range=(0.85, 1.2), max_shift=0.08, negative_fraction=0.1)
+GENTLE = CropAugmentConfig(max_rotation_deg=25.0, scale_range=(0.85, 1.2), max_shift=0.08, negative_fraction=0.1)
 GENTLE_UPRIGHT = dataclasses.replace(GENTLE, upright_prob=0.75)  # an upright model mostly reads hands upright
 
 
@@ -68,7 +69,7 @@ def _freeze_batchnorm(model: HandCPM) -> None:
 def finetune(
     estimator_or_ckpt: CPMEstimator | str | Path,
     crops: Sequence[UserCrop],
-    epochs: int = 10,
+    epochs: int = FINETUNE_EPOCHS,
     on_progress: Callable[[int, int, float], None] | None = None,
     cancel: threading.Event | None = None,
     lr: float = 5e-4,

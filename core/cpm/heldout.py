@@ -12,16 +12,20 @@ from pathlib import Path
 
 import numpy as np
 
-from core.cpm.labels import DEFAULT_CACHE, label_media
-from core.cpm.train import TrainConfig, is_held_out
+from core.cpm.config import DEFAULT_LABEL_CACHE, CPMTrainConfig
+from core.cpm.labels import label_media
+from core.cpm.train import is_held_out
 from core.crops import keypoint_box
 
 
 def heldout_coco(
-    inputs: list[str | Path], holdout: tuple[str, ...] = (), cache: Path = DEFAULT_CACHE, val_fraction: float = 0.05
+    inputs: list[str | Path],
+    holdout: tuple[str, ...] = (),
+    cache: Path = DEFAULT_LABEL_CACHE,
+    val_fraction: float = 0.05,
 ) -> dict:
     """COCO-style dict (images with absolute file names, one annotation per teacher hand) of the held-out images."""
-    cfg = TrainConfig(holdout=holdout, val_fraction=val_fraction, label_cache=cache)
+    cfg = CPMTrainConfig(holdout=holdout, val_fraction=val_fraction, label_cache=cache)
     frames = [
         f
         for f in label_media(list(inputs) + list(holdout), cache)

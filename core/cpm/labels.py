@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.atomic import write_text
+from core.cpm.config import DEFAULT_LABEL_CACHE
 from core.video import expand_inputs, iter_frames, media_kind, read_image
 
 if TYPE_CHECKING:
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 
 CACHE_VERSION = 2  # 2: keyed by content; 1: by path, mtime and size (re-keyed on load while the files match)
 TEACHER = "mediapipe-hands static_image_mode=True model_complexity=1 max_num_hands=2"
-DEFAULT_CACHE = Path("data/cache/cpm_labels.json")
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def _label_file(tracker: HandTracker, path: Path, entry: dict | None, video_ever
 
 def label_media(
     inputs: list[str | Path],
-    cache_path: Path = DEFAULT_CACHE,
+    cache_path: Path = DEFAULT_LABEL_CACHE,
     video_every_n: int = 5,
     on_progress: Callable[[int, int], None] | None = None,
     zoom_out: bool = False,

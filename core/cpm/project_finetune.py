@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from core.cpm import checkpoint
+from core.cpm.config import FINETUNE_EPOCHS
 from core.cpm.estimator import CPMEstimator
 from core.cpm.finetune import FinetuneReport, finetune
 from core.cpm.project_weights import has_finetuned, project_checkpoint, project_cpm_dir
@@ -56,7 +57,7 @@ def _install(model_source: CPMEstimator, target: Path) -> None:
 def finetune_project(
     store: Store,
     project: str,
-    epochs: int = 10,
+    epochs: int = FINETUNE_EPOCHS,
     on_progress: Callable[[int, int, float], None] | None = None,
     cancel: threading.Event | None = None,
     max_crops: int | None = None,

@@ -13,7 +13,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,11 +21,10 @@ import torch
 from torch.optim.swa_utils import AveragedModel
 
 from core.cpm import checkpoint, parallel
-from core.cpm.augment import AugmentConfig
 from core.cpm.balance import input_balance
-from core.cpm.config import CPMConfig
+from core.cpm.config import CPMConfig, CPMTrainConfig
 from core.cpm.dataset import DistillationSet, build_base_crops
-from core.cpm.labels import DEFAULT_CACHE, LabelledFrame, label_media
+from core.cpm.labels import LabelledFrame, label_media
 from core.cpm.model import HandCPM, TrainingView, coordinate_loss, cpm_loss, handedness_loss
 from core.cpm.progress import UPDATES_PER_EPOCH, ConsoleLog, StepLine
 from core.cpm.schedule import Schedule
@@ -35,36 +34,7 @@ VAL_FOLDER_NAMES = {"test", "valid", "val"}  # a dataset's own held-out folders 
 HANDEDNESS_WEIGHT = 0.1  # the handedness head is an aid to the belief maps, not the goal
 
 
-@dataclass(frozen=True)
-class TrainConfig:
-    """How to train (the model itself is described by CPMConfig)."""
-
-    epochs: int = 20  # passes over the training hands
-    batch_size: int = 16  # small batches: more updates per CPU-second, which is what a short run lacks
-    lr: float = 3e-3  # peak AdamW learning rate (after warm-up; cosine decay to 2 % of it)
-    weight_decay: float = 1e-4
-    warmup_steps: int = 200  # linear learning-rate warm-up
-    coord_weight: float = 0.3  # weight of the soft-argmax coordinate loss beside the belief-map loss (0: maps only)
-    val_fraction: float = 0.05  # share of other images held out, by a hash of the file name
-    holdout: tuple[str, ...] = ()  # folders whose images are only ever used for validation (unseen people)
-    max_minutes: float = 0.0  # wall-time budget of the whole run; the LR schedule shrinks to fit it (0: no limit)
-    val_sample: int = 400  # held-out hands scored after each epoch (all of them after the last)
-    workers: int = 1  # data-loading processes (augmentation overlaps the network's work)
-    threads: int = 0  # torch CPU threads (0: torch's default)
-    warm_input_size: int = 0  # crop side (px) for the first warm_fraction of the run: faster epochs (0: off)
-    warm_fraction: float = 0.5
-    processes: int = 1  # data-parallel one-thread processes (core.cpm.parallel); they split batch_size
-    balance_inputs: float = (
-        0.0  # 0: every hand drawn once an epoch; 1: every -i input an equal share (core.cpm.balance)
-    )
-    zoom_out_labels: bool = False  # also train on hands MediaPipe finds only in a zoomed-out view (core.cpm.labels)
-    ema_decay: float = 0.0  # >0: validate and save a moving average of the weights over ~1/(1-decay) steps (0: off)
-    seed: int = 0
-    label_cache: Path = DEFAULT_CACHE  # teacher labels, reused by later runs
-    augment: AugmentConfig = field(default_factory=AugmentConfig)
-
-
-def is_held_out(path: Path, cfg: TrainConfig) -> bool:
+def is_held_out(path: Path, cfg: CPMTrainConfig) -> bool:
     """Validation-only image? (hold-out folders, the datasets' own test/valid folders, or a hash share)."""
     resolved = path.resolve()
     if any(resolved.is_relative_to(Path(h).resolve()) for h in cfg.holdout):
@@ -82,7 +52,7 @@ def _seed_worker(_: int) -> None:
     info.dataset.rng = np.random.default_rng(torch.initial_seed() % 2**32)  # a fresh stream per worker and epoch
 
 
-def _split_crops(frames: list[LabelledFrame], cfg: TrainConfig, cpm: CPMConfig, log: Callable[[str], None]):
+def _split_crops(frames: list[LabelledFrame], cfg: CPMTrainConfig, cpm: CPMConfig, log: Callable[[str], None]):
     train_frames = [f for f in frames if not is_held_out(f.path, cfg)]
     # validation keeps to the whole-image reference, so its numbers compare across runs
     val_frames = [
@@ -167,7 +137,7 @@ class _Run:
     """What one training run works with (internal)."""
 
     model: HandCPM  # the weights the optimizer trains
-    averaged: AveragedModel | None  # their moving average (rank 0, with TrainConfig.ema_decay)
+    averaged: AveragedModel | None  # their moving average (rank 0, with CPMTrainConfig.ema_decay)
     net: torch.nn.Module  # what the loop calls: the model's TrainingView, wrapped for data-parallel runs
     loader: torch.utils.data.DataLoader
     optimizer: torch.optim.Optimizer
@@ -179,7 +149,7 @@ class _Run:
     started: float
 
 
-def _sampler(dataset: DistillationSet, inputs, cfg: TrainConfig, log: Callable[[str], None]):
+def _sampler(dataset: DistillationSet, inputs, cfg: CPMTrainConfig, log: Callable[[str], None]):
     """Which hands each process draws: all once per epoch, split among processes, or weighted by input."""
     if not cfg.balance_inputs:
         if parallel.is_parallel():
@@ -196,7 +166,7 @@ def _sampler(dataset: DistillationSet, inputs, cfg: TrainConfig, log: Callable[[
     return torch.utils.data.WeightedRandomSampler(balance.weights, per_process, replacement=True, generator=generator)
 
 
-def _prepare(inputs, cfg: TrainConfig, cpm: CPMConfig | None, resume, log: Callable[[str], None]) -> _Run:
+def _prepare(inputs, cfg: CPMTrainConfig, cpm: CPMConfig | None, resume, log: Callable[[str], None]) -> _Run:
     """Model (new or resumed), teacher labels, crops, loader, optimizer and schedule."""
     started = time.time()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -257,7 +227,7 @@ def train(
     inputs: list[str | Path],
     out_dir: str | Path,
     cpm: CPMConfig | None = None,
-    cfg: TrainConfig | None = None,
+    cfg: CPMTrainConfig | None = None,
     resume: str | Path | None = None,
     log: Callable[[str], None] = print,
     cancel: threading.Event | None = None,
@@ -268,7 +238,7 @@ def train(
     teacher labels are made here first, then rank 0 prints, validates and saves;
     ``log`` and ``cancel`` then do not reach the processes (Ctrl-C does).
     """
-    cfg = cfg or TrainConfig()
+    cfg = cfg or CPMTrainConfig()
     if cfg.processes <= 1:
         return _train_here(inputs, out_dir, cpm, cfg, resume, log, cancel)
     started = time.time()
@@ -283,7 +253,7 @@ def train(
     return _summary(state.get("history", []), started, state.get("train_hands", 0), state.get("val_hands", 0))
 
 
-def _teacher_labels(inputs, cfg: TrainConfig, log: Callable[[str], None]) -> list[LabelledFrame]:
+def _teacher_labels(inputs, cfg: CPMTrainConfig, log: Callable[[str], None]) -> list[LabelledFrame]:
     progress = _label_progress(log)
     return label_media(
         list(inputs) + list(cfg.holdout), cfg.label_cache, on_progress=progress, zoom_out=cfg.zoom_out_labels
@@ -294,12 +264,12 @@ def _label_progress(log: Callable[[str], None]) -> Callable[[int, int], None]:
     return lambda i, n: i % 500 == 0 and log(f"labelled {i}/{n}")  # type: ignore[return-value]
 
 
-def _train_process(inputs, out_dir, cpm: CPMConfig | None, cfg: TrainConfig, resume) -> None:
+def _train_process(inputs, out_dir, cpm: CPMConfig | None, cfg: CPMTrainConfig, resume) -> None:
     """One process of a data-parallel run (started by ``parallel.launch``)."""
     _train_here(inputs, out_dir, cpm, cfg, resume, ConsoleLog() if parallel.rank() == 0 else lambda _: None, None)
 
 
-def _train_here(inputs, out_dir, cpm, cfg: TrainConfig, resume, log: Callable[[str], None], cancel) -> dict:
+def _train_here(inputs, out_dir, cpm, cfg: CPMTrainConfig, resume, log: Callable[[str], None], cancel) -> dict:
     if cfg.threads and not parallel.is_parallel():
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)  # the same initial weights in every process
@@ -313,7 +283,7 @@ def _train_here(inputs, out_dir, cpm, cfg: TrainConfig, resume, log: Callable[[s
     return _summary(run.history, run.started, len(run.loader.dataset), len(run.val_hands))
 
 
-def _epoch(run: _Run, epoch: int, cfg: TrainConfig, out_dir, cancel, log: Callable[[str], None]) -> bool:
+def _epoch(run: _Run, epoch: int, cfg: CPMTrainConfig, out_dir, cancel, log: Callable[[str], None]) -> bool:
     """Train one epoch, validate, checkpoint, log; True when the run should stop."""
     t0 = time.time()
     device = next(run.model.parameters()).device
@@ -353,7 +323,7 @@ def _save(
     history: list[dict],
     started: float,
     val,
-    cfg: TrainConfig,
+    cfg: CPMTrainConfig,
     sizes: dict[str, int],
 ) -> None:
     """Checkpoint ``model`` with a no-hand threshold calibrated on this epoch's held-out crops.
