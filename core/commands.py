@@ -20,7 +20,7 @@ from core.store import Store
 from core.store_schema import DB_NAME, StoreLockedError, default_data_dir
 from core.training import EpochStats, TrainConfig
 from core.training import evaluate as evaluate_model
-from core.video import expand_inputs, media_kind
+from core.video import MediaError, expand_inputs, media_kind
 
 
 def open_store(args: argparse.Namespace) -> Store:
@@ -226,6 +226,7 @@ def export_onnx(args: argparse.Namespace) -> int:
 
 
 def infer(args: argparse.Namespace) -> int:
+    """Exit 0; 1 when some files could not be read (each an ``error:`` line) and the others were done; 2 for none."""
     from core.inference import annotate_file, output_paths
 
     store = reading_store(args, args.project)
@@ -235,6 +236,7 @@ def infer(args: argparse.Namespace) -> int:
         media_kind(path)
     outputs = output_paths(files, Path(args.output) if args.output else None)
     backend = KeypointBackend.of_project(store, args.project)  # the keypoints the model learned on
+    refused: list[MediaError] = []
     for path in files:
         photo = media_kind(path) == "image"
         source = backend.source(TrackerConfig(static_image_mode=photo, zoom_out_photos=photo))
@@ -242,8 +244,14 @@ def infer(args: argparse.Namespace) -> int:
             for line in annotate_file(path, source, model, outputs.get(path), every_n=args.every):
                 if args.json:
                     _print_json(line)
+        except MediaError as exc:  # one unreadable photo among many: say so and go on with the others
+            if len(refused) + 1 == len(files):
+                raise
+            refused.append(exc)
+            print(f"error: {exc}", file=sys.stderr, flush=True)
+            continue
         finally:
             source.close()
         if path in outputs:
             print(f"wrote {outputs[path]}", flush=True)
-    return 0
+    return 1 if refused else 0

@@ -269,6 +269,22 @@ def test_evaluate_matches_csv_labels_to_the_model_regardless_of_case(trained: Pa
     assert upper["accuracy"] == plain["accuracy"] >= 0.8 and upper["per_class"] == plain["per_class"]
 
 
+def test_infer_goes_on_past_an_unreadable_file(trained: Path, tmp_path: Path) -> None:
+    """A bad photo among many stopped infer there (exit 2), the photos after it never annotated."""
+    bad = tmp_path / "in" / "a_broken.jpg"
+    bad.parent.mkdir()
+    bad.write_text("not a photo")
+    good = photos("like", 1)[0]
+    done = run_cli(trained, "infer", "-i", str(bad), good, "-o", str(tmp_path / "out"), ok=False)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert [line for line in done.stderr.splitlines() if line.startswith("error:")] == [
+        f"error: {bad}: not a readable image (the content is not JPEG/PNG/WebP/BMP data)"
+    ]
+    assert len(list((tmp_path / "out").rglob("*.png"))) == 1 and "wrote " in done.stdout
+    done = run_cli(trained, "infer", "-i", str(bad), ok=False)
+    assert done.returncode == 2 and done.stderr.strip().splitlines()[-1].startswith(f"error: {bad}: ")
+
+
 def test_infer_of_a_never_trained_project_on_a_read_only_data_dir(tmp_path: Path) -> None:
     """Looking up the project's CPM weights created data/projects/default/: infer failed where it cannot write."""
     data = tmp_path / "data"
