@@ -26,10 +26,8 @@ from PIL import Image
 
 from core.images import DECODE_ERRORS
 from core.limits import LimitError, check_image_size
-from core.types import NUM_JOINTS, Hand
+from core.types import NUM_JOINTS, FloatArray, Hand, RGBImage
 
-RGBImage = npt.NDArray[np.uint8]
-FloatArray = npt.NDArray[np.float32]
 Box = tuple[float, float, float, float]  # (x0, y0, x1, y1) frame px
 
 MIN_SIDE_PX = 16.0  # a thumbnail box never shrinks below this, so a degenerate hand still gives a usable crop

@@ -22,9 +22,8 @@ import numpy as np
 import numpy.typing as npt
 
 from core.pipeline import FrameResult
-from core.types import SKELETON_EDGES, UNKNOWN_LABEL, Hand, Prediction
+from core.types import SKELETON_EDGES, UNKNOWN_LABEL, Hand, Prediction, RGBImage
 
-RGBImage = npt.NDArray[np.uint8]
 Colour = tuple[int, int, int]
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 

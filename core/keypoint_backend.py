@@ -20,21 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-import numpy.typing as npt
-
 from core.cpm.upright import upright_angle
 from core.crops import Box, box_iou, keypoint_box
 from core.landmarks import HandTracker, TrackerConfig
 from core.pipeline import HandSource
-from core.types import KEYPOINT_BACKENDS, Hand
+from core.types import KEYPOINT_BACKENDS, Hand, RGBImage
 
 if TYPE_CHECKING:
     from core.cpm.estimator import CPMEstimator, CPMResult
     from core.store import Store
 
 BACKENDS = KEYPOINT_BACKENDS
-RGBImage = npt.NDArray[np.uint8]
 _BOX_CONFIDENCE = 0.3  # joints below this do not shape the next frame's box (outliers would grow it)
 
 

@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+FloatArray = npt.NDArray[np.float32]  # the float arrays that cross modules: points, features, belief maps
+RGBImage = npt.NDArray[np.uint8]  # (H, W, 3) uint8 RGB frames and crops
+
 NUM_JOINTS = 21
 
 JOINT_NAMES: tuple[str, ...] = (

@@ -21,9 +21,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from core.types import NUM_JOINTS
+from core.types import NUM_JOINTS, FloatArray
 
-FloatArray = npt.NDArray[np.float32]
 # tip-first (RHD, InterHand) → wrist, then each finger base → tip
 TIP_FIRST = [0, 4, 3, 2, 1, 8, 7, 6, 5, 12, 11, 10, 9, 16, 15, 14, 13, 20, 19, 18, 17]
 INTERHAND = [20, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12, 19, 18, 17, 16]

@@ -23,10 +23,9 @@ from core.cpm.config import CPMConfig
 from core.cpm.heatmaps import crop_to_cell, encode
 from core.cpm.labels import LabelledFrame
 from core.cpm.upright import upright_angle
-from core.types import NUM_JOINTS
+from core.types import NUM_JOINTS, FloatArray
 from core.video import iter_frames, media_kind, read_image
 
-FloatArray = npt.NDArray[np.float32]
 BASE_SIZE = 288  # side of a base crop, px
 CONTEXT = 2.2  # base crop side / standard window side: room for rotation ±45° at zoom-out 1.3 plus shift
 

@@ -14,9 +14,7 @@ from core.cpm.heatmaps import decode
 from core.cpm.model import HandCPM, fused_for_inference
 from core.cpm.runtime import BeliefRuntime
 from core.cpm.upright import upright_angle
-from core.types import NUM_JOINTS, Hand
-
-FloatArray = npt.NDArray[np.float32]
+from core.types import NUM_JOINTS, FloatArray, Hand
 
 
 @dataclass(frozen=True)

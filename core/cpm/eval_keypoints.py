@@ -25,8 +25,8 @@ from core import crops as cropping
 from core.cpm.annotations import GroundTruthHand
 from core.cpm.metrics import normalised_errors, summary
 from core.images import read_image
+from core.types import FloatArray
 
-FloatArray = npt.NDArray[np.float32]
 MP_CROP_MARGIN = 0.5  # MediaPipe's palm detector wants context around the hand
 MP_CROP_SIZE = 256
 

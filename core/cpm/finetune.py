@@ -27,8 +27,8 @@ from core.cpm.dataset import BaseCrop, DistillationSet, base_crop
 from core.cpm.estimator import CPMEstimator
 from core.cpm.model import HandCPM, cpm_loss
 from core.cpm.validation import validate
+from core.types import FloatArray
 
-FloatArray = npt.NDArray[np.float32]
 UserCrop = tuple[npt.NDArray[np.uint8], FloatArray]  # (H, W, 3) uint8 RGB crop, (21, 2) keypoints in its px
 GENTLE = CropAugmentConfig(max_rotation_deg=25.0, scale_range=(0.85, 1.2), max_shift=0.08, negative_fraction=0.1)
 GENTLE_UPRIGHT = dataclasses.replace(GENTLE, upright_prob=0.75)  # an upright model mostly reads hands upright

@@ -18,9 +18,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from core.types import NUM_JOINTS
+from core.types import NUM_JOINTS, FloatArray
 
-FloatArray = npt.NDArray[np.float32]
 _EPS = 1e-6
 
 

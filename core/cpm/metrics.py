@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float32]
+from core.types import FloatArray
+
 PCK_THRESHOLDS = (0.05, 0.1, 0.2)
 
 

@@ -9,9 +9,9 @@ on the unturned crop: those two joints are the ones it finds best at any orienta
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float32]
+from core.types import FloatArray
+
 WRIST, MIDDLE_KNUCKLE = 0, 9
 
 

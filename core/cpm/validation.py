@@ -15,8 +15,7 @@ from core.cpm.heatmaps import decode
 from core.cpm.metrics import normalised_errors, summary
 from core.cpm.model import HandCPM
 from core.cpm.upright import unturn, upright_angle
-
-FloatArray = npt.NDArray[np.float32]
+from core.types import FloatArray
 
 
 @dataclass(frozen=True)
