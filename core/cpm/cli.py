@@ -17,6 +17,32 @@ from core.cpm.checkpoint import DEFAULT_DIR
 from core.cpm.config import DEFAULT_LABEL_CACHE, FINETUNE_EPOCHS, CPMConfig, CPMTrainConfig
 
 MODEL, RUN = CPMConfig(), CPMTrainConfig()  # every default below comes from these
+# train-cpm's numeric flags: flag, type, default, metavar, help (" (default: ...)" is added)
+_NUMBER_FLAGS = (
+    ("--epochs", int, RUN.epochs, None, "passes over the training hands"),
+    ("--input-size", int, MODEL.input_size, None, "crop side in px"),
+    ("--stages", int, MODEL.stages, None, "number of CPM stages, 1..6"),
+    ("--feature-channels", int, MODEL.feature_channels, None, "width of the image features"),
+    ("--stage-channels", int, MODEL.stage_channels, None, "width inside each stage"),
+    ("--batch-size", int, RUN.batch_size, None, "crops per step, split among the --processes"),
+    ("--lr", float, RUN.lr, None, "peak learning rate"),
+    ("--max-minutes", float, RUN.max_minutes, None, "stop at an epoch end before this wall-time budget (0: none)"),
+    ("--threads", int, RUN.threads, None, "torch CPU threads (0: torch's default)"),
+    ("--workers", int, RUN.workers, None, "data-loading processes"),
+    ("--warm-size", int, RUN.warm_input_size, "PX", "train on crops of this side for the first --warm-fraction of the "
+     "run: more epochs in the same time (96 gave +3 PCK points in 12-minute pilots; 0: off)"),
+    ("--warm-fraction", float, RUN.warm_fraction, None, "share of the run at --warm-size"),
+    ("--processes", int, RUN.processes, None, "data-parallel training processes of one thread each, e.g. one per "
+     "CPU core; the batch is split among them"),
+    ("--balance", float, RUN.balance_inputs, "B", "share of the draws per -i input ∝ its hands^(1-B): 0 by size, "
+     "1 equal shares, so a small folder of hard photos is not drowned by large easy ones"),
+    ("--upright", float, RUN.augment.upright_prob, "P", "train a model that reads hands upright (two passes: the "
+     "first finds the hand's angle); P is the share of training crops turned upright first, the rest keep their "
+     "own orientation (0: off)"),
+    ("--ema", float, RUN.ema_decay, "DECAY", "validate and save a moving average of the weights with this decay "
+     "per step, e.g. 0.999 (0: off)"),
+    ("--val-sample", int, RUN.val_sample, "N", "held-out hands scored after each epoch; the last epoch scores all"),
+)  # fmt: skip
 
 
 def _add_train(subparsers, name: str) -> None:
@@ -31,10 +57,10 @@ def _add_train(subparsers, name: str) -> None:
     p.add_argument(
         "--holdout", nargs="*", default=[], metavar="PATH", help="folders used only for validation (e.g. unseen people)"
     )
-    p.add_argument("--epochs", type=int, default=RUN.epochs, help="(default: %(default)s)")
     p.add_argument("--resume", metavar="CKPT", help="checkpoint folder to continue from (its config wins)")
     p.add_argument("--out", default="data/cpm/run", metavar="DIR", help="checkpoint folder (default: %(default)s)")
-    p.add_argument("--input-size", type=int, default=MODEL.input_size, help="crop side in px (default: %(default)s)")
+    for flag, kind, default, metavar, text in _NUMBER_FLAGS:
+        p.add_argument(flag, type=kind, default=default, metavar=metavar, help=f"{text} (default: %(default)s)")
     p.add_argument(
         "--stride",
         type=int,
@@ -42,7 +68,6 @@ def _add_train(subparsers, name: str) -> None:
         choices=(4, 8),
         help="crop px per belief cell (default: %(default)s)",
     )
-    p.add_argument("--stages", type=int, default=MODEL.stages, help="number of CPM stages, 1..6 (default: %(default)s)")
     p.add_argument(
         "--block",
         choices=("separable", "dense"),
@@ -50,83 +75,10 @@ def _add_train(subparsers, name: str) -> None:
         help="convolution block of backbone and stages: one full 3×3 conv or depthwise-separable (default: %(default)s)",
     )
     p.add_argument(
-        "--feature-channels",
-        type=int,
-        default=MODEL.feature_channels,
-        help="width of the image features (default: %(default)s)",
-    )
-    p.add_argument(
-        "--stage-channels",
-        type=int,
-        default=MODEL.stage_channels,
-        help="width inside each stage (default: %(default)s)",
-    )
-    p.add_argument("--batch-size", type=int, default=RUN.batch_size, help="(default: %(default)s)")
-    p.add_argument("--lr", type=float, default=RUN.lr, help="peak learning rate (default: %(default)s)")
-    p.add_argument(
-        "--max-minutes",
-        type=float,
-        default=RUN.max_minutes,
-        help="stop at an epoch end before this wall-time budget (0: none)",
-    )
-    p.add_argument("--threads", type=int, default=RUN.threads, help="torch CPU threads (0: default)")
-    p.add_argument("--workers", type=int, default=RUN.workers, help="data-loading processes (default: %(default)s)")
-    p.add_argument(
-        "--warm-size",
-        type=int,
-        default=RUN.warm_input_size,
-        metavar="PX",
-        help="train on crops of this side for the first --warm-fraction of the run: more epochs in the same time "
-        "(96 gave +3 PCK points in 12-minute pilots; default: off)",
-    )
-    p.add_argument(
-        "--warm-fraction",
-        type=float,
-        default=RUN.warm_fraction,
-        help="share of the run at --warm-size (default: %(default)s)",
-    )
-    p.add_argument(
-        "--processes",
-        type=int,
-        default=RUN.processes,
-        help="data-parallel training processes of one thread each, e.g. one per CPU core; the batch is split "
-        "among them (default: %(default)s)",
-    )
-    p.add_argument(
-        "--balance",
-        type=float,
-        default=RUN.balance_inputs,
-        metavar="B",
-        help="share of the draws per -i input ∝ its hands^(1-B): 0 by size, 1 equal shares, so a small folder of hard "
-        "photos is not drowned by large easy ones (default: %(default)s)",
-    )
-    p.add_argument(
         "--zoom-out-labels",
         action="store_true",
         help="where MediaPipe finds no hand in a training image, label it again framed by a border of its edge "
         "pixels (close-ups the palm detector misses); validation keeps to whole-image labels",
-    )
-    p.add_argument(
-        "--upright",
-        type=float,
-        default=RUN.augment.upright_prob,
-        metavar="P",
-        help="train a model that reads hands upright (two passes: the first finds the hand's angle); P is the share of "
-        "training crops turned upright first, the rest keep their own orientation (default: 0, off)",
-    )
-    p.add_argument(
-        "--ema",
-        type=float,
-        default=RUN.ema_decay,
-        metavar="DECAY",
-        help="validate and save a moving average of the weights with this decay per step, e.g. 0.999 (default: off)",
-    )
-    p.add_argument(
-        "--val-sample",
-        type=int,
-        default=RUN.val_sample,
-        metavar="N",
-        help="held-out hands scored after each epoch; the last epoch scores all (default: %(default)s)",
     )
     p.add_argument("--label-cache", default=str(DEFAULT_LABEL_CACHE), help="teacher label cache (default: %(default)s)")
     p.set_defaults(func=_run_train, handler=_run_train)  # handler: the name core.cli dispatches on
