@@ -168,5 +168,11 @@ def test_train_cpm_without_flags_trains_with_the_config_defaults() -> None:
     assert cpm == CPMConfig() and cfg == CPMTrainConfig()
     cpm, cfg = train_configs(parser.parse_args(["train-cpm", "-i", "x", "--epochs", "3", "--upright", "0.5"]))
     assert cfg.epochs == 3 and cfg.augment.upright_prob == 0.5 and cpm.upright
+    flags = ["--warm-size", "96", "--balance", "0.5", "--input-size", "96", "--stage-channels", "32", "--lr", "0.01"]
+    cpm, cfg = train_configs(parser.parse_args(["train-cpm", "-i", "x", *flags]))
+    assert (cfg.warm_input_size, cfg.balance_inputs, cfg.lr) == (96, 0.5, 0.01)
+    assert (cpm.input_size, cpm.stage_channels) == (96, 32) and cpm == dataclasses.replace(
+        CPMConfig(), input_size=96, stage_channels=32
+    )
     finetune = parser.parse_args(["finetune-cpm"])
     assert finetune.epochs == FINETUNE_EPOCHS

@@ -17,32 +17,39 @@ from core.cpm.checkpoint import DEFAULT_DIR
 from core.cpm.config import DEFAULT_LABEL_CACHE, FINETUNE_EPOCHS, CPMConfig, CPMTrainConfig
 
 MODEL, RUN = CPMConfig(), CPMTrainConfig()  # every default below comes from these
-# train-cpm's numeric flags: flag, type, default, metavar, help (" (default: ...)" is added)
-_NUMBER_FLAGS = (
-    ("--epochs", int, RUN.epochs, None, "passes over the training hands"),
-    ("--input-size", int, MODEL.input_size, None, "crop side in px"),
-    ("--stages", int, MODEL.stages, None, "number of CPM stages, 1..6"),
-    ("--feature-channels", int, MODEL.feature_channels, None, "width of the image features"),
-    ("--stage-channels", int, MODEL.stage_channels, None, "width inside each stage"),
-    ("--batch-size", int, RUN.batch_size, None, "crops per step, split among the --processes"),
-    ("--lr", float, RUN.lr, None, "peak learning rate"),
-    ("--max-minutes", float, RUN.max_minutes, None, "stop at an epoch end before this wall-time budget (0: none)"),
-    ("--threads", int, RUN.threads, None, "torch CPU threads (0: torch's default)"),
-    ("--workers", int, RUN.workers, None, "data-loading processes"),
-    ("--warm-size", int, RUN.warm_input_size, "PX", "train on crops of this side for the first --warm-fraction of the "
+# train-cpm's numeric flags, each a field of CPMConfig (model) or CPMTrainConfig (run): its default, type and
+# name in ``args`` come from there. (flag, field, metavar, help; " (default: ...)" is added.)
+_MODEL_FLAGS = (
+    ("--input-size", "input_size", None, "crop side in px"),
+    ("--stages", "stages", None, "number of CPM stages, 1..6"),
+    ("--feature-channels", "feature_channels", None, "width of the image features"),
+    ("--stage-channels", "stage_channels", None, "width inside each stage"),
+)
+_RUN_FLAGS = (
+    ("--epochs", "epochs", None, "passes over the training hands"),
+    ("--batch-size", "batch_size", None, "crops per step, split among the --processes"),
+    ("--lr", "lr", None, "peak learning rate"),
+    ("--max-minutes", "max_minutes", None, "stop at an epoch end before this wall-time budget (0: none)"),
+    ("--threads", "threads", None, "torch CPU threads (0: torch's default)"),
+    ("--workers", "workers", None, "data-loading processes"),
+    ("--warm-size", "warm_input_size", "PX", "train on crops of this side for the first --warm-fraction of the "
      "run: more epochs in the same time (96 gave +3 PCK points in 12-minute pilots; 0: off)"),
-    ("--warm-fraction", float, RUN.warm_fraction, None, "share of the run at --warm-size"),
-    ("--processes", int, RUN.processes, None, "data-parallel training processes of one thread each, e.g. one per "
+    ("--warm-fraction", "warm_fraction", None, "share of the run at --warm-size"),
+    ("--processes", "processes", None, "data-parallel training processes of one thread each, e.g. one per "
      "CPU core; the batch is split among them"),
-    ("--balance", float, RUN.balance_inputs, "B", "share of the draws per -i input ∝ its hands^(1-B): 0 by size, "
+    ("--balance", "balance_inputs", "B", "share of the draws per -i input ∝ its hands^(1-B): 0 by size, "
      "1 equal shares, so a small folder of hard photos is not drowned by large easy ones"),
-    ("--upright", float, RUN.augment.upright_prob, "P", "train a model that reads hands upright (two passes: the "
-     "first finds the hand's angle); P is the share of training crops turned upright first, the rest keep their "
-     "own orientation (0: off)"),
-    ("--ema", float, RUN.ema_decay, "DECAY", "validate and save a moving average of the weights with this decay "
+    ("--ema", "ema_decay", "DECAY", "validate and save a moving average of the weights with this decay "
      "per step, e.g. 0.999 (0: off)"),
-    ("--val-sample", int, RUN.val_sample, "N", "held-out hands scored after each epoch; the last epoch scores all"),
+    ("--val-sample", "val_sample", "N", "held-out hands scored after each epoch; the last epoch scores all"),
 )  # fmt: skip
+
+
+def _add_config_flags(p: argparse.ArgumentParser, config: object, flags: tuple) -> None:
+    for flag, name, metavar, text in flags:
+        default = getattr(config, name)
+        p.add_argument(flag, dest=name, type=type(default), default=default, help=f"{text} (default: %(default)s)",
+                       metavar=metavar or flag[2:].upper().replace("-", "_"))  # fmt: skip
 
 
 def _add_train(subparsers, name: str) -> None:
@@ -59,8 +66,8 @@ def _add_train(subparsers, name: str) -> None:
     )
     p.add_argument("--resume", metavar="CKPT", help="checkpoint folder to continue from (its config wins)")
     p.add_argument("--out", default="data/cpm/run", metavar="DIR", help="checkpoint folder (default: %(default)s)")
-    for flag, kind, default, metavar, text in _NUMBER_FLAGS:
-        p.add_argument(flag, type=kind, default=default, metavar=metavar, help=f"{text} (default: %(default)s)")
+    _add_config_flags(p, RUN, _RUN_FLAGS)
+    _add_config_flags(p, MODEL, _MODEL_FLAGS)
     p.add_argument(
         "--stride",
         type=int,
@@ -73,6 +80,14 @@ def _add_train(subparsers, name: str) -> None:
         choices=("separable", "dense"),
         default=MODEL.block,
         help="convolution block of backbone and stages: one full 3×3 conv or depthwise-separable (default: %(default)s)",
+    )
+    p.add_argument(
+        "--upright",
+        type=float,
+        default=RUN.augment.upright_prob,
+        metavar="P",
+        help="train a model that reads hands upright (two passes: the first finds the hand's angle); P is the share of "
+        "training crops turned upright first, the rest keep their own orientation (0: off; default: %(default)s)",
     )
     p.add_argument(
         "--zoom-out-labels",
@@ -147,32 +162,17 @@ def register(subparsers) -> None:
 
 def train_configs(args: argparse.Namespace) -> tuple[CPMConfig, CPMTrainConfig]:
     """The model and run configs a parsed ``train-cpm`` command asks for."""
-    cpm = CPMConfig(
-        input_size=args.input_size,
-        stride=args.stride,
-        stages=args.stages,
-        block=args.block,
-        feature_channels=args.feature_channels,
-        stage_channels=args.stage_channels,
-        upright=args.upright > 0,
-    )
-    cfg = CPMTrainConfig(
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
+    cpm = dataclasses.replace(
+        MODEL, stride=args.stride, block=args.block, upright=args.upright > 0,
+        **{name: getattr(args, name) for _, name, _, _ in _MODEL_FLAGS},
+    )  # fmt: skip
+    cfg = dataclasses.replace(
+        RUN,
         holdout=tuple(args.holdout),
-        max_minutes=args.max_minutes,
-        threads=args.threads,
-        workers=args.workers,
-        processes=args.processes,
-        warm_input_size=args.warm_size,
-        warm_fraction=args.warm_fraction,
-        balance_inputs=args.balance,
-        ema_decay=args.ema,
         zoom_out_labels=args.zoom_out_labels,
-        val_sample=args.val_sample,
         label_cache=Path(args.label_cache),
         augment=dataclasses.replace(RUN.augment, upright_prob=args.upright),
+        **{name: getattr(args, name) for _, name, _, _ in _RUN_FLAGS},
     )
     return cpm, cfg
 
