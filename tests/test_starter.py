@@ -196,3 +196,6 @@ def test_rates_and_threshold_choice() -> None:
     assert scores.shown(0.6) == ["fist", "unknown", "ok", "fist", "unknown", "ok"]
     assert choose_threshold(scores, max_false_accept=0.34) == pytest.approx(0.64)  # only 0.7 left accepted
     assert choose_threshold(scores, max_false_accept=0.0) == pytest.approx(0.7)  # float32 0.7 < 0.7
+    # every threshold meets a loose target: the lowest allowed, never below MIN_THRESHOLD (0.5)
+    assert choose_threshold(scores, max_false_accept=1.0) == pytest.approx(0.5)
+    assert choose_threshold(scores, max_false_accept=1.0, lowest=0.3) == pytest.approx(0.3)

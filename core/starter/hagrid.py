@@ -21,10 +21,13 @@ from core.types import Hand
 OTHER = "other"  # the rejection label (same value as core.starter.sources.OTHER)
 FOLDERS = ("hagrid_people", "hagrid_crops")
 CLASSES = {"like": "thumbs_up", "dislike": "thumbs_down", "one": "pointing_up", "ok": "ok", "fist": "fist",
-           "palm": "open_palm", "stop": "open_palm"}  # fmt: skip
-# Real other signs. stop_inverted (✋ with the fingers down) is not the ✋ a user shows a webcam.
+           "palm": "open_palm", "stop": "open_palm", "stop_inverted": "open_palm"}  # fmt: skip
+# stop_inverted is HaGRID's stop seen from the back (fingers up, measured: median 1° from
+# vertical on the crops), the same raised hand as rps "paper": taught as "other" it made
+# the backs of raised hands "unknown" (rps paper 164/712 right with rps left out).
+# Real other signs (the other *_inverted ones are back views of other signs):
 OTHER_SIGNS = ("call", "mute", "rock", "peace", "peace_inverted", "three", "three2", "four", "two_up",
-               "two_up_inverted", "stop_inverted", "no_gesture")  # fmt: skip
+               "two_up_inverted", "no_gesture")  # fmt: skip
 
 
 @dataclass(frozen=True)

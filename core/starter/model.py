@@ -122,11 +122,11 @@ def train_starter(
     """Build the starter set, calibrate "unknown", train the starter model, write them (and ``build.json``) into ``out``.
 
     The threshold is chosen on HaGRID people held out by fold (``core.starter.holdout``):
-    the lowest at which at most ``MAX_FALSE_ACCEPT`` of their other signs and relaxed
-    hands get a gesture label. Returns the summary written to ``build.json``: counts per
+    the lowest (at least ``holdout.MIN_THRESHOLD``) at which at most ``MAX_FALSE_ACCEPT`` of
+    their other signs and relaxed hands get a gesture label. Returns the summary written to ``build.json``: counts per
     source and class, seconds per step, the threshold and its held-out rates.
     """
-    from core.starter.holdout import choose_threshold, hagrid_fold_scores
+    from core.starter.holdout import MIN_THRESHOLD, choose_threshold, hagrid_fold_scores
     from core.starter.sources import shared_hands_dir
 
     started = time.perf_counter()
@@ -156,7 +156,8 @@ def train_starter(
         "epochs": len(result.history),
         "val_accuracy_starter_rows": round(result.val_accuracy, 4),
         "threshold": threshold,
-        "threshold_rule": f"lowest with false acceptances <= {MAX_FALSE_ACCEPT} on held-out HaGRID people, per folder",
+        "threshold_rule": f"lowest >= {MIN_THRESHOLD} with false acceptances <= {MAX_FALSE_ACCEPT} "
+        "on held-out HaGRID people, per folder",
         "held_out_hagrid_people": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in rates.items()},
         "set_sha256": file_sha256(out / SET_FILE),
         "build_config": asdict(build or BuildConfig()),
