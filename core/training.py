@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -262,19 +262,22 @@ def check_inputs(
 
 
 def trainable_classes(
-    counts: Mapping[str, int], mirror_map: Mapping[str, str], min_samples: int
+    counts: Mapping[str, int], mirror_map: Mapping[str, str], min_samples: int, known: Collection[str] = ()
 ) -> tuple[list[str], list[str]]:
     """(classes a training would have, in ``counts`` order; classes left out for having no sample).
 
-    ``counts`` maps every class to its own samples; a class without any counts when its
-    mirror partner (``mirror_map``, empty when mirroring is off) has some. Raises
-    ``NotEnoughDataError`` with ``few`` and ``active`` set, so a page can word its own advice.
+    The one rule for "can this project train?" (``train_classifier``, ``core.starter``, the Train
+    page). ``counts`` maps every class to its own samples; a class without any counts when its
+    mirror partner (``mirror_map``, empty when mirroring is off) has some, or when it is in
+    ``known`` (classes the starter set fills). Raises ``NotEnoughDataError`` with ``few`` and
+    ``active`` set, so a page can word its own advice.
     """
     few = {name: n for name, n in counts.items() if 0 < n < min_samples}
     if few:
         listed = ", ".join(f"{name!r} has {n}" for name, n in few.items())
-        raise NotEnoughDataError(f"each class needs at least {min_samples} samples: {listed}", few=few)
-    filled = {mirror_map.get(name, name) for name, n in counts.items() if n > 0}
+        who = "each class you record" if known else "each class"  # with a starter set, unrecorded classes are fine
+        raise NotEnoughDataError(f"{who} needs at least {min_samples} samples: {listed}", few=few)
+    filled = {mirror_map.get(name, name) for name, n in counts.items() if n > 0} | set(known)
     active = [name for name in counts if counts[name] > 0 or name in filled]
     if len(active) < 2:
         raise NotEnoughDataError(f"need samples of at least two classes, got {active or 'none'}", active=active)

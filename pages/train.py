@@ -4,7 +4,6 @@ import streamlit as st
 
 from core.classifier import ModelFileError
 from core.limits import check_hidden
-from core.starter import check_trainable as check_with_starter
 from core.training import NotEnoughDataError, TrainConfig
 from ui import exports, figures, finetune_panel, results, state, widgets
 from ui.jobs import NotReadyError, TrainingRun, check_trainable
@@ -50,10 +49,7 @@ if st.button("🧠 Train model", type="primary", disabled=running, key="train_st
             epochs=int(epochs), hidden=hidden, learning_rate=rate, augment=augment, mirror=mirror, val_share=val_share
         )
         mirror_map = {g.name: g.mirror_partner for g in gestures}
-        if starter:
-            check_with_starter(counts, mirror_map, config)
-        else:
-            check_trainable(counts, mirror_map, config)
+        check_trainable(counts, mirror_map, config, starter=starter)
     except (NotReadyError, NotEnoughDataError) as exc:
         st.error(str(exc))
     except ValueError as exc:

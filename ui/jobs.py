@@ -15,6 +15,7 @@ from typing import Self
 import numpy as np
 
 from core.project import Dataset, model_dir, train_project
+from core.starter import check_trainable as check_with_starter
 from core.store import Store
 from core.training import EpochStats, NotEnoughDataError, TrainConfig, TrainResult, trainable_classes
 
@@ -23,12 +24,19 @@ class NotReadyError(ValueError):
     """The project cannot be trained yet; the message says what to record."""
 
 
-def check_trainable(counts: dict[str, int], mirror_map: dict[str, str], config: TrainConfig) -> None:
+def check_trainable(
+    counts: dict[str, int], mirror_map: dict[str, str], config: TrainConfig, starter: bool = False
+) -> None:
     """Raise ``NotReadyError`` unless ``train_project`` would find two classes with enough samples.
 
     The rule is ``core.training.trainable_classes`` (which ``train_project`` applies inside the
-    worker thread); checking it here lets the page answer at once, in words for the user.
+    worker thread); checking it here lets the page answer at once, in words for the user. With
+    ``starter`` the starter set fills its classes (``core.starter.check_trainable``, same rule);
+    its ``NotEnoughDataError`` already says what to record.
     """
+    if starter:
+        check_with_starter(counts, mirror_map, config)
+        return
     try:
         trainable_classes(counts, mirror_map if config.mirror else {}, config.min_samples_per_class)
     except NotEnoughDataError as exc:

@@ -34,13 +34,13 @@ from core.starter.loop import Draw, Pools, fit_network
 from core.starter.sources import OTHER
 from core.training import (
     EpochStats,
-    NotEnoughDataError,
     TrainConfig,
     TrainResult,
     check_inputs,
     evaluate,
     mirrored_accuracy,
     result_metadata,
+    trainable_classes,
 )
 
 FloatArray = npt.NDArray[np.float32]
@@ -104,23 +104,6 @@ def conflicting_rows(
             near = d2 < reach**2
             drop[start : start + 4096] |= near & (s_labels[start : start + 4096] != name)
     return drop
-
-
-def model_classes(
-    user_y: Sequence[str], classes: Sequence[str], mirror_map: Mapping[str, str], starter_labels: set[str],
-    min_samples: int,
-) -> tuple[list[str], list[str]]:  # fmt: skip
-    """(classes trained, in project order; classes skipped for having no data at all)."""
-    counts = {name: int(np.sum(np.asarray(user_y) == name)) for name in classes}
-    few = {name: n for name, n in counts.items() if 0 < n < min_samples}
-    if few:
-        listed = ", ".join(f"{name!r} has {n}" for name, n in few.items())
-        raise NotEnoughDataError(f"each class you record needs at least {min_samples} samples: {listed}")
-    filled = {mirror_map.get(name, name) for name, n in counts.items() if n > 0} | starter_labels
-    active = [name for name in classes if counts[name] > 0 or name in filled]
-    if len(active) < 2:
-        raise NotEnoughDataError(f"need samples of at least two classes, got {active or 'none'}")
-    return active, [name for name in classes if name not in active]
 
 
 def split_user(y: npt.NDArray[np.str_], share: float, rng: np.random.Generator) -> tuple[IntArray, IntArray]:
@@ -201,7 +184,8 @@ def train_with_starter(
     partners = dict(mirror_map) if config.mirror else {}
     known = (set(starter.labels) - {OTHER}) & set(classes)
     min_samples = options.min_samples_per_class or config.min_samples_per_class
-    active, skipped = model_classes(y.tolist(), classes, partners, known, min_samples)
+    counts = {name: int(np.sum(y == name)) for name in classes}
+    active, skipped = trainable_classes(counts, partners, min_samples, known)
     rng = np.random.default_rng(config.seed)
     keep = ~conflicting_rows(starter_x, starter_y.tolist(), x, y.tolist(), feature_config, options.conflict_radius,
                              options.max_conflict_radius)  # fmt: skip
@@ -271,11 +255,10 @@ def check_trainable(
         from core.gestures import DEFAULT_CLASSES
 
         starter_classes = [c.name for c in DEFAULT_CLASSES]
-    labels = [name for name, n in counts.items() for _ in range(n)]
     options = options or StarterOptions()
     partners = dict(mirror_map) if config.mirror else {}
     known = set(starter_classes) & set(counts)
-    active, _ = model_classes(
-        labels, list(counts), partners, known, options.min_samples_per_class or config.min_samples_per_class
+    active, _ = trainable_classes(
+        counts, partners, options.min_samples_per_class or config.min_samples_per_class, known
     )
     return active
