@@ -1,7 +1,8 @@
-"""Training the gesture classifier: mirroring, class balance, early stopping, metrics, a background job.
+"""Training the gesture classifier: mirroring, class balance, early stopping, metrics.
 
-``train_classifier`` is plain and blocking; ``core.training_job.TrainingJob`` runs it in
-a thread for a UI that polls progress and may cancel. Everything works on whole tensors (no
+``train_classifier`` is plain and blocking; ``ui.jobs.TrainingRun`` runs it (through
+``core.project.train_project``) in a thread for the page, which polls progress and may cancel;
+the epoch loop with early stopping is ``core.early_stop``'s. Everything works on whole tensors (no
 DataLoader): a few thousand 60-float samples fit in a few hundred kilobytes.
 """
 
@@ -21,6 +22,7 @@ import torch
 from torch import nn
 
 from core.classifier import GestureClassifier
+from core.early_stop import EpochStats, fit_with_early_stopping
 from core.fast_mlp import AdamW, dropout_masks, forward_with_masks
 from core.features import AugmentConfig, FeatureConfig, augment, mirror_features
 
@@ -101,18 +103,6 @@ class TrainConfig:
             check_limit(name, getattr(self, name))
         if self.num_threads is not None and self.num_threads < 1:
             raise ValueError(f"num_threads must be at least 1 or None, got {self.num_threads}")
-
-
-@dataclass(frozen=True)
-class EpochStats:
-    """Progress after one epoch; losses are class-weighted cross-entropy, val is the un-mirrored split."""
-
-    epoch: int  # 1-based
-    epochs: int  # the configured maximum
-    train_loss: float
-    val_loss: float
-    train_accuracy: float  # on this epoch's (augmented, mirrored) training batches, dropout on
-    val_accuracy: float
 
 
 @dataclass
@@ -348,27 +338,14 @@ def _fit(
     """Train ``network`` in place, leave it in eval mode with the best weights; (history, best epoch, cancelled)."""
     optimiser = AdamW(list(network.parameters()), config.learning_rate, config.weight_decay)
     loss_fn = nn.CrossEntropyLoss(weight=data.class_weights)
-    history: list[EpochStats] = []
-    best_loss, best_epoch, best_state = float("inf"), 0, None
-    for epoch in range(1, config.epochs + 1):
+
+    def run_epoch(epoch: int) -> EpochStats:
         x_epoch = _epoch_features(data, cfg, config, rng)
         train_loss, train_acc = _train_epoch(network, optimiser, loss_fn, x_epoch, data, config, rng)
         val_loss, val_acc = _validate(network, loss_fn, data)
-        stats = EpochStats(epoch, config.epochs, train_loss, val_loss, train_acc, val_acc)
-        history.append(stats)
-        if val_loss < best_loss - 1e-3:  # smaller gains are noise; they would only delay stopping
-            best_loss, best_epoch = val_loss, epoch
-            best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
-        if on_epoch is not None:
-            on_epoch(stats)
-        if cancel is not None and cancel.is_set():
-            break
-        if epoch - best_epoch >= config.patience:
-            break
-    if best_state is not None:
-        network.load_state_dict(best_state)
-    network.eval()
-    return history, best_epoch, bool(cancel is not None and cancel.is_set())
+        return EpochStats(epoch, config.epochs, train_loss, val_loss, train_acc, val_acc)
+
+    return fit_with_early_stopping(network, run_epoch, config.epochs, config.patience, on_epoch, cancel)
 
 
 def _train_epoch(

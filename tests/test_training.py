@@ -23,7 +23,6 @@ from core.training import (
     evaluate,
     train_classifier,
 )
-from core.training_job import TrainingJob
 
 MIRROR_MAP = {c.name: c.mirror_partner for c in DEFAULT_CLASSES}
 CFG = FeatureConfig(use_depth=True)
@@ -249,44 +248,6 @@ def test_evaluate_reports_and_refuses_strangers(pointing_model) -> None:
     assert set(report.per_class) == set(y)
     with pytest.raises(ValueError, match="'peace'"):
         evaluate(result.classifier, X[:2], ["open_palm", "peace"])
-
-
-# ---- the job thread --------------------------------------------------------------------
-
-
-def test_job_runs_in_background_and_reports_progress() -> None:
-    X, y = _dataset({"pointing_right": 20, "open_palm": 20})
-    job = TrainingJob(X, y, ["pointing_right", "open_palm"], MIRROR_MAP, CFG, TrainConfig(epochs=20)).start()
-    X[:] = np.nan  # the job copied its inputs
-    assert job.wait(timeout=60) and job.done
-    assert job.error is None and job.result is not None and not job.result.cancelled
-    events = job.poll_events()
-    assert events == job.result.history and job.latest == events[-1]
-    assert job.poll_events() == []  # drained
-
-
-def test_job_cancel() -> None:
-    X, y = _dataset({"pointing_right": 20, "open_palm": 20})
-    job = TrainingJob(X, y, ["pointing_right", "open_palm"], {}, CFG, TrainConfig(epochs=300, patience=300))
-    job.start()
-    job.cancel()
-    assert job.wait(timeout=60)
-    assert job.result is not None and job.result.cancelled and len(job.result.history) < 300
-
-
-def test_job_keeps_the_exception() -> None:
-    X, y = _dataset({"open_palm": 20})
-    job = TrainingJob(X, y, ["open_palm", "fist"], MIRROR_MAP, CFG, FAST).start()
-    assert job.wait(timeout=60)
-    assert isinstance(job.error, NotEnoughDataError) and job.result is None
-
-
-def test_job_not_started_is_not_done() -> None:
-    X, y = _dataset({"open_palm": 10, "pointing_up": 10})
-    job = TrainingJob(X, y, ["open_palm", "pointing_up"], {}, CFG, FAST)
-    assert not job.done and job.result is None
-    with pytest.raises(RuntimeError, match="start"):
-        job.wait(timeout=0.01)
 
 
 # ---- real keypoints --------------------------------------------------------------------

@@ -17,9 +17,10 @@ import numpy.typing as npt
 import torch
 from torch import nn
 
+from core.early_stop import EpochStats, fit_with_early_stopping
 from core.fast_mlp import AdamW, dropout_masks, forward_with_masks
 from core.features import AugmentConfig, FeatureConfig, augment, mirror_features
-from core.training import EpochStats, TrainConfig
+from core.training import TrainConfig
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
@@ -155,21 +156,11 @@ def fit_network(
     optimiser = AdamW(list(network.parameters()), config.learning_rate, config.weight_decay)
     val_w = _balanced(pools.val_y, pools.val_w, len(pools.mirror_index))
     val = (torch.from_numpy(pools.val_x), torch.from_numpy(pools.val_y), torch.from_numpy(val_w))
-    history: list[EpochStats] = []
-    best_loss, best_epoch, best_state = float("inf"), 0, None
-    for epoch in range(1, config.epochs + 1):
+
+    def run_epoch(epoch: int) -> EpochStats:
         batch = epoch_rows(pools, draw, cfg, rng)
         train_loss, train_acc = _train_epoch(network, optimiser, batch, draw, config, rng)
         val_loss, val_acc = _validate(network, val, draw) if len(pools.val_y) else (train_loss, train_acc)
-        history.append(EpochStats(epoch, config.epochs, train_loss, val_loss, train_acc, val_acc))
-        if val_loss < best_loss - 1e-3:
-            best_loss, best_epoch = val_loss, epoch
-            best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
-        if on_epoch is not None:
-            on_epoch(history[-1])
-        if (cancel is not None and cancel.is_set()) or epoch - best_epoch >= config.patience:
-            break
-    if best_state is not None:
-        network.load_state_dict(best_state)
-    network.eval()
-    return history, best_epoch, bool(cancel is not None and cancel.is_set())
+        return EpochStats(epoch, config.epochs, train_loss, val_loss, train_acc, val_acc)
+
+    return fit_with_early_stopping(network, run_epoch, config.epochs, config.patience, on_epoch, cancel)
