@@ -39,7 +39,7 @@ from torch import nn
 from core.atomic import write_bytes
 from core.features import FeatureConfig, hand_features
 from core.limits import check_hidden
-from core.types import UNKNOWN_LABEL, Hand, Prediction
+from core.types import UNKNOWN_LABEL, Hand, Prediction, make_prediction
 
 FORMAT_NAME = "handteach-gesture-mlp"
 FORMAT_VERSION = 1
@@ -114,17 +114,11 @@ class GestureClassifier:
 
     def predict(self, features: FloatArray) -> list[Prediction]:
         """One ``Prediction`` per row of (N, D) features; ``UNKNOWN_LABEL`` below ``threshold``."""
-        return [self._prediction(row) for row in self.predict_proba(features)]
+        return [make_prediction(row, self.classes, self.threshold) for row in self.predict_proba(features)]
 
     def predict_hand(self, hand: Hand) -> Prediction:
         """Prediction for one detected hand (features in the user view, see ``core.features``)."""
         return self.predict(hand_features(hand, self.feature_config)[None])[0]
-
-    def _prediction(self, probs: FloatArray) -> Prediction:
-        best = int(np.argmax(probs))
-        score = float(probs[best])
-        label = self.classes[best] if score >= self.threshold else UNKNOWN_LABEL
-        return Prediction(label, score, dict(zip(self.classes, probs.tolist(), strict=True)))
 
     # ---- files -------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.features import FeatureConfig, hand_features
-from core.types import UNKNOWN_LABEL, Hand, Prediction
+from core.types import Hand, Prediction, make_prediction
 
 RGBImage = npt.NDArray[np.uint8]
 FloatArray = npt.NDArray[np.float32]
@@ -110,14 +110,6 @@ def match_hands(tracks: list[_Track], hands: list[Hand]) -> list[int | None]:
             assigned[h] = t
             used.add(t)
     return assigned
-
-
-def make_prediction(probabilities: FloatArray, classes: tuple[str, ...] | list[str], threshold: float) -> Prediction:
-    """(C,) probabilities → ``Prediction``; label is UNKNOWN_LABEL when the top one is below ``threshold``."""
-    best = int(np.argmax(probabilities))
-    score = float(probabilities[best])
-    label = classes[best] if score >= threshold else UNKNOWN_LABEL
-    return Prediction(label, score, {name: float(p) for name, p in zip(classes, probabilities, strict=True)})
 
 
 class Pipeline:

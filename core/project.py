@@ -107,9 +107,15 @@ def train_project(store: Store, project: str, config: TrainConfig | None = None,
         result = train_classifier(*args, config, on_epoch=on_epoch, cancel=cancel)
     if not result.cancelled:
         check_replacement(store, project, result, dataset, force)
-        result.classifier.metadata.update(project=project, backend=store.project_backend(project), starter_data=starter)
-        result.classifier.save(model_dir(store, project))
+        save_project_model(store, project, result.classifier, starter_data=starter)
     return result, dataset
+
+
+def save_project_model(store: Store, project: str, classifier: GestureClassifier, **metadata: object) -> Path:
+    """Save ``classifier`` as the project's model (whole or not at all), stamped with the project, its
+    keypoint backend and ``metadata``; the one writer of ``model_dir``. Returns the model folder."""
+    classifier.metadata.update(project=project, backend=store.project_backend(project), **metadata)
+    return classifier.save(model_dir(store, project))
 
 
 def check_replacement(store: Store, project: str, result: TrainResult, dataset: Dataset, force: bool = False) -> None:

@@ -114,3 +114,16 @@ class Prediction:
     def top(self, k: int = 3) -> list[tuple[str, float]]:
         """The k most probable classes, best first."""
         return sorted(self.probabilities.items(), key=lambda kv: kv[1], reverse=True)[:k]
+
+
+def make_prediction(
+    probabilities: npt.NDArray[np.floating], classes: tuple[str, ...] | list[str], threshold: float
+) -> Prediction:
+    """(C,) probabilities → ``Prediction``; label is UNKNOWN_LABEL when the top one is below ``threshold``.
+
+    The one thresholding rule: the classifier applies it per row, the pipeline to smoothed rows.
+    """
+    best = int(np.argmax(probabilities))
+    score = float(probabilities[best])
+    label = classes[best] if score >= threshold else UNKNOWN_LABEL
+    return Prediction(label, score, {name: float(p) for name, p in zip(classes, probabilities, strict=True)})

@@ -14,7 +14,7 @@ from typing import Self
 
 import numpy as np
 
-from core.project import Dataset, model_dir, train_project
+from core.project import Dataset, save_project_model, train_project
 from core.starter import check_trainable as check_with_starter
 from core.store import Store
 from core.training import EpochStats, NotEnoughDataError, TrainConfig, TrainResult, trainable_classes
@@ -145,8 +145,7 @@ class TrainingRun(BackgroundRun):
             result = self._result
         if result is None:
             raise ValueError("this run has no model to keep")
-        result.classifier.metadata.update(project=self.project, backend=self.store.project_backend(self.project))
-        result.classifier.save(model_dir(self.store, self.project))
+        save_project_model(self.store, self.project, result.classifier)
         with self._lock:
             self._saved = True
 

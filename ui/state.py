@@ -116,6 +116,7 @@ def title_of(name: str, gestures: list[GestureClass] | None = None) -> str:
 
 
 def _model_folder(project: str) -> Path:
+    """``core.project.model_dir`` without importing torch or asking the database (for stamps and summaries)."""
     return settings().data_dir / "projects" / project / MODEL_FOLDER
 
 
@@ -126,13 +127,14 @@ def model_stamp(project: str) -> int:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _load_model(folder: str, stamp: int) -> GestureClassifier | None:
+def _load_model(data_dir: str, project: str, stamp: int) -> GestureClassifier | None:
+    """``core.project.load_project_model``, cached per data folder and project until the model is saved again."""
     if not stamp:
         return None
-    from core.classifier import GestureClassifier
+    from core.project import load_project_model  # lazy: torch loads only with a model
 
     limit_torch_threads()
-    return GestureClassifier.load(folder)
+    return load_project_model(_store(data_dir), project)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -154,7 +156,7 @@ def project_model(project: str | None = None, starter_fallback: bool = False) ->
     stamp = model_stamp(project)
     if not stamp and starter_fallback:
         return _starter_model(tuple(g.name for g in store().list_classes(project)))
-    return _load_model(str(_model_folder(project)), stamp)
+    return _load_model(str(settings().data_dir), project, stamp)
 
 
 def model_summary(project: str | None = None) -> dict[str, Any] | None:
