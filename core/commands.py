@@ -48,10 +48,11 @@ def extra_registrations() -> list[Callable[[argparse._SubParsersAction], None]]:
     registrations = []
     try:
         from core.cpm.cli import register as register_cpm
+        from core.project_finetune import register as register_finetune
     except ImportError:
         pass
     else:
-        registrations.append(register_cpm)
+        registrations += [register_cpm, register_finetune]
     try:
         from core.starter.cli import register as register_starter
     except ImportError:

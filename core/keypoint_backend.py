@@ -68,7 +68,7 @@ class KeypointBackend:
 
         (A MediaPipe project uses the CPM too: for the belief-map panel.)
         """
-        from core.cpm.project_weights import checkpoint_stamp, finetuned_checkpoint
+        from core.project_cpm import checkpoint_stamp, finetuned_checkpoint
 
         checkpoint = finetuned_checkpoint(store, project)
         return cls(check_backend(store.project_backend(project)), checkpoint, checkpoint_stamp(checkpoint))

@@ -14,7 +14,7 @@ from conftest import HANDS, hagrid_photos
 from streamlit.testing.v1 import AppTest
 
 from core.cpm import checkpoint
-from core.cpm.project_weights import has_finetuned, project_cpm_dir
+from core.project_cpm import has_finetuned, project_cpm_dir
 from core.store import Store
 
 pytestmark = pytest.mark.slow  # MediaPipe and Streamlit

@@ -38,3 +38,22 @@ def test_pages_are_short_layouts(path: Path) -> None:
 def test_worker_side_glue_never_touches_streamlit_at_import(module: str) -> None:
     """What runs in the WebRTC and training threads stays free of ``st.*`` (settings imports it lazily)."""
     assert "streamlit" not in _imports(ROOT / "ui" / module, top_level=True)
+
+
+def _core_modules(path: Path) -> set[str]:
+    """Full names of the ``core`` modules ``path`` imports anywhere (``from core import store`` counts as core.store)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return {name for name in names if name == "core" or name.startswith("core.")}
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "core" / "cpm").rglob("*.py")), ids=lambda p: p.name)
+def test_the_model_package_does_not_know_the_database(path: Path) -> None:
+    """Projects meet the CPM in ``core/project_cpm.py`` and ``core/project_finetune.py``, never inside ``core/cpm``."""
+    stores = {n for n in _core_modules(path) if n.split(".")[:2] in (["core", "store"], ["core", "store_schema"])}
+    assert not stores, f"{path.relative_to(ROOT)} imports {sorted(stores)}"

@@ -17,6 +17,7 @@ from core.cpm.config import FINETUNE_EPOCHS, CPMConfig, CPMTrainConfig
 from core.cpm.labels import LabelledFrame, LabelledHand
 from core.cpm.model import HandCPM
 from core.cpm.train import _averager, _split_crops, is_held_out, train
+from core.project_finetune import register as register_finetune
 from tests.conftest import copy_open_hands, open_hand_photos
 
 TINY = CPMConfig(
@@ -163,7 +164,9 @@ def test_register_adds_subcommands_with_help(capsys: pytest.CaptureFixture[str])
 def test_train_cpm_without_flags_trains_with_the_config_defaults() -> None:
     """The CLI's flags take their defaults from ``CPMConfig`` and ``CPMTrainConfig``, not copies of them."""
     parser = argparse.ArgumentParser()
-    register(parser.add_subparsers())
+    subparsers = parser.add_subparsers()
+    register(subparsers)
+    register_finetune(subparsers)  # finetune-cpm lives with the project wiring, its default in CPM's config
     cpm, cfg = train_configs(parser.parse_args(["train-cpm", "-i", "photos"]))
     assert cpm == CPMConfig() and cfg == CPMTrainConfig()
     cpm, cfg = train_configs(parser.parse_args(["train-cpm", "-i", "x", "--epochs", "3", "--upright", "0.5"]))

@@ -66,8 +66,8 @@ def test_the_same_input_twice_is_written_once(tmp_path: Path) -> None:
 
 def test_looking_up_a_projects_keypoint_model_creates_no_folder(tmp_path: Path) -> None:
     """project_cpm_dir made data/projects/<name>/, so infer of a never-trained project failed on a read-only disk."""
-    from core.cpm.project_weights import DEFAULT_DIR, finetuned_checkpoint, project_checkpoint
     from core.keypoint_backend import KeypointBackend
+    from core.project_cpm import DEFAULT_DIR, finetuned_checkpoint, project_checkpoint
     from core.store import Store
 
     store = Store(tmp_path / "data")

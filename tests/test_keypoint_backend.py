@@ -109,7 +109,7 @@ def test_a_cpm_project_extracts_trains_and_infers_with_the_cpm(tmp_path: Path, c
 
 def test_a_project_backend_follows_its_fine_tuned_cpm(tmp_path: Path) -> None:
     from core.cpm import checkpoint
-    from core.cpm.project_weights import project_cpm_dir
+    from core.project_cpm import project_cpm_dir
 
     store = Store(tmp_path / "data")
     store.create_project("p")

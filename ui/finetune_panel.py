@@ -1,6 +1,6 @@
 """Train page: "teach the keypoint model my hand", a CPM fine-tuning run in a worker thread.
 
-The run (``FinetuneRun``) wraps ``core.cpm.project_finetune.finetune_project``; its progress,
+The run (``FinetuneRun``) wraps ``core.project_finetune.finetune_project``; its progress,
 report and error sit behind a lock. The panel polls ``snapshot()`` from a fragment, so the page
 stays responsive, and may ``cancel()`` it: a stopped run saves nothing.
 """
@@ -11,9 +11,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from core.cpm.project_finetune import ProjectFinetuneReport, finetune_project, reset_project_cpm
-from core.cpm.project_weights import has_finetuned
-from core.cpm.user_crops import MIN_CROPS, count_crops
+from core.project_cpm import MIN_CROPS, count_crops, has_finetuned
+from core.project_finetune import ProjectFinetuneReport, finetune_project, reset_project_cpm
 from core.store import Store
 from ui.jobs import BackgroundRun
 

@@ -1,4 +1,4 @@
-"""core.cpm.user_crops and core.cpm.project_finetune on a real store of real photos, and the CLI command.
+"""core.project_cpm and core.project_finetune on a real store of real photos, and the CLI command.
 
 The samples are extracted with MediaPipe from HaGRID photos (``conftest.shared_path``), as the
 Record page does. Keypoints mapped into the stored crops are checked three ways: the crop
@@ -22,12 +22,11 @@ from conftest import hagrid_photos, shared_path
 
 from core import cli, csv_io
 from core.cpm import checkpoint
-from core.cpm.project_finetune import finetune_project, reset_project_cpm
-from core.cpm.project_weights import has_finetuned, project_checkpoint, project_cpm_dir
-from core.cpm.user_crops import count_crops, crop_keypoints, user_crops
 from core.crops import crop_with_transform, decode_jpeg, hand_crop
 from core.extract import extract_to_store
 from core.landmarks import detect_hands
+from core.project_cpm import count_crops, crop_keypoints, has_finetuned, project_checkpoint, project_cpm_dir, user_crops
+from core.project_finetune import finetune_project, reset_project_cpm
 from core.store import Sample, Store
 from core.video import read_image
 
@@ -212,8 +211,9 @@ def test_cli_finetunes_reports_json_and_resets(store: Store, capsys: pytest.Capt
     assert not has_finetuned(store, "default")
 
 
-def test_project_weights_constants_match_the_checkpoint_module() -> None:
-    from core.cpm import checkpoint, project_weights
+def test_project_cpm_constants_match_the_checkpoint_module() -> None:
+    from core import project_cpm
+    from core.cpm import checkpoint
 
-    assert project_weights.DEFAULT_DIR == checkpoint.DEFAULT_DIR
-    assert project_weights._CONFIG_FILE == checkpoint.CONFIG_FILE
+    assert project_cpm.DEFAULT_DIR == checkpoint.DEFAULT_DIR
+    assert project_cpm._CONFIG_FILE == checkpoint.CONFIG_FILE

@@ -1,4 +1,9 @@
-"""The user's own hand crops, with MediaPipe's keypoints in crop pixels: the data to fine-tune the CPM on.
+"""A project's CPM wiring (the store meets the CPM here, so ``core/cpm`` never imports the database).
+
+Which CPM weights a project uses: its own fine-tuned copy when it has one, else the shipped
+default; checking costs a file lookup and no torch import, so MediaPipe projects can ask too.
+
+The user's own hand crops, with MediaPipe's keypoints in crop pixels: the data to fine-tune the CPM on.
 
 Every sample recorded from the webcam or a photo stores a JPEG crop of the hand, made by
 ``core.crops.hand_crop`` from the frame (``core.extract.make_sample``). Its keypoints are
@@ -11,18 +16,49 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.cpm.finetune import UserCrop
 from core.crops import THUMBNAIL_MARGIN, crop_transform, decode_jpeg, hand_crop_box, points_to_crop
 from core.store import Sample, Store
 from core.types import NUM_JOINTS, Hand
 
+if TYPE_CHECKING:
+    from core.cpm.finetune import UserCrop  # torch; only the annotation needs it
+
 TEACHER_BACKEND = "mediapipe"  # samples whose keypoints come from the CPM itself would teach it its own errors
 MIN_CROPS = 5  # ``finetune`` holds out every fifth crop, so it needs at least five
 
-__all__ = ["MIN_CROPS", "CropCounts", "UserCrop", "crop_keypoints", "count_crops", "user_crops"]
+FINETUNED_FOLDER = "cpm"  # inside the project's folder, beside the gesture model
+_CONFIG_FILE = "config.json"  # core.cpm.checkpoint.CONFIG_FILE (not imported here: it imports torch)
+DEFAULT_DIR = Path(__file__).resolve().parent / "cpm" / "weights"  # core.cpm.checkpoint.DEFAULT_DIR, likewise
+
+
+def project_cpm_dir(store: Store, project: str) -> Path:
+    """Where ``project``'s fine-tuned CPM checkpoint lives (it may not exist; nor may its parents)."""
+    # Looking must not create folders: inference on a read-only data dir asks here too.
+    return store.project_dir(project, create=False) / FINETUNED_FOLDER
+
+
+def has_finetuned(store: Store, project: str) -> bool:
+    return (project_cpm_dir(store, project) / _CONFIG_FILE).is_file()
+
+
+def finetuned_checkpoint(store: Store, project: str) -> Path | None:
+    """``project``'s fine-tuned checkpoint folder, or None when it uses the shipped weights."""
+    return project_cpm_dir(store, project) if has_finetuned(store, project) else None
+
+
+def checkpoint_stamp(checkpoint: Path | None) -> float:
+    """When ``checkpoint`` was last written (0.0 for None, the shipped weights): a new fine-tune changes it."""
+    return (checkpoint / _CONFIG_FILE).stat().st_mtime if checkpoint is not None else 0.0
+
+
+def project_checkpoint(store: Store, project: str) -> Path:
+    """The checkpoint folder to load for ``project``: fine-tuned if present, else the shipped weights."""
+    return finetuned_checkpoint(store, project) or DEFAULT_DIR
 
 
 @dataclass(frozen=True)
