@@ -53,15 +53,10 @@ def test_the_block_setting_picks_full_or_depthwise_convolutions() -> None:
         HandCPM(dataclasses.replace(SMALL, block="separable")),
     )
     assert grouped(dense) == 0 and grouped(separable) > 0
-    # each stage keeps the paper's structure whichever block it is built from
-    assert [s.enter[0].in_channels for s in dense.stages] == [32, 32 + 22, 32 + 22]
+    # each stage keeps the paper's structure whichever block it is built from: later stages read features and beliefs
+    for model in (dense, separable):
+        assert [s.enter[0].in_channels for s in model.stages] == [32, 32 + 22, 32 + 22]
     assert all(b.shape == (1, 22, 8, 8) for b in dense.eval()(torch.rand(1, 3, 64, 64) * 255))
-
-
-def test_later_stages_read_features_and_beliefs() -> None:
-    model = HandCPM(SMALL)
-    entries = [stage.enter[0].in_channels for stage in model.stages]
-    assert entries == [32, 32 + 22, 32 + 22]
 
 
 def test_global_context_reaches_every_cell_and_the_handedness_head_gives_one_logit() -> None:

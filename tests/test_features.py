@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from handmaker import make_hand, mirror_hand, pointing_hand, rotate
+from handmaker import make_hand, mirror_hand, pointing_hand
 
 from core.features import (
     AugmentConfig,
@@ -101,8 +101,3 @@ def test_augment_stays_normalised_and_close() -> None:
     # ±15° never turns 👍 into 👎 (180°) or ☝ into 👉 (90°): nearest original stays the source.
     nearest = np.argmin(((out[:, None, :] - base[None]) ** 2).sum(axis=2), axis=1)
     np.testing.assert_array_equal(nearest, np.repeat(np.arange(4), 50))
-
-
-def test_rotation_helper_sanity() -> None:
-    pts = pointing_hand(0)
-    assert np.allclose(rotate(pts, 360), pts, atol=1e-3)
