@@ -143,13 +143,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except ValueError as error:  # StoreError, CsvFormatError, ModelFileError, ... name their file or value
-        print(f"error: {error}", file=sys.stderr)
+        commands.print_error(str(error))
         return 2
     except OSError as error:
         if error.filename is None:
             raise
         problem = error.strerror or type(error).__name__
-        print(f"error: {error.filename}: {problem}", file=sys.stderr)
+        commands.print_error(f"{error.filename}: {problem}")
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

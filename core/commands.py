@@ -62,6 +62,13 @@ def extra_registrations() -> list[Callable[[argparse._SubParsersAction], None]]:
     return registrations
 
 
+def print_error(message: str) -> None:
+    """``error: <message>`` on stderr as one write: MediaPipe's C++ threads log to the same
+    descriptor, and print()'s separate write of the newline let their line land inside ours."""
+    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.flush()
+
+
 def _print_json(payload: dict) -> None:
     print(json.dumps(payload, ensure_ascii=False))
 
@@ -88,7 +95,7 @@ def extract(args: argparse.Namespace) -> int:
         print(f"added class {label!r} to project {project!r}")
     print(report.summary())
     for problem in report.refused:
-        print(f"error: {problem}", file=sys.stderr)
+        print_error(str(problem))
     _print_json({"stored": report.stored, "frames": report.frames, "no_hand": report.no_hand,
                  "rejected": dict(report.rejected), "refused": report.refused})  # fmt: skip
     return 1 if report.refused else 0
@@ -249,7 +256,7 @@ def infer(args: argparse.Namespace) -> int:
             if len(refused) + 1 == len(files):
                 raise
             refused.append(exc)
-            print(f"error: {exc}", file=sys.stderr, flush=True)
+            print_error(str(exc))
             continue
         finally:
             source.close()
