@@ -9,9 +9,11 @@ on this module for videos and GIFs and re-exports its names.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import struct
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -117,15 +119,8 @@ def image_size(path: str | Path) -> tuple[int, int]:
     """(width, height) of an image from its header, checked against the limits; nothing is decoded."""
     path = Path(path)
     check_file(path)
-    try:
-        with open_checked(path) as image:
-            return image.size
-    except UnidentifiedImageError:
-        raise MediaError(path, "not a readable image (the content is not JPEG/PNG/WebP/BMP data)") from None
-    except MediaError:
-        raise
-    except DECODE_ERRORS as exc:
-        raise MediaError(path, f"the image header is corrupt ({exc})") from None
+    with _named_errors(path, "the image header is corrupt"), open_checked(path) as image:
+        return image.size
 
 
 def read_image(path: str | Path) -> RGBImage:
@@ -156,16 +151,21 @@ def read_image_bytes(name: str, data: bytes) -> RGBImage:
 
 
 def _decode_image(path: Path, source: BinaryIO | None = None) -> RGBImage:
+    with _named_errors(path, "the image is corrupt or truncated"), open_checked(path, source) as image:
+        image.load()  # decode now, so truncation errors surface here and not later
+        return to_rgb(ImageOps.exif_transpose(image))
+
+
+@contextlib.contextmanager
+def _named_errors(path: Path, corrupt: str) -> Iterator[None]:
+    """Pillow's many exceptions for unreadable data, as one ``MediaError`` naming ``path``."""
     try:
-        with open_checked(path, source) as image:
-            image.load()  # decode now, so truncation errors surface here and not later
-            upright = ImageOps.exif_transpose(image)
-            return to_rgb(upright)
+        yield
     except UnidentifiedImageError:
         raise MediaError(path, "not a readable image (the content is not JPEG/PNG/WebP/BMP data)") from None
     except MediaError:
         raise
     except DECODE_ERRORS as exc:
-        raise MediaError(path, f"the image is corrupt or truncated ({type(exc).__name__}: {exc})") from None
+        raise MediaError(path, f"{corrupt} ({type(exc).__name__}: {exc})") from None
     except MemoryError:
         raise MediaError(path, "the image needs more memory to decode than is available") from None
