@@ -33,7 +33,7 @@ def test_stops_after_patience_and_restores_the_best_weights() -> None:
     )
     assert [s.epoch for s in history] == seen == [1, 2, 3, 4, 5]
     assert best == 2 and not cancelled
-    assert float(network.weight) == 2.0 and not network.training
+    assert network.weight.item() == 2.0 and not network.training
 
 
 def test_cancel_stops_after_the_epoch_and_keeps_the_best_so_far() -> None:
@@ -43,11 +43,11 @@ def test_cancel_stops_after_the_epoch_and_keeps_the_best_so_far() -> None:
         network, _scripted(network, losses, cancel_at=3, cancel=cancel), len(losses), 10, None, cancel
     )
     assert len(history) == 3 and best == 2 and cancelled
-    assert float(network.weight) == 2.0
+    assert network.weight.item() == 2.0
 
 
 def test_runs_every_epoch_while_the_loss_keeps_falling() -> None:
     network = nn.Linear(1, 1)
     losses = [1.0, 0.8, 0.6, 0.4]
     history, best, _ = fit_with_early_stopping(network, _scripted(network, losses), len(losses), 1, None, None)
-    assert len(history) == 4 and best == 4 and float(network.weight) == 4.0
+    assert len(history) == 4 and best == 4 and network.weight.item() == 4.0
