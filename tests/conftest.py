@@ -54,3 +54,16 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "data"
     monkeypatch.setenv("HANDTEACH_DATA", str(path))
     return path
+
+
+def faststart_copy(source: Path, target: Path) -> Path:
+    """The same packets with the index (moov) first, as phones and web encoders write mp4s; no re-encoding."""
+    import av
+
+    with av.open(str(source)) as inp, av.open(str(target), "w", options={"movflags": "faststart"}) as out:
+        stream = out.add_stream_from_template(inp.streams.video[0])
+        for packet in inp.demux(inp.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+    return target

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import faststart_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 19
@@ -114,7 +115,10 @@ def media_cases(shared: Path, work: Path, rng: random.Random) -> list[tuple[str,
     cases += [(f"g-flip{k}.gif", _flip(gif, rng, rng.choice([1, 5, 40]))) for k in range(6)]
     for n, video in enumerate([hands / "video" / "asl_hand.25fps.mp4",
                                hands / "slovo_clips" / "videos" / "slovo_demo_pointing_480x356.mp4"]):  # fmt: skip
-        for layout, data in (("end", video.read_bytes()), ("start", _faststart(video, work / f"fs{n}.mp4"))):
+        for layout, data in (
+            ("end", video.read_bytes()),
+            ("start", faststart_copy(video, work / f"fs{n}.mp4").read_bytes()),
+        ):
             cases += [(f"v{n}{layout}-cut{k}.mp4", data[: rng.randrange(1000, len(data))]) for k in range(2)]
             cases += [(f"v{n}{layout}-flip{k}.mp4", _flip(data, rng, rng.choice([10, 200]))) for k in range(2)]
     return cases
@@ -127,18 +131,6 @@ def _real_gif(video: Path, target: Path) -> bytes:
     from core.video import iter_frames, write_video
 
     write_video(target, [cv2.resize(f, (62, 108)) for _, f in iter_frames(video, max_frames=6)], fps=5)
-    return target.read_bytes()
-
-
-def _faststart(source: Path, target: Path) -> bytes:
-    import av
-
-    with av.open(str(source)) as inp, av.open(str(target), "w", options={"movflags": "faststart"}) as out:
-        stream = out.add_stream_from_template(inp.streams.video[0])
-        for packet in inp.demux(inp.streams.video[0]):
-            if packet.dts is not None:
-                packet.stream = stream
-                out.mux(packet)
     return target.read_bytes()
 
 

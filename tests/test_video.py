@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import shared_path
+from conftest import faststart_copy, shared_path
 from PIL import Image
 
 from core.video import (
@@ -161,19 +161,6 @@ def test_expand_inputs(tmp_path: Path) -> None:
         expand_inputs([tmp_path / "b" / "notes.txt"])
 
 
-def _faststart_copy(source: Path, target: Path) -> Path:
-    """The same packets with the index (moov) first, as phones and web encoders write mp4s; no re-encoding."""
-    import av
-
-    with av.open(str(source)) as inp, av.open(str(target), "w", options={"movflags": "faststart"}) as out:
-        stream = out.add_stream_from_template(inp.streams.video[0])
-        for packet in inp.demux(inp.streams.video[0]):
-            if packet.dts is not None:
-                packet.stream = stream
-                out.mux(packet)
-    return target
-
-
 def cut_in_half(source: Path, target: Path) -> Path:
     data = source.read_bytes()
     target.write_bytes(data[: len(data) // 2])
@@ -182,7 +169,7 @@ def cut_in_half(source: Path, target: Path) -> Path:
 
 def test_a_video_cut_in_the_middle_gives_its_frames_and_says_it_was_cut(tmp_path: Path) -> None:
     video = shared_path("video", "asl_hand.25fps.mp4")  # 325 frames
-    half = cut_in_half(_faststart_copy(video, tmp_path / "whole.mp4"), tmp_path / "half.mp4")
+    half = cut_in_half(faststart_copy(video, tmp_path / "whole.mp4"), tmp_path / "half.mp4")
     notes: list[str] = []
     frames = [index for index, _ in iter_frames(half, on_note=notes.append)]
     assert 50 < len(frames) < 300 and frames == list(range(len(frames)))

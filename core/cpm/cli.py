@@ -233,5 +233,5 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ValueError as exc:  # bad input: say what, no traceback
-        print(f"error: {exc}", file=sys.stderr)
+        sys.stderr.write(f"error: {exc}\n")  # one write: MediaPipe's C++ threads log to the same descriptor
         return 2
