@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import close_up_photo, shared_path
+from conftest import close_up_photo, faststart_copy, shared_path
 from handmaker import make_hand
 from PIL import Image
 from test_images import jpeg_claiming, zero_png
-from test_video import _faststart_copy, cut_in_half
+from test_video import cut_in_half
 
 from core.extract import (
     LOW_CONFIDENCE,
@@ -158,7 +158,7 @@ def test_hostile_photos_end_in_a_clear_error_or_no_hand_never_an_abort(tmp_path:
 def test_a_video_cut_in_the_middle_stores_its_samples_and_says_so(tmp_path: Path) -> None:
     store = Store(tmp_path / "data")
     project = store.ensure_project()
-    whole = _faststart_copy(shared_path("video", "asl_hand.25fps.mp4"), tmp_path / "whole.mp4")
+    whole = faststart_copy(shared_path("video", "asl_hand.25fps.mp4"), tmp_path / "whole.mp4")
     half = cut_in_half(whole, tmp_path / "clip.mp4")
     report = extract_to_store(store, project, "ok", [half], ExtractConfig(every_n=25))
     assert 0 < report.stored <= report.frames < 13
