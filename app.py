@@ -10,11 +10,12 @@ Streamlit glue in ``ui/``.
 import streamlit as st
 
 from ui import state, widgets
-from ui.compat import fix_media_responses
+from ui.compat import fix_media_responses, keep_pending_full_reruns
 from ui.settings import SettingsError
 from ui.stream import share_the_gil_quickly
 
 fix_media_responses()  # for `streamlit run app.py`; ui.serve has applied it already (see ui/compat.py)
+keep_pending_full_reruns()  # likewise
 share_the_gil_quickly()  # MediaPipe waits for the GIL behind the server's busy threads otherwise (ui/stream.py)
 
 st.set_page_config(page_title="handteach", page_icon="✋", layout="wide")

@@ -19,6 +19,7 @@ for ``streamlit run app.py`` (a second call changes nothing).
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 
 
@@ -38,4 +39,37 @@ def fix_media_responses() -> bool:
         responder = getattr(streamlit_gzip, name, None)
         if responder is not None and "send_with_compression" in vars(responder):
             responder.send_with_compression = base.send_with_compression  # type: ignore[method-assign]
+    return True
+
+
+def keep_pending_full_reruns() -> bool:
+    """A click must not be lost to a fragment's timer; True when the guard is in place.
+
+    Streamlit merges rerun requests that arrive while a script runs. A full rerun (a form
+    submitted, a button clicked) followed before it starts by a ``run_every`` fragment's
+    request became a run of that fragment alone, so the click's code outside the fragment
+    never ran: on Record, "Add gesture" pressed while the webcam's status fragment ticked
+    did nothing. A pending full rerun runs every fragment anyway, so the fragment's request
+    only adds its widget states to it.
+    """
+    try:
+        from streamlit.runtime.scriptrunner_utils import script_requests as requests
+    except ImportError:
+        return False
+    original = requests.ScriptRequests.request_rerun
+    if getattr(original, "keeps_full_reruns", False):
+        return True
+
+    def request_rerun(self, new_data):  # noqa: ANN001, ANN202 - Streamlit's own signature
+        if new_data.fragment_id:
+            with self._lock:
+                pending = self._rerun_data
+                if self._state == requests.ScriptRequestType.RERUN and not pending.fragment_id_queue:
+                    states = requests._coalesce_widget_states(pending.widget_states, new_data.widget_states)
+                    self._rerun_data = dataclasses.replace(pending, widget_states=states)
+                    return True
+        return original(self, new_data)
+
+    request_rerun.keeps_full_reruns = True  # type: ignore[attr-defined]
+    requests.ScriptRequests.request_rerun = request_rerun  # type: ignore[method-assign]
     return True

@@ -1,0 +1,43 @@
+"""ui.compat: the guarded fixes for Streamlit behaviour the app cannot live with."""
+
+from __future__ import annotations
+
+from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
+from streamlit.runtime.scriptrunner_utils.script_requests import RerunData, ScriptRequests, ScriptRequestType
+
+from ui.compat import keep_pending_full_reruns
+
+
+def _states(submitted: bool, **values: str) -> WidgetStates:
+    """What the browser sends: every widget's value; the submit button's trigger only with its click."""
+    states = WidgetStates()
+    for widget_id, value in values.items():
+        states.widgets.append(WidgetState(id=widget_id, string_value=value))
+    if submitted:
+        states.widgets.append(WidgetState(id="add_gesture", trigger_value=True))
+    return states
+
+
+def _click_then_timer(requests: ScriptRequests) -> RerunData:
+    # a script is running (CONTINUE); the user submits a form, then a run_every fragment ticks
+    requests.request_rerun(RerunData(widget_states=_states(True, name="wave")))
+    tick = _states(False, name="wave")
+    requests.request_rerun(RerunData(widget_states=tick, fragment_id="status", is_auto_rerun=True))
+    assert requests._state == ScriptRequestType.RERUN
+    return requests._rerun_data
+
+
+def test_a_fragment_tick_does_not_turn_a_pending_click_into_a_fragment_run() -> None:
+    assert keep_pending_full_reruns() and keep_pending_full_reruns()  # idempotent
+    pending = _click_then_timer(ScriptRequests())
+    assert pending.fragment_id_queue == [], "the click's full rerun became a run of the fragment alone"
+    states = {w.id: w for w in pending.widget_states.widgets}
+    assert states["name"].string_value == "wave" and states["add_gesture"].trigger_value
+
+
+def test_fragment_requests_without_a_pending_full_run_are_streamlits() -> None:
+    keep_pending_full_reruns()
+    requests = ScriptRequests()
+    requests.request_rerun(RerunData(fragment_id="status", is_auto_rerun=True))
+    requests.request_rerun(RerunData(fragment_id="panel", is_auto_rerun=True))
+    assert requests._rerun_data.fragment_id_queue == ["status", "panel"]
