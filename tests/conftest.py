@@ -67,3 +67,16 @@ def faststart_copy(source: Path, target: Path) -> Path:
                 packet.stream = stream
                 out.mux(packet)
     return target
+
+
+def fake_camera_or_skip(video: Path, cache_dir: Path, hint: str = "add ../shared/data") -> Path:
+    """``video`` as the y4m Chromium's fake camera plays; skips, saying what is missing, without
+    chromium, ffmpeg, playwright or the video."""
+    from bench.webcam import fake_camera_y4m, missing_tools
+
+    missing = missing_tools()
+    if missing:
+        pytest.skip(f"browser test needs {', '.join(missing)}")
+    if not video.exists():
+        pytest.skip(f"fake-camera video not found: {video} ({hint})")
+    return fake_camera_y4m(video, cache_dir)

@@ -9,6 +9,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import fake_camera_or_skip
 
 from ui.serve import APP, ROOT, streamlit_argv
 
@@ -83,14 +84,9 @@ def test_first_requests_are_served_patched_and_only_on_loopback(tmp_path: Path) 
 def test_a_page_opened_by_its_url_on_a_fresh_server_runs_through_app_py(tmp_path: Path) -> None:
     """A bookmark of /train as the server's first visitor got Streamlit's old pages/ mode:
     the sidebar listed "app, home, live, record, train", the layout was narrow and app.py never ran."""
-    from bench.webcam import DEFAULT_VIDEO, AppServer, browser_page, fake_camera_y4m, missing_tools, wait_app_ready
+    from bench.webcam import DEFAULT_VIDEO, AppServer, browser_page, wait_app_ready
 
-    missing = missing_tools()
-    if missing:
-        pytest.skip(f"browser check needs {', '.join(missing)}")
-    if not DEFAULT_VIDEO.exists():
-        pytest.skip(f"fake-camera video not found: {DEFAULT_VIDEO}")
-    y4m = fake_camera_y4m(DEFAULT_VIDEO, tmp_path / "y4m")
+    y4m = fake_camera_or_skip(DEFAULT_VIDEO, tmp_path / "y4m")
     server = AppServer(tmp_path / "data", log=tmp_path / "streamlit.log").start()
     try:
         with browser_page(y4m, width=1280, height=800) as page:

@@ -14,15 +14,13 @@ Skips with the reason when chromium, ffmpeg, playwright or the shared data are m
 from __future__ import annotations
 
 import pytest
-from conftest import hagrid_photos, shared_path
+from conftest import fake_camera_or_skip, hagrid_photos, shared_path
 
 from bench.webcam import (
     DEFAULT_VIDEO,
     WEBRTC_IFRAME,
     AppServer,
     browser_page,
-    fake_camera_y4m,
-    missing_tools,
     start_webcam,
     wait_app_ready,
 )
@@ -33,13 +31,8 @@ DOWNLOAD = "Download the annotated file"
 
 @pytest.fixture(scope="module")
 def live_page(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - a playwright Page on Live
-    missing = missing_tools()
-    if missing:
-        pytest.skip(f"browser test needs {', '.join(missing)}")
-    if not DEFAULT_VIDEO.exists():
-        pytest.skip(f"fake-camera video not found: {DEFAULT_VIDEO}")
     base = tmp_path_factory.mktemp("browser-live")
-    y4m = fake_camera_y4m(DEFAULT_VIDEO, base / "y4m")
+    y4m = fake_camera_or_skip(DEFAULT_VIDEO, base / "y4m")
     server = AppServer(base / "data").start()
     try:
         with browser_page(y4m, 1280, 800) as page:

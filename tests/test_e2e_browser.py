@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import fake_camera_or_skip
 
 from bench.webcam import (
     DEFAULT_VIDEO,
@@ -31,8 +32,6 @@ from bench.webcam import (
     WEBRTC_IFRAME,
     AppServer,
     browser_page,
-    fake_camera_y4m,
-    missing_tools,
     start_webcam,
     usable_frames,
     wait_app_ready,
@@ -49,13 +48,10 @@ MIN_USABLE_SHARE = 0.25  # a 3 s take at 5 samples/s then gives about 4 samples;
 
 @pytest.fixture(scope="module")
 def camera_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    missing = missing_tools()
-    if missing:
-        pytest.skip(f"browser test needs {', '.join(missing)}")
     video = Path(os.environ.get("HANDTEACH_E2E_VIDEO", DEFAULT_VIDEO))
-    if not video.exists():
-        pytest.skip(f"fake-camera video not found: {video} (set HANDTEACH_E2E_VIDEO or add ../shared/data)")
-    y4m = fake_camera_y4m(video, tmp_path_factory.getbasetemp() / "y4m-cache")
+    y4m = fake_camera_or_skip(
+        video, tmp_path_factory.getbasetemp() / "y4m-cache", "set HANDTEACH_E2E_VIDEO or add ../shared/data"
+    )
     found, looked = usable_frames(y4m)
     if found < MIN_USABLE_SHARE * looked:
         pytest.fail(
