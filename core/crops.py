@@ -16,16 +16,14 @@ tracker (``keypoint_box``, ``box_iou``).
 from __future__ import annotations
 
 import io
-import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 import numpy.typing as npt
-from PIL import Image
 
-from core.images import DECODE_ERRORS
-from core.limits import LimitError, check_image_size
+from core.images import DECODE_ERRORS, MediaLimitError, open_checked
 from core.types import NUM_JOINTS, FloatArray, Hand, RGBImage
 
 Box = tuple[float, float, float, float]  # (x0, y0, x1, y1) frame px
@@ -230,15 +228,12 @@ def encode_jpeg(rgb: RGBImage, quality: int = 90) -> bytes:
 def _check_header(data: bytes) -> None:
     """Refuse bytes whose header claims more pixels than ``core.limits`` allows, before OpenCV allocates them."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                width, height = image.size
-    except Image.DecompressionBombError as exc:
-        raise LimitError("crop", str(exc)) from None
+        with open_checked(Path("crop"), io.BytesIO(data)):
+            pass
+    except MediaLimitError:
+        raise
     except DECODE_ERRORS:
         return  # not a header Pillow reads: cv2.imdecode decides (and fails cleanly)
-    check_image_size("crop", width, height)
 
 
 def decode_jpeg(data: bytes) -> RGBImage:
