@@ -8,13 +8,13 @@ from collections.abc import Callable, Sequence
 
 from core import commands
 from core.gestures import DEFAULT_PROJECT
-from core.training import TRAIN_LIMITS, TrainConfig, check_limit
+from core.training import INTEGER_FIELDS, TRAIN_LIMITS, TrainConfig, check_limit
 from core.types import KEYPOINT_BACKENDS
 
 
 def bounded(field: str) -> Callable[[str], float]:
     """An argparse ``type`` checking a flag against ``TRAIN_LIMITS[field]`` (the TrainConfig bounds)."""
-    integer = field in ("epochs", "seed", "patience", "batch_size")
+    integer = field in INTEGER_FIELDS
 
     def parse(text: str) -> float:
         try:

@@ -58,13 +58,13 @@ TRAIN_LIMITS: Mapping[str, tuple[float, float]] = MappingProxyType({
     "threshold": (0.0, 1.0),
     "min_samples_per_class": (2, 100_000),  # one to train on, one to validate
 })  # fmt: skip
-_INTEGER_FIELDS = ("epochs", "batch_size", "patience", "seed", "min_samples_per_class")
+INTEGER_FIELDS = ("epochs", "batch_size", "patience", "seed", "min_samples_per_class")
 
 
 def check_limit(name: str, value: object, what: str | None = None) -> float:
     """``value`` as a number within ``TRAIN_LIMITS[name]``, else ValueError naming ``what`` (default: the field)."""
     low, high = TRAIN_LIMITS[name]
-    integer = name in _INTEGER_FIELDS
+    integer = name in INTEGER_FIELDS
     kind = "an integer" if integer else "a number"
     ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
     if ok and integer:
