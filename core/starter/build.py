@@ -68,7 +68,7 @@ class BuildParts:
     Attributes:
         starter: the set (N rows).
         people: N person ids ("user:<HaGRID user_id>" where known, else "").
-        counts: what went in (see ``build_starter_set``).
+        counts: what went in ("photos_without_hand", "photos_inconsistent", rows per part).
         photos: every real photo with a hand, label-consistent or not, turned as in the set
             (rps upright): what a model that never saw a source is scored on.
     """
@@ -85,7 +85,7 @@ def build_parts(
     cache_file: Path = DEFAULT_CACHE,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> BuildParts:
-    """See ``build_starter_set``."""
+    """The starter set from the shared photos (``hands_dir``) and procedural hands, with what went in."""
     config = config or BuildConfig()
     rng = np.random.default_rng(config.seed)
     every, no_hand = all_real_samples(hands_dir, cache_file, on_progress)
@@ -102,14 +102,3 @@ def build_parts(
     counts = {"photos_without_hand": no_hand, "photos_inconsistent": int((~consistent).sum()),
               "photo_rows": len(real), "turned_rows": len(turned), "procedural_rows": len(proc_labels)}  # fmt: skip
     return BuildParts(starter, photos.people + [""] * len(proc_labels), counts, every)
-
-
-def build_starter_set(
-    hands_dir: Path,
-    config: BuildConfig | None = None,
-    cache_file: Path = DEFAULT_CACHE,
-    on_progress: Callable[[int, int], None] | None = None,
-) -> tuple[StarterSet, dict[str, int]]:
-    """The starter set and counts of what went in ("photos_without_hand", rows per part)."""
-    parts = build_parts(hands_dir, config, cache_file, on_progress)
-    return parts.starter, parts.counts

@@ -217,13 +217,3 @@ def all_real_samples(
         people.append(hagrid.person if hagrid is not None else "")
     data = LabelledPoints(np.array(points, np.float32).reshape(-1, NUM_JOINTS, 3), labels, sources, handed, people)
     return data, len(items) - len(data)
-
-
-def real_samples(
-    hands_dir: Path,
-    cache_file: Path = DEFAULT_CACHE,
-    on_progress: Callable[[int, int], None] | None = None,
-) -> tuple[LabelledPoints, int]:
-    """``all_real_samples`` without the rows failing ``consistent_labels`` (label noise, MediaPipe failures)."""
-    data, no_hand = all_real_samples(hands_dir, cache_file, on_progress)
-    return data.subset(consistent_labels(data)), no_hand
