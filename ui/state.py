@@ -98,9 +98,9 @@ def set_project(name: str) -> None:
         st.query_params[PROJECT_PARAM] = name
 
 
-def project_url(path: str = "/") -> str:
-    """A link to ``path`` in the app that opens the current project (a plain link starts a new session)."""
-    return f"{path}?{urlencode({PROJECT_PARAM: current_project()})}"
+def project_url(project: str, path: str = "/") -> str:
+    """A link to ``path`` in the app that opens ``project`` (a plain link starts a new session)."""
+    return f"{path}?{urlencode({PROJECT_PARAM: project})}"
 
 
 def classes() -> list[GestureClass]:

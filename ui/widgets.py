@@ -45,7 +45,7 @@ def next_step_link(page: str, why: str, key: str) -> None:
 def page_title(icon: str, title: str, subtitle: str) -> None:
     st.title(f"{icon} {title}")
     project = state.current_project()
-    st.caption(f"{subtitle} · project **{project}** (change it on [Home]({state.project_url()}))")
+    st.caption(f"{subtitle} · project **{project}** (change it on [Home]({state.project_url(project)}))")
 
 
 def sidebar_status() -> None:
