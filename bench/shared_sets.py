@@ -40,7 +40,7 @@ def rps_and_digits() -> list[tuple[Path, str]]:
 
 def largest(hands: list[Hand]) -> Hand:
     """The main hand of a photo: the largest keypoint box."""
-    return max(hands, key=lambda h: float((h.pixel.max(axis=0) - h.pixel.min(axis=0)).max()))
+    return max(hands, key=Hand.extent)
 
 
 def labelled_hands(items: list[tuple[Path, str]]) -> tuple[list[Hand], list[str], int]:

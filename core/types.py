@@ -92,6 +92,10 @@ class Hand:
         dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
         return float(x0 - dx), float(y0 - dy), float(x1 + dx), float(y1 + dy)
 
+    def extent(self) -> float:
+        """Longest side of the keypoint box, in pixels: how big the hand appears."""
+        return float((self.pixel.max(axis=0) - self.pixel.min(axis=0)).max())
+
 
 UNKNOWN_LABEL = "unknown"
 

@@ -80,11 +80,6 @@ def hagrid_photos(hands_dir: Path, folder: str) -> list[HagridPhoto]:
     return sorted(out, key=lambda p: str(p.path))
 
 
-def _extent(hand: Hand) -> float:
-    """Longest side of the hand's keypoint box in pixels."""
-    return float((hand.pixel.max(axis=0) - hand.pixel.min(axis=0)).max())
-
-
 def pick_hand(hands: list[Hand], photo: HagridPhoto) -> Hand | None:
     """The gesturing hand among those MediaPipe found in ``photo``.
 
@@ -97,7 +92,7 @@ def pick_hand(hands: list[Hand], photo: HagridPhoto) -> Hand | None:
     if not hands:
         return None
     if photo.source.startswith("hagrid_crops"):
-        return max(hands, key=_extent)
+        return max(hands, key=Hand.extent)
     if photo.box is None:
         return min(hands, key=lambda h: float(h.normalised[:, 1].mean()))
     x, y, w, h = photo.box

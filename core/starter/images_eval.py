@@ -160,11 +160,6 @@ def _detect(paths: list[Path], hands: int, cache_file: Path | None,
     return found
 
 
-def hand_extent(hand: Hand) -> float:
-    """Longest side of the hand's keypoint box, in the photo's pixels."""
-    return float((hand.pixel.max(axis=0) - hand.pixel.min(axis=0)).max())
-
-
 def several_people(hands: list[Hand]) -> bool:
     """More hands than one person has, or two of the same handedness."""
     return len(hands) > 2 or (len(hands) == 2 and hands[0].handedness == hands[1].handedness != "Unknown")
@@ -172,7 +167,7 @@ def several_people(hands: list[Hand]) -> bool:
 
 def best_prediction(model: GestureClassifier, hands: list[Hand], count: int = 2) -> Prediction:
     """The most confident prediction among the ``count`` largest hands of one photo."""
-    largest = sorted(hands, key=hand_extent, reverse=True)[:count]
+    largest = sorted(hands, key=Hand.extent, reverse=True)[:count]
     return max((model.predict_hand(h) for h in largest), key=lambda p: p.score)
 
 
@@ -206,8 +201,8 @@ def evaluate_images(
             report.predictions.append(NO_HAND)
         elif several_people(found):
             _apart(report, SEVERAL_PEOPLE, row, f"{len(found)} hands")
-        elif max(hand_extent(h) for h in found) < TINY_HAND_PX:
-            _apart(report, TINY_HAND, row, f"{max(hand_extent(h) for h in found):.0f} px across")
+        elif max(h.extent() for h in found) < TINY_HAND_PX:
+            _apart(report, TINY_HAND, row, f"{max(h.extent() for h in found):.0f} px across")
         else:
             prediction = best_prediction(model, found, hands)
             report.confusion[labels.index(row.label), columns.index(prediction.label)] += 1

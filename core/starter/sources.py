@@ -178,11 +178,6 @@ def consistent_labels(data: LabelledPoints) -> npt.NDArray[np.bool_]:
     return ok & ~((sources == "fingers") & (labels == OTHER) & (count == 0))
 
 
-def _largest(hands: list[Hand]) -> Hand:
-    """The main hand of a close-up photo: the largest keypoint box."""
-    return max(hands, key=lambda h: float((h.pixel.max(axis=0) - h.pixel.min(axis=0)).max()))
-
-
 def all_real_samples(
     hands_dir: Path,
     cache_file: Path = DEFAULT_CACHE,
@@ -204,7 +199,7 @@ def all_real_samples(
     found = detect_in_photos([p for p, _, _, _ in items], cache_file, MAX_HANDS, on_progress, zoom_out=True)
     points, labels, sources, handed, people = [], [], [], [], []
     for hands, (_, label, source, hagrid) in zip(found, items, strict=True):
-        hand = (pick_hand(hands, hagrid) if hagrid is not None else _largest(hands)) if hands else None
+        hand = (pick_hand(hands, hagrid) if hagrid is not None else max(hands, key=Hand.extent)) if hands else None
         if hand is None:
             continue
         pts = user_view_points(hand, use_depth=True)
