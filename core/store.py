@@ -182,12 +182,13 @@ class Store:
 
     def ensure_project(self, name: str = DEFAULT_PROJECT) -> str:
         """The project ``name``, created with the default classes if it does not exist yet."""
-        if validate_name(name, "project name") in self.list_projects():
-            return validate_name(name, "project name")  # a read: works while another program writes
+        name = validate_name(name, "project name")
+        if name in self.list_projects():
+            return name  # a read: works while another program writes
         try:
             return self.create_project(name)
         except DuplicateNameError:
-            return validate_name(name, "project name")
+            return name
 
     def delete_project(self, name: str) -> None:
         """Delete a project, its classes, samples and its folder (saved models)."""
