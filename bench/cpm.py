@@ -35,9 +35,9 @@ from core.cpm import checkpoint  # noqa: E402
 from core.cpm.estimator import CPMEstimator  # noqa: E402
 from core.cpm.heatmaps import decode  # noqa: E402
 from core.cpm.model import HandCPM  # noqa: E402
-from core.cpm.views import multi_view  # noqa: E402
-from core.landmarks import HandTracker, TrackerConfig  # noqa: E402
-from core.video import iter_frames  # noqa: E402
+from core.io.video import iter_frames  # noqa: E402
+from core.keypoints.landmarks import HandTracker, TrackerConfig  # noqa: E402
+from core.viz.belief_views import multi_view  # noqa: E402
 
 SHARED = Path(os.environ.get("HANDTEACH_SHARED", ROOT.parent / "shared" / "data"))
 DEFAULT_VIDEO = SHARED / "hands" / "video" / "asl_hand.25fps.mp4"
@@ -132,8 +132,8 @@ def live(video: Path, frames: int, estimator: CPMEstimator, complexity: int) -> 
 
 def finetune_timing(video: Path, count: int, checkpoint_dir: Path, epochs: int) -> dict[str, float]:
     """Fine-tune on ``count`` 192×192 crops of the video with MediaPipe's reference keypoints (as the app stores them)."""
-    from core.cpm.finetune import finetune
-    from core.crops import crop_with_transform, points_to_crop
+    from core.cpm.training.finetune import finetune
+    from core.io.crops import crop_with_transform, points_to_crop
 
     reference = json.loads((video.parent / "asl_hand.full.json").read_text())
     crops = []

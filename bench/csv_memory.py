@@ -31,9 +31,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from core.gestures import DEFAULT_PROJECT  # noqa: E402
-from core.store import Sample, Store  # noqa: E402
-from core.types import Hand  # noqa: E402
+from core.data.store import Sample, Store  # noqa: E402
+from core.gestures.catalog import DEFAULT_PROJECT  # noqa: E402
+from core.types import Keypoints  # noqa: E402
 
 CLASSES = ("thumbs_up", "thumbs_down", "pointing_up", "ok", "fist", "pointing_right", "pointing_left", "open_palm")
 
@@ -50,7 +50,7 @@ def make_samples(data: Path, rows: int, batch: int = 10_000) -> float:
         normalised = np.concatenate([pixel / 640, rng.normal(0, 0.05, (n, 21, 1))], axis=2).astype(np.float32)
         world = rng.normal(0, 0.05, (n, 21, 3)).astype(np.float32)
         samples = [
-            Sample(Hand(pixel[i], normalised[i], world[i], "Right", 0.9, (640, 480)), CLASSES[(start + i) % 8], "webcam")
+            Sample(Keypoints(pixel[i], normalised[i], world[i], "Right", 0.9, (640, 480)), CLASSES[(start + i) % 8], "webcam")
             for i in range(n)
         ]  # fmt: skip
         store.add_samples(DEFAULT_PROJECT, samples)

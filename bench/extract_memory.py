@@ -48,7 +48,7 @@ def measure(video: Path, data: Path) -> dict:
 # The child reports its own peak: RUSAGE_CHILDREN in this process would mix the ffmpeg runs in.
 _CHILD = """
 import io, json, resource, sys, contextlib
-from core import cli
+from core.cli import main as cli
 out = io.StringIO()
 with contextlib.redirect_stdout(out):
     code = cli.main(["extract", "-i", sys.argv[1], "--label", "ok"])

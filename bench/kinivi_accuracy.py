@@ -27,11 +27,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.shared_sets import labelled_hands, rps_and_digits  # noqa: E402
-from core import csv_io  # noqa: E402
-from core.features import FeatureConfig, keypoints_to_features  # noqa: E402
-from core.project import train_project  # noqa: E402
-from core.store import Sample, Store  # noqa: E402
-from core.training import TrainConfig, evaluate, train_classifier  # noqa: E402
+from core.data import csv_io  # noqa: E402
+from core.data.project import train_project  # noqa: E402
+from core.data.store import Sample, Store  # noqa: E402
+from core.gestures.features import FeatureConfig, keypoints_to_features  # noqa: E402
+from core.gestures.training import TrainConfig, evaluate, train_classifier  # noqa: E402
 
 
 def write_kinivi_set(folder: Path) -> tuple[Path, Path, int]:

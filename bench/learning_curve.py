@@ -37,13 +37,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.shared_sets import require_shared  # noqa: E402
-from core.features import hand_features  # noqa: E402
-from core.gestures import DEFAULT_CLASSES  # noqa: E402
-from core.landmarks import HandTracker, TrackerConfig  # noqa: E402
-from core.project import feature_config_for  # noqa: E402
+from core.data.project import feature_config_for  # noqa: E402
+from core.gestures.catalog import DEFAULT_CLASSES  # noqa: E402
+from core.gestures.features import hand_features  # noqa: E402
+from core.io.video import iter_frames  # noqa: E402
+from core.keypoints.landmarks import HandTracker, TrackerConfig  # noqa: E402
 from core.starter import load_starter_set  # noqa: E402
 from core.starter.curve import SIZES, CurvePoint, learning_curve  # noqa: E402
-from core.video import iter_frames  # noqa: E402
 
 # (first frame, last frame, class, role), checked on contact sheets of the video; role:
 # "pool" (samples are drawn from it), "test", or "split" (first half pool, second half test).
@@ -79,7 +79,7 @@ def others_still_work(x: np.ndarray, labels: list[str], test: np.ndarray, classe
     must still be rejected. Same cached MediaPipe keypoints as bench/starter_accuracy.py."""
     from bench.shared_sets import CACHE, largest
     from bench.starter_accuracy import KNOWN
-    from core.keypoint_cache import detect_in_photos
+    from core.keypoints.cache import detect_in_photos
     from core.starter import StarterOptions, train_with_starter
     from core.starter.sources import MAX_HANDS
 

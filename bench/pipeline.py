@@ -29,11 +29,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.draw import draw_result  # noqa: E402
-from core.features import FeatureConfig, hand_features  # noqa: E402
-from core.landmarks import HandTracker, TrackerConfig  # noqa: E402
-from core.pipeline import Pipeline  # noqa: E402
-from core.video import iter_frames, write_video  # noqa: E402
+from core.gestures.features import FeatureConfig, hand_features  # noqa: E402
+from core.gestures.pipeline import Pipeline  # noqa: E402
+from core.io.video import iter_frames, write_video  # noqa: E402
+from core.keypoints.landmarks import HandTracker, TrackerConfig  # noqa: E402
+from core.viz.draw import draw_result  # noqa: E402
 
 SHARED = Path(os.environ.get("HANDTEACH_SHARED", ROOT.parent / "shared" / "data"))
 DEFAULT_VIDEO = SHARED / "hands" / "video" / "asl_hand.25fps.mp4"
@@ -65,7 +65,7 @@ def tracker(complexity: int, max_hands: int = 2) -> HandTracker:
 
 
 class LinearStandIn:
-    """Softmax regression in numpy with the classifier Protocol, used only when core.classifier is missing."""
+    """Softmax regression in numpy with the classifier Protocol, used only when core.gestures.classifier is missing."""
 
     def __init__(self, X: np.ndarray, labels: list[str], feature_config: FeatureConfig, steps: int = 300) -> None:
         self.classes = sorted(set(labels))
@@ -104,9 +104,11 @@ def pseudo_classifier(video: Path, complexity: int, limit: int | None, k: int) -
         sys.exit(f"only {len(X)} hands found in {video}: too few to train a {k}-class stand-in model")
     labels = kmeans_labels(X, k)
     try:
-        from core.training import TrainConfig, train_classifier
+        from core.gestures.training import TrainConfig, train_classifier
     except ImportError as exc:
-        return LinearStandIn(X, labels, config), f"numpy softmax stand-in (core.training not importable: {exc})"
+        return LinearStandIn(
+            X, labels, config
+        ), f"numpy softmax stand-in (core.gestures.training not importable: {exc})"
     classes = sorted(set(labels))
     started = time.perf_counter()
     result = train_classifier(X, labels, classes, {}, config, TrainConfig(epochs=80, patience=20, mirror=False))
@@ -119,7 +121,7 @@ def pseudo_classifier(video: Path, complexity: int, limit: int | None, k: int) -
 
 
 def load_classifier(model_dir: Path) -> tuple[object, str]:
-    from core.classifier import GestureClassifier
+    from core.gestures.classifier import GestureClassifier
 
     classifier = GestureClassifier.load(model_dir)
     return classifier, f"GestureClassifier loaded from {model_dir} ({len(classifier.classes)} classes)"

@@ -11,9 +11,9 @@ import os
 import sys
 from pathlib import Path
 
-from core.keypoint_cache import detect_in_photos
+from core.keypoints.cache import detect_in_photos
 from core.starter.sources import DEFAULT_CACHE, MAX_HANDS
-from core.types import Hand
+from core.types import Keypoints
 
 REPO = Path(__file__).resolve().parents[1]
 HANDS = Path(os.environ.get("HANDTEACH_SHARED", REPO.parent / "shared" / "data")) / "hands"
@@ -38,12 +38,12 @@ def rps_and_digits() -> list[tuple[Path, str]]:
     return items
 
 
-def largest(hands: list[Hand]) -> Hand:
+def largest(hands: list[Keypoints]) -> Keypoints:
     """The main hand of a photo: the largest keypoint box."""
-    return max(hands, key=Hand.extent)
+    return max(hands, key=Keypoints.extent)
 
 
-def labelled_hands(items: list[tuple[Path, str]]) -> tuple[list[Hand], list[str], int]:
+def labelled_hands(items: list[tuple[Path, str]]) -> tuple[list[Keypoints], list[str], int]:
     """The largest hand of each photo with its label, and how many photos had no hand."""
     found = detect_in_photos([p for p, _ in items], CACHE, MAX_HANDS, zoom_out=True)
     hands = [(largest(h), label) for h, (_, label) in zip(found, items, strict=True) if h]

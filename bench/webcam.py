@@ -128,8 +128,8 @@ def usable_frames(y4m: Path, every: int = 3, limit: int = 60, min_score: float =
     cannot give enough samples, and the test says so instead of timing out.
     """
     sys.path.insert(0, str(ROOT))
-    from core.extract import ExtractConfig, usable_hands
-    from core.landmarks import HandTracker, TrackerConfig
+    from core.data.extract import ExtractConfig, usable_hands
+    from core.keypoints.landmarks import HandTracker, TrackerConfig
 
     found = looked = 0
     with HandTracker(TrackerConfig(static_image_mode=True, max_num_hands=2)) as tracker:
@@ -329,9 +329,9 @@ def seed_project(data_dir: Path, per_class: int = 15, backend: str = "mediapipe"
     Returns the class names.
     """
     sys.path.insert(0, str(ROOT))
-    from core.extract import extract_to_store
-    from core.project import train_project
-    from core.store import Store
+    from core.data.extract import extract_to_store
+    from core.data.project import train_project
+    from core.data.store import Store
 
     store = Store(data_dir)
     project = store.ensure_project()

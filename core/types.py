@@ -1,4 +1,4 @@
-"""Data that crosses module boundaries: hands, predictions, joint names.
+"""Data that crosses module boundaries: keypoints (of any ``core.skeletons`` layout) and predictions.
 
 Coordinate spaces used throughout handteach:
 
@@ -13,7 +13,7 @@ Coordinate spaces used throughout handteach:
 
 Handedness is always the person's real hand ("Left" / "Right"), assuming the
 input frame is unmirrored. MediaPipe's own label assumes a mirrored input, so
-``core.landmarks`` swaps it.
+``core.keypoints.landmarks`` swaps it.
 """
 
 from __future__ import annotations
@@ -23,60 +23,55 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from core.skeletons import HAND_21, Skeleton
+
 FloatArray = npt.NDArray[np.float32]  # the float arrays that cross modules: points, features, belief maps
 RGBImage = npt.NDArray[np.uint8]  # (H, W, 3) uint8 RGB frames and crops
 
-NUM_JOINTS = 21
-
-JOINT_NAMES: tuple[str, ...] = (
-    "wrist",
-    "thumb_cmc", "thumb_mcp", "thumb_ip", "thumb_tip",
-    "index_mcp", "index_pip", "index_dip", "index_tip",
-    "middle_mcp", "middle_pip", "middle_dip", "middle_tip",
-    "ring_mcp", "ring_pip", "ring_dip", "ring_tip",
-    "pinky_mcp", "pinky_pip", "pinky_dip", "pinky_tip",
-)  # fmt: skip
-
-# Bones as (parent, child) joint indices, MediaPipe's topology.
-SKELETON_EDGES: tuple[tuple[int, int], ...] = (
-    (0, 1), (1, 2), (2, 3), (3, 4),
-    (0, 5), (5, 6), (6, 7), (7, 8),
-    (5, 9), (9, 10), (10, 11), (11, 12),
-    (9, 13), (13, 14), (14, 15), (15, 16),
-    (13, 17), (0, 17), (17, 18), (18, 19), (19, 20),
-)  # fmt: skip
+# The hand's layout, kept under its old names until every module reads ``Keypoints.skeleton``.
+NUM_JOINTS = HAND_21.num_joints
+JOINT_NAMES: tuple[str, ...] = HAND_21.joint_names
+SKELETON_EDGES: tuple[tuple[int, int], ...] = HAND_21.edges
 
 HANDEDNESS_VALUES = ("Left", "Right", "Unknown")
 KEYPOINT_BACKENDS = ("mediapipe", "cpm")  # the detectors a project can take its keypoints from
 
 
 @dataclass(frozen=True)
-class Hand:
-    """One detected hand.
+class Keypoints:
+    """One detected hand or body: K keypoints of ``skeleton``.
 
     Attributes:
-        pixel: (21, 2) float32, pixel space of the unmirrored frame.
-        normalised: (21, 3) float32, normalised space (x, y in [0, 1], z relative depth).
-        world: (21, 3) float32, metres; NaN when unknown (e.g. imported from a 2D CSV).
-        handedness: the person's real hand, one of ``HANDEDNESS_VALUES``.
-        score: handedness confidence in [0, 1].
-        image_size: (width, height) in pixels of the frame the hand was found in.
+        pixel: (K, 2) float32, pixel space of the unmirrored frame.
+        normalised: (K, 3) float32, normalised space (x, y in [0, 1], z relative depth).
+        world: (K, 3) float32, metres; NaN when unknown (e.g. imported from a 2D CSV).
+        handedness: the person's real hand, one of ``HANDEDNESS_VALUES``; "Unknown" for a body.
+        score: the detector's confidence in [0, 1] (handedness confidence for a hand).
+        image_size: (width, height) in pixels of the frame the keypoints were found in.
+        skeleton: the layout of the K keypoints (``HAND_21`` unless said otherwise).
+        visibility: (K,) float32 in [0, 1], how likely each point is in view and unoccluded
+            (MediaPipe Pose gives it); None when the detector gives none (hands).
     """
 
-    pixel: npt.NDArray[np.float32]
-    normalised: npt.NDArray[np.float32]
-    world: npt.NDArray[np.float32]
+    pixel: FloatArray
+    normalised: FloatArray
+    world: FloatArray
     handedness: str
     score: float
     image_size: tuple[int, int]
+    skeleton: Skeleton = HAND_21
+    visibility: FloatArray | None = None
 
     def __post_init__(self) -> None:
-        if self.pixel.shape != (NUM_JOINTS, 2):
-            raise ValueError(f"Hand.pixel must have shape (21, 2), got {self.pixel.shape}")
-        if self.normalised.shape != (NUM_JOINTS, 3):
-            raise ValueError(f"Hand.normalised must have shape (21, 3), got {self.normalised.shape}")
-        if self.world.shape != (NUM_JOINTS, 3):
-            raise ValueError(f"Hand.world must have shape (21, 3), got {self.world.shape}")
+        k = self.skeleton.num_joints
+        for name, dims in (("pixel", 2), ("normalised", 3), ("world", 3)):
+            shape = getattr(self, name).shape
+            if shape != (k, dims):
+                raise ValueError(
+                    f"Keypoints.{name} of a {self.skeleton.name} must have shape ({k}, {dims}), got {shape}"
+                )
+        if self.visibility is not None and self.visibility.shape != (k,):
+            raise ValueError(f"Keypoints.visibility must have shape ({k},), got {self.visibility.shape}")
         if self.handedness not in HANDEDNESS_VALUES:
             raise ValueError(f"handedness must be one of {HANDEDNESS_VALUES}, got {self.handedness!r}")
 

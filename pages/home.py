@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from core.gestures import DEFAULT_CLASSES, InvalidNameError
-from core.store import DuplicateNameError
+from core.data.store import DuplicateNameError
+from core.gestures.catalog import DEFAULT_CLASSES, InvalidNameError
 from ui import state, widgets
 from ui.dates import readable_time
 from ui.figures import measured_on_text

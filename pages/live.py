@@ -4,9 +4,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.classifier import ModelFileError
+from core.gestures.classifier import ModelFileError
+from core.io.video import VIDEO_EXTENSIONS, MediaError
 from core.starter import is_shipped_starter
-from core.video import VIDEO_EXTENSIONS, MediaError
 from ui import cpm_panel, state, widgets
 from ui.uploads import UploadedFile, annotate_upload
 from ui.webcam import session_backend, stream_session, tracker_config, webcam

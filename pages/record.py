@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from core.extract import ExtractConfig
-from core.gestures import InvalidNameError
-from core.store import DuplicateNameError
-from core.video import MediaError
+from core.data.extract import ExtractConfig
+from core.data.store import DuplicateNameError
+from core.gestures.catalog import InvalidNameError
+from core.io.video import MediaError
 from ui import state, widgets
 from ui.csv_panel import csv_import_panel
 from ui.gallery import class_gallery

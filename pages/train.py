@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from core.classifier import ModelFileError
-from core.limits import check_hidden
-from core.training import NotEnoughDataError, TrainConfig
+from core.gestures.classifier import ModelFileError
+from core.gestures.training import NotEnoughDataError, TrainConfig
+from core.io.limits import check_hidden
 from ui import exports, figures, finetune_panel, results, state, widgets
 from ui.jobs import NotReadyError, TrainingRun, check_trainable
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.types import NUM_JOINTS, Hand
+from core.types import NUM_JOINTS, Keypoints
 
 # An open right hand seen from the palm side in an unmirrored frame, fingers up,
 # wrist at the origin, units of roughly one pixel at a hand 200 px tall.
@@ -47,18 +47,18 @@ def rotate(points: np.ndarray, degrees: float) -> np.ndarray:
 
 
 def make_hand(points: np.ndarray | None = None, offset=(320.0, 300.0), scale: float = 1.0, handedness: str = "Right",
-              image_size=(640, 480), depth: bool = True) -> Hand:  # fmt: skip
-    """A ``Hand`` from (21, 2) wrist-relative points, placed at ``offset`` and scaled."""
+              image_size=(640, 480), depth: bool = True) -> Keypoints:  # fmt: skip
+    """A ``Keypoints`` from (21, 2) wrist-relative points, placed at ``offset`` and scaled."""
     pts = (_OPEN_RIGHT if points is None else points) * scale + np.asarray(offset, dtype=np.float32)
     w, h = image_size
     z = np.linspace(0, -0.05, NUM_JOINTS, dtype=np.float32)[:, None] if depth else np.zeros((NUM_JOINTS, 1), np.float32)
     normalised = np.concatenate([pts / np.array([w, h], dtype=np.float32), z], axis=1).astype(np.float32)
     world = np.zeros((NUM_JOINTS, 3), np.float32) if depth else np.full((NUM_JOINTS, 3), np.nan, np.float32)
-    return Hand(pixel=pts.astype(np.float32), normalised=normalised, world=world, handedness=handedness, score=0.99,
+    return Keypoints(pixel=pts.astype(np.float32), normalised=normalised, world=world, handedness=handedness, score=0.99,
                 image_size=image_size)  # fmt: skip
 
 
-def mirror_hand(hand: Hand) -> Hand:
+def mirror_hand(hand: Keypoints) -> Keypoints:
     """The same hand flipped left-right in its frame: what the other hand making the mirror pose looks like."""
     w = hand.image_size[0]
     pixel = hand.pixel.copy()
@@ -66,5 +66,5 @@ def mirror_hand(hand: Hand) -> Hand:
     normalised = hand.normalised.copy()
     normalised[:, 0] = 1.0 - normalised[:, 0]
     other = {"Left": "Right", "Right": "Left"}.get(hand.handedness, "Unknown")
-    return Hand(pixel=pixel, normalised=normalised, world=hand.world.copy(), handedness=other, score=hand.score,
+    return Keypoints(pixel=pixel, normalised=normalised, world=hand.world.copy(), handedness=other, score=hand.score,
                 image_size=hand.image_size)  # fmt: skip

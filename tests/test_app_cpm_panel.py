@@ -9,7 +9,7 @@ import pytest
 from conftest import shared_path
 
 from core.cpm.estimator import CPMEstimator, CPMResult
-from core.video import iter_frames
+from core.io.video import iter_frames
 from ui.cpm_panel import HM_TILE, MULTI_TILE, SINGLE_SIDE, render
 
 

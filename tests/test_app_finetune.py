@@ -14,8 +14,8 @@ from conftest import HANDS, hagrid_photos
 from streamlit.testing.v1 import AppTest
 
 from core.cpm import checkpoint
-from core.project_cpm import has_finetuned, project_cpm_dir
-from core.store import Store
+from core.data.project_cpm import has_finetuned, project_cpm_dir
+from core.data.store import Store
 
 pytestmark = pytest.mark.slow  # MediaPipe and Streamlit
 
@@ -31,7 +31,7 @@ def _photos(folder: str, n: int) -> list[Path]:
 @pytest.fixture
 def seeded(data_dir: Path) -> Store:
     """HANDTEACH_DATA whose default project holds thumbs_up and open_palm samples from photos."""
-    from core.extract import extract_to_store
+    from core.data.extract import extract_to_store
 
     if not HANDS.exists():
         pytest.skip(f"real hand data not found at {HANDS}")

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from handmaker import make_hand, pointing_hand
 
-from core.project import model_dir
-from core.store import Sample, Store
-from core.training import TrainConfig
+from core.data.project import model_dir
+from core.data.store import Sample, Store
+from core.gestures.training import TrainConfig
 from ui.jobs import TrainingRun, misclassified
 
 

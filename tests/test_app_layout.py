@@ -41,7 +41,7 @@ def test_worker_side_glue_never_touches_streamlit_at_import(module: str) -> None
 
 
 def _core_modules(path: Path) -> set[str]:
-    """Full names of the ``core`` modules ``path`` imports anywhere (``from core import store`` counts as core.store)."""
+    """Full names of the ``core`` modules ``path`` imports anywhere (``from core.data import store`` counts as core.data.store)."""
     names = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
@@ -54,6 +54,6 @@ def _core_modules(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("path", sorted((ROOT / "core" / "cpm").rglob("*.py")), ids=lambda p: p.name)
 def test_the_model_package_does_not_know_the_database(path: Path) -> None:
-    """Projects meet the CPM in ``core/project_cpm.py`` and ``core/project_finetune.py``, never inside ``core/cpm``."""
-    stores = {n for n in _core_modules(path) if n.split(".")[:2] in (["core", "store"], ["core", "store_schema"])}
+    """Projects meet the CPM in ``core/data/project_cpm.py`` and ``core/data/project_finetune.py``, never inside ``core/cpm``."""
+    stores = {n for n in _core_modules(path) if n.split(".")[:2] == ["core", "data"]}
     assert not stores, f"{path.relative_to(ROOT)} imports {sorted(stores)}"

@@ -18,9 +18,9 @@ import pytest
 from conftest import HANDS, hagrid_photos
 from streamlit.testing.v1 import AppTest
 
-from core.project import model_dir
-from core.store import Store
-from core.video import MEDIA_EXTENSIONS
+from core.data.project import model_dir
+from core.data.store import Store
+from core.io.video import MEDIA_EXTENSIONS
 from ui.dates import readable_time
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +35,7 @@ def _images(folder: str, n: int) -> list[Path]:
 @pytest.fixture(scope="session")
 def seeded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data dir whose default project holds thumbs_up (like) and open_palm (palm) photos."""
-    from core.extract import extract_to_store
+    from core.data.extract import extract_to_store
 
     if not HANDS.exists():
         pytest.skip(f"real hand data not found at {HANDS}")
@@ -99,8 +99,8 @@ def test_home_points_to_the_next_step(data_dir: Path) -> None:
 def test_home_next_step_follows_the_project(seeded: Store) -> None:
     at = app()
     assert _next_step(at)[0] == "train"
-    from core.project import train_project
-    from core.training import TrainConfig
+    from core.data.project import train_project
+    from core.gestures.training import TrainConfig
 
     train_project(seeded, "default", TrainConfig(epochs=20))
     at.run()
@@ -260,7 +260,7 @@ def test_record_imports_a_kinivi_pair_and_refuses_bad_csv(data_dir: Path) -> Non
 
 @pytest.mark.slow  # MediaPipe finds the hands
 def test_record_upload_of_a_video_without_hands_says_so_and_adds_nothing(data_dir: Path, tmp_path: Path) -> None:
-    from core.video import write_video
+    from core.io.video import write_video
 
     store = Store(data_dir)
     clip = tmp_path / "empty_room.mp4"

@@ -15,7 +15,7 @@ import pytest
 from handmaker import make_hand
 from streamlit.testing.v1 import AppTest
 
-from core.store import Sample, Store
+from core.data.store import Sample, Store
 from ui.recorder import RecordPlan
 from ui.stream import StreamSession
 

@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 import pytest
 
+from core.gestures.training import TrainConfig, TrainResult, train_classifier
 from core.starter.dataset import DEPTH_CONFIG
 from core.starter.model import load_starter_set
-from core.training import TrainConfig, TrainResult, train_classifier
 from ui.figures import saved_figure_text
 from ui.results import FEW_SAMPLES, accuracy_figure, confusion_cells, confusion_spec
 

@@ -13,11 +13,11 @@ import pytest
 from conftest import shared_path
 from handmaker import make_hand
 
-from core.extract import LOW_CONFIDENCE, NO_HAND, TOO_MANY_HANDS, ExtractConfig
-from core.landmarks import TrackerConfig
-from core.store import Store
-from core.training import TrainConfig
-from core.types import Hand
+from core.data.extract import LOW_CONFIDENCE, NO_HAND, TOO_MANY_HANDS, ExtractConfig
+from core.data.store import Store
+from core.gestures.training import TrainConfig
+from core.keypoints.landmarks import TrackerConfig
+from core.types import Keypoints
 from ui.jobs import NotReadyError, check_trainable
 from ui.recorder import Recorder, RecordPlan
 from ui.settings import SettingsError, load_settings
@@ -34,12 +34,12 @@ class FakeTracker:
 
     def __init__(self, config: TrackerConfig) -> None:
         self.config = config
-        self.hands: list[Hand] = [make_hand()]
+        self.hands: list[Keypoints] = [make_hand()]
         self.closed = False
         self.fail = False
         FakeTracker.instances.append(self)
 
-    def process(self, rgb: np.ndarray) -> list[Hand]:
+    def process(self, rgb: np.ndarray) -> list[Keypoints]:
         if self.fail:
             raise RuntimeError("tracker exploded")
         return list(self.hands)
@@ -121,7 +121,7 @@ def test_frame_callback_round_trips_av_frames() -> None:
 
 
 def test_selfie_view_mirrors_hands_without_touching_the_input() -> None:
-    from core.pipeline import FrameResult
+    from core.gestures.pipeline import FrameResult
 
     frame = FRAME.copy()
     result = FrameResult([make_hand(offset=(100.0, 300.0))], [None])
@@ -136,7 +136,7 @@ def _plan(**kwargs) -> RecordPlan:
                          **kwargs})  # fmt: skip
 
 
-def _drive(recorder: Recorder, start: float, end: float, step: float = 0.04, hands: list[Hand] | None = None) -> None:
+def _drive(recorder: Recorder, start: float, end: float, step: float = 0.04, hands: list[Keypoints] | None = None) -> None:
     t = start
     while t <= end:
         canvas = FRAME.copy()
@@ -177,12 +177,12 @@ def test_recorder_counts_down_then_captures_at_the_rate(store: Store) -> None:
     ("hands", "reason"),
     [([], NO_HAND), ([make_hand(), make_hand(offset=(100.0, 300.0))], TOO_MANY_HANDS), (None, LOW_CONFIDENCE)],
 )
-def test_recorder_rejects_frames_by_reason(store: Store, hands: list[Hand] | None, reason: str) -> None:
+def test_recorder_rejects_frames_by_reason(store: Store, hands: list[Keypoints] | None, reason: str) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     if hands is None:
         good = make_hand()
-        hands = [Hand(good.pixel, good.normalised, good.world, good.handedness, 0.2, good.image_size)]
+        hands = [Keypoints(good.pixel, good.normalised, good.world, good.handedness, 0.2, good.image_size)]
     with ThreadPoolExecutor(1) as writer:
         rec = Recorder(_plan(countdown=0, extract=ExtractConfig(hands_per_frame=1, min_score=0.5)), store, writer, 0.0)
         _drive(rec, 0.0, 2.1, hands=hands)
@@ -310,7 +310,7 @@ def test_check_trainable_explains_what_is_missing() -> None:
 
 
 def test_transcode_h264(tmp_path: Path) -> None:
-    from core.video import write_video
+    from core.io.video import write_video
 
     source = tmp_path / "in.mp4"
     write_video(source, (np.full((121, 161, 3), i * 20, np.uint8) for i in range(10)), 10.0)
@@ -323,7 +323,7 @@ def test_transcode_h264(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_real_tracker_finds_the_hand_in_the_video() -> None:
-    from core.video import iter_frames
+    from core.io.video import iter_frames
 
     video = shared_path("video", "asl_hand.25fps.mp4")
     s = StreamSession("real", TrackerConfig(max_num_hands=1, model_complexity=0))
@@ -377,8 +377,8 @@ def test_media_responses_send_their_start_message_first() -> None:
 
 
 def test_csv_upload_round_trips_a_handteach_export(store: Store, tmp_path: Path) -> None:
-    from core.csv_io import export_handteach
-    from core.store import Sample
+    from core.data.csv_io import export_handteach
+    from core.data.store import Sample
     from ui.uploads import import_csv_uploads
 
     store.add_samples(
@@ -413,8 +413,8 @@ def test_cpm_panel_keeps_the_cpm_view_of_the_first_hand() -> None:
 
 @pytest.mark.slow
 def test_a_cpm_project_stream_uses_the_cpm_source_and_its_results() -> None:
-    from core.keypoint_backend import CPMHandSource, KeypointBackend
-    from core.video import iter_frames
+    from core.io.video import iter_frames
+    from core.keypoints.backend import CPMHandSource, KeypointBackend
 
     video = shared_path("video", "asl_hand.25fps.mp4")
     s = StreamSession("test", TrackerConfig(max_num_hands=1))

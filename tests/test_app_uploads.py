@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import hagrid_photos
 
-from core.store import Store
+from core.data.store import Store
 from ui.uploads import UploadedFile, UploadReport, import_uploads
 
 

@@ -1,4 +1,4 @@
-"""core.atomic: the target holds the old bytes or the new ones, never a mix, and no temporary file stays."""
+"""core.io.atomic: the target holds the old bytes or the new ones, never a mix, and no temporary file stays."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.atomic import atomic_path, write_bytes, write_text
+from core.io.atomic import atomic_path, write_bytes, write_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,7 +47,7 @@ def test_a_writer_killed_mid_write_leaves_the_previous_file(tmp_path: Path) -> N
     write_bytes(target, b"previous")
     writer = (
         "import sys, time\n"
-        "from core.atomic import atomic_path\n"
+        "from core.io.atomic import atomic_path\n"
         "with atomic_path(sys.argv[1]) as tmp, tmp.open('wb') as f:\n"
         "    f.write(b'x' * 1000); f.flush(); print('writing', flush=True); time.sleep(60)\n"
     )

@@ -14,8 +14,8 @@ import torch
 from handmaker import make_hand, pointing_hand
 from safetensors.torch import save_file
 
-from core.classifier import CONFIG_FILE, GestureClassifier, ModelFileError
-from core.features import FeatureConfig, hand_features
+from core.gestures.classifier import CONFIG_FILE, GestureClassifier, ModelFileError
+from core.gestures.features import FeatureConfig, hand_features
 from core.types import UNKNOWN_LABEL
 
 CLASSES = ["thumbs_up", "fist", "pointing_right", "pointing_left", "open_palm"]
@@ -212,8 +212,8 @@ def test_non_finite_weights_are_never_saved(saved: tuple[GestureClassifier, Path
 
 _SAVE_LOOP = """
 import sys, torch
-from core.classifier import GestureClassifier
-from core.features import FeatureConfig
+from core.gestures.classifier import GestureClassifier
+from core.gestures.features import FeatureConfig
 models = []
 for seed in (0, 1):
     torch.manual_seed(seed)

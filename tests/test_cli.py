@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _commands() -> list[str]:
     """Every command the CLI's parser has (the CPM's and the starter's included), so a new one is checked too."""
-    from core.cli import build_parser
+    from core.cli.main import build_parser
 
     parser = build_parser()
     return sorted(next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices)
@@ -332,7 +332,7 @@ def test_bad_values_end_in_an_error_line(trained: Path, tmp_path: Path) -> None:
 _SHORT_LOCK_WAIT = (
     "import sqlite3, sys; real = sqlite3.connect; "
     "sqlite3.connect = lambda *a, **k: real(*a, **{**k, 'timeout': 1.0}); "
-    "from core.cli import main; sys.exit(main(sys.argv[1:]))"
+    "from core.cli.main import main; sys.exit(main(sys.argv[1:]))"
 )
 
 

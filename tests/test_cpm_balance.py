@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.cpm.balance import input_balance
+from core.cpm.training.balance import input_balance
 
 
 def _sources(tmp_path: Path, small: int, large: int) -> tuple[list[str], list[Path]]:

@@ -7,10 +7,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from core import crops as cropping
-from core.cpm.augment import CropAugmentConfig
 from core.cpm.config import CPMConfig
-from core.cpm.dataset import DistillationSet, base_crop
+from core.cpm.training.augment import CropAugmentConfig
+from core.cpm.training.dataset import DistillationSet, base_crop
+from core.io import crops as cropping
 
 CFG = CPMConfig(input_size=64)
 STILL = CropAugmentConfig(

@@ -10,16 +10,16 @@ import numpy as np
 import pytest
 import torch
 
-from core import crops as cropping
 from core.cpm import checkpoint
 from core.cpm.estimator import CPMEstimator
-from core.cpm.finetune import finetune
+from core.cpm.evaluation.metrics import normalised_errors, pck
 from core.cpm.heatmaps import decode
-from core.cpm.metrics import normalised_errors, pck
 from core.cpm.model import HandCPM
+from core.cpm.training.finetune import finetune
 from core.cpm.upright import upright_angle
-from core.cpm.views import VIEWS, heatmap_view, multi_view, single_view
-from core.video import iter_frames
+from core.io import crops as cropping
+from core.io.video import iter_frames
+from core.viz.belief_views import VIEWS, heatmap_view, multi_view, single_view
 from tests.conftest import shared_path
 
 FRAMES = range(0, 325, 40)  # 9 frames spread over the video

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.cpm.annotations import AnnotationError, _tip_first_votes, load_annotations
-from core.cpm.cli import main
-from core.cpm.eval_keypoints import evaluate_both
-from core.cpm.metrics import normalised_errors, summary
+from core.cli.cpm import main
+from core.cpm.evaluation.annotations import AnnotationError, _tip_first_votes, load_annotations
+from core.cpm.evaluation.eval_keypoints import evaluate_both
+from core.cpm.evaluation.metrics import normalised_errors, summary
 from tests.conftest import shared_path
 
 
@@ -90,7 +90,7 @@ def test_wrong_keypoint_count_names_the_entry(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_main_cli_reports_bad_entries(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from core.cli import main as core_main
+    from core.cli.main import main as core_main
 
     def truncate(data: dict) -> None:
         data["annotations"][0]["keypoints"] = [1, 2, 3]

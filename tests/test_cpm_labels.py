@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.cpm import labels
-from core.images import read_image
-from core.landmarks import ZOOM_OUT_BORDERS
+from core.cpm.training import labels
+from core.io.images import read_image
+from core.keypoints.landmarks import ZOOM_OUT_BORDERS
 from tests.conftest import close_up_photo, copy_open_hands, open_hand_photos
 
 
@@ -27,7 +27,7 @@ def test_labels_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.Monkey
     first = labels.label_media([folder], cache)
     assert len(first) == 3 and cache.is_file()
 
-    monkeypatch.setattr("core.landmarks.HandTracker", NoTeacher)
+    monkeypatch.setattr("core.keypoints.landmarks.HandTracker", NoTeacher)
     again = labels.label_media([folder], cache)
     assert [len(f.hands) for f in again] == [len(f.hands) for f in first]
     copy = tmp_path / "copied"
@@ -48,7 +48,7 @@ def test_a_version_1_cache_is_rekeyed_while_its_files_are_unchanged(tmp_path: Pa
     old = {labels._old_key(Path(e["path"])): e for e in data["entries"].values()}
     cache.write_text(json.dumps({"version": 1, "teacher": labels.TEACHER, "entries": old}))
 
-    monkeypatch.setattr("core.landmarks.HandTracker", NoTeacher)
+    monkeypatch.setattr("core.keypoints.landmarks.HandTracker", NoTeacher)
     assert [len(f.hands) for f in labels.label_media([folder], cache)] == [len(f.hands) for f in first]
     assert json.loads(cache.read_text())["version"] == labels.CACHE_VERSION
 
@@ -75,7 +75,7 @@ def test_a_close_up_is_labelled_when_zoomed_out_and_only_on_request(tmp_path: Pa
     assert zoomed["whole.jpg"][0].zoom_out == 0.0
     assert np.array_equal(zoomed["whole.jpg"][0].keypoints, plain["whole.jpg"][0].keypoints)
 
-    monkeypatch.setattr("core.landmarks.HandTracker", NoTeacher)
+    monkeypatch.setattr("core.keypoints.landmarks.HandTracker", NoTeacher)
     again = {f.path.name: f.hands for f in labels.label_media([folder], cache, zoom_out=True)}
     assert np.array_equal(again["up.jpg"][0].keypoints, hand.keypoints)  # cached too
     without = {f.path.name: f.hands for f in labels.label_media([folder], cache)}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cpm import parallel
+from core.cpm.training import parallel
 
 
 def test_alone_every_helper_is_a_no_op() -> None:

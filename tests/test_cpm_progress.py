@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from core.cpm.progress import ConsoleLog, StepLine
+from core.cpm.training.progress import ConsoleLog, StepLine
 
 
 class Terminal(io.StringIO):

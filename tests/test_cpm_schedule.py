@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from core.cpm.schedule import Schedule
+from core.cpm.training.schedule import Schedule
 
 
 def test_warm_up_then_cosine_down_to_two_percent() -> None:

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 import torch
 
+from core.cli.cpm import register, train_configs
 from core.cpm import checkpoint
-from core.cpm.cli import register, train_configs
 from core.cpm.config import FINETUNE_EPOCHS, CPMConfig, CPMTrainConfig
-from core.cpm.labels import LabelledFrame, LabelledHand
 from core.cpm.model import HandCPM
-from core.cpm.train import _averager, _split_crops, is_held_out, train
-from core.project_finetune import register as register_finetune
+from core.cpm.training.distill import _averager, _split_crops, is_held_out, train
+from core.cpm.training.labels import LabelledFrame, LabelledHand
+from core.data.project_finetune import register as register_finetune
 from tests.conftest import copy_open_hands, open_hand_photos
 
 TINY = CPMConfig(
@@ -158,7 +158,7 @@ def test_register_adds_subcommands_with_help(capsys: pytest.CaptureFixture[str])
     assert "--epochs" in out and "--resume" in out and "--backend" in out and "--crop" in out
     args = parser.parse_args(["train-cpm", "-i", "a", "b", "--epochs", "3"])
     assert args.inputs == ["a", "b"] and args.epochs == 3 and callable(args.func)
-    assert args.handler is args.func  # core.cli dispatches on "handler"
+    assert args.handler is args.func  # core.cli.main dispatches on "handler"
 
 
 def test_train_cpm_without_flags_trains_with_the_config_defaults() -> None:

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from core import crops as cropping
 from core.cpm.upright import unturn, upright_angle
+from core.io import crops as cropping
 
 
 def _hand_pointing(direction_deg: float) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""core.crops: square boxes, the crop affine and its inverse, padding, JPEG bytes."""
+"""core.io.crops: square boxes, the crop affine and its inverse, padding, JPEG bytes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.crops import (
+from core.io.crops import (
     crop_transform,
     crop_with_transform,
     decode_jpeg,
@@ -18,17 +18,17 @@ from core.crops import (
     points_from_crop,
     points_to_crop,
 )
-from core.limits import LimitError
-from core.types import Hand
+from core.io.limits import LimitError
+from core.types import Keypoints
 
 
-def make_hand(centre: tuple[float, float] = (320, 240), spread: float = 60, image_size=(640, 480), seed=0) -> Hand:
+def make_hand(centre: tuple[float, float] = (320, 240), spread: float = 60, image_size=(640, 480), seed=0) -> Keypoints:
     """A synthetic hand: 21 random points around ``centre`` in pixel space."""
     rng = np.random.default_rng(seed)
     pixel = (np.array(centre) + rng.uniform(-spread, spread, (21, 2))).astype(np.float32)
     normalised = np.zeros((21, 3), np.float32)
     normalised[:, :2] = pixel / np.array(image_size, np.float32)
-    return Hand(pixel, normalised, np.zeros((21, 3), np.float32), "Right", 0.9, image_size)
+    return Keypoints(pixel, normalised, np.zeros((21, 3), np.float32), "Right", 0.9, image_size)
 
 
 def test_box_is_square_with_margin() -> None:

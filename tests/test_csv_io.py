@@ -1,4 +1,4 @@
-"""core.csv_io: kinivi and handteach CSV round trips, and every kind of bad file refused with its line."""
+"""core.data.csv_io: kinivi and handteach CSV round trips, and every kind of bad file refused with its line."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 from conftest import shared_path
 
-from core import csv_io
-from core.csv_io import HANDTEACH_HEADER, CsvFormatError
-from core.features import FeatureConfig, hand_features, keypoints_to_features
-from core.gestures import DEFAULT_PROJECT
-from core.store import Sample, Store
-from core.types import Hand
+from core.data import csv_io
+from core.data.csv_io import HANDTEACH_HEADER, CsvFormatError
+from core.data.store import Sample, Store
+from core.gestures.catalog import DEFAULT_PROJECT
+from core.gestures.features import FeatureConfig, hand_features, keypoints_to_features
+from core.types import Keypoints
 
 KINIVI_LABELS = ["Open", "Close", "Pointer", "OK"]
 
@@ -46,11 +46,11 @@ def write_kinivi(folder: Path, n: int = 12, seed: int = 0) -> tuple[Path, Path, 
     return keypoints, labels, rows, ids
 
 
-def make_hand(rng: np.random.Generator, depth: bool = True) -> Hand:
+def make_hand(rng: np.random.Generator, depth: bool = True) -> Keypoints:
     pixel = rng.normal(300, 80, (21, 2)).astype(np.float32)
     normalised = np.concatenate([pixel / np.float32(640), rng.normal(0, 0.05, (21, 1)).astype(np.float32)], axis=1)
     world = rng.normal(0, 0.05, (21, 3)).astype(np.float32) if depth else np.full((21, 3), np.nan, np.float32)
-    return Hand(pixel, normalised.astype(np.float32), world, "Left", float(rng.random()), (640, 480))
+    return Keypoints(pixel, normalised.astype(np.float32), world, "Left", float(rng.random()), (640, 480))
 
 
 def snapshot(store: Store) -> dict:
@@ -313,7 +313,7 @@ def test_missing_handteach_file_is_named(store: Store, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_real_mediapipe_keypoints_through_both_formats(store: Store, tmp_path: Path, data_dir: Path) -> None:
-    from core.landmarks import HandTracker, TrackerConfig
+    from core.keypoints.landmarks import HandTracker, TrackerConfig
 
     folder = shared_path("hagrid_380", "images")
     samples = []

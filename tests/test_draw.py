@@ -1,4 +1,4 @@
-"""core.draw: annotations appear where the hand is, inputs stay untouched, and drawing is cheap."""
+"""core.viz.draw: annotations appear where the hand is, inputs stay untouched, and drawing is cheap."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ import numpy as np
 import pytest
 from conftest import shared_path
 
-from core.draw import (
+from core.gestures.pipeline import FrameResult
+from core.io.video import iter_frames
+from core.types import Keypoints, Prediction
+from core.viz.draw import (
     DEFAULT_STYLE,
     draw_label,
     draw_result,
@@ -19,19 +22,16 @@ from core.draw import (
     label_text,
     skeleton_on,
 )
-from core.pipeline import FrameResult
-from core.types import Hand, Prediction
-from core.video import iter_frames
 
 
-def make_hand(pixel: np.ndarray, image_size: tuple[int, int], handedness: str = "Right") -> Hand:
+def make_hand(pixel: np.ndarray, image_size: tuple[int, int], handedness: str = "Right") -> Keypoints:
     normalised = np.zeros((21, 3), np.float32)
     normalised[:, :2] = pixel / np.array(image_size, np.float32)
-    return Hand(pixel.astype(np.float32), normalised, np.zeros((21, 3), np.float32), handedness, 0.95, image_size)
+    return Keypoints(pixel.astype(np.float32), normalised, np.zeros((21, 3), np.float32), handedness, 0.95, image_size)
 
 
 @pytest.fixture(scope="module")
-def real_frame() -> tuple[np.ndarray, Hand]:
+def real_frame() -> tuple[np.ndarray, Keypoints]:
     """Frame 0 of the real video and MediaPipe's reference keypoints for it (620×1080 RGB)."""
     video = shared_path("video", "asl_hand.25fps.mp4")
     keypoints = json.loads(shared_path("video", "asl_hand.full.json").read_text())[0]
@@ -39,7 +39,7 @@ def real_frame() -> tuple[np.ndarray, Hand]:
     return rgb, make_hand(np.array(keypoints, np.float32)[:, :2], (620, 1080))
 
 
-def synthetic(width: int = 640, height: int = 480) -> tuple[np.ndarray, Hand]:
+def synthetic(width: int = 640, height: int = 480) -> tuple[np.ndarray, Keypoints]:
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
     pixel = np.array([width / 2, height / 2]) + rng.uniform(-80, 80, (21, 2))
@@ -131,8 +131,8 @@ def test_rejects_non_rgb() -> None:
 
 
 def test_cpm_pose_uses_the_same_palette_and_rings_unsure_joints() -> None:
-    """``core.cpm.views.draw_pose`` paints through ``skeleton_on``: ``DrawStyle``'s colours, unsure joints hollow."""
-    from core.cpm.views import draw_pose
+    """``core.viz.belief_views.draw_pose`` paints through ``skeleton_on``: ``DrawStyle``'s colours, unsure joints hollow."""
+    from core.viz.belief_views import draw_pose
 
     # Joints 45 px apart on a 320 px crop, bones along the rows.
     points = np.stack([np.arange(21) % 7 * 45 + 20, np.arange(21) // 7 * 100 + 40], axis=1).astype(np.float32)

@@ -1,4 +1,4 @@
-"""core.early_stop: when the shared epoch loop stops, which weights it keeps, cancelling."""
+"""core.gestures.early_stop: when the shared epoch loop stops, which weights it keeps, cancelling."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 import torch
 from torch import nn
 
-from core.early_stop import EpochStats, fit_with_early_stopping
+from core.gestures.early_stop import EpochStats, fit_with_early_stopping
 
 
 def _scripted(network: nn.Linear, val_losses: list[float], cancel_at: int | None = None, cancel=None):

@@ -17,7 +17,7 @@ from PIL import Image
 from test_images import jpeg_claiming, zero_png
 from test_video import cut_in_half
 
-from core.extract import (
+from core.data.extract import (
     LOW_CONFIDENCE,
     NO_HAND,
     TOO_MANY_HANDS,
@@ -27,8 +27,8 @@ from core.extract import (
     usable_files,
     usable_hands,
 )
-from core.store import Store
-from core.video import MediaError
+from core.data.store import Store
+from core.io.video import MediaError
 
 
 def test_usable_hands_reasons() -> None:

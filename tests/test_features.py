@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from handmaker import make_hand, mirror_hand, pointing_hand
 
-from core.features import (
+from core.gestures.features import (
     AugmentConfig,
     FeatureConfig,
     augment,

@@ -128,7 +128,7 @@ def _real_gif(video: Path, target: Path) -> bytes:
     """Six frames of a real video as a small GIF."""
     import cv2
 
-    from core.video import iter_frames, write_video
+    from core.io.video import iter_frames, write_video
 
     write_video(target, [cv2.resize(f, (62, 108)) for _, f in iter_frames(video, max_frames=6)], fps=5)
     return target.read_bytes()
@@ -174,8 +174,8 @@ class Checker:
         self.unexpected: list[str] = []
 
     def run(self, where: str, name: str, call: Callable[[], object]) -> None:
-        from core.csv_io import CsvFormatError
-        from core.video import MediaError
+        from core.data.csv_io import CsvFormatError
+        from core.io.video import MediaError
 
         print(f"{where} {name}", flush=True)  # the last line names the culprit if the process dies
         before = _db_rows(self.db)
@@ -200,9 +200,9 @@ class Checker:
 
 
 def child(work: Path) -> None:
-    from core import csv_io
-    from core.extract import extract_to_store
-    from core.store import Store
+    from core.data import csv_io
+    from core.data.extract import extract_to_store
+    from core.data.store import Store
     from ui.uploads import UploadedFile, annotate_upload, import_uploads
 
     rng = random.Random(SEED)
@@ -270,7 +270,7 @@ def app_child(work: Path) -> None:
     os.environ["HANDTEACH_DATA"] = str(work / "data")
     from streamlit.testing.v1 import AppTest
 
-    from core.store import Store
+    from core.data.store import Store
 
     store = Store(work / "data")
     store.ensure_project()

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core.gestures import (
+from core.data.store import Store
+from core.gestures.catalog import (
     DEFAULT_CLASSES,
     MAX_NAME_LENGTH,
     VS16,
@@ -17,7 +18,6 @@ from core.gestures import (
     emoji_style,
     validate_name,
 )
-from core.store import Store
 
 
 def test_default_classes_and_mirror_pairs() -> None:

@@ -1,4 +1,4 @@
-"""core.images: photos read with their size checked from the header first, and 16-bit grey decoded right."""
+"""core.io.images: photos read with their size checked from the header first, and 16-bit grey decoded right."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from conftest import shared_path
 from PIL import Image
 
-from core.images import MediaLimitError, image_size, read_image, read_image_bytes
-from core.video import iter_frames, video_info
+from core.io.images import MediaLimitError, image_size, read_image, read_image_bytes
+from core.io.video import iter_frames, video_info
 
 
 def _gradient(height: int = 48, width: int = 64) -> np.ndarray:

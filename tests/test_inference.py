@@ -7,8 +7,8 @@ from pathlib import Path
 
 from handmaker import make_hand
 
-from core.inference import frame_record, output_paths
-from core.pipeline import FrameResult
+from core.gestures.inference import frame_record, output_paths
+from core.gestures.pipeline import FrameResult
 from core.types import Prediction
 
 
@@ -66,9 +66,9 @@ def test_the_same_input_twice_is_written_once(tmp_path: Path) -> None:
 
 def test_looking_up_a_projects_keypoint_model_creates_no_folder(tmp_path: Path) -> None:
     """project_cpm_dir made data/projects/<name>/, so infer of a never-trained project failed on a read-only disk."""
-    from core.keypoint_backend import KeypointBackend
-    from core.project_cpm import DEFAULT_DIR, finetuned_checkpoint, project_checkpoint
-    from core.store import Store
+    from core.data.project_cpm import DEFAULT_DIR, finetuned_checkpoint, project_checkpoint
+    from core.data.store import Store
+    from core.keypoints.backend import KeypointBackend
 
     store = Store(tmp_path / "data")
     store.create_project("signs", backend="cpm")

@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 from conftest import hagrid_photos, shared_path
 
-from core.cli import main as cli_main
-from core.cpm.metrics import normalised_errors
-from core.extract import extract_to_store
-from core.keypoint_backend import CPMHandSource, KeypointBackend, UnknownBackendError, check_backend
-from core.landmarks import HandTracker, TrackerConfig, detect_hands
-from core.project import load_project_model, train_project
-from core.store import Store
+from core.cli.main import main as cli_main
+from core.cpm.evaluation.metrics import normalised_errors
+from core.data.extract import extract_to_store
+from core.data.project import load_project_model, train_project
+from core.data.store import Store
+from core.io.video import iter_frames, read_image
+from core.keypoints.backend import CPMHandSource, KeypointBackend, UnknownBackendError, check_backend
+from core.keypoints.landmarks import HandTracker, TrackerConfig, detect_hands
 from core.types import UNKNOWN_LABEL
-from core.video import iter_frames, read_image
 
 
 def _photos(folder: str, n: int) -> list[Path]:
@@ -109,7 +109,7 @@ def test_a_cpm_project_extracts_trains_and_infers_with_the_cpm(tmp_path: Path, c
 
 def test_a_project_backend_follows_its_fine_tuned_cpm(tmp_path: Path) -> None:
     from core.cpm import checkpoint
-    from core.project_cpm import project_cpm_dir
+    from core.data.project_cpm import project_cpm_dir
 
     store = Store(tmp_path / "data")
     store.create_project("p")

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from conftest import shared_path
 
-import core.keypoint_cache as cache_module
-from core.keypoint_cache import detect_in_photos
+import core.keypoints.cache as cache_module
+from core.keypoints.cache import detect_in_photos
 
 pytestmark = pytest.mark.slow
 

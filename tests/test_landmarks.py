@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import close_up_photo, open_hand_photos, shared_path
 
-from core.landmarks import ZOOM_OUT_BORDERS, HandTracker, TrackerConfig, detect_hands
+from core.keypoints.landmarks import ZOOM_OUT_BORDERS, HandTracker, TrackerConfig, detect_hands
 
 pytestmark = pytest.mark.slow
 
@@ -107,7 +107,7 @@ def test_a_long_thin_photo_is_searched_without_aborting_the_process(tmp_path: Pa
     """
     script = (
         "import numpy as np\n"
-        "from core.landmarks import detect_hands\n"
+        "from core.keypoints.landmarks import detect_hands\n"
         "print(len(detect_hands(np.full((8, 11000, 3), 120, np.uint8), zoom_out=True)))\n"
         "try:\n"
         "    detect_hands(np.zeros((8, 40000, 3), np.uint8))\n"

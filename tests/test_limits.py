@@ -1,4 +1,4 @@
-"""core.limits: every bound refuses a value just over it by name, and model files are refused from their JSON alone."""
+"""core.io.limits: every bound refuses a value just over it by name, and model files are refused from their JSON alone."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from core import cli
-from core.classifier import GestureClassifier, ModelFileError
+from core.cli import main as cli
 from core.cpm import checkpoint
 from core.cpm.config import ConfigError, CPMConfig
-from core.features import FeatureConfig
-from core.limits import (
+from core.gestures.classifier import GestureClassifier, ModelFileError
+from core.gestures.features import FeatureConfig
+from core.io.limits import (
     LIMITS,
     LimitError,
     check_cpm_sizes,

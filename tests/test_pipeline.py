@@ -1,4 +1,4 @@
-"""core.pipeline: smoothing, unknown threshold, hands matched across frames, timings, real video."""
+"""core.gestures.pipeline: smoothing, unknown threshold, hands matched across frames, timings, real video."""
 
 from __future__ import annotations
 
@@ -9,31 +9,31 @@ import numpy as np
 import pytest
 from conftest import shared_path
 
-from core.features import FeatureConfig
-from core.pipeline import Pipeline
-from core.types import UNKNOWN_LABEL, Hand
-from core.video import iter_frames
+from core.gestures.features import FeatureConfig
+from core.gestures.pipeline import Pipeline
+from core.io.video import iter_frames
+from core.types import UNKNOWN_LABEL, Keypoints
 
 SIZE = (640, 480)
 
 
-def make_hand(centre: tuple[float, float], handedness: str = "Right", thumb_side: float = 1.0, seed: int = 0) -> Hand:
+def make_hand(centre: tuple[float, float], handedness: str = "Right", thumb_side: float = 1.0, seed: int = 0) -> Keypoints:
     """A synthetic hand around ``centre``; ``thumb_side`` (±1) puts joint 1 right/left of the wrist."""
     rng = np.random.default_rng(seed)
     pixel = np.array(centre) + rng.uniform(-40, 40, (21, 2))
     pixel[1] = pixel[0] + [30 * thumb_side, 0]
     normalised = np.zeros((21, 3), np.float32)
     normalised[:, :2] = pixel / np.array(SIZE)
-    return Hand(pixel.astype(np.float32), normalised, np.zeros((21, 3), np.float32), handedness, 0.9, SIZE)
+    return Keypoints(pixel.astype(np.float32), normalised, np.zeros((21, 3), np.float32), handedness, 0.9, SIZE)
 
 
 class ScriptedTracker:
     """Returns the next list of hands of a script on each call."""
 
-    def __init__(self, frames: list[list[Hand]]) -> None:
+    def __init__(self, frames: list[list[Keypoints]]) -> None:
         self.frames = iter(frames)
 
-    def process(self, rgb: np.ndarray) -> list[Hand]:
+    def process(self, rgb: np.ndarray) -> list[Keypoints]:
         return next(self.frames)
 
 
@@ -154,7 +154,7 @@ def test_invalid_smoothing() -> None:
 
 @pytest.mark.slow
 def test_real_video_with_tracking() -> None:
-    from core.landmarks import HandTracker, TrackerConfig
+    from core.keypoints.landmarks import HandTracker, TrackerConfig
 
     video = shared_path("video", "asl_hand.25fps.mp4")
     linear = np.random.default_rng(0).normal(size=(FeatureConfig().size, 3)).astype(np.float32)

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 from handmaker import make_hand, pointing_hand
 
-from core.classifier import GestureClassifier
-from core.project import (
+from core.data.project import (
     ModelRefusedError,
     check_replacement,
     feature_config_for,
@@ -19,8 +18,9 @@ from core.project import (
     project_dataset,
     train_project,
 )
-from core.store import Sample, Store
-from core.training import NotEnoughDataError, TrainConfig
+from core.data.store import Sample, Store
+from core.gestures.classifier import GestureClassifier
+from core.gestures.training import NotEnoughDataError, TrainConfig
 
 
 def _fill(store: Store, project: str, depth: bool = True) -> None:

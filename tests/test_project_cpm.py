@@ -1,4 +1,4 @@
-"""core.project_cpm and core.project_finetune on a real store of real photos, and the CLI command.
+"""core.data.project_cpm and core.data.project_finetune on a real store of real photos, and the CLI command.
 
 The samples are extracted with MediaPipe from HaGRID photos (``conftest.shared_path``), as the
 Record page does. Keypoints mapped into the stored crops are checked three ways: the crop
@@ -20,20 +20,28 @@ import pytest
 import torch
 from conftest import hagrid_photos, shared_path
 
-from core import cli, csv_io
+from core.cli import main as cli
 from core.cpm import checkpoint
-from core.crops import crop_with_transform, decode_jpeg, hand_crop
-from core.extract import extract_to_store
-from core.landmarks import detect_hands
-from core.project_cpm import count_crops, crop_keypoints, has_finetuned, project_checkpoint, project_cpm_dir, user_crops
-from core.project_finetune import finetune_project, reset_project_cpm
-from core.store import Sample, Store
-from core.video import read_image
+from core.data import csv_io
+from core.data.extract import extract_to_store
+from core.data.project_cpm import (
+    count_crops,
+    crop_keypoints,
+    has_finetuned,
+    project_checkpoint,
+    project_cpm_dir,
+    user_crops,
+)
+from core.data.project_finetune import finetune_project, reset_project_cpm
+from core.data.store import Sample, Store
+from core.io.crops import crop_with_transform, decode_jpeg, hand_crop
+from core.io.video import read_image
+from core.keypoints.landmarks import detect_hands
 
 pytestmark = pytest.mark.slow  # MediaPipe extracts the samples
 
 PER_CLASS = 6
-STORED_MARGIN = inspect.signature(hand_crop).parameters["margin"].default  # core.extract.make_sample's crops
+STORED_MARGIN = inspect.signature(hand_crop).parameters["margin"].default  # core.data.extract.make_sample's crops
 
 
 def _photos(folder: str, n: int = PER_CLASS) -> list[Path]:
@@ -212,8 +220,8 @@ def test_cli_finetunes_reports_json_and_resets(store: Store, capsys: pytest.Capt
 
 
 def test_project_cpm_constants_match_the_checkpoint_module() -> None:
-    from core import project_cpm
     from core.cpm import checkpoint
+    from core.data import project_cpm
 
     assert project_cpm.DEFAULT_DIR == checkpoint.DEFAULT_DIR
     assert project_cpm._CONFIG_FILE == checkpoint.CONFIG_FILE

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from handmaker import make_hand, mirror_hand, pointing_hand
 
-from core.features import FeatureConfig, keypoints_to_features
-from core.gestures import DEFAULT_CLASSES
-from core.project import load_project_model
+from core.data.project import load_project_model
+from core.data.store import Store
+from core.gestures.catalog import DEFAULT_CLASSES
+from core.gestures.features import FeatureConfig, keypoints_to_features
 from core.starter import (
     StarterFileError,
     StarterSet,
@@ -21,7 +22,6 @@ from core.starter import (
 )
 from core.starter.handmodel import hand_points, reach, rotate, screen_rotation
 from core.starter.poses import procedural_samples
-from core.store import Store
 
 DEFAULT_NAMES = [c.name for c in DEFAULT_CLASSES]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core.gestures.training import TrainConfig
 from core.starter.curve import SIZES, later_samples_test, learning_curve, planned_sizes, sizes_within
 from core.starter.dataset import DEPTH_CONFIG
 from core.starter.model import load_starter_set
-from core.training import TrainConfig
 
 
 @pytest.mark.parametrize(

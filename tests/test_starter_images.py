@@ -10,7 +10,7 @@ import pytest
 from conftest import HANDS, shared_path
 from PIL import Image
 
-from core.cli import main as cli_main
+from core.cli.main import main as cli_main
 from core.starter.images_eval import LabelsFileError, read_labels
 from core.starter.sources import EXCLUDED, labelled_photos
 

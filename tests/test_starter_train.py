@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 from handmaker import make_hand
 
-from core.cli import main as cli_main
-from core.features import FeatureConfig, keypoints_to_features
-from core.gestures import DEFAULT_CLASSES
+from core.cli.main import main as cli_main
+from core.data.store import Sample, Store
+from core.gestures.catalog import DEFAULT_CLASSES
+from core.gestures.features import FeatureConfig, keypoints_to_features
+from core.gestures.training import NotEnoughDataError, TrainConfig
 from core.starter import StarterOptions, check_trainable, load_starter_set, train_with_starter
 from core.starter.curve import learning_curve, project_curve
 from core.starter.fit import conflicting_rows
 from core.starter.poses import UP, WRIST_MIDDLE, FaceOn, Facing, _pose, oriented, procedural_samples
-from core.store import Sample, Store
-from core.training import NotEnoughDataError, TrainConfig
 
 FAST = TrainConfig(epochs=60, patience=15)
 CLASSES = [c.name for c in DEFAULT_CLASSES]
@@ -136,7 +136,7 @@ def test_project_curve_for_the_train_page(tmp_path: Path) -> None:
 
 
 def test_a_project_trained_with_starter_data_is_not_taken_for_the_shipped_model(tmp_path: Path) -> None:
-    from core.project import load_project_model, train_project
+    from core.data.project import load_project_model, train_project
     from core.starter import is_shipped_starter, starter_model_for
 
     data = tmp_path / "data"
@@ -179,7 +179,7 @@ def test_a_project_without_starter_gestures_trains_on_its_own_samples(
 
 
 def test_starter_rows_join_only_the_classes_a_project_has(tmp_path: Path) -> None:
-    from core.project import load_project_model, train_project
+    from core.data.project import load_project_model, train_project
 
     store = _store_with_own_classes(tmp_path, "mixed", ("fist", "vee"))
     result, _ = train_project(store, "mixed", FAST, starter=True)

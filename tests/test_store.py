@@ -1,4 +1,4 @@
-"""core.store: projects, classes, bit-exact samples, atomic batches, crash safety, real MediaPipe hands."""
+"""core.data.store: projects, classes, bit-exact samples, atomic batches, crash safety, real MediaPipe hands."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 from conftest import shared_path
 
-from core.gestures import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, InvalidNameError
-from core.store import (
+from core.data.schema import StoreLockedError
+from core.data.store import (
     DB_NAME,
     SCHEMA_VERSION,
     DuplicateNameError,
@@ -30,23 +30,23 @@ from core.store import (
     Store,
     StoreError,
 )
-from core.store_schema import StoreLockedError
-from core.types import Hand
+from core.gestures.catalog import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, InvalidNameError
+from core.types import Keypoints
 
 REPO = Path(__file__).resolve().parents[1]
 BAD_NAMES = ["a/b", "a\\b", "..", "", "   ", "x" * 65, "unknown", "Unknown", "tab\there"]
 
 
-def make_hand(rng: np.random.Generator, depth: bool = True) -> Hand:
+def make_hand(rng: np.random.Generator, depth: bool = True) -> Keypoints:
     """A random hand with awkward float32 values (signed zero, subnormals, huge) to catch lossy storage."""
     pixel = rng.normal(300, 100, (21, 2)).astype(np.float32)
     pixel[0, 0], pixel[1, 1], pixel[2, 0] = -0.0, np.float32(1e-42), np.float32(3.4e38)
     normalised = rng.random((21, 3), dtype=np.float32)
     world = rng.normal(0, 0.05, (21, 3)).astype(np.float32) if depth else np.full((21, 3), np.nan, np.float32)
-    return Hand(pixel, normalised, world, "Right", float(rng.random()), (640, 480))
+    return Keypoints(pixel, normalised, world, "Right", float(rng.random()), (640, 480))
 
 
-def assert_same_hand(a: Hand, b: Hand) -> None:
+def assert_same_hand(a: Keypoints, b: Keypoints) -> None:
     for name in ("pixel", "normalised", "world"):
         x, y = getattr(a, name), getattr(b, name)
         assert y.dtype == np.float32 and y.shape == x.shape
@@ -185,9 +185,9 @@ def test_sample_round_trip_is_bit_exact(store: Store, rng: np.random.Generator) 
         lambda h: Sample(h, "no_such_class", "image"),
         lambda h: Sample(h, "ok", "telepathy"),
         lambda h: Sample(h, "ok", "image", frame=-1),
-        lambda h: Sample(Hand(h.pixel * np.nan, h.normalised, h.world, "Left", 0.5, (9, 9)), "ok", "image"),
-        lambda h: Sample(Hand(h.pixel, h.normalised, h.world, "Left", 1.5, (9, 9)), "ok", "image"),
-        lambda h: Sample(Hand(h.pixel, h.normalised, h.world, "Left", 0.5, (0, 9)), "ok", "image"),
+        lambda h: Sample(Keypoints(h.pixel * np.nan, h.normalised, h.world, "Left", 0.5, (9, 9)), "ok", "image"),
+        lambda h: Sample(Keypoints(h.pixel, h.normalised, h.world, "Left", 1.5, (9, 9)), "ok", "image"),
+        lambda h: Sample(Keypoints(h.pixel, h.normalised, h.world, "Left", 0.5, (0, 9)), "ok", "image"),
         lambda h: Sample(h, "a/b", "image"),
     ],
 )
@@ -284,13 +284,13 @@ WRITER = """
 import sys
 import numpy as np
 sys.path.insert(0, sys.argv[1])
-from core.store import Sample, Store
-from core.types import Hand
+from core.data.store import Sample, Store
+from core.types import Keypoints
 store = Store(sys.argv[2])
 store.ensure_project()
 rng = np.random.default_rng(0)
 while True:
-    hand = Hand(rng.random((21, 2), dtype=np.float32), rng.random((21, 3), dtype=np.float32),
+    hand = Keypoints(rng.random((21, 2), dtype=np.float32), rng.random((21, 3), dtype=np.float32),
                 rng.random((21, 3), dtype=np.float32), "Left", 0.9, (640, 480))
     sid = store.add_sample("default", Sample(hand, "ok", "webcam", crop_jpeg=rng.bytes(30000)))
     print(sid, flush=True)
@@ -336,7 +336,7 @@ def test_sigkill_while_writing_loses_nothing_committed(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_real_mediapipe_hands_round_trip(store: Store) -> None:
-    from core.landmarks import HandTracker, TrackerConfig
+    from core.keypoints.landmarks import HandTracker, TrackerConfig
 
     folder = shared_path("hagrid_380", "images")
     paths = [folder / c / f"{c}_00000.jpg" for c in ("like", "one", "palm", "fist")]

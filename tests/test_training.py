@@ -13,9 +13,9 @@ import torch
 from conftest import shared_path
 from handmaker import make_hand, mirror_hand, pointing_hand, rotate
 
-from core.features import FeatureConfig, hand_features, keypoints_to_features, mirror_features
-from core.gestures import DEFAULT_CLASSES
-from core.training import (
+from core.gestures.catalog import DEFAULT_CLASSES
+from core.gestures.features import FeatureConfig, hand_features, keypoints_to_features, mirror_features
+from core.gestures.training import (
     TRAIN_LIMITS,
     EpochStats,
     NotEnoughDataError,
@@ -274,8 +274,8 @@ HAGRID = {"like": "thumbs_up", "dislike": "thumbs_down", "fist": "fist", "palm":
 @pytest.fixture(scope="module")
 def hagrid_features() -> list[tuple[int, str, np.ndarray]]:
     """(index in class folder, class, features) of every HaGRID photo where MediaPipe finds a hand."""
-    from core.landmarks import HandTracker, TrackerConfig
-    from core.video import read_image
+    from core.io.video import read_image
+    from core.keypoints.landmarks import HandTracker, TrackerConfig
 
     root = shared_path("hagrid_380", "images")
     rows = []

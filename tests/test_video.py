@@ -1,4 +1,4 @@
-"""core.video: reading real and generated media, and the errors for files that cannot be used."""
+"""core.io.video: reading real and generated media, and the errors for files that cannot be used."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from conftest import faststart_copy, shared_path
 from PIL import Image
 
-from core.video import (
+from core.io.video import (
     MediaError,
     MediaLimitError,
     expand_inputs,

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
-from core.keypoint_backend import KeypointBackend
-from core.video import MediaError, read_image_bytes
+from core.io.video import MediaError, read_image_bytes
+from core.keypoints.backend import KeypointBackend
 from ui.state import limit_torch_threads
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def render(result: CPMResult, view: str, narrow: bool = False) -> np.ndarray:
     MULTI: stage tiles then the pose, 256 px each, in one row (``narrow``: two a row);
     SINGLE: 384 × 384; HM: 176 px tiles of the 21 joints and the pose, 6 a row (``narrow``: 4).
     """
-    from core.cpm.views import heatmap_view, multi_view, single_view
+    from core.viz.belief_views import heatmap_view, multi_view, single_view
 
     if view == "MULTI":
         strip = multi_view(result, MULTI_TILE)
@@ -81,10 +81,10 @@ def show(name: str, data: bytes, backend: KeypointBackend | None = None) -> None
 
     ``backend``: the project's, whose fine-tuned CPM is used if it has one (default: the shipped weights).
     """
-    from core.landmarks import detect_hands
+    from core.keypoints.landmarks import detect_hands
 
     try:
-        rgb = read_image_bytes(name, data)  # size checked from the header first (core.limits)
+        rgb = read_image_bytes(name, data)  # size checked from the header first (core.io.limits)
     except MediaError as exc:
         st.error(f"Could not show the CPM belief maps. {exc}")  # "name: problem", as the page's other messages
         return

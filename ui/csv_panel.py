@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.csv_io import CsvFormatError
-from core.store import Store
+from core.data.csv_io import CsvFormatError
+from core.data.store import Store
 from ui.uploads import UploadedFile, import_csv_uploads
 
 HELP = (

@@ -7,9 +7,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from core.classifier import GestureClassifier
-from core.csv_io import export_handteach, export_kinivi
-from core.store import Store
+from core.data.csv_io import export_handteach, export_kinivi
+from core.data.store import Store
+from core.gestures.classifier import GestureClassifier
 
 
 def onnx_bytes(classifier: GestureClassifier) -> bytes:

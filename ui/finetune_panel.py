@@ -1,6 +1,6 @@
 """Train page: "teach the keypoint model my hand", a CPM fine-tuning run in a worker thread.
 
-The run (``FinetuneRun``) wraps ``core.project_finetune.finetune_project``; its progress,
+The run (``FinetuneRun``) wraps ``core.data.project_finetune.finetune_project``; its progress,
 report and error sit behind a lock. The panel polls ``snapshot()`` from a fragment, so the page
 stays responsive, and may ``cancel()`` it: a stopped run saves nothing.
 """
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from core.project_cpm import MIN_CROPS, count_crops, has_finetuned
-from core.project_finetune import ProjectFinetuneReport, finetune_project, reset_project_cpm
-from core.store import Store
+from core.data.project_cpm import MIN_CROPS, count_crops, has_finetuned
+from core.data.project_finetune import ProjectFinetuneReport, finetune_project, reset_project_cpm
+from core.data.store import Store
 from ui.jobs import BackgroundRun
 
 RUN_KEY = "finetune_run"

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import streamlit as st
 
-from core.gestures import GestureClass
-from core.store import Sample, Store
+from core.data.store import Sample, Store
+from core.gestures.catalog import GestureClass
 
 COLUMNS = 8
 PAGE = 48  # crops shown before "show all"

@@ -1,4 +1,4 @@
-"""Training from the Train page: a worker thread around ``core.project.train_project``.
+"""Training from the Train page: a worker thread around ``core.data.project.train_project``.
 
 The run keeps its progress (every ``EpochStats``), result, dataset and error behind a
 lock; the page polls ``snapshot()`` from a fragment and may ``cancel()``. A cancelled
@@ -14,10 +14,10 @@ from typing import Self
 
 import numpy as np
 
-from core.project import Dataset, save_project_model, train_project
+from core.data.project import Dataset, save_project_model, train_project
+from core.data.store import Store
+from core.gestures.training import EpochStats, NotEnoughDataError, TrainConfig, TrainResult, trainable_classes
 from core.starter import check_trainable as check_with_starter
-from core.store import Store
-from core.training import EpochStats, NotEnoughDataError, TrainConfig, TrainResult, trainable_classes
 
 
 class NotReadyError(ValueError):
@@ -29,7 +29,7 @@ def check_trainable(
 ) -> None:
     """Raise ``NotReadyError`` unless ``train_project`` would find two classes with enough samples.
 
-    The rule is ``core.training.trainable_classes`` (which ``train_project`` applies inside the
+    The rule is ``core.gestures.training.trainable_classes`` (which ``train_project`` applies inside the
     worker thread); checking it here lets the page answer at once, in words for the user. With
     ``starter`` the starter set fills its classes (``core.starter.check_trainable``, same rule);
     its ``NotEnoughDataError`` already says what to record.

@@ -1,7 +1,7 @@
 """Recording samples from a live stream: countdown, then N samples per second for a few seconds.
 
 A ``Recorder`` is driven by the frame callback (``on_frame``, one thread) and read by the
-page (``status``, any thread). Only frames whose hands pass ``core.extract.usable_hands``
+page (``status``, any thread). Only frames whose hands pass ``core.data.extract.usable_hands``
 become samples; the others are counted by reason. Samples are written by a background
 writer in small batches, so the frame thread never waits for SQLite.
 """
@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from core.extract import ExtractConfig, make_sample, usable_hands
-from core.store import Sample, Store
-from core.types import Hand
+from core.data.extract import ExtractConfig, make_sample, usable_hands
+from core.data.store import Sample, Store
+from core.types import Keypoints
 from ui.overlay import draw_badge, draw_countdown
 
 RGBImage = npt.NDArray[np.uint8]
@@ -101,8 +101,8 @@ class Recorder:
 
     # -- frame thread -------------------------------------------------------------------
 
-    def on_frame(self, rgb: RGBImage, hands: list[Hand], canvas: RGBImage, now: float | None = None,
-                 find_hands: Callable[[RGBImage], list[Hand]] | None = None) -> None:  # fmt: skip
+    def on_frame(self, rgb: RGBImage, hands: list[Keypoints], canvas: RGBImage, now: float | None = None,
+                 find_hands: Callable[[RGBImage], list[Keypoints]] | None = None) -> None:  # fmt: skip
         """Advance with one frame: maybe capture hands of ``rgb``; draw the countdown/REC badge on ``canvas``.
 
         Without ``find_hands`` a capture stores the tracker's ``hands``. With it, a capture
@@ -135,7 +135,7 @@ class Recorder:
             canvas, f"REC {self.plan.class_name}  {self.plan.duration - recorded:.1f}s  {self._captured} samples"
         )
 
-    def _capture(self, rgb: RGBImage, hands: list[Hand]) -> None:
+    def _capture(self, rgb: RGBImage, hands: list[Keypoints]) -> None:
         usable, reason = usable_hands(hands, self.plan.extract)
         with self._lock:
             self._attempts += 1

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.gestures import GestureClass
-from core.store import Store
-from core.training import TrainResult
+from core.data.store import Store
+from core.gestures.catalog import GestureClass
+from core.gestures.training import TrainResult
 from ui.gallery import fix_gallery
 from ui.jobs import RunSnapshot, TrainingRun, misclassified
 

@@ -18,17 +18,17 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from core.gestures import DEFAULT_PROJECT, GestureClass
-from core.store import Store
+from core.data.store import Store
+from core.gestures.catalog import DEFAULT_PROJECT, GestureClass
 from ui.settings import AppSettings, load_settings
 
-if TYPE_CHECKING:  # torch (via core.classifier) takes seconds to import: only the pages that need it do
-    from core.classifier import GestureClassifier
+if TYPE_CHECKING:  # torch (via core.gestures.classifier) takes seconds to import: only the pages that need it do
+    from core.gestures.classifier import GestureClassifier
 
 PROJECT_KEY = "handteach_project"
 PROJECT_PARAM = "project"  # ?project=NAME in the URL
-MODEL_FOLDER = "model"  # core.project.MODEL_FOLDER, repeated so that Home renders without importing torch
-_HEAVY_MODULES = ("core.project", "core.inference", "mediapipe")
+MODEL_FOLDER = "model"  # core.data.project.MODEL_FOLDER, repeated so that Home renders without importing torch
+_HEAVY_MODULES = ("core.data.project", "core.gestures.inference", "mediapipe")
 _WARM_UP_DELAY_S = 3.0
 
 
@@ -116,7 +116,7 @@ def title_of(name: str, gestures: list[GestureClass] | None = None) -> str:
 
 
 def _model_folder(project: str) -> Path:
-    """``core.project.model_dir`` without importing torch or asking the database (for stamps and summaries)."""
+    """``core.data.project.model_dir`` without importing torch or asking the database (for stamps and summaries)."""
     return settings().data_dir / "projects" / project / MODEL_FOLDER
 
 
@@ -128,10 +128,10 @@ def model_stamp(project: str) -> int:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _load_model(data_dir: str, project: str, stamp: int) -> GestureClassifier | None:
-    """``core.project.load_project_model``, cached per data folder and project until the model is saved again."""
+    """``core.data.project.load_project_model``, cached per data folder and project until the model is saved again."""
     if not stamp:
         return None
-    from core.project import load_project_model  # lazy: torch loads only with a model
+    from core.data.project import load_project_model  # lazy: torch loads only with a model
 
     limit_torch_threads()
     return load_project_model(_store(data_dir), project)
@@ -150,7 +150,7 @@ def project_model(project: str | None = None, starter_fallback: bool = False) ->
 
     With ``starter_fallback`` an untrained project with default gestures gets the shipped
     starter model (``core.starter.is_shipped_starter`` is True), so Live works before any training.
-    Raises ``core.classifier.ModelFileError`` when the saved model cannot be read.
+    Raises ``core.gestures.classifier.ModelFileError`` when the saved model cannot be read.
     """
     project = project or current_project()
     stamp = model_stamp(project)

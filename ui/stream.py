@@ -1,7 +1,7 @@
 """The webcam path: one ``StreamSession`` per browser session and page, and the WebRTC callback factory.
 
 The frame callback runs in streamlit-webrtc's worker thread: it never calls ``st.*``.
-It owns a MediaPipe tracker and a ``core.pipeline.Pipeline`` created on the stream's
+It owns a MediaPipe tracker and a ``core.gestures.pipeline.Pipeline`` created on the stream's
 first frame and closed in ``on_video_ended`` (video-mode trackers keep per-stream state,
 so they are never shared between users or streams). Results leave the thread through
 the session object, guarded by a lock; the page reads ``snapshot()`` from a fragment.
@@ -29,18 +29,18 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from core.draw import draw_result
-from core.keypoint_backend import CPMHandSource, KeypointBackend
-from core.landmarks import TrackerConfig
-from core.pipeline import FrameResult, Pipeline
-from core.store import Store
-from core.types import Hand, Prediction
+from core.data.store import Store
+from core.gestures.pipeline import FrameResult, Pipeline
+from core.keypoints.backend import CPMHandSource, KeypointBackend
+from core.keypoints.landmarks import TrackerConfig
+from core.types import Keypoints, Prediction
+from core.viz.draw import draw_result
 from ui.overlay import draw_badge
 from ui.recorder import Recorder, RecordPlan, RecordStatus
 
 if TYPE_CHECKING:
-    from core.classifier import GestureClassifier
     from core.cpm.estimator import CPMEstimator, CPMResult
+    from core.gestures.classifier import GestureClassifier
 
 RGBImage = npt.NDArray[np.uint8]
 STAGES = ("landmarks", "features", "classifier", "cpm", "record", "draw", "total")
@@ -63,14 +63,14 @@ def share_the_gil_quickly() -> None:
         sys.setswitchinterval(GIL_SWITCH_INTERVAL)
 
 
-def mirrored_hand(hand: Hand) -> Hand:
+def mirrored_hand(hand: Keypoints) -> Keypoints:
     """The same hand as seen in the left-right mirrored frame (for drawing on the selfie view only)."""
     width = float(hand.image_size[0])
     pixel = hand.pixel.copy()
     pixel[:, 0] = width - pixel[:, 0]
     normalised = hand.normalised.copy()
     normalised[:, 0] = 1.0 - normalised[:, 0]
-    return Hand(pixel, normalised, hand.world, hand.handedness, hand.score, hand.image_size)
+    return Keypoints(pixel, normalised, hand.world, hand.handedness, hand.score, hand.image_size)
 
 
 def selfie_view(rgb: RGBImage, result: FrameResult, predictions: bool = True) -> RGBImage:
@@ -335,7 +335,7 @@ class StreamSession:
             with self._lock:
                 self._cpm_result = cpm  # None when the hand has gone: the panel says so instead of freezing
 
-    def _find_sample_hands(self, rgb: RGBImage, plan: RecordPlan) -> list[Hand]:
+    def _find_sample_hands(self, rgb: RGBImage, plan: RecordPlan) -> list[Keypoints]:
         """The hands of a frame about to become a sample, found afresh, looking for one hand more than asked.
 
         The stream's tracker follows only the hands asked for: looking for an extra hand on

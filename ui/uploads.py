@@ -13,16 +13,16 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core import csv_io
-from core.extract import ExtractConfig, ExtractReport, iter_file_samples
-from core.keypoint_backend import KeypointBackend
-from core.landmarks import TrackerConfig
-from core.limits import LimitError, check_upload_bytes
-from core.store import Sample, Store
-from core.video import MediaError, media_kind
+from core.data import csv_io
+from core.data.extract import ExtractConfig, ExtractReport, iter_file_samples
+from core.data.store import Sample, Store
+from core.io.limits import LimitError, check_upload_bytes
+from core.io.video import MediaError, media_kind
+from core.keypoints.backend import KeypointBackend
+from core.keypoints.landmarks import TrackerConfig
 
 if TYPE_CHECKING:
-    from core.classifier import GestureClassifier
+    from core.gestures.classifier import GestureClassifier
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ class AnnotatedUpload:
     kind: str  # "image" or "video"
     data: bytes  # PNG for images, H.264 MP4 for videos
     mime: str
-    records: list[dict] = field(default_factory=list)  # one per frame, see core.inference.frame_record
+    records: list[dict] = field(default_factory=list)  # one per frame, see core.gestures.inference.frame_record
 
     @property
     def download_name(self) -> str:
@@ -183,7 +183,7 @@ def annotate_upload(upload: UploadedFile, classifier: GestureClassifier | None, 
 
     ``backend`` finds the keypoints (default MediaPipe): the project's, as its model learned on it.
     """
-    from core.inference import annotate_file  # imports torch: only when a file is annotated
+    from core.gestures.inference import annotate_file  # imports torch: only when a file is annotated
 
     with tempfile.TemporaryDirectory(prefix="handteach-annotate-") as tmp:
         (path,) = write_uploads([upload], Path(tmp))

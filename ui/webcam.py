@@ -9,8 +9,8 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit_webrtc import WebRtcMode, WebRtcStreamerContext, webrtc_streamer
 
-from core.keypoint_backend import KeypointBackend
-from core.landmarks import TrackerConfig
+from core.keypoints.backend import KeypointBackend
+from core.keypoints.landmarks import TrackerConfig
 from ui import state
 from ui.settings import VIDEO_CONSTRAINTS, VIDEO_HTML_ATTRS
 from ui.stream import StreamSession, queued_frames_callback

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core.gestures import GestureClass
+from core.gestures.catalog import GestureClass
 from core.types import UNKNOWN_LABEL, Prediction
 from ui import state
 from ui.figures import saved_figure_text

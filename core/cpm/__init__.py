@@ -7,7 +7,7 @@ Modules, one job each:
 * ``model``: the network (shared image features + T refining stages) and its losses.
 * ``checkpoint``: safetensors + JSON save/load with validation (``CheckpointError``).
 * ``upright``: the angle that turns a hand upright, for models that read hands upright (MediaPipe-style).
-* ``estimator`` (crops through ``core.crops``, the one owner of crop geometry): ``CPMEstimator`` (frame + box → ``CPMResult``: keypoints, confidences, beliefs, crop).
+* ``estimator`` (crops through ``core.io.crops``, the one owner of crop geometry): ``CPMEstimator`` (frame + box → ``CPMResult``: keypoints, confidences, beliefs, crop).
 * ``views``: MULTI / SINGLE / HM renderings for the Live page.
 * ``labels`` (cached teacher labels), ``augment``, ``dataset``, ``validation``,
   ``train``: distillation; ``finetune``: the user's own crops.

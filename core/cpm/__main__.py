@@ -2,6 +2,6 @@
 
 import sys
 
-from core.cpm.cli import main
+from core.cli.cpm import main
 
 sys.exit(main())

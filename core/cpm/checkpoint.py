@@ -15,10 +15,10 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from core.atomic import atomic_path, write_text
 from core.cpm.config import CONFIG_FORMAT, CPMConfig
 from core.cpm.model import HandCPM
-from core.limits import LimitError, check_cpm_weights
+from core.io.atomic import atomic_path, write_text
+from core.io.limits import LimitError, check_cpm_weights
 
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"

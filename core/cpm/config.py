@@ -1,5 +1,5 @@
 """The CPM's config dataclasses: ``CPMConfig`` (everything needed to rebuild a hand CPM, stored as
-``config.json`` beside its weights) and ``CPMTrainConfig`` (how ``core.cpm.train`` trains one).
+``config.json`` beside its weights) and ``CPMTrainConfig`` (how ``core.cpm.training.distill`` trains one).
 The command line takes its flags' defaults from them.
 """
 
@@ -9,13 +9,13 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from core.cpm.augment import CropAugmentConfig
-from core.limits import LimitError, check_cpm_sizes
+from core.cpm.training.augment import CropAugmentConfig
+from core.io.limits import LimitError, check_cpm_sizes
 from core.types import NUM_JOINTS
 
 CONFIG_FORMAT = "handteach-cpm"  # marks a config.json as ours
-DEFAULT_LABEL_CACHE = Path("data/cache/cpm_labels.json")  # teacher labels (core.cpm.labels), from the cwd
-FINETUNE_EPOCHS = 10  # passes over the user's crops (core.cpm.finetune)
+DEFAULT_LABEL_CACHE = Path("data/cache/cpm_labels.json")  # teacher labels (core.cpm.training.labels), from the cwd
+FINETUNE_EPOCHS = 10  # passes over the user's crops (core.cpm.training.finetune)
 CONFIG_VERSION = 1  # bump when the architecture's meaning changes; older files are refused
 BLOCKS = ("separable", "dense")  # the convolution block of backbone and stages (core.cpm.model.make_block)
 ADDED_LATER = {
@@ -121,11 +121,13 @@ class CPMTrainConfig:
     threads: int = 0  # torch CPU threads (0: torch's default)
     warm_input_size: int = 0  # crop side (px) for the first warm_fraction of the run: faster epochs (0: off)
     warm_fraction: float = 0.5
-    processes: int = 1  # data-parallel one-thread processes (core.cpm.parallel); they split batch_size
+    processes: int = 1  # data-parallel one-thread processes (core.cpm.training.parallel); they split batch_size
     balance_inputs: float = (
-        0.0  # 0: every hand drawn once an epoch; 1: every -i input an equal share (core.cpm.balance)
+        0.0  # 0: every hand drawn once an epoch; 1: every -i input an equal share (core.cpm.training.balance)
     )
-    zoom_out_labels: bool = False  # also train on hands MediaPipe finds only in a zoomed-out view (core.cpm.labels)
+    zoom_out_labels: bool = (
+        False  # also train on hands MediaPipe finds only in a zoomed-out view (core.cpm.training.labels)
+    )
     ema_decay: float = 0.0  # >0: validate and save a moving average of the weights over ~1/(1-decay) steps (0: off)
     seed: int = 0
     label_cache: Path = DEFAULT_LABEL_CACHE  # teacher labels, reused by later runs

@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from core import crops as cropping
 from core.cpm import checkpoint
 from core.cpm.heatmaps import decode
 from core.cpm.model import HandCPM, fused_for_inference
 from core.cpm.runtime import BeliefRuntime
 from core.cpm.upright import upright_angle
-from core.types import NUM_JOINTS, FloatArray, Hand
+from core.io import crops as cropping
+from core.types import NUM_JOINTS, FloatArray, Keypoints
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,13 @@ class CPMResult:
         """(21, 2) float32 keypoints in crop px (for drawing on ``crop``)."""
         return cropping.points_to_crop(self.keypoints_px, self.matrix)
 
-    def to_hand(self, handedness: str = "Unknown", score: float | None = None) -> Hand:
+    def to_hand(self, handedness: str = "Unknown", score: float | None = None) -> Keypoints:
         """A ``core.types.Hand``: 2D only (z = 0, world NaN); ``score`` defaults to the mean joint confidence."""
         width, height = self.image_size
         normalised = np.zeros((NUM_JOINTS, 3), np.float32)
         normalised[:, :2] = self.keypoints_px / np.array([width, height], np.float32)
         world = np.full((NUM_JOINTS, 3), np.nan, np.float32)
-        return Hand(
+        return Keypoints(
             self.keypoints_px.copy(),
             normalised,
             world,
@@ -105,7 +105,7 @@ class CPMEstimator:
 
         Args:
             rgb: (H, W, 3) uint8 RGB frame.
-            box: (x0, y0, x1, y1) frame px, tight around the hand (e.g. ``Hand.bbox()``, a detector's
+            box: (x0, y0, x1, y1) frame px, tight around the hand (e.g. ``Keypoints.bbox()``, a detector's
                 box, or the previous frame's keypoints); the crop adds ``cfg.margin`` on each side.
             upright_deg: for an upright model, the angle that turns this hand upright when it is already
                 known (``upright.upright_angle`` of MediaPipe's or the previous frame's keypoints): it saves
@@ -136,7 +136,7 @@ class CPMEstimator:
         crop = cropping.warp(rgb, matrix, self.cfg.input_size)
         return matrix, crop, self.beliefs(crop)
 
-    def estimate_hand(self, rgb: npt.NDArray[np.uint8], hand: Hand) -> CPMResult:
+    def estimate_hand(self, rgb: npt.NDArray[np.uint8], hand: Keypoints) -> CPMResult:
         """``estimate`` with the box and direction of a known hand (MediaPipe's, or the previous frame's)."""
         return self.estimate(rgb, hand.bbox(), upright_angle(hand.pixel))
 

@@ -4,7 +4,7 @@ Coordinate spaces:
 
 * **crop px**: continuous pixel coordinates of the square network input, x right,
   y down: (0, 0) is the top-left corner, pixel (i, j) has its centre at (j + ½, i + ½)
-  (the convention of ``Hand.pixel``).
+  (the convention of ``Keypoints.pixel``).
 * **cell**: belief-map cell coordinates, integer at cell centres; cell ``u`` covers
   crop px ``[u*stride, (u+1)*stride)``, so its centre is at crop px ``(u + ½)*stride``.
 

@@ -5,7 +5,7 @@ Public API:
 * ``starter_model_for(classes)``: the shipped model restricted to a project's default
   classes (what Live uses before the first training); ``is_shipped_starter(model)``;
 * ``train_with_starter(...)`` / ``load_starter_set()``: training that adds the starter
-  set to a user's samples (``core.project.train_project(..., starter=True)``);
+  set to a user's samples (``core.data.project.train_project(..., starter=True)``);
 * ``check_trainable(counts, mirror_map, config)``: would that training start?
 * ``train_starter(out)``: rebuild the shipped files (``python -m core train-starter``);
 * ``evaluate_images(...)`` and ``learning_curve(...)``: measurements (CLI and bench).

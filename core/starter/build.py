@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.features import keypoints_to_features
+from core.gestures.features import keypoints_to_features
 from core.starter.dataset import DEPTH_CONFIG, StarterSet
 from core.starter.handmodel import rotate, screen_rotation
 from core.starter.poses import procedural_samples

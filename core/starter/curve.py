@@ -16,12 +16,12 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
-from core.classifier import GestureClassifier
-from core.features import FeatureConfig
+from core.data.store import Store
+from core.gestures.classifier import GestureClassifier
+from core.gestures.features import FeatureConfig
+from core.gestures.training import TrainConfig
 from core.starter.dataset import DEPTH_CONFIG, StarterSet
 from core.starter.fit import StarterOptions, train_with_starter
-from core.store import Store
-from core.training import TrainConfig
 
 FloatArray = npt.NDArray[np.float32]
 SIZES = (1, 2, 3, 5, 10, 20, 50)
@@ -132,7 +132,7 @@ def project_curve(store: Store, project: str, sizes: Sequence[int] = SIZES, star
     (``sizes_within``, ``planned_sizes``). Takes one training per size and repeat:
     run it in a worker thread.
     """
-    from core.project import project_dataset
+    from core.data.project import project_dataset
     from core.starter.model import load_starter_set
 
     dataset = project_dataset(store, project)

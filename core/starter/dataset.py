@@ -3,7 +3,7 @@
 Rows are **user-view features with depth** (``FeatureConfig(use_depth=True)``:
 (N, 60) float, 20 joints × (x, y, z) relative to the wrist and divided by the
 largest wrist-to-joint distance in the image plane). A project without depth uses
-the first two of each joint's three values: the same numbers ``core.features``
+the first two of each joint's three values: the same numbers ``core.gestures.features``
 computes from 2D keypoints, since the scale never depended on z.
 
 Stored as ``.npz`` (``allow_pickle=False``): features as float16 (their values lie
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from core.features import FeatureConfig
+from core.gestures.features import FeatureConfig
 from core.types import NUM_JOINTS
 
 FloatArray = npt.NDArray[np.float32]

@@ -27,12 +27,9 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from core.classifier import GestureClassifier
-from core.features import FeatureConfig
-from core.starter.dataset import StarterSet
-from core.starter.loop import Draw, Pools, fit_network
-from core.starter.sources import OTHER
-from core.training import (
+from core.gestures.classifier import GestureClassifier
+from core.gestures.features import FeatureConfig
+from core.gestures.training import (
     EpochStats,
     TrainConfig,
     TrainResult,
@@ -42,6 +39,9 @@ from core.training import (
     result_metadata,
     trainable_classes,
 )
+from core.starter.dataset import StarterSet
+from core.starter.loop import Draw, Pools, fit_network
+from core.starter.sources import OTHER
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
@@ -109,7 +109,7 @@ def conflicting_rows(
 def split_user(y: npt.NDArray[np.str_], share: float, rng: np.random.Generator) -> tuple[IntArray, IntArray]:
     """(train, val) rows: round(share × n) of each class to val, never its last sample.
 
-    Unlike ``core.training`` no class must give one: the starter rows also validate,
+    Unlike ``core.gestures.training`` no class must give one: the starter rows also validate,
     so a class recorded once or twice keeps every sample for training."""
     train, val = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     for name in sorted(set(y.tolist())):
@@ -171,7 +171,7 @@ def train_with_starter(
     on_epoch: Callable[[EpochStats], None] | None = None,
     cancel: threading.Event | None = None,
 ) -> TrainResult:
-    """Like ``core.training.train_classifier``, with the starter set added (see the module docstring).
+    """Like ``core.gestures.training.train_classifier``, with the starter set added (see the module docstring).
 
     ``X`` (N, feature_config.size) are the user's features (N may be 0: a model of the
     starter data alone). The model's classes are the project's classes that have user
@@ -252,7 +252,7 @@ def check_trainable(
     ``NotEnoughDataError`` (saying what to record) where ``train_with_starter`` would.
     """
     if starter_classes is None:
-        from core.gestures import DEFAULT_CLASSES
+        from core.gestures.catalog import DEFAULT_CLASSES
 
         starter_classes = [c.name for c in DEFAULT_CLASSES]
     options = options or StarterOptions()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.types import Hand
+from core.types import Keypoints
 
 OTHER = "other"  # the rejection label (same value as core.starter.sources.OTHER)
 FOLDERS = ("hagrid_people", "hagrid_crops")
@@ -80,7 +80,7 @@ def hagrid_photos(hands_dir: Path, folder: str) -> list[HagridPhoto]:
     return sorted(out, key=lambda p: str(p.path))
 
 
-def pick_hand(hands: list[Hand], photo: HagridPhoto) -> Hand | None:
+def pick_hand(hands: list[Keypoints], photo: HagridPhoto) -> Keypoints | None:
     """The gesturing hand among those MediaPipe found in ``photo``.
 
     * A crop holds one hand: the largest.
@@ -92,7 +92,7 @@ def pick_hand(hands: list[Hand], photo: HagridPhoto) -> Hand | None:
     if not hands:
         return None
     if photo.source.startswith("hagrid_crops"):
-        return max(hands, key=Hand.extent)
+        return max(hands, key=Keypoints.extent)
     if photo.box is None:
         return min(hands, key=lambda h: float(h.normalised[:, 1].mean()))
     x, y, w, h = photo.box

@@ -4,7 +4,7 @@ The hand frame of a **right** hand: wrist at the origin, fingers straight up alo
 −y (y down, as in images), thumb on the −x side, palm facing −z (towards the camera;
 smaller z is nearer, as MediaPipe's z). Lengths are in palm lengths (wrist to the
 middle finger's MCP = 1), proportions taken from typical MediaPipe hands. A left
-hand is the mirror image (x → −x), which ``core.features.mirror_features`` produces.
+hand is the mirror image (x → −x), which ``core.gestures.features.mirror_features`` produces.
 
 Everything is vectorised over N hands: angles are (N, ...) arrays in degrees.
 """

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from core.classifier import GestureClassifier
-from core.features import FeatureConfig, keypoints_to_features
+from core.gestures.classifier import GestureClassifier
+from core.gestures.features import FeatureConfig, keypoints_to_features
 from core.starter.build import BuildParts
 from core.starter.hagrid import FOLDERS as HAGRID_FOLDERS
 from core.starter.sources import OTHER

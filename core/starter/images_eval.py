@@ -24,12 +24,12 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from core.classifier import GestureClassifier
-from core.keypoint_cache import detect_in_photos
-from core.landmarks import HandTracker, TrackerConfig
+from core.gestures.classifier import GestureClassifier
+from core.io.video import read_image
+from core.keypoints.cache import detect_in_photos
+from core.keypoints.landmarks import HandTracker, TrackerConfig
 from core.starter.sources import MAX_HANDS
-from core.types import UNKNOWN_LABEL, Hand, Prediction
-from core.video import read_image
+from core.types import UNKNOWN_LABEL, Keypoints, Prediction
 
 NO_HAND = "no hand"
 SEVERAL_PEOPLE = "several people"
@@ -144,30 +144,30 @@ class ImageReport:
 
 
 def _detect(paths: list[Path], hands: int, cache_file: Path | None,
-            on_progress: Callable[[int, int], None] | None) -> list[list[Hand] | None]:  # fmt: skip
+            on_progress: Callable[[int, int], None] | None) -> list[list[Keypoints] | None]:  # fmt: skip
     """Hands per photo; None for a photo that cannot be read. A cache must have been made with ``hands``."""
     if cache_file is not None:
         return list(detect_in_photos(paths, cache_file, MAX_HANDS, on_progress, zoom_out=True))
-    found: list[list[Hand] | None] = []
+    found: list[list[Keypoints] | None] = []
     with HandTracker(TrackerConfig(static_image_mode=True, max_num_hands=MAX_HANDS, zoom_out_photos=True)) as tracker:
         for done, path in enumerate(paths, start=1):
             try:
                 found.append(tracker.process(read_image(path)))
-            except ValueError:  # core.video.MediaError: not an image, damaged
+            except ValueError:  # core.io.video.MediaError: not an image, damaged
                 found.append(None)
             if on_progress is not None:
                 on_progress(done, len(paths))
     return found
 
 
-def several_people(hands: list[Hand]) -> bool:
+def several_people(hands: list[Keypoints]) -> bool:
     """More hands than one person has, or two of the same handedness."""
     return len(hands) > 2 or (len(hands) == 2 and hands[0].handedness == hands[1].handedness != "Unknown")
 
 
-def best_prediction(model: GestureClassifier, hands: list[Hand], count: int = 2) -> Prediction:
+def best_prediction(model: GestureClassifier, hands: list[Keypoints], count: int = 2) -> Prediction:
     """The most confident prediction among the ``count`` largest hands of one photo."""
-    largest = sorted(hands, key=Hand.extent, reverse=True)[:count]
+    largest = sorted(hands, key=Keypoints.extent, reverse=True)[:count]
     return max((model.predict_hand(h) for h in largest), key=lambda p: p.score)
 
 

@@ -17,10 +17,10 @@ import numpy.typing as npt
 import torch
 from torch import nn
 
-from core.early_stop import EpochStats, fit_with_early_stopping
-from core.fast_mlp import AdamW, dropout_masks, forward_with_masks
-from core.features import AugmentConfig, FeatureConfig, augment, mirror_features
-from core.training import TrainConfig
+from core.gestures.early_stop import EpochStats, fit_with_early_stopping
+from core.gestures.fast_mlp import AdamW, dropout_masks, forward_with_masks
+from core.gestures.features import AugmentConfig, FeatureConfig, augment, mirror_features
+from core.gestures.training import TrainConfig
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]

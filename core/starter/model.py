@@ -19,14 +19,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from core.classifier import GestureClassifier, ModelFileError
-from core.features import FeatureConfig
-from core.gestures import DEFAULT_CLASSES
+from core.gestures.catalog import DEFAULT_CLASSES
+from core.gestures.classifier import GestureClassifier, ModelFileError
+from core.gestures.features import FeatureConfig
+from core.gestures.training import EpochStats, TrainConfig, TrainResult
 from core.starter.build import BuildConfig, build_parts
 from core.starter.dataset import StarterSet, file_sha256
 from core.starter.fit import StarterOptions, train_with_starter
 from core.starter.sources import DEFAULT_CACHE
-from core.training import EpochStats, TrainConfig, TrainResult
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 SET_FILE = "starter_set.npz"

@@ -1,7 +1,7 @@
 """Labelled keypoints from the permissively licensed photos in ``../shared/data/hands``.
 
 Each photo's label comes from its dataset's own folder or label file, mapped to a
-starter class (``core.gestures.DEFAULT_CLASSES``), to ``OTHER`` (a hand sign that is
+starter class (``core.gestures.catalog.DEFAULT_CLASSES``), to ``OTHER`` (a hand sign that is
 none of them: the rejection set) or to nothing (ambiguous shapes, left out).
 
 HaGRID's ``hagrid_people`` and ``hagrid_crops`` come through ``core.starter.hagrid``.
@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from core.features import user_view_points
-from core.keypoint_cache import detect_in_photos
+from core.gestures.features import user_view_points
+from core.keypoints.cache import detect_in_photos
 from core.starter.hagrid import FOLDERS as HAGRID_FOLDERS
 from core.starter.hagrid import HagridPhoto, hagrid_photos, pick_hand
-from core.types import NUM_JOINTS, Hand
+from core.types import NUM_JOINTS, Keypoints
 
 OTHER = "other"  # label of the rejection set: hands making none of the starter gestures
 REPO = Path(__file__).resolve().parents[2]
@@ -58,7 +58,7 @@ class LabelledPoints:
     """Keypoints with labels and where each came from.
 
     Attributes:
-        points: (N, 21, 3) float32, **user view** (``core.features.user_view_points``
+        points: (N, 21, 3) float32, **user view** (``core.gestures.features.user_view_points``
             with depth: pixels, x mirrored, z = MediaPipe's z × image width).
         labels: N class names (a starter class or ``OTHER``).
         sources: N short source names, e.g. "rps/rock".
@@ -199,7 +199,7 @@ def all_real_samples(
     found = detect_in_photos([p for p, _, _, _ in items], cache_file, MAX_HANDS, on_progress, zoom_out=True)
     points, labels, sources, handed, people = [], [], [], [], []
     for hands, (_, label, source, hagrid) in zip(found, items, strict=True):
-        hand = (pick_hand(hands, hagrid) if hagrid is not None else max(hands, key=Hand.extent)) if hands else None
+        hand = (pick_hand(hands, hagrid) if hagrid is not None else max(hands, key=Keypoints.extent)) if hands else None
         if hand is None:
             continue
         pts = user_view_points(hand, use_depth=True)

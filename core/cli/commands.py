@@ -1,0 +1,265 @@
+"""Handlers of the command-line commands: parse nothing, print results, return an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from core.data import csv_io
+from core.data.extract import ExtractConfig, extract_to_store
+from core.data.project import features_of, load_project_model, train_project
+from core.data.schema import DB_NAME, StoreLockedError, default_data_dir
+from core.data.store import Store
+from core.gestures.catalog import DEFAULT_PROJECT, validate_name
+from core.gestures.features import keypoints_to_features
+from core.gestures.training import EpochStats, TrainConfig
+from core.gestures.training import evaluate as evaluate_model
+from core.io.limits import check_hidden
+from core.io.video import MediaError, expand_inputs, media_kind
+from core.keypoints.backend import KeypointBackend
+from core.keypoints.landmarks import TrackerConfig
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    return Store(args.data)
+
+
+def reading_store(args: argparse.Namespace, project: str | None = None) -> Store:
+    """A read-only store for commands that only look, so they work on a full or read-only disk.
+
+    A data folder without a database yet, or a missing default ``project``, needs a first
+    write (the schema, the default project): then a writable store is opened instead.
+    """
+    exists = (Path(args.data or default_data_dir()) / DB_NAME).is_file()
+    looking = Store(args.data, read_only=True) if exists else None
+    if looking is not None and (project != DEFAULT_PROJECT or project in looking.list_projects()):
+        return looking
+    store = open_store(args)
+    if project == DEFAULT_PROJECT:
+        store.ensure_project(project)
+    return store
+
+
+def extra_registrations() -> list[Callable[[argparse._SubParsersAction], None]]:
+    """Commands contributed by optional packages (the CPM, the starter model)."""
+    registrations = []
+    try:
+        from core.cli.cpm import register as register_cpm
+        from core.data.project_finetune import register as register_finetune
+    except ImportError:
+        pass
+    else:
+        registrations += [register_cpm, register_finetune]
+    try:
+        from core.cli.starter import register as register_starter
+    except ImportError:
+        pass
+    else:
+        registrations.append(register_starter)
+    return registrations
+
+
+def print_error(message: str) -> None:
+    """``error: <message>`` on stderr as one write: MediaPipe's C++ threads log to the same
+    descriptor, and print()'s separate write of the newline let their line land inside ours."""
+    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.flush()
+
+
+def _print_json(payload: dict) -> None:
+    print(json.dumps(payload, ensure_ascii=False))
+
+
+def extract(args: argparse.Namespace) -> int:
+    """Exit 0, or 1 when some inputs were refused (each an ``error:`` line) and the others' samples stored.
+
+    When every input is bad nothing changes, not even the class: exit 2 with one ``error:`` line per input.
+    """
+    store = open_store(args)
+    project = store.ensure_project(args.project)
+    label = store.class_named(project, args.label) or validate_name(args.label, "class name")
+    config = ExtractConfig(every_n=args.every, hands_per_frame=args.hands)
+    before = store.class_counts(project).get(label, 0)
+    try:
+        report = extract_to_store(store, project, label, args.input, config, create_class=True)
+    except StoreLockedError:
+        # Samples are stored one by one: those before the lock are kept; say how many.
+        stored = store.class_counts(project).get(label, 0) - before
+        print(f"stopped: stored {stored} samples of {label!r} in project {project!r} before the database "
+              "stayed locked; run the same command again for the rest", flush=True)  # fmt: skip
+        raise
+    if report.added_class:
+        print(f"added class {label!r} to project {project!r}")
+    print(report.summary())
+    for problem in report.refused:
+        print_error(str(problem))
+    _print_json({"stored": report.stored, "frames": report.frames, "no_hand": report.no_hand,
+                 "rejected": dict(report.rejected), "refused": report.refused})  # fmt: skip
+    return 1 if report.refused else 0
+
+
+def import_csv(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    project = store.ensure_project(args.project)
+    if args.format == "kinivi":
+        if not args.labels:
+            raise ValueError("--labels LABELS.csv is required with --format kinivi")
+        report = csv_io.import_kinivi(store, project, Path(args.csv), Path(args.labels))
+    else:
+        report = csv_io.import_handteach(store, project, Path(args.csv))
+    print(f"imported {report.n_added} samples into project {project!r}: {report.per_class}")
+    return 0
+
+
+def export_csv(args: argparse.Namespace) -> int:
+    store = reading_store(args, args.project)
+    output = Path(args.output)
+    if args.format == "kinivi":
+        labels = Path(args.labels) if args.labels else output.with_name(output.stem + "_labels.csv")
+        count = csv_io.export_kinivi(store, args.project, output, labels)
+        print(f"wrote {count} rows to {output} and the label names to {labels}")
+    else:
+        count = csv_io.export_handteach(store, args.project, output)
+        print(f"wrote {count} rows to {output}")
+    return 0
+
+
+def projects(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        if not (Path(args.data or default_data_dir()) / DB_NAME).is_file():
+            return 0  # no database, no projects: nothing to create for a look
+        store = Store(args.data, read_only=True)
+        for name in store.list_projects():
+            counts = store.class_counts(name)
+            print(f"{name}: {sum(counts.values())} samples in {len(counts)} classes")
+        return 0
+    if not args.name:
+        raise ValueError(f"'projects {args.action}' needs a project name")
+    store = open_store(args)
+    if args.action == "create":
+        store.create_project(args.name, default_classes=not args.empty, backend=args.backend)
+    else:
+        store.delete_project(args.name)
+    print(f"{args.action}d project {args.name!r}")
+    return 0
+
+
+def classes(args: argparse.Namespace) -> int:
+    store = reading_store(args, args.project) if args.action == "list" else open_store(args)
+    project = args.project if store.read_only else store.ensure_project(args.project)
+    needed = {"list": 0, "add": 1, "delete": 1, "clear": 1, "rename": 2}[args.action]
+    if len(args.names) != needed:
+        raise ValueError(f"'classes {args.action}' takes {needed} name(s), got {len(args.names)}")
+    if args.action == "list":
+        counts = store.class_counts(project)
+        for c in store.list_classes(project):
+            print(f"{c.title}: {counts.get(c.name, 0)} samples" + (f" (mirror: {c.mirror})" if c.mirror else ""))
+        return 0
+    action = {"add": lambda n: store.add_class(project, n, emoji=args.emoji, mirror=args.mirror),
+              "delete": lambda n: store.delete_class(project, n),
+              "clear": lambda n: store.clear_class(project, n),
+              "rename": lambda old, new: store.rename_class(project, old, new)}[args.action]  # fmt: skip
+    action(*args.names)
+    print(f"{args.action}: {' → '.join(args.names)} in project {project!r}")
+    return 0
+
+
+def _progress_printer(every: int = 25) -> Callable[[EpochStats], None]:
+    def show(stats: EpochStats) -> None:
+        if stats.epoch == 1 or stats.epoch % every == 0:
+            print(f"epoch {stats.epoch:4d}  loss {stats.train_loss:.4f}  val_loss {stats.val_loss:.4f}  "
+                  f"train_acc {stats.train_accuracy:.4f}  val_acc {stats.val_accuracy:.4f}", flush=True)  # fmt: skip
+
+    return show
+
+
+def train(args: argparse.Namespace) -> int:
+    check_hidden("--hidden", args.hidden)  # refused before the store is opened or any tensor is built
+    store = open_store(args)
+    config = TrainConfig(epochs=args.epochs, seed=args.seed, hidden=tuple(args.hidden), learning_rate=args.lr,
+                         val_share=args.val_share, augment=not args.no_augment, mirror=not args.no_mirror)  # fmt: skip
+    starter = not getattr(args, "no_starter", True)  # the flag exists when core.starter is installed
+    result, _ = train_project(store, args.project, config, on_epoch=_progress_printer(), starter=starter)
+    for name, accuracy in result.per_class.items():
+        print(f"  {name:>20s}: {accuracy:.4f}")
+    # 0: --no-starter, or no class of the project is a starter gesture
+    print(f"starter rows used: {result.starter_rows}")
+    _print_json({"val_accuracy": result.val_accuracy, "classes": result.classes, "n_samples": result.n_samples,
+                 "starter_rows": result.starter_rows,
+                 "seconds": round(result.seconds, 3), "epochs": len(result.history), "per_class": result.per_class,
+                 "confusion": result.confusion.tolist(), "skipped_classes": list(result.skipped_classes)})  # fmt: skip
+    return 0
+
+
+def _require_model(store: Store, project: str):  # noqa: ANN202 - GestureClassifier, imported lazily by project
+    """The project's model; an untrained project with default gestures gets the starter model."""
+    model = load_project_model(store, project, starter_fallback=True)
+    if model is None:
+        raise ValueError(f"project {project!r} has no trained model yet; run `python -m core train -p {project}`")
+    return model
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    store = reading_store(args, args.project)
+    model = _require_model(store, args.project)
+    if args.format == "kinivi":
+        if not args.labels:
+            raise ValueError("--labels LABELS.csv is required with --format kinivi")
+        points, labels = csv_io.read_kinivi(Path(args.csv), Path(args.labels))
+        if model.feature_config.use_depth:
+            raise ValueError("this model was trained with depth (3D keypoints); a kinivi CSV holds only 2D points")
+        features = keypoints_to_features(points, model.feature_config)
+    else:
+        samples = csv_io.read_handteach(Path(args.csv))
+        labels = [s.class_name for s in samples]
+        features = features_of([s.hand for s in samples], model.feature_config)
+    # A CSV's "OK" is the model's "ok", as on import (class names are unique regardless of case)
+    by_key = {name.casefold(): name for name in model.classes}
+    labels = [by_key.get(label.strip().casefold(), label) for label in labels]
+    report = evaluate_model(model, features, labels)
+    print(f"accuracy {report.accuracy:.4f} on {report.n} samples")
+    _print_json({"accuracy": report.accuracy, "per_class": report.per_class, "n": report.n,
+                 "confusion": report.confusion.tolist()})  # fmt: skip
+    return 0
+
+
+def export_onnx(args: argparse.Namespace) -> int:
+    store = reading_store(args, args.project)
+    _require_model(store, args.project).export_onnx(Path(args.output))
+    print(f"wrote {args.output}")
+    return 0
+
+
+def infer(args: argparse.Namespace) -> int:
+    """Exit 0; 1 when some files could not be read (each an ``error:`` line) and the others were done; 2 for none."""
+    from core.gestures.inference import annotate_file, output_paths
+
+    store = reading_store(args, args.project)
+    model = _require_model(store, args.project)
+    files = expand_inputs([Path(p) for p in args.input])
+    for path in files:
+        media_kind(path)
+    outputs = output_paths(files, Path(args.output) if args.output else None)
+    backend = KeypointBackend.of_project(store, args.project)  # the keypoints the model learned on
+    refused: list[MediaError] = []
+    for path in files:
+        photo = media_kind(path) == "image"
+        source = backend.source(TrackerConfig(static_image_mode=photo, zoom_out_photos=photo))
+        try:
+            for line in annotate_file(path, source, model, outputs.get(path), every_n=args.every):
+                if args.json:
+                    _print_json(line)
+        except MediaError as exc:  # one unreadable photo among many: say so and go on with the others
+            if len(refused) + 1 == len(files):
+                raise
+            refused.append(exc)
+            print_error(str(exc))
+            continue
+        finally:
+            source.close()
+        if path in outputs:
+            print(f"wrote {outputs[path]}", flush=True)
+    return 1 if refused else 0

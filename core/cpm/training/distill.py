@@ -1,0 +1,367 @@
+"""Distillation: train a hand CPM on crops labelled by MediaPipe (the teacher).
+
+``train(inputs, ...)`` labels every image (cached), splits held-out images off,
+cuts base crops, and trains with intermediate supervision. After every epoch it
+prints one progress line (loss, PCK vs the teacher on held-out crops) and writes
+the checkpoint, so Ctrl-C (or a cancel event) keeps the last finished epoch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.optim.swa_utils import AveragedModel
+
+from core.cpm import checkpoint
+from core.cpm.config import CPMConfig, CPMTrainConfig
+from core.cpm.model import HandCPM, TrainingView, coordinate_loss, cpm_loss, handedness_loss
+from core.cpm.training import parallel
+from core.cpm.training.balance import input_balance
+from core.cpm.training.dataset import DistillationSet, build_base_crops
+from core.cpm.training.labels import LabelledFrame, label_media
+from core.cpm.training.progress import UPDATES_PER_EPOCH, ConsoleLog, StepLine
+from core.cpm.training.schedule import Schedule
+from core.cpm.training.validation import calibrate_threshold, validate
+
+VAL_FOLDER_NAMES = {"test", "valid", "val"}  # a dataset's own held-out folders stay held out
+HANDEDNESS_WEIGHT = 0.1  # the handedness head is an aid to the belief maps, not the goal
+
+
+def is_held_out(path: Path, cfg: CPMTrainConfig) -> bool:
+    """Validation-only image? (hold-out folders, the datasets' own test/valid folders, or a hash share)."""
+    resolved = path.resolve()
+    if any(resolved.is_relative_to(Path(h).resolve()) for h in cfg.holdout):
+        return True
+    if VAL_FOLDER_NAMES & {p.lower() for p in path.parts[:-1]}:
+        return True
+    # Roboflow exports hold augmented copies named "<photo>.rf.<hash>.jpg": hash the photo, so copies stay together
+    stem = path.name.split(".rf.")[0]
+    digest = hashlib.sha1(f"{path.parent.name}/{stem}".encode()).digest()
+    return int.from_bytes(digest[:4], "little") / 2**32 < cfg.val_fraction
+
+
+def _seed_worker(_: int) -> None:
+    info = torch.utils.data.get_worker_info()
+    info.dataset.rng = np.random.default_rng(torch.initial_seed() % 2**32)  # a fresh stream per worker and epoch
+
+
+def _split_crops(frames: list[LabelledFrame], cfg: CPMTrainConfig, cpm: CPMConfig, log: Callable[[str], None]):
+    train_frames = [f for f in frames if not is_held_out(f.path, cfg)]
+    # validation keeps to the whole-image reference, so its numbers compare across runs
+    val_frames = [
+        dataclasses.replace(f, hands=tuple(h for h in f.hands if not h.zoom_out))
+        for f in frames
+        if is_held_out(f.path, cfg)
+    ]
+    t0 = time.time()
+    train = build_base_crops(train_frames, cpm.margin, negatives=True, seed=cfg.seed)
+    val = build_base_crops(val_frames, cpm.margin, negatives=True, seed=cfg.seed + 1)
+    log(
+        f"crops: {len(train[0])} train hands (+{len(train[1])} hand-free), {len(val[0])} held-out hands (+{len(val[1])} hand-free), {time.time() - t0:.0f} s"
+    )
+    return train, val
+
+
+def _averager(model: HandCPM, decay: float) -> AveragedModel:
+    """A moving average of ``model``'s weights and batch-norm statistics (a copy, updated after every step).
+
+    The decay ramps up from 0.1 over the first steps, so early epochs do not score the random start.
+    """
+
+    def average(averaged: torch.Tensor, current: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
+        keep = torch.clamp((1.0 + n) / (10.0 + n), max=decay)
+        return averaged + (current - averaged) * (1.0 - keep)
+
+    return AveragedModel(model, avg_fn=average, use_buffers=True)
+
+
+def _run_epoch(
+    net,
+    loader,
+    optimizer,
+    schedule: Schedule,
+    device,
+    cancel,
+    log: Callable[[str], None],
+    coord_weight: float,
+    after_step: Callable[[], None] = lambda: None,
+) -> float:
+    """One pass (cut short when the schedule's time budget is spent); returns the mean loss."""
+    net.train()
+    total, count, t0 = 0.0, 0, time.time()
+    for step, (crops, targets, cells, inside, right) in enumerate(loader, 1):
+        if cancel is not None and cancel.is_set():
+            raise KeyboardInterrupt
+        # beliefs: T × (B, 22, h, w); right_logit: (B,) or None
+        beliefs, right_logit = net(crops.to(device).float().contiguous(memory_format=torch.channels_last))
+        loss = cpm_loss(beliefs, targets.to(device)) + HANDEDNESS_WEIGHT * handedness_loss(
+            right_logit, right.to(device)
+        )
+        if coord_weight:
+            loss = loss + coord_weight * coordinate_loss(beliefs, cells.to(device), inside.to(device))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        after_step()
+        schedule.step()
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"] * schedule.factor()
+        total += loss.item() * len(crops)
+        count += len(crops)
+        if schedule.progress >= 1.0:
+            break
+        if step % max(1, len(loader) // UPDATES_PER_EPOCH) == 0:
+            log(StepLine.of(step, len(loader), total / count, count / (time.time() - t0)))
+    return total / max(1, count)
+
+
+def _epoch_line(epoch: int, epochs: int, loss: float, val, seconds: float, elapsed: float) -> str:
+    m = val.metrics
+    return (
+        f"epoch {epoch}/{epochs}  loss {loss:.4f}  val PCK@0.2 {m.get('pck_0.2', float('nan')):.3f} "
+        f"@0.1 {m.get('pck_0.1', float('nan')):.3f} @0.05 {m.get('pck_0.05', float('nan')):.3f}  "
+        f"conf hand {np.mean(val.hand_scores):.2f} / empty {np.mean(val.empty_scores) if len(val.empty_scores) else float('nan'):.2f}  "
+        f"{seconds:.0f} s (total {elapsed / 60:.1f} min)"
+    )
+
+
+@dataclass
+class _Run:
+    """What one training run works with (internal)."""
+
+    model: HandCPM  # the weights the optimizer trains
+    averaged: AveragedModel | None  # their moving average (rank 0, with CPMTrainConfig.ema_decay)
+    net: torch.nn.Module  # what the loop calls: the model's TrainingView, wrapped for data-parallel runs
+    loader: torch.utils.data.DataLoader
+    optimizer: torch.optim.Optimizer
+    schedule: Schedule
+    val_hands: list
+    val_empty: list
+    history: list[dict]
+    first_epoch: int
+    started: float
+
+
+def _sampler(dataset: DistillationSet, inputs, cfg: CPMTrainConfig, log: Callable[[str], None]):
+    """Which hands each process draws: all once per epoch, split among processes, or weighted by input."""
+    if not cfg.balance_inputs:
+        if parallel.is_parallel():
+            return torch.utils.data.DistributedSampler(dataset, seed=cfg.seed, drop_last=True)
+        return None  # the loader shuffles
+    balance = input_balance([h.source for h in dataset.hands], inputs, cfg.balance_inputs)
+    log(
+        "draws per epoch: "
+        + ", ".join(f"{name} {share:.0%} ({balance.sizes[name]} hands)" for name, share in balance.shares.items())
+    )
+    # each process draws on its own (with replacement), so no split is needed to keep them apart
+    generator = torch.Generator().manual_seed(cfg.seed * 1009 + parallel.rank())
+    per_process = len(dataset) // parallel.world_size()
+    return torch.utils.data.WeightedRandomSampler(balance.weights, per_process, replacement=True, generator=generator)
+
+
+def _prepare(inputs, cfg: CPMTrainConfig, cpm: CPMConfig | None, resume, log: Callable[[str], None]) -> _Run:
+    """Model (new or resumed), teacher labels, crops, loader, optimizer and schedule."""
+    started = time.time()
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model = checkpoint.load(resume) if resume else HandCPM(cpm or CPMConfig())
+    model = model.to(device).to(memory_format=torch.channels_last)
+    # a resumed averaged run: model.safetensors holds the average, the trained weights come back from the state
+    averaged = _averager(model, cfg.ema_decay) if cfg.ema_decay and parallel.rank() == 0 else None
+    if resume:
+        checkpoint.load_trained_weights(model, resume)
+    frames = _teacher_labels(inputs, cfg, log)
+    (train_hands, train_empty), (val_hands, val_empty) = _split_crops(frames, cfg, model.cfg, log)
+    dataset = DistillationSet(train_hands, train_empty, model.cfg, cfg.augment, cfg.seed + parallel.rank())
+    init = _seed_worker if cfg.workers else None
+    sampler = _sampler(dataset, inputs, cfg, log)
+    loader = torch.utils.data.DataLoader(
+        dataset,
+        cfg.batch_size // parallel.world_size(),
+        shuffle=sampler is None,
+        sampler=sampler,
+        drop_last=True,
+        num_workers=cfg.workers,
+        worker_init_fn=init,
+    )
+    net: torch.nn.Module = TrainingView(model)
+    if parallel.is_parallel():
+        net = torch.nn.parallel.DistributedDataParallel(net)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    state = checkpoint.load_training_state(optimizer, resume) if resume else {}
+    for group in optimizer.param_groups:
+        group.setdefault("initial_lr", cfg.lr)
+    budget = (
+        max(60.0, cfg.max_minutes * 60 - (time.time() - started) - 60) if cfg.max_minutes else 0.0
+    )  # 60 s: last save
+    done = state.get("epoch", 0)
+    if averaged is not None and done:
+        averaged.n_averaged.fill_(done * len(loader))  # keep averaging what was saved rather than restart from a copy
+    schedule = Schedule(cfg.epochs * len(loader), cfg.warmup_steps, budget, done * len(loader))
+    log(
+        f"training {sum(p.numel() for p in model.parameters()) / 1e3:.0f}k parameters on {device}"
+        f"{f' in {parallel.world_size()} processes' if parallel.is_parallel() else ''}, {len(loader)} steps per epoch"
+    )
+    return _Run(
+        model,
+        averaged,
+        net,
+        loader,
+        optimizer,
+        schedule,
+        val_hands,
+        val_empty,
+        state.get("history", []),
+        done + 1,
+        started,
+    )
+
+
+def train(
+    inputs: list[str | Path],
+    out_dir: str | Path,
+    cpm: CPMConfig | None = None,
+    cfg: CPMTrainConfig | None = None,
+    resume: str | Path | None = None,
+    log: Callable[[str], None] = print,
+    cancel: threading.Event | None = None,
+) -> dict:
+    """Train (or, with ``resume``, continue) a CPM on ``inputs``; returns the run summary also stored in the checkpoint.
+
+    With ``cfg.processes`` > 1 the run is data-parallel (``core.cpm.training.parallel``): the
+    teacher labels are made here first, then rank 0 prints, validates and saves;
+    ``log`` and ``cancel`` then do not reach the processes (Ctrl-C does).
+    """
+    cfg = cfg or CPMTrainConfig()
+    if cfg.processes <= 1:
+        return _train_here(inputs, out_dir, cpm, cfg, resume, log, cancel)
+    started = time.time()
+    _teacher_labels(inputs, cfg, log)
+    if cfg.max_minutes:  # the budget covers the labelling too, as it does in one process
+        cfg = dataclasses.replace(cfg, max_minutes=max(1.0, cfg.max_minutes - (time.time() - started) / 60))
+    try:
+        parallel.launch(_train_process, cfg.processes, list(inputs), out_dir, cpm, cfg, resume)
+    except KeyboardInterrupt:
+        log(f"interrupted: {out_dir} keeps the last finished epoch")
+    state = checkpoint.read_training_state(out_dir)
+    return _summary(state.get("history", []), started, state.get("train_hands", 0), state.get("val_hands", 0))
+
+
+def _teacher_labels(inputs, cfg: CPMTrainConfig, log: Callable[[str], None]) -> list[LabelledFrame]:
+    progress = _label_progress(log)
+    return label_media(
+        list(inputs) + list(cfg.holdout), cfg.label_cache, on_progress=progress, zoom_out=cfg.zoom_out_labels
+    )
+
+
+def _label_progress(log: Callable[[str], None]) -> Callable[[int, int], None]:
+    return lambda i, n: i % 500 == 0 and log(f"labelled {i}/{n}")  # type: ignore[return-value]
+
+
+def _train_process(inputs, out_dir, cpm: CPMConfig | None, cfg: CPMTrainConfig, resume) -> None:
+    """One process of a data-parallel run (started by ``parallel.launch``)."""
+    _train_here(inputs, out_dir, cpm, cfg, resume, ConsoleLog() if parallel.rank() == 0 else lambda _: None, None)
+
+
+def _train_here(inputs, out_dir, cpm, cfg: CPMTrainConfig, resume, log: Callable[[str], None], cancel) -> dict:
+    if cfg.threads and not parallel.is_parallel():
+        torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)  # the same initial weights in every process
+    run = _prepare(inputs, cfg, cpm, resume, log)
+    try:
+        for epoch in range(run.first_epoch, cfg.epochs + 1):
+            if _epoch(run, epoch, cfg, out_dir, cancel, log):
+                break
+    except KeyboardInterrupt:
+        log(f"interrupted: {out_dir} keeps the last finished epoch ({len(run.history)})")
+    return _summary(run.history, run.started, len(run.loader.dataset), len(run.val_hands))
+
+
+def _epoch(run: _Run, epoch: int, cfg: CPMTrainConfig, out_dir, cancel, log: Callable[[str], None]) -> bool:
+    """Train one epoch, validate, checkpoint, log; True when the run should stop."""
+    t0 = time.time()
+    device = next(run.model.parameters()).device
+    warm = cfg.warm_input_size and run.schedule.progress < cfg.warm_fraction
+    run.loader.dataset.use_input_size(cfg.warm_input_size if warm else run.model.cfg.input_size)
+    if isinstance(run.loader.sampler, torch.utils.data.DistributedSampler):
+        run.loader.sampler.set_epoch(epoch)
+    averaged = run.averaged
+    update = (lambda: averaged.update_parameters(run.model)) if averaged is not None else (lambda: None)
+    loss = _run_epoch(run.net, run.loader, run.optimizer, run.schedule, device, cancel, log, cfg.coord_weight, update)
+    last = run.schedule.progress >= 1.0 or epoch == cfg.epochs
+    if parallel.rank() == 0:
+        result = run.model if averaged is None else averaged.module
+        step = 1 if last else max(1, len(run.val_hands) // cfg.val_sample)  # an even sample; the last epoch scores all
+        val = validate(result, run.val_hands[::step], run.val_empty[::step])
+        run.history.append({"epoch": epoch, "loss": loss, **val.metrics, "seconds": time.time() - t0})
+        sizes = {"train_hands": len(run.loader.dataset), "val_hands": len(run.val_hands)}
+        trained = None if averaged is None else run.model
+        _save(result, trained, run.optimizer, out_dir, epoch, run.history, run.started, val, cfg, sizes)
+        size = run.loader.dataset.cfg.input_size
+        warm_note = f"  ({size}-px crops)" if size != run.model.cfg.input_size else ""
+        log(_epoch_line(epoch, cfg.epochs, loss, val, time.time() - t0, time.time() - run.started) + warm_note)
+    parallel.barrier()  # the others wait while rank 0 validates and saves
+    if last and epoch < cfg.epochs:
+        log(
+            f"stopping after epoch {epoch}: the {cfg.max_minutes:.0f}-minute budget is spent (the schedule annealed to fit it)"
+        )
+    return last
+
+
+def _save(
+    model: HandCPM,
+    trained: HandCPM | None,
+    optimizer,
+    out_dir,
+    epoch: int,
+    history: list[dict],
+    started: float,
+    val,
+    cfg: CPMTrainConfig,
+    sizes: dict[str, int],
+) -> None:
+    """Checkpoint ``model`` with a no-hand threshold calibrated on this epoch's held-out crops.
+
+    ``trained``: the weights the optimizer works on, when ``model`` is their average (kept for ``--resume``).
+    """
+    if len(val.empty_scores) and len(val.hand_scores):
+        model.cfg = dataclasses.replace(
+            model.cfg, hand_threshold=calibrate_threshold(val.hand_scores, val.empty_scores)
+        )
+    checkpoint.save(model, out_dir)
+    state = {
+        "epoch": epoch,
+        "history": history,
+        **sizes,
+        "wall_seconds": time.time() - started,
+        "train_config": {
+            "epochs": cfg.epochs,
+            "batch_size": cfg.batch_size,
+            "processes": cfg.processes,
+            "warm_input_size": cfg.warm_input_size,
+            "warm_fraction": cfg.warm_fraction,
+            "ema_decay": cfg.ema_decay,
+            "balance_inputs": cfg.balance_inputs,
+            "lr": cfg.lr,
+            "holdout": list(cfg.holdout),
+            "val_fraction": cfg.val_fraction,
+        },
+    }
+    checkpoint.save_training_state(optimizer, state, out_dir, None if trained is None else trained.state_dict())
+
+
+def _summary(history: list[dict], started: float, n_train: int, n_val: int) -> dict:
+    return {
+        "epochs": len(history),
+        "wall_seconds": time.time() - started,
+        "train_hands": n_train,
+        "val_hands": n_val,
+        "last": history[-1] if history else {},
+    }

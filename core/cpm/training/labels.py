@@ -1,0 +1,171 @@
+"""Teacher labels: MediaPipe Hands (static mode, model_complexity=1) on every image/video frame.
+
+Labels are cached in one JSON file keyed by the SHA-256 of each file's bytes, so a
+second training run (or one interrupted half-way, or one on a fresh copy of the same
+data) does not run MediaPipe again on files it has already seen; a changed file gets
+a new key and is labelled afresh. (Why this is not ``core.keypoints.cache``: see there.)
+
+With ``zoom_out`` an image (or frame) where MediaPipe finds no hand is labelled again,
+framed by a border of its own edge pixels: MediaPipe's palm detector misses many hands
+that fill the frame (close-ups), and its landmark model labels them well once the palm is
+found. Those hands say which border found them, so a reference can keep to the hands
+MediaPipe finds in the whole image.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from core.cpm.config import DEFAULT_LABEL_CACHE
+from core.io.atomic import write_text
+from core.io.video import expand_inputs, iter_frames, media_kind, read_image
+
+if TYPE_CHECKING:
+    from core.keypoints.landmarks import HandTracker
+    from core.types import Keypoints
+
+CACHE_VERSION = 2  # 2: keyed by content; 1: by path, mtime and size (re-keyed on load while the files match)
+TEACHER = "mediapipe-hands static_image_mode=True model_complexity=1 max_num_hands=2"
+
+
+@dataclass(frozen=True)
+class LabelledHand:
+    """One teacher hand: keypoints (21, 2) float32 in pixels of its image/frame."""
+
+    keypoints: npt.NDArray[np.float32]
+    handedness: str  # the person's real hand, as core.keypoints.landmarks reports it
+    score: float  # MediaPipe's handedness score
+    zoom_out: float = 0.0  # 0: found in the image as it is; else the border (× longest side) that found it
+
+
+@dataclass(frozen=True)
+class LabelledFrame:
+    """The teacher's hands in one image (frame = -1) or one video frame."""
+
+    path: Path
+    frame: int
+    hands: tuple[LabelledHand, ...]
+
+
+def file_key(path: Path) -> str:
+    """Cache key: the SHA-256 of the file's bytes, so a copied or touched file keeps its labels
+    and a changed one gets a new key."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return f"sha256:{digest.hexdigest()}"
+
+
+def _old_key(path: Path) -> str:
+    stat = path.stat()
+    return f"{path.resolve()}|{stat.st_mtime_ns}|{stat.st_size}"
+
+
+def _rekey_version_1(entries: dict[str, dict[str, list]]) -> dict[str, dict[str, list]]:
+    """Version-1 entries whose file is unchanged (same path, mtime and size), keyed by content."""
+    rekeyed = {}
+    for key, entry in entries.items():
+        path = Path(entry.get("path", ""))
+        if path.is_file() and _old_key(path) == key:
+            rekeyed[file_key(path)] = entry
+    return rekeyed
+
+
+def _load_cache(cache_path: Path) -> tuple[dict[str, dict[str, list]], bool]:
+    """(entries, whether the file is in the current format)."""
+    if not cache_path.exists():
+        return {}, False
+    data = json.loads(cache_path.read_text())
+    if data.get("teacher") != TEACHER:
+        return {}, False  # labels from another teacher are not ours to reuse
+    if data.get("version") == 1:
+        return _rekey_version_1(data["entries"]), False
+    return (data["entries"], True) if data.get("version") == CACHE_VERSION else ({}, False)
+
+
+def _save_cache(cache_path: Path, entries: dict[str, dict[str, list]]) -> None:
+    # atomic: an interrupted save never leaves half a file
+    write_text(cache_path, json.dumps({"version": CACHE_VERSION, "teacher": TEACHER, "entries": entries}))
+
+
+def _hand_record(hand: Keypoints) -> list:
+    pixel = np.round(hand.pixel.astype(np.float64), 2).tolist()
+    return [pixel, hand.handedness, round(float(hand.score), 4)]
+
+
+def _frames_of(path: Path, video_every_n: int):
+    if media_kind(path) == "video":
+        yield from iter_frames(path, video_every_n)
+    else:
+        yield -1, read_image(path)
+
+
+def _label_file(tracker: HandTracker, path: Path, entry: dict | None, video_every_n: int, zoom_out: bool) -> dict:
+    """The cache entry of one file, reading its frames once: MediaPipe's hands per frame (kept from ``entry``
+    when there is one) and, with ``zoom_out``, ``"zoomed_out"``: [border, hands] for each frame with none."""
+    frames = dict(entry["frames"]) if entry else {}
+    zoomed: dict[str, list] = {}
+    needs_frames = entry is None or (zoom_out and not all(frames.values()))
+    for index, rgb in _frames_of(path, video_every_n) if needs_frames else ():
+        key = str(index)
+        if entry is None:
+            frames[key] = [_hand_record(h) for h in tracker.process(rgb)]
+        if zoom_out and not frames.get(key, True):
+            border, hands = tracker.find_zoomed_out(rgb)
+            zoomed[key] = [border, [_hand_record(h) for h in hands]]
+    labelled = {**(entry or {"path": str(path)}), "frames": frames}
+    return {**labelled, "zoomed_out": zoomed} if zoom_out else labelled
+
+
+def label_media(
+    inputs: list[str | Path],
+    cache_path: Path = DEFAULT_LABEL_CACHE,
+    video_every_n: int = 5,
+    on_progress: Callable[[int, int], None] | None = None,
+    zoom_out: bool = False,
+) -> list[LabelledFrame]:
+    """Teacher labels for every image and every ``video_every_n``-th video frame under ``inputs``.
+
+    Returns one ``LabelledFrame`` per image/frame, including those with no hand
+    (empty ``hands``), in file order. With ``zoom_out``, frames with no hand in the
+    whole image get the hands a zoomed-out view finds (``LabelledHand.zoom_out`` > 0).
+    """
+    from core.keypoints.landmarks import HandTracker, TrackerConfig
+
+    files = list(dict.fromkeys(expand_inputs(inputs)))  # a folder given twice is labelled once
+    entries, current = _load_cache(cache_path)
+    keys = {p: file_key(p) for p in files}
+    todo = [p for p in files if keys[p] not in entries or (zoom_out and "zoomed_out" not in entries[keys[p]])]
+    if todo:
+        config = TrackerConfig(static_image_mode=True, max_num_hands=2, model_complexity=1)
+        with HandTracker(config) as tracker:
+            for done, path in enumerate(todo, 1):
+                entries[keys[path]] = _label_file(tracker, path, entries.get(keys[path]), video_every_n, zoom_out)
+                if done % 250 == 0:
+                    _save_cache(cache_path, entries)
+                if on_progress:
+                    on_progress(done, len(todo))
+    if todo or (entries and not current):
+        _save_cache(cache_path, entries)
+    return [frame for path in files for frame in _frames_from_entry(path, entries[keys[path]], zoom_out)]
+
+
+def _frames_from_entry(path: Path, entry: dict, zoom_out: bool) -> list[LabelledFrame]:
+    out = []
+    zoomed = entry.get("zoomed_out", {}) if zoom_out else {}
+    for index, hands in entry["frames"].items():
+        border, records = (0.0, hands) if hands or index not in zoomed else zoomed[index]
+        parsed = tuple(
+            LabelledHand(np.asarray(xy, dtype=np.float32), handed, score, border) for xy, handed, score in records
+        )
+        out.append(LabelledFrame(path, int(index), parsed))
+    return out

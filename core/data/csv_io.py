@@ -1,0 +1,361 @@
+"""CSV import and export: the kinivi keypoint format and handteach's own full format.
+
+**kinivi** (Kazuhito00/hand-gesture-recognition-using-mediapipe and its English fork):
+``keypoint.csv`` has no header; a row is an integer label id and 42 numbers, the 21
+landmarks' (x, y) in pixels of the *mirrored* (selfie) image, i.e. the **user view**,
+relative to the wrist, flattened and divided by the largest absolute value of the 42.
+``keypoint_classifier_label.csv`` holds one label name per line; line i names id i.
+Our pixel space is the unmirrored frame, so an imported row becomes a ``Keypoints`` with
+``pixel = [[-x, y], ...]``, ``image_size = (1, 1)``, ``normalised[:, :2] = pixel``, z = 0,
+world NaN (no depth), handedness "Unknown", score 1.0. Exported numbers are computed in
+float32 and written with ``repr``, so kinivi → store → kinivi → store → kinivi is exact:
+re-normalising already-normalised values divides by exactly 1.0. A file's first import
+keeps its values to float32 precision (the store holds float32).
+
+**handteach**: a header (``HANDTEACH_HEADER``) then one sample per row with every field
+of ``Sample`` except the crop; float32 values are written as ``repr(float(v))``, which
+reads back to the same float32 bit for bit.
+
+Bad input raises ``CsvFormatError`` naming the file, the line and the problem. Files are
+streamed both ways, so memory stays flat in the number of rows: an import validates and
+inserts row by row inside one transaction, and a bad line rolls back every row before it;
+an export writes rows as the store yields them, into a temporary file renamed at the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import math
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from core.gestures.catalog import InvalidNameError, validate_name
+from core.data.store import Sample, Store
+from core.data.schema import SOURCE_KINDS
+from core.types import HANDEDNESS_VALUES, KEYPOINT_BACKENDS, NUM_JOINTS, Keypoints
+
+KINIVI_COLUMNS = 1 + NUM_JOINTS * 2
+KINIVI_MAX_ABS = 1.01  # kinivi rows are divided by their largest |value|: 1 up to rounding in other tools
+MAX_SIDE = 1 << 20  # image_w / image_h: far above any camera, far below what overflows anything
+MAX_LINE_BYTES = 1 << 20  # a handteach row is about 3 kB
+LATEST_TIME = 32_503_680_000.0  # created_at: 3000-01-01 in Unix seconds
+_META = ("class", "handedness", "score", "image_w", "image_h", "source_kind", "source_name", "frame", "created_at")
+HANDTEACH_HEADER: tuple[str, ...] = (
+    *_META,
+    "backend",
+    *(f"p{a}{j}" for j in range(NUM_JOINTS) for a in "xy"),
+    *(f"n{a}{j}" for j in range(NUM_JOINTS) for a in "xyz"),
+    *(f"w{a}{j}" for j in range(NUM_JOINTS) for a in "xyz"),
+)
+_P0 = len(_META) + 1  # first keypoint column
+_N0, _W0 = _P0 + NUM_JOINTS * 2, _P0 + NUM_JOINTS * 5
+
+
+class CsvFormatError(ValueError):
+    """A CSV file that cannot be read; ``path`` and ``line`` (1-based, or None) say where."""
+
+    def __init__(self, path: Path, line: int | None, problem: str) -> None:
+        self.path, self.line, self.problem = Path(path), line, problem
+        super().__init__(f"{path}, line {line}: {problem}" if line else f"{path}: {problem}")
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import added: sample count, samples per class, and the classes it created."""
+
+    n_added: int
+    per_class: dict[str, int] = field(default_factory=dict)
+    new_classes: tuple[str, ...] = ()
+
+
+# -- reading cells ------------------------------------------------------------------
+
+
+def _lines(handle: BinaryIO, path: Path) -> Iterator[str]:
+    """Decoded lines, one at a time, so a bad byte is reported with its line and a file with no
+    line breaks cannot be read whole into memory."""
+    for number in itertools.count(1):
+        raw = handle.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        if len(raw) > MAX_LINE_BYTES:
+            raise CsvFormatError(path, number, f"line longer than {MAX_LINE_BYTES} bytes: not a keypoint CSV")
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise CsvFormatError(path, number, "not UTF-8 text") from None
+
+
+def _iter_rows(path: Path, keep_blank: bool = False) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of every record, read as they come (flat memory); blank lines skipped
+    unless ``keep_blank``. Raises ``CsvFormatError`` for an unreadable, non-UTF-8 or empty file."""
+    path = Path(path)
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise CsvFormatError(path, None, "file not found") from None
+    except OSError as exc:
+        raise CsvFormatError(path, None, f"cannot read the file: {exc.strerror or exc}") from exc
+    with handle:
+        reader = csv.reader(_lines(handle, path))
+        empty = True
+        try:
+            for cells in reader:
+                if cells or keep_blank:
+                    empty = False
+                    yield reader.line_num, cells
+        except csv.Error as exc:
+            raise CsvFormatError(path, reader.line_num, f"malformed CSV: {exc}") from None
+        except OSError as exc:
+            raise CsvFormatError(path, reader.line_num, f"cannot read the file: {exc.strerror or exc}") from exc
+    if empty:
+        raise CsvFormatError(path, 1, "the file is empty (no rows)")
+
+
+def _number(path: Path, line: int, column: str, text: str, allow_nan: bool = False) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise CsvFormatError(path, line, f"column {column}: {text!r} is not a number") from None
+    if not (math.isfinite(value) or (allow_nan and math.isnan(value))):
+        raise CsvFormatError(path, line, f"column {column}: {text!r} is not a finite number")
+    return value
+
+
+def _integer(path: Path, line: int, column: str, text: str, minimum: int, maximum: int = 2**31 - 1) -> int:
+    # Bounded above too: SQLite stores at most 2^63 - 1 (beyond: OverflowError) and no
+    # image size or frame number comes near 2^31.
+    if not re.fullmatch(r"\s*-?[0-9]{1,20}\s*", text) or not minimum <= int(text) <= maximum:
+        raise CsvFormatError(
+            path, line, f"column {column}: {text[:40]!r} is not an integer from {minimum} to {maximum}"
+        )
+    return int(text)
+
+
+def _name(path: Path, line: int, text: str, what: str) -> str:
+    try:
+        return validate_name(text, what)
+    except InvalidNameError as exc:
+        raise CsvFormatError(path, line, str(exc)) from None
+
+
+def _points(path: Path, line: int, cells: Sequence[str], start: int, dims: int, allow_nan: bool) -> np.ndarray:
+    """(21, dims) float32 from ``cells[start:]``; raises if a value is no number or overflows float32."""
+    count = NUM_JOINTS * dims
+    values = [_number(path, line, str(start + i + 1), t, allow_nan) for i, t in enumerate(cells[start : start + count])]
+    with np.errstate(over="ignore"):  # overflow is reported below, with the line
+        points = np.asarray(values, dtype=np.float64).astype(np.float32)
+    if np.isinf(points).any():
+        raise CsvFormatError(path, line, "a value is too large for float32")
+    return points.reshape(NUM_JOINTS, dims)
+
+
+def _write_atomic(path: Path, rows: Iterable[Sequence[object]]) -> int:
+    """Write CSV rows as they come through a temporary file, so a crash never leaves half a file
+    behind and memory stays flat; returns the rows written."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    count = 0
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            for row in rows:
+                writer.writerow(row)
+                count += 1
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return count
+
+
+def _floats(values: np.ndarray) -> list[str]:
+    # float32 → float64 is exact, and repr is the shortest text that reads back to it.
+    return [repr(v) for v in np.asarray(values, dtype=np.float32).reshape(-1).tolist()]
+
+
+def _store_samples(store: Store, project: str, samples: Iterable[Sample]) -> ImportReport:
+    """Stream ``samples`` into one all-or-nothing transaction: a bad row rolls back every row."""
+    before = {c.name for c in store.list_classes(project)}
+    per_class = dict(store.add_sample_stream(project, samples, create_classes=True))
+    return ImportReport(sum(per_class.values()), per_class, tuple(n for n in per_class if n not in before))
+
+
+# -- kinivi ------------------------------------------------------------------------------
+
+
+def _read_labels(labels_csv: Path) -> list[str]:
+    """Label names by id; line i (1-based) names id i - 1. Blank lines keep their id."""
+    return [cells[0].strip() if cells else "" for _, cells in _iter_rows(labels_csv, keep_blank=True)]
+
+
+def _kinivi_row(path: Path, line: int, cells: list[str], labels: list[str], labels_csv: Path) -> tuple[str, np.ndarray]:
+    """(class name, (21, 2) float32 user-view points) of one keypoint.csv row."""
+    if len(cells) != KINIVI_COLUMNS:
+        raise CsvFormatError(path, line, f"expected {KINIVI_COLUMNS} columns (label id + 42 numbers), got {len(cells)}")
+    label_id = _integer(path, line, "1 (label id)", cells[0], 0)
+    if label_id >= len(labels) or not labels[label_id]:
+        raise CsvFormatError(
+            path, line, f"label id {label_id} has no name in {labels_csv} (line {label_id + 1}; it has {len(labels)})"
+        )
+    name = _name(labels_csv, label_id + 1, labels[label_id], "label name")
+    points = _points(path, line, cells, 1, 2, allow_nan=False)
+    if not points.any():
+        raise CsvFormatError(path, line, "all 42 numbers are zero")
+    if np.abs(points).max() > KINIVI_MAX_ABS:
+        worst = float(np.abs(points).max())
+        raise CsvFormatError(
+            path, line, f"value {worst:g} is outside [-1, 1] (kinivi rows are scaled by their largest value)"
+        )
+    return name, points
+
+
+def _parse_kinivi(keypoint_csv: Path, labels_csv: Path) -> Iterator[tuple[int, str, np.ndarray]]:
+    labels = _read_labels(labels_csv)
+    for line, cells in _iter_rows(keypoint_csv):
+        yield (line, *_kinivi_row(Path(keypoint_csv), line, cells, labels, Path(labels_csv)))
+
+
+def read_kinivi(keypoint_csv: Path | str, labels_csv: Path | str) -> tuple[np.ndarray, list[str]]:
+    """Kinivi keypoints without a store: ((N, 21, 2) float32 user view as in the file, class name per row)."""
+    parsed = list(_parse_kinivi(Path(keypoint_csv), Path(labels_csv)))
+    return np.stack([p for _, _, p in parsed]).astype(np.float32), [name for _, name, _ in parsed]
+
+
+def _kinivi_hand(user_view: np.ndarray) -> Keypoints:
+    pixel = user_view.astype(np.float32).copy()
+    pixel[:, 0] = -pixel[:, 0]  # user view (mirrored) → unmirrored frame
+    normalised = np.concatenate([pixel, np.zeros((NUM_JOINTS, 1), np.float32)], axis=1)
+    world = np.full((NUM_JOINTS, 3), np.nan, np.float32)
+    return Keypoints(pixel, normalised, world, "Unknown", 1.0, (1, 1))
+
+
+def import_kinivi(store: Store, project: str, keypoint_csv: Path | str, labels_csv: Path | str) -> ImportReport:
+    """Add every row of a kinivi file to ``project`` (all or nothing); unknown labels become classes.
+
+    Each sample has ``source_kind="csv"``, ``source_name`` = the keypoint file's name and
+    ``frame`` = the row's 1-based line number.
+    """
+    keypoint_csv = Path(keypoint_csv)
+    parsed = _parse_kinivi(keypoint_csv, Path(labels_csv))
+    samples = (Sample(_kinivi_hand(p), name, "csv", keypoint_csv.name, line) for line, name, p in parsed)
+    return _store_samples(store, project, samples)
+
+
+def kinivi_values(hand: Keypoints) -> np.ndarray | None:
+    """(42,) float32 kinivi row of ``hand`` (user view, wrist-relative, ÷ max |value|), None if degenerate."""
+    xy = hand.pixel.astype(np.float32).copy()
+    xy[:, 0] = -xy[:, 0]
+    relative = (xy - xy[0]).reshape(-1) + np.float32(0.0)  # + 0 turns -0.0 into 0.0
+    scale = np.abs(relative).max()
+    return None if scale == 0 else relative / scale
+
+
+def export_kinivi(store: Store, project: str, keypoint_csv: Path | str, labels_csv: Path | str) -> int:
+    """Write ``project`` as kinivi files; ids follow the class order. Returns the rows written.
+
+    Every class is listed in the labels file (even empty ones) so ids stay stable;
+    degenerate hands (every point on the wrist) have no kinivi form and are skipped.
+    """
+    ids = {c.name: i for i, c in enumerate(store.list_classes(project))}
+    values = ((ids[s.class_name], kinivi_values(s.hand)) for s in store.iter_samples(project))
+    _write_atomic(Path(labels_csv), [[name] for name in ids])
+    return _write_atomic(Path(keypoint_csv), ([i, *_floats(v)] for i, v in values if v is not None))
+
+
+# -- handteach -------------------------------------------------------------------------
+
+
+def _check_header(path: Path, cells: list[str]) -> None:
+    if tuple(c.strip() for c in cells) == HANDTEACH_HEADER:
+        return
+    for i, (want, got) in enumerate(zip(HANDTEACH_HEADER, cells, strict=False)):
+        if want != got.strip():
+            raise CsvFormatError(path, 1, f"bad header: column {i + 1} should be {want!r}, got {got!r}")
+    raise CsvFormatError(path, 1, f"bad header: expected {len(HANDTEACH_HEADER)} columns, got {len(cells)}")
+
+
+def _handteach_sample(path: Path, line: int, cells: list[str]) -> Sample:
+    if len(cells) != len(HANDTEACH_HEADER):
+        raise CsvFormatError(path, line, f"expected {len(HANDTEACH_HEADER)} columns, got {len(cells)}")
+    cls, handedness, score, width, height, kind, source, frame, created, backend = cells[:_P0]
+    if handedness not in HANDEDNESS_VALUES:
+        raise CsvFormatError(path, line, f"column handedness: {handedness!r} is not one of {HANDEDNESS_VALUES}")
+    if kind not in SOURCE_KINDS:
+        raise CsvFormatError(path, line, f"column source_kind: {kind!r} is not one of {SOURCE_KINDS}")
+    score_value = _number(path, line, "score", score)
+    if not 0.0 <= score_value <= 1.0:
+        raise CsvFormatError(path, line, f"column score: {score!r} is not in [0, 1]")
+    if backend not in KEYPOINT_BACKENDS:
+        raise CsvFormatError(path, line, f"column backend: {backend[:40]!r} is not one of {KEYPOINT_BACKENDS}")
+    created_at = _number(path, line, "created_at", created)
+    if not 0.0 <= created_at <= LATEST_TIME:
+        raise CsvFormatError(path, line, f"column created_at: {created[:40]!r} is not a Unix time from 1970 to 3000")
+    hand = Keypoints(
+        pixel=_points(path, line, cells, _P0, 2, allow_nan=False),
+        normalised=_points(path, line, cells, _N0, 3, allow_nan=False),
+        world=_points(path, line, cells, _W0, 3, allow_nan=True),
+        handedness=handedness,
+        score=score_value,
+        image_size=(
+            _integer(path, line, "image_w", width, 1, MAX_SIDE),
+            _integer(path, line, "image_h", height, 1, MAX_SIDE),
+        ),
+    )
+    return Sample(
+        hand,
+        _name(path, line, cls, "class name"),
+        kind,
+        source,
+        None if frame == "" else _integer(path, line, "frame", frame, 0),
+        created_at,
+        None,
+        backend,
+    )
+
+
+def iter_handteach(path: Path | str) -> Iterator[Sample]:
+    """Samples of a handteach CSV (ids None, no crops) as they are read; raises at the first bad line."""
+    path = Path(path)
+    rows = _iter_rows(path)
+    _check_header(path, next(rows)[1])
+    empty = True
+    for line, cells in rows:
+        empty = False
+        yield _handteach_sample(path, line, cells)
+    if empty:
+        raise CsvFormatError(path, 2, "no samples after the header")
+
+
+def read_handteach(path: Path | str) -> list[Sample]:
+    """Samples of a handteach CSV (ids None, no crops), without a store."""
+    return list(iter_handteach(path))
+
+
+def import_handteach(store: Store, project: str, path: Path | str) -> ImportReport:
+    """Add every sample of a handteach CSV to ``project`` (all or nothing); unknown classes are created."""
+    return _store_samples(store, project, iter_handteach(path))
+
+
+def export_handteach(store: Store, project: str, path: Path | str) -> int:
+    """Write every sample of ``project`` (without crops) to a handteach CSV; returns the rows written."""
+
+    def rows() -> Iterator[Sequence[object]]:
+        yield HANDTEACH_HEADER
+        for s in store.iter_samples(project):
+            h = s.hand
+            frame = "" if s.frame is None else s.frame
+            meta = [s.class_name, h.handedness, repr(float(h.score)), h.image_size[0], h.image_size[1], s.source_kind]
+            meta += [s.source_name, frame, repr(float(s.created_at)), s.backend]
+            yield meta + _floats(h.pixel) + _floats(h.normalised) + _floats(h.world)
+
+    return _write_atomic(Path(path), rows()) - 1

@@ -1,0 +1,173 @@
+"""A project's data as a training set, and its trained model on disk."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from core.gestures.classifier import GestureClassifier, ModelFileError
+from core.gestures.features import FeatureConfig, hand_features
+from core.gestures.catalog import DEFAULT_CLASSES
+from core.data.store import Store
+from core.gestures.training import EpochStats, TrainConfig, TrainResult, evaluate, train_classifier
+from core.types import Keypoints
+
+MODEL_FOLDER = "model"
+# A new model is "collapsed" when, on the new run's validation samples (of classes both models
+# know), its accuracy is more than this far below the saved model's: it is then not saved.
+COLLAPSE_MARGIN = 0.20
+
+
+class ModelRefusedError(ValueError):
+    """A trained model that is not saved (diverged, or collapsed against the saved one); the old one stays."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Features of a project's samples.
+
+    Attributes:
+        features: (N, feature_config.size) float32.
+        labels: N class names.
+        sample_ids: N store ids, so a misclassified row can be shown and fixed.
+        classes: every class of the project, in the project's order.
+        mirror_map: class → the class its mirror image belongs to.
+    """
+
+    features: npt.NDArray[np.float32]
+    labels: list[str]
+    sample_ids: list[int]
+    classes: list[str]
+    mirror_map: dict[str, str]
+    feature_config: FeatureConfig
+
+
+def feature_config_for(hands: list[Keypoints]) -> FeatureConfig:
+    """Depth is used only when every sample has it (CSV imports of kinivi data are 2D)."""
+    return FeatureConfig(use_depth=bool(hands) and all(h.has_depth for h in hands))
+
+
+def features_of(hands: list[Keypoints], config: FeatureConfig) -> npt.NDArray[np.float32]:
+    """(N, config.size) features of ``hands``."""
+    if not hands:
+        return np.zeros((0, config.size), np.float32)
+    return np.stack([hand_features(h, config) for h in hands]).astype(np.float32)
+
+
+def project_dataset(store: Store, project: str, config: FeatureConfig | None = None) -> Dataset:
+    """Every sample of ``project`` as features, labels and ids."""
+    samples = store.list_samples(project)
+    hands = [s.hand for s in samples]
+    config = config or feature_config_for(hands)
+    classes = store.list_classes(project)
+    return Dataset(
+        features=features_of(hands, config),
+        labels=[s.class_name for s in samples],
+        sample_ids=[int(s.id) for s in samples if s.id is not None],
+        classes=[c.name for c in classes],
+        mirror_map={c.name: c.mirror_partner for c in classes},
+        feature_config=config,
+    )
+
+
+def model_dir(store: Store, project: str) -> Path:
+    """The project's model folder; not created here (saving creates it), so a read-only store can look."""
+    return store.project_dir(project, create=False) / MODEL_FOLDER
+
+
+def train_project(store: Store, project: str, config: TrainConfig | None = None,
+                  on_epoch: Callable[[EpochStats], None] | None = None,
+                  cancel: threading.Event | None = None, starter: bool = False,
+                  force: bool = False) -> tuple[TrainResult, Dataset]:  # fmt: skip
+    """Train on the project's samples and save the model into the project (unless cancelled).
+
+    Raises ``ModelRefusedError`` and keeps the saved model when the run diverged, or when
+    it collapsed against the saved model (``check_replacement``; ``force`` saves it anyway).
+
+    With ``starter`` the shipped starter set joins the samples (``core.starter.fit``):
+    default classes the user did not record keep working, a few samples per class
+    adapt them to the user's hand, and other hand signs are trained towards "unknown".
+    """
+    dataset = project_dataset(store, project)
+    config = config or TrainConfig()
+    args = (dataset.features, dataset.labels, dataset.classes, dataset.mirror_map, dataset.feature_config)
+    # Starter rows only join a project that has a starter gesture (by name); the others train on their own samples.
+    starter = starter and bool(set(dataset.classes) & {c.name for c in DEFAULT_CLASSES})
+    if starter:
+        from core.starter import load_starter_set, train_with_starter  # lazy: only this path reads the set
+
+        result = train_with_starter(*args, load_starter_set(), config, on_epoch=on_epoch, cancel=cancel)
+    else:
+        result = train_classifier(*args, config, on_epoch=on_epoch, cancel=cancel)
+    if not result.cancelled:
+        check_replacement(store, project, result, dataset, force)
+        save_project_model(store, project, result.classifier, starter_data=starter)
+    return result, dataset
+
+
+def save_project_model(store: Store, project: str, classifier: GestureClassifier, **metadata: object) -> Path:
+    """Save ``classifier`` as the project's model (whole or not at all), stamped with the project, its
+    keypoint backend and ``metadata``; the one writer of ``model_dir``. Returns the model folder."""
+    classifier.metadata.update(project=project, backend=store.project_backend(project), **metadata)
+    return classifier.save(model_dir(store, project))
+
+
+def check_replacement(store: Store, project: str, result: TrainResult, dataset: Dataset, force: bool = False) -> None:
+    """Raise ``ModelRefusedError`` if ``result`` must not replace the project's saved model.
+
+    Diverged (no epoch with a finite validation loss): always refused. Collapsed: the new
+    model's accuracy on its validation samples is more than ``COLLAPSE_MARGIN`` below the
+    saved model's on the same samples, counting only classes both know; refused unless ``force``.
+    """
+    if not any(math.isfinite(s.val_loss) for s in result.history):  # the best weights were never set
+        last = result.history[-1].val_loss if result.history else "none"
+        raise ModelRefusedError(
+            f"training diverged (validation loss {last}); the saved model of project {project!r} is kept: "
+            "try a lower learning rate"
+        )
+    old = _saved_model(store, project)
+    if force or old is None or old.feature_config != dataset.feature_config or len(result.val_indices) == 0:
+        return
+    labels = np.asarray(dataset.labels)[result.val_indices]
+    rows = np.isin(labels, old.classes) & np.isin(labels, result.classifier.classes)
+    if not rows.any():
+        return
+    x = dataset.features[result.val_indices][rows]
+    new_acc, old_acc = (evaluate(m, x, labels[rows].tolist()).accuracy for m in (result.classifier, old))
+    if new_acc < old_acc - COLLAPSE_MARGIN:
+        raise ModelRefusedError(
+            f"the new model collapsed: {new_acc:.0%} on {int(rows.sum())} validation samples where the saved model "
+            f"gets {old_acc:.0%} (more than {COLLAPSE_MARGIN:.0%} lower); the saved model of project {project!r} "
+            "is kept (train --force saves the new one anyway)"
+        )
+
+
+def _saved_model(store: Store, project: str) -> GestureClassifier | None:
+    """The project's saved model, or None when there is none or it cannot be loaded (nothing to protect)."""
+    try:
+        return load_project_model(store, project)
+    except ModelFileError:
+        return None
+
+
+def load_project_model(store: Store, project: str, starter_fallback: bool = False) -> GestureClassifier | None:
+    """The project's saved model, or None when it has not been trained yet.
+
+    With ``starter_fallback`` an untrained project whose classes include at least two
+    of the default ones gets the shipped starter model instead, predicting only those
+    classes (``core.starter.starter_model_for``; ``core.starter.is_shipped_starter`` is True).
+    """
+    directory = model_dir(store, project)
+    if (directory / "model.json").exists():
+        return GestureClassifier.load(directory)
+    if not starter_fallback:
+        return None
+    from core.starter import starter_model_for
+
+    return starter_model_for([c.name for c in store.list_classes(project)])

@@ -1,0 +1,172 @@
+"""The store's SQLite schema, its migrations, and how a ``Sample`` maps to a table row.
+
+Keypoints are kept as raw little-endian float32 bytes, so a ``Keypoints`` read back is
+bit-identical to the one written (NaN world points included).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import sqlite3
+import time
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.gestures.catalog import validate_name
+from core.types import NUM_JOINTS, Keypoints
+
+DB_NAME = "handteach.sqlite"
+SOURCE_KINDS = ("webcam", "image", "video", "csv")
+_F32 = np.dtype("<f4")  # fixed byte order: a DB copied between machines reads the same
+
+# MIGRATIONS[i] takes a database from schema version i to i + 1 (PRAGMA user_version).
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE projects (
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+            backend TEXT NOT NULL DEFAULT 'mediapipe', created_at REAL NOT NULL)""",
+        """CREATE TABLE classes (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            name TEXT NOT NULL, emoji TEXT NOT NULL DEFAULT '', mirror TEXT NOT NULL DEFAULT '',
+            position INTEGER NOT NULL, UNIQUE (project_id, name))""",
+        """CREATE TABLE samples (
+            id INTEGER PRIMARY KEY,
+            class_id INTEGER NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+            handedness TEXT NOT NULL, score REAL NOT NULL,
+            image_w INTEGER NOT NULL, image_h INTEGER NOT NULL,
+            pixel BLOB NOT NULL, normalised BLOB NOT NULL, world BLOB NOT NULL,
+            source_kind TEXT NOT NULL CHECK (source_kind IN ('webcam', 'image', 'video', 'csv')),
+            source_name TEXT NOT NULL DEFAULT '', frame INTEGER, created_at REAL NOT NULL,
+            crop_jpeg BLOB, backend TEXT NOT NULL DEFAULT 'mediapipe')""",
+        "CREATE INDEX samples_by_class ON samples(class_id)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# Columns of a sample row without the crop, which is large and rarely needed.
+SAMPLE_COLUMNS = (
+    "s.id, c.name, s.handedness, s.score, s.image_w, s.image_h, s.pixel, s.normalised, s.world, "
+    "s.source_kind, s.source_name, s.frame, s.created_at, s.backend"
+)
+
+
+class StoreError(ValueError):
+    """A store operation that cannot be done; the message says why."""
+
+
+class NotFoundError(StoreError, LookupError):
+    """An unknown project, class or sample id."""
+
+
+class StoreLockedError(StoreError):
+    """Another program held the database's write lock longer than the 30 s we wait."""
+
+
+class DuplicateNameError(StoreError):
+    """A project or class name that is already taken."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One labelled hand. ``id`` is None until stored; ``crop_jpeg`` is a JPEG of the hand or None."""
+
+    hand: Keypoints
+    class_name: str
+    source_kind: str  # one of SOURCE_KINDS
+    source_name: str = ""  # file name, or "" for the webcam
+    frame: int | None = None  # frame index in a video, row number for CSV imports
+    created_at: float = field(default_factory=time.time)  # Unix seconds
+    crop_jpeg: bytes | None = None
+    backend: str = "mediapipe"  # the keypoint detector that produced the hand
+    id: int | None = None
+
+
+def explain_sqlite_error(path: Path, exc: sqlite3.OperationalError) -> StoreError:
+    """SQLite's terse ``OperationalError`` as a ``StoreError`` naming the database and what to do."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return StoreLockedError(f"{path}: database is locked by another program (waited 30 s); "
+                                "nothing of this change was written")  # fmt: skip
+    if "full" in text or ("I/O" in text and shutil.disk_usage(path.parent).free < 1 << 20):
+        return StoreError(f"{path}: disk full; nothing of this change was written (free some space)")
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return StoreError(f"{path}: cannot write here ({text}); listing and exporting still work")
+    return StoreError(f"{path}: {text}")
+
+
+MAX_EMOJI_CHARS = 16  # a family or flag emoji joins up to about 10 code points; more is text, not an emoji
+_EMOJI_FORMAT_CHARS = {"\u200d"} | {chr(c) for c in range(0xE0020, 0xE0080)}  # zero-width joiner, flag tags
+
+
+def validate_emoji(value: object) -> str:
+    """A class's emoji: one emoji or a short text, no line breaks, control or terminal escape characters."""
+    text = str(value).strip()
+    if len(text) > MAX_EMOJI_CHARS:
+        raise StoreError(f"emoji {text[:20]!r}...: at most {MAX_EMOJI_CHARS} characters, got {len(text)}")
+    bad = [c for c in text if unicodedata.category(c)[0] in "CZ" and c != " " and c not in _EMOJI_FORMAT_CHARS]
+    if bad:
+        raise StoreError(f"emoji {text!r}: holds a control or line-break character ({bad[0]!r})")
+    return text
+
+
+def default_data_dir() -> Path:
+    """``$HANDTEACH_DATA`` if set, else ``data/user`` in the repository."""
+    env = os.environ.get("HANDTEACH_DATA")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "data" / "user"
+
+
+def _f32(array: np.ndarray, shape: tuple[int, int], what: str, finite: bool) -> bytes:
+    values = np.asarray(array, dtype=_F32)
+    if values.shape != shape:
+        raise StoreError(f"{what} must have shape {shape}, got {values.shape}")
+    if finite and not np.isfinite(values).all():
+        raise StoreError(f"{what} holds NaN or infinite values")
+    return values.tobytes()
+
+
+def _points(blob: bytes, dims: int) -> np.ndarray:
+    return np.frombuffer(blob, dtype=_F32).reshape(NUM_JOINTS, dims).astype(np.float32)
+
+
+def sample_to_row(sample: Sample) -> tuple:
+    """Validate ``sample`` and return its column values (without class_id); raises StoreError."""
+    if not isinstance(sample, Sample) or not isinstance(sample.hand, Keypoints):
+        raise StoreError(f"expected a Sample holding a Keypoints, got {type(sample).__name__}")
+    hand = sample.hand
+    if sample.source_kind not in SOURCE_KINDS:
+        raise StoreError(f"source_kind must be one of {SOURCE_KINDS}, got {sample.source_kind!r}")
+    if sample.frame is not None and (not isinstance(sample.frame, int | np.integer) or sample.frame < 0):
+        raise StoreError(f"frame must be None or an integer ≥ 0, got {sample.frame!r}")
+    if not isinstance(hand.score, int | float | np.floating) or not 0.0 <= hand.score <= 1.0:
+        raise StoreError(f"score must be a number in [0, 1], got {hand.score!r}")
+    width, height = hand.image_size
+    if not all(isinstance(v, int | np.integer) and v > 0 for v in (width, height)):
+        raise StoreError(f"image_size must be two positive integers, got {hand.image_size}")
+    if not math.isfinite(sample.created_at):
+        raise StoreError(f"created_at must be finite, got {sample.created_at!r}")
+    if sample.crop_jpeg is not None and not isinstance(sample.crop_jpeg, bytes):
+        raise StoreError(f"crop_jpeg must be bytes or None, got {type(sample.crop_jpeg).__name__}")
+    validate_name(sample.backend, "backend")
+    return (
+        hand.handedness, float(hand.score), int(width), int(height),
+        _f32(hand.pixel, (NUM_JOINTS, 2), "pixel", finite=True),
+        _f32(hand.normalised, (NUM_JOINTS, 3), "normalised", finite=True),
+        _f32(hand.world, (NUM_JOINTS, 3), "world", finite=False),
+        sample.source_kind, str(sample.source_name), None if sample.frame is None else int(sample.frame),
+        float(sample.created_at),
+        sample.crop_jpeg, sample.backend,
+    )  # fmt: skip
+
+
+def row_to_sample(row: Sequence, crop: bytes | None = None) -> Sample:
+    """A row of ``SAMPLE_COLUMNS`` → Sample."""
+    sid, cls, handed, score, w, h, px, norm, world, kind, name, frame, created, backend = row
+    hand = Keypoints(_points(px, 2), _points(norm, 3), _points(world, 3), handed, score, (w, h))
+    return Sample(hand, cls, kind, name, frame, created, crop, backend, sid)

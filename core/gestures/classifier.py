@@ -1,0 +1,339 @@
+"""The gesture classifier: a small PyTorch MLP over ``core.gestures.features`` vectors.
+
+A model on disk is a folder with two files, written without pickle:
+
+* ``model.<sha>.safetensors``: the weights (safetensors, plain tensors, no code), named
+  after their checksum (older folders hold ``model.safetensors``);
+* ``model.json``: everything needed to rebuild and use the network — classes,
+  hidden sizes, feature config, threshold, metadata, the weights file's name and its
+  SHA-256, so a mixed or half-written pair is refused instead of half-loaded.
+
+``model.json`` is the pointer that makes a save atomic: the new weights go to a new
+file beside the old ones, then one ``os.replace`` of ``model.json`` switches to them.
+A crash at any point leaves the old or the new complete model, never a mixture.
+
+``load`` trusts nothing in the folder: any problem raises ``ModelFileError``
+naming the file. Training lives in ``core.gestures.training``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import os
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from safetensors.torch import load as load_safetensors
+from safetensors.torch import save as save_safetensors
+from torch import nn
+
+from core.gestures.features import FeatureConfig, hand_features
+from core.io.atomic import write_bytes
+from core.io.limits import check_hidden
+from core.types import UNKNOWN_LABEL, Keypoints, Prediction, make_prediction
+
+FORMAT_NAME = "handteach-gesture-mlp"
+FORMAT_VERSION = 1
+WEIGHTS_FILE = "model.safetensors"
+CONFIG_FILE = "model.json"
+DEFAULT_HIDDEN: tuple[int, ...] = (128, 64)
+
+FloatArray = npt.NDArray[np.float32]
+
+
+class ModelFileError(ValueError):
+    """A model folder or file that is missing, not ours, or inconsistent."""
+
+
+def build_network(in_features: int, hidden: Sequence[int], n_classes: int, dropout: float) -> nn.Sequential:
+    """Linear → ReLU → Dropout per hidden size, then a Linear to ``n_classes`` logits."""
+    layers: list[nn.Module] = []
+    width = in_features
+    for size in hidden:
+        layers += [nn.Linear(width, size), nn.ReLU(), nn.Dropout(dropout)]
+        width = size
+    layers.append(nn.Linear(width, n_classes))
+    return nn.Sequential(*layers)
+
+
+class GestureClassifier:
+    """MLP from (N, D) features to probabilities over ``classes``.
+
+    Inference (``predict_proba`` and friends) never changes the object, so one
+    classifier can serve several threads. ``network`` stays in eval mode except
+    while ``core.gestures.training`` fits it.
+    """
+
+    def __init__(
+        self,
+        classes: Sequence[str],
+        feature_config: FeatureConfig,
+        hidden: Sequence[int] = DEFAULT_HIDDEN,
+        dropout: float = 0.1,
+        threshold: float = 0.6,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.classes: list[str] = _check_classes(classes)
+        self.feature_config = feature_config
+        self.hidden: tuple[int, ...] = tuple(int(h) for h in hidden)
+        if not self.hidden or min(self.hidden) < 1:
+            raise ValueError(f"hidden sizes must be positive integers, got {tuple(hidden)}")
+        check_hidden("hidden layer sizes", self.hidden)  # before build_network allocates them
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        self.dropout = float(dropout)
+        self.threshold = _check_threshold(threshold)
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        self.network = build_network(feature_config.size, self.hidden, len(self.classes), self.dropout).eval()
+
+    @property
+    def n_features(self) -> int:
+        return self.feature_config.size
+
+    def predict_proba(self, features: FloatArray) -> FloatArray:
+        """(N, D) or (D,) float features → (N, C) float32 softmax probabilities, columns in ``classes`` order."""
+        x = np.ascontiguousarray(features, dtype=np.float32)
+        if x.ndim == 1:
+            x = x[None]
+        if x.ndim != 2 or x.shape[1] != self.n_features:
+            raise ValueError(f"expected features of shape (N, {self.n_features}), got {np.shape(features)}")
+        if not np.isfinite(x).all():
+            raise ValueError("features contain NaN or infinity")
+        # inference_mode skips autograd bookkeeping: most of the cost of a one-row call.
+        with torch.inference_mode():
+            return torch.softmax(self.network(torch.from_numpy(x)), dim=1).numpy()
+
+    def predict(self, features: FloatArray) -> list[Prediction]:
+        """One ``Prediction`` per row of (N, D) features; ``UNKNOWN_LABEL`` below ``threshold``."""
+        return [make_prediction(row, self.classes, self.threshold) for row in self.predict_proba(features)]
+
+    def predict_hand(self, hand: Keypoints) -> Prediction:
+        """Prediction for one detected hand (features in the user view, see ``core.gestures.features``)."""
+        return self.predict(hand_features(hand, self.feature_config)[None])[0]
+
+    # ---- files -------------------------------------------------------------------------
+
+    def describe(self) -> dict[str, Any]:
+        """The JSON-ready description stored in ``model.json`` (without the weights checksum)."""
+        return {
+            "format": FORMAT_NAME,
+            "format_version": FORMAT_VERSION,
+            "classes": list(self.classes),
+            "hidden": list(self.hidden),
+            "dropout": self.dropout,
+            "n_features": self.n_features,
+            "feature_config": {"use_depth": self.feature_config.use_depth, "version": self.feature_config.version},
+            "threshold": self.threshold,
+            "metadata": self.metadata,
+        }
+
+    def save(self, directory: str | os.PathLike[str]) -> Path:
+        """Replace the model in ``directory`` (created if needed) whole or not at all.
+
+        Steps: the weights go to ``model.<sha>.safetensors`` (a new name, so the current
+        model is untouched), then ``model.json`` naming them is swapped in with one
+        ``os.replace``: the only step that changes which model loads. Weights files no
+        longer named are removed last, except the previous one, which a reader that
+        has just read the old ``model.json`` may still be opening.
+        Raises ``ValueError`` for weights that are not finite (a diverged training).
+        """
+        folder = Path(directory)
+        tensors = {k: v.detach().contiguous().clone() for k, v in self.network.state_dict().items()}
+        bad = [name for name, tensor in tensors.items() if not torch.isfinite(tensor).all()]
+        if bad:
+            raise ValueError(f"{folder}: refusing to save a model whose weights are not finite ({bad[0]}); "
+                             "the training diverged, try a lower learning rate")  # fmt: skip
+        weights = save_safetensors(tensors, metadata={"format": "pt", "handteach": FORMAT_NAME})
+        checksum = hashlib.sha256(weights).hexdigest()
+        weights_name = f"model.{checksum[:16]}.safetensors"
+        description = self.describe() | {"weights_file": weights_name, "weights_sha256": checksum}
+        try:
+            text = json.dumps(description, indent=2, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"model metadata cannot be written as JSON: {exc}") from exc
+        folder.mkdir(parents=True, exist_ok=True)
+        previous = _named_weights(folder)
+        write_bytes(folder / weights_name, weights)
+        write_bytes(folder / CONFIG_FILE, text.encode("utf-8"))
+        keep = {weights_name, previous}
+        for stale in folder.glob("model*.safetensors"):
+            if stale.name not in keep:
+                stale.unlink(missing_ok=True)
+        return folder
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike[str]) -> GestureClassifier:
+        """Read a folder written by ``save``; raises ``ModelFileError`` naming the bad file.
+
+        Every field and every tensor shape is checked before anything is built, and
+        the weights are parsed by safetensors (never unpickled), so a foreign or
+        damaged file cannot run code or yield a half-loaded model.
+        """
+        folder = Path(directory)
+        if not folder.is_dir():
+            raise ModelFileError(f"{folder}: model folder not found")
+        json_path = folder / CONFIG_FILE
+        description = _read_description(json_path)
+        weights_path = folder / description.get("weights_file", WEIGHTS_FILE)
+        classifier = _classifier_from_description(cls, description, json_path)
+        tensors = _read_weights(weights_path, description["weights_sha256"])
+        _check_tensors(tensors, classifier.network.state_dict(), weights_path)
+        classifier.network.load_state_dict(tensors, strict=True)
+        return classifier
+
+    def export_onnx(self, path: str | os.PathLike[str], opset: int = 17) -> Path:
+        """Write an ONNX model: input ``features`` (batch, D) float32 → output ``probabilities`` (batch, C).
+
+        The classes (JSON list), threshold and feature config go into ``metadata_props``.
+        """
+        import onnx  # imported lazily: only export needs it
+
+        wrapper = nn.Sequential(self.network, nn.Softmax(dim=1)).eval()
+        buffer = io.BytesIO()
+        with warnings.catch_warnings():
+            # The TorchScript exporter is deprecated, but the dynamo one needs onnxscript,
+            # which is not installed; this one works offline and opset 17 runs everywhere.
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                wrapper,
+                (torch.zeros(1, self.n_features),),
+                buffer,
+                input_names=["features"],
+                output_names=["probabilities"],
+                dynamic_axes={"features": {0: "batch"}, "probabilities": {0: "batch"}},
+                opset_version=opset,
+                dynamo=False,
+            )
+        model = onnx.load_from_string(buffer.getvalue())
+        props = self.describe()
+        for key in ("format", "classes", "threshold", "feature_config"):
+            entry = model.metadata_props.add()
+            entry.key, entry.value = key, json.dumps(props[key], ensure_ascii=False)
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes(target, model.SerializeToString())
+        return target
+
+
+def _read_description(path: Path) -> dict[str, Any]:
+    """Parse ``model.json`` and check that it describes a handteach gesture model we can read."""
+    try:
+        description = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: file is missing") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{path}: not a readable JSON file ({exc})") from None
+    if not isinstance(description, dict) or description.get("format") != FORMAT_NAME:
+        found = description.get("format") if isinstance(description, dict) else type(description).__name__
+        raise ModelFileError(f"{path}: not a handteach gesture model (format {found!r}, expected {FORMAT_NAME!r})")
+    version = description.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path}: format version {version!r} is not supported (this handteach reads {FORMAT_VERSION})"
+        )
+    checksum = description.get("weights_sha256")
+    if not isinstance(checksum, str) or len(checksum) != 64:
+        raise ModelFileError(f"{path}: 'weights_sha256' is missing or malformed")
+    name = description.get("weights_file", WEIGHTS_FILE)  # absent in folders saved before versioned names
+    if not isinstance(name, str) or not re.fullmatch(r"model(\.[0-9a-f]{16})?\.safetensors", name):
+        raise ModelFileError(f"{path}: 'weights_file' must name a model*.safetensors file beside it, got {name!r}")
+    return description
+
+
+def _named_weights(folder: Path) -> str:
+    """The weights file the current ``model.json`` names ("" when there is none or it is unreadable)."""
+    try:
+        name = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8")).get("weights_file", WEIGHTS_FILE)
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return name if isinstance(name, str) else ""
+
+
+def _classifier_from_description(cls: type[GestureClassifier], d: dict[str, Any], path: Path) -> GestureClassifier:
+    """An untrained classifier shaped as ``d`` describes; field errors become ``ModelFileError``."""
+    feature = d.get("feature_config")
+    current = FeatureConfig().version
+    if not isinstance(feature, dict) or not isinstance(feature.get("use_depth"), bool):
+        raise ModelFileError(f"{path}: 'feature_config' is missing or malformed")
+    if feature.get("version") != current:
+        raise ModelFileError(
+            f"{path}: made for feature version {feature.get('version')!r}, this handteach computes version "
+            f"{current}; retrain the model"
+        )
+    config = FeatureConfig(use_depth=feature["use_depth"], version=current)
+    try:
+        if d.get("n_features") != config.size:
+            raise ValueError(f"'n_features' is {d.get('n_features')!r}, the feature config gives {config.size}")
+        hidden, classes, metadata = d.get("hidden"), d.get("classes"), d.get("metadata", {})
+        if not isinstance(hidden, list) or not all(type(h) is int for h in hidden):
+            raise ValueError(f"'hidden' must be a list of integers, got {hidden!r}")
+        if not isinstance(classes, list) or not isinstance(metadata, dict):
+            raise ValueError("'classes' must be a list and 'metadata' an object")
+        if type(d.get("threshold")) not in (int, float) or type(d.get("dropout")) not in (int, float):
+            raise ValueError("'threshold' and 'dropout' must be numbers")
+        return cls(classes, config, hidden, d["dropout"], d["threshold"], metadata)
+    except ValueError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
+
+
+def _read_weights(path: Path, expected_sha256: str) -> dict[str, torch.Tensor]:
+    """Tensors of ``model.safetensors``, read once, checked against the checksum in ``model.json``."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: file is missing") from None
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot be read ({exc})") from None
+    if hashlib.sha256(data).hexdigest() != expected_sha256:
+        raise ModelFileError(
+            f"{path}: checksum differs from the one in {CONFIG_FILE} (damaged, replaced, or saved by another training)"
+        )
+    try:
+        return load_safetensors(data)
+    except Exception as exc:  # safetensors raises its own error types for every kind of bad header
+        raise ModelFileError(f"{path}: not a safetensors file ({type(exc).__name__}: {exc})") from None
+
+
+def _check_tensors(tensors: Mapping[str, torch.Tensor], expected: Mapping[str, torch.Tensor], path: Path) -> None:
+    """Same names, shapes and dtype as the network ``model.json`` describes, and finite values."""
+    missing, extra = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
+    if missing or extra:
+        raise ModelFileError(f"{path}: tensors do not match {CONFIG_FILE} (missing {missing}, unexpected {extra})")
+    for name, reference in expected.items():
+        tensor = tensors[name]
+        if tuple(tensor.shape) != tuple(reference.shape) or tensor.dtype != reference.dtype:
+            raise ModelFileError(
+                f"{path}: tensor {name!r} is {tuple(tensor.shape)} {tensor.dtype}, "
+                f"{CONFIG_FILE} implies {tuple(reference.shape)} {reference.dtype}"
+            )
+        if not torch.isfinite(tensor).all():
+            raise ModelFileError(f"{path}: tensor {name!r} contains NaN or infinity")
+
+
+def _check_classes(classes: Sequence[str]) -> list[str]:
+    names = list(classes)
+    if len(names) < 2:
+        raise ValueError(f"a classifier needs at least two classes, got {names}")
+    if any(not isinstance(n, str) or not n for n in names):
+        raise ValueError(f"class names must be non-empty strings, got {names}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"class names must be unique, got {names}")
+    if UNKNOWN_LABEL in names:
+        raise ValueError(f"{UNKNOWN_LABEL!r} is reserved and cannot be a class")
+    return names
+
+
+def _check_threshold(threshold: float) -> float:
+    value = float(threshold)
+    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+        raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+    return value

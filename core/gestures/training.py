@@ -1,0 +1,413 @@
+"""Training the gesture classifier: mirroring, class balance, early stopping, metrics.
+
+``train_classifier`` is plain and blocking; ``ui.jobs.TrainingRun`` runs it (through
+``core.data.project.train_project``) in a thread for the page, which polls progress and may cancel;
+the epoch loop with early stopping is ``core.gestures.early_stop``'s. Everything works on whole tensors (no
+DataLoader): a few thousand 60-float samples fit in a few hundred kilobytes.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import MappingProxyType
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from torch import nn
+
+from core.gestures.classifier import GestureClassifier
+from core.gestures.early_stop import EpochStats, fit_with_early_stopping
+from core.gestures.fast_mlp import AdamW, dropout_masks, forward_with_masks
+from core.gestures.features import AugmentConfig, FeatureConfig, augment, mirror_features
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+
+
+class NotEnoughDataError(ValueError):
+    """Too few classes or samples to train; the message says which.
+
+    ``few`` maps classes with too few samples to their count; ``active`` lists the classes
+    that would train when fewer than two do.
+    """
+
+    def __init__(self, message: str, few: dict[str, int] | None = None, active: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.few = few or {}
+        self.active = active or []
+
+
+# Accepted range (inclusive) of each numeric TrainConfig field: one place for the dataclass,
+# the CLI flags and the Train page's widgets. Outside them a run only wastes time or diverges
+# (a learning rate of 10 gives NaN weights; a negative one unlearns).
+TRAIN_LIMITS: Mapping[str, tuple[float, float]] = MappingProxyType({
+    "epochs": (1, 100_000),
+    "learning_rate": (1e-6, 1.0),
+    "weight_decay": (0.0, 1.0),
+    "dropout": (0.0, 0.9),
+    "batch_size": (1, 65_536),
+    "val_share": (0.01, 0.5),
+    "patience": (1, 100_000),
+    "seed": (0, 2**32 - 1),
+    "threshold": (0.0, 1.0),
+    "min_samples_per_class": (2, 100_000),  # one to train on, one to validate
+})  # fmt: skip
+INTEGER_FIELDS = ("epochs", "batch_size", "patience", "seed", "min_samples_per_class")
+
+
+def check_limit(name: str, value: object, what: str | None = None) -> float:
+    """``value`` as a number within ``TRAIN_LIMITS[name]``, else ValueError naming ``what`` (default: the field)."""
+    low, high = TRAIN_LIMITS[name]
+    integer = name in INTEGER_FIELDS
+    kind = "an integer" if integer else "a number"
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+    if ok and integer:
+        ok = float(value).is_integer()
+    if not ok or not math.isfinite(float(value)) or not low <= value <= high:  # type: ignore[operator]
+        span = f"{int(low)} to {int(high)}" if integer else f"{low:g} to {high:g}"
+        raise ValueError(f"{what or name} must be {kind} from {span}, got {value!r}")
+    return value  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Settings of one training run; numeric fields must lie within ``TRAIN_LIMITS``."""
+
+    epochs: int = 300  # upper bound; early stopping usually ends sooner
+    hidden: tuple[int, ...] = (128, 64)  # hidden layer widths of the MLP
+    learning_rate: float = 3e-3  # AdamW
+    weight_decay: float = 1e-4  # AdamW's decoupled L2
+    dropout: float = 0.1  # after each hidden layer
+    batch_size: int = 256
+    val_share: float = 0.2  # share of each class held out for validation (at least one sample per class)
+    patience: int = 30  # epochs without a better validation loss before stopping; best weights are restored
+    augment: bool = True  # fresh random rotation/stretch/jitter of the training set every epoch
+    mirror: bool = True  # add left-right mirrored training samples, labels mapped by mirror_map
+    aug: AugmentConfig = field(default_factory=AugmentConfig)
+    seed: int = 0  # split, initialisation, shuffling and augmentation are all drawn from it
+    threshold: float = 0.6  # the trained model's confidence threshold
+    min_samples_per_class: int = 5  # a class with fewer own samples is refused (zero means "skipped")
+    # torch intra-op threads of the training thread (restored after); None keeps torch's setting.
+    # 1 is fastest for this small MLP: on a busy 2-core machine 2 threads ran 5-10x slower
+    # (OpenMP threads wait on each other), and it leaves a core to the webcam pipeline.
+    num_threads: int | None = 1
+
+    def __post_init__(self) -> None:
+        for name in TRAIN_LIMITS:
+            check_limit(name, getattr(self, name))
+        if self.num_threads is not None and self.num_threads < 1:
+            raise ValueError(f"num_threads must be at least 1 or None, got {self.num_threads}")
+
+
+@dataclass
+class TrainResult:
+    """A trained classifier and how it did on the held-out samples (with the best weights restored)."""
+
+    classifier: GestureClassifier
+    history: list[EpochStats]
+    val_accuracy: float  # on the un-mirrored validation split: the person's real hands
+    val_accuracy_mirrored: float | None  # on mirrored copies of the validation split; None when mirror is off
+    per_class: dict[str, float]  # val accuracy per class that has validation samples
+    confusion: npt.NDArray[np.int64]  # (C, C), rows = true class, columns = predicted, classifier.classes order
+    classes: list[str]  # the model's classes (those trained)
+    skipped_classes: list[str]  # asked for but without any sample, own or mirrored
+    n_samples: int
+    n_train: int  # before mirroring
+    n_val: int
+    seconds: float
+    cancelled: bool
+    best_epoch: int
+    val_indices: IntArray  # rows of X held out, so the app can show the samples the model gets wrong
+    val_predictions: list[str]  # predicted class (argmax) per val_indices entry
+    starter_rows: int = 0  # rows of the starter set this run trained on (core.starter.fit); 0 without
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    """Accuracy of a classifier on labelled features (argmax, threshold ignored)."""
+
+    accuracy: float
+    per_class: dict[str, float]  # classes that have samples
+    confusion: npt.NDArray[np.int64]  # (C, C), rows = true class, classifier.classes order
+    n: int
+    predictions: list[str]  # predicted class per row
+
+
+@dataclass
+class _Data:
+    """Tensors of one run; ``y`` indexes the model's classes."""
+
+    x_train: FloatArray  # (n, D), own training samples only
+    mirror_rows: npt.NDArray[np.bool_] | None  # (n,) rows whose mirrored copy is appended; None: no mirroring
+    y_train: torch.Tensor  # (n + mirrored,) int64, own samples then mirrored copies
+    x_val: torch.Tensor  # (m, D)
+    y_val: torch.Tensor  # (m,)
+    class_weights: torch.Tensor  # (C,) inverse class frequency in the training set
+
+
+def train_classifier(
+    X: FloatArray,
+    labels: Sequence[str],
+    classes: Sequence[str],
+    mirror_map: Mapping[str, str],
+    feature_config: FeatureConfig,
+    config: TrainConfig | None = None,
+    on_epoch: Callable[[EpochStats], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> TrainResult:
+    """Fit a ``GestureClassifier`` on (N, D) user-view features with one label each.
+
+    ``classes`` is the project's class list; a class with no sample of its own is still
+    trained when mirrored samples of its partner fill it (👉 → 👈), else it is left out
+    and listed in ``TrainResult.skipped_classes``. Checks ``cancel`` after each epoch and
+    then returns the best weights so far with ``cancelled=True``.
+    """
+    config = config or TrainConfig()
+    started = time.perf_counter()
+    x, y_names = check_inputs(X, labels, classes, feature_config)
+    partners = dict(mirror_map) if config.mirror else None  # None: no mirroring at all
+    model_classes, skipped = _select_classes(y_names, classes, partners or {}, config.min_samples_per_class)
+    index = {name: i for i, name in enumerate(model_classes)}
+    rng = np.random.default_rng(config.seed)
+    train_idx, val_idx = _stratified_split(y_names, config.val_share, rng)
+    threads = torch.get_num_threads()
+    with torch.random.fork_rng(devices=[]):  # seed our run without disturbing the caller's RNG
+        torch.manual_seed(config.seed)
+        torch.set_num_threads(config.num_threads or threads)
+        classifier = GestureClassifier(
+            model_classes, feature_config, config.hidden, config.dropout, config.threshold, {"backend": "mediapipe"}
+        )
+        data = _prepare(x, y_names, train_idx, val_idx, index, partners, feature_config)
+        try:
+            history, best, cancelled = _fit(classifier.network, data, feature_config, config, rng, on_epoch, cancel)
+        finally:
+            torch.set_num_threads(threads)
+    report = evaluate(classifier, x[val_idx], y_names[val_idx].tolist())
+    mirrored = None if partners is None else mirrored_accuracy(classifier, x[val_idx], y_names[val_idx], partners)
+    result = TrainResult(
+        classifier=classifier,
+        history=history,
+        val_accuracy=report.accuracy,
+        val_accuracy_mirrored=mirrored,
+        per_class=report.per_class,
+        confusion=report.confusion,
+        classes=list(model_classes),
+        skipped_classes=skipped,
+        n_samples=len(x),
+        n_train=len(train_idx),
+        n_val=len(val_idx),
+        seconds=time.perf_counter() - started,
+        cancelled=cancelled,
+        best_epoch=best,
+        val_indices=val_idx.astype(np.int64),
+        val_predictions=report.predictions,
+    )
+    classifier.metadata |= result_metadata(result)
+    return result
+
+
+def evaluate(classifier: GestureClassifier, X: FloatArray, labels: Sequence[str]) -> EvalReport:
+    """Accuracy, per-class accuracy and confusion of ``classifier`` on (N, D) features (argmax)."""
+    if len(X) == 0 or len(X) != len(labels):
+        raise ValueError(f"need as many labels as feature rows (at least one), got {len(X)} rows, {len(labels)} labels")
+    unknown = sorted(set(labels) - set(classifier.classes))
+    if unknown:
+        raise ValueError(f"labels not among the model's classes {classifier.classes}: {unknown}")
+    index = {name: i for i, name in enumerate(classifier.classes)}
+    truth = np.array([index[name] for name in labels])
+    predicted = classifier.predict_proba(X).argmax(axis=1)
+    confusion = np.zeros((len(index), len(index)), dtype=np.int64)
+    np.add.at(confusion, (truth, predicted), 1)
+    totals = confusion.sum(axis=1)
+    per_class = {name: float(confusion[i, i] / totals[i]) for i, name in enumerate(classifier.classes) if totals[i]}
+    accuracy = float(np.trace(confusion) / len(truth))
+    return EvalReport(accuracy, per_class, confusion, len(truth), [classifier.classes[i] for i in predicted])
+
+
+# ---- steps of train_classifier ---------------------------------------------------------
+
+
+def check_inputs(
+    X: FloatArray, labels: Sequence[str], classes: Sequence[str], cfg: FeatureConfig
+) -> tuple[FloatArray, npt.NDArray[np.str_]]:
+    x = np.asarray(X, dtype=np.float32)
+    if x.ndim != 2 or x.shape[1] != cfg.size:
+        raise ValueError(f"expected features of shape (N, {cfg.size}) for this feature config, got {x.shape}")
+    if len(labels) != len(x):
+        raise ValueError(f"got {len(x)} feature rows but {len(labels)} labels")
+    if not np.isfinite(x).all():
+        raise ValueError("features contain NaN or infinity")
+    if len(set(classes)) != len(classes):
+        raise ValueError(f"class names must be unique, got {list(classes)}")
+    strays = sorted(set(labels) - set(classes))
+    if strays:
+        raise ValueError(f"labels not among the classes {list(classes)}: {strays}")
+    return x, np.asarray(labels, dtype=str)
+
+
+def trainable_classes(
+    counts: Mapping[str, int], mirror_map: Mapping[str, str], min_samples: int, known: Collection[str] = ()
+) -> tuple[list[str], list[str]]:
+    """(classes a training would have, in ``counts`` order; classes left out for having no sample).
+
+    The one rule for "can this project train?" (``train_classifier``, ``core.starter``, the Train
+    page). ``counts`` maps every class to its own samples; a class without any counts when its
+    mirror partner (``mirror_map``, empty when mirroring is off) has some, or when it is in
+    ``known`` (classes the starter set fills). Raises ``NotEnoughDataError`` with ``few`` and
+    ``active`` set, so a page can word its own advice.
+    """
+    few = {name: n for name, n in counts.items() if 0 < n < min_samples}
+    if few:
+        listed = ", ".join(f"{name!r} has {n}" for name, n in few.items())
+        who = "each class you record" if known else "each class"  # with a starter set, unrecorded classes are fine
+        raise NotEnoughDataError(f"{who} needs at least {min_samples} samples: {listed}", few=few)
+    filled = {mirror_map.get(name, name) for name, n in counts.items() if n > 0} | set(known)
+    active = [name for name in counts if counts[name] > 0 or name in filled]
+    if len(active) < 2:
+        raise NotEnoughDataError(f"need samples of at least two classes, got {active or 'none'}", active=active)
+    return active, [name for name in counts if name not in active]
+
+
+def _select_classes(
+    y: npt.NDArray[np.str_], classes: Sequence[str], mirror_map: Mapping[str, str], min_samples: int
+) -> tuple[list[str], list[str]]:
+    """(classes to train, in ``classes`` order; classes left out for having no sample)."""
+    return trainable_classes({name: int(np.sum(y == name)) for name in classes}, mirror_map, min_samples)
+
+
+def _stratified_split(y: npt.NDArray[np.str_], share: float, rng: np.random.Generator) -> tuple[IntArray, IntArray]:
+    """(train, val) row indices, sorted; each class gives round(share × n) ≥ 1 rows to val, keeping ≥ 1."""
+    train, val = [], []
+    for name in sorted(set(y.tolist())):
+        rows = rng.permutation(np.flatnonzero(y == name))
+        k = min(max(1, round(share * len(rows))), len(rows) - 1)
+        val.append(rows[:k])
+        train.append(rows[k:])
+    return np.sort(np.concatenate(train)), np.sort(np.concatenate(val))
+
+
+def _prepare(
+    x: FloatArray,
+    y: npt.NDArray[np.str_],
+    train_idx: IntArray,
+    val_idx: IntArray,
+    index: Mapping[str, int],
+    mirror_map: Mapping[str, str] | None,
+    cfg: FeatureConfig,
+) -> _Data:
+    """Training set with labels for its mirrored copies (unless ``mirror_map`` is None), and the val set."""
+    x_train, y_train, keep = x[train_idx], [index[name] for name in y[train_idx]], None
+    if mirror_map is not None:
+        partners = [mirror_map.get(name, name) for name in y[train_idx]]
+        keep = np.array([p in index for p in partners], dtype=bool)  # 👉 mirrors only when 👈 is a class
+        y_train += [index[p] for p, k in zip(partners, keep, strict=True) if k]
+    y_t = torch.tensor(y_train, dtype=torch.int64)
+    counts = torch.bincount(y_t, minlength=len(index)).float()
+    weights = len(y_t) / (len(index) * counts.clamp(min=1))  # balanced loss: rare classes count as much
+    y_val = torch.tensor([index[name] for name in y[val_idx]], dtype=torch.int64)
+    return _Data(x_train, keep, y_t, torch.from_numpy(x[val_idx]), y_val, weights)
+
+
+def _epoch_features(data: _Data, cfg: FeatureConfig, config: TrainConfig, rng: np.random.Generator) -> torch.Tensor:
+    """(n + mirrored, D) training features of one epoch, rows matching ``data.y_train``.
+
+    Augmenting before mirroring costs half as much and gives the same distribution:
+    the random rotations and stretches are symmetric, so mirrored ones are too.
+    """
+    x = augment(data.x_train, cfg, config.aug, rng) if config.augment else data.x_train
+    if data.mirror_rows is not None:
+        x = np.concatenate([x, mirror_features(x[data.mirror_rows], cfg)])
+    return torch.from_numpy(x)
+
+
+def _fit(
+    network: nn.Sequential,
+    data: _Data,
+    cfg: FeatureConfig,
+    config: TrainConfig,
+    rng: np.random.Generator,
+    on_epoch: Callable[[EpochStats], None] | None,
+    cancel: threading.Event | None,
+) -> tuple[list[EpochStats], int, bool]:
+    """Train ``network`` in place, leave it in eval mode with the best weights; (history, best epoch, cancelled)."""
+    optimiser = AdamW(list(network.parameters()), config.learning_rate, config.weight_decay)
+    loss_fn = nn.CrossEntropyLoss(weight=data.class_weights)
+
+    def run_epoch(epoch: int) -> EpochStats:
+        x_epoch = _epoch_features(data, cfg, config, rng)
+        train_loss, train_acc = _train_epoch(network, optimiser, loss_fn, x_epoch, data, config, rng)
+        val_loss, val_acc = _validate(network, loss_fn, data)
+        return EpochStats(epoch, config.epochs, train_loss, val_loss, train_acc, val_acc)
+
+    return fit_with_early_stopping(network, run_epoch, config.epochs, config.patience, on_epoch, cancel)
+
+
+def _train_epoch(
+    network: nn.Sequential,
+    optimiser: AdamW,
+    loss_fn: nn.Module,
+    x: torch.Tensor,
+    data: _Data,
+    config: TrainConfig,
+    rng: np.random.Generator,
+) -> tuple[float, float]:
+    """One shuffled pass in mini-batches; (mean weighted loss, accuracy) over the pass."""
+    network.train()
+    order = torch.from_numpy(rng.permutation(len(x)))
+    x, y = x[order], data.y_train[order]  # shuffled once, so each batch is a slice, not a gather
+    masks = dropout_masks(network, len(x), config.dropout, rng)
+    total_loss, correct = 0.0, 0
+    for start in range(0, len(x), config.batch_size):
+        batch = slice(start, start + config.batch_size)
+        logits = forward_with_masks(network, x[batch], [m[batch] for m in masks])  # (B, C)
+        loss = loss_fn(logits, y[batch])
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        total_loss += float(loss.detach()) * len(logits)
+        correct += int((logits.argmax(1) == y[batch]).sum())
+    return total_loss / len(x), correct / len(x)
+
+
+def _validate(network: nn.Sequential, loss_fn: nn.Module, data: _Data) -> tuple[float, float]:
+    network.eval()
+    with torch.inference_mode():
+        logits = network(data.x_val)
+        loss = float(loss_fn(logits, data.y_val))
+        accuracy = float((logits.argmax(1) == data.y_val).float().mean())
+    return loss, accuracy
+
+
+# ---- metrics ---------------------------------------------------------------------------
+
+
+def mirrored_accuracy(
+    classifier: GestureClassifier, x_val: FloatArray, y_val: npt.NDArray[np.str_], mirror_map: Mapping[str, str]
+) -> float | None:
+    """Accuracy on mirrored val samples whose mirrored label is a model class; None when there are none."""
+    partners = np.array([mirror_map.get(name, name) for name in y_val])
+    keep = np.isin(partners, classifier.classes)
+    if not keep.any():
+        return None
+    mirrored = mirror_features(x_val[keep], classifier.feature_config)
+    return evaluate(classifier, mirrored, partners[keep].tolist()).accuracy
+
+
+def result_metadata(result: TrainResult) -> dict[str, object]:
+    return {
+        "val_accuracy": result.val_accuracy,
+        "val_accuracy_mirrored": result.val_accuracy_mirrored,
+        "n_samples": result.n_samples,
+        "n_train": result.n_train,
+        "n_val": result.n_val,
+        "epochs_run": len(result.history),
+        "best_epoch": result.best_epoch,
+        "skipped_classes": list(result.skipped_classes),
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }

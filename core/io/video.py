@@ -1,0 +1,310 @@
+"""Reading and writing videos and GIFs (and images, through ``core.io.images``), with errors that name the file.
+
+Every frame that leaves this module is an (H, W, 3) uint8 array in **RGB** order,
+unmirrored (as stored in the file). OpenCV works in BGR, so the conversion happens
+here and nowhere else. Videos go through ``cv2.VideoCapture``, GIFs through Pillow
+(OpenCV's GIF support depends on how it was built); a video's frame size and length
+are checked against ``core.io.limits`` from its header before frames are read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageSequence, UnidentifiedImageError
+
+from core.io.images import (
+    DECODE_ERRORS,
+    IMAGE_EXTENSIONS,
+    MEDIA_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+    MediaError,
+    MediaLimitError,
+    RGBImage,
+    check_file,
+    image_size,
+    media_kind,
+    open_checked,
+    read_image,
+    read_image_bytes,
+    to_rgb,
+)
+from core.io.limits import LIMITS, LimitError, check_video_header
+
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "MEDIA_EXTENSIONS",
+    "VIDEO_EXTENSIONS",
+    "MediaError",
+    "MediaLimitError",
+    "Note",
+    "RGBImage",
+    "VideoInfo",
+    "expand_inputs",
+    "image_size",
+    "iter_frames",
+    "media_kind",
+    "read_image",
+    "read_image_bytes",
+    "video_info",
+    "write_image",
+    "write_video",
+]
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a media file holds. ``frames`` is the container's count (an estimate for some codecs)."""
+
+    frames: int
+    fps: float  # 0.0 for still images
+    width: int
+    height: int
+
+
+Note = Callable[[str], None]  # receives a warning about a file that was still used (e.g. a video cut off)
+
+
+def iter_frames(path: str | Path, every_n: int = 1, max_frames: int | None = None,
+                on_note: Note | None = None) -> Iterator[tuple[int, RGBImage]]:  # fmt: skip
+    """Frames of a video, GIF or image as ``(frame_index, (H, W, 3) uint8 RGB)``.
+
+    Args:
+        every_n: keep frames whose index is a multiple of ``every_n`` (indices stay
+            those of the file, so 0, 5, 10... for ``every_n=5``).
+        max_frames: stop after yielding this many frames (None: all).
+        on_note: called with a sentence naming the file when a video ends before the
+            frame count its container gives (cut off or damaged: the frames read are
+            still yielded) or is stopped at the frame limit.
+
+    The path is checked at once; decoding errors (``MediaError`` "no frames could be
+    decoded") and limits read from the header (``MediaLimitError``) are raised when
+    iteration starts.
+    """
+    path = Path(path)
+    if every_n < 1:
+        raise ValueError(f"every_n must be >= 1, got {every_n}")
+    if max_frames is not None and max_frames < 1:
+        raise ValueError(f"max_frames must be >= 1 or None, got {max_frames}")
+    kind = media_kind(path)
+    check_file(path)
+    if kind == "image":
+        return iter([(0, read_image(path))])
+    note = on_note or (lambda _: None)
+    source = _gif_frames(path, note) if path.suffix.lower() == ".gif" else _cv2_frames(path, every_n, note)
+    return _select(path, source, every_n, max_frames)
+
+
+def _select(
+    path: Path, source: Iterator[tuple[int, RGBImage]], every_n: int, max_frames: int | None
+) -> Iterator[tuple[int, RGBImage]]:
+    """Keep every n-th frame, stop at ``max_frames``, and fail when nothing decoded."""
+    yielded = 0
+    for index, frame in source:
+        if index % every_n:
+            continue
+        yield index, frame
+        yielded += 1
+        if max_frames is not None and yielded >= max_frames:
+            return
+    if yielded == 0:
+        raise MediaError(path, "no frames could be decoded (the video is empty, truncated or uses an unknown codec)")
+
+
+def _check_video(path: Path, width: int, height: int, frames: int, fps: float) -> None:
+    try:
+        check_video_header(path, width, height, frames, fps)
+    except LimitError as exc:
+        raise MediaLimitError(path, exc.problem) from None
+
+
+def _cv2_frames(path: Path, every_n: int, note: Note) -> Iterator[tuple[int, RGBImage]]:
+    capture = cv2.VideoCapture(str(path))
+    try:
+        if not capture.isOpened():
+            raise MediaError(path, "no frames could be decoded (OpenCV cannot open it: not a video, or cut off "
+                             "before its index)")  # fmt: skip
+        expected = max(0, int(capture.get(cv2.CAP_PROP_FRAME_COUNT)))
+        width, height = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        _check_video(path, width, height, expected, float(capture.get(cv2.CAP_PROP_FPS) or 0.0))
+        index = 0
+        while index < LIMITS.video_frames:
+            if index % every_n:
+                # grab() skips the colour conversion and copy of frames we drop
+                if not capture.grab():
+                    break
+            else:
+                ok, bgr = capture.read()
+                if not ok or bgr is None:
+                    break
+                _check_video(path, bgr.shape[1], bgr.shape[0], 0, 0.0)  # a header may understate the size
+                yield index, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            index += 1
+        else:
+            note(f"{path.name}: stopped at the limit of {LIMITS.video_frames:,} frames")
+        if index and index < expected - max(2, expected // 100):  # counts of some codecs are off by a frame or two
+            note(f"{path.name}: the video ends after {index} of its {expected} frames (cut off or damaged); "
+                 f"the {index} frames read were used")  # fmt: skip
+    finally:
+        capture.release()
+
+
+def _gif_frames(path: Path, note: Note) -> Iterator[tuple[int, RGBImage]]:
+    read = 0
+    try:
+        with open_checked(path) as gif:
+            for index, frame in enumerate(ImageSequence.Iterator(gif)):
+                if index >= LIMITS.video_frames:
+                    note(f"{path.name}: stopped at the limit of {LIMITS.video_frames:,} frames")
+                    return
+                rgb = to_rgb(frame)
+                read += 1
+                yield index, rgb
+    except UnidentifiedImageError:
+        raise MediaError(path, "no frames could be decoded (not GIF data)") from None
+    except MediaError:
+        raise
+    except DECODE_ERRORS as exc:
+        if not read:
+            raise MediaError(path, f"the GIF is corrupt or truncated ({exc})") from None
+        # like a cut video: the frames before the damage were used, and the user is told
+        note(
+            f"{path.name}: the GIF ends after {read} frames (cut off or damaged: {exc}); the {read} frames read were used"
+        )
+
+
+def video_info(path: str | Path) -> VideoInfo:
+    """Frame count, frame rate and size of a video, GIF or image (images: 1 frame, fps 0)."""
+    path = Path(path)
+    kind = media_kind(path)
+    check_file(path)
+    if kind == "image":
+        width, height = image_size(path)
+        return VideoInfo(frames=1, fps=0.0, width=width, height=height)
+    if path.suffix.lower() == ".gif":
+        return _gif_info(path)
+    capture = cv2.VideoCapture(str(path))
+    try:
+        if not capture.isOpened():
+            raise MediaError(path, "no frames could be decoded (OpenCV cannot open the video)")
+        info = VideoInfo(
+            frames=max(0, int(capture.get(cv2.CAP_PROP_FRAME_COUNT))),
+            fps=float(capture.get(cv2.CAP_PROP_FPS) or 0.0),
+            width=int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)),
+            height=int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+        )
+        _check_video(path, info.width, info.height, info.frames, info.fps)
+        return info
+    finally:
+        capture.release()
+
+
+def _gif_info(path: Path) -> VideoInfo:
+    try:
+        with open_checked(path) as gif:
+            duration_ms = float(gif.info.get("duration") or 0.0)
+            frames = int(getattr(gif, "n_frames", 1))
+            return VideoInfo(frames, 1000.0 / duration_ms if duration_ms > 0 else 0.0, gif.width, gif.height)
+    except MediaError:
+        raise
+    except DECODE_ERRORS as exc:
+        raise MediaError(path, f"not a readable GIF ({exc})") from None
+
+
+def expand_inputs(paths: Iterable[str | Path]) -> list[Path]:
+    """Files and folders → a list of media files.
+
+    Files are kept as given (they must exist and have a media extension); folders
+    become their media files, searched recursively and sorted. Duplicates are dropped,
+    keeping the first occurrence.
+
+    Raises:
+        MediaError: a path that does not exist, an unsupported file, a folder without media.
+    """
+    result: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in MEDIA_EXTENSIONS)
+            if not found:
+                raise MediaError(path, f"the folder holds no media files ({', '.join(sorted(MEDIA_EXTENSIONS))})")
+            result.extend(found)
+        elif path.exists():
+            media_kind(path)
+            result.append(path)
+        else:
+            raise MediaError(path, "file or folder not found")
+    return list(dict.fromkeys(result))
+
+
+def write_image(path: str | Path, rgb: RGBImage, quality: int = 92) -> Path:
+    """Save an (H, W, 3) uint8 RGB image; the format follows the extension. Creates parent folders."""
+    path = Path(path)
+    if media_kind(path) != "image":
+        raise MediaError(path, "write_image needs an image extension")
+    _check_frame(path, rgb)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(rgb, mode="RGB").save(path, quality=quality)
+    return path
+
+
+def write_video(path: str | Path, frames_rgb: Iterable[RGBImage], fps: float) -> int:
+    """Write (H, W, 3) uint8 RGB frames to a video (mp4v for .mp4/.mov, MJPG for .avi, Pillow for .gif).
+
+    All frames must have the first frame's size. Returns the number of frames written.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in {".mp4", ".mov", ".avi", ".gif"}:
+        raise MediaError(path, "write_video supports .mp4, .mov, .avi and .gif")
+    if fps <= 0:
+        raise ValueError(f"fps must be > 0, got {fps}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".gif":
+        return _write_gif(path, frames_rgb, fps)
+    return _write_cv2(path, frames_rgb, fps, "MJPG" if suffix == ".avi" else "mp4v")
+
+
+def _check_frame(path: Path, frame: RGBImage, size: tuple[int, int] | None = None) -> None:
+    if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+        raise MediaError(path, f"frames must be (H, W, 3) uint8 RGB, got shape {frame.shape} dtype {frame.dtype}")
+    if size is not None and frame.shape[:2] != size:
+        raise MediaError(path, f"frame size {frame.shape[:2]} differs from the first frame's {size}")
+
+
+def _write_cv2(path: Path, frames_rgb: Iterable[RGBImage], fps: float, fourcc: str) -> int:
+    writer: cv2.VideoWriter | None = None
+    size: tuple[int, int] | None = None
+    count = 0
+    try:
+        for frame in frames_rgb:
+            _check_frame(path, frame, size)
+            if writer is None:
+                size = frame.shape[:2]
+                writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (size[1], size[0]))
+                if not writer.isOpened():
+                    raise MediaError(path, f"OpenCV cannot write a {fourcc} video here")
+            writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+            count += 1
+    finally:
+        if writer is not None:
+            writer.release()
+    if count == 0:
+        raise MediaError(path, "no frames to write")
+    return count
+
+
+def _write_gif(path: Path, frames_rgb: Iterable[RGBImage], fps: float) -> int:
+    frames: Sequence[RGBImage] = list(frames_rgb)
+    if not frames:
+        raise MediaError(path, "no frames to write")
+    for frame in frames:
+        _check_frame(path, frame, frames[0].shape[:2])
+    images = [Image.fromarray(f, mode="RGB") for f in frames]
+    duration = max(1, round(1000.0 / fps))
+    images[0].save(path, save_all=True, append_images=images[1:], duration=duration, loop=0)
+    return len(images)

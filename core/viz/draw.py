@@ -1,0 +1,235 @@
+"""Annotators: hand skeletons, labels, top-3 confidence bars and timings drawn on RGB frames.
+
+Every public function takes an (H, W, 3) uint8 **RGB** frame and returns an annotated
+copy; the input is never modified. Colours in ``DrawStyle`` are RGB tuples (OpenCV
+draws whatever triple it is given, so no BGR swap is needed as long as the canvas is RGB).
+OpenCV's Hershey fonts are ASCII-only: labels are plain text ("thumbs_up 0.97 (Right)"),
+never emoji, and other characters are drawn as '?'.
+
+The ``_*_on`` helpers draw in place on a canvas the caller owns, so ``draw_result``
+copies the frame once however many hands it shows (about 1 ms at 640×480).
+``skeleton_on`` is the one skeleton painter and ``DrawStyle`` the one palette: the CPM's
+views (``core.viz.belief_views``) paint their poses with them too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from core.gestures.pipeline import FrameResult
+from core.types import SKELETON_EDGES, UNKNOWN_LABEL, Keypoints, Prediction, RGBImage
+
+Colour = tuple[int, int, int]
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+@dataclass(frozen=True)
+class DrawStyle:
+    """How annotations look. Sizes are for a 480-pixel-high frame and scale with the frame."""
+
+    finger_colours: tuple[Colour, ...] = (  # RGB: thumb, index, middle, ring, pinky
+        (255, 138, 0),
+        (255, 214, 0),
+        (48, 214, 96),
+        (0, 168, 255),
+        (210, 80, 255),
+    )
+    palm_colour: Colour = (220, 220, 220)  # bones joining fingers across the palm
+    line_thickness: float = 2.0
+    joint_radius: float = 3.5
+    font_scale: float = 0.55
+    text_colour: Colour = (255, 255, 255)
+    label_colour: Colour = (20, 120, 60)  # label background when a gesture is recognised
+    unknown_colour: Colour = (90, 90, 90)  # label background for "unknown" or no classifier
+    bar_width: float = 130.0  # full-confidence bar length in pixels
+    bar_colour: Colour = (48, 170, 96)
+    bar_background: Colour = (40, 40, 40)
+    show_top3: bool = True  # draw_result: bars under each recognised hand
+
+    def scale(self, rgb: RGBImage) -> float:
+        """Size factor for this frame: 1.0 at 480 pixels on the shorter side."""
+        return max(0.5, min(rgb.shape[:2]) / 480.0)
+
+
+DEFAULT_STYLE = DrawStyle()
+
+
+def _check_frame(rgb: RGBImage) -> None:
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got shape {rgb.shape} dtype {rgb.dtype}")
+
+
+def _ascii(text: str) -> str:
+    return text.encode("ascii", "replace").decode("ascii")
+
+
+def _finger(joint: int) -> int:
+    """0..4 for thumb..pinky joints, -1 for the wrist."""
+    return (joint - 1) // 4 if joint > 0 else -1
+
+
+def _bone_colour(a: int, b: int, style: DrawStyle) -> Colour:
+    # (0, 1) starts the thumb; other wrist bones and the knuckle line belong to the palm.
+    if _finger(a) == _finger(b) or (a, b) == (0, 1):
+        return style.finger_colours[_finger(b)]
+    return style.palm_colour
+
+
+def skeleton_on(
+    canvas: RGBImage,
+    pixel: npt.NDArray[np.floating],
+    style: DrawStyle = DEFAULT_STYLE,
+    scale: float | None = None,
+    hollow: npt.NDArray[np.bool_] | None = None,
+) -> None:
+    """Draw bones and joints of (21, 2) image px points in place on an RGB ``canvas``.
+
+    ``scale`` multiplies the style's sizes (default: ``style.scale(canvas)``); joints where
+    ``hollow`` (21,) is True are drawn as rings (the CPM marks its unsure joints so).
+    """
+    scale = style.scale(canvas) if scale is None else scale
+    thickness = max(1, round(style.line_thickness * scale))
+    radius = max(1, round(style.joint_radius * scale))
+    points = np.round(pixel).astype(np.int32)
+    for a, b in SKELETON_EDGES:
+        cv2.line(canvas, tuple(points[a]), tuple(points[b]), _bone_colour(a, b, style), thickness, cv2.LINE_AA)
+    for joint, (x, y) in enumerate(points):
+        colour = style.palm_colour if joint == 0 else style.finger_colours[_finger(joint)]
+        fill = thickness if hollow is not None and hollow[joint] else -1
+        cv2.circle(canvas, (int(x), int(y)), radius, colour, fill, cv2.LINE_AA)
+
+
+def _text_box_on(canvas: RGBImage, text: str, origin: tuple[int, int], background: Colour, style: DrawStyle) -> int:
+    """Text on a filled box whose top-left is ``origin`` (clamped into the frame). Returns the box height."""
+    scale = style.scale(canvas)
+    font_scale, thickness = style.font_scale * scale, max(1, round(scale))
+    (tw, th), baseline = cv2.getTextSize(text, _FONT, font_scale, thickness)
+    pad = max(2, round(3 * scale))
+    box_w, box_h = tw + 2 * pad, th + baseline + 2 * pad
+    height, width = canvas.shape[:2]
+    x = int(np.clip(origin[0], 0, max(0, width - box_w)))
+    y = int(np.clip(origin[1], 0, max(0, height - box_h)))
+    cv2.rectangle(canvas, (x, y), (x + box_w, y + box_h), background, -1)
+    cv2.putText(canvas, text, (x + pad, y + pad + th), _FONT, font_scale, style.text_colour, thickness, cv2.LINE_AA)
+    return box_h
+
+
+def label_text(hand: Keypoints, prediction: Prediction | None) -> str:
+    """ASCII label such as "thumbs_up 0.97 (Right)"; just "(Right)" without a prediction."""
+    if prediction is None:
+        return f"({hand.handedness})"
+    return _ascii(f"{prediction.label} {prediction.score:.2f} ({hand.handedness})")
+
+
+def _hand_box(hand: Keypoints, width: int, mirrored: bool) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = hand.bbox(margin=0.1)
+    if mirrored:  # the canvas is flipped left-right: so is the hand's box
+        x0, x1 = width - x1, width - x0
+    return int(x0), int(y0), int(x1), int(y1)
+
+
+def _label_on(canvas: RGBImage, hand: Keypoints, prediction: Prediction | None, style: DrawStyle, mirrored: bool) -> int:
+    """Label above the hand's box (below it when there is no room). Returns the y under both box and label."""
+    x0, y0, _, y1 = _hand_box(hand, canvas.shape[1], mirrored)
+    known = prediction is not None and prediction.label != UNKNOWN_LABEL
+    background = style.label_colour if known else style.unknown_colour
+    text = label_text(hand, prediction)
+    _, th = cv2.getTextSize(text, _FONT, style.font_scale * style.scale(canvas), 1)[0]
+    above = y0 - th - 12 * style.scale(canvas)
+    top = int(above) if above >= 0 else y1
+    return max(y1, top + _text_box_on(canvas, text, (x0, top), background, style))
+
+
+def _top3_on(canvas: RGBImage, prediction: Prediction, origin: tuple[int, int], style: DrawStyle) -> None:
+    scale = style.scale(canvas)
+    font_scale, thickness = 0.8 * style.font_scale * scale, max(1, round(scale))
+    bar_w = round(style.bar_width * scale)
+    row_h = cv2.getTextSize("Ag", _FONT, font_scale, thickness)[0][1] + round(8 * scale)
+    rows = prediction.top(3)
+    height, width = canvas.shape[:2]
+    x = int(np.clip(origin[0], 0, max(0, width - bar_w)))
+    y = int(np.clip(origin[1], 0, max(0, height - row_h * len(rows))))
+    for i, (name, prob) in enumerate(rows):
+        top = y + i * row_h
+        cv2.rectangle(canvas, (x, top), (x + bar_w, top + row_h - 2), style.bar_background, -1)
+        cv2.rectangle(canvas, (x, top), (x + round(bar_w * prob), top + row_h - 2), style.bar_colour, -1)
+        text = _ascii(f"{name} {prob:.2f}")
+        cv2.putText(canvas, text, (x + 3, top + row_h - round(6 * scale)), _FONT, font_scale, style.text_colour,
+                    thickness, cv2.LINE_AA)  # fmt: skip
+
+
+def _timings_on(canvas: RGBImage, timings_ms: Mapping[str, float], fps: float | None, style: DrawStyle) -> None:
+    lines = [f"{fps:.1f} fps"] if fps is not None else []
+    lines += [f"{name} {ms:.1f} ms" for name, ms in timings_ms.items()]
+    y = 0
+    for line in lines:
+        y += _text_box_on(canvas, _ascii(line), (0, y), (0, 0, 0), style)
+
+
+def draw_skeleton(rgb: RGBImage, hand: Keypoints, style: DrawStyle = DEFAULT_STYLE) -> RGBImage:
+    """Copy of ``rgb`` with the hand's bones (coloured per finger) and joints drawn."""
+    _check_frame(rgb)
+    canvas = rgb.copy()
+    skeleton_on(canvas, hand.pixel, style)
+    return canvas
+
+
+def draw_label(rgb: RGBImage, hand: Keypoints, prediction: Prediction | None, style: DrawStyle = DEFAULT_STYLE) -> RGBImage:
+    """Copy of ``rgb`` with "label score (Handedness)" next to the hand's box."""
+    _check_frame(rgb)
+    canvas = rgb.copy()
+    _label_on(canvas, hand, prediction, style, mirrored=False)
+    return canvas
+
+
+def draw_top3(
+    rgb: RGBImage, prediction: Prediction | None, origin: tuple[int, int] = (8, 8), style: DrawStyle = DEFAULT_STYLE
+) -> RGBImage:
+    """Copy of ``rgb`` with three confidence bars (best class first), top-left corner at ``origin`` (x, y)."""
+    _check_frame(rgb)
+    canvas = rgb.copy()
+    if prediction is not None and prediction.probabilities:
+        _top3_on(canvas, prediction, origin, style)
+    return canvas
+
+
+def draw_timings(
+    rgb: RGBImage, timings_ms: Mapping[str, float], fps: float | None = None, style: DrawStyle = DEFAULT_STYLE
+) -> RGBImage:
+    """Copy of ``rgb`` with frames per second and "stage 12.3 ms" lines in the top-left corner."""
+    _check_frame(rgb)
+    canvas = rgb.copy()
+    _timings_on(canvas, timings_ms, fps, style)
+    return canvas
+
+
+def draw_result(
+    rgb: RGBImage, result: FrameResult, mirror_text: bool = False, style: DrawStyle = DEFAULT_STYLE
+) -> RGBImage:
+    """Copy of ``rgb`` with every hand of ``result``: skeleton, label and (when predicted) top-3 bars.
+
+    Args:
+        rgb: (H, W, 3) uint8 RGB, the unmirrored frame the result was computed on.
+        mirror_text: the frame will be shown mirrored (a selfie preview): text is drawn
+            mirrored and at mirrored positions, so it reads correctly after the flip.
+    """
+    _check_frame(rgb)
+    canvas = rgb.copy()
+    if not result.hands:
+        return canvas
+    for hand in result.hands:
+        skeleton_on(canvas, hand.pixel, style)
+    if mirror_text:
+        # cv2.flip, not a numpy [:, ::-1] copy: ~0.1 ms against ~4.5 ms at 640×480
+        canvas = cv2.flip(canvas, 1)  # draw text on the view the user will see...
+    for hand, prediction in zip(result.hands, result.predictions, strict=True):
+        below = _label_on(canvas, hand, prediction, style, mirror_text)
+        if style.show_top3 and prediction is not None and prediction.probabilities:
+            x0 = _hand_box(hand, canvas.shape[1], mirror_text)[0]
+            _top3_on(canvas, prediction, (x0, below + 2), style)
+    return cv2.flip(canvas, 1) if mirror_text else canvas  # ...then flip it back
