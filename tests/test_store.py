@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from conftest import shared_path
 from core.data.schema import StoreLockedError
 from core.data.store import (
     DB_NAME,
+    MIGRATIONS,
     SCHEMA_VERSION,
     DuplicateNameError,
     NotFoundError,
@@ -31,6 +32,7 @@ from core.data.store import (
     StoreError,
 )
 from core.gestures.catalog import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, InvalidNameError
+from core.skeletons import BODY_33, HAND_21
 from core.types import Keypoints
 
 REPO = Path(__file__).resolve().parents[1]
@@ -519,3 +521,114 @@ def test_samples_and_lookups_match_a_class_regardless_of_case(store: Store, rng:
     store.delete_class("default", "PORT")
     assert {g.name: g.mirror for g in store.list_classes("default")}["right"] == ""
     assert store.clear_class("default", "Ok") == 3
+
+
+def make_body(rng: np.random.Generator) -> Keypoints:
+    """A random BODY_33 pose with visibility, some of it exactly 0 and 1."""
+    k = BODY_33.num_joints
+    visibility = rng.random(k, dtype=np.float32)
+    visibility[:2] = 0.0, 1.0
+    pixel = rng.normal(300, 100, (k, 2)).astype(np.float32)
+    world = rng.normal(0, 0.3, (k, 3)).astype(np.float32)
+    return Keypoints(
+        pixel, rng.random((k, 3), dtype=np.float32), world, "Unknown", 0.9, (640, 480), BODY_33, visibility
+    )
+
+
+def _old_schema_database(path: Path, rng: np.random.Generator) -> list[tuple]:
+    """A database as the previous handteach (schema version 1) wrote it, with samples; returns their rows."""
+    rows = []
+    with closing(sqlite3.connect(path)) as conn, conn:
+        for statement in MIGRATIONS[0]:  # migrations are append-only: the first one is version 1's schema
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute("INSERT INTO projects (id, name, backend, created_at) VALUES (1, 'old', 'cpm', 1.0)")
+        conn.execute("INSERT INTO classes (id, project_id, name, emoji, position) VALUES (1, 1, 'ok', '👌', 0)")
+        for i in range(5):
+            hand = make_hand(rng, depth=i % 2 == 0)
+            row = (1, hand.handedness, hand.score, 640, 480, hand.pixel.tobytes(), hand.normalised.tobytes(),
+                   hand.world.tobytes(), "video", "clip.mp4", i, 100.0 + i, b"jpeg%d" % i, "cpm")  # fmt: skip
+            conn.execute(
+                "INSERT INTO samples (class_id, handedness, score, image_w, image_h, pixel, normalised, world, "
+                "source_kind, source_name, frame, created_at, crop_jpeg, backend) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            rows.append((hand, row))
+    return rows
+
+
+def test_a_database_of_the_previous_schema_migrates_keeping_every_sample(
+    tmp_path: Path, rng: np.random.Generator
+) -> None:
+    old = _old_schema_database(tmp_path / DB_NAME, rng)
+    store = Store(tmp_path)
+    assert store.schema_version() == SCHEMA_VERSION == 2
+    assert store.project_skeleton("old") == HAND_21 and not store.project_is_motion("old")
+    assert store.project_backend("old") == "cpm" and store.list_classes("old") == [GestureClass("ok", "👌", "")]
+    back = store.list_samples("old", with_crops=True)
+    assert len(back) == len(old)
+    for sample, (hand, row) in zip(back, old, strict=True):
+        assert_same_hand(hand, sample.hand)
+        assert sample.hand.skeleton == HAND_21 and sample.hand.visibility is None
+        assert (sample.class_name, sample.source_kind, sample.source_name, sample.frame) == ("ok", *row[8:11])
+        assert (sample.created_at, sample.crop_jpeg, sample.backend) == row[11:]
+    # the migrated store takes new samples beside the old ones
+    store.add_sample("old", Sample(make_hand(rng), "ok", "image"))
+    assert store.class_counts("old") == {"ok": 6}
+
+
+def test_a_body_project_round_trips_body_samples_with_visibility(store: Store, rng: np.random.Generator) -> None:
+    assert store.create_project("poses", skeleton="body", motion=True) == "poses"
+    assert store.list_classes("poses") == []  # no hand gestures in a body project
+    assert store.project_skeleton("poses") == BODY_33 and store.project_is_motion("poses")
+    assert store.project_skeleton(DEFAULT_PROJECT) == HAND_21 and not store.project_is_motion(DEFAULT_PROJECT)
+    store.add_class("poses", "t_pose")
+    bodies = [make_body(rng) for _ in range(3)]
+    ids = store.add_samples("poses", [Sample(b, "t_pose", "image", f"{i}.jpg") for i, b in enumerate(bodies)])
+    for body, sid in zip(bodies, ids, strict=True):
+        back = store.get_sample(sid).hand
+        assert_same_hand(body, back)
+        assert back.skeleton == BODY_33 and back.visibility is not None
+        assert back.visibility.dtype == np.float32 and back.visibility.tobytes() == body.visibility.tobytes()
+    no_visibility = replace(bodies[0], visibility=None)
+    assert store.get_sample(store.add_sample("poses", Sample(no_visibility, "t_pose", "image"))).hand.visibility is None
+
+
+def test_a_sample_of_another_skeleton_refuses_its_batch(store: Store, rng: np.random.Generator) -> None:
+    store.create_project("poses", skeleton="body")
+    store.add_class("poses", "t_pose")
+    before = snapshot(store)
+    with pytest.raises(StoreError, match="a body sample cannot enter the hand project 'default'"):
+        store.add_samples(
+            DEFAULT_PROJECT, [Sample(make_hand(rng), "ok", "image"), Sample(make_body(rng), "ok", "image")]
+        )
+    with pytest.raises(StoreError, match="a hand sample cannot enter the body project 'poses'"):
+        store.add_sample_stream(
+            "poses", iter([Sample(make_body(rng), "t_pose", "image"), Sample(make_hand(rng), "t_pose", "csv")])
+        )
+    assert snapshot(store) == before and store.list_samples(DEFAULT_PROJECT) == store.list_samples("poses") == []
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda b: replace(b, visibility=np.full(33, np.nan, np.float32)),
+        lambda b: replace(b, visibility=np.full(33, 1.5, np.float32)),
+    ],
+)
+def test_bad_visibility_is_refused(store: Store, rng: np.random.Generator, bad) -> None:
+    store.create_project("poses", skeleton="body")
+    store.add_class("poses", "t_pose")
+    with pytest.raises(StoreError, match="visibility"):
+        store.add_sample("poses", Sample(bad(make_body(rng)), "t_pose", "image"))
+    assert store.list_samples("poses") == []
+
+
+def test_body_projects_refuse_the_cpm_and_unknown_skeletons_are_named(store: Store) -> None:
+    before = snapshot(store)
+    with pytest.raises(StoreError, match="the CPM is a hand model"):
+        store.create_project("poses", skeleton="body", backend="cpm")
+    with pytest.raises(StoreError, match="unknown skeleton 'tail'"):
+        store.create_project("tails", skeleton="tail")
+    assert snapshot(store) == before

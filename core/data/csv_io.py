@@ -36,9 +36,9 @@ from typing import BinaryIO
 
 import numpy as np
 
-from core.gestures.catalog import InvalidNameError, validate_name
-from core.data.store import Sample, Store
 from core.data.schema import SOURCE_KINDS
+from core.data.store import Sample, Store
+from core.gestures.catalog import InvalidNameError, validate_name
 from core.types import HANDEDNESS_VALUES, KEYPOINT_BACKENDS, NUM_JOINTS, Keypoints
 
 KINIVI_COLUMNS = 1 + NUM_JOINTS * 2

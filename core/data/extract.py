@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from core.data.store import Sample, Store
 from core.io.crops import encode_jpeg, hand_crop
+from core.io.video import MediaError, expand_inputs, iter_frames, media_kind
 from core.keypoints.backend import KeypointBackend
 from core.keypoints.landmarks import TrackerConfig
-from core.data.store import Sample, Store
 from core.types import Keypoints
-from core.io.video import MediaError, expand_inputs, iter_frames, media_kind
 
 # Why a frame did not become a sample; the Record page shows these counts.
 NO_HAND = "no hand"

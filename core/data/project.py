@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from core.data.store import Store
+from core.gestures.catalog import DEFAULT_CLASSES
 from core.gestures.classifier import GestureClassifier, ModelFileError
 from core.gestures.features import FeatureConfig, hand_features
-from core.gestures.catalog import DEFAULT_CLASSES
-from core.data.store import Store
 from core.gestures.training import EpochStats, TrainConfig, TrainResult, evaluate, train_classifier
 from core.types import Keypoints
 

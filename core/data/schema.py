@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from core.gestures.catalog import validate_name
-from core.types import NUM_JOINTS, Keypoints
+from core.skeletons import Skeleton, skeleton_named
+from core.types import Keypoints
 
 DB_NAME = "handteach.sqlite"
 SOURCE_KINDS = ("webcam", "image", "video", "csv")
@@ -47,13 +48,26 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             crop_jpeg BLOB, backend TEXT NOT NULL DEFAULT 'mediapipe')""",
         "CREATE INDEX samples_by_class ON samples(class_id)",
     ),
+    (  # 1 → 2: skeletons as data (body projects), motion projects; old rows are hands, static
+        "ALTER TABLE projects ADD COLUMN skeleton TEXT NOT NULL DEFAULT 'hand'",
+        "ALTER TABLE projects ADD COLUMN motion INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE samples ADD COLUMN skeleton TEXT NOT NULL DEFAULT 'hand'",
+        "ALTER TABLE samples ADD COLUMN visibility BLOB",  # (K,) float32, NULL when the detector gives none
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Columns of a sample row without the crop, which is large and rarely needed.
 SAMPLE_COLUMNS = (
     "s.id, c.name, s.handedness, s.score, s.image_w, s.image_h, s.pixel, s.normalised, s.world, "
-    "s.source_kind, s.source_name, s.frame, s.created_at, s.backend"
+    "s.source_kind, s.source_name, s.frame, s.created_at, s.backend, s.skeleton, s.visibility"
+)
+SAMPLE_COLUMN_COUNT = SAMPLE_COLUMNS.count(",") + 1  # a row with the crop appended has one more
+# The columns ``sample_to_row`` fills, in its order (class_id first, given by the store).
+INSERT_SAMPLE = (
+    "INSERT INTO samples (class_id, handedness, score, image_w, image_h, pixel, normalised, world, "
+    "source_kind, source_name, frame, created_at, crop_jpeg, backend, skeleton, visibility) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -75,7 +89,10 @@ class DuplicateNameError(StoreError):
 
 @dataclass(frozen=True)
 class Sample:
-    """One labelled hand. ``id`` is None until stored; ``crop_jpeg`` is a JPEG of the hand or None."""
+    """One labelled hand or body (``hand`` holds keypoints of any skeleton).
+
+    ``id`` is None until stored; ``crop_jpeg`` is a JPEG of the keypoints' region or None.
+    """
 
     hand: Keypoints
     class_name: str
@@ -122,7 +139,7 @@ def default_data_dir() -> Path:
     return Path(env) if env else Path(__file__).resolve().parents[2] / "data" / "user"
 
 
-def _f32(array: np.ndarray, shape: tuple[int, int], what: str, finite: bool) -> bytes:
+def _f32(array: np.ndarray, shape: tuple[int, ...], what: str, finite: bool) -> bytes:
     values = np.asarray(array, dtype=_F32)
     if values.shape != shape:
         raise StoreError(f"{what} must have shape {shape}, got {values.shape}")
@@ -131,8 +148,16 @@ def _f32(array: np.ndarray, shape: tuple[int, int], what: str, finite: bool) -> 
     return values.tobytes()
 
 
-def _points(blob: bytes, dims: int) -> np.ndarray:
-    return np.frombuffer(blob, dtype=_F32).reshape(NUM_JOINTS, dims).astype(np.float32)
+def _points(blob: bytes, shape: tuple[int, ...]) -> np.ndarray:
+    return np.frombuffer(blob, dtype=_F32).reshape(shape).astype(np.float32)
+
+
+def stored_skeleton(name: str) -> Skeleton:
+    """The skeleton a project or sample row names; a ``StoreError`` for one this handteach does not know."""
+    try:
+        return skeleton_named(name)
+    except ValueError as exc:
+        raise StoreError(str(exc)) from None
 
 
 def sample_to_row(sample: Sample) -> tuple:
@@ -154,19 +179,29 @@ def sample_to_row(sample: Sample) -> tuple:
     if sample.crop_jpeg is not None and not isinstance(sample.crop_jpeg, bytes):
         raise StoreError(f"crop_jpeg must be bytes or None, got {type(sample.crop_jpeg).__name__}")
     validate_name(sample.backend, "backend")
+    k = hand.skeleton.num_joints
+    visibility = None
+    if hand.visibility is not None:
+        visibility = _f32(hand.visibility, (k,), "visibility", finite=True)
+        if not ((hand.visibility >= 0) & (hand.visibility <= 1)).all():
+            raise StoreError("visibility must lie in [0, 1]")
     return (
         hand.handedness, float(hand.score), int(width), int(height),
-        _f32(hand.pixel, (NUM_JOINTS, 2), "pixel", finite=True),
-        _f32(hand.normalised, (NUM_JOINTS, 3), "normalised", finite=True),
-        _f32(hand.world, (NUM_JOINTS, 3), "world", finite=False),
+        _f32(hand.pixel, (k, 2), "pixel", finite=True),
+        _f32(hand.normalised, (k, 3), "normalised", finite=True),
+        _f32(hand.world, (k, 3), "world", finite=False),
         sample.source_kind, str(sample.source_name), None if sample.frame is None else int(sample.frame),
         float(sample.created_at),
-        sample.crop_jpeg, sample.backend,
+        sample.crop_jpeg, sample.backend, hand.skeleton.name, visibility,
     )  # fmt: skip
 
 
 def row_to_sample(row: Sequence, crop: bytes | None = None) -> Sample:
-    """A row of ``SAMPLE_COLUMNS`` → Sample."""
-    sid, cls, handed, score, w, h, px, norm, world, kind, name, frame, created, backend = row
-    hand = Keypoints(_points(px, 2), _points(norm, 3), _points(world, 3), handed, score, (w, h))
+    """A row of ``SAMPLE_COLUMNS`` → Sample; blobs take the shape of the row's own skeleton."""
+    sid, cls, handed, score, w, h, px, norm, world, kind, name, frame, created, backend, skel, vis = row
+    skeleton = stored_skeleton(skel)
+    k = skeleton.num_joints
+    visibility = None if vis is None else _points(vis, (k,))
+    points = _points(px, (k, 2)), _points(norm, (k, 3)), _points(world, (k, 3))
+    hand = Keypoints(*points, handed, score, (w, h), skeleton, visibility)
     return Sample(hand, cls, kind, name, frame, created, crop, backend, sid)

@@ -2,14 +2,16 @@
 
 Keypoints are kept as raw little-endian float32 bytes, so a ``Keypoints`` read back is
 bit-identical to the one written (NaN world points included). Coordinate spaces
-are those of ``core.types``: ``pixel`` (21, 2) unmirrored-frame pixels,
-``normalised`` (21, 3), ``world`` (21, 3) metres or NaN.
+are those of ``core.types``: ``pixel`` (K, 2) unmirrored-frame pixels,
+``normalised`` (K, 3), ``world`` (K, 3) metres or NaN, ``visibility`` (K,) or none, K being
+the joints of the sample's skeleton. A project has one skeleton (hand or body) and holds
+samples of that skeleton only.
 
 Concurrency and crash safety: every public call opens its own connection (cheap,
 and safe from any thread or process) and every write is one ``BEGIN IMMEDIATE``
 transaction in WAL mode with ``synchronous=FULL``, so a killed process loses at
-most the transaction in flight. ``add_samples`` validates the whole batch first and
-then writes it in a single transaction: a bad sample leaves nothing behind.
+most the transaction in flight. ``add_samples`` writes a batch in a single transaction,
+validating each sample as it goes: a bad sample rolls back the batch and leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -18,15 +20,16 @@ import shutil
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from core.gestures.catalog import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, validate_name
 from core.data.schema import (
     DB_NAME,
+    INSERT_SAMPLE,
     MIGRATIONS,
+    SAMPLE_COLUMN_COUNT,
     SAMPLE_COLUMNS,
     SCHEMA_VERSION,
     DuplicateNameError,
@@ -37,8 +40,11 @@ from core.data.schema import (
     explain_sqlite_error,
     row_to_sample,
     sample_to_row,
+    stored_skeleton,
     validate_emoji,
 )
+from core.gestures.catalog import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, validate_name
+from core.skeletons import HAND_21, Skeleton
 from core.types import KEYPOINT_BACKENDS, Keypoints
 
 
@@ -162,18 +168,34 @@ class Store:
         with self._read() as conn:
             return [r[0] for r in conn.execute("SELECT name FROM projects ORDER BY name")]
 
-    def create_project(self, name: str, default_classes: bool = True, backend: str = "mediapipe") -> str:
-        """Create a project (with ``DEFAULT_CLASSES`` unless told not to); returns the cleaned name."""
+    def create_project(
+        self,
+        name: str,
+        default_classes: bool = True,
+        backend: str = "mediapipe",
+        skeleton: str = "hand",
+        motion: bool = False,
+    ) -> str:
+        """Create a project; returns the cleaned name.
+
+        ``skeleton`` names the keypoint layout its samples must have (``core.skeletons``); only a hand
+        project gets ``DEFAULT_CLASSES`` (unless told not to) and may take the CPM backend, a hand model.
+        ``motion`` marks a project of motion gestures (clips), fixed like the skeleton.
+        """
         name = validate_name(name, "project name")
         if backend not in KEYPOINT_BACKENDS:
             raise ValueError(f"unknown keypoint backend {backend!r}: choose one of {', '.join(KEYPOINT_BACKENDS)}")
+        layout = stored_skeleton(skeleton)
+        if layout != HAND_21 and backend == "cpm":
+            raise StoreError(f"backend 'cpm' cannot serve the {layout.name} project {name!r}: the CPM is a hand model")
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM projects WHERE name = ?", (name,)).fetchone():
                 raise DuplicateNameError(f"a project named {name!r} already exists")
             cur = conn.execute(
-                "INSERT INTO projects (name, backend, created_at) VALUES (?, ?, ?)", (name, backend, time.time())
+                "INSERT INTO projects (name, backend, created_at, skeleton, motion) VALUES (?, ?, ?, ?, ?)",
+                (name, backend, time.time(), layout.name, int(bool(motion))),
             )
-            classes = DEFAULT_CLASSES if default_classes else ()
+            classes = DEFAULT_CLASSES if default_classes and layout == HAND_21 else ()
             conn.executemany(
                 "INSERT INTO classes (project_id, name, emoji, mirror, position) VALUES (?, ?, ?, ?, ?)",
                 [(cur.lastrowid, c.name, c.emoji, c.mirror, i) for i, c in enumerate(classes)],
@@ -209,10 +231,20 @@ class Store:
                 old_dir.rename(new_dir)
         return new
 
-    def project_backend(self, name: str) -> str:
+    def _project_column(self, name: str, column: str) -> object:
         with self._read() as conn:
             pid = self._project_id(conn, name)
-            return conn.execute("SELECT backend FROM projects WHERE id = ?", (pid,)).fetchone()[0]
+            return conn.execute(f"SELECT {column} FROM projects WHERE id = ?", (pid,)).fetchone()[0]
+
+    def project_backend(self, name: str) -> str:
+        return str(self._project_column(name, "backend"))
+
+    def project_skeleton(self, name: str) -> Skeleton:
+        """The keypoint layout every sample of the project has."""
+        return stored_skeleton(str(self._project_column(name, "skeleton")))
+
+    def project_is_motion(self, name: str) -> bool:
+        return bool(self._project_column(name, "motion"))
 
     def project_dir(self, project: str, create: bool = True) -> Path:
         """``data_dir/projects/<project>``, created on demand unless ``create`` is False (the model lives there)."""
@@ -314,18 +346,13 @@ class Store:
     def add_samples(self, project: str, samples: Iterable[Sample], create_classes: bool = False) -> list[int]:
         """Store a batch in one transaction (all or nothing); returns the new ids in order.
 
-        Every sample is validated before the database is touched. With ``create_classes``,
-        classes missing from the project are appended (used by CSV import); otherwise a
-        sample of an unknown class raises ``NotFoundError``.
+        With ``create_classes``, classes missing from the project are appended (used by CSV
+        import); otherwise a sample of an unknown class raises ``NotFoundError``. A sample
+        whose skeleton is not the project's refuses the batch.
         """
-        samples = list(samples)
-        rows = [sample_to_row(s) for s in samples]
-        names = [validate_name(s.class_name, "class name") for s in samples]
-        with self._write() as conn:
-            pid = self._project_id(conn, project)
-            ids = self._class_ids(conn, pid)
-            class_ids = [self._sample_class(conn, project, pid, ids, name, create_classes) for name in names]
-            return [self._insert_sample(conn, cid, row) for cid, row in zip(class_ids, rows, strict=True)]
+        ids: list[int] = []
+        self._insert_samples(project, samples, create_classes, lambda sid, _: ids.append(sid))
+        return ids
 
     def _sample_class(self, conn: sqlite3.Connection, project: str, pid: int, ids: dict[str, int], name: str,
                       create: bool) -> int:  # fmt: skip
@@ -343,58 +370,51 @@ class Store:
         return ids[stored]
 
     def add_sample_stream(self, project: str, samples: Iterable[Sample], create_classes: bool = False) -> Counter[str]:
-        """Store samples as they come, in one transaction (all or nothing); returns samples per class.
+        """``add_samples`` for a stream of any length (a 1M-row CSV import); returns samples per class.
 
-        Memory stays flat however many there are (a 1M-row CSV import): each sample is
-        validated and inserted, and anything raised, by a sample or by ``samples`` itself,
-        rolls back the whole batch.
+        Memory stays flat: each sample is validated and inserted as it comes, and anything raised,
+        by a sample or by ``samples`` itself, rolls back the whole batch.
         """
         per_class: Counter[str] = Counter()
+        self._insert_samples(project, samples, create_classes, lambda _, name: per_class.update((name,)))
+        return per_class
+
+    def _insert_samples(self, project: str, samples: Iterable[Sample], create_classes: bool,
+                        inserted: Callable[[int, str], object]) -> None:  # fmt: skip
+        """The one write path of samples: one transaction; ``inserted(id, stored class name)`` after each."""
         with self._write() as conn:
             pid = self._project_id(conn, project)
+            skeleton = conn.execute("SELECT skeleton FROM projects WHERE id = ?", (pid,)).fetchone()[0]
             ids = self._class_ids(conn, pid)
             names = {i: n for n, i in ids.items()}
             for sample in samples:
                 row, name = sample_to_row(sample), validate_name(sample.class_name, "class name")
+                if sample.hand.skeleton.name != skeleton:  # raising rolls back the samples already inserted
+                    raise StoreError(
+                        f"a {sample.hand.skeleton.name} sample cannot enter the {skeleton} project {project!r}"
+                    )
                 cid = self._sample_class(conn, project, pid, ids, name, create_classes)
-                self._insert_sample(conn, cid, row)
-                per_class[names.setdefault(cid, name)] += 1
-        return per_class
+                inserted(int(conn.execute(INSERT_SAMPLE, (cid, *row)).lastrowid), names.setdefault(cid, name))
 
-    def iter_samples(self, project: str, batch: int = 256) -> Iterator[Sample]:
-        """Samples of a project, oldest first, without crops, read ``batch`` rows at a time (flat memory)."""
-        with self._read() as conn:
-            pid = self._project_id(conn, project)
-            cursor = conn.execute(
-                f"SELECT {SAMPLE_COLUMNS} FROM samples s JOIN classes c ON c.id = s.class_id "
-                "WHERE c.project_id = ? ORDER BY s.id",
-                (pid,),
-            )
-            while rows := cursor.fetchmany(batch):
-                yield from (row_to_sample(r) for r in rows)
-
-    @staticmethod
-    def _insert_sample(conn: sqlite3.Connection, class_id: int, row: tuple) -> int:
-        cur = conn.execute(
-            "INSERT INTO samples (class_id, handedness, score, image_w, image_h, pixel, normalised, world, "
-            "source_kind, source_name, frame, created_at, crop_jpeg, backend) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (class_id, *row),
-        )
-        return int(cur.lastrowid)
-
-    def list_samples(self, project: str, class_name: str | None = None, with_crops: bool = False) -> list[Sample]:
-        """Samples of a project (or of one class), oldest first."""
+    def iter_samples(
+        self, project: str, class_name: str | None = None, with_crops: bool = False, batch: int = 256
+    ) -> Iterator[Sample]:
+        """Samples of a project (or of one class), oldest first, read ``batch`` rows at a time (flat memory)."""
         cols = SAMPLE_COLUMNS + (", s.crop_jpeg" if with_crops else "")
         with self._read() as conn:
             if class_name is None:
                 where, arg = "c.project_id = ?", self._project_id(conn, project)
             else:
                 where, arg = "s.class_id = ?", self._class_id(conn, project, class_name)[1]
-            rows = conn.execute(
+            cursor = conn.execute(
                 f"SELECT {cols} FROM samples s JOIN classes c ON c.id = s.class_id WHERE {where} ORDER BY s.id", (arg,)
-            ).fetchall()
-        return [row_to_sample(r[:14], r[14] if with_crops else None) for r in rows]
+            )
+            while rows := cursor.fetchmany(batch):
+                yield from (_sample(r, with_crops) for r in rows)
+
+    def list_samples(self, project: str, class_name: str | None = None, with_crops: bool = False) -> list[Sample]:
+        """Samples of a project (or of one class), oldest first."""
+        return list(self.iter_samples(project, class_name, with_crops))
 
     def get_sample(self, sample_id: int, with_crop: bool = True) -> Sample:
         with self._read() as conn:
@@ -404,7 +424,7 @@ class Store:
             ).fetchone()
         if row is None:
             raise NotFoundError(f"no sample with id {sample_id}")
-        return row_to_sample(row[:14], row[14] if with_crop else None)
+        return _sample(row, with_crop)
 
     def delete_samples(self, ids: Iterable[int]) -> int:
         """Delete samples by id (unknown ids are ignored); returns how many were deleted."""
@@ -442,6 +462,11 @@ class Store:
         """Every hand of the project with its class name, oldest first, without crops (for training)."""
         samples = self.list_samples(project)
         return [s.hand for s in samples], [s.class_name for s in samples]
+
+
+def _sample(row: Sequence, with_crop: bool) -> Sample:
+    """A row of ``SAMPLE_COLUMNS``, with the crop column appended when ``with_crop``."""
+    return row_to_sample(row[:SAMPLE_COLUMN_COUNT], row[SAMPLE_COLUMN_COUNT] if with_crop else None)
 
 
 def _same_name(name: str, names: Iterable[str]) -> str | None:
