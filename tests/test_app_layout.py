@@ -28,6 +28,13 @@ def test_core_does_not_import_the_web_stack(path: Path) -> None:
     assert not _imports(path) & WEB_STACK, f"{path} imports {_imports(path) & WEB_STACK}"
 
 
+def test_only_core_keypoints_imports_mediapipe() -> None:
+    """MediaPipe (hands and pose) stays behind ``core/keypoints/``: everything else gets ``Keypoints``."""
+    files = [ROOT / "app.py", *(p for d in ("core", "ui", "pages", "bench", "tests") for p in (ROOT / d).rglob("*.py"))]
+    outside = [p for p in files if not p.is_relative_to(ROOT / "core" / "keypoints") and "mediapipe" in _imports(p)]
+    assert not outside, f"only core/keypoints/* may import mediapipe: {[str(p.relative_to(ROOT)) for p in outside]}"
+
+
 @pytest.mark.parametrize("path", sorted((ROOT / "pages").glob("*.py")), ids=lambda p: p.name)
 def test_pages_are_short_layouts(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())

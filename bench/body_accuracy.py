@@ -1,0 +1,204 @@
+"""Teachable body poses on real photos: MediaPipe Pose on ``../shared/data/body/yoga8``, held out by file.
+
+The yoga photos are web images of unverified copyright: tests and benchmarks only, nothing
+trained here ships. Each photo's people are found once (static mode, others looked for with
+the first painted over) and cached in ``data/cache/yoga8_pose.npz`` (no pickle), keyed by path,
+size and modification time. The person used is the largest; photos with no person, several
+people or legs out of view are counted apart. The classifier is trained through
+``core.gestures.training.train_classifier``, as hands are, on stratified folds split by file
+(seeded); every photo is scored once, by the fold that held it out.
+
+Prints per-class accuracy, the confusion matrix, the reasons, then one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import zipfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.gestures.features import FeatureConfig  # noqa: E402
+from core.io.atomic import atomic_path  # noqa: E402
+from core.io.video import read_image  # noqa: E402
+from core.keypoints.pose import PARTLY_IN_VIEW, PoseConfig, PoseTracker, choose_person  # noqa: E402
+from core.skeletons import BODY_33  # noqa: E402
+from core.types import Keypoints  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "body" / "yoga8"
+CACHE = ROOT / "data" / "cache" / "yoga8_pose.npz"
+K = BODY_33.num_joints
+
+
+def photos(folder: Path) -> list[tuple[Path, str]]:
+    """(photo, class) for every image under ``folder/images/<class>/``, sorted."""
+    return [(p, p.parent.name) for p in sorted((folder / "images").glob("*/*")) if p.suffix.lower() in {".jpg", ".jpeg", ".png"}]
+
+
+def _key(path: Path) -> str:
+    stat = path.stat()
+    return f"{path.resolve()}|{stat.st_size}|{int(stat.st_mtime)}"
+
+
+def load_cache(path: Path) -> dict[str, list[Keypoints]]:
+    if not path.exists():
+        return {}
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            data = {name: npz[name] for name in npz.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise SystemExit(f"error: {path}: not a pose cache ({exc}); delete it") from None
+    found: dict[str, list[Keypoints]] = {str(k): [] for k in data["keys"]}
+    keys = list(found)
+    for i, owner in enumerate(data["owner"]):
+        found[keys[int(owner)]].append(
+            Keypoints(data["pixel"][i], data["normalised"][i], data["world"][i], "Unknown", float(data["score"][i]),
+                      (int(data["size"][i][0]), int(data["size"][i][1])), BODY_33, data["visibility"][i])  # fmt: skip
+        )
+    return found
+
+
+def save_cache(path: Path, found: dict[str, list[Keypoints]]) -> None:
+    keys = list(found)
+    people = [(i, b) for i, k in enumerate(keys) for b in found[k]]
+    arrays = {
+        "keys": np.array(keys, dtype=str),
+        "owner": np.array([i for i, _ in people], dtype=np.int32),
+        "pixel": np.array([b.pixel for _, b in people], dtype=np.float32).reshape(-1, K, 2),
+        "normalised": np.array([b.normalised for _, b in people], dtype=np.float32).reshape(-1, K, 3),
+        "world": np.array([b.world for _, b in people], dtype=np.float32).reshape(-1, K, 3),
+        "visibility": np.array([b.visibility for _, b in people], dtype=np.float32).reshape(-1, K),
+        "score": np.array([b.score for _, b in people], dtype=np.float32),
+        "size": np.array([b.image_size for _, b in people], dtype=np.int32).reshape(-1, 2),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
+
+
+def detect_all(items: list[tuple[Path, str]], cache: Path) -> tuple[dict[str, list[Keypoints]], float | None]:
+    """People in every photo (cached); the mean ms per newly detected photo (None when all were cached)."""
+    found = load_cache(cache)
+    todo = [p for p, _ in items if _key(p) not in found]
+    started = time.perf_counter()
+    if todo:
+        with PoseTracker(PoseConfig(static_image_mode=True, find_others=True)) as tracker:
+            for path in todo:
+                found[_key(path)] = tracker.process(read_image(path))
+        save_cache(cache, found)
+    return found, (1000 * (time.perf_counter() - started) / len(todo)) if todo else None
+
+
+# ---- prototype body features, until core.gestures.features reads the skeleton ----------------
+
+VISIBLE = 0.5  # below this a joint is flagged and its coordinates zeroed rather than trusted
+
+
+@dataclass(frozen=True)
+class BodyFeatureConfig(FeatureConfig):
+    """(x, y, z) of the 33 joints plus one low-visibility flag each: 132 values."""
+
+    @property
+    def size(self) -> int:
+        return K * 4
+
+
+def body_features(body: Keypoints) -> np.ndarray:
+    """User-view joints centred on the hips, divided by the mean shoulder-to-hip length; low-visibility flagged."""
+    width = float(body.image_size[0])
+    pts = np.column_stack([-body.pixel[:, 0], body.pixel[:, 1], body.normalised[:, 2] * width]).astype(np.float32)
+    root = pts[list(BODY_33.root_joints)].mean(axis=0)
+    torso = np.mean([np.linalg.norm(pts[a, :2] - pts[b, :2]) for a, b in BODY_33.scale_joints])
+    rel = (pts - root) / max(float(torso), 1e-6)
+    hidden = body.visibility < VISIBLE
+    rel[hidden] = 0.0
+    return np.concatenate([rel.reshape(-1), hidden.astype(np.float32)]).astype(np.float32)
+
+
+# ---- evaluation -----------------------------------------------------------------------------
+
+
+def cross_validate(x: np.ndarray, y: np.ndarray, folds: int, seed: int, epochs: int) -> np.ndarray:
+    """Held-out prediction of every row: stratified ``folds`` split by file, one model per fold."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from core.gestures.training import TrainConfig, train_classifier
+
+    classes = sorted(set(y.tolist()))
+    predicted = np.empty(len(y), dtype=object)
+    config = TrainConfig(epochs=epochs, seed=seed, augment=False, mirror=False)
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y):
+        result = train_classifier(x[train], y[train].tolist(), classes, {}, BodyFeatureConfig(), config)
+        probs = result.classifier.predict_proba(x[test])
+        predicted[test] = [result.classifier.classes[i] for i in probs.argmax(axis=1)]
+    return predicted.astype(str)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--cache", type=Path, default=CACHE)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=300)
+    args = parser.parse_args(argv)
+    if not (args.data / "images").is_dir():
+        print(f"error: {args.data}: no images/<class>/ folders (the shared yoga8 set)", file=sys.stderr)
+        return 2
+    items = photos(args.data)
+    found, ms = detect_all(items, args.cache)
+    reasons: Counter[str] = Counter()
+    rows, labels = [], []
+    for path, label in items:
+        person, why = choose_person(found[_key(path)], require_legs=False)
+        reasons.update(why)
+        if person is not None:
+            rows.append(body_features(person))
+            labels.append(label)
+    x, y = np.array(rows, dtype=np.float32), np.array(labels)
+    started = time.perf_counter()
+    predicted = cross_validate(x, y, args.folds, args.seed, args.epochs)
+    seconds = time.perf_counter() - started
+    classes = sorted(set(labels))
+    n_photos = Counter(label for _, label in items)
+    per_class = {c: float(np.mean(predicted[y == c] == c)) for c in classes}
+    accuracy = float(np.mean(predicted == y))
+    print(f"yoga8: {len(items)} photos, a person in {len(y)}; {args.folds}-fold by file, seed {args.seed}")
+    print(f"\n{'class':<12} {'photos':>6} {'person':>6} {'accuracy':>8}")
+    for c in classes:
+        print(f"{c:<12} {n_photos[c]:>6} {int(np.sum(y == c)):>6} {per_class[c]:>8.3f}")
+    print(f"{'all':<12} {len(items):>6} {len(y):>6} {accuracy:>8.3f}")
+    print("\nconfusion (rows: true, columns: predicted)")
+    print(" " * 12 + "".join(f"{c[:6]:>7}" for c in classes))
+    for c in classes:
+        print(f"{c:<12}" + "".join(f"{int(np.sum((y == c) & (predicted == p))):>7}" for p in classes))
+    print("\nphotos counted apart: " + (", ".join(f"{n} {why}" for why, n in sorted(reasons.items())) or "none"))
+    result = {
+        "benchmark": "body_accuracy",
+        "photos": len(items),
+        "with_person": len(y),
+        "accuracy": round(accuracy, 4),
+        "accuracy_all_photos": round(float(np.sum(predicted == y)) / len(items), 4),
+        "per_class": {c: round(v, 4) for c, v in per_class.items()},
+        "reasons": dict(reasons),
+        "folds": args.folds,
+        "seed": args.seed,
+        "train_seconds": round(seconds, 1),
+        "detect_ms_per_photo": None if ms is None else round(ms, 1),
+        "partly_in_view_used": reasons[PARTLY_IN_VIEW],
+    }
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

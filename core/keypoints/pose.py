@@ -1,0 +1,206 @@
+"""MediaPipe Pose (BlazePose): one person's 33 keypoints with visibility, per frame or per photo.
+
+Mirrors ``core.keypoints.landmarks`` (``HandTracker`` / ``detect_hands``): one ``PoseTracker`` per
+stream, since in video mode MediaPipe follows the person from frame to frame; static mode detects
+on every frame (photos). The wheel ships ``pose_landmark_full`` only, so the model complexity is
+fixed at 1: asking for another would make MediaPipe download a model, which this product never does.
+
+MediaPipe Pose follows one person. A photo of several people is told apart by looking again with
+the person found painted over (``PoseConfig.find_others``, static mode only): a second confident
+torso there is a second person. ``process`` then returns every person found, largest first, and
+``choose_person`` keeps the largest and says so. Left and right joints are the person's own sides
+(MediaPipe Pose does not assume a mirrored selfie, unlike its hand model), so nothing is swapped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from core.io.limits import LIMITS
+from core.skeletons import BODY_33
+from core.types import Keypoints
+
+# Why a frame or photo gave no usable person; counted apart, as core.data.extract's NO_HAND is.
+NO_PERSON = "no person"
+SEVERAL_PEOPLE = "several people (the largest used)"
+PARTLY_IN_VIEW = "person partly in view (legs cut off or hidden)"
+
+SHIPPED_COMPLEXITY = 1  # the only pose model inside mediapipe 0.10.21's wheel
+TORSO = tuple(BODY_33.index(n) for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
+LEG_PAIRS = tuple((BODY_33.index(f"left_{n}"), BODY_33.index(f"right_{n}")) for n in ("hip", "knee", "ankle"))
+
+
+@dataclass(frozen=True)
+class PoseConfig:
+    """Settings of a MediaPipe Pose tracker."""
+
+    static_image_mode: bool = False  # True: detect on every frame (photos); False: track (video)
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    smooth_landmarks: bool = True  # video mode: MediaPipe's own filter against jitter
+    # static mode: look for more people with each one found painted over (one more MediaPipe pass
+    # per person, ~30 ms at 512 px); up to max_people are returned
+    find_others: bool = False
+    max_people: int = 3
+    min_other_torso: float = 0.8  # a second person counts when its torso's mean visibility reaches this
+
+
+class PoseTracker:
+    """Finds people in RGB frames: MediaPipe Pose's one person, more in static mode with ``find_others``.
+
+    Use as a context manager or call ``close()``; the graph holds native resources. Not thread-safe.
+    """
+
+    def __init__(self, config: PoseConfig | None = None) -> None:
+        import mediapipe as mp  # lazily: ~1 s, and not every command needs it
+
+        self.config = config or PoseConfig()
+        if self.config.find_others and not self.config.static_image_mode:
+            raise ValueError("find_others needs static_image_mode: a video tracker follows one person")
+        self._pose = mp.solutions.pose.Pose(
+            static_image_mode=self.config.static_image_mode,
+            model_complexity=SHIPPED_COMPLEXITY,
+            smooth_landmarks=self.config.smooth_landmarks,
+            enable_segmentation=False,
+            min_detection_confidence=self.config.min_detection_confidence,
+            min_tracking_confidence=self.config.min_tracking_confidence,
+        )
+
+    def process(self, rgb: npt.NDArray[np.uint8]) -> list[Keypoints]:
+        """People in one frame.
+
+        Args:
+            rgb: (H, W, 3) uint8, RGB, unmirrored frame.
+
+        Returns:
+            [] or [the person]; with ``find_others``, every person found, largest box first.
+        """
+        _check_frame(rgb)
+        first = self._find(rgb)
+        if first is None or not self.config.find_others:
+            return [] if first is None else [first]
+        people, masked = [first], rgb.copy()
+        while len(people) < self.config.max_people:
+            _paint_over(masked, people[-1])
+            other = self._find(masked)
+            if other is None or _torso_visibility(other) < self.config.min_other_torso:
+                break
+            people.append(other)
+        return sorted(people, key=body_area, reverse=True)
+
+    def _find(self, rgb: npt.NDArray[np.uint8]) -> Keypoints | None:
+        height, width = rgb.shape[:2]
+        frame = np.ascontiguousarray(rgb).view()  # a view: the caller's array stays writeable
+        frame.flags.writeable = False  # lets MediaPipe skip a copy
+        results = self._pose.process(frame)
+        if results.pose_landmarks is None:
+            return None
+        marks = results.pose_landmarks.landmark
+        normalised = np.array([[p.x, p.y, p.z] for p in marks], dtype=np.float32)
+        visibility = np.array([p.visibility for p in marks], dtype=np.float32)
+        if results.pose_world_landmarks is not None:
+            world = np.array([[p.x, p.y, p.z] for p in results.pose_world_landmarks.landmark], dtype=np.float32)
+        else:
+            world = np.full((BODY_33.num_joints, 3), np.nan, dtype=np.float32)
+        body = Keypoints(
+            pixel=(normalised[:, :2] * np.array([width, height], dtype=np.float32)).astype(np.float32),
+            normalised=normalised,
+            world=world,
+            handedness="Unknown",
+            # MediaPipe Pose gives no detection score; the torso's visibility is how sure it is of the person
+            score=0.0,
+            image_size=(width, height),
+            skeleton=BODY_33,
+            visibility=np.clip(visibility, 0.0, 1.0),
+        )
+        return _with_score(body)
+
+    def close(self) -> None:
+        self._pose.close()
+
+    def __enter__(self) -> PoseTracker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def detect_people(rgb: npt.NDArray[np.uint8], find_others: bool = True) -> list[Keypoints]:
+    """Static detection on one photo (a fresh tracker): every person found, largest first."""
+    with PoseTracker(PoseConfig(static_image_mode=True, find_others=find_others)) as tracker:
+        return tracker.process(rgb)
+
+
+def body_area(body: Keypoints) -> float:
+    """Pixel area of the box around the person's visible joints: "the largest" person."""
+    visible = body.pixel[_visible(body, 0.5)]
+    if len(visible) < 2:
+        visible = body.pixel
+    size = visible.max(axis=0) - visible.min(axis=0)
+    return float(size[0] * size[1])
+
+
+def partly_in_view(body: Keypoints, min_visible: float = 0.3) -> bool:
+    """True when the hips, the knees or the ankles are all out of the frame or hidden (legs cut off, a desk in front).
+
+    One side of each pair is enough: a side view hides the far leg (every down-dog photo of the
+    yoga set), and seated poses tuck one ankle under the other.
+    """
+    width, height = body.image_size
+    inside = (body.pixel[:, 0] >= 0) & (body.pixel[:, 0] < width) & (body.pixel[:, 1] >= 0) & (body.pixel[:, 1] < height)
+    seen = _visible(body, min_visible) & inside
+    return not all(seen[left] or seen[right] for left, right in LEG_PAIRS)
+
+
+def choose_person(
+    people: list[Keypoints], require_legs: bool = True, min_visible: float = 0.3
+) -> tuple[Keypoints | None, list[str]]:
+    """The person to use from one frame's ``people`` and the reasons to report, counted apart.
+
+    No one: (None, [NO_PERSON]). Several: the largest, with SEVERAL_PEOPLE. Legs not in view with
+    ``require_legs``: (None, [..., PARTLY_IN_VIEW]); without it the person is kept and the reason still given.
+    """
+    if not people:
+        return None, [NO_PERSON]
+    person = max(people, key=body_area)
+    reasons = [SEVERAL_PEOPLE] if len(people) > 1 else []
+    if partly_in_view(person, min_visible):
+        reasons.append(PARTLY_IN_VIEW)
+        if require_legs:
+            return None, reasons
+    return person, reasons
+
+
+def _visible(body: Keypoints, threshold: float) -> npt.NDArray[np.bool_]:
+    if body.visibility is None:
+        return np.ones(body.skeleton.num_joints, dtype=bool)
+    return body.visibility >= threshold
+
+
+def _torso_visibility(body: Keypoints) -> float:
+    return float(body.visibility[list(TORSO)].mean()) if body.visibility is not None else 1.0
+
+
+def _with_score(body: Keypoints) -> Keypoints:
+    return replace(body, score=_torso_visibility(body))
+
+
+def _paint_over(rgb: npt.NDArray[np.uint8], body: Keypoints, margin: float = 0.15) -> None:
+    """Fill the person's box (grown by ``margin`` of its size) with the frame's mean colour, in place."""
+    height, width = rgb.shape[:2]
+    x0, y0, x1, y1 = body.bbox(margin)
+    left, top = max(0, int(x0)), max(0, int(y0))
+    right, bottom = min(width, int(np.ceil(x1))), min(height, int(np.ceil(y1)))
+    if right > left and bottom > top:
+        rgb[top:bottom, left:right] = rgb.reshape(-1, 3).mean(axis=0).astype(np.uint8)
+
+
+def _check_frame(rgb: npt.NDArray[np.uint8]) -> None:
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got shape {rgb.shape} dtype {rgb.dtype}")
+    height, width = rgb.shape[:2]
+    if max(height, width) > LIMITS.image_side:  # OpenCV inside MediaPipe aborts the process at 32767
+        raise ValueError(f"a {width}×{height} frame has a side over the limit of {LIMITS.image_side} pixels")
