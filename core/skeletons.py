@@ -142,8 +142,20 @@ BODY_33 = Skeleton(
 SKELETONS: dict[str, Skeleton] = {s.name: s for s in (HAND_21, BODY_33)}
 
 
+def register_skeleton(skeleton: Skeleton) -> Skeleton:
+    """Make ``skeleton`` known by its name (to the store, model files, ``skeleton_named``); returns it.
+
+    Registering the same value again is harmless; another skeleton under a taken name is refused,
+    since stored samples and models name their skeleton only.
+    """
+    known = SKELETONS.setdefault(skeleton.name, skeleton)
+    if known != skeleton:
+        raise ValueError(f"skeleton name {skeleton.name!r} is taken by another skeleton")
+    return skeleton
+
+
 def skeleton_named(name: str) -> Skeleton:
-    """The built-in skeleton stored as ``name``; a ``ValueError`` naming it and the known ones otherwise."""
+    """The skeleton stored as ``name`` (built in or registered); a ``ValueError`` naming it and the known ones otherwise."""
     try:
         return SKELETONS[name]
     except KeyError:

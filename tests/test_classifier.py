@@ -13,6 +13,7 @@ import pytest
 import torch
 from handmaker import make_hand, pointing_hand
 from safetensors.torch import save_file
+from skeletonmaker import make_body
 
 from core.gestures.classifier import CONFIG_FILE, GestureClassifier, ModelFileError
 from core.gestures.features import FeatureConfig, hand_features
@@ -324,6 +325,10 @@ def test_nan_weights_are_refused(saved: tuple[GestureClassifier, Path]) -> None:
         ({"format_version": 99}, "format version 99"),
         ({"feature_config": {"use_depth": True, "version": 0}}, "feature version 0"),
         ({"feature_config": "3d"}, "feature_config"),
+        ({"feature_config": {"use_depth": True, "version": 1, "skeleton": "tail"}}, "skeleton 'tail'"),
+        ({"feature_config": {"use_depth": True, "version": 1, "skeleton": ["hand"]}}, r"skeleton \['hand'\]"),
+        ({"feature_config": {"use_depth": True, "version": 1, "min_visibility": 2}}, "min_visibility"),
+        ({"feature_config": {"use_depth": True, "version": 1, "use_visibility": 1}}, "use_visibility"),
         ({"classes": ["a"]}, "at least two classes"),
         ({"classes": ["a", "a", "b", "c", "d"]}, "unique"),
         ({"threshold": 7}, "threshold"),
@@ -402,3 +407,24 @@ def test_onnx_declares_names_and_classes(onnx_session) -> None:
     meta = session.get_modelmeta().custom_metadata_map
     assert json.loads(meta["classes"]) == CLASSES
     assert json.loads(meta["format"]) == "handteach-gesture-mlp"
+
+
+def test_the_skeleton_round_trips_and_old_models_read_hands(tmp_path: Path) -> None:
+    body = FeatureConfig(use_depth=False, skeleton="body", use_visibility=True, min_visibility=0.3)
+    clf = GestureClassifier(["t_pose", "arms_up"], body, hidden=(8,))
+    back = GestureClassifier.load(clf.save(tmp_path / "body"))
+    assert back.feature_config == body and back.n_features == 99
+    assert json.loads((tmp_path / "body" / CONFIG_FILE).read_text())["feature_config"]["skeleton"] == "body"
+    # a model saved before skeletons were data has only use_depth and version: it reads hands, as it always did
+    _classifier().save(tmp_path / "old")
+    _edit_json(tmp_path / "old", feature_config={"use_depth": True, "version": 1})
+    assert GestureClassifier.load(tmp_path / "old").feature_config == FeatureConfig(use_depth=True)
+
+
+def test_keypoints_of_another_skeleton_are_refused_by_name() -> None:
+    body_model = GestureClassifier(["t_pose", "arms_up"], FeatureConfig(use_depth=False, skeleton="body"), hidden=(8,))
+    with pytest.raises(ValueError, match="this model reads body keypoints, got hand keypoints"):
+        body_model.predict_hand(make_hand())
+    with pytest.raises(ValueError, match="this model reads hand keypoints, got body keypoints"):
+        _classifier().predict_hand(make_body())
+    assert body_model.predict_hand(make_body()).label in {"t_pose", "arms_up", UNKNOWN_LABEL}

@@ -16,6 +16,7 @@ from core.gestures.catalog import DEFAULT_CLASSES
 from core.gestures.classifier import GestureClassifier, ModelFileError
 from core.gestures.features import FeatureConfig, hand_features
 from core.gestures.training import EpochStats, TrainConfig, TrainResult, evaluate, train_classifier
+from core.skeletons import HAND_21, Skeleton
 from core.types import Keypoints
 
 MODEL_FOLDER = "model"
@@ -48,9 +49,14 @@ class Dataset:
     feature_config: FeatureConfig
 
 
-def feature_config_for(hands: list[Keypoints]) -> FeatureConfig:
-    """Depth is used only when every sample has it (CSV imports of kinivi data are 2D)."""
-    return FeatureConfig(use_depth=bool(hands) and all(h.has_depth for h in hands))
+def feature_config_for(hands: list[Keypoints], skeleton: Skeleton = HAND_21) -> FeatureConfig:
+    """Features of ``skeleton``; depth only when every sample has it (CSV imports of kinivi data are 2D),
+    visibility flags when any sample has visibility (MediaPipe Pose gives it, hand detectors do not)."""
+    return FeatureConfig(
+        use_depth=bool(hands) and all(h.has_depth for h in hands),
+        skeleton=skeleton.name,
+        use_visibility=any(h.visibility is not None for h in hands),
+    )
 
 
 def features_of(hands: list[Keypoints], config: FeatureConfig) -> npt.NDArray[np.float32]:
@@ -64,7 +70,7 @@ def project_dataset(store: Store, project: str, config: FeatureConfig | None = N
     """Every sample of ``project`` as features, labels and ids."""
     samples = store.list_samples(project)
     hands = [s.hand for s in samples]
-    config = config or feature_config_for(hands)
+    config = config or feature_config_for(hands, store.project_skeleton(project))
     classes = store.list_classes(project)
     return Dataset(
         features=features_of(hands, config),
@@ -165,8 +171,13 @@ def load_project_model(store: Store, project: str, starter_fallback: bool = Fals
     """
     directory = model_dir(store, project)
     if (directory / "model.json").exists():
-        return GestureClassifier.load(directory)
-    if not starter_fallback:
+        model = GestureClassifier.load(directory)
+        skeleton = store.project_skeleton(project).name
+        if model.feature_config.skeleton != skeleton:
+            raise ModelFileError(f"{directory}: a model of {model.feature_config.skeleton} keypoints in the "
+                                 f"{skeleton} project {project!r}; retrain it")  # fmt: skip
+        return model
+    if not starter_fallback or store.project_skeleton(project) != HAND_21:  # the starter knows hands only
         return None
     from core.starter import starter_model_for
 

@@ -26,11 +26,11 @@ import os
 import re
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
@@ -39,15 +39,14 @@ from torch import nn
 from core.gestures.features import FeatureConfig, hand_features
 from core.io.atomic import write_bytes
 from core.io.limits import check_hidden
-from core.types import UNKNOWN_LABEL, Keypoints, Prediction, make_prediction
+from core.skeletons import skeleton_named
+from core.types import UNKNOWN_LABEL, FloatArray, Keypoints, Prediction, make_prediction
 
 FORMAT_NAME = "handteach-gesture-mlp"
 FORMAT_VERSION = 1
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "model.json"
 DEFAULT_HIDDEN: tuple[int, ...] = (128, 64)
-
-FloatArray = npt.NDArray[np.float32]
 
 
 class ModelFileError(ValueError):
@@ -131,7 +130,7 @@ class GestureClassifier:
             "hidden": list(self.hidden),
             "dropout": self.dropout,
             "n_features": self.n_features,
-            "feature_config": {"use_depth": self.feature_config.use_depth, "version": self.feature_config.version},
+            "feature_config": asdict(self.feature_config),
             "threshold": self.threshold,
             "metadata": self.metadata,
         }
@@ -260,16 +259,7 @@ def _named_weights(folder: Path) -> str:
 
 def _classifier_from_description(cls: type[GestureClassifier], d: dict[str, Any], path: Path) -> GestureClassifier:
     """An untrained classifier shaped as ``d`` describes; field errors become ``ModelFileError``."""
-    feature = d.get("feature_config")
-    current = FeatureConfig().version
-    if not isinstance(feature, dict) or not isinstance(feature.get("use_depth"), bool):
-        raise ModelFileError(f"{path}: 'feature_config' is missing or malformed")
-    if feature.get("version") != current:
-        raise ModelFileError(
-            f"{path}: made for feature version {feature.get('version')!r}, this handteach computes version "
-            f"{current}; retrain the model"
-        )
-    config = FeatureConfig(use_depth=feature["use_depth"], version=current)
+    config = _feature_config(d.get("feature_config"), path)
     try:
         if d.get("n_features") != config.size:
             raise ValueError(f"'n_features' is {d.get('n_features')!r}, the feature config gives {config.size}")
@@ -283,6 +273,29 @@ def _classifier_from_description(cls: type[GestureClassifier], d: dict[str, Any]
         return cls(classes, config, hidden, d["dropout"], d["threshold"], metadata)
     except ValueError as exc:
         raise ModelFileError(f"{path}: {exc}") from None
+
+
+def _feature_config(feature: object, path: Path) -> FeatureConfig:
+    """``feature_config`` of ``model.json``; models saved before skeletons lack their keys and read hands."""
+    current = FeatureConfig().version
+    if not isinstance(feature, dict) or not isinstance(feature.get("use_depth"), bool):
+        raise ModelFileError(f"{path}: 'feature_config' is missing or malformed")
+    if feature.get("version") != current:
+        raise ModelFileError(
+            f"{path}: made for feature version {feature.get('version')!r}, this handteach computes version "
+            f"{current}; retrain the model"
+        )
+    skeleton, visibility = feature.get("skeleton", "hand"), feature.get("use_visibility", False)
+    threshold = feature.get("min_visibility", FeatureConfig.min_visibility)
+    try:
+        skeleton_named(skeleton)
+    except (ValueError, TypeError):
+        raise ModelFileError(
+            f"{path}: made for keypoints of skeleton {skeleton!r}, which this handteach does not know"
+        ) from None
+    if not isinstance(visibility, bool) or type(threshold) not in (int, float) or not 0 <= threshold <= 1:
+        raise ModelFileError(f"{path}: 'use_visibility' must be true or false and 'min_visibility' a number in [0, 1]")
+    return FeatureConfig(feature["use_depth"], current, skeleton, visibility, float(threshold))
 
 
 def _read_weights(path: Path, expected_sha256: str) -> dict[str, torch.Tensor]:

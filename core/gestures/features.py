@@ -1,14 +1,24 @@
-"""Hand keypoints → a feature vector for the gesture classifier, and its augmentation.
+"""Keypoints of any skeleton → a feature vector for the gesture classifier, and its augmentation.
 
-The vector is the 20 non-wrist joints in the **user view** (the frame mirrored
-left-right, see ``core.types``), relative to the wrist and divided by the largest
-wrist-to-joint distance in the image plane. So it does not change with where the
-hand is in the frame or how large it is, but it keeps orientation: 👍 and 👎, or
-☝, 👉 and 👈, differ only by how the hand is turned, and that survives.
+The vector holds the joints in the **user view** (the frame mirrored left-right, see
+``core.types``), relative to the skeleton's root and divided by its size, so it does not
+change with where the hand or body is in the frame or how large it is, but it keeps
+orientation: 👍 and 👎, or ☝, 👉 and 👈, differ only by how the hand is turned.
 
-Nothing makes the vector blind to which hand is shown. Instead, training adds a
-mirrored copy of every sample (``mirror_features``) with its label mapped through
-the class's mirror partner: a right hand's 👉, mirrored, is a left hand's 👈.
+* **Root**: the mean of ``Skeleton.root_joints`` (a hand's wrist, a body's hip centre). A
+  single root joint is always at 0 and is left out: a hand gives its 20 non-wrist joints.
+* **Size**: the mean image-plane length of ``Skeleton.scale_joints`` (a body's two
+  shoulder-to-hip sides), or with none the *reach*, the largest root-to-joint distance (a
+  hand, whose folding fingers change any one bone's apparent length). Hands compute exactly
+  what version 1 always has.
+* **Visibility** (``FeatureConfig.use_visibility``, bodies): a joint the detector rates below
+  ``min_visibility`` gets coordinates 0 and a 0 in a per-joint flag block appended to the
+  vector, so the classifier can tell "hidden" from "at the root".
+
+Nothing makes the vector blind to which side is shown. Instead, training adds a mirrored
+copy of every sample (``mirror_features``: x negated, left and right joints swapped by
+``Skeleton.flip_indices``) with its label mapped through the class's mirror partner: a
+right hand's 👉, mirrored, is a left hand's 👈.
 """
 
 from __future__ import annotations
@@ -16,19 +26,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-from core.types import NUM_JOINTS, Keypoints
+from core.skeletons import Skeleton, skeleton_named
+from core.types import FloatArray, Keypoints
 
-FloatArray = npt.NDArray[np.float32]
+_VISIBLE_SCALE_MIN = 1e-9  # a smaller size means every point sits on the root
 
 
 @dataclass(frozen=True)
 class FeatureConfig:
-    """How keypoints become a vector. Stored with every model."""
+    """How keypoints become a vector. Stored with every model.
 
-    use_depth: bool = True  # add MediaPipe's relative z (needs samples with depth; 2D CSV imports have none)
-    version: int = 1  # bump when the computation changes, so old models are refused
+    Attributes:
+        use_depth: add the relative z (needs samples with depth; 2D CSV imports have none).
+        version: bump when the computation changes, so old models are refused.
+        skeleton: the name of the ``core.skeletons`` layout the model reads; a model refuses others.
+        use_visibility: zero hidden joints and append a (K,) visible flag per joint (bodies).
+        min_visibility: a joint rated below this by the detector counts as hidden.
+    """
+
+    use_depth: bool = True
+    version: int = 1
+    skeleton: str = "hand"
+    use_visibility: bool = False
+    min_visibility: float = 0.5
+
+    @property
+    def layout(self) -> Skeleton:
+        return skeleton_named(self.skeleton)
 
     @property
     def dims(self) -> int:
@@ -36,37 +61,71 @@ class FeatureConfig:
         return 3 if self.use_depth else 2
 
     @property
+    def joints(self) -> tuple[int, ...]:
+        """The joints the vector holds, in order: all but a single root joint (always 0)."""
+        layout = self.layout
+        roots = layout.root_joints
+        return tuple(j for j in range(layout.num_joints) if len(roots) > 1 or j != roots[0])
+
+    @property
     def size(self) -> int:
         """Length of the feature vector."""
-        return (NUM_JOINTS - 1) * self.dims
+        flags = self.layout.num_joints if self.use_visibility else 0
+        return len(self.joints) * self.dims + flags
 
 
-def keypoints_to_features(points: FloatArray, config: FeatureConfig) -> FloatArray:
+def keypoints_to_features(
+    points: FloatArray, config: FeatureConfig, visibility: FloatArray | None = None
+) -> FloatArray:
     """Batch of keypoints → features.
 
     Args:
-        points: (N, 21, 2) or (N, 21, 3) float, **user view**, any uniform scale
-            (pixels, or kinivi's normalised values); z, when present, on the
+        points: (N, K, 2) or (N, K, 3) float, K the joints of ``config.skeleton``, **user view**,
+            any uniform scale (pixels, or kinivi's normalised values); z, when present, on the
             same scale as x.
         config: with ``use_depth`` the third coordinate is kept, else dropped.
+        visibility: (N, K) in [0, 1], read only with ``config.use_visibility``; None counts every
+            joint as visible.
 
     Returns:
         (N, config.size) float32.
     """
+    layout = config.layout
+    k = layout.num_joints
     points = np.asarray(points, dtype=np.float32)
-    if points.ndim != 3 or points.shape[1] != NUM_JOINTS or points.shape[2] not in (2, 3):
-        raise ValueError(f"expected keypoints of shape (N, 21, 2|3), got {points.shape}")
+    if points.ndim != 3 or points.shape[1] != k or points.shape[2] not in (2, 3):
+        raise ValueError(f"expected {layout.name} keypoints of shape (N, {k}, 2|3), got {points.shape}")
     if config.use_depth and points.shape[2] != 3:
         raise ValueError("this feature config uses depth but the keypoints are 2D")
-    relative = points[:, 1:, : config.dims] - points[:, :1, : config.dims]
-    reach = np.linalg.norm(relative[:, :, :2], axis=2).max(axis=1)  # (N,)
-    if np.any(reach <= 1e-9):
-        raise ValueError("degenerate hand: every keypoint sits on the wrist")
-    return (relative / reach[:, None, None]).reshape(len(points), -1).astype(np.float32)
+    n, dims, roots = len(points), config.dims, layout.root_joints
+    if len(roots) == 1:
+        origin = points[:, roots[0] : roots[0] + 1, :dims]  # indexing, not a mean: version 1 bit for bit
+    else:
+        origin = points[:, list(roots), :dims].mean(axis=1, keepdims=True)
+    relative = points[:, list(config.joints), :dims] - origin
+    size = _size(points[:, :, :2], relative[:, :, :2], layout)
+    if np.any(size <= _VISIBLE_SCALE_MIN):
+        raise ValueError(f"degenerate {layout.name}: every keypoint sits on the root")
+    features = relative / size[:, None, None]
+    if not config.use_visibility:
+        return features.reshape(n, -1).astype(np.float32)
+    visible = np.ones((n, k), bool) if visibility is None else np.asarray(visibility) >= config.min_visibility
+    if visible.shape != (n, k):
+        raise ValueError(f"expected visibility of shape ({n}, {k}), got {visible.shape}")
+    features[~visible[:, list(config.joints)]] = 0.0
+    return np.concatenate([features.reshape(n, -1), visible.astype(np.float32)], axis=1).astype(np.float32)
+
+
+def _size(points_2d: FloatArray, relative_2d: FloatArray, layout: Skeleton) -> FloatArray:
+    """(N,) size of each skeleton: mean scale-segment length, or the reach when it has none."""
+    if not layout.scale_joints:
+        return np.linalg.norm(relative_2d, axis=2).max(axis=1)
+    a, b = (list(side) for side in zip(*layout.scale_joints, strict=True))
+    return np.linalg.norm(points_2d[:, a] - points_2d[:, b], axis=2).mean(axis=1)
 
 
 def user_view_points(hand: Keypoints, use_depth: bool) -> FloatArray:
-    """(21, 2|3) keypoints of ``hand`` in the user view, on the pixel scale (z × image width)."""
+    """(K, 2|3) keypoints of ``hand`` (or body) in the user view, on the pixel scale (z × image width)."""
     width = float(hand.image_size[0])
     xy = hand.pixel.astype(np.float32).copy()
     xy[:, 0] = -xy[:, 0]  # mirror: the user sees a selfie view
@@ -76,18 +135,46 @@ def user_view_points(hand: Keypoints, use_depth: bool) -> FloatArray:
     return np.concatenate([xy, z], axis=1)
 
 
+def check_skeleton(hand: Keypoints, config: FeatureConfig) -> None:
+    """Refuse keypoints of another skeleton than the model's, naming both."""
+    if hand.skeleton.name != config.skeleton:
+        raise ValueError(f"this model reads {config.skeleton} keypoints, got {hand.skeleton.name} keypoints")
+
+
 def hand_features(hand: Keypoints, config: FeatureConfig) -> FloatArray:
-    """(config.size,) float32 features of one hand."""
+    """(config.size,) float32 features of one hand or body."""
+    check_skeleton(hand, config)
     if config.use_depth and not hand.has_depth:
-        raise ValueError("this model uses depth, but the hand has no depth (2D-only keypoints)")
-    return keypoints_to_features(user_view_points(hand, config.use_depth)[None], config)[0]
+        raise ValueError("this model uses depth, but the keypoints have no depth (2D-only keypoints)")
+    visibility = None if hand.visibility is None else hand.visibility[None]
+    return keypoints_to_features(user_view_points(hand, config.use_depth)[None], config, visibility)[0]
+
+
+def _split(features: FloatArray, config: FeatureConfig) -> tuple[FloatArray, FloatArray | None]:
+    """(N, size) → (N, J, dims) coordinates (a copy) and (N, K) visible flags or None."""
+    n, cut = len(features), len(config.joints) * config.dims
+    values = np.array(features, dtype=np.float32, copy=True).reshape(n, config.size)
+    flags = values[:, cut:] if config.use_visibility else None
+    return values[:, :cut].reshape(n, -1, config.dims), flags
+
+
+def _join(points: FloatArray, flags: FloatArray | None) -> FloatArray:
+    flat = points.reshape(len(points), -1)
+    return (flat if flags is None else np.concatenate([flat, flags], axis=1)).astype(np.float32)
 
 
 def mirror_features(features: FloatArray, config: FeatureConfig) -> FloatArray:
-    """Left-right mirror of (N, size) features: the same pose made with the other hand."""
-    mirrored = np.array(features, dtype=np.float32, copy=True).reshape(len(features), NUM_JOINTS - 1, config.dims)
-    mirrored[:, :, 0] = -mirrored[:, :, 0]
-    return mirrored.reshape(len(features), -1)
+    """Left-right mirror of (N, size) features: the same pose made with the other hand (or by a mirrored body).
+
+    x is negated and each joint takes the place of its mirror partner (``Skeleton.flip_indices``).
+    """
+    points, flags = _split(features, config)
+    points[:, :, 0] = -points[:, :, 0]
+    flip = config.layout.flip_indices
+    joints = config.joints
+    position = {j: i for i, j in enumerate(joints)}
+    order = [position[flip[j]] for j in joints]  # a single root maps to itself, so it is never asked for
+    return _join(points[:, order], None if flags is None else flags[:, list(flip)])
 
 
 @dataclass(frozen=True)
@@ -98,13 +185,19 @@ class AugmentConfig:
     # between 👍 and 👎, so a turned sample never looks like another gesture.
     max_rotation_deg: float = 15.0
     max_stretch: float = 0.10  # independent x/y scale, mimics perspective and hand shape
-    jitter: float = 0.015  # Gaussian noise per coordinate, relative to the hand's reach
+    jitter: float = 0.015  # Gaussian noise per coordinate, relative to the skeleton's size
 
 
 def augment(features: FloatArray, config: FeatureConfig, aug: AugmentConfig, rng: np.random.Generator) -> FloatArray:
-    """Randomly rotated, stretched and jittered copy of (N, size) features, renormalised."""
+    """Randomly rotated, stretched and jittered copy of (N, size) features, renormalised.
+
+    Hidden joints (flag 0) stay at 0 and the flags are kept; the size is measured again as
+    ``keypoints_to_features`` does, from the visible joints.
+    """
     n = len(features)
-    pts = np.array(features, dtype=np.float32).reshape(n, NUM_JOINTS - 1, config.dims)
+    pts, flags = _split(features, config)
+    scaled = bool(config.layout.scale_joints)
+    before = _segment_size(pts, flags, config) if scaled else None
     angle = np.deg2rad(rng.uniform(-aug.max_rotation_deg, aug.max_rotation_deg, n)).astype(np.float32)
     cos, sin = np.cos(angle)[:, None], np.sin(angle)[:, None]
     x, y = pts[:, :, 0].copy(), pts[:, :, 1].copy()
@@ -112,5 +205,25 @@ def augment(features: FloatArray, config: FeatureConfig, aug: AugmentConfig, rng
     pts[:, :, 1] = sin * x + cos * y
     stretch = rng.uniform(1 - aug.max_stretch, 1 + aug.max_stretch, (n, 1, config.dims)).astype(np.float32)
     pts = pts * stretch + rng.normal(0.0, aug.jitter, pts.shape).astype(np.float32)
-    reach = np.linalg.norm(pts[:, :, :2], axis=2).max(axis=1)
-    return (pts / reach[:, None, None]).reshape(n, -1).astype(np.float32)
+    if flags is not None:
+        pts[flags[:, list(config.joints)] == 0] = 0.0
+    if before is None:  # the reach, measured again: version 1's hand augmentation exactly
+        size = np.linalg.norm(pts[:, :, :2], axis=2).max(axis=1)
+    else:
+        size = _segment_size(pts, flags, config) / np.maximum(before, _VISIBLE_SCALE_MIN)
+    return _join(pts / size[:, None, None], flags)
+
+
+def _segment_size(pts: FloatArray, flags: FloatArray | None, config: FeatureConfig) -> FloatArray:
+    """(N,) mean length of the scale segments whose two ends are visible; 1 where none is.
+
+    Hidden joints were zeroed, so only visible segments can say how much an augmentation
+    changed the size: ``augment`` divides by the ratio of this after to before.
+    """
+    full = np.zeros((len(pts), config.layout.num_joints, 2), np.float32)  # a dropped single root stays at 0
+    full[:, list(config.joints)] = pts[:, :, :2]
+    a, b = (list(side) for side in zip(*config.layout.scale_joints, strict=True))
+    lengths = np.linalg.norm(full[:, a] - full[:, b], axis=2)  # (N, segments)
+    seen = np.ones_like(lengths, bool) if flags is None else (flags[:, a] > 0) & (flags[:, b] > 0)
+    count = seen.sum(axis=1)
+    return np.where(count > 0, (lengths * seen).sum(axis=1) / np.maximum(count, 1), 1.0).astype(np.float32)
