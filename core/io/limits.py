@@ -49,6 +49,10 @@ class Limits:
     # ... and the whole network too: every field at its bound gives 160 M weights; 50 M (200 MB,
     # 800 MB while training with Adam) is 100× the shipped model.
     cpm_weights: int = 50_000_000
+    # A motion clip (core.motion): the gesture lasts 0.5-3 s inside a take of a few seconds; 600
+    # frames (10 s at 60 fps) of 33 body points are 240 kB, so the bound is about intent, not memory.
+    clip_seconds: float = 10.0
+    clip_frames: int = 600
 
 
 LIMITS = Limits()
@@ -143,3 +147,11 @@ def check_cpm_weights(what: str | Path, count: int, limits: Limits = LIMITS) -> 
         raise LimitError(
             what, f"the network would hold {_n(count)} weights, over the limit of {_n(limits.cpm_weights)}"
         )
+
+
+def check_clip_length(what: str | Path, frames: int, seconds: float, limits: Limits = LIMITS) -> None:
+    """Refuse a motion clip (or a video read as one) longer than ``clip_frames`` or ``clip_seconds``."""
+    if frames > limits.clip_frames:
+        raise LimitError(what, f"a clip of {_n(frames)} frames, over the limit of {_n(limits.clip_frames)} frames")
+    if seconds > limits.clip_seconds:
+        raise LimitError(what, f"a clip of {seconds:.1f} s, over the limit of {limits.clip_seconds:.0f} s")

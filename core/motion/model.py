@@ -1,0 +1,206 @@
+"""The motion classifier: a small 1D-CNN over ``core.motion.features`` sequences, and its files.
+
+A model on disk is a folder, written without pickle, replaced whole or not at all (as
+``core.gestures.classifier``): ``motion.<sha16>.safetensors`` (weights, plus the feature
+standardisation as plain tensors) and ``motion.json`` (classes, skeleton, feature config,
+threshold, layer sizes, metadata, the weights' file name and SHA-256), swapped in by one
+``os.replace``. Training lives in ``core.motion.train``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors.torch import load as load_safetensors
+from safetensors.torch import save as save_safetensors
+from torch import nn
+
+from core.io.atomic import write_bytes
+from core.motion.clip import Clip
+from core.motion.features import MotionFeatureConfig, clip_features
+from core.skeletons import Skeleton, skeleton_named
+from core.types import UNKNOWN_LABEL, FloatArray, Prediction, make_prediction
+
+FORMAT_NAME = "handteach-motion-cnn"
+FORMAT_VERSION = 1
+CONFIG_FILE = "motion.json"
+WIDTH = 64  # filters per convolution: 30 k weights for a hand, trains in seconds on two cores
+MAX_WIDTH = 512  # a motion.json asking for more is not ours (checked before anything is built)
+
+
+class MotionModelError(ValueError):
+    """A motion model folder or file that is missing, not ours, or inconsistent; names the file."""
+
+
+class MotionNet(nn.Module):
+    """(N, C, L) standardised sequences → (N, classes) logits.
+
+    Three convolutions see about a quarter of the clip each; average and max pooling over time
+    then make the answer independent of where in the window the motion sits.
+    """
+
+    def __init__(self, channels: int, n_classes: int, width: int = WIDTH, dropout: float = 0.2) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv1d(channels, width, 5, padding=2), nn.ReLU(),
+            nn.Conv1d(width, width, 5, padding=2), nn.ReLU(), nn.MaxPool1d(2),
+            nn.Conv1d(width, width, 3, padding=1), nn.ReLU(),
+        )  # fmt: skip
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * width, n_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.features(x)  # (N, width, L/2)
+        return self.head(torch.cat([h.mean(dim=2), h.amax(dim=2)], dim=1))
+
+
+class MotionModel:
+    """A trained (or untrained) motion classifier; inference never changes it (thread-safe)."""
+
+    def __init__(self, classes: Sequence[str], skeleton: Skeleton, feature_config: MotionFeatureConfig,
+                 threshold: float = 0.5, width: int = WIDTH,
+                 metadata: Mapping[str, Any] | None = None) -> None:  # fmt: skip
+        self.classes = list(classes)
+        if len(self.classes) < 2 or len(set(self.classes)) != len(self.classes) or UNKNOWN_LABEL in self.classes:
+            raise ValueError(f"a motion model needs two or more distinct classes other than "
+                             f"{UNKNOWN_LABEL!r}, got {self.classes}")  # fmt: skip
+        if not (math.isfinite(threshold) and 0.0 <= threshold <= 1.0):
+            raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+        if not 1 <= width <= MAX_WIDTH:
+            raise ValueError(f"width must be 1..{MAX_WIDTH}, got {width}")
+        self.skeleton, self.feature_config = skeleton, feature_config
+        self.threshold, self.width = float(threshold), int(width)
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        self.channels = feature_config.channels(skeleton)
+        self.network = MotionNet(self.channels, len(self.classes), self.width).eval()
+        self.mean = np.zeros(self.channels, dtype=np.float32)  # per-channel standardisation of the features
+        self.std = np.ones(self.channels, dtype=np.float32)
+
+    def predict_proba(self, features: FloatArray) -> FloatArray:
+        """(N, L, C) or (L, C) features → (N, classes) float32 probabilities."""
+        x = np.asarray(features, dtype=np.float32)
+        x = x[None] if x.ndim == 2 else x
+        expected = (self.feature_config.length, self.channels)
+        if x.ndim != 3 or x.shape[1:] != expected:
+            raise ValueError(f"expected features of shape (N, {expected[0]}, {expected[1]}), got {np.shape(features)}")
+        if not np.isfinite(x).all():
+            raise ValueError("features contain NaN or infinity")
+        x = ((x - self.mean) / self.std).transpose(0, 2, 1)
+        with torch.inference_mode():
+            return torch.softmax(self.network(torch.from_numpy(np.ascontiguousarray(x))), dim=1).numpy()
+
+    def predict(self, features: FloatArray) -> list[Prediction]:
+        return [make_prediction(row, self.classes, self.threshold) for row in self.predict_proba(features)]
+
+    def predict_clip(self, clip: Clip) -> Prediction:
+        """The class of one clip (``UNKNOWN_LABEL`` below ``threshold``)."""
+        if clip.skeleton != self.skeleton:
+            raise ValueError(f"{clip.source}: a {clip.skeleton.name} clip, the model is for {self.skeleton.name}")
+        return self.predict(clip_features(clip, self.feature_config))[0]
+
+    def describe(self) -> dict[str, Any]:
+        fc = self.feature_config
+        return {
+            "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "classes": self.classes,
+            "skeleton": self.skeleton.name, "width": self.width, "threshold": self.threshold,
+            "feature_config": {"length": fc.length, "use_shape": fc.use_shape, "use_depth": fc.use_depth,
+                               "trim": fc.trim, "version": fc.version},
+            "metadata": self.metadata,
+        }  # fmt: skip
+
+    def save(self, directory: str | os.PathLike[str]) -> Path:
+        """Replace the model in ``directory`` whole or not at all (new weights file, then one rename of the JSON)."""
+        folder = Path(directory)
+        tensors = {f"net.{k}": v.detach().contiguous().clone() for k, v in self.network.state_dict().items()}
+        tensors |= {"mean": torch.from_numpy(self.mean.copy()), "std": torch.from_numpy(self.std.copy())}
+        if not all(torch.isfinite(t).all() for t in tensors.values()):
+            raise ValueError(f"{folder}: refusing to save a motion model whose weights are not finite")
+        weights = save_safetensors(tensors, metadata={"handteach": FORMAT_NAME})
+        checksum = hashlib.sha256(weights).hexdigest()
+        name = f"motion.{checksum[:16]}.safetensors"
+        text = json.dumps(self.describe() | {"weights_file": name, "weights_sha256": checksum},
+                          indent=2, ensure_ascii=False, allow_nan=False)  # fmt: skip
+        folder.mkdir(parents=True, exist_ok=True)
+        write_bytes(folder / name, weights)
+        write_bytes(folder / CONFIG_FILE, text.encode("utf-8"))
+        for stale in folder.glob("motion.*.safetensors"):
+            if stale.name != name:
+                stale.unlink(missing_ok=True)
+        return folder
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike[str]) -> MotionModel:
+        """Read a folder written by ``save``; any problem raises ``MotionModelError`` naming the file."""
+        path = Path(directory) / CONFIG_FILE
+        d = _read_json(path)
+        try:
+            fc = d["feature_config"]
+            if fc.get("version") != MotionFeatureConfig().version:
+                raise ValueError(f"made for motion features version {fc.get('version')!r}; retrain the model")
+            config = MotionFeatureConfig(length=_int(fc["length"], 4, 256), use_shape=bool(fc["use_shape"]),
+                                         use_depth=bool(fc["use_depth"]), trim=bool(fc["trim"]))  # fmt: skip
+            model = cls(d["classes"], skeleton_named(d["skeleton"]), config, float(d["threshold"]),
+                        _int(d["width"], 1, MAX_WIDTH), d.get("metadata", {}))  # fmt: skip
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise MotionModelError(f"{path}: malformed ({type(exc).__name__}: {exc})") from None
+        weights_path = path.parent / d["weights_file"]
+        tensors = _read_weights(weights_path, d["weights_sha256"])
+        expected = {f"net.{k}": v for k, v in model.network.state_dict().items()}
+        expected |= {"mean": torch.zeros(model.channels), "std": torch.zeros(model.channels)}
+        for key, ref in expected.items():
+            got = tensors.get(key)
+            if got is None or tuple(got.shape) != tuple(ref.shape) or not torch.isfinite(got).all():
+                raise MotionModelError(f"{weights_path}: tensor {key!r} is missing, misshapen or not finite")
+        if set(tensors) != set(expected):
+            raise MotionModelError(f"{weights_path}: unexpected tensors {sorted(set(tensors) - set(expected))}")
+        model.network.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
+        model.mean, model.std = tensors["mean"].numpy().copy(), tensors["std"].numpy().copy()
+        if np.any(model.std <= 0):
+            raise MotionModelError(f"{weights_path}: feature standard deviations must be positive")
+        return model
+
+
+def _int(value: object, low: int, high: int) -> int:
+    if type(value) is not int or not low <= value <= high:
+        raise ValueError(f"expected a whole number in {low}..{high}, got {value!r}")
+    return value
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MotionModelError(f"{path}: file is missing") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MotionModelError(f"{path}: not a readable JSON file ({exc})") from None
+    if not isinstance(d, dict) or d.get("format") != FORMAT_NAME:
+        raise MotionModelError(f"{path}: not a handteach motion model (expected format {FORMAT_NAME!r})")
+    if d.get("format_version") != FORMAT_VERSION:
+        raise MotionModelError(f"{path}: format version {d.get('format_version')!r} is not supported")
+    name, checksum = d.get("weights_file"), d.get("weights_sha256")
+    if not isinstance(name, str) or not re.fullmatch(r"motion\.[0-9a-f]{16}\.safetensors", name):
+        raise MotionModelError(f"{path}: 'weights_file' must name a motion.*.safetensors file beside it")
+    if not isinstance(checksum, str) or len(checksum) != 64:
+        raise MotionModelError(f"{path}: 'weights_sha256' is missing or malformed")
+    return d
+
+
+def _read_weights(path: Path, sha256: str) -> dict[str, torch.Tensor]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise MotionModelError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise MotionModelError(f"{path}: checksum differs from the one in {CONFIG_FILE} (damaged or replaced)")
+    try:
+        return load_safetensors(data)
+    except Exception as exc:  # safetensors has its own error types for every kind of bad header
+        raise MotionModelError(f"{path}: not a safetensors file ({type(exc).__name__})") from None

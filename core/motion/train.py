@@ -1,0 +1,131 @@
+"""Training a ``MotionModel`` from a few labelled clips (about ten a class).
+
+Each epoch sees fresh augmented variants of every training clip (``core.motion.augment``), so ten
+takes become hundreds of different ones; a stratified fifth of the clips (with a few augmented
+variants each) is held out to stop early, through the one epoch loop,
+``core.gestures.early_stop.fit_with_early_stopping``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+from torch import nn
+
+from core.gestures.early_stop import EpochStats, fit_with_early_stopping
+from core.motion.augment import MotionAugmentConfig, augment_clip
+from core.motion.clip import Clip
+from core.motion.features import MOTION_MIRRORS, MotionFeatureConfig, clips_features, mirror_label
+from core.motion.model import MotionModel
+
+MIN_CLIPS_PER_CLASS = 3  # two to learn from and one to stop on
+
+
+@dataclass(frozen=True)
+class MotionTrainConfig:
+    """Training settings; the defaults are what ``bench/motion_accuracy.py`` measured."""
+
+    epochs: int = 120
+    patience: int = 25
+    lr: float = 3e-3
+    weight_decay: float = 1e-3
+    batch_size: int = 64
+    copies: int = 8  # augmented variants of each training clip per epoch
+    val_share: float = 0.2
+    threshold: float = 0.5
+    seed: int = 0
+    features: MotionFeatureConfig = MotionFeatureConfig()
+    augment: MotionAugmentConfig = MotionAugmentConfig()
+
+
+@dataclass(frozen=True)
+class MotionTrainResult:
+    model: MotionModel
+    history: list[EpochStats]
+    best_epoch: int
+    cancelled: bool
+
+
+def class_names(clips: list[Clip]) -> list[str]:
+    """The sorted labels of ``clips``; ValueError naming the clip without one or the class with too few."""
+    unlabelled = [c.source for c in clips if c.label is None]
+    if unlabelled:
+        raise ValueError(f"{unlabelled[0]}: a training clip needs a label")
+    counts = Counter(c.label for c in clips)
+    short = {name: n for name, n in counts.items() if n < MIN_CLIPS_PER_CLASS}
+    if short:
+        raise ValueError(f"too few clips to train: {short} (each class needs at least {MIN_CLIPS_PER_CLASS})")
+    if len(counts) < 2:
+        raise ValueError(f"a motion model needs at least two classes, got {sorted(counts)}")
+    return sorted(str(name) for name in counts)
+
+
+def train_motion(clips: list[Clip], config: MotionTrainConfig = MotionTrainConfig(),
+                 mirrors: Mapping[str, str] = MOTION_MIRRORS,
+                 on_epoch: Callable[[EpochStats], None] | None = None,
+                 cancel: threading.Event | None = None) -> MotionTrainResult:  # fmt: skip
+    """A model for the classes of ``clips`` (all of one skeleton)."""
+    classes = class_names(clips)
+    skeletons = {c.skeleton.name for c in clips}
+    if len(skeletons) != 1:
+        raise ValueError(f"clips of one skeleton only, got {sorted(skeletons)}")
+    rng = np.random.default_rng(config.seed)
+    torch.manual_seed(config.seed)
+    labels = [c.label for c in clips]
+    train_idx, val_idx = train_test_split(np.arange(len(clips)), test_size=max(config.val_share, len(classes) / len(clips)),
+                                          stratify=labels, random_state=config.seed)  # fmt: skip
+    train = [clips[i] for i in train_idx]
+    index = {name: i for i, name in enumerate(classes)}
+
+    def variants(group: list[Clip], copies: int) -> tuple[np.ndarray, np.ndarray]:
+        out = list(group)
+        for clip in group:
+            # A clip whose mirror partner is not a class of this model is never mirrored.
+            aug = config.augment if mirror_label(clip.label, mirrors) in index else replace(config.augment, mirror=0.0)
+            out += [augment_clip(clip, aug, rng, mirrors) for _ in range(copies)]
+        return clips_features(out, config.features), np.array([index[c.label] for c in out])
+
+    model = MotionModel(classes, clips[0].skeleton, config.features, config.threshold)
+    first_x, _ = variants(train, 2)
+    model.mean = first_x.reshape(-1, model.channels).mean(axis=0)
+    model.std = np.maximum(first_x.reshape(-1, model.channels).std(axis=0), 1e-3).astype(np.float32)
+    val_x, val_y = variants([clips[i] for i in val_idx], 3)
+    val_t = torch.from_numpy(np.ascontiguousarray(((val_x - model.mean) / model.std).transpose(0, 2, 1)))
+    val_y_t = torch.from_numpy(val_y)
+    network = model.network
+    optimiser = torch.optim.AdamW(network.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
+
+    def run_epoch(epoch: int) -> EpochStats:
+        x, y = variants(train, config.copies)
+        x_t = torch.from_numpy(np.ascontiguousarray(((x - model.mean) / model.std).transpose(0, 2, 1)))
+        y_t = torch.from_numpy(y)
+        network.train()
+        order = torch.randperm(len(y_t))
+        total, correct = 0.0, 0
+        for start in range(0, len(order), config.batch_size):
+            batch = order[start : start + config.batch_size]
+            logits = network(x_t[batch])
+            loss = loss_fn(logits, y_t[batch])
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            total += float(loss) * len(batch)
+            correct += int((logits.argmax(1) == y_t[batch]).sum())
+        network.eval()
+        with torch.inference_mode():
+            val_logits = network(val_t)
+            val_loss = float(loss_fn(val_logits, val_y_t))
+            val_acc = float((val_logits.argmax(1) == val_y_t).float().mean())
+        return EpochStats(epoch, config.epochs, total / len(y_t), val_loss, correct / len(y_t), val_acc)
+
+    history, best, cancelled = fit_with_early_stopping(network, run_epoch, config.epochs, config.patience,
+                                                       on_epoch, cancel)  # fmt: skip
+    model.metadata |= {"clips": len(clips), "best_epoch": best, "classes_counts": dict(Counter(labels))}
+    return MotionTrainResult(model, history, best, cancelled)
