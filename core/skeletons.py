@@ -25,7 +25,9 @@ class Skeleton:
             size is the *reach*, the largest root-to-joint distance (a hand, whose fingers fold).
         flip_pairs: (left, right) joints that swap when the image is mirrored; joints in no pair
             map to themselves. Mirroring also negates x.
-        groups: colour groups for painters: (group name, joints); a bone takes its child's group.
+        groups: colour groups for painters: (group name, joints). A joint takes the first group
+            holding it; groups may share joints, so that a bone takes the first group holding both
+            its ends (``bone_group``), and a bone between groups none (the joining colour).
     """
 
     name: str
@@ -67,6 +69,10 @@ class Skeleton:
         """The colour group of a joint ("" when it is in none)."""
         return next((name for name, joints in self.groups if joint in joints), "")
 
+    def bone_group(self, a: int, b: int) -> str:
+        """The colour group of the bone (a, b): the first group holding both ends ("" when none does)."""
+        return next((name for name, joints in self.groups if a in joints and b in joints), "")
+
     def index(self, joint_name: str) -> int:
         return self.joint_names.index(joint_name)
 
@@ -93,7 +99,7 @@ HAND_21 = Skeleton(
     flip_pairs=(),  # a mirrored hand keeps its joints; only handedness and x change
     groups=(
         ("palm", (0,)),
-        ("thumb", (1, 2, 3, 4)),
+        ("thumb", (0, 1, 2, 3, 4)),  # the wrist too: the bone wrist → thumb CMC is the thumb's; other wrist bones join
         ("index", (5, 6, 7, 8)),
         ("middle", (9, 10, 11, 12)),
         ("ring", (13, 14, 15, 16)),
@@ -133,9 +139,9 @@ BODY_33 = Skeleton(
         ("face", (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)),
         ("left_arm", (11, 13, 15, 17, 19, 21)),
         ("right_arm", (12, 14, 16, 18, 20, 22)),
-        ("torso", (23, 24)),
-        ("left_leg", (25, 27, 29, 31)),
-        ("right_leg", (26, 28, 30, 32)),
+        ("torso", (11, 12, 23, 24)),  # shoulders are their arm's joints, but the shoulder and flank bones the torso's
+        ("left_leg", (23, 25, 27, 29, 31)),
+        ("right_leg", (24, 26, 28, 30, 32)),
     ),
 )  # fmt: skip
 

@@ -1,16 +1,19 @@
-"""core.viz.draw: annotations appear where the hand is, inputs stay untouched, and drawing is cheap."""
+"""core.viz.draw: annotations appear where the hand (or body) is, inputs stay untouched, and drawing is cheap."""
 
 from __future__ import annotations
 
 import json
 import time
 
+import cv2
 import numpy as np
 import pytest
 from conftest import shared_path
+from skeletonmaker import make_body
 
 from core.gestures.pipeline import FrameResult
 from core.io.video import iter_frames
+from core.skeletons import BODY_33, HAND_21
 from core.types import Keypoints, Prediction
 from core.viz.draw import (
     DEFAULT_STYLE,
@@ -141,11 +144,69 @@ def test_cpm_pose_uses_the_same_palette_and_rings_unsure_joints() -> None:
     unsure[8] = 0.1  # index tip
     filled, ringed = (draw_pose(np.zeros((320, 320, 3), np.uint8), points, c) for c in (sure, unsure))
     x, y = points[8].astype(int)
-    assert tuple(filled[y - 1, x + 1]) == DEFAULT_STYLE.finger_colours[1]  # index colour inside the disc
+    assert tuple(filled[y - 1, x + 1]) == DEFAULT_STYLE.group_colour(HAND_21, "index")  # index colour inside the disc
     assert ringed[y - 1, x + 1].max() < 255  # the ring's hole (anti-aliased edge at most)
     np.testing.assert_array_equal(filled[:, 100:], ringed[:, 100:])  # nothing else changes
     tx, ty = points[4].astype(int)
-    assert tuple(filled[ty - 1, tx + 1]) == DEFAULT_STYLE.finger_colours[0]  # thumb tip: the thumb's colour
+    assert tuple(filled[ty - 1, tx + 1]) == DEFAULT_STYLE.group_colour(
+        HAND_21, "thumb"
+    )  # thumb tip: the thumb's colour
     canvas = np.zeros((320, 320, 3), np.uint8)
     skeleton_on(canvas, points, scale=1.0, hollow=unsure < 0.3)
     np.testing.assert_array_equal(canvas, ringed)
+
+
+def _version_1_skeleton_on(canvas: np.ndarray, pixel: np.ndarray, hollow: np.ndarray | None = None) -> None:
+    """The hand painter as it was before skeletons were data: fingers from joint indices."""
+    fingers = ((255, 138, 0), (255, 214, 0), (48, 214, 96), (0, 168, 255), (210, 80, 255))
+    palm = (220, 220, 220)
+    scale = max(0.5, min(canvas.shape[:2]) / 480.0)
+    thickness, radius = max(1, round(2.0 * scale)), max(1, round(3.5 * scale))
+    finger = [(j - 1) // 4 if j > 0 else -1 for j in range(21)]
+    points = np.round(pixel).astype(np.int32)
+    for a, b in HAND_21.edges:
+        colour = fingers[finger[b]] if finger[a] == finger[b] or (a, b) == (0, 1) else palm
+        cv2.line(canvas, tuple(points[a]), tuple(points[b]), colour, thickness, cv2.LINE_AA)
+    for joint, (x, y) in enumerate(points):
+        colour = palm if joint == 0 else fingers[finger[joint]]
+        fill = thickness if hollow is not None and hollow[joint] else -1
+        cv2.circle(canvas, (int(x), int(y)), radius, colour, fill, cv2.LINE_AA)
+
+
+def test_hands_look_exactly_as_before(real_frame) -> None:
+    rgb, hand = real_frame
+    expected = rgb.copy()
+    _version_1_skeleton_on(expected, hand.pixel)
+    np.testing.assert_array_equal(draw_skeleton(rgb, hand), expected)
+    _, small = synthetic(320, 240)
+    hollow = np.arange(21) % 3 == 0
+    expected, got = np.zeros((240, 320, 3), np.uint8), np.zeros((240, 320, 3), np.uint8)
+    _version_1_skeleton_on(expected, small.pixel, hollow)
+    skeleton_on(got, small.pixel, hollow=hollow)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_a_body_is_drawn_with_its_own_groups_and_hidden_joints_as_rings() -> None:
+    visibility = np.ones(33, np.float32)
+    visibility[15] = 0.1  # the left wrist is hidden
+    body = make_body(visibility=visibility)
+    out = draw_skeleton(np.zeros((480, 640, 3), np.uint8), body)
+    style = DEFAULT_STYLE
+
+    def colour_at(point: np.ndarray) -> tuple[int, ...]:
+        x, y = np.round(point).astype(int)
+        return tuple(out[y, x])
+
+    assert colour_at(body.pixel[13]) == style.group_colour(BODY_33, "left_arm")  # left elbow: a disc
+    assert colour_at(body.pixel[14]) == style.group_colour(BODY_33, "right_arm")
+    assert colour_at(body.pixel[25]) == style.group_colour(BODY_33, "left_leg")
+    assert colour_at((body.pixel[11] + body.pixel[23]) / 2) == style.group_colour(BODY_33, "torso")  # flank bone
+    assert colour_at((body.pixel[25] + body.pixel[27]) / 2) == style.group_colour(BODY_33, "left_leg")  # shin bone
+    assert colour_at(body.pixel[15]) == (0, 0, 0)  # a ring: its centre is empty
+    assert colour_at((body.pixel[13] + body.pixel[15]) / 2) == (0, 0, 0)  # no forearm to a hidden wrist
+    visible = draw_skeleton(np.zeros((480, 640, 3), np.uint8), make_body())
+    x, y = np.round((body.pixel[13] + body.pixel[15]) / 2).astype(int)
+    assert tuple(visible[y, x]) == style.group_colour(BODY_33, "left_arm")
+    assert label_text(body, None) == "" and label_text(body, PRED) == "thumbs_up 0.97"
+    result = FrameResult([body], [None])
+    np.testing.assert_array_equal(draw_result(np.zeros((480, 640, 3), np.uint8), result), out)  # no empty label box

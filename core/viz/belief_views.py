@@ -1,8 +1,8 @@
 """The seed project's three CPM views for the Live page, as RGB uint8 images (numpy/OpenCV only).
 
 * **MULTI**: every stage's beliefs side by side (joints combined: max over the 21
-  joint maps, over the crop), then the final pose on the crop; shows the stages
-  sharpening the beliefs.
+  joint maps of the hand, ``HAND_21``, over the crop), then the final pose on the crop;
+  shows the stages sharpening the beliefs.
 * **SINGLE**: the final pose on the crop.
 * **HM**: each joint's belief map of the last stage, in a grid labelled with its name.
 """
@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.cpm.estimator import CPMResult
-from core.types import JOINT_NAMES, NUM_JOINTS
+from core.skeletons import HAND_21
 from core.viz.draw import skeleton_on
 
 Image = npt.NDArray[np.uint8]
@@ -65,7 +65,7 @@ def multi_view(result: CPMResult, tile: int = 160) -> Image:
     crop = cv2.resize(result.crop, (tile, tile), interpolation=cv2.INTER_LINEAR)
     tiles = []
     for t, beliefs in enumerate(result.beliefs, 1):
-        blended = cv2.addWeighted(crop, 0.4, _heat(beliefs[:NUM_JOINTS].max(axis=0), tile), 0.6, 0.0)
+        blended = cv2.addWeighted(crop, 0.4, _heat(beliefs[: HAND_21.num_joints].max(axis=0), tile), 0.6, 0.0)
         tiles.append(_label(blended, f"stage {t}"))
     tiles.append(_label(_crop_tile(result, tile), f"pose {result.score:.2f}"))
     return np.hstack(tiles)
@@ -74,7 +74,7 @@ def multi_view(result: CPMResult, tile: int = 160) -> Image:
 def heatmap_view(result: CPMResult, tile: int = 96, columns: int = 6) -> Image:
     """Grid of the last stage's 21 joint belief maps, each labelled with its joint name; the pose fills the last cells."""
     last = result.beliefs[-1]
-    tiles = [_label(_heat(last[j], tile), JOINT_NAMES[j]) for j in range(NUM_JOINTS)]
+    tiles = [_label(_heat(last[j], tile), name) for j, name in enumerate(HAND_21.joint_names)]
     tiles.append(_crop_tile(result, tile))
     rows = -(-len(tiles) // columns)
     tiles += [np.zeros((tile, tile, 3), np.uint8)] * (rows * columns - len(tiles))

@@ -1,4 +1,4 @@
-"""Annotators: hand skeletons, labels, top-3 confidence bars and timings drawn on RGB frames.
+"""Annotators: skeletons (hands, bodies, any ``core.skeletons`` layout), labels, top-3 bars and timings.
 
 Every public function takes an (H, W, 3) uint8 **RGB** frame and returns an annotated
 copy; the input is never modified. Colours in ``DrawStyle`` are RGB tuples (OpenCV
@@ -9,7 +9,10 @@ never emoji, and other characters are drawn as '?'.
 The ``_*_on`` helpers draw in place on a canvas the caller owns, so ``draw_result``
 copies the frame once however many hands it shows (about 1 ms at 640×480).
 ``skeleton_on`` is the one skeleton painter and ``DrawStyle`` the one palette: the CPM's
-views (``core.viz.belief_views``) paint their poses with them too.
+views (``core.viz.belief_views``) paint their poses with them too. Bones and colours come
+from the keypoints' skeleton: a joint takes its colour group's colour, a bone the group
+both its ends share (``Skeleton.bone_group``) or the joining colour; joints the detector
+rates below ``DrawStyle.min_visibility`` are drawn as rings and their bones left out.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ import numpy as np
 import numpy.typing as npt
 
 from core.gestures.pipeline import FrameResult
-from core.types import SKELETON_EDGES, UNKNOWN_LABEL, Keypoints, Prediction, RGBImage
+from core.skeletons import HAND_21, Skeleton
+from core.types import UNKNOWN_LABEL, Keypoints, Prediction, RGBImage
 
 Colour = tuple[int, int, int]
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -32,14 +36,24 @@ _FONT = cv2.FONT_HERSHEY_SIMPLEX
 class DrawStyle:
     """How annotations look. Sizes are for a 480-pixel-high frame and scale with the frame."""
 
-    finger_colours: tuple[Colour, ...] = (  # RGB: thumb, index, middle, ring, pinky
-        (255, 138, 0),
-        (255, 214, 0),
-        (48, 214, 96),
-        (0, 168, 255),
-        (210, 80, 255),
+    # RGB per colour group of ``core.skeletons`` (hand: palm and fingers; body: face, arms, torso, legs).
+    group_colours: tuple[tuple[str, Colour], ...] = (
+        ("palm", (220, 220, 220)),
+        ("thumb", (255, 138, 0)),
+        ("index", (255, 214, 0)),
+        ("middle", (48, 214, 96)),
+        ("ring", (0, 168, 255)),
+        ("pinky", (210, 80, 255)),
+        ("face", (235, 235, 235)),
+        ("left_arm", (255, 138, 0)),  # the person's left in warm colours, right in cool ones
+        ("right_arm", (0, 168, 255)),
+        ("torso", (255, 214, 0)),
+        ("left_leg", (255, 80, 120)),
+        ("right_leg", (48, 214, 96)),
     )
-    palm_colour: Colour = (220, 220, 220)  # bones joining fingers across the palm
+    joining_colour: Colour = (220, 220, 220)  # bones between groups (a hand's knuckle line) and ungrouped joints
+    palette: tuple[Colour, ...] = ((255, 138, 0), (255, 214, 0), (48, 214, 96), (0, 168, 255), (210, 80, 255))
+    min_visibility: float = 0.5  # a joint rated below this is drawn as a ring, its bones left out
     line_thickness: float = 2.0
     joint_radius: float = 3.5
     font_scale: float = 0.55
@@ -50,6 +64,16 @@ class DrawStyle:
     bar_colour: Colour = (48, 170, 96)
     bar_background: Colour = (40, 40, 40)
     show_top3: bool = True  # draw_result: bars under each recognised hand
+
+    def group_colour(self, skeleton: Skeleton, group: str) -> Colour:
+        """The colour of ``group``: named in ``group_colours``, else by its place in ``skeleton.groups``."""
+        named = dict(self.group_colours)
+        if group in named:
+            return named[group]
+        if not group:
+            return self.joining_colour
+        order = [name for name, _ in skeleton.groups]
+        return self.palette[order.index(group) % len(self.palette)]
 
     def scale(self, rgb: RGBImage) -> float:
         """Size factor for this frame: 1.0 at 480 pixels on the shorter side."""
@@ -68,40 +92,41 @@ def _ascii(text: str) -> str:
     return text.encode("ascii", "replace").decode("ascii")
 
 
-def _finger(joint: int) -> int:
-    """0..4 for thumb..pinky joints, -1 for the wrist."""
-    return (joint - 1) // 4 if joint > 0 else -1
-
-
-def _bone_colour(a: int, b: int, style: DrawStyle) -> Colour:
-    # (0, 1) starts the thumb; other wrist bones and the knuckle line belong to the palm.
-    if _finger(a) == _finger(b) or (a, b) == (0, 1):
-        return style.finger_colours[_finger(b)]
-    return style.palm_colour
-
-
 def skeleton_on(
     canvas: RGBImage,
     pixel: npt.NDArray[np.floating],
     style: DrawStyle = DEFAULT_STYLE,
     scale: float | None = None,
     hollow: npt.NDArray[np.bool_] | None = None,
+    skeleton: Skeleton = HAND_21,
+    hidden: npt.NDArray[np.bool_] | None = None,
 ) -> None:
-    """Draw bones and joints of (21, 2) image px points in place on an RGB ``canvas``.
+    """Draw bones and joints of (K, 2) image px points of ``skeleton`` in place on an RGB ``canvas``.
 
     ``scale`` multiplies the style's sizes (default: ``style.scale(canvas)``); joints where
-    ``hollow`` (21,) is True are drawn as rings (the CPM marks its unsure joints so).
+    ``hollow`` (K,) is True are drawn as rings (the CPM marks its unsure joints so), joints where
+    ``hidden`` (K,) is True as rings without their bones (a body's joints out of view).
     """
     scale = style.scale(canvas) if scale is None else scale
     thickness = max(1, round(style.line_thickness * scale))
     radius = max(1, round(style.joint_radius * scale))
     points = np.round(pixel).astype(np.int32)
-    for a, b in SKELETON_EDGES:
-        cv2.line(canvas, tuple(points[a]), tuple(points[b]), _bone_colour(a, b, style), thickness, cv2.LINE_AA)
+    skip = np.zeros(len(points), bool) if hidden is None else np.asarray(hidden, bool)
+    ring = skip if hollow is None else skip | np.asarray(hollow, bool)
+    for a, b in skeleton.edges:
+        if not (skip[a] or skip[b]):
+            colour = style.group_colour(skeleton, skeleton.bone_group(a, b))
+            cv2.line(canvas, tuple(points[a]), tuple(points[b]), colour, thickness, cv2.LINE_AA)
     for joint, (x, y) in enumerate(points):
-        colour = style.palm_colour if joint == 0 else style.finger_colours[_finger(joint)]
-        fill = thickness if hollow is not None and hollow[joint] else -1
+        colour = style.group_colour(skeleton, skeleton.group_of(joint))
+        fill = thickness if ring[joint] else -1
         cv2.circle(canvas, (int(x), int(y)), radius, colour, fill, cv2.LINE_AA)
+
+
+def _skeleton_of_on(canvas: RGBImage, hand: Keypoints, style: DrawStyle) -> None:
+    """``skeleton_on`` for keypoints: their skeleton, their hidden joints as rings."""
+    hidden = None if hand.visibility is None else hand.visibility < style.min_visibility
+    skeleton_on(canvas, hand.pixel, style, skeleton=hand.skeleton, hidden=hidden)
 
 
 def _text_box_on(canvas: RGBImage, text: str, origin: tuple[int, int], background: Colour, style: DrawStyle) -> int:
@@ -120,10 +145,14 @@ def _text_box_on(canvas: RGBImage, text: str, origin: tuple[int, int], backgroun
 
 
 def label_text(hand: Keypoints, prediction: Prediction | None) -> str:
-    """ASCII label such as "thumbs_up 0.97 (Right)"; just "(Right)" without a prediction."""
+    """ASCII label such as "thumbs_up 0.97 (Right)"; just "(Right)" without a prediction.
+
+    A body has no handedness: "t_pose 0.97", and "" (no label drawn) without a prediction.
+    """
+    side = f"({hand.handedness})" if hand.skeleton == HAND_21 or hand.handedness != "Unknown" else ""
     if prediction is None:
-        return f"({hand.handedness})"
-    return _ascii(f"{prediction.label} {prediction.score:.2f} ({hand.handedness})")
+        return side
+    return _ascii(f"{prediction.label} {prediction.score:.2f} {side}".rstrip())
 
 
 def _hand_box(hand: Keypoints, width: int, mirrored: bool) -> tuple[int, int, int, int]:
@@ -133,12 +162,16 @@ def _hand_box(hand: Keypoints, width: int, mirrored: bool) -> tuple[int, int, in
     return int(x0), int(y0), int(x1), int(y1)
 
 
-def _label_on(canvas: RGBImage, hand: Keypoints, prediction: Prediction | None, style: DrawStyle, mirrored: bool) -> int:
+def _label_on(
+    canvas: RGBImage, hand: Keypoints, prediction: Prediction | None, style: DrawStyle, mirrored: bool
+) -> int:
     """Label above the hand's box (below it when there is no room). Returns the y under both box and label."""
     x0, y0, _, y1 = _hand_box(hand, canvas.shape[1], mirrored)
     known = prediction is not None and prediction.label != UNKNOWN_LABEL
     background = style.label_colour if known else style.unknown_colour
     text = label_text(hand, prediction)
+    if not text:  # a body without a prediction: nothing to say
+        return y1
     _, th = cv2.getTextSize(text, _FONT, style.font_scale * style.scale(canvas), 1)[0]
     above = y0 - th - 12 * style.scale(canvas)
     top = int(above) if above >= 0 else y1
@@ -172,14 +205,16 @@ def _timings_on(canvas: RGBImage, timings_ms: Mapping[str, float], fps: float | 
 
 
 def draw_skeleton(rgb: RGBImage, hand: Keypoints, style: DrawStyle = DEFAULT_STYLE) -> RGBImage:
-    """Copy of ``rgb`` with the hand's bones (coloured per finger) and joints drawn."""
+    """Copy of ``rgb`` with the keypoints' bones (coloured per group: a hand's fingers) and joints drawn."""
     _check_frame(rgb)
     canvas = rgb.copy()
-    skeleton_on(canvas, hand.pixel, style)
+    _skeleton_of_on(canvas, hand, style)
     return canvas
 
 
-def draw_label(rgb: RGBImage, hand: Keypoints, prediction: Prediction | None, style: DrawStyle = DEFAULT_STYLE) -> RGBImage:
+def draw_label(
+    rgb: RGBImage, hand: Keypoints, prediction: Prediction | None, style: DrawStyle = DEFAULT_STYLE
+) -> RGBImage:
     """Copy of ``rgb`` with "label score (Handedness)" next to the hand's box."""
     _check_frame(rgb)
     canvas = rgb.copy()
@@ -223,7 +258,7 @@ def draw_result(
     if not result.hands:
         return canvas
     for hand in result.hands:
-        skeleton_on(canvas, hand.pixel, style)
+        _skeleton_of_on(canvas, hand, style)
     if mirror_text:
         # cv2.flip, not a numpy [:, ::-1] copy: ~0.1 ms against ~4.5 ms at 640×480
         canvas = cv2.flip(canvas, 1)  # draw text on the view the user will see...
