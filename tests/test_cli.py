@@ -351,3 +351,53 @@ def test_a_database_locked_by_another_program_stops_with_a_summary(trained: Path
         holder.close()
     _refused(done, "handteach.sqlite: database is locked by another program")
     assert "stopped: stored 0 samples of 'thumbs_up'" in done.stdout
+
+
+# ---- body projects --------------------------------------------------------------------------
+
+
+def yoga_photos(pose: str, count: int) -> list[Path]:
+    """The first ``count`` yoga8 photos of ``pose`` (tests and benchmarks only: see the folder's SOURCE.md)."""
+    folder = shared_path("..", "body", "yoga8", "images", pose)
+    return sorted(folder.glob("*.jpg"))[:count]
+
+
+def _write_rgb(path: Path, rgb) -> str:  # noqa: ANN001 - an (H, W, 3) uint8 array
+    import cv2
+
+    cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    return str(path)
+
+
+def test_body_project_counts_no_person_several_people_and_legs_cut_off_apart(tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    from core.io.video import read_image
+
+    data = tmp_path / "data"
+    done = run_cli(data, "projects", "create", "yoga", "--skeleton", "body")
+    assert "body poses" in done.stdout
+    refused = run_cli(data, "projects", "create", "yoga-cpm", "--skeleton", "body", "--backend", "cpm", ok=False)
+    assert refused.returncode == 2 and "error: backend 'cpm' cannot serve the body project" in refused.stderr
+    run_cli(data, "classes", "add", "tree", "--project", "yoga")
+    assert run_cli(data, "classes", "list", "--project", "yoga").stdout.split() == ["tree:", "0", "samples"]
+
+    one, other = (read_image(p) for p in yoga_photos("tree", 2))
+    small = cv2.resize(other, (round(other.shape[1] * 150 / other.shape[0]), 150))
+    small = np.pad(small, ((125, 125), (0, 0), (0, 0)), mode="edge")
+    big = cv2.resize(one, (round(one.shape[1] * 400 / one.shape[0]), 400))
+    two = _write_rgb(tmp_path / "two_people.png", np.concatenate([small, big], axis=1))
+    blank = _write_rgb(tmp_path / "wall.png", np.full((300, 400, 3), 200, np.uint8))
+    cut = _write_rgb(tmp_path / "no_legs.png", np.ascontiguousarray(one[: one.shape[0] // 3]))
+    report = last_json(run_cli(data, "extract", "-i", str(yoga_photos("tree", 1)[0]), two, blank, cut,
+                               "--label", "tree", "--project", "yoga"))  # fmt: skip
+    assert report["stored"] == 2 and report["frames"] == 4
+    assert report["rejected"] == {"no person": 1, "person partly in view (legs cut off or hidden)": 1}
+    done = run_cli(data, "extract", "-i", two, "--label", "tree", "--project", "yoga")
+    assert "warning: two_people.png: 2 people found; the largest used (box " in done.stdout
+    assert run_cli(data, "classes", "list", "--project", "yoga").stdout.split() == ["tree:", "3", "samples"]
+
+    nothing = last_json(run_cli(data, "extract", "-i", blank, cut, "--label", "tree", "--project", "yoga"))
+    assert nothing["stored"] == 0 and sum(nothing["rejected"].values()) == 2
+    assert run_cli(data, "classes", "list", "--project", "yoga").stdout.split() == ["tree:", "3", "samples"]

@@ -140,10 +140,11 @@ def projects(args: argparse.Namespace) -> int:
         raise ValueError(f"'projects {args.action}' needs a project name")
     store = open_store(args)
     if args.action == "create":
-        store.create_project(args.name, default_classes=not args.empty, backend=args.backend)
+        store.create_project(args.name, default_classes=not args.empty, backend=args.backend, skeleton=args.skeleton)
     else:
         store.delete_project(args.name)
-    print(f"{args.action}d project {args.name!r}")
+    body = args.action == "create" and args.skeleton == "body"
+    print(f"{args.action}d project {args.name!r}" + (" (body poses: add classes with `classes add`)" if body else ""))
     return 0
 
 

@@ -82,6 +82,8 @@ def _data_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--empty", action="store_true", help="create: without the eight default classes")
     p.add_argument("--backend", choices=KEYPOINT_BACKENDS, default="mediapipe",
                    help="create: where the project's hand keypoints come from (default mediapipe; fixed later)")  # fmt: skip
+    p.add_argument("--skeleton", choices=("hand", "body"), default="hand",
+                   help="create: hand gestures (21 points) or body poses (MediaPipe Pose, 33 points); fixed later")  # fmt: skip
 
     p = _add(sub, "classes", commands.classes, "list, add, rename, delete or clear the classes of a project")
     p.add_argument("action", choices=("list", "add", "rename", "delete", "clear"), nargs="?", default="list")

@@ -16,6 +16,7 @@ from core.io.crops import encode_jpeg, hand_crop
 from core.io.video import MediaError, expand_inputs, iter_frames, media_kind
 from core.keypoints.backend import KeypointBackend
 from core.keypoints.landmarks import TrackerConfig
+from core.keypoints.pose import sample_person
 from core.types import Keypoints
 
 # Why a frame did not become a sample; the Record page shows these counts.
@@ -100,7 +101,12 @@ def iter_file_samples(path: Path, class_name: str, config: ExtractConfig, report
         every_n = config.every_n if kind == "video" else 1
         for index, rgb in iter_frames(path, every_n=every_n, on_note=report.notes.append):
             report.frames += 1
-            hands, reason = usable_hands(source.process(rgb), config)
+            if backend.skeleton == "body":  # one person a sample: the largest, legs in view (core.keypoints.pose)
+                where = path.name if kind == "image" else f"{path.name} frame {index}"
+                hands, reason, note = sample_person(source.process(rgb), where)
+                report.notes += [note] if note else []
+            else:
+                hands, reason = usable_hands(source.process(rgb), config)
             if reason:
                 report.rejected[reason] += 1
             for hand in hands:

@@ -16,15 +16,23 @@ from core.viz.draw import draw_result
 
 
 def frame_record(source: Path, result: FrameResult) -> dict:
-    """JSON-ready description of one processed frame (keypoints in pixels of the unmirrored frame)."""
+    """JSON-ready description of one processed frame (keypoints in pixels of the unmirrored frame).
+
+    Each entry of "hands" is a hand or, in a body project, a person ("skeleton": "body", handedness
+    "Unknown", with MediaPipe Pose's per-joint "visibility").
+    """
     hands = []
     for hand, prediction in zip(result.hands, result.predictions, strict=True):
-        hands.append({
+        record = {
+            "skeleton": hand.skeleton.name,
             "handedness": hand.handedness,
             "label": prediction.label if prediction else None,
             "score": round(float(prediction.score), 4) if prediction else None,
             "keypoints": np.round(hand.pixel.astype(float), 1).tolist(),
-        })  # fmt: skip
+        }
+        if hand.visibility is not None:
+            record["visibility"] = np.round(hand.visibility.astype(float), 3).tolist()
+        hands.append(record)
     return {"source": str(source), "frame": result.frame_index, "hands": hands}
 
 

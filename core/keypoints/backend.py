@@ -1,4 +1,7 @@
-"""Keypoint backends: MediaPipe Hands, or the CPM placing the joints in boxes found by MediaPipe.
+"""Keypoint backends: MediaPipe Hands, the CPM placing the joints in boxes found by MediaPipe, or MediaPipe Pose.
+
+A body project's keypoints always come from MediaPipe Pose (``core.keypoints.pose``; the CPM
+is a hand model): ``KeypointBackend.skeleton`` says which layout a source gives.
 
 A project records the backend its samples came from (``Store.project_backend``), and
 everything that makes or classifies its samples asks ``KeypointBackend.of_project(...).source()`` for the same
@@ -24,6 +27,7 @@ from core.cpm.upright import upright_angle
 from core.gestures.pipeline import HandSource
 from core.io.crops import Box, box_iou, keypoint_box
 from core.keypoints.landmarks import HandTracker, TrackerConfig
+from core.keypoints.pose import PoseConfig, PoseTracker
 from core.types import KEYPOINT_BACKENDS, Keypoints, RGBImage
 
 if TYPE_CHECKING:
@@ -58,9 +62,14 @@ class KeypointBackend:
     name: str = "mediapipe"
     cpm_checkpoint: Path | None = None  # the project's fine-tuned CPM; None: the shipped weights
     cpm_stamp: float = 0.0  # when that checkpoint was written: a new fine-tune makes a different backend
+    skeleton: str = "hand"  # the project's layout: "body" takes MediaPipe Pose whatever ``name`` says
 
     def __post_init__(self) -> None:
         check_backend(self.name)
+        if self.skeleton not in ("hand", "body"):
+            raise UnknownBackendError(f"no keypoint source for the skeleton {self.skeleton!r}: choose hand or body")
+        if self.skeleton == "body" and self.name == "cpm":
+            raise UnknownBackendError("the CPM is a hand model: a body project takes its keypoints from MediaPipe Pose")
 
     @classmethod
     def of_project(cls, store: Store, project: str) -> KeypointBackend:
@@ -70,11 +79,25 @@ class KeypointBackend:
         """
         from core.data.project_cpm import checkpoint_stamp, finetuned_checkpoint
 
+        skeleton = store.project_skeleton(project).name
+        if skeleton != "hand":
+            return cls(check_backend(store.project_backend(project)), skeleton=skeleton)
         checkpoint = finetuned_checkpoint(store, project)
         return cls(check_backend(store.project_backend(project)), checkpoint, checkpoint_stamp(checkpoint))
 
     def source(self, config: TrackerConfig) -> ClosableHandSource:
-        """A fresh hand source (one per stream or file: sources keep per-stream state)."""
+        """A fresh keypoint source (one per stream or file: sources keep per-stream state).
+
+        A body source in static mode (photos) also looks for more people, so a photo of several is
+        told apart (``core.keypoints.pose.choose_person``); on a video it follows one person.
+        """
+        if self.skeleton == "body":
+            return PoseTracker(PoseConfig(
+                static_image_mode=config.static_image_mode,
+                min_detection_confidence=config.min_detection_confidence,
+                min_tracking_confidence=config.min_tracking_confidence,
+                find_others=config.static_image_mode,
+            ))  # fmt: skip
         if self.name == "mediapipe":
             return HandTracker(config)
         return CPMHandSource(config, self.cpm_checkpoint)

@@ -204,3 +204,19 @@ def _check_frame(rgb: npt.NDArray[np.uint8]) -> None:
     height, width = rgb.shape[:2]
     if max(height, width) > LIMITS.image_side:  # OpenCV inside MediaPipe aborts the process at 32767
         raise ValueError(f"a {width}×{height} frame has a side over the limit of {LIMITS.image_side} pixels")
+
+
+def sample_person(people: list[Keypoints], where: str) -> tuple[list[Keypoints], str | None, str | None]:
+    """What one frame gives a body project: ([the person] or [], the rejection reason or None, a note or None).
+
+    ``where`` names the frame in the note ("photo.jpg", "clip.mp4 frame 40"); the note says which
+    of several people was used.
+    """
+    person, reasons = choose_person(people)
+    note = None
+    if SEVERAL_PEOPLE in reasons:
+        x0, y0, x1, y1 = (round(v) for v in max(people, key=body_area).bbox())
+        note = f"{where}: {len(people)} people found; the largest used (box {x0},{y0} to {x1},{y1} px)"
+    if person is None:
+        return [], reasons[-1], note
+    return [person], None, note
