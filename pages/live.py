@@ -1,5 +1,6 @@
 """Live: recognise gestures on the webcam (per hand, with confidence and timings), or on an uploaded file."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
@@ -102,12 +103,21 @@ else:
             help="With 2, MediaPipe looks for a second hand on every frame: about twice the time per frame",
         )
         cpm_on = st.toggle("🔬 CPM belief maps", key="live_cpm_stream", help="One CPM pass per frame on the first hand")
+        smoothing = state.settings().smoothing
+        steady = st.toggle(
+            "〰 Steady keypoints",
+            value=smoothing.enabled,
+            key="live_steady",
+            help="A One Euro filter on the keypoints: the skeleton and the features stop jittering "
+            "(parameters: HANDTEACH_SMOOTHING_* settings)",
+        )
         cpm_view = (
             st.segmented_control("CPM view", cpm_panel.VIEWS, default="MULTI", key="live_cpm_view") or "MULTI"
             if cpm_on
             else None
         )
     session.set_cpm_panel(cpm_on)
+    session.set_smoothing(replace(smoothing, enabled=steady))
     session.set_classifier(model, threshold)
     session.set_tracker_config(tracker_config(max_hands=hands or 1))
     with video_col:

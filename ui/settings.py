@@ -6,6 +6,8 @@
 | ICE servers (STUN/TURN) | ``HANDTEACH_ICE_SERVERS`` (JSON list) | ``[webrtc] ice_servers`` | ``[]``: localhost only |
 | timings file for ``bench/webcam.py`` | ``HANDTEACH_TIMINGS_FILE`` | | none |
 | MediaPipe model complexity (0 fast, 1 accurate) | ``HANDTEACH_MODEL_COMPLEXITY`` | | 1 |
+| steady keypoints (One Euro filter) on the webcam | ``HANDTEACH_SMOOTHING`` (``on`` / ``off``) | | on |
+| its cutoff at rest (Hz), speed gain, speed cutoff (Hz) | ``HANDTEACH_SMOOTHING_MIN_CUTOFF``, ``_BETA``, ``_D_CUTOFF`` | | ``core.keypoints.smoothing``'s |
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from core.data.store import default_data_dir
+from core.keypoints.smoothing import SmoothingConfig
 
 VIDEO_CONSTRAINTS: dict[str, Any] = {
     "video": {"width": {"ideal": 640}, "height": {"ideal": 480}, "frameRate": {"ideal": 30}},
@@ -44,6 +47,7 @@ class AppSettings:
     ice_servers: list[dict[str, Any]] = field(default_factory=list)  # [] → host candidates only (localhost, LAN)
     timings_file: Path | None = None  # written about once a second while a stream runs
     model_complexity: int = 1
+    smoothing: SmoothingConfig = field(default_factory=SmoothingConfig)  # the webcam's keypoint filter
 
     @property
     def rtc_configuration(self) -> dict[str, Any]:
@@ -92,6 +96,7 @@ def load_settings(environ: dict[str, str] | None = None, use_secrets: bool = Tru
     complexity = env.get("HANDTEACH_MODEL_COMPLEXITY", "1").strip()
     if complexity not in {"0", "1"}:
         raise SettingsError(f"HANDTEACH_MODEL_COMPLEXITY must be 0 or 1, got {complexity!r}")
+    smoothing = parse_smoothing(env)
     data = env.get("HANDTEACH_DATA")
     timings = env.get("HANDTEACH_TIMINGS_FILE", "").strip()
     return AppSettings(
@@ -99,4 +104,30 @@ def load_settings(environ: dict[str, str] | None = None, use_secrets: bool = Tru
         ice_servers=ice,
         timings_file=Path(timings) if timings else None,
         model_complexity=int(complexity),
+        smoothing=smoothing,
     )
+
+
+_SMOOTHING_VARS = {"min_cutoff": "HANDTEACH_SMOOTHING_MIN_CUTOFF", "beta": "HANDTEACH_SMOOTHING_BETA",
+                   "d_cutoff": "HANDTEACH_SMOOTHING_D_CUTOFF"}  # fmt: skip
+
+
+def parse_smoothing(env: Any) -> SmoothingConfig:
+    """The keypoint filter's settings: ``HANDTEACH_SMOOTHING`` on/off and its three numbers, each checked."""
+    switch = env.get("HANDTEACH_SMOOTHING", "on").strip().lower()
+    if switch not in {"on", "off", "1", "0", "true", "false"}:
+        raise SettingsError(f"HANDTEACH_SMOOTHING must be on or off, got {switch!r}")
+    values: dict[str, float] = {}
+    for name, var in _SMOOTHING_VARS.items():
+        text = env.get(var, "").strip()
+        if not text:
+            continue
+        try:
+            values[name] = float(text)
+        except ValueError:
+            raise SettingsError(f"{var} must be a number, got {text!r}") from None
+        try:
+            SmoothingConfig(**{name: values[name]})
+        except ValueError as exc:
+            raise SettingsError(f"{var}: {exc}") from None
+    return SmoothingConfig(enabled=switch in {"on", "1", "true"}, **values)

@@ -33,6 +33,7 @@ from core.data.store import Store
 from core.gestures.pipeline import FrameResult, Pipeline
 from core.keypoints.backend import CPMHandSource, KeypointBackend
 from core.keypoints.landmarks import TrackerConfig
+from core.keypoints.smoothing import KeypointSmoother, SmoothingConfig
 from core.types import Keypoints, Prediction
 from core.viz.draw import draw_result
 from ui.overlay import draw_badge
@@ -151,6 +152,7 @@ class StreamSession:
         self.backend = KeypointBackend()
         self.tracker_factory: Callable[[TrackerConfig], Any] | None = None  # None: the backend's source; tests: a fake
         self.cpm_panel = False
+        self.smoothing = SmoothingConfig()  # the keypoint filter of this stream (ui.settings, the Live switch)
         self._cpm_estimator: CPMEstimator | None = None
         self._cpm_result: CPMResult | None = None
         self._cpm_time = -1e9  # monotonic time of the panel's last CPM pass
@@ -197,6 +199,11 @@ class StreamSession:
             if backend != self.backend:
                 self._cpm_estimator = None  # other weights: loaded again on the next frame that needs them
             self.backend = backend
+
+    def set_smoothing(self, config: SmoothingConfig) -> None:
+        """Filter the keypoints with ``config`` from the next frame on (the tracker is kept)."""
+        with self._lock:
+            self.smoothing = config
 
     def set_cpm_panel(self, on: bool) -> None:
         """Keep the CPM's belief maps of the first hand for the page's panel (costs one CPM pass per frame)."""
@@ -284,6 +291,7 @@ class StreamSession:
         with self._lock:
             wanted = (self.tracker_config, self.backend)
             cpm_panel = self.cpm_panel
+            smoothing = self.smoothing
         if self._pipeline is not None and self._pipeline_config != wanted:
             _close_tracker(self._pipeline)
             self._pipeline = None
@@ -292,6 +300,8 @@ class StreamSession:
             with self._lock:
                 pipeline.set_classifier(self._classifier)
                 self._pipeline, self._pipeline_config = pipeline, wanted
+        if self._pipeline.smoother is None or self._pipeline.smoother.config != smoothing:
+            self._pipeline.smoother = KeypointSmoother(smoothing)  # here, on the frame thread that uses it
         result = self._pipeline.process(rgb)
         timings = result.timings_ms
         if cpm_panel:

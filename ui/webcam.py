@@ -38,6 +38,7 @@ def stream_session(page: str, draw_predictions: bool = True) -> StreamSession:
             timings_file=settings.timings_file,
             draw_predictions=draw_predictions,
         )
+        session.set_smoothing(settings.smoothing)
         st.session_state[key] = session
     session.set_backend(session_backend())
     return session

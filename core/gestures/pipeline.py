@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.gestures.features import FeatureConfig, hand_features
+from core.keypoints.smoothing import KeypointSmoother
 from core.types import Keypoints, Prediction, make_prediction
 
 RGBImage = npt.NDArray[np.uint8]
@@ -120,13 +121,22 @@ class Pipeline:
         classifier: optional; without one, predictions are None.
         smoothing: number of recent frames whose class probabilities are averaged per
             hand (1 = no smoothing), so the label does not flicker.
+        smoother: optional keypoint filter (``core.keypoints.smoothing``): the hands returned,
+            drawn and classified are its steadied ones. Replace ``smoother`` from the frame thread only.
     """
 
-    def __init__(self, tracker: HandSource, classifier: Classifier | None = None, smoothing: int = 5) -> None:
+    def __init__(
+        self,
+        tracker: HandSource,
+        classifier: Classifier | None = None,
+        smoothing: int = 5,
+        smoother: KeypointSmoother | None = None,
+    ) -> None:
         if smoothing < 1:
             raise ValueError(f"smoothing must be >= 1 frame, got {smoothing}")
         self.tracker = tracker
         self.smoothing = smoothing
+        self.smoother = smoother
         self._classifier = classifier
         self._lock = threading.Lock()
         self._tracks: list[_Track] = []
@@ -147,15 +157,20 @@ class Pipeline:
         with self._lock:
             self._tracks = []
             self._frame_index = 0
+            if self.smoother is not None:
+                self.smoother.reset()
 
-    def process(self, rgb: RGBImage, frame_index: int | None = None) -> FrameResult:
+    def process(self, rgb: RGBImage, frame_index: int | None = None, timestamp: float | None = None) -> FrameResult:
         """Find hands in an (H, W, 3) uint8 RGB unmirrored frame and classify them.
 
         ``frame_index`` overrides the pipeline's own count (e.g. the file's index when
-        every n-th frame of a video is processed).
+        every n-th frame of a video is processed); ``timestamp`` (seconds, for the smoother)
+        defaults to the clock, right for a live stream, not for a file's frames.
         """
         start = time.perf_counter()
         hands = self.tracker.process(rgb)
+        if self.smoother is not None:
+            hands = self.smoother(hands, time.monotonic() if timestamp is None else timestamp)
         timings = {"landmarks": (time.perf_counter() - start) * 1000.0}
         predictions = self.classify(hands, timings)
         with self._lock:
