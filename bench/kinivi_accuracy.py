@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -49,15 +50,11 @@ def write_kinivi_set(folder: Path) -> tuple[Path, Path, int]:
 def split_csv(keypoints: Path, seed: int) -> tuple[Path, Path]:
     """Stratified 75/25 split of the kinivi rows into two CSV files."""
     rows = keypoints.read_text().splitlines()
-    ids = np.array([int(r.split(",", 1)[0]) for r in rows])
-    rng = np.random.default_rng(seed)
-    test = np.zeros(len(rows), bool)
-    for label in np.unique(ids):
-        members = rng.permutation(np.flatnonzero(ids == label))
-        test[members[: round(len(members) * 0.25)]] = True
+    ids = [int(r.split(",", 1)[0]) for r in rows]
+    train, test = train_test_split(rows, test_size=0.25, stratify=ids, random_state=seed)
     train_csv, test_csv = keypoints.with_name("train.csv"), keypoints.with_name("test.csv")
-    train_csv.write_text("".join(r + "\n" for r, t in zip(rows, test, strict=True) if not t))
-    test_csv.write_text("".join(r + "\n" for r, t in zip(rows, test, strict=True) if t))
+    train_csv.write_text("".join(r + "\n" for r in train))
+    test_csv.write_text("".join(r + "\n" for r in test))
     return train_csv, test_csv
 
 

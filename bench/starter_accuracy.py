@@ -33,18 +33,19 @@ import numpy as np  # noqa: E402
 
 from bench.shared_sets import require_shared  # noqa: E402
 from core.starter.build import build_parts  # noqa: E402
+from core.starter.dataset import OTHER  # noqa: E402
 from core.starter.hagrid import CLASSES as HAGRID_CLASSES  # noqa: E402
 from core.starter.holdout import (  # noqa: E402
     THRESHOLDS,
     Scores,
     choose_threshold,
-    folder_of,
     hagrid_fold_scores,
+    source_photos,
     source_scores,
 )
 from core.starter.images_eval import NO_HAND, LabelRow, evaluate_images  # noqa: E402
 from core.starter.model import MAX_FALSE_ACCEPT, WEIGHTS_DIR, fit_starter, load_starter_model  # noqa: E402
-from core.starter.sources import DEFAULT_CACHE, OTHER, consistent_labels  # noqa: E402
+from core.starter.sources import DEFAULT_CACHE, consistent_labels  # noqa: E402
 
 # HaGRID folders that are default gestures: the build's own mapping (stop_inverted, the back of a
 # raised hand, is ✋ since the second pass; OLD_OTHER scores it as the first pass did, as "other")
@@ -170,7 +171,7 @@ def main() -> None:
             scores = source_scores(parts, folder, fit)
             loso.append(scores)
             results[f"{folder}, source left out"] = scores.rates(threshold)
-            photos = parts.photos.subset(np.array([folder_of(s) == folder for s in parts.photos.sources]))
+            photos = source_photos(parts, folder)
             agree = consistent_labels(photos) & label_rule(photos.points, photos.labels)
             results[f"{folder}, left out, label rule"] = scores.where(agree).rates(threshold)
             print(f"left out {folder}: {len(scores)} photos scored", flush=True)

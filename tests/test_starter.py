@@ -199,3 +199,26 @@ def test_rates_and_threshold_choice() -> None:
     # every threshold meets a loose target: the lowest allowed, never below MIN_THRESHOLD (0.5)
     assert choose_threshold(scores, max_false_accept=1.0) == pytest.approx(0.5)
     assert choose_threshold(scores, max_false_accept=1.0, lowest=0.3) == pytest.approx(0.3)
+
+
+def test_chosen_threshold_is_the_lowest_grid_step_meeting_the_target_in_every_folder() -> None:
+    from core.starter.holdout import THRESHOLDS, Scores, choose_threshold
+
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        n = int(rng.integers(2, 40))
+        probs = rng.dirichlet(np.ones(3) * rng.uniform(0.2, 3), n).astype(np.float32)
+        probs[::3, 0] = rng.choice(np.array(THRESHOLDS, np.float32), len(probs[::3]))  # ties with grid steps
+        labels = [str(x) for x in rng.choice(["a", "b", "c", "other"], n)]
+        scores = Scores(["a", "b", "c"], probs, labels, [f"f{rng.integers(0, 3)}/x" for _ in range(n)])
+        folders = {s.split("/")[0] for s in scores.sources}
+        parts = [scores.where(np.array([s.startswith(f + "/") for s in scores.sources])) for f in folders]
+
+        def meets(t: float, mfa: float, parts: list[Scores] = parts) -> bool:
+            return all(p.rates(t)["false_accept"] is None or p.rates(t)["false_accept"] <= mfa for p in parts)
+
+        for mfa in (0.0, 0.1, 0.3):
+            chosen = choose_threshold(scores, mfa)
+            below = [t for t in THRESHOLDS if 0.5 <= t < chosen]
+            assert chosen == THRESHOLDS[-1] or meets(chosen, mfa)
+            assert not below or not meets(below[-1], mfa)

@@ -68,6 +68,7 @@ def test_evaluate_images_counts_missing_files_and_photos_without_a_hand(tmp_path
     assert report["no_hand"] == 1 and report["no_hand_per_class"]["fist"] == 1
     assert report["missing"] == 1 and report["n_images"] == 3
     assert set(report["per_class"]) == {"thumbs_up", "open_palm"}  # classes with a detected hand
+    assert sum(map(sum, report["confusion"])) == 2  # one count per photo with a hand, none for the blank one
     assert report["accuracy"] == pytest.approx(
         report["accuracy_all"] * 3 / 2, abs=1e-3
     )  # the blank photo counts only in _all

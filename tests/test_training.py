@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 
@@ -16,7 +15,6 @@ from handmaker import make_hand, mirror_hand, pointing_hand, rotate
 from core.gestures.catalog import DEFAULT_CLASSES
 from core.gestures.features import FeatureConfig, hand_features, keypoints_to_features, mirror_features
 from core.gestures.training import (
-    TRAIN_LIMITS,
     EpochStats,
     NotEnoughDataError,
     TrainConfig,
@@ -143,22 +141,6 @@ def test_bad_inputs_are_value_errors() -> None:
         train_classifier(X, y[:5], ["open_palm", "pointing_up"], {}, CFG, FAST)
     with pytest.raises(ValueError, match="val_share"):
         TrainConfig(val_share=0.9)
-
-
-@pytest.mark.parametrize(
-    ("field", "value"),
-    [("learning_rate", float("nan")), ("learning_rate", -1.0), ("learning_rate", float("inf")), ("epochs", 0),
-     ("epochs", 2.5), ("epochs", True), ("dropout", 0.95), ("seed", -1), ("patience", 10**9), ("threshold", 1.5),
-     ("weight_decay", "0.1"), ("batch_size", 0)],
-)  # fmt: skip
-def test_out_of_range_settings_are_refused_before_training(field: str, value: object) -> None:
-    """Issue 19 item 4: ``train --lr nan`` and ``--lr -1`` trained and saved broken models."""
-    low, high = TRAIN_LIMITS[field]
-    span = re.escape(f"{low} to {high}" if isinstance(low, int) else f"{low:g} to {high:g}")
-    with pytest.raises(ValueError, match=rf"{field} must be an? (integer|number) from {span}, got"):
-        TrainConfig(**{field: value})
-    TrainConfig(**{field: low})  # both ends are accepted
-    TrainConfig(**{field: high})
 
 
 # ---- the training loop -----------------------------------------------------------------

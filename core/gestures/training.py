@@ -1,33 +1,41 @@
-"""Training the gesture classifier: mirroring, class balance, early stopping, metrics.
+"""Training the gesture classifier: the split, mirroring, class balance, early stopping.
 
 ``train_classifier`` is plain and blocking; ``ui.jobs.TrainingRun`` runs it (through
 ``core.data.project.train_project``) in a thread for the page, which polls progress and may cancel;
 the epoch loop with early stopping is ``core.gestures.early_stop``'s. Everything works on whole tensors (no
-DataLoader): a few thousand 60-float samples fit in a few hundred kilobytes.
+DataLoader): a few thousand 60-float samples fit in a few hundred kilobytes. Its settings are
+``core.gestures.train_config``'s, its metrics ``core.gestures.metrics``'.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
 import torch
+from sklearn.utils.class_weight import compute_class_weight
 from torch import nn
 
 from core.gestures.classifier import GestureClassifier
 from core.gestures.early_stop import EpochStats, fit_with_early_stopping
 from core.gestures.fast_mlp import AdamW, dropout_masks, forward_with_masks
-from core.gestures.features import AugmentConfig, FeatureConfig, augment, mirror_features
+from core.gestures.features import FeatureConfig, augment, mirror_features
+from core.gestures.metrics import EvalReport, evaluate, mirrored_accuracy
+from core.gestures.train_config import INTEGER_FIELDS, TRAIN_LIMITS, TrainConfig, check_limit
+from core.types import FloatArray
 
-FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
+# Re-exported: callers import the run's settings and its metrics from the module that runs it.
+__all__ = [
+    "INTEGER_FIELDS", "TRAIN_LIMITS", "EpochStats", "EvalReport", "NotEnoughDataError", "TrainConfig", "TrainResult",
+    "check_inputs", "check_limit", "evaluate", "mirrored_accuracy", "result_metadata", "train_classifier",
+    "trainable_classes",
+]  # fmt: skip
 
 
 class NotEnoughDataError(ValueError):
@@ -41,68 +49,6 @@ class NotEnoughDataError(ValueError):
         super().__init__(message)
         self.few = few or {}
         self.active = active or []
-
-
-# Accepted range (inclusive) of each numeric TrainConfig field: one place for the dataclass,
-# the CLI flags and the Train page's widgets. Outside them a run only wastes time or diverges
-# (a learning rate of 10 gives NaN weights; a negative one unlearns).
-TRAIN_LIMITS: Mapping[str, tuple[float, float]] = MappingProxyType({
-    "epochs": (1, 100_000),
-    "learning_rate": (1e-6, 1.0),
-    "weight_decay": (0.0, 1.0),
-    "dropout": (0.0, 0.9),
-    "batch_size": (1, 65_536),
-    "val_share": (0.01, 0.5),
-    "patience": (1, 100_000),
-    "seed": (0, 2**32 - 1),
-    "threshold": (0.0, 1.0),
-    "min_samples_per_class": (2, 100_000),  # one to train on, one to validate
-})  # fmt: skip
-INTEGER_FIELDS = ("epochs", "batch_size", "patience", "seed", "min_samples_per_class")
-
-
-def check_limit(name: str, value: object, what: str | None = None) -> float:
-    """``value`` as a number within ``TRAIN_LIMITS[name]``, else ValueError naming ``what`` (default: the field)."""
-    low, high = TRAIN_LIMITS[name]
-    integer = name in INTEGER_FIELDS
-    kind = "an integer" if integer else "a number"
-    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
-    if ok and integer:
-        ok = float(value).is_integer()
-    if not ok or not math.isfinite(float(value)) or not low <= value <= high:  # type: ignore[operator]
-        span = f"{int(low)} to {int(high)}" if integer else f"{low:g} to {high:g}"
-        raise ValueError(f"{what or name} must be {kind} from {span}, got {value!r}")
-    return value  # type: ignore[return-value]
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Settings of one training run; numeric fields must lie within ``TRAIN_LIMITS``."""
-
-    epochs: int = 300  # upper bound; early stopping usually ends sooner
-    hidden: tuple[int, ...] = (128, 64)  # hidden layer widths of the MLP
-    learning_rate: float = 3e-3  # AdamW
-    weight_decay: float = 1e-4  # AdamW's decoupled L2
-    dropout: float = 0.1  # after each hidden layer
-    batch_size: int = 256
-    val_share: float = 0.2  # share of each class held out for validation (at least one sample per class)
-    patience: int = 30  # epochs without a better validation loss before stopping; best weights are restored
-    augment: bool = True  # fresh random rotation/stretch/jitter of the training set every epoch
-    mirror: bool = True  # add left-right mirrored training samples, labels mapped by mirror_map
-    aug: AugmentConfig = field(default_factory=AugmentConfig)
-    seed: int = 0  # split, initialisation, shuffling and augmentation are all drawn from it
-    threshold: float = 0.6  # the trained model's confidence threshold
-    min_samples_per_class: int = 5  # a class with fewer own samples is refused (zero means "skipped")
-    # torch intra-op threads of the training thread (restored after); None keeps torch's setting.
-    # 1 is fastest for this small MLP: on a busy 2-core machine 2 threads ran 5-10x slower
-    # (OpenMP threads wait on each other), and it leaves a core to the webcam pipeline.
-    num_threads: int | None = 1
-
-    def __post_init__(self) -> None:
-        for name in TRAIN_LIMITS:
-            check_limit(name, getattr(self, name))
-        if self.num_threads is not None and self.num_threads < 1:
-            raise ValueError(f"num_threads must be at least 1 or None, got {self.num_threads}")
 
 
 @dataclass
@@ -126,17 +72,6 @@ class TrainResult:
     val_indices: IntArray  # rows of X held out, so the app can show the samples the model gets wrong
     val_predictions: list[str]  # predicted class (argmax) per val_indices entry
     starter_rows: int = 0  # rows of the starter set this run trained on (core.starter.fit); 0 without
-
-
-@dataclass(frozen=True)
-class EvalReport:
-    """Accuracy of a classifier on labelled features (argmax, threshold ignored)."""
-
-    accuracy: float
-    per_class: dict[str, float]  # classes that have samples
-    confusion: npt.NDArray[np.int64]  # (C, C), rows = true class, classifier.classes order
-    n: int
-    predictions: list[str]  # predicted class per row
 
 
 @dataclass
@@ -212,24 +147,6 @@ def train_classifier(
     return result
 
 
-def evaluate(classifier: GestureClassifier, X: FloatArray, labels: Sequence[str]) -> EvalReport:
-    """Accuracy, per-class accuracy and confusion of ``classifier`` on (N, D) features (argmax)."""
-    if len(X) == 0 or len(X) != len(labels):
-        raise ValueError(f"need as many labels as feature rows (at least one), got {len(X)} rows, {len(labels)} labels")
-    unknown = sorted(set(labels) - set(classifier.classes))
-    if unknown:
-        raise ValueError(f"labels not among the model's classes {classifier.classes}: {unknown}")
-    index = {name: i for i, name in enumerate(classifier.classes)}
-    truth = np.array([index[name] for name in labels])
-    predicted = classifier.predict_proba(X).argmax(axis=1)
-    confusion = np.zeros((len(index), len(index)), dtype=np.int64)
-    np.add.at(confusion, (truth, predicted), 1)
-    totals = confusion.sum(axis=1)
-    per_class = {name: float(confusion[i, i] / totals[i]) for i, name in enumerate(classifier.classes) if totals[i]}
-    accuracy = float(np.trace(confusion) / len(truth))
-    return EvalReport(accuracy, per_class, confusion, len(truth), [classifier.classes[i] for i in predicted])
-
-
 # ---- steps of train_classifier ---------------------------------------------------------
 
 
@@ -283,6 +200,7 @@ def _select_classes(
 
 def _stratified_split(y: npt.NDArray[np.str_], share: float, rng: np.random.Generator) -> tuple[IntArray, IntArray]:
     """(train, val) row indices, sorted; each class gives round(share × n) ≥ 1 rows to val, keeping ≥ 1."""
+    # By hand: sklearn's train_test_split(stratify=) shares val rows by largest remainder, so a class of 2-4 can get none.
     train, val = [], []
     for name in sorted(set(y.tolist())):
         rows = rng.permutation(np.flatnonzero(y == name))
@@ -308,8 +226,8 @@ def _prepare(
         keep = np.array([p in index for p in partners], dtype=bool)  # 👉 mirrors only when 👈 is a class
         y_train += [index[p] for p, k in zip(partners, keep, strict=True) if k]
     y_t = torch.tensor(y_train, dtype=torch.int64)
-    counts = torch.bincount(y_t, minlength=len(index)).float()
-    weights = len(y_t) / (len(index) * counts.clamp(min=1))  # balanced loss: rare classes count as much
+    # Balanced loss: rare classes count as much. Every model class has training rows (own or mirrored).
+    weights = torch.from_numpy(compute_class_weight("balanced", classes=np.arange(len(index)), y=y_t.numpy())).float()
     y_val = torch.tensor([index[name] for name in y[val_idx]], dtype=torch.int64)
     return _Data(x_train, keep, y_t, torch.from_numpy(x[val_idx]), y_val, weights)
 
@@ -382,21 +300,6 @@ def _validate(network: nn.Sequential, loss_fn: nn.Module, data: _Data) -> tuple[
         loss = float(loss_fn(logits, data.y_val))
         accuracy = float((logits.argmax(1) == data.y_val).float().mean())
     return loss, accuracy
-
-
-# ---- metrics ---------------------------------------------------------------------------
-
-
-def mirrored_accuracy(
-    classifier: GestureClassifier, x_val: FloatArray, y_val: npt.NDArray[np.str_], mirror_map: Mapping[str, str]
-) -> float | None:
-    """Accuracy on mirrored val samples whose mirrored label is a model class; None when there are none."""
-    partners = np.array([mirror_map.get(name, name) for name in y_val])
-    keep = np.isin(partners, classifier.classes)
-    if not keep.any():
-        return None
-    mirrored = mirror_features(x_val[keep], classifier.feature_config)
-    return evaluate(classifier, mirrored, partners[keep].tolist()).accuracy
 
 
 def result_metadata(result: TrainResult) -> dict[str, object]:

@@ -29,6 +29,7 @@ FloatArray = npt.NDArray[np.float32]
 DEPTH_CONFIG = FeatureConfig(use_depth=True)
 SET_FORMAT = "handteach-starter-set"
 SET_VERSION = 1
+OTHER = "other"  # the rejection label: hands making none of the starter gestures (one definition)
 
 
 class StarterFileError(ValueError):
@@ -41,7 +42,7 @@ class StarterSet:
 
     Attributes:
         features: (N, 60) float32 user-view features with depth (see the module docstring).
-        labels: N names: a starter class or ``core.starter.sources.OTHER``.
+        labels: N names: a starter class or ``OTHER``.
         sources: N short names of where each row came from ("rps/rock", "procedural", ...).
     """
 

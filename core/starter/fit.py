@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import torch
+from sklearn.neighbors import NearestNeighbors
 
 from core.gestures.classifier import GestureClassifier
 from core.gestures.features import FeatureConfig
@@ -39,9 +40,8 @@ from core.gestures.training import (
     result_metadata,
     trainable_classes,
 )
-from core.starter.dataset import StarterSet
+from core.starter.dataset import OTHER, StarterSet
 from core.starter.loop import Draw, Pools, fit_network
-from core.starter.sources import OTHER
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
@@ -75,9 +75,8 @@ def _class_radius(points: FloatArray, radius: float, max_radius: float) -> float
     """``radius`` widened to 1.5x the median nearest-neighbour distance among (n, D) samples, at most ``max_radius``."""
     if len(points) < 2:
         return radius
-    d2 = ((points[:, None, :] - points[None, :, :]) ** 2).sum(axis=2)
-    np.fill_diagonal(d2, np.inf)
-    return float(np.clip(1.5 * np.median(np.sqrt(d2.min(axis=1))), radius, max(radius, max_radius)))
+    distances, _ = NearestNeighbors(n_neighbors=2).fit(points).kneighbors(points)  # column 0: the point itself
+    return float(np.clip(1.5 * np.median(distances[:, 1]), radius, max(radius, max_radius)))
 
 
 def conflicting_rows(
@@ -98,11 +97,8 @@ def conflicting_rows(
         own = np.asarray(user_y) == name
         points = np.concatenate([u_xy[own], mirrored[own].reshape(int(own.sum()), -1)])
         reach = _class_radius(u_xy[own], radius, radius if max_radius is None else max_radius)
-        for start in range(0, len(s_xy), 4096):  # (chunk, U) distances stay small in memory
-            chunk = s_xy[start : start + 4096]
-            d2 = ((chunk[:, None, :] - points[None, :, :]) ** 2).sum(axis=2).min(axis=1)
-            near = d2 < reach**2
-            drop[start : start + 4096] |= near & (s_labels[start : start + 4096] != name)
+        nearest, _ = NearestNeighbors(n_neighbors=1).fit(points).kneighbors(s_xy)
+        drop |= (nearest[:, 0] < reach) & (s_labels != name)
     return drop
 
 
@@ -111,6 +107,7 @@ def split_user(y: npt.NDArray[np.str_], share: float, rng: np.random.Generator) 
 
     Unlike ``core.gestures.training`` no class must give one: the starter rows also validate,
     so a class recorded once or twice keeps every sample for training."""
+    # By hand: sklearn's train_test_split(stratify=) refuses classes of one sample, which this split must keep.
     train, val = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     for name in sorted(set(y.tolist())):
         rows = rng.permutation(np.flatnonzero(y == name))

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from core.starter.dataset import OTHER
 from core.types import Keypoints
 
-OTHER = "other"  # the rejection label (same value as core.starter.sources.OTHER)
 FOLDERS = ("hagrid_people", "hagrid_crops")
 CLASSES = {"like": "thumbs_up", "dislike": "thumbs_down", "one": "pointing_up", "ok": "ok", "fist": "fist",
            "palm": "open_palm", "stop": "open_palm", "stop_inverted": "open_palm"}  # fmt: skip

@@ -20,17 +20,21 @@ a gesture label: the fewest false rejections that meet the false-acceptance targ
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.metrics import roc_curve
 
 from core.gestures.classifier import GestureClassifier
 from core.gestures.features import FeatureConfig, keypoints_to_features
 from core.starter.build import BuildParts
+from core.starter.dataset import OTHER
 from core.starter.hagrid import FOLDERS as HAGRID_FOLDERS
-from core.starter.sources import OTHER
+from core.starter.sources import LabelledPoints
 
 HAGRID_FOLDS = 3  # fold 0: hagrid_people photos without a user_id; 1, 2: by person
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.30, 0.96, 0.01))
@@ -57,6 +61,12 @@ def hagrid_fold(source: str, person: str) -> int | None:
         return 0
     digest = int(hashlib.sha1(person.encode()).hexdigest()[:8], 16)
     return 1 + digest % (HAGRID_FOLDS - 1) if folder == "hagrid_people" else digest % HAGRID_FOLDS
+
+
+def fold_array(sources: Sequence[str], people: Sequence[str]) -> npt.NDArray[np.int64]:
+    """(n,) ``hagrid_fold`` of each (source, person) row, −1 for rows of other sources."""
+    folds = (hagrid_fold(s, p) for s, p in zip(sources, people, strict=True))
+    return np.array([-1 if f is None else f for f in folds], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -125,11 +135,9 @@ def hagrid_fold_scores(
 ) -> Scores:
     """Every HaGRID photo scored by a model trained without its fold (``fit(keep_rows)`` trains
     on the starter rows where ``keep_rows`` is True)."""
-    row_fold = np.array([hagrid_fold(s, p) if hagrid_fold(s, p) is not None else -1
-                         for s, p in zip(parts.starter.sources, parts.people, strict=True)])  # fmt: skip
+    row_fold = fold_array(parts.starter.sources, parts.people)
     photos = parts.photos
-    photo_fold = np.array([hagrid_fold(s, p) if hagrid_fold(s, p) is not None else -1
-                           for s, p in zip(photos.sources, photos.people, strict=True)])  # fmt: skip
+    photo_fold = fold_array(photos.sources, photos.people)
     out = []
     for fold in range(HAGRID_FOLDS):
         model = fit(row_fold != fold)
@@ -139,10 +147,15 @@ def hagrid_fold_scores(
     return Scores.concat(out)
 
 
+def source_photos(parts: BuildParts, folder: str) -> LabelledPoints:
+    """The photos of ``folder``: what ``source_scores`` scores, in its order."""
+    return parts.photos.subset(np.array([folder_of(s) == folder for s in parts.photos.sources]))
+
+
 def source_scores(parts: BuildParts, folder: str, fit: Callable[[npt.NDArray[np.bool_]], GestureClassifier]) -> Scores:
     """The photos of ``folder`` scored by a model trained without any row of it."""
     keep = np.array([folder_of(s) != folder for s in parts.starter.sources])
-    test = parts.photos.subset(np.array([folder_of(s) == folder for s in parts.photos.sources]))
+    test = source_photos(parts, folder)
     return score(fit(keep), test.points, test.labels, test.sources)
 
 
@@ -151,9 +164,20 @@ def choose_threshold(scores: Scores, max_false_accept: float = 0.10, lowest: flo
     false acceptances at most ``max_false_accept`` (the target holds per source, not only pooled);
     the highest if none."""
     folders = np.array([folder_of(s) for s in scores.sources])
-    parts = [scores.where(folders == f) for f in sorted(set(folders.tolist()))]
-    for threshold in (t for t in THRESHOLDS if t >= lowest):
-        rates = [p.rates(threshold)["false_accept"] for p in parts]
-        if all(r is None or float(r) <= max_false_accept for r in rates):  # type: ignore[arg-type]
-            return threshold
-    return THRESHOLDS[-1]
+    floor = max(_highest_failing(scores.where(folders == f), max_false_accept) for f in set(folders.tolist()))
+    return next((t for t in THRESHOLDS if t >= lowest and t > floor), THRESHOLDS[-1])
+
+
+def _highest_failing(scores: Scores, max_false_accept: float) -> float:
+    """The highest top probability at which more than ``max_false_accept`` of the ``OTHER`` hands
+    would get a gesture label (any threshold above it meets the target); −inf when none."""
+    other = np.array(scores.labels) == OTHER
+    if not other.any():
+        return -np.inf
+    top = scores.probabilities.max(axis=1).astype(np.float64)
+    with warnings.catch_warnings():  # a folder of OTHER hands alone: the false-positive rate is undefined, unused
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        # ROC with OTHER as the positive class: tpr[i] is the share of OTHER hands at or above thresholds[i].
+        _, accepted, thresholds = roc_curve(other, top, drop_intermediate=False)
+    failing = accepted > max_false_accept
+    return float(thresholds[failing][0]) if failing.any() else -np.inf

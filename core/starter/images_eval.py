@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+from sklearn.metrics import confusion_matrix
 
 from core.gestures.classifier import GestureClassifier
 from core.io.video import read_image
@@ -189,6 +190,7 @@ def evaluate_images(
     labels = [c for c in model.classes if c in seen] + ([UNKNOWN_LABEL] if UNKNOWN_LABEL in seen else [])
     columns = [*model.classes, UNKNOWN_LABEL]
     report = ImageReport(labels, columns, np.zeros((len(labels), len(columns)), np.int64), dict.fromkeys(labels, 0))
+    shown: list[tuple[str, str]] = []  # (true label, label shown) of each image with a prediction
     for row in rows:
         found = detected.get(row.line)
         if row.label not in known:
@@ -205,9 +207,12 @@ def evaluate_images(
             _apart(report, TINY_HAND, row, f"{max(h.extent() for h in found):.0f} px across")
         else:
             prediction = best_prediction(model, found, hands)
-            report.confusion[labels.index(row.label), columns.index(prediction.label)] += 1
+            shown.append((row.label, prediction.label))
             report.predictions.append(prediction.label)
             report.argmax_correct += int(max(prediction.probabilities, key=prediction.probabilities.get) == row.label)
+    if shown:  # labels are a subset of columns: the square matrix over columns, then the labels' rows
+        square = confusion_matrix(*zip(*shown, strict=True), labels=columns)
+        report.confusion[:] = square[[columns.index(name) for name in labels]]
     return report
 
 

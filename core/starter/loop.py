@@ -65,6 +65,7 @@ class Draw:
 
 def _balanced(y: IntArray, raw: FloatArray, n_classes: int) -> FloatArray:
     """Weights of labelled rows scaled so every class present has the same total, mean 1; 0 for rejection rows."""
+    # By hand: sklearn's compute_class_weight counts rows, these classes sum per-row weights (user rows weigh more).
     labelled = y >= 0
     w = np.zeros(len(y), np.float32)
     if not labelled.any():

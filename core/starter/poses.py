@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.starter.dataset import OTHER
 from core.starter.handmodel import (
     FloatArray,
     hand_points,
@@ -24,7 +25,6 @@ from core.starter.handmodel import (
     rotate,
 )
 
-OTHER = "other"
 UP, RIGHT, DOWN, LEFT = -90.0, 0.0, 90.0, 180.0  # screen angles (atan2(y, x), y down)
 
 

@@ -26,11 +26,11 @@ import numpy.typing as npt
 
 from core.gestures.features import user_view_points
 from core.keypoints.cache import detect_in_photos
+from core.starter.dataset import OTHER
 from core.starter.hagrid import FOLDERS as HAGRID_FOLDERS
 from core.starter.hagrid import HagridPhoto, hagrid_photos, pick_hand
 from core.types import NUM_JOINTS, Keypoints
 
-OTHER = "other"  # label of the rejection set: hands making none of the starter gestures
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE = REPO / "data" / "cache" / "starter_hands.npz"  # made with MAX_HANDS and zoom_out=True
 MAX_HANDS = 4  # more than two hands in a photo: several people (counted apart by evaluate-images)

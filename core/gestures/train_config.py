@@ -1,0 +1,76 @@
+"""Settings of one classifier training run and the accepted range of each number in them.
+
+One place for the dataclass, the CLI flags (``core.cli.main``) and the Train page's widgets.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+
+from core.gestures.features import AugmentConfig
+
+# Accepted range (inclusive) of each numeric TrainConfig field: one place for the dataclass,
+# the CLI flags and the Train page's widgets. Outside them a run only wastes time or diverges
+# (a learning rate of 10 gives NaN weights; a negative one unlearns).
+TRAIN_LIMITS: Mapping[str, tuple[float, float]] = MappingProxyType({
+    "epochs": (1, 100_000),
+    "learning_rate": (1e-6, 1.0),
+    "weight_decay": (0.0, 1.0),
+    "dropout": (0.0, 0.9),
+    "batch_size": (1, 65_536),
+    "val_share": (0.01, 0.5),
+    "patience": (1, 100_000),
+    "seed": (0, 2**32 - 1),
+    "threshold": (0.0, 1.0),
+    "min_samples_per_class": (2, 100_000),  # one to train on, one to validate
+})  # fmt: skip
+INTEGER_FIELDS = ("epochs", "batch_size", "patience", "seed", "min_samples_per_class")
+
+
+def check_limit(name: str, value: object, what: str | None = None) -> float:
+    """``value`` as a number within ``TRAIN_LIMITS[name]``, else ValueError naming ``what`` (default: the field)."""
+    low, high = TRAIN_LIMITS[name]
+    integer = name in INTEGER_FIELDS
+    kind = "an integer" if integer else "a number"
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+    if ok and integer:
+        ok = float(value).is_integer()
+    if not ok or not math.isfinite(float(value)) or not low <= value <= high:  # type: ignore[operator]
+        span = f"{int(low)} to {int(high)}" if integer else f"{low:g} to {high:g}"
+        raise ValueError(f"{what or name} must be {kind} from {span}, got {value!r}")
+    return value  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Settings of one training run; numeric fields must lie within ``TRAIN_LIMITS``."""
+
+    epochs: int = 300  # upper bound; early stopping usually ends sooner
+    hidden: tuple[int, ...] = (128, 64)  # hidden layer widths of the MLP
+    learning_rate: float = 3e-3  # AdamW
+    weight_decay: float = 1e-4  # AdamW's decoupled L2
+    dropout: float = 0.1  # after each hidden layer
+    batch_size: int = 256
+    val_share: float = 0.2  # share of each class held out for validation (at least one sample per class)
+    patience: int = 30  # epochs without a better validation loss before stopping; best weights are restored
+    augment: bool = True  # fresh random rotation/stretch/jitter of the training set every epoch
+    mirror: bool = True  # add left-right mirrored training samples, labels mapped by mirror_map
+    aug: AugmentConfig = field(default_factory=AugmentConfig)
+    seed: int = 0  # split, initialisation, shuffling and augmentation are all drawn from it
+    threshold: float = 0.6  # the trained model's confidence threshold
+    min_samples_per_class: int = 5  # a class with fewer own samples is refused (zero means "skipped")
+    # torch intra-op threads of the training thread (restored after); None keeps torch's setting.
+    # 1 is fastest for this small MLP: on a busy 2-core machine 2 threads ran 5-10x slower
+    # (OpenMP threads wait on each other), and it leaves a core to the webcam pipeline.
+    num_threads: int | None = 1
+
+    def __post_init__(self) -> None:
+        for name in TRAIN_LIMITS:
+            check_limit(name, getattr(self, name))
+        if self.num_threads is not None and self.num_threads < 1:
+            raise ValueError(f"num_threads must be at least 1 or None, got {self.num_threads}")
