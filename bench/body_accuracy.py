@@ -4,9 +4,11 @@ The yoga photos are web images of unverified copyright: tests and benchmarks onl
 trained here ships. Each photo's people are found once (static mode, others looked for with
 the first painted over) and cached in ``data/cache/yoga8_pose.npz`` (no pickle), keyed by path,
 size and modification time. The person used is the largest; photos with no person, several
-people or legs out of view are counted apart. The classifier is trained through
-``core.gestures.training.train_classifier``, as hands are, on stratified folds split by file
-(seeded); every photo is scored once, by the fold that held it out.
+people or legs out of view are counted apart (legs-cut photos are still used here). Features are
+a body project's (``core.gestures.features``: hip-centred, divided by the torso, hidden joints
+flagged); the classifier is trained through ``core.gestures.training.train_classifier`` with
+the hands' defaults (augmentation, mirrored copies) on stratified folds split by file (seeded);
+every photo is scored once, by the fold that held it out.
 
 Prints per-class accuracy, the confusion matrix, the reasons, then one JSON line.
 """
@@ -19,7 +21,6 @@ import sys
 import time
 import zipfile
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.gestures.features import FeatureConfig  # noqa: E402
+from core.gestures.features import FeatureConfig, hand_features  # noqa: E402
 from core.io.atomic import atomic_path  # noqa: E402
 from core.io.video import read_image  # noqa: E402
 from core.keypoints.pose import PARTLY_IN_VIEW, PoseConfig, PoseTracker, choose_person  # noqa: E402
@@ -37,11 +38,17 @@ from core.types import Keypoints  # noqa: E402
 DATA = ROOT.parent / "shared" / "data" / "body" / "yoga8"
 CACHE = ROOT / "data" / "cache" / "yoga8_pose.npz"
 K = BODY_33.num_joints
+# what core.data.project.feature_config_for gives a body project of MediaPipe Pose samples
+FEATURES = FeatureConfig(use_depth=True, skeleton="body", use_visibility=True)
 
 
 def photos(folder: Path) -> list[tuple[Path, str]]:
     """(photo, class) for every image under ``folder/images/<class>/``, sorted."""
-    return [(p, p.parent.name) for p in sorted((folder / "images").glob("*/*")) if p.suffix.lower() in {".jpg", ".jpeg", ".png"}]
+    return [
+        (p, p.parent.name)
+        for p in sorted((folder / "images").glob("*/*"))
+        if p.suffix.lower() in {".jpg", ".jpeg", ".png"}
+    ]
 
 
 def _key(path: Path) -> str:
@@ -61,8 +68,16 @@ def load_cache(path: Path) -> dict[str, list[Keypoints]]:
     keys = list(found)
     for i, owner in enumerate(data["owner"]):
         found[keys[int(owner)]].append(
-            Keypoints(data["pixel"][i], data["normalised"][i], data["world"][i], "Unknown", float(data["score"][i]),
-                      (int(data["size"][i][0]), int(data["size"][i][1])), BODY_33, data["visibility"][i])  # fmt: skip
+            Keypoints(
+                data["pixel"][i],
+                data["normalised"][i],
+                data["world"][i],
+                "Unknown",
+                float(data["score"][i]),
+                (int(data["size"][i][0]), int(data["size"][i][1])),
+                BODY_33,
+                data["visibility"][i],
+            )  # fmt: skip
         )
     return found
 
@@ -98,36 +113,11 @@ def detect_all(items: list[tuple[Path, str]], cache: Path) -> tuple[dict[str, li
     return found, (1000 * (time.perf_counter() - started) / len(todo)) if todo else None
 
 
-# ---- prototype body features, until core.gestures.features reads the skeleton ----------------
-
-VISIBLE = 0.5  # below this a joint is flagged and its coordinates zeroed rather than trusted
-
-
-@dataclass(frozen=True)
-class BodyFeatureConfig(FeatureConfig):
-    """(x, y, z) of the 33 joints plus one low-visibility flag each: 132 values."""
-
-    @property
-    def size(self) -> int:
-        return K * 4
-
-
-def body_features(body: Keypoints) -> np.ndarray:
-    """User-view joints centred on the hips, divided by the mean shoulder-to-hip length; low-visibility flagged."""
-    width = float(body.image_size[0])
-    pts = np.column_stack([-body.pixel[:, 0], body.pixel[:, 1], body.normalised[:, 2] * width]).astype(np.float32)
-    root = pts[list(BODY_33.root_joints)].mean(axis=0)
-    torso = np.mean([np.linalg.norm(pts[a, :2] - pts[b, :2]) for a, b in BODY_33.scale_joints])
-    rel = (pts - root) / max(float(torso), 1e-6)
-    hidden = body.visibility < VISIBLE
-    rel[hidden] = 0.0
-    return np.concatenate([rel.reshape(-1), hidden.astype(np.float32)]).astype(np.float32)
-
-
 # ---- evaluation -----------------------------------------------------------------------------
 
 
-def cross_validate(x: np.ndarray, y: np.ndarray, folds: int, seed: int, epochs: int) -> np.ndarray:
+def cross_validate(x: np.ndarray, y: np.ndarray, folds: int, seed: int, epochs: int, augment: bool = True,
+                   mirror: bool = True) -> np.ndarray:  # fmt: skip
     """Held-out prediction of every row: stratified ``folds`` split by file, one model per fold."""
     from sklearn.model_selection import StratifiedKFold
 
@@ -135,9 +125,10 @@ def cross_validate(x: np.ndarray, y: np.ndarray, folds: int, seed: int, epochs: 
 
     classes = sorted(set(y.tolist()))
     predicted = np.empty(len(y), dtype=object)
-    config = TrainConfig(epochs=epochs, seed=seed, augment=False, mirror=False)
+    config = TrainConfig(epochs=epochs, seed=seed, augment=augment, mirror=mirror)  # the hands' defaults
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y):
-        result = train_classifier(x[train], y[train].tolist(), classes, {}, BodyFeatureConfig(), config)
+        # every yoga class is its own mirror partner (a tree on the other leg is a tree): the empty map
+        result = train_classifier(x[train], y[train].tolist(), classes, {}, FEATURES, config)
         probs = result.classifier.predict_proba(x[test])
         predicted[test] = [result.classifier.classes[i] for i in probs.argmax(axis=1)]
     return predicted.astype(str)
@@ -150,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--no-augment", action="store_true", help="train without the random rotation/stretch/jitter")
+    parser.add_argument("--no-mirror", action="store_true", help="train without mirrored copies (left/right swapped)")
     args = parser.parse_args(argv)
     if not (args.data / "images").is_dir():
         print(f"error: {args.data}: no images/<class>/ folders (the shared yoga8 set)", file=sys.stderr)
@@ -162,11 +155,11 @@ def main(argv: list[str] | None = None) -> int:
         person, why = choose_person(found[_key(path)], require_legs=False)
         reasons.update(why)
         if person is not None:
-            rows.append(body_features(person))
+            rows.append(hand_features(person, FEATURES))
             labels.append(label)
     x, y = np.array(rows, dtype=np.float32), np.array(labels)
     started = time.perf_counter()
-    predicted = cross_validate(x, y, args.folds, args.seed, args.epochs)
+    predicted = cross_validate(x, y, args.folds, args.seed, args.epochs, not args.no_augment, not args.no_mirror)
     seconds = time.perf_counter() - started
     classes = sorted(set(labels))
     n_photos = Counter(label for _, label in items)
@@ -191,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         "per_class": {c: round(v, 4) for c, v in per_class.items()},
         "reasons": dict(reasons),
         "folds": args.folds,
+        "augment": not args.no_augment,
+        "mirror": not args.no_mirror,
         "seed": args.seed,
         "train_seconds": round(seconds, 1),
         "detect_ms_per_photo": None if ms is None else round(ms, 1),
