@@ -54,6 +54,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE samples ADD COLUMN skeleton TEXT NOT NULL DEFAULT 'hand'",
         "ALTER TABLE samples ADD COLUMN visibility BLOB",  # (K,) float32, NULL when the detector gives none
     ),
+    (  # 2 → 3: motion clips (core.data.clips), one row per take: (T, K, 3) points, (T,) present and times
+        """CREATE TABLE clips (
+            id INTEGER PRIMARY KEY,
+            class_id INTEGER NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+            skeleton TEXT NOT NULL, frames INTEGER NOT NULL CHECK (frames > 0),
+            image_w INTEGER NOT NULL, image_h INTEGER NOT NULL,
+            points BLOB NOT NULL, present BLOB NOT NULL, timestamps BLOB NOT NULL,
+            source_kind TEXT NOT NULL CHECK (source_kind IN ('webcam', 'image', 'video', 'csv')),
+            source_name TEXT NOT NULL DEFAULT '', created_at REAL NOT NULL,
+            backend TEXT NOT NULL DEFAULT 'mediapipe')""",
+        "CREATE INDEX clips_by_class ON clips(class_id)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

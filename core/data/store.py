@@ -332,10 +332,11 @@ class Store:
             conn.execute("UPDATE classes SET mirror = '' WHERE project_id = ? AND mirror = ?", (pid, name))
 
     def clear_class(self, project: str, name: str) -> int:
-        """Delete the samples of a class, keep the class; returns how many were deleted."""
+        """Delete the samples (or a motion project's clips) of a class, keep the class; returns how many were deleted."""
         with self._write() as conn:
             _, cid = self._class_id(conn, project, name)
-            return conn.execute("DELETE FROM samples WHERE class_id = ?", (cid,)).rowcount
+            clips = conn.execute("DELETE FROM clips WHERE class_id = ?", (cid,)).rowcount
+            return clips + conn.execute("DELETE FROM samples WHERE class_id = ?", (cid,)).rowcount
 
     # -- samples ----------------------------------------------------------------------
 
@@ -384,7 +385,10 @@ class Store:
         """The one write path of samples: one transaction; ``inserted(id, stored class name)`` after each."""
         with self._write() as conn:
             pid = self._project_id(conn, project)
-            skeleton = conn.execute("SELECT skeleton FROM projects WHERE id = ?", (pid,)).fetchone()[0]
+            skeleton, motion = conn.execute("SELECT skeleton, motion FROM projects WHERE id = ?", (pid,)).fetchone()
+            if motion:  # its gestures are clips (core.data.clips)
+                raise StoreError(f"project {project!r} is a motion project: it holds clips of motion gestures, "
+                                 "not single-frame samples")  # fmt: skip
             ids = self._class_ids(conn, pid)
             names = {i: n for n, i in ids.items()}
             for sample in samples:
