@@ -3,13 +3,14 @@
 import pandas as pd
 import streamlit as st
 
-from core.data.store import DuplicateNameError
+from core.data.store import DuplicateNameError, StoreError
 from core.gestures.catalog import DEFAULT_CLASSES, InvalidNameError
 from ui import state, widgets
 from ui.dates import readable_time
 from ui.figures import measured_on_text
 
 BACKEND_LABELS = {"mediapipe": "MediaPipe Hands (3D, most accurate)", "cpm": "our CPM (2D, belief maps)"}
+SKELETON_LABELS = {"hand": "✋ Hand gestures", "body": "🧍 Body poses (MediaPipe Pose)"}
 
 st.title("✋ handteach")
 st.markdown("Teach your computer **your own hand gestures** in a few minutes. Everything runs on this machine.")
@@ -38,11 +39,16 @@ with left:
         key="home_project",
         on_change=lambda: state.set_project(st.session_state["home_project"]),
     )
-    st.caption(f"Hand keypoints: {BACKEND_LABELS[store.project_backend(project)]}")
+    if store.project_skeleton(project).name == "body":
+        st.caption("Body poses: MediaPipe Pose (33 points in 3D, visibility per point)")
+    else:
+        st.caption(f"Hand keypoints: {BACKEND_LABELS[store.project_backend(project)]}")
 if st.session_state.pop("home_created", False):  # emptied only after a success: an error keeps what was typed
     st.session_state["new_project_name"] = ""
 with right, st.form("new_project", clear_on_submit=False, border=False):
     name = st.text_input("New project", placeholder="e.g. slides-remote", key="new_project_name")
+    skeleton = st.radio("Teach", list(SKELETON_LABELS), format_func=SKELETON_LABELS.get, horizontal=True,
+                        key="new_project_skeleton", help="Fixed for the project: hands and bodies never mix.")  # fmt: skip
     backend = st.radio(
         "Hand keypoints from",
         list(BACKEND_LABELS),
@@ -53,13 +59,16 @@ with right, st.form("new_project", clear_on_submit=False, border=False):
     )
     if st.form_submit_button("Create project"):
         try:
-            created = store.create_project(name, backend=backend)
-        except (InvalidNameError, DuplicateNameError) as exc:
+            created = store.create_project(name, backend=backend, skeleton=skeleton)
+        except (InvalidNameError, DuplicateNameError, StoreError) as exc:
             st.error(widgets.plain(f"Could not create the project: {exc}."))
         else:
             state.set_project(created)
             st.session_state["home_created"] = True
-            st.session_state["flash"] = f"Created project {created!r} with the eight default gestures."
+            st.session_state["flash"] = (
+                f"Created project {created!r} with the eight default gestures." if skeleton == "hand"
+                else f"Created the body-pose project {created!r}: add your poses on Record."
+            )  # fmt: skip
             st.rerun()
 
 widgets.show_flash()

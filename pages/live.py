@@ -15,6 +15,7 @@ from ui.webcam import session_backend, stream_session, tracker_config, webcam
 widgets.page_title("✨", "Live", "Show a gesture to the camera")
 project = state.current_project()
 gestures = state.classes()
+body = session_backend().skeleton == "body"
 try:
     model = state.project_model(project, starter_fallback=True)
 except ModelFileError as exc:
@@ -27,7 +28,7 @@ if model is not None and is_shipped_starter(model):
     )
 elif model is None:
     with st.container(border=True):
-        st.markdown("No trained model yet: you will see the hand skeleton, but no gesture names.")
+        st.markdown(f"No trained model yet: you will see the {'body' if body else 'hand'} skeleton, but no names.")
         st.page_link(widgets.PAGES["train"], label="Train a model first", icon="🧠")
 
 source = st.segmented_control(
@@ -85,7 +86,7 @@ if source == "🖼 Image or video file":
                     key="live_dl",
                     on_click="ignore",
                 )
-    if upload is not None and not is_video and st.toggle("🔬 Show the CPM belief maps", key="live_cpm"):
+    if upload is not None and not is_video and not body and st.toggle("🔬 Show the CPM belief maps", key="live_cpm"):
         cpm_panel.show(upload.name, upload.getvalue(), session_backend())
 else:
     session = stream_session("live", draw_predictions=True)
@@ -100,9 +101,11 @@ else:
             [1, 2],
             default=1,
             key="live_hands",
+            disabled=body,  # MediaPipe Pose follows one person
             help="With 2, MediaPipe looks for a second hand on every frame: about twice the time per frame",
         )
-        cpm_on = st.toggle("🔬 CPM belief maps", key="live_cpm_stream", help="One CPM pass per frame on the first hand")
+        cpm_on = not body and st.toggle("🔬 CPM belief maps", key="live_cpm_stream", help="One CPM pass per frame")
+        show_3d = st.toggle("🧊 3D view", key="live_3d", help="The keypoints in metres, rotatable, twice a second")
         smoothing = state.settings().smoothing
         steady = st.toggle(
             "〰 Steady keypoints",
@@ -127,8 +130,10 @@ else:
     def live_results() -> None:
         snapshot = session.snapshot()
         with st.container(key="live_prediction"):
-            widgets.prediction_cards(snapshot, gestures)
+            widgets.prediction_cards(snapshot, gestures, body)
             st.caption(f"Labels: {widgets.prediction_text(snapshot)}")
+        if show_3d:
+            widgets.view3d_panel(snapshot.keypoints, "live_3d_view")
         widgets.show_stream_health(snapshot, "live")
         for panel in widgets.LIVE_PANELS:
             panel(session)

@@ -26,7 +26,9 @@ with side_col:
         st.session_state["record_class"] = st.session_state.pop("record_class_next")
     # Labels stay fixed (no counts in them): Streamlit 1.60 shows no selection when a radio's labels change.
     target = st.radio("Gesture to record", list(by_name), format_func=lambda n: by_name[n].title, key="record_class")
-    gesture = by_name[target]
+    gesture = by_name.get(target)
+    if gesture is None:  # a new body project starts with no classes
+        st.info("No gestures or poses yet: add one below, then record it.")
     with st.container(key="record_counts"):
         st.caption(widgets.counts_text(gestures, counts))
     if st.session_state.pop("record_added", False):  # emptied only after a success: an error keeps what was typed
@@ -50,6 +52,8 @@ with side_col:
         hands = st.radio("Hands per sample", [1, 2], horizontal=True, key="record_hands")
         min_score = st.slider("Minimum hand confidence", 0.0, 1.0, 0.5, 0.05, key="record_min_score")
     extract = ExtractConfig(hands_per_frame=hands, min_score=min_score)
+    if gesture is None:
+        st.stop()
     next_page, why = widgets.next_step(counts, state.model_summary(project))
     if next_page != widgets.PAGES["record"]:
         widgets.next_step_link(next_page, why, key="record_next")
@@ -92,7 +96,8 @@ with video_col:
         session.set_tracker_config(tracker_config(max_hands=hands))  # samples get a search for one more hand
         context = webcam("record-webcam", session)
         playing = bool(context.state.playing)
-        plan = RecordPlan(project, target, float(rate), float(seconds), 3, extract, session.backend.name)
+        plan = RecordPlan(project, target, float(rate), float(seconds), 3, extract, session.backend.name,
+                          session.backend.skeleton)  # fmt: skip
         panel = st.fragment(run_every=0.5 if playing else None)(widgets.record_panel)  # Record + take status
         panel(session, plan, gesture.title, gestures, playing)
 

@@ -14,6 +14,7 @@ store, project = state.store(), state.current_project()
 gestures = store.list_classes(project)
 counts = store.class_counts(project)
 titles = {g.name: g.title for g in gestures}
+body = store.project_skeleton(project).name == "body"
 recorded = {titles[n]: c for n, c in counts.items() if c}
 st.caption(f"{sum(counts.values())} samples: " + (", ".join(f"{t} {c}" for t, c in recorded.items()) or "none yet"))
 
@@ -25,9 +26,11 @@ with st.expander("⚙️ Training settings (the defaults work well)"):
         "Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], value=3e-3, format_func="{:g}".format, key="train_lr"
     )
     augment = c1.checkbox("Augment (small rotations, stretch, jitter)", True, key="train_augment")
-    mirror = c2.checkbox("Mirror (also learn the other hand)", True, key="train_mirror")
+    mirror = c2.checkbox(f"Mirror (also learn the other {'side' if body else 'hand'})", True, key="train_mirror")
     val_share = c3.slider("Validation share", 0.1, 0.5, 0.2, 0.05, key="train_val_share")
-starter = st.toggle(
+if body:
+    st.info("Body poses have no starter model: the model learns from your own samples only (about ten per pose).")
+starter = not body and st.toggle(
     "Start from the built-in starter data",
     True,
     key="train_starter",
@@ -102,9 +105,11 @@ c3.download_button(
     data=lambda: exports.kinivi_zip_bytes(store, project),
     file_name=f"{project}-kinivi.zip",
     mime="application/zip",
-    disabled=not sum(counts.values()),
+    disabled=body or not sum(counts.values()),
+    help="Hands only: kinivi's format holds 21 hand points" if body else None,
     key="download_kinivi",
     on_click="ignore",  # no rerun: the other buttons' deferred downloads stay valid
 )
 
-finetune_panel.finetune_panel(store, project)
+if not body:  # the CPM is a hand model
+    finetune_panel.finetune_panel(store, project)

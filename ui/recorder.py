@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from core.data.extract import ExtractConfig, make_sample, usable_hands
 from core.data.store import Sample, Store
+from core.keypoints.pose import sample_person
 from core.types import Keypoints
 from ui.overlay import draw_badge, draw_countdown
 
@@ -39,6 +40,7 @@ class RecordPlan:
     countdown: int = 3  # seconds of 3-2-1 before capture starts
     extract: ExtractConfig = field(default_factory=ExtractConfig)
     backend: str = "mediapipe"  # the project's keypoint backend, stored with every sample
+    skeleton: str = "hand"  # "body": one person a sample, legs in view (core.keypoints.pose.sample_person)
 
     def __post_init__(self) -> None:
         if not 0 < self.rate <= 30:
@@ -136,7 +138,10 @@ class Recorder:
         )
 
     def _capture(self, rgb: RGBImage, hands: list[Keypoints]) -> None:
-        usable, reason = usable_hands(hands, self.plan.extract)
+        if self.plan.skeleton == "body":
+            usable, reason, _ = sample_person(hands, "webcam")
+        else:
+            usable, reason = usable_hands(hands, self.plan.extract)
         with self._lock:
             self._attempts += 1
             if reason:

@@ -21,7 +21,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,7 +71,7 @@ def mirrored_hand(hand: Keypoints) -> Keypoints:
     pixel[:, 0] = width - pixel[:, 0]
     normalised = hand.normalised.copy()
     normalised[:, 0] = 1.0 - normalised[:, 0]
-    return Keypoints(pixel, normalised, hand.world, hand.handedness, hand.score, hand.image_size)
+    return replace(hand, pixel=pixel, normalised=normalised)  # keeps a body's skeleton and visibility
 
 
 def selfie_view(rgb: RGBImage, result: FrameResult, predictions: bool = True) -> RGBImage:
@@ -115,6 +115,7 @@ class StreamSnapshot:
     recording: RecordStatus | None
     has_classifier: bool
     cpm: CPMResult | None = None  # the CPM's view of the first hand of a recent frame, when the panel is on
+    keypoints: tuple[Keypoints, ...] = ()  # the latest frame's hands or people (Live's 3D view)
 
 
 @dataclass
@@ -261,6 +262,7 @@ class StreamSession:
                 recording=recorder.status() if recorder else None,
                 has_classifier=self._classifier is not None,
                 cpm=self._cpm_result,
+                keypoints=tuple(latest.hands) if latest else (),
             )
 
     # -- frame thread ------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.gestures.catalog import GestureClass
-from core.types import UNKNOWN_LABEL, Prediction
+from core.types import UNKNOWN_LABEL, Keypoints, Prediction
 from ui import state
 from ui.figures import saved_figure_text
 from ui.recorder import RecordPlan, RecordStatus
@@ -87,18 +87,18 @@ def _top3(prediction: Prediction, gestures: list[GestureClass]) -> None:
         st.progress(min(1.0, max(0.0, prob)), text=f"{state.title_of(name, gestures)} {prob:.0%}")
 
 
-def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass]) -> None:
-    """One card per hand: emoji + label + confidence, top-3 bars, handedness."""
+def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass], body: bool = False) -> None:
+    """One card per hand (or person, ``body``): emoji + label + confidence, top-3 bars, handedness."""
     if not snapshot.running:
         st.info("Press **START** on the video to begin. Allow the camera when the browser asks.")
         return
     if not snapshot.hands:
-        st.markdown("### 🫥 No hand in view")
+        st.markdown("### 🫥 No one in view" if body else "### 🫥 No hand in view")
         return
     columns = st.columns(len(snapshot.hands))
     for column, (handedness, prediction) in zip(columns, snapshot.hands, strict=True):
         with column, st.container(border=True):
-            st.caption(f"{handedness} hand")
+            st.caption("person" if body else f"{handedness} hand")
             if prediction is None:
                 st.markdown("### 🖐 (no model)")
                 continue
@@ -142,6 +142,8 @@ def rejection_text(rejected: dict[str, int]) -> str:
 
 _REJECTION_TIPS = {
     "no hand": "keep your hand fully in the picture, with some light on it",
+    "no person": "step back so that the camera sees you, with some light on you",
+    "person partly in view (legs cut off or hidden)": "step back until your hips, knees and ankles are in the picture",
     "more hands than asked for": "show one hand only, or set 'Hands per sample' to 2",
     "low confidence": "move closer and hold the pose steady",
 }
@@ -234,3 +236,18 @@ def file_result(annotated: AnnotatedUpload, gestures: list[GestureClass]) -> Non
             )
         elif not hands:
             st.info("No hand found: try a closer or brighter picture.")
+
+
+def view3d_panel(keypoints: tuple[Keypoints, ...] | list[Keypoints], key: str) -> None:
+    """The first hand's or person's world keypoints in a rotatable 3D figure (``core.viz.view3d``)."""
+    from core.viz.view3d import view_3d  # imports Plotly: only when the view is shown
+
+    shown = next((k for k in keypoints if k.has_depth), None)
+    with st.container(key=key):
+        if shown is None:
+            st.caption(
+                "3D view: no keypoints with depth in view" if not keypoints else "3D view: these keypoints are 2D"
+            )
+            return
+        st.plotly_chart(view_3d(shown), key=f"{key}_chart", config={"displaylogo": False})
+        st.caption(f"3D view of the {'person' if shown.skeleton.name == 'body' else 'hand'} in metres: drag to turn")

@@ -1,0 +1,106 @@
+"""Body-pose projects on the pages (``streamlit.testing.v1.AppTest``): Home creates one, Record, Train and Live adapt.
+
+The webcam, recording and the 3D view on a live stream are covered by the real browser in
+``tests/test_e2e_browser.py``; this file checks the pages' own choices for a body project.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_app_pages import PAGES, app, texts
+
+from core.data.store import Store
+
+pytestmark = pytest.mark.slow  # Streamlit runs every page
+
+
+def _submit(at: AppTest, label: str) -> None:
+    [b for b in at.get("button") if getattr(b, "label", None) == label][0].click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def _body_project(store: Store, name: str = "yoga") -> AppTest:
+    """The Home page after creating the body project ``name`` through its form."""
+    at = app()
+    at.text_input(key="new_project_name").input(name)
+    at.radio(key="new_project_skeleton").set_value("body")
+    _submit(at, "Create project")
+    assert store.project_skeleton(name).name == "body" and store.list_classes(name) == []
+    return at
+
+
+def _go(at: AppTest, page: str) -> AppTest:
+    at.switch_page(PAGES[page])
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_home_creates_a_body_project_and_refuses_the_cpm_for_it(data_dir: Path) -> None:
+    store = Store(data_dir)
+    at = _body_project(store)
+    assert "body-pose project 'yoga'" in texts(at) and "Body poses: MediaPipe Pose" in texts(at)
+    at.text_input(key="new_project_name").input("yoga cpm")
+    at.radio(key="new_project_skeleton").set_value("body")
+    at.radio(key="new_project_backend").set_value("cpm")
+    _submit(at, "Create project")
+    assert at.error and "the CPM is a hand model" in at.error[0].value
+    assert "yoga cpm" not in store.list_projects()
+
+
+def test_record_on_a_body_project_without_poses_asks_for_one(data_dir: Path) -> None:
+    store = Store(data_dir)
+    at = _go(_body_project(store), "record")
+    assert "No gestures or poses yet" in texts(at)
+    at.text_input(key="new_class_name").input("tree")
+    _submit(at, "Add gesture")
+    assert [c.name for c in store.list_classes("yoga")] == ["tree"]
+    assert at.radio(key="record_class").value == "tree"
+
+
+def test_train_says_body_poses_have_no_starter_and_hides_hand_only_parts(data_dir: Path) -> None:
+    at = _go(_body_project(Store(data_dir)), "train")
+    assert "Body poses have no starter model" in texts(at)
+    assert not [t for t in at.toggle if t.key == "train_starter"]
+    kinivi = [b for b in at.get("download_button") if "kinivi" in b.proto.label]
+    assert kinivi and kinivi[0].proto.disabled
+    assert "Teach the keypoint model" not in texts(at)  # the CPM fine-tuning panel is for hands
+    hand = _go(app(), "train")  # the default hand project keeps the starter switch
+    assert [t for t in hand.toggle if t.key == "train_starter"]
+
+
+def test_live_on_a_body_project_offers_the_3d_view_and_no_cpm(data_dir: Path) -> None:
+    at = _go(_body_project(Store(data_dir)), "live")
+    keys = {t.key for t in at.toggle}
+    assert "live_3d" in keys and "live_cpm_stream" not in keys
+    assert "body skeleton" in texts(at)
+    hand = _go(app(), "live")
+    assert {"live_3d", "live_cpm_stream"} <= {t.key for t in hand.toggle}
+
+
+def test_the_3d_panel_draws_the_first_keypoints_with_depth(data_dir: Path) -> None:
+    from core.skeletons import BODY_33
+    from core.types import Keypoints
+
+    def panel(keypoints) -> None:  # noqa: ANN001 - AppTest runs the source alone, without this file's imports
+        from ui import widgets
+
+        widgets.view3d_panel(keypoints, "panel")
+
+    world = np.random.default_rng(0).normal(0, 0.3, (33, 3)).astype(np.float32)
+    person = Keypoints(np.zeros((33, 2), np.float32), np.zeros((33, 3), np.float32), world, "Unknown", 0.9,
+                       (640, 480), BODY_33, np.ones(33, np.float32))  # fmt: skip
+    at = AppTest.from_function(panel, kwargs={"keypoints": [person]})
+    at.run()
+    assert not at.exception
+    (chart,) = at.get("plotly_chart")
+    assert '"uirevision":"body"' in chart.proto.spec.replace(" ", "")
+    assert "3D view of the person" in texts(at)
+    empty = AppTest.from_function(panel, kwargs={"keypoints": []})
+    empty.run()
+    assert not empty.get("plotly_chart") and "no keypoints with depth" in texts(empty)
