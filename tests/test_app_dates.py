@@ -23,6 +23,7 @@ def test_iso_text_and_unix_seconds_read_as_local_day_month_year_and_minute() -> 
     assert readable_time("2026-07-01T23:30:00+00:00") == "02 Jul 2026, 01:30"  # summer time, next day
     assert readable_time(1_779_398_762.0) == readable_time("2026-05-21T21:26:02+00:00") == "21 May 2026, 23:26"
     assert readable_time("2026-11-21T21:26:02") == "21 Nov 2026, 21:26"  # no zone: already local
+    assert readable_time(1_779_398_762.0, seconds=True) == "21 May 2026, 23:26:02"  # the gallery's sample tooltips
 
 
 def test_missing_or_foreign_values_are_not_hidden() -> None:

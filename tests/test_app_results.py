@@ -55,7 +55,7 @@ def test_the_figure_says_what_it_rests_on_and_warns_below_ten(real_result: Train
     total = real_result.n_val
     assert 0 < total < FEW_SAMPLES and figure.total == total
     assert figure.correct == round(real_result.val_accuracy * total)
-    assert figure.text == f"{figure.correct} of {total} right: measured on your own samples, held out from training."
+    assert figure.text == f"{figure.correct} of {total} right: measured on {total} of your own held-out samples."
     assert f"rests on only {total} samples, so one sample more or less right moves it by {100 / total:.0f}" in (
         figure.warning
     )
@@ -77,7 +77,9 @@ def test_the_figure_names_other_bases(real_result: TrainResult) -> None:
 def test_the_saved_model_line_says_what_its_figure_rests_on() -> None:
     assert saved_figure_text({"val_accuracy": 0.857, "n_val": 14}) == "accuracy 86% on 14 of your own held-out samples"
     assert saved_figure_text({"val_accuracy": 1.0, "n_val": 1}).endswith("on 1 of your own held-out sample")
-    assert saved_figure_text({"val_accuracy": 0.9, "n_val": 0}).endswith("on held-out starter examples")
+    assert saved_figure_text({"val_accuracy": 0.9, "n_val": 0}).endswith(
+        "on held-out starter examples (you recorded none to hold out)"
+    )
     assert saved_figure_text({"val_accuracy": 1.0, "n_val": 0, "val_on_training_samples": True}).endswith(
-        "on the samples it trained on"
+        "on the samples it trained on (too few to hold any out), so it says little"
     )

@@ -176,6 +176,9 @@ def test_a_project_without_starter_gestures_trains_on_its_own_samples(
     report = json.loads(out.strip().splitlines()[-1])
     assert "starter rows used: 0" in out
     assert report["starter_rows"] == 0 and set(report["classes"]) == {"vee", "claw"}
+    from core.data.project import load_project_model
+
+    assert load_project_model(Store(data), "signs").metadata["starter_data"] is False  # the gate: train_with_starter
 
 
 def test_starter_rows_join_only_the_classes_a_project_has(tmp_path: Path) -> None:
@@ -193,3 +196,16 @@ def test_starter_rows_join_only_the_classes_a_project_has(tmp_path: Path) -> Non
     thumbs = keypoints_to_features(gesture_hands("thumbs_up", 20, seed=8), model.feature_config)
     shown = [p.label for p in model.predict(thumbs)]
     assert "thumbs_up" not in shown and shown.count("unknown") >= 10, shown  # 👍 is no class here: mostly unknown
+
+
+def test_a_curve_of_classes_the_starter_lacks_is_the_curve_without_it() -> None:
+    x = keypoints_to_features(vee_hands(6, seed=5), D2)
+    X = np.concatenate([x, x * np.array([1.0, -1.0] * 20, np.float32)])  # "claw": the vee upside down
+    labels = ["vee"] * 6 + ["claw"] * 6
+    test = np.array(([False] * 4 + [True] * 2) * 2)
+    config = TrainConfig(epochs=10, patience=5)
+    run = lambda starter: learning_curve(X, labels, test, ["vee", "claw"], {}, D2, starter, sizes=(1,), repeats=1,  # noqa: E731
+                                         config=config)  # fmt: skip
+    [with_set], [alone] = run(load_starter_set()), run(None)
+    assert (with_set.accuracy, with_set.per_class) == (alone.accuracy, alone.per_class)
+    assert with_set.used == {"claw": 1, "vee": 1}  # one sample a class trains: the starter's path, set left out

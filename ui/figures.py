@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 
+def measured_on(n_val: int, on_training_samples: bool) -> str:
+    """ "14 of your own held-out samples": what an accuracy figure rests on, in the one wording of every page
+    (``n_val`` held-out own samples; else the training samples, flagged by ``core.starter.fit._result``)."""
+    if n_val:
+        return f"{n_val} of your own held-out sample{'s' if n_val != 1 else ''}"
+    if on_training_samples:
+        return "the samples it trained on (too few to hold any out), so it says little"
+    return "held-out starter examples (you recorded none to hold out)"
+
+
 def measured_on_text(summary: dict) -> str:
     """ "on 14 of your own held-out samples": what a saved model's accuracy (``result_metadata``) rests on."""
-    n_val = int(summary.get("n_val") or 0)
-    if n_val:
-        return f"on {n_val} of your own held-out sample{'s' if n_val != 1 else ''}"
-    if summary.get("val_on_training_samples"):
-        return "on the samples it trained on"
-    return "on held-out starter examples"
+    return "on " + measured_on(int(summary.get("n_val") or 0), bool(summary.get("val_on_training_samples")))
 
 
 def saved_figure_text(summary: dict) -> str:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 import streamlit as st
 
 from core.data.store import Sample, Store
 from core.gestures.catalog import GestureClass
+from ui.dates import readable_time
 
 COLUMNS = 8
 PAGE = 48  # crops shown before "show all"
@@ -37,11 +37,11 @@ _HOW = {
 
 
 def sample_origin(sample: Sample) -> str:
-    """A crop's tooltip: how and when it was taken ("From the video clip.mp4, frame 35, 23 Nov 2026 19:04:05 …")."""
+    """A crop's tooltip: how and when it was taken ("From the video clip.mp4, frame 35, 23 Nov 2026, 19:04:05 …")."""
     how = " ".join(filter(None, [_HOW.get(sample.source_kind, sample.source_kind), sample.source_name]))
     if sample.frame is not None:
         how += f", {'row' if sample.source_kind == 'csv' else 'frame'} {sample.frame}"
-    when = datetime.fromtimestamp(sample.created_at).strftime("%d %b %Y %H:%M:%S")
+    when = readable_time(sample.created_at, seconds=True)
     return f"{how}, {when} ({sample.hand.handedness.lower()} hand, confidence {sample.hand.score:.0%})"
 
 

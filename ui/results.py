@@ -11,6 +11,7 @@ import streamlit as st
 from core.data.store import Store
 from core.gestures.catalog import GestureClass
 from core.gestures.training import TrainResult
+from ui import figures
 from ui.gallery import fix_gallery
 from ui.jobs import RunSnapshot, TrainingRun, misclassified
 
@@ -157,7 +158,7 @@ class AccuracyFigure:
 
     correct: int
     total: int
-    measured_on: str  # e.g. "your own samples, held out from training"
+    measured_on: str  # ui.figures.measured_on, e.g. "14 of your own held-out samples"
     warning: str  # empty when the figure rests on enough samples
 
     @property
@@ -172,12 +173,7 @@ def accuracy_figure(result: TrainResult) -> AccuracyFigure:
     """What ``result.val_accuracy`` is measured on and how many samples it rests on (``core.starter.fit._result``)."""
     confusion = np.asarray(result.confusion)
     correct, total = int(np.trace(confusion)), int(confusion.sum())
-    if result.n_val:
-        measured_on = "your own samples, held out from training"
-    elif result.classifier.metadata.get("val_on_training_samples"):
-        measured_on = "the samples it trained on (too few to hold any out), so it says little"
-    else:
-        measured_on = "held-out starter examples (you recorded none to hold out)"
+    measured_on = figures.measured_on(result.n_val, bool(result.classifier.metadata.get("val_on_training_samples")))
     warning = ""
     if total < FEW_SAMPLES:
         step = f", so one sample more or less right moves it by {100 / total:.0f} points" if total else ""

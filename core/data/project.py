@@ -12,7 +12,6 @@ import numpy as np
 import numpy.typing as npt
 
 from core.data.store import Store
-from core.gestures.catalog import DEFAULT_CLASSES
 from core.gestures.classifier import GestureClassifier, ModelFileError
 from core.gestures.features import FeatureConfig, hand_features
 from core.gestures.training import EpochStats, TrainConfig, TrainResult, evaluate, train_classifier
@@ -103,9 +102,7 @@ def train_project(store: Store, project: str, config: TrainConfig | None = None,
     dataset = project_dataset(store, project)
     config = config or TrainConfig()
     args = (dataset.features, dataset.labels, dataset.classes, dataset.mirror_map, dataset.feature_config)
-    # Starter rows only join a project that has a starter gesture (by name); the others train on their own samples.
-    starter = starter and bool(set(dataset.classes) & {c.name for c in DEFAULT_CLASSES})
-    if starter:
+    if starter:  # train_with_starter trains a project without any starter gesture on its own samples alone
         from core.starter import load_starter_set, train_with_starter  # lazy: only this path reads the set
 
         result = train_with_starter(*args, load_starter_set(), config, on_epoch=on_epoch, cancel=cancel)
@@ -113,7 +110,7 @@ def train_project(store: Store, project: str, config: TrainConfig | None = None,
         result = train_classifier(*args, config, on_epoch=on_epoch, cancel=cancel)
     if not result.cancelled:
         check_replacement(store, project, result, dataset, force)
-        save_project_model(store, project, result.classifier, starter_data=starter)
+        save_project_model(store, project, result.classifier, starter_data=result.starter_rows > 0)
     return result, dataset
 
 

@@ -21,9 +21,9 @@ from core.gestures.classifier import GestureClassifier
 from core.gestures.features import FeatureConfig
 from core.gestures.training import TrainConfig
 from core.starter.dataset import DEPTH_CONFIG, StarterSet
-from core.starter.fit import StarterOptions, train_with_starter
+from core.starter.fit import StarterOptions, adds_to, train_with_starter
+from core.types import FloatArray
 
-FloatArray = npt.NDArray[np.float32]
 SIZES = (1, 2, 3, 5, 10, 20, 50)
 EMPTY_STARTER = StarterSet(np.zeros((0, DEPTH_CONFIG.size), np.float32), [], [])
 
@@ -64,6 +64,8 @@ def learning_curve(
 
     ``starter`` None trains on the samples alone (same trainer, empty starter set).
     """
+    if starter is not None and not adds_to(starter, classes):  # trained as train_with_starter would: samples alone
+        starter = None
     y = np.asarray(labels, dtype=str)
     test = np.asarray(test, dtype=bool)
     pools = {name: np.flatnonzero((y == name) & ~test) for name in sorted(set(y[~test].tolist()))}

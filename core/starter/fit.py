@@ -38,12 +38,13 @@ from core.gestures.training import (
     evaluate,
     mirrored_accuracy,
     result_metadata,
+    train_classifier,
     trainable_classes,
 )
 from core.starter.dataset import OTHER, StarterSet
 from core.starter.loop import Draw, Pools, fit_network
+from core.types import FloatArray
 
-FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 
 
@@ -156,6 +157,12 @@ def _pools(
     )
 
 
+def adds_to(starter: StarterSet, classes: Sequence[str]) -> bool:
+    """Whether ``starter`` holds a gesture of ``classes`` (by name). Without one it would add only
+    "unknown" rows, so such a project trains on its own samples alone (the one rule: training, curve)."""
+    return bool((set(starter.labels) - {OTHER}) & set(classes))
+
+
 def train_with_starter(
     X: FloatArray,
     labels: Sequence[str],
@@ -171,10 +178,13 @@ def train_with_starter(
     """Like ``core.gestures.training.train_classifier``, with the starter set added (see the module docstring).
 
     ``X`` (N, feature_config.size) are the user's features (N may be 0: a model of the
-    starter data alone). The model's classes are the project's classes that have user
+    starter data alone). A project without any starter gesture (by name) trains on its own
+    samples alone (``train_classifier``, ``starter_rows`` 0; see ``adds_to``). The model's classes are the project's classes that have user
     samples, mirrored samples or starter rows; the rest are listed as skipped.
     """
     config, options = config or TrainConfig(), options or StarterOptions()
+    if len(starter) and not adds_to(starter, classes):
+        return train_classifier(X, labels, classes, mirror_map, feature_config, config, on_epoch, cancel)
     started = time.perf_counter()
     x, y = check_inputs(np.asarray(X, np.float32).reshape(-1, feature_config.size), labels, classes, feature_config)
     starter_x, starter_y = starter.features_for(feature_config), np.asarray(starter.labels, dtype=str)
