@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from functools import partial
 from pathlib import Path
 
 from core.cli.commands import open_store
@@ -59,9 +60,18 @@ def evaluate_images_command(args: argparse.Namespace) -> int:
         n = sum(r.label in foreign for r in rows)
         print(f"{args.labels}: {n} rows name labels that are not classes of the model: "
               f"{', '.join(map(repr, foreign))}; counted apart, not scored", flush=True)  # fmt: skip
-    report = evaluate_images(rows, model, hands=args.hands, cache_file=Path(args.cache) if args.cache else None)
+    notes: list[str] = []
+    detect = None
+    if store.project_skeleton(args.project).name == "body":  # MediaPipe Pose, the largest person of each photo
+        from core.keypoints.pose import person_per_photo
+
+        detect = partial(person_per_photo, notes=notes)
+    cache = Path(args.cache) if args.cache else None
+    report = evaluate_images(rows, model, hands=args.hands, cache_file=cache, detect=detect)
     for line in report_lines(report):
         print(line)
+    for note in notes:  # scored, but worth a look: the person used may not be the one labelled
+        print(f"note: {note}")
     _print_json(report.summary())
     return 0
 

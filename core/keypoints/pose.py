@@ -15,6 +15,7 @@ torso there is a second person. ``process`` then returns every person found, lar
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -150,7 +151,9 @@ def partly_in_view(body: Keypoints, min_visible: float = 0.3) -> bool:
     yoga set), and seated poses tuck one ankle under the other.
     """
     width, height = body.image_size
-    inside = (body.pixel[:, 0] >= 0) & (body.pixel[:, 0] < width) & (body.pixel[:, 1] >= 0) & (body.pixel[:, 1] < height)
+    inside = (
+        (body.pixel[:, 0] >= 0) & (body.pixel[:, 0] < width) & (body.pixel[:, 1] >= 0) & (body.pixel[:, 1] < height)
+    )
     seen = _visible(body, min_visible) & inside
     return not all(seen[left] or seen[right] for left, right in LEG_PAIRS)
 
@@ -220,3 +223,24 @@ def sample_person(people: list[Keypoints], where: str) -> tuple[list[Keypoints],
     if person is None:
         return [], reasons[-1], note
     return [person], None, note
+
+
+def person_per_photo(paths: list[Path], notes: list[str]) -> list[list[Keypoints] | None]:
+    """For each photo: [the person used] (the largest, legs in view or not), [] for no one, None if unreadable.
+
+    Photos of several people or with the legs out of view are still scored; each adds a line to ``notes``.
+    """
+    from core.io.video import MediaError, read_image
+
+    found: list[list[Keypoints] | None] = []
+    with PoseTracker(PoseConfig(static_image_mode=True, find_others=True)) as tracker:
+        for path in paths:
+            try:
+                people = tracker.process(read_image(path))
+            except (MediaError, ValueError):
+                found.append(None)
+                continue
+            person, reasons = choose_person(people, require_legs=False)
+            notes += [f"{path}: {reason}" for reason in reasons if reason != NO_PERSON]
+            found.append([] if person is None else [person])
+    return found

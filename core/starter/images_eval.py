@@ -180,12 +180,14 @@ def _apart(report: ImageReport, reason: str, row: LabelRow, detail: str) -> None
 def evaluate_images(
     rows: list[LabelRow], model: GestureClassifier, hands: int = 1, cache_file: Path | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    detect: Callable[[list[Path]], list[list[Keypoints] | None]] | None = None,
 ) -> ImageReport:  # fmt: skip
-    """Run ``model`` on every labelled photo; see ``ImageReport``."""
+    """Run ``model`` on every labelled photo; see ``ImageReport``. ``detect`` replaces MediaPipe Hands (body projects)."""
     known = {*model.classes, UNKNOWN_LABEL}
     present = [r for r in rows if r.path.is_file() and r.label in known]
-    detected = dict(zip((r.line for r in present), _detect([r.path for r in present], hands, cache_file, on_progress),
-                        strict=True))  # fmt: skip
+    paths = [r.path for r in present]
+    found = detect(paths) if detect else _detect(paths, hands, cache_file, on_progress)
+    detected = dict(zip((r.line for r in present), found, strict=True))
     seen = {r.label for r in rows if r.label in known}
     labels = [c for c in model.classes if c in seen] + ([UNKNOWN_LABEL] if UNKNOWN_LABEL in seen else [])
     columns = [*model.classes, UNKNOWN_LABEL]
