@@ -28,11 +28,6 @@ from core.skeletons import HAND_21, Skeleton
 FloatArray = npt.NDArray[np.float32]  # the float arrays that cross modules: points, features, belief maps
 RGBImage = npt.NDArray[np.uint8]  # (H, W, 3) uint8 RGB frames and crops
 
-# The hand's layout, kept under its old names until every module reads ``Keypoints.skeleton``.
-NUM_JOINTS = HAND_21.num_joints
-JOINT_NAMES: tuple[str, ...] = HAND_21.joint_names
-SKELETON_EDGES: tuple[tuple[int, int], ...] = HAND_21.edges
-
 HANDEDNESS_VALUES = ("Left", "Right", "Unknown")
 KEYPOINT_BACKENDS = ("mediapipe", "cpm")  # the detectors a project can take its keypoints from
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.types import NUM_JOINTS, Keypoints
+from core.skeletons import HAND_21
+from core.types import Keypoints
 
 # An open right hand seen from the palm side in an unmirrored frame, fingers up,
 # wrist at the origin, units of roughly one pixel at a hand 200 px tall.
@@ -51,9 +52,15 @@ def make_hand(points: np.ndarray | None = None, offset=(320.0, 300.0), scale: fl
     """A ``Keypoints`` from (21, 2) wrist-relative points, placed at ``offset`` and scaled."""
     pts = (_OPEN_RIGHT if points is None else points) * scale + np.asarray(offset, dtype=np.float32)
     w, h = image_size
-    z = np.linspace(0, -0.05, NUM_JOINTS, dtype=np.float32)[:, None] if depth else np.zeros((NUM_JOINTS, 1), np.float32)
+    z = (
+        np.linspace(0, -0.05, HAND_21.num_joints, dtype=np.float32)[:, None]
+        if depth
+        else np.zeros((HAND_21.num_joints, 1), np.float32)
+    )
     normalised = np.concatenate([pts / np.array([w, h], dtype=np.float32), z], axis=1).astype(np.float32)
-    world = np.zeros((NUM_JOINTS, 3), np.float32) if depth else np.full((NUM_JOINTS, 3), np.nan, np.float32)
+    world = (
+        np.zeros((HAND_21.num_joints, 3), np.float32) if depth else np.full((HAND_21.num_joints, 3), np.nan, np.float32)
+    )
     return Keypoints(pixel=pts.astype(np.float32), normalised=normalised, world=world, handedness=handedness, score=0.99,
                 image_size=image_size)  # fmt: skip
 

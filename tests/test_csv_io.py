@@ -308,6 +308,32 @@ def test_missing_handteach_file_is_named(store: Store, tmp_path: Path) -> None:
         csv_io.read_handteach(tmp_path / "nowhere.csv")
 
 
+def test_both_formats_refuse_a_body_project_by_name(store: Store, tmp_path: Path) -> None:
+    keypoints, labels, _, _ = write_kinivi(tmp_path)
+    csv_io.export_handteach(store, DEFAULT_PROJECT, tmp_path / "hands.csv")
+    store.create_project("poses", skeleton="body")
+    before = snapshot(store)
+    calls = [
+        lambda: csv_io.import_kinivi(store, "poses", keypoints, labels),
+        lambda: csv_io.import_handteach(store, "poses", tmp_path / "hands.csv"),
+        lambda: csv_io.export_kinivi(store, "poses", tmp_path / "out.csv", tmp_path / "out_labels.csv"),
+        lambda: csv_io.export_handteach(store, "poses", tmp_path / "out.csv"),
+    ]
+    for call in calls:
+        with pytest.raises(CsvFormatError, match="holds hand keypoints .21 points.; project 'poses' holds body"):
+            call()
+    assert snapshot(store) == before and not (tmp_path / "out.csv").exists()
+
+
+def test_an_export_into_a_missing_folder_is_an_error_that_creates_nothing(store: Store, tmp_path: Path) -> None:
+    target = tmp_path / "typo" / "out.csv"
+    with pytest.raises(FileNotFoundError, match="no folder") as info:
+        csv_io.export_handteach(store, DEFAULT_PROJECT, target)
+    assert info.value.filename == str(target) and not target.parent.exists()
+    done = csv_io.export_handteach(store, DEFAULT_PROJECT, tmp_path / "out.csv")
+    assert done == 0 and [p.name for p in tmp_path.iterdir() if p.is_file()] == ["out.csv"]  # no temporary left
+
+
 # -- real keypoints ----------------------------------------------------------------------
 
 

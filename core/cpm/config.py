@@ -11,7 +11,7 @@ from pathlib import Path
 
 from core.cpm.training.augment import CropAugmentConfig
 from core.io.limits import LimitError, check_cpm_sizes
-from core.types import NUM_JOINTS
+from core.skeletons import HAND_21
 
 CONFIG_FORMAT = "handteach-cpm"  # marks a config.json as ours
 DEFAULT_LABEL_CACHE = Path("data/cache/cpm_labels.json")  # teacher labels (core.cpm.training.labels), from the cwd
@@ -23,11 +23,16 @@ ADDED_LATER = {
     "handedness_head": False,
     "upright": False,
     "block": "separable",
-}  # absent from older files: those models lack them
+    "skeleton": HAND_21.name,
+}  # absent from older files: those models lack them (and read hands)
 
 
 class ConfigError(ValueError):
-    """A config.json that is not a valid handteach CPM config."""
+    """A config.json that is not a valid handteach CPM config; ``problem`` is the message without its source."""
+
+    def __init__(self, message: str, problem: str | None = None) -> None:
+        super().__init__(message)
+        self.problem = message if problem is None else problem
 
 
 @dataclass(frozen=True)
@@ -51,12 +56,15 @@ class CPMConfig:
     margin: float = 0.25  # crop = keypoint box grown by this × its longest side on each side
     hand_threshold: float = 0.25  # mean joint confidence above which a crop holds a hand (calibrated on real data)
     version: int = CONFIG_VERSION  # architecture version, checked on load
+    skeleton: str = HAND_21.name  # the keypoint layout of its belief maps: the CPM is a hand model
 
     def __post_init__(self) -> None:
         try:
             check_cpm_sizes("CPM config", asdict(self))  # before any network is built from it
         except LimitError as exc:
-            raise ConfigError(str(exc)) from None
+            raise ConfigError(str(exc), exc.problem) from None
+        if self.skeleton != HAND_21.name:
+            raise ConfigError(f"skeleton must be {HAND_21.name!r} (the CPM is a hand model), got {self.skeleton!r}")
         if self.stride not in (4, 8):
             raise ConfigError(f"stride must be 4 or 8, got {self.stride}")
         if self.input_size % self.stride or self.input_size < 32:
@@ -72,9 +80,13 @@ class CPMConfig:
         return self.input_size // self.stride
 
     @property
+    def num_joints(self) -> int:
+        return HAND_21.num_joints
+
+    @property
     def num_maps(self) -> int:
         """Belief maps per stage: 21 joints + background."""
-        return NUM_JOINTS + 1
+        return self.num_joints + 1
 
     def to_json(self) -> str:
         return json.dumps({"format": CONFIG_FORMAT, **asdict(self)}, indent=2)
@@ -94,11 +106,10 @@ class CPMConfig:
             raise ConfigError(f"{source}: unknown config fields {unknown}")
         if data.get("version") != CONFIG_VERSION:
             raise ConfigError(f"{source}: config version {data.get('version')}, this code reads {CONFIG_VERSION}")
-        try:
-            check_cpm_sizes(source, data)  # a 20000-channel config would otherwise allocate tens of GB
+        try:  # __post_init__ checks the sizes first: a 20000-channel config is refused before anything is built
             return cls(**{**ADDED_LATER, **data})
-        except LimitError as exc:
-            raise ConfigError(str(exc)) from None
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc.problem}", exc.problem) from None
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{source}: {exc}") from exc
 

@@ -14,7 +14,8 @@ from core.cpm.model import HandCPM, fused_for_inference
 from core.cpm.runtime import BeliefRuntime
 from core.cpm.upright import upright_angle
 from core.io import crops as cropping
-from core.types import NUM_JOINTS, FloatArray, Keypoints
+from core.skeletons import HAND_21
+from core.types import FloatArray, Keypoints
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,9 @@ class CPMResult:
     def to_hand(self, handedness: str = "Unknown", score: float | None = None) -> Keypoints:
         """A ``core.types.Hand``: 2D only (z = 0, world NaN); ``score`` defaults to the mean joint confidence."""
         width, height = self.image_size
-        normalised = np.zeros((NUM_JOINTS, 3), np.float32)
+        normalised = np.zeros((HAND_21.num_joints, 3), np.float32)
         normalised[:, :2] = self.keypoints_px / np.array([width, height], np.float32)
-        world = np.full((NUM_JOINTS, 3), np.nan, np.float32)
+        world = np.full((HAND_21.num_joints, 3), np.nan, np.float32)
         return Keypoints(
             self.keypoints_px.copy(),
             normalised,

@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from core.types import NUM_JOINTS, FloatArray
+from core.skeletons import HAND_21
+from core.types import FloatArray
 
 _EPS = 1e-6
 
@@ -49,7 +50,7 @@ def encode(
         (22, H, W) float32: 21 joint maps then the background map.
     """
     keypoints = np.asarray(keypoints, dtype=np.float32)
-    if keypoints.shape != (NUM_JOINTS, 2):
+    if keypoints.shape != (HAND_21.num_joints, 2):
         raise ValueError(f"expected keypoints of shape (21, 2), got {keypoints.shape}")
     centres = crop_to_cell(keypoints, stride)  # (21, 2) cells
     grid = np.arange(heatmap_size, dtype=np.float32)
@@ -98,8 +99,8 @@ def decode(heatmaps: FloatArray, stride: int) -> tuple[FloatArray, FloatArray]:
     Returns:
         keypoints (21, 2) float32 in crop px, confidence (21,) float32 = peak value clipped to [0, 1].
     """
-    maps = np.asarray(heatmaps, dtype=np.float32)[:NUM_JOINTS]
-    if maps.ndim != 3 or maps.shape[0] != NUM_JOINTS:
+    maps = np.asarray(heatmaps, dtype=np.float32)[: HAND_21.num_joints]
+    if maps.ndim != 3 or maps.shape[0] != HAND_21.num_joints:
         raise ValueError(f"expected (22, H, W) or (21, H, W) belief maps, got {np.shape(heatmaps)}")
     n, h, w = maps.shape
     flat = maps.reshape(n, -1).argmax(axis=1)

@@ -16,6 +16,9 @@ keeps its values to float32 precision (the store holds float32).
 of ``Sample`` except the crop; float32 values are written as ``repr(float(v))``, which
 reads back to the same float32 bit for bit.
 
+Both formats hold hands (``HAND_21``): importing into or exporting a project of another
+skeleton is refused, naming the format and the project's skeleton.
+
 Bad input raises ``CsvFormatError`` naming the file, the line and the problem. Files are
 streamed both ways, so memory stays flat in the number of rows: an import validates and
 inserts row by row inside one transaction, and a bad line rolls back every row before it;
@@ -25,45 +28,38 @@ an export writes rows as the store yields them, into a temporary file renamed at
 from __future__ import annotations
 
 import csv
-import itertools
-import math
-import os
-import re
+import errno
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
+from core.data.csv_cells import CsvFormatError, iter_rows, read_integer, read_name, read_number, read_points
 from core.data.schema import SOURCE_KINDS
 from core.data.store import Sample, Store
-from core.gestures.catalog import InvalidNameError, validate_name
-from core.types import HANDEDNESS_VALUES, KEYPOINT_BACKENDS, NUM_JOINTS, Keypoints
+from core.io.atomic import atomic_path
+from core.skeletons import HAND_21
+from core.types import HANDEDNESS_VALUES, KEYPOINT_BACKENDS, Keypoints
 
-KINIVI_COLUMNS = 1 + NUM_JOINTS * 2
+__all__ = ["CsvFormatError", "ImportReport", "export_handteach", "export_kinivi", "import_handteach",
+           "import_kinivi", "kinivi_values", "read_handteach", "read_kinivi", "iter_handteach"]  # fmt: skip
+
+K = HAND_21.num_joints  # both formats hold hands: 21 points
+KINIVI_COLUMNS = 1 + K * 2
 KINIVI_MAX_ABS = 1.01  # kinivi rows are divided by their largest |value|: 1 up to rounding in other tools
 MAX_SIDE = 1 << 20  # image_w / image_h: far above any camera, far below what overflows anything
-MAX_LINE_BYTES = 1 << 20  # a handteach row is about 3 kB
 LATEST_TIME = 32_503_680_000.0  # created_at: 3000-01-01 in Unix seconds
 _META = ("class", "handedness", "score", "image_w", "image_h", "source_kind", "source_name", "frame", "created_at")
 HANDTEACH_HEADER: tuple[str, ...] = (
     *_META,
     "backend",
-    *(f"p{a}{j}" for j in range(NUM_JOINTS) for a in "xy"),
-    *(f"n{a}{j}" for j in range(NUM_JOINTS) for a in "xyz"),
-    *(f"w{a}{j}" for j in range(NUM_JOINTS) for a in "xyz"),
+    *(f"p{a}{j}" for j in range(K) for a in "xy"),
+    *(f"n{a}{j}" for j in range(K) for a in "xyz"),
+    *(f"w{a}{j}" for j in range(K) for a in "xyz"),
 )
 _P0 = len(_META) + 1  # first keypoint column
-_N0, _W0 = _P0 + NUM_JOINTS * 2, _P0 + NUM_JOINTS * 5
-
-
-class CsvFormatError(ValueError):
-    """A CSV file that cannot be read; ``path`` and ``line`` (1-based, or None) say where."""
-
-    def __init__(self, path: Path, line: int | None, problem: str) -> None:
-        self.path, self.line, self.problem = Path(path), line, problem
-        super().__init__(f"{path}, line {line}: {problem}" if line else f"{path}: {problem}")
+_N0, _W0 = _P0 + K * 2, _P0 + K * 5
 
 
 @dataclass(frozen=True)
@@ -75,107 +71,28 @@ class ImportReport:
     new_classes: tuple[str, ...] = ()
 
 
-# -- reading cells ------------------------------------------------------------------
-
-
-def _lines(handle: BinaryIO, path: Path) -> Iterator[str]:
-    """Decoded lines, one at a time, so a bad byte is reported with its line and a file with no
-    line breaks cannot be read whole into memory."""
-    for number in itertools.count(1):
-        raw = handle.readline(MAX_LINE_BYTES + 1)
-        if not raw:
-            return
-        if len(raw) > MAX_LINE_BYTES:
-            raise CsvFormatError(path, number, f"line longer than {MAX_LINE_BYTES} bytes: not a keypoint CSV")
-        try:
-            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError:
-            raise CsvFormatError(path, number, "not UTF-8 text") from None
-
-
-def _iter_rows(path: Path, keep_blank: bool = False) -> Iterator[tuple[int, list[str]]]:
-    """(line number, cells) of every record, read as they come (flat memory); blank lines skipped
-    unless ``keep_blank``. Raises ``CsvFormatError`` for an unreadable, non-UTF-8 or empty file."""
-    path = Path(path)
-    try:
-        handle = path.open("rb")
-    except FileNotFoundError:
-        raise CsvFormatError(path, None, "file not found") from None
-    except OSError as exc:
-        raise CsvFormatError(path, None, f"cannot read the file: {exc.strerror or exc}") from exc
-    with handle:
-        reader = csv.reader(_lines(handle, path))
-        empty = True
-        try:
-            for cells in reader:
-                if cells or keep_blank:
-                    empty = False
-                    yield reader.line_num, cells
-        except csv.Error as exc:
-            raise CsvFormatError(path, reader.line_num, f"malformed CSV: {exc}") from None
-        except OSError as exc:
-            raise CsvFormatError(path, reader.line_num, f"cannot read the file: {exc.strerror or exc}") from exc
-    if empty:
-        raise CsvFormatError(path, 1, "the file is empty (no rows)")
-
-
-def _number(path: Path, line: int, column: str, text: str, allow_nan: bool = False) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise CsvFormatError(path, line, f"column {column}: {text!r} is not a number") from None
-    if not (math.isfinite(value) or (allow_nan and math.isnan(value))):
-        raise CsvFormatError(path, line, f"column {column}: {text!r} is not a finite number")
-    return value
-
-
-def _integer(path: Path, line: int, column: str, text: str, minimum: int, maximum: int = 2**31 - 1) -> int:
-    # Bounded above too: SQLite stores at most 2^63 - 1 (beyond: OverflowError) and no
-    # image size or frame number comes near 2^31.
-    if not re.fullmatch(r"\s*-?[0-9]{1,20}\s*", text) or not minimum <= int(text) <= maximum:
-        raise CsvFormatError(
-            path, line, f"column {column}: {text[:40]!r} is not an integer from {minimum} to {maximum}"
-        )
-    return int(text)
-
-
-def _name(path: Path, line: int, text: str, what: str) -> str:
-    try:
-        return validate_name(text, what)
-    except InvalidNameError as exc:
-        raise CsvFormatError(path, line, str(exc)) from None
-
-
-def _points(path: Path, line: int, cells: Sequence[str], start: int, dims: int, allow_nan: bool) -> np.ndarray:
-    """(21, dims) float32 from ``cells[start:]``; raises if a value is no number or overflows float32."""
-    count = NUM_JOINTS * dims
-    values = [_number(path, line, str(start + i + 1), t, allow_nan) for i, t in enumerate(cells[start : start + count])]
-    with np.errstate(over="ignore"):  # overflow is reported below, with the line
-        points = np.asarray(values, dtype=np.float64).astype(np.float32)
-    if np.isinf(points).any():
-        raise CsvFormatError(path, line, "a value is too large for float32")
-    return points.reshape(NUM_JOINTS, dims)
-
-
 def _write_atomic(path: Path, rows: Iterable[Sequence[object]]) -> int:
-    """Write CSV rows as they come through a temporary file, so a crash never leaves half a file
-    behind and memory stays flat; returns the rows written."""
+    """Write CSV rows as they come through a temporary file (``core.io.atomic``), so a crash never
+    leaves half a file behind and memory stays flat; returns the rows written. A missing folder is
+    an error naming the file, not created: a typo in ``-o`` should not make directories."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, f"no folder {str(path.parent)!r} to write into", str(path))
     count = 0
-    try:
-        with tmp.open("w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f, lineterminator="\n")
-            for row in rows:
-                writer.writerow(row)
-                count += 1
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        for row in rows:
+            writer.writerow(row)
+            count += 1
     return count
+
+
+def _hands_only(store: Store, project: str, path: Path, form: str) -> None:
+    """Refuse a project of another skeleton: both CSV formats hold 21-point hands."""
+    skeleton = store.project_skeleton(project)
+    if skeleton != HAND_21:
+        raise CsvFormatError(path, None, f"the {form} CSV format holds hand keypoints (21 points); project "
+                                         f"{project!r} holds {skeleton.name} keypoints")  # fmt: skip
 
 
 def _floats(values: np.ndarray) -> list[str]:
@@ -195,20 +112,20 @@ def _store_samples(store: Store, project: str, samples: Iterable[Sample]) -> Imp
 
 def _read_labels(labels_csv: Path) -> list[str]:
     """Label names by id; line i (1-based) names id i - 1. Blank lines keep their id."""
-    return [cells[0].strip() if cells else "" for _, cells in _iter_rows(labels_csv, keep_blank=True)]
+    return [cells[0].strip() if cells else "" for _, cells in iter_rows(labels_csv, keep_blank=True)]
 
 
 def _kinivi_row(path: Path, line: int, cells: list[str], labels: list[str], labels_csv: Path) -> tuple[str, np.ndarray]:
     """(class name, (21, 2) float32 user-view points) of one keypoint.csv row."""
     if len(cells) != KINIVI_COLUMNS:
         raise CsvFormatError(path, line, f"expected {KINIVI_COLUMNS} columns (label id + 42 numbers), got {len(cells)}")
-    label_id = _integer(path, line, "1 (label id)", cells[0], 0)
+    label_id = read_integer(path, line, "1 (label id)", cells[0], 0)
     if label_id >= len(labels) or not labels[label_id]:
         raise CsvFormatError(
             path, line, f"label id {label_id} has no name in {labels_csv} (line {label_id + 1}; it has {len(labels)})"
         )
-    name = _name(labels_csv, label_id + 1, labels[label_id], "label name")
-    points = _points(path, line, cells, 1, 2, allow_nan=False)
+    name = read_name(labels_csv, label_id + 1, labels[label_id], "label name")
+    points = read_points(path, line, cells, 1, (K, 2), allow_nan=False)
     if not points.any():
         raise CsvFormatError(path, line, "all 42 numbers are zero")
     if np.abs(points).max() > KINIVI_MAX_ABS:
@@ -221,7 +138,7 @@ def _kinivi_row(path: Path, line: int, cells: list[str], labels: list[str], labe
 
 def _parse_kinivi(keypoint_csv: Path, labels_csv: Path) -> Iterator[tuple[int, str, np.ndarray]]:
     labels = _read_labels(labels_csv)
-    for line, cells in _iter_rows(keypoint_csv):
+    for line, cells in iter_rows(keypoint_csv):
         yield (line, *_kinivi_row(Path(keypoint_csv), line, cells, labels, Path(labels_csv)))
 
 
@@ -234,8 +151,8 @@ def read_kinivi(keypoint_csv: Path | str, labels_csv: Path | str) -> tuple[np.nd
 def _kinivi_hand(user_view: np.ndarray) -> Keypoints:
     pixel = user_view.astype(np.float32).copy()
     pixel[:, 0] = -pixel[:, 0]  # user view (mirrored) → unmirrored frame
-    normalised = np.concatenate([pixel, np.zeros((NUM_JOINTS, 1), np.float32)], axis=1)
-    world = np.full((NUM_JOINTS, 3), np.nan, np.float32)
+    normalised = np.concatenate([pixel, np.zeros((K, 1), np.float32)], axis=1)
+    world = np.full((K, 3), np.nan, np.float32)
     return Keypoints(pixel, normalised, world, "Unknown", 1.0, (1, 1))
 
 
@@ -246,6 +163,7 @@ def import_kinivi(store: Store, project: str, keypoint_csv: Path | str, labels_c
     ``frame`` = the row's 1-based line number.
     """
     keypoint_csv = Path(keypoint_csv)
+    _hands_only(store, project, keypoint_csv, "kinivi")
     parsed = _parse_kinivi(keypoint_csv, Path(labels_csv))
     samples = (Sample(_kinivi_hand(p), name, "csv", keypoint_csv.name, line) for line, name, p in parsed)
     return _store_samples(store, project, samples)
@@ -266,6 +184,7 @@ def export_kinivi(store: Store, project: str, keypoint_csv: Path | str, labels_c
     Every class is listed in the labels file (even empty ones) so ids stay stable;
     degenerate hands (every point on the wrist) have no kinivi form and are skipped.
     """
+    _hands_only(store, project, Path(keypoint_csv), "kinivi")
     ids = {c.name: i for i, c in enumerate(store.list_classes(project))}
     values = ((ids[s.class_name], kinivi_values(s.hand)) for s in store.iter_samples(project))
     _write_atomic(Path(labels_csv), [[name] for name in ids])
@@ -292,31 +211,31 @@ def _handteach_sample(path: Path, line: int, cells: list[str]) -> Sample:
         raise CsvFormatError(path, line, f"column handedness: {handedness!r} is not one of {HANDEDNESS_VALUES}")
     if kind not in SOURCE_KINDS:
         raise CsvFormatError(path, line, f"column source_kind: {kind!r} is not one of {SOURCE_KINDS}")
-    score_value = _number(path, line, "score", score)
+    score_value = read_number(path, line, "score", score)
     if not 0.0 <= score_value <= 1.0:
         raise CsvFormatError(path, line, f"column score: {score!r} is not in [0, 1]")
     if backend not in KEYPOINT_BACKENDS:
         raise CsvFormatError(path, line, f"column backend: {backend[:40]!r} is not one of {KEYPOINT_BACKENDS}")
-    created_at = _number(path, line, "created_at", created)
+    created_at = read_number(path, line, "created_at", created)
     if not 0.0 <= created_at <= LATEST_TIME:
         raise CsvFormatError(path, line, f"column created_at: {created[:40]!r} is not a Unix time from 1970 to 3000")
     hand = Keypoints(
-        pixel=_points(path, line, cells, _P0, 2, allow_nan=False),
-        normalised=_points(path, line, cells, _N0, 3, allow_nan=False),
-        world=_points(path, line, cells, _W0, 3, allow_nan=True),
+        pixel=read_points(path, line, cells, _P0, (K, 2), allow_nan=False),
+        normalised=read_points(path, line, cells, _N0, (K, 3), allow_nan=False),
+        world=read_points(path, line, cells, _W0, (K, 3), allow_nan=True),
         handedness=handedness,
         score=score_value,
         image_size=(
-            _integer(path, line, "image_w", width, 1, MAX_SIDE),
-            _integer(path, line, "image_h", height, 1, MAX_SIDE),
+            read_integer(path, line, "image_w", width, 1, MAX_SIDE),
+            read_integer(path, line, "image_h", height, 1, MAX_SIDE),
         ),
     )
     return Sample(
         hand,
-        _name(path, line, cls, "class name"),
+        read_name(path, line, cls, "class name"),
         kind,
         source,
-        None if frame == "" else _integer(path, line, "frame", frame, 0),
+        None if frame == "" else read_integer(path, line, "frame", frame, 0),
         created_at,
         None,
         backend,
@@ -326,7 +245,7 @@ def _handteach_sample(path: Path, line: int, cells: list[str]) -> Sample:
 def iter_handteach(path: Path | str) -> Iterator[Sample]:
     """Samples of a handteach CSV (ids None, no crops) as they are read; raises at the first bad line."""
     path = Path(path)
-    rows = _iter_rows(path)
+    rows = iter_rows(path)
     _check_header(path, next(rows)[1])
     empty = True
     for line, cells in rows:
@@ -343,11 +262,13 @@ def read_handteach(path: Path | str) -> list[Sample]:
 
 def import_handteach(store: Store, project: str, path: Path | str) -> ImportReport:
     """Add every sample of a handteach CSV to ``project`` (all or nothing); unknown classes are created."""
+    _hands_only(store, project, Path(path), "handteach")
     return _store_samples(store, project, iter_handteach(path))
 
 
 def export_handteach(store: Store, project: str, path: Path | str) -> int:
     """Write every sample of ``project`` (without crops) to a handteach CSV; returns the rows written."""
+    _hands_only(store, project, Path(path), "handteach")
 
     def rows() -> Iterator[Sequence[object]]:
         yield HANDTEACH_HEADER

@@ -23,7 +23,8 @@ import numpy as np
 
 from core.data.store import Sample, Store
 from core.io.crops import THUMBNAIL_MARGIN, crop_transform, decode_jpeg, hand_crop_box, points_to_crop
-from core.types import NUM_JOINTS, Keypoints
+from core.skeletons import HAND_21
+from core.types import Keypoints
 
 if TYPE_CHECKING:
     from core.cpm.training.finetune import UserCrop  # torch; only the annotation needs it
@@ -85,8 +86,8 @@ class CropCounts:
 
 def crop_keypoints(hand: Keypoints, crop_side: int) -> np.ndarray:
     """(21, 2) float32 keypoints of ``hand`` in the pixels of its stored (crop_side × crop_side) crop."""
-    if hand.pixel.shape != (NUM_JOINTS, 2):
-        raise ValueError(f"expected a hand with (21, 2) pixel points, got {hand.pixel.shape}")
+    if hand.skeleton != HAND_21:  # the CPM is a hand model
+        raise ValueError(f"expected hand keypoints, got {hand.skeleton.name} keypoints")
     box = hand_crop_box(hand, hand.image_size, THUMBNAIL_MARGIN)  # the stored crops' box
     return points_to_crop(hand.pixel, crop_transform(box, crop_side))
 

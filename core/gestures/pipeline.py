@@ -20,10 +20,7 @@ import numpy.typing as npt
 
 from core.gestures.features import FeatureConfig, hand_features
 from core.keypoints.smoothing import KeypointSmoother
-from core.types import Keypoints, Prediction, make_prediction
-
-RGBImage = npt.NDArray[np.uint8]
-FloatArray = npt.NDArray[np.float32]
+from core.types import FloatArray, Keypoints, Prediction, RGBImage, make_prediction
 
 TIMING_KEYS = ("landmarks", "features", "classifier")
 

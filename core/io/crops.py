@@ -24,7 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 from core.io.images import DECODE_ERRORS, MediaLimitError, open_checked
-from core.types import NUM_JOINTS, FloatArray, Keypoints, RGBImage
+from core.skeletons import HAND_21
+from core.types import FloatArray, Keypoints, RGBImage
 
 Box = tuple[float, float, float, float]  # (x0, y0, x1, y1) frame px
 
@@ -201,15 +202,17 @@ def crop_with_transform(
     return HandCrop(image=warp(rgb, matrix, size), box=box, matrix=matrix)
 
 
-def hand_crop(rgb: RGBImage, hand: Keypoints | npt.ArrayLike, size: int = 192, margin: float = THUMBNAIL_MARGIN) -> RGBImage:
+def hand_crop(
+    rgb: RGBImage, hand: Keypoints | npt.ArrayLike, size: int = 192, margin: float = THUMBNAIL_MARGIN
+) -> RGBImage:
     """(size, size, 3) uint8 RGB square crop around the hand; black where it leaves the frame."""
     return crop_with_transform(rgb, hand, size, margin).image
 
 
 def hand_keypoints_in_crop(crop: HandCrop, hand: Keypoints) -> FloatArray:
     """(21, 2) float32 keypoints of ``hand`` in the crop's pixel coordinates."""
-    if hand.pixel.shape != (NUM_JOINTS, 2):
-        raise ValueError(f"expected a hand with (21, 2) pixel points, got {hand.pixel.shape}")
+    if hand.skeleton != HAND_21:  # the crops feed the CPM, a hand model
+        raise ValueError(f"expected hand keypoints, got {hand.skeleton.name} keypoints")
     return points_to_crop(hand.pixel, crop.matrix)
 
 

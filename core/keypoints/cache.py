@@ -27,7 +27,8 @@ import numpy as np
 from core.io.atomic import atomic_path
 from core.io.video import read_image
 from core.keypoints.landmarks import HandTracker, TrackerConfig
-from core.types import NUM_JOINTS, Keypoints
+from core.skeletons import HAND_21
+from core.types import Keypoints
 
 _FIELDS = ("pixel", "normalised", "world", "score", "size", "handed", "owner")
 
@@ -70,12 +71,13 @@ def _load(cache_file: Path) -> dict[str, list[Keypoints]]:
 def _save(cache_file: Path, found: dict[str, list[Keypoints]]) -> None:
     keys = list(found)
     hands = [(i, h) for i, k in enumerate(keys) for h in found[k]]
+    joints = HAND_21.num_joints  # MediaPipe Hands' photos only
     arrays = {
         "keys": np.array(keys, dtype=str),
         "owner": np.array([i for i, _ in hands], dtype=np.int32),
-        "pixel": np.array([h.pixel for _, h in hands], dtype=np.float32).reshape(-1, NUM_JOINTS, 2),
-        "normalised": np.array([h.normalised for _, h in hands], dtype=np.float32).reshape(-1, NUM_JOINTS, 3),
-        "world": np.array([h.world for _, h in hands], dtype=np.float32).reshape(-1, NUM_JOINTS, 3),
+        "pixel": np.array([h.pixel for _, h in hands], dtype=np.float32).reshape(-1, joints, 2),
+        "normalised": np.array([h.normalised for _, h in hands], dtype=np.float32).reshape(-1, joints, 3),
+        "world": np.array([h.world for _, h in hands], dtype=np.float32).reshape(-1, joints, 3),
         "score": np.array([h.score for _, h in hands], dtype=np.float32),
         "size": np.array([h.image_size for _, h in hands], dtype=np.int32).reshape(-1, 2),
         "handed": np.array([h.handedness for _, h in hands], dtype=str),

@@ -14,7 +14,8 @@ import numpy as np
 import numpy.typing as npt
 
 from core.io.limits import LIMITS
-from core.types import NUM_JOINTS, Keypoints
+from core.skeletons import HAND_21
+from core.types import Keypoints
 
 # MediaPipe labels handedness as if the image were mirrored (a selfie); our frames
 # are unmirrored, so its "Left" is the person's right hand.
@@ -119,7 +120,7 @@ class HandTracker:
             if world is not None:
                 world_pts = np.array([[p.x, p.y, p.z] for p in world.landmark], dtype=np.float32)
             else:
-                world_pts = np.full((NUM_JOINTS, 3), np.nan, dtype=np.float32)
+                world_pts = np.full((HAND_21.num_joints, 3), np.nan, dtype=np.float32)
             pixel = normalised[:, :2] * np.array([width, height], dtype=np.float32)
             category = handed.classification[0]
             hands.append(
@@ -155,7 +156,9 @@ def detect_hands(
         return tracker.process(rgb)
 
 
-def _unframe(hand: Keypoints, pad: int, width: int, height: int, photo_in_frame: tuple[int, int] | None = None) -> Keypoints:
+def _unframe(
+    hand: Keypoints, pad: int, width: int, height: int, photo_in_frame: tuple[int, int] | None = None
+) -> Keypoints:
     """A hand found in a framed copy of a ``width`` × ``height`` photo, in the photo's own coordinates.
 
     ``pad``: the border on each side, in framed pixels; ``photo_in_frame``: the photo's

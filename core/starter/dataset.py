@@ -23,9 +23,9 @@ import numpy as np
 import numpy.typing as npt
 
 from core.gestures.features import FeatureConfig
-from core.types import NUM_JOINTS
+from core.skeletons import HAND_21
+from core.types import FloatArray
 
-FloatArray = npt.NDArray[np.float32]
 DEPTH_CONFIG = FeatureConfig(use_depth=True)
 SET_FORMAT = "handteach-starter-set"
 SET_VERSION = 1
@@ -63,7 +63,7 @@ class StarterSet:
         """(N, config.size) features: all three coordinates with depth, else x and y of each joint."""
         if config.use_depth:
             return self.features
-        joints = self.features.reshape(len(self), NUM_JOINTS - 1, 3)
+        joints = self.features.reshape(len(self), HAND_21.num_joints - 1, 3)
         return np.ascontiguousarray(joints[:, :, :2].reshape(len(self), config.size))
 
     def subset(self, keep: npt.NDArray[np.bool_]) -> StarterSet:

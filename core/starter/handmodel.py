@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
+F64Array = npt.NDArray[np.float64]
 
 # Proportions are medians of MediaPipe keypoints of ~500 real open hands facing the camera
 # (sign_digits 5 and fingers "five"), turned upright and scaled to a unit palm length.
@@ -27,15 +27,15 @@ THUMB_BONES = np.array([0.42, 0.34, 0.27])
 PALM_NORMAL = np.array([0.0, 0.0, -1.0])  # the palm's side: fingers curl this way
 
 
-def _unit(v: FloatArray) -> FloatArray:
+def _unit(v: F64Array) -> F64Array:
     return v / np.linalg.norm(v, axis=-1, keepdims=True)
 
 
-def _rad(deg: FloatArray) -> FloatArray:
+def _rad(deg: F64Array) -> F64Array:
     return np.deg2rad(np.asarray(deg, dtype=np.float64))
 
 
-def _chain(base: FloatArray, d0: FloatArray, bend: FloatArray, flex: FloatArray, bones: FloatArray) -> FloatArray:
+def _chain(base: F64Array, d0: F64Array, bend: F64Array, flex: F64Array, bones: F64Array) -> F64Array:
     """Joints of a planar chain: (N, 3) base, (N, 3) unit start and bend directions,
     (N, J) flexion per joint in degrees (cumulative), (N, J) bone lengths → (N, J, 3)."""
     angle = np.cumsum(_rad(flex), axis=1)[:, :, None]  # (N, J, 1)
@@ -43,7 +43,7 @@ def _chain(base: FloatArray, d0: FloatArray, bend: FloatArray, flex: FloatArray,
     return base[:, None] + np.cumsum(directions * bones[:, :, None], axis=1)
 
 
-def hand_points(flex: FloatArray, spread: FloatArray, thumb: FloatArray, shape: FloatArray | None = None) -> FloatArray:
+def hand_points(flex: F64Array, spread: F64Array, thumb: F64Array, shape: F64Array | None = None) -> F64Array:
     """Keypoints of N right hands in the hand frame.
 
     Args:
@@ -79,7 +79,7 @@ def hand_points(flex: FloatArray, spread: FloatArray, thumb: FloatArray, shape: 
     return out
 
 
-def reach(points: FloatArray, target: FloatArray, rng: np.random.Generator) -> FloatArray:
+def reach(points: F64Array, target: F64Array, rng: np.random.Generator) -> F64Array:
     """Move the thumb's IP and tip so the tip touches ``target`` (N, 3), keeping its bone lengths.
 
     Two-bone inverse kinematics from the thumb MCP; the IP bends outwards (away from
@@ -101,7 +101,7 @@ def reach(points: FloatArray, target: FloatArray, rng: np.random.Generator) -> F
     return out
 
 
-def random_rotations(n: int, rng: np.random.Generator) -> FloatArray:
+def random_rotations(n: int, rng: np.random.Generator) -> F64Array:
     """(n, 3, 3) rotation matrices, uniform over all 3D orientations (random unit quaternions)."""
     q = _unit(rng.normal(size=(n, 4)))
     w, x, y, z = q.T
@@ -115,19 +115,19 @@ def random_rotations(n: int, rng: np.random.Generator) -> FloatArray:
     )
 
 
-def screen_rotation(degrees: FloatArray) -> FloatArray:
+def screen_rotation(degrees: F64Array) -> F64Array:
     """(N, 3, 3) rotations about the view axis, clockwise on screen (y down): +90° turns ☝ into 👉."""
     t = _rad(degrees)
     c, s, z, o = np.cos(t), np.sin(t), np.zeros_like(t), np.ones_like(t)
     return np.stack([np.stack([c, -s, z], 1), np.stack([s, c, z], 1), np.stack([z, z, o], 1)], axis=1)
 
 
-def rotate(points: FloatArray, rotations: FloatArray) -> FloatArray:
+def rotate(points: F64Array, rotations: F64Array) -> F64Array:
     """(N, 21, 3) points turned by (N, 3, 3) rotations about the wrist."""
     return np.einsum("nij,nkj->nki", rotations, points)
 
 
-def project(points: FloatArray, distance: FloatArray) -> FloatArray:
+def project(points: F64Array, distance: F64Array) -> F64Array:
     """Perspective view of (N, 21, 3) wrist-centred points, camera ``distance`` (N,) palm lengths away.
 
     Returns (N, 21, 3): x and y on the image plane (scaled so the wrist keeps unit

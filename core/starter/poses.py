@@ -17,7 +17,7 @@ import numpy as np
 
 from core.starter.dataset import OTHER
 from core.starter.handmodel import (
-    FloatArray,
+    F64Array,
     hand_points,
     project,
     random_rotations,
@@ -28,31 +28,31 @@ from core.starter.handmodel import (
 UP, RIGHT, DOWN, LEFT = -90.0, 0.0, 90.0, 180.0  # screen angles (atan2(y, x), y down)
 
 
-def _u(rng: np.random.Generator, lo: float, hi: float, n: int) -> FloatArray:
+def _u(rng: np.random.Generator, lo: float, hi: float, n: int) -> F64Array:
     return rng.uniform(lo, hi, n)
 
 
-def _straight(rng: np.random.Generator, n: int) -> FloatArray:
+def _straight(rng: np.random.Generator, n: int) -> F64Array:
     """(n, 3) flexion of a straight finger."""
     return np.stack([_u(rng, -10, 15, n), _u(rng, 0, 15, n), _u(rng, 0, 10, n)], axis=1)
 
 
-def _curled(rng: np.random.Generator, n: int) -> FloatArray:
+def _curled(rng: np.random.Generator, n: int) -> F64Array:
     """(n, 3) flexion of a finger curled into a fist."""
     return np.stack([_u(rng, 65, 95, n), _u(rng, 85, 110, n), _u(rng, 35, 75, n)], axis=1)
 
 
-def _loose(rng: np.random.Generator, n: int) -> FloatArray:
+def _loose(rng: np.random.Generator, n: int) -> F64Array:
     """(n, 3) flexion of a finger loosely curled (a relaxed fist, as in many 👍)."""
     return np.stack([_u(rng, 40, 80, n), _u(rng, 60, 100, n), _u(rng, 20, 60, n)], axis=1)
 
 
-def _half(rng: np.random.Generator, n: int) -> FloatArray:
+def _half(rng: np.random.Generator, n: int) -> F64Array:
     """(n, 3) flexion of a half-bent finger (relaxed, claw, half-way between open and closed)."""
     return np.stack([_u(rng, 20, 55, n), _u(rng, 30, 70, n), _u(rng, 15, 45, n)], axis=1)
 
 
-def _fingers(rng: np.random.Generator, n: int, states: str) -> FloatArray:
+def _fingers(rng: np.random.Generator, n: int, states: str) -> F64Array:
     """(n, 4, 3) flexion from a state per finger (index..pinky): s straight, c curled, l loose,
     h half, x curled or loose (one choice per hand for all its x fingers)."""
     make = {"s": _straight, "c": _curled, "l": _loose, "h": _half}
@@ -61,13 +61,13 @@ def _fingers(rng: np.random.Generator, n: int, states: str) -> FloatArray:
     return np.stack(flex, axis=1)
 
 
-def _spread(rng: np.random.Generator, n: int, amount: tuple[float, float] = (0.0, 1.2)) -> FloatArray:
+def _spread(rng: np.random.Generator, n: int, amount: tuple[float, float] = (0.0, 1.2)) -> F64Array:
     """(n, 4) finger spread: fanned out by a random factor of a typical open hand."""
     base = np.array([-10.0, 0.0, 7.0, 15.0])
     return base * _u(rng, *amount, n)[:, None] + rng.normal(0, 2.5, (n, 4))
 
 
-def _thumb(rng: np.random.Generator, n: int, kind: str) -> FloatArray:
+def _thumb(rng: np.random.Generator, n: int, kind: str) -> F64Array:
     """(n, 4) thumb angles: open (spread out), along (beside the index), up (straight, 👍), tucked."""
     lo, hi = {
         "open": ((35, 0, 0, 0), (70, 30, 20, 20)),
@@ -78,15 +78,15 @@ def _thumb(rng: np.random.Generator, n: int, kind: str) -> FloatArray:
     return rng.uniform(lo, hi, (n, 4))
 
 
-def _shape(rng: np.random.Generator, n: int) -> FloatArray:
+def _shape(rng: np.random.Generator, n: int) -> F64Array:
     return rng.normal(1.0, 0.06, (n, 21))
 
 
-def _pose(rng: np.random.Generator, n: int, fingers: str, thumb: str, spread=(0.0, 1.2)) -> FloatArray:
+def _pose(rng: np.random.Generator, n: int, fingers: str, thumb: str, spread=(0.0, 1.2)) -> F64Array:
     return hand_points(_fingers(rng, n, fingers), _spread(rng, n, spread), _thumb(rng, n, thumb), _shape(rng, n))
 
 
-def _mixed_thumb(rng: np.random.Generator, n: int, fingers: str, kinds: tuple[str, ...]) -> FloatArray:
+def _mixed_thumb(rng: np.random.Generator, n: int, fingers: str, kinds: tuple[str, ...]) -> F64Array:
     """Poses whose thumb is drawn from ``kinds``; "across" lays the tip on the curled middle finger."""
     which = rng.integers(0, len(kinds), n)
     out = np.zeros((n, 21, 3))
@@ -102,7 +102,7 @@ def _mixed_thumb(rng: np.random.Generator, n: int, fingers: str, kinds: tuple[st
     return out
 
 
-def _ok(rng: np.random.Generator, n: int) -> FloatArray:
+def _ok(rng: np.random.Generator, n: int) -> F64Array:
     """👌: index bent to meet the thumb tip in a ring, the other three fingers up."""
     flex = _fingers(rng, n, "ssss")
     flex[:, 0] = np.stack([_u(rng, 25, 55, n), _u(rng, 35, 75, n), _u(rng, 15, 45, n)], axis=1)
@@ -120,7 +120,7 @@ class Facing:
     tolerance: float
     min_visible: float = 0.55
 
-    def __call__(self, points: FloatArray) -> np.ndarray:
+    def __call__(self, points: F64Array) -> np.ndarray:
         bone = points[:, self.joints[1]] - points[:, self.joints[0]]
         screen = np.rad2deg(np.arctan2(bone[:, 1], bone[:, 0]))
         off = np.abs((screen - self.angle + 180.0) % 360.0 - 180.0)
@@ -134,20 +134,20 @@ class FaceOn:
 
     min_cos: float = 0.5
 
-    def __call__(self, points: FloatArray) -> np.ndarray:
+    def __call__(self, points: F64Array) -> np.ndarray:
         normal = np.cross(points[:, 5] - points[:, 0], points[:, 17] - points[:, 0])
         return np.abs(normal[:, 2]) >= self.min_cos * np.linalg.norm(normal, axis=1)
 
 
-Rule = Callable[[FloatArray], np.ndarray]  # (N, 21, 3) rotated points → (N,) bool: orientation allowed
+Rule = Callable[[F64Array], np.ndarray]  # (N, 21, 3) rotated points → (N,) bool: orientation allowed
 
 
 def oriented(
-    make: Callable[[np.random.Generator, int], FloatArray], rules: tuple[Rule, ...], n: int,
+    make: Callable[[np.random.Generator, int], F64Array], rules: tuple[Rule, ...], n: int,
     rng: np.random.Generator,
-) -> FloatArray:  # fmt: skip
+) -> F64Array:  # fmt: skip
     """(n, 21, 3) hands from ``make`` turned by random 3D rotations that obey every rule, in perspective."""
-    kept: list[FloatArray] = []
+    kept: list[F64Array] = []
     while sum(len(k) for k in kept) < n:
         batch = max(64, 4 * n)
         pts = rotate(make(rng, batch), random_rotations(batch, rng))
@@ -163,7 +163,7 @@ WRIST_MIDDLE, INDEX, MIDDLE, THUMB = (0, 9), (5, 8), (9, 12), (2, 4)
 _FIST = ("across", "along", "tucked")
 
 
-def _open(rng: np.random.Generator, n: int) -> FloatArray:
+def _open(rng: np.random.Generator, n: int) -> F64Array:
     """✋: fingers straight and fanned out (or together, as a "stop"), thumb out or alongside."""
     along = rng.random(n) < 0.3
     out = _pose(rng, n, "ssss", "open", spread=(0.0, 1.3))
@@ -171,7 +171,7 @@ def _open(rng: np.random.Generator, n: int) -> FloatArray:
     return out
 
 
-def _gestures() -> dict[str, tuple[Callable[[np.random.Generator, int], FloatArray], tuple[Rule, ...]]]:
+def _gestures() -> dict[str, tuple[Callable[[np.random.Generator, int], F64Array], tuple[Rule, ...]]]:
     pointing = lambda r, n: _mixed_thumb(r, n, "sccc", ("across", "along", "tucked", "up"))  # noqa: E731
     thumbs = lambda r, n: _mixed_thumb(r, n, "xxxx", ("up",))  # noqa: E731
     return {
@@ -195,7 +195,7 @@ OTHER_SHAPES = (
 )  # fmt: skip
 
 
-def _others(rng: np.random.Generator, n: int) -> FloatArray:
+def _others(rng: np.random.Generator, n: int) -> F64Array:
     """Other signs upright (hand within 60° of up), and 👍's pose with the thumb sideways."""
     per = n // (len(OTHER_SHAPES) + 1) + 1
     parts = [
@@ -208,7 +208,7 @@ def _others(rng: np.random.Generator, n: int) -> FloatArray:
     return np.concatenate(parts)[rng.permutation(per * len(parts))[:n]]
 
 
-def procedural_samples(per_class: int, n_other: int, seed: int = 0) -> tuple[FloatArray, list[str]]:
+def procedural_samples(per_class: int, n_other: int, seed: int = 0) -> tuple[F64Array, list[str]]:
     """(N, 21, 3) user-view keypoints (palm-length units) and labels: ``per_class`` of each
     starter gesture and ``n_other`` hands making other signs (label ``OTHER``)."""
     rng = np.random.default_rng(seed)

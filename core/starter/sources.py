@@ -26,10 +26,11 @@ import numpy.typing as npt
 
 from core.gestures.features import user_view_points
 from core.keypoints.cache import detect_in_photos
+from core.skeletons import HAND_21
 from core.starter.dataset import OTHER
 from core.starter.hagrid import FOLDERS as HAGRID_FOLDERS
 from core.starter.hagrid import HagridPhoto, hagrid_photos, pick_hand
-from core.types import NUM_JOINTS, Keypoints
+from core.types import Keypoints
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE = REPO / "data" / "cache" / "starter_hands.npz"  # made with MAX_HANDS and zoom_out=True
@@ -89,7 +90,7 @@ class LabelledPoints:
     def concat(parts: list[LabelledPoints]) -> LabelledPoints:
         parts = [p for p in parts if len(p)]
         if not parts:
-            return LabelledPoints(np.zeros((0, NUM_JOINTS, 3), np.float32), [], [], [], [])
+            return LabelledPoints(np.zeros((0, HAND_21.num_joints, 3), np.float32), [], [], [], [])
         return LabelledPoints(
             np.concatenate([p.points for p in parts]).astype(np.float32),
             [x for p in parts for x in p.labels],
@@ -210,5 +211,7 @@ def all_real_samples(
         sources.append(source)
         handed.append(hand.handedness)
         people.append(hagrid.person if hagrid is not None else "")
-    data = LabelledPoints(np.array(points, np.float32).reshape(-1, NUM_JOINTS, 3), labels, sources, handed, people)
+    data = LabelledPoints(
+        np.array(points, np.float32).reshape(-1, HAND_21.num_joints, 3), labels, sources, handed, people
+    )
     return data, len(items) - len(data)

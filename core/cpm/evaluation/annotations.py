@@ -8,7 +8,7 @@ Read formats:
 * **InterHand2.6M** (``*_data.json`` beside ``*_camera.json`` and ``*_joint_3d.json``):
   3D joints projected with the camera, reordered from tip-first to wrist-first.
 
-Joint order is ours (``core.types.JOINT_NAMES``). RHD lists each finger tip-first;
+Joint order is ours (``core.skeletons.HAND_21.joint_names``). RHD lists each finger tip-first;
 ``joint_order="auto"`` detects that per file (finger bases nearer the wrist than tips).
 """
 
@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from core.types import NUM_JOINTS, FloatArray
+from core.skeletons import HAND_21
+from core.types import FloatArray
 
 # tip-first (RHD, InterHand) → wrist, then each finger base → tip
 TIP_FIRST = [0, 4, 3, 2, 1, 8, 7, 6, 5, 12, 11, 10, 9, 16, 15, 14, 13, 20, 19, 18, 17]
@@ -45,9 +46,9 @@ class GroundTruthHand:
 
 def _points(raw: object, where: str) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     arr = np.asarray(raw, dtype=np.float64).reshape(-1) if raw is not None else np.zeros(0)
-    if arr.size != NUM_JOINTS * 3:
+    if arr.size != HAND_21.num_joints * 3:
         raise AnnotationError(f"{where}: expected 21 keypoints × [x, y, v] (63 numbers), got {arr.size} numbers")
-    triples = arr.reshape(NUM_JOINTS, 3)
+    triples = arr.reshape(HAND_21.num_joints, 3)
     return triples[:, :2].astype(np.float32), triples[:, 2] > 0
 
 
@@ -111,7 +112,7 @@ def _interhand_hands(data: dict, source: Path, folder: Path) -> list[GroundTruth
         valid = np.asarray(ann["joint_valid"], np.float64).reshape(-1) > 0
         for offset, label in ((0, "right"), (21, "left")):
             order = [offset + j for j in INTERHAND]
-            if valid[order].sum() >= NUM_JOINTS // 2:
+            if valid[order].sum() >= HAND_21.num_joints // 2:
                 pts, vis = pixel[order].astype(np.float32), valid[order]
                 path = _image_path(images, ann["image_id"], folder, f"{where} {label} hand")
                 hands.append(GroundTruthHand(path, pts, vis, _box(None, pts, vis), f"{where} {label} hand"))

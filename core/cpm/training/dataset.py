@@ -31,7 +31,8 @@ from core.cpm.training.labels import LabelledFrame
 from core.cpm.upright import upright_angle
 from core.io import crops as cropping
 from core.io.video import iter_frames, media_kind, read_image
-from core.types import NUM_JOINTS, FloatArray
+from core.skeletons import HAND_21
+from core.types import FloatArray
 
 BASE_SIZE = 288  # side of a base crop, px
 CONTEXT = 2.2  # base crop side / standard window side: room for rotation ±45° at zoom-out 1.3 plus shift
@@ -162,8 +163,10 @@ class DistillationSet(torch.utils.data.Dataset):
     def use_input_size(self, size: int) -> None:
         """Render crops (and targets) at ``size`` px from now on; the model is fully convolutional."""
         self.cfg = cfg = dataclasses.replace(self.cfg, input_size=size)
-        nowhere = np.zeros((NUM_JOINTS, 2), np.float32)
-        self.no_hand_target = encode(nowhere, np.zeros(NUM_JOINTS, bool), cfg.heatmap_size, cfg.stride, cfg.sigma)
+        nowhere = np.zeros((HAND_21.num_joints, 2), np.float32)
+        self.no_hand_target = encode(
+            nowhere, np.zeros(HAND_21.num_joints, bool), cfg.heatmap_size, cfg.stride, cfg.sigma
+        )
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
         """crop (3, S, S) uint8, target (22, h, w), keypoints (21, 2) in cells, inside (21,) 1.0 where the joint
@@ -174,14 +177,14 @@ class DistillationSet(torch.utils.data.Dataset):
                 crop, _ = render(self.empty[rng.integers(len(self.empty))], cfg, draw_geometry(self.aug, rng))
             else:
                 crop = synthetic_negative(cfg.input_size, rng)
-            nowhere = torch.zeros(NUM_JOINTS, 2), torch.zeros(NUM_JOINTS), torch.tensor(-1.0)
+            nowhere = torch.zeros(HAND_21.num_joints, 2), torch.zeros(HAND_21.num_joints), torch.tensor(-1.0)
             return to_tensor(photometric(crop, self.aug, rng)), torch.from_numpy(self.no_hand_target), *nowhere
         base = self.hands[index]
         geometry = draw_geometry(self.aug, rng, upright_angle(base.keypoints) if self.aug.upright_prob else None)
         crop, points = render(base, cfg, geometry)
         # a mirrored right hand is a left one
         right = 1.0 - base.right if geometry.flip and base.right >= 0 else base.right
-        target = encode(points, np.ones(NUM_JOINTS, bool), cfg.heatmap_size, cfg.stride, cfg.sigma)
+        target = encode(points, np.ones(HAND_21.num_joints, bool), cfg.heatmap_size, cfg.stride, cfg.sigma)
         cells = crop_to_cell(points, cfg.stride)  # (21, 2)
         inside = ((cells > -0.5) & (cells < cfg.heatmap_size - 0.5)).all(axis=1).astype(np.float32)
         return (

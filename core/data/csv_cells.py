@@ -1,0 +1,112 @@
+"""Reading CSV files for ``core.data.csv_io``: lines, records and checked cells, with the line of any problem.
+
+Files are read as they come (flat memory in the number of rows), and every refusal is a
+``CsvFormatError`` naming the file, the 1-based line and the problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import math
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from core.gestures.catalog import InvalidNameError, validate_name
+
+MAX_LINE_BYTES = 1 << 20  # a handteach row is about 3 kB
+
+
+class CsvFormatError(ValueError):
+    """A CSV file that cannot be read; ``path`` and ``line`` (1-based, or None) say where."""
+
+    def __init__(self, path: Path, line: int | None, problem: str) -> None:
+        self.path, self.line, self.problem = Path(path), line, problem
+        super().__init__(f"{path}, line {line}: {problem}" if line else f"{path}: {problem}")
+
+
+def _lines(handle: BinaryIO, path: Path) -> Iterator[str]:
+    """Decoded lines, one at a time, so a bad byte is reported with its line and a file with no
+    line breaks cannot be read whole into memory."""
+    for number in itertools.count(1):
+        raw = handle.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        if len(raw) > MAX_LINE_BYTES:
+            raise CsvFormatError(path, number, f"line longer than {MAX_LINE_BYTES} bytes: not a keypoint CSV")
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise CsvFormatError(path, number, "not UTF-8 text") from None
+
+
+def iter_rows(path: Path, keep_blank: bool = False) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of every record, read as they come (flat memory); blank lines skipped
+    unless ``keep_blank``. Raises ``CsvFormatError`` for an unreadable, non-UTF-8 or empty file."""
+    path = Path(path)
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise CsvFormatError(path, None, "file not found") from None
+    except OSError as exc:
+        raise CsvFormatError(path, None, f"cannot read the file: {exc.strerror or exc}") from exc
+    with handle:
+        reader = csv.reader(_lines(handle, path))
+        empty = True
+        try:
+            for cells in reader:
+                if cells or keep_blank:
+                    empty = False
+                    yield reader.line_num, cells
+        except csv.Error as exc:
+            raise CsvFormatError(path, reader.line_num, f"malformed CSV: {exc}") from None
+        except OSError as exc:
+            raise CsvFormatError(path, reader.line_num, f"cannot read the file: {exc.strerror or exc}") from exc
+    if empty:
+        raise CsvFormatError(path, 1, "the file is empty (no rows)")
+
+
+def read_number(path: Path, line: int, column: str, text: str, allow_nan: bool = False) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise CsvFormatError(path, line, f"column {column}: {text!r} is not a number") from None
+    if not (math.isfinite(value) or (allow_nan and math.isnan(value))):
+        raise CsvFormatError(path, line, f"column {column}: {text!r} is not a finite number")
+    return value
+
+
+def read_integer(path: Path, line: int, column: str, text: str, minimum: int, maximum: int = 2**31 - 1) -> int:
+    # Bounded above too: SQLite stores at most 2^63 - 1 (beyond: OverflowError) and no
+    # image size or frame number comes near 2^31.
+    if not re.fullmatch(r"\s*-?[0-9]{1,20}\s*", text) or not minimum <= int(text) <= maximum:
+        raise CsvFormatError(
+            path, line, f"column {column}: {text[:40]!r} is not an integer from {minimum} to {maximum}"
+        )
+    return int(text)
+
+
+def read_name(path: Path, line: int, text: str, what: str) -> str:
+    try:
+        return validate_name(text, what)
+    except InvalidNameError as exc:
+        raise CsvFormatError(path, line, str(exc)) from None
+
+
+def read_points(
+    path: Path, line: int, cells: Sequence[str], start: int, shape: tuple[int, int], allow_nan: bool
+) -> np.ndarray:
+    """(joints, dims) float32 ``shape`` from ``cells[start:]``; raises if a value is no number or overflows float32."""
+    count = shape[0] * shape[1]
+    values = [
+        read_number(path, line, str(start + i + 1), t, allow_nan) for i, t in enumerate(cells[start : start + count])
+    ]
+    with np.errstate(over="ignore"):  # overflow is reported below, with the line
+        points = np.asarray(values, dtype=np.float64).astype(np.float32)
+    if np.isinf(points).any():
+        raise CsvFormatError(path, line, "a value is too large for float32")
+    return points.reshape(shape)
