@@ -11,8 +11,8 @@ import streamlit as st
 
 from ui import state, widgets
 from ui.compat import fix_media_responses, keep_pending_full_reruns
+from ui.frame_callbacks import share_the_gil_quickly
 from ui.settings import SettingsError
-from ui.stream import share_the_gil_quickly
 
 fix_media_responses()  # for `streamlit run app.py`; ui.serve has applied it already (see ui/compat.py)
 keep_pending_full_reruns()  # likewise

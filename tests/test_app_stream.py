@@ -18,10 +18,12 @@ from core.data.store import Store
 from core.gestures.training import TrainConfig
 from core.keypoints.landmarks import TrackerConfig
 from core.types import Keypoints
+from ui.frame_callbacks import frame_callback, queued_frames_callback
 from ui.jobs import NotReadyError, check_trainable
 from ui.recorder import Recorder, RecordPlan
+from ui.selfie import selfie_view
 from ui.settings import SettingsError, load_settings
-from ui.stream import StreamSession, frame_callback, queued_frames_callback, selfie_view
+from ui.stream import StreamSession
 from ui.uploads import UploadedFile, transcode_h264
 
 FRAME = np.full((480, 640, 3), 90, np.uint8)
@@ -136,7 +138,9 @@ def _plan(**kwargs) -> RecordPlan:
                          **kwargs})  # fmt: skip
 
 
-def _drive(recorder: Recorder, start: float, end: float, step: float = 0.04, hands: list[Keypoints] | None = None) -> None:
+def _drive(
+    recorder: Recorder, start: float, end: float, step: float = 0.04, hands: list[Keypoints] | None = None
+) -> None:
     t = start
     while t <= end:
         canvas = FRAME.copy()
@@ -433,7 +437,7 @@ def test_a_cpm_project_stream_uses_the_cpm_source_and_its_results() -> None:
 def test_the_app_shortens_the_gil_switch_interval_but_never_lengthens_it() -> None:
     import sys
 
-    from ui.stream import GIL_SWITCH_INTERVAL, share_the_gil_quickly
+    from ui.frame_callbacks import GIL_SWITCH_INTERVAL, share_the_gil_quickly
 
     before = sys.getswitchinterval()
     try:

@@ -1,6 +1,6 @@
 """Text drawn on the video the user sees (countdown, REC badge, errors).
 
-The stream sends back the selfie view (``ui.stream.selfie_view``), so text is drawn
+The stream sends back the selfie view (``ui.selfie.selfie_view``), so text is drawn
 straight onto it. Functions draw in place on (H, W, 3) uint8 RGB frames.
 """
 

@@ -26,7 +26,7 @@ VIDEO_CONSTRAINTS: dict[str, Any] = {
     "audio": False,
 }
 # Frames reach the server unmirrored; the server sends back the mirrored (selfie) view
-# with readable text (ui.stream.selfie_view), so the browser shows it as it is.
+# with readable text (ui.selfie.selfie_view), so the browser shows it as it is.
 VIDEO_HTML_ATTRS: dict[str, Any] = {
     "autoPlay": True,
     "controls": False,

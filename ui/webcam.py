@@ -12,8 +12,9 @@ from streamlit_webrtc import WebRtcMode, WebRtcStreamerContext, webrtc_streamer
 from core.keypoints.backend import KeypointBackend
 from core.keypoints.landmarks import TrackerConfig
 from ui import state
+from ui.frame_callbacks import queued_frames_callback
 from ui.settings import VIDEO_CONSTRAINTS, VIDEO_HTML_ATTRS
-from ui.stream import StreamSession, queued_frames_callback
+from ui.stream import StreamSession
 
 
 def tracker_config(max_hands: int) -> TrackerConfig:
