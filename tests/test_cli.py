@@ -401,3 +401,47 @@ def test_body_project_counts_no_person_several_people_and_legs_cut_off_apart(tmp
     nothing = last_json(run_cli(data, "extract", "-i", blank, cut, "--label", "tree", "--project", "yoga"))
     assert nothing["stored"] == 0 and sum(nothing["rejected"].values()) == 2
     assert run_cli(data, "classes", "list", "--project", "yoga").stdout.split() == ["tree:", "3", "samples"]
+
+
+def test_body_project_trains_infers_evaluates_exports_and_refuses_hand_samples(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    run_cli(data, "projects", "create", "yoga", "--skeleton", "body")
+    trees, warriors = yoga_photos("tree", 14), yoga_photos("warrior2", 14)
+    for label, photos_ in (("tree", trees[:10]), ("warrior2", warriors[:10])):
+        run_cli(data, "classes", "add", label, "--project", "yoga")
+        report = last_json(run_cli(data, "extract", "-i", *map(str, photos_), "--label", label, "--project", "yoga"))
+        assert report["stored"] == 10, report
+    result = last_json(run_cli(data, "train", "--project", "yoga", "--epochs", "150", "--seed", "0"))
+    assert result["classes"] == ["tree", "warrior2"] and result["starter_rows"] == 0
+
+    held_out = [*trees[10:], *warriors[10:]]  # photos the model never saw
+    done = run_cli(data, "infer", "--project", "yoga", "-i", str(held_out[0]), "-o", str(tmp_path / "out"), "--json")
+    record = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("{")))
+    (person,) = record["hands"]
+    assert person["skeleton"] == "body" and len(person["keypoints"]) == 33 and len(person["visibility"]) == 33
+    assert person["label"] == "tree"
+    assert (tmp_path / "out" / f"{held_out[0].stem}.png").is_file()
+
+    labels = tmp_path / "labels.csv"
+    labels.write_text("file,label\n" + "".join(f"{p},{p.parent.name}\n" for p in held_out), encoding="utf-8")
+    report = last_json(run_cli(data, "evaluate-images", "--project", "yoga", "--labels", str(labels)))
+    assert report["n_images"] == 8 and report["accuracy"] >= 0.75, report
+
+    run_cli(data, "export-onnx", "--project", "yoga", "-o", str(tmp_path / "yoga.onnx"))
+    import onnx
+
+    model = onnx.load(str(tmp_path / "yoga.onnx"))
+    assert model.graph.input[0].type.tensor_type.shape.dim[1].dim_value == 33 * 3 + 33  # x, y, z + a visible flag
+
+    # a hand sample never enters the body project: not from a hand project's CSV, not from a hand photo
+    run_cli(data, "extract", "-i", *photos("like", 2), "--label", "thumbs_up")
+    run_cli(data, "export", "-o", str(tmp_path / "hands.csv"), "--format", "handteach")
+    refused = run_cli(
+        data, "import", str(tmp_path / "hands.csv"), "--format", "handteach", "--project", "yoga", ok=False
+    )
+    assert refused.returncode == 2 and "holds body keypoints" in refused.stderr
+    hand_photo = str(shared_path("video", "hands.jpg"))
+    report = last_json(run_cli(data, "extract", "-i", hand_photo, "--label", "tree", "--project", "yoga"))
+    assert report["stored"] == 0 and report["rejected"] == {"no person": 1}
+    listed = run_cli(data, "classes", "list", "--project", "yoga").stdout.split()
+    assert listed == ["tree:", "10", "samples", "warrior2:", "10", "samples"]
