@@ -234,3 +234,17 @@ def test_settings_read_the_filter_and_name_a_bad_variable() -> None:
         load_settings({"HANDTEACH_SMOOTHING_D_CUTOFF": "fast"}, use_secrets=False)
     with pytest.raises(SettingsError, match="HANDTEACH_SMOOTHING must be on or off, got 'maybe'"):
         load_settings({"HANDTEACH_SMOOTHING": "maybe"}, use_secrets=False)
+
+
+def test_steadied_detector_times_a_videos_frames_by_its_rate() -> None:
+    from core.keypoints.smoothing import steadied
+
+    rng = np.random.default_rng(6)
+    hands = [make_hand((320, 240), noise=rng.normal(0, 1, (21, 2))) for _ in range(30)]
+    frames = iter(hands)
+    detect = steadied(lambda rgb: [next(frames)], fps=25.0)
+    got = [detect(np.zeros((4, 4, 3), np.uint8))[0].pixel for _ in range(30)]
+    smoother = KeypointSmoother()
+    expected = [smoother([h], i / 25.0)[0].pixel for i, h in enumerate(hands)]
+    np.testing.assert_array_equal(np.stack(got), np.stack(expected))
+    assert np.std(got[10:], axis=0).mean() < 0.6 * np.std([h.pixel for h in hands[10:]], axis=0).mean()

@@ -59,6 +59,9 @@ def extra_registrations() -> list[Callable[[argparse._SubParsersAction], None]]:
         pass
     else:
         registrations.append(register_starter)
+    from core.cli.motion import register as register_motion
+
+    registrations.append(register_motion)
     return registrations
 
 
@@ -80,6 +83,10 @@ def extract(args: argparse.Namespace) -> int:
     """
     store = open_store(args)
     project = store.ensure_project(args.project)
+    if store.project_is_motion(project):  # one clip per video file
+        from core.cli import motion
+
+        return motion.extract(args, store, project)
     label = store.class_named(project, args.label) or validate_name(args.label, "class name")
     config = ExtractConfig(every_n=args.every, hands_per_frame=args.hands)
     before = store.class_counts(project).get(label, 0)
@@ -133,14 +140,17 @@ def projects(args: argparse.Namespace) -> int:
             return 0  # no database, no projects: nothing to create for a look
         store = Store(args.data, read_only=True)
         for name in store.list_projects():
-            counts = store.class_counts(name)
-            print(f"{name}: {sum(counts.values())} samples in {len(counts)} classes")
+            motion = store.project_is_motion(name)
+            counts = _counts(store, name)
+            print(f"{name}: {sum(counts.values())} {'clips' if motion else 'samples'} in {len(counts)} classes"
+                  + (" (motion)" if motion else ""))  # fmt: skip
         return 0
     if not args.name:
         raise ValueError(f"'projects {args.action}' needs a project name")
     store = open_store(args)
     if args.action == "create":
-        store.create_project(args.name, default_classes=not args.empty, backend=args.backend, skeleton=args.skeleton)
+        store.create_project(args.name, default_classes=not (args.empty or args.motion), backend=args.backend,
+                             skeleton=args.skeleton, motion=args.motion)  # fmt: skip
     else:
         store.delete_project(args.name)
     body = args.action == "create" and args.skeleton == "body"
@@ -155,9 +165,9 @@ def classes(args: argparse.Namespace) -> int:
     if len(args.names) != needed:
         raise ValueError(f"'classes {args.action}' takes {needed} name(s), got {len(args.names)}")
     if args.action == "list":
-        counts = store.class_counts(project)
+        counts, unit = _counts(store, project), "clips" if store.project_is_motion(project) else "samples"
         for c in store.list_classes(project):
-            print(f"{c.title}: {counts.get(c.name, 0)} samples" + (f" (mirror: {c.mirror})" if c.mirror else ""))
+            print(f"{c.title}: {counts.get(c.name, 0)} {unit}" + (f" (mirror: {c.mirror})" if c.mirror else ""))
         return 0
     action = {"add": lambda n: store.add_class(project, n, emoji=args.emoji, mirror=args.mirror),
               "delete": lambda n: store.delete_class(project, n),
@@ -166,6 +176,15 @@ def classes(args: argparse.Namespace) -> int:
     action(*args.names)
     print(f"{args.action}: {' → '.join(args.names)} in project {project!r}")
     return 0
+
+
+def _counts(store: Store, project: str) -> dict[str, int]:
+    """Samples per class, or clips per class in a motion project."""
+    if store.project_is_motion(project):
+        from core.data.clips import clip_counts
+
+        return clip_counts(store, project)
+    return store.class_counts(project)
 
 
 def _progress_printer(every: int = 25) -> Callable[[EpochStats], None]:
@@ -180,6 +199,10 @@ def _progress_printer(every: int = 25) -> Callable[[EpochStats], None]:
 def train(args: argparse.Namespace) -> int:
     check_hidden("--hidden", args.hidden)  # refused before the store is opened or any tensor is built
     store = open_store(args)
+    if args.project in store.list_projects() and store.project_is_motion(args.project):
+        from core.cli import motion
+
+        return motion.train(args, store, args.project)
     config = TrainConfig(epochs=args.epochs, seed=args.seed, hidden=tuple(args.hidden), learning_rate=args.lr,
                          val_share=args.val_share, augment=not args.no_augment, mirror=not args.no_mirror)  # fmt: skip
     starter = not getattr(args, "no_starter", True)  # the flag exists when core.starter is installed
@@ -239,6 +262,10 @@ def infer(args: argparse.Namespace) -> int:
     from core.gestures.inference import annotate_file, output_paths
 
     store = reading_store(args, args.project)
+    if args.project in store.list_projects() and store.project_is_motion(args.project):
+        from core.cli import motion
+
+        return motion.infer(args, store, args.project)
     model = _require_model(store, args.project)
     files = expand_inputs([Path(p) for p in args.input])
     for path in files:

@@ -84,6 +84,8 @@ def _data_commands(sub: argparse._SubParsersAction) -> None:
                    help="create: where the project's hand keypoints come from (default mediapipe; fixed later)")  # fmt: skip
     p.add_argument("--skeleton", choices=("hand", "body"), default="hand",
                    help="create: hand gestures (21 points) or body poses (MediaPipe Pose, 33 points); fixed later")  # fmt: skip
+    p.add_argument("--motion", action="store_true",
+                   help="create: a project of motion gestures (swipes, waves): its samples are clips; fixed later")  # fmt: skip
 
     p = _add(sub, "classes", commands.classes, "list, add, rename, delete or clear the classes of a project")
     p.add_argument("action", choices=("list", "add", "rename", "delete", "clear"), nargs="?", default="list")

@@ -26,12 +26,13 @@ swapped), or when time runs backwards (a new stream).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from core.types import FloatArray, Keypoints
+from core.types import FloatArray, Keypoints, RGBImage
 
 # Chosen by bench/smoothing.py on real footage through MediaPipe: the least jitter of a still hand among the
 # settings lagging at most one frame on every pan (a 0.8 s swipe and a slow 80 px drift). Jitter 0.52 -> 0.36 px
@@ -206,3 +207,22 @@ class KeypointSmoother:
                 assigned[h] = self._tracks[t]
                 used.add(t)
         return assigned
+
+
+def steadied(
+    detect: Callable[[RGBImage], list[Keypoints]], fps: float, config: SmoothingConfig | None = None
+) -> Callable[[RGBImage], list[Keypoints]]:
+    """``detect`` for the frames of one video in order, its keypoints steadied: call n is at n / ``fps`` s.
+
+    Clips made from files go through the same filter as the webcam's, so a motion model sees the
+    same kind of paths when it learns and when it spots live.
+    """
+    smoother = KeypointSmoother(config)
+    calls = [0]
+
+    def detect_steadily(rgb: RGBImage) -> list[Keypoints]:
+        found = smoother(detect(rgb), calls[0] / fps)
+        calls[0] += 1
+        return found
+
+    return detect_steadily
