@@ -1,0 +1,133 @@
+"""The store's SQLite database: one connection per call, one transaction per write, migrations.
+
+Concurrency and crash safety: every public call opens its own connection (cheap, and safe
+from any thread or process) and every write is one ``BEGIN IMMEDIATE`` transaction in WAL
+mode with ``synchronous=FULL``, so a killed process loses at most the transaction in flight.
+A read-only ``Database`` never writes a byte (listing and exporting work on a full disk).
+``core.data.store.Store`` builds projects, classes and samples on it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from core.data.schema import (
+    DB_NAME,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    NotFoundError,
+    StoreError,
+    default_data_dir,
+    explain_sqlite_error,
+)
+
+
+class Database:
+    """The SQLite file of one data directory (see the module docstring)."""
+
+    def __init__(self, data_dir: Path | str | None = None, read_only: bool = False) -> None:
+        """Open (and with ``read_only`` False, create or migrate) the store of ``data_dir``.
+
+        ``read_only`` never writes a byte, so listing and exporting work on a full disk or a
+        read-only folder; a write then raises ``StoreError``. A writable store writes only
+        when the database is new or its schema is older (the migration).
+        """
+        self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        self.path = self.data_dir / DB_NAME
+        self.read_only = read_only
+        self._uri = f"file:{quote(str(self.path.resolve()))}?mode=ro" if read_only else None
+        try:
+            if read_only:
+                self._open_read_only()
+            else:
+                self._create_or_migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a usable handteach SQLite database: {exc}") from exc
+
+    # -- connections -------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        # Autocommit mode: transactions are opened explicitly in _write.
+        if self._uri is not None:
+            return sqlite3.connect(self._uri, uri=True, timeout=30.0, isolation_level=None)
+        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = FULL")
+        return conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        try:
+            with closing(self._connect()) as conn:
+                yield conn
+        except sqlite3.OperationalError as exc:
+            raise self._explain(exc) from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        if self.read_only:
+            raise StoreError(f"{self.path}: the store was opened read-only; this change needs a writable one")
+        try:
+            with closing(self._connect()) as conn:
+                conn.execute("BEGIN IMMEDIATE")  # take the write lock now, not halfway through
+                try:
+                    yield conn
+                except BaseException:
+                    if conn.in_transaction:  # SQLite may already have rolled back after some errors
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            raise self._explain(exc) from exc
+
+    def _explain(self, exc: sqlite3.OperationalError) -> StoreError:
+        return explain_sqlite_error(self.path, exc)
+
+    def _open_read_only(self) -> None:
+        if not self.path.is_file():
+            raise NotFoundError(f"{self.path}: no handteach database here yet")
+        try:
+            version = self.schema_version()
+        except StoreError:
+            # WAL reading needs its -shm file, which a full disk or a read-only folder may not
+            # let SQLite create. With no unmerged WAL left, the file alone holds every commit,
+            # and nothing can change it meanwhile: SQLite may read it as immutable.
+            wal = self.path.with_name(self.path.name + "-wal")
+            if wal.exists() and wal.stat().st_size:
+                raise
+            self._uri = f"{self._uri}&immutable=1"
+            version = self.schema_version()
+        if version != SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: schema version {version}, this handteach reads {SCHEMA_VERSION}; "
+                             "run a command that writes (e.g. `classes add`) with this handteach to upgrade it")  # fmt: skip
+
+    def _create_or_migrate(self) -> None:
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the data directory {self.data_dir}: {exc}") from exc
+        if self.path.is_file() and self.schema_version() == SCHEMA_VERSION:
+            return  # nothing to write: a full disk must not stop a store from opening
+        with closing(self._connect()) as conn:
+            if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+                raise StoreError(f"{self.path}: cannot switch the database to WAL mode")
+        with self._write() as conn:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} has schema version {version}, but this handteach knows only up to "
+                    f"{SCHEMA_VERSION}; update handteach to open it"
+                )
+            for steps in MIGRATIONS[version:]:
+                for statement in steps:
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def schema_version(self) -> int:
+        with self._read() as conn:
+            return conn.execute("PRAGMA user_version").fetchone()[0]

@@ -1,0 +1,233 @@
+"""Projects and their classes in the store's database (``ProjectStore``; ``Store`` adds samples).
+
+A project fixes its keypoint backend, its skeleton (``core.skeletons``: only a hand project gets
+the default gesture classes and may take the CPM) and whether it holds motion gestures. Class
+names are unique regardless of case and surrounding spaces.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from core.data.database import Database
+from core.data.schema import DuplicateNameError, NotFoundError, StoreError, stored_skeleton, validate_emoji
+from core.gestures.catalog import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, validate_name
+from core.skeletons import HAND_21, Skeleton
+from core.types import KEYPOINT_BACKENDS
+
+
+class ProjectStore(Database):
+    """Projects and classes of one data directory; every method is one read or one transaction."""
+
+    # -- projects ------------------------------------------------------------------
+
+    @staticmethod
+    def _project_id(conn: sqlite3.Connection, project: str) -> int:
+        name = validate_name(project, "project name")
+        row = conn.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no project named {name!r}")
+        return row[0]
+
+    def list_projects(self) -> list[str]:
+        with self._read() as conn:
+            return [r[0] for r in conn.execute("SELECT name FROM projects ORDER BY name")]
+
+    def create_project(
+        self,
+        name: str,
+        default_classes: bool = True,
+        backend: str = "mediapipe",
+        skeleton: str = "hand",
+        motion: bool = False,
+    ) -> str:
+        """Create a project; returns the cleaned name.
+
+        ``skeleton`` names the keypoint layout its samples must have (``core.skeletons``); only a hand
+        project gets ``DEFAULT_CLASSES`` (unless told not to) and may take the CPM backend, a hand model.
+        ``motion`` marks a project of motion gestures (clips), fixed like the skeleton.
+        """
+        name = validate_name(name, "project name")
+        if backend not in KEYPOINT_BACKENDS:
+            raise ValueError(f"unknown keypoint backend {backend!r}: choose one of {', '.join(KEYPOINT_BACKENDS)}")
+        layout = stored_skeleton(skeleton)
+        if layout != HAND_21 and backend == "cpm":
+            raise StoreError(f"backend 'cpm' cannot serve the {layout.name} project {name!r}: the CPM is a hand model")
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM projects WHERE name = ?", (name,)).fetchone():
+                raise DuplicateNameError(f"a project named {name!r} already exists")
+            cur = conn.execute(
+                "INSERT INTO projects (name, backend, created_at, skeleton, motion) VALUES (?, ?, ?, ?, ?)",
+                (name, backend, time.time(), layout.name, int(bool(motion))),
+            )
+            classes = DEFAULT_CLASSES if default_classes and layout == HAND_21 else ()
+            conn.executemany(
+                "INSERT INTO classes (project_id, name, emoji, mirror, position) VALUES (?, ?, ?, ?, ?)",
+                [(cur.lastrowid, c.name, c.emoji, c.mirror, i) for i, c in enumerate(classes)],
+            )
+        return name
+
+    def ensure_project(self, name: str = DEFAULT_PROJECT) -> str:
+        """The project ``name``, created with the default classes if it does not exist yet."""
+        name = validate_name(name, "project name")
+        if name in self.list_projects():
+            return name  # a read: works while another program writes
+        try:
+            return self.create_project(name)
+        except DuplicateNameError:
+            return name
+
+    def delete_project(self, name: str) -> None:
+        """Delete a project, its classes, samples and its folder (saved models)."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM projects WHERE id = ?", (self._project_id(conn, name),))
+        shutil.rmtree(self.data_dir / "projects" / validate_name(name), ignore_errors=True)
+
+    def rename_project(self, old: str, new: str) -> str:
+        """Rename a project and its folder; returns the cleaned new name."""
+        old, new = validate_name(old, "project name"), validate_name(new, "new project name")
+        old_dir, new_dir = self.data_dir / "projects" / old, self.data_dir / "projects" / new
+        with self._write() as conn:
+            pid = self._project_id(conn, old)
+            if conn.execute("SELECT 1 FROM projects WHERE name = ?", (new,)).fetchone() or new_dir.exists():
+                raise DuplicateNameError(f"a project named {new!r} already exists")
+            conn.execute("UPDATE projects SET name = ? WHERE id = ?", (new, pid))
+            if old_dir.exists():  # inside the transaction: a failed move rolls the rename back
+                old_dir.rename(new_dir)
+        return new
+
+    def _project_column(self, name: str, column: str) -> object:
+        with self._read() as conn:
+            pid = self._project_id(conn, name)
+            return conn.execute(f"SELECT {column} FROM projects WHERE id = ?", (pid,)).fetchone()[0]
+
+    def project_backend(self, name: str) -> str:
+        return str(self._project_column(name, "backend"))
+
+    def project_skeleton(self, name: str) -> Skeleton:
+        """The keypoint layout every sample of the project has."""
+        return stored_skeleton(str(self._project_column(name, "skeleton")))
+
+    def project_is_motion(self, name: str) -> bool:
+        return bool(self._project_column(name, "motion"))
+
+    def project_dir(self, project: str, create: bool = True) -> Path:
+        """``data_dir/projects/<project>``, created on demand unless ``create`` is False (the model lives there)."""
+        with self._read() as conn:
+            self._project_id(conn, project)
+        path = self.data_dir / "projects" / validate_name(project)
+        if create:
+            path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    # -- classes --------------------------------------------------------------------
+
+    @staticmethod
+    def _class_ids(conn: sqlite3.Connection, pid: int) -> dict[str, int]:
+        rows = conn.execute("SELECT name, id FROM classes WHERE project_id = ? ORDER BY position, id", (pid,))
+        return dict(rows.fetchall())
+
+    def _class_id(self, conn: sqlite3.Connection, project: str, name: str) -> tuple[int, int]:
+        """(project id, class id) of a class, or NotFoundError naming what is missing."""
+        name = validate_name(name, "class name")
+        pid = self._project_id(conn, project)
+        ids = self._class_ids(conn, pid)
+        stored = _same_name(name, ids)
+        if stored is None:
+            raise NotFoundError(f"project {project!r} has no class named {name!r}")
+        return pid, ids[stored]
+
+    def class_named(self, project: str, name: str) -> str | None:
+        """The stored name of the class ``name`` denotes ("OK" and " ok " denote "ok"), or None."""
+        name = validate_name(name, "class name")
+        with self._read() as conn:
+            return _same_name(name, self._class_ids(conn, self._project_id(conn, project)))
+
+    def list_classes(self, project: str) -> list[GestureClass]:
+        """The classes of ``project`` in display order."""
+        with self._read() as conn:
+            pid = self._project_id(conn, project)
+            rows = conn.execute(
+                "SELECT name, emoji, mirror FROM classes WHERE project_id = ? ORDER BY position, id", (pid,)
+            )
+            return [GestureClass(*r) for r in rows]
+
+    def add_class(self, project: str, name: str, emoji: str = "", mirror: str = "") -> GestureClass:
+        """Append a class; ``mirror`` names its mirror partner (may be added later), "" for symmetric."""
+        with self._write() as conn:
+            gesture = self._insert_class(conn, self._project_id(conn, project), name, emoji, mirror)
+        return gesture
+
+    def _insert_class(self, conn: sqlite3.Connection, pid: int, name: str, emoji: str, mirror: str) -> GestureClass:
+        name = validate_name(name, "class name")
+        mirror = validate_name(mirror, "mirror") if mirror else ""
+        gesture = GestureClass(name, validate_emoji(emoji), "" if mirror == name else mirror)
+        existing = self._class_ids(conn, pid)
+        taken = _same_name(gesture.name, existing)
+        if taken is not None:  # "Peace" beside "peace" would be two classes the user cannot tell apart
+            raise DuplicateNameError(f"the project already has a class named {taken!r}")
+        if gesture.mirror and gesture.mirror not in existing:
+            raise NotFoundError(f"mirror {gesture.mirror!r}: the project has no class of that name; add it first")
+        (position,) = conn.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM classes WHERE project_id = ?", (pid,))
+        conn.execute(
+            "INSERT INTO classes (project_id, name, emoji, mirror, position) VALUES (?, ?, ?, ?, ?)",
+            (pid, gesture.name, gesture.emoji, gesture.mirror, position[0]),
+        )
+        return gesture
+
+    def rename_class(self, project: str, old: str, new: str) -> str:
+        """Rename a class, keeping its samples; mirror references to it follow. Returns the new name."""
+        new = validate_name(new, "new class name")
+        with self._write() as conn:
+            pid, cid = self._class_id(conn, project, old)
+            taken = _same_name(new, (n for n, i in self._class_ids(conn, pid).items() if i != cid))
+            if taken is not None:
+                raise DuplicateNameError(f"project {project!r} already has a class named {taken!r}")
+            (old,) = conn.execute("SELECT name FROM classes WHERE id = ?", (cid,)).fetchone()  # as stored
+            conn.execute("UPDATE classes SET name = ? WHERE id = ?", (new, cid))
+            conn.execute("UPDATE classes SET mirror = ? WHERE project_id = ? AND mirror = ?", (new, pid, old))
+        return new
+
+    def delete_class(self, project: str, name: str) -> None:
+        """Delete a class and its samples; classes that named it as mirror become symmetric."""
+        with self._write() as conn:
+            pid, cid = self._class_id(conn, project, name)
+            (name,) = conn.execute("SELECT name FROM classes WHERE id = ?", (cid,)).fetchone()  # as stored
+            conn.execute("DELETE FROM classes WHERE id = ?", (cid,))
+            conn.execute("UPDATE classes SET mirror = '' WHERE project_id = ? AND mirror = ?", (pid, name))
+
+    def clear_class(self, project: str, name: str) -> int:
+        """Delete the samples (or a motion project's clips) of a class, keep the class; returns how many were deleted."""
+        with self._write() as conn:
+            _, cid = self._class_id(conn, project, name)
+            clips = conn.execute("DELETE FROM clips WHERE class_id = ?", (cid,)).rowcount
+            return clips + conn.execute("DELETE FROM samples WHERE class_id = ?", (cid,)).rowcount
+
+    def _sample_class(self, conn: sqlite3.Connection, project: str, pid: int, ids: dict[str, int], name: str,
+                      create: bool) -> int:  # fmt: skip
+        """Class id for a sample labelled ``name``; ``ids`` (name → id) gains a class created here.
+
+        A label matching a class regardless of case joins it: a kinivi "OK" is the default project's "ok".
+        """
+        stored = _same_name(name, ids)
+        if stored is None:
+            if not create:
+                raise NotFoundError(f"project {project!r} has no class named {name!r}")
+            self._insert_class(conn, pid, name, "", "")
+            ids.update(self._class_ids(conn, pid))
+            stored = name
+        return ids[stored]
+
+
+def _same_name(name: str, names: Iterable[str]) -> str | None:
+    """The one of ``names`` equal to ``name``, else equal regardless of case (names are stored stripped), or None."""
+    names = list(names)
+    name = name.strip()
+    if name in names:
+        return name
+    key = name.casefold()
+    return next((n for n in names if n.casefold() == key), None)
