@@ -9,7 +9,6 @@ the checkpoint, so Ctrl-C (or a cancel event) keeps the last finished epoch.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -24,50 +23,13 @@ from core.cpm import checkpoint
 from core.cpm.config import CPMConfig, CPMTrainConfig
 from core.cpm.model import HandCPM, TrainingView, coordinate_loss, cpm_loss, handedness_loss
 from core.cpm.training import parallel
-from core.cpm.training.balance import input_balance
-from core.cpm.training.dataset import DistillationSet, build_base_crops
-from core.cpm.training.labels import LabelledFrame, label_media
+from core.cpm.training.dataset import DistillationSet
+from core.cpm.training.inputs import draw_sampler, seed_worker, split_crops, teacher_labels
 from core.cpm.training.progress import UPDATES_PER_EPOCH, ConsoleLog, StepLine
 from core.cpm.training.schedule import Schedule
 from core.cpm.training.validation import calibrate_threshold, validate
 
-VAL_FOLDER_NAMES = {"test", "valid", "val"}  # a dataset's own held-out folders stay held out
 HANDEDNESS_WEIGHT = 0.1  # the handedness head is an aid to the belief maps, not the goal
-
-
-def is_held_out(path: Path, cfg: CPMTrainConfig) -> bool:
-    """Validation-only image? (hold-out folders, the datasets' own test/valid folders, or a hash share)."""
-    resolved = path.resolve()
-    if any(resolved.is_relative_to(Path(h).resolve()) for h in cfg.holdout):
-        return True
-    if VAL_FOLDER_NAMES & {p.lower() for p in path.parts[:-1]}:
-        return True
-    # Roboflow exports hold augmented copies named "<photo>.rf.<hash>.jpg": hash the photo, so copies stay together
-    stem = path.name.split(".rf.")[0]
-    digest = hashlib.sha1(f"{path.parent.name}/{stem}".encode()).digest()
-    return int.from_bytes(digest[:4], "little") / 2**32 < cfg.val_fraction
-
-
-def _seed_worker(_: int) -> None:
-    info = torch.utils.data.get_worker_info()
-    info.dataset.rng = np.random.default_rng(torch.initial_seed() % 2**32)  # a fresh stream per worker and epoch
-
-
-def _split_crops(frames: list[LabelledFrame], cfg: CPMTrainConfig, cpm: CPMConfig, log: Callable[[str], None]):
-    train_frames = [f for f in frames if not is_held_out(f.path, cfg)]
-    # validation keeps to the whole-image reference, so its numbers compare across runs
-    val_frames = [
-        dataclasses.replace(f, hands=tuple(h for h in f.hands if not h.zoom_out))
-        for f in frames
-        if is_held_out(f.path, cfg)
-    ]
-    t0 = time.time()
-    train = build_base_crops(train_frames, cpm.margin, negatives=True, seed=cfg.seed)
-    val = build_base_crops(val_frames, cpm.margin, negatives=True, seed=cfg.seed + 1)
-    log(
-        f"crops: {len(train[0])} train hands (+{len(train[1])} hand-free), {len(val[0])} held-out hands (+{len(val[1])} hand-free), {time.time() - t0:.0f} s"
-    )
-    return train, val
 
 
 def _averager(model: HandCPM, decay: float) -> AveragedModel:
@@ -150,23 +112,6 @@ class _Run:
     started: float
 
 
-def _sampler(dataset: DistillationSet, inputs, cfg: CPMTrainConfig, log: Callable[[str], None]):
-    """Which hands each process draws: all once per epoch, split among processes, or weighted by input."""
-    if not cfg.balance_inputs:
-        if parallel.is_parallel():
-            return torch.utils.data.DistributedSampler(dataset, seed=cfg.seed, drop_last=True)
-        return None  # the loader shuffles
-    balance = input_balance([h.source for h in dataset.hands], inputs, cfg.balance_inputs)
-    log(
-        "draws per epoch: "
-        + ", ".join(f"{name} {share:.0%} ({balance.sizes[name]} hands)" for name, share in balance.shares.items())
-    )
-    # each process draws on its own (with replacement), so no split is needed to keep them apart
-    generator = torch.Generator().manual_seed(cfg.seed * 1009 + parallel.rank())
-    per_process = len(dataset) // parallel.world_size()
-    return torch.utils.data.WeightedRandomSampler(balance.weights, per_process, replacement=True, generator=generator)
-
-
 def _prepare(inputs, cfg: CPMTrainConfig, cpm: CPMConfig | None, resume, log: Callable[[str], None]) -> _Run:
     """Model (new or resumed), teacher labels, crops, loader, optimizer and schedule."""
     started = time.time()
@@ -177,11 +122,11 @@ def _prepare(inputs, cfg: CPMTrainConfig, cpm: CPMConfig | None, resume, log: Ca
     averaged = _averager(model, cfg.ema_decay) if cfg.ema_decay and parallel.rank() == 0 else None
     if resume:
         checkpoint.load_trained_weights(model, resume)
-    frames = _teacher_labels(inputs, cfg, log)
-    (train_hands, train_empty), (val_hands, val_empty) = _split_crops(frames, cfg, model.cfg, log)
+    frames = teacher_labels(inputs, cfg, log)
+    (train_hands, train_empty), (val_hands, val_empty) = split_crops(frames, cfg, model.cfg, log)
     dataset = DistillationSet(train_hands, train_empty, model.cfg, cfg.augment, cfg.seed + parallel.rank())
-    init = _seed_worker if cfg.workers else None
-    sampler = _sampler(dataset, inputs, cfg, log)
+    init = seed_worker if cfg.workers else None
+    sampler = draw_sampler(dataset, inputs, cfg, log)
     loader = torch.utils.data.DataLoader(
         dataset,
         cfg.batch_size // parallel.world_size(),
@@ -243,7 +188,7 @@ def train(
     if cfg.processes <= 1:
         return _train_here(inputs, out_dir, cpm, cfg, resume, log, cancel)
     started = time.time()
-    _teacher_labels(inputs, cfg, log)
+    teacher_labels(inputs, cfg, log)
     if cfg.max_minutes:  # the budget covers the labelling too, as it does in one process
         cfg = dataclasses.replace(cfg, max_minutes=max(1.0, cfg.max_minutes - (time.time() - started) / 60))
     try:
@@ -252,17 +197,6 @@ def train(
         log(f"interrupted: {out_dir} keeps the last finished epoch")
     state = checkpoint.read_training_state(out_dir)
     return _summary(state.get("history", []), started, state.get("train_hands", 0), state.get("val_hands", 0))
-
-
-def _teacher_labels(inputs, cfg: CPMTrainConfig, log: Callable[[str], None]) -> list[LabelledFrame]:
-    progress = _label_progress(log)
-    return label_media(
-        list(inputs) + list(cfg.holdout), cfg.label_cache, on_progress=progress, zoom_out=cfg.zoom_out_labels
-    )
-
-
-def _label_progress(log: Callable[[str], None]) -> Callable[[int, int], None]:
-    return lambda i, n: i % 500 == 0 and log(f"labelled {i}/{n}")  # type: ignore[return-value]
 
 
 def _train_process(inputs, out_dir, cpm: CPMConfig | None, cfg: CPMTrainConfig, resume) -> None:

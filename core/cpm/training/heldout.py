@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from core.cpm.config import DEFAULT_LABEL_CACHE, CPMTrainConfig
-from core.cpm.training.distill import is_held_out
+from core.cpm.training.inputs import is_held_out
 from core.cpm.training.labels import label_media
 from core.io.crops import keypoint_box
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import torch
+from sklearn.metrics import balanced_accuracy_score
 
 from core.cpm.evaluation.metrics import normalised_errors, summary
 from core.cpm.heatmaps import decode
@@ -102,7 +103,9 @@ def calibrate_threshold(hand_scores: FloatArray, empty_scores: FloatArray) -> fl
         raise ValueError(
             f"calibration needs crops with and without hands, got {len(hand_scores)} and {len(empty_scores)}"
         )
-    candidates = np.linspace(0.02, 0.9, 89)
-    balanced = [((hand_scores >= t).mean() + (empty_scores < t).mean()) / 2 for t in candidates]
+    candidates = np.linspace(0.02, 0.9, 89)  # a fixed grid (not roc_curve's data points): thresholds stay round
+    truth = np.r_[np.ones(len(hand_scores), bool), np.zeros(len(empty_scores), bool)]
+    scores = np.r_[hand_scores, empty_scores]
+    balanced = [balanced_accuracy_score(truth, scores >= t) for t in candidates]
     best = np.flatnonzero(np.isclose(balanced, max(balanced)))
     return float(round(candidates[best[len(best) // 2]], 3))
