@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from core.data.store import Store
 
 SHARED_DATA = Path(os.environ.get("HANDTEACH_SHARED", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 HANDS = SHARED_DATA / "hands"
@@ -54,6 +58,16 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "data"
     monkeypatch.setenv("HANDTEACH_DATA", str(path))
     return path
+
+
+@pytest.fixture
+def store(data_dir: Path) -> Store:
+    """A store in ``data_dir`` holding the default project; test files that need another define their own."""
+    from core.data.store import Store  # lazily: collecting tests stays light
+
+    created = Store(data_dir)
+    created.ensure_project()
+    return created
 
 
 def faststart_copy(source: Path, target: Path) -> Path:

@@ -1,0 +1,44 @@
+"""Keypoints and checks shared by the store's tests (test_database, test_projects, test_store)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.data.store import Store
+from core.skeletons import BODY_33
+from core.types import Keypoints
+
+
+def make_hand(rng: np.random.Generator, depth: bool = True) -> Keypoints:
+    """A random hand with awkward float32 values (signed zero, subnormals, huge) to catch lossy storage."""
+    pixel = rng.normal(300, 100, (21, 2)).astype(np.float32)
+    pixel[0, 0], pixel[1, 1], pixel[2, 0] = -0.0, np.float32(1e-42), np.float32(3.4e38)
+    normalised = rng.random((21, 3), dtype=np.float32)
+    world = rng.normal(0, 0.05, (21, 3)).astype(np.float32) if depth else np.full((21, 3), np.nan, np.float32)
+    return Keypoints(pixel, normalised, world, "Right", float(rng.random()), (640, 480))
+
+
+def assert_same_hand(a: Keypoints, b: Keypoints) -> None:
+    for name in ("pixel", "normalised", "world"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert y.dtype == np.float32 and y.shape == x.shape
+        assert x.tobytes() == y.tobytes(), f"{name} changed"  # bit-exact, -0.0 and NaN payloads included
+        assert np.array_equal(x, y, equal_nan=True)
+    assert (a.handedness, a.score, a.image_size) == (b.handedness, b.score, b.image_size)
+
+
+def snapshot(store: Store) -> dict:
+    """Everything visible through the API, to prove a refused call changed nothing."""
+    return {p: (store.list_classes(p), store.class_counts(p), store.project_backend(p)) for p in store.list_projects()}
+
+
+def make_body(rng: np.random.Generator) -> Keypoints:
+    """A random BODY_33 pose with visibility, some of it exactly 0 and 1."""
+    k = BODY_33.num_joints
+    visibility = rng.random(k, dtype=np.float32)
+    visibility[:2] = 0.0, 1.0
+    pixel = rng.normal(300, 100, (k, 2)).astype(np.float32)
+    world = rng.normal(0, 0.3, (k, 3)).astype(np.float32)
+    return Keypoints(
+        pixel, rng.random((k, 3), dtype=np.float32), world, "Unknown", 0.9, (640, 480), BODY_33, visibility
+    )
