@@ -86,7 +86,8 @@ def faststart_copy(source: Path, target: Path) -> Path:
 def fake_camera_or_skip(video: Path, cache_dir: Path, hint: str = "add ../shared/data") -> Path:
     """``video`` as the y4m Chromium's fake camera plays; skips, saying what is missing, without
     chromium, ffmpeg, playwright or the video."""
-    from bench.webcam import fake_camera_y4m, missing_tools
+    from bench.browser import missing_tools
+    from bench.fake_camera import fake_camera_y4m
 
     missing = missing_tools()
     if missing:

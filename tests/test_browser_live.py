@@ -16,14 +16,8 @@ from __future__ import annotations
 import pytest
 from conftest import fake_camera_or_skip, hagrid_photos, shared_path
 
-from bench.webcam import (
-    DEFAULT_VIDEO,
-    WEBRTC_IFRAME,
-    AppServer,
-    browser_page,
-    start_webcam,
-    wait_app_ready,
-)
+from bench.browser import WEBRTC_IFRAME, AppServer, browser_page, start_webcam, wait_app_ready
+from bench.fake_camera import DEFAULT_VIDEO
 
 pytestmark = pytest.mark.slow
 DOWNLOAD = "Download the annotated file"

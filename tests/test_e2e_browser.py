@@ -26,16 +26,8 @@ from pathlib import Path
 import pytest
 from conftest import fake_camera_or_skip
 
-from bench.webcam import (
-    DEFAULT_VIDEO,
-    ROOT,
-    WEBRTC_IFRAME,
-    AppServer,
-    browser_page,
-    start_webcam,
-    usable_frames,
-    wait_app_ready,
-)
+from bench.browser import WEBRTC_IFRAME, AppServer, browser_page, start_webcam, wait_app_ready
+from bench.fake_camera import DEFAULT_VIDEO, ROOT, usable_frames
 
 pytestmark = pytest.mark.slow
 
@@ -247,3 +239,94 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
     log = server.log.read_text(encoding="utf-8")
     assert "Expected ASGI message" not in log and "Traceback" not in log, log[-3000:]
     print(f"\nscreenshots in {OUTPUT}; {stored} samples; took {time.monotonic() - started:.0f} s")
+
+
+# ---- a body project ---------------------------------------------------------------------------
+
+BODY_PROJECT = "e2e body"
+YOGA = Path(os.environ.get("HANDTEACH_SHARED", ROOT.parent / "shared" / "data")) / "body" / "yoga8" / "images"
+
+
+@pytest.fixture(scope="module")
+def person_camera(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fake camera showing a real person in the tree pose (a yoga8 photo held for 4 s, looped by Chromium)."""
+    import subprocess
+
+    photo = YOGA / "tree" / "tree_001.jpg"
+    if not photo.exists():
+        pytest.skip(f"yoga photo for the body fake camera not found: {photo} (add ../shared/data)")
+    folder = tmp_path_factory.getbasetemp() / "body-camera"
+    folder.mkdir(exist_ok=True)
+    clip = folder / "tree_pose.mp4"
+    if not clip.exists():
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-loop", "1", "-i", str(photo), "-t", "4", "-r", "30",
+                        "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2", "-pix_fmt", "yuv420p", str(clip)],
+                       check=True, capture_output=True)  # fmt: skip
+    return fake_camera_or_skip(clip, folder / "y4m")
+
+
+def test_body_project_record_upload_train_and_3d_live_in_browser(person_camera: Path, tmp_path: Path) -> None:
+    """Home creates a body project; one pose recorded from the webcam, one uploaded; Train; Live names it, in 3D."""
+    started = time.monotonic()
+    _TAKES.clear()
+    warriors = sorted((YOGA / "warrior2").glob("*.jpg"))[:8]
+    with browser_page(person_camera, width=1280, height=800) as page:
+        server = AppServer(tmp_path / "data", log=tmp_path / "streamlit.log").start()
+        try:
+            page.goto(server.url)
+            wait_app_ready(page)
+            page.get_by_label("New project").fill(BODY_PROJECT)
+            page.get_by_text("🧍 Body poses (MediaPipe Pose)").click()
+            page.get_by_role("button", name="Create project").click()
+            page.get_by_text(f"Created the body-pose project '{BODY_PROJECT}'").wait_for(timeout=30_000)
+            page.wait_for_function("n => new URLSearchParams(location.search).get('project') === n", arg=BODY_PROJECT)
+            query = page.url.split("?", 1)[1]
+
+            page.goto(f"{server.url}/record?{query}")
+            wait_app_ready(page)
+            page.get_by_text("No gestures or poses yet").wait_for(timeout=30_000)
+            page.get_by_text("➕ Add a gesture").click()
+            page.get_by_label("Name").fill("tree")
+            page.get_by_role("button", name="Add gesture").click()
+            page.get_by_text("Added tree.").wait_for(timeout=30_000)
+            wait_app_ready(page)
+            start_webcam(page)
+            stored = _record(page, "tree")
+            _add_gesture_while_streaming(page, "warrior2")
+            _shot(page, "body-1-record")
+
+            page.locator('[data-testid="stRadio"] label').filter(has_text="warrior2").click()
+            wait_app_ready(page)
+            page.get_by_text("📁 Upload files").click()
+            wait_app_ready(page)
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(p) for p in warriors])
+            page.get_by_role("button", name=re.compile("Add to warrior2")).click()
+            page.get_by_text(re.compile(r"Added [5-8] samples of warrior2")).wait_for(timeout=90_000)
+
+            page.goto(f"{server.url}/train?{query}")
+            wait_app_ready(page)
+            page.get_by_text("Body poses have no starter model").wait_for(timeout=30_000)
+            page.get_by_role("button", name=re.compile("Train model")).click()
+            page.get_by_text("Model saved").wait_for(timeout=90_000)
+            _shot(page, "body-2-train")
+
+            page.goto(f"{server.url}/live?{query}")
+            wait_app_ready(page)
+            start_webcam(page)
+            labels = page.locator(".st-key-live_prediction")
+            labels.get_by_text(re.compile(r"Labels: tree \d\.\d\d \(Unknown\)")).wait_for(timeout=30_000)
+            page.get_by_text("🧊 3D view").click()
+            view = page.locator(".st-key-live_3d_view")
+            view.locator('[data-testid="stPlotlyChart"]').wait_for(timeout=30_000)
+            view.get_by_text("3D view of the person in metres").wait_for(timeout=30_000)
+            _assert_streaming(page, "with the 3D view on")
+            _shot(page, "body-3-live-3d")
+            assert not _overflowing(page), _overflowing(page)
+        except Exception:
+            _shot(page, "body-failure")
+            raise
+        finally:
+            server.stop()
+    log = server.log.read_text(encoding="utf-8")
+    assert "Expected ASGI message" not in log and "Traceback" not in log, log[-3000:]
+    print(f"\nbody: {stored} tree samples from the webcam; took {time.monotonic() - started:.0f} s")
