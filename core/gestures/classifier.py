@@ -12,8 +12,9 @@ A model on disk is a folder with two files, written without pickle:
 file beside the old ones, then one ``os.replace`` of ``model.json`` switches to them.
 A crash at any point leaves the old or the new complete model, never a mixture.
 
-``load`` trusts nothing in the folder: any problem raises ``ModelFileError``
-naming the file. Training lives in ``core.gestures.training``.
+``load`` trusts nothing in the folder (``core.gestures.model_file`` checks each field and
+tensor): any problem raises ``ModelFileError`` naming the file. Training lives in
+``core.gestures.training``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import io
 import json
 import math
 import os
-import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
@@ -32,25 +32,28 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 from torch import nn
 
 from core.gestures.features import FeatureConfig, hand_features
+from core.gestures.model_file import (
+    CONFIG_FILE,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    WEIGHTS_FILE,
+    ModelFileError,
+    check_tensors,
+    feature_config_from_json,
+    named_weights,
+    read_description,
+    read_weights,
+)
 from core.io.atomic import write_bytes
 from core.io.limits import check_hidden
-from core.skeletons import skeleton_named
 from core.types import UNKNOWN_LABEL, FloatArray, Keypoints, Prediction, make_prediction
 
-FORMAT_NAME = "handteach-gesture-mlp"
-FORMAT_VERSION = 1
-WEIGHTS_FILE = "model.safetensors"
-CONFIG_FILE = "model.json"
 DEFAULT_HIDDEN: tuple[int, ...] = (128, 64)
-
-
-class ModelFileError(ValueError):
-    """A model folder or file that is missing, not ours, or inconsistent."""
+__all__ = ["CONFIG_FILE", "DEFAULT_HIDDEN", "GestureClassifier", "ModelFileError", "build_network"]
 
 
 def build_network(in_features: int, hidden: Sequence[int], n_classes: int, dropout: float) -> nn.Sequential:
@@ -160,7 +163,7 @@ class GestureClassifier:
         except (TypeError, ValueError) as exc:
             raise ValueError(f"model metadata cannot be written as JSON: {exc}") from exc
         folder.mkdir(parents=True, exist_ok=True)
-        previous = _named_weights(folder)
+        previous = named_weights(folder)
         write_bytes(folder / weights_name, weights)
         write_bytes(folder / CONFIG_FILE, text.encode("utf-8"))
         keep = {weights_name, previous}
@@ -181,11 +184,11 @@ class GestureClassifier:
         if not folder.is_dir():
             raise ModelFileError(f"{folder}: model folder not found")
         json_path = folder / CONFIG_FILE
-        description = _read_description(json_path)
+        description = read_description(json_path)
         weights_path = folder / description.get("weights_file", WEIGHTS_FILE)
         classifier = _classifier_from_description(cls, description, json_path)
-        tensors = _read_weights(weights_path, description["weights_sha256"])
-        _check_tensors(tensors, classifier.network.state_dict(), weights_path)
+        tensors = read_weights(weights_path, description["weights_sha256"])
+        check_tensors(tensors, classifier.network.state_dict(), weights_path)
         classifier.network.load_state_dict(tensors, strict=True)
         return classifier
 
@@ -223,43 +226,9 @@ class GestureClassifier:
         return target
 
 
-def _read_description(path: Path) -> dict[str, Any]:
-    """Parse ``model.json`` and check that it describes a handteach gesture model we can read."""
-    try:
-        description = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: file is missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{path}: not a readable JSON file ({exc})") from None
-    if not isinstance(description, dict) or description.get("format") != FORMAT_NAME:
-        found = description.get("format") if isinstance(description, dict) else type(description).__name__
-        raise ModelFileError(f"{path}: not a handteach gesture model (format {found!r}, expected {FORMAT_NAME!r})")
-    version = description.get("format_version")
-    if version != FORMAT_VERSION:
-        raise ModelFileError(
-            f"{path}: format version {version!r} is not supported (this handteach reads {FORMAT_VERSION})"
-        )
-    checksum = description.get("weights_sha256")
-    if not isinstance(checksum, str) or len(checksum) != 64:
-        raise ModelFileError(f"{path}: 'weights_sha256' is missing or malformed")
-    name = description.get("weights_file", WEIGHTS_FILE)  # absent in folders saved before versioned names
-    if not isinstance(name, str) or not re.fullmatch(r"model(\.[0-9a-f]{16})?\.safetensors", name):
-        raise ModelFileError(f"{path}: 'weights_file' must name a model*.safetensors file beside it, got {name!r}")
-    return description
-
-
-def _named_weights(folder: Path) -> str:
-    """The weights file the current ``model.json`` names ("" when there is none or it is unreadable)."""
-    try:
-        name = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8")).get("weights_file", WEIGHTS_FILE)
-    except (OSError, ValueError, AttributeError):
-        return ""
-    return name if isinstance(name, str) else ""
-
-
 def _classifier_from_description(cls: type[GestureClassifier], d: dict[str, Any], path: Path) -> GestureClassifier:
     """An untrained classifier shaped as ``d`` describes; field errors become ``ModelFileError``."""
-    config = _feature_config(d.get("feature_config"), path)
+    config = feature_config_from_json(d.get("feature_config"), path)
     try:
         if d.get("n_features") != config.size:
             raise ValueError(f"'n_features' is {d.get('n_features')!r}, the feature config gives {config.size}")
@@ -273,63 +242,6 @@ def _classifier_from_description(cls: type[GestureClassifier], d: dict[str, Any]
         return cls(classes, config, hidden, d["dropout"], d["threshold"], metadata)
     except ValueError as exc:
         raise ModelFileError(f"{path}: {exc}") from None
-
-
-def _feature_config(feature: object, path: Path) -> FeatureConfig:
-    """``feature_config`` of ``model.json``; models saved before skeletons lack their keys and read hands."""
-    current = FeatureConfig().version
-    if not isinstance(feature, dict) or not isinstance(feature.get("use_depth"), bool):
-        raise ModelFileError(f"{path}: 'feature_config' is missing or malformed")
-    if feature.get("version") != current:
-        raise ModelFileError(
-            f"{path}: made for feature version {feature.get('version')!r}, this handteach computes version "
-            f"{current}; retrain the model"
-        )
-    skeleton, visibility = feature.get("skeleton", "hand"), feature.get("use_visibility", False)
-    threshold = feature.get("min_visibility", FeatureConfig.min_visibility)
-    try:
-        skeleton_named(skeleton)
-    except (ValueError, TypeError):
-        raise ModelFileError(
-            f"{path}: made for keypoints of skeleton {skeleton!r}, which this handteach does not know"
-        ) from None
-    if not isinstance(visibility, bool) or type(threshold) not in (int, float) or not 0 <= threshold <= 1:
-        raise ModelFileError(f"{path}: 'use_visibility' must be true or false and 'min_visibility' a number in [0, 1]")
-    return FeatureConfig(feature["use_depth"], current, skeleton, visibility, float(threshold))
-
-
-def _read_weights(path: Path, expected_sha256: str) -> dict[str, torch.Tensor]:
-    """Tensors of ``model.safetensors``, read once, checked against the checksum in ``model.json``."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: file is missing") from None
-    except OSError as exc:
-        raise ModelFileError(f"{path}: cannot be read ({exc})") from None
-    if hashlib.sha256(data).hexdigest() != expected_sha256:
-        raise ModelFileError(
-            f"{path}: checksum differs from the one in {CONFIG_FILE} (damaged, replaced, or saved by another training)"
-        )
-    try:
-        return load_safetensors(data)
-    except Exception as exc:  # safetensors raises its own error types for every kind of bad header
-        raise ModelFileError(f"{path}: not a safetensors file ({type(exc).__name__}: {exc})") from None
-
-
-def _check_tensors(tensors: Mapping[str, torch.Tensor], expected: Mapping[str, torch.Tensor], path: Path) -> None:
-    """Same names, shapes and dtype as the network ``model.json`` describes, and finite values."""
-    missing, extra = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
-    if missing or extra:
-        raise ModelFileError(f"{path}: tensors do not match {CONFIG_FILE} (missing {missing}, unexpected {extra})")
-    for name, reference in expected.items():
-        tensor = tensors[name]
-        if tuple(tensor.shape) != tuple(reference.shape) or tensor.dtype != reference.dtype:
-            raise ModelFileError(
-                f"{path}: tensor {name!r} is {tuple(tensor.shape)} {tensor.dtype}, "
-                f"{CONFIG_FILE} implies {tuple(reference.shape)} {reference.dtype}"
-            )
-        if not torch.isfinite(tensor).all():
-            raise ModelFileError(f"{path}: tensor {name!r} contains NaN or infinity")
 
 
 def _check_classes(classes: Sequence[str]) -> list[str]:
