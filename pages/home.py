@@ -49,6 +49,8 @@ with right, st.form("new_project", clear_on_submit=False, border=False):
     name = st.text_input("New project", placeholder="e.g. slides-remote", key="new_project_name")
     skeleton = st.radio("Teach", list(SKELETON_LABELS), format_func=SKELETON_LABELS.get, horizontal=True,
                         key="new_project_skeleton", help="Fixed for the project: hands and bodies never mix.")  # fmt: skip
+    motion = st.toggle("Motion gestures (swipes, waves, circles: clips instead of single frames)",
+                       key="new_project_motion", help="Fixed for the project.")  # fmt: skip
     backend = st.radio(
         "Hand keypoints from",
         list(BACKEND_LABELS),
@@ -59,21 +61,27 @@ with right, st.form("new_project", clear_on_submit=False, border=False):
     )
     if st.form_submit_button("Create project"):
         try:
-            created = store.create_project(name, backend=backend, skeleton=skeleton)
+            created = store.create_project(name, not motion, backend=backend, skeleton=skeleton, motion=motion)
         except (InvalidNameError, DuplicateNameError, StoreError) as exc:
             st.error(widgets.plain(f"Could not create the project: {exc}."))
         else:
             state.set_project(created)
             st.session_state["home_created"] = True
             st.session_state["flash"] = (
-                f"Created project {created!r} with the eight default gestures." if skeleton == "hand"
+                f"Created the motion project {created!r}: add your gestures and their clips on Record." if motion
+                else f"Created project {created!r} with the eight default gestures." if skeleton == "hand"
                 else f"Created the body-pose project {created!r}: add your poses on Record."
             )  # fmt: skip
             st.rerun()
 
 widgets.show_flash()
 
-counts = store.class_counts(project)
+if store.project_is_motion(project):
+    from core.data.clips import clip_counts
+
+    counts = clip_counts(store, project)
+else:
+    counts = store.class_counts(project)
 summary = state.model_summary(project)
 data_col, model_col = st.columns([3, 2])
 with data_col:

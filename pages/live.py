@@ -14,6 +14,11 @@ from ui.webcam import session_backend, stream_session, tracker_config, webcam
 
 widgets.page_title("✨", "Live", "Show a gesture to the camera")
 project = state.current_project()
+if state.store().project_is_motion(project):  # motion gestures: spotted when they end, with the hand's trail
+    from ui import spotting
+
+    spotting.live_page(state.store(), project)
+    st.stop()
 gestures = state.classes()
 body = session_backend().skeleton == "body"
 try:

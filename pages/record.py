@@ -16,6 +16,11 @@ from ui.webcam import stream_session, tracker_config, webcam
 widgets.page_title("🎥", "Record", "Show a gesture to the camera and press Record")
 widgets.show_flash()
 store, project = state.store(), state.current_project()
+if store.project_is_motion(project):  # motion gestures: clips, not single frames
+    from ui import clips
+
+    clips.record_page(store, project)
+    st.stop()
 gestures = store.list_classes(project)
 counts = store.class_counts(project)
 by_name = {g.name: g for g in gestures}

@@ -11,6 +11,11 @@ from ui.jobs import NotReadyError, TrainingRun, check_trainable
 widgets.page_title("🧠", "Train", "Teach the model your gestures")
 widgets.show_flash()
 store, project = state.store(), state.current_project()
+if store.project_is_motion(project):  # a motion model learns from the project's clips
+    from ui import clips
+
+    clips.train_page(store, project)
+    st.stop()
 gestures = store.list_classes(project)
 counts = store.class_counts(project)
 titles = {g.name: g.title for g in gestures}

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.data.store import default_data_dir
+from core.data.schema import default_data_dir
 from core.keypoints.smoothing import SmoothingConfig
 
 VIDEO_CONSTRAINTS: dict[str, Any] = {

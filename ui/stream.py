@@ -88,6 +88,7 @@ class StreamSession:
         self.tracker_factory: Callable[[TrackerConfig], Any] | None = None  # None: the backend's source; tests: a fake
         self.cpm_panel = False
         self.smoothing = SmoothingConfig()  # the keypoint filter of this stream (ui.settings, the Live switch)
+        self.spot_feed: Any = None  # a motion project's ui.spotting.SpotFeed on Live: fed every frame
         self._cpm_feed = CPMFeed()  # frame thread only
         self._cpm_result: CPMResult | None = None
         self._lock = threading.Lock()  # guards the fields the page reads
@@ -130,6 +131,11 @@ class StreamSession:
         """Find keypoints with ``backend`` (the project's) from the next frame on."""
         with self._lock:
             self.backend = backend  # the CPM feed loads other weights on the next frame that needs them
+
+    def set_spot_feed(self, feed: Any) -> None:
+        """Spot motion gestures with ``feed`` (a ``ui.spotting.SpotFeed``, or None) from the next frame on."""
+        with self._lock:
+            self.spot_feed = feed
 
     def set_smoothing(self, config: SmoothingConfig) -> None:
         """Filter the keypoints with ``config`` from the next frame on (the tracker is kept)."""
@@ -223,7 +229,7 @@ class StreamSession:
         with self._lock:
             wanted = (self.tracker_config, self.backend)
             cpm_panel = self.cpm_panel
-            smoothing = self.smoothing
+            smoothing, spot_feed = self.smoothing, self.spot_feed
         if self._pipeline is not None and self._pipeline_config != wanted:
             _close_tracker(self._pipeline)
             self._pipeline = None
@@ -249,6 +255,10 @@ class StreamSession:
         t1 = time.perf_counter()
         recorder = self._recorder
         timings["draw"] = (t1 - t0) * 1000.0
+        if spot_feed is not None:
+            spot_feed.on_frame(result.hands, time.monotonic(), canvas)
+            timings["spot"] = (time.perf_counter() - t1) * 1000.0
+            t1 = time.perf_counter()
         if recorder is not None and recorder.active:
             plan = recorder.plan
             complexity, backend = wanted[0].model_complexity, wanted[1]

@@ -1,0 +1,139 @@
+"""ui/clips.py and the pages of a motion project under AppTest: create it on Home, add gestures and clips on
+Record (uploads named when refused), train on Train in the background."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import shared_path
+from streamlit.testing.v1 import AppTest
+
+from core.data.clips import StoredClip, add_clips, clip_counts
+from core.data.project_motion import load_motion_model
+from core.data.store import Store
+from core.motion.clip import Clip
+from core.motion.train import MotionTrainConfig
+from core.types import Keypoints
+from ui.clips import MotionTrainingRun, upload_clips
+from ui.spotting import SpotFeed
+from ui.uploads import UploadedFile
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    if page is not None:
+        at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def swipes(store: Store, project: str, per_class: int = 4) -> None:
+    """Clips of a point sliding left or right (x in the raw frame), with a little noise: two easy classes."""
+    rng = np.random.default_rng(0)
+    clips = []
+    for label, sign in (("swipe_left", 1.0), ("swipe_right", -1.0)):
+        store.add_class(project, label)
+        for _ in range(per_class):
+            x = 0.5 + sign * np.linspace(-0.25, 0.25, 30)
+            points = rng.normal(0, 0.01, (30, 21, 3)).astype(np.float32) + 0.4
+            points[:, :, 0] += (x - 0.4)[:, None]
+            points[:, 1:, 1] -= np.linspace(0.02, 0.2, 20)  # fingers above the wrist: a hand with a size
+            clips.append(StoredClip(Clip(points, np.ones(30, bool), np.arange(30) / 25, label=label), "webcam"))
+    add_clips(store, project, clips)
+
+
+def test_home_creates_a_motion_project(data_dir: Path) -> None:
+    at = app()
+    at.text_input(key="new_project_name").input("moves")
+    at.toggle(key="new_project_motion").set_value(True)
+    next(b for b in at.button if b.label == "Create project").click().run()
+    store = Store(data_dir)
+    assert store.project_is_motion("moves") and store.list_classes("moves") == []
+    assert any("Created the motion project 'moves'" in s.value for s in at.success)
+
+
+def test_record_adds_gestures_and_names_refused_uploads(data_dir: Path) -> None:
+    store = Store(data_dir)
+    store.create_project("moves", default_classes=False, motion=True)
+    at = app()
+    at.selectbox(key="home_project").set_value("moves").run()
+    at.switch_page("pages/record.py").run()
+    assert not at.exception
+    at.text_input(key="new_motion_class").input("wave")
+    next(b for b in at.button if b.label == "Add gesture").click().run()
+    assert [c.name for c in store.list_classes("moves")] == ["wave"]
+    assert at.radio(key="clip_class").value == "wave"
+    photo = shared_path("hagrid_380", "images", "palm", "palm_00000.jpg")
+    stored, refused = upload_clips(store, "moves", "wave", [UploadedFile("palm.jpg", photo.read_bytes()),
+                                                             UploadedFile("empty.mp4", b"")])  # fmt: skip
+    assert stored == 0 and refused == ["empty.mp4: the file is empty (0 bytes)",
+                                       "palm.jpg: a motion gesture is a video (one file, one clip), not a photo"]  # fmt: skip
+    assert clip_counts(store, "moves") == {"wave": 0}
+
+
+@pytest.mark.slow  # trains a network: about 10 s on two busy cores
+def test_a_background_run_trains_and_live_spots_a_swipe_once(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.create_project("moves", default_classes=False, motion=True)
+    swipes(store, "moves")
+    run = MotionTrainingRun(store, "moves", MotionTrainConfig(epochs=15, copies=4)).start()
+    assert run.wait(120)
+    snap = run.snapshot()
+    assert snap.error is None and not snap.running and len(snap.history) >= 1
+    assert snap.report is not None and snap.report.labels == ["swipe_left", "swipe_right", "unknown"]
+    assert snap.report.confusion.sum() == 8
+    model = load_motion_model(store, "moves")
+    assert model.classes == ["swipe_left", "swipe_right"]
+    # Live: still, a swipe to +x of the raw frame (swipe_left in the user's view), still; one event, a trail drawn
+    feed = SpotFeed(model)
+    xs = np.r_[np.full(20, 0.25), np.linspace(0.25, 0.75, 12), np.full(25, 0.75)]
+    canvases, fired = [], []
+    for i, x in enumerate(xs):
+        hand = Keypoints(np.zeros((21, 2), np.float32), np.full((21, 3), 0.4, np.float32), np.zeros((21, 3), np.float32),
+                         "Right", 0.9, (640, 480))  # fmt: skip
+        hand.normalised[:, 0] += x - 0.4
+        hand.normalised[1:, 1] -= np.linspace(0.02, 0.2, 20, dtype=np.float32)
+        hand.pixel[:] = hand.normalised[:, :2] * [640, 480]
+        canvas = np.zeros((480, 640, 3), np.uint8)
+        if feed.on_frame([hand], i / 25, canvas) is not None:
+            fired.append(i)
+        canvases.append(canvas)
+    assert len(fired) == 1 and [e.label for e in feed.events()] == ["swipe_left"], (fired, feed.events())
+    assert canvases[28].any()  # the trail of the moving hand is drawn on the video
+
+
+@pytest.mark.slow
+def test_train_page_trains_a_motion_project(data_dir: Path) -> None:
+    store = Store(data_dir)
+    store.create_project("moves", default_classes=False, motion=True)
+    swipes(store, "moves")
+    at = app()
+    at.selectbox(key="home_project").set_value("moves").run()
+    at.switch_page("pages/train.py").run()
+    assert any("8 clips" in c.value for c in at.caption)
+    next(b for b in at.button if b.label.startswith("🧠 Train motion model")).click().run()
+    run = at.session_state["motion_train_run"]
+    assert run.wait(300)
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("Trained in" in s.value for s in at.success)
+    assert load_motion_model(store, "moves") is not None
+
+
+def test_live_and_train_pages_of_an_untrained_motion_project(data_dir: Path) -> None:
+    store = Store(data_dir)
+    store.create_project("moves", default_classes=False, motion=True)
+    store.add_class("moves", "wave")
+    at = app()
+    at.selectbox(key="home_project").set_value("moves").run()
+    at.switch_page("pages/live.py").run()
+    assert not at.exception and any("No trained motion model yet" in i.value for i in at.info)
+    assert at.toggle(key="live_steady").value is True
+    at.switch_page("pages/train.py").run()
+    assert not at.exception and any("Each gesture needs at least 3 clips" in i.value for i in at.info)
+    assert next(b for b in at.button if b.label.startswith("🧠 Train motion model")).disabled

@@ -1,0 +1,130 @@
+"""Live spotting of motion gestures on the webcam: the frame thread feeds a ``SpotFeed``, the page reads it.
+
+``SpotFeed.on_frame`` runs in the WebRTC worker thread (never ``st.*``): it follows one hand or body,
+pushes it to ``core.motion.spotting.Spotter`` (per frame only the root's speed; the model runs once
+when a motion ends), draws the trail of the last second and the last gesture's label on the selfie
+view. The page reads ``events()`` under the lock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+import streamlit as st
+
+from core.data.project_motion import load_motion_model, motion_model_dir
+from core.data.store import Store
+from core.motion.model import CONFIG_FILE, MotionModel, MotionModelError
+from core.motion.spotting import SpotConfig, SpotEvent, Spotter
+from core.motion.track import follow
+from core.types import Keypoints, RGBImage
+from ui import state, widgets
+from ui.overlay import draw_badge
+
+TRAIL_SECONDS = 1.0
+LABEL_SECONDS = 1.5  # how long a gesture's name stays on the video
+TRAIL_COLOUR = (255, 200, 0)
+EVENT_COLOUR = (30, 150, 70)
+
+
+@dataclass(frozen=True)
+class SpottedGesture:
+    label: str
+    confidence: float
+    seconds: float  # the motion's length
+    at: float  # wall-clock time it fired (time.time())
+
+
+class SpotFeed:
+    """One stream's spotter (one per stream: it keeps the stream's recent frames)."""
+
+    def __init__(self, model: MotionModel, config: SpotConfig | None = None) -> None:
+        self.model = model
+        self._spotter = Spotter(model, config or SpotConfig())
+        self._previous: Keypoints | None = None
+        self._lock = threading.Lock()
+        self._events: deque[SpottedGesture] = deque(maxlen=8)
+        self._shown: tuple[SpotEvent, float] | None = None  # the last event and until when it is drawn
+
+    def on_frame(self, hands: list[Keypoints], t: float, canvas: RGBImage) -> SpotEvent | None:
+        """Push the frame's hand (at stream time ``t`` s) and draw on ``canvas``, the mirrored selfie view."""
+        found = follow([h for h in hands if h.skeleton == self.model.skeleton], self._previous)
+        self._previous = found or self._previous
+        event = self._spotter.push(found, t)
+        if event is not None:
+            self._shown = (event, t + LABEL_SECONDS)
+            with self._lock:
+                self._events.appendleft(
+                    SpottedGesture(event.label, event.confidence, event.end - event.start, time.time())
+                )
+        self._draw(canvas, t)
+        return event
+
+    def _draw(self, canvas: RGBImage, t: float) -> None:
+        height, width = canvas.shape[:2]
+        trail = self._spotter.trail(TRAIL_SECONDS)  # (M, 2) normalised, unmirrored
+        if len(trail) >= 2:
+            points = np.stack([(1.0 - trail[:, 0]) * width, trail[:, 1] * height], axis=1)  # selfie view
+            cv2.polylines(canvas, [points.round().astype(np.int32)], False, TRAIL_COLOUR, 3, cv2.LINE_AA)
+        if self._shown is not None and t <= self._shown[1]:
+            event = self._shown[0]
+            draw_badge(canvas, f"{event.label} {event.confidence:.0%}", EVENT_COLOUR, dot=False, row=1)
+
+    def events(self) -> list[SpottedGesture]:
+        """The gestures found so far, newest first."""
+        with self._lock:
+            return list(self._events)
+
+
+def project_spot_feed(store: Store, project: str) -> SpotFeed | None:
+    """This browser session's feed for the project's saved motion model (kept across reruns), None before training."""
+    config = motion_model_dir(store, project) / CONFIG_FILE
+    stamp = (str(store.data_dir), project, config.stat().st_mtime_ns if config.exists() else None)
+    cached = st.session_state.get("live_spot_feed")
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    try:
+        model = load_motion_model(store, project)
+    except MotionModelError as exc:
+        st.error(widgets.plain(f"The saved motion model cannot be read ({exc}). Train again to replace it."))
+        return None
+    feed = None if model is None else SpotFeed(model)
+    st.session_state["live_spot_feed"] = (stamp, feed)
+    return feed
+
+
+def live_page(store: Store, project: str) -> None:
+    """Live for a motion project: the webcam, the trail of the hand, each gesture named once when it ends."""
+    from ui.webcam import stream_session, tracker_config, webcam
+
+    feed = project_spot_feed(store, project)
+    if feed is None:
+        st.info("No trained motion model yet: record clips of at least two gestures on Record, then train.")
+    session = stream_session("live", draw_predictions=False)
+    video_col, result_col = st.columns([3, 2], gap="large")
+    with result_col:
+        smoothing = state.settings().smoothing
+        steady = st.toggle("〰 Steady keypoints", value=smoothing.enabled, key="live_steady")
+    session.set_smoothing(replace(smoothing, enabled=steady))
+    session.set_classifier(None)
+    session.set_tracker_config(tracker_config(max_hands=1))
+    session.set_spot_feed(feed)
+    with video_col:
+        playing = bool(webcam("live-webcam", session).state.playing)
+
+    def results() -> None:
+        with st.container(key="live_spotted"):
+            spotted = feed.events() if feed is not None else []
+            if not spotted:
+                st.caption("Gestures appear here once each, when they end.")
+            for gesture in spotted:
+                st.markdown(f"**{gesture.label}** · {gesture.confidence:.0%} · {gesture.seconds:.1f} s")
+        widgets.show_stream_health(session.snapshot(), "live")
+
+    with result_col:
+        st.fragment(run_every=0.5 if playing else None)(results)()
