@@ -57,11 +57,6 @@ def pointing_model():
 # ---- mirroring -------------------------------------------------------------------------
 
 
-def test_synthetic_pointing_right_points_to_user_right() -> None:
-    pts = hand_features(make_hand(pointing_hand(POSES["pointing_right"])), CFG).reshape(20, 3)
-    assert pts[7, 0] > 0.9  # index tip (joint 8) far along +x of the user view
-
-
 def test_mirror_fills_the_partner_class(pointing_model) -> None:
     result, _, _ = pointing_model
     clf = result.classifier
