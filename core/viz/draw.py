@@ -17,6 +17,7 @@ rates below ``DrawStyle.min_visibility`` are drawn as rings and their bones left
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -113,14 +114,21 @@ def skeleton_on(
     points = np.round(pixel).astype(np.int32)
     skip = np.zeros(len(points), bool) if hidden is None else np.asarray(hidden, bool)
     ring = skip if hollow is None else skip | np.asarray(hollow, bool)
-    for a, b in skeleton.edges:
+    bone_colours, joint_colours = _colours(style, skeleton)
+    for (a, b), colour in zip(skeleton.edges, bone_colours, strict=True):
         if not (skip[a] or skip[b]):
-            colour = style.group_colour(skeleton, skeleton.bone_group(a, b))
             cv2.line(canvas, tuple(points[a]), tuple(points[b]), colour, thickness, cv2.LINE_AA)
-    for joint, (x, y) in enumerate(points):
-        colour = style.group_colour(skeleton, skeleton.group_of(joint))
+    for joint, ((x, y), colour) in enumerate(zip(points, joint_colours, strict=True)):
         fill = thickness if ring[joint] else -1
         cv2.circle(canvas, (int(x), int(y)), radius, colour, fill, cv2.LINE_AA)
+
+
+@functools.cache
+def _colours(style: DrawStyle, skeleton: Skeleton) -> tuple[tuple[Colour, ...], tuple[Colour, ...]]:
+    """(bone colours in ``skeleton.edges`` order, joint colours): looked up once per style and skeleton,
+    not per frame (the painter runs on every live frame)."""
+    bones = tuple(style.group_colour(skeleton, skeleton.bone_group(a, b)) for a, b in skeleton.edges)
+    return bones, tuple(style.group_colour(skeleton, skeleton.group_of(j)) for j in range(skeleton.num_joints))
 
 
 def _skeleton_of_on(canvas: RGBImage, hand: Keypoints, style: DrawStyle) -> None:
