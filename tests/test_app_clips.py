@@ -10,7 +10,7 @@ import pytest
 from conftest import shared_path
 from streamlit.testing.v1 import AppTest
 
-from core.data.clips import StoredClip, add_clips, clip_counts
+from core.data.clips import StoredClip, add_clips, clip_counts, list_clips
 from core.data.project_motion import load_motion_model
 from core.data.store import Store
 from core.motion.clip import Clip
@@ -137,3 +137,34 @@ def test_live_and_train_pages_of_an_untrained_motion_project(data_dir: Path) -> 
     at.switch_page("pages/train.py").run()
     assert not at.exception and any("Each gesture needs at least 3 clips" in i.value for i in at.info)
     assert next(b for b in at.button if b.label.startswith("🧠 Train motion model")).disabled
+
+
+def test_webcam_takes_become_clips_and_a_take_without_a_hand_is_named(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from core.skeletons import HAND_21
+    from ui.clip_recorder import ClipRecorder, TakePlan
+
+    store = Store(tmp_path)
+    store.create_project("moves", default_classes=False, motion=True)
+    store.add_class("moves", "wave")
+    writer = ThreadPoolExecutor(1)
+    recorder = ClipRecorder(TakePlan("moves", "wave", HAND_21, takes=2, seconds=1.0, countdown=1.0, pause=0.5), store,
+                            writer)  # fmt: skip
+    drawn = []
+    for i in range(int(4.5 * 25)):  # 1 s countdown, take 1 (a hand), 0.5 s pause, take 2 (no hand), after
+        t = 100.0 + i / 25
+        phase = recorder._phase(t)[0] if recorder.started is not None else "countdown"
+        hand = Keypoints(np.full((21, 2), 100.0 + i, np.float32), np.full((21, 3), 0.3, np.float32),
+                         np.zeros((21, 3), np.float32), "Right", 0.9, (640, 480))  # fmt: skip
+        hand.normalised[1:, 1] -= 0.1
+        canvas = np.zeros((48, 64, 3), np.uint8)
+        recorder.on_frame([hand] if t < 102.2 else [], t, canvas)
+        drawn.append((phase, bool(canvas.any())))
+    writer.shutdown(wait=True)
+    status = recorder.status()
+    assert status.phase == "done" and not status.active and status.stored == 1, status
+    assert status.problems == ("webcam take 2: the hand is found in only 0 of 25 frames (needs at least 50%)",)
+    (clip,) = [c.clip for c in list_clips(store, "moves")]
+    assert clip.source == "webcam take 1" and clip.num_frames == 25 and clip.present.all()
+    assert all(ink for phase, ink in drawn[:20])  # the countdown is drawn on the video

@@ -7,6 +7,7 @@ Record and Train hand over to these when the current project is a motion project
 from __future__ import annotations
 
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from core.io.video import MediaError
 from core.motion.evaluate import ClipReport, evaluate_clips
 from core.motion.train import MotionTrainConfig, MotionTrainResult
 from ui import widgets
+from ui.clip_recorder import ClipRecorder, TakePlan
 from ui.jobs import BackgroundRun
 from ui.uploads import UploadedFile, _safe_name, _write_upload
 
@@ -185,8 +187,43 @@ def train_page(store: Store, project: str) -> None:
         st.fragment(run_every=0.5 if running else None)(show_run)(run)
 
 
+def record_takes(store: Store, project: str, class_name: str) -> None:
+    """The webcam with a countdown, then N takes with a pause between; each take becomes a clip."""
+    from ui.webcam import stream_session, tracker_config, webcam
+
+    session = stream_session("record", draw_predictions=False)
+    session.set_tracker_config(tracker_config(max_hands=1))
+    left, right = st.columns(2)
+    takes = left.number_input("Takes", 1, 50, 5, key="clip_takes")
+    seconds = right.slider("Seconds per take", 0.5, 10.0, 2.0, 0.5, key="clip_seconds")
+    recorder = st.session_state.get("clip_recorder")
+    recorder = recorder if isinstance(recorder, ClipRecorder) and recorder.plan.project == project else None
+    active = recorder is not None and recorder.status().active
+    if st.button(f"⏺ Record {int(takes)} takes of {class_name}", type="primary", disabled=active, key="clip_record"):
+        writer = st.session_state.setdefault("clip_writer", ThreadPoolExecutor(1, thread_name_prefix="handteach-clips"))
+        plan = TakePlan(project, class_name, store.project_skeleton(project), int(takes), float(seconds))
+        recorder = ClipRecorder(plan, store, writer)
+        st.session_state["clip_recorder"] = recorder
+        session.set_motion_hook(recorder)
+        active = True
+    if active and recorder is not None and st.button("⏹ Stop", key="clip_stop"):
+        recorder.stop()
+    playing = bool(webcam("record-webcam", session).state.playing)
+
+    def takes_status() -> None:
+        with st.container(key="clip_takes_status"):
+            if recorder is None:
+                return
+            status = recorder.status()
+            st.caption(f"{status.phase} · take {status.take} of {status.takes} · {status.stored} clip(s) stored")
+            for problem in status.problems:
+                st.warning(widgets.plain(problem))
+
+    st.fragment(run_every=0.5 if playing else None)(takes_status)()
+
+
 def record_page(store: Store, project: str) -> None:
-    """Record for a motion project: pick or add a gesture, upload takes, review its clips."""
+    """Record for a motion project: pick or add a gesture, record takes or upload them, review its clips."""
     counts = clip_counts(store, project)
     side, main = st.columns([2, 3], gap="large")
     with side:
@@ -204,9 +241,11 @@ def record_page(store: Store, project: str) -> None:
                     st.error(widgets.plain(f"Could not add the gesture: {exc}."))
                 else:
                     st.rerun()
-    with main:  # (the page showed the flash message above)
         if target is not None:
             st.markdown(f"**{target}**: about 10 takes of 0.5–3 s; an `idle` gesture of holding still or moving "
                         "casually keeps Live from firing on everything.")  # fmt: skip
             record_uploads(store, project, target)
+    with main:  # (the page showed the flash message above)
+        if target is not None:
+            record_takes(store, project, target)
             clip_table(store, project, target)

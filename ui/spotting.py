@@ -113,7 +113,7 @@ def live_page(store: Store, project: str) -> None:
     session.set_smoothing(replace(smoothing, enabled=steady))
     session.set_classifier(None)
     session.set_tracker_config(tracker_config(max_hands=1))
-    session.set_spot_feed(feed)
+    session.set_motion_hook(feed)
     with video_col:
         playing = bool(webcam("live-webcam", session).state.playing)
 

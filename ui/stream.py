@@ -88,7 +88,7 @@ class StreamSession:
         self.tracker_factory: Callable[[TrackerConfig], Any] | None = None  # None: the backend's source; tests: a fake
         self.cpm_panel = False
         self.smoothing = SmoothingConfig()  # the keypoint filter of this stream (ui.settings, the Live switch)
-        self.spot_feed: Any = None  # a motion project's ui.spotting.SpotFeed on Live: fed every frame
+        self.motion_hook: Any = None  # on_frame(hands, t, canvas) every frame: Live's SpotFeed, Record's ClipRecorder
         self._cpm_feed = CPMFeed()  # frame thread only
         self._cpm_result: CPMResult | None = None
         self._lock = threading.Lock()  # guards the fields the page reads
@@ -132,10 +132,10 @@ class StreamSession:
         with self._lock:
             self.backend = backend  # the CPM feed loads other weights on the next frame that needs them
 
-    def set_spot_feed(self, feed: Any) -> None:
-        """Spot motion gestures with ``feed`` (a ``ui.spotting.SpotFeed``, or None) from the next frame on."""
+    def set_motion_hook(self, hook: Any) -> None:
+        """Feed ``hook`` (``ui.spotting.SpotFeed``, ``ui.clip_recorder.ClipRecorder`` or None) from the next frame on."""
         with self._lock:
-            self.spot_feed = feed
+            self.motion_hook = hook
 
     def set_smoothing(self, config: SmoothingConfig) -> None:
         """Filter the keypoints with ``config`` from the next frame on (the tracker is kept)."""
@@ -229,7 +229,7 @@ class StreamSession:
         with self._lock:
             wanted = (self.tracker_config, self.backend)
             cpm_panel = self.cpm_panel
-            smoothing, spot_feed = self.smoothing, self.spot_feed
+            smoothing, motion_hook = self.smoothing, self.motion_hook
         if self._pipeline is not None and self._pipeline_config != wanted:
             _close_tracker(self._pipeline)
             self._pipeline = None
@@ -255,9 +255,9 @@ class StreamSession:
         t1 = time.perf_counter()
         recorder = self._recorder
         timings["draw"] = (t1 - t0) * 1000.0
-        if spot_feed is not None:
-            spot_feed.on_frame(result.hands, time.monotonic(), canvas)
-            timings["spot"] = (time.perf_counter() - t1) * 1000.0
+        if motion_hook is not None:
+            motion_hook.on_frame(result.hands, time.monotonic(), canvas)
+            timings["motion"] = (time.perf_counter() - t1) * 1000.0
             t1 = time.perf_counter()
         if recorder is not None and recorder.active:
             plan = recorder.plan
