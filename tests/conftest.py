@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +13,44 @@ import pytest
 
 if TYPE_CHECKING:
     from core.data.store import Store
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test of a module that imports Streamlit's ``AppTest`` is slow: it runs pages (README: the
+    quick suite, ``-m "not slow"``, starts no MediaPipe, Streamlit or browser)."""
+    for item in items:
+        if getattr(getattr(item, "module", None), "AppTest", None) is not None:
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item: pytest.Item):  # noqa: ANN201 - a hook wrapper
+    with _quick_test_guard(item):
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item):  # noqa: ANN201 - a hook wrapper
+    with _quick_test_guard(item):
+        yield
+
+
+@contextlib.contextmanager
+def _quick_test_guard(item: pytest.Item) -> Iterator[None]:
+    """In a ``-m "not slow"`` run, a test (or its fixtures) not marked slow that starts MediaPipe fails, naming the fix."""
+    if "not slow" not in (item.config.option.markexpr or "") or item.get_closest_marker("slow"):
+        yield
+        return
+    import mediapipe as mp
+
+    def refuse(*_: object, **__: object) -> None:
+        pytest.fail(f"{item.nodeid} starts MediaPipe: mark it @pytest.mark.slow (the quick suite starts none)")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mp.solutions.hands.Hands, "__init__", refuse)
+        patch.setattr(mp.solutions.pose.Pose, "__init__", refuse)
+        yield
+
 
 SHARED_DATA = Path(os.environ.get("HANDTEACH_SHARED", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 HANDS = SHARED_DATA / "hands"

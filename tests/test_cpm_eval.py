@@ -54,6 +54,7 @@ def test_cli_reports_pck_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert "PCK@0.2" in lines[1]
 
 
+@pytest.mark.slow  # MediaPipe answers the hands
 def test_same_hands_scores_both_backends_on_the_hands_mediapipe_answered(capsys: pytest.CaptureFixture[str]) -> None:
     path = shared_path("keypoints_gt", "onehand10k", "test_onehand10k.json")
     hands = load_annotations(path)
