@@ -23,6 +23,7 @@ right hand's 👉, mirrored, is a left hand's 👈.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,7 +52,7 @@ class FeatureConfig:
     use_visibility: bool = False
     min_visibility: float = 0.5
 
-    @property
+    @functools.cached_property  # looked up once: features run on every live frame
     def layout(self) -> Skeleton:
         return skeleton_named(self.skeleton)
 
@@ -60,12 +61,19 @@ class FeatureConfig:
         """Coordinates per joint: 3 with depth, else 2."""
         return 3 if self.use_depth else 2
 
-    @property
+    @functools.cached_property
     def joints(self) -> tuple[int, ...]:
         """The joints the vector holds, in order: all but a single root joint (always 0)."""
         layout = self.layout
         roots = layout.root_joints
         return tuple(j for j in range(layout.num_joints) if len(roots) > 1 or j != roots[0])
+
+    @functools.cached_property
+    def take(self) -> slice | list[int]:
+        """``joints`` as an index: a slice when they are contiguous (a view, no index array per frame)."""
+        joints = self.joints
+        contiguous = joints == tuple(range(joints[0], joints[-1] + 1))
+        return slice(joints[0], joints[-1] + 1) if contiguous else list(joints)
 
     @property
     def size(self) -> int:
@@ -102,7 +110,7 @@ def keypoints_to_features(
         origin = points[:, roots[0] : roots[0] + 1, :dims]  # indexing, not a mean: version 1 bit for bit
     else:
         origin = points[:, list(roots), :dims].mean(axis=1, keepdims=True)
-    relative = points[:, list(config.joints), :dims] - origin
+    relative = points[:, config.take, :dims] - origin
     size = _size(points[:, :, :2], relative[:, :, :2], layout)
     if np.any(size <= _VISIBLE_SCALE_MIN):
         raise ValueError(f"degenerate {layout.name}: every keypoint sits on the root")
@@ -112,7 +120,7 @@ def keypoints_to_features(
     visible = np.ones((n, k), bool) if visibility is None else np.asarray(visibility) >= config.min_visibility
     if visible.shape != (n, k):
         raise ValueError(f"expected visibility of shape ({n}, {k}), got {visible.shape}")
-    features[~visible[:, list(config.joints)]] = 0.0
+    features[~visible[:, config.take]] = 0.0
     return np.concatenate([features.reshape(n, -1), visible.astype(np.float32)], axis=1).astype(np.float32)
 
 
@@ -206,7 +214,7 @@ def augment(features: FloatArray, config: FeatureConfig, aug: AugmentConfig, rng
     stretch = rng.uniform(1 - aug.max_stretch, 1 + aug.max_stretch, (n, 1, config.dims)).astype(np.float32)
     pts = pts * stretch + rng.normal(0.0, aug.jitter, pts.shape).astype(np.float32)
     if flags is not None:
-        pts[flags[:, list(config.joints)] == 0] = 0.0
+        pts[flags[:, config.take] == 0] = 0.0
     if before is None:  # the reach, measured again: version 1's hand augmentation exactly
         size = np.linalg.norm(pts[:, :, :2], axis=2).max(axis=1)
     else:
@@ -221,7 +229,7 @@ def _segment_size(pts: FloatArray, flags: FloatArray | None, config: FeatureConf
     changed the size: ``augment`` divides by the ratio of this after to before.
     """
     full = np.zeros((len(pts), config.layout.num_joints, 2), np.float32)  # a dropped single root stays at 0
-    full[:, list(config.joints)] = pts[:, :, :2]
+    full[:, config.take] = pts[:, :, :2]
     a, b = (list(side) for side in zip(*config.layout.scale_joints, strict=True))
     lengths = np.linalg.norm(full[:, a] - full[:, b], axis=2)  # (N, segments)
     seen = np.ones_like(lengths, bool) if flags is None else (flags[:, a] > 0) & (flags[:, b] > 0)
