@@ -8,16 +8,20 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 from conftest import shared_path
+from skeletonmaker import make_body
 
 from core.gestures.features import FeatureConfig
 from core.gestures.pipeline import Pipeline
 from core.io.video import iter_frames
+from core.skeletons import BODY_33
 from core.types import UNKNOWN_LABEL, Keypoints
 
 SIZE = (640, 480)
 
 
-def make_hand(centre: tuple[float, float], handedness: str = "Right", thumb_side: float = 1.0, seed: int = 0) -> Keypoints:
+def make_hand(
+    centre: tuple[float, float], handedness: str = "Right", thumb_side: float = 1.0, seed: int = 0
+) -> Keypoints:
     """A synthetic hand around ``centre``; ``thumb_side`` (±1) puts joint 1 right/left of the wrist."""
     rng = np.random.default_rng(seed)
     pixel = np.array(centre) + rng.uniform(-40, 40, (21, 2))
@@ -175,3 +179,18 @@ def test_real_video_with_tracking() -> None:
         assert len(result.predictions) == len(result.hands)
         assert all(p is not None and p.label in {"a", "b", "c"} for p in result.predictions)
     assert results[-1].frame_index == 39
+
+
+def test_bodies_pass_through_with_their_skeleton_and_visibility() -> None:
+    visibility = np.ones(33, np.float32)
+    visibility[15] = 0.1
+    bodies = [[make_body(offset=(10.0 * i, 0.0), visibility=visibility)] for i in range(3)]
+    body_model = FnClassifier(["t_pose", "arms_down"], lambda X, _: np.array([[0.9, 0.1]] * len(X)))
+    body_model.feature_config = FeatureConfig(use_depth=True, skeleton="body", use_visibility=True)
+    results = run(Pipeline(ScriptedTracker(bodies), body_model), 3)
+    for result, frame in zip(results, bodies, strict=True):
+        assert result.hands[0] is frame[0] and result.hands[0].skeleton is BODY_33
+        assert result.predictions[0].label == "t_pose"
+    hand_model = FnClassifier(["a", "b"], lambda X, _: np.array([[0.9, 0.1]] * len(X)))
+    with pytest.raises(ValueError, match="this model reads hand keypoints, got body keypoints"):
+        Pipeline(ScriptedTracker(bodies), hand_model).process(FRAME)
