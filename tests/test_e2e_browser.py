@@ -1,5 +1,9 @@
 """End to end in a real browser: a new project, record two gestures through the webcam, train, recognise live.
 
+A second test does the same for a body project: a fake camera showing a real person in the tree
+pose (a shared yoga photo), one pose recorded from it, a second uploaded, train, and Live names the
+pose and shows the 3D view.
+
 Headless Debian Chromium streams a y4m of a real hand video as its fake camera to the app
 started as ``make run`` starts it (``python -m ui.serve``) over WebRTC (no STUN, loopback
 only). On the way it checks what a first-time user hits:
@@ -297,7 +301,7 @@ def test_body_project_record_upload_train_and_3d_live_in_browser(person_camera: 
 
             page.locator('[data-testid="stRadio"] label').filter(has_text="warrior2").click()
             wait_app_ready(page)
-            page.get_by_text("📁 Upload files").click()
+            page.get_by_text("Upload files", exact=True).click()
             wait_app_ready(page)
             page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(p) for p in warriors])
             page.get_by_role("button", name=re.compile("Add to warrior2")).click()
@@ -318,6 +322,8 @@ def test_body_project_record_upload_train_and_3d_live_in_browser(person_camera: 
             page.get_by_text("🧊 3D view").click()
             view = page.locator(".st-key-live_3d_view")
             view.locator('[data-testid="stPlotlyChart"]').wait_for(timeout=30_000)
+            # Plotly.js took the figure (its 3D canvas needs WebGL, which headless Chromium without a GPU lacks)
+            view.locator(".js-plotly-plot").wait_for(state="attached", timeout=30_000)
             view.get_by_text("3D view of the person in metres").wait_for(timeout=30_000)
             _assert_streaming(page, "with the 3D view on")
             _shot(page, "body-3-live-3d")
