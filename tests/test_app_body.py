@@ -104,3 +104,27 @@ def test_the_3d_panel_draws_the_first_keypoints_with_depth(data_dir: Path) -> No
     empty = AppTest.from_function(panel, kwargs={"keypoints": []})
     empty.run()
     assert not empty.get("plotly_chart") and "no keypoints with depth" in texts(empty)
+
+
+def test_the_gallery_shows_a_selected_body_sample_in_3d(data_dir: Path) -> None:
+    from conftest import SHARED_DATA
+
+    from core.data.extract import extract_to_store
+
+    photo = SHARED_DATA / "body" / "yoga8" / "images" / "tree" / "tree_001.jpg"
+    if not photo.exists():
+        pytest.skip(f"{photo} not found (expected ../shared/data beside the checkout)")
+    store = Store(data_dir)
+    at = _body_project(store)
+    store.add_class("yoga", "tree")
+    assert extract_to_store(store, "yoga", "tree", [photo]).stored == 1
+    at = _go(at, "record")
+    (sample,) = store.list_samples("yoga", "tree")
+    assert not [t for t in at.toggle if t.key == "gallery_tree_3d"]  # nothing selected: no 3D view offered
+    at.checkbox(key=f"gallery_tree_sel_{sample.id}").check()
+    at.run()
+    at.toggle(key="gallery_tree_3d").set_value(True)
+    at.run()
+    assert not at.exception
+    (chart,) = at.get("plotly_chart")
+    assert '"uirevision":"body"' in chart.proto.spec.replace(" ", "") and "3D view of the person" in texts(at)

@@ -72,6 +72,10 @@ def class_gallery(store: Store, project: str, gesture: GestureClass) -> None:
     shown = samples if show_all else samples[:PAGE]
     crop_grid(shown, prefix, [f"#{len(samples) - i}" for i in range(len(shown))])  # numbered per gesture, oldest #1
     chosen = selected_ids(prefix, shown)
+    if chosen and st.toggle("🧊 3D view of the first selected sample", key=f"{prefix}_3d"):
+        from ui.widgets import view3d_panel  # Plotly, only when asked for
+
+        view3d_panel([s.hand for s in shown if s.id == chosen[0]], f"{prefix}_3d_view")
     left, right = st.columns(2)
     if left.button(f"🗑 Delete selected ({len(chosen)})", disabled=not chosen, key=f"{prefix}_delete"):
         deleted = store.delete_samples(chosen)
