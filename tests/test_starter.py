@@ -205,7 +205,7 @@ def test_chosen_threshold_is_the_lowest_grid_step_meeting_the_target_in_every_fo
     from core.starter.holdout import THRESHOLDS, Scores, choose_threshold
 
     rng = np.random.default_rng(1)
-    for _ in range(200):
+    for _ in range(60):
         n = int(rng.integers(2, 40))
         probs = rng.dirichlet(np.ones(3) * rng.uniform(0.2, 3), n).astype(np.float32)
         probs[::3, 0] = rng.choice(np.array(THRESHOLDS, np.float32), len(probs[::3]))  # ties with grid steps

@@ -51,6 +51,7 @@ def test_a_new_class_from_ten_samples_and_unrecorded_classes_still_work() -> Non
         assert np.mean(shown[np.array(labels) == name] == name) >= 0.8, name
 
 
+@pytest.mark.slow  # several trainings with the 25,000-row starter set: 5-12 s each on a busy machine
 def test_user_samples_win_where_they_disagree_with_the_starter() -> None:
     # This user's "fist" is what the starter calls ✌: their samples must decide.
     user = keypoints_to_features(vee_hands(22, seed=8), D2)
@@ -99,6 +100,7 @@ def _train_json(data: Path, *flags: str, capsys: pytest.CaptureFixture[str]) -> 
     return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
 
+@pytest.mark.slow  # several trainings with the 25,000-row starter set: 5-12 s each on a busy machine
 def test_cli_train_uses_the_starter_unless_told_not_to(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "data"
     _store_with_two_classes(data)
@@ -109,6 +111,7 @@ def test_cli_train_uses_the_starter_unless_told_not_to(tmp_path: Path, capsys: p
     assert combined["n_samples"] == alone["n_samples"] == 24
 
 
+@pytest.mark.slow  # several trainings with the 25,000-row starter set: 5-12 s each on a busy machine
 def test_learning_curve_points() -> None:
     x = keypoints_to_features(vee_hands(8, seed=4), D2)
     fists = keypoints_to_features(gesture_hands("fist", 8, seed=4), D2)
@@ -125,6 +128,7 @@ def test_learning_curve_points() -> None:
     assert alone[0].used == {"fist": 1, "vee": 1}  # one sample each, nothing held out, no starter set
 
 
+@pytest.mark.slow  # several trainings with the 25,000-row starter set: 5-12 s each on a busy machine
 def test_project_curve_for_the_train_page(tmp_path: Path) -> None:
     _store_with_two_classes(tmp_path)
     seen = []
@@ -135,6 +139,7 @@ def test_project_curve_for_the_train_page(tmp_path: Path) -> None:
     assert points[1].accuracy >= 0.75
 
 
+@pytest.mark.slow  # several trainings with the 25,000-row starter set: 5-12 s each on a busy machine
 def test_a_project_trained_with_starter_data_is_not_taken_for_the_shipped_model(tmp_path: Path) -> None:
     from core.data.project import load_project_model, train_project
     from core.starter import is_shipped_starter, starter_model_for
