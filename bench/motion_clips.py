@@ -42,7 +42,7 @@ SHARED = ROOT.parent / "shared" / "data" / "hands"
 HAGRID = SHARED / "hagrid_people"
 CACHE = ROOT / "data" / "cache" / "motion_clips"
 GESTURES = ("swipe_left", "swipe_right", "swipe_up", "swipe_down", "circle", "idle")
-VERSION = 1  # bump when the clips change, so the cache is rebuilt
+VERSION = 2  # bump when the clips change, so the cache is rebuilt
 OUT_SIZE = (384, 288)  # output frame (width, height): a webcam frame scaled down, MediaPipe reads 224 px anyway
 
 
@@ -122,10 +122,12 @@ def render(photo: Photo, rgb: np.ndarray, path: np.ndarray, hand_frac: float, an
     centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
     scale = hand_frac * height / max(x1 - x0, y1 - y0)
     frames = []
+    # Edge pixels repeated, not reflected: a reflected border shows a mirror copy of the hand, which
+    # MediaPipe jumped to after losing the hand for a frame (8 of 150 clips had such a jump).
     for px, py in path:
         matrix = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), angle_deg, scale)
         matrix[:, 2] += np.array([px * width, py * height]) - centre
-        frames.append(cv2.warpAffine(rgb, matrix, OUT_SIZE, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101))
+        frames.append(cv2.warpAffine(rgb, matrix, OUT_SIZE, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
     return frames
 
 

@@ -98,13 +98,15 @@ def pose_features(points: FloatArray, skeleton: Skeleton, use_depth: bool) -> Fl
 def motion_span(path: FloatArray, times: npt.NDArray[np.float64], pad_s: float = 0.1) -> tuple[int, int]:
     """First and last frame (inclusive) where the path moves faster than 15% of its top speed, padded.
 
-    Speeds are taken over 3-frame steps, so one jittery frame does not count as motion.
+    Speeds are taken over 3-frame steps, and the top speed is the 95th percentile, so one jittery
+    or mistaken detection neither counts as motion nor hides the real motion by its own speed.
     """
     frames = len(path)
     if frames < 4:
         return 0, frames - 1
     step = np.linalg.norm(path[3:] - path[:-3], axis=1) / np.maximum(times[3:] - times[:-3], 1e-6)
-    moving = np.flatnonzero(step > 0.15 * step.max()) if step.max() > 0 else np.arange(len(step))
+    top = float(np.percentile(step, 95))
+    moving = np.flatnonzero(step > 0.15 * top) if top > 0 else np.arange(len(step))
     start_t, end_t = times[moving[0]] - pad_s, times[moving[-1] + 3] + pad_s
     start = int(np.searchsorted(times, start_t, side="left"))
     end = int(np.searchsorted(times, end_t, side="right")) - 1

@@ -1,0 +1,91 @@
+"""core.motion.spotting: one event per gesture, when it ends; none for holding still or for a hand that keeps waving."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from motionmaker import keypoint_clip, keypoint_stream
+
+from core.motion.dtw import DTWClassifier
+from core.motion.spotting import SpotConfig, Spotter
+
+KINDS = ("swipe_left", "swipe_right", "swipe_up", "swipe_down", "circle", "idle")
+
+
+@pytest.fixture(scope="module")
+def model() -> DTWClassifier:
+    # Templates need no training, so the spotting logic is tested on a real classifier in milliseconds.
+    return DTWClassifier([keypoint_clip(kind, start=s, frames=25, still=8) for kind in KINDS for s in (0, 90, 180)])
+
+
+def _events(spotter: Spotter, stream) -> list:
+    return [e for kp, t in stream if (e := spotter.push(kp, t)) is not None]
+
+
+def test_each_swipe_fires_once_when_it_ends(model: DTWClassifier) -> None:
+    stream = keypoint_stream([("still", 30), ("swipe_left", 21), ("still", 30), ("swipe_up", 21), ("still", 30),
+                              ("swipe_right", 21), ("still", 20)], start=40)  # fmt: skip
+    events = _events(Spotter(model), stream)
+    assert [e.label for e in events] == ["swipe_left", "swipe_up", "swipe_right"]
+    for event, begin in zip(events, (1.0, 2.7, 4.4), strict=True):  # each swipe's first frame, seconds; 0.7 s long
+        assert begin - 0.35 < event.start < begin + 0.3
+        assert begin + 0.7 <= event.end <= begin + 0.7 + 0.4  # fired within 0.4 s of the swipe's end
+        assert 0 < event.confidence <= 1 and event.prediction.label == event.label
+        assert event.trail.shape[1] == 2 and len(event.trail) >= 15
+    left = events[0].trail
+    assert left[-1, 0] - left[0, 0] > 0.3  # the trail is in raw image coordinates: the user's left is +x
+
+
+def test_holding_still_fires_nothing_and_a_waving_hand_fires_at_most_once(model: DTWClassifier) -> None:
+    spotter = Spotter(model)
+    assert _events(spotter, keypoint_stream([("still", 150)], start=0)) == []
+    waving = keypoint_stream([("still", 20), ("wave", 180), ("still", 20)], start=100)
+    assert len(_events(Spotter(model), waving)) <= 1
+
+
+def test_a_lost_hand_ends_the_motion_and_time_going_back_restarts(model: DTWClassifier) -> None:
+    stream = keypoint_stream([("still", 30), ("swipe_down", 21), ("still", 5)], start=200)
+    spotter = Spotter(model)
+    events = _events(spotter, stream[:51])  # the swipe, then the hand leaves the frame
+    events += [e for t in np.arange(1, 15) / 30 + stream[50][1] if (e := spotter.push(None, t)) is not None]
+    assert [e.label for e in events] == ["swipe_down"]
+    assert spotter.trail(0.4).shape == (0, 2) and len(spotter.trail(1.0)) == 17  # the hand left 0.47 s ago
+    assert [e.label for e in _events(spotter, stream)] == ["swipe_down"]  # timestamps restart: a new stream
+
+
+def test_frames_without_a_gesture_end_cost_microseconds(model: DTWClassifier) -> None:
+    spotter = Spotter(model, SpotConfig())
+    stream = keypoint_stream([("still", 300)], start=0)
+    started = time.perf_counter()
+    _events(spotter, stream)
+    assert (time.perf_counter() - started) / len(stream) < 0.002  # the 2 ms budget, with room for a busy machine
+
+
+@pytest.mark.slow
+def test_a_real_pixel_swipe_tracked_by_mediapipe_fires_once(model: DTWClassifier) -> None:
+    """A HaGRID person's photo panned so that the hand swipes to the user's left: 1 s still, 0.8 s swipe, 1.2 s still."""
+    from bench.motion_clips import HAGRID, hagrid_photos, render, video_tracker
+
+    if not HAGRID.exists():
+        pytest.skip(f"shared data missing: {HAGRID}")
+    from core.io.images import read_image
+
+    photo = hagrid_photos()[0]
+    fps = 25.0
+    still, swipe = np.full((25, 2), 0.3), np.full((30, 2), 0.7)
+    u = (1 - np.cos(np.pi * np.linspace(0, 1, 20))) / 2
+    moving = np.stack([0.3 + 0.4 * u, np.full(20, 0.5)], axis=1)  # +x in the raw frame: the user's left
+    path = np.concatenate([still, moving, swipe])
+    path[:, 1] = 0.5
+    frames = render(photo, read_image(photo.path), path, hand_frac=0.35, angle_deg=0.0)
+    spotter = Spotter(model)
+    events = []
+    with video_tracker() as tracker:
+        for i, frame in enumerate(frames):
+            found = tracker.process(frame)
+            if (event := spotter.push(found[0] if found else None, i / fps)) is not None:
+                events.append(event)
+    assert [e.label for e in events] == ["swipe_left"]
+    assert 0.7 < events[0].start < 1.1 and 1.8 <= events[0].end <= 2.3
