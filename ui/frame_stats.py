@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-STAGES = ("landmarks", "features", "classifier", "cpm", "record", "draw", "total")
+STAGES = ("landmarks", "features", "classifier", "cpm", "record", "draw", "motion", "total")
 _WINDOW = 30  # frames averaged for the per-stage milliseconds
 _FPS_SECONDS = 2.0  # frames within this many seconds give the frame rate
 

@@ -1,9 +1,9 @@
 """Live spotting of motion gestures on the webcam: the frame thread feeds a ``SpotFeed``, the page reads it.
 
 ``SpotFeed.on_frame`` runs in the WebRTC worker thread (never ``st.*``): it follows one hand or body,
-pushes it to ``core.motion.spotting.Spotter`` (per frame only the root's speed; the model runs once
-when a motion ends), draws the trail of the last second and the last gesture's label on the selfie
-view. The page reads ``events()`` under the lock.
+hands it to ``core.motion.spotting.Spotter`` on a worker thread (per frame only the root's speed; the
+model runs once when a motion ends), and draws the trail of the last second and the last gesture's
+label on the selfie view. The page reads ``events()`` under the lock.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import cv2
@@ -41,39 +42,60 @@ class SpottedGesture:
 
 
 class SpotFeed:
-    """One stream's spotter (one per stream: it keeps the stream's recent frames)."""
+    """One stream's spotter (one per stream: it keeps the stream's recent frames).
+
+    The frame thread only follows the hand, keeps the trail and draws; the spotter runs on a worker
+    thread of its own, in frame order, so the model's pass when a motion ends (tens of milliseconds
+    on two busy cores) never holds up a frame: the label appears a frame or two later.
+    """
 
     def __init__(self, model: MotionModel, config: SpotConfig | None = None) -> None:
         self.model = model
         self._spotter = Spotter(model, config or SpotConfig())
+        self._roots = list(model.skeleton.root_joints)
         self._previous: Keypoints | None = None
-        self._lock = threading.Lock()
+        self._trail: deque[tuple[float, np.ndarray]] = deque()  # (t, root (2,) normalised unmirrored)
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handteach-spot")
+        self._lock = threading.Lock()  # guards what the worker writes: events, the label shown
         self._events: deque[SpottedGesture] = deque(maxlen=8)
         self._shown: tuple[SpotEvent, float] | None = None  # the last event and until when it is drawn
 
-    def on_frame(self, hands: list[Keypoints], t: float, canvas: RGBImage) -> SpotEvent | None:
+    def on_frame(self, hands: list[Keypoints], t: float, canvas: RGBImage) -> None:
         """Push the frame's hand (at stream time ``t`` s) and draw on ``canvas``, the mirrored selfie view."""
         found = follow([h for h in hands if h.skeleton == self.model.skeleton], self._previous)
         self._previous = found or self._previous
-        event = self._spotter.push(found, t)
+        if self._trail and t <= self._trail[-1][0]:
+            self._trail.clear()  # time went backwards: a new stream (the spotter resets itself too)
+        if found is not None:
+            self._trail.append((t, found.normalised[self._roots, :2].mean(axis=0)))
+        while self._trail and self._trail[0][0] < t - TRAIL_SECONDS:
+            self._trail.popleft()
+        self._worker.submit(self._push, found, t)
+        self._draw(canvas, t)
+
+    def _push(self, found: Keypoints | None, t: float) -> None:
+        event = self._spotter.push(found, t)  # the model runs here when a motion ends
         if event is not None:
-            self._shown = (event, t + LABEL_SECONDS)
             with self._lock:
+                self._shown = (event, t + LABEL_SECONDS)
                 self._events.appendleft(
                     SpottedGesture(event.label, event.confidence, event.end - event.start, time.time())
                 )
-        self._draw(canvas, t)
-        return event
+
+    def flush(self) -> None:
+        """Wait until every frame pushed so far has been through the spotter."""
+        self._worker.submit(lambda: None).result()
 
     def _draw(self, canvas: RGBImage, t: float) -> None:
         height, width = canvas.shape[:2]
-        trail = self._spotter.trail(TRAIL_SECONDS)  # (M, 2) normalised, unmirrored
-        if len(trail) >= 2:
+        if len(self._trail) >= 2:
+            trail = np.array([p for _, p in self._trail])
             points = np.stack([(1.0 - trail[:, 0]) * width, trail[:, 1] * height], axis=1)  # selfie view
             cv2.polylines(canvas, [points.round().astype(np.int32)], False, TRAIL_COLOUR, 3, cv2.LINE_AA)
-        if self._shown is not None and t <= self._shown[1]:
-            event = self._shown[0]
-            draw_badge(canvas, f"{event.label} {event.confidence:.0%}", EVENT_COLOUR, dot=False, row=1)
+        with self._lock:
+            shown = self._shown
+        if shown is not None and t <= shown[1]:
+            draw_badge(canvas, f"{shown[0].label} {shown[0].confidence:.0%}", EVENT_COLOUR, dot=False, row=1)
 
     def events(self) -> list[SpottedGesture]:
         """The gestures found so far, newest first."""

@@ -1,0 +1,100 @@
+"""What spotting motion gestures adds to each webcam frame on Live: ``ui.spotting.SpotFeed.on_frame``.
+
+    .venv/bin/python bench/live_motion.py [--repeat 20]
+
+A motion project is taught swipe_left / swipe_right from six real-pixel clips (a HaGRID palm photo
+sliding across a 640×480 frame, made with ffmpeg, tracked by MediaPipe Hands with the steadying
+filter, exactly as ``extract`` stores them); a 6 s stream of the photo at rest, swiping, resting,
+swiping back is then tracked once, and its per-frame hands are replayed ``--repeat`` times through a
+fresh ``SpotFeed`` (the spotter, the model when a motion ends, the trail and label drawn on a
+640×480 frame). Frames are fed at 25 per second, as a camera does; the model runs
+on the feed's worker thread when a motion ends, so it is not in the frame's time. Prints the
+milliseconds per frame on the frame thread (mean, p50, p95, max), the events found, and one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.data.project_motion import extract_clips, train_motion_project  # noqa: E402
+from core.data.store import Store  # noqa: E402
+from core.io.video import iter_frames  # noqa: E402
+from core.keypoints.landmarks import HandTracker, TrackerConfig  # noqa: E402
+from core.keypoints.smoothing import KeypointSmoother  # noqa: E402
+from core.motion.train import MotionTrainConfig  # noqa: E402
+from ui.spotting import SpotFeed  # noqa: E402
+
+PHOTO = ROOT.parent / "shared" / "data" / "hands" / "hagrid_380" / "images" / "palm" / "palm_00000.jpg"
+FPS = 25
+
+
+def pan(out: Path, moves: list[tuple[float, float, float]], x0: float, total: float) -> Path:
+    """The photo on a 640×480 frame, sliding by (start s, seconds, px) eased moves from ``x0``."""
+    x = f"{x0}" + "".join(f"+({px})*(1-cos(PI*clip((t-{start})/{sec},0,1)))/2" for start, sec, px in moves)
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c=0x707070:s=640x480:r={FPS}:d={total}",
+                    "-loop", "1", "-i", str(PHOTO), "-filter_complex",
+                    f"[1]scale=-2:320[h];[0][h]overlay=x='{x}':y=80:shortest=1,noise=alls=4:allf=t",
+                    "-t", str(total), "-c:v", "libx264", "-crf", "23", "-pix_fmt", "yuv420p", str(out)],
+                   check=True)  # fmt: skip
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    if shutil.which("ffmpeg") is None or not PHOTO.exists():
+        sys.exit(f"needs ffmpeg and the shared photo {PHOTO}")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        store = Store(folder / "data")
+        store.create_project("moves", default_classes=False, motion=True)
+        plans = [(0.4, 0.7, 260), (0.3, 0.5, 220), (0.5, 0.9, 280)]
+        for label, sign, x0 in (("swipe_left", 1, 20), ("swipe_right", -1, 300)):
+            videos = [
+                pan(folder / f"{label}{i}.mp4", [(s, d, sign * px)], x0, 1.8) for i, (s, d, px) in enumerate(plans)
+            ]
+            extract_clips(store, "moves", label, videos)
+        started = time.perf_counter()
+        model = train_motion_project(store, "moves", MotionTrainConfig(epochs=40)).model
+        train_s = time.perf_counter() - started
+        stream = pan(folder / "stream.mp4", [(1.0, 0.6, 260), (3.5, 0.6, -260)], 20, 6.0)
+        smoother = KeypointSmoother()
+        with HandTracker(TrackerConfig(max_num_hands=1)) as tracker:
+            frames = [smoother(tracker.process(rgb), i / FPS) for i, rgb in iter_frames(stream)]
+    times, passes = [], []
+    for _ in range(args.repeat):
+        feed = SpotFeed(model)
+        for i, hands in enumerate(frames):
+            canvas = np.zeros((480, 640, 3), np.uint8)
+            start = time.perf_counter()
+            feed.on_frame(hands, i / FPS, canvas)
+            times.append((time.perf_counter() - start) * 1000)
+            time.sleep(max(0.0, 1 / FPS - (time.perf_counter() - start)))  # frames arrive at the camera's rate
+        feed.flush()
+        passes.append([(e.label, round(e.seconds, 2)) for e in reversed(feed.events())])
+    ms = np.array(times)
+    row = {"mean_ms": float(ms.mean()), "p50_ms": float(np.percentile(ms, 50)), "p95_ms": float(np.percentile(ms, 95)),
+           "max_ms": float(ms.max())}  # fmt: skip
+    print(f"{'frames':>7} {'mean ms':>8} {'p50':>6} {'p95':>6} {'max':>6}")
+    print(f"{len(ms):7d} {row['mean_ms']:8.3f} {row['p50_ms']:6.3f} {row['p95_ms']:6.3f} {row['max_ms']:6.2f}")
+    found = passes[0]
+    assert all(p == found for p in passes), passes
+    print(f"events per pass (label, motion seconds): {found} (expected swipe_left, then swipe_right)")
+    print(json.dumps(row | {"events": found, "frames_per_pass": len(frames), "train_seconds": round(train_s, 1)}))
+
+
+if __name__ == "__main__":
+    main()
