@@ -248,3 +248,17 @@ def test_steadied_detector_times_a_videos_frames_by_its_rate() -> None:
     expected = [smoother([h], i / 25.0)[0].pixel for i, h in enumerate(hands)]
     np.testing.assert_array_equal(np.stack(got), np.stack(expected))
     assert np.std(got[10:], axis=0).mean() < 0.6 * np.std([h.pixel for h in hands[10:]], axis=0).mean()
+
+
+def test_a_video_file_is_annotated_with_steadied_keypoints(tmp_path) -> None:  # noqa: ANN001
+    from core.gestures.inference import annotate_file
+    from core.io.video import write_video
+
+    video = tmp_path / "still.mp4"
+    write_video(video, (np.full((48, 64, 3), 90, np.uint8) for _ in range(30)), 25.0)
+    tracker = _NoisyTracker(None)
+    records = list(annotate_file(video, tracker, None, None))  # type: ignore[arg-type]
+    steady = np.array([r["hands"][0]["keypoints"] for r in records])
+    raw = np.array([h.pixel for h in tracker.raw])
+    assert len(records) == 30 and steady.shape == raw.shape
+    assert np.std(steady[10:], axis=0).mean() < 0.6 * np.std(raw[10:], axis=0).mean()

@@ -12,6 +12,7 @@ import numpy.typing as npt
 from core.gestures.classifier import GestureClassifier
 from core.gestures.pipeline import FrameResult, HandSource, Pipeline
 from core.io.video import iter_frames, media_kind, video_info, write_image, write_video
+from core.keypoints.smoothing import KeypointSmoother
 from core.viz.draw import draw_result
 
 
@@ -44,12 +45,15 @@ def annotate_file(path: Path, tracker: HandSource, classifier: GestureClassifier
     long videos do not have to fit in memory.
     """
     kind = media_kind(path)
-    pipeline = Pipeline(tracker, classifier, smoothing=1 if kind == "image" else 5)
+    # a video's keypoints are steadied as the webcam's are, on the file's own clock
+    smoother = KeypointSmoother() if kind == "video" else None
+    rate = (video_info(path).fps or 25.0) if kind == "video" else 25.0
+    pipeline = Pipeline(tracker, classifier, smoothing=1 if kind == "image" else 5, smoother=smoother)
     records: list[dict] = []
 
     def annotated() -> Iterator[npt.NDArray[np.uint8]]:
         for index, rgb in iter_frames(path, every_n=every_n):
-            result = pipeline.process(rgb, frame_index=index)
+            result = pipeline.process(rgb, frame_index=index, timestamp=index / rate)
             records.append(frame_record(path, result))
             yield draw_result(rgb, result)
 
