@@ -1,6 +1,7 @@
 """Server frame rate through the real WebRTC path: headless Chromium's fake camera → the running app.
 
     .venv/bin/python bench/webcam.py [--page live|record] [--seconds 20] [--video FILE] [--cpm] [--backend cpm]
+    .venv/bin/python bench/webcam.py --skeleton body   # a body project (yoga photos) on the slovo webcam clip
 
 What it does:
 1. converts the video to a 640×480 y4m (fitted inside, any shape, padded) with ffmpeg, cached under ``bench/out/``;
@@ -47,13 +48,34 @@ def _read_timings(path: Path) -> dict | None:
         return None
 
 
+BODY_VIDEO = ROOT.parent / "shared" / "data" / "hands" / "slovo_clips" / "videos" / "slovo_demo_pointing_480x356.mp4"
+
+
+def seed_body_project(data_dir: Path, per_class: int = 12) -> None:
+    """The default project as a body project with two yoga poses of the shared yoga8 photos, trained."""
+    from core.data.extract import extract_to_store
+    from core.data.project import train_project
+    from core.data.store import Store
+
+    store = Store(data_dir)
+    store.delete_project(store.ensure_project())
+    project = store.create_project("default", skeleton="body")
+    for pose in ("tree", "warrior2"):
+        store.add_class(project, pose)
+        photos = sorted((ROOT.parent / "shared" / "data" / "body" / "yoga8" / "images" / pose).glob("*.jpg"))
+        extract_to_store(store, project, pose, photos[:per_class])
+    train_project(store, project)
+
+
 def run(page_name: str, seconds: float, video: Path, warmup: float, hands: int, nice: int, server_nice: int,
-        cpm: bool = False, backend: str = "mediapipe") -> dict:  # fmt: skip
+        cpm: bool = False, backend: str = "mediapipe", skeleton: str = "hand") -> dict:  # fmt: skip
     out = ROOT / "bench" / "out"
     y4m = fake_camera_y4m(video, out)
     with tempfile.TemporaryDirectory(prefix="handteach-bench-") as tmp:
         data_dir, timings_file = Path(tmp) / "data", Path(tmp) / "timings.json"
-        if page_name == "live":
+        if page_name == "live" and skeleton == "body":
+            seed_body_project(data_dir)
+        elif page_name == "live":
             seed_project(data_dir, backend=backend)
         with browser_page(y4m, nice=nice) as page:
             server = AppServer(
@@ -194,19 +216,22 @@ def main() -> int:
         default=0,
         help="CPU niceness of the server, e.g. -5 on a machine shared with other jobs",
     )
-    parser.add_argument("--video", type=Path, default=Path(os.environ.get("HANDTEACH_E2E_VIDEO", DEFAULT_VIDEO)))
+    parser.add_argument("--video", type=Path, help="default: $HANDTEACH_E2E_VIDEO or the hand video; body: slovo clip")
+    parser.add_argument("--skeleton", choices=["hand", "body"], default="hand", help="Live: a hand or a body project")
     parser.add_argument("--cpm", action="store_true", help="Live: with the CPM belief-map panel on")
     parser.add_argument(
         "--backend", choices=["mediapipe", "cpm"], default="mediapipe", help="Live: the project's keypoint backend"
     )
     args = parser.parse_args()
+    hand_video = Path(os.environ.get("HANDTEACH_E2E_VIDEO", DEFAULT_VIDEO))
+    args.video = args.video or (BODY_VIDEO if args.skeleton == "body" else hand_video)
     missing = missing_tools()
     if missing:
         print(f"cannot run the webcam benchmark, missing: {', '.join(missing)}", file=sys.stderr)
         return 2
     result = run(args.page, args.seconds, args.video, args.warmup, args.hands, args.nice_browser, args.nice_server,
-                 args.cpm, args.backend)  # fmt: skip
-    result.update(cpm_panel=args.cpm, backend=args.backend)
+                 args.cpm, args.backend, args.skeleton)  # fmt: skip
+    result.update(cpm_panel=args.cpm, backend=args.backend, skeleton=args.skeleton)
     print(json.dumps(result))
     return 0
 
