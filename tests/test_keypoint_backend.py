@@ -34,6 +34,34 @@ def test_unknown_backends_are_refused_by_name(tmp_path: Path) -> None:
     assert "p" not in store.list_projects()
 
 
+def test_a_body_project_takes_mediapipe_pose_and_never_the_cpm(tmp_path: Path) -> None:
+    with pytest.raises(UnknownBackendError, match="CPM is a hand model"):
+        KeypointBackend("cpm", skeleton="body")
+    with pytest.raises(UnknownBackendError, match="'paw'"):
+        KeypointBackend(skeleton="paw")
+    store = Store(tmp_path / "data")
+    store.create_project("yoga", skeleton="body")
+    assert KeypointBackend.of_project(store, "yoga") == KeypointBackend("mediapipe", skeleton="body")
+    assert KeypointBackend.of_project(store, store.ensure_project()).skeleton == "hand"
+
+
+@pytest.mark.slow
+def test_a_body_source_finds_every_person_in_photos_and_follows_one_in_video() -> None:
+    from core.keypoints.pose import PoseTracker
+
+    photo = shared_path("..", "body", "yoga8", "images", "tree", "tree_001.jpg")
+    rgb = read_image(photo)
+    pair = np.concatenate([rgb, rgb], axis=1)  # the same person twice, side by side
+    backend = KeypointBackend(skeleton="body")
+    with backend.source(TrackerConfig(static_image_mode=True)) as photos:
+        assert isinstance(photos, PoseTracker) and photos.config.find_others
+        found = photos.process(pair)
+    assert len(found) == 2 and all(p.skeleton.name == "body" for p in found)
+    with backend.source(TrackerConfig(static_image_mode=False)) as video:
+        assert not video.config.find_others
+        assert [len(video.process(pair)) for _ in range(3)] == [1, 1, 1]
+
+
 @pytest.mark.slow
 def test_cpm_source_on_photos_gives_2d_hands_close_to_mediapipe() -> None:
     errors, found = [], 0
