@@ -64,13 +64,13 @@ def test_names_are_looked_up_and_taken_names_kept() -> None:
 
 @pytest.mark.slow
 def test_layouts_follow_mediapipe_order() -> None:
-    import mediapipe as mp
+    from core.keypoints.landmarks import mediapipe_layouts
 
-    assert BODY_33.joint_names == tuple(p.name.lower() for p in mp.solutions.pose.PoseLandmark)
-    theirs = tuple(p.name.lower().replace("_finger", "") for p in mp.solutions.hands.HandLandmark)
-    assert HAND_21.joint_names == theirs  # INDEX_FINGER_MCP is our index_mcp
-    assert {tuple(sorted(e)) for e in BODY_33.edges} == {tuple(sorted(e)) for e in mp.solutions.pose.POSE_CONNECTIONS}
-    assert {tuple(sorted(e)) for e in HAND_21.edges} == {tuple(sorted(e)) for e in mp.solutions.hands.HAND_CONNECTIONS}
+    theirs = mediapipe_layouts()
+    for ours in (HAND_21, BODY_33):
+        names, connections = theirs[ours.name]
+        assert ours.joint_names == names
+        assert {tuple(sorted(edge)) for edge in ours.edges} == connections
 
 
 # ---- a made-up skeleton, end to end ------------------------------------------------------------

@@ -7,7 +7,9 @@ their hands. Trackers are not thread-safe; use each from one thread at a time.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import cv2
 import numpy as np
@@ -35,6 +37,22 @@ class TrackerConfig:
     min_tracking_confidence: float = 0.5
     # static mode: a photo with no hand is searched again framed smaller (HandTracker.find_zoomed_out)
     zoom_out_photos: bool = False
+
+
+def mediapipe_layouts() -> dict[str, tuple[tuple[str, ...], frozenset[tuple[int, int]]]]:
+    """MediaPipe's own landmark names (lowercase, ``index_finger_mcp`` as ``index_mcp``) and connections
+    for "hand" and "body": the layouts ``HAND_21`` and ``BODY_33`` copy, so a test can hold them to it."""
+    import mediapipe as mp
+
+    def layout(names: Iterable[Any], connections: Iterable[tuple[int, int]]) -> tuple[tuple[str, ...], frozenset]:
+        joints = tuple(p.name.lower().replace("_finger", "") for p in names)
+        return joints, frozenset(tuple(sorted(edge)) for edge in connections)
+
+    hands, pose = mp.solutions.hands, mp.solutions.pose
+    return {
+        "hand": layout(hands.HandLandmark, hands.HAND_CONNECTIONS),
+        "body": layout(pose.PoseLandmark, pose.POSE_CONNECTIONS),
+    }
 
 
 class HandTracker:
