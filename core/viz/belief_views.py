@@ -15,13 +15,13 @@ import numpy.typing as npt
 
 from core.cpm.estimator import CPMResult
 from core.skeletons import HAND_21
+from core.types import RGBImage
 from core.viz.draw import skeleton_on
 
-Image = npt.NDArray[np.uint8]
 LOW_CONFIDENCE = 0.3  # joints below this are drawn hollow: the model is unsure of them
 
 
-def draw_pose(image: Image, keypoints: npt.NDArray[np.float32], confidence: npt.NDArray[np.float32]) -> Image:
+def draw_pose(image: RGBImage, keypoints: npt.NDArray[np.float32], confidence: npt.NDArray[np.float32]) -> RGBImage:
     """Copy of an (H, W, 3) RGB image with the skeleton of (21, 2) keypoints (image px) drawn on it.
 
     Same painter and palette as ``core.viz.draw``; sizes follow the crop (1 px lines on a 160 px tile).
@@ -31,14 +31,14 @@ def draw_pose(image: Image, keypoints: npt.NDArray[np.float32], confidence: npt.
     return out
 
 
-def _heat(maps: npt.NDArray[np.float32], size: int) -> Image:
+def _heat(maps: npt.NDArray[np.float32], size: int) -> RGBImage:
     """(h, w) beliefs → (size, size, 3) RGB colour map (0 → dark, 1 → bright)."""
     scaled = (np.clip(maps, 0.0, 1.0) * 255).astype(np.uint8)
     coloured = cv2.applyColorMap(cv2.resize(scaled, (size, size), interpolation=cv2.INTER_LINEAR), cv2.COLORMAP_JET)
     return cv2.cvtColor(coloured, cv2.COLOR_BGR2RGB)
 
 
-def _label(tile: Image, text: str) -> Image:
+def _label(tile: RGBImage, text: str) -> RGBImage:
     # Text about a twelfth of the tile high: a joint name ("middle_mcp") still fits one tile,
     # and stays readable where the Live page shows tiles about 115 px wide.
     scale = tile.shape[0] / 200
@@ -48,19 +48,19 @@ def _label(tile: Image, text: str) -> Image:
     return tile
 
 
-def _crop_tile(result: CPMResult, size: int) -> Image:
+def _crop_tile(result: CPMResult, size: int) -> RGBImage:
     crop = cv2.resize(result.crop, (size, size), interpolation=cv2.INTER_LINEAR)
     points = result.keypoints_crop * (size / result.crop.shape[0])
     return draw_pose(crop, points, result.confidence)
 
 
-def single_view(result: CPMResult, size: int = 256) -> Image:
+def single_view(result: CPMResult, size: int = 256) -> RGBImage:
     """(size, size, 3) RGB: the final pose on the crop, with the mean confidence."""
     tile = _crop_tile(result, size)
     return _label(tile, f"{'hand' if result.has_hand else 'no hand'} {result.score:.2f}")
 
 
-def multi_view(result: CPMResult, tile: int = 160) -> Image:
+def multi_view(result: CPMResult, tile: int = 160) -> RGBImage:
     """(tile, (T+1)·tile, 3) RGB: stage 1..T beliefs (joints combined, over the crop), then the pose."""
     crop = cv2.resize(result.crop, (tile, tile), interpolation=cv2.INTER_LINEAR)
     tiles = []
@@ -71,7 +71,7 @@ def multi_view(result: CPMResult, tile: int = 160) -> Image:
     return np.hstack(tiles)
 
 
-def heatmap_view(result: CPMResult, tile: int = 96, columns: int = 6) -> Image:
+def heatmap_view(result: CPMResult, tile: int = 96, columns: int = 6) -> RGBImage:
     """Grid of the last stage's 21 joint belief maps, each labelled with its joint name; the pose fills the last cells."""
     last = result.beliefs[-1]
     tiles = [_label(_heat(last[j], tile), name) for j, name in enumerate(HAND_21.joint_names)]
