@@ -5,9 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.gestures.classifier import ModelFileError
 from core.io.video import VIDEO_EXTENSIONS, MediaError
-from core.starter import is_shipped_starter
 from ui import cpm_panel, state, widgets
 from ui.uploads import UploadedFile, annotate_upload
 from ui.webcam import session_backend, stream_session, tracker_config, webcam
@@ -21,20 +19,7 @@ if state.store().project_is_motion(project):  # motion gestures: spotted when th
     st.stop()
 gestures = state.classes()
 body = session_backend().skeleton == "body"
-try:
-    model = state.project_model(project, starter_fallback=True)
-except ModelFileError as exc:
-    st.error(f"The saved model cannot be read ({exc}). Train again to replace it.")
-    model = None
-if model is not None and is_shipped_starter(model):
-    st.info(
-        "Using the built-in starter model for 👍 👎 ☝️ 👌 👊 👉 👈 ✋. Record a few samples of your own hand "
-        "and train to make it yours."
-    )
-elif model is None:
-    with st.container(border=True):
-        st.markdown(f"No trained model yet: you will see the {'body' if body else 'hand'} skeleton, but no names.")
-        st.page_link(widgets.PAGES["train"], label="Train a model first", icon="🧠")
+model = widgets.live_model(project, body)  # the starter for an untrained hand project; a note says which
 
 source = st.segmented_control(
     "Source",

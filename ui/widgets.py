@@ -251,3 +251,25 @@ def view3d_panel(keypoints: tuple[Keypoints, ...] | list[Keypoints], key: str) -
             return
         st.plotly_chart(view_3d(shown), key=f"{key}_chart", config={"displaylogo": False})
         st.caption(f"3D view of the {'person' if shown.skeleton.name == 'body' else 'hand'} in metres: drag to turn")
+
+
+def live_model(project: str, body: bool):  # noqa: ANN201 - a GestureClassifier or None (torch imported lazily)
+    """The model Live runs (the starter for an untrained hand project), with a note saying which, or why none."""
+    from core.gestures.classifier import ModelFileError
+    from core.starter import is_shipped_starter
+
+    try:
+        model = state.project_model(project, starter_fallback=True)
+    except ModelFileError as exc:
+        st.error(f"The saved model cannot be read ({exc}). Train again to replace it.")
+        return None
+    if model is not None and is_shipped_starter(model):
+        st.info(
+            "Using the built-in starter model for 👍 👎 ☝️ 👌 👊 👉 👈 ✋. Record a few samples of your own hand "
+            "and train to make it yours."
+        )
+    elif model is None:
+        with st.container(border=True):
+            st.markdown(f"No trained model yet: you will see the {'body' if body else 'hand'} skeleton, but no names.")
+            st.page_link(PAGES["train"], label="Train a model first", icon="🧠")
+    return model
