@@ -7,7 +7,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 import pytest
-from conftest import shared_path
+from conftest import SHARED_DATA, shared_path
 from storemaker import assert_same_hand, make_body, make_hand, snapshot
 
 from core.data.store import NotFoundError, Sample, Store, StoreError
@@ -111,6 +111,25 @@ def test_real_mediapipe_hands_round_trip(store: Store) -> None:
         assert back.hand.has_depth
         assert_same_hand(sample.hand, back.hand)
         assert back.crop_jpeg == sample.crop_jpeg and back.source_name == sample.source_name
+
+
+@pytest.mark.slow
+def test_real_mediapipe_bodies_round_trip(store: Store) -> None:
+    from core.io.images import read_image
+    from core.keypoints.pose import detect_people
+
+    folder = SHARED_DATA / "body" / "yoga8" / "images"
+    if not folder.is_dir():
+        pytest.skip(f"shared yoga photos not found at {folder}")
+    store.create_project("yoga", skeleton="body")
+    store.add_class("yoga", "tree")
+    bodies = [b for p in sorted((folder / "tree").glob("*.jpg"))[:3] for b in detect_people(read_image(p), False)]
+    assert len(bodies) >= 2, f"MediaPipe Pose found only {len(bodies)} people in 3 photos"
+    ids = store.add_samples("yoga", [Sample(b, "tree", "image") for b in bodies])
+    for body, sid in zip(bodies, ids, strict=True):
+        back = store.get_sample(sid).hand
+        assert back.skeleton is BODY_33 and back.visibility.tobytes() == body.visibility.tobytes()
+        assert_same_hand(body, back)
 
 
 def test_samples_and_lookups_match_a_class_regardless_of_case(store: Store, rng: np.random.Generator) -> None:
