@@ -113,6 +113,27 @@ def detect_all(items: list[tuple[Path, str]], cache: Path) -> tuple[dict[str, li
     return found, (1000 * (time.perf_counter() - started) / len(todo)) if todo else None
 
 
+# ---- several people -------------------------------------------------------------------------
+
+
+def several_people_check(items: list[tuple[Path, str]], pairs: int, seed: int) -> tuple[int, int]:
+    """(pairs where both people are found, pairs): two random yoga photos side by side at one height.
+
+    Real people, two per image, where the truth is known: what PoseConfig.find_others must catch.
+    """
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(len(items), size=(pairs, 2), replace=False)
+    both = 0
+    with PoseTracker(PoseConfig(static_image_mode=True, find_others=True)) as tracker:
+        for a, b in chosen:
+            left, right = (read_image(items[i][0]) for i in (a, b))
+            left, right = (cv2.resize(im, (round(im.shape[1] * 300 / im.shape[0]), 300)) for im in (left, right))
+            both += len(tracker.process(np.concatenate([left, right], axis=1))) >= 2
+    return both, pairs
+
+
 # ---- evaluation -----------------------------------------------------------------------------
 
 
@@ -141,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--pairs", type=int, default=60, help="side-by-side photo pairs for the several-people check")
     parser.add_argument("--no-augment", action="store_true", help="train without the random rotation/stretch/jitter")
     parser.add_argument("--no-mirror", action="store_true", help="train without mirrored copies (left/right swapped)")
     args = parser.parse_args(argv)
@@ -175,6 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     for c in classes:
         print(f"{c:<12}" + "".join(f"{int(np.sum((y == c) & (predicted == p))):>7}" for p in classes))
     print("\nphotos counted apart: " + (", ".join(f"{n} {why}" for why, n in sorted(reasons.items())) or "none"))
+    both, pairs = several_people_check(items, args.pairs, args.seed) if args.pairs else (0, 0)
+    single_false = sum(len(found[_key(p)]) > 1 for p, _ in items)  # yoga8 holds one person a photo
+    print(f"several people: both found in {both} of {pairs} side-by-side pairs; a second person 'found' in "
+          f"{single_false} of {len(items)} single-person photos")  # fmt: skip
     result = {
         "benchmark": "body_accuracy",
         "photos": len(items),
@@ -190,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
         "train_seconds": round(seconds, 1),
         "detect_ms_per_photo": None if ms is None else round(ms, 1),
         "partly_in_view_used": reasons[PARTLY_IN_VIEW],
+        "several_people_pairs_found": both,
+        "several_people_pairs": pairs,
+        "false_second_person": single_false,
     }
     print(json.dumps(result))
     return 0
