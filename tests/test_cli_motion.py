@@ -136,14 +136,18 @@ def test_teach_two_swipes_then_evaluate_and_spot_them(tmp_path: Path) -> None:
              "swipe_right": [(180, -170, 0.4, 0.7, 1.6), (150, -140, 0.3, 0.5, 1.4), (184, -180, 0.5, 0.9, 1.8)]}  # fmt: skip
     run_cli(data, "projects", "create", "moves", "--motion")
     short = ffmpeg_pan(tmp_path / "short.mp4", photo, 10, 170, 0.0, 0.1, 0.2)
+    empty = tmp_path / "no_hand.mp4"  # 1 s of an empty room
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0x707070:s=384x288:r=25:d=1",
+                    "-c:v", "libx264", "-pix_fmt", "yuv420p", str(empty)], check=True)  # fmt: skip
     for label, plans in moves.items():
         videos = [str(ffmpeg_pan(tmp_path / f"{label}{i}.mp4", photo, *plan)) for i, plan in enumerate(plans)]
-        done = run_cli(data, "extract", "-i", *videos, *([str(short)] if label == "swipe_left" else []),
+        done = run_cli(data, "extract", "-i", *videos, *([str(short), str(empty)] if label == "swipe_left" else []),
                        "--label", label, "-p", "moves", ok=False)  # fmt: skip
         report = last_json(done)
         assert report["stored"] == 3 and report["frames"] >= 3 * 35, report
-        if label == "swipe_left":  # the 5-frame clip is named and refused; the others are kept
+        if label == "swipe_left":  # the 5-frame clip and the one without a hand are named and refused
             assert done.returncode == 1 and f"error: {short}: 5 frames, too short" in done.stderr
+            assert f"error: {empty}: the hand is found in only 0 of 25 frames" in done.stderr, done.stderr
     result = last_json(run_cli(data, "train", "-p", "moves", "--epochs", "40", "--seed", "1"))
     assert result["classes"] == ["swipe_left", "swipe_right"] and result["n_clips"] == 6
     # held out: other speeds and starts, listed relative to the CSV, one missing file
