@@ -155,6 +155,43 @@ def cross_validate(x: np.ndarray, y: np.ndarray, folds: int, seed: int, epochs: 
     return predicted.astype(str)
 
 
+def through_cli(items: list[tuple[Path, str]], share: float, seed: int, epochs: int) -> dict:
+    """The user's path: ``python -m core`` creates a body project, extracts the training photos of each
+    pose, trains, and ``evaluate-images`` scores the photos held out by file (a stratified ``share``)."""
+    import subprocess
+    import tempfile
+
+    from sklearn.model_selection import train_test_split
+
+    paths, labels = [p for p, _ in items], [c for _, c in items]
+    train, test, train_y, test_y = train_test_split(paths, labels, test_size=share, stratify=labels,
+                                                    random_state=seed)  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="handteach-body-") as tmp:
+
+        def cli(*args: str) -> str:
+            command = [sys.executable, "-m", "core", "--data", str(Path(tmp) / "data"), *args]
+            done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+            if done.returncode != 0:
+                raise SystemExit(f"error: {' '.join(args[:2])} failed: {done.stderr.strip()[-500:]}")
+            return done.stdout
+
+        cli("projects", "create", "yoga", "--skeleton", "body")
+        for pose in sorted(set(labels)):
+            cli("classes", "add", pose, "--project", "yoga")
+            cli("extract", "--project", "yoga", "--label", pose, "-i",
+                *(str(p) for p, y in zip(train, train_y, strict=True) if y == pose))  # fmt: skip
+        trained = json.loads(cli("train", "--project", "yoga", "--seed", str(seed), "--epochs", str(epochs))
+                             .strip().splitlines()[-1])  # fmt: skip
+        csv_path = Path(tmp) / "held_out.csv"
+        csv_path.write_text("file,label\n" + "".join(f"{p},{y}\n" for p, y in zip(test, test_y, strict=True)))
+        out = cli("evaluate-images", "--project", "yoga", "--labels", str(csv_path))
+    print(f"\nthrough the CLI: {len(train)} photos extracted and trained on, {len(test)} held out by file")
+    print("\n".join(line for line in out.splitlines() if not line.startswith("{")))
+    report = json.loads(out.strip().splitlines()[-1])
+    return {"cli_accuracy": report["accuracy"], "cli_accuracy_all": report["accuracy_all"],
+            "cli_held_out": len(test), "cli_trained_on": trained["n_samples"], "cli_per_class": report["per_class"]}  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
@@ -163,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--pairs", type=int, default=60, help="side-by-side photo pairs for the several-people check")
+    parser.add_argument("--cli", action="store_true", help="also the CLI path: extract, train, evaluate-images")
+    parser.add_argument("--cli-share", type=float, default=0.25, help="--cli: share of each pose held out by file")
     parser.add_argument("--no-augment", action="store_true", help="train without the random rotation/stretch/jitter")
     parser.add_argument("--no-mirror", action="store_true", help="train without mirrored copies (left/right swapped)")
     args = parser.parse_args(argv)
@@ -220,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
         "several_people_pairs": pairs,
         "false_second_person": single_false,
     }
+    if args.cli:
+        result |= through_cli(items, args.cli_share, args.seed, args.epochs)
     print(json.dumps(result))
     return 0
 
