@@ -26,6 +26,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from sklearn.cluster import KMeans
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -88,15 +89,9 @@ class LinearStandIn:
         return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
-def kmeans_labels(X: np.ndarray, k: int, seed: int = 0, iterations: int = 30) -> list[str]:
+def kmeans_labels(X: np.ndarray, k: int, seed: int = 0) -> list[str]:
     """Pseudo classes: k-means clusters of the pose features, named pose_0..pose_{k-1}."""
-    rng = np.random.default_rng(seed)
-    centres = X[rng.choice(len(X), k, replace=False)]
-    for _ in range(iterations):
-        assignment = np.argmin(((X[:, None] - centres[None]) ** 2).sum(axis=2), axis=1)
-        centres = np.stack(
-            [X[assignment == c].mean(axis=0) if np.any(assignment == c) else centres[c] for c in range(k)]
-        )
+    assignment = KMeans(n_clusters=k, n_init=3, random_state=seed).fit_predict(X)
     return [f"pose_{c}" for c in assignment]
 
 
