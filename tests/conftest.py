@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,18 +37,24 @@ def pytest_runtest_call(item: pytest.Item):  # noqa: ANN201 - a hook wrapper
 
 @contextlib.contextmanager
 def _quick_test_guard(item: pytest.Item) -> Iterator[None]:
-    """In a ``-m "not slow"`` run, a test (or its fixtures) not marked slow that starts MediaPipe fails, naming the fix."""
+    """In a ``-m "not slow"`` run, a test (or its fixtures) not marked slow that starts MediaPipe or runs a page
+    under ``AppTest`` fails, naming the fix."""
     if "not slow" not in (item.config.option.markexpr or "") or item.get_closest_marker("slow"):
         yield
         return
     import mediapipe as mp
+    from streamlit.testing.v1 import AppTest
 
-    def refuse(*_: object, **__: object) -> None:
-        pytest.fail(f"{item.nodeid} starts MediaPipe: mark it @pytest.mark.slow (the quick suite starts none)")
+    def refuse(what: str) -> Callable[..., None]:
+        def fail(*_: object, **__: object) -> None:
+            pytest.fail(f"{item.nodeid} {what}: mark it @pytest.mark.slow (the quick suite does neither)")
+
+        return fail
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(mp.solutions.hands.Hands, "__init__", refuse)
-        patch.setattr(mp.solutions.pose.Pose, "__init__", refuse)
+        patch.setattr(mp.solutions.hands.Hands, "__init__", refuse("starts MediaPipe"))
+        patch.setattr(mp.solutions.pose.Pose, "__init__", refuse("starts MediaPipe"))
+        patch.setattr(AppTest, "run", refuse("runs a page under AppTest"))
         yield
 
 
