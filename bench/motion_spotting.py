@@ -55,7 +55,15 @@ def main() -> None:
             costs.append(time.perf_counter() - started)
             if event is not None:
                 events.append(event.label)
-        offset += clip.duration + 1.0  # a second between takes; the spotter sees the time jump as a lost hand
+        # A second between takes with no hand in view, at the clip's frame rate (events then belong to the take).
+        gap = offset + clip.duration + np.arange(1, int(round(1.0 / np.diff(clip.timestamps).mean())) + 1) / 25.0
+        for t in gap:
+            started = time.perf_counter()
+            event = spotter.push(None, float(t))
+            costs.append(time.perf_counter() - started)
+            if event is not None:
+                events.append(event.label)
+        offset = float(gap[-1]) + 0.04
         fired.setdefault(str(clip.label), []).append(len(events))
         expected = [] if clip.label == IDLE_LABEL else [clip.label]
         right += events == expected

@@ -36,8 +36,11 @@ class ClipClassifier(Protocol):
 class SpotConfig:
     """When a motion starts and ends; speeds in skeleton sizes per second."""
 
-    start_speed: float = 1.5  # a swipe moves 3-8 hand sizes a second; a held hand's jitter under 0.3
-    stop_speed: float = 0.6
+    # A swipe peaks at 1.2-8 hand sizes a second; a held hand's jitter stays under 0.3. A casual move that
+    # passes 1.0 is classified too, and idle or unknown fires nothing (bench/motion_spotting.py: 1.5 missed
+    # 5 slow swipes of 75).
+    start_speed: float = 1.0
+    stop_speed: float = 0.5
     still_s: float = 0.15  # slower than stop_speed this long: the motion has ended
     max_gap_s: float = 0.3  # hand lost this long: the motion has ended
     window_s: float = 3.0  # the longest gesture; a longer motion is classified on its last window_s

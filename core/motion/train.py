@@ -94,18 +94,31 @@ def train_motion(clips: list[Clip], config: MotionTrainConfig = MotionTrainConfi
         return clips_features(out, config.features), np.array([index[c.label] for c in out])
 
     model = MotionModel(classes, clips[0].skeleton, config.features, config.threshold)
-    x, y = variants(train, config.copies)
-    model.mean = x.reshape(-1, model.channels).mean(axis=0)
+    train_xy = variants(train, config.copies)
+    val_xy = variants([clips[i] for i in val_idx], config.val_copies)
+    history, best, cancelled = fit_sequences(model, train_xy, val_xy, config, on_epoch, cancel)
+    model.metadata |= {"clips": len(clips), "best_epoch": best, "classes_counts": dict(Counter(labels))}
+    return MotionTrainResult(model, history, best, cancelled)
+
+
+def fit_sequences(model: MotionModel, train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray],
+                  config: MotionTrainConfig, on_epoch: Callable[[EpochStats], None] | None = None,
+                  cancel: threading.Event | None = None) -> tuple[list[EpochStats], int, bool]:  # fmt: skip
+    """Fit ``model`` on (N, L, C) features and class indices: its standardisation from ``train``, then
+    epochs until ``val`` stops improving. Used by ``train_motion`` and for point-history paths, which
+    come as features already. Returns (history, best epoch, cancelled)."""
+    torch.manual_seed(config.seed)
+    x, y = train
+    model.mean = x.reshape(-1, model.channels).mean(axis=0).astype(np.float32)
     model.std = np.maximum(x.reshape(-1, model.channels).std(axis=0), 1e-3).astype(np.float32)
-    val_x, val_y = variants([clips[i] for i in val_idx], config.val_copies)
-    val_t = torch.from_numpy(np.ascontiguousarray(((val_x - model.mean) / model.std).transpose(0, 2, 1)))
-    val_y_t = torch.from_numpy(val_y)
+
+    def tensor(features: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(((features - model.mean) / model.std).transpose(0, 2, 1)))
+
+    x_t, y_t, val_t, val_y_t = tensor(x), torch.from_numpy(y), tensor(val[0]), torch.from_numpy(val[1])
     network = model.network
     optimiser = torch.optim.AdamW(network.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
-
-    x_t = torch.from_numpy(np.ascontiguousarray(((x - model.mean) / model.std).transpose(0, 2, 1)))
-    y_t = torch.from_numpy(y)
 
     def run_epoch(epoch: int) -> EpochStats:
         network.train()
@@ -134,7 +147,4 @@ def train_motion(clips: list[Clip], config: MotionTrainConfig = MotionTrainConfi
             val_acc = float((val_logits.argmax(1) == val_y_t).float().mean())
         return EpochStats(epoch, config.epochs, total / len(y_t), val_loss, correct / len(y_t), val_acc)
 
-    history, best, cancelled = fit_with_early_stopping(network, run_epoch, config.epochs, config.patience,
-                                                       on_epoch, cancel)  # fmt: skip
-    model.metadata |= {"clips": len(clips), "best_epoch": best, "classes_counts": dict(Counter(labels))}
-    return MotionTrainResult(model, history, best, cancelled)
+    return fit_with_early_stopping(network, run_epoch, config.epochs, config.patience, on_epoch, cancel)

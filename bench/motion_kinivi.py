@@ -1,0 +1,144 @@
+"""kinivi's point-history task on real fingertip paths: our 1D-CNN against kinivi's MLP, split 75/25.
+
+kinivi's app logs, for every frame, the last 16 index-fingertip positions of the flipped (user
+view) frame, each minus the first and divided by the image size (``core.data.point_history``).
+Here those rows come from the real clips of ``bench/motion_clips.py`` (MediaPipe's fingertip on
+real-pixel swipes, circles and idle takes, 16-frame windows over each clip's motion, every 2nd
+frame): written as a kinivi ``point_history.csv`` under ``data/cache/motion_kinivi/``, read back
+through our reader, then split as kinivi's notebook does (75/25 stratified, random_state 42).
+Also split by person (the clips' held-out people), which no window of a test person's clip
+reaches in training.
+
+kinivi's model (its notebook): Dropout 0.2, Dense 24 ReLU, Dropout 0.5, Dense 10 ReLU, softmax;
+Adam, batch 128, up to 1000 epochs, early stopping (patience 20) on the test split. Ours:
+``core.motion`` 1D-CNN on the path features (path, velocity; 16 steps, no shape, no trimming).
+
+    .venv/bin/python -m bench.motion_kinivi
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
+from torch import nn  # noqa: E402
+
+from bench.motion_clips import CACHE, GESTURES, cached_sets  # noqa: E402
+from core.data.point_history import (  # noqa: E402
+    HISTORY_LENGTH,
+    PointHistory,
+    history_windows,
+    read_point_history,
+    write_point_history,  # noqa: E402
+)
+from core.motion.clip import Clip  # noqa: E402
+from core.motion.features import MotionFeatureConfig, fill_gaps, motion_span, sequence_features  # noqa: E402
+from core.motion.model import MotionModel  # noqa: E402
+from core.motion.train import MotionTrainConfig, fit_sequences  # noqa: E402
+from core.skeletons import HAND_21  # noqa: E402
+
+INDEX_TIP = HAND_21.index("index_tip")
+PATHS = MotionFeatureConfig(length=HISTORY_LENGTH, use_shape=False, trim=False)
+
+
+def clip_rows(clip: Clip, step: int = 2) -> np.ndarray:
+    """kinivi rows of one clip: 16-frame fingertip windows over its motion (the whole take for idle)."""
+    width, height = clip.image_size
+    tip = fill_gaps(clip.points[:, INDEX_TIP, :2], clip.present, clip.timestamps) * np.array([width, height])
+    tip[:, 0] = width - tip[:, 0]  # kinivi flips the frame before MediaPipe: the user view
+    start, end = motion_span(tip, clip.timestamps)
+    if clip.label == "idle" or end - start + 1 < HISTORY_LENGTH:
+        start, end = 0, clip.num_frames - 1
+    return history_windows(tip[start : end + 1], clip.image_size, step)
+
+
+def path_features(paths: np.ndarray) -> np.ndarray:
+    """(N, 16, 2) kinivi rows → (N, 16, 4) features: image fractions, so the size is 1."""
+    steps = np.arange(HISTORY_LENGTH, dtype=np.float64)
+    ones = np.ones(HISTORY_LENGTH, dtype=np.float32)
+    return np.stack([sequence_features(p, ones, steps, None, PATHS) for p in paths])
+
+
+def kinivi_mlp(x: np.ndarray, y: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, classes: int) -> float:
+    """kinivi's notebook model and schedule, in PyTorch (it stops on the test split, as the notebook does)."""
+    torch.manual_seed(42)
+    net = nn.Sequential(nn.Dropout(0.2), nn.Linear(32, 24), nn.ReLU(), nn.Dropout(0.5), nn.Linear(24, 10), nn.ReLU(),
+                        nn.Linear(10, classes))  # fmt: skip
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    xt, yt = torch.from_numpy(x.reshape(len(x), -1)), torch.from_numpy(y)
+    xv, yv = torch.from_numpy(x_test.reshape(len(x_test), -1)), torch.from_numpy(y_test)
+    best, best_state, since = np.inf, None, 0
+    for _ in range(1000):
+        net.train()
+        for batch in torch.randperm(len(yt)).split(128):
+            loss = nn.functional.cross_entropy(net(xt[batch]), yt[batch])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        net.eval()
+        with torch.inference_mode():
+            val = float(nn.functional.cross_entropy(net(xv), yv))
+        if val < best:
+            best, best_state, since = val, {k: v.clone() for k, v in net.state_dict().items()}, 0
+        elif (since := since + 1) >= 20:
+            break
+    net.load_state_dict(best_state)
+    with torch.inference_mode():
+        return float((net(xv).argmax(1) == yv).float().mean())
+
+
+def ours(x: np.ndarray, y: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, classes: list[str]) -> float:
+    """The motion CNN on path features; its own early stopping on a tenth of the training rows."""
+    fx, fx_test = path_features(x), path_features(x_test)
+    fit, val = train_test_split(np.arange(len(y)), test_size=0.1, stratify=y, random_state=0)
+    model = MotionModel(classes, HAND_21, PATHS)
+    fit_sequences(model, (fx[fit], y[fit]), (fx[val], y[val]), MotionTrainConfig(epochs=150, patience=20))
+    return float((model.predict_proba(fx_test).argmax(1) == y_test).mean())
+
+
+def main() -> None:
+    torch.set_num_threads(1)
+    train, test = cached_sets(10, 15)
+    classes = sorted(GESTURES)
+    rows, ids, people = [], [], []
+    for clip, person in train + test:
+        windows = clip_rows(clip)
+        rows.append(windows)
+        ids += [classes.index(str(clip.label))] * len(windows)
+        people += [person] * len(windows)
+    folder = CACHE.parent / "motion_kinivi"
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path, labels_path = folder / "point_history.csv", folder / "point_history_classifier_label.csv"
+    write_point_history(csv_path, labels_path, PointHistory(np.concatenate(rows), np.array(ids), classes))
+    history = read_point_history(csv_path, labels_path)
+    x, y = history.paths, history.label_ids
+    print(f"{csv_path}: {len(y)} rows from {len(train) + len(test)} clips; per class "
+          + ", ".join(f"{c} {n}" for c, n in zip(classes, np.bincount(y), strict=True)))  # fmt: skip
+    train_people = {p for _, p in train}
+    by_person = np.array([p in train_people for p in people])
+    splits = {
+        "75/25 stratified (kinivi)": train_test_split(np.arange(len(y)), test_size=0.25, stratify=y, random_state=42),
+        "held-out people": (np.flatnonzero(by_person), np.flatnonzero(~by_person)),
+    }
+    results: dict[str, dict[str, float]] = {}
+    print(f"\n{'split':28} {'rows train/test':>16} {'kinivi MLP':>10} {'ours (CNN)':>10} {'seconds':>8}")
+    for name, (a, b) in splits.items():
+        started = time.perf_counter()
+        mlp = kinivi_mlp(x[a], y[a], x[b], y[b], len(classes))
+        cnn = ours(x[a], y[a], x[b], y[b], classes)
+        results[name] = {"kinivi_mlp": round(mlp, 4), "ours": round(cnn, 4)}
+        print(f"{name:28} {len(a):>8}/{len(b):<7} {mlp:10.1%} {cnn:10.1%} {time.perf_counter() - started:8.0f}")
+    print(json.dumps({"rows": int(len(y)), "clips": len(train) + len(test), "kinivi_notebook_reported": 0.97,
+                      "accuracy": results}))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
