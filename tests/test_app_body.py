@@ -128,3 +128,41 @@ def test_the_gallery_shows_a_selected_body_sample_in_3d(data_dir: Path) -> None:
     assert not at.exception
     (chart,) = at.get("plotly_chart")
     assert '"uirevision":"body"' in chart.proto.spec.replace(" ", "") and "3D view of the person" in texts(at)
+
+
+def test_live_labels_each_person_of_an_uploaded_photo(data_dir: Path) -> None:
+    """A trained body project on Live's file path: two real people side by side, a label for each."""
+    import cv2
+    from conftest import SHARED_DATA
+
+    from core.data.extract import extract_to_store
+    from core.data.project import train_project
+    from core.gestures.training import TrainConfig
+    from core.io.video import read_image
+
+    yoga = SHARED_DATA / "body" / "yoga8" / "images"
+    if not yoga.exists():
+        pytest.skip(f"{yoga} not found (expected ../shared/data beside the checkout)")
+    store = Store(data_dir)
+    at = _body_project(store)
+    photos = {pose: sorted((yoga / pose).glob("*.jpg")) for pose in ("tree", "warrior2")}
+    for pose, paths in photos.items():
+        store.add_class("yoga", pose)
+        extract_to_store(store, "yoga", pose, paths[:10])
+    train_project(store, "yoga", TrainConfig(epochs=150, seed=0))
+    tree, warrior = (read_image(photos[pose][-1]) for pose in ("tree", "warrior2"))  # photos it never saw
+    tree, warrior = (cv2.resize(im, (round(im.shape[1] * 400 / im.shape[0]), 400)) for im in (tree, warrior))
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(np.concatenate([tree, warrior], axis=1), cv2.COLOR_RGB2BGR))
+    assert ok
+    at = _go(at, "live")
+    at.segmented_control(key="live_source").set_value("🖼 Image or video file")
+    at.run()
+    at.get("file_uploader")[0].set_value(("two.png", encoded.tobytes(), "image/png"))
+    at.run()
+    [b for b in at.button if b.label.startswith("▶ Recognise")][0].click()
+    at.run()
+    assert not at.exception and not at.error
+    assert at.get("image") and "1 frame(s)" in texts(at)
+    (table,) = at.dataframe
+    assert table.value["hand"].tolist() == ["person", "person"]
+    assert sorted(table.value["gesture"].tolist()) == ["tree", "warrior2"]

@@ -221,7 +221,7 @@ def file_result(annotated: AnnotatedUpload, gestures: list[GestureClass]) -> Non
         if annotated.kind == "image" and hands:
             rows = [
                 {
-                    "hand": h["handedness"],
+                    "hand": "person" if h.get("skeleton") == "body" else h["handedness"],
                     "gesture": state.title_of(h["label"], gestures) if h["label"] else "(no model)",
                     "confidence": h["score"] or 0.0,
                 }
@@ -235,7 +235,7 @@ def file_result(annotated: AnnotatedUpload, gestures: list[GestureClass]) -> Non
                 },
             )
         elif not hands:
-            st.info("No hand found: try a closer or brighter picture.")
+            st.info("No hand or person found: try a closer or brighter picture.")
 
 
 def view3d_panel(keypoints: tuple[Keypoints, ...] | list[Keypoints], key: str) -> None:
