@@ -22,6 +22,7 @@ if store.project_is_motion(project):  # motion gestures: clips, not single frame
     clips.record_page(store, project)
     st.stop()
 gestures = store.list_classes(project)
+body = store.project_skeleton(project).name == "body"  # one person a sample: the hand settings do not apply
 counts = store.class_counts(project)
 by_name = {g.name: g for g in gestures}
 
@@ -54,8 +55,8 @@ with side_col:
     with st.expander("⚙️ Recording settings"):
         rate = st.slider("Samples per second", 1, 15, 5, key="record_rate")
         seconds = st.slider("Seconds to record", 1, 15, 3, key="record_seconds")
-        hands = st.radio("Hands per sample", [1, 2], horizontal=True, key="record_hands")
-        min_score = st.slider("Minimum hand confidence", 0.0, 1.0, 0.5, 0.05, key="record_min_score")
+        hands = st.radio("Hands per sample", [1, 2], horizontal=True, key="record_hands", disabled=body)
+        min_score = st.slider("Minimum hand confidence", 0.0, 1.0, 0.5, 0.05, key="record_min_score", disabled=body)
     extract = ExtractConfig(hands_per_frame=hands, min_score=min_score)
     if gesture is None:
         st.stop()
@@ -77,7 +78,7 @@ with video_col:
         if st.button(f"Add to {gesture.title}", type="primary", disabled=not files, key="record_upload_add"):
             uploads = [UploadedFile(f.name, f.getvalue()) for f in files or []]
             try:
-                with st.spinner("Looking for hands…"):
+                with st.spinner(f"Looking for {'people' if body else 'hands'}…"):
                     report = import_uploads(store, project, target, uploads, extract)
             except (MediaError, ValueError) as exc:
                 st.error(f"Nothing was added. {exc}")

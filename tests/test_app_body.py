@@ -61,6 +61,7 @@ def test_record_on_a_body_project_without_poses_asks_for_one(data_dir: Path) -> 
     _submit(at, "Add gesture")
     assert [c.name for c in store.list_classes("yoga")] == ["tree"]
     assert at.radio(key="record_class").value == "tree"
+    assert at.radio(key="record_hands").disabled and at.slider(key="record_min_score").disabled  # hand-only settings
 
 
 def test_train_says_body_poses_have_no_starter_and_hides_hand_only_parts(data_dir: Path) -> None:
