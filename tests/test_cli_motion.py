@@ -167,3 +167,20 @@ def test_teach_two_swipes_then_evaluate_and_spot_them(tmp_path: Path) -> None:
     events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     assert [e["label"] for e in events] == ["swipe_left"], done.stdout
     assert 0.7 <= events[0]["start"] <= 1.2 and 1.5 <= events[0]["end"] <= 2.2, events
+
+
+def test_asking_about_a_motion_project_imports_neither_torch_nor_scikit_learn() -> None:
+    """The sidebar asks on every page, while the app's warm-up thread may be importing them: a second
+    importer meanwhile got a partly initialised scikit-learn (ImportError 'clone' in the browser test)."""
+    import sys
+
+    from core.data.project_motion import MODEL_FILE
+    from core.motion.model import CONFIG_FILE
+
+    assert MODEL_FILE == CONFIG_FILE
+    code = (
+        "import sys, core.data.project_motion, core.data.clips; print(sorted({'torch', 'sklearn'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[1])  # fmt: skip
+    assert done.stdout.strip() == "[]", done.stdout

@@ -206,7 +206,9 @@ def record_takes(store: Store, project: str, class_name: str) -> None:
         st.session_state["clip_recorder"] = recorder
         session.set_motion_hook(recorder)
         active = True
-    if active and recorder is not None and st.button("⏹ Stop", key="clip_stop"):
+    # always there (disabled between takes): a button appearing above the video would move it, and the
+    # browser would remount the video and stop the stream
+    if st.button("⏹ Stop", key="clip_stop", disabled=not active) and recorder is not None:
         recorder.stop()
     playing = bool(webcam("record-webcam", session).state.playing)
 

@@ -18,9 +18,9 @@ import cv2
 import numpy as np
 import streamlit as st
 
-from core.data.project_motion import load_motion_model, motion_model_dir
+from core.data.project_motion import MODEL_FILE, load_motion_model, motion_model_dir
 from core.data.store import Store
-from core.motion.model import CONFIG_FILE, MotionModel, MotionModelError
+from core.motion.model import MotionModel, MotionModelError
 from core.motion.spotting import SpotConfig, SpotEvent, Spotter
 from core.motion.track import follow
 from core.types import Keypoints, RGBImage
@@ -105,7 +105,7 @@ class SpotFeed:
 
 def project_spot_feed(store: Store, project: str) -> SpotFeed | None:
     """This browser session's feed for the project's saved motion model (kept across reruns), None before training."""
-    config = motion_model_dir(store, project) / CONFIG_FILE
+    config = motion_model_dir(store, project) / MODEL_FILE
     stamp = (str(store.data_dir), project, config.stat().st_mtime_ns if config.exists() else None)
     cached = st.session_state.get("live_spot_feed")
     if cached is not None and cached[0] == stamp:

@@ -51,6 +51,16 @@ def page_title(icon: str, title: str, subtitle: str) -> None:
 def sidebar_status() -> None:
     """Project, sample count and model quality, shown on every page."""
     project = state.current_project()
+    if state.store().project_is_motion(project):  # clips and a motion model (light imports: on every page)
+        from core.data.clips import clip_counts
+        from core.data.project_motion import has_motion_model
+
+        clips = clip_counts(state.store(), project)
+        st.sidebar.markdown(f"**Project:** {project} (motion)")
+        st.sidebar.caption(f"{sum(clips.values())} clips in {sum(1 for n in clips.values() if n)} gestures")
+        trained = has_motion_model(state.store(), project)
+        st.sidebar.caption("Model: motion model trained" if trained else "Model: not trained yet")
+        return
     counts = state.store().class_counts(project)
     summary = state.model_summary(project)
     st.sidebar.markdown(f"**Project:** {project}")

@@ -15,12 +15,12 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.data.clips import StoredClip, add_clips, project_clips
 from core.data.extract import usable_files
 from core.data.schema import StoreError
 from core.data.store import Store
-from core.gestures.early_stop import EpochStats
 from core.io.limits import LimitError, check_clip_length, check_upload_bytes
 from core.io.video import MediaError, MediaLimitError, iter_frames, media_kind, video_info
 from core.keypoints.backend import KeypointBackend
@@ -28,13 +28,19 @@ from core.keypoints.landmarks import TrackerConfig
 from core.keypoints.smoothing import SmoothingConfig, steadied
 from core.motion.clip import Clip, ClipError
 from core.motion.features import MOTION_MIRRORS
-from core.motion.model import CONFIG_FILE, MotionModel, MotionModelError
 from core.motion.spotting import SpotConfig, SpotEvent, Spotter
 from core.motion.track import follow, read_clip
-from core.motion.train import MotionTrainConfig, MotionTrainResult, train_motion
 from core.skeletons import skeleton_named
 
+if TYPE_CHECKING:
+    from core.gestures.early_stop import EpochStats
+    from core.motion.model import MotionModel
+    from core.motion.train import MotionTrainConfig, MotionTrainResult
+
 MOTION_FOLDER = "motion"
+# core.motion.model.CONFIG_FILE, named here too: asking whether a project has a model (the sidebar, on every
+# page) must not import torch and scikit-learn, which the app's warm-up thread may be importing meanwhile.
+MODEL_FILE = "motion.json"
 CLIP_ERRORS = (MediaError, ClipError, LimitError)  # what makes one file unusable as a clip
 
 
@@ -49,10 +55,16 @@ def motion_model_dir(store: Store, project: str) -> Path:
     return store.project_dir(project, create=False) / MOTION_FOLDER
 
 
+def has_motion_model(store: Store, project: str) -> bool:
+    return (motion_model_dir(store, project) / MODEL_FILE).exists()
+
+
 def load_motion_model(store: Store, project: str) -> MotionModel | None:
     """The project's saved motion model, or None before its first training."""
+    from core.motion.model import MotionModel, MotionModelError
+
     directory = motion_model_dir(store, project)
-    if not (directory / CONFIG_FILE).exists():
+    if not (directory / MODEL_FILE).exists():
         return None
     model = MotionModel.load(directory)
     skeleton = store.project_skeleton(project)
@@ -77,6 +89,8 @@ def train_motion_project(store: Store, project: str, config: MotionTrainConfig |
                          on_epoch: Callable[[EpochStats], None] | None = None,
                          cancel: threading.Event | None = None) -> MotionTrainResult:  # fmt: skip
     """Train on the project's clips and save the model into the project (unless cancelled)."""
+    from core.motion.train import MotionTrainConfig, train_motion
+
     require_motion(store, project)
     clips = project_clips(store, project)
     if not clips:
