@@ -37,9 +37,16 @@ def test_a_saved_model_loads_back_and_predicts_the_same(tmp_path: Path) -> None:
     assert model.predict_proba(x).shape == (4, 3)
     assert loaded.predict_clip(clips[0]) == model.predict_clip(clips[0])
     assert len(list((tmp_path / "m").glob("motion.*.safetensors"))) == 1
+    first = json.loads((tmp_path / "m" / CONFIG_FILE).read_text())["weights_file"]
+    for layer in model.network.parameters():
+        layer.data += 0.01
+    model.save(tmp_path / "m")  # the new weights and JSON; the previous weights stay for a reader opening them
+    second = json.loads((tmp_path / "m" / CONFIG_FILE).read_text())["weights_file"]
+    assert second != first and {p.name for p in (tmp_path / "m").glob("motion.*.safetensors")} == {first, second}
+    np.testing.assert_array_equal(MotionModel.load(tmp_path / "m").predict_proba(x), model.predict_proba(x))
     model.threshold = 0.9
-    model.save(tmp_path / "m")  # replaced whole: one weights file, the new JSON
-    assert len(list((tmp_path / "m").glob("motion.*.safetensors"))) == 1
+    model.save(tmp_path / "m")  # same weights, new threshold: the oldest file goes
+    assert {p.name for p in (tmp_path / "m").glob("motion.*.safetensors")} == {second}
     assert MotionModel.load(tmp_path / "m").threshold == 0.9
 
 

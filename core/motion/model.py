@@ -129,10 +129,13 @@ class MotionModel:
         text = json.dumps(self.describe() | {"weights_file": name, "weights_sha256": checksum},
                           indent=2, ensure_ascii=False, allow_nan=False)  # fmt: skip
         folder.mkdir(parents=True, exist_ok=True)
+        previous = _named_weights(folder / CONFIG_FILE)
         write_bytes(folder / name, weights)
         write_bytes(folder / CONFIG_FILE, text.encode("utf-8"))
+        # The previous weights stay until the next save: a reader that has just read the old JSON (Live,
+        # while Train saves) may still be opening them.
         for stale in folder.glob("motion.*.safetensors"):
-            if stale.name != name:
+            if stale.name not in (name, previous):
                 stale.unlink(missing_ok=True)
         return folder
 
@@ -172,6 +175,15 @@ def _int(value: object, low: int, high: int) -> int:
     if type(value) is not int or not low <= value <= high:
         raise ValueError(f"expected a whole number in {low}..{high}, got {value!r}")
     return value
+
+
+def _named_weights(path: Path) -> str:
+    """The weights file ``motion.json`` names now ("" when there is none or it is unreadable)."""
+    try:
+        name = json.loads(path.read_text(encoding="utf-8")).get("weights_file", "")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return name if isinstance(name, str) else ""
 
 
 def _read_json(path: Path) -> dict[str, Any]:
