@@ -90,3 +90,22 @@ def test_a_real_pixel_swipe_tracked_by_mediapipe_fires_once(model: DTWClassifier
     assert [e.label for e in events] == ["swipe_left"]
     # the end: within 0.5 s of the swipe's (1.8 s); the start may be early: MediaPipe's first frames settle
     assert events[0].start < 1.1 and 1.8 <= events[0].end <= 2.3
+
+
+@pytest.mark.slow
+def test_a_real_waving_hand_fires_at_most_once(model: DTWClassifier) -> None:
+    """The slovo wave: a woman's palm swinging left and right for seconds, never still between swings."""
+    from pathlib import Path
+
+    from bench.motion_clips import video_tracker
+    from bench.motion_spotting import detections
+    from core.motion.track import read_clip
+
+    path = Path(__file__).resolve().parents[1].parent / "shared/data/hands/slovo_clips/videos"
+    if not path.exists():
+        pytest.skip(f"shared data missing: {path}")
+    with video_tracker() as tracker:
+        clip = read_clip(path / "slovo_example_f17a6060_wave.mp4", tracker.process)
+    spotter = Spotter(model)
+    events = [e for kp, t in zip(detections(clip), clip.timestamps, strict=True) if (e := spotter.push(kp, t))]
+    assert len(events) <= 1
