@@ -13,7 +13,8 @@ from core.cli.cpm import register, train_configs
 from core.cpm import checkpoint
 from core.cpm.config import FINETUNE_EPOCHS, CPMConfig, CPMTrainConfig
 from core.cpm.model import HandCPM
-from core.cpm.training.distill import _averager, train
+from core.cpm.training.distill import train
+from core.cpm.training.run_state import averager
 from core.data.project_finetune import register as register_finetune
 from tests.conftest import copy_open_hands
 
@@ -56,7 +57,7 @@ def test_tiny_training_run_checkpoints_and_resumes(tmp_path: Path) -> None:
 
 def test_the_average_ramps_up_then_trails_the_weights_by_the_decay() -> None:
     model = HandCPM(TINY)
-    averaged = _averager(model, decay=0.5)
+    averaged = averager(model, decay=0.5)
     weight = model.stages[0].beliefs.bias
     with torch.no_grad():
         weight.fill_(1.0)

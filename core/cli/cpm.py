@@ -42,7 +42,19 @@ _RUN_FLAGS = (
     ("--ema", "ema_decay", "DECAY", "validate and save a moving average of the weights with this decay "
      "per step, e.g. 0.999 (0: off)"),
     ("--val-sample", "val_sample", "N", "held-out hands scored after each epoch; the last epoch scores all"),
+    ("--checkpoint-minutes", "checkpoint_minutes", "MIN", "also checkpoint mid-epoch this often, so a killed "
+     "run loses at most this much (0: at epoch ends only)"),
+    ("--lr-batch", "lr_batch", "N", "--lr is for batches of N: scaled by sqrt(batch-size / N), e.g. "
+     "--batch-size 256 --lr-batch 32 on CUDA (0: --lr as given)"),
+    ("--people-share", "people_share", "S", "share of hagrid_people's user ids held out (their photos never train)"),
 )  # fmt: skip
+# augmentation that moves hands into other scenes: (flag, CropAugmentConfig field, help)
+_AUGMENT_FLAGS = (
+    ("--paste", "paste_prob", "share of hand crops pasted onto a hand-free square of another photo"),
+    ("--low-light", "low_light_prob", "share of crops darkened (gamma 1.5-3) with sensor noise"),
+    ("--motion-blur", "motion_blur_prob", "share of crops smeared by a 3-9 px line kernel"),
+    ("--lowres", "lowres_prob", "share of crops shrunk to 25-60 %% and upscaled (small, far hands)"),
+)
 
 
 def _add_config_flags(p: argparse.ArgumentParser, config: object, flags: tuple) -> None:
@@ -64,10 +76,35 @@ def _add_train(subparsers, name: str) -> None:
     p.add_argument(
         "--holdout", nargs="*", default=[], metavar="PATH", help="folders used only for validation (e.g. unseen people)"
     )
-    p.add_argument("--resume", metavar="CKPT", help="checkpoint folder to continue from (its config wins)")
+    p.add_argument(
+        "--resume",
+        metavar="CKPT",
+        help="checkpoint folder to continue from, where it stopped (mid-epoch too): its config wins; on the same "
+        "--processes and --batch-size the run continues exactly",
+    )
+    p.add_argument(
+        "--init",
+        default=RUN.init,
+        metavar="CKPT",
+        help="start from these weights (and their config), with a fresh optimizer and schedule, e.g. the shipped ones",
+    )
+    p.add_argument(
+        "--padded",
+        nargs="*",
+        default=[],
+        metavar="PATH",
+        help="inputs (among -i) of tight hand crops: MediaPipe labels them framed by half their size on each side",
+    )
+    p.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default=RUN.device,
+        help="auto: CUDA when present and --processes is 1 (default: %(default)s)",
+    )
     p.add_argument("--out", default="data/cpm/run", metavar="DIR", help="checkpoint folder (default: %(default)s)")
     _add_config_flags(p, RUN, _RUN_FLAGS)
     _add_config_flags(p, MODEL, _MODEL_FLAGS)
+    _add_config_flags(p, RUN.augment, tuple((f, n, "P", t) for f, n, t in _AUGMENT_FLAGS))
     p.add_argument(
         "--stride",
         type=int,
@@ -153,7 +190,12 @@ def train_configs(args: argparse.Namespace) -> tuple[CPMConfig, CPMTrainConfig]:
         holdout=tuple(args.holdout),
         zoom_out_labels=args.zoom_out_labels,
         label_cache=Path(args.label_cache),
-        augment=dataclasses.replace(RUN.augment, upright_prob=args.upright),
+        padded=tuple(args.padded),
+        device=args.device,
+        init=args.init or "",
+        augment=dataclasses.replace(
+            RUN.augment, upright_prob=args.upright, **{name: getattr(args, name) for _, name, _ in _AUGMENT_FLAGS}
+        ),
         **{name: getattr(args, name) for _, name, _, _ in _RUN_FLAGS},
     )
     return cpm, cfg

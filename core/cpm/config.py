@@ -141,5 +141,14 @@ class CPMTrainConfig:
     )
     ema_decay: float = 0.0  # >0: validate and save a moving average of the weights over ~1/(1-decay) steps (0: off)
     seed: int = 0
+    # issue 22: people never seen, long resumable runs, CUDA
+    padded: tuple[str, ...] = ()  # inputs of tight hand crops, labelled padded by labels.PAD (e.g. hagrid_crops)
+    people_share: float = 0.5  # share of hagrid_people's user_ids held out (core.cpm.training.people)
+    checkpoint_minutes: float = (
+        5.0  # also checkpoint mid-epoch this often, so a killed run loses little (0: epochs only)
+    )
+    device: str = "auto"  # "auto" (CUDA when present and processes is 1), "cpu" or "cuda"
+    lr_batch: int = 0  # >0: lr is for batches of this size, scaled by sqrt(batch_size / lr_batch) (0: lr as given)
+    init: str = ""  # a checkpoint folder to start from (its weights and config; a fresh optimizer and schedule)
     label_cache: Path = DEFAULT_LABEL_CACHE  # teacher labels, reused by later runs
     augment: CropAugmentConfig = field(default_factory=CropAugmentConfig)

@@ -24,10 +24,13 @@ from core.cpm.training.augment import (
     CropAugmentConfig,
     Geometry,
     draw_geometry,
+    hand_mask,
+    paste,
     photometric,
     synthetic_negative,
 )
 from core.cpm.training.labels import LabelledFrame
+from core.cpm.training.sampler import split_key
 from core.cpm.upright import upright_angle
 from core.io import crops as cropping
 from core.io.video import iter_frames, media_kind, read_image
@@ -105,6 +108,15 @@ def _frames_rgb(frames: list[LabelledFrame]) -> Iterable[tuple[LabelledFrame, np
             yield group[0], read_image(group[0].path)
 
 
+def padded(rgb: npt.NDArray[np.uint8], pad: float) -> tuple[npt.NDArray[np.uint8], float]:
+    """``rgb`` framed by ``pad`` × its longest side of edge pixels, as the teacher saw it, and the px offset
+    of the image inside the frame (0 and ``rgb`` itself when ``pad`` is 0)."""
+    if pad <= 0:
+        return rgb, 0.0
+    px = int(round(pad * max(rgb.shape[:2])))
+    return np.pad(rgb, ((px, px), (px, px), (0, 0)), mode="edge"), float(px)
+
+
 def build_base_crops(
     frames: list[LabelledFrame],
     margin: float,
@@ -117,11 +129,14 @@ def build_base_crops(
     hands, empty = [], []
     for count, (frame, rgb) in enumerate(_frames_rgb([f for f in frames if f.hands]), 1):
         source = str(frame.path) if frame.frame < 0 else f"{frame.path}#{frame.frame}"
-        boxes = [cropping.keypoint_box(h.keypoints) for h in frame.hands]
-        for hand, box in zip(frame.hands, boxes, strict=True):
+        rgb, offset = padded(rgb, frame.pad)
+        points = [h.keypoints + offset for h in frame.hands]
+        boxes = [cropping.keypoint_box(p) for p in points]
+        for hand, kp, box in zip(frame.hands, points, boxes, strict=True):
             right = {"Right": 1.0, "Left": 0.0}.get(hand.handedness, -1.0)
-            hands.append(base_crop(rgb, hand.keypoints, cropping.window_from_box(box, margin), source, right))
-        window = _negative_window(rgb, boxes, rng) if negatives else None
+            hands.append(base_crop(rgb, kp, cropping.window_from_box(box, margin), source, right))
+        # a tight crop is all hand: no hand-free square in it
+        window = _negative_window(rgb, boxes, rng) if negatives and not frame.pad else None
         if window is not None:
             empty.append(base_crop(rgb, None, window, source))
         if on_progress and count % 500 == 0:
@@ -154,6 +169,10 @@ class DistillationSet(torch.utils.data.Dataset):
     ) -> None:
         self.hands, self.empty, self.aug = hands, empty, aug
         self.rng = np.random.default_rng(seed)
+        self.seed = seed
+        # set by a distillation run (with core.cpm.training.sampler's keys): each draw's augmentation is then
+        # seeded by (seed, epoch, place in the epoch), so a resumed run replays it; None: one random stream
+        self.epoch: int | None = None
         self.cfg = cfg
         self.use_input_size(cfg.input_size)
 
@@ -170,8 +189,13 @@ class DistillationSet(torch.utils.data.Dataset):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
         """crop (3, S, S) uint8, target (22, h, w), keypoints (21, 2) in cells, inside (21,) 1.0 where the joint
-        is in the crop, right () 1.0 right hand / 0.0 left / −1.0 unknown or no hand."""
+        is in the crop, right () 1.0 right hand / 0.0 left / −1.0 unknown or no hand.
+
+        ``index``: a hand's index, or with ``epoch`` set a ``sampler.draw_key``."""
         cfg, rng = self.cfg, self.rng
+        if self.epoch is not None:
+            place, index = split_key(index, len(self.hands))
+            rng = np.random.default_rng([self.seed, self.epoch, place])
         if rng.random() < self.aug.negative_fraction:
             if self.empty and rng.random() < 0.7:
                 crop, _ = render(self.empty[rng.integers(len(self.empty))], cfg, draw_geometry(self.aug, rng))
@@ -182,6 +206,9 @@ class DistillationSet(torch.utils.data.Dataset):
         base = self.hands[index]
         geometry = draw_geometry(self.aug, rng, upright_angle(base.keypoints) if self.aug.upright_prob else None)
         crop, points = render(base, cfg, geometry)
+        if self.empty and rng.random() < self.aug.paste_prob:  # the same hand in another photo's scene
+            scene, _ = render(self.empty[rng.integers(len(self.empty))], cfg, draw_geometry(self.aug, rng))
+            crop = paste(crop, hand_mask(points, HAND_21.edges, cfg.input_size), scene)
         # a mirrored right hand is a left one
         right = 1.0 - base.right if geometry.flip and base.right >= 0 else base.right
         target = encode(points, np.ones(HAND_21.num_joints, bool), cfg.heatmap_size, cfg.stride, cfg.sigma)

@@ -24,25 +24,21 @@ from core.cpm.config import CPMConfig, CPMTrainConfig
 from core.cpm.model import HandCPM, TrainingView, coordinate_loss, cpm_loss, handedness_loss
 from core.cpm.training import parallel
 from core.cpm.training.dataset import DistillationSet
-from core.cpm.training.inputs import draw_sampler, seed_worker, split_crops, teacher_labels
+from core.cpm.training.inputs import draw_sampler, split_crops, teacher_labels
 from core.cpm.training.progress import UPDATES_PER_EPOCH, ConsoleLog, StepLine
+from core.cpm.training.run_state import (
+    Periodic,
+    averager,
+    position_state,
+    resolve_device,
+    resume_position,
+    save_run,
+    scaled_lr,
+)
 from core.cpm.training.schedule import Schedule
-from core.cpm.training.validation import calibrate_threshold, validate
+from core.cpm.training.validation import validate
 
 HANDEDNESS_WEIGHT = 0.1  # the handedness head is an aid to the belief maps, not the goal
-
-
-def _averager(model: HandCPM, decay: float) -> AveragedModel:
-    """A moving average of ``model``'s weights and batch-norm statistics (a copy, updated after every step).
-
-    The decay ramps up from 0.1 over the first steps, so early epochs do not score the random start.
-    """
-
-    def average(averaged: torch.Tensor, current: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
-        keep = torch.clamp((1.0 + n) / (10.0 + n), max=decay)
-        return averaged + (current - averaged) * (1.0 - keep)
-
-    return AveragedModel(model, avg_fn=average, use_buffers=True)
 
 
 def _run_epoch(
@@ -55,11 +51,15 @@ def _run_epoch(
     log: Callable[[str], None],
     coord_weight: float,
     after_step: Callable[[], None] = lambda: None,
+    save_due: Callable[[int], None] = lambda _: None,
 ) -> float:
-    """One pass (cut short when the schedule's time budget is spent); returns the mean loss."""
+    """One pass (cut short when the schedule's time budget is spent); returns the mean loss.
+
+    ``save_due(step)`` after every step: checkpoints mid-epoch when it is time to."""
     net.train()
     total, count, t0 = 0.0, 0, time.time()
-    for step, (crops, targets, cells, inside, right) in enumerate(loader, 1):
+    resumed_at = getattr(loader.sampler, "skip", 0) // loader.batch_size  # batches trained before a resume
+    for step, (crops, targets, cells, inside, right) in enumerate(loader, resumed_at + 1):
         if cancel is not None and cancel.is_set():
             raise KeyboardInterrupt
         # beliefs: T × (B, 22, h, w); right_logit: (B,) or None
@@ -78,6 +78,7 @@ def _run_epoch(
             group["lr"] = group["initial_lr"] * schedule.factor()
         total += loss.item() * len(crops)
         count += len(crops)
+        save_due(step)
         if schedule.progress >= 1.0:
             break
         if step % max(1, len(loader) // UPDATES_PER_EPOCH) == 0:
@@ -115,41 +116,35 @@ class _Run:
 def _prepare(inputs, cfg: CPMTrainConfig, cpm: CPMConfig | None, resume, log: Callable[[str], None]) -> _Run:
     """Model (new or resumed), teacher labels, crops, loader, optimizer and schedule."""
     started = time.time()
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    model = checkpoint.load(resume) if resume else HandCPM(cpm or CPMConfig())
+    device = resolve_device(cfg)
+    model = checkpoint.load(resume or cfg.init) if resume or cfg.init else HandCPM(cpm or CPMConfig())
     model = model.to(device).to(memory_format=torch.channels_last)
     # a resumed averaged run: model.safetensors holds the average, the trained weights come back from the state
-    averaged = _averager(model, cfg.ema_decay) if cfg.ema_decay and parallel.rank() == 0 else None
+    averaged = averager(model, cfg.ema_decay) if cfg.ema_decay and parallel.rank() == 0 else None
     if resume:
         checkpoint.load_trained_weights(model, resume)
     frames = teacher_labels(inputs, cfg, log)
     (train_hands, train_empty), (val_hands, val_empty) = split_crops(frames, cfg, model.cfg, log)
     dataset = DistillationSet(train_hands, train_empty, model.cfg, cfg.augment, cfg.seed + parallel.rank())
-    init = seed_worker if cfg.workers else None
     sampler = draw_sampler(dataset, inputs, cfg, log)
     loader = torch.utils.data.DataLoader(
-        dataset,
-        cfg.batch_size // parallel.world_size(),
-        shuffle=sampler is None,
-        sampler=sampler,
-        drop_last=True,
-        num_workers=cfg.workers,
-        worker_init_fn=init,
+        dataset, cfg.batch_size // parallel.world_size(), sampler=sampler, drop_last=True, num_workers=cfg.workers
     )
     net: torch.nn.Module = TrainingView(model)
     if parallel.is_parallel():
         net = torch.nn.parallel.DistributedDataParallel(net)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=scaled_lr(cfg), weight_decay=cfg.weight_decay)
     state = checkpoint.load_training_state(optimizer, resume) if resume else {}
     for group in optimizer.param_groups:
-        group.setdefault("initial_lr", cfg.lr)
+        group.setdefault("initial_lr", scaled_lr(cfg))
     budget = (
         max(60.0, cfg.max_minutes * 60 - (time.time() - started) - 60) if cfg.max_minutes else 0.0
     )  # 60 s: last save
     done = state.get("epoch", 0)
-    if averaged is not None and done:
-        averaged.n_averaged.fill_(done * len(loader))  # keep averaging what was saved rather than restart from a copy
-    schedule = Schedule(cfg.epochs * len(loader), cfg.warmup_steps, budget, done * len(loader))
+    done_steps = resume_position(state, sampler, cfg, len(loader))
+    if averaged is not None and done_steps:
+        averaged.n_averaged.fill_(done_steps)  # keep averaging what was saved rather than restart from a copy
+    schedule = Schedule(cfg.epochs * len(loader), cfg.warmup_steps, budget, done_steps)
     log(
         f"training {sum(p.numel() for p in model.parameters()) / 1e3:.0f}k parameters on {device}"
         f"{f' in {parallel.world_size()} processes' if parallel.is_parallel() else ''}, {len(loader)} steps per epoch"
@@ -224,20 +219,30 @@ def _epoch(run: _Run, epoch: int, cfg: CPMTrainConfig, out_dir, cancel, log: Cal
     device = next(run.model.parameters()).device
     warm = cfg.warm_input_size and run.schedule.progress < cfg.warm_fraction
     run.loader.dataset.use_input_size(cfg.warm_input_size if warm else run.model.cfg.input_size)
-    if isinstance(run.loader.sampler, torch.utils.data.DistributedSampler):
-        run.loader.sampler.set_epoch(epoch)
+    run.loader.sampler.set_epoch(epoch)
+    run.loader.dataset.epoch = epoch
     averaged = run.averaged
     update = (lambda: averaged.update_parameters(run.model)) if averaged is not None else (lambda: None)
-    loss = _run_epoch(run.net, run.loader, run.optimizer, run.schedule, device, cancel, log, cfg.coord_weight, update)
+    result = run.model if averaged is None else averaged.module
+    trained = None if averaged is None else run.model
+
+    def save_partial(step: int) -> None:
+        sizes = {"train_hands": len(run.loader.dataset), "val_hands": len(run.val_hands)}
+        state = position_state(epoch - 1, step * run.loader.batch_size, run.schedule.steps, cfg)
+        save_run(result, trained, run.optimizer, out_dir, run.history, run.started, None, cfg, {**sizes, **state})
+
+    due = Periodic(cfg.checkpoint_minutes * 60, save_partial)
+    loss = _run_epoch(
+        run.net, run.loader, run.optimizer, run.schedule, device, cancel, log, cfg.coord_weight, update, due
+    )
     last = run.schedule.progress >= 1.0 or epoch == cfg.epochs
     if parallel.rank() == 0:
-        result = run.model if averaged is None else averaged.module
         step = 1 if last else max(1, len(run.val_hands) // cfg.val_sample)  # an even sample; the last epoch scores all
         val = validate(result, run.val_hands[::step], run.val_empty[::step])
         run.history.append({"epoch": epoch, "loss": loss, **val.metrics, "seconds": time.time() - t0})
         sizes = {"train_hands": len(run.loader.dataset), "val_hands": len(run.val_hands)}
-        trained = None if averaged is None else run.model
-        _save(result, trained, run.optimizer, out_dir, epoch, run.history, run.started, val, cfg, sizes)
+        state = position_state(epoch, 0, run.schedule.steps, cfg)
+        save_run(result, trained, run.optimizer, out_dir, run.history, run.started, val, cfg, {**sizes, **state})
         size = run.loader.dataset.cfg.input_size
         warm_note = f"  ({size}-px crops)" if size != run.model.cfg.input_size else ""
         log(_epoch_line(epoch, cfg.epochs, loss, val, time.time() - t0, time.time() - run.started) + warm_note)
@@ -247,48 +252,6 @@ def _epoch(run: _Run, epoch: int, cfg: CPMTrainConfig, out_dir, cancel, log: Cal
             f"stopping after epoch {epoch}: the {cfg.max_minutes:.0f}-minute budget is spent (the schedule annealed to fit it)"
         )
     return last
-
-
-def _save(
-    model: HandCPM,
-    trained: HandCPM | None,
-    optimizer,
-    out_dir,
-    epoch: int,
-    history: list[dict],
-    started: float,
-    val,
-    cfg: CPMTrainConfig,
-    sizes: dict[str, int],
-) -> None:
-    """Checkpoint ``model`` with a no-hand threshold calibrated on this epoch's held-out crops.
-
-    ``trained``: the weights the optimizer works on, when ``model`` is their average (kept for ``--resume``).
-    """
-    if len(val.empty_scores) and len(val.hand_scores):
-        model.cfg = dataclasses.replace(
-            model.cfg, hand_threshold=calibrate_threshold(val.hand_scores, val.empty_scores)
-        )
-    checkpoint.save(model, out_dir)
-    state = {
-        "epoch": epoch,
-        "history": history,
-        **sizes,
-        "wall_seconds": time.time() - started,
-        "train_config": {
-            "epochs": cfg.epochs,
-            "batch_size": cfg.batch_size,
-            "processes": cfg.processes,
-            "warm_input_size": cfg.warm_input_size,
-            "warm_fraction": cfg.warm_fraction,
-            "ema_decay": cfg.ema_decay,
-            "balance_inputs": cfg.balance_inputs,
-            "lr": cfg.lr,
-            "holdout": list(cfg.holdout),
-            "val_fraction": cfg.val_fraction,
-        },
-    }
-    checkpoint.save_training_state(optimizer, state, out_dir, None if trained is None else trained.state_dict())
 
 
 def _summary(history: list[dict], started: float, n_train: int, n_val: int) -> dict:

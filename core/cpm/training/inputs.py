@@ -9,34 +9,32 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-import torch
-
 from core.cpm.config import CPMConfig, CPMTrainConfig
 from core.cpm.training import parallel
 from core.cpm.training.balance import input_balance
 from core.cpm.training.dataset import DistillationSet, build_base_crops
 from core.cpm.training.labels import LabelledFrame, label_media
+from core.cpm.training.people import is_held_out_person
+from core.cpm.training.sampler import EpochSampler
 
 VAL_FOLDER_NAMES = {"test", "valid", "val"}  # a dataset's own held-out folders stay held out
 
 
 def is_held_out(path: Path, cfg: CPMTrainConfig) -> bool:
-    """Validation-only image? (hold-out folders, the datasets' own test/valid folders, or a hash share)."""
+    """Validation-only image? (hold-out folders, the datasets' own test/valid folders, HaGRID's held-out people,
+    or a hash share of the file names)."""
     resolved = path.resolve()
     if any(resolved.is_relative_to(Path(h).resolve()) for h in cfg.holdout):
         return True
     if VAL_FOLDER_NAMES & {p.lower() for p in path.parts[:-1]}:
         return True
+    person = is_held_out_person(path, cfg.people_share)
+    if person is not None:  # HaGRID: held out by person, never by file (core.cpm.training.people)
+        return person
     # Roboflow exports hold augmented copies named "<photo>.rf.<hash>.jpg": hash the photo, so copies stay together
     stem = path.name.split(".rf.")[0]
     digest = hashlib.sha1(f"{path.parent.name}/{stem}".encode()).digest()
     return int.from_bytes(digest[:4], "little") / 2**32 < cfg.val_fraction
-
-
-def seed_worker(_: int) -> None:
-    info = torch.utils.data.get_worker_info()
-    info.dataset.rng = np.random.default_rng(torch.initial_seed() % 2**32)  # a fresh stream per worker and epoch
 
 
 def split_crops(frames: list[LabelledFrame], cfg: CPMTrainConfig, cpm: CPMConfig, log: Callable[[str], None]):
@@ -56,27 +54,28 @@ def split_crops(frames: list[LabelledFrame], cfg: CPMTrainConfig, cpm: CPMConfig
     return train, val
 
 
-def draw_sampler(dataset: DistillationSet, inputs, cfg: CPMTrainConfig, log: Callable[[str], None]):
-    """Which hands each process draws: all once per epoch, split among processes, or weighted by input."""
-    if not cfg.balance_inputs:
-        if parallel.is_parallel():
-            return torch.utils.data.DistributedSampler(dataset, seed=cfg.seed, drop_last=True)
-        return None  # the loader shuffles
-    balance = input_balance([h.source for h in dataset.hands], inputs, cfg.balance_inputs)
-    log(
-        "draws per epoch: "
-        + ", ".join(f"{name} {share:.0%} ({balance.sizes[name]} hands)" for name, share in balance.shares.items())
-    )
-    # each process draws on its own (with replacement), so no split is needed to keep them apart
-    generator = torch.Generator().manual_seed(cfg.seed * 1009 + parallel.rank())
-    per_process = len(dataset) // parallel.world_size()
-    return torch.utils.data.WeightedRandomSampler(balance.weights, per_process, replacement=True, generator=generator)
+def draw_sampler(dataset: DistillationSet, inputs, cfg: CPMTrainConfig, log: Callable[[str], None]) -> EpochSampler:
+    """Which hands each process draws: all once per epoch, split among processes, or weighted by input;
+    in an order a resumed run replays (``core.cpm.training.sampler``)."""
+    weights = None
+    if cfg.balance_inputs:
+        balance = input_balance([h.source for h in dataset.hands], inputs, cfg.balance_inputs)
+        log(
+            "draws per epoch: "
+            + ", ".join(f"{name} {share:.0%} ({balance.sizes[name]} hands)" for name, share in balance.shares.items())
+        )
+        weights = balance.weights
+    return EpochSampler(len(dataset), cfg.seed, parallel.rank(), parallel.world_size(), weights)
 
 
 def teacher_labels(inputs, cfg: CPMTrainConfig, log: Callable[[str], None]) -> list[LabelledFrame]:
     progress = _label_progress(log)
     return label_media(
-        list(inputs) + list(cfg.holdout), cfg.label_cache, on_progress=progress, zoom_out=cfg.zoom_out_labels
+        list(inputs) + list(cfg.holdout),
+        cfg.label_cache,
+        on_progress=progress,
+        zoom_out=cfg.zoom_out_labels,
+        padded=cfg.padded,
     )
 
 

@@ -10,6 +10,11 @@ framed by a border of its own edge pixels: MediaPipe's palm detector misses many
 that fill the frame (close-ups), and its landmark model labels them well once the palm is
 found. Those hands say which border found them, so a reference can keep to the hands
 MediaPipe finds in the whole image.
+
+Files under a ``padded`` input (tight hand crops such as ``hagrid_crops``) are labelled
+framed by ``PAD`` × their longest side of edge pixels on each side, always: MediaPipe
+misses a hand that fills the whole image (93 % of HaGRID's crops are found padded). Their
+cache key says so, and their frames carry the pad, so training crops see what the teacher saw.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ if TYPE_CHECKING:
     from core.keypoints.landmarks import HandTracker
     from core.types import Keypoints
 
+PAD = 0.5  # border on each side of a padded input's images, × the image's longest side (hagrid_crops' README)
 CACHE_VERSION = 2  # 2: keyed by content; 1: by path, mtime and size (re-keyed on load while the files match)
 TEACHER = "mediapipe-hands static_image_mode=True model_complexity=1 max_num_hands=2"
 
@@ -53,6 +59,7 @@ class LabelledFrame:
     path: Path
     frame: int
     hands: tuple[LabelledHand, ...]
+    pad: float = 0.0  # >0: labelled framed by this border (× longest side) of edge pixels; keypoints stay in image px
 
 
 def file_key(path: Path) -> str:
@@ -109,6 +116,12 @@ def _frames_of(path: Path, video_every_n: int):
         yield -1, read_image(path)
 
 
+def _label_padded(tracker: HandTracker, path: Path) -> dict:
+    """The cache entry of a tight crop: MediaPipe on the image framed by ``PAD`` (keypoints in the image's px)."""
+    _, hands = tracker.find_zoomed_out(read_image(path), (PAD,))
+    return {"path": str(path), "pad": PAD, "frames": {"-1": [_hand_record(h) for h in hands]}}
+
+
 def _label_file(tracker: HandTracker, path: Path, entry: dict | None, video_every_n: int, zoom_out: bool) -> dict:
     """The cache entry of one file, reading its frames once: MediaPipe's hands per frame (kept from ``entry``
     when there is one) and, with ``zoom_out``, ``"zoomed_out"``: [border, hands] for each frame with none."""
@@ -132,24 +145,37 @@ def label_media(
     video_every_n: int = 5,
     on_progress: Callable[[int, int], None] | None = None,
     zoom_out: bool = False,
+    padded: tuple[str | Path, ...] = (),
 ) -> list[LabelledFrame]:
     """Teacher labels for every image and every ``video_every_n``-th video frame under ``inputs``.
 
     Returns one ``LabelledFrame`` per image/frame, including those with no hand
     (empty ``hands``), in file order. With ``zoom_out``, frames with no hand in the
     whole image get the hands a zoomed-out view finds (``LabelledHand.zoom_out`` > 0).
+    Images under a ``padded`` folder are labelled framed by ``PAD`` (``LabelledFrame.pad``).
     """
     from core.keypoints.landmarks import HandTracker, TrackerConfig
 
     files = list(dict.fromkeys(expand_inputs(inputs)))  # a folder given twice is labelled once
     entries, current = _load_cache(cache_path)
-    keys = {p: file_key(p) for p in files}
-    todo = [p for p in files if keys[p] not in entries or (zoom_out and "zoomed_out" not in entries[keys[p]])]
+    pads = [Path(p).resolve() for p in padded]
+    is_padded = {p: any(p.resolve().is_relative_to(d) for d in pads) for p in files}
+    # a padded crop has its own key: the same bytes labelled unpadded are another entry
+    keys = {p: file_key(p) + (f"|pad{PAD}" if is_padded[p] else "") for p in files}
+    todo = [
+        p
+        for p in files
+        if keys[p] not in entries or (zoom_out and not is_padded[p] and "zoomed_out" not in entries[keys[p]])
+    ]
     if todo:
         config = TrackerConfig(static_image_mode=True, max_num_hands=2, model_complexity=1)
         with HandTracker(config) as tracker:
             for done, path in enumerate(todo, 1):
-                entries[keys[path]] = _label_file(tracker, path, entries.get(keys[path]), video_every_n, zoom_out)
+                entries[keys[path]] = (
+                    _label_padded(tracker, path)
+                    if is_padded[path]
+                    else _label_file(tracker, path, entries.get(keys[path]), video_every_n, zoom_out)
+                )
                 if done % 250 == 0:
                     _save_cache(cache_path, entries)
                 if on_progress:
@@ -167,5 +193,11 @@ def _frames_from_entry(path: Path, entry: dict, zoom_out: bool) -> list[Labelled
         parsed = tuple(
             LabelledHand(np.asarray(xy, dtype=np.float32), handed, score, border) for xy, handed, score in records
         )
-        out.append(LabelledFrame(path, int(index), parsed))
+        out.append(LabelledFrame(path, int(index), parsed, float(entry.get("pad", 0.0))))
     return out
+
+
+def cached_files(inputs: list[str | Path], cache_path: Path = DEFAULT_LABEL_CACHE) -> list[Path]:
+    """The files under ``inputs`` the cache already holds unpadded labels for (nothing is labelled)."""
+    entries, _ = _load_cache(cache_path)
+    return [p for p in dict.fromkeys(expand_inputs(inputs)) if file_key(p) in entries]
