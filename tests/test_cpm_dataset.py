@@ -79,3 +79,28 @@ def test_upright_crops_turn_the_hand_to_point_up(upright: float) -> None:
     else:  # the hand keeps its own direction
         np.testing.assert_allclose(wrist_to_knuckle / np.linalg.norm(wrist_to_knuckle),
                                    (hand.keypoints[9] - hand.keypoints[0]) / np.linalg.norm(hand.keypoints[9] - hand.keypoints[0]), atol=1e-4)  # fmt: skip
+
+
+def test_a_padded_frame_is_cut_from_the_frame_the_teacher_saw(tmp_path) -> None:
+    from pathlib import Path
+
+    import cv2
+
+    from core.cpm.training.dataset import build_base_crops, padded
+    from core.cpm.training.labels import LabelledFrame, LabelledHand
+
+    rng = np.random.default_rng(2)
+    rgb = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    path = Path(tmp_path / "crop.png")
+    cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    framed, offset = padded(rgb, 0.5)
+    assert framed.shape == (60 + 80, 80 + 80, 3) and offset == 40.0
+    assert (framed[:40, :40] == rgb[0, 0]).all()  # edge pixels, as MediaPipe's zoomed-out search frames it
+    points = rng.uniform(5, 55, (21, 2)).astype(np.float32)
+    hand = LabelledHand(points, "Right", 0.9)
+    hands, empty = build_base_crops([LabelledFrame(path, -1, (hand,), 0.5)], CFG.margin, negatives=True)
+    direct = base_crop(
+        framed, points + offset, cropping.window_from_box(cropping.keypoint_box(points + offset), CFG.margin), "x"
+    )
+    assert len(hands) == 1 and not empty  # a tight crop is all hand: no hand-free square from it
+    assert np.allclose(hands[0].keypoints, direct.keypoints) and hands[0].jpeg == direct.jpeg

@@ -12,7 +12,7 @@ import pytest
 from core.cpm.training import labels
 from core.io.images import read_image
 from core.keypoints.landmarks import ZOOM_OUT_BORDERS
-from tests.conftest import close_up_photo, copy_open_hands, open_hand_photos
+from tests.conftest import close_up_photo, copy_open_hands, open_hand_photos, shared_path
 
 
 class NoTeacher:
@@ -80,3 +80,27 @@ def test_a_close_up_is_labelled_when_zoomed_out_and_only_on_request(tmp_path: Pa
     assert np.array_equal(again["up.jpg"][0].keypoints, hand.keypoints)  # cached too
     without = {f.path.name: f.hands for f in labels.label_media([folder], cache)}
     assert without["up.jpg"] == ()  # the whole-image reference is unchanged by the cached zoomed-out labels
+
+
+@pytest.mark.slow
+def test_tight_hagrid_crops_are_labelled_padded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    crops = shared_path("hagrid_crops", "images")
+    folder = tmp_path / "crops"
+    folder.mkdir()
+    for source in sorted((crops / "like").glob("*.jpg"))[:12]:
+        shutil.copy(source, folder / source.name)
+    cache = tmp_path / "labels.json"
+    padded = labels.label_media([folder], cache, padded=(folder,))
+    plain = labels.label_media([folder], tmp_path / "plain.json")
+    found, found_plain = sum(bool(f.hands) for f in padded), sum(bool(f.hands) for f in plain)
+    assert found > found_plain and found >= 9  # MediaPipe misses hands that fill the image
+    for frame in padded:
+        assert frame.pad == labels.PAD
+        h, w = read_image(frame.path).shape[:2]
+        for hand in frame.hands:  # keypoints in the crop's own pixels, the hand inside it (a little slack)
+            assert (hand.keypoints > -0.2 * max(h, w)).all() and (hand.keypoints[:, 0] < 1.2 * w).all()
+    keys = json.loads(cache.read_text())["entries"]
+    assert all(k.endswith(f"|pad{labels.PAD}") for k in keys)
+    monkeypatch.setattr("core.keypoints.landmarks.HandTracker", NoTeacher)  # the cache answers the second time
+    again = labels.label_media([folder], cache, padded=(folder,))
+    assert [len(f.hands) for f in again] == [len(f.hands) for f in padded]
