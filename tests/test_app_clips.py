@@ -168,3 +168,23 @@ def test_webcam_takes_become_clips_and_a_take_without_a_hand_is_named(tmp_path: 
     (clip,) = [c.clip for c in list_clips(store, "moves")]
     assert clip.source == "webcam take 1" and clip.num_frames == 25 and clip.present.all()
     assert all(ink for phase, ink in drawn[:20])  # the countdown is drawn on the video
+
+
+def test_a_wrong_clip_plays_back_as_a_small_animation(tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    from ui.clips import clip_animation
+
+    store = Store(tmp_path)
+    store.create_project("moves", default_classes=False, motion=True)
+    swipes(store, "moves", per_class=1)
+    clip = list_clips(store, "moves")[0].clip
+    gif = Image.open(io.BytesIO(clip_animation(clip)))
+    assert gif.format == "GIF" and gif.size == (160, 160) and gif.n_frames == 30
+    first, last = np.asarray(gif.convert("RGB")), None
+    gif.seek(gif.n_frames - 1)
+    last = np.asarray(gif.convert("RGB"))
+    # the hand moved: its drawing is elsewhere at the end (the trail too), on the dark background
+    assert (first > 60).any() and (last > 60).any() and not np.array_equal(first, last)

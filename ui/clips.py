@@ -11,6 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -19,8 +21,11 @@ from core.data.project_motion import extract_clips, train_motion_project
 from core.data.store import Store
 from core.gestures.early_stop import EpochStats
 from core.io.video import MediaError
+from core.io.writers import write_video
+from core.motion.clip import Clip
 from core.motion.evaluate import ClipReport, evaluate_clips
 from core.motion.train import MotionTrainConfig, MotionTrainResult
+from core.viz.draw import skeleton_on
 from ui import widgets
 from ui.clip_recorder import ClipRecorder, TakePlan
 from ui.jobs import BackgroundRun
@@ -165,8 +170,38 @@ def show_run(run: MotionTrainingRun) -> None:
     st.dataframe(pd.DataFrame(report.confusion, index=report.labels, columns=report.labels))
     clips = [c.clip for c in list_clips(run.store, run.project)]
     wrong = report.wrong(clips) if len(clips) == len(report.predictions) else []
-    for clip, prediction in wrong:
-        st.caption(f"❌ {clip.source}: {clip.label}, recognised as {prediction.label} ({prediction.score:.0%})")
+    if wrong:
+        st.markdown(f"**Clips it gets wrong** ({len(wrong)}): fix them by recording again, or delete them on Record")
+    for column, (clip, prediction) in zip(st.columns(4) * 3, wrong[:12], strict=False):
+        column.image(clip_animation(clip), caption=f"{clip.source}: {clip.label} → {prediction.label} "
+                     f"({prediction.score:.0%})")  # fmt: skip
+
+
+def clip_animation(clip: Clip, side: int = 160, max_frames: int = 40) -> bytes:
+    """A small looping GIF of a clip as the user saw it (mirrored): the skeleton moving, its root's trail."""
+    width, height = clip.image_size
+    present = np.flatnonzero(clip.present)
+    pixels = clip.points[:, :, :2] * [width, height]
+    pixels[:, :, 0] = width - pixels[:, :, 0]  # the selfie view
+    seen = pixels[present].reshape(-1, 2)
+    low, high = seen.min(axis=0), seen.max(axis=0)
+    scale = 0.85 * side / max(float((high - low).max()), 1.0)
+    fitted = (pixels - (low + high) / 2) * scale + side / 2  # (T, K, 2) canvas px
+    roots = fitted[:, list(clip.skeleton.root_joints)].mean(axis=1)
+    frames = []
+    for t in np.linspace(0, clip.num_frames - 1, min(max_frames, clip.num_frames)).round().astype(int):
+        canvas = np.full((side, side, 3), 24, np.uint8)
+        trail = roots[present[present <= t]]
+        if len(trail) >= 2:
+            cv2.polylines(canvas, [trail.round().astype(np.int32)], False, (255, 200, 0), 2, cv2.LINE_AA)
+        if clip.present[t]:
+            skeleton_on(canvas, fitted[t], skeleton=clip.skeleton, scale=0.5)
+        frames.append(canvas)
+    fps = len(frames) / max(clip.duration, 0.1)
+    with tempfile.TemporaryDirectory(prefix="handteach-gif-") as tmp:
+        path = Path(tmp) / "clip.gif"
+        write_video(path, frames, fps)
+        return path.read_bytes()
 
 
 def train_page(store: Store, project: str) -> None:
