@@ -136,7 +136,7 @@ def _prepare(inputs, cfg: CPMTrainConfig, cpm: CPMConfig | None, resume, log: Ca
     optimizer = torch.optim.AdamW(model.parameters(), lr=scaled_lr(cfg), weight_decay=cfg.weight_decay)
     state = checkpoint.load_training_state(optimizer, resume) if resume else {}
     for group in optimizer.param_groups:
-        group.setdefault("initial_lr", scaled_lr(cfg))
+        group["initial_lr"] = scaled_lr(cfg)  # the flags win on --resume (e.g. --lr-batch with a larger batch)
     budget = (
         max(60.0, cfg.max_minutes * 60 - (time.time() - started) - 60) if cfg.max_minutes else 0.0
     )  # 60 s: last save
