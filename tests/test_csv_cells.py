@@ -15,6 +15,7 @@ from core.data.csv_cells import (
     read_name,
     read_number,
     read_points,
+    read_visibility,
 )
 
 
@@ -71,3 +72,18 @@ def test_points_take_the_shape_asked_for_and_refuse_float32_overflow(tmp_path: P
         read_points(path, 2, ["1e39", "0"], 0, (1, 2), False)
     with pytest.raises(CsvFormatError, match="line 2: column 3: 'x' is not a number"):
         read_points(path, 2, ["0", "0", "x", "0"], 0, (2, 2), False)
+
+
+def test_visibility_cells_are_all_empty_or_all_in_the_unit_interval(tmp_path: Path) -> None:
+    path = tmp_path / "v.csv"
+    assert read_visibility(path, 2, ["x", "", " ", ""], 1, 3) is None  # a detector without visibility
+    values = read_visibility(path, 2, ["x", "0", "0.25", "1"], 1, 3)
+    assert values is not None and values.dtype == np.float32 and values.tolist() == [0.0, 0.25, 1.0]
+    for cells, problem in (
+        (["x", "0.5", "", "0.5"], "column 3: '' is not a number"),
+        (["x", "0.5", "1.5", "0.5"], "column 3: visibility '1.5' is not in \\[0, 1\\]"),
+        (["x", "-0.1", "0", "0"], "column 2: visibility '-0.1'"),
+        (["x", "nan", "0", "0"], "column 2: 'nan' is not a finite number"),
+    ):
+        with pytest.raises(CsvFormatError, match=f"v.csv, line 2: {problem}"):
+            read_visibility(path, 2, cells, 1, 3)

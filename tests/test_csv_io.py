@@ -12,12 +12,14 @@ import cv2
 import numpy as np
 import pytest
 from conftest import shared_path
+from storemaker import make_body
 
 from core.data import csv_io
 from core.data.csv_io import HANDTEACH_HEADER, CsvFormatError
 from core.data.store import Sample, Store
 from core.gestures.catalog import DEFAULT_PROJECT
 from core.gestures.features import FeatureConfig, hand_features, keypoints_to_features
+from core.skeletons import BODY_33, HAND_21
 from core.types import Keypoints
 
 KINIVI_LABELS = ["Open", "Close", "Pointer", "OK"]
@@ -265,8 +267,14 @@ HANDTEACH_BAD = {
     "empty": (lambda rows: rows.clear(), 1, "empty"),
     "header only": (lambda rows: rows.__delitem__(slice(1, None)), 2, "no samples after the header"),
     "bad header": (_set("score", "confidence", 0), 1, "column 3 should be 'score'"),
-    "short header": (lambda rows: rows[0].pop(), 1, "bad header"),
-    "wrong column count": (lambda rows: rows[3].pop(), 4, "expected 178 columns, got 177"),
+    "wrong column count": (lambda rows: rows[3].pop(), 4, "expected 200 columns, got 199"),
+    "short header": (lambda rows: rows[0].pop(), 1, "expected 200 columns for hand keypoints, got 199"),
+    "skeleton cell disagrees": (
+        _set("skeleton", "body"),
+        3,
+        "column skeleton: 'body', but the header has the columns of hand keypoints .21 points.",
+    ),  # fmt: skip
+    "one visibility of 21": (_set("v3", "0.5"), 3, "column 1.*'' is not a number"),
     "score not a number": (_set("score", "high"), 3, "column score: 'high' is not a number"),
     "score out of range": (_set("score", "1.5"), 3, "not in \\[0, 1\\]"),
     "nan pixel": (_set("px3", "nan"), 3, "not a finite number"),
@@ -308,21 +316,106 @@ def test_missing_handteach_file_is_named(store: Store, tmp_path: Path) -> None:
         csv_io.read_handteach(tmp_path / "nowhere.csv")
 
 
-def test_both_formats_refuse_a_body_project_by_name(store: Store, tmp_path: Path) -> None:
+def test_kinivi_refuses_a_body_project_by_name(store: Store, tmp_path: Path) -> None:
     keypoints, labels, _, _ = write_kinivi(tmp_path)
-    csv_io.export_handteach(store, DEFAULT_PROJECT, tmp_path / "hands.csv")
     store.create_project("poses", skeleton="body")
+    store.add_samples("poses", [Sample(make_body(np.random.default_rng(0)), "tree", "image")], create_classes=True)
     before = snapshot(store)
     calls = [
         lambda: csv_io.import_kinivi(store, "poses", keypoints, labels),
-        lambda: csv_io.import_handteach(store, "poses", tmp_path / "hands.csv"),
         lambda: csv_io.export_kinivi(store, "poses", tmp_path / "out.csv", tmp_path / "out_labels.csv"),
-        lambda: csv_io.export_handteach(store, "poses", tmp_path / "out.csv"),
     ]
     for call in calls:
-        with pytest.raises(CsvFormatError, match="holds hand keypoints .21 points.; project 'poses' holds body"):
+        with pytest.raises(CsvFormatError, match="kinivi CSV format holds hand keypoints .21 points.; project "
+                                                 "'poses' holds body"):  # fmt: skip
             call()
     assert snapshot(store) == before and not (tmp_path / "out.csv").exists()
+
+
+def body_samples(rng: np.random.Generator) -> list[Sample]:
+    return [
+        Sample(make_body(rng), "tree", "image", "tree_001.jpg", None, 1700000000.5),
+        Sample(make_body(rng), "warrior2", "video", "flow.mp4", 40),
+        Sample(replace(make_body(rng), world=np.full((33, 3), np.nan, np.float32)), "tree", "webcam", "", None, 0.0),
+    ]
+
+
+def test_body_project_round_trip_is_exact_with_skeleton_and_visibility(tmp_path: Path, data_dir: Path) -> None:
+    store = Store(data_dir)
+    store.create_project("yoga", default_classes=False, skeleton="body")
+    samples = body_samples(np.random.default_rng(7))
+    store.add_samples("yoga", samples, create_classes=True)
+    path = tmp_path / "yoga.csv"
+    assert csv_io.export_handteach(store, "yoga", path) == 3
+    with path.open(newline="") as f:
+        rows = list(csv.reader(f))
+    header = rows[0]
+    assert (
+        len(header) == 308 and header[9:11] == ["backend", "skeleton"] and header[-33:] == [f"v{j}" for j in range(33)]
+    )
+    assert {row[10] for row in rows[1:]} == {"body"}
+    skeleton, _ = csv_io.open_handteach(path)
+    assert skeleton is BODY_33
+    other = Store(data_dir.parent / "other")
+    other.create_project("poses", default_classes=False, skeleton="body")
+    report = csv_io.import_handteach(other, "poses", path)
+    assert report.n_added == 3 and report.per_class == {"tree": 2, "warrior2": 1}
+    for original, stored in zip(samples, other.list_samples("poses"), strict=True):
+        assert stored.hand.skeleton is BODY_33
+        assert stored.hand.visibility.tobytes() == original.hand.visibility.tobytes()
+        assert_same_sample(original, stored)
+    again = tmp_path / "again.csv"
+    csv_io.export_handteach(other, "poses", again)
+    assert again.read_bytes() == path.read_bytes()
+
+
+def test_a_file_of_the_other_skeleton_is_refused_naming_file_and_both_skeletons(store: Store, tmp_path: Path) -> None:
+    store.add_samples(DEFAULT_PROJECT, [Sample(make_hand(np.random.default_rng(1)), "ok", "image")])
+    hands = tmp_path / "hands.csv"
+    csv_io.export_handteach(store, DEFAULT_PROJECT, hands)
+    store.create_project("yoga", default_classes=False, skeleton="body")
+    store.add_samples("yoga", body_samples(np.random.default_rng(2)), create_classes=True)
+    bodies = tmp_path / "bodies.csv"
+    csv_io.export_handteach(store, "yoga", bodies)
+    before = snapshot(store)
+    cases = [
+        (bodies, DEFAULT_PROJECT, "holds body keypoints .33 points.; project 'default' holds hand keypoints .21"),
+        (hands, "yoga", "holds hand keypoints .21 points.; project 'yoga' holds body keypoints .33"),
+    ]
+    for path, project, problem in cases:
+        with pytest.raises(CsvFormatError, match=problem) as info:
+            csv_io.import_handteach(store, project, path)
+        assert str(info.value).startswith(f"{path}: ")
+    assert snapshot(store) == before
+
+
+def test_a_hand_csv_of_the_format_before_body_projects_still_imports(store: Store, tmp_path: Path) -> None:
+    """The previous format (178 columns: no skeleton, no visibility), written here as that version wrote it."""
+    rng = np.random.default_rng(11)
+    hands = [make_hand(rng), make_hand(rng, depth=False)]
+    header = ["class", "handedness", "score", "image_w", "image_h", "source_kind", "source_name", "frame",
+              "created_at", "backend"]  # fmt: skip
+    header += [f"p{a}{j}" for j in range(21) for a in "xy"] + [f"n{a}{j}" for j in range(21) for a in "xyz"]
+    header += [f"w{a}{j}" for j in range(21) for a in "xyz"]
+    rows = [header]
+    for hand, (cls, frame, backend) in zip(hands, [("ok", "", "mediapipe"), ("fist", "7", "cpm")], strict=True):
+        values = [repr(float(v)) for a in (hand.pixel, hand.normalised, hand.world) for v in a.reshape(-1).tolist()]
+        meta = [cls, hand.handedness, repr(float(hand.score)), "640", "480", "video", "old.mp4", frame, "1700000000.0"]
+        rows.append([*meta, backend, *values])
+    path = tmp_path / "old.csv"
+    with path.open("w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    report = csv_io.import_handteach(store, DEFAULT_PROJECT, path)
+    assert report.n_added == 2 and report.per_class == {"ok": 1, "fist": 1}
+    stored = store.list_samples(DEFAULT_PROJECT)
+    for hand, sample in zip(hands, stored, strict=True):
+        assert sample.hand.skeleton is HAND_21 and sample.hand.visibility is None
+        assert_same_sample(Sample(hand, sample.class_name, "video", "old.mp4", sample.frame, 1700000000.0,
+                                  backend=sample.backend), sample)  # fmt: skip
+    assert [(s.frame, s.backend) for s in stored] == [(None, "mediapipe"), (7, "cpm")]
+    store.create_project("yoga", default_classes=False, skeleton="body")
+    with pytest.raises(CsvFormatError, match="old.csv: holds hand keypoints .21 points.; project 'yoga' holds body"):
+        csv_io.import_handteach(store, "yoga", path)
 
 
 def test_an_export_into_a_missing_folder_is_an_error_that_creates_nothing(store: Store, tmp_path: Path) -> None:
@@ -359,6 +452,37 @@ def test_real_mediapipe_keypoints_through_both_formats(store: Store, tmp_path: P
     config = FeatureConfig(use_depth=False)
     expected = np.stack([hand_features(s.hand, config) for s in samples])
     np.testing.assert_allclose(keypoints_to_features(points, config), expected, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_real_yoga_bodies_round_trip_through_the_handteach_csv(tmp_path: Path, data_dir: Path) -> None:
+    """Real MediaPipe Pose keypoints of shared yoga8 photos: export → import into a new body project, bit-exact."""
+    from core.io.images import read_image
+    from core.keypoints.pose import detect_people
+
+    folder = shared_path("..", "body", "yoga8", "images")
+    store = Store(data_dir)
+    store.create_project("yoga", default_classes=False, skeleton="body")
+    samples = []
+    for pose in ("tree", "warrior2"):
+        for photo in sorted((folder / pose).glob("*.jpg"))[:2]:
+            samples += [Sample(b, pose, "image", photo.name) for b in detect_people(read_image(photo), False)]
+    assert len(samples) >= 3, f"MediaPipe Pose found only {len(samples)} people in 4 yoga photos"
+    assert all(s.hand.visibility is not None and s.hand.has_depth for s in samples)
+    store.add_samples("yoga", samples, create_classes=True)
+    path = tmp_path / "yoga.csv"
+    assert csv_io.export_handteach(store, "yoga", path) == len(samples)
+    other = Store(data_dir.parent / "other")
+    other.create_project("poses", default_classes=False, skeleton="body")
+    assert csv_io.import_handteach(other, "poses", path).n_added == len(samples)
+    for original, back in zip(samples, other.list_samples("poses"), strict=True):
+        assert back.hand.skeleton is BODY_33 and back.hand.visibility.tobytes() == original.hand.visibility.tobytes()
+        assert_same_sample(original, back)
+    # The same features come out of the imported bodies as out of the detected ones.
+    config = FeatureConfig(skeleton="body", use_visibility=True)
+    expected = np.stack([hand_features(s.hand, config) for s in samples])
+    back = np.stack([hand_features(s.hand, config) for s in other.list_samples("poses")])
+    assert np.array_equal(back, expected)
 
 
 def _peak_bytes(action) -> int:  # noqa: ANN001 - a no-argument callable

@@ -110,3 +110,17 @@ def read_points(
     if np.isinf(points).any():
         raise CsvFormatError(path, line, "a value is too large for float32")
     return points.reshape(shape)
+
+
+def read_visibility(path: Path, line: int, cells: Sequence[str], start: int, count: int) -> np.ndarray | None:
+    """(count,) float32 visibilities in [0, 1] from ``cells[start:]``, or None when all ``count`` cells
+    are empty (a detector without visibility, e.g. MediaPipe Hands); some empty and some not is an error."""
+    texts = cells[start : start + count]
+    if not any(t.strip() for t in texts):
+        return None
+    values = read_points(path, line, cells, start, (count, 1), allow_nan=False).reshape(count)
+    outside = np.flatnonzero((values < 0) | (values > 1))
+    if outside.size:
+        column = start + int(outside[0]) + 1
+        raise CsvFormatError(path, line, f"column {column}: visibility {texts[outside[0]]!r} is not in [0, 1]")
+    return values
