@@ -92,7 +92,9 @@ else:
             default=1,
             key="live_hands",
             disabled=body,  # MediaPipe Pose follows one person
-            help="With 2, MediaPipe looks for a second hand on every frame: about twice the time per frame",
+            help="MediaPipe Pose follows one person"
+            if body
+            else "With 2, MediaPipe looks for a second hand on every frame: about twice the time per frame",
         )
         cpm_on = not body and st.toggle("🔬 CPM belief maps", key="live_cpm_stream", help="One CPM pass per frame")
         show_3d = st.toggle("🧊 3D view", key="live_3d", help="The keypoints in metres, rotatable, twice a second")

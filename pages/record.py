@@ -87,7 +87,8 @@ with video_col:
                 if report.failed and not report.stored:
                     st.error(f"Nothing was added. {report.failed_text()}")
                 if not report.stored and report.frames:
-                    st.warning(f"No usable hand in {report.frames} frames, so nothing was added. {rejected}".strip())
+                    found = "person" if body else "hand"
+                    st.warning(f"No usable {found} in {report.frames} frames, so nothing was added. {rejected}".strip())
                 elif report.stored:
                     st.session_state["flash"] = (
                         f"Added {report.stored} samples of {gesture.title} from {report.frames} frames. {rejected}"

@@ -394,6 +394,7 @@ def test_body_project_counts_no_person_several_people_and_legs_cut_off_apart(tmp
                                "--label", "tree", "--project", "yoga"))  # fmt: skip
     assert report["stored"] == 2 and report["frames"] == 4
     assert report["rejected"] == {"no person": 1, "person partly in view (legs cut off or hidden)": 1}
+    assert report["no_person"] == 1 and "no_hand" not in report  # a body project's JSON speaks of people
     done = run_cli(data, "extract", "-i", two, "--label", "tree", "--project", "yoga")
     assert "warning: two_people.png: 2 people found; the largest used (box " in done.stdout
     assert run_cli(data, "classes", "list", "--project", "yoga").stdout.split() == ["tree:", "3", "samples"]
@@ -424,8 +425,20 @@ def test_body_project_trains_infers_evaluates_exports_and_refuses_hand_samples(t
 
     labels = tmp_path / "labels.csv"
     labels.write_text("file,label\n" + "".join(f"{p},{p.parent.name}\n" for p in held_out), encoding="utf-8")
-    report = last_json(run_cli(data, "evaluate-images", "--project", "yoga", "--labels", str(labels)))
+    done = run_cli(data, "evaluate-images", "--project", "yoga", "--labels", str(labels))
+    report = last_json(done)
     assert report["n_images"] == 8 and report["accuracy"] >= 0.75, report
+    assert report["no_person"] == 0 and "no_hand" not in report and "images with a person" in done.stdout
+
+    # the body samples leave as a handteach CSV of 33 joints, come back into another body project, and score alike
+    run_cli(data, "export", "-p", "yoga", "-o", str(tmp_path / "yoga.csv"), "--format", "handteach")
+    run_cli(data, "projects", "create", "yoga2", "--skeleton", "body")
+    done = run_cli(data, "import", str(tmp_path / "yoga.csv"), "--format", "handteach", "-p", "yoga2")
+    assert "imported 20 samples into project 'yoga2'" in done.stdout
+    scored = last_json(
+        run_cli(data, "evaluate", "-p", "yoga", "--csv", str(tmp_path / "yoga.csv"), "--format", "handteach")
+    )
+    assert scored["n"] == 20 and scored["accuracy"] >= 0.9, scored
 
     run_cli(data, "export-onnx", "--project", "yoga", "-o", str(tmp_path / "yoga.onnx"))
     import onnx
@@ -439,7 +452,16 @@ def test_body_project_trains_infers_evaluates_exports_and_refuses_hand_samples(t
     refused = run_cli(
         data, "import", str(tmp_path / "hands.csv"), "--format", "handteach", "--project", "yoga", ok=False
     )
-    assert refused.returncode == 2 and "holds body keypoints" in refused.stderr
+    assert (
+        refused.returncode == 2
+        and "hands.csv: holds hand keypoints (21 points); project 'yoga' holds body" in refused.stderr
+    )
+    refused = run_cli(data, "import", str(tmp_path / "yoga.csv"), "--format", "handteach", ok=False)
+    assert "yoga.csv: holds body keypoints (33 points); project 'default' holds hand" in refused.stderr
+    refused = run_cli(
+        data, "evaluate", "-p", "yoga", "--csv", str(tmp_path / "hands.csv"), "--format", "handteach", ok=False
+    )
+    assert "hands.csv: holds hand keypoints; the model of project 'yoga' reads body keypoints" in refused.stderr
     hand_photo = str(shared_path("video", "hands.jpg"))
     report = last_json(run_cli(data, "extract", "-i", hand_photo, "--label", "tree", "--project", "yoga"))
     assert report["stored"] == 0 and report["rejected"] == {"no person": 1}

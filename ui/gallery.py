@@ -42,6 +42,8 @@ def sample_origin(sample: Sample) -> str:
     if sample.frame is not None:
         how += f", {'row' if sample.source_kind == 'csv' else 'frame'} {sample.frame}"
     when = readable_time(sample.created_at, seconds=True)
+    if sample.hand.skeleton.name == "body":  # MediaPipe Pose's score is the torso's visibility (core.keypoints.pose)
+        return f"{how}, {when} (person, torso visibility {sample.hand.score:.0%})"
     return f"{how}, {when} ({sample.hand.handedness.lower()} hand, confidence {sample.hand.score:.0%})"
 
 

@@ -207,7 +207,8 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
         cols = st.columns(4)
         cols[0].metric("Accuracy", f"{result.val_accuracy:.0%}", help=figure.measured_on)
         if result.val_accuracy_mirrored is not None:
-            cols[1].metric("Other hand (mirrored)", f"{result.val_accuracy_mirrored:.0%}")
+            body = dataset.feature_config.skeleton == "body"
+            cols[1].metric(f"Other {'side' if body else 'hand'} (mirrored)", f"{result.val_accuracy_mirrored:.0%}")
         cols[2].metric("Samples (train / validation)", f"{result.n_train} / {result.n_val}")
         cols[3].metric(
             "Time", f"{result.seconds:.1f} s", help=f"{len(result.history)} epochs, best {result.best_epoch}"

@@ -211,7 +211,9 @@ def _take_status(recording: RecordStatus, gestures: list[GestureClass]) -> None:
         if recording.stored:
             st.success(text)
         else:
-            st.warning(f"{text} Keep your hand in view and record again.")
+            body = recording.plan.skeleton == "body"
+            keep = "Stay fully in view, hips to ankles," if body else "Keep your hand in view"
+            st.warning(f"{text} {keep} and record again.")
     if recording.error:
         st.error(recording.error)
     text = rejection_text(recording.rejected)

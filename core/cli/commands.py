@@ -103,7 +103,9 @@ def extract(args: argparse.Namespace) -> int:
     print(report.summary())
     for problem in report.refused:
         print_error(str(problem))
-    _print_json({"stored": report.stored, "frames": report.frames, "no_hand": report.no_hand,
+    body = store.project_skeleton(project).name == "body"  # frames without anyone: no_person (hands keep no_hand)
+    none = {"no_person": report.no_person} if body else {"no_hand": report.no_hand}
+    _print_json({"stored": report.stored, "frames": report.frames, **none,
                  "rejected": dict(report.rejected), "refused": report.refused})  # fmt: skip
     return 1 if report.refused else 0
 
@@ -237,7 +239,11 @@ def evaluate(args: argparse.Namespace) -> int:
             raise ValueError("this model was trained with depth (3D keypoints); a kinivi CSV holds only 2D points")
         features = keypoints_to_features(points, model.feature_config)
     else:
-        samples = csv_io.read_handteach(Path(args.csv))
+        skeleton, rows = csv_io.open_handteach(Path(args.csv))
+        if skeleton.name != model.feature_config.skeleton:
+            raise ValueError(f"{args.csv}: holds {skeleton.name} keypoints; the model of project {args.project!r} "
+                             f"reads {model.feature_config.skeleton} keypoints")  # fmt: skip
+        samples = list(rows)
         labels = [s.class_name for s in samples]
         features = features_of([s.hand for s in samples], model.feature_config)
     # A CSV's "OK" is the model's "ok", as on import (class names are unique regardless of case)

@@ -61,18 +61,18 @@ def evaluate_images_command(args: argparse.Namespace) -> int:
         print(f"{args.labels}: {n} rows name labels that are not classes of the model: "
               f"{', '.join(map(repr, foreign))}; counted apart, not scored", flush=True)  # fmt: skip
     notes: list[str] = []
-    detect = None
+    detect, subject = None, "hand"
     if store.project_skeleton(args.project).name == "body":  # MediaPipe Pose, the largest person of each photo
         from core.keypoints.pose import person_per_photo
 
-        detect = partial(person_per_photo, notes=notes)
+        detect, subject = partial(person_per_photo, notes=notes), "person"
     cache = Path(args.cache) if args.cache else None
     report = evaluate_images(rows, model, hands=args.hands, cache_file=cache, detect=detect)
-    for line in report_lines(report):
+    for line in report_lines(report, subject):
         print(line)
     for note in notes:  # scored, but worth a look: the person used may not be the one labelled
         print(f"note: {note}")
-    _print_json(report.summary())
+    _print_json(report.summary(subject))  # a body project's JSON says no_person where a hand one says no_hand
     return 0
 
 

@@ -16,7 +16,7 @@ from core.io.crops import encode_jpeg, hand_crop
 from core.io.video import MediaError, expand_inputs, iter_frames, media_kind
 from core.keypoints.backend import KeypointBackend
 from core.keypoints.landmarks import TrackerConfig
-from core.keypoints.pose import sample_person
+from core.keypoints.pose import NO_PERSON, sample_person
 from core.types import Keypoints
 
 # Why a frame did not become a sample; the Record page shows these counts.
@@ -52,6 +52,11 @@ class ExtractReport:
     @property
     def no_hand(self) -> int:
         return self.rejected[NO_HAND]
+
+    @property
+    def no_person(self) -> int:
+        """Frames where a body project found no one (``core.keypoints.pose.NO_PERSON``)."""
+        return self.rejected[NO_PERSON]
 
     def summary(self) -> str:
         reasons = ", ".join(f"{n} {why}" for why, n in sorted(self.rejected.items())) or "none"

@@ -124,15 +124,15 @@ class ImageReport:
                 out[name] = int(self.confusion[i, self.columns.index(name)]) / total
         return out
 
-    def summary(self) -> dict[str, object]:
-        """JSON-ready numbers (the CLI's last line)."""
+    def summary(self, subject: str = "hand") -> dict[str, object]:
+        """JSON-ready numbers (the CLI's last line); ``subject`` "person" names a body project's no_person keys."""
         return {
             "accuracy": round(self.accuracy, 4),
             "accuracy_all": round(self.accuracy_all, 4),
             "accuracy_argmax": round(self.argmax_correct / self.n_with_hand, 4) if self.n_with_hand else 0.0,
             "per_class": {k: round(v, 4) for k, v in self.per_class().items()},
-            "no_hand": sum(self.no_hand.values()),
-            "no_hand_per_class": self.no_hand,
+            f"no_{subject}": sum(self.no_hand.values()),
+            f"no_{subject}_per_class": self.no_hand,
             "n_images": self.n_with_hand + sum(self.no_hand.values()),
             "missing": len(self.missing),
             "not_in_model": len(self.apart.get(NOT_IN_MODEL, [])),
@@ -218,18 +218,19 @@ def evaluate_images(
     return report
 
 
-def report_lines(report: ImageReport) -> list[str]:
-    """Human-readable table: accuracy, per class, confusion, no-hand and missing counts."""
+def report_lines(report: ImageReport, subject: str = "hand") -> list[str]:
+    """Human-readable table: accuracy, per class, confusion, no-hand (no-``subject``) and missing counts."""
+    width = max(8, len(subject) + 3)  # "no hand" columns stay as they were
     lines = [
-        f"accuracy {report.accuracy:.4f} on {report.n_with_hand} images with a hand "
+        f"accuracy {report.accuracy:.4f} on {report.n_with_hand} images with a {subject} "
         f"({report.accuracy_all:.4f} counting the {sum(report.no_hand.values())} without one as wrong); "
         f"{len(report.missing)} missing or unreadable",
-        f"{'class':>16s} {'accuracy':>9s} {'images':>7s} {'no hand':>8s}",
+        f"{'class':>16s} {'accuracy':>9s} {'images':>7s} {'no ' + subject:>{width}s}",
     ]
     per_class = report.per_class()
     for i, name in enumerate(report.labels):
         acc = f"{per_class[name]:.4f}" if name in per_class else "-"
-        lines.append(f"{name:>16s} {acc:>9s} {int(report.confusion[i].sum()):7d} {report.no_hand[name]:8d}")
+        lines.append(f"{name:>16s} {acc:>9s} {int(report.confusion[i].sum()):7d} {report.no_hand[name]:{width}d}")
     short = [c[:8] for c in report.columns]
     lines.append("confusion (rows: true, columns: predicted)")
     lines.append(f"{'':>16s} " + " ".join(f"{c:>8s}" for c in short))
