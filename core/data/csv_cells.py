@@ -1,4 +1,5 @@
-"""Reading CSV files for ``core.data.csv_io``: lines, records and checked cells, with the line of any problem.
+"""CSV plumbing shared by ``core.data.csv_io`` (kinivi) and ``core.data.csv_handteach``: lines, records and
+checked cells with the line of any problem, atomic streamed writing, and the all-or-nothing store import.
 
 Files are read as they come (flat memory in the number of rows), and every refusal is a
 ``CsvFormatError`` naming the file, the 1-based line and the problem.
@@ -7,16 +8,20 @@ Files are read as they come (flat memory in the number of rows), and every refus
 from __future__ import annotations
 
 import csv
+import errno
 import itertools
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 
+from core.data.store import Sample, Store
 from core.gestures.catalog import InvalidNameError, validate_name
+from core.io.atomic import atomic_path
 
 MAX_LINE_BYTES = 1 << 20  # a handteach row is about 3 kB
 
@@ -124,3 +129,40 @@ def read_visibility(path: Path, line: int, cells: Sequence[str], start: int, cou
         column = start + int(outside[0]) + 1
         raise CsvFormatError(path, line, f"column {column}: visibility {texts[outside[0]]!r} is not in [0, 1]")
     return values
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import added: sample count, samples per class, and the classes it created."""
+
+    n_added: int
+    per_class: dict[str, int] = field(default_factory=dict)
+    new_classes: tuple[str, ...] = ()
+
+
+def write_atomic(path: Path, rows: Iterable[Sequence[object]]) -> int:
+    """Write CSV rows as they come through a temporary file (``core.io.atomic``), so a crash never
+    leaves half a file behind and memory stays flat; returns the rows written. A missing folder is
+    an error naming the file, not created: a typo in ``-o`` should not make directories."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, f"no folder {str(path.parent)!r} to write into", str(path))
+    count = 0
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        for row in rows:
+            writer.writerow(row)
+            count += 1
+    return count
+
+
+def float_cells(values: np.ndarray) -> list[str]:
+    # float32 → float64 is exact, and repr is the shortest text that reads back to it.
+    return [repr(v) for v in np.asarray(values, dtype=np.float32).reshape(-1).tolist()]
+
+
+def store_samples(store: Store, project: str, samples: Iterable[Sample]) -> ImportReport:
+    """Stream ``samples`` into one all-or-nothing transaction: a bad row rolls back every row."""
+    before = {c.name for c in store.list_classes(project)}
+    per_class = dict(store.add_sample_stream(project, samples, create_classes=True))
+    return ImportReport(sum(per_class.values()), per_class, tuple(n for n in per_class if n not in before))
