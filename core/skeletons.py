@@ -40,8 +40,9 @@ class Skeleton:
 
     def __post_init__(self) -> None:
         k = len(self.joint_names)
-        if k < 2 or len(set(self.joint_names)) != k:
-            raise ValueError(f"skeleton {self.name!r}: needs at least 2 distinct joint names, got {k}")
+        # One joint is allowed: a fingertip path (kinivi's point history) has a position and no shape.
+        if k < 1 or len(set(self.joint_names)) != k:
+            raise ValueError(f"skeleton {self.name!r}: needs at least 1 joint and distinct joint names, got {k}")
         used = [j for pair in (*self.edges, *self.scale_joints, *self.flip_pairs) for j in pair]
         used += [*self.root_joints, *(j for _, joints in self.groups for j in joints)]
         bad = sorted({j for j in used if not 0 <= j < k})
@@ -145,7 +146,15 @@ BODY_33 = Skeleton(
     ),
 )  # fmt: skip
 
-SKELETONS: dict[str, Skeleton] = {s.name: s for s in (HAND_21, BODY_33)}
+# One point: the index fingertip that kinivi's point-history classifier follows. Motion projects of
+# fingertip paths (``import --format kinivi-history``) hold it; their live keypoints are MediaPipe
+# Hands' joint 8 (``core.motion.fingertip``). Without a hand to measure, features have no shape channels
+# and measure paths in image heights.
+FINGERTIP = Skeleton(name="fingertip", joint_names=("index_tip",), edges=(), root_joints=(0,),
+                     groups=(("index", (0,)),))  # fmt: skip
+FINGERTIP_JOINT = HAND_21.index("index_tip")  # the hand joint a fingertip project keeps
+
+SKELETONS: dict[str, Skeleton] = {s.name: s for s in (HAND_21, BODY_33, FINGERTIP)}
 
 
 def register_skeleton(skeleton: Skeleton) -> Skeleton:

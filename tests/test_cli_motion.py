@@ -14,12 +14,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import shared_path
+from motionmaker import SIZE, keypoint_clip
 from test_cli import last_json, run_cli
 
 from core.cli.main import main
-from core.data.clips import StoredClip, add_clips, clip_counts
+from core.data.clips import StoredClip, add_clips, clip_counts, list_clips
+from core.data.point_history import PointHistory, history_windows, write_point_history
 from core.data.store import Store
 from core.motion.clip import Clip
+from core.motion.features import MotionFeatureConfig, clip_features
+from core.skeletons import FINGERTIP
 
 PHOTO = ("hagrid_380", "images", "palm", "palm_00000.jpg")
 
@@ -95,7 +99,7 @@ def test_training_and_evaluating_say_what_is_missing(tmp_path: Path, capsys: pyt
     assert cli(tmp_path, "evaluate-clips", "--labels", str(labels), "-p", "moves") == 2
     assert "project 'moves' has no trained motion model yet" in capsys.readouterr().err
     assert cli(tmp_path, "infer", "-i", "x.mp4", "-o", "out", "-p", "moves") == 2
-    assert "error: -o: in a motion project `infer` lists the gestures found" in capsys.readouterr().err
+    assert "project 'moves' has no trained motion model yet" in capsys.readouterr().err
     cli(tmp_path, "projects", "create", "signs")
     assert cli(tmp_path, "evaluate-clips", "--labels", str(labels), "-p", "signs") == 2
     assert "project 'signs' holds single-frame gestures, not motion gestures" in capsys.readouterr().err
@@ -167,6 +171,138 @@ def test_teach_two_swipes_then_evaluate_and_spot_them(tmp_path: Path) -> None:
     events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     assert [e["label"] for e in events] == ["swipe_left"], done.stdout
     assert 0.7 <= events[0]["start"] <= 1.2 and 1.5 <= events[0]["end"] <= 2.2, events
+    # -o: the same stream annotated, with the trail while the hand moves and the name once it fires
+    out = tmp_path / "out" / "stream.mp4"
+    done = run_cli(data, "infer", "-i", str(stream), "-p", "moves", "-o", str(out))
+    assert f"annotated video written to {out}" in done.stdout and "swipe_left" in done.stdout
+    frames = read_video(out)
+    assert len(frames) == 75 and frames[0].shape == (288, 384, 3)
+    trail = [int(np.all(np.abs(f.astype(int) - (255, 200, 0)) < 40, axis=2).sum()) for f in frames]
+    badge = [int(np.all(np.abs(f[:12, :12].astype(int) - (30, 150, 70)) < 40, axis=2).sum()) for f in frames]
+    fired = round(events[0]["end"] * 25)
+    assert max(trail[30:45]) > 50 and trail[5] < 10, trail  # drawn while it moves, not before
+    assert not any(badge[: fired - 5]) and all(b > 100 for b in badge[fired + 3 : fired + 20]), (fired, badge)
+
+
+def read_video(path: Path) -> list[np.ndarray]:
+    import cv2
+
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while (got := capture.read())[0]:
+        frames.append(cv2.cvtColor(got[1], cv2.COLOR_BGR2RGB))
+    capture.release()
+    return frames
+
+
+def kinivi_rows(kinds: list[str], starts: range, labels: list[str]) -> PointHistory:
+    """kinivi rows from the real index fingertip (MediaPipe, shared ASL video) carried along each path."""
+    paths, ids = [], []
+    for kind in kinds:
+        for start in starts:
+            clip = keypoint_clip(kind, start=start, frames=16, amplitude=250.0, seed=start)
+            tip = clip.points[:, 8, :2] * np.array(SIZE)
+            tip[:, 0] = SIZE[0] - tip[:, 0]  # kinivi flips the frame first: the user view
+            paths.append(history_windows(tip, SIZE)[0])
+            ids.append(labels.index(kind))
+    return PointHistory(np.stack(paths), np.array(ids), labels)
+
+
+def write_rows(folder: Path, history: PointHistory, name: str = "point_history.csv") -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    rows, labels = folder / name, folder / "point_history_classifier_label.csv"
+    write_point_history(rows, labels, history)
+    return rows, labels
+
+
+def test_kinivi_history_imports_as_fingertip_clips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    labels = ["swipe_left", "swipe_right", "idle"]
+    history = kinivi_rows(labels, range(0, 60, 20), labels)
+    rows, names = write_rows(tmp_path, history)
+    data = tmp_path / "data"
+    assert cli(data, "import", str(rows), "--format", "kinivi-history", "--labels", str(names), "-p", "tips") == 0
+    assert '"imported": 9' in capsys.readouterr().out
+    store = Store(data)
+    assert store.project_is_motion("tips") and store.project_skeleton("tips") == FINGERTIP
+    assert clip_counts(store, "tips") == {"swipe_left": 3, "swipe_right": 3, "idle": 3}
+    clips = [c.clip for c in list_clips(store, "tips")]
+    assert all(c.points.shape == (16, 1, 3) and not c.points[:, :, 2].any() for c in clips)
+    np.testing.assert_allclose(np.diff(clips[0].timestamps), 1 / 30)
+    # stored unmirrored around the centre; the user view relative to the first point is the row again
+    back = np.stack([0.5 - clips[0].points[:, 0, 0], clips[0].points[:, 0, 1] - 0.5], axis=1)
+    np.testing.assert_allclose(back, history.paths[0], atol=1e-6)
+    features = clip_features(clips[0], MotionFeatureConfig())
+    assert features.shape == (32, 4)  # path and velocity only: a fingertip has no shape
+    assert features[-1, 0] < -1.0  # a swipe to the user's left: about two hand sizes towards -x
+    # a second import adds to the same project
+    assert cli(data, "import", str(rows), "--format", "kinivi-history", "--labels", str(names), "-p", "tips") == 0
+    assert sum(clip_counts(store, "tips").values()) == 18
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ("0," + ",".join(["0.1"] * 30), "line 4: 31 columns, expected 33"),
+        ("1," + ",".join(["0.1"] * 31) + ",up", "line 4, column 33: 'up' is not a number"),
+        ("7," + ",".join(["0.1"] * 32), "line 4: unknown label id 7"),
+    ],
+)
+def test_bad_point_history_csvs_change_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str], row: str,
+                                               problem: str) -> None:  # fmt: skip
+    labels = ["swipe_left", "swipe_right", "idle"]
+    rows, names = write_rows(tmp_path, kinivi_rows(labels, range(0, 20, 20), labels))
+    data = tmp_path / "data"
+    args = ("import", str(rows), "--format", "kinivi-history", "--labels", str(names))
+    assert cli(data, *args, "-p", "tips") == 0
+    rows.write_text(rows.read_text() + row + "\n")
+    capsys.readouterr()
+    for project in ("tips", "fresh"):  # an existing project keeps its clips; a new one is not made
+        assert cli(data, *args, "-p", project) == 2
+        assert capsys.readouterr().err.strip() == f"error: {rows}: {problem}" + problem_tail(problem)
+    store = Store(data)
+    assert clip_counts(store, "tips") == {"swipe_left": 1, "swipe_right": 1, "idle": 1}
+    assert "fresh" not in store.list_projects()
+    assert cli(data, "import", str(rows), "--format", "kinivi-history", "-p", "x") == 2
+    assert "--labels LABELS.csv is required with --format kinivi-history" in capsys.readouterr().err
+
+
+def problem_tail(problem: str) -> str:
+    if "columns" in problem:
+        return " (a label id and 16 x, y points)"
+    if "label id" in problem:
+        return " (point_history_classifier_label.csv names ids 0 to 2)"
+    return ""
+
+
+def test_kinivi_history_needs_a_fingertip_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    labels = ["swipe_left", "idle"]
+    rows, names = write_rows(tmp_path, kinivi_rows(labels, range(0, 20, 20), labels))
+    motion_project(tmp_path / "data")
+    args = ("import", str(rows), "--format", "kinivi-history", "--labels", str(names), "-p", "moves")
+    assert cli(tmp_path / "data", *args) == 2
+    assert "a fingertip clip cannot enter the hand project 'moves'" in capsys.readouterr().err
+    assert clip_counts(Store(tmp_path / "data"), "moves") == {}
+
+
+@pytest.mark.slow
+def test_kinivi_history_trains_and_evaluates_on_held_out_rows(tmp_path: Path) -> None:
+    """The real CLI: import 8 rows a class, train, evaluate on rows from other frames of the real fingertip."""
+    labels = ["circle", "swipe_left", "swipe_up", "idle"]
+    train_rows, names = write_rows(tmp_path, kinivi_rows(labels, range(0, 240, 30), labels))
+    test_rows, _ = write_rows(tmp_path, kinivi_rows(labels, range(15, 240, 30), labels), "test.csv")
+    data = tmp_path / "data"
+    run_cli(data, "import", str(train_rows), "--format", "kinivi-history", "--labels", str(names), "-p", "tips")
+    result = last_json(run_cli(data, "train", "-p", "tips", "--epochs", "60", "--seed", "0"))
+    assert result["n_clips"] == 32 and result["classes"] == sorted(labels)
+    done = run_cli(data, "evaluate", "--csv", str(test_rows), "--format", "kinivi-history", "--labels", str(names),
+                   "-p", "tips")  # fmt: skip
+    scores = last_json(done)
+    assert scores["n"] == 32 and scores["accuracy"] >= 0.9, scores
+    # a hand project's model is not asked about fingertip paths
+    run_cli(data, "projects", "create", "hands", "--motion")
+    done = run_cli(data, "evaluate", "--csv", str(test_rows), "--format", "kinivi-history", "--labels", str(names),
+                   "-p", "hands", ok=False)  # fmt: skip
+    assert done.returncode == 2 and "has no trained motion model yet" in done.stderr
 
 
 def test_asking_about_a_motion_project_imports_neither_torch_nor_scikit_learn() -> None:

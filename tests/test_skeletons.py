@@ -54,7 +54,7 @@ def test_bad_skeletons_are_refused(changes: dict, problem: str) -> None:
 
 
 def test_names_are_looked_up_and_taken_names_kept() -> None:
-    with pytest.raises(ValueError, match=r"unknown skeleton 'tail': expected one of \['body', 'hand'\]"):
+    with pytest.raises(ValueError, match=r"unknown skeleton 'tail': expected one of \['body', 'fingertip', 'hand'\]"):
         skeleton_named("tail")
     impostor = Skeleton("hand", ("a", "b"), ((0, 1),), (0,))
     with pytest.raises(ValueError, match="'hand' is taken"):

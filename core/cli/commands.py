@@ -111,6 +111,10 @@ def extract(args: argparse.Namespace) -> int:
 
 
 def import_csv(args: argparse.Namespace) -> int:
+    if args.format == "kinivi-history":  # fingertip paths: clips of a motion project
+        from core.cli import motion
+
+        return motion.import_history(args)
     store = open_store(args)
     project = store.ensure_project(args.project)
     if args.format == "kinivi":
@@ -205,6 +209,8 @@ def train(args: argparse.Namespace) -> int:
         from core.cli import motion
 
         return motion.train(args, store, args.project)
+    if getattr(args, "path_only", False):
+        raise ValueError(f"--path-only: project {args.project!r} is not a motion project")
     config = TrainConfig(epochs=args.epochs, seed=args.seed, hidden=tuple(args.hidden), learning_rate=args.lr,
                          val_share=args.val_share, augment=not args.no_augment, mirror=not args.no_mirror)  # fmt: skip
     starter = not getattr(args, "no_starter", True)  # the flag exists when core.starter is installed
@@ -229,6 +235,10 @@ def _require_model(store: Store, project: str):  # noqa: ANN202 - GestureClassif
 
 
 def evaluate(args: argparse.Namespace) -> int:
+    if args.format == "kinivi-history":
+        from core.cli import motion
+
+        return motion.evaluate_history(args)
     store = reading_store(args, args.project)
     model = _require_model(store, args.project)
     if args.format == "kinivi":

@@ -65,8 +65,9 @@ def _data_commands(sub: argparse._SubParsersAction) -> None:
     _project(p)
 
     p = _add(sub, "import", commands.import_csv, "import labelled keypoints from a CSV file")
-    p.add_argument("csv", metavar="FILE.csv", help="kinivi: keypoint.csv; handteach: an exported handteach CSV")
-    p.add_argument("--format", required=True, choices=("kinivi", "handteach"))
+    p.add_argument("csv", metavar="FILE.csv", help="kinivi: keypoint.csv; kinivi-history: point_history.csv "
+                   "(into a motion project of fingertip paths, created if missing); handteach: an exported CSV")  # fmt: skip
+    p.add_argument("--format", required=True, choices=("kinivi", "kinivi-history", "handteach"))
     p.add_argument("--labels", metavar="LABELS.csv", help="kinivi: keypoint_classifier_label.csv (one name a line)")
     _project(p)
 
@@ -107,11 +108,13 @@ def _model_commands(sub: argparse._SubParsersAction) -> None:
                    help="save the new model even when it is far worse than the saved one on the same samples")  # fmt: skip
     p.add_argument("--no-augment", action="store_true", help="no random rotation, stretch and jitter")
     p.add_argument("--no-mirror", action="store_true", help="no mirrored copies for the other hand")
+    p.add_argument("--path-only", action="store_true",
+                   help="motion projects: learn from the path alone, not the hand's shape (better on new people)")  # fmt: skip
     _project(p)
 
     p = _add(sub, "evaluate", commands.evaluate, "accuracy of the saved model on a labelled CSV; last line is JSON")
     p.add_argument("--csv", required=True, metavar="FILE.csv")
-    p.add_argument("--format", required=True, choices=("kinivi", "handteach"))
+    p.add_argument("--format", required=True, choices=("kinivi", "kinivi-history", "handteach"))
     p.add_argument("--labels", metavar="LABELS.csv", help="kinivi: label names, one a line")
     _project(p)
 

@@ -13,7 +13,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from core.data.clips import project_clips
+from core.data.clips import StoredClip, add_clips, clip_counts, project_clips
+from core.data.point_history import history_clips, read_point_history
 from core.data.project_motion import (
     CLIP_ERRORS,
     extract_clips,
@@ -26,11 +27,12 @@ from core.data.project_motion import (
 )
 from core.data.store import Store
 from core.gestures.early_stop import EpochStats
-from core.io.video import MediaError, expand_inputs
+from core.io.video import MediaError, expand_inputs, media_kind
 from core.keypoints.backend import KeypointBackend
 from core.motion.evaluate import ClipReport, evaluate_clips
 from core.motion.model import MotionModel
 from core.motion.train import MotionTrainConfig
+from core.skeletons import FINGERTIP
 
 
 def _json(payload: dict) -> None:
@@ -68,8 +70,9 @@ def train(args: argparse.Namespace, store: Store, project: str) -> int:
     """The project's motion model from its clips; the last line is JSON (``val_accuracy``, ``per_class``, ...)."""
     base = MotionTrainConfig()
     augment = base.augment if not args.no_mirror else replace(base.augment, mirror=0.0)
+    features = replace(base.features, use_shape=False) if getattr(args, "path_only", False) else base.features
     config = replace(base, epochs=int(args.epochs), seed=int(args.seed), lr=float(args.lr),
-                     val_share=float(args.val_share), augment=augment,
+                     val_share=float(args.val_share), augment=augment, features=features,
                      copies=0 if args.no_augment else base.copies)  # fmt: skip
 
     def show(stats: EpochStats) -> None:
@@ -93,22 +96,28 @@ def train(args: argparse.Namespace, store: Store, project: str) -> int:
 
 
 def infer(args: argparse.Namespace, store: Store, project: str) -> int:
-    """The gestures found in each video with their times; exit 1 when some files could not be read."""
-    if args.output:
-        raise ValueError("-o: in a motion project `infer` lists the gestures found; it writes no annotated file")
+    """The gestures found in each video with their times (and with ``-o`` each video annotated: skeleton,
+    trail, the gesture's name when it fires); exit 1 when some files could not be read."""
+    from core.gestures.inference import output_paths
+
     model = _model(store, project)
     backend = KeypointBackend.of_project(store, project)
     files = expand_inputs([Path(p) for p in args.input])
+    outputs = output_paths(files, Path(args.output) if args.output else None)
     refused: list[MediaError] = []
     for path in files:
         try:
-            events = spot_video(path, model, backend)
+            if media_kind(path) != "video":
+                raise MediaError(path, "a motion project finds gestures in videos, not in photos")
+            events = spot_video(path, model, backend, output=outputs.get(path))
         except MediaError as exc:
             if len(refused) + 1 == len(files):
                 raise
             refused.append(exc)
             _error(str(exc))
             continue
+        if path in outputs:
+            print(f"{path}: annotated video written to {outputs[path]}")
         if not events:
             print(f"{path}: no gesture found")
         for event in events:
@@ -118,6 +127,57 @@ def infer(args: argparse.Namespace, store: Store, project: str) -> int:
                 _json({"source": str(path), "label": event.label, "confidence": round(event.confidence, 4),
                        "start": round(event.start, 3), "end": round(event.end, 3)})  # fmt: skip
     return 1 if refused else 0
+
+
+def import_history(args: argparse.Namespace) -> int:
+    """kinivi's point-history CSV into a motion project of fingertip paths (created with that skeleton).
+
+    The whole file is read and checked before the store is opened; the clips go in one transaction, so
+    a bad row (column count, text, unknown label id) or a project of another kind changes nothing.
+    """
+    from core.cli.commands import open_store
+
+    if not args.labels:
+        raise ValueError("--labels LABELS.csv is required with --format kinivi-history")
+    csv_path = Path(args.csv)
+    clips = history_clips(read_point_history(csv_path, args.labels), csv_path.name)
+    store = open_store(args)
+    project, created = args.project, args.project not in store.list_projects()
+    if created:
+        store.create_project(project, default_classes=False, skeleton=FINGERTIP.name, motion=True)
+    try:
+        require_motion(store, project)
+        add_clips(store, project, [StoredClip(c, "csv", "mediapipe") for c in clips], create_classes=True)
+    except Exception:
+        if created:  # the project this command made goes with its failed import
+            store.delete_project(project)
+        raise
+    counts = clip_counts(store, project)
+    print(f"imported {len(clips)} fingertip clips into {'new ' if created else ''}project {project!r}: {counts}")
+    _json({"imported": len(clips), "project": project, "created": created, "per_class": counts})
+    return 0
+
+
+def evaluate_history(args: argparse.Namespace) -> int:
+    """A fingertip project's motion model on a kinivi point-history CSV; the last line is JSON."""
+    from core.cli.commands import reading_store
+
+    if not args.labels:
+        raise ValueError("--labels LABELS.csv is required with --format kinivi-history")
+    csv_path = Path(args.csv)
+    history = read_point_history(csv_path, args.labels)
+    store = reading_store(args, args.project)
+    require_motion(store, args.project)
+    model = _model(store, args.project)
+    if model.skeleton != FINGERTIP:
+        raise ValueError(f"{csv_path}: a point history holds fingertip paths; the model of project {args.project!r} "
+                         f"is for {model.skeleton.name} keypoints (import the history into a new project)")  # fmt: skip
+    labels = [_class_of(name, model.classes, Path(args.labels)) for name in history.labels]
+    clips = history_clips(history, csv_path.name, [labels[i] for i in history.label_ids])
+    report = evaluate_clips(model, clips, model.classes)
+    print_report(report)
+    _json(report.as_json() | {"n": len(clips)})
+    return 0
 
 
 def _class_of(label: str, classes: list[str], csv_path: Path) -> str:

@@ -23,10 +23,16 @@ import numpy.typing as npt
 
 from core.io.atomic import write_text
 from core.io.limits import LimitError, check_upload_bytes
+from core.motion.clip import Clip
+from core.skeletons import FINGERTIP
 from core.types import FloatArray
 
 HISTORY_LENGTH = 16  # kinivi's deque of fingertip points
 COLUMNS = 1 + 2 * HISTORY_LENGTH
+# kinivi's app defaults (--width 960 --height 540) and a webcam's 30 fps: a row records neither, and a
+# fingertip clip needs both (paths are measured in image heights, times in seconds).
+KINIVI_IMAGE_SIZE = (960, 540)
+KINIVI_FPS = 30.0
 
 
 class PointHistoryError(ValueError):
@@ -142,3 +148,20 @@ def history_windows(fingertip: FloatArray, image_size: tuple[int, int], step: in
     starts = range(0, len(points) - HISTORY_LENGTH + 1, step)
     windows = np.stack([points[s : s + HISTORY_LENGTH] - points[s] for s in starts])
     return (windows / np.array(image_size, dtype=np.float32)).astype(np.float32)
+
+
+def history_clips(history: PointHistory, source: str, labels: list[str | None] | None = None) -> list[Clip]:
+    """Each row as a ``FINGERTIP`` clip: (16, 1, 3) points, z 0, at ``KINIVI_FPS`` in a ``KINIVI_IMAGE_SIZE`` frame.
+
+    Rows are user view and relative to their first point; a clip is unmirrored and normalised
+    (``core.motion.clip``), so the path is placed around the frame's centre and x is mirrored back.
+    ``labels`` overrides the rows' class names (None: a clip to classify); sources read ``<source>:<row>``.
+    """
+    names = history.names if labels is None else labels
+    points = np.zeros((len(history.paths), HISTORY_LENGTH, 1, 3), dtype=np.float32)
+    points[:, :, 0, 0] = 0.5 - history.paths[:, :, 0]
+    points[:, :, 0, 1] = 0.5 + history.paths[:, :, 1]
+    present = np.ones(HISTORY_LENGTH, dtype=bool)
+    times = np.arange(HISTORY_LENGTH, dtype=np.float64) / KINIVI_FPS
+    return [Clip(p, present, times, FINGERTIP, KINIVI_IMAGE_SIZE, name, f"{source}:{row}")
+            for row, (p, name) in enumerate(zip(points, names, strict=True), start=1)]  # fmt: skip

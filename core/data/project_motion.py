@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +31,7 @@ from core.motion.features import MOTION_MIRRORS
 from core.motion.spotting import SpotConfig, SpotEvent, Spotter
 from core.motion.track import follow, read_clip
 from core.skeletons import skeleton_named
+from core.types import RGBImage
 
 if TYPE_CHECKING:
     from core.gestures.early_stop import EpochStats
@@ -204,26 +205,46 @@ def read_clip_labels(csv_path: Path) -> list[tuple[Path, str]]:
 
 
 def spot_video(path: Path, model: MotionModel, backend: KeypointBackend, smoothing: SmoothingConfig | None = None,
-               config: SpotConfig | None = None) -> list[SpotEvent]:  # fmt: skip
-    """The gestures found in a video, as the live page finds them (one event each, when it ends)."""
+               config: SpotConfig | None = None, output: Path | None = None) -> list[SpotEvent]:  # fmt: skip
+    """The gestures found in a video, as the live page finds them (one event each, when it ends).
+
+    With ``output``, the video is also written there annotated (``core.motion.annotate``: skeleton, trail,
+    the gesture named when it fires), frame by frame while it is read.
+    """
+    from core.io.writers import write_video
+    from core.motion.annotate import MotionAnnotator
+
     config = config or SpotConfig()
     fps = _fps(path)
     spotter = Spotter(model, config)
     source = backend.source(TrackerConfig(max_num_hands=1))
+    annotator = MotionAnnotator()
     events: list[SpotEvent] = []
-    previous = None
-    index = -1
-    try:
+    last = -1
+
+    def frames() -> Iterator[RGBImage]:
+        nonlocal last
+        previous = None
         detect = steadied(source.process, fps, smoothing)
         for index, rgb in iter_frames(path):
+            last = index
             found = follow([k for k in detect(rgb) if k.skeleton == model.skeleton], previous)
             previous = found or previous
             if (event := spotter.push(found, index / fps)) is not None:
                 events.append(event)
+            yield annotator.draw(rgb, found, index / fps, event) if output is not None else rgb
+
+    try:
+        if output is None:
+            for _ in frames():
+                pass
+        else:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            write_video(output, frames(), fps)
     finally:
         source.close()
     # The video may end mid-gesture: no hand for longer than the spotter waits ends it.
     for extra in range(1, int((config.max_gap_s + config.still_s) * fps) + 3):
-        if (event := spotter.push(None, (index + extra) / fps)) is not None:
+        if (event := spotter.push(None, (last + extra) / fps)) is not None:
             events.append(event)
     return events

@@ -66,7 +66,7 @@ class KeypointBackend:
 
     def __post_init__(self) -> None:
         check_backend(self.name)
-        if self.skeleton not in ("hand", "body"):
+        if self.skeleton not in ("hand", "body", "fingertip"):
             raise UnknownBackendError(f"no keypoint source for the skeleton {self.skeleton!r}: choose hand or body")
         if self.skeleton == "body" and self.name == "cpm":
             raise UnknownBackendError("the CPM is a hand model: a body project takes its keypoints from MediaPipe Pose")
@@ -98,6 +98,10 @@ class KeypointBackend:
                 min_tracking_confidence=config.min_tracking_confidence,
                 find_others=config.static_image_mode,
             ))  # fmt: skip
+        if self.skeleton == "fingertip":  # a kinivi-history project: MediaPipe Hands' index tip (joint 8)
+            from core.motion.fingertip import FingertipSource
+
+            return FingertipSource(HandTracker(config))
         if self.name == "mediapipe":
             return HandTracker(config)
         return CPMHandSource(config, self.cpm_checkpoint)

@@ -66,7 +66,7 @@ def rotate(clip: Clip, degrees: float) -> Clip:
 
 def jitter(clip: Clip, sigma: float, rng: np.random.Generator) -> Clip:
     """Gaussian noise of ``sigma`` × the mean skeleton size on every coordinate of present frames."""
-    size = float(np.mean(skeleton_size(user_view_pixels(clip, False), clip.skeleton)))
+    size = float(np.mean(skeleton_size(user_view_pixels(clip, False), clip.skeleton, clip.image_size)))
     width, height = clip.image_size
     noise = rng.normal(0.0, sigma * size, clip.points.shape).astype(np.float32)
     noise /= np.array([width, height, width], dtype=np.float32)

@@ -36,6 +36,7 @@ IDLE_LABEL = "idle"  # holding still or moving casually: a class like the others
 MOTION_MIRRORS: dict[str, str] = {"swipe_left": "swipe_right", "swipe_right": "swipe_left"}
 
 PATH_CHANNELS = 4  # path x, y and velocity x, y
+FINGERTIP_HANDS_PER_HEIGHT = 5.0  # a one-point skeleton's stand-in size: image height / 5 (see skeleton_size)
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,13 @@ class MotionFeatureConfig:
     trim: bool = True  # cut still frames before and after the motion
     version: int = 1  # bump when the computation changes, so old models are refused
 
+    def shape_of(self, skeleton: Skeleton) -> bool:
+        """Whether clips of ``skeleton`` get shape channels: a one-point skeleton (a fingertip) has no shape."""
+        return self.use_shape and skeleton.num_joints > 1
+
     def channels(self, skeleton: Skeleton) -> int:
         """Channels per step for clips of ``skeleton``."""
-        return PATH_CHANNELS + (pose_config(skeleton, self.use_depth).size if self.use_shape else 0)
+        return PATH_CHANNELS + (pose_config(skeleton, self.use_depth).size if self.shape_of(skeleton) else 0)
 
 
 def fill_gaps(values: npt.NDArray[np.floating], present: npt.NDArray[np.bool_],
@@ -74,8 +79,15 @@ def user_view_pixels(clip: Clip, use_depth: bool) -> FloatArray:
     return points[:, :, : len(scale)] * scale
 
 
-def skeleton_size(points: FloatArray, skeleton: Skeleton) -> FloatArray:
-    """(T,) size of each frame's skeleton in the image plane: mean scale-joint length, else the reach."""
+def skeleton_size(points: FloatArray, skeleton: Skeleton, image_size: tuple[int, int] = (1, 1)) -> FloatArray:
+    """(T,) size of each frame's skeleton in the image plane: mean scale-joint length, else the reach.
+
+    A one-point skeleton (a fingertip) has no size of its own: it takes a fifth of the image height, about
+    a hand's reach at webcam distance, so that speeds and jitter "in hand sizes" (spotting, augmentation)
+    keep their meaning; paths are then in image sizes, as kinivi's point history measures them.
+    """
+    if skeleton.num_joints == 1:
+        return np.full(len(points), image_size[1] / FINGERTIP_HANDS_PER_HEIGHT, dtype=np.float32)
     if skeleton.scale_joints:
         a, b = np.array(skeleton.scale_joints).T
         return np.linalg.norm(points[:, a, :2] - points[:, b, :2], axis=2).mean(axis=1)
@@ -147,8 +159,8 @@ def clip_features(clip: Clip, config: MotionFeatureConfig) -> FloatArray:
     """(config.length, config.channels(clip.skeleton)) float32 features of one clip."""
     points = user_view_pixels(clip, config.use_depth)
     root = points[:, list(clip.skeleton.root_joints), :2].mean(axis=1)
-    size = skeleton_size(points, clip.skeleton)
-    shape = pose_features(points, clip.skeleton, config.use_depth) if config.use_shape else None
+    size = skeleton_size(points, clip.skeleton, clip.image_size)
+    shape = pose_features(points, clip.skeleton, config.use_depth) if config.shape_of(clip.skeleton) else None
     return sequence_features(root, size, clip.timestamps, shape, config)
 
 

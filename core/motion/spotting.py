@@ -118,7 +118,7 @@ class Spotter:
         if past is None or past[0] >= t:
             return 0.0
         a, b = self._pixels(past[1], past[2]), self._pixels(now[1], now[2])
-        size = float(skeleton_size(b[None], self.skeleton)[0])
+        size = float(skeleton_size(b[None], self.skeleton, now[2])[0])
         step = np.linalg.norm(b[self._roots].mean(axis=0) - a[self._roots].mean(axis=0))
         return float(step / max(size, 1e-6) / (t - past[0]))
 

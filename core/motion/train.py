@@ -40,6 +40,9 @@ class MotionTrainConfig:
     val_share: float = 0.2
     shape_dropout: float = 0.5  # share of training samples whose shape channels are hidden
     val_copies: int = 8  # augmented variants of each validation clip: two clips a class alone stop too noisily
+    # Many clips (an imported point history holds thousands) need fewer variants each: the training set
+    # stays under this many sequences, so an epoch stays about a second on two cores.
+    max_train_samples: int = 4_000
     threshold: float = 0.5
     seed: int = 0
     features: MotionFeatureConfig = MotionFeatureConfig()
@@ -94,8 +97,9 @@ def train_motion(clips: list[Clip], config: MotionTrainConfig = MotionTrainConfi
         return clips_features(out, config.features), np.array([index[c.label] for c in out])
 
     model = MotionModel(classes, clips[0].skeleton, config.features, config.threshold)
-    train_xy = variants(train, config.copies)
-    val_xy = variants([clips[i] for i in val_idx], config.val_copies)
+    val = [clips[i] for i in val_idx]
+    train_xy = variants(train, min(config.copies, max(0, config.max_train_samples // len(train) - 1)))
+    val_xy = variants(val, min(config.val_copies, max(0, config.max_train_samples // 4 // len(val) - 1)))
     history, best, cancelled = fit_sequences(model, train_xy, val_xy, config, on_epoch, cancel)
     model.metadata |= {"clips": len(clips), "best_epoch": best, "classes_counts": dict(Counter(labels))}
     return MotionTrainResult(model, history, best, cancelled)
