@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/webcam.py [--page live|record] [--seconds 20] [--video FILE] [--cpm] [--backend cpm]
     .venv/bin/python bench/webcam.py --skeleton body   # a body project (yoga photos) on the slovo webcam clip
+    .venv/bin/python bench/webcam.py --skeleton body --view3d   # the same with Live's 3D view on
 
 What it does:
 1. converts the video to a 640×480 y4m (fitted inside, any shape, padded) with ffmpeg, cached under ``bench/out/``;
@@ -68,7 +69,7 @@ def seed_body_project(data_dir: Path, per_class: int = 12) -> None:
 
 
 def run(page_name: str, seconds: float, video: Path, warmup: float, hands: int, nice: int, server_nice: int,
-        cpm: bool = False, backend: str = "mediapipe", skeleton: str = "hand") -> dict:  # fmt: skip
+        cpm: bool = False, backend: str = "mediapipe", skeleton: str = "hand", view3d: bool = False) -> dict:  # fmt: skip
     out = ROOT / "bench" / "out"
     y4m = fake_camera_y4m(video, out)
     with tempfile.TemporaryDirectory(prefix="handteach-bench-") as tmp:
@@ -94,6 +95,9 @@ def run(page_name: str, seconds: float, video: Path, warmup: float, hands: int, 
                     wait_app_ready(page)
                 if page_name == "live" and cpm:
                     page.get_by_text("🔬 CPM belief maps").click()
+                    wait_app_ready(page)
+                if page_name == "live" and view3d:  # the Plotly figure rebuilt twice a second on the script thread
+                    page.get_by_text("🧊 3D view").click()
                     wait_app_ready(page)
                 start_webcam(page)
                 cpu = _CpuMeter(server)
@@ -219,6 +223,7 @@ def main() -> int:
     parser.add_argument("--video", type=Path, help="default: $HANDTEACH_E2E_VIDEO or the hand video; body: slovo clip")
     parser.add_argument("--skeleton", choices=["hand", "body"], default="hand", help="Live: a hand or a body project")
     parser.add_argument("--cpm", action="store_true", help="Live: with the CPM belief-map panel on")
+    parser.add_argument("--view3d", action="store_true", help="Live: with the 3D view on (refreshed twice a second)")
     parser.add_argument(
         "--backend", choices=["mediapipe", "cpm"], default="mediapipe", help="Live: the project's keypoint backend"
     )
@@ -230,8 +235,8 @@ def main() -> int:
         print(f"cannot run the webcam benchmark, missing: {', '.join(missing)}", file=sys.stderr)
         return 2
     result = run(args.page, args.seconds, args.video, args.warmup, args.hands, args.nice_browser, args.nice_server,
-                 args.cpm, args.backend, args.skeleton)  # fmt: skip
-    result.update(cpm_panel=args.cpm, backend=args.backend, skeleton=args.skeleton)
+                 args.cpm, args.backend, args.skeleton, args.view3d)  # fmt: skip
+    result.update(cpm_panel=args.cpm, backend=args.backend, skeleton=args.skeleton, view3d=args.view3d)
     print(json.dumps(result))
     return 0
 
