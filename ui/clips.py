@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -213,9 +213,15 @@ def train_page(store: Store, project: str) -> None:
     short = {n: c for n, c in counts.items() if c < 3}
     if short:
         st.info(f"Each gesture needs at least 3 clips (about 10 is better); short: {short}")
+    fingertip = store.project_skeleton(project).num_joints == 1  # its paths have no shape to ignore
+    path_only = st.toggle("Path only (ignore the hand's shape)", key="motion_path_only", disabled=fingertip,
+                          help="Learn from the path alone: better on people the model has not seen "
+                               "(docs/app.md has the measured difference)")  # fmt: skip
     if st.button("🧠 Train motion model", type="primary", disabled=running or bool(short) or len(counts) < 2,
                  key="motion_train_start"):  # fmt: skip
-        run = MotionTrainingRun(store, project).start()
+        base = MotionTrainConfig()
+        config = replace(base, features=replace(base.features, use_shape=False)) if path_only else base
+        run = MotionTrainingRun(store, project, config=config).start()
         st.session_state["motion_train_run"] = run
         running = True
     if run is not None:

@@ -25,6 +25,7 @@ from core.motion.features import MOTION_MIRRORS, PATH_CHANNELS, MotionFeatureCon
 from core.motion.model import MotionModel
 
 MIN_CLIPS_PER_CLASS = 3  # two to learn from and one to stop on
+FINGERTIP_FEATURES = MotionFeatureConfig(length=16, use_shape=False, trim=False)
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,8 @@ class MotionTrainConfig:
     shape_dropout: float = 0.5  # share of training samples whose shape channels are hidden
     val_copies: int = 8  # augmented variants of each validation clip: two clips a class alone stop too noisily
     # Many clips (an imported point history holds thousands) need fewer variants each: the training set
-    # stays under this many sequences, so an epoch stays about a second on two cores.
-    max_train_samples: int = 4_000
+    # stays under this many sequences (an epoch of 4,000 took 9 s on the busy two-core machine).
+    max_train_samples: int = 2_000
     threshold: float = 0.5
     seed: int = 0
     features: MotionFeatureConfig = MotionFeatureConfig()
@@ -96,7 +97,13 @@ def train_motion(clips: list[Clip], config: MotionTrainConfig = MotionTrainConfi
             out += [augment_clip(clip, aug, rng, mirrors) for _ in range(copies)]
         return clips_features(out, config.features), np.array([index[c.label] for c in out])
 
-    model = MotionModel(classes, clips[0].skeleton, config.features, config.threshold)
+    features = config.features
+    if features == MotionFeatureConfig() and clips[0].skeleton.num_joints == 1:
+        # Fingertip paths (kinivi's point history) are 16-frame windows that the motion fills: their own
+        # 16 steps, untrimmed, as kinivi reads them.
+        features = FINGERTIP_FEATURES
+    config = replace(config, features=features)
+    model = MotionModel(classes, clips[0].skeleton, features, config.threshold)
     val = [clips[i] for i in val_idx]
     train_xy = variants(train, min(config.copies, max(0, config.max_train_samples // len(train) - 1)))
     val_xy = variants(val, min(config.val_copies, max(0, config.max_train_samples // 4 // len(val) - 1)))
