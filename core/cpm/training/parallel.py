@@ -12,6 +12,7 @@ let the training loop agree across them; with one process they do nothing.
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from collections.abc import Callable
 
@@ -49,6 +50,10 @@ def barrier() -> None:
 
 
 def _entry(index: int, fn: Callable[..., None], processes: int, store: str, args: tuple) -> None:
+    # A run started in the background (`nohup ... &`) inherits SIGINT ignored, and SIGTERM would kill
+    # a process between two saves: both raise KeyboardInterrupt here, which the training loop handles.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     torch.set_num_threads(1)
     dist.init_process_group("gloo", init_method=f"file://{store}", rank=index, world_size=processes)
     try:
@@ -62,13 +67,27 @@ def launch(fn: Callable[..., None], processes: int, *args: object) -> None:
 
     ``torch.multiprocessing.spawn`` starts them (spawned, not forked: forking a process
     that already runs OpenMP threads can hang), so ``fn`` and ``args`` must be picklable;
-    an error in one process stops the others and is raised here; Ctrl-C reaches them all
-    (one process group, and torch gives each child SIGINT should this parent die).
+    an error in one process stops the others and is raised here; Ctrl-C or SIGTERM to this
+    process stops them all (forwarded as SIGTERM, which the children turn into KeyboardInterrupt).
     """
     handle, store = tempfile.mkstemp(prefix="handteach-ddp-")  # the file rendezvous: no network
     os.close(handle)
     try:
-        mp.spawn(_entry, args=(fn, processes, store, args), nprocs=processes, join=True)
+        context = mp.spawn(_entry, args=(fn, processes, store, args), nprocs=processes, join=False)
+        try:
+            while not context.join():
+                pass
+        except KeyboardInterrupt:
+            # `kill PID` (or Ctrl-C reaching only this process) stops the run: the children are told to stop
+            # too, and are waited for, so none goes on training (and saving) without its parent
+            for child in context.processes:
+                if child.is_alive():
+                    os.kill(child.pid, signal.SIGTERM)
+            for child in context.processes:
+                child.join(60)
+                if child.is_alive():  # stuck in a collective its partner left: the last checkpoint stays
+                    child.kill()
+            raise
     finally:
         if os.path.exists(store):
             os.unlink(store)
