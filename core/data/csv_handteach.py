@@ -93,7 +93,7 @@ def _layout_of(path: Path, cells: list[str]) -> _Layout:
             return layout
 
     # the layout with as many columns, else today's hand layout: the first differing column is the problem
-    closest = next((lay for lay in layouts if len(lay.header) == len(names)), layouts[1])
+    closest = next((lay for lay in layouts if len(lay.header) == len(names)), _Layout(HAND_21, HANDTEACH_HEADER))
     for i, (want, got) in enumerate(zip(closest.header, cells, strict=False)):
         if want != got.strip():
             raise CsvFormatError(path, 1, f"bad header: column {i + 1} should be {want!r}, got {got!r}")
