@@ -57,18 +57,27 @@ def sidebar_status() -> None:
 
         clips = clip_counts(state.store(), project)
         st.sidebar.markdown(f"**Project:** {project} (motion)")
-        st.sidebar.caption(f"{sum(clips.values())} clips in {sum(1 for n in clips.values() if n)} gestures")
+        st.sidebar.caption(
+            f"{_count(sum(clips.values()), 'clip')} in {_count(sum(1 for n in clips.values() if n), 'gesture')}"
+        )
         trained = has_motion_model(state.store(), project)
         st.sidebar.caption("Model: motion model trained" if trained else "Model: not trained yet")
         return
     counts = state.store().class_counts(project)
     summary = state.model_summary(project)
     st.sidebar.markdown(f"**Project:** {project}")
-    st.sidebar.caption(f"{sum(counts.values())} samples in {sum(1 for n in counts.values() if n)} classes")
+    st.sidebar.caption(
+        f"{_count(sum(counts.values()), 'sample')} in {_count(sum(1 for n in counts.values() if n), 'class')}"
+    )
     if summary and "val_accuracy" in summary:
         st.sidebar.caption(f"Model: {saved_figure_text(summary)}")
     else:
         st.sidebar.caption("Model: not trained yet")
+
+
+def _count(n: int, noun: str) -> str:
+    """ "1 sample", "2 samples", "1 class", "3 classes"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}{'es' if noun.endswith('s') else 's'}"
 
 
 def counts_text(gestures: list[GestureClass], counts: dict[str, int]) -> str:
