@@ -318,7 +318,7 @@ def test_body_project_record_upload_train_and_3d_live_in_browser(person_camera: 
             wait_app_ready(page)
             start_webcam(page)
             labels = page.locator(".st-key-live_prediction")
-            labels.get_by_text(re.compile(r"Labels: tree \d\.\d\d \(Unknown\)")).wait_for(timeout=30_000)
+            labels.get_by_text(re.compile(r"Labels: tree \d\.\d\d$")).wait_for(timeout=30_000)
             page.get_by_text("🧊 3D view").click()
             view = page.locator(".st-key-live_3d_view")
             view.locator('[data-testid="stPlotlyChart"]').wait_for(timeout=30_000)

@@ -128,8 +128,11 @@ def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass], bod
 
 
 def prediction_text(snapshot: StreamSnapshot) -> str:
-    """Plain text of the current labels ("thumbs_up 0.93 (Right)"), for tests and screen readers."""
-    parts = [f"{p.label} {p.score:.2f} ({h})" for h, p in snapshot.hands if p is not None]
+    """Plain text of the current labels ("thumbs_up 0.93 (Right)"; a body has no side: "tree 0.97"), for tests
+    and screen readers."""
+    parts = [
+        f"{p.label} {p.score:.2f}" + (f" ({h})" if h != "Unknown" else "") for h, p in snapshot.hands if p is not None
+    ]
     return "; ".join(parts) if parts else "none"
 
 
