@@ -28,9 +28,10 @@ import time
 from pathlib import Path
 
 import pytest
+from browsermaker import create_project, served_app
 from conftest import fake_camera_or_skip
 
-from bench.browser import WEBRTC_IFRAME, AppServer, browser_page, start_webcam, wait_app_ready
+from bench.browser import WEBRTC_IFRAME, browser_page, start_webcam, wait_app_ready
 from bench.fake_camera import DEFAULT_VIDEO, ROOT, usable_frames
 
 pytestmark = pytest.mark.slow
@@ -158,14 +159,6 @@ def _add_gesture_while_streaming(page, name: str) -> None:  # noqa: ANN001
     expect(page.get_by_role("button", name=re.compile(f"Record {name}"))).to_be_enabled(timeout=10_000)
 
 
-def _create_project(page, base_url: str) -> str:  # noqa: ANN001
-    page.get_by_label("New project").fill(PROJECT)
-    page.get_by_role("button", name="Create project").click()
-    page.get_by_text(f"Created project '{PROJECT}'").wait_for(timeout=30_000)
-    page.wait_for_function("name => new URLSearchParams(location.search).get('project') === name", arg=PROJECT)
-    return page.url.split("?", 1)[1]
-
-
 def _on_project(page, when: str) -> None:  # noqa: ANN001
     caption = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="· project").first
     text = caption.inner_text()
@@ -176,72 +169,66 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
     started = time.monotonic()
     stored: dict[str, int] = {}
     _TAKES.clear()
-    with browser_page(camera_file, width=1280, height=800) as page:
-        server = AppServer(tmp_path / "data", log=tmp_path / "streamlit.log").start()
-        try:
-            page.goto(server.url)
-            wait_app_ready(page)
-            query = _create_project(page, server.url)
-            _shot(page, "1-home")
-            assert not _overflowing(page), _overflowing(page)
+    with (
+        browser_page(camera_file, width=1280, height=800) as page,
+        served_app(tmp_path, lambda: _shot(page, "failure")) as server,
+    ):
+        page.goto(server.url)
+        wait_app_ready(page)
+        query = create_project(page, PROJECT, f"Created project '{PROJECT}'")
+        _shot(page, "1-home")
+        assert not _overflowing(page), _overflowing(page)
 
-            page.goto(f"{server.url}/record?{query}")  # a new session: only the URL knows the project
-            wait_app_ready(page)
-            _on_project(page, "Record opened with the project's URL")
-            page.reload()
-            wait_app_ready(page)
-            _on_project(page, "after a reload")
+        page.goto(f"{server.url}/record?{query}")  # a new session: only the URL knows the project
+        wait_app_ready(page)
+        _on_project(page, "Record opened with the project's URL")
+        page.reload()
+        wait_app_ready(page)
+        _on_project(page, "after a reload")
 
-            start_webcam(page)
-            stored[CLASSES[0]] = _record(page, CLASSES[0], check_disabled=True)
-            _add_gesture_while_streaming(page, "wave")
-            stored[CLASSES[1]] = _record(page, CLASSES[1])
-            _shot(page, "2-record")
-            assert not _overflowing(page), _overflowing(page)
+        start_webcam(page)
+        stored[CLASSES[0]] = _record(page, CLASSES[0], check_disabled=True)
+        _add_gesture_while_streaming(page, "wave")
+        stored[CLASSES[1]] = _record(page, CLASSES[1])
+        _shot(page, "2-record")
+        assert not _overflowing(page), _overflowing(page)
 
-            page.goto(f"{server.url}/train?{query}")
-            wait_app_ready(page)
-            _on_project(page, "Train")
-            page.get_by_role("button", name=re.compile("Train model")).click()
-            page.get_by_text("Model saved").wait_for(timeout=90_000)
-            page.locator(".st-key-train_metrics").get_by_text("Accuracy", exact=True).wait_for(timeout=30_000)
-            _shot(page, "3-train")
-            assert not _overflowing(page), _overflowing(page)
+        page.goto(f"{server.url}/train?{query}")
+        wait_app_ready(page)
+        _on_project(page, "Train")
+        page.get_by_role("button", name=re.compile("Train model")).click()
+        page.get_by_text("Model saved").wait_for(timeout=90_000)
+        page.locator(".st-key-train_metrics").get_by_text("Accuracy", exact=True).wait_for(timeout=30_000)
+        _shot(page, "3-train")
+        assert not _overflowing(page), _overflowing(page)
 
-            page.goto(f"{server.url}/live?{query}")
-            wait_app_ready(page)
-            start_webcam(page)
-            labels = page.locator(".st-key-live_prediction")
-            pattern = re.compile(f"Labels: .*({'|'.join(CLASSES)}) \\d\\.\\d\\d \\((Left|Right)\\)")
-            labels.get_by_text(pattern).wait_for(timeout=30_000)
-            page.locator(".st-key-live_timings").get_by_text(re.compile(r"\d+\.\d fps")).wait_for(timeout=30_000)
-            assert page.get_by_text("Using the built-in starter model").count() == 0, "the trained model is in use"
-            _shot(page, "4-live")
-            assert not _overflowing(page), _overflowing(page)
+        page.goto(f"{server.url}/live?{query}")
+        wait_app_ready(page)
+        start_webcam(page)
+        labels = page.locator(".st-key-live_prediction")
+        pattern = re.compile(f"Labels: .*({'|'.join(CLASSES)}) \\d\\.\\d\\d \\((Left|Right)\\)")
+        labels.get_by_text(pattern).wait_for(timeout=30_000)
+        page.locator(".st-key-live_timings").get_by_text(re.compile(r"\d+\.\d fps")).wait_for(timeout=30_000)
+        assert page.get_by_text("Using the built-in starter model").count() == 0, "the trained model is in use"
+        _shot(page, "4-live")
+        assert not _overflowing(page), _overflowing(page)
 
-            page.get_by_text("🔬 CPM belief maps").click()
-            caption = page.get_by_text(re.compile("^MULTI: belief maps of each stage"))
-            caption.wait_for(timeout=30_000)
-            sources = set()
-            for _ in range(6):  # the panel follows the video: its image changes
-                sources.add(page.locator('[data-testid="stImage"] img').last.get_attribute("src"))
-                time.sleep(0.7)
-            assert len(sources) >= 2, "the CPM panel did not update with the video"
-            for _ in range(3):  # the panel reruns twice a second and may replace the caption mid-scroll
-                try:
-                    caption.scroll_into_view_if_needed(timeout=5_000)
-                    break
-                except Exception:  # noqa: BLE001 - detached: query it again
-                    time.sleep(0.3)
-            _shot(page, "5-live-cpm")
-            assert not _overflowing(page), _overflowing(page)
-        except Exception:
-            _shot(page, "failure")
-            raise
-        finally:
-            server.stop()
-    log = server.log.read_text(encoding="utf-8")
-    assert "Expected ASGI message" not in log and "Traceback" not in log, log[-3000:]
+        page.get_by_text("🔬 CPM belief maps").click()
+        caption = page.get_by_text(re.compile("^MULTI: belief maps of each stage"))
+        caption.wait_for(timeout=30_000)
+        sources = set()
+        for _ in range(6):  # the panel follows the video: its image changes
+            sources.add(page.locator('[data-testid="stImage"] img').last.get_attribute("src"))
+            time.sleep(0.7)
+        assert len(sources) >= 2, "the CPM panel did not update with the video"
+        for _ in range(3):  # the panel reruns twice a second and may replace the caption mid-scroll
+            try:
+                caption.scroll_into_view_if_needed(timeout=5_000)
+                break
+            except Exception:  # noqa: BLE001 - detached: query it again
+                time.sleep(0.3)
+        _shot(page, "5-live-cpm")
+        assert not _overflowing(page), _overflowing(page)
     print(f"\nscreenshots in {OUTPUT}; {stored} samples; took {time.monotonic() - started:.0f} s")
 
 
@@ -274,65 +261,56 @@ def test_body_project_record_upload_train_and_3d_live_in_browser(person_camera: 
     started = time.monotonic()
     _TAKES.clear()
     warriors = sorted((YOGA / "warrior2").glob("*.jpg"))[:8]
-    with browser_page(person_camera, width=1280, height=800) as page:
-        server = AppServer(tmp_path / "data", log=tmp_path / "streamlit.log").start()
-        try:
-            page.goto(server.url)
-            wait_app_ready(page)
-            page.get_by_label("New project").fill(BODY_PROJECT)
-            page.get_by_text("🧍 Body poses (MediaPipe Pose)").click()
-            page.get_by_role("button", name="Create project").click()
-            page.get_by_text(f"Created the body-pose project '{BODY_PROJECT}'").wait_for(timeout=30_000)
-            page.wait_for_function("n => new URLSearchParams(location.search).get('project') === n", arg=BODY_PROJECT)
-            query = page.url.split("?", 1)[1]
+    with (
+        browser_page(person_camera, width=1280, height=800) as page,
+        served_app(tmp_path, lambda: _shot(page, "body-failure")) as server,
+    ):
+        page.goto(server.url)
+        wait_app_ready(page)
+        query = create_project(
+            page, BODY_PROJECT, f"Created the body-pose project '{BODY_PROJECT}'", "🧍 Body poses (MediaPipe Pose)"
+        )
 
-            page.goto(f"{server.url}/record?{query}")
-            wait_app_ready(page)
-            page.get_by_text("No gestures or poses yet").wait_for(timeout=30_000)
-            page.get_by_text("➕ Add a gesture").click()
-            page.get_by_label("Name").fill("tree")
-            page.get_by_role("button", name="Add gesture").click()
-            page.get_by_text("Added tree.").wait_for(timeout=30_000)
-            wait_app_ready(page)
-            start_webcam(page)
-            stored = _record(page, "tree")
-            _add_gesture_while_streaming(page, "warrior2")
-            _shot(page, "body-1-record")
+        page.goto(f"{server.url}/record?{query}")
+        wait_app_ready(page)
+        page.get_by_text("No gestures or poses yet").wait_for(timeout=30_000)
+        page.get_by_text("➕ Add a gesture").click()
+        page.get_by_label("Name").fill("tree")
+        page.get_by_role("button", name="Add gesture").click()
+        page.get_by_text("Added tree.").wait_for(timeout=30_000)
+        wait_app_ready(page)
+        start_webcam(page)
+        stored = _record(page, "tree")
+        _add_gesture_while_streaming(page, "warrior2")
+        _shot(page, "body-1-record")
 
-            page.locator('[data-testid="stRadio"] label').filter(has_text="warrior2").click()
-            wait_app_ready(page)
-            page.get_by_text("Upload files", exact=True).click()
-            wait_app_ready(page)
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(p) for p in warriors])
-            page.get_by_role("button", name=re.compile("Add to warrior2")).click()
-            page.get_by_text(re.compile(r"Added [5-8] samples of warrior2")).wait_for(timeout=90_000)
+        page.locator('[data-testid="stRadio"] label').filter(has_text="warrior2").click()
+        wait_app_ready(page)
+        page.get_by_text("Upload files", exact=True).click()
+        wait_app_ready(page)
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(p) for p in warriors])
+        page.get_by_role("button", name=re.compile("Add to warrior2")).click()
+        page.get_by_text(re.compile(r"Added [5-8] samples of warrior2")).wait_for(timeout=90_000)
 
-            page.goto(f"{server.url}/train?{query}")
-            wait_app_ready(page)
-            page.get_by_text("Body poses have no starter model").wait_for(timeout=30_000)
-            page.get_by_role("button", name=re.compile("Train model")).click()
-            page.get_by_text("Model saved").wait_for(timeout=90_000)
-            _shot(page, "body-2-train")
+        page.goto(f"{server.url}/train?{query}")
+        wait_app_ready(page)
+        page.get_by_text("Body poses have no starter model").wait_for(timeout=30_000)
+        page.get_by_role("button", name=re.compile("Train model")).click()
+        page.get_by_text("Model saved").wait_for(timeout=90_000)
+        _shot(page, "body-2-train")
 
-            page.goto(f"{server.url}/live?{query}")
-            wait_app_ready(page)
-            start_webcam(page)
-            labels = page.locator(".st-key-live_prediction")
-            labels.get_by_text(re.compile(r"Labels: tree \d\.\d\d$")).wait_for(timeout=30_000)
-            page.get_by_text("🧊 3D view").click()
-            view = page.locator(".st-key-live_3d_view")
-            view.locator('[data-testid="stPlotlyChart"]').wait_for(timeout=30_000)
-            # Plotly.js took the figure (its 3D canvas needs WebGL, which headless Chromium without a GPU lacks)
-            view.locator(".js-plotly-plot").wait_for(state="attached", timeout=30_000)
-            view.get_by_text("3D view of the person in metres").wait_for(timeout=30_000)
-            _assert_streaming(page, "with the 3D view on")
-            _shot(page, "body-3-live-3d")
-            assert not _overflowing(page), _overflowing(page)
-        except Exception:
-            _shot(page, "body-failure")
-            raise
-        finally:
-            server.stop()
-    log = server.log.read_text(encoding="utf-8")
-    assert "Expected ASGI message" not in log and "Traceback" not in log, log[-3000:]
+        page.goto(f"{server.url}/live?{query}")
+        wait_app_ready(page)
+        start_webcam(page)
+        labels = page.locator(".st-key-live_prediction")
+        labels.get_by_text(re.compile(r"Labels: tree \d\.\d\d$")).wait_for(timeout=30_000)
+        page.get_by_text("🧊 3D view").click()
+        view = page.locator(".st-key-live_3d_view")
+        view.locator('[data-testid="stPlotlyChart"]').wait_for(timeout=30_000)
+        # Plotly.js took the figure (its 3D canvas needs WebGL, which headless Chromium without a GPU lacks)
+        view.locator(".js-plotly-plot").wait_for(state="attached", timeout=30_000)
+        view.get_by_text("3D view of the person in metres").wait_for(timeout=30_000)
+        _assert_streaming(page, "with the 3D view on")
+        _shot(page, "body-3-live-3d")
+        assert not _overflowing(page), _overflowing(page)
     print(f"\nbody: {stored} tree samples from the webcam; took {time.monotonic() - started:.0f} s")

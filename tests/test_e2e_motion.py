@@ -15,9 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
+from browsermaker import create_project, served_app
 from conftest import fake_camera_or_skip, shared_path
 
-from bench.browser import AppServer, browser_page, start_webcam, wait_app_ready
+from bench.browser import browser_page, start_webcam, wait_app_ready
 
 pytestmark = pytest.mark.slow
 
@@ -48,56 +49,45 @@ def test_motion_project_takes_upload_train_and_live_in_browser(swipe_camera: Pat
     uploads = [
         str(pan(tmp_path / f"right{i}.mp4", photo, 300, -240 + 20 * i, 0.4, 0.5 + 0.1 * i, 1.6)) for i in range(4)
     ]
-    with browser_page(swipe_camera, width=1280, height=800) as page:
-        server = AppServer(tmp_path / "data", log=tmp_path / "streamlit.log").start()
-        try:
-            page.goto(server.url)
-            wait_app_ready(page)
-            page.get_by_label("New project").fill(PROJECT)
-            page.get_by_text("Motion gestures (swipes").click()
-            page.get_by_role("button", name="Create project").click()
-            page.get_by_text(f"Created the motion project '{PROJECT}'").wait_for(timeout=30_000)
-            page.wait_for_function("n => new URLSearchParams(location.search).get('project') === n", arg=PROJECT)
-            query = page.url.split("?", 1)[1]
+    with (
+        browser_page(swipe_camera, width=1280, height=800) as page,
+        served_app(tmp_path, lambda: page.screenshot(path=str(tmp_path / "failure.png"))) as server,
+    ):
+        page.goto(server.url)
+        wait_app_ready(page)
+        query = create_project(page, PROJECT, f"Created the motion project '{PROJECT}'", "Motion gestures (swipes")
 
-            page.goto(f"{server.url}/record?{query}")
+        page.goto(f"{server.url}/record?{query}")
+        wait_app_ready(page)
+        for name in ("swipe_left", "swipe_right"):
+            if not page.get_by_label("Name").is_visible():  # the expander stays open after an add
+                page.get_by_text("➕ Add a gesture").click()
+            page.get_by_label("Name").fill(name)
+            page.get_by_role("button", name="Add gesture").click()
+            page.locator('[data-testid="stRadio"] label').filter(has_text=name).wait_for(timeout=30_000)
             wait_app_ready(page)
-            for name in ("swipe_left", "swipe_right"):
-                if not page.get_by_label("Name").is_visible():  # the expander stays open after an add
-                    page.get_by_text("➕ Add a gesture").click()
-                page.get_by_label("Name").fill(name)
-                page.get_by_role("button", name="Add gesture").click()
-                page.locator('[data-testid="stRadio"] label').filter(has_text=name).wait_for(timeout=30_000)
-                wait_app_ready(page)
-            page.locator('[data-testid="stRadio"] label').filter(has_text="swipe_left").click()
-            wait_app_ready(page)
-            start_webcam(page)
-            page.get_by_role("button", name=re.compile("Record 5 takes of swipe_left")).click()
-            status = page.locator(".st-key-clip_takes_status")
-            status.get_by_text(re.compile(r"done · take 5 of 5 · [3-5] clip\(s\) stored")).wait_for(timeout=90_000)
+        page.locator('[data-testid="stRadio"] label').filter(has_text="swipe_left").click()
+        wait_app_ready(page)
+        start_webcam(page)
+        page.get_by_role("button", name=re.compile("Record 5 takes of swipe_left")).click()
+        status = page.locator(".st-key-clip_takes_status")
+        status.get_by_text(re.compile(r"done · take 5 of 5 · [3-5] clip\(s\) stored")).wait_for(timeout=90_000)
 
-            page.locator('[data-testid="stRadio"] label').filter(has_text="swipe_right").click()
-            wait_app_ready(page)
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(uploads)
-            page.get_by_role("button", name="➕ Add these clips").click()
-            page.get_by_text("Added 4 clip(s) of swipe_right.").wait_for(timeout=120_000)
+        page.locator('[data-testid="stRadio"] label').filter(has_text="swipe_right").click()
+        wait_app_ready(page)
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(uploads)
+        page.get_by_role("button", name="➕ Add these clips").click()
+        page.get_by_text("Added 4 clip(s) of swipe_right.").wait_for(timeout=120_000)
 
-            page.goto(f"{server.url}/train?{query}")
-            wait_app_ready(page)
-            page.get_by_role("button", name=re.compile("Train motion model")).click()
-            page.get_by_text(re.compile("Trained in")).wait_for(timeout=300_000)
+        page.goto(f"{server.url}/train?{query}")
+        wait_app_ready(page)
+        page.get_by_role("button", name=re.compile("Train motion model")).click()
+        page.get_by_text(re.compile("Trained in")).wait_for(timeout=300_000)
 
-            page.goto(f"{server.url}/live?{query}")
-            wait_app_ready(page)
-            start_webcam(page)
-            page.locator(".st-key-live_spotted").get_by_text("swipe_left").first.wait_for(timeout=60_000)
-            status = page.locator('[data-testid="stSidebarUserContent"]').inner_text(timeout=30_000)
-            assert re.search(r"\d+ clips in 2 gestures", status) and "Model: motion model trained" in status, status
-        except Exception:
-            page.screenshot(path=str(tmp_path / "failure.png"))
-            raise
-        finally:
-            server.stop()
-    log = server.log.read_text(encoding="utf-8")
-    assert "Expected ASGI message" not in log and "Traceback" not in log, log[-3000:]
+        page.goto(f"{server.url}/live?{query}")
+        wait_app_ready(page)
+        start_webcam(page)
+        page.locator(".st-key-live_spotted").get_by_text("swipe_left").first.wait_for(timeout=60_000)
+        status = page.locator('[data-testid="stSidebarUserContent"]').inner_text(timeout=30_000)
+        assert re.search(r"\d+ clips in 2 gestures", status) and "Model: motion model trained" in status, status
     print(f"\nmotion e2e took {time.monotonic() - started:.0f} s")
