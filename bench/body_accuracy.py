@@ -19,7 +19,6 @@ import argparse
 import json
 import sys
 import time
-import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -29,15 +28,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.gestures.features import FeatureConfig, hand_features  # noqa: E402
-from core.io.atomic import atomic_path  # noqa: E402
 from core.io.video import read_image  # noqa: E402
+from core.keypoints.cache import file_key, load_cache, save_cache  # noqa: E402
 from core.keypoints.pose import PARTLY_IN_VIEW, PoseConfig, PoseTracker, choose_person  # noqa: E402
 from core.skeletons import BODY_33  # noqa: E402
 from core.types import Keypoints  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "body" / "yoga8"
 CACHE = ROOT / "data" / "cache" / "yoga8_pose.npz"
-K = BODY_33.num_joints
 # what core.data.project.feature_config_for gives a body project of MediaPipe Pose samples
 FEATURES = FeatureConfig(use_depth=True, skeleton="body", use_visibility=True)
 
@@ -51,65 +49,19 @@ def photos(folder: Path) -> list[tuple[Path, str]]:
     ]
 
 
-def _key(path: Path) -> str:
-    stat = path.stat()
-    return f"{path.resolve()}|{stat.st_size}|{int(stat.st_mtime)}"
-
-
-def load_cache(path: Path) -> dict[str, list[Keypoints]]:
-    if not path.exists():
-        return {}
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            data = {name: npz[name] for name in npz.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise SystemExit(f"error: {path}: not a pose cache ({exc}); delete it") from None
-    found: dict[str, list[Keypoints]] = {str(k): [] for k in data["keys"]}
-    keys = list(found)
-    for i, owner in enumerate(data["owner"]):
-        found[keys[int(owner)]].append(
-            Keypoints(
-                data["pixel"][i],
-                data["normalised"][i],
-                data["world"][i],
-                "Unknown",
-                float(data["score"][i]),
-                (int(data["size"][i][0]), int(data["size"][i][1])),
-                BODY_33,
-                data["visibility"][i],
-            )  # fmt: skip
-        )
-    return found
-
-
-def save_cache(path: Path, found: dict[str, list[Keypoints]]) -> None:
-    keys = list(found)
-    people = [(i, b) for i, k in enumerate(keys) for b in found[k]]
-    arrays = {
-        "keys": np.array(keys, dtype=str),
-        "owner": np.array([i for i, _ in people], dtype=np.int32),
-        "pixel": np.array([b.pixel for _, b in people], dtype=np.float32).reshape(-1, K, 2),
-        "normalised": np.array([b.normalised for _, b in people], dtype=np.float32).reshape(-1, K, 3),
-        "world": np.array([b.world for _, b in people], dtype=np.float32).reshape(-1, K, 3),
-        "visibility": np.array([b.visibility for _, b in people], dtype=np.float32).reshape(-1, K),
-        "score": np.array([b.score for _, b in people], dtype=np.float32),
-        "size": np.array([b.image_size for _, b in people], dtype=np.int32).reshape(-1, 2),
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-        np.savez_compressed(handle, **arrays)
-
-
 def detect_all(items: list[tuple[Path, str]], cache: Path) -> tuple[dict[str, list[Keypoints]], float | None]:
     """People in every photo (cached); the mean ms per newly detected photo (None when all were cached)."""
-    found = load_cache(cache)
-    todo = [p for p, _ in items if _key(p) not in found]
+    try:
+        found = load_cache(cache, BODY_33)
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    todo = [p for p, _ in items if file_key(p) not in found]
     started = time.perf_counter()
     if todo:
         with PoseTracker(PoseConfig(static_image_mode=True, find_others=True)) as tracker:
             for path in todo:
-                found[_key(path)] = tracker.process(read_image(path))
-        save_cache(cache, found)
+                found[file_key(path)] = tracker.process(read_image(path))
+        save_cache(cache, found, BODY_33)
     return found, (1000 * (time.perf_counter() - started) / len(todo)) if todo else None
 
 
@@ -213,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     reasons: Counter[str] = Counter()
     rows, labels = [], []
     for path, label in items:
-        person, why = choose_person(found[_key(path)], require_legs=False)
+        person, why = choose_person(found[file_key(path)], require_legs=False)
         reasons.update(why)
         if person is not None:
             rows.append(hand_features(person, FEATURES))
@@ -237,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{c:<12}" + "".join(f"{int(np.sum((y == c) & (predicted == p))):>7}" for p in classes))
     print("\nphotos counted apart: " + (", ".join(f"{n} {why}" for why, n in sorted(reasons.items())) or "none"))
     both, pairs = several_people_check(items, args.pairs, args.seed) if args.pairs else (0, 0)
-    single_false = sum(len(found[_key(p)]) > 1 for p, _ in items)  # yoga8 holds one person a photo
+    single_false = sum(len(found[file_key(p)]) > 1 for p, _ in items)  # yoga8 holds one person a photo
     print(f"several people: both found in {both} of {pairs} side-by-side pairs; a second person 'found' in "
           f"{single_false} of {len(items)} single-person photos")  # fmt: skip
     result = {

@@ -27,18 +27,24 @@ import numpy as np
 from core.io.atomic import atomic_path
 from core.io.video import read_image
 from core.keypoints.landmarks import HandTracker, TrackerConfig
-from core.skeletons import HAND_21
+from core.skeletons import HAND_21, Skeleton
 from core.types import Keypoints
 
-_FIELDS = ("pixel", "normalised", "world", "score", "size", "handed", "owner")
+_FIELDS = ("pixel", "normalised", "world", "score", "size", "owner")  # "handed" and "visibility" are optional
 
 
-def _key(path: Path) -> str:
+def file_key(path: Path) -> str:
+    """The cache key of a photo: its path, size and modification time (see the module's docstring)."""
     stat = path.stat()
     return f"{path.resolve()}|{stat.st_size}|{int(stat.st_mtime)}"
 
 
-def _load(cache_file: Path) -> dict[str, list[Keypoints]]:
+def load_cache(cache_file: Path, skeleton: Skeleton = HAND_21) -> dict[str, list[Keypoints]]:
+    """Keypoints by ``file_key`` from ``cache_file`` (empty when it does not exist yet).
+
+    Raises ValueError naming the file when it is not such a cache. A file without "handed" (bodies)
+    reads as "Unknown"; one without "visibility" as no visibility.
+    """
     if not cache_file.exists():
         return {}
     try:
@@ -60,18 +66,21 @@ def _load(cache_file: Path) -> dict[str, list[Keypoints]]:
                 pixel=data["pixel"][i],
                 normalised=data["normalised"][i],
                 world=data["world"][i],
-                handedness=str(data["handed"][i]),
+                handedness=str(data["handed"][i]) if "handed" in data else "Unknown",
                 score=float(data["score"][i]),
                 image_size=(int(data["size"][i][0]), int(data["size"][i][1])),
+                skeleton=skeleton,
+                visibility=data["visibility"][i] if "visibility" in data else None,
             )  # fmt: skip
         )
     return found
 
 
-def _save(cache_file: Path, found: dict[str, list[Keypoints]]) -> None:
+def save_cache(cache_file: Path, found: dict[str, list[Keypoints]], skeleton: Skeleton = HAND_21) -> None:
+    """Writes ``found`` (keypoints by ``file_key``, all of ``skeleton``) atomically; visibility when they carry it."""
     keys = list(found)
     hands = [(i, h) for i, k in enumerate(keys) for h in found[k]]
-    joints = HAND_21.num_joints  # MediaPipe Hands' photos only
+    joints = skeleton.num_joints
     arrays = {
         "keys": np.array(keys, dtype=str),
         "owner": np.array([i for i, _ in hands], dtype=np.int32),
@@ -82,6 +91,8 @@ def _save(cache_file: Path, found: dict[str, list[Keypoints]]) -> None:
         "size": np.array([h.image_size for _, h in hands], dtype=np.int32).reshape(-1, 2),
         "handed": np.array([h.handedness for _, h in hands], dtype=str),
     }
+    if hands and all(h.visibility is not None for _, h in hands):
+        arrays["visibility"] = np.array([h.visibility for _, h in hands], dtype=np.float32).reshape(-1, joints)
     with atomic_path(cache_file) as tmp, tmp.open("wb") as handle:  # a handle: numpy adds no ".npz" to it
         np.savez_compressed(handle, **arrays)
 
@@ -96,8 +107,8 @@ def detect_in_photos(paths: Sequence[Path], cache_file: Path, max_num_hands: int
     no hand are searched again framed smaller (``TrackerConfig.zoom_out_photos``). The
     key holds neither setting: use one cache file per (``max_num_hands``, ``zoom_out``).
     """
-    found = _load(cache_file)
-    keys = [_key(p) for p in paths]
+    found = load_cache(cache_file)
+    keys = [file_key(p) for p in paths]
     missing = [(p, k) for p, k in zip(paths, keys, strict=True) if k not in found]
     if missing:
         config = TrackerConfig(static_image_mode=True, max_num_hands=max_num_hands, zoom_out_photos=zoom_out)
@@ -108,8 +119,8 @@ def detect_in_photos(paths: Sequence[Path], cache_file: Path, max_num_hands: int
                 except ValueError:
                     found[key] = []
                 if done % 500 == 0:
-                    _save(cache_file, found)
+                    save_cache(cache_file, found)
                 if on_progress is not None:
                     on_progress(done, len(missing))
-        _save(cache_file, found)
+        save_cache(cache_file, found)
     return [found[k] for k in keys]
