@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.panned_photo import pan_video  # noqa: E402
 from core.data.project_motion import extract_clips, train_motion_project  # noqa: E402
 from core.data.store import Store  # noqa: E402
 from core.io.video import iter_frames  # noqa: E402
@@ -38,17 +38,6 @@ from ui.spotting import SpotFeed  # noqa: E402
 
 PHOTO = ROOT.parent / "shared" / "data" / "hands" / "hagrid_380" / "images" / "palm" / "palm_00000.jpg"
 FPS = 25
-
-
-def pan(out: Path, moves: list[tuple[float, float, float]], x0: float, total: float) -> Path:
-    """The photo on a 640×480 frame, sliding by (start s, seconds, px) eased moves from ``x0``."""
-    x = f"{x0}" + "".join(f"+({px})*(1-cos(PI*clip((t-{start})/{sec},0,1)))/2" for start, sec, px in moves)
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c=0x707070:s=640x480:r={FPS}:d={total}",
-                    "-loop", "1", "-i", str(PHOTO), "-filter_complex",
-                    f"[1]scale=-2:320[h];[0][h]overlay=x='{x}':y=80:shortest=1,noise=alls=4:allf=t",
-                    "-t", str(total), "-c:v", "libx264", "-crf", "23", "-pix_fmt", "yuv420p", str(out)],
-                   check=True)  # fmt: skip
-    return out
 
 
 def main() -> None:
@@ -64,13 +53,14 @@ def main() -> None:
         plans = [(0.4, 0.7, 260), (0.3, 0.5, 220), (0.5, 0.9, 280)]
         for label, sign, x0 in (("swipe_left", 1, 20), ("swipe_right", -1, 300)):
             videos = [
-                pan(folder / f"{label}{i}.mp4", [(s, d, sign * px)], x0, 1.8) for i, (s, d, px) in enumerate(plans)
+                pan_video(folder / f"{label}{i}.mp4", PHOTO, x0, [(s, d, sign * px)], 1.8, fps=FPS)
+                for i, (s, d, px) in enumerate(plans)
             ]
             extract_clips(store, "moves", label, videos)
         started = time.perf_counter()
         model = train_motion_project(store, "moves", MotionTrainConfig(epochs=40)).model
         train_s = time.perf_counter() - started
-        stream = pan(folder / "stream.mp4", [(1.0, 0.6, 260), (3.5, 0.6, -260)], 20, 6.0)
+        stream = pan_video(folder / "stream.mp4", PHOTO, 20, [(1.0, 0.6, 260), (3.5, 0.6, -260)], 6.0, fps=FPS)
         smoother = KeypointSmoother()
         with HandTracker(TrackerConfig(max_num_hands=1)) as tracker:
             frames = [smoother(tracker.process(rgb), i / FPS) for i, rgb in iter_frames(stream)]

@@ -10,7 +10,6 @@ chromium, ffmpeg, playwright or the photo are missing.
 from __future__ import annotations
 
 import re
-import subprocess
 import time
 from pathlib import Path
 
@@ -19,20 +18,11 @@ from browsermaker import create_project, served_app
 from conftest import fake_camera_or_skip, shared_path
 
 from bench.browser import browser_page, start_webcam, wait_app_ready
+from bench.panned_photo import pan_video
 
 pytestmark = pytest.mark.slow
 
 PROJECT = "e2e moves"
-
-
-def pan(out: Path, photo: Path, x0: int, travel: int, start: float, seconds: float, total: float) -> Path:
-    move = f"{x0}+({travel})*(1-cos(PI*clip((t-{start})/{seconds},0,1)))/2"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c=0x707070:s=640x480:r=30:d={total}",
-                    "-loop", "1", "-i", str(photo), "-filter_complex",
-                    f"[1]scale=-2:320[h];[0][h]overlay=x='{move}':y=80:shortest=1,noise=alls=4:allf=t",
-                    "-t", str(total), "-c:v", "libx264", "-crf", "23", "-pix_fmt", "yuv420p", str(out)],
-                   check=True, capture_output=True)  # fmt: skip
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +30,15 @@ def swipe_camera(tmp_path_factory: pytest.TempPathFactory) -> Path:
     photo = shared_path("hagrid_380", "images", "palm", "palm_00000.jpg")
     folder = tmp_path_factory.getbasetemp() / "motion-camera"
     folder.mkdir(exist_ok=True)
-    return fake_camera_or_skip(pan(folder / "swipe.mp4", photo, 40, 260, 0.5, 0.6, 1.6), folder / "y4m")
+    return fake_camera_or_skip(pan_video(folder / "swipe.mp4", photo, 40, [(0.5, 0.6, 260)], 1.6), folder / "y4m")
 
 
 def test_motion_project_takes_upload_train_and_live_in_browser(swipe_camera: Path, tmp_path: Path) -> None:
     started = time.monotonic()
     photo = shared_path("hagrid_380", "images", "palm", "palm_00000.jpg")
     uploads = [
-        str(pan(tmp_path / f"right{i}.mp4", photo, 300, -240 + 20 * i, 0.4, 0.5 + 0.1 * i, 1.6)) for i in range(4)
+        str(pan_video(tmp_path / f"right{i}.mp4", photo, 300, [(0.4, 0.5 + 0.1 * i, -240 + 20 * i)], 1.6))
+        for i in range(4)
     ]
     with (
         browser_page(swipe_camera, width=1280, height=800) as page,
