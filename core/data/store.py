@@ -17,6 +17,7 @@ nothing behind.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
@@ -99,15 +100,22 @@ class Store(ProjectStore):
         """Samples of a project (or of one class), oldest first, read ``batch`` rows at a time (flat memory)."""
         cols = SAMPLE_COLUMNS + (", s.crop_jpeg" if with_crops else "")
         with self._read() as conn:
-            if class_name is None:
-                where, arg = "c.project_id = ?", self._project_id(conn, project)
-            else:
-                where, arg = "s.class_id = ?", self._class_id(conn, project, class_name)[1]
+            where, arg = self._scope(conn, project, class_name, "s.class_id")
             cursor = conn.execute(
                 f"SELECT {cols} FROM samples s JOIN classes c ON c.id = s.class_id WHERE {where} ORDER BY s.id", (arg,)
             )
             while rows := cursor.fetchmany(batch):
                 yield from (_sample(r, with_crops) for r in rows)
+
+    def _scope(
+        self, conn: sqlite3.Connection, project: str, class_name: str | None, class_column: str
+    ) -> tuple[str, int]:
+        """The WHERE condition and its argument for the rows of a project (joined to ``classes c``) or, with
+        ``class_name``, of that class (``class_column``: the rows' class id): samples and clips are chosen alike.
+        Raises NotFoundError for an unknown project or class."""
+        if class_name is None:
+            return "c.project_id = ?", self._project_id(conn, project)
+        return f"{class_column} = ?", self._class_id(conn, project, class_name)[1]
 
     def list_samples(self, project: str, class_name: str | None = None, with_crops: bool = False) -> list[Sample]:
         """Samples of a project (or of one class), oldest first."""
