@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +19,8 @@ from core.keypoints.backend import KeypointBackend
 from core.keypoints.landmarks import TrackerConfig
 from core.keypoints.pose import NO_PERSON, sample_person
 from core.types import Keypoints
+
+_Refusal = TypeVar("_Refusal", bound=ValueError)
 
 # Why a frame did not become a sample; the Record page shows these counts.
 NO_HAND = "no hand"
@@ -150,12 +153,16 @@ def usable_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[MediaErr
     return list(dict.fromkeys(files)), refused
 
 
-class InputsRefusedError(ValueError):
+class RefusedError(ValueError, Generic[_Refusal]):
     """Every input of an extraction was unusable; one ``<file>: <problem>`` line per input."""
 
-    def __init__(self, errors: list[MediaError]) -> None:
+    def __init__(self, errors: list[_Refusal]) -> None:
         self.errors = errors
         super().__init__("\nerror: ".join(str(exc) for exc in errors))  # the CLI prefixes the first line
+
+
+class InputsRefusedError(RefusedError[MediaError]):
+    """No image or video of a sample extraction was usable."""
 
 
 def extract_to_store(store: Store, project: str, class_name: str, paths: Iterable[str | Path],
