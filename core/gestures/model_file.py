@@ -30,14 +30,29 @@ class ModelFileError(ValueError):
     """A model folder or file that is missing, not ours, or inconsistent."""
 
 
+def read_json(path: Path, error: type[ValueError]) -> Any:
+    """The JSON in ``path``; ``error`` naming the file when it is missing or not readable JSON."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"{path}: file is missing") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise error(f"{path}: not a readable JSON file ({exc})") from None
+
+
+def named_weights_in(path: Path, default: str) -> str:
+    """The weights file the JSON description ``path`` names now (``default`` when it names none; "" when
+    there is no such file or it is unreadable)."""
+    try:
+        name = json.loads(path.read_text(encoding="utf-8")).get("weights_file", default)
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return name if isinstance(name, str) else ""
+
+
 def read_description(path: Path) -> dict[str, Any]:
     """Parse ``model.json`` and check that it describes a handteach gesture model we can read."""
-    try:
-        description = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: file is missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{path}: not a readable JSON file ({exc})") from None
+    description = read_json(path, ModelFileError)
     if not isinstance(description, dict) or description.get("format") != FORMAT_NAME:
         found = description.get("format") if isinstance(description, dict) else type(description).__name__
         raise ModelFileError(f"{path}: not a handteach gesture model (format {found!r}, expected {FORMAT_NAME!r})")
@@ -57,11 +72,7 @@ def read_description(path: Path) -> dict[str, Any]:
 
 def named_weights(folder: Path) -> str:
     """The weights file the current ``model.json`` names ("" when there is none or it is unreadable)."""
-    try:
-        name = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8")).get("weights_file", WEIGHTS_FILE)
-    except (OSError, ValueError, AttributeError):
-        return ""
-    return name if isinstance(name, str) else ""
+    return named_weights_in(folder / CONFIG_FILE, WEIGHTS_FILE)
 
 
 def feature_config_from_json(feature: object, path: Path) -> FeatureConfig:
