@@ -23,6 +23,7 @@ import contextlib
 import importlib
 import io
 import os
+import re
 import sys
 import tempfile
 import time
@@ -95,13 +96,22 @@ class _Captured(Exception):
         self.parser = parser
 
 
+def main_of(entry_point: str) -> Callable[[list[str]], int]:
+    """The ``main`` that ``python -m entry_point`` runs: the function its ``__main__.py`` imports."""
+    source = (ROOT / entry_point.replace(".", "/") / "__main__.py").read_text(encoding="utf-8")
+    found = re.search(r"^from ([\w.]+) import main$", source, re.M)
+    if not found:
+        raise AssertionError(f"{entry_point}/__main__.py does not import a main function")
+    return importlib.import_module(found.group(1)).main
+
+
 def commands_of(entry_point: str) -> list[str]:
     """The subcommands of ``python -m entry_point``, read from the parser its ``main`` builds.
 
     ``main`` is called with ``parse_args`` replaced so that it hands its parser over instead
     of parsing: no list of commands is written down here to go stale.
     """
-    module = importlib.import_module(f"{entry_point}.cli")
+    main = main_of(entry_point)
 
     def capture(self: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
         raise _Captured(self)
@@ -109,11 +119,11 @@ def commands_of(entry_point: str) -> list[str]:
     original = argparse.ArgumentParser.parse_args
     argparse.ArgumentParser.parse_args = capture  # type: ignore[method-assign,assignment]
     try:
-        module.main([])
+        main([])
     except _Captured as captured:
         parser = captured.parser
     else:
-        raise AssertionError(f"{entry_point}.cli.main never parsed its arguments")
+        raise AssertionError(f"python -m {entry_point}'s main never parsed its arguments")
     finally:
         argparse.ArgumentParser.parse_args = original  # type: ignore[method-assign]
     names = [
@@ -129,7 +139,7 @@ def check_cli_help() -> str:
     subprocess per command would only add its start-up time."""
     ran = []
     for entry_point in entry_points():
-        main = importlib.import_module(f"{entry_point}.cli").main
+        main = main_of(entry_point)
         for command in commands_of(entry_point):
             out = io.StringIO()
             with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
