@@ -134,10 +134,7 @@ def _read_clip(row: Sequence) -> StoredClip:
 def iter_clips(store: Store, project: str, class_name: str | None = None, batch: int = 64) -> Iterator[StoredClip]:
     """Clips of a project (or of one of its classes), oldest first, ``batch`` rows at a time."""
     with store._read() as conn:
-        if class_name is None:
-            where, arg = "c.project_id = ?", Store._project_id(conn, project)
-        else:
-            where, arg = "k.class_id = ?", store._class_id(conn, project, class_name)[1]
+        where, arg = store._scope(conn, project, class_name, "k.class_id")
         cursor = conn.execute(
             f"SELECT {_COLUMNS} FROM clips k JOIN classes c ON c.id = k.class_id WHERE {where} ORDER BY k.id", (arg,)
         )
