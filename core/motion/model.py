@@ -24,6 +24,7 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 from torch import nn
 
+from core.gestures.model_file import named_weights_in, read_json
 from core.io.atomic import write_bytes
 from core.motion.clip import Clip
 from core.motion.features import MotionFeatureConfig, clip_features
@@ -179,20 +180,11 @@ def _int(value: object, low: int, high: int) -> int:
 
 def _named_weights(path: Path) -> str:
     """The weights file ``motion.json`` names now ("" when there is none or it is unreadable)."""
-    try:
-        name = json.loads(path.read_text(encoding="utf-8")).get("weights_file", "")
-    except (OSError, ValueError, AttributeError):
-        return ""
-    return name if isinstance(name, str) else ""
+    return named_weights_in(path, "")
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        d = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise MotionModelError(f"{path}: file is missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MotionModelError(f"{path}: not a readable JSON file ({exc})") from None
+    d = read_json(path, MotionModelError)
     if not isinstance(d, dict) or d.get("format") != FORMAT_NAME:
         raise MotionModelError(f"{path}: not a handteach motion model (expected format {FORMAT_NAME!r})")
     if d.get("format_version") != FORMAT_VERSION:
