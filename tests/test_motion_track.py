@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core.io.images import MediaLimitError
-from core.motion.clip import ClipError
+from core.motion.clip import Clip, ClipError
 from core.motion.features import MotionFeatureConfig, clip_features
 from core.motion.track import read_clip
 
@@ -41,13 +41,18 @@ def _tracker():
     return HandTracker(TrackerConfig(static_image_mode=False, max_num_hands=1))
 
 
-@pytest.mark.slow
-def test_the_real_slovo_wave_becomes_a_clip_that_moves_sideways() -> None:
-    path = SLOVO / "slovo_example_f17a6060_wave.mp4"
+def _slovo_clip(name: str, label: str | None = None) -> Clip:
+    """A shared Slovo video read as one clip by MediaPipe Hands in video mode (skips when the data is missing)."""
+    path = SLOVO / name
     if not path.exists():
         pytest.skip(f"shared data missing: {path}")
     with _tracker() as tracker:
-        clip = read_clip(path, tracker.process, label="wave")
+        return read_clip(path, tracker.process, label=label)
+
+
+@pytest.mark.slow
+def test_the_real_slovo_wave_becomes_a_clip_that_moves_sideways() -> None:
+    clip = _slovo_clip("slovo_example_f17a6060_wave.mp4", label="wave")
     assert clip.num_frames == 112 and clip.image_size == (720, 1280) and clip.label == "wave"
     assert 0.75 <= clip.present.mean() <= 0.95  # SOURCE.md: MediaPipe finds the hand in 96 of 112 frames
     np.testing.assert_allclose(np.diff(clip.timestamps), 1 / 30, rtol=1e-3)
@@ -58,11 +63,7 @@ def test_the_real_slovo_wave_becomes_a_clip_that_moves_sideways() -> None:
 
 @pytest.mark.slow
 def test_the_real_slovo_pointing_person_becomes_a_clip() -> None:
-    path = SLOVO / "slovo_demo_pointing_480x356.mp4"
-    if not path.exists():
-        pytest.skip(f"shared data missing: {path}")
-    with _tracker() as tracker:
-        clip = read_clip(path, tracker.process)
+    clip = _slovo_clip("slovo_demo_pointing_480x356.mp4")
     assert clip.num_frames == 150 and clip.image_size == (480, 356) and clip.label is None
     assert 0.6 <= clip.present.mean() <= 0.85  # SOURCE.md: MediaPipe finds the hand in 108 of 150 frames
     assert np.isfinite(clip_features(clip, MotionFeatureConfig())).all()
