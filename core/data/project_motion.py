@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.data.clips import StoredClip, add_clips, project_clips
-from core.data.extract import usable_files
+from core.data.extract import RefusedError, usable_files
 from core.data.schema import StoreError
 from core.data.store import Store
 from core.io.limits import LimitError, check_clip_length, check_upload_bytes
@@ -143,12 +143,8 @@ class ClipExtractReport:
         return f"stored {len(self.clip_ids)} clips ({self.frames} frames) of {self.class_name!r}{refused}"
 
 
-class ClipsRefusedError(ValueError):
+class ClipsRefusedError(RefusedError[ValueError]):
     """No file of an extraction made a clip; one ``<file>: <problem>`` line per file."""
-
-    def __init__(self, errors: list[ValueError]) -> None:
-        self.errors = errors
-        super().__init__("\nerror: ".join(str(exc) for exc in errors))  # the CLI prefixes the first line
 
 
 def extract_clips(store: Store, project: str, class_name: str, paths: Iterable[str | Path],
