@@ -17,6 +17,7 @@ from conftest import shared_path
 from motionmaker import SIZE, keypoint_clip
 from test_cli import last_json, run_cli
 
+from bench.panned_photo import pan_video
 from core.cli.main import main
 from core.data.clips import StoredClip, add_clips, clip_counts, list_clips
 from core.data.point_history import PointHistory, history_windows, write_point_history
@@ -39,13 +40,7 @@ def motion_project(data: Path, name: str = "moves") -> Store:
 
 def ffmpeg_pan(out: Path, photo: Path, x0: float, travel: float, start: float, seconds: float, total: float) -> Path:
     """``photo`` sliding ``travel`` px across a 384×288 grey frame (eased, from ``start`` for ``seconds``), H.264."""
-    move = f"{x0}+({travel})*(1-cos(PI*clip((t-{start})/{seconds},0,1)))/2"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c=0x707070:s=384x288:r=25:d={total}",
-                    "-loop", "1", "-i", str(photo), "-filter_complex",
-                    f"[1]scale=-2:200[h];[0][h]overlay=x='{move}':y=44:shortest=1,noise=alls=4:allf=t",
-                    "-t", str(total), "-c:v", "libx264", "-crf", "23", "-pix_fmt", "yuv420p", str(out)],
-                   check=True)  # fmt: skip
-    return out
+    return pan_video(out, photo, x0, [(start, seconds, travel)], total, size=(384, 288), fps=25, photo_height=200, y=44)
 
 
 def needs_ffmpeg() -> None:
