@@ -159,36 +159,17 @@ def get_clip(store: Store, clip_id: int) -> StoredClip:
 
 def delete_clips(store: Store, ids: Iterable[int]) -> int:
     """Delete clips by id (unknown ids are ignored); returns how many were deleted."""
-    ids = [int(i) for i in ids]
-    with store._write() as conn:
-        return sum(conn.execute("DELETE FROM clips WHERE id = ?", (i,)).rowcount for i in ids)
+    return store._delete_rows("clips", ids)
 
 
 def relabel_clips(store: Store, ids: Iterable[int], project: str, new_class: str) -> int:
     """Move clips of ``project`` to ``new_class``, all or none; every id must belong to the project."""
-    ids = sorted({int(i) for i in ids})
-    with store._write() as conn:
-        pid, cid = store._class_id(conn, project, new_class)
-        for i in ids:
-            moved = conn.execute(
-                "UPDATE clips SET class_id = ? WHERE id = ? AND class_id IN (SELECT id FROM classes WHERE project_id = ?)",
-                (cid, i, pid),
-            ).rowcount
-            if not moved:  # raising rolls back the ones already moved
-                raise NotFoundError(f"project {project!r} has no clip with id {i}")
-    return len(ids)
+    return store._relabel_rows("clips", ids, project, new_class)
 
 
 def clip_counts(store: Store, project: str) -> dict[str, int]:
     """Clips per class, every class included (zeros too), in display order."""
-    with store._read() as conn:
-        pid = Store._project_id(conn, project)
-        rows = conn.execute(
-            "SELECT c.name, COUNT(k.id) FROM classes c LEFT JOIN clips k ON k.class_id = c.id "
-            "WHERE c.project_id = ? GROUP BY c.id ORDER BY c.position, c.id",
-            (pid,),
-        )
-        return dict(rows.fetchall())
+    return store._rows_per_class("clips", project)
 
 
 def project_clips(store: Store, project: str) -> list[Clip]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Literal
 
 from core.data.projects import ProjectStore
 from core.data.schema import (
@@ -39,6 +40,8 @@ from core.data.schema import (
 )
 from core.gestures.catalog import validate_name
 from core.types import Keypoints
+
+_ClassRows = Literal["samples", "clips"]  # the tables whose rows belong to a class (their SQL names)
 
 __all__ = ["DB_NAME", "MIGRATIONS", "SCHEMA_VERSION", "DuplicateNameError", "NotFoundError", "Sample", "Store",
            "StoreError", "StoreLockedError"]  # fmt: skip
@@ -133,35 +136,46 @@ class Store(ProjectStore):
 
     def delete_samples(self, ids: Iterable[int]) -> int:
         """Delete samples by id (unknown ids are ignored); returns how many were deleted."""
-        ids = [int(i) for i in ids]
-        with self._write() as conn:
-            return sum(conn.execute("DELETE FROM samples WHERE id = ?", (i,)).rowcount for i in ids)
+        return self._delete_rows("samples", ids)
 
     def relabel_samples(self, ids: Iterable[int], project: str, new_class: str) -> int:
         """Move samples of ``project`` to ``new_class``; all ids must belong to the project."""
+        return self._relabel_rows("samples", ids, project, new_class)
+
+    # Samples and clips are both rows of a class: these serve both tables (``core.data.clips`` too).
+    def _delete_rows(self, table: _ClassRows, ids: Iterable[int]) -> int:
+        ids = [int(i) for i in ids]
+        with self._write() as conn:
+            return sum(conn.execute(f"DELETE FROM {table} WHERE id = ?", (i,)).rowcount for i in ids)
+
+    def _relabel_rows(self, table: _ClassRows, ids: Iterable[int], project: str, new_class: str) -> int:
+        """All or none: an id outside the project raises NotFoundError naming it, and nothing moves."""
         ids = sorted({int(i) for i in ids})
         with self._write() as conn:
             pid, cid = self._class_id(conn, project, new_class)
             for i in ids:
                 changed = conn.execute(
-                    "UPDATE samples SET class_id = ? WHERE id = ? AND class_id IN "
+                    f"UPDATE {table} SET class_id = ? WHERE id = ? AND class_id IN "
                     "(SELECT id FROM classes WHERE project_id = ?)",
                     (cid, i, pid),
                 ).rowcount
                 if not changed:  # raising rolls back the ones already moved
-                    raise NotFoundError(f"project {project!r} has no sample with id {i}")
+                    raise NotFoundError(f"project {project!r} has no {table[:-1]} with id {i}")
         return len(ids)
 
-    def class_counts(self, project: str) -> dict[str, int]:
-        """Samples per class, every class included (zeros too), in display order."""
+    def _rows_per_class(self, table: _ClassRows, project: str) -> dict[str, int]:
         with self._read() as conn:
             pid = self._project_id(conn, project)
             rows = conn.execute(
-                "SELECT c.name, COUNT(s.id) FROM classes c LEFT JOIN samples s ON s.class_id = c.id "
+                f"SELECT c.name, COUNT(r.id) FROM classes c LEFT JOIN {table} r ON r.class_id = c.id "
                 "WHERE c.project_id = ? GROUP BY c.id ORDER BY c.position, c.id",
                 (pid,),
             )
             return dict(rows.fetchall())
+
+    def class_counts(self, project: str) -> dict[str, int]:
+        """Samples per class, every class included (zeros too), in display order."""
+        return self._rows_per_class("samples", project)
 
     def sample_arrays(self, project: str) -> tuple[list[Keypoints], list[str]]:
         """Every hand of the project with its class name, oldest first, without crops (for training)."""
