@@ -339,7 +339,9 @@ def test_train_shows_metrics_and_fix_up_gallery_then_live_uses_the_model(seeded:
     # one accuracy figure, saying what it is measured on and how many samples it rests on
     assert "Model saved" in shown and [m.label for m in at.metric][0] == "Accuracy"
     right, total = int(np.trace(result.confusion)), int(result.confusion.sum())
-    assert total == result.n_val and f"{right} of {total} right: measured on {total} of your own held-out samples" in shown
+    assert (
+        total == result.n_val and f"{right} of {total} right: measured on {total} of your own held-out samples" in shown
+    )
     assert "validation accuracy" not in shown.lower()
     if total < 10:  # 24 samples, a fifth held out
         assert at.warning and f"rests on only {total} samples" in at.warning[0].value
