@@ -21,14 +21,6 @@ from core.gestures.catalog import DEFAULT_PROJECT
 from core.gestures.features import FeatureConfig, hand_features
 from core.skeletons import BODY_33, HAND_21
 
-
-@pytest.fixture
-def store(data_dir: Path) -> Store:
-    s = Store(data_dir)
-    s.ensure_project()
-    return s
-
-
 # -- handteach -----------------------------------------------------------------------
 
 

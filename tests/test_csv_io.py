@@ -65,13 +65,6 @@ def assert_same_sample(a: Sample, b: Sample) -> None:
     assert replace(a, hand=b.hand, id=None, crop_jpeg=None) == replace(b, id=None, crop_jpeg=None)
 
 
-@pytest.fixture
-def store(data_dir: Path) -> Store:
-    s = Store(data_dir)
-    s.ensure_project()
-    return s
-
-
 # -- kinivi --------------------------------------------------------------------------
 
 
