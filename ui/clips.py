@@ -29,7 +29,7 @@ from core.viz.draw import skeleton_on
 from ui import widgets
 from ui.clip_recorder import ClipRecorder, TakePlan
 from ui.jobs import BackgroundRun
-from ui.uploads import UploadedFile, _safe_name, _write_upload
+from ui.uploads import UploadedFile, unique_name, write_upload
 
 
 def upload_clips(store: Store, project: str, class_name: str, uploads: list[UploadedFile]) -> tuple[int, list[str]]:
@@ -40,7 +40,7 @@ def upload_clips(store: Store, project: str, class_name: str, uploads: list[Uplo
         paths, taken = [], set()
         for upload in uploads:
             try:
-                paths.append(_write_upload(upload, Path(tmp), taken))
+                paths.append(write_upload(upload, Path(tmp), taken))
             except MediaError as exc:
                 refused.append(str(exc))
         if not paths:
@@ -84,7 +84,7 @@ def record_uploads(store: Store, project: str, class_name: str) -> None:
         key=f"clip_upload_{nonce}",
     )
     if files and st.button("➕ Add these clips", key="clip_upload_add", type="primary"):
-        uploads = [UploadedFile(_safe_name(f.name, set()), f.getvalue()) for f in files]
+        uploads = [UploadedFile(unique_name(f.name, set()), f.getvalue()) for f in files]
         with st.spinner(f"Following the hand through {len(uploads)} video(s)…"):
             stored, refused = upload_clips(store, project, class_name, uploads)
         for problem in refused:

@@ -31,7 +31,11 @@ class UploadedFile:
     data: bytes
 
 
-def _safe_name(name: str, taken: set[str]) -> str:
+def unique_name(name: str, taken: set[str]) -> str:
+    """The file part of an uploaded ``name`` (a browser may send a path), made unique among ``taken`` (which gains it).
+
+    ``a.jpg`` twice becomes ``a.jpg`` and ``a-2.jpg``, so two uploads of one name never overwrite each other.
+    """
     base = Path(name.replace("\\", "/")).name.strip() or "upload"
     stem, suffix, n = Path(base).stem, Path(base).suffix, 1
     while base in taken:
@@ -41,9 +45,10 @@ def _safe_name(name: str, taken: set[str]) -> str:
     return base
 
 
-def _write_upload(upload: UploadedFile, folder: Path, taken: set[str]) -> Path:
-    """Write one upload into ``folder`` and check its type; ``MediaError`` names the file as the user picked it."""
-    path = folder / _safe_name(upload.name, taken)
+def write_upload(upload: UploadedFile, folder: Path, taken: set[str]) -> Path:
+    """Write one upload into ``folder`` under a ``unique_name`` and check its size and type (size first, before the
+    copy goes to disk); ``MediaError`` names the file as the user picked it. ``taken``: the names used in ``folder``."""
+    path = folder / unique_name(upload.name, taken)
     try:
         check_upload_bytes(upload.name, len(upload.data))  # before a copy goes to disk
     except LimitError as exc:
@@ -61,7 +66,7 @@ def _write_upload(upload: UploadedFile, folder: Path, taken: set[str]) -> Path:
 def write_uploads(files: Sequence[UploadedFile], folder: Path) -> list[Path]:
     """Write uploads into ``folder`` and check their types; raises ``MediaError`` naming the first bad one."""
     taken: set[str] = set()
-    return [_write_upload(upload, folder, taken) for upload in files]
+    return [write_upload(upload, folder, taken) for upload in files]
 
 
 @dataclass
@@ -99,7 +104,7 @@ def import_uploads(store: Store, project: str, class_name: str, files: Sequence[
         for number, upload in enumerate(files, start=1):
             frames, rejected = report.frames, report.rejected.copy()
             try:
-                path = _write_upload(upload, Path(tmp), taken)
+                path = write_upload(upload, Path(tmp), taken)
                 samples.extend(list(iter_file_samples(path, class_name, config, report, backend)))
             except MediaError as exc:  # the file counts for nothing: its frames and rejections are taken back
                 report.frames, report.rejected = frames, rejected
@@ -132,7 +137,7 @@ def import_csv_uploads(store: Store, project: str, files: Sequence[UploadedFile]
         taken: set[str] = set()
         paths = []
         for upload in files:
-            path = Path(tmp) / _safe_name(upload.name, taken)
+            path = Path(tmp) / unique_name(upload.name, taken)
             path.write_bytes(upload.data)
             paths.append(path)
         names = {path: upload.name for path, upload in zip(paths, files, strict=True)}

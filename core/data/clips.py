@@ -6,7 +6,7 @@ clip read back is bit-identical to the one written. Clips belong to a class (del
 deletes them); a project is static (samples) or motion (clips) from its creation
 (``Store.create_project(..., motion=True)``) and refuses the other kind with a message saying so.
 
-Every write is one transaction of the store's (``Store._write``): a batch of clips is stored whole
+Every write is one transaction of the store's (``Store.write_transaction``): a batch of clips is stored whole
 or not at all.
 """
 
@@ -58,7 +58,7 @@ class StoredClip:
 
 def _project(conn: sqlite3.Connection, project: str, motion_needed: bool) -> tuple[int, str]:
     """(id, skeleton name) of ``project``; a ``StoreError`` when it is not a motion project."""
-    pid = Store._project_id(conn, project)
+    pid = Store.project_id(conn, project)
     skeleton, motion = conn.execute("SELECT skeleton, motion FROM projects WHERE id = ?", (pid,)).fetchone()
     if motion_needed and not motion:
         raise StoreError(f"project {project!r} holds single-frame gestures (samples), not clips: "
@@ -95,15 +95,15 @@ def add_clips(store: Store, project: str, clips: Iterable[StoredClip], create_cl
     motion project, or a clip of another skeleton, refuses the whole batch.
     """
     ids: list[int] = []
-    with store._write() as conn:
+    with store.write_transaction() as conn:
         pid, skeleton = _project(conn, project, motion_needed=True)
-        classes = store._class_ids(conn, pid)
+        classes = store.class_ids(conn, pid)
         for stored in clips:
             label = stored.clip.label if isinstance(stored.clip, Clip) else None
             if label is None:
                 raise StoreError(f"{getattr(stored.clip, 'source', 'clip')}: a clip needs a class (its label)")
             row = _row(stored, skeleton, project)
-            cid = store._sample_class(conn, project, pid, classes, validate_name(label, "class name"), create_classes)
+            cid = store.class_for_label(conn, project, pid, classes, validate_name(label, "class name"), create_classes)
             ids.append(int(conn.execute(_INSERT, (cid, *row)).lastrowid))
     return ids
 
@@ -133,8 +133,8 @@ def _read_clip(row: Sequence) -> StoredClip:
 
 def iter_clips(store: Store, project: str, class_name: str | None = None, batch: int = 64) -> Iterator[StoredClip]:
     """Clips of a project (or of one of its classes), oldest first, ``batch`` rows at a time."""
-    with store._read() as conn:
-        where, arg = store._scope(conn, project, class_name, "k.class_id")
+    with store.read_connection() as conn:
+        where, arg = store.rows_where(conn, project, class_name, "k.class_id")
         cursor = conn.execute(
             f"SELECT {_COLUMNS} FROM clips k JOIN classes c ON c.id = k.class_id WHERE {where} ORDER BY k.id", (arg,)
         )
@@ -148,7 +148,7 @@ def list_clips(store: Store, project: str, class_name: str | None = None) -> lis
 
 
 def get_clip(store: Store, clip_id: int) -> StoredClip:
-    with store._read() as conn:
+    with store.read_connection() as conn:
         row = conn.execute(
             f"SELECT {_COLUMNS} FROM clips k JOIN classes c ON c.id = k.class_id WHERE k.id = ?", (int(clip_id),)
         ).fetchone()
@@ -159,17 +159,17 @@ def get_clip(store: Store, clip_id: int) -> StoredClip:
 
 def delete_clips(store: Store, ids: Iterable[int]) -> int:
     """Delete clips by id (unknown ids are ignored); returns how many were deleted."""
-    return store._delete_rows("clips", ids)
+    return store.delete_rows("clips", ids)
 
 
 def relabel_clips(store: Store, ids: Iterable[int], project: str, new_class: str) -> int:
     """Move clips of ``project`` to ``new_class``, all or none; every id must belong to the project."""
-    return store._relabel_rows("clips", ids, project, new_class)
+    return store.relabel_rows("clips", ids, project, new_class)
 
 
 def clip_counts(store: Store, project: str) -> dict[str, int]:
     """Clips per class, every class included (zeros too), in display order."""
-    return store._rows_per_class("clips", project)
+    return store.rows_per_class("clips", project)
 
 
 def project_clips(store: Store, project: str) -> list[Clip]:

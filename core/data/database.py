@@ -51,7 +51,7 @@ class Database:
     # -- connections -------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        # Autocommit mode: transactions are opened explicitly in _write.
+        # Autocommit mode: transactions are opened explicitly in write_transaction.
         if self._uri is not None:
             return sqlite3.connect(self._uri, uri=True, timeout=30.0, isolation_level=None)
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
@@ -60,7 +60,11 @@ class Database:
         return conn
 
     @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
+    def read_connection(self) -> Iterator[sqlite3.Connection]:
+        """A connection for reads, closed when the block ends; SQLite's errors become ``StoreError`` naming the file.
+
+        Public for the modules that keep rows of their own in this database (``core.data.clips``).
+        """
         try:
             with closing(self._connect()) as conn:
                 yield conn
@@ -68,8 +72,9 @@ class Database:
             raise self._explain(exc) from exc
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+    def write_transaction(self) -> Iterator[sqlite3.Connection]:
+        """One transaction: committed when the block ends, rolled back if it raises (``core.data.clips`` writes
+        through it too, so a batch of clips is all or nothing like a batch of samples)."""
         if self.read_only:
             raise StoreError(f"{self.path}: the store was opened read-only; this change needs a writable one")
         try:
@@ -116,7 +121,7 @@ class Database:
         with closing(self._connect()) as conn:
             if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
                 raise StoreError(f"{self.path}: cannot switch the database to WAL mode")
-        with self._write() as conn:
+        with self.write_transaction() as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise StoreError(
@@ -129,5 +134,5 @@ class Database:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def schema_version(self) -> int:
-        with self._read() as conn:
+        with self.read_connection() as conn:
             return conn.execute("PRAGMA user_version").fetchone()[0]

@@ -26,7 +26,8 @@ class ProjectStore(Database):
     # -- projects ------------------------------------------------------------------
 
     @staticmethod
-    def _project_id(conn: sqlite3.Connection, project: str) -> int:
+    def project_id(conn: sqlite3.Connection, project: str) -> int:
+        """The row id of ``project`` on ``conn`` (one of ``read_connection`` / ``write_transaction``); NotFoundError."""
         name = validate_name(project, "project name")
         row = conn.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()
         if row is None:
@@ -34,7 +35,7 @@ class ProjectStore(Database):
         return row[0]
 
     def list_projects(self) -> list[str]:
-        with self._read() as conn:
+        with self.read_connection() as conn:
             return [r[0] for r in conn.execute("SELECT name FROM projects ORDER BY name")]
 
     def create_project(
@@ -57,7 +58,7 @@ class ProjectStore(Database):
         layout = stored_skeleton(skeleton)
         if layout != HAND_21 and backend == "cpm":
             raise StoreError(f"backend 'cpm' cannot serve the {layout.name} project {name!r}: the CPM is a hand model")
-        with self._write() as conn:
+        with self.write_transaction() as conn:
             if conn.execute("SELECT 1 FROM projects WHERE name = ?", (name,)).fetchone():
                 raise DuplicateNameError(f"a project named {name!r} already exists")
             cur = conn.execute(
@@ -83,16 +84,16 @@ class ProjectStore(Database):
 
     def delete_project(self, name: str) -> None:
         """Delete a project, its classes, samples and its folder (saved models)."""
-        with self._write() as conn:
-            conn.execute("DELETE FROM projects WHERE id = ?", (self._project_id(conn, name),))
+        with self.write_transaction() as conn:
+            conn.execute("DELETE FROM projects WHERE id = ?", (self.project_id(conn, name),))
         shutil.rmtree(self.data_dir / "projects" / validate_name(name), ignore_errors=True)
 
     def rename_project(self, old: str, new: str) -> str:
         """Rename a project and its folder; returns the cleaned new name."""
         old, new = validate_name(old, "project name"), validate_name(new, "new project name")
         old_dir, new_dir = self.data_dir / "projects" / old, self.data_dir / "projects" / new
-        with self._write() as conn:
-            pid = self._project_id(conn, old)
+        with self.write_transaction() as conn:
+            pid = self.project_id(conn, old)
             if conn.execute("SELECT 1 FROM projects WHERE name = ?", (new,)).fetchone() or new_dir.exists():
                 raise DuplicateNameError(f"a project named {new!r} already exists")
             conn.execute("UPDATE projects SET name = ? WHERE id = ?", (new, pid))
@@ -101,8 +102,8 @@ class ProjectStore(Database):
         return new
 
     def _project_column(self, name: str, column: str) -> object:
-        with self._read() as conn:
-            pid = self._project_id(conn, name)
+        with self.read_connection() as conn:
+            pid = self.project_id(conn, name)
             return conn.execute(f"SELECT {column} FROM projects WHERE id = ?", (pid,)).fetchone()[0]
 
     def project_backend(self, name: str) -> str:
@@ -117,8 +118,8 @@ class ProjectStore(Database):
 
     def project_dir(self, project: str, create: bool = True) -> Path:
         """``data_dir/projects/<project>``, created on demand unless ``create`` is False (the model lives there)."""
-        with self._read() as conn:
-            self._project_id(conn, project)
+        with self.read_connection() as conn:
+            self.project_id(conn, project)
         path = self.data_dir / "projects" / validate_name(project)
         if create:
             path.mkdir(parents=True, exist_ok=True)
@@ -127,15 +128,16 @@ class ProjectStore(Database):
     # -- classes --------------------------------------------------------------------
 
     @staticmethod
-    def _class_ids(conn: sqlite3.Connection, pid: int) -> dict[str, int]:
+    def class_ids(conn: sqlite3.Connection, pid: int) -> dict[str, int]:
+        """Class name → row id of the project ``pid``, in display order (on a connection of this store's)."""
         rows = conn.execute("SELECT name, id FROM classes WHERE project_id = ? ORDER BY position, id", (pid,))
         return dict(rows.fetchall())
 
     def _class_id(self, conn: sqlite3.Connection, project: str, name: str) -> tuple[int, int]:
         """(project id, class id) of a class, or NotFoundError naming what is missing."""
         name = validate_name(name, "class name")
-        pid = self._project_id(conn, project)
-        ids = self._class_ids(conn, pid)
+        pid = self.project_id(conn, project)
+        ids = self.class_ids(conn, pid)
         stored = _same_name(name, ids)
         if stored is None:
             raise NotFoundError(f"project {project!r} has no class named {name!r}")
@@ -144,13 +146,13 @@ class ProjectStore(Database):
     def class_named(self, project: str, name: str) -> str | None:
         """The stored name of the class ``name`` denotes ("OK" and " ok " denote "ok"), or None."""
         name = validate_name(name, "class name")
-        with self._read() as conn:
-            return _same_name(name, self._class_ids(conn, self._project_id(conn, project)))
+        with self.read_connection() as conn:
+            return _same_name(name, self.class_ids(conn, self.project_id(conn, project)))
 
     def list_classes(self, project: str) -> list[GestureClass]:
         """The classes of ``project`` in display order."""
-        with self._read() as conn:
-            pid = self._project_id(conn, project)
+        with self.read_connection() as conn:
+            pid = self.project_id(conn, project)
             rows = conn.execute(
                 "SELECT name, emoji, mirror FROM classes WHERE project_id = ? ORDER BY position, id", (pid,)
             )
@@ -158,15 +160,15 @@ class ProjectStore(Database):
 
     def add_class(self, project: str, name: str, emoji: str = "", mirror: str = "") -> GestureClass:
         """Append a class; ``mirror`` names its mirror partner (may be added later), "" for symmetric."""
-        with self._write() as conn:
-            gesture = self._insert_class(conn, self._project_id(conn, project), name, emoji, mirror)
+        with self.write_transaction() as conn:
+            gesture = self._insert_class(conn, self.project_id(conn, project), name, emoji, mirror)
         return gesture
 
     def _insert_class(self, conn: sqlite3.Connection, pid: int, name: str, emoji: str, mirror: str) -> GestureClass:
         name = validate_name(name, "class name")
         mirror = validate_name(mirror, "mirror") if mirror else ""
         gesture = GestureClass(name, validate_emoji(emoji), "" if mirror == name else mirror)
-        existing = self._class_ids(conn, pid)
+        existing = self.class_ids(conn, pid)
         taken = _same_name(gesture.name, existing)
         if taken is not None:  # "Peace" beside "peace" would be two classes the user cannot tell apart
             raise DuplicateNameError(f"the project already has a class named {taken!r}")
@@ -182,9 +184,9 @@ class ProjectStore(Database):
     def rename_class(self, project: str, old: str, new: str) -> str:
         """Rename a class, keeping its samples; mirror references to it follow. Returns the new name."""
         new = validate_name(new, "new class name")
-        with self._write() as conn:
+        with self.write_transaction() as conn:
             pid, cid = self._class_id(conn, project, old)
-            taken = _same_name(new, (n for n, i in self._class_ids(conn, pid).items() if i != cid))
+            taken = _same_name(new, (n for n, i in self.class_ids(conn, pid).items() if i != cid))
             if taken is not None:
                 raise DuplicateNameError(f"project {project!r} already has a class named {taken!r}")
             (old,) = conn.execute("SELECT name FROM classes WHERE id = ?", (cid,)).fetchone()  # as stored
@@ -194,7 +196,7 @@ class ProjectStore(Database):
 
     def delete_class(self, project: str, name: str) -> None:
         """Delete a class and its samples; classes that named it as mirror become symmetric."""
-        with self._write() as conn:
+        with self.write_transaction() as conn:
             pid, cid = self._class_id(conn, project, name)
             (name,) = conn.execute("SELECT name FROM classes WHERE id = ?", (cid,)).fetchone()  # as stored
             conn.execute("DELETE FROM classes WHERE id = ?", (cid,))
@@ -202,14 +204,15 @@ class ProjectStore(Database):
 
     def clear_class(self, project: str, name: str) -> int:
         """Delete the samples (or a motion project's clips) of a class, keep the class; returns how many were deleted."""
-        with self._write() as conn:
+        with self.write_transaction() as conn:
             _, cid = self._class_id(conn, project, name)
             clips = conn.execute("DELETE FROM clips WHERE class_id = ?", (cid,)).rowcount
             return clips + conn.execute("DELETE FROM samples WHERE class_id = ?", (cid,)).rowcount
 
-    def _sample_class(self, conn: sqlite3.Connection, project: str, pid: int, ids: dict[str, int], name: str,
-                      create: bool) -> int:  # fmt: skip
-        """Class id for a sample labelled ``name``; ``ids`` (name → id) gains a class created here.
+    def class_for_label(self, conn: sqlite3.Connection, project: str, pid: int, ids: dict[str, int], name: str,
+                        create: bool) -> int:  # fmt: skip
+        """Class id for a sample (or clip) labelled ``name``, inside a ``write_transaction``; ``ids`` (``class_ids``,
+        name → id) gains a class created here (only with ``create``, else NotFoundError).
 
         A label matching a class regardless of case joins it: a kinivi "OK" is the default project's "ok".
         """
@@ -218,7 +221,7 @@ class ProjectStore(Database):
             if not create:
                 raise NotFoundError(f"project {project!r} has no class named {name!r}")
             self._insert_class(conn, pid, name, "", "")
-            ids.update(self._class_ids(conn, pid))
+            ids.update(self.class_ids(conn, pid))
             stored = name
         return ids[stored]
 

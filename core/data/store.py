@@ -13,6 +13,11 @@ samples of that skeleton only.
 Every write is one transaction (``core.data.database``): ``add_samples`` writes a batch in a
 single one, validating each sample as it goes, so a bad sample rolls back the batch and leaves
 nothing behind.
+
+Other rows of a class (``core.data.clips``) go through the same public helpers as samples:
+``read_connection`` / ``write_transaction`` (``Database``), ``project_id``, ``class_ids`` and
+``class_for_label`` (``ProjectStore``), and here ``rows_where``, ``delete_rows``, ``relabel_rows``
+and ``rows_per_class``, each taking the table (``ClassRows``).
 """
 
 from __future__ import annotations
@@ -41,10 +46,10 @@ from core.data.schema import (
 from core.gestures.catalog import validate_name
 from core.types import Keypoints
 
-_ClassRows = Literal["samples", "clips"]  # the tables whose rows belong to a class (their SQL names)
+ClassRows = Literal["samples", "clips"]  # the tables whose rows belong to a class (their SQL names)
 
-__all__ = ["DB_NAME", "MIGRATIONS", "SCHEMA_VERSION", "DuplicateNameError", "NotFoundError", "Sample", "Store",
-           "StoreError", "StoreLockedError"]  # fmt: skip
+__all__ = ["DB_NAME", "MIGRATIONS", "SCHEMA_VERSION", "ClassRows", "DuplicateNameError", "NotFoundError", "Sample",
+           "Store", "StoreError", "StoreLockedError"]  # fmt: skip
 
 
 class Store(ProjectStore):
@@ -80,13 +85,13 @@ class Store(ProjectStore):
     def _insert_samples(self, project: str, samples: Iterable[Sample], create_classes: bool,
                         inserted: Callable[[int, str], object]) -> None:  # fmt: skip
         """The one write path of samples: one transaction; ``inserted(id, stored class name)`` after each."""
-        with self._write() as conn:
-            pid = self._project_id(conn, project)
+        with self.write_transaction() as conn:
+            pid = self.project_id(conn, project)
             skeleton, motion = conn.execute("SELECT skeleton, motion FROM projects WHERE id = ?", (pid,)).fetchone()
             if motion:  # its gestures are clips (core.data.clips)
                 raise StoreError(f"project {project!r} is a motion project: it holds clips of motion gestures, "
                                  "not single-frame samples")  # fmt: skip
-            ids = self._class_ids(conn, pid)
+            ids = self.class_ids(conn, pid)
             names = {i: n for n, i in ids.items()}
             for sample in samples:
                 row, name = sample_to_row(sample), validate_name(sample.class_name, "class name")
@@ -94,7 +99,7 @@ class Store(ProjectStore):
                     raise StoreError(
                         f"a {sample.hand.skeleton.name} sample cannot enter the {skeleton} project {project!r}"
                     )
-                cid = self._sample_class(conn, project, pid, ids, name, create_classes)
+                cid = self.class_for_label(conn, project, pid, ids, name, create_classes)
                 inserted(int(conn.execute(INSERT_SAMPLE, (cid, *row)).lastrowid), names.setdefault(cid, name))
 
     def iter_samples(
@@ -102,22 +107,22 @@ class Store(ProjectStore):
     ) -> Iterator[Sample]:
         """Samples of a project (or of one class), oldest first, read ``batch`` rows at a time (flat memory)."""
         cols = SAMPLE_COLUMNS + (", s.crop_jpeg" if with_crops else "")
-        with self._read() as conn:
-            where, arg = self._scope(conn, project, class_name, "s.class_id")
+        with self.read_connection() as conn:
+            where, arg = self.rows_where(conn, project, class_name, "s.class_id")
             cursor = conn.execute(
                 f"SELECT {cols} FROM samples s JOIN classes c ON c.id = s.class_id WHERE {where} ORDER BY s.id", (arg,)
             )
             while rows := cursor.fetchmany(batch):
                 yield from (_sample(r, with_crops) for r in rows)
 
-    def _scope(
+    def rows_where(
         self, conn: sqlite3.Connection, project: str, class_name: str | None, class_column: str
     ) -> tuple[str, int]:
         """The WHERE condition and its argument for the rows of a project (joined to ``classes c``) or, with
         ``class_name``, of that class (``class_column``: the rows' class id): samples and clips are chosen alike.
         Raises NotFoundError for an unknown project or class."""
         if class_name is None:
-            return "c.project_id = ?", self._project_id(conn, project)
+            return "c.project_id = ?", self.project_id(conn, project)
         return f"{class_column} = ?", self._class_id(conn, project, class_name)[1]
 
     def list_samples(self, project: str, class_name: str | None = None, with_crops: bool = False) -> list[Sample]:
@@ -125,7 +130,7 @@ class Store(ProjectStore):
         return list(self.iter_samples(project, class_name, with_crops))
 
     def get_sample(self, sample_id: int, with_crop: bool = True) -> Sample:
-        with self._read() as conn:
+        with self.read_connection() as conn:
             row = conn.execute(
                 f"SELECT {SAMPLE_COLUMNS}, s.crop_jpeg FROM samples s JOIN classes c ON c.id = s.class_id WHERE s.id = ?",
                 (int(sample_id),),
@@ -136,22 +141,24 @@ class Store(ProjectStore):
 
     def delete_samples(self, ids: Iterable[int]) -> int:
         """Delete samples by id (unknown ids are ignored); returns how many were deleted."""
-        return self._delete_rows("samples", ids)
+        return self.delete_rows("samples", ids)
 
     def relabel_samples(self, ids: Iterable[int], project: str, new_class: str) -> int:
         """Move samples of ``project`` to ``new_class``; all ids must belong to the project."""
-        return self._relabel_rows("samples", ids, project, new_class)
+        return self.relabel_rows("samples", ids, project, new_class)
 
     # Samples and clips are both rows of a class: these serve both tables (``core.data.clips`` too).
-    def _delete_rows(self, table: _ClassRows, ids: Iterable[int]) -> int:
+    def delete_rows(self, table: ClassRows, ids: Iterable[int]) -> int:
+        """Delete rows of ``table`` by id in one transaction (unknown ids are ignored); returns how many were deleted."""
         ids = [int(i) for i in ids]
-        with self._write() as conn:
+        with self.write_transaction() as conn:
             return sum(conn.execute(f"DELETE FROM {table} WHERE id = ?", (i,)).rowcount for i in ids)
 
-    def _relabel_rows(self, table: _ClassRows, ids: Iterable[int], project: str, new_class: str) -> int:
-        """All or none: an id outside the project raises NotFoundError naming it, and nothing moves."""
+    def relabel_rows(self, table: ClassRows, ids: Iterable[int], project: str, new_class: str) -> int:
+        """Move rows of ``table`` to ``new_class`` of ``project``, all or none: an id outside the project raises
+        NotFoundError naming it, and nothing moves. Returns how many were moved."""
         ids = sorted({int(i) for i in ids})
-        with self._write() as conn:
+        with self.write_transaction() as conn:
             pid, cid = self._class_id(conn, project, new_class)
             for i in ids:
                 changed = conn.execute(
@@ -163,9 +170,10 @@ class Store(ProjectStore):
                     raise NotFoundError(f"project {project!r} has no {table[:-1]} with id {i}")
         return len(ids)
 
-    def _rows_per_class(self, table: _ClassRows, project: str) -> dict[str, int]:
-        with self._read() as conn:
-            pid = self._project_id(conn, project)
+    def rows_per_class(self, table: ClassRows, project: str) -> dict[str, int]:
+        """Rows of ``table`` per class of ``project``, every class included (zeros too), in display order."""
+        with self.read_connection() as conn:
+            pid = self.project_id(conn, project)
             rows = conn.execute(
                 f"SELECT c.name, COUNT(r.id) FROM classes c LEFT JOIN {table} r ON r.class_id = c.id "
                 "WHERE c.project_id = ? GROUP BY c.id ORDER BY c.position, c.id",
@@ -175,7 +183,7 @@ class Store(ProjectStore):
 
     def class_counts(self, project: str) -> dict[str, int]:
         """Samples per class, every class included (zeros too), in display order."""
-        return self._rows_per_class("samples", project)
+        return self.rows_per_class("samples", project)
 
     def sample_arrays(self, project: str) -> tuple[list[Keypoints], list[str]]:
         """Every hand of the project with its class name, oldest first, without crops (for training)."""
