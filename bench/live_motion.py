@@ -10,6 +10,14 @@ fresh ``SpotFeed`` (the spotter, the model when a motion ends, the trail and lab
 640×480 frame). Frames are fed at 25 per second, as a camera does; the model runs
 on the feed's worker thread when a motion ends, so it is not in the frame's time. Prints the
 milliseconds per frame on the frame thread (mean, p50, p95, max), the events found, and one JSON line.
+
+    .venv/bin/python bench/live_motion.py --webrtc [--seconds 30]
+
+``--webrtc`` measures the whole Live page instead, as ``bench/webcam.py`` does for static gestures: the
+same taught project is the app's default project, headless Chromium's fake camera plays the photo
+swiping left and right at 640×480 (looped), and the server's own per-frame timings give the frames per
+second, each stage's milliseconds (``motion``: spotting and drawing the trail) and the load average;
+the gestures Live lists prove that spotting ran.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from core.data.store import Store  # noqa: E402
 from core.io.video import iter_frames  # noqa: E402
 from core.keypoints.landmarks import HandTracker, TrackerConfig  # noqa: E402
 from core.keypoints.smoothing import KeypointSmoother  # noqa: E402
+from core.motion.model import MotionModel  # noqa: E402
 from core.motion.train import MotionTrainConfig  # noqa: E402
 from ui.spotting import SpotFeed  # noqa: E402
 
@@ -40,25 +49,35 @@ PHOTO = ROOT.parent / "shared" / "data" / "hands" / "hagrid_380" / "images" / "p
 FPS = 25
 
 
+def teach(store: Store, project: str, folder: Path) -> MotionModel:
+    """swipe_left / swipe_right from three real-pixel clips each into ``project`` (a new motion project), trained."""
+    store.create_project(project, default_classes=False, motion=True)
+    plans = [(0.4, 0.7, 260), (0.3, 0.5, 220), (0.5, 0.9, 280)]
+    for label, sign, x0 in (("swipe_left", 1, 20), ("swipe_right", -1, 300)):
+        videos = [
+            pan_video(folder / f"{label}{i}.mp4", PHOTO, x0, [(s, d, sign * px)], 1.8, fps=FPS)
+            for i, (s, d, px) in enumerate(plans)
+        ]
+        extract_clips(store, project, label, videos)
+    return train_motion_project(store, project, MotionTrainConfig(epochs=40)).model
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--webrtc", action="store_true", help="the whole Live page through Chromium's fake camera")
+    parser.add_argument("--seconds", type=float, default=30.0, help="--webrtc: measurement time after warm-up")
+    parser.add_argument("--warmup", type=float, default=8.0, help="--webrtc: seconds before measuring")
     args = parser.parse_args()
     if shutil.which("ffmpeg") is None or not PHOTO.exists():
         sys.exit(f"needs ffmpeg and the shared photo {PHOTO}")
+    if args.webrtc:
+        webrtc_main(args.seconds, args.warmup)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        store = Store(folder / "data")
-        store.create_project("moves", default_classes=False, motion=True)
-        plans = [(0.4, 0.7, 260), (0.3, 0.5, 220), (0.5, 0.9, 280)]
-        for label, sign, x0 in (("swipe_left", 1, 20), ("swipe_right", -1, 300)):
-            videos = [
-                pan_video(folder / f"{label}{i}.mp4", PHOTO, x0, [(s, d, sign * px)], 1.8, fps=FPS)
-                for i, (s, d, px) in enumerate(plans)
-            ]
-            extract_clips(store, "moves", label, videos)
         started = time.perf_counter()
-        model = train_motion_project(store, "moves", MotionTrainConfig(epochs=40)).model
+        model = teach(Store(folder / "data"), "moves", folder)
         train_s = time.perf_counter() - started
         stream = pan_video(folder / "stream.mp4", PHOTO, 20, [(1.0, 0.6, 260), (3.5, 0.6, -260)], 6.0, fps=FPS)
         smoother = KeypointSmoother()
@@ -85,6 +104,50 @@ def main() -> None:
     assert all(p == found for p in passes), passes
     print(f"events per pass (label, motion seconds): {found} (expected swipe_left, then swipe_right)")
     print(json.dumps(row | {"events": found, "frames_per_pass": len(frames), "train_seconds": round(train_s, 1)}))
+
+
+def webrtc_main(seconds: float, warmup: float) -> None:
+    """Live in a motion project through the real WebRTC path; prints bench/webcam.py's table and JSON."""
+    from bench.browser import AppServer, browser_page, missing_tools, start_webcam, wait_app_ready
+    from bench.fake_camera import fake_camera_y4m
+    from bench.webcam import _CpuMeter, _load_average, _measure, _summary
+
+    missing = missing_tools()
+    if missing:
+        sys.exit(f"cannot run the WebRTC benchmark, missing: {', '.join(missing)}")
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    video = out / "live_motion_swipes.mp4"  # made once: the y4m cache is keyed by the video's mtime
+    if not video.exists():
+        # at rest, swipe to the user's left (the photo moves right in the raw frame), rest, swipe back; looped
+        pan_video(video, PHOTO, 20, [(1.0, 0.6, 260), (3.0, 0.6, -260)], 4.5, fps=30)
+    y4m = fake_camera_y4m(video, out)
+    with tempfile.TemporaryDirectory(prefix="handteach-motion-bench-") as tmp:
+        folder = Path(tmp)
+        data_dir, timings_file = folder / "data", folder / "timings.json"
+        store = Store(data_dir)
+        store.delete_project(store.ensure_project())
+        teach(store, "default", folder)  # the project the app opens
+        with browser_page(y4m, nice=10) as page:
+            server = AppServer(data_dir, env={"HANDTEACH_TIMINGS_FILE": str(timings_file)},
+                               log=out / "streamlit.log")  # fmt: skip
+            server.start()
+            try:
+                page.goto(f"{server.url}/live")
+                wait_app_ready(page)
+                start_webcam(page)
+                cpu = _CpuMeter(server)
+                samples = _measure(page, "live", timings_file, seconds, warmup, cpu)
+                rss, cores = server.rss_mb(), cpu.cores()
+                spotted = page.locator(".st-key-live_spotted").inner_text()
+                page.screenshot(path=str(out / "webcam-live-motion.png"))
+            finally:
+                server.stop()
+    result = _summary(samples, 0.0, rss, "live", y4m, cores, _load_average())
+    events = [line.split(" · ")[0] for line in spotted.splitlines() if " · " in line]
+    print(f"gestures Live listed: {len(events)} ({', '.join(sorted(set(events)))})")
+    result.pop("first_render_s")
+    print(json.dumps(result | {"motion": True, "events": len(events), "labels": sorted(set(events))}))
 
 
 if __name__ == "__main__":
