@@ -11,7 +11,7 @@ import torch
 from motionmaker import keypoint_clip
 
 from core.motion.features import MotionFeatureConfig, clips_features
-from core.motion.model import CONFIG_FILE, MotionModel, MotionModelError
+from core.motion.model import CONFIG_FILE, MotionModel, MotionModelError, MotionNet
 from core.skeletons import BODY_33, HAND_21
 
 CLASSES = ["circle", "idle", "swipe_left"]
@@ -75,6 +75,8 @@ def test_damaged_or_foreign_files_are_refused_naming_the_file(tmp_path: Path) ->
     for change, message in [
         ({"format": "handteach-gesture-mlp"}, "not a handteach motion model"),
         ({"width": 10**6}, "malformed"),
+        ({"members": 9}, "malformed"),
+        ({"members": 2}, "'net.members.0.features.0.weight' is missing"),  # one network's weights, a JSON saying two
         ({"skeleton": "paw"}, "unknown skeleton 'paw'"),
         ({"weights_file": "../../x.safetensors"}, "must name a motion"),
         ({"feature_config": {"length": 32, "use_shape": True, "use_depth": False, "trim": True, "version": 9}},
@@ -83,3 +85,38 @@ def test_damaged_or_foreign_files_are_refused_naming_the_file(tmp_path: Path) ->
         (folder / CONFIG_FILE).write_text(json.dumps(description | change))
         with pytest.raises(MotionModelError, match=message):
             MotionModel.load(folder)
+
+
+def test_averaged_networks_give_their_mean_probabilities_and_round_trip(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    model = MotionModel(CLASSES, HAND_21, MotionFeatureConfig(), members=3)
+    model.mean = np.linspace(-1, 1, model.channels).astype(np.float32)
+    model.std = np.linspace(0.5, 2, model.channels).astype(np.float32)
+    x = clips_features([keypoint_clip(kind) for kind in ("circle", "idle", "swipe_left")], model.feature_config)
+    inputs = torch.from_numpy(np.ascontiguousarray(((x - model.mean) / model.std).transpose(0, 2, 1)))
+    with torch.inference_mode():
+        each = [torch.softmax(model.member(k)(inputs), dim=1).numpy() for k in range(3)]
+    assert model.members == 3 and not np.allclose(each[0], each[1])
+    np.testing.assert_allclose(model.predict_proba(x), np.mean(each, axis=0), atol=1e-6)
+    model.save(tmp_path / "m")
+    assert json.loads((tmp_path / "m" / CONFIG_FILE).read_text())["members"] == 3
+    loaded = MotionModel.load(tmp_path / "m")
+    assert loaded.members == 3
+    np.testing.assert_array_equal(loaded.predict_proba(x), model.predict_proba(x))
+    loaded.keep_members(1)  # a cancelled training keeps the members it trained
+    assert loaded.members == 1 and isinstance(loaded.network, MotionNet)
+    np.testing.assert_allclose(loaded.predict_proba(x), each[0], atol=1e-6)
+    with pytest.raises(IndexError):
+        loaded.member(1)
+
+
+def test_a_model_saved_before_averaged_networks_loads_as_one(tmp_path: Path) -> None:
+    model = _model()
+    model.save(tmp_path / "m")
+    description = json.loads((tmp_path / "m" / CONFIG_FILE).read_text())
+    del description["members"]  # motion.json as written before the key existed
+    (tmp_path / "m" / CONFIG_FILE).write_text(json.dumps(description))
+    x = clips_features([keypoint_clip("circle")], model.feature_config)
+    loaded = MotionModel.load(tmp_path / "m")
+    assert loaded.members == 1
+    np.testing.assert_array_equal(loaded.predict_proba(x), model.predict_proba(x))

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import numpy as np
 import pytest
 import torch
 from motionmaker import keypoint_clip
 
-from core.motion.train import MotionTrainConfig, train_motion
+from core.motion.train import (
+    CALIBRATION_LOSS,
+    FINGERTIP_FEATURES,
+    FINGERTIP_MEMBERS,
+    MotionTrainConfig,
+    calibrated_threshold,
+    train_motion,
+)
+from core.skeletons import FINGERTIP
 
 QUICK = MotionTrainConfig(epochs=30, patience=15, copies=4)
 
@@ -64,3 +73,54 @@ def test_cancel_stops_after_the_epoch_it_is_set_in() -> None:
 
     result = train_motion(_clips(range(0, 90, 30), seed=2), QUICK, on_epoch=on_epoch, cancel=cancel)
     assert result.cancelled and seen == [1] and len(result.history) == 1
+
+
+def _tips(clips: list) -> list:
+    """The same takes as fingertip paths: the real index fingertip (joint 8) alone."""
+    return [replace(c, points=c.points[:, [8]], skeleton=FINGERTIP) for c in clips]
+
+
+def test_fingertip_paths_train_three_averaged_networks_and_a_threshold_from_held_out_rows() -> None:
+    seen: list[tuple[int, int]] = []
+    result = train_motion(_tips(_clips(range(0, 150, 30), seed=0)), QUICK,
+                          on_epoch=lambda s: seen.append((s.epoch, s.epochs)))  # fmt: skip
+    model = result.model
+    assert model.members == FINGERTIP_MEMBERS == 3 and model.feature_config == FINGERTIP_FEATURES
+    assert len(model.metadata["members_best_epochs"]) == 3 and result.best_epoch == model.metadata["best_epoch"]
+    # the members' epochs one after another, numbered on; the result's history is the first member's
+    assert [e for e, _ in seen] == list(range(1, len(seen) + 1)) and {n for _, n in seen} == {3 * QUICK.epochs}
+    assert len(result.history) < len(seen) <= 3 * QUICK.epochs
+    assert model.threshold in np.round(np.arange(0.0, 0.51, 0.05), 2)  # calibrated: the project has idle
+    test = _tips(_clips(range(200, 300, 25), seed=1))
+    right = sum(model.predict_clip(c).label == c.label for c in test)
+    assert right / len(test) >= 0.7, f"{right} of {len(test)}"  # 19-20 of 20 with seeds 0-3
+    # without an idle class "unknown" is the only way to say "no gesture": the threshold is kept
+    moving = [c for c in _tips(_clips(range(0, 90, 30), seed=0)) if c.label != "idle"]
+    alone = train_motion(moving, replace(QUICK, members=1, epochs=5)).model
+    assert alone.members == 1 and alone.threshold == QUICK.threshold == 0.5
+
+
+def test_the_calibrated_threshold_turns_at_most_one_right_row_in_400_unknown() -> None:
+    assert CALIBRATION_LOSS * 400 == 1
+    right = np.array([True] * 399 + [False])
+    confidence = np.concatenate([np.full(398, 0.95), [0.33], [0.2]])
+    assert calibrated_threshold(right, confidence, 0.5) == 0.5  # one right row under 0.5: allowed
+    confidence[0] = 0.42  # a second one: 0.45 and 0.5 would turn two right rows unknown, 0.4 one
+    assert calibrated_threshold(right, confidence, 0.5) == 0.4
+    assert calibrated_threshold(right, confidence, 0.2) == 0.2  # never above the configured threshold
+    assert calibrated_threshold(right, np.full(400, 0.3), 0.5) == 0.3  # all right rows at 0.3: 0.3 keeps them
+
+
+def test_a_cancelled_fingertip_training_keeps_only_the_members_it_trained() -> None:
+    cancel = threading.Event()
+    seen = []
+
+    def on_epoch(stats) -> None:
+        seen.append(stats.epoch)
+        if stats.epoch == 3:  # the second member's first epoch: members one after another, epochs numbered on
+            cancel.set()
+
+    config = replace(QUICK, epochs=2)
+    result = train_motion(_tips(_clips(range(0, 90, 30), seed=2)), config, on_epoch=on_epoch, cancel=cancel)
+    assert result.cancelled and seen == [1, 2, 3] and len(result.history) == 2
+    assert result.model.members == 2 and result.model.metadata["members_best_epochs"][1] == 1

@@ -1,9 +1,13 @@
 """The motion classifier: a small 1D-CNN over ``core.motion.features`` sequences, and its files.
 
+A model may hold several such networks (``members``) whose probabilities are averaged: models
+trained on other splits disagree on the borderline rows, and their average is steadier than any
+one of them (fingertip paths: ``core.motion.train``).
+
 A model on disk is a folder, written without pickle, replaced whole or not at all (as
 ``core.gestures.classifier``): ``motion.<sha16>.safetensors`` (weights, plus the feature
 standardisation as plain tensors) and ``motion.json`` (classes, skeleton, feature config,
-threshold, layer sizes, metadata, the weights' file name and SHA-256), swapped in by one
+threshold, layer sizes, members, metadata, the weights' file name and SHA-256), swapped in by one
 ``os.replace``. Training lives in ``core.motion.train``.
 """
 
@@ -36,6 +40,7 @@ FORMAT_VERSION = 1
 CONFIG_FILE = "motion.json"
 WIDTH = 64  # filters per convolution: 30 k weights for a hand, trains in seconds on two cores
 MAX_WIDTH = 512  # a motion.json asking for more is not ours (checked before anything is built)
+MAX_MEMBERS = 8  # networks averaged in one model (the same check)
 
 
 class MotionModelError(ValueError):
@@ -63,12 +68,25 @@ class MotionNet(nn.Module):
         return self.head(torch.cat([h.mean(dim=2), h.amax(dim=2)], dim=1))
 
 
+class MotionEnsemble(nn.Module):
+    """Several ``MotionNet`` whose probabilities are averaged; (N, C, L) → (N, classes) log-probabilities,
+    so that a softmax of the output is the mean of the members' softmaxes."""
+
+    def __init__(self, channels: int, n_classes: int, width: int, members: int) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(MotionNet(channels, n_classes, width) for _ in range(members))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        logs = torch.stack([torch.log_softmax(member(x), dim=1) for member in self.members])
+        return torch.logsumexp(logs, dim=0) - math.log(len(self.members))
+
+
 class MotionModel:
     """A trained (or untrained) motion classifier; inference never changes it (thread-safe)."""
 
     def __init__(self, classes: Sequence[str], skeleton: Skeleton, feature_config: MotionFeatureConfig,
-                 threshold: float = 0.5, width: int = WIDTH,
-                 metadata: Mapping[str, Any] | None = None) -> None:  # fmt: skip
+                 threshold: float = 0.5, width: int = WIDTH, metadata: Mapping[str, Any] | None = None,
+                 members: int = 1) -> None:  # fmt: skip
         self.classes = list(classes)
         if len(self.classes) < 2 or len(set(self.classes)) != len(self.classes) or UNKNOWN_LABEL in self.classes:
             raise ValueError(f"a motion model needs two or more distinct classes other than "
@@ -77,13 +95,45 @@ class MotionModel:
             raise ValueError(f"threshold must be in [0, 1], got {threshold}")
         if not 1 <= width <= MAX_WIDTH:
             raise ValueError(f"width must be 1..{MAX_WIDTH}, got {width}")
+        if not 1 <= members <= MAX_MEMBERS:
+            raise ValueError(f"members must be 1..{MAX_MEMBERS}, got {members}")
         self.skeleton, self.feature_config = skeleton, feature_config
         self.threshold, self.width = float(threshold), int(width)
         self.metadata: dict[str, Any] = dict(metadata or {})
         self.channels = feature_config.channels(skeleton)
-        self.network = MotionNet(self.channels, len(self.classes), self.width).eval()
+        # One member is a plain MotionNet, so its weights keep the names of models saved before ensembles.
+        self.network: nn.Module = (
+            MotionNet(self.channels, len(self.classes), self.width)
+            if members == 1
+            else MotionEnsemble(self.channels, len(self.classes), self.width, members)
+        ).eval()
         self.mean = np.zeros(self.channels, dtype=np.float32)  # per-channel standardisation of the features
         self.std = np.ones(self.channels, dtype=np.float32)
+
+    @property
+    def members(self) -> int:
+        """Networks averaged (1: a single network)."""
+        return len(self.network.members) if isinstance(self.network, MotionEnsemble) else 1
+
+    def member(self, index: int) -> MotionNet:
+        """The ``index``-th network, to train it (a single network is member 0)."""
+        if isinstance(self.network, MotionEnsemble):
+            return self.network.members[index]  # type: ignore[return-value]
+        if index != 0:
+            raise IndexError(f"a single-network model has no member {index}")
+        return self.network  # type: ignore[return-value]
+
+    def keep_members(self, count: int) -> None:
+        """Drop all members after the first ``count`` (a training cancelled before the others were trained)."""
+        if not 1 <= count <= self.members:
+            raise ValueError(f"keep 1..{self.members} members, got {count}")
+        if count == self.members:
+            return
+        kept = [self.member(i) for i in range(count)]
+        if count == 1:
+            self.network = kept[0].eval()
+        else:
+            self.network.members = nn.ModuleList(kept)  # type: ignore[union-attr]
 
     def predict_proba(self, features: FloatArray) -> FloatArray:
         """(N, L, C) or (L, C) features → (N, classes) float32 probabilities."""
@@ -111,7 +161,7 @@ class MotionModel:
         fc = self.feature_config
         return {
             "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "classes": self.classes,
-            "skeleton": self.skeleton.name, "width": self.width, "threshold": self.threshold,
+            "skeleton": self.skeleton.name, "width": self.width, "members": self.members, "threshold": self.threshold,
             "feature_config": {"length": fc.length, "use_shape": fc.use_shape, "use_depth": fc.use_depth,
                                "trim": fc.trim, "version": fc.version},
             "metadata": self.metadata,
@@ -152,7 +202,8 @@ class MotionModel:
             config = MotionFeatureConfig(length=_int(fc["length"], 4, 256), use_shape=bool(fc["use_shape"]),
                                          use_depth=bool(fc["use_depth"]), trim=bool(fc["trim"]))  # fmt: skip
             model = cls(d["classes"], skeleton_named(d["skeleton"]), config, float(d["threshold"]),
-                        _int(d["width"], 1, MAX_WIDTH), d.get("metadata", {}))  # fmt: skip
+                        _int(d["width"], 1, MAX_WIDTH), d.get("metadata", {}),
+                        _int(d.get("members", 1), 1, MAX_MEMBERS))  # fmt: skip
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise MotionModelError(f"{path}: malformed ({type(exc).__name__}: {exc})") from None
         weights_path = path.parent / d["weights_file"]

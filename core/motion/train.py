@@ -21,11 +21,20 @@ from torch import nn
 from core.gestures.early_stop import EpochStats, fit_with_early_stopping
 from core.motion.augment import MotionAugmentConfig, augment_clip
 from core.motion.clip import Clip
-from core.motion.features import MOTION_MIRRORS, PATH_CHANNELS, MotionFeatureConfig, clips_features, mirror_label
+from core.motion.features import (
+    IDLE_LABEL,
+    MOTION_MIRRORS,
+    PATH_CHANNELS,
+    MotionFeatureConfig,
+    clips_features,
+    mirror_label,
+)
 from core.motion.model import MotionModel
 
 MIN_CLIPS_PER_CLASS = 3  # two to learn from and one to stop on
 FINGERTIP_FEATURES = MotionFeatureConfig(length=16, use_shape=False, trim=False)
+FINGERTIP_MEMBERS = 3  # bench/motion_kinivi.py --cli: one network 95.2-97.0%, see docs
+CALIBRATION_LOSS = 0.0025  # share of held-out rows (1 in 400) a calibrated threshold may turn from right to unknown
 
 
 @dataclass(frozen=True)
@@ -44,7 +53,12 @@ class MotionTrainConfig:
     # Many clips (an imported point history holds thousands) need fewer variants each: the training set
     # stays under this many sequences (an epoch of 4,000 took 9 s on the busy two-core machine).
     max_train_samples: int = 2_000
-    threshold: float = 0.5
+    threshold: float = 0.5  # below it: unknown (the ceiling of a calibrated threshold)
+    # Networks averaged in the model; None: FINGERTIP_MEMBERS for fingertip paths, else one.
+    members: int | None = None
+    # Fingertip paths with an idle class: the threshold from the held-out rows (calibrated_threshold).
+    calibrate: bool = True
+    num_threads: int | None = 1  # torch threads while training (restored after): 2 ran 5-10x slower on 2 busy cores
     seed: int = 0
     features: MotionFeatureConfig = MotionFeatureConfig()
     augment: MotionAugmentConfig = MotionAugmentConfig()
@@ -76,18 +90,62 @@ def train_motion(clips: list[Clip], config: MotionTrainConfig = MotionTrainConfi
                  mirrors: Mapping[str, str] = MOTION_MIRRORS,
                  on_epoch: Callable[[EpochStats], None] | None = None,
                  cancel: threading.Event | None = None) -> MotionTrainResult:  # fmt: skip
-    """A model for the classes of ``clips`` (all of one skeleton)."""
+    """A model for the classes of ``clips`` (all of one skeleton).
+
+    Each member of the model learns from its own stratified split (member k's seed is
+    ``seed * members + k``, so one member trains exactly as a single model of that seed). ``on_epoch``
+    sees the members' epochs one after another, numbered on (a member's first epoch follows the
+    previous member's last); the result's history and best epoch are the first member's.
+    """
     classes = class_names(clips)
     skeletons = {c.skeleton.name for c in clips}
     if len(skeletons) != 1:
         raise ValueError(f"clips of one skeleton only, got {sorted(skeletons)}")
-    rng = np.random.default_rng(config.seed)
+    fingertip = clips[0].skeleton.num_joints == 1
+    if config.features == MotionFeatureConfig() and fingertip:
+        # Fingertip paths (kinivi's point history) are 16-frame windows that the motion fills: their own
+        # 16 steps, untrimmed, as kinivi reads them.
+        config = replace(config, features=FINGERTIP_FEATURES)
+    members = config.members if config.members is not None else FINGERTIP_MEMBERS if fingertip else 1
     torch.manual_seed(config.seed)
     labels = [c.label for c in clips]
-    train_idx, val_idx = train_test_split(np.arange(len(clips)), test_size=max(config.val_share, len(classes) / len(clips)),
-                                          stratify=labels, random_state=config.seed)  # fmt: skip
-    train = [clips[i] for i in train_idx]
     index = {name: i for i, name in enumerate(classes)}
+    model = MotionModel(classes, clips[0].skeleton, config.features, config.threshold, members=members)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(config.num_threads or threads)
+    try:
+        fits, seen, cancelled = [], 0, False
+        for k in range(members):
+            member_config = replace(config, seed=config.seed * members + k)
+            train_xy, val_xy = _member_data(clips, labels, index, member_config, mirrors)
+
+            def report(stats: EpochStats, offset: int = seen) -> None:
+                if on_epoch is not None:
+                    on_epoch(replace(stats, epoch=stats.epoch + offset, epochs=config.epochs * members))
+
+            history, best, cancelled = fit_sequences(model, train_xy, val_xy, member_config, report, cancel, member=k)
+            fits.append((history, best, val_xy))
+            seen += len(history)
+            if cancelled:
+                model.keep_members(k + 1)  # the members not trained yet would only add noise
+                break
+        if config.calibrate and fingertip and IDLE_LABEL in index:
+            model.threshold = calibrated_threshold(*_held_out_answers(model, fits), config.threshold)
+    finally:
+        torch.set_num_threads(threads)
+    history, best, _ = fits[0]
+    model.metadata |= {"clips": len(clips), "best_epoch": best, "classes_counts": dict(Counter(labels))}
+    if model.members > 1:
+        model.metadata["members_best_epochs"] = [b for _, b, _ in fits]
+    return MotionTrainResult(model, history, best, cancelled)
+
+
+def _member_data(clips: list[Clip], labels: list[str | None], index: Mapping[str, int], config: MotionTrainConfig,
+                 mirrors: Mapping[str, str]) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:  # fmt: skip
+    """(train, val) features and class indices of one member's stratified split, augmented copies included."""
+    rng = np.random.default_rng(config.seed)
+    train_idx, val_idx = train_test_split(np.arange(len(clips)), test_size=max(config.val_share, len(index) / len(clips)),
+                                          stratify=labels, random_state=config.seed)  # fmt: skip
 
     def variants(group: list[Clip], copies: int) -> tuple[np.ndarray, np.ndarray]:
         out = list(group)
@@ -97,37 +155,62 @@ def train_motion(clips: list[Clip], config: MotionTrainConfig = MotionTrainConfi
             out += [augment_clip(clip, aug, rng, mirrors) for _ in range(copies)]
         return clips_features(out, config.features), np.array([index[c.label] for c in out])
 
-    features = config.features
-    if features == MotionFeatureConfig() and clips[0].skeleton.num_joints == 1:
-        # Fingertip paths (kinivi's point history) are 16-frame windows that the motion fills: their own
-        # 16 steps, untrimmed, as kinivi reads them.
-        features = FINGERTIP_FEATURES
-    config = replace(config, features=features)
-    model = MotionModel(classes, clips[0].skeleton, features, config.threshold)
-    val = [clips[i] for i in val_idx]
+    train, val = [clips[i] for i in train_idx], [clips[i] for i in val_idx]
     train_xy = variants(train, min(config.copies, max(0, config.max_train_samples // len(train) - 1)))
     val_xy = variants(val, min(config.val_copies, max(0, config.max_train_samples // 4 // len(val) - 1)))
-    history, best, cancelled = fit_sequences(model, train_xy, val_xy, config, on_epoch, cancel)
-    model.metadata |= {"clips": len(clips), "best_epoch": best, "classes_counts": dict(Counter(labels))}
-    return MotionTrainResult(model, history, best, cancelled)
+    return train_xy, val_xy
+
+
+def calibrated_threshold(right: np.ndarray, confidence: np.ndarray, ceiling: float) -> float:
+    """The "unknown" threshold for a model whose classes include idle, from held-out rows.
+
+    Idle already answers "no gesture", so "unknown" only has to catch what no class fits; a threshold
+    that also turns right answers into unknown costs accuracy. Given, per held-out row, whether the
+    model was right and its top probability: the highest threshold in 0..``ceiling`` (steps of 0.05)
+    that turns at most ``CALIBRATION_LOSS`` of the rows from right to unknown.
+    """
+    best = 0.0
+    for threshold in np.round(np.arange(0.0, ceiling + 1e-9, 0.05), 2):  # 0.3, not 0.30000000000000004
+        if np.mean(right & (confidence < threshold)) <= CALIBRATION_LOSS:
+            best = float(threshold)
+    return round(best, 2)
+
+
+def _held_out_answers(model: MotionModel, fits: list) -> tuple[np.ndarray, np.ndarray]:
+    """(right, top probability) of each member on its own validation rows, which it never learnt from."""
+    right, confidence = [], []
+    for k, (_, _, (x, y)) in enumerate(fits):
+        probabilities = _member_proba(model, k, x)
+        right.append(probabilities.argmax(1) == y)
+        confidence.append(probabilities.max(1))
+    return np.concatenate(right), np.concatenate(confidence)
+
+
+def _member_proba(model: MotionModel, member: int, features: np.ndarray) -> np.ndarray:
+    x = ((features - model.mean) / model.std).transpose(0, 2, 1)
+    network = model.member(member).eval()
+    with torch.inference_mode():
+        return torch.softmax(network(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))), dim=1).numpy()
 
 
 def fit_sequences(model: MotionModel, train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray],
                   config: MotionTrainConfig, on_epoch: Callable[[EpochStats], None] | None = None,
-                  cancel: threading.Event | None = None) -> tuple[list[EpochStats], int, bool]:  # fmt: skip
-    """Fit ``model`` on (N, L, C) features and class indices: its standardisation from ``train``, then
-    epochs until ``val`` stops improving. Used by ``train_motion`` and for point-history paths, which
-    come as features already. Returns (history, best epoch, cancelled)."""
+                  cancel: threading.Event | None = None, member: int = 0) -> tuple[list[EpochStats], int, bool]:  # fmt: skip
+    """Fit ``model``'s ``member`` on (N, L, C) features and class indices: member 0 sets the model's
+    standardisation from ``train`` (the others share it), then epochs until ``val`` stops improving.
+    Used by ``train_motion`` and for point-history paths, which come as features already. Returns
+    (history, best epoch, cancelled)."""
     torch.manual_seed(config.seed)
     x, y = train
-    model.mean = x.reshape(-1, model.channels).mean(axis=0).astype(np.float32)
-    model.std = np.maximum(x.reshape(-1, model.channels).std(axis=0), 1e-3).astype(np.float32)
+    if member == 0:
+        model.mean = x.reshape(-1, model.channels).mean(axis=0).astype(np.float32)
+        model.std = np.maximum(x.reshape(-1, model.channels).std(axis=0), 1e-3).astype(np.float32)
 
     def tensor(features: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.ascontiguousarray(((features - model.mean) / model.std).transpose(0, 2, 1)))
 
     x_t, y_t, val_t, val_y_t = tensor(x), torch.from_numpy(y), tensor(val[0]), torch.from_numpy(val[1])
-    network = model.network
+    network = model.member(member)
     optimiser = torch.optim.AdamW(network.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
 
