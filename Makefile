@@ -26,7 +26,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(PY) -m ruff check .
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=30
 
 lint: $(VENV)/.installed-test
 	$(PY) -m ruff check .

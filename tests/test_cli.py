@@ -1,4 +1,8 @@
-"""The command line through a real subprocess, on real photos from ../shared/data."""
+"""The command line through a real process, on real photos from ../shared/data.
+
+Each ``python -m core`` runs in a process of its own, forked from one that imported the CLI once
+(``tests/forked_cli.py``: the interpreter's start-up, seconds on two busy cores, was most of this file's
+time); ``run_cli(..., fresh=True)`` starts a new interpreter, as a user's shell does."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import shared_path
+from forked_cli import run_forked
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
@@ -28,10 +33,15 @@ def _commands() -> list[str]:
     return sorted(next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices)
 
 
-def run_cli(data: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+def run_cli(data: Path, *args: str, ok: bool = True, fresh: bool = False) -> subprocess.CompletedProcess[str]:
+    """``python -m core ARGS`` in a process of its own: forked from a server that imported the CLI once
+    (``forked_cli``), or with ``fresh``, a new interpreter (the start-up itself checked)."""
     env = {**os.environ, "HANDTEACH_DATA": str(data), "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-m", "core", *args], capture_output=True, text=True, env=env, cwd=REPO,
-                          timeout=300)  # fmt: skip
+    if fresh:
+        done = subprocess.run([sys.executable, "-m", "core", *args], capture_output=True, text=True, env=env,
+                              cwd=REPO, timeout=300)  # fmt: skip
+    else:
+        done = run_forked(list(args), env, REPO, timeout=300)
     if ok:
         assert done.returncode == 0, f"{args} failed:\n{done.stdout}\n{done.stderr}"
     return done
@@ -61,9 +71,15 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("command", _commands())
-def test_every_command_has_help(command: str, tmp_path: Path) -> None:
-    done = run_cli(tmp_path, command, "--help")
-    assert f"usage: python -m core {command}" in done.stdout
+def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``main([command, "--help"])`` here, as ``.ci/smoke.py`` does: ``python -m core`` is that ``main`` (the other
+    tests start it as a subprocess), and a process per command only repeated its start-up (torch's import)."""
+    from core.cli.main import main
+
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith(f"usage: python -m core {command}")
 
 
 def test_infer_image_writes_annotation_and_json(trained: Path, tmp_path: Path) -> None:
@@ -200,7 +216,7 @@ def test_no_model_yet(tmp_path: Path) -> None:
 
 
 def test_untrained_default_project_uses_the_starter_model(tmp_path: Path) -> None:
-    done = run_cli(tmp_path / "data", "infer", "-i", *photos("like", 3), "--json")
+    done = run_cli(tmp_path / "data", "infer", "-i", *photos("like", 3), "--json", fresh=True)  # a new interpreter
     labels = [hand["label"] for line in done.stdout.splitlines() for hand in json.loads(line)["hands"]]
     assert labels and labels.count("thumbs_up") >= len(labels) - 1
 
