@@ -159,13 +159,11 @@ def _leftovers(store: Store, project: str) -> list[str]:
 
 
 def test_finetune_saves_only_when_kept_and_reset_removes_it(store: Store) -> None:
-    report = finetune_project(store, "default", epochs=1, max_crops=10)
-    assert report.train_crops + report.held_out_crops == 10 and report.epochs == 1 and not report.cancelled
-    assert 0.0 <= report.pck_before <= 1.0 and 0.0 <= report.pck_after <= 1.0
-    assert report.saved == (report.pck_after >= report.pck_before) == has_finetuned(store, "default")
-    reset_project_cpm(store, "default")
-
+    # The default rule (kept when PCK does not drop) is checked by test_cli_finetunes_reports_json_and_resets on the
+    # same finetune_project; here the two forced outcomes, each a run of its own (10 s apiece on two busy cores).
     kept = finetune_project(store, "default", epochs=1, max_crops=10, min_gain=-1.0)  # keep whatever comes out
+    assert kept.train_crops + kept.held_out_crops == 10 and kept.epochs == 1 and not kept.cancelled
+    assert 0.0 <= kept.pck_before <= 1.0 and 0.0 <= kept.pck_after <= 1.0
     assert kept.saved and not kept.from_finetuned and has_finetuned(store, "default")
     assert _leftovers(store, "default") == ["cpm"]  # no temporary folder left behind
     assert project_checkpoint(store, "default") == project_cpm_dir(store, "default")
