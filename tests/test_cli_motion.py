@@ -21,6 +21,7 @@ from bench.panned_photo import pan_video
 from core.cli.main import main
 from core.data.clips import StoredClip, add_clips, clip_counts, list_clips
 from core.data.point_history import PointHistory, history_windows, write_point_history
+from core.data.project_motion import load_motion_model
 from core.data.store import Store
 from core.motion.clip import Clip
 from core.motion.features import MotionFeatureConfig, clip_features
@@ -131,9 +132,10 @@ def test_teach_two_swipes_then_evaluate_and_spot_them(tmp_path: Path) -> None:
     needs_ffmpeg()
     photo, data = shared_path(*PHOTO), tmp_path / "data"
     # swipe_left is named in the user's (mirrored) view: the hand moves to +x of the raw frame
-    moves = {"swipe_left": [(10, 170, 0.4, 0.7, 1.6), (30, 140, 0.3, 0.5, 1.4), (0, 180, 0.5, 0.9, 1.8)],
-             "swipe_right": [(180, -170, 0.4, 0.7, 1.6), (150, -140, 0.3, 0.5, 1.4), (184, -180, 0.5, 0.9, 1.8)]}  # fmt: skip
-    run_cli(data, "projects", "create", "moves", "--motion")
+    # 0.2 s still before and after each swipe: MediaPipe's frames are most of this test's time
+    moves = {"swipe_left": [(10, 170, 0.2, 0.7, 1.1), (30, 140, 0.2, 0.5, 0.9), (0, 180, 0.2, 0.9, 1.3)],
+             "swipe_right": [(180, -170, 0.2, 0.7, 1.1), (150, -140, 0.2, 0.5, 0.9), (184, -180, 0.2, 0.9, 1.3)]}  # fmt: skip
+    motion_project(data)  # in-process: one interpreter start less
     short = ffmpeg_pan(tmp_path / "short.mp4", photo, 10, 170, 0.0, 0.1, 0.2)
     empty = tmp_path / "no_hand.mp4"  # 1 s of an empty room
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0x707070:s=384x288:r=25:d=1",
@@ -143,7 +145,7 @@ def test_teach_two_swipes_then_evaluate_and_spot_them(tmp_path: Path) -> None:
         done = run_cli(data, "extract", "-i", *videos, *([str(short), str(empty)] if label == "swipe_left" else []),
                        "--label", label, "-p", "moves", ok=False)  # fmt: skip
         report = last_json(done)
-        assert report["stored"] == 3 and report["frames"] >= 3 * 35, report
+        assert report["stored"] == 3 and report["frames"] >= 3 * 22, report
         if label == "swipe_left":  # the 5-frame clip and the one without a hand are named and refused
             assert done.returncode == 1 and f"error: {short}: 5 frames, too short" in done.stderr
             assert f"error: {empty}: the hand is found in only 0 of 25 frames" in done.stderr, done.stderr
@@ -162,14 +164,14 @@ def test_teach_two_swipes_then_evaluate_and_spot_them(tmp_path: Path) -> None:
     assert scores["per_class"] == {"swipe_left": 1.0, "swipe_right": 1.0}
     # a 3 s stream: still, a swipe from 1.0 s to 1.6 s, still
     stream = ffmpeg_pan(tmp_path / "stream.mp4", photo, 20, 160, 1.0, 0.6, 3.0)
-    done = run_cli(data, "infer", "-i", str(stream), "-p", "moves", "--json")
+    # one run lists the gestures and writes the stream annotated: the trail while the hand moves, the name
+    # once it fires
+    out = tmp_path / "out" / "stream.mp4"
+    done = run_cli(data, "infer", "-i", str(stream), "-p", "moves", "--json", "-o", str(out))
     events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     assert [e["label"] for e in events] == ["swipe_left"], done.stdout
     assert 0.7 <= events[0]["start"] <= 1.2 and 1.5 <= events[0]["end"] <= 2.2, events
-    # -o: the same stream annotated, with the trail while the hand moves and the name once it fires
-    out = tmp_path / "out" / "stream.mp4"
-    done = run_cli(data, "infer", "-i", str(stream), "-p", "moves", "-o", str(out))
-    assert f"annotated video written to {out}" in done.stdout and "swipe_left" in done.stdout
+    assert f"annotated video written to {out}" in done.stdout
     frames = read_video(out)
     assert len(frames) == 75 and frames[0].shape == (288, 384, 3)
     trail = [int(np.all(np.abs(f.astype(int) - (255, 200, 0)) < 40, axis=2).sum()) for f in frames]
@@ -282,18 +284,25 @@ def test_kinivi_history_needs_a_fingertip_project(tmp_path: Path, capsys: pytest
 
 @pytest.mark.slow
 def test_kinivi_history_trains_and_evaluates_on_held_out_rows(tmp_path: Path) -> None:
-    """The real CLI: import 8 rows a class, train, evaluate on rows from other frames of the real fingertip."""
+    """The real CLI: import 8 rows a class, train (20 epochs: the test is about the path through the
+    commands; bench/motion_kinivi.py --cli measures the defaults), evaluate on rows from other frames."""
     labels = ["circle", "swipe_left", "swipe_up", "idle"]
     train_rows, names = write_rows(tmp_path, kinivi_rows(labels, range(0, 240, 30), labels))
     test_rows, _ = write_rows(tmp_path, kinivi_rows(labels, range(15, 240, 30), labels), "test.csv")
     data = tmp_path / "data"
     run_cli(data, "import", str(train_rows), "--format", "kinivi-history", "--labels", str(names), "-p", "tips")
-    result = last_json(run_cli(data, "train", "-p", "tips", "--epochs", "60", "--seed", "0"))
+    result = last_json(run_cli(data, "train", "-p", "tips", "--epochs", "20", "--seed", "0"))
     assert result["n_clips"] == 32 and result["classes"] == sorted(labels)
+    assert 1 <= result["best_epoch"] <= result["epochs"] <= 20 and set(result["per_class"]) == set(labels)
+    model = load_motion_model(Store(data), "tips")
+    assert model is not None and model.members == 3 and 0.0 <= model.threshold <= 0.5  # fingertip defaults
     done = run_cli(data, "evaluate", "--csv", str(test_rows), "--format", "kinivi-history", "--labels", str(names),
                    "-p", "tips")  # fmt: skip
     scores = last_json(done)
-    assert scores["n"] == 32 and scores["accuracy"] >= 0.9, scores
+    # chance is 0.25; 29-30 of 32 with 15-25 epochs and seeds 0-2
+    assert scores["n"] == 32 and scores["accuracy"] >= 0.8, scores
+    assert set(scores["per_class"]) == set(labels) and scores["labels"] == [*sorted(labels), "unknown"]
+    assert np.array(scores["confusion"]).sum() == 32
     # a hand project's model is not asked about fingertip paths
     run_cli(data, "projects", "create", "hands", "--motion")
     done = run_cli(data, "evaluate", "--csv", str(test_rows), "--format", "kinivi-history", "--labels", str(names),
