@@ -74,14 +74,23 @@ for line in sys.stdin:
                 os._exit(70)  # child() never returns; this only guards against a bug in it
         answers.write(json.dumps({"pid": pid}) + "\n")
         answers.flush()
-        _, status = os.waitpid(pid, 0)
+        _, status, usage = os.wait4(pid, 0)
         out.seek(0)
         err.seek(0)
-        answers.write(json.dumps({"returncode": os.waitstatus_to_exitcode(status),
+        answers.write(json.dumps({"returncode": os.waitstatus_to_exitcode(status), "maxrss_kb": usage.ru_maxrss,
                                   "stdout": out.read().decode("utf-8", "replace"),
                                   "stderr": err.read().decode("utf-8", "replace")}) + "\n")
         answers.flush()
 """
+
+
+class ForkedProcess(subprocess.CompletedProcess[str]):
+    """``subprocess.CompletedProcess`` with the child's peak resident memory (``ru_maxrss``: the pages it shares
+    with the server count, as a fresh process that imported the same modules would hold them)."""
+
+    def __init__(self, args: list[str], returncode: int, stdout: str, stderr: str, peak_rss_mb: float) -> None:
+        super().__init__(args, returncode, stdout, stderr)
+        self.peak_rss_mb = peak_rss_mb
 
 
 class _Server:
@@ -103,7 +112,7 @@ class _Server:
             raise RuntimeError(f"the CLI server ended (exit code {self.process.wait()})")
         return line.strip()
 
-    def run(self, args: list[str], env: dict[str, str], cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
+    def run(self, args: list[str], env: dict[str, str], cwd: Path, timeout: float) -> ForkedProcess:
         self.process.stdin.write(json.dumps({"args": args, "env": env, "cwd": str(cwd)}) + "\n")
         self.process.stdin.flush()
         pid = json.loads(self._line(60))["pid"]
@@ -113,8 +122,8 @@ class _Server:
             os.kill(pid, signal.SIGKILL)
             self.close()
             raise subprocess.TimeoutExpired(["python -m core", *args], timeout) from None
-        return subprocess.CompletedProcess(["python -m core", *args], answer["returncode"], answer["stdout"],
-                                           answer["stderr"])  # fmt: skip
+        return ForkedProcess(["python -m core", *args], answer["returncode"], answer["stdout"], answer["stderr"],
+                             answer["maxrss_kb"] / 1024)  # fmt: skip
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -125,11 +134,9 @@ class _Server:
 _server: _Server | None = None
 
 
-def run_forked(
-    args: list[str], env: dict[str, str], cwd: Path = REPO, timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
+def run_forked(args: list[str], env: dict[str, str], cwd: Path = REPO, timeout: float = 300) -> ForkedProcess:
     """``subprocess.run([python, "-m", "core", *args], env=env, cwd=cwd, capture_output=True, text=True,
-    timeout=timeout)``, served by a forked child of the (lazily started) CLI server."""
+    timeout=timeout)``, served by a forked child of the (lazily started) CLI server; also its peak memory."""
     global _server
     if _server is None or _server.process.poll() is not None:
         _server = _Server()

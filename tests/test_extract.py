@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import resource
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import close_up_photo, faststart_copy, shared_path
+from forked_cli import run_forked
 from handmaker import make_hand
 from PIL import Image
 from test_images import jpeg_claiming, zero_png
@@ -128,7 +126,8 @@ def test_a_close_up_photo_is_found_when_zoomed_out(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_hostile_photos_end_in_a_clear_error_or_no_hand_never_an_abort(tmp_path: Path) -> None:
-    """The photos of issue 19 through ``python -m core extract`` in a child process (an abort would kill pytest).
+    """The photos of issue 19 through ``python -m core extract`` in a child process (an abort would kill pytest),
+    forked from one that imported the CLI once (``forked_cli``).
 
     Before: the 11000×8 PNG aborted with SIGABRT (exit 134), the 20000×20000 PNG gave a
     DecompressionBombError traceback, a 12000×12000 JPEG took 5.8 GB and aborted.
@@ -138,15 +137,13 @@ def test_hostile_photos_end_in_a_clear_error_or_no_hand_never_an_abort(tmp_path:
     assert wide.stat().st_size < 1000
     bomb, huge = zero_png(tmp_path / "bomb.png", 20000, 20000), jpeg_claiming(tmp_path / "huge.jpg", 12000, 12000)
     env = {**os.environ, "HANDTEACH_DATA": str(tmp_path / "data")}
-    root = Path(__file__).resolve().parents[1]
-    outcomes = {}
+    outcomes, peak_mb = {}, 0.0
     for path in (wide, bomb, huge):
-        done = subprocess.run([sys.executable, "-m", "core", "extract", "-i", str(path), "--label", "fist"],
-                              capture_output=True, text=True, timeout=180, cwd=root, env=env)  # fmt: skip
+        done = run_forked(["extract", "-i", str(path), "--label", "fist"], env, timeout=180)
         assert "Traceback" not in done.stderr, done.stderr[-2000:]
         last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
         outcomes[path.name] = (done.returncode, last if done.returncode else done.stdout.splitlines()[0])
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        peak_mb = max(peak_mb, done.peak_rss_mb)
     # searched (zoomed out, scaled down): no hand, nothing stored
     assert outcomes["wide.png"] == (0, "stored 0 samples from 1 frames; rejected: 1 no hand")
     assert outcomes["bomb.png"][0] == 2 and outcomes["bomb.png"][1].startswith(f"error: {bomb}: the header claims")
