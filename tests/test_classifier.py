@@ -212,39 +212,61 @@ def test_non_finite_weights_are_never_saved(saved: tuple[GestureClassifier, Path
 
 
 _SAVE_LOOP = """
-import sys, torch
+import os, sys
+import torch
 from core.gestures.classifier import GestureClassifier
 from core.gestures.features import FeatureConfig
-models = []
-for seed in (0, 1):
-    torch.manual_seed(seed)
-    models.append(GestureClassifier(["a", "b", "c"], FeatureConfig(use_depth=bool(seed)), hidden=(256, 128)))
-models[0].save(sys.argv[1])  # a whole model exists before the first kill can land
-print("ready", flush=True)
-i = 1
-while True:
-    models[i % 2].save(sys.argv[1])
-    i += 1
+
+# torch is imported once; each line on stdin forks a saver, the process the test kills (a fork skips the
+# seconds of a fresh interpreter's imports). The models are made in the saver: nothing ran in threads before it.
+for command in sys.stdin:
+    if command.startswith("reap"):
+        os.waitpid(int(command.split()[1]), 0)
+        print("reaped", flush=True)
+        continue
+    if os.fork() == 0:
+        models = []
+        for seed in (0, 1):
+            torch.manual_seed(seed)
+            models.append(GestureClassifier(["a", "b", "c"], FeatureConfig(use_depth=bool(seed)), hidden=(256, 128)))
+        models[0].save(sys.argv[1])  # a whole model exists before the first kill can land
+        print(f"ready {os.getpid()}", flush=True)
+        i = 1
+        while True:
+            models[i % 2].save(sys.argv[1])
+            i += 1
 """
 
 
 @pytest.mark.slow
 def test_kill_9_during_saves_leaves_a_whole_model(tmp_path: Path) -> None:
     """A real ``kill -9`` of a process saving two models in turn, at random moments: one of them loads."""
+    import signal
     import subprocess
     import sys
 
     folder = tmp_path / "model"
     rng = np.random.default_rng(0)
     root = Path(__file__).resolve().parents[1]
-    for _ in range(8):
-        proc = subprocess.Popen([sys.executable, "-c", _SAVE_LOOP, str(folder)], cwd=root, stdout=subprocess.PIPE)
-        assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"
-        time.sleep(float(rng.uniform(0.05, 0.6)))
-        proc.kill()
-        proc.wait()
-        loaded = GestureClassifier.load(folder)  # never a checksum error, never a missing file
-        assert loaded.classes == ["a", "b", "c"] and loaded.hidden == (256, 128)
+    forker = subprocess.Popen([sys.executable, "-c", _SAVE_LOOP, str(folder)], cwd=root, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert forker.stdin is not None and forker.stdout is not None
+    try:
+        for _ in range(8):
+            forker.stdin.write("save\n")
+            forker.stdin.flush()
+            ready = forker.stdout.readline().split()
+            assert ready[:1] == ["ready"], ready
+            time.sleep(float(rng.uniform(0.05, 0.6)))
+            os.kill(int(ready[1]), signal.SIGKILL)
+            forker.stdin.write(f"reap {ready[1]}\n")  # gone for good before the model is read
+            forker.stdin.flush()
+            assert forker.stdout.readline().strip() == "reaped"
+            loaded = GestureClassifier.load(folder)  # never a checksum error, never a missing file
+            assert loaded.classes == ["a", "b", "c"] and loaded.hidden == (256, 128)
+    finally:
+        forker.kill()
+        forker.wait()
 
 
 def test_pickle_in_place_of_weights_is_never_run(saved: tuple[GestureClassifier, Path], tmp_path: Path) -> None:
