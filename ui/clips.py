@@ -146,8 +146,9 @@ def show_run(run: MotionTrainingRun) -> None:
         ).set_index("epoch")
         st.line_chart(curves, height=220)
     if snap.running:
-        epoch = snap.history[-1].epoch if snap.history else 0
-        st.progress(min(epoch / max(run.config.epochs, 1), 1.0), text=f"epoch {epoch} · {snap.seconds:.0f} s")
+        epoch, epochs = (snap.history[-1].epoch, snap.history[-1].epochs) if snap.history else (0, run.config.epochs)
+        # epochs: every member's together when the model averages several (fingertip projects)
+        st.progress(min(epoch / max(epochs, 1), 1.0), text=f"epoch {epoch} · {snap.seconds:.0f} s")
         if st.button("⏹ Stop", key="motion_train_stop"):
             run.cancel()
         return
