@@ -12,7 +12,7 @@ default classes, as ``projects create --empty``), trained with the CLI's default
 on the project's samples alone) and again with ``--no-starter``, and the held-out CSV
 evaluated — the CLI's own functions.
 
-    python bench/kinivi_accuracy.py [--seeds 0 1 2] [--keep-tiny]
+    python bench/kinivi_accuracy.py [--seeds 0 1 2] [--keep-tiny] [--time-only]
 Last line: JSON with the mean and per-seed accuracy, per_class (first seed), n_samples, train_seconds,
 seconds_5000 with its epochs and milliseconds an epoch (seconds depend on the machine's load; epochs do not).
 """
@@ -112,10 +112,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="one split and training per seed")
     parser.add_argument("--keep-tiny", action="store_true", help=f"keep hands under {TINY_HAND_PX} px")
+    parser.add_argument("--time-only", action="store_true",
+                        help="only the 5,000-row training time per seed (the quiet-machine timing)")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         keypoints, names, n_rows = write_kinivi_set(folder, args.keep_tiny)
+        if args.time_only:
+            timed = [time_5000(keypoints, names, seed) for seed in args.seeds]
+            for seed, (seconds, epochs) in zip(args.seeds, timed, strict=True):
+                print(f"seed {seed}: 5,000 rows in {seconds:.2f} s ({epochs} epochs, "
+                      f"{1000 * seconds / epochs:.0f} ms an epoch)")  # fmt: skip
+            print(json.dumps({"seconds_5000": [round(s, 3) for s, _ in timed], "epochs_5000": [e for _, e in timed],
+                              "seeds": args.seeds, "within_5s": sum(s <= 5.0 for s, _ in timed)}))  # fmt: skip
+            return
         runs = [one_seed(folder, keypoints, names, seed) for seed in args.seeds]
     print(f"{'class':>12s} {'accuracy':>9s}  (seed {runs[0]['seed']})")
     for name, accuracy in sorted(runs[0]["per_class"].items()):

@@ -15,7 +15,8 @@ Accuracy counts the label shown ("unknown" is wrong for a gesture); false reject
 are gestures answered "unknown"; false acceptances are other signs and ``no_gesture``
 hands answered with a gesture. Held-out models are scored at the shipped threshold.
 
-    python bench/starter_accuracy.py [--skip-loso]
+    python bench/starter_accuracy.py [--skip-loso] [--only asl_letters fingers] [--turned-down] [--hooked-index]
+        [--asl-z-pointing] [--asl-l-out]   (trial builds; the hagrid_380 row is always the --weights model)
 Last line: JSON with the threshold, per source and per class numbers, and the threshold sweep.
 """
 
@@ -32,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from bench.shared_sets import require_shared  # noqa: E402
-from core.starter.build import build_parts  # noqa: E402
+from core.starter.build import BuildConfig, build_parts  # noqa: E402
 from core.starter.dataset import OTHER  # noqa: E402
 from core.starter.hagrid import CLASSES as HAGRID_CLASSES  # noqa: E402
 from core.starter.holdout import (  # noqa: E402
@@ -144,6 +145,12 @@ def _rounded(rates: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-loso", action="store_true", help="only hagrid_380 and the HaGRID people folds")
+    parser.add_argument("--only", nargs="+", choices=LOSO, default=list(LOSO),
+                        help="the sources to leave out one at a time (default: every one)")  # fmt: skip
+    for flag, what in (("turned-down", "real ☝ turned down as other signs"),
+                       ("hooked-index", "procedural hooked index (ASL X) as other signs"),
+                       ("asl-z-pointing", "ASL Z as 👉/👈 (as G)"), ("asl-l-out", "ASL L left out")):  # fmt: skip
+        parser.add_argument(f"--{flag}", action="store_true", help=f"trial build: {what} (BuildConfig)")
     parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR, help="starter model folder (default: shipped)")
     args = parser.parse_args()
     hands = require_shared()
@@ -152,7 +159,10 @@ def main() -> None:
     threshold = shipped.threshold
     print(f"shipped starter model: threshold {threshold} ({shipped.metadata.get('threshold_rule', 'not calibrated')})")
     test380, test380_old, apart380 = hagrid_380(hands, args.weights)
-    parts = build_parts(hands)
+    trial = BuildConfig(turned_down=args.turned_down, hooked_index=args.hooked_index,
+                        asl_z_pointing=args.asl_z_pointing, asl_l_out=args.asl_l_out)  # fmt: skip
+    print(f"build: {trial}")
+    parts = build_parts(hands, trial)
 
     def fit(keep: np.ndarray):  # noqa: ANN202 - a GestureClassifier
         return fit_starter(parts.starter.subset(keep)).classifier
@@ -167,13 +177,19 @@ def main() -> None:
     ).rates(threshold)
     loso: list[Scores] = []
     if not args.skip_loso:
-        for folder in LOSO:
+        for folder in args.only:
             scores = source_scores(parts, folder, fit)
             loso.append(scores)
             results[f"{folder}, source left out"] = scores.rates(threshold)
             photos = source_photos(parts, folder)
             agree = consistent_labels(photos) & label_rule(photos.points, photos.labels)
             results[f"{folder}, left out, label rule"] = scores.where(agree).rates(threshold)
+            if folder == "asl_letters" and args.asl_z_pointing:  # Z scored as other: models on the same labels
+                labels = [OTHER if src == "asl_letters/Z" else lab for src, lab in zip(scores.sources, scores.labels,
+                                                                                      strict=True)]  # fmt: skip
+                results[f"{folder}, left out, Z as other"] = Scores(
+                    scores.classes, scores.probabilities, labels, scores.sources
+                ).rates(threshold)
             print(f"left out {folder}: {len(scores)} photos scored", flush=True)
     table(results)
     per_class = per_class_table(results)

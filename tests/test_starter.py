@@ -222,3 +222,70 @@ def test_chosen_threshold_is_the_lowest_grid_step_meeting_the_target_in_every_fo
             below = [t for t in THRESHOLDS if 0.5 <= t < chosen]
             assert chosen == THRESHOLDS[-1] or meets(chosen, mfa)
             assert not below or not meets(below[-1], mfa)
+
+
+def _labelled(points: np.ndarray, labels: list[str], sources: list[str]):
+    from core.starter.sources import LabelledPoints
+
+    n = len(labels)
+    return LabelledPoints(points.astype(np.float32), labels, sources, ["Right"] * n, [""] * n)
+
+
+def _index_angles(points: np.ndarray) -> np.ndarray:
+    """Screen angle (degrees, atan2 with y down: 90 is down) of wrist to index tip of (N, 21, 3) points."""
+    v = points[:, 8, :2] - points[:, 0, :2]
+    return np.degrees(np.arctan2(v[:, 1], v[:, 0]))
+
+
+def test_turned_down_makes_other_signs_from_hagrid_and_sign_digits_pointing_up_only() -> None:
+    from core.starter.build import turned_down
+
+    up = np.zeros((1, 21, 3))
+    up[0, :, :2] = pointing_hand(90.0)  # raw frame, 90° counter-clockwise from +x: wrist to index tip up
+    up[0, :, 0] *= -1  # the user view is mirrored; up stays up
+    sources = ["hagrid_crops/one", "hagrid_people/one", "sign_digits/1", "fingers", "asl_letters/D",
+               "hagrid_crops/fist"]  # fmt: skip
+    labels = ["pointing_up"] * 5 + ["fist"]
+    real = _labelled(np.repeat(up, 6, axis=0), labels, sources)
+    down = turned_down(real, 25.0, np.random.default_rng(0))
+    assert down.sources == ["hagrid_crops/one+down", "hagrid_people/one+down", "sign_digits/1+down"]
+    assert down.labels == ["other"] * 3
+    assert np.all(np.abs(_index_angles(down.points) - 90.0) <= 25.0 + 1e-3)  # pointing down, within the jitter
+    np.testing.assert_allclose(down.points[:, 0], real.points[:3, 0])  # turned about the wrist
+
+
+def test_a_hooked_index_is_not_an_extended_finger() -> None:
+    from core.starter.handmodel import project
+    from core.starter.poses import _pose
+    from core.starter.sources import extended_fingers
+
+    rng = np.random.default_rng(5)
+    hooked = project(_pose(rng, 50, "kccc", "tucked"), np.full(50, 8.0))
+    straight = project(_pose(rng, 50, "sccc", "tucked"), np.full(50, 8.0))
+    assert not extended_fingers(hooked)[:, 0].any()
+    assert extended_fingers(straight)[:, 0].all()
+
+
+def test_trial_labels_z_pointing_and_l_out_and_their_pointing_rule() -> None:
+    from core.starter.sources import LETTERS, consistent_labels, letters
+
+    one = np.zeros((1, 21, 3))
+    one[0, :, :2] = pointing_hand(0.0)
+    four = np.zeros((1, 21, 3))
+    four[0, :, :2] = make_hand(None, offset=(0.0, 0.0)).pixel  # the open hand of the test kit
+    data = _labelled(np.concatenate([one, four]), ["pointing_left", "pointing_left"], ["asl_letters/Z"] * 2)
+    assert consistent_labels(data).tolist() == [True, True]  # the shipped set: no rule for 👉/👈
+    assert consistent_labels(data, pointing_rule=True).tolist() == [True, False]
+    assert letters() == LETTERS and LETTERS["Z"] == LETTERS["L"] == LETTERS["P"] == "other"
+    trial = letters(z_pointing=True, l_out=True)
+    assert trial["Z"] == trial["G"] == "pointing_sideways" and "L" not in trial and trial["P"] == "other"
+    assert "L" in LETTERS  # the shipped mapping is not changed by the call
+
+
+def test_hooked_index_shapes_join_the_procedural_other_signs_only_when_asked() -> None:
+    base, base_labels = procedural_samples(per_class=2, n_other=34, seed=7)
+    again, _ = procedural_samples(per_class=2, n_other=34, seed=7, hooked_index=False)
+    hooked, hooked_labels = procedural_samples(per_class=2, n_other=34, seed=7, hooked_index=True)
+    np.testing.assert_array_equal(base, again)  # the shipped set's draws are unchanged
+    assert base_labels == hooked_labels and not np.array_equal(base[16:], hooked[16:])
+    np.testing.assert_array_equal(base[:16], hooked[:16])  # the eight gestures come first, as before

@@ -4,7 +4,9 @@
    and of other signs. The rock/paper/scissors photos show hands coming in from the
    side; they are turned upright (±25°), as a hand is shown to a webcam.
 2. **Turned ☝**: every real ☝ turned +90° (±25°) becomes a 👉 and −90° a 👈 (features
-   are in the user view, where +x is the user's right).
+   are in the user view, where +x is the user's right). As a trial (``BuildConfig.turned_down``,
+   not shipped) the HaGRID and ``sign_digits`` ☝ turned 180° (±25°), a finger pointing down,
+   are other signs.
 3. **Procedural hands** (``core.starter.poses``): all eight gestures (the only source
    of 👍 and 👎) and other signs, in random 3D orientations that keep their meaning.
 """
@@ -18,10 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from core.gestures.features import keypoints_to_features
-from core.starter.dataset import DEPTH_CONFIG, StarterSet
+from core.starter.dataset import DEPTH_CONFIG, OTHER, StarterSet
 from core.starter.handmodel import rotate, screen_rotation
 from core.starter.poses import procedural_samples
-from core.starter.sources import DEFAULT_CACHE, LabelledPoints, all_real_samples, consistent_labels
+from core.starter.sources import DEFAULT_CACHE, LabelledPoints, all_real_samples, consistent_labels, letters
+
+DOWN_SOURCES = ("hagrid_crops", "hagrid_people", "sign_digits")  # whose ☝ are turned down (``turned_down``)
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,13 @@ class BuildConfig:
     procedural_per_class: int = 600  # procedural hands of each of the eight gestures
     procedural_other: int = 2400  # procedural hands making other signs
     turn_jitter_deg: float = 25.0  # random extra turn of upright-turned rps photos and turned ☝
+    # Fourth-pass trials, measured and not shipped (the model card): real ☝ turned down as
+    # other signs (``turned_down``), a procedural hooked index (``poses.HOOKED_SHAPES``),
+    # ASL Z as 👉/👈 and L left out (``sources.letters``).
+    turned_down: bool = False
+    hooked_index: bool = False
+    asl_z_pointing: bool = False
+    asl_l_out: bool = False
     seed: int = 0
 
 
@@ -61,6 +72,20 @@ def turned_pointing(real: LabelledPoints, jitter: float, rng: np.random.Generato
     return LabelledPoints.concat(parts)
 
 
+def turned_down(real: LabelledPoints, jitter: float, rng: np.random.Generator) -> LabelledPoints:
+    """Hard "other" signs: the real ☝ of ``DOWN_SOURCES`` turned 180° (plus up to ±``jitter``).
+
+    A finger pointing down (👇, ASL Q) is none of the starter gestures, yet no source shows
+    one: without these rows the model answers it ☝, 👉 or 👈. ``asl_letters`` gives none, so
+    its Q photos stay a measurement of hands the set never held.
+    """
+    keep = np.array([lab == "pointing_up" and s.split("/", 1)[0] in DOWN_SOURCES
+                     for lab, s in zip(real.labels, real.sources, strict=True)], dtype=bool)  # fmt: skip
+    up = real.subset(keep)
+    points = _turned(up.points, 180.0 + rng.uniform(-jitter, jitter, len(up)))
+    return LabelledPoints(points, [OTHER] * len(up), [f"{s}+down" for s in up.sources], up.handedness, up.people)
+
+
 @dataclass(frozen=True)
 class BuildParts:
     """The starter set with what held-out measurements need (``bench/starter_accuracy.py``).
@@ -88,17 +113,22 @@ def build_parts(
     """The starter set from the shared photos (``hands_dir``) and procedural hands, with what went in."""
     config = config or BuildConfig()
     rng = np.random.default_rng(config.seed)
-    every, no_hand = all_real_samples(hands_dir, cache_file, on_progress)
+    asl = letters(config.asl_z_pointing, config.asl_l_out)
+    every, no_hand = all_real_samples(hands_dir, cache_file, on_progress, asl)
     every = upright_rps(every, config.turn_jitter_deg, rng)
-    consistent = consistent_labels(every)
+    consistent = consistent_labels(every, pointing_rule=config.asl_z_pointing)
     real = every.subset(consistent)
     turned = turned_pointing(real, config.turn_jitter_deg, rng)
-    proc_points, proc_labels = procedural_samples(config.procedural_per_class, config.procedural_other, config.seed)
-    photos = LabelledPoints.concat([real, turned])
+    down = turned_down(real, config.turn_jitter_deg, rng) if config.turned_down else real.subset(np.zeros(0, np.int64))
+    proc_points, proc_labels = procedural_samples(
+        config.procedural_per_class, config.procedural_other, config.seed, config.hooked_index
+    )
+    photos = LabelledPoints.concat([real, turned, down])
     features = np.concatenate(
         [keypoints_to_features(photos.points, DEPTH_CONFIG), keypoints_to_features(proc_points, DEPTH_CONFIG)]
     )
     starter = StarterSet(features, photos.labels + proc_labels, photos.sources + ["procedural"] * len(proc_labels))
     counts = {"photos_without_hand": no_hand, "photos_inconsistent": int((~consistent).sum()),
-              "photo_rows": len(real), "turned_rows": len(turned), "procedural_rows": len(proc_labels)}  # fmt: skip
+              "photo_rows": len(real), "turned_rows": len(turned), "turned_down_rows": len(down),
+              "procedural_rows": len(proc_labels)}  # fmt: skip
     return BuildParts(starter, photos.people + [""] * len(proc_labels), counts, every)

@@ -52,10 +52,15 @@ def _half(rng: np.random.Generator, n: int) -> F64Array:
     return np.stack([_u(rng, 20, 55, n), _u(rng, 30, 70, n), _u(rng, 15, 45, n)], axis=1)
 
 
+def _hooked(rng: np.random.Generator, n: int) -> F64Array:
+    """(n, 3) flexion of a hooked finger (ASL X): knuckle nearly straight, the two outer joints bent hard."""
+    return np.stack([_u(rng, 0, 30, n), _u(rng, 70, 110, n), _u(rng, 40, 80, n)], axis=1)
+
+
 def _fingers(rng: np.random.Generator, n: int, states: str) -> F64Array:
     """(n, 4, 3) flexion from a state per finger (index..pinky): s straight, c curled, l loose,
-    h half, x curled or loose (one choice per hand for all its x fingers)."""
-    make = {"s": _straight, "c": _curled, "l": _loose, "h": _half}
+    h half, k hooked, x curled or loose (one choice per hand for all its x fingers)."""
+    make = {"s": _straight, "c": _curled, "l": _loose, "h": _half, "k": _hooked}
     tight = rng.random(n)[:, None] < 0.5
     flex = [np.where(tight, _curled(rng, n), _loose(rng, n)) if s == "x" else make[s](rng, n) for s in states]
     return np.stack(flex, axis=1)
@@ -187,20 +192,22 @@ def _gestures() -> dict[str, tuple[Callable[[np.random.Generator, int], F64Array
 
 
 # Other signs: (finger states, thumb) — V, three, four, call, rock, pinky up, middle finger,
-# half-bent hands (relaxed, claw) and a hooked index: none of them is a starter gesture.
+# half-bent hands (relaxed, claw) and a half-bent index; ``HOOKED_SHAPES`` a hooked one
+# (ASL X: knuckle straight, tip bent down): none of them is a starter gesture.
 OTHER_SHAPES = (
     ("sscc", "tucked"), ("sscc", "open"), ("sssc", "tucked"), ("sssc", "open"), ("ssss", "tucked"),
     ("cccs", "up"), ("sccs", "tucked"), ("sccs", "open"), ("cccs", "tucked"), ("cscc", "tucked"),
     ("hhhh", "open"), ("hhhh", "along"), ("hccc", "tucked"), ("hhcc", "tucked"), ("cssc", "tucked"),
 )  # fmt: skip
+HOOKED_SHAPES = (("kccc", "tucked"), ("kccc", "along"))  # ASL X: a fourth-pass trial, not shipped
 
 
-def _others(rng: np.random.Generator, n: int) -> F64Array:
+def _others(rng: np.random.Generator, n: int, shapes: tuple[tuple[str, str], ...] = OTHER_SHAPES) -> F64Array:
     """Other signs upright (hand within 60° of up), and 👍's pose with the thumb sideways."""
-    per = n // (len(OTHER_SHAPES) + 1) + 1
+    per = n // (len(shapes) + 1) + 1
     parts = [
         oriented(lambda r, m, f=f, t=t: _pose(r, m, f, t), (Facing(WRIST_MIDDLE, UP, 60, 0.4),), per, rng)
-        for f, t in OTHER_SHAPES
+        for f, t in shapes
     ]
     sideways = lambda r, m: _mixed_thumb(r, m, "cccc", ("up",))  # noqa: E731
     rules = (Facing(THUMB, RIGHT if rng.random() < 0.5 else LEFT, 20),)
@@ -208,14 +215,16 @@ def _others(rng: np.random.Generator, n: int) -> F64Array:
     return np.concatenate(parts)[rng.permutation(per * len(parts))[:n]]
 
 
-def procedural_samples(per_class: int, n_other: int, seed: int = 0) -> tuple[F64Array, list[str]]:
+def procedural_samples(per_class: int, n_other: int, seed: int = 0,
+                       hooked_index: bool = False) -> tuple[F64Array, list[str]]:  # fmt: skip
     """(N, 21, 3) user-view keypoints (palm-length units) and labels: ``per_class`` of each
-    starter gesture and ``n_other`` hands making other signs (label ``OTHER``)."""
+    starter gesture and ``n_other`` hands making other signs (label ``OTHER``; with
+    ``hooked_index`` also ``HOOKED_SHAPES``)."""
     rng = np.random.default_rng(seed)
     points, labels = [], []
     for name, (make, rules) in _gestures().items():
         points.append(oriented(make, rules, per_class, rng))
         labels += [name] * per_class
-    points.append(_others(rng, n_other))
+    points.append(_others(rng, n_other, OTHER_SHAPES + (HOOKED_SHAPES if hooked_index else ())))
     labels += [OTHER] * n_other
     return np.concatenate(points).astype(np.float32), labels

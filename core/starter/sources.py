@@ -51,6 +51,24 @@ FINGERS = {"one": "pointing_up", "five": "open_palm", "two": OTHER, "three": OTH
 LETTERS = {"S": "fist", "A": "fist", "D": "pointing_up", "F": "ok", "G": "pointing_sideways"} | {
     c: OTHER for c in "CHIJKLPQRUVWXYZ"
 }
+
+
+def letters(z_pointing: bool = False, l_out: bool = False) -> dict[str, str]:
+    """``LETTERS`` with the fourth pass's trial labels (measured, not shipped: see the model card).
+
+    ``z_pointing``: Z is 👉/👈 by its direction, as G: its hand shape is the index alone,
+    pointing while it draws the letter (P is not: its middle finger is held out too).
+    ``l_out``: L (the index up, thumb out at 90°) is left out as ambiguous: ``fingers``
+    labels the same shape "one", a ☝.
+    """
+    out = dict(LETTERS)
+    if z_pointing:
+        out["Z"] = "pointing_sideways"
+    if l_out:
+        del out["L"]
+    return out
+
+
 RPS = {"rock": "fist", "paper": "open_palm", "scissors": OTHER}
 
 
@@ -122,8 +140,9 @@ def _finger_label(photo: Path) -> str | None:
     return FINGERS.get(FINGER_NAMES[index]) if index < len(FINGER_NAMES) else None
 
 
-def labelled_photos(hands_dir: Path) -> list[tuple[Path, str, str]]:
-    """(photo, label, source) of every photo used, in a fixed order; photos without a label are skipped."""
+def labelled_photos(hands_dir: Path, asl: dict[str, str] = LETTERS) -> list[tuple[Path, str, str]]:
+    """(photo, label, source) of every photo used, in a fixed order; photos without a label are skipped.
+    ``asl``: the label of each ``asl_letters`` letter (``letters()``)."""
     items: list[tuple[Path, str, str]] = []
     for name, label in RPS.items():
         items += [(p, label, f"rps/{name}") for p in _photos(hands_dir / "rps" / name)]
@@ -137,8 +156,8 @@ def labelled_photos(hands_dir: Path) -> list[tuple[Path, str, str]]:
             items.append((photo, label, "fingers"))
     for photo in _photos(hands_dir / "asl_letters"):
         letter = photo.name[0].upper()
-        if letter in LETTERS:
-            items.append((photo, LETTERS[letter], f"asl_letters/{letter}"))
+        if letter in asl:
+            items.append((photo, asl[letter], f"asl_letters/{letter}"))
     return items
 
 
@@ -160,15 +179,18 @@ def extended_fingers(points: npt.NDArray[np.float32]) -> npt.NDArray[np.bool_]:
     return np.stack(out, axis=1)
 
 
-def consistent_labels(data: LabelledPoints) -> npt.NDArray[np.bool_]:
+def consistent_labels(data: LabelledPoints, pointing_rule: bool = False) -> npt.NDArray[np.bool_]:
     """(N,) False for photos whose keypoints contradict their label (label noise of web data sets,
     or MediaPipe failures): ✋ needs four extended fingers, ☝ the index and at most one other,
-    👊 none, 👌 two of middle, ring and pinky; "fingers" photos of other counts need one."""
+    👊 none, 👌 two of middle, ring and pinky; "fingers" photos of other counts need one.
+    ``pointing_rule`` (with ``letters(z_pointing=True)``): 👉 and 👈 as ☝."""
     ext = extended_fingers(data.points)
     count = ext.sum(axis=1)
+    one_finger = ext[:, 0] & (ext[:, 1:].sum(axis=1) <= 1)
     rules = {
         "open_palm": count == 4,
-        "pointing_up": ext[:, 0] & (ext[:, 1:].sum(axis=1) <= 1),
+        "pointing_up": one_finger,
+        **({"pointing_right": one_finger, "pointing_left": one_finger} if pointing_rule else {}),
         "fist": count == 0,
         "ok": ext[:, 1:].sum(axis=1) >= 2,
     }
@@ -183,6 +205,7 @@ def all_real_samples(
     hands_dir: Path,
     cache_file: Path = DEFAULT_CACHE,
     on_progress: Callable[[int, int], None] | None = None,
+    asl: dict[str, str] = LETTERS,
 ) -> tuple[LabelledPoints, int]:
     """Keypoints of every labelled photo with a hand (MediaPipe, cached), unfiltered, and how many had none.
 
@@ -191,7 +214,7 @@ def all_real_samples(
     hand (``core.starter.hagrid.pick_hand``).
     """
     items: list[tuple[Path, str, str, HagridPhoto | None]] = [
-        (p, lab, s, None) for p, lab, s in labelled_photos(hands_dir)
+        (p, lab, s, None) for p, lab, s in labelled_photos(hands_dir, asl)
     ]
     for folder in HAGRID_FOLDERS:
         items += [(h.path, h.label, h.source, h) for h in hagrid_photos(hands_dir, folder)]
