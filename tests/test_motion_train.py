@@ -82,18 +82,19 @@ def _tips(clips: list) -> list:
 
 def test_fingertip_paths_train_three_averaged_networks_and_a_threshold_from_held_out_rows() -> None:
     seen: list[tuple[int, int]] = []
-    result = train_motion(_tips(_clips(range(0, 150, 30), seed=0)), QUICK,
+    config = replace(QUICK, epochs=15, patience=8)
+    result = train_motion(_tips(_clips(range(0, 150, 30), seed=0)), config,
                           on_epoch=lambda s: seen.append((s.epoch, s.epochs)))  # fmt: skip
     model = result.model
     assert model.members == FINGERTIP_MEMBERS == 3 and model.feature_config == FINGERTIP_FEATURES
     assert len(model.metadata["members_best_epochs"]) == 3 and result.best_epoch == model.metadata["best_epoch"]
     # the members' epochs one after another, numbered on; the result's history is the first member's
-    assert [e for e, _ in seen] == list(range(1, len(seen) + 1)) and {n for _, n in seen} == {3 * QUICK.epochs}
-    assert len(result.history) < len(seen) <= 3 * QUICK.epochs
+    assert [e for e, _ in seen] == list(range(1, len(seen) + 1)) and {n for _, n in seen} == {3 * config.epochs}
+    assert len(result.history) < len(seen) <= 3 * config.epochs
     assert model.threshold in np.round(np.arange(0.0, 0.51, 0.05), 2)  # calibrated: the project has idle
     test = _tips(_clips(range(200, 300, 25), seed=1))
     right = sum(model.predict_clip(c).label == c.label for c in test)
-    assert right / len(test) >= 0.7, f"{right} of {len(test)}"  # 19-20 of 20 with seeds 0-3
+    assert right / len(test) >= 0.7, f"{right} of {len(test)}"  # 18-20 of 20 with seeds 0-3
     # without an idle class "unknown" is the only way to say "no gesture": the threshold is kept
     moving = [c for c in _tips(_clips(range(0, 90, 30), seed=0)) if c.label != "idle"]
     alone = train_motion(moving, replace(QUICK, members=1, epochs=5)).model
