@@ -118,20 +118,6 @@ def test_predict_hand_uses_user_view_features() -> None:
     np.testing.assert_allclose(list(pred.probabilities.values()), expected, atol=1e-7)
 
 
-def test_single_hand_latency() -> None:
-    """One hand per webcam frame: a loose bound (measured ~50 µs) that still catches per-call setup work."""
-    clf = _classifier()
-    x = _features(1, clf.feature_config)
-    for _ in range(20):
-        clf.predict(x)
-    times = []
-    for _ in range(200):
-        start = time.perf_counter()
-        clf.predict(x)
-        times.append(time.perf_counter() - start)
-    assert np.median(times) < 1e-3
-
-
 # ---- save / load -----------------------------------------------------------------------
 
 
@@ -145,6 +131,13 @@ def test_round_trip_is_exact(saved: tuple[GestureClassifier, Path]) -> None:
     assert sorted(p.name for p in folder.iterdir()) == sorted([_weights(folder).name, CONFIG_FILE])  # no temporaries
     description = json.loads((folder / CONFIG_FILE).read_text())
     assert description["format"] == "handteach-gesture-mlp" and description["feature_config"]["version"] == 1
+
+
+def test_same_weights_save_to_the_same_file_name(tmp_path: Path) -> None:
+    """The weights file is named by its bytes' checksum: a rebuild with equal weights must not rename it."""
+    clf = _classifier()
+    names = {_weights(clf.save(tmp_path / str(n))).name for n in range(12)}
+    assert len(names) == 1, names
 
 
 def test_save_overwrites_previous_model(saved: tuple[GestureClassifier, Path]) -> None:

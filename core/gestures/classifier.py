@@ -154,7 +154,9 @@ class GestureClassifier:
         if bad:
             raise ValueError(f"{folder}: refusing to save a model whose weights are not finite ({bad[0]}); "
                              "the training diverged, try a lower learning rate")  # fmt: skip
-        weights = save_safetensors(tensors, metadata={"format": "pt", "handteach": FORMAT_NAME})
+        # One metadata key: safetensors writes its metadata map in no fixed order, and the file name is the
+        # bytes' checksum, so two keys made the same weights a different file on each save.
+        weights = save_safetensors(tensors, metadata={"handteach": FORMAT_NAME})
         checksum = hashlib.sha256(weights).hexdigest()
         weights_name = f"model.{checksum[:16]}.safetensors"
         description = self.describe() | {"weights_file": weights_name, "weights_sha256": checksum}
