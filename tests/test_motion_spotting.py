@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from motionmaker import keypoint_clip, keypoint_stream
 
 from core.motion.dtw import DTWClassifier
-from core.motion.spotting import SpotConfig, Spotter
+from core.motion.spotting import Spotter
 
 KINDS = ("swipe_left", "swipe_right", "swipe_up", "swipe_down", "circle", "idle")
 
@@ -53,14 +51,6 @@ def test_a_lost_hand_ends_the_motion_and_time_going_back_restarts(model: DTWClas
     assert [e.label for e in events] == ["swipe_down"]
     assert spotter.trail(0.4).shape == (0, 2) and len(spotter.trail(1.0)) == 17  # the hand left 0.47 s ago
     assert [e.label for e in _events(spotter, stream)] == ["swipe_down"]  # timestamps restart: a new stream
-
-
-def test_frames_without_a_gesture_end_cost_microseconds(model: DTWClassifier) -> None:
-    spotter = Spotter(model, SpotConfig())
-    stream = keypoint_stream([("still", 300)], start=0)
-    started = time.perf_counter()
-    _events(spotter, stream)
-    assert (time.perf_counter() - started) / len(stream) < 0.002  # the 2 ms budget, with room for a busy machine
 
 
 @pytest.mark.slow
