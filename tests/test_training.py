@@ -289,3 +289,13 @@ def test_five_thousand_samples_of_eight_classes_train_with_the_defaults() -> Non
     X = keypoints_to_features(pts, CFG)
     result = train_classifier(X, [classes[i] for i in idx], classes, MIRROR_MAP, CFG, TrainConfig())
     assert result.val_accuracy > 0.8 and result.n_val == 1000 and not result.cancelled
+
+
+def test_repeated_rows_validate_apart_from_the_rows_they_repeat() -> None:
+    """A CSV that repeats its rows (here 3 copies each) must not validate on rows it trains on."""
+    X, y = _dataset({"pointing_up": 30, "open_palm": 30})
+    X3, y3 = np.concatenate([X, X, X]), y * 3
+    result = train_classifier(X3, y3, ["pointing_up", "open_palm"], MIRROR_MAP, CFG, FAST)
+    train_rows = np.setdiff1d(np.arange(len(X3)), result.val_indices)
+    trained = {row.tobytes() for row in X3[train_rows]}
+    assert result.n_val == 36 and not any(X3[i].tobytes() in trained for i in result.val_indices)

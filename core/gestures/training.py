@@ -26,6 +26,7 @@ from core.gestures.early_stop import EpochStats, fit_with_early_stopping
 from core.gestures.fast_mlp import AdamW, dropout_masks, forward_with_masks
 from core.gestures.features import FeatureConfig, augment, mirror_features
 from core.gestures.metrics import EvalReport, evaluate, mirrored_accuracy
+from core.gestures.split import stratified_split
 from core.gestures.train_config import INTEGER_FIELDS, TRAIN_LIMITS, TrainConfig, check_limit
 from core.types import FloatArray
 
@@ -110,7 +111,7 @@ def train_classifier(
     model_classes, skipped = _select_classes(y_names, classes, partners or {}, config.min_samples_per_class)
     index = {name: i for i, name in enumerate(model_classes)}
     rng = np.random.default_rng(config.seed)
-    train_idx, val_idx = _stratified_split(y_names, config.val_share, rng)
+    train_idx, val_idx = stratified_split(y_names, config.val_share, rng, min_val=1, x=x)
     threads = torch.get_num_threads()
     with torch.random.fork_rng(devices=[]):  # seed our run without disturbing the caller's RNG
         torch.manual_seed(config.seed)
@@ -196,18 +197,6 @@ def _select_classes(
 ) -> tuple[list[str], list[str]]:
     """(classes to train, in ``classes`` order; classes left out for having no sample)."""
     return trainable_classes({name: int(np.sum(y == name)) for name in classes}, mirror_map, min_samples)
-
-
-def _stratified_split(y: npt.NDArray[np.str_], share: float, rng: np.random.Generator) -> tuple[IntArray, IntArray]:
-    """(train, val) row indices, sorted; each class gives round(share × n) ≥ 1 rows to val, keeping ≥ 1."""
-    # By hand: sklearn's train_test_split(stratify=) shares val rows by largest remainder, so a class of 2-4 can get none.
-    train, val = [], []
-    for name in sorted(set(y.tolist())):
-        rows = rng.permutation(np.flatnonzero(y == name))
-        k = min(max(1, round(share * len(rows))), len(rows) - 1)
-        val.append(rows[:k])
-        train.append(rows[k:])
-    return np.sort(np.concatenate(train)), np.sort(np.concatenate(val))
 
 
 def _prepare(

@@ -30,6 +30,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from core.gestures.classifier import GestureClassifier
 from core.gestures.features import FeatureConfig
+from core.gestures.split import stratified_split
 from core.gestures.training import (
     EpochStats,
     TrainConfig,
@@ -101,21 +102,6 @@ def conflicting_rows(
         nearest, _ = NearestNeighbors(n_neighbors=1).fit(points).kneighbors(s_xy)
         drop |= (nearest[:, 0] < reach) & (s_labels != name)
     return drop
-
-
-def split_user(y: npt.NDArray[np.str_], share: float, rng: np.random.Generator) -> tuple[IntArray, IntArray]:
-    """(train, val) rows: round(share × n) of each class to val, never its last sample.
-
-    Unlike ``core.gestures.training`` no class must give one: the starter rows also validate,
-    so a class recorded once or twice keeps every sample for training."""
-    # By hand: sklearn's train_test_split(stratify=) refuses classes of one sample, which this split must keep.
-    train, val = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for name in sorted(set(y.tolist())):
-        rows = rng.permutation(np.flatnonzero(y == name))
-        k = min(round(share * len(rows)), len(rows) - 1)
-        val.append(rows[:k])
-        train.append(rows[k:])
-    return np.sort(np.concatenate(train)), np.sort(np.concatenate(val))
 
 
 def _split_starter(
@@ -197,7 +183,7 @@ def train_with_starter(
     keep = ~conflicting_rows(starter_x, starter_y.tolist(), x, y.tolist(), feature_config, options.conflict_radius,
                              options.max_conflict_radius)  # fmt: skip
     split = _split_starter(starter_y, keep, active, options.val_per_class, rng)
-    train_idx, val_idx = split_user(y, config.val_share, rng)
+    train_idx, val_idx = stratified_split(y, config.val_share, rng, min_val=0, x=x)
     pools = _pools(x, y, train_idx, val_idx, starter_x, split, starter_y, active, partners, options.user_weight)
     draw = Draw(options.per_class, options.rejection_per_epoch, options.user_weight, options.rejection_weight,
                 config.mirror, config.augment, config.aug)  # fmt: skip
