@@ -1,7 +1,9 @@
 """Accuracy on a real kinivi-format keypoint CSV, and training speed.
 
 Builds a kinivi keypoint CSV (label id + 42 wrist-relative, max-abs-scaled values)
-from real photos in ../shared/data (rock/paper/scissors and ASL digits: 13 classes),
+from real photos in ../shared/data (``--set digits13``, the default: rock/paper/scissors and ASL
+digits, 13 classes; ``--set kinivi4``: kinivi's own Open/Close/Pointer/OK from rps, ASL digits
+5/1/9 and HaGRID crops of thousands of people),
 exactly as a user would: MediaPipe → store → ``export --format kinivi``. Hands under
 ``TINY_HAND_PX`` (40 px across) are counted apart, as ``evaluate-images`` does (``--keep-tiny``
 keeps them): on the 100 px ASL digit photos they are MediaPipe's zoomed-out search finding a
@@ -31,7 +33,7 @@ from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.shared_sets import labelled_hands, rps_and_digits  # noqa: E402
+from bench.shared_sets import kinivi_four, labelled_hands, rps_and_digits  # noqa: E402
 from core.data import csv_io  # noqa: E402
 from core.data.project import train_project  # noqa: E402
 from core.data.store import Sample, Store  # noqa: E402
@@ -39,9 +41,11 @@ from core.gestures.features import FeatureConfig, keypoints_to_features  # noqa:
 from core.gestures.training import TrainConfig, evaluate, train_classifier  # noqa: E402
 from core.starter.images_eval import TINY_HAND_PX  # noqa: E402
 
+SETS = {"digits13": rps_and_digits, "kinivi4": kinivi_four}
 
-def write_kinivi_set(folder: Path, keep_tiny: bool = False) -> tuple[Path, Path, int]:
-    hands, labels, no_hand = labelled_hands(rps_and_digits())
+
+def write_kinivi_set(folder: Path, keep_tiny: bool = False, which: str = "digits13") -> tuple[Path, Path, int]:
+    hands, labels, no_hand = labelled_hands(SETS[which]())
     tiny = [h.extent() < TINY_HAND_PX for h in hands]
     if not keep_tiny:
         hands, labels = (
@@ -111,13 +115,16 @@ def one_seed(folder: Path, keypoints: Path, names: Path, seed: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="one split and training per seed")
+    parser.add_argument("--set", choices=sorted(SETS), default="digits13",
+                        help="digits13: rps + ASL digits, 13 classes; kinivi4: kinivi's Open/Close/Pointer/OK "
+                        "from rps, ASL digits and HaGRID crops")  # fmt: skip
     parser.add_argument("--keep-tiny", action="store_true", help=f"keep hands under {TINY_HAND_PX} px")
     parser.add_argument("--time-only", action="store_true",
                         help="only the 5,000-row training time per seed (the quiet-machine timing)")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        keypoints, names, n_rows = write_kinivi_set(folder, args.keep_tiny)
+        keypoints, names, n_rows = write_kinivi_set(folder, args.keep_tiny, args.set)
         if args.time_only:
             timed = [time_5000(keypoints, names, seed) for seed in args.seeds]
             for seed, (seconds, epochs) in zip(args.seeds, timed, strict=True):
@@ -135,7 +142,7 @@ def main() -> None:
     print(f"{len(runs)} seeds: mean {np.mean(accuracies):.4f}, lowest {min(accuracies):.4f}, "
           f"{sum(a >= 0.995 for a in accuracies)} at or above 0.995; 5,000 rows in {min(seconds):.2f}-"
           f"{max(seconds):.2f} s, {sum(s <= 5.0 for s in seconds)} within 5 s")  # fmt: skip
-    print(json.dumps({"accuracy_mean": round(float(np.mean(accuracies)), 5), "accuracy": accuracies,
+    print(json.dumps({"set": args.set, "accuracy_mean": round(float(np.mean(accuracies)), 5), "accuracy": accuracies,
                       "n_samples": n_rows, "keep_tiny": args.keep_tiny, "runs": runs}))  # fmt: skip
 
 

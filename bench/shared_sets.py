@@ -38,6 +38,20 @@ def rps_and_digits() -> list[tuple[Path, str]]:
     return items
 
 
+# kinivi's own four classes (its keypoint_classifier_label.csv), from three real sources of many people
+KINIVI_FOUR = {
+    "Open": [("rps", "paper"), ("sign_digits", "Dataset", "5"), ("hagrid_crops", "images", "palm")],
+    "Close": [("rps", "rock"), ("hagrid_crops", "images", "fist")],
+    "Pointer": [("sign_digits", "Dataset", "1"), ("hagrid_crops", "images", "one")],
+    "OK": [("sign_digits", "Dataset", "9"), ("hagrid_crops", "images", "ok")],
+}
+
+
+def kinivi_four() -> list[tuple[Path, str]]:
+    """kinivi's classes Open, Close, Pointer, OK: rps, ASL digits 5/1/9 (the F shape) and HaGRID crops."""
+    return [(p, label) for label, folders in KINIVI_FOUR.items() for parts in folders for p in photos(*parts)]
+
+
 def largest(hands: list[Keypoints]) -> Keypoints:
     """The main hand of a photo: the largest keypoint box."""
     return max(hands, key=Keypoints.extent)
