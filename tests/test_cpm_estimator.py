@@ -142,3 +142,26 @@ def test_an_upright_model_reads_the_hand_turned_by_the_angle_of_its_first_pass(v
     np.testing.assert_allclose(told.matrix, cropping.crop_matrix(window, size, 30.0), atol=1e-4)
     reader.model = HandCPM(dataclasses.replace(reader.cfg, upright=False)).eval()
     np.testing.assert_allclose(reader.estimate(rgb, _box(ref), upright_deg=30.0).matrix, plain, atol=1e-4)
+
+
+def test_flip_test_follows_the_weights_config_unless_told(video_frames) -> None:
+    rgb, ref = video_frames[1]
+    reader = CPMEstimator(flip_test=None)
+    size, window = reader.cfg.input_size, cropping.window_from_box(_box(ref), reader.cfg.margin)
+    crop = cropping.warp(rgb, cropping.crop_matrix(window, size), size)
+
+    def weights(flip_test: bool) -> HandCPM:  # the shipped weights under a config that says flip_test
+        model = HandCPM(dataclasses.replace(reader.cfg, flip_test=flip_test)).eval()
+        model.load_state_dict(reader.model.state_dict())
+        return model
+
+    reader.model = weights(False)
+    plain = reader.beliefs(crop)[-1]
+    mirror_maps = reader.beliefs(np.ascontiguousarray(crop[:, ::-1]))[-1][..., ::-1]
+    reader.model = weights(True)
+    assert reader.flip_test
+    np.testing.assert_allclose(reader.beliefs(crop)[-1], (plain + mirror_maps) / 2, atol=1e-4)
+    told = CPMEstimator(flip_test=False)
+    told.model = weights(True)
+    assert not told.flip_test  # told: the config's choice is overridden
+    np.testing.assert_allclose(told.beliefs(crop)[-1], plain, atol=1e-5)

@@ -99,8 +99,11 @@ def test_config_json_round_trip_and_refusals() -> None:
         CPMConfig(stride=2)
     with pytest.raises(ConfigError, match="block must be one of"):
         CPMConfig(block="transformer")
+    with pytest.raises(ConfigError, match="flip_test must be true or false"):
+        CPMConfig.from_json(SMALL.to_json().replace('"flip_test": false', '"flip_test": "yes"'))
     older = json.loads(dataclasses.replace(SMALL, block="separable").to_json())
     del older["global_context"], older["handedness_head"], older["block"]  # written before these fields existed
+    del older["flip_test"]
     assert CPMConfig.from_json(json.dumps(older)) == dataclasses.replace(
         SMALL, global_context=False, handedness_head=False, block="separable"
     )

@@ -30,3 +30,24 @@ def test_overlapping_scores_get_the_best_balanced_accuracy() -> None:
 def test_calibration_needs_both_kinds_of_crop() -> None:
     with pytest.raises(ValueError, match="with and without hands, got 0 and 2"):
         calibrate_threshold(np.zeros(0, np.float32), np.ones(2, np.float32))
+
+
+def test_predict_reads_crops_as_the_estimator_does_with_flip_test() -> None:
+    import torch
+
+    from core.cpm.config import CPMConfig
+    from core.cpm.estimator import CPMEstimator
+    from core.cpm.heatmaps import decode
+    from core.cpm.model import HandCPM
+    from core.cpm.training.validation import predict
+
+    torch.manual_seed(0)
+    model = HandCPM(CPMConfig(flip_test=True)).eval()
+    crops = np.random.default_rng(0).integers(0, 255, (3, 128, 128, 3), dtype=np.uint8)
+    points, conf = predict(model, crops)
+    reader = CPMEstimator()
+    reader.model = model
+    for crop, p, c in zip(crops, points, conf, strict=True):
+        want_p, want_c = decode(reader.beliefs(crop)[-1], model.cfg.stride)
+        np.testing.assert_allclose(p, want_p, atol=1e-3)
+        np.testing.assert_allclose(c, want_c, atol=1e-4)

@@ -24,6 +24,7 @@ ADDED_LATER = {
     "upright": False,
     "block": "separable",
     "skeleton": HAND_21.name,
+    "flip_test": False,
 }  # absent from older files: those models lack them (and read hands)
 
 
@@ -55,6 +56,9 @@ class CPMConfig:
     sigma: float = 1.5  # Gaussian std of target beliefs, in belief-map cells
     margin: float = 0.25  # crop = keypoint box grown by this × its longest side on each side
     hand_threshold: float = 0.25  # mean joint confidence above which a crop holds a hand (calibrated on real data)
+    # Read each crop and its mirror image and average the beliefs (about 1.9x the time): set by the weights'
+    # config.json, so that the estimator, validation and calibration all read the crops the same way.
+    flip_test: bool = False
     version: int = CONFIG_VERSION  # architecture version, checked on load
     skeleton: str = HAND_21.name  # the keypoint layout of its belief maps: the CPM is a hand model
 
@@ -71,6 +75,8 @@ class CPMConfig:
             raise ConfigError(f"input_size must be a multiple of stride {self.stride} and >= 32, got {self.input_size}")
         if self.block not in BLOCKS:
             raise ConfigError(f"block must be one of {BLOCKS}, got {self.block!r}")
+        if type(self.flip_test) is not bool:
+            raise ConfigError(f"flip_test must be true or false, got {self.flip_test!r}")
         if not 1 <= self.stages <= 6:
             raise ConfigError(f"stages must be 1..6, got {self.stages}")
 

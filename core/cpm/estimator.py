@@ -81,15 +81,20 @@ class CPMEstimator:
         num_threads: onnxruntime threads used by ``estimate``; one thread is the fastest for a
             single small crop and does not fight MediaPipe for the cores. None or 0: onnxruntime's default.
         flip_test: also run the mirrored crop and average the (mirrored-back) beliefs: a little more
-            accurate, about 1.9× the time.
+            accurate, about 1.9× the time. None (the default): as the weights' config says (``CPMConfig.flip_test``).
     """
 
     def __init__(
-        self, checkpoint_dir: str | Path | None = None, num_threads: int | None = 1, flip_test: bool = False
+        self, checkpoint_dir: str | Path | None = None, num_threads: int | None = 1, flip_test: bool | None = None
     ) -> None:
         self.num_threads = num_threads
+        self._flip_test = flip_test
         self.model = checkpoint.load(checkpoint.DEFAULT_DIR if checkpoint_dir is None else checkpoint_dir)
-        self.flip_test = flip_test
+
+    @property
+    def flip_test(self) -> bool:
+        """Whether ``beliefs`` also reads the mirror image: the constructor's choice, else the weights' config."""
+        return self.cfg.flip_test if self._flip_test is None else self._flip_test
 
     @property
     def model(self) -> HandCPM:

@@ -105,7 +105,7 @@ def evaluate_keypoints(
     backend: str = "cpm",
     crop: str = "gt",
     checkpoint_dir: str | Path | None = None,
-    flip_test: bool = False,
+    flip_test: bool | None = None,
     on_hand: Callable[[GroundTruthHand, FloatArray | None], None] | None = None,
 ) -> dict[str, float]:
     """PCK@0.05/0.1/0.2, mean normalised error, detected share and ms per hand of ``backend`` on ``hands``."""
@@ -138,7 +138,10 @@ def evaluate_keypoints(
 
 
 def evaluate_both(
-    hands: list[GroundTruthHand], crop: str = "gt", checkpoint_dir: str | Path | None = None, flip_test: bool = False
+    hands: list[GroundTruthHand],
+    crop: str = "gt",
+    checkpoint_dir: str | Path | None = None,
+    flip_test: bool | None = None,
 ) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
     """Both backends as ``evaluate`` does, and both again on the same hands: those MediaPipe returned keypoints for.
 

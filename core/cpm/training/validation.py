@@ -30,13 +30,18 @@ class ValidationResult:
 
 @torch.inference_mode()
 def predict(model: HandCPM, crops: npt.NDArray[np.uint8], batch_size: int = 64) -> tuple[FloatArray, FloatArray]:
-    """Keypoints (N, 21, 2) crop px and confidences (N, 21) of the last stage for (N, S, S, 3) uint8 crops."""
+    """Keypoints (N, 21, 2) crop px and confidences (N, 21) of the last stage for (N, S, S, 3) uint8 crops
+    (with the mirror images averaged in when ``model.cfg.flip_test``, as ``CPMEstimator`` reads them)."""
     model.eval()
     device = next(model.parameters()).device
     points, confs = [], []
     for start in range(0, len(crops), batch_size):
         batch = torch.from_numpy(np.ascontiguousarray(crops[start : start + batch_size].transpose(0, 3, 1, 2)))
-        beliefs = model(batch.to(device).float())[-1].cpu().numpy()  # (B, 22, h, w)
+        x = batch.to(device).float()
+        beliefs = model(x)[-1]  # (B, 22, h, w)
+        if model.cfg.flip_test:  # as the estimator reads crops: with the mirror image, its maps flipped back
+            beliefs = (beliefs + model(x.flip(-1))[-1].flip(-1)) / 2
+        beliefs = beliefs.cpu().numpy()
         for maps in beliefs:
             kp, conf = decode(maps, model.cfg.stride)
             points.append(kp)
