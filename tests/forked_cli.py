@@ -1,12 +1,13 @@
 """``python -m core ARGS`` as a real process of its own, without paying the interpreter's start-up each time.
 
-A CLI test starts the command line about a hundred times, and each start imported torch, scikit-learn and
-the rest of ``core.cli`` again (seconds apiece on two busy cores) before doing anything. Here one server
-process imports ``core.cli.main`` once and forks a child per command: the child is a pristine copy of the
-server (the server itself never runs a command, so nothing one command did is seen by the next) and runs
-what ``core/__main__.py`` runs, ``sys.exit(main(args))``, with the caller's environment, working directory,
-stdout and stderr. Exit code and output read as from ``subprocess.run``: an uncaught exception prints its
-traceback and exits 1, ``sys.exit("text")`` prints the text and exits 1, atexit handlers run.
+A CLI test starts the command line about a hundred times, and each start imported torch, scikit-learn and the
+rest of ``core.cli`` again (seconds apiece on two busy cores) before doing anything. Here one server process
+imports ``core.cli.main`` and the engines its handlers import once and forks a child per command: the child is
+a pristine copy of the server (the server itself never runs a command, so nothing one command did is seen by
+the next) and runs what ``core/__main__.py`` runs, ``sys.exit(main(args))``, with the caller's environment,
+working directory, stdout and stderr. Exit code and output read as from ``subprocess.run``: an uncaught
+exception prints its traceback and exits 1, ``sys.exit("text")`` prints the text and exits 1, atexit handlers
+run.
 
 What a fork does not repeat is the start itself: ``python -m core`` starting in a fresh interpreter is
 checked by the tests that still use ``subprocess.run`` (``run_cli(..., fresh=True)`` in ``test_cli``).
@@ -29,7 +30,9 @@ REPO = Path(__file__).resolve().parents[1]
 # nothing a child prints can corrupt them (the children's fds 1 and 2 are files of the request's own).
 _SERVER = r"""
 import atexit, json, os, sys, tempfile, traceback
-from core.cli.main import main  # the slow import, done once
+from core.cli.main import main
+# the engines the handlers import when they run (torch, scikit-learn, MediaPipe's wrappers): the slow import, done once
+import core.data.project, core.gestures.inference, core.motion.evaluate, core.motion.train, core.cli.motion
 
 answers = os.fdopen(os.dup(1), "w")
 null = os.open(os.devnull, os.O_WRONLY)

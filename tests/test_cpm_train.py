@@ -10,12 +10,12 @@ import pytest
 import torch
 
 from core.cli.cpm import register, train_configs
+from core.cli.finetune import register as register_finetune
 from core.cpm import checkpoint
 from core.cpm.config import FINETUNE_EPOCHS, CPMConfig, CPMTrainConfig
 from core.cpm.model import HandCPM
 from core.cpm.training.distill import train
 from core.cpm.training.run_state import averager
-from core.data.project_finetune import register as register_finetune
 from tests.conftest import copy_open_hands
 
 TINY = CPMConfig(
@@ -140,7 +140,7 @@ def test_train_cpm_without_flags_trains_with_the_config_defaults() -> None:
     parser = argparse.ArgumentParser()
     subparsers = parser.add_subparsers()
     register(subparsers)
-    register_finetune(subparsers)  # finetune-cpm lives with the project wiring, its default in CPM's config
+    register_finetune(subparsers)  # finetune-cpm has its own CLI module, its default in CPM's config
     cpm, cfg = train_configs(parser.parse_args(["train-cpm", "-i", "photos"]))
     assert cpm == CPMConfig() and cfg == CPMTrainConfig()
     cpm, cfg = train_configs(parser.parse_args(["train-cpm", "-i", "x", "--epochs", "3", "--upright", "0.5"]))

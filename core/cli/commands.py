@@ -1,4 +1,9 @@
-"""Handlers of the command-line commands: parse nothing, print results, return an exit code."""
+"""Handlers of the command-line commands: parse nothing, print results, return an exit code.
+
+Only the store and CSV modules are imported here: torch, scikit-learn and MediaPipe (3 s to import)
+come in inside the handlers that use them, so ``--help`` and the store commands start at once
+(``tests/test_cli_startup.py``).
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,19 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.data import csv_io
-from core.data.extract import ExtractConfig, extract_to_store
-from core.data.project import features_of, load_project_model, train_project
 from core.data.schema import DB_NAME, StoreLockedError, default_data_dir
 from core.data.store import Store
 from core.gestures.catalog import DEFAULT_PROJECT, validate_name
 from core.gestures.features import keypoints_to_features
-from core.gestures.training import EpochStats, TrainConfig
-from core.gestures.training import evaluate as evaluate_model
+from core.gestures.train_config import TrainConfig
 from core.io.limits import check_hidden
-from core.io.video import MediaError, expand_inputs, media_kind
-from core.keypoints.backend import KeypointBackend
-from core.keypoints.landmarks import TrackerConfig
+
+if TYPE_CHECKING:
+    from core.gestures.classifier import GestureClassifier
+    from core.gestures.early_stop import EpochStats
 
 
 def open_store(args: argparse.Namespace) -> Store:
@@ -48,7 +52,7 @@ def extra_registrations() -> list[Callable[[argparse._SubParsersAction], None]]:
     registrations = []
     try:
         from core.cli.cpm import register as register_cpm
-        from core.data.project_finetune import register as register_finetune
+        from core.cli.finetune import register as register_finetune
     except ImportError:
         pass
     else:
@@ -81,6 +85,8 @@ def extract(args: argparse.Namespace) -> int:
 
     When every input is bad nothing changes, not even the class: exit 2 with one ``error:`` line per input.
     """
+    from core.data.extract import ExtractConfig, extract_to_store  # OpenCV, Pillow, MediaPipe: only when extracting
+
     store = open_store(args)
     project = store.ensure_project(args.project)
     if store.project_is_motion(project):  # one clip per video file
@@ -211,6 +217,8 @@ def train(args: argparse.Namespace) -> int:
         return motion.train(args, store, args.project)
     if getattr(args, "path_only", False):
         raise ValueError(f"--path-only: project {args.project!r} is not a motion project")
+    from core.data.project import train_project  # torch, scikit-learn: only when training
+
     config = TrainConfig(epochs=args.epochs, seed=args.seed, hidden=tuple(args.hidden), learning_rate=args.lr,
                          val_share=args.val_share, augment=not args.no_augment, mirror=not args.no_mirror)  # fmt: skip
     starter = not getattr(args, "no_starter", True)  # the flag exists when core.starter is installed
@@ -226,8 +234,10 @@ def train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _require_model(store: Store, project: str):  # noqa: ANN202 - GestureClassifier, imported lazily by project
+def _require_model(store: Store, project: str) -> GestureClassifier:
     """The project's model; an untrained project with default gestures gets the starter model."""
+    from core.data.project import load_project_model  # torch: only the commands that use a model
+
     model = load_project_model(store, project, starter_fallback=True)
     if model is None:
         raise ValueError(f"project {project!r} has no trained model yet; run `python -m core train -p {project}`")
@@ -239,6 +249,9 @@ def evaluate(args: argparse.Namespace) -> int:
         from core.cli import motion
 
         return motion.evaluate_history(args)
+    from core.data.project import features_of  # torch, scikit-learn: only when evaluating
+    from core.gestures.training import evaluate as evaluate_model
+
     store = reading_store(args, args.project)
     model = _require_model(store, args.project)
     if args.format == "kinivi":
@@ -275,7 +288,11 @@ def export_onnx(args: argparse.Namespace) -> int:
 
 def infer(args: argparse.Namespace) -> int:
     """Exit 0; 1 when some files could not be read (each an ``error:`` line) and the others were done; 2 for none."""
+    # torch, MediaPipe, OpenCV: only when inferring
     from core.gestures.inference import annotate_file, output_paths
+    from core.io.video import MediaError, expand_inputs, media_kind
+    from core.keypoints.backend import KeypointBackend
+    from core.keypoints.landmarks import TrackerConfig
 
     store = reading_store(args, args.project)
     if args.project in store.list_projects() and store.project_is_motion(args.project):

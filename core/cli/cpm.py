@@ -1,7 +1,8 @@
-"""Command line of the CPM: ``train-cpm``, ``eval-keypoints`` and ``finetune-cpm``.
+"""Command line of the CPM: ``train-cpm`` and ``eval-keypoints`` (``finetune-cpm`` is ``core.cli.finetune``'s).
 
 ``register(subparsers)`` adds them to a parent parser (the main ``python -m core``);
-``python -m core.cpm`` offers them as ``train`` / ``eval-keypoints`` on their own.
+``python -m core.cpm`` offers them as ``train`` / ``eval-keypoints`` on their own. Only the config
+dataclasses are imported here; torch comes in inside the handlers.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import signal
 import sys
 from pathlib import Path
 
-from core.cpm.checkpoint import DEFAULT_DIR
 from core.cpm.config import DEFAULT_LABEL_CACHE, CPMConfig, CPMTrainConfig
 
 MODEL, RUN = CPMConfig(), CPMTrainConfig()  # every default below comes from these
@@ -153,9 +153,7 @@ def _add_eval(subparsers) -> None:
         default="gt",
         help="gt: crop from the annotated box; detect: MediaPipe finds the hand",
     )
-    p.add_argument(
-        "--checkpoint", default=str(DEFAULT_DIR), metavar="DIR", help="CPM checkpoint (default: shipped weights)"
-    )
+    p.add_argument("--checkpoint", metavar="DIR", help="CPM checkpoint (default: shipped weights)")
     p.add_argument(
         "--joint-order",
         choices=("auto", "standard", "tip-first"),
@@ -174,7 +172,7 @@ def _add_eval(subparsers) -> None:
 
 def register(subparsers) -> None:
     """Add ``train-cpm`` and ``eval-keypoints`` to the main CLI's subparsers (``finetune-cpm``, which needs a
-    project, is ``core.data.project_finetune.register``'s)."""
+    project, is ``core.cli.finetune.register``'s)."""
     _add_train(subparsers, "train-cpm")
     _add_eval(subparsers)
 
@@ -213,6 +211,7 @@ def _run_train(args: argparse.Namespace) -> int:
 
 
 def _run_eval(args: argparse.Namespace) -> int:
+    from core.cpm.checkpoint import DEFAULT_DIR  # torch, as the evaluation below: not for --help
     from core.cpm.evaluation.annotations import load_annotations
     from core.cpm.evaluation.eval_keypoints import evaluate_both, evaluate_keypoints
 
@@ -220,7 +219,8 @@ def _run_eval(args: argparse.Namespace) -> int:
         print("--images applies to a single --annotations file", file=sys.stderr)
         return 2
     hands = [h for f in args.annotations for h in load_annotations(f, args.images, args.joint_order)]
-    ckpt = args.checkpoint if args.backend == "cpm" or args.same_hands else None
+    checkpoint = str(DEFAULT_DIR) if args.checkpoint is None else args.checkpoint
+    ckpt = checkpoint if args.backend == "cpm" or args.same_hands else None
     same: dict[str, float] = {}
     if args.same_hands:
         results, same = evaluate_both(hands, args.crop, ckpt, flip_test=args.flip_test)

@@ -1,4 +1,8 @@
-"""Command line: ``python -m core COMMAND ...`` does everything the pages do."""
+"""Command line: ``python -m core COMMAND ...`` does everything the pages do.
+
+Building the parser imports no engine (torch, scikit-learn, MediaPipe): each handler imports its own,
+so ``--help`` and the store commands start in a fraction of the time.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from core.cli import commands
 from core.gestures.catalog import DEFAULT_PROJECT
-from core.gestures.training import INTEGER_FIELDS, TRAIN_LIMITS, TrainConfig, check_limit
+from core.gestures.train_config import INTEGER_FIELDS, TRAIN_LIMITS, TrainConfig, check_limit
 from core.types import KEYPOINT_BACKENDS
 
 

@@ -2,7 +2,8 @@
 
 ``core.cli.commands`` sends a motion project's ``extract`` (one clip per video file), ``train`` (the
 motion model) and ``infer`` (the gestures found in a video, with their times) to these handlers;
-the engine work is ``core.data.project_motion``'s.
+the engine work is ``core.data.project_motion``'s. torch and scikit-learn (the model, its training and
+scoring) are imported inside the handlers, so registering ``evaluate-clips`` costs ``--help`` nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.data.clips import StoredClip, add_clips, clip_counts, project_clips
 from core.data.point_history import history_clips, read_point_history
@@ -26,13 +28,14 @@ from core.data.project_motion import (
     train_motion_project,
 )
 from core.data.store import Store
-from core.gestures.early_stop import EpochStats
 from core.io.video import MediaError, expand_inputs, media_kind
 from core.keypoints.backend import KeypointBackend
-from core.motion.evaluate import ClipReport, evaluate_clips
-from core.motion.model import MotionModel
-from core.motion.train import MotionTrainConfig
 from core.skeletons import FINGERTIP
+
+if TYPE_CHECKING:
+    from core.gestures.early_stop import EpochStats
+    from core.motion.evaluate import ClipReport
+    from core.motion.model import MotionModel
 
 
 def _json(payload: dict) -> None:
@@ -68,6 +71,9 @@ def extract(args: argparse.Namespace, store: Store, project: str) -> int:
 
 def train(args: argparse.Namespace, store: Store, project: str) -> int:
     """The project's motion model from its clips; the last line is JSON (``val_accuracy``, ``per_class``, ...)."""
+    from core.motion.evaluate import evaluate_clips  # scikit-learn, torch: only when training
+    from core.motion.train import MotionTrainConfig
+
     base = MotionTrainConfig()
     augment = base.augment if not args.no_mirror else replace(base.augment, mirror=0.0)
     features = replace(base.features, use_shape=False) if getattr(args, "path_only", False) else base.features
@@ -161,6 +167,7 @@ def import_history(args: argparse.Namespace) -> int:
 def evaluate_history(args: argparse.Namespace) -> int:
     """A fingertip project's motion model on a kinivi point-history CSV; the last line is JSON."""
     from core.cli.commands import reading_store
+    from core.motion.evaluate import evaluate_clips  # scikit-learn: only when scoring
 
     if not args.labels:
         raise ValueError("--labels LABELS.csv is required with --format kinivi-history")
@@ -201,6 +208,7 @@ def print_report(report: ClipReport) -> None:
 def evaluate_clips_command(args: argparse.Namespace) -> int:
     """Accuracy on labelled videos (one clip each); exit 1 when some could not be clips, 2 when none could."""
     from core.cli.commands import reading_store
+    from core.motion.evaluate import evaluate_clips  # scikit-learn: only when scoring
 
     store = reading_store(args, args.project)
     require_motion(store, args.project)

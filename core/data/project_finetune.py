@@ -9,8 +9,6 @@ into place, so the project never holds a half-written checkpoint.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import shutil
 import threading
@@ -23,7 +21,7 @@ from core.cpm import checkpoint
 from core.cpm.config import FINETUNE_EPOCHS
 from core.cpm.estimator import CPMEstimator
 from core.cpm.training.finetune import FinetuneReport, finetune
-from core.data.project_cpm import count_crops, has_finetuned, project_checkpoint, project_cpm_dir, user_crops
+from core.data.project_cpm import has_finetuned, project_checkpoint, project_cpm_dir, user_crops
 from core.data.store import Store
 
 _TEMP_PREFIX = ".cpm-"  # temporary folders beside the project's CPM folder
@@ -99,48 +97,3 @@ def reset_project_cpm(store: Store, project: str) -> bool:
         os.replace(target, old)  # gone at once for readers, even if the deletion below is slow
         shutil.rmtree(old, ignore_errors=True)
     return existed
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``finetune-cpm`` to the main CLI's subparsers."""
-    p = subparsers.add_parser(
-        "finetune-cpm",
-        help="fine-tune the CPM on the project's own recorded hand crops",
-        description="Fine-tune the project's CPM (its fine-tuned copy, else the shipped weights) on the hand crops "
-        "of its webcam and photo samples, with MediaPipe's keypoints as the teacher. One crop in five is held out; "
-        "the new weights are kept only when PCK@0.2 on them does not drop. Prints a line per epoch; the last line is "
-        "JSON.",
-    )
-    p.add_argument("--project", "-p", default="default", help="project name (default: %(default)s)")
-    p.add_argument(
-        "--epochs", type=int, default=FINETUNE_EPOCHS, help="passes over the training crops (default: %(default)s)"
-    )
-    p.add_argument("--max-crops", type=int, metavar="N", help="at most N crops, spread over the classes (default: all)")
-    p.add_argument("--reset", action="store_true", help="delete the project's fine-tuned CPM instead (back to default)")
-    p.set_defaults(func=_run_finetune, handler=_run_finetune)
-
-
-def _run_finetune(args: argparse.Namespace) -> int:
-    store = Store(getattr(args, "data", None))
-    if args.project not in store.list_projects():
-        raise ValueError(f"no project {args.project!r}; projects: {', '.join(store.list_projects()) or 'none'}")
-    if args.reset:
-        removed = reset_project_cpm(store, args.project)
-        print(f"project {args.project!r} " + ("is back to the default CPM" if removed else "had no fine-tuned CPM"))
-        print(json.dumps({"reset": removed, "saved": False}))
-        return 0
-    start = "its fine-tuned CPM" if has_finetuned(store, args.project) else "the default CPM"
-    usable = count_crops(store, args.project).usable
-    crops = usable if args.max_crops is None else min(usable, args.max_crops)
-    print(f"fine-tuning {start} of project {args.project!r} on up to {crops} crops, {args.epochs} epochs", flush=True)
-
-    def progress(epoch: int, epochs: int, loss: float) -> None:
-        print(f"epoch {epoch}/{epochs}  loss {loss:.4f}", flush=True)
-
-    report = finetune_project(store, args.project, args.epochs, progress, max_crops=args.max_crops)
-    verdict = "kept" if report.saved else "not kept (PCK@0.2 dropped), the previous CPM stays"
-    print(f"PCK@0.2 vs MediaPipe on {report.held_out_crops} held-out crops: "
-          f"{report.pck_before:.3f} -> {report.pck_after:.3f} in {report.seconds:.1f} s; new weights {verdict}")  # fmt: skip
-    keys = ("pck_before", "pck_after", "seconds", "epochs", "train_crops", "held_out_crops", "saved")
-    print(json.dumps({k: report.to_json()[k] for k in keys}))
-    return 0
