@@ -49,10 +49,12 @@ def test_tiny_training_run_checkpoints_and_resumes(tmp_path: Path) -> None:
     resumed = train([folder], out, None, CPMTrainConfig(**{**cfg.__dict__, "epochs": 2}), resume=out, log=lines.append)
     assert resumed["epochs"] == 2 and any(line.startswith("epoch 2/2") for line in lines)
     lines.clear()
-    warm = dataclasses.replace(cfg, epochs=2, warm_input_size=32)  # the first half of the run on 32-px crops
+    # the first half of the run on 32-px crops; saved to be read with the mirror image too
+    warm = dataclasses.replace(cfg, epochs=2, warm_input_size=32, flip_test=True)
     train([folder], tmp_path / "warm", TINY, warm, log=lines.append)
     epochs = [line for line in lines if line.startswith("epoch")]
     assert epochs[0].endswith("(32-px crops)") and not epochs[1].endswith("px crops)")
+    assert checkpoint.load(tmp_path / "warm").cfg.flip_test and not checkpoint.load(out).cfg.flip_test
 
 
 def test_the_average_ramps_up_then_trails_the_weights_by_the_decay() -> None:
@@ -145,6 +147,7 @@ def test_train_cpm_without_flags_trains_with_the_config_defaults() -> None:
     assert cpm == CPMConfig() and cfg == CPMTrainConfig()
     cpm, cfg = train_configs(parser.parse_args(["train-cpm", "-i", "x", "--epochs", "3", "--upright", "0.5"]))
     assert cfg.epochs == 3 and cfg.augment.upright_prob == 0.5 and cpm.upright
+    assert train_configs(parser.parse_args(["train-cpm", "-i", "x", "--flip-test"]))[1].flip_test
     flags = ["--warm-size", "96", "--balance", "0.5", "--input-size", "96", "--stage-channels", "32", "--lr", "0.01"]
     cpm, cfg = train_configs(parser.parse_args(["train-cpm", "-i", "x", *flags]))
     assert (cfg.warm_input_size, cfg.balance_inputs, cfg.lr) == (96, 0.5, 0.01)

@@ -132,6 +132,12 @@ def _add_train(subparsers, name: str) -> None:
         help="where MediaPipe finds no hand in a training image, label it again framed by a border of its edge "
         "pixels (close-ups the palm detector misses); validation keeps to whole-image labels",
     )
+    p.add_argument(
+        "--flip-test",
+        action="store_true",
+        help="save weights that read each crop and its mirror image (about 1.9x the time, a little more "
+        "accurate); validation and the no-hand threshold read crops that way too",
+    )
     p.add_argument("--label-cache", default=str(DEFAULT_LABEL_CACHE), help="teacher label cache (default: %(default)s)")
     p.set_defaults(func=_run_train, handler=_run_train)  # handler: the name core.cli.main dispatches on
 
@@ -160,7 +166,12 @@ def _add_eval(subparsers) -> None:
         default="auto",
         help="tip-first: RHD-style fingers listed tip to base",
     )
-    p.add_argument("--flip-test", action="store_true", help="CPM: average the crop's and its mirror image's beliefs")
+    p.add_argument(
+        "--flip-test",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="CPM: average the crop's and its mirror image's beliefs (default: as the weights' config.json says)",
+    )
     p.add_argument(
         "--same-hands",
         action="store_true",
@@ -191,6 +202,7 @@ def train_configs(args: argparse.Namespace) -> tuple[CPMConfig, CPMTrainConfig]:
         padded=tuple(args.padded),
         device=args.device,
         init=args.init or "",
+        flip_test=args.flip_test,
         augment=dataclasses.replace(
             RUN.augment, upright_prob=args.upright, **{name: getattr(args, name) for _, name, _ in _AUGMENT_FLAGS}
         ),

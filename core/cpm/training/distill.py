@@ -118,6 +118,8 @@ def _prepare(inputs, cfg: CPMTrainConfig, cpm: CPMConfig | None, resume, log: Ca
     started = time.time()
     device = resolve_device(cfg)
     model = checkpoint.load(resume or cfg.init) if resume or cfg.init else HandCPM(cpm or CPMConfig())
+    if cfg.flip_test:  # only how crops are read: validation, the no-hand threshold and the saved config follow it
+        model.cfg = dataclasses.replace(model.cfg, flip_test=True)
     model = model.to(device).to(memory_format=torch.channels_last)
     # a resumed averaged run: model.safetensors holds the average, the trained weights come back from the state
     averaged = averager(model, cfg.ema_decay) if cfg.ema_decay and parallel.rank() == 0 else None
