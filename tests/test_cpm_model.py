@@ -109,6 +109,13 @@ def test_config_json_round_trip_and_refusals() -> None:
     )
 
 
+def test_equal_weights_save_to_equal_bytes(tmp_path: Path) -> None:
+    """A rerun of the model card's command must give a byte-identical weights file."""
+    model = HandCPM(SMALL).eval()
+    files = {(checkpoint.save(model, tmp_path / str(i)) / checkpoint.WEIGHTS_FILE).read_bytes() for i in range(12)}
+    assert len(files) == 1
+
+
 def test_checkpoint_round_trip_gives_identical_outputs(tmp_path: Path) -> None:
     model = HandCPM(SMALL).eval()
     checkpoint.save(model, tmp_path)

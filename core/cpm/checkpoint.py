@@ -41,8 +41,9 @@ def save(model: HandCPM, out_dir: str | Path) -> Path:
     """Write ``config.json`` and ``model.safetensors`` of ``model`` into ``out_dir``; returns the folder."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    meta = {"format": CONFIG_FORMAT, "version": str(model.cfg.version)}
-    _atomic_save_tensors(model.state_dict(), out / WEIGHTS_FILE, meta)
+    # One metadata key: the library writes its metadata map in no fixed order, so two keys gave equal weights
+    # different bytes from run to run. The version is config.json's, checked on load.
+    _atomic_save_tensors(model.state_dict(), out / WEIGHTS_FILE, {"format": CONFIG_FORMAT})
     write_text(out / CONFIG_FILE, model.cfg.to_json())
     return out
 
