@@ -26,6 +26,7 @@ import numpy.typing as npt
 from core.skeletons import HAND_21, Skeleton
 
 FloatArray = npt.NDArray[np.float32]  # the float arrays that cross modules: points, features, belief maps
+IntArray = npt.NDArray[np.int64]  # row and class indices: splits, labels as class numbers
 RGBImage = npt.NDArray[np.uint8]  # (H, W, 3) uint8 RGB frames and crops
 
 HANDEDNESS_VALUES = ("Left", "Right", "Unknown")

@@ -10,6 +10,7 @@ import json
 
 from core.cpm.config import FINETUNE_EPOCHS
 from core.data.store import Store
+from core.gestures.catalog import DEFAULT_PROJECT
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "the new weights are kept only when PCK@0.2 on them does not drop. Prints a line per epoch; the last line is "
         "JSON.",
     )
-    p.add_argument("--project", "-p", default="default", help="project name (default: %(default)s)")
+    p.add_argument("--project", "-p", default=DEFAULT_PROJECT, help=f"project name (default: {DEFAULT_PROJECT})")
     p.add_argument(
         "--epochs", type=int, default=FINETUNE_EPOCHS, help="passes over the training crops (default: %(default)s)"
     )

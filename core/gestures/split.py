@@ -10,9 +10,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from core.types import FloatArray
-
-IntArray = npt.NDArray[np.int64]
+from core.types import FloatArray, IntArray
 
 
 def stratified_split(

@@ -28,9 +28,8 @@ from core.gestures.features import FeatureConfig, augment, mirror_features
 from core.gestures.metrics import EvalReport, evaluate, mirrored_accuracy
 from core.gestures.split import stratified_split
 from core.gestures.train_config import INTEGER_FIELDS, TRAIN_LIMITS, TrainConfig, check_limit
-from core.types import FloatArray
+from core.types import FloatArray, IntArray
 
-IntArray = npt.NDArray[np.int64]
 # Re-exported: callers import the run's settings and its metrics from the module that runs it.
 __all__ = [
     "INTEGER_FIELDS", "TRAIN_LIMITS", "EpochStats", "EvalReport", "NotEnoughDataError", "TrainConfig", "TrainResult",

@@ -135,8 +135,9 @@ class MotionModel:
         else:
             self.network.members = nn.ModuleList(kept)  # type: ignore[union-attr]
 
-    def predict_proba(self, features: FloatArray) -> FloatArray:
-        """(N, L, C) or (L, C) features → (N, classes) float32 probabilities."""
+    def predict_proba(self, features: FloatArray, member: int | None = None) -> FloatArray:
+        """(N, L, C) or (L, C) features → (N, classes) float32 probabilities (of one ``member`` network alone
+        when given: its held-out rows during training)."""
         x = np.asarray(features, dtype=np.float32)
         x = x[None] if x.ndim == 2 else x
         expected = (self.feature_config.length, self.channels)
@@ -145,8 +146,9 @@ class MotionModel:
         if not np.isfinite(x).all():
             raise ValueError("features contain NaN or infinity")
         x = ((x - self.mean) / self.std).transpose(0, 2, 1)
+        network = self.network if member is None else self.member(member)
         with torch.inference_mode():
-            return torch.softmax(self.network(torch.from_numpy(np.ascontiguousarray(x))), dim=1).numpy()
+            return torch.softmax(network(torch.from_numpy(np.ascontiguousarray(x))), dim=1).numpy()
 
     def predict(self, features: FloatArray) -> list[Prediction]:
         return [make_prediction(row, self.classes, self.threshold) for row in self.predict_proba(features)]

@@ -182,17 +182,10 @@ def _held_out_answers(model: MotionModel, fits: list) -> tuple[np.ndarray, np.nd
     """(right, top probability) of each member on its own validation rows, which it never learnt from."""
     right, confidence = [], []
     for k, (_, _, (x, y)) in enumerate(fits):
-        probabilities = _member_proba(model, k, x)
+        probabilities = model.predict_proba(x, member=k)
         right.append(probabilities.argmax(1) == y)
         confidence.append(probabilities.max(1))
     return np.concatenate(right), np.concatenate(confidence)
-
-
-def _member_proba(model: MotionModel, member: int, features: np.ndarray) -> np.ndarray:
-    x = ((features - model.mean) / model.std).transpose(0, 2, 1)
-    network = model.member(member).eval()
-    with torch.inference_mode():
-        return torch.softmax(network(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))), dim=1).numpy()
 
 
 def fit_sequences(model: MotionModel, train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray],

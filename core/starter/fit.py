@@ -44,9 +44,7 @@ from core.gestures.training import (
 )
 from core.starter.dataset import OTHER, StarterSet
 from core.starter.loop import Draw, Pools, fit_network
-from core.types import FloatArray
-
-IntArray = npt.NDArray[np.int64]
+from core.types import FloatArray, IntArray
 
 
 @dataclass(frozen=True)

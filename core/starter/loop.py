@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 import torch
 from torch import nn
 
@@ -21,9 +20,7 @@ from core.gestures.early_stop import EpochStats, fit_with_early_stopping
 from core.gestures.fast_mlp import AdamW, dropout_masks, forward_with_masks
 from core.gestures.features import AugmentConfig, FeatureConfig, augment, mirror_features
 from core.gestures.training import TrainConfig
-from core.types import FloatArray
-
-IntArray = npt.NDArray[np.int64]
+from core.types import FloatArray, IntArray
 
 
 @dataclass
