@@ -108,9 +108,8 @@ def main() -> None:
 
 def webrtc_main(seconds: float, warmup: float) -> None:
     """Live in a motion project through the real WebRTC path; prints bench/webcam.py's table and JSON."""
-    from bench.browser import AppServer, browser_page, missing_tools, start_webcam, wait_app_ready
-    from bench.fake_camera import fake_camera_y4m
-    from bench.webcam import _CpuMeter, _load_average, _measure, _summary
+    from bench.browser import missing_tools
+    from bench.webcam import run
 
     missing = missing_tools()
     if missing:
@@ -121,30 +120,18 @@ def webrtc_main(seconds: float, warmup: float) -> None:
     if not video.exists():
         # at rest, swipe to the user's left (the photo moves right in the raw frame), rest, swipe back; looped
         pan_video(video, PHOTO, 20, [(1.0, 0.6, 260), (3.0, 0.6, -260)], 4.5, fps=30)
-    y4m = fake_camera_y4m(video, out)
-    with tempfile.TemporaryDirectory(prefix="handteach-motion-bench-") as tmp:
-        folder = Path(tmp)
-        data_dir, timings_file = folder / "data", folder / "timings.json"
+
+    def seed(data_dir: Path) -> None:  # the taught project is the one the app opens
         store = Store(data_dir)
         store.delete_project(store.ensure_project())
-        teach(store, "default", folder)  # the project the app opens
-        with browser_page(y4m, nice=10) as page:
-            server = AppServer(data_dir, env={"HANDTEACH_TIMINGS_FILE": str(timings_file)},
-                               log=out / "streamlit.log")  # fmt: skip
-            server.start()
-            try:
-                page.goto(f"{server.url}/live")
-                wait_app_ready(page)
-                start_webcam(page)
-                cpu = _CpuMeter(server)
-                samples = _measure(page, "live", timings_file, seconds, warmup, cpu)
-                rss, cores = server.rss_mb(), cpu.cores()
-                spotted = page.locator(".st-key-live_spotted").inner_text()
-                page.screenshot(path=str(out / "webcam-live-motion.png"))
-            finally:
-                server.stop()
-    result = _summary(samples, 0.0, rss, "live", y4m, cores, _load_average())
-    events = [line.split(" · ")[0] for line in spotted.splitlines() if " · " in line]
+        teach(store, "default", data_dir.parent)
+
+    def spotted(page) -> dict:  # noqa: ANN001 - a Playwright page
+        return {"spotted": page.locator(".st-key-live_spotted").inner_text()}
+
+    result = run("live", seconds, video, warmup, hands=1, nice=10, server_nice=0, seed=seed, read=spotted,
+                 shot="webcam-live-motion.png")  # fmt: skip
+    events = [line.split(" · ")[0] for line in result.pop("spotted").splitlines() if " · " in line]
     print(f"gestures Live listed: {len(events)} ({', '.join(sorted(set(events)))})")
     result.pop("first_render_s")
     print(json.dumps(result | {"motion": True, "events": len(events), "labels": sorted(set(events))}))

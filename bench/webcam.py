@@ -26,7 +26,10 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -69,15 +72,18 @@ def seed_body_project(data_dir: Path, per_class: int = 12) -> None:
 
 
 def run(page_name: str, seconds: float, video: Path, warmup: float, hands: int, nice: int, server_nice: int,
-        cpm: bool = False, backend: str = "mediapipe", skeleton: str = "hand", view3d: bool = False) -> dict:  # fmt: skip
+        cpm: bool = False, view3d: bool = False, seed: Callable[[Path], object] | None = None,
+        read: Callable[[Any], dict] | None = None, shot: str = "") -> dict:  # fmt: skip
+    """Measure ``page_name`` served from a data folder that ``seed`` (when given) fills first; ``read(page)``
+    (when given) adds what it reads off the page after measuring to the result. ``shot``: the screenshot's
+    name (``webcam-<page>.png`` by default)."""
     out = ROOT / "bench" / "out"
     y4m = fake_camera_y4m(video, out)
+    extra: dict = {}
     with tempfile.TemporaryDirectory(prefix="handteach-bench-") as tmp:
         data_dir, timings_file = Path(tmp) / "data", Path(tmp) / "timings.json"
-        if page_name == "live" and skeleton == "body":
-            seed_body_project(data_dir)
-        elif page_name == "live":
-            seed_project(data_dir, backend=backend)
+        if seed is not None:
+            seed(data_dir)
         with browser_page(y4m, nice=nice) as page:
             server = AppServer(
                 data_dir, env={"HANDTEACH_TIMINGS_FILE": str(timings_file)}, log=out / "streamlit.log", nice=server_nice
@@ -103,10 +109,12 @@ def run(page_name: str, seconds: float, video: Path, warmup: float, hands: int, 
                 cpu = _CpuMeter(server)
                 samples = _measure(page, page_name, timings_file, seconds, warmup, cpu)
                 rss, cores = server.rss_mb(), cpu.cores()
-                page.screenshot(path=str(out / f"webcam-{page_name}.png"))
+                if read is not None:
+                    extra = read(page)
+                page.screenshot(path=str(out / (shot or f"webcam-{page_name}.png")))
             finally:
                 server.stop()
-    return _summary(samples, first_render, rss, page_name, y4m, cores, _load_average())
+    return _summary(samples, first_render, rss, page_name, y4m, cores, _load_average()) | extra
 
 
 class _CpuMeter:
@@ -234,8 +242,11 @@ def main() -> int:
     if missing:
         print(f"cannot run the webcam benchmark, missing: {', '.join(missing)}", file=sys.stderr)
         return 2
+    seed = None
+    if args.page == "live":  # Record needs no model
+        seed = seed_body_project if args.skeleton == "body" else partial(seed_project, backend=args.backend)
     result = run(args.page, args.seconds, args.video, args.warmup, args.hands, args.nice_browser, args.nice_server,
-                 args.cpm, args.backend, args.skeleton, args.view3d)  # fmt: skip
+                 args.cpm, args.view3d, seed)  # fmt: skip
     result.update(cpm_panel=args.cpm, backend=args.backend, skeleton=args.skeleton, view3d=args.view3d)
     print(json.dumps(result))
     return 0
