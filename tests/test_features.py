@@ -253,3 +253,35 @@ def test_mirror_features_match_mediapipe_pose_on_the_flipped_photo(photo: str) -
     x_only = (original.reshape(33, 2) * [-1, 1]).ravel()
     assert np.linalg.norm(seen - mirrored) < 0.5
     assert np.linalg.norm(seen - x_only) > 5 * np.linalg.norm(seen - mirrored)
+
+
+def test_turn_features_keeps_shape_and_turns_in_depth():
+    """A hand turned 90° about the vertical axis shows its depth as x; turning back restores it."""
+    from core.gestures.features import turn_features, turn_points
+
+    config = FeatureConfig(use_depth=True)
+    rng = np.random.default_rng(0)
+    points = rng.normal(0, 0.4, (5, 20, 3)).astype(np.float32)
+    turned = turn_points(points, np.full(5, 90.0), np.zeros(5))
+    np.testing.assert_allclose(turned[:, :, 0], points[:, :, 2], atol=1e-5)
+    np.testing.assert_allclose(turn_points(turned, np.full(5, -90.0), np.zeros(5)), points, atol=1e-5)
+    features = points.reshape(5, -1) / np.linalg.norm(points[:, :, :2], axis=2).max(axis=1)[:, None]
+    same = turn_features(features, config, np.zeros(5), np.zeros(5))
+    np.testing.assert_allclose(same, features, atol=1e-6)
+    bent = turn_features(features, config, np.full(5, 30.0), np.full(5, -20.0))
+    assert bent.shape == features.shape
+    reach = np.linalg.norm(bent.reshape(5, 20, 3)[:, :, :2], axis=2).max(axis=1)
+    np.testing.assert_allclose(reach, 1.0, atol=1e-5)  # renormalised as keypoints_to_features does
+    assert not np.allclose(bent, features, atol=0.05)
+    with pytest.raises(ValueError, match="depth"):
+        turn_features(features[:, :40], FeatureConfig(use_depth=False), np.zeros(5), np.zeros(5))
+
+
+def test_augment_turn_is_off_by_default_and_changes_rows_when_on():
+    config = FeatureConfig(use_depth=True)
+    rng_rows = np.random.default_rng(1).normal(0, 0.4, (8, config.size)).astype(np.float32)
+    plain = augment(rng_rows, config, AugmentConfig(), np.random.default_rng(3))
+    again = augment(rng_rows, config, AugmentConfig(max_turn_deg=0.0), np.random.default_rng(3))
+    np.testing.assert_array_equal(plain, again)
+    turned = augment(rng_rows, config, AugmentConfig(max_turn_deg=40.0), np.random.default_rng(3))
+    assert turned.shape == plain.shape and not np.allclose(turned, plain)

@@ -194,6 +194,9 @@ class AugmentConfig:
     max_rotation_deg: float = 15.0
     max_stretch: float = 0.10  # independent x/y scale, mimics perspective and hand shape
     jitter: float = 0.015  # Gaussian noise per coordinate, relative to the skeleton's size
+    # Out-of-plane turn (yaw and pitch, each drawn in ±this) of features with depth: the hand turned
+    # towards or away from the camera, as a person's later frames show it. 0 keeps version 1 exactly.
+    max_turn_deg: float = 0.0
 
 
 def augment(features: FloatArray, config: FeatureConfig, aug: AugmentConfig, rng: np.random.Generator) -> FloatArray:
@@ -213,6 +216,9 @@ def augment(features: FloatArray, config: FeatureConfig, aug: AugmentConfig, rng
     pts[:, :, 1] = sin * x + cos * y
     stretch = rng.uniform(1 - aug.max_stretch, 1 + aug.max_stretch, (n, 1, config.dims)).astype(np.float32)
     pts = pts * stretch + rng.normal(0.0, aug.jitter, pts.shape).astype(np.float32)
+    if aug.max_turn_deg > 0 and config.dims == 3:
+        turn = rng.uniform(-aug.max_turn_deg, aug.max_turn_deg, (2, n))
+        pts = turn_points(pts, turn[0], turn[1])
     if flags is not None:
         pts[flags[:, config.take] == 0] = 0.0
     if before is None:  # the reach, measured again: version 1's hand augmentation exactly
@@ -235,3 +241,31 @@ def _segment_size(pts: FloatArray, flags: FloatArray | None, config: FeatureConf
     seen = np.ones_like(lengths, bool) if flags is None else (flags[:, a] > 0) & (flags[:, b] > 0)
     count = seen.sum(axis=1)
     return np.where(count > 0, (lengths * seen).sum(axis=1) / np.maximum(count, 1), 1.0).astype(np.float32)
+
+
+def turn_points(points: FloatArray, yaw_deg: FloatArray, pitch_deg: FloatArray) -> FloatArray:
+    """(N, J, 3) root-relative points turned about the root: yaw about the image's vertical axis, then
+    pitch about its horizontal one, (N,) angles in degrees each. The camera looks along z, so the turned
+    x, y are what it would see of the hand turned in depth (MediaPipe's z is on x's scale)."""
+    yaw, pitch = np.deg2rad(np.asarray(yaw_deg, np.float32)), np.deg2rad(np.asarray(pitch_deg, np.float32))
+    cy, sy, cp, sp = np.cos(yaw)[:, None], np.sin(yaw)[:, None], np.cos(pitch)[:, None], np.sin(pitch)[:, None]
+    x, y, z = points[:, :, 0], points[:, :, 1], points[:, :, 2]
+    x, z = cy * x + sy * z, -sy * x + cy * z
+    y, z = cp * y - sp * z, sp * y + cp * z
+    return np.stack([x, y, z], axis=2).astype(np.float32)
+
+
+def turn_features(
+    features: FloatArray, config: FeatureConfig, yaw_deg: FloatArray, pitch_deg: FloatArray
+) -> FloatArray:
+    """(N, size) features with depth of hands turned in depth (``turn_points``), renormalised by their new reach.
+
+    The size is measured again as ``keypoints_to_features`` does, so a turned row is what the
+    features of the turned hand would be. Hands only (a single root joint, the reach as size).
+    """
+    if config.dims != 3 or config.layout.scale_joints or config.use_visibility:
+        raise ValueError("turning in depth needs hand features with depth")
+    points, _ = _split(features, config)
+    turned = turn_points(points, yaw_deg, pitch_deg)
+    size = np.linalg.norm(turned[:, :, :2], axis=2).max(axis=1)
+    return _join(turned / np.maximum(size, _VISIBLE_SCALE_MIN)[:, None, None], None)
