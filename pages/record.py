@@ -9,6 +9,7 @@ from core.io.video import MediaError
 from ui import state, widgets
 from ui.csv_panel import csv_import_panel
 from ui.gallery import class_gallery
+from ui.model_classes import show_record_line
 from ui.recorder import RecordPlan
 from ui.uploads import UploadedFile, import_uploads
 from ui.webcam import stream_session, tracker_config, webcam
@@ -37,6 +38,7 @@ with side_col:
         st.info("No gestures or poses yet: add one below, then record it.")
     with st.container(key="record_counts"):
         st.caption(widgets.counts_text(gestures, counts))
+    show_record_line(gestures, counts, starter=not body)
     if st.session_state.pop("record_added", False):  # emptied only after a success: an error keeps what was typed
         st.session_state["new_class_name"] = st.session_state["new_class_emoji"] = ""
     with st.expander("➕ Add a gesture"), st.form("add_class", clear_on_submit=False, border=False):

@@ -5,7 +5,7 @@ import streamlit as st
 from core.gestures.classifier import ModelFileError
 from core.gestures.training import NotEnoughDataError, TrainConfig
 from core.io.limits import check_hidden
-from ui import exports, figures, finetune_panel, results, state, widgets
+from ui import exports, figures, finetune_panel, model_classes, results, state, widgets
 from ui.jobs import NotReadyError, TrainingRun, check_trainable
 
 widgets.page_title("🧠", "Train", "Teach the model your gestures")
@@ -40,9 +40,19 @@ starter = not body and st.toggle(
     True,
     key="train_starter",
     help="Adds thousands of example hands of the eight default gestures (and of other signs, to learn "
-    "'unknown'): about ten samples per gesture of your hand are enough, and default gestures you did not "
-    "record keep working. Turn off for a model of your own samples only.",
+    "'unknown'): about ten samples per gesture of your hand are enough. Turn off for a model of your own "
+    "samples only.",
 )
+keep = starter and st.checkbox(
+    model_classes.KEEP_LABEL,
+    False,
+    key="train_keep_starter",
+    help="The model knows the gestures you recorded (and their mirror images). Tick to also keep the default "
+    "gestures you did not record, learnt from the starter data alone; otherwise their starter examples "
+    "teach 'unknown'.",
+)
+mirror_map = {g.name: g.mirror_partner for g in gestures}
+model_classes.show_train_plan(model_classes.plans_for(gestures, counts, mirror, starter, keep), gestures, starter)
 
 run = st.session_state.get("train_run")
 run = run if isinstance(run, TrainingRun) and run.project == project else None
@@ -56,14 +66,14 @@ if st.button("🧠 Train model", type="primary", disabled=running, key="train_st
         config = TrainConfig(
             epochs=int(epochs), hidden=hidden, learning_rate=rate, augment=augment, mirror=mirror, val_share=val_share
         )
-        mirror_map = {g.name: g.mirror_partner for g in gestures}
-        check_trainable(counts, mirror_map, config, starter=starter)
+        check_trainable(counts, mirror_map, config, starter=starter, keep_unrecorded=keep)
     except (NotReadyError, NotEnoughDataError) as exc:
         st.error(str(exc))
     except ValueError as exc:
         st.error(f"Check the training settings: {exc}")
     else:
-        run = st.session_state["train_run"] = TrainingRun(store, project, config, starter=starter).start()
+        run = TrainingRun(store, project, config, starter=starter, keep_unrecorded=keep)
+        st.session_state["train_run"] = run.start()
         running = True
 
 if run is not None:
@@ -76,7 +86,7 @@ else:
         st.info(f"The saved model: {figures.saved_figure_text(summary)}. Train again to see details.")
 
 with st.expander("📈 How many samples do I need? (learning curve)"):
-    results.learning_curve_panel(store, project, starter)
+    results.learning_curve_panel(store, project, starter, keep)
 
 st.divider()
 st.subheader("Download")

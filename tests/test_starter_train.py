@@ -107,8 +107,10 @@ def test_cli_train_uses_the_starter_unless_told_not_to(tmp_path: Path, capsys: p
     alone = _train_json(data, "--no-starter", capsys=capsys)
     assert set(alone["classes"]) == {"pointing_up", "open_palm"}  # user samples only
     combined = _train_json(data, capsys=capsys)
-    assert set(combined["classes"]) == set(CLASSES)  # starter data fills the unrecorded classes
-    assert combined["n_samples"] == alone["n_samples"] == 24
+    assert set(combined["classes"]) == {"pointing_up", "open_palm"}  # unrecorded starter gestures are left out
+    assert combined["starter_rows"] > 0 and combined["n_samples"] == alone["n_samples"] == 24
+    kept = _train_json(data, "--keep-starter-gestures", capsys=capsys)
+    assert set(kept["classes"]) == set(CLASSES)  # kept: starter data fills the unrecorded classes
 
 
 @pytest.mark.slow  # several trainings with the 25,000-row starter set: 5-12 s each on a busy machine

@@ -14,10 +14,12 @@ from typing import Self
 
 import numpy as np
 
+from core.data.class_plan import ClassPlan, plan_classes, starter_gestures
 from core.data.project import Dataset, save_project_model, train_project
 from core.data.store import Store
 from core.gestures.training import EpochStats, NotEnoughDataError, TrainConfig, TrainResult, trainable_classes
 from core.starter import check_trainable as check_with_starter
+from ui.model_classes import KEEP_LABEL
 
 
 class NotReadyError(ValueError):
@@ -25,20 +27,24 @@ class NotReadyError(ValueError):
 
 
 def check_trainable(
-    counts: dict[str, int], mirror_map: dict[str, str], config: TrainConfig, starter: bool = False
-) -> None:
-    """Raise ``NotReadyError`` unless ``train_project`` would find two classes with enough samples.
+    counts: dict[str, int], mirror_map: dict[str, str], config: TrainConfig, starter: bool = False,
+    keep_unrecorded: bool = False,
+) -> list[ClassPlan]:  # fmt: skip
+    """The classes ``train_project`` will train and why; raises ``NotReadyError`` unless it would find two
+    classes with enough samples.
 
-    The rule is ``core.gestures.training.trainable_classes`` (which ``train_project`` applies inside the
-    worker thread); checking it here lets the page answer at once, in words for the user. With
-    ``starter`` the starter set fills its classes (``core.starter.check_trainable``, same rule);
-    its ``NotEnoughDataError`` already says what to record.
+    The rules are ``core.data.class_plan``'s (which classes) and ``core.gestures.training.trainable_classes``'
+    (enough samples), which ``train_project`` applies inside the worker thread; checking them here lets the
+    page answer at once, in words for the user. With ``starter`` the starter set joins
+    (``core.starter.check_trainable`` on the planned classes, same rule).
     """
-    if starter:
-        check_with_starter(counts, mirror_map, config)
-        return
+    plans = plan_classes(counts, mirror_map, config.mirror, starter_gestures() if starter else None, keep_unrecorded)
+    kept = {p.name: counts[p.name] for p in plans if p.kept}
     try:
-        trainable_classes(counts, mirror_map if config.mirror else {}, config.min_samples_per_class)
+        if starter:
+            check_with_starter(kept, mirror_map, config)
+        else:
+            trainable_classes(counts, mirror_map if config.mirror else {}, config.min_samples_per_class)
     except NotEnoughDataError as exc:
         if exc.few:
             listed = ", ".join(f"{name} has {n}" for name, n in exc.few.items())
@@ -47,9 +53,11 @@ def check_trainable(
                 "Record a few more, or clear that class."
             ) from exc
         have = f"only {exc.active[0]!r} has samples" if exc.active else "no class has samples yet"
+        keep = f", or tick “{KEEP_LABEL}”" if starter and any(p.starter_gesture and not p.kept for p in plans) else ""
         raise NotReadyError(
-            f"Training needs samples of at least two classes; {have}. Record another gesture first."
+            f"Training needs samples of at least two classes; {have}. Record another gesture first{keep}."
         ) from exc
+    return plans
 
 
 @dataclass(frozen=True)
@@ -120,6 +128,7 @@ class TrainingRun(BackgroundRun):
     project: str
     config: TrainConfig
     starter: bool = False  # add the built-in starter set to the project's samples
+    keep_unrecorded: bool = False  # keep the starter gestures the project lists but never recorded
     _history: list[EpochStats] = field(default_factory=list)
     _result: TrainResult | None = None
     _dataset: Dataset | None = None
@@ -133,9 +142,8 @@ class TrainingRun(BackgroundRun):
             self._history.append(stats)
 
     def _work(self) -> None:
-        result, dataset = train_project(
-            self.store, self.project, self.config, self._on_epoch, self._cancel, starter=self.starter
-        )
+        result, dataset = train_project(self.store, self.project, self.config, self._on_epoch, self._cancel,
+                                        starter=self.starter, keep_unrecorded=self.keep_unrecorded)  # fmt: skip
         with self._lock:
             self._result, self._dataset, self._saved = result, dataset, not result.cancelled
 

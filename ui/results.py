@@ -245,7 +245,7 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
     fix_gallery(store, project, misclassified(result, dataset), gestures)
 
 
-def learning_curve_panel(store: Store, project: str, starter: bool) -> None:
+def learning_curve_panel(store: Store, project: str, starter: bool, keep_unrecorded: bool = False) -> None:
     """Accuracy against samples per class, measured on the project's own later samples."""
     from core.starter.curve import CurvePoint, planned_sizes, project_curve
 
@@ -265,7 +265,8 @@ def learning_curve_panel(store: Store, project: str, starter: bool) -> None:
         bar.progress(len(done) / max(1, len(sizes)), text=f"{len(done)} of {len(sizes)} sizes")
 
     try:
-        points = project_curve(store, project, sizes, starter=starter, on_point=advance)
+        points = project_curve(store, project, sizes, starter=starter, on_point=advance,
+                               keep_unrecorded=keep_unrecorded)  # fmt: skip
     except ValueError as exc:
         bar.empty()
         st.error(f"Cannot measure a learning curve yet: {exc}")

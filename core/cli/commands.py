@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.data import csv_io
+from core.data.class_plan import STARTER, plan_classes, starter_gestures, summary_line
 from core.data.schema import DB_NAME, StoreLockedError, default_data_dir
 from core.data.store import Store
 from core.gestures.catalog import DEFAULT_PROJECT, validate_name
@@ -222,7 +223,13 @@ def train(args: argparse.Namespace) -> int:
     config = TrainConfig(epochs=args.epochs, seed=args.seed, hidden=tuple(args.hidden), learning_rate=args.lr,
                          val_share=args.val_share, augment=not args.no_augment, mirror=not args.no_mirror)  # fmt: skip
     starter = not getattr(args, "no_starter", True)  # the flag exists when core.starter is installed
-    result, _ = train_project(store, args.project, config, on_epoch=_progress_printer(), starter=starter)
+    keep = starter and getattr(args, "keep_starter_gestures", False)
+    mirrors = {c.name: c.mirror_partner for c in store.list_classes(args.project)}
+    plans = plan_classes(store.class_counts(args.project), mirrors, config.mirror,
+                         starter_gestures() if starter else None, keep)  # fmt: skip
+    print(summary_line(plans, starter), flush=True)
+    result, _ = train_project(store, args.project, config, on_epoch=_progress_printer(), starter=starter,
+                              keep_unrecorded=keep)  # fmt: skip
     for name, accuracy in result.per_class.items():
         print(f"  {name:>20s}: {accuracy:.4f}")
     # 0: --no-starter, or no class of the project is a starter gesture
@@ -230,7 +237,9 @@ def train(args: argparse.Namespace) -> int:
     _print_json({"val_accuracy": result.val_accuracy, "classes": result.classes, "n_samples": result.n_samples,
                  "starter_rows": result.starter_rows,
                  "seconds": round(result.seconds, 3), "epochs": len(result.history), "per_class": result.per_class,
-                 "confusion": result.confusion.tolist(), "skipped_classes": list(result.skipped_classes)})  # fmt: skip
+                 "confusion": result.confusion.tolist(), "skipped_classes": list(result.skipped_classes),
+                 "left_out": list(result.skipped_classes),
+                 "from_starter_alone": [p.name for p in plans if p.reason == STARTER]})  # fmt: skip
     return 0
 
 

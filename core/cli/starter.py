@@ -114,3 +114,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         train.add_argument(
             "--no-starter", action="store_true", help="train on your samples only, without the starter data"
         )
+        train.add_argument(
+            "--keep-starter-gestures", action="store_true",
+            help="keep the starter gestures the project lists but never recorded, learnt from the starter data "
+            "alone (by default they are left out and teach 'unknown')",
+        )  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,10 +12,18 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from core.data.class_plan import ClassPlan, kept_names, left_out_names, plan_classes
 from core.data.store import Store
 from core.gestures.classifier import GestureClassifier, ModelFileError
 from core.gestures.features import FeatureConfig, hand_features
-from core.gestures.training import EpochStats, TrainConfig, TrainResult, evaluate, train_classifier
+from core.gestures.training import (
+    EpochStats,
+    NotEnoughDataError,
+    TrainConfig,
+    TrainResult,
+    evaluate,
+    train_classifier,
+)
 from core.skeletons import HAND_21, Skeleton
 from core.types import Keypoints
 
@@ -89,29 +98,52 @@ def model_dir(store: Store, project: str) -> Path:
 def train_project(store: Store, project: str, config: TrainConfig | None = None,
                   on_epoch: Callable[[EpochStats], None] | None = None,
                   cancel: threading.Event | None = None, starter: bool = False,
-                  force: bool = False) -> tuple[TrainResult, Dataset]:  # fmt: skip
+                  force: bool = False, keep_unrecorded: bool = False) -> tuple[TrainResult, Dataset]:  # fmt: skip
     """Train on the project's samples and save the model into the project (unless cancelled).
 
     Raises ``ModelRefusedError`` and keeps the saved model when the run diverged, or when
     it collapsed against the saved model (``check_replacement``; ``force`` saves it anyway).
 
-    With ``starter`` the shipped starter set joins the samples (``core.starter.fit``):
-    default classes the user did not record keep working, a few samples per class
-    adapt them to the user's hand, and other hand signs are trained towards "unknown".
+    The model's classes are ``core.data.class_plan``'s: those with samples, or mirrored samples.
+    With ``starter`` the shipped starter set joins the samples (``core.starter.fit``): a few
+    samples per class adapt its gestures to the user, and its other hands (starter gestures
+    the project did not record among them) are trained towards "unknown"; ``keep_unrecorded``
+    keeps the starter gestures the project lists but did not record, filled from the starter rows.
     """
     dataset = project_dataset(store, project)
     config = config or TrainConfig()
-    args = (dataset.features, dataset.labels, dataset.classes, dataset.mirror_map, dataset.feature_config)
+    recorded = Counter(dataset.labels)
+    counts = {name: recorded[name] for name in dataset.classes}
     if starter:  # train_with_starter trains a project without any starter gesture on its own samples alone
         from core.starter import load_starter_set, train_with_starter  # lazy: only this path reads the set
+        from core.starter.dataset import OTHER
 
-        result = train_with_starter(*args, load_starter_set(), config, on_epoch=on_epoch, cancel=cancel)
+        starter_set = load_starter_set()
+        gestures = set(starter_set.labels) - {OTHER}
+        plans = plan_classes(counts, dataset.mirror_map, config.mirror, gestures, keep_unrecorded)
+        args = (dataset.features, dataset.labels, kept_names(plans), dataset.mirror_map, dataset.feature_config)
+        try:
+            result = train_with_starter(*args, starter_set, config, on_epoch=on_epoch, cancel=cancel)
+        except NotEnoughDataError as exc:
+            raise _with_keep_hint(exc, plans) from None
     else:
+        plans = plan_classes(counts, dataset.mirror_map, config.mirror)
+        args = (dataset.features, dataset.labels, dataset.classes, dataset.mirror_map, dataset.feature_config)
         result = train_classifier(*args, config, on_epoch=on_epoch, cancel=cancel)
+    result.skipped_classes = [name for name in left_out_names(plans) if name not in result.classes]
+    result.classifier.metadata["skipped_classes"] = list(result.skipped_classes)
     if not result.cancelled:
         check_replacement(store, project, result, dataset, force)
         save_project_model(store, project, result.classifier, starter_data=result.starter_rows > 0)
     return result, dataset
+
+
+def _with_keep_hint(exc: NotEnoughDataError, plans: list[ClassPlan]) -> NotEnoughDataError:
+    """``exc``, saying that keeping unrecorded starter gestures is the other way out of "two classes"."""
+    if exc.few or not any(p.starter_gesture and not p.kept for p in plans):
+        return exc
+    return NotEnoughDataError(f"{exc}; record another gesture, or keep the starter gestures you did not record "
+                              "(train --keep-starter-gestures)", active=exc.active)  # fmt: skip
 
 
 def save_project_model(store: Store, project: str, classifier: GestureClassifier, **metadata: object) -> Path:

@@ -124,22 +124,26 @@ def later_samples_test(labels: Sequence[str], share: float = 0.3) -> npt.NDArray
 
 
 def project_curve(store: Store, project: str, sizes: Sequence[int] = SIZES, starter: bool = True, repeats: int = 1,
-                  config: TrainConfig | None = None,
-                  on_point: Callable[[CurvePoint], None] | None = None) -> list[CurvePoint]:  # fmt: skip
+                  config: TrainConfig | None = None, on_point: Callable[[CurvePoint], None] | None = None,
+                  keep_unrecorded: bool = False) -> list[CurvePoint]:  # fmt: skip
     """The learning curve of a project's own samples, for the Train page to plot.
 
     Samples are in recording order (store ids); the last 30% of each class are the
     test samples. Sizes larger than a class's training pool use the whole pool
     (``CurvePoint.used`` says how many), and the curve stops at the largest pool
     (``sizes_within``, ``planned_sizes``). Takes one training per size and repeat:
-    run it in a worker thread.
+    run it in a worker thread. Its classes are those a training would have (``core.data.class_plan``).
     """
+    from core.data.class_plan import kept_names, plan_classes, starter_gestures
     from core.data.project import project_dataset
     from core.starter.model import load_starter_set
 
     dataset = project_dataset(store, project)
     order = np.argsort(np.asarray(dataset.sample_ids))
     x, labels = dataset.features[order], [dataset.labels[i] for i in order]
-    return learning_curve(x, labels, later_samples_test(labels), dataset.classes, dataset.mirror_map,
+    counts = {name: labels.count(name) for name in dataset.classes}
+    plans = plan_classes(counts, dataset.mirror_map, (config or TrainConfig()).mirror,
+                         starter_gestures() if starter else None, keep_unrecorded)  # fmt: skip
+    return learning_curve(x, labels, later_samples_test(labels), kept_names(plans), dataset.mirror_map,
                           dataset.feature_config, load_starter_set() if starter else None, sizes, repeats,
                           config, on_point=on_point)  # fmt: skip
