@@ -15,9 +15,22 @@ Accuracy counts the label shown ("unknown" is wrong for a gesture); false reject
 are gestures answered "unknown"; false acceptances are other signs and ``no_gesture``
 hands answered with a gesture. Held-out models are scored at the shipped threshold.
 
+* Views (issue 30): every held-out gesture photo (HaGRID folds and the left-out sources but
+  ``hagrid_crops``, scored there already) by the way it faces the camera and its tilt
+  (``core.starter.holdout.facing``, ``tilt_bucket``: the rule is written there), right / photos
+  and false rejections per class and view; the other signs' false acceptances per view. And the
+  same held-out photos of the orientation-free classes (👊 ✋ 👌 and other signs,
+  ``core.starter.build.ORIENTATION_FREE``) turned before scoring: in the image plane by ±35° and
+  ±70° (exact for keypoints), and in depth by ±45° about the vertical axis ("yaw", side views) and
+  the horizontal one ("pitch", knuckles towards the camera; ``core.gestures.features.turn_points``
+  on MediaPipe's depth: approximate); copies that the tilt rule (``build.tilt_keeps_meaning``) says
+  could read as another gesture are not scored.
+
     python bench/starter_accuracy.py [--skip-loso] [--only asl_letters fingers] [--turned-down] [--hooked-index]
-        [--asl-z-pointing] [--asl-l-out]   (trial builds; the hagrid_380 row is always the --weights model)
-Last line: JSON with the threshold, per source and per class numbers, and the threshold sweep.
+        [--asl-z-pointing] [--asl-l-out] [--no-gesture fist|out|other] [--fist-letters] [--tilt DEG] [--turn DEG]
+        [--wide-views] [--default-build]
+        (trial builds; the hagrid_380 row is always the --weights model)
+Last line: JSON with the threshold, per source and per class numbers, views, and the threshold sweep.
 """
 
 from __future__ import annotations
@@ -33,20 +46,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from bench.shared_sets import require_shared  # noqa: E402
-from core.starter.build import BuildConfig, build_parts  # noqa: E402
+from core.gestures.features import turn_points  # noqa: E402
+from core.starter.build import ORIENTATION_FREE, BuildConfig, build_parts, tilt_keeps_meaning, turn_in_plane  # noqa: E402
 from core.starter.dataset import OTHER  # noqa: E402
 from core.starter.hagrid import CLASSES as HAGRID_CLASSES  # noqa: E402
 from core.starter.holdout import (  # noqa: E402
     THRESHOLDS,
     Scores,
     choose_threshold,
-    hagrid_fold_scores,
+    facing,
+    folder_of,
+    hagrid_fold_models,
+    score,
     source_photos,
-    source_scores,
+    tilt_bucket,
 )
 from core.starter.images_eval import NO_HAND, LabelRow, evaluate_images  # noqa: E402
 from core.starter.model import MAX_FALSE_ACCEPT, WEIGHTS_DIR, fit_starter, load_starter_model  # noqa: E402
-from core.starter.sources import DEFAULT_CACHE, consistent_labels  # noqa: E402
+from core.starter.sources import DEFAULT_CACHE, LabelledPoints, consistent_labels  # noqa: E402
 
 # HaGRID folders that are default gestures: the build's own mapping (stop_inverted, the back of a
 # raised hand, is ✋ since the second pass; OLD_OTHER scores it as the first pass did, as "other")
@@ -138,6 +155,82 @@ def false_accepts_by_sign(parts: list[Scores], threshold: float) -> dict[str, st
     return {s: f"{a}/{n}" for s, (a, n) in worst}
 
 
+FACINGS = ("palm", "back", "side", "end-on")
+TILTS = ("tilt 0-25", "tilt 25-50", "tilt 50-75", "tilt >75")
+TURNS = {"in plane ±35°": ("plane", 35.0), "in plane ±70°": ("plane", 70.0), "yaw ±45°": ("yaw", 45.0),
+         "pitch ±45°": ("pitch", 45.0)}  # fmt: skip
+
+
+def turned_copies(photos: LabelledPoints, how: str, degrees: float) -> LabelledPoints:
+    """The ``ORIENTATION_FREE`` photos turned by −``degrees`` and +``degrees`` (two copies each) in
+    the image plane or in depth, without the copies the tilt rule drops."""
+    rows = np.array([lab in ORIENTATION_FREE for lab in photos.labels], dtype=bool)
+    base = photos.subset(rows)
+    parts = []
+    for sign in (-1.0, 1.0):
+        angle = np.full(len(base), sign * degrees)
+        if how == "plane":
+            pts = turn_in_plane(base.points, angle)
+        else:
+            wrist = base.points[:, :1]
+            zero = np.zeros(len(base))
+            yaw, pitch = (angle, zero) if how == "yaw" else (zero, angle)
+            pts = turn_points(base.points - wrist, yaw, pitch) + wrist
+        keep = tilt_keeps_meaning(base.points) & tilt_keeps_meaning(pts)
+        parts.append(LabelledPoints(pts, base.labels, base.sources, base.handedness, base.people).subset(keep))
+    return LabelledPoints.concat(parts)
+
+
+class Views:
+    """Held-out photos with their view and the label shown, pooled over held-out models."""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        self.rows: list[tuple[str, str, str]] = []  # (true label, view, label shown)
+
+    def add(self, model, photos: LabelledPoints) -> Scores:  # noqa: ANN001 - a GestureClassifier
+        """Score ``photos`` with ``model`` and record each photo under its facing, its tilt and its turned copies."""
+        scores = score(model, photos.points, photos.labels, photos.sources)
+        shown = scores.shown(self.threshold)
+        for view in (facing(photos.points, photos.handedness), tilt_bucket(photos.points)):
+            self.rows += list(zip(photos.labels, view, shown, strict=True))
+        for name, (how, degrees) in TURNS.items():
+            turned = turned_copies(photos, how, degrees)
+            if len(turned):
+                answers = score(model, turned.points, turned.labels, turned.sources).shown(self.threshold)
+                self.rows += [(label, name, a) for label, a in zip(turned.labels, answers, strict=True)]
+        return scores
+
+    def table(self) -> dict[str, dict[str, dict[str, int]]]:
+        """Print and return class → view → {"right", "unknown", "n"} (for other signs "right" counts
+        "unknown" answers, and "accepted" the gesture answers)."""
+        views = (*FACINGS, *TILTS, *TURNS)
+        out: dict[str, dict[str, dict[str, int]]] = {}
+        for label, view, answer in self.rows:
+            cell = out.setdefault(label, {}).setdefault(view, {"right": 0, "unknown": 0, "accepted": 0, "n": 0})
+            cell["n"] += 1
+            cell["unknown"] += int(answer == "unknown")
+            if label == OTHER:
+                cell["accepted"] += int(answer != "unknown")
+                cell["right"] += int(answer == "unknown")
+            else:
+                cell["right"] += int(answer == label)
+        print("\nviews: right/photos (false rejections) per class; other signs: accepted/photos")
+        print(f"{'class':>14s} " + " ".join(f"{v[:13]:>15s}" for v in views))
+        for label in sorted(out, key=lambda c: (c == OTHER, c)):
+            cells = []
+            for v in views:
+                c = out[label].get(v)
+                if c is None:
+                    cells.append("-")
+                elif label == OTHER:
+                    cells.append(f"{c['accepted']}/{c['n']} {100 * c['accepted'] / c['n']:.0f}%")
+                else:
+                    cells.append(f"{c['right']}/{c['n']} ({c['unknown']})")
+            print(f"{label[:14]:>14s} " + " ".join(f"{x:>15s}" for x in cells))
+        return out
+
+
 def _rounded(rates: dict) -> dict:
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in rates.items()}
 
@@ -151,6 +244,14 @@ def main() -> None:
                        ("hooked-index", "procedural hooked index (ASL X) as other signs"),
                        ("asl-z-pointing", "ASL Z as 👉/👈 (as G)"), ("asl-l-out", "ASL L left out")):  # fmt: skip
         parser.add_argument(f"--{flag}", action="store_true", help=f"trial build: {what} (BuildConfig)")
+    parser.add_argument("--no-gesture", choices=("fist", "out", "other"), default=None,
+                        help="HaGRID no_gesture hands that meet the fist rule: 👊, left out or other")  # fmt: skip
+    parser.add_argument("--fist-letters", action="store_true", help="ASL E, M, N, T as 👊 by the fist rule")
+    parser.add_argument("--tilt", type=float, default=None, help="turned copies of 👊 ✋ 👌 other up to ±DEG")
+    parser.add_argument("--turn", type=float, default=None, help="copies of 👊 ✋ 👌 other turned in depth up to ±DEG")
+    parser.add_argument("--wide-views", action="store_true", help="procedural 👊 ✋ 👌 in wider views")
+    parser.add_argument("--default-build", action="store_true",
+                        help="the shipped recipe (BuildConfig()) rather than the flags' trial")  # fmt: skip
     parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR, help="starter model folder (default: shipped)")
     args = parser.parse_args()
     hands = require_shared()
@@ -159,15 +260,21 @@ def main() -> None:
     threshold = shipped.threshold
     print(f"shipped starter model: threshold {threshold} ({shipped.metadata.get('threshold_rule', 'not calibrated')})")
     test380, test380_old, apart380 = hagrid_380(hands, args.weights)
-    trial = BuildConfig(turned_down=args.turned_down, hooked_index=args.hooked_index,
-                        asl_z_pointing=args.asl_z_pointing, asl_l_out=args.asl_l_out)  # fmt: skip
+    base = BuildConfig()
+    trial = base if args.default_build else BuildConfig(
+        turned_down=args.turned_down, hooked_index=args.hooked_index, asl_z_pointing=args.asl_z_pointing,
+        asl_l_out=args.asl_l_out, no_gesture=args.no_gesture or base.no_gesture,
+        fist_letters=args.fist_letters, tilt_deg=base.tilt_deg if args.tilt is None else args.tilt,
+        turn_deg=base.turn_deg if args.turn is None else args.turn, wide_views=args.wide_views)  # fmt: skip
     print(f"build: {trial}")
     parts = build_parts(hands, trial)
+    print(f"starter set: {len(parts.starter)} rows {parts.starter.counts()}; {parts.counts}", flush=True)
 
     def fit(keep: np.ndarray):  # noqa: ANN202 - a GestureClassifier
         return fit_starter(parts.starter.subset(keep)).classifier
 
-    folds = hagrid_fold_scores(parts, fit)
+    views = Views(threshold)
+    folds = Scores.concat([views.add(model, test) for model, test in hagrid_fold_models(parts, fit)])
     results = {"hagrid_380 (never trained on)": test380.rates(0.5),
                "hagrid_380, stop_inverted as other": test380_old.rates(0.5)}  # fmt: skip
     people = folds.where(np.array([s.startswith("hagrid_people") for s in folds.sources]))
@@ -178,10 +285,14 @@ def main() -> None:
     loso: list[Scores] = []
     if not args.skip_loso:
         for folder in args.only:
-            scores = source_scores(parts, folder, fit)
+            photos = source_photos(parts, folder)
+            model = fit(np.array([folder_of(src) != folder for src in parts.starter.sources]))
+            if folder == "hagrid_crops":  # its people are in the HaGRID folds' views already
+                scores = score(model, photos.points, photos.labels, photos.sources)
+            else:
+                scores = views.add(model, photos)
             loso.append(scores)
             results[f"{folder}, source left out"] = scores.rates(threshold)
-            photos = source_photos(parts, folder)
             agree = consistent_labels(photos) & label_rule(photos.points, photos.labels)
             results[f"{folder}, left out, label rule"] = scores.where(agree).rates(threshold)
             if folder == "asl_letters" and args.asl_z_pointing:  # Z scored as other: models on the same labels
@@ -191,8 +302,11 @@ def main() -> None:
                     scores.classes, scores.probabilities, labels, scores.sources
                 ).rates(threshold)
             print(f"left out {folder}: {len(scores)} photos scored", flush=True)
+    pooled = Scores.concat([folds, *[sc for sc in loso if not sc.sources[0].startswith("hagrid_crops")]])
+    results["pooled: HaGRID folds + sources left out"] = pooled.rates(threshold)
     table(results)
     per_class = per_class_table(results)
+    view_counts = views.table()
     accepted = false_accepts_by_sign([folds, *loso], threshold)
     sweep = [{"threshold": t, **{k: _rounded(folds.rates(t))[k] for k in ("accuracy", "false_reject", "false_accept")}}
              for t in THRESHOLDS[::5]]  # fmt: skip
@@ -206,7 +320,9 @@ def main() -> None:
     summary = {name: {k: v for k, v in _rounded(r).items() if k != "per_class"} for name, r in results.items()}
     print(json.dumps({"threshold": threshold, "chosen_threshold": chosen, "results": summary,
                       "per_class": per_class, "hagrid_380_apart": apart380, "sweep": sweep,
-                      "false_accepts_by_sign": accepted}))  # fmt: skip
+                      "false_accepts_by_sign": accepted, "build": str(trial),
+                      "views": {c: {v: f"{x['right']}/{x['n']}" for v, x in d.items()} for c, d in view_counts.items()},
+                      "seconds": round(time.perf_counter() - started)}))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -289,3 +289,82 @@ def test_hooked_index_shapes_join_the_procedural_other_signs_only_when_asked() -
     np.testing.assert_array_equal(base, again)  # the shipped set's draws are unchanged
     assert base_labels == hooked_labels and not np.array_equal(base[16:], hooked[16:])
     np.testing.assert_array_equal(base[:16], hooked[:16])  # the eight gestures come first, as before
+
+
+def _proc(fingers: str, thumb: str, n: int = 40, seed: int = 3) -> np.ndarray:
+    """Procedural right hands facing the camera; thumb "fist": across or along the curled fingers."""
+    from core.starter.handmodel import project
+    from core.starter.poses import _mixed_thumb, _pose
+
+    rng = np.random.default_rng(seed)
+    pts = _mixed_thumb(rng, n, fingers, ("across", "along")) if thumb == "fist" else _pose(rng, n, fingers, thumb)
+    return project(pts, np.full(n, 8.0)).astype(np.float32)
+
+
+def test_the_fist_rule_takes_fists_in_any_view_and_not_thumbs_or_open_hands() -> None:
+    from core.starter.handmodel import random_rotations
+    from core.starter.sources import fist_like
+
+    rng = np.random.default_rng(4)
+    fists = _proc("cccc", "fist", 80)
+    turned = rotate(fists.astype(np.float64), random_rotations(len(fists), rng))  # knuckles-forward, side, back
+    assert fist_like(fists).mean() >= 0.95 and fist_like(turned).mean() >= 0.95
+    assert not fist_like(_proc("cccc", "up")).any()  # 👍's thumb held out
+    assert not fist_like(_proc("ssss", "open")).any() and not fist_like(_proc("sccc", "tucked")).any()
+
+
+def test_no_gesture_fists_and_asl_fist_letters_follow_the_fist_rule() -> None:
+    from core.starter.sources import FIST_IF_CURLED, resolve_fists
+
+    points = np.concatenate([_proc("cccc", "fist", 2), _proc("hhhh", "open", 2)])
+    labels = [FIST_IF_CURLED, "other", FIST_IF_CURLED, "other"]
+    sources = ["asl_letters/M", "hagrid_crops/no_gesture", "asl_letters/E", "hagrid_crops/no_gesture"]
+    data = _labelled(points, labels, sources)
+    as_fist = resolve_fists(data, "fist")
+    assert as_fist.labels == ["fist", "fist", "other"]
+    assert as_fist.sources == ["asl_letters/M", "hagrid_crops/no_gesture+fist", "hagrid_crops/no_gesture"]
+    assert resolve_fists(data, "out").sources == ["asl_letters/M", "hagrid_crops/no_gesture"]
+    assert resolve_fists(data, "other").labels == ["fist", "other", "other"]
+    with pytest.raises(ValueError, match="no_gesture"):
+        resolve_fists(data, "maybe")
+
+
+def test_tilted_copies_keep_orientation_defined_hands_out() -> None:
+    from core.starter.build import tilt_keeps_meaning, tilted
+
+    fist, palm, one = _proc("cccc", "fist", 10), _proc("ssss", "open", 10), _proc("sccc", "tucked", 10)
+    thumb = _proc("cccc", "up", 10)
+    v = thumb[:, 4, :2] - thumb[:, 2, :2]
+    to_up = -np.degrees(np.arctan2(v[:, 0], -v[:, 1]))  # clockwise turn that points the thumb straight up: 👍
+    thumb = rotate(thumb.astype(np.float64), screen_rotation(to_up)).astype(np.float32)
+    assert tilt_keeps_meaning(fist).all() and tilt_keeps_meaning(palm).all()
+    assert not tilt_keeps_meaning(one).any() and not tilt_keeps_meaning(thumb).any()
+    labels = ["fist"] * 10 + ["open_palm"] * 10 + ["other"] * 10 + ["pointing_up"] * 10
+    data = _labelled(np.concatenate([fist, palm, one, palm]), labels, ["a/b"] * 30 + ["c/d"] * 10)
+    out = tilted(data, 70.0, np.random.default_rng(0))
+    assert out.labels == ["fist"] * 10 + ["open_palm"] * 10  # no ☝-like other sign, no ☝
+    assert set(out.sources) == {"a/b+tilt"}
+    v = lambda p: p[:, 9, :2] - p[:, 0, :2]  # noqa: E731
+    angle = np.degrees(
+        np.arctan2(v(out.points)[:, 0], -v(out.points)[:, 1]) - np.arctan2(v(fist)[:1, 0], -v(fist)[:1, 1])
+    )
+    assert np.all(np.abs((angle[:10] + 180) % 360 - 180) <= 70.0 + 1e-3)
+
+
+def test_view_rule_reads_palm_back_side_and_end_on() -> None:
+    from core.starter.handmodel import rotate as turn
+    from core.starter.holdout import facing, tilt_bucket
+
+    palm = hand_points(np.zeros((1, 4, 3)), np.zeros((1, 4)), np.array([[45.0, 0, 0, 0]]))  # right hand, palm to camera
+    about_y = lambda deg: np.array([[[np.cos(np.radians(deg)), 0, np.sin(np.radians(deg))], [0, 1, 0],  # noqa: E731
+                                      [-np.sin(np.radians(deg)), 0, np.cos(np.radians(deg))]]])  # fmt: skip
+    about_x = lambda deg: np.array([[[1, 0, 0], [0, np.cos(np.radians(deg)), -np.sin(np.radians(deg))],  # noqa: E731
+                                      [0, np.sin(np.radians(deg)), np.cos(np.radians(deg))]]])  # fmt: skip
+    views = [palm, turn(palm, about_y(180)), turn(palm, about_y(85)), turn(palm, about_x(85))]
+    points = np.concatenate(views)
+    assert facing(points, ["Right"] * 4) == ["palm", "back", "side", "end-on"]
+    mirrored = points * np.array([-1.0, 1.0, 1.0])  # the left hand making the same gestures
+    assert facing(mirrored, ["Left"] * 4) == ["palm", "back", "side", "end-on"]
+    assert facing(palm, ["Unknown"]) == ["?"]
+    tilts = turn(np.repeat(palm, 4, axis=0), screen_rotation(np.array([10.0, -30.0, 60.0, 120.0])))
+    assert tilt_bucket(tilts) == ["tilt 0-25", "tilt 25-50", "tilt 50-75", "tilt >75"]

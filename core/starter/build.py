@@ -19,11 +19,21 @@ from pathlib import Path
 
 import numpy as np
 
-from core.gestures.features import keypoints_to_features
+from core.gestures.features import keypoints_to_features, turn_points
 from core.starter.dataset import DEPTH_CONFIG, OTHER, StarterSet
 from core.starter.handmodel import rotate, screen_rotation
 from core.starter.poses import procedural_samples
-from core.starter.sources import DEFAULT_CACHE, LabelledPoints, all_real_samples, consistent_labels, letters
+from core.starter.sources import (
+    DEFAULT_CACHE,
+    FIST_IF_CURLED,
+    LabelledPoints,
+    all_real_samples,
+    consistent_labels,
+    extended_fingers,
+    letters,
+    resolve_fists,
+    thumb_folded,
+)
 
 DOWN_SOURCES = ("hagrid_crops", "hagrid_people", "sign_digits")  # whose ☝ are turned down (``turned_down``)
 
@@ -42,10 +52,19 @@ class BuildConfig:
     hooked_index: bool = False
     asl_z_pointing: bool = False
     asl_l_out: bool = False
+    # Fifth pass (issue 30, the orientations people use): the fist rule (``sources.fist_like``)
+    # on HaGRID no_gesture hands ("fist", "out" or "other") and on ASL E, M, N, T (``fist_letters``);
+    # turned copies of the orientation-free rows up to ±``tilt_deg`` in the image plane
+    # (``tilted``); procedural 👊 ✋ 👌 in the wider views people use (``poses``, ``wide_views``).
+    no_gesture: str = "other"
+    fist_letters: bool = False
+    tilt_deg: float = 0.0
+    turn_deg: float = 0.0  # turned copies in depth (``turned_in_depth``)
+    wide_views: bool = False
     seed: int = 0
 
 
-def _turned(points: np.ndarray, degrees: np.ndarray) -> np.ndarray:
+def turn_in_plane(points: np.ndarray, degrees: np.ndarray) -> np.ndarray:
     """(N, 21, 3) user-view points turned about the wrist, clockwise on screen by ``degrees`` (N,)."""
     wrist = points[:, :1]
     return (rotate(points - wrist, screen_rotation(degrees)) + wrist).astype(np.float32)
@@ -55,7 +74,7 @@ def upright_rps(real: LabelledPoints, jitter: float, rng: np.random.Generator) -
     """The rock/paper/scissors photos (fingers towards +x of the user view) turned fingers-up."""
     rows = np.array([s.startswith("rps/") for s in real.sources])
     points = real.points.copy()
-    points[rows] = _turned(points[rows], -90.0 + rng.uniform(-jitter, jitter, int(rows.sum())))
+    points[rows] = turn_in_plane(points[rows], -90.0 + rng.uniform(-jitter, jitter, int(rows.sum())))
     return LabelledPoints(points, real.labels, real.sources, real.handedness, real.people)
 
 
@@ -64,7 +83,7 @@ def turned_pointing(real: LabelledPoints, jitter: float, rng: np.random.Generato
     up = real.subset(np.array([label == "pointing_up" for label in real.labels]))
     parts = []
     for label, angle in (("pointing_right", 90.0), ("pointing_left", -90.0)):
-        points = _turned(up.points, angle + rng.uniform(-jitter, jitter, len(up)))
+        points = turn_in_plane(up.points, angle + rng.uniform(-jitter, jitter, len(up)))
         turned = LabelledPoints(
             points, [label] * len(up), [f"{s}+turned" for s in up.sources], up.handedness, up.people
         )
@@ -82,8 +101,58 @@ def turned_down(real: LabelledPoints, jitter: float, rng: np.random.Generator) -
     keep = np.array([lab == "pointing_up" and s.split("/", 1)[0] in DOWN_SOURCES
                      for lab, s in zip(real.labels, real.sources, strict=True)], dtype=bool)  # fmt: skip
     up = real.subset(keep)
-    points = _turned(up.points, 180.0 + rng.uniform(-jitter, jitter, len(up)))
+    points = turn_in_plane(up.points, 180.0 + rng.uniform(-jitter, jitter, len(up)))
     return LabelledPoints(points, [OTHER] * len(up), [f"{s}+down" for s in up.sources], up.handedness, up.people)
+
+
+ORIENTATION_FREE = ("fist", "open_palm", "ok", OTHER)  # classes whose meaning survives a tilt of ±70°
+THUMB_VERTICAL_DEG = 45.0  # a turned row whose held-out thumb points this close to up or down is dropped
+
+
+def _screen_off(points: np.ndarray, a: int, b: int, angle: float) -> np.ndarray:
+    """(N,) degrees between the screen direction of the bone a→b and ``angle`` (atan2, y down)."""
+    v = points[:, b, :2] - points[:, a, :2]
+    return np.abs((np.degrees(np.arctan2(v[:, 1], v[:, 0])) - angle + 180.0) % 360.0 - 180.0)
+
+
+def tilt_keeps_meaning(points: np.ndarray) -> np.ndarray:
+    """(N,) **the tilt rule**, for rows of ``ORIENTATION_FREE`` classes turned in the image plane:
+    False where the turned hand could read as an orientation-defined gesture, i.e. exactly one of
+    index..pinky extended (☝ 👉 👈 and other signs that point: ASL D, L, Q, X, Z, pinky up), or
+    no finger extended and the thumb held out (not ``thumb_folded``) pointing within
+    ``THUMB_VERTICAL_DEG`` of up or down (👍 👎)."""
+    count = extended_fingers(points).sum(axis=1)
+    thumb_off = np.minimum(_screen_off(points, 2, 4, -90.0), _screen_off(points, 2, 4, 90.0))
+    thumbish = (count == 0) & ~thumb_folded(points) & (thumb_off <= THUMB_VERTICAL_DEG)
+    return (count != 1) & ~thumbish
+
+
+def tilted(real: LabelledPoints, max_deg: float, rng: np.random.Generator) -> LabelledPoints:
+    """One copy of each real row of ``ORIENTATION_FREE`` classes turned about the wrist by a uniform
+    angle in ±``max_deg`` (people tilt 👊 ✋ 👌 up to ±70°), source "<source>+tilt"; rows whose
+    turned copy breaks the tilt rule (``tilt_keeps_meaning``, before and after the turn) are not copied."""
+    rows = np.array([lab in ORIENTATION_FREE and "+" not in s for lab, s in zip(real.labels, real.sources,
+                                                                             strict=True)], dtype=bool)  # fmt: skip
+    base = real.subset(rows)
+    points = turn_in_plane(base.points, rng.uniform(-max_deg, max_deg, len(base)))
+    keep = tilt_keeps_meaning(base.points) & tilt_keeps_meaning(points)
+    turned = LabelledPoints(points, base.labels, [f"{s}+tilt" for s in base.sources], base.handedness, base.people)
+    return turned.subset(keep)
+
+
+def turned_in_depth(real: LabelledPoints, max_deg: float, rng: np.random.Generator) -> LabelledPoints:
+    """One copy of each real row of ``ORIENTATION_FREE`` classes turned in depth about the wrist
+    (``core.gestures.features.turn_points``: yaw and pitch each uniform in ±``max_deg``, on
+    MediaPipe's relative depth), source "<source>+turn"; the tilt rule applies as in ``tilted``."""
+    rows = np.array([lab in ORIENTATION_FREE and "+" not in s for lab, s in zip(real.labels, real.sources,
+                                                                             strict=True)], dtype=bool)  # fmt: skip
+    base = real.subset(rows)
+    wrist = base.points[:, :1]
+    yaw, pitch = rng.uniform(-max_deg, max_deg, (2, len(base)))
+    points = (turn_points(base.points - wrist, yaw, pitch) + wrist).astype(np.float32)
+    keep = tilt_keeps_meaning(base.points) & tilt_keeps_meaning(points)
+    turned = LabelledPoints(points, base.labels, [f"{s}+turn" for s in base.sources], base.handedness, base.people)
+    return turned.subset(keep)
 
 
 @dataclass(frozen=True)
@@ -113,22 +182,29 @@ def build_parts(
     """The starter set from the shared photos (``hands_dir``) and procedural hands, with what went in."""
     config = config or BuildConfig()
     rng = np.random.default_rng(config.seed)
-    asl = letters(config.asl_z_pointing, config.asl_l_out)
-    every, no_hand = all_real_samples(hands_dir, cache_file, on_progress, asl)
-    every = upright_rps(every, config.turn_jitter_deg, rng)
-    consistent = consistent_labels(every, pointing_rule=config.asl_z_pointing)
-    real = every.subset(consistent)
+    asl = letters(config.asl_z_pointing, config.asl_l_out, fist_letters=True)
+    found, no_hand = all_real_samples(hands_dir, cache_file, on_progress, asl)
+    found = upright_rps(found, config.turn_jitter_deg, rng)
+    # what the photos are scored as: the fist rule always (the truth does not follow the trial)
+    every = resolve_fists(found, "fist")
+    used = resolve_fists(found.subset(np.array([config.fist_letters or lab != FIST_IF_CURLED
+                                                for lab in found.labels], dtype=bool)), config.no_gesture)  # fmt: skip
+    consistent = consistent_labels(used, pointing_rule=config.asl_z_pointing)
+    real = used.subset(consistent)
     turned = turned_pointing(real, config.turn_jitter_deg, rng)
-    down = turned_down(real, config.turn_jitter_deg, rng) if config.turned_down else real.subset(np.zeros(0, np.int64))
+    none = real.subset(np.zeros(0, np.int64))
+    down = turned_down(real, config.turn_jitter_deg, rng) if config.turned_down else none
+    tilt = tilted(real, config.tilt_deg, rng) if config.tilt_deg > 0 else none
+    depth = turned_in_depth(real, config.turn_deg, rng) if config.turn_deg > 0 else none
     proc_points, proc_labels = procedural_samples(
-        config.procedural_per_class, config.procedural_other, config.seed, config.hooked_index
+        config.procedural_per_class, config.procedural_other, config.seed, config.hooked_index, config.wide_views
     )
-    photos = LabelledPoints.concat([real, turned, down])
+    photos = LabelledPoints.concat([real, turned, down, tilt, depth])
     features = np.concatenate(
         [keypoints_to_features(photos.points, DEPTH_CONFIG), keypoints_to_features(proc_points, DEPTH_CONFIG)]
     )
     starter = StarterSet(features, photos.labels + proc_labels, photos.sources + ["procedural"] * len(proc_labels))
     counts = {"photos_without_hand": no_hand, "photos_inconsistent": int((~consistent).sum()),
               "photo_rows": len(real), "turned_rows": len(turned), "turned_down_rows": len(down),
-              "procedural_rows": len(proc_labels)}  # fmt: skip
+              "tilted_rows": len(tilt), "turned_in_depth_rows": len(depth), "procedural_rows": len(proc_labels)}  # fmt: skip
     return BuildParts(starter, photos.people + [""] * len(proc_labels), counts, every)

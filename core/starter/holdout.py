@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,7 +34,7 @@ from core.gestures.features import FeatureConfig, keypoints_to_features
 from core.starter.build import BuildParts
 from core.starter.dataset import OTHER
 from core.starter.hagrid import FOLDERS as HAGRID_FOLDERS
-from core.starter.sources import LabelledPoints
+from core.starter.sources import LabelledPoints, hand_tilt
 
 HAGRID_FOLDS = 3  # fold 0: hagrid_people photos without a user_id; 1, 2: by person
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.30, 0.96, 0.01))
@@ -130,21 +130,68 @@ def score(model: GestureClassifier, photos_points: npt.NDArray[np.float32], labe
     return Scores(list(model.classes), np.asarray(probs, np.float32), labels, sources)
 
 
+def hagrid_fold_models(
+    parts: BuildParts, fit: Callable[[npt.NDArray[np.bool_]], GestureClassifier], log: Callable[[str], None] = print
+) -> Iterator[tuple[GestureClassifier, LabelledPoints]]:
+    """(model, held-out photos) for each HaGRID fold: a model trained without the fold's rows
+    (``fit(keep_rows)`` trains on the starter rows where ``keep_rows`` is True) and the fold's photos."""
+    row_fold = fold_array(parts.starter.sources, parts.people)
+    photo_fold = fold_array(parts.photos.sources, parts.photos.people)
+    for fold in range(HAGRID_FOLDS):
+        model = fit(row_fold != fold)
+        test = parts.photos.subset(photo_fold == fold)
+        log(f"HaGRID fold {fold}: trained without {int((row_fold == fold).sum())} rows, scored {len(test)} photos")
+        yield model, test
+
+
 def hagrid_fold_scores(
     parts: BuildParts, fit: Callable[[npt.NDArray[np.bool_]], GestureClassifier], log: Callable[[str], None] = print
 ) -> Scores:
-    """Every HaGRID photo scored by a model trained without its fold (``fit(keep_rows)`` trains
-    on the starter rows where ``keep_rows`` is True)."""
-    row_fold = fold_array(parts.starter.sources, parts.people)
-    photos = parts.photos
-    photo_fold = fold_array(photos.sources, photos.people)
+    """Every HaGRID photo scored by a model trained without its fold (``hagrid_fold_models``)."""
+    return Scores.concat([score(m, t.points, t.labels, t.sources) for m, t in hagrid_fold_models(parts, fit, log)])
+
+
+# Views, for measuring (``bench/starter_accuracy.py``), never for training. From the user-view
+# keypoints with depth (x mirrored, y down, z away from the camera on x's scale) and the person's hand:
+# * tilt: the screen angle of the wrist → middle MCP line from straight up, degrees, positive
+#   towards the user's right; bucketed by its size into TILT_BUCKETS.
+# * facing: the palm normal n = (index MCP − wrist) × (pinky MCP − wrist), s = n_z / |n|, its sign
+#   flipped for a left hand (a right hand's palm facing the camera has s > 0 in the user view, as
+#   the procedural hand of ``handmodel``): "palm" where s > FACE_ON (palm within 60° of facing the
+#   camera), "back" where s < −FACE_ON; otherwise the hand is edge-on: "end-on" (knuckles towards
+#   or away from the camera) where the wrist → middle MCP line runs more along z than the index →
+#   pinky MCP line, else "side" (thumb or little-finger side to the camera).
+TILT_BUCKETS = (25.0, 50.0, 75.0)
+FACE_ON = 0.5
+
+
+def tilt_bucket(points: npt.NDArray[np.float32]) -> list[str]:
+    """N names of ``TILT_BUCKETS``: "tilt 0-25", "tilt 25-50", "tilt 50-75", "tilt >75"."""
+    edges = (0.0, *TILT_BUCKETS)
+    names = [f"tilt {int(a)}-{int(b)}" for a, b in zip(edges, edges[1:], strict=False)] + [f"tilt >{int(edges[-1])}"]
+    return [names[int(k)] for k in np.searchsorted(np.array(TILT_BUCKETS), np.abs(hand_tilt(points)))]
+
+
+def facing(points: npt.NDArray[np.float32], handedness: Sequence[str]) -> list[str]:
+    """N of "palm", "back", "side", "end-on" (the rule above); "?" for a hand of unknown handedness."""
+    p = points.astype(np.float64)
+    normal = np.cross(p[:, 5] - p[:, 0], p[:, 17] - p[:, 0])
+    s = normal[:, 2] / np.maximum(np.linalg.norm(normal, axis=1), 1e-9)
+    axis, across = p[:, 9] - p[:, 0], p[:, 17] - p[:, 5]
+    along_z = lambda v: np.abs(v[:, 2]) / np.maximum(np.linalg.norm(v, axis=1), 1e-9)  # noqa: E731
+    end_on = along_z(axis) > along_z(across)
     out = []
-    for fold in range(HAGRID_FOLDS):
-        model = fit(row_fold != fold)
-        test = photos.subset(photo_fold == fold)
-        out.append(score(model, test.points, test.labels, test.sources))
-        log(f"HaGRID fold {fold}: trained without {int((row_fold == fold).sum())} rows, scored {len(test)} photos")
-    return Scores.concat(out)
+    for k, hand in enumerate(handedness):
+        sign = {"Right": 1.0, "Left": -1.0}.get(hand)
+        if sign is None:
+            out.append("?")
+        elif sign * s[k] > FACE_ON:
+            out.append("palm")
+        elif sign * s[k] < -FACE_ON:
+            out.append("back")
+        else:
+            out.append("end-on" if end_on[k] else "side")
+    return out
 
 
 def source_photos(parts: BuildParts, folder: str) -> LabelledPoints:

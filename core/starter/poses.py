@@ -176,9 +176,25 @@ def _open(rng: np.random.Generator, n: int) -> F64Array:
     return out
 
 
-def _gestures() -> dict[str, tuple[Callable[[np.random.Generator, int], F64Array], tuple[Rule, ...]]]:
+# Wider views (``wide_views``, issue 30): people hold 👊 knuckles-forward, sideways, tilted and
+# with the back of the hand to the camera, and lean ✋ 30-70°. 👊 may face any way but down-the-arm
+# (its wrist-to-knuckle line, however short on screen, within WIDE_TILT of up: knuckles-forward
+# fists have it nearly end-on); ✋ and 👌 lean up to WIDE_TILT with the palm or back within 60°
+# of the camera (FaceOn(0.5)), as before.
+WIDE_TILT = 70.0
+
+
+def _gestures(wide: bool = False) -> dict[str, tuple[Callable[[np.random.Generator, int], F64Array], tuple[Rule, ...]]]:
     pointing = lambda r, n: _mixed_thumb(r, n, "sccc", ("across", "along", "tucked", "up"))  # noqa: E731
     thumbs = lambda r, n: _mixed_thumb(r, n, "xxxx", ("up",))  # noqa: E731
+    fist = lambda r, n: _mixed_thumb(r, n, "cccc", _FIST)  # noqa: E731
+    if wide:
+        t = WIDE_TILT
+        return _gestures() | {
+            "ok": (_ok, (Facing(MIDDLE, UP, t), Facing(WRIST_MIDDLE, UP, t, 0.5), FaceOn(0.5))),
+            "fist": (fist, (Facing(WRIST_MIDDLE, UP, t, 0.0),)),
+            "open_palm": (_open, (Facing(MIDDLE, UP, t), Facing(WRIST_MIDDLE, UP, t, 0.6), FaceOn(0.5))),
+        }
     return {
         "thumbs_up": (thumbs, (Facing(THUMB, UP, 35), Facing(WRIST_MIDDLE, UP, 120, 0.0))),
         "thumbs_down": (thumbs, (Facing(THUMB, DOWN, 35), Facing(WRIST_MIDDLE, DOWN, 120, 0.0))),
@@ -216,13 +232,13 @@ def _others(rng: np.random.Generator, n: int, shapes: tuple[tuple[str, str], ...
 
 
 def procedural_samples(per_class: int, n_other: int, seed: int = 0,
-                       hooked_index: bool = False) -> tuple[F64Array, list[str]]:  # fmt: skip
+                       hooked_index: bool = False, wide_views: bool = False) -> tuple[F64Array, list[str]]:  # fmt: skip
     """(N, 21, 3) user-view keypoints (palm-length units) and labels: ``per_class`` of each
     starter gesture and ``n_other`` hands making other signs (label ``OTHER``; with
-    ``hooked_index`` also ``HOOKED_SHAPES``)."""
+    ``hooked_index`` also ``HOOKED_SHAPES``); ``wide_views``: 👊 ✋ 👌 in the wider views above."""
     rng = np.random.default_rng(seed)
     points, labels = [], []
-    for name, (make, rules) in _gestures().items():
+    for name, (make, rules) in _gestures(wide_views).items():
         points.append(oriented(make, rules, per_class, rng))
         labels += [name] * per_class
     points.append(_others(rng, n_other, OTHER_SHAPES + (HOOKED_SHAPES if hooked_index else ())))
