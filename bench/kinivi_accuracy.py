@@ -119,20 +119,21 @@ def one_seed(folder: Path, keypoints: Path, names: Path, seed: int) -> dict:
             "epochs_5000": epochs_5000}  # fmt: skip
 
 
-def _cli(data: Path, *args: str) -> dict:
-    """The last (JSON) line of ``python -m core --data DATA ARGS``; stops the bench when it fails."""
+def _cli(data: Path, *args: str) -> dict | str:
+    """The last line of ``python -m core --data DATA ARGS`` (JSON read, else the text); stops the bench when it fails."""
     done = subprocess.run([sys.executable, "-m", "core", "--data", str(data), *args], capture_output=True, text=True,
                           cwd=ROOT, check=False)  # fmt: skip
     if done.returncode != 0:
         raise SystemExit(f"{args[0]} failed:\n{done.stdout}\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    last = done.stdout.strip().splitlines()[-1]
+    return json.loads(last) if last.startswith("{") else last
 
 
 def cli_seed(folder: Path, keypoints: Path, names: Path, seed: int) -> dict:
     """75% imported into a fresh default project, trained with the CLI's defaults, 25% evaluated: all by the CLI."""
     train_csv, test_csv = split_csv(keypoints, seed)
     data = folder / f"cli{seed}"
-    _cli(data, "import", str(train_csv), "--format", "kinivi", "--labels", str(names))
+    print(_cli(data, "import", str(train_csv), "--format", "kinivi", "--labels", str(names)), flush=True)
     trained = _cli(data, "train", "--seed", str(seed))
     scores = _cli(data, "evaluate", "--csv", str(test_csv), "--format", "kinivi", "--labels", str(names))
     wrong = int(round(scores["n"] * (1 - scores["accuracy"])))

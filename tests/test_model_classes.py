@@ -85,14 +85,14 @@ def _record(store: Store, project: str, labels: tuple[str, ...], n: int = 12) ->
 def test_a_project_with_two_recorded_gestures_trains_those_two(tmp_path: Path) -> None:
     store = Store(tmp_path)
     _record(store, store.ensure_project(), ("thumbs_up", "fist"))
-    result, _ = train_project(store, "default", FAST, starter=True)
+    result, _ = train_project(store, "default", TrainConfig(epochs=15), starter=True)  # the classes, not the fit
     assert result.classes == ["thumbs_up", "fist"] and result.skipped_classes == UNRECORDED
     saved = load_project_model(store, "default")
     assert saved.classes == ["thumbs_up", "fist"] and saved.metadata["skipped_classes"] == UNRECORDED
     assert saved.metadata["starter"]["labelled_rows"] > 0  # the starter's 👍 and 👊 rows still adapt them
     with pytest.raises(NotEnoughDataError, match="--keep-starter-gestures"):
         store.clear_class("default", "fist")
-        train_project(store, "default", FAST, starter=True)
+        train_project(store, "default", TrainConfig(epochs=15), starter=True)
 
 
 @pytest.mark.slow  # MediaPipe finds the hands in real photos; two trainings with the starter set
