@@ -64,6 +64,7 @@ def test_train_says_which_classes_the_model_will_know(data_dir: Path) -> None:
     at.run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert load_project_model(store, "default").classes == ["thumbs_up", "pointing_right", "pointing_left"]
+    assert "Left out (not recorded): 👎 thumbs_down, ☝️ pointing_up, 👌 ok, 👊 fist, ✋ open_palm" in _plain(at)
 
 
 def test_train_with_one_recorded_gesture_says_to_record_or_keep(data_dir: Path) -> None:

@@ -216,8 +216,8 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
         st.caption(figure.text)
         if figure.warning:
             st.warning(figure.warning)
-    if result.skipped_classes:
-        st.caption("Not trained (no samples): " + ", ".join(titles.get(c, c) for c in result.skipped_classes))
+    if result.skipped_classes:  # user-typed names: plain text, not Markdown
+        st.text("Left out (not recorded): " + ", ".join(titles.get(c, c) for c in result.skipped_classes))
     # TrainResult.starter_rows: 0 when the starter data was off or no class is a starter gesture
     st.caption(f"Starter rows used: {result.starter_rows:,}")
     left, right = st.columns([2, 3])
