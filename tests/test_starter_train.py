@@ -200,9 +200,11 @@ def test_starter_rows_join_only_the_classes_a_project_has(tmp_path: Path) -> Non
     assert used["labelled_rows"] <= starter.counts()["fist"]  # labelled rows: fist only; the rest teach unknown
     assert used["labelled_rows"] + used["unknown_rows"] == result.starter_rows
     model = load_project_model(store, "mixed")
-    thumbs = keypoints_to_features(gesture_hands("thumbs_up", 20, seed=8), model.feature_config)
-    shown = [p.label for p in model.predict(thumbs)]
-    assert "thumbs_up" not in shown and shown.count("unknown") >= 10, shown  # 👍 is no class here: mostly unknown
+    palms = keypoints_to_features(gesture_hands("open_palm", 20, seed=8), model.feature_config)
+    shown = [p.label for p in model.predict(palms)]
+    # ✋ is no class here and far from a fist: mostly unknown. (A 👍, a fist with the thumb out, is near enough
+    # to the project's own fists, turned as training turns them, that the fists claim its starter rows.)
+    assert "open_palm" not in shown and shown.count("unknown") >= 10, shown
 
 
 def test_a_curve_of_classes_the_starter_lacks_is_the_curve_without_it() -> None:

@@ -46,6 +46,13 @@ def check_limit(name: str, value: object, what: str | None = None) -> float:
     return value  # type: ignore[return-value]
 
 
+# A person's few samples are frames of one moment; their later frames tilt and turn. Wider than
+# AugmentConfig's defaults (±15°, no turn: what the starter model is built with): ±30° in the image
+# plane stays far from the 90° between ☝ and 👉 and the 180° between 👍 and 👎, and ±30° in depth
+# covers a hand turned towards or away from the camera (bench/fewshot.py: docs/benchmarks.md).
+USER_AUGMENT = AugmentConfig(max_rotation_deg=30.0, max_turn_deg=30.0)
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Settings of one training run; numeric fields must lie within ``TRAIN_LIMITS``."""
@@ -60,7 +67,7 @@ class TrainConfig:
     patience: int = 30  # epochs without a better validation loss before stopping; best weights are restored
     augment: bool = True  # fresh random rotation/stretch/jitter of the training set every epoch
     mirror: bool = True  # add left-right mirrored training samples, labels mapped by mirror_map
-    aug: AugmentConfig = field(default_factory=AugmentConfig)
+    aug: AugmentConfig = field(default_factory=lambda: USER_AUGMENT)
     seed: int = 0  # split, initialisation, shuffling and augmentation are all drawn from it
     threshold: float = 0.6  # the trained model's confidence threshold
     min_samples_per_class: int = 5  # a class with fewer own samples is refused (zero means "skipped")

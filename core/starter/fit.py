@@ -29,7 +29,7 @@ import torch
 from sklearn.neighbors import NearestNeighbors
 
 from core.gestures.classifier import GestureClassifier
-from core.gestures.features import FeatureConfig
+from core.gestures.features import FeatureConfig, augment
 from core.gestures.split import stratified_split
 from core.gestures.training import (
     EpochStats,
@@ -51,10 +51,13 @@ from core.types import FloatArray, IntArray
 class StarterOptions:
     """How user samples and the starter set are combined."""
 
-    user_weight: float = 4.0  # one user sample counts as this many starter rows in the loss
+    # One user sample counts as this many starter rows in the loss, and an "unknown" row this much: the
+    # person's own samples outweigh the starter's (bench/fewshot.py: 4 and 0.5 left a stranger's turned
+    # frames "unknown", worst person 0.50 of 12; 16 and 0.2 gave 0.975).
+    user_weight: float = 16.0
     per_class: int = 200  # starter rows per class drawn each epoch (with replacement when fewer)
     rejection_per_epoch: int = 800  # rejection rows drawn each epoch
-    rejection_weight: float = 0.5  # weight of the equal-probabilities loss of rejection rows
+    rejection_weight: float = 0.2  # weight of the equal-probabilities loss of rejection rows
     # Starter rows closer (x, y features) than a class's radius to a user sample of it are dropped
     # unless they share its label. The radius is conflict_radius, widened to 1.5x the median
     # distance between the user's own samples of the class (spread-out samples claim more room),
@@ -62,6 +65,12 @@ class StarterOptions:
     # gestures: ~0.45-0.8 (measured on the starter photos).
     conflict_radius: float = 0.3
     max_conflict_radius: float = 0.6
+    # A source group of "unknown" rows (one folder: other people's "call", relaxed hands, ...) with at least
+    # claim_share of its rows within claim_radius of a user class's samples shows that class: the user
+    # taught it, so none of the group stays an example of "unknown" (see claimed_rows).
+    claim_radius: float = 1.0
+    claim_share: float = 0.1
+    coverage_copies: int = 8  # augmented copies of each user sample that conflicts and claims are judged on
     val_per_class: int = 40  # starter rows per class (and 4x that of rejection rows) held out for early stopping
     min_samples_per_class: int | None = None  # user samples a recorded class needs; None: TrainConfig's rule
 
@@ -100,6 +109,50 @@ def conflicting_rows(
         nearest, _ = NearestNeighbors(n_neighbors=1).fit(points).kneighbors(s_xy)
         drop |= (nearest[:, 0] < reach) & (s_labels != name)
     return drop
+
+
+def claimed_rows(
+    starter_x: FloatArray, rejection: npt.NDArray[np.bool_], sources: Sequence[str], user_x: FloatArray,
+    user_y: Sequence[str], config: FeatureConfig, radius: float, share: float,
+) -> npt.NDArray[np.bool_]:  # fmt: skip
+    """(S,) True for the rejection rows of every source group that a user class claims.
+
+    A person's few samples sit close together, while their later frames of the same gesture turn
+    and tilt away from them; rows of other people making that gesture, taught as "unknown", then
+    take those frames. So the claim is by group, not by row: when ``share`` of a group's rejection
+    rows lie within ``radius`` (x, y features) of a class's samples or their mirror images, the
+    group as a whole shows that class and is no longer trained as "unknown"."""
+    drop = np.zeros(len(starter_x), dtype=bool)
+    if len(user_x) == 0 or not rejection.any():
+        return drop
+    rows = np.flatnonzero(rejection)
+    u_xy = _xy(user_x, config)
+    mirrored = (u_xy.reshape(len(u_xy), -1, 2) * np.array([-1.0, 1.0], np.float32)).reshape(len(u_xy), -1)
+    labels = np.asarray(user_y)
+    s_xy = _xy(starter_x[rows], config)
+    groups = np.asarray(sources)[rows]
+    for name in sorted(set(user_y)):
+        points = np.concatenate([u_xy[labels == name], mirrored[labels == name]])
+        nearest, _ = NearestNeighbors(n_neighbors=1).fit(points).kneighbors(s_xy)
+        near = nearest[:, 0] < radius
+        for group in np.unique(groups[near]):
+            members = groups == group
+            if near[members].mean() >= share:
+                drop[rows[members]] = True
+    return drop
+
+
+def _reach(x: FloatArray, y: npt.NDArray[np.str_], feature_config: FeatureConfig, config: TrainConfig, copies: int,
+           rng: np.random.Generator) -> tuple[FloatArray, list[str]]:  # fmt: skip
+    """The user's samples and ``copies`` augmented copies of each: where training will teach each class.
+
+    Starter rows that conflict with a class, or groups it claims, are judged against this reach rather
+    than the samples alone: a few still frames claim only their own spot, while training (and the
+    person's later frames) turn them much further."""
+    if copies == 0 or not config.augment or len(x) == 0:
+        return x, y.tolist()
+    copies_x = [augment(x, feature_config, config.aug, rng) for _ in range(copies)]
+    return np.concatenate([x, *copies_x]), np.tile(y, copies + 1).tolist()
 
 
 def _split_starter(
@@ -178,8 +231,12 @@ def train_with_starter(
     counts = {name: int(np.sum(y == name)) for name in classes}
     active, skipped = trainable_classes(counts, partners, min_samples, known)
     rng = np.random.default_rng(config.seed)
-    keep = ~conflicting_rows(starter_x, starter_y.tolist(), x, y.tolist(), feature_config, options.conflict_radius,
-                             options.max_conflict_radius)  # fmt: skip
+    reach_x, reach_y = _reach(x, y, feature_config, config, options.coverage_copies, rng)
+    keep = ~conflicting_rows(starter_x, starter_y.tolist(), reach_x, reach_y, feature_config,
+                             options.conflict_radius, options.max_conflict_radius)  # fmt: skip
+    if options.claim_share < 1.0:
+        keep &= ~claimed_rows(starter_x, ~np.isin(starter_y, active), starter.sources, reach_x, reach_y,
+                              feature_config, options.claim_radius, options.claim_share)  # fmt: skip
     split = _split_starter(starter_y, keep, active, options.val_per_class, rng)
     train_idx, val_idx = stratified_split(y, config.val_share, rng, min_val=0, x=x)
     pools = _pools(x, y, train_idx, val_idx, starter_x, split, starter_y, active, partners, options.user_weight)

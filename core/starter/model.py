@@ -21,7 +21,7 @@ import torch
 
 from core.gestures.catalog import DEFAULT_CLASSES
 from core.gestures.classifier import GestureClassifier, ModelFileError
-from core.gestures.features import FeatureConfig
+from core.gestures.features import AugmentConfig, FeatureConfig
 from core.gestures.training import EpochStats, TrainConfig, TrainResult
 from core.starter.build import BuildConfig, build_parts
 from core.starter.dataset import StarterSet, file_sha256
@@ -36,8 +36,10 @@ STARTER_CLASSES: tuple[str, ...] = tuple(c.name for c in DEFAULT_CLASSES)
 MIRROR_MAP = {c.name: c.mirror_partner for c in DEFAULT_CLASSES}
 # The starter model's own training: more starter rows per epoch than a personalisation,
 # since they are all it learns from (≈ 1 min on one CPU core).
-STARTER_TRAINING = TrainConfig(epochs=300, patience=40)
-STARTER_OPTIONS = StarterOptions(per_class=600, rejection_per_epoch=2400)
+# The starter's own build keeps the augmentation and "unknown" weight it was measured with, whatever
+# a personal training's defaults are (core.gestures.train_config.USER_AUGMENT, StarterOptions).
+STARTER_TRAINING = TrainConfig(epochs=300, patience=40, aug=AugmentConfig())
+STARTER_OPTIONS = StarterOptions(per_class=600, rejection_per_epoch=2400, rejection_weight=0.5)
 STARTER_FEATURES = FeatureConfig(use_depth=False)  # 2D: serves projects with and without depth
 MAX_FALSE_ACCEPT = 0.10  # the "unknown" threshold's target on held-out people (see train_starter)
 

@@ -1,0 +1,152 @@
+"""Stranger few-shot: teach a person's first k frames of each gesture, test on that person's later frames.
+
+Per person (``bench/fewshot_people.py``: webcam people when shared, the finger-spelling video's
+person, HaGRID users recorded from their photos), a new project is taught from the first k frames
+of each of the person's takes and scored on the last half of each take (frames from
+``max(k, n/2)`` on), the label the user would see: ``unknown`` counts as wrong. The HaGRID users'
+photos are a source of the shipped starter set, so their rows (``hagrid_people/*``) are held out of
+the starter set every method trains with here, and "starter alone" is a starter model rebuilt
+without them (cached in ``data/cache/``). The worst person is the headline, then the 10th
+percentile and the mean.
+
+    python bench/fewshot.py [--k 5 10 20] [--methods defaults no-starter ...] [--people N] [--sources ...]
+Last line: JSON with every method's summary per k.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.fewshot_people import Take, asl_video_person, hagrid_recorded_people, webcam_people  # noqa: E402
+from bench.fewshot_teach import METHODS, Lesson  # noqa: E402
+from core.gestures.features import FeatureConfig, hand_features  # noqa: E402
+
+CONFIG = FeatureConfig(use_depth=True)  # a project recorded from a camera or photos has depth
+
+
+def people_of(sources: list[str], max_people: int | None) -> dict[str, list[Take]]:
+    takes: list[Take] = []
+    if "webcam" in sources:
+        takes += webcam_people()
+    if "asl" in sources:
+        takes += asl_video_person()
+    if "hagrid" in sources:
+        takes += hagrid_recorded_people(max_people)
+    people: dict[str, list[Take]] = defaultdict(list)
+    for take in takes:
+        if len(take.hands) >= 8:  # a take MediaPipe barely saw is no recording to teach from
+            people[take.person].append(take)
+    return {p: t for p, t in people.items() if len({x.label for x in t}) >= 2}
+
+
+def strangers(people: dict[str, list[Take]], person: str, per_take: int = 3) -> np.ndarray:
+    """(n, D) later frames of the other people's takes of gestures this person did not teach: the hands
+    a person's model should answer "unknown" (its false acceptances)."""
+    taught = {t.label for t in people[person]}
+    frames = [take.hands[len(take.hands) // 2 :: max(1, len(take.hands) // (2 * per_take))][:per_take]
+              for other, takes in people.items() if other != person for take in takes if take.label not in taught]  # fmt: skip
+    rows = [hand_features(h, CONFIG) for group in frames for h in group]
+    return np.stack(rows) if rows else np.zeros((0, CONFIG.size), np.float32)
+
+
+def lesson(takes: list[Take], k: int, others: np.ndarray | None = None) -> Lesson:
+    """The first ``k`` frames of each take to teach, the last half (after those) to test."""
+    teach_x, teach_y, test_x, test_y = [], [], [], []
+    for take in takes:
+        x = np.stack([hand_features(h, CONFIG) for h in take.hands])
+        start = max(k, len(x) // 2)
+        teach_x.append(x[:k])
+        teach_y += [take.label] * min(k, len(x))
+        test_x.append(x[start:])
+        test_y += [take.label] * len(x[start:])
+    others = np.zeros((0, CONFIG.size), np.float32) if others is None else others
+    return Lesson(np.concatenate(teach_x), teach_y, np.concatenate(test_x), test_y, takes[0].source, others)
+
+
+def score(shown: list[str | None], truth: list[str]) -> tuple[float, dict[str, float]]:
+    """(share right, share right per class) over the frames answered (``None``: not answered)."""
+    answered = [i for i, label in enumerate(shown) if label is not None]
+    s, t = np.array([shown[i] for i in answered]), np.array([truth[i] for i in answered])
+    return float(np.mean(s == t)), {c: float(np.mean(s[t == c] == c)) for c in sorted(set(truth))}
+
+
+def summary(results: dict[str, float]) -> dict[str, object]:
+    values = np.array(list(results.values()))
+    worst = min(results, key=results.get)  # type: ignore[arg-type]
+    return {"worst": round(float(values.min()), 4), "worst_person": worst,
+            "p10": round(float(np.percentile(values, 10)), 4), "mean": round(float(values.mean()), 4),
+            "people_under_97": int((values < 0.97).sum()), "people": len(values)}  # fmt: skip
+
+
+def run(people: dict[str, list[Take]], methods: list[str], ks: list[int], seed: int,
+        log: Callable[[str], None] = print) -> dict[str, dict[int, dict[str, object]]]:  # fmt: skip
+    out: dict[str, dict[int, dict[str, object]]] = {}
+    for name in methods:
+        method = METHODS[name]
+        out[name] = {}
+        for k in ks:
+            shown_acc, argmax_acc, false_accept, per_class, seconds = {}, {}, {}, defaultdict(list), []
+            for person, takes in people.items():
+                started = time.perf_counter()
+                taught = lesson(takes, k, strangers(people, person))
+                shown, argmax, accepted = method(taught, seed)
+                seconds.append(time.perf_counter() - started)
+                truth = taught.test_y
+                if all(label is None for label in shown):
+                    continue  # nothing this method can answer for this person
+                shown_acc[person], classes = score(shown, truth)
+                argmax_acc[person] = score(argmax, truth)[0]
+                if accepted is not None:
+                    false_accept[person] = accepted
+                for c, v in classes.items():
+                    per_class[c].append(v)
+            row = summary(shown_acc) | {"argmax_mean": round(float(np.mean(list(argmax_acc.values()))), 4),
+                                        "argmax_worst": round(float(min(argmax_acc.values())), 4),
+                                        "seconds_mean": round(float(np.mean(seconds)), 2),
+                                        "false_accept_mean": round(float(np.mean(list(false_accept.values()) or [np.nan])), 4),
+                                        "per_class_mean": {c: round(float(np.mean(v)), 3) for c, v in per_class.items()},
+                                        "per_person": {p: round(v, 4) for p, v in shown_acc.items()}}  # fmt: skip
+            out[name][k] = row
+            log(f"{name:>22s} k={k:<3d} worst {row['worst']:.3f} ({row['worst_person']})  p10 {row['p10']:.3f}  "
+                f"mean {row['mean']:.3f}  under 97%: {row['people_under_97']}/{row['people']}  "
+                f"argmax mean {row['argmax_mean']:.3f}  others accepted {row['false_accept_mean']:.3f}  "
+                f"{row['seconds_mean']:.2f} s")  # fmt: skip
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--k", type=int, nargs="+", default=[5, 10, 20])
+    parser.add_argument("--methods", nargs="+", default=["starter-alone", "defaults", "no-starter"],
+                        choices=sorted(METHODS))  # fmt: skip
+    parser.add_argument(
+        "--sources", nargs="+", default=["webcam", "asl", "hagrid"], choices=["webcam", "asl", "hagrid"]
+    )
+    parser.add_argument("--people", type=int, default=None, help="at most this many HaGRID users (default all)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    people = people_of(args.sources, args.people)
+    frames = sum(len(t.hands) for takes in people.values() for t in takes)
+    print(f"{len(people)} people, {sum(len(t) for t in people.values())} takes, {frames} frames with a hand")
+    results = run(people, args.methods, args.k, args.seed)
+    classes = sorted({c for m in results.values() for r in m.values() for c in r["per_class_mean"]})  # type: ignore[union-attr]
+    print("\nper class (mean over people who have it), k = 10 where measured:")
+    for name, by_k in results.items():
+        row = by_k.get(10) or next(iter(by_k.values()))
+        print(f"{name:>22s} " + " ".join(f"{c[:9]} {row['per_class_mean'].get(c, float('nan')):.2f}" for c in classes))  # type: ignore[union-attr]
+    print(json.dumps({"people": len(people), "frames": frames, "seed": args.seed,
+                      "results": {m: {str(k): v for k, v in r.items()} for m, r in results.items()}}))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""The ways ``bench/fewshot.py`` teaches a person: each takes a ``Lesson`` and answers its test frames.
+
+A method returns (label shown, most probable class) per test frame; ``None`` for a frame it
+cannot answer (the starter alone on a person's own, non-starter classes: left out of its score).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from bench.shared_sets import REPO
+from core.gestures.catalog import DEFAULT_CLASSES
+from core.gestures.classifier import GestureClassifier
+from core.gestures.features import AugmentConfig, FeatureConfig
+from core.gestures.training import TrainConfig, train_classifier
+from core.starter import StarterOptions, load_starter_model, load_starter_set, restrict_classes, train_with_starter
+from core.starter.dataset import StarterSet
+from core.types import UNKNOWN_LABEL, FloatArray
+
+STARTER_NAMES = [c.name for c in DEFAULT_CLASSES]
+MIRRORS = {c.name: c.mirror_partner for c in DEFAULT_CLASSES}
+HELD_OUT_STARTER_MODEL = REPO / "data" / "cache" / "fewshot_starter_without_hagrid_people"
+CONFIG = FeatureConfig(use_depth=True)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One person: (n, D) teaching features with labels, (m, D) test features with labels, their source."""
+
+    teach_x: FloatArray
+    teach_y: list[str]
+    test_x: FloatArray
+    test_y: list[str]
+    source: str
+    others_x: FloatArray  # (o, D) other people's gestures this person did not teach: should be "unknown"
+
+    @property
+    def classes(self) -> list[str]:
+        """The taught classes in project order: starter gestures first (as a new project lists them), then own."""
+        taught = set(self.teach_y)
+        return [c for c in STARTER_NAMES if c in taught] + sorted(taught - set(STARTER_NAMES))
+
+    def mirror_map(self, classes: list[str]) -> dict[str, str]:
+        return {c: MIRRORS.get(c, c) for c in classes}
+
+
+# (label shown, most probable class) per test frame, and the share of others_x given a class (None: not measured)
+Answers = tuple[list[str | None], list[str | None], float | None]
+Method = Callable[[Lesson, int], Answers]
+
+
+@functools.cache
+def starter_set(source: str) -> StarterSet:
+    """The shipped starter set; for HaGRID users, without its ``hagrid_people`` rows (their own photos)."""
+    full = load_starter_set()
+    if source != "hagrid_recorded":
+        return full
+    return full.subset(np.array([not s.startswith("hagrid_people") for s in full.sources]))
+
+
+@functools.cache
+def starter_model(source: str) -> GestureClassifier:
+    """The shipped starter model; for HaGRID users one rebuilt without their photos (cached on disk)."""
+    shipped = load_starter_model()
+    if source != "hagrid_recorded":
+        return shipped
+    try:
+        return GestureClassifier.load(HELD_OUT_STARTER_MODEL)
+    except (OSError, ValueError):
+        from core.starter.model import fit_starter
+
+        model = fit_starter(starter_set(source)).classifier
+        model.threshold = shipped.threshold
+        model.save(HELD_OUT_STARTER_MODEL)
+        return model
+
+
+def answers(model: GestureClassifier, lesson: Lesson, two_d: bool = False) -> Answers:
+    test_x, others_x = (_xy(lesson.test_x), _xy(lesson.others_x)) if two_d else (lesson.test_x, lesson.others_x)
+    probabilities = model.predict_proba(test_x)
+    shown = [p.label for p in model.predict(test_x)]
+    accepted = np.mean([p.label != UNKNOWN_LABEL for p in model.predict(others_x)]) if len(others_x) else None
+    return shown, [model.classes[i] for i in probabilities.argmax(axis=1)], accepted  # type: ignore[return-value]
+
+
+def _xy(x: FloatArray) -> FloatArray:
+    return x.reshape(len(x), -1, 3)[:, :, :2].reshape(len(x), -1)
+
+
+def starter_alone(lesson: Lesson, seed: int) -> Answers:
+    known = [c for c in lesson.classes if c in STARTER_NAMES]
+    if len(known) < 2:
+        return [None] * len(lesson.test_y), [None] * len(lesson.test_y), None
+    model = restrict_classes(starter_model(lesson.source), known)
+    shown, argmax, accepted = answers(model, lesson, two_d=True)
+    keep = [y in known for y in lesson.test_y]
+    return ([s if k else None for s, k in zip(shown, keep, strict=True)],
+            [a if k else None for a, k in zip(argmax, keep, strict=True)], accepted)  # fmt: skip
+
+
+def with_starter(lesson: Lesson, seed: int, all_defaults: bool = False, options: StarterOptions | None = None,
+                 config: TrainConfig | None = None) -> Answers:  # fmt: skip
+    """``train_with_starter`` as ``train`` runs it; ``all_defaults``: the project also lists the eight
+    default gestures, recorded or not (a new project before the taught-only rule)."""
+    classes = lesson.classes
+    if all_defaults:
+        classes = STARTER_NAMES + [c for c in classes if c not in STARTER_NAMES]
+    options = replace(options or StarterOptions(), min_samples_per_class=1)
+    config = replace(config or TrainConfig(), seed=seed)
+    result = train_with_starter(lesson.teach_x, lesson.teach_y, classes, lesson.mirror_map(classes), CONFIG,
+                                starter_set(lesson.source), config, options)  # fmt: skip
+    return answers(result.classifier, lesson)
+
+
+def no_starter(lesson: Lesson, seed: int, config: TrainConfig | None = None) -> Answers:
+    classes = lesson.classes
+    config = replace(config or TrainConfig(), seed=seed, min_samples_per_class=2)
+    result = train_classifier(lesson.teach_x, lesson.teach_y, classes, lesson.mirror_map(classes), CONFIG, config)
+    return answers(result.classifier, lesson)
+
+
+# What `train` did before this benchmark: the eight default gestures always listed, user samples weighing 4
+# starter rows, "unknown" rows 0.5, no claims, no coverage, ±15° and no turn.
+BEFORE_OPTIONS = StarterOptions(user_weight=4.0, rejection_weight=0.5, claim_share=1.0, coverage_copies=0)
+BEFORE_CONFIG = TrainConfig(aug=AugmentConfig())
+METHODS: dict[str, Method] = {
+    "starter-alone": starter_alone,
+    "before": functools.partial(with_starter, all_defaults=True, options=BEFORE_OPTIONS, config=BEFORE_CONFIG),
+    "before-no-starter": functools.partial(no_starter, config=BEFORE_CONFIG),
+    "defaults": with_starter,
+    "no-starter": no_starter,
+    # each trial is the defaults with one thing changed
+    "all-eight-listed": functools.partial(with_starter, all_defaults=True),
+    "no-claims": functools.partial(with_starter, options=StarterOptions(claim_share=1.0)),
+    "claims-on-samples": functools.partial(with_starter, options=StarterOptions(coverage_copies=0)),
+    "weights-4-0.5": functools.partial(with_starter, options=StarterOptions(user_weight=4.0, rejection_weight=0.5)),
+    "augment-15-no-turn": functools.partial(with_starter, config=BEFORE_CONFIG),
+    "augment-30-no-turn": functools.partial(with_starter, config=TrainConfig(aug=AugmentConfig(max_rotation_deg=30))),
+    "threshold-0.5": functools.partial(with_starter, config=TrainConfig(threshold=0.5)),
+}
