@@ -37,7 +37,7 @@ def test_starter_model_has_the_eight_classes_and_is_small(model) -> None:
     assert model.classes == DEFAULT_NAMES
     assert not model.feature_config.use_depth  # serves projects with and without depth
     total = sum(p.stat().st_size for p in Path(WEIGHTS_DIR).iterdir())
-    assert total < 3_000_000, f"shipped starter files take {total} bytes"
+    assert total < 10_000_000, f"shipped starter files take {total} bytes"  # issue 30: set + model <= 10 MB
 
 
 def test_starter_model_predicts_every_class_on_fresh_procedural_hands(model) -> None:

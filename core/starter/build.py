@@ -52,15 +52,16 @@ class BuildConfig:
     hooked_index: bool = False
     asl_z_pointing: bool = False
     asl_l_out: bool = False
-    # Fifth pass (issue 30, the orientations people use): the fist rule (``sources.fist_like``)
-    # on HaGRID no_gesture hands ("fist", "out" or "other") and on ASL E, M, N, T (``fist_letters``);
-    # turned copies of the orientation-free rows up to ±``tilt_deg`` in the image plane
-    # (``tilted``); procedural 👊 ✋ 👌 in the wider views people use (``poses``, ``wide_views``).
-    no_gesture: str = "other"
-    fist_letters: bool = False
-    tilt_deg: float = 0.0
+    # Fifth pass (issue 30, the orientations people use), shipped: the fist rule (``sources.fist_like``)
+    # on HaGRID no_gesture hands held within 75° of upright ("fist", "out" or "other" as before) and
+    # on ASL E, M, N, T (``fist_letters``); turned copies of the orientation-free rows up to
+    # ±``tilt_deg`` in the image plane (``tilted``); procedural 👊 ✋ 👌 in the wider views people use
+    # (``poses.WIDE_TILT``, ``wide_views``). Measured, not shipped: copies turned in depth (``turn_deg``).
+    no_gesture: str = "fist"
+    fist_letters: bool = True
+    tilt_deg: float = 70.0
     turn_deg: float = 0.0  # turned copies in depth (``turned_in_depth``)
-    wide_views: bool = False
+    wide_views: bool = True
     seed: int = 0
 
 

@@ -41,7 +41,7 @@ MIRROR_MAP = {c.name: c.mirror_partner for c in DEFAULT_CLASSES}
 STARTER_TRAINING = TrainConfig(epochs=300, patience=40, aug=AugmentConfig())
 STARTER_OPTIONS = StarterOptions(per_class=600, rejection_per_epoch=2400, rejection_weight=0.5)
 STARTER_FEATURES = FeatureConfig(use_depth=False)  # 2D: serves projects with and without depth
-MAX_FALSE_ACCEPT = 0.10  # the "unknown" threshold's target on held-out people (see train_starter)
+MAX_FALSE_ACCEPT = 0.05  # the "unknown" threshold's target on held-out people (see train_starter; issue 30: 5%)
 
 
 def load_starter_set(directory: Path = WEIGHTS_DIR) -> StarterSet:
