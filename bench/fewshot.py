@@ -28,7 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.fewshot_people import Take, asl_video_person, hagrid_recorded_people, webcam_people  # noqa: E402
-from bench.fewshot_teach import METHODS, Lesson  # noqa: E402
+from bench.fewshot_teach import METHODS, STARTER_NAMES, Lesson  # noqa: E402
 from core.gestures.features import FeatureConfig, hand_features  # noqa: E402
 
 CONFIG = FeatureConfig(use_depth=True)  # a project recorded from a camera or photos has depth
@@ -124,6 +124,23 @@ def run(people: dict[str, list[Take]], methods: list[str], ks: list[int], seed: 
     return out
 
 
+def eight_gestures_seconds(people: dict[str, list[Take]], seed: int, repeats: int = 3) -> list[float]:
+    """Seconds ``defaults`` takes to train 10 samples of each of 8 gestures (the first 8 labels with takes,
+    starter gestures first; the first 10 frames of one person's take each), ``repeats`` times."""
+    takes: dict[str, Take] = {}
+    for person_takes in people.values():
+        for take in person_takes:
+            takes.setdefault(take.label, take)
+    eight = sorted(takes, key=lambda label: (label not in STARTER_NAMES, label))[:8]
+    seconds = []
+    for r in range(repeats):
+        taught = lesson([takes[label] for label in eight], 10)
+        started = time.perf_counter()
+        METHODS["defaults"](taught, seed + r)
+        seconds.append(round(time.perf_counter() - started, 2))
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--k", type=int, nargs="+", default=[5, 10, 20])
@@ -138,13 +155,15 @@ def main() -> None:
     people = people_of(args.sources, args.people)
     frames = sum(len(t.hands) for takes in people.values() for t in takes)
     print(f"{len(people)} people, {sum(len(t) for t in people.values())} takes, {frames} frames with a hand")
+    eight = eight_gestures_seconds(people, args.seed)
+    print(f"10 samples x 8 gestures, defaults: {eight} s")
     results = run(people, args.methods, args.k, args.seed)
     classes = sorted({c for m in results.values() for r in m.values() for c in r["per_class_mean"]})  # type: ignore[union-attr]
     print("\nper class (mean over people who have it), k = 10 where measured:")
     for name, by_k in results.items():
         row = by_k.get(10) or next(iter(by_k.values()))
         print(f"{name:>22s} " + " ".join(f"{c[:9]} {row['per_class_mean'].get(c, float('nan')):.2f}" for c in classes))  # type: ignore[union-attr]
-    print(json.dumps({"people": len(people), "frames": frames, "seed": args.seed,
+    print(json.dumps({"people": len(people), "frames": frames, "seed": args.seed, "eight_gestures_seconds": eight,
                       "results": {m: {str(k): v for k, v in r.items()} for m, r in results.items()}}))  # fmt: skip
 
 

@@ -46,6 +46,8 @@ from core.starter.dataset import OTHER, StarterSet
 from core.starter.loop import Draw, Pools, fit_network
 from core.types import FloatArray, IntArray
 
+MAX_REACH = 2_000  # points a training's reach holds at most (samples and their augmented copies)
+
 
 @dataclass(frozen=True)
 class StarterOptions:
@@ -149,7 +151,8 @@ def _reach(x: FloatArray, y: npt.NDArray[np.str_], feature_config: FeatureConfig
     Starter rows that conflict with a class, or groups it claims, are judged against this reach rather
     than the samples alone: a few still frames claim only their own spot, while training (and the
     person's later frames) turn them much further."""
-    if copies == 0 or not config.augment or len(x) == 0:
+    copies = min(copies, MAX_REACH // max(len(x), 1) - 1)  # a large import covers its classes by itself
+    if copies <= 0 or not config.augment or len(x) == 0:
         return x, y.tolist()
     copies_x = [augment(x, feature_config, config.aug, rng) for _ in range(copies)]
     return np.concatenate([x, *copies_x]), np.tile(y, copies + 1).tolist()
