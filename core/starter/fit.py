@@ -72,6 +72,9 @@ class StarterOptions:
     # taught it, so none of the group stays an example of "unknown" (see claimed_rows).
     claim_radius: float = 1.0
     claim_share: float = 0.1
+    # Claims are for a few samples of one moment; a class with more (an imported dataset of many people)
+    # spans its gesture itself, and its thousands of rows would claim nearly every group.
+    claim_max_samples: int = 60
     coverage_copies: int = 8  # augmented copies of each user sample that conflicts and claims are judged on
     val_per_class: int = 40  # starter rows per class (and 4x that of rejection rows) held out for early stopping
     min_samples_per_class: int | None = None  # user samples a recorded class needs; None: TrainConfig's rule
@@ -237,9 +240,12 @@ def train_with_starter(
     reach_x, reach_y = _reach(x, y, feature_config, config, options.coverage_copies, rng)
     keep = ~conflicting_rows(starter_x, starter_y.tolist(), reach_x, reach_y, feature_config,
                              options.conflict_radius, options.max_conflict_radius)  # fmt: skip
-    if options.claim_share < 1.0:
-        keep &= ~claimed_rows(starter_x, ~np.isin(starter_y, active), starter.sources, reach_x, reach_y,
-                              feature_config, options.claim_radius, options.claim_share)  # fmt: skip
+    few = [name for name, n in counts.items() if 0 < n <= options.claim_max_samples]
+    claiming = np.isin(reach_y, few)
+    if options.claim_share < 1.0 and claiming.any():
+        keep &= ~claimed_rows(starter_x, ~np.isin(starter_y, active), starter.sources, reach_x[claiming],
+                              np.asarray(reach_y)[claiming].tolist(), feature_config, options.claim_radius,
+                              options.claim_share)  # fmt: skip
     split = _split_starter(starter_y, keep, active, options.val_per_class, rng)
     train_idx, val_idx = stratified_split(y, config.val_share, rng, min_val=0, x=x)
     pools = _pools(x, y, train_idx, val_idx, starter_x, split, starter_y, active, partners, options.user_weight)
