@@ -39,6 +39,10 @@ with side_col:
     with st.container(key="record_counts"):
         st.caption(widgets.counts_text(gestures, counts))
     show_record_line(gestures, counts, starter=not body)
+    if not body:
+        # bench/fewshot.py: ten still frames of one moment are what a model taught by them misses later
+        st.caption("While it records, turn and tilt your hand a little and move it nearer and farther: "
+                   "ten varied samples teach more than ten alike.")  # fmt: skip
     if st.session_state.pop("record_added", False):  # emptied only after a success: an error keeps what was typed
         st.session_state["new_class_name"] = st.session_state["new_class_emoji"] = ""
     with st.expander("➕ Add a gesture"), st.form("add_class", clear_on_submit=False, border=False):
