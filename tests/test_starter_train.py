@@ -15,8 +15,8 @@ from core.gestures.catalog import DEFAULT_CLASSES
 from core.gestures.features import FeatureConfig, keypoints_to_features
 from core.gestures.training import NotEnoughDataError, TrainConfig
 from core.starter import StarterOptions, check_trainable, load_starter_set, train_with_starter
+from core.starter.claims import conflicting_rows
 from core.starter.curve import learning_curve, project_curve
-from core.starter.fit import conflicting_rows
 from core.starter.poses import UP, WRIST_MIDDLE, FaceOn, Facing, _pose, oriented, procedural_samples
 
 FAST = TrainConfig(epochs=60, patience=15)

@@ -26,10 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import torch
-from sklearn.neighbors import NearestNeighbors
 
 from core.gestures.classifier import GestureClassifier
-from core.gestures.features import FeatureConfig, augment
+from core.gestures.features import FeatureConfig
 from core.gestures.split import stratified_split
 from core.gestures.training import (
     EpochStats,
@@ -42,11 +41,10 @@ from core.gestures.training import (
     train_classifier,
     trainable_classes,
 )
+from core.starter.claims import overridden_rows
 from core.starter.dataset import OTHER, StarterSet
 from core.starter.loop import Draw, Pools, fit_network
 from core.types import FloatArray, IntArray
-
-MAX_REACH = 2_000  # points a training's reach holds at most (samples and their augmented copies)
 
 
 @dataclass(frozen=True)
@@ -69,7 +67,7 @@ class StarterOptions:
     max_conflict_radius: float = 0.6
     # A source group of "unknown" rows (one folder: other people's "call", relaxed hands, ...) with at least
     # claim_share of its rows within claim_radius of a user class's samples shows that class: the user
-    # taught it, so none of the group stays an example of "unknown" (see claimed_rows).
+    # taught it, so none of the group stays an example of "unknown" (``core.starter.claims``).
     claim_radius: float = 1.0
     claim_share: float = 0.1
     # Claims are for a few samples of one moment; a class with more (an imported dataset of many people)
@@ -78,87 +76,6 @@ class StarterOptions:
     coverage_copies: int = 8  # augmented copies of each user sample that conflicts and claims are judged on
     val_per_class: int = 40  # starter rows per class (and 4x that of rejection rows) held out for early stopping
     min_samples_per_class: int | None = None  # user samples a recorded class needs; None: TrainConfig's rule
-
-
-def _xy(features: FloatArray, config: FeatureConfig) -> FloatArray:
-    """The x, y part of (N, size) features, for distances that mean the same with or without depth."""
-    return features.reshape(len(features), -1, config.dims)[:, :, :2].reshape(len(features), -1)
-
-
-def _class_radius(points: FloatArray, radius: float, max_radius: float) -> float:
-    """``radius`` widened to 1.5x the median nearest-neighbour distance among (n, D) samples, at most ``max_radius``."""
-    if len(points) < 2:
-        return radius
-    distances, _ = NearestNeighbors(n_neighbors=2).fit(points).kneighbors(points)  # column 0: the point itself
-    return float(np.clip(1.5 * np.median(distances[:, 1]), radius, max(radius, max_radius)))
-
-
-def conflicting_rows(
-    starter_x: FloatArray, starter_y: Sequence[str], user_x: FloatArray, user_y: Sequence[str],
-    config: FeatureConfig, radius: float, max_radius: float | None = None,
-) -> npt.NDArray[np.bool_]:  # fmt: skip
-    """(S,) True for starter rows near a user sample (or its mirror image) whose label differs
-    (see ``StarterOptions.conflict_radius``). Mirrored user samples stand for the other hand;
-    their labels do not matter here: any label the user gave wins over the starter's."""
-    drop = np.zeros(len(starter_x), dtype=bool)
-    if len(user_x) == 0 or len(starter_x) == 0:
-        return drop
-    s_xy = _xy(starter_x, config)
-    u_xy = _xy(user_x, config)
-    mirrored = u_xy.reshape(len(u_xy), -1, 2) * np.array([-1.0, 1.0], np.float32)
-    s_labels = np.asarray(starter_y)
-    for name in sorted(set(user_y)):
-        own = np.asarray(user_y) == name
-        points = np.concatenate([u_xy[own], mirrored[own].reshape(int(own.sum()), -1)])
-        reach = _class_radius(u_xy[own], radius, radius if max_radius is None else max_radius)
-        nearest, _ = NearestNeighbors(n_neighbors=1).fit(points).kneighbors(s_xy)
-        drop |= (nearest[:, 0] < reach) & (s_labels != name)
-    return drop
-
-
-def claimed_rows(
-    starter_x: FloatArray, rejection: npt.NDArray[np.bool_], sources: Sequence[str], user_x: FloatArray,
-    user_y: Sequence[str], config: FeatureConfig, radius: float, share: float,
-) -> npt.NDArray[np.bool_]:  # fmt: skip
-    """(S,) True for the rejection rows of every source group that a user class claims.
-
-    A person's few samples sit close together, while their later frames of the same gesture turn
-    and tilt away from them; rows of other people making that gesture, taught as "unknown", then
-    take those frames. So the claim is by group, not by row: when ``share`` of a group's rejection
-    rows lie within ``radius`` (x, y features) of a class's samples or their mirror images, the
-    group as a whole shows that class and is no longer trained as "unknown"."""
-    drop = np.zeros(len(starter_x), dtype=bool)
-    if len(user_x) == 0 or not rejection.any():
-        return drop
-    rows = np.flatnonzero(rejection)
-    u_xy = _xy(user_x, config)
-    mirrored = (u_xy.reshape(len(u_xy), -1, 2) * np.array([-1.0, 1.0], np.float32)).reshape(len(u_xy), -1)
-    labels = np.asarray(user_y)
-    s_xy = _xy(starter_x[rows], config)
-    groups = np.asarray(sources)[rows]
-    for name in sorted(set(user_y)):
-        points = np.concatenate([u_xy[labels == name], mirrored[labels == name]])
-        nearest, _ = NearestNeighbors(n_neighbors=1).fit(points).kneighbors(s_xy)
-        near = nearest[:, 0] < radius
-        for group in np.unique(groups[near]):
-            members = groups == group
-            if near[members].mean() >= share:
-                drop[rows[members]] = True
-    return drop
-
-
-def _reach(x: FloatArray, y: npt.NDArray[np.str_], feature_config: FeatureConfig, config: TrainConfig, copies: int,
-           rng: np.random.Generator) -> tuple[FloatArray, list[str]]:  # fmt: skip
-    """The user's samples and ``copies`` augmented copies of each: where training will teach each class.
-
-    Starter rows that conflict with a class, or groups it claims, are judged against this reach rather
-    than the samples alone: a few still frames claim only their own spot, while training (and the
-    person's later frames) turn them much further."""
-    copies = min(copies, MAX_REACH // max(len(x), 1) - 1)  # a large import covers its classes by itself
-    if copies <= 0 or not config.augment or len(x) == 0:
-        return x, y.tolist()
-    copies_x = [augment(x, feature_config, config.aug, rng) for _ in range(copies)]
-    return np.concatenate([x, *copies_x]), np.tile(y, copies + 1).tolist()
 
 
 def _split_starter(
@@ -237,15 +154,8 @@ def train_with_starter(
     counts = {name: int(np.sum(y == name)) for name in classes}
     active, skipped = trainable_classes(counts, partners, min_samples, known)
     rng = np.random.default_rng(config.seed)
-    reach_x, reach_y = _reach(x, y, feature_config, config, options.coverage_copies, rng)
-    keep = ~conflicting_rows(starter_x, starter_y.tolist(), reach_x, reach_y, feature_config,
-                             options.conflict_radius, options.max_conflict_radius)  # fmt: skip
-    few = [name for name, n in counts.items() if 0 < n <= options.claim_max_samples]
-    claiming = np.isin(reach_y, few)
-    if options.claim_share < 1.0 and claiming.any():
-        keep &= ~claimed_rows(starter_x, ~np.isin(starter_y, active), starter.sources, reach_x[claiming],
-                              np.asarray(reach_y)[claiming].tolist(), feature_config, options.claim_radius,
-                              options.claim_share)  # fmt: skip
+    keep = ~overridden_rows(x, y, starter_x, starter_y, starter.sources, active, counts, feature_config, config,
+                            options, rng)  # fmt: skip
     split = _split_starter(starter_y, keep, active, options.val_per_class, rng)
     train_idx, val_idx = stratified_split(y, config.val_share, rng, min_val=0, x=x)
     pools = _pools(x, y, train_idx, val_idx, starter_x, split, starter_y, active, partners, options.user_weight)
