@@ -45,7 +45,8 @@ def evaluate_clips(model: ClipClassifier, clips: list[Clip], classes: list[str])
     unlabelled = [c.source for c in clips if c.label is None]
     if not clips or unlabelled:
         raise ValueError(f"{unlabelled[0]}: a clip to evaluate needs a label" if unlabelled else "no clips to evaluate")
-    predictions = [model.predict_clip(c) for c in clips]
+    batched = getattr(model, "predict_clips", None)  # a MotionModel: one forward pass for all clips
+    predictions = batched(clips) if batched is not None else [model.predict_clip(c) for c in clips]
     truth = [str(c.label) for c in clips]
     guess = [p.label for p in predictions]
     labels = list(classes) + [UNKNOWN_LABEL]

@@ -159,6 +159,16 @@ class MotionModel:
             raise ValueError(f"{clip.source}: a {clip.skeleton.name} clip, the model is for {self.skeleton.name}")
         return self.predict(clip_features(clip, self.feature_config))[0]
 
+    def predict_clips(self, clips: Sequence[Clip]) -> list[Prediction]:
+        """``predict_clip`` of each clip, in one batch: a single clip's forward pass costs about as much as a
+        thousand batched ones (and 20 ms, not 0.7, with two torch threads on two busy cores)."""
+        for clip in clips:
+            if clip.skeleton != self.skeleton:
+                raise ValueError(f"{clip.source}: a {clip.skeleton.name} clip, the model is for {self.skeleton.name}")
+        if not clips:
+            return []
+        return self.predict(np.stack([clip_features(c, self.feature_config) for c in clips]))
+
     def describe(self) -> dict[str, Any]:
         fc = self.feature_config
         return {
