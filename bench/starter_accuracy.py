@@ -28,9 +28,9 @@ hands answered with a gesture. Held-out models are scored at the shipped thresho
 
     python bench/starter_accuracy.py [--skip-loso] [--only asl_letters fingers] [--turned-down] [--hooked-index]
         [--asl-z-pointing] [--asl-l-out] [--no-gesture fist|out|other] [--[no-]fist-letters] [--tilt DEG]
-        [--turn DEG] [--[no-]wide-views] [--default-build] [--weights DIR]
+        [--turn DEG] [--[no-]wide-views] [--[no-]hanging] [--default-build] [--weights DIR]
         (trial builds, each flag defaulting to BuildConfig(); the hagrid_380 row is always the --weights model)
-    The recipe before issue 30: --no-gesture other --no-fist-letters --tilt 0 --no-wide-views
+    The recipe before issue 30: --no-gesture other --no-fist-letters --tilt 0 --no-wide-views --no-hanging
 Last line: JSON with the threshold, per source and per class numbers, views, and the threshold sweep.
 """
 
@@ -258,6 +258,8 @@ def main() -> None:
     parser.add_argument("--turn", type=float, default=None, help="copies of 👊 ✋ 👌 other turned in depth up to ±DEG")
     parser.add_argument("--wide-views", action=argparse.BooleanOptionalAction, default=None,
                         help="procedural 👊 ✋ 👌 in wider views")  # fmt: skip
+    parser.add_argument("--hanging", action=argparse.BooleanOptionalAction, default=None,
+                        help="👊 and ✋ photos turned to hang down as other signs")  # fmt: skip
     parser.add_argument("--default-build", action="store_true",
                         help="the shipped recipe (BuildConfig()) rather than the flags' trial")  # fmt: skip
     parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR, help="starter model folder (default: shipped)")
@@ -275,7 +277,8 @@ def main() -> None:
         fist_letters=base.fist_letters if args.fist_letters is None else args.fist_letters,
         tilt_deg=base.tilt_deg if args.tilt is None else args.tilt,
         turn_deg=base.turn_deg if args.turn is None else args.turn,
-        wide_views=base.wide_views if args.wide_views is None else args.wide_views)  # fmt: skip
+        wide_views=base.wide_views if args.wide_views is None else args.wide_views,
+        hanging=base.hanging if args.hanging is None else args.hanging)  # fmt: skip
     print(f"build: {trial}")
     parts = build_parts(hands, trial)
     print(f"starter set: {len(parts.starter)} rows {parts.starter.counts()}; {parts.counts}", flush=True)

@@ -368,3 +368,15 @@ def test_view_rule_reads_palm_back_side_and_end_on() -> None:
     assert facing(palm, ["Unknown"]) == ["?"]
     tilts = turn(np.repeat(palm, 4, axis=0), screen_rotation(np.array([10.0, -30.0, 60.0, 120.0])))
     assert tilt_bucket(tilts) == ["tilt 0-25", "tilt 25-50", "tilt 50-75", "tilt >75"]
+
+
+def test_hanging_copies_are_open_hands_turned_down_as_other_signs() -> None:
+    from core.starter.build import HANGING_DEG, hanging_down
+    from core.starter.holdout import hand_tilt
+
+    palm, fist = _proc("ssss", "open", 10), _proc("cccc", "fist", 10)
+    data = _labelled(np.concatenate([palm, fist, palm]), ["open_palm"] * 10 + ["fist"] * 10 + ["open_palm"] * 10,
+                     ["a/palm"] * 20 + ["a/palm+tilt"] * 10)  # fmt: skip
+    out = hanging_down(data, np.random.default_rng(1))
+    assert out.labels == ["other"] * 10 and set(out.sources) == {"a/palm+hanging"}  # not fists, not copies
+    assert np.all(np.abs(hand_tilt(out.points)) >= 180.0 - (HANGING_DEG[1] - 180.0) - 15.0)  # hanging down
