@@ -192,27 +192,33 @@ class Views:
 
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
-        self.rows: list[tuple[str, str, str]] = []  # (true label, view, label shown)
+        # (true label, view, label shown, keypoints agree with the label: ``consistent_labels``)
+        self.rows: list[tuple[str, str, str, bool]] = []
 
     def add(self, model, photos: LabelledPoints) -> Scores:  # noqa: ANN001 - a GestureClassifier
         """Score ``photos`` with ``model`` and record each photo under its facing, its tilt and its turned copies."""
         scores = score(model, photos.points, photos.labels, photos.sources)
         shown = scores.shown(self.threshold)
+        agree = consistent_labels(photos).tolist()
         for view in (facing(photos.points, photos.handedness), tilt_bucket(photos.points)):
-            self.rows += list(zip(photos.labels, view, shown, strict=True))
+            self.rows += list(zip(photos.labels, view, shown, agree, strict=True))
         for name, (how, degrees) in TURNS.items():
             turned = turned_copies(photos, how, degrees)
             if len(turned):
                 answers = score(model, turned.points, turned.labels, turned.sources).shown(self.threshold)
-                self.rows += [(label, name, a) for label, a in zip(turned.labels, answers, strict=True)]
+                ok = consistent_labels(turned).tolist()
+                self.rows += [(lab, name, a, k) for lab, a, k in zip(turned.labels, answers, ok, strict=True)]
         return scores
 
-    def table(self) -> dict[str, dict[str, dict[str, int]]]:
+    def table(self, consistent_only: bool = False) -> dict[str, dict[str, dict[str, int]]]:
         """Print and return class → view → {"right", "unknown", "n"} (for other signs "right" counts
-        "unknown" answers, and "accepted" the gesture answers)."""
+        "unknown" answers, and "accepted" the gesture answers); ``consistent_only``: the photos whose
+        keypoints agree with their label (``consistent_labels``: a "five" showing four fingers)."""
         views = (*FACINGS, *TILTS, *TURNS)
         out: dict[str, dict[str, dict[str, int]]] = {}
-        for label, view, answer in self.rows:
+        for label, view, answer, agree in self.rows:
+            if consistent_only and not agree:
+                continue
             cell = out.setdefault(label, {}).setdefault(view, {"right": 0, "unknown": 0, "accepted": 0, "n": 0})
             cell["n"] += 1
             cell["unknown"] += int(answer == "unknown")
@@ -221,7 +227,8 @@ class Views:
                 cell["right"] += int(answer == "unknown")
             else:
                 cell["right"] += int(answer == label)
-        print("\nviews: right/photos (false rejections) per class; other signs: accepted/photos")
+        which = "photos whose keypoints agree with the label" if consistent_only else "every photo"
+        print(f"\nviews ({which}): right/photos (false rejections) per class; other signs: accepted/photos")
         print(f"{'class':>14s} " + " ".join(f"{v[:13]:>15s}" for v in views))
         for label in sorted(out, key=lambda c: (c == OTHER, c)):
             cells = []
@@ -327,6 +334,7 @@ def main() -> None:
     table(results)
     per_class = per_class_table(results)
     view_counts = views.table()
+    view_agree = views.table(consistent_only=True)
     accepted = false_accepts_by_sign([folds, *loso], threshold)
     sweep = [{"threshold": t, **{k: _rounded(folds.rates(t))[k] for k in ("accuracy", "false_reject", "false_accept")}}
              for t in THRESHOLDS[::5]]  # fmt: skip
@@ -349,6 +357,8 @@ def main() -> None:
                       "pooled_sweep": pooled_sweep,
                       "false_accepts_by_sign": accepted, "build": str(trial),
                       "views": {c: {v: f"{x['right']}/{x['n']}" for v, x in d.items()} for c, d in view_counts.items()},
+                      "views_consistent": {c: {v: f"{x['right']}/{x['n']}" for v, x in d.items()}
+                                           for c, d in view_agree.items()},
                       "seconds": round(time.perf_counter() - started)}))  # fmt: skip
 
 
