@@ -141,4 +141,9 @@ METHODS: dict[str, Method] = {
     "augment-15-no-turn": functools.partial(with_starter, config=BEFORE_CONFIG),
     "augment-30-no-turn": functools.partial(with_starter, config=TrainConfig(aug=AugmentConfig(max_rotation_deg=30))),
     "threshold-0.5": functools.partial(with_starter, config=TrainConfig(threshold=0.5)),
+    "unknown-weight-0.1": functools.partial(with_starter, options=StarterOptions(rejection_weight=0.1)),
+    "augment-40-turn-40": functools.partial(
+        with_starter, config=TrainConfig(aug=AugmentConfig(max_rotation_deg=40, max_turn_deg=40))
+    ),
+    "claim-radius-1.3": functools.partial(with_starter, options=StarterOptions(claim_radius=1.3)),
 }
