@@ -219,3 +219,35 @@ def test_a_curve_of_classes_the_starter_lacks_is_the_curve_without_it() -> None:
     [with_set], [alone] = run(load_starter_set()), run(None)
     assert (with_set.accuracy, with_set.per_class) == (alone.accuracy, alone.per_class)
     assert with_set.used == {"claw": 1, "vee": 1}  # one sample a class trains: the starter's path, set left out
+
+
+def test_ten_still_samples_recognise_the_hand_turned_later() -> None:
+    """A person's 10 near-identical samples of their own ✌ and of 👊, then the same ✌ turned 30° in depth both
+    ways and tilted 35°: the defaults (user samples outweigh the starter's, ±30° turns) keep them ✌ (12 of 12),
+    where the settings before (weight 4, unknown 0.5, ±15° in plane only, no claims) kept 9."""
+    from core.gestures.features import AugmentConfig, turn_points
+
+    still = lambda points: points[:1].repeat(10, axis=0) + np.random.default_rng(1).normal(0, 0.004, (10, 21, 3))  # noqa: E731
+    vee, fist = still(vee_hands(1, seed=11)), still(gesture_hands("fist", 4, seed=12))
+    d3 = FeatureConfig(use_depth=True)
+    x = keypoints_to_features(np.concatenate([vee, fist]).astype(np.float32), d3)
+    labels = ["vee"] * 10 + ["fist"] * 10
+    later = vee_hands(1, seed=11).repeat(12, axis=0)
+    later = later - later[:, :1]
+    later = turn_points(later, np.tile([30.0, -30.0], 6), np.tile([30.0, 30.0, -30.0], 4))
+    tilt = np.deg2rad(np.tile([35.0, 35.0, -35.0, -35.0], 3))[:, None]
+    x_, y_ = later[:, :, 0].copy(), later[:, :, 1].copy()
+    later[:, :, 0], later[:, :, 1] = np.cos(tilt) * x_ - np.sin(tilt) * y_, np.sin(tilt) * x_ + np.cos(tilt) * y_
+    test = keypoints_to_features(later.astype(np.float32), d3)
+    mirror = {"vee": "vee", "fist": "fist"}
+    before = StarterOptions(user_weight=4.0, rejection_weight=0.5, claim_share=1.0, coverage_copies=0,
+                            min_samples_per_class=1)  # fmt: skip
+    runs = {
+        "defaults": (TrainConfig(epochs=80, patience=15), StarterOptions(min_samples_per_class=1)),
+        "before": (TrainConfig(epochs=80, patience=15, aug=AugmentConfig()), before),
+    }
+    right = {}
+    for name, (config, options) in runs.items():
+        model = train_with_starter(x, labels, ["fist", "vee"], mirror, d3, load_starter_set(), config, options)
+        right[name] = sum(p.label == "vee" for p in model.classifier.predict(test))
+    assert right["defaults"] >= 11 and right["defaults"] > right["before"], right
