@@ -26,12 +26,15 @@ def plans_for(gestures: list[GestureClass], counts: dict[str, int], mirror: bool
 def train_lines(plans: list[ClassPlan], gestures: list[GestureClass], starter: bool) -> list[str]:
     """One plain line per class, model classes first, then "unknown" when the starter rows teach it."""
     titles = {g.name: g.title for g in gestures}
-    lines = []
-    for plan in sorted(plans, key=lambda p: not p.kept):  # stable: the project's order within each group
-        text = reason_text(plan, titles.get(plan.name, plan.name), titles.get(plan.partner, plan.partner))
-        if plan.reason == LEFT_OUT:
-            text += f" (tick “{KEEP_LABEL}” to keep it)" if starter and plan.starter_gesture else " (no samples)"
-        lines.append(text)
+    lines = [reason_text(plan, titles.get(plan.name, plan.name), titles.get(plan.partner, plan.partner))
+             for plan in plans if plan.reason != LEFT_OUT]  # fmt: skip
+    # the left-out classes on one line each kind: eight suggestions made eight lines of the same advice
+    suggested = [titles.get(p.name, p.name) for p in plans if p.reason == LEFT_OUT and starter and p.starter_gesture]
+    empty = [titles.get(p.name, p.name) for p in plans if p.reason == LEFT_OUT and not (starter and p.starter_gesture)]
+    if suggested:
+        lines.append(f"not recorded, left out: {', '.join(suggested)} (tick “{KEEP_LABEL}” to keep them)")
+    if empty:
+        lines.append(f"no samples, left out: {', '.join(empty)}")
     if starter_joins(plans, starter):
         lines.append("unknown: starter examples of other hands")
     return lines
