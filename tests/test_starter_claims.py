@@ -32,7 +32,7 @@ def test_class_distances_are_each_class_nearest_neighbour_with_mirror_images() -
         expected, _ = (
             NearestNeighbors(n_neighbors=1).fit(both).kneighbors(rows.reshape(500, 20, 3)[:, :, :2].reshape(500, 40))
         )
-        np.testing.assert_allclose(distance[:, column], expected[:, 0], atol=1e-4)
+        np.testing.assert_allclose(distance[:, column], expected[:, 0], atol=2e-3)
 
 
 def test_a_group_is_claimed_whole_when_a_share_of_it_lies_near_a_class() -> None:
