@@ -57,6 +57,7 @@ class Take:
     label: str
     hands: list[Keypoints]
     source: str
+    frames: tuple[Path, ...] = ()  # the photo each hand was found in, where the take is made of photo files
 
 
 def class_name(folder: str) -> str:
@@ -135,8 +136,11 @@ def hagrid_recorded_people(max_people: int | None = None) -> list[Take]:
         plan += [(f"hagrid/{user[:8]}", label, paths) for label, paths in by_class.items()]
     every = [p for _, _, paths in plan for p in paths]
     found = dict(zip(every, detect_in_photos(every, CACHE_FILE, 2, zoom_out=True), strict=True))
-    return [Take(person, label, [largest(found[p]) for p in paths if found[p]], "hagrid_recorded")
-            for person, label, paths in plan]  # fmt: skip
+    takes = []
+    for person, label, paths in plan:
+        kept = [p for p in paths if found[p]]
+        takes.append(Take(person, label, [largest(found[p]) for p in kept], "hagrid_recorded", tuple(kept)))
+    return takes
 
 
 def recording_frames(photo: Path, box: tuple[float, float, float, float], folder: Path, seed: int) -> list[Path]:

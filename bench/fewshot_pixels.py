@@ -37,40 +37,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.fewshot import CONFIG, lesson, score, summary  # noqa: E402
-from bench.fewshot_people import CACHE_DIR, CACHE_FILE, Take, hagrid_users, recording_frames  # noqa: E402
+from bench.fewshot import CONFIG, lesson, people_of, score, summary  # noqa: E402
+from bench.fewshot_people import Take  # noqa: E402
 from bench.fewshot_teach import STARTER_NAMES, Lesson, starter_set  # noqa: E402
-from bench.shared_sets import REPO, largest  # noqa: E402
+from bench.shared_sets import REPO  # noqa: E402
 from core.gestures.training import TrainConfig, train_classifier  # noqa: E402
 from core.io.crops import crop_with_transform, points_to_crop  # noqa: E402
 from core.io.images import read_image  # noqa: E402
-from core.keypoints.cache import detect_in_photos  # noqa: E402
 from core.starter import StarterOptions, train_with_starter  # noqa: E402
 from core.types import UNKNOWN_LABEL  # noqa: E402
 
 PIXEL_CACHE = REPO / "data" / "cache" / "fewshot_pixels.npz"
 TURNS = (-15.0, 15.0)  # degrees: the turned copies of each teaching crop
-
-
-def recorded_people(max_people: int | None) -> dict[str, list[tuple[Take, list[Path]]]]:
-    """``hagrid_recorded_people`` with each hand's frame path, filtered as ``people_of`` filters."""
-    users = list(hagrid_users().items())[:max_people]
-    plan: list[tuple[str, str, list[Path]]] = []
-    for user, photos in users:
-        by_class: dict[str, list[Path]] = defaultdict(list)
-        for index, (photo, label, box) in enumerate(photos):
-            seed = int(user[:8], 16) + index
-            by_class[label] += recording_frames(photo, box, CACHE_DIR / user[:12] / f"{label}_{index}", seed)
-        plan += [(f"hagrid/{user[:8]}", label, paths) for label, paths in by_class.items()]
-    every = [p for _, _, paths in plan for p in paths]
-    found = dict(zip(every, detect_in_photos(every, CACHE_FILE, 2, zoom_out=True), strict=True))
-    people: dict[str, list[tuple[Take, list[Path]]]] = defaultdict(list)
-    for person, label, paths in plan:
-        kept = [p for p in paths if found[p]]
-        take = Take(person, label, [largest(found[p]) for p in kept], "hagrid_recorded")
-        if len(take.hands) >= 8:
-            people[person].append((take, kept))
-    return {p: t for p, t in people.items() if len({x.label for x, _ in t}) >= 2}
 
 
 class PixelFeatures:
@@ -122,7 +100,7 @@ def crop_of(path: Path, hand, angle: float, part: str) -> np.ndarray:
     return turned(image, angle) if angle else image
 
 
-def pixel_table(people: dict[str, list[tuple[Take, list[Path]]]], k: int) -> tuple[dict[str, np.ndarray], float]:
+def pixel_table(people: dict[str, list[Take]], k: int) -> tuple[dict[str, np.ndarray], float]:
     """Features of every frame's crop (key: path) and of the turned teaching crops (key: path|angle),
     cached; and the ms per crop measured for those computed now (nan when all were cached)."""
     table: dict[str, np.ndarray] = {}
@@ -131,8 +109,8 @@ def pixel_table(people: dict[str, list[tuple[Take, list[Path]]]], k: int) -> tup
             table = {key: data[key] for key in data.files}
     jobs: list[tuple[str, Path, object, float]] = []
     for takes in people.values():
-        for take, paths in takes:
-            for i, (hand, path) in enumerate(zip(take.hands, paths, strict=True)):
+        for take in takes:
+            for i, (hand, path) in enumerate(zip(take.hands, take.frames, strict=True)):
                 for tag in ("", "|mask", "|hand"):
                     keys = [(f"{path}{tag}", 0.0)] + ([(f"{path}{tag}|{a:g}", a) for a in TURNS] if i < k else [])
                     jobs += [(key, path, hand, a) for key, a in keys if key not in table]
@@ -155,13 +133,13 @@ def pixel_table(people: dict[str, list[tuple[Take, list[Path]]]], k: int) -> tup
     return table, (1000 * seconds / done if done else float("nan"))
 
 
-def pixel_lesson(takes: list[tuple[Take, list[Path]]], k: int, table: dict[str, np.ndarray], tag: str = ""):
+def pixel_lesson(takes: list[Take], k: int, table: dict[str, np.ndarray], tag: str = ""):
     """(teach pixels incl. turned copies, their labels, teach keypoint rows they go with, test pixels), in
     ``lesson``'s order."""
     teach, labels, rows, test = [], [], [], []
     row = 0
-    for take, paths in takes:
-        n = len(take.hands)
+    for take in takes:
+        n, paths = len(take.hands), take.frames
         for i, path in enumerate(paths[:k]):
             for key in [f"{path}{tag}"] + [f"{path}{tag}|{a:g}" for a in TURNS]:
                 teach.append(table[key])
@@ -203,7 +181,7 @@ HEADS = {"pixels": ("", ALL), "hand": ("|hand", ALL), "context": ("|mask", ALL),
 
 def person_answers(takes, k: int, table, seed: int, weights: list[float], c: float) -> dict[str, tuple[list, list]]:
     """method → (shown, argmax) per test frame of this person."""
-    taught = lesson([t for t, _ in takes], k)
+    taught = lesson(takes, k)
     out: dict[str, tuple[list, list]] = {}
     probabilities = {}
     for head_name, (tag, columns) in HEADS.items():
@@ -237,12 +215,12 @@ def person_answers(takes, k: int, table, seed: int, weights: list[float], c: flo
     return out
 
 
-def second_photo(takes: list[tuple[Take, list[Path]]], k: int) -> np.ndarray:
+def second_photo(takes: list[Take], k: int) -> np.ndarray:
     """(m,) per test frame in ``lesson`` order: True where it is of another photo than the take's first."""
     out = []
-    for take, paths in takes:
-        n = len(take.hands)
-        out += [p.parent != paths[0].parent for p in paths[max(k, n // 2) :]]
+    for take in takes:
+        paths = take.frames
+        out += [p.parent != paths[0].parent for p in paths[max(k, len(take.hands) // 2) :]]
     return np.array(out, bool)
 
 
@@ -261,10 +239,10 @@ def main() -> None:
     parser.add_argument("--c", type=float, default=0.1, help="inverse L2 strength of the logistic heads")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    people = recorded_people(args.people)
+    people = people_of(["hagrid"], args.people)
     if args.only:
         people = {p: t for p, t in people.items() if p in args.only or p.split("/")[-1] in args.only}
-    frames = sum(len(t.hands) for takes in people.values() for t, _ in takes)
+    frames = sum(len(t.hands) for takes in people.values() for t in takes)
     print(f"{len(people)} people, {frames} frames with a hand, load {os.getloadavg()[0]:.1f}", flush=True)
     table, ms = pixel_table(people, args.k)
     print(f"pixel features: {ms:.2f} ms a crop (CPM forward, batches of 64, torch {torch_threads()} threads), "
@@ -273,7 +251,7 @@ def main() -> None:
     argmax_acc: dict[str, dict[str, float]] = defaultdict(dict)
     second: dict[str, list[bool]] = defaultdict(list)  # method → right or not, test frames of a second photo
     for n, (person, takes) in enumerate(people.items(), start=1):
-        truth = lesson([t for t, _ in takes], args.k).test_y
+        truth = lesson(takes, args.k).test_y
         other = second_photo(takes, args.k)
         for method, (shown, argmax) in person_answers(takes, args.k, table, args.seed, args.weights, args.c).items():
             shown_acc[method][person] = score(shown, truth)[0]
