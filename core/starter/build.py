@@ -130,13 +130,17 @@ def tilt_keeps_meaning(points: np.ndarray) -> np.ndarray:
     return (count != 1) & ~thumbish
 
 
+def _originals(real: LabelledPoints, classes: tuple[str, ...]) -> LabelledPoints:
+    """The rows of ``classes`` that are photos' own keypoints, not copies made from them (a "+" source)."""
+    return real.subset(np.array([lab in classes and "+" not in source
+                                 for lab, source in zip(real.labels, real.sources, strict=True)], dtype=bool))  # fmt: skip
+
+
 def tilted(real: LabelledPoints, max_deg: float, rng: np.random.Generator) -> LabelledPoints:
     """One copy of each real row of ``ORIENTATION_FREE`` classes turned about the wrist by a uniform
     angle in ±``max_deg`` (people tilt 👊 ✋ 👌 up to ±70°), source "<source>+tilt"; rows whose
     turned copy breaks the tilt rule (``tilt_keeps_meaning``, before and after the turn) are not copied."""
-    rows = np.array([lab in ORIENTATION_FREE and "+" not in s for lab, s in zip(real.labels, real.sources,
-                                                                             strict=True)], dtype=bool)  # fmt: skip
-    base = real.subset(rows)
+    base = _originals(real, ORIENTATION_FREE)
     points = turn_in_plane(base.points, rng.uniform(-max_deg, max_deg, len(base)))
     keep = tilt_keeps_meaning(base.points) & tilt_keeps_meaning(points)
     turned = LabelledPoints(points, base.labels, [f"{s}+tilt" for s in base.sources], base.handedness, base.people)
@@ -155,9 +159,7 @@ def hanging_down(real: LabelledPoints, rng: np.random.Generator) -> LabelledPoin
     mostly does: its no_gesture hands lean past 75° in 835 of 1,069 crops), source "<source>+hanging".
     ✋ means a hand held up to ±70° from upright; an open hand hanging at the side is at rest, which
     Live should answer unknown."""
-    rows = np.array([lab in HANGING_CLASSES and "+" not in s for lab, s in zip(real.labels, real.sources,
-                                                                                  strict=True)], dtype=bool)  # fmt: skip
-    base = real.subset(rows)
+    base = _originals(real, HANGING_CLASSES)
     points = turn_in_plane(base.points, rng.uniform(*HANGING_DEG, len(base)))
     return LabelledPoints(points, [OTHER] * len(base), [f"{s}+hanging" for s in base.sources], base.handedness,
                           base.people)  # fmt: skip
@@ -167,9 +169,7 @@ def turned_in_depth(real: LabelledPoints, max_deg: float, rng: np.random.Generat
     """One copy of each real row of ``ORIENTATION_FREE`` classes turned in depth about the wrist
     (``core.gestures.features.turn_points``: yaw and pitch each uniform in ±``max_deg``, on
     MediaPipe's relative depth), source "<source>+turn"; the tilt rule applies as in ``tilted``."""
-    rows = np.array([lab in ORIENTATION_FREE and "+" not in s for lab, s in zip(real.labels, real.sources,
-                                                                             strict=True)], dtype=bool)  # fmt: skip
-    base = real.subset(rows)
+    base = _originals(real, ORIENTATION_FREE)
     wrist = base.points[:, :1]
     yaw, pitch = rng.uniform(-max_deg, max_deg, (2, len(base)))
     points = (turn_points(base.points - wrist, yaw, pitch) + wrist).astype(np.float32)
