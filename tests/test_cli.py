@@ -483,3 +483,25 @@ def test_body_project_trains_infers_evaluates_exports_and_refuses_hand_samples(t
     assert report["stored"] == 0 and report["rejected"] == {"no person": 1}
     listed = run_cli(data, "classes", "list", "--project", "yoga").stdout.split()
     assert listed == ["tree:", "10", "samples", "warrior2:", "10", "samples"]
+
+
+def test_pip_install_gives_the_handteach_command(tmp_path: Path) -> None:
+    """``pip install .`` (here into a prefix, dependencies taken from this environment) installs a
+    ``handteach`` script that runs the same CLI outside the checkout, with the shipped weights, and
+    keeps its data out of site-packages."""
+    prefix, home = tmp_path / "prefix", tmp_path / "home"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--prefix", str(prefix), str(REPO)], check=True, capture_output=True)  # fmt: skip
+    shutil.rmtree(REPO / "build", ignore_errors=True)
+    site = next(prefix.glob("lib/python3*/site-packages"))
+    assert (site / "core/starter/weights/starter_set.npz").is_file()
+    assert (site / "core/cpm/weights/model.safetensors").is_file()
+    env = {k: v for k, v in os.environ.items() if k not in ("HANDTEACH_DATA", "PYTHONPATH", "XDG_DATA_HOME")}
+    env |= {"PYTHONPATH": str(site), "HOME": str(home)}
+    script = prefix / "bin" / "handteach"
+    helped = subprocess.run([str(script), "--help"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert helped.returncode == 0 and "export-onnx" in helped.stdout
+    listed = subprocess.run([str(script), "classes", "list"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr
+    assert "thumbs_up" in listed.stdout
+    assert (home / ".local/share/handteach/handteach.sqlite").is_file()

@@ -165,3 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def run() -> None:
+    """The ``handteach`` console script (pyproject.toml): ``main`` with the process's arguments."""
+    sys.exit(main())

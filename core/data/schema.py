@@ -146,9 +146,16 @@ def validate_emoji(value: object) -> str:
 
 
 def default_data_dir() -> Path:
-    """``$HANDTEACH_DATA`` if set, else ``data/user`` in the repository."""
+    """``$HANDTEACH_DATA`` if set, else ``data/user`` in the checkout, or, for a ``pip install``-ed
+    ``handteach`` outside any checkout, ``$XDG_DATA_HOME/handteach`` (``~/.local/share/handteach``)."""
     env = os.environ.get("HANDTEACH_DATA")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "data" / "user"
+    if env:
+        return Path(env)
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "app.py").is_file() and (checkout / "core").is_dir():
+        return checkout / "data" / "user"
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "handteach"
 
 
 def _f32(array: np.ndarray, shape: tuple[int, ...], what: str, finite: bool) -> bytes:
