@@ -91,18 +91,19 @@ with st.expander("📈 How many samples do I need? (learning curve)"):
 st.divider()
 st.subheader("Download")
 try:
-    model = state.project_model(project)
+    model = state.project_model(project, starter_fallback=not body)  # as export-onnx: untrained, the starter
 except ModelFileError as exc:
     st.error(f"The saved model cannot be read: {exc}")
     model = None
 c1, c2, c3 = st.columns(3)
 c1.download_button(
     "⬇ Model (ONNX)",
-    data=lambda: exports.onnx_bytes(model),
+    data=lambda: exports.onnx_bytes(model, gestures),
     file_name=f"{project}.onnx",
     mime="application/octet-stream",
     disabled=model is None,
-    help="Input 'features' (N, D) → output 'probabilities'; classes in the metadata",
+    help="MediaPipe landmarks and the image size in → 'probabilities' and 'class_index' out; "
+    "classes, emoji and threshold in the metadata (docs/export.md)",
     key="download_onnx",
     on_click="ignore",  # no rerun: the other buttons' deferred downloads stay valid
 )

@@ -394,36 +394,6 @@ def test_metadata_that_is_not_json_is_refused_before_writing(tmp_path: Path) -> 
     assert not (tmp_path / "model").exists()
 
 
-# ---- ONNX ------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def onnx_session(tmp_path_factory: pytest.TempPathFactory):
-    ort = pytest.importorskip("onnxruntime")
-    clf = _classifier(seed=3)
-    path = clf.export_onnx(tmp_path_factory.mktemp("onnx") / "gestures.onnx")
-    return clf, ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-
-
-@pytest.mark.parametrize("batch", [1, 17])
-def test_onnx_matches_torch(onnx_session, batch: int) -> None:
-    clf, session = onnx_session
-    x = _features(batch, clf.feature_config, seed=batch)
-    (probs,) = session.run(["probabilities"], {"features": x})
-    assert probs.shape == (batch, len(CLASSES))
-    assert np.abs(probs - clf.predict_proba(x)).max() < 1e-5
-
-
-def test_onnx_declares_names_and_classes(onnx_session) -> None:
-    clf, session = onnx_session
-    (inp,), (out,) = session.get_inputs(), session.get_outputs()
-    assert inp.name == "features" and inp.shape[1] == clf.n_features and not isinstance(inp.shape[0], int)
-    assert out.name == "probabilities"
-    meta = session.get_modelmeta().custom_metadata_map
-    assert json.loads(meta["classes"]) == CLASSES
-    assert json.loads(meta["format"]) == "handteach-gesture-mlp"
-
-
 def test_the_skeleton_round_trips_and_old_models_read_hands(tmp_path: Path) -> None:
     body = FeatureConfig(use_depth=False, skeleton="body", use_visibility=True, min_visibility=0.3)
     clf = GestureClassifier(["t_pose", "arms_up"], body, hidden=(8,))

@@ -1,21 +1,25 @@
-"""Downloads as bytes: the trained model as ONNX, the dataset as handteach CSV or kinivi CSV files (zip)."""
+"""Downloads as bytes: the trained model as ONNX on MediaPipe landmarks, the dataset as handteach CSV or kinivi CSV files (zip)."""
 
 from __future__ import annotations
 
 import io
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from core.data.csv_io import export_handteach, export_kinivi
 from core.data.store import Store
+from core.gestures.catalog import GestureClass
 from core.gestures.classifier import GestureClassifier
+from core.gestures.onnx_export import export_onnx
 
 
-def onnx_bytes(classifier: GestureClassifier) -> bytes:
-    """``classifier.export_onnx`` through a temporary file."""
+def onnx_bytes(classifier: GestureClassifier, gestures: Sequence[GestureClass] = ()) -> bytes:
+    """The file ``python -m core export-onnx`` writes (MediaPipe landmarks in, docs/export.md), through a
+    temporary file; ``gestures``: the project's classes, for the metadata's emoji and mirror partners."""
     with tempfile.TemporaryDirectory(prefix="handteach-onnx-") as tmp:
-        return classifier.export_onnx(Path(tmp) / "model.onnx").read_bytes()
+        return export_onnx(classifier, Path(tmp) / "model.onnx", gestures).read_bytes()
 
 
 def handteach_csv_bytes(store: Store, project: str) -> bytes:

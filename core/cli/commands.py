@@ -289,9 +289,17 @@ def evaluate(args: argparse.Namespace) -> int:
 
 
 def export_onnx(args: argparse.Namespace) -> int:
+    """The project's model (the starter model for an untrained default project) as ONNX on MediaPipe landmarks."""
+    from core.gestures import onnx_export  # torch.onnx: only here
+
     store = reading_store(args, args.project)
-    _require_model(store, args.project).export_onnx(Path(args.output))
-    print(f"wrote {args.output}")
+    if args.project in store.list_projects() and store.project_is_motion(args.project):
+        raise ValueError(f"project {args.project!r}: {onnx_export.MOTION_REFUSAL}")
+    model = _require_model(store, args.project)
+    path = onnx_export.export_onnx(model, Path(args.output), store.list_classes(args.project))
+    names = ", ".join(model.classes)
+    print(f"wrote {path}: {model.feature_config.skeleton} landmarks → {len(model.classes)} classes ({names}), "
+          f"threshold {model.threshold:g}")  # fmt: skip
     return 0
 
 

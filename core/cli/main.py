@@ -131,8 +131,11 @@ def _model_commands(sub: argparse._SubParsersAction) -> None:
     )
     _project(p)
 
-    p = _add(sub, "export-onnx", commands.export_onnx, "export the project's model as ONNX")
-    p.add_argument("-o", "--output", required=True, metavar="MODEL.onnx")
+    p = _add(sub, "export-onnx", commands.export_onnx,
+             "the project's model as one ONNX file on MediaPipe landmarks (docs/export.md)")  # fmt: skip
+    p.add_argument("-o", "--output", required=True, metavar="MODEL.onnx",
+                   help="inputs: landmarks (batch, K, 3) normalised, image_size [width, height]; "
+                   "outputs: probabilities, class_index; classes and threshold in the metadata")  # fmt: skip
     _project(p)
 
 

@@ -20,11 +20,9 @@ tensor): any problem raises ``ModelFileError`` naming the file. Training lives i
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
 import os
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -35,6 +33,7 @@ import torch
 from safetensors.torch import save as save_safetensors
 from torch import nn
 
+from core.gestures.catalog import GestureClass
 from core.gestures.features import FeatureConfig, hand_features
 from core.gestures.model_file import (
     CONFIG_FILE,
@@ -194,38 +193,14 @@ class GestureClassifier:
         classifier.network.load_state_dict(tensors, strict=True)
         return classifier
 
-    def export_onnx(self, path: str | os.PathLike[str], opset: int = 17) -> Path:
-        """Write an ONNX model: input ``features`` (batch, D) float32 → output ``probabilities`` (batch, C).
+    def export_onnx(
+        self, path: str | os.PathLike[str], gestures: Sequence[GestureClass] = (), opset: int = 17
+    ) -> Path:
+        """Write an ONNX file on MediaPipe landmarks, the features computed inside the graph
+        (``core.gestures.onnx_export``, ``docs/export.md``); ``gestures`` give the metadata's emoji and mirrors."""
+        from core.gestures.onnx_export import export_onnx  # torch.onnx and onnx: only export needs them
 
-        The classes (JSON list), threshold and feature config go into ``metadata_props``.
-        """
-        import onnx  # imported lazily: only export needs it
-
-        wrapper = nn.Sequential(self.network, nn.Softmax(dim=1)).eval()
-        buffer = io.BytesIO()
-        with warnings.catch_warnings():
-            # The TorchScript exporter is deprecated, but the dynamo one needs onnxscript,
-            # which is not installed; this one works offline and opset 17 runs everywhere.
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                wrapper,
-                (torch.zeros(1, self.n_features),),
-                buffer,
-                input_names=["features"],
-                output_names=["probabilities"],
-                dynamic_axes={"features": {0: "batch"}, "probabilities": {0: "batch"}},
-                opset_version=opset,
-                dynamo=False,
-            )
-        model = onnx.load_from_string(buffer.getvalue())
-        props = self.describe()
-        for key in ("format", "classes", "threshold", "feature_config"):
-            entry = model.metadata_props.add()
-            entry.key, entry.value = key, json.dumps(props[key], ensure_ascii=False)
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes(target, model.SerializeToString())
-        return target
+        return export_onnx(self, Path(path), gestures, opset)
 
 
 def _classifier_from_description(cls: type[GestureClassifier], d: dict[str, Any], path: Path) -> GestureClassifier:
