@@ -27,7 +27,7 @@ from core.skeletons import BODY_33, HAND_21
 def varied_samples(rng: np.random.Generator) -> list[Sample]:
     return [
         Sample(make_hand(rng), "ok", "image", 'odd, "name"\nwith newline.jpg', None, 1700000000.123456),
-        Sample(make_hand(rng, depth=False), "fist", "video", "clip.mp4", 42, backend="cpm"),
+        Sample(make_hand(rng, depth=False), "fist", "video", "clip.mp4", 42),
         Sample(make_hand(rng), "pointing_right", "webcam", "", None, 0.0),
         Sample(make_hand(rng), "new class ✌", "csv", "x.csv", 3),
     ]
@@ -51,6 +51,25 @@ def test_handteach_round_trip_is_exact(store: Store, tmp_path: Path, data_dir: P
     again = tmp_path / "again.csv"
     csv_io.export_handteach(other, "p", again)
     assert again.read_bytes() == path.read_bytes()
+
+
+def test_a_row_of_another_detector_is_refused_at_its_line_and_nothing_is_stored(store: Store, tmp_path: Path,
+                                                                               data_dir: Path) -> None:  # fmt: skip
+    """Issue 34 item 10: a ``backend=cpm`` row cannot enter a MediaPipe project (nor the reverse); a CPM
+    project takes its own rows."""
+    rng = np.random.default_rng(8)
+    cpm_store = Store(data_dir.parent / "cpm")
+    cpm_store.create_project("c", backend="cpm")
+    cpm_store.add_samples("c", [Sample(make_hand(rng), "ok", "image", backend="cpm") for _ in range(3)])
+    path = tmp_path / "cpm.csv"
+    csv_io.export_handteach(cpm_store, "c", path)
+    before = store.class_counts(DEFAULT_PROJECT)
+    with pytest.raises(CsvFormatError, match=r"cpm\.csv, line 2: column backend: 'cpm' keypoints, but project "
+                                             r"'default' holds 'mediapipe' keypoints"):  # fmt: skip
+        csv_io.import_handteach(store, DEFAULT_PROJECT, path)
+    assert store.class_counts(DEFAULT_PROJECT) == before
+    cpm_store.create_project("c2", backend="cpm", default_classes=False)
+    assert csv_io.import_handteach(cpm_store, "c2", path).n_added == 3
 
 
 def _handteach_file(store: Store, tmp_path: Path) -> list[list[str]]:
@@ -187,7 +206,7 @@ def test_a_hand_csv_of_the_format_before_body_projects_still_imports(store: Stor
     header += [f"p{a}{j}" for j in range(21) for a in "xy"] + [f"n{a}{j}" for j in range(21) for a in "xyz"]
     header += [f"w{a}{j}" for j in range(21) for a in "xyz"]
     rows = [header]
-    for hand, (cls, frame, backend) in zip(hands, [("ok", "", "mediapipe"), ("fist", "7", "cpm")], strict=True):
+    for hand, (cls, frame, backend) in zip(hands, [("ok", "", "mediapipe"), ("fist", "7", "mediapipe")], strict=True):
         values = [repr(float(v)) for a in (hand.pixel, hand.normalised, hand.world) for v in a.reshape(-1).tolist()]
         meta = [cls, hand.handedness, repr(float(hand.score)), "640", "480", "video", "old.mp4", frame, "1700000000.0"]
         rows.append([*meta, backend, *values])
@@ -201,7 +220,7 @@ def test_a_hand_csv_of_the_format_before_body_projects_still_imports(store: Stor
         assert sample.hand.skeleton is HAND_21 and sample.hand.visibility is None
         assert_same_sample(Sample(hand, sample.class_name, "video", "old.mp4", sample.frame, 1700000000.0,
                                   backend=sample.backend), sample)  # fmt: skip
-    assert [(s.frame, s.backend) for s in stored] == [(None, "mediapipe"), (7, "cpm")]
+    assert [(s.frame, s.backend) for s in stored] == [(None, "mediapipe"), (7, "mediapipe")]
     store.create_project("yoga", default_classes=False, skeleton="body")
     with pytest.raises(CsvFormatError, match="old.csv: holds hand keypoints .21 points.; project 'yoga' holds body"):
         csv_io.import_handteach(store, "yoga", path)

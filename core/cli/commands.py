@@ -89,28 +89,29 @@ def extract(args: argparse.Namespace) -> int:
     from core.data.extract import ExtractConfig, extract_to_store  # OpenCV, Pillow, MediaPipe: only when extracting
 
     store = open_store(args)
-    project = store.ensure_project(args.project)
-    if store.project_is_motion(project):  # one clip per video file
+    project = validate_name(args.project, "project name")
+    exists = store.has_project(project)
+    if exists and store.project_is_motion(project):  # one clip per video file
         from core.cli import motion
 
         return motion.extract(args, store, project)
-    label = store.class_named(project, args.label) or validate_name(args.label, "class name")
+    label = (store.class_named(project, args.label) if exists else None) or validate_name(args.label, "class name")
     config = ExtractConfig(every_n=args.every, hands_per_frame=args.hands)
-    before = store.class_counts(project).get(label, 0)
     try:
-        report = extract_to_store(store, project, label, args.input, config, create_class=True)
+        report = extract_to_store(store, project, label, args.input, config, create_class=True,
+                                  create_project=not exists)  # fmt: skip
     except StoreLockedError:
-        # Samples are stored one by one: those before the lock are kept; say how many.
-        stored = store.class_counts(project).get(label, 0) - before
-        print(f"stopped: stored {stored} samples of {label!r} in project {project!r} before the database "
-              "stayed locked; run the same command again for the rest", flush=True)  # fmt: skip
+        print(f"stopped: nothing stored in project {project!r}, the database stayed locked; run the same "
+              "command again", flush=True)  # fmt: skip
         raise
+    if not exists and report.stored:
+        print(f"created project {project!r}")
     if report.added_class:
         print(f"added class {label!r} to project {project!r}")
     print(report.summary())
     for problem in report.refused:
         print_error(str(problem))
-    body = store.project_skeleton(project).name == "body"  # frames without anyone: no_person (hands keep no_hand)
+    body = store.has_project(project) and store.project_skeleton(project).name == "body"  # no_person (hands: no_hand)
     none = {"no_person": report.no_person} if body else {"no_hand": report.no_hand}
     _print_json({"stored": report.stored, "frames": report.frames, **none,
                  "rejected": dict(report.rejected), "refused": report.refused})  # fmt: skip
@@ -122,14 +123,15 @@ def import_csv(args: argparse.Namespace) -> int:
         from core.cli import motion
 
         return motion.import_history(args)
+    if args.format == "kinivi" and not args.labels:
+        raise ValueError("--labels LABELS.csv is required with --format kinivi")
     store = open_store(args)
-    project = store.ensure_project(args.project)
+    project = validate_name(args.project, "project name")
+    create = not store.has_project(project)  # created in the import's own transaction: a failed import leaves none
     if args.format == "kinivi":
-        if not args.labels:
-            raise ValueError("--labels LABELS.csv is required with --format kinivi")
-        report = csv_io.import_kinivi(store, project, Path(args.csv), Path(args.labels))
+        report = csv_io.import_kinivi(store, project, Path(args.csv), Path(args.labels), create_project=create)
     else:
-        report = csv_io.import_handteach(store, project, Path(args.csv))
+        report = csv_io.import_handteach(store, project, Path(args.csv), create_project=create)
     print(f"imported {report.n_added} samples into project {project!r}: {report.per_class}")
     return 0
 

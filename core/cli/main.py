@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from core.cli import commands
 from core.gestures.catalog import DEFAULT_PROJECT
@@ -155,6 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     and exit 2. Anything else is a bug and keeps its traceback."""
     args = build_parser().parse_args(argv)
     try:
+        if args.data is not None and Path(args.data).exists() and not Path(args.data).is_dir():
+            raise ValueError(f"{args.data}: not a folder (--data names the data directory)")
         return int(args.handler(args) or 0)
     except ValueError as error:  # StoreError, CsvFormatError, ModelFileError, ... name their file or value
         commands.print_error(str(error))

@@ -13,12 +13,14 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
+from safetensors.torch import load as load_safetensors
 from safetensors.torch import load_file, save_file
 
 from core.cpm.config import CONFIG_FORMAT, CPMConfig
 from core.cpm.model import HandCPM
 from core.io.atomic import atomic_path, write_text
-from core.io.limits import LimitError, check_cpm_weights
+from core.io.capped import read_capped
+from core.io.limits import LIMITS, LimitError, check_cpm_weights
 
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
@@ -54,7 +56,7 @@ def read_config(ckpt_dir: str | Path) -> CPMConfig:
     if not path.is_file():
         raise CheckpointError(f"{path}: missing (a CPM checkpoint is a folder with {CONFIG_FILE} and {WEIGHTS_FILE})")
     try:
-        cfg = CPMConfig.from_json(path.read_text(), source=path)
+        cfg = CPMConfig.from_json(read_capped(path, LIMITS.model_json_bytes, CheckpointError), source=path)
         with torch.device("meta"):  # counts the weights without allocating them
             check_cpm_weights(path, sum(p.numel() for p in HandCPM(cfg).parameters()))
         return cfg
@@ -63,16 +65,17 @@ def read_config(ckpt_dir: str | Path) -> CPMConfig:
 
 
 def _read_weights(path: Path) -> dict[str, torch.Tensor]:
-    if not path.is_file():
-        raise CheckpointError(f"{path}: missing")
-    try:
-        with open(path, "rb") as fh:  # header: 8-byte length, then JSON with our metadata
-            header_len = int.from_bytes(fh.read(8), "little")
-            header = json.loads(fh.read(header_len)) if 0 < header_len < 10_000_000 else {}
-        tensors = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as exc:
+    data = read_capped(path, LIMITS.model_weights_bytes, CheckpointError)  # a regular file of a sane size
+    try:  # header: 8-byte length, then JSON with our metadata
+        header_len = int.from_bytes(data[:8], "little")
+        header = json.loads(data[8 : 8 + header_len]) if 0 < header_len < 10_000_000 else {}
+        tensors = load_safetensors(data)
+    except (SafetensorError, ValueError, RecursionError) as exc:
         raise CheckpointError(f"{path}: not a readable safetensors file ({exc})") from exc
-    if header.get("__metadata__", {}).get("format") != CONFIG_FORMAT:
+    if not isinstance(header, dict):
+        header = {}
+    metadata = header.get("__metadata__")
+    if not isinstance(metadata, dict) or metadata.get("format") != CONFIG_FORMAT:
         raise CheckpointError(f"{path}: not a handteach CPM weights file (no format tag {CONFIG_FORMAT!r})")
     return tensors
 
@@ -91,6 +94,9 @@ def _check_match(path: Path, tensors: dict[str, torch.Tensor], expected: dict[st
             problems.append(f"{label} ({len(items)}): {', '.join(items[:4])}{' ...' if len(items) > 4 else ''}")
     if problems:
         raise CheckpointError(f"{path}: does not match {CONFIG_FILE}: " + "; ".join(problems))
+    bad = next((k for k, v in tensors.items() if v.is_floating_point() and not torch.isfinite(v).all()), None)
+    if bad is not None:
+        raise CheckpointError(f"{path}: tensor {bad!r} contains NaN or infinity")
 
 
 def load(ckpt_dir: str | Path = DEFAULT_DIR, device: str | torch.device = "cpu") -> HandCPM:

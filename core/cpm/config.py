@@ -6,10 +6,12 @@ The command line takes its flags' defaults from them.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from core.cpm.training.augment import CropAugmentConfig
+from core.io.capped import parse_json
 from core.io.limits import LimitError, check_cpm_sizes
 from core.skeletons import HAND_21
 
@@ -79,6 +81,10 @@ class CPMConfig:
             raise ConfigError(f"flip_test must be true or false, got {self.flip_test!r}")
         if not 1 <= self.stages <= 6:
             raise ConfigError(f"stages must be 1..6, got {self.stages}")
+        for name in ("sigma", "margin", "hand_threshold"):
+            value = getattr(self, name)
+            if type(value) not in (int, float) or not math.isfinite(value) or value < 0:
+                raise ConfigError(f"{name} must be a finite number >= 0, got {value!r}")
 
     @property
     def heatmap_size(self) -> int:
@@ -98,12 +104,9 @@ class CPMConfig:
         return json.dumps({"format": CONFIG_FORMAT, **asdict(self)}, indent=2)
 
     @classmethod
-    def from_json(cls, text: str, source: str | Path = "config") -> CPMConfig:
+    def from_json(cls, text: str | bytes, source: str | Path = "config") -> CPMConfig:
         """Parse ``to_json`` output; ``ConfigError`` naming ``source`` when it is not ours or is malformed."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{source}: not valid JSON ({exc})") from exc
+        data = parse_json(text, Path(source), ConfigError, "CPM config")  # NaN, deep nesting: refused, named
         if not isinstance(data, dict) or data.pop("format", None) != CONFIG_FORMAT:
             raise ConfigError(f'{source}: not a handteach CPM config (missing "format": "{CONFIG_FORMAT}")')
         known = {f.name for f in fields(cls)}

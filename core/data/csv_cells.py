@@ -161,8 +161,9 @@ def float_cells(values: np.ndarray) -> list[str]:
     return [repr(v) for v in np.asarray(values, dtype=np.float32).reshape(-1).tolist()]
 
 
-def store_samples(store: Store, project: str, samples: Iterable[Sample]) -> ImportReport:
-    """Stream ``samples`` into one all-or-nothing transaction: a bad row rolls back every row."""
-    before = {c.name for c in store.list_classes(project)}
-    per_class = dict(store.add_sample_stream(project, samples, create_classes=True))
+def store_samples(store: Store, project: str, samples: Iterable[Sample], create_project: bool = False) -> ImportReport:
+    """Stream ``samples`` into one all-or-nothing transaction: a bad row rolls back every row (and
+    ``create_project``'s new project)."""
+    before = {c.name for c in store.list_classes(project)} if store.has_project(project) else set()
+    per_class = dict(store.add_sample_stream(project, samples, create_classes=True, create_project=create_project))
     return ImportReport(sum(per_class.values()), per_class, tuple(n for n in per_class if n not in before))

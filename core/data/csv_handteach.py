@@ -146,9 +146,10 @@ def _handteach_sample(path: Path, line: int, cells: list[str], layout: _Layout) 
     )
 
 
-def open_handteach(path: Path | str) -> tuple[Skeleton, Iterator[Sample]]:
+def open_handteach(path: Path | str, into: tuple[str, str] | None = None) -> tuple[Skeleton, Iterator[Sample]]:
     """The skeleton a handteach CSV's header names (read now), and its samples (ids None, no crops) as
-    they are read; iterating raises at the first bad line."""
+    they are read; iterating raises at the first bad line. ``into`` = (project, its backend): a row
+    whose keypoints come from another detector is a bad line, since a model never mixes two."""
     path = Path(path)
     rows = iter_rows(path)
     layout = _layout_of(path, next(rows)[1])
@@ -157,7 +158,12 @@ def open_handteach(path: Path | str) -> tuple[Skeleton, Iterator[Sample]]:
         empty = True
         for line, cells in rows:
             empty = False
-            yield _handteach_sample(path, line, cells, layout)
+            sample = _handteach_sample(path, line, cells, layout)
+            if into is not None and sample.backend != into[1]:
+                raise CsvFormatError(path, line, f"column backend: {sample.backend!r} keypoints, but project "
+                                                 f"{into[0]!r} holds {into[1]!r} keypoints; a model never mixes "
+                                                 "two detectors")  # fmt: skip
+            yield sample
         if empty:
             raise CsvFormatError(path, 2, "no samples after the header")
 
@@ -174,17 +180,22 @@ def read_handteach(path: Path | str) -> list[Sample]:
     return list(iter_handteach(path))
 
 
-def import_handteach(store: Store, project: str, path: Path | str) -> ImportReport:
+def import_handteach(store: Store, project: str, path: Path | str, create_project: bool = False) -> ImportReport:
     """Add every sample of a handteach CSV to ``project`` (all or nothing); unknown classes are created.
 
-    A file of another skeleton than the project's is refused before anything is stored."""
+    A file of another skeleton than the project's is refused before anything is stored, and a row whose
+    keypoints come from another detector (``backend``) than the project's refuses the file at that line:
+    a model never sees keypoints of two detectors. With ``create_project`` a missing project is created
+    (a hand project of MediaPipe keypoints) in the same transaction."""
     path = Path(path)
-    skeleton, samples = open_handteach(path)
-    wanted = store.project_skeleton(project)
+    new = create_project and not store.has_project(project)
+    wanted = HAND_21 if new else store.project_skeleton(project)
+    backend = "mediapipe" if new else store.project_backend(project)
+    skeleton, samples = open_handteach(path, (project, backend))
     if skeleton != wanted:
         raise CsvFormatError(path, None, f"holds {skeleton.name} keypoints ({skeleton.num_joints} points); project "
                                          f"{project!r} holds {wanted.name} keypoints ({wanted.num_joints} points)")  # fmt: skip
-    return store_samples(store, project, samples)
+    return store_samples(store, project, samples, create_project)
 
 
 def export_handteach(store: Store, project: str, path: Path | str) -> int:

@@ -120,17 +120,20 @@ def _kinivi_hand(user_view: np.ndarray) -> Keypoints:
     return Keypoints(pixel, normalised, world, "Unknown", 1.0, (1, 1))
 
 
-def import_kinivi(store: Store, project: str, keypoint_csv: Path | str, labels_csv: Path | str) -> ImportReport:
+def import_kinivi(store: Store, project: str, keypoint_csv: Path | str, labels_csv: Path | str,
+                  create_project: bool = False) -> ImportReport:  # fmt: skip
     """Add every row of a kinivi file to ``project`` (all or nothing); unknown labels become classes.
+    With ``create_project`` a missing project is created (a hand project) in the same transaction.
 
     Each sample has ``source_kind="csv"``, ``source_name`` = the keypoint file's name and
     ``frame`` = the row's 1-based line number.
     """
     keypoint_csv = Path(keypoint_csv)
-    _hands_only(store, project, keypoint_csv, "kinivi")
+    if not (create_project and not store.has_project(project)):
+        _hands_only(store, project, keypoint_csv, "kinivi")
     parsed = _parse_kinivi(keypoint_csv, Path(labels_csv))
     samples = (Sample(_kinivi_hand(p), name, "csv", keypoint_csv.name, line) for line, name, p in parsed)
-    return store_samples(store, project, samples)
+    return store_samples(store, project, samples, create_project)
 
 
 def kinivi_values(hand: Keypoints) -> np.ndarray | None:

@@ -37,6 +37,8 @@ class Database:
         when the database is new or its schema is older (the migration).
         """
         self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        if self.data_dir.exists() and not self.data_dir.is_dir():
+            raise StoreError(f"{self.data_dir}: not a folder (the data directory holds {DB_NAME} and the projects)")
         self.path = self.data_dir / DB_NAME
         self.read_only = read_only
         self._uri = f"file:{quote(str(self.path.resolve()))}?mode=ro" if read_only else None

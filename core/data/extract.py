@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.data.store import Sample, Store
+from core.gestures.catalog import validate_name
 from core.io.crops import encode_jpeg, hand_crop
 from core.io.video import MediaError, expand_inputs, iter_frames, media_kind
 from core.keypoints.backend import KeypointBackend
@@ -168,37 +169,52 @@ class InputsRefusedError(RefusedError[MediaError]):
 def extract_to_store(store: Store, project: str, class_name: str, paths: Iterable[str | Path],
                      config: ExtractConfig | None = None,
                      on_progress: Callable[[int, int, ExtractReport], None] | None = None,
-                     cancel: threading.Event | None = None, create_class: bool = False) -> ExtractReport:  # fmt: skip
+                     cancel: threading.Event | None = None, create_class: bool = False,
+                     create_project: bool = False) -> ExtractReport:  # fmt: skip
     """Find hands in images, folders and videos and store them as samples of ``class_name``.
 
     Every input is checked (exists, supported type, decodes) before anything is stored:
     bad ones are skipped and listed in ``ExtractReport.refused``; when none is usable,
     the one's ``MediaError`` (several: ``InputsRefusedError``) is raised and nothing
-    changes, not even ``create_class``'s class. ``class_name`` matches a class regardless
-    of case. Samples are stored one by one, so an interruption keeps those already written.
+    changes. ``class_name`` matches a class regardless of case. The samples are kept in
+    memory (a JPEG crop and the keypoints: about 12 kB each) and written in **one**
+    transaction at the end, together with ``create_class``'s class and ``create_project``'s
+    project (a new hand project), so a full disk, a lock or an interruption stores either all of
+    them or nothing, and two extractions creating the same class both land in it. A cancel
+    (``cancel`` set) stores what was found until then.
     """
     config = config or ExtractConfig()
     files, refused = usable_files(paths)
     if not files and refused:
         raise refused[0] if len(refused) == 1 else InputsRefusedError(refused)
     report = ExtractReport(refused=[str(exc) for exc in refused])
-    stored_name = store.class_named(project, class_name)
-    if stored_name is None and create_class:
-        stored_name, report.added_class = store.add_class(project, class_name).name, True
-    if stored_name is None:
+    exists = store.has_project(project)
+    if not exists and not create_project:
+        store.project_skeleton(project)  # NotFoundError naming the project
+    stored_name = store.class_named(project, class_name) if exists else None
+    if stored_name is None and not create_class:
         raise ValueError(f"project {project!r} has no class {class_name!r}; add it first")
+    report.added_class = stored_name is None
+    stored_name = stored_name or validate_name(class_name, "class name")
     report.class_name = stored_name
-    backend = KeypointBackend.of_project(store, project)
+    backend = KeypointBackend.of_project(store, project) if exists else KeypointBackend()
+    samples: list[Sample] = []
     for number, path in enumerate(files, start=1):
         try:
             for sample in iter_file_samples(path, stored_name, config, report, backend):
-                report.sample_ids.append(store.add_sample(project, sample))
-                report.stored += 1
+                samples.append(sample)
                 if cancel is not None and cancel.is_set():
                     report.cancelled = True
-                    return report
-        except MediaError as exc:  # damaged past its first frame: the samples before the damage stay stored
+                    break
+        except MediaError as exc:  # damaged past its first frame: the samples before the damage are kept
             report.refused.append(str(exc))
         if on_progress is not None:
             on_progress(number, len(files), report)
+        if report.cancelled:
+            break
+    if samples:
+        report.sample_ids = store.add_samples(project, samples, create_classes=create_class,
+                                              create_project=create_project)  # fmt: skip
+    report.stored = len(report.sample_ids)
+    report.added_class = report.added_class and report.stored > 0
     return report

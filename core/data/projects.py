@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from core.data.database import Database
@@ -52,25 +52,46 @@ class ProjectStore(Database):
         project gets ``DEFAULT_CLASSES`` (unless told not to) and may take the CPM backend, a hand model.
         ``motion`` marks a project of motion gestures (clips), fixed like the skeleton.
         """
+        name, layout = validate_name(name, "project name"), stored_skeleton(skeleton)
+        classes = DEFAULT_CLASSES if default_classes and layout == HAND_21 else ()
+        with self.write_transaction() as conn:
+            self.insert_project(conn, name, backend, layout.name, motion, classes)
+        return name
+
+    def insert_project(self, conn: sqlite3.Connection, name: str, backend: str, skeleton: str, motion: bool,
+                       classes: Sequence[GestureClass], created_at: float | None = None,
+                       replace: bool = False) -> int:  # fmt: skip
+        """Inside a ``write_transaction``: a new project row with ``classes`` in order; returns its id.
+
+        The one writer of project rows (``create_project``, and ``core.data.bundle_read``, which adds the
+        samples in the same transaction). ``replace`` deletes a project of that name first (its classes
+        and rows cascade; its folder is the caller's); without it a taken name raises ``DuplicateNameError``.
+        """
         name = validate_name(name, "project name")
         if backend not in KEYPOINT_BACKENDS:
             raise ValueError(f"unknown keypoint backend {backend!r}: choose one of {', '.join(KEYPOINT_BACKENDS)}")
         layout = stored_skeleton(skeleton)
         if layout != HAND_21 and backend == "cpm":
             raise StoreError(f"backend 'cpm' cannot serve the {layout.name} project {name!r}: the CPM is a hand model")
-        with self.write_transaction() as conn:
-            if conn.execute("SELECT 1 FROM projects WHERE name = ?", (name,)).fetchone():
-                raise DuplicateNameError(f"a project named {name!r} already exists")
-            cur = conn.execute(
-                "INSERT INTO projects (name, backend, created_at, skeleton, motion) VALUES (?, ?, ?, ?, ?)",
-                (name, backend, time.time(), layout.name, int(bool(motion))),
-            )
-            classes = DEFAULT_CLASSES if default_classes and layout == HAND_21 else ()
-            conn.executemany(
-                "INSERT INTO classes (project_id, name, emoji, mirror, position) VALUES (?, ?, ?, ?, ?)",
-                [(cur.lastrowid, c.name, c.emoji, c.mirror, i) for i, c in enumerate(classes)],
-            )
-        return name
+        rows = class_rows(classes)
+        old = conn.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()
+        if old and not replace:
+            raise DuplicateNameError(f"a project named {name!r} already exists")
+        if old:
+            conn.execute("DELETE FROM projects WHERE id = ?", old)
+        cur = conn.execute(
+            "INSERT INTO projects (name, backend, created_at, skeleton, motion) VALUES (?, ?, ?, ?, ?)",
+            (name, backend, time.time() if created_at is None else float(created_at), layout.name, int(bool(motion))),
+        )
+        conn.executemany(
+            "INSERT INTO classes (project_id, name, emoji, mirror, position) VALUES (?, ?, ?, ?, ?)",
+            [(cur.lastrowid, *row, i) for i, row in enumerate(rows)],
+        )
+        return int(cur.lastrowid)
+
+    def has_project(self, name: str) -> bool:
+        """Whether ``name`` is a project (a read: creates nothing)."""
+        return validate_name(name, "project name") in self.list_projects()
 
     def ensure_project(self, name: str = DEFAULT_PROJECT) -> str:
         """The project ``name``, created with the default classes if it does not exist yet."""
@@ -115,6 +136,11 @@ class ProjectStore(Database):
 
     def project_is_motion(self, name: str) -> bool:
         return bool(self._project_column(name, "motion"))
+
+    def project_created_at(self, name: str) -> float:
+        """When the project was created (Unix seconds)."""
+        created = self._project_column(name, "created_at")
+        return float(created) if isinstance(created, int | float) else 0.0
 
     def project_dir(self, project: str, create: bool = True) -> Path:
         """``data_dir/projects/<project>``, created on demand unless ``create`` is False (the model lives there)."""
@@ -234,3 +260,18 @@ def _same_name(name: str, names: Iterable[str]) -> str | None:
         return name
     key = name.casefold()
     return next((n for n in names if n.casefold() == key), None)
+
+
+def class_rows(classes: Sequence[GestureClass]) -> list[tuple[str, str, str]]:
+    """(name, emoji, mirror) of each class, checked as a set: valid and unique names, mirrors among them."""
+    rows = [(validate_name(c.name, "class name"), validate_emoji(c.emoji), c.mirror) for c in classes]
+    names: list[str] = []
+    for name, _, _ in rows:
+        taken = _same_name(name, names)
+        if taken is not None:
+            raise DuplicateNameError(f"two classes named {taken!r} and {name!r}")
+        names.append(name)
+    for name, _, mirror in rows:
+        if mirror and mirror not in names:
+            raise NotFoundError(f"class {name!r}: its mirror {mirror!r} is not a class of the project")
+    return [(name, emoji, "" if mirror == name else mirror) for name, emoji, mirror in rows]

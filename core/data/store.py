@@ -43,7 +43,7 @@ from core.data.schema import (
     row_to_sample,
     sample_to_row,
 )
-from core.gestures.catalog import validate_name
+from core.gestures.catalog import DEFAULT_CLASSES, validate_name
 from core.types import Keypoints
 
 ClassRows = Literal["samples", "clips"]  # the tables whose rows belong to a class (their SQL names)
@@ -61,32 +61,42 @@ class Store(ProjectStore):
         """Store one sample of an existing class; returns its id."""
         return self.add_samples(project, [sample])[0]
 
-    def add_samples(self, project: str, samples: Iterable[Sample], create_classes: bool = False) -> list[int]:
+    def add_samples(self, project: str, samples: Iterable[Sample], create_classes: bool = False,
+                    create_project: bool = False) -> list[int]:  # fmt: skip
         """Store a batch in one transaction (all or nothing); returns the new ids in order.
 
         With ``create_classes``, classes missing from the project are appended (used by CSV
-        import); otherwise a sample of an unknown class raises ``NotFoundError``. A sample
-        whose skeleton is not the project's refuses the batch.
+        import); otherwise a sample of an unknown class raises ``NotFoundError``. With
+        ``create_project`` a missing project is created (a hand project with the default classes)
+        in the same transaction. A sample whose skeleton is not the project's refuses the batch.
         """
         ids: list[int] = []
-        self._insert_samples(project, samples, create_classes, lambda sid, _: ids.append(sid))
+        self._insert_samples(project, samples, create_classes, lambda sid, _: ids.append(sid), create_project)
         return ids
 
-    def add_sample_stream(self, project: str, samples: Iterable[Sample], create_classes: bool = False) -> Counter[str]:
+    def add_sample_stream(self, project: str, samples: Iterable[Sample], create_classes: bool = False,
+                          create_project: bool = False) -> Counter[str]:  # fmt: skip
         """``add_samples`` for a stream of any length (a 1M-row CSV import); returns samples per class.
 
         Memory stays flat: each sample is validated and inserted as it comes, and anything raised,
         by a sample or by ``samples`` itself, rolls back the whole batch.
         """
         per_class: Counter[str] = Counter()
-        self._insert_samples(project, samples, create_classes, lambda _, name: per_class.update((name,)))
+        self._insert_samples(
+            project, samples, create_classes, lambda _, name: per_class.update((name,)), create_project
+        )
         return per_class
 
     def _insert_samples(self, project: str, samples: Iterable[Sample], create_classes: bool,
-                        inserted: Callable[[int, str], object]) -> None:  # fmt: skip
+                        inserted: Callable[[int, str], object], create_project: bool = False) -> None:  # fmt: skip
         """The one write path of samples: one transaction; ``inserted(id, stored class name)`` after each."""
         with self.write_transaction() as conn:
-            pid = self.project_id(conn, project)
+            try:
+                pid = self.project_id(conn, project)
+            except NotFoundError:
+                if not create_project:
+                    raise
+                pid = self.insert_project(conn, project, "mediapipe", "hand", False, DEFAULT_CLASSES)
             skeleton, motion = conn.execute("SELECT skeleton, motion FROM projects WHERE id = ?", (pid,)).fetchone()
             if motion:  # its gestures are clips (core.data.clips)
                 raise StoreError(f"project {project!r} is a motion project: it holds clips of motion gestures, "

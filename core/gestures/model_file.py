@@ -8,7 +8,6 @@ field before it is checked, and the weights are parsed by safetensors (never unp
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +17,8 @@ import torch
 from safetensors.torch import load as load_safetensors
 
 from core.gestures.features import FeatureConfig
+from core.io.capped import parse_json, read_capped
+from core.io.limits import LIMITS
 from core.skeletons import skeleton_named
 
 FORMAT_NAME = "handteach-gesture-mlp"
@@ -31,21 +32,17 @@ class ModelFileError(ValueError):
 
 
 def read_json(path: Path, error: type[ValueError]) -> Any:
-    """The JSON in ``path``; ``error`` naming the file when it is missing or not readable JSON."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise error(f"{path}: file is missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise error(f"{path}: not a readable JSON file ({exc})") from None
+    """The JSON in ``path``; ``error`` naming the file when it is missing, not a regular file, over the
+    size limit for a model description, or not readable JSON (deep nesting and NaN included)."""
+    return parse_json(read_capped(path, LIMITS.model_json_bytes, error), path, error)
 
 
 def named_weights_in(path: Path, default: str) -> str:
     """The weights file the JSON description ``path`` names now (``default`` when it names none; "" when
     there is no such file or it is unreadable)."""
     try:
-        name = json.loads(path.read_text(encoding="utf-8")).get("weights_file", default)
-    except (OSError, ValueError, AttributeError):
+        name = read_json(path, ValueError).get("weights_file", default)
+    except (ValueError, AttributeError):
         return ""
     return name if isinstance(name, str) else ""
 
@@ -100,12 +97,7 @@ def feature_config_from_json(feature: object, path: Path) -> FeatureConfig:
 
 def read_weights(path: Path, expected_sha256: str) -> dict[str, torch.Tensor]:
     """Tensors of ``model.safetensors``, read once, checked against the checksum in ``model.json``."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: file is missing") from None
-    except OSError as exc:
-        raise ModelFileError(f"{path}: cannot be read ({exc})") from None
+    data = read_capped(path, LIMITS.model_weights_bytes, ModelFileError)
     if hashlib.sha256(data).hexdigest() != expected_sha256:
         raise ModelFileError(
             f"{path}: checksum differs from the one in {CONFIG_FILE} (damaged, replaced, or saved by another training)"

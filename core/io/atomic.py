@@ -8,6 +8,7 @@ A failed write removes its temporary file and leaves the target as it was.
 
 from __future__ import annotations
 
+import errno
 import os
 import uuid
 from collections.abc import Iterator
@@ -41,10 +42,26 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield tmp
         _fsync(tmp)
         os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise _named(exc, target) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     _fsync(target.parent)
+
+
+_FULL = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded", errno.EFBIG: "file too large"}
+
+
+def _named(exc: OSError, target: Path) -> OSError:
+    """``exc`` naming ``target`` (the file the user asked for, not our temporary one): a full disk becomes
+    "<target>: disk full", which the CLI prints as one ``error:`` line; the old ``target`` is kept."""
+    if exc.errno in _FULL:
+        return OSError(exc.errno, f"{_FULL[exc.errno]}; the previous file, if any, is unchanged", str(target))
+    if exc.filename is None:
+        return OSError(exc.errno, exc.strerror or str(exc), str(target))
+    return exc
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:

@@ -53,6 +53,11 @@ class Limits:
     # frames (10 s at 60 fps) of 33 body points are 240 kB, so the bound is about intent, not memory.
     clip_seconds: float = 10.0
     clip_frames: int = 600
+    # A model's JSON description (classes, settings, metadata) is kilobytes; a thousand classes with
+    # long names stay under 1 MB.
+    model_json_bytes: int = 4 * 1024 * 1024
+    # A weights file: the largest network the limits above allow (cpm_weights float32) is 200 MB.
+    model_weights_bytes: int = 256 * 1024 * 1024
 
 
 LIMITS = Limits()

@@ -5,6 +5,8 @@ OpenCV writes in BGR, so the conversion happens here; GIFs go through Pillow.
 
 from __future__ import annotations
 
+import errno
+import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from core.io.atomic import atomic_path
 from core.io.images import MediaError, RGBImage, media_kind
 
 
@@ -21,8 +24,8 @@ def write_image(path: str | Path, rgb: RGBImage, quality: int = 92) -> Path:
     if media_kind(path) != "image":
         raise MediaError(path, "write_image needs an image extension")
     _check_frame(path, rgb)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(rgb, mode="RGB").save(path, quality=quality)
+    with atomic_path(path) as tmp:  # a full disk keeps the old file and says so (core.io.atomic)
+        Image.fromarray(rgb, mode="RGB").save(tmp, quality=quality)
     return path
 
 
@@ -37,10 +40,25 @@ def write_video(path: str | Path, frames_rgb: Iterable[RGBImage], fps: float) ->
         raise MediaError(path, "write_video supports .mp4, .mov, .avi and .gif")
     if fps <= 0:
         raise ValueError(f"fps must be > 0, got {fps}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".gif":
-        return _write_gif(path, frames_rgb, fps)
-    return _write_cv2(path, frames_rgb, fps, "MJPG" if suffix == ".avi" else "mp4v")
+    with atomic_path(path) as tmp:  # the old file stays until the new one is whole
+        if suffix == ".gif":
+            return _write_gif(tmp, frames_rgb, fps)
+        count = _write_cv2(tmp, frames_rgb, fps, "MJPG" if suffix == ".avi" else "mp4v")
+        _check_written(tmp, path, count)
+    return count
+
+
+def _check_written(tmp: Path, path: Path, count: int) -> None:
+    """OpenCV's writer drops frames silently on a full disk: read the header back and count them."""
+    capture = cv2.VideoCapture(str(tmp))
+    try:
+        frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) if capture.isOpened() else 0
+    finally:
+        capture.release()
+    if frames != count:
+        free = shutil.disk_usage(tmp.parent).free
+        problem = "disk full" if free < 1024 * 1024 else f"the video holds {frames} of its {count} frames"
+        raise OSError(errno.ENOSPC if problem == "disk full" else errno.EIO, problem, str(path))
 
 
 def _check_frame(path: Path, frame: RGBImage, size: tuple[int, int] | None = None) -> None:

@@ -30,6 +30,8 @@ from torch import nn
 
 from core.gestures.model_file import named_weights_in, read_json
 from core.io.atomic import write_bytes
+from core.io.capped import read_capped
+from core.io.limits import LIMITS
 from core.motion.clip import Clip
 from core.motion.features import MotionFeatureConfig, clip_features
 from core.skeletons import Skeleton, skeleton_named
@@ -259,10 +261,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _read_weights(path: Path, sha256: str) -> dict[str, torch.Tensor]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise MotionModelError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    data = read_capped(path, LIMITS.model_weights_bytes, MotionModelError)
     if hashlib.sha256(data).hexdigest() != sha256:
         raise MotionModelError(f"{path}: checksum differs from the one in {CONFIG_FILE} (damaged or replaced)")
     try:
