@@ -94,17 +94,24 @@ def add_clips(store: Store, project: str, clips: Iterable[StoredClip], create_cl
     appended); a label matching a class regardless of case joins it. A project that is not a
     motion project, or a clip of another skeleton, refuses the whole batch.
     """
-    ids: list[int] = []
     with store.write_transaction() as conn:
-        pid, skeleton = _project(conn, project, motion_needed=True)
-        classes = store.class_ids(conn, pid)
-        for stored in clips:
-            label = stored.clip.label if isinstance(stored.clip, Clip) else None
-            if label is None:
-                raise StoreError(f"{getattr(stored.clip, 'source', 'clip')}: a clip needs a class (its label)")
-            row = _row(stored, skeleton, project)
-            cid = store.class_for_label(conn, project, pid, classes, validate_name(label, "class name"), create_classes)
-            ids.append(int(conn.execute(_INSERT, (cid, *row)).lastrowid))
+        return insert_clips(store, conn, project, clips, create_classes)
+
+
+def insert_clips(store: Store, conn: sqlite3.Connection, project: str, clips: Iterable[StoredClip],
+                 create_classes: bool = False) -> list[int]:  # fmt: skip
+    """``add_clips`` inside a ``write_transaction`` of ``store`` (``core.data.bundle_import`` creates the project in
+    the same one); returns the ids."""
+    ids: list[int] = []
+    pid, skeleton = _project(conn, project, motion_needed=True)
+    classes = store.class_ids(conn, pid)
+    for stored in clips:
+        label = stored.clip.label if isinstance(stored.clip, Clip) else None
+        if label is None:
+            raise StoreError(f"{getattr(stored.clip, 'source', 'clip')}: a clip needs a class (its label)")
+        row = _row(stored, skeleton, project)
+        cid = store.class_for_label(conn, project, pid, classes, validate_name(label, "class name"), create_classes)
+        ids.append(int(conn.execute(_INSERT, (cid, *row)).lastrowid))
     return ids
 
 

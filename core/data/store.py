@@ -89,28 +89,33 @@ class Store(ProjectStore):
 
     def _insert_samples(self, project: str, samples: Iterable[Sample], create_classes: bool,
                         inserted: Callable[[int, str], object], create_project: bool = False) -> None:  # fmt: skip
-        """The one write path of samples: one transaction; ``inserted(id, stored class name)`` after each."""
+        """One transaction of ``insert_samples``; with ``create_project`` a missing project is created in it."""
         with self.write_transaction() as conn:
             try:
-                pid = self.project_id(conn, project)
+                self.project_id(conn, project)
             except NotFoundError:
                 if not create_project:
                     raise
-                pid = self.insert_project(conn, project, "mediapipe", "hand", False, DEFAULT_CLASSES)
-            skeleton, motion = conn.execute("SELECT skeleton, motion FROM projects WHERE id = ?", (pid,)).fetchone()
-            if motion:  # its gestures are clips (core.data.clips)
-                raise StoreError(f"project {project!r} is a motion project: it holds clips of motion gestures, "
-                                 "not single-frame samples")  # fmt: skip
-            ids = self.class_ids(conn, pid)
-            names = {i: n for n, i in ids.items()}
-            for sample in samples:
-                row, name = sample_to_row(sample), validate_name(sample.class_name, "class name")
-                if sample.hand.skeleton.name != skeleton:  # raising rolls back the samples already inserted
-                    raise StoreError(
-                        f"a {sample.hand.skeleton.name} sample cannot enter the {skeleton} project {project!r}"
-                    )
-                cid = self.class_for_label(conn, project, pid, ids, name, create_classes)
-                inserted(int(conn.execute(INSERT_SAMPLE, (cid, *row)).lastrowid), names.setdefault(cid, name))
+                self.insert_project(conn, project, "mediapipe", "hand", False, DEFAULT_CLASSES)
+            self.insert_samples(conn, project, samples, create_classes, inserted)
+
+    def insert_samples(self, conn: sqlite3.Connection, project: str, samples: Iterable[Sample], create_classes: bool,
+                       inserted: Callable[[int, str], object]) -> None:  # fmt: skip
+        """The one write path of samples, inside a ``write_transaction`` (``core.data.bundle_import`` creates the
+        project in the same one); ``inserted(id, stored class name)`` after each."""
+        pid = self.project_id(conn, project)
+        skeleton, motion = conn.execute("SELECT skeleton, motion FROM projects WHERE id = ?", (pid,)).fetchone()
+        if motion:  # its gestures are clips (core.data.clips)
+            raise StoreError(f"project {project!r} is a motion project: it holds clips of motion gestures, "
+                             "not single-frame samples")  # fmt: skip
+        ids = self.class_ids(conn, pid)
+        names = {i: n for n, i in ids.items()}
+        for sample in samples:
+            row, name = sample_to_row(sample), validate_name(sample.class_name, "class name")
+            if sample.hand.skeleton.name != skeleton:  # raising rolls back the samples already inserted
+                raise StoreError(f"a {sample.hand.skeleton.name} sample cannot enter the {skeleton} project {project!r}")
+            cid = self.class_for_label(conn, project, pid, ids, name, create_classes)
+            inserted(int(conn.execute(INSERT_SAMPLE, (cid, *row)).lastrowid), names.setdefault(cid, name))
 
     def iter_samples(
         self, project: str, class_name: str | None = None, with_crops: bool = False, batch: int = 256
