@@ -47,3 +47,32 @@ def test_only_bad_files_store_nothing_and_say_why(store: Store) -> None:
     assert report.failed_text().startswith("Skipped 1 file: notes.txt: unsupported file type '.txt'")
     assert sum(store.class_counts("default").values()) == 0
     assert UploadReport().failed_text() == ""
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [("..", "upload"), (".", "upload"), ("", "upload"), ("../../etc/passwd", "passwd"), ("C:\\x\\y.PNG", "y.PNG"),
+     (".hidden.jpg", "hidden.jpg"), ("a\x00b\n.jpg", "ab.jpg"), ("photo.jpg", "photo.jpg")],
+)  # fmt: skip
+def test_every_uploaded_name_becomes_a_plain_file_name(sent: str, kept: str) -> None:
+    from ui.uploads import safe_name
+
+    assert safe_name(sent) == kept
+
+
+def test_a_very_long_name_is_cut_to_what_a_filesystem_takes() -> None:
+    from ui.uploads import unique_name
+
+    taken: set[str] = set()
+    names = [unique_name("é" * 400 + ".jpg", taken) for _ in range(3)]
+    assert len(set(names)) == 3 and all(n.endswith(".jpg") and len(n.encode()) < 255 for n in names)
+
+
+@pytest.mark.slow
+def test_an_upload_named_dotdot_is_named_and_the_rest_of_its_batch_is_stored(store: Store) -> None:
+    """Issue 34 item 3: before, ``..`` became the upload folder itself (IsADirectoryError) and the batch was lost."""
+    photos = hagrid_photos("like", 2)
+    uploads = [UploadedFile("..", photos[0].read_bytes()), UploadedFile("a.jpg", photos[1].read_bytes())]
+    report = import_uploads(store, "default", "thumbs_up", uploads)
+    assert report.stored == 1 and [name for name, _ in report.failed] == [".."], report
+    assert "unsupported file type" in report.failed[0][1]

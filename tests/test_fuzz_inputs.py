@@ -314,7 +314,8 @@ def hostile_uploads(work: Path) -> list[tuple[str, bytes]]:
 
     real = (Path(sys.argv[3]) / "hands" / "video" / "hands.jpg").read_bytes()
     return [("wide.png", _odd_png(11000, 8)), ("bomb.png", _png_claiming(_odd_png(8, 8), 20000, 20000)),
-            ("huge.jpg", _jpeg_claiming(real, 12000, 12000))]  # fmt: skip
+            ("huge.jpg", _jpeg_claiming(real, 12000, 12000)),
+            ("..", real)]  # issue 34 item 3: a name that is a path step lost the whole batch  # fmt: skip
 
 
 # ---- the test ----------------------------------------------------------------------------
@@ -356,12 +357,14 @@ def test_the_hostile_files_of_issue_19_in_the_record_and_live_pages(tmp_path: Pa
     assert record["exceptions"] == [] and report["record_store_unchanged"]
     (skipped,) = record["errors"]
     assert "bomb.png: the header claims more than" in skipped and "huge.jpg: 12000×12000" in skipped
+    assert "..: unsupported file type" in skipped  # named and skipped; the batch's other files kept (item 3)
     assert any("No usable hand in 1 frames" in w for w in record["warnings"])  # wide.png: searched, no hand
     live = report["live"]
     assert all(result["exceptions"] == [] for result in live.values())
     assert live["wide.png"]["errors"] == []  # annotated: no hand in it
     assert live["bomb.png"]["errors"][0].startswith("Could not process the file. bomb.png: the header claims")
     assert live["huge.jpg"]["errors"][0].startswith("Could not process the file. huge.jpg: 12000×12000")
+    assert live[".."]["errors"][0].startswith("Could not process the file. ..: unsupported file type")
     assert report["live_store_unchanged"] and report["peak_rss_mb"] < PEAK_RSS_LIMIT_MB
 
 

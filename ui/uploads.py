@@ -7,6 +7,7 @@ their own (sanitised) names, so every error names the file the user picked.
 from __future__ import annotations
 
 import tempfile
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -31,12 +32,31 @@ class UploadedFile:
     data: bytes
 
 
+_MAX_NAME_CHARS = 100  # a file name may take 255 bytes: room for the suffix and a "-N" of unique_name
+_MAX_NAME_BYTES = 200
+
+
+def safe_name(name: str) -> str:
+    """A plain file name for an uploaded ``name``: its last path part (a browser may send a path), without
+    control characters or leading dots, cut to a length every filesystem takes; ``..``, ``.`` or nothing
+    left becomes ``upload`` (keeping a real extension), so a name can never leave the upload folder."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip().lstrip(".").strip()
+    stem, suffix = (base.rsplit(".", 1)[0], "." + base.rsplit(".", 1)[1]) if "." in base else (base, "")
+    if not suffix[1:].isalnum() or len(suffix) > 12:
+        stem, suffix = base, ""
+    stem = stem[:_MAX_NAME_CHARS]
+    while len(stem.encode("utf-8")) > _MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return (stem or "upload") + suffix
+
+
 def unique_name(name: str, taken: set[str]) -> str:
-    """The file part of an uploaded ``name`` (a browser may send a path), made unique among ``taken`` (which gains it).
+    """``safe_name`` of an uploaded ``name``, made unique among ``taken`` (which gains it).
 
     ``a.jpg`` twice becomes ``a.jpg`` and ``a-2.jpg``, so two uploads of one name never overwrite each other.
     """
-    base = Path(name.replace("\\", "/")).name.strip() or "upload"
+    base = safe_name(name)
     stem, suffix, n = Path(base).stem, Path(base).suffix, 1
     while base in taken:
         n += 1
