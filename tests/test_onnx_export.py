@@ -213,6 +213,12 @@ def test_cli_exports_a_body_project_and_refuses_a_motion_one(tmp_path: Path, cap
     assert "has no trained model yet" in capsys.readouterr().err and not out.exists()
 
 
+def test_the_docs_show_the_examples_as_they_are() -> None:
+    doc = (REPO / "docs" / "export.md").read_text(encoding="utf-8")
+    for name in ("onnx_webcam.py", "onnx_browser.html", "onnx_metadata.mjs"):
+        assert (REPO / "examples" / name).read_text(encoding="utf-8").rstrip() in doc, name
+
+
 # ---- slow: MediaPipe on real photos -----------------------------------------------------
 
 

@@ -47,11 +47,12 @@ ONNX_FORMAT_VERSION = 1
 ONNX_OPSET = 17  # what every current runtime (onnxruntime, onnxruntime-web, mobile) runs
 INPUTS = ("landmarks", "image_size", "visibility")
 OUTPUTS = ("probabilities", "class_index")
-# Why a motion project has no ONNX export (docs/export.md): its features are not per frame.
+# Why a motion project has no ONNX export (docs/export.md): what classifies a motion is not a function of one
+# frame's landmarks, and a graph holding only part of it would answer otherwise than the app.
 MOTION_REFUSAL = (
-    "a motion model cannot be exported as ONNX: it reads a whole clip whose still frames are trimmed "
-    "(by a percentile of the speeds), gaps filled and steps resampled in time before the network, "
-    "and a graph of fixed steps would give other features than the app's; export-onnx serves hand and body projects"
+    "a motion model cannot be exported as ONNX: the app cuts each gesture out of the stream first (when the hand "
+    "starts and stops moving, core.motion.spotting), then trims still frames by a percentile of the speeds, fills "
+    "gaps and resamples the clip in time before the network sees it; export-onnx serves hand and body projects"
 )
 
 
