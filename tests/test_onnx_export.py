@@ -233,6 +233,14 @@ def real_hand_photos() -> list[Path]:
     return photos
 
 
+def cache_folder(request: pytest.FixtureRequest) -> Path:
+    """pytest's cache folder for keypoints (kept between runs), or a temporary one without the cache plugin."""
+    cache = getattr(request.config, "cache", None)
+    if cache is None:
+        return request.getfixturevalue("tmp_path_factory").mktemp("handteach-onnx")
+    return Path(cache.mkdir("handteach-onnx"))
+
+
 @pytest.fixture(scope="module")
 def real_hands(request: pytest.FixtureRequest) -> tuple[list[Keypoints], list[str]]:
     """MediaPipe's hands in ``real_hand_photos`` (up to two a photo), each labelled by its folder; cached
@@ -240,7 +248,7 @@ def real_hands(request: pytest.FixtureRequest) -> tuple[list[Keypoints], list[st
     from core.keypoints.cache import detect_in_photos
 
     photos = real_hand_photos()
-    cache = Path(request.config.cache.mkdir("handteach-onnx")) / "hands.npz"
+    cache = cache_folder(request) / "hands.npz"
     found = detect_in_photos(photos, cache, max_num_hands=2)
     pairs = [(hand, photo.parent.name) for photo, hands in zip(photos, found, strict=True) for hand in hands]
     return [h for h, _ in pairs], [label for _, label in pairs]
@@ -310,7 +318,7 @@ def real_people(request: pytest.FixtureRequest) -> tuple[list[Keypoints], list[s
         pytest.skip(f"real body photos not found at {folder} (expected ../shared/data beside the checkout)")
     photos = [p for pose in sorted(folder.iterdir()) for p in sorted(pose.glob("*.jpg"))[:12]]
     body = skeleton_named("body")
-    cache = Path(request.config.cache.mkdir("handteach-onnx")) / "yoga8.npz"
+    cache = cache_folder(request) / "yoga8.npz"
     found = load_cache(cache, body)
     todo = [p for p in photos if file_key(p) not in found]
     if todo:
