@@ -119,6 +119,30 @@ def test_class_names_are_unique_regardless_of_case_and_spaces(store: Store) -> N
     assert names.count("Peace") == 1 and "peace" not in names and "Thumbs_Up" not in names
 
 
+def test_names_that_look_alike_are_one_name_or_refused(store: Store) -> None:
+    """Issue 34 item 11: "Cafe" + a combining accent beside "Café", "ok" + a zero-width space beside "ok",
+    a project "Default" beside "default" (their model folders collide on case-insensitive filesystems)."""
+    store.add_class("default", "Café")
+    with pytest.raises(DuplicateNameError, match="already has a class named 'Café'"):
+        store.add_class("default", "Cafe\u0301")  # decomposed: composed (NFC) first, then the same name
+    before = snapshot(store)
+    for hidden in ("ok\u200b", "o\u202ek", "ok\u00a0x", "\ufeffok", "ok\u2028x"):
+        with pytest.raises(InvalidNameError, match="invisible or unusual space character"):
+            store.add_class("default", hidden)
+        with pytest.raises(InvalidNameError, match="invisible or unusual space character"):
+            store.create_project(hidden)
+    assert snapshot(store) == before
+    assert store.add_class("default", "👨\u200d💻 coder").name == "👨\u200d💻 coder"  # a joiner inside an emoji stays
+    with pytest.raises(DuplicateNameError, match="a project named 'default' already exists .'Default' differs"):
+        store.create_project("Default")
+    store.create_project("other")
+    with pytest.raises(DuplicateNameError, match="a project named 'other' already exists"):
+        store.rename_project("default", "OTHER")
+    assert store.rename_project("other", "Other") == "Other", "a project may change its own case"
+    assert store.ensure_project("DEFAULT") == "default"
+    assert sorted(store.list_projects()) == ["Other", "default"]
+
+
 def test_emoji_and_mirror_are_checked(store: Store) -> None:
     """Issue 19 item 8: 10,000 characters, newlines and terminal escapes were stored and printed raw;
     a mirror could name a class that does not exist."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import time
+import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -74,9 +75,9 @@ class ProjectStore(Database):
         if layout != HAND_21 and backend == "cpm":
             raise StoreError(f"backend 'cpm' cannot serve the {layout.name} project {name!r}: the CPM is a hand model")
         rows = class_rows(classes)
-        old = conn.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()
+        old = _project_like(conn, name)
         if old and not replace:
-            raise DuplicateNameError(f"a project named {name!r} already exists")
+            raise DuplicateNameError(f"a project named {old[1]!r} already exists" + _case_note(name, old[1]))
         if old:
             conn.execute("DELETE FROM projects WHERE id = ?", old)
         cur = conn.execute(
@@ -94,14 +95,15 @@ class ProjectStore(Database):
         return validate_name(name, "project name") in self.list_projects()
 
     def ensure_project(self, name: str = DEFAULT_PROJECT) -> str:
-        """The project ``name``, created with the default classes if it does not exist yet."""
+        """The project ``name`` (or one whose name differs only in case: returned as stored), created with the
+        default classes if there is none yet."""
         name = validate_name(name, "project name")
         if name in self.list_projects():
             return name  # a read: works while another program writes
         try:
             return self.create_project(name)
-        except DuplicateNameError:
-            return name
+        except DuplicateNameError:  # made meanwhile, or "Default" beside "default"
+            return _same_name(name, self.list_projects()) or name
 
     def delete_project(self, name: str) -> None:
         """Delete a project, its classes, samples and its folder (saved models)."""
@@ -115,8 +117,10 @@ class ProjectStore(Database):
         old_dir, new_dir = self.data_dir / "projects" / old, self.data_dir / "projects" / new
         with self.write_transaction() as conn:
             pid = self.project_id(conn, old)
-            if conn.execute("SELECT 1 FROM projects WHERE name = ?", (new,)).fetchone() or new_dir.exists():
-                raise DuplicateNameError(f"a project named {new!r} already exists")
+            taken = _project_like(conn, new)
+            if (taken and taken[0] != pid) or (new_dir.exists() and new.casefold() != old.casefold()):
+                raise DuplicateNameError(f"a project named {taken[1] if taken else new!r} already exists"
+                                         + (_case_note(new, taken[1]) if taken else ""))  # fmt: skip
             conn.execute("UPDATE projects SET name = ? WHERE id = ?", (new, pid))
             if old_dir.exists():  # inside the transaction: a failed move rolls the rename back
                 old_dir.rename(new_dir)
@@ -253,13 +257,31 @@ class ProjectStore(Database):
 
 
 def _same_name(name: str, names: Iterable[str]) -> str | None:
-    """The one of ``names`` equal to ``name``, else equal regardless of case (names are stored stripped), or None."""
+    """The one of ``names`` equal to ``name``, else equal regardless of case and of how its accents are composed
+    (NFC; names are stored stripped, older ones perhaps not composed), or None."""
     names = list(names)
     name = name.strip()
     if name in names:
         return name
-    key = name.casefold()
-    return next((n for n in names if n.casefold() == key), None)
+    key = name_key(name)
+    return next((n for n in names if name_key(n) == key), None)
+
+
+def name_key(name: str) -> str:
+    """What two names must share to be the same name: composed (NFC), then case-folded."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
+
+
+def _project_like(conn: sqlite3.Connection, name: str) -> tuple[int, str] | None:
+    """(id, name) of the project named ``name`` regardless of case: two such names would share a model folder
+    on a case-insensitive filesystem (macOS, Windows)."""
+    rows = dict(conn.execute("SELECT name, id FROM projects").fetchall())
+    same = _same_name(name, rows)
+    return None if same is None else (rows[same], same)
+
+
+def _case_note(wanted: str, taken: str) -> str:
+    return "" if wanted == taken else f" ({wanted!r} differs from it only in case or accents)"
 
 
 def class_rows(classes: Sequence[GestureClass]) -> list[tuple[str, str, str]]:

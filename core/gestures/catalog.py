@@ -10,6 +10,7 @@ of the raw, unmirrored camera frame. Features are computed in the user view
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 VS16 = "\ufe0f"  # variation selector 16: "draw the preceding symbol as an emoji"
@@ -117,6 +118,21 @@ DEFAULT_PROJECT = "default"
 _FORBIDDEN = re.compile(r"[/\\\x00-\x1f\x7f]")
 
 
+_ZWJ = "\u200d"  # joins emoji into one (👨‍💻): allowed between two visible characters
+
+
+def _invisible(text: str) -> str:
+    """The first character of ``text`` that shows as nothing or as a plain space although it is not one ("" if none):
+    format characters (zero-width space, bidi overrides, ...), separators other than U+0020, unassigned code points."""
+    for i, char in enumerate(text):
+        category = unicodedata.category(char)
+        if char == _ZWJ and 0 < i < len(text) - 1 and not text[i - 1].isspace() and not text[i + 1].isspace():
+            continue
+        if category in ("Cf", "Cn", "Co", "Cs", "Zl", "Zp") or (category == "Zs" and char != " "):
+            return char
+    return ""
+
+
 def validate_name(name: str, what: str = "name") -> str:
     """Return ``name`` stripped of surrounding spaces, or raise ``InvalidNameError`` saying why.
 
@@ -125,7 +141,7 @@ def validate_name(name: str, what: str = "name") -> str:
     """
     if not isinstance(name, str):
         raise InvalidNameError(f"{what} must be text, got {type(name).__name__}")
-    cleaned = name.strip()
+    cleaned = unicodedata.normalize("NFC", name).strip()  # "Café" typed or pasted decomposed is one name
     if not cleaned:
         raise InvalidNameError(f"{what} is empty")
     if len(cleaned) > MAX_NAME_LENGTH:
@@ -134,6 +150,10 @@ def validate_name(name: str, what: str = "name") -> str:
         )
     if _FORBIDDEN.search(cleaned):
         raise InvalidNameError(f"{what} {cleaned!r} contains '/', '\\' or a control character")
+    hidden = _invisible(cleaned)
+    if hidden:
+        raise InvalidNameError(f"{what} {cleaned!r} contains an invisible or unusual space character "
+                               f"(U+{ord(hidden):04X} {unicodedata.name(hidden, 'unnamed')}): two names would look alike")  # fmt: skip
     if cleaned in {".", ".."} or ".." in cleaned:
         raise InvalidNameError(f"{what} {cleaned!r} contains '..'")
     if cleaned.lower() == "unknown":
