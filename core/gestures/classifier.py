@@ -193,9 +193,7 @@ class GestureClassifier:
         classifier.network.load_state_dict(tensors, strict=True)
         return classifier
 
-    def export_onnx(
-        self, path: str | os.PathLike[str], gestures: Sequence[GestureClass] = (), opset: int = 17
-    ) -> Path:
+    def export_onnx(self, path: str | os.PathLike[str], gestures: Sequence[GestureClass] = (), opset: int = 17) -> Path:
         """Write an ONNX file on MediaPipe landmarks, the features computed inside the graph
         (``core.gestures.onnx_export``, ``docs/export.md``); ``gestures`` give the metadata's emoji and mirrors."""
         from core.gestures.onnx_export import export_onnx  # torch.onnx and onnx: only export needs them
