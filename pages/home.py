@@ -5,7 +5,7 @@ import streamlit as st
 
 from core.data.store import DuplicateNameError, StoreError
 from core.gestures.catalog import DEFAULT_CLASSES, InvalidNameError
-from ui import state, widgets
+from ui import bundle_panel, state, widgets
 from ui.dates import readable_time
 from ui.figures import measured_on_text
 
@@ -43,6 +43,7 @@ with left:
         st.caption("Body poses: MediaPipe Pose (33 points in 3D, visibility per point)")
     else:
         st.caption(f"Hand keypoints: {BACKEND_LABELS[store.project_backend(project)]}")
+    bundle_panel.download_button(store, project)
 if st.session_state.pop("home_created", False):  # emptied only after a success: an error keeps what was typed
     st.session_state["new_project_name"] = ""
 with right, st.form("new_project", clear_on_submit=False, border=False):
@@ -73,6 +74,7 @@ with right, st.form("new_project", clear_on_submit=False, border=False):
                 else f"Created the body-pose project {created!r}: add your poses on Record."
             )  # fmt: skip
             st.rerun()
+bundle_panel.open_panel(store)
 
 widgets.show_flash()
 

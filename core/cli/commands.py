@@ -162,6 +162,10 @@ def projects(args: argparse.Namespace) -> int:
         return 0
     if not args.name:
         raise ValueError(f"'projects {args.action}' needs a project name")
+    if args.action in ("export", "import"):  # a whole project as one .handteach file
+        from core.cli import bundle
+
+        return bundle.export(args) if args.action == "export" else bundle.import_file(args)
     store = open_store(args)
     if args.action == "create":
         store.create_project(args.name, default_classes=not (args.empty or args.motion), backend=args.backend,

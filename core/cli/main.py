@@ -82,9 +82,15 @@ def _data_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--labels", metavar="LABELS.csv", help="kinivi: where to write the label names")
     _project(p)
 
-    p = _add(sub, "projects", commands.projects, "list, create or delete projects")
-    p.add_argument("action", choices=("list", "create", "delete"), nargs="?", default="list")
-    p.add_argument("name", nargs="?")
+    p = _add(sub, "projects", commands.projects, "list, create, delete, export or import projects")
+    p.add_argument("action", choices=("list", "create", "delete", "export", "import"), nargs="?", default="list")
+    p.add_argument("name", nargs="?", help="the project; import: the .handteach file")
+    p.add_argument("-o", "--output", metavar="FILE.handteach",
+                   help="export: the file to write (default NAME.handteach here): the whole project, samples with "
+                   "their crops or clips, classes and models")  # fmt: skip
+    p.add_argument("--as", dest="as_name", metavar="NEW", help="import: under this name instead of the file's")
+    p.add_argument("--replace", action="store_true",
+                   help="import: replace a project of that name, whole (without it, a taken name is refused)")  # fmt: skip
     p.add_argument("--empty", action="store_true", help="create: without the eight default classes")
     p.add_argument("--backend", choices=KEYPOINT_BACKENDS, default="mediapipe",
                    help="create: where the project's hand keypoints come from (default mediapipe; fixed later)")  # fmt: skip

@@ -64,7 +64,7 @@ class ProjectStore(Database):
                        replace: bool = False) -> int:  # fmt: skip
         """Inside a ``write_transaction``: a new project row with ``classes`` in order; returns its id.
 
-        The one writer of project rows (``create_project``, and ``core.data.bundle_read``, which adds the
+        The one writer of project rows (``create_project``, and ``core.data.bundle_import``, which adds the
         samples in the same transaction). ``replace`` deletes a project of that name first (its classes
         and rows cascade; its folder is the caller's); without it a taken name raises ``DuplicateNameError``.
         """
@@ -79,7 +79,7 @@ class ProjectStore(Database):
         if old and not replace:
             raise DuplicateNameError(f"a project named {old[1]!r} already exists" + _case_note(name, old[1]))
         if old:
-            conn.execute("DELETE FROM projects WHERE id = ?", old)
+            conn.execute("DELETE FROM projects WHERE id = ?", (old[0],))
         cur = conn.execute(
             "INSERT INTO projects (name, backend, created_at, skeleton, motion) VALUES (?, ?, ?, ?, ?)",
             (name, backend, time.time() if created_at is None else float(created_at), layout.name, int(bool(motion))),

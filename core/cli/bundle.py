@@ -1,0 +1,35 @@
+"""``projects export NAME -o FILE`` and ``projects import FILE [--as NEW] [--replace]``: a project as one file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from core.cli.commands import open_store, reading_store
+from core.data.bundle import bundle_name, export_project, import_project
+
+
+def export(args: argparse.Namespace) -> int:
+    """Write the project to ``--output`` (default ``NAME.handteach`` in the current folder); last line JSON."""
+    store = reading_store(args, args.name)
+    output = Path(args.output or bundle_name(args.name))
+    report = export_project(store, args.name, output)
+    unit = f"{report.clips} clips" if store.project_is_motion(report.project) else f"{report.samples} samples"
+    models = f", models: {', '.join(report.models)}" if report.models else ", no trained model"
+    print(f"wrote project {report.project!r} ({unit} in {report.classes} classes{models}) to {output}")
+    print(json.dumps({"project": report.project, "file": str(output), "bytes": report.bytes, "samples": report.samples,
+                      "clips": report.clips, "classes": report.classes, "models": list(report.models)}))  # fmt: skip
+    return 0
+
+
+def import_file(args: argparse.Namespace) -> int:
+    """Store the file's project (checked whole first; nothing is stored when anything is wrong); last line JSON."""
+    report = import_project(open_store(args), Path(args.name), as_name=args.as_name, replace=args.replace)
+    unit = f"{report.clips} clips" if report.clips else f"{report.samples} samples"
+    models = f", models: {', '.join(report.models)}" if report.models else ", no trained model"
+    verb = "replaced" if report.replaced else "imported"
+    print(f"{verb} project {report.project!r} ({unit} in {report.classes} classes{models}) from {args.name}")
+    print(json.dumps({"project": report.project, "samples": report.samples, "clips": report.clips,
+                      "classes": report.classes, "models": list(report.models), "replaced": report.replaced}))  # fmt: skip
+    return 0

@@ -1,0 +1,156 @@
+"""Import a ``.handteach`` file as a project: everything checked first, then stored whole or not at all.
+
+Order: the file is opened and checked (``core.data.bundle_read``: directory, sizes, manifest), the
+target name is free (or ``replace``), every sample or clip is read and checked, the model files are
+written to a staging folder in the data directory and loaded from there by their own loaders (the
+gesture classifier, the motion model, the CPM checkpoint: checksums, shapes, skeleton). Then one
+store transaction creates the project, its classes and every sample (crops streamed from the file
+and checked on the way) or clip; inside it, just before the commit, the staged folder is renamed
+into the project's place (an old one moved aside). Anything failing rolls the transaction back and
+renames the folders back: no project row, no half project, the replaced project untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.data.bundle_format import BUNDLE_LIMITS, BundleError, BundleLimits, ProjectExistsError
+from core.data.bundle_read import ProjectFile, open_project_file
+from core.data.clips import insert_clips
+from core.data.projects import name_key
+from core.data.schema import DuplicateNameError
+from core.data.store import Store
+from core.gestures.catalog import validate_name
+from core.io.atomic import write_bytes
+from core.skeletons import HAND_21
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What ``import_project`` stored."""
+
+    project: str
+    samples: int
+    clips: int
+    classes: int
+    models: tuple[str, ...]  # the model folders it brought: "model", "motion", "cpm"
+    replaced: bool  # an existing project of that name was replaced
+
+
+def _load_models(bundle: ProjectFile, staging: Path) -> None:
+    """Write the file's model folders to ``staging`` and load each with its own loader, trusting nothing."""
+    m = bundle.manifest
+    for folder in m.models:
+        for name in bundle.model_members(folder):
+            write_bytes(staging / name, bundle.read(name))  # names matched the format's patterns: no path tricks
+        try:
+            _check_model(folder, staging / folder, m.skeleton.name, m.motion)
+        except ValueError as exc:  # ModelFileError, MotionModelError, CheckpointError: name the file's member
+            raise BundleError(str(exc).replace(str(staging), str(bundle.path))) from None
+
+
+def _check_model(folder: str, path: Path, skeleton: str, motion: bool) -> None:
+    if folder == "model":
+        from core.gestures.classifier import GestureClassifier
+
+        model = GestureClassifier.load(path)
+        if motion or model.feature_config.skeleton != skeleton:
+            raise ValueError(f"{path}: a gesture model of {model.feature_config.skeleton} keypoints cannot serve "
+                             f"a {'motion' if motion else skeleton} project")  # fmt: skip
+    elif folder == "motion":
+        from core.motion.model import MotionModel
+
+        motion_model = MotionModel.load(path)
+        if not motion or motion_model.skeleton.name != skeleton:
+            raise ValueError(f"{path}: a motion model of {motion_model.skeleton.name} keypoints cannot serve this "
+                             "project")  # fmt: skip
+    else:
+        from core.cpm import checkpoint
+
+        if skeleton != HAND_21.name:
+            raise ValueError(f"{path}: a fine-tuned CPM (a hand model) in a {skeleton} project")
+        checkpoint.load(path)
+
+
+class _FolderSwap:
+    """Puts the staged folder in the project's place, the old folders (the replaced project's, and a stray one
+    of the new name) moved aside until told to drop them or to undo."""
+
+    def __init__(self, staged: Path, target: Path, old: list[Path], aside: Path) -> None:
+        self.staged, self.target, self.aside = staged, target, aside
+        self.old = list(dict.fromkeys(old))  # one folder once, in order
+        self.moved: list[tuple[Path, Path]] = []  # (from, to), in the order done
+
+    def _move(self, source: Path, target: Path) -> None:
+        os.replace(source, target)
+        self.moved.append((source, target))
+
+    def run(self) -> None:
+        for i, folder in enumerate(self.old):
+            if folder.exists():
+                self._move(folder, self.aside.with_name(f"{self.aside.name}-{i}"))
+        if self.staged.exists():
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            self._move(self.staged, self.target)
+
+    def undo(self) -> None:
+        for source, target in reversed(self.moved):
+            os.replace(target, source)
+        self.moved.clear()
+
+    def drop_old(self) -> None:
+        for source, target in self.moved:
+            if source != self.staged:
+                shutil.rmtree(target, ignore_errors=True)
+
+
+def _store(store: Store, bundle: ProjectFile, name: str, rows: list, replace: bool, swap: _FolderSwap) -> None:
+    m = bundle.manifest
+    try:
+        with store.write_transaction() as conn:
+            try:
+                store.insert_project(conn, name, m.backend, m.skeleton.name, m.motion, m.classes, m.created_at, replace)
+            except DuplicateNameError:
+                raise ProjectExistsError(bundle.path, name) from None
+            if m.motion:
+                insert_clips(store, conn, name, rows)
+            else:
+                store.insert_samples(conn, name, bundle.crops(rows, check_images=False), False, lambda *_: None)
+            swap.run()  # last: a failed commit below undoes it
+    except BaseException:
+        swap.undo()
+        raise
+    swap.drop_old()
+
+
+def import_project(store: Store, path: str | os.PathLike[str], as_name: str | None = None, replace: bool = False,
+                   limits: BundleLimits = BUNDLE_LIMITS) -> ImportReport:  # fmt: skip
+    """Store the project in the file ``path`` under its own name or ``as_name``; returns what was stored.
+
+    Raises ``BundleError`` naming the file (and member) for anything wrong with it, ``ProjectExistsError``
+    when the name is taken and ``replace`` is False; in every case nothing is stored or changed.
+    """
+    with open_project_file(path, limits) as bundle:
+        m = bundle.manifest
+        name = validate_name(as_name if as_name is not None else m.name, "project name")
+        existing = [p for p in store.list_projects() if name_key(p) == name_key(name)]  # "Signs" is "signs"
+        if existing and not replace:  # before the long checks; the transaction checks again
+            raise ProjectExistsError(bundle.path, existing[0])
+        rows = bundle.clips() if m.motion else bundle.samples()
+        if not m.motion:
+            for _ in bundle.crops(rows):  # every crop checked before anything is stored; read again to store
+                pass
+        token, projects = uuid.uuid4().hex[:12], store.data_dir / "projects"
+        staging = store.data_dir / f".import-{token}"
+        try:
+            _load_models(bundle, staging)
+            old = [projects / p for p in existing] + [projects / name]
+            _store(store, bundle, name, rows, replace, _FolderSwap(staging, projects / name, old,
+                                                                   store.data_dir / f".replaced-{token}"))  # fmt: skip
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return ImportReport(name, m.samples, m.clips, len(m.classes), m.models, bool(existing))

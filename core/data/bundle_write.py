@@ -1,0 +1,237 @@
+"""Export a whole project as one ``.handteach`` file (the layout: ``core.data.bundle_format``).
+
+The samples (or clips) are read once, in one pass of the store's batched reader, the crops streamed
+straight into the zip; the model files are copied byte for byte, each checked against the checksum
+its JSON names, so a model saved halfway through the export is refused rather than torn. The file
+is written beside its target and renamed into place (``core.io.atomic``): a failed export leaves
+the old file, if any.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import time
+import zipfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from core.data.bundle_format import (
+    BUNDLE_LIMITS,
+    CLIP_ARRAYS,
+    CLIP_COLUMN_NAMES,
+    CLIP_COLUMNS,
+    CROPS,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    MANIFEST,
+    MODEL_FOLDERS,
+    SAMPLE_ARRAYS,
+    SAMPLE_COLUMN_NAMES,
+    SAMPLE_COLUMNS,
+    BundleError,
+    BundleLimits,
+    fixed_info,
+    npy_bytes,
+    sha256,
+)
+from core.data.clips import iter_clips
+from core.data.store import Store
+from core.gestures.catalog import GestureClass, validate_name
+from core.io.atomic import atomic_path
+from core.skeletons import Skeleton
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    """What ``export_project`` wrote."""
+
+    path: Path
+    project: str
+    samples: int
+    clips: int
+    classes: int
+    models: tuple[str, ...]  # the model folders included: "model", "motion", "cpm"
+    bytes: int
+
+
+class _Members:
+    """Writes members into the zip and keeps each one's byte count and SHA-256 for the manifest."""
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self.archive = archive
+        self.entries: dict[str, dict[str, object]] = {}
+
+    def add(self, name: str, data: bytes) -> None:
+        self.archive.writestr(fixed_info(name), data)
+        self.entries[name] = {"bytes": len(data), "sha256": sha256(data)}
+
+    def open_stream(self, name: str) -> _Stream:
+        return _Stream(self, name, self.archive.open(fixed_info(name), "w"))
+
+
+class _Stream:
+    """One member written piece by piece (the crops), hashed as it goes."""
+
+    def __init__(self, members: _Members, name: str, handle: IO[bytes]) -> None:
+        self.members, self.name, self.handle = members, name, handle
+        self.digest, self.size = hashlib.sha256(), 0
+
+    def write(self, data: bytes) -> int:
+        """Append ``data``; returns the member's size after it."""
+        self.handle.write(data)
+        self.digest.update(data)
+        self.size += len(data)
+        return self.size
+
+    def close(self) -> None:
+        self.handle.close()
+        self.members.entries[self.name] = {"bytes": self.size, "sha256": self.digest.hexdigest()}
+
+
+def _changed(project: str, what: str) -> BundleError:
+    return BundleError(f"project {project!r}: {what} changed while it was being exported; export it again")
+
+
+def _write_samples(members: _Members, store: Store, project: str, skeleton: Skeleton,
+                   classes: set[str]) -> tuple[Counter[str], int]:  # fmt: skip
+    """The samples' columns, arrays and crops; returns samples per class (and 0 clip frames)."""
+    k = skeleton.num_joints
+    columns: dict[str, list] = {name: [] for name in SAMPLE_COLUMN_NAMES}
+    values: dict[str, list] = {name: [] for name in SAMPLE_ARRAYS}
+    crops, offsets = members.open_stream(CROPS), [0]
+    for sample in store.iter_samples(project, with_crops=True):
+        if sample.class_name not in classes:
+            raise _changed(project, "its classes")
+        hand = sample.hand
+        for name, value in zip(columns, (sample.class_name, hand.handedness, sample.source_kind, sample.source_name,
+                                         sample.backend, hand.visibility is not None, sample.crop_jpeg is not None),
+                               strict=True):  # fmt: skip
+            columns[name].append(value)
+        row = (hand.pixel, hand.normalised, hand.world, np.zeros(k) if hand.visibility is None else hand.visibility,
+               hand.score, hand.image_size, -1 if sample.frame is None else sample.frame, sample.created_at)  # fmt: skip
+        for name, value in zip(values, row, strict=False):  # crop_offsets is filled below
+            values[name].append(value)
+        offsets.append(crops.write(sample.crop_jpeg or b""))
+    crops.close()
+    values["samples/crop_offsets.npy"] = offsets
+    n = len(offsets) - 1
+    for name, (dtype, shape) in SAMPLE_ARRAYS.items():
+        members.add(name, npy_bytes(np.asarray(values[name], dtype=dtype).reshape(shape(n, k, 0)), dtype))
+    members.add(SAMPLE_COLUMNS, _json(columns))
+    return Counter(columns["class"]), 0
+
+
+def _write_clips(members: _Members, store: Store, project: str, skeleton: Skeleton,
+                 classes: set[str]) -> tuple[Counter[str], int]:  # fmt: skip
+    """The clips' columns and arrays (their frames end to end); returns clips per class and their frames."""
+    columns: dict[str, list] = {name: [] for name in CLIP_COLUMN_NAMES}
+    frames, sizes, created, points, present, times = [], [], [], [], [], []
+    for stored in iter_clips(store, project):
+        clip = stored.clip
+        if stored.class_name not in classes:
+            raise _changed(project, "its classes")
+        for name, value in zip(columns, (stored.class_name, stored.source_kind, clip.source, stored.backend),
+                               strict=True):  # fmt: skip
+            columns[name].append(value)
+        frames.append(clip.num_frames)
+        sizes.append(clip.image_size)
+        created.append(stored.created_at)
+        points.append(clip.points)
+        present.append(clip.present)
+        times.append(clip.timestamps)
+    m, t, k = len(frames), sum(frames), skeleton.num_joints
+    arrays = {"clips/frames.npy": frames, "clips/image_size.npy": sizes, "clips/created_at.npy": created,
+              "clips/points.npy": _joined(points, (0, k, 3)), "clips/present.npy": _joined(present, (0,)),
+              "clips/timestamps.npy": _joined(times, (0,))}  # fmt: skip
+    for name, (dtype, shape) in CLIP_ARRAYS.items():
+        members.add(name, npy_bytes(np.asarray(arrays[name], dtype=dtype).reshape(shape(m, k, t)), dtype))
+    members.add(CLIP_COLUMNS, _json(columns))
+    return Counter(columns["class"]), t
+
+
+def _joined(parts: list[np.ndarray], empty: tuple[int, ...]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(empty)
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+def _read_file(path: Path, limits: BundleLimits) -> bytes:
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limits.model_bytes:
+        raise BundleError(f"{path}: not a regular file of at most {limits.model_bytes:,} bytes")
+    return path.read_bytes()
+
+
+def _model_files(folder: Path, description: str, limits: BundleLimits) -> dict[str, bytes]:
+    """A model folder's description and the weights it names (a CPM: ``model.safetensors``), by file name."""
+    text = _read_file(folder / description, limits)
+    files = {description: text}
+    if description == MODEL_FOLDERS["cpm"]:
+        files["model.safetensors"] = _read_file(folder / "model.safetensors", limits)
+        return files
+    try:
+        named = json.loads(text)
+        weights, checksum = named.get("weights_file", "model.safetensors"), named["weights_sha256"]
+    except (ValueError, KeyError, AttributeError) as exc:
+        raise BundleError(f"{folder / description}: not a model description ({type(exc).__name__})") from None
+    if not isinstance(weights, str) or "/" in weights or weights.startswith("."):
+        raise BundleError(f"{folder / description}: names an odd weights file {weights!r}")
+    files[weights] = _read_file(folder / weights, limits)
+    if sha256(files[weights]) != checksum:  # the model was saved again between the two reads
+        raise _changed(folder.parent.name, f"its model ({folder.name}/)")
+    return files
+
+
+def _write_models(members: _Members, folder: Path, limits: BundleLimits) -> tuple[str, ...]:
+    found = []
+    for sub, description in MODEL_FOLDERS.items():
+        if (folder / sub / description).is_file():
+            for name, data in _model_files(folder / sub, description, limits).items():
+                members.add(f"{sub}/{name}", data)
+            found.append(sub)
+    return tuple(found)
+
+
+def export_project(store: Store, project: str, path: str | os.PathLike[str],
+                   limits: BundleLimits = BUNDLE_LIMITS) -> ExportReport:  # fmt: skip
+    """Write ``project`` whole (classes, samples with their crops or clips, models) to ``path``.
+
+    Works on a read-only store. Raises ``NotFoundError`` for an unknown project, ``BundleError`` when the
+    project changed while being read or the folder of ``path`` does not exist.
+    """
+    project = validate_name(project, "project name")
+    target = Path(path)
+    skeleton, motion = store.project_skeleton(project), store.project_is_motion(project)
+    classes: list[GestureClass] = store.list_classes(project)
+    if not target.parent.is_dir():
+        raise BundleError(f"{target.parent}: no such folder")
+    names = {c.name for c in classes}
+    with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w", allowZip64=False) as archive:
+        members = _Members(archive)
+        write = _write_clips if motion else _write_samples
+        counts, frames = write(members, store, project, skeleton, names)
+        models = _write_models(members, store.project_dir(project, create=False), limits)
+        manifest = {
+            "format": FORMAT_NAME, "format_version": FORMAT_VERSION,
+            "name": project, "created_at": store.project_created_at(project), "exported_at": time.time(),
+            "skeleton": skeleton.name, "backend": store.project_backend(project), "motion": motion,
+            "classes": [{"name": c.name, "emoji": c.emoji, "mirror": c.mirror} for c in classes],
+            "counts": {"samples": 0 if motion else counts.total(), "clips": counts.total() if motion else 0,
+                       "clip_frames": frames,
+                       "per_class": {c.name: counts[c.name] for c in classes}},
+            "models": list(models),
+            "members": members.entries,
+        }  # fmt: skip
+        archive.writestr(fixed_info(MANIFEST), json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+    total = counts.total()
+    return ExportReport(target, project, 0 if motion else total, total if motion else 0, len(classes), models,
+                        target.stat().st_size)  # fmt: skip
