@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
+import re
 import shutil
 import stat
 import struct
@@ -422,3 +424,60 @@ def test_a_project_of_real_photos_round_trips_bit_exact(tmp_path: Path) -> None:
     hands = [s.hand for s in samples]
     assert [p.label for p in map(load_project_model(store, "mine").predict_hand, hands)] == [
         p.label for p in map(load_project_model(store, "default").predict_hand, hands)]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_home_downloads_the_project_and_opens_project_files(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest  # here, not at the top: the module's quick tests stay quick
+
+    monkeypatch.setenv("HANDTEACH_DATA", str(store.data_dir))
+    export_project(store, "signs", tmp_path / "signs.handteach")
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
+    at.run()
+    assert [b.proto.label for b in at.get("download_button")] == ["⬇ Download project (.handteach)"]
+    assert at.get("download_button")[0].proto.deferred_file_id  # made on click, not on every run of Home
+
+    def open_file(name: str, data: bytes, as_name: str = "", replace: bool = False) -> None:
+        at.get("file_uploader")[0].set_value((name, data, "application/octet-stream"))
+        at.text_input(key="home_bundle_name").set_value(as_name)
+        at.checkbox(key="home_bundle_replace").set_value(replace)
+        at.run()
+        at.button(key="home_bundle_open").click()
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+
+    def error() -> str:  # as shown: widgets.plain escapes Markdown
+        return re.sub(r"\\(.)", r"\1", at.error[0].value)
+
+    before = _state(store)
+    open_file("notes.handteach", b"name,label\n")
+    assert error() == "Nothing was opened. notes.handteach: not a handteach project file (a .handteach " \
+        "file is a zip archive)"  # fmt: skip
+    open_file("signs.handteach", (tmp_path / "signs.handteach").read_bytes())
+    assert "a project named 'signs' already exists" in error() and _state(store) == before
+    open_file("signs.handteach", (tmp_path / "signs.handteach").read_bytes(), as_name="from a file")
+    assert not at.error and "Opened project 'from a file': 24 samples and its trained model." in [
+        m.value for m in at.success]  # fmt: skip
+    assert at.selectbox(key="home_project").value == "from a file"
+    assert len(store.list_samples("from a file")) == 24 and load_project_model(store, "from a file") is not None
+
+
+def test_the_home_panel_checks_the_upload_size_before_reading_it(store: Store) -> None:
+    from core.io.limits import LimitError
+    from ui import bundle_panel
+
+    class Unread(io.RawIOBase):
+        def read(self, *_: object) -> bytes:
+            raise AssertionError("read before its size was checked")
+
+    with pytest.raises(LimitError, match=r"big\.handteach: 300\.0 MB, over the upload limit"):
+        bundle_panel.open_upload(store, "big.handteach", 300 * 2**20, Unread(), None, False)
+    data = bundle_panel.bundle_bytes(store, "yoga")
+    report = bundle_panel.open_upload(store, "y.handteach", len(data), io.BytesIO(data), "yoga 2", False)
+    assert (report.project, report.samples) == ("yoga 2", 6)
+    with pytest.raises(BundleError, match=r"^y\.handteach: member 'samples/crops\.bin'"):  # the upload's name
+        bad = data.replace(b"\xff\xd8\xff", b"\xff\xd8\x00")
+        bundle_panel.open_upload(store, "y.handteach", len(bad), io.BytesIO(bad), "yoga 3", False)
+    assert "yoga 3" not in store.list_projects()

@@ -2,7 +2,8 @@
 
 Nothing in it is trusted: the format and its version first (a newer file says so), then the project
 (name, skeleton, backend, motion), its classes (the store's own rules: ``class_rows``), the counts
-within ``BundleLimits.rows``, and every member's byte count and SHA-256.
+within ``BundleLimits.rows``, and every member's byte count and SHA-256. ``check_listed`` then holds
+the zip's members to the list.
 """
 
 from __future__ import annotations
@@ -11,9 +12,22 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from core.data.bundle_format import FORMAT_NAME, FORMAT_VERSION, MODEL_FOLDERS, BundleError, BundleLimits
+from core.data.bundle_format import (
+    CLIP_ARRAYS,
+    CLIP_COLUMNS,
+    CROPS,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    MANIFEST,
+    MODEL_FOLDERS,
+    SAMPLE_ARRAYS,
+    SAMPLE_COLUMNS,
+    BundleError,
+    BundleLimits,
+)
 from core.data.projects import class_rows
 from core.data.schema import stored_skeleton
 from core.gestures.catalog import GestureClass, validate_name
@@ -129,3 +143,28 @@ def parse_manifest(data: bytes, where: str, limits: BundleLimits) -> Manifest:
     return Manifest(name, float(_field(m, "created_at", float, where)), float(_field(m, "exported_at", float, where)),
                     skeleton, backend, motion, classes, 0 if motion else rows, rows if motion else 0, frames,
                     per_class, tuple(models), _members(m.get("members"), where))  # fmt: skip
+
+
+def check_listed(path: Path, sizes: dict[str, int], manifest: Manifest) -> None:
+    """The members (name → size from the central directory) are exactly the manifest's, of its sizes, with those
+    the project's kind needs and only its models."""
+    present = set(sizes) - {MANIFEST}
+    listed = set(manifest.members)
+    if present != listed:
+        odd = sorted(present - listed) or sorted(listed - present)
+        how = "not listed in" if present - listed else "listed in the manifest but missing from"
+        raise BundleError(f"{path}: {', '.join(odd[:3])}: {how} the file")
+    kind = {CLIP_COLUMNS, *CLIP_ARRAYS} if manifest.motion else {SAMPLE_COLUMNS, CROPS, *SAMPLE_ARRAYS}
+    other = {SAMPLE_COLUMNS, CROPS, *SAMPLE_ARRAYS} if manifest.motion else {CLIP_COLUMNS, *CLIP_ARRAYS}
+    missing, foreign = sorted(kind - present), sorted(other & present)
+    if missing or foreign:
+        what = "a motion project" if manifest.motion else "a project of single-frame samples"
+        raise BundleError(f"{path}: {what} needs {', '.join(missing[:3])}" if missing
+                          else f"{path}: {what} cannot hold {', '.join(foreign[:3])}")  # fmt: skip
+    for name, (size, _) in manifest.members.items():
+        if sizes[name] != size:
+            raise BundleError(f"{path}: member {name!r}: {sizes[name]:,} bytes, the manifest says {size:,}")
+    folders = {name.split("/")[0] for name in present if name.split("/")[0] in MODEL_FOLDERS}
+    if folders != set(manifest.models):
+        raise BundleError(f"{path}: the manifest lists the models {sorted(manifest.models)}, the file holds "
+                          f"{sorted(folders)}")  # fmt: skip

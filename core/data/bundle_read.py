@@ -39,7 +39,6 @@ from core.data.bundle_format import (
     CLIP_COLUMNS,
     CROPS,
     MANIFEST,
-    MODEL_FOLDERS,
     SAMPLE_ARRAYS,
     SAMPLE_COLUMN_NAMES,
     SAMPLE_COLUMNS,
@@ -50,7 +49,7 @@ from core.data.bundle_format import (
     read_npy,
     sha256,
 )
-from core.data.bundle_manifest import Manifest, parse_json, parse_manifest
+from core.data.bundle_manifest import Manifest, check_listed, parse_json, parse_manifest
 from core.data.clips import StoredClip
 from core.data.schema import Sample, sample_to_row
 from core.gestures.catalog import validate_name
@@ -64,17 +63,18 @@ _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotIm
 def _check_end_record(path: Path, limits: BundleLimits) -> None:
     """The file is a zip of at most ``limits.members`` members: read from its end record, 22 bytes near its end."""
     try:
-        size = os.stat(path).st_size
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise BundleError(f"{path}: not a regular file")
+        info = os.stat(path)
     except FileNotFoundError:
         raise BundleError(f"{path}: no such file") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise BundleError(f"{path}: not a regular file")
+    size = info.st_size
     if size > limits.file_bytes:
         raise BundleError(f"{path}: {size:,} bytes, over the limit of {limits.file_bytes:,} for a project file")
     with open(path, "rb") as handle:
         head = handle.read(4)
         handle.seek(max(0, size - 22 - 0xFFFF))  # the record, then a comment of up to 65,535 bytes
-        tail = handle.read()
+        tail = handle.read(22 + 0xFFFF)
     at = tail.rfind(_END_RECORD)
     if at < 0 or len(tail) - at < 22:
         if head == b"PK\x03\x04":
@@ -117,30 +117,6 @@ def _checked_members(path: Path, archive: zipfile.ZipFile, limits: BundleLimits)
     return infos
 
 
-def _check_listed(path: Path, infos: dict[str, zipfile.ZipInfo], manifest: Manifest) -> None:
-    """The members are exactly the manifest's, of its sizes, with those the project's kind needs."""
-    present = set(infos) - {MANIFEST}
-    listed = set(manifest.members)
-    if present != listed:
-        odd = sorted(present - listed) or sorted(listed - present)
-        how = "not listed in" if present - listed else "listed in the manifest but missing from"
-        raise BundleError(f"{path}: {', '.join(odd[:3])}: {how} the file")
-    kind = {CLIP_COLUMNS, *CLIP_ARRAYS} if manifest.motion else {SAMPLE_COLUMNS, CROPS, *SAMPLE_ARRAYS}
-    other = {SAMPLE_COLUMNS, CROPS, *SAMPLE_ARRAYS} if manifest.motion else {CLIP_COLUMNS, *CLIP_ARRAYS}
-    missing, foreign = sorted(kind - present), sorted(other & present)
-    if missing or foreign:
-        what = "a motion project" if manifest.motion else "a project of single-frame samples"
-        raise BundleError(f"{path}: {what} needs {', '.join(missing[:3])}" if missing
-                          else f"{path}: {what} cannot hold {', '.join(foreign[:3])}")  # fmt: skip
-    for name, (size, _) in manifest.members.items():
-        if infos[name].file_size != size:
-            raise BundleError(f"{path}: member {name!r}: {infos[name].file_size:,} bytes, the manifest says {size:,}")
-    folders = {name.split("/")[0] for name in present if name.split("/")[0] in MODEL_FOLDERS}
-    if folders != set(manifest.models):
-        raise BundleError(f"{path}: the manifest lists the models {sorted(manifest.models)}, the file holds "
-                          f"{sorted(folders)}")  # fmt: skip
-
-
 def _json_columns(data: bytes, where: str, names: tuple[str, ...], rows: int) -> dict[str, list[Any]]:
     value = parse_json(data, where)
     if not isinstance(value, dict) or sorted(value) != sorted(names):
@@ -161,7 +137,7 @@ class ProjectFile:
         self._offsets, self._has_crops = np.zeros(1, np.int64), []  # set by samples(), which crops() follows
         self.infos = _checked_members(path, archive, limits)
         self.manifest = parse_manifest(self._bytes(MANIFEST), f"{path}: {MANIFEST}", limits)
-        _check_listed(path, self.infos, self.manifest)
+        check_listed(path, {n: i.file_size for n, i in self.infos.items()}, self.manifest)
 
     def _bytes(self, name: str) -> bytes:
         info = self.infos[name]
