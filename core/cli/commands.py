@@ -64,9 +64,10 @@ def extra_registrations() -> list[Callable[[argparse._SubParsersAction], None]]:
         pass
     else:
         registrations.append(register_starter)
+    from core.cli.live import register as register_live
     from core.cli.motion import register as register_motion
 
-    registrations.append(register_motion)
+    registrations += [register_motion, register_live]
     return registrations
 
 

@@ -1,0 +1,132 @@
+"""A WebSocket server (the ``websockets`` package) broadcasting each message as JSON to every client.
+
+The server runs an asyncio loop on a thread of its own; messages reach it through a ``Channel``, whose
+thread encodes the JSON and hands it to the loop. A client that does not read (its socket's buffers
+full) is skipped for that message, and the skip is counted as dropped: one slow browser tab never holds
+up the others, the loop, or the video.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+import threading
+
+from websockets.asyncio.server import ServerConnection, broadcast, serve
+from websockets.exceptions import ConnectionClosed
+
+from core.outputs.channel import Channel, ChannelStats
+from core.outputs.messages import Message, to_json
+from core.outputs.settings import LOCALHOST, OutputError, check_port
+
+CLIENT_BUFFER = 64 * 1024  # bytes a client may have waiting in the server before it is skipped
+KERNEL_BUFFER = 64 * 1024  # each client socket's send buffer: bounds what the system holds for a slow client too
+SEND_TIMEOUT = 2.0  # seconds the channel waits for the loop to take one message (it never waits on a client)
+STOP_TIMEOUT = 5.0
+
+
+def bind_problem(host: str, port: int, exc: OSError) -> str:
+    """A sentence for a server that could not bind: the address and what to do."""
+    where = f"WebSocket port {port} on {host}"
+    if isinstance(exc, socket.gaierror):
+        return f"WebSocket host {host!r}: cannot be resolved ({exc.strerror or exc}); give an address, e.g. 127.0.0.1"
+    if exc.errno == errno.EADDRINUSE:
+        return f"{where}: already in use (another program, or another Live tab, serves it); choose another port"
+    if exc.errno == errno.EACCES:
+        return f"{where}: permission denied (ports under 1024 need administrator rights); choose one from 1024"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"{where}: {host} is not an address of this machine; use 127.0.0.1 or 0.0.0.0"
+    return f"{where}: cannot listen ({exc.strerror or exc})"
+
+
+class WsServer:
+    """Serves ``ws://host:port``; ``port`` 0 lets the system pick one (``self.port`` says which).
+
+    Starting raises ``OutputError`` (port in use, host unknown) with nothing left running.
+    """
+
+    def __init__(self, port: int, host: str = LOCALHOST, capacity: int = 64) -> None:
+        check_port(port, "WebSocket", allow_any=True)
+        self.host, self.port = host, port
+        self._clients: set[ServerConnection] = set()
+        self.peak_clients = 0
+        self.skipped = 0  # messages not sent to a client too slow for them (also in ``stats().dropped``)
+        self._loop = asyncio.new_event_loop()
+        self._stop: asyncio.Event | None = None
+        self._started = threading.Event()
+        self._failure: OSError | None = None
+        self._thread = threading.Thread(target=self._run, name=f"handteach-ws-{port}", daemon=True)
+        self._thread.start()
+        self._started.wait()
+        if self._failure is not None:
+            self._thread.join()
+            raise OutputError(bind_problem(host, port, self._failure))
+        self.channel: Channel[Message] = Channel(f"ws-{self.port}", self._send, capacity)
+
+    @property
+    def clients(self) -> int:
+        return len(self._clients)
+
+    def put(self, message: Message) -> bool:
+        return self.channel.put(message)
+
+    def stats(self) -> ChannelStats:
+        return self.channel.stats()
+
+    def close(self) -> None:
+        """Send what waits, close every client and the listening socket, join the thread: the port is free."""
+        self.channel.close()
+        if self._thread.is_alive() and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(STOP_TIMEOUT)
+
+    # -- the channel's thread ----------------------------------------------------------------
+
+    def _send(self, message: Message) -> None:
+        text = to_json(message)
+        asyncio.run_coroutine_threadsafe(self._broadcast(text), self._loop).result(SEND_TIMEOUT)
+
+    # -- the loop's thread -------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            self._loop.run_until_complete(self._serve())
+        finally:
+            self._loop.close()
+
+    async def _serve(self) -> None:
+        self._stop = asyncio.Event()
+        try:
+            # no compression: small messages, and deflate would cost CPU per frame and per client
+            server = await serve(self._handler, self.host, self.port, compression=None, close_timeout=1.0,
+                                 ping_interval=5.0, ping_timeout=10.0)  # fmt: skip
+        except OSError as exc:
+            self._failure = exc
+            self._started.set()
+            return
+        self.port = server.sockets[0].getsockname()[1]
+        self._started.set()
+        async with server:  # on leaving: the listening socket closed, every client closed (1001 going away)
+            await self._stop.wait()
+
+    async def _handler(self, connection: ServerConnection) -> None:
+        sock = connection.transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, KERNEL_BUFFER)
+        self._clients.add(connection)
+        self.peak_clients = max(self.peak_clients, len(self._clients))
+        try:
+            async for _ in connection:  # what clients send is ignored; reading keeps pings and closing working
+                pass
+        except ConnectionClosed:
+            pass
+        finally:
+            self._clients.discard(connection)
+
+    async def _broadcast(self, text: str) -> None:
+        ready = [c for c in self._clients if c.transport.get_write_buffer_size() <= CLIENT_BUFFER]
+        if len(ready) < len(self._clients):
+            self.skipped += len(self._clients) - len(ready)
+            self.channel.count_dropped(len(self._clients) - len(ready))
+        broadcast(ready, text)
