@@ -1,10 +1,12 @@
-"""Fuzz: a few hundred generated bad files into the extractor, the Record and Live uploads and the CSV importers.
+"""Fuzz: a few hundred generated bad files into the extractor, the Record and Live uploads, the CSV importers and
+the .handteach project import.
 
 Every file comes from real shared data (photos, a PNG, two phone/web mp4s, CSVs exported from
 real samples), damaged deterministically (seed 19): truncations, bit flips, headers claiming
 enormous sizes, odd shapes, zero bytes, text under a media name, huge numbers, NaN and wrong
-columns in CSVs. Everything runs in one child process, so an abort (SIGABRT from OpenCV,
-an OOM kill) fails the test and names the last file instead of killing pytest.
+columns in CSVs, cut and bit-flipped project files. Everything runs in one child process, so an
+abort (SIGABRT from OpenCV, an OOM kill) fails the test and names the last file instead of killing
+pytest.
 
 Asserted: the child exits normally; each file ends in success or one of our clean errors
 (``MediaError``, ``CsvFormatError``, ``ValueError`` with a message; never another exception);
@@ -156,6 +158,18 @@ def csv_cases(good_handteach: bytes, good_kinivi: bytes, rng: random.Random) -> 
     return cases
 
 
+def bundle_cases(good: bytes, rng: random.Random) -> list[tuple[str, bytes]]:
+    """A real .handteach file (samples with crops, a model) damaged: cut, bits flipped anywhere or in its central
+    directory and manifest at the end, bytes added before or after."""
+    cases = [(f"cut{n}", good[:n]) for n in (0, 1, 21, 22, len(good) // 3, len(good) // 2, len(good) - 23,
+                                               len(good) - 22, len(good) - 1)]  # fmt: skip
+    cases += [(f"flip{i}", _flip(good, rng, 1)) for i in range(30)]
+    cases += [(f"endflip{i}", _flip(good, rng, rng.choice([1, 4]), skip=len(good) - 2048)) for i in range(16)]
+    cases += [(f"manyflips{i}", _flip(good, rng, 40)) for i in range(4)]
+    cases += [("before", rng.randbytes(100) + good), ("after", good + rng.randbytes(100)), ("twice", good + good)]
+    return cases
+
+
 # ---- the child process -------------------------------------------------------------------
 
 
@@ -199,8 +213,20 @@ class Checker:
                 self.unexpected.append(f"{where} {name}: rows stored before changed")
 
 
+def _bundle_with_model(store, project: str, path: Path) -> None:  # noqa: ANN001 - a Store
+    """``project`` with a (never trained) model exported as a .handteach file."""
+    from core.data.bundle import export_project
+    from core.data.project import save_project_model
+    from core.gestures.classifier import GestureClassifier
+    from core.gestures.features import FeatureConfig
+
+    save_project_model(store, project, GestureClassifier(["open_palm", "fist"], FeatureConfig(use_depth=True)))
+    export_project(store, project, path)
+
+
 def child(work: Path) -> None:
     from core.data import csv_io
+    from core.data.bundle import import_project
     from core.data.extract import extract_to_store
     from core.data.store import Store
     from ui.uploads import UploadedFile, annotate_upload, import_uploads
@@ -250,6 +276,14 @@ def child(work: Path) -> None:
         else:
             checker.run("import-kinivi", path.name, lambda p=path: csv_io.import_kinivi(store, project, p, labels))
         counts[f"import-{kind}"] += 1
+    bundle = work / "good.handteach"
+    _bundle_with_model(store, project, bundle)
+    for name, data in bundle_cases(bundle.read_bytes(), rng):
+        path = work / f"{name}.handteach"
+        path.write_bytes(data)
+        checker.run("import-bundle", name, lambda p=path, n=name: import_project(store, p, as_name=f"fuzz {n}"))
+        counts["import-bundle"] += 1
+    leftovers = sorted(p.name for p in (work / "data").iterdir() if p.name.startswith("."))
     rows = _db_rows(db)
     report = {
         "inputs": dict(counts),
@@ -257,6 +291,7 @@ def child(work: Path) -> None:
         "unexpected": checker.unexpected,
         "seeded_samples_kept": rows["samples"][: len(seeded)] == seeded,
         "samples_added": len(rows["samples"]) - len(seeded),
+        "bundle_leftovers": leftovers,
         "media_seconds": round(media_seconds, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
@@ -338,6 +373,8 @@ def test_hundreds_of_bad_files_end_in_clean_errors_without_changing_the_store(tm
     assert sum(report["inputs"].values()) >= 300
     assert report["outcomes"].get("extract: MediaLimitError", 0) >= 20  # the headers claiming huge sizes
     assert report["seeded_samples_kept"]
+    assert report["inputs"]["import-bundle"] >= 60 and report["outcomes"].get("import-bundle: BundleError", 0) >= 50
+    assert report["bundle_leftovers"] == []  # no staging or replaced folder left by a refused import
     assert report["peak_rss_mb"] < PEAK_RSS_LIMIT_MB
     assert "Traceback" not in done.stderr
 
