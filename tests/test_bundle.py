@@ -3,7 +3,8 @@
 Quick tests use small projects built through the store's API: hand keypoints from ``handmaker`` and
 ``storemaker`` (awkward float32 values, NaN world points), JPEG crops made by OpenCV, a gesture model
 trained for a few epochs, the shipped CPM saved as a project's fine-tuned one, body poses with
-visibility, motion clips with a motion model. The slow test runs MediaPipe on shared photos.
+visibility, motion clips with a motion model. The slow ones run MediaPipe on shared photos (a project
+with a model and a CPM fine-tuned on its crops, round trip) and Home under AppTest.
 """
 
 from __future__ import annotations
@@ -406,12 +407,14 @@ def test_a_project_of_real_photos_round_trips_bit_exact(tmp_path: Path) -> None:
     from conftest import hagrid_photos
 
     from core.data.extract import extract_to_store
+    from core.data.project_finetune import finetune_project
 
     store = Store(tmp_path / "data")
     store.ensure_project()
     for label, folder in (("thumbs_up", "like"), ("open_palm", "palm"), ("fist", "fist")):
         assert extract_to_store(store, "default", label, hagrid_photos(folder, 8)).stored >= 5
     train_project(store, "default", TrainConfig(epochs=30, seed=0))
+    assert finetune_project(store, "default", epochs=1, max_crops=8, min_gain=-1.0).saved  # a real fine-tuned CPM
     first, second = tmp_path / "a.handteach", tmp_path / "b.handteach"
     export_project(store, "default", first)
     import_project(store, first, as_name="mine")
@@ -419,6 +422,8 @@ def test_a_project_of_real_photos_round_trips_bit_exact(tmp_path: Path) -> None:
     a, b = _members(first), _members(second)
     assert {n: d for n, d in a.items() if n != MANIFEST} == {n: d for n, d in b.items() if n != MANIFEST}
     assert _manifest_content(a) == _manifest_content(b)
+    assert json.loads(b[MANIFEST])["models"] == ["model", "cpm"]
+    assert _tree(store.project_dir("mine")) == _tree(store.project_dir("default"))
     samples = store.list_samples("mine", with_crops=True)
     assert all(s.crop_jpeg and s.crop_jpeg[:3] == b"\xff\xd8\xff" for s in samples) and len(samples) >= 15
     hands = [s.hand for s in samples]
