@@ -32,6 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.io.limits import LIMITS
+
 FORMAT_NAME = "handteach-project"
 FORMAT_VERSION = 1
 SUFFIX = ".handteach"
@@ -74,7 +76,8 @@ CLIP_COLUMN_NAMES = ("class", "source_kind", "source", "backend")
 
 @dataclass(frozen=True)
 class BundleLimits:
-    """Bounds on a project file, checked from the central directory before any member is decompressed.
+    """Bounds on a project file, checked from the central directory before any member is decompressed (the
+    model files' are ``core.io.limits``'s; an upload on Home is first held to ``LIMITS.upload_bytes``).
 
     Our own files hold at most 23 members, all stored (ratio 1), so the bounds are about refusing
     hostile files, not about squeezing real projects.
@@ -86,7 +89,7 @@ class BundleLimits:
     manifest_bytes: int = 1024 * 1024
     columns_bytes: int = 256 * 1024 * 1024  # per-row text: about 100 bytes a row
     array_bytes: int = 1024**3
-    model_bytes: int = 256 * 1024 * 1024  # a weights file (core.io.limits: the largest CPM is 200 MB)
+    model_bytes: int = LIMITS.model_weights_bytes  # a model's weights file; its JSON: LIMITS.model_json_bytes
     total_bytes: int = 4 * 1024**3  # all members decompressed
     rows: int = 1_000_000  # samples or clips
     ratio: float = 100.0  # decompressed / compressed, for members over ratio_floor bytes
@@ -196,7 +199,7 @@ def member_limit(name: str, limits: BundleLimits) -> int | None:
     if name == CROPS:
         return limits.file_bytes
     if _MODEL_MEMBER.fullmatch(name):
-        return limits.model_bytes
+        return limits.model_bytes if name.endswith(".safetensors") else LIMITS.model_json_bytes
     return None
 
 
