@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.io.video import VIDEO_EXTENSIONS, MediaError
-from ui import cpm_panel, state, widgets
+from ui import cpm_panel, outputs_panel, state, widgets
 from ui.uploads import UploadedFile, annotate_upload
 from ui.webcam import session_backend, stream_session, tracker_config, webcam
 
@@ -111,6 +111,7 @@ else:
             if cpm_on
             else None
         )
+        outputs_panel.show(session)
     session.set_cpm_panel(cpm_on)
     session.set_smoothing(replace(smoothing, enabled=steady))
     session.set_classifier(model, threshold)
@@ -127,6 +128,7 @@ else:
         if show_3d:
             widgets.view3d_panel(snapshot.keypoints, "live_3d_view")
         widgets.show_stream_health(snapshot, "live")
+        outputs_panel.status(session)
         for panel in widgets.LIVE_PANELS:
             panel(session)
 

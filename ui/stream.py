@@ -41,6 +41,7 @@ from ui.selfie import selfie_view
 if TYPE_CHECKING:
     from core.cpm.estimator import CPMResult
     from core.gestures.classifier import GestureClassifier
+    from core.outputs.hub import Outputs
 
 
 class ThresholdedClassifier:
@@ -89,6 +90,7 @@ class StreamSession:
         self.cpm_panel = False
         self.smoothing = SmoothingConfig()  # the keypoint filter of this stream (ui.settings, the Live switch)
         self.motion_hook: Any = None  # on_frame(hands, t, canvas) every frame: Live's SpotFeed, Record's ClipRecorder
+        self.outputs: Outputs | None = None  # OSC / WebSocket (ui.outputs_panel): each frame's result published
         self._cpm_feed = CPMFeed()  # frame thread only
         self._cpm_result: CPMResult | None = None
         self._lock = threading.Lock()  # guards the fields the page reads
@@ -136,6 +138,11 @@ class StreamSession:
         """Feed ``hook`` (``ui.spotting.SpotFeed``, ``ui.clip_recorder.ClipRecorder`` or None) from the next frame on."""
         with self._lock:
             self.motion_hook = hook
+
+    def set_outputs(self, outputs: Outputs | None) -> None:
+        """Publish each frame's result to ``outputs`` from the next frame on (the caller closes the previous)."""
+        with self._lock:
+            self.outputs = outputs
 
     def set_smoothing(self, config: SmoothingConfig) -> None:
         """Filter the keypoints with ``config`` from the next frame on (the tracker is kept)."""
@@ -229,7 +236,7 @@ class StreamSession:
         with self._lock:
             wanted = (self.tracker_config, self.backend)
             cpm_panel = self.cpm_panel
-            smoothing, motion_hook = self.smoothing, self.motion_hook
+            smoothing, motion_hook, outputs = self.smoothing, self.motion_hook, self.outputs
         if self._pipeline is not None and self._pipeline_config != wanted:
             _close_tracker(self._pipeline)
             self._pipeline = None
@@ -241,6 +248,8 @@ class StreamSession:
         if self._pipeline.smoother is None or self._pipeline.smoother.config != smoothing:
             self._pipeline.smoother = KeypointSmoother(smoothing)  # here, on the frame thread that uses it
         result = self._pipeline.process(rgb)
+        if outputs is not None:  # queued only: sending happens on the outputs' own threads
+            outputs.publish(result, time.monotonic())
         timings = result.timings_ms
         if cpm_panel:
             started = time.perf_counter()
