@@ -14,6 +14,8 @@ from ui.recorder import RecordPlan
 from ui.uploads import UploadedFile, import_uploads
 from ui.webcam import stream_session, tracker_config, webcam
 
+MAX_RADIO_CLASSES = 30  # more gestures than this are picked from a searchable select
+
 widgets.page_title("🎥", "Record", "Show a gesture to the camera and press Record")
 widgets.show_flash()
 store, project = state.store(), state.current_project()
@@ -32,12 +34,17 @@ with side_col:
     if st.session_state.get("record_class_next") in by_name:
         st.session_state["record_class"] = st.session_state.pop("record_class_next")
     # Labels stay fixed (no counts in them): Streamlit 1.60 shows no selection when a radio's labels change.
-    target = st.radio("Gesture to record", list(by_name), format_func=lambda n: by_name[n].title, key="record_class")
+    if len(by_name) <= MAX_RADIO_CLASSES:
+        target = st.radio("Gesture to record", list(by_name), format_func=lambda n: widgets.plain(by_name[n].title),
+                          key="record_class")  # fmt: skip
+    else:  # a thousand imported classes made a radio list 23,000 px long: a select the user can type into
+        target = st.selectbox("Gesture to record", list(by_name), format_func=lambda n: by_name[n].title,
+                              key="record_class")  # fmt: skip
     gesture = by_name.get(target)
     if gesture is None:  # a new body project starts with no classes
         st.info("No gestures or poses yet: add one below, then record it.")
     with st.container(key="record_counts"):
-        st.caption(widgets.counts_text(gestures, counts))
+        st.caption(widgets.plain(widgets.counts_text(gestures, counts)))
     show_record_line(gestures, counts, starter=not body)
     if not body:
         # bench/fewshot.py: ten still frames of one moment are what a model taught by them misses later
@@ -56,7 +63,7 @@ with side_col:
             else:
                 st.session_state["record_class_next"] = added.name  # the radio above reads it on the rerun
                 st.session_state["record_added"] = True
-                st.session_state["flash"] = f"Added {added.title}. Record a few seconds of it now."
+                st.session_state["flash"] = f"Added {widgets.plain(added.title)}. Record a few seconds of it now."
                 st.rerun()
     with st.expander("⚙️ Recording settings"):
         rate = st.slider("Samples per second", 1, 15, 5, key="record_rate")
@@ -79,27 +86,33 @@ with video_col:
     elif source == "📁 Upload files":
         nonce = st.session_state.setdefault("record_upload_nonce", 0)
         files = st.file_uploader(
-            f"Photos or videos of {gesture.title}", accept_multiple_files=True, key=f"record_upload_{nonce}"
+            f"Photos or videos of {widgets.plain(gesture.title)}",
+            accept_multiple_files=True,
+            key=f"record_upload_{nonce}",
         )
-        if st.button(f"Add to {gesture.title}", type="primary", disabled=not files, key="record_upload_add"):
+        if st.button(
+            f"Add to {widgets.plain(gesture.title)}", type="primary", disabled=not files, key="record_upload_add"
+        ):
             uploads = [UploadedFile(f.name, f.getvalue()) for f in files or []]
             try:
                 with st.spinner(f"Looking for {'people' if body else 'hands'}…"):
                     report = import_uploads(store, project, target, uploads, extract)
             except (MediaError, ValueError) as exc:
-                st.error(f"Nothing was added. {exc}")
+                st.error(widgets.plain(f"Nothing was added. {exc}"))
             else:
                 rejected = ". ".join(filter(None, [widgets.rejection_text(dict(report.rejected)), *report.notes]))
                 if report.failed and not report.stored:
-                    st.error(f"Nothing was added. {report.failed_text()}")
+                    st.error(widgets.plain(f"Nothing was added. {report.failed_text()}"))
                 if not report.stored and report.frames:
                     found = "person" if body else "hand"
                     st.warning(f"No usable {found} in {report.frames} frames, so nothing was added. {rejected}".strip())
                 elif report.stored:
                     st.session_state["flash"] = (
-                        f"Added {report.stored} samples of {gesture.title} from {report.frames} frames. {rejected}"
+                        f"Added {report.stored} samples of {widgets.plain(gesture.title)} from {report.frames} frames. {rejected}"
                     ).strip()
-                    st.session_state["record_upload_skipped"] = report.failed_text()  # shown after the rerun
+                    st.session_state["record_upload_skipped"] = widgets.plain(
+                        report.failed_text()
+                    )  # shown after the rerun
                     st.session_state["record_upload_nonce"] = nonce + 1
                     st.rerun()
         if skipped := st.session_state.pop("record_upload_skipped", ""):
@@ -112,8 +125,8 @@ with video_col:
         plan = RecordPlan(project, target, float(rate), float(seconds), 3, extract, session.backend.name,
                           session.backend.skeleton)  # fmt: skip
         panel = st.fragment(run_every=0.5 if playing else None)(widgets.record_panel)  # Record + take status
-        panel(session, plan, gesture.title, gestures, playing)
+        panel(session, plan, widgets.plain(gesture.title), gestures, playing)
 
 st.divider()
-st.subheader(f"Samples of {gesture.title} ({counts.get(target, 0)})")
+st.subheader(f"Samples of {widgets.plain(gesture.title)} ({counts.get(target, 0)})")
 class_gallery(store, project, gesture)

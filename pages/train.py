@@ -21,7 +21,11 @@ counts = store.class_counts(project)
 titles = {g.name: g.title for g in gestures}
 body = store.project_skeleton(project).name == "body"
 recorded = {titles[n]: c for n, c in counts.items() if c}
-st.caption(f"{sum(counts.values())} samples: " + (", ".join(f"{t} {c}" for t, c in recorded.items()) or "none yet"))
+st.caption(
+    widgets.plain(
+        f"{sum(counts.values())} samples: " + (", ".join(f"{t} {c}" for t, c in recorded.items()) or "none yet")
+    )
+)
 
 with st.expander("⚙️ Training settings (the defaults work well)"):
     c1, c2, c3 = st.columns(3)
@@ -70,7 +74,7 @@ if st.button("🧠 Train model", type="primary", disabled=running, key="train_st
     except (NotReadyError, NotEnoughDataError) as exc:
         st.error(str(exc))
     except ValueError as exc:
-        st.error(f"Check the training settings: {exc}")
+        st.error(widgets.plain(f"Check the training settings: {exc}"))
     else:
         run = TrainingRun(store, project, config, starter=starter, keep_unrecorded=keep)
         st.session_state["train_run"] = run.start()
@@ -93,7 +97,7 @@ st.subheader("Download")
 try:
     model = state.project_model(project, starter_fallback=not body)  # as export-onnx: untrained, the starter
 except ModelFileError as exc:
-    st.error(f"The saved model cannot be read: {exc}")
+    st.error(widgets.plain(f"The saved model cannot be read: {exc}"))
     model = None
 c1, c2, c3 = st.columns(3)
 c1.download_button(

@@ -183,3 +183,18 @@ def test_record_pressed_during_a_take_restarts_it_and_says_so(tmp_path: Path) ->
         assert session.start_recording(_plan()).status().restarted is None, "a finished take is not 'restarted'"
     finally:
         session.close()
+
+
+@pytest.mark.slow
+def test_a_thousand_classes_are_picked_from_a_searchable_select(data_dir: Path) -> None:
+    """Issue 34: 1,008 imported classes made Record a 23,000 px radio list."""
+    store = Store(data_dir)
+    store.create_project("many", default_classes=False)
+    for i in range(1008):
+        store.add_class("many", f"sign {i:04d}")
+    at = app("record", project="many")
+    assert not [r for r in at.radio if r.key == "record_class"]
+    (select,) = [s for s in at.selectbox if s.key == "record_class"]
+    assert len(select.options) == 1008 and select.value == "sign 0000"
+    select.select("sign 0777").run()
+    assert not at.exception and "Samples of sign 0777 (0)" in [h.value for h in at.subheader]

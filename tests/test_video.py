@@ -211,3 +211,23 @@ def test_a_gif_cut_anywhere_gives_its_whole_frames_with_a_note_or_a_clear_error(
                 assert notes[0].startswith(f"cut.gif: the GIF ends after {frames} frames (cut off or damaged")
                 outcomes.add("note")
     assert outcomes == {"error", "note"}
+
+
+def test_a_raw_h264_stream_without_a_frame_count_stops_at_the_time_limit(tmp_path: Path, monkeypatch) -> None:
+    """Issue 34: a raw H.264 stream (no container, no count) read on for 400 s; it now has the time limit
+    of a counted video at its frame rate (here cut to 2 s so that a 6 s stream shows it)."""
+    import shutil
+    import subprocess
+    from dataclasses import replace
+
+    import core.io.video as video
+
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg makes the raw H.264 stream")
+    raw = tmp_path / "raw.mp4"  # what a phone app or a pipe may hand over under a video name
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25",
+                    "-t", "6", "-c:v", "libx264", "-f", "h264", str(raw)], check=True)  # fmt: skip
+    monkeypatch.setattr(video, "LIMITS", replace(video.LIMITS, video_seconds=2.0))
+    notes: list[str] = []
+    frames = list(video.iter_frames(raw, on_note=notes.append))
+    assert len(frames) == 50 and notes == ["raw.mp4: stopped at the limit of 50 frames (2 s at 25 fps)"]

@@ -207,13 +207,17 @@ def clip_animation(clip: Clip, side: int = 160, max_frames: int = 40) -> bytes:
 
 def train_page(store: Store, project: str) -> None:
     counts = clip_counts(store, project)
-    st.caption(f"{sum(counts.values())} clips: " + (", ".join(f"{n} {c}" for n, c in counts.items()) or "none yet"))
+    st.caption(
+        widgets.plain(
+            f"{sum(counts.values())} clips: " + (", ".join(f"{n} {c}" for n, c in counts.items()) or "none yet")
+        )
+    )
     run = st.session_state.get("motion_train_run")
     run = run if isinstance(run, MotionTrainingRun) and run.project == project else None
     running = run is not None and run.snapshot().running
     short = {n: c for n, c in counts.items() if c < 3}
     if short:
-        st.info(f"Each gesture needs at least 3 clips (about 10 is better); short: {short}")
+        st.info(widgets.plain(f"Each gesture needs at least 3 clips (about 10 is better); short: {short}"))
     fingertip = store.project_skeleton(project).num_joints == 1  # its paths have no shape to ignore
     path_only = st.toggle("Path only (ignore the hand's shape)", key="motion_path_only", disabled=fingertip,
                           help="Learn from the path alone: better on people the model has not seen "
@@ -241,7 +245,12 @@ def record_takes(store: Store, project: str, class_name: str) -> None:
     recorder = st.session_state.get("clip_recorder")
     recorder = recorder if isinstance(recorder, ClipRecorder) and recorder.plan.project == project else None
     active = recorder is not None and recorder.status().active
-    if st.button(f"⏺ Record {int(takes)} takes of {class_name}", type="primary", disabled=active, key="clip_record"):
+    if st.button(
+        f"⏺ Record {int(takes)} takes of {widgets.plain(class_name)}",
+        type="primary",
+        disabled=active,
+        key="clip_record",
+    ):
         writer = st.session_state.setdefault("clip_writer", ThreadPoolExecutor(1, thread_name_prefix="handteach-clips"))
         plan = TakePlan(project, class_name, store.project_skeleton(project), int(takes), float(seconds))
         recorder = ClipRecorder(plan, store, writer)
@@ -275,7 +284,7 @@ def record_page(store: Store, project: str) -> None:
         target = st.radio("Motion gesture", names, key="clip_class") if names else None
         if target is None:
             st.info("No motion gestures yet: add one (e.g. swipe_left, swipe_right, wave, idle).")
-        st.caption(", ".join(f"{n}: {c} clips" for n, c in counts.items()))
+        st.caption(widgets.plain(", ".join(f"{n}: {c} clips" for n, c in counts.items())))
         with st.expander("➕ Add a gesture"), st.form("add_motion_class", border=False):
             name = st.text_input("Name", placeholder="e.g. swipe_left", key="new_motion_class")
             if st.form_submit_button("Add gesture"):
@@ -286,7 +295,7 @@ def record_page(store: Store, project: str) -> None:
                 else:
                     st.rerun()
         if target is not None:
-            st.markdown(f"**{target}**: about 10 takes of 0.5–3 s; an `idle` gesture of holding still or moving "
+            st.markdown(f"**{widgets.plain(target)}**: about 10 takes of 0.5–3 s; an `idle` gesture of holding still or moving "
                         "casually keeps Live from firing on everything.")  # fmt: skip
             record_uploads(store, project, target)
     with main:  # (the page showed the flash message above)

@@ -10,6 +10,7 @@ import streamlit as st
 from core.io.video import MediaError, read_image_bytes
 from core.keypoints.backend import KeypointBackend
 from ui.state import limit_torch_threads
+from ui.text import plain
 
 if TYPE_CHECKING:
     from core.cpm.estimator import CPMResult
@@ -86,11 +87,11 @@ def show(name: str, data: bytes, backend: KeypointBackend | None = None) -> None
     try:
         rgb = read_image_bytes(name, data)  # size checked from the header first (core.io.limits)
     except MediaError as exc:
-        st.error(f"Could not show the CPM belief maps. {exc}")  # "name: problem", as the page's other messages
+        st.error(plain(f"Could not show the CPM belief maps. {exc}"))  # "name: problem", as the page's other messages
         return
     hands = detect_hands(rgb, max_num_hands=1, zoom_out=True)
     if not hands:
-        st.info(f"No hand found in {name}, so there is no crop for the CPM.")
+        st.info(plain(f"No hand found in {name}, so there is no crop for the CPM."))
         return
     result = _estimator(backend or KeypointBackend()).estimate_hand(rgb, hands[0])
     if not result.has_hand:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.data.csv_io import CsvFormatError
 from core.data.store import Store
+from ui.text import plain
 from ui.uploads import UploadedFile, import_csv_uploads
 
 HELP = (
@@ -29,7 +30,7 @@ def csv_import_panel(store: Store, project: str) -> None:
         with st.spinner("Importing…"):
             report = import_csv_uploads(store, project, uploads)
     except (CsvFormatError, ValueError) as exc:
-        st.error(f"Nothing was imported. {exc}")
+        st.error(plain(f"Nothing was imported. {exc}"))
         return
     per_class = ", ".join(f"{name} {n}" for name, n in sorted(report.per_class.items()))
     new = f" New gestures: {', '.join(report.new_classes)}." if report.new_classes else ""

@@ -15,6 +15,7 @@ from core.data.project_cpm import MIN_CROPS, count_crops, has_finetuned
 from core.data.project_finetune import ProjectFinetuneReport, finetune_project, reset_project_cpm
 from core.data.store import Store
 from ui.jobs import BackgroundRun
+from ui.text import plain
 
 RUN_KEY = "finetune_run"
 SEEN_KEY = "finetune_seen"
@@ -110,7 +111,7 @@ def _progress(run: FinetuneRun) -> None:
             st.progress(snap.epoch / snap.epochs, text=text)
             st.button("⏹ Stop", on_click=run.cancel, disabled=snap.cancelled, key="finetune_stop")
         elif snap.error:
-            st.error(f"Fine-tuning failed: {snap.error}")
+            st.error(plain(f"Fine-tuning failed: {snap.error}"))
         elif snap.report is not None:
             _outcome(snap.report)
     if not snap.running and st.session_state.get(SEEN_KEY) is not run:

@@ -9,6 +9,7 @@ import streamlit as st
 from core.data.store import Sample, Store
 from core.gestures.catalog import GestureClass
 from ui.dates import readable_time
+from ui.text import plain
 
 COLUMNS = 8
 PAGE = 48  # crops shown before "show all"
@@ -58,8 +59,9 @@ def crop_grid(samples: Sequence[Sample], prefix: str, captions: Sequence[str] | 
                     st.image(sample.crop_jpeg, width="stretch")
                 else:
                     st.markdown("🖐 *(no image: imported keypoints)*")
-                caption = captions[start + i] if captions else f"#{sample.id}"
-                tooltip = f"{helps[start + i]}  \n{sample_origin(sample)}" if helps else sample_origin(sample)
+                caption = plain(captions[start + i]) if captions else f"#{sample.id}"
+                origin = plain(sample_origin(sample))  # file names are the user's too
+                tooltip = f"{plain(helps[start + i])}  \n{origin}" if helps else origin
                 st.checkbox(caption, key=_selection_key(prefix, int(sample.id or 0)), help=tooltip)
 
 
@@ -68,7 +70,7 @@ def class_gallery(store: Store, project: str, gesture: GestureClass) -> None:
     samples = store.list_samples(project, gesture.name, with_crops=True)[::-1]
     prefix = f"gallery_{gesture.name}"
     if not samples:
-        st.info(f"No samples of {gesture.title} yet: record some above, or upload photos.")
+        st.info(f"No samples of {plain(gesture.title)} yet: record some above, or upload photos.")
         return
     show_all = len(samples) <= PAGE or st.toggle(f"Show all {len(samples)} samples", key=f"{prefix}_all")
     shown = samples if show_all else samples[:PAGE]
@@ -82,20 +84,20 @@ def class_gallery(store: Store, project: str, gesture: GestureClass) -> None:
     if left.button(f"🗑 Delete selected ({len(chosen)})", disabled=not chosen, key=f"{prefix}_delete"):
         deleted = store.delete_samples(chosen)
         _clear_selection(prefix, chosen)
-        st.session_state["flash"] = f"Deleted {deleted} sample(s) of {gesture.title}."
+        st.session_state["flash"] = f"Deleted {deleted} sample(s) of {plain(gesture.title)}."
         st.rerun()
     confirm_key = f"{prefix}_confirm_clear"
     if not st.session_state.get(confirm_key):
-        if right.button(f"Clear all {len(samples)} samples of {gesture.title}…", key=f"{prefix}_clear"):
+        if right.button(f"Clear all {len(samples)} samples of {plain(gesture.title)}…", key=f"{prefix}_clear"):
             st.session_state[confirm_key] = True
             st.rerun()
         return
-    right.warning(f"Delete all {len(samples)} samples of {gesture.title}? This cannot be undone.")
+    right.warning(f"Delete all {len(samples)} samples of {plain(gesture.title)}? This cannot be undone.")
     yes, no = right.columns(2)
     if yes.button("Yes, delete them", type="primary", key=f"{prefix}_clear_yes"):
         deleted = store.clear_class(project, gesture.name)
         st.session_state.pop(confirm_key, None)
-        st.session_state["flash"] = f"Cleared {gesture.title}: {deleted} samples deleted."
+        st.session_state["flash"] = f"Cleared {plain(gesture.title)}: {deleted} samples deleted."
         st.rerun()
     if no.button("Cancel", key=f"{prefix}_clear_no"):
         st.session_state.pop(confirm_key, None)
@@ -143,7 +145,9 @@ def fix_gallery(
     if right.button(f"Relabel selected ({len(chosen)})", disabled=not chosen, key="fix_relabel"):
         store.relabel_samples(chosen, project, target)
         _next_round(prefix, chosen)
-        st.session_state["flash"] = f"Moved {len(chosen)} sample(s) to {titles.get(target, target)}. Train again."
+        st.session_state["flash"] = (
+            f"Moved {len(chosen)} sample(s) to {plain(titles.get(target, target))}. Train again."
+        )
         st.rerun()
 
 

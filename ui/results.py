@@ -14,6 +14,7 @@ from core.gestures.training import TrainResult
 from ui import figures
 from ui.gallery import fix_gallery
 from ui.jobs import RunSnapshot, TrainingRun, misclassified
+from ui.text import plain
 
 
 def history_frames(snapshot: RunSnapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -188,7 +189,7 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
     """What a finished run learned, and what to fix."""
     snapshot = run.snapshot()
     if snapshot.error:
-        st.error(f"Training failed: {snapshot.error}")
+        st.error(plain(f"Training failed: {snapshot.error}"))
         return
     result, dataset = snapshot.result, snapshot.dataset
     if result is None or dataset is None:
@@ -200,7 +201,7 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
             run.keep()
             st.rerun()
     elif snapshot.saved:
-        st.success(f"Model saved. It knows {', '.join(titles.get(c, c) for c in result.classes)}.")
+        st.success(plain(f"Model saved. It knows {', '.join(titles.get(c, c) for c in result.classes)}."))
         st.page_link("pages/live.py", label="Try it live", icon="✨")
     figure = accuracy_figure(result)
     with st.container(key="train_metrics"):
@@ -269,7 +270,7 @@ def learning_curve_panel(store: Store, project: str, starter: bool, keep_unrecor
                                keep_unrecorded=keep_unrecorded)  # fmt: skip
     except ValueError as exc:
         bar.empty()
-        st.error(f"Cannot measure a learning curve yet: {exc}")
+        st.error(plain(f"Cannot measure a learning curve yet: {exc}"))
         return
     bar.empty()
     if not points:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -24,7 +25,7 @@ from core.motion.model import MotionModel, MotionModelError
 from core.motion.spotting import SpotConfig, SpotEvent, Spotter
 from core.motion.track import follow
 from core.types import Keypoints, RGBImage
-from ui import state, widgets
+from ui import outputs_panel, state, widgets
 from ui.overlay import draw_badge
 
 TRAIL_SECONDS = 1.0
@@ -59,6 +60,7 @@ class SpotFeed:
         self._lock = threading.Lock()  # guards what the worker writes: events, the label shown
         self._events: deque[SpottedGesture] = deque(maxlen=8)
         self._shown: tuple[SpotEvent, float] | None = None  # the last event and until when it is drawn
+        self.on_event: Callable[[SpotEvent], None] | None = None  # each event, on the worker: Outputs.publish_motion
 
     def on_frame(self, hands: list[Keypoints], t: float, canvas: RGBImage) -> None:
         """Push the frame's hand (at stream time ``t`` s) and draw on ``canvas``, the mirrored selfie view."""
@@ -81,6 +83,8 @@ class SpotFeed:
                 self._events.appendleft(
                     SpottedGesture(event.label, event.confidence, event.end - event.start, time.time())
                 )
+            if (send := self.on_event) is not None:
+                send(event)
 
     def flush(self) -> None:
         """Wait until every frame pushed so far has been through the spotter."""
@@ -132,6 +136,9 @@ def live_page(store: Store, project: str) -> None:
     with result_col:
         smoothing = state.settings().smoothing
         steady = st.toggle("〰 Steady keypoints", value=smoothing.enabled, key="live_steady")
+        outputs = outputs_panel.show(session)
+    if feed is not None:  # motion events go out as they end, beside each frame's hands
+        feed.on_event = None if outputs is None else outputs.publish_motion
     session.set_smoothing(replace(smoothing, enabled=steady))
     session.set_classifier(None)
     session.set_tracker_config(tracker_config(max_hands=1))
@@ -145,8 +152,9 @@ def live_page(store: Store, project: str) -> None:
             if not spotted:
                 st.caption("Gestures appear here once each, when they end.")
             for gesture in spotted:
-                st.markdown(f"**{gesture.label}** · {gesture.confidence:.0%} · {gesture.seconds:.1f} s")
+                st.markdown(f"**{widgets.plain(gesture.label)}** · {gesture.confidence:.0%} · {gesture.seconds:.1f} s")
         widgets.show_stream_health(session.snapshot(), "live")
+        outputs_panel.status(session)
 
     with result_col:
         st.fragment(run_every=0.5 if playing else None)(results)()

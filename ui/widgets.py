@@ -12,6 +12,7 @@ from ui import state
 from ui.figures import saved_figure_text
 from ui.recorder import RecordPlan, RecordStatus
 from ui.stream import StreamSession, StreamSnapshot
+from ui.text import plain
 from ui.uploads import AnnotatedUpload
 
 PAGES = {"home": "pages/home.py", "record": "pages/record.py", "train": "pages/train.py", "live": "pages/live.py"}
@@ -45,7 +46,7 @@ def next_step_link(page: str, why: str, key: str) -> None:
 def page_title(icon: str, title: str, subtitle: str) -> None:
     st.title(f"{icon} {title}")
     project = state.current_project()
-    st.caption(f"{subtitle} · project **{project}** (change it on [Home]({state.project_url(project)}))")
+    st.caption(f"{subtitle} · project **{plain(project)}** (change it on [Home]({state.project_url(project)}))")
 
 
 def sidebar_status() -> None:
@@ -98,12 +99,12 @@ def show_stream_health(snapshot: StreamSnapshot, key: str) -> None:
         st.caption(f"Server: {timings_text(snapshot)}")
     if snapshot.error:
         with st.container(key=f"{key}_error"):
-            st.error(f"The video processing failed: {snapshot.error}")
+            st.error(plain(f"The video processing failed: {snapshot.error}"))
 
 
 def _top3(prediction: Prediction, gestures: list[GestureClass]) -> None:
     for name, prob in prediction.top(3):
-        st.progress(min(1.0, max(0.0, prob)), text=f"{state.title_of(name, gestures)} {prob:.0%}")
+        st.progress(min(1.0, max(0.0, prob)), text=f"{plain(state.title_of(name, gestures))} {prob:.0%}")
 
 
 def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass], body: bool = False) -> None:
@@ -122,7 +123,7 @@ def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass], bod
                 st.markdown("### 🖐 (no model)")
                 continue
             title = "❔ unknown" if prediction.label == UNKNOWN_LABEL else state.title_of(prediction.label, gestures)
-            st.markdown(f"### {title}")
+            st.markdown(f"### {plain(title)}")
             st.caption(f"confidence {prediction.score:.0%}")
             _top3(prediction, gestures)
 
@@ -134,11 +135,6 @@ def prediction_text(snapshot: StreamSnapshot) -> str:
         f"{p.label} {p.score:.2f}" + (f" ({h})" if h != "Unknown" else "") for h, p in snapshot.hands if p is not None
     ]
     return "; ".join(parts) if parts else "none"
-
-
-def plain(text: str) -> str:
-    """``text`` for ``st.error``/``st.info`` as typed: Markdown would swallow its backslashes ("'\\'" → "''")."""
-    return text.replace("\\", "\\\\")
 
 
 def show_flash() -> None:
@@ -205,7 +201,7 @@ def record_panel(session: StreamSession, plan: RecordPlan, title: str, gestures:
 
 
 def _take_status(recording: RecordStatus, gestures: list[GestureClass]) -> None:
-    title = state.title_of(recording.plan.class_name, gestures)
+    title = plain(state.title_of(recording.plan.class_name, gestures))
     st.caption(f"Take {recording.take} · {title}")
     if recording.restarted:
         take, captured = recording.restarted
@@ -227,7 +223,7 @@ def _take_status(recording: RecordStatus, gestures: list[GestureClass]) -> None:
             keep = "Stay fully in view, hips to ankles," if body else "Keep your hand in view"
             st.warning(f"{text} {keep} and record again.")
     if recording.error:
-        st.error(recording.error)
+        st.error(plain(recording.error))
     text = rejection_text(recording.rejected)
     if text:
         tips = "; ".join(_REJECTION_TIPS[w] for w in recording.rejected if w in _REJECTION_TIPS)
@@ -240,7 +236,7 @@ def file_result(annotated: AnnotatedUpload, gestures: list[GestureClass]) -> Non
     labels = [h["label"] for h in hands if h["label"]]
     found = {name: labels.count(name) for name in dict.fromkeys(labels)}
     with st.container(key="live_file_result"):
-        summary = ", ".join(f"{state.title_of(n, gestures)} ×{c}" for n, c in found.items())
+        summary = ", ".join(f"{plain(state.title_of(n, gestures))} ×{c}" for n, c in found.items())
         st.markdown(f"**{len(annotated.records)} frame(s)** · {summary or 'no gesture found'}")
         if annotated.kind == "image" and hands:
             rows = [
@@ -285,7 +281,7 @@ def live_model(project: str, body: bool):  # noqa: ANN201 - a GestureClassifier 
     try:
         model = state.project_model(project, starter_fallback=True)
     except ModelFileError as exc:
-        st.error(f"The saved model cannot be read ({exc}). Train again to replace it.")
+        st.error(plain(f"The saved model cannot be read ({exc}). Train again to replace it."))
         return None
     if model is not None and is_shipped_starter(model):
         st.info(

@@ -131,9 +131,13 @@ def _cv2_frames(path: Path, every_n: int, note: Note) -> Iterator[tuple[int, RGB
                              "before its index)")  # fmt: skip
         expected = max(0, int(capture.get(cv2.CAP_PROP_FRAME_COUNT)))
         width, height = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        _check_video(path, width, height, expected, float(capture.get(cv2.CAP_PROP_FPS) or 0.0))
+        fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
+        _check_video(path, width, height, expected, fps)
+        # A stream whose container gives no count (raw H.264) is held to the same length as a counted one:
+        # the frame limit, and the time limit at its frame rate.
+        limit = min(LIMITS.video_frames, int(LIMITS.video_seconds * fps)) if fps > 0 else LIMITS.video_frames
         index = 0
-        while index < LIMITS.video_frames:
+        while index < limit:
             if index % every_n:
                 # grab() skips the colour conversion and copy of frames we drop
                 if not capture.grab():
@@ -146,7 +150,8 @@ def _cv2_frames(path: Path, every_n: int, note: Note) -> Iterator[tuple[int, RGB
                 yield index, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             index += 1
         else:
-            note(f"{path.name}: stopped at the limit of {LIMITS.video_frames:,} frames")
+            note(f"{path.name}: stopped at the limit of {limit:,} frames ({limit / fps:,.0f} s at {fps:g} fps)"
+                 if fps > 0 else f"{path.name}: stopped at the limit of {limit:,} frames")  # fmt: skip
         if index and index < expected - max(2, expected // 100):  # counts of some codecs are off by a frame or two
             note(f"{path.name}: the video ends after {index} of its {expected} frames (cut off or damaged); "
                  f"the {index} frames read were used")  # fmt: skip
