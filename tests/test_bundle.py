@@ -165,8 +165,8 @@ def test_samples_crops_and_model_survive_in_the_store(store: Store, tmp_path: Pa
         assert_same_hand(a.hand, b.hand)
         assert (a.class_name, a.source_kind, a.source_name, a.frame, a.created_at, a.crop_jpeg, a.backend) == (
             b.class_name, b.source_kind, b.source_name, b.frame, b.created_at, b.crop_jpeg, b.backend)  # fmt: skip
-    x = np.random.default_rng(0).normal(size=(5, load_project_model(store, "signs").n_features)).astype(np.float32)
     model, copy = load_project_model(store, "signs"), load_project_model(store, "again")
+    x = np.random.default_rng(0).normal(size=(5, model.n_features)).astype(np.float32)
     assert np.array_equal(model.predict_proba(x), copy.predict_proba(x))
     assert (project_cpm_dir(store, "again") / "model.safetensors").read_bytes() == (
         project_cpm_dir(store, "signs") / "model.safetensors").read_bytes()  # fmt: skip
@@ -251,8 +251,10 @@ def _hostile(kind: str, good: Path, tmp: Path) -> Path:
         target.write_text("name,label\n1,2\n")
     elif kind == "truncated":
         target.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
-    elif kind == "future":
-        _rebuild(members, target, lambda m: m.update(format_version=99))
+    elif kind == "future":  # with a member version 1 lacks: the version is what the message must name
+        _rebuild(members | {"samples/hands.parquet": b"PAR1"}, target, lambda m: m.update(format_version=99))
+    elif kind == "unknown member":
+        _rebuild(members | {"samples/hands.parquet": b"PAR1"}, target)
     elif kind in ("dotdot", "absolute", "symlink", "duplicate"):
         with zipfile.ZipFile(target, "w") as archive, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # zipfile warns of the duplicate name
@@ -295,6 +297,7 @@ HOSTILE = {
     "not a zip": "not a handteach project file (a .handteach file is a zip archive)",
     "truncated": "a zip archive cut short (truncated)",
     "future": "made by a newer handteach (format 99, this one reads up to 1)",
+    "unknown member": "member 'samples/hands.parquet': not part of a handteach project file",
     "dotdot": "member '../evil': a path leaving the archive ('..')",
     "absolute": "member '/etc/evil': an absolute path",
     "symlink": "member 'motion/motion.json': a symbolic link",

@@ -90,7 +90,8 @@ def _check_end_record(path: Path, limits: BundleLimits) -> None:
 
 
 def _checked_members(path: Path, archive: zipfile.ZipFile, limits: BundleLimits) -> dict[str, zipfile.ZipInfo]:
-    """Every member's name, kind and sizes (from the central directory: nothing is decompressed)."""
+    """Every member's name, kind and sizes (from the central directory: nothing is decompressed). A name this
+    format lacks is held to the largest member's bound here, and refused once the manifest's version is known."""
     infos: dict[str, zipfile.ZipInfo] = {}
     total = 0
     for info in archive.infolist():
@@ -100,9 +101,7 @@ def _checked_members(path: Path, archive: zipfile.ZipFile, limits: BundleLimits)
             raise BundleError(f"{where}: {problem}")
         if info.filename in infos:
             raise BundleError(f"{where}: appears twice")
-        limit = member_limit(info.filename, limits)
-        if limit is None:
-            raise BundleError(f"{where}: not part of a handteach project file")
+        limit = member_limit(info.filename, limits) or limits.array_bytes
         if info.file_size > limit:
             raise BundleError(f"{where}: {info.file_size:,} bytes, over the limit of {limit:,}")
         if info.file_size > limits.ratio_floor and info.file_size > limits.ratio * info.compress_size:
@@ -136,7 +135,10 @@ class ProjectFile:
         self.path, self.archive, self.limits = path, archive, limits
         self._offsets, self._has_crops = np.zeros(1, np.int64), []  # set by samples(), which crops() follows
         self.infos = _checked_members(path, archive, limits)
-        self.manifest = parse_manifest(self._bytes(MANIFEST), f"{path}: {MANIFEST}", limits)
+        self.manifest = parse_manifest(self._bytes(MANIFEST), f"{path}: {MANIFEST}", limits)  # a newer file says so
+        unknown = sorted(name for name in self.infos if member_limit(name, limits) is None)
+        if unknown:
+            raise BundleError(f"{path}: member {unknown[0]!r}: not part of a handteach project file")
         check_listed(path, {n: i.file_size for n, i in self.infos.items()}, self.manifest)
 
     def _bytes(self, name: str) -> bytes:
