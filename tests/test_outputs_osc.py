@@ -8,11 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 from pythonosc.dispatcher import Dispatcher
+from pythonosc.osc_message_builder import build_msg
 from pythonosc.osc_server import BlockingOSCUDPServer
 
 from core.gestures.pipeline import FrameResult
 from core.outputs.messages import OSC_GESTURE, OSC_KEYPOINTS, OSC_NONE, frame_message
-from core.outputs.osc import OscSender
+from core.outputs.osc import OscSender, keypoints_datagram
 from core.outputs.settings import OutputError
 from core.types import Prediction
 from tests.handmaker import make_hand
@@ -110,3 +111,9 @@ def test_close_joins_the_thread_and_closes_the_socket(receiver: Receiver) -> Non
     assert not sender.channel.alive
     assert not [t.name for t in threading.enumerate() if t.name.startswith("handteach-out")]
     assert receiver.wait_for(1)[0][0] == OSC_GESTURE  # what waited was sent before closing
+
+
+def test_the_packed_keypoints_message_is_the_bytes_python_osc_builds() -> None:
+    hand = make_hand()
+    args = [1, *hand.normalised.astype(float).ravel().tolist()]
+    assert keypoints_datagram(args).dgram == build_msg(OSC_KEYPOINTS, args).dgram

@@ -1,14 +1,15 @@
 """A WebSocket server (the ``websockets`` package) broadcasting each message as JSON to every client.
 
-The server runs an asyncio loop on a thread of its own; messages reach it through a ``Channel``, whose
-thread encodes the JSON and hands it to the loop. A client that does not read (its socket's buffers
-full) is skipped for that message, and the skip is counted as dropped: one slow browser tab never holds
-up the others, the loop, or the video.
+The server runs an asyncio loop on a thread of its own, which also drains its ``Channel``: ``put`` queues
+the message and wakes the loop (``call_soon_threadsafe``, which never blocks), the loop encodes the JSON
+and broadcasts it. A client that does not read (its socket's buffers full) is skipped for that message,
+and the skip is counted as dropped: one slow browser tab never holds up the others, the loop, or the video.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import socket
 import threading
@@ -22,7 +23,6 @@ from core.outputs.settings import LOCALHOST, OutputError, check_port
 
 CLIENT_BUFFER = 64 * 1024  # bytes a client may have waiting in the server before it is skipped
 KERNEL_BUFFER = 64 * 1024  # each client socket's send buffer: bounds what the system holds for a slow client too
-SEND_TIMEOUT = 2.0  # seconds the channel waits for the loop to take one message (it never waits on a client)
 STOP_TIMEOUT = 5.0
 
 
@@ -62,7 +62,7 @@ class WsServer:
         if self._failure is not None:
             self._thread.join()
             raise OutputError(bind_problem(host, port, self._failure))
-        self.channel: Channel[Message] = Channel(f"ws-{self.port}", self._send, capacity)
+        self.channel: Channel[Message] = Channel(f"ws-{self.port}", self._send, capacity, wake=self._wake)
 
     @property
     def clients(self) -> int:
@@ -78,16 +78,17 @@ class WsServer:
         """Send what waits, close every client and the listening socket, join the thread: the port is free."""
         self.channel.close()
         if self._thread.is_alive() and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
+            self._loop.call_soon_threadsafe(self._stop.set)  # after the drains already scheduled
         self._thread.join(STOP_TIMEOUT)
 
-    # -- the channel's thread ----------------------------------------------------------------
-
-    def _send(self, message: Message) -> None:
-        text = to_json(message)
-        asyncio.run_coroutine_threadsafe(self._broadcast(text), self._loop).result(SEND_TIMEOUT)
+    def _wake(self) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop has closed (the server stopped): nothing left to send to
+            self._loop.call_soon_threadsafe(self.channel.drain)
 
     # -- the loop's thread -------------------------------------------------------------------
+
+    def _send(self, message: Message) -> None:
+        self._broadcast(to_json(message))
 
     def _run(self) -> None:
         try:
@@ -124,7 +125,7 @@ class WsServer:
         finally:
             self._clients.discard(connection)
 
-    async def _broadcast(self, text: str) -> None:
+    def _broadcast(self, text: str) -> None:
         ready = [c for c in self._clients if c.transport.get_write_buffer_size() <= CLIENT_BUFFER]
         if len(ready) < len(self._clients):
             self.skipped += len(self._clients) - len(ready)
