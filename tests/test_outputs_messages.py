@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -81,3 +82,13 @@ def test_change_filter_passes_a_frame_when_a_label_or_a_hand_changes() -> None:
     sequence = [["fist"], ["fist"], ["fist", "ok"], ["fist", "ok"], ["ok"], [], [], ["ok"]]
     passed = [changes.changed(frame_message(_frame(labels), 0.0)) for labels in sequence]
     assert passed == [True, False, True, False, True, True, False, True]
+
+
+def test_docs_give_the_formats_and_the_example_receivers_as_they_are() -> None:
+    root = Path(__file__).resolve().parents[1]
+    docs = (root / "docs" / "outputs.md").read_text(encoding="utf-8")
+    for address in (OSC_GESTURE, OSC_KEYPOINTS, OSC_NONE, OSC_MOTION):
+        assert f"`{address}`" in docs
+    assert f'"v": {FORMAT_VERSION}' in docs and f"version {FORMAT_VERSION}" in docs
+    for example in ("osc_receiver.py", "ws_receiver.html"):
+        assert (root / "examples" / example).read_text(encoding="utf-8").rstrip("\n") in docs, example
