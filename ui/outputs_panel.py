@@ -15,8 +15,8 @@ import streamlit as st
 
 from core.outputs.hub import Outputs
 from core.outputs.settings import DEFAULT_OSC_PORT, DEFAULT_WS_PORT, LOCALHOST, OutputError, OutputSettings
-from ui import widgets
 from ui.stream import StreamSession
+from ui.text import plain
 
 SEND_MODES = ("On change", "Every frame")
 
@@ -43,10 +43,10 @@ def show(session: StreamSession, key: str = "live") -> Outputs | None:
                                     keypoints=keypoints)  # fmt: skip
             outputs = apply(session, wanted if wanted.enabled else None)
         except OutputError as exc:
-            st.error(widgets.plain(f"Outputs off: {exc}"), icon="📡")
+            st.error(plain(f"Outputs off: {exc}"), icon="📡")
             return None
         if outputs is not None:
-            st.caption(outputs.settings.describe())
+            st.caption(plain(outputs.settings.describe()))
     return outputs
 
 
@@ -71,4 +71,4 @@ def status(session: StreamSession) -> None:
     outputs = session.outputs
     if outputs is not None:
         with st.container(key="live_outputs_status"):
-            st.caption(widgets.plain(f"📡 {outputs.settings.describe()} · {outputs.stats().line()}"))
+            st.caption(plain(f"📡 {outputs.settings.describe()} · {outputs.stats().line()}"))
