@@ -104,6 +104,11 @@ class AppServer:
             time.sleep(0.2)
         raise RuntimeError(f"{self.url} did not become healthy; see {self.log}")
 
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
     def cpu_seconds(self) -> float:
         """User + system CPU time the server process has used so far."""
         assert self.process is not None

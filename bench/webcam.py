@@ -3,6 +3,7 @@
     .venv/bin/python bench/webcam.py [--page live|record] [--seconds 20] [--video FILE] [--cpm] [--backend cpm]
     .venv/bin/python bench/webcam.py --skeleton body   # a body project (yoga photos) on the slovo webcam clip
     .venv/bin/python bench/webcam.py --skeleton body --view3d   # the same with Live's 3D view on
+    .venv/bin/python bench/webcam.py --sessions 4   # four tabs streaming at once to one server
 
 What it does:
 1. converts the video to a 640×480 y4m (fitted inside, any shape, padded) with ffmpeg, cached under ``bench/out/``;
@@ -10,11 +11,15 @@ What it does:
    (so the Live page classifies; skipped with ``--page record``);
 3. starts the app (``python -m ui.serve``, as ``make run``) with ``HANDTEACH_TIMINGS_FILE`` set, and measures how
    long the first page takes to render after the server prints its URL;
-4. opens the page in Chromium (``--use-file-for-fake-video-capture``), presses START
-   (and, on Record, Record repeatedly), then reads the server-side per-frame timings the
-   app writes about once a second, and the server's resident memory.
+4. opens the page in ``--sessions`` tabs of one Chromium (``--use-file-for-fake-video-capture``), presses
+   START in each (and, on Record, Record repeatedly), then reads the per-frame timings each stream
+   writes about once a second, the browser's WebRTC statistics of each tab, the server's CPU time by
+   thread over the window (``bench/server_threads.py``) and its resident memory.
 
-Prints a table, then one JSON line: ``{"fps": ..., "ms": {...}, "first_render_s": ..., "rss_mb": ...}``.
+Prints per session the frames served a second and the lag from a frame's arrival to its overlay, the
+server's CPU a frame in all and by part (decode, conversions, keypoints, features, classifier, drawing,
+encode, the page's reruns, the rest: ``bench/webcam_report.py``), then one JSON line:
+``{"fps": ..., "min_fps": ..., "server_cpu_ms_per_frame": ..., "cpu_ms": {...}, "ms": {...}, "sessions": [...]}``.
 The browser and server helpers are ``bench/browser.py``'s, the fake camera ``bench/fake_camera.py``'s.
 """
 
@@ -43,6 +48,8 @@ from bench.browser import (  # noqa: E402
     wait_app_ready,
 )
 from bench.fake_camera import DEFAULT_VIDEO, ROOT, fake_camera_y4m  # noqa: E402
+from bench.server_threads import cpu_by_group, thread_cpu  # noqa: E402
+from bench.webcam_report import breakdown, browser_summary, print_report, session_summary  # noqa: E402
 
 
 def _read_timings(path: Path) -> dict | None:
@@ -73,142 +80,123 @@ def seed_body_project(data_dir: Path, per_class: int = 12) -> None:
 
 def run(page_name: str, seconds: float, video: Path, warmup: float, hands: int, nice: int, server_nice: int,
         cpm: bool = False, view3d: bool = False, seed: Callable[[Path], object] | None = None,
-        read: Callable[[Any], dict] | None = None, shot: str = "") -> dict:  # fmt: skip
-    """Measure ``page_name`` served from a data folder that ``seed`` (when given) fills first; ``read(page)``
-    (when given) adds what it reads off the page after measuring to the result. ``shot``: the screenshot's
-    name (``webcam-<page>.png`` by default)."""
+        read: Callable[[Any], dict] | None = None, shot: str = "", sessions: int = 1) -> dict:  # fmt: skip
+    """Measure ``page_name`` in ``sessions`` tabs served from a data folder that ``seed`` (when given) fills
+    first; ``read(page)`` (when given) adds what it reads off the first tab after measuring to the result.
+    ``shot``: the screenshot's name (``webcam-<page>.png`` by default)."""
     out = ROOT / "bench" / "out"
     y4m = fake_camera_y4m(video, out)
     extra: dict = {}
     with tempfile.TemporaryDirectory(prefix="handteach-bench-") as tmp:
-        data_dir, timings_file = Path(tmp) / "data", Path(tmp) / "timings.json"
+        data_dir, timings = Path(tmp) / "data", Path(tmp) / "timings"
+        timings.mkdir()  # a folder: each stream writes its own file there
         if seed is not None:
             seed(data_dir)
-        with browser_page(y4m, nice=nice) as page:
-            server = AppServer(
-                data_dir, env={"HANDTEACH_TIMINGS_FILE": str(timings_file)}, log=out / "streamlit.log", nice=server_nice
-            )
+        with browser_page(y4m, nice=nice) as first:
+            server = AppServer(data_dir, env={"HANDTEACH_TIMINGS_FILE": str(timings)}, log=out / "streamlit.log",
+                               nice=server_nice)  # fmt: skip
             out.mkdir(parents=True, exist_ok=True)
             server.start()
             try:
-                page.goto(server.url)
-                wait_app_ready(page)
+                first.goto(server.url)
+                wait_app_ready(first)
                 first_render = time.monotonic() - (server.url_time or time.monotonic())
-                page.goto(f"{server.url}/{page_name}")
-                wait_app_ready(page)
-                if page_name == "live" and hands == 2:
-                    page.locator(".st-key-live_hands button").filter(has_text="2").click()
-                    wait_app_ready(page)
-                if page_name == "live" and cpm:
-                    page.get_by_text("🔬 CPM belief maps").click()
-                    wait_app_ready(page)
-                if page_name == "live" and view3d:  # the Plotly figure rebuilt twice a second on the script thread
-                    page.get_by_text("🧊 3D view").click()
-                    wait_app_ready(page)
-                start_webcam(page)
-                cpu = _CpuMeter(server)
-                samples = _measure(page, page_name, timings_file, seconds, warmup, cpu)
-                rss, cores = server.rss_mb(), cpu.cores()
+                pages = [first] + [first.context.new_page() for _ in range(sessions - 1)]
+                for page in pages:
+                    _open(page, f"{server.url}/{page_name}", page_name, hands, cpm, view3d)
+                window = _measure(pages, page_name, timings, server, seconds, warmup)
                 if read is not None:
-                    extra = read(page)
-                page.screenshot(path=str(out / (shot or f"webcam-{page_name}.png")))
+                    extra = read(first)
+                first.screenshot(path=str(out / (shot or f"webcam-{page_name}.png")))
             finally:
                 server.stop()
-    return _summary(samples, first_render, rss, page_name, y4m, cores, _load_average()) | extra
+    result = _summary(window, first_render, page_name)
+    print_report(result, y4m)
+    return result | extra
 
 
-class _CpuMeter:
-    """Cores the server process used between ``start()`` and ``cores()``."""
-
-    def __init__(self, server: AppServer) -> None:
-        self.server = server
-        self.start()
-
-    def start(self) -> None:
-        self.t0, self.c0 = time.monotonic(), self.server.cpu_seconds()
-
-    def cores(self) -> float:
-        return (self.server.cpu_seconds() - self.c0) / max(1e-9, time.monotonic() - self.t0)
-
-
-def _load_average() -> float:
-    return os.getloadavg()[0]
+def _open(page, url: str, page_name: str, hands: int, cpm: bool, view3d: bool) -> None:  # noqa: ANN001
+    """Open ``url`` in ``page``, switch on what the run asks for and press START."""
+    page.goto(url)
+    wait_app_ready(page)
+    if page_name == "live" and hands == 2:
+        page.locator(".st-key-live_hands button").filter(has_text="2").click()
+        wait_app_ready(page)
+    if page_name == "live" and cpm:
+        page.get_by_text("🔬 CPM belief maps").click()
+        wait_app_ready(page)
+    if page_name == "live" and view3d:  # the Plotly figure rebuilt twice a second on the script thread
+        page.get_by_text("🧊 3D view").click()
+        wait_app_ready(page)
+    start_webcam(page)
 
 
-def _measure(page, page_name: str, timings_file: Path, seconds: float, warmup: float,  # noqa: ANN001
-             cpu: _CpuMeter) -> list[dict]:  # fmt: skip
+def _read_statuses(folder: Path) -> dict[str, dict]:
+    statuses = {}
+    for path in folder.glob("*.json"):
+        status = _read_timings(path)
+        if status is not None:
+            statuses[status["session"]] = status
+    return statuses
+
+
+def _measure(pages: list, page_name: str, folder: Path, server: AppServer, seconds: float,  # noqa: ANN001
+             warmup: float) -> dict:  # fmt: skip
+    """Per stream, its status once a second (with the browser's WebRTC stats of the tab it came from, when
+    the tabs stream one to one); the server's CPU by thread over the window, and its RSS at the end."""
+    next_record = [0.0] * len(pages)
     end_warmup = time.monotonic() + warmup
-    measuring = False
-    samples: list[dict] = []
-    last_time = None
-    next_record = 0.0
-    while time.monotonic() < end_warmup + seconds:
-        if page_name == "record" and time.monotonic() >= next_record:
+    while time.monotonic() < end_warmup:
+        next_record = _press_record(pages, page_name, next_record)
+        time.sleep(0.5)
+    cpu0, threads0, t0 = server.cpu_seconds(), thread_cpu(server.pid), time.monotonic()
+    samples: dict[str, list[dict]] = {}
+    last_time: dict[str, float] = {}
+    tabs: list[list[dict]] = [[] for _ in pages]
+    while time.monotonic() < t0 + seconds:
+        next_record = _press_record(pages, page_name, next_record)
+        time.sleep(1.0)
+        for tab, page in zip(tabs, pages, strict=True):
+            tab.append({"browser": browser_webrtc_stats(page)})
+        for ident, status in _read_statuses(folder).items():
+            if status["time"] != last_time.get(ident):
+                last_time[ident] = status["time"]
+                samples.setdefault(ident, []).append(status)
+    cpu1, threads1, t1 = server.cpu_seconds(), thread_cpu(server.pid), time.monotonic()
+    names = {int(tid): name for s in samples.values() for tid, name in s[-1].get("threads", {}).items()}
+    return {"samples": samples, "cpu_s": cpu1 - cpu0, "span_s": t1 - t0, "rss_mb": server.rss_mb(),
+            "groups_s": cpu_by_group(threads0, threads1, names, cpu1 - cpu0), "threads": len(threads1),
+            "tabs": [browser_summary(tab) for tab in tabs], "load": os.getloadavg()[0]}  # fmt: skip
+
+
+def _press_record(pages: list, page_name: str, next_record: list[float]) -> list[float]:  # noqa: ANN001
+    if page_name != "record":
+        return next_record
+    for i, page in enumerate(pages):
+        if time.monotonic() >= next_record[i]:
             button = page.get_by_role("button", name="⏺ Record")
             if button.is_enabled():
                 button.click()
-                next_record = time.monotonic() + 8.0  # countdown 3 s + 3 s of capture + margin
-        time.sleep(1.0)
-        if not measuring and time.monotonic() >= end_warmup:
-            measuring = True
-            cpu.start()
-        timings = _read_timings(timings_file)
-        if time.monotonic() >= end_warmup and timings and timings.get("time") != last_time:
-            last_time = timings["time"]
-            timings["browser"] = browser_webrtc_stats(page)
-            samples.append(timings)
-    return samples
+                next_record[i] = time.monotonic() + 8.0  # countdown 3 s + 3 s of capture + margin
+    return next_record
 
 
-def _summary(samples: list[dict], first_render: float, rss: float, page_name: str, y4m: Path, cores: float,
-             load: float) -> dict:  # fmt: skip
-    if not samples:
+def _summary(window: dict, first_render: float, page_name: str) -> dict:
+    streams = [samples for samples in window["samples"].values() if len(samples) >= 2]
+    if not streams:
         raise RuntimeError("the app wrote no timings: did the video stream start? see bench/out/streamlit.log")
-    stages = sorted({k for s in samples for k in s["ms"]})
-    ms = {k: round(sum(s["ms"].get(k, 0.0) for s in samples) / len(samples), 2) for k in stages}
-    fps = _frames_per_second(samples)
-    print(f"page={page_name} camera={y4m.name} samples={len(samples)} (one per second)")
-    print(f"{'stage':<12}{'ms/frame':>10}")
-    for stage, value in ms.items():
-        print(f"{stage:<12}{value:>10.2f}")
-    print(f"{'fps':<12}{fps:>10.2f}\n{'first render':<12}{first_render:>9.2f}s\n{'server RSS':<12}{rss:>8.0f}MB")
-    cpu_ms = cores * 1000.0 / fps if fps else float("nan")
-    print(f"{'server CPU':<12}{cores:>7.2f} cores = {cpu_ms:.1f} ms of CPU per frame (all server threads)")
-    print(f"{'load avg':<12}{load:>10.2f} (machine, 1 min; includes the browser and any other jobs)")
-    browser = _browser_summary(samples)
-    if browser:
-        print(
-            f"{'browser':<12} sends {browser['sent_fps']} fps at {browser['sent_size']} (limited by: "
-            f"{browser['limited_by']}), gets {browser['received_fps']} fps back"
-        )
-    return {"browser": browser, "page": page_name, "fps": fps, "ms": ms, "first_render_s": round(first_render, 2), "rss_mb": round(rss),
-            "server_cores": round(cores, 2), "server_cpu_ms_per_frame": round(cpu_ms, 1),
-            "load_avg": round(load, 2)}  # fmt: skip
-
-
-def _frames_per_second(samples: list[dict]) -> float:
-    """Frames the server processed over the measured time (its frame counter), not a mean of window rates."""
-    first, last = samples[0], samples[-1]
-    span = last["time"] - first["time"]
-    if len(samples) < 2 or span <= 0:
-        return round(float(last["fps"]), 2)
-    return round((last["frames"] - first["frames"]) / span, 2)
-
-
-def _browser_summary(samples: list[dict]) -> dict:
-    stats = [s.get("browser") or {} for s in samples]
-    stats = [b for b in stats if b.get("sent_fps") is not None]
-    if not stats:
-        return {}
-
-    def mean(key: str) -> float:
-        values = [b[key] for b in stats if b.get(key) is not None]
-        return round(sum(values) / len(values), 1) if values else float("nan")
-
-    reasons = sorted({b.get("limited_by") or "none" for b in stats})
-    last = stats[-1]
-    return {"sent_fps": mean("sent_fps"), "received_fps": mean("received_fps"),
-            "sent_size": f"{last.get('sent_width')}x{last.get('sent_height')}", "limited_by": ",".join(reasons)}  # fmt: skip
+    sessions = [session_summary(samples) for samples in streams]
+    fps = sum(s["fps"] for s in sessions)
+    frames = max(1.0, fps * window["span_s"])
+    groups_ms = {k: v * 1000.0 / frames for k, v in window["groups_s"].items()}
+    stages = {k: sum(s["ms"].get(k, 0.0) for s in sessions) / len(sessions) for k in sessions[0]["ms"]}
+    cores = window["cpu_s"] / window["span_s"]
+    return {"page": page_name, "sessions": sessions, "fps": round(fps, 2), "min_fps": min(s["fps"] for s in sessions),
+            "frames": round(frames), "window_s": window["span_s"], "server_cores": round(cores, 2),
+            "server_cpu_ms_per_frame": round(window["cpu_s"] * 1000.0 / frames, 1),
+            "cpu_ms": breakdown(groups_ms, stages), "ms": {k: round(v, 2) for k, v in stages.items()},
+            "first_render_s": round(first_render, 2), "rss_mb": round(window["rss_mb"]), "threads": window["threads"],
+            "load_avg": round(window["load"], 2), "tabs": window["tabs"], "browser": window["tabs"][0]}  # fmt: skip
 
 
 def main() -> int:
@@ -228,6 +216,7 @@ def main() -> int:
         default=0,
         help="CPU niceness of the server, e.g. -5 on a machine shared with other jobs",
     )
+    parser.add_argument("--sessions", type=int, default=1, help="tabs streaming at once to the one server")
     parser.add_argument("--video", type=Path, help="default: $HANDTEACH_E2E_VIDEO or the hand video; body: slovo clip")
     parser.add_argument("--skeleton", choices=["hand", "body"], default="hand", help="Live: a hand or a body project")
     parser.add_argument("--cpm", action="store_true", help="Live: with the CPM belief-map panel on")
@@ -246,7 +235,7 @@ def main() -> int:
     if args.page == "live":  # Record needs no model
         seed = seed_body_project if args.skeleton == "body" else partial(seed_project, backend=args.backend)
     result = run(args.page, args.seconds, args.video, args.warmup, args.hands, args.nice_browser, args.nice_server,
-                 args.cpm, args.view3d, seed)  # fmt: skip
+                 args.cpm, args.view3d, seed, sessions=args.sessions)  # fmt: skip
     result.update(cpm_panel=args.cpm, backend=args.backend, skeleton=args.skeleton, view3d=args.view3d)
     print(json.dumps(result))
     return 0

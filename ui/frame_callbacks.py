@@ -26,14 +26,49 @@ def share_the_gil_quickly() -> None:
         sys.setswitchinterval(GIL_SWITCH_INTERVAL)
 
 
+class ArrivalClock:
+    """When a frame reached the server, from its timestamp: for the lag from camera frame in to overlay out.
+
+    Frames that queued while the worker was busy reach the callback late; their arrival is estimated as
+    ``frame.time`` (the sender's clock, seconds) plus the smallest offset to this server's clock seen so far,
+    which is the offset of a frame handled the moment it arrived.
+    """
+
+    def __init__(self) -> None:
+        self.offset: float | None = None
+
+    def arrived(self, frame_time: float | None, now: float) -> float:
+        if frame_time is None:
+            return now
+        offset = now - frame_time
+        if self.offset is None or offset < self.offset:
+            self.offset = offset
+        return frame_time + self.offset
+
+
 def frame_callback(session: StreamSession) -> Callable[[Any], Any]:
-    """The ``video_frame_callback`` for ``webrtc_streamer``: av.VideoFrame in, annotated av.VideoFrame out."""
+    """The ``video_frame_callback`` for ``webrtc_streamer``: av.VideoFrame in, annotated av.VideoFrame out.
+
+    Times the conversions either side of ``session.process`` (``to_array``, ``to_frame``), the CPU of this
+    thread for the whole frame (``callback_cpu``: MediaPipe's own threads are not in it) and the ``lag`` from
+    the frame's arrival to its overlay leaving here (streamlit-webrtc sends it with the next frame's arrival).
+    """
     import av  # only the app needs PyAV here; the session itself works on arrays
 
+    clock = ArrivalClock()
+
     def callback(frame: av.VideoFrame) -> av.VideoFrame:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
+        arrived = clock.arrived(frame.time, started)
         rgb = frame.to_ndarray(format="rgb24")
-        return av.VideoFrame.from_ndarray(session.process(rgb, started), format="rgb24")
+        converted = time.perf_counter()
+        shown = session.process(rgb, started, {"to_array": (converted - started) * 1000.0})
+        back = time.perf_counter()
+        out = av.VideoFrame.from_ndarray(shown, format="rgb24")
+        done = time.perf_counter()
+        session.add_timings({"to_frame": (done - back) * 1000.0, "lag": (done - arrived) * 1000.0,
+                             "callback_cpu": (time.thread_time() - cpu) * 1000.0})  # fmt: skip
+        return out
 
     return callback
 

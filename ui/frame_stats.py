@@ -12,7 +12,10 @@ from typing import Any
 
 import numpy as np
 
-STAGES = ("landmarks", "features", "classifier", "cpm", "record", "draw", "motion", "total")
+# to_array / to_frame: the WebRTC frame to an RGB array and back (ui.frame_callbacks); lag: the frame's arrival
+# to its overlay leaving the callback; callback_cpu: CPU time of the callback's own thread for the frame
+STAGES = ("landmarks", "features", "classifier", "cpm", "record", "draw", "motion", "total",
+          "to_array", "to_frame", "lag", "callback_cpu")  # fmt: skip
 _WINDOW = 30  # frames averaged for the per-stage milliseconds
 _FPS_SECONDS = 2.0  # frames within this many seconds give the frame rate
 
@@ -29,6 +32,12 @@ class FrameStats:
         for stage, values in self.stages.items():
             if stage in timings:
                 values.append(timings[stage])
+
+    def add_stages(self, timings: dict[str, float]) -> None:
+        """Timings measured outside ``add``'s frame (its conversion back), counted for no new frame."""
+        for stage, value in timings.items():
+            if stage in self.stages:
+                self.stages[stage].append(value)
 
     def fps(self, now: float) -> float:
         recent = [t for t in self.times if now - t <= _FPS_SECONDS]

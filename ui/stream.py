@@ -210,11 +210,12 @@ class StreamSession:
 
     # -- frame thread ------------------------------------------------------------------------
 
-    def process(self, rgb: RGBImage, started: float | None = None) -> RGBImage:
+    def process(self, rgb: RGBImage, started: float | None = None, before: dict[str, float] | None = None) -> RGBImage:
         """One unmirrored RGB frame in, the annotated selfie view out. Never raises.
 
         ``started`` is the ``time.perf_counter()`` at which the frame arrived (before
-        decoding), so "total" covers the whole callback.
+        decoding), so "total" covers the whole callback; ``before``: timings of the
+        frame's stages before this call (its conversion to an array), kept with its own.
         """
         start = time.perf_counter() if started is None else started
         try:
@@ -227,7 +228,7 @@ class StreamSession:
             out = cv2.flip(rgb, 1)
             draw_badge(out, f"error: {message[:60]} (details on the page)")
             return out
-        timings = dict(out[1])
+        timings = dict(before or {}) | out[1]
         timings["total"] = (time.perf_counter() - start) * 1000.0
         self._record_stats(out[2], timings)
         return out[0]
@@ -279,6 +280,18 @@ class StreamSession:
     def _make_source(self, config: TrackerConfig) -> Any:
         return self.tracker_factory(config) if self.tracker_factory is not None else self.backend.source(config)
 
+    def add_timings(self, timings: dict[str, float]) -> None:
+        """Stages of the last frame measured after ``process`` returned (its conversion back, the lag)."""
+        with self._lock:
+            self._stats.add_stages(timings)
+
+    def _status_path(self) -> Path | None:
+        """The timings file, or in a timings folder one file per stream (``bench/webcam.py --sessions``)."""
+        path = self.timings_file
+        if path is not None and path.is_dir():
+            return path / f"{self.name}-{self.ident}.json"
+        return path
+
     def _record_stats(self, result: FrameResult, timings: dict[str, float]) -> None:
         now = time.monotonic()
         with self._lock:
@@ -291,9 +304,11 @@ class StreamSession:
             if write:
                 self._last_write = now
                 payload = {"session": self.ident, "page": self.name, "frames": self._frames,
-                           "fps": self._stats.fps(now), "ms": self._stats.ms(), "time": time.time()}  # fmt: skip
-        if write:
-            write_status(self.timings_file, payload)
+                           "fps": self._stats.fps(now), "ms": self._stats.ms(), "time": time.time(),
+                           "threads": {t.native_id: t.name for t in threading.enumerate()}}  # fmt: skip
+        path = self._status_path() if write else None
+        if path is not None:
+            write_status(path, payload)
 
     def on_ended(self) -> None:
         """``on_video_ended``: stop a recording (keeping its samples) and close the tracker."""
