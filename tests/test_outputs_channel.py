@@ -68,19 +68,3 @@ def test_a_closed_channel_takes_nothing() -> None:
     assert channel.stats().sent == 0
     with pytest.raises(ValueError, match="capacity"):
         Channel("bad", lambda _: None, capacity=0)
-
-
-def test_an_owner_that_drains_is_woken_once_per_batch_and_sends_in_order() -> None:
-    """The WebSocket server's way: no thread of the channel's own; ``wake`` when the queue stops being empty."""
-    got: list[int] = []
-    wakes: list[int] = []
-    channel: Channel[int] = Channel("woken", got.append, capacity=4, wake=lambda: wakes.append(len(got)))
-    assert not channel.alive
-    for i in range(6):
-        channel.put(i)
-    assert wakes == [0] and channel.stats().dropped == 2  # one wake for the batch; the two oldest pushed out
-    channel.drain()
-    channel.put(6)
-    channel.drain()
-    assert got == [2, 3, 4, 5, 6] and wakes == [0, 4]
-    assert channel.stats().sent == 5

@@ -1,15 +1,14 @@
 """A WebSocket server (the ``websockets`` package) broadcasting each message as JSON to every client.
 
-The server runs an asyncio loop on a thread of its own, which also drains its ``Channel``: ``put`` queues
-the message and wakes the loop (``call_soon_threadsafe``, which never blocks), the loop encodes the JSON
-and broadcasts it. A client that does not read (its socket's buffers full) is skipped for that message,
+The server runs an asyncio loop on a thread of its own; messages reach it through a ``Channel``, whose
+thread encodes the JSON and hands it to the loop (``call_soon_threadsafe``: the video thread's ``put`` only
+appends to a queue). A client that does not read (its socket's buffers full) is skipped for that message,
 and the skip is counted as dropped: one slow browser tab never holds up the others, the loop, or the video.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import socket
 import threading
@@ -49,6 +48,7 @@ class WsServer:
     def __init__(self, port: int, host: str = LOCALHOST, capacity: int = 64) -> None:
         check_port(port, "WebSocket", allow_any=True)
         self.host, self.port = host, port
+        self.channel_capacity = capacity
         self._clients: set[ServerConnection] = set()
         self.peak_clients = 0
         self.skipped = 0  # messages not sent to a client too slow for them (also in ``stats().dropped``)
@@ -62,7 +62,8 @@ class WsServer:
         if self._failure is not None:
             self._thread.join()
             raise OutputError(bind_problem(host, port, self._failure))
-        self.channel: Channel[Message] = Channel(f"ws-{self.port}", self._send, capacity, wake=self._wake)
+        self._slots = threading.Semaphore(capacity)  # messages handed to the loop and not yet broadcast
+        self.channel: Channel[Message] = Channel(f"ws-{self.port}", self._send, capacity)
 
     @property
     def clients(self) -> int:
@@ -75,20 +76,20 @@ class WsServer:
         return self.channel.stats()
 
     def close(self) -> None:
-        """Send what waits, close every client and the listening socket, join the thread: the port is free."""
+        """Send what waits, close every client and the listening socket, join the threads: the port is free."""
         self.channel.close()
         if self._thread.is_alive() and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)  # after the drains already scheduled
+            self._loop.call_soon_threadsafe(self._stop.set)  # after the broadcasts already handed over
         self._thread.join(STOP_TIMEOUT)
 
-    def _wake(self) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop has closed (the server stopped): nothing left to send to
-            self._loop.call_soon_threadsafe(self.channel.drain)
-
-    # -- the loop's thread -------------------------------------------------------------------
+    # -- the channel's thread ----------------------------------------------------------------
 
     def _send(self, message: Message) -> None:
-        self._broadcast(to_json(message))
+        if not self._slots.acquire(blocking=False):  # the loop is that far behind: it gets no more to hold
+            raise OverflowError(f"the WebSocket server's loop is {self.channel_capacity} messages behind")
+        self._loop.call_soon_threadsafe(self._broadcast, to_json(message))
+
+    # -- the loop's thread -------------------------------------------------------------------
 
     def _run(self) -> None:
         try:
@@ -126,8 +127,11 @@ class WsServer:
             self._clients.discard(connection)
 
     def _broadcast(self, text: str) -> None:
-        ready = [c for c in self._clients if c.transport.get_write_buffer_size() <= CLIENT_BUFFER]
-        if len(ready) < len(self._clients):
-            self.skipped += len(self._clients) - len(ready)
-            self.channel.count_dropped(len(self._clients) - len(ready))
-        broadcast(ready, text)
+        try:
+            ready = [c for c in self._clients if c.transport.get_write_buffer_size() <= CLIENT_BUFFER]
+            if len(ready) < len(self._clients):
+                self.skipped += len(self._clients) - len(ready)
+                self.channel.count_dropped(len(self._clients) - len(ready))
+            broadcast(ready, text)
+        finally:
+            self._slots.release()
