@@ -118,3 +118,62 @@ def test_a_long_thin_photo_is_searched_without_aborting_the_process(tmp_path: Pa
                           cwd=Path(__file__).resolve().parents[1])  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines() == ["0", "a 40000×8 frame has a side over the limit of 16384 pixels"]
+
+
+def _video_frames(count: int) -> list[np.ndarray]:
+    capture = cv2.VideoCapture(str(shared_path("video", "asl_hand.25fps.mp4")))
+    frames = []
+    for _ in range(count):
+        ok, frame = capture.read()
+        assert ok
+        frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+    return frames
+
+
+def _native_threads() -> int:
+    return len(list(Path("/proc/self/task").iterdir()))
+
+
+def test_inference_threads_reach_both_networks_and_keep_the_keypoints() -> None:
+    """One XNNPACK thread (the default) gives MediaPipe's own keypoints bit for bit; two add threads, same points."""
+    import mediapipe as mp
+
+    frames = _video_frames(20)
+    with mp.solutions.hands.Hands(static_image_mode=False, max_num_hands=1, model_complexity=1) as plain:
+        reference = [plain.process(frame).multi_hand_landmarks for frame in frames]
+    found: dict[int, list] = {}
+    added: dict[int, int] = {}
+    for threads in (1, 2):
+        before = _native_threads()
+        with HandTracker(TrackerConfig(max_num_hands=1, inference_threads=threads)) as tracker:
+            found[threads] = [tracker.process(frame) for frame in frames]
+            added[threads] = _native_threads() - before
+    assert added[2] >= added[1] + 2, f"two XNNPACK threads per network add threads: {added}"
+    for marks, one, two in zip(reference, found[1], found[2], strict=True):
+        assert (marks is None) == (not one) == (not two)
+        if marks:
+            points = np.array([[p.x, p.y, p.z] for p in marks[0].landmark], np.float32)
+            assert np.array_equal(one[0].normalised, points)
+            np.testing.assert_allclose(two[0].normalised, points, atol=1e-4)
+
+
+def test_inference_threads_are_checked() -> None:
+    for bad in (0, -1, 65, 1.5, True):
+        with pytest.raises(ValueError, match="inference_threads"):
+            TrackerConfig(inference_threads=bad)
+
+
+def test_set_inference_threads_counts_the_nodes_it_set() -> None:
+    from types import SimpleNamespace
+
+    from mediapipe.calculators.tensor import inference_calculator_pb2
+    from mediapipe.framework import calculator_pb2
+
+    from core.keypoints.landmarks import set_inference_threads
+
+    Node = calculator_pb2.CalculatorGraphConfig.Node
+    inference, other = Node(calculator="InferenceCalculatorCpu"), Node(calculator="ImageToTensorCalculator")
+    assert set_inference_threads(SimpleNamespace(node=[inference, other]), 3) == 1
+    options = inference.options.Extensions[inference_calculator_pb2.InferenceCalculatorOptions.ext]
+    assert options.delegate.xnnpack.num_threads == 3 and not other.HasField("options")
+    assert set_inference_threads(SimpleNamespace(node=[other]), 3) == 0

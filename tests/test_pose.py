@@ -84,6 +84,19 @@ def test_find_others_needs_static_mode() -> None:
         PoseTracker(PoseConfig(static_image_mode=False, find_others=True))
 
 
+def test_inference_threads_are_checked() -> None:
+    with pytest.raises(ValueError, match="inference_threads must be a whole number from 1 to 64, got 0"):
+        PoseConfig(inference_threads=0)
+
+
+@pytest.mark.slow
+def test_a_pose_tracker_with_more_inference_threads_finds_the_person() -> None:
+    """Pose's graph takes the thread count (a graph without inference nodes would raise: nothing set)."""
+    with PoseTracker(PoseConfig(static_image_mode=True, inference_threads=3)) as tracker:
+        frame = read_image(next((SHARED_DATA / "body" / "yoga8" / "images" / "tree").glob("*.jpg")))
+        assert len(tracker.process(frame)) == 1
+
+
 # ---- real MediaPipe Pose on real photos (slow) ----------------------------------------------
 
 

@@ -10,6 +10,10 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import cv2
+
+from core.types import RGBImage
+
 if TYPE_CHECKING:
     from ui.stream import StreamSession
 
@@ -46,6 +50,31 @@ class ArrivalClock:
         return frame_time + self.offset
 
 
+def to_rgb(frame: Any) -> RGBImage:
+    """An av.VideoFrame as an (H, W, 3) uint8 RGB array.
+
+    WebRTC's frames are yuv420p: OpenCV converts them from their planes in about half the CPU of
+    PyAV's swscale (0.53 against 0.89 ms at 640×480). Other formats and odd sizes go through PyAV.
+    """
+    if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
+        return cv2.cvtColor(frame.to_ndarray(), cv2.COLOR_YUV2RGB_I420)
+    return frame.to_ndarray(format="rgb24")
+
+
+def to_video_frame(rgb: RGBImage) -> Any:
+    """An (H, W, 3) uint8 RGB array as the av.VideoFrame the VP8 encoder takes as it is (yuv420p).
+
+    An RGB frame is converted by the encoder with swscale; OpenCV does it here in a third of
+    the CPU (0.47 against 1.77 ms at 640×480, PyAV's frame included). Odd sizes stay RGB.
+    """
+    import av
+
+    height, width = rgb.shape[:2]
+    if width % 2 == 0 and height % 2 == 0:
+        return av.VideoFrame.from_ndarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420), format="yuv420p")
+    return av.VideoFrame.from_ndarray(rgb, format="rgb24")
+
+
 def frame_callback(session: StreamSession) -> Callable[[Any], Any]:
     """The ``video_frame_callback`` for ``webrtc_streamer``: av.VideoFrame in, annotated av.VideoFrame out.
 
@@ -60,11 +89,11 @@ def frame_callback(session: StreamSession) -> Callable[[Any], Any]:
     def callback(frame: av.VideoFrame) -> av.VideoFrame:
         started, cpu = time.perf_counter(), time.thread_time()
         arrived = clock.arrived(frame.time, started)
-        rgb = frame.to_ndarray(format="rgb24")
+        rgb = to_rgb(frame)
         converted = time.perf_counter()
         shown = session.process(rgb, started, {"to_array": (converted - started) * 1000.0})
         back = time.perf_counter()
-        out = av.VideoFrame.from_ndarray(shown, format="rgb24")
+        out = to_video_frame(shown)
         done = time.perf_counter()
         session.add_timings({"to_frame": (done - back) * 1000.0, "lag": (done - arrived) * 1000.0,
                              "callback_cpu": (time.thread_time() - cpu) * 1000.0})  # fmt: skip

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.io.limits import LIMITS
+from core.keypoints.landmarks import check_inference_threads, threaded
 from core.skeletons import BODY_33
 from core.types import Keypoints
 
@@ -50,6 +51,10 @@ class PoseConfig:
     find_others: bool = False
     max_people: int = 3
     min_other_torso: float = 0.8  # a second person counts when its torso's mean visibility reaches this
+    inference_threads: int = 1  # XNNPACK threads per network, as TrackerConfig's (1: the least CPU a frame)
+
+    def __post_init__(self) -> None:
+        check_inference_threads(self.inference_threads)
 
 
 class PoseTracker:
@@ -64,7 +69,7 @@ class PoseTracker:
         self.config = config or PoseConfig()
         if self.config.find_others and not self.config.static_image_mode:
             raise ValueError("find_others needs static_image_mode: a video tracker follows one person")
-        self._pose = mp.solutions.pose.Pose(
+        self._pose = threaded(mp.solutions.pose.Pose, self.config.inference_threads)(
             static_image_mode=self.config.static_image_mode,
             model_complexity=SHIPPED_COMPLEXITY,
             smooth_landmarks=self.config.smooth_landmarks,
