@@ -13,7 +13,7 @@ from pythonosc.osc_server import BlockingOSCUDPServer
 
 from core.gestures.pipeline import FrameResult
 from core.outputs.messages import OSC_GESTURE, OSC_KEYPOINTS, OSC_NONE, frame_message
-from core.outputs.osc import OscSender, keypoints_datagram
+from core.outputs.osc import OscSender, keypoints_datagram, pack_message
 from core.outputs.settings import OutputError
 from core.types import Prediction
 from tests.handmaker import make_hand
@@ -104,16 +104,28 @@ def test_a_host_that_does_not_resolve_is_one_clear_error() -> None:
         OscSender("127.0.0.1", 0)
 
 
-def test_close_joins_the_thread_and_closes_the_socket(receiver: Receiver) -> None:
+def test_osc_starts_no_thread_and_close_closes_the_socket(receiver: Receiver) -> None:
+    """Datagrams leave on the caller's thread from a non-blocking socket: no thread to wake a frame or to join."""
     sender = OscSender("127.0.0.1", receiver.port)
-    sender.put(frame_message(_frame(0, "fist"), 0.0))
-    sender.close()
-    assert not sender.channel.alive
+    assert sender.put(frame_message(_frame(0, "fist"), 0.0))
     assert not [t.name for t in threading.enumerate() if t.name.startswith("handteach-out")]
-    assert receiver.wait_for(1)[0][0] == OSC_GESTURE  # what waited was sent before closing
+    assert receiver.wait_for(1)[0][0] == OSC_GESTURE
+    sender.close()
+    assert not sender.put(frame_message(_frame(1, "fist"), 0.0))  # closed: refused, not raised
+    assert sender.stats().sent == 1
 
 
 def test_the_packed_keypoints_message_is_the_bytes_python_osc_builds() -> None:
     hand = make_hand()
     args = [1, *hand.normalised.astype(float).ravel().tolist()]
     assert keypoints_datagram(args).dgram == build_msg(OSC_KEYPOINTS, args).dgram
+
+
+@pytest.mark.parametrize(
+    "address_args",
+    [("/handteach/gesture", [0, "Right", "thumbs_up", 0.93, 123, 4.56]), ("/handteach/gesture", [1, "Left", "", 0.0, 0, 0.0]),
+     ("/handteach/none", [7, 0.25]), ("/handteach/motion", ["swipe_left ✋", 0.8, 1.5, 2.25])],
+)  # fmt: skip
+def test_every_packed_message_is_the_bytes_python_osc_builds(address_args: tuple[str, list]) -> None:
+    address, args = address_args
+    assert pack_message(address, args).dgram == build_msg(address, args).dgram

@@ -1,19 +1,23 @@
-"""OSC over UDP (python-osc's ``SimpleUDPClient``), fed through a ``Channel``: the formats of ``messages.to_osc``.
+"""OSC over UDP (python-osc's ``SimpleUDPClient``): the formats of ``messages.to_osc``.
 
-UDP never waits for a receiver: nothing listening costs nothing but the datagrams. The host is
-resolved once, here, so a name that does not resolve is one clear error before anything starts.
+UDP never waits for a receiver: nothing listening costs nothing but the datagrams. So the datagrams
+go out on the caller's (the video's) thread, from a non-blocking socket: a full send buffer drops the
+message and counts it, and no thread is woken a frame (a queue and its thread cost more CPU than the
+send, about 0.05 ms a frame). The host is resolved once, here, so a name that does not resolve is one
+clear error before anything starts.
 """
 
 from __future__ import annotations
 
 import socket
 import struct
+import threading
 from dataclasses import dataclass
 
 from pythonosc.parsing import osc_types
 from pythonosc.udp_client import SimpleUDPClient
 
-from core.outputs.channel import Channel, ChannelStats
+from core.outputs.channel import ChannelStats
 from core.outputs.messages import OSC_KEYPOINTS, Message, to_osc
 from core.outputs.settings import OutputError, check_port
 
@@ -25,13 +29,30 @@ class Datagram:
     dgram: bytes
 
 
-def keypoints_datagram(args: list) -> Datagram:
-    """The ``/handteach/keypoints`` message (an int, then floats) packed in one go.
+def pack_message(address: str, args: list) -> Datagram:
+    """One OSC message of ``args`` (ints, floats, strings) packed in one go, as python-osc's builder would.
 
     python-osc's builder packs each argument on its own and parses the result back: 75 µs for the 64
-    arguments of a hand, most of what OSC costs a frame; ``struct`` packs the same bytes (the tests compare
-    them with python-osc's) in a few microseconds.
+    arguments of a hand's keypoints, 11 µs for a gesture, most of what OSC costs a frame; ``struct`` packs
+    the same bytes (the tests compare them with python-osc's ``build_msg``) in a few microseconds.
     """
+    tags, values, strings = ",", [], []
+    for arg in args:
+        if isinstance(arg, str):
+            tags += "s"
+            strings.append(len(values))
+            values.append(osc_types.write_string(arg))
+        elif isinstance(arg, int):
+            tags += "i"
+            values.append(struct.pack(">i", arg))
+        else:
+            tags += "f"
+            values.append(struct.pack(">f", arg))
+    return Datagram(osc_types.write_string(address) + osc_types.write_string(tags) + b"".join(values))
+
+
+def keypoints_datagram(args: list) -> Datagram:
+    """The ``/handteach/keypoints`` message (an int, then floats), its floats packed by one ``struct`` call."""
     floats = len(args) - 1
     header = osc_types.write_string(OSC_KEYPOINTS) + osc_types.write_string(",i" + "f" * floats)
     return Datagram(header + struct.pack(f">i{floats}f", *args))
@@ -49,31 +70,45 @@ def resolve(host: str, port: int) -> str:
 
 
 class OscSender:
-    """Sends each queued message's OSC messages to ``host:port``, one datagram each, in order."""
+    """Sends each message's OSC messages to ``host:port``, one datagram each, in order, never waiting."""
 
-    def __init__(self, host: str, port: int, capacity: int = 64) -> None:
+    def __init__(self, host: str, port: int, capacity: int = 64) -> None:  # capacity: the socket's buffer is it
         check_port(port, "OSC")
         self.host, self.port = host, port
         self.address = resolve(host, port)
         try:
-            self._client = SimpleUDPClient(self.address, port)
+            self._client = SimpleUDPClient(self.address, port)  # its socket is non-blocking (no timeout given)
         except OSError as exc:
             raise OutputError(f"OSC {host}:{port}: cannot open a UDP socket ({exc.strerror or exc})") from None
-        self.channel: Channel[Message] = Channel(f"osc-{port}", self._send, capacity)
+        self._lock = threading.Lock()
+        self._sent = self._dropped = 0
+        self._last_error: str | None = None
+        self._closed = False
 
     def put(self, message: Message) -> bool:
-        return self.channel.put(message)
+        """Send ``message`` now; False (counted as dropped) when the socket cannot take it or is closed."""
+        if self._closed:
+            return False
+        try:
+            self._send(message)
+        except OSError as exc:  # BlockingIOError: the send buffer is full; a network error: kept for the page
+            with self._lock:
+                self._dropped += 1
+                self._last_error = f"{type(exc).__name__}: {exc}"
+            return False
+        with self._lock:
+            self._sent += 1
+        return True
 
     def _send(self, message: Message) -> None:
         for address, args in to_osc(message):
-            if address == OSC_KEYPOINTS:
-                self._client.send(keypoints_datagram(args))  # type: ignore[arg-type] # python-osc reads .dgram alone
-            else:
-                self._client.send_message(address, args)
+            datagram = keypoints_datagram(args) if address == OSC_KEYPOINTS else pack_message(address, args)
+            self._client.send(datagram)  # type: ignore[arg-type] # python-osc reads .dgram alone
 
     def stats(self) -> ChannelStats:
-        return self.channel.stats()
+        with self._lock:
+            return ChannelStats(self._sent, self._dropped, 0, self._last_error)
 
     def close(self) -> None:
-        self.channel.close()
+        self._closed = True
         self._client.close()
