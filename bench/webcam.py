@@ -49,6 +49,7 @@ from bench.browser import (  # noqa: E402
 )
 from bench.fake_camera import DEFAULT_VIDEO, ROOT, fake_camera_y4m  # noqa: E402
 from bench.server_threads import cpu_by_group, thread_cpu  # noqa: E402
+from bench.webcam_churn import churn, print_cycles  # noqa: E402
 from bench.webcam_report import breakdown, browser_summary, print_report, session_summary  # noqa: E402
 
 
@@ -199,6 +200,23 @@ def _summary(window: dict, first_render: float, page_name: str) -> dict:
             "load_avg": round(window["load"], 2), "tabs": window["tabs"], "browser": window["tabs"][0]}  # fmt: skip
 
 
+def churn_main(tabs: int, seconds: float, video: Path, nice: int) -> int:
+    """``--churn``: tabs opened on Live, streamed and closed mid-stream, one after another (bench/webcam_churn.py)."""
+    y4m = fake_camera_y4m(video, ROOT / "bench" / "out")
+    with tempfile.TemporaryDirectory(prefix="handteach-churn-") as tmp, browser_page(y4m, nice=nice) as page:
+        seed_project(Path(tmp) / "data")
+        server = AppServer(Path(tmp) / "data", log=ROOT / "bench" / "out" / "streamlit-churn.log").start()
+        try:
+            page.goto(server.url)
+            wait_app_ready(page)
+            result = print_cycles(churn(page.context, server, tabs, seconds))
+            alive = server.process is not None and server.process.poll() is None
+        finally:
+            server.stop()
+    print(json.dumps(result | {"tabs": tabs, "server_alive": alive, "load_avg": round(os.getloadavg()[0], 2)}))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--page", choices=["live", "record"], default="live")
@@ -217,6 +235,7 @@ def main() -> int:
         help="CPU niceness of the server, e.g. -5 on a machine shared with other jobs",
     )
     parser.add_argument("--sessions", type=int, default=1, help="tabs streaming at once to the one server")
+    parser.add_argument("--churn", type=int, default=0, help="instead: N tabs opened, streamed --seconds, closed")
     parser.add_argument("--video", type=Path, help="default: $HANDTEACH_E2E_VIDEO or the hand video; body: slovo clip")
     parser.add_argument("--skeleton", choices=["hand", "body"], default="hand", help="Live: a hand or a body project")
     parser.add_argument("--cpm", action="store_true", help="Live: with the CPM belief-map panel on")
@@ -231,6 +250,8 @@ def main() -> int:
     if missing:
         print(f"cannot run the webcam benchmark, missing: {', '.join(missing)}", file=sys.stderr)
         return 2
+    if args.churn:
+        return churn_main(args.churn, args.seconds, args.video, args.nice_browser)
     seed = None
     if args.page == "live":  # Record needs no model
         seed = seed_body_project if args.skeleton == "body" else partial(seed_project, backend=args.backend)

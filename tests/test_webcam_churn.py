@@ -1,0 +1,42 @@
+"""Tabs that come and go on Live (#32), in a real browser against the app as ``make run`` serves it.
+
+A 60 FPS camera streams in each tab, which is then closed mid-stream without STOP: the server stays up,
+lets go of each stream's MediaPipe graph (its threads end) and its memory levels off. Skips with the
+reason when chromium, ffmpeg, playwright or the shared data are missing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import fake_camera_or_skip
+
+from bench.browser import AppServer, browser_page, seed_project, wait_app_ready
+from bench.fake_camera import DEFAULT_VIDEO, fake_camera_y4m
+from bench.webcam_churn import churn
+
+pytestmark = pytest.mark.slow
+
+
+def test_tabs_closed_mid_stream_free_their_trackers_and_the_server_stays_up(tmp_path: Path) -> None:
+    fake_camera_or_skip(DEFAULT_VIDEO, tmp_path / "y4m")  # skips without the tools or the video
+    y4m = fake_camera_y4m(DEFAULT_VIDEO, tmp_path / "y4m", fps=60)  # a browser that sends 60 FPS
+    seed_project(tmp_path / "data", per_class=5)
+    server = AppServer(tmp_path / "data", log=tmp_path / "streamlit.log").start()
+    try:
+        with browser_page(y4m) as page:
+            page.goto(server.url)
+            wait_app_ready(page)
+            cycles = churn(page.context, server, tabs=3, seconds=3.0, wait=60.0)
+            assert server.process is not None and server.process.poll() is None, "the server stays up"
+            page.goto(f"{server.url}/live")  # and still serves a page
+            wait_app_ready(page)
+    finally:
+        server.stop()
+    assert all(c.frames_back > 10 for c in cycles), cycles
+    assert all(c.freed_after_s is not None and c.mediapipe_threads == 0 for c in cycles), cycles
+    assert cycles[-1].threads <= cycles[0].threads, "a closed tab leaves no thread behind"
+    assert cycles[-1].rss_mb - cycles[0].rss_mb < 400, f"memory levels off: {[c.rss_mb for c in cycles]}"
+    log = server.log.read_text(encoding="utf-8")
+    assert "Traceback" not in log, log[-3000:]
