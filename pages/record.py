@@ -5,6 +5,7 @@ import streamlit as st
 from core.data.extract import ExtractConfig
 from core.data.store import DuplicateNameError
 from core.gestures.catalog import InvalidNameError
+from core.gestures.variety import sample_variety, variety_text
 from core.io.video import MediaError
 from ui import state, widgets
 from ui.csv_panel import csv_import_panel
@@ -50,6 +51,10 @@ with side_col:
         # bench/fewshot.py: ten still frames of one moment are what a model taught by them misses later
         st.caption("While it records, turn and tilt your hand a little and move it nearer and farther: "
                    "ten varied samples teach more than ten alike.")  # fmt: skip
+        if gesture is not None:  # how varied this gesture's samples are, and what to vary next
+            hands = [sample.hand for sample in store.list_samples(project, target)]
+            with st.container(key="record_variety"):
+                st.caption(widgets.plain(variety_text(sample_variety(hands))))
     if st.session_state.pop("record_added", False):  # emptied only after a success: an error keeps what was typed
         st.session_state["new_class_name"] = st.session_state["new_class_emoji"] = ""
     with st.expander("➕ Add a gesture"), st.form("add_class", clear_on_submit=False, border=False):

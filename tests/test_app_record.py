@@ -198,3 +198,14 @@ def test_a_thousand_classes_are_picked_from_a_searchable_select(data_dir: Path) 
     assert len(select.options) == 1008 and select.value == "sign 0000"
     select.select("sign 0777").run()
     assert not at.exception and "Samples of sign 0777 (0)" in [h.value for h in at.subheader]
+
+
+@pytest.mark.slow
+def test_record_says_how_varied_a_gestures_samples_are(data_dir: Path) -> None:
+    """Ten copies of one moment: the page asks for tilt and distance (core.gestures.variety)."""
+    store = Store(data_dir)
+    store.ensure_project("default")
+    store.add_samples("default", [Sample(make_hand(), "thumbs_up", "webcam") for _ in range(10)])
+    at = app("record")
+    line = next(c.value for c in at.caption if "Variety in" in c.value)
+    assert line.startswith("Variety in 10 samples: tilt 0°") and "tilt your hand left and right" in line
