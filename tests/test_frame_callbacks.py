@@ -149,3 +149,20 @@ def test_a_camera_of_any_size_is_tracked_and_sent_back_at_its_size(width: int, h
     finally:
         s.on_ended()
     assert s._pipeline is None, "the tracker is closed with the stream"
+
+
+def test_queued_frames_older_than_the_age_limit_are_dropped_but_never_the_newest() -> None:
+    s = _session()
+    callback = queued_frames_callback(s, keep=4, max_age=0.1)
+
+    def frames_at(*seconds: float) -> list[av.VideoFrame]:
+        made = []
+        for t in seconds:
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 90, np.uint8), format="rgb24")
+            frame.pts, frame.time_base = round(t * 90000), Fraction(1, 90000)
+            made.append(frame)
+        return made
+
+    assert len(asyncio.run(callback(frames_at(0.0, 0.05, 0.25)))) == 1, "two frames 0.2 s stale are dropped"
+    assert len(asyncio.run(callback(frames_at(0.30, 0.32)))) == 2, "a frame that just queued is kept"
+    assert s.snapshot().frames == 3

@@ -75,7 +75,7 @@ def to_video_frame(rgb: RGBImage) -> Any:
     return av.VideoFrame.from_ndarray(rgb, format="rgb24")
 
 
-def frame_callback(session: StreamSession) -> Callable[[Any], Any]:
+def frame_callback(session: StreamSession, clock: ArrivalClock | None = None) -> Callable[[Any], Any]:
     """The ``video_frame_callback`` for ``webrtc_streamer``: av.VideoFrame in, annotated av.VideoFrame out.
 
     Times the conversions either side of ``session.process`` (``to_array``, ``to_frame``), the CPU of this
@@ -84,7 +84,7 @@ def frame_callback(session: StreamSession) -> Callable[[Any], Any]:
     """
     import av  # only the app needs PyAV here; the session itself works on arrays
 
-    clock = ArrivalClock()
+    clock = clock or ArrivalClock()
 
     def callback(frame: av.VideoFrame) -> av.VideoFrame:
         started, cpu = time.perf_counter(), time.thread_time()
@@ -103,20 +103,32 @@ def frame_callback(session: StreamSession) -> Callable[[Any], Any]:
 
 
 MAX_QUEUED_FRAMES = 4  # frames processed per wake-up of the worker; older ones are dropped
+# A queued frame that arrived longer ago than this is dropped (the newest never is): when streams share too
+# few cores, annotating every queued frame made the overlay trail the camera by 0.4 s at 4 streams, 0.9-4.7 s
+# at 6 (bench/webcam.py --sessions); dropping stale ones spends the same CPU on frames the user still sees
+MAX_FRAME_AGE = 0.1
 
 
-def queued_frames_callback(session: StreamSession, keep: int = MAX_QUEUED_FRAMES) -> Callable[[list[Any]], Any]:
-    """The ``queued_video_frames_callback``: annotates the newest ``keep`` of the frames that queued up.
+def queued_frames_callback(
+    session: StreamSession, keep: int = MAX_QUEUED_FRAMES, max_age: float = MAX_FRAME_AGE
+) -> Callable[[list[Any]], Any]:
+    """The ``queued_video_frames_callback``: annotates the newest ``keep`` of the frames that queued up,
+    those of them that arrived at most ``max_age`` seconds ago, and always the newest.
 
     The browser's sender pulls frames unevenly (two can arrive a few milliseconds apart),
     and the plain ``video_frame_callback`` then drops all but the newest, even when the
     server keeps up on average: about one frame in three at 30 FPS on 2 cores. Processing
-    the last two keeps every frame whenever the mean cost is under the frame interval,
-    and still bounds the lag to two frames when it is not.
+    the queued ones keeps every frame whenever the mean cost is under the frame interval;
+    when it is not, the age limit keeps the overlay within about ``max_age`` of the camera.
     """
-    process_one = frame_callback(session)
+    clock = ArrivalClock()
+    process_one = frame_callback(session, clock)
 
     async def callback(frames: list[Any]) -> list[Any]:
-        return [process_one(frame) for frame in frames[-keep:]]
+        now = time.perf_counter()
+        *older, newest = frames[-keep:]
+        clock.arrived(newest.time, now)  # the newest frame's offset first: the smallest this batch can give
+        fresh = [frame for frame in older if now - clock.arrived(frame.time, now) <= max_age]
+        return [process_one(frame) for frame in [*fresh, newest]]
 
     return callback
