@@ -78,3 +78,29 @@ def describe(group: str) -> str:
     if group == "ended":
         return "threads that ended inside the window (a stream's threads after its tab closed)"
     return "unnamed native threads (OpenCV, libvpx, onnxruntime, torch pools) and other Python threads"
+
+
+def tree_cpu(root: int, skip: int) -> float:
+    """CPU seconds so far of ``root``'s descendant processes (the headless browser's), ``skip``'s tree left out."""
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / _clock_ticks()
+
+    def under(pid: int) -> bool:
+        while pid > 1:
+            if pid == skip:
+                return False
+            if pid == root:
+                return True
+            pid = parents.get(pid, 1)
+        return False
+
+    return sum(seconds for pid, seconds in cpu.items() if pid != root and under(pid))

@@ -48,7 +48,7 @@ from bench.browser import (  # noqa: E402
     wait_app_ready,
 )
 from bench.fake_camera import DEFAULT_VIDEO, ROOT, fake_camera_y4m  # noqa: E402
-from bench.server_threads import cpu_by_group, thread_cpu  # noqa: E402
+from bench.server_threads import cpu_by_group, thread_cpu, tree_cpu  # noqa: E402
 from bench.webcam_churn import churn, print_cycles  # noqa: E402
 from bench.webcam_report import breakdown, browser_summary, print_report, session_summary  # noqa: E402
 
@@ -150,6 +150,7 @@ def _measure(pages: list, page_name: str, folder: Path, server: AppServer, secon
     while time.monotonic() < end_warmup:
         next_record = _press_record(pages, page_name, next_record)
         time.sleep(0.5)
+    browser0 = tree_cpu(os.getpid(), server.pid)
     cpu0, threads0, t0 = server.cpu_seconds(), thread_cpu(server.pid), time.monotonic()
     samples: dict[str, list[dict]] = {}
     last_time: dict[str, float] = {}
@@ -164,10 +165,12 @@ def _measure(pages: list, page_name: str, folder: Path, server: AppServer, secon
                 last_time[ident] = status["time"]
                 samples.setdefault(ident, []).append(status)
     cpu1, threads1, t1 = server.cpu_seconds(), thread_cpu(server.pid), time.monotonic()
+    browser_cores = (tree_cpu(os.getpid(), server.pid) - browser0) / (t1 - t0)
     names = {int(tid): name for s in samples.values() for tid, name in s[-1].get("threads", {}).items()}
     return {"samples": samples, "cpu_s": cpu1 - cpu0, "span_s": t1 - t0, "rss_mb": server.rss_mb(),
             "groups_s": cpu_by_group(threads0, threads1, names, cpu1 - cpu0), "threads": len(threads1),
-            "tabs": [browser_summary(tab) for tab in tabs], "load": os.getloadavg()[0]}  # fmt: skip
+            "tabs": [browser_summary(tab) for tab in tabs], "load": os.getloadavg()[0],
+            "browser_cores": browser_cores}  # fmt: skip
 
 
 def _press_record(pages: list, page_name: str, next_record: list[float]) -> list[float]:  # noqa: ANN001
@@ -197,7 +200,7 @@ def _summary(window: dict, first_render: float, page_name: str) -> dict:
             "server_cpu_ms_per_frame": round(window["cpu_s"] * 1000.0 / frames, 1),
             "cpu_ms": breakdown(groups_ms, stages), "ms": {k: round(v, 2) for k, v in stages.items()},
             "first_render_s": round(first_render, 2), "rss_mb": round(window["rss_mb"]), "threads": window["threads"],
-            "load_avg": round(window["load"], 2), "tabs": window["tabs"], "browser": window["tabs"][0]}  # fmt: skip
+            "load_avg": round(window["load"], 2), "browser_cores": round(window["browser_cores"], 2), "tabs": window["tabs"], "browser": window["tabs"][0]}  # fmt: skip
 
 
 def churn_main(tabs: int, seconds: float, video: Path, nice: int) -> int:

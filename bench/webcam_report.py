@@ -86,7 +86,8 @@ def print_report(result: dict, y4m: Path) -> None:
                 f"browser tab {i}: sends {tab['sent_fps']} fps at {tab['sent_size']} (limited by: "
                 f"{tab['limited_by']}), gets {tab['received_fps']} fps back"
             )
-    print(f"\nserver CPU: {result['server_cores']:.2f} cores = {result['server_cpu_ms_per_frame']:.1f} ms a frame "
+    print(f"\nbrowser (all its processes, every tab): {result['browser_cores']:.2f} cores")
+    print(f"server CPU: {result['server_cores']:.2f} cores = {result['server_cpu_ms_per_frame']:.1f} ms a frame "
           f"(all threads, {result['frames']} frames)")  # fmt: skip
     print(f"{'part':<12}{'ms/frame':>9}  what")
     for part, value in result["cpu_ms"].items():

@@ -177,3 +177,19 @@ def test_set_inference_threads_counts_the_nodes_it_set() -> None:
     options = inference.options.Extensions[inference_calculator_pb2.InferenceCalculatorOptions.ext]
     assert options.delegate.xnnpack.num_threads == 3 and not other.HasField("options")
     assert set_inference_threads(SimpleNamespace(node=[other]), 3) == 0
+
+
+def test_photos_get_mediapipes_own_keypoints_with_the_default_thread() -> None:
+    """Photos (static mode) keep their keypoints bit for bit, so the starter's predictions cannot move (#32)."""
+    import mediapipe as mp
+    from conftest import hagrid_photos
+
+    photos = [_rgb(path) for path in hagrid_photos("like", 4) + hagrid_photos("palm", 4)]
+    with mp.solutions.hands.Hands(static_image_mode=True, max_num_hands=2, model_complexity=1) as plain:
+        reference = [plain.process(photo).multi_hand_landmarks or [] for photo in photos]
+    found = [detect_hands(photo) for photo in photos]
+    assert sum(map(len, found)) >= 6
+    for marks, hands in zip(reference, found, strict=True):
+        assert len(marks) == len(hands)
+        for mark, hand in zip(marks, hands, strict=True):
+            assert np.array_equal(hand.normalised, np.array([[p.x, p.y, p.z] for p in mark.landmark], np.float32))
