@@ -3,7 +3,8 @@
     .venv/bin/python bench/keypoints_agree.py [--frames N] [--complexity 0|1] [--hands 1|2] [--threads N]
 
 The fake camera's y4m (the 640×480 yuv420p frames the browser sends) is tracked twice in video mode:
-*before* as the webcam path was until #32 (PyAV's swscale to RGB, MediaPipe Hands as it comes),
+*before* as the webcam path was until #32 (PyAV's swscale to RGB, MediaPipe Hands as it comes: one
+XNNPACK thread, which ``HandTracker`` reproduces bit for bit),
 *after* as it is now (``ui.frame_callbacks.to_rgb``, ``HandTracker`` with ``TrackerConfig``'s thread
 setting). Prints the per-joint pixel distance (median, 95th percentile, max) over the frames where
 both found a hand, the frames where only one did, and one JSON line.
@@ -39,18 +40,16 @@ def yuv_frames(video: Path, limit: int | None) -> list:
 
 
 def track_before(frames: list, complexity: int, hands: int) -> list[np.ndarray | None]:
-    """Pixel keypoints (21, 2) of the first hand per frame, or None, the way the webcam path did it."""
-    import mediapipe as mp
+    """Pixel keypoints (21, 2) of the first hand per frame, or None, the way the webcam path did it.
 
-    found = []
-    with mp.solutions.hands.Hands(static_image_mode=False, max_num_hands=hands, model_complexity=complexity) as t:
-        for frame in frames:
-            rgb = frame.to_ndarray(format="rgb24")
-            rgb.flags.writeable = False
-            marks = t.process(rgb).multi_hand_landmarks
-            size = np.array([frame.width, frame.height], np.float32)
-            found.append(np.array([[p.x, p.y] for p in marks[0].landmark], np.float32) * size if marks else None)
-    return found
+    The tracker with one XNNPACK thread is MediaPipe Hands as it came, bit for bit
+    (``tests/test_landmarks.py`` holds it to that), so the conversion is what differs.
+    """
+    from core.keypoints.landmarks import HandTracker, TrackerConfig
+
+    config = TrackerConfig(max_num_hands=hands, model_complexity=complexity, inference_threads=1)
+    with HandTracker(config) as tracker:
+        return [(found[0].pixel if (found := tracker.process(f.to_ndarray(format="rgb24"))) else None) for f in frames]
 
 
 def track_after(frames: list, complexity: int, hands: int, threads: int = 1) -> list[np.ndarray | None]:
