@@ -372,7 +372,7 @@ def test_a_database_locked_by_another_program_stops_with_a_summary(trained: Path
         holder.execute("ROLLBACK")
         holder.close()
     _refused(done, "handteach.sqlite: database is locked by another program")
-    assert "stopped: stored 0 samples of 'thumbs_up'" in done.stdout
+    assert "stopped: nothing stored in project 'default', the database stayed locked" in done.stdout
 
 
 # ---- body projects --------------------------------------------------------------------------
