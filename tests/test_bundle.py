@@ -156,6 +156,14 @@ def test_export_import_export_is_bit_exact(store: Store, tmp_path: Path, project
     assert _tree(store.project_dir("copy", create=False)) == _tree(folder)  # model files byte for byte
 
 
+def test_export_names_a_deeply_nested_model_description(store: Store, tmp_path: Path) -> None:
+    """Model files are read through core.io.capped: a nested model.json was a RecursionError traceback."""
+    (model_dir(store, "signs") / "model.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(BundleError, match=r"model\.json: not a readable model description \(nested too deeply\)"):
+        export_project(store, "signs", tmp_path / "s.handteach")
+    assert not (tmp_path / "s.handteach").exists()
+
+
 def test_samples_crops_and_model_survive_in_the_store(store: Store, tmp_path: Path) -> None:
     export_project(store, "signs", tmp_path / "s.handteach")
     import_project(store, tmp_path / "s.handteach", as_name="again")

@@ -8,7 +8,6 @@ the zip's members to the list.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from core.data.bundle_format import (
 from core.data.projects import class_rows
 from core.data.schema import stored_skeleton
 from core.gestures.catalog import GestureClass, validate_name
+from core.io import capped
 from core.io.limits import LIMITS
 from core.skeletons import HAND_21, Skeleton
 from core.types import KEYPOINT_BACKENDS
@@ -57,14 +57,7 @@ class Manifest:
 
 def parse_json(data: bytes, where: str) -> Any:
     """JSON text, NaN and infinities refused; ``BundleError`` naming ``where`` for anything unreadable."""
-
-    def refuse(constant: str) -> float:
-        raise ValueError(f"{constant} is not a number")
-
-    try:
-        return json.loads(data.decode("utf-8"), parse_constant=refuse)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise BundleError(f"{where}: not readable JSON ({type(exc).__name__}: {exc})"[:300]) from None
+    return capped.parse_json(data, where, BundleError, "JSON")
 
 
 def _field(m: dict[str, Any], key: str, kind: type, where: str) -> Any:

@@ -18,7 +18,6 @@ import hashlib
 import io
 import math
 import os
-import stat
 import struct
 import zipfile
 import zlib
@@ -53,6 +52,7 @@ from core.data.bundle_manifest import Manifest, check_listed, parse_json, parse_
 from core.data.clips import StoredClip
 from core.data.schema import Sample, sample_to_row
 from core.gestures.catalog import validate_name
+from core.io.capped import checked_size
 from core.motion.clip import Clip
 from core.types import Keypoints
 
@@ -62,15 +62,7 @@ _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotIm
 
 def _check_end_record(path: Path, limits: BundleLimits) -> None:
     """The file is a zip of at most ``limits.members`` members: read from its end record, 22 bytes near its end."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise BundleError(f"{path}: no such file") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise BundleError(f"{path}: not a regular file")
-    size = info.st_size
-    if size > limits.file_bytes:
-        raise BundleError(f"{path}: {size:,} bytes, over the limit of {limits.file_bytes:,} for a project file")
+    size = checked_size(path, limits.file_bytes, BundleError)  # a regular file of a project file's size
     with open(path, "rb") as handle:
         head = handle.read(4)
         handle.seek(max(0, size - 22 - 0xFFFF))  # the record, then a comment of up to 65,535 bytes

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 import time
 import zipfile
 from collections import Counter
@@ -45,6 +44,7 @@ from core.data.clips import iter_clips
 from core.data.store import Store
 from core.gestures.catalog import GestureClass, validate_name
 from core.io.atomic import atomic_path
+from core.io.capped import parse_json, read_capped
 from core.skeletons import Skeleton
 
 
@@ -164,28 +164,21 @@ def _json(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
 
 
-def _read_file(path: Path, limits: BundleLimits) -> bytes:
-    info = os.stat(path)
-    if not stat.S_ISREG(info.st_mode) or info.st_size > limits.model_bytes:
-        raise BundleError(f"{path}: not a regular file of at most {limits.model_bytes:,} bytes")
-    return path.read_bytes()
-
-
 def _model_files(folder: Path, description: str, limits: BundleLimits) -> dict[str, bytes]:
     """A model folder's description and the weights it names (a CPM: ``model.safetensors``), by file name."""
-    text = _read_file(folder / description, limits)
+    text = read_capped(folder / description, limits.model_bytes, BundleError)
     files = {description: text}
     if description == MODEL_FOLDERS["cpm"]:
-        files["model.safetensors"] = _read_file(folder / "model.safetensors", limits)
+        files["model.safetensors"] = read_capped(folder / "model.safetensors", limits.model_bytes, BundleError)
         return files
+    named = parse_json(text, folder / description, BundleError, "model description")  # deep nesting: named too
     try:
-        named = json.loads(text)
         weights, checksum = named.get("weights_file", "model.safetensors"), named["weights_sha256"]
-    except (ValueError, KeyError, AttributeError) as exc:
+    except (KeyError, AttributeError) as exc:
         raise BundleError(f"{folder / description}: not a model description ({type(exc).__name__})") from None
     if not isinstance(weights, str) or "/" in weights or weights.startswith("."):
         raise BundleError(f"{folder / description}: names an odd weights file {weights!r}")
-    files[weights] = _read_file(folder / weights, limits)
+    files[weights] = read_capped(folder / weights, limits.model_bytes, BundleError)
     if sha256(files[weights]) != checksum:  # the model was saved again between the two reads
         raise _changed(folder.parent.name, f"its model ({folder.name}/)")
     return files

@@ -20,8 +20,8 @@ def _n(value: int) -> str:
     return f"{value:,}"
 
 
-def read_capped(path: Path, limit: int, error: type[ValueError]) -> bytes:
-    """The bytes of ``path``; ``error`` naming it when missing, not a regular file, or over ``limit`` bytes."""
+def checked_size(path: Path, limit: int, error: type[ValueError]) -> int:
+    """The size of ``path``; ``error`` naming it when missing, not a regular file, or over ``limit`` bytes."""
     try:
         info = os.stat(path)  # follows a symlink: what would be read counts
     except FileNotFoundError:
@@ -32,6 +32,12 @@ def read_capped(path: Path, limit: int, error: type[ValueError]) -> bytes:
         raise error(f"{path}: not a regular file")
     if info.st_size > limit:
         raise error(f"{path}: {_n(info.st_size)} bytes, over the limit of {_n(limit)} bytes for this file")
+    return info.st_size
+
+
+def read_capped(path: Path, limit: int, error: type[ValueError]) -> bytes:
+    """The bytes of ``path``; ``error`` naming it when missing, not a regular file, or over ``limit`` bytes."""
+    checked_size(path, limit, error)
     try:
         with open(path, "rb") as handle:
             data = handle.read(limit + 1)
@@ -46,8 +52,9 @@ def _refuse_constant(name: str) -> float:
     raise ValueError(f"holds {name}, which is not a number")
 
 
-def parse_json(data: bytes | str, path: Path, error: type[ValueError], what: str = "JSON file") -> Any:
-    """``data`` parsed as JSON; ``error`` "<path>: not a readable <what> (...)" for any failure.
+def parse_json(data: bytes | str, where: str | Path, error: type[ValueError], what: str = "JSON file") -> Any:
+    """``data`` parsed as JSON; ``error`` "<where>: not a readable <what> (...)" for any failure (``where``: a
+    file, or a file and its member).
 
     NaN and ±Infinity (which Python's json accepts) are refused: no setting a model reads may be non-finite.
     """
@@ -55,9 +62,9 @@ def parse_json(data: bytes | str, path: Path, error: type[ValueError], what: str
         text = data.decode("utf-8") if isinstance(data, bytes) else data
         value = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError:
-        raise error(f"{path}: not a readable {what} (nested too deeply)") from None
+        raise error(f"{where}: not a readable {what} (nested too deeply)") from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise error(f"{path}: not a readable {what} ({exc})") from None
+        raise error(f"{where}: not a readable {what} ({exc})") from None
     return value
 
 
