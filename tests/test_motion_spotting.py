@@ -53,6 +53,15 @@ def test_a_lost_hand_ends_the_motion_and_time_going_back_restarts(model: DTWClas
     assert [e.label for e in _events(spotter, stream)] == ["swipe_down"]  # timestamps restart: a new stream
 
 
+def test_a_stream_that_ends_mid_swipe_is_finished_by_finish(model: DTWClassifier) -> None:
+    """The end of a video or a camera's last frame: ``finish`` ends the motion as a lost hand would."""
+    stream = keypoint_stream([("still", 30), ("swipe_down", 21)], start=200)
+    spotter = Spotter(model)
+    assert _events(spotter, stream) == []  # still moving when the stream stops
+    assert [e.label for e in spotter.finish(stream[-1][1], rate=30.0)] == ["swipe_down"]
+    assert spotter.finish(stream[-1][1] + 5.0, rate=30.0) == []  # nothing left to end
+
+
 @pytest.mark.slow
 def test_a_real_pixel_swipe_tracked_by_mediapipe_fires_once(model: DTWClassifier) -> None:
     """A HaGRID person's photo panned so that the hand swipes to the user's left: 1 s still, 0.8 s swipe, 1.2 s still."""

@@ -248,9 +248,7 @@ class Runner:
         """A motion cut off by the end of the video: no hand for longer than the spotter waits ends it."""
         if self.spotter is None:
             return 0
-        config, tick = self.spotter.config, 0.02
-        ticks = int((config.max_gap_s + config.still_s) / tick) + 3
-        return sum(self._send(self.spotter.push(None, t + k * tick)) for k in range(1, ticks))
+        return sum(self._send(event) for event in self.spotter.finish(t, rate=50.0))
 
     def _send(self, event: SpotEvent | None) -> int:
         if event is None:

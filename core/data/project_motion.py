@@ -239,8 +239,4 @@ def spot_video(path: Path, model: MotionModel, backend: KeypointBackend, smoothi
             write_video(output, frames(), fps)
     finally:
         source.close()
-    # The video may end mid-gesture: no hand for longer than the spotter waits ends it.
-    for extra in range(1, int((config.max_gap_s + config.still_s) * fps) + 3):
-        if (event := spotter.push(None, (last + extra) / fps)) is not None:
-            events.append(event)
-    return events
+    return events + spotter.finish(last / fps, fps)  # the video may end mid-gesture

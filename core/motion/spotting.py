@@ -103,6 +103,12 @@ class Spotter:
             self._frames.popleft()
         return self._update(t, self._speed(t))
 
+    def finish(self, t: float, rate: float) -> list[SpotEvent]:
+        """The events of a stream that ended at ``t`` seconds mid-gesture: "no hand" pushed ``rate`` times a
+        second for as long as the spotter waits before it ends a lost motion (and a few frames more)."""
+        ticks = int((self.config.max_gap_s + self.config.still_s) * rate) + 3
+        return [e for k in range(1, ticks) if (e := self.push(None, t + k / rate)) is not None]
+
     def trail(self, seconds: float = 1.0) -> FloatArray:
         """(M, 2) root positions of the last ``seconds`` (frames with a detection), to draw live."""
         return np.array([p[self._roots, :2].mean(axis=0) for t, p, _ in self._frames
