@@ -87,7 +87,7 @@ def test_nothing_listening_costs_the_producer_nothing() -> None:
     free.bind(("127.0.0.1", 0))
     port = free.getsockname()[1]
     free.close()  # the port is now closed: nothing listens there
-    sender = OscSender("127.0.0.1", port, capacity=16)
+    sender = OscSender("127.0.0.1", port)
     message = frame_message(_frame(0, "fist"), 0.0, keypoints=True)
     results = [sender.put(message) for _ in range(2000)]
     sender.close()

@@ -249,7 +249,7 @@ class StreamSession:
         if self._pipeline.smoother is None or self._pipeline.smoother.config != smoothing:
             self._pipeline.smoother = KeypointSmoother(smoothing)  # here, on the frame thread that uses it
         result = self._pipeline.process(rgb)
-        if outputs is not None:  # queued only: sending happens on the outputs' own threads
+        if outputs is not None:  # never waits: OSC from a non-blocking socket, the WebSocket through its queue
             outputs.publish(result, time.monotonic())
         timings = result.timings_ms
         if cpm_panel:

@@ -1,7 +1,8 @@
 """``Outputs``: the OSC sender and WebSocket server a stream's settings ask for, fed from the video thread.
 
-``publish`` runs on the video thread and only builds a small ``FrameMessage`` and queues it on each
-output (``Channel.put`` never waits); encoding and sending happen on the outputs' own threads.
+``publish`` runs on the video thread and builds a small ``FrameMessage``: OSC sends its datagrams from a
+non-blocking socket right there (UDP never waits), the WebSocket server's queue takes it (``Channel.put``
+never waits) and encodes and sends it on its own thread.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class Outputs:
         self._ws: WsServer | None = None
         try:
             if settings.osc is not None:
-                self._osc = OscSender(*settings.osc, capacity=settings.capacity)
+                self._osc = OscSender(*settings.osc)
             if settings.ws_port is not None:
                 self._ws = WsServer(settings.ws_port, settings.ws_host, capacity=settings.capacity)
         except OutputError:

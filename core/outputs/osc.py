@@ -72,7 +72,7 @@ def resolve(host: str, port: int) -> str:
 class OscSender:
     """Sends each message's OSC messages to ``host:port``, one datagram each, in order, never waiting."""
 
-    def __init__(self, host: str, port: int, capacity: int = 64) -> None:  # capacity: the socket's buffer is it
+    def __init__(self, host: str, port: int) -> None:
         check_port(port, "OSC")
         self.host, self.port = host, port
         self.address = resolve(host, port)

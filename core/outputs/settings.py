@@ -45,8 +45,9 @@ class OutputSettings:
         every_frame: a message for every frame; False: only when a hand's label changes, a hand comes
             or goes (motion events are always sent).
         keypoints: also send each hand's K×3 normalised keypoints.
-        capacity: messages each output may hold while its receiver is slow; beyond that the oldest are
-            dropped (and counted), so a slow or absent receiver never holds up the video.
+        capacity: messages the WebSocket output may hold while its clients are slow; beyond that the oldest
+            are dropped (and counted), so a slow or absent receiver never holds up the video (OSC holds none:
+            a datagram the socket cannot take is dropped and counted).
     """
 
     osc: tuple[str, int] | None = None
