@@ -69,9 +69,11 @@ with right, st.form("new_project", clear_on_submit=False, border=False):
             state.set_project(created)
             st.session_state["home_created"] = True
             st.session_state["flash"] = (
-                f"Created the motion project {created!r}: add your gestures and their clips on Record." if motion
-                else f"Created project {created!r} with the eight default gestures." if skeleton == "hand"
-                else f"Created the body-pose project {created!r}: add your poses on Record."
+                f"Created the motion project {widgets.plain(repr(created))}: add your gestures and their clips on "
+                "Record." if motion
+                else f"Created project {widgets.plain(repr(created))} with the eight default gestures."
+                if skeleton == "hand"
+                else f"Created the body-pose project {widgets.plain(repr(created))}: add your poses on Record."
             )  # fmt: skip
             st.rerun()
 bundle_panel.open_panel(store)
@@ -105,12 +107,12 @@ with model_col:
         else:
             st.info("Not trained yet.")
     elif "error" in summary:
-        st.error(summary["error"])
+        st.error(widgets.plain(summary["error"]))
     else:
         st.metric("Accuracy", f"{summary.get('val_accuracy', 0):.0%}", help=f"Measured {measured_on_text(summary)}")
         classes = ", ".join(titles.get(c, c) for c in summary.get("classes", []))
         trained = readable_time(summary.get("trained_at"))
-        st.caption(f"Knows {classes}. Trained on {summary.get('n_samples', '?')} samples, {trained}.")
+        st.caption(widgets.plain(f"Knows {classes}. Trained on {summary.get('n_samples', '?')} samples, {trained}."))
 
 page, why = widgets.next_step(counts, summary)
 with st.container(border=True, key="next_step"):

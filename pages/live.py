@@ -53,7 +53,7 @@ if source == "🖼 Image or video file":
                     session_backend(),
                 )
             except (MediaError, ValueError) as exc:
-                st.error(f"Could not process the file. {exc}")
+                st.error(widgets.plain(f"Could not process the file. {exc}"))
             else:
                 st.session_state["live_annotated"] = (upload.file_id, annotated)
     shown = st.session_state.get("live_annotated")
@@ -124,7 +124,7 @@ else:
         snapshot = session.snapshot()
         with st.container(key="live_prediction"):
             widgets.prediction_cards(snapshot, gestures, body)
-            st.caption(f"Labels: {widgets.prediction_text(snapshot)}")
+            st.caption(widgets.plain(f"Labels: {widgets.prediction_text(snapshot)}"))
         if show_3d:
             widgets.view3d_panel(snapshot.keypoints, "live_3d_view")
         widgets.show_stream_health(snapshot, "live")

@@ -78,6 +78,6 @@ def open_panel(store: Store) -> None:
     rows = f"{report.clips} clips" if report.clips else f"{report.samples} samples"
     model = " and its trained model" if report.models else ""
     verb = "Replaced" if report.replaced else "Opened"
-    st.session_state["flash"] = f"{verb} project {report.project!r}: {rows}{model}."
+    st.session_state["flash"] = widgets.plain(f"{verb} project {report.project!r}: {rows}{model}.")
     st.session_state["home_bundle_nonce"] = nonce + 1
     st.rerun()

@@ -91,7 +91,7 @@ def record_uploads(store: Store, project: str, class_name: str) -> None:
             st.error(widgets.plain(problem))
         if stored:
             st.session_state["clip_upload_nonce"] = nonce + 1
-            st.session_state["flash"] = f"Added {stored} clip(s) of {class_name}."
+            st.session_state["flash"] = f"Added {stored} clip(s) of {widgets.plain(class_name)}."
             st.rerun()
 
 
