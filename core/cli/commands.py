@@ -112,7 +112,7 @@ def extract(args: argparse.Namespace) -> int:
     print(report.summary())
     for problem in report.refused:
         print_error(str(problem))
-    body = store.has_project(project) and store.project_skeleton(project).name == "body"  # no_person (hands: no_hand)
+    body = exists and store.project_skeleton(project).name == "body"  # no_person (a new project is a hand one)
     none = {"no_person": report.no_person} if body else {"no_hand": report.no_hand}
     _print_json({"stored": report.stored, "frames": report.frames, **none,
                  "rejected": dict(report.rejected), "refused": report.refused})  # fmt: skip
