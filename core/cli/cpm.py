@@ -15,8 +15,9 @@ import sys
 from pathlib import Path
 
 from core.cpm.config import DEFAULT_LABEL_CACHE, CPMConfig, CPMTrainConfig
+from core.resdeconv.config import ATTENTION, HEADS, ResDeconvConfig
 
-MODEL, RUN = CPMConfig(), CPMTrainConfig()  # every default below comes from these
+MODEL, RUN, RESDECONV = CPMConfig(), CPMTrainConfig(), ResDeconvConfig()  # every default below comes from these
 # train-cpm's numeric flags, each a field of CPMConfig (model) or CPMTrainConfig (run): its default, type and
 # name in ``args`` come from there. (flag, field, metavar, help; " (default: ...)" is added.)
 _MODEL_FLAGS = (
@@ -67,8 +68,10 @@ def _add_config_flags(p: argparse.ArgumentParser, config: object, flags: tuple) 
 def _add_train(subparsers, name: str) -> None:
     p = subparsers.add_parser(
         name,
-        help="train a hand CPM by distillation from MediaPipe",
-        description="Label images/videos with MediaPipe (cached), then train a CPM on hand crops; prints one line per epoch and checkpoints every epoch (Ctrl-C keeps the last).",
+        help="train a hand keypoint network (the CPM, or --arch resnet-deconv) by distillation from MediaPipe",
+        description="Label images/videos with MediaPipe (cached), then train a CPM (or, with --arch resnet-deconv, a "
+        "ResNet with a deconvolution head and attention) on hand crops; prints one line per epoch and checkpoints "
+        "every epoch (Ctrl-C keeps the last).",
     )
     p.add_argument(
         "-i", "--inputs", nargs="+", required=True, metavar="PATH", help="image/video files or folders to train on"
@@ -139,7 +142,48 @@ def _add_train(subparsers, name: str) -> None:
         "accurate); validation and the no-hand threshold read crops that way too",
     )
     p.add_argument("--label-cache", default=str(DEFAULT_LABEL_CACHE), help="teacher label cache (default: %(default)s)")
-    p.set_defaults(func=_run_train, handler=_run_train)  # handler: the name core.cli.main dispatches on
+    _add_arch_flags(p)
+    p.set_defaults(func=_run_train, handler=_run_train)
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, got {text!r}") from None
+
+
+def _add_arch_flags(p: argparse.ArgumentParser) -> None:
+    arch = p.add_argument_group("ResNet-deconv network (--arch resnet-deconv; the CPM flags above are the CPM's)")
+    p.add_argument("--arch", choices=("cpm", "resnet-deconv"), default="cpm",
+                   help="the network to train: the CPM, or a ResNet with a deconvolution head and attention "
+                        "(default: %(default)s)")  # fmt: skip
+    arch.add_argument(
+        "--widths",
+        type=_ints,
+        default=RESDECONV.widths,
+        metavar="C,C,..",
+        help="channels of each ResNet stage, each halving the map (default: %(default)s)",
+    )
+    arch.add_argument(
+        "--depths", type=_ints, default=None, metavar="N,N,..", help="basic blocks per stage (default: one each)"
+    )
+    arch.add_argument(
+        "--head",
+        choices=HEADS,
+        default=RESDECONV.head,
+        help="×2 steps by transposed convolution or nearest up-sampling + conv (default: %(default)s)",
+    )
+    arch.add_argument(
+        "--head-channels",
+        type=_ints,
+        default=RESDECONV.head_channels,
+        metavar="C,C,C",
+        help="width after each of the three ×2 steps (default: %(default)s)",
+    )
+    arch.add_argument("--attention", choices=ATTENTION, default=RESDECONV.attention,
+                      help="holistic (one map over the hand), part (one per finger and the palm), both, or none "
+                           "(default: %(default)s)")  # fmt: skip  # handler: the name core.cli.main dispatches on
 
 
 def _add_eval(subparsers) -> None:
@@ -185,15 +229,29 @@ def register(subparsers) -> None:
     """Add ``train-cpm`` and ``eval-keypoints`` to the main CLI's subparsers (``finetune-cpm``, which needs a
     project, is ``core.cli.finetune.register``'s)."""
     _add_train(subparsers, "train-cpm")
+    _add_train(subparsers, "train-keypoints")  # the same command, named for either --arch
     _add_eval(subparsers)
 
 
-def train_configs(args: argparse.Namespace) -> tuple[CPMConfig, CPMTrainConfig]:
-    """The model and run configs a parsed ``train-cpm`` command asks for."""
-    cpm = dataclasses.replace(
-        MODEL, stride=args.stride, block=args.block, upright=args.upright > 0,
-        **{name: getattr(args, name) for _, name, _, _ in _MODEL_FLAGS},
+def _resdeconv_config(args: argparse.Namespace) -> ResDeconvConfig:
+    if args.upright or args.stages != MODEL.stages or args.stride != MODEL.stride or args.block != MODEL.block:
+        raise ValueError("--upright, --stages, --stride and --block are the CPM's: not for --arch resnet-deconv")
+    depths = args.depths or (1,) * len(args.widths)
+    return ResDeconvConfig(
+        input_size=args.input_size, widths=args.widths, depths=depths, head=args.head,
+        head_channels=args.head_channels, attention=args.attention,
     )  # fmt: skip
+
+
+def train_configs(args: argparse.Namespace) -> tuple[CPMConfig | ResDeconvConfig, CPMTrainConfig]:
+    """The model and run configs a parsed ``train-cpm`` / ``train-keypoints`` command asks for."""
+    if getattr(args, "arch", "cpm") == "resnet-deconv":
+        cpm: CPMConfig | ResDeconvConfig = _resdeconv_config(args)
+    else:
+        cpm = dataclasses.replace(
+            MODEL, stride=args.stride, block=args.block, upright=args.upright > 0,
+            **{name: getattr(args, name) for _, name, _, _ in _MODEL_FLAGS},
+        )  # fmt: skip
     cfg = dataclasses.replace(
         RUN,
         holdout=tuple(args.holdout),

@@ -1,4 +1,6 @@
-"""CPM checkpoints: ``model.safetensors`` + ``config.json`` (+ optional training state), no pickle.
+"""Heatmap-network checkpoints (the CPM's and the ResNet-deconv's): ``model.safetensors`` + ``config.json``
+(+ optional training state), no pickle. ``config.json``'s format tag picks the architecture
+(``core.cpm.architectures``); the weights carry the same tag.
 
 ``load`` checks everything before touching the model: the config is ours and of a
 known version, the weights file carries our format tag, and its tensors match the
@@ -16,10 +18,9 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import load_file, save_file
 
-from core.cpm.config import CONFIG_FORMAT, CPMConfig
-from core.cpm.model import HandCPM
+from core.cpm.architectures import CPM_FORMAT, TITLES, HeatmapConfig, HeatmapNetwork, build, format_of, parse_config
 from core.io.atomic import atomic_path, write_text
-from core.io.capped import read_capped
+from core.io.capped import parse_json, read_capped
 from core.io.limits import LIMITS, LimitError, check_cpm_weights
 
 WEIGHTS_FILE = "model.safetensors"
@@ -39,32 +40,33 @@ def _atomic_save_tensors(tensors: dict[str, torch.Tensor], path: Path, metadata:
         save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(tmp), metadata=metadata)
 
 
-def save(model: HandCPM, out_dir: str | Path) -> Path:
+def save(model: HeatmapNetwork, out_dir: str | Path) -> Path:
     """Write ``config.json`` and ``model.safetensors`` of ``model`` into ``out_dir``; returns the folder."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     # One metadata key: the library writes its metadata map in no fixed order, so two keys gave equal weights
     # different bytes from run to run. The version is config.json's, checked on load.
-    _atomic_save_tensors(model.state_dict(), out / WEIGHTS_FILE, {"format": CONFIG_FORMAT})
+    _atomic_save_tensors(model.state_dict(), out / WEIGHTS_FILE, {"format": format_of(model.cfg)})
     write_text(out / CONFIG_FILE, model.cfg.to_json())
     return out
 
 
-def read_config(ckpt_dir: str | Path) -> CPMConfig:
+def read_config(ckpt_dir: str | Path) -> HeatmapConfig:
     """The ``CPMConfig`` of a checkpoint folder, or ``CheckpointError`` naming the file."""
     path = Path(ckpt_dir) / CONFIG_FILE
     if not path.is_file():
         raise CheckpointError(f"{path}: missing (a CPM checkpoint is a folder with {CONFIG_FILE} and {WEIGHTS_FILE})")
     try:
-        cfg = CPMConfig.from_json(read_capped(path, LIMITS.model_json_bytes, CheckpointError), source=path)
+        text = read_capped(path, LIMITS.model_json_bytes, CheckpointError)
+        cfg = parse_config(parse_json(text, path, CheckpointError, "network config"), text, str(path))
         with torch.device("meta"):  # counts the weights without allocating them
-            check_cpm_weights(path, sum(p.numel() for p in HandCPM(cfg).parameters()))
+            check_cpm_weights(path, sum(p.numel() for p in build(cfg).parameters()))
         return cfg
     except (ValueError, LimitError) as exc:
         raise CheckpointError(str(exc)) from exc
 
 
-def _read_weights(path: Path) -> dict[str, torch.Tensor]:
+def _read_weights(path: Path, tag: str) -> dict[str, torch.Tensor]:
     data = read_capped(path, LIMITS.model_weights_bytes, CheckpointError)  # a regular file of a sane size
     try:  # header: 8-byte length, then JSON with our metadata
         header_len = int.from_bytes(data[:8], "little")
@@ -75,8 +77,8 @@ def _read_weights(path: Path) -> dict[str, torch.Tensor]:
     if not isinstance(header, dict):
         header = {}
     metadata = header.get("__metadata__")
-    if not isinstance(metadata, dict) or metadata.get("format") != CONFIG_FORMAT:
-        raise CheckpointError(f"{path}: not a handteach CPM weights file (no format tag {CONFIG_FORMAT!r})")
+    if not isinstance(metadata, dict) or metadata.get("format") != tag:
+        raise CheckpointError(f"{path}: not a handteach {TITLES[tag]} weights file (no format tag {tag!r})")
     return tensors
 
 
@@ -99,12 +101,12 @@ def _check_match(path: Path, tensors: dict[str, torch.Tensor], expected: dict[st
         raise CheckpointError(f"{path}: tensor {bad!r} contains NaN or infinity")
 
 
-def load(ckpt_dir: str | Path = DEFAULT_DIR, device: str | torch.device = "cpu") -> HandCPM:
+def load(ckpt_dir: str | Path = DEFAULT_DIR, device: str | torch.device = "cpu") -> HeatmapNetwork:
     """Rebuild the model of a checkpoint folder, in eval mode, after validating every tensor."""
     cfg = read_config(ckpt_dir)
     path = Path(ckpt_dir) / WEIGHTS_FILE
-    tensors = _read_weights(path)
-    model = HandCPM(cfg)
+    tensors = _read_weights(path, format_of(cfg))
+    model = build(cfg)
     _check_match(path, tensors, model.state_dict())
     model.load_state_dict(tensors, strict=True)
     return model.to(device).eval()
@@ -115,19 +117,21 @@ def save_training_state(
     state: dict,
     out_dir: str | Path,
     trained_weights: dict[str, torch.Tensor] | None = None,
+    tag: str = CPM_FORMAT,
 ) -> None:
     """Optimizer moments as safetensors + JSON (epoch, history, hyper-parameters), for ``--resume``.
 
     ``trained_weights``: the state dict the optimizer trains, when the saved model is a moving average of it.
+    ``tag``: the network's format tag (``architectures.format_of``).
     """
     out = Path(out_dir)
     if trained_weights is not None:
-        _atomic_save_tensors(trained_weights, out / TRAINED_WEIGHTS_FILE, {"format": CONFIG_FORMAT})
+        _atomic_save_tensors(trained_weights, out / TRAINED_WEIGHTS_FILE, {"format": tag})
     else:
         (out / TRAINED_WEIGHTS_FILE).unlink(missing_ok=True)  # an earlier averaged run's, no longer what was saved
     opt = optimizer.state_dict()
     tensors = {f"{i}.{name}": v for i, s in opt["state"].items() for name, v in s.items() if torch.is_tensor(v)}
-    _atomic_save_tensors(tensors, out / OPTIMIZER_FILE, {"format": CONFIG_FORMAT})
+    _atomic_save_tensors(tensors, out / OPTIMIZER_FILE, {"format": tag})
     write_text(out / TRAIN_STATE_FILE, json.dumps({**state, "param_groups": opt["param_groups"]}, indent=1))
 
 
@@ -137,12 +141,12 @@ def read_training_state(ckpt_dir: str | Path) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def load_trained_weights(model: HandCPM, ckpt_dir: str | Path) -> bool:
+def load_trained_weights(model: HeatmapNetwork, ckpt_dir: str | Path) -> bool:
     """Put the optimizer's weights of an averaged run into ``model``; False (model unchanged) when there are none."""
     path = Path(ckpt_dir) / TRAINED_WEIGHTS_FILE
     if not path.is_file():
         return False
-    tensors = _read_weights(path)
+    tensors = _read_weights(path, format_of(model.cfg))
     _check_match(path, tensors, model.state_dict())
     model.load_state_dict(tensors, strict=True)
     return True

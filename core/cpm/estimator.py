@@ -1,16 +1,21 @@
-"""``CPMEstimator``: a frame and a hand box → keypoints, confidences and every stage's belief maps."""
+"""``CPMEstimator``: a frame and a hand box → keypoints, confidences and every stage's belief maps.
+
+It runs either heatmap network (``core.cpm.architectures``): the CPM, or the ResNet-deconv, whose one heatmap
+stack counts as one stage and which also returns its attention maps.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from core.cpm import checkpoint
+from core.cpm.architectures import HeatmapNetwork
 from core.cpm.heatmaps import decode
-from core.cpm.model import HandCPM, fused_for_inference
+from core.cpm.model import fused_for_inference
 from core.cpm.runtime import BeliefRuntime
 from core.cpm.upright import upright_angle
 from core.io import crops as cropping
@@ -31,6 +36,8 @@ class CPMResult:
         threshold: mean confidence at or above which the crop counts as holding a hand.
         image_size: (width, height) of the frame.
         stride: crop px per belief cell.
+        attention: (A, h, w) float32 in 0..1, where a ResNet-deconv looked (``attention_names``); (0, h, w) else.
+        attention_names: what each attention map is ("hand", then "palm", "thumb", ... "little").
     """
 
     keypoints_px: FloatArray
@@ -41,6 +48,8 @@ class CPMResult:
     threshold: float
     image_size: tuple[int, int]
     stride: int
+    attention: FloatArray = field(default_factory=lambda: np.zeros((0, 1, 1), np.float32))
+    attention_names: tuple[str, ...] = ()
 
     @property
     def score(self) -> float:
@@ -97,13 +106,15 @@ class CPMEstimator:
         return self.cfg.flip_test if self._flip_test is None else self._flip_test
 
     @property
-    def model(self) -> HandCPM:
+    def model(self) -> HeatmapNetwork:
         """The weights (trainable, e.g. by fine-tuning); setting them also refreshes what ``estimate`` runs."""
         return self._model
 
     @model.setter
-    def model(self, model: HandCPM) -> None:
+    def model(self, model: HeatmapNetwork) -> None:
         self._model, self.cfg = model, model.cfg
+        names = getattr(model, "attention_names", None)
+        self.attention_names: tuple[str, ...] = tuple(names()) if names else ()
         self._runtime = BeliefRuntime(fused_for_inference(model), model.cfg.input_size, self.num_threads or 0)
 
     def estimate(self, rgb: npt.NDArray[np.uint8], box: cropping.Box, upright_deg: float | None = None) -> CPMResult:
@@ -121,26 +132,28 @@ class CPMEstimator:
             raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got shape {rgb.shape} dtype {rgb.dtype}")
         window = cropping.window_from_box(box, self.cfg.margin)
         if self.cfg.upright and upright_deg is not None:
-            matrix, crop, beliefs = self._read(rgb, window, upright_deg)
+            matrix, crop, beliefs, attention = self._read(rgb, window, upright_deg)
         else:
-            matrix, crop, beliefs = self._read(rgb, window, 0.0)
+            matrix, crop, beliefs, attention = self._read(rgb, window, 0.0)
             if self.cfg.upright:  # the first pass finds which way the hand points; the second reads it upright
                 angle = upright_angle(decode(beliefs[-1], self.cfg.stride)[0])
-                matrix, crop, beliefs = self._read(rgb, window, angle)
+                matrix, crop, beliefs, attention = self._read(rgb, window, angle)
         points, confidence = decode(beliefs[-1], self.cfg.stride)
         height, width = rgb.shape[:2]
         frame_points = cropping.points_from_crop(points, matrix)
         return CPMResult(
-            frame_points, confidence, beliefs, crop, matrix, self.cfg.hand_threshold, (width, height), self.cfg.stride
-        )
+            frame_points, confidence, beliefs, crop, matrix, self.cfg.hand_threshold, (width, height),
+            self.cfg.stride, attention, self.attention_names,
+        )  # fmt: skip
 
     def _read(
         self, rgb: npt.NDArray[np.uint8], window: cropping.CropWindow, angle_deg: float
-    ) -> tuple[FloatArray, npt.NDArray[np.uint8], list[FloatArray]]:
-        """(frame px → crop px matrix, crop, per-stage beliefs) of ``window`` turned by ``angle_deg``."""
+    ) -> tuple[FloatArray, npt.NDArray[np.uint8], list[FloatArray], FloatArray]:
+        """(frame px → crop px matrix, crop, per-stage beliefs, attention) of ``window`` turned by ``angle_deg``."""
         matrix = cropping.crop_matrix(window, self.cfg.input_size, angle_deg)
         crop = cropping.warp(rgb, matrix, self.cfg.input_size)
-        return matrix, crop, self.beliefs(crop)
+        beliefs, attention = self.read_crop(crop)
+        return matrix, crop, beliefs, attention
 
     def estimate_hand(self, rgb: npt.NDArray[np.uint8], hand: Keypoints) -> CPMResult:
         """``estimate`` with the box and direction of a known hand (MediaPipe's, or the previous frame's)."""
@@ -148,10 +161,15 @@ class CPMEstimator:
 
     def beliefs(self, crop: npt.NDArray[np.uint8]) -> list[FloatArray]:
         """Per-stage (22, h, w) float32 belief maps of one (S, S, 3) uint8 RGB crop."""
+        return self.read_crop(crop)[0]
+
+    def read_crop(self, crop: npt.NDArray[np.uint8]) -> tuple[list[FloatArray], FloatArray]:
+        """``beliefs`` of one crop, and its (A, h, w) attention maps (A = 0 for a CPM)."""
         x = crop.transpose(2, 0, 1)[None].astype(np.float32)  # (1, 3, S, S)
         if self.flip_test:
             x = np.concatenate([x, x[..., ::-1]])  # (2, 3, S, S): the crop and its mirror image
-        stages = self._runtime(x)  # (B, T, 22, h, w)
+        stages, attention = self._runtime.run(x)  # (B, T, 22, h, w), (B, A, h, w)
         if self.flip_test:  # mirroring a crop keeps joint identities, so the maps only flip back along x
             stages = (stages[:1] + stages[1:, ..., ::-1]) / 2
-        return list(stages[0])
+            attention = (attention[:1] + attention[1:, ..., ::-1]) / 2
+        return list(stages[0]), attention[0]

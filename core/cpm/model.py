@@ -168,7 +168,7 @@ class HandCPM(nn.Module):
 class TrainingView(nn.Module):
     """The model with ``forward_all`` as its forward, so that a DistributedDataParallel wrapper sees both outputs."""
 
-    def __init__(self, model: HandCPM) -> None:
+    def __init__(self, model: nn.Module) -> None:  # a HandCPM or any network with its forward_all
         super().__init__()
         self.model = model
 
@@ -236,15 +236,20 @@ def coordinate_loss(beliefs: list[torch.Tensor], cells: torch.Tensor, inside: to
     return total
 
 
-def fused_for_inference(model: HandCPM) -> HandCPM:
-    """An eval-mode copy of ``model`` with every BatchNorm folded into the convolution before it.
+def fused_for_inference(model: nn.Module) -> nn.Module:
+    """An eval-mode copy of a heatmap network with every BatchNorm folded into the convolution before it.
 
     The same beliefs (to float rounding) from fewer operations: a single small crop on a CPU is
     dominated by per-layer overhead. The copy is for inference only; train and save ``model``.
+    Any ``nn.Sequential`` holding a (transposed) convolution directly followed by a BatchNorm is folded.
     """
     fused = copy.deepcopy(model).eval()
     for block in fused.modules():
-        if isinstance(block, nn.Sequential) and len(block) == 3 and isinstance(block[1], nn.BatchNorm2d):
-            block[0] = fuse_conv_bn_eval(block[0], block[1])
-            block[1] = nn.Identity()
+        if not isinstance(block, nn.Sequential):
+            continue
+        for i in range(len(block) - 1):
+            conv, norm = block[i], block[i + 1]
+            if isinstance(conv, (nn.Conv2d, nn.ConvTranspose2d)) and isinstance(norm, nn.BatchNorm2d):
+                block[i] = fuse_conv_bn_eval(conv, norm, transpose=isinstance(conv, nn.ConvTranspose2d))
+                block[i + 1] = nn.Identity()
     return fused

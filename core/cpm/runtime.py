@@ -1,4 +1,4 @@
-"""The fused CPM as an onnxruntime session: what ``CPMEstimator`` runs per crop.
+"""A fused heatmap network (CPM or ResNet-deconv) as an onnxruntime session: what ``CPMEstimator`` runs per crop.
 
 On these 2-vCPU machines onnxruntime runs the network about 3.5× faster than PyTorch
 eager for one 128-px crop (1.9–2.5 against 8.0–8.9 ms, one thread), so ``flip_test``
@@ -21,15 +21,20 @@ class _StackedStages(torch.nn.Module):
         super().__init__()
         self.network = network
 
-    def forward(self, crops: torch.Tensor) -> torch.Tensor:
-        return torch.stack(self.network(crops), dim=1)
+    def forward(self, crops: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, T, 22, h, w) beliefs of every stage and (B, A, h, w) attention (A = 0 for a network without)."""
+        if hasattr(self.network, "forward_attention"):  # a ResNet-deconv: one stack, and where it looked
+            heatmaps, attention = self.network.forward_attention(crops)
+            return heatmaps[:, None], attention
+        stages = self.network(crops)
+        return torch.stack(stages, dim=1), stages[-1][:, :0]
 
 
 class BeliefRuntime:
     """Belief maps of a batch of crops with onnxruntime.
 
     Args:
-        network: an inference copy of a ``HandCPM`` (``fused_for_inference``); it is not kept.
+        network: an inference copy of a ``HandCPM`` or ``HandResDeconv`` (``fused_for_inference``); not kept.
         input_size: the crop side S in pixels.
         threads: onnxruntime intra-op threads (0: its default, all cores).
     """
@@ -46,8 +51,8 @@ class BeliefRuntime:
                 (torch.zeros(1, 3, input_size, input_size),),
                 buffer,
                 input_names=["crops"],
-                output_names=["beliefs"],
-                dynamic_axes={"crops": {0: "batch"}, "beliefs": {0: "batch"}},
+                output_names=["beliefs", "attention"],
+                dynamic_axes={"crops": {0: "batch"}, "beliefs": {0: "batch"}, "attention": {0: "batch"}},
                 opset_version=17,
                 dynamo=False,
             )
@@ -58,4 +63,9 @@ class BeliefRuntime:
 
     def __call__(self, crops: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """(B, 3, S, S) float32 RGB in 0–255 → (B, T, 22, h, w) float32 beliefs of every stage."""
-        return self._session.run(None, {"crops": np.ascontiguousarray(crops, dtype=np.float32)})[0]
+        return self.run(crops)[0]
+
+    def run(self, crops: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """Beliefs as ``__call__``, and (B, A, h, w) float32 attention maps in 0..1 (A = 0 for a CPM)."""
+        beliefs, attention = self._session.run(None, {"crops": np.ascontiguousarray(crops, dtype=np.float32)})
+        return beliefs, attention

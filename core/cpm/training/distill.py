@@ -20,8 +20,9 @@ import torch
 from torch.optim.swa_utils import AveragedModel
 
 from core.cpm import checkpoint
+from core.cpm.architectures import HeatmapConfig, HeatmapNetwork, build
 from core.cpm.config import CPMConfig, CPMTrainConfig
-from core.cpm.model import HandCPM, TrainingView, coordinate_loss, cpm_loss, handedness_loss
+from core.cpm.model import TrainingView, coordinate_loss, cpm_loss, handedness_loss
 from core.cpm.training import parallel
 from core.cpm.training.dataset import DistillationSet
 from core.cpm.training.inputs import draw_sampler, split_crops, teacher_labels
@@ -100,7 +101,7 @@ def _epoch_line(epoch: int, epochs: int, loss: float, val, seconds: float, elaps
 class _Run:
     """What one training run works with (internal)."""
 
-    model: HandCPM  # the weights the optimizer trains
+    model: HeatmapNetwork  # the weights the optimizer trains
     averaged: AveragedModel | None  # their moving average (rank 0, with CPMTrainConfig.ema_decay)
     net: torch.nn.Module  # what the loop calls: the model's TrainingView, wrapped for data-parallel runs
     loader: torch.utils.data.DataLoader
@@ -113,11 +114,11 @@ class _Run:
     started: float
 
 
-def _prepare(inputs, cfg: CPMTrainConfig, cpm: CPMConfig | None, resume, log: Callable[[str], None]) -> _Run:
+def _prepare(inputs, cfg: CPMTrainConfig, cpm: HeatmapConfig | None, resume, log: Callable[[str], None]) -> _Run:
     """Model (new or resumed), teacher labels, crops, loader, optimizer and schedule."""
     started = time.time()
     device = resolve_device(cfg)
-    model = checkpoint.load(resume or cfg.init) if resume or cfg.init else HandCPM(cpm or CPMConfig())
+    model = checkpoint.load(resume or cfg.init) if resume or cfg.init else build(cpm or CPMConfig())
     if cfg.flip_test:  # only how crops are read: validation, the no-hand threshold and the saved config follow it
         model.cfg = dataclasses.replace(model.cfg, flip_test=True)
     model = model.to(device).to(memory_format=torch.channels_last)
@@ -169,7 +170,7 @@ def _prepare(inputs, cfg: CPMTrainConfig, cpm: CPMConfig | None, resume, log: Ca
 def train(
     inputs: list[str | Path],
     out_dir: str | Path,
-    cpm: CPMConfig | None = None,
+    cpm: HeatmapConfig | None = None,
     cfg: CPMTrainConfig | None = None,
     resume: str | Path | None = None,
     log: Callable[[str], None] = print,
@@ -196,7 +197,7 @@ def train(
     return _summary(state.get("history", []), started, state.get("train_hands", 0), state.get("val_hands", 0))
 
 
-def _train_process(inputs, out_dir, cpm: CPMConfig | None, cfg: CPMTrainConfig, resume) -> None:
+def _train_process(inputs, out_dir, cpm: HeatmapConfig | None, cfg: CPMTrainConfig, resume) -> None:
     """One process of a data-parallel run (started by ``parallel.launch``)."""
     _train_here(inputs, out_dir, cpm, cfg, resume, ConsoleLog() if parallel.rank() == 0 else lambda _: None, None)
 

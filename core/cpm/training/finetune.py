@@ -20,9 +20,10 @@ import numpy.typing as npt
 import torch
 
 from core.cpm import checkpoint
+from core.cpm.architectures import HeatmapNetwork
 from core.cpm.config import FINETUNE_EPOCHS
 from core.cpm.estimator import CPMEstimator
-from core.cpm.model import HandCPM, cpm_loss
+from core.cpm.model import cpm_loss
 from core.cpm.training.augment import CropAugmentConfig
 from core.cpm.training.dataset import BaseCrop, DistillationSet, base_crop
 from core.cpm.training.validation import validate
@@ -60,7 +61,7 @@ def _to_bases(crops: Sequence[UserCrop], margin: float) -> list[BaseCrop]:
     return bases
 
 
-def _freeze_batchnorm(model: HandCPM) -> None:
+def _freeze_batchnorm(model: HeatmapNetwork) -> None:
     for module in model.modules():
         if isinstance(module, torch.nn.BatchNorm2d):
             module.eval()

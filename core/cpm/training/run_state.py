@@ -22,8 +22,8 @@ import torch
 from torch.optim.swa_utils import AveragedModel
 
 from core.cpm import checkpoint
+from core.cpm.architectures import HeatmapNetwork, format_of
 from core.cpm.config import CPMTrainConfig
-from core.cpm.model import HandCPM
 from core.cpm.training import parallel
 from core.cpm.training.sampler import EpochSampler
 from core.cpm.training.validation import calibrate_threshold
@@ -88,7 +88,7 @@ class Periodic:
             self.last = time.time()
 
 
-def averager(model: HandCPM, decay: float) -> AveragedModel:
+def averager(model: HeatmapNetwork, decay: float) -> AveragedModel:
     """A moving average of ``model``'s weights and batch-norm statistics (a copy, updated after every step).
 
     The decay ramps up from 0.1 over the first steps, so early epochs do not score the random start.
@@ -102,8 +102,8 @@ def averager(model: HandCPM, decay: float) -> AveragedModel:
 
 
 def save_run(
-    model: HandCPM,
-    trained: HandCPM | None,
+    model: HeatmapNetwork,
+    trained: HeatmapNetwork | None,
     optimizer: torch.optim.Optimizer,
     out_dir: str | Path,
     history: list[dict],
@@ -145,4 +145,6 @@ def save_run(
             "augment": dataclasses.asdict(cfg.augment),
         },
     }
-    checkpoint.save_training_state(optimizer, full, out_dir, None if trained is None else trained.state_dict())
+    checkpoint.save_training_state(
+        optimizer, full, out_dir, None if trained is None else trained.state_dict(), format_of(model.cfg)
+    )

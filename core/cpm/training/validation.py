@@ -10,9 +10,9 @@ import numpy.typing as npt
 import torch
 from sklearn.metrics import balanced_accuracy_score
 
+from core.cpm.architectures import HeatmapNetwork
 from core.cpm.evaluation.metrics import normalised_errors, summary
 from core.cpm.heatmaps import decode
-from core.cpm.model import HandCPM
 from core.cpm.training.augment import IDENTITY
 from core.cpm.training.dataset import BaseCrop, render
 from core.cpm.upright import unturn, upright_angle
@@ -29,7 +29,7 @@ class ValidationResult:
 
 
 @torch.inference_mode()
-def predict(model: HandCPM, crops: npt.NDArray[np.uint8], batch_size: int = 64) -> tuple[FloatArray, FloatArray]:
+def predict(model: HeatmapNetwork, crops: npt.NDArray[np.uint8], batch_size: int = 64) -> tuple[FloatArray, FloatArray]:
     """Keypoints (N, 21, 2) crop px and confidences (N, 21) of the last stage for (N, S, S, 3) uint8 crops
     (with the mirror images averaged in when ``model.cfg.flip_test``, as ``CPMEstimator`` reads them)."""
     model.eval()
@@ -50,7 +50,7 @@ def predict(model: HandCPM, crops: npt.NDArray[np.uint8], batch_size: int = 64) 
     return np.asarray(points, np.float32).reshape(-1, 21, 2), np.asarray(confs, np.float32) if confs else empty
 
 
-def render_fixed(bases: list[BaseCrop], model: HandCPM) -> tuple[npt.NDArray[np.uint8], FloatArray | None]:
+def render_fixed(bases: list[BaseCrop], model: HeatmapNetwork) -> tuple[npt.NDArray[np.uint8], FloatArray | None]:
     """Standard (unaugmented) crops (N, S, S, 3) and teacher keypoints (N, 21, 2) crop px (None for negatives)."""
     pairs = [render(b, model.cfg) for b in bases]
     crops = (
@@ -64,7 +64,7 @@ def render_fixed(bases: list[BaseCrop], model: HandCPM) -> tuple[npt.NDArray[np.
 
 
 def read(
-    model: HandCPM, bases: list[BaseCrop], crops: npt.NDArray[np.uint8] | None = None
+    model: HeatmapNetwork, bases: list[BaseCrop], crops: npt.NDArray[np.uint8] | None = None
 ) -> tuple[FloatArray, FloatArray]:
     """Keypoints (N, 21, 2) in px of the standard crops of ``bases`` and confidences (N, 21), as the estimator reads them.
 
@@ -88,7 +88,7 @@ def read(
     return np.stack([unturn(points, a, size) for points, a in zip(pred, angles, strict=True)]), conf
 
 
-def validate(model: HandCPM, hands: list[BaseCrop], empty: list[BaseCrop]) -> ValidationResult:
+def validate(model: HeatmapNetwork, hands: list[BaseCrop], empty: list[BaseCrop]) -> ValidationResult:
     """PCK of ``model`` vs the teacher on standard crops of ``hands``; confidences on ``empty``."""
     crops, teacher = render_fixed(hands, model)
     pred, conf = read(model, hands, crops)
