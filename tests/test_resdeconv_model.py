@@ -48,10 +48,10 @@ def test_part_attention_changes_only_its_own_joints() -> None:
     model = HandResDeconv(ResDeconvConfig(**{**SMALL.__dict__, "attention": "part"})).eval()
     features = torch.rand(1, 16, 16, 16)
     parts = torch.rand(1, 6, 16, 16)
-    base = model.part_heatmaps(features, parts)
+    base = model.joints(features, parts)
     masked = parts.clone()
     masked[:, 1] = 0.0  # the thumb
-    moved = (model.part_heatmaps(features, masked) - base).abs().amax(dim=(0, 2, 3)) > 0
+    moved = (model.joints(features, masked) - base).abs().amax(dim=(0, 2, 3)) > 0
     assert sorted(np.flatnonzero(moved.numpy()).tolist()) == [2, 3, 4]
 
 

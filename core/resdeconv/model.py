@@ -19,6 +19,8 @@ from torch import nn
 from core.cpm.model import conv_bn_relu
 from core.resdeconv.config import PARTS, ResDeconvConfig
 
+JOINT_PART = tuple(next(p for p, joints in enumerate(PARTS) if j in joints) for j in range(21))  # part of each joint
+
 
 class BasicBlock(nn.Module):
     """ResNet's basic block: 3×3 conv-BN-ReLU, 3×3 conv-BN, plus the shortcut (1×1 projected when the shape changes)."""
@@ -64,22 +66,26 @@ class Backbone(nn.Module):
         return self.layers(x)
 
 
-class PartHeatmaps(nn.Module):
-    """Heatmaps read from part-weighted features: each finger's (and the palm's) joints from features × its map.
+class JointHeatmaps(nn.Module):
+    """21 joint heatmaps read by 1×1 from the head's features, each from the features weighted by its part's map.
 
-    (N, C, h, w) features and (N, 6, h, w) part attention → (N, 21, h, w) joint heatmaps. One 1×1 convolution
-    per part; a joint listed in two parts (none in ``PARTS``) would be read twice.
+    (N, C, h, w) features and optional (N, 6, h, w) part attention → (N, 21, h, w). A 1×1 reader is linear at
+    each cell, so reading joint j from ``features × a_part(j)`` equals ``a_part(j) × (W_j · features) + b_j``:
+    the same function as one reader per part (Chu et al.), at the cost of one convolution.
     """
 
     def __init__(self, channels: int) -> None:
         super().__init__()
-        self.readers = nn.ModuleList([nn.Conv2d(channels, len(joints), 1) for joints in PARTS])
-        order = [j for joints in PARTS for j in joints]
-        self.register_buffer("order", torch.tensor([order.index(j) for j in range(len(order))]), persistent=False)
+        self.reader = nn.Conv2d(channels, len(JOINT_PART), 1, bias=False)
+        self.bias = nn.Parameter(torch.zeros(len(JOINT_PART)))
+        nn.init.normal_(self.reader.weight, std=0.01)  # start at the prior: joints nowhere
+        self.register_buffer("joint_part", torch.tensor(JOINT_PART), persistent=False)
 
-    def forward(self, features: torch.Tensor, parts: torch.Tensor) -> torch.Tensor:
-        maps = [reader(features * parts[:, p : p + 1]) for p, reader in enumerate(self.readers)]
-        return torch.cat(maps, dim=1)[:, self.order]  # part order → joint order 0..20
+    def forward(self, features: torch.Tensor, parts: torch.Tensor | None = None) -> torch.Tensor:
+        maps = self.reader(features)
+        if parts is not None:
+            maps = maps * parts[:, self.joint_part]  # each joint's map weighted by its own part's attention
+        return maps + self.bias[None, :, None, None]
 
 
 class HandResDeconv(nn.Module):
@@ -97,18 +103,14 @@ class HandResDeconv(nn.Module):
         self.head = nn.Sequential(*steps)
         self.holistic = nn.Conv2d(c, 1, 3, 1, 1) if cfg.holistic else None
         self.parts = nn.Conv2d(c, len(PARTS), 3, 1, 1) if cfg.part_wise else None
-        self.part_heatmaps = PartHeatmaps(c) if cfg.part_wise else None
-        self.joint_heatmaps = None if cfg.part_wise else nn.Conv2d(c, cfg.num_joints, 1)
+        self.joints = JointHeatmaps(c)
         self.background = nn.Conv2d(c, 1, 1)
         self.handedness = nn.Linear(cfg.widths[-1], 1) if cfg.handedness_head else None
         for attention in (self.holistic, self.parts):
             if attention is not None:  # start looking everywhere (sigmoid 0.88), then learn where not to
                 nn.init.normal_(attention.weight, std=0.01)
                 nn.init.constant_(attention.bias, 2.0)
-        readers = [self.background, *([self.joint_heatmaps] if self.joint_heatmaps else self.part_heatmaps.readers)]
-        for reader in readers:  # start at the prior: joints nowhere, background everywhere
-            nn.init.normal_(reader.weight, std=0.01)
-            nn.init.zeros_(reader.bias)
+        nn.init.normal_(self.background.weight, std=0.01)  # start at the prior: background everywhere
         nn.init.ones_(self.background.bias)
         self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1) * 255, persistent=False)
         self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1) * 255, persistent=False)
@@ -136,12 +138,11 @@ class HandResDeconv(nn.Module):
             whole = torch.sigmoid(self.holistic(features))  # (N, 1, h, w)
             features = features * whole
             maps.append(whole)
+        parts = None
         if self.parts is not None:
             parts = torch.sigmoid(self.parts(features))  # (N, 6, h, w)
-            joints = self.part_heatmaps(features, parts)
             maps.append(parts)
-        else:
-            joints = self.joint_heatmaps(features)
+        joints = self.joints(features, parts)  # (N, 21, h, w)
         heatmaps = torch.cat([joints, self.background(features)], dim=1)  # (N, 22, h, w)
         attention = torch.cat(maps, dim=1) if maps else features.new_zeros((len(crops), 0, *features.shape[2:]))
         right = None if self.handedness is None else self.handedness(deep.mean(dim=(2, 3)))[:, 0]
