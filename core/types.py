@@ -30,7 +30,10 @@ IntArray = npt.NDArray[np.int64]  # row and class indices: splits, labels as cla
 RGBImage = npt.NDArray[np.uint8]  # (H, W, 3) uint8 RGB frames and crops
 
 HANDEDNESS_VALUES = ("Left", "Right", "Unknown")
-KEYPOINT_BACKENDS = ("mediapipe", "cpm")  # the detectors a project can take its keypoints from
+KEYPOINT_BACKENDS = ("mediapipe", "cpm", "resnet-deconv")  # the detectors a project can take its keypoints from
+# Our heatmap networks (core.cpm, core.resdeconv): hand models placing 21 joints in a box MediaPipe finds, so never
+# a body project's backend.
+NETWORK_BACKENDS = ("cpm", "resnet-deconv")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,11 @@ from ui import bundle_panel, state, widgets
 from ui.dates import readable_time
 from ui.figures import measured_on_text
 
-BACKEND_LABELS = {"mediapipe": "MediaPipe Hands (3D, most accurate)", "cpm": "our CPM (2D, belief maps)"}
+BACKEND_LABELS = {
+    "mediapipe": "MediaPipe Hands (3D, most accurate)",
+    "cpm": "our CPM (2D, belief maps)",
+    "resnet-deconv": "ResNet-deconv (2D, heatmaps + attention)",
+}
 SKELETON_LABELS = {"hand": "✋ Hand gestures", "body": "🧍 Body poses (MediaPipe Pose)"}
 
 st.title("✋ handteach")

@@ -141,3 +141,22 @@ def fake_camera_or_skip(video: Path, cache_dir: Path, hint: str = "add ../shared
     if not video.exists():
         pytest.skip(f"fake-camera video not found: {video} ({hint})")
     return fake_camera_y4m(video, cache_dir)
+
+
+def resdeconv_checkpoint(folder: Path, hand_threshold: float = 0.0) -> Path:
+    """A small random ResNet-deconv checkpoint in ``folder`` (full attention, 128 px crops, 32×32 maps at stride 4).
+
+    Untrained, for the wiring, not for accuracy: ``hand_threshold`` 0 makes every crop count as a hand, so a source
+    keeps each hand MediaPipe finds. Tests that would otherwise need the shipped weights (``core/resdeconv/weights``,
+    committed separately) use it.
+    """
+    import torch
+
+    from core.cpm import checkpoint
+    from core.resdeconv.config import ResDeconvConfig
+    from core.resdeconv.model import HandResDeconv
+
+    torch.manual_seed(0)
+    cfg = ResDeconvConfig(stem_channels=8, widths=(8, 16, 16, 16), head_channels=(16, 16, 16),
+                          hand_threshold=hand_threshold)  # fmt: skip
+    return checkpoint.save(HandResDeconv(cfg), folder)

@@ -410,6 +410,33 @@ def test_cli_exports_and_imports_and_names_a_bad_file(store: Store, tmp_path: Pa
     )
 
 
+def test_a_resnet_deconv_project_keeps_its_network_and_refuses_the_cpms(
+    store: Store, signs_file: Path, tmp_path: Path
+) -> None:
+    from conftest import resdeconv_checkpoint
+
+    store.create_project("rd", backend="resnet-deconv")
+    hands = store.list_samples("signs", with_crops=True)[:4]
+    store.add_samples("rd", [dataclasses.replace(s, backend="resnet-deconv") for s in hands])
+    resdeconv_checkpoint(project_cpm_dir(store, "rd"))
+    assert export_project(store, "rd", tmp_path / "rd.handteach").models == ("cpm",)
+    report = import_project(store, tmp_path / "rd.handteach", as_name="rd 2")
+    assert report.models == ("cpm",) and store.project_backend("rd 2") == "resnet-deconv"
+    assert {s.backend for s in store.list_samples("rd 2")} == {"resnet-deconv"}
+    assert _tree(store.project_dir("rd 2", create=False)) == _tree(store.project_dir("rd", create=False))
+
+    before = _state(store)  # the signs file's fine-tuned CPM said to belong to a ResNet-deconv project
+    cpm_in_rd = _rebuild(_members(signs_file), tmp_path / "cpm.handteach", lambda m: m.update(backend="resnet-deconv"))
+    with pytest.raises(BundleError, match="a fine-tuned CPM in a project that runs the ResNet-deconv"):
+        import_project(store, cpm_in_rd, as_name="new")
+    export_project(store, "yoga", tmp_path / "yoga.handteach")
+    body = _rebuild(_members(tmp_path / "yoga.handteach"), tmp_path / "body.handteach",
+                    lambda m: m.update(backend="resnet-deconv"))  # fmt: skip
+    with pytest.raises(BundleError, match="keypoint backend 'resnet-deconv' is not one a body project can have"):
+        import_project(store, body, as_name="new")
+    assert _state(store) == before
+
+
 # ---- real MediaPipe keypoints and crops --------------------------------------------------------
 
 

@@ -48,12 +48,12 @@ def _load_models(bundle: ProjectFile, staging: Path) -> None:
         for name in bundle.model_members(folder):
             write_bytes(staging / name, bundle.read(name))  # names matched the format's patterns: no path tricks
         try:
-            _check_model(folder, staging / folder, m.skeleton.name, m.motion)
+            _check_model(folder, staging / folder, m.skeleton.name, m.motion, m.backend)
         except ValueError as exc:  # ModelFileError, MotionModelError, CheckpointError: name the file's member
             raise BundleError(str(exc).replace(str(staging), str(bundle.path))) from None
 
 
-def _check_model(folder: str, path: Path, skeleton: str, motion: bool) -> None:
+def _check_model(folder: str, path: Path, skeleton: str, motion: bool, backend: str) -> None:
     if folder == "model":
         from core.gestures.classifier import GestureClassifier
 
@@ -70,10 +70,14 @@ def _check_model(folder: str, path: Path, skeleton: str, motion: bool) -> None:
                              "project")  # fmt: skip
     else:
         from core.cpm import checkpoint
+        from core.cpm.architectures import arch_of
+        from core.data.project_cpm import TITLES, network_of_backend
 
         if skeleton != HAND_21.name:
             raise ValueError(f"{path}: a fine-tuned CPM (a hand model) in a {skeleton} project")
-        checkpoint.load(path)
+        found, wanted = arch_of(checkpoint.load(path).cfg), network_of_backend(backend)
+        if found != wanted:  # a project runs its own network: the other's weights would never be used
+            raise ValueError(f"{path}: a fine-tuned {TITLES[found]} in a project that runs the {TITLES[wanted]}")
 
 
 class _FolderSwap:

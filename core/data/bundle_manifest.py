@@ -33,7 +33,7 @@ from core.gestures.catalog import GestureClass, validate_name
 from core.io import capped
 from core.io.limits import LIMITS
 from core.skeletons import HAND_21, Skeleton
-from core.types import KEYPOINT_BACKENDS
+from core.types import KEYPOINT_BACKENDS, NETWORK_BACKENDS
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def parse_manifest(data: bytes, where: str, limits: BundleLimits) -> Manifest:
     except ValueError as exc:
         raise BundleError(f"{where}: {exc}") from None
     backend, motion = _field(m, "backend", str, where), _field(m, "motion", bool, where)
-    if backend not in KEYPOINT_BACKENDS or (backend == "cpm" and skeleton != HAND_21):
+    if backend not in KEYPOINT_BACKENDS or (backend in NETWORK_BACKENDS and skeleton != HAND_21):
         raise BundleError(f"{where}: keypoint backend {backend!r} is not one a {skeleton.name} project can have"[:300])
     classes = _classes(m.get("classes"), where)
     counts = _field(m, "counts", dict, where)

@@ -1,7 +1,9 @@
 """A project's CPM wiring (the store meets the CPM here, so ``core/cpm`` never imports the database).
 
-Which CPM weights a project uses: its own fine-tuned copy when it has one, else the shipped
-default; checking costs a file lookup and no torch import, so MediaPipe projects can ask too.
+Which keypoint network a project uses: the ResNet-deconv (``core.resdeconv``) for a "resnet-deconv" project, else
+the CPM (a MediaPipe project's belief-map panel and fine-tuning use the CPM too). Which weights: the project's own
+fine-tuned copy when it has one of that network, else the network's shipped default; checking costs a file lookup
+and no torch import, so MediaPipe projects can ask too.
 
 The user's own hand crops, with MediaPipe's keypoints in crop pixels: the data to fine-tune the CPM on.
 
@@ -14,6 +16,7 @@ they land on the joints. Only MediaPipe samples qualify: the CPM learns from Med
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +24,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core.cpm.config import CONFIG_FORMAT as CPM_FORMAT
 from core.data.store import Sample, Store
+from core.io.capped import read_capped
 from core.io.crops import THUMBNAIL_MARGIN, crop_transform, decode_jpeg, hand_crop_box, points_to_crop
+from core.io.limits import LIMITS
+from core.resdeconv import DEFAULT_DIR as RESDECONV_DIR
+from core.resdeconv.config import CONFIG_FORMAT as RESDECONV_FORMAT
 from core.skeletons import HAND_21
 from core.types import Keypoints
 
@@ -35,6 +43,56 @@ MIN_CROPS = 5  # ``finetune`` holds out every fifth crop, so it needs at least f
 FINETUNED_FOLDER = "cpm"  # inside the project's folder, beside the gesture model
 _CONFIG_FILE = "config.json"  # core.cpm.checkpoint.CONFIG_FILE (not imported here: it imports torch)
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / "cpm" / "weights"  # core.cpm.checkpoint.DEFAULT_DIR, likewise
+_WEIGHTS_FILE = "model.safetensors"  # core.cpm.checkpoint.WEIGHTS_FILE
+NETWORKS = ("cpm", "resnet-deconv")  # core.cpm.architectures.ARCHS' names
+DEFAULT_DIRS = {"cpm": DEFAULT_DIR, "resnet-deconv": RESDECONV_DIR}  # each network's shipped weights
+TITLES = {"cpm": "CPM", "resnet-deconv": "ResNet-deconv"}  # for messages
+_FORMATS = {CPM_FORMAT: "cpm", RESDECONV_FORMAT: "resnet-deconv"}  # config.json's format tag → network
+
+
+class MissingWeightsError(ValueError):
+    """A network's weights folder without its two files (e.g. the ResNet-deconv before its weights ship)."""
+
+
+def network_of_backend(backend: str) -> str:
+    """The network a project of ``backend`` runs and fine-tunes: "resnet-deconv" for its own, else the CPM."""
+    return "resnet-deconv" if backend == "resnet-deconv" else "cpm"
+
+
+def project_network(store: Store, project: str) -> str:
+    """``network_of_backend`` of ``project``'s backend."""
+    return network_of_backend(store.project_backend(project))
+
+
+def default_checkpoint(network: str) -> Path:
+    """The shipped weights folder of ``network`` (``NETWORKS``)."""
+    return DEFAULT_DIRS[network]
+
+
+def require_weights(folder: Path, network: str) -> Path:
+    """``folder`` when it holds config.json and model.safetensors; else ``MissingWeightsError`` naming it.
+
+    Says so before torch loads anything: a missing default is a setup problem (weights not installed), not a crash.
+    """
+    missing = [name for name in (_CONFIG_FILE, _WEIGHTS_FILE) if not (folder / name).is_file()]
+    if missing:
+        shipped = " (the default weights are not installed yet)" if folder == DEFAULT_DIRS[network] else ""
+        raise MissingWeightsError(
+            f"the {TITLES[network]} weights are missing: {folder} has no {' and no '.join(missing)}{shipped}"
+        )
+    return folder
+
+
+def checkpoint_network(folder: Path) -> str | None:
+    """The network whose weights ``folder`` holds, by its config.json's format tag; None when that says none.
+
+    A small read, no torch: a project's fine-tuned folder of another network is not the project's.
+    """
+    try:
+        data = json.loads(read_capped(folder / _CONFIG_FILE, LIMITS.model_json_bytes, ValueError))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return _FORMATS.get(data.get("format")) if isinstance(data, dict) else None
 
 
 def project_cpm_dir(store: Store, project: str) -> Path:
@@ -44,12 +102,21 @@ def project_cpm_dir(store: Store, project: str) -> Path:
 
 
 def has_finetuned(store: Store, project: str) -> bool:
-    return (project_cpm_dir(store, project) / _CONFIG_FILE).is_file()
+    """Whether ``project`` has fine-tuned weights of its own network (``finetuned_checkpoint``)."""
+    return finetuned_checkpoint(store, project) is not None
 
 
 def finetuned_checkpoint(store: Store, project: str) -> Path | None:
-    """``project``'s fine-tuned checkpoint folder, or None when it uses the shipped weights."""
-    return project_cpm_dir(store, project) if has_finetuned(store, project) else None
+    """``project``'s fine-tuned checkpoint folder, or None when it uses the shipped weights.
+
+    A folder holding the other network's weights does not count (a ResNet-deconv project never runs a CPM, nor a
+    CPM or MediaPipe project a ResNet-deconv); one whose config.json cannot be read does, so loading it says why.
+    """
+    folder = project_cpm_dir(store, project)
+    if not (folder / _CONFIG_FILE).is_file():
+        return None
+    found = checkpoint_network(folder)
+    return folder if found is None or found == project_network(store, project) else None
 
 
 def checkpoint_stamp(checkpoint: Path | None) -> float:
@@ -58,8 +125,8 @@ def checkpoint_stamp(checkpoint: Path | None) -> float:
 
 
 def project_checkpoint(store: Store, project: str) -> Path:
-    """The checkpoint folder to load for ``project``: fine-tuned if present, else the shipped weights."""
-    return finetuned_checkpoint(store, project) or DEFAULT_DIR
+    """The checkpoint folder to load for ``project``: fine-tuned if present, else its network's shipped weights."""
+    return finetuned_checkpoint(store, project) or default_checkpoint(project_network(store, project))
 
 
 @dataclass(frozen=True)
@@ -69,6 +136,7 @@ class CropCounts:
     usable: int  # MediaPipe samples with a crop
     no_image: int  # samples without a crop (CSV imports)
     other_backend: int  # samples whose keypoints are not MediaPipe's
+    network: str = "cpm"  # the network the crops would fine-tune (``NETWORKS``)
 
     def explain(self) -> str:
         """The message shown when there are fewer than ``MIN_CROPS`` usable crops."""
@@ -76,10 +144,11 @@ class CropCounts:
         if self.no_image:
             skipped.append(f"{self.no_image} without an image")
         if self.other_backend:
-            skipped.append(f"{self.other_backend} with keypoints from the CPM, not MediaPipe")
+            skipped.append(f"{self.other_backend} with keypoints from a keypoint network, not MediaPipe")
         why = f" ({'; '.join(skipped)})" if skipped else ""
         return (
-            f"Fine-tuning the CPM needs at least {MIN_CROPS} hand crops, this project has {self.usable}{why}: "
+            f"Fine-tuning the {TITLES[self.network]} needs at least {MIN_CROPS} hand crops, "
+            f"this project has {self.usable}{why}: "
             "record at least 5 webcam or photo samples first; CSV imports have no images."
         )
 
@@ -101,7 +170,7 @@ def count_crops(store: Store, project: str) -> CropCounts:
     samples = store.list_samples(project, with_crops=True)
     no_image = sum(s.crop_jpeg is None for s in samples)
     other = sum(s.crop_jpeg is not None and s.backend != TEACHER_BACKEND for s in samples)
-    return CropCounts(usable=len(samples) - no_image - other, no_image=no_image, other_backend=other)
+    return CropCounts(len(samples) - no_image - other, no_image, other, project_network(store, project))
 
 
 def _spread(by_class: dict[str, list[Sample]], max_crops: int | None) -> list[Sample]:
@@ -156,5 +225,5 @@ def user_crops(store: Store, project: str, max_crops: int | None = None) -> list
     crops = [c for c in (_to_crop(s) for s in _spread(dict(by_class), max_crops)) if c is not None]
     if len(crops) < MIN_CROPS:
         counts = count_crops(store, project)
-        raise ValueError(CropCounts(len(crops), counts.no_image, counts.other_backend).explain())
+        raise ValueError(CropCounts(len(crops), counts.no_image, counts.other_backend, counts.network).explain())
     return crops

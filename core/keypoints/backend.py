@@ -1,13 +1,14 @@
-"""Keypoint backends: MediaPipe Hands, the CPM placing the joints in boxes found by MediaPipe, or MediaPipe Pose.
+"""Keypoint backends: MediaPipe Hands, one of our heatmap networks placing the joints in boxes found by MediaPipe
+(the CPM, ``core.cpm``, or the ResNet-deconv, ``core.resdeconv``), or MediaPipe Pose.
 
-A body project's keypoints always come from MediaPipe Pose (``core.keypoints.pose``; the CPM
-is a hand model): ``KeypointBackend.skeleton`` says which layout a source gives.
+A body project's keypoints always come from MediaPipe Pose (``core.keypoints.pose``; the networks
+are hand models): ``KeypointBackend.skeleton`` says which layout a source gives.
 
 A project records the backend its samples came from (``Store.project_backend``), and
 everything that makes or classifies its samples asks ``KeypointBackend.of_project(...).source()`` for the same
 one, so a model never sees keypoints from another detector than the one it learned on.
 
-``CPMHandSource`` follows the issue's recipe: the crop comes from MediaPipe's detection
+``CPMHandSource`` (either network: ``CPMEstimator`` runs both) follows the issue's recipe: the crop comes from MediaPipe's detection
 (image mode) and, on a video, from the previous frame's CPM keypoints, so most frames
 cost one CPM pass per hand instead of MediaPipe. MediaPipe searches again when a hand is
 lost, every ``search_every`` frames while fewer hands than asked are followed, and every
@@ -28,7 +29,7 @@ from core.gestures.pipeline import HandSource
 from core.io.crops import Box, box_iou, keypoint_box
 from core.keypoints.landmarks import HandTracker, TrackerConfig
 from core.keypoints.pose import PoseConfig, PoseTracker
-from core.types import KEYPOINT_BACKENDS, Keypoints, RGBImage
+from core.types import KEYPOINT_BACKENDS, NETWORK_BACKENDS, Keypoints, RGBImage
 
 if TYPE_CHECKING:
     from core.cpm.estimator import CPMEstimator, CPMResult
@@ -57,10 +58,14 @@ class ClosableHandSource(HandSource, Protocol):
 
 @dataclass(frozen=True)
 class KeypointBackend:
-    """Which detector makes a project's keypoints: ``name`` in ``BACKENDS``, and the CPM weights folder it uses."""
+    """Which detector makes a project's keypoints: ``name`` in ``BACKENDS``, and the network weights it uses.
+
+    The network (``network``) is the ResNet-deconv for a "resnet-deconv" project, else the CPM (a MediaPipe
+    project's belief-map panel runs the CPM).
+    """
 
     name: str = "mediapipe"
-    cpm_checkpoint: Path | None = None  # the project's fine-tuned CPM; None: the shipped weights
+    cpm_checkpoint: Path | None = None  # the project's fine-tuned network; None: the network's shipped weights
     cpm_stamp: float = 0.0  # when that checkpoint was written: a new fine-tune makes a different backend
     skeleton: str = "hand"  # the project's layout: "body" takes MediaPipe Pose whatever ``name`` says
 
@@ -68,12 +73,36 @@ class KeypointBackend:
         check_backend(self.name)
         if self.skeleton not in ("hand", "body", "fingertip"):
             raise UnknownBackendError(f"no keypoint source for the skeleton {self.skeleton!r}: choose hand or body")
-        if self.skeleton == "body" and self.name == "cpm":
-            raise UnknownBackendError("the CPM is a hand model: a body project takes its keypoints from MediaPipe Pose")
+        if self.skeleton == "body" and self.name in NETWORK_BACKENDS:
+            from core.data.project_cpm import TITLES
+
+            raise UnknownBackendError(
+                f"the {TITLES[self.network]} is a hand model: a body project takes its keypoints from MediaPipe Pose"
+            )
+
+    @property
+    def network(self) -> str:
+        """The heatmap network this backend runs (``core.data.project_cpm.NETWORKS``): "resnet-deconv" or "cpm"."""
+        from core.data.project_cpm import network_of_backend
+
+        return network_of_backend(self.name)
+
+    @property
+    def weights_dir(self) -> Path:
+        """The network's weights folder: the project's fine-tuned copy, else the network's shipped weights."""
+        from core.data.project_cpm import default_checkpoint
+
+        return self.cpm_checkpoint or default_checkpoint(self.network)
+
+    def require_weights(self) -> Path:
+        """``weights_dir``, or ``MissingWeightsError`` (a ValueError) naming the folder when its files are missing."""
+        from core.data.project_cpm import require_weights
+
+        return require_weights(self.weights_dir, self.network)
 
     @classmethod
     def of_project(cls, store: Store, project: str) -> KeypointBackend:
-        """The backend ``project`` was created with, and the project's fine-tuned CPM weights if it has them.
+        """The backend ``project`` was created with, and the project's fine-tuned network weights if it has them.
 
         (A MediaPipe project uses the CPM too: for the belief-map panel.)
         """
@@ -90,6 +119,7 @@ class KeypointBackend:
 
         A body source in static mode (photos) also looks for more people, so a photo of several is
         told apart (``core.keypoints.pose.choose_person``); on a video it follows one person.
+        A network's source needs its weights: ``MissingWeightsError`` names the folder when they are missing.
         """
         if self.skeleton == "body":
             return PoseTracker(PoseConfig(
@@ -104,7 +134,7 @@ class KeypointBackend:
             return FingertipSource(HandTracker(config))
         if self.name == "mediapipe":
             return HandTracker(config)
-        return CPMHandSource(config, self.cpm_checkpoint)
+        return CPMHandSource(config, self.require_weights())
 
 
 @dataclass
@@ -122,12 +152,12 @@ def _next_box(result: CPMResult) -> Box:
 
 
 class CPMHandSource:
-    """Hands whose 21 points come from the CPM (see the module docstring). Use from one thread at a time.
+    """Hands whose 21 points come from a heatmap network (see the module docstring). Use from one thread at a time.
 
     Args:
         config: MediaPipe settings for finding hands; ``static_image_mode`` means every
             frame is a separate photo (MediaPipe finds the hands each time).
-        cpm_checkpoint: CPM weights folder (default: the shipped weights).
+        cpm_checkpoint: weights folder of the CPM or the ResNet-deconv (default: the shipped CPM).
         estimator: an already loaded estimator to share (it is read-only); overrides ``cpm_checkpoint``.
     """
 
