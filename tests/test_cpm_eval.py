@@ -54,6 +54,42 @@ def test_cli_reports_pck_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert "PCK@0.2" in lines[1]
 
 
+def test_the_resnet_deconv_is_scored_as_the_cpm_and_wrong_or_missing_weights_are_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from core.cpm.checkpoint import DEFAULT_DIR
+    from core.data import project_cpm
+    from tests.conftest import resdeconv_checkpoint
+
+    path = str(shared_path("keypoints_gt", "freihand", "test_freihand.json"))
+    untrained = str(resdeconv_checkpoint(tmp_path / "rd"))
+    assert main(["eval-keypoints", "--annotations", path, "--backend", "resnet-deconv", "--checkpoint", untrained]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    result = json.loads(lines[-1])
+    assert lines[0].startswith("resnet-deconv (gt crops) on 8 hands, detected 100%, judged to hold a hand 100%")
+    assert result["hands"] == 8 and result["has_hand"] == 1.0  # threshold 0: every crop holds a hand
+    assert result["pck_0.2"] < 0.5  # random weights: the shipped CPM scores 0.5 to 1 on these (above)
+    assert main(["eval-keypoints", "--annotations", path, "--backend", "resnet-deconv", "--checkpoint",
+                 str(DEFAULT_DIR)]) == 2  # fmt: skip
+    assert f"{DEFAULT_DIR} holds CPM weights, not ResNet-deconv: give --backend cpm" in capsys.readouterr().err
+    monkeypatch.setitem(project_cpm.DEFAULT_DIRS, "resnet-deconv", tmp_path / "absent")
+    assert main(["eval-keypoints", "--annotations", path, "--backend", "resnet-deconv"]) == 2
+    err = capsys.readouterr().err
+    assert f"the ResNet-deconv weights are missing: {tmp_path / 'absent'} has no config.json" in err
+    assert "Traceback" not in err
+
+
+def test_the_resnet_deconv_defaults_to_its_shipped_weights(capsys: pytest.CaptureFixture[str]) -> None:
+    import core.resdeconv
+
+    if not (core.resdeconv.DEFAULT_DIR / "config.json").is_file():
+        pytest.skip(f"the ResNet-deconv's weights are not shipped yet: {core.resdeconv.DEFAULT_DIR}/config.json absent")
+    path = str(shared_path("keypoints_gt", "freihand", "test_freihand.json"))
+    assert main(["eval-keypoints", "--annotations", path, "--backend", "resnet-deconv"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["hands"] == 8 and result["detected"] == 1.0 and 0.0 <= result["pck_0.2"] <= 1.0
+
+
 @pytest.mark.slow  # MediaPipe answers the hands
 def test_same_hands_scores_both_backends_on_the_hands_mediapipe_answered(capsys: pytest.CaptureFixture[str]) -> None:
     path = shared_path("keypoints_gt", "onehand10k", "test_onehand10k.json")

@@ -189,21 +189,23 @@ def _add_arch_flags(p: argparse.ArgumentParser) -> None:
 def _add_eval(subparsers) -> None:
     p = subparsers.add_parser(
         "eval-keypoints",
-        help="PCK of MediaPipe or the CPM against annotated hand keypoints",
+        help="PCK of MediaPipe, the CPM or the ResNet-deconv against annotated hand keypoints",
         description="Reads COCO-style hand keypoint annotations and prints PCK@0.05/0.1/0.2, mean normalised error, detection rate and ms per hand; the last line is JSON.",
     )
     p.add_argument(
         "--annotations", nargs="+", required=True, metavar="FILE.json", help="COCO-style hand keypoint file(s)"
     )
     p.add_argument("--images", metavar="DIR", help="image folder (default: beside each annotation file)")
-    p.add_argument("--backend", choices=("mediapipe", "cpm"), default="cpm")
+    p.add_argument("--backend", choices=("mediapipe", "cpm", "resnet-deconv"), default="cpm",
+                   help="the keypoints to score (default: %(default)s); cpm and resnet-deconv are our networks")  # fmt: skip
     p.add_argument(
         "--crop",
         choices=("gt", "detect"),
         default="gt",
         help="gt: crop from the annotated box; detect: MediaPipe finds the hand",
     )
-    p.add_argument("--checkpoint", metavar="DIR", help="CPM checkpoint (default: shipped weights)")
+    p.add_argument("--checkpoint", metavar="DIR",
+                   help="the network's checkpoint (default: the shipped weights of --backend's network)")  # fmt: skip
     p.add_argument(
         "--joint-order",
         choices=("auto", "standard", "tip-first"),
@@ -214,7 +216,7 @@ def _add_eval(subparsers) -> None:
         "--flip-test",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="CPM: average the crop's and its mirror image's beliefs (default: as the weights' config.json says)",
+        help="a network: average the crop's and its mirror image's beliefs (default: as the weights' config.json says)",
     )
     p.add_argument(
         "--same-hands",
@@ -281,19 +283,27 @@ def _run_train(args: argparse.Namespace) -> int:
 
 
 def _run_eval(args: argparse.Namespace) -> int:
-    from core.cpm.checkpoint import DEFAULT_DIR  # torch, as the evaluation below: not for --help
-    from core.cpm.evaluation.annotations import load_annotations
+    from core.cpm.evaluation.annotations import load_annotations  # imported when run (torch): not for --help
     from core.cpm.evaluation.eval_keypoints import evaluate_both, evaluate_keypoints
+    from core.data.project_cpm import DEFAULT_DIRS, TITLES, checkpoint_network, require_weights
 
     if args.images and len(args.annotations) > 1:
         print("--images applies to a single --annotations file", file=sys.stderr)
         return 2
     hands = [h for f in args.annotations for h in load_annotations(f, args.images, args.joint_order)]
-    checkpoint = str(DEFAULT_DIR) if args.checkpoint is None else args.checkpoint
-    ckpt = checkpoint if args.backend == "cpm" or args.same_hands else None
+    network = "resnet-deconv" if args.backend == "resnet-deconv" else "cpm"  # --same-hands' for mediapipe: the CPM
+    checkpoint = DEFAULT_DIRS[network] if args.checkpoint is None else Path(args.checkpoint)
+    ckpt = None
+    if args.backend != "mediapipe" or args.same_hands:
+        ckpt = str(require_weights(checkpoint, network))  # missing weights: named, before any work
+        found = checkpoint_network(checkpoint)
+        if found not in (None, network):
+            raise ValueError(
+                f"{checkpoint} holds {TITLES[found]} weights, not {TITLES[network]}: give --backend {found}"
+            )
     same: dict[str, float] = {}
     if args.same_hands:
-        results, same = evaluate_both(hands, args.crop, ckpt, flip_test=args.flip_test)
+        results, same = evaluate_both(hands, args.crop, ckpt, flip_test=args.flip_test, network=network)
         result = results[args.backend]
     else:
         result = evaluate_keypoints(hands, args.backend, args.crop, ckpt, flip_test=args.flip_test)
@@ -305,7 +315,7 @@ def _run_eval(args: argparse.Namespace) -> int:
     )
     if same:
         print(
-            f"on the {same['hands']:.0f} hands both answered, PCK@0.2: cpm {same['cpm_pck_0.2']:.3f}, "
+            f"on the {same['hands']:.0f} hands both answered, PCK@0.2: {network} {same[f'{network}_pck_0.2']:.3f}, "
             f"mediapipe {same['mediapipe_pck_0.2']:.3f}"
         )
     same_keys = {f"same_hands_{k}" if k != "hands" else "same_hands": v for k, v in same.items()}

@@ -1,12 +1,15 @@
-"""PCK of a keypoint backend (MediaPipe or the CPM) against annotated hand keypoints.
+"""PCK of a keypoint backend (MediaPipe, the CPM or the ResNet-deconv) against annotated hand keypoints.
 
 Crop modes:
 
 * ``gt``: the backend is given the annotated hand box (MediaPipe runs on a square
-  crop around it, the CPM on its standard crop of it): keypoint accuracy alone.
+  crop around it, a network on its standard crop of it): keypoint accuracy alone.
 * ``detect``: MediaPipe finds hands on the whole image; each annotated hand is
-  matched to the detected hand lying inside its box. The CPM then works on the
+  matched to the detected hand lying inside its box. A network then works on the
   matched hand's box: detection and keypoints together.
+
+A network backend ("cpm", "resnet-deconv") runs ``CPMEstimator`` on the given checkpoint, else that
+network's shipped weights.
 
 PCK is over the hands a backend returned keypoints for (``detected`` gives their
 share); the error of a joint is divided by the longest side of the annotated box.
@@ -29,6 +32,15 @@ from core.types import FloatArray
 
 MP_CROP_MARGIN = 0.5  # MediaPipe's palm detector wants context around the hand
 MP_CROP_SIZE = 256
+NETWORKS = ("cpm", "resnet-deconv")  # the backends that are our heatmap networks (``CPMEstimator`` runs either)
+
+
+def default_checkpoint(network: str) -> Path:
+    """The shipped weights folder of ``network``."""
+    from core.cpm.checkpoint import DEFAULT_DIR
+    from core.resdeconv import DEFAULT_DIR as RESDECONV_DIR
+
+    return RESDECONV_DIR if network == "resnet-deconv" else DEFAULT_DIR
 
 
 def _match(detected: list[FloatArray], box: cropping.Box) -> FloatArray | None:
@@ -83,7 +95,7 @@ class _Detector:
 def _predict(
     hand: GroundTruthHand, rgb, backend: str, crop: str, detector: _Detector, cpm, hand_found: list[bool]
 ) -> tuple[FloatArray | None, float]:
-    """Keypoints (21, 2) image px (None: not found) and seconds spent; CPM calls append their has_hand."""
+    """Keypoints (21, 2) image px (None: not found) and seconds spent; network calls append their has_hand."""
     box = hand.bbox
     if crop == "detect":
         found, seconds = detector.hands(hand.image, rgb)
@@ -108,12 +120,18 @@ def evaluate_keypoints(
     flip_test: bool | None = None,
     on_hand: Callable[[GroundTruthHand, FloatArray | None], None] | None = None,
 ) -> dict[str, float]:
-    """PCK@0.05/0.1/0.2, mean normalised error, detected share and ms per hand of ``backend`` on ``hands``."""
-    if backend not in ("mediapipe", "cpm") or crop not in ("gt", "detect"):
-        raise ValueError(f"backend must be mediapipe|cpm and crop gt|detect, got {backend!r}, {crop!r}")
+    """PCK@0.05/0.1/0.2, mean normalised error, detected share and ms per hand of ``backend`` on ``hands``.
+
+    ``checkpoint_dir``: a network backend's weights (None: that network's shipped weights).
+    """
+    if backend not in ("mediapipe", *NETWORKS) or crop not in ("gt", "detect"):
+        raise ValueError(
+            f"backend must be mediapipe|{'|'.join(NETWORKS)} and crop gt|detect, got {backend!r}, {crop!r}"
+        )
     from core.cpm.estimator import CPMEstimator
 
-    cpm = CPMEstimator(checkpoint_dir or None, flip_test=flip_test) if backend == "cpm" else None
+    network = backend in NETWORKS
+    cpm = CPMEstimator(checkpoint_dir or default_checkpoint(backend), flip_test=flip_test) if network else None
     detector = _Detector() if backend == "mediapipe" or crop == "detect" else None
     scored: list[tuple[GroundTruthHand, FloatArray]] = []
     seconds: list[float] = []
@@ -130,7 +148,7 @@ def evaluate_keypoints(
     errors = _errors(scored)
     out = summary(errors)
     out["detected"] = len(scored) / max(1, len(hands))
-    if has_hand:  # CPM: share of scored hands whose crop it judged to hold a hand
+    if has_hand:  # a network: share of scored hands whose crop it judged to hold a hand
         out["has_hand"] = float(np.mean(has_hand))
     out["ms_per_hand"] = 1000 * float(np.median(seconds)) if seconds else float("nan")
     out["hands"] = len(hands)
@@ -142,16 +160,21 @@ def evaluate_both(
     crop: str = "gt",
     checkpoint_dir: str | Path | None = None,
     flip_test: bool | None = None,
+    network: str = "cpm",
 ) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
-    """Both backends as ``evaluate`` does, and both again on the same hands: those MediaPipe returned keypoints for.
+    """``network`` and MediaPipe as ``evaluate`` does, and both again on the same hands: those MediaPipe returned
+    keypoints for.
 
     MediaPipe's PCK counts only the hands it finds (on crops it misses about one in twenty, mostly hard
-    ones) while the CPM answers for every crop, so the like-for-like comparison is on the hands both answered.
+    ones) while a network answers for every crop, so the like-for-like comparison is on the hands both answered.
 
     Returns:
-        ({"cpm": metrics, "mediapipe": metrics}, {"hands": n, "cpm_pck_0.2": ..., "mediapipe_pck_0.2": ..., ...}).
+        ({network: metrics, "mediapipe": metrics}, {"hands": n, f"{network}_pck_0.2": ..., "mediapipe_pck_0.2": ...,
+        ...}), e.g. "cpm_pck_0.2".
     """
-    answers: dict[str, list[FloatArray | None]] = {"cpm": [], "mediapipe": []}
+    if network not in NETWORKS:
+        raise ValueError(f"network must be one of {', '.join(NETWORKS)}, got {network!r}")
+    answers: dict[str, list[FloatArray | None]] = {network: [], "mediapipe": []}
     results = {
         backend: evaluate_keypoints(
             hands, backend, crop, checkpoint_dir, flip_test, on_hand=_collector(answers[backend])
@@ -160,7 +183,7 @@ def evaluate_both(
     }
     both = [
         i
-        for i, (a, b) in enumerate(zip(answers["cpm"], answers["mediapipe"], strict=True))
+        for i, (a, b) in enumerate(zip(answers[network], answers["mediapipe"], strict=True))
         if a is not None and b is not None
     ]
     same: dict[str, float] = {"hands": float(len(both))}
