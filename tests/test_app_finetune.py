@@ -114,3 +114,15 @@ def test_stop_keeps_the_default_cpm(seeded: Store) -> None:
     assert report is not None and report.cancelled and not report.saved and report.epochs < 50
     assert any("Stopped: nothing was saved" in i.value for i in at.info)
     assert not project_cpm_dir(seeded, "default").exists()
+
+
+def test_a_resnet_deconv_project_is_taught_its_own_network(data_dir: Path) -> None:
+    Store(data_dir).create_project("rd", backend="resnet-deconv")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params["project"] = "rd"
+    at.switch_page("pages/train.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "🖐 Teach the keypoint model (ResNet-deconv) my hand" in [e.label for e in at.expander]
+    warnings = [w.value for w in at.warning]
+    assert any(w.startswith("Fine-tuning the ResNet-deconv needs at least 5 hand crops") for w in warnings), warnings

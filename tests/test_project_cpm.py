@@ -8,6 +8,7 @@ central region as the crop margin says, and MediaPipe run on the crop finds the 
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import shutil
@@ -215,6 +216,44 @@ def test_cli_finetunes_reports_json_and_resets(store: Store, capsys: pytest.Capt
     assert cli.main(["--data", data, "finetune-cpm", "--reset"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == {"reset": True, "saved": False}
     assert not has_finetuned(store, "default")
+
+
+def test_a_resnet_deconv_project_fine_tunes_its_own_network(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conftest import resdeconv_checkpoint
+
+    from core.cpm.architectures import arch_of
+    from core.data import project_cpm
+
+    store.create_project("rd", backend="resnet-deconv")
+    own = [dataclasses.replace(s, backend="resnet-deconv") for s in store.list_samples("default", with_crops=True)]
+    store.add_samples("rd", own)  # what recording gives such a project: its network's keypoints, no teacher
+    with pytest.raises(ValueError, match=r"Fine-tuning the ResNet-deconv needs .* has 0 \(\d+ with keypoints from a "):
+        user_crops(store, "rd")
+    store.add_samples("rd", store.list_samples("default", with_crops=True))  # MediaPipe's keypoints: a teacher
+    monkeypatch.setitem(project_cpm.DEFAULT_DIRS, "resnet-deconv", tmp_path / "absent")
+    with pytest.raises(project_cpm.MissingWeightsError, match="the ResNet-deconv weights are missing: .*absent"):
+        finetune_project(store, "rd", epochs=1, max_crops=10)
+    assert not project_cpm_dir(store, "rd").exists()
+
+    shipped = resdeconv_checkpoint(tmp_path / "shipped")  # stands in for core/resdeconv/weights
+    monkeypatch.setitem(project_cpm.DEFAULT_DIRS, "resnet-deconv", shipped)
+    assert project_checkpoint(store, "rd") == shipped and project_checkpoint(store, "default") == checkpoint.DEFAULT_DIR
+    kept = finetune_project(store, "rd", epochs=1, max_crops=10, min_gain=-1.0)
+    assert kept.saved and not kept.from_finetuned and kept.epochs == 1 and kept.train_crops + kept.held_out_crops == 10
+    tuned, start = checkpoint.load(project_cpm_dir(store, "rd")), checkpoint.load(shipped)
+    assert arch_of(tuned.cfg) == "resnet-deconv" and tuned.cfg == start.cfg
+    assert any(not torch.equal(v, start.state_dict()[k]) for k, v in tuned.state_dict().items())
+    assert not has_finetuned(store, "default")  # the MediaPipe project keeps the CPM
+
+    data = str(store.data_dir)
+    assert cli.main(["--data", data, "finetune-cpm", "-p", "rd", "--epochs", "1", "--max-crops", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "fine-tuning its fine-tuned ResNet-deconv of project 'rd' on up to 10 crops, 1 epochs" in out
+    assert cli.main(["--data", data, "finetune-cpm", "-p", "rd", "--reset"]) == 0
+    assert "project 'rd' is back to the default ResNet-deconv" in capsys.readouterr().out
+    assert not has_finetuned(store, "rd") and project_checkpoint(store, "rd") == shipped
 
 
 def test_project_cpm_constants_match_the_checkpoint_module() -> None:

@@ -1,4 +1,5 @@
-"""Train page: "teach the keypoint model my hand", a CPM fine-tuning run in a worker thread.
+"""Train page: "teach the keypoint model my hand", a fine-tuning run of the project's network (the CPM, or the
+ResNet-deconv of a resnet-deconv project) in a worker thread.
 
 The run (``FinetuneRun``) wraps ``core.data.project_finetune.finetune_project``; its progress,
 report and error sit behind a lock. The panel polls ``snapshot()`` from a fragment, so the page
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from core.data.project_cpm import MIN_CROPS, count_crops, has_finetuned
+from core.data.project_cpm import MIN_CROPS, TITLES, count_crops, has_finetuned, project_network
 from core.data.project_finetune import ProjectFinetuneReport, finetune_project, reset_project_cpm
 from core.data.store import Store
 from ui.jobs import BackgroundRun
@@ -88,17 +89,17 @@ def report_text(report: ProjectFinetuneReport) -> str:
     )
 
 
-def _outcome(report: ProjectFinetuneReport) -> None:
+def _outcome(report: ProjectFinetuneReport, title: str) -> None:
     st.write(report_text(report))
     if report.cancelled:
         st.info("Stopped: nothing was saved, the keypoint model is unchanged.")
     elif report.saved:
-        st.success("The new weights were kept: this project now uses its own fine-tuned CPM.")
+        st.success(f"The new weights were kept: this project now uses its own fine-tuned {title}.")
     else:
-        st.info("The new weights were not kept (PCK dropped on the held-out crops): the previous CPM stays.")
+        st.info(f"The new weights were not kept (PCK dropped on the held-out crops): the previous {title} stays.")
 
 
-def _progress(run: FinetuneRun) -> None:
+def _progress(run: FinetuneRun, title: str = "CPM") -> None:
     """Progress bar and Stop while running, the outcome after; reruns the page once when the run ends."""
     snap = run.snapshot()
     with st.container(key="finetune_progress"):
@@ -113,7 +114,7 @@ def _progress(run: FinetuneRun) -> None:
         elif snap.error:
             st.error(plain(f"Fine-tuning failed: {snap.error}"))
         elif snap.report is not None:
-            _outcome(snap.report)
+            _outcome(snap.report, title)
     if not snap.running and st.session_state.get(SEEN_KEY) is not run:
         st.session_state[SEEN_KEY] = run
         st.rerun(scope="app")
@@ -126,10 +127,11 @@ def _reset(store: Store, project: str) -> None:
 
 
 def finetune_panel(store: Store, project: str) -> None:
-    """The expander of the Train page that fine-tunes the CPM on the project's own samples."""
-    with st.expander("🖐 Teach the keypoint model (CPM) my hand"):
+    """The expander of the Train page that fine-tunes the project's network on the project's own samples."""
+    title = TITLES[project_network(store, project)]
+    with st.expander(f"🖐 Teach the keypoint model ({title}) my hand"):
         st.caption(
-            "Fine-tunes the CPM keypoint model on the hand crops of your webcam and photo samples, with "
+            f"Fine-tunes the {title} keypoint model on the hand crops of your webcam and photo samples, with "
             "MediaPipe's keypoints as the teacher; the new weights are kept only if they match MediaPipe at "
             "least as well on crops held out from training."
         )
@@ -141,18 +143,18 @@ def finetune_panel(store: Store, project: str) -> None:
             st.warning(counts.explain())
         else:
             epochs = st.number_input("Epochs", 1, 50, 10, key="finetune_epochs", disabled=running)
-            if st.button("Fine-tune the CPM on my samples", disabled=running, key="finetune_start"):
+            if st.button(f"Fine-tune the {title} on my samples", disabled=running, key="finetune_start"):
                 st.session_state.pop(RESET_KEY, None)
                 run = st.session_state[RUN_KEY] = FinetuneRun(store, project, int(epochs)).start()
                 running = True
         if run is not None:
-            st.fragment(run_every=0.5 if running else None)(_progress)(run)
+            st.fragment(run_every=0.5 if running else None)(_progress)(run, title)
         if st.session_state.get(RESET_KEY) == project:
-            st.info("This project is back to the default CPM.")
+            st.info(f"This project is back to the default {title}.")
         if has_finetuned(store, project):
-            st.caption("This project uses its own fine-tuned CPM.")
+            st.caption(f"This project uses its own fine-tuned {title}.")
             st.button(
-                "Back to the default CPM",
+                f"Back to the default {title}",
                 on_click=_reset,
                 args=(store, project),
                 disabled=running,

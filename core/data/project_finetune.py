@@ -1,7 +1,8 @@
-"""Fine-tune a project's CPM on the project's own hand crops, and keep the result only when it helped.
+"""Fine-tune a project's keypoint network on the project's own hand crops, and keep the result only when it helped.
 
-The run starts from the project's current checkpoint (its fine-tuned copy, else the shipped
-weights), trains on ``user_crops`` and compares PCK@0.2 against MediaPipe on the held-out
+The network is the project's own (``core.data.project_cpm.project_network``: the ResNet-deconv for a resnet-deconv
+project, else the CPM). The run starts from the project's current checkpoint (its fine-tuned copy, else that
+network's shipped weights), trains on ``user_crops`` and compares PCK@0.2 against MediaPipe on the held-out
 crops before and after. The new weights replace the project's copy only when PCK did not
 drop and the run was not stopped; they are written to a temporary folder first and renamed
 into place, so the project never holds a half-written checkpoint.
@@ -21,7 +22,14 @@ from core.cpm import checkpoint
 from core.cpm.config import FINETUNE_EPOCHS
 from core.cpm.estimator import CPMEstimator
 from core.cpm.training.finetune import FinetuneReport, finetune
-from core.data.project_cpm import has_finetuned, project_checkpoint, project_cpm_dir, user_crops
+from core.data.project_cpm import (
+    has_finetuned,
+    project_checkpoint,
+    project_cpm_dir,
+    project_network,
+    require_weights,
+    user_crops,
+)
 from core.data.store import Store
 
 _TEMP_PREFIX = ".cpm-"  # temporary folders beside the project's CPM folder
@@ -62,7 +70,7 @@ def finetune_project(
     max_crops: int | None = None,
     min_gain: float = 0.0,
 ) -> ProjectFinetuneReport:
-    """Fine-tune ``project``'s CPM on its recorded crops; save only when PCK@0.2 did not drop (``min_gain``).
+    """Fine-tune ``project``'s network on its recorded crops; save only when PCK@0.2 did not drop (``min_gain``).
 
     Args:
         epochs: passes over the training crops (>= 1).
@@ -72,13 +80,15 @@ def finetune_project(
         min_gain: save only when PCK@0.2 after - before >= this (0: not worse; negative: save anyway).
 
     Raises:
-        ValueError: fewer than 5 usable crops (the message says what to record), or ``epochs`` < 1.
+        ValueError: fewer than 5 usable crops (the message says what to record), ``epochs`` < 1, or the
+            network's weights are missing (``MissingWeightsError`` naming the folder).
     """
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
     crops = user_crops(store, project, max_crops)
     from_finetuned = has_finetuned(store, project)
-    estimator = CPMEstimator(project_checkpoint(store, project), num_threads=None)
+    start = require_weights(project_checkpoint(store, project), project_network(store, project))
+    estimator = CPMEstimator(start, num_threads=None)
     report = finetune(estimator, crops, epochs, on_progress, cancel)
     cancelled = report.cancelled or (cancel is not None and cancel.is_set())
     keep = not cancelled and report.epochs == epochs and report.pck_after - report.pck_before >= min_gain
@@ -89,7 +99,7 @@ def finetune_project(
 
 
 def reset_project_cpm(store: Store, project: str) -> bool:
-    """Delete ``project``'s fine-tuned CPM (it goes back to the shipped weights); True if there was one."""
+    """Delete ``project``'s fine-tuned network (it goes back to the shipped weights); True if there was one."""
     target = project_cpm_dir(store, project)
     existed = target.exists()
     if existed:
