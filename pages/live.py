@@ -18,7 +18,8 @@ if state.store().project_is_motion(project):  # motion gestures: spotted when th
     spotting.live_page(state.store(), project)
     st.stop()
 gestures = state.classes()
-body = session_backend().skeleton == "body"
+backend = session_backend()
+body = backend.skeleton == "body"
 model = widgets.live_model(project, body)  # the starter for an untrained hand project; a note says which
 
 source = st.segmented_control(
@@ -76,8 +77,9 @@ if source == "🖼 Image or video file":
                     key="live_dl",
                     on_click="ignore",
                 )
-    if upload is not None and not is_video and not body and st.toggle("🔬 Show the CPM belief maps", key="live_cpm"):
-        cpm_panel.show(upload.name, upload.getvalue(), session_backend())
+    photo = upload is not None and not is_video and not body
+    if photo and st.toggle(cpm_panel.toggle_label(backend, photo=True), key="live_cpm"):
+        cpm_panel.show(upload.name, upload.getvalue(), backend)
 else:
     session = stream_session("live", draw_predictions=True)
     video_col, result_col = st.columns([3, 2], gap="large")
@@ -96,7 +98,7 @@ else:
             if body
             else "With 2, MediaPipe looks for a second hand on every frame: about twice the time per frame",
         )
-        cpm_on = not body and st.toggle("🔬 CPM belief maps", key="live_cpm_stream", help="One CPM pass per frame")
+        cpm_on = not body and cpm_panel.stream_toggle(backend)
         show_3d = st.toggle("🧊 3D view", key="live_3d", help="The keypoints in metres, rotatable, twice a second")
         smoothing = state.settings().smoothing
         steady = st.toggle(
@@ -106,11 +108,7 @@ else:
             help="A One Euro filter on the keypoints: the skeleton and the features stop jittering "
             "(parameters: HANDTEACH_SMOOTHING_* settings)",
         )
-        cpm_view = (
-            st.segmented_control("CPM view", cpm_panel.VIEWS, default="MULTI", key="live_cpm_view") or "MULTI"
-            if cpm_on
-            else None
-        )
+        cpm_view = cpm_panel.view_choice(backend) if cpm_on else None
         outputs_panel.show(session)
     session.set_cpm_panel(cpm_on)
     session.set_smoothing(replace(smoothing, enabled=steady))
@@ -134,7 +132,7 @@ else:
 
     def live_cpm() -> None:
         with st.container(key="live_cpm_panel"):
-            cpm_panel.show_result(session.snapshot().cpm, cpm_view or "MULTI")
+            cpm_panel.show_result(session.snapshot().cpm, cpm_view or "MULTI", cpm_panel.title(backend))
 
     with result_col:
         st.fragment(run_every=0.5 if playing else None)(live_results)()

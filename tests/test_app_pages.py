@@ -134,6 +134,11 @@ def test_home_creates_projects_and_refuses_bad_names(data_dir: Path) -> None:
     at.radio(key="new_project_backend").set_value("cpm")
     _submit(at, "Create project")
     assert store.project_backend("cpm one") == "cpm" and "Hand keypoints: our CPM" in texts(at)
+    at.text_input(key="new_project_name").input("rd one")
+    at.radio(key="new_project_backend").set_value("resnet-deconv")
+    _submit(at, "Create project")
+    assert store.project_backend("rd one") == "resnet-deconv"
+    assert "Hand keypoints: ResNet-deconv (2D, heatmaps + attention)" in texts(at)
 
 
 def test_live_webcam_offers_the_cpm_panel_views(data_dir: Path) -> None:
@@ -149,6 +154,41 @@ def test_live_webcam_offers_the_cpm_panel_views(data_dir: Path) -> None:
     video_col, result_col = at.columns[:2]
     assert "The CPM panel appears" in _text_under(video_col)
     assert "The CPM panel appears" not in _text_under(result_col) and "Labels:" in _text_under(result_col)
+
+
+def test_live_offers_the_resnet_deconv_heatmaps_and_attention(data_dir: Path) -> None:
+    """A resnet-deconv project's panel is its network's: webcam switch, view names, and a photo's grid of maps."""
+    from conftest import resdeconv_checkpoint
+
+    from core.data.project_cpm import project_cpm_dir
+    from ui.cpm_panel import ATTENTION_CAPTION
+
+    store = Store(data_dir)
+    store.create_project("rd", backend="resnet-deconv")
+    resdeconv_checkpoint(project_cpm_dir(store, "rd"))  # untrained, every crop a hand: for the wiring
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["project"] = "rd"
+    at.switch_page(PAGES["live"])
+    at.run()
+    assert at.toggle(key="live_cpm_stream").label == "🔬 ResNet-deconv heatmaps and attention"
+    at.toggle(key="live_cpm_stream").set_value(True)
+    at.run()
+    view = at.segmented_control(key="live_cpm_view")
+    assert view.label == "ResNet-deconv view" and view.value == "MULTI"
+    assert "The ResNet-deconv panel appears when a hand is in view" in _text_under(at.columns[0])
+
+    photo = _images("palm", 1)[0]
+    at.segmented_control(key="live_source").set_value("🖼 Image or video file")
+    at.run()
+    at.get("file_uploader")[0].set_value((photo.name, photo.read_bytes(), "image/jpeg"))
+    at.run()
+    assert at.toggle(key="live_cpm").label == "🔬 Show the ResNet-deconv heatmaps and attention"
+    at.toggle(key="live_cpm").set_value(True)
+    at.run()
+    assert not at.exception and not at.error, [e.message for e in at.exception]
+    assert [t.label for t in at.tabs] == ["MULTI: heatmaps + attention", "SINGLE: final pose", "HM: each joint"]
+    multi = at.tabs[0].children[0]
+    assert multi.type == "image" and multi.captions == [ATTENTION_CAPTION]
 
 
 def _text_under(node: object) -> str:

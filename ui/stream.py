@@ -255,7 +255,7 @@ class StreamSession:
         if cpm_panel:
             started = time.perf_counter()
             source = self._pipeline.tracker
-            changed, cpm = self._cpm_feed.next(source, rgb, result.hands, wanted[1].cpm_checkpoint)
+            changed, cpm = self._cpm_feed.next(source, rgb, result.hands, wanted[1].weights_dir)
             if changed:
                 with self._lock:
                     self._cpm_result = cpm
