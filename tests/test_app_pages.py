@@ -191,6 +191,33 @@ def test_live_offers_the_resnet_deconv_heatmaps_and_attention(data_dir: Path) ->
     assert multi.type == "image" and multi.captions == [ATTENTION_CAPTION]
 
 
+def test_a_resnet_deconv_project_without_weights_says_where_they_are_missing(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.data import project_cpm
+
+    absent = tmp_path / "weights"  # the shipped weights' folder, empty until they are committed
+    monkeypatch.setitem(project_cpm.DEFAULT_DIRS, "resnet-deconv", absent)
+    Store(data_dir).create_project("rd", backend="resnet-deconv")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["project"] = "rd"
+    at.switch_page(PAGES["live"])
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert errors and errors[0].startswith("The webcam cannot start: the ResNet-deconv weights are missing: "), errors
+    assert f"{absent} has no config.json" in errors[0]
+    photo = _images("palm", 1)[0]
+    at.segmented_control(key="live_source").set_value("🖼 Image or video file")
+    at.run()
+    at.get("file_uploader")[0].set_value((photo.name, photo.read_bytes(), "image/jpeg"))
+    at.run()
+    at.toggle(key="live_cpm").set_value(True)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.error[-1].value.startswith("Could not show the ResNet-deconv heatmaps and attention. the ResNet-deconv")
+
+
 def _text_under(node: object) -> str:
     """The values of every element inside an AppTest node (a block or an element)."""
     children = getattr(node, "children", None)

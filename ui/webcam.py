@@ -11,10 +11,12 @@ from streamlit_webrtc import WebRtcMode, WebRtcStreamerContext, webrtc_streamer
 
 from core.keypoints.backend import KeypointBackend
 from core.keypoints.landmarks import TrackerConfig
+from core.types import NETWORK_BACKENDS
 from ui import state
 from ui.frame_callbacks import queued_frames_callback
 from ui.settings import VIDEO_CONSTRAINTS, VIDEO_HTML_ATTRS
 from ui.stream import StreamSession
+from ui.text import plain
 
 
 def tracker_config(max_hands: int) -> TrackerConfig:
@@ -60,8 +62,15 @@ def webcam(key: str, session: StreamSession) -> WebRtcStreamerContext | Any:
 
     The callback closure is rebuilt on every rerun (streamlit-webrtc swaps it in), but it
     always points at the same session object, so the tracker survives reruns. Without a
-    real Streamlit server (AppTest) a note replaces the video and nothing is playing.
+    real Streamlit server (AppTest) a note replaces the video and nothing is playing; nor does it start when the
+    project's keypoint network has no weights (the message names the folder, instead of a traceback per frame).
     """
+    if session.backend.name in NETWORK_BACKENDS and session.backend.skeleton == "hand":
+        try:
+            session.backend.require_weights()
+        except ValueError as exc:  # MissingWeightsError
+            st.error(plain(f"The webcam cannot start: {exc}."))
+            return SimpleNamespace(state=SimpleNamespace(playing=False, signalling=False))
     if not has_browser_runtime():
         with st.container(key=f"{key}-unavailable"):
             st.info("The webcam needs the app running in a browser (`make run`).")
