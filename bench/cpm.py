@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/cpm.py [--video MP4] [--frames N] [--threads 1] [--checkpoint DIR] [--complexity 0|1]
 
+``--checkpoint`` may name a ResNet-deconv (``core/resdeconv/weights``): then the live pipeline draws its panel
+(heatmaps + attention, ``core.viz.attention_views.overview``) and the CPM's size × stages table is skipped.
+
 1. Median ms per crop (network + decoding) for input size × stages (random weights, PyTorch: speed does not
    depend on them; the default configuration row uses the shipped weights through ``CPMEstimator``, i.e. onnxruntime),
    and a whole ``estimate`` from a box (crop included; an upright model reads a hand it has no angle for twice).
@@ -32,11 +35,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.cpm import checkpoint  # noqa: E402
+from core.cpm.config import CPMConfig  # noqa: E402
 from core.cpm.estimator import CPMEstimator  # noqa: E402
 from core.cpm.heatmaps import decode  # noqa: E402
 from core.cpm.model import HandCPM  # noqa: E402
 from core.io.video import iter_frames  # noqa: E402
 from core.keypoints.landmarks import HandTracker, TrackerConfig  # noqa: E402
+from core.viz.attention_views import overview  # noqa: E402
 from core.viz.belief_views import multi_view  # noqa: E402
 
 SHARED = Path(os.environ.get("HANDTEACH_SHARED", ROOT.parent / "shared" / "data"))
@@ -106,7 +111,8 @@ def letterbox(rgb: np.ndarray, width: int = 640, height: int = 480) -> np.ndarra
 
 
 def live(video: Path, frames: int, estimator: CPMEstimator, complexity: int) -> dict[str, float]:
-    """Per-stage mean ms and FPS of tracking → CPM → MULTI view on letterboxed frames."""
+    """Per-stage mean ms and FPS of tracking → network → its MULTI view on letterboxed frames."""
+    view = overview if estimator.attention_names else multi_view  # the ResNet-deconv's panel, or the CPM's
     images = [letterbox(rgb) for _, rgb in iter_frames(video)][:frames]
     spent = {"tracking": 0.0, "cpm": 0.0, "view": 0.0}
     hands_seen = 0
@@ -119,7 +125,7 @@ def live(video: Path, frames: int, estimator: CPMEstimator, complexity: int) -> 
             results = [estimator.estimate_hand(rgb, hand) for hand in hands]
             t2 = time.perf_counter()
             for result in results:
-                multi_view(result)
+                view(result)
             t3 = time.perf_counter()
             spent["tracking"] += t1 - t0
             spent["cpm"] += t2 - t1
@@ -190,7 +196,7 @@ def main() -> None:
     print(
         f"{'':>6} {'':>6} {'':>8} {estimate_ms:10.2f} {fastest:8.2f}  (a whole estimate from a box, crop included: {passes})"
     )
-    for size in (128, 160, 192):
+    for size in (128, 160, 192) if isinstance(default, CPMConfig) else ():
         for stages in (1, 2, 3, 6):
             cfg = dataclasses.replace(default, input_size=size, stages=stages)
             model = HandCPM(cfg).eval()
