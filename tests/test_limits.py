@@ -78,9 +78,9 @@ def test_a_cpm_config_with_20000_channels_is_refused_from_its_json(
     folder = _write_cpm_config(tmp_path / "huge", stage_channels=20000)
 
     def never_built(*_: object, **__: object) -> None:
-        raise AssertionError("HandCPM was built before the config was checked")
+        raise AssertionError("the network was built before the config was checked")
 
-    monkeypatch.setattr(checkpoint, "HandCPM", never_built)  # refused from the JSON, nothing built
+    monkeypatch.setattr(checkpoint, "build", never_built)  # refused from the JSON, nothing built
     with pytest.raises(
         checkpoint.CheckpointError, match=r"huge/config\.json: stage_channels = 20,000, over the limit of 256"
     ):
