@@ -5,7 +5,9 @@ Modules, one job each:
 * ``config``: ``CPMConfig``, everything needed to rebuild a model (JSON).
 * ``heatmaps``: pure numpy encode/decode between keypoints and belief maps.
 * ``model``: the network (shared image features + T refining stages) and its losses.
-* ``checkpoint``: safetensors + JSON save/load with validation (``CheckpointError``).
+* ``architectures``: which network a checkpoint holds (by its config's format tag): the CPM, or the
+  ResNet-deconv of ``core.resdeconv``, which shares everything below that is not CPM-specific.
+* ``checkpoint``: safetensors + JSON save/load with validation (``CheckpointError``), either network.
 * ``upright``: the angle that turns a hand upright, for models that read hands upright (MediaPipe-style).
 * ``estimator`` (crops through ``core.io.crops``, the one owner of crop geometry): ``CPMEstimator`` (frame + box → ``CPMResult``: keypoints, confidences, beliefs, crop).
 * ``views``: MULTI / SINGLE / HM renderings for the Live page.
