@@ -126,3 +126,14 @@ def test_a_resnet_deconv_project_is_taught_its_own_network(data_dir: Path) -> No
     assert "🖐 Teach the keypoint model (ResNet-deconv) my hand" in [e.label for e in at.expander]
     warnings = [w.value for w in at.warning]
     assert any(w.startswith("Fine-tuning the ResNet-deconv needs at least 5 hand crops") for w in warnings), warnings
+
+
+def test_the_report_line_counts_the_crops_mediapipe_labelled_and_skipped() -> None:
+    from core.data.project_finetune import ProjectFinetuneReport
+    from ui.finetune_panel import report_text
+
+    numbers = {"pck_before": 0.5, "pck_after": 0.6, "seconds": 3.0, "epochs": 1, "train_crops": 8,
+               "held_out_crops": 2}  # fmt: skip
+    assert "MediaPipe labelled" not in report_text(ProjectFinetuneReport(**numbers))
+    line = report_text(ProjectFinetuneReport(**numbers, relabelled_crops=10, no_hand_crops=2))
+    assert line.endswith("3.0 s; MediaPipe labelled 10 of the 10 crops; 2 skipped: MediaPipe found no hand in them")

@@ -81,11 +81,15 @@ class FinetuneRun(BackgroundRun):
 
 
 def report_text(report: ProjectFinetuneReport) -> str:
-    """One line: PCK before → after on the held-out crops, and the time."""
+    """One line: PCK before → after on the held-out crops, and the time; how many crops MediaPipe labelled (the
+    keypoint network's samples) and how many it found no hand in."""
+    crops = report.train_crops + report.held_out_crops
+    labelled = f"; MediaPipe labelled {report.relabelled_crops} of the {crops} crops" if report.relabelled_crops else ""
+    skipped = f"; {report.no_hand_crops} skipped: MediaPipe found no hand in them" if report.no_hand_crops else ""
     return (
         f"PCK@0.2 against MediaPipe on {report.held_out_crops} held-out crops of your hand: "
         f"{report.pck_before:.0%} → {report.pck_after:.0%} ({report.pck_after - report.pck_before:+.1%}), "
-        f"{report.train_crops} training crops, {report.epochs} epochs, {report.seconds:.1f} s"
+        f"{report.train_crops} training crops, {report.epochs} epochs, {report.seconds:.1f} s{labelled}{skipped}"
     )
 
 
@@ -107,7 +111,7 @@ def _progress(run: FinetuneRun, title: str = "CPM") -> None:
             text = (
                 f"Epoch {snap.epoch} of {snap.epochs} · loss {snap.loss:.3f}"
                 if snap.epoch and snap.loss is not None
-                else "Measuring the keypoint model on your crops…"
+                else "Preparing your crops (MediaPipe labels those the keypoint model recorded) and measuring…"
             )
             st.progress(snap.epoch / snap.epochs, text=text)
             st.button("⏹ Stop", on_click=run.cancel, disabled=snap.cancelled, key="finetune_stop")
@@ -132,8 +136,9 @@ def finetune_panel(store: Store, project: str) -> None:
     with st.expander(f"🖐 Teach the keypoint model ({title}) my hand"):
         st.caption(
             f"Fine-tunes the {title} keypoint model on the hand crops of your webcam and photo samples, with "
-            "MediaPipe's keypoints as the teacher; the new weights are kept only if they match MediaPipe at "
-            "least as well on crops held out from training."
+            "MediaPipe's keypoints as the teacher (for samples the keypoint model recorded, MediaPipe labels "
+            "their crops first; a crop where it finds no hand is skipped); the new weights are kept only if "
+            "they match MediaPipe at least as well on crops held out from training."
         )
         run = st.session_state.get(RUN_KEY)
         run = run if isinstance(run, FinetuneRun) and run.project == project else None

@@ -21,7 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="fine-tune the project's keypoint network (the CPM, or the ResNet-deconv) on its own hand crops",
         description="Fine-tune the project's keypoint network (the ResNet-deconv for a resnet-deconv project, else the "
         "CPM; its fine-tuned copy, else the shipped weights) on the hand crops "
-        "of its webcam and photo samples, with MediaPipe's keypoints as the teacher. One crop in five is held out; "
+        "of its webcam and photo samples, with MediaPipe's keypoints as the teacher (MediaPipe labels the crops of "
+        "samples the network recorded; one where it finds no hand is skipped). One crop in five is held out; "
         "the new weights are kept only when PCK@0.2 on them does not drop. Prints a line per epoch; the last line is "
         "JSON.",
     )
@@ -61,6 +62,9 @@ def _run_finetune(args: argparse.Namespace) -> int:
 
     report = finetune_project(store, args.project, args.epochs, progress, max_crops=args.max_crops)
     verdict = "kept" if report.saved else f"not kept (PCK@0.2 dropped), the previous {title} stays"
+    if report.relabelled_crops or report.no_hand_crops:
+        print(f"MediaPipe labelled {report.relabelled_crops} crops the {title} had recorded; "
+              f"{report.no_hand_crops} skipped, no hand found in them")  # fmt: skip
     print(f"PCK@0.2 vs MediaPipe on {report.held_out_crops} held-out crops: "
           f"{report.pck_before:.3f} -> {report.pck_after:.3f} in {report.seconds:.1f} s; new weights {verdict}")  # fmt: skip
     keys = ("pck_before", "pck_after", "seconds", "epochs", "train_crops", "held_out_crops", "saved")

@@ -8,14 +8,18 @@ and no torch import, so MediaPipe projects can ask too.
 The user's own hand crops, with MediaPipe's keypoints in crop pixels: the data to fine-tune the CPM on.
 
 Every sample recorded from the webcam or a photo stores a JPEG crop of the hand, made by
-``core.io.crops.hand_crop`` from the frame (``core.data.extract.make_sample``). Its keypoints are
-mapped into that crop with the very same box and affine (``hand_crop_box`` with the crop
+``core.io.crops.hand_crop`` from the frame (``core.data.extract.make_sample``). A MediaPipe sample's
+keypoints are mapped into that crop with the very same box and affine (``hand_crop_box`` with the crop
 margin and the frame size of the hand, then ``crop_transform`` to the crop's side), so
-they land on the joints. Only MediaPipe samples qualify: the CPM learns from MediaPipe.
+they land on the joints. The network learns from MediaPipe, never from its own keypoints (they would teach
+it its own errors): a sample whose keypoints came from a network (every sample of a cpm or resnet-deconv
+project) is labelled by MediaPipe on its stored crop instead, when ``user_crops`` gathers it. That takes
+about 28 ms a crop on a busy 2-core CPU (200 crops of a cpm project: 5.6 s), so nothing is cached.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -36,8 +40,9 @@ from core.types import Keypoints
 
 if TYPE_CHECKING:
     from core.cpm.training.finetune import UserCrop  # torch; only the annotation needs it
+    from core.keypoints.landmarks import HandTracker
 
-TEACHER_BACKEND = "mediapipe"  # samples whose keypoints come from the CPM itself would teach it its own errors
+TEACHER_BACKEND = "mediapipe"  # other samples' keypoints come from a network: MediaPipe labels their crops
 MIN_CROPS = 5  # ``finetune`` holds out every fifth crop, so it needs at least five
 
 FINETUNED_FOLDER = "cpm"  # inside the project's folder, beside the gesture model
@@ -131,11 +136,15 @@ def project_checkpoint(store: Store, project: str) -> Path:
 
 @dataclass(frozen=True)
 class CropCounts:
-    """How many samples of a project can teach the CPM, and why the others cannot."""
+    """How many samples of a project can teach the CPM, and why the others cannot.
 
-    usable: int  # MediaPipe samples with a crop
+    ``count_crops`` reads no image, so it cannot know ``no_hand``; ``labelled_crops`` does.
+    """
+
+    usable: int  # samples with a crop (those from a network: where MediaPipe found the hand, once labelled)
     no_image: int  # samples without a crop (CSV imports)
-    other_backend: int  # samples whose keypoints are not MediaPipe's
+    relabelled: int = 0  # of ``usable``: keypoints from a network, so MediaPipe labels their crops
+    no_hand: int = 0  # samples from a network whose crop MediaPipe found no hand in (skipped)
     network: str = "cpm"  # the network the crops would fine-tune (``NETWORKS``)
 
     def explain(self) -> str:
@@ -143,8 +152,8 @@ class CropCounts:
         skipped = []
         if self.no_image:
             skipped.append(f"{self.no_image} without an image")
-        if self.other_backend:
-            skipped.append(f"{self.other_backend} with keypoints from a keypoint network, not MediaPipe")
+        if self.no_hand:
+            skipped.append(f"{self.no_hand} where MediaPipe found no hand in the crop")
         why = f" ({'; '.join(skipped)})" if skipped else ""
         return (
             f"Fine-tuning the {TITLES[self.network]} needs at least {MIN_CROPS} hand crops, "
@@ -161,16 +170,21 @@ def crop_keypoints(hand: Keypoints, crop_side: int) -> np.ndarray:
     return points_to_crop(hand.pixel, crop_transform(box, crop_side))
 
 
-def _usable(sample: Sample) -> bool:
-    return sample.crop_jpeg is not None and sample.backend == TEACHER_BACKEND
+def _relabel(sample: Sample) -> bool:
+    """Whether MediaPipe must label ``sample``'s crop: its keypoints came from a network."""
+    return sample.backend != TEACHER_BACKEND
 
 
 def count_crops(store: Store, project: str) -> CropCounts:
-    """Usable and skipped samples of ``project`` (reads the crops' presence, not the images)."""
+    """Usable and skipped samples of ``project`` (reads the crops' presence, not the images; runs no MediaPipe)."""
     samples = store.list_samples(project, with_crops=True)
-    no_image = sum(s.crop_jpeg is None for s in samples)
-    other = sum(s.crop_jpeg is not None and s.backend != TEACHER_BACKEND for s in samples)
-    return CropCounts(len(samples) - no_image - other, no_image, other, project_network(store, project))
+    with_crop = [s for s in samples if s.crop_jpeg is not None]
+    return CropCounts(
+        usable=len(with_crop),
+        no_image=len(samples) - len(with_crop),
+        relabelled=sum(map(_relabel, with_crop)),
+        network=project_network(store, project),
+    )
 
 
 def _spread(by_class: dict[str, list[Sample]], max_crops: int | None) -> list[Sample]:
@@ -194,36 +208,89 @@ def _spread(by_class: dict[str, list[Sample]], max_crops: int | None) -> list[Sa
     return order
 
 
-def _to_crop(sample: Sample) -> UserCrop | None:
+def _teacher() -> HandTracker:
+    """The one MediaPipe tracker that labels a batch of crops: static images, the app's defaults."""
+    from core.keypoints.landmarks import HandTracker, TrackerConfig
+
+    return HandTracker(TrackerConfig(static_image_mode=True))
+
+
+def _to_crop(sample: Sample, tracker: HandTracker | None) -> tuple[UserCrop | None, bool]:
+    """(the crop and its teacher's keypoints, or None; whether None means MediaPipe found no hand in the crop).
+
+    A MediaPipe sample's stored keypoints are the teacher's; a network's sample's crop is labelled by MediaPipe.
+    An undecodable or non-square crop, or a degenerate hand, gives None.
+    """
     try:
         rgb = decode_jpeg(sample.crop_jpeg or b"")
         if rgb.shape[0] != rgb.shape[1]:
-            return None
+            return None, False
         points = crop_keypoints(sample.hand, rgb.shape[0])
     except ValueError:  # an undecodable crop or a degenerate hand: skip it
-        return None
-    return rgb, points
+        return None, False
+    if not _relabel(sample):
+        return (rgb, points), False
+    from core.cpm.training.labels import teacher_keypoints
+
+    assert tracker is not None, "a network's sample needs the tracker"
+    taught = teacher_keypoints(tracker, rgb, points)
+    return (None, True) if taught is None else ((rgb, taught), False)
 
 
-def user_crops(store: Store, project: str, max_crops: int | None = None) -> list[UserCrop]:
-    """(RGB crop (S, S, 3) uint8, keypoints (21, 2) float32 in crop px) of the project's MediaPipe samples.
+def labelled_crops(store: Store, project: str, max_crops: int | None = None) -> tuple[list[UserCrop], CropCounts]:
+    """``user_crops`` and their counts: ``usable`` crops returned, ``relabelled`` of them labelled by MediaPipe on the
+    crop, ``no_hand`` samples skipped because MediaPipe found no hand in theirs.
 
-    Args:
-        max_crops: at most this many, spread over the classes (and over each class's recording);
-            None: all of them.
-
-    Raises:
-        ValueError: fewer than ``MIN_CROPS`` usable crops; the message says what to record.
+    Samples are picked by ``_spread``; one that gives no crop is dropped and the pick made again from the rest, so
+    ``max_crops`` crops come back whenever the project has that many. Each crop is read (and labelled) once.
     """
     if max_crops is not None and max_crops < MIN_CROPS:
         raise ValueError(f"max_crops must be at least {MIN_CROPS}, got {max_crops}")
     samples = store.list_samples(project, with_crops=True)
     by_class: dict[str, list[Sample]] = defaultdict(list)
     for sample in samples:
-        if _usable(sample):
+        if sample.crop_jpeg is not None:
             by_class[sample.class_name].append(sample)
-    crops = [c for c in (_to_crop(s) for s in _spread(dict(by_class), max_crops)) if c is not None]
+    results: dict[int, UserCrop | None] = {}  # by id(sample): the samples live until the end
+    no_hand = 0
+    relabel = any(_relabel(s) for group in by_class.values() for s in group)
+    with _teacher() if relabel else contextlib.nullcontext() as tracker:
+        while True:
+            picked = _spread(dict(by_class), max_crops)
+            for sample in picked:
+                if id(sample) not in results:
+                    results[id(sample)], missed = _to_crop(sample, tracker)
+                    no_hand += missed
+            failed = {id(s) for s in picked if results[id(s)] is None}
+            if not failed:
+                break
+            kept = {name: [s for s in group if id(s) not in failed] for name, group in by_class.items()}
+            by_class = defaultdict(list, {name: group for name, group in kept.items() if group})
+    crops = [crop for crop in (results[id(s)] for s in picked) if crop is not None]
+    counts = CropCounts(
+        usable=len(crops),
+        no_image=sum(s.crop_jpeg is None for s in samples),
+        relabelled=sum(map(_relabel, picked)),
+        no_hand=no_hand,
+        network=project_network(store, project),
+    )
     if len(crops) < MIN_CROPS:
-        counts = count_crops(store, project)
-        raise ValueError(CropCounts(len(crops), counts.no_image, counts.other_backend, counts.network).explain())
-    return crops
+        raise ValueError(counts.explain())
+    return crops, counts
+
+
+def user_crops(store: Store, project: str, max_crops: int | None = None) -> list[UserCrop]:
+    """(RGB crop (S, S, 3) uint8, keypoints (21, 2) float32 in crop px) of the project's samples with a crop.
+
+    The keypoints are MediaPipe's: a MediaPipe sample's own, else MediaPipe's on the crop
+    (``core.cpm.training.labels.teacher_keypoints``; a crop where it finds no hand is skipped). Deterministic: the
+    same samples give the same crops.
+
+    Args:
+        max_crops: at most this many, spread over the classes (and over each class's recording);
+            None: all of them.
+
+    Raises:
+        ValueError: fewer than ``MIN_CROPS`` usable crops; the message says what to record and what was skipped.
+    """
+    return labelled_crops(store, project, max_crops)[0]

@@ -2,7 +2,8 @@
 
 The network is the project's own (``core.data.project_cpm.project_network``: the ResNet-deconv for a resnet-deconv
 project, else the CPM). The run starts from the project's current checkpoint (its fine-tuned copy, else that
-network's shipped weights), trains on ``user_crops`` and compares PCK@0.2 against MediaPipe on the held-out
+network's shipped weights), trains on ``user_crops`` (MediaPipe's keypoints: those stored with MediaPipe
+samples, else found by MediaPipe on the crop) and compares PCK@0.2 against MediaPipe on the held-out
 crops before and after. The new weights replace the project's copy only when PCK did not
 drop and the run was not stopped; they are written to a temporary folder first and renamed
 into place, so the project never holds a half-written checkpoint.
@@ -24,11 +25,11 @@ from core.cpm.estimator import CPMEstimator
 from core.cpm.training.finetune import FinetuneReport, finetune
 from core.data.project_cpm import (
     has_finetuned,
+    labelled_crops,
     project_checkpoint,
     project_cpm_dir,
     project_network,
     require_weights,
-    user_crops,
 )
 from core.data.store import Store
 
@@ -41,6 +42,8 @@ class ProjectFinetuneReport(FinetuneReport):
 
     saved: bool = False  # the new weights are now the project's CPM
     from_finetuned: bool = False  # the run started from the project's earlier fine-tuned copy
+    relabelled_crops: int = 0  # crops whose keypoints came from the network, labelled by MediaPipe on the crop
+    no_hand_crops: int = 0  # such crops skipped: MediaPipe found no hand in them
 
     def to_json(self) -> dict[str, float | int | bool]:
         """The numbers the CLI prints and the page shows, rounded."""
@@ -85,7 +88,7 @@ def finetune_project(
     """
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
-    crops = user_crops(store, project, max_crops)
+    crops, counts = labelled_crops(store, project, max_crops)  # a network's samples: MediaPipe labels their crops
     from_finetuned = has_finetuned(store, project)
     start = require_weights(project_checkpoint(store, project), project_network(store, project))
     estimator = CPMEstimator(start, num_threads=None)
@@ -95,7 +98,13 @@ def finetune_project(
     if keep:
         _install(estimator, project_cpm_dir(store, project))
     fields = {**asdict(report), "cancelled": cancelled}
-    return ProjectFinetuneReport(**fields, saved=keep, from_finetuned=from_finetuned)
+    return ProjectFinetuneReport(
+        **fields,
+        saved=keep,
+        from_finetuned=from_finetuned,
+        relabelled_crops=counts.relabelled,
+        no_hand_crops=counts.no_hand,
+    )
 
 
 def reset_project_cpm(store: Store, project: str) -> bool:
