@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import fake_camera_or_skip, hagrid_photos, resdeconv_checkpoint, shared_path
+from conftest import fake_camera_or_skip, hagrid_photos, shared_path
 
 from bench.browser import WEBRTC_IFRAME, AppServer, browser_page, start_webcam, wait_app_ready
 from bench.fake_camera import DEFAULT_VIDEO
@@ -94,14 +94,12 @@ def test_the_webcam_cpm_panel_fills_the_column_under_the_video(live_page) -> Non
 
 
 def test_a_resnet_deconv_projects_panel_shows_heatmaps_and_attention(tmp_path: Path) -> None:
-    """Its own server: a data dir whose project "rd" runs a random ResNet-deconv (every crop a hand)."""
-    from core.data.project_cpm import project_cpm_dir
+    """Its own server: a data dir whose project "rd" runs the shipped ResNet-deconv weights."""
     from core.data.store import Store
 
     y4m = fake_camera_or_skip(DEFAULT_VIDEO, tmp_path / "y4m")
     store = Store(tmp_path / "data")
     store.create_project("rd", backend="resnet-deconv")
-    resdeconv_checkpoint(project_cpm_dir(store, "rd"))
     SHOTS.mkdir(parents=True, exist_ok=True)
     server = AppServer(tmp_path / "data").start()
     try:
