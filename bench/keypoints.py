@@ -55,14 +55,17 @@ def time_crop(ckpt: str, runs: int) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cpm", default=str(checkpoint.DEFAULT_DIR), metavar="DIR", help="CPM weights")
+    parser.add_argument("--cpm", default=str(checkpoint.DEFAULT_DIR), metavar="DIR", help="CPM weights ('': none)")
     parser.add_argument("--resdeconv", nargs="+", default=[str(RESDECONV_DIR)], metavar="DIR",
                         help="ResNet-deconv weights (several: one column each, e.g. the ablation's runs)")  # fmt: skip
     parser.add_argument("--label-cache", default=str(DEFAULT_LABEL_CACHE), metavar="FILE")
-    parser.add_argument("--runs", type=int, default=200, help="timed estimates per network")
+    parser.add_argument("--runs", type=int, default=200, help="timed estimates per network (0: no timing)")
     parser.add_argument("--skip-mediapipe", action="store_true", help="no MediaPipe column (keypoints_gt only)")
     args = parser.parse_args()
-    networks = {"cpm": args.cpm, **{f"resnet-deconv {Path(d).name}": d for d in args.resdeconv}}
+    networks = {
+        **({"cpm": args.cpm} if args.cpm else {}),
+        **{f"resnet-deconv {Path(d).name}": d for d in args.resdeconv},
+    }
     gt = [h for f in GT_FILES for h in load_annotations(HANDS / "keypoints_gt" / f)]
     results: dict[str, dict[str, float]] = {}
     if not args.skip_mediapipe:
@@ -78,7 +81,8 @@ def main() -> int:
         for row, (inputs, keep) in rows().items():
             out[row] = score_row(model, inputs, keep, Path(args.label_cache), False)["pck_0.2"]
         out["keypoints_gt"] = evaluate_keypoints(gt, "cpm", "gt", ckpt)["pck_0.2"]
-        out["ms"] = time_crop(ckpt, args.runs)
+        if args.runs:
+            out["ms"] = time_crop(ckpt, args.runs)
         results[name] = out
         print(f"scored {name} ({ckpt})", file=sys.stderr)
     columns = ["params", *rows(), "keypoints_gt", "ms"]
