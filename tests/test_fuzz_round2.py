@@ -198,7 +198,7 @@ def test_8_a_deeply_nested_cpm_config_is_a_named_error(trained: Path, tmp_path: 
     config = _project_cpm(data) / "config.json"
     config.write_text("[" * 100_000 + "]" * 100_000)
     done = _extract_with_the_cpm(data)
-    assert done.returncode == 2 and f"{config}: not a readable CPM config (nested too deeply)" in done.stderr
+    assert done.returncode == 2 and f"{config}: not a readable network config (nested too deeply)" in done.stderr
 
 
 # -- 5: two extractions adding the same new class ----------------------------------------------------
