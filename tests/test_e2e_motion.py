@@ -54,6 +54,7 @@ def test_motion_project_takes_upload_train_and_live_in_browser(swipe_camera: Pat
             if not page.get_by_label("Name").is_visible():  # the expander stays open after an add
                 page.get_by_text("➕ Add a gesture").click()
             page.get_by_label("Name").fill(name)
+            page.wait_for_timeout(500)  # let the typed name reach the server before the click (lost once in CI)
             page.get_by_role("button", name="Add gesture").click()
             page.locator('[data-testid="stRadio"] label').filter(has_text=name).wait_for(timeout=30_000)
             wait_app_ready(page)
