@@ -34,6 +34,7 @@ KEYPOINT_BACKENDS = ("mediapipe", "cpm", "resnet-deconv")  # the detectors a pro
 # Our heatmap networks (core.cpm, core.resdeconv): hand models placing 21 joints in a box MediaPipe finds, so never
 # a body project's backend.
 NETWORK_BACKENDS = ("cpm", "resnet-deconv")
+NETWORK_TITLES = {"cpm": "CPM", "resnet-deconv": "ResNet-deconv"}  # each network's name in messages
 
 
 @dataclass(frozen=True)

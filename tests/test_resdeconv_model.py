@@ -14,7 +14,7 @@ from core.cpm.checkpoint import CheckpointError
 from core.cpm.estimator import CPMEstimator
 from core.cpm.model import HandCPM, TrainingView, coordinate_loss, cpm_loss, fused_for_inference
 from core.resdeconv.config import PARTS, ResDeconvConfig
-from core.resdeconv.model import HandResDeconv
+from core.resdeconv.model import HandResDeconv, deepen
 
 SMALL = ResDeconvConfig(input_size=64, stem_channels=8, widths=(16, 24, 32, 48), head_channels=(24, 16, 16))
 
@@ -64,6 +64,24 @@ def test_fused_copy_gives_the_same_heatmaps_with_no_batch_norm_left(head: str) -
     with torch.inference_mode():
         assert torch.allclose(model(crops)[0], fused(crops)[0], atol=1e-4)
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fused.modules())
+
+
+def test_deepened_network_computes_the_same_until_trained() -> None:
+    model = HandResDeconv(SMALL)
+    for block in model.backbone.layers[1:]:  # trained-like: no residual branch left at its zero start
+        torch.nn.init.normal_(block.conv2[1].weight, 1.0, 0.1)
+    _move_statistics(model)
+    grown = deepen(model, (2, 1, 3, 2)).eval()
+    assert grown.cfg.depths == (2, 1, 3, 2) and len(grown.backbone.layers) == 1 + 8
+    crops = torch.rand(2, 3, 64, 64) * 255
+    with torch.inference_mode():
+        before, after = model.forward_attention(crops), grown.forward_attention(crops)
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(before, after, strict=True))
+    assert deepen(model, SMALL.depths) is model
+    with pytest.raises(ValueError, match="none smaller"):
+        deepen(grown, (1, 1, 3, 2))
+    with pytest.raises(ValueError, match="one count a stage"):
+        deepen(model, (2, 2))
 
 
 def test_trains_with_the_cpm_losses() -> None:

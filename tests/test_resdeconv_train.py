@@ -54,3 +54,16 @@ def test_a_tiny_run_trains_checkpoints_and_resumes(tmp_path: Path) -> None:
     assert 0.0 < model.cfg.hand_threshold < 1.0  # calibrated on the run's held-out crops, as the CPM's
     resumed = train([folder], out, None, CPMTrainConfig(**{**cfg.__dict__, "epochs": 2}), resume=out, log=print)
     assert resumed["epochs"] == 2 and isinstance(checkpoint.load(out), HandResDeconv)
+    grown_cfg = CPMTrainConfig(**{**cfg.__dict__, "init": str(out), "deepen_to": (2, 1, 1, 2)})
+    train([folder], tmp_path / "deeper", None, grown_cfg, log=lines.append)
+    assert checkpoint.load(tmp_path / "deeper").cfg.depths == (2, 1, 1, 2)
+    assert any(line.startswith("grown from") for line in lines)
+
+
+def test_depths_with_init_grow_the_init_network() -> None:
+    parse = _parser().parse_args
+    _, cfg = train_configs(parse(["train-keypoints", "--arch", "resnet-deconv", "-i", "x", "--init", "w"]))
+    assert cfg.deepen_to == ()
+    flags = ["--init", "w", "--depths", "2,2,2,2"]
+    _, cfg = train_configs(parse(["train-keypoints", "--arch", "resnet-deconv", "-i", "x", *flags]))
+    assert (cfg.init, cfg.deepen_to) == ("w", (2, 2, 2, 2))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from core.cpm.config import DEFAULT_LABEL_CACHE, CPMConfig, CPMTrainConfig
 from core.resdeconv.config import ATTENTION, HEADS, ResDeconvConfig
+from core.types import KEYPOINT_BACKENDS, NETWORK_BACKENDS
 
 MODEL, RUN, RESDECONV = CPMConfig(), CPMTrainConfig(), ResDeconvConfig()  # every default below comes from these
 # train-cpm's numeric flags, each a field of CPMConfig (model) or CPMTrainConfig (run): its default, type and
@@ -155,7 +156,7 @@ def _ints(text: str) -> tuple[int, ...]:
 
 def _add_arch_flags(p: argparse.ArgumentParser) -> None:
     arch = p.add_argument_group("ResNet-deconv network (--arch resnet-deconv; the CPM flags above are the CPM's)")
-    p.add_argument("--arch", choices=("cpm", "resnet-deconv"), default="cpm",
+    p.add_argument("--arch", choices=NETWORK_BACKENDS, default="cpm",
                    help="the network to train: the CPM, or a ResNet with a deconvolution head and attention "
                         "(default: %(default)s)")  # fmt: skip
     arch.add_argument(
@@ -166,7 +167,11 @@ def _add_arch_flags(p: argparse.ArgumentParser) -> None:
         help="channels of each ResNet stage, each halving the map (default: %(default)s)",
     )
     arch.add_argument(
-        "--depths", type=_ints, default=None, metavar="N,N,..", help="basic blocks per stage (default: one each)"
+        "--depths",
+        type=_ints,
+        default=None,
+        metavar="N,N,..",
+        help="basic blocks per stage (default: one each); with --init, the init network grows to them, added blocks starting as identity",
     )
     arch.add_argument(
         "--head",
@@ -183,7 +188,7 @@ def _add_arch_flags(p: argparse.ArgumentParser) -> None:
     )
     arch.add_argument("--attention", choices=ATTENTION, default=RESDECONV.attention,
                       help="holistic (one map over the hand), part (one per finger and the palm), both, or none "
-                           "(default: %(default)s)")  # fmt: skip  # handler: the name core.cli.main dispatches on
+                           "(default: %(default)s)")  # fmt: skip
 
 
 def _add_eval(subparsers) -> None:
@@ -196,7 +201,7 @@ def _add_eval(subparsers) -> None:
         "--annotations", nargs="+", required=True, metavar="FILE.json", help="COCO-style hand keypoint file(s)"
     )
     p.add_argument("--images", metavar="DIR", help="image folder (default: beside each annotation file)")
-    p.add_argument("--backend", choices=("mediapipe", "cpm", "resnet-deconv"), default="cpm",
+    p.add_argument("--backend", choices=KEYPOINT_BACKENDS, default="cpm",
                    help="the keypoints to score (default: %(default)s); cpm and resnet-deconv are our networks")  # fmt: skip
     p.add_argument(
         "--crop",
@@ -262,6 +267,9 @@ def train_configs(args: argparse.Namespace) -> tuple[CPMConfig | ResDeconvConfig
         padded=tuple(args.padded),
         device=args.device,
         init=args.init or "",
+        deepen_to=tuple(args.depths)
+        if args.init and getattr(args, "arch", "cpm") == "resnet-deconv" and args.depths
+        else (),
         flip_test=args.flip_test,
         augment=dataclasses.replace(
             RUN.augment, upright_prob=args.upright, **{name: getattr(args, name) for _, name, _ in _AUGMENT_FLAGS}
@@ -285,13 +293,13 @@ def _run_train(args: argparse.Namespace) -> int:
 def _run_eval(args: argparse.Namespace) -> int:
     from core.cpm.evaluation.annotations import load_annotations  # imported when run (torch): not for --help
     from core.cpm.evaluation.eval_keypoints import evaluate_both, evaluate_keypoints
-    from core.data.project_cpm import DEFAULT_DIRS, TITLES, checkpoint_network, require_weights
+    from core.data.project_cpm import DEFAULT_DIRS, TITLES, checkpoint_network, network_of_backend, require_weights
 
     if args.images and len(args.annotations) > 1:
         print("--images applies to a single --annotations file", file=sys.stderr)
         return 2
     hands = [h for f in args.annotations for h in load_annotations(f, args.images, args.joint_order)]
-    network = "resnet-deconv" if args.backend == "resnet-deconv" else "cpm"  # --same-hands' for mediapipe: the CPM
+    network = network_of_backend(args.backend)  # --same-hands' for mediapipe: the CPM
     checkpoint = DEFAULT_DIRS[network] if args.checkpoint is None else Path(args.checkpoint)
     ckpt = None
     if args.backend != "mediapipe" or args.same_hands:

@@ -18,7 +18,16 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import load_file, save_file
 
-from core.cpm.architectures import CPM_FORMAT, TITLES, HeatmapConfig, HeatmapNetwork, build, format_of, parse_config
+from core.cpm.architectures import (
+    CPM_FORMAT,
+    DEFAULT_DIRS,
+    HeatmapConfig,
+    HeatmapNetwork,
+    build,
+    format_of,
+    parse_config,
+    title_of_format,
+)
 from core.io.atomic import atomic_path, write_text
 from core.io.capped import parse_json, read_capped
 from core.io.limits import LIMITS, LimitError, check_cpm_weights
@@ -28,7 +37,7 @@ CONFIG_FILE = "config.json"
 OPTIMIZER_FILE = "optimizer.safetensors"
 TRAIN_STATE_FILE = "train_state.json"
 TRAINED_WEIGHTS_FILE = "trained.safetensors"  # the optimizer's weights, when model.safetensors holds their average
-DEFAULT_DIR = Path(__file__).resolve().parent / "weights"
+DEFAULT_DIR = DEFAULT_DIRS["cpm"]
 
 
 class CheckpointError(ValueError):
@@ -58,7 +67,7 @@ def read_config(ckpt_dir: str | Path) -> HeatmapConfig:
         raise CheckpointError(f"{path}: missing (a CPM checkpoint is a folder with {CONFIG_FILE} and {WEIGHTS_FILE})")
     try:
         text = read_capped(path, LIMITS.model_json_bytes, CheckpointError)
-        cfg = parse_config(parse_json(text, path, CheckpointError, "network config"), text, str(path))
+        cfg = parse_config(parse_json(text, path, CheckpointError, "network config"), str(path))
         with torch.device("meta"):  # counts the weights without allocating them
             check_cpm_weights(path, sum(p.numel() for p in build(cfg).parameters()))
         return cfg
@@ -78,7 +87,7 @@ def _read_weights(path: Path, tag: str) -> dict[str, torch.Tensor]:
         header = {}
     metadata = header.get("__metadata__")
     if not isinstance(metadata, dict) or metadata.get("format") != tag:
-        raise CheckpointError(f"{path}: not a handteach {TITLES[tag]} weights file (no format tag {tag!r})")
+        raise CheckpointError(f"{path}: not a handteach {title_of_format(tag)} weights file (no format tag {tag!r})")
     return tensors
 
 

@@ -38,8 +38,54 @@ class ConfigError(ValueError):
         self.problem = message if problem is None else problem
 
 
+class HeatmapGeometry:
+    """What the shared heatmap machinery reads of either network's config, from its ``input_size`` and ``stride``."""
+
+    input_size: int
+    stride: int
+
+    @property
+    def heatmap_size(self) -> int:
+        """Side of each belief map, in cells."""
+        return self.input_size // self.stride
+
+    @property
+    def num_joints(self) -> int:
+        return HAND_21.num_joints
+
+    @property
+    def num_maps(self) -> int:
+        """Belief maps per stack: 21 joints + background (the shared targets and decoder)."""
+        return self.num_joints + 1
+
+
+def config_from_data(
+    cls: type, data: object, source: str | Path, tag: str, title: str, version: int, added_later: dict | None = None
+):  # noqa: ANN201 - an instance of ``cls``
+    """``cls(**data)`` of a parsed config.json ``data``, or ``ConfigError`` naming ``source`` and the problem.
+
+    Checks, in order: the format ``tag`` (not ours), unknown fields, the ``version``; then the dataclass's own
+    ``__post_init__`` checks the sizes before anything is built (a 20000-channel config is refused there).
+    ``added_later``: defaults of fields older files lack. ``data`` is not changed.
+    """
+    if not isinstance(data, dict) or data.get("format") != tag:
+        raise ConfigError(f'{source}: not a handteach {title} config (missing "format": "{tag}")')
+    fields_given = {k: v for k, v in data.items() if k != "format"}
+    unknown = sorted(set(fields_given) - {f.name for f in fields(cls)})
+    if unknown:
+        raise ConfigError(f"{source}: unknown config fields {unknown}")
+    if fields_given.get("version") != version:
+        raise ConfigError(f"{source}: config version {fields_given.get('version')}, this code reads {version}")
+    try:
+        return cls(**{**(added_later or {}), **fields_given})
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc.problem}", exc.problem) from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{source}: {exc}") from exc
+
+
 @dataclass(frozen=True)
-class CPMConfig:
+class CPMConfig(HeatmapGeometry):
     """Architecture, target encoding and calibration of one hand CPM."""
 
     input_size: int = 128  # side S of the square RGB crop fed to the network, in pixels
@@ -86,41 +132,18 @@ class CPMConfig:
             if type(value) not in (int, float) or not math.isfinite(value) or value < 0:
                 raise ConfigError(f"{name} must be a finite number >= 0, got {value!r}")
 
-    @property
-    def heatmap_size(self) -> int:
-        """Side of each belief map, in cells."""
-        return self.input_size // self.stride
-
-    @property
-    def num_joints(self) -> int:
-        return HAND_21.num_joints
-
-    @property
-    def num_maps(self) -> int:
-        """Belief maps per stage: 21 joints + background."""
-        return self.num_joints + 1
-
     def to_json(self) -> str:
         return json.dumps({"format": CONFIG_FORMAT, **asdict(self)}, indent=2)
 
     @classmethod
     def from_json(cls, text: str | bytes, source: str | Path = "config") -> CPMConfig:
         """Parse ``to_json`` output; ``ConfigError`` naming ``source`` when it is not ours or is malformed."""
-        data = parse_json(text, Path(source), ConfigError, "CPM config")  # NaN, deep nesting: refused, named
-        if not isinstance(data, dict) or data.pop("format", None) != CONFIG_FORMAT:
-            raise ConfigError(f'{source}: not a handteach CPM config (missing "format": "{CONFIG_FORMAT}")')
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"{source}: unknown config fields {unknown}")
-        if data.get("version") != CONFIG_VERSION:
-            raise ConfigError(f"{source}: config version {data.get('version')}, this code reads {CONFIG_VERSION}")
-        try:  # __post_init__ checks the sizes first: a 20000-channel config is refused before anything is built
-            return cls(**{**ADDED_LATER, **data})
-        except ConfigError as exc:
-            raise ConfigError(f"{source}: {exc.problem}", exc.problem) from None
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"{source}: {exc}") from exc
+        return cls.from_data(parse_json(text, Path(source), ConfigError, "CPM config"), source)  # NaN, nesting: named
+
+    @classmethod
+    def from_data(cls, data: object, source: str | Path = "config") -> CPMConfig:
+        """``from_json`` of an already parsed config.json."""
+        return config_from_data(cls, data, source, CONFIG_FORMAT, "CPM", CONFIG_VERSION, ADDED_LATER)
 
 
 @dataclass(frozen=True)
@@ -159,6 +182,9 @@ class CPMTrainConfig:
     device: str = "auto"  # "auto" (CUDA when present and processes is 1), "cpu" or "cuda"
     lr_batch: int = 0  # >0: lr is for batches of this size, scaled by sqrt(batch_size / lr_batch) (0: lr as given)
     init: str = ""  # a checkpoint folder to start from (its weights and config; a fresh optimizer and schedule)
+    deepen_to: tuple[
+        int, ...
+    ] = ()  # with init, a ResNet-deconv: grow to these blocks a stage (added ones start as identity)
     flip_test: bool = False  # save weights read with their mirror image (CPMConfig.flip_test); validation reads so too
     label_cache: Path = DEFAULT_LABEL_CACHE  # teacher labels, reused by later runs
     augment: CropAugmentConfig = field(default_factory=CropAugmentConfig)

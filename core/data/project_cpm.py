@@ -28,14 +28,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.cpm.config import CONFIG_FORMAT as CPM_FORMAT
+from core.cpm.architectures import DEFAULT_DIRS, FORMAT_ARCHS
 from core.data.store import Sample, Store
 from core.io.capped import read_capped
 from core.io.crops import THUMBNAIL_MARGIN, crop_transform, decode_jpeg, hand_crop_box, points_to_crop
 from core.io.limits import LIMITS
-from core.resdeconv import DEFAULT_DIR as RESDECONV_DIR
-from core.resdeconv.config import CONFIG_FORMAT as RESDECONV_FORMAT
 from core.skeletons import HAND_21
+from core.types import NETWORK_TITLES as TITLES
 from core.types import Keypoints
 
 if TYPE_CHECKING:
@@ -47,12 +46,8 @@ MIN_CROPS = 5  # ``finetune`` holds out every fifth crop, so it needs at least f
 
 FINETUNED_FOLDER = "cpm"  # inside the project's folder, beside the gesture model
 _CONFIG_FILE = "config.json"  # core.cpm.checkpoint.CONFIG_FILE (not imported here: it imports torch)
-DEFAULT_DIR = Path(__file__).resolve().parents[1] / "cpm" / "weights"  # core.cpm.checkpoint.DEFAULT_DIR, likewise
+DEFAULT_DIR = DEFAULT_DIRS["cpm"]  # core.cpm.checkpoint.DEFAULT_DIR
 _WEIGHTS_FILE = "model.safetensors"  # core.cpm.checkpoint.WEIGHTS_FILE
-NETWORKS = ("cpm", "resnet-deconv")  # core.cpm.architectures.ARCHS' names
-DEFAULT_DIRS = {"cpm": DEFAULT_DIR, "resnet-deconv": RESDECONV_DIR}  # each network's shipped weights
-TITLES = {"cpm": "CPM", "resnet-deconv": "ResNet-deconv"}  # for messages
-_FORMATS = {CPM_FORMAT: "cpm", RESDECONV_FORMAT: "resnet-deconv"}  # config.json's format tag → network
 
 
 class MissingWeightsError(ValueError):
@@ -70,7 +65,7 @@ def project_network(store: Store, project: str) -> str:
 
 
 def default_checkpoint(network: str) -> Path:
-    """The shipped weights folder of ``network`` (``NETWORKS``)."""
+    """The shipped weights folder of ``network`` (``core.types.NETWORK_BACKENDS``)."""
     return DEFAULT_DIRS[network]
 
 
@@ -97,7 +92,7 @@ def checkpoint_network(folder: Path) -> str | None:
         data = json.loads(read_capped(folder / _CONFIG_FILE, LIMITS.model_json_bytes, ValueError))
     except (OSError, ValueError, RecursionError):
         return None
-    return _FORMATS.get(data.get("format")) if isinstance(data, dict) else None
+    return FORMAT_ARCHS.get(data.get("format")) if isinstance(data, dict) else None
 
 
 def project_cpm_dir(store: Store, project: str) -> Path:
@@ -145,7 +140,7 @@ class CropCounts:
     no_image: int  # samples without a crop (CSV imports)
     relabelled: int = 0  # of ``usable``: keypoints from a network, so MediaPipe labels their crops
     no_hand: int = 0  # samples from a network whose crop MediaPipe found no hand in (skipped)
-    network: str = "cpm"  # the network the crops would fine-tune (``NETWORKS``)
+    network: str = "cpm"  # the network the crops would fine-tune (``core.types.NETWORK_BACKENDS``)
 
     def explain(self) -> str:
         """The message shown when there are fewer than ``MIN_CROPS`` usable crops."""

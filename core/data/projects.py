@@ -18,7 +18,7 @@ from core.data.database import Database
 from core.data.schema import DuplicateNameError, NotFoundError, StoreError, stored_skeleton, validate_emoji
 from core.gestures.catalog import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, validate_name
 from core.skeletons import HAND_21, Skeleton
-from core.types import KEYPOINT_BACKENDS, NETWORK_BACKENDS
+from core.types import KEYPOINT_BACKENDS, NETWORK_BACKENDS, NETWORK_TITLES
 
 
 class ProjectStore(Database):
@@ -73,9 +73,9 @@ class ProjectStore(Database):
             raise ValueError(f"unknown keypoint backend {backend!r}: choose one of {', '.join(KEYPOINT_BACKENDS)}")
         layout = stored_skeleton(skeleton)
         if layout != HAND_21 and backend in NETWORK_BACKENDS:
-            title = "ResNet-deconv" if backend == "resnet-deconv" else "CPM"
             raise StoreError(
-                f"backend {backend!r} cannot serve the {layout.name} project {name!r}: the {title} is a hand model"
+                f"backend {backend!r} cannot serve the {layout.name} project {name!r}: "
+                f"the {NETWORK_TITLES[backend]} is a hand model"
             )
         rows = class_rows(classes)
         old = _project_like(conn, name)

@@ -82,7 +82,7 @@ class KeypointBackend:
 
     @property
     def network(self) -> str:
-        """The heatmap network this backend runs (``core.data.project_cpm.NETWORKS``): "resnet-deconv" or "cpm"."""
+        """The heatmap network this backend runs (``core.types.NETWORK_BACKENDS``): "resnet-deconv" or "cpm"."""
         from core.data.project_cpm import network_of_backend
 
         return network_of_backend(self.name)

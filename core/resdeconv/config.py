@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from core.cpm.config import ConfigError
+from core.cpm.config import ConfigError, HeatmapGeometry, config_from_data
 from core.io.capped import parse_json
 from core.io.limits import LimitError, check_cpm_sizes
 from core.skeletons import HAND_21
@@ -45,7 +45,7 @@ def _whole_tuple(name: str, value: object, least: int, bound: int, length: tuple
 
 
 @dataclass(frozen=True)
-class ResDeconvConfig:
+class ResDeconvConfig(HeatmapGeometry):
     """A small ResNet of basic blocks on a hand crop, three ×2 up-sampling layers back to stride 4, 22 heatmaps.
 
     With ``input_size`` S and n ResNet stages the backbone ends at S / 2^(n+1) (a stride-2 stem, then every
@@ -112,19 +112,6 @@ class ResDeconvConfig:
         return max(1, self.backbone_stride // 8)
 
     @property
-    def heatmap_size(self) -> int:
-        return self.input_size // self.stride
-
-    @property
-    def num_joints(self) -> int:
-        return HAND_21.num_joints
-
-    @property
-    def num_maps(self) -> int:
-        """Heatmaps: 21 joints + background, as the CPM's stages (the shared targets and decoder)."""
-        return self.num_joints + 1
-
-    @property
     def stages(self) -> int:
         """One heatmap stack (the CPM has one per stage)."""
         return 1
@@ -148,17 +135,9 @@ class ResDeconvConfig:
     @classmethod
     def from_json(cls, text: str | bytes, source: str | Path = "config") -> ResDeconvConfig:
         """Parse ``to_json`` output; ``ConfigError`` naming ``source`` and the key when it is not ours or is malformed."""
-        data = parse_json(text, Path(source), ConfigError, "ResNet-deconv config")
-        if not isinstance(data, dict) or data.pop("format", None) != CONFIG_FORMAT:
-            raise ConfigError(f'{source}: not a handteach ResNet-deconv config (missing "format": "{CONFIG_FORMAT}")')
-        unknown = sorted(set(data) - {f.name for f in fields(cls)})
-        if unknown:
-            raise ConfigError(f"{source}: unknown config fields {unknown}")
-        if data.get("version") != CONFIG_VERSION:
-            raise ConfigError(f"{source}: config version {data.get('version')}, this code reads {CONFIG_VERSION}")
-        try:
-            return cls(**data)
-        except ConfigError as exc:
-            raise ConfigError(f"{source}: {exc.problem}", exc.problem) from None
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"{source}: {exc}") from exc
+        return cls.from_data(parse_json(text, Path(source), ConfigError, "ResNet-deconv config"), source)
+
+    @classmethod
+    def from_data(cls, data: object, source: str | Path = "config") -> ResDeconvConfig:
+        """``from_json`` of an already parsed config.json."""
+        return config_from_data(cls, data, source, CONFIG_FORMAT, "ResNet-deconv", CONFIG_VERSION)

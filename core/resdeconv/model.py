@@ -13,6 +13,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
+
 import torch
 from torch import nn
 
@@ -153,3 +156,38 @@ class HandResDeconv(nn.Module):
         from core.resdeconv.config import PART_NAMES
 
         return (["hand"] if self.holistic is not None else []) + (list(PART_NAMES) if self.parts is not None else [])
+
+
+def _stage_starts(depths: tuple[int, ...]) -> list[int]:
+    """Index in ``Backbone.layers`` of each stage's first block (the stem is 0)."""
+    return list(itertools.accumulate((1, *depths[:-1])))
+
+
+def deepen(model: HandResDeconv, depths: tuple[int, ...]) -> HandResDeconv:
+    """``model`` with more basic blocks a stage, trained weights kept: each added block starts as its shortcut (its
+    last BatchNorm's scale is zero), so the deeper network computes what ``model`` did until training moves it.
+
+    Used by ``train-keypoints --init CKPT --depths ..``: a deeper network grown from shipped weights rather than
+    trained from scratch. Same depths: ``model`` itself.
+    """
+    old = tuple(model.cfg.depths)
+    depths = tuple(depths)
+    if len(depths) != len(old) or any(new < was for new, was in zip(depths, old, strict=True)):
+        raise ValueError(f"cannot deepen depths {old} to {depths}: one count a stage, none smaller")
+    if depths == old:
+        return model
+    grown = HandResDeconv(dataclasses.replace(model.cfg, depths=depths))
+    moved = {
+        f"backbone.layers.{was + b}.": f"backbone.layers.{now + b}."
+        for stage, (was, now) in enumerate(zip(_stage_starts(old), _stage_starts(depths), strict=True))
+        for b in range(old[stage])
+    }
+    state = {}
+    for key, value in model.state_dict().items():
+        prefix = next((p for p in moved if key.startswith(p)), None)
+        state[moved[prefix] + key[len(prefix) :] if prefix else key] = value
+    missing, unexpected = grown.load_state_dict(state, strict=False)
+    kept = {p for p in moved.values()}
+    if unexpected or any(any(k.startswith(p) for p in kept) or not k.startswith("backbone.") for k in missing):
+        raise RuntimeError(f"deepen: weights not carried over: missing {missing}, unexpected {unexpected}")
+    return grown.to(next(model.parameters()).device)

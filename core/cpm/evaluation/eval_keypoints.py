@@ -24,23 +24,16 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from core.cpm.architectures import DEFAULT_DIRS
 from core.cpm.evaluation.annotations import GroundTruthHand
 from core.cpm.evaluation.metrics import normalised_errors, summary
 from core.io import crops as cropping
 from core.io.images import read_image
+from core.types import NETWORK_BACKENDS as NETWORKS  # our heatmap networks (``CPMEstimator`` runs either)
 from core.types import FloatArray
 
 MP_CROP_MARGIN = 0.5  # MediaPipe's palm detector wants context around the hand
 MP_CROP_SIZE = 256
-NETWORKS = ("cpm", "resnet-deconv")  # the backends that are our heatmap networks (``CPMEstimator`` runs either)
-
-
-def default_checkpoint(network: str) -> Path:
-    """The shipped weights folder of ``network``."""
-    from core.cpm.checkpoint import DEFAULT_DIR
-    from core.resdeconv import DEFAULT_DIR as RESDECONV_DIR
-
-    return RESDECONV_DIR if network == "resnet-deconv" else DEFAULT_DIR
 
 
 def _match(detected: list[FloatArray], box: cropping.Box) -> FloatArray | None:
@@ -131,7 +124,7 @@ def evaluate_keypoints(
     from core.cpm.estimator import CPMEstimator
 
     network = backend in NETWORKS
-    cpm = CPMEstimator(checkpoint_dir or default_checkpoint(backend), flip_test=flip_test) if network else None
+    cpm = CPMEstimator(checkpoint_dir or DEFAULT_DIRS[backend], flip_test=flip_test) if network else None
     detector = _Detector() if backend == "mediapipe" or crop == "detect" else None
     scored: list[tuple[GroundTruthHand, FloatArray]] = []
     seconds: list[float] = []

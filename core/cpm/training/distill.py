@@ -119,6 +119,13 @@ def _prepare(inputs, cfg: CPMTrainConfig, cpm: HeatmapConfig | None, resume, log
     started = time.time()
     device = resolve_device(cfg)
     model = checkpoint.load(resume or cfg.init) if resume or cfg.init else build(cpm or CPMConfig())
+    if cfg.deepen_to and not resume:  # a resumed run's checkpoint is already the deeper network
+        from core.resdeconv.model import HandResDeconv, deepen
+
+        if not isinstance(model, HandResDeconv):
+            raise ValueError(f"--depths with --init grows a ResNet-deconv; {cfg.init} is not one")
+        model = deepen(model, cfg.deepen_to)
+        log(f"grown from {cfg.init}: depths {model.cfg.depths}, the added blocks starting as identity")
     if cfg.flip_test:  # only how crops are read: validation, the no-hand threshold and the saved config follow it
         model.cfg = dataclasses.replace(model.cfg, flip_test=True)
     model = model.to(device).to(memory_format=torch.channels_last)
