@@ -10,13 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 from conftest import hagrid_photos, resdeconv_checkpoint
 
 from core.cpm.estimator import CPMEstimator, CPMResult
 from core.io.video import read_image
 from core.resdeconv.config import PART_NAMES
-from core.viz.attention_views import ATTENTION_COLOURS, coloured, grid, labelled, overview
+from core.viz.attention_views import overview
 
 TILE = 120
 GREY = 90  # the crop's grey level
@@ -64,26 +63,10 @@ def test_heatmaps_use_jet_at_the_joint_and_the_pose_is_drawn() -> None:
     assert (pose != GREY).any(axis=2).sum() > 100  # bones and joints on the grey crop
 
 
-def test_labels_sit_on_a_dark_band_readable_on_bright_maps() -> None:
-    tile = np.full((TILE, TILE, 3), 255, np.uint8)
-    labelled(tile, "attention: hand")
-    band = tile[: TILE // 8]
-    assert band.mean() < 150 and band.max() >= 240  # darkened, white (anti-aliased) text on it
-    assert (tile[TILE // 4 :] == 255).all()  # the rest untouched
-
-
 def test_without_attention_the_overview_is_heatmaps_and_pose() -> None:
     image = overview(_result(np.zeros((0, 32, 32)), ()), TILE)
     assert image.shape == (TILE, 3 * TILE, 3)
     assert not image[:, 2 * TILE :].any() and image[:, TILE : 2 * TILE].any()  # the third cell stays black
-
-
-def test_maps_are_clipped_and_nan_shown_as_zero() -> None:
-    odd = coloured(np.array([[-1.0, np.nan], [2.0, 1.0]], np.float32), 2, ATTENTION_COLOURS)
-    plain = coloured(np.array([[0.0, 0.0], [1.0, 1.0]], np.float32), 2, ATTENTION_COLOURS)
-    assert np.array_equal(odd, plain)
-    with pytest.raises(ValueError, match="at least one tile"):
-        grid([], 3)
 
 
 def test_a_real_resnet_deconv_result_renders(tmp_path: Path) -> None:
