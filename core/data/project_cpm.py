@@ -20,7 +20,6 @@ about 28 ms a crop on a busy 2-core CPU (200 crops of a cpm project: 5.6 s), so 
 from __future__ import annotations
 
 import contextlib
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,7 @@ import numpy as np
 
 from core.cpm.architectures import DEFAULT_DIRS, FORMAT_ARCHS
 from core.data.store import Sample, Store
-from core.io.capped import read_capped
+from core.io.capped import parse_json, read_capped
 from core.io.crops import THUMBNAIL_MARGIN, crop_transform, decode_jpeg, hand_crop_box, points_to_crop
 from core.io.limits import LIMITS
 from core.skeletons import HAND_21
@@ -89,8 +88,9 @@ def checkpoint_network(folder: Path) -> str | None:
     A small read, no torch: a project's fine-tuned folder of another network is not the project's.
     """
     try:
-        data = json.loads(read_capped(folder / _CONFIG_FILE, LIMITS.model_json_bytes, ValueError))
-    except (OSError, ValueError, RecursionError):
+        path = folder / _CONFIG_FILE
+        data = parse_json(read_capped(path, LIMITS.model_json_bytes, ValueError), path, ValueError)
+    except (OSError, ValueError):
         return None
     return FORMAT_ARCHS.get(data.get("format")) if isinstance(data, dict) else None
 
