@@ -277,7 +277,7 @@ def test_project_cpm_constants_match_the_checkpoint_module() -> None:
     from core.data import project_cpm
 
     assert project_cpm.DEFAULT_DIR == checkpoint.DEFAULT_DIR
-    assert project_cpm._CONFIG_FILE == checkpoint.CONFIG_FILE
+    assert project_cpm.CONFIG_FILE == checkpoint.CONFIG_FILE
 
 
 NETWORK_PROJECTS = {"cpm": "cpm", "rd": "resnet-deconv"}  # project → its backend

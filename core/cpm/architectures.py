@@ -29,7 +29,9 @@ HeatmapConfig = Union[CPMConfig, ResDeconvConfig]  # noqa: UP007 (a runtime alia
 HeatmapNetwork = Union["HandCPM", "HandResDeconv"]  # noqa: UP007
 ARCHS = {"cpm": CPM_FORMAT, "resnet-deconv": RESDECONV_FORMAT}  # the --arch names (NETWORK_BACKENDS), format tags
 FORMAT_ARCHS = {tag: name for name, tag in ARCHS.items()}  # config.json's format tag → network name
-# each network's shipped weights (model.safetensors + config.json); tests point an entry elsewhere
+WEIGHTS_FILE = "model.safetensors"  # a checkpoint folder's weights and config (core.cpm.checkpoint's layout)
+CONFIG_FILE = "config.json"
+# each network's shipped weights (WEIGHTS_FILE + CONFIG_FILE); tests point an entry elsewhere
 DEFAULT_DIRS = {"cpm": Path(__file__).resolve().parent / "weights", "resnet-deconv": RESDECONV_DIR}
 _CONFIGS: dict[str, type] = {CPM_FORMAT: CPMConfig, RESDECONV_FORMAT: ResDeconvConfig}
 

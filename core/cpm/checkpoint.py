@@ -19,8 +19,10 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import load_file, save_file
 
 from core.cpm.architectures import (
+    CONFIG_FILE,
     CPM_FORMAT,
     DEFAULT_DIRS,
+    WEIGHTS_FILE,
     HeatmapConfig,
     HeatmapNetwork,
     build,
@@ -32,8 +34,6 @@ from core.io.atomic import atomic_path, write_text
 from core.io.capped import parse_json, read_capped
 from core.io.limits import LIMITS, LimitError, check_cpm_weights
 
-WEIGHTS_FILE = "model.safetensors"
-CONFIG_FILE = "config.json"
 OPTIMIZER_FILE = "optimizer.safetensors"
 TRAIN_STATE_FILE = "train_state.json"
 TRAINED_WEIGHTS_FILE = "trained.safetensors"  # the optimizer's weights, when model.safetensors holds their average

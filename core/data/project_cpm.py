@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.cpm.architectures import DEFAULT_DIRS, FORMAT_ARCHS
+from core.cpm.architectures import CONFIG_FILE, DEFAULT_DIRS, FORMAT_ARCHS, WEIGHTS_FILE
 from core.data.store import Sample, Store
 from core.io.capped import parse_json, read_capped
 from core.io.crops import THUMBNAIL_MARGIN, crop_transform, decode_jpeg, hand_crop_box, points_to_crop
@@ -44,9 +44,7 @@ TEACHER_BACKEND = "mediapipe"  # other samples' keypoints come from a network: M
 MIN_CROPS = 5  # ``finetune`` holds out every fifth crop, so it needs at least five
 
 FINETUNED_FOLDER = "cpm"  # inside the project's folder, beside the gesture model
-_CONFIG_FILE = "config.json"  # core.cpm.checkpoint.CONFIG_FILE (not imported here: it imports torch)
 DEFAULT_DIR = DEFAULT_DIRS["cpm"]  # core.cpm.checkpoint.DEFAULT_DIR
-_WEIGHTS_FILE = "model.safetensors"  # core.cpm.checkpoint.WEIGHTS_FILE
 
 
 class MissingWeightsError(ValueError):
@@ -73,7 +71,7 @@ def require_weights(folder: Path, network: str) -> Path:
 
     Says so before torch loads anything: a missing default is a setup problem (weights not installed), not a crash.
     """
-    missing = [name for name in (_CONFIG_FILE, _WEIGHTS_FILE) if not (folder / name).is_file()]
+    missing = [name for name in (CONFIG_FILE, WEIGHTS_FILE) if not (folder / name).is_file()]
     if missing:
         shipped = " (the default weights are not installed yet)" if folder == DEFAULT_DIRS[network] else ""
         raise MissingWeightsError(
@@ -88,7 +86,7 @@ def checkpoint_network(folder: Path) -> str | None:
     A small read, no torch: a project's fine-tuned folder of another network is not the project's.
     """
     try:
-        path = folder / _CONFIG_FILE
+        path = folder / CONFIG_FILE
         data = parse_json(read_capped(path, LIMITS.model_json_bytes, ValueError), path, ValueError)
     except (OSError, ValueError):
         return None
@@ -113,7 +111,7 @@ def finetuned_checkpoint(store: Store, project: str) -> Path | None:
     CPM or MediaPipe project a ResNet-deconv); one whose config.json cannot be read does, so loading it says why.
     """
     folder = project_cpm_dir(store, project)
-    if not (folder / _CONFIG_FILE).is_file():
+    if not (folder / CONFIG_FILE).is_file():
         return None
     found = checkpoint_network(folder)
     return folder if found is None or found == project_network(store, project) else None
@@ -121,7 +119,7 @@ def finetuned_checkpoint(store: Store, project: str) -> Path | None:
 
 def checkpoint_stamp(checkpoint: Path | None) -> float:
     """When ``checkpoint`` was last written (0.0 for None, the shipped weights): a new fine-tune changes it."""
-    return (checkpoint / _CONFIG_FILE).stat().st_mtime if checkpoint is not None else 0.0
+    return (checkpoint / CONFIG_FILE).stat().st_mtime if checkpoint is not None else 0.0
 
 
 def project_checkpoint(store: Store, project: str) -> Path:
