@@ -171,7 +171,8 @@ def _add_arch_flags(p: argparse.ArgumentParser) -> None:
         type=_ints,
         default=None,
         metavar="N,N,..",
-        help="basic blocks per stage (default: one each); with --init, the init network grows to them, added blocks starting as identity",
+        help="basic blocks per stage (default: one each); with --init, the init network grows to them, "
+        "added blocks starting as identity",
     )
     arch.add_argument(
         "--head",

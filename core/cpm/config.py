@@ -182,9 +182,8 @@ class CPMTrainConfig:
     device: str = "auto"  # "auto" (CUDA when present and processes is 1), "cpu" or "cuda"
     lr_batch: int = 0  # >0: lr is for batches of this size, scaled by sqrt(batch_size / lr_batch) (0: lr as given)
     init: str = ""  # a checkpoint folder to start from (its weights and config; a fresh optimizer and schedule)
-    deepen_to: tuple[
-        int, ...
-    ] = ()  # with init, a ResNet-deconv: grow to these blocks a stage (added ones start as identity)
+    # with init, a ResNet-deconv: grow it to these blocks a stage (added ones start as identity; () keeps it)
+    deepen_to: tuple[int, ...] = ()
     flip_test: bool = False  # save weights read with their mirror image (CPMConfig.flip_test); validation reads so too
     label_cache: Path = DEFAULT_LABEL_CACHE  # teacher labels, reused by later runs
     augment: CropAugmentConfig = field(default_factory=CropAugmentConfig)

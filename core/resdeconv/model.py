@@ -187,7 +187,7 @@ def deepen(model: HandResDeconv, depths: tuple[int, ...]) -> HandResDeconv:
         prefix = next((p for p in moved if key.startswith(p)), None)
         state[moved[prefix] + key[len(prefix) :] if prefix else key] = value
     missing, unexpected = grown.load_state_dict(state, strict=False)
-    kept = {p for p in moved.values()}
-    if unexpected or any(any(k.startswith(p) for p in kept) or not k.startswith("backbone.") for k in missing):
+    added = {f"backbone.layers.{i}." for i in range(1, 1 + sum(depths))} - set(moved.values())
+    if unexpected or not all(any(k.startswith(p) for p in added) for k in missing):  # only added blocks start new
         raise RuntimeError(f"deepen: weights not carried over: missing {missing}, unexpected {unexpected}")
     return grown.to(next(model.parameters()).device)
