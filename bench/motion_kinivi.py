@@ -4,7 +4,7 @@ kinivi's app logs, for every frame, the last 16 index-fingertip positions of the
 view) frame, each minus the first and divided by the image size (``core.data.point_history``).
 Here those rows come from the real clips of ``bench/motion_clips.py`` (MediaPipe's fingertip on
 real-pixel swipes, circles and idle takes, 16-frame windows over each clip's motion, every 2nd
-frame): written as a kinivi ``point_history.csv`` under ``data/cache/motion_kinivi/``, read back
+frame; a swipe's or circle's windows that barely move are left out, ``MOVING_SHARE``): written as a kinivi ``point_history.csv`` under ``data/cache/motion_kinivi/``, read back
 through our reader, then split as kinivi's notebook does (75/25 stratified, random_state 42).
 Also split by person (the clips' held-out people), which no window of a test person's clip
 reaches in training.
@@ -17,14 +17,14 @@ averaged.
 
     .venv/bin/python -m bench.motion_kinivi
     .venv/bin/python -m bench.motion_kinivi --cli   # the user's path: import, train, evaluate (3 seeds)
-    .venv/bin/python -m bench.motion_kinivi --cli --step 1   # the same at 3,564 imported rows
+    .venv/bin/python -m bench.motion_kinivi --cli --step 1   # the same at 3,223 imported rows
 
 ``--cli`` splits the same CSV 75/25 (stratified, random_state 42) into two kinivi files and runs the
 real command line on them in a fresh data folder per seed: ``import --format kinivi-history`` (a motion
 project of fingertip paths), ``train`` with the defaults and seeds 0-2, one after another, timed (the
 JSON's ``seconds``, the training alone, and the whole command), ``evaluate --format kinivi-history`` on
 the 25%, and reads each model's members and calibrated threshold from its ``motion.json``. ``--step 1``
-takes a window at every frame instead of every 2nd: 4,752 rows, 3,564 imported, the size of a real
+takes a window at every frame instead of every 2nd: 4,298 rows, 3,223 imported, the size of a real
 kinivi log (its CSV is written when missing; both need the cached clips, made on first use).
 """
 
@@ -67,17 +67,26 @@ from core.skeletons import HAND_21  # noqa: E402
 
 INDEX_TIP = HAND_21.index("index_tip")
 PATHS = MotionFeatureConfig(length=HISTORY_LENGTH, use_shape=False, trim=False)
+# A window of a moving class shows the gesture when its fingertip travels at least this share of the
+# farthest any window of the same take travels. kinivi's user logs rows while doing the motion; the
+# padded still edges of a take (8.4% of its windows moved < 2% of the frame, as idle does) are not a swipe.
+MOVING_SHARE = 0.25
 
 
-def clip_rows(clip: Clip, step: int = 2) -> np.ndarray:
-    """kinivi rows of one clip: 16-frame fingertip windows over its motion (the whole take for idle)."""
+def clip_rows(clip: Clip, step: int = 2, moving_share: float = MOVING_SHARE) -> np.ndarray:
+    """kinivi rows of one clip: 16-frame fingertip windows over its motion (the whole take for idle); a
+    moving class keeps the windows that travel at least ``moving_share`` of its farthest window's travel."""
     width, height = clip.image_size
     tip = fill_gaps(clip.points[:, INDEX_TIP, :2], clip.present, clip.timestamps) * np.array([width, height])
     tip[:, 0] = width - tip[:, 0]  # kinivi flips the frame before MediaPipe: the user view
     start, end = motion_span(tip, clip.timestamps)
     if clip.label == "idle" or end - start + 1 < HISTORY_LENGTH:
         start, end = 0, clip.num_frames - 1
-    return history_windows(tip[start : end + 1], clip.image_size, step)
+    windows = history_windows(tip[start : end + 1], clip.image_size, step)
+    if clip.label == "idle":
+        return windows
+    travel = np.abs(windows).max(axis=(1, 2))  # each row is relative to its first point
+    return windows[travel >= moving_share * travel.max()]
 
 
 def path_features(paths: np.ndarray) -> np.ndarray:
@@ -132,32 +141,34 @@ def ours(x: np.ndarray, y: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, c
     return singles, float((np.mean(probabilities, axis=0).argmax(1) == y_test).mean())
 
 
-def history_csv(step: int = 2) -> tuple[Path, Path, list[str], int, set[str]]:
+def history_csv(step: int = 2, moving_share: float = MOVING_SHARE) -> tuple[Path, Path, list[str], int, set[str]]:
     """Write the kinivi CSV of windows every ``step`` frames: (csv, labels csv, each row's person, clips,
-    training people). Step 2 is the bench's set (2,416 rows); step 1 has every window (4,752 rows)."""
+    training people). Step 2 is the bench's set (2,170 rows); step 1 has every window (4,298 rows);
+    ``moving_share`` 0 keeps the still windows too (2,416 and 4,752 rows, the bench before)."""
     train, test = cached_sets(10, 15)
     classes = sorted(GESTURES)
     rows, ids, people = [], [], []
     for clip, person in train + test:
-        windows = clip_rows(clip, step)
+        windows = clip_rows(clip, step, moving_share)
         rows.append(windows)
         ids += [classes.index(str(clip.label))] * len(windows)
         people += [person] * len(windows)
-    csv_path, labels_path = csv_paths(step)
+    csv_path, labels_path = csv_paths(step, moving_share)
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     write_point_history(csv_path, labels_path, PointHistory(np.concatenate(rows), np.array(ids), classes))
     return csv_path, labels_path, people, len(train) + len(test), {p for _, p in train}
 
 
-def csv_paths(step: int) -> tuple[Path, Path]:
+def csv_paths(step: int, moving_share: float = MOVING_SHARE) -> tuple[Path, Path]:
     folder = CACHE.parent / "motion_kinivi"
-    name = "point_history.csv" if step == 2 else f"point_history_step{step}.csv"
-    return folder / name, folder / "point_history_classifier_label.csv"
+    name = "point_history" + ("" if step == 2 else f"_step{step}")
+    name += "" if moving_share == 0 else f"_moving{round(moving_share * 100)}"
+    return folder / f"{name}.csv", folder / "point_history_classifier_label.csv"
 
 
-def main(step: int = 2) -> None:
+def main(step: int = 2, moving_share: float = MOVING_SHARE) -> None:
     torch.set_num_threads(1)
-    csv_path, labels_path, people, clips, train_people = history_csv(step)
+    csv_path, labels_path, people, clips, train_people = history_csv(step, moving_share)
     classes = sorted(GESTURES)
     history = read_point_history(csv_path, labels_path)
     x, y = history.paths, history.label_ids
@@ -203,10 +214,10 @@ def _result(process: subprocess.Popen, command: str) -> dict:
     return json.loads(stdout.strip().splitlines()[-1])
 
 
-def cli_main(seeds: int = 3, step: int = 2) -> None:
-    csv_path, labels_path = csv_paths(step)
+def cli_main(seeds: int = 3, step: int = 2, moving_share: float = MOVING_SHARE) -> None:
+    csv_path, labels_path = csv_paths(step, moving_share)
     if not csv_path.exists():
-        history_csv(step)
+        history_csv(step, moving_share)
     history = read_point_history(csv_path, labels_path)
     y = history.label_ids
     a, b = train_test_split(np.arange(len(y)), test_size=0.25, stratify=y, random_state=42)
@@ -258,7 +269,9 @@ def cli_main(seeds: int = 3, step: int = 2) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cli", action="store_true", help="import, train and evaluate through the command line")
-    parser.add_argument("--step", type=int, default=2, help="a window every STEP frames (1: 4,752 rows)")
+    parser.add_argument("--step", type=int, default=2, help="a window every STEP frames (1: 4,298 rows)")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--moving-share", type=float, default=MOVING_SHARE,
+                        help="a moving class's window must travel this share of its take's farthest (0: every window)")
     args = parser.parse_args()
-    cli_main(args.seeds, args.step) if args.cli else main(args.step)
+    cli_main(args.seeds, args.step, args.moving_share) if args.cli else main(args.step, args.moving_share)
