@@ -271,7 +271,11 @@ if __name__ == "__main__":
     parser.add_argument("--cli", action="store_true", help="import, train and evaluate through the command line")
     parser.add_argument("--step", type=int, default=2, help="a window every STEP frames (1: 4,298 rows)")
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--moving-share", type=float, default=MOVING_SHARE,
-                        help="a moving class's window must travel this share of its take's farthest (0: every window)")
+    parser.add_argument(
+        "--moving-share",
+        type=float,
+        default=MOVING_SHARE,
+        help="a moving class's window must travel this share of its take's farthest (0: every window)",
+    )
     args = parser.parse_args()
     cli_main(args.seeds, args.step, args.moving_share) if args.cli else main(args.step, args.moving_share)
