@@ -13,7 +13,6 @@ import torch
 from core.cpm import checkpoint
 from core.cpm.estimator import CPMEstimator
 from core.cpm.evaluation.metrics import normalised_errors, pck
-from core.cpm.heatmaps import decode
 from core.cpm.model import HandCPM
 from core.cpm.training.finetune import finetune
 from core.cpm.upright import upright_angle
@@ -133,7 +132,7 @@ def test_an_upright_model_reads_the_hand_turned_by_the_angle_of_its_first_pass(v
     reader.model = HandCPM(dataclasses.replace(reader.cfg, upright=True)).eval()  # any weights: this is plumbing
     size, window = reader.cfg.input_size, cropping.window_from_box(_box(ref), reader.cfg.margin)
     plain = cropping.crop_matrix(window, size)
-    first_pass, _ = decode(reader.beliefs(cropping.warp(rgb, plain, size))[-1], reader.cfg.stride)
+    first_pass, _ = reader.decode(reader.beliefs(cropping.warp(rgb, plain, size))[-1])  # as its config decodes
     result = reader.estimate(rgb, _box(ref))
     np.testing.assert_allclose(result.matrix, cropping.crop_matrix(window, size, upright_angle(first_pass)), atol=1e-4)
     np.testing.assert_array_equal(result.crop, cropping.warp(rgb, result.matrix, size))

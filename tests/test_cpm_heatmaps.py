@@ -20,6 +20,39 @@ def test_round_trip_is_sub_pixel(stride: int) -> None:
         assert confidence.min() > 0.75  # the peak cell is within half a cell of the Gaussian's centre
 
 
+@pytest.mark.parametrize(("power", "radius"), [(1.0, 0), (2.0, 0), (2.0, 3), (3.0, 5)])
+def test_the_mean_decode_finds_clean_targets_too(power: float, radius: int) -> None:
+    rng = np.random.default_rng(int(power * 10 + radius))
+    keypoints = rng.uniform(24, 104, (21, 2)).astype(np.float32)  # away from the border, where the mean is cut
+    maps = encode(keypoints, np.ones(21, bool), 32, 4, sigma=2.0)
+    decoded, confidence = decode(maps, 4, power, radius)
+    assert np.abs(decoded - keypoints).max() < 0.25  # a 16th of a cell: a window cut off-centre costs a little
+    np.testing.assert_array_equal(confidence, decode(maps, 4)[1])  # the confidence is the peak either way
+
+
+def test_the_mean_weighs_every_mode_where_the_peak_takes_one() -> None:
+    """An unsure map with two bumps: the peak jumps to the slightly higher one, the mean stays between them,
+    nearer the heavier; a radius round the peak keeps the far bump out."""
+    maps = np.zeros((22, 32, 32), np.float32)
+    for centre, height in (((20.0, 40.0), 0.50), ((100.0, 40.0), 0.45)):
+        maps[:21] = np.maximum(maps[:21], height * encode(np.tile(centre, (21, 1)), np.ones(21, bool), 32, 4, 2.0)[:21])
+    peak, _ = decode(maps, 4)
+    mean, _ = decode(maps, 4, power=1.0)
+    local, _ = decode(maps, 4, power=2.0, radius=3)
+    assert peak[0, 0] == pytest.approx(20.0, abs=0.5)
+    assert 50.0 < mean[0, 0] < 60.0  # 60 is the midpoint: the heavier bump pulls it left
+    assert local[0, 0] == pytest.approx(20.0, abs=0.5)
+
+
+def test_the_mean_ignores_negative_beliefs_and_falls_back_to_the_peak_on_flat_maps() -> None:
+    keypoints = np.full((21, 2), 66.0, np.float32)
+    maps = encode(keypoints, np.ones(21, bool), 32, 4, sigma=2.0) - 0.2  # a network's maps dip below zero
+    decoded, _ = decode(maps, 4, power=2.0)
+    assert np.abs(decoded - keypoints).max() < 0.5
+    flat = np.zeros((22, 16, 16), np.float32)
+    np.testing.assert_array_equal(decode(flat, 8, power=2.0)[0], decode(flat, 8)[0])
+
+
 def test_layout_background_and_invisible_joints() -> None:
     keypoints = np.full((21, 2), 66.0, np.float32)  # the centre of cell 16
     visible = np.ones(21, bool)

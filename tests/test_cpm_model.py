@@ -101,9 +101,13 @@ def test_config_json_round_trip_and_refusals() -> None:
         CPMConfig(block="transformer")
     with pytest.raises(ConfigError, match="flip_test must be true or false"):
         CPMConfig.from_json(SMALL.to_json().replace('"flip_test": false', '"flip_test": "yes"'))
+    with pytest.raises(ConfigError, match="decode_power must be a number 0..8"):
+        CPMConfig.from_json(SMALL.to_json().replace('"decode_power": 0.0', '"decode_power": -1.0'))
+    with pytest.raises(ConfigError, match="decode_radius must be a whole number"):
+        CPMConfig(decode_radius=-1)
     older = json.loads(dataclasses.replace(SMALL, block="separable").to_json())
     del older["global_context"], older["handedness_head"], older["block"]  # written before these fields existed
-    del older["flip_test"]
+    del older["flip_test"], older["decode_power"], older["decode_radius"]  # older files decode the peak
     assert CPMConfig.from_json(json.dumps(older)) == dataclasses.replace(
         SMALL, global_context=False, handedness_head=False, block="separable"
     )

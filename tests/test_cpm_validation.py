@@ -32,7 +32,7 @@ def test_calibration_needs_both_kinds_of_crop() -> None:
         calibrate_threshold(np.zeros(0, np.float32), np.ones(2, np.float32))
 
 
-def test_predict_reads_crops_as_the_estimator_does_with_flip_test() -> None:
+def test_predict_reads_crops_as_the_estimator_does_with_flip_test_and_its_decode() -> None:
     import torch
 
     from core.cpm.config import CPMConfig
@@ -42,12 +42,13 @@ def test_predict_reads_crops_as_the_estimator_does_with_flip_test() -> None:
     from core.cpm.training.validation import predict
 
     torch.manual_seed(0)
-    model = HandCPM(CPMConfig(flip_test=True)).eval()
+    model = HandCPM(CPMConfig(flip_test=True, decode_power=2.0, decode_radius=3)).eval()
     crops = np.random.default_rng(0).integers(0, 255, (3, 128, 128, 3), dtype=np.uint8)
     points, conf = predict(model, crops)
     reader = CPMEstimator()
     reader.model = model
     for crop, p, c in zip(crops, points, conf, strict=True):
-        want_p, want_c = decode(reader.beliefs(crop)[-1], model.cfg.stride)
+        want_p, want_c = reader.decode(reader.beliefs(crop)[-1])  # the config's mean, as validation reads it
+        assert not np.allclose(want_p, decode(reader.beliefs(crop)[-1], model.cfg.stride)[0], atol=1e-3)
         np.testing.assert_allclose(p, want_p, atol=1e-3)
         np.testing.assert_allclose(c, want_c, atol=1e-4)

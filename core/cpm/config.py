@@ -38,11 +38,25 @@ class ConfigError(ValueError):
         self.problem = message if problem is None else problem
 
 
+MAX_DECODE_POWER = 8.0  # beliefs ** 8 is already a peak; more would only underflow
+
+
 class HeatmapGeometry:
-    """What the shared heatmap machinery reads of either network's config, from its ``input_size`` and ``stride``."""
+    """What the shared heatmap machinery reads of either network's config: ``input_size`` and ``stride``, and
+    how its maps decode (``decode_power``, ``decode_radius``: ``core.cpm.heatmaps.decode``)."""
 
     input_size: int
     stride: int
+    decode_power: float
+    decode_radius: int
+
+    def check_decode(self) -> None:
+        """``ConfigError`` naming the decode field that is not a power 0..8 or a radius of whole cells 0..64."""
+        power, radius = self.decode_power, self.decode_radius
+        if type(power) not in (int, float) or not math.isfinite(power) or not 0 <= power <= MAX_DECODE_POWER:
+            raise ConfigError(f"decode_power must be a number 0..{MAX_DECODE_POWER:g} (0: the peak), got {power!r}")
+        if type(radius) is not int or not 0 <= radius <= 64:
+            raise ConfigError(f"decode_radius must be a whole number of cells 0..64 (0: the whole map), got {radius!r}")
 
     @property
     def heatmap_size(self) -> int:
@@ -107,6 +121,10 @@ class CPMConfig(HeatmapGeometry):
     # Read each crop and its mirror image and average the beliefs (about 1.9x the time): set by the weights'
     # config.json, so that the estimator, validation and calibration all read the crops the same way.
     flip_test: bool = False
+    # How the last stage's maps become keypoints (core.cpm.heatmaps.decode): 0 the refined peak, as before these
+    # fields; chosen per set of weights by bench/decode.py on the teacher rows
+    decode_power: float = 0.0
+    decode_radius: int = 0
     version: int = CONFIG_VERSION  # architecture version, checked on load
     skeleton: str = HAND_21.name  # the keypoint layout of its belief maps: the CPM is a hand model
 
@@ -125,6 +143,7 @@ class CPMConfig(HeatmapGeometry):
             raise ConfigError(f"block must be one of {BLOCKS}, got {self.block!r}")
         if type(self.flip_test) is not bool:
             raise ConfigError(f"flip_test must be true or false, got {self.flip_test!r}")
+        self.check_decode()
         if not 1 <= self.stages <= 6:
             raise ConfigError(f"stages must be 1..6, got {self.stages}")
         for name in ("sigma", "margin", "hand_threshold"):

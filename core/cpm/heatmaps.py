@@ -85,16 +85,21 @@ def _refine_axis(logs: FloatArray, peak: npt.NDArray[np.intp], axis_len: int, ta
     return np.clip(vertex, peak - 0.5, peak + 0.5).astype(np.float32)
 
 
-def decode(heatmaps: FloatArray, stride: int) -> tuple[FloatArray, FloatArray]:
+def decode(heatmaps: FloatArray, stride: int, power: float = 0.0, radius: int = 0) -> tuple[FloatArray, FloatArray]:
     """Keypoints and confidences from one stack of belief maps.
 
-    The peak cell of each joint map is refined to sub-cell precision by fitting a
-    parabola to the log-beliefs of its neighbours along x and along y (a
-    Gaussian's log is a parabola, so a clean target decodes exactly).
+    ``power`` 0: the peak cell of each joint map, refined to sub-cell precision by fitting a parabola to the
+    log-beliefs of its neighbours along x and along y (a Gaussian's log is a parabola, so a clean target
+    decodes exactly). ``power`` p > 0: the mean cell under the weights ``max(belief, 0) ** p``, over the
+    cells within ``radius`` cells of the peak (0: the whole map). Both networks train a soft-argmax
+    coordinate loss beside the maps; on an unsure map the mean stays with the mass where the peak jumps
+    to one stray maximum (``bench/decode.py`` measures both).
 
     Args:
         heatmaps: (22, H, W) or (21, H, W) float; only the first 21 are read.
         stride: crop px per cell.
+        power: 0 for the refined peak, else the exponent of the beliefs' weights.
+        radius: cells around the peak the mean reads (0: all); ignored when ``power`` is 0.
 
     Returns:
         keypoints (21, 2) float32 in crop px, confidence (21,) float32 = peak value clipped to [0, 1].
@@ -107,8 +112,33 @@ def decode(heatmaps: FloatArray, stride: int) -> tuple[FloatArray, FloatArray]:
     py, px = np.divmod(flat, w)  # (21,) peak cell per joint
     idx = np.arange(n)
     peak = maps[idx, py, px]
+    confidence = np.clip(peak, 0.0, 1.0).astype(np.float32)
     logs = np.log(np.maximum(maps, _EPS))  # (21, H, W)
     x = _refine_axis(logs, px, w, lambda m, col: m[idx, py, col])
     y = _refine_axis(logs, py, h, lambda m, row: m[idx, row, px])
     cells = np.stack([x, y], axis=1)  # (21, 2)
-    return cell_to_crop(cells, stride), np.clip(peak, 0.0, 1.0).astype(np.float32)
+    if power > 0:
+        cells = _mean_cells(maps, py, px, power, radius, cells)
+    return cell_to_crop(cells, stride), confidence
+
+
+def _mean_cells(maps: FloatArray, py: npt.NDArray[np.intp], px: npt.NDArray[np.intp], power: float, radius: int,
+                fallback: FloatArray) -> FloatArray:  # fmt: skip
+    """(21, 2) mean cell of each map under ``max(map, 0) ** power`` near its peak; ``fallback`` where a map is flat."""
+    _, h, w = maps.shape
+    weights = np.maximum(maps, 0.0) ** power
+    rows = np.arange(h, dtype=np.float32)
+    cols = np.arange(w, dtype=np.float32)
+    if radius > 0:
+        weights = (
+            weights
+            * (np.abs(rows[None, :, None] - py[:, None, None]) <= radius)
+            * (np.abs(cols[None, None, :] - px[:, None, None]) <= radius)
+        )
+    total = weights.sum(axis=(1, 2))
+    found = total > _EPS
+    safe = np.where(found, total, 1.0)
+    mean = np.stack(
+        [(weights.sum(axis=1) * cols).sum(axis=1) / safe, (weights.sum(axis=2) * rows).sum(axis=1) / safe], 1
+    )
+    return np.where(found[:, None], mean, fallback).astype(np.float32)

@@ -64,6 +64,8 @@ class ResDeconvConfig(HeatmapGeometry):
     margin: float = 0.25  # crop = keypoint box grown by this × its longest side on each side
     hand_threshold: float = 0.25  # mean joint confidence above which a crop holds a hand (calibrated on real data)
     flip_test: bool = False  # read each crop and its mirror image, the heatmaps averaged
+    decode_power: float = 0.0  # how heatmaps become keypoints (core.cpm.heatmaps.decode): 0 the refined peak
+    decode_radius: int = 0  # cells round the peak the mean reads (0: the whole map)
     version: int = CONFIG_VERSION
     skeleton: str = HAND_21.name
 
@@ -96,6 +98,7 @@ class ResDeconvConfig(HeatmapGeometry):
         for name in ("handedness_head", "flip_test"):
             if type(getattr(self, name)) is not bool:
                 raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
+        self.check_decode()
         for name in ("sigma", "margin", "hand_threshold"):
             value = getattr(self, name)
             if type(value) not in (int, float) or not math.isfinite(value) or value < 0:

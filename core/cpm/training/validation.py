@@ -43,7 +43,7 @@ def predict(model: HeatmapNetwork, crops: npt.NDArray[np.uint8], batch_size: int
             beliefs = (beliefs + model(x.flip(-1))[-1].flip(-1)) / 2
         beliefs = beliefs.cpu().numpy()
         for maps in beliefs:
-            kp, conf = decode(maps, model.cfg.stride)
+            kp, conf = decode(maps, model.cfg.stride, model.cfg.decode_power, model.cfg.decode_radius)
             points.append(kp)
             confs.append(conf)
     empty = np.zeros((0, 21), np.float32)
