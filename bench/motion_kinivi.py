@@ -4,8 +4,8 @@ kinivi's app logs, for every frame, the last 16 index-fingertip positions of the
 view) frame, each minus the first and divided by the image size (``core.data.point_history``).
 Here those rows come from the real clips of ``bench/motion_clips.py`` (MediaPipe's fingertip on
 real-pixel swipes, circles and idle takes, 16-frame windows over each clip's motion, every 2nd
-frame; a swipe's or circle's windows that barely move are left out, ``MOVING_SHARE``): written as a kinivi ``point_history.csv`` under ``data/cache/motion_kinivi/``, read back
-through our reader, then split as kinivi's notebook does (75/25 stratified, random_state 42).
+frame; a swipe's or circle's windows that barely move are left out, ``MOVING_SHARE``): written as a
+kinivi ``point_history.csv`` under ``data/cache/motion_kinivi/``, read back through our reader, then split as kinivi's notebook does (75/25 stratified, random_state 42).
 Also split by person (the clips' held-out people), which no window of a test person's clip
 reaches in training.
 
