@@ -6,8 +6,8 @@ Here those rows come from the real clips of ``bench/motion_clips.py`` (MediaPipe
 real-pixel swipes, circles and idle takes, 16-frame windows over each clip's motion, every 2nd
 frame; a swipe's or circle's windows that barely move are left out, ``MOVING_SHARE``): written as a
 kinivi ``point_history.csv`` under ``data/cache/motion_kinivi/``, read back through our reader, then
-split as kinivi's notebook does (75/25 stratified, random_state 42). Also split by person (the clips' held-out people), which no window of a test person's clip
-reaches in training.
+split as kinivi's notebook does (75/25 stratified, random_state 42). Also split by person (the clips'
+held-out people), which no window of a test person's clip reaches in training.
 
 kinivi's model (its notebook): Dropout 0.2, Dense 24 ReLU, Dropout 0.5, Dense 10 ReLU, softmax;
 Adam, batch 128, up to 1000 epochs, early stopping (patience 20) on the test split. Ours:
