@@ -185,7 +185,7 @@ def main() -> None:
     )
     print(f"{'input':>6} {'stages':>6} {'params':>8} {'median ms':>10} {'fastest':>8}")
     crop = np.zeros((default.input_size, default.input_size, 3), np.uint8)
-    default_ms, fastest = timed_ms(lambda: estimator.decode(estimator.beliefs(crop)[-1]), args.runs)
+    default_ms, fastest = timed_ms(lambda: estimator.cfg.decode(estimator.beliefs(crop)[-1]), args.runs)
     params = sum(p.numel() for p in estimator.model.parameters())
     print(
         f"{default.input_size:>6} {default.stages:>6} {params:>8} {default_ms:10.2f} {fastest:8.2f}  (shipped weights)"

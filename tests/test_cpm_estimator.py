@@ -132,7 +132,7 @@ def test_an_upright_model_reads_the_hand_turned_by_the_angle_of_its_first_pass(v
     reader.model = HandCPM(dataclasses.replace(reader.cfg, upright=True)).eval()  # any weights: this is plumbing
     size, window = reader.cfg.input_size, cropping.window_from_box(_box(ref), reader.cfg.margin)
     plain = cropping.crop_matrix(window, size)
-    first_pass, _ = reader.decode(reader.beliefs(cropping.warp(rgb, plain, size))[-1])  # as its config decodes
+    first_pass, _ = reader.cfg.decode(reader.beliefs(cropping.warp(rgb, plain, size))[-1])  # as its config decodes
     result = reader.estimate(rgb, _box(ref))
     np.testing.assert_allclose(result.matrix, cropping.crop_matrix(window, size, upright_angle(first_pass)), atol=1e-4)
     np.testing.assert_array_equal(result.crop, cropping.warp(rgb, result.matrix, size))

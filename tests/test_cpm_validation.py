@@ -48,7 +48,7 @@ def test_predict_reads_crops_as_the_estimator_does_with_flip_test_and_its_decode
     reader = CPMEstimator()
     reader.model = model
     for crop, p, c in zip(crops, points, conf, strict=True):
-        want_p, want_c = reader.decode(reader.beliefs(crop)[-1])  # the config's mean, as validation reads it
+        want_p, want_c = reader.cfg.decode(reader.beliefs(crop)[-1])  # the config's mean, as validation reads it
         assert not np.allclose(want_p, decode(reader.beliefs(crop)[-1], model.cfg.stride)[0], atol=1e-3)
         np.testing.assert_allclose(p, want_p, atol=1e-3)
         np.testing.assert_allclose(c, want_c, atol=1e-4)

@@ -10,10 +10,12 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from core.cpm.heatmaps import decode
 from core.cpm.training.augment import CropAugmentConfig
 from core.io.capped import parse_json
 from core.io.limits import LimitError, check_cpm_sizes
 from core.skeletons import HAND_21
+from core.types import FloatArray
 
 CONFIG_FORMAT = "handteach-cpm"  # marks a config.json as ours
 DEFAULT_LABEL_CACHE = Path("data/cache/cpm_labels.json")  # teacher labels (core.cpm.training.labels), from the cwd
@@ -57,6 +59,11 @@ class HeatmapGeometry:
             raise ConfigError(f"decode_power must be a number 0..{MAX_DECODE_POWER:g} (0: the peak), got {power!r}")
         if type(radius) is not int or not 0 <= radius <= 64:
             raise ConfigError(f"decode_radius must be a whole number of cells 0..64 (0: the whole map), got {radius!r}")
+
+    def decode(self, maps: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """(21, 2) crop px keypoints and (21,) confidences of one (22, h, w) stack, read as this config says: the
+        one place the estimator and training's validation both decode through."""
+        return decode(maps, self.stride, self.decode_power, self.decode_radius)
 
     @property
     def heatmap_size(self) -> int:

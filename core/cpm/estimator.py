@@ -14,7 +14,6 @@ import numpy.typing as npt
 
 from core.cpm import checkpoint
 from core.cpm.architectures import HeatmapNetwork
-from core.cpm.heatmaps import decode
 from core.cpm.model import fused_for_inference
 from core.cpm.runtime import BeliefRuntime
 from core.cpm.upright import upright_angle
@@ -136,19 +135,15 @@ class CPMEstimator:
         else:
             matrix, crop, beliefs, attention = self._read(rgb, window, 0.0)
             if self.cfg.upright:  # the first pass finds which way the hand points; the second reads it upright
-                angle = upright_angle(self.decode(beliefs[-1])[0])
+                angle = upright_angle(self.cfg.decode(beliefs[-1])[0])
                 matrix, crop, beliefs, attention = self._read(rgb, window, angle)
-        points, confidence = self.decode(beliefs[-1])
+        points, confidence = self.cfg.decode(beliefs[-1])
         height, width = rgb.shape[:2]
         frame_points = cropping.points_from_crop(points, matrix)
         return CPMResult(
             frame_points, confidence, beliefs, crop, matrix, self.cfg.hand_threshold, (width, height),
             self.cfg.stride, attention, self.attention_names,
         )  # fmt: skip
-
-    def decode(self, maps: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """(21, 2) crop px keypoints and (21,) confidences of one (22, h, w) stack, decoded as the weights' config says."""
-        return decode(maps, self.cfg.stride, self.cfg.decode_power, self.cfg.decode_radius)
 
     def _read(
         self, rgb: npt.NDArray[np.uint8], window: cropping.CropWindow, angle_deg: float

@@ -11,8 +11,8 @@ weighs its features by attention maps (``CPMResult.attention``, (A, h, w) in 0..
 
 The maps are 32×32 for a 128 px crop: each is upsampled (linear) to the tile and blended over the crop. Heatmaps
 use JET (as ``core.viz.belief_views``), attention INFERNO, so "where the joints are" and "where it looked" read
-apart (the tiles are ``core.viz.map_tiles``', shared with the CPM's views); attention is shown on its own 0..1 scale (not stretched per map), so a map that looks everywhere
-stays uniformly bright. Labels sit on a dark band: white text alone vanishes on INFERNO's bright yellow.
+apart (the tiles are ``core.viz.map_tiles``', shared with the CPM's views); attention is shown on its own 0..1
+scale (not stretched per map), so a map that looks everywhere stays uniformly bright. Labels sit on a dark band: white text alone vanishes on INFERNO's bright yellow.
 """
 
 from __future__ import annotations

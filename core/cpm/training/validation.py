@@ -12,7 +12,6 @@ from sklearn.metrics import balanced_accuracy_score
 
 from core.cpm.architectures import HeatmapNetwork
 from core.cpm.evaluation.metrics import normalised_errors, summary
-from core.cpm.heatmaps import decode
 from core.cpm.training.augment import IDENTITY
 from core.cpm.training.dataset import BaseCrop, render
 from core.cpm.upright import unturn, upright_angle
@@ -43,7 +42,7 @@ def predict(model: HeatmapNetwork, crops: npt.NDArray[np.uint8], batch_size: int
             beliefs = (beliefs + model(x.flip(-1))[-1].flip(-1)) / 2
         beliefs = beliefs.cpu().numpy()
         for maps in beliefs:
-            kp, conf = decode(maps, model.cfg.stride, model.cfg.decode_power, model.cfg.decode_radius)
+            kp, conf = model.cfg.decode(maps)
             points.append(kp)
             confs.append(conf)
     empty = np.zeros((0, 21), np.float32)
