@@ -28,17 +28,23 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.fewshot_people import Take, asl_video_person, hagrid_recorded_people, webcam_people  # noqa: E402
-from bench.fewshot_teach import METHODS, STARTER_NAMES, Lesson  # noqa: E402
+from bench.fewshot_people import (  # noqa: E402
+    Take,
+    asl_video_person,
+    hagrid_recorded_people,
+    kinivi_people,
+    webcam_people,
+)
+from bench.fewshot_teach import CONFIG, CONFIG_2D, METHODS, STARTER_NAMES, Lesson  # noqa: E402
 from core.gestures.features import FeatureConfig, hand_features  # noqa: E402
-
-CONFIG = FeatureConfig(use_depth=True)  # a project recorded from a camera or photos has depth
 
 
 def people_of(sources: list[str], max_people: int | None) -> dict[str, list[Take]]:
     takes: list[Take] = []
     if "webcam" in sources:
         takes += webcam_people()
+    if "kinivi" in sources:
+        takes += kinivi_people()
     if "asl" in sources:
         takes += asl_video_person()
     if "hagrid" in sources:
@@ -50,28 +56,37 @@ def people_of(sources: list[str], max_people: int | None) -> dict[str, list[Take
     return {p: t for p, t in people.items() if len({x.label for x in t}) >= 2}
 
 
+def config_of(takes: list[Take]) -> FeatureConfig:
+    """The features a project of these takes trains on: with depth when every hand has it (as ``train`` decides)."""
+    return CONFIG if all(h.has_depth for take in takes for h in take.hands) else CONFIG_2D
+
+
 def strangers(people: dict[str, list[Take]], person: str, per_take: int = 3) -> np.ndarray:
     """(n, D) later frames of the other people's takes of gestures this person did not teach: the hands
-    a person's model should answer "unknown" (its false acceptances)."""
+    a person's model should answer "unknown" (its false acceptances). Hands without the depth the
+    person's features need are left out."""
+    config = config_of(people[person])
     taught = {t.label for t in people[person]}
     frames = [take.hands[len(take.hands) // 2 :: max(1, len(take.hands) // (2 * per_take))][:per_take]
               for other, takes in people.items() if other != person for take in takes if take.label not in taught]  # fmt: skip
-    rows = [hand_features(h, CONFIG) for group in frames for h in group]
-    return np.stack(rows) if rows else np.zeros((0, CONFIG.size), np.float32)
+    rows = [hand_features(h, config) for group in frames for h in group if h.has_depth or not config.use_depth]
+    return np.stack(rows) if rows else np.zeros((0, config.size), np.float32)
 
 
 def lesson(takes: list[Take], k: int, others: np.ndarray | None = None) -> Lesson:
-    """The first ``k`` frames of each take to teach, the last half (after those) to test."""
+    """The first ``k`` frames of each take to teach, its later frames to test: from ``test_start`` where the
+    take says, else its last half (after those ``k``)."""
+    config = config_of(takes)
     teach_x, teach_y, test_x, test_y = [], [], [], []
     for take in takes:
-        x = np.stack([hand_features(h, CONFIG) for h in take.hands])
-        start = max(k, len(x) // 2)
+        x = np.stack([hand_features(h, config) for h in take.hands])
+        start = max(k, len(x) // 2) if take.test_start is None else take.test_start
         teach_x.append(x[:k])
         teach_y += [take.label] * min(k, len(x))
         test_x.append(x[start:])
         test_y += [take.label] * len(x[start:])
-    others = np.zeros((0, CONFIG.size), np.float32) if others is None else others
-    return Lesson(np.concatenate(teach_x), teach_y, np.concatenate(test_x), test_y, takes[0].source, others)
+    others = np.zeros((0, config.size), np.float32) if others is None else others
+    return Lesson(np.concatenate(teach_x), teach_y, np.concatenate(test_x), test_y, takes[0].source, others, config)
 
 
 def score(shown: list[str | None], truth: list[str]) -> tuple[float, dict[str, float]]:
@@ -111,6 +126,9 @@ def run(people: dict[str, list[Take]], methods: list[str], ks: list[int], seed: 
                     false_accept[person] = accepted
                 for c, v in classes.items():
                     per_class[c].append(v)
+            if not shown_acc:
+                log(f"{name:>22s} k={k:<3d} no person this method can answer")
+                continue
             row = summary(shown_acc) | {"argmax_mean": round(float(np.mean(list(argmax_acc.values()))), 4),
                                         "argmax_worst": round(float(min(argmax_acc.values())), 4),
                                         "seconds_mean": round(float(np.mean(seconds)), 2),
@@ -150,7 +168,10 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=["starter-alone", "defaults", "no-starter"],
                         choices=sorted(METHODS))  # fmt: skip
     parser.add_argument(
-        "--sources", nargs="+", default=["webcam", "asl", "hagrid"], choices=["webcam", "asl", "hagrid"]
+        "--sources",
+        nargs="+",
+        default=["webcam", "kinivi", "asl", "hagrid"],
+        choices=["webcam", "kinivi", "asl", "hagrid"],
     )
     parser.add_argument("--people", type=int, default=None, help="at most this many HaGRID users (default all)")
     parser.add_argument("--seed", type=int, default=0)

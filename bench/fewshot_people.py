@@ -1,6 +1,6 @@
 """People recording their gestures: the takes ``bench/fewshot.py`` teaches from and tests on.
 
-A *take* is one person's frames of one gesture in recording order. Three sources, each a set of
+A *take* is one person's frames of one gesture in recording order. Four sources, each a set of
 people nobody trained the starter on:
 
 * ``webcam_people``: ``../shared/data/hands/webcam_people/<person>/<gesture>/`` photos in file-name
@@ -9,6 +9,14 @@ people nobody trained the starter on:
   starter set), frames labelled by ``bench/learning_curve.SEGMENTS``: the fist (three separate
   times), ☝ (D) and the letters K, I, E, O as the person's own classes. Real "later": the fist and
   E come back after other letters.
+* ``kinivi_people``: people who logged their own gestures at their own webcams with kinivi's
+  tool (its ``keypoint.csv``: one row per frame while a key is held, in recording order),
+  transcribed from public GitHub repositories into ``data/cache/kinivi_people/<owner>__<repo>/``
+  (``source.json`` names the repository, commit and the rows' places): per class the first 20
+  rows of its first run (``teach.csv``) and about 30 rows of the last half of its rows
+  (``later.csv``), values cut to 4 decimals. 2D keypoints only (kinivi logs x, y), so these
+  people's projects have no depth. Real later frames of real strangers; not in ``../shared``,
+  so the bench reads them when the folder is there.
 * ``hagrid_recorded``: every HaGRID ``hagrid_people`` user with photos of two or more gestures
   (76 people, their own rooms). A photo is one moment; its take is a recording made from it with
   real pixels: a 320 px view around the hand's box that starts still (small drift, sensor noise)
@@ -46,6 +54,7 @@ PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".webm", ".mkv"}
 # A gesture folder of webcam_people may be named by class, emoji or HaGRID class.
 _NAMES = {c.name: c.name for c in DEFAULT_CLASSES} | {c.emoji.replace("\ufe0f", ""): c.name for c in DEFAULT_CLASSES}
+STARTER_CLASSES = {c.name for c in DEFAULT_CLASSES}
 _NAMES |= dict(HAGRID_STARTER) | {"thumbs_up": "thumbs_up", "palm": "open_palm", "rock_fist": "fist"}
 
 
@@ -58,6 +67,7 @@ class Take:
     hands: list[Keypoints]
     source: str
     frames: tuple[Path, ...] = ()  # the photo each hand was found in, where the take is made of photo files
+    test_start: int | None = None  # where the later frames begin, when the take says (else its second half)
 
 
 def class_name(folder: str) -> str:
@@ -84,6 +94,32 @@ def webcam_people(root: Path | None = None) -> list[Take]:
                 continue
             if hands:
                 takes.append(Take(f"webcam/{person.name}", class_name(entry.stem), hands, "webcam_people"))
+    return takes
+
+
+KINIVI_PEOPLE = REPO / "data" / "cache" / "kinivi_people"
+
+
+def kinivi_people(root: Path = KINIVI_PEOPLE) -> list[Take]:
+    """Takes of ``kinivi_people`` (see the module docstring): taught from ``teach.csv``, tested on ``later.csv``."""
+    from core.data.csv_io import kinivi_hand, read_kinivi
+
+    takes = []
+    for folder in sorted(p for p in root.glob("*") if (p / "source.json").is_file()):
+        source = json.loads((folder / "source.json").read_text(encoding="utf-8"))
+        labels = folder / "labels.csv"
+        labels.write_text("\n".join(source["labels"]) + "\n", encoding="utf-8")
+        teach_points, teach_names = read_kinivi(folder / "teach.csv", labels)
+        later_points, later_names = read_kinivi(folder / "later.csv", labels)
+        for name in dict.fromkeys(teach_names):
+            first = [kinivi_hand(p) for p, n in zip(teach_points, teach_names, strict=True) if n == name]
+            later = [kinivi_hand(p) for p, n in zip(later_points, later_names, strict=True) if n == name]
+            if later:
+                # as ``import`` names classes: a starter gesture's name in any case joins it ("OK" is 👌)
+                label = name.strip().lower() if name.strip().lower() in STARTER_CLASSES else name.strip()
+                takes.append(
+                    Take(f"kinivi/{folder.name}", label, first + later, "kinivi_people", test_start=len(first))
+                )
     return takes
 
 

@@ -24,7 +24,8 @@ from core.types import UNKNOWN_LABEL, FloatArray
 STARTER_NAMES = [c.name for c in DEFAULT_CLASSES]
 MIRRORS = {c.name: c.mirror_partner for c in DEFAULT_CLASSES}
 HELD_OUT_STARTER_MODEL = REPO / "data" / "cache" / "fewshot_starter_without_hagrid_people"
-CONFIG = FeatureConfig(use_depth=True)
+CONFIG = FeatureConfig(use_depth=True)  # a project recorded from a camera or photos has depth
+CONFIG_2D = FeatureConfig(use_depth=False)  # a project of 2D rows (a kinivi log) has none
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Lesson:
     test_y: list[str]
     source: str
     others_x: FloatArray  # (o, D) other people's gestures this person did not teach: should be "unknown"
+    config: FeatureConfig = CONFIG  # the features' config: D = config.size
 
     @property
     def classes(self) -> list[str]:
@@ -80,6 +82,7 @@ def starter_model(source: str) -> GestureClassifier:
 
 
 def answers(model: GestureClassifier, lesson: Lesson, two_d: bool = False) -> Answers:
+    two_d = two_d and lesson.config.use_depth  # the starter reads 2D features; drop z where the lesson has it
     test_x, others_x = (_xy(lesson.test_x), _xy(lesson.others_x)) if two_d else (lesson.test_x, lesson.others_x)
     probabilities = model.predict_proba(test_x)
     shown = [p.label for p in model.predict(test_x)]
@@ -111,7 +114,7 @@ def with_starter(lesson: Lesson, seed: int, all_defaults: bool = False, options:
         classes = STARTER_NAMES + [c for c in classes if c not in STARTER_NAMES]
     options = replace(options or StarterOptions(), min_samples_per_class=1)
     config = replace(config or TrainConfig(), seed=seed)
-    result = train_with_starter(lesson.teach_x, lesson.teach_y, classes, lesson.mirror_map(classes), CONFIG,
+    result = train_with_starter(lesson.teach_x, lesson.teach_y, classes, lesson.mirror_map(classes), lesson.config,
                                 starter_set(lesson.source), config, options)  # fmt: skip
     return answers(result.classifier, lesson)
 
@@ -119,7 +122,9 @@ def with_starter(lesson: Lesson, seed: int, all_defaults: bool = False, options:
 def no_starter(lesson: Lesson, seed: int, config: TrainConfig | None = None) -> Answers:
     classes = lesson.classes
     config = replace(config or TrainConfig(), seed=seed, min_samples_per_class=2)
-    result = train_classifier(lesson.teach_x, lesson.teach_y, classes, lesson.mirror_map(classes), CONFIG, config)
+    result = train_classifier(
+        lesson.teach_x, lesson.teach_y, classes, lesson.mirror_map(classes), lesson.config, config
+    )
     return answers(result.classifier, lesson)
 
 

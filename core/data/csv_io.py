@@ -55,8 +55,8 @@ from core.skeletons import HAND_21
 from core.types import Keypoints
 
 __all__ = ["HANDTEACH_HEADER", "LEGACY_HEADER", "CsvFormatError", "ImportReport", "export_handteach", "export_kinivi",
-           "handteach_header", "import_handteach", "import_kinivi", "iter_handteach", "kinivi_values", "open_handteach",
-           "read_handteach", "read_kinivi"]  # fmt: skip
+           "handteach_header", "import_handteach", "import_kinivi", "iter_handteach", "kinivi_hand", "kinivi_values",
+           "open_handteach", "read_handteach", "read_kinivi"]  # fmt: skip
 
 K = HAND_21.num_joints  # kinivi holds hands: 21 points
 KINIVI_COLUMNS = 1 + K * 2
@@ -112,7 +112,8 @@ def read_kinivi(keypoint_csv: Path | str, labels_csv: Path | str) -> tuple[np.nd
     return np.stack([p for _, _, p in parsed]).astype(np.float32), [name for _, name, _ in parsed]
 
 
-def _kinivi_hand(user_view: np.ndarray) -> Keypoints:
+def kinivi_hand(user_view: np.ndarray) -> Keypoints:
+    """The hand of one kinivi row ((21, 2) user view, as ``read_kinivi`` gives it): 2D, no depth."""
     pixel = user_view.astype(np.float32).copy()
     pixel[:, 0] = -pixel[:, 0]  # user view (mirrored) → unmirrored frame
     normalised = np.concatenate([pixel, np.zeros((K, 1), np.float32)], axis=1)
@@ -132,7 +133,7 @@ def import_kinivi(store: Store, project: str, keypoint_csv: Path | str, labels_c
     if not (create_project and not store.has_project(project)):
         _hands_only(store, project, keypoint_csv, "kinivi")
     parsed = _parse_kinivi(keypoint_csv, Path(labels_csv))
-    samples = (Sample(_kinivi_hand(p), name, "csv", keypoint_csv.name, line) for line, name, p in parsed)
+    samples = (Sample(kinivi_hand(p), name, "csv", keypoint_csv.name, line) for line, name, p in parsed)
     return store_samples(store, project, samples, create_project)
 
 
