@@ -187,7 +187,9 @@ def main() -> None:
     classes = sorted({c for m in results.values() for r in m.values() for c in r["per_class_mean"]})  # type: ignore[union-attr]
     print("\nper class (mean over people who have it), k = 10 where measured:")
     for name, by_k in results.items():
-        row = by_k.get(10) or next(iter(by_k.values()))
+        row = by_k.get(10) or next(iter(by_k.values()), None)
+        if row is None:
+            continue
         print(f"{name:>22s} " + " ".join(f"{c[:9]} {row['per_class_mean'].get(c, float('nan')):.2f}" for c in classes))  # type: ignore[union-attr]
     print(json.dumps({"people": len(people), "frames": frames, "seed": args.seed, "eight_gestures_seconds": eight,
                       "results": {m: {str(k): v for k, v in r.items()} for m, r in results.items()}}))  # fmt: skip

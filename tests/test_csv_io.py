@@ -105,6 +105,16 @@ def test_kinivi_labels_join_existing_classes_regardless_of_case(store: Store, tm
     assert stored == [["Open", "close", "Pointer", "ok"][i] for i in ids]
 
 
+def test_kinivi_labels_with_a_slash_are_stored_with_a_dash(store: Store, tmp_path: Path) -> None:
+    """Real kinivi label files name classes "Mute/Next Slide"; a class name is a folder name, so "/" becomes "-"."""
+    keypoints, labels, _, ids = write_kinivi(tmp_path)
+    labels.write_text("Mute/Next Slide\nUnmute\\Prev\nCamera ON\nOK\n", encoding="utf-8")
+    report = csv_io.import_kinivi(store, DEFAULT_PROJECT, keypoints, labels)
+    assert report.new_classes == ("Mute-Next Slide", "Unmute-Prev", "Camera ON")
+    stored = [s.class_name for s in store.list_samples(DEFAULT_PROJECT)]
+    assert stored == [["Mute-Next Slide", "Unmute-Prev", "Camera ON", "ok"][i] for i in ids]
+
+
 def test_kinivi_round_trip_is_exact(store: Store, tmp_path: Path, data_dir: Path) -> None:
     keypoints, labels, rows, ids = write_kinivi(tmp_path)
     store.create_project("k", default_classes=False)
@@ -189,7 +199,7 @@ def test_bad_kinivi_keypoints_are_refused(store: Store, tmp_path: Path, case: st
         (None, None, "file not found"),
         ("", 1, "empty"),
         ("Open\n\nPointer\n", 2, "label id 1 has no name"),  # a blank line keeps its id but has no name
-        ("Open\na/b\n", 2, "contains '/'"),
+        ("Open\na..b\n", 2, "contains '..'"),
         ("Open\nunknown\n", 2, "reserved"),
     ],
 )

@@ -55,8 +55,8 @@ from core.skeletons import HAND_21
 from core.types import Keypoints
 
 __all__ = ["HANDTEACH_HEADER", "LEGACY_HEADER", "CsvFormatError", "ImportReport", "export_handteach", "export_kinivi",
-           "handteach_header", "import_handteach", "import_kinivi", "iter_handteach", "kinivi_hand", "kinivi_values",
-           "open_handteach", "read_handteach", "read_kinivi"]  # fmt: skip
+           "handteach_header", "import_handteach", "import_kinivi", "iter_handteach", "kinivi_hand", "kinivi_label_name",
+           "kinivi_values", "open_handteach", "read_handteach", "read_kinivi"]  # fmt: skip
 
 K = HAND_21.num_joints  # kinivi holds hands: 21 points
 KINIVI_COLUMNS = 1 + K * 2
@@ -79,6 +79,12 @@ def _read_labels(labels_csv: Path) -> list[str]:
     return [cells[0].strip() if cells else "" for _, cells in iter_rows(labels_csv, keep_blank=True)]
 
 
+def kinivi_label_name(label: str) -> str:
+    """The class name a kinivi label is stored under: a path separator becomes "-" ("Mute/Next Slide" →
+    "Mute-Next Slide"), since class names become folder names; real label files use "/" as "or"."""
+    return label.replace("/", "-").replace("\\", "-")
+
+
 def _kinivi_row(path: Path, line: int, cells: list[str], labels: list[str], labels_csv: Path) -> tuple[str, np.ndarray]:
     """(class name, (21, 2) float32 user-view points) of one keypoint.csv row."""
     if len(cells) != KINIVI_COLUMNS:
@@ -88,7 +94,7 @@ def _kinivi_row(path: Path, line: int, cells: list[str], labels: list[str], labe
         raise CsvFormatError(
             path, line, f"label id {label_id} has no name in {labels_csv} (line {label_id + 1}; it has {len(labels)})"
         )
-    name = read_name(labels_csv, label_id + 1, labels[label_id], "label name")
+    name = read_name(labels_csv, label_id + 1, kinivi_label_name(labels[label_id]), "label name")
     points = read_points(path, line, cells, 1, (K, 2), allow_nan=False)
     if not points.any():
         raise CsvFormatError(path, line, "all 42 numbers are zero")
