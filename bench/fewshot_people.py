@@ -100,8 +100,24 @@ def webcam_people(root: Path | None = None) -> list[Take]:
 KINIVI_PEOPLE = REPO / "data" / "cache" / "kinivi_people"
 
 
-def kinivi_people(root: Path = KINIVI_PEOPLE) -> list[Take]:
-    """Takes of ``kinivi_people`` (see the module docstring): taught from ``teach.csv``, tested on ``later.csv``."""
+TWO_HAND_JUMP = 2.5  # feature distance between consecutive rows of one hand stays far below; two hands' far above
+
+
+def alternates_between_two_hands(hands: list[Keypoints]) -> bool:
+    """True when most consecutive rows jump between two different hands (A B A B ...): kinivi's logger
+    writes a row for every hand it sees under the key held, so a second hand in view (the other one,
+    resting) is logged with the gesture's label. handteach's Record drops such frames
+    (``ExtractConfig.hands_per_frame``), so these rows are not what a person would have taught it."""
+    from core.gestures.features import FeatureConfig, hand_features
+
+    x = np.stack([hand_features(h, FeatureConfig(use_depth=False)) for h in hands])
+    return len(x) > 2 and float(np.mean(np.linalg.norm(np.diff(x, axis=0), axis=1) > TWO_HAND_JUMP)) >= 0.5
+
+
+def kinivi_people(root: Path = KINIVI_PEOPLE, two_hand_logs: bool = False) -> list[Take]:
+    """Takes of ``kinivi_people`` (see the module docstring): taught from ``teach.csv``, tested on ``later.csv``.
+    A person whose first rows of a gesture alternate between two hands is left out (and said so),
+    unless ``two_hand_logs``."""
     from core.data.csv_io import kinivi_hand, read_kinivi
 
     takes = []
@@ -111,15 +127,23 @@ def kinivi_people(root: Path = KINIVI_PEOPLE) -> list[Take]:
         labels.write_text("\n".join(source["labels"]) + "\n", encoding="utf-8")
         teach_points, teach_names = read_kinivi(folder / "teach.csv", labels)
         later_points, later_names = read_kinivi(folder / "later.csv", labels)
+        person: list[Take] = []
         for name in dict.fromkeys(teach_names):
             first = [kinivi_hand(p) for p, n in zip(teach_points, teach_names, strict=True) if n == name]
             later = [kinivi_hand(p) for p, n in zip(later_points, later_names, strict=True) if n == name]
             if later:
                 # as ``import`` names classes: a starter gesture's name in any case joins it ("OK" is 👌)
                 label = name.strip().lower() if name.strip().lower() in STARTER_CLASSES else name.strip()
-                takes.append(
+                person.append(
                     Take(f"kinivi/{folder.name}", label, first + later, "kinivi_people", test_start=len(first))
                 )
+        two_hands = [t.label for t in person if alternates_between_two_hands(t.hands[: t.test_start])]
+        if two_hands and not two_hand_logs:
+            print(
+                f"left out kinivi/{folder.name}: its first rows of {', '.join(two_hands)} alternate between two hands"
+            )
+            continue
+        takes += person
     return takes
 
 
