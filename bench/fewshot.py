@@ -1,15 +1,17 @@
 """Stranger few-shot: teach a person's first k frames of each gesture, test on that person's later frames.
 
-Per person (``bench/fewshot_people.py``: webcam people when shared, the finger-spelling video's
-person, HaGRID users recorded from their photos), a new project is taught from the first k frames
-of each of the person's takes and scored on the last half of each take (frames from
-``max(k, n/2)`` on), the label the user would see: ``unknown`` counts as wrong. The HaGRID users'
+Per person (``bench/fewshot_people.py``: webcam people when shared, people's own kinivi logs when
+transcribed into ``data/cache/kinivi_people/``, the finger-spelling video's person, HaGRID users
+recorded from their photos), a new project is taught from the first k frames of each of the
+person's takes and scored on the take's later frames (the kinivi logs' ``later.csv``; else the
+frames from ``max(k, n/2)`` on), the label the user would see: ``unknown`` counts as wrong. The HaGRID users'
 photos are a source of the shipped starter set, so their rows (``hagrid_people/*``) are held out of
 the starter set every method trains with here, and "starter alone" is a starter model rebuilt
 without them (cached in ``data/cache/``). The worst person is the headline, then the 10th
 percentile and the mean.
 
     python bench/fewshot.py [--k 5 10 20] [--methods defaults no-starter ...] [--people N] [--sources ...]
+                            [--two-hand-logs]
 Last line: JSON with every method's summary per k.
 """
 
@@ -39,12 +41,12 @@ from bench.fewshot_teach import CONFIG, CONFIG_2D, METHODS, STARTER_NAMES, Lesso
 from core.gestures.features import FeatureConfig, hand_features  # noqa: E402
 
 
-def people_of(sources: list[str], max_people: int | None) -> dict[str, list[Take]]:
+def people_of(sources: list[str], max_people: int | None, two_hand_logs: bool = False) -> dict[str, list[Take]]:
     takes: list[Take] = []
     if "webcam" in sources:
         takes += webcam_people()
     if "kinivi" in sources:
-        takes += kinivi_people()
+        takes += kinivi_people(two_hand_logs=two_hand_logs)
     if "asl" in sources:
         takes += asl_video_person()
     if "hagrid" in sources:
@@ -175,8 +177,11 @@ def main() -> None:
     )
     parser.add_argument("--people", type=int, default=None, help="at most this many HaGRID users (default all)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--two-hand-logs", action="store_true", help="keep kinivi logs that alternate between two hands"
+    )
     args = parser.parse_args()
-    people = people_of(args.sources, args.people)
+    people = people_of(args.sources, args.people, args.two_hand_logs)
     frames = sum(len(t.hands) for takes in people.values() for t in takes)
     print(f"{len(people)} people, {sum(len(t) for t in people.values())} takes, {frames} frames with a hand")
     eight = eight_gestures_seconds(people, args.seed)
