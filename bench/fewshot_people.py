@@ -100,18 +100,19 @@ def webcam_people(root: Path | None = None) -> list[Take]:
 KINIVI_PEOPLE = REPO / "data" / "cache" / "kinivi_people"
 
 
-TWO_HAND_JUMP = 2.5  # feature distance between consecutive rows of one hand stays far below; two hands' far above
-
-
 def alternates_between_two_hands(hands: list[Keypoints]) -> bool:
-    """True when most consecutive rows jump between two different hands (A B A B ...): kinivi's logger
-    writes a row for every hand it sees under the key held, so a second hand in view (the other one,
-    resting) is logged with the gesture's label. handteach's Record drops such frames
+    """True when a gesture's rows alternate between two hands (``core.data.two_hands``): kinivi's logger
+    writes a row for every hand it sees under the key held, and handteach's Record drops such frames
     (``ExtractConfig.hands_per_frame``), so these rows are not what a person would have taught it."""
-    from core.gestures.features import FeatureConfig, hand_features
+    from core.data.csv_io import kinivi_values
+    from core.data.two_hands import TwoHandCheck
 
-    x = np.stack([hand_features(h, FeatureConfig(use_depth=False)) for h in hands])
-    return len(x) > 2 and float(np.mean(np.linalg.norm(np.diff(x, axis=0), axis=1) > TWO_HAND_JUMP)) >= 0.5
+    check = TwoHandCheck()
+    for hand in hands:
+        values = kinivi_values(hand)
+        if values is not None:
+            check.add("take", values.reshape(-1, 2))
+    return bool(check.alternating())
 
 
 def kinivi_people(root: Path = KINIVI_PEOPLE, two_hand_logs: bool = False) -> list[Take]:

@@ -323,6 +323,24 @@ def test_record_imports_a_kinivi_pair_and_refuses_bad_csv(data_dir: Path) -> Non
     counts = store.class_counts("default")
     assert counts["wave"] == 4 and counts["fist"] == 3
     assert "Imported 7 samples" in texts(at) and "New gestures: wave" in texts(at) and "FIST" not in counts
+    assert not at.warning  # too few rows a gesture to tell one hand from two
+
+
+def test_record_import_warns_when_a_gestures_rows_jump_between_hands(data_dir: Path) -> None:
+    """Every row a different random shape, as a log alternating between two hands jumps (core.data.two_hands)."""
+    store = Store(data_dir)
+    at = app("record")
+    at.segmented_control(key="record_source").set_value("📄 Import CSV")
+    at.run()
+    keypoints = _kinivi_rows(8, 0).encode()
+    at.get("file_uploader")[0].set_value(
+        [("keypoint.csv", keypoints, "text/csv"), ("labels.csv", b"wave\n", "text/csv")]
+    )
+    at.run()
+    button(at, "Import").click()
+    at.run()
+    assert not at.exception and not at.error and store.class_counts("default")["wave"] == 8
+    assert at.warning and "wave alternate between two hands" in at.warning[0].value
 
 
 @pytest.mark.slow  # MediaPipe finds the hands

@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.data.csv_io import CsvFormatError
 from core.data.store import Store
+from core.data.two_hands import two_hands_text
 from ui.text import plain
 from ui.uploads import UploadedFile, import_csv_uploads
 
@@ -35,5 +36,7 @@ def csv_import_panel(store: Store, project: str) -> None:
     per_class = ", ".join(f"{name} {n}" for name, n in sorted(report.per_class.items()))
     new = f" New gestures: {', '.join(report.new_classes)}." if report.new_classes else ""
     st.session_state["flash"] = f"Imported {report.n_added} samples ({per_class}).{new}"
+    if report.two_hand_classes:
+        st.session_state["flash_warning"] = plain(two_hands_text(report.two_hand_classes))
     st.session_state["record_csv_nonce"] = nonce + 1
     st.rerun()

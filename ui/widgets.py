@@ -144,9 +144,12 @@ def show_flash() -> None:
     would shift it in the page, and the browser would remount the video and stop the stream.
     """
     message = st.session_state.pop("flash", None)
+    warning = st.session_state.pop("flash_warning", None)  # what the user should know about what just succeeded
     with st.container(key="flash"):
         if message:
             st.success(message)
+        if warning:
+            st.warning(warning)
 
 
 def rejection_text(rejected: dict[str, int]) -> str:

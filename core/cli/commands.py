@@ -18,6 +18,7 @@ from core.data import csv_io
 from core.data.class_plan import STARTER, plan_classes, starter_gestures, summary_line
 from core.data.schema import DB_NAME, StoreLockedError, default_data_dir
 from core.data.store import Store
+from core.data.two_hands import two_hands_text
 from core.gestures.catalog import DEFAULT_PROJECT, validate_name
 from core.gestures.features import keypoints_to_features
 from core.gestures.train_config import TrainConfig
@@ -134,6 +135,8 @@ def import_csv(args: argparse.Namespace) -> int:
     else:
         report = csv_io.import_handteach(store, project, Path(args.csv), create_project=create)
     print(f"imported {report.n_added} samples into project {project!r}: {report.per_class}")
+    if report.two_hand_classes:
+        print(f"warning: {two_hands_text(report.two_hand_classes)}", file=sys.stderr)
     return 0
 
 

@@ -138,6 +138,7 @@ class ImportReport:
     n_added: int
     per_class: dict[str, int] = field(default_factory=dict)
     new_classes: tuple[str, ...] = ()
+    two_hand_classes: tuple[str, ...] = ()  # gestures whose rows alternate between two hands (core.data.two_hands)
 
 
 def write_atomic(path: Path, rows: Iterable[Sequence[object]]) -> int:

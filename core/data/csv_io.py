@@ -25,6 +25,7 @@ an export writes rows as the store yields them, into a temporary file renamed at
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,7 @@ from core.data.csv_handteach import (
     read_handteach,
 )
 from core.data.store import Sample, Store
+from core.data.two_hands import TwoHandCheck
 from core.skeletons import HAND_21
 from core.types import Keypoints
 
@@ -138,9 +140,15 @@ def import_kinivi(store: Store, project: str, keypoint_csv: Path | str, labels_c
     keypoint_csv = Path(keypoint_csv)
     if not (create_project and not store.has_project(project)):
         _hands_only(store, project, keypoint_csv, "kinivi")
-    parsed = _parse_kinivi(keypoint_csv, Path(labels_csv))
-    samples = (Sample(kinivi_hand(p), name, "csv", keypoint_csv.name, line) for line, name, p in parsed)
-    return store_samples(store, project, samples, create_project)
+    check = TwoHandCheck()
+
+    def samples() -> Iterator[Sample]:
+        for line, name, points in _parse_kinivi(keypoint_csv, Path(labels_csv)):
+            check.add(name, points)
+            yield Sample(kinivi_hand(points), name, "csv", keypoint_csv.name, line)
+
+    report = store_samples(store, project, samples(), create_project)
+    return replace(report, two_hand_classes=check.alternating())
 
 
 def kinivi_values(hand: Keypoints) -> np.ndarray | None:
