@@ -151,4 +151,8 @@ METHODS: dict[str, Method] = {
         with_starter, config=TrainConfig(aug=AugmentConfig(max_rotation_deg=40, max_turn_deg=40))
     ),
     "claim-radius-1.3": functools.partial(with_starter, options=StarterOptions(claim_radius=1.3)),
+    "mirror-weight-0.5": functools.partial(with_starter, config=TrainConfig(mirror_weight=0.5)),
+    "mirror-weight-0.3": functools.partial(with_starter, config=TrainConfig(mirror_weight=0.3)),
+    "mirror-weight-0.1": functools.partial(with_starter, config=TrainConfig(mirror_weight=0.1)),
+    "no-mirror": functools.partial(with_starter, config=TrainConfig(mirror=False)),
 }

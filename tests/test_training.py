@@ -299,3 +299,20 @@ def test_repeated_rows_validate_apart_from_the_rows_they_repeat() -> None:
     train_rows = np.setdiff1d(np.arange(len(X3)), result.val_indices)
     trained = {row.tobytes() for row in X3[train_rows]}
     assert result.n_val == 36 and not any(X3[i].tobytes() in trained for i in result.val_indices)
+
+
+def test_own_gestures_that_are_mirror_images_of_each_other_stay_apart() -> None:
+    """A person's own "move left" and "move right" (imported classes mirror onto themselves): each one's
+    mirrored copies land on the other's samples. Weighed less than the person's own samples
+    (``mirror_weight``), they no longer tie the two; weighed as much, the two blur (a real kinivi log:
+    every later "Move Right" frame shown as unknown)."""
+    rng = np.random.default_rng(3)
+    right = _right_hands("pointing_right", 24, rng)
+    left = mirror_features(_right_hands("pointing_right", 24, rng), CFG)  # right hands seen mirrored: pointing left
+    X, y = np.concatenate([right[:12], left[:12]]), ["move_right"] * 12 + ["move_left"] * 12
+    later, truth = np.concatenate([right[12:], left[12:]]), ["move_right"] * 12 + ["move_left"] * 12
+    shown = lambda weight: [p.label for p in train_classifier(  # noqa: E731
+        X, y, ["move_right", "move_left"], {}, CFG, TrainConfig(epochs=60, patience=15, mirror_weight=weight)
+    ).classifier.predict(later)]  # fmt: skip
+    assert np.mean(np.array(shown(TrainConfig().mirror_weight)) == truth) >= 0.9
+    assert np.mean(np.array(shown(1.0)) == truth) < 0.75

@@ -81,6 +81,7 @@ class _Data:
     x_train: FloatArray  # (n, D), own training samples only
     mirror_rows: npt.NDArray[np.bool_] | None  # (n,) rows whose mirrored copy is appended; None: no mirroring
     y_train: torch.Tensor  # (n + mirrored,) int64, own samples then mirrored copies
+    row_weights: torch.Tensor | None  # (n + mirrored,) own samples 1, mirrored copies mirror_weight; None: all 1
     x_val: torch.Tensor  # (m, D)
     y_val: torch.Tensor  # (m,)
     class_weights: torch.Tensor  # (C,) inverse class frequency in the training set
@@ -118,7 +119,7 @@ def train_classifier(
         classifier = GestureClassifier(
             model_classes, feature_config, config.hidden, config.dropout, config.threshold, {"backend": "mediapipe"}
         )
-        data = _prepare(x, y_names, train_idx, val_idx, index, partners, feature_config)
+        data = _prepare(x, y_names, train_idx, val_idx, index, partners, feature_config, config.mirror_weight)
         try:
             history, best, cancelled = _fit(classifier.network, data, feature_config, config, rng, on_epoch, cancel)
         finally:
@@ -206,18 +207,21 @@ def _prepare(
     index: Mapping[str, int],
     mirror_map: Mapping[str, str] | None,
     cfg: FeatureConfig,
+    mirror_weight: float = 1.0,
 ) -> _Data:
     """Training set with labels for its mirrored copies (unless ``mirror_map`` is None), and the val set."""
-    x_train, y_train, keep = x[train_idx], [index[name] for name in y[train_idx]], None
+    x_train, y_train, keep, row_weights = x[train_idx], [index[name] for name in y[train_idx]], None, None
     if mirror_map is not None:
         partners = [mirror_map.get(name, name) for name in y[train_idx]]
         keep = np.array([p in index for p in partners], dtype=bool)  # 👉 mirrors only when 👈 is a class
         y_train += [index[p] for p, k in zip(partners, keep, strict=True) if k]
+        if mirror_weight != 1.0:
+            row_weights = torch.cat([torch.ones(len(train_idx)), torch.full((int(keep.sum()),), mirror_weight)])
     y_t = torch.tensor(y_train, dtype=torch.int64)
     # Balanced loss: rare classes count as much. Every model class has training rows (own or mirrored).
     weights = torch.from_numpy(compute_class_weight("balanced", classes=np.arange(len(index)), y=y_t.numpy())).float()
     y_val = torch.tensor([index[name] for name in y[val_idx]], dtype=torch.int64)
-    return _Data(x_train, keep, y_t, torch.from_numpy(x[val_idx]), y_val, weights)
+    return _Data(x_train, keep, y_t, row_weights, torch.from_numpy(x[val_idx]), y_val, weights)
 
 
 def _epoch_features(data: _Data, cfg: FeatureConfig, config: TrainConfig, rng: np.random.Generator) -> torch.Tensor:
@@ -267,18 +271,27 @@ def _train_epoch(
     network.train()
     order = torch.from_numpy(rng.permutation(len(x)))
     x, y = x[order], data.y_train[order]  # shuffled once, so each batch is a slice, not a gather
+    rows = None if data.row_weights is None else data.row_weights[order]
     masks = dropout_masks(network, len(x), config.dropout, rng)
     total_loss, correct = 0.0, 0
     for start in range(0, len(x), config.batch_size):
         batch = slice(start, start + config.batch_size)
         logits = forward_with_masks(network, x[batch], [m[batch] for m in masks])  # (B, C)
-        loss = loss_fn(logits, y[batch])
+        loss = loss_fn(logits, y[batch]) if rows is None else _row_weighted(logits, y[batch], rows[batch], data)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
         total_loss += float(loss.detach()) * len(logits)
         correct += int((logits.argmax(1) == y[batch]).sum())
     return total_loss / len(x), correct / len(x)
+
+
+def _row_weighted(logits: torch.Tensor, y: torch.Tensor, rows: torch.Tensor, data: _Data) -> torch.Tensor:
+    """The class-weighted cross-entropy (as ``nn.CrossEntropyLoss(weight=...)`` averages it), each row
+    also weighed by ``rows``."""
+    weight = data.class_weights[y] * rows
+    losses = nn.functional.cross_entropy(logits, y, reduction="none")
+    return (losses * weight).sum() / weight.sum().clamp(min=1e-12)
 
 
 def _validate(network: nn.Sequential, loss_fn: nn.Module, data: _Data) -> tuple[float, float]:

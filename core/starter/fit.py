@@ -160,7 +160,7 @@ def train_with_starter(
     train_idx, val_idx = stratified_split(y, config.val_share, rng, min_val=0, x=x)
     pools = _pools(x, y, train_idx, val_idx, starter_x, split, starter_y, active, partners, options.user_weight)
     draw = Draw(options.per_class, options.rejection_per_epoch, options.user_weight, options.rejection_weight,
-                config.mirror, config.augment, config.aug)  # fmt: skip
+                config.mirror, config.augment, config.aug, config.mirror_weight)  # fmt: skip
     threads = torch.get_num_threads()
     with torch.random.fork_rng(devices=[]):  # seed this run without touching the caller's RNG
         torch.manual_seed(config.seed)

@@ -58,6 +58,7 @@ class Draw:
     mirror: bool
     augment: bool
     aug: AugmentConfig
+    mirror_weight: float = 1.0  # a mirrored copy's weight beside its row's (TrainConfig.mirror_weight)
 
 
 def _balanced(y: IntArray, raw: FloatArray, n_classes: int) -> FloatArray:
@@ -95,7 +96,11 @@ def epoch_rows(
         x = augment(x, cfg, draw.aug, rng)
     if draw.mirror:
         y_m = np.where(y >= 0, pools.mirror_index[np.maximum(y, 0)], -1)
-        x, y, raw = np.concatenate([x, mirror_features(x, cfg)]), np.concatenate([y, y_m]), np.concatenate([raw, raw])
+        x, y, raw = (
+            np.concatenate([x, mirror_features(x, cfg)]),
+            np.concatenate([y, y_m]),
+            np.concatenate([raw, raw * draw.mirror_weight]),
+        )
     return x, y, _balanced(y, raw, len(pools.mirror_index))
 
 
