@@ -19,7 +19,10 @@ evaluated — the CLI's own functions.
 joins 👌 ``ok``), ``train --seed S`` with the defaults, ``evaluate`` on the held-out 25%; the
 training seconds are the ones ``train`` reports (its own clock, not the interpreter's start).
 
-    python bench/kinivi_accuracy.py [--seeds 0 1 2] [--keep-tiny] [--time-only] [--cli]
+``--csv keypoint.csv --labels keypoint_classifier_label.csv`` takes a real kinivi log instead (a person's own,
+as their kinivi tool wrote it; e.g. one transcribed into ``data/cache/kinivi_full/``).
+
+    python bench/kinivi_accuracy.py [--seeds 0 1 2] [--keep-tiny] [--time-only] [--cli] [--csv K.csv --labels L.csv]
 Last line: JSON with the mean and per-seed accuracy, per_class (first seed), n_samples, train_seconds,
 seconds_5000 with its epochs and milliseconds an epoch (seconds depend on the machine's load; epochs do not).
 """
@@ -146,15 +149,23 @@ def cli_seed(folder: Path, keypoints: Path, names: Path, seed: int) -> dict:
             "left_out": trained.get("left_out")}  # fmt: skip
 
 
+def kinivi_files(folder: Path, args: argparse.Namespace) -> tuple[Path, Path, int]:
+    """(keypoint.csv, labels, rows): the given log, else one built from ``../shared`` (``--set``)."""
+    if args.csv:
+        rows = sum(1 for line in Path(args.csv).read_text(encoding="utf-8").splitlines() if line.strip())
+        return Path(args.csv), Path(args.labels), rows
+    return write_kinivi_set(folder, args.keep_tiny, args.set)
+
+
 def cli_main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        keypoints, names, n_rows = write_kinivi_set(folder, args.keep_tiny, args.set)
+        keypoints, names, n_rows = kinivi_files(folder, args)
         runs = [cli_seed(folder, keypoints, names, seed) for seed in args.seeds]
     accuracies, seconds = [r["accuracy"] for r in runs], [r["train_seconds"] for r in runs]
     print(f"{len(runs)} seeds through the CLI: accuracy {min(accuracies):.4f}-{max(accuracies):.4f}, "
           f"training {min(seconds):.2f}-{max(seconds):.2f} s")  # fmt: skip
-    print(json.dumps({"set": args.set, "cli": True, "accuracy": accuracies, "train_seconds": seconds,
+    print(json.dumps({"set": args.csv or args.set, "cli": True, "accuracy": accuracies, "train_seconds": seconds,
                       "n_samples": n_rows, "keep_tiny": args.keep_tiny, "runs": runs}))  # fmt: skip
 
 
@@ -169,13 +180,17 @@ def main() -> None:
                         help="only the 5,000-row training time per seed (the quiet-machine timing)")  # fmt: skip
     parser.add_argument("--cli", action="store_true",
                         help="the user's path: import into the default project, train and evaluate by the CLI")  # fmt: skip
+    parser.add_argument("--csv", help="a real kinivi keypoint.csv instead of one built from ../shared")
+    parser.add_argument("--labels", help="its keypoint_classifier_label.csv (with --csv)")
     args = parser.parse_args()
+    if bool(args.csv) != bool(args.labels):
+        parser.error("--csv and --labels go together")
     if args.cli:
         cli_main(args)
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        keypoints, names, n_rows = write_kinivi_set(folder, args.keep_tiny, args.set)
+        keypoints, names, n_rows = kinivi_files(folder, args)
         if args.time_only:
             timed = [time_5000(keypoints, names, seed) for seed in args.seeds]
             for seed, (seconds, epochs) in zip(args.seeds, timed, strict=True):
@@ -193,7 +208,7 @@ def main() -> None:
     print(f"{len(runs)} seeds: mean {np.mean(accuracies):.4f}, lowest {min(accuracies):.4f}, "
           f"{sum(a >= 0.995 for a in accuracies)} at or above 0.995; 5,000 rows in {min(seconds):.2f}-"
           f"{max(seconds):.2f} s, {sum(s <= 5.0 for s in seconds)} within 5 s")  # fmt: skip
-    print(json.dumps({"set": args.set, "accuracy_mean": round(float(np.mean(accuracies)), 5), "accuracy": accuracies,
+    print(json.dumps({"set": args.csv or args.set, "accuracy_mean": round(float(np.mean(accuracies)), 5), "accuracy": accuracies,
                       "n_samples": n_rows, "keep_tiny": args.keep_tiny, "runs": runs}))  # fmt: skip
 
 
