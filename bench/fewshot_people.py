@@ -12,11 +12,11 @@ people nobody trained the starter on:
 * ``kinivi_people``: people who logged their own gestures at their own webcams with kinivi's
   tool (its ``keypoint.csv``: one row per frame while a key is held, in recording order),
   transcribed from public GitHub repositories into ``data/cache/kinivi_people/<owner>__<repo>/``
-  (``source.json`` names the repository, commit and the rows' places): per class the first 20
-  rows of its first run (``teach.csv``) and about 30 rows of the last half of its rows
-  (``later.csv``), values cut to 4 decimals. 2D keypoints only (kinivi logs x, y), so these
-  people's projects have no depth. Real later frames of real strangers; not in ``../shared``,
-  so the bench reads them when the folder is there.
+  (``bench/kinivi_people_sources.json`` names each repository, commit and the rows' places; the
+  rows are not in git): per class the first 20 rows of its first run (``teach.csv``) and about 30
+  rows of the last half of its rows (``later.csv``), values cut to 4 decimals. 2D keypoints only
+  (kinivi logs x, y), so these people's projects have no depth. Real later frames of real
+  strangers; not in ``../shared``, so the bench reads them when the folder is there.
 * ``hagrid_recorded``: every HaGRID ``hagrid_people`` user with photos of two or more gestures
   (76 people, their own rooms). A photo is one moment; its take is a recording made from it with
   real pixels: a 320 px view around the hand's box that starts still (small drift, sensor noise)
