@@ -71,7 +71,7 @@ class TrainConfig:
     # What a mirrored copy weighs beside a sample of the user's own. Below 1, where the mirror image of one
     # gesture lands on another's own samples ("Move Left" mirrored is "Move Right"), the person's own
     # samples decide; elsewhere the copy still teaches the other hand (people switch hands between takes).
-    # bench/fewshot.py, kinivi people, k = 10: 1.0 → 0.3 mean 0.909 → 0.936 (a log's "Move Right" 0 → 100%).
+    # bench/fewshot.py, 15 people's kinivi logs, k = 10: 1.0 → 0.3 mean 0.901 → 0.924 (one's "Move Right" 0 → 100%).
     mirror_weight: float = 0.3
     aug: AugmentConfig = field(default_factory=lambda: USER_AUGMENT)
     seed: int = 0  # split, initialisation, shuffling and augmentation are all drawn from it
