@@ -38,7 +38,8 @@ MIRROR_MAP = {c.name: c.mirror_partner for c in DEFAULT_CLASSES}
 # since they are all it learns from (≈ 1 min on one CPU core).
 # The starter's own build keeps the augmentation and "unknown" weight it was measured with, whatever
 # a personal training's defaults are (core.gestures.train_config.USER_AUGMENT, StarterOptions).
-STARTER_TRAINING = TrainConfig(epochs=300, patience=40, aug=AugmentConfig())
+# mirror_weight 1: the shipped weights' recipe (its copies fill 👈 from 👉, and no person's samples argue with them)
+STARTER_TRAINING = TrainConfig(epochs=300, patience=40, aug=AugmentConfig(), mirror_weight=1.0)
 STARTER_OPTIONS = StarterOptions(per_class=600, rejection_per_epoch=2400, rejection_weight=0.5)
 STARTER_FEATURES = FeatureConfig(use_depth=False)  # 2D: serves projects with and without depth
 MAX_FALSE_ACCEPT = 0.05  # the "unknown" threshold's target on held-out people (see train_starter; issue 30: 5%)
