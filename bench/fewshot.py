@@ -37,7 +37,8 @@ from bench.fewshot_people import (  # noqa: E402
     kinivi_people,
     webcam_people,
 )
-from bench.fewshot_teach import CONFIG, CONFIG_2D, METHODS, STARTER_NAMES, Lesson  # noqa: E402
+from bench.fewshot_teach import METHODS, STARTER_NAMES, Lesson  # noqa: E402
+from core.data.project import feature_config_for  # noqa: E402
 from core.gestures.features import FeatureConfig, hand_features  # noqa: E402
 
 
@@ -59,8 +60,8 @@ def people_of(sources: list[str], max_people: int | None, two_hand_logs: bool = 
 
 
 def config_of(takes: list[Take]) -> FeatureConfig:
-    """The features a project of these takes trains on: with depth when every hand has it (as ``train`` decides)."""
-    return CONFIG if all(h.has_depth for take in takes for h in take.hands) else CONFIG_2D
+    """The features a project of these takes trains on, decided as ``train`` decides (depth when every hand has it)."""
+    return feature_config_for([h for take in takes for h in take.hands])
 
 
 def strangers(people: dict[str, list[Take]], person: str, per_take: int = 3) -> np.ndarray:

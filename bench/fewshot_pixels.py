@@ -37,9 +37,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.fewshot import CONFIG, lesson, people_of, score, summary  # noqa: E402
+from bench.fewshot import lesson, people_of, score, summary  # noqa: E402
 from bench.fewshot_people import Take  # noqa: E402
-from bench.fewshot_teach import STARTER_NAMES, Lesson, starter_set  # noqa: E402
+from bench.fewshot_teach import CONFIG, STARTER_NAMES, Lesson, starter_set  # noqa: E402
 from bench.shared_sets import REPO  # noqa: E402
 from core.gestures.training import TrainConfig, train_classifier  # noqa: E402
 from core.io.crops import crop_with_transform, points_to_crop  # noqa: E402

@@ -25,7 +25,6 @@ STARTER_NAMES = [c.name for c in DEFAULT_CLASSES]
 MIRRORS = {c.name: c.mirror_partner for c in DEFAULT_CLASSES}
 HELD_OUT_STARTER_MODEL = REPO / "data" / "cache" / "fewshot_starter_without_hagrid_people"
 CONFIG = FeatureConfig(use_depth=True)  # a project recorded from a camera or photos has depth
-CONFIG_2D = FeatureConfig(use_depth=False)  # a project of 2D rows (a kinivi log) has none
 
 
 @dataclass(frozen=True)
