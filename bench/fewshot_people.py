@@ -100,26 +100,12 @@ def webcam_people(root: Path | None = None) -> list[Take]:
 KINIVI_PEOPLE = REPO / "data" / "cache" / "kinivi_people"
 
 
-def alternates_between_two_hands(hands: list[Keypoints]) -> bool:
-    """True when a gesture's rows alternate between two hands (``core.data.two_hands``): kinivi's logger
-    writes a row for every hand it sees under the key held, and handteach's Record drops such frames
-    (``ExtractConfig.hands_per_frame``), so these rows are not what a person would have taught it."""
-    from core.data.csv_io import kinivi_values
-    from core.data.two_hands import TwoHandCheck
-
-    check = TwoHandCheck()
-    for hand in hands:
-        values = kinivi_values(hand)
-        if values is not None:
-            check.add("take", values.reshape(-1, 2))
-    return bool(check.alternating())
-
-
 def kinivi_people(root: Path = KINIVI_PEOPLE, two_hand_logs: bool = False) -> list[Take]:
     """Takes of ``kinivi_people`` (see the module docstring): taught from ``teach.csv``, tested on ``later.csv``.
     A person whose first rows of a gesture alternate between two hands is left out (and said so),
     unless ``two_hand_logs``."""
     from core.data.csv_io import kinivi_hand, read_kinivi
+    from core.data.two_hands import TwoHandCheck
 
     takes = []
     for folder in sorted(p for p in root.glob("*") if (p / "source.json").is_file()):
@@ -138,7 +124,12 @@ def kinivi_people(root: Path = KINIVI_PEOPLE, two_hand_logs: bool = False) -> li
                 person.append(
                     Take(f"kinivi/{folder.name}", label, first + later, "kinivi_people", test_start=len(first))
                 )
-        two_hands = [t.label for t in person if alternates_between_two_hands(t.hands[: t.test_start])]
+        # kinivi's logger writes a row for every hand under the key held; handteach's Record drops frames with a
+        # second hand (ExtractConfig.hands_per_frame), so such rows are not what a person would have taught it
+        check = TwoHandCheck()
+        for points, name in zip(teach_points, teach_names, strict=True):
+            check.add(name, points)
+        two_hands = check.alternating()
         if two_hands and not two_hand_logs:
             print(
                 f"left out kinivi/{folder.name}: its first rows of {', '.join(two_hands)} alternate between two hands"
