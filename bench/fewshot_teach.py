@@ -151,7 +151,6 @@ METHODS: dict[str, Method] = {
     ),
     "claim-radius-1.3": functools.partial(with_starter, options=StarterOptions(claim_radius=1.3)),
     "mirror-weight-0.5": functools.partial(with_starter, config=TrainConfig(mirror_weight=0.5)),
-    "mirror-weight-0.3": functools.partial(with_starter, config=TrainConfig(mirror_weight=0.3)),
     "mirror-weight-0.1": functools.partial(with_starter, config=TrainConfig(mirror_weight=0.1)),
     "mirror-weight-0.2": functools.partial(with_starter, config=TrainConfig(mirror_weight=0.2)),
     "mirror-weight-1": functools.partial(with_starter, config=TrainConfig(mirror_weight=1.0)),
