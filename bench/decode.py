@@ -48,6 +48,12 @@ DECODES: dict[str, tuple[float, int]] = {
 }
 
 
+def read_as(model: object, power: float, radius: int) -> object:
+    """``model`` with its config reading the maps by ``power`` and ``radius`` (the weights untouched)."""
+    model.cfg = dataclasses.replace(model.cfg, decode_power=power, decode_radius=radius)
+    return model
+
+
 def score_decodes(ckpt: str, label_cache: Path) -> dict[str, dict[str, float]]:
     """{decode: {row: PCK@0.2}} of the weights in ``ckpt`` read with each of ``DECODES``."""
     gt = [h for f in GT_FILES for h in load_annotations(HANDS / "keypoints_gt" / f)]
@@ -55,8 +61,9 @@ def score_decodes(ckpt: str, label_cache: Path) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="decode-") as tmp:
         for name, (power, radius) in DECODES.items():
-            model.cfg = dataclasses.replace(model.cfg, decode_power=power, decode_radius=radius)
-            folder = checkpoint.save(model, Path(tmp) / name.replace(" ", "_"))  # eval-keypoints reads a folder
+            folder = checkpoint.save(
+                read_as(model, power, radius), Path(tmp) / name.replace(" ", "_")
+            )  # eval-keypoints reads a folder
             scores = {row: score_row(model, i, keep, label_cache, True)["pck_0.2"] for row, (i, keep) in rows().items()}
             scores["keypoints_gt"] = evaluate_keypoints(gt, "cpm", "gt", folder)["pck_0.2"]
             out[name] = {k: round(v, 4) for k, v in scores.items()}
@@ -91,10 +98,8 @@ def main() -> int:
             cells = [row[r] for r in teacher] + [mean, row["keypoints_gt"]]
             print(f"{name:12} " + "".join(f"{v:>24.4f}" for v in cells) + ("   <- chosen" if name == best else ""))
         if args.write:
-            model = checkpoint.load(ckpt)
             power, radius = DECODES[best]
-            model.cfg = dataclasses.replace(model.cfg, decode_power=power, decode_radius=radius)
-            checkpoint.save(model, ckpt)
+            checkpoint.save(read_as(checkpoint.load(ckpt), power, radius), ckpt)
             print(f"wrote decode_power {power:g}, decode_radius {radius} into {ckpt}/config.json")
         results[ckpt] = {"choice": best, "rows": scores}
     print(json.dumps(results))
