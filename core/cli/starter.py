@@ -88,7 +88,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--shared", metavar="DIR", help="folder holding hands/ (default: $HANDTEACH_SHARED or ../shared/data)"
     )
     p.add_argument(
-        "--cache", metavar="FILE.npz", help="MediaPipe keypoint cache (default: data/cache/shared_keypoints.npz)"
+        "--cache", metavar="FILE.npz", help="MediaPipe keypoint cache (default: data/cache/starter_hands.npz)"
     )
     p.set_defaults(handler=train_starter_command)
 

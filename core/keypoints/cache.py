@@ -1,19 +1,23 @@
 """MediaPipe keypoints of many photos, computed once and cached in an ``.npz`` file.
 
 Benchmarks and the starter model read thousands of photos; detecting hands takes
-~40 ms a photo, so results are cached, keyed by path, size and modification time.
+~40 ms a photo, so results are cached, keyed by the SHA-256 of each photo's bytes.
 
 Why the CPM's teacher labels (``core.cpm.training.labels``) are a second cache and not this one:
 they hold other things, for another reader. This one keeps whole ``Keypoints`` values
 (pixel, normalised and world points: the classifier's 3D features need them) of one
 photo each, for a given ``max_num_hands``/``zoom_out``; the CPM's keeps 2D pixel points
 only, per *video frame* as well as per photo, always two hands, and its zoomed-out finds
-beside the plain ones (a reference keeps to the plain ones). And the keys answer
-different questions: here "has this file of the shared data changed?" (path and mtime:
-hashing the 18,138 shared photos, 171 MB, took 4.1 s here against 1.0 s for path and
-mtime), there "have I labelled these bytes before?" (SHA-256: training folders are
-copied between machines and must keep their hour of labels). Both write through
-``core.io.atomic``.
+beside the plain ones (a reference keeps to the plain ones). Both key by content
+(``core.io.digest``) and write through ``core.io.atomic``.
+
+Why content and not path, size and modification time (the key until session 19): the shared
+data is copied anew between sessions, every file with a new time, and each copy sent all
+17,736 starter photos through MediaPipe again (about 20 minutes on 2 cores) and changed a
+few of their hands (MediaPipe is not always bit-identical). Hashing the 18,138 shared photos
+(171 MB) took 4.1 s here against 1.0 s for path and time. Entries of the old key are taken
+over once: by the same path and size, the newest of them where a photo was detected more
+than once.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from core.io.atomic import atomic_path
+from core.io.digest import file_sha256
 from core.io.video import read_image
 from core.keypoints.landmarks import HandTracker, TrackerConfig
 from core.skeletons import HAND_21, Skeleton
@@ -34,9 +39,40 @@ _FIELDS = ("pixel", "normalised", "world", "score", "size", "owner")  # "handed"
 
 
 def file_key(path: Path) -> str:
-    """The cache key of a photo: its path, size and modification time (see the module's docstring)."""
-    stat = path.stat()
-    return f"{path.resolve()}|{stat.st_size}|{int(stat.st_mtime)}"
+    """The cache key of a photo: the SHA-256 of its bytes (see the module's docstring)."""
+    return f"sha256:{file_sha256(path)}"
+
+
+def _legacy_keys(found: dict[str, list[Keypoints]]) -> dict[str, str]:
+    """Entries of the old key "path|size|mtime", by "path|size": the newest where there are several."""
+    newest: dict[str, tuple[int, str]] = {}
+    for key in found:
+        parts = key.rsplit("|", 2)
+        if len(parts) != 3 or not parts[2].isdigit():
+            continue
+        mtime = int(parts[2])
+        where = f"{parts[0]}|{parts[1]}"
+        if where not in newest or mtime > newest[where][0]:
+            newest[where] = (mtime, key)
+    return {where: key for where, (_, key) in newest.items()}
+
+
+def _take_over_legacy(found: dict[str, list[Keypoints]], paths: Sequence[Path], keys: Sequence[str]) -> None:
+    """Gives each of these photos without a content-key entry its old-key entry of the same path and size."""
+    legacy = _legacy_keys(found)
+    for path, key in zip(paths, keys, strict=True):
+        place = f"{path.resolve()}|{path.stat().st_size}"
+        if key not in found and place in legacy:
+            found[key] = found[legacy[place]]
+
+
+def _drop_legacy(found: dict[str, list[Keypoints]], paths: Sequence[Path]) -> bool:
+    """Drops the old-key entries (any size) of these photos, now under content keys; returns whether any was."""
+    done = {str(path.resolve()) for path in paths}
+    stale = [k for k in found if k.count("|") >= 2 and k.rsplit("|", 2)[0] in done]
+    for key in stale:
+        del found[key]
+    return bool(stale)
 
 
 def load_cache(cache_file: Path, skeleton: Skeleton = HAND_21) -> dict[str, list[Keypoints]]:
@@ -109,6 +145,7 @@ def detect_in_photos(paths: Sequence[Path], cache_file: Path, max_num_hands: int
     """
     found = load_cache(cache_file)
     keys = [file_key(p) for p in paths]
+    _take_over_legacy(found, paths, keys)
     missing = [(p, k) for p, k in zip(paths, keys, strict=True) if k not in found]
     if missing:
         config = TrackerConfig(static_image_mode=True, max_num_hands=max_num_hands, zoom_out_photos=zoom_out)
@@ -122,5 +159,6 @@ def detect_in_photos(paths: Sequence[Path], cache_file: Path, max_num_hands: int
                     save_cache(cache_file, found)
                 if on_progress is not None:
                     on_progress(done, len(missing))
+    if _drop_legacy(found, paths) or missing:
         save_cache(cache_file, found)
     return [found[k] for k in keys]

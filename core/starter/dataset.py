@@ -13,7 +13,6 @@ as small vocabularies with one index per row.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections import Counter
 from dataclasses import dataclass
@@ -120,7 +119,3 @@ class StarterSet:
             return cls(data["features"].astype(np.float32), labels, sources)
         except (KeyError, IndexError, ValueError) as exc:
             raise StarterFileError(f"{source}: inconsistent starter set ({exc})") from None
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -23,8 +23,9 @@ from core.gestures.catalog import DEFAULT_CLASSES
 from core.gestures.classifier import GestureClassifier, ModelFileError
 from core.gestures.features import AugmentConfig, FeatureConfig
 from core.gestures.training import EpochStats, TrainConfig, TrainResult
+from core.io.digest import file_sha256
 from core.starter.build import BuildConfig, build_parts
-from core.starter.dataset import StarterSet, file_sha256
+from core.starter.dataset import StarterSet
 from core.starter.fit import StarterOptions, train_with_starter
 from core.starter.sources import DEFAULT_CACHE
 

@@ -19,7 +19,6 @@ cache key says so, and their frames carry the pad, so training crops see what th
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ import numpy.typing as npt
 from core.cpm.config import DEFAULT_LABEL_CACHE
 from core.io.atomic import write_text
 from core.io.crops import box_iou, keypoint_box
+from core.io.digest import file_sha256
 from core.io.video import expand_inputs, iter_frames, media_kind, read_image
 
 if TYPE_CHECKING:
@@ -69,11 +69,7 @@ class LabelledFrame:
 def file_key(path: Path) -> str:
     """Cache key: the SHA-256 of the file's bytes, so a copied or touched file keeps its labels
     and a changed one gets a new key."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return f"sha256:{digest.hexdigest()}"
+    return f"sha256:{file_sha256(path)}"
 
 
 def _old_key(path: Path) -> str:
