@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.io.video import VIDEO_EXTENSIONS, MediaError
-from ui import cpm_panel, outputs_panel, state, widgets
+from ui import cpm_panel, live_fix, outputs_panel, state, widgets
 from ui.uploads import UploadedFile, annotate_upload
 from ui.webcam import session_backend, stream_session, tracker_config, webcam
 
@@ -136,6 +136,9 @@ else:
 
     with result_col:
         st.fragment(run_every=0.5 if playing else None)(live_results)()
+        known = list(model.classes) if model is not None else None
+        fix = st.fragment(run_every=0.5 if playing else None)(live_fix.panel)  # record a take, retrain
+        fix(session, state.store(), project, gestures, known, playing)
     if cpm_view:  # under the video, the column's full width: the space the results column leaves there
         with video_col:
             st.fragment(run_every=0.5 if playing else None)(live_cpm)()

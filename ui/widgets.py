@@ -277,7 +277,16 @@ def view3d_panel(keypoints: tuple[Keypoints, ...] | list[Keypoints], key: str) -
 
 
 def live_model(project: str, body: bool):  # noqa: ANN201 - a GestureClassifier or None (torch imported lazily)
-    """The model Live runs (the starter for an untrained hand project), with a note saying which, or why none."""
+    """The model Live runs (the starter for an untrained hand project), with a note saying which, or why none.
+
+    The note sits in one keyed container whether it shows or not: when the model changes under a streaming
+    webcam (Live's "Teach it here" retrains), a vanished element above the webcam would remount it and stop
+    the stream."""
+    with st.container(key="live_model_note"):  # one element, note or not: the webcam under it keeps streaming
+        return _live_model_note(project, body)
+
+
+def _live_model_note(project: str, body: bool):  # noqa: ANN202 - a GestureClassifier or None
     from core.gestures.classifier import ModelFileError
     from core.starter import is_shipped_starter
 
