@@ -96,7 +96,7 @@ def score(shown: list[str | None], truth: list[str]) -> tuple[float, dict[str, f
     """(share right, share right per class) over the frames answered (``None``: not answered)."""
     answered = [i for i, label in enumerate(shown) if label is not None]
     s, t = np.array([shown[i] for i in answered]), np.array([truth[i] for i in answered])
-    return float(np.mean(s == t)), {c: float(np.mean(s[t == c] == c)) for c in sorted(set(truth))}
+    return float(np.mean(s == t)), {c: float(np.mean(s[t == c] == c)) for c in sorted(set(t))}
 
 
 def summary(results: dict[str, float]) -> dict[str, object]:

@@ -127,6 +127,35 @@ def no_starter(lesson: Lesson, seed: int, config: TrainConfig | None = None) -> 
     return answers(result.classifier, lesson)
 
 
+WATCH = 5  # later frames of each gesture the user watches on Live before fixing what came out wrong
+
+
+def _watch_window(lesson: Lesson) -> np.ndarray:
+    """(m,) bool: the first ``WATCH`` test frames of each gesture (its later frames, in recording order)."""
+    y = np.array(lesson.test_y)
+    window = np.zeros(len(y), bool)
+    for label in dict.fromkeys(lesson.test_y):
+        window[np.flatnonzero(y == label)[:WATCH]] = True
+    return window
+
+
+def watched(lesson: Lesson, seed: int, fix: bool = False) -> Answers:
+    """Live's "Teach it here" (``ui.live_fix``): the user watches the first ``WATCH`` later frames of each
+    gesture; with ``fix``, every gesture with a wrong answer among them gets those frames as a take, and
+    the project is trained again. Both score only the frames after the window (window frames: None)."""
+    window = _watch_window(lesson)
+    y = np.array(lesson.test_y)
+    if fix:
+        shown, _, _ = with_starter(replace(lesson, test_x=lesson.test_x[window], test_y=list(y[window])), seed)
+        wrong = {label for label, answer in zip(y[window], shown, strict=True) if answer != label}
+        take = window & np.isin(y, sorted(wrong))
+        lesson = replace(lesson, teach_x=np.concatenate([lesson.teach_x, lesson.test_x[take]]),
+                         teach_y=lesson.teach_y + list(y[take]))  # fmt: skip
+    shown, argmax, accepted = with_starter(lesson, seed)
+    return ([None if w else s for s, w in zip(shown, window, strict=True)],
+            [None if w else a for a, w in zip(argmax, window, strict=True)], accepted)  # fmt: skip
+
+
 # What `train` did before this benchmark: the eight default gestures always listed, user samples weighing 4
 # starter rows, "unknown" rows 0.5, no claims, no coverage, ±15° and no turn.
 BEFORE_OPTIONS = StarterOptions(user_weight=4.0, rejection_weight=0.5, claim_share=1.0, coverage_copies=0)
@@ -155,4 +184,7 @@ METHODS: dict[str, Method] = {
     "mirror-weight-0.2": functools.partial(with_starter, config=TrainConfig(mirror_weight=0.2)),
     "mirror-weight-1": functools.partial(with_starter, config=TrainConfig(mirror_weight=1.0)),
     "no-mirror": functools.partial(with_starter, config=TrainConfig(mirror=False)),
+    # Live's "Teach it here": scored after each gesture's first WATCH later frames, without and with one fix
+    "watched": watched,
+    "watched-fixed": functools.partial(watched, fix=True),
 }

@@ -50,3 +50,22 @@ def test_a_log_alternating_between_two_hands_is_left_out(tmp_path: Path, capsys)
     assert kinivi_people(tmp_path) == []
     assert "left out kinivi/b__two" in capsys.readouterr().out
     assert len(kinivi_people(tmp_path, two_hand_logs=True)) == 2
+
+
+def test_a_fix_on_live_teaches_the_gesture_as_the_person_now_holds_it(tmp_path: Path) -> None:
+    """The ``watched-fixed`` method (Live's "Teach it here"): a person's later Open-Palm frames are held as
+    another hand shape; the first WATCH of them, answered wrong, become a take, and the frames after the
+    window come out right. Window frames are never scored."""
+    from bench.fewshot_teach import METHODS, WATCH
+
+    palms, oks, drifted = _rows("open_palm", 20, 1, 0), _rows("ok", 40, 2, 1), _rows("pointing_up", 30, 3, 0)
+    _person(tmp_path, "a__drift", palms + oks[:20], drifted + oks[20:])
+    taught = lesson(kinivi_people(tmp_path), 10)
+    before, _, _ = METHODS["watched"](taught, 0)
+    after, _, _ = METHODS["watched-fixed"](taught, 0)
+    scored = [i for i, answer in enumerate(after) if answer is not None]
+    assert len(scored) == len(taught.test_y) - 2 * WATCH and [a is None for a in before] == [a is None for a in after]
+    palm_frames = [i for i in scored if taught.test_y[i] == "Open-Palm"]
+    right = {name: sum(answers[i] == "Open-Palm" for i in palm_frames) for name, answers in (("before", before),
+                                                                                          ("after", after))}  # fmt: skip
+    assert right["before"] <= len(palm_frames) // 2 < right["after"], right
