@@ -65,7 +65,7 @@ class TrainConfig:
     dropout: float = 0.1  # after each hidden layer
     batch_size: int = 256
     val_share: float = 0.2  # share of each class held out for validation (at least one sample per class)
-    patience: int = 30  # epochs without a better validation loss before stopping; best weights are restored
+    patience: int = 20  # epochs without a better validation loss before stopping; best weights are restored
     augment: bool = True  # fresh random rotation/stretch/jitter of the training set every epoch
     mirror: bool = True  # add left-right mirrored training samples, labels mapped by mirror_map
     # What a mirrored copy weighs beside a sample of the user's own. Below 1, where the mirror image of one
