@@ -54,6 +54,9 @@ def panel(session: StreamSession, store: Store, project: str, gestures: list[Ges
     latest = latest if latest is not None and latest[1] is not None and latest[1].project == project else None
     with st.expander("🩹 A wrong answer? Teach it here", expanded=latest is not None):
         names = [g.name for g in gestures]
+        if not names:
+            st.caption("Add a gesture on Record first: a fix records a take of one.")
+            return
         target = st.selectbox("It should be", names, format_func=lambda n: state.title_of(n, gestures),
                               key=f"live_fix_class_{project}")  # fmt: skip
         plan = RecordPlan(project, target, backend=session.backend.name, skeleton=session.backend.skeleton)
