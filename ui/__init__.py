@@ -10,6 +10,7 @@ Everything that imports ``streamlit``, ``streamlit_webrtc`` or ``av`` lives here
 * ``recorder``: the record-with-countdown state machine used by the callback.
 * ``uploads``: uploaded images/videos → samples (all or nothing), annotated downloads.
 * ``jobs``: training in a worker thread, the pre-flight check, misclassified samples.
+* ``live_fix``: Live's "Teach it here": a take on Live's stream, then the project retrained.
 * ``exports``: ONNX and CSV downloads as bytes.
 * ``widgets``: small shared widgets (class picker, timings table, gallery, prediction panel).
 """
