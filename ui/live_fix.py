@@ -61,7 +61,7 @@ def panel(session: StreamSession, store: Store, project: str, gestures: list[Ges
                               key=f"live_fix_class_{project}")  # fmt: skip
         plan = RecordPlan(project, target, backend=session.backend.name, skeleton=session.backend.skeleton)
         recording = session.snapshot().recording
-        busy = recording is not None and recording.phase in ("countdown", "recording", "saving")
+        busy = recording is not None and recording.running
         training = latest is not None and latest[1].snapshot().running
         why = "Press START on the video first" if not playing else ("Wait for the take and training to end"
                                                                      if busy or training else None)  # fmt: skip
@@ -71,10 +71,11 @@ def panel(session: StreamSession, store: Store, project: str, gestures: list[Ges
         st.caption("Hold the gesture the way you hold it now: handteach adds the take to its samples and "
                    "trains again (a few seconds). Live then runs the new model.")  # fmt: skip
         if recording is not None and recording.plan.project == project:  # Live records nothing but fixes
-            _follow(recording, store, project, gestures, body)
+            _follow(recording, store, project, gestures, model_classes, body)
 
 
-def _follow(recording: RecordStatus, store: Store, project: str, gestures: list[GestureClass], body: bool) -> None:
+def _follow(recording: RecordStatus, store: Store, project: str, gestures: list[GestureClass],
+            model_classes: list[str] | None, body: bool) -> None:  # fmt: skip
     title = plain(state.title_of(recording.plan.class_name, gestures))
     if recording.phase == "countdown":
         st.info(f"Get ready to show {title}… {recording.countdown_left}")
@@ -87,7 +88,8 @@ def _follow(recording: RecordStatus, store: Store, project: str, gestures: list[
         return
     latest = st.session_state.get(RUN_KEY)
     if latest is None or latest[0] != recording.ident:
-        latest = st.session_state[RUN_KEY] = _start_training(recording.ident, store, project, body)
+        latest = st.session_state[RUN_KEY] = _start_training(recording.ident, store, project, gestures,
+                                                             model_classes, body)  # fmt: skip
     if latest[1] is None:
         st.warning(f"Added {recording.stored} samples of {title}. {latest[2]}")
         return
@@ -104,12 +106,12 @@ def _follow(recording: RecordStatus, store: Store, project: str, gestures: list[
             st.rerun(scope="app")  # the page loads the saved model
 
 
-def _start_training(ident: int, store: Store, project: str, body: bool) -> tuple[int, TrainingRun | None, str]:
+def _start_training(ident: int, store: Store, project: str, gestures: list[GestureClass],
+                    model_classes: list[str] | None, body: bool) -> tuple[int, TrainingRun | None, str]:  # fmt: skip
     """Trains the project as Train would (default settings), keeping what Live knew (``fix_plan``)."""
     counts = store.class_counts(project)
-    model = state.project_model(project, starter_fallback=not body)
-    fix = fix_plan(body, list(model.classes) if model is not None else None, counts)
-    mirror_map = {g.name: g.mirror_partner for g in store.list_classes(project)}
+    fix = fix_plan(body, model_classes, counts)
+    mirror_map = {g.name: g.mirror_partner for g in gestures}
     config = TrainConfig()
     try:
         check_trainable(counts, mirror_map, config, starter=fix.starter, keep_unrecorded=fix.keep_unrecorded)

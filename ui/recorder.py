@@ -72,6 +72,11 @@ class RecordStatus:
     def finished(self) -> bool:
         return self.phase in ("done", "stopped")
 
+    @property
+    def running(self) -> bool:
+        """Counting down, capturing or saving: a second take must wait."""
+        return self.phase in ("countdown", "recording", "saving")
+
 
 _ids = iter(range(1, 1 << 62))
 

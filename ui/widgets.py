@@ -180,7 +180,7 @@ def record_panel(session: StreamSession, plan: RecordPlan, title: str, gestures:
     """
     snapshot = session.snapshot()
     recording = snapshot.recording
-    running = recording is not None and recording.phase in ("countdown", "recording", "saving")
+    running = recording is not None and recording.running
     if not playing:
         why = "Press START on the video first"
     elif running:
