@@ -145,13 +145,13 @@ def watched(lesson: Lesson, seed: int, fix: bool = False) -> Answers:
     the project is trained again. Both score only the frames after the window (window frames: None)."""
     window = _watch_window(lesson)
     y = np.array(lesson.test_y)
-    if fix:
-        shown, _, _ = with_starter(replace(lesson, test_x=lesson.test_x[window], test_y=list(y[window])), seed)
-        wrong = {label for label, answer in zip(y[window], shown, strict=True) if answer != label}
-        take = window & np.isin(y, sorted(wrong))
+    shown, argmax, accepted = with_starter(lesson, seed)
+    wrong = sorted({label for label, answer, w in zip(y, shown, window, strict=True) if w and answer != label})
+    if fix and wrong:  # no wrong answer in the window: no take, the same model
+        take = window & np.isin(y, wrong)
         lesson = replace(lesson, teach_x=np.concatenate([lesson.teach_x, lesson.test_x[take]]),
                          teach_y=lesson.teach_y + list(y[take]))  # fmt: skip
-    shown, argmax, accepted = with_starter(lesson, seed)
+        shown, argmax, accepted = with_starter(lesson, seed)
     return ([None if w else s for s, w in zip(shown, window, strict=True)],
             [None if w else a for a, w in zip(argmax, window, strict=True)], accepted)  # fmt: skip
 

@@ -57,9 +57,10 @@ def _legacy_keys(found: dict[str, list[Keypoints]]) -> dict[str, str]:
     return {where: key for where, (_, key) in newest.items()}
 
 
-def _take_over_legacy(found: dict[str, list[Keypoints]], paths: Sequence[Path], keys: Sequence[str]) -> None:
-    """Gives each of these photos without a content-key entry its old-key entry of the same path and size."""
-    legacy = _legacy_keys(found)
+def _take_over_legacy(found: dict[str, list[Keypoints]], paths: Sequence[Path], keys: Sequence[str],
+                      legacy: dict[str, str]) -> None:  # fmt: skip
+    """Gives each of these photos without a content-key entry its old-key entry (``_legacy_keys``) of the same
+    path and size."""
     for path, key in zip(paths, keys, strict=True):
         place = f"{path.resolve()}|{path.stat().st_size}"
         if key not in found and place in legacy:
@@ -145,7 +146,9 @@ def detect_in_photos(paths: Sequence[Path], cache_file: Path, max_num_hands: int
     """
     found = load_cache(cache_file)
     keys = [file_key(p) for p in paths]
-    _take_over_legacy(found, paths, keys)
+    legacy = _legacy_keys(found)  # empty once a cache is taken over: no path is resolved or stat-ed again
+    if legacy:
+        _take_over_legacy(found, paths, keys, legacy)
     missing = [(p, k) for p, k in zip(paths, keys, strict=True) if k not in found]
     if missing:
         config = TrackerConfig(static_image_mode=True, max_num_hands=max_num_hands, zoom_out_photos=zoom_out)
@@ -159,6 +162,6 @@ def detect_in_photos(paths: Sequence[Path], cache_file: Path, max_num_hands: int
                     save_cache(cache_file, found)
                 if on_progress is not None:
                     on_progress(done, len(missing))
-    if _drop_legacy(found, paths) or missing:
+    if (legacy and _drop_legacy(found, paths)) or missing:
         save_cache(cache_file, found)
     return [found[k] for k in keys]
