@@ -10,6 +10,7 @@ A read-only ``Database`` never writes a byte (listing and exporting work on a fu
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -24,6 +25,8 @@ from core.data.schema import (
     default_data_dir,
     explain_sqlite_error,
 )
+
+_LOCK_WAIT_S = 30.0  # how long a call waits for another program's write before saying the store is locked
 
 
 class Database:
@@ -55,8 +58,8 @@ class Database:
     def _connect(self) -> sqlite3.Connection:
         # Autocommit mode: transactions are opened explicitly in write_transaction.
         if self._uri is not None:
-            return sqlite3.connect(self._uri, uri=True, timeout=30.0, isolation_level=None)
-        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            return sqlite3.connect(self._uri, uri=True, timeout=_LOCK_WAIT_S, isolation_level=None)
+        conn = sqlite3.connect(self.path, timeout=_LOCK_WAIT_S, isolation_level=None)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = FULL")
         return conn
@@ -120,9 +123,7 @@ class Database:
             raise StoreError(f"cannot create the data directory {self.data_dir}: {exc}") from exc
         if self.path.is_file() and self.schema_version() == SCHEMA_VERSION:
             return  # nothing to write: a full disk must not stop a store from opening
-        with closing(self._connect()) as conn:
-            if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
-                raise StoreError(f"{self.path}: cannot switch the database to WAL mode")
+        self._switch_to_wal()
         with self.write_transaction() as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -134,6 +135,23 @@ class Database:
                 for statement in steps:
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _switch_to_wal(self) -> None:
+        # Switching the journal mode needs the database alone and SQLite answers "locked" at
+        # once, without its busy timeout, when another process is creating the same new store
+        # (two first commands at once): wait for it as a write would, up to the same 30 s.
+        deadline = time.monotonic() + _LOCK_WAIT_S
+        while True:
+            try:
+                with closing(self._connect()) as conn:
+                    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                break
+            except sqlite3.OperationalError as exc:
+                if not ("locked" in str(exc) or "busy" in str(exc)) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+        if mode.lower() != "wal":
+            raise StoreError(f"{self.path}: cannot switch the database to WAL mode")
 
     def schema_version(self) -> int:
         with self.read_connection() as conn:
