@@ -3,8 +3,9 @@
 A *take* is one person's frames of one gesture in recording order. Four sources, each a set of
 people nobody trained the starter on:
 
-* ``webcam_people``: ``../shared/data/hands/webcam_people/<person>/<gesture>/`` photos in file-name
-  order (or ``<person>/<gesture>.mp4``), when the folder is present: people at their own webcams.
+* ``webcam_people``: ``../shared/data/hands/webcam_people/<person>/<gesture>/`` photos (subfolders
+  too) in file-name order, numbers read as numbers (or ``<person>/<gesture>.mp4``), when the folder
+  is present: people at their own webcams.
 * ``asl_video``: the finger-spelling person of ``hands/video/asl_hand.25fps.mp4`` (never in the
   starter set), frames labelled by ``bench/learning_curve.SEGMENTS``: the fist (three separate
   times), ☝ (D) and the letters K, I, E, O as the person's own classes. Real "later": the fist and
@@ -33,6 +34,7 @@ people nobody trained the starter on:
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +72,13 @@ class Take:
     test_start: int | None = None  # where the later frames begin, when the take says (else its second half)
 
 
+def recording_order(path: Path) -> tuple[tuple[int, int | str], ...]:
+    """Sort key putting ``frame_2.jpg`` before ``frame_10.jpg`` (and ``take1/…`` before ``take2/…``):
+    a recorder that does not pad its frame numbers would otherwise teach from frames 1, 10, 100, …"""
+    parts = re.split(r"(\d+)", path.as_posix().lower())
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in parts if part)
+
+
 def class_name(folder: str) -> str:
     """The class a gesture folder stands for: a starter class by name, emoji or HaGRID name, else its own name."""
     key = folder.strip().replace("\ufe0f", "")
@@ -85,15 +94,17 @@ def webcam_people(root: Path | None = None) -> list[Take]:
     for person in sorted(p for p in root.iterdir() if p.is_dir()):
         for entry in sorted(person.iterdir()):
             if entry.is_dir():
-                photos = sorted(p for p in entry.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES)
+                photos = sorted((p for p in entry.rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES),
+                                key=lambda p: recording_order(p.relative_to(entry)))  # fmt: skip
                 found = detect_in_photos(photos, CACHE_FILE, 2, zoom_out=True)
                 hands = [largest(h) for h in found if h]
+                frames = tuple(p for p, h in zip(photos, found, strict=True) if h)
             elif entry.suffix.lower() in VIDEO_SUFFIXES:
-                hands = _video_hands(entry)
+                hands, frames = _video_hands(entry), ()
             else:
                 continue
             if hands:
-                takes.append(Take(f"webcam/{person.name}", class_name(entry.stem), hands, "webcam_people"))
+                takes.append(Take(f"webcam/{person.name}", class_name(entry.stem), hands, "webcam_people", frames))
     return takes
 
 

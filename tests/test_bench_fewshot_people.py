@@ -1,14 +1,18 @@
-"""The stranger few-shot bench's kinivi people: later frames from ``later.csv``, two-hand logs left out."""
+"""The stranger few-shot bench's people: kinivi logs (later frames from ``later.csv``, two-hand logs left
+out) and ``webcam_people`` folders read in recording order."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
+from conftest import hagrid_photos
 
+from bench import fewshot_people
 from bench.fewshot import lesson
-from bench.fewshot_people import kinivi_people
+from bench.fewshot_people import kinivi_people, recording_order, webcam_people
 from core.starter.poses import procedural_samples
 
 
@@ -69,3 +73,26 @@ def test_a_fix_on_live_teaches_the_gesture_as_the_person_now_holds_it(tmp_path: 
     right = {name: sum(answers[i] == "Open-Palm" for i in palm_frames) for name, answers in (("before", before),
                                                                                           ("after", after))}  # fmt: skip
     assert right["before"] <= len(palm_frames) // 2 < right["after"], right
+
+
+def test_frames_are_in_recording_order_when_their_numbers_are_not_padded() -> None:
+    names = ["frame_10.jpg", "frame_2.jpg", "frame_1.jpg", "take2/frame_1.jpg", "take10/frame_1.jpg"]
+    ordered = sorted((Path(n) for n in names), key=recording_order)
+    assert [p.as_posix() for p in ordered] == ["frame_1.jpg", "frame_2.jpg", "frame_10.jpg",
+                                               "take2/frame_1.jpg", "take10/frame_1.jpg"]  # fmt: skip
+
+
+def test_a_webcam_person_s_photos_are_taught_in_recording_order(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(fewshot_people, "CACHE_FILE", tmp_path / "hands.npz")  # not the repo's cache
+    root = tmp_path / "webcam_people"
+    for folder, gesture in (("like", "👍"), ("fist", "fist")):
+        take = root / "person_a" / gesture
+        take.mkdir(parents=True)
+        for number, photo in enumerate(hagrid_photos(folder, 3), start=1):
+            shutil.copy(photo, take / f"frame_{number * 5}.jpg")  # frame_5, frame_10, frame_15
+    takes = webcam_people(root)
+    assert {(t.person, t.label) for t in takes} == {("webcam/person_a", "thumbs_up"), ("webcam/person_a", "fist")}
+    for take in takes:
+        assert len(take.hands) == len(take.frames) >= 2
+        numbers = [int(p.stem.split("_")[1]) for p in take.frames]
+        assert numbers == sorted(numbers), numbers
