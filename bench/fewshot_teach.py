@@ -1,7 +1,9 @@
 """The ways ``bench/fewshot.py`` teaches a person: each takes a ``Lesson`` and answers its test frames.
 
-A method returns (label shown, most probable class) per test frame; ``None`` for a frame it
-cannot answer (the starter alone on a person's own, non-starter classes: left out of its score).
+A method returns (label shown, most probable class, label Live shows) per test frame; ``None`` for a
+frame it cannot answer (the starter alone on a person's own, non-starter classes: left out of its score).
+Live shows a hand's class probabilities averaged over its last ``STREAM_SMOOTHING_FRAMES`` frames
+(``core.gestures.pipeline``); a gesture's later frames are one run of a hand, so they average within it.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from bench.shared_sets import REPO
 from core.gestures.catalog import DEFAULT_CLASSES
 from core.gestures.classifier import GestureClassifier
 from core.gestures.features import AugmentConfig, FeatureConfig
+from core.gestures.pipeline import STREAM_SMOOTHING_FRAMES
 from core.gestures.training import TrainConfig, train_classifier
 from core.starter import StarterOptions, load_starter_model, load_starter_set, restrict_classes, train_with_starter
 from core.starter.dataset import StarterSet
-from core.types import UNKNOWN_LABEL, FloatArray
+from core.types import UNKNOWN_LABEL, FloatArray, make_prediction
 
 STARTER_NAMES = [c.name for c in DEFAULT_CLASSES]
 MIRRORS = {c.name: c.mirror_partner for c in DEFAULT_CLASSES}
@@ -49,8 +52,10 @@ class Lesson:
         return {c: MIRRORS.get(c, c) for c in classes}
 
 
-# (label shown, most probable class) per test frame, and the share of others_x given a class (None: not measured)
-Answers = tuple[list[str | None], list[str | None], float | None]
+# (label shown, most probable class, label Live shows) per test frame, and the share of others_x given a class
+# (None: not measured)
+Labels = list[str | None]
+Answers = tuple[Labels, Labels, Labels, float | None]
 Method = Callable[[Lesson, int], Answers]
 
 
@@ -85,8 +90,21 @@ def answers(model: GestureClassifier, lesson: Lesson, two_d: bool = False) -> An
     test_x, others_x = (_xy(lesson.test_x), _xy(lesson.others_x)) if two_d else (lesson.test_x, lesson.others_x)
     probabilities = model.predict_proba(test_x)
     shown = [p.label for p in model.predict(test_x)]
+    live = [make_prediction(p, model.classes, model.threshold).label for p in _live(probabilities, lesson.test_y)]
     accepted = np.mean([p.label != UNKNOWN_LABEL for p in model.predict(others_x)]) if len(others_x) else None
-    return shown, [model.classes[i] for i in probabilities.argmax(axis=1)], accepted  # type: ignore[return-value]
+    return shown, [model.classes[i] for i in probabilities.argmax(axis=1)], live, accepted  # type: ignore[return-value]
+
+
+def _live(probabilities: FloatArray, labels: list[str]) -> FloatArray:
+    """(m, C) each frame's probabilities averaged with those of the frames before it in its gesture's run,
+    up to ``STREAM_SMOOTHING_FRAMES`` in all: what ``Pipeline`` gives a hand it follows."""
+    out = np.empty_like(probabilities)
+    start = 0
+    for i, label in enumerate(labels):
+        if i and label != labels[i - 1]:
+            start = i
+        out[i] = probabilities[max(start, i - STREAM_SMOOTHING_FRAMES + 1) : i + 1].mean(axis=0)
+    return out
 
 
 def _xy(x: FloatArray) -> FloatArray:
@@ -96,12 +114,16 @@ def _xy(x: FloatArray) -> FloatArray:
 def starter_alone(lesson: Lesson, seed: int) -> Answers:
     known = [c for c in lesson.classes if c in STARTER_NAMES]
     if len(known) < 2:
-        return [None] * len(lesson.test_y), [None] * len(lesson.test_y), None
+        return [None] * len(lesson.test_y), [None] * len(lesson.test_y), [None] * len(lesson.test_y), None
     model = restrict_classes(starter_model(lesson.source), known)
-    shown, argmax, accepted = answers(model, lesson, two_d=True)
+    shown, argmax, live, accepted = answers(model, lesson, two_d=True)
     keep = [y in known for y in lesson.test_y]
-    return ([s if k else None for s, k in zip(shown, keep, strict=True)],
-            [a if k else None for a, k in zip(argmax, keep, strict=True)], accepted)  # fmt: skip
+    return (*(_only(labels, keep) for labels in (shown, argmax, live)), accepted)
+
+
+def _only(labels: Labels, keep: list[bool] | np.ndarray) -> Labels:
+    """``labels`` with the frames not kept answered ``None`` (left out of the score)."""
+    return [label if k else None for label, k in zip(labels, keep, strict=True)]
 
 
 def with_starter(lesson: Lesson, seed: int, all_defaults: bool = False, options: StarterOptions | None = None,
@@ -145,15 +167,14 @@ def watched(lesson: Lesson, seed: int, fix: bool = False) -> Answers:
     the project is trained again. Both score only the frames after the window (window frames: None)."""
     window = _watch_window(lesson)
     y = np.array(lesson.test_y)
-    shown, argmax, accepted = with_starter(lesson, seed)
-    wrong = sorted({label for label, answer, w in zip(y, shown, window, strict=True) if w and answer != label})
+    shown, argmax, live, accepted = with_starter(lesson, seed)
+    wrong = sorted({label for label, answer, w in zip(y, live, window, strict=True) if w and answer != label})
     if fix and wrong:  # no wrong answer in the window: no take, the same model
         take = window & np.isin(y, wrong)
         lesson = replace(lesson, teach_x=np.concatenate([lesson.teach_x, lesson.test_x[take]]),
                          teach_y=lesson.teach_y + list(y[take]))  # fmt: skip
-        shown, argmax, accepted = with_starter(lesson, seed)
-    return ([None if w else s for s, w in zip(shown, window, strict=True)],
-            [None if w else a for a, w in zip(argmax, window, strict=True)], accepted)  # fmt: skip
+        shown, argmax, live, accepted = with_starter(lesson, seed)
+    return (*(_only(labels, ~window) for labels in (shown, argmax, live)), accepted)
 
 
 # What `train` did before this benchmark: the eight default gestures always listed, user samples weighing 4

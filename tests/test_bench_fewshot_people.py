@@ -65,8 +65,8 @@ def test_a_fix_on_live_teaches_the_gesture_as_the_person_now_holds_it(tmp_path: 
     palms, oks, drifted = _rows("open_palm", 20, 1, 0), _rows("ok", 40, 2, 1), _rows("pointing_up", 30, 3, 0)
     _person(tmp_path, "a__drift", palms + oks[:20], drifted + oks[20:])
     taught = lesson(kinivi_people(tmp_path), 10)
-    before, _, _ = METHODS["watched"](taught, 0)
-    after, _, _ = METHODS["watched-fixed"](taught, 0)
+    before, _, _, _ = METHODS["watched"](taught, 0)
+    after, _, _, _ = METHODS["watched-fixed"](taught, 0)
     scored = [i for i, answer in enumerate(after) if answer is not None]
     assert len(scored) == len(taught.test_y) - 2 * WATCH and [a is None for a in before] == [a is None for a in after]
     palm_frames = [i for i in scored if taught.test_y[i] == "Open-Palm"]
@@ -96,3 +96,17 @@ def test_a_webcam_person_s_photos_are_taught_in_recording_order(tmp_path: Path, 
         assert len(take.hands) == len(take.frames) >= 2
         numbers = [int(p.stem.split("_")[1]) for p in take.frames]
         assert numbers == sorted(numbers), numbers
+
+
+def test_live_labels_average_a_hand_s_last_frames_within_each_gesture_s_run() -> None:
+    """As ``Pipeline`` averages a followed hand's last 5 probability rows: one odd frame in a run is outvoted;
+    the next gesture's run starts afresh."""
+    from bench.fewshot_teach import _live
+
+    a, b = [0.9, 0.1], [0.1, 0.9]
+    probabilities = np.array([a, a, b, a, a, b, b], np.float32)
+    labels = ["x"] * 5 + ["y"] * 2
+    live = _live(probabilities, labels)
+    assert live.argmax(axis=1).tolist() == [0, 0, 0, 0, 0, 1, 1]
+    np.testing.assert_allclose(live[2], np.mean([a, a, b], axis=0))
+    np.testing.assert_allclose(live[5], b)  # nothing of run "x" carried over

@@ -242,7 +242,7 @@ class StreamSession:
             _close_tracker(self._pipeline)
             self._pipeline = None
         if self._pipeline is None:
-            pipeline = Pipeline(self._make_source(wanted[0]), None, smoothing=5)
+            pipeline = Pipeline(self._make_source(wanted[0]), None)
             with self._lock:
                 pipeline.set_classifier(self._classifier)
                 self._pipeline, self._pipeline_config = pipeline, wanted

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.gestures.classifier import GestureClassifier
-from core.gestures.pipeline import FrameResult, HandSource, Pipeline
+from core.gestures.pipeline import STREAM_SMOOTHING_FRAMES, FrameResult, HandSource, Pipeline
 from core.io.video import iter_frames, media_kind, video_info, write_image, write_video
 from core.keypoints.smoothing import KeypointSmoother
 from core.viz.draw import draw_result
@@ -48,7 +48,9 @@ def annotate_file(path: Path, tracker: HandSource, classifier: GestureClassifier
     # a video's keypoints are steadied as the webcam's are, on the file's own clock
     smoother = KeypointSmoother() if kind == "video" else None
     rate = (video_info(path).fps or 25.0) if kind == "video" else 25.0
-    pipeline = Pipeline(tracker, classifier, smoothing=1 if kind == "image" else 5, smoother=smoother)
+    pipeline = Pipeline(
+        tracker, classifier, smoothing=1 if kind == "image" else STREAM_SMOOTHING_FRAMES, smoother=smoother
+    )
     records: list[dict] = []
 
     def annotated() -> Iterator[npt.NDArray[np.uint8]]:

@@ -110,6 +110,11 @@ def match_hands(tracks: list[_Track], hands: list[Keypoints]) -> list[int | None
     return assigned
 
 
+# Frames whose class probabilities Live, videos and ``python -m core live`` average per hand: a label
+# that does not flicker, a fifth of a second behind at 25 fps (bench/fewshot.py scores with it too).
+STREAM_SMOOTHING_FRAMES = 5
+
+
 class Pipeline:
     """Hands and (smoothed) gesture predictions for a stream of frames.
 
@@ -126,7 +131,7 @@ class Pipeline:
         self,
         tracker: HandSource,
         classifier: Classifier | None = None,
-        smoothing: int = 5,
+        smoothing: int = STREAM_SMOOTHING_FRAMES,
         smoother: KeypointSmoother | None = None,
     ) -> None:
         if smoothing < 1:
