@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import hagrid_photos
 
 from bench import fewshot_people
@@ -82,6 +83,7 @@ def test_frames_are_in_recording_order_when_their_numbers_are_not_padded() -> No
                                                "take2/frame_1.jpg", "take10/frame_1.jpg"]  # fmt: skip
 
 
+@pytest.mark.slow  # real MediaPipe on the photos
 def test_a_webcam_person_s_photos_are_taught_in_recording_order(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(fewshot_people, "CACHE_FILE", tmp_path / "hands.npz")  # not the repo's cache
     root = tmp_path / "webcam_people"
