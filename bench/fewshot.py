@@ -189,6 +189,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     people = people_of(args.sources, args.people, args.two_hand_logs)
+    if not people:
+        sys.exit(f"no person to teach in {', '.join(args.sources)}: webcam_people needs "
+                 "../shared/data/hands/webcam_people/<person>/<gesture>/, kinivi needs data/cache/kinivi_people/ "
+                 "(bench/kinivi_people_sources.json)")  # fmt: skip
     frames = sum(len(t.hands) for takes in people.values() for t in takes)
     print(f"{len(people)} people, {sum(len(t) for t in people.values())} takes, {frames} frames with a hand")
     eight = eight_gestures_seconds(people, args.seed)
