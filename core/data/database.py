@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from core.data.schema import (
     DB_NAME,
+    LOCK_WAIT_S,
     MIGRATIONS,
     SCHEMA_VERSION,
     NotFoundError,
@@ -25,9 +26,6 @@ from core.data.schema import (
     default_data_dir,
     explain_sqlite_error,
 )
-
-_LOCK_WAIT_S = 30.0  # how long a call waits for another program's write before saying the store is locked
-
 
 class Database:
     """The SQLite file of one data directory (see the module docstring)."""
@@ -58,8 +56,8 @@ class Database:
     def _connect(self) -> sqlite3.Connection:
         # Autocommit mode: transactions are opened explicitly in write_transaction.
         if self._uri is not None:
-            return sqlite3.connect(self._uri, uri=True, timeout=_LOCK_WAIT_S, isolation_level=None)
-        conn = sqlite3.connect(self.path, timeout=_LOCK_WAIT_S, isolation_level=None)
+            return sqlite3.connect(self._uri, uri=True, timeout=LOCK_WAIT_S, isolation_level=None)
+        conn = sqlite3.connect(self.path, timeout=LOCK_WAIT_S, isolation_level=None)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = FULL")
         return conn
@@ -139,8 +137,8 @@ class Database:
     def _switch_to_wal(self) -> None:
         # Switching the journal mode needs the database alone and SQLite answers "locked" at
         # once, without its busy timeout, when another process is creating the same new store
-        # (two first commands at once): wait for it as a write would, up to the same 30 s.
-        deadline = time.monotonic() + _LOCK_WAIT_S
+        # (two first commands at once): wait for it as a write would, up to the same LOCK_WAIT_S.
+        deadline = time.monotonic() + LOCK_WAIT_S
         while True:
             try:
                 with closing(self._connect()) as conn:

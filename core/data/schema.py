@@ -91,6 +91,9 @@ class NotFoundError(StoreError, LookupError):
     """An unknown project, class or sample id."""
 
 
+LOCK_WAIT_S = 30.0  # how long a call waits for another program's write before saying the store is locked
+
+
 class StoreLockedError(StoreError):
     """Another program held the database's write lock longer than the 30 s we wait."""
 
@@ -121,7 +124,7 @@ def explain_sqlite_error(path: Path, exc: sqlite3.OperationalError) -> StoreErro
     """SQLite's terse ``OperationalError`` as a ``StoreError`` naming the database and what to do."""
     text = str(exc)
     if "locked" in text or "busy" in text:
-        return StoreLockedError(f"{path}: database is locked by another program (waited 30 s); "
+        return StoreLockedError(f"{path}: database is locked by another program (waited {LOCK_WAIT_S:g} s); "
                                 "nothing of this change was written")  # fmt: skip
     if "full" in text or ("I/O" in text and shutil.disk_usage(path.parent).free < 1 << 20):
         return StoreError(f"{path}: disk full; nothing of this change was written (free some space)")
