@@ -43,15 +43,23 @@ def file_key(path: Path) -> str:
     return f"sha256:{file_sha256(path)}"
 
 
+def _old_key_parts(key: str) -> tuple[str, str, int] | None:
+    """(path, size, mtime) of a key of the old form "path|size|mtime"; None for a content key."""
+    parts = key.rsplit("|", 2)
+    if len(parts) != 3 or not parts[2].isdigit():
+        return None
+    return parts[0], parts[1], int(parts[2])
+
+
 def _legacy_keys(found: dict[str, list[Keypoints]]) -> dict[str, str]:
     """Entries of the old key "path|size|mtime", by "path|size": the newest where there are several."""
     newest: dict[str, tuple[int, str]] = {}
     for key in found:
-        parts = key.rsplit("|", 2)
-        if len(parts) != 3 or not parts[2].isdigit():
+        parts = _old_key_parts(key)
+        if parts is None:
             continue
-        mtime = int(parts[2])
-        where = f"{parts[0]}|{parts[1]}"
+        path, size, mtime = parts
+        where = f"{path}|{size}"
         if where not in newest or mtime > newest[where][0]:
             newest[where] = (mtime, key)
     return {where: key for where, (_, key) in newest.items()}
@@ -70,7 +78,7 @@ def _take_over_legacy(found: dict[str, list[Keypoints]], paths: Sequence[Path], 
 def _drop_legacy(found: dict[str, list[Keypoints]], paths: Sequence[Path]) -> bool:
     """Drops the old-key entries (any size) of these photos, now under content keys; returns whether any was."""
     done = {str(path.resolve()) for path in paths}
-    stale = [k for k in found if k.count("|") >= 2 and k.rsplit("|", 2)[0] in done]
+    stale = [k for k in found if (parts := _old_key_parts(k)) is not None and parts[0] in done]
     for key in stale:
         del found[key]
     return bool(stale)
