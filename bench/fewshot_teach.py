@@ -89,10 +89,15 @@ def answers(model: GestureClassifier, lesson: Lesson, two_d: bool = False) -> An
     two_d = two_d and lesson.config.use_depth  # the starter reads 2D features; drop z where the lesson has it
     test_x, others_x = (_xy(lesson.test_x), _xy(lesson.others_x)) if two_d else (lesson.test_x, lesson.others_x)
     probabilities = model.predict_proba(test_x)
-    shown = [p.label for p in model.predict(test_x)]
-    live = [make_prediction(p, model.classes, model.threshold).label for p in _live(probabilities, lesson.test_y)]
+    shown = _labels(model, probabilities)
+    live = _labels(model, _live(probabilities, lesson.test_y))
     accepted = np.mean([p.label != UNKNOWN_LABEL for p in model.predict(others_x)]) if len(others_x) else None
     return shown, [model.classes[i] for i in probabilities.argmax(axis=1)], live, accepted  # type: ignore[return-value]
+
+
+def _labels(model: GestureClassifier, probabilities: FloatArray) -> Labels:
+    """The label each row of (m, C) probabilities shows, by ``model.predict``'s own rule (``make_prediction``)."""
+    return [make_prediction(p, model.classes, model.threshold).label for p in probabilities]
 
 
 def _live(probabilities: FloatArray, labels: list[str]) -> FloatArray:
