@@ -77,16 +77,20 @@ def strangers(people: dict[str, list[Take]], person: str, per_take: int = 3) -> 
     return np.stack(rows) if rows else np.zeros((0, config.size), np.float32)
 
 
-def lesson(takes: list[Take], k: int, others: np.ndarray | None = None) -> Lesson:
+def lesson(takes: list[Take], k: int, others: np.ndarray | None = None, every: int = 1) -> Lesson:
     """The first ``k`` frames of each take to teach, its later frames to test: from ``test_start`` where the
-    take says, else its last half (after those ``k``)."""
+    take says, else its last half (after those ``k``). ``every`` > 1 teaches from every ``every``-th frame
+    instead (frames 0, every, 2·every, … before the later ones), as Record keeps 5 frames a second of a
+    25–30 fps camera; only takes that say where their later frames start (real logs) are spread."""
     config = config_of(takes)
     teach_x, teach_y, test_x, test_y = [], [], [], []
     for take in takes:
         x = np.stack([hand_features(h, config) for h in take.hands])
         start = max(k, len(x) // 2) if take.test_start is None else take.test_start
-        teach_x.append(x[:k])
-        teach_y += [take.label] * min(k, len(x))
+        step = every if take.test_start is not None else 1
+        taught = x[:start:step][:k]
+        teach_x.append(taught)
+        teach_y += [take.label] * len(taught)
         test_x.append(x[start:])
         test_y += [take.label] * len(x[start:])
     others = np.zeros((0, config.size), np.float32) if others is None else others
@@ -109,7 +113,7 @@ def summary(results: dict[str, float]) -> dict[str, object]:
 
 
 def run(people: dict[str, list[Take]], methods: list[str], ks: list[int], seed: int,
-        log: Callable[[str], None] = print) -> dict[str, dict[int, dict[str, object]]]:  # fmt: skip
+        log: Callable[[str], None] = print, every: int = 1) -> dict[str, dict[int, dict[str, object]]]:  # fmt: skip
     out: dict[str, dict[int, dict[str, object]]] = {}
     for name in methods:
         method = METHODS[name]
@@ -118,7 +122,7 @@ def run(people: dict[str, list[Take]], methods: list[str], ks: list[int], seed: 
             shown_acc, argmax_acc, live_acc, false_accept, per_class, seconds = {}, {}, {}, {}, defaultdict(list), []
             for person, takes in people.items():
                 started = time.perf_counter()
-                taught = lesson(takes, k, strangers(people, person))
+                taught = lesson(takes, k, strangers(people, person), every)
                 shown, argmax, live, accepted = method(taught, seed)
                 seconds.append(time.perf_counter() - started)
                 truth = taught.test_y
@@ -184,6 +188,9 @@ def main() -> None:
     )
     parser.add_argument("--people", type=int, default=None, help="at most this many HaGRID users (default all)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--teach-every", type=int, default=1, metavar="N",
+                        help="teach from every N-th frame of a real log's first run, as Record spreads its samples "
+                             "(default 1: consecutive frames)")  # fmt: skip
     parser.add_argument(
         "--two-hand-logs", action="store_true", help="keep kinivi logs that alternate between two hands"
     )
@@ -199,7 +206,7 @@ def main() -> None:
     print(
         f"10 samples x 8 gestures, defaults: wall {eight['wall']} s, CPU {eight['cpu']} s (load {os.getloadavg()[0]:.1f})"
     )
-    results = run(people, args.methods, args.k, args.seed)
+    results = run(people, args.methods, args.k, args.seed, every=args.teach_every)
     classes = sorted({c for m in results.values() for r in m.values() for c in r["per_class_mean"]})  # type: ignore[union-attr]
     print("\nper class (mean over people who have it), k = 10 where measured:")
     for name, by_k in results.items():
@@ -207,7 +214,8 @@ def main() -> None:
         if row is None:
             continue
         print(f"{name:>22s} " + " ".join(f"{c[:9]} {row['per_class_mean'].get(c, float('nan')):.2f}" for c in classes))  # type: ignore[union-attr]
-    print(json.dumps({"people": len(people), "frames": frames, "seed": args.seed, "eight_gestures_seconds": eight,
+    print(json.dumps({"people": len(people), "frames": frames, "seed": args.seed, "teach_every": args.teach_every,
+                      "eight_gestures_seconds": eight,
                       "results": {m: {str(k): v for k, v in r.items()} for m, r in results.items()}}))  # fmt: skip
 
 

@@ -15,7 +15,9 @@ people nobody trained the starter on:
   transcribed from public GitHub repositories into ``data/cache/kinivi_people/<owner>__<repo>/``
   (``bench/kinivi_people_sources.json`` names each repository, commit and the rows' places; the
   rows are not in git): per class the first 20 rows of its first run (``teach.csv``) and about 30
-  rows of the last half of its rows (``later.csv``), values cut to 4 decimals. 2D keypoints only
+  rows of the last half of its rows (``later.csv``), values cut to 4 decimals; where transcribed,
+  ``record.csv`` holds positions 20–59 of the first run (never past its middle), so a lesson can spread its
+  samples as Record does (``bench/fewshot.py --teach-every``). ``bench/kinivi_people_check.py`` checks every row. 2D keypoints only
   (kinivi logs x, y), so these people's projects have no depth. Real later frames of real
   strangers; not in ``../shared``, so the bench reads them when the folder is there.
 * ``hagrid_recorded``: every HaGRID ``hagrid_people`` user with photos of two or more gestures
@@ -125,9 +127,14 @@ def kinivi_people(root: Path = KINIVI_PEOPLE, two_hand_logs: bool = False) -> li
         labels.write_text("\n".join(source["labels"]) + "\n", encoding="utf-8")
         teach_points, teach_names = read_kinivi(folder / "teach.csv", labels)
         later_points, later_names = read_kinivi(folder / "later.csv", labels)
+        record_points, record_names = (
+            read_kinivi(folder / "record.csv", labels) if (folder / "record.csv").is_file() else ([], [])
+        )
         person: list[Take] = []
         for name in dict.fromkeys(teach_names):
             first = [kinivi_hand(p) for p, n in zip(teach_points, teach_names, strict=True) if n == name]
+            # positions 20.. of the same first run, where transcribed: what a Record-shaped lesson spreads over
+            first += [kinivi_hand(p) for p, n in zip(record_points, record_names, strict=True) if n == name]
             later = [kinivi_hand(p) for p, n in zip(later_points, later_names, strict=True) if n == name]
             if later:
                 # as ``import`` names classes: a starter gesture's name in any case joins it ("OK" is 👌)

@@ -25,12 +25,14 @@ def _rows(name: str, n: int, seed: int, class_id: int, other_hand: bool = False)
     return [",".join([str(class_id), *(f"{v:.4f}" for v in h.reshape(-1))]) for h in hands]
 
 
-def _person(root: Path, name: str, teach: list[str], later: list[str]) -> None:
+def _person(root: Path, name: str, teach: list[str], later: list[str], record: list[str] | None = None) -> None:
     folder = root / name
     folder.mkdir(parents=True)
     (folder / "source.json").write_text(json.dumps({"labels": ["Open/Palm", "OK"], "own_class_ids": [0, 1]}))
     (folder / "teach.csv").write_text("\n".join(teach) + "\n")
     (folder / "later.csv").write_text("\n".join(later) + "\n")
+    if record is not None:
+        (folder / "record.csv").write_text("\n".join(record) + "\n")
 
 
 def test_kinivi_people_teach_from_teach_rows_and_test_on_later_rows(tmp_path: Path) -> None:
@@ -45,6 +47,22 @@ def test_kinivi_people_teach_from_teach_rows_and_test_on_later_rows(tmp_path: Pa
     assert not taught.config.use_depth  # kinivi logs are 2D
     assert taught.teach_y == ["Open-Palm"] * 5 + ["ok"] * 5
     assert taught.test_y == ["Open-Palm"] * 10 + ["ok"] * 10  # the later rows, not the teach rows after k
+
+
+def test_a_record_shaped_lesson_spreads_its_samples_over_the_first_run(tmp_path: Path) -> None:
+    """``record.csv`` continues each first run (positions 20..); ``every`` 5 teaches from positions 0, 5, 10, …
+    of it, as Record keeps 5 frames a second, and never from the later rows."""
+    palms, oks = _rows("open_palm", 70, 1, 0), _rows("ok", 70, 2, 1)
+    _person(tmp_path, "a__one", palms[:20] + oks[:20], palms[60:] + oks[60:], palms[20:50] + oks[20:40])
+    takes = kinivi_people(tmp_path, two_hand_logs=True)  # procedural rows vary more than a real hand's frames
+    assert [(t.label, len(t.hands), t.test_start) for t in takes] == [("Open-Palm", 60, 50), ("ok", 50, 40)]
+    consecutive, spread = lesson(takes, 10), lesson(takes, 10, every=5)
+    features = [lesson(takes, 60).teach_x[i] for i in (0, 5, 45)]  # every Open-Palm frame before its later rows
+    np.testing.assert_array_equal(consecutive.teach_x[:10], lesson(takes, 60).teach_x[:10])
+    for taught_row, position in zip(spread.teach_x[[0, 1, 9]], features, strict=True):
+        np.testing.assert_array_equal(taught_row, position)
+    assert spread.teach_y == ["Open-Palm"] * 10 + ["ok"] * 8  # ok's first run holds 40 rows: 0, 5, …, 35
+    assert spread.test_y == consecutive.test_y == ["Open-Palm"] * 10 + ["ok"] * 10
 
 
 def test_a_log_alternating_between_two_hands_is_left_out(tmp_path: Path, capsys) -> None:
