@@ -81,13 +81,14 @@ def lesson(takes: list[Take], k: int, others: np.ndarray | None = None, every: i
     """The first ``k`` frames of each take to teach, its later frames to test: from ``test_start`` where the
     take says, else its last half (after those ``k``). ``every`` > 1 teaches from every ``every``-th frame
     instead (frames 0, every, 2·every, … before the later ones), as Record keeps 5 frames a second of a
-    25–30 fps camera; only takes that say where their later frames start (real logs) are spread."""
+    25–30 fps camera, closer together where the frames before the later ones are fewer than ``k · every`` (a
+    short first run still teaches ``k``); only takes that say where their later frames start (real logs) are spread."""
     config = config_of(takes)
     teach_x, teach_y, test_x, test_y = [], [], [], []
     for take in takes:
         x = np.stack([hand_features(h, config) for h in take.hands])
         start = max(k, len(x) // 2) if take.test_start is None else take.test_start
-        step = every if take.test_start is not None else 1
+        step = max(1, min(every, start // k)) if take.test_start is not None else 1
         taught = x[:start:step][:k]
         teach_x.append(taught)
         teach_y += [take.label] * len(taught)

@@ -61,7 +61,8 @@ def test_a_record_shaped_lesson_spreads_its_samples_over_the_first_run(tmp_path:
     np.testing.assert_array_equal(consecutive.teach_x[:10], lesson(takes, 60).teach_x[:10])
     for taught_row, position in zip(spread.teach_x[[0, 1, 9]], features, strict=True):
         np.testing.assert_array_equal(taught_row, position)
-    assert spread.teach_y == ["Open-Palm"] * 10 + ["ok"] * 8  # ok's first run holds 40 rows: 0, 5, …, 35
+    assert spread.teach_y == ["Open-Palm"] * 10 + ["ok"] * 10  # ok's first 40 rows: every 4th, to teach 10
+    np.testing.assert_array_equal(spread.teach_x[19], lesson(takes, 60).teach_x[50 + 36])
     assert spread.test_y == consecutive.test_y == ["Open-Palm"] * 10 + ["ok"] * 10
 
 
