@@ -209,6 +209,8 @@ METHODS: dict[str, Method] = {
     "mirror-weight-0.1": functools.partial(with_starter, config=TrainConfig(mirror_weight=0.1)),
     "mirror-weight-0.2": functools.partial(with_starter, config=TrainConfig(mirror_weight=0.2)),
     "mirror-weight-1": functools.partial(with_starter, config=TrainConfig(mirror_weight=1.0)),
+    # sessions 18-20's defaults: every mirrored copy at 0.3, not only those of classes whose mirror image argues
+    "mirror-weight-flat": functools.partial(with_starter, config=TrainConfig(mirror_weight_per_class=False)),
     "no-mirror": functools.partial(with_starter, config=TrainConfig(mirror=False)),
     # Live's "Teach it here": scored after each gesture's first WATCH later frames, without and with one fix
     "watched": watched,

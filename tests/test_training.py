@@ -17,6 +17,7 @@ from core.gestures.training import (
     EpochStats,
     NotEnoughDataError,
     TrainConfig,
+    copy_weights,
     evaluate,
     train_classifier,
 )
@@ -316,3 +317,18 @@ def test_own_gestures_that_are_mirror_images_of_each_other_stay_apart() -> None:
     ).classifier.predict(later)]  # fmt: skip
     assert np.mean(np.array(shown(TrainConfig().mirror_weight)) == truth) >= 0.9
     assert np.mean(np.array(shown(1.0)) == truth) < 0.75
+
+
+def test_mirrored_copies_weigh_less_only_for_classes_whose_mirror_image_argues() -> None:
+    """``copy_weights``: by default a class's copies weigh ``mirror_weight`` only where they land on another class's
+    own samples ("move left" mirrored onto "move right"); ☝'s copies teach the other hand at full weight.
+    ``mirror_weight_per_class=False`` is sessions 18-20's flat weight on every copy."""
+    rng = np.random.default_rng(4)
+    right = _right_hands("pointing_right", 12, rng)
+    left = mirror_features(_right_hands("pointing_right", 12, rng), CFG)
+    up = _right_hands("pointing_up", 12, rng)
+    X, y = np.concatenate([right, left, up]), np.array(["move_right"] * 12 + ["move_left"] * 12 + ["up"] * 12)
+    assert copy_weights(X, y, {}, CFG, TrainConfig()) == {"move_left": 0.3, "move_right": 0.3, "up": 1.0}
+    flat = TrainConfig(mirror_weight_per_class=False)
+    assert copy_weights(X, y, {}, CFG, flat) == {"move_left": 0.3, "move_right": 0.3, "up": 0.3}
+    assert copy_weights(X, y, None, CFG, TrainConfig()) == {}  # mirroring off: no copies at all

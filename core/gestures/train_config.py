@@ -73,6 +73,9 @@ class TrainConfig:
     # samples decide; elsewhere the copy still teaches the other hand (people switch hands between takes).
     # bench/fewshot.py, 15 people's kinivi logs, k = 10: 1.0 → 0.3 mean 0.901 → 0.924 (one's "Move Right" 0 → 100%).
     mirror_weight: float = 0.3
+    # Whether mirror_weight applies only to classes whose mirror image lands on another class's own samples
+    # (core.gestures.mirror_weights; elsewhere copies weigh 1), or to every copy (False: sessions 18-20).
+    mirror_weight_per_class: bool = True
     aug: AugmentConfig = field(default_factory=lambda: USER_AUGMENT)
     seed: int = 0  # split, initialisation, shuffling and augmentation are all drawn from it
     threshold: float = 0.6  # the trained model's confidence threshold

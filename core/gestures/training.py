@@ -26,6 +26,7 @@ from core.gestures.early_stop import EpochStats, fit_with_early_stopping
 from core.gestures.fast_mlp import AdamW, dropout_masks, forward_with_masks
 from core.gestures.features import FeatureConfig, augment, mirror_features
 from core.gestures.metrics import EvalReport, evaluate, mirrored_accuracy
+from core.gestures.mirror_weights import mirror_class_weights
 from core.gestures.split import stratified_split
 from core.gestures.train_config import INTEGER_FIELDS, TRAIN_LIMITS, TrainConfig, check_limit
 from core.types import FloatArray, IntArray
@@ -33,7 +34,7 @@ from core.types import FloatArray, IntArray
 # Re-exported: callers import the run's settings and its metrics from the module that runs it.
 __all__ = [
     "INTEGER_FIELDS", "TRAIN_LIMITS", "EpochStats", "EvalReport", "NotEnoughDataError", "TrainConfig", "TrainResult",
-    "check_inputs", "check_limit", "evaluate", "mirrored_accuracy", "result_metadata", "train_classifier",
+    "check_inputs", "check_limit", "copy_weights", "evaluate", "mirrored_accuracy", "result_metadata", "train_classifier",
     "trainable_classes",
 ]  # fmt: skip
 
@@ -119,7 +120,8 @@ def train_classifier(
         classifier = GestureClassifier(
             model_classes, feature_config, config.hidden, config.dropout, config.threshold, {"backend": "mediapipe"}
         )
-        data = _prepare(x, y_names, train_idx, val_idx, index, partners, feature_config, config.mirror_weight)
+        data = _prepare(x, y_names, train_idx, val_idx, index, partners, feature_config,
+                        copy_weights(x[train_idx], y_names[train_idx], partners, feature_config, config))  # fmt: skip
         try:
             history, best, cancelled = _fit(classifier.network, data, feature_config, config, rng, on_epoch, cancel)
         finally:
@@ -199,6 +201,18 @@ def _select_classes(
     return trainable_classes({name: int(np.sum(y == name)) for name in classes}, mirror_map, min_samples)
 
 
+def copy_weights(
+    x: FloatArray, y: npt.NDArray[np.str_], partners: Mapping[str, str] | None, cfg: FeatureConfig, config: TrainConfig
+) -> dict[str, float]:
+    """What the mirrored copies of each class's (N, D) training samples ``x`` weigh: ``config.mirror_weight`` for
+    every class, or, with ``mirror_weight_per_class``, only where they conflict (``mirror_class_weights``)."""
+    if partners is None or config.mirror_weight >= 1.0:
+        return {}
+    if not config.mirror_weight_per_class:
+        return {str(name): config.mirror_weight for name in np.unique(y)}
+    return mirror_class_weights(x, y, partners, cfg, config.mirror_weight)
+
+
 def _prepare(
     x: FloatArray,
     y: npt.NDArray[np.str_],
@@ -207,16 +221,18 @@ def _prepare(
     index: Mapping[str, int],
     mirror_map: Mapping[str, str] | None,
     cfg: FeatureConfig,
-    mirror_weight: float = 1.0,
+    mirror_weights: Mapping[str, float] | None = None,
 ) -> _Data:
-    """Training set with labels for its mirrored copies (unless ``mirror_map`` is None), and the val set."""
+    """Training set with labels for its mirrored copies (unless ``mirror_map`` is None), and the val set.
+    ``mirror_weights``: what the copies of each class's samples weigh (``copy_weights``; missing: 1)."""
     x_train, y_train, keep, row_weights = x[train_idx], [index[name] for name in y[train_idx]], None, None
     if mirror_map is not None:
         partners = [mirror_map.get(name, name) for name in y[train_idx]]
         keep = np.array([p in index for p in partners], dtype=bool)  # 👉 mirrors only when 👈 is a class
         y_train += [index[p] for p, k in zip(partners, keep, strict=True) if k]
-        if mirror_weight != 1.0:
-            row_weights = torch.cat([torch.ones(len(train_idx)), torch.full((int(keep.sum()),), mirror_weight)])
+        copies = np.array([(mirror_weights or {}).get(name, 1.0) for name in y[train_idx][keep]], np.float32)
+        if (copies != 1.0).any():
+            row_weights = torch.cat([torch.ones(len(train_idx)), torch.from_numpy(copies)])
     y_t = torch.tensor(y_train, dtype=torch.int64)
     # Balanced loss: rare classes count as much. Every model class has training rows (own or mirrored).
     weights = torch.from_numpy(compute_class_weight("balanced", classes=np.arange(len(index)), y=y_t.numpy())).float()

@@ -35,6 +35,7 @@ from core.gestures.training import (
     TrainConfig,
     TrainResult,
     check_inputs,
+    copy_weights,
     evaluate,
     mirrored_accuracy,
     result_metadata,
@@ -159,8 +160,11 @@ def train_with_starter(
     split = _split_starter(starter_y, keep, active, options.val_per_class, rng)
     train_idx, val_idx = stratified_split(y, config.val_share, rng, min_val=0, x=x)
     pools = _pools(x, y, train_idx, val_idx, starter_x, split, starter_y, active, partners, options.user_weight)
+    per_class = copy_weights(x[train_idx], y[train_idx], partners, feature_config, config)
+    class_weights = np.array([per_class.get(name, 1.0) for name in active], np.float32)
     draw = Draw(options.per_class, options.rejection_per_epoch, options.user_weight, options.rejection_weight,
-                config.mirror, config.augment, config.aug, config.mirror_weight)  # fmt: skip
+                config.mirror, config.augment, config.aug, config.mirror_weight,
+                class_weights if config.mirror_weight_per_class else None)  # fmt: skip
     threads = torch.get_num_threads()
     with torch.random.fork_rng(devices=[]):  # seed this run without touching the caller's RNG
         torch.manual_seed(config.seed)

@@ -59,6 +59,9 @@ class Draw:
     augment: bool
     aug: AugmentConfig
     mirror_weight: float = 1.0  # a mirrored copy's weight beside its row's (TrainConfig.mirror_weight)
+    # (C,) per model class, what the mirrored copies of its rows weigh instead (core.gestures.mirror_weights);
+    # None: mirror_weight for every copy. Copies of rejection rows then weigh 1.
+    class_mirror_weights: FloatArray | None = None
 
 
 def _balanced(y: IntArray, raw: FloatArray, n_classes: int) -> FloatArray:
@@ -99,9 +102,16 @@ def epoch_rows(
         x, y, raw = (
             np.concatenate([x, mirror_features(x, cfg)]),
             np.concatenate([y, y_m]),
-            np.concatenate([raw, raw * draw.mirror_weight]),
+            np.concatenate([raw, raw * _copy_weights(y, draw)]),
         )
     return x, y, _balanced(y, raw, len(pools.mirror_index))
+
+
+def _copy_weights(y: IntArray, draw: Draw) -> FloatArray | float:
+    """What the mirrored copy of each row (classes ``y``, −1 rejection) weighs beside the row."""
+    if draw.class_mirror_weights is None:
+        return draw.mirror_weight
+    return np.where(y >= 0, draw.class_mirror_weights[np.maximum(y, 0)], 1.0).astype(np.float32)
 
 
 def row_losses(logits: torch.Tensor, y: torch.Tensor, w: torch.Tensor, rejection_weight: float) -> torch.Tensor:
