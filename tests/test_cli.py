@@ -512,3 +512,31 @@ def test_pip_install_gives_the_handteach_command(tmp_path: Path) -> None:
     assert listed.returncode == 0, listed.stderr
     assert "thumbs_up" in listed.stdout
     assert (home / ".local/share/handteach/handteach.sqlite").is_file()
+
+
+def test_train_names_own_gestures_that_are_each_other_s_mirror_image(tmp_path: Path) -> None:
+    """A game's "Move Left" and "Move Right" are one hand pose mirrored: training weighs their mirrored copies less
+    (core.gestures.mirror_weights) and says so, as the other hand then needs a take of its own."""
+    import numpy as np
+    from handmaker import make_hand, mirror_hand, pointing_hand, rotate
+
+    from core.data.csv_io import kinivi_values
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for label, direction, mirrored in ((0, 180.0, False), (1, 180.0, True), (2, 90.0, False)):
+        for _ in range(15):
+            hand = make_hand(rotate(pointing_hand(direction) + rng.normal(0, 2, (21, 2)), rng.uniform(-8, 8)))
+            values = kinivi_values(mirror_hand(hand) if mirrored else hand)
+            rows.append(",".join([str(label), *(f"{v:.4f}" for v in values)]))
+    keypoints, labels, data = tmp_path / "keypoint.csv", tmp_path / "labels.csv", tmp_path / "data"
+    keypoints.write_text("\n".join(rows) + "\n")
+    labels.write_text("Move Right\nMove Left\nUp\n")
+    run_cli(data, "projects", "create", "game")
+    run_cli(data, "import", str(keypoints), "--format", "kinivi", "--labels", str(labels), "-p", "game")
+    done = run_cli(data, "train", "-p", "game", "--seed", "0")
+    assert last_json(done)["mirror_landings"] == {"Move Left": "Move Right", "Move Right": "Move Left"}
+    assert (
+        "note: Move Left mirrored looks like your Move Right; Move Right mirrored looks like your Move Left"
+        in done.stderr
+    )

@@ -6,7 +6,7 @@ import numpy as np
 from handmaker import make_hand, pointing_hand, rotate
 
 from core.gestures.features import FeatureConfig, hand_features, mirror_features
-from core.gestures.mirror_weights import MAX_PER_CLASS, mirror_class_weights
+from core.gestures.mirror_weights import MAX_PER_CLASS, mirror_class_weights, mirror_landings, mirror_landings_text
 
 CFG = FeatureConfig(use_depth=True)
 
@@ -28,6 +28,10 @@ def test_own_gestures_that_are_each_other_s_mirror_image_weigh_less() -> None:
     palm = _hands(None, 12, 2)
     x, y = np.concatenate([right, left, palm]), np.array(["right"] * 12 + ["left"] * 12 + ["palm"] * 12)
     assert mirror_class_weights(x, y, {}, CFG, 0.3) == {"left": 0.3, "palm": 1.0, "right": 0.3}
+    landings = mirror_landings(x, y, {}, CFG)
+    assert landings == {"left": "right", "right": "left"}
+    text = mirror_landings_text(landings, {"left": "⬅ Left", "right": "Right ➡"})
+    assert "⬅ Left mirrored looks like your Right ➡" in text and "other hand" in text
 
 
 def test_copies_that_land_on_nothing_teach_the_other_hand_at_full_weight() -> None:

@@ -328,7 +328,10 @@ def test_mirrored_copies_weigh_less_only_for_classes_whose_mirror_image_argues()
     left = mirror_features(_right_hands("pointing_right", 12, rng), CFG)
     up = _right_hands("pointing_up", 12, rng)
     X, y = np.concatenate([right, left, up]), np.array(["move_right"] * 12 + ["move_left"] * 12 + ["up"] * 12)
-    assert copy_weights(X, y, {}, CFG, TrainConfig()) == {"move_left": 0.3, "move_right": 0.3, "up": 1.0}
+    landings = {"move_left": "move_right", "move_right": "move_left"}
+    assert copy_weights(X, y, {}, CFG, TrainConfig()) == ({"move_left": 0.3, "move_right": 0.3}, landings)
     flat = TrainConfig(mirror_weight_per_class=False)
-    assert copy_weights(X, y, {}, CFG, flat) == {"move_left": 0.3, "move_right": 0.3, "up": 0.3}
-    assert copy_weights(X, y, None, CFG, TrainConfig()) == {}  # mirroring off: no copies at all
+    assert copy_weights(X, y, {}, CFG, flat) == ({"move_left": 0.3, "move_right": 0.3, "up": 0.3}, {})
+    assert copy_weights(X, y, None, CFG, TrainConfig()) == ({}, {})  # mirroring off: no copies at all
+    result = train_classifier(X, y.tolist(), ["move_right", "move_left", "up"], {}, CFG, FAST)
+    assert result.mirror_landings == landings and result.classifier.metadata["mirror_landings"] == landings

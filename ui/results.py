@@ -10,6 +10,7 @@ import streamlit as st
 
 from core.data.store import Store
 from core.gestures.catalog import GestureClass
+from core.gestures.mirror_weights import mirror_landings_text
 from core.gestures.training import TrainResult
 from ui import figures
 from ui.gallery import fix_gallery
@@ -219,6 +220,8 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
             st.warning(figure.warning)
     if result.skipped_classes:  # user-typed names: plain text, not Markdown
         st.text("Left out (not recorded): " + ", ".join(titles.get(c, c) for c in result.skipped_classes))
+    if result.mirror_landings:  # user-typed names: plain text, not Markdown
+        st.info(plain(mirror_landings_text(result.mirror_landings, titles)), icon="🤚")
     # TrainResult.starter_rows: 0 when the starter data was off or no class is a starter gesture
     st.caption(f"Starter rows used: {result.starter_rows:,}")
     left, right = st.columns([2, 3])

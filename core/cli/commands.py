@@ -244,8 +244,12 @@ def train(args: argparse.Namespace) -> int:
         print(f"  {name:>20s}: {accuracy:.4f}")
     # 0: --no-starter, or no class of the project is a starter gesture
     print(f"starter rows used: {result.starter_rows}")
+    if result.mirror_landings:
+        from core.gestures.mirror_weights import mirror_landings_text
+
+        print(f"note: {mirror_landings_text(result.mirror_landings)}", file=sys.stderr)
     _print_json({"val_accuracy": result.val_accuracy, "classes": result.classes, "n_samples": result.n_samples,
-                 "starter_rows": result.starter_rows,
+                 "starter_rows": result.starter_rows, "mirror_landings": result.mirror_landings,
                  "seconds": round(result.seconds, 3), "epochs": len(result.history), "per_class": result.per_class,
                  "confusion": result.confusion.tolist(), "skipped_classes": list(result.skipped_classes),
                  "left_out": list(result.skipped_classes),

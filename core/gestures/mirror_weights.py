@@ -32,32 +32,51 @@ CONFLICT_SHARE = 0.5
 MAX_PER_CLASS = 400
 
 
+def mirror_landings(
+    x: FloatArray, y: npt.NDArray[np.str_], mirror_map: Mapping[str, str], config: FeatureConfig
+) -> dict[str, str]:
+    """Classes of (N, D) ``x`` / (N,) ``y`` whose mirrored copies land on another class's own samples, each with the
+    class they land on most (labels by ``mirror_map``; a class missing there is its own mirror)."""
+    names = np.asarray(y).astype(str)
+    classes = [str(c) for c in np.unique(names)]
+    if len(classes) < 2:
+        return {}
+    rows = {c: _spread(np.flatnonzero(names == c)) for c in classes}
+    gaps = np.concatenate([_nearest(x[rows[c]], x[np.concatenate([rows[o] for o in classes if o != c])])[0]
+                           for c in classes])  # fmt: skip
+    gap = float(np.median(gaps))
+    landings: dict[str, str] = {}
+    for name in classes:
+        target = mirror_map.get(name, name)
+        if target not in rows:  # the copies are the only teachers of their class (👉 mirrored fills 👈)
+            continue
+        copies = mirror_features(x[rows[name]], config)
+        others = np.concatenate([rows[o] for o in classes if o != target])
+        (to_other, nearest_other), (to_target, _) = _nearest(copies, x[others]), _nearest(copies, x[rows[target]])
+        lands = (to_other < to_target) & (to_other < LANDS_WITHIN * gap)
+        if np.mean(lands) >= CONFLICT_SHARE:
+            landed = names[others[nearest_other[lands]]]
+            values, counts = np.unique(landed, return_counts=True)
+            landings[name] = str(values[counts.argmax()])
+    return landings
+
+
 def mirror_class_weights(
     x: FloatArray, y: npt.NDArray[np.str_], mirror_map: Mapping[str, str], config: FeatureConfig, low: float
 ) -> dict[str, float]:
     """Per class with own samples in (N, D) ``x`` / (N,) ``y``: what its samples' mirrored copies weigh, ``low``
-    where they land on another class's own samples (labels by ``mirror_map``; a class missing there is its own
-    mirror), else 1."""
-    names = np.asarray(y).astype(str)
-    classes = [str(c) for c in np.unique(names)]
-    if low >= 1.0 or len(classes) < 2:
-        return dict.fromkeys(classes, 1.0)
-    rows = {c: _spread(np.flatnonzero(names == c)) for c in classes}
-    gaps = np.concatenate([_nearest(x[rows[c]], x[np.concatenate([rows[o] for o in classes if o != c])])
-                           for c in classes])  # fmt: skip
-    gap = float(np.median(gaps))
-    weights: dict[str, float] = {}
-    for name in classes:
-        target = mirror_map.get(name, name)
-        if target not in rows:  # the copies are the only teachers of their class (👉 mirrored fills 👈)
-            weights[name] = 1.0
-            continue
-        copies = mirror_features(x[rows[name]], config)
-        others = np.concatenate([rows[o] for o in classes if o != target])
-        to_other, to_target = _nearest(copies, x[others]), _nearest(copies, x[rows[target]])
-        lands = (to_other < to_target) & (to_other < LANDS_WITHIN * gap)
-        weights[name] = low if np.mean(lands) >= CONFLICT_SHARE else 1.0
-    return weights
+    where they land on another class's own samples (``mirror_landings``), else 1."""
+    classes = [str(c) for c in np.unique(np.asarray(y).astype(str))]
+    landings = mirror_landings(x, y, mirror_map, config) if low < 1.0 else {}
+    return {name: low if name in landings else 1.0 for name in classes}
+
+
+def mirror_landings_text(landings: Mapping[str, str], titles: Mapping[str, str] | None = None) -> str:
+    """What a person should know when some classes' mirror images are others of theirs (Train and ``train`` say it)."""
+    title = lambda name: (titles or {}).get(name, name)  # noqa: E731
+    pairs = "; ".join(f"{title(a)} mirrored looks like your {title(b)}" for a, b in sorted(landings.items()))
+    return (f"{pairs}. Your own samples decide between them, so the model learns these from the hand you recorded "
+            "them with: to use them with the other hand too, record a take of each with that hand.")  # fmt: skip
 
 
 def _spread(rows: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
@@ -67,7 +86,8 @@ def _spread(rows: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
     return rows[np.linspace(0, len(rows) - 1, MAX_PER_CLASS).astype(np.intp)]
 
 
-def _nearest(a: FloatArray, b: FloatArray) -> FloatArray:
-    """(len(a),) distance from each row of ``a`` to its nearest row of ``b``."""
+def _nearest(a: FloatArray, b: FloatArray) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+    """(len(a),) distance from each row of ``a`` to its nearest row of ``b``, and that row's index in ``b``."""
     squared = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * (a @ b.T)
-    return np.sqrt(np.maximum(squared.min(axis=1), 0.0))
+    nearest = squared.argmin(axis=1)
+    return np.sqrt(np.maximum(squared[np.arange(len(a)), nearest], 0.0)), nearest

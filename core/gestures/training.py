@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
@@ -26,7 +26,7 @@ from core.gestures.early_stop import EpochStats, fit_with_early_stopping
 from core.gestures.fast_mlp import AdamW, dropout_masks, forward_with_masks
 from core.gestures.features import FeatureConfig, augment, mirror_features
 from core.gestures.metrics import EvalReport, evaluate, mirrored_accuracy
-from core.gestures.mirror_weights import mirror_class_weights
+from core.gestures.mirror_weights import mirror_landings
 from core.gestures.split import stratified_split
 from core.gestures.train_config import INTEGER_FIELDS, TRAIN_LIMITS, TrainConfig, check_limit
 from core.types import FloatArray, IntArray
@@ -73,6 +73,8 @@ class TrainResult:
     val_indices: IntArray  # rows of X held out, so the app can show the samples the model gets wrong
     val_predictions: list[str]  # predicted class (argmax) per val_indices entry
     starter_rows: int = 0  # rows of the starter set this run trained on (core.starter.fit); 0 without
+    # classes whose mirrored copies land on another own class, and that class: their copies weighed mirror_weight
+    mirror_landings: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -120,8 +122,8 @@ def train_classifier(
         classifier = GestureClassifier(
             model_classes, feature_config, config.hidden, config.dropout, config.threshold, {"backend": "mediapipe"}
         )
-        data = _prepare(x, y_names, train_idx, val_idx, index, partners, feature_config,
-                        copy_weights(x[train_idx], y_names[train_idx], partners, feature_config, config))  # fmt: skip
+        weights, landings = copy_weights(x[train_idx], y_names[train_idx], partners, feature_config, config)
+        data = _prepare(x, y_names, train_idx, val_idx, index, partners, feature_config, weights)
         try:
             history, best, cancelled = _fit(classifier.network, data, feature_config, config, rng, on_epoch, cancel)
         finally:
@@ -145,6 +147,7 @@ def train_classifier(
         best_epoch=best,
         val_indices=val_idx.astype(np.int64),
         val_predictions=report.predictions,
+        mirror_landings=landings,
     )
     classifier.metadata |= result_metadata(result)
     return result
@@ -203,14 +206,16 @@ def _select_classes(
 
 def copy_weights(
     x: FloatArray, y: npt.NDArray[np.str_], partners: Mapping[str, str] | None, cfg: FeatureConfig, config: TrainConfig
-) -> dict[str, float]:
-    """What the mirrored copies of each class's (N, D) training samples ``x`` weigh: ``config.mirror_weight`` for
-    every class, or, with ``mirror_weight_per_class``, only where they conflict (``mirror_class_weights``)."""
+) -> tuple[dict[str, float], dict[str, str]]:
+    """(what the mirrored copies of each class's (N, D) training samples ``x`` weigh, the classes whose copies land
+    on another own class and that class): ``config.mirror_weight`` for every class, or, with
+    ``mirror_weight_per_class``, only where the copies land (``mirror_landings``); missing classes weigh 1."""
     if partners is None or config.mirror_weight >= 1.0:
-        return {}
+        return {}, {}
     if not config.mirror_weight_per_class:
-        return {str(name): config.mirror_weight for name in np.unique(y)}
-    return mirror_class_weights(x, y, partners, cfg, config.mirror_weight)
+        return {str(name): config.mirror_weight for name in np.unique(y)}, {}
+    landings = mirror_landings(x, y, partners, cfg)
+    return dict.fromkeys(landings, config.mirror_weight), landings
 
 
 def _prepare(
@@ -329,5 +334,6 @@ def result_metadata(result: TrainResult) -> dict[str, object]:
         "epochs_run": len(result.history),
         "best_epoch": result.best_epoch,
         "skipped_classes": list(result.skipped_classes),
+        "mirror_landings": dict(result.mirror_landings),
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
