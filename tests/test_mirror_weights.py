@@ -1,4 +1,4 @@
-"""Per class, what its mirrored copies weigh: less only where they land on another class's own samples."""
+"""Which classes' mirrored copies land on another of the person's classes (their copies then weigh less)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 from handmaker import make_hand, pointing_hand, rotate
 
 from core.gestures.features import FeatureConfig, hand_features, mirror_features
-from core.gestures.mirror_weights import MAX_PER_CLASS, mirror_class_weights, mirror_landings, mirror_landings_text
+from core.gestures.mirror_weights import MAX_PER_CLASS, mirror_landings, mirror_landings_text
 
 CFG = FeatureConfig(use_depth=True)
 
@@ -27,7 +27,6 @@ def test_own_gestures_that_are_each_other_s_mirror_image_weigh_less() -> None:
     left = mirror_features(_hands(180.0, 12, 1), CFG)  # right hands seen mirrored: the same person's other gesture
     palm = _hands(None, 12, 2)
     x, y = np.concatenate([right, left, palm]), np.array(["right"] * 12 + ["left"] * 12 + ["palm"] * 12)
-    assert mirror_class_weights(x, y, {}, CFG, 0.3) == {"left": 0.3, "palm": 1.0, "right": 0.3}
     landings = mirror_landings(x, y, {}, CFG)
     assert landings == {"left": "right", "right": "left"}
     text = mirror_landings_text(landings, {"left": "⬅ Left", "right": "Right ➡"})
@@ -38,7 +37,7 @@ def test_copies_that_land_on_nothing_teach_the_other_hand_at_full_weight() -> No
     """☝ and ✋ mirrored are a left hand's ☝ and ✋: nothing of the person's argues with them."""
     x = np.concatenate([_hands(90.0, 10, 3), _hands(None, 10, 4)])
     y = np.array(["up"] * 10 + ["palm"] * 10)
-    assert mirror_class_weights(x, y, {}, CFG, 0.3) == {"palm": 1.0, "up": 1.0}
+    assert mirror_landings(x, y, {}, CFG) == {}
 
 
 def test_copies_that_fill_a_partner_class_without_samples_weigh_one() -> None:
@@ -46,14 +45,12 @@ def test_copies_that_fill_a_partner_class_without_samples_weigh_one() -> None:
     x = np.concatenate([_hands(180.0, 10, 5), _hands(None, 10, 6)])
     y = np.array(["pointing_right"] * 10 + ["open_palm"] * 10)
     partners = {"pointing_right": "pointing_left", "pointing_left": "pointing_right"}
-    assert mirror_class_weights(x, y, partners, CFG, 0.3)["pointing_right"] == 1.0
+    assert mirror_landings(x, y, partners, CFG) == {}
 
 
-def test_flat_weight_one_or_a_single_class_changes_nothing() -> None:
-    x, y = _hands(180.0, 6, 7), np.array(["right"] * 6)
-    assert mirror_class_weights(x, y, {}, CFG, 0.3) == {"right": 1.0}
-    two = np.concatenate([x, mirror_features(x, CFG)])
-    assert mirror_class_weights(two, np.array(["a"] * 6 + ["b"] * 6), {}, CFG, 1.0) == {"a": 1.0, "b": 1.0}
+def test_a_single_class_has_nothing_to_land_on() -> None:
+    x = _hands(180.0, 6, 7)
+    assert mirror_landings(np.concatenate([x, mirror_features(x, CFG)]), np.array(["right"] * 12), {}, CFG) == {}
 
 
 def test_a_large_import_is_judged_on_a_spread_of_its_rows() -> None:
@@ -62,4 +59,4 @@ def test_a_large_import_is_judged_on_a_spread_of_its_rows() -> None:
     left = mirror_features(right, CFG)
     x, y = np.concatenate([right, left]), np.array(["right"] * len(right) + ["left"] * len(left))
     assert len(right) > MAX_PER_CLASS
-    assert mirror_class_weights(x, y, {}, CFG, 0.3) == {"left": 0.3, "right": 0.3}
+    assert mirror_landings(x, y, {}, CFG) == {"left": "right", "right": "left"}

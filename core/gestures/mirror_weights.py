@@ -5,7 +5,8 @@ with one hand is known in the other. Most often the copies land where nothing el
 the other hand at full weight (people switch hands between their first samples and later). Sometimes a class's
 mirror image *is* another of the person's gestures ("Move Left" mirrored is their own "Move Right"): there the
 copies would sit on the other class's own samples, and the person's own samples must decide, so they weigh
-``TrainConfig.mirror_weight``. Decided per class from the person's own samples alone (starter rows never argue).
+``TrainConfig.mirror_weight`` (``core.gestures.training.copy_weights``). Decided per class from the person's own
+samples alone (starter rows never argue).
 """
 
 from __future__ import annotations
@@ -59,16 +60,6 @@ def mirror_landings(
             values, counts = np.unique(landed, return_counts=True)
             landings[name] = str(values[counts.argmax()])
     return landings
-
-
-def mirror_class_weights(
-    x: FloatArray, y: npt.NDArray[np.str_], mirror_map: Mapping[str, str], config: FeatureConfig, low: float
-) -> dict[str, float]:
-    """Per class with own samples in (N, D) ``x`` / (N,) ``y``: what its samples' mirrored copies weigh, ``low``
-    where they land on another class's own samples (``mirror_landings``), else 1."""
-    classes = [str(c) for c in np.unique(np.asarray(y).astype(str))]
-    landings = mirror_landings(x, y, mirror_map, config) if low < 1.0 else {}
-    return {name: low if name in landings else 1.0 for name in classes}
 
 
 def mirror_landings_text(landings: Mapping[str, str], titles: Mapping[str, str] | None = None) -> str:
