@@ -51,6 +51,20 @@ def test_a_new_class_from_ten_samples_and_unrecorded_classes_still_work() -> Non
         assert np.mean(shown[np.array(labels) == name] == name) >= 0.8, name
 
 
+def test_mirror_image_classes_are_named_only_when_training_mirrors() -> None:
+    """Two own classes that are each other's mirror image, beside the starter: their copies weigh less and the
+    result names them; without mirroring there are no copies, so nothing is named."""
+    vee = vee_hands(10, seed=6)
+    flipped = vee * np.array([-1.0, 1.0, 1.0], np.float32)  # the same pose with the other hand
+    x = keypoints_to_features(np.concatenate([vee, flipped]), D2)
+    labels, classes = ["vee_a"] * 10 + ["vee_b"] * 10, [*CLASSES, "vee_a", "vee_b"]
+    mirror = MIRROR | {"vee_a": "vee_a", "vee_b": "vee_b"}
+    landings = {"vee_a": "vee_b", "vee_b": "vee_a"}
+    assert train_with_starter(x, labels, classes, mirror, D2, load_starter_set(), FAST).mirror_landings == landings
+    no_mirror = TrainConfig(epochs=60, patience=15, mirror=False)
+    assert train_with_starter(x, labels, classes, mirror, D2, load_starter_set(), no_mirror).mirror_landings == {}
+
+
 @pytest.mark.slow  # several trainings with the 25,000-row starter set: 5-12 s each on a busy machine
 def test_user_samples_win_where_they_disagree_with_the_starter() -> None:
     # This user's "fist" is what the starter calls ✌: their samples must decide.

@@ -160,7 +160,8 @@ def train_with_starter(
     split = _split_starter(starter_y, keep, active, options.val_per_class, rng)
     train_idx, val_idx = stratified_split(y, config.val_share, rng, min_val=0, x=x)
     pools = _pools(x, y, train_idx, val_idx, starter_x, split, starter_y, active, partners, options.user_weight)
-    per_class, landings = copy_weights(x[train_idx], y[train_idx], partners, feature_config, config)
+    per_class, landings = copy_weights(x[train_idx], y[train_idx], partners if config.mirror else None,
+                                       feature_config, config)  # fmt: skip
     class_weights = np.array([per_class.get(name, 1.0) for name in active], np.float32)
     draw = Draw(options.per_class, options.rejection_per_epoch, options.user_weight, options.rejection_weight,
                 config.mirror, config.augment, config.aug, config.mirror_weight,
