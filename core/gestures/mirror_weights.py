@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import numpy.typing as npt
+from sklearn.neighbors import NearestNeighbors
 
 from core.gestures.features import FeatureConfig, mirror_features
 from core.types import FloatArray
@@ -79,6 +80,5 @@ def _spread(rows: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
 
 def _nearest(a: FloatArray, b: FloatArray) -> tuple[FloatArray, npt.NDArray[np.intp]]:
     """(len(a),) distance from each row of ``a`` to its nearest row of ``b``, and that row's index in ``b``."""
-    squared = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * (a @ b.T)
-    nearest = squared.argmin(axis=1)
-    return np.sqrt(np.maximum(squared[np.arange(len(a)), nearest], 0.0)), nearest
+    distances, indices = NearestNeighbors(n_neighbors=1).fit(b).kneighbors(a)
+    return distances[:, 0], indices[:, 0]
