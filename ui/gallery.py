@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import streamlit as st
@@ -22,6 +23,28 @@ def _selection_key(prefix: str, sample_id: int) -> str:
 
 def selected_ids(prefix: str, samples: Sequence[Sample]) -> list[int]:
     return [int(s.id) for s in samples if s.id is not None and st.session_state.get(_selection_key(prefix, s.id))]
+
+
+def ticked_ids(prefix: str) -> list[int]:
+    """Ids of every ticked box of ``prefix``, shown now or not: a sample deleted elsewhere since the user ticked it
+    is still asked for, so the delete can say it was gone rather than quietly do less."""
+    pattern = re.compile(re.escape(prefix) + r"_sel_(\d+)")
+    found = (pattern.fullmatch(str(key)) for key, ticked in st.session_state.items() if ticked is True)
+    return sorted(int(m.group(1)) for m in found if m)
+
+
+def deleted_text(deleted: int, asked: int, noun: str = "sample") -> tuple[str, str]:
+    """(what was deleted, what was already gone: "" when nothing) for the flash after a delete of ``asked`` rows."""
+    done = f"Deleted {deleted} {noun}(s)." if deleted else ""
+    gone = asked - deleted
+    if gone <= 0:
+        return done, ""
+    rest = f"the other {deleted} {_was(deleted)} deleted" if deleted else "nothing else was deleted"
+    return done, f"{gone} of the selected {noun}s {_was(gone)} already deleted elsewhere; {rest}."
+
+
+def _was(count: int) -> str:
+    return "was" if count == 1 else "were"
 
 
 def _clear_selection(prefix: str, ids: Sequence[int]) -> None:
@@ -75,16 +98,17 @@ def class_gallery(store: Store, project: str, gesture: GestureClass) -> None:
     show_all = len(samples) <= PAGE or st.toggle(f"Show all {len(samples)} samples", key=f"{prefix}_all")
     shown = samples if show_all else samples[:PAGE]
     crop_grid(shown, prefix, [f"#{len(samples) - i}" for i in range(len(shown))])  # numbered per gesture, oldest #1
-    chosen = selected_ids(prefix, shown)
+    chosen = ticked_ids(prefix)  # with the ticks of samples deleted elsewhere meanwhile, to say so
     if chosen and st.toggle("🧊 3D view of the first selected sample", key=f"{prefix}_3d"):
         from ui.widgets import view3d_panel  # Plotly, only when asked for
 
-        view3d_panel([s.hand for s in shown if s.id == chosen[0]], f"{prefix}_3d_view")
+        view3d_panel([s.hand for s in shown if s.id in chosen][:1], f"{prefix}_3d_view")
     left, right = st.columns(2)
     if left.button(f"🗑 Delete selected ({len(chosen)})", disabled=not chosen, key=f"{prefix}_delete"):
-        deleted = store.delete_samples(chosen)
+        done, gone = deleted_text(store.delete_samples(chosen), len(chosen))
         _clear_selection(prefix, chosen)
-        st.session_state["flash"] = f"Deleted {deleted} sample(s) of {plain(gesture.title)}."
+        st.session_state["flash"] = done and f"{done[:-1]} of {plain(gesture.title)}."
+        st.session_state["flash_warning"] = gone
         st.rerun()
     confirm_key = f"{prefix}_confirm_clear"
     if not st.session_state.get(confirm_key):
@@ -137,9 +161,10 @@ def fix_gallery(
     chosen = selected_ids(prefix, samples)
     left, mid, right = st.columns([1, 1, 1])
     if left.button(f"🗑 Delete selected ({len(chosen)})", disabled=not chosen, key="fix_delete"):
-        store.delete_samples(chosen)
+        done, gone = deleted_text(store.delete_samples(chosen), len(chosen))
         _next_round(prefix, chosen)
-        st.session_state["flash"] = f"Deleted {len(chosen)} sample(s). Train again to update the model."
+        st.session_state["flash"] = done and f"{done} Train again to update the model."
+        st.session_state["flash_warning"] = gone
         st.rerun()
     target = mid.selectbox("Move selected to", [g.name for g in gestures], format_func=titles.get, key="fix_target")
     if right.button(f"Relabel selected ({len(chosen)})", disabled=not chosen, key="fix_relabel"):

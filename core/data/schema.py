@@ -25,6 +25,11 @@ from core.types import Keypoints
 DB_NAME = "handteach.sqlite"
 SOURCE_KINDS = ("webcam", "image", "video", "csv")
 _F32 = np.dtype("<f4")  # fixed byte order: a DB copied between machines reads the same
+# Every column of a sample and of a clip row at schema version 3, as migration 4 copies them.
+_SAMPLE_ROW = ("id, class_id, handedness, score, image_w, image_h, pixel, normalised, world, source_kind, "
+               "source_name, frame, created_at, crop_jpeg, backend, skeleton, visibility")  # fmt: skip
+_CLIP_ROW = ("id, class_id, skeleton, frames, image_w, image_h, points, present, timestamps, source_kind, "
+             "source_name, created_at, backend")  # fmt: skip
 
 # MIGRATIONS[i] takes a database from schema version i to i + 1 (PRAGMA user_version).
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -64,6 +69,38 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             source_kind TEXT NOT NULL CHECK (source_kind IN ('webcam', 'image', 'video', 'csv')),
             source_name TEXT NOT NULL DEFAULT '', created_at REAL NOT NULL,
             backend TEXT NOT NULL DEFAULT 'mediapipe')""",
+        "CREATE INDEX clips_by_class ON clips(class_id)",
+    ),
+    # 3 → 4: sample and clip ids are never given again (AUTOINCREMENT), so a page's tick on a row deleted
+    # elsewhere cannot delete the newer row that would have got its id. SQLite adds AUTOINCREMENT only to a
+    # new table: each is copied whole, ids included, in the one transaction a migration runs in.
+    (
+        """CREATE TABLE samples_v4 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            class_id INTEGER NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+            handedness TEXT NOT NULL, score REAL NOT NULL,
+            image_w INTEGER NOT NULL, image_h INTEGER NOT NULL,
+            pixel BLOB NOT NULL, normalised BLOB NOT NULL, world BLOB NOT NULL,
+            source_kind TEXT NOT NULL CHECK (source_kind IN ('webcam', 'image', 'video', 'csv')),
+            source_name TEXT NOT NULL DEFAULT '', frame INTEGER, created_at REAL NOT NULL,
+            crop_jpeg BLOB, backend TEXT NOT NULL DEFAULT 'mediapipe',
+            skeleton TEXT NOT NULL DEFAULT 'hand', visibility BLOB)""",
+        f"INSERT INTO samples_v4 ({_SAMPLE_ROW}) SELECT {_SAMPLE_ROW} FROM samples",
+        "DROP TABLE samples",
+        "ALTER TABLE samples_v4 RENAME TO samples",
+        "CREATE INDEX samples_by_class ON samples(class_id)",
+        """CREATE TABLE clips_v4 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            class_id INTEGER NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+            skeleton TEXT NOT NULL, frames INTEGER NOT NULL CHECK (frames > 0),
+            image_w INTEGER NOT NULL, image_h INTEGER NOT NULL,
+            points BLOB NOT NULL, present BLOB NOT NULL, timestamps BLOB NOT NULL,
+            source_kind TEXT NOT NULL CHECK (source_kind IN ('webcam', 'image', 'video', 'csv')),
+            source_name TEXT NOT NULL DEFAULT '', created_at REAL NOT NULL,
+            backend TEXT NOT NULL DEFAULT 'mediapipe')""",
+        f"INSERT INTO clips_v4 ({_CLIP_ROW}) SELECT {_CLIP_ROW} FROM clips",
+        "DROP TABLE clips",
+        "ALTER TABLE clips_v4 RENAME TO clips",
         "CREATE INDEX clips_by_class ON clips(class_id)",
     ),
 )
