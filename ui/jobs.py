@@ -16,7 +16,9 @@ import numpy as np
 
 from core.data.class_plan import ClassPlan, plan_classes, starter_gestures
 from core.data.project import Dataset, save_project_model, train_project
+from core.data.project_folders import ProjectReplacedError
 from core.data.store import Store
+from core.gestures import training
 from core.gestures.training import EpochStats, NotEnoughDataError, TrainConfig, TrainResult, trainable_classes
 from core.starter import check_trainable as check_with_starter
 from ui.model_classes import KEEP_LABEL
@@ -45,6 +47,8 @@ def check_trainable(
             check_with_starter(kept, mirror_map, config)
         else:
             trainable_classes(counts, mirror_map if config.mirror else {}, config.min_samples_per_class)
+    except training.TooManyClassesError as exc:
+        raise NotReadyError(f"{str(exc)[0].upper()}{str(exc)[1:]}.") from exc
     except NotEnoughDataError as exc:
         if exc.few:
             listed = ", ".join(f"{name} has {n}" for name, n in exc.few.items())
@@ -147,13 +151,22 @@ class TrainingRun(BackgroundRun):
         with self._lock:
             self._result, self._dataset, self._saved = result, dataset, not result.cancelled
 
+    def _error_text(self, exc: Exception) -> str:
+        return str(exc) if isinstance(exc, ProjectReplacedError) else super()._error_text(exc)
+
     def keep(self) -> None:
-        """Save the best weights of a stopped run as the project's model."""
+        """Save the best weights of a stopped run as the project's model (only into the project it trained on:
+        when that was replaced or deleted meanwhile, the run's error says so)."""
         with self._lock:
-            result = self._result
-        if result is None:
+            result, dataset = self._result, self._dataset
+        if result is None or dataset is None:
             raise ValueError("this run has no model to keep")
-        save_project_model(self.store, self.project, result.classifier)
+        try:
+            save_project_model(self.store, self.project, result.classifier, dataset.project_identity)
+        except ProjectReplacedError as exc:
+            with self._lock:
+                self._error = str(exc)
+            return
         with self._lock:
             self._saved = True
 

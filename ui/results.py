@@ -1,4 +1,4 @@
-"""Train page pieces: live progress of a run, then accuracy, confusion matrix and samples to fix."""
+"""Train page pieces: live progress of a run, then accuracy, confusion (``ui.confusion``) and samples to fix."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from core.gestures.catalog import GestureClass
 from core.gestures.mirror_weights import mirror_landings_text
 from core.gestures.training import TrainResult
 from ui import figures
+from ui.confusion import confusion_cells, confusion_spec, show_confusion  # noqa: F401 - the first two re-exported
 from ui.gallery import fix_gallery
 from ui.jobs import RunSnapshot, TrainingRun, misclassified
 from ui.text import plain
@@ -83,75 +84,6 @@ def progress(run: TrainingRun) -> None:
     if not snapshot.running and st.session_state.get("train_seen") is not run:
         st.session_state["train_seen"] = run
         st.rerun(scope="app")
-
-
-def confusion_cells(
-    classes: list[str], confusion: np.ndarray, titles: dict[str, str]
-) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """(one row per shown cell, true classes shown, predicted classes shown) of a (C, C) confusion matrix.
-
-    Rows are the classes with validation samples; columns those and any class they were
-    taken for, so a starter run's eight classes do not fill the table when the user
-    recorded two. Each cell's ``fill`` is its share of its row: green on the diagonal
-    (right, even at zero), red elsewhere, none for an empty off-diagonal cell.
-    """
-    confusion = np.asarray(confusion)
-    rows = [i for i in range(len(classes)) if confusion[i].sum()]
-    columns = [j for j in range(len(classes)) if j in rows or confusion[rows, j].sum()]
-    cells = []
-    for i in rows:
-        total = int(confusion[i].sum())
-        for j in columns:
-            count = int(confusion[i, j])
-            share = count / total
-            if i == j:
-                fill = f"rgba(47,158,90,{0.15 + 0.6 * share:.2f})"
-            else:
-                fill = f"rgba(220,60,60,{0.15 + 0.6 * share:.2f})" if count else "rgba(0,0,0,0)"
-            cells.append(
-                {"true": titles.get(classes[i], classes[i]), "predicted": titles.get(classes[j], classes[j]),
-                 "count": count, "share": round(share, 3), "fill": fill}
-            )  # fmt: skip
-    shown_rows = [titles.get(classes[i], classes[i]) for i in rows]
-    shown_columns = [titles.get(classes[j], classes[j]) for j in columns]
-    return pd.DataFrame(cells, columns=["true", "predicted", "count", "share", "fill"]), shown_rows, shown_columns
-
-
-def confusion_spec(rows: list[str], columns: list[str]) -> dict:
-    """Vega-Lite heatmap of ``confusion_cells``: as wide as its container, counts written in the cells."""
-    x = {
-        "field": "predicted",
-        "type": "nominal",
-        "sort": columns,
-        "title": "predicted →",
-        "axis": {
-            "labelAngle": 0 if len(columns) <= 4 else -45,
-            "labelLimit": 160,
-            "orient": "top",
-            "labelOverlap": False,
-        },
-    }  # fmt: skip (every class named, slanted where many)
-    y = {"field": "true", "type": "nominal", "sort": rows, "title": "true ↓", "axis": {"labelLimit": 200}}
-    return {
-        "height": {"step": 40},  # one 40 px band per true class
-        "layer": [
-            {
-                "mark": {"type": "rect", "stroke": "#d0d0d0"},
-                "encoding": {
-                    "x": x,
-                    "y": y,
-                    "color": {"field": "fill", "type": "nominal", "scale": None, "legend": None},
-                    "tooltip": [
-                        {"field": "true"},
-                        {"field": "predicted"},
-                        {"field": "count"},
-                        {"field": "share", "format": ".0%", "title": "share of the true class"},
-                    ],
-                },  # fmt: skip
-            },
-            {"mark": {"type": "text", "fontSize": 14}, "encoding": {"x": x, "y": y, "text": {"field": "count"}}},
-        ],
-    }
 
 
 @dataclass(frozen=True)
@@ -237,12 +169,7 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
             column_config={"accuracy": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
         )
     with right:
-        st.markdown("**Confusion matrix** (the same samples as the accuracy)")
-        cells, rows, columns = confusion_cells(result.classes, result.confusion, titles)
-        if cells.empty:
-            st.caption("No validation samples to show.")
-        else:
-            st.vega_lite_chart(cells, confusion_spec(rows, columns), width="stretch", key="train_confusion")
+        show_confusion(result.classes, result.confusion, titles)
     st.markdown(
         "**Samples the model gets wrong**: delete bad ones or move them to the right gesture, then train again."
     )

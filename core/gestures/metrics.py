@@ -1,4 +1,8 @@
-"""How a trained classifier does on labelled features: accuracy, per class, confusion, mirrored hands."""
+"""How a trained classifier does on labelled features: accuracy, per class, confusion, mirrored hands.
+
+The confusion matrix is dense, (C, C) int64: models have at most ``LIMITS.classes`` classes (320 kB at
+200), and ``top_confusions`` reads only its non-zero cells for views too large to draw as a matrix.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from sklearn.metrics import confusion_matrix
 
 from core.gestures.classifier import GestureClassifier
 from core.gestures.features import mirror_features
+from core.io.limits import LIMITS
 from core.types import FloatArray
 
 
@@ -32,6 +37,11 @@ def evaluate(classifier: GestureClassifier, X: FloatArray, labels: Sequence[str]
     unknown = sorted(set(labels) - set(classifier.classes))
     if unknown:
         raise ValueError(f"labels not among the model's classes {classifier.classes}: {unknown}")
+    if len(classifier.classes) > LIMITS.classes:  # the (C, C) matrix grows with the square
+        raise ValueError(
+            f"a model of {len(classifier.classes):,} classes, over the limit of {LIMITS.classes}: "
+            f"its confusion matrix alone would hold {len(classifier.classes) ** 2:,} counts"
+        )
     index = {name: i for i, name in enumerate(classifier.classes)}
     truth = np.array([index[name] for name in labels])
     predicted = classifier.predict_proba(X).argmax(axis=1)
@@ -40,6 +50,34 @@ def evaluate(classifier: GestureClassifier, X: FloatArray, labels: Sequence[str]
     per_class = {name: float(confusion[i, i] / totals[i]) for i, name in enumerate(classifier.classes) if totals[i]}
     accuracy = float(np.trace(confusion) / len(truth))
     return EvalReport(accuracy, per_class, confusion, len(truth), [classifier.classes[i] for i in predicted])
+
+
+@dataclass(frozen=True)
+class Confusion:
+    """One off-diagonal cell of a confusion matrix: samples of ``true`` the model took for ``predicted``."""
+
+    true: str
+    predicted: str
+    count: int
+    share: float  # of the samples of ``true``
+
+
+def top_confusions(confusion: npt.NDArray[np.int64], classes: Sequence[str], limit: int = 20) -> list[Confusion]:
+    """The ``limit`` pairs most often confused in a (C, C) matrix (rows true), most first, ties in class order.
+
+    Reads the non-zero cells only (at most one per evaluated sample): no per-cell objects and no dense copy.
+    """
+    matrix = np.asarray(confusion)
+    rows, columns = np.nonzero(matrix)
+    off = rows != columns
+    rows, columns = rows[off], columns[off]
+    counts = matrix[rows, columns]
+    order = np.lexsort((columns, rows, -counts))[:limit]
+    totals = matrix[rows[order]].sum(axis=1)
+    return [
+        Confusion(classes[rows[i]], classes[columns[i]], int(counts[i]), float(counts[i] / total))
+        for i, total in zip(order.tolist(), totals.tolist(), strict=True)
+    ]
 
 
 def mirrored_accuracy(

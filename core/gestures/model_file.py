@@ -58,6 +58,9 @@ def read_description(path: Path) -> dict[str, Any]:
         raise ModelFileError(
             f"{path}: format version {version!r} is not supported (this handteach reads {FORMAT_VERSION})"
         )
+    classes = description.get("classes")
+    if isinstance(classes, list) and len(classes) > LIMITS.classes:  # before any layer or metric is sized by it
+        raise ModelFileError(f"{path}: {len(classes):,} classes, over the limit of {LIMITS.classes} a model may have")
     checksum = description.get("weights_sha256")
     if not isinstance(checksum, str) or len(checksum) != 64:
         raise ModelFileError(f"{path}: 'weights_sha256' is missing or malformed")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,13 +30,14 @@ from core.gestures.metrics import EvalReport, evaluate, mirrored_accuracy
 from core.gestures.mirror_weights import mirror_landings
 from core.gestures.split import stratified_split
 from core.gestures.train_config import INTEGER_FIELDS, TRAIN_LIMITS, TrainConfig, check_limit
+from core.io.limits import LIMITS
 from core.types import FloatArray, IntArray
 
 # Re-exported: callers import the run's settings and its metrics from the module that runs it.
 __all__ = [
-    "INTEGER_FIELDS", "TRAIN_LIMITS", "EpochStats", "EvalReport", "NotEnoughDataError", "TrainConfig", "TrainResult",
-    "check_inputs", "check_limit", "copy_weights", "evaluate", "mirrored_accuracy", "result_metadata", "train_classifier",
-    "trainable_classes",
+    "INTEGER_FIELDS", "TRAIN_LIMITS", "EpochStats", "EvalReport", "NotEnoughDataError", "TooManyClassesError",
+    "TrainConfig", "TrainResult", "check_inputs", "check_limit", "copy_weights", "evaluate", "mirrored_accuracy",
+    "result_metadata", "train_classifier", "trainable_classes",
 ]  # fmt: skip
 
 
@@ -50,6 +52,10 @@ class NotEnoughDataError(ValueError):
         super().__init__(message)
         self.few = few or {}
         self.active = active or []
+
+
+class TooManyClassesError(ValueError):
+    """More classes have samples than a model trains on (``LIMITS.classes``); the message says what to do."""
 
 
 @dataclass
@@ -183,15 +189,21 @@ def trainable_classes(
     page). ``counts`` maps every class to its own samples; a class without any counts when its
     mirror partner (``mirror_map``, empty when mirroring is off) has some, or when it is in
     ``known`` (classes the starter set fills). Raises ``NotEnoughDataError`` with ``few`` and
-    ``active`` set, so a page can word its own advice.
+    ``active`` set, so a page can word its own advice, and ``TooManyClassesError`` past ``LIMITS.classes``.
     """
+    filled = {mirror_map.get(name, name) for name, n in counts.items() if n > 0} | set(known)
+    active = [name for name in counts if counts[name] > 0 or name in filled]
+    if len(active) > LIMITS.classes:  # first: listing thousands of classes short of samples helps nobody
+        raise TooManyClassesError(
+            f"{len(active):,} classes have samples; a model trains on at most {LIMITS.classes} (more would take "
+            "minutes to train and could not be told apart); clear the samples of classes you do not need, "
+            "or split them across projects"
+        )
     few = {name: n for name, n in counts.items() if 0 < n < min_samples}
     if few:
         listed = ", ".join(f"{name!r} has {n}" for name, n in few.items())
         who = "each class you record" if known else "each class"  # with a starter set, unrecorded classes are fine
         raise NotEnoughDataError(f"{who} needs at least {min_samples} samples: {listed}", few=few)
-    filled = {mirror_map.get(name, name) for name, n in counts.items() if n > 0} | set(known)
-    active = [name for name in counts if counts[name] > 0 or name in filled]
     if len(active) < 2:
         raise NotEnoughDataError(f"need samples of at least two classes, got {active or 'none'}", active=active)
     return active, [name for name in counts if name not in active]
@@ -201,7 +213,8 @@ def _select_classes(
     y: npt.NDArray[np.str_], classes: Sequence[str], mirror_map: Mapping[str, str], min_samples: int
 ) -> tuple[list[str], list[str]]:
     """(classes to train, in ``classes`` order; classes left out for having no sample)."""
-    return trainable_classes({name: int(np.sum(y == name)) for name in classes}, mirror_map, min_samples)
+    tally = Counter(y.tolist())  # one pass over the labels, not one per class (classes × labels comparisons)
+    return trainable_classes({name: tally.get(name, 0) for name in classes}, mirror_map, min_samples)
 
 
 def copy_weights(

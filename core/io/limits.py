@@ -39,6 +39,10 @@ class Limits:
     # weights: 117 MB, under 500 MB with the gradients and Adam's moments while training.
     hidden_width: int = 2048
     hidden_layers: int = 8
+    # Classes a gesture model trains on (or a model file may name). A teachable machine for gestures has
+    # a handful; 5,000 trained for minutes and its 25-million-cell confusion matrix took 10 GB. At 200
+    # the matrix is 40,000 counts (320 kB) and the output layer stays small.
+    classes: int = 200
     # CPM: the shipped model uses 24-64 channels, 3 stages, 3-4 blocks, 3×3 kernels, 128 px crops.
     # Each field alone is bounded here (the paper's CPM uses 368 px inputs and 7×7 kernels) ...
     cpm_channels: int = 256
