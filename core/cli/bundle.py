@@ -8,12 +8,13 @@ from pathlib import Path
 
 from core.cli.commands import open_store, reading_store
 from core.data.bundle import bundle_name, export_project, import_project
+from core.data.managed import check_output
 
 
 def export(args: argparse.Namespace) -> int:
     """Write the project to ``--output`` (default ``NAME.handteach`` in the current folder); last line JSON."""
+    output = check_output(args.output or bundle_name(args.name), args.data)
     store = reading_store(args, args.name)
-    output = Path(args.output or bundle_name(args.name))
     report = export_project(store, args.name, output)
     unit = f"{report.clips} clips" if store.project_is_motion(report.project) else f"{report.samples} samples"
     models = f", models: {', '.join(report.models)}" if report.models else ", no trained model"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from core.data import csv_io
 from core.data.class_plan import STARTER, plan_classes, starter_gestures, summary_line
+from core.data.managed import check_output
 from core.data.schema import DB_NAME, StoreLockedError, default_data_dir
 from core.data.store import Store
 from core.data.two_hands import two_hands_text
@@ -141,10 +142,10 @@ def import_csv(args: argparse.Namespace) -> int:
 
 
 def export_csv(args: argparse.Namespace) -> int:
+    output = check_output(args.output, args.data)
+    labels = check_output(args.labels or output.with_name(output.stem + "_labels.csv"), args.data)
     store = reading_store(args, args.project)
-    output = Path(args.output)
     if args.format == "kinivi":
-        labels = Path(args.labels) if args.labels else output.with_name(output.stem + "_labels.csv")
         count = csv_io.export_kinivi(store, args.project, output, labels)
         print(f"wrote {count} rows to {output} and the label names to {labels}")
     else:
@@ -306,25 +307,38 @@ def export_onnx(args: argparse.Namespace) -> int:
     """The project's model (the starter model for an untrained default project) as ONNX on MediaPipe landmarks."""
     from core.gestures import onnx_export  # torch.onnx: only here
 
+    output = check_output(args.output, args.data)
     store = reading_store(args, args.project)
     if args.project in store.list_projects() and store.project_is_motion(args.project):
         raise ValueError(f"project {args.project!r}: {onnx_export.MOTION_REFUSAL}")
     model = _require_model(store, args.project)
-    path = onnx_export.export_onnx(model, Path(args.output), store.list_classes(args.project))
+    path = onnx_export.export_onnx(model, output, store.list_classes(args.project))
     names = ", ".join(model.classes)
     print(f"wrote {path}: {model.feature_config.skeleton} landmarks → {len(model.classes)} classes ({names}), "
           f"threshold {model.threshold:g}")  # fmt: skip
     return 0
 
 
+def checked_outputs(args: argparse.Namespace, files: list[Path]) -> dict[Path, Path]:
+    """``infer``'s annotated file for each input (``output_paths``), none of them among the data folder's files."""
+    from core.gestures.inference import output_paths
+
+    outputs = output_paths(files, Path(args.output) if args.output else None)
+    for target in outputs.values():
+        check_output(target, args.data)
+    return outputs
+
+
 def infer(args: argparse.Namespace) -> int:
     """Exit 0; 1 when some files could not be read (each an ``error:`` line) and the others were done; 2 for none."""
     # torch, MediaPipe, OpenCV: only when inferring
-    from core.gestures.inference import annotate_file, output_paths
+    from core.gestures.inference import annotate_file
     from core.io.video import MediaError, expand_inputs, media_kind
     from core.keypoints.backend import KeypointBackend
     from core.keypoints.landmarks import TrackerConfig
 
+    if args.output:  # a folder, or one annotated file (named with a suffix); each file is checked below too
+        check_output(args.output, args.data, folder=not Path(args.output).suffix)
     store = reading_store(args, args.project)
     if args.project in store.list_projects() and store.project_is_motion(args.project):
         from core.cli import motion
@@ -334,7 +348,7 @@ def infer(args: argparse.Namespace) -> int:
     files = expand_inputs([Path(p) for p in args.input])
     for path in files:
         media_kind(path)
-    outputs = output_paths(files, Path(args.output) if args.output else None)
+    outputs = checked_outputs(args, files)
     backend = KeypointBackend.of_project(store, args.project)  # the keypoints the model learned on
     refused: list[MediaError] = []
     for path in files:

@@ -285,6 +285,7 @@ def _run_train(args: argparse.Namespace) -> int:
     from core.cpm.training.progress import ConsoleLog
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops like Ctrl-C: the last epoch stays saved
+    _check_outputs(args, args.out)
     cpm, cfg = train_configs(args)
     summary = train(args.inputs, args.out, cpm, cfg, resume=args.resume, log=ConsoleLog())
     print(json.dumps(summary))
@@ -343,9 +344,22 @@ def _add_heldout(subparsers) -> None:
     p.set_defaults(func=_run_heldout, handler=_run_heldout)
 
 
+def _check_outputs(args: argparse.Namespace, folder: str | None, *files: str) -> None:
+    """The checkpoint folder, the label cache and ``files`` written by a CPM command: none in the data folder's own
+    files (``python -m core.cpm`` has no ``--data``: the default data folder)."""
+    from core.data.managed import check_output
+
+    data = getattr(args, "data", None)
+    if folder is not None:
+        check_output(folder, data, folder=True)
+    for path in (args.label_cache, *files):
+        check_output(path, data)
+
+
 def _run_heldout(args: argparse.Namespace) -> int:
     from core.cpm.training.heldout import heldout_coco
 
+    _check_outputs(args, None, args.out)
     data = heldout_coco(args.inputs, tuple(args.holdout), Path(args.label_cache))
     Path(args.out).write_text(json.dumps(data))
     print(f"{len(data['annotations'])} hands in {len(data['images'])} held-out images -> {args.out}")

@@ -104,12 +104,12 @@ def train(args: argparse.Namespace, store: Store, project: str) -> int:
 def infer(args: argparse.Namespace, store: Store, project: str) -> int:
     """The gestures found in each video with their times (and with ``-o`` each video annotated: skeleton,
     trail, the gesture's name when it fires); exit 1 when some files could not be read."""
-    from core.gestures.inference import output_paths
+    from core.cli.commands import checked_outputs
 
     model = _model(store, project)
     backend = KeypointBackend.of_project(store, project)
     files = expand_inputs([Path(p) for p in args.input])
-    outputs = output_paths(files, Path(args.output) if args.output else None)
+    outputs = checked_outputs(args, files)
     refused: list[MediaError] = []
     for path in files:
         try:

@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 
 from core.cli.commands import open_store
+from core.data.managed import check_output
 from core.gestures.catalog import DEFAULT_PROJECT
 
 
@@ -24,11 +25,12 @@ def train_starter_command(args: argparse.Namespace) -> int:
     from core.starter.sources import DEFAULT_CACHE, shared_hands_dir
 
     started = time.perf_counter()
+    out = check_output(args.out or WEIGHTS_DIR, args.data, folder=True)
+    cache = check_output(args.cache or DEFAULT_CACHE, args.data)
     hands = shared_hands_dir(args.shared)
     if not hands.is_dir():
         raise FileNotFoundError(f"real hand data not found at {hands}; pass --shared DIR (the folder holding hands/)")
-    out = Path(args.out) if args.out else WEIGHTS_DIR
-    summary = train_starter(out, hands, Path(args.cache) if args.cache else DEFAULT_CACHE)
+    summary = train_starter(out, hands, cache)
     seconds = time.perf_counter() - started
     print(f"wrote the starter model and set to {out} in {seconds:.1f} s")
     _print_json({"out": str(out), "seconds": round(seconds, 2), **summary})
@@ -39,6 +41,7 @@ def evaluate_images_command(args: argparse.Namespace) -> int:
     from core.data.project import load_project_model
     from core.starter.images_eval import LabelsFileError, evaluate_images, read_labels, report_lines
 
+    cache = check_output(args.cache, args.data) if args.cache else None
     store = open_store(args)
     if args.project == DEFAULT_PROJECT:
         store.ensure_project()  # a fresh data folder: the default project works out of the box
@@ -66,7 +69,6 @@ def evaluate_images_command(args: argparse.Namespace) -> int:
         from core.keypoints.pose import person_per_photo
 
         detect, subject = partial(person_per_photo, notes=notes), "person"
-    cache = Path(args.cache) if args.cache else None
     report = evaluate_images(rows, model, hands=args.hands, cache_file=cache, detect=detect)
     for line in report_lines(report, subject):
         print(line)

@@ -1,0 +1,173 @@
+"""Issue 47, hostile and clumsy input, third round: outputs aimed at the store, file descriptors, memory, a store
+that is a folder. Each reproduction of the issue as a test, numbered as in the issue.
+
+Commands run as real processes: ``run_cli`` (forked from one that imported the CLI once), or a fresh interpreter
+where the test sets a resource limit on the child.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from handmaker import make_hand, pointing_hand
+from PIL import Image
+from test_cli import REPO, run_cli
+
+from core.data.managed import ManagedPathError, check_output, managed_part
+from core.data.schema import DB_NAME, Sample
+from core.data.store import Store
+
+PROJECT = "t"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir with project ``t``: two pointing directions, 12 samples each, and a model trained on them."""
+    data = tmp_path_factory.mktemp("round3") / "data"
+    store = Store(data)
+    store.create_project(PROJECT, default_classes=False)
+    rng = np.random.default_rng(0)
+    samples = [Sample(make_hand(pointing_hand(angle + rng.normal(0, 5))), name, "webcam")
+               for name, angle in (("up", 90.0), ("right", 0.0)) for _ in range(12)]  # fmt: skip
+    store.add_samples(PROJECT, samples, create_classes=True)
+    run_cli(data, "train", "-p", PROJECT, "--no-starter", "--epochs", "5", "--no-augment")
+    return data
+
+
+def fingerprint(data: Path) -> dict[str, str]:
+    """SHA-256 of the store and every file under projects/ (the -shm index is rewritten by readers: left out)."""
+    files = [data / DB_NAME, data / f"{DB_NAME}-wal", *sorted((data / "projects").rglob("*"))]
+    return {str(p.relative_to(data)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()}
+
+
+def assert_refused(done: subprocess.CompletedProcess[str], data: Path, before: dict[str, str], named: str) -> None:
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"error: {named}: refused as an output" in done.stderr, done.stderr
+    assert fingerprint(data) == before
+    assert run_cli(data, "classes", "list", "-p", PROJECT).stdout.splitlines() == ["up: 12 samples",
+                                                                                 "right: 12 samples"]  # fmt: skip
+
+
+# -- 1: an output aimed at the data folder's own files ---------------------------------------------------------------
+
+STORE_TARGETS = {
+    "export handteach": ["export", "--format", "handteach", "-o", "{store}"],
+    "export kinivi": ["export", "--format", "kinivi", "-o", "{store}", "--labels", "{tmp}/labels.csv"],
+    "export kinivi --labels": ["export", "--format", "kinivi", "-o", "{tmp}/k.csv", "--labels", "{store}"],
+    "export-onnx": ["export-onnx", "-o", "{store}"],
+    "projects export": ["projects", "export", PROJECT, "-o", "{store}"],
+}
+
+
+@pytest.mark.parametrize("command", STORE_TARGETS)
+def test_1_no_output_lands_on_the_store(trained: Path, tmp_path: Path, command: str) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(trained, data)
+    before = fingerprint(data)
+    store = data / DB_NAME
+    args = [a.format(store=store, tmp=tmp_path) for a in STORE_TARGETS[command]]
+    done = run_cli(data, *args, *([] if command == "projects export" else ["-p", PROJECT]), ok=False)
+    assert_refused(done, data, before, str(store))
+    assert not (tmp_path / "k.csv").exists() and not (tmp_path / "labels.csv").exists()  # nothing half done
+
+
+@pytest.mark.parametrize("way", ["relative", "symlink", "hard link", "wal", "shm", "through a symlinked folder"])
+def test_1_the_store_under_another_name_is_the_store(trained: Path, tmp_path: Path, way: str) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(trained, data)
+    before = fingerprint(data)
+    store = data / DB_NAME
+    if way == "relative":
+        target = Path(os.path.relpath(store, REPO))  # run_cli runs in the checkout
+    elif way == "symlink":
+        target = tmp_path / "out.csv"
+        target.symlink_to(store)
+    elif way == "hard link":
+        target = tmp_path / "out.csv"
+        os.link(store, target)
+    elif way == "through a symlinked folder":
+        (tmp_path / "elsewhere").symlink_to(data)
+        target = tmp_path / "elsewhere" / DB_NAME
+    else:
+        target = data / f"{DB_NAME}-{way}"
+    done = run_cli(data, "export", "--format", "handteach", "-o", str(target), "-p", PROJECT, ok=False)
+    assert_refused(done, data, before, str(target))
+
+
+MODEL_TARGETS = {
+    "export-onnx": ["export-onnx", "-p", PROJECT, "-o"],
+    "projects export": ["projects", "export", PROJECT, "-o"],
+    "export": ["export", "--format", "handteach", "-p", PROJECT, "-o"],
+}
+
+
+@pytest.mark.parametrize("command", MODEL_TARGETS)
+def test_1_no_output_lands_on_a_model(trained: Path, tmp_path: Path, command: str) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(trained, data)
+    before = fingerprint(data)
+    target = data / "projects" / PROJECT / "model" / "model.json"
+    done = run_cli(data, *MODEL_TARGETS[command], str(target), ok=False)
+    assert_refused(done, data, before, str(target))
+
+
+@pytest.mark.parametrize("where", ["projects", "model folder", "store"])
+def test_1_infer_refuses_an_output_folder_in_the_data_folder(trained: Path, tmp_path: Path, where: str) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(trained, data)
+    before = fingerprint(data)
+    photo = tmp_path / "hand.png"
+    Image.new("RGB", (64, 48), "white").save(photo)
+    target = {"projects": data / "projects", "model folder": data / "projects" / PROJECT / "model",
+              "store": data / DB_NAME}[where]  # fmt: skip
+    done = run_cli(data, "infer", "-i", str(photo), "-o", str(target), "-p", PROJECT, ok=False)
+    assert_refused(done, data, before, str(target))
+
+
+DEV_COMMANDS = {
+    "train-cpm --out": ["train-cpm", "-i", "{tmp}", "--out", "{data}/projects/t"],
+    "train-cpm --label-cache": ["train-cpm", "-i", "{tmp}", "--out", "{tmp}/run", "--label-cache", "{store}"],
+    "train-starter --out": ["train-starter", "--out", "{data}/projects", "--shared", "{tmp}"],
+    "train-starter --cache": ["train-starter", "--out", "{tmp}/w", "--cache", "{store}", "--shared", "{tmp}"],
+    "evaluate-images --cache": ["evaluate-images", "--labels", "{tmp}/labels.csv", "-p", PROJECT, "--cache", "{store}"],
+}
+
+
+@pytest.mark.parametrize("command", DEV_COMMANDS)
+def test_1_the_training_commands_keep_their_outputs_off_the_data_folder(trained: Path, tmp_path: Path,
+                                                                        command: str) -> None:  # fmt: skip
+    data = tmp_path / "data"
+    shutil.copytree(trained, data)
+    before = fingerprint(data)
+    args = [a.format(tmp=tmp_path, data=data, store=data / DB_NAME) for a in DEV_COMMANDS[command]]
+    done = run_cli(data, *args, ok=False)
+    target = args[args.index(command.split()[1]) + 1]
+    assert_refused(done, data, before, target)
+
+
+def test_1_the_guard_names_what_it_protects(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "projects" / "t" / "model").mkdir(parents=True)
+    (data / DB_NAME).write_bytes(b"")
+    model = data / "projects" / "t" / "model" / "model.json"
+    model.write_text("{}")
+    os.link(model, tmp_path / "linked.json")
+    (data / ".import-abc123").mkdir()
+    assert "store itself" in managed_part(data / DB_NAME, data)
+    assert "-journal" in managed_part(data / f"{DB_NAME}-journal", data)  # not there yet: still the store's
+    assert "projects/" in managed_part(data / "projects", data)
+    assert "projects/" in managed_part(data / "projects" / "new" / "x.onnx", data)
+    assert "import" in managed_part(data / ".import-abc123" / "model.json", data)
+    assert "hard link" in managed_part(tmp_path / "linked.json", data)
+    for free in (data / "export.csv", data / "projects.csv", tmp_path / "out" / DB_NAME, tmp_path / "x.json"):
+        assert managed_part(free, data) is None, free  # beside the store, or another folder's file of that name
+    with pytest.raises(ManagedPathError, match=r"refused as an output folder: it lies in projects/"):
+        check_output(data / "projects" / "t", data, folder=True)
+    assert check_output("out.csv", data) == Path("out.csv")
