@@ -171,3 +171,43 @@ def test_1_the_guard_names_what_it_protects(tmp_path: Path) -> None:
     with pytest.raises(ManagedPathError, match=r"refused as an output folder: it lies in projects/"):
         check_output(data / "projects" / "t", data, folder=True)
     assert check_output("out.csv", data) == Path("out.csv")
+
+
+# -- 10: a store that is a folder ------------------------------------------------------------------------------------
+
+FOLDER_STORE_COMMANDS = {
+    "projects list": ["projects", "list"],
+    "classes list": ["classes", "list"],
+    "classes add": ["classes", "add", "wave"],
+    "projects create": ["projects", "create", "new"],
+    "export": ["export", "--format", "handteach", "-o", "{tmp}/out.csv"],
+    "projects export": ["projects", "export", "default", "-o", "{tmp}/default.handteach"],
+}
+
+
+@pytest.mark.parametrize("command", FOLDER_STORE_COMMANDS)
+@pytest.mark.parametrize("kind", ["folder", "symlink to a folder"])
+def test_10_a_store_that_is_a_folder_is_named_by_every_command(tmp_path: Path, command: str, kind: str) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    if kind == "folder":
+        (data / DB_NAME).mkdir()
+        (data / DB_NAME / "keep.txt").write_text("a user's file")
+    else:
+        (tmp_path / "elsewhere").mkdir()
+        (data / DB_NAME).symlink_to(tmp_path / "elsewhere")
+    args = [a.format(tmp=tmp_path) for a in FOLDER_STORE_COMMANDS[command]]
+    done = run_cli(data, *args, ok=False)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"error: {data / DB_NAME} is a folder, not a handteach store" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    assert sorted(p.name for p in data.iterdir()) == [DB_NAME]  # no -wal, -shm, projects/ made beside it
+    assert not (tmp_path / "out.csv").exists() and not (tmp_path / "default.handteach").exists()
+
+
+def test_10_a_store_that_is_not_a_regular_file_is_named(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    os.mkfifo(data / DB_NAME)  # sqlite would wait on it forever, or read nothing
+    done = run_cli(data, "classes", "list", ok=False)
+    assert done.returncode == 2 and f"error: {data / DB_NAME} is not a regular file" in done.stderr, done.stderr

@@ -40,7 +40,7 @@ def reading_store(args: argparse.Namespace, project: str | None = None) -> Store
     A data folder without a database yet, or a missing default ``project``, needs a first
     write (the schema, the default project): then a writable store is opened instead.
     """
-    exists = (Path(args.data or default_data_dir()) / DB_NAME).is_file()
+    exists = (Path(args.data or default_data_dir()) / DB_NAME).exists()  # a folder there: the Store names it
     looking = Store(args.data, read_only=True) if exists else None
     if looking is not None and (project != DEFAULT_PROJECT or project in looking.list_projects()):
         return looking
@@ -156,7 +156,7 @@ def export_csv(args: argparse.Namespace) -> int:
 
 def projects(args: argparse.Namespace) -> int:
     if args.action == "list":
-        if not (Path(args.data or default_data_dir()) / DB_NAME).is_file():
+        if not (Path(args.data or default_data_dir()) / DB_NAME).exists():
             return 0  # no database, no projects: nothing to create for a look
         store = Store(args.data, read_only=True)
         for name in store.list_projects():

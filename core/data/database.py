@@ -27,6 +27,17 @@ from core.data.schema import (
     explain_sqlite_error,
 )
 
+
+def _check_store_file(path: Path) -> None:
+    """A store path holding something other than a file: SQLite would say only "unable to open database file",
+    and a look would find no database and list nothing."""
+    if not path.exists() or path.is_file():
+        return
+    what = "is a folder" if path.is_dir() else "is not a regular file (a FIFO, socket or device)"
+    raise StoreError(f"{path} {what}, not a handteach store: move it away, or give --data (HANDTEACH_DATA) "
+                     "another folder")  # fmt: skip
+
+
 class Database:
     """The SQLite file of one data directory (see the module docstring)."""
 
@@ -41,6 +52,7 @@ class Database:
         if self.data_dir.exists() and not self.data_dir.is_dir():
             raise StoreError(f"{self.data_dir}: not a folder (the data directory holds {DB_NAME} and the projects)")
         self.path = self.data_dir / DB_NAME
+        _check_store_file(self.path)
         self.read_only = read_only
         self._uri = f"file:{quote(str(self.path.resolve()))}?mode=ro" if read_only else None
         try:
