@@ -9,17 +9,33 @@ Each case runs on a real SQLite store file; the races run real processes.
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import threading
 from contextlib import closing
 from pathlib import Path
 
+import numpy as np
 import pytest
-from handmaker import make_hand
+from handmaker import make_hand, pointing_hand
+from motionmaker import keypoint_clip
+from test_cli import run_cli
 from test_clips import make_clip
 
+from core.data.bundle import export_project, import_project
 from core.data.clips import StoredClip, add_clips, delete_clips, list_clips
+from core.data.project import load_project_model, model_dir, save_project_model, train_project
+from core.data.project_folders import ProjectReplacedError
+from core.data.project_motion import motion_model_dir, train_motion_project
 from core.data.schema import DB_NAME, INSERT_SAMPLE, MIGRATIONS, Sample, sample_to_row
 from core.data.store import Store
+from core.gestures.training import EpochStats, TrainConfig
+from core.motion.train import MotionTrainConfig
+from ui.jobs import TrainingRun
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -102,3 +118,220 @@ def test_3_a_stale_tick_on_record_deletes_nothing_else_and_says_the_sample_was_g
     assert new in [s.id for s in store.list_samples("default")], "the new photo, never shown to tab A, was deleted"
     said = [w.value for w in tab_a.warning] + [s.value for s in tab_a.success]
     assert "1 of the selected samples was already deleted elsewhere; nothing else was deleted." in said, said
+
+
+# -- 2: a training saves only into the project it started from ------------------------------------
+
+OLD_CLASSES = ("thumbs_up", "thumbs_down", "fist", "open_palm")
+REPLACED = "the project 'default' was replaced while training; the model was not saved"
+
+
+def _teach(store: Store, project: str, classes: tuple[str, ...], per_class: int = 30, seed: int = 0) -> None:
+    """``per_class`` synthetic hands of each class, each class pointing its own way (a model can learn them)."""
+    rng = np.random.default_rng(seed)
+    samples = [Sample(make_hand(pointing_hand(90.0 * k + rng.normal(0, 6)), offset=rng.uniform(200, 400, 2)), name,
+                      "webcam", created_at=1.7e9 + i)
+               for k, name in enumerate(classes) for i in range(per_class)]  # fmt: skip
+    store.add_samples(project, samples, create_classes=True)
+
+
+def _bundle(tmp_path: Path) -> Path:
+    """q.handteach: a trained project of two classes, peace and call."""
+    other = Store(tmp_path / "other")
+    other.create_project("q", default_classes=False)
+    _teach(other, "q", ("peace", "call"), seed=1)
+    train_project(other, "q", TrainConfig(epochs=5, seed=0))
+    export_project(other, "q", tmp_path / "q.handteach")
+    return tmp_path / "q.handteach"
+
+
+def _model_classes(store: Store, project: str) -> list[str]:
+    return json.loads((model_dir(store, project) / "model.json").read_text())["classes"]
+
+
+def test_2_a_training_whose_project_was_replaced_meanwhile_saves_nothing_and_says_so(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    store.ensure_project()
+    _teach(store, "default", OLD_CLASSES)
+    bundle = _bundle(tmp_path)
+
+    def replace_once(stats: EpochStats) -> None:  # the other tab, while this run trains
+        if stats.epoch == 1:
+            import_project(store, bundle, as_name="default", replace=True)
+
+    with pytest.raises(ProjectReplacedError, match=REPLACED):
+        train_project(store, "default", TrainConfig(epochs=3, seed=0), on_epoch=replace_once)
+    assert [c.name for c in store.list_classes("default")] == ["peace", "call"]
+    assert _model_classes(store, "default") == ["peace", "call"], "the imported model was overwritten"
+
+
+def test_2_a_training_whose_project_was_deleted_and_made_again_gives_the_new_one_no_model(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    store.ensure_project()
+    _teach(store, "default", OLD_CLASSES)
+
+    def delete_and_create(stats: EpochStats) -> None:
+        if stats.epoch == 1:
+            store.delete_project("default")
+            store.create_project("default", default_classes=False)
+
+    with pytest.raises(ProjectReplacedError, match=REPLACED):
+        train_project(store, "default", TrainConfig(epochs=3, seed=0), on_epoch=delete_and_create)
+    assert not model_dir(store, "default").exists() and load_project_model(store, "default") is None
+
+
+def test_2_a_model_follows_its_project_through_a_rename(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    store.ensure_project()
+    _teach(store, "default", OLD_CLASSES)
+    model = train_project(store, "default", TrainConfig(epochs=3, seed=0))[0].classifier
+    identity = store.project_identity("default")
+    store.rename_project("default", "renamed")
+    save_project_model(store, "default", model, identity)
+    assert (model_dir(store, "renamed") / "model.json").exists() and "default" not in store.list_projects()
+    store.delete_project("renamed")
+    with pytest.raises(ProjectReplacedError, match="the project 'default' was deleted while training"):
+        save_project_model(store, "default", model, identity)
+
+
+def test_2_a_new_project_does_not_inherit_a_model_folder_left_under_its_name(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    store.ensure_project()
+    _teach(store, "default", OLD_CLASSES)
+    train_project(store, "default", TrainConfig(epochs=3, seed=0))
+    left = store.data_dir / "projects" / "default"
+    store.delete_project("default")
+    left.mkdir(parents=True)  # as an older handteach's training left it, saving after the delete
+    (left / "model").mkdir()
+    (left / "model" / "model.json").write_text("{}")
+    store.create_project("default", default_classes=False)
+    assert not model_dir(store, "default").exists(), "the new empty project inherited the old model"
+    assert [p.name for p in store.data_dir.iterdir() if p.name.startswith(".")] == [], "nothing left aside"
+
+
+class _PausedRun(TrainingRun):
+    """A Train page run that waits after its first epoch until the test has done what another tab does."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.started, self.go_on = threading.Event(), threading.Event()
+
+    def _on_epoch(self, stats: EpochStats) -> None:
+        super()._on_epoch(stats)
+        if stats.epoch == 1:
+            self.started.set()
+            assert self.go_on.wait(60)
+
+
+def test_2_the_train_page_says_its_project_was_replaced_and_keeps_the_imported_model(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    store.ensure_project()
+    _teach(store, "default", OLD_CLASSES)
+    bundle = _bundle(tmp_path)
+    run = _PausedRun(store, "default", TrainConfig(epochs=3, seed=0)).start()
+    assert run.started.wait(60)
+    import_project(store, bundle, as_name="default", replace=True)  # Home → Open a project file → Replace
+    run.go_on.set()
+    assert run.wait(60)
+    snapshot = run.snapshot()
+    assert snapshot.error == REPLACED and not snapshot.saved
+    assert _model_classes(store, "default") == ["peace", "call"]
+
+
+def test_2_keeping_a_stopped_run_of_a_replaced_project_says_so(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    store.ensure_project()
+    _teach(store, "default", OLD_CLASSES)
+    bundle = _bundle(tmp_path)
+    run = _PausedRun(store, "default", TrainConfig(epochs=50, seed=0)).start()
+    assert run.started.wait(60)
+    run.cancel()
+    run.go_on.set()
+    assert run.wait(60) and run.snapshot().cancelled and not run.snapshot().saved
+    import_project(store, bundle, as_name="default", replace=True)
+    run.keep()  # "Keep this model anyway"
+    assert run.snapshot().error == REPLACED and not run.snapshot().saved
+    assert _model_classes(store, "default") == ["peace", "call"]
+
+
+def test_2_a_motion_training_whose_project_was_replaced_saves_nothing(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    store.create_project("moves", default_classes=False, motion=True)
+    clips = [keypoint_clip(kind, start=5 * i, frames=16, seed=i) for kind in ("swipe_left", "swipe_right")
+             for i in range(4)]  # fmt: skip
+    add_clips(store, "moves", [StoredClip(c) for c in clips], create_classes=True)
+
+    def replace_once(stats: EpochStats) -> None:
+        if stats.epoch == 1:
+            store.delete_project("moves")
+            store.create_project("moves", default_classes=False, motion=True)
+
+    with pytest.raises(ProjectReplacedError, match="the project 'moves' was replaced while training"):
+        train_motion_project(store, "moves", MotionTrainConfig(epochs=2, copies=2), on_epoch=replace_once)
+    assert not motion_model_dir(store, "moves").exists()
+
+
+def test_2_an_older_store_gives_each_of_its_projects_an_identity_of_its_own(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _schema_3_store(data)
+    store = Store(data)
+    identities = {store.project_identity(p) for p in ("a", "b")}
+    assert len(identities) == 2 and all(len(i) == 32 for i in identities)
+    store.create_project("c")
+    assert store.project_identity("c") not in identities
+
+
+def _train_paused_after_first_epoch(data: Path) -> subprocess.Popen[str]:
+    """``train`` of the default project as a process of its own, stopped (SIGSTOP) once its first epoch is out:
+    its samples are read, its model not yet saved. A 1024-wide network takes seconds over the epochs left."""
+    env = {**os.environ, "HANDTEACH_DATA": str(data), "PYTHONPATH": str(REPO)}
+    train = subprocess.Popen([sys.executable, "-m", "core", "train", "--epochs", "40", "--hidden", "1024", "1024",
+                              "--no-starter", "--seed", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env=env, cwd=REPO)  # fmt: skip
+    for line in train.stdout:
+        if line.startswith("epoch    1"):
+            os.kill(train.pid, signal.SIGSTOP)
+            return train
+    pytest.fail(f"train ended before its first epoch: {train.wait()} {train.stderr.read()}")
+
+
+def _resume(train: subprocess.Popen[str]) -> tuple[int, str]:
+    os.kill(train.pid, signal.SIGCONT)
+    _, err = train.communicate(timeout=300)
+    return train.returncode, err
+
+
+@pytest.mark.slow
+def test_2_cli_train_into_a_project_replaced_by_an_import_exits_2_and_keeps_the_imported_model(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    store = Store(data)
+    store.ensure_project()
+    _teach(store, "default", OLD_CLASSES, per_class=150)
+    bundle = _bundle(tmp_path)
+    train = _train_paused_after_first_epoch(data)
+    try:
+        run_cli(data, "projects", "import", str(bundle), "--as", "default", "--replace")
+    finally:
+        code, err = _resume(train)
+    assert code == 2 and f"error: {REPLACED}" in err, err
+    listed = run_cli(data, "classes", "list").stdout
+    assert "peace" in listed and "thumbs_up" not in listed
+    assert _model_classes(store, "default") == ["peace", "call"], "the old run's model replaced the imported one"
+
+
+@pytest.mark.slow
+def test_2_cli_train_into_a_project_deleted_and_created_again_leaves_the_new_one_untrained(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    store = Store(data)
+    store.ensure_project()
+    _teach(store, "default", OLD_CLASSES, per_class=150)
+    train = _train_paused_after_first_epoch(data)
+    try:
+        run_cli(data, "projects", "delete", "default")
+        run_cli(data, "projects", "create", "default", "--empty")
+    finally:
+        code, err = _resume(train)
+    assert code == 2 and f"error: {REPLACED}" in err, err
+    assert not model_dir(store, "default").exists(), "the new empty project got the old trained model"

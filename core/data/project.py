@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.data.class_plan import ClassPlan, kept_names, left_out_names, plan_classes
+from core.data.project_folders import project_folder, project_now
 from core.data.store import Store
 from core.gestures.classifier import GestureClassifier, ModelFileError
 from core.gestures.features import FeatureConfig, hand_features
@@ -47,6 +48,7 @@ class Dataset:
         sample_ids: N store ids, so a misclassified row can be shown and fixed.
         classes: every class of the project, in the project's order.
         mirror_map: class → the class its mirror image belongs to.
+        project_identity: the project's identity when its samples were read: its model is saved there or nowhere.
     """
 
     features: npt.NDArray[np.float32]
@@ -55,6 +57,7 @@ class Dataset:
     classes: list[str]
     mirror_map: dict[str, str]
     feature_config: FeatureConfig
+    project_identity: str | None = None
 
 
 def feature_config_for(hands: list[Keypoints], skeleton: Skeleton = HAND_21) -> FeatureConfig:
@@ -76,6 +79,8 @@ def features_of(hands: list[Keypoints], config: FeatureConfig) -> npt.NDArray[np
 
 def project_dataset(store: Store, project: str, config: FeatureConfig | None = None) -> Dataset:
     """Every sample of ``project`` as features, labels and ids."""
+    # First: samples read after it are this project's, or a newer one's under its name, whose model it refuses.
+    identity = store.project_identity(project)
     samples = store.list_samples(project)
     hands = [s.hand for s in samples]
     config = config or feature_config_for(hands, store.project_skeleton(project))
@@ -87,6 +92,7 @@ def project_dataset(store: Store, project: str, config: FeatureConfig | None = N
         classes=[c.name for c in classes],
         mirror_map={c.name: c.mirror_partner for c in classes},
         feature_config=config,
+        project_identity=identity,
     )
 
 
@@ -133,8 +139,10 @@ def train_project(store: Store, project: str, config: TrainConfig | None = None,
     result.skipped_classes = [name for name in left_out_names(plans) if name not in result.classes]
     result.classifier.metadata["skipped_classes"] = list(result.skipped_classes)
     if not result.cancelled:
+        project_now(store, project, dataset.project_identity)  # replaced: say so, not "collapsed" against its model
         check_replacement(store, project, result, dataset, force)
-        save_project_model(store, project, result.classifier, starter_data=result.starter_rows > 0)
+        save_project_model(store, project, result.classifier, dataset.project_identity,
+                           starter_data=result.starter_rows > 0)  # fmt: skip
     return result, dataset
 
 
@@ -146,11 +154,18 @@ def _with_keep_hint(exc: NotEnoughDataError, plans: list[ClassPlan]) -> NotEnoug
                               "(train --keep-starter-gestures)", active=exc.active)  # fmt: skip
 
 
-def save_project_model(store: Store, project: str, classifier: GestureClassifier, **metadata: object) -> Path:
+def save_project_model(store: Store, project: str, classifier: GestureClassifier, identity: str | None = None,
+                       **metadata: object) -> Path:  # fmt: skip
     """Save ``classifier`` as the project's model (whole or not at all), stamped with the project, its
-    keypoint backend and ``metadata``; the one writer of ``model_dir``. Returns the model folder."""
-    classifier.metadata.update(project=project, backend=store.project_backend(project), **metadata)
-    return classifier.save(model_dir(store, project))
+    keypoint backend and ``metadata``; the one writer of ``model_dir``. Returns the model folder.
+
+    ``identity`` (``Dataset.project_identity``) is the project the model was trained on: it is saved there, under
+    its name now, or ``core.data.project_folders.ProjectReplacedError`` when that project was replaced or deleted
+    meanwhile (None: the project named ``project`` now). The check and the save hold the store's write lock.
+    """
+    with project_folder(store, project, identity) as (name, folder):
+        classifier.metadata.update(project=name, backend=store.project_backend(name), **metadata)
+        return classifier.save(folder / MODEL_FOLDER)
 
 
 def check_replacement(store: Store, project: str, result: TrainResult, dataset: Dataset, force: bool = False) -> None:

@@ -24,6 +24,7 @@ from core.cpm.config import FINETUNE_EPOCHS
 from core.cpm.estimator import CPMEstimator
 from core.cpm.training.finetune import FinetuneReport, finetune
 from core.data.project_cpm import (
+    FINETUNED_FOLDER,
     has_finetuned,
     labelled_crops,
     project_checkpoint,
@@ -31,6 +32,7 @@ from core.data.project_cpm import (
     project_network,
     require_weights,
 )
+from core.data.project_folders import project_folder
 from core.data.store import Store
 
 _TEMP_PREFIX = ".cpm-"  # temporary folders beside the project's CPM folder
@@ -88,6 +90,7 @@ def finetune_project(
     """
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
+    identity = store.project_identity(project)  # before the crops: the weights go into this project or nowhere
     crops, counts = labelled_crops(store, project, max_crops)  # a network's samples: MediaPipe labels their crops
     from_finetuned = has_finetuned(store, project)
     start = require_weights(project_checkpoint(store, project), project_network(store, project))
@@ -96,7 +99,8 @@ def finetune_project(
     cancelled = report.cancelled or (cancel is not None and cancel.is_set())
     keep = not cancelled and report.epochs == epochs and report.pck_after - report.pck_before >= min_gain
     if keep:
-        _install(estimator, project_cpm_dir(store, project))
+        with project_folder(store, project, identity, "the fine-tuned network") as (_, folder):
+            _install(estimator, folder / FINETUNED_FOLDER)
     fields = {**asdict(report), "cancelled": cancelled}
     return ProjectFinetuneReport(
         **fields,

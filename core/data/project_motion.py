@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from core.data.clips import StoredClip, add_clips, project_clips
 from core.data.extract import RefusedError, usable_files
+from core.data.project_folders import project_folder
 from core.data.schema import StoreError
 from core.data.store import Store
 from core.io.limits import LimitError, check_clip_length, check_upload_bytes
@@ -93,13 +94,15 @@ def train_motion_project(store: Store, project: str, config: MotionTrainConfig |
     from core.motion.train import MotionTrainConfig, train_motion
 
     require_motion(store, project)
+    identity = store.project_identity(project)  # before the clips: the model goes into this project or nowhere
     clips = project_clips(store, project)
     if not clips:
         raise ValueError(f"project {project!r} has no clips yet: record some, or "
                          f"`python -m core extract -i CLIP.mp4 --label NAME -p {project}`")  # fmt: skip
     result = train_motion(clips, config or MotionTrainConfig(), project_mirrors(store, project), on_epoch, cancel)
     if not result.cancelled:
-        result.model.save(motion_model_dir(store, project))
+        with project_folder(store, project, identity) as (_, folder):  # ProjectReplacedError: replaced meanwhile
+            result.model.save(folder / MOTION_FOLDER)
     return result
 
 

@@ -7,7 +7,6 @@ names are unique regardless of case and surrounding spaces.
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 import time
 import unicodedata
@@ -15,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from core.data.database import Database
+from core.data.project_folders import FolderAside, new_identity
 from core.data.schema import DuplicateNameError, NotFoundError, StoreError, stored_skeleton, validate_emoji
 from core.gestures.catalog import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, validate_name
 from core.skeletons import HAND_21, Skeleton
@@ -55,8 +55,15 @@ class ProjectStore(Database):
         """
         name, layout = validate_name(name, "project name"), stored_skeleton(skeleton)
         classes = DEFAULT_CLASSES if default_classes and layout == HAND_21 else ()
-        with self.write_transaction() as conn:
-            self.insert_project(conn, name, backend, layout.name, motion, classes)
+        stray = FolderAside(self.data_dir, name)  # left by an older handteach: its model is not this project's
+        try:
+            with self.write_transaction() as conn:
+                self.insert_project(conn, name, backend, layout.name, motion, classes)
+                stray.move()
+        except BaseException:
+            stray.undo()
+            raise
+        stray.drop()
         return name
 
     def insert_project(self, conn: sqlite3.Connection, name: str, backend: str, skeleton: str, motion: bool,
@@ -84,9 +91,10 @@ class ProjectStore(Database):
         if old:
             conn.execute("DELETE FROM projects WHERE id = ?", (old[0],))
         cur = conn.execute(
-            "INSERT INTO projects (name, backend, created_at, skeleton, motion) VALUES (?, ?, ?, ?, ?)",
-            (name, backend, time.time() if created_at is None else float(created_at), layout.name, int(bool(motion))),
-        )
+            "INSERT INTO projects (name, backend, created_at, skeleton, motion, uid) VALUES (?, ?, ?, ?, ?, ?)",
+            (name, backend, time.time() if created_at is None else float(created_at), layout.name, int(bool(motion)),
+             new_identity()),
+        )  # fmt: skip
         conn.executemany(
             "INSERT INTO classes (project_id, name, emoji, mirror, position) VALUES (?, ?, ?, ?, ?)",
             [(cur.lastrowid, *row, i) for i, row in enumerate(rows)],
@@ -109,10 +117,17 @@ class ProjectStore(Database):
             return _same_name(name, self.list_projects()) or name
 
     def delete_project(self, name: str) -> None:
-        """Delete a project, its classes, samples and its folder (saved models)."""
-        with self.write_transaction() as conn:
-            conn.execute("DELETE FROM projects WHERE id = ?", (self.project_id(conn, name),))
-        shutil.rmtree(self.data_dir / "projects" / validate_name(name), ignore_errors=True)
+        """Delete a project, its classes, samples and its folder (saved models), the folder moved aside in the same
+        transaction: a training that saves afterwards finds the project gone (``core.data.project_folders``)."""
+        folder = FolderAside(self.data_dir, validate_name(name, "project name"))
+        try:
+            with self.write_transaction() as conn:
+                conn.execute("DELETE FROM projects WHERE id = ?", (self.project_id(conn, name),))
+                folder.move()
+        except BaseException:
+            folder.undo()
+            raise
+        folder.drop()
 
     def rename_project(self, old: str, new: str) -> str:
         """Rename a project and its folder; returns the cleaned new name."""
@@ -133,6 +148,10 @@ class ProjectStore(Database):
         with self.read_connection() as conn:
             pid = self.project_id(conn, name)
             return conn.execute(f"SELECT {column} FROM projects WHERE id = ?", (pid,)).fetchone()[0]
+
+    def project_identity(self, name: str) -> str:
+        """What tells this project from one that took its name since (``core.data.project_folders``)."""
+        return str(self._project_column(name, "uid"))
 
     def project_backend(self, name: str) -> str:
         return str(self._project_column(name, "backend"))

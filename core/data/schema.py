@@ -103,6 +103,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE clips_v4 RENAME TO clips",
         "CREATE INDEX clips_by_class ON clips(class_id)",
     ),
+    (  # 4 → 5: each project's identity, new on create, import and replace, kept by a rename (core.data.project_folders)
+        "ALTER TABLE projects ADD COLUMN uid TEXT NOT NULL DEFAULT ''",
+        "UPDATE projects SET uid = lower(hex(randomblob(16)))",
+        "CREATE UNIQUE INDEX projects_by_uid ON projects(uid) WHERE uid != ''",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
