@@ -114,6 +114,31 @@ def test_an_osc_host_that_does_not_resolve_is_one_message(data_dir: Path) -> Non
     assert _our_threads() == []
 
 
+def test_the_expander_lets_named_web_pages_connect_and_refuses_others(data_dir: Path) -> None:
+    from websockets.exceptions import InvalidStatus
+
+    at = app("live")
+    at.text_input(key="live_ws_origins").input("https://sketch.example.org/ , not an origin")
+    port = _free_port()
+    _serve_ws(at, port)
+    error = [e.value for e in at.error][0].replace("\u2060", "")  # ui.text.plain keeps URLs from becoming links
+    assert error.startswith("Outputs off: WebSocket origin 'not': expected SCHEME://HOST")
+    at.text_input(key="live_ws_origins").input("https://sketch.example.org/")
+    at.run()
+    assert not at.error and "also pages of https://sketch.example.org" in shown(at)
+    session: StreamSession = at.session_state["handteach_stream_live"]
+    assert session.outputs is not None and session.outputs.settings.ws_origins == ("https://sketch.example.org",)
+    connect(f"ws://127.0.0.1:{port}", origin="https://sketch.example.org").close()  # type: ignore[arg-type]
+    try:
+        connect(f"ws://127.0.0.1:{port}", origin="https://evil.example.org")  # type: ignore[arg-type]
+        raise AssertionError("a page from elsewhere connected")
+    except InvalidStatus as refused:
+        assert refused.response.status_code == 403
+    at.toggle(key="live_ws_on").set_value(False)
+    at.run()
+    assert _our_threads() == []
+
+
 class SaysSwipeLeft:
     """A clip classifier that names every motion it is shown swipe_left: the spotter decides when one ends."""
 

@@ -21,6 +21,7 @@ from websockets.sync.client import connect
 
 from core.cli.main import main
 from core.outputs.messages import FORMAT_VERSION, OSC_GESTURE, OSC_KEYPOINTS, OSC_NONE
+from core.outputs.settings import OutputError, OutputSettings
 
 REPO = Path(__file__).resolve().parents[1]
 VIDEO = ("video", "asl_hand.25fps.mp4")  # 325 frames, one hand, 25 fps
@@ -57,7 +58,9 @@ def test_a_missing_video_names_the_file(tmp_path: Path, capsys: pytest.CaptureFi
 
 @pytest.mark.parametrize(("flag", "value", "problem"), [("--osc", "localhost", "expected HOST:PORT"),
                                                         ("--ws", "70000", "from 1 to 65535"),
-                                                        ("--ws", "abc", "whole number")])  # fmt: skip
+                                                        ("--ws", "abc", "whole number"),
+                                                        ("--ws-origin", "https://a.org/page", "without a path"),
+                                                        ("--ws-origin", "sketch.example.org", "SCHEME://HOST")])  # fmt: skip
 def test_bad_flags_are_refused_by_the_parser(
     flag: str, value: str, problem: str, capsys: pytest.CaptureFixture
 ) -> None:
@@ -65,6 +68,24 @@ def test_bad_flags_are_refused_by_the_parser(
         main(["live", "--video", "x.mp4", flag, value])
     assert exited.value.code == 2
     assert problem in capsys.readouterr().err
+
+
+def test_ws_origins_reach_the_outputs_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    import core.outputs.hub
+
+    opened: list[OutputSettings] = []
+
+    def refuse(settings: OutputSettings) -> None:
+        opened.append(settings)
+        raise OutputError("stopped here by the test")
+
+    monkeypatch.setattr(core.outputs.hub, "Outputs", refuse)
+    args = ["--data", str(tmp_path), "live", "--video", str(shared_path(*VIDEO)), "--ws", str(_free_port())]
+    assert main([*args, "--ws-origin", "HTTPS://Sketch.example.org/", "--ws-origin", "null"]) == 2
+    assert "stopped here by the test" in capsys.readouterr().err
+    assert opened[0].ws_origins == ("https://sketch.example.org", "null")
 
 
 class WsReader:

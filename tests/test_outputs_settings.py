@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.outputs.settings import OutputError, OutputSettings, check_port, parse_target
+from core.outputs.origins import app_origin, parse_origins
+from core.outputs.settings import OutputError, OutputSettings, check_port, parse_origin, parse_target
 
 
 def test_parse_target_reads_host_and_port() -> None:
@@ -44,3 +45,30 @@ def test_same_transport_ignores_what_is_sent_but_not_where() -> None:
     assert not base.same_transport(OutputSettings(osc=("127.0.0.1", 9001), ws_port=8765))
     assert not base.same_transport(OutputSettings(osc=("127.0.0.1", 9000), ws_port=8766))
     assert base.describe() == "OSC → 127.0.0.1:9000 · WebSocket ws://127.0.0.1:8765 · on change"
+
+
+def test_origins_are_read_as_a_browser_sends_them() -> None:
+    assert parse_origin(" HTTPS://Sketch.Example.org/ ") == "https://sketch.example.org"
+    assert parse_origin("http://192.168.1.20:8000") == "http://192.168.1.20:8000"
+    assert (parse_origin("*"), parse_origin("null")) == ("*", "null")
+    assert parse_origins("https://a.org, http://b.org:8000  *") == ("https://a.org", "http://b.org:8000", "*")
+    assert parse_origins("  ") == ()
+    assert app_origin("https://teach.example.org:8501/live") == "https://teach.example.org:8501"
+    assert app_origin("") is None
+
+
+@pytest.mark.parametrize("text", ["https://a.org/page", "sketch.example.org", "https://", "", "https://a.org?x=1"])
+def test_an_origin_with_a_path_or_without_a_scheme_is_refused(text: str) -> None:
+    with pytest.raises(OutputError, match=r"WebSocket origin .*SCHEME://HOST\[:PORT\]"):
+        parse_origin(text)
+
+
+def test_settings_keep_their_origins_and_a_new_list_reopens_the_server() -> None:
+    base = OutputSettings(ws_port=8765, ws_origins=("HTTPS://A.org/", "https://a.org"))
+    assert base.ws_origins == ("https://a.org",)  # checked, lower case, once
+    assert not base.same_transport(OutputSettings(ws_port=8765))  # a page no longer allowed must not stay
+    assert base.same_transport(OutputSettings(ws_port=8765, ws_origins=("https://a.org",), every_frame=True))
+    assert base.describe() == "WebSocket ws://127.0.0.1:8765 · also pages of https://a.org · on change"
+    assert "any web page" in OutputSettings(ws_port=8765, ws_origins=("*",)).describe()
+    with pytest.raises(OutputError, match="WebSocket origin 'https://a.org/x'"):
+        OutputSettings(ws_port=8765, ws_origins=("https://a.org/x",))

@@ -14,6 +14,7 @@ import weakref
 import streamlit as st
 
 from core.outputs.hub import Outputs
+from core.outputs.origins import OriginPolicy, app_origin, parse_origins
 from core.outputs.settings import DEFAULT_OSC_PORT, DEFAULT_WS_PORT, LOCALHOST, OutputError, OutputSettings
 from ui.stream import StreamSession
 from ui.text import plain
@@ -34,12 +35,18 @@ def show(session: StreamSession, key: str = "live") -> Outputs | None:
         ws_on = st.toggle("Serve WebSocket (JSON)", key=f"{key}_ws_on",
                           help=f"ws://{LOCALHOST}:PORT, for this machine only; every client gets every message")  # fmt: skip
         ws_port = st.number_input("WebSocket port", 1, 65535, DEFAULT_WS_PORT, key=f"{key}_ws_port", disabled=not ws_on)
+        origins = st.text_input("Also allow web pages from", "", key=f"{key}_ws_origins", disabled=not ws_on,
+                                placeholder="https://sketch.example.org",
+                                help="Programs, files and pages of this machine may connect; a web page from another "
+                                     "site only when its origin is named here (commas between several; * for every "
+                                     "page). Others are refused.")  # fmt: skip
         mode = st.segmented_control("Send", SEND_MODES, default=SEND_MODES[0], key=f"{key}_out_mode")
         keypoints = st.checkbox("Include keypoints", key=f"{key}_out_keypoints",
                                 help="Each hand's 21 points (x, y in 0-1 of the camera image, z depth)")  # fmt: skip
         try:
             wanted = OutputSettings(osc=(host.strip(), int(osc_port)) if osc_on else None,
                                     ws_port=int(ws_port) if ws_on else None, every_frame=mode == SEND_MODES[1],
+                                    ws_origins=own_origin() + parse_origins(origins) if ws_on else (),
                                     keypoints=keypoints)  # fmt: skip
             outputs = apply(session, wanted if wanted.enabled else None)
         except OutputError as exc:
@@ -48,6 +55,12 @@ def show(session: StreamSession, key: str = "live") -> Outputs | None:
         if outputs is not None:
             st.caption(plain(outputs.settings.describe()))
     return outputs
+
+
+def own_origin() -> tuple[str, ...]:
+    """The app's origin when it is served from another machine (its own pages may connect); else none."""
+    origin = app_origin(st.context.url or "")
+    return () if origin is None or OriginPolicy().allows(origin) else (origin,)
 
 
 def apply(session: StreamSession, wanted: OutputSettings | None) -> Outputs | None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.gestures.catalog import DEFAULT_PROJECT
-from core.outputs.settings import LOCALHOST, OutputError, OutputSettings, check_port, parse_target
+from core.outputs.settings import LOCALHOST, OutputError, OutputSettings, check_port, parse_origin, parse_target
 
 if TYPE_CHECKING:
     from core.data.store import Store
@@ -39,6 +39,13 @@ class CameraError(ValueError):
 def _osc_target(text: str) -> tuple[str, int]:
     try:
         return parse_target(text, "OSC")
+    except OutputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _origin(text: str) -> str:
+    try:
+        return parse_origin(text)
     except OutputError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -70,6 +77,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ws", type=_port, metavar="PORT", help="serve WebSocket JSON on this port")
     p.add_argument("--ws-host", default=LOCALHOST, metavar="HOST",
                    help=f"the address the WebSocket server binds to (default {LOCALHOST}: this machine only)")  # fmt: skip
+    p.add_argument("--ws-origin", type=_origin, action="append", default=[], metavar="ORIGIN",
+                   help="also let web pages from ORIGIN (e.g. https://sketch.example.org) connect to the WebSocket; "
+                        "repeatable; * for every page (default: programs, files and pages of this machine only)")  # fmt: skip
     p.add_argument("--every-frame", action="store_true", help="a message every frame (default: when a label changes)")
     p.add_argument("--keypoints", action="store_true", help="also send each hand's keypoints (normalised x, y, z)")
     p.add_argument("--hands", type=int, choices=(1, 2), default=1, help="hands to follow (default 1)")
@@ -163,8 +173,8 @@ def prefetched(frames: Frames, depth: int) -> Frames:
 def live(args: argparse.Namespace) -> int:
     from core.outputs.hub import Outputs
 
-    settings = OutputSettings(osc=args.osc, ws_port=args.ws, ws_host=args.ws_host, every_frame=args.every_frame,
-                              keypoints=args.keypoints)  # fmt: skip
+    settings = OutputSettings(osc=args.osc, ws_port=args.ws, ws_host=args.ws_host, ws_origins=tuple(args.ws_origin),
+                              every_frame=args.every_frame, keypoints=args.keypoints)  # fmt: skip
     if not settings.enabled:
         print("note: neither --osc nor --ws given: frames are processed and counted, nothing is sent", file=sys.stderr)
     if args.video is not None:

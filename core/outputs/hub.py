@@ -51,7 +51,7 @@ class Outputs:
             if settings.osc is not None:
                 self._osc = OscSender(*settings.osc)
             if settings.ws_port is not None:
-                self._ws = WsServer(settings.ws_port, settings.ws_host, capacity=settings.capacity)
+                self._ws = WsServer(settings.ws_port, settings.ws_host, settings.capacity, settings.ws_origins)
         except OutputError:
             self.close()
             raise

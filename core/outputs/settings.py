@@ -6,6 +6,7 @@ here, once, with messages that name the value and the problem.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 LOCALHOST = "127.0.0.1"  # servers bind here unless told otherwise: nothing on the network sees them by default
@@ -34,6 +35,25 @@ def parse_target(text: str, what: str = "OSC") -> tuple[str, int]:
     return host, check_port(int(port), what)
 
 
+ANY = "*"  # every web page may connect
+NULL = "null"  # what a browser sends for a page opened from a file (and for sandboxed frames)
+_ORIGIN = re.compile(r"([a-z][a-z0-9+.-]*)://([^/\s?#@]+)/?", re.IGNORECASE)  # one trailing / is forgiven
+
+
+def parse_origin(text: str) -> str:
+    """``text`` as an origin to allow (``*``, ``null`` or SCHEME://HOST[:PORT], in lower case), else ``OutputError``."""
+    value = text.strip()
+    if value in (ANY, NULL):
+        return value
+    match = _ORIGIN.fullmatch(value)
+    if match is None:
+        raise OutputError(
+            f"WebSocket origin {text!r}: expected SCHEME://HOST[:PORT] as a browser sends it, without a path "
+            "(e.g. https://sketch.example.org or http://192.168.1.20:8000), or * for every web page"
+        )
+    return f"{match[1].lower()}://{match[2].lower()}"
+
+
 @dataclass(frozen=True)
 class OutputSettings:
     """Where a stream's results go and what they hold.
@@ -42,6 +62,8 @@ class OutputSettings:
         osc: (host, port) to send OSC messages to over UDP, or None for no OSC.
         ws_port: the port of the WebSocket server that broadcasts JSON to every client, or None for none.
         ws_host: the address that server binds to (127.0.0.1: this machine only).
+        ws_origins: web pages from elsewhere that may connect to it besides this machine's and files
+            (``core.outputs.origins``): origins as a browser sends them, ``*`` for every page.
         every_frame: a message for every frame; False: only when a hand's label changes, a hand comes
             or goes (motion events are always sent).
         keypoints: also send each hand's K×3 normalised keypoints.
@@ -53,6 +75,7 @@ class OutputSettings:
     osc: tuple[str, int] | None = None
     ws_port: int | None = None
     ws_host: str = LOCALHOST
+    ws_origins: tuple[str, ...] = ()
     every_frame: bool = False
     keypoints: bool = False
     capacity: int = 64
@@ -69,6 +92,7 @@ class OutputSettings:
             raise OutputError("WebSocket host: empty; give an address to bind to, e.g. 127.0.0.1")
         if self.capacity < 1:
             raise OutputError(f"output queue capacity {self.capacity}: must be at least 1")
+        object.__setattr__(self, "ws_origins", tuple(dict.fromkeys(parse_origin(o) for o in self.ws_origins)))
 
     @property
     def enabled(self) -> bool:
@@ -76,12 +100,9 @@ class OutputSettings:
 
     def same_transport(self, other: OutputSettings) -> bool:
         """True when ``other`` needs the same sockets (only what is sent differs): no reconnecting."""
-        return (self.osc, self.ws_port, self.ws_host, self.capacity) == (
-            other.osc,
-            other.ws_port,
-            other.ws_host,
-            other.capacity,
-        )
+        # a new allow-list reopens the server: a page no longer allowed must not stay connected
+        mine = (self.osc, self.ws_port, self.ws_host, self.ws_origins, self.capacity)
+        return mine == (other.osc, other.ws_port, other.ws_host, other.ws_origins, other.capacity)
 
     def describe(self) -> str:
         """One line for a status bar or the CLI: where messages go."""
@@ -90,6 +111,10 @@ class OutputSettings:
             parts.append(f"OSC → {self.osc[0]}:{self.osc[1]}")
         if self.ws_port is not None:
             parts.append(f"WebSocket ws://{self.ws_host}:{self.ws_port}")
+            if self.ws_origins:
+                parts.append(
+                    "any web page" if ANY in self.ws_origins else f"also pages of {', '.join(self.ws_origins)}"
+                )
         parts.append("every frame" if self.every_frame else "on change")
         if self.keypoints:
             parts.append("with keypoints")

@@ -4,25 +4,75 @@ The server runs an asyncio loop on a thread of its own; messages reach it throug
 thread encodes the JSON and hands it to the loop (``call_soon_threadsafe``: the video thread's ``put`` only
 appends to a queue). A client that does not read (its socket's buffers full) is skipped for that message,
 and the skip is counted as dropped: one slow browser tab never holds up the others, the loop, or the video.
+
+Who may connect is ``core.outputs.origins``' policy: a web page from elsewhere gets HTTP 403. Each refused
+connection (such a page, garbage, a port scan, a plain HTTP request) is one line on the ``handteach.outputs``
+logger, not the library's traceback.
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
+import http
+import logging
 import socket
 import threading
+from collections.abc import Sequence
 
 from websockets.asyncio.server import ServerConnection, broadcast, serve
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidMessage, InvalidUpgrade
+from websockets.http11 import Request, Response
 
 from core.outputs.channel import Channel, ChannelStats
 from core.outputs.messages import Message, to_json
+from core.outputs.origins import OriginPolicy, printable
 from core.outputs.settings import LOCALHOST, OutputError, check_port
 
 CLIENT_BUFFER = 64 * 1024  # bytes a client may have waiting in the server before it is skipped
 KERNEL_BUFFER = 64 * 1024  # each client socket's send buffer: bounds what the system holds for a slow client too
 STOP_TIMEOUT = 5.0
+LOG = logging.getLogger("handteach.outputs")
+
+
+def peer(address: object) -> str:
+    """``host:port`` of a socket's peer address (``[::1]:port`` for IPv6), ``?`` when there is none."""
+    if not isinstance(address, tuple) or len(address) < 2:
+        return "?"
+    host, port = address[0], address[1]
+    return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
+
+
+def handshake_problem(exc: BaseException | None) -> str:
+    """What was wrong with a connection whose opening handshake failed, in a few words (no client bytes)."""
+    if isinstance(exc, InvalidUpgrade):
+        return "not a WebSocket request (a plain HTTP request: use a WebSocket client)"
+    if isinstance(exc, InvalidMessage):
+        closed = isinstance(exc.__cause__, EOFError)
+        return "closed before sending a whole HTTP request" if closed else "invalid HTTP request"
+    if isinstance(exc, InvalidHandshake):
+        return f"invalid WebSocket handshake ({printable(str(exc))})"
+    return f"{type(exc).__name__} during the handshake"
+
+
+class _OneLineRefusals(logging.Filter):
+    """Makes websockets' "opening handshake failed" (an error with a 25-line traceback) one warning line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.msg == "opening handshake failed":
+            connection = getattr(record, "websocket", None)  # websockets' connection adapter puts it there
+            address = getattr(connection, "remote_address", None)
+            record.msg, record.args = refusal_line(peer(address), handshake_problem(record.exc_info[1])), ()
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+        return True
+
+
+LOG.addFilter(_OneLineRefusals())
+
+
+def refusal_line(who: str, why: str) -> str:
+    return f"outputs: refused a WebSocket connection from {who}: {why}"
 
 
 def bind_problem(host: str, port: int, exc: OSError) -> str:
@@ -42,11 +92,13 @@ def bind_problem(host: str, port: int, exc: OSError) -> str:
 class WsServer:
     """Serves ``ws://host:port``; ``port`` 0 lets the system pick one (``self.port`` says which).
 
-    Starting raises ``OutputError`` (port in use, host unknown) with nothing left running.
+    Starting raises ``OutputError`` (port in use, host unknown, an origin not written as one) with nothing
+    left running. ``origins``: web pages from elsewhere that may connect (``OriginPolicy``).
     """
 
-    def __init__(self, port: int, host: str = LOCALHOST, capacity: int = 64) -> None:
+    def __init__(self, port: int, host: str = LOCALHOST, capacity: int = 64, origins: Sequence[str] = ()) -> None:
         check_port(port, "WebSocket", allow_any=True)
+        self.origins = OriginPolicy.of(origins)
         self.host, self.port = host, port
         self.channel_capacity = capacity
         self._clients: set[ServerConnection] = set()
@@ -102,7 +154,8 @@ class WsServer:
         try:
             # no compression: small messages, and deflate would cost CPU per frame and per client
             server = await serve(self._handler, self.host, self.port, compression=None, close_timeout=1.0,
-                                 ping_interval=5.0, ping_timeout=10.0)  # fmt: skip
+                                 ping_interval=5.0, ping_timeout=10.0, process_request=self._check_origin,
+                                 logger=LOG)  # fmt: skip
         except OSError as exc:
             self._failure = exc
             self._started.set()
@@ -111,6 +164,15 @@ class WsServer:
         self._started.set()
         async with server:  # on leaving: the listening socket closed, every client closed (1001 going away)
             await self._stop.wait()
+
+    def _check_origin(self, connection: ServerConnection, request: Request) -> Response | None:
+        """None (go on) when the page's ``Origin`` may connect; else HTTP 403 and one log line saying how to allow it."""
+        origins = request.headers.get_all("Origin")
+        if len(origins) <= 1 and self.origins.allows(origins[0] if origins else None):
+            return None
+        why = self.origins.refusal(origins[0]) if len(origins) == 1 else "more than one Origin header"
+        LOG.warning(refusal_line(peer(connection.remote_address), why))
+        return connection.respond(http.HTTPStatus.FORBIDDEN, f"Refused: {why}.\n")
 
     async def _handler(self, connection: ServerConnection) -> None:
         sock = connection.transport.get_extra_info("socket")
