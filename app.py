@@ -9,10 +9,13 @@ Streamlit glue in ``ui/``.
 
 import streamlit as st
 
+from core.data.schema import StoreError
+from core.io.fds import TooManyOpenFilesError
 from ui import state, widgets
 from ui.compat import fix_media_responses, keep_pending_full_reruns
 from ui.frame_callbacks import share_the_gil_quickly
 from ui.settings import SettingsError
+from ui.text import plain
 
 fix_media_responses()  # for `streamlit run app.py`; ui.serve has applied it already (see ui/compat.py)
 keep_pending_full_reruns()  # likewise
@@ -35,5 +38,9 @@ except (SettingsError, OSError, ValueError) as exc:
     st.error(f"handteach cannot start: {exc}")
     st.stop()
 
-navigation.run()
+try:
+    navigation.run()
+except (StoreError, TooManyOpenFilesError) as exc:  # locked, disk full, out of descriptors: said, not traced
+    st.error(plain(f"handteach cannot go on: {exc}"))
+    st.stop()
 state.warm_up()  # after the page is out: torch and MediaPipe load in the background while the user reads

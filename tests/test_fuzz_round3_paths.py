@@ -7,10 +7,14 @@ where the test sets a resource limit on the child.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import resource
 import shutil
+import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +24,9 @@ from PIL import Image
 from test_cli import REPO, run_cli
 
 from core.data.managed import ManagedPathError, check_output, managed_part
-from core.data.schema import DB_NAME, Sample
+from core.data.schema import DB_NAME, Sample, StoreError
 from core.data.store import Store
+from core.io import fds
 
 PROJECT = "t"
 
@@ -211,3 +216,117 @@ def test_10_a_store_that_is_not_a_regular_file_is_named(tmp_path: Path) -> None:
     os.mkfifo(data / DB_NAME)  # sqlite would wait on it forever, or read nothing
     done = run_cli(data, "classes", "list", ok=False)
     assert done.returncode == 2 and f"error: {data / DB_NAME} is not a regular file" in done.stderr, done.stderr
+
+
+# -- 8: out of file descriptors --------------------------------------------------------------------------------------
+
+
+def _fresh_cli(data: Path, *args: str, nofile: int | None = None, address_space: int | None = None,
+               timeout: float = 120) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    """``python -m core ARGS`` in a new interpreter under the given limits (set in the child before it starts)."""
+
+    def limit() -> None:
+        if nofile is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+        if address_space is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (address_space, resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+    env = {**os.environ, "HANDTEACH_DATA": str(data), "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "core", *args], capture_output=True, text=True, env=env, cwd=REPO,
+                          timeout=timeout, preexec_fn=limit)  # fmt: skip
+
+
+def test_8_a_write_at_the_descriptor_limit_says_so(tmp_path: Path) -> None:
+    """Each limit from the lowest an interpreter starts under: the command works, or says the limit is reached
+    (never "cannot write here", never a traceback)."""
+    data = tmp_path / "data"
+    Store(data).create_project(PROJECT, default_classes=False)
+    said = []
+    for nofile in range(5, 10):
+        done = _fresh_cli(data, "classes", "add", f"c{nofile}", "-p", PROJECT, nofile=nofile)
+        assert done.returncode in (0, 2), done.stderr
+        assert "Traceback" not in done.stderr and "cannot write here" not in done.stderr, done.stderr
+        if done.returncode == 2:
+            assert f"too many open files (limit {nofile}): close other tabs" in done.stderr, done.stderr
+            said.append(nofile)
+    assert said, "no limit was low enough to run out of descriptors"
+    assert [c.name for c in Store(data).list_classes(PROJECT)] == [f"c{n}" for n in range(5, 10) if n not in said]
+
+
+def test_8_the_store_maps_unable_to_open_at_the_limit_and_only_there(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    store = Store(tmp_path / "data")
+    unable = sqlite3.OperationalError("unable to open database file")
+    monkeypatch.setattr(fds, "fd_limit", lambda: 64)
+    monkeypatch.setattr(fds, "open_fd_count", lambda: 20)
+    assert "cannot write here" in str(store._explain(unable))  # plenty left: SQLite's own words stand
+    monkeypatch.setattr(fds, "open_fd_count", lambda: 60)
+    message = str(store._explain(unable))
+    assert message == f"{store.path}: too many open files (limit 64): close other tabs or programs, or raise the " \
+                      "limit (ulimit -n)"  # fmt: skip
+    assert fds.out_of_fds(OSError(errno.EMFILE, "Too many open files"))
+    assert fds.out_of_fds(OSError(errno.ENFILE, "Too many open files in system"))
+    assert not fds.out_of_fds(RuntimeError("Can't find file: x.tflite"))  # no marker asked for
+    assert fds.out_of_fds(RuntimeError("Can't find file: x.tflite"), fds.MEDIAPIPE_MARKERS)
+    monkeypatch.setattr(fds, "open_fd_count", lambda: 20)
+    assert not fds.out_of_fds(RuntimeError("Can't find file: x.tflite"), fds.MEDIAPIPE_MARKERS)  # truly missing
+
+
+def test_8_the_descriptor_count_is_the_processes_own() -> None:
+    before = fds.open_fd_count()
+    assert before is not None and 3 <= before < (fds.fd_limit() or 1 << 30)
+    with open(__file__) as _, open(__file__) as _:
+        assert fds.open_fd_count() == before + 2
+
+
+_MEDIAPIPE_AT_THE_LIMIT = r"""
+import os, resource, sys
+import numpy as np
+import mediapipe.calculators.tensor.inference_calculator_pb2, mediapipe.python.solutions.hands, mediapipe.python.solutions.pose
+from core.io.fds import TooManyOpenFilesError
+from core.keypoints.{module} import {tracker}
+
+resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+held = []
+try:
+    while True:
+        held.append(os.open(os.devnull, os.O_RDONLY))
+except OSError:
+    pass
+for _ in range({free}):
+    os.close(held.pop())
+try:
+    {tracker}().process(np.zeros((120, 160, 3), np.uint8))
+except TooManyOpenFilesError as exc:
+    print("said:", exc)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("free", [0, 1])
+@pytest.mark.parametrize("tracker", ["landmarks.HandTracker", "pose.PoseTracker"])
+def test_8_mediapipe_at_the_descriptor_limit_says_so(free: int, tracker: str) -> None:
+    module, name = tracker.split(".")
+    script = _MEDIAPIPE_AT_THE_LIMIT.format(module=module, tracker=name, free=free)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "said: MediaPipe" in done.stdout and "too many open files (limit 64)" in done.stdout, done.stdout
+
+
+@pytest.mark.slow
+def test_8_a_page_whose_store_read_fails_says_why_without_a_traceback(data_dir: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from streamlit.testing.v1 import AppTest  # here: a module-level import would make every test of the file slow
+
+    Store(data_dir).ensure_project()
+    said = f"{data_dir / DB_NAME}: too many open files (limit 64): close other tabs or programs, or raise the limit"
+
+    def out_of_descriptors(*_: object) -> None:
+        raise StoreError(said)
+
+    monkeypatch.setattr(Store, "project_skeleton", out_of_descriptors)  # read by Home, after the sidebar
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("too many open files (limit 64)" in e.value for e in at.error), [e.value for e in at.error]

@@ -14,6 +14,7 @@ from pathlib import Path
 from core.cli import commands
 from core.gestures.catalog import DEFAULT_PROJECT
 from core.gestures.train_config import INTEGER_FIELDS, TRAIN_LIMITS, TrainConfig, check_limit
+from core.io.fds import out_of_fds, too_many_open_files_text
 from core.types import KEYPOINT_BACKENDS
 
 
@@ -169,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         commands.print_error(str(error))
         return 2
     except OSError as error:
+        if out_of_fds(error):  # a file that could not be opened for want of descriptors, not for what it is
+            commands.print_error(f"{error.filename or 'a file'}: {too_many_open_files_text()}")
+            return 2
         if error.filename is None:
             raise
         problem = error.strerror or type(error).__name__

@@ -26,6 +26,7 @@ from core.data.schema import (
     default_data_dir,
     explain_sqlite_error,
 )
+from core.io.fds import SQLITE_MARKERS, out_of_fds, too_many_open_files_text
 
 
 def _check_store_file(path: Path) -> None:
@@ -61,6 +62,8 @@ class Database:
             else:
                 self._create_or_migrate()
         except sqlite3.DatabaseError as exc:
+            if out_of_fds(exc, SQLITE_MARKERS):
+                raise StoreError(f"{self.path}: {too_many_open_files_text()}") from exc
             raise StoreError(f"{self.path}: not a usable handteach SQLite database: {exc}") from exc
 
     # -- connections -------------------------------------------------------------
@@ -106,6 +109,9 @@ class Database:
             raise self._explain(exc) from exc
 
     def _explain(self, exc: sqlite3.OperationalError) -> StoreError:
+        # at the descriptor limit SQLite says "unable to open database file", as for a folder it may not write
+        if out_of_fds(exc, SQLITE_MARKERS):
+            return StoreError(f"{self.path}: {too_many_open_files_text()}")
         return explain_sqlite_error(self.path, exc)
 
     def _open_read_only(self) -> None:

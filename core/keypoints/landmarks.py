@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from core.io.fds import MEDIAPIPE_FILES, MEDIAPIPE_MARKERS, fd_exhaustion_named
 from core.io.limits import LIMITS
 from core.skeletons import HAND_21
 from core.types import Keypoints
@@ -104,13 +105,14 @@ class HandTracker:
         import mediapipe as mp  # imported lazily: it takes ~1 s and is not needed by every command
 
         self.config = config or TrackerConfig()
-        self._hands = threaded(mp.solutions.hands.Hands, self.config.inference_threads)(
-            static_image_mode=self.config.static_image_mode,
-            max_num_hands=self.config.max_num_hands,
-            model_complexity=self.config.model_complexity,
-            min_detection_confidence=self.config.min_detection_confidence,
-            min_tracking_confidence=self.config.min_tracking_confidence,
-        )
+        with fd_exhaustion_named(MEDIAPIPE_FILES, MEDIAPIPE_MARKERS):  # else "Can't find file ....binarypb"
+            self._hands = threaded(mp.solutions.hands.Hands, self.config.inference_threads)(
+                static_image_mode=self.config.static_image_mode,
+                max_num_hands=self.config.max_num_hands,
+                model_complexity=self.config.model_complexity,
+                min_detection_confidence=self.config.min_detection_confidence,
+                min_tracking_confidence=self.config.min_tracking_confidence,
+            )
 
     def process(self, rgb: npt.NDArray[np.uint8]) -> list[Keypoints]:
         """Hands in one frame.
@@ -164,7 +166,8 @@ class HandTracker:
             raise ValueError(f"a {width}×{height} frame has a side over the limit of {LIMITS.image_side} pixels")
         rgb = np.ascontiguousarray(rgb)
         rgb.flags.writeable = False  # lets MediaPipe skip a copy
-        results = self._hands.process(rgb)
+        with fd_exhaustion_named(MEDIAPIPE_FILES, MEDIAPIPE_MARKERS):  # the first frame opens the model files
+            results = self._hands.process(rgb)
         if not results.multi_hand_landmarks:
             return []
         hands = []

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from core.io.fds import MEDIAPIPE_FILES, MEDIAPIPE_MARKERS, fd_exhaustion_named
 from core.io.limits import LIMITS
 from core.keypoints.landmarks import check_inference_threads, threaded
 from core.skeletons import BODY_33
@@ -69,14 +70,15 @@ class PoseTracker:
         self.config = config or PoseConfig()
         if self.config.find_others and not self.config.static_image_mode:
             raise ValueError("find_others needs static_image_mode: a video tracker follows one person")
-        self._pose = threaded(mp.solutions.pose.Pose, self.config.inference_threads)(
-            static_image_mode=self.config.static_image_mode,
-            model_complexity=SHIPPED_COMPLEXITY,
-            smooth_landmarks=self.config.smooth_landmarks,
-            enable_segmentation=False,
-            min_detection_confidence=self.config.min_detection_confidence,
-            min_tracking_confidence=self.config.min_tracking_confidence,
-        )
+        with fd_exhaustion_named(MEDIAPIPE_FILES, MEDIAPIPE_MARKERS):  # as HandTracker's
+            self._pose = threaded(mp.solutions.pose.Pose, self.config.inference_threads)(
+                static_image_mode=self.config.static_image_mode,
+                model_complexity=SHIPPED_COMPLEXITY,
+                smooth_landmarks=self.config.smooth_landmarks,
+                enable_segmentation=False,
+                min_detection_confidence=self.config.min_detection_confidence,
+                min_tracking_confidence=self.config.min_tracking_confidence,
+            )
 
     def process(self, rgb: npt.NDArray[np.uint8]) -> list[Keypoints]:
         """People in one frame.
@@ -104,7 +106,8 @@ class PoseTracker:
         height, width = rgb.shape[:2]
         frame = np.ascontiguousarray(rgb).view()  # a view: the caller's array stays writeable
         frame.flags.writeable = False  # lets MediaPipe skip a copy
-        results = self._pose.process(frame)
+        with fd_exhaustion_named(MEDIAPIPE_FILES, MEDIAPIPE_MARKERS):
+            results = self._pose.process(frame)
         if results.pose_landmarks is None:
             return None
         marks = results.pose_landmarks.landmark
