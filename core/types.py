@@ -109,6 +109,10 @@ class Prediction:
     label: str
     score: float
     probabilities: dict[str, float] = field(default_factory=dict)
+    # How far the hand lies from the nearest taught example of the top class, in the model's radii
+    # (``core.gestures.familiarity``; 1 = the edge of what counts as known at this tolerance); None for a
+    # model without examples (the starter, body poses, older models), whose "unknown" is the threshold's.
+    distance: float | None = None
 
     def top(self, k: int = 3) -> list[tuple[str, float]]:
         """The k most probable classes, best first."""
@@ -116,13 +120,20 @@ class Prediction:
 
 
 def make_prediction(
-    probabilities: npt.NDArray[np.floating], classes: tuple[str, ...] | list[str], threshold: float
+    probabilities: npt.NDArray[np.floating],
+    classes: tuple[str, ...] | list[str],
+    threshold: float,
+    known: bool | None = None,
+    distance: float | None = None,
 ) -> Prediction:
-    """(C,) probabilities → ``Prediction``; label is UNKNOWN_LABEL when the top one is below ``threshold``.
+    """(C,) probabilities → ``Prediction``; label is UNKNOWN_LABEL when the top one is below ``threshold``, or,
+    where the model decided ``known`` (``core.gestures.familiarity``), when it is not known.
 
-    The one thresholding rule: the classifier applies it per row, the pipeline to smoothed rows.
+    The one labelling rule: the classifier applies it per row, the pipeline to smoothed rows.
     """
     best = int(np.argmax(probabilities))
     score = float(probabilities[best])
-    label = classes[best] if score >= threshold else UNKNOWN_LABEL
-    return Prediction(label, score, {name: float(p) for name, p in zip(classes, probabilities, strict=True)})
+    accepted = score >= threshold if known is None else known
+    label = classes[best] if accepted else UNKNOWN_LABEL
+    ratio = None if distance is None or not np.isfinite(distance) else round(float(distance), 3)
+    return Prediction(label, score, {name: float(p) for name, p in zip(classes, probabilities, strict=True)}, ratio)

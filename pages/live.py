@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.io.video import VIDEO_EXTENSIONS, MediaError
 from ui import cpm_panel, live_fix, outputs_panel, state, widgets
+from ui.unknown_panel import unknown_setting
 from ui.uploads import UploadedFile, annotate_upload
 from ui.webcam import session_backend, stream_session, tracker_config, webcam
 
@@ -84,10 +85,7 @@ else:
     session = stream_session("live", draw_predictions=True)
     video_col, result_col = st.columns([3, 2], gap="large")
     with result_col:
-        default = float(model.threshold) if model else 0.6
-        threshold = st.slider(
-            "Confidence needed (below it: unknown)", 0.0, 1.0, default, 0.05, key=f"live_threshold_{project}"
-        )
+        threshold, tolerance = unknown_setting(model, project)
         hands = st.segmented_control(
             "Hands to follow",
             [1, 2],
@@ -112,7 +110,7 @@ else:
         outputs_panel.show(session)
     session.set_cpm_panel(cpm_on)
     session.set_smoothing(replace(smoothing, enabled=steady))
-    session.set_classifier(model, threshold)
+    session.set_classifier(model, threshold, tolerance)
     session.set_tracker_config(tracker_config(max_hands=hands or 1))
     with video_col:
         context = webcam("live-webcam", session)

@@ -313,7 +313,8 @@ def test_own_gestures_that_are_mirror_images_of_each_other_stay_apart() -> None:
     X, y = np.concatenate([right[:12], left[:12]]), ["move_right"] * 12 + ["move_left"] * 12
     later, truth = np.concatenate([right[12:], left[12:]]), ["move_right"] * 12 + ["move_left"] * 12
     shown = lambda weight: [p.label for p in train_classifier(  # noqa: E731
-        X, y, ["move_right", "move_left"], {}, CFG, TrainConfig(epochs=60, patience=15, mirror_weight=weight)
+        X, y, ["move_right", "move_left"], {}, CFG, TrainConfig(epochs=60, patience=15, mirror_weight=weight,
+                                                           familiarity=False)
     ).classifier.predict(later)]  # fmt: skip
     assert np.mean(np.array(shown(TrainConfig().mirror_weight)) == truth) >= 0.9
     assert np.mean(np.array(shown(1.0)) == truth) < 0.75

@@ -30,7 +30,7 @@ from core.gestures.pipeline import FrameResult, Pipeline
 from core.keypoints.backend import KeypointBackend
 from core.keypoints.landmarks import TrackerConfig
 from core.keypoints.smoothing import KeypointSmoother, SmoothingConfig
-from core.types import Keypoints, Prediction, RGBImage
+from core.types import Keypoints, Prediction, RGBImage, make_prediction
 from ui.cpm_feed import CPMFeed
 from ui.frame_stats import FrameStats, write_status
 from ui.overlay import draw_badge
@@ -45,16 +45,27 @@ if TYPE_CHECKING:
 
 
 class ThresholdedClassifier:
-    """A read-only view of a shared classifier with this session's "unknown" threshold."""
+    """A read-only view of a shared classifier with this session's "unknown" setting: the threshold of a model
+    without examples, or the tolerance (in radii, ``core.gestures.familiarity``) of one with them."""
 
-    def __init__(self, classifier: GestureClassifier, threshold: float) -> None:
+    def __init__(self, classifier: GestureClassifier, threshold: float, tolerance: float = 1.0) -> None:
         self.inner = classifier
         self.classes = list(classifier.classes)
         self.feature_config = classifier.feature_config
         self.threshold = float(threshold)
+        self.tolerance = float(tolerance)
 
     def predict_proba(self, features: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         return self.inner.predict_proba(features)
+
+    def class_distances(self, features: npt.NDArray[np.float32]) -> npt.NDArray[np.float32] | None:
+        distances = self.inner.class_distances(features)
+        return None if distances is None else distances / np.float32(self.tolerance)
+
+    def decide(self, probabilities: npt.NDArray[np.float32], distances: npt.NDArray[np.float32] | None) -> list:
+        if self.inner.familiarity is None or distances is None:
+            return [make_prediction(row, self.classes, self.threshold) for row in probabilities]
+        return self.inner.decide(probabilities, distances)
 
 
 @dataclass(frozen=True)
@@ -98,7 +109,7 @@ class StreamSession:
         self._pipeline: Pipeline | None = None
         self._pipeline_config: tuple[TrackerConfig, KeypointBackend] | None = None  # what the tracker was built with
         self._classifier: ThresholdedClassifier | None = None
-        self._classifier_key: tuple[int, float] | None = None
+        self._classifier_key: tuple[int, float, float] | None = None
         self._recorder: Recorder | None = None
         self._sample_finder = SampleFinder(self._make_source)  # for the frames a recording captures
         self._takes = 0
@@ -112,14 +123,17 @@ class StreamSession:
 
     # -- page side -------------------------------------------------------------------------
 
-    def set_classifier(self, classifier: GestureClassifier | None, threshold: float = 0.6) -> None:
-        """Use ``classifier`` with this session's threshold (no-op when nothing changed)."""
-        key = None if classifier is None else (id(classifier), round(float(threshold), 4))
+    def set_classifier(
+        self, classifier: GestureClassifier | None, threshold: float = 0.6, tolerance: float = 1.0
+    ) -> None:
+        """Use ``classifier`` with this session's threshold and tolerance (no-op when nothing changed)."""
+        key = None if classifier is None else (id(classifier), round(float(threshold), 4), round(float(tolerance), 4))
         with self._lock:
             if key == self._classifier_key:
                 return
             self._classifier_key = key
-            self._classifier = None if classifier is None else ThresholdedClassifier(classifier, threshold)
+            self._classifier = (None if classifier is None
+                                else ThresholdedClassifier(classifier, threshold, tolerance))  # fmt: skip
             pipeline = self._pipeline
         if pipeline is not None:
             pipeline.set_classifier(self._classifier)

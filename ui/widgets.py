@@ -13,6 +13,7 @@ from ui.figures import saved_figure_text
 from ui.recorder import RecordPlan, RecordStatus
 from ui.stream import StreamSession, StreamSnapshot
 from ui.text import plain
+from ui.unknown_panel import why_unknown
 from ui.uploads import AnnotatedUpload
 
 PAGES = {"home": "pages/home.py", "record": "pages/record.py", "train": "pages/train.py", "live": "pages/live.py"}
@@ -124,7 +125,8 @@ def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass], bod
                 continue
             title = "❔ unknown" if prediction.label == UNKNOWN_LABEL else state.title_of(prediction.label, gestures)
             st.markdown(f"### {plain(title)}")
-            st.caption(f"confidence {prediction.score:.0%}")
+            reason = why_unknown(prediction, gestures)
+            st.caption(reason if reason else f"confidence {prediction.score:.0%}")
             _top3(prediction, gestures)
 
 

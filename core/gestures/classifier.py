@@ -34,6 +34,7 @@ from safetensors.torch import save as save_safetensors
 from torch import nn
 
 from core.gestures.catalog import GestureClass
+from core.gestures.familiarity import Familiarity, FamiliarityError
 from core.gestures.features import FeatureConfig, hand_features
 from core.gestures.model_file import (
     CONFIG_FILE,
@@ -52,6 +53,7 @@ from core.io.limits import check_hidden
 from core.types import UNKNOWN_LABEL, FloatArray, Keypoints, Prediction, make_prediction
 
 DEFAULT_HIDDEN: tuple[int, ...] = (128, 64)
+_REFERENCE, _OWNER = "familiarity.reference", "familiarity.owner"  # the examples' tensors beside the weights
 __all__ = ["CONFIG_FILE", "DEFAULT_HIDDEN", "GestureClassifier", "ModelFileError", "build_network"]
 
 
@@ -95,6 +97,10 @@ class GestureClassifier:
         self.threshold = _check_threshold(threshold)
         self.metadata: dict[str, Any] = dict(metadata or {})
         self.network = build_network(feature_config.size, self.hidden, len(self.classes), self.dropout).eval()
+        # the person's own examples (core.gestures.familiarity): with them "unknown" is "unlike anything taught",
+        # without them (the starter, body poses, models saved before) the top probability below ``threshold``
+        self.familiarity: Familiarity | None = None
+        self.tolerance = 1.0  # how far from the examples still counts as known, in radii (Live's slider)
 
     @property
     def n_features(self) -> int:
@@ -113,9 +119,29 @@ class GestureClassifier:
         with torch.inference_mode():
             return torch.softmax(self.network(torch.from_numpy(x)), dim=1).numpy()
 
+    def class_distances(self, features: FloatArray) -> FloatArray | None:
+        """(N, C) distance of each feature row to the nearest example of each class, in radii; None without
+        examples. A stream averages these over frames as it averages the probabilities."""
+        if self.familiarity is None:
+            return None
+        x = np.ascontiguousarray(features, dtype=np.float32).reshape(-1, self.n_features)
+        return self.familiarity.class_distances(x) / np.float32(self.familiarity.radius * self.tolerance)
+
+    def decide(self, probabilities: FloatArray, distances: FloatArray | None) -> list[Prediction]:
+        """The one "unknown" decision (Live, videos, ``infer``, outputs; the ONNX graph computes the same): (N, C)
+        probabilities and their (N, C) ``class_distances`` (or None) → one ``Prediction`` per row."""
+        p = np.asarray(probabilities, np.float32).reshape(-1, len(self.classes))
+        if self.familiarity is None or distances is None:
+            return [make_prediction(row, self.classes, self.threshold) for row in p]
+        best = p.argmax(axis=1)
+        near = distances[np.arange(len(p)), best]
+        known = self.familiarity.known(p, distances, self.threshold)
+        return [make_prediction(row, self.classes, self.threshold, bool(k), float(d))
+                for row, k, d in zip(p, known, near, strict=True)]  # fmt: skip
+
     def predict(self, features: FloatArray) -> list[Prediction]:
-        """One ``Prediction`` per row of (N, D) features; ``UNKNOWN_LABEL`` below ``threshold``."""
-        return [make_prediction(row, self.classes, self.threshold) for row in self.predict_proba(features)]
+        """One ``Prediction`` per row of (N, D) features, by ``decide``'s rule."""
+        return self.decide(self.predict_proba(features), self.class_distances(features))
 
     def predict_hand(self, hand: Keypoints) -> Prediction:
         """Prediction for one detected hand (features in the user view, see ``core.gestures.features``)."""
@@ -135,7 +161,7 @@ class GestureClassifier:
             "feature_config": asdict(self.feature_config),
             "threshold": self.threshold,
             "metadata": self.metadata,
-        }
+        } | ({} if self.familiarity is None else {"familiarity": self.familiarity.as_json()})
 
     def save(self, directory: str | os.PathLike[str]) -> Path:
         """Replace the model in ``directory`` (created if needed) whole or not at all.
@@ -149,6 +175,9 @@ class GestureClassifier:
         """
         folder = Path(directory)
         tensors = {k: v.detach().contiguous().clone() for k, v in self.network.state_dict().items()}
+        if self.familiarity is not None:
+            tensors[_REFERENCE] = torch.from_numpy(self.familiarity.reference.copy())
+            tensors[_OWNER] = torch.from_numpy(self.familiarity.owner.copy())
         bad = [name for name, tensor in tensors.items() if not torch.isfinite(tensor).all()]
         if bad:
             raise ValueError(f"{folder}: refusing to save a model whose weights are not finite ({bad[0]}); "
@@ -189,8 +218,18 @@ class GestureClassifier:
         weights_path = folder / description.get("weights_file", WEIGHTS_FILE)
         classifier = _classifier_from_description(cls, description, json_path)
         tensors = read_weights(weights_path, description["weights_sha256"])
+        reference, owner = tensors.pop(_REFERENCE, None), tensors.pop(_OWNER, None)
         check_tensors(tensors, classifier.network.state_dict(), weights_path)
         classifier.network.load_state_dict(tensors, strict=True)
+        if "familiarity" in description or reference is not None or owner is not None:
+            if reference is None or owner is None:
+                raise ModelFileError(f"{weights_path}: the examples of 'familiarity' are missing")
+            try:
+                classifier.familiarity = Familiarity.from_parts(description.get("familiarity"), reference.numpy(),
+                                                                owner.numpy(), len(classifier.classes),
+                                                                classifier.n_features)  # fmt: skip
+            except FamiliarityError as exc:
+                raise ModelFileError(f"{json_path}: familiarity: {exc}") from None
         return classifier
 
     def export_onnx(self, path: str | os.PathLike[str], gestures: Sequence[GestureClass] = (), opset: int = 17) -> Path:

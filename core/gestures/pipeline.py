@@ -42,6 +42,10 @@ class Classifier(Protocol):
         """(N, D) float32 features → (N, len(classes)) float32 probabilities, rows summing to 1."""
         ...
 
+    # Optional (``GestureClassifier`` has both): ``class_distances(X) -> (N, C) | None``, each row's distance to
+    # each class's nearest example in radii, and ``decide(probabilities, distances) -> list[Prediction]``, the
+    # "unknown" decision on smoothed rows. Without them, the top probability below ``threshold`` is unknown.
+
 
 @dataclass(frozen=True)
 class FrameResult:
@@ -68,6 +72,7 @@ class _Track:
     handedness: str
     centre: npt.NDArray[np.float64]  # normalised (x, y) of the keypoints' box centre
     history: deque[FloatArray]  # last few probability vectors of this hand
+    distances: deque[FloatArray]  # their distances to each class's examples (core.gestures.familiarity), if any
     classes: tuple[str, ...]  # the classifier's classes the history was computed with
     missed: int = 0  # consecutive frames without a matching hand
 
@@ -108,6 +113,18 @@ def match_hands(tracks: list[_Track], hands: list[Keypoints]) -> list[int | None
             assigned[h] = t
             used.add(t)
     return assigned
+
+
+def _class_distances(classifier: Classifier, features: FloatArray) -> FloatArray | None:
+    measure = getattr(classifier, "class_distances", None)  # a classifier without examples may lack it
+    return None if measure is None else measure(features)
+
+
+def _decide(classifier: Classifier, probabilities: FloatArray, distances: FloatArray | None) -> list[Prediction]:
+    decide = getattr(classifier, "decide", None)
+    if decide is None:
+        return [make_prediction(p, tuple(classifier.classes), classifier.threshold) for p in probabilities]
+    return decide(probabilities, distances)
 
 
 # Frames whose class probabilities Live, videos and ``python -m core live`` average per hand: a label
@@ -197,22 +214,28 @@ class Pipeline:
         features = np.stack([hand_features(hand, classifier.feature_config) for hand in hands]).astype(np.float32)
         mid = time.perf_counter()
         probabilities = np.asarray(classifier.predict_proba(features), dtype=np.float32)  # (N, C)
+        distances = _class_distances(classifier, features)  # (N, C) or None
         classes = tuple(classifier.classes)
         with self._lock:
-            smoothed = self._smooth(hands, probabilities, classes)
-        predictions: list[Prediction | None] = [make_prediction(p, classes, classifier.threshold) for p in smoothed]
+            smoothed, near = self._smooth(hands, probabilities, distances, classes)
+        predictions: list[Prediction | None] = list(_decide(classifier, smoothed, near))
         timings.update(features=(mid - start) * 1000.0, classifier=(time.perf_counter() - mid) * 1000.0)
         return predictions
 
-    def _smooth(self, hands: list[Keypoints], probabilities: FloatArray, classes: tuple[str, ...]) -> list[FloatArray]:
-        """Append each hand's probabilities to its track and return the per-hand averages. Lock held."""
+    def _smooth(
+        self, hands: list[Keypoints], probabilities: FloatArray, distances: FloatArray | None, classes: tuple[str, ...]
+    ) -> tuple[FloatArray, FloatArray | None]:
+        """Append each hand's probabilities (and distances) to its track; (N, C) per-hand averages of both. Lock held."""
         assigned = match_hands(self._tracks, hands)
         tracks = self._age_tracks(assigned, hands, classes)
-        averaged = []
-        for track, probs in zip(tracks, probabilities, strict=True):
+        averaged, near = [], []
+        for i, (track, probs) in enumerate(zip(tracks, probabilities, strict=True)):
             track.history.append(probs)
-            averaged.append(np.mean(np.stack(track.history), axis=0).astype(np.float32))
-        return averaged
+            averaged.append(np.mean(np.stack(track.history), axis=0))
+            if distances is not None:
+                track.distances.append(distances[i])
+                near.append(np.mean(np.stack(track.distances), axis=0))
+        return np.asarray(averaged, np.float32), None if distances is None else np.asarray(near, np.float32)
 
     def _age_tracks(
         self, assigned: list[int | None], hands: list[Keypoints], classes: tuple[str, ...] | None
@@ -222,7 +245,8 @@ class Pipeline:
         for hand, index in zip(hands, assigned, strict=True):
             track = self._tracks[index] if index is not None else None
             if track is None or track.classes != classes:  # a new hand, or a new model: start afresh
-                track = _Track(hand.handedness, _centre(hand), deque(maxlen=self.smoothing), classes or ())
+                track = _Track(hand.handedness, _centre(hand), deque(maxlen=self.smoothing),
+                               deque(maxlen=self.smoothing), classes or ())  # fmt: skip
             track.handedness, track.centre, track.missed = hand.handedness, _centre(hand), 0
             per_hand.append(track)
         kept = {id(t) for t in per_hand}

@@ -79,7 +79,10 @@ class TrainConfig:
     mirror_weight_per_class: bool = True
     aug: AugmentConfig = field(default_factory=lambda: USER_AUGMENT)
     seed: int = 0  # split, initialisation, shuffling and augmentation are all drawn from it
-    threshold: float = 0.6  # the trained model's confidence threshold
+    threshold: float = 0.6  # the trained model's confidence threshold (models without examples: see familiarity)
+    # keep the person's own examples in a hand model, so "unknown" means "unlike anything taught"
+    # (core.gestures.familiarity; bench/openset.py measures it)
+    familiarity: bool = True
     min_samples_per_class: int = 5  # a class with fewer own samples is refused (zero means "skipped")
     # torch intra-op threads of the training thread (restored after); None keeps torch's setting.
     # 1 is fastest for this small MLP: on a busy 2-core machine 2 threads ran 5-10x slower

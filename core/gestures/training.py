@@ -24,6 +24,7 @@ from torch import nn
 
 from core.gestures.classifier import GestureClassifier
 from core.gestures.early_stop import EpochStats, fit_with_early_stopping
+from core.gestures.familiarity import fit_familiarity
 from core.gestures.fast_mlp import AdamW, dropout_masks, forward_with_masks
 from core.gestures.features import FeatureConfig, augment, mirror_features
 from core.gestures.metrics import EvalReport, evaluate, mirrored_accuracy
@@ -36,7 +37,7 @@ from core.types import FloatArray, IntArray
 # Re-exported: callers import the run's settings and its metrics from the module that runs it.
 __all__ = [
     "INTEGER_FIELDS", "TRAIN_LIMITS", "EpochStats", "EvalReport", "NotEnoughDataError", "TooManyClassesError",
-    "TrainConfig", "TrainResult", "check_inputs", "check_limit", "copy_weights", "evaluate", "mirrored_accuracy",
+    "TrainConfig", "TrainResult", "attach_examples", "check_inputs", "check_limit", "copy_weights", "evaluate", "mirrored_accuracy",
     "result_metadata", "train_classifier", "trainable_classes",
 ]  # fmt: skip
 
@@ -134,6 +135,7 @@ def train_classifier(
             history, best, cancelled = _fit(classifier.network, data, feature_config, config, rng, on_epoch, cancel)
         finally:
             torch.set_num_threads(threads)
+    attach_examples(classifier, x, y_names, partners, config, landings)
     report = evaluate(classifier, x[val_idx], y_names[val_idx].tolist())
     mirrored = None if partners is None else mirrored_accuracy(classifier, x[val_idx], y_names[val_idx], partners)
     result = TrainResult(
@@ -335,6 +337,20 @@ def _validate(network: nn.Sequential, loss_fn: nn.Module, data: _Data) -> tuple[
         loss = float(loss_fn(logits, data.y_val))
         accuracy = float((logits.argmax(1) == data.y_val).float().mean())
     return loss, accuracy
+
+
+def attach_examples(
+    classifier: GestureClassifier, x: FloatArray, y: npt.NDArray[np.str_], partners: Mapping[str, str] | None,
+    config: TrainConfig, landings: Mapping[str, str], starter_classes: Collection[str] = (),
+) -> None:  # fmt: skip
+    """Give a hand model the person's (N, D) samples ``x`` as its examples (``core.gestures.familiarity``), with
+    ``starter_classes`` the classes the network also learnt from the starter set; mirrored copies of classes whose
+    mirror image is another own class (``landings``) are left out, as they would vouch for that class."""
+    cfg = classifier.feature_config
+    if not config.familiarity or cfg.skeleton != "hand" or not len(x):
+        return
+    classifier.familiarity = fit_familiarity(x, y.tolist(), classifier.classes, partners, cfg, config.aug,
+                                             list(starter_classes), list(landings), config.seed)  # fmt: skip
 
 
 def result_metadata(result: TrainResult) -> dict[str, object]:

@@ -34,6 +34,7 @@ from core.gestures.training import (
     EpochStats,
     TrainConfig,
     TrainResult,
+    attach_examples,
     check_inputs,
     copy_weights,
     evaluate,
@@ -177,6 +178,7 @@ def train_with_starter(
                                                    on_epoch, cancel)  # fmt: skip
         finally:
             torch.set_num_threads(threads)
+    attach_examples(classifier, x, y, partners if config.mirror else None, config, landings, known)
     result = _result(classifier, x, y, val_idx, starter_x, starter_y, split[2], partners, history, best, cancelled)
     result.skipped_classes, result.n_train, result.mirror_landings = skipped, len(train_idx), landings
     result.seconds = time.perf_counter() - started
