@@ -297,6 +297,7 @@ for _ in range({free}):
     os.close(held.pop())
 try:
     {tracker}().process(np.zeros((120, 160, 3), np.uint8))
+    print("worked")
 except TooManyOpenFilesError as exc:
     print("said:", exc)
 """
@@ -306,12 +307,15 @@ except TooManyOpenFilesError as exc:
 @pytest.mark.parametrize("free", [0, 1])
 @pytest.mark.parametrize("tracker", ["landmarks.HandTracker", "pose.PoseTracker"])
 def test_8_mediapipe_at_the_descriptor_limit_says_so(free: int, tracker: str) -> None:
+    """No descriptor left: the start says so. One left: the first frame's model files may or may not find it
+    (MediaPipe's threads open and close their own), so the tracker works or says so; never a RuntimeError."""
     module, name = tracker.split(".")
     script = _MEDIAPIPE_AT_THE_LIMIT.format(module=module, tracker=name, free=free)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "said: MediaPipe" in done.stdout and "too many open files (limit 64)" in done.stdout, done.stdout
+    said = "said: MediaPipe could not open its model files: too many open files (limit 64): close other tabs"
+    assert said in done.stdout or (free and done.stdout.strip() == "worked"), done.stdout
 
 
 @pytest.mark.slow
