@@ -38,8 +38,8 @@ while True:
         }
         if "visibility" in meta["inputs"]:  # body models that learned which joints are hidden
             feeds["visibility"] = np.array([[p.visibility for p in person.landmark] for person in people], np.float32)
-        probabilities, best = session.run(["probabilities", "class_index"], feeds)
+        probabilities, best, known = session.run(["probabilities", "class_index", "known"], feeds)
         for n, (row, index) in enumerate(zip(probabilities, best, strict=True)):
-            label = meta["classes"][index] if row[index] >= meta["threshold"] else "unknown"
+            label = meta["classes"][index] if known[n] else "unknown"  # the app's own decision
             print(f"frame {frame} hand {n}: {label} {row[index]:.4f} {meta['emoji'][index]}", flush=True)
     frame += 1

@@ -148,14 +148,16 @@ def test_inputs_outputs_and_metadata(tmp_path: Path) -> None:
     assert [(i.name, i.shape, i.type) for i in session.get_inputs()] == [
         ("landmarks", ["batch", 21, 3], "tensor(float)"), ("image_size", [2], "tensor(float)")]  # fmt: skip
     assert [(o.name, o.shape, o.type) for o in session.get_outputs()] == [
-        ("probabilities", ["batch", len(classes)], "tensor(float)"), ("class_index", ["batch"], "tensor(int64)")]  # fmt: skip
+        ("probabilities", ["batch", len(classes)], "tensor(float)"), ("class_index", ["batch"], "tensor(int64)"),
+        ("known", ["batch"], "tensor(bool)")]  # fmt: skip
     assert meta["format"] == ONNX_FORMAT and meta["format_version"] == 1
     assert meta["classes"] == classes and meta["threshold"] == clf.threshold and meta["skeleton"] == "hand"
     assert meta["emoji"][classes.index("pointing_right")] == "👉"
     assert meta["mirror"][classes.index("pointing_right")] == "pointing_left"
     assert meta["mirror"][classes.index("fist")] == "fist"
     assert FeatureConfig(**meta["feature_config"]) == HAND_2D
-    assert set(meta["inputs"]) == {"landmarks", "image_size", "probabilities", "class_index"}
+    assert set(meta["inputs"]) == {"landmarks", "image_size", "probabilities", "class_index", "known"}
+    assert meta["familiarity"] is None  # no examples: "known" is the threshold's
     assert "unmirrored" in meta["inputs"]["landmarks"] and "not read" in meta["inputs"]["landmarks"]
     assert meta["handteach_version"] == handteach_version() != "unknown"
     assert meta["training"] == {"project": "default"}
@@ -444,3 +446,27 @@ def test_the_browser_examples_metadata_reader_reads_what_onnxruntime_reads(tmp_p
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == session.get_modelmeta().custom_metadata_map
+
+
+def test_the_graph_decides_unknown_as_the_app_does(tmp_path: Path) -> None:
+    """A model with examples (core.gestures.familiarity): ``known`` and ``distance`` from onnxruntime equal
+    ``GestureClassifier.decide`` on the same frames, hands near the examples and far from them alike."""
+    from core.gestures.familiarity import fit_familiarity
+    from core.gestures.train_config import USER_AUGMENT
+
+    clf = classifier_for(HAND_DEPTH, classes=("fist", "a", "b"))
+    landmarks, _ = synthetic(HAND_DEPTH, 40, seed=7)
+    size = (640, 480)
+    hands = [keypoints(lm, size, HAND_DEPTH) for lm in landmarks]
+    x = np.stack([hand_features(h, HAND_DEPTH) for h in hands])
+    labels = clf.predict_proba(x[:20]).argmax(axis=1)  # the first 20 are examples of the class the network picks
+    clf.familiarity = fit_familiarity(x[:20], [clf.classes[i] for i in labels], clf.classes, None, HAND_DEPTH,
+                                      USER_AUGMENT, starter_classes=["fist"])  # fmt: skip
+    session, meta = session_of(clf, tmp_path / "m.onnx")
+    probabilities, index, known, distance = session.run(["probabilities", "class_index", "known", "distance"],
+                                                        {"landmarks": landmarks, "image_size": np.array(size, np.float32)})  # fmt: skip
+    expected = clf.decide(clf.predict_proba(x), clf.class_distances(x))
+    assert np.abs(distance - clf.class_distances(x)).max() <= 5e-3  # float32 square roots near 0
+    assert [bool(k) for k in known] == [p.label != "unknown" for p in expected]
+    assert known[:20].all() and not known[20:].all()  # examples are known; some strangers are not
+    assert meta["familiarity"]["rows"] == len(clf.familiarity.reference) and meta["familiarity"]["starter"][0]

@@ -12,8 +12,12 @@ the features. The contract (``docs/export.md``):
 * ``visibility`` (batch, K) float32: MediaPipe Pose's per-landmark visibility, only for a body
   model that reads it (``FeatureConfig.use_visibility``);
 * outputs ``probabilities`` (batch, C) float32 (softmax, columns in the order of the ``classes``
-  metadata) and ``class_index`` (batch,) int64 (their argmax). The ``threshold`` metadata is the
-  app's: below it, the app says "unknown".
+  metadata), ``class_index`` (batch,) int64 (their argmax) and ``known`` (batch,) bool: the app's own
+  "unknown" decision for that one frame (``GestureClassifier.decide``: for a model with the person's
+  examples, ``core.gestures.familiarity``, the hand lies within the radius of an example of its top
+  class or is a starter gesture the network is sure of; else the top probability reaches the
+  ``threshold`` metadata). A model with examples also gives ``distance`` (batch, C) float32, each
+  class's nearest example in radii (≤ 1: near enough); Live averages both over 5 frames per hand.
 
 Handedness is no input: models learn each gesture on both hands (mirrored copies of every sample,
 ``mirror_features``), so none reads it. A row whose points all sit on the root (a degenerate
@@ -46,7 +50,7 @@ ONNX_FORMAT = "handteach-landmarks-onnx"
 ONNX_FORMAT_VERSION = 1
 ONNX_OPSET = 17  # what every current runtime (onnxruntime, onnxruntime-web, mobile) runs
 INPUTS = ("landmarks", "image_size", "visibility")
-OUTPUTS = ("probabilities", "class_index")
+OUTPUTS = ("probabilities", "class_index", "known", "distance")  # "distance" only for a model with examples
 # Why a motion project has no ONNX export (docs/export.md): what classifies a motion is not a function of one
 # frame's landmarks, and a graph holding only part of it would answer otherwise than the app.
 MOTION_REFUSAL = (
@@ -105,18 +109,42 @@ class LandmarkFeatures(nn.Module):
 
 
 class LandmarkClassifier(nn.Module):
-    """Landmarks → (probabilities (N, C), class_index (N,) int64): ``LandmarkFeatures`` then the MLP."""
+    """Landmarks → (probabilities (N, C), class_index (N,) int64, known (N,) bool[, distance (N, C) in radii]):
+    ``LandmarkFeatures``, the MLP, then ``GestureClassifier.decide``'s rule at tolerance 1."""
 
     def __init__(self, classifier: GestureClassifier) -> None:
         super().__init__()
         self.features = LandmarkFeatures(classifier.feature_config)
         self.network = classifier.network
+        self.threshold = float(classifier.threshold)
+        familiarity = classifier.familiarity
+        self.has_examples = familiarity is not None
+        if familiarity is not None:
+            n_classes = len(classifier.classes)
+            owned = torch.zeros(n_classes, len(familiarity.owner), dtype=torch.bool)
+            owned[torch.from_numpy(familiarity.owner), torch.arange(len(familiarity.owner))] = True
+            self.register_buffer("reference", torch.from_numpy(familiarity.reference.copy()), persistent=False)
+            self.register_buffer("not_owned", (~owned).float() * 1e30, persistent=False)  # (C, R)
+            self.register_buffer("has_own", owned.any(dim=1), persistent=False)  # (C,)
+            self.register_buffer("starter", torch.tensor(familiarity.starter, dtype=torch.bool), persistent=False)
+            self.radius, self.confident = float(familiarity.radius), float(familiarity.confident)
 
     def forward(
         self, landmarks: torch.Tensor, image_size: torch.Tensor, visibility: torch.Tensor | None = None
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        probabilities = torch.softmax(self.network(self.features(landmarks, image_size, visibility)), dim=1)
-        return probabilities, probabilities.argmax(dim=1)
+    ) -> tuple[torch.Tensor, ...]:
+        features = self.features(landmarks, image_size, visibility)
+        probabilities = torch.softmax(self.network(features), dim=1)
+        top, best = probabilities.max(dim=1)
+        if not self.has_examples:
+            return probabilities, best, top >= self.threshold
+        squared = (features.square().sum(1, keepdim=True) - 2.0 * features @ self.reference.T
+                   + self.reference.square().sum(1)[None])  # (N, R)  # fmt: skip
+        nearest = (squared[:, None, :] + self.not_owned[None]).amin(dim=2)  # (N, C)
+        distance = nearest.clamp_min(0.0).sqrt() / self.radius
+        near = distance.gather(1, best[:, None])[:, 0] <= 1.0
+        sure = self.starter[best] & (top >= self.confident)
+        alone = ~self.has_own[best] & (top >= self.threshold)
+        return probabilities, best, near | sure | alone, distance
 
 
 def input_names(config: FeatureConfig) -> list[str]:
@@ -124,7 +152,12 @@ def input_names(config: FeatureConfig) -> list[str]:
     return list(INPUTS if config.use_visibility else INPUTS[:2])
 
 
-def contract(config: FeatureConfig) -> dict[str, str]:
+def output_names(classifier: GestureClassifier) -> list[str]:
+    """The graph's outputs: ``distance`` only for a model with examples."""
+    return list(OUTPUTS if classifier.familiarity is not None else OUTPUTS[:3])
+
+
+def contract(config: FeatureConfig, outputs: Sequence[str] = OUTPUTS[:3]) -> dict[str, str]:
     """Input and output name → what it holds, in words: the ``inputs`` metadata and the graph's doc strings."""
     k, what = config.layout.num_joints, config.layout.name
     described = {
@@ -135,9 +168,11 @@ def contract(config: FeatureConfig) -> dict[str, str]:
         "visibility": f"(batch, {k}) float32: MediaPipe Pose's visibility per landmark; below "
         f"{config.min_visibility} a landmark counts as hidden",
         "probabilities": "(batch, C) float32: softmax over the classes, in the order of the 'classes' metadata",
-        "class_index": "(batch,) int64: argmax of probabilities; below the 'threshold' metadata, say unknown",
+        "class_index": "(batch,) int64: argmax of probabilities",
+        "known": "(batch,) bool: the app's decision for this frame; false: say unknown",
+        "distance": "(batch, C) float32: each class's nearest taught example, in radii (1: the edge of known)",
     }
-    return {name: described[name] for name in (*input_names(config), *OUTPUTS)}
+    return {name: described[name] for name in (*input_names(config), *outputs)}
 
 
 def handteach_version() -> str:
@@ -170,9 +205,10 @@ def onnx_metadata(classifier: GestureClassifier, gestures: Sequence[GestureClass
         "emoji": [by_name[c].emoji if c in by_name else "" for c in classes],
         "mirror": [by_name[c].mirror_partner if c in by_name else c for c in classes],
         "threshold": classifier.threshold,
+        "familiarity": None if classifier.familiarity is None else classifier.familiarity.as_json(),
         "skeleton": config.skeleton,
         "feature_config": asdict(config),
-        "inputs": contract(config),
+        "inputs": contract(config, output_names(classifier)),
         "handteach_version": handteach_version(),
         "training": classifier.metadata,
     }
@@ -202,7 +238,7 @@ def onnx_model(classifier: GestureClassifier, gestures: Sequence[GestureClass] =
     import onnx  # imported lazily: only export needs it
 
     config = classifier.feature_config
-    names = input_names(config)
+    names, outputs = input_names(config), output_names(classifier)
     k = config.layout.num_joints
     example = (torch.zeros(1, k, 3), torch.tensor([640.0, 480.0]), torch.ones(1, k))[: len(names)]
     batch = {0: "batch"}
@@ -216,13 +252,13 @@ def onnx_model(classifier: GestureClassifier, gestures: Sequence[GestureClass] =
             example,
             buffer,
             input_names=names,
-            output_names=list(OUTPUTS),
-            dynamic_axes={name: batch for name in (*names, *OUTPUTS) if name != "image_size"},
+            output_names=outputs,
+            dynamic_axes={name: batch for name in (*names, *outputs) if name != "image_size"},
             opset_version=opset,
             dynamo=False,
         )
     model = onnx.load_from_string(buffer.getvalue())
-    described = contract(config)
+    described = contract(config, outputs)
     for value in (*model.graph.input, *model.graph.output):
         value.doc_string = described[value.name]
     model.producer_name, model.producer_version = "handteach", handteach_version()

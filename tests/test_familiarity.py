@@ -1,0 +1,100 @@
+"""core.gestures.familiarity: the examples, the decision, and the model file's familiarity block."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.gestures.classifier import GestureClassifier, ModelFileError
+from core.gestures.familiarity import MAX_ROWS, RADIUS_DEPTH, Familiarity, FamiliarityError, fit_familiarity
+from core.gestures.features import FeatureConfig, keypoints_to_features
+from core.gestures.train_config import USER_AUGMENT, TrainConfig
+from core.gestures.training import train_classifier
+
+CFG = FeatureConfig(use_depth=True)
+
+
+def hands(kind: str, n: int, seed: int) -> np.ndarray:
+    """(n, D) features of a synthetic hand: fingers straight out ("open"), or only the index out ("fist": the
+    others folded, a pointing hand's shape)."""
+    rng = np.random.default_rng(seed)
+    points = np.zeros((n, 21, 3), np.float32)
+    for finger in range(5):
+        angle = np.deg2rad(-60 + 30 * finger)
+        for joint in range(4):
+            reach = (joint + 1) * (0.25 if kind == "open" or finger == 1 else 0.03)
+            points[:, 1 + 4 * finger + joint, :2] = [np.sin(angle) * reach, -np.cos(angle) * reach - 0.1]
+    return keypoints_to_features(points + rng.normal(0, 0.01, points.shape).astype(np.float32), CFG)
+
+
+def test_examples_cover_the_taught_hand_and_refuse_an_untaught_one() -> None:
+    x, y = np.concatenate([hands("open", 10, 0), hands("fist", 10, 1)]), ["open"] * 10 + ["fist"] * 10
+    fam = fit_familiarity(x, y, ["open", "fist"], None, CFG, USER_AUGMENT)
+    assert len(fam.reference) == 20 * 11 and fam.radius == RADIUS_DEPTH
+    later = hands("open", 5, 2)
+    assert (fam.class_distances(later)[:, 0] < fam.radius).all()
+    assert (fam.class_distances(later)[:, 1] > fam.radius).all()  # an open hand is far from every fist
+
+
+def test_a_model_with_one_sample_of_a_class_trains_and_decides() -> None:
+    x, y = np.concatenate([hands("open", 6, 0), hands("fist", 6, 1)]), ["open"] * 6 + ["fist"] * 6
+    result = train_classifier(x, y, ["open", "fist"], {}, CFG, TrainConfig(epochs=5, min_samples_per_class=2))
+    model = result.classifier
+    assert model.familiarity is not None
+    labels = {p.label for p in model.predict(hands("open", 4, 9))}
+    assert labels <= {"open", "unknown"}
+
+
+def test_examples_are_capped_and_mirrored_copies_follow_the_partner() -> None:
+    x = hands("open", 500, 0)
+    fam = fit_familiarity(x, ["right"] * 500, ["right", "left"], {"right": "left"}, CFG, USER_AUGMENT)
+    assert len(fam.reference) == MAX_ROWS and set(fam.owner.tolist()) == {0, 1}
+
+
+def test_no_examples_for_a_class_falls_back_to_the_threshold() -> None:
+    fam = Familiarity(hands("open", 3, 0), np.zeros(3, np.int64), 0.7, (False, True))
+    probabilities = np.array([[0.3, 0.7], [0.55, 0.45]], np.float32)
+    ratios = np.full((2, 2), np.inf, np.float32)
+    assert fam.known(probabilities, ratios, threshold=0.6).tolist() == [True, False]
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda d, t: d.pop("familiarity"), "familiarity"),
+        (lambda d, t: d["familiarity"].update(radius=float("nan")), "NaN"),
+        (lambda d, t: d["familiarity"].update(radius=-1.0), "radius"),
+        (lambda d, t: d["familiarity"].update(rows=3), "examples are"),
+        (lambda d, t: d["familiarity"].update(starter=[True]), "true/false"),
+    ],
+    ids=["block-missing", "radius-nan", "radius-negative", "wrong-rows", "wrong-starter"],
+)
+def test_a_damaged_familiarity_block_is_refused_by_name(tmp_path: Path, damage, message: str) -> None:
+    x, y = np.concatenate([hands("open", 6, 0), hands("fist", 6, 1)]), ["open"] * 6 + ["fist"] * 6
+    model = train_classifier(x, y, ["open", "fist"], {}, CFG, TrainConfig(epochs=3, min_samples_per_class=2)).classifier
+    model.save(tmp_path)
+    description = json.loads((tmp_path / "model.json").read_text())
+    damage(description, None)  # the examples' tensors stay in the weights file
+    (tmp_path / "model.json").write_text(json.dumps(description))
+    with pytest.raises(ModelFileError, match=message):
+        GestureClassifier.load(tmp_path)
+
+
+def test_a_model_round_trips_with_its_examples(tmp_path: Path) -> None:
+    x, y = np.concatenate([hands("open", 6, 0), hands("fist", 6, 1)]), ["open"] * 6 + ["fist"] * 6
+    model = train_classifier(x, y, ["open", "fist"], {}, CFG, TrainConfig(epochs=3, min_samples_per_class=2)).classifier
+    model.save(tmp_path)
+    loaded = GestureClassifier.load(tmp_path)
+    assert loaded.familiarity is not None
+    assert np.array_equal(loaded.familiarity.reference, model.familiarity.reference)
+    assert [p.label for p in loaded.predict(x)] == [p.label for p in model.predict(x)]
+
+
+def test_nan_examples_are_refused() -> None:
+    bad = hands("open", 2, 0)
+    bad[0, 0] = np.nan
+    with pytest.raises(FamiliarityError, match="NaN"):
+        Familiarity(bad, np.zeros(2, np.int64), 0.7, (True,))
