@@ -335,3 +335,83 @@ def test_2_cli_train_into_a_project_deleted_and_created_again_leaves_the_new_one
         code, err = _resume(train)
     assert code == 2 and f"error: {REPLACED}" in err, err
     assert not model_dir(store, "default").exists(), "the new empty project got the old trained model"
+
+
+# -- 7: a name the filesystem cannot hold -----------------------------------------------------------------
+
+EMOJI_NAME = "😀" * 64  # 64 characters, within the character limit; 256 bytes, over a folder name's 255
+
+
+def test_7_a_new_project_name_is_measured_in_bytes_at_create_rename_and_import(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    store.ensure_project()
+    too_long = f"project name '{'😀' * 20}'… is 256 bytes long as a folder name"
+    with pytest.raises(ValueError, match=too_long):
+        store.create_project(EMOJI_NAME)
+    with pytest.raises(ValueError, match=too_long.replace("project name", "new project name")):
+        store.rename_project("default", EMOJI_NAME)
+    _teach(store, "default", OLD_CLASSES[:2], per_class=3)
+    export_project(store, "default", tmp_path / "d.handteach")
+    with pytest.raises(ValueError, match=too_long):
+        import_project(store, tmp_path / "d.handteach", as_name=EMOJI_NAME)
+    assert store.list_projects() == ["default"]
+    assert store.create_project("😀" * 50) == "😀" * 50, "200 bytes fit"
+
+
+def _older_store_with(data: Path, name: str) -> Store:
+    """A store where an older handteach let ``name`` through, and another project trained (``projects/`` exists)."""
+    store = Store(data)
+    store.ensure_project()
+    _teach(store, "default", OLD_CLASSES[:2], per_class=8)
+    train_project(store, "default", TrainConfig(epochs=2, seed=0))
+    with closing(sqlite3.connect(store.path)) as conn, conn:
+        conn.execute("INSERT INTO projects (name, backend, created_at, uid) VALUES (?, 'mediapipe', 1.0, 'old')",
+                     (name,))  # fmt: skip
+        conn.execute(
+            "INSERT INTO classes (project_id, name, position) SELECT id, 'fist', 0 FROM projects WHERE uid = 'old'"
+        )
+    return store
+
+
+UNUSABLE = "cannot be used: its name takes 256 bytes, more than the 255 a folder name may take here"
+
+
+def test_7_an_existing_project_whose_name_is_too_long_says_why_and_can_be_exported_and_deleted(tmp_path: Path) -> None:
+    store = _older_store_with(tmp_path / "data", EMOJI_NAME)
+    store.add_samples(EMOJI_NAME, [_sample("fist", i) for i in range(3)])
+    with pytest.raises(ValueError, match=UNUSABLE):
+        train_project(store, EMOJI_NAME, TrainConfig(epochs=2))
+    assert load_project_model(store, "default") is not None
+    report = export_project(store, EMOJI_NAME, tmp_path / "long.handteach")  # its samples can be taken out
+    assert report.samples == 3
+    import_project(store, tmp_path / "long.handteach", as_name="short")
+    store.delete_project(EMOJI_NAME)
+    assert store.list_projects() == ["default", "short"] and store.class_counts("short") == {"fist": 3}
+
+
+@pytest.mark.slow
+def test_7_cli_create_refuses_the_name_and_train_says_why_it_cannot(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    done = run_cli(data, "projects", "create", EMOJI_NAME, ok=False)
+    assert done.returncode == 2 and "is 256 bytes long as a folder name; the limit is 200 bytes" in done.stderr
+    _older_store_with(data, EMOJI_NAME)
+    done = run_cli(data, "train", "-p", EMOJI_NAME, "--no-starter", ok=False)
+    assert done.returncode == 2 and UNUSABLE in done.stderr, done.stderr
+
+
+@pytest.mark.slow
+def test_7_the_app_starts_on_a_store_holding_such_a_name_and_says_which_project_is_unusable(data_dir: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    _older_store_with(data_dir, EMOJI_NAME)
+    for page in ("home", "record", "train", "live"):
+        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+        at.query_params["project"] = EMOJI_NAME  # a bookmark, or the project last picked on Home
+        at.switch_page(f"pages/{page}.py")
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        errors = [e.value for e in at.error]
+        assert not any("cannot start" in e for e in errors), errors
+        said = "\n".join(str(e.value) for e in (*at.warning, *at.error, *at.sidebar.warning))
+        assert UNUSABLE in said, (page, said)
+        assert at.query_params["project"] == ["default"], "the page opened another project instead"

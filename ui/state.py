@@ -18,9 +18,11 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from core.data.project_folders import folder_problem
 from core.data.store import Store
 from core.gestures.catalog import DEFAULT_PROJECT, GestureClass
 from ui.settings import AppSettings, load_settings
+from ui.text import plain
 
 if TYPE_CHECKING:  # torch (via core.gestures.classifier) takes seconds to import: only the pages that need it do
     from core.gestures.classifier import GestureClassifier
@@ -85,7 +87,10 @@ def current_project() -> str:
     name = st.session_state.get(PROJECT_KEY)
     if name not in projects:
         name = st.query_params.get(PROJECT_PARAM)
-    if name not in projects:
+    problem = folder_problem(s.data_dir, name) if name in projects else None
+    if problem:  # an older handteach's name too long for a folder: every page would fail on it, so say so and go on
+        st.warning(plain(problem))
+    if name not in projects or problem:
         name = s.ensure_project(DEFAULT_PROJECT)
     set_project(name)
     return name

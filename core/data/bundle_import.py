@@ -21,6 +21,7 @@ from pathlib import Path
 from core.data.bundle_format import BUNDLE_LIMITS, BundleError, BundleLimits, ProjectExistsError
 from core.data.bundle_read import ProjectFile, open_project_file
 from core.data.clips import insert_clips
+from core.data.project_folders import check_new_name
 from core.data.projects import name_key
 from core.data.schema import DuplicateNameError
 from core.data.store import Store
@@ -140,7 +141,7 @@ def import_project(store: Store, path: str | os.PathLike[str], as_name: str | No
     """
     with open_project_file(path, limits) as bundle:
         m = bundle.manifest
-        name = validate_name(as_name if as_name is not None else m.name, "project name")
+        name = check_new_name(validate_name(as_name if as_name is not None else m.name, "project name"))
         existing = [p for p in store.list_projects() if name_key(p) == name_key(name)]  # "Signs" is "signs"
         if existing and not replace:  # before the long checks; the transaction checks again
             raise ProjectExistsError(bundle.path, existing[0])

@@ -41,6 +41,7 @@ from core.data.bundle_format import (
     sha256,
 )
 from core.data.clips import iter_clips
+from core.data.project_folders import UnusableNameError
 from core.data.store import Store
 from core.gestures.catalog import GestureClass, validate_name
 from core.io.atomic import atomic_path
@@ -212,7 +213,11 @@ def export_project(store: Store, project: str, path: str | os.PathLike[str],
         members = _Members(archive)
         write = _write_clips if motion else _write_samples
         counts, frames = write(members, store, project, skeleton, names)
-        models = _write_models(members, store.project_dir(project, create=False), limits)
+        try:
+            folder: Path | None = store.project_dir(project, create=False)
+        except UnusableNameError:  # a name too long for a folder (an older handteach's) holds no model: the rest goes
+            folder = None
+        models = _write_models(members, folder, limits) if folder else ()
         manifest = {
             "format": FORMAT_NAME, "format_version": FORMAT_VERSION,
             "name": project, "created_at": store.project_created_at(project), "exported_at": time.time(),

@@ -116,6 +116,7 @@ def train_project(store: Store, project: str, config: TrainConfig | None = None,
     the project did not record among them) are trained towards "unknown"; ``keep_unrecorded``
     keeps the starter gestures the project lists but did not record, filled from the starter rows.
     """
+    model_dir(store, project)  # a name too long for a folder can hold no model: said before training, not after
     dataset = project_dataset(store, project)
     config = config or TrainConfig()
     recorded = Counter(dataset.labels)

@@ -8,10 +8,16 @@ its name now, or nowhere (``ProjectReplacedError``) when that project was replac
 
 ``FolderAside`` moves a project's folder out of the way inside such a transaction (a delete, a create over
 a stray folder), so a new project of the same name never inherits an old model.
+
+A project's name is its folder's name, so it must fit one: a new name (create, rename, import) takes at most
+``MAX_NAME_BYTES`` bytes of UTF-8 (``check_new_name``); a name an older handteach let through that the disk
+cannot hold makes its project unusable (``UnusableNameError``), never the store or the app: it can still be
+listed, exported, imported under another name and deleted.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sqlite3
@@ -22,12 +28,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.data.schema import StoreError
+from core.gestures.catalog import InvalidNameError
 
 if TYPE_CHECKING:
     from core.data.projects import ProjectStore
 
 PROJECTS_FOLDER = "projects"
 ASIDE_PREFIX = ".replaced-"  # as core.data.bundle_import's: a data folder's staging names are one family
+# Most disks allow 255 bytes a folder name; the rest leaves room for names made from a project's ("NAME.handteach").
+MAX_NAME_BYTES = 200
+_USUAL_NAME_MAX = 255  # where the disk does not say
+
+
+class UnusableNameError(StoreError):
+    """A stored project whose name cannot be a folder name on this disk: it cannot hold a model."""
 
 
 class ProjectReplacedError(StoreError):
@@ -36,6 +50,56 @@ class ProjectReplacedError(StoreError):
 
 def new_identity() -> str:
     return uuid.uuid4().hex
+
+
+def check_new_name(name: str, what: str = "project name") -> str:
+    """``name`` (checked by ``validate_name`` already) if it fits a folder name; ``InvalidNameError`` saying why not."""
+    size = len(name.encode("utf-8"))
+    if size > MAX_NAME_BYTES:
+        raise InvalidNameError(f"{what} {name[:20]!r}… is {size} bytes long as a folder name; the limit is "
+                               f"{MAX_NAME_BYTES} bytes (UTF-8: an emoji takes 4): choose a shorter name")  # fmt: skip
+    return name
+
+
+def folder_problem(data_dir: Path, name: str) -> str | None:
+    """Why the project ``name`` cannot have a folder in ``data_dir`` (its name is longer than the disk allows), or None."""
+    size = len(name.encode("utf-8"))
+    if size <= MAX_NAME_BYTES:
+        return None
+    limit = _name_max(data_dir)
+    if size <= limit:
+        return None
+    return (f"project {name[:20]!r}… cannot be used: its name takes {size} bytes, more than the {limit} a folder name "
+            "may take here (an older handteach let it through). Its samples are safe: export it "
+            "(`python -m core projects export NAME -o FILE.handteach`, then `projects import FILE.handteach --as "
+            "SHORTER`), or delete it")  # fmt: skip
+
+
+def _name_max(data_dir: Path) -> int:
+    for folder in (data_dir, *data_dir.parents):  # the data folder may not exist yet
+        try:
+            return int(os.pathconf(folder, "PC_NAME_MAX"))
+        except (OSError, ValueError):
+            continue
+    return _USUAL_NAME_MAX
+
+
+def require_folder(data_dir: Path, name: str) -> Path:
+    """``data_dir/projects/name``; ``UnusableNameError`` when the disk cannot hold that folder (``folder_problem``)."""
+    problem = folder_problem(data_dir, name)
+    if problem:
+        raise UnusableNameError(problem)
+    return data_dir / PROJECTS_FOLDER / name
+
+
+def folder_exists(path: Path) -> bool:
+    """``path.exists()``, False for a name too long to exist (Python raises there)."""
+    try:
+        return path.exists()
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return False
+        raise
 
 
 def project_now(store: ProjectStore, name: str, identity: str | None, what: str = "the model") -> str:
@@ -52,7 +116,7 @@ def project_folder(store: ProjectStore, name: str, identity: str | None,
     block ends: a model saved in the block cannot land in a project that replaced it, or outlive a delete."""
     with store.write_transaction() as conn:
         now = _name_of(store, conn, name, identity, what)
-        yield now, store.data_dir / PROJECTS_FOLDER / now
+        yield now, require_folder(store.data_dir, now)
 
 
 def _name_of(store: ProjectStore, conn: sqlite3.Connection, name: str, identity: str | None, what: str) -> str:
@@ -76,7 +140,7 @@ class FolderAside:
         self.moved = False
 
     def move(self) -> None:
-        if self.folder.exists():
+        if folder_exists(self.folder):
             os.replace(self.folder, self.aside)  # gone at once; a failing move fails the transaction
             self.moved = True
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from core.data.database import Database
-from core.data.project_folders import FolderAside, new_identity
+from core.data.project_folders import FolderAside, check_new_name, folder_exists, new_identity, require_folder
 from core.data.schema import DuplicateNameError, NotFoundError, StoreError, stored_skeleton, validate_emoji
 from core.gestures.catalog import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, validate_name
 from core.skeletons import HAND_21, Skeleton
@@ -74,8 +74,9 @@ class ProjectStore(Database):
         The one writer of project rows (``create_project``, and ``core.data.bundle_import``, which adds the
         samples in the same transaction). ``replace`` deletes a project of that name first (its classes
         and rows cascade; its folder is the caller's); without it a taken name raises ``DuplicateNameError``.
+        The name becomes a folder's: over ``project_folders.MAX_NAME_BYTES`` bytes it is refused.
         """
-        name = validate_name(name, "project name")
+        name = check_new_name(validate_name(name, "project name"))
         if backend not in KEYPOINT_BACKENDS:
             raise ValueError(f"unknown keypoint backend {backend!r}: choose one of {', '.join(KEYPOINT_BACKENDS)}")
         layout = stored_skeleton(skeleton)
@@ -132,6 +133,7 @@ class ProjectStore(Database):
     def rename_project(self, old: str, new: str) -> str:
         """Rename a project and its folder; returns the cleaned new name."""
         old, new = validate_name(old, "project name"), validate_name(new, "new project name")
+        check_new_name(new, "new project name")
         old_dir, new_dir = self.data_dir / "projects" / old, self.data_dir / "projects" / new
         with self.write_transaction() as conn:
             pid = self.project_id(conn, old)
@@ -140,7 +142,7 @@ class ProjectStore(Database):
                 raise DuplicateNameError(f"a project named {taken[1] if taken else new!r} already exists"
                                          + (_case_note(new, taken[1]) if taken else ""))  # fmt: skip
             conn.execute("UPDATE projects SET name = ? WHERE id = ?", (new, pid))
-            if old_dir.exists():  # inside the transaction: a failed move rolls the rename back
+            if folder_exists(old_dir):  # inside the transaction: a failed move rolls the rename back
                 old_dir.rename(new_dir)
         return new
 
@@ -169,10 +171,11 @@ class ProjectStore(Database):
         return float(created) if isinstance(created, int | float) else 0.0
 
     def project_dir(self, project: str, create: bool = True) -> Path:
-        """``data_dir/projects/<project>``, created on demand unless ``create`` is False (the model lives there)."""
+        """``data_dir/projects/<project>``, created on demand unless ``create`` is False (the model lives there);
+        ``project_folders.UnusableNameError`` for a stored name too long for a folder on this disk."""
         with self.read_connection() as conn:
             self.project_id(conn, project)
-        path = self.data_dir / "projects" / validate_name(project)
+        path = require_folder(self.data_dir, validate_name(project))  # a name too long for a folder: said
         if create:
             path.mkdir(parents=True, exist_ok=True)
         return path
