@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from handmaker import make_hand, pointing_hand
@@ -334,3 +335,71 @@ def test_8_a_page_whose_store_read_fails_says_why_without_a_traceback(data_dir: 
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert any("too many open files (limit 64)" in e.value for e in at.error), [e.value for e in at.error]
+
+
+# -- 9: low memory ---------------------------------------------------------------------------------------------------
+
+# The CLI's main under a memory limit a margin above what the interpreter holds once the CLI and the extractor's
+# modules are imported (a fixed `ulimit -v` would depend on the machine's libraries and core count).
+_UNDER_A_MEMORY_LIMIT = r"""
+import re, resource, sys
+from core.cli.main import main
+import core.data.extract, core.io.video
+held = int(re.search(r"VmSize:\s+(\d+)", open("/proc/self/status").read()).group(1)) * 1024
+resource.setrlimit(resource.RLIMIT_AS, (held + int(sys.argv[1]) * 2**20, resource.RLIM_INFINITY))
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.fixture(scope="module")
+def big_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two black 2048×2048 frames: 48 kB of MPEG-4, 12 MB a frame decoded."""
+    path = tmp_path_factory.mktemp("memory") / "big.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 25, (2048, 2048))
+    for _ in range(2):
+        writer.write(np.zeros((2048, 2048, 3), np.uint8))
+    writer.release()
+    return path
+
+
+@pytest.mark.parametrize("margin_mb", [16, 40, 64])
+def test_9_a_video_too_big_for_the_memory_left_is_named(tmp_path: Path, big_video: Path, margin_mb: int) -> None:
+    """From too little to open the decoder (16 MB) to enough to open it but not to hold a frame (64 MB: OpenCV's
+    "Insufficient memory" traceback before): the file is named, exit 2, nothing stored."""
+    data = tmp_path / "data"
+    Store(data).create_project(PROJECT, default_classes=False)
+    done = subprocess.run([sys.executable, "-c", _UNDER_A_MEMORY_LIMIT, str(margin_mb), "extract", "-i",
+                           str(big_video), "--label", "fist", "-p", PROJECT], capture_output=True, text=True,
+                          cwd=REPO, timeout=120, env={**os.environ, "HANDTEACH_DATA": str(data),
+                                                      "PYTHONPATH": str(REPO)})  # fmt: skip
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert f"error: {big_video}: not enough memory to decode the video" in done.stderr, done.stderr[-3000:]
+    assert "ulimit -v" in done.stderr and "Traceback" not in done.stderr
+    assert Store(data).list_classes(PROJECT) == []
+
+
+def test_9_memory_running_out_anywhere_is_said_not_traced(monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    from core.cli import commands, main
+
+    def exhausted(_: object) -> int:
+        raise MemoryError
+
+    monkeypatch.setattr(commands, "classes", exhausted)
+    assert main.main(["classes", "list"]) == 2
+    assert capsys.readouterr().err == f"error: {main.NO_MEMORY}\n"
+
+    def no_memory_for_a_module(_: object) -> int:
+        raise OSError(errno.ENOMEM, "Cannot allocate memory", "/site-packages/attr")
+
+    monkeypatch.setattr(commands, "classes", no_memory_for_a_module)
+    assert main.main(["classes", "list"]) == 2
+    assert capsys.readouterr().err == f"error: /site-packages/attr: {main.NO_MEMORY}\n"
+
+
+def test_9_a_frame_that_will_not_decode_is_blamed_on_memory_only_when_memory_is_short(big_video: Path) -> None:
+    from core.io import video
+
+    video._check_memory(big_video, 2048, 2048)  # plenty here: silent, the caller's own message stands
+    with pytest.raises(video.MediaError, match="not enough memory to decode the video"):
+        video._check_memory(big_video, 1 << 24, 1 << 24)  # 800 TB: no address space holds three

@@ -87,7 +87,8 @@ def _print_json(payload: dict) -> None:
 def extract(args: argparse.Namespace) -> int:
     """Exit 0, or 1 when some inputs were refused (each an ``error:`` line) and the others' samples stored.
 
-    When every input is bad nothing changes, not even the class: exit 2 with one ``error:`` line per input.
+    When every input is bad nothing changes, not even the class: exit 2 with one ``error:`` line per input; so
+    too when the inputs that looked usable failed before a frame was read (e.g. out of memory once MediaPipe ran).
     """
     from core.data.extract import ExtractConfig, extract_to_store  # OpenCV, Pillow, MediaPipe: only when extracting
 
@@ -118,7 +119,9 @@ def extract(args: argparse.Namespace) -> int:
     none = {"no_person": report.no_person} if body else {"no_hand": report.no_hand}
     _print_json({"stored": report.stored, "frames": report.frames, **none,
                  "rejected": dict(report.rejected), "refused": report.refused})  # fmt: skip
-    return 1 if report.refused else 0
+    if report.refused:
+        return 2 if not report.frames and not report.stored else 1
+    return 0
 
 
 def import_csv(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ so ``--help`` and the store commands start in a fraction of the time.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,6 +17,8 @@ from core.gestures.catalog import DEFAULT_PROJECT
 from core.gestures.train_config import INTEGER_FIELDS, TRAIN_LIMITS, TrainConfig, check_limit
 from core.io.fds import out_of_fds, too_many_open_files_text
 from core.types import KEYPOINT_BACKENDS
+
+NO_MEMORY = "not enough memory for this command: close other programs, or raise the memory limit (ulimit -v)"
 
 
 def bounded(field: str) -> Callable[[str], float]:
@@ -159,8 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; our errors (bad input, files, the store) print ``error: <what>: <problem>``
-    and exit 2. Anything else is a bug and keeps its traceback."""
+    """Run one command; our errors (bad input, files, the store) and the machine's (out of memory or of open
+    files) print ``error: <what>: <problem>`` and exit 2. Anything else is a bug and keeps its traceback."""
     args = build_parser().parse_args(argv)
     try:
         if args.data is not None and Path(args.data).exists() and not Path(args.data).is_dir():
@@ -173,10 +176,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if out_of_fds(error):  # a file that could not be opened for want of descriptors, not for what it is
             commands.print_error(f"{error.filename or 'a file'}: {too_many_open_files_text()}")
             return 2
+        if error.errno == errno.ENOMEM:  # e.g. a module imported late, under a memory limit
+            commands.print_error(f"{error.filename}: {NO_MEMORY}" if error.filename else NO_MEMORY)
+            return 2
         if error.filename is None:
             raise
         problem = error.strerror or type(error).__name__
         commands.print_error(f"{error.filename}: {problem}")
+        return 2
+    except MemoryError:  # the machine's limit, not a bug: what writes is one transaction or an atomic file
+        commands.print_error(NO_MEMORY)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

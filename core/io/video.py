@@ -11,10 +11,12 @@ are checked against ``core.io.limits`` from its header before frames are read.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
+import numpy as np
 from PIL import ImageSequence, UnidentifiedImageError
 
 from core.io.images import (
@@ -127,6 +129,7 @@ def _cv2_frames(path: Path, every_n: int, note: Note) -> Iterator[tuple[int, RGB
     capture = cv2.VideoCapture(str(path))
     try:
         if not capture.isOpened():
+            _check_memory(path, 0, 0)  # FFmpeg could not start its decoder's threads: "error -11"
             raise MediaError(path, "no frames could be decoded (OpenCV cannot open it: not a video, or cut off "
                              "before its index)")  # fmt: skip
         expected = max(0, int(capture.get(cv2.CAP_PROP_FRAME_COUNT)))
@@ -143,20 +146,60 @@ def _cv2_frames(path: Path, every_n: int, note: Note) -> Iterator[tuple[int, RGB
                 if not capture.grab():
                     break
             else:
-                ok, bgr = capture.read()
-                if not ok or bgr is None:
-                    break
-                _check_video(path, bgr.shape[1], bgr.shape[0], 0, 0.0)  # a header may understate the size
-                yield index, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+                with _memory_named(path, width, height):
+                    ok, bgr = capture.read()
+                    if not ok or bgr is None:
+                        break
+                    _check_video(path, bgr.shape[1], bgr.shape[0], 0, 0.0)  # a header may understate the size
+                    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+                yield index, rgb
             index += 1
         else:
             note(f"{path.name}: stopped at the limit of {limit:,} frames ({limit / fps:,.0f} s at {fps:g} fps)"
                  if fps > 0 else f"{path.name}: stopped at the limit of {limit:,} frames")  # fmt: skip
-        if index and index < expected - max(2, expected // 100):  # counts of some codecs are off by a frame or two
+        short = index < expected - max(2, expected // 100)  # counts of some codecs are off by a frame or two
+        if (short or not index) and index < limit:
+            _check_memory(path, width, height)  # FFmpeg says only "Error allocating a picture" and stops
+        if index and short:
             note(f"{path.name}: the video ends after {index} of its {expected} frames (cut off or damaged); "
                  f"the {index} frames read were used")  # fmt: skip
     finally:
         capture.release()
+
+
+# Frames held at once while one is decoded: FFmpeg's picture and its threads' buffers, our BGR copy, the RGB one.
+_FRAMES_IN_FLIGHT = 3
+_DECODER_BYTES = 64 * 2**20  # a decoder's context, threads and first buffers, for a video whose size is not known
+
+
+def _no_memory_error(path: Path, width: int, height: int) -> MediaError:
+    size = f"a {width}×{height} frame is {width * height * 3 / 2**20:.0f} MB decoded; " if width * height else ""
+    return MediaError(path, f"not enough memory to decode the video ({size}close other programs, or raise the "
+                            "memory limit: ulimit -v)")  # fmt: skip
+
+
+@contextmanager
+def _memory_named(path: Path, width: int, height: int) -> Iterator[None]:
+    """OpenCV's "Insufficient memory" (and Python's ``MemoryError``) while a frame is decoded, as a ``MediaError``
+    naming the file: nothing of it is stored, and the next input is tried."""
+    try:
+        yield
+    except MemoryError:
+        raise _no_memory_error(path, width, height) from None
+    except cv2.error as exc:
+        if exc.code != cv2.Error.StsNoMem:
+            raise
+        raise _no_memory_error(path, width, height) from None
+
+
+def _check_memory(path: Path, width: int, height: int) -> None:
+    """A video that would not open or decode: ``MediaError`` when the process cannot even hold a few frames of its
+    size (a memory limit, ``ulimit -v``), so a video is not called damaged for want of memory."""
+    try:
+        room = np.empty(max(_FRAMES_IN_FLIGHT * width * height * 3, _DECODER_BYTES), np.uint8)  # address space only
+    except MemoryError:
+        raise _no_memory_error(path, width, height) from None
+    del room
 
 
 def _gif_frames(path: Path, note: Note) -> Iterator[tuple[int, RGBImage]]:
@@ -172,6 +215,8 @@ def _gif_frames(path: Path, note: Note) -> Iterator[tuple[int, RGBImage]]:
                 yield index, rgb
     except UnidentifiedImageError:
         raise MediaError(path, "no frames could be decoded (not GIF data)") from None
+    except MemoryError:
+        raise _no_memory_error(path, 0, 0) from None
     except MediaError:
         raise
     except DECODE_ERRORS as exc:
@@ -196,6 +241,7 @@ def video_info(path: str | Path) -> VideoInfo:
     capture = cv2.VideoCapture(str(path))
     try:
         if not capture.isOpened():
+            _check_memory(path, 0, 0)
             raise MediaError(path, "no frames could be decoded (OpenCV cannot open the video)")
         info = VideoInfo(
             frames=max(0, int(capture.get(cv2.CAP_PROP_FRAME_COUNT))),
