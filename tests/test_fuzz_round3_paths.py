@@ -403,3 +403,21 @@ def test_9_a_frame_that_will_not_decode_is_blamed_on_memory_only_when_memory_is_
     video._check_memory(big_video, 2048, 2048)  # plenty here: silent, the caller's own message stands
     with pytest.raises(video.MediaError, match="not enough memory to decode the video"):
         video._check_memory(big_video, 1 << 24, 1 << 24)  # 800 TB: no address space holds three
+
+
+@pytest.mark.parametrize("error", ["descriptors", "store"])
+def test_8_a_webcam_stream_out_of_descriptors_shows_the_message_without_a_traceback(error: str) -> None:
+    from core.keypoints.landmarks import TrackerConfig
+    from ui.stream import StreamSession
+
+    said = {"descriptors": fds.TooManyOpenFilesError(f"{fds.MEDIAPIPE_FILES}: too many open files (limit 64): ..."),
+            "store": StoreError("handteach.sqlite: too many open files (limit 64): ...")}[error]  # fmt: skip
+
+    def tracker(_: TrackerConfig) -> None:
+        raise said
+
+    stream = StreamSession("test", TrackerConfig())
+    stream.tracker_factory = tracker
+    out = stream.process(np.zeros((48, 64, 3), np.uint8))  # never raises: streamlit-webrtc would echo raw video
+    assert out.shape == (48, 64, 3)
+    assert stream.snapshot().error == str(said)  # the page shows it as it is: no "Traceback", no class name

@@ -25,8 +25,10 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from core.data.schema import StoreError
 from core.data.store import Store
 from core.gestures.pipeline import FrameResult, Pipeline
+from core.io.fds import TooManyOpenFilesError
 from core.keypoints.backend import KeypointBackend
 from core.keypoints.landmarks import TrackerConfig
 from core.keypoints.smoothing import KeypointSmoother, SmoothingConfig
@@ -66,6 +68,11 @@ class ThresholdedClassifier:
         if self.inner.familiarity is None or distances is None:
             return [make_prediction(row, self.classes, self.threshold) for row in probabilities]
         return self.inner.decide(probabilities, distances)
+
+
+# Errors whose message says what happened and what to do (out of descriptors, the store locked or full): the page
+# shows them as they are, where anything else also gets its traceback.
+SAID_ERRORS = (StoreError, TooManyOpenFilesError)
 
 
 @dataclass(frozen=True)
@@ -236,9 +243,10 @@ class StreamSession:
             with self._frame_lock:
                 out = self._process(rgb)
         except Exception as exc:  # shown on the page and on the video, never swallowed
-            message = f"{type(exc).__name__}: {exc}"
+            said = isinstance(exc, SAID_ERRORS)
+            message = str(exc) if said else f"{type(exc).__name__}: {exc}"
             with self._lock:
-                self._error = f"{message}\n\n{traceback.format_exc(limit=6)}"
+                self._error = message if said else f"{message}\n\n{traceback.format_exc(limit=6)}"
             out = cv2.flip(rgb, 1)
             draw_badge(out, f"error: {message[:60]} (details on the page)")
             return out
