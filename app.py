@@ -14,11 +14,13 @@ from core.io.fds import TooManyOpenFilesError
 from ui import state, widgets
 from ui.compat import fix_media_responses, keep_pending_full_reruns
 from ui.frame_callbacks import share_the_gil_quickly
+from ui.ice import keep_ice_on_served_address
 from ui.settings import SettingsError
 from ui.text import plain
 
 fix_media_responses()  # for `streamlit run app.py`; ui.serve has applied it already (see ui/compat.py)
 keep_pending_full_reruns()  # likewise
+keep_ice_on_served_address()  # likewise: the webcam's UDP sockets on the served address only (ui/ice.py)
 share_the_gil_quickly()  # MediaPipe waits for the GIL behind the server's busy threads otherwise (ui/stream.py)
 
 st.set_page_config(page_title="handteach", page_icon="✋", layout="wide")
