@@ -12,7 +12,7 @@ import streamlit as st
 from core.data.schema import StoreError
 from core.io.fds import TooManyOpenFilesError
 from ui import state, widgets
-from ui.compat import fix_media_responses, keep_pending_full_reruns
+from ui.compat import end_websockets_quietly, fix_media_responses, keep_pending_full_reruns
 from ui.frame_callbacks import share_the_gil_quickly
 from ui.ice import keep_ice_on_served_address
 from ui.settings import SettingsError
@@ -21,6 +21,7 @@ from ui.text import plain
 fix_media_responses()  # for `streamlit run app.py`; ui.serve has applied it already (see ui/compat.py)
 keep_pending_full_reruns()  # likewise
 keep_ice_on_served_address()  # likewise: the webcam's UDP sockets on the served address only (ui/ice.py)
+end_websockets_quietly()  # likewise
 share_the_gil_quickly()  # MediaPipe waits for the GIL behind the server's busy threads otherwise (ui/stream.py)
 
 st.set_page_config(page_title="handteach", page_icon="✋", layout="wide")

@@ -41,3 +41,34 @@ def test_fragment_requests_without_a_pending_full_run_are_streamlits() -> None:
     requests.request_rerun(RerunData(fragment_id="status", is_auto_rerun=True))
     requests.request_rerun(RerunData(fragment_id="panel", is_auto_rerun=True))
     assert requests._rerun_data.fragment_id_queue == ["status", "panel"]
+
+
+def test_a_send_to_a_tab_that_left_ends_the_receive_loop_as_a_disconnect() -> None:
+    import asyncio
+
+    import pytest
+    from starlette.websockets import WebSocket, WebSocketDisconnect
+
+    from ui.compat import end_websockets_quietly
+
+    async def tab_leaves_during_a_send() -> None:
+        incoming = [{"type": "websocket.connect"}]
+
+        async def receive() -> dict:
+            return incoming.pop(0)
+
+        async def send(message: dict) -> None:
+            if message["type"] == "websocket.send":
+                raise OSError("the browser is gone")
+
+        websocket = WebSocket({"type": "websocket", "path": "/_stcore/stream", "headers": []}, receive, send)
+        await websocket.accept()
+        with pytest.raises(WebSocketDisconnect):  # Streamlit's send task stops on it
+            await websocket.send_bytes(b"a ForwardMsg")
+        with pytest.raises(WebSocketDisconnect):  # its receive loop breaks on it (a RuntimeError it did not)
+            await websocket.receive_bytes()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(WebSocket, "receive_bytes", WebSocket.receive_bytes)  # undone after the test
+        assert end_websockets_quietly() and end_websockets_quietly()
+        asyncio.run(tab_leaves_during_a_send())

@@ -73,3 +73,31 @@ def keep_pending_full_reruns() -> bool:
     request_rerun.keeps_full_reruns = True  # type: ignore[attr-defined]
     requests.ScriptRequests.request_rerun = request_rerun  # type: ignore[method-assign]
     return True
+
+
+def end_websockets_quietly() -> bool:
+    """A tab that leaves while the server writes to it ends its websocket without a traceback; True when guarded.
+
+    When a send finds the browser gone, Starlette marks the websocket disconnected and raises
+    ``WebSocketDisconnect`` to the sender (Streamlit's send task, which stops). Streamlit's receive
+    loop then calls ``receive_bytes``, whose ``WebSocketDisconnected`` is a ``RuntimeError``: the loop
+    takes it for a text frame and closes the socket, which raises again, and uvicorn logged "Exception
+    in ASGI application" with both tracebacks (Live tabs closed together, #47). After a failed send,
+    ``receive_bytes`` raises ``WebSocketDisconnect`` (1006, closed abnormally) instead: the tab left.
+    """
+    try:
+        from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+    except ImportError:
+        return False
+    original = WebSocket.receive_bytes
+    if getattr(original, "ends_quietly", False):
+        return True
+
+    async def receive_bytes(self: WebSocket) -> bytes:
+        if self.application_state == WebSocketState.DISCONNECTED and self.client_state == WebSocketState.CONNECTED:
+            raise WebSocketDisconnect(code=1006)
+        return await original(self)
+
+    receive_bytes.ends_quietly = True  # type: ignore[attr-defined]
+    WebSocket.receive_bytes = receive_bytes  # type: ignore[method-assign]
+    return True

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import cv2
 
 from core.types import RGBImage
+from ui import frame_loops
 
 if TYPE_CHECKING:
     from ui.stream import StreamSession
@@ -125,6 +126,7 @@ def queued_frames_callback(
     process_one = frame_callback(session, clock)
 
     async def callback(frames: list[Any]) -> list[Any]:
+        frame_loops.adopt()  # the frame thread's loop, closed when the stream ends (ended_callback)
         now = time.perf_counter()
         *older, newest = frames[-keep:]
         clock.arrived(newest.time, now)  # the newest frame's offset first: the smallest this batch can give
@@ -132,3 +134,16 @@ def queued_frames_callback(
         return [process_one(frame) for frame in [*fresh, newest]]
 
     return callback
+
+
+def ended_callback(session: StreamSession) -> Callable[[], None]:
+    """The ``on_video_ended`` for ``webrtc_streamer``: the session's end of stream, then the event loops of
+    frame threads that have ended are closed (streamlit-webrtc leaves them open: ``ui/frame_loops.py``)."""
+
+    def on_ended() -> None:
+        try:
+            session.on_ended()
+        finally:
+            frame_loops.close_finished()
+
+    return on_ended

@@ -52,13 +52,14 @@ def navigate_through_app_py() -> None:
 def main(options: Sequence[str] | None = None) -> int:
     from streamlit.web import cli as streamlit_cli
 
-    from ui.compat import fix_media_responses, keep_pending_full_reruns
+    from ui.compat import end_websockets_quietly, fix_media_responses, keep_pending_full_reruns
     from ui.ice import keep_ice_on_served_address
 
     os.chdir(ROOT)  # Streamlit reads .streamlit/config.toml (the localhost address) from the working directory
     fix_media_responses()  # before the server exists: the first request is served patched too
     keep_pending_full_reruns()  # a click is never lost to a fragment's timer (ui/compat.py)
     keep_ice_on_served_address()  # the webcam's UDP sockets listen where the app does (ui/ice.py)
+    end_websockets_quietly()  # a tab closed mid-send is a disconnect, not an ASGI traceback (ui/compat.py)
     navigate_through_app_py()
     sys.argv = streamlit_argv(sys.argv[1:] if options is None else options)
     try:

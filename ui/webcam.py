@@ -13,9 +13,10 @@ from core.keypoints.backend import KeypointBackend
 from core.keypoints.landmarks import TrackerConfig
 from core.types import NETWORK_BACKENDS
 from ui import state
-from ui.frame_callbacks import queued_frames_callback
+from ui.frame_callbacks import ended_callback, queued_frames_callback
 from ui.settings import VIDEO_CONSTRAINTS, VIDEO_HTML_ATTRS
 from ui.stream import StreamSession
+from ui.tab_watch import watch_tab
 from ui.text import plain
 
 
@@ -75,13 +76,15 @@ def webcam(key: str, session: StreamSession) -> WebRtcStreamerContext | Any:
         with st.container(key=f"{key}-unavailable"):
             st.info("The webcam needs the app running in a browser (`make run`).")
         return SimpleNamespace(state=SimpleNamespace(playing=False, signalling=False))
-    return webrtc_streamer(
+    context = webrtc_streamer(
         key=key,
         mode=WebRtcMode.SENDRECV,
         rtc_configuration=state.settings().rtc_configuration,
         media_stream_constraints=VIDEO_CONSTRAINTS,
         queued_video_frames_callback=queued_frames_callback(session),
-        on_video_ended=session.on_ended,
+        on_video_ended=ended_callback(session),
         video_html_attrs=VIDEO_HTML_ATTRS,
         async_processing=True,
     )
+    watch_tab(key, context)  # a tab closed mid-stream frees it in seconds, not when ICE gives up (ui/tab_watch.py)
+    return context
