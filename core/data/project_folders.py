@@ -6,8 +6,8 @@ and replace, and kept by a rename. A training reads it before it reads the sampl
 takes too, it finds the project by that identity, so a model lands in the project it was trained on, under
 its name now, or nowhere (``ProjectReplacedError``) when that project was replaced or deleted meanwhile.
 
-``FolderAside`` moves a project's folder out of the way inside such a transaction (a delete, a create over
-a stray folder), so a new project of the same name never inherits an old model.
+``folder_moved_aside`` moves a project's folder out of the way inside such a transaction (a delete, a create
+over a stray folder), so a new project of the same name never inherits an old model.
 
 A project's name is its folder's name, so it must fit one: a new name (create, rename, import) takes at most
 ``MAX_NAME_BYTES`` bytes of UTF-8 (``check_new_name``); a name an older handteach let through that the disk
@@ -152,3 +152,16 @@ class FolderAside:
     def drop(self) -> None:
         if self.moved:
             shutil.rmtree(self.aside, ignore_errors=True)
+
+
+@contextmanager
+def folder_moved_aside(data_dir: Path, name: str) -> Iterator[FolderAside]:
+    """Around a write transaction whose block calls ``move()``: the folder comes back if the block or its commit
+    fails, and is removed once both succeeded (enter this before the transaction, so it exits after the commit)."""
+    folder = FolderAside(data_dir, name)
+    try:
+        yield folder
+    except BaseException:
+        folder.undo()
+        raise
+    folder.drop()

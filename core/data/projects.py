@@ -14,7 +14,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from core.data.database import Database
-from core.data.project_folders import FolderAside, check_new_name, folder_exists, new_identity, require_folder
+from core.data.project_folders import (
+    check_new_name,
+    folder_exists,
+    folder_moved_aside,
+    new_identity,
+    require_folder,
+)
 from core.data.schema import DuplicateNameError, NotFoundError, StoreError, stored_skeleton, validate_emoji
 from core.gestures.catalog import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, validate_name
 from core.skeletons import HAND_21, Skeleton
@@ -55,15 +61,10 @@ class ProjectStore(Database):
         """
         name, layout = validate_name(name, "project name"), stored_skeleton(skeleton)
         classes = DEFAULT_CLASSES if default_classes and layout == HAND_21 else ()
-        stray = FolderAside(self.data_dir, name)  # left by an older handteach: its model is not this project's
-        try:
-            with self.write_transaction() as conn:
-                self.insert_project(conn, name, backend, layout.name, motion, classes)
-                stray.move()
-        except BaseException:
-            stray.undo()
-            raise
-        stray.drop()
+        # a folder of that name was left by an older handteach: its model is not this project's
+        with folder_moved_aside(self.data_dir, name) as stray, self.write_transaction() as conn:
+            self.insert_project(conn, name, backend, layout.name, motion, classes)
+            stray.move()
         return name
 
     def insert_project(self, conn: sqlite3.Connection, name: str, backend: str, skeleton: str, motion: bool,
@@ -120,15 +121,10 @@ class ProjectStore(Database):
     def delete_project(self, name: str) -> None:
         """Delete a project, its classes, samples and its folder (saved models), the folder moved aside in the same
         transaction: a training that saves afterwards finds the project gone (``core.data.project_folders``)."""
-        folder = FolderAside(self.data_dir, validate_name(name, "project name"))
-        try:
-            with self.write_transaction() as conn:
-                conn.execute("DELETE FROM projects WHERE id = ?", (self.project_id(conn, name),))
-                folder.move()
-        except BaseException:
-            folder.undo()
-            raise
-        folder.drop()
+        aside = folder_moved_aside(self.data_dir, validate_name(name, "project name"))
+        with aside as folder, self.write_transaction() as conn:
+            conn.execute("DELETE FROM projects WHERE id = ?", (self.project_id(conn, name),))
+            folder.move()
 
     def rename_project(self, old: str, new: str) -> str:
         """Rename a project and its folder; returns the cleaned new name."""
