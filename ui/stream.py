@@ -32,7 +32,7 @@ from core.io.fds import TooManyOpenFilesError
 from core.keypoints.backend import KeypointBackend
 from core.keypoints.landmarks import TrackerConfig
 from core.keypoints.smoothing import KeypointSmoother, SmoothingConfig
-from core.types import Keypoints, Prediction, RGBImage, make_prediction
+from core.types import Keypoints, Prediction, RGBImage
 from ui.cpm_feed import CPMFeed
 from ui.frame_stats import FrameStats, write_status
 from ui.overlay import draw_badge
@@ -65,9 +65,7 @@ class ThresholdedClassifier:
         return None if distances is None else distances / np.float32(self.tolerance)
 
     def decide(self, probabilities: npt.NDArray[np.float32], distances: npt.NDArray[np.float32] | None) -> list:
-        if self.inner.familiarity is None or distances is None:
-            return [make_prediction(row, self.classes, self.threshold) for row in probabilities]
-        return self.inner.decide(probabilities, distances)
+        return self.inner.decide(probabilities, distances, self.threshold)
 
 
 # Errors whose message says what happened and what to do (out of descriptors, the store locked or full): the page

@@ -127,16 +127,20 @@ class GestureClassifier:
         x = np.ascontiguousarray(features, dtype=np.float32).reshape(-1, self.n_features)
         return self.familiarity.class_distances(x) / np.float32(self.familiarity.radius * self.tolerance)
 
-    def decide(self, probabilities: FloatArray, distances: FloatArray | None) -> list[Prediction]:
+    def decide(
+        self, probabilities: FloatArray, distances: FloatArray | None, threshold: float | None = None
+    ) -> list[Prediction]:
         """The one "unknown" decision (Live, videos, ``infer``, outputs; the ONNX graph computes the same): (N, C)
-        probabilities and their (N, C) ``class_distances`` (or None) → one ``Prediction`` per row."""
+        probabilities and their (N, C) ``class_distances`` (or None) → one ``Prediction`` per row; ``threshold``
+        (a page's own, Live's slider) in place of the model's."""
         p = np.asarray(probabilities, np.float32).reshape(-1, len(self.classes))
+        threshold = self.threshold if threshold is None else threshold
         if self.familiarity is None or distances is None:
-            return [make_prediction(row, self.classes, self.threshold) for row in p]
+            return [make_prediction(row, self.classes, threshold) for row in p]
         best = p.argmax(axis=1)
         near = distances[np.arange(len(p)), best]
-        known = self.familiarity.known(p, distances, self.threshold)
-        return [make_prediction(row, self.classes, self.threshold, bool(k), float(d))
+        known = self.familiarity.known(p, distances, threshold)
+        return [make_prediction(row, self.classes, threshold, bool(k), float(d))
                 for row, k, d in zip(p, known, near, strict=True)]  # fmt: skip
 
     def predict(self, features: FloatArray) -> list[Prediction]:

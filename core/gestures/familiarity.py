@@ -19,6 +19,7 @@ Shapes: ``reference`` (R, D) float32 user-view features, ``owner`` (R,) int64 cl
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -70,13 +71,25 @@ class Familiarity:
         Per class rather than for the top one only, so a stream can average them over frames as it averages
         the probabilities (``core.gestures.pipeline``)."""
         x = np.asarray(features, np.float32)
-        squared = (x * x).sum(1)[:, None] - 2.0 * x @ self.reference.T + (self.reference**2).sum(1)[None]
+        squared = (x * x).sum(1)[:, None] - 2.0 * x @ self.reference.T + self._squared_norms[None]
         out = np.full((len(x), len(self.starter)), np.inf, np.float32)
-        for c in range(len(self.starter)):
-            mine = self.owner == c
-            if mine.any():
-                out[:, c] = np.sqrt(np.maximum(squared[:, mine].min(axis=1), 0.0))
+        for c, rows in enumerate(self._rows_of_class):
+            if len(rows):
+                out[:, c] = np.sqrt(np.maximum(squared[:, rows].min(axis=1), 0.0))
         return out
+
+    # Worked out once per model, not per frame: Live calls class_distances on every frame of every stream.
+    @functools.cached_property
+    def _squared_norms(self) -> FloatArray:
+        return (self.reference**2).sum(axis=1)
+
+    @functools.cached_property
+    def _rows_of_class(self) -> list[IntArray]:
+        return [np.flatnonzero(self.owner == c) for c in range(len(self.starter))]
+
+    @functools.cached_property
+    def _has_examples(self) -> npt.NDArray[np.bool_]:
+        return np.array([len(rows) > 0 for rows in self._rows_of_class], bool)
 
     def known(self, probabilities: FloatArray, ratios: FloatArray, threshold: float) -> npt.NDArray[np.bool_]:
         """(N,) the decision for (N, C) probabilities and their (N, C) ``class_distances`` divided by
@@ -86,7 +99,7 @@ class Familiarity:
         top = probabilities.max(axis=1)
         near = ratios[np.arange(len(best)), best] <= 1.0
         sure = np.asarray(self.starter, bool)[best] & (top >= self.confident)
-        none = ~np.isin(best, self.owner) & (top >= threshold)
+        none = ~self._has_examples[best] & (top >= threshold)
         return near | sure | none
 
     def as_json(self) -> dict[str, object]:
@@ -132,7 +145,7 @@ def fit_familiarity(
     keep = np.isin(labels, list(index))
     x, labels = np.asarray(x, np.float32)[keep], labels[keep]
     parts = [x] + [augment(x, config, aug, rng) for _ in range(COPIES if len(x) else 0)]
-    rows, names = np.concatenate(parts) if parts else x, np.tile(labels, len(parts))
+    rows, names = np.concatenate(parts), np.tile(labels, len(parts))
     if mirror_map is not None and len(rows):
         partners = np.array([mirror_map.get(n, n) for n in names])
         copy = np.isin(partners, list(index)) & ~np.isin(names, list(no_copies_from))
