@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import numpy as np
 
+from core.data.schema import MIGRATIONS
 from core.data.store import Store
 from core.skeletons import BODY_33
 from core.types import Keypoints
@@ -42,3 +45,11 @@ def make_body(rng: np.random.Generator) -> Keypoints:
     return Keypoints(
         pixel, rng.random((k, 3), dtype=np.float32), world, "Unknown", 0.9, (640, 480), BODY_33, visibility
     )
+
+
+def old_schema(conn: sqlite3.Connection, version: int) -> None:
+    """Make ``conn``'s empty database the store as handteach wrote it at schema ``version`` (before later migrations)."""
+    for steps in MIGRATIONS[:version]:
+        for statement in steps:
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {int(version)}")

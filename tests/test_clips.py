@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import shared_path
+from storemaker import old_schema
 
 from core.data.clips import (
     StoredClip,
@@ -20,7 +21,7 @@ from core.data.clips import (
     project_clips,
     relabel_clips,
 )
-from core.data.schema import DB_NAME, INSERT_SAMPLE, MIGRATIONS, SCHEMA_VERSION, Sample, StoreError, sample_to_row
+from core.data.schema import DB_NAME, INSERT_SAMPLE, SCHEMA_VERSION, Sample, StoreError, sample_to_row
 from core.data.store import NotFoundError, Store
 from core.motion.clip import Clip
 from core.skeletons import BODY_33, HAND_21
@@ -136,10 +137,7 @@ def test_migration_to_the_clip_table_keeps_every_sample(tmp_path: Path) -> None:
                      np.full((21, 3), np.nan, np.float32), "Left", 0.75, (640, 480))  # fmt: skip
     sample = Sample(hand, "ok", "image", "photo.jpg", None, 100.0, b"jpeg", "mediapipe")
     with sqlite3.connect(path) as conn:
-        for steps in MIGRATIONS[:2]:
-            for statement in steps:
-                conn.execute(statement)
-        conn.execute("PRAGMA user_version = 2")
+        old_schema(conn, 2)
         conn.execute("INSERT INTO projects (name, backend, created_at) VALUES ('old', 'mediapipe', 1.0)")
         conn.execute("INSERT INTO classes (project_id, name, emoji, mirror, position) VALUES (1, 'ok', '👌', '', 0)")
         conn.execute(INSERT_SAMPLE, (1, *sample_to_row(sample)))

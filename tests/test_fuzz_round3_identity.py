@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 from handmaker import make_hand, pointing_hand
 from motionmaker import keypoint_clip
+from storemaker import old_schema
 from test_cli import run_cli
 from test_clips import make_clip
 
@@ -31,7 +32,7 @@ from core.data.clips import StoredClip, add_clips, delete_clips, list_clips
 from core.data.project import load_project_model, model_dir, save_project_model, train_project
 from core.data.project_folders import ProjectReplacedError
 from core.data.project_motion import motion_model_dir, train_motion_project
-from core.data.schema import DB_NAME, INSERT_SAMPLE, MIGRATIONS, Sample, sample_to_row
+from core.data.schema import DB_NAME, INSERT_SAMPLE, Sample, sample_to_row
 from core.data.store import Store
 from core.gestures.training import EpochStats, TrainConfig
 from core.motion.train import MotionTrainConfig
@@ -72,10 +73,7 @@ def _schema_3_store(data: Path) -> list[tuple]:
     """A store as handteach wrote it at schema version 3, with gaps in its sample ids; returns its sample rows."""
     data.mkdir(parents=True)
     with closing(sqlite3.connect(data / DB_NAME)) as conn, conn:
-        for steps in MIGRATIONS[:3]:
-            for statement in steps:
-                conn.execute(statement)
-        conn.execute("PRAGMA user_version = 3")
+        old_schema(conn, 3)
         conn.execute("INSERT INTO projects (name, backend, created_at) VALUES ('a', 'mediapipe', 1.0)")
         conn.execute("INSERT INTO projects (name, backend, created_at) VALUES ('b', 'mediapipe', 2.0)")
         conn.execute("INSERT INTO classes (project_id, name, emoji, mirror, position) VALUES (1, 'ok', '👌', '', 0)")
@@ -223,13 +221,19 @@ class _PausedRun(TrainingRun):
             assert self.go_on.wait(60)
 
 
-def test_2_the_train_page_says_its_project_was_replaced_and_keeps_the_imported_model(tmp_path: Path) -> None:
+def _paused_train_page(tmp_path: Path, epochs: int) -> tuple[Store, Path, _PausedRun]:
+    """A taught default project, a project file to replace it with, and its Train page run paused after epoch 1."""
     store = Store(tmp_path / "data")
     store.ensure_project()
     _teach(store, "default", OLD_CLASSES)
     bundle = _bundle(tmp_path)
-    run = _PausedRun(store, "default", TrainConfig(epochs=3, seed=0)).start()
+    run = _PausedRun(store, "default", TrainConfig(epochs=epochs, seed=0)).start()
     assert run.started.wait(60)
+    return store, bundle, run
+
+
+def test_2_the_train_page_says_its_project_was_replaced_and_keeps_the_imported_model(tmp_path: Path) -> None:
+    store, bundle, run = _paused_train_page(tmp_path, epochs=3)
     import_project(store, bundle, as_name="default", replace=True)  # Home → Open a project file → Replace
     run.go_on.set()
     assert run.wait(60)
@@ -239,12 +243,7 @@ def test_2_the_train_page_says_its_project_was_replaced_and_keeps_the_imported_m
 
 
 def test_2_keeping_a_stopped_run_of_a_replaced_project_says_so(tmp_path: Path) -> None:
-    store = Store(tmp_path / "data")
-    store.ensure_project()
-    _teach(store, "default", OLD_CLASSES)
-    bundle = _bundle(tmp_path)
-    run = _PausedRun(store, "default", TrainConfig(epochs=50, seed=0)).start()
-    assert run.started.wait(60)
+    store, bundle, run = _paused_train_page(tmp_path, epochs=50)
     run.cancel()
     run.go_on.set()
     assert run.wait(60) and run.snapshot().cancelled and not run.snapshot().saved
