@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test of a module that imports Streamlit's ``AppTest`` is slow: it runs pages (README: the
+    """Every test of a module that imports Streamlit's ``AppTest`` is slow: it runs pages (docs/engine-api.md: the
     quick suite, ``-m "not slow"``, starts no MediaPipe, Streamlit or browser)."""
     for item in items:
         if getattr(getattr(item, "module", None), "AppTest", None) is not None:

@@ -5,7 +5,7 @@ carries (an image header's width and height, a video's frame size and length,
 an upload's byte count, a model file's layer widths) is checked here against a
 fixed bound first, so a 366-byte PNG or a 1 kB ``model.json`` cannot claim
 gigabytes. Over a limit: ``LimitError``, whose message names the file (or the
-flag or config key) and the limit. The README's "Limits" table lists the same
+flag or config key) and the limit. docs/limits.md lists the same
 numbers.
 """
 
