@@ -210,6 +210,14 @@ def wait_app_ready(page, timeout_ms: int = 60_000) -> None:  # noqa: ANN001 - pl
     )
 
 
+def open_live(context, url: str):  # noqa: ANN001, ANN201 - playwright BrowserContext and Page
+    """A new tab of ``context`` on the app's Live page at ``url``, rendered and idle (its webcam not started)."""
+    page = context.new_page()
+    page.goto(f"{url}/live")
+    wait_app_ready(page)
+    return page
+
+
 def start_webcam(page, timeout_ms: int = 60_000) -> None:  # noqa: ANN001
     """Press START in the streamlit-webrtc component and wait until the returned video plays."""
     frame = page.frame_locator(WEBRTC_IFRAME).first

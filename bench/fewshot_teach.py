@@ -9,7 +9,7 @@ Live shows a hand's class probabilities averaged over its last ``STREAM_SMOOTHIN
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -90,7 +90,7 @@ def answers(model: GestureClassifier, lesson: Lesson, two_d: bool = False) -> An
     test_x, others_x = (_xy(lesson.test_x), _xy(lesson.others_x)) if two_d else (lesson.test_x, lesson.others_x)
     probabilities = model.predict_proba(test_x)
     shown = _labels(model, probabilities)
-    live = _labels(model, _live(probabilities, lesson.test_y))
+    live = _labels(model, live_average(probabilities, lesson.test_y))
     accepted = np.mean([p.label != UNKNOWN_LABEL for p in model.predict(others_x)]) if len(others_x) else None
     return shown, [model.classes[i] for i in probabilities.argmax(axis=1)], live, accepted  # type: ignore[return-value]
 
@@ -100,15 +100,15 @@ def _labels(model: GestureClassifier, probabilities: FloatArray) -> Labels:
     return [make_prediction(p, model.classes, model.threshold).label for p in probabilities]
 
 
-def _live(probabilities: FloatArray, labels: list[str]) -> FloatArray:
-    """(m, C) each frame's probabilities averaged with those of the frames before it in its gesture's run,
-    up to ``STREAM_SMOOTHING_FRAMES`` in all: what ``Pipeline`` gives a hand it follows."""
-    out = np.empty_like(probabilities)
+def live_average(values: FloatArray, labels: Sequence[str]) -> FloatArray:
+    """(m, C) each row averaged with the rows before it in its gesture's run, ``STREAM_SMOOTHING_FRAMES`` in all:
+    what ``core.gestures.pipeline.Pipeline`` gives a hand it follows, for probabilities and distances alike."""
+    out = np.empty_like(values)
     start = 0
     for i, label in enumerate(labels):
         if i and label != labels[i - 1]:
             start = i
-        out[i] = probabilities[max(start, i - STREAM_SMOOTHING_FRAMES + 1) : i + 1].mean(axis=0)
+        out[i] = values[max(start, i - STREAM_SMOOTHING_FRAMES + 1) : i + 1].mean(axis=0)
     return out
 
 

@@ -54,10 +54,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.fewshot import config_of, people_of  # noqa: E402
 from bench.fewshot_people import PHOTO_SUFFIXES, Take, recording_order  # noqa: E402
-from bench.fewshot_teach import Lesson, starter_set  # noqa: E402
+from bench.fewshot_teach import Lesson, live_average, starter_set  # noqa: E402
 from core.gestures.classifier import GestureClassifier  # noqa: E402
 from core.gestures.features import FeatureConfig, hand_features  # noqa: E402
-from core.gestures.pipeline import STREAM_SMOOTHING_FRAMES  # noqa: E402
 from core.gestures.training import TrainConfig  # noqa: E402
 from core.starter import StarterOptions, train_with_starter  # noqa: E402
 from core.types import UNKNOWN_LABEL, FloatArray  # noqa: E402
@@ -158,18 +157,6 @@ def without_examples(model: GestureClassifier) -> GestureClassifier:
     old = copy.copy(model)
     old.familiarity = None
     return old
-
-
-def live_average(values: FloatArray, labels: Sequence[str]) -> FloatArray:
-    """(m, C) each row averaged with the rows before it in its gesture's run, ``STREAM_SMOOTHING_FRAMES`` in all:
-    what ``core.gestures.pipeline.Pipeline`` gives a hand it follows, for probabilities and distances alike."""
-    out = np.empty_like(values)
-    start = 0
-    for i, label in enumerate(labels):
-        if i and label != labels[i - 1]:
-            start = i
-        out[i] = values[max(start, i - STREAM_SMOOTHING_FRAMES + 1) : i + 1].mean(axis=0)
-    return out
 
 
 @dataclass

@@ -13,7 +13,7 @@ import os
 import time
 from dataclasses import asdict, dataclass
 
-from bench.browser import AppServer, start_webcam, wait_app_ready
+from bench.browser import AppServer, open_live, start_webcam
 from bench.server_threads import thread_cpu
 
 
@@ -43,9 +43,7 @@ def churn(context, server: AppServer, tabs: int, seconds: float = 3.0, wait: flo
     """Open, stream for ``seconds`` and close ``tabs`` tabs of ``context`` one after another on Live."""
     cycles = []
     for tab in range(tabs):
-        page = context.new_page()
-        page.goto(f"{server.url}/live")
-        wait_app_ready(page)
+        page = open_live(context, server.url)
         start_webcam(page)
         time.sleep(seconds)
         frames = _frames_back(page)

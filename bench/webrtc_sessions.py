@@ -31,6 +31,7 @@ from bench.browser import (  # noqa: E402
     AppServer,
     browser_page,
     missing_tools,
+    open_live,
     start_webcam,
     wait_app_ready,
 )
@@ -42,9 +43,7 @@ def stream_tabs(context, server: AppServer, tabs: int, seconds: float) -> list: 
     """``tabs`` tabs on Live, each streaming; returns the pages (the caller closes them)."""
     pages = []
     for _ in range(tabs):
-        page = context.new_page()
-        page.goto(f"{server.url}/live")
-        wait_app_ready(page)
+        page = open_live(context, server.url)
         start_webcam(page)
         pages.append(page)
     time.sleep(seconds)
@@ -54,9 +53,7 @@ def stream_tabs(context, server: AppServer, tabs: int, seconds: float) -> list: 
 def leave_while_connecting(context, server: AppServer, tabs: int) -> None:  # noqa: ANN001 - playwright
     """``tabs`` tabs on Live, each closed as soon as START made the server open its ICE sockets."""
     for _ in range(tabs):
-        page = context.new_page()
-        page.goto(f"{server.url}/live")
-        wait_app_ready(page)
+        page = open_live(context, server.url)
         before = resources(server.pid).udp
         page.frame_locator(WEBRTC_IFRAME).first.get_by_role("button", name="START").click()
         deadline = time.monotonic() + 30
@@ -93,9 +90,11 @@ def watch(pid: int, start: Resources, wait: float, every: float,
         time.sleep(every)
 
 
-def warm_up(context, server: AppServer) -> Resources:  # noqa: ANN001
-    """One tab streamed and closed alone, then the server left until its sockets are gone (at most 60 s)."""
-    close_all(stream_tabs(context, server, 1, 2.0))
+def warm_up(context, server: AppServer, tabs: int = 1) -> Resources:  # noqa: ANN001
+    """``tabs`` tabs streamed at once and closed, then the server left until its sockets are gone (at most 60 s):
+    the pools that grow with concurrent streams (the encoder's executor threads) stay, so stream as many tabs
+    at once as the round measured against this start will."""
+    close_all(stream_tabs(context, server, tabs, 2.0))
     deadline = time.monotonic() + 60
     while resources(server.pid).udp and time.monotonic() < deadline:
         time.sleep(1)

@@ -122,7 +122,7 @@ def test_a_webcam_person_s_photos_are_taught_in_recording_order(tmp_path: Path, 
 def test_live_labels_average_a_hand_s_last_frames_within_each_gesture_s_run() -> None:
     """As ``Pipeline`` averages a followed hand's last 5 probability rows: one odd frame in a run is outvoted;
     the next gesture's run starts afresh."""
-    from bench.fewshot_teach import _live
+    from bench.fewshot_teach import live_average as _live
 
     a, b = [0.9, 0.1], [0.1, 0.9]
     probabilities = np.array([a, a, b, a, a, b, b], np.float32)

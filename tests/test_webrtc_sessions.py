@@ -1,8 +1,9 @@
 """The webcam's WebRTC sessions in Chromium against the app as ``make run`` serves it (#47): their UDP sockets
 listen on loopback only, and tabs closed mid-stream all at once let go of them within seconds.
 
-One tab is streamed and closed first, so the baseline holds what any streamed server keeps (the encoder's
-executor threads); then three tabs stream at once and are closed back to back, STOP unpressed. Skips with
+Three tabs are streamed and closed first, so the baseline holds what a server that streamed three at once
+keeps (the encoder's executor threads grow with concurrent streams: one tab first left 13 threads, then 16
+after three); then three tabs stream at once and are closed back to back, STOP unpressed. Skips with
 the reason when chromium, ffmpeg, playwright or the shared video are missing.
 """
 
@@ -44,7 +45,7 @@ def streamed(tmp_path_factory: pytest.TempPathFactory) -> Streamed:
         with browser_page(y4m) as page:
             page.goto(server.url)
             wait_app_ready(page)
-            start = warm_up(page.context, server)
+            start = warm_up(page.context, server, TABS)
             pages = stream_tabs(page.context, server, TABS, seconds=1.0)
             sockets = udp_sockets(server.pid)
             close_all(pages)
