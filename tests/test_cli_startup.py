@@ -70,3 +70,18 @@ def test_a_bad_value_still_ends_in_an_error_line_without_an_engine(tmp_path: Pat
     code, engines, output = _start(tmp_path, "train", "--epochs", "0")
     assert code == 2 and "argument --epochs: must be an integer from 1 to 100000, got '0'" in output, output
     assert engines == []
+
+
+def test_every_command_s_one_line_help_says_something_of_its_own() -> None:
+    """Issue 45 item 13: ``--help`` listed ``train-cpm`` and ``train-keypoints`` with the same words. Each command's
+    one-line help is its own; an alias says which command it is the same as."""
+    import argparse
+
+    from core.cli.main import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {choice.dest: choice.help for choice in sub._choices_actions}
+    assert len(helps) >= 15 and all(helps.values()), helps
+    assert len(set(helps.values())) == len(helps), sorted(helps.items(), key=lambda item: item[1])
+    assert "train-cpm" in helps["train-keypoints"]
+    assert not [name for name, text in helps.items() if "docs/" in text], "a file path in a one-line help"

@@ -66,10 +66,18 @@ def _add_config_flags(p: argparse.ArgumentParser, config: object, flags: tuple) 
                        metavar=metavar or flag[2:].upper().replace("-", "_"))  # fmt: skip
 
 
+# The one-line help of each name of the training command: the same command under two names, said so, so that
+# ``--help`` does not list two commands that read alike (issue 45, item 13).
+TRAIN_HELP = {
+    "train-cpm": "train a hand keypoint network (the CPM by default) on photos and videos, MediaPipe as the teacher",
+    "train-keypoints": "the same command as train-cpm, under a name that fits --arch resnet-deconv too",
+}
+
+
 def _add_train(subparsers, name: str) -> None:
     p = subparsers.add_parser(
         name,
-        help="train a hand keypoint network (the CPM, or --arch resnet-deconv) by distillation from MediaPipe",
+        help=TRAIN_HELP.get(name, TRAIN_HELP["train-cpm"]),
         description="Label images/videos with MediaPipe (cached), then train a CPM (or, with --arch resnet-deconv, a "
         "ResNet with a deconvolution head and attention) on hand crops; prints one line per epoch and checkpoints "
         "every epoch (Ctrl-C keeps the last).",
@@ -195,7 +203,7 @@ def _add_arch_flags(p: argparse.ArgumentParser) -> None:
 def _add_eval(subparsers) -> None:
     p = subparsers.add_parser(
         "eval-keypoints",
-        help="PCK of MediaPipe, the CPM or the ResNet-deconv against annotated hand keypoints",
+        help="measure how near MediaPipe, the CPM or the ResNet-deconv put hand keypoints to annotated ones (PCK)",
         description="Reads COCO-style hand keypoint annotations and prints PCK@0.05/0.1/0.2, mean normalised error, detection rate and ms per hand; the last line is JSON.",
     )
     p.add_argument(

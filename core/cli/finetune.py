@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``finetune-cpm`` to the main CLI's subparsers."""
     p = subparsers.add_parser(
         "finetune-cpm",
-        help="fine-tune the project's keypoint network (the CPM, or the ResNet-deconv) on its own hand crops",
+        help="improve the project's hand keypoint network (CPM or ResNet-deconv) on the hand crops of its samples",
         description="Fine-tune the project's keypoint network (the ResNet-deconv for a resnet-deconv project, else the "
         "CPM; its fine-tuned copy, else the shipped weights) on the hand crops "
         "of its webcam and photo samples, with MediaPipe's keypoints as the teacher (MediaPipe labels the crops of "

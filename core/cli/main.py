@@ -73,14 +73,19 @@ def _data_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hands", type=int, default=1, choices=(1, 2), help="hands per frame to keep (default 1)")
     _project(p)
 
-    p = _add(sub, "import", commands.import_csv, "import labelled keypoints from a CSV file")
+    p = _add(
+        sub,
+        "import",
+        commands.import_csv,
+        "add samples from a CSV file of labelled keypoints (kinivi's or handteach's)",
+    )
     p.add_argument("csv", metavar="FILE.csv", help="kinivi: keypoint.csv; kinivi-history: point_history.csv "
                    "(into a motion project of fingertip paths, created if missing); handteach: an exported CSV")  # fmt: skip
     p.add_argument("--format", required=True, choices=("kinivi", "kinivi-history", "handteach"))
     p.add_argument("--labels", metavar="LABELS.csv", help="kinivi: keypoint_classifier_label.csv (one name a line)")
     _project(p)
 
-    p = _add(sub, "export", commands.export_csv, "export a project's samples as CSV")
+    p = _add(sub, "export", commands.export_csv, "write a project's samples to a CSV file (kinivi's or handteach's)")
     p.add_argument("-o", "--output", required=True, metavar="FILE.csv")
     p.add_argument("--format", required=True, choices=("kinivi", "handteach"))
     p.add_argument("--labels", metavar="LABELS.csv", help="kinivi: where to write the label names")
@@ -112,7 +117,7 @@ def _data_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _model_commands(sub: argparse._SubParsersAction) -> None:
-    p = _add(sub, "train", commands.train, "train the project's gesture classifier; last line is JSON")
+    p = _add(sub, "train", commands.train, "train the project's gesture model on its samples; last line is JSON")
     p.add_argument("--epochs", type=bounded("epochs"), default=TrainConfig.epochs)
     p.add_argument("--seed", type=bounded("seed"), default=TrainConfig.seed)
     p.add_argument("--hidden", type=int, nargs="+", default=[128, 64], metavar="N", help="hidden layer sizes")
@@ -127,13 +132,23 @@ def _model_commands(sub: argparse._SubParsersAction) -> None:
                    help="motion projects: learn from the path alone, not the hand's shape (better on new people)")  # fmt: skip
     _project(p)
 
-    p = _add(sub, "evaluate", commands.evaluate, "accuracy of the saved model on a labelled CSV; last line is JSON")
+    p = _add(
+        sub,
+        "evaluate",
+        commands.evaluate,
+        "score the project's model on a CSV file of labelled keypoints; last line is JSON",
+    )
     p.add_argument("--csv", required=True, metavar="FILE.csv")
     p.add_argument("--format", required=True, choices=("kinivi", "kinivi-history", "handteach"))
     p.add_argument("--labels", metavar="LABELS.csv", help="kinivi: label names, one a line")
     _project(p)
 
-    p = _add(sub, "infer", commands.infer, "recognise gestures in images or videos")
+    p = _add(
+        sub,
+        "infer",
+        commands.infer,
+        "recognise gestures in images or videos: annotated copies (-o) or JSON lines (--json)",
+    )
     p.add_argument("-i", "--input", nargs="+", required=True, metavar="PATH", help="images, videos or folders")
     p.add_argument("-o", "--output", metavar="OUT", help="annotated file (one input) or folder")
     p.add_argument("--json", action="store_true", help="print one JSON line per frame")
@@ -143,7 +158,7 @@ def _model_commands(sub: argparse._SubParsersAction) -> None:
     _project(p)
 
     p = _add(sub, "export-onnx", commands.export_onnx,
-             "the project's model as one ONNX file on MediaPipe landmarks (docs/export.md)")  # fmt: skip
+             "save the project's model as one ONNX file, to run on MediaPipe landmarks without handteach")  # fmt: skip
     p.add_argument("-o", "--output", required=True, metavar="MODEL.onnx",
                    help="inputs: landmarks (batch, K, 3) normalised, image_size [width, height]; "
                    "outputs: probabilities, class_index; classes and threshold in the metadata")  # fmt: skip

@@ -233,7 +233,7 @@ def evaluate_clips_command(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    help_text = "accuracy of a motion project's model on labelled videos (file,label CSV); last line is JSON"
+    help_text = "score a motion project's model on labelled videos (a file,label CSV); last line is JSON"
     p = sub.add_parser("evaluate-clips", help=help_text, description=help_text)
     p.set_defaults(handler=evaluate_clips_command)
     p.add_argument("--labels", required=True, metavar="CLIPS.csv",

@@ -96,7 +96,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "evaluate-images",
-        help="accuracy of the project's model (or the starter model) on labelled photos; last line is JSON",
+        help="score the project's model (or the starter model) on labelled photos; last line is JSON",
         description="LABELS.csv has a header with 'file' and 'label' columns; files are relative to the CSV. "
         "A label is a class of the model, or 'unknown' for hands that should be rejected.",
     )
