@@ -20,9 +20,9 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	$(PY) -m pip install --quiet -r requirements-test.txt
 	touch $@
 
-# ui.serve patches Streamlit's media responses before the server answers anything (ui/compat.py)
+# ui.server.serve patches Streamlit's media responses before the server answers anything (ui/server/compat.py)
 run: $(VENV)/.installed
-	$(PY) -m ui.serve --server.port $(PORT) $(if $(ADDRESS),--server.address $(ADDRESS))
+	$(PY) -m ui.server.serve --server.port $(PORT) $(if $(ADDRESS),--server.address $(ADDRESS))
 
 test: $(VENV)/.installed-test
 	$(PY) -m ruff check .

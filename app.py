@@ -1,7 +1,7 @@
-"""handteach: the Streamlit app. ``make run`` (``python -m ui.serve``) starts it.
+"""handteach: the Streamlit app. ``make run`` (``python -m ui.server.serve``) starts it.
 
 ``streamlit run app.py`` works too, but answers requests made before this script first ran
-(the browser's ``/favicon.png``) without the media fix below; ``ui.serve`` applies it first.
+(the browser's ``/favicon.png``) without the media fix below; ``ui.server.serve`` applies it first.
 
 The pages in ``pages/`` only lay out widgets; the work happens in ``core/`` and the
 Streamlit glue in ``ui/``.
@@ -11,18 +11,18 @@ import streamlit as st
 
 from core.data.schema import StoreError
 from core.io.fds import TooManyOpenFilesError
-from ui import state, widgets
-from ui.compat import end_websockets_quietly, fix_media_responses, keep_pending_full_reruns
-from ui.frame_callbacks import share_the_gil_quickly
-from ui.ice import keep_ice_on_served_address
-from ui.settings import SettingsError
-from ui.text import plain
+from ui.common import state, widgets
+from ui.common.text import plain
+from ui.server.compat import end_websockets_quietly, fix_media_responses, keep_pending_full_reruns
+from ui.server.ice import keep_ice_on_served_address
+from ui.server.settings import SettingsError
+from ui.webcam.frame_callbacks import share_the_gil_quickly
 
-fix_media_responses()  # for `streamlit run app.py`; ui.serve has applied it already (see ui/compat.py)
+fix_media_responses()  # for `streamlit run app.py`; ui.server.serve has applied it already (see ui/server/compat.py)
 keep_pending_full_reruns()  # likewise
-keep_ice_on_served_address()  # likewise: the webcam's UDP sockets on the served address only (ui/ice.py)
+keep_ice_on_served_address()  # likewise: the webcam's UDP sockets on the served address only (ui/server/ice.py)
 end_websockets_quietly()  # likewise
-share_the_gil_quickly()  # MediaPipe waits for the GIL behind the server's busy threads otherwise (ui/stream.py)
+share_the_gil_quickly()  # MediaPipe waits for the GIL behind the server's busy threads otherwise (ui/webcam/stream.py)
 
 st.set_page_config(page_title="handteach", page_icon="✋", layout="wide")
 

@@ -42,7 +42,7 @@ def free_port() -> int:
 
 
 class AppServer:
-    """The app through its launcher (``python -m ui.serve``, as ``make run``) in a subprocess.
+    """The app through its launcher (``python -m ui.server.serve``, as ``make run``) in a subprocess.
 
     ``url_time`` is when it printed its URL.
     """
@@ -60,7 +60,7 @@ class AppServer:
 
     def start(self, timeout: float = 60.0) -> AppServer:
         env = {**os.environ, "HANDTEACH_DATA": str(self.data_dir), **self.extra_env}
-        cmd = [sys.executable, "-m", "ui.serve", "--server.port", str(self.port)]
+        cmd = [sys.executable, "-m", "ui.server.serve", "--server.port", str(self.port)]
         if self.nice:
             cmd = ["nice", "-n", str(self.nice), *cmd]
         self.process = subprocess.Popen(

@@ -167,7 +167,7 @@ def _watch_window(lesson: Lesson) -> np.ndarray:
 
 
 def watched(lesson: Lesson, seed: int, fix: bool = False) -> Answers:
-    """Live's "Teach it here" (``ui.live_fix``): the user watches the first ``WATCH`` later frames of each
+    """Live's "Teach it here" (``ui.live.live_fix``): the user watches the first ``WATCH`` later frames of each
     gesture; with ``fix``, every gesture with a wrong answer among them gets those frames as a take, and
     the project is trained again. Both score only the frames after the window (window frames: None)."""
     window = _watch_window(lesson)

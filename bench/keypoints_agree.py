@@ -5,7 +5,7 @@
 The fake camera's y4m (the 640×480 yuv420p frames the browser sends) is tracked twice in video mode:
 *before* as the webcam path was until #32 (PyAV's swscale to RGB, MediaPipe Hands as it comes: one
 XNNPACK thread, which ``HandTracker`` reproduces bit for bit),
-*after* as it is now (``ui.frame_callbacks.to_rgb``, ``HandTracker`` with ``TrackerConfig``'s thread
+*after* as it is now (``ui.webcam.frame_callbacks.to_rgb``, ``HandTracker`` with ``TrackerConfig``'s thread
 setting). Prints the per-joint pixel distance (median, 95th percentile, max) over the frames where
 both found a hand, the frames where only one did, and one JSON line.
 """
@@ -54,7 +54,7 @@ def track_before(frames: list, complexity: int, hands: int) -> list[np.ndarray |
 
 def track_after(frames: list, complexity: int, hands: int, threads: int = 1) -> list[np.ndarray | None]:
     from core.keypoints.landmarks import HandTracker, TrackerConfig
-    from ui.frame_callbacks import to_rgb
+    from ui.webcam.frame_callbacks import to_rgb
 
     config = TrackerConfig(max_num_hands=hands, model_complexity=complexity, inference_threads=threads)
     with HandTracker(config) as tracker:

@@ -1,4 +1,4 @@
-"""What spotting motion gestures adds to each webcam frame on Live: ``ui.spotting.SpotFeed.on_frame``.
+"""What spotting motion gestures adds to each webcam frame on Live: ``ui.live.spotting.SpotFeed.on_frame``.
 
     .venv/bin/python bench/live_motion.py [--repeat 20]
 
@@ -43,7 +43,7 @@ from core.keypoints.landmarks import HandTracker, TrackerConfig  # noqa: E402
 from core.keypoints.smoothing import KeypointSmoother  # noqa: E402
 from core.motion.model import MotionModel  # noqa: E402
 from core.motion.train import MotionTrainConfig  # noqa: E402
-from ui.spotting import SpotFeed  # noqa: E402
+from ui.live.spotting import SpotFeed  # noqa: E402
 
 PHOTO = ROOT.parent / "shared" / "data" / "hands" / "hagrid_380" / "images" / "palm" / "palm_00000.jpg"
 FPS = 25

@@ -1,7 +1,7 @@
 """Where a server's CPU goes, by thread: ``/proc/PID/task/*`` read before and after a window.
 
 Python threads carry no OS name on 3.11, so the app names them: with ``HANDTEACH_TIMINGS_FILE`` set each
-stream's status file holds ``threads`` (native id → Python thread name, ``ui.stream``). Native threads
+stream's status file holds ``threads`` (native id → Python thread name, ``ui.webcam.stream``). Native threads
 keep their own names (MediaPipe's are ``mediapipe/N``). Each thread falls in one group of ``GROUPS``.
 """
 

@@ -9,7 +9,7 @@ What it does:
 1. converts the video to a 640×480 y4m (fitted inside, any shape, padded) with ffmpeg, cached under ``bench/out/``;
 2. seeds a temporary data dir with two classes from HaGRID photos and trains a model
    (so the Live page classifies; skipped with ``--page record``);
-3. starts the app (``python -m ui.serve``, as ``make run``) with ``HANDTEACH_TIMINGS_FILE`` set, and measures how
+3. starts the app (``python -m ui.server.serve``, as ``make run``) with ``HANDTEACH_TIMINGS_FILE`` set, and measures how
    long the first page takes to render after the server prints its URL;
 4. opens the page in ``--sessions`` tabs of one Chromium (``--use-file-for-fake-video-capture``), presses
    START in each (and, on Record, Record repeatedly), then reads the per-frame timings each stream

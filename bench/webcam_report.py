@@ -1,7 +1,7 @@
 """What ``bench/webcam.py`` prints: per-session frame rates and timings, and where the server's CPU went.
 
 A frame's CPU (``breakdown``) joins two measurements: the CPU of each group of server threads over the
-window (``bench/server_threads.py``) and the stages the frame callback times (``ui.frame_callbacks``),
+window (``bench/server_threads.py``) and the stages the frame callback times (``ui.webcam.frame_callbacks``),
 which run on one thread, so their milliseconds are that thread's CPU when the machine is not saturated.
 """
 

@@ -5,9 +5,10 @@ import streamlit as st
 
 from core.data.store import DuplicateNameError, StoreError
 from core.gestures.catalog import DEFAULT_CLASSES, InvalidNameError
-from ui import bundle_panel, state, widgets
-from ui.dates import readable_time
-from ui.figures import measured_on_text
+from ui.common import state, widgets
+from ui.common.dates import readable_time
+from ui.common.figures import measured_on_text
+from ui.home import bundle_panel
 
 BACKEND_LABELS = {
     "mediapipe": "MediaPipe Hands (3D, most accurate)",

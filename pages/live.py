@@ -6,22 +6,25 @@ from pathlib import Path
 import streamlit as st
 
 from core.io.video import VIDEO_EXTENSIONS, MediaError
-from ui import cpm_panel, live_fix, outputs_panel, state, widgets
-from ui.unknown_panel import unknown_setting
-from ui.uploads import UploadedFile, annotate_upload
-from ui.webcam import session_backend, stream_session, tracker_config, webcam
+from ui.common import state, widgets
+from ui.live import cards, cpm_panel, live_fix, outputs_panel
+from ui.live.unknown_panel import unknown_setting
+from ui.samples import take_panel
+from ui.samples.uploads import UploadedFile, annotate_upload
+from ui.webcam import health
+from ui.webcam.widget import session_backend, stream_session, tracker_config, webcam
 
 widgets.page_title("✨", "Live", "Show a gesture to the camera")
 project = state.current_project()
 if state.store().project_is_motion(project):  # motion gestures: spotted when they end, with the hand's trail
-    from ui import spotting
+    from ui.live import spotting
 
     spotting.live_page(state.store(), project)
     st.stop()
 gestures = state.classes()
 backend = session_backend()
 body = backend.skeleton == "body"
-model = widgets.live_model(project, body)  # the starter for an untrained hand project; a note says which
+model = cards.live_model(project, body)  # the starter for an untrained hand project; a note says which
 
 source = st.segmented_control(
     "Source",
@@ -69,7 +72,7 @@ if source == "🖼 Image or video file":
                 else:
                     st.video(annotated.data, format="video/mp4")
             with info_col:
-                widgets.file_result(annotated, gestures)
+                take_panel.file_result(annotated, gestures)
                 st.download_button(
                     "⬇ Download the annotated file",
                     annotated.data,
@@ -119,13 +122,13 @@ else:
     def live_results() -> None:
         snapshot = session.snapshot()
         with st.container(key="live_prediction"):
-            widgets.prediction_cards(snapshot, gestures, body)
-            st.caption(widgets.plain(f"Labels: {widgets.prediction_text(snapshot)}"))
+            cards.prediction_cards(snapshot, gestures, body)
+            st.caption(widgets.plain(f"Labels: {cards.prediction_text(snapshot)}"))
         if show_3d:
-            widgets.view3d_panel(snapshot.keypoints, "live_3d_view")
-        widgets.show_stream_health(snapshot, "live")
+            cards.view3d_panel(snapshot.keypoints, "live_3d_view")
+        health.show_stream_health(snapshot, "live")
         outputs_panel.status(session)
-        for panel in widgets.LIVE_PANELS:
+        for panel in cards.LIVE_PANELS:
             panel(session)
 
     def live_cpm() -> None:

@@ -7,13 +7,14 @@ from core.data.store import DuplicateNameError
 from core.gestures.catalog import InvalidNameError
 from core.gestures.variety import sample_variety, variety_text
 from core.io.video import MediaError
-from ui import state, widgets
-from ui.csv_panel import csv_import_panel
-from ui.gallery import class_gallery
-from ui.model_classes import show_record_line
-from ui.recorder import RecordPlan
-from ui.uploads import UploadedFile, import_uploads
-from ui.webcam import stream_session, tracker_config, webcam
+from ui.common import state, widgets
+from ui.samples import take_panel
+from ui.samples.csv_panel import csv_import_panel
+from ui.samples.gallery import class_gallery
+from ui.samples.uploads import UploadedFile, import_uploads
+from ui.common.model_classes import show_record_line
+from ui.webcam.recorder import RecordPlan
+from ui.webcam.widget import stream_session, tracker_config, webcam
 
 MAX_RADIO_CLASSES = 30  # more gestures than this are picked from a searchable select
 
@@ -21,7 +22,7 @@ widgets.page_title("🎥", "Record", "Show a gesture to the camera and press Rec
 widgets.show_flash()
 store, project = state.store(), state.current_project()
 if store.project_is_motion(project):  # motion gestures: clips, not single frames
-    from ui import clips
+    from ui.samples import clips
 
     clips.record_page(store, project)
     st.stop()
@@ -105,7 +106,7 @@ with video_col:
             except (MediaError, ValueError) as exc:
                 st.error(widgets.plain(f"Nothing was added. {exc}"))
             else:
-                rejected = ". ".join(filter(None, [widgets.rejection_text(dict(report.rejected)), *report.notes]))
+                rejected = ". ".join(filter(None, [take_panel.rejection_text(dict(report.rejected)), *report.notes]))
                 if report.failed and not report.stored:
                     st.error(widgets.plain(f"Nothing was added. {report.failed_text()}"))
                 if not report.stored and report.frames:
@@ -129,7 +130,7 @@ with video_col:
         playing = bool(context.state.playing)
         plan = RecordPlan(project, target, float(rate), float(seconds), 3, extract, session.backend.name,
                           session.backend.skeleton)  # fmt: skip
-        panel = st.fragment(run_every=0.5 if playing else None)(widgets.record_panel)  # Record + take status
+        panel = st.fragment(run_every=0.5 if playing else None)(take_panel.record_panel)  # Record + take status
         panel(session, plan, widgets.plain(gesture.title), gestures, playing)
 
 st.divider()

@@ -5,14 +5,15 @@ import streamlit as st
 from core.gestures.classifier import ModelFileError
 from core.gestures.training import NotEnoughDataError, TrainConfig
 from core.io.limits import check_hidden
-from ui import exports, figures, finetune_panel, model_classes, results, state, widgets
-from ui.jobs import NotReadyError, TrainingRun, check_trainable
+from ui.common import figures, model_classes, state, widgets
+from ui.jobs.training import NotReadyError, TrainingRun, check_trainable
+from ui.train import exports, finetune_panel, results
 
 widgets.page_title("🧠", "Train", "Teach the model your gestures")
 widgets.show_flash()
 store, project = state.store(), state.current_project()
 if store.project_is_motion(project):  # a motion model learns from the project's clips
-    from ui import clips
+    from ui.samples import clips
 
     clips.train_page(store, project)
     st.stop()

@@ -1,4 +1,4 @@
-"""ui/clips.py and the pages of a motion project under AppTest: create it on Home, add gestures and clips on
+"""ui/samples/clips.py and the pages of a motion project under AppTest: create it on Home, add gestures and clips on
 Record (uploads named when refused), train on Train in the background."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from core.data.store import Store
 from core.motion.clip import Clip
 from core.motion.train import MotionTrainConfig
 from core.types import Keypoints
-from ui.clips import MotionTrainingRun, upload_clips
-from ui.spotting import SpotFeed
-from ui.uploads import UploadedFile
+from ui.live.spotting import SpotFeed
+from ui.samples.clips import MotionTrainingRun, upload_clips
+from ui.samples.uploads import UploadedFile
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -143,7 +143,7 @@ def test_webcam_takes_become_clips_and_a_take_without_a_hand_is_named(tmp_path: 
     from concurrent.futures import ThreadPoolExecutor
 
     from core.skeletons import HAND_21
-    from ui.clip_recorder import ClipRecorder, TakePlan
+    from ui.webcam.clip_recorder import ClipRecorder, TakePlan
 
     store = Store(tmp_path)
     store.create_project("moves", default_classes=False, motion=True)
@@ -175,7 +175,7 @@ def test_a_wrong_clip_plays_back_as_a_small_animation(tmp_path: Path) -> None:
 
     from PIL import Image
 
-    from ui.clips import clip_animation
+    from ui.samples.clips import clip_animation
 
     store = Store(tmp_path)
     store.create_project("moves", default_classes=False, motion=True)

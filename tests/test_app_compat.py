@@ -1,11 +1,11 @@
-"""ui.compat: the guarded fixes for Streamlit behaviour the app cannot live with."""
+"""ui.server.compat: the guarded fixes for Streamlit behaviour the app cannot live with."""
 
 from __future__ import annotations
 
 from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 from streamlit.runtime.scriptrunner_utils.script_requests import RerunData, ScriptRequests, ScriptRequestType
 
-from ui.compat import keep_pending_full_reruns
+from ui.server.compat import keep_pending_full_reruns
 
 
 def _states(submitted: bool, **values: str) -> WidgetStates:
@@ -49,7 +49,7 @@ def test_a_send_to_a_tab_that_left_ends_the_receive_loop_as_a_disconnect() -> No
     import pytest
     from starlette.websockets import WebSocket, WebSocketDisconnect
 
-    from ui.compat import end_websockets_quietly
+    from ui.server.compat import end_websockets_quietly
 
     async def tab_leaves_during_a_send() -> None:
         incoming = [{"type": "websocket.connect"}]

@@ -1,4 +1,4 @@
-"""ui.cpm_panel: the CPM views laid out for where the page shows them, from the shipped CPM on a real frame;
+"""ui.live.cpm_panel: the CPM views laid out for where the page shows them, from the shipped CPM on a real frame;
 a ResNet-deconv's views (heatmaps and attention) from a random one on the same frame."""
 
 from __future__ import annotations
@@ -12,7 +12,16 @@ from conftest import resdeconv_checkpoint, shared_path
 
 from core.cpm.estimator import CPMEstimator, CPMResult
 from core.io.video import iter_frames
-from ui.cpm_panel import ATTENTION_CAPTION, ATTENTION_TILE, CAPTIONS, HM_TILE, MULTI_TILE, SINGLE_SIDE, caption, render
+from ui.live.cpm_panel import (
+    ATTENTION_CAPTION,
+    ATTENTION_TILE,
+    CAPTIONS,
+    HM_TILE,
+    MULTI_TILE,
+    SINGLE_SIDE,
+    caption,
+    render,
+)
 
 
 def _frame_and_box() -> tuple[np.ndarray, tuple[float, float, float, float]]:

@@ -1,4 +1,4 @@
-"""ui.dates: stored times shown to people."""
+"""ui.common.dates: stored times shown to people."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ui.dates import readable_time
+from ui.common.dates import readable_time
 
 
 @pytest.fixture(autouse=True)

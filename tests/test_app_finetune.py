@@ -130,7 +130,7 @@ def test_a_resnet_deconv_project_is_taught_its_own_network(data_dir: Path) -> No
 
 def test_the_report_line_counts_the_crops_mediapipe_labelled_and_skipped() -> None:
     from core.data.project_finetune import ProjectFinetuneReport
-    from ui.finetune_panel import report_text
+    from ui.train.finetune_panel import report_text
 
     numbers = {"pck_before": 0.5, "pck_after": 0.6, "seconds": 3.0, "epochs": 1, "train_crops": 8,
                "held_out_crops": 2}  # fmt: skip

@@ -12,7 +12,7 @@ from handmaker import make_hand, pointing_hand
 from core.data.project import model_dir
 from core.data.store import Sample, Store
 from core.gestures.training import TrainConfig
-from ui.jobs import TrainingRun, misclassified
+from ui.jobs.training import TrainingRun, misclassified
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_run_reports_progress_and_saves_the_model(store: Store) -> None:
 
 
 def test_the_curves_spec_plots_the_columns_of_the_history_frames(store: Store) -> None:
-    from ui.results import curves_spec, history_frames
+    from ui.train.results import curves_spec, history_frames
 
     run = TrainingRun(store, "default", TrainConfig(epochs=5, patience=5)).start()
     assert run.wait(120)

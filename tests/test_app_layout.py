@@ -44,7 +44,17 @@ def test_pages_are_short_layouts(path: Path) -> None:
     assert lines < 150, f"{path.name} has {lines} lines: move logic into ui/ or core/"
 
 
-@pytest.mark.parametrize("module", ["stream.py", "recorder.py", "overlay.py", "jobs.py", "uploads.py", "settings.py"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "webcam/stream.py",
+        "webcam/recorder.py",
+        "webcam/overlay.py",
+        "jobs/training.py",
+        "samples/uploads.py",
+        "server/settings.py",
+    ],
+)
 def test_worker_side_glue_never_touches_streamlit_at_import(module: str) -> None:
     """What runs in the WebRTC and training threads stays free of ``st.*`` (settings imports it lazily)."""
     assert "streamlit" not in _imports(ROOT / "ui" / module, top_level=True)
@@ -67,3 +77,45 @@ def test_the_model_package_does_not_know_the_database(path: Path) -> None:
     """Projects meet the CPM in ``core/data/project_cpm.py`` and ``core/data/project_finetune.py``, never inside ``core/cpm``."""
     stores = {n for n in _core_modules(path) if n.split(".")[:2] == ["core", "data"]}
     assert not stores, f"{path.relative_to(ROOT)} imports {sorted(stores)}"
+
+
+# What each room of ui/ may import from the others: the shared rooms never reach up into a page's
+# panels, and one page's panels never reach into another page's (a person changing Live's card
+# finds it under ui/live/ and breaks nothing under ui/train/).
+ROOM_MAY_IMPORT = {
+    "server": set(),
+    "common": {"server"},
+    "webcam": {"common", "server"},
+    "jobs": {"common", "server"},
+    "browser": {"common", "server", "jobs"},
+    "samples": {"common", "server", "webcam", "jobs"},
+    "live": {"common", "server", "webcam", "jobs", "samples", "browser"},
+    "train": {"common", "server", "webcam", "jobs", "samples"},
+    "home": {"common", "server", "jobs", "samples"},
+}
+
+
+def _ui_rooms_imported(path: Path) -> set[str]:
+    rooms = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        modules = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules = [node.module]
+        rooms.update(m.split(".")[1] for m in modules if m.startswith("ui.") and m.count(".") >= 1)
+    return rooms
+
+
+def test_ui_is_in_rooms() -> None:
+    loose = [p.name for p in (ROOT / "ui").glob("*.py") if p.name != "__init__.py"]
+    rooms = {p.name for p in (ROOT / "ui").iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert not loose, f"every ui module belongs to a room (ui/<room>/): {loose}"
+    assert rooms <= set(ROOM_MAY_IMPORT), (
+        f"a new room needs its place in ROOM_MAY_IMPORT: {rooms - set(ROOM_MAY_IMPORT)}"
+    )
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "ui").glob("*/*.py")), ids=lambda p: str(p.relative_to(ROOT / "ui")))
+def test_ui_rooms_stay_apart(path: Path) -> None:
+    room = path.parent.name
+    reached = _ui_rooms_imported(path) - {room} - ROOM_MAY_IMPORT[room]
+    assert not reached, f"ui/{room}/{path.name} imports from ui/{sorted(reached)}: see ROOM_MAY_IMPORT"

@@ -24,8 +24,8 @@ from core.outputs.settings import OutputSettings
 from core.skeletons import HAND_21
 from core.types import Prediction
 from tests.handmaker import make_hand
-from ui.spotting import SpotFeed
-from ui.stream import StreamSession
+from ui.live.spotting import SpotFeed
+from ui.webcam.stream import StreamSession
 
 
 def _free_port() -> int:
@@ -41,7 +41,7 @@ def _serve_ws(at: AppTest, port: int) -> AppTest:
 
 
 def shown(at: AppTest) -> str:
-    """The page's text as a reader sees it (``ui.text.plain`` keeps "ws://" from becoming a link with a joiner)."""
+    """The page's text as a reader sees it (``ui.common.text.plain`` keeps "ws://" from becoming a link with a joiner)."""
     return texts(at).replace("\u2060", "")
 
 
@@ -121,7 +121,7 @@ def test_the_expander_lets_named_web_pages_connect_and_refuses_others(data_dir: 
     at.text_input(key="live_ws_origins").input("https://sketch.example.org/ , not an origin")
     port = _free_port()
     _serve_ws(at, port)
-    error = [e.value for e in at.error][0].replace("\u2060", "")  # ui.text.plain keeps URLs from becoming links
+    error = [e.value for e in at.error][0].replace("\u2060", "")  # ui.common.text.plain keeps URLs from becoming links
     assert error.startswith("Outputs off: WebSocket origin 'not': expected SCHEME://HOST")
     at.text_input(key="live_ws_origins").input("https://sketch.example.org/")
     at.run()

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 from core.data.project import model_dir
 from core.data.store import Store
 from core.io.video import MEDIA_EXTENSIONS
-from ui.dates import readable_time
+from ui.common.dates import readable_time
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {"home": "pages/home.py", "record": "pages/record.py", "train": "pages/train.py", "live": "pages/live.py"}
@@ -161,7 +161,7 @@ def test_live_offers_the_resnet_deconv_heatmaps_and_attention(data_dir: Path) ->
     from conftest import resdeconv_checkpoint
 
     from core.data.project_cpm import project_cpm_dir
-    from ui.cpm_panel import ATTENTION_CAPTION
+    from ui.live.cpm_panel import ATTENTION_CAPTION
 
     store = Store(data_dir)
     store.create_project("rd", backend="resnet-deconv")
@@ -459,8 +459,8 @@ def test_train_rejects_bad_hidden_sizes(seeded: Store) -> None:
 
 def _fix_gallery_page(wrong: list) -> None:
     """An AppTest script: the Train page's list of wrong samples for ``wrong`` (id, truth, predicted)."""
-    from ui import state, widgets
-    from ui.gallery import fix_gallery
+    from ui.common import state, widgets
+    from ui.samples.gallery import fix_gallery
 
     widgets.show_flash()
     store = state.store()

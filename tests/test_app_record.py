@@ -16,8 +16,8 @@ from handmaker import make_hand
 from streamlit.testing.v1 import AppTest
 
 from core.data.store import Sample, Store
-from ui.recorder import RecordPlan
-from ui.stream import StreamSession
+from ui.webcam.recorder import RecordPlan
+from ui.webcam.stream import StreamSession
 
 ROOT = Path(__file__).resolve().parents[1]
 

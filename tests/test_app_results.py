@@ -1,4 +1,4 @@
-"""ui.results: the one accuracy figure of a run and the confusion heatmap."""
+"""ui.train.results: the one accuracy figure of a run and the confusion heatmap."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from core.gestures.training import TrainConfig, TrainResult, train_classifier
 from core.starter.dataset import DEPTH_CONFIG
 from core.starter.model import load_starter_set
-from ui.figures import saved_figure_text
-from ui.results import FEW_SAMPLES, accuracy_figure, confusion_cells, confusion_spec
+from ui.common.figures import saved_figure_text
+from ui.train.results import FEW_SAMPLES, accuracy_figure, confusion_cells, confusion_spec
 
 CLASSES = ["thumbs_up", "thumbs_down", "pointing_up", "ok", "fist"]
 TITLES = {"thumbs_up": "👍 thumbs_up", "open_palm": "✋ open_palm", "fist": "👊 fist"}

@@ -1,4 +1,4 @@
-"""The launcher (``python -m ui.serve``, what ``make run`` starts) and the address the app listens on."""
+"""The launcher (``python -m ui.server.serve``, what ``make run`` starts) and the address the app listens on."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import fake_camera_or_skip
 
-from ui.serve import APP, ROOT, streamlit_argv
+from ui.server.serve import APP, ROOT, streamlit_argv
 
 LOOPBACK = {"127.0.0.1", "::1"}
 
@@ -25,7 +25,7 @@ def test_config_binds_to_localhost_by_default() -> None:
 def test_makefile_serves_through_the_launcher_on_the_default_address() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     run = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
-    assert "-m ui.serve" in run and "streamlit run" not in run
+    assert "-m ui.server.serve" in run and "streamlit run" not in run
     assert "\nADDRESS ?=\n" in makefile, "no address unless the user sets one"
 
 

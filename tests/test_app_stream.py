@@ -18,13 +18,13 @@ from core.data.store import Store
 from core.gestures.training import TrainConfig
 from core.keypoints.landmarks import TrackerConfig
 from core.types import Keypoints
-from ui.frame_callbacks import frame_callback, queued_frames_callback
-from ui.jobs import NotReadyError, check_trainable
-from ui.recorder import Recorder, RecordPlan
-from ui.selfie import selfie_view
-from ui.settings import SettingsError, load_settings
-from ui.stream import StreamSession
-from ui.uploads import UploadedFile, transcode_h264
+from ui.jobs.training import NotReadyError, check_trainable
+from ui.samples.uploads import UploadedFile, transcode_h264
+from ui.server.settings import SettingsError, load_settings
+from ui.webcam.frame_callbacks import frame_callback, queued_frames_callback
+from ui.webcam.recorder import Recorder, RecordPlan
+from ui.webcam.selfie import selfie_view
+from ui.webcam.stream import StreamSession
 
 FRAME = np.full((480, 640, 3), 90, np.uint8)
 
@@ -357,7 +357,7 @@ def test_media_responses_send_their_start_message_first() -> None:
 
     from streamlit.web.server.starlette.starlette_gzip_middleware import SelectiveGZipMiddleware
 
-    from ui.compat import fix_media_responses
+    from ui.server.compat import fix_media_responses
 
     fix_media_responses()
 
@@ -383,7 +383,7 @@ def test_media_responses_send_their_start_message_first() -> None:
 def test_csv_upload_round_trips_a_handteach_export(store: Store, tmp_path: Path) -> None:
     from core.data.csv_io import export_handteach
     from core.data.store import Sample
-    from ui.uploads import import_csv_uploads
+    from ui.samples.uploads import import_csv_uploads
 
     store.add_samples(
         "default", [Sample(make_hand(offset=(float(i), 0.0)), "fist", "webcam", "", None) for i in range(3)]
@@ -437,7 +437,7 @@ def test_a_cpm_project_stream_uses_the_cpm_source_and_its_results() -> None:
 def test_the_app_shortens_the_gil_switch_interval_but_never_lengthens_it() -> None:
     import sys
 
-    from ui.frame_callbacks import GIL_SWITCH_INTERVAL, share_the_gil_quickly
+    from ui.webcam.frame_callbacks import GIL_SWITCH_INTERVAL, share_the_gil_quickly
 
     before = sys.getswitchinterval()
     try:

@@ -1,4 +1,4 @@
-"""ui.text.plain: names a user typed show as typed wherever Streamlit renders Markdown (issue 34 item 6).
+"""ui.common.text.plain: names a user typed show as typed wherever Streamlit renders Markdown (issue 34 item 6).
 
 The quick tests pin what is escaped; the slow one stores classes with hostile names in a real project and
 reads the Record page in headless Chromium: no link, no styling, every name's characters as typed.
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ui.text import plain
+from ui.common.text import plain
 
 HOSTILE = [  # class names cannot hold "/" (they name folders), so no "://" and no closing HTML tags here
     "[login here](https:evil.test)", "**B** :red[R]", "_it_ x", "$x^2$", ":smile: ok", "<i>x", "1. list",

@@ -1,7 +1,7 @@
 """The Live page in a real browser, for what AppTest cannot see: what the browser still shows.
 
 Headless Debian Chromium at 1280×800 against the app started as ``make run`` starts it
-(``python -m ui.serve``), with the shared hand video as its fake camera:
+(``python -m ui.server.serve``), with the shared hand video as its fake camera:
 
 * while a file is recognised again, the previous result and its Download button are gone
   (Streamlit keeps a previous run's elements, faded but clickable, until replaced);

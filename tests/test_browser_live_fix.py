@@ -1,4 +1,4 @@
-"""Live's "Teach it here" in a real browser (``ui/live_fix.py``): a take recorded on Live's own stream, the
+"""Live's "Teach it here" in a real browser (``ui/live/live_fix.py``): a take recorded on Live's own stream, the
 project retrained, and the webcam streaming on with the new model.
 
 Headless Debian Chromium at 1280×800 against the app started as ``make run`` starts it, with the shared hand

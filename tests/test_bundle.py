@@ -509,7 +509,7 @@ def test_home_downloads_the_project_and_opens_project_files(
 
 def test_the_home_panel_checks_the_upload_size_before_reading_it(store: Store) -> None:
     from core.io.limits import LimitError
-    from ui import bundle_panel
+    from ui.home import bundle_panel
 
     class Unread(io.RawIOBase):
         def read(self, *_: object) -> bytes:

@@ -5,7 +5,7 @@ pose (a shared yoga photo), one pose recorded from it, a second uploaded, train,
 pose and shows the 3D view.
 
 Headless Debian Chromium streams a y4m of a real hand video as its fake camera to the app
-started as ``make run`` starts it (``python -m ui.serve``) over WebRTC (no STUN, loopback
+started as ``make run`` starts it (``python -m ui.server.serve``) over WebRTC (no STUN, loopback
 only). On the way it checks what a first-time user hits:
 
 * the project chosen on Home survives a reload (it lives in the URL);

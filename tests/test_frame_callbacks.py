@@ -1,4 +1,4 @@
-"""ui.frame_callbacks (#32): the conversions either side of a stream, its timings, odd and huge frames.
+"""ui.webcam.frame_callbacks (#32): the conversions either side of a stream, its timings, odd and huge frames.
 
 Quick tests use a fake tracker; the slow ones real MediaPipe on the shared video (the keypoints agree with
 the webcam path as it was) and camera sizes from 160×120 to 1920×1080.
@@ -20,8 +20,8 @@ from handmaker import make_hand
 
 from core.keypoints.landmarks import TrackerConfig
 from core.types import Keypoints
-from ui.frame_callbacks import ArrivalClock, frame_callback, queued_frames_callback, to_rgb, to_video_frame
-from ui.stream import StreamSession
+from ui.webcam.frame_callbacks import ArrivalClock, frame_callback, queued_frames_callback, to_rgb, to_video_frame
+from ui.webcam.stream import StreamSession
 
 
 class FakeTracker:

@@ -1,11 +1,11 @@
-"""The event loops of streamlit-webrtc's frame threads are closed once their thread ends (ui/frame_loops.py)."""
+"""The event loops of streamlit-webrtc's frame threads are closed once their thread ends (ui/webcam/frame_loops.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 
-from ui import frame_loops
+from ui.webcam import frame_loops
 
 
 def _frame_thread(started: threading.Event, release: threading.Event, loops: list) -> None:

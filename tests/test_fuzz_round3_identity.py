@@ -36,7 +36,7 @@ from core.data.schema import DB_NAME, INSERT_SAMPLE, Sample, sample_to_row
 from core.data.store import Store
 from core.gestures.training import EpochStats, TrainConfig
 from core.motion.train import MotionTrainConfig
-from ui.jobs import TrainingRun
+from ui.jobs.training import TrainingRun
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -408,7 +408,7 @@ def test_9_a_frame_that_will_not_decode_is_blamed_on_memory_only_when_memory_is_
 @pytest.mark.parametrize("error", ["descriptors", "store"])
 def test_8_a_webcam_stream_out_of_descriptors_shows_the_message_without_a_traceback(error: str) -> None:
     from core.keypoints.landmarks import TrackerConfig
-    from ui.stream import StreamSession
+    from ui.webcam.stream import StreamSession
 
     said = {"descriptors": fds.TooManyOpenFilesError(f"{fds.MEDIAPIPE_FILES}: too many open files (limit 64): ..."),
             "store": StoreError("handteach.sqlite: too many open files (limit 64): ...")}[error]  # fmt: skip

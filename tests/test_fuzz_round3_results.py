@@ -21,7 +21,7 @@ from core.gestures.metrics import evaluate, top_confusions
 from core.gestures.model_file import ModelFileError
 from core.gestures.training import TooManyClassesError, TrainConfig, train_classifier, trainable_classes
 from core.io.limits import LIMITS
-from ui.confusion import HEATMAP_CLASSES, confusion_cells, top_confusion_table
+from ui.train.confusion import HEATMAP_CLASSES, confusion_cells, top_confusion_table
 
 CFG = FeatureConfig(use_depth=False)
 

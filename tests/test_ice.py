@@ -1,11 +1,11 @@
-"""The webcam's ICE candidates follow Streamlit's ``server.address`` (ui/ice.py); the browser test of the real
+"""The webcam's ICE candidates follow Streamlit's ``server.address`` (ui/server/ice.py); the browser test of the real
 sockets is tests/test_webrtc_sessions.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from ui.ice import ice_host_addresses, keep_ice_on_served_address
+from ui.server.ice import ice_host_addresses, keep_ice_on_served_address
 
 MACHINE = ["192.0.2.2", "fd00::2"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ui.live_fix import FixPlan, fix_plan
+from ui.live.live_fix import FixPlan, fix_plan
 
 EIGHT = ["thumbs_up", "thumbs_down", "pointing_up", "ok", "fist", "pointing_right", "pointing_left", "open_palm"]
 

@@ -17,7 +17,7 @@ from core.data.store import Sample, Store
 from core.gestures.catalog import DEFAULT_CLASSES
 from core.gestures.training import NotEnoughDataError, TrainConfig
 from core.starter.poses import procedural_samples
-from ui.jobs import NotReadyError, check_trainable
+from ui.jobs.training import NotReadyError, check_trainable
 
 FAST = TrainConfig(epochs=60, patience=15)
 CLASSES = [c.name for c in DEFAULT_CLASSES]

@@ -176,7 +176,7 @@ def test_classifier_method_and_train_download_give_the_cli_file(tmp_path: Path) 
     from core.cli.main import main
     from core.data.project import load_project_model
     from core.data.store import Store
-    from ui.exports import onnx_bytes
+    from ui.train.exports import onnx_bytes
 
     data = tmp_path / "data"
     assert main(["--data", str(data), "export-onnx", "-o", str(tmp_path / "cli.onnx")]) == 0

@@ -203,7 +203,7 @@ def test_webcam_stream_steadies_keypoints_and_the_switch_keeps_the_tracker() -> 
     import time
 
     from core.keypoints.landmarks import TrackerConfig
-    from ui.stream import StreamSession
+    from ui.webcam.stream import StreamSession
 
     session = StreamSession("live", TrackerConfig(max_num_hands=1))
     session.tracker_factory = _NoisyTracker
@@ -223,7 +223,7 @@ def test_webcam_stream_steadies_keypoints_and_the_switch_keeps_the_tracker() -> 
 
 
 def test_settings_read_the_filter_and_name_a_bad_variable() -> None:
-    from ui.settings import SettingsError, load_settings
+    from ui.server.settings import SettingsError, load_settings
 
     settings = load_settings({"HANDTEACH_SMOOTHING_BETA": "4.5", "HANDTEACH_SMOOTHING": "off"}, use_secrets=False)
     assert settings.smoothing == SmoothingConfig(enabled=False, beta=4.5)

@@ -1,4 +1,4 @@
-"""ui/tab_watch.py: which sessions are closed once their tab has gone (the browser test of the real thing is
+"""ui/webcam/tab_watch.py: which sessions are closed once their tab has gone (the browser test of the real thing is
 tests/test_webrtc_sessions.py)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ui import tab_watch
+from ui.webcam import tab_watch
 
 
 class _Context:

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 TABS = 3
 # aiortc's ICE consent check alone notices a closed tab after 6 failed checks ~5 s apart (30-40 s here);
-# ui/tab_watch.py closes the session 10 s after its websocket went
+# ui/webcam/tab_watch.py closes the session 10 s after its websocket went
 FREED_WITHIN_S = 20.0
 
 

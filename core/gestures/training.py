@@ -1,6 +1,6 @@
 """Training the gesture classifier: the split, mirroring, class balance, early stopping.
 
-``train_classifier`` is plain and blocking; ``ui.jobs.TrainingRun`` runs it (through
+``train_classifier`` is plain and blocking; ``ui.jobs.training.TrainingRun`` runs it (through
 ``core.data.project.train_project``) in a thread for the page, which polls progress and may cancel;
 the epoch loop with early stopping is ``core.gestures.early_stop``'s. Everything works on whole tensors (no
 DataLoader): a few thousand 60-float samples fit in a few hundred kilobytes. Its settings are

@@ -2,7 +2,7 @@
 and the gesture's name from the frame it fires (``infer -o`` in a motion project).
 
 Drawn on the raw (unmirrored) frame, as every annotated file is; the Live page draws the same trail
-on the selfie view (``ui.spotting``).
+on the selfie view (``ui.live.spotting``).
 """
 
 from __future__ import annotations

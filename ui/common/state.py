@@ -1,0 +1,176 @@
+"""Session-state accessors and cached resources shared by the pages.
+
+Shared between users (``st.cache_resource``): the ``Store`` of a data directory (it
+opens a connection per call, so it is thread-safe) and trained classifiers (read-only
+at inference). Per user (``st.session_state``): the current project and everything
+tied to a stream or a training run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from core.data.project_folders import folder_problem
+from core.data.store import Store
+from core.gestures.catalog import DEFAULT_PROJECT, GestureClass
+from ui.common.text import plain
+from ui.server.settings import AppSettings, load_settings
+
+if TYPE_CHECKING:  # torch (via core.gestures.classifier) takes seconds to import: only the pages that need it do
+    from core.gestures.classifier import GestureClassifier
+
+PROJECT_KEY = "handteach_project"
+PROJECT_PARAM = "project"  # ?project=NAME in the URL
+MODEL_FOLDER = "model"  # core.data.project.MODEL_FOLDER, repeated so that Home renders without importing torch
+_HEAVY_MODULES = ("core.data.project", "core.gestures.inference", "mediapipe")
+_WARM_UP_DELAY_S = 3.0
+
+
+def limit_torch_threads() -> None:
+    """One intra-op thread: the MLP is tiny, and extra threads only fight MediaPipe for the cores."""
+    import torch
+
+    if torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> threading.Thread:
+    """Import torch and MediaPipe in the background once per server, while the user reads Home."""
+
+    def load() -> None:
+        time.sleep(_WARM_UP_DELAY_S)  # let the first page reach the browser before the GIL-heavy imports
+        try:
+            for name in _HEAVY_MODULES:
+                importlib.import_module(name)
+            limit_torch_threads()
+        except Exception:  # the page that needs it will report the problem
+            return
+
+    thread = threading.Thread(target=load, name="handteach-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def settings() -> AppSettings:
+    return load_settings()
+
+
+@st.cache_resource(show_spinner=False)
+def _store(data_dir: str) -> Store:
+    store = Store(data_dir)
+    store.ensure_project(DEFAULT_PROJECT)
+    return store
+
+
+def store() -> Store:
+    """The store of ``$HANDTEACH_DATA`` (one per data directory, shared by every session)."""
+    return _store(str(settings().data_dir))
+
+
+def current_project() -> str:
+    """The project this browser session works on: the session's, else the URL's, else the default project.
+
+    The name is kept in the URL (``?project=NAME``) too, so a reload or a new tab with the
+    same address (each a new Streamlit session) opens the same project.
+    """
+    s = store()
+    projects = s.list_projects()
+    name = st.session_state.get(PROJECT_KEY)
+    if name not in projects:
+        name = st.query_params.get(PROJECT_PARAM)
+    problem = folder_problem(s.data_dir, name) if name in projects else None
+    if problem:  # an older handteach's name too long for a folder: every page would fail on it, so say so and go on
+        st.warning(plain(problem))
+    if name not in projects or problem:
+        name = s.ensure_project(DEFAULT_PROJECT)
+    set_project(name)
+    return name
+
+
+def set_project(name: str) -> None:
+    """Work on ``name`` in this session, and say so in the address bar (reloads and new tabs keep it)."""
+    st.session_state[PROJECT_KEY] = name
+    if st.query_params.get(PROJECT_PARAM) != name:
+        st.query_params[PROJECT_PARAM] = name
+
+
+def project_url(project: str, path: str = "/") -> str:
+    """A link to ``path`` in the app that opens ``project`` (a plain link starts a new session)."""
+    return f"{path}?{urlencode({PROJECT_PARAM: project})}"
+
+
+def classes() -> list[GestureClass]:
+    return store().list_classes(current_project())
+
+
+def title_of(name: str, gestures: list[GestureClass] | None = None) -> str:
+    """ "👍 thumbs_up" for a class name (the bare name when unknown, e.g. "unknown")."""
+    for g in gestures if gestures is not None else classes():
+        if g.name == name:
+            return g.title
+    return name
+
+
+def _model_folder(project: str) -> Path:
+    """``core.data.project.model_dir`` without importing torch or asking the database (for stamps and summaries)."""
+    return settings().data_dir / "projects" / project / MODEL_FOLDER
+
+
+def model_stamp(project: str) -> int:
+    """Changes whenever the project's model is saved again (0 when there is none)."""
+    path = _model_folder(project) / "model.json"
+    return path.stat().st_mtime_ns if path.exists() else 0
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _load_model(data_dir: str, project: str, stamp: int) -> GestureClassifier | None:
+    """``core.data.project.load_project_model``, cached per data folder and project until the model is saved again."""
+    if not stamp:
+        return None
+    from core.data.project import load_project_model  # lazy: torch loads only with a model
+
+    limit_torch_threads()
+    return load_project_model(_store(data_dir), project)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _starter_model(class_names: tuple[str, ...]) -> GestureClassifier | None:
+    from core.starter import starter_model_for
+
+    limit_torch_threads()
+    return starter_model_for(list(class_names))
+
+
+def project_model(project: str | None = None, starter_fallback: bool = False) -> GestureClassifier | None:
+    """The saved classifier of the project (cached until it is saved again); None if untrained.
+
+    With ``starter_fallback`` an untrained project with default gestures gets the shipped
+    starter model (``core.starter.is_shipped_starter`` is True), so Live works before any training.
+    Raises ``core.gestures.classifier.ModelFileError`` when the saved model cannot be read.
+    """
+    project = project or current_project()
+    stamp = model_stamp(project)
+    if not stamp and starter_fallback:
+        return _starter_model(tuple(g.name for g in store().list_classes(project)))
+    return _load_model(str(settings().data_dir), project, stamp)
+
+
+def model_summary(project: str | None = None) -> dict[str, Any] | None:
+    """The metadata of the saved model (accuracy, classes, date), without loading weights."""
+    path = _model_folder(project or current_project()) / "model.json"
+    if not path.exists():
+        return None
+    try:
+        description = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {"error": f"{path} cannot be read"}
+    return {"classes": description.get("classes", []), **description.get("metadata", {})}

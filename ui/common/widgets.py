@@ -1,0 +1,92 @@
+"""Small widgets shared by the pages: the next-step link, page titles, the sidebar status, one-shot messages."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.gestures.catalog import GestureClass
+from ui.common import state
+from ui.common.figures import saved_figure_text
+from ui.common.text import plain
+
+PAGES = {"home": "pages/home.py", "record": "pages/record.py", "train": "pages/train.py", "live": "pages/live.py"}
+
+
+def next_step(counts: dict[str, int], summary: dict | None) -> tuple[str, str]:
+    """(page, why) of the most useful next step for a project."""
+    recorded = [name for name, n in counts.items() if n > 0]
+    if len(recorded) < 2:
+        have = "one gesture" if recorded else "no samples yet"
+        return PAGES["record"], f"Record at least two gestures (you have {have})"
+    if not summary or "error" in summary:
+        return PAGES["train"], "Train your first model: one click, a few seconds"
+    if summary.get("n_samples") != sum(counts.values()):
+        return PAGES["train"], "You changed the samples since the last training: train again"
+    return PAGES["live"], "Try it live with your webcam"
+
+
+def next_step_link(page: str, why: str, key: str) -> None:
+    """The next step in words (wrapped, never cut at the column edge as a long link label is) and a link there."""
+    with st.container(key=key):
+        st.markdown(f"👉 **Next:** {why}")
+        title = next(name for name, path in PAGES.items() if path == page).capitalize()
+        st.page_link(page, label=f"Go to {title}", icon="➡️")
+
+
+def page_title(icon: str, title: str, subtitle: str) -> None:
+    st.title(f"{icon} {title}")
+    project = state.current_project()
+    st.caption(f"{subtitle} · project **{plain(project)}** (change it on [Home]({state.project_url(project)}))")
+
+
+def sidebar_status() -> None:
+    """Project, sample count and model quality, shown on every page."""
+    project = state.current_project()
+    if state.store().project_is_motion(project):  # clips and a motion model (light imports: on every page)
+        from core.data.clips import clip_counts
+        from core.data.project_motion import has_motion_model
+
+        clips = clip_counts(state.store(), project)
+        st.sidebar.markdown(f"**Project:** {project} (motion)")
+        st.sidebar.caption(
+            f"{_count(sum(clips.values()), 'clip')} in {_count(sum(1 for n in clips.values() if n), 'gesture')}"
+        )
+        trained = has_motion_model(state.store(), project)
+        st.sidebar.caption("Model: motion model trained" if trained else "Model: not trained yet")
+        return
+    counts = state.store().class_counts(project)
+    summary = state.model_summary(project)
+    st.sidebar.markdown(f"**Project:** {project}")
+    st.sidebar.caption(
+        f"{_count(sum(counts.values()), 'sample')} in {_count(sum(1 for n in counts.values() if n), 'class')}"
+    )
+    if summary and "val_accuracy" in summary:
+        st.sidebar.caption(f"Model: {saved_figure_text(summary)}")
+    else:
+        st.sidebar.caption("Model: not trained yet")
+
+
+def _count(n: int, noun: str) -> str:
+    """ "1 sample", "2 samples", "1 class", "3 classes"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}{'es' if noun.endswith('s') else 's'}"
+
+
+def counts_text(gestures: list[GestureClass], counts: dict[str, int]) -> str:
+    """ "Samples so far: 👍 thumbs_up 14 · ✋ open_palm 15" (gestures without samples left out)."""
+    parts = [f"{g.title} {counts[g.name]}" for g in gestures if counts.get(g.name)]
+    return "Samples so far: " + (" · ".join(parts) if parts else "none yet")
+
+
+def show_flash() -> None:
+    """A one-shot success message left by the previous run (before its st.rerun).
+
+    Its container is there with or without a message: an element appearing above the webcam
+    would shift it in the page, and the browser would remount the video and stop the stream.
+    """
+    message = st.session_state.pop("flash", None)
+    warning = st.session_state.pop("flash_warning", None)  # what the user should know about what just succeeded
+    with st.container(key="flash"):
+        if message:
+            st.success(message)
+        if warning:
+            st.warning(warning)

@@ -1,0 +1,200 @@
+"""Training from the Train page: a worker thread around ``core.data.project.train_project``.
+
+The run keeps its progress (every ``EpochStats``), result, dataset and error behind a
+lock; the page polls ``snapshot()`` from a fragment and may ``cancel()``. A cancelled
+run still holds the best weights so far, which ``keep()`` saves on request.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Self
+
+import numpy as np
+
+from core.data.class_plan import ClassPlan, plan_classes, starter_gestures
+from core.data.project import Dataset, save_project_model, train_project
+from core.data.project_folders import ProjectReplacedError
+from core.data.store import Store
+from core.gestures import training
+from core.gestures.training import EpochStats, NotEnoughDataError, TrainConfig, TrainResult, trainable_classes
+from core.starter import check_trainable as check_with_starter
+from ui.common.model_classes import KEEP_LABEL
+
+
+class NotReadyError(ValueError):
+    """The project cannot be trained yet; the message says what to record."""
+
+
+def check_trainable(
+    counts: dict[str, int], mirror_map: dict[str, str], config: TrainConfig, starter: bool = False,
+    keep_unrecorded: bool = False,
+) -> list[ClassPlan]:  # fmt: skip
+    """The classes ``train_project`` will train and why; raises ``NotReadyError`` unless it would find two
+    classes with enough samples.
+
+    The rules are ``core.data.class_plan``'s (which classes) and ``core.gestures.training.trainable_classes``'
+    (enough samples), which ``train_project`` applies inside the worker thread; checking them here lets the
+    page answer at once, in words for the user. With ``starter`` the starter set joins
+    (``core.starter.check_trainable`` on the planned classes, same rule).
+    """
+    plans = plan_classes(counts, mirror_map, config.mirror, starter_gestures() if starter else None, keep_unrecorded)
+    kept = {p.name: counts[p.name] for p in plans if p.kept}
+    try:
+        if starter:
+            check_with_starter(kept, mirror_map, config)
+        else:
+            trainable_classes(counts, mirror_map if config.mirror else {}, config.min_samples_per_class)
+    except training.TooManyClassesError as exc:
+        raise NotReadyError(f"{str(exc)[0].upper()}{str(exc)[1:]}.") from exc
+    except NotEnoughDataError as exc:
+        if exc.few:
+            listed = ", ".join(f"{name} has {n}" for name, n in exc.few.items())
+            raise NotReadyError(
+                f"Each class you train needs at least {config.min_samples_per_class} samples: {listed}. "
+                "Record a few more, or clear that class."
+            ) from exc
+        have = f"only {exc.active[0]!r} has samples" if exc.active else "no class has samples yet"
+        keep = f", or tick “{KEEP_LABEL}”" if starter and any(p.starter_gesture and not p.kept for p in plans) else ""
+        raise NotReadyError(
+            f"Training needs samples of at least two classes; {have}. Record another gesture first{keep}."
+        ) from exc
+    return plans
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    history: list[EpochStats]
+    running: bool
+    cancelled: bool
+    result: TrainResult | None
+    dataset: Dataset | None
+    error: str | None
+    seconds: float
+    saved: bool
+
+
+class BackgroundRun:
+    """A job whose work is ``self._work()`` on a daemon thread: ``start``, ``cancel`` (sets ``self._cancel``), ``wait``.
+
+    An exception ends the work with its message in ``_error``, for the page to show.
+    """
+
+    def _prepare_thread(self, name: str) -> None:
+        self._lock = threading.Lock()  # guards what the page reads
+        self._cancel = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._started = 0.0
+        self._ended: float | None = None
+        self._error: str | None = None
+
+    def _work(self) -> None:
+        raise NotImplementedError
+
+    def _error_text(self, exc: Exception) -> str:
+        return f"{type(exc).__name__}: {exc}"
+
+    def _run(self) -> None:
+        try:
+            self._work()
+        except Exception as exc:  # shown on the page
+            with self._lock:
+                self._error = self._error_text(exc)
+        finally:
+            with self._lock:
+                self._ended = time.monotonic()
+
+    def _timing(self) -> tuple[float, bool]:
+        """(seconds since start, whether the work still runs). Lock held."""
+        end = self._ended if self._ended is not None else time.monotonic()
+        return end - self._started, self._ended is None and self._thread.is_alive()
+
+    def start(self) -> Self:
+        self._started = time.monotonic()
+        self._thread.start()
+        return self
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+
+@dataclass
+class TrainingRun(BackgroundRun):
+    """One training of one project, started by ``start``."""
+
+    store: Store
+    project: str
+    config: TrainConfig
+    starter: bool = False  # add the built-in starter set to the project's samples
+    keep_unrecorded: bool = False  # keep the starter gestures the project lists but never recorded
+    _history: list[EpochStats] = field(default_factory=list)
+    _result: TrainResult | None = None
+    _dataset: Dataset | None = None
+    _saved: bool = False
+
+    def __post_init__(self) -> None:
+        self._prepare_thread(f"handteach-train-{self.project}")
+
+    def _on_epoch(self, stats: EpochStats) -> None:
+        with self._lock:
+            self._history.append(stats)
+
+    def _work(self) -> None:
+        result, dataset = train_project(self.store, self.project, self.config, self._on_epoch, self._cancel,
+                                        starter=self.starter, keep_unrecorded=self.keep_unrecorded)  # fmt: skip
+        with self._lock:
+            self._result, self._dataset, self._saved = result, dataset, not result.cancelled
+
+    def _error_text(self, exc: Exception) -> str:
+        return str(exc) if isinstance(exc, ProjectReplacedError) else super()._error_text(exc)
+
+    def keep(self) -> None:
+        """Save the best weights of a stopped run as the project's model (only into the project it trained on:
+        when that was replaced or deleted meanwhile, the run's error says so)."""
+        with self._lock:
+            result, dataset = self._result, self._dataset
+        if result is None or dataset is None:
+            raise ValueError("this run has no model to keep")
+        try:
+            save_project_model(self.store, self.project, result.classifier, dataset.project_identity)
+        except ProjectReplacedError as exc:
+            with self._lock:
+                self._error = str(exc)
+            return
+        with self._lock:
+            self._saved = True
+
+    def snapshot(self) -> RunSnapshot:
+        with self._lock:
+            seconds, running = self._timing()
+            return RunSnapshot(
+                history=list(self._history),
+                running=running,
+                cancelled=self._cancel.is_set(),
+                result=self._result,
+                dataset=self._dataset,
+                error=self._error,
+                seconds=seconds,
+                saved=self._saved,
+            )
+
+
+def misclassified(result: TrainResult, dataset: Dataset) -> list[tuple[int, str, str]]:
+    """(sample id, true class, predicted class) of the validation samples the model gets wrong."""
+    wrong = []
+    for row, predicted in zip(result.val_indices.tolist(), result.val_predictions, strict=True):
+        truth = dataset.labels[row]
+        if predicted != truth:
+            wrong.append((dataset.sample_ids[row], truth, predicted))
+    return wrong
+
+
+def confusion_table(result: TrainResult) -> tuple[list[str], np.ndarray]:
+    """(class names, (C, C) counts with rows = true class) for display."""
+    return list(result.classes), np.asarray(result.confusion)

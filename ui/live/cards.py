@@ -1,0 +1,101 @@
+"""Live's cards: one per hand with its label, top guesses and why it is unknown; the stream's health; the 3D view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from core.gestures.catalog import GestureClass
+from core.types import UNKNOWN_LABEL, Keypoints, Prediction
+from ui.common import state
+from ui.common.text import plain
+from ui.common.widgets import PAGES
+from ui.live.unknown_panel import why_unknown
+from ui.webcam.stream import StreamSession, StreamSnapshot
+
+# Extra panels under the Live results (e.g. the CPM keypoint view): each is called with
+# the Live page's StreamSession inside the results column. Empty by default.
+LIVE_PANELS: list[Callable[[StreamSession], None]] = []
+
+
+def _top3(prediction: Prediction, gestures: list[GestureClass]) -> None:
+    for name, prob in prediction.top(3):
+        st.progress(min(1.0, max(0.0, prob)), text=f"{plain(state.title_of(name, gestures))} {prob:.0%}")
+
+
+def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass], body: bool = False) -> None:
+    """One card per hand (or person, ``body``): emoji + label + confidence, top-3 bars, handedness."""
+    if not snapshot.running:
+        st.info("Press **START** on the video to begin. Allow the camera when the browser asks.")
+        return
+    if not snapshot.hands:
+        st.markdown("### 🫥 No one in view" if body else "### 🫥 No hand in view")
+        return
+    columns = st.columns(len(snapshot.hands))
+    for column, (handedness, prediction) in zip(columns, snapshot.hands, strict=True):
+        with column, st.container(border=True):
+            st.caption("person" if body else f"{handedness} hand")
+            if prediction is None:
+                st.markdown("### 🖐 (no model)")
+                continue
+            title = "❔ unknown" if prediction.label == UNKNOWN_LABEL else state.title_of(prediction.label, gestures)
+            st.markdown(f"### {plain(title)}")
+            reason = why_unknown(prediction, gestures)
+            st.caption(reason if reason else f"confidence {prediction.score:.0%}")
+            _top3(prediction, gestures)
+
+
+def prediction_text(snapshot: StreamSnapshot) -> str:
+    """Plain text of the current labels ("thumbs_up 0.93 (Right)"; a body has no side: "tree 0.97"), for tests
+    and screen readers."""
+    parts = [
+        f"{p.label} {p.score:.2f}" + (f" ({h})" if h != "Unknown" else "") for h, p in snapshot.hands if p is not None
+    ]
+    return "; ".join(parts) if parts else "none"
+
+
+def view3d_panel(keypoints: tuple[Keypoints, ...] | list[Keypoints], key: str) -> None:
+    """The first hand's or person's world keypoints in a rotatable 3D figure (``core.viz.view3d``)."""
+    from core.viz.view3d import view_3d  # imports Plotly: only when the view is shown
+
+    shown = next((k for k in keypoints if k.has_depth), None)
+    with st.container(key=key):
+        if shown is None:
+            st.caption(
+                "3D view: no keypoints with depth in view" if not keypoints else "3D view: these keypoints are 2D"
+            )
+            return
+        st.plotly_chart(view_3d(shown), key=f"{key}_chart", config={"displaylogo": False})
+        st.caption(f"3D view of the {'person' if shown.skeleton.name == 'body' else 'hand'} in metres: drag to turn")
+
+
+def live_model(project: str, body: bool):  # noqa: ANN201 - a GestureClassifier or None (torch imported lazily)
+    """The model Live runs (the starter for an untrained hand project), with a note saying which, or why none.
+
+    The note sits in one keyed container whether it shows or not: when the model changes under a streaming
+    webcam (Live's "Teach it here" retrains), a vanished element above the webcam would remount it and stop
+    the stream."""
+    with st.container(key="live_model_note"):  # one element, note or not: the webcam under it keeps streaming
+        return _live_model_note(project, body)
+
+
+def _live_model_note(project: str, body: bool):  # noqa: ANN202 - a GestureClassifier or None
+    from core.gestures.classifier import ModelFileError
+    from core.starter import is_shipped_starter
+
+    try:
+        model = state.project_model(project, starter_fallback=True)
+    except ModelFileError as exc:
+        st.error(plain(f"The saved model cannot be read ({exc}). Train again to replace it."))
+        return None
+    if model is not None and is_shipped_starter(model):
+        st.info(
+            "Using the built-in starter model for 👍 👎 ☝️ 👌 👊 👉 👈 ✋. Record a few samples of your own hand "
+            "and train to make it yours."
+        )
+    elif model is None:
+        with st.container(border=True):
+            st.markdown(f"No trained model yet: you will see the {'body' if body else 'hand'} skeleton, but no names.")
+            st.page_link(PAGES["train"], label="Train a model first", icon="🧠")
+    return model

@@ -1,0 +1,121 @@
+"""Live's "Teach it here": when a gesture comes out wrong, record a short take of it and retrain, without leaving Live.
+
+Why on Live: measured on 17 real people's own recordings (docs/benchmarks.md, "Stranger few-shot"),
+what a model of a person's first frames gets wrong later is mostly the person changing how they
+hold a gesture (the other hand, a gesture held edge-on, recorded again differently). Those
+mistakes show up on Live, so that is where they are mended: one take of the gesture as the user
+now holds it, added to the project's samples, then the project trained again as Train trains it
+(the default settings, the starter data for a hand project).
+
+The take runs on Live's own stream (``StreamSession.start_recording``, the recorder Record uses);
+training runs in a ``ui.jobs.training.TrainingRun``. When the model is saved, the page reruns and Live runs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from core.data.store import Store
+from core.gestures.catalog import GestureClass
+from core.gestures.training import NotEnoughDataError, TrainConfig
+from ui.common import state
+from ui.common.text import plain
+from ui.jobs.training import NotReadyError, TrainingRun, check_trainable
+from ui.webcam.recorder import RecordPlan, RecordStatus
+from ui.webcam.stream import StreamSession
+
+RUN_KEY = "live_fix_run"  # (recording ident, its TrainingRun or None, why none) of the latest fix
+
+
+@dataclass(frozen=True)
+class FixPlan:
+    """How a fix retrains: the starter data for a hand project; ``keep_unrecorded`` keeps the gestures
+    Live knew before the fix, recorded or not (the starter's eight, on a project never trained)."""
+
+    starter: bool
+    keep_unrecorded: bool
+
+
+def fix_plan(body: bool, model_classes: list[str] | None, counts: dict[str, int]) -> FixPlan:
+    """``model_classes``: the classes of the model Live runs now (None: none). A fix must not make Live
+    forget a gesture it knew: if that model knows a class without samples of its own (the starter's
+    gestures, or a model trained with them kept), the retrained one keeps them too."""
+    unrecorded = [c for c in model_classes or [] if counts.get(c, 0) == 0]
+    return FixPlan(starter=not body, keep_unrecorded=not body and bool(unrecorded))
+
+
+def panel(session: StreamSession, store: Store, project: str, gestures: list[GestureClass],
+          model_classes: list[str] | None, playing: bool) -> None:  # fmt: skip
+    """The "Teach it here" expander under Live's results (a fragment: it polls the take and the training)."""
+    body = session.backend.skeleton == "body"
+    latest = st.session_state.get(RUN_KEY)
+    latest = latest if latest is not None and latest[1] is not None and latest[1].project == project else None
+    with st.expander("🩹 A wrong answer? Teach it here", expanded=latest is not None):
+        names = [g.name for g in gestures]
+        if not names:
+            st.caption("Add a gesture on Record first: a fix records a take of one.")
+            return
+        target = st.selectbox("It should be", names, format_func=lambda n: state.title_of(n, gestures),
+                              key=f"live_fix_class_{project}")  # fmt: skip
+        plan = RecordPlan(project, target, backend=session.backend.name, skeleton=session.backend.skeleton)
+        recording = session.snapshot().recording
+        busy = recording is not None and recording.running
+        training = latest is not None and latest[1].snapshot().running
+        why = "Press START on the video first" if not playing else ("Wait for the take and training to end"
+                                                                     if busy or training else None)  # fmt: skip
+        title = plain(state.title_of(target, gestures))
+        st.button(f"⏺ Show {title} for {plan.duration:g} s, then retrain", disabled=why is not None, help=why,
+                  on_click=session.start_recording, args=(plan,), key="live_fix_record")  # fmt: skip
+        st.caption("Hold the gesture the way you hold it now: handteach adds the take to its samples and "
+                   "trains again (a few seconds). Live then runs the new model.")  # fmt: skip
+        if recording is not None and recording.plan.project == project:  # Live records nothing but fixes
+            _follow(recording, store, project, gestures, model_classes, body)
+
+
+def _follow(recording: RecordStatus, store: Store, project: str, gestures: list[GestureClass],
+            model_classes: list[str] | None, body: bool) -> None:  # fmt: skip
+    title = plain(state.title_of(recording.plan.class_name, gestures))
+    if recording.phase == "countdown":
+        st.info(f"Get ready to show {title}… {recording.countdown_left}")
+        return
+    if recording.phase in ("recording", "saving"):
+        st.info(f"Recording {title}: {recording.captured} samples so far")
+        return
+    if not recording.stored:
+        st.warning(f"No usable hand in the take of {title}: keep it in view and try again.")
+        return
+    latest = st.session_state.get(RUN_KEY)
+    if latest is None or latest[0] != recording.ident:
+        latest = st.session_state[RUN_KEY] = _start_training(recording.ident, store, project, gestures,
+                                                             model_classes, body)  # fmt: skip
+    if latest[1] is None:
+        st.warning(f"Added {recording.stored} samples of {title}. {latest[2]}")
+        return
+    snapshot = latest[1].snapshot()
+    if snapshot.running:
+        st.info(f"Added {recording.stored} samples of {title}. Training… ({snapshot.seconds:.0f} s)")
+    elif snapshot.error:
+        st.error(plain(f"Added {recording.stored} samples of {title}, but training failed: {snapshot.error}"))
+    elif snapshot.saved:
+        st.success(f"Added {recording.stored} samples of {title} and retrained in {snapshot.seconds:.1f} s: "
+                   "Live now runs the new model.")  # fmt: skip
+        if st.session_state.get("live_fix_seen") != recording.ident:
+            st.session_state["live_fix_seen"] = recording.ident
+            st.rerun(scope="app")  # the page loads the saved model
+
+
+def _start_training(ident: int, store: Store, project: str, gestures: list[GestureClass],
+                    model_classes: list[str] | None, body: bool) -> tuple[int, TrainingRun | None, str]:  # fmt: skip
+    """Trains the project as Train would (default settings), keeping what Live knew (``fix_plan``)."""
+    counts = store.class_counts(project)
+    fix = fix_plan(body, model_classes, counts)
+    mirror_map = {g.name: g.mirror_partner for g in gestures}
+    config = TrainConfig()
+    try:
+        check_trainable(counts, mirror_map, config, starter=fix.starter, keep_unrecorded=fix.keep_unrecorded)
+    except (NotReadyError, NotEnoughDataError) as exc:
+        return ident, None, str(exc)
+    run = TrainingRun(store, project, config, starter=fix.starter, keep_unrecorded=fix.keep_unrecorded)
+    return ident, run.start(), ""

@@ -1,0 +1,1 @@
+"""Samples coming in and looked at: uploads (photos, videos), CSV import, galleries, motion clips."""

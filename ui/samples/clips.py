@@ -1,0 +1,304 @@
+"""Motion projects on the pages: video uploads as clips, the clips per gesture, training in the background.
+
+Record and Train hand over to these when the current project is a motion project; the work itself is
+``core.data.project_motion``'s (the same functions as ``python -m core extract / train``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.data.clips import clip_counts, delete_clips, list_clips
+from core.data.project_motion import extract_clips, train_motion_project
+from core.data.store import Store
+from core.gestures.early_stop import EpochStats
+from core.io.video import MediaError
+from core.io.writers import write_video
+from core.motion.clip import Clip
+from core.motion.evaluate import ClipReport, evaluate_clips
+from core.motion.train import MotionTrainConfig, MotionTrainResult
+from core.viz.draw import skeleton_on
+from ui.common import widgets
+from ui.jobs.training import BackgroundRun
+from ui.samples.uploads import UploadedFile, unique_name, write_upload
+from ui.webcam.clip_recorder import ClipRecorder, TakePlan
+
+
+def upload_clips(store: Store, project: str, class_name: str, uploads: list[UploadedFile]) -> tuple[int, list[str]]:
+    """Each uploaded video becomes one clip of ``class_name``: (clips stored, ``<file>: <problem>`` of those refused)."""
+    refused: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="handteach-clips-") as tmp:
+        folder = str(Path(tmp)) + "/"  # errors name the file as the user picked it, not its temporary copy
+        paths, taken = [], set()
+        for upload in uploads:
+            try:
+                paths.append(write_upload(upload, Path(tmp), taken))
+            except MediaError as exc:
+                refused.append(str(exc))
+        if not paths:
+            return 0, refused
+        try:
+            report = extract_clips(store, project, class_name, paths)
+        except ValueError as exc:  # no file made a clip: nothing stored
+            return 0, refused + [r.replace(folder, "") for r in str(exc).split("\nerror: ")]
+    return len(report.clip_ids), refused + [r.replace(folder, "") for r in report.refused]
+
+
+def clip_table(store: Store, project: str, class_name: str) -> None:
+    """The clips of one gesture, with a delete button for the ones ticked."""
+    clips = list_clips(store, project, class_name)
+    if not clips:
+        st.caption("No clips of this gesture yet.")
+        return
+    table = pd.DataFrame({
+        "delete": False,
+        "clip": [c.clip.source for c in clips],
+        "frames": [c.clip.num_frames for c in clips],
+        "seconds": [round(c.clip.duration, 2) for c in clips],
+        "hand found": [f"{c.clip.present.mean():.0%}" for c in clips],
+        "from": [c.source_kind for c in clips],
+    })  # fmt: skip
+    edited = st.data_editor(
+        table, hide_index=True, disabled=list(table.columns[1:]), key=f"clips_{project}_{class_name}"
+    )
+    chosen = [c.id for c, tick in zip(clips, edited["delete"], strict=True) if tick and c.id is not None]
+    if chosen and st.button(f"🗑 Delete {len(chosen)} clip(s)", key=f"clips_delete_{project}_{class_name}"):
+        delete_clips(store, chosen)
+        st.rerun()
+
+
+def record_uploads(store: Store, project: str, class_name: str) -> None:
+    """Upload videos of a motion gesture: one file, one clip."""
+    nonce = st.session_state.setdefault("clip_upload_nonce", 0)
+    files = st.file_uploader(
+        "Or upload videos (one file = one take of the gesture, up to 10 s)",
+        accept_multiple_files=True,
+        key=f"clip_upload_{nonce}",
+    )
+    if files and st.button("➕ Add these clips", key="clip_upload_add", type="primary"):
+        uploads = [UploadedFile(unique_name(f.name, set()), f.getvalue()) for f in files]
+        with st.spinner(f"Following the hand through {len(uploads)} video(s)…"):
+            stored, refused = upload_clips(store, project, class_name, uploads)
+        for problem in refused:
+            st.error(widgets.plain(problem))
+        if stored:
+            st.session_state["clip_upload_nonce"] = nonce + 1
+            st.session_state["flash"] = f"Added {stored} clip(s) of {widgets.plain(class_name)}."
+            st.rerun()
+
+
+@dataclass(frozen=True)
+class MotionRunSnapshot:
+    history: list[EpochStats]
+    running: bool
+    error: str | None
+    seconds: float
+    result: MotionTrainResult | None
+    report: ClipReport | None  # the saved model on the project's clips (those it learnt from)
+
+
+@dataclass
+class MotionTrainingRun(BackgroundRun):
+    """One training of a motion project's model, in the background (cancel keeps the best epoch's weights)."""
+
+    store: Store
+    project: str
+    config: MotionTrainConfig = field(default_factory=MotionTrainConfig)
+    _history: list[EpochStats] = field(default_factory=list)
+    _result: MotionTrainResult | None = None
+    _report: ClipReport | None = None
+
+    def __post_init__(self) -> None:
+        self._prepare_thread(f"handteach-motion-{self.project}")
+
+    def _on_epoch(self, stats: EpochStats) -> None:
+        with self._lock:
+            self._history.append(stats)
+
+    def _work(self) -> None:
+        result = train_motion_project(self.store, self.project, self.config, self._on_epoch, self._cancel)
+        clips = [c.clip for c in list_clips(self.store, self.project)]
+        report = evaluate_clips(result.model, clips, result.model.classes)
+        with self._lock:
+            self._result, self._report = result, report
+
+    def snapshot(self) -> MotionRunSnapshot:
+        with self._lock:
+            seconds, running = self._timing()
+            return MotionRunSnapshot(list(self._history), running, self._error, seconds, self._result, self._report)
+
+
+def show_run(run: MotionTrainingRun) -> None:
+    """Progress while it trains, then accuracy per gesture, the confusion matrix and the clips it gets wrong."""
+    snap = run.snapshot()
+    if snap.history:
+        curves = pd.DataFrame(
+            [(s.epoch, s.train_accuracy, s.val_accuracy) for s in snap.history],
+            columns=["epoch", "train accuracy", "validation accuracy"],
+        ).set_index("epoch")
+        st.line_chart(curves, height=220)
+    if snap.running:
+        epoch, epochs = (snap.history[-1].epoch, snap.history[-1].epochs) if snap.history else (0, run.config.epochs)
+        # epochs: every member's together when the model averages several (fingertip projects)
+        st.progress(min(epoch / max(epochs, 1), 1.0), text=f"epoch {epoch} · {snap.seconds:.0f} s")
+        if st.button("⏹ Stop", key="motion_train_stop"):
+            run.cancel()
+        return
+    if snap.error:
+        st.error(widgets.plain(f"Training failed: {snap.error}"))
+        return
+    if snap.result is None or snap.report is None:
+        return
+    report = snap.report
+    best = snap.result.history[snap.result.best_epoch - 1] if snap.result.history else None
+    st.success(
+        f"Trained in {snap.seconds:.0f} s: validation accuracy {best.val_accuracy:.0%} (best epoch "
+        f"{snap.result.best_epoch}); {report.accuracy:.0%} of the project's own clips recognised."
+        if best
+        else "Trained."
+    )
+    st.dataframe(pd.DataFrame({"gesture": list(report.per_class), "recognised": list(report.per_class.values())}),
+                 hide_index=True, column_config={"recognised": st.column_config.ProgressColumn(format="%.2f")})  # fmt: skip
+    st.markdown("**Confusion** (rows: the clip's gesture, columns: what the model said)")
+    st.dataframe(pd.DataFrame(report.confusion, index=report.labels, columns=report.labels))
+    clips = [c.clip for c in list_clips(run.store, run.project)]
+    wrong = report.wrong(clips) if len(clips) == len(report.predictions) else []
+    if wrong:
+        st.markdown(f"**Clips it gets wrong** ({len(wrong)}): fix them by recording again, or delete them on Record")
+    for column, (clip, prediction) in zip(st.columns(4) * 3, wrong[:12], strict=False):
+        column.image(clip_animation(clip), caption=f"{clip.source}: {clip.label} → {prediction.label} "
+                     f"({prediction.score:.0%})")  # fmt: skip
+
+
+def clip_animation(clip: Clip, side: int = 160, max_frames: int = 40) -> bytes:
+    """A small looping GIF of a clip as the user saw it (mirrored): the skeleton moving, its root's trail."""
+    width, height = clip.image_size
+    present = np.flatnonzero(clip.present)
+    pixels = clip.points[:, :, :2] * [width, height]
+    pixels[:, :, 0] = width - pixels[:, :, 0]  # the selfie view
+    seen = pixels[present].reshape(-1, 2)
+    low, high = seen.min(axis=0), seen.max(axis=0)
+    scale = 0.85 * side / max(float((high - low).max()), 1.0)
+    fitted = (pixels - (low + high) / 2) * scale + side / 2  # (T, K, 2) canvas px
+    roots = fitted[:, list(clip.skeleton.root_joints)].mean(axis=1)
+    frames = []
+    for t in np.linspace(0, clip.num_frames - 1, min(max_frames, clip.num_frames)).round().astype(int):
+        canvas = np.full((side, side, 3), 24, np.uint8)
+        trail = roots[present[present <= t]]
+        if len(trail) >= 2:
+            cv2.polylines(canvas, [trail.round().astype(np.int32)], False, (255, 200, 0), 2, cv2.LINE_AA)
+        if clip.present[t]:
+            skeleton_on(canvas, fitted[t], skeleton=clip.skeleton, scale=0.5)
+        frames.append(canvas)
+    fps = len(frames) / max(clip.duration, 0.1)
+    with tempfile.TemporaryDirectory(prefix="handteach-gif-") as tmp:
+        path = Path(tmp) / "clip.gif"
+        write_video(path, frames, fps)
+        return path.read_bytes()
+
+
+def train_page(store: Store, project: str) -> None:
+    counts = clip_counts(store, project)
+    st.caption(
+        widgets.plain(
+            f"{sum(counts.values())} clips: " + (", ".join(f"{n} {c}" for n, c in counts.items()) or "none yet")
+        )
+    )
+    run = st.session_state.get("motion_train_run")
+    run = run if isinstance(run, MotionTrainingRun) and run.project == project else None
+    running = run is not None and run.snapshot().running
+    short = {n: c for n, c in counts.items() if c < 3}
+    if short:
+        st.info(widgets.plain(f"Each gesture needs at least 3 clips (about 10 is better); short: {short}"))
+    fingertip = store.project_skeleton(project).num_joints == 1  # its paths have no shape to ignore
+    path_only = st.toggle("Path only (ignore the hand's shape)", key="motion_path_only", disabled=fingertip,
+                          help="Learn from the path alone: better on people the model has not seen "
+                               "(docs/app.md has the measured difference)")  # fmt: skip
+    if st.button("🧠 Train motion model", type="primary", disabled=running or bool(short) or len(counts) < 2,
+                 key="motion_train_start"):  # fmt: skip
+        base = MotionTrainConfig()
+        config = replace(base, features=replace(base.features, use_shape=False)) if path_only else base
+        run = MotionTrainingRun(store, project, config=config).start()
+        st.session_state["motion_train_run"] = run
+        running = True
+    if run is not None:
+        st.fragment(run_every=0.5 if running else None)(show_run)(run)
+
+
+def record_takes(store: Store, project: str, class_name: str) -> None:
+    """The webcam with a countdown, then N takes with a pause between; each take becomes a clip."""
+    from ui.webcam.widget import stream_session, tracker_config, webcam
+
+    session = stream_session("record", draw_predictions=False)
+    session.set_tracker_config(tracker_config(max_hands=1))
+    left, right = st.columns(2)
+    takes = left.number_input("Takes", 1, 50, 5, key="clip_takes")
+    seconds = right.slider("Seconds per take", 0.5, 10.0, 2.0, 0.5, key="clip_seconds")
+    recorder = st.session_state.get("clip_recorder")
+    recorder = recorder if isinstance(recorder, ClipRecorder) and recorder.plan.project == project else None
+    active = recorder is not None and recorder.status().active
+    if st.button(
+        f"⏺ Record {int(takes)} takes of {widgets.plain(class_name)}",
+        type="primary",
+        disabled=active,
+        key="clip_record",
+    ):
+        writer = st.session_state.setdefault("clip_writer", ThreadPoolExecutor(1, thread_name_prefix="handteach-clips"))
+        plan = TakePlan(project, class_name, store.project_skeleton(project), int(takes), float(seconds))
+        recorder = ClipRecorder(plan, store, writer)
+        st.session_state["clip_recorder"] = recorder
+        session.set_motion_hook(recorder)
+        active = True
+    # always there (disabled between takes): a button appearing above the video would move it, and the
+    # browser would remount the video and stop the stream
+    if st.button("⏹ Stop", key="clip_stop", disabled=not active) and recorder is not None:
+        recorder.stop()
+    playing = bool(webcam("record-webcam", session).state.playing)
+
+    def takes_status() -> None:
+        with st.container(key="clip_takes_status"):
+            if recorder is None:
+                return
+            status = recorder.status()
+            st.caption(f"{status.phase} · take {status.take} of {status.takes} · {status.stored} clip(s) stored")
+            for problem in status.problems:
+                st.warning(widgets.plain(problem))
+
+    st.fragment(run_every=0.5 if playing else None)(takes_status)()
+
+
+def record_page(store: Store, project: str) -> None:
+    """Record for a motion project: pick or add a gesture, record takes or upload them, review its clips."""
+    counts = clip_counts(store, project)
+    side, main = st.columns([2, 3], gap="large")
+    with side:
+        names = list(counts)
+        target = st.radio("Motion gesture", names, key="clip_class") if names else None
+        if target is None:
+            st.info("No motion gestures yet: add one (e.g. swipe_left, swipe_right, wave, idle).")
+        st.caption(widgets.plain(", ".join(f"{n}: {c} clips" for n, c in counts.items())))
+        with st.expander("➕ Add a gesture"), st.form("add_motion_class", border=False):
+            name = st.text_input("Name", placeholder="e.g. swipe_left", key="new_motion_class")
+            if st.form_submit_button("Add gesture"):
+                try:
+                    store.add_class(project, name)
+                except ValueError as exc:
+                    st.error(widgets.plain(f"Could not add the gesture: {exc}."))
+                else:
+                    st.rerun()
+        if target is not None:
+            st.markdown(f"**{widgets.plain(target)}**: about 10 takes of 0.5–3 s; an `idle` gesture of holding still or moving "
+                        "casually keeps Live from firing on everything.")  # fmt: skip
+            record_uploads(store, project, target)
+    with main:  # (the page showed the flash message above)
+        if target is not None:
+            record_takes(store, project, target)
+            clip_table(store, project, target)

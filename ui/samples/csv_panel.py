@@ -1,0 +1,42 @@
+"""The Record page's CSV import: a handteach CSV, or a kinivi keypoint.csv with its label file."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.data.csv_io import CsvFormatError
+from core.data.store import Store
+from core.data.two_hands import two_hands_text
+from ui.common.text import plain
+from ui.samples.uploads import UploadedFile, import_csv_uploads
+
+HELP = (
+    "A handteach CSV (from **Download dataset** or `python -m core export`), or the two files of the "
+    "kinivi hand-gesture-recognition repo: `keypoint.csv` and `keypoint_classifier_label.csv`. "
+    "Gestures named in the file that the project lacks are added."
+)
+
+
+def csv_import_panel(store: Store, project: str) -> None:
+    """Upload, import all or nothing, and say what was added (or which file and line is wrong)."""
+    nonce = st.session_state.setdefault("record_csv_nonce", 0)
+    files = st.file_uploader(
+        "Keypoint CSV files", type=["csv"], accept_multiple_files=True, key=f"record_csv_{nonce}", help=HELP
+    )
+    st.caption(HELP)
+    if not st.button("Import", type="primary", disabled=not files, key="record_csv_import"):
+        return
+    uploads = [UploadedFile(f.name, f.getvalue()) for f in files or []]
+    try:
+        with st.spinner("Importing…"):
+            report = import_csv_uploads(store, project, uploads)
+    except (CsvFormatError, ValueError) as exc:
+        st.error(plain(f"Nothing was imported. {exc}"))
+        return
+    per_class = ", ".join(f"{name} {n}" for name, n in sorted(report.per_class.items()))
+    new = f" New gestures: {', '.join(report.new_classes)}." if report.new_classes else ""
+    st.session_state["flash"] = f"Imported {report.n_added} samples ({per_class}).{new}"
+    if report.two_hand_classes:
+        st.session_state["flash_warning"] = plain(two_hands_text(report.two_hand_classes))
+    st.session_state["record_csv_nonce"] = nonce + 1
+    st.rerun()

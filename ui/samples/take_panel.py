@@ -1,0 +1,121 @@
+"""A take's panel on Record (the Record button and what the take is doing) and what became of uploaded files."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.gestures.catalog import GestureClass
+from ui.common import state
+from ui.common.text import plain
+from ui.samples.uploads import AnnotatedUpload
+from ui.webcam.health import show_stream_health
+from ui.webcam.recorder import RecordPlan, RecordStatus
+from ui.webcam.stream import StreamSession
+
+_REJECTION_TIPS = {
+    "no hand": "keep your hand fully in the picture, with some light on it",
+    "no person": "step back so that the camera sees you, with some light on you",
+    "person partly in view (legs cut off or hidden)": "step back until your hips, knees and ankles are in the picture",
+    "more hands than asked for": "show one hand only, or set 'Hands per sample' to 2",
+    "low confidence": "move closer and hold the pose steady",
+}
+
+
+def rejection_text(rejected: dict[str, int]) -> str:
+    """ "3 frames rejected: 2 no hand, 1 more hands than asked for" (empty when none)."""
+    total = sum(rejected.values())
+    if not total:
+        return ""
+    reasons = ", ".join(f"{n} {why}" for why, n in sorted(rejected.items(), key=lambda kv: -kv[1]))
+    return f"{total} frame{'s' if total != 1 else ''} rejected: {reasons}"
+
+
+def record_panel(session: StreamSession, plan: RecordPlan, title: str, gestures: list[GestureClass],
+                 playing: bool) -> None:  # fmt: skip
+    """The Record button and the countdown / progress / result of the latest take (a fragment on Record).
+
+    Record is disabled while a take counts down or captures, so a second press cannot cut a
+    take short; ``StreamSession.start_recording`` says so should one get through anyway.
+    A finished take of another gesture is not shown once the user has picked a new one.
+    """
+    snapshot = session.snapshot()
+    recording = snapshot.recording
+    running = recording is not None and recording.running
+    if not playing:
+        why = "Press START on the video first"
+    elif running:
+        why = "A take is running: wait until it is stored"
+    else:
+        why = None
+    st.button(f"⏺ Record {title} for {plan.duration:g} s", type="primary", disabled=why is not None,
+              on_click=session.start_recording, args=(plan,), key="record_start", help=why)  # fmt: skip
+    if playing:  # "waiting for frames" before START only confuses
+        show_stream_health(snapshot, "record")
+    if recording is not None and recording.finished and recording.plan.class_name != plan.class_name:
+        recording = None  # the previous gesture's result, not this one's
+    with st.container(key="record_status"):
+        if recording is None:
+            st.caption("Press **START**, pick a gesture, then **Record**: a 3-2-1 countdown gives you time to pose.")
+            return
+        _take_status(recording, gestures)
+    if recording.finished and st.session_state.get("record_seen") != recording.ident:
+        st.session_state["record_seen"] = recording.ident
+        st.rerun(scope="app")  # refresh counts and the gallery
+
+
+def _take_status(recording: RecordStatus, gestures: list[GestureClass]) -> None:
+    title = plain(state.title_of(recording.plan.class_name, gestures))
+    st.caption(f"Take {recording.take} · {title}")
+    if recording.restarted:
+        take, captured = recording.restarted
+        st.warning(f"Take {take} was stopped and restarted as take {recording.take}: its {captured} samples are kept.")
+    if recording.phase == "countdown":
+        st.info(f"Get ready to show {title}… {recording.countdown_left}")
+    elif recording.phase == "recording":
+        done = 1.0 - recording.seconds_left / recording.plan.duration
+        st.progress(min(1.0, max(0.0, done)), text=f"Recording {title}: {recording.captured} samples so far")
+    elif recording.phase == "saving":
+        st.info(f"Saving {recording.captured} samples…")
+    else:
+        verb = "Stopped early. " if recording.phase == "stopped" else ""
+        text = f"{verb}Stored {recording.stored} samples of {title} (from {recording.attempts} frames)."
+        if recording.stored:
+            st.success(text)
+        else:
+            body = recording.plan.skeleton == "body"
+            keep = "Stay fully in view, hips to ankles," if body else "Keep your hand in view"
+            st.warning(f"{text} {keep} and record again.")
+    if recording.error:
+        st.error(plain(recording.error))
+    text = rejection_text(recording.rejected)
+    if text:
+        tips = "; ".join(_REJECTION_TIPS[w] for w in recording.rejected if w in _REJECTION_TIPS)
+        st.warning(f"{text}. Tip: {tips}." if tips else text)
+
+
+def file_result(annotated: AnnotatedUpload, gestures: list[GestureClass]) -> None:
+    """What was recognised in an uploaded file: per hand for an image, label counts for a video."""
+    hands = [h for r in annotated.records for h in r["hands"]]
+    labels = [h["label"] for h in hands if h["label"]]
+    found = {name: labels.count(name) for name in dict.fromkeys(labels)}
+    with st.container(key="live_file_result"):
+        summary = ", ".join(f"{plain(state.title_of(n, gestures))} ×{c}" for n, c in found.items())
+        st.markdown(f"**{len(annotated.records)} frame(s)** · {summary or 'no gesture found'}")
+        if annotated.kind == "image" and hands:
+            rows = [
+                {
+                    "hand": "person" if h.get("skeleton") == "body" else h["handedness"],
+                    "gesture": state.title_of(h["label"], gestures) if h["label"] else "(no model)",
+                    "confidence": h["score"] or 0.0,
+                }
+                for h in hands
+            ]
+            st.dataframe(
+                rows,
+                hide_index=True,
+                column_config={
+                    "confidence": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)
+                },
+            )
+        elif not hands:
+            st.info("No hand or person found: try a closer or brighter picture.")

@@ -1,0 +1,103 @@
+"""A guarded fix for a Streamlit/Starlette version clash that breaks every image, video and download.
+
+Streamlit 1.60 serves files through ``MediaAwareGZipMiddleware``, whose responders
+override ``send_with_compression`` and, for content types they exclude from gzip
+(images, audio, video, zip), record the ``http.response.start`` message without ever
+sending it. Starlette ≥ 1.x then sends the body first, and uvicorn answers every
+``/media/`` request with a 500 ("Expected ASGI message 'http.response.start'"): gallery
+crops, annotated files, ``st.video`` and every ``st.download_button`` fail.
+
+Those Starlette versions exclude images, ``audio/*`` and ``video/*`` from gzip by
+themselves (``exclude_content_types``), so Streamlit's overrides are only dropped there.
+With the versions Streamlit was written against, nothing is changed. The proper fix is
+a Starlette pin in requirements.txt (or a Streamlit release that handles it).
+
+``python -m ui.server.serve`` (``make run``) calls it before the server starts, so the very first
+requests (the browser's ``/favicon.png``) are served patched too; ``app.py`` calls it again
+for ``streamlit run app.py`` (a second call changes nothing).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+
+
+def fix_media_responses() -> bool:
+    """Patch Streamlit's gzip responders when they clash with Starlette; True when a patch is in place."""
+    try:
+        from starlette.middleware.gzip import GZipResponder, IdentityResponder
+        from streamlit.web.server.starlette import starlette_gzip_middleware as streamlit_gzip
+    except ImportError:  # another Streamlit server (e.g. Tornado): not affected
+        return False
+    if "exclude_content_types" not in inspect.signature(IdentityResponder.__init__).parameters:
+        return False  # the Starlette Streamlit expects: its overrides work
+    for name, base in (
+        ("_MediaAwareGZipResponder", GZipResponder),
+        ("_MediaAwareIdentityResponder", IdentityResponder),
+    ):
+        responder = getattr(streamlit_gzip, name, None)
+        if responder is not None and "send_with_compression" in vars(responder):
+            responder.send_with_compression = base.send_with_compression  # type: ignore[method-assign]
+    return True
+
+
+def keep_pending_full_reruns() -> bool:
+    """A click must not be lost to a fragment's timer; True when the guard is in place.
+
+    Streamlit merges rerun requests that arrive while a script runs. A full rerun (a form
+    submitted, a button clicked) followed before it starts by a ``run_every`` fragment's
+    request became a run of that fragment alone, so the click's code outside the fragment
+    never ran: on Record, "Add gesture" pressed while the webcam's status fragment ticked
+    did nothing. A pending full rerun runs every fragment anyway, so the fragment's request
+    only adds its widget states to it.
+    """
+    try:
+        from streamlit.runtime.scriptrunner_utils import script_requests as requests
+    except ImportError:
+        return False
+    original = requests.ScriptRequests.request_rerun
+    if getattr(original, "keeps_full_reruns", False):
+        return True
+
+    def request_rerun(self, new_data):  # noqa: ANN001, ANN202 - Streamlit's own signature
+        if new_data.fragment_id:
+            with self._lock:
+                pending = self._rerun_data
+                if self._state == requests.ScriptRequestType.RERUN and not pending.fragment_id_queue:
+                    states = requests._coalesce_widget_states(pending.widget_states, new_data.widget_states)
+                    self._rerun_data = dataclasses.replace(pending, widget_states=states)
+                    return True
+        return original(self, new_data)
+
+    request_rerun.keeps_full_reruns = True  # type: ignore[attr-defined]
+    requests.ScriptRequests.request_rerun = request_rerun  # type: ignore[method-assign]
+    return True
+
+
+def end_websockets_quietly() -> bool:
+    """A tab that leaves while the server writes to it ends its websocket without a traceback; True when guarded.
+
+    When a send finds the browser gone, Starlette marks the websocket disconnected and raises
+    ``WebSocketDisconnect`` to the sender (Streamlit's send task, which stops). Streamlit's receive
+    loop then calls ``receive_bytes``, whose ``WebSocketDisconnected`` is a ``RuntimeError``: the loop
+    takes it for a text frame and closes the socket, which raises again, and uvicorn logged "Exception
+    in ASGI application" with both tracebacks (Live tabs closed together, #47). After a failed send,
+    ``receive_bytes`` raises ``WebSocketDisconnect`` (1006, closed abnormally) instead: the tab left.
+    """
+    try:
+        from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+    except ImportError:
+        return False
+    original = WebSocket.receive_bytes
+    if getattr(original, "ends_quietly", False):
+        return True
+
+    async def receive_bytes(self: WebSocket) -> bytes:
+        if self.application_state == WebSocketState.DISCONNECTED and self.client_state == WebSocketState.CONNECTED:
+            raise WebSocketDisconnect(code=1006)
+        return await original(self)
+
+    receive_bytes.ends_quietly = True  # type: ignore[attr-defined]
+    WebSocket.receive_bytes = receive_bytes  # type: ignore[method-assign]
+    return True

@@ -1,0 +1,73 @@
+"""Start the app: ``python -m ui.server.serve [--port 8501] [streamlit options...]`` (what ``make run`` does).
+
+Streamlit's own ``streamlit run app.py`` serves requests before ``app.py`` has run once,
+so ``ui.server.compat.fix_media_responses`` came too late for the first page load: the
+browser's ``/favicon.png`` got a 500 and the server logged Starlette's "Expected ASGI
+message 'http.response.start'". This launcher applies the patch first and then runs
+Streamlit's command line in the same process, so the server never serves unpatched.
+
+The address comes from ``.streamlit/config.toml`` (``localhost``: nothing on the network
+can reach the app). Serving on the network is an explicit choice: pass
+``--server.address 0.0.0.0`` (``make run ADDRESS=0.0.0.0``); see docs/app.md for why a
+remote browser then needs HTTPS for its webcam.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+
+
+def streamlit_argv(options: Sequence[str]) -> list[str]:
+    """The ``streamlit run`` command line for ``app.py`` with ``options`` (``--server.port 8502``, …).
+
+    ``--port N`` is accepted as a short form of ``--server.port N``.
+    """
+    options = list(options)
+    if "--port" in options:
+        at = options.index("--port")
+        options[at] = "--server.port"
+    return ["streamlit", "run", str(APP), *options]
+
+
+def navigate_through_app_py() -> None:
+    """Every page runs through ``app.py`` (its ``st.navigation``), even as the server's first request.
+
+    Streamlit decides once per process, at the first session, whether a ``pages/`` folder
+    beside the main script means its old multipage mode; only a run of ``st.navigation``
+    turns that off. A bookmark of ``/train`` as the first visit therefore ran
+    ``pages/train.py`` alone: no ``app.py`` (layout, sidebar status, settings check) and a
+    sidebar listing "app, home, live, record, train", until the server restarted.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+
+
+def main(options: Sequence[str] | None = None) -> int:
+    from streamlit.web import cli as streamlit_cli
+
+    from ui.server.compat import end_websockets_quietly, fix_media_responses, keep_pending_full_reruns
+    from ui.server.ice import keep_ice_on_served_address
+
+    os.chdir(ROOT)  # Streamlit reads .streamlit/config.toml (the localhost address) from the working directory
+    fix_media_responses()  # before the server exists: the first request is served patched too
+    keep_pending_full_reruns()  # a click is never lost to a fragment's timer (ui/server/compat.py)
+    keep_ice_on_served_address()  # the webcam's UDP sockets listen where the app does (ui/server/ice.py)
+    end_websockets_quietly()  # a tab closed mid-send is a disconnect, not an ASGI traceback (ui/server/compat.py)
+    navigate_through_app_py()
+    sys.argv = streamlit_argv(sys.argv[1:] if options is None else options)
+    try:
+        streamlit_cli.main(prog_name="streamlit")
+    except SystemExit as done:  # click ends with SystemExit: pass its code on
+        return done.code if isinstance(done.code, int) else 0
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

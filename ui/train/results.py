@@ -1,0 +1,213 @@
+"""Train page pieces: live progress of a run, then accuracy, confusion (``ui.train.confusion``) and samples to fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.data.store import Store
+from core.gestures.catalog import GestureClass
+from core.gestures.mirror_weights import mirror_landings_text
+from core.gestures.training import TrainResult
+from ui.common import figures
+from ui.common.text import plain
+from ui.jobs.training import RunSnapshot, TrainingRun, misclassified
+from ui.samples.gallery import fix_gallery
+from ui.train.confusion import confusion_cells, confusion_spec, show_confusion  # noqa: F401 - the first two re-exported
+
+
+def history_frames(snapshot: RunSnapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(loss, accuracy) per epoch, columns train/validation, indexed by epoch."""
+    epochs = [s.epoch for s in snapshot.history]
+    loss = pd.DataFrame(
+        {"train": [s.train_loss for s in snapshot.history], "validation": [s.val_loss for s in snapshot.history]},
+        index=pd.Index(epochs, name="epoch"),
+    )
+    accuracy = pd.DataFrame(
+        {
+            "train": [s.train_accuracy for s in snapshot.history],
+            "validation": [s.val_accuracy for s in snapshot.history],
+        },
+        index=pd.Index(epochs, name="epoch"),
+    )
+    return loss, accuracy
+
+
+def curves_spec(value_name: str) -> dict:
+    """Vega-Lite lines of the train and validation columns over ``epoch``.
+
+    A plain spec rather than ``st.line_chart``: that builds an Altair chart whose schema
+    validation took most of a core at the fragment's refresh rate, starving the training thread.
+    """
+    return {
+        "transform": [{"fold": ["train", "validation"], "as": ["set", value_name]}],
+        "mark": {"type": "line"},
+        "encoding": {
+            "x": {"field": "epoch", "type": "quantitative"},
+            "y": {"field": value_name, "type": "quantitative", "title": None},  # the caption names it
+            "color": {"field": "set", "type": "nominal", "title": None, "legend": {"orient": "bottom"}},
+        },
+    }
+
+
+def progress(run: TrainingRun) -> None:
+    """Progress bar, loss/accuracy curves and a Stop button; reruns the page once when the run ends."""
+    snapshot = run.snapshot()
+    with st.container(key="train_progress"):
+        if snapshot.history and snapshot.running:
+            # No accuracy figure here: the one figure is the result's, on the user's own samples
+            # (this validation split also holds starter rows and said 98% where the result said 14%).
+            last = snapshot.history[-1]
+            st.progress(last.epoch / last.epochs, text=f"Epoch {last.epoch} of at most {last.epochs}")
+        elif snapshot.history:
+            end = "stopped" if snapshot.cancelled else "finished (it stops once validation stops improving)"
+            st.progress(1.0, text=f"Training {end} after {len(snapshot.history)} epochs, {snapshot.seconds:.1f} s")
+        elif snapshot.running:
+            st.progress(0.0, text="Preparing the samples…")
+        if snapshot.history:
+            loss, accuracy = history_frames(snapshot)
+            left, right = st.columns(2)
+            left.caption("Loss")
+            left.vega_lite_chart(loss.reset_index(), curves_spec("loss"), height=220)
+            right.caption(
+                "Accuracy (validation: your held-out samples and held-out starter examples)"
+                if run.starter
+                else "Accuracy"
+            )
+            right.vega_lite_chart(accuracy.reset_index(), curves_spec("accuracy"), height=220)
+        if snapshot.running:
+            st.button("⏹ Stop", on_click=run.cancel, disabled=snapshot.cancelled, key="train_stop")
+            st.caption("Training stops by itself when the validation loss stops improving.")
+    if not snapshot.running and st.session_state.get("train_seen") is not run:
+        st.session_state["train_seen"] = run
+        st.rerun(scope="app")
+
+
+@dataclass(frozen=True)
+class AccuracyFigure:
+    """What the one accuracy figure of a run rests on, in words for the page."""
+
+    correct: int
+    total: int
+    measured_on: str  # ui.common.figures.measured_on, e.g. "14 of your own held-out samples"
+    warning: str  # empty when the figure rests on enough samples
+
+    @property
+    def text(self) -> str:
+        return f"{self.correct} of {self.total} right: measured on {self.measured_on}."
+
+
+FEW_SAMPLES = 10  # below this, one sample moves the figure by more than ten points
+
+
+def accuracy_figure(result: TrainResult) -> AccuracyFigure:
+    """What ``result.val_accuracy`` is measured on and how many samples it rests on (``core.starter.fit._result``)."""
+    confusion = np.asarray(result.confusion)
+    correct, total = int(np.trace(confusion)), int(confusion.sum())
+    measured_on = figures.measured_on(result.n_val, bool(result.classifier.metadata.get("val_on_training_samples")))
+    warning = ""
+    if total < FEW_SAMPLES:
+        step = f", so one sample more or less right moves it by {100 / total:.0f} points" if total else ""
+        warning = (
+            f"This figure rests on only {total} sample{'s' if total != 1 else ''}{step}. Record about ten samples of "
+            "each gesture for a figure you can trust."
+        )
+    return AccuracyFigure(correct, total, measured_on, warning)
+
+
+def results(run: TrainingRun, store: Store, project: str, gestures: list[GestureClass]) -> None:
+    """What a finished run learned, and what to fix."""
+    snapshot = run.snapshot()
+    if snapshot.error:
+        st.error(plain(f"Training failed: {snapshot.error}"))
+        return
+    result, dataset = snapshot.result, snapshot.dataset
+    if result is None or dataset is None:
+        return
+    titles = {g.name: g.title for g in gestures}
+    if snapshot.cancelled and not snapshot.saved:
+        st.warning(f"Stopped after {len(result.history)} epochs. This model was not saved.")
+        if st.button("Keep this model anyway", key="train_keep"):
+            run.keep()
+            st.rerun()
+    elif snapshot.saved:
+        st.success(plain(f"Model saved. It knows {', '.join(titles.get(c, c) for c in result.classes)}."))
+        st.page_link("pages/live.py", label="Try it live", icon="✨")
+    figure = accuracy_figure(result)
+    with st.container(key="train_metrics"):
+        cols = st.columns(4)
+        cols[0].metric("Accuracy", f"{result.val_accuracy:.0%}", help=figure.measured_on)
+        if result.val_accuracy_mirrored is not None:
+            body = dataset.feature_config.skeleton == "body"
+            cols[1].metric(f"Other {'side' if body else 'hand'} (mirrored)", f"{result.val_accuracy_mirrored:.0%}")
+        cols[2].metric("Samples (train / validation)", f"{result.n_train} / {result.n_val}")
+        cols[3].metric(
+            "Time", f"{result.seconds:.1f} s", help=f"{len(result.history)} epochs, best {result.best_epoch}"
+        )
+        st.caption(figure.text)
+        if figure.warning:
+            st.warning(figure.warning)
+    if result.skipped_classes:  # user-typed names: plain text, not Markdown
+        st.text("Left out (not recorded): " + ", ".join(titles.get(c, c) for c in result.skipped_classes))
+    if result.mirror_landings:  # user-typed names: plain text, not Markdown
+        st.info(plain(mirror_landings_text(result.mirror_landings, titles)), icon="🤚")
+    # TrainResult.starter_rows: 0 when the starter data was off or no class is a starter gesture
+    st.caption(f"Starter rows used: {result.starter_rows:,}")
+    left, right = st.columns([2, 3])
+    with left:
+        st.markdown("**Accuracy per gesture**")
+        per_class = pd.DataFrame(
+            {"gesture": [titles.get(c, c) for c in result.per_class], "accuracy": list(result.per_class.values())}
+        )
+        st.dataframe(
+            per_class,
+            hide_index=True,
+            width="stretch",
+            column_config={"accuracy": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
+        )
+    with right:
+        show_confusion(result.classes, result.confusion, titles)
+    st.markdown(
+        "**Samples the model gets wrong**: delete bad ones or move them to the right gesture, then train again."
+    )
+    fix_gallery(store, project, misclassified(result, dataset), gestures)
+
+
+def learning_curve_panel(store: Store, project: str, starter: bool, keep_unrecorded: bool = False) -> None:
+    """Accuracy against samples per class, measured on the project's own later samples."""
+    from core.starter.curve import CurvePoint, planned_sizes, project_curve
+
+    st.caption(
+        "Trains once per size on the first N samples of each gesture and tests on the last 30% of them "
+        "(about 6 s per point with the starter data). More samples help until the curve flattens."
+    )
+    if not st.button("📈 Measure", key="train_curve"):
+        return
+    # stops at the samples the user has: points past the largest class would repeat its point
+    sizes = planned_sizes(store.class_counts(project))
+    bar = st.progress(0.0, text="Measuring…")
+    done: list[int] = []
+
+    def advance(point: CurvePoint) -> None:
+        done.append(point.samples_per_class)
+        bar.progress(len(done) / max(1, len(sizes)), text=f"{len(done)} of {len(sizes)} sizes")
+
+    try:
+        points = project_curve(store, project, sizes, starter=starter, on_point=advance,
+                               keep_unrecorded=keep_unrecorded)  # fmt: skip
+    except ValueError as exc:
+        bar.empty()
+        st.error(plain(f"Cannot measure a learning curve yet: {exc}"))
+        return
+    bar.empty()
+    if not points:
+        st.info("Record a few samples of two gestures first: the curve needs samples to train and test on.")
+        return
+    table = pd.DataFrame(
+        {"samples per gesture": [p.samples_per_class for p in points], "accuracy": [p.accuracy for p in points]}
+    )
+    st.line_chart(table, x="samples per gesture", y="accuracy")
+    st.dataframe(table, hide_index=True)

@@ -1,0 +1,35 @@
+"""The selfie view a webcam user expects: the frame mirrored, skeletons and labels drawn readable on it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import cv2
+
+from core.gestures.pipeline import FrameResult
+from core.types import Keypoints, RGBImage
+from core.viz.draw import draw_result
+
+
+def mirrored_hand(hand: Keypoints) -> Keypoints:
+    """The same hand as seen in the left-right mirrored frame (for drawing on the selfie view only)."""
+    width = float(hand.image_size[0])
+    pixel = hand.pixel.copy()
+    pixel[:, 0] = width - pixel[:, 0]
+    normalised = hand.normalised.copy()
+    normalised[:, 0] = 1.0 - normalised[:, 0]
+    return replace(hand, pixel=pixel, normalised=normalised)  # keeps a body's skeleton and visibility
+
+
+def selfie_view(rgb: RGBImage, result: FrameResult, predictions: bool = True) -> RGBImage:
+    """The mirrored frame the user expects from a webcam, with skeletons and labels drawn readable.
+
+    Cheaper than ``draw_result(mirror_text=True)``, which flips with numpy (about 8 ms
+    at 640×480 on two busy cores); ``cv2.flip`` takes a fraction of a millisecond.
+    """
+    flipped = cv2.flip(rgb, 1)
+    shown = FrameResult(
+        [mirrored_hand(h) for h in result.hands],
+        list(result.predictions) if predictions else [None] * len(result.hands),
+    )
+    return draw_result(flipped, shown, mirror_text=False)
