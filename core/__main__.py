@@ -1,5 +1,5 @@
 import sys
 
-from core.cli.main import main
+from core.cli.main import entry
 
-sys.exit(main())
+sys.exit(entry())

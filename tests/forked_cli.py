@@ -4,7 +4,7 @@ A CLI test starts the command line about a hundred times, and each start importe
 rest of ``core.cli`` again (seconds apiece on two busy cores) before doing anything. Here one server process
 imports ``core.cli.main`` and the engines its handlers import once and forks a child per command: the child is
 a pristine copy of the server (the server itself never runs a command, so nothing one command did is seen by
-the next) and runs what ``core/__main__.py`` runs, ``sys.exit(main(args))``, with the caller's environment,
+the next) and runs what ``core/__main__.py`` runs, ``sys.exit(entry(args))``, with the caller's environment,
 working directory, stdout and stderr. Exit code and output read as from ``subprocess.run``: an uncaught
 exception prints its traceback and exits 1, ``sys.exit("text")`` prints the text and exits 1, atexit handlers
 run.
@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 # nothing a child prints can corrupt them (the children's fds 1 and 2 are files of the request's own).
 _SERVER = r"""
 import atexit, json, os, sys, tempfile, traceback
-from core.cli.main import main
+from core.cli.main import entry
 # the engines the handlers import when they run (torch, scikit-learn, MediaPipe's wrappers): the slow import, done once
 import core.data.project, core.gestures.inference, core.motion.evaluate, core.motion.train, core.cli.motion
 
@@ -48,7 +48,7 @@ def child(request, out, err):
     os.environ.update(request["env"])
     sys.argv = ["python -m core", *request["args"]]
     try:
-        code = main(request["args"])
+        code = entry(request["args"])
     except SystemExit as exit:
         code = exit.code
     except BaseException:

@@ -227,6 +227,20 @@ def test_untrained_default_project_uses_the_starter_model(tmp_path: Path) -> Non
     assert labels and labels.count("thumbs_up") >= len(labels) - 1
 
 
+MEDIAPIPE_LOG_LINES = ("Feedback manager requires", "TensorFlow Lite XNNPACK delegate", "absl::InitializeLog", "W0000")
+
+
+def test_mediapipe_s_log_lines_show_only_with_verbose(tmp_path: Path) -> None:
+    """Issue 45 item 11: MediaPipe's C++ lines printed around every image; a new interpreter, as a user's shell."""
+    photo = photos("like", 1)[0]
+    quiet = run_cli(tmp_path / "data", "extract", "-i", photo, "--label", "thumbs_up", fresh=True)
+    assert last_json(quiet)["stored"] == 1
+    assert not [line for line in quiet.stderr.splitlines() if any(m in line for m in MEDIAPIPE_LOG_LINES)], quiet.stderr
+    loud = run_cli(tmp_path / "data", "extract", "-i", photo, "--label", "thumbs_up", "--verbose", fresh=True)
+    assert last_json(loud)["stored"] == 1
+    assert all(marker in loud.stderr for marker in MEDIAPIPE_LOG_LINES), loud.stderr
+
+
 def _model_files(data: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((data / "projects" / "default" / "model").iterdir())}
 

@@ -18,6 +18,7 @@ from core.gestures.train_config import INTEGER_FIELDS, TRAIN_LIMITS, TrainConfig
 from core.io.fds import out_of_fds, too_many_open_files_text
 from core.types import KEYPOINT_BACKENDS
 
+VERBOSE_HELP = "also show MediaPipe's own log lines (hidden by default; or set HANDTEACH_VERBOSE=1)"
 NO_MEMORY = "not enough memory for this command: close other programs, or raise the memory limit (ulimit -v)"
 
 
@@ -168,18 +169,28 @@ def _model_commands(sub: argparse._SubParsersAction) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description="handteach: teach a computer hand gestures.")
     parser.add_argument("--data", metavar="DIR", help="data directory (default: $HANDTEACH_DATA or data/user)")
+    parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _data_commands(sub)
     _model_commands(sub)
     for register in commands.extra_registrations():
         register(sub)
+    for command in sub.choices.values():  # after the command too; SUPPRESS: absent there keeps the global one
+        command.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, quiet_native: bool = False) -> int:
     """Run one command; our errors (bad input, files, the store) and the machine's (out of memory or of open
-    files) print ``error: <what>: <problem>`` and exit 2. Anything else is a bug and keeps its traceback."""
+    files) print ``error: <what>: <problem>`` and exit 2. Anything else is a bug and keeps its traceback.
+
+    ``quiet_native``: the process's own entry (``entry``), where MediaPipe's log lines leave stderr unless
+    ``--verbose``; a caller running commands in its own process (a test) keeps its stderr as it is."""
     args = build_parser().parse_args(argv)
+    if quiet_native and not args.verbose:
+        from core.keypoints.native_logs import quiet_native_logs
+
+        quiet_native_logs()
     try:
         if args.data is not None and Path(args.data).exists() and not Path(args.data).is_dir():
             raise ValueError(f"{args.data}: not a folder (--data names the data directory)")
@@ -207,6 +218,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def entry(argv: Sequence[str] | None = None) -> int:
+    """``python -m core`` and ``handteach``: ``main`` as the process itself, MediaPipe's log lines quiet."""
+    return main(argv, quiet_native=True)
+
+
 def run() -> None:
-    """The ``handteach`` console script (pyproject.toml): ``main`` with the process's arguments."""
-    sys.exit(main())
+    """The ``handteach`` console script (pyproject.toml): ``entry`` with the process's arguments."""
+    sys.exit(entry())
