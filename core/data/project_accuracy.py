@@ -1,0 +1,129 @@
+"""A project's headline accuracy, measured as the project trains: k-fold over all its samples.
+
+``core.gestures.crossval`` does the folds; here each fold trains the way ``train_project`` does (the same
+classes from ``core.data.class_plan``, the starter set when the training had it, the same settings), so the
+figure is the saved model's kind of model judged by the app's decision. ``record_crossval`` writes the figure
+into the saved model's metadata (``CROSSVAL_KEY``) once measured, so the next training can say whether it
+moved by more than noise (``previous_figure``), and the pages can show it beside the model.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+import torch
+
+from core.data.class_plan import kept_names, plan_classes
+from core.data.project import MODEL_FOLDER, Dataset, model_dir
+from core.data.project_folders import project_folder
+from core.data.store import Store
+from core.gestures.classifier import GestureClassifier
+from core.gestures.crossval import CrossVal, Figure, Fit, cross_validate, fold_count, wilson
+from core.gestures.model_file import CONFIG_FILE, ModelFileError, read_description
+from core.gestures.training import TrainConfig, train_classifier
+from core.types import FloatArray
+
+CROSSVAL_KEY = "crossval"  # the model metadata entry: correct, total, low, high, folds, seconds
+# A fold trains on (k-1)/k of a class: a class of 5 samples (TrainConfig's minimum) keeps 4, which the
+# fold's training must accept. 2: one to train on, one to stop early on (TRAIN_LIMITS' lowest).
+FOLD_MIN_SAMPLES = 2
+
+
+def fold_fit(dataset: Dataset, config: TrainConfig, starter: bool = False, keep_unrecorded: bool = False) -> Fit:
+    """A function training on some of ``dataset``'s rows as ``train_project`` trains on all of them."""
+    counts = Counter(dataset.labels)
+    counts_all = {name: counts[name] for name in dataset.classes}
+    fold_config = replace(config, min_samples_per_class=FOLD_MIN_SAMPLES)
+    args = (dataset.mirror_map, dataset.feature_config)
+    if starter:
+        from core.starter import load_starter_set, train_with_starter  # lazy: only this path reads the set
+        from core.starter.dataset import OTHER
+        from core.starter.fit import StarterOptions
+
+        starter_set = load_starter_set()  # once for all folds
+        plans = plan_classes(counts_all, dataset.mirror_map, config.mirror, set(starter_set.labels) - {OTHER},
+                             keep_unrecorded)  # fmt: skip
+        classes, options = kept_names(plans), StarterOptions(min_samples_per_class=FOLD_MIN_SAMPLES)
+
+        def fit_starter(x: FloatArray, labels: list[str]) -> GestureClassifier:
+            return train_with_starter(x, labels, classes, *args, starter_set, fold_config, options).classifier
+
+        return fit_starter
+
+    def fit(x: FloatArray, labels: list[str]) -> GestureClassifier:
+        return train_classifier(x, labels, dataset.classes, *args, fold_config).classifier
+
+    return fit
+
+
+def project_crossval(
+    dataset: Dataset, config: TrainConfig, starter: bool = False, keep_unrecorded: bool = False,
+    on_fold: Callable[[int, int], None] | None = None, cancel: threading.Event | None = None,
+) -> CrossVal | None:  # fmt: skip
+    """Every sample of ``dataset`` tested by a model trained without it (``cross_validate``, ``config.seed``);
+    None when cancelled. ``ValueError`` when a class has too few samples for two folds."""
+    fit = fold_fit(dataset, config, starter, keep_unrecorded)
+    return cross_validate(dataset.features, dataset.labels, fit, fold_count(dataset.labels), config.seed,
+                          on_fold, cancel)  # fmt: skip
+
+
+def crossval_metadata(cv: CrossVal) -> dict[str, Any]:
+    f = cv.figure
+    return {"correct": f.correct, "total": f.total, "low": round(f.low, 4), "high": round(f.high, 4),
+            "folds": cv.folds, "seconds": round(cv.seconds, 1)}  # fmt: skip
+
+
+def record_crossval(store: Store, project: str, classifier: GestureClassifier, identity: str | None,
+                    cv: CrossVal) -> bool:  # fmt: skip
+    """Write ``cv``'s figure into the saved model, if the saved model is still ``classifier`` (saved by
+    ``save_project_model``); False, writing nothing, when another model replaced it meanwhile (a second
+    training, Live's *Teach it here*) or the project was replaced (``ProjectReplacedError`` otherwise)."""
+    with project_folder(store, project, identity) as (_, folder):
+        try:
+            saved = GestureClassifier.load(folder / MODEL_FOLDER)
+        except ModelFileError:
+            return False
+        if not _same_model(saved, classifier):
+            return False
+        classifier.metadata[CROSSVAL_KEY] = crossval_metadata(cv)
+        classifier.save(folder / MODEL_FOLDER)  # the same weights: only model.json changes
+        return True
+
+
+def _same_model(saved: GestureClassifier, ours: GestureClassifier) -> bool:
+    """Whether the loaded ``saved`` model is ``ours``: the same metadata (two runs in one second can share it)
+    and the same weights."""
+    mine, theirs = ours.network.state_dict(), saved.network.state_dict()
+    return (
+        saved.metadata == ours.metadata
+        and mine.keys() == theirs.keys()
+        and all(torch.equal(mine[name], theirs[name]) for name in mine)
+    )
+
+
+def summary_figure(metadata: Mapping[str, Any]) -> tuple[Figure, int] | None:
+    """(figure, folds) of a saved model's metadata: its k-fold figure, else its held-out one (folds 0); None
+    when it has neither or they are not numbers a handteach wrote."""
+    cv = metadata.get(CROSSVAL_KEY)
+    if isinstance(cv, dict):
+        correct, total, folds = cv.get("correct"), cv.get("total"), cv.get("folds")
+        if all(type(v) is int for v in (correct, total, folds)) and 0 <= correct <= total and total:
+            return wilson(correct, total), folds
+    accuracy, n_val = metadata.get("val_accuracy"), metadata.get("n_val")
+    if type(n_val) is not int or n_val <= 0 or type(accuracy) not in (int, float) or not 0 <= accuracy <= 1:
+        return None
+    return wilson(round(accuracy * n_val), n_val), 0
+
+
+def previous_figure(store: Store, project: str) -> tuple[Figure, int] | None:
+    """The saved model's figure (``summary_figure``), read before a training replaces it; None without one."""
+    try:
+        saved = read_description(model_dir(store, project) / CONFIG_FILE)
+    except (ModelFileError, OSError, ValueError):
+        return None
+    metadata = saved.get("metadata")
+    return summary_figure(metadata) if isinstance(metadata, dict) else None

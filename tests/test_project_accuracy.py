@@ -1,0 +1,87 @@
+"""A project's k-fold figure: measured as the project trains, written beside the saved model, read back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from handmaker import make_hand, pointing_hand
+
+from core.data.project import model_dir, train_project
+from core.data.project_accuracy import (
+    CROSSVAL_KEY,
+    fold_fit,
+    previous_figure,
+    project_crossval,
+    record_crossval,
+    summary_figure,
+)
+from core.data.store import Sample, Store
+from core.gestures.crossval import wilson
+from core.gestures.training import TrainConfig
+
+FAST = TrainConfig(epochs=30, patience=10)
+
+
+def _fill(store: Store, project: str, per_class: int = 6) -> None:
+    rng = np.random.default_rng(0)
+    samples = []
+    for label, angle in (("pointing_up", 90), ("pointing_right", 180), ("thumbs_down", -90)):
+        for _ in range(per_class):
+            points = pointing_hand(angle + rng.normal(0, 6)) + rng.normal(0, 2, (21, 2)).astype(np.float32)
+            samples.append(Sample(hand=make_hand(points), class_name=label, source_kind="webcam"))
+    store.add_samples(project, samples)
+
+
+def _trained(tmp_path: Path):  # noqa: ANN202 - (store, project, result, dataset)
+    store = Store(tmp_path)
+    project = store.ensure_project()
+    _fill(store, project)
+    return store, project, *train_project(store, project, FAST)
+
+
+def test_every_sample_is_measured_and_the_figure_joins_the_saved_model(tmp_path: Path) -> None:
+    store, project, result, dataset = _trained(tmp_path)
+    assert previous_figure(store, project) == (wilson(round(result.val_accuracy * result.n_val), result.n_val), 0)
+    progress: list[tuple[int, int]] = []
+    cv = project_crossval(dataset, FAST, on_fold=lambda done, total: progress.append((done, total)))
+    assert cv is not None and cv.folds == 5 and cv.figure.total == 18 and progress[-1] == (5, 5)
+    assert record_crossval(store, project, result.classifier, dataset.project_identity, cv)
+    saved = json.loads((model_dir(store, project) / "model.json").read_text())["metadata"][CROSSVAL_KEY]
+    assert (saved["correct"], saved["total"], saved["folds"]) == (cv.figure.correct, 18, 5)
+    assert previous_figure(store, project) == (cv.figure, 5)  # what the next training compares with
+
+
+def test_a_model_replaced_meanwhile_keeps_its_own_metadata(tmp_path: Path) -> None:
+    """Live's *Teach it here* (or a second training) saved another model while the folds ran: not stamped."""
+    store, project, result, dataset = _trained(tmp_path)
+    cv = project_crossval(dataset, FAST)
+    newer, _ = train_project(store, project, TrainConfig(epochs=30, patience=10, seed=1))
+    before = (model_dir(store, project) / "model.json").read_bytes()
+    assert not record_crossval(store, project, result.classifier, dataset.project_identity, cv)
+    assert (model_dir(store, project) / "model.json").read_bytes() == before
+    assert CROSSVAL_KEY not in json.loads(before)["metadata"]
+    assert newer.classifier.metadata == json.loads(before)["metadata"]
+
+
+def test_folds_train_the_project_classes_with_fewer_samples_than_training_requires(tmp_path: Path) -> None:
+    """A class of five samples (the minimum to train) keeps four in a fold: the fold still trains, on the
+    same classes as the saved model."""
+    store = Store(tmp_path)
+    project = store.ensure_project()
+    _fill(store, project, per_class=5)
+    result, dataset = train_project(store, project, FAST)
+    fit = fold_fit(dataset, FAST)
+    labels = np.asarray(dataset.labels)
+    rows = np.concatenate([np.flatnonzero(labels == name)[:4] for name in result.classes])
+    model = fit(dataset.features[rows], labels[rows].tolist())
+    assert model.classes == result.classes
+
+
+def test_a_saved_figure_is_read_trusting_nothing() -> None:
+    assert summary_figure({"val_accuracy": 0.5, "n_val": 4}) == (wilson(2, 4), 0)
+    assert summary_figure({CROSSVAL_KEY: {"correct": 9, "total": 10, "folds": 5}}) == (wilson(9, 10), 5)
+    assert summary_figure({CROSSVAL_KEY: {"correct": 11, "total": 10, "folds": 5}}) is None
+    assert summary_figure({CROSSVAL_KEY: "x", "val_accuracy": "high", "n_val": 3}) is None
+    assert summary_figure({}) is None
