@@ -1,0 +1,30 @@
+// Builds the component into ui/browser/frontend_build/ (gitignored): index.html, the bundle, and the
+// runtime files copied from node_modules (tasks-vision's SIMD WASM and onnxruntime-web's plain WASM build).
+// hand_landmarker.task is added by `make frontend` from the mediapipe wheel (scripts/make_task.py).
+import { build } from "esbuild";
+import { copyFileSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = process.argv[2] || join(here, "..", "ui", "browser", "frontend_build");
+mkdirSync(out, { recursive: true });
+
+await build({
+  entryPoints: [join(here, "src", "main.js")],
+  bundle: true,
+  format: "iife",
+  target: "es2020",
+  minify: true,
+  outfile: join(out, "app.js"),
+  logLevel: "warning",
+});
+
+const copies = {
+  "index.html": join(here, "index.html"),
+  "vision_wasm_internal.js": join(here, "node_modules/@mediapipe/tasks-vision/wasm/vision_wasm_internal.js"),
+  "vision_wasm_internal.wasm": join(here, "node_modules/@mediapipe/tasks-vision/wasm/vision_wasm_internal.wasm"),
+  "ort-wasm-simd-threaded.wasm": join(here, "node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm"),
+};
+for (const [name, source] of Object.entries(copies)) copyFileSync(source, join(out, name));
+console.log(`built ${out}`);

@@ -1,0 +1,91 @@
+// The app's "unknown" rule on the ONNX graph's outputs, with Live's smoothing (core/gestures/pipeline.py):
+// each hand's probabilities and distances averaged over its last 5 frames, then GestureClassifier.decide
+// (core/gestures/classifier.py, core/gestures/familiarity.py) on the averages at the page's tolerance.
+
+export const SMOOTHING_FRAMES = 5; // pipeline.STREAM_SMOOTHING_FRAMES
+const HANDEDNESS_PENALTY = 0.3; // pipeline._HANDEDNESS_PENALTY
+const MAX_MATCH_COST = 0.35; // pipeline._MAX_MATCH_COST
+const MAX_MISSED = 2; // pipeline._MAX_MISSED
+const NO_EXAMPLES = 1e10; // the graph gives a class without examples ~1e15 radii (onnx_export: 1e30 masked, sqrt)
+export const UNKNOWN = "unknown"; // core.types.UNKNOWN_LABEL
+
+// The model's rule from its metadata (docs/export.md): threshold, familiarity {confident, starter} or null.
+export function decide(probabilities, distances, meta, tolerance = 1.0, threshold = meta.threshold) {
+  let best = 0;
+  for (let c = 1; c < probabilities.length; c++) if (probabilities[c] > probabilities[best]) best = c;
+  const top = probabilities[best];
+  let known;
+  if (!meta.familiarity || !distances) known = top >= threshold;
+  else {
+    const near = distances[best] / tolerance <= 1.0;
+    const sure = Boolean(meta.familiarity.starter[best]) && top >= meta.familiarity.confident;
+    const alone = !(distances[best] < NO_EXAMPLES) && top >= threshold;
+    known = near || sure || alone;
+  }
+  return { index: best, score: top, known, label: known ? meta.classes[best] : UNKNOWN };
+}
+
+function centre(hand) {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const [x, y] of hand.normalised) {
+    x0 = Math.min(x0, x); x1 = Math.max(x1, x);
+    y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+  }
+  return [(x0 + x1) / 2, (y0 + y1) / 2];
+}
+
+function matchCost(track, hand, where) {
+  let cost = Math.hypot(track.centre[0] - where[0], track.centre[1] - where[1]);
+  const both = ["Left", "Right"].includes(track.handedness) && ["Left", "Right"].includes(hand.handedness);
+  if (both && track.handedness !== hand.handedness) cost += HANDEDNESS_PENALTY;
+  return cost;
+}
+
+function mean(rows) {
+  const out = new Float64Array(rows[0].length);
+  for (const row of rows) for (let i = 0; i < row.length; i++) out[i] += row[i];
+  return Array.from(out, (v) => v / rows.length);
+}
+
+// Per-hand tracks across frames (greedy, cheapest pair first), as core/gestures/pipeline.py's match_hands.
+export class Smoother {
+  constructor(frames = SMOOTHING_FRAMES) {
+    this.frames = frames;
+    this.tracks = [];
+  }
+
+  reset() {
+    this.tracks = [];
+  }
+
+  // hands: store hands of one frame; probabilities, distances: their rows (distances null without examples).
+  // Returns one {probabilities, distances} average per hand.
+  update(hands, probabilities, distances) {
+    const where = hands.map(centre);
+    const pairs = [];
+    hands.forEach((hand, h) => this.tracks.forEach((track, t) => pairs.push([matchCost(track, hand, where[h]), h, t])));
+    pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+    const assigned = new Array(hands.length).fill(null), used = new Set();
+    for (const [cost, h, t] of pairs) {
+      if (cost > MAX_MATCH_COST) break;
+      if (assigned[h] === null && !used.has(t)) { assigned[h] = t; used.add(t); }
+    }
+    const mine = hands.map((hand, h) => {
+      const track = assigned[h] === null ? { history: [], distances: [] } : this.tracks[assigned[h]];
+      Object.assign(track, { handedness: hand.handedness, centre: where[h], missed: 0 });
+      return track;
+    });
+    for (const track of this.tracks) if (!mine.includes(track)) track.missed += 1;
+    this.tracks = mine.concat(this.tracks.filter((t) => !mine.includes(t) && t.missed <= MAX_MISSED));
+    return mine.map((track, h) => {
+      track.history = track.history.concat([probabilities[h]]).slice(-this.frames);
+      if (distances) track.distances = track.distances.concat([distances[h]]).slice(-this.frames);
+      return { probabilities: mean(track.history), distances: distances ? mean(track.distances) : null };
+    });
+  }
+}
+
+// (N × C) rows of a flat output tensor's data.
+export function rows(data, n, c) {
+  return Array.from({ length: n }, (_, i) => Array.from(data.subarray(i * c, (i + 1) * c)));
+}

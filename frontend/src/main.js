@@ -1,0 +1,267 @@
+// The browser path's component (issue 46): camera → HandLandmarker (VIDEO mode) → mirrored preview with
+// skeleton and label → onnxruntime-web on the project's ONNX. Sends the server events, never frames:
+// a Record take at its end, each hand's label when it changes, and its own status.
+
+import { FilesetResolver, HandLandmarker } from "@mediapipe/tasks-vision";
+import * as ort from "onnxruntime-web";
+import { readMetadata } from "../../examples/onnx_metadata.mjs";
+import { connect } from "./protocol.js";
+import { landmarkTensorData, mirrorX, pixelPoints, storeHands } from "./hands.js";
+import { Smoother, decide, rows } from "./decide.js";
+import { CROP_SIDE, JPEG_QUALITY, cropBox, jpegBase64, maxFrames, takeHand, takeMessage } from "./take.js";
+import { cameraProblem, labelEvent, labelsKey } from "./events.js";
+
+const ASSETS = new URL("./", window.location.href).href; // served by Streamlit from the component's folder
+const LABEL_EVENT_GAP_MS = 100; // at most 10 label events a second leave the tab (the server throttles too)
+const tab = Math.random().toString(36).slice(2); // this iframe's id: its event numbers start again at 1
+let seq = 0;
+
+const canvas = document.getElementById("view"), ctx = canvas.getContext("2d");
+const note = document.getElementById("note");
+const crop = Object.assign(document.createElement("canvas"), { width: CROP_SIDE, height: CROP_SIDE });
+const video = Object.assign(document.createElement("video"), { muted: true, playsInline: true, autoplay: true });
+
+const state = {
+  args: {}, landmarker: null, numHands: 0, session: null, meta: null, modelVersion: null, loading: null,
+  smoother: new Smoother(), lastKey: null, lastEventAt: 0, take: null, takesDone: new Set(),
+  fps: 0, frameTimes: [], started: false,
+};
+window.handteach = { frames: [], keep: 0, state }; // the browser tests read the last `keep` frames' results
+
+const streamlit = connect(onRender);
+const send = (value) => streamlit.setValue({ ...value, tab, seq: ++seq });
+
+function say(text) {
+  note.textContent = text;
+  note.hidden = !text;
+  streamlit.setHeight(document.body.scrollHeight);
+}
+
+function onRender(args) {
+  state.args = args;
+  window.handteach.keep = args.debug_frames || 0;
+  if (!state.started) {
+    state.started = true;
+    start().catch((error) => {
+      say(`The browser path stopped: ${error.message}`);
+      send({ kind: "status", state: "error", problem: "failed", message: String(error.message || error) });
+    });
+  }
+  if (args.model && args.model_version !== state.modelVersion && args.model_version !== state.loading) {
+    loadModel(args.model, args.model_version);
+  }
+  if (!args.model_version) Object.assign(state, { session: null, meta: null, modelVersion: null });
+  const ticket = args.take;
+  if (ticket && !state.take && !state.takesDone.has(ticket.take_id)) startTake(ticket);
+  streamlit.setHeight(document.body.scrollHeight);
+}
+
+async function start() {
+  say("Opening the camera…");
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    return reportCamera({ name: "SecurityError" });
+  }
+  try {
+    video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+  } catch (error) {
+    return reportCamera(error);
+  }
+  await video.play();
+  say("Loading the hand model…");
+  const started = performance.now();
+  const fileset = { wasmLoaderPath: `${ASSETS}vision_wasm_internal.js`, wasmBinaryPath: `${ASSETS}vision_wasm_internal.wasm` };
+  await makeLandmarker(fileset);
+  say("");
+  send({ kind: "status", state: "ready", ready_ms: Math.round(performance.now() - started) });
+  loop();
+}
+
+async function makeLandmarker(fileset) {
+  const numHands = Math.max(1, Math.min(4, Number(state.args.num_hands) || 2));
+  state.landmarker = await HandLandmarker.createFromOptions(fileset, {
+    baseOptions: { modelAssetPath: `${ASSETS}hand_landmarker.task`, delegate: "CPU" },
+    runningMode: "VIDEO",
+    numHands,
+  });
+  state.numHands = numHands;
+}
+
+function reportCamera(error) {
+  const problem = cameraProblem(error);
+  say(problem.message);
+  send({ kind: "status", state: "error", problem: problem.code, message: problem.message });
+}
+
+async function loadModel(bytes, version) {
+  state.loading = version;
+  try {
+    const buffer = bytes.buffer ? bytes.slice().buffer : bytes; // args carry bytes as a Uint8Array
+    const meta = Object.fromEntries(Object.entries(readMetadata(buffer)).map(([k, v]) => [k, JSON.parse(v)]));
+    ort.env.wasm.wasmPaths = ASSETS;
+    ort.env.wasm.numThreads = 1; // no SharedArrayBuffer in Streamlit's iframe; one thread is enough for an MLP
+    const session = await ort.InferenceSession.create(buffer, { executionProviders: ["wasm"] });
+    if (state.loading !== version) return; // a newer model arrived meanwhile
+    Object.assign(state, { session, meta, modelVersion: version });
+    state.smoother.reset();
+    send({ kind: "model", version });
+  } catch (error) {
+    say(`The gesture model did not load: ${error.message}`);
+    send({ kind: "status", state: "error", problem: "model", message: String(error.message || error) });
+  } finally {
+    if (state.loading === version) state.loading = null;
+  }
+}
+
+function loop() {
+  const next = () => (video.requestVideoFrameCallback ? video.requestVideoFrameCallback(step) : requestAnimationFrame(step));
+  let busy = false;
+  const step = async () => {
+    if (!busy) {
+      busy = true;
+      try { await frame(); } catch (error) { say(`Stopped on a frame: ${error.message}`); busy = false; return; }
+      busy = false;
+    }
+    next();
+  };
+  next();
+}
+
+async function frame() {
+  const now = performance.now();
+  const width = video.videoWidth, height = video.videoHeight;
+  if (!width || !height) return;
+  const wanted = Math.max(1, Math.min(4, Number(state.args.num_hands) || 2));
+  if (wanted !== state.numHands) await state.landmarker.setOptions({ numHands: wanted }).then(() => { state.numHands = wanted; });
+  const hands = storeHands(state.landmarker.detectForVideo(video, now));
+  const decisions = state.args.mode === "live" ? await classify(hands, width, height) : [];
+  draw(hands, decisions, width, height);
+  if (state.take) captureForTake(hands, width, height, now);
+  if (state.args.mode === "live" && state.session) maybeSendLabels(hands, decisions, width, height, now);
+  countFps(now);
+  keepForTests(hands, decisions, now);
+}
+
+async function classify(hands, width, height) {
+  const { session, meta } = state;
+  if (!session) return [];
+  if (!hands.length) {
+    state.smoother.update([], [], null);
+    return [];
+  }
+  const feeds = {
+    landmarks: new ort.Tensor("float32", landmarkTensorData(hands), [hands.length, 21, 3]),
+    image_size: new ort.Tensor("float32", Float32Array.of(width, height), [2]),
+  };
+  const out = await session.run(feeds);
+  const classes = meta.classes.length;
+  const probabilities = rows(out.probabilities.data, hands.length, classes);
+  const distances = out.distance ? rows(out.distance.data, hands.length, classes) : null;
+  const tolerance = Number(state.args.tolerance) || 1.0;
+  const threshold = state.args.threshold == null ? meta.threshold : Number(state.args.threshold);
+  const smoothed = state.smoother.update(hands, probabilities, distances);
+  return smoothed.map((row, h) => ({
+    ...decide(row.probabilities, row.distances, meta, tolerance, threshold),
+    raw: decide(probabilities[h], distances ? distances[h] : null, meta, tolerance, threshold),
+  }));
+}
+
+function maybeSendLabels(hands, decisions, width, height, now) {
+  const key = labelsKey(hands, decisions);
+  if (key === state.lastKey || now - state.lastEventAt < LABEL_EVENT_GAP_MS) return;
+  state.lastKey = key;
+  state.lastEventAt = now;
+  send(labelEvent(hands, decisions, state.meta, state.modelVersion, state.fps, [width, height]));
+}
+
+function startTake(ticket) {
+  const started = performance.now();
+  state.take = { ticket, started, nextCapture: ticket.countdown, end: ticket.countdown + ticket.duration, frames: [] };
+}
+
+// As ui/recorder.py's Recorder: one capture every 1/rate s after the countdown, never two for one late frame.
+function captureForTake(hands, width, height, now) {
+  const take = state.take, elapsed = (now - take.started) / 1000, rate = take.ticket.rate;
+  if (elapsed >= take.end) {
+    state.take = null;
+    state.takesDone.add(take.ticket.take_id);
+    send(takeMessage(take.ticket, take.frames, width, height));
+    return;
+  }
+  if (elapsed < take.ticket.countdown || elapsed < take.nextCapture || take.frames.length >= maxFrames(take.ticket)) return;
+  take.nextCapture = Math.max(take.nextCapture + 1 / rate, elapsed - 0.5 / rate);
+  take.frames.push({ t: Number(elapsed.toFixed(3)), hands: hands.map((hand) => takeHand(hand, cropOf(hand, width, height))) });
+}
+
+function cropOf(hand, width, height) {
+  const [x0, y0, x1, y1] = cropBox(pixelPoints(hand, width, height), width, height);
+  const c = crop.getContext("2d");
+  c.fillStyle = "#000";
+  c.fillRect(0, 0, CROP_SIDE, CROP_SIDE);
+  c.drawImage(video, x0, y0, x1 - x0, y1 - y0, 0, 0, CROP_SIDE, CROP_SIDE); // outside the frame stays black
+  return jpegBase64(crop.toDataURL("image/jpeg", JPEG_QUALITY));
+}
+
+function draw(hands, decisions, width, height) {
+  if (canvas.width !== width || canvas.height !== height) Object.assign(canvas, { width, height });
+  ctx.save();
+  ctx.translate(width, 0);
+  ctx.scale(-1, 1); // the selfie preview; the points stay unmirrored, mirrored only where drawn
+  ctx.drawImage(video, 0, 0, width, height);
+  ctx.restore();
+  hands.forEach((hand, h) => {
+    const points = pixelPoints(hand, width, height).map(([x, y]) => [mirrorX(x, width), y]);
+    ctx.strokeStyle = "#30e060";
+    ctx.lineWidth = 3;
+    for (const { start, end } of HandLandmarker.HAND_CONNECTIONS) {
+      ctx.beginPath();
+      ctx.moveTo(...points[start]);
+      ctx.lineTo(...points[end]);
+      ctx.stroke();
+    }
+    ctx.fillStyle = "#ff3060";
+    for (const [x, y] of points) ctx.fillRect(x - 3, y - 3, 6, 6);
+    const decision = decisions[h];
+    if (decision) drawLabel(decision, points, height);
+  });
+  drawTakeBadge(width);
+}
+
+function drawLabel(decision, points, height) {
+  const emoji = decision.known ? (state.meta.emoji[decision.index] || "") : "";
+  const text = `${emoji} ${decision.label} ${Math.round(decision.score * 100)}%`.trim();
+  const x = Math.min(...points.map((p) => p[0])), y = Math.max(24, Math.min(...points.map((p) => p[1])) - 10);
+  ctx.font = "bold 22px sans-serif";
+  ctx.fillStyle = "rgba(0,0,0,0.6)";
+  ctx.fillRect(x - 4, y - 22, ctx.measureText(text).width + 8, 28);
+  ctx.fillStyle = decision.known ? "#ffffff" : "#ffcc66";
+  ctx.fillText(text, x, Math.min(y, height - 6));
+}
+
+function drawTakeBadge(width) {
+  const take = state.take;
+  if (!take) return;
+  const elapsed = (performance.now() - take.started) / 1000, { countdown, class_name: name } = take.ticket;
+  ctx.font = "bold 28px sans-serif";
+  ctx.fillStyle = "rgba(0,0,0,0.6)";
+  ctx.fillRect(0, 0, width, 40);
+  ctx.fillStyle = elapsed < countdown ? "#ffffff" : "#ff5050";
+  const text = elapsed < countdown
+    ? `get ready: ${name}  ${Math.ceil(countdown - elapsed)}`
+    : `REC ${name}  ${Math.max(0, take.end - elapsed).toFixed(1)}s  ${take.frames.length} frames`;
+  ctx.fillText(text, 12, 30);
+}
+
+function countFps(now) {
+  state.frameTimes.push(now);
+  while (state.frameTimes.length && now - state.frameTimes[0] > 2000) state.frameTimes.shift();
+  const span = (now - state.frameTimes[0]) / 1000;
+  state.fps = span > 0 ? (state.frameTimes.length - 1) / span : 0;
+}
+
+function keepForTests(hands, decisions, now) {
+  const keep = window.handteach.keep;
+  if (!keep) return;
+  const frames = window.handteach.frames;
+  frames.push({ t: now, hands, labels: decisions.map((d) => d.raw.label), smoothed: decisions.map((d) => d.label) });
+  if (frames.length > keep) frames.splice(0, frames.length - keep);
+}

@@ -1,0 +1,93 @@
+// The component's pure parts, under node's own test runner (`node --test frontend/test/`).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { componentReady, componentValue, frameHeight, renderArgs } from "../src/protocol.js";
+import { mirrorX, pixelPoints, storeHand } from "../src/hands.js";
+import { Smoother, UNKNOWN, decide } from "../src/decide.js";
+import { cropBox, maxFrames, takeHand, takeMessage } from "../src/take.js";
+import { cameraProblem, labelEvent, labelsKey } from "../src/events.js";
+
+const points = (x0, y0) => Array.from({ length: 21 }, (_, j) => ({ x: x0 + 0.01 * (j % 5), y: y0 + 0.02 * Math.floor(j / 5), z: -0.01 * j }));
+
+test("Streamlit messages carry isStreamlitMessage and the shapes streamlit 1.60 reads", () => {
+  assert.deepEqual(componentReady(), { isStreamlitMessage: true, type: "streamlit:componentReady", apiVersion: 1 });
+  assert.deepEqual(componentValue({ a: 1 }), { isStreamlitMessage: true, type: "streamlit:setComponentValue", value: { a: 1 }, dataType: "json" });
+  assert.deepEqual(frameHeight(480.2), { isStreamlitMessage: true, type: "streamlit:setFrameHeight", height: 481 });
+  assert.deepEqual(renderArgs({ type: "streamlit:render", args: { mode: "live" }, dfs: [] }), { mode: "live" });
+  assert.equal(renderArgs({ type: "something else" }), null);
+});
+
+test("a hand keeps the unmirrored points and the Tasks API's handedness; only drawing mirrors", () => {
+  const hand = storeHand(points(0.2, 0.3), points(0, 0), [{ categoryName: "Left", score: 0.9 }]);
+  assert.equal(hand.handedness, "Left");
+  assert.equal(hand.score, 0.9);
+  assert.deepEqual(hand.normalised[0], [0.2, 0.3, -0]);
+  const [x, y] = pixelPoints(hand, 640, 480)[0];
+  assert.ok(Math.abs(x - 128) < 1e-9 && Math.abs(y - 144) < 1e-9);
+  assert.equal(mirrorX(x, 640), 512);
+  assert.equal(storeHand(points(0, 0), null, []).handedness, "Unknown");
+});
+
+const meta = { classes: ["fist", "palm", "like"], threshold: 0.6, familiarity: { confident: 0.9, starter: [true, false, false] } };
+
+test("the unknown rule: near an example, a sure starter gesture, or a class without examples over the threshold", () => {
+  assert.equal(decide([0.1, 0.8, 0.1], [2, 0.9, 2], meta).label, "palm"); // near: 0.9 radii
+  assert.equal(decide([0.1, 0.8, 0.1], [2, 1.1, 2], meta).label, UNKNOWN); // too far, not a starter
+  assert.equal(decide([0.1, 0.8, 0.1], [2, 1.1, 2], meta, 1.5).label, "palm"); // Live's tolerance 1.5
+  assert.equal(decide([0.95, 0.03, 0.02], [3, 3, 3], meta).label, "fist"); // a starter the network is sure of
+  assert.equal(decide([0.85, 0.1, 0.05], [3, 3, 3], meta).label, UNKNOWN);
+  assert.equal(decide([0.1, 0.2, 0.7], [3, 3, 1.4e15], meta).label, "like"); // no examples: the threshold
+  assert.equal(decide([0.1, 0.4, 0.5], [3, 3, 1.4e15], meta).label, UNKNOWN);
+  const plain = { ...meta, familiarity: null };
+  assert.equal(decide([0.1, 0.2, 0.7], null, plain).label, "like");
+  assert.equal(decide([0.1, 0.2, 0.7], null, plain, 1, 0.8).label, UNKNOWN); // the page's threshold
+});
+
+test("smoothing averages each hand's last 5 frames and follows hands by place", () => {
+  const smoother = new Smoother();
+  const left = storeHand(points(0.1, 0.3), null, [{ categoryName: "Left", score: 1 }]);
+  const right = storeHand(points(0.7, 0.3), null, [{ categoryName: "Right", score: 1 }]);
+  for (let i = 0; i < 5; i++) smoother.update([left, right], [[1, 0], [0, 1]], null);
+  const [a, b] = smoother.update([right, left], [[1, 0], [0, 1]], null); // order swapped: tracks follow the hands
+  assert.deepEqual(a.probabilities, [0.2, 0.8]);
+  assert.deepEqual(b.probabilities, [0.8, 0.2]);
+  smoother.update([], [], null);
+  smoother.update([], [], null);
+  smoother.update([], [], null); // three frames without hands: forgotten
+  assert.deepEqual(smoother.update([left], [[0, 1]], null)[0].probabilities, [0, 1]);
+});
+
+test("the crop box is core/io/crops.hand_crop_box's", () => {
+  // hand_crop_box of a 100×50 px hand box at (100, 200) in a 640×480 frame: side 100 × 1.5, centred
+  const box = cropBox([[100, 200], [200, 250]], 640, 480);
+  assert.deepEqual(box, [75, 150, 225, 300]);
+  const tiny = cropBox([[10, 10], [11, 11]], 1280, 720); // at least 1/50 of the larger frame side
+  assert.ok(Math.abs(tiny[2] - tiny[0] - 25.6) < 1e-9);
+});
+
+test("a take's message holds the ticket's names and each frame's hands with crops", () => {
+  const ticket = { take_id: "abc12345", project: "p", class_name: "fist", countdown: 3, duration: 3, rate: 5 };
+  assert.equal(maxFrames(ticket), 16);
+  const hand = storeHand(points(0.2, 0.3), points(0, 0), [{ categoryName: "Right", score: 0.9 }]);
+  const message = takeMessage(ticket, [{ t: 3.1, hands: [takeHand(hand, "/9j/")] }], 640, 480);
+  assert.deepEqual(Object.keys(message).sort(), ["class_name", "frame_size", "frames", "kind", "project", "take_id"]);
+  assert.deepEqual(Object.keys(message.frames[0].hands[0]).sort(), ["crop", "handedness", "normalised", "score", "world"]);
+});
+
+test("camera failures say what happened and offer files", () => {
+  assert.equal(cameraProblem({ name: "NotAllowedError" }).code, "denied");
+  assert.equal(cameraProblem({ name: "NotFoundError" }).code, "absent");
+  assert.equal(cameraProblem({ name: "NotReadableError" }).code, "busy");
+  assert.match(cameraProblem({ name: "Weird" }).message, /photo or video file/);
+});
+
+test("a Live event names each hand's label; its key changes only with the labels", () => {
+  const hand = storeHand(points(0.2, 0.3), null, [{ categoryName: "Right", score: 0.9 }]);
+  const decision = decide([0.1, 0.8, 0.1], [2, 0.5, 2], meta);
+  const event = labelEvent([hand], [decision], meta, "v1", 24.44, [640, 480]);
+  assert.equal(event.hands[0].label, "palm");
+  assert.equal(event.fps, 24.4);
+  assert.equal(labelsKey([hand], [decision]), labelsKey([hand], [{ ...decision, score: 0.1 }]));
+  assert.notEqual(labelsKey([hand], [decision]), labelsKey([], []));
+});
