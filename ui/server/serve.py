@@ -70,4 +70,7 @@ def main(options: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from core.keypoints.native_logs import quiet_native_logs
+
+    quiet_native_logs()  # MediaPipe's C++ lines stay out of the server log unless HANDTEACH_VERBOSE=1 (issue 45)
     raise SystemExit(main())
