@@ -9,16 +9,9 @@ import numpy as np
 from handmaker import make_hand, pointing_hand
 
 from core.data.project import model_dir, train_project
-from core.data.project_accuracy import (
-    CROSSVAL_KEY,
-    fold_fit,
-    previous_figure,
-    project_crossval,
-    record_crossval,
-    summary_figure,
-)
+from core.data.project_accuracy import fold_fit, previous_figure, project_crossval, record_crossval
 from core.data.store import Sample, Store
-from core.gestures.crossval import wilson
+from core.gestures.figure import CROSSVAL_KEY, wilson
 from core.gestures.training import TrainConfig
 
 FAST = TrainConfig(epochs=30, patience=10)
@@ -77,11 +70,3 @@ def test_folds_train_the_project_classes_with_fewer_samples_than_training_requir
     rows = np.concatenate([np.flatnonzero(labels == name)[:4] for name in result.classes])
     model = fit(dataset.features[rows], labels[rows].tolist())
     assert model.classes == result.classes
-
-
-def test_a_saved_figure_is_read_trusting_nothing() -> None:
-    assert summary_figure({"val_accuracy": 0.5, "n_val": 4}) == (wilson(2, 4), 0)
-    assert summary_figure({CROSSVAL_KEY: {"correct": 9, "total": 10, "folds": 5}}) == (wilson(9, 10), 5)
-    assert summary_figure({CROSSVAL_KEY: {"correct": 11, "total": 10, "folds": 5}}) is None
-    assert summary_figure({CROSSVAL_KEY: "x", "val_accuracy": "high", "n_val": 3}) is None
-    assert summary_figure({}) is None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -22,12 +22,12 @@ from core.data.project import MODEL_FOLDER, Dataset, model_dir
 from core.data.project_folders import project_folder
 from core.data.store import Store
 from core.gestures.classifier import GestureClassifier
-from core.gestures.crossval import CrossVal, Figure, Fit, cross_validate, fold_count, wilson
+from core.gestures.crossval import CrossVal, Fit, cross_validate, fold_count
+from core.gestures.figure import CROSSVAL_KEY, Figure, summary_figure
 from core.gestures.model_file import CONFIG_FILE, ModelFileError, read_description
 from core.gestures.training import TrainConfig, train_classifier
 from core.types import FloatArray
 
-CROSSVAL_KEY = "crossval"  # the model metadata entry: correct, total, low, high, folds, seconds
 # A fold trains on (k-1)/k of a class: a class of 5 samples (TrainConfig's minimum) keeps 4, which the
 # fold's training must accept. 2: one to train on, one to stop early on (TRAIN_LIMITS' lowest).
 FOLD_MIN_SAMPLES = 2
@@ -103,20 +103,6 @@ def _same_model(saved: GestureClassifier, ours: GestureClassifier) -> bool:
         and mine.keys() == theirs.keys()
         and all(torch.equal(mine[name], theirs[name]) for name in mine)
     )
-
-
-def summary_figure(metadata: Mapping[str, Any]) -> tuple[Figure, int] | None:
-    """(figure, folds) of a saved model's metadata: its k-fold figure, else its held-out one (folds 0); None
-    when it has neither or they are not numbers a handteach wrote."""
-    cv = metadata.get(CROSSVAL_KEY)
-    if isinstance(cv, dict):
-        correct, total, folds = cv.get("correct"), cv.get("total"), cv.get("folds")
-        if all(type(v) is int for v in (correct, total, folds)) and 0 <= correct <= total and total:
-            return wilson(correct, total), folds
-    accuracy, n_val = metadata.get("val_accuracy"), metadata.get("n_val")
-    if type(n_val) is not int or n_val <= 0 or type(accuracy) not in (int, float) or not 0 <= accuracy <= 1:
-        return None
-    return wilson(round(accuracy * n_val), n_val), 0
 
 
 def previous_figure(store: Store, project: str) -> tuple[Figure, int] | None:

@@ -4,14 +4,12 @@ A project of ten samples a gesture held out two a gesture for validation, so one
 and relabelling one sample moved the headline from 92% to 83%. Here every sample is tested once, by a model
 trained (the project's own way, through ``fit``) on the other folds, and judged by the app's real decision
 (``GestureClassifier.predict``: "unknown" counts as wrong, as Live shows it). The pooled out-of-fold answers
-give one proportion and its Wilson interval (``Figure``); ``change_text`` says whether a change from the
-previous model is larger than that noise. Each fold is one training: ``on_fold`` reports progress and
+give one proportion and its Wilson interval (``core.gestures.figure``, which also words it). Each fold is one training: ``on_fold`` reports progress and
 ``cancel`` stops between folds (a cancelled run returns None: no figure from some of the samples).
 """
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import Counter
@@ -23,27 +21,13 @@ import numpy.typing as npt
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from core.gestures.classifier import GestureClassifier
+from core.gestures.figure import Figure, wilson
 from core.types import FloatArray
 
 MAX_FOLDS = 5  # each fold is one training (a few seconds with the starter set): 5 keeps the wait under a minute
-Z_95 = 1.959964  # the normal quantile of a two-sided 95% interval
 
 # (X (n, D) user-view features, n labels) -> a trained classifier, trained as the project trains
 Fit = Callable[[FloatArray, list[str]], GestureClassifier]
-
-
-@dataclass(frozen=True)
-class Figure:
-    """``correct`` of ``total`` answers right, with a 95% Wilson interval [low, high] on the share."""
-
-    correct: int
-    total: int
-    low: float
-    high: float
-
-    @property
-    def share(self) -> float:
-        return self.correct / self.total if self.total else 0.0
 
 
 @dataclass(frozen=True)
@@ -56,18 +40,6 @@ class CrossVal:
     answers: list[str]  # (n,) in the order of the labels given
     per_class: dict[str, Figure]  # true class -> its samples' figure
     seconds: float
-
-
-def wilson(correct: int, total: int, z: float = Z_95) -> Figure:
-    """``correct`` of ``total`` with its Wilson score interval (right at 0 and n, unlike the normal one)."""
-    if not 0 <= correct <= total:
-        raise ValueError(f"correct answers must lie between 0 and the total {total}, got {correct}")
-    if total == 0:
-        return Figure(0, 0, 0.0, 1.0)
-    p, z2 = correct / total, z * z
-    centre = (p + z2 / (2 * total)) / (1 + z2 / total)
-    half = z * math.sqrt(p * (1 - p) / total + z2 / (4 * total * total)) / (1 + z2 / total)
-    return Figure(correct, total, max(0.0, centre - half), min(1.0, centre + half))
 
 
 def fold_count(labels: Sequence[str], max_folds: int = MAX_FOLDS) -> int:
@@ -128,51 +100,3 @@ def cross_validate(
     per_class = {name: wilson(int(right[y == name].sum()), int((y == name).sum())) for name in dict.fromkeys(y)}
     return CrossVal(wilson(int(right.sum()), len(y)), folds, answers.tolist(), per_class,
                     time.perf_counter() - started)  # fmt: skip
-
-
-def within_noise(new: Figure, old: Figure, z: float = Z_95) -> bool:
-    """Whether two figures differ by no more than measuring noise: a two-proportion z-test at 95%.
-
-    Treats them as independent samples, which overstates the noise when both were measured on mostly the
-    same samples: a change it calls real is real; one it calls noise may be a small real one.
-    """
-    if not new.total or not old.total:
-        return True
-    pooled = (new.correct + old.correct) / (new.total + old.total)
-    spread = z * math.sqrt(pooled * (1 - pooled) * (1 / new.total + 1 / old.total))
-    return abs(new.share - old.share) <= spread
-
-
-def figure_text(figure: Figure, folds: int) -> str:
-    """The headline in plain words: "About 9 in 10 right (between 83% and 96%), measured on all 74 samples,
-    each tested by a model that did not see it"; ``folds`` 0: measured some other way (not said here)."""
-    if not figure.total:
-        return "Not measured: no samples to test."
-    tenths = round(figure.share * 10)
-    if figure.correct == figure.total:
-        said = f"All {figure.total} right"
-    elif tenths >= 10:
-        said = "Nearly all right"
-    elif tenths <= 0:
-        said = "Nearly none right"
-    else:
-        said = f"About {tenths} in 10 right"
-    span = f"(between {figure.low:.0%} and {figure.high:.0%})"
-    how = ", each tested by a model that did not see it" if folds else ""
-    every = "all " if folds else ""
-    return f"{said} {span}, measured on {every}{figure.total} sample{'s' if figure.total != 1 else ''}{how}."
-
-
-def change_text(new: Figure, old: Figure | None) -> str:
-    """One sentence on the change from the previous model's figure ``old`` ("" without one)."""
-    if old is None or not old.total or not new.total:
-        return ""
-    points = round(100 * (new.share - old.share))
-    before = f"the previous model measured {old.share:.0%} on {old.total} sample{'s' if old.total != 1 else ''}"
-    if points == 0:
-        return f"The same as before: {before}."
-    if within_noise(new, old):
-        return (f"{before[0].upper()}{before[1:]}: a change of {abs(points)} points is within what chance moves a "
-                "figure measured on this few samples, so the two models may well be equally good.")  # fmt: skip
-    way = "better" if points > 0 else "worse"
-    return f"{abs(points)} points {way} than before ({before}): more than chance would move it."

@@ -1,0 +1,52 @@
+"""An accuracy figure: its Wilson interval, its words, whether a change is noise, and a saved model's figure."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.gestures.figure import CROSSVAL_KEY, change_text, figure_text, summary_figure, wilson, within_noise
+
+
+def test_wilson_matches_the_textbook_values() -> None:
+    for correct, total, low, high in ((8, 10, 0.4902, 0.9433), (10, 10, 0.7225, 1.0), (0, 10, 0.0, 0.2775)):
+        figure = wilson(correct, total)
+        assert (round(figure.low, 4), round(figure.high, 4)) == (low, high)
+    with pytest.raises(ValueError, match="between 0 and the total 5, got 6"):
+        wilson(6, 5)
+
+
+def test_the_figure_in_plain_words() -> None:
+    assert figure_text(wilson(67, 74), 5) == (
+        "About 9 in 10 right (between 82% and 95%), measured on all 74 samples, each tested by a model that did "
+        "not see it."
+    )
+    assert figure_text(wilson(12, 12), 0).startswith("All 12 right (between 76% and 100%), measured on 12 samples.")
+
+
+def test_a_change_within_noise_is_said_so() -> None:
+    """The issue's case: 92% then 83% on 12 held-out samples is one sample's difference."""
+    before, after = wilson(11, 12), wilson(10, 12)
+    assert within_noise(after, before)
+    text = change_text(after, before)
+    assert "8 points is within what chance moves" in text and "previous model measured 92% on 12 samples" in text
+    assert not within_noise(wilson(75, 80), wilson(40, 80))
+    assert change_text(wilson(75, 80), wilson(40, 80)).startswith("44 points better than before")
+    assert change_text(wilson(10, 12), None) == ""
+    assert change_text(wilson(10, 12), wilson(10, 12)).startswith("The same as before")
+
+
+def test_a_saved_figure_is_read_trusting_nothing() -> None:
+    assert summary_figure({"val_accuracy": 0.5, "n_val": 4}) == (wilson(2, 4), 0)
+    assert summary_figure({CROSSVAL_KEY: {"correct": 9, "total": 10, "folds": 5}}) == (wilson(9, 10), 5)
+    assert summary_figure({CROSSVAL_KEY: {"correct": 11, "total": 10, "folds": 5}}) is None
+    assert summary_figure({CROSSVAL_KEY: "x", "val_accuracy": "high", "n_val": 3}) is None
+    assert summary_figure({}) is None
+
+
+def test_the_pages_read_it_without_torch() -> None:
+    """The sidebar and Home word a saved model's figure on every page run: no torch or scikit-learn for it."""
+    import subprocess
+    import sys
+
+    code = "import sys, core.gestures.figure; print(sorted({'torch', 'sklearn'} & set(sys.modules)))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
