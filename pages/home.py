@@ -3,19 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from core.data.store import DuplicateNameError, StoreError
-from core.gestures.catalog import DEFAULT_CLASSES, InvalidNameError
+from core.gestures.catalog import DEFAULT_CLASSES
 from ui.common import state, widgets
 from ui.common.dates import readable_time
 from ui.common.figures import measured_on_text
-from ui.home import bundle_panel
-
-BACKEND_LABELS = {
-    "mediapipe": "MediaPipe Hands (3D, most accurate)",
-    "cpm": "our CPM (2D, belief maps)",
-    "resnet-deconv": "ResNet-deconv (2D, heatmaps + attention)",
-}
-SKELETON_LABELS = {"hand": "✋ Hand gestures", "body": "🧍 Body poses (MediaPipe Pose)"}
+from ui.home import bundle_panel, new_project
+from ui.home.new_project import BACKEND_LABELS
 
 st.title("✋ handteach")
 st.markdown("Teach your computer **your own hand gestures** in a few minutes. Everything runs on this machine.")
@@ -49,38 +42,8 @@ with left:
     else:
         st.caption(f"Hand keypoints: {BACKEND_LABELS[store.project_backend(project)]}")
     bundle_panel.download_button(store, project)
-if st.session_state.pop("home_created", False):  # emptied only after a success: an error keeps what was typed
-    st.session_state["new_project_name"] = ""
-with right, st.form("new_project", clear_on_submit=False, border=False):
-    name = st.text_input("New project", placeholder="e.g. slides-remote", key="new_project_name")
-    skeleton = st.radio("Teach", list(SKELETON_LABELS), format_func=SKELETON_LABELS.get, horizontal=True,
-                        key="new_project_skeleton", help="Fixed for the project: hands and bodies never mix.")  # fmt: skip
-    motion = st.toggle("Motion gestures (swipes, waves, circles: clips instead of single frames)",
-                       key="new_project_motion", help="Fixed for the project.")  # fmt: skip
-    backend = st.radio(
-        "Hand keypoints from",
-        list(BACKEND_LABELS),
-        format_func=BACKEND_LABELS.get,
-        horizontal=True,
-        key="new_project_backend",
-        help="Fixed for the project: its samples and its model use the same keypoint model.",
-    )
-    if st.form_submit_button("Create project"):
-        try:
-            created = store.create_project(name, not motion, backend=backend, skeleton=skeleton, motion=motion)
-        except (InvalidNameError, DuplicateNameError, StoreError) as exc:
-            st.error(widgets.plain(f"Could not create the project: {exc}."))
-        else:
-            state.set_project(created)
-            st.session_state["home_created"] = True
-            st.session_state["flash"] = (
-                f"Created the motion project {widgets.plain(repr(created))}: add your gestures and their clips on "
-                "Record." if motion
-                else f"Created project {widgets.plain(repr(created))} with the eight default gestures."
-                if skeleton == "hand"
-                else f"Created the body-pose project {widgets.plain(repr(created))}: add your poses on Record."
-            )  # fmt: skip
-            st.rerun()
+with right:
+    new_project.new_project_form(store)
 bundle_panel.open_panel(store)
 
 widgets.show_flash()

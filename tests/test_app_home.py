@@ -1,0 +1,49 @@
+"""Home under ``streamlit.testing.v1.AppTest``: the *New project* form (issue 45)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.data.store import Store
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def app() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _create(at: AppTest, name: str) -> None:
+    at.text_input(key="new_project_name").input(name)
+    [b for b in at.button if b.label == "Create project"][0].click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def test_the_name_the_browser_sends_again_after_a_creation_is_no_error(data_dir: Path) -> None:
+    """Item 2: typed 'scratch-b', Enter (created, the field emptied), then *Create project*: the browser's form
+    sent 'scratch-b' again and Home said "a project named 'scratch-b' already exists" under an empty field."""
+    at = app()
+    _create(at, "scratch-b")
+    assert at.query_params["project"] == ["scratch-b"] and at.text_input(key="new_project_name").value == ""
+    _create(at, "scratch-b")  # what Chromium sends on the click (seen in the real browser, Streamlit 1.60)
+    assert not at.error, [e.value for e in at.error]
+    assert any("'scratch-b' is created and open" in i.value for i in at.info), [i.value for i in at.info]
+    assert Store(data_dir).list_projects().count("scratch-b") == 1
+    _create(at, "scratch-c")  # a new name still creates
+    assert at.query_params["project"] == ["scratch-c"] and not at.error
+
+
+def test_a_name_taken_before_is_still_refused(data_dir: Path) -> None:
+    Store(data_dir).create_project("signs")
+    at = app()
+    _create(at, "signs")
+    assert at.error and "already exists" in at.error[0].value, [e.value for e in at.error]
+    assert at.text_input(key="new_project_name").value == "signs", "an error keeps what was typed"
