@@ -77,13 +77,14 @@ if st.button("🧠 Train model", type="primary", disabled=running, key="train_st
     except ValueError as exc:
         st.error(widgets.plain(f"Check the training settings: {exc}"))
     else:
-        run = TrainingRun(store, project, config, starter=starter, keep_unrecorded=keep)
+        run = TrainingRun(store, project, config, starter=starter, keep_unrecorded=keep, measure=True)
         st.session_state["train_run"] = run.start()
         running = True
 
 if run is not None:
-    st.fragment(run_every=0.5 if running else None)(results.progress)(run)
-    if not running:
+    training = run.snapshot().training  # its results show once saved, while the accuracy is measured
+    st.fragment(run_every=0.5 if training else None)(results.progress)(run)
+    if not training:
         results.results(run, store, project, gestures)
 else:
     summary = state.model_summary(project)

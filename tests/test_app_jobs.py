@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -83,3 +84,35 @@ def test_errors_in_the_worker_are_kept_for_the_page(store: Store) -> None:
     assert snap.error is not None and "NotEnoughDataError" in snap.error and not snap.saved
     with pytest.raises(ValueError, match="no model"):
         run.keep()
+
+
+def test_once_saved_the_run_measures_every_sample_with_progress(store: Store) -> None:
+    """#45 item 3: the model is saved first, then each sample is tested by a model trained without it; the
+    page reads rounds done of all, and the figure lands in the saved model for the next training to compare."""
+    seen: list[tuple[int, int]] = []
+    run = TrainingRun(store, "default", TrainConfig(epochs=20, patience=20), measure=True).start()
+    while not run.wait(0.01):
+        snap = run.snapshot()
+        if snap.measuring is not None:
+            assert snap.saved and (model_dir(store, "default") / "model.json").exists()  # saved before measuring
+            seen.append((snap.measuring.done, snap.measuring.folds))
+    measuring = run.snapshot().measuring
+    assert measuring is not None and not measuring.running and measuring.crossval is not None
+    assert measuring.crossval.figure.total == 24 and measuring.crossval.folds == 5 and measuring.note == ""
+    assert seen and all(0 <= done <= total == 5 for done, total in seen if total)
+    assert measuring.previous is None  # the first model of the project
+    saved = json.loads((model_dir(store, "default") / "model.json").read_text())["metadata"]["crossval"]
+    assert (saved["correct"], saved["total"]) == (measuring.crossval.figure.correct, 24)
+    again = TrainingRun(store, "default", TrainConfig(epochs=20, patience=20, seed=1), measure=True).start()
+    assert again.wait(120)
+    assert again.snapshot().measuring.previous == (measuring.crossval.figure, 5)
+
+
+def test_skipping_the_measure_keeps_the_model_and_stores_no_figure(store: Store) -> None:
+    run = TrainingRun(store, "default", TrainConfig(epochs=20, patience=20), measure=True)
+    run._on_fold = lambda done, total: run.skip_measuring() if done == 1 else None  # skip after the first round
+    assert run.start().wait(120)
+    snap = run.snapshot()
+    assert snap.saved and not snap.cancelled and snap.error is None
+    assert snap.measuring is not None and snap.measuring.crossval is None and "skipped" in snap.measuring.note
+    assert "crossval" not in json.loads((model_dir(store, "default") / "model.json").read_text())["metadata"]

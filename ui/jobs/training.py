@@ -16,9 +16,12 @@ import numpy as np
 
 from core.data.class_plan import ClassPlan, plan_classes, starter_gestures
 from core.data.project import Dataset, save_project_model, train_project
+from core.data.project_accuracy import previous_figure, project_crossval, record_crossval
 from core.data.project_folders import ProjectReplacedError
 from core.data.store import Store
 from core.gestures import training
+from core.gestures.crossval import CrossVal
+from core.gestures.figure import Figure
 from core.gestures.training import EpochStats, NotEnoughDataError, TrainConfig, TrainResult, trainable_classes
 from core.starter import check_trainable as check_with_starter
 from ui.common.model_classes import KEEP_LABEL
@@ -65,15 +68,42 @@ def check_trainable(
 
 
 @dataclass(frozen=True)
+class Measuring:
+    """The k-fold figure of a saved model (``core.data.project_accuracy``): folds done so far, the figure once
+    measured, or why there is none (skipped, failed), and the previous model's figure to compare with."""
+
+    done: int
+    folds: int  # 0 until the folds are known
+    seconds: float  # since measuring began
+    crossval: CrossVal | None
+    note: str  # why there is no figure: "" while measuring or once measured
+    previous: tuple[Figure, int] | None  # (figure, folds: 0 for a held-out figure) of the model this one replaced
+
+    @property
+    def running(self) -> bool:
+        return self.crossval is None and not self.note
+
+    def seconds_left(self) -> float | None:
+        """At the pace of the folds done so far; None before the first ends."""
+        return self.seconds / self.done * (self.folds - self.done) if self.done and self.folds else None
+
+
+@dataclass(frozen=True)
 class RunSnapshot:
     history: list[EpochStats]
-    running: bool
+    running: bool  # the thread: training, then measuring
     cancelled: bool
     result: TrainResult | None
     dataset: Dataset | None
     error: str | None
     seconds: float
     saved: bool
+    measuring: Measuring | None = None  # None: not measured (not saved, or a run that does not measure)
+
+    @property
+    def training(self) -> bool:
+        """Still training: no result yet (measuring comes after the model is saved)."""
+        return self.running and self.result is None and self.error is None
 
 
 class BackgroundRun:
@@ -133,23 +163,56 @@ class TrainingRun(BackgroundRun):
     config: TrainConfig
     starter: bool = False  # add the built-in starter set to the project's samples
     keep_unrecorded: bool = False  # keep the starter gestures the project lists but never recorded
+    # once saved, measure the headline by k-fold in the same thread (the Train page; a few s per fold)
+    measure: bool = False
     _history: list[EpochStats] = field(default_factory=list)
     _result: TrainResult | None = None
     _dataset: Dataset | None = None
     _saved: bool = False
+    _previous: tuple[Figure, int] | None = None
+    _folds: tuple[int, int] = (0, 0)  # (done, total)
+    _measure_started: float | None = None
+    _crossval: CrossVal | None = None
+    _measure_note: str = ""
 
     def __post_init__(self) -> None:
         self._prepare_thread(f"handteach-train-{self.project}")
+        self._skip = threading.Event()  # stops measuring; the saved model stays
 
     def _on_epoch(self, stats: EpochStats) -> None:
         with self._lock:
             self._history.append(stats)
 
     def _work(self) -> None:
+        previous = previous_figure(self.store, self.project) if self.measure else None  # before it is replaced
         result, dataset = train_project(self.store, self.project, self.config, self._on_epoch, self._cancel,
                                         starter=self.starter, keep_unrecorded=self.keep_unrecorded)  # fmt: skip
+        measure = self.measure and not result.cancelled
         with self._lock:
             self._result, self._dataset, self._saved = result, dataset, not result.cancelled
+            self._previous, self._measure_started = previous, time.monotonic() if measure else None
+        if measure:
+            self._measure(result, dataset)
+
+    def _on_fold(self, done: int, total: int) -> None:
+        with self._lock:
+            self._folds = (done, total)
+
+    def _measure(self, result: TrainResult, dataset: Dataset) -> None:
+        """The k-fold figure of the saved model, written beside it; a failure is a note, the model stays."""
+        try:
+            cv = project_crossval(dataset, self.config, self.starter, self.keep_unrecorded, self._on_fold, self._skip)
+            if cv is not None:
+                record_crossval(self.store, self.project, result.classifier, dataset.project_identity, cv)
+        except Exception as exc:  # the model is saved: say why there is no figure, not that training failed
+            cv, note = None, f"The accuracy could not be measured: {exc}"
+        else:
+            note = "" if cv is not None else "Measuring was skipped: no figure for this model."
+        with self._lock:
+            self._crossval, self._measure_note = cv, note
+
+    def skip_measuring(self) -> None:
+        self._skip.set()
 
     def _error_text(self, exc: Exception) -> str:
         return str(exc) if isinstance(exc, ProjectReplacedError) else super()._error_text(exc)
@@ -182,7 +245,16 @@ class TrainingRun(BackgroundRun):
                 error=self._error,
                 seconds=seconds,
                 saved=self._saved,
+                measuring=self._measuring(),
             )
+
+    def _measuring(self) -> Measuring | None:
+        """Lock held."""
+        if self._measure_started is None:
+            return None
+        end = self._ended if self._ended is not None else time.monotonic()
+        return Measuring(*self._folds, end - self._measure_started, self._crossval, self._measure_note or
+                         ("" if self._crossval or self._ended is None else "Measuring stopped."), self._previous)  # fmt: skip
 
 
 def misclassified(result: TrainResult, dataset: Dataset) -> list[tuple[int, str, str]]:

@@ -16,6 +16,7 @@ from ui.common import figures
 from ui.common.text import plain
 from ui.jobs.training import RunSnapshot, TrainingRun, misclassified
 from ui.samples.gallery import fix_gallery
+from ui.train import headline
 from ui.train.confusion import confusion_cells, confusion_spec, show_confusion  # noqa: F401 - the first two re-exported
 
 
@@ -57,7 +58,7 @@ def progress(run: TrainingRun) -> None:
     """Progress bar, loss/accuracy curves and a Stop button; reruns the page once when the run ends."""
     snapshot = run.snapshot()
     with st.container(key="train_progress"):
-        if snapshot.history and snapshot.running:
+        if snapshot.history and snapshot.training:
             # No accuracy figure here: the one figure is the result's, on the user's own samples
             # (this validation split also holds starter rows and said 98% where the result said 14%).
             last = snapshot.history[-1]
@@ -65,7 +66,7 @@ def progress(run: TrainingRun) -> None:
         elif snapshot.history:
             end = "stopped" if snapshot.cancelled else "finished (it stops once validation stops improving)"
             st.progress(1.0, text=f"Training {end} after {len(snapshot.history)} epochs, {snapshot.seconds:.1f} s")
-        elif snapshot.running:
+        elif snapshot.training:
             st.progress(0.0, text="Preparing the samples…")
         if snapshot.history:
             loss, accuracy = history_frames(snapshot)
@@ -78,10 +79,10 @@ def progress(run: TrainingRun) -> None:
                 else "Accuracy"
             )
             right.vega_lite_chart(accuracy.reset_index(), curves_spec("accuracy"), height=220)
-        if snapshot.running:
+        if snapshot.training:
             st.button("⏹ Stop", on_click=run.cancel, disabled=snapshot.cancelled, key="train_stop")
             st.caption("Training stops by itself when the validation loss stops improving.")
-    if not snapshot.running and st.session_state.get("train_seen") is not run:
+    if not snapshot.training and st.session_state.get("train_seen") is not run:  # its results show while it measures
         st.session_state["train_seen"] = run
         st.rerun(scope="app")
 
@@ -138,18 +139,17 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
         st.page_link("pages/live.py", label="Try it live", icon="✨")
     figure = accuracy_figure(result)
     with st.container(key="train_metrics"):
-        cols = st.columns(4)
-        cols[0].metric("Accuracy", f"{result.val_accuracy:.0%}", help=figure.measured_on)
+        held_out = (f"{result.val_accuracy:.0%}", figure.measured_on, figure.text, figure.warning)
+        measuring = snapshot.measuring is not None and snapshot.measuring.running
+        st.fragment(run_every=0.5 if measuring else None)(headline.show)(run, held_out)
+        cols = st.columns(3)
         if result.val_accuracy_mirrored is not None:
             body = dataset.feature_config.skeleton == "body"
-            cols[1].metric(f"Other {'side' if body else 'hand'} (mirrored)", f"{result.val_accuracy_mirrored:.0%}")
-        cols[2].metric("Samples (train / validation)", f"{result.n_train} / {result.n_val}")
-        cols[3].metric(
+            cols[0].metric(f"Other {'side' if body else 'hand'} (mirrored)", f"{result.val_accuracy_mirrored:.0%}")
+        cols[1].metric("Samples (train / validation)", f"{result.n_train} / {result.n_val}")
+        cols[2].metric(
             "Time", f"{result.seconds:.1f} s", help=f"{len(result.history)} epochs, best {result.best_epoch}"
         )
-        st.caption(figure.text)
-        if figure.warning:
-            st.warning(figure.warning)
     if result.skipped_classes:  # user-typed names: plain text, not Markdown
         st.text("Left out (not recorded): " + ", ".join(titles.get(c, c) for c in result.skipped_classes))
     if result.mirror_landings:  # user-typed names: plain text, not Markdown
