@@ -83,3 +83,11 @@ def test_the_saved_model_line_says_what_its_figure_rests_on() -> None:
     assert saved_figure_text({"val_accuracy": 1.0, "n_val": 0, "val_on_training_samples": True}).endswith(
         "on the samples it trained on (too few to hold any out), so it says little"
     )
+    # #45 item 3: once Train measured every sample (k-fold), that is the saved model's one figure
+    measured = {"val_accuracy": 1.0, "n_val": 5, "crossval": {"correct": 67, "total": 74, "folds": 5}}
+    assert saved_figure_text(measured) == (
+        "accuracy 91% on all 74 of your samples, each tested by a model that did not see it (between 82% and 95%)"
+    )
+    assert saved_figure_text(measured | {"crossval": {"correct": 80, "total": 74, "folds": 5}}).startswith(
+        "accuracy 100% on 5 of your own held-out samples"
+    )
