@@ -102,6 +102,31 @@ def test_a_finished_take_is_not_shown_once_another_gesture_is_picked(data_dir: P
     assert "Take 1 · 👍 thumbs_up" in _texts(at), "back on its gesture, the take's result shows again"
 
 
+def _take_panel(status: object) -> None:
+    from core.gestures.catalog import DEFAULT_CLASSES
+    from ui.samples.take_panel import _take_status
+
+    _take_status(status, list(DEFAULT_CLASSES))
+
+
+def test_the_countdown_has_one_clock_the_one_drawn_on_the_video(tmp_path: Path) -> None:
+    """Issue 45 item 1: the video showed "2" while the text under it said "…3" (two clocks, half a second apart)."""
+    store = Store(tmp_path / "data")
+    store.ensure_project()
+    session = StreamSession("record", store=store)
+    try:
+        take = session.start_recording(_plan(countdown=3))
+        frame = np.zeros((480, 640, 3), np.uint8)
+        canvas = frame.copy()
+        take.on_frame(frame, [], canvas)
+        assert canvas.any(), "the video draws the countdown"
+        at = AppTest.from_function(_take_panel, args=(take.status(),)).run()
+        assert not at.exception, [e.message for e in at.exception]
+        assert [i.value for i in at.info] == ["Get ready to show 👍 thumbs_up: the countdown is on the video"]
+    finally:
+        session.close()
+
+
 def _store_samples(store: Store, class_name: str, n: int, kind: str = "webcam", source: str = "") -> None:
     samples = [
         Sample(make_hand(), class_name, kind, source, frame=5 * i if kind == "video" else None, created_at=1.7e9 + i)

@@ -75,9 +75,9 @@ def test_empty_result_returns_equal_copy() -> None:
 
 def test_label_text_is_plain_ascii() -> None:
     _, hand = synthetic()
-    assert label_text(hand, PRED) == "thumbs_up 0.97 (Right)"
+    assert label_text(hand, PRED) == "thumbs_up 97% (Right)"
     assert label_text(hand, None) == "(Right)"
-    assert label_text(hand, Prediction("café 👍", 0.5, {})) == "caf? ? 0.50 (Right)"
+    assert label_text(hand, Prediction("café 👍", 0.5, {})) == "caf? ? 50% (Right)"
 
 
 def test_label_top3_and_timings_change_pixels() -> None:
@@ -195,6 +195,6 @@ def test_a_body_is_drawn_with_its_own_groups_and_hidden_joints_as_rings() -> Non
     visible = draw_skeleton(np.zeros((480, 640, 3), np.uint8), make_body())
     x, y = np.round((body.pixel[13] + body.pixel[15]) / 2).astype(int)
     assert tuple(visible[y, x]) == style.group_colour(BODY_33, "left_arm")
-    assert label_text(body, None) == "" and label_text(body, PRED) == "thumbs_up 0.97"
+    assert label_text(body, None) == "" and label_text(body, PRED) == "thumbs_up 97%"
     result = FrameResult([body], [None])
     np.testing.assert_array_equal(draw_result(np.zeros((480, 640, 3), np.uint8), result), out)  # no empty label box

@@ -3,7 +3,7 @@
 Every public function takes an (H, W, 3) uint8 **RGB** frame and returns an annotated
 copy; the input is never modified. Colours in ``DrawStyle`` are RGB tuples (OpenCV
 draws whatever triple it is given, so no BGR swap is needed as long as the canvas is RGB).
-OpenCV's Hershey fonts are ASCII-only: labels are plain text ("thumbs_up 0.97 (Right)"),
+OpenCV's Hershey fonts are ASCII-only: labels are plain text ("thumbs_up 97% (Right)"),
 never emoji, and other characters are drawn as '?'.
 
 The ``_*_on`` helpers draw in place on a canvas the caller owns, so ``draw_result``
@@ -153,14 +153,15 @@ def _text_box_on(canvas: RGBImage, text: str, origin: tuple[int, int], backgroun
 
 
 def label_text(hand: Keypoints, prediction: Prediction | None) -> str:
-    """ASCII label such as "thumbs_up 0.97 (Right)"; just "(Right)" without a prediction.
+    """ASCII label such as "thumbs_up 97% (Right)"; just "(Right)" without a prediction.
 
-    A body has no handedness: "t_pose 0.97", and "" (no label drawn) without a prediction.
+    A body has no handedness: "t_pose 97%", and "" (no label drawn) without a prediction. The score is a
+    percentage, as Live's card writes it (``ui.webcam.answers``: the card shows the label drawn here).
     """
     side = f"({hand.handedness})" if hand.skeleton == HAND_21 or hand.handedness != "Unknown" else ""
     if prediction is None:
         return side
-    return _ascii(f"{prediction.label} {prediction.score:.2f} {side}".rstrip())
+    return _ascii(f"{prediction.label} {prediction.score:.0%} {side}".rstrip())
 
 
 def _hand_box(hand: Keypoints, width: int, mirrored: bool) -> tuple[int, int, int, int]:
@@ -199,7 +200,7 @@ def _top3_on(canvas: RGBImage, prediction: Prediction, origin: tuple[int, int], 
         top = y + i * row_h
         cv2.rectangle(canvas, (x, top), (x + bar_w, top + row_h - 2), style.bar_background, -1)
         cv2.rectangle(canvas, (x, top), (x + round(bar_w * prob), top + row_h - 2), style.bar_colour, -1)
-        text = _ascii(f"{name} {prob:.2f}")
+        text = _ascii(f"{name} {prob:.0%}")  # as the card's bars
         cv2.putText(canvas, text, (x + 3, top + row_h - round(6 * scale)), _FONT, font_scale, style.text_colour,
                     thickness, cv2.LINE_AA)  # fmt: skip
 

@@ -25,7 +25,11 @@ def _top3(prediction: Prediction, gestures: list[GestureClass]) -> None:
 
 
 def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass], body: bool = False) -> None:
-    """One card per hand (or person, ``body``): emoji + label + confidence, top-3 bars, handedness."""
+    """One card per hand (or person, ``body``): emoji + label + confidence, top-3 bars, handedness.
+
+    ``snapshot`` comes from ``StreamSession.snapshot(publish=True)``: each card shows the very prediction the
+    video draws on that hand (``ui.webcam.answers``), in card ``live_card_<i>``.
+    """
     if not snapshot.running:
         st.info("Press **START** on the video to begin. Allow the camera when the browser asks.")
         return
@@ -33,8 +37,8 @@ def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass], bod
         st.markdown("### 🫥 No one in view" if body else "### 🫥 No hand in view")
         return
     columns = st.columns(len(snapshot.hands))
-    for column, (handedness, prediction) in zip(columns, snapshot.hands, strict=True):
-        with column, st.container(border=True):
+    for i, (column, (handedness, prediction)) in enumerate(zip(columns, snapshot.hands, strict=True)):
+        with column, st.container(border=True, key=f"live_card_{i}"):
             st.caption("person" if body else f"{handedness} hand")
             if prediction is None:
                 st.markdown("### 🖐 (no model)")
@@ -47,11 +51,9 @@ def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass], bod
 
 
 def prediction_text(snapshot: StreamSnapshot) -> str:
-    """Plain text of the current labels ("thumbs_up 0.93 (Right)"; a body has no side: "tree 0.97"), for tests
-    and screen readers."""
-    parts = [
-        f"{p.label} {p.score:.2f}" + (f" ({h})" if h != "Unknown" else "") for h, p in snapshot.hands if p is not None
-    ]
+    """The labels drawn on the video, word for word ("thumbs_up 93% (Right)"; a body has no side: "tree 97%"),
+    for tests and screen readers; "none" without a hand or a model."""
+    parts = [text for text, (_, p) in zip(snapshot.labels, snapshot.hands, strict=True) if p is not None]
     return "; ".join(parts) if parts else "none"
 
 

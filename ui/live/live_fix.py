@@ -78,10 +78,10 @@ def _follow(recording: RecordStatus, store: Store, project: str, gestures: list[
             model_classes: list[str] | None, body: bool) -> None:  # fmt: skip
     title = plain(state.title_of(recording.plan.class_name, gestures))
     if recording.phase == "countdown":
-        st.info(f"Get ready to show {title}… {recording.countdown_left}")
+        st.info(f"Get ready to show {title}: the countdown is on the video")  # one clock: the video's
         return
     if recording.phase in ("recording", "saving"):
-        st.info(f"Recording {title}: {recording.captured} samples so far")
+        st.info(f"Recording {title}: keep it in view")
         return
     if not recording.stored:
         st.warning(f"No usable hand in the take of {title}: keep it in view and try again.")

@@ -70,10 +70,10 @@ def _take_status(recording: RecordStatus, gestures: list[GestureClass]) -> None:
         take, captured = recording.restarted
         st.warning(f"Take {take} was stopped and restarted as take {recording.take}: its {captured} samples are kept.")
     if recording.phase == "countdown":
-        st.info(f"Get ready to show {title}… {recording.countdown_left}")
+        st.info(f"Get ready to show {title}: the countdown is on the video")  # one clock: the video's
     elif recording.phase == "recording":
         done = 1.0 - recording.seconds_left / recording.plan.duration
-        st.progress(min(1.0, max(0.0, done)), text=f"Recording {title}: {recording.captured} samples so far")
+        st.progress(min(1.0, max(0.0, done)), text=f"Recording {title}: keep it in view")
     elif recording.phase == "saving":
         st.info(f"Saving {recording.captured} samples…")
     else:

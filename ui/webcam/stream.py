@@ -33,6 +33,7 @@ from core.keypoints.backend import KeypointBackend
 from core.keypoints.landmarks import TrackerConfig
 from core.keypoints.smoothing import KeypointSmoother, SmoothingConfig
 from core.types import Keypoints, Prediction, RGBImage
+from ui.webcam.answers import AnswerBoard
 from ui.webcam.cpm_feed import CPMFeed
 from ui.webcam.frame_stats import FrameStats, write_status
 from ui.webcam.overlay import draw_badge
@@ -81,13 +82,16 @@ class StreamSnapshot:
     frames: int
     fps: float
     ms: dict[str, float]  # stage → mean milliseconds over the last frames
-    hands: list[tuple[str, Prediction | None]]  # (handedness, prediction) per hand of the latest frame
+    # (handedness, prediction) per hand, as the video draws them now (``ui.webcam.answers``): the published
+    # answer while the page keeps asking, else the latest frame's own
+    hands: list[tuple[str, Prediction | None]]
     frame_size: tuple[int, int] | None  # (width, height)
     error: str | None
     recording: RecordStatus | None
     has_classifier: bool
     cpm: CPMResult | None = None  # the CPM's view of the first hand of a recent frame, when the panel is on
     keypoints: tuple[Keypoints, ...] = ()  # the latest frame's hands or people (Live's 3D view)
+    labels: tuple[str, ...] = ()  # the label the video draws for each of ``hands`` ("claw 61% (Right)")
 
 
 class StreamSession:
@@ -121,6 +125,7 @@ class StreamSession:
         self._writer: ThreadPoolExecutor | None = None
         self._stats = FrameStats()
         self._latest: FrameResult | None = None
+        self._answers = AnswerBoard()  # the answer the card shows is the one drawn on the video
         self._frame_size: tuple[int, int] | None = None
         self._frames = 0
         self._error: str | None = None
@@ -206,8 +211,11 @@ class StreamSession:
         with self._lock:
             self._error = None
 
-    def snapshot(self) -> StreamSnapshot:
+    def snapshot(self, publish: bool = False) -> StreamSnapshot:
+        """What the page shows. ``publish``: the card's own call; the latest frame's answer becomes the one every
+        frame draws from now on (``ui.webcam.answers``), so the card and the video say the same."""
         now = time.monotonic()
+        shown = self._answers.publish(now) if publish else self._answers.shown(now)
         with self._lock:
             latest, recorder = self._latest, self._recorder
             last = self._stats.times[-1] if self._stats.times else None
@@ -216,15 +224,14 @@ class StreamSession:
                 frames=self._frames,
                 fps=self._stats.fps(now),
                 ms=self._stats.ms(),
-                hands=[(h.handedness, p) for h, p in zip(latest.hands, latest.predictions, strict=True)]
-                if latest
-                else [],
+                hands=[(s.handedness, s.prediction) for s in shown],
                 frame_size=self._frame_size,
                 error=self._error,
                 recording=recorder.status() if recorder else None,
                 has_classifier=self._classifier is not None,
                 cpm=self._cpm_result,
                 keypoints=tuple(latest.hands) if latest else (),
+                labels=tuple(s.text for s in shown),
             )
 
     # -- frame thread ------------------------------------------------------------------------
@@ -281,7 +288,7 @@ class StreamSession:
                     self._cpm_result = cpm
             timings["cpm"] = (time.perf_counter() - started) * 1000.0
         t0 = time.perf_counter()
-        canvas = selfie_view(rgb, result, self.draw_predictions)
+        canvas = selfie_view(rgb, self._answers.frame(result, time.monotonic()), self.draw_predictions)
         t1 = time.perf_counter()
         recorder = self._recorder
         timings["draw"] = (t1 - t0) * 1000.0
@@ -342,6 +349,7 @@ class StreamSession:
         with self._lock:
             self._latest = None
             self._stats = FrameStats()
+        self._answers.clear()
 
     close = on_ended
 
