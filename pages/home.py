@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from core.data.counts import project_counts
 from core.gestures.catalog import DEFAULT_CLASSES
 from ui.common import state, widgets
 from ui.common.dates import readable_time
@@ -48,16 +49,12 @@ bundle_panel.open_panel(store)
 
 widgets.show_flash()
 
-if store.project_is_motion(project):
-    from core.data.clips import clip_counts
-
-    counts = clip_counts(store, project)
-else:
-    counts = store.class_counts(project)
+project_count = project_counts(store, project)  # the sidebar's and `projects list`'s words
+counts = project_count.per_class
 summary = state.model_summary(project)
 data_col, model_col = st.columns([3, 2])
 with data_col:
-    st.markdown(f"**Samples per gesture** ({sum(counts.values())} in total)")
+    st.markdown(f"**{project_count.unit.capitalize()}s per {project_count.noun}** ({project_count.summary()})")
     titles = {g.name: g.title for g in store.list_classes(project)}
     table = pd.DataFrame({"gesture": [titles[n] for n in counts], "samples": list(counts.values())})
     st.dataframe(

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.data.counts import project_counts
 from core.gestures.classifier import ModelFileError
 from core.gestures.training import NotEnoughDataError, TrainConfig
 from core.io.limits import check_hidden
@@ -18,14 +19,13 @@ if store.project_is_motion(project):  # a motion model learns from the project's
     clips.train_page(store, project)
     st.stop()
 gestures = store.list_classes(project)
-counts = store.class_counts(project)
+project_count = project_counts(store, project)  # the sidebar's, Home's and `projects list`'s words
+counts = project_count.per_class
 titles = {g.name: g.title for g in gestures}
 body = store.project_skeleton(project).name == "body"
 recorded = {titles[n]: c for n, c in counts.items() if c}
 st.caption(
-    widgets.plain(
-        f"{sum(counts.values())} samples: " + (", ".join(f"{t} {c}" for t, c in recorded.items()) or "none yet")
-    )
+    widgets.plain(f"{project_count.summary()}: " + (", ".join(f"{t} {c}" for t, c in recorded.items()) or "none yet"))
 )
 
 with st.expander("⚙️ Training settings (the defaults work well)"):

@@ -47,3 +47,35 @@ def test_a_name_taken_before_is_still_refused(data_dir: Path) -> None:
     _create(at, "signs")
     assert at.error and "already exists" in at.error[0].value, [e.value for e in at.error]
     assert at.text_input(key="new_project_name").value == "signs", "an error keeps what was typed"
+
+
+def test_the_sidebar_home_train_and_the_cli_count_alike(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Item 8: the sidebar said "0 samples in 0 classes" beside Home's 8 gestures, later "74 samples in 6 classes"
+    where ``projects list`` said 9. One count now (core/data/counts.py), in the same words everywhere."""
+    from handmaker import make_hand
+
+    from core.cli.main import main
+    from core.data.store import Sample
+
+    store = Store(data_dir)
+    store.ensure_project("default")
+    store.add_class("default", "wave")  # a ninth gesture, never recorded
+    samples = [
+        Sample(make_hand(), name, "webcam") for name, n in (("fist", 5), ("ok", 3), ("wave", 0)) for _ in range(n)
+    ]
+    store.add_samples("default", samples)
+    words = "8 samples in 2 of 9 gestures"
+
+    at = app()
+    assert [c.value for c in at.sidebar.caption][0] == words, [c.value for c in at.sidebar.caption]
+    assert any(words in m.value for m in at.markdown), "Home's table header"
+    at.switch_page("pages/train.py").run()
+    assert any(c.value.startswith(f"{words}:") for c in at.caption), [c.value for c in at.caption]
+    assert main(["--data", str(data_dir), "projects", "list"]) == 0
+    assert f"default: {words}" in capsys.readouterr().out.splitlines()
+
+
+def test_an_empty_project_counts_its_listed_gestures_everywhere(data_dir: Path) -> None:
+    at = app()
+    assert [c.value for c in at.sidebar.caption][0] == "0 samples in 0 of 8 gestures"
+    assert any("0 samples in 0 of 8 gestures" in m.value for m in at.markdown)

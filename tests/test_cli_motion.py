@@ -58,7 +58,7 @@ def test_a_motion_project_is_listed_with_its_clips(tmp_path: Path, capsys: pytes
     capsys.readouterr()
     assert cli(tmp_path, "projects", "list") == 0 and cli(tmp_path, "classes", "list", "-p", "moves") == 0
     out = capsys.readouterr().out
-    assert "moves: 1 clips in 1 classes (motion)" in out and "wave: 1 clips" in out
+    assert "moves: 1 clip in 1 of 1 gesture (motion)" in out and "wave: 1 clip" in out
 
 
 def test_extract_refuses_photos_and_overlong_videos_and_changes_nothing(

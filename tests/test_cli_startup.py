@@ -54,7 +54,7 @@ def test_store_commands_import_no_engine(tmp_path: Path) -> None:
     csv_path = tmp_path / "signs.csv"
     steps = [
         (("projects", "create", "signs"), "created project 'signs'"),
-        (("--data", str(data), "projects", "list"), "signs: 0 samples in 8 classes"),
+        (("--data", str(data), "projects", "list"), "signs: 0 samples in 0 of 8 gestures"),
         (("classes", "list", "-p", "signs"), "👍 thumbs_up: 0 samples"),
         (("export", "-o", str(csv_path), "--format", "handteach", "-p", "signs"), f"wrote 0 rows to {csv_path}"),
     ]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from core.data import csv_io
 from core.data.class_plan import STARTER, plan_classes, starter_gestures, summary_line
+from core.data.counts import plural, project_counts
 from core.data.managed import check_output
 from core.data.schema import DB_NAME, StoreLockedError, default_data_dir
 from core.data.store import Store
@@ -162,11 +163,9 @@ def projects(args: argparse.Namespace) -> int:
         if not (Path(args.data or default_data_dir()) / DB_NAME).exists():
             return 0  # no database, no projects: nothing to create for a look
         store = Store(args.data, read_only=True)
-        for name in store.list_projects():
-            motion = store.project_is_motion(name)
-            counts = _counts(store, name)
-            print(f"{name}: {sum(counts.values())} {'clips' if motion else 'samples'} in {len(counts)} classes"
-                  + (" (motion)" if motion else ""))  # fmt: skip
+        for name in store.list_projects():  # the words of the app's sidebar and Home (core/data/counts.py)
+            motion = " (motion)" if store.project_is_motion(name) else ""
+            print(f"{name}: {project_counts(store, name).summary()}{motion}")
         return 0
     if not args.name:
         raise ValueError(f"'projects {args.action}' needs a project name")
@@ -192,9 +191,10 @@ def classes(args: argparse.Namespace) -> int:
     if len(args.names) != needed:
         raise ValueError(f"'classes {args.action}' takes {needed} name(s), got {len(args.names)}")
     if args.action == "list":
-        counts, unit = _counts(store, project), "clips" if store.project_is_motion(project) else "samples"
+        counts = project_counts(store, project)
         for c in store.list_classes(project):
-            print(f"{c.title}: {counts.get(c.name, 0)} {unit}" + (f" (mirror: {c.mirror})" if c.mirror else ""))
+            mirror = f" (mirror: {c.mirror})" if c.mirror else ""
+            print(f"{c.title}: {plural(counts.per_class.get(c.name, 0), counts.unit)}{mirror}")
         return 0
     action = {"add": lambda n: store.add_class(project, n, emoji=args.emoji, mirror=args.mirror),
               "delete": lambda n: store.delete_class(project, n),
@@ -203,15 +203,6 @@ def classes(args: argparse.Namespace) -> int:
     action(*args.names)
     print(f"{args.action}: {' → '.join(args.names)} in project {project!r}")
     return 0
-
-
-def _counts(store: Store, project: str) -> dict[str, int]:
-    """Samples per class, or clips per class in a motion project."""
-    if store.project_is_motion(project):
-        from core.data.clips import clip_counts
-
-        return clip_counts(store, project)
-    return store.class_counts(project)
 
 
 def _progress_printer(every: int = 25) -> Callable[[EpochStats], None]:

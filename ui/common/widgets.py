@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.data.counts import project_counts
 from core.gestures.catalog import GestureClass
 from ui.common import state
 from ui.common.figures import saved_figure_text
@@ -42,33 +43,22 @@ def page_title(icon: str, title: str, subtitle: str) -> None:
 def sidebar_status() -> None:
     """Project, sample count and model quality, shown on every page."""
     project = state.current_project()
+    counts = project_counts(state.store(), project)  # Home, Train and `projects list` say the same
     if state.store().project_is_motion(project):  # clips and a motion model (light imports: on every page)
-        from core.data.clips import clip_counts
         from core.data.project_motion import has_motion_model
 
-        clips = clip_counts(state.store(), project)
         st.sidebar.markdown(f"**Project:** {project} (motion)")
-        st.sidebar.caption(
-            f"{_count(sum(clips.values()), 'clip')} in {_count(sum(1 for n in clips.values() if n), 'gesture')}"
-        )
+        st.sidebar.caption(counts.summary())
         trained = has_motion_model(state.store(), project)
         st.sidebar.caption("Model: motion model trained" if trained else "Model: not trained yet")
         return
-    counts = state.store().class_counts(project)
     summary = state.model_summary(project)
     st.sidebar.markdown(f"**Project:** {project}")
-    st.sidebar.caption(
-        f"{_count(sum(counts.values()), 'sample')} in {_count(sum(1 for n in counts.values() if n), 'class')}"
-    )
+    st.sidebar.caption(counts.summary())
     if summary and "val_accuracy" in summary:
         st.sidebar.caption(f"Model: {saved_figure_text(summary)}")
     else:
         st.sidebar.caption("Model: not trained yet")
-
-
-def _count(n: int, noun: str) -> str:
-    """ "1 sample", "2 samples", "1 class", "3 classes"."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}{'es' if noun.endswith('s') else 's'}"
 
 
 def counts_text(gestures: list[GestureClass], counts: dict[str, int]) -> str:

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from core.data.clips import clip_counts, delete_clips, list_clips
+from core.data.counts import project_counts
 from core.data.project_motion import extract_clips, train_motion_project
 from core.data.store import Store
 from core.gestures.early_stop import EpochStats
@@ -206,12 +207,10 @@ def clip_animation(clip: Clip, side: int = 160, max_frames: int = 40) -> bytes:
 
 
 def train_page(store: Store, project: str) -> None:
-    counts = clip_counts(store, project)
-    st.caption(
-        widgets.plain(
-            f"{sum(counts.values())} clips: " + (", ".join(f"{n} {c}" for n, c in counts.items()) or "none yet")
-        )
-    )
+    project_count = project_counts(store, project)  # the sidebar's, Home's and `projects list`'s words
+    counts = project_count.per_class
+    listed = ", ".join(f"{n} {c}" for n, c in counts.items())
+    st.caption(widgets.plain(f"{project_count.summary()}: {listed or 'none yet'}"))
     run = st.session_state.get("motion_train_run")
     run = run if isinstance(run, MotionTrainingRun) and run.project == project else None
     running = run is not None and run.snapshot().running
