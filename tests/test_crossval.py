@@ -10,13 +10,13 @@ from handmaker import make_hand, pointing_hand, rotate
 
 from core.gestures.catalog import DEFAULT_CLASSES
 from core.gestures.classifier import GestureClassifier
-from core.gestures.crossval import cross_validate, fold_count, fold_splits
+from core.gestures.crossval import _draw, cross_validate, curve_sizes, fold_count, fold_curve, fold_splits
 from core.gestures.features import FeatureConfig, hand_features
 from core.gestures.training import TrainConfig, train_classifier
 
 CFG = FeatureConfig(use_depth=True)
 MIRROR_MAP = {c.name: c.mirror_partner for c in DEFAULT_CLASSES}
-FAST = TrainConfig(epochs=40, patience=10, min_samples_per_class=2)
+FAST = TrainConfig(epochs=20, patience=5, min_samples_per_class=2)
 CLASSES = ["pointing_right", "pointing_up", "thumbs_down"]
 ANGLES = {"pointing_right": 180.0, "pointing_up": 90.0, "thumbs_down": 270.0}
 
@@ -110,3 +110,46 @@ def test_too_few_samples_for_folds_is_a_value_error() -> None:
         cross_validate(x[:7], labels[:7], _fit)  # pointing_up has 3, thumbs_down 1
     with pytest.raises(ValueError, match="need \\(N, D\\) features and N labels"):
         cross_validate(x, labels[:-1], _fit)
+
+
+def test_curve_sizes_halve_the_typical_gestures_training_samples() -> None:
+    assert curve_sizes(["a"] * 10 + ["b"] * 10, 5) == [2, 4]  # 8 train in a fold: 2, 4, then all
+    assert curve_sizes(["a"] * 40 + ["b"] * 40 + ["c"] * 5, 5) == [2, 4, 8, 16]
+    assert curve_sizes(["a"] * 5 + ["b"] * 5, 5) == [2]
+    assert curve_sizes(["a"] * 3 + ["b"] * 3, 3) == []  # two a gesture to train on: only the last point
+
+
+def test_the_curve_is_measured_as_the_headline_and_ends_on_it() -> None:
+    """#45 item 4: the curve topped out at 0.72 beside a headline of 92%; now its last point is the headline
+    (same folds, trainer and decision), each point tests every sample, and draws grow by adding samples."""
+    x, labels = _dataset(10)
+    trained: list[int] = []
+
+    def fit(xf: np.ndarray, yf: list[str]) -> GestureClassifier:
+        trained.append(len(xf))
+        return _fit(xf, yf)
+
+    steps: list[tuple[int, int]] = []
+    points = fold_curve(x, labels, fit, folds=2, on_step=lambda done, total: steps.append((done, total)))
+    headline = cross_validate(x, labels, _fit, folds=2)
+    assert [p.samples_per_class for p in points] == [2, 5] and [p.everything for p in points] == [False, True]
+    assert all(p.figure.total == 30 for p in points)
+    assert points[-1].figure == headline.figure
+    assert trained == [6, 6, 15, 15]  # 2 of each of 3 gestures in each fold, then all 5
+    assert steps == [(0, 4), (1, 4), (2, 4), (2, 4), (3, 4), (4, 4)]
+    reused = fold_curve(x, labels, fit, folds=2, last=headline, on_step=lambda done, total: steps.append((done, total)))
+    assert reused[-1].figure == headline.figure and len(trained) == 6 and steps[-1] == (2, 2)
+
+
+def test_smaller_draws_are_part_of_larger_ones() -> None:
+    y = np.array(["a"] * 8 + ["b"] * 8)
+    rows = np.arange(16)
+    small, large = (set(_draw(rows, y, n, np.random.default_rng([0, 1])).tolist()) for n in (2, 4))
+    assert len(small) == 4 and len(large) == 8 and small < large
+
+
+def test_a_cancelled_curve_gives_no_points() -> None:
+    x, labels = _dataset(10)
+    cancel = threading.Event()
+    on_step = lambda done, total: cancel.set() if done == 1 else None  # noqa: E731
+    assert fold_curve(x, labels, _fit, folds=2, on_step=on_step, cancel=cancel) is None

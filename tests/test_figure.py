@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from core.gestures.figure import CROSSVAL_KEY, change_text, figure_text, summary_figure, wilson, within_noise
+from core.gestures.figure import (
+    CROSSVAL_KEY,
+    CurvePoint,
+    change_text,
+    curve_text,
+    figure_text,
+    summary_figure,
+    wilson,
+    within_noise,
+)
 
 
 def test_wilson_matches_the_textbook_values() -> None:
@@ -50,3 +59,16 @@ def test_the_pages_read_it_without_torch() -> None:
 
     code = "import sys, core.gestures.figure; print(sorted({'torch', 'sklearn'} & set(sys.modules)))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
+
+
+def test_the_curve_says_what_it_shows() -> None:
+    """#45 item 4: the curve says in words whether more samples would help or it has levelled off."""
+    rising = [CurvePoint(2, wilson(30, 80)), CurvePoint(4, wilson(50, 80)), CurvePoint(8, wilson(72, 80), True)]
+    assert curve_text(rising).startswith(
+        "More samples would help: from 4 to all your samples a gesture it went from 62% to 90%, more than chance"
+    )
+    flat = [CurvePoint(2, wilson(60, 80)), CurvePoint(4, wilson(64, 80))]
+    assert curve_text(flat).startswith("It has levelled off: from 2 to 4 samples a gesture it went from 75% to 80%")
+    top = [CurvePoint(2, wilson(78, 80)), CurvePoint(4, wilson(80, 80), True)]
+    assert curve_text(top).startswith("It has levelled off near the top")
+    assert curve_text(top[:1]).startswith("Too few samples for a curve")

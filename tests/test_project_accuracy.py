@@ -9,12 +9,12 @@ import numpy as np
 from handmaker import make_hand, pointing_hand
 
 from core.data.project import model_dir, train_project
-from core.data.project_accuracy import fold_fit, previous_figure, project_crossval, record_crossval
+from core.data.project_accuracy import fold_fit, previous_figure, project_crossval, project_curve, record_crossval
 from core.data.store import Sample, Store
 from core.gestures.figure import CROSSVAL_KEY, wilson
 from core.gestures.training import TrainConfig
 
-FAST = TrainConfig(epochs=30, patience=10)
+FAST = TrainConfig(epochs=15, patience=5)
 
 
 def _fill(store: Store, project: str, per_class: int = 6) -> None:
@@ -50,7 +50,7 @@ def test_a_model_replaced_meanwhile_keeps_its_own_metadata(tmp_path: Path) -> No
     """Live's *Teach it here* (or a second training) saved another model while the folds ran: not stamped."""
     store, project, result, dataset = _trained(tmp_path)
     cv = project_crossval(dataset, FAST)
-    newer, _ = train_project(store, project, TrainConfig(epochs=30, patience=10, seed=1))
+    newer, _ = train_project(store, project, TrainConfig(epochs=15, patience=5, seed=1))
     before = (model_dir(store, project) / "model.json").read_bytes()
     assert not record_crossval(store, project, result.classifier, dataset.project_identity, cv)
     assert (model_dir(store, project) / "model.json").read_bytes() == before
@@ -70,3 +70,11 @@ def test_folds_train_the_project_classes_with_fewer_samples_than_training_requir
     rows = np.concatenate([np.flatnonzero(labels == name)[:4] for name in result.classes])
     model = fit(dataset.features[rows], labels[rows].tolist())
     assert model.classes == result.classes
+
+
+def test_the_project_curve_ends_on_the_headline(tmp_path: Path) -> None:
+    store, project, result, dataset = _trained(tmp_path)
+    cv = project_crossval(dataset, FAST)
+    points = project_curve(dataset, FAST, last=cv)
+    assert [p.samples_per_class for p in points] == [2, 4] and points[-1].figure == cv.figure
+    assert all(p.figure.total == 18 for p in points)

@@ -4,7 +4,8 @@
 classes from ``core.data.class_plan``, the starter set when the training had it, the same settings), so the
 figure is the saved model's kind of model judged by the app's decision. ``record_crossval`` writes the figure
 into the saved model's metadata (``CROSSVAL_KEY``) once measured, so the next training can say whether it
-moved by more than noise (``previous_figure``), and the pages can show it beside the model.
+moved by more than noise (``previous_figure``), and the pages can show it beside the model. ``project_curve``
+is the learning curve measured the same way.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from core.data.project import MODEL_FOLDER, Dataset, model_dir
 from core.data.project_folders import project_folder
 from core.data.store import Store
 from core.gestures.classifier import GestureClassifier
-from core.gestures.crossval import CrossVal, Fit, cross_validate, fold_count
-from core.gestures.figure import CROSSVAL_KEY, Figure, summary_figure
+from core.gestures.crossval import CrossVal, Fit, cross_validate, fold_count, fold_curve
+from core.gestures.figure import CROSSVAL_KEY, CurvePoint, Figure, summary_figure
 from core.gestures.model_file import CONFIG_FILE, ModelFileError, read_description
 from core.gestures.training import TrainConfig, train_classifier
 from core.types import FloatArray
@@ -69,6 +70,19 @@ def project_crossval(
     fit = fold_fit(dataset, config, starter, keep_unrecorded)
     return cross_validate(dataset.features, dataset.labels, fit, fold_count(dataset.labels), config.seed,
                           on_fold, cancel)  # fmt: skip
+
+
+def project_curve(
+    dataset: Dataset, config: TrainConfig, starter: bool = False, keep_unrecorded: bool = False,
+    on_step: Callable[[int, int], None] | None = None, cancel: threading.Event | None = None,
+    last: CrossVal | None = None,
+) -> list[CurvePoint] | None:  # fmt: skip
+    """The Train page's learning curve of ``dataset`` (``fold_curve``): the headline's folds, trainer and
+    decision at fewer samples a gesture, so its last point is the headline. ``last``: the headline measured on
+    this very dataset and ``config`` (``project_crossval``), reused for that point. None when cancelled."""
+    fit = fold_fit(dataset, config, starter, keep_unrecorded)
+    return fold_curve(dataset.features, dataset.labels, fit, fold_count(dataset.labels), config.seed, on_step,
+                      cancel, last)  # fmt: skip
 
 
 def crossval_metadata(cv: CrossVal) -> dict[str, Any]:

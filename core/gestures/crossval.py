@@ -21,10 +21,11 @@ import numpy.typing as npt
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from core.gestures.classifier import GestureClassifier
-from core.gestures.figure import Figure, wilson
+from core.gestures.figure import CurvePoint, Figure, wilson
 from core.types import FloatArray
 
 MAX_FOLDS = 5  # each fold is one training (a few seconds with the starter set): 5 keeps the wait under a minute
+FOLD_CURVE_MIN = 2  # the fewest samples a class trains on at a learning curve's point (one to fit, one to stop)
 
 # (X (n, D) user-view features, n labels) -> a trained classifier, trained as the project trains
 Fit = Callable[[FloatArray, list[str]], GestureClassifier]
@@ -67,12 +68,14 @@ def fold_splits(x: FloatArray, y: npt.NDArray[np.str_], folds: int, seed: int) -
 def cross_validate(
     X: FloatArray, labels: Sequence[str], fit: Fit, folds: int | None = None, seed: int = 0,
     on_fold: Callable[[int, int], None] | None = None, cancel: threading.Event | None = None,
+    per_class: int | None = None,
 ) -> CrossVal | None:  # fmt: skip
     """Test every row of (N, D) user-view features ``X`` with a model ``fit`` on the other folds.
 
     ``folds`` None: ``fold_count``. ``on_fold(done, total)`` after each fold (and (0, total) first). Returns
     None when ``cancel`` was set before the last fold ended (nothing partial). Raises ``ValueError`` when the
-    labels allow no folds (a class of one sample, or one class).
+    labels allow no folds (a class of one sample, or one class). ``per_class``: each fold model trains on at
+    most that many of each class's training rows (``_draw``; the learning curve), None on all of them.
     """
     started = time.perf_counter()
     x, y = np.asarray(X, np.float32), np.asarray(labels, dtype=str)
@@ -90,6 +93,8 @@ def cross_validate(
         if cancel is not None and cancel.is_set():
             return None
         train = np.setdiff1d(np.arange(len(y)), test)
+        if per_class is not None:
+            train = _draw(train, y, per_class, np.random.default_rng([seed, done]))
         model = fit(x[train], y[train].tolist())
         answers[test] = [p.label for p in model.predict(x[test])]
         if on_fold is not None:
@@ -100,3 +105,52 @@ def cross_validate(
     per_class = {name: wilson(int(right[y == name].sum()), int((y == name).sum())) for name in dict.fromkeys(y)}
     return CrossVal(wilson(int(right.sum()), len(y)), folds, answers.tolist(), per_class,
                     time.perf_counter() - started)  # fmt: skip
+
+
+def _draw(
+    rows: npt.NDArray[np.int64], y: npt.NDArray[np.str_], n: int, rng: np.random.Generator
+) -> npt.NDArray[np.int64]:
+    """At most ``n`` of each class's ``rows``, sorted. One permutation per class for a given ``rng`` seed, so a
+    fold's smaller draws are part of its larger ones: the curve adds samples, it does not swap them."""
+    picked = [rng.permutation(rows[y[rows] == name])[:n] for name in dict.fromkeys(y[rows].tolist())]
+    return np.sort(np.concatenate(picked))
+
+
+def curve_sizes(labels: Sequence[str], folds: int) -> list[int]:
+    """Samples per class of a learning curve's points before its last (which trains on all): the typical
+    (median) class's training rows in a fold, halved until 2, smallest first. 10 a class, 5 folds: 2, 4."""
+    counts = sorted(Counter(labels).values())
+    pool = counts[len(counts) // 2] * (folds - 1) // folds if counts and folds else 0
+    sizes, n = [], pool // 2
+    while n >= FOLD_CURVE_MIN:
+        sizes.append(n)
+        n //= 2
+    return sizes[::-1]
+
+
+def fold_curve(
+    X: FloatArray, labels: Sequence[str], fit: Fit, folds: int | None = None, seed: int = 0,
+    on_step: Callable[[int, int], None] | None = None, cancel: threading.Event | None = None,
+    last: CrossVal | None = None,
+) -> list[CurvePoint] | None:  # fmt: skip
+    """The learning curve measured as the headline is: the same folds, fit and decision, each point with
+    its interval; the last point trains on all training rows, so it is the headline (``last``, when given:
+    a ``cross_validate`` of the same rows, folds and seed, is reused, not measured again). ``on_step(done,
+    total)`` counts trainings; None when cancelled."""
+    y = np.asarray(labels, dtype=str)
+    folds = fold_count(y.tolist()) if folds is None else folds
+    sizes = curve_sizes(y.tolist(), folds)
+    total, points = (len(sizes) + (last is None)) * folds, []
+    for step, n in enumerate([*sizes, None]):
+        cv = last if n is None and last is not None else cross_validate(
+            X, y.tolist(), fit, folds, seed, _offset(on_step, step * folds, total), cancel, n)  # fmt: skip
+        if cv is None:
+            return None
+        used = Counter(y.tolist())
+        typical = sorted(used.values())[len(used) // 2] * (folds - 1) // folds
+        points.append(CurvePoint(n if n is not None else typical, cv.figure, n is None))
+    return points
+
+
+def _offset(on_step: Callable[[int, int], None] | None, before: int, total: int) -> Callable[[int, int], None] | None:
+    return None if on_step is None else lambda done, _folds: on_step(before + done, total)

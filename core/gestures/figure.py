@@ -30,6 +30,16 @@ class Figure:
         return self.correct / self.total if self.total else 0.0
 
 
+@dataclass(frozen=True)
+class CurvePoint:
+    """A learning curve's point: each fold model trained on at most ``samples_per_class`` of each gesture
+    (``everything``: all its training rows, about that many for the typical gesture)."""
+
+    samples_per_class: int
+    figure: Figure
+    everything: bool = False
+
+
 def wilson(correct: int, total: int, z: float = Z_95) -> Figure:
     """``correct`` of ``total`` with its Wilson score interval (right at 0 and n, unlike the normal one)."""
     if not 0 <= correct <= total:
@@ -102,3 +112,21 @@ def summary_figure(metadata: Mapping[str, Any]) -> tuple[Figure, int] | None:
     if type(n_val) is not int or n_val <= 0 or type(accuracy) not in (int, float) or not 0 <= accuracy <= 1:
         return None
     return wilson(round(accuracy * n_val), n_val), 0
+
+
+def curve_text(points: list[CurvePoint]) -> str:
+    """What a learning curve shows, in words: whether its last step rose by more than chance."""
+    if len(points) < 2:
+        return ("Too few samples for a curve: it needs about 5 samples of each gesture per point. Record more, "
+                "then measure again.")  # fmt: skip
+    before, last = points[-2], points[-1]
+    step = (f"from {before.samples_per_class} to {'all your' if last.everything else last.samples_per_class} "
+            f"samples a gesture it went from {before.figure.share:.0%} to {last.figure.share:.0%}")  # fmt: skip
+    if last.figure.share > before.figure.share and not within_noise(last.figure, before.figure):
+        return (f"More samples would help: {step}, more than chance would move it. Record more, and vary them: "
+                "turn and tilt your hand, nearer and farther.")  # fmt: skip
+    if last.figure.low >= 0.9:
+        return f"It has levelled off near the top: {step}. More samples of the same kind add little."
+    return (f"It has levelled off: {step}, no more than chance would move it. More of the same samples will add "
+            "little: fix the samples it gets wrong, or record the gestures it mixes up in other ways (turned, "
+            "tilted, nearer, farther).")  # fmt: skip
