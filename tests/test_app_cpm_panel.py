@@ -4,6 +4,7 @@ a ResNet-deconv's views (heatmaps and attention) from a random one on the same f
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -70,3 +71,48 @@ def test_a_resnet_deconv_shows_heatmaps_attention_and_pose_in_one_grid(result: C
     # the other views are the CPM's, one stack of heatmaps as its last stage
     assert render(resdeconv_result, "HM").shape == render(result, "HM").shape == (4 * HM_TILE, 6 * HM_TILE, 3)
     assert render(resdeconv_result, "SINGLE").shape == (SINGLE_SIDE, SINGLE_SIDE, 3)
+
+
+def _photo_panel(path: str) -> None:
+    from pathlib import Path
+
+    from ui.live.cpm_panel import show
+
+    show(Path(path).name, Path(path).read_bytes())
+
+
+def _trust_text(photo: Path) -> tuple[str, str]:
+    """("warning" or "markdown", the words above the views) of the photo panel on ``photo``."""
+    from streamlit.testing.v1 import AppTest  # here: a module that imports it makes every test in it slow
+
+    at = AppTest.from_function(_photo_panel, args=(str(photo),), default_timeout=120).run()
+    assert not at.exception, [e.message for e in at.exception]
+    words = [(kind, e.value) for kind in ("warning", "markdown") for e in at.get(kind) if "joints" in str(e.value)]
+    assert len(words) == 1, words
+    return words[0]
+
+
+@pytest.mark.slow
+def test_the_photo_panel_says_plainly_when_the_cpm_disagrees_with_mediapipe() -> None:
+    """Issue 45 item 12: on a HaGRID photo the CPM draws the index and middle fingers up along the hair, where
+    MediaPipe has them folded; the panel said "the stages sharpen the beliefs" under it."""
+    kind, words = _trust_text(shared_path("hagrid_380", "images", "call", "call_00004.jpg"))
+    assert kind == "warning", words
+    said = re.fullmatch(
+        r"The CPM is sure of (\d+) of 21 joints; the rings are the ones it is unsure of\. \*\*The CPM disagrees with "
+        r"MediaPipe on this hand\*\*: its joints are on average \d+ px from MediaPipe's \(\d+% of the hand's size\), "
+        r"(\d+) of them more than a fifth of the hand away\. MediaPipe's skeleton is the one used for gestures\.",
+        words,
+    )
+    assert said is not None, words
+    assert int(said[1]) < 15 and int(said[2]) >= 3 and "sharpen" not in CAPTIONS["MULTI"]
+
+
+@pytest.mark.slow
+def test_the_photo_panel_says_when_the_cpm_agrees_with_mediapipe() -> None:
+    kind, words = _trust_text(shared_path("hagrid_380", "images", "palm", "palm_00012.jpg"))
+    assert kind == "markdown" and re.fullmatch(
+        r"The CPM is sure of all 21 joints\. The CPM agrees with MediaPipe on this hand: its joints are on average "
+        r"\d px from MediaPipe's \([0-4]% of the hand's size\)\.",
+        words,
+    ), words

@@ -408,9 +408,10 @@ def test_cpm_panel_keeps_the_cpm_view_of_the_first_hand() -> None:
     snap = s.snapshot()
     assert snap.cpm is not None and len(snap.cpm.beliefs) >= 1 and snap.cpm.beliefs[-1].shape[0] == 22
     assert "cpm" in snap.ms
+    assert snap.cpm_mediapipe is not None and snap.cpm_mediapipe.handedness == snap.hands[0][0]  # the panel compares
     FakeTracker.instances[-1].hands = []
     s.process(FRAME)
-    assert s.snapshot().cpm is None, "no hand, no stale belief maps"
+    assert s.snapshot().cpm is None and s.snapshot().cpm_mediapipe is None, "no hand, no stale belief maps"
     s.set_cpm_panel(False)
     assert s.snapshot().cpm is None
 
@@ -431,6 +432,7 @@ def test_a_cpm_project_stream_uses_the_cpm_source_and_its_results() -> None:
     snap = s.snapshot()
     assert snap.error is None and isinstance(s._pipeline.tracker, CPMHandSource)
     assert snap.hands and snap.cpm is s._pipeline.tracker.last_results[0]
+    assert snap.cpm_mediapipe is None, "the project's keypoints are the CPM's: nothing of MediaPipe's to compare"
     s.on_ended()
 
 

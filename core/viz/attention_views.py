@@ -23,7 +23,7 @@ from core.cpm.estimator import CPMResult
 from core.skeletons import HAND_21
 from core.types import RGBImage
 from core.viz.belief_views import BELIEF_COLOURS
-from core.viz.map_tiles import grid, labelled, over_crop, pose_tile
+from core.viz.map_tiles import grid, labelled, over_crop, pose_tile, sure_label
 
 HEATMAP_COLOURS = BELIEF_COLOURS
 ATTENTION_COLOURS = cv2.COLORMAP_INFERNO
@@ -56,5 +56,5 @@ def overview(result: CPMResult, tile: int = 200, columns: int = 3) -> RGBImage:
     pose; the rest follow in rows. Without attention (A = 0): the heatmaps and the pose.
     """
     maps = attention_tiles(result, tile)
-    pose = labelled(pose_tile(result, tile), f"pose {result.score:.2f}", ATTENTION_LABEL_SCALE)
+    pose = labelled(pose_tile(result, tile), sure_label(result), ATTENTION_LABEL_SCALE)
     return grid([heatmaps_tile(result, tile), *maps[:1], pose, *maps[1:]], columns)

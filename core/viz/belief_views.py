@@ -1,8 +1,8 @@
 """The seed project's three CPM views for the Live page, as RGB uint8 images (numpy/OpenCV only).
 
 * **MULTI**: every stage's beliefs side by side (joints combined: max over the 21
-  joint maps of the hand, ``HAND_21``, over the crop), then the final pose on the crop;
-  shows the stages sharpening the beliefs.
+  joint maps of the hand, ``HAND_21``, over the crop), labelled "step 1", "step 2", …, then the final pose
+  on the crop, labelled with how many joints the network is sure of (``map_tiles.sure_label``).
 * **SINGLE**: the final pose on the crop.
 * **HM**: each joint's belief map of the last stage, in a grid labelled with its name.
 
@@ -16,24 +16,24 @@ import cv2
 from core.cpm.estimator import CPMResult
 from core.skeletons import HAND_21
 from core.types import RGBImage
-from core.viz.map_tiles import coloured, draw_pose, grid, labelled, over_crop, pose_tile
+from core.viz.map_tiles import coloured, draw_pose, grid, labelled, over_crop, pose_tile, sure_label
 
 __all__ = ["VIEWS", "draw_pose", "heatmap_view", "multi_view", "single_view"]
 BELIEF_COLOURS = cv2.COLORMAP_JET
 
 
 def single_view(result: CPMResult, size: int = 256) -> RGBImage:
-    """(size, size, 3) RGB: the final pose on the crop, with the mean confidence."""
-    return labelled(pose_tile(result, size), f"{'hand' if result.has_hand else 'no hand'} {result.score:.2f}")
+    """(size, size, 3) RGB: the final pose on the crop, with how many joints the network is sure of."""
+    return labelled(pose_tile(result, size), sure_label(result))
 
 
 def multi_view(result: CPMResult, tile: int = 160) -> RGBImage:
     """(tile, (T+1)·tile, 3) RGB: stage 1..T beliefs (joints combined, over the crop), then the pose."""
     tiles = [
-        labelled(over_crop(result.crop, beliefs[: HAND_21.num_joints].max(axis=0), tile, BELIEF_COLOURS), f"stage {t}")
+        labelled(over_crop(result.crop, beliefs[: HAND_21.num_joints].max(axis=0), tile, BELIEF_COLOURS), f"step {t}")
         for t, beliefs in enumerate(result.beliefs, 1)
     ]
-    tiles.append(labelled(pose_tile(result, tile), f"pose {result.score:.2f}"))
+    tiles.append(labelled(pose_tile(result, tile), sure_label(result)))
     return grid(tiles, len(tiles))
 
 

@@ -12,10 +12,10 @@ import numpy as np
 import numpy.typing as npt
 
 from core.cpm.estimator import CPMResult
+from core.cpm.evaluation.agreement import SURE_PEAK, sure_joints
 from core.types import RGBImage
 from core.viz.draw import skeleton_on
 
-LOW_CONFIDENCE = 0.3  # joints below this are drawn hollow: the model is unsure of them
 CROP_WEIGHT = 0.4  # the crop's share of a blended tile (the map's: the rest)
 LABEL_SCALE = 0.8  # font scale on a 200 px tile: a joint name ("middle_mcp") fits, readable on ~115 px tiles
 
@@ -26,7 +26,7 @@ def draw_pose(image: RGBImage, keypoints: npt.NDArray[np.float32], confidence: n
     Same painter and palette as ``core.viz.draw``; sizes follow the crop (1 px lines on a 160 px tile).
     """
     out = image.copy()
-    skeleton_on(out, keypoints, scale=max(1, round(out.shape[0] / 160)) / 2, hollow=confidence < LOW_CONFIDENCE)
+    skeleton_on(out, keypoints, scale=max(1, round(out.shape[0] / 160)) / 2, hollow=confidence < SURE_PEAK)
     return out
 
 
@@ -58,8 +58,16 @@ def labelled(tile: RGBImage, text: str, font_scale: float = LABEL_SCALE) -> RGBI
     return tile
 
 
+def sure_label(result: CPMResult) -> str:
+    """A pose tile's label in words: "sure of 15/21" joints (the rings are the others), or "no hand?" when the
+    network doubts the crop holds one (it used to read "pose 0.64": a number no one could place)."""
+    sure = f"sure of {sure_joints(result.confidence)}/{len(result.confidence)}"
+    return sure if result.has_hand else f"no hand? {sure}"
+
+
 def pose_tile(result: CPMResult, size: int) -> RGBImage:
-    """(size, size, 3): the decoded pose drawn on the crop (unlabelled)."""
+    """(size, size, 3): the decoded pose drawn on the crop (unlabelled); joints the network is unsure of
+    (``core.cpm.evaluation.agreement.SURE_PEAK``) as rings."""
     crop = cv2.resize(result.crop, (size, size), interpolation=cv2.INTER_LINEAR)
     return draw_pose(crop, result.keypoints_crop * (size / result.crop.shape[0]), result.confidence)
 

@@ -3,6 +3,10 @@
 For a resnet-deconv project the panel shows the ResNet-deconv instead (the project's network,
 ``KeypointBackend.network``): its MULTI view is the heatmaps, the attention maps and the pose in one grid
 (``core.viz.attention_views.overview``); SINGLE and HM are as the CPM's.
+
+Above the views, in words (``trust_words``): how many joints the network is sure of, and whether it agrees with
+MediaPipe on the same hand (``core.cpm.evaluation.agreement``), so a pose with crossed fingers is not passed off
+as the network sharpening its beliefs.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import streamlit as st
 
+from core.cpm.evaluation.agreement import Agreement, agreement, sure_joints
 from core.data.project_cpm import TITLES
 from core.io.video import MediaError, read_image_bytes
 from core.keypoints.backend import KeypointBackend
@@ -20,12 +25,14 @@ from ui.common.text import plain
 
 if TYPE_CHECKING:
     from core.cpm.estimator import CPMResult
+    from core.types import Keypoints
 
 VIEWS = ("MULTI", "SINGLE", "HM")
 CAPTIONS = {
-    "MULTI": "belief maps of each stage (all joints), then the final pose: the stages sharpen the beliefs",
-    "SINGLE": "the final pose",
-    "HM": "last stage, one map per joint",
+    "MULTI": "where the CPM thinks the joints are after each of its steps (all joints in one map, brighter: surer), "
+    "then the joints it settled on (rings: joints it is unsure of)",
+    "SINGLE": "the joints the network settled on (rings: joints it is unsure of)",
+    "HM": "the last step, one map per joint (brighter: surer)",
 }
 ATTENTION_CAPTION = (  # MULTI of a network with attention maps (the ResNet-deconv)
     "heatmaps (all joints), where the network looks (holistic attention) and the pose, then the part-wise "
@@ -57,6 +64,38 @@ def view_choice(backend: KeypointBackend) -> str:
 def caption(result: CPMResult, view: str) -> str:
     """What ``render(result, view)`` shows."""
     return ATTENTION_CAPTION if view == "MULTI" and has_attention(result) else CAPTIONS[view]
+
+
+def trust_words(result: CPMResult, name: str, mediapipe: Keypoints | None, used: str) -> tuple[str, bool]:
+    """How far to trust ``result``, in sentences: the joints the network ``name`` is sure of, then its agreement
+    with ``mediapipe``'s keypoints of the same hand when there are any; and whether they warn (no hand, or a
+    disagreement). ``used``: whose joints the project's gestures are made of ("MediaPipe" or the network's title)."""
+    sure, joints = sure_joints(result.confidence), len(result.confidence)
+    if not result.has_hand:
+        words = [f"The {name} is not sure this crop holds a hand: it is sure of {sure} of its {joints} joints."]
+    elif sure == joints:
+        words = [f"The {name} is sure of all {joints} joints."]
+    else:
+        words = [f"The {name} is sure of {sure} of {joints} joints; the rings are the ones it is unsure of."]
+    found = None if mediapipe is None else agreement(result.keypoints_px, mediapipe)
+    if found is not None:
+        words.append(agreement_words(found, name, used))
+    return " ".join(words), not result.has_hand or (found is not None and not found.agrees)
+
+
+def agreement_words(found: Agreement, name: str, used: str) -> str:
+    """ "The CPM agrees with MediaPipe on this hand: …" or, plainly, that it disagrees and whose skeleton counts."""
+    away = f"its joints are on average {found.mean_px:.0f} px from MediaPipe's ({found.share:.0%} of the hand's size)"
+    if found.agrees:
+        return f"The {name} agrees with MediaPipe on this hand: {away}."
+    whose = ("MediaPipe's skeleton is the one used for gestures." if used == "MediaPipe"
+             else f"This project's gestures use the {used}'s joints.")  # fmt: skip
+    return (f"**The {name} disagrees with MediaPipe on this hand**: {away}, {found.far} of them more than a fifth "
+            f"of the hand away. {whose}")  # fmt: skip
+
+
+def _used(backend: KeypointBackend) -> str:
+    return "MediaPipe" if backend.name == "mediapipe" else TITLES[backend.network]
 
 
 def has_attention(result: CPMResult) -> bool:
@@ -118,16 +157,19 @@ def render(result: CPMResult, view: str, narrow: bool = False) -> np.ndarray:
     return heatmap_view(result, HM_TILE, columns=4 if narrow else 6)
 
 
-def show_result(result: CPMResult | None, view: str, name: str = "CPM") -> None:
+def show_result(result: CPMResult | None, view: str, name: str = "CPM", mediapipe: Keypoints | None = None) -> None:
     """One view of a network's result, for the webcam panel under the video (the stream keeps its latest result).
 
-    ``name``: the network's title (``title``), for the captions.
+    ``name``: the network's title (``title``), for the captions; ``mediapipe``: MediaPipe's keypoints of the hand
+    the network read, in a MediaPipe project (``StreamSnapshot.cpm_mediapipe``; None where the project's keypoints
+    are the network's own).
     """
     if result is None:
         st.caption(f"The {name} panel appears when a hand is in view.")
         return
-    if not result.has_hand:
-        st.caption(f"The {name} does not see a hand in this crop (score {result.score:.2f}).")
+    words, warn = trust_words(result, name, mediapipe, "MediaPipe")
+    with st.container(key="cpm_trust"):
+        (st.warning if warn else st.caption)(words)
     st.image(render(result, view, narrow=True), caption=f"{view}: {caption(result, view)}", width="stretch")
 
 
@@ -153,8 +195,9 @@ def show(name: str, data: bytes, backend: KeypointBackend | None = None) -> None
         st.info(plain(f"No hand found in {name}, so there is no crop for the {name_of}."))
         return
     result = estimator.estimate_hand(rgb, hands[0])
-    if not result.has_hand:
-        st.warning(f"The {name_of} is not confident this crop holds a hand (score {result.score:.2f}).")
+    words, warn = trust_words(result, name_of, hands[0], _used(backend))  # MediaPipe's hand is the crop's
+    with st.container(key="cpm_trust"):
+        (st.warning if warn else st.markdown)(words)
     attention = has_attention(result)
     labels = ["MULTI: heatmaps + attention" if attention else "MULTI: every stage", "SINGLE: final pose",
               "HM: each joint"]  # fmt: skip

@@ -28,6 +28,9 @@ class CPMFeed:
         self._estimator: CPMEstimator | None = None
         self._checkpoint: Path | None = None
         self._time = -1e9  # monotonic time of the last CPM pass
+        # MediaPipe's keypoints of the hand the latest result was read in (the panel compares the two skeletons);
+        # None when the keypoints are the network's own (a CPM or ResNet-deconv project)
+        self.mediapipe: Keypoints | None = None
 
     def next(
         self, source: Any, rgb: RGBImage, hands: list[Keypoints], checkpoint: Path | None
@@ -36,9 +39,12 @@ class CPMFeed:
         panel says so instead of freezing; unchanged between the interval's passes."""
         if isinstance(source, CPMHandSource):
             cpm = source.last_results[0] if source.last_results else None
+            self.mediapipe = None
             return cpm is not None or not hands, cpm
         now = time.monotonic()
         if not hands or now - self._time < CPM_PANEL_INTERVAL:
+            if not hands:
+                self.mediapipe = None
             return not hands, None
         self._time = now
         if self._estimator is None or self._checkpoint != checkpoint:  # other weights: loaded again
@@ -46,4 +52,5 @@ class CPMFeed:
 
             self._estimator, self._checkpoint = CPMEstimator(checkpoint), checkpoint
         cpm = self._estimator.estimate_hand(rgb, hands[0])
+        self.mediapipe = hands[0]
         return cpm is not None, cpm

@@ -90,6 +90,7 @@ class StreamSnapshot:
     recording: RecordStatus | None
     has_classifier: bool
     cpm: CPMResult | None = None  # the CPM's view of the first hand of a recent frame, when the panel is on
+    cpm_mediapipe: Keypoints | None = None  # MediaPipe's keypoints of the hand ``cpm`` read (a MediaPipe project)
     keypoints: tuple[Keypoints, ...] = ()  # the latest frame's hands or people (Live's 3D view)
     labels: tuple[str, ...] = ()  # the label the video draws for each of ``hands`` ("claw 61% (Right)")
 
@@ -113,6 +114,7 @@ class StreamSession:
         self.outputs: Outputs | None = None  # OSC / WebSocket (ui.live.outputs_panel): each frame's result published
         self._cpm_feed = CPMFeed()  # frame thread only
         self._cpm_result: CPMResult | None = None
+        self._cpm_mediapipe: Keypoints | None = None
         self._lock = threading.Lock()  # guards the fields the page reads
         self._frame_lock = threading.Lock()  # held while a frame is processed, and to close the tracker
         self._pipeline: Pipeline | None = None
@@ -178,7 +180,7 @@ class StreamSession:
         with self._lock:
             self.cpm_panel = bool(on)
             if not on:
-                self._cpm_result = None
+                self._cpm_result = self._cpm_mediapipe = None
 
     def start_recording(self, plan: RecordPlan) -> Recorder:
         """Start a countdown-then-capture recording into ``plan.project`` / ``plan.class_name``.
@@ -230,6 +232,7 @@ class StreamSession:
                 recording=recorder.status() if recorder else None,
                 has_classifier=self._classifier is not None,
                 cpm=self._cpm_result,
+                cpm_mediapipe=self._cpm_mediapipe,
                 keypoints=tuple(latest.hands) if latest else (),
                 labels=tuple(s.text for s in shown),
             )
@@ -285,7 +288,7 @@ class StreamSession:
             changed, cpm = self._cpm_feed.next(source, rgb, result.hands, wanted[1].weights_dir)
             if changed:
                 with self._lock:
-                    self._cpm_result = cpm
+                    self._cpm_result, self._cpm_mediapipe = cpm, self._cpm_feed.mediapipe
             timings["cpm"] = (time.perf_counter() - started) * 1000.0
         t0 = time.perf_counter()
         canvas = selfie_view(rgb, self._answers.frame(result, time.monotonic()), self.draw_predictions)
