@@ -8,7 +8,7 @@ from core.gestures.training import NotEnoughDataError, TrainConfig
 from core.io.limits import check_hidden
 from ui.common import figures, model_classes, state, widgets
 from ui.jobs.training import NotReadyError, TrainingRun, check_trainable
-from ui.train import exports, finetune_panel, results
+from ui.train import curve_panel, exports, finetune_panel, results
 
 widgets.page_title("🧠", "Train", "Teach the model your gestures")
 widgets.show_flash()
@@ -92,7 +92,7 @@ else:
         st.info(f"The saved model: {figures.saved_figure_text(summary)}. Train again to see details.")
 
 with st.expander("📈 How many samples do I need? (learning curve)"):
-    results.learning_curve_panel(store, project, starter, keep)
+    curve_panel.panel(store, project, starter, keep)
 
 st.divider()
 st.subheader("Download")
@@ -109,7 +109,7 @@ c1.download_button(
     mime="application/octet-stream",
     disabled=model is None,
     help="MediaPipe landmarks and the image size in → 'probabilities' and 'class_index' out; "
-    "classes, emoji and threshold in the metadata (docs/export.md)",
+    "classes, emoji and threshold in the metadata (handteach's documentation: Export)",
     key="download_onnx",
     on_click="ignore",  # no rerun: the other buttons' deferred downloads stay valid
 )

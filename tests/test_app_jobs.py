@@ -90,7 +90,7 @@ def test_once_saved_the_run_measures_every_sample_with_progress(store: Store) ->
     """#45 item 3: the model is saved first, then each sample is tested by a model trained without it; the
     page reads rounds done of all, and the figure lands in the saved model for the next training to compare."""
     seen: list[tuple[int, int]] = []
-    run = TrainingRun(store, "default", TrainConfig(epochs=20, patience=20), measure=True).start()
+    run = TrainingRun(store, "default", TrainConfig(epochs=8, patience=8), measure=True).start()
     while not run.wait(0.01):
         snap = run.snapshot()
         if snap.measuring is not None:
@@ -103,16 +103,33 @@ def test_once_saved_the_run_measures_every_sample_with_progress(store: Store) ->
     assert measuring.previous is None  # the first model of the project
     saved = json.loads((model_dir(store, "default") / "model.json").read_text())["metadata"]["crossval"]
     assert (saved["correct"], saved["total"]) == (measuring.crossval.figure.correct, 24)
-    again = TrainingRun(store, "default", TrainConfig(epochs=20, patience=20, seed=1), measure=True).start()
+    again = TrainingRun(store, "default", TrainConfig(epochs=8, patience=8, seed=1), measure=True).start()
     assert again.wait(120)
     assert again.snapshot().measuring.previous == (measuring.crossval.figure, 5)
 
 
 def test_skipping_the_measure_keeps_the_model_and_stores_no_figure(store: Store) -> None:
-    run = TrainingRun(store, "default", TrainConfig(epochs=20, patience=20), measure=True)
+    run = TrainingRun(store, "default", TrainConfig(epochs=8, patience=8), measure=True)
     run._on_fold = lambda done, total: run.skip_measuring() if done == 1 else None  # skip after the first round
     assert run.start().wait(120)
     snap = run.snapshot()
     assert snap.saved and not snap.cancelled and snap.error is None
     assert snap.measuring is not None and snap.measuring.crossval is None and "skipped" in snap.measuring.note
     assert "crossval" not in json.loads((model_dir(store, "default") / "model.json").read_text())["metadata"]
+
+
+def test_the_curve_reuses_the_headline_only_for_the_same_samples_and_settings(store: Store) -> None:
+    from ui.jobs.curve import CurveRun
+
+    config = TrainConfig(epochs=4, patience=2)
+    training = TrainingRun(store, "default", config, measure=True).start()
+    assert training.wait(120)
+    same = CurveRun(store, "default", config, training=training).start()
+    assert same.wait(120) and (same.snapshot().done, same.snapshot().total) == (10, 10)
+    assert same.snapshot().points[-1].figure == training.snapshot().measuring.crossval.figure
+    other = CurveRun(store, "default", TrainConfig(epochs=4, patience=2, seed=2), training=training).start()
+    assert other.wait(120) and other.snapshot().total == 15  # other settings: the last point measured too
+    sample = store.list_samples("default")[0]
+    store.relabel_samples([sample.id], "default", "pointing_right" if sample.class_name == "open_palm" else "open_palm")
+    changed = CurveRun(store, "default", config, training=training).start()
+    assert changed.wait(120) and changed.snapshot().total == 15

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.data.project import model_dir
 from core.data.store import Store
-from core.gestures.figure import change_text, figure_text
+from core.gestures.figure import change_text, curve_text, figure_text
 from core.io.video import MEDIA_EXTENSIONS
 from ui.common.dates import readable_time
 
@@ -521,6 +521,59 @@ def test_train_says_when_a_change_from_the_previous_model_is_within_chance(data_
     second = at.session_state["train_run"].snapshot().measuring.crossval.figure
     assert change_text(second, first) in texts(at)
     assert f"the previous model measured {first.share:.0%} on 24 samples" in texts(at).lower()
+
+
+def test_the_learning_curve_ends_on_the_headline_and_says_what_it_shows(data_dir: Path) -> None:
+    """#45 item 4: the curve topped out at 0.72 and went up and down beside a headline of 92%; now its last point
+    is the headline (reused from the training, not measured again) and a sentence says what it shows."""
+    _synthetic_project(data_dir)
+    at = app("train")
+    at.toggle(key="train_starter").set_value(False)
+    _train(at)
+    headline = at.session_state["train_run"].snapshot().measuring.crossval.figure
+    button(at, "📈 Measure").click()
+    at.run()
+    curve = at.session_state["train_curve_run"]
+    assert curve.wait(60)
+    at.run()
+    snap = curve.snapshot()
+    assert snap.error is None and (snap.done, snap.total) == (10, 10)  # 2 and 4 of 9 a gesture; all 9: reused
+    assert [p.samples_per_class for p in snap.points] == [2, 4, 9] and snap.points[-1].figure == headline
+    assert curve_text(snap.points) in texts(at)
+    assert at.get("vega_lite_chart")
+
+
+def test_the_learning_curve_shows_trainings_done_and_time_left_and_stops(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#45 items 4 and 9: the curve (25 s before, without a word of how far) counts its trainings and stops."""
+    import threading
+
+    import ui.jobs.curve as curve_jobs
+
+    _synthetic_project(data_dir)
+    reached = threading.Event()
+
+    def slow_curve(dataset, config, starter, keep, on_step, cancel, last):  # noqa: ANN001, ANN202 - project_curve's
+        on_step(0, 10)
+        time.sleep(0.2)
+        on_step(3, 10)
+        reached.set()
+        assert cancel.wait(60), "Stop did not reach the worker"
+
+    monkeypatch.setattr(curve_jobs, "project_curve", slow_curve)
+    at = app("train")
+    button(at, "📈 Measure").click()
+    at.run()
+    assert reached.wait(60)
+    at.run()
+    [bar] = [p for p in at.get("progress") if "Measuring the curve" in p.proto.text]
+    assert bar.proto.text.startswith("Measuring the curve: 3 of 10 trainings, about ") and bar.proto.value == 30
+    at.button(key="train_curve_stop").click()
+    at.run()
+    assert at.session_state["train_curve_run"].wait(30)
+    at.run()
+    assert "Stopped: no curve was measured." in texts(at)
 
 
 @pytest.mark.slow  # MediaPipe finds the hands
