@@ -111,10 +111,10 @@ with video_col:
                     st.error(widgets.plain(f"Nothing was added. {report.failed_text()}"))
                 if not report.stored and report.frames:
                     found = "person" if body else "hand"
-                    st.warning(f"No usable {found} in {report.frames} frames, so nothing was added. {rejected}".strip())
+                    st.warning(f"No usable {found} in {report.frames_text()}, so nothing was added. {rejected}".strip())
                 elif report.stored:
                     st.session_state["flash"] = (
-                        f"Added {report.stored} samples of {widgets.plain(gesture.title)} from {report.frames} frames. {rejected}"
+                        f"Added {report.stored} samples of {widgets.plain(gesture.title)} from {report.frames_text()}. {rejected}"
                     ).strip()
                     st.session_state["record_upload_skipped"] = widgets.plain(
                         report.failed_text()

@@ -280,7 +280,7 @@ def test_record_upload_images_then_refuse_a_non_image(data_dir: Path) -> None:
     at.run()
     assert not at.exception
     now = store.class_counts("default")["fist"]
-    assert now > stored and f"Added {now - stored} samples of 👊 fist from 1 frames" in texts(at)
+    assert now > stored and f"Added {now - stored} samples of 👊 fist from 1 photo" in texts(at)
     skipped = [e.value for e in at.error]
     assert len(skipped) == 1 and skipped[0].startswith("Skipped 2 files: notes.txt: unsupported file type '.txt'")
     assert "fake.jpg: not a readable image" in skipped[0]

@@ -218,7 +218,9 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
         labels = page.locator(".st-key-live_prediction")
         pattern = re.compile(f"Labels: .*({'|'.join(CLASSES)}) \\d+% \\((Left|Right)\\)")  # as drawn on the video
         labels.get_by_text(pattern).wait_for(timeout=30_000)
-        page.locator(".st-key-live_timings").get_by_text(re.compile(r"\d+\.\d fps")).wait_for(timeout=30_000)
+        page.locator(".st-key-live_timings").get_by_text(re.compile(r"\d+\.\d frames a second")).wait_for(
+            timeout=30_000
+        )
         assert page.get_by_text("Using the built-in starter model").count() == 0, "the trained model is in use"
         _shot(page, "4-live")
         assert not _overflowing(page), _overflowing(page)

@@ -11,6 +11,14 @@ from ui.common.figures import saved_figure_text
 from ui.common.text import plain
 
 PAGES = {"home": "pages/home.py", "record": "pages/record.py", "train": "pages/train.py", "live": "pages/live.py"}
+# The one collapsed panel of a page that holds its diagnostics (timings, internal counts, stage names): what a
+# teacher need not read stays out of sight, and everything outside it is said in plain words (issue 45, item 7).
+DETAILS_LABEL = "Details for the curious"
+
+
+def details_panel():  # noqa: ANN201 - Streamlit's expander container
+    """The page's diagnostics panel, collapsed."""
+    return st.expander(f"🔎 {DETAILS_LABEL}", expanded=False)  # no icon=: AppTest would see a Status block
 
 
 def next_step(counts: dict[str, int], summary: dict | None) -> tuple[str, str]:

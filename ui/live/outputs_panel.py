@@ -26,7 +26,7 @@ def show(session: StreamSession, key: str = "live") -> Outputs | None:
     """The expander; returns the outputs now open (None: off, or they could not start)."""
     with st.expander("📡 Outputs: OSC and WebSocket"):
         st.caption("Send each gesture to a sketch, TouchDesigner, Unity or a robot, as Wekinator does "
-                   "(formats: docs/outputs.md).")  # fmt: skip
+                   "(the messages are described in handteach's documentation, under Outputs).")  # fmt: skip
         osc_on = st.toggle("Send OSC (UDP)", key=f"{key}_osc_on")
         host_col, port_col = st.columns([3, 2])
         host = host_col.text_input("OSC host", LOCALHOST, key=f"{key}_osc_host", disabled=not osc_on)

@@ -220,7 +220,7 @@ def train_page(store: Store, project: str) -> None:
     fingertip = store.project_skeleton(project).num_joints == 1  # its paths have no shape to ignore
     path_only = st.toggle("Path only (ignore the hand's shape)", key="motion_path_only", disabled=fingertip,
                           help="Learn from the path alone: better on people the model has not seen "
-                               "(docs/app.md has the measured difference)")  # fmt: skip
+                               "(handteach's documentation has the measured difference)")  # fmt: skip
     if st.button("🧠 Train motion model", type="primary", disabled=running or bool(short) or len(counts) < 2,
                  key="motion_train_start"):  # fmt: skip
         base = MotionTrainConfig()

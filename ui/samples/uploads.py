@@ -94,6 +94,14 @@ class UploadReport(ExtractReport):
     """An ``ExtractReport`` of the usable files, and the files skipped: (name as uploaded, problem)."""
 
     failed: list[tuple[str, str]] = field(default_factory=list)
+    photos: int = 0  # of ``frames``, the photos (one frame each); the rest are video frames
+
+    def frames_text(self) -> str:
+        """What the frames were, in words: "10 photos", "150 video frames", "3 photos and 150 video frames"."""
+        photos = f"{self.photos} photo{'s' if self.photos != 1 else ''}"
+        video = self.frames - self.photos
+        video_frames = f"{video} video frame{'s' if video != 1 else ''}"
+        return photos if not video else video_frames if not self.photos else f"{photos} and {video_frames}"
 
     def failed_text(self) -> str:
         """ "Skipped 2 files: notes.txt: unsupported file type '.txt' (…); b.jpg: …" (empty when none)."""
@@ -126,6 +134,7 @@ def import_uploads(store: Store, project: str, class_name: str, files: Sequence[
             try:
                 path = write_upload(upload, Path(tmp), taken)
                 samples.extend(list(iter_file_samples(path, class_name, config, report, backend)))
+                report.photos += int(media_kind(path) == "image" and report.frames > frames)
             except MediaError as exc:  # the file counts for nothing: its frames and rejections are taken back
                 report.frames, report.rejected = frames, rejected
                 report.failed.append((upload.name, exc.problem))

@@ -14,6 +14,7 @@ from core.gestures.mirror_weights import mirror_landings_text
 from core.gestures.training import TrainResult
 from ui.common import figures
 from ui.common.text import plain
+from ui.common.widgets import details_panel
 from ui.jobs.training import RunSnapshot, TrainingRun, misclassified
 from ui.samples.gallery import fix_gallery
 from ui.train import headline
@@ -119,6 +120,24 @@ def accuracy_figure(result: TrainResult) -> AccuracyFigure:
     return AccuracyFigure(correct, total, measured_on, warning)
 
 
+def training_details(result: TrainResult, body: bool) -> None:
+    """The training's own numbers in the page's diagnostics panel, each said in words (they read "Other hand
+    (mirrored) 92%", "Samples (train / validation)", "Starter rows used: 21,864" on the page before)."""
+    lines = [
+        f"Samples the network learned from: {result.n_train}; set aside to tell it when to stop: {result.n_val}.",
+        f"Training took {result.seconds:.1f} s: {len(result.history)} passes over the samples, the best after "
+        f"pass {result.best_epoch}.",
+        # TrainResult.starter_rows: 0 when the starter data was off or no class is a starter gesture
+        f"Example hands from the built-in starter data learned alongside yours: {result.starter_rows:,}.",
+    ]
+    if result.val_accuracy_mirrored is not None:
+        side = "side" if body else "hand"
+        lines.insert(1, f"The set-aside samples mirrored, as if shown with the other {side}: "
+                        f"{result.val_accuracy_mirrored:.0%} right.")  # fmt: skip
+    with details_panel(), st.container(key="train_details"):
+        st.caption("  \n".join(lines))
+
+
 def results(run: TrainingRun, store: Store, project: str, gestures: list[GestureClass]) -> None:
     """What a finished run learned, and what to fix."""
     snapshot = run.snapshot()
@@ -142,20 +161,11 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
         held_out = (f"{result.val_accuracy:.0%}", figure.measured_on, figure.text, figure.warning)
         measuring = snapshot.measuring is not None and snapshot.measuring.running
         st.fragment(run_every=0.5 if measuring else None)(headline.show)(run, held_out)
-        cols = st.columns(3)
-        if result.val_accuracy_mirrored is not None:
-            body = dataset.feature_config.skeleton == "body"
-            cols[0].metric(f"Other {'side' if body else 'hand'} (mirrored)", f"{result.val_accuracy_mirrored:.0%}")
-        cols[1].metric("Samples (train / validation)", f"{result.n_train} / {result.n_val}")
-        cols[2].metric(
-            "Time", f"{result.seconds:.1f} s", help=f"{len(result.history)} epochs, best {result.best_epoch}"
-        )
+    training_details(result, body=dataset.feature_config.skeleton == "body")
     if result.skipped_classes:  # user-typed names: plain text, not Markdown
         st.text("Left out (not recorded): " + ", ".join(titles.get(c, c) for c in result.skipped_classes))
     if result.mirror_landings:  # user-typed names: plain text, not Markdown
         st.info(plain(mirror_landings_text(result.mirror_landings, titles)), icon="🤚")
-    # TrainResult.starter_rows: 0 when the starter data was off or no class is a starter gesture
-    st.caption(f"Starter rows used: {result.starter_rows:,}")
     left, right = st.columns([2, 3])
     with left:
         st.markdown("**Accuracy per gesture**")
