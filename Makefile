@@ -8,23 +8,45 @@ PORT ?= 8501
 ADDRESS ?=
 RUNTIME_VENV := .venv-runtime
 
-.PHONY: run test lint bench clean smoke
+.PHONY: run test lint bench clean smoke frontend
 
 $(VENV)/.installed: requirements.txt
+	@echo "Installing the Python packages into $(VENV) (first run only, about 2 minutes)..."
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	@echo "Installing the test packages into $(VENV) (first run only, about a minute)..."
 	$(PY) -m pip install --quiet -r requirements-test.txt
 	touch $@
 
+# The browser path's component (issue 46, ui/browser): npm packages from the lockfile, bundled by esbuild,
+# and hand_landmarker.task packed from the installed mediapipe wheel, into a gitignored folder of the
+# package. Rebuilt only when the lockfile or a source changes. Without Node.js (or when npm fails) one line
+# says so and everything else goes on: the app keeps the keypoints on the server.
+FRONTEND_BUILD := ui/browser/frontend_build
+FRONTEND_SOURCES := frontend/package.json frontend/package-lock.json frontend/build.mjs frontend/index.html \
+	frontend/scripts/make_task.py examples/onnx_metadata.mjs $(wildcard frontend/src/*.js)
+
+frontend: $(FRONTEND_BUILD)/.built
+
+$(FRONTEND_BUILD)/.built: $(FRONTEND_SOURCES) $(VENV)/.installed
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+		echo "Node.js not found: the browser path is not built, keypoints stay on the server (install nodejs and npm, then: make frontend)"; \
+	else \
+		echo "Building the browser path: npm packages from the lockfile, the bundle, the hand model (after a change only, about 30 seconds)..." && \
+		(cd frontend && npm ci --no-audit --no-fund --loglevel=error && node build.mjs ../$(FRONTEND_BUILD)) && \
+		$(PY) frontend/scripts/make_task.py $(FRONTEND_BUILD) >/dev/null && touch $@ || \
+		echo "The browser path did not build (see above): keypoints stay on the server; retry with: make frontend"; \
+	fi
+
 # ui.server.serve patches Streamlit's media responses before the server answers anything (ui/server/compat.py)
-run: $(VENV)/.installed
+run: $(VENV)/.installed frontend
 	$(PY) -m ui.server.serve --server.port $(PORT) $(if $(ADDRESS),--server.address $(ADDRESS))
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test frontend
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q --durations=30
 
@@ -35,6 +57,7 @@ lint: $(VENV)/.installed-test
 # An environment from requirements.txt alone, rebuilt from scratch when it changes, so that a
 # package only the tests install cannot hide a missing runtime dependency (.ci/smoke.py).
 $(RUNTIME_VENV)/.installed: requirements.txt
+	@echo "Installing requirements.txt alone into $(RUNTIME_VENV) for the smoke check (after a change only, about 2 minutes)..."
 	rm -rf $(RUNTIME_VENV)
 	$(PYTHON) -m venv $(RUNTIME_VENV)
 	$(RUNTIME_VENV)/bin/python -m pip install --quiet -r requirements.txt
@@ -47,4 +70,4 @@ bench: $(VENV)/.installed
 	$(PY) bench/pipeline.py
 
 clean:
-	rm -rf $(VENV) $(RUNTIME_VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(RUNTIME_VENV) .pytest_cache .ruff_cache frontend/node_modules $(FRONTEND_BUILD)

@@ -6,8 +6,9 @@ from pathlib import Path
 import streamlit as st
 
 from core.io.video import VIDEO_EXTENSIONS, MediaError
+from ui.browser import path as keypoints_path
 from ui.common import state, widgets
-from ui.live import cards, cpm_panel, live_fix, outputs_panel
+from ui.live import browser_live, cards, cpm_panel, live_fix, outputs_panel
 from ui.live.unknown_panel import unknown_setting
 from ui.samples import take_panel
 from ui.samples.uploads import UploadedFile, annotate_upload
@@ -84,6 +85,8 @@ if source == "🖼 Image or video file":
     photo = upload is not None and not is_video and not body
     if photo and st.toggle(cpm_panel.toggle_label(backend, photo=True), key="live_cpm"):
         cpm_panel.show(upload.name, upload.getvalue(), backend)
+elif keypoints_path.use_browser_for(state.store(), project):  # the sidebar's setting: the tab does the work
+    browser_live.live_browser(project, model, gestures)
 else:
     session = stream_session("live", draw_predictions=True)
     video_col, result_col = st.columns([3, 2], gap="large")

@@ -7,12 +7,14 @@ from core.data.store import DuplicateNameError
 from core.gestures.catalog import InvalidNameError
 from core.gestures.variety import sample_variety, variety_text
 from core.io.video import MediaError
+from ui.browser import path as keypoints_path
+from ui.browser.record import record_panel as browser_record_panel
 from ui.common import state, widgets
+from ui.common.model_classes import show_record_line
 from ui.samples import take_panel
 from ui.samples.csv_panel import csv_import_panel
 from ui.samples.gallery import class_gallery
 from ui.samples.uploads import UploadedFile, import_uploads
-from ui.common.model_classes import show_record_line
 from ui.webcam.recorder import RecordPlan
 from ui.webcam.widget import stream_session, tracker_config, webcam
 
@@ -21,6 +23,7 @@ MAX_RADIO_CLASSES = 30  # more gestures than this are picked from a searchable s
 widgets.page_title("🎥", "Record", "Show a gesture to the camera and press Record")
 widgets.show_flash()
 store, project = state.store(), state.current_project()
+in_browser = keypoints_path.use_browser_for(store, project)  # the sidebar's setting (ui/browser/path.py)
 if store.project_is_motion(project):  # motion gestures: clips, not single frames
     from ui.samples import clips
 
@@ -123,6 +126,10 @@ with video_col:
                     st.rerun()
         if skipped := st.session_state.pop("record_upload_skipped", ""):
             st.error(skipped)
+    elif in_browser:  # the tab finds the hands; the take arrives whole at its end (ui/browser/record.py)
+        files = {"record_source": "📁 Upload files"}
+        st.fragment(browser_record_panel)(store, project, target, widgets.plain(gesture.title), float(rate),
+                                          float(seconds), extract, files)  # fmt: skip
     else:
         session = stream_session("record", draw_predictions=False)
         session.set_tracker_config(tracker_config(max_hands=hands))  # samples get a search for one more hand

@@ -87,7 +87,7 @@ ROOM_MAY_IMPORT = {
     "common": {"server"},
     "webcam": {"common", "server"},
     "jobs": {"common", "server"},
-    "browser": {"common", "server", "jobs"},
+    "browser": {"common", "server", "jobs", "samples"},
     "samples": {"common", "server", "webcam", "jobs"},
     "live": {"common", "server", "webcam", "jobs", "samples", "browser"},
     "train": {"common", "server", "webcam", "jobs", "samples"},

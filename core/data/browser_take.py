@@ -144,7 +144,7 @@ def parse_take(value: Mapping, ticket: TakeTicket) -> list[list[tuple[Keypoints,
         if value.get(name) != getattr(ticket, name):
             raise TakeError(f"{name}: this take was started for {getattr(ticket, name)!r}, "
                             f"not {_short(value.get(name))}; nothing stored")  # fmt: skip
-    size = _frame_size(value.get("frame_size"))
+    size = frame_size_of(value.get("frame_size"))
     frames = value.get("frames")
     if not isinstance(frames, list):
         raise TakeError(f"frames: expected a list, got {type(frames).__name__}")
@@ -154,7 +154,7 @@ def parse_take(value: Mapping, ticket: TakeTicket) -> list[list[tuple[Keypoints,
     return [_frame(frame, f"frames[{i}]", size) for i, frame in enumerate(frames)]
 
 
-def _frame_size(size: object) -> tuple[int, int]:
+def frame_size_of(size: object) -> tuple[int, int]:
     ok = isinstance(size, list) and len(size) == 2 and all(type(v) is int and v > 0 for v in size)
     if not ok or max(size) > LIMITS.image_side:  # type: ignore[arg-type]
         raise TakeError(f"frame_size: expected [width, height] in whole pixels up to {LIMITS.image_side}, "
@@ -175,8 +175,8 @@ def _hand(hand: object, where: str, size: tuple[int, int]) -> tuple[Keypoints, b
     if not isinstance(hand, Mapping) or set(hand) != _HAND_KEYS:
         keys = sorted(hand) if isinstance(hand, Mapping) else type(hand).__name__
         raise TakeError(f"{where}: expected the fields {sorted(_HAND_KEYS)}, got {_short(keys)}")
-    normalised = _points(hand["normalised"], f"{where}.normalised", POINT_BOUNDS["normalised"])
-    world = None if hand["world"] is None else _points(hand["world"], f"{where}.world", POINT_BOUNDS["world"])
+    normalised = points_21(hand["normalised"], f"{where}.normalised", POINT_BOUNDS["normalised"])
+    world = None if hand["world"] is None else points_21(hand["world"], f"{where}.world", POINT_BOUNDS["world"])
     if hand["handedness"] not in _HANDEDNESS:
         raise TakeError(f"{where}.handedness: expected 'Left' or 'Right', got {_short(hand['handedness'])}")
     score = hand["score"]
@@ -189,7 +189,7 @@ def _hand(hand: object, where: str, size: tuple[int, int]) -> tuple[Keypoints, b
     return keypoints, crop
 
 
-def _points(points: object, where: str, bound: float) -> np.ndarray:
+def points_21(points: object, where: str, bound: float) -> np.ndarray:
     """(21, 3) float32 from 21 lists of 3 finite numbers within ±``bound``; checked before any array is made."""
     k = HAND_21.num_joints
     if not isinstance(points, list) or len(points) != k:

@@ -22,7 +22,9 @@ export function decide(probabilities, distances, meta, tolerance = 1.0, threshol
     const alone = !(distances[best] < NO_EXAMPLES) && top >= threshold;
     known = near || sure || alone;
   }
-  return { index: best, score: top, known, label: known ? meta.classes[best] : UNKNOWN };
+  const ratio = meta.familiarity && distances ? distances[best] / tolerance : null;
+  const top3 = probabilities.map((p, c) => [c, p]).sort((a, b) => b[1] - a[1]).slice(0, 3);
+  return { index: best, score: top, known, label: known ? meta.classes[best] : UNKNOWN, distance: ratio, top: top3 };
 }
 
 function centre(hand) {

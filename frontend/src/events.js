@@ -35,6 +35,8 @@ export function labelEvent(hands, decisions, meta, modelVersion, fps, frameSize)
       class_index: decisions[h].index,
       known: decisions[h].known,
       score: round(decisions[h].score, 4),
+      top: decisions[h].top.map(([c, p]) => [c, round(p, 4)]), // [class index, probability], best first
+      distance: decisions[h].distance === null ? null : round(Math.min(decisions[h].distance, 1e6), 3), // radii
       normalised: hand.normalised.map((p) => p.map((v) => round(v, 5))),
     })),
   };

@@ -1,0 +1,115 @@
+"""Live on the browser path (issue 46): a tab's label event, checked, as the ``FrameResult`` the outputs publish.
+
+The tab sends each hand's label when it changes (``frontend/src/events.js``)::
+
+    {"kind": "labels", "model_version": str, "fps": number, "frame_size": [width, height],
+     "hands": [{"handedness": "Left" | "Right" | "Unknown", "label": a class name | "unknown",
+                "class_index": int, "known": bool, "score": 0..1,
+                "top": [[class index, probability], ...] (at most 3, best first),
+                "distance": radii | null,
+                "normalised": 21 × [x, y, z]}]}      # unmirrored, as core/types.py
+
+Nothing in it is trusted: ``label_result`` checks every field and raises ``ValueError`` naming it.
+``EventGate`` limits how many events a session handles a second, so one tab cannot busy the server.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.data.browser_take import MAX_HANDS, POINT_BOUNDS, TakeError, frame_size_of, points_21
+from core.gestures.pipeline import FrameResult
+from core.types import HANDEDNESS_VALUES, UNKNOWN_LABEL, Keypoints, Prediction
+
+
+@dataclass(frozen=True)
+class LabelEvent:
+    """A checked label event: the frame's hands and predictions, and the tab's frames a second."""
+
+    result: FrameResult
+    fps: float
+    model_version: str
+
+
+def label_result(value: Mapping, classes: Sequence[str], frame_index: int = 0) -> LabelEvent:
+    """The ``FrameResult`` of a label event for a model of ``classes``; ``ValueError`` naming the bad field."""
+    fps, version = value.get("fps"), value.get("model_version")
+    if type(fps) not in (int, float) or not 0 <= fps <= 1000:
+        raise TakeError(f"fps: expected a number from 0 to 1000, got {fps!r:.60}")
+    if not isinstance(version, str) or len(version) > 100:
+        raise TakeError("model_version: expected a short text")
+    size = frame_size_of(value.get("frame_size"))
+    hands = value.get("hands")
+    if not isinstance(hands, list) or len(hands) > MAX_HANDS:
+        raise TakeError(f"hands: expected a list of at most {MAX_HANDS} hands")
+    parsed = [_hand(hand, f"hands[{h}]", classes, size) for h, hand in enumerate(hands)]
+    result = FrameResult(hands=[k for k, _ in parsed], predictions=[p for _, p in parsed], frame_index=frame_index)
+    return LabelEvent(result, float(fps), version)
+
+
+def _hand(hand: object, where: str, classes: Sequence[str], size: tuple[int, int]) -> tuple[Keypoints, Prediction]:
+    if not isinstance(hand, Mapping):
+        raise TakeError(f"{where}: expected an object")
+    handedness, label, score = hand.get("handedness"), hand.get("label"), hand.get("score")
+    if handedness not in HANDEDNESS_VALUES:
+        raise TakeError(f"{where}.handedness: expected one of {HANDEDNESS_VALUES}")
+    if label != UNKNOWN_LABEL and label not in classes:
+        raise TakeError(f"{where}.label: {label!r:.60} is not a gesture of this model")
+    if type(score) not in (int, float) or not 0.0 <= score <= 1.0:
+        raise TakeError(f"{where}.score: expected a number from 0 to 1")
+    normalised = points_21(hand.get("normalised"), f"{where}.normalised", POINT_BOUNDS["normalised"])
+    pixel = normalised[:, :2] * np.array(size, np.float32)
+    world = np.full_like(normalised, np.nan)
+    keypoints = Keypoints(pixel.astype(np.float32), normalised, world, handedness, float(score), size)
+    return keypoints, Prediction(label, float(score), _top(hand.get("top"), f"{where}.top", classes),
+                                 _distance(hand.get("distance"), f"{where}.distance"))  # fmt: skip
+
+
+def _top(top: object, where: str, classes: Sequence[str]) -> dict[str, float]:
+    ok = isinstance(top, list) and len(top) <= 3
+    ok = ok and all(isinstance(t, list) and len(t) == 2 and type(t[0]) is int and 0 <= t[0] < len(classes)
+                    and type(t[1]) in (int, float) and 0.0 <= t[1] <= 1.0 for t in top)  # fmt: skip
+    if not ok:
+        raise TakeError(f"{where}: expected at most 3 [class index, probability] pairs of {len(classes)} classes, "
+                        f"got {top!r:.80}")  # fmt: skip
+    return {classes[c]: float(p) for c, p in top}
+
+
+def _distance(distance: object, where: str) -> float | None:
+    if distance is None:
+        return None
+    if type(distance) not in (int, float) or not math.isfinite(distance) or distance < 0:
+        raise TakeError(f"{where}: expected a distance in radii or null")
+    return float(distance)
+
+
+class EventGate:
+    """At most ``rate`` events a second per session (a burst of ``burst``): a token bucket on the monotonic clock.
+
+    ``admit`` says whether to handle an event; a refused one is counted in ``dropped``, and ``pause`` is how
+    long the session's script should rest before its next rerun, so that a tab sending a thousand events a
+    second costs the server a few reruns a second, not a thousand."""
+
+    def __init__(self, rate: float = 10.0, burst: float = 20.0) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens, self.last, self.dropped = burst, time.monotonic(), 0
+
+    def admit(self, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        self.dropped += 1
+        return False
+
+    @property
+    def pause(self) -> float:
+        """Seconds until the next event would be admitted."""
+        return max(0.0, (1.0 - self.tokens) / self.rate)

@@ -1,0 +1,31 @@
+"""The ONNX file the browser path runs: the bytes ``export-onnx`` writes, made once per saved model."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from core.gestures.catalog import GestureClass
+
+if TYPE_CHECKING:
+    from core.gestures.classifier import GestureClassifier
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _onnx(project: str, stamp: int, gestures: tuple[tuple[str, str, str], ...],
+          _model: GestureClassifier) -> tuple[str, bytes]:  # fmt: skip
+    """Cached per project, model save (``stamp``) and the classes' names, emoji and mirrors (the starter's key)."""
+    from core.gestures.onnx_export import onnx_model
+
+    names = [GestureClass(name, emoji, mirror) for name, emoji, mirror in gestures]
+    data = onnx_model(_model, names).SerializeToString()
+    return f"{stamp}-{hashlib.sha256(data).hexdigest()[:12]}", data
+
+
+def model_for_browser(
+    project: str, stamp: int, model: GestureClassifier, gestures: list[GestureClass]
+) -> tuple[str, bytes]:
+    """(version, ONNX bytes): the version changes when the project is trained again, so the tab reloads it."""
+    return _onnx(project, stamp, tuple((g.name, g.emoji, g.mirror) for g in gestures), model)

@@ -1,0 +1,93 @@
+"""Record on the browser path: the page issues a take (a ``TakeTicket``), the tab records it, the server stores it.
+
+The Record button issues a ticket with a fresh take id; the component counts down and captures in the tab
+and sends the whole take once (``core.data.browser_take``), which is checked and stored in one transaction,
+then the page reruns to show the new samples. A camera that is denied, absent or busy is said, with a button
+that opens the upload path instead.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import streamlit as st
+
+from core.data.browser_take import TakeError, TakeLedger, TakeReport, TakeTicket, store_take
+from core.data.extract import ExtractConfig
+from core.data.schema import StoreError
+from core.data.store import Store
+from ui.browser.component import camera
+from ui.common.text import plain
+from ui.samples.take_panel import rejection_text
+
+KEY = "record-browser"
+_GRACE_S = 20.0  # seconds a take may take to arrive after its end (loading the hand model counts)
+_TICKET, _RESULT, _LEDGER, _CAMERA = "browser_take", "browser_take_result", "browser_take_ledger", "browser_camera"
+
+
+def record_panel(store: Store, project: str, class_name: str, title: str, rate: float, seconds: float,
+                 extract: ExtractConfig, offer_files: dict[str, str], debug_frames: int = 0) -> None:  # fmt: skip
+    """The camera, the Record button and the latest take's result (a fragment: an event reruns only this).
+
+    ``offer_files``: the session-state values that switch the page to its upload path (a camera problem)."""
+    ledger = st.session_state.setdefault(_LEDGER, TakeLedger())
+    ticket: TakeTicket | None = st.session_state.get(_TICKET)
+    if ticket is not None and time.monotonic() > st.session_state.get(_TICKET + "_until", 0.0):
+        del st.session_state[_TICKET]  # the tab never sent it (closed, reloaded): Record again
+        ticket = None
+        st.session_state[_RESULT] = "The last take never arrived from the browser: record it again."
+    event = camera(
+        KEY, "record", extract.hands_per_frame + 1, take=ticket.as_args() if ticket else None, debug_frames=debug_frames
+    )  # fmt: skip — one hand more than asked for, so a second hand rejects
+    if event is not None:
+        _handle(event, store, ledger)
+    problem = st.session_state.get(_CAMERA)
+    if problem:
+        st.warning(plain(problem))
+        st.button("📁 Use photos or a video instead", key="record_browser_files",
+                  on_click=st.session_state.update, args=(offer_files,))  # fmt: skip
+    ticket = st.session_state.get(_TICKET)
+    plan = TakeTicket(uuid.uuid4().hex, project, class_name, rate, seconds, 3, extract)
+    st.button(f"⏺ Record {title} for {seconds:g} s", type="primary", key="record_start",
+              disabled=ticket is not None or bool(problem), on_click=_issue, args=(ledger, plan),
+              help="A take is running in the camera view" if ticket else None)  # fmt: skip
+    _show_result(ticket, title)
+
+
+def _issue(ledger: TakeLedger, ticket: TakeTicket) -> None:
+    st.session_state[_TICKET] = ledger.issue(ticket)
+    st.session_state[_TICKET + "_until"] = time.monotonic() + ticket.countdown + ticket.duration + _GRACE_S
+    st.session_state.pop(_RESULT, None)
+
+
+def _handle(event: dict, store: Store, ledger: TakeLedger) -> None:
+    kind = event.get("kind")
+    if kind == "status":
+        st.session_state[_CAMERA] = event.get("message") if event.get("state") == "error" else None
+    elif kind == "take":
+        st.session_state.pop(_TICKET, None)  # the tab finished this take, stored or not
+        try:
+            report: TakeReport | str = store_take(store, event, ledger)
+        except (TakeError, StoreError) as exc:
+            report = f"Nothing was stored: {exc}"
+        st.session_state[_RESULT] = report
+        if isinstance(report, TakeReport) and report.stored:
+            st.rerun(scope="app")  # the counts and the gallery
+
+
+def _show_result(ticket: TakeTicket | None, title: str) -> None:
+    result = st.session_state.get(_RESULT)
+    with st.container(key="record_status"):
+        if ticket is not None:
+            st.info(f"Recording {title} in the camera view: a 3-2-1 countdown, then {ticket.duration:g} s.")
+        elif isinstance(result, str):
+            st.error(plain(result))
+        elif result is not None:
+            text = f"Stored {result.stored} samples of {title} (from {result.attempts} frames)."
+            (st.success if result.stored else st.warning)(text if result.stored else f"{text} Keep your hand in view "
+                                                          "and record again.")  # fmt: skip
+            if rejected := rejection_text(dict(result.rejected)):
+                st.warning(rejected)
+        else:
+            st.caption("Pick a gesture, then **Record**: a 3-2-1 countdown in the camera view gives you time to pose.")

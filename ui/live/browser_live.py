@@ -1,0 +1,103 @@
+"""Live on the browser path: the tab finds the hands and the gestures; the page shows its labels and sends them on.
+
+One fragment holds the camera component, the cards and the settings, so a label event reruns only it. The tab
+sends each hand's label when it changes (``core.outputs.browser_labels``): checked, paced per session by an
+``EventGate``, shown on the cards and published to the same ``Outputs`` the server path uses
+(``ui.live.outputs_panel``, on this session's ``StreamSession``, whose webcam never starts here).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from core.gestures.catalog import GestureClass
+from core.outputs.browser_labels import EventGate, label_result
+from core.types import Prediction
+from ui.browser.component import camera
+from ui.browser.model import model_for_browser
+from ui.common import state
+from ui.common.text import plain
+from ui.live import cards, outputs_panel
+from ui.live.unknown_panel import unknown_setting
+from ui.webcam.widget import stream_session
+
+KEY = "live-browser"
+
+
+@dataclass
+class BrowserLive:
+    """What the page knows of this session's tab (kept in the session state)."""
+
+    running: bool = False  # the tab's camera and hand model are up
+    hands: list[tuple[str, Prediction | None]] = field(default_factory=list)
+    fps: float = 0.0
+    model_version: str = ""  # the model the tab says it runs
+    problem: str | None = None  # a camera problem, in the tab's words
+    events: int = 0
+    gate: EventGate = field(default_factory=EventGate)
+
+
+def live_browser(project: str, model, gestures: list[GestureClass], debug_frames: int = 0) -> None:  # noqa: ANN001
+    """The webcam half of Live on the browser path (``model``: a GestureClassifier or None)."""
+    st.fragment(_body)(project, model, gestures, debug_frames)
+
+
+def _body(project: str, model, gestures: list[GestureClass], debug_frames: int) -> None:  # noqa: ANN001
+    live: BrowserLive = st.session_state.setdefault("browser_live", BrowserLive())
+    session = stream_session("live", draw_predictions=True)  # for its outputs: its server-side webcam never starts
+    video_col, result_col = st.columns([3, 2], gap="large")
+    with result_col:
+        threshold, tolerance = unknown_setting(model, project)
+        hands = st.segmented_control("Hands to follow", [1, 2], default=1, key="live_hands")
+        st.caption("The 3D view, steady keypoints and the CPM panel need keypoints on the server (sidebar).")
+        outputs_panel.show(session)
+    args: dict = {"tolerance": tolerance, "threshold": threshold, "debug_frames": debug_frames}
+    if model is not None:
+        version, data = model_for_browser(project, state.model_stamp(project), model, gestures)
+        args.update(model_version=version, model=data if live.model_version != version else None)
+    with video_col:
+        event = camera(KEY, "live", hands or 1, **args)
+    if event is not None:
+        _handle(event, live, model, session)
+    with result_col, st.container(key="live_prediction"):
+        if live.problem:
+            st.warning(plain(live.problem))
+            st.button("🖼 Use an image or a video instead", key="live_browser_files",
+                      on_click=st.session_state.update, args=({"live_source": "🖼 Image or video file"},))  # fmt: skip
+        cards.prediction_cards(live, gestures)  # type: ignore[arg-type] - running and hands, as a StreamSnapshot
+        st.caption(plain(f"Labels: {label_text(live.hands)}"))
+        st.caption(f"Your browser finds the hands: {live.fps:.1f} frames a second; the server got {live.events} "
+                   f"label changes ({live.gate.dropped} too fast, skipped).")  # fmt: skip
+        outputs_panel.status(session)
+
+
+def label_text(hands: list[tuple[str, Prediction | None]]) -> str:
+    """The labels the tab draws, word for word ("thumbs_up 93% (Right)"), for tests and screen readers."""
+    parts = [f"{p.label} {p.score:.0%} ({h})" for h, p in hands if p is not None]
+    return "; ".join(parts) if parts else "none"
+
+
+def _handle(event: dict, live: BrowserLive, model, session) -> None:  # noqa: ANN001
+    kind = event.get("kind")
+    if kind == "status":
+        live.running = event.get("state") == "ready"
+        live.problem = None if live.running else str(event.get("message", "the camera did not start"))[:300]
+    elif kind == "model":
+        live.model_version = str(event.get("version", ""))[:100]
+    elif kind == "labels" and model is not None:
+        if not live.gate.admit():
+            time.sleep(min(live.gate.pause, 0.5))  # this session's reruns slow down; the others' do not
+            return
+        try:
+            checked = label_result(event, list(model.classes), live.events)
+        except ValueError as exc:
+            live.problem = f"The browser sent a label the server refused: {exc}"
+            return
+        live.events += 1
+        live.running, live.fps = True, checked.fps
+        live.hands = [(k.handedness, p) for k, p in zip(checked.result.hands, checked.result.predictions, strict=True)]
+        if session.outputs is not None:
+            session.outputs.publish(checked.result, time.monotonic())
