@@ -7,7 +7,7 @@ from core.data.counts import project_counts
 from core.gestures.catalog import DEFAULT_CLASSES
 from ui.common import state, widgets
 from ui.common.dates import readable_time
-from ui.common.figures import measured_on_text
+from ui.common.figures import measured_on_text, saved_accuracy
 from ui.home import bundle_panel, new_project
 from ui.home.new_project import BACKEND_LABELS
 
@@ -74,7 +74,7 @@ with model_col:
     elif "error" in summary:
         st.error(widgets.plain(summary["error"]))
     else:
-        st.metric("Accuracy", f"{summary.get('val_accuracy', 0):.0%}", help=f"Measured {measured_on_text(summary)}")
+        st.metric("Accuracy", f"{saved_accuracy(summary):.0%}", help=f"Measured {measured_on_text(summary)}")
         classes = ", ".join(titles.get(c, c) for c in summary.get("classes", []))
         trained = readable_time(summary.get("trained_at"))
         st.caption(widgets.plain(f"Knows {classes}. Trained on {summary.get('n_samples', '?')} samples, {trained}."))

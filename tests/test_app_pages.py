@@ -438,6 +438,7 @@ def test_train_shows_metrics_and_fix_up_gallery_then_live_uses_the_model(seeded:
 
     at.switch_page(PAGES["home"])
     at.run()
+    assert f"Accuracy {measured.figure.share:.0%}" in texts(at)
     assert "on all 24 of your samples, each tested by a model that did not see it" in at.metric[0].proto.help
 
     at.switch_page(PAGES["live"])
