@@ -12,6 +12,7 @@ from core.io.crops import (
     crop_with_transform,
     decode_jpeg,
     encode_jpeg,
+    fill_box,
     hand_crop,
     hand_crop_box,
     hand_keypoints_in_crop,
@@ -114,3 +115,13 @@ def test_decode_refuses_a_header_claiming_a_huge_image(tmp_path: Path) -> None:
         decode_jpeg(zero_png(tmp_path / "bomb.png", 20000, 20000).read_bytes())
     small = encode_jpeg(np.full((20, 30, 3), 90, np.uint8))
     assert decode_jpeg(small).shape == (20, 30, 3)
+
+
+def test_fill_box_paints_the_box_inside_the_frame_with_the_mean_colour() -> None:
+    rgb = np.zeros((40, 60, 3), np.uint8)
+    rgb[:, 30:] = 200  # mean 100
+    fill_box(rgb, (50.0, -10.0, 80.0, 10.5))  # clipped to the frame: columns 50..59, rows 0..10
+    assert (rgb[:11, 50:] == 100).all() and (rgb[11:, 50:] == 200).all() and (rgb[:, :30] == 0).all()
+    before = rgb.copy()
+    fill_box(rgb, (70.0, 5.0, 90.0, 9.0))  # outside: nothing changes
+    assert np.array_equal(rgb, before)

@@ -9,8 +9,9 @@ puts pixel centres on integers instead, so ``warp`` shifts by half a pixel befor
 keypoints mapped with ``points_to_crop`` then land on the right crop pixels.
 
 Users: thumbnails and the user's stored crops (``hand_crop``, ``crop_transform``), the CPM
-(``window_from_box``, ``crop_matrix`` with rotation and flip, ``warp``), and the CPM
-tracker (``keypoint_box``, ``box_iou``).
+(``window_from_box``, ``crop_matrix`` with rotation and flip, ``warp``), the CPM
+tracker (``keypoint_box``, ``box_iou``), and the searches that paint a found hand or person over to find
+another (``fill_box``: ``core.keypoints.pose``, ``core.keypoints.following``).
 """
 
 from __future__ import annotations
@@ -58,6 +59,15 @@ def window_from_box(box: Box, margin: float, min_extent: float = _CPM_MIN_EXTENT
         raise ValueError(f"expected a box (x0, y0, x1, y1) with x1 >= x0 and y1 >= y0, got {box}")
     side = max(x1 - x0, y1 - y0, min_extent) * (1.0 + 2.0 * margin)
     return CropWindow((x0 + x1) / 2.0, (y0 + y1) / 2.0, side)
+
+
+def fill_box(rgb: RGBImage, box: Box) -> None:
+    """Fill ``box`` (frame px, clipped to the frame) of an (H, W, 3) frame with the frame's mean colour, in place."""
+    height, width = rgb.shape[:2]
+    left, top = max(0, int(box[0])), max(0, int(box[1]))
+    right, bottom = min(width, int(np.ceil(box[2]))), min(height, int(np.ceil(box[3])))
+    if right > left and bottom > top:
+        rgb[top:bottom, left:right] = rgb.reshape(-1, 3).mean(axis=0).astype(np.uint8)
 
 
 def box_iou(a: Box, b: Box) -> float:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 from core.cpm.upright import upright_angle
 from core.gestures.pipeline import HandSource
 from core.io.crops import Box, box_iou, keypoint_box
+from core.keypoints.following import following_tracker
 from core.keypoints.landmarks import HandTracker, TrackerConfig
 from core.keypoints.pose import PoseConfig, PoseTracker
 from core.types import KEYPOINT_BACKENDS, NETWORK_BACKENDS, Keypoints, RGBImage
@@ -133,6 +134,8 @@ class KeypointBackend:
 
             return FingertipSource(HandTracker(config))
         if self.name == "mediapipe":
+            if config.follow_shown and not config.static_image_mode:
+                return following_tracker(config)
             return HandTracker(config)
         return CPMHandSource(config, self.require_weights())
 

@@ -41,6 +41,9 @@ class TrackerConfig:
     # threads of each network's XNNPACK delegate; 1 costs the least CPU a frame (2: 6.2 ms a frame instead of
     # 9.2 but 11.1 ms of CPU instead of 9.3 at complexity 1), so a server with several streams serves the most
     inference_threads: int = 1
+    # video mode, through ``KeypointBackend.source``: follow the hands being shown, looking for one more every few
+    # frames (``core.keypoints.following``), not the first ones found; webcam streams ask for it
+    follow_shown: bool = False
 
     def __post_init__(self) -> None:
         check_inference_threads(self.inference_threads)

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from core.io.crops import fill_box
 from core.io.fds import MEDIAPIPE_FILES, MEDIAPIPE_MARKERS, fd_exhaustion_named
 from core.io.limits import LIMITS
 from core.keypoints.landmarks import check_inference_threads, threaded
@@ -34,6 +35,7 @@ NO_PERSON = "no person"
 SEVERAL_PEOPLE = "several people (the largest used)"
 PARTLY_IN_VIEW = "person partly in view (legs cut off or hidden)"
 
+_PAINT_MARGIN = 0.15  # a found person's box grows by this share of its size before it is painted over
 SHIPPED_COMPLEXITY = 1  # the only pose model inside mediapipe 0.10.21's wheel
 TORSO = tuple(BODY_33.index(n) for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
 LEG_PAIRS = tuple((BODY_33.index(f"left_{n}"), BODY_33.index(f"right_{n}")) for n in ("hip", "knee", "ankle"))
@@ -95,7 +97,7 @@ class PoseTracker:
             return [] if first is None else [first]
         people, masked = [first], rgb.copy()
         while len(people) < self.config.max_people:
-            _paint_over(masked, people[-1])
+            fill_box(masked, people[-1].bbox(_PAINT_MARGIN))  # the person found, painted over
             other = self._find(masked)
             if other is None or _torso_visibility(other) < self.config.min_other_torso:
                 break
@@ -200,16 +202,6 @@ def _torso_visibility(body: Keypoints) -> float:
 
 def _with_score(body: Keypoints) -> Keypoints:
     return replace(body, score=_torso_visibility(body))
-
-
-def _paint_over(rgb: npt.NDArray[np.uint8], body: Keypoints, margin: float = 0.15) -> None:
-    """Fill the person's box (grown by ``margin`` of its size) with the frame's mean colour, in place."""
-    height, width = rgb.shape[:2]
-    x0, y0, x1, y1 = body.bbox(margin)
-    left, top = max(0, int(x0)), max(0, int(y0))
-    right, bottom = min(width, int(np.ceil(x1))), min(height, int(np.ceil(y1)))
-    if right > left and bottom > top:
-        rgb[top:bottom, left:right] = rgb.reshape(-1, 3).mean(axis=0).astype(np.uint8)
 
 
 def _check_frame(rgb: npt.NDArray[np.uint8]) -> None:

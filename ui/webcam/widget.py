@@ -21,8 +21,10 @@ from ui.webcam.tab_watch import watch_tab
 
 
 def tracker_config(max_hands: int) -> TrackerConfig:
-    """Video-mode MediaPipe settings for a webcam stream (complexity from the settings)."""
-    return TrackerConfig(max_num_hands=max_hands, model_complexity=state.settings().model_complexity)
+    """Video-mode MediaPipe settings for a webcam stream (complexity from the settings), following the hands being
+    shown (``core.keypoints.following``)."""
+    return TrackerConfig(max_num_hands=max_hands, model_complexity=state.settings().model_complexity,
+                         follow_shown=True)  # fmt: skip
 
 
 def stream_session(page: str, draw_predictions: bool = True) -> StreamSession:
