@@ -57,6 +57,12 @@ def prediction_text(snapshot: StreamSnapshot) -> str:
     return "; ".join(parts) if parts else "none"
 
 
+def labels_line(snapshot: StreamSnapshot) -> None:
+    """ "Labels: claw 61% (Right)": the labels drawn on the video, word for word, in container ``live_labels``."""
+    with st.container(key="live_labels"):
+        st.caption(plain(f"Labels: {prediction_text(snapshot)}"))
+
+
 def view3d_panel(keypoints: tuple[Keypoints, ...] | list[Keypoints], key: str) -> None:
     """The first hand's or person's world keypoints in a rotatable 3D figure (``core.viz.view3d``)."""
     from core.viz.view3d import view_3d  # imports Plotly: only when the view is shown

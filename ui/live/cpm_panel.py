@@ -26,6 +26,7 @@ from ui.common.text import plain
 if TYPE_CHECKING:
     from core.cpm.estimator import CPMResult
     from core.types import Keypoints
+    from ui.webcam.stream import StreamSnapshot
 
 VIEWS = ("MULTI", "SINGLE", "HM")
 CAPTIONS = {
@@ -171,6 +172,11 @@ def show_result(result: CPMResult | None, view: str, name: str = "CPM", mediapip
     with st.container(key="cpm_trust"):
         (st.warning if warn else st.caption)(words)
     st.image(render(result, view, narrow=True), caption=f"{view}: {caption(result, view)}", width="stretch")
+
+
+def show_stream(snapshot: StreamSnapshot, view: str, name: str = "CPM") -> None:
+    """``show_result`` of a webcam stream's latest CPM result, compared with MediaPipe's hand it read."""
+    show_result(snapshot.cpm, view, name, snapshot.cpm_mediapipe)
 
 
 def show(name: str, data: bytes, backend: KeypointBackend | None = None) -> None:

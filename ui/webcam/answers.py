@@ -8,7 +8,7 @@ From then on every frame draws that published answer on its hands, until the car
 skeleton still follows every frame. A page that stops asking (no card on it, a tab in the background) gets each
 frame's own answer drawn again after ``HOLD_SECONDS``.
 
-Used from two threads: ``frame`` from the frame thread, ``publish`` / ``shown`` from the page's.
+Used from two threads: ``frame`` from the frame thread, ``publish`` / ``latest`` from the page's.
 """
 
 from __future__ import annotations
@@ -67,11 +67,10 @@ class AnswerBoard:
             self._published, self._published_at = self._latest, now
             return self._latest
 
-    def shown(self, now: float) -> tuple[ShownHand, ...]:
-        """What the video draws now: the published answer while it holds, else the latest frame's own."""
+    def latest(self) -> tuple[ShownHand, ...]:
+        """The latest frame's own answer (what the card would show if it asked now), publishing nothing."""
         with self._lock:
-            fresh = self._published is not None and now - self._published_at <= HOLD_SECONDS
-            return self._published if fresh else self._latest  # type: ignore[return-value]
+            return self._latest
 
     def clear(self) -> None:
         """A stream ended: nothing is shown."""

@@ -82,8 +82,8 @@ class StreamSnapshot:
     frames: int
     fps: float
     ms: dict[str, float]  # stage → mean milliseconds over the last frames
-    # (handedness, prediction) per hand, as the video draws them now (``ui.webcam.answers``): the published
-    # answer while the page keeps asking, else the latest frame's own
+    # (handedness, prediction) per hand of the latest frame; from ``snapshot(publish=True)`` (the card's), the
+    # answer every frame draws from then on (``ui.webcam.answers``)
     hands: list[tuple[str, Prediction | None]]
     frame_size: tuple[int, int] | None  # (width, height)
     error: str | None
@@ -217,7 +217,7 @@ class StreamSession:
         """What the page shows. ``publish``: the card's own call; the latest frame's answer becomes the one every
         frame draws from now on (``ui.webcam.answers``), so the card and the video say the same."""
         now = time.monotonic()
-        shown = self._answers.publish(now) if publish else self._answers.shown(now)
+        shown = self._answers.publish(now) if publish else self._answers.latest()
         with self._lock:
             latest, recorder = self._latest, self._recorder
             last = self._stats.times[-1] if self._stats.times else None
