@@ -39,7 +39,7 @@ function say(text) {
 
 function onRender(args) {
   state.args = args;
-  window.handteach.keep = args.debug_frames || 0;
+  if (args.debug_frames) window.handteach.keep = args.debug_frames; // the browser tests may also set it
   if (!state.started) {
     state.started = true;
     start().catch((error) => {
