@@ -123,10 +123,10 @@ else:
         playing = bool(context.state.playing)
 
     def live_results() -> None:
-        snapshot = session.snapshot()
+        snapshot = session.snapshot(publish=True)  # from now on the video draws the answer the cards show
         with st.container(key="live_prediction"):
             cards.prediction_cards(snapshot, gestures, body)
-            st.caption(widgets.plain(f"Labels: {cards.prediction_text(snapshot)}"))
+            cards.labels_line(snapshot)  # word for word the labels drawn on the video
         if show_3d:
             cards.view3d_panel(snapshot.keypoints, "live_3d_view")
         health.show_stream_health(snapshot, "live")
@@ -136,7 +136,7 @@ else:
 
     def live_cpm() -> None:
         with st.container(key="live_cpm_panel"):
-            cpm_panel.show_result(session.snapshot().cpm, cpm_view or "MULTI", cpm_panel.title(backend))
+            cpm_panel.show_stream(session.snapshot(), cpm_view or "MULTI", cpm_panel.title(backend))
 
     with result_col:
         st.fragment(run_every=0.5 if playing else None)(live_results)()
