@@ -48,11 +48,12 @@ class AppServer:
     """
 
     def __init__(self, data_dir: Path, port: int | None = None, env: dict[str, str] | None = None,
-                 log: Path | None = None, nice: int = 0) -> None:  # fmt: skip
+                 log: Path | None = None, nice: int = 0, keypoints: str = "server") -> None:  # fmt: skip
         self.port = port or free_port()
         self.url = f"http://localhost:{self.port}"
         self.data_dir = data_dir
-        self.extra_env = env or {}
+        # the server path (WebRTC) unless a caller tests the browser path: most tests and benches stream to the server
+        self.extra_env = {"HANDTEACH_KEYPOINTS": keypoints, **(env or {})}
         self.log = log or data_dir.parent / f"streamlit-{self.port}.log"
         self.process: subprocess.Popen[str] | None = None
         self.url_time: float | None = None

@@ -301,6 +301,13 @@ def test_settings_read_ice_servers_and_refuse_bad_json() -> None:
         load_settings({"HANDTEACH_MODEL_COMPLEXITY": "2"}, use_secrets=False)
 
 
+def test_settings_say_where_a_new_session_finds_the_keypoints() -> None:
+    assert load_settings({}, use_secrets=False).keypoints_path == "browser"
+    assert load_settings({"HANDTEACH_KEYPOINTS": " Server "}, use_secrets=False).keypoints_path == "server"
+    with pytest.raises(SettingsError, match="HANDTEACH_KEYPOINTS must be browser or server, got 'gpu'"):
+        load_settings({"HANDTEACH_KEYPOINTS": "gpu"}, use_secrets=False)
+
+
 def test_check_trainable_explains_what_is_missing() -> None:
     config = TrainConfig()
     mirrors = {"thumbs_up": "thumbs_up", "pointing_right": "pointing_left", "pointing_left": "pointing_right"}

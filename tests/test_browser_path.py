@@ -45,7 +45,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - (y4m 
 def app(reference, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN001, ANN201 - (server, playwright page)
     y4m, _ = reference
     base = tmp_path_factory.mktemp("browser-path")
-    server = AppServer(base / "data").start()
+    server = AppServer(base / "data", keypoints="browser").start()
     try:
         with browser_page(y4m, 1280, 900) as page:
             yield server, page

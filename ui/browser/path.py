@@ -12,6 +12,7 @@ from streamlit.runtime import Runtime
 
 from core.data.store import Store
 from ui.browser.component import BUILD_COMMAND, missing_assets
+from ui.common import state
 
 BROWSER, SERVER = "this browser", "the server"
 _CHOICE = "handteach_keypoints_path"  # kept outside the widget's own key: pages come and go, the choice stays
@@ -44,7 +45,8 @@ def use_browser_for(store: Store, project: str) -> bool:
 def use_browser(skeleton: str, motion: bool, backend: str) -> bool:
     """The sidebar setting, and one caption saying which path is used and why; True for the browser path."""
     reason = server_only_reason(skeleton, motion, backend)
-    st.session_state.setdefault(_CHOICE, BROWSER if not missing_assets() and _real_server() else SERVER)
+    browser_default = not missing_assets() and _real_server() and state.settings().keypoints_path == "browser"
+    st.session_state.setdefault(_CHOICE, BROWSER if browser_default else SERVER)
 
     def keep() -> None:
         st.session_state[_CHOICE] = st.session_state["keypoints_path_widget"]

@@ -6,6 +6,7 @@
 | ICE servers (STUN/TURN) | ``HANDTEACH_ICE_SERVERS`` (JSON list) | ``[webrtc] ice_servers`` | ``[]``: localhost only |
 | timings file for ``bench/webcam.py`` | ``HANDTEACH_TIMINGS_FILE`` | | none |
 | MediaPipe model complexity (0 fast, 1 accurate) | ``HANDTEACH_MODEL_COMPLEXITY`` | | 1 |
+| where a new browser session computes the keypoints (``browser`` where built, or ``server``) | ``HANDTEACH_KEYPOINTS`` | | ``browser`` |
 | steady keypoints (One Euro filter) on the webcam | ``HANDTEACH_SMOOTHING`` (``on`` / ``off``) | | on |
 | its cutoff at rest (Hz), speed gain, speed cutoff (Hz) | ``HANDTEACH_SMOOTHING_MIN_CUTOFF``, ``_BETA``, ``_D_CUTOFF`` | | ``core.keypoints.smoothing``'s |
 """
@@ -48,6 +49,7 @@ class AppSettings:
     timings_file: Path | None = None  # written about once a second while a stream runs
     model_complexity: int = 1
     smoothing: SmoothingConfig = field(default_factory=SmoothingConfig)  # the webcam's keypoint filter
+    keypoints_path: str = "browser"  # a new session's default: "browser" (where built) or "server"
 
     @property
     def rtc_configuration(self) -> dict[str, Any]:
@@ -97,6 +99,9 @@ def load_settings(environ: dict[str, str] | None = None, use_secrets: bool = Tru
     if complexity not in {"0", "1"}:
         raise SettingsError(f"HANDTEACH_MODEL_COMPLEXITY must be 0 or 1, got {complexity!r}")
     smoothing = parse_smoothing(env)
+    keypoints_path = env.get("HANDTEACH_KEYPOINTS", "browser").strip().lower()
+    if keypoints_path not in {"browser", "server"}:
+        raise SettingsError(f"HANDTEACH_KEYPOINTS must be browser or server, got {keypoints_path!r}")
     data = env.get("HANDTEACH_DATA")
     timings = env.get("HANDTEACH_TIMINGS_FILE", "").strip()
     return AppSettings(
@@ -105,6 +110,7 @@ def load_settings(environ: dict[str, str] | None = None, use_secrets: bool = Tru
         timings_file=Path(timings) if timings else None,
         model_complexity=int(complexity),
         smoothing=smoothing,
+        keypoints_path=keypoints_path,
     )
 
 
