@@ -6,7 +6,6 @@ from core.data.extract import ExtractConfig
 from core.data.store import DuplicateNameError
 from core.gestures.catalog import InvalidNameError
 from core.gestures.variety import sample_variety, variety_text
-from core.io.video import MediaError
 from ui.browser import path as keypoints_path
 from ui.browser.record import record_panel as browser_record_panel
 from ui.common import state, widgets
@@ -14,7 +13,7 @@ from ui.common.model_classes import show_record_line
 from ui.samples import take_panel
 from ui.samples.csv_panel import csv_import_panel
 from ui.samples.gallery import class_gallery
-from ui.samples.uploads import UploadedFile, import_uploads
+from ui.samples.upload_panel import upload_panel
 from ui.webcam.recorder import RecordPlan
 from ui.webcam.widget import stream_session, tracker_config, webcam
 
@@ -93,39 +92,7 @@ with video_col:
     if source == "📄 Import CSV":
         csv_import_panel(store, project)
     elif source == "📁 Upload files":
-        nonce = st.session_state.setdefault("record_upload_nonce", 0)
-        files = st.file_uploader(
-            f"Photos or videos of {widgets.plain(gesture.title)}",
-            accept_multiple_files=True,
-            key=f"record_upload_{nonce}",
-        )
-        if st.button(
-            f"Add to {widgets.plain(gesture.title)}", type="primary", disabled=not files, key="record_upload_add"
-        ):
-            uploads = [UploadedFile(f.name, f.getvalue()) for f in files or []]
-            try:
-                with st.spinner(f"Looking for {'people' if body else 'hands'}…"):
-                    report = import_uploads(store, project, target, uploads, extract)
-            except (MediaError, ValueError) as exc:
-                st.error(widgets.plain(f"Nothing was added. {exc}"))
-            else:
-                rejected = ". ".join(filter(None, [take_panel.rejection_text(dict(report.rejected)), *report.notes]))
-                if report.failed and not report.stored:
-                    st.error(widgets.plain(f"Nothing was added. {report.failed_text()}"))
-                if not report.stored and report.frames:
-                    found = "person" if body else "hand"
-                    st.warning(f"No usable {found} in {report.frames_text()}, so nothing was added. {rejected}".strip())
-                elif report.stored:
-                    st.session_state["flash"] = (
-                        f"Added {report.stored} samples of {widgets.plain(gesture.title)} from {report.frames_text()}. {rejected}"
-                    ).strip()
-                    st.session_state["record_upload_skipped"] = widgets.plain(
-                        report.failed_text()
-                    )  # shown after the rerun
-                    st.session_state["record_upload_nonce"] = nonce + 1
-                    st.rerun()
-        if skipped := st.session_state.pop("record_upload_skipped", ""):
-            st.error(skipped)
+        upload_panel(store, project, target, gesture.title, body, extract)  # frames done, time left, Cancel
     elif in_browser:  # the tab finds the hands; the take arrives whole at its end (ui/browser/record.py)
         files = {"record_source": "📁 Upload files"}
         st.fragment(browser_record_panel)(store, project, target, widgets.plain(gesture.title), float(rate),
@@ -133,12 +100,15 @@ with video_col:
     else:
         session = stream_session("record", draw_predictions=False)
         session.set_tracker_config(tracker_config(max_hands=hands))  # samples get a search for one more hand
+        button_slot = st.container(key="record_button_slot")  # above the video: in view at 1280×720
         context = webcam("record-webcam", session)
         playing = bool(context.state.playing)
         plan = RecordPlan(project, target, float(rate), float(seconds), 3, extract, session.backend.name,
                           session.backend.skeleton)  # fmt: skip
-        panel = st.fragment(run_every=0.5 if playing else None)(take_panel.record_panel)  # Record + take status
-        panel(session, plan, widgets.plain(gesture.title), gestures, playing)
+        every = 0.5 if playing else None
+        with button_slot:
+            st.fragment(run_every=every)(take_panel.record_button)(session, plan, widgets.plain(gesture.title), playing)
+        st.fragment(run_every=every)(take_panel.record_panel)(session, plan, gestures, playing)  # the take's status
 
 st.divider()
 st.subheader(f"Samples of {widgets.plain(gesture.title)} ({counts.get(target, 0)})")

@@ -7,7 +7,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -160,3 +160,15 @@ def resdeconv_checkpoint(folder: Path, hand_threshold: float = 0.0) -> Path:
     cfg = ResDeconvConfig(stem_channels=8, widths=(8, 16, 16, 16), head_channels=(16, 16, 16),
                           hand_threshold=hand_threshold)  # fmt: skip
     return checkpoint.save(HandResDeconv(cfg), folder)
+
+
+FILE_JOBS = ("record_upload_run", "live_annotate_run")  # ui.samples.file_jobs' jobs of Record and Live
+
+
+def finish_file_jobs(at: Any) -> None:  # noqa: ANN401 - streamlit.testing.v1.AppTest, not imported at collection
+    """After a click that starts work on uploaded files (Record's Add, Live's Recognise): wait for it and run the
+    page again, so its result shows. A job that ended within the page's own run showed it already."""
+    pending = [at.session_state[key] for key in FILE_JOBS if key in at.session_state]
+    if pending:
+        assert all(run.wait(120) for run in pending), "the upload job did not end"
+        at.run()

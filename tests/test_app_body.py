@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import finish_file_jobs
 from streamlit.testing.v1 import AppTest
 from test_app_pages import PAGES, app, texts
 
@@ -162,6 +163,7 @@ def test_live_labels_each_person_of_an_uploaded_photo(data_dir: Path) -> None:
     at.run()
     [b for b in at.button if b.label.startswith("▶ Recognise")][0].click()
     at.run()
+    finish_file_jobs(at)
     assert not at.exception and not at.error
     assert at.get("image") and "1 frame(s)" in texts(at)
     (table,) = at.dataframe

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import HANDS, hagrid_photos
+from conftest import HANDS, finish_file_jobs, hagrid_photos
 from streamlit.testing.v1 import AppTest
 
 from core.data.project import model_dir
@@ -264,6 +264,7 @@ def test_record_upload_images_then_refuse_a_non_image(data_dir: Path) -> None:
     at.run()
     button(at, "Add to").click()
     at.run()
+    finish_file_jobs(at)
     assert not at.exception
     stored = store.class_counts("default")["fist"]
     assert stored >= 2, texts(at)
@@ -278,6 +279,7 @@ def test_record_upload_images_then_refuse_a_non_image(data_dir: Path) -> None:
     at.run()
     button(at, "Add to").click()
     at.run()
+    finish_file_jobs(at)
     assert not at.exception
     now = store.class_counts("default")["fist"]
     assert now > stored and f"Added {now - stored} samples of 👊 fist from 1 photo" in texts(at)
@@ -290,6 +292,7 @@ def test_record_upload_images_then_refuse_a_non_image(data_dir: Path) -> None:
     at.run()
     button(at, "Add to").click()
     at.run()
+    finish_file_jobs(at)
     assert at.error and at.error[0].value.startswith("Nothing was added. Skipped 1 file: notes.txt: unsupported")
     assert not at.warning and store.class_counts("default")["fist"] == now
 
@@ -360,9 +363,86 @@ def test_record_upload_of_a_video_without_hands_says_so_and_adds_nothing(data_di
     at.run()
     button(at, "Add to").click()
     at.run()
+    finish_file_jobs(at)
     assert not at.exception
     assert at.warning and "No usable hand" in at.warning[0].value and "nothing was added" in at.warning[0].value
     assert sum(store.class_counts("default").values()) == 0
+
+
+def _paused_file_job(monkeypatch: pytest.MonkeyPatch, module: object, name: str, result: object):  # noqa: ANN202
+    """``module.name`` (the work of a file job) replaced by one at frame 40 of 325 until its cancel is set; the
+    event it sets once there. What it returns when cancelled: ``result(cancel)``."""
+    import threading
+
+    there = threading.Event()
+
+    def paused(*args: object) -> object:
+        on_progress, cancel = args[-2], args[-1]
+        on_progress(0, 325)
+        time.sleep(0.3)
+        on_progress(40, 325)
+        there.set()
+        assert cancel.wait(60), "Cancel did not reach the worker"
+        return result(cancel)
+
+    monkeypatch.setattr(module, name, paused)
+    return there
+
+
+def test_record_upload_shows_frames_done_and_time_left_and_cancel_adds_nothing(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#45 item 9: "Looking for hands…" was a spinner for as long as the video; now frame N of all, the time
+    left, and Cancel, which adds nothing and says where it stopped."""
+    import ui.samples.upload_panel as upload_panel
+    from ui.samples.uploads import UploadReport
+
+    there = _paused_file_job(
+        monkeypatch, upload_panel, "import_uploads", lambda cancel: UploadReport(frames=40, cancelled=True)
+    )
+    at = app("record")
+    at.segmented_control(key="record_source").set_value("📁 Upload files")
+    at.run()
+    at.get("file_uploader")[0].set_value([("take.mp4", b"x", "video/mp4")])
+    at.run()
+    button(at, "Add to").click()
+    at.run()
+    assert there.wait(60)
+    at.run()
+    [bar] = [p for p in at.get("progress") if p.proto.text.startswith("Looking for hands")]
+    assert bar.proto.text.startswith("Looking for hands: frame 40 of 325, about ") and bar.proto.text.endswith(
+        " s left"
+    )
+    assert bar.proto.value == 12 and button(at, "Add to").disabled
+    at.button(key="record_upload_run_cancel").click()
+    at.run()
+    finish_file_jobs(at)
+    assert "Stopped after 40 video frames: nothing was added." in texts(at)
+    assert sum(Store(data_dir).class_counts("default").values()) == 0 and not button(at, "Add to").disabled
+
+
+def test_live_recognising_a_file_shows_frames_done_and_can_be_cancelled(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#45 item 9: a 13 s video showed "Recognising…" for 13 s; now frame N of all, the time left, Cancel."""
+    import ui.live.file_panel as file_panel
+
+    there = _paused_file_job(monkeypatch, file_panel, "annotate_upload", lambda cancel: None)
+    at = app("live")
+    at.segmented_control(key="live_source").set_value("🖼 Image or video file")
+    at.run()
+    at.get("file_uploader")[0].set_value(("wave.mp4", b"x", "video/mp4"))
+    at.run()
+    button(at, "▶ Recognise").click()
+    at.run()
+    assert there.wait(60)
+    at.run()
+    [bar] = [p for p in at.get("progress") if p.proto.text.startswith("Recognising gestures in wave.mp4")]
+    assert "frame 40 of 325, about " in bar.proto.text
+    at.button(key="live_annotate_run_cancel").click()
+    at.run()
+    finish_file_jobs(at)
+    assert "Stopped: nothing was recognised." in texts(at) and not at.get("download_button")
 
 
 @pytest.mark.slow  # MediaPipe finds the hands
@@ -665,6 +745,7 @@ def test_live_annotates_an_uploaded_image_and_refuses_a_non_image(seeded: Store)
     at.run()
     button(at, "▶ Recognise").click()
     at.run()
+    finish_file_jobs(at)
     assert not at.exception and not at.error
     assert at.get("image"), "the annotated image is shown"
     assert "1 frame(s)" in texts(at)
@@ -676,6 +757,7 @@ def test_live_annotates_an_uploaded_image_and_refuses_a_non_image(seeded: Store)
     assert not at.get("image") and not at.get("download_button") and "1 frame(s)" not in texts(at)
     button(at, "▶ Recognise").click()
     at.run()
+    finish_file_jobs(at)
     assert [e.value for e in at.error] == [
         "Could not process the file. notes.txt: unsupported file type '.txt' (supported: "
         + ", ".join(sorted(MEDIA_EXTENSIONS))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
-from conftest import hagrid_photos
+from conftest import hagrid_photos, shared_path
 
 from core.data.store import Store
 from ui.samples.uploads import UploadedFile, UploadReport, import_uploads
@@ -76,3 +77,38 @@ def test_an_upload_named_dotdot_is_named_and_the_rest_of_its_batch_is_stored(sto
     report = import_uploads(store, "default", "thumbs_up", uploads)
     assert report.stored == 1 and [name for name, _ in report.failed] == [".."], report
     assert "unsupported file type" in report.failed[0][1]
+
+
+@pytest.mark.slow  # MediaPipe
+def test_an_upload_reports_frames_done_of_all_and_a_cancel_stores_nothing(store: Store) -> None:
+    """#45 item 9: Record's "Looking for hands…" counted nothing; now frames done of all the files' frames, and
+    a cancel ends it before the next frame with nothing stored (the report says where it stopped)."""
+    from core.data.extract import ExtractConfig
+
+    video, photo = shared_path("video", "asl_hand.25fps.mp4"), hagrid_photos("like", 1)[0]
+    files = [UploadedFile(photo.name, photo.read_bytes()), UploadedFile(video.name, video.read_bytes())]
+    seen: list[tuple[int, int]] = []
+    report = import_uploads(store, "default", "thumbs_up", files, ExtractConfig(every_n=25),
+                            lambda done, total: seen.append((done, total)))  # fmt: skip
+    assert seen == [(n, 14) for n in range(15)] and report.frames == 14 and report.stored >= 12  # 1 photo + 13
+    cancel = threading.Event()
+    stop_at_5 = lambda done, total: cancel.set() if done == 5 else None  # noqa: E731
+    stopped = import_uploads(store, "default", "ok", files, ExtractConfig(every_n=25), stop_at_5, cancel)
+    assert stopped.cancelled and stopped.frames == 5 and stopped.stored == 0 and stopped.sample_ids == []
+    assert store.class_counts("default")["ok"] == 0
+
+
+@pytest.mark.slow  # MediaPipe
+def test_recognising_a_video_reports_frames_and_a_cancel_keeps_nothing() -> None:
+    """#45 item 9: Live's "Recognising…" for a 13 s video: frames done of all, then the browser's copy; a
+    cancel returns nothing half-done."""
+    from ui.samples.uploads import annotate_upload
+
+    video = shared_path("video", "asl_hand.25fps.mp4")
+    upload, seen = UploadedFile(video.name, video.read_bytes()), []
+    annotated = annotate_upload(upload, None, every_n=25, on_progress=lambda done, total: seen.append((done, total)))
+    assert annotated is not None and annotated.kind == "video" and len(annotated.records) == 13
+    assert seen == [(n, 13) for n in range(14)]
+    cancel = threading.Event()
+    stop_at_2 = lambda done, total: cancel.set() if done == 2 else None  # noqa: E731
+    assert annotate_upload(upload, None, every_n=25, on_progress=stop_at_2, cancel=cancel) is None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import hagrid_photos
+from conftest import finish_file_jobs, hagrid_photos
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Expander, Node
 
@@ -98,6 +98,7 @@ def test_every_page_says_what_its_numbers_are_and_keeps_diagnostics_in_one_panel
     at.segmented_control(key="record_source").set_value("📁 Upload files").run()
     at.get("file_uploader")[0].set_value([(p.name, p.read_bytes(), "image/jpeg") for p in photos]).run()
     at.button(key="record_upload_add").click().run()
+    finish_file_jobs(at)
     flash = "\n".join(shown(at.main))
     assert re.search(r"Added \d samples of 👍 thumbs_up from 2 photos", flash), flash
     assert_plain(at, "record after an upload")

@@ -162,3 +162,22 @@ def test_a_video_cut_in_the_middle_stores_its_samples_and_says_so(tmp_path: Path
     (note,) = report.notes
     assert note.startswith("clip.mp4: the video ends after ") and "of its 325 frames (cut off or damaged)" in note
     assert report.summary().endswith(f"\nwarning: {note}")
+
+
+@pytest.mark.slow
+def test_each_frame_is_counted_and_a_cancel_ends_the_file_before_the_next(tmp_path: Path) -> None:
+    """#45 item 9: frames done of frames planned, frame by frame; a cancel stops before the next frame."""
+    from core.data.extract import ExtractReport, iter_file_samples
+    from core.io.progress import FrameCounter, planned_frames
+
+    video = shared_path("video", "asl_hand.25fps.mp4")
+    seen: list[tuple[int, int]] = []
+    report = ExtractReport()
+    counter = FrameCounter(planned_frames(video, 25), lambda done, total: seen.append((done, total)))
+    samples = list(iter_file_samples(video, "ok", ExtractConfig(every_n=25), report, counter=counter))
+    assert seen == [(n, 13) for n in range(14)] and report.frames == 13 and len(samples) >= 12
+    cancel = threading.Event()
+    stopping = FrameCounter(13, lambda done, total: cancel.set() if done == 3 else None, cancel)
+    stopped = ExtractReport()
+    assert len(list(iter_file_samples(video, "ok", ExtractConfig(every_n=25), stopped, counter=stopping))) <= 3
+    assert stopped.cancelled and stopped.frames == 3

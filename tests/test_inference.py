@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from handmaker import make_hand
 
 from core.gestures.inference import frame_record, output_paths
@@ -75,3 +76,29 @@ def test_looking_up_a_projects_keypoint_model_creates_no_folder(tmp_path: Path) 
     assert finetuned_checkpoint(store, "signs") is None and project_checkpoint(store, "signs") == DEFAULT_DIR
     assert KeypointBackend.of_project(store, "signs").name == "cpm"
     assert not (tmp_path / "data" / "projects").exists()
+
+
+@pytest.mark.slow
+def test_annotating_counts_frames_and_stops_at_a_cancel(tmp_path: Path) -> None:
+    """#45 item 9: Live's file recognition reports frames done of planned and stops before the next frame."""
+    import threading
+
+    from conftest import shared_path
+
+    from core.gestures.inference import annotate_file
+    from core.io.progress import FrameCounter
+    from core.keypoints.landmarks import HandTracker, TrackerConfig
+
+    video = shared_path("video", "asl_hand.25fps.mp4")
+    cancel, seen = threading.Event(), []
+
+    def on_progress(done: int, total: int) -> None:
+        seen.append((done, total))
+        if done == 4:
+            cancel.set()
+
+    with HandTracker(TrackerConfig(static_image_mode=False, max_num_hands=1)) as tracker:
+        records = list(
+            annotate_file(video, tracker, None, tmp_path / "out.mp4", 25, FrameCounter(13, on_progress, cancel))
+        )
+    assert seen == [(n, 13) for n in range(5)] and len(records) == 4

@@ -15,6 +15,7 @@ import numpy.typing as npt
 from core.data.store import Sample, Store
 from core.gestures.catalog import validate_name
 from core.io.crops import encode_jpeg, hand_crop
+from core.io.progress import FrameCounter
 from core.io.video import MediaError, expand_inputs, iter_frames, media_kind
 from core.keypoints.backend import KeypointBackend
 from core.keypoints.landmarks import TrackerConfig
@@ -95,8 +96,12 @@ def make_sample(rgb: npt.NDArray[np.uint8], hand: Keypoints, class_name: str, so
 
 
 def iter_file_samples(path: Path, class_name: str, config: ExtractConfig, report: ExtractReport,
-                      backend: KeypointBackend | None = None) -> Iterator[Sample]:  # fmt: skip
-    """Samples found in one image or video (keypoints from ``backend``, default MediaPipe); rejections go to ``report``."""
+                      backend: KeypointBackend | None = None,
+                      counter: FrameCounter | None = None) -> Iterator[Sample]:  # fmt: skip
+    """Samples found in one image or video (keypoints from ``backend``, default MediaPipe); rejections go to ``report``.
+
+    ``counter`` hears of each frame done, and its cancel event ends the file before the next frame
+    (``report.cancelled``)."""
     kind = media_kind(path)
     backend = backend or KeypointBackend()
     tracker_config = TrackerConfig(
@@ -109,6 +114,9 @@ def iter_file_samples(path: Path, class_name: str, config: ExtractConfig, report
     try:
         every_n = config.every_n if kind == "video" else 1
         for index, rgb in iter_frames(path, every_n=every_n, on_note=report.notes.append):
+            if counter is not None and counter.cancelled:
+                report.cancelled = True
+                return
             report.frames += 1
             if backend.skeleton == "body":  # one person a sample: the largest, legs in view (core.keypoints.pose)
                 where = path.name if kind == "image" else f"{path.name} frame {index}"
@@ -121,6 +129,8 @@ def iter_file_samples(path: Path, class_name: str, config: ExtractConfig, report
             for hand in hands:
                 frame = index if kind == "video" else None
                 yield make_sample(rgb, hand, class_name, kind, path.name, frame, backend.name)
+            if counter is not None:
+                counter()
     finally:
         source.close()
 

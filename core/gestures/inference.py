@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from core.gestures.classifier import GestureClassifier
 from core.gestures.pipeline import STREAM_SMOOTHING_FRAMES, FrameResult, HandSource, Pipeline
+from core.io.progress import FrameCounter
 from core.io.video import iter_frames, media_kind, video_info, write_image, write_video
 from core.keypoints.smoothing import KeypointSmoother
 from core.viz.draw import draw_result
@@ -38,11 +39,12 @@ def frame_record(source: Path, result: FrameResult) -> dict:
 
 
 def annotate_file(path: Path, tracker: HandSource, classifier: GestureClassifier, output: Path | None,
-                  every_n: int = 1) -> Iterator[dict]:  # fmt: skip
+                  every_n: int = 1, counter: FrameCounter | None = None) -> Iterator[dict]:  # fmt: skip
     """Run the pipeline over ``path``; yield a record per frame and write the annotated file to ``output``.
 
     Video frames are streamed: the annotated video is written while it is read, so
-    long videos do not have to fit in memory.
+    long videos do not have to fit in memory. ``counter`` hears of each frame done; its cancel event
+    ends the file before the next frame (the output then holds the frames done: the caller drops it).
     """
     kind = media_kind(path)
     # a video's keypoints are steadied as the webcam's are, on the file's own clock
@@ -55,16 +57,22 @@ def annotate_file(path: Path, tracker: HandSource, classifier: GestureClassifier
 
     def annotated() -> Iterator[npt.NDArray[np.uint8]]:
         for index, rgb in iter_frames(path, every_n=every_n):
+            if counter is not None and counter.cancelled:
+                return
             result = pipeline.process(rgb, frame_index=index, timestamp=index / rate)
             records.append(frame_record(path, result))
             yield draw_result(rgb, result)
+            if counter is not None:
+                counter()
 
     frames = annotated()
     if output is None:
         for _ in frames:
             yield records.pop()
     elif kind == "image":
-        write_image(output, next(frames))
+        image = next(frames, None)  # None: cancelled before it
+        if image is not None:
+            write_image(output, image)
         yield from records
     else:
         fps = video_info(path).fps / max(every_n, 1)

@@ -7,8 +7,9 @@ their own (sanitised) names, so every error names the file the user picked.
 from __future__ import annotations
 
 import tempfile
+import threading
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -18,6 +19,7 @@ from core.data import csv_io
 from core.data.extract import ExtractConfig, ExtractReport, iter_file_samples
 from core.data.store import Sample, Store
 from core.io.limits import LimitError, check_upload_bytes
+from core.io.progress import FrameCounter, Progress, planned_frames
 from core.io.video import MediaError, media_kind
 from core.keypoints.backend import KeypointBackend
 from core.keypoints.landmarks import TrackerConfig
@@ -112,14 +114,15 @@ class UploadReport(ExtractReport):
 
 
 def import_uploads(store: Store, project: str, class_name: str, files: Sequence[UploadedFile],
-                   config: ExtractConfig | None = None,
-                   on_progress: Callable[[int, int], None] | None = None) -> UploadReport:  # fmt: skip
+                   config: ExtractConfig | None = None, on_progress: Progress | None = None,
+                   cancel: threading.Event | None = None) -> UploadReport:  # fmt: skip
     """Find hands in uploaded images/videos and store them as ``class_name`` samples in one transaction.
 
     A file that is unsupported, empty or unreadable is skipped and listed in
     ``UploadReport.failed`` with its problem; the samples of the other files are
     stored (one bad photo among twenty does not cost the other nineteen). Frames
-    without a usable hand are counted in the report.
+    without a usable hand are counted in the report. ``on_progress(frames done, frames planned)``
+    after each frame; ``cancel`` set: it stops before the next frame and stores nothing (``report.cancelled``).
     """
     if class_name not in {c.name for c in store.list_classes(project)}:
         raise ValueError(f"project {project!r} has no class {class_name!r}")
@@ -127,23 +130,39 @@ def import_uploads(store: Store, project: str, class_name: str, files: Sequence[
     report = UploadReport()
     samples: list[Sample] = []
     backend = KeypointBackend.of_project(store, project)
-    taken: set[str] = set()
     with tempfile.TemporaryDirectory(prefix="handteach-upload-") as tmp:
-        for number, upload in enumerate(files, start=1):
+        written, failed = _written(files, Path(tmp), config.every_n)
+        counter = FrameCounter(sum(planned for _, _, planned in written), on_progress, cancel)
+        for number, path, _ in written:
             frames, rejected = report.frames, report.rejected.copy()
             try:
-                path = write_upload(upload, Path(tmp), taken)
-                samples.extend(list(iter_file_samples(path, class_name, config, report, backend)))
+                samples.extend(list(iter_file_samples(path, class_name, config, report, backend, counter)))
                 report.photos += int(media_kind(path) == "image" and report.frames > frames)
             except MediaError as exc:  # the file counts for nothing: its frames and rejections are taken back
                 report.frames, report.rejected = frames, rejected
-                report.failed.append((upload.name, exc.problem))
-            if on_progress is not None:
-                on_progress(number, len(files))
+                failed.append((number, exc.problem))
+            if report.cancelled:
+                return report  # stopped: nothing stored
+    report.failed = [(files[number].name, problem) for number, problem in sorted(failed)]  # in the order uploaded
     if samples:
         report.sample_ids = store.add_samples(project, samples)
         report.stored = len(report.sample_ids)
     return report
+
+
+def _written(files: Sequence[UploadedFile], folder: Path, every_n: int) -> tuple[list[tuple[int, Path, int]],
+                                                                                list[tuple[int, str]]]:  # fmt: skip
+    """((number, its file in ``folder``, the frames it will give by its header) of each usable upload,
+    (number, problem) of each unusable one); numbers are places in ``files``."""
+    taken: set[str] = set()
+    written, failed = [], []
+    for number, upload in enumerate(files):
+        try:
+            path = write_upload(upload, folder, taken)
+            written.append((number, path, planned_frames(path, every_n)))
+        except MediaError as exc:
+            failed.append((number, exc.problem))
+    return written, failed
 
 
 def _looks_like_labels(path: Path) -> bool:
@@ -212,10 +231,13 @@ class AnnotatedUpload:
 
 
 def annotate_upload(upload: UploadedFile, classifier: GestureClassifier | None, model_complexity: int = 1,
-                    every_n: int = 1, backend: KeypointBackend | None = None) -> AnnotatedUpload:  # fmt: skip
+                    every_n: int = 1, backend: KeypointBackend | None = None, on_progress: Progress | None = None,
+                    cancel: threading.Event | None = None) -> AnnotatedUpload | None:  # fmt: skip
     """Run the recogniser over an uploaded image or video (``MediaError`` naming the file if unusable).
 
     ``backend`` finds the keypoints (default MediaPipe): the project's, as its model learned on it.
+    ``on_progress(frames done, frames planned)`` after each frame (a video is then encoded for the browser);
+    ``cancel`` set: it stops before the next frame and returns None (nothing half-done is kept).
     """
     from core.gestures.inference import annotate_file  # imports torch: only when a file is annotated
 
@@ -228,22 +250,28 @@ def annotate_upload(upload: UploadedFile, classifier: GestureClassifier | None, 
         )
         output = Path(tmp) / ("annotated.png" if kind == "image" else "annotated-mp4v.mp4")
         try:
+            counter = FrameCounter(planned_frames(path, every_n), on_progress, cancel)
             source = (backend or KeypointBackend()).source(config)
             try:
-                records = list(annotate_file(path, source, classifier, output, every_n=every_n))
+                records = list(annotate_file(path, source, classifier, output, every_n=every_n, counter=counter))
             finally:
                 source.close()
         except MediaError as exc:
             raise MediaError(upload.name, exc.problem) from None
+        if counter.cancelled:
+            return None
         if kind == "image":
             return AnnotatedUpload(upload.name, kind, output.read_bytes(), "image/png", records)
         h264 = Path(tmp) / "annotated.mp4"
-        transcode_h264(output, h264)
+        transcode_h264(output, h264, cancel=cancel)
+        if counter.cancelled:
+            return None
         return AnnotatedUpload(upload.name, kind, h264.read_bytes(), "video/mp4", records)
 
 
-def transcode_h264(source: Path, target: Path, crf: int = 23) -> int:
-    """Re-encode a video as H.264/yuv420p MP4 (what browsers play; OpenCV writes mp4v). Returns frames written."""
+def transcode_h264(source: Path, target: Path, crf: int = 23, cancel: threading.Event | None = None) -> int:
+    """Re-encode a video as H.264/yuv420p MP4 (what browsers play; OpenCV writes mp4v). Returns frames written;
+    ``cancel`` set: it stops before the next frame (the file is then incomplete)."""
     import av
 
     count = 0
@@ -256,11 +284,13 @@ def transcode_h264(source: Path, target: Path, crf: int = 23) -> int:
         vout.options = {"crf": str(crf), "preset": "veryfast"}
         time_base = 1 / Fraction(rate).limit_denominator(1001)
         for frame in inp.decode(vin):
+            if cancel is not None and cancel.is_set():
+                break
             picture = frame.reformat(width=width, height=height, format="yuv420p")
             picture.pts, picture.time_base = count, time_base
             out.mux(vout.encode(picture))
             count += 1
         out.mux(vout.encode(None))
-    if count == 0:
+    if count == 0 and not (cancel is not None and cancel.is_set()):
         raise MediaError(source, "no frames to transcode")
     return count
