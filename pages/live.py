@@ -1,17 +1,13 @@
 """Live: recognise gestures on the webcam (per hand, with confidence and timings), or on an uploaded file."""
 
 from dataclasses import replace
-from pathlib import Path
 
 import streamlit as st
 
-from core.io.video import VIDEO_EXTENSIONS, MediaError
 from ui.browser import path as keypoints_path
 from ui.common import state, widgets
-from ui.live import browser_live, cards, cpm_panel, live_fix, outputs_panel
+from ui.live import browser_live, cards, cpm_panel, file_panel, live_fix, outputs_panel
 from ui.live.unknown_panel import unknown_setting
-from ui.samples import take_panel
-from ui.samples.uploads import UploadedFile, annotate_upload
 from ui.webcam import health
 from ui.webcam.widget import session_backend, stream_session, tracker_config, webcam
 
@@ -35,56 +31,7 @@ source = st.segmented_control(
     label_visibility="collapsed",
 )
 if source == "🖼 Image or video file":
-    nonce = st.session_state.setdefault("live_upload_nonce", 0)
-    upload = st.file_uploader("An image or a video", key=f"live_upload_{nonce}")
-    is_video = upload is not None and Path(upload.name).suffix.lower() in VIDEO_EXTENSIONS
-    every_n = st.slider("Process every n-th frame", 1, 10, 1, key="live_every_n") if is_video else 1
-    run = upload is not None and st.button("▶ Recognise", type="primary", key="live_run")
-    # One slot for the result. While a file runs, the slot holds the spinner: an element where
-    # the result was a block, so the browser drops the previous result and its Download button
-    # at once (a new container there would keep the old one's content, faded but clickable).
-    slot = st.empty()
-    # (Streamlit's file_id of the upload, its annotated copy): a result shows only beside its own file
-    previous = st.session_state.get("live_annotated")
-    if run or upload is None or (previous is not None and previous[0] != upload.file_id):
-        st.session_state.pop("live_annotated", None)
-    if run:
-        with slot, st.spinner(f"Recognising gestures in {upload.name}…"):
-            try:
-                annotated = annotate_upload(
-                    UploadedFile(upload.name, upload.getvalue()),
-                    model,
-                    state.settings().model_complexity,
-                    every_n,
-                    session_backend(),
-                )
-            except (MediaError, ValueError) as exc:
-                st.error(widgets.plain(f"Could not process the file. {exc}"))
-            else:
-                st.session_state["live_annotated"] = (upload.file_id, annotated)
-    shown = st.session_state.get("live_annotated")
-    if shown is not None:
-        annotated = shown[1]
-        with slot.container():
-            media_col, info_col = st.columns([3, 2], gap="large")
-            with media_col:
-                if annotated.kind == "image":
-                    st.image(annotated.data, caption=annotated.name)
-                else:
-                    st.video(annotated.data, format="video/mp4")
-            with info_col:
-                take_panel.file_result(annotated, gestures)
-                st.download_button(
-                    "⬇ Download the annotated file",
-                    annotated.data,
-                    annotated.download_name,
-                    annotated.mime,
-                    key="live_dl",
-                    on_click="ignore",
-                )
-    photo = upload is not None and not is_video and not body
-    if photo and st.toggle(cpm_panel.toggle_label(backend, photo=True), key="live_cpm"):
-        cpm_panel.show(upload.name, upload.getvalue(), backend)
+    file_panel.file_panel(model, gestures, backend, body)  # frames done, time left, Cancel
 elif keypoints_path.use_browser_for(state.store(), project):  # the sidebar's setting: the tab does the work
     browser_live.live_browser(project, model, gestures)
 else:
