@@ -16,7 +16,7 @@ from core.gestures.features import FeatureConfig, keypoints_to_features
 from core.gestures.training import NotEnoughDataError, TrainConfig
 from core.starter import StarterOptions, check_trainable, load_starter_set, train_with_starter
 from core.starter.claims import conflicting_rows
-from core.starter.curve import learning_curve, project_curve
+from core.starter.curve import learning_curve
 from core.starter.poses import UP, WRIST_MIDDLE, FaceOn, Facing, _pose, oriented, procedural_samples
 
 FAST = TrainConfig(epochs=60, patience=15)
@@ -142,17 +142,6 @@ def test_learning_curve_points() -> None:
     alone = learning_curve(X, labels, test, ["fist", "vee"], {}, D2, None, sizes=(1,), repeats=1,
                            config=TrainConfig(epochs=10))  # fmt: skip
     assert alone[0].used == {"fist": 1, "vee": 1}  # one sample each, nothing held out, no starter set
-
-
-@pytest.mark.slow  # several trainings with the 25,000-row starter set: 5-12 s each on a busy machine
-def test_project_curve_for_the_train_page(tmp_path: Path) -> None:
-    _store_with_two_classes(tmp_path)
-    seen = []
-    points = project_curve(Store(tmp_path), "default", sizes=(1, 3), config=TrainConfig(epochs=20, patience=5),
-                           on_point=seen.append)  # fmt: skip
-    assert seen == points and [p.samples_per_class for p in points] == [1, 3]
-    assert points[1].used == {"open_palm": 3, "pointing_up": 3}  # the last 30% of each class are the test samples
-    assert points[1].accuracy >= 0.75
 
 
 @pytest.mark.slow  # several trainings with the 25,000-row starter set: 5-12 s each on a busy machine

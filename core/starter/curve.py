@@ -1,10 +1,10 @@
 """Learning curve: accuracy on a person's held-out samples vs. samples per class trained on.
 
-The Train page can plot it for a project's own samples (``project_curve``), and
-``bench/learning_curve.py`` measures it on a held-out person. Each point trains with
-``train_with_starter`` (the starter set, or an empty one for "without starter") on
-``n`` samples of each class drawn from the training pool, and scores the label the
-user would see (threshold applied: ``unknown`` counts as wrong) on the test samples.
+``bench/learning_curve.py`` measures it on a held-out person (the Train page's curve of a project's own
+samples is ``core.data.project_accuracy.project_curve``, measured by k-fold as its headline is). Each point
+trains with ``train_with_starter`` (the starter set, or an empty one for "without starter") on ``n`` samples
+of each class drawn from the training pool, and scores the label the user would see (threshold applied:
+``unknown`` counts as wrong) on the test samples.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
-from core.data.store import Store
 from core.gestures.classifier import GestureClassifier
 from core.gestures.features import FeatureConfig
 from core.gestures.training import TrainConfig
@@ -104,12 +103,6 @@ def sizes_within(sizes: Sequence[int], pool_sizes: Sequence[int]) -> list[int]:
     return [*within, largest] if largest and any(n >= largest for n in sizes) else within
 
 
-def planned_sizes(counts: Mapping[str, int], sizes: Sequence[int] = SIZES) -> list[int]:
-    """The sizes ``project_curve`` will measure for a project with ``counts`` samples per class."""
-    pools = [int((~later_samples_test([name] * n)).sum()) for name, n in counts.items() if n]
-    return sizes_within(sizes, pools)
-
-
 def later_samples_test(labels: Sequence[str], share: float = 0.3) -> npt.NDArray[np.bool_]:
     """(N,) test mask holding out the last ``share`` of each class's rows (rows in recording order),
     so the curve asks how well the model does on samples recorded after the ones it learnt from."""
@@ -121,29 +114,3 @@ def later_samples_test(labels: Sequence[str], share: float = 0.3) -> npt.NDArray
         if len(rows) >= 2 and k >= 1:
             test[rows[len(rows) - min(k, len(rows) - 1) :]] = True
     return test
-
-
-def project_curve(store: Store, project: str, sizes: Sequence[int] = SIZES, starter: bool = True, repeats: int = 1,
-                  config: TrainConfig | None = None, on_point: Callable[[CurvePoint], None] | None = None,
-                  keep_unrecorded: bool = False) -> list[CurvePoint]:  # fmt: skip
-    """The learning curve of a project's own samples, for the Train page to plot.
-
-    Samples are in recording order (store ids); the last 30% of each class are the
-    test samples. Sizes larger than a class's training pool use the whole pool
-    (``CurvePoint.used`` says how many), and the curve stops at the largest pool
-    (``sizes_within``, ``planned_sizes``). Takes one training per size and repeat:
-    run it in a worker thread. Its classes are those a training would have (``core.data.class_plan``).
-    """
-    from core.data.class_plan import kept_names, plan_classes, starter_gestures
-    from core.data.project import project_dataset
-    from core.starter.model import load_starter_set
-
-    dataset = project_dataset(store, project)
-    order = np.argsort(np.asarray(dataset.sample_ids))
-    x, labels = dataset.features[order], [dataset.labels[i] for i in order]
-    counts = {name: labels.count(name) for name in dataset.classes}
-    plans = plan_classes(counts, dataset.mirror_map, (config or TrainConfig()).mirror,
-                         starter_gestures() if starter else None, keep_unrecorded)  # fmt: skip
-    return learning_curve(x, labels, later_samples_test(labels), kept_names(plans), dataset.mirror_map,
-                          dataset.feature_config, load_starter_set() if starter else None, sizes, repeats,
-                          config, on_point=on_point)  # fmt: skip
