@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from handmaker import make_hand, pointing_hand
+
+from core.data.store import Sample
 from ui.live.live_fix import FixPlan, fix_plan
 
 EIGHT = ["thumbs_up", "thumbs_down", "pointing_up", "ok", "fist", "pointing_right", "pointing_left", "open_palm"]
@@ -24,3 +32,50 @@ def test_a_model_that_kept_unrecorded_starter_gestures_keeps_them() -> None:
 def test_body_poses_train_on_the_users_samples_alone() -> None:
     assert fix_plan(True, ["tree", "warrior"], {"tree": 10}) == FixPlan(starter=False, keep_unrecorded=False)
     assert fix_plan(False, None, {"wave": 10}) == FixPlan(starter=True, keep_unrecorded=False)
+
+
+def _follow_a_take(data: str) -> None:
+    """Live's Teach it here after a take of 3 samples of ✋ (run under AppTest: its own imports)."""
+    from core.data.store import Store
+    from ui.live import live_fix
+    from ui.webcam.recorder import RecordPlan, RecordStatus
+
+    store = Store(data)
+    status = RecordStatus(RecordPlan("default", "open_palm"), "done", 0, 0.0, 3, 3, 3, {}, None, 7, 1)
+    live_fix._follow(status, store, "default", store.list_classes("default"), None, False)
+
+
+@pytest.mark.slow  # runs a panel under AppTest
+def test_the_retraining_shows_its_epochs_and_stops(tmp_path: Path) -> None:
+    """#45 item 9: Teach it here said "Training… (12 s)" with no way to stop it; now epochs and ⏹ Stop, and a
+    stopped retraining says Live keeps its model."""
+    from streamlit.testing.v1 import AppTest
+
+    from core.data.project import model_dir
+    from core.data.store import Store
+    from core.gestures.training import TrainConfig
+    from ui.jobs.training import TrainingRun
+
+    store = Store(tmp_path / "data")
+    store.ensure_project()
+    rng = np.random.default_rng(0)
+    for name, points in (("pointing_right", pointing_hand(180.0)), ("open_palm", None)):
+        store.add_samples("default", [Sample(make_hand(None if points is None else points + rng.normal(0, 2, (21, 2))
+                                                       .astype(np.float32)), name, "image") for _ in range(6)])  # fmt: skip
+    run = TrainingRun(store, "default", TrainConfig(epochs=100_000, patience=100_000)).start()
+    deadline = time.monotonic() + 60
+    while not run.snapshot().history:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    at = AppTest.from_function(_follow_a_take, args=(str(tmp_path / "data"),), default_timeout=60)
+    at.session_state["live_fix_run"] = (7, run, "")
+    at.run()
+    [bar] = at.get("progress")
+    assert bar.proto.text.startswith("Added 3 samples of ✋ open_palm. Training: epoch ")
+    assert " of at most 100000, " in bar.proto.text
+    at.button(key="live_fix_stop").click()
+    at.run()
+    assert run.wait(60) and run.snapshot().cancelled
+    at.run()
+    assert "the training was stopped, so Live keeps the model it had" in at.info[0].value
+    assert not (model_dir(store, "default") / "model.json").exists()

@@ -95,7 +95,10 @@ def _follow(recording: RecordStatus, store: Store, project: str, gestures: list[
         return
     snapshot = latest[1].snapshot()
     if snapshot.running:
-        st.info(f"Added {recording.stored} samples of {title}. Training… ({snapshot.seconds:.0f} s)")
+        _training(latest[1], f"Added {recording.stored} samples of {title}. Training")
+    elif snapshot.cancelled and not snapshot.saved:
+        st.info(f"Added {recording.stored} samples of {title}; the training was stopped, so Live keeps the model it "
+                "had. Train again here or on Train.")  # fmt: skip
     elif snapshot.error:
         st.error(plain(f"Added {recording.stored} samples of {title}, but training failed: {snapshot.error}"))
     elif snapshot.saved:
@@ -104,6 +107,15 @@ def _follow(recording: RecordStatus, store: Store, project: str, gestures: list[
         if st.session_state.get("live_fix_seen") != recording.ident:
             st.session_state["live_fix_seen"] = recording.ident
             st.rerun(scope="app")  # the page loads the saved model
+
+
+def _training(run: TrainingRun, doing: str) -> None:
+    """The retraining's epochs (it stops by itself once it stops improving: "at most") and a Stop button."""
+    snapshot = run.snapshot()
+    last = snapshot.history[-1] if snapshot.history else None
+    done = f": epoch {last.epoch} of at most {last.epochs}, {snapshot.seconds:.0f} s" if last else "…"
+    st.progress(last.epoch / last.epochs if last else 0.0, text=doing + done)
+    st.button("⏹ Stop", on_click=run.cancel, disabled=snapshot.cancelled, key="live_fix_stop")
 
 
 def _start_training(ident: int, store: Store, project: str, gestures: list[GestureClass],
