@@ -25,6 +25,7 @@ end_websockets_quietly()  # likewise
 share_the_gil_quickly()  # MediaPipe waits for the GIL behind the server's busy threads otherwise (ui/webcam/stream.py)
 
 st.set_page_config(page_title="handteach", page_icon="✋", layout="wide")
+widgets.fit_small_screens()  # a 1280×720 laptop: each page's main button without scrolling (issue 45, item 6)
 
 pages = [
     st.Page("pages/home.py", title="Home", icon="🏠", default=True),

@@ -74,8 +74,6 @@ else:
         with st.container(key="live_prediction"):
             cards.prediction_cards(snapshot, gestures, body)
             cards.labels_line(snapshot)  # word for word the labels drawn on the video
-        if show_3d:
-            cards.view3d_panel(snapshot.keypoints, "live_3d_view")
         health.show_stream_health(snapshot, "live")
         outputs_panel.status(session)
         for panel in cards.LIVE_PANELS:
@@ -90,6 +88,9 @@ else:
         known = list(model.classes) if model is not None else None
         fix = st.fragment(run_every=0.5 if playing else None)(live_fix.panel)  # record a take, retrain
         fix(session, state.store(), project, gestures, known, playing)
+    if show_3d:  # under the video: in the results column it was squeezed (its axis title cut to "epth (m)")
+        with video_col:
+            st.fragment(run_every=0.5 if playing else None)(cards.stream_view3d)(session, "live_3d_view")
     if cpm_view:  # under the video, the column's full width: the space the results column leaves there
         with video_col:
             st.fragment(run_every=0.5 if playing else None)(live_cpm)()

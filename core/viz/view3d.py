@@ -130,6 +130,7 @@ def _layout(points: FloatArray, skeleton_name: str, height: int) -> dict[str, ob
             "zaxis": {**axis, "title": "up (m)", "range": ranges[2]},
             "aspectmode": "cube",  # with equal ranges: one metre is as long on every axis
             # the real camera sat at negative depth looking at the person; slightly raised to show depth
-            "camera": {"eye": {"x": 0.0, "y": -1.9, "z": 0.35}, "up": {"x": 0, "y": 0, "z": 1}},
+            # 2.3 away, not 1.9: nearer, the far top corner with the depth title left the figure ("epth (m)")
+            "camera": {"eye": {"x": 0.0, "y": -2.3, "z": 0.42}, "up": {"x": 0, "y": 0, "z": 1}},
         },
     }

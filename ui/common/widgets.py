@@ -16,6 +16,18 @@ PAGES = {"home": "pages/home.py", "record": "pages/record.py", "train": "pages/t
 DETAILS_LABEL = "Details for the curious"
 
 
+# Streamlit leaves 6rem above a page's title; at 1280×720 that pushed Record's button and Home's *Create project*
+# below the fold. Style-only st.html goes to the page's event container: it takes no room of its own.
+_SMALL_SCREEN_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+</style>"""
+
+
+def fit_small_screens() -> None:
+    """Less empty space above each page's title (app.py, every run)."""
+    st.html(_SMALL_SCREEN_CSS)
+
+
 def details_panel():  # noqa: ANN201 - Streamlit's expander container
     """The page's diagnostics panel, collapsed."""
     return st.expander(f"🔎 {DETAILS_LABEL}", expanded=False)  # no icon=: AppTest would see a Status block

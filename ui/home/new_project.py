@@ -22,7 +22,10 @@ def new_project_form(store: Store) -> None:
     if st.session_state.pop("home_created", False):  # emptied only after a success: an error keeps what was typed
         st.session_state["new_project_name"] = ""
     with st.form("new_project", clear_on_submit=False, border=False):
-        name = st.text_input("New project", placeholder="e.g. slides-remote", key="new_project_name")
+        # the button beside the name, the choices under both: at 1280×720 it sat below the fold (issue 45)
+        name_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
+        name = name_col.text_input("New project", placeholder="e.g. slides-remote", key="new_project_name")
+        create = button_col.form_submit_button("Create project", width="stretch")
         skeleton = st.radio("Teach", list(SKELETON_LABELS), format_func=SKELETON_LABELS.get, horizontal=True,
                             key="new_project_skeleton", help="Fixed for the project: hands and bodies never mix.")  # fmt: skip
         motion = st.toggle("Motion gestures (swipes, waves, circles: clips instead of single frames)",
@@ -30,8 +33,8 @@ def new_project_form(store: Store) -> None:
         backend = st.radio("Hand keypoints from", list(BACKEND_LABELS), format_func=BACKEND_LABELS.get,
                            horizontal=True, key="new_project_backend",
                            help="Fixed for the project: its samples and its model use the same keypoint model.")  # fmt: skip
-        if st.form_submit_button("Create project"):
-            _create(store, name, skeleton, motion, backend)
+    if create:  # after the form: its message goes under the choices
+        _create(store, name, skeleton, motion, backend)
 
 
 def _create(store: Store, name: str, skeleton: str, motion: bool, backend: str) -> None:

@@ -78,6 +78,12 @@ def view3d_panel(keypoints: tuple[Keypoints, ...] | list[Keypoints], key: str) -
         st.caption(f"3D view of the {'person' if shown.skeleton.name == 'body' else 'hand'} in metres: drag to turn")
 
 
+def stream_view3d(session: StreamSession, key: str) -> None:
+    """``view3d_panel`` of a stream's latest keypoints: a fragment of its own under Live's video, the column with
+    room for it (in the results column the figure was squeezed, its axis title cut to "epth (m)")."""
+    view3d_panel(session.snapshot().keypoints, key)
+
+
 def live_model(project: str, body: bool):  # noqa: ANN201 - a GestureClassifier or None (torch imported lazily)
     """The model Live runs (the starter for an untrained hand project), with a note saying which, or why none.
 

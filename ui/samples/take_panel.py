@@ -30,25 +30,34 @@ def rejection_text(rejected: dict[str, int]) -> str:
     return f"{total} frame{'s' if total != 1 else ''} rejected: {reasons}"
 
 
-def record_panel(session: StreamSession, plan: RecordPlan, title: str, gestures: list[GestureClass],
-                 playing: bool) -> None:  # fmt: skip
-    """The Record button and the countdown / progress / result of the latest take (a fragment on Record).
+def _why_not(recording: RecordStatus | None, playing: bool) -> str | None:
+    """Why Record cannot start now (None: it can)."""
+    if not playing:
+        return "Press START on the video first"
+    if recording is not None and recording.running:
+        return "A take is running: wait until it is stored"
+    return None
+
+
+def record_button(session: StreamSession, plan: RecordPlan, title: str, playing: bool) -> None:
+    """The Record button (a fragment on Record, above the video: under it, the button was below the fold of a
+    1280×720 screen, and pressing it scrolled the video's top out of view; issue 45, item 6).
 
     Record is disabled while a take counts down or captures, so a second press cannot cut a
     take short; ``StreamSession.start_recording`` says so should one get through anyway.
+    """
+    why = _why_not(session.snapshot().recording, playing)
+    st.button(f"⏺ Record {title} for {plan.duration:g} s", type="primary", disabled=why is not None,
+              on_click=session.start_recording, args=(plan,), key="record_start", help=why)  # fmt: skip
+
+
+def record_panel(session: StreamSession, plan: RecordPlan, gestures: list[GestureClass], playing: bool) -> None:
+    """The countdown / progress / result of the latest take and the stream's health (a fragment under the video).
+
     A finished take of another gesture is not shown once the user has picked a new one.
     """
     snapshot = session.snapshot()
     recording = snapshot.recording
-    running = recording is not None and recording.running
-    if not playing:
-        why = "Press START on the video first"
-    elif running:
-        why = "A take is running: wait until it is stored"
-    else:
-        why = None
-    st.button(f"⏺ Record {title} for {plan.duration:g} s", type="primary", disabled=why is not None,
-              on_click=session.start_recording, args=(plan,), key="record_start", help=why)  # fmt: skip
     if playing:  # "waiting for frames" before START only confuses
         show_stream_health(snapshot, "record")
     if recording is not None and recording.finished and recording.plan.class_name != plan.class_name:
