@@ -162,7 +162,7 @@ def resdeconv_checkpoint(folder: Path, hand_threshold: float = 0.0) -> Path:
     return checkpoint.save(HandResDeconv(cfg), folder)
 
 
-FILE_JOBS = ("record_upload_run", "live_annotate_run")  # ui.samples.file_jobs' jobs of Record and Live
+FILE_JOBS = ("record_upload_run", "live_annotate_run", "clip_upload_run")  # ui.samples.file_jobs: Record, Live, clips
 
 
 def finish_file_jobs(at: Any) -> None:  # noqa: ANN401 - streamlit.testing.v1.AppTest, not imported at collection

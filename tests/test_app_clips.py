@@ -17,7 +17,8 @@ from core.motion.clip import Clip
 from core.motion.train import MotionTrainConfig
 from core.types import Keypoints
 from ui.live.spotting import SpotFeed
-from ui.samples.clips import MotionTrainingRun, upload_clips
+from ui.samples.clip_uploads import upload_clips
+from ui.samples.clips import MotionTrainingRun
 from ui.samples.uploads import UploadedFile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,9 +70,9 @@ def test_record_adds_gestures_and_names_refused_uploads(data_dir: Path) -> None:
     assert [c.name for c in store.list_classes("moves")] == ["wave"]
     assert at.radio(key="clip_class").value == "wave"
     photo = shared_path("hagrid_380", "images", "palm", "palm_00000.jpg")
-    stored, refused = upload_clips(store, "moves", "wave", [UploadedFile("palm.jpg", photo.read_bytes()),
-                                                             UploadedFile("empty.mp4", b"")])  # fmt: skip
-    assert stored == 0 and refused == ["empty.mp4: the file is empty (0 bytes)",
+    stored, refused, cancelled = upload_clips(store, "moves", "wave", [UploadedFile("palm.jpg", photo.read_bytes()),
+                                                                        UploadedFile("empty.mp4", b"")])  # fmt: skip
+    assert stored == 0 and not cancelled and refused == ["empty.mp4: the file is empty (0 bytes)",
                                        "palm.jpg: a motion gesture is a video (one file, one clip), not a photo"]  # fmt: skip
     assert clip_counts(store, "moves") == {"wave": 0}
 
@@ -188,3 +189,40 @@ def test_a_wrong_clip_plays_back_as_a_small_animation(tmp_path: Path) -> None:
     last = np.asarray(gif.convert("RGB"))
     # the hand moved: its drawing is elsewhere at the end (the trail too), on the dark background
     assert (first > 60).any() and (last > 60).any() and not np.array_equal(first, last)
+
+
+def test_clip_uploads_show_frames_done_and_cancel_adds_none(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """#45 item 9: "Following the hand through 2 video(s)…" was a spinner; now frames done of all and Cancel."""
+    import threading
+    import time
+
+    from conftest import finish_file_jobs
+
+    import ui.samples.clip_uploads as clip_uploads
+
+    store = Store(data_dir)
+    store.create_project("moves", default_classes=False, motion=True)
+    store.add_class("moves", "wave")
+    there = threading.Event()
+
+    def paused(store, project, class_name, uploads, on_progress, cancel):  # noqa: ANN001, ANN202 - upload_clips'
+        on_progress(0, 200)
+        time.sleep(0.3)
+        on_progress(50, 200)
+        there.set()
+        assert cancel.wait(60)
+        return 0, [], True
+
+    monkeypatch.setattr(clip_uploads, "upload_clips", paused)
+    at = app()
+    at.selectbox(key="home_project").set_value("moves").run()
+    at.switch_page("pages/record.py").run()
+    at.get("file_uploader")[0].set_value([("wave.mp4", b"x", "video/mp4")]).run()
+    next(b for b in at.button if b.label == "➕ Add these clips").click().run()
+    assert there.wait(60)
+    at.run()
+    [bar] = [p for p in at.get("progress") if p.proto.text.startswith("Following the hand")]
+    assert bar.proto.text.startswith("Following the hand: frame 50 of 200, about ") and bar.proto.value == 25
+    at.button(key="clip_upload_run_cancel").click().run()
+    finish_file_jobs(at)
+    assert any(i.value == "Stopped: no clip was added." for i in at.info) and clip_counts(store, "moves") == {"wave": 0}

@@ -327,3 +327,28 @@ def test_asking_about_a_motion_project_imports_neither_torch_nor_scikit_learn() 
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           cwd=Path(__file__).resolve().parents[1])  # fmt: skip
     assert done.stdout.strip() == "[]", done.stdout
+
+
+@pytest.mark.slow  # MediaPipe follows the hand
+def test_clips_count_their_frames_and_a_cancel_stores_none(tmp_path: Path) -> None:
+    """#45 item 9: Record's "Following the hand through 2 video(s)…" counted nothing; now frames done of all
+    the videos' frames, and a cancel stops before the next frame and stores no clip."""
+    import threading
+
+    from core.data.project_motion import extract_clips
+    from core.io.progress import planned_frames
+
+    store = Store(tmp_path)
+    store.create_project("moves", default_classes=False, motion=True)
+    videos = sorted(shared_path("slovo_clips", "videos").glob("*.mp4"))
+    planned = sum(planned_frames(v) for v in videos)
+    cancel, seen = threading.Event(), []
+
+    def on_progress(done: int, total: int) -> None:
+        seen.append((done, total))
+        if done == planned // 2:
+            cancel.set()
+
+    report = extract_clips(store, "moves", "wave", videos, on_progress=on_progress, cancel=cancel)
+    assert report.cancelled and report.clip_ids == [] and clip_counts(store, "moves") == {}
+    assert seen == [(n, planned) for n in range(planned // 2 + 1)]

@@ -23,6 +23,7 @@ from core.data.project_folders import project_folder
 from core.data.schema import StoreError
 from core.data.store import Store
 from core.io.limits import LimitError, check_clip_length, check_upload_bytes
+from core.io.progress import FrameCounter, Progress, planned_frames
 from core.io.video import MediaError, MediaLimitError, iter_frames, media_kind, video_info
 from core.keypoints.backend import KeypointBackend
 from core.keypoints.landmarks import TrackerConfig
@@ -111,9 +112,28 @@ def _fps(path: Path) -> float:
     return fps if fps > 0 else 30.0  # read_clip's rule for a file without a frame rate
 
 
+class ClipsCancelled(Exception):
+    """``extract_clips`` was cancelled between two frames (internal: it stores nothing and says so)."""
+
+
+def _counted(detect: Callable[[RGBImage], list], counter: FrameCounter) -> Callable[[RGBImage], list]:
+    """``detect`` counting each frame into ``counter``; ``ClipsCancelled`` before a frame once it is cancelled
+    (the clip reader has no other way out of a file)."""
+
+    def counted(rgb: RGBImage) -> list:
+        if counter.cancelled:
+            raise ClipsCancelled
+        found = detect(rgb)
+        counter()
+        return found
+
+    return counted
+
+
 def read_video_clip(path: Path, backend: KeypointBackend, label: str | None = None,
-                    smoothing: SmoothingConfig | None = None) -> Clip:  # fmt: skip
-    """One video file as one steadied clip; ``MediaError`` / ``LimitError`` / ``ClipError`` naming the file."""
+                    smoothing: SmoothingConfig | None = None, counter: FrameCounter | None = None) -> Clip:  # fmt: skip
+    """One video file as one steadied clip; ``MediaError`` / ``LimitError`` / ``ClipError`` naming the file.
+    ``counter`` hears of each frame (``ClipsCancelled`` once it is cancelled)."""
     if media_kind(path) != "video":
         raise MediaError(path, "a motion gesture is a video (one file, one clip), not a photo")
     info = video_info(path)  # too long: refused from the header, before MediaPipe starts
@@ -124,6 +144,7 @@ def read_video_clip(path: Path, backend: KeypointBackend, label: str | None = No
     source = backend.source(TrackerConfig(max_num_hands=1))
     try:
         detect = steadied(source.process, _fps(path), smoothing)
+        detect = detect if counter is None else _counted(detect, counter)
         return read_clip(path, detect, skeleton_named(backend.skeleton), label)
     except ClipError as exc:
         raise ClipError(path, exc.problem) from None  # the path as given, not only its name
@@ -140,6 +161,7 @@ class ClipExtractReport:
     clip_ids: list[int] = field(default_factory=list)
     frames: int = 0
     refused: list[str] = field(default_factory=list)  # "<file>: <problem>" of each file skipped
+    cancelled: bool = False  # stopped by ``cancel``: nothing stored
 
     def summary(self) -> str:
         refused = f"; {len(self.refused)} files refused (listed as errors)" if self.refused else ""
@@ -151,27 +173,28 @@ class ClipsRefusedError(RefusedError[ValueError]):
 
 
 def extract_clips(store: Store, project: str, class_name: str, paths: Iterable[str | Path],
-                  smoothing: SmoothingConfig | None = None,
-                  on_progress: Callable[[int, int], None] | None = None,
-                  create_class: bool = True) -> ClipExtractReport:  # fmt: skip
+                  smoothing: SmoothingConfig | None = None, on_progress: Progress | None = None,
+                  create_class: bool = True, cancel: threading.Event | None = None) -> ClipExtractReport:  # fmt: skip
     """One clip per video file into ``class_name`` of a motion project, all in one transaction.
 
     Files that cannot be clips (not a video, too short, the hand missing in most frames, too long)
     are listed in ``refused``; when none can, nothing changes and ``ClipsRefusedError`` (or the one
-    file's own error) is raised.
+    file's own error) is raised. ``on_progress(frames done, frames planned)`` after each frame; ``cancel``
+    set: it stops before the next frame, stores nothing and returns a report with ``cancelled``.
     """
     require_motion(store, project)
     files, errors = usable_files(paths)
     refused: list[ValueError] = list(errors)
     backend = KeypointBackend.of_project(store, project)
     clips: list[Clip] = []
-    for done, path in enumerate(files, 1):
+    counter = FrameCounter(sum(planned_frames(path) for path in files), on_progress, cancel)
+    for path in files:
         try:
-            clips.append(read_video_clip(path, backend, class_name, smoothing))
+            clips.append(read_video_clip(path, backend, class_name, smoothing, counter))
         except CLIP_ERRORS as exc:
             refused.append(exc)
-        if on_progress is not None:
-            on_progress(done, len(files))
+        except ClipsCancelled:
+            return ClipExtractReport(class_name.strip(), False, refused=[str(e) for e in refused], cancelled=True)
     if not clips:
         raise refused[0] if len(refused) == 1 else ClipsRefusedError(refused)
     stored_name = store.class_named(project, class_name)

@@ -18,10 +18,9 @@ import streamlit as st
 
 from core.data.clips import clip_counts, delete_clips, list_clips
 from core.data.counts import project_counts
-from core.data.project_motion import extract_clips, train_motion_project
+from core.data.project_motion import train_motion_project
 from core.data.store import Store
 from core.gestures.early_stop import EpochStats
-from core.io.video import MediaError
 from core.io.writers import write_video
 from core.motion.clip import Clip
 from core.motion.evaluate import ClipReport, evaluate_clips
@@ -29,28 +28,8 @@ from core.motion.train import MotionTrainConfig, MotionTrainResult
 from core.viz.draw import skeleton_on
 from ui.common import widgets
 from ui.jobs.training import BackgroundRun
-from ui.samples.uploads import UploadedFile, unique_name, write_upload
+from ui.samples import clip_uploads
 from ui.webcam.clip_recorder import ClipRecorder, TakePlan
-
-
-def upload_clips(store: Store, project: str, class_name: str, uploads: list[UploadedFile]) -> tuple[int, list[str]]:
-    """Each uploaded video becomes one clip of ``class_name``: (clips stored, ``<file>: <problem>`` of those refused)."""
-    refused: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="handteach-clips-") as tmp:
-        folder = str(Path(tmp)) + "/"  # errors name the file as the user picked it, not its temporary copy
-        paths, taken = [], set()
-        for upload in uploads:
-            try:
-                paths.append(write_upload(upload, Path(tmp), taken))
-            except MediaError as exc:
-                refused.append(str(exc))
-        if not paths:
-            return 0, refused
-        try:
-            report = extract_clips(store, project, class_name, paths)
-        except ValueError as exc:  # no file made a clip: nothing stored
-            return 0, refused + [r.replace(folder, "") for r in str(exc).split("\nerror: ")]
-    return len(report.clip_ids), refused + [r.replace(folder, "") for r in report.refused]
 
 
 def clip_table(store: Store, project: str, class_name: str) -> None:
@@ -74,26 +53,6 @@ def clip_table(store: Store, project: str, class_name: str) -> None:
     if chosen and st.button(f"🗑 Delete {len(chosen)} clip(s)", key=f"clips_delete_{project}_{class_name}"):
         delete_clips(store, chosen)
         st.rerun()
-
-
-def record_uploads(store: Store, project: str, class_name: str) -> None:
-    """Upload videos of a motion gesture: one file, one clip."""
-    nonce = st.session_state.setdefault("clip_upload_nonce", 0)
-    files = st.file_uploader(
-        "Or upload videos (one file = one take of the gesture, up to 10 s)",
-        accept_multiple_files=True,
-        key=f"clip_upload_{nonce}",
-    )
-    if files and st.button("➕ Add these clips", key="clip_upload_add", type="primary"):
-        uploads = [UploadedFile(unique_name(f.name, set()), f.getvalue()) for f in files]
-        with st.spinner(f"Following the hand through {len(uploads)} video(s)…"):
-            stored, refused = upload_clips(store, project, class_name, uploads)
-        for problem in refused:
-            st.error(widgets.plain(problem))
-        if stored:
-            st.session_state["clip_upload_nonce"] = nonce + 1
-            st.session_state["flash"] = f"Added {stored} clip(s) of {widgets.plain(class_name)}."
-            st.rerun()
 
 
 @dataclass(frozen=True)
@@ -296,7 +255,7 @@ def record_page(store: Store, project: str) -> None:
         if target is not None:
             st.markdown(f"**{widgets.plain(target)}**: about 10 takes of 0.5–3 s; an `idle` gesture of holding still or moving "
                         "casually keeps Live from firing on everything.")  # fmt: skip
-            record_uploads(store, project, target)
+            clip_uploads.record_uploads(store, project, target)
     with main:  # (the page showed the flash message above)
         if target is not None:
             record_takes(store, project, target)
