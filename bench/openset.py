@@ -12,7 +12,7 @@ on the later block of every gesture, the left-out one included:
   later block one run of the hand, then ``model.decide``; ``unknown`` counts as wrong);
 * **untaught**: the share of the left-out gesture's later frames Live answers with a taught class (any);
 * **AUROC**: how well the reject score tells taught frames (high) from untaught ones (low), over the
-  same Live-averaged frames: minus the top class's distance in radii, for ``softmax-0.6`` its probability.
+  same Live-averaged frames: the rule's margin (``familiar_score``), for ``softmax-0.6`` the top probability.
 
 The blocks: a ``webcam_people`` gesture folder holds two blocks of 40 photos of one recording (its
 ``SOURCES.md``): the first 40 files in recording order are the first block, the last 40 the later block,
@@ -22,7 +22,8 @@ A take that says where its later frames start (kinivi logs) splits there; any ot
 Rules, all scored on one training per (person, left-out gesture):
 
 * ``defaults``: the product's rule (``core.gestures.familiarity``): a hand farther than the radius from
-  every example of its top class is ``unknown``, unless a starter gesture the network is sure of;
+  every own example of its top class is ``unknown``, unless that class is a starter gesture and the hand is
+  nearer to it (own examples, the starter set's hands of it) than to every starter hand of no class;
 * ``softmax-0.6``: the rule before (``TrainConfig(familiarity=False)``): top probability under 0.6. The
   examples are attached after the network is fitted, so it is the same network without them; the first
   training checks that (and every training is then done twice if not);
@@ -193,13 +194,24 @@ def score(
             else:
                 model.tolerance = tolerance
                 distances = live_average(model.class_distances(lesson.test_x), lesson.test_y)
-                reject = -np.minimum(distances[np.arange(len(p)), top], FAR)
+                reject = familiar_score(distances, top)
             labels = np.array([pred.label for pred in judge.decide(p, distances)])
             out[name] = Tally([labels[taught] == y[taught]], [labels[~taught] != UNKNOWN_LABEL], [reject[taught]],
                               [reject[~taught]])  # fmt: skip
     finally:
         model.tolerance = saved
     return out
+
+
+def familiar_score(distances: FloatArray, top: np.ndarray) -> np.ndarray:
+    """(m,) the rule's margin for (m, 2C + 1) distances in radii (``Familiarity.class_distances``' columns) and the
+    top classes: positive exactly where the hand is known by distance, ``1 - own`` (inside the radius of an own
+    example) or ``none - starter`` (nearer to the class's own examples or starter hands than to a hand of no
+    class), whichever is larger; inf stands in as ``FAR``."""
+    c, rows = (distances.shape[1] - 1) // 2, np.arange(len(top))
+    own, starter = np.minimum(distances[rows, top], FAR), np.minimum(distances[rows, c + top], FAR)
+    none = np.minimum(distances[:, 2 * c], FAR)
+    return np.maximum(1.0 - own, np.where(starter < FAR, none - starter, -FAR))
 
 
 def same_network(lesson: Lesson, seed: int) -> bool:

@@ -126,7 +126,7 @@ def _lesson_and_model() -> tuple[Lesson, GestureClassifier]:
         model.network[-1].weight.zero_()
         model.network[-1].bias.zero_()
     reference = np.concatenate([hands["a"][:4], hands["b"][:4]]).astype(np.float32)
-    model.familiarity = Familiarity(reference, np.repeat(np.arange(2), 4), 0.1, (False, False))
+    model.familiarity = Familiarity(reference, np.repeat(np.arange(2), 4), 0.1, 2)
     test = np.concatenate([hands[n][4:] for n in "abc"])
     lesson = Lesson(reference, ["a"] * 4 + ["b"] * 4, test, ["a"] * 8 + ["b"] * 8 + ["c"] * 8, "webcam_people",
                     np.zeros((0, CONFIG.size), np.float32), CONFIG)  # fmt: skip
@@ -147,8 +147,8 @@ def test_every_rule_is_scored_on_one_model_and_a_wider_tolerance_only_accepts_mo
     for smaller, larger in ((narrow, middle), (middle, wide)):
         assert (smaller.right[0] <= larger.right[0]).all() and (smaller.accepted[0] <= larger.accepted[0]).all()
     assert wide.right[0].sum() > narrow.right[0].sum() and wide.accepted[0].sum() > narrow.accepted[0].sum()
-    # the reject score is minus the distance in radii: the same order at every tolerance
-    np.testing.assert_allclose(narrow.taught_score[0] * 0.8, wide.taught_score[0] * 1.5, rtol=1e-5)
+    # without starter hands the reject score is 1 - the distance in radii: the same order at every tolerance
+    np.testing.assert_allclose((1 - narrow.taught_score[0]) * 0.8, (1 - wide.taught_score[0]) * 1.5, rtol=1e-5)
     old = scored["softmax-0.6"]  # 0.5 is under 0.6: the rule before answers unknown throughout
     assert not old.accepted[0].any() and not old.right[0].any()
 

@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 
 from core.gestures.classifier import GestureClassifier, ModelFileError
-from core.gestures.familiarity import MAX_ROWS, RADIUS_DEPTH, Familiarity, FamiliarityError, fit_familiarity
+from core.gestures.familiarity import (
+    MAX_ROWS,
+    NONE,
+    RADIUS_DEPTH,
+    Familiarity,
+    FamiliarityError,
+    StarterHands,
+    fit_familiarity,
+)
 from core.gestures.features import FeatureConfig, keypoints_to_features
 from core.gestures.train_config import USER_AUGMENT, TrainConfig
 from core.gestures.training import train_classifier
@@ -55,10 +63,58 @@ def test_examples_are_capped_and_mirrored_copies_follow_the_partner() -> None:
 
 
 def test_no_examples_for_a_class_falls_back_to_the_threshold() -> None:
-    fam = Familiarity(hands("open", 3, 0), np.zeros(3, np.int64), 0.7, (False, True))
+    fam = Familiarity(hands("open", 3, 0), np.zeros(3, np.int64), 0.7, 2)
     probabilities = np.array([[0.3, 0.7], [0.55, 0.45]], np.float32)
-    ratios = np.full((2, 2), np.inf, np.float32)
+    ratios = np.full((2, 5), np.inf, np.float32)
     assert fam.known(probabilities, ratios, threshold=0.6).tolist() == [True, False]
+
+
+def _starter_hands() -> StarterHands:
+    """Other people's fists, seen open-ish from another side (``hands("open")``: far from the person's fists), and
+    their "other" signs: a hand between the two, nearer to the open ones."""
+    x = np.concatenate([hands("open", 20, 5), hands("fist", 20, 6)])
+    return StarterHands(x, np.array(["fist"] * 20 + ["sign"] * 20))
+
+
+def test_a_starter_gesture_far_from_the_examples_is_known_when_nearer_to_its_starter_hands_than_to_no_class() -> None:
+    fist = hands("fist", 10, 1)
+    fam = fit_familiarity(fist, ["fist"] * 10, ["fist", "palm"], None, CFG, USER_AUGMENT, starter=_starter_hands())
+    assert fam.has_starter.tolist() == [True, False] and (fam.owner == NONE).sum() == 20
+    open_hand = hands("open", 3, 2)  # far from the person's fists: beyond the radius
+    ratios = fam.class_distances(open_hand) / fam.radius
+    assert (ratios[:, 0] > 1).all()
+    sure_fist = np.tile([[0.9, 0.1]], (3, 1)).astype(np.float32)
+    assert fam.known(sure_fist, ratios, threshold=0.6).all()  # the starter's fists from that side: still a fist
+    without = fit_familiarity(fist, ["fist"] * 10, ["fist", "palm"], None, CFG, USER_AUGMENT)
+    assert not without.known(sure_fist, without.class_distances(open_hand) / without.radius, 0.6).any()
+
+
+def test_a_hand_nearer_to_a_sign_of_no_class_is_unknown_however_sure_the_network() -> None:
+    starter = _starter_hands()
+    fam = fit_familiarity(hands("fist", 10, 1), ["fist"] * 10, ["fist", "palm"], None, CFG, USER_AUGMENT,
+                          starter=StarterHands(starter.x, np.array(["fist"] * 20 + ["sign"] * 20)[::-1]))  # fmt: skip
+    # now the open hands are the signs of no class, the fists the starter's fists
+    open_hand = hands("open", 3, 2)
+    ratios = fam.class_distances(open_hand) / fam.radius
+    assert (ratios[:, 2] > ratios[:, 4]).all()  # nearer to a sign of no class than to any fist
+    assert not fam.known(np.tile([[0.99, 0.01]], (3, 1)).astype(np.float32), ratios, 0.6).any()
+
+
+def test_starter_hands_without_hands_of_no_class_are_not_kept() -> None:
+    x = hands("open", 5, 5)
+    fam = fit_familiarity(hands("fist", 4, 1), ["fist"] * 4, ["fist", "palm"], None, CFG, USER_AUGMENT,
+                          starter=StarterHands(x, np.array(["fist"] * 5)))  # fmt: skip
+    assert (fam.owner < 2).all()  # nothing to weigh the starter's fists against
+    with pytest.raises(FamiliarityError, match="no class"):
+        Familiarity(x, np.array([0, 0, 2, 2, 2], np.int64), 0.7, 2)
+
+
+def test_one_or_two_samples_of_a_class_train_without_a_division_by_zero() -> None:
+    x = np.concatenate([hands("open", 2, 0), hands("fist", 2, 1)])  # one of each held out: one left to train on
+    result = train_classifier(x, ["open", "open", "fist", "fist"], ["open", "fist"], {}, CFG,
+                              TrainConfig(epochs=3, min_samples_per_class=2))  # fmt: skip
+    fam = result.classifier.familiarity
+    assert fam is not None and fam.has_own.all() and np.isfinite(fam.reference).all()
 
 
 @pytest.mark.parametrize(
@@ -68,9 +124,9 @@ def test_no_examples_for_a_class_falls_back_to_the_threshold() -> None:
         (lambda d, t: d["familiarity"].update(radius=float("nan")), "NaN"),
         (lambda d, t: d["familiarity"].update(radius=-1.0), "radius"),
         (lambda d, t: d["familiarity"].update(rows=3), "examples are"),
-        (lambda d, t: d["familiarity"].update(starter=[True]), "true/false"),
+        (lambda d, t: d["familiarity"].update(radius="far"), "radius"),
     ],
-    ids=["block-missing", "radius-nan", "radius-negative", "wrong-rows", "wrong-starter"],
+    ids=["block-missing", "radius-nan", "radius-negative", "wrong-rows", "radius-text"],
 )
 def test_a_damaged_familiarity_block_is_refused_by_name(tmp_path: Path, damage, message: str) -> None:
     x, y = np.concatenate([hands("open", 6, 0), hands("fist", 6, 1)]), ["open"] * 6 + ["fist"] * 6
@@ -97,4 +153,9 @@ def test_nan_examples_are_refused() -> None:
     bad = hands("open", 2, 0)
     bad[0, 0] = np.nan
     with pytest.raises(FamiliarityError, match="NaN"):
-        Familiarity(bad, np.zeros(2, np.int64), 0.7, (True,))
+        Familiarity(bad, np.zeros(2, np.int64), 0.7, 1)
+
+
+def test_owners_outside_the_classes_are_refused() -> None:
+    with pytest.raises(FamiliarityError, match="owners"):
+        Familiarity(hands("open", 2, 0), np.array([0, 4], np.int64), 0.7, 2)

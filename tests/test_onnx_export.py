@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from conftest import SHARED_DATA, shared_path
 
 from core.gestures.catalog import DEFAULT_CLASSES, GestureClass
@@ -449,24 +450,35 @@ def test_the_browser_examples_metadata_reader_reads_what_onnxruntime_reads(tmp_p
 
 
 def test_the_graph_decides_unknown_as_the_app_does(tmp_path: Path) -> None:
-    """A model with examples (core.gestures.familiarity): ``known`` and ``distance`` from onnxruntime equal
-    ``GestureClassifier.decide`` on the same frames, hands near the examples and far from them alike."""
-    from core.gestures.familiarity import fit_familiarity
+    """A model with examples (core.gestures.familiarity), own and starter hands and hands of no class: ``known``
+    and the distances from onnxruntime equal ``GestureClassifier.decide`` on the same frames, hands near the
+    examples and far from them, nearer to a class's starter hands and nearer to no class alike."""
+    from core.gestures.familiarity import StarterHands, fit_familiarity
     from core.gestures.train_config import USER_AUGMENT
 
     clf = classifier_for(HAND_DEPTH, classes=("fist", "a", "b"))
-    landmarks, _ = synthetic(HAND_DEPTH, 40, seed=7)
+    landmarks, _ = synthetic(HAND_DEPTH, 60, seed=7)
     size = (640, 480)
     hands = [keypoints(lm, size, HAND_DEPTH) for lm in landmarks]
     x = np.stack([hand_features(h, HAND_DEPTH) for h in hands])
-    labels = clf.predict_proba(x[:20]).argmax(axis=1)  # the first 20 are examples of the class the network picks
-    clf.familiarity = fit_familiarity(x[:20], [clf.classes[i] for i in labels], clf.classes, None, HAND_DEPTH,
-                                      USER_AUGMENT, starter_classes=["fist"])  # fmt: skip
+    with torch.no_grad():  # the network says "fist" for every hand: the distances decide
+        clf.network[-1].weight.zero_()
+        clf.network[-1].bias.copy_(torch.tensor([2.0, 0.0, 0.0]))
+    starter = StarterHands(x[40:], np.array(["fist", "other"] * 10))  # other people's fists, and signs of no class
+    clf.familiarity = fit_familiarity(x[:20], ["fist"] * 10 + ["a"] * 10, clf.classes, None, HAND_DEPTH,
+                                      USER_AUGMENT, starter=starter)  # fmt: skip
     session, meta = session_of(clf, tmp_path / "m.onnx")
-    probabilities, index, known, distance = session.run(["probabilities", "class_index", "known", "distance"],
-                                                        {"landmarks": landmarks, "image_size": np.array(size, np.float32)})  # fmt: skip
-    expected = clf.decide(clf.predict_proba(x), clf.class_distances(x))
-    assert np.abs(distance - clf.class_distances(x)).max() <= 5e-3  # float32 square roots near 0
+    feeds = {"landmarks": landmarks, "image_size": np.array(size, np.float32)}
+    known, distance, starter_distance, other = session.run(
+        ["known", "distance", "starter_distance", "other_distance"], feeds
+    )
+    expected, columns = clf.decide(clf.predict_proba(x), clf.class_distances(x)), clf.class_distances(x)
+    graph = np.concatenate([distance, starter_distance, other[:, None]], axis=1)
+    finite = np.isfinite(columns)
+    assert (np.isfinite(graph) == finite).all() and np.abs(graph[finite] - columns[finite]).max() <= 5e-3
     assert [bool(k) for k in known] == [p.label != "unknown" for p in expected]
-    assert known[:20].all() and not known[20:].all()  # examples are known; some strangers are not
-    assert meta["familiarity"]["rows"] == len(clf.familiarity.reference) and meta["familiarity"]["starter"][0]
+    assert known[:10].all()  # the person's fists
+    beyond = graph[20:40, 0] > 1  # strangers beyond the radius: known only when nearer to a fist than to no class
+    assert (known[20:40][beyond] == (graph[20:40, 3] < graph[20:40, 6])[beyond]).all()
+    assert known[20:40][beyond].any() and not known[20:40][beyond].all()
+    assert meta["familiarity"]["rows"] == len(clf.familiarity.reference) and meta["familiarity"]["none_rows"] == 10

@@ -120,8 +120,9 @@ class GestureClassifier:
             return torch.softmax(self.network(torch.from_numpy(x)), dim=1).numpy()
 
     def class_distances(self, features: FloatArray) -> FloatArray | None:
-        """(N, C) distance of each feature row to the nearest example of each class, in radii; None without
-        examples. A stream averages these over frames as it averages the probabilities."""
+        """(N, 2C + 1) distances of each feature row in radii (``Familiarity.class_distances``'s columns: each
+        class's own examples, each class's own or starter examples, hands of no class); None without examples.
+        A stream averages these over frames as it averages the probabilities."""
         if self.familiarity is None:
             return None
         x = np.ascontiguousarray(features, dtype=np.float32).reshape(-1, self.n_features)
@@ -131,8 +132,8 @@ class GestureClassifier:
         self, probabilities: FloatArray, distances: FloatArray | None, threshold: float | None = None
     ) -> list[Prediction]:
         """The one "unknown" decision (Live, videos, ``infer``, outputs; the ONNX graph computes the same): (N, C)
-        probabilities and their (N, C) ``class_distances`` (or None) → one ``Prediction`` per row; ``threshold``
-        (a page's own, Live's slider) in place of the model's."""
+        probabilities and their (N, 2C + 1) ``class_distances`` (or None) → one ``Prediction`` per row, its
+        ``distance`` the top class's own examples' in radii; ``threshold`` (a page's own) in place of the model's."""
         p = np.asarray(probabilities, np.float32).reshape(-1, len(self.classes))
         threshold = self.threshold if threshold is None else threshold
         if self.familiarity is None or distances is None:

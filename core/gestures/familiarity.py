@@ -3,18 +3,28 @@
 A softmax is confident far from anything it was trained on, so the top probability alone
 takes a gesture a person never taught for one they did (``bench/openset.py``: 65% of the
 untaught gestures' frames on ``webcam_people`` at the old 0.6 threshold). ``Familiarity``
-keeps the person's own examples of each class (their samples, augmented copies turned and
-tilted as training turns them, and the mirrored copies training draws) and answers, for the
-class the network picked, how far a hand lies from the nearest of them, in feature units
-(``core.gestures.features``: joints relative to the wrist, divided by the hand's reach).
+keeps, as rows of features (``core.gestures.features``: joints relative to the wrist, divided
+by the hand's reach):
 
-The decision (``known``): the hand is near one of the class's examples (``distance <= radius
-× tolerance``), or the class is a starter gesture (👍 👎 ☝ 👌 👊 👉 👈 ✋) and the network, which
-saw thousands of people's views of it, is at least ``confident`` sure: a fist taught from the
-back of the hand is still a fist from the knuckles. ``tolerance`` is the one knob a person
-moves (Live's slider): 1 is the trained radius, larger accepts hands further from the examples.
+* the person's **own examples** of each class: their samples, augmented copies turned and
+  tilted as training turns them, and the mirrored copies training draws;
+* for a class named like a starter gesture (👍 👎 ☝ 👌 👊 👉 👈 ✋), the **starter set's hands of
+  it** (other people's, from every side: a fist taught from the back is still a fist from the
+  knuckles);
+* **hands of no class**: the starter set's hands of signs the project does not know (its
+  "other" signs, starter gestures the project left out).
 
-Shapes: ``reference`` (R, D) float32 user-view features, ``owner`` (R,) int64 class index.
+The decision (``known``), for the class the network picked: the hand lies within the radius of
+one of the person's own examples of it (``distance <= radius × tolerance``: the person's hand
+always wins there); or the class has starter hands and the hand is nearer to that class (its own
+examples or the starter's hands of it) than to every hand of no class: a nearest-neighbour choice
+between "this gesture" and "none of these", however far both are. ``tolerance`` is the one knob a
+person moves (Live's slider): 1 is the trained radius, larger accepts hands further from their
+examples. A class with no example of its own (a starter gesture kept without samples) keeps the
+probability threshold.
+
+Shapes: ``reference`` (R, D) float32 user-view features, ``owner`` (R,) int64: ``c`` an own
+example of class c, ``C + c`` a starter hand of class c, ``NONE`` (-1) a hand of no class.
 """
 
 from __future__ import annotations
@@ -33,10 +43,16 @@ from core.types import FloatArray, IntArray
 # later frames of a taught gesture lie mostly under 0.5 (with depth), an untaught gesture's over 0.7.
 RADIUS_DEPTH = 0.7
 RADIUS_FLAT = 0.5  # x, y only (2D imports): the same hands measure about 0.7 times as far
-CONFIDENT = 0.9  # a starter gesture the network is this sure of counts as known however far from the examples
 COPIES = 10  # augmented copies of each own sample among the examples
-MAX_ROWS = 4000  # examples kept: the distances cost R x D per hand on Live and in the ONNX graph
+MAX_ROWS = 4000  # own examples kept: the distances cost R x D per hand on Live and in the ONNX graph
+# Starter hands kept (chosen at random, seeded): of each starter class the person taught, and of no class.
+# Four hands of no class to one of a class: on webcam_people (k = 10) 250/1000 to 1000/4000 gave the
+# same figures within the spread of the random choice; all of them (1:28) took p03's turned 👍 for none.
+STARTER_PER_CLASS = 500
+NONE_ROWS = 2000
+NONE = -1  # owner of a hand of no class
 TOLERANCE_RANGE = (0.5, 2.0)  # what Live's slider offers
+_CHUNK = 1024  # feature rows per distance matrix (an evaluation of thousands of photos stays in memory)
 
 
 class FamiliarityError(ValueError):
@@ -47,36 +63,43 @@ class FamiliarityError(ValueError):
 class Familiarity:
     """The examples a model's "unknown" decision measures against (see the module docstring)."""
 
-    reference: FloatArray  # (R, D) float32 examples, user-view features
-    owner: IntArray  # (R,) int64 class index of each example
-    radius: float  # feature units: a hand this near an example of its class is known
-    starter: tuple[bool, ...]  # (C,) whether each class is a starter gesture (confident network = known)
-    confident: float = CONFIDENT
+    reference: FloatArray  # (R, D) float32 rows, user-view features
+    owner: IntArray  # (R,) int64: c own example of class c, C + c a starter hand of class c, NONE a hand of no class
+    radius: float  # feature units: a hand this near an own example of its class is known
+    n_classes: int  # C
 
     def __post_init__(self) -> None:
-        ref, owner, n_classes = self.reference, self.owner, len(self.starter)
+        ref, owner, c = self.reference, self.owner, self.n_classes
         if ref.ndim != 2 or ref.dtype != np.float32 or owner.shape != (len(ref),) or owner.dtype != np.int64:
             raise FamiliarityError(f"examples must be (R, D) float32 with (R,) int64 owners, got {ref.shape} "
                                    f"{ref.dtype} and {owner.shape} {owner.dtype}")  # fmt: skip
         if not np.isfinite(ref).all():
             raise FamiliarityError("examples contain NaN or infinity")
-        if len(owner) and (owner.min() < 0 or owner.max() >= n_classes):
-            raise FamiliarityError(f"example owners must be class indices below {n_classes}")
-        if not (np.isfinite(self.radius) and self.radius > 0 and 0.0 <= self.confident <= 1.0):
-            raise FamiliarityError(f"radius must be positive and confident in [0, 1], got {self.radius}, "
-                                   f"{self.confident}")  # fmt: skip
+        if len(owner) and (owner.min() < NONE or owner.max() >= 2 * c):
+            raise FamiliarityError(f"example owners must lie in [{NONE}, {2 * c}) for {c} classes")
+        if (owner >= c).any() and not (owner == NONE).any():
+            raise FamiliarityError("starter hands of a class need hands of no class to be weighed against")
+        if not (np.isfinite(self.radius) and self.radius > 0):
+            raise FamiliarityError(f"radius must be positive, got {self.radius}")
 
     def class_distances(self, features: FloatArray) -> FloatArray:
-        """(N, C) distance of each (N, D) feature row to the nearest example of each class; inf without one.
-        Per class rather than for the top one only, so a stream can average them over frames as it averages
-        the probabilities (``core.gestures.pipeline``)."""
-        x = np.asarray(features, np.float32)
+        """(N, 2C + 1) distances in feature units of each (N, D) feature row: columns [0, C) to the nearest own
+        example of each class; [C, 2C) to the nearest of the class's own examples and starter hands (inf for a
+        class without starter hands); 2C to the nearest hand of no class (inf without). Inf where nothing is.
+        All of them, so a stream can average them over frames as it averages the probabilities."""
+        x = np.asarray(features, np.float32).reshape(-1, self.reference.shape[1])
+        return np.concatenate([self._chunk(x[i : i + _CHUNK]) for i in range(0, len(x), _CHUNK)] or
+                              [np.zeros((0, 2 * self.n_classes + 1), np.float32)])  # fmt: skip
+
+    def _chunk(self, x: FloatArray) -> FloatArray:
         squared = (x * x).sum(1)[:, None] - 2.0 * x @ self.reference.T + self._squared_norms[None]
-        out = np.full((len(x), len(self.starter)), np.inf, np.float32)
-        for c, rows in enumerate(self._rows_of_class):
+        nearest = np.full((len(x), len(self.groups)), np.inf, np.float32)  # own per class, starter per class, none
+        for column, rows in enumerate(self.groups):
             if len(rows):
-                out[:, c] = np.sqrt(np.maximum(squared[:, rows].min(axis=1), 0.0))
-        return out
+                nearest[:, column] = np.sqrt(np.maximum(squared[:, rows].min(axis=1), 0.0))
+        c = self.n_classes
+        nearest[:, c : 2 * c] = np.where(self.has_starter, np.minimum(nearest[:, :c], nearest[:, c : 2 * c]), np.inf)
+        return nearest
 
     # Worked out once per model, not per frame: Live calls class_distances on every frame of every stream.
     @functools.cached_property
@@ -84,45 +107,60 @@ class Familiarity:
         return (self.reference**2).sum(axis=1)
 
     @functools.cached_property
-    def _rows_of_class(self) -> list[IntArray]:
-        return [np.flatnonzero(self.owner == c) for c in range(len(self.starter))]
+    def groups(self) -> list[IntArray]:
+        """Rows of each column of ``class_distances``: own examples per class, starter hands per class, none."""
+        return [np.flatnonzero(self.owner == code) for code in [*range(2 * self.n_classes), NONE]]
 
     @functools.cached_property
-    def _has_examples(self) -> npt.NDArray[np.bool_]:
-        return np.array([len(rows) > 0 for rows in self._rows_of_class], bool)
+    def has_own(self) -> npt.NDArray[np.bool_]:
+        """(C,) whether each class has examples of the person's own."""
+        return np.array([len(rows) > 0 for rows in self.groups[: self.n_classes]], bool)
+
+    @functools.cached_property
+    def has_starter(self) -> npt.NDArray[np.bool_]:
+        """(C,) whether each class has starter hands (and so is weighed against the hands of no class)."""
+        return np.array([len(rows) > 0 for rows in self.groups[self.n_classes : 2 * self.n_classes]], bool)
 
     def known(self, probabilities: FloatArray, ratios: FloatArray, threshold: float) -> npt.NDArray[np.bool_]:
-        """(N,) the decision for (N, C) probabilities and their (N, C) ``class_distances`` divided by
+        """(N,) the decision for (N, C) probabilities and their (N, 2C + 1) ``class_distances`` divided by
         ``radius × tolerance`` (see the module docstring). A class with no example of its own (a starter
         gesture kept without samples) is judged as a model without examples is: its probability ≥ ``threshold``."""
-        best = probabilities.argmax(axis=1)
-        top = probabilities.max(axis=1)
-        near = ratios[np.arange(len(best)), best] <= 1.0
-        sure = np.asarray(self.starter, bool)[best] & (top >= self.confident)
-        none = ~self._has_examples[best] & (top >= threshold)
-        return near | sure | none
+        c = self.n_classes
+        best, rows = probabilities.argmax(axis=1), np.arange(len(probabilities))
+        near = ratios[rows, best] <= 1.0
+        nearer = ratios[rows, c + best] < ratios[:, 2 * c]  # inf < inf: no starter hands, no decision here
+        alone = ~self.has_own[best] & (probabilities.max(axis=1) >= threshold)
+        return near | nearer | alone
 
     def as_json(self) -> dict[str, object]:
-        return {"radius": self.radius, "confident": self.confident, "starter": list(self.starter),
-                "rows": len(self.reference)}  # fmt: skip
+        starter, none = int((self.owner >= self.n_classes).sum()), int((self.owner == NONE).sum())
+        return {"radius": self.radius, "rows": len(self.reference), "starter_rows": starter, "none_rows": none}
 
     @classmethod
     def from_parts(cls, description: object, reference: object, owner: object, n_classes: int,
                    n_features: int) -> Familiarity:  # fmt: skip
-        """Rebuild from ``model.json``'s block and the two tensors; ``FamiliarityError`` names what is wrong."""
+        """Rebuild from ``model.json``'s block and the two tensors; ``FamiliarityError`` names what is wrong.
+        (A block written before the starter hands, with 'confident' and 'starter', loads with own examples.)"""
         if not isinstance(description, Mapping):
             raise FamiliarityError(f"'familiarity' must be an object, got {type(description).__name__}")
-        radius, confident, starter = description.get("radius"), description.get("confident"), description.get("starter")
-        if type(radius) not in (int, float) or type(confident) not in (int, float):
-            raise FamiliarityError("'familiarity' needs numbers 'radius' and 'confident'")
-        if not isinstance(starter, list) or len(starter) != n_classes or not all(type(s) is bool for s in starter):
-            raise FamiliarityError(f"'familiarity.starter' must list {n_classes} true/false values")
+        radius = description.get("radius")
+        if type(radius) not in (int, float):
+            raise FamiliarityError("'familiarity' needs a number 'radius'")
         ref, own = np.asarray(reference), np.asarray(owner)
         if ref.shape[1:] != (n_features,) or ref.shape[0] != description.get("rows"):
             raise FamiliarityError(f"examples are {ref.shape}, the model needs ({description.get('rows')}, "
                                    f"{n_features})")  # fmt: skip
-        return cls(ref.astype(np.float32, copy=False), own.astype(np.int64, copy=False), float(radius),
-                   tuple(starter), float(confident))  # fmt: skip
+        return cls(ref.astype(np.float32, copy=False), own.astype(np.int64, copy=False), float(radius), n_classes)
+
+
+@dataclass(frozen=True)
+class StarterHands:
+    """The starter set's hands a training may keep as examples: (S, D) user-view features and their (S,) labels
+    (a starter gesture's name, or another label for a sign of no class), rows the person's own hand overrides
+    already left out (``core.starter.claims``)."""
+
+    x: FloatArray
+    labels: npt.NDArray[np.str_]
 
 
 def fit_familiarity(
@@ -132,14 +170,29 @@ def fit_familiarity(
     mirror_map: Mapping[str, str] | None,
     config: FeatureConfig,
     aug: AugmentConfig,
-    starter_classes: Sequence[str] = (),
     no_copies_from: Sequence[str] = (),
     seed: int = 0,
+    starter: StarterHands | None = None,
 ) -> Familiarity:
     """Examples from (N, D) own samples ``x`` labelled ``y``: each sample, ``COPIES`` augmented copies, and their
     mirrored copies labelled by ``mirror_map`` (None: no mirroring) except those of ``no_copies_from`` (classes
-    whose mirror image is another of the person's classes); at most ``MAX_ROWS``, every class keeping its share."""
+    whose mirror image is another of the person's classes); at most ``MAX_ROWS``, every class keeping its share.
+    With ``starter``: up to ``STARTER_PER_CLASS`` of its hands of each class with own samples, and ``NONE_ROWS``
+    of its hands of no class (labels not among ``classes``)."""
     rng = np.random.default_rng(seed)
+    rows, owner = _own_examples(x, y, classes, mirror_map, config, aug, no_copies_from, rng)
+    if starter is not None:
+        extra, extra_owner = _starter_examples(starter, classes, set(owner.tolist()), rng)
+        rows, owner = np.concatenate([rows, extra]), np.concatenate([owner, extra_owner])
+    radius = RADIUS_DEPTH if config.use_depth else RADIUS_FLAT
+    return Familiarity(np.ascontiguousarray(rows, np.float32), owner, radius, len(classes))
+
+
+def _own_examples(
+    x: FloatArray, y: Sequence[str], classes: Sequence[str], mirror_map: Mapping[str, str] | None,
+    config: FeatureConfig, aug: AugmentConfig, no_copies_from: Sequence[str], rng: np.random.Generator,
+) -> tuple[FloatArray, IntArray]:  # fmt: skip
+    """(rows, owners) of the person's own examples (see ``fit_familiarity``)."""
     index = {name: i for i, name in enumerate(classes)}
     labels = np.asarray(y, dtype=str)
     keep = np.isin(labels, list(index))
@@ -158,6 +211,25 @@ def fit_familiarity(
     if len(rows) > MAX_ROWS:
         chosen = rng.choice(len(rows), MAX_ROWS, replace=False)
         rows, owner = rows[chosen], owner[chosen]
-    radius = RADIUS_DEPTH if config.use_depth else RADIUS_FLAT
-    starter = tuple(name in set(starter_classes) for name in classes)
-    return Familiarity(np.ascontiguousarray(rows, np.float32), owner, radius, starter)
+    return rows.reshape(-1, config.size), owner
+
+
+def _starter_examples(
+    starter: StarterHands, classes: Sequence[str], owned: set[int], rng: np.random.Generator
+) -> tuple[FloatArray, IntArray]:
+    """(rows, owners) of the starter hands kept: of each class with own examples, and of no class. None of either
+    when the starter set has no hand of no class left (nothing to weigh a class's hands against)."""
+    labels = np.asarray(starter.labels, dtype=str)
+    none = _some(np.flatnonzero(~np.isin(labels, list(classes))), NONE_ROWS, rng)
+    if not len(none):
+        return np.zeros((0, starter.x.shape[1]), np.float32), np.zeros(0, np.int64)
+    picked = [_some(np.flatnonzero(labels == name), STARTER_PER_CLASS, rng) if c in owned else np.zeros(0, np.int64)
+              for c, name in enumerate(classes)]  # fmt: skip
+    owner = np.concatenate([np.full(len(p), len(classes) + c, np.int64) for c, p in enumerate(picked)]
+                           + [np.full(len(none), NONE, np.int64)])  # fmt: skip
+    return np.asarray(starter.x, np.float32)[np.concatenate([*picked, none])], owner
+
+
+def _some(rows: IntArray, n: int, rng: np.random.Generator) -> IntArray:
+    """At most ``n`` of ``rows``, drawn at random, in their order."""
+    return np.sort(rng.choice(rows, n, replace=False)) if len(rows) > n else rows

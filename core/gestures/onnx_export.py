@@ -13,11 +13,15 @@ the features. The contract (``docs/export.md``):
   model that reads it (``FeatureConfig.use_visibility``);
 * outputs ``probabilities`` (batch, C) float32 (softmax, columns in the order of the ``classes``
   metadata), ``class_index`` (batch,) int64 (their argmax) and ``known`` (batch,) bool: the app's own
-  "unknown" decision for that one frame (``GestureClassifier.decide``: for a model with the person's
-  examples, ``core.gestures.familiarity``, the hand lies within the radius of an example of its top
-  class or is a starter gesture the network is sure of; else the top probability reaches the
-  ``threshold`` metadata). A model with examples also gives ``distance`` (batch, C) float32, each
-  class's nearest example in radii (≤ 1: near enough); Live averages both over 5 frames per hand.
+  "unknown" decision for that one frame (``GestureClassifier.decide``: for a model with examples,
+  ``core.gestures.familiarity``, the hand lies within the radius of one of the person's examples of
+  its top class, or that class has starter hands and the hand is nearer to them or the person's
+  examples than to every starter hand of a sign the model does not know; else the top probability
+  reaches the ``threshold`` metadata). A model with examples also gives ``distance`` (batch, C),
+  each class's nearest own example in radii (≤ 1: near enough), ``starter_distance`` (batch, C), the
+  nearest own example or starter hand (inf for a class without starter hands), and
+  ``other_distance`` (batch,), the nearest hand of no class; Live averages all of them and the
+  probabilities over 5 frames per hand, then decides.
 
 Handedness is no input: models learn each gesture on both hands (mirrored copies of every sample,
 ``mirror_features``), so none reads it. A row whose points all sit on the root (a degenerate
@@ -50,7 +54,8 @@ ONNX_FORMAT = "handteach-landmarks-onnx"
 ONNX_FORMAT_VERSION = 1
 ONNX_OPSET = 17  # what every current runtime (onnxruntime, onnxruntime-web, mobile) runs
 INPUTS = ("landmarks", "image_size", "visibility")
-OUTPUTS = ("probabilities", "class_index", "known", "distance")  # "distance" only for a model with examples
+OUTPUTS = ("probabilities", "class_index", "known", "distance", "starter_distance", "other_distance")
+EXAMPLE_OUTPUTS = 3  # the distances: only for a model with examples
 # Why a motion project has no ONNX export (docs/export.md): what classifies a motion is not a function of one
 # frame's landmarks, and a graph holding only part of it would answer otherwise than the app.
 MOTION_REFUSAL = (
@@ -109,8 +114,9 @@ class LandmarkFeatures(nn.Module):
 
 
 class LandmarkClassifier(nn.Module):
-    """Landmarks → (probabilities (N, C), class_index (N,) int64, known (N,) bool[, distance (N, C) in radii]):
-    ``LandmarkFeatures``, the MLP, then ``GestureClassifier.decide``'s rule at tolerance 1."""
+    """Landmarks → (probabilities (N, C), class_index (N,) int64, known (N,) bool[, distance (N, C),
+    starter_distance (N, C), other_distance (N,) in radii]): ``LandmarkFeatures``, the MLP, then
+    ``GestureClassifier.decide``'s rule at tolerance 1 (``Familiarity.class_distances``' columns, split)."""
 
     def __init__(self, classifier: GestureClassifier) -> None:
         super().__init__()
@@ -120,14 +126,13 @@ class LandmarkClassifier(nn.Module):
         familiarity = classifier.familiarity
         self.has_examples = familiarity is not None
         if familiarity is not None:
-            n_classes = len(classifier.classes)
-            owned = torch.zeros(n_classes, len(familiarity.owner), dtype=torch.bool)
-            owned[torch.from_numpy(familiarity.owner), torch.arange(len(familiarity.owner))] = True
+            self.n_classes = familiarity.n_classes
             self.register_buffer("reference", torch.from_numpy(familiarity.reference.copy()), persistent=False)
-            self.register_buffer("not_owned", (~owned).float() * 1e30, persistent=False)  # (C, R)
-            self.register_buffer("has_own", owned.any(dim=1), persistent=False)  # (C,)
-            self.register_buffer("starter", torch.tensor(familiarity.starter, dtype=torch.bool), persistent=False)
-            self.radius, self.confident = float(familiarity.radius), float(familiarity.confident)
+            # the rows of each column (own per class, starter per class, none): constants, one gather each
+            self.groups = [torch.from_numpy(rows) for rows in familiarity.groups]
+            self.register_buffer("has_own", torch.from_numpy(familiarity.has_own.copy()), persistent=False)
+            self.register_buffer("has_starter", torch.from_numpy(familiarity.has_starter.copy()), persistent=False)
+            self.radius = float(familiarity.radius)
 
     def forward(
         self, landmarks: torch.Tensor, image_size: torch.Tensor, visibility: torch.Tensor | None = None
@@ -139,12 +144,16 @@ class LandmarkClassifier(nn.Module):
             return probabilities, best, top >= self.threshold
         squared = (features.square().sum(1, keepdim=True) - 2.0 * features @ self.reference.T
                    + self.reference.square().sum(1)[None])  # (N, R)  # fmt: skip
-        nearest = (squared[:, None, :] + self.not_owned[None]).amin(dim=2)  # (N, C)
-        distance = nearest.clamp_min(0.0).sqrt() / self.radius
-        near = distance.gather(1, best[:, None])[:, 0] <= 1.0
-        sure = self.starter[best] & (top >= self.confident)
+        far = torch.full_like(top, float("inf"))
+        nearest = torch.stack([squared[:, rows].amin(dim=1).clamp_min(0.0).sqrt() if len(rows) else far
+                               for rows in self.groups], dim=1) / self.radius  # (N, 2C + 1)  # fmt: skip
+        c = self.n_classes
+        own, none = nearest[:, :c], nearest[:, 2 * c]
+        starter = torch.where(self.has_starter[None], torch.minimum(own, nearest[:, c : 2 * c]), far[:, None])
+        near = own.gather(1, best[:, None])[:, 0] <= 1.0
+        nearer = starter.gather(1, best[:, None])[:, 0] < none
         alone = ~self.has_own[best] & (top >= self.threshold)
-        return probabilities, best, near | sure | alone, distance
+        return probabilities, best, near | nearer | alone, own, starter, none
 
 
 def input_names(config: FeatureConfig) -> list[str]:
@@ -153,8 +162,8 @@ def input_names(config: FeatureConfig) -> list[str]:
 
 
 def output_names(classifier: GestureClassifier) -> list[str]:
-    """The graph's outputs: ``distance`` only for a model with examples."""
-    return list(OUTPUTS if classifier.familiarity is not None else OUTPUTS[:3])
+    """The graph's outputs: the distances only for a model with examples."""
+    return list(OUTPUTS if classifier.familiarity is not None else OUTPUTS[:-EXAMPLE_OUTPUTS])
 
 
 def contract(config: FeatureConfig, outputs: Sequence[str] = OUTPUTS[:3]) -> dict[str, str]:
@@ -171,6 +180,10 @@ def contract(config: FeatureConfig, outputs: Sequence[str] = OUTPUTS[:3]) -> dic
         "class_index": "(batch,) int64: argmax of probabilities",
         "known": "(batch,) bool: the app's decision for this frame; false: say unknown",
         "distance": "(batch, C) float32: each class's nearest taught example, in radii (1: the edge of known)",
+        "starter_distance": "(batch, C) float32: each class's nearest taught example or starter hand, in radii; "
+        "inf for a class without starter hands",
+        "other_distance": "(batch,) float32: the nearest starter hand of a sign the model does not know, in radii "
+        "(inf: none kept); known when starter_distance of the top class is smaller",
     }
     return {name: described[name] for name in (*input_names(config), *outputs)}
 

@@ -24,7 +24,7 @@ from torch import nn
 
 from core.gestures.classifier import GestureClassifier
 from core.gestures.early_stop import EpochStats, fit_with_early_stopping
-from core.gestures.familiarity import fit_familiarity
+from core.gestures.familiarity import StarterHands, fit_familiarity
 from core.gestures.fast_mlp import AdamW, dropout_masks, forward_with_masks
 from core.gestures.features import FeatureConfig, augment, mirror_features
 from core.gestures.metrics import EvalReport, evaluate, mirrored_accuracy
@@ -341,16 +341,17 @@ def _validate(network: nn.Sequential, loss_fn: nn.Module, data: _Data) -> tuple[
 
 def attach_examples(
     classifier: GestureClassifier, x: FloatArray, y: npt.NDArray[np.str_], partners: Mapping[str, str] | None,
-    config: TrainConfig, landings: Mapping[str, str], starter_classes: Collection[str] = (),
+    config: TrainConfig, landings: Mapping[str, str], starter: StarterHands | None = None,
 ) -> None:  # fmt: skip
     """Give a hand model the person's (N, D) samples ``x`` as its examples (``core.gestures.familiarity``), with
-    ``starter_classes`` the classes the network also learnt from the starter set; mirrored copies of classes whose
-    mirror image is another own class (``landings``) are left out, as they would vouch for that class."""
+    ``starter`` the starter set's hands the training kept (its gestures' views and the signs of no class); mirrored
+    copies of classes whose mirror image is another own class (``landings``) are left out, as they would vouch
+    for that class."""
     cfg = classifier.feature_config
     if not config.familiarity or cfg.skeleton != "hand" or not len(x):
         return
     classifier.familiarity = fit_familiarity(x, y.tolist(), classifier.classes, partners, cfg, config.aug,
-                                             list(starter_classes), list(landings), config.seed)  # fmt: skip
+                                             list(landings), config.seed, starter)  # fmt: skip
 
 
 def result_metadata(result: TrainResult) -> dict[str, object]:

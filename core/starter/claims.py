@@ -148,16 +148,30 @@ def overridden_rows(
 ) -> npt.NDArray[np.bool_]:  # fmt: skip
     """(S,) starter rows a training leaves out: conflicts with any class, and "unknown" rows (starter rows of
     no ``active`` class) in groups claimed by a class of at most ``options.claim_max_samples`` samples."""
+    conflicting, claimed = overridden_parts(x, y, starter_x, starter_y, sources, active, counts, feature_config,
+                                            config, options, rng)  # fmt: skip
+    return conflicting | claimed
+
+
+def overridden_parts(
+    x: FloatArray, y: npt.NDArray[np.str_], starter_x: FloatArray, starter_y: npt.NDArray[np.str_],
+    sources: Sequence[str], active: Sequence[str], counts: Mapping[str, int], feature_config: FeatureConfig,
+    config: TrainConfig, options: StarterOptions, rng: np.random.Generator,
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:  # fmt: skip
+    """``overridden_rows`` in its two parts, (S,) each: the rows in conflict with a user sample (the person's hand
+    wins there: no example of anything), and the "unknown" rows of claimed groups (no longer trained as unknown,
+    still hands of no class to ``core.gestures.familiarity``)."""
+    none = np.zeros(len(starter_x), dtype=bool)
     if len(x) == 0 or len(starter_x) == 0:
-        return np.zeros(len(starter_x), dtype=bool)
+        return none, none.copy()
     reach_x, reach_y = reach(x, y, feature_config, config, options.coverage_copies, rng)
     reach_x, reach_y = _at_most(reach_x, reach_y, PER_CLASS_POINTS, rng)
     distance, names = class_distances(reach_x, reach_y.tolist(), starter_x, feature_config)
     radii = _radii(reach_x, reach_y.tolist(), names, feature_config, options.conflict_radius,
                    options.max_conflict_radius)  # fmt: skip
-    drop = conflicts(distance, names, starter_y, radii)
+    conflicting, claimed = conflicts(distance, names, starter_y, radii), none
     few = [i for i, name in enumerate(names) if counts.get(name, 0) <= options.claim_max_samples]
     if options.claim_share < 1.0 and few:
         rejection = ~np.isin(starter_y, list(active))
-        drop |= claims(distance[:, few], rejection, sources, options.claim_radius, options.claim_share)
-    return drop
+        claimed = claims(distance[:, few], rejection, sources, options.claim_radius, options.claim_share)
+    return conflicting, claimed

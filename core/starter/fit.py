@@ -28,6 +28,7 @@ import numpy.typing as npt
 import torch
 
 from core.gestures.classifier import GestureClassifier
+from core.gestures.familiarity import StarterHands
 from core.gestures.features import FeatureConfig
 from core.gestures.split import stratified_split
 from core.gestures.training import (
@@ -43,7 +44,7 @@ from core.gestures.training import (
     train_classifier,
     trainable_classes,
 )
-from core.starter.claims import overridden_rows
+from core.starter.claims import overridden_parts
 from core.starter.dataset import OTHER, StarterSet
 from core.starter.loop import Draw, Pools, fit_network
 from core.types import FloatArray, IntArray
@@ -156,8 +157,9 @@ def train_with_starter(
     counts = {name: int(np.sum(y == name)) for name in classes}
     active, skipped = trainable_classes(counts, partners, min_samples, known)
     rng = np.random.default_rng(config.seed)
-    keep = ~overridden_rows(x, y, starter_x, starter_y, starter.sources, active, counts, feature_config, config,
-                            options, rng)  # fmt: skip
+    conflicting, claimed = overridden_parts(x, y, starter_x, starter_y, starter.sources, active, counts,
+                                            feature_config, config, options, rng)  # fmt: skip
+    keep = ~(conflicting | claimed)
     split = _split_starter(starter_y, keep, active, options.val_per_class, rng)
     train_idx, val_idx = stratified_split(y, config.val_share, rng, min_val=0, x=x)
     pools = _pools(x, y, train_idx, val_idx, starter_x, split, starter_y, active, partners, options.user_weight)
@@ -178,7 +180,10 @@ def train_with_starter(
                                                    on_epoch, cancel)  # fmt: skip
         finally:
             torch.set_num_threads(threads)
-    attach_examples(classifier, x, y, partners if config.mirror else None, config, landings, known)
+    # the starter's hands as examples too: of the project's gestures, and of no class (claimed groups included;
+    # its "other" signs are no class even in a project with a class of that name)
+    hands = StarterHands(starter_x[~conflicting], np.where(starter_y == OTHER, "", starter_y)[~conflicting])
+    attach_examples(classifier, x, y, partners if config.mirror else None, config, landings, hands)
     result = _result(classifier, x, y, val_idx, starter_x, starter_y, split[2], partners, history, best, cancelled)
     result.skipped_classes, result.n_train, result.mirror_landings = skipped, len(train_idx), landings
     result.seconds = time.perf_counter() - started
