@@ -8,7 +8,7 @@ PORT ?= 8501
 ADDRESS ?=
 RUNTIME_VENV := .venv-runtime
 
-.PHONY: run test lint bench clean smoke frontend
+.PHONY: run test lint bench clean smoke frontend pictures
 
 $(VENV)/.installed: requirements.txt
 	@echo "Installing the Python packages into $(VENV) (first run only, about 2 minutes)..."
@@ -49,6 +49,10 @@ run: $(VENV)/.installed frontend
 test: $(VENV)/.installed-test frontend
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q --durations=30
+
+# The walkthrough in the real browser (tests/test_e2e_browser.py) keeps its Live screenshot as the README's picture.
+pictures: $(VENV)/.installed-test frontend
+	HANDTEACH_PICTURES=docs/images $(PY) -m pytest -q tests/test_e2e_browser.py -k record_train_recognise
 
 lint: $(VENV)/.installed-test
 	$(PY) -m ruff check .

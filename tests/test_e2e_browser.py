@@ -11,12 +11,17 @@ only). On the way it checks what a first-time user hits:
 * the project chosen on Home survives a reload (it lives in the URL);
 * Record is disabled while a take runs, so a second press cannot drop the take;
 * adding a gesture while the webcam streams keeps the stream running;
-* the server log has no ASGI error and no traceback.
+* the server log has no ASGI error and no traceback;
+* every page's words outside its "Details for the curious" panel are plain (no file path, no stage name:
+  ``test_app_words.BANNED``), and Live's card says what the video draws;
+* photos uploaded on Record join the webcam's samples; the ONNX model and the project file download and open.
+
+``make pictures`` runs it with ``HANDTEACH_PICTURES=docs/images``: the Live screenshot becomes the README's picture.
 
 The video is ``../shared/data/hands/video/asl_hand.25fps.mp4`` unless
 ``HANDTEACH_E2E_VIDEO`` names another (any shape: it is fitted inside 640×480). A video
 with too few frames where MediaPipe finds a usable hand fails at once, saying how many.
-Screenshots of every page at 1280×800 land in ``test-output/e2e/`` (git-ignored). Skips with
+Screenshots of every page at 1280×720 (a common laptop) land in ``test-output/e2e/`` (git-ignored). Skips with
 the reason when chromium, ffmpeg, playwright or the video are missing.
 """
 
@@ -29,7 +34,8 @@ from pathlib import Path
 
 import pytest
 from browsermaker import create_project, served_app
-from conftest import fake_camera_or_skip
+from conftest import fake_camera_or_skip, hagrid_photos
+from test_app_words import BANNED
 
 from bench.browser import WEBRTC_IFRAME, browser_page, start_webcam, wait_app_ready
 from bench.fake_camera import DEFAULT_VIDEO, ROOT, usable_frames
@@ -41,6 +47,7 @@ CLASSES = ("thumbs_up", "open_palm")
 PROJECT = "e2e hands"
 _TAKES: list[str] = []  # the gestures of the takes recorded so far on the Record page's stream
 MIN_USABLE_SHARE = 0.25  # a 3 s take at 5 samples/s then gives about 4 samples; three takes reach 5
+PICTURES = os.environ.get("HANDTEACH_PICTURES")  # a folder: `make pictures` keeps Live's screenshot for the docs
 
 
 @pytest.fixture(scope="module")
@@ -175,12 +182,91 @@ def _on_project(page, when: str) -> None:  # noqa: ANN001
     assert f"project {PROJECT}" in text, f"{when}: the page works on another project ({text!r})"
 
 
+def _plain_words(page, where: str) -> None:  # noqa: ANN001 - playwright Page
+    """The words a user reads on the page (main area and sidebar, the diagnostics panel left out) are plain."""
+    text = page.evaluate(
+        """label => { const parts = [];
+        for (const root of document.querySelectorAll('[data-testid="stMain"], [data-testid="stSidebar"]')) {
+          const copy = root.cloneNode(true);
+          for (const e of copy.querySelectorAll('[data-testid="stExpander"]'))
+            if (e.innerText.includes(label)) e.remove();
+          parts.push(copy.textContent); }
+        return parts.join(' '); }""",
+        "Details for the curious",
+    )
+    found = {what: re.findall(rf".{{0,40}}(?:{pattern}).{{0,40}}", text) for what, pattern in BANNED.items()}
+    assert not any(found.values()), f"{where}: { ({k: v for k, v in found.items() if v}) }"
+
+
+def _card_says_what_the_video_draws(page) -> None:  # noqa: ANN001
+    """Read in one go (one rerun): the first card's title and caption, and the labels drawn on the video."""
+    card, drawn = page.evaluate(
+        """() => { const t = s => { const e = document.querySelector(s); return e ? e.innerText : ''; };
+        return [t('.st-key-live_card_0'), t('.st-key-live_labels')]; }"""
+    )
+    first = re.match(r"Labels: (\S+) (\d+)% \((Left|Right)\)", drawn)
+    assert first, f"the labels line is not a hand's label: {drawn!r}"
+    label, percent, side = first.groups()
+    assert f"{side} hand" in card and label in card, f"the card ({card!r}) is not the video's {drawn!r}"
+    if label != "unknown":
+        assert f"confidence {percent}%" in card, f"the card ({card!r}) gives another number than the video {drawn!r}"
+
+
+def _picture(page, name: str) -> None:  # noqa: ANN001
+    """``$HANDTEACH_PICTURES/name.png``: the window at half size, 256 colours (a small file for the docs)."""
+    if not PICTURES:
+        return
+    from io import BytesIO
+
+    from PIL import Image
+
+    image = Image.open(BytesIO(page.screenshot())).convert("RGB")
+    image = image.resize((image.width // 2, image.height // 2), Image.LANCZOS).quantize(256)
+    Path(PICTURES).mkdir(parents=True, exist_ok=True)
+    image.save(Path(PICTURES) / f"{name}.png", optimize=True)
+
+
+def _upload_photos(page, class_name: str, photos: list[Path]) -> None:  # noqa: ANN001
+    page.locator('[data-testid="stRadio"] label').filter(has_text=class_name).click()
+    wait_app_ready(page)
+    page.get_by_text("Upload files", exact=False).first.click()
+    wait_app_ready(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(p) for p in photos])
+    page.get_by_role("button", name=re.compile(f"Add to .*{class_name}")).click()
+    page.get_by_text(re.compile(f"Added \\d+ samples of .*{class_name}")).wait_for(timeout=90_000)
+
+
+def _download(page, button: str) -> bytes:  # noqa: ANN001
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name=button).click()
+    return Path(info.value.path()).read_bytes()
+
+
+def _onnx_decides_unknown_as_the_app(data: bytes) -> None:
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+    outputs = {o.name for o in session.get_outputs()}
+    assert {"probabilities", "known"} <= outputs, f"the downloaded ONNX lacks the app's decision: {outputs}"
+
+
+def _project_file_opens(data: bytes, folder: Path) -> None:
+    from core.data.bundle_import import import_project
+    from core.data.store import Store
+
+    path = folder / "download.handteach"
+    path.write_bytes(data)
+    store = Store(folder / "opened" / "handteach.db")
+    import_project(store, path)
+    assert sum(store.class_counts(PROJECT).values()) > 0, "the downloaded project file holds no samples"
+
+
 def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) -> None:
     started = time.monotonic()
     stored: dict[str, int] = {}
     _TAKES.clear()
     with (
-        browser_page(camera_file, width=1280, height=800) as page,
+        browser_page(camera_file, width=1280, height=720) as page,
         served_app(tmp_path, lambda: _shot(page, "failure")) as server,
     ):
         page.goto(server.url)
@@ -188,6 +274,7 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
         query = create_project(page, PROJECT, f"Created project '{PROJECT}'")
         _shot(page, "1-home")
         assert not _overflowing(page), _overflowing(page)
+        _plain_words(page, "Home")
 
         page.goto(f"{server.url}/record?{query}")  # a new session: only the URL knows the project
         wait_app_ready(page)
@@ -202,6 +289,8 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
         stored[CLASSES[1]] = _record(page, CLASSES[1])
         _shot(page, "2-record")
         assert not _overflowing(page), _overflowing(page)
+        _plain_words(page, "Record")
+        _upload_photos(page, CLASSES[0], hagrid_photos("like", 4))
 
         page.goto(f"{server.url}/train?{query}")
         wait_app_ready(page)
@@ -211,6 +300,8 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
         page.locator(".st-key-train_metrics").get_by_text("Accuracy", exact=True).wait_for(timeout=30_000)
         _shot(page, "3-train")
         assert not _overflowing(page), _overflowing(page)
+        _plain_words(page, "Train")
+        _onnx_decides_unknown_as_the_app(_download(page, "⬇ Model (ONNX)"))
 
         page.goto(f"{server.url}/live?{query}")
         wait_app_ready(page)
@@ -222,11 +313,14 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
             timeout=30_000
         )
         assert page.get_by_text("Using the built-in starter model").count() == 0, "the trained model is in use"
+        _card_says_what_the_video_draws(page)
         _shot(page, "4-live")
+        _picture(page, "live")
         assert not _overflowing(page), _overflowing(page)
+        _plain_words(page, "Live")
 
         page.get_by_text("🔬 CPM belief maps").click()
-        caption = page.get_by_text(re.compile("^MULTI: belief maps of each stage"))
+        caption = page.get_by_text(re.compile("^MULTI: where the CPM thinks the joints are after each of its steps"))
         caption.wait_for(timeout=30_000)
         sources = set()
         for _ in range(6):  # the panel follows the video: its image changes
@@ -241,6 +335,10 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
                 time.sleep(0.3)
         _shot(page, "5-live-cpm")
         assert not _overflowing(page), _overflowing(page)
+
+        page.goto(f"{server.url}/?{query}")
+        wait_app_ready(page)
+        _project_file_opens(_download(page, "⬇ Download project (.handteach)"), tmp_path)
     print(f"\nscreenshots in {OUTPUT}; {stored} samples; took {time.monotonic() - started:.0f} s")
 
 

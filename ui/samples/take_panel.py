@@ -87,7 +87,8 @@ def _take_status(recording: RecordStatus, gestures: list[GestureClass]) -> None:
         st.info(f"Saving {recording.captured} samples…")
     else:
         verb = "Stopped early. " if recording.phase == "stopped" else ""
-        text = f"{verb}Stored {recording.stored} samples of {title} (from {recording.attempts} frames)."
+        looked = f" from {recording.attempts} video frames" if recording.attempts != recording.stored else ""
+        text = f"{verb}Stored {recording.stored} samples of {title}{looked}."
         if recording.stored:
             st.success(text)
         else:
