@@ -6,25 +6,42 @@ export const SMOOTHING_FRAMES = 5; // pipeline.STREAM_SMOOTHING_FRAMES
 const HANDEDNESS_PENALTY = 0.3; // pipeline._HANDEDNESS_PENALTY
 const MAX_MATCH_COST = 0.35; // pipeline._MAX_MATCH_COST
 const MAX_MISSED = 2; // pipeline._MAX_MISSED
-const NO_EXAMPLES = 1e10; // the graph gives a class without examples ~1e15 radii (onnx_export: 1e30 masked, sqrt)
+const NO_EXAMPLES = 1e10; // the graph gives a class without own examples inf radii (older graphs ~1e15)
 export const UNKNOWN = "unknown"; // core.types.UNKNOWN_LABEL
 
-// The model's rule from its metadata (docs/export.md): threshold, familiarity {confident, starter} or null.
+// The model's rule from its metadata (docs/export.md), as core/gestures/familiarity.Familiarity.known:
+// distances is one row of 2C + 1 radii (the graph's distance, starter_distance and other_distance side by
+// side, as class_distances' columns: own example per class, own-or-starter per class, no class), or null for
+// a model without examples. Known: within the radius of an own example of the top class (at the page's
+// tolerance), or that class has starter hands and the hand is nearer to them than to every hand of no class
+// (inf < inf is false: no starter hands, no decision there), or the class has no own example and its
+// probability reaches the threshold.
 export function decide(probabilities, distances, meta, tolerance = 1.0, threshold = meta.threshold) {
   let best = 0;
   for (let c = 1; c < probabilities.length; c++) if (probabilities[c] > probabilities[best]) best = c;
-  const top = probabilities[best];
+  const top = probabilities[best], classes = probabilities.length;
   let known;
   if (!meta.familiarity || !distances) known = top >= threshold;
   else {
-    const near = distances[best] / tolerance <= 1.0;
-    const sure = Boolean(meta.familiarity.starter[best]) && top >= meta.familiarity.confident;
-    const alone = !(distances[best] < NO_EXAMPLES) && top >= threshold;
-    known = near || sure || alone;
+    const own = distances[best], other = distances[2 * classes];
+    const near = own / tolerance <= 1.0;
+    const nearer = distances[classes + best] < other;
+    const alone = !(own < NO_EXAMPLES) && top >= threshold;
+    known = near || nearer || alone;
   }
   const ratio = meta.familiarity && distances ? distances[best] / tolerance : null;
   const top3 = probabilities.map((p, c) => [c, p]).sort((a, b) => b[1] - a[1]).slice(0, 3);
   return { index: best, score: top, known, label: known ? meta.classes[best] : UNKNOWN, distance: ratio, top: top3 };
+}
+
+// One (2C + 1) row per hand of the graph's three distance outputs, or null for a model without them.
+export function distanceRows(own, starter, other, n, c) {
+  if (!own || !starter || !other) return null;
+  return Array.from({ length: n }, (_, h) => [
+    ...Array.from(own.subarray(h * c, (h + 1) * c)),
+    ...Array.from(starter.subarray(h * c, (h + 1) * c)),
+    other[h],
+  ]);
 }
 
 function centre(hand) {

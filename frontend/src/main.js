@@ -7,7 +7,7 @@ import * as ort from "onnxruntime-web";
 import { readMetadata } from "../../examples/onnx_metadata.mjs";
 import { connect } from "./protocol.js";
 import { landmarkTensorData, mirrorX, pixelPoints, storeHands } from "./hands.js";
-import { Smoother, decide, rows } from "./decide.js";
+import { Smoother, decide, distanceRows, rows } from "./decide.js";
 import { CROP_SIDE, JPEG_QUALITY, cropBox, jpegBase64, maxFrames, takeHand, takeMessage } from "./take.js";
 import { cameraProblem, labelEvent, labelsKey } from "./events.js";
 
@@ -26,10 +26,14 @@ const state = {
   smoother: new Smoother(), lastKey: null, lastEventAt: 0, take: null, takesDone: new Set(),
   fps: 0, frameTimes: [], started: false,
 };
-window.handteach = { frames: [], keep: 0, state }; // the browser tests read the last `keep` frames' results
+// The browser tests read the last `keep` frames' results; bench/webcam.py --path browser reads `timing`:
+// frames handled, events sent, when the first label was drawn (epoch ms) and the last 300 labelled frames'
+// lag from the camera's capture of the frame (requestVideoFrameCallback's captureTime) to its label drawn.
+const timing = { frames: 0, events: 0, firstLabelAt: null, lags: [] };
+window.handteach = { frames: [], keep: 0, state, timing };
 
 const streamlit = connect(onRender);
-const send = (value) => streamlit.setValue({ ...value, tab, seq: ++seq });
+const send = (value) => { timing.events += 1; streamlit.setValue({ ...value, tab, seq: ++seq }); };
 
 function say(text) {
   note.textContent = text;
@@ -115,10 +119,10 @@ async function loadModel(bytes, version) {
 function loop() {
   const next = () => (video.requestVideoFrameCallback ? video.requestVideoFrameCallback(step) : requestAnimationFrame(step));
   let busy = false;
-  const step = async () => {
+  const step = async (_now, metadata) => {
     if (!busy) {
       busy = true;
-      try { await frame(); } catch (error) { say(`Stopped on a frame: ${error.message}`); busy = false; return; }
+      try { await frame(metadata); } catch (error) { say(`Stopped on a frame: ${error.message}`); busy = false; return; }
       busy = false;
     }
     next();
@@ -126,7 +130,7 @@ function loop() {
   next();
 }
 
-async function frame() {
+async function frame(metadata) {
   const now = performance.now();
   const width = video.videoWidth, height = video.videoHeight;
   if (!width || !height) return;
@@ -135,6 +139,7 @@ async function frame() {
   const hands = storeHands(state.landmarker.detectForVideo(video, now));
   const decisions = state.args.mode === "live" ? await classify(hands, width, height) : [];
   draw(hands, decisions, width, height);
+  stamp(decisions, metadata);
   if (state.take) captureForTake(hands, width, height, now);
   if (state.args.mode === "live" && state.session) maybeSendLabels(hands, decisions, width, height, now);
   countFps(now);
@@ -155,7 +160,8 @@ async function classify(hands, width, height) {
   const out = await session.run(feeds);
   const classes = meta.classes.length;
   const probabilities = rows(out.probabilities.data, hands.length, classes);
-  const distances = out.distance ? rows(out.distance.data, hands.length, classes) : null;
+  const { distance, starter_distance: starter, other_distance: other } = out;
+  const distances = distanceRows(distance && distance.data, starter && starter.data, other && other.data, hands.length, classes);
   const tolerance = Number(state.args.tolerance) || 1.0;
   const threshold = state.args.threshold == null ? meta.threshold : Number(state.args.threshold);
   const smoothed = state.smoother.update(hands, probabilities, distances);
@@ -256,6 +262,16 @@ function countFps(now) {
   while (state.frameTimes.length && now - state.frameTimes[0] > 2000) state.frameTimes.shift();
   const span = (now - state.frameTimes[0]) / 1000;
   state.fps = span > 0 ? (state.frameTimes.length - 1) / span : 0;
+}
+
+function stamp(decisions, metadata) {
+  timing.frames += 1;
+  if (!decisions.length) return;
+  const drawn = performance.now();
+  if (timing.firstLabelAt === null) timing.firstLabelAt = performance.timeOrigin + drawn;
+  const captured = metadata && (metadata.captureTime || metadata.presentationTime); // the camera's frame
+  if (captured) timing.lags.push(drawn - captured);
+  if (timing.lags.length > 300) timing.lags.shift();
 }
 
 function keepForTests(hands, decisions, now) {

@@ -4,7 +4,7 @@ import { test } from "node:test";
 
 import { componentReady, componentValue, frameHeight, renderArgs } from "../src/protocol.js";
 import { mirrorX, pixelPoints, storeHand } from "../src/hands.js";
-import { Smoother, UNKNOWN, decide } from "../src/decide.js";
+import { Smoother, UNKNOWN, decide, distanceRows } from "../src/decide.js";
 import { cropBox, maxFrames, takeHand, takeMessage } from "../src/take.js";
 import { cameraProblem, labelEvent, labelsKey } from "../src/events.js";
 
@@ -29,19 +29,30 @@ test("a hand keeps the unmirrored points and the Tasks API's handedness; only dr
   assert.equal(storeHand(points(0, 0), null, []).handedness, "Unknown");
 });
 
-const meta = { classes: ["fist", "palm", "like"], threshold: 0.6, familiarity: { confident: 0.9, starter: [true, false, false] } };
+const meta = { classes: ["fist", "palm", "like"], threshold: 0.6, familiarity: { radius: 0.3, rows: 90, starter_rows: 40, none_rows: 20 } };
+const far = Infinity;
+// 2C + 1 radii: own example per class, own-or-starter per class (inf: no starter hands), the nearest hand of no class
+const row = (own, starter, other) => [...own, ...starter, other];
 
-test("the unknown rule: near an example, a sure starter gesture, or a class without examples over the threshold", () => {
-  assert.equal(decide([0.1, 0.8, 0.1], [2, 0.9, 2], meta).label, "palm"); // near: 0.9 radii
-  assert.equal(decide([0.1, 0.8, 0.1], [2, 1.1, 2], meta).label, UNKNOWN); // too far, not a starter
-  assert.equal(decide([0.1, 0.8, 0.1], [2, 1.1, 2], meta, 1.5).label, "palm"); // Live's tolerance 1.5
-  assert.equal(decide([0.95, 0.03, 0.02], [3, 3, 3], meta).label, "fist"); // a starter the network is sure of
-  assert.equal(decide([0.85, 0.1, 0.05], [3, 3, 3], meta).label, UNKNOWN);
-  assert.equal(decide([0.1, 0.2, 0.7], [3, 3, 1.4e15], meta).label, "like"); // no examples: the threshold
-  assert.equal(decide([0.1, 0.4, 0.5], [3, 3, 1.4e15], meta).label, UNKNOWN);
+test("the unknown rule is familiarity.known: near an own example, nearer its starter hands than no class, or alone", () => {
+  assert.equal(decide([0.1, 0.8, 0.1], row([2, 0.9, 2], [far, far, far], far), meta).label, "palm"); // 0.9 radii
+  assert.equal(decide([0.1, 0.8, 0.1], row([2, 1.1, 2], [far, far, far], far), meta).label, UNKNOWN); // too far
+  assert.equal(decide([0.1, 0.8, 0.1], row([2, 1.1, 2], [far, far, far], far), meta, 1.5).label, "palm"); // tolerance 1.5
+  // fist has starter hands: nearer to them (or own) than to every hand of no class, however far both are
+  assert.equal(decide([0.95, 0.03, 0.02], row([3, 3, 3], [2.5, far, far], 2.8), meta).label, "fist");
+  assert.equal(decide([0.95, 0.03, 0.02], row([3, 3, 3], [2.5, far, far], 2.4), meta).label, UNKNOWN); // no class nearer
+  assert.equal(decide([0.95, 0.03, 0.02], row([3, 3, 3], [far, far, far], far), meta).label, UNKNOWN); // inf < inf: no
+  assert.equal(decide([0.1, 0.2, 0.7], row([3, 3, far], [far, far, far], far), meta).label, "like"); // no own example
+  assert.equal(decide([0.1, 0.4, 0.5], row([3, 3, far], [far, far, far], far), meta).label, UNKNOWN); // under threshold
   const plain = { ...meta, familiarity: null };
   assert.equal(decide([0.1, 0.2, 0.7], null, plain).label, "like");
   assert.equal(decide([0.1, 0.2, 0.7], null, plain, 1, 0.8).label, UNKNOWN); // the page's threshold
+});
+
+test("the graph's three distance outputs become one 2C + 1 row per hand", () => {
+  const own = Float32Array.of(1, 2, 3, 4, 5, 6), starter = Float32Array.of(7, far, 9, 10, far, 12), other = Float32Array.of(13, 14);
+  assert.deepEqual(distanceRows(own, starter, other, 2, 3), [[1, 2, 3, 7, far, 9, 13], [4, 5, 6, 10, far, 12, 14]]);
+  assert.equal(distanceRows(null, null, null, 2, 3), null);
 });
 
 test("smoothing averages each hand's last 5 frames and follows hands by place", () => {
@@ -84,7 +95,7 @@ test("camera failures say what happened and offer files", () => {
 
 test("a Live event names each hand's label; its key changes only with the labels", () => {
   const hand = storeHand(points(0.2, 0.3), null, [{ categoryName: "Right", score: 0.9 }]);
-  const decision = decide([0.1, 0.8, 0.1], [2, 0.5, 2], meta);
+  const decision = decide([0.1, 0.8, 0.1], row([2, 0.5, 2], [far, far, far], far), meta);
   const event = labelEvent([hand], [decision], meta, "v1", 24.44, [640, 480]);
   assert.equal(event.hands[0].label, "palm");
   assert.equal(event.fps, 24.4);
