@@ -162,7 +162,8 @@ def resdeconv_checkpoint(folder: Path, hand_threshold: float = 0.0) -> Path:
     return checkpoint.save(HandResDeconv(cfg), folder)
 
 
-FILE_JOBS = ("record_upload_run", "live_annotate_run", "clip_upload_run")  # ui.samples.file_jobs: Record, Live, clips
+# ui.samples.file_jobs' jobs: Record's uploads, Live's file, a motion project's clips, a CSV import
+FILE_JOBS = ("record_upload_run", "live_annotate_run", "clip_upload_run", "record_csv_run")
 
 
 def finish_file_jobs(at: Any) -> None:  # noqa: ANN401 - streamlit.testing.v1.AppTest, not imported at collection

@@ -318,12 +318,14 @@ def test_record_imports_a_kinivi_pair_and_refuses_bad_csv(data_dir: Path) -> Non
         at.run()
         button(at, "Import").click()
         at.run()
+        finish_file_jobs(at)
         assert at.error and why in at.error[0].value and "Nothing was imported" in at.error[0].value, why
         assert sum(store.class_counts("default").values()) == 0
     at.get("file_uploader")[0].set_value([("keypoint.csv", keypoints, "text/csv"), ("labels.csv", labels, "text/csv")])
     at.run()
     button(at, "Import").click()
     at.run()
+    finish_file_jobs(at)
     assert not at.exception and not at.error
     counts = store.class_counts("default")
     assert counts["wave"] == 4 and counts["fist"] == 3
@@ -344,6 +346,7 @@ def test_record_import_warns_when_a_gestures_rows_jump_between_hands(data_dir: P
     at.run()
     button(at, "Import").click()
     at.run()
+    finish_file_jobs(at)
     assert not at.exception and not at.error and store.class_counts("default")["wave"] == 8
     assert at.warning and "wave alternate between two hands" in at.warning[0].value
 
@@ -419,6 +422,30 @@ def test_record_upload_shows_frames_done_and_time_left_and_cancel_adds_nothing(
     finish_file_jobs(at)
     assert "Stopped after 40 video frames: nothing was added." in texts(at)
     assert sum(Store(data_dir).class_counts("default").values()) == 0 and not button(at, "Add to").disabled
+
+
+def test_a_csv_import_shows_rows_done_and_cancel_imports_nothing(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#45 item 9: "Importing…" was a spinner (a 200 MB file is tens of seconds); now rows done of all, Cancel."""
+    import ui.samples.csv_panel as csv_panel
+
+    there = _paused_file_job(monkeypatch, csv_panel, "import_csv_uploads", lambda cancel: None)
+    at = app("record")
+    at.segmented_control(key="record_source").set_value("📄 Import CSV")
+    at.run()
+    at.get("file_uploader")[0].set_value([("mine.csv", b"x", "text/csv")])
+    at.run()
+    button(at, "Import").click()
+    at.run()
+    assert there.wait(60)
+    at.run()
+    [bar] = [p for p in at.get("progress") if p.proto.text.startswith("Importing")]
+    assert bar.proto.text.startswith("Importing: row 40 of 325, about ")
+    at.button(key="record_csv_run_cancel").click()
+    at.run()
+    finish_file_jobs(at)
+    assert "Stopped: nothing was imported." in texts(at)
 
 
 def test_live_recognising_a_file_shows_frames_done_and_can_be_cancelled(

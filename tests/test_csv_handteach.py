@@ -293,3 +293,26 @@ def test_export_and_import_memory_is_flat_in_the_number_of_rows(tmp_path: Path) 
         peaks[n] = (export_peak, import_peak)
     for small, large in zip(peaks[500], peaks[2000], strict=True):
         assert large < 1.5 * small + 200_000, peaks
+
+
+def test_an_import_counts_its_rows_and_a_cancel_stores_none(store: Store, tmp_path: Path, data_dir: Path) -> None:
+    """#45 item 9: Record's "Importing…" counted nothing; rows done of all, and a cancel rolls every row back."""
+    import threading
+
+    from core.io.progress import Stopped
+
+    rng = np.random.default_rng(3)
+    store.add_samples(DEFAULT_PROJECT, [Sample(make_hand(rng), "ok", "image", f"{i}.jpg") for i in range(30)])
+    path = tmp_path / "thirty.csv"
+    csv_io.export_handteach(store, DEFAULT_PROJECT, path)
+    other = Store(data_dir.parent / "other")
+    other.create_project("p", default_classes=False)
+    seen: list[tuple[int, int]] = []
+    assert csv_io.import_handteach(other, "p", path, on_progress=lambda d, t: seen.append((d, t))).n_added == 30
+    assert seen == [(n, 30) for n in range(31)]
+    other.create_project("q", default_classes=False)
+    cancel = threading.Event()
+    with pytest.raises(Stopped):
+        csv_io.import_handteach(other, "q", path, on_progress=lambda d, t: cancel.set() if d == 10 else None,
+                                cancel=cancel)  # fmt: skip
+    assert other.list_samples("q") == [] and other.list_classes("q") == []

@@ -258,3 +258,23 @@ def test_real_mediapipe_keypoints_through_both_formats(store: Store, tmp_path: P
     config = FeatureConfig(use_depth=False)
     expected = np.stack([hand_features(s.hand, config) for s in samples])
     np.testing.assert_allclose(keypoints_to_features(points, config), expected, atol=1e-6)
+
+
+def test_a_kinivi_import_counts_its_rows_and_a_cancel_stores_none(store: Store, tmp_path: Path) -> None:
+    """#45 item 9: rows done of all the keypoint file's rows; a cancel rolls every row back."""
+    import threading
+
+    from core.io.progress import Stopped
+
+    keypoints, labels, _, _ = write_kinivi(tmp_path, n=12)
+    before = snapshot(store)
+    cancel = threading.Event()
+    with pytest.raises(Stopped):
+        csv_io.import_kinivi(store, DEFAULT_PROJECT, keypoints, labels, cancel=cancel,
+                             on_progress=lambda done, total: cancel.set() if done == 5 else None)  # fmt: skip
+    assert snapshot(store) == before
+    seen: list[tuple[int, int]] = []
+    report = csv_io.import_kinivi(
+        store, DEFAULT_PROJECT, keypoints, labels, on_progress=lambda d, t: seen.append((d, t))
+    )
+    assert report.n_added == 12 and seen == [(n, 12) for n in range(13)]

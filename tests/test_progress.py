@@ -9,7 +9,7 @@ import pytest
 from conftest import shared_path
 from PIL import Image
 
-from core.io.progress import FrameCounter, planned_frames
+from core.io.progress import FrameCounter, Stopped, count_lines, counted, planned_frames
 from core.io.video import MediaError
 
 
@@ -43,3 +43,21 @@ def test_the_counter_reports_done_of_total_and_carries_the_cancel() -> None:
     unknown = FrameCounter(0, lambda done, total: seen.append((done, total)))
     unknown()
     assert seen[-1] == (1, 0) and not unknown.cancelled  # no header said how many: the total stays unknown
+
+
+def test_lines_are_counted_with_or_without_a_last_line_break(tmp_path: Path) -> None:
+    for text, lines in (("", 0), ("a\n", 1), ("a\nb", 2), ("a\nb\n", 2), ("x" * (3 << 20) + "\ny", 2)):
+        (tmp_path / "f.csv").write_text(text)
+        assert count_lines(tmp_path / "f.csv") == lines
+
+
+def test_counted_items_stop_with_the_cancel() -> None:
+    cancel = threading.Event()
+    counter = FrameCounter(5, None, cancel)
+    taken = []
+    with pytest.raises(Stopped):
+        for item in counted(range(5), counter):
+            taken.append(item)
+            if item == 1:
+                cancel.set()
+    assert taken == [0, 1] and counter.done == 2

@@ -22,6 +22,7 @@ import numpy as np
 from core.data.store import Sample, Store
 from core.gestures.catalog import InvalidNameError, validate_name
 from core.io.atomic import atomic_path
+from core.io.progress import FrameCounter, counted
 
 MAX_LINE_BYTES = 1 << 20  # a handteach row is about 3 kB
 
@@ -162,9 +163,11 @@ def float_cells(values: np.ndarray) -> list[str]:
     return [repr(v) for v in np.asarray(values, dtype=np.float32).reshape(-1).tolist()]
 
 
-def store_samples(store: Store, project: str, samples: Iterable[Sample], create_project: bool = False) -> ImportReport:
+def store_samples(store: Store, project: str, samples: Iterable[Sample], create_project: bool = False,
+                  counter: FrameCounter | None = None) -> ImportReport:  # fmt: skip
     """Stream ``samples`` into one all-or-nothing transaction: a bad row rolls back every row (and
-    ``create_project``'s new project)."""
+    ``create_project``'s new project). ``counter`` counts rows; once cancelled, ``Stopped`` rolls back too."""
     before = {c.name for c in store.list_classes(project)} if store.has_project(project) else set()
+    samples = samples if counter is None else counted(samples, counter)
     per_class = dict(store.add_sample_stream(project, samples, create_classes=True, create_project=create_project))
     return ImportReport(sum(per_class.values()), per_class, tuple(n for n in per_class if n not in before))

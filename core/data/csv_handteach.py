@@ -19,6 +19,7 @@ yields them, into a temporary file renamed at the end.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ from core.data.csv_cells import (
 )
 from core.data.schema import SOURCE_KINDS
 from core.data.store import Sample, Store
+from core.io.progress import FrameCounter, Progress, count_lines
 from core.skeletons import HAND_21, SKELETONS, Skeleton
 from core.types import HANDEDNESS_VALUES, KEYPOINT_BACKENDS, Keypoints
 
@@ -180,13 +182,15 @@ def read_handteach(path: Path | str) -> list[Sample]:
     return list(iter_handteach(path))
 
 
-def import_handteach(store: Store, project: str, path: Path | str, create_project: bool = False) -> ImportReport:
+def import_handteach(store: Store, project: str, path: Path | str, create_project: bool = False,
+                     on_progress: Progress | None = None, cancel: threading.Event | None = None) -> ImportReport:  # fmt: skip
     """Add every sample of a handteach CSV to ``project`` (all or nothing); unknown classes are created.
 
     A file of another skeleton than the project's is refused before anything is stored, and a row whose
     keypoints come from another detector (``backend``) than the project's refuses the file at that line:
     a model never sees keypoints of two detectors. With ``create_project`` a missing project is created
-    (a hand project of MediaPipe keypoints) in the same transaction."""
+    (a hand project of MediaPipe keypoints) in the same transaction. ``on_progress(rows done, rows)``;
+    ``cancel`` set: ``core.io.progress.Stopped`` before the next row, nothing stored."""
     path = Path(path)
     new = create_project and not store.has_project(project)
     wanted = HAND_21 if new else store.project_skeleton(project)
@@ -195,7 +199,8 @@ def import_handteach(store: Store, project: str, path: Path | str, create_projec
     if skeleton != wanted:
         raise CsvFormatError(path, None, f"holds {skeleton.name} keypoints ({skeleton.num_joints} points); project "
                                          f"{project!r} holds {wanted.name} keypoints ({wanted.num_joints} points)")  # fmt: skip
-    return store_samples(store, project, samples, create_project)
+    counter = FrameCounter(max(0, count_lines(path) - 1), on_progress, cancel)  # the header is no row
+    return store_samples(store, project, samples, create_project, counter)
 
 
 def export_handteach(store: Store, project: str, path: Path | str) -> int:

@@ -24,6 +24,7 @@ an export writes rows as the store yields them, into a temporary file renamed at
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -53,6 +54,7 @@ from core.data.csv_handteach import (
 )
 from core.data.store import Sample, Store
 from core.data.two_hands import TwoHandCheck
+from core.io.progress import FrameCounter, Progress, count_lines
 from core.skeletons import HAND_21
 from core.types import Keypoints
 
@@ -130,9 +132,11 @@ def kinivi_hand(user_view: np.ndarray) -> Keypoints:
 
 
 def import_kinivi(store: Store, project: str, keypoint_csv: Path | str, labels_csv: Path | str,
-                  create_project: bool = False) -> ImportReport:  # fmt: skip
+                  create_project: bool = False, on_progress: Progress | None = None,
+                  cancel: threading.Event | None = None) -> ImportReport:  # fmt: skip
     """Add every row of a kinivi file to ``project`` (all or nothing); unknown labels become classes.
     With ``create_project`` a missing project is created (a hand project) in the same transaction.
+    ``on_progress(rows done, rows)``; ``cancel`` set: ``core.io.progress.Stopped``, nothing stored.
 
     Each sample has ``source_kind="csv"``, ``source_name`` = the keypoint file's name and
     ``frame`` = the row's 1-based line number.
@@ -147,7 +151,8 @@ def import_kinivi(store: Store, project: str, keypoint_csv: Path | str, labels_c
             check.add(name, points)
             yield Sample(kinivi_hand(points), name, "csv", keypoint_csv.name, line)
 
-    report = store_samples(store, project, samples(), create_project)
+    counter = FrameCounter(count_lines(keypoint_csv), on_progress, cancel)
+    report = store_samples(store, project, samples(), create_project, counter)
     return replace(report, two_hand_classes=check.alternating())
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.data.csv_io import CsvFormatError
 from core.data.store import Store
 from core.data.two_hands import two_hands_text
 from ui.common.text import plain
+from ui.samples import file_jobs
 from ui.samples.uploads import UploadedFile, import_csv_uploads
+
+JOB = "record_csv_run"  # ui.samples.file_jobs' job of a CSV import
 
 HELP = (
     "A handteach CSV (from **Download dataset** or `python -m core export`), or the two files of the "
@@ -24,14 +26,18 @@ def csv_import_panel(store: Store, project: str) -> None:
         "Keypoint CSV files", type=["csv"], accept_multiple_files=True, key=f"record_csv_{nonce}", help=HELP
     )
     st.caption(HELP)
-    if not st.button("Import", type="primary", disabled=not files, key="record_csv_import"):
+    if st.button("Import", type="primary", disabled=not files, key="record_csv_import"):
+        uploads = [UploadedFile(f.name, f.getvalue()) for f in files or []]
+        file_jobs.start(JOB, lambda progress, cancel: import_csv_uploads(store, project, uploads, progress, cancel))
+    finished = file_jobs.follow(JOB, "Importing", st.empty(), unit="row")  # rows done, time left, Cancel
+    if finished is None:
         return
-    uploads = [UploadedFile(f.name, f.getvalue()) for f in files or []]
-    try:
-        with st.spinner("Importing…"):
-            report = import_csv_uploads(store, project, uploads)
-    except (CsvFormatError, ValueError) as exc:
-        st.error(plain(f"Nothing was imported. {exc}"))
+    report = finished.result
+    if finished.error is not None:
+        st.error(plain(f"Nothing was imported. {finished.error}"))
+        return
+    if report is None:
+        st.info("Stopped: nothing was imported.")
         return
     per_class = ", ".join(f"{name} {n}" for name, n in sorted(report.per_class.items()))
     new = f" New gestures: {', '.join(report.new_classes)}." if report.new_classes else ""

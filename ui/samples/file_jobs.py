@@ -32,15 +32,15 @@ class FileSnapshot:
     result: Any
     error: str | None
 
-    def text(self, doing: str) -> str:
-        """ "Looking for hands: frame 40 of 325, about 9 s left" (the frames done of all, and the time left)."""
+    def text(self, doing: str, unit: str = "frame") -> str:
+        """ "Looking for hands: frame 40 of 325, about 9 s left" (the frames, or rows, done of all, the time left)."""
         if not self.done:
             return f"{doing}: starting…"
         if self.total and self.done >= self.total:
-            return f"{doing}: all {self.total} frames done, finishing…"
+            return f"{doing}: all {self.total} {unit}s done, finishing…"
         left = self.seconds / self.done * (self.total - self.done) if self.total else None
         of = f" of {self.total}" if self.total else ""
-        return f"{doing}: frame {self.done}{of}" + (f", about {left:.0f} s left" if left is not None else "")
+        return f"{doing}: {unit} {self.done}{of}" + (f", about {left:.0f} s left" if left is not None else "")
 
 
 class FileRun(BackgroundRun):
@@ -76,7 +76,7 @@ def start(key: str, work: Work) -> None:
     st.session_state[key] = FileRun(work).start()
 
 
-def follow(key: str, doing: str, slot: Any) -> FileSnapshot | None:  # noqa: ANN401 - an st.empty() slot
+def follow(key: str, doing: str, slot: Any, unit: str = "frame") -> FileSnapshot | None:  # noqa: ANN401 - st.empty()
     """While job ``key`` runs: its progress and a Cancel button in ``slot`` (a fragment refreshing twice a
     second), after waiting ``QUICK_SECONDS`` for a short job. Once it ended: its snapshot, returned on one page
     run only (then forgotten); the page draws the result into the same ``slot``, so a new run replaces the
@@ -90,17 +90,17 @@ def follow(key: str, doing: str, slot: Any) -> FileSnapshot | None:  # noqa: ANN
         run.wait(young)
     if run.snapshot().running:
         with slot.container():
-            st.fragment(run_every=0.5)(_progress)(run, key, doing)
+            st.fragment(run_every=0.5)(_progress)(run, key, doing, unit)
         return None
     slot.empty()
     del st.session_state[key]
     return run.snapshot()
 
 
-def _progress(run: FileRun, key: str, doing: str) -> None:
+def _progress(run: FileRun, key: str, doing: str, unit: str) -> None:
     snap = run.snapshot()
     if not snap.running:
         st.rerun(scope="app")  # the page shows the result
     with st.container(key=f"{key}_progress"):
-        st.progress(min(1.0, snap.done / snap.total) if snap.total else 0.0, text=snap.text(doing))
+        st.progress(min(1.0, snap.done / snap.total) if snap.total else 0.0, text=snap.text(doing, unit))
         st.button("✖ Cancel", on_click=run.cancel, disabled=snap.cancelled, key=f"{key}_cancel")

@@ -19,7 +19,7 @@ from core.data import csv_io
 from core.data.extract import ExtractConfig, ExtractReport, iter_file_samples
 from core.data.store import Sample, Store
 from core.io.limits import LimitError, check_upload_bytes
-from core.io.progress import FrameCounter, Progress, planned_frames
+from core.io.progress import FrameCounter, Progress, Stopped, planned_frames
 from core.io.video import MediaError, media_kind
 from core.keypoints.backend import KeypointBackend
 from core.keypoints.landmarks import TrackerConfig
@@ -171,11 +171,13 @@ def _looks_like_labels(path: Path) -> bool:
     return bool(lines) and all("," not in line for line in lines)
 
 
-def import_csv_uploads(store: Store, project: str, files: Sequence[UploadedFile]) -> csv_io.ImportReport:
+def import_csv_uploads(store: Store, project: str, files: Sequence[UploadedFile], on_progress: Progress | None = None,
+                       cancel: threading.Event | None = None) -> csv_io.ImportReport | None:  # fmt: skip
     """Import one handteach CSV, or a kinivi ``keypoint.csv`` with its ``keypoint_classifier_label.csv``.
 
     All or nothing: a ``csv_io.CsvFormatError`` or ``ValueError`` names the uploaded file
     (and line) at fault, and nothing is stored then. Unknown class names become classes.
+    ``on_progress(rows done, rows)``; ``cancel`` set: None, nothing stored.
     """
     if not files:
         raise ValueError("no file was given")
@@ -196,7 +198,7 @@ def import_csv_uploads(store: Store, project: str, files: Sequence[UploadedFile]
                         f"{files[0].name} looks like half of a kinivi pair: upload keypoint.csv and "
                         "keypoint_classifier_label.csv together"
                     )
-                return csv_io.import_handteach(store, project, paths[0])
+                return csv_io.import_handteach(store, project, paths[0], on_progress=on_progress, cancel=cancel)
             labels = [path for path in paths if _looks_like_labels(path)]
             if len(labels) != 1:
                 raise ValueError(
@@ -204,7 +206,9 @@ def import_csv_uploads(store: Store, project: str, files: Sequence[UploadedFile]
                     "(one gesture name per line)"
                 )
             keypoints = next(path for path in paths if path != labels[0])
-            return csv_io.import_kinivi(store, project, keypoints, labels[0])
+            return csv_io.import_kinivi(store, project, keypoints, labels[0], on_progress=on_progress, cancel=cancel)
+        except Stopped:
+            return None
         except csv_io.CsvFormatError as exc:
             name = names.get(exc.path, exc.path.name)
             raise csv_io.CsvFormatError(Path(name), exc.line, exc.problem) from None
