@@ -90,9 +90,9 @@ def test_the_3d_panel_draws_the_first_keypoints_with_depth(data_dir: Path) -> No
     from core.types import Keypoints
 
     def panel(keypoints) -> None:  # noqa: ANN001 - AppTest runs the source alone, without this file's imports
-        from ui.live import cards
+        from ui.common.view3d import view3d_panel
 
-        cards.view3d_panel(keypoints, "panel")
+        view3d_panel(keypoints, "panel")
 
     world = np.random.default_rng(0).normal(0, 0.3, (33, 3)).astype(np.float32)
     person = Keypoints(np.zeros((33, 2), np.float32), np.zeros((33, 3), np.float32), world, "Unknown", 0.9,

@@ -7,9 +7,10 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.gestures.catalog import GestureClass
-from core.types import UNKNOWN_LABEL, Keypoints, Prediction
+from core.types import UNKNOWN_LABEL, Prediction
 from ui.common import state
 from ui.common.text import plain
+from ui.common.view3d import view3d_panel
 from ui.common.widgets import PAGES
 from ui.live.unknown_panel import why_unknown
 from ui.webcam.stream import StreamSession, StreamSnapshot
@@ -61,21 +62,6 @@ def labels_line(snapshot: StreamSnapshot) -> None:
     """ "Labels: claw 61% (Right)": the labels drawn on the video, word for word, in container ``live_labels``."""
     with st.container(key="live_labels"):
         st.caption(plain(f"Labels: {prediction_text(snapshot)}"))
-
-
-def view3d_panel(keypoints: tuple[Keypoints, ...] | list[Keypoints], key: str) -> None:
-    """The first hand's or person's world keypoints in a rotatable 3D figure (``core.viz.view3d``)."""
-    from core.viz.view3d import view_3d  # imports Plotly: only when the view is shown
-
-    shown = next((k for k in keypoints if k.has_depth), None)
-    with st.container(key=key):
-        if shown is None:
-            st.caption(
-                "3D view: no keypoints with depth in view" if not keypoints else "3D view: these keypoints are 2D"
-            )
-            return
-        st.plotly_chart(view_3d(shown), key=f"{key}_chart", config={"displaylogo": False})
-        st.caption(f"3D view of the {'person' if shown.skeleton.name == 'body' else 'hand'} in metres: drag to turn")
 
 
 def stream_view3d(session: StreamSession, key: str) -> None:

@@ -100,7 +100,7 @@ def class_gallery(store: Store, project: str, gesture: GestureClass) -> None:
     crop_grid(shown, prefix, [f"#{len(samples) - i}" for i in range(len(shown))])  # numbered per gesture, oldest #1
     chosen = ticked_ids(prefix)  # with the ticks of samples deleted elsewhere meanwhile, to say so
     if chosen and st.toggle("🧊 3D view of the first selected sample", key=f"{prefix}_3d"):
-        from ui.live.cards import view3d_panel  # Plotly, only when asked for
+        from ui.common.view3d import view3d_panel  # Plotly, only when asked for
 
         view3d_panel([s.hand for s in shown if s.id in chosen][:1], f"{prefix}_3d_view")
     left, right = st.columns(2)
