@@ -84,9 +84,16 @@ def quiet_native_logs() -> bool:
         return False
     if os.getpid() in _installed_in:
         return True
+    try:  # at the descriptor limit, an unfiltered stderr beats a process that cannot start
+        real = os.dup(2)
+        try:
+            read_end, write_end = os.pipe()
+        except OSError:
+            os.close(real)
+            raise
+    except OSError:
+        return False
     _installed_in.append(os.getpid())
-    real = os.dup(2)
-    read_end, write_end = os.pipe()
     os.dup2(write_end, 2)
     os.close(write_end)
     pump = threading.Thread(target=_pump, args=(read_end, real), name="native-log-filter", daemon=True)
