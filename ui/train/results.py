@@ -19,6 +19,7 @@ from ui.jobs.training import RunSnapshot, TrainingRun, misclassified
 from ui.samples.gallery import fix_gallery
 from ui.train import headline
 from ui.train.confusion import confusion_cells, confusion_spec, show_confusion  # noqa: F401 - the first two re-exported
+from ui.train.kept_panel import kept_panel
 
 
 def history_frames(snapshot: RunSnapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -180,6 +181,7 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
         )
     with right:
         show_confusion(result.classes, result.confusion, titles)
+    kept_panel(snapshot.measuring, dataset, titles)
     st.markdown(
         "**Samples the model gets wrong**: delete bad ones or move them to the right gesture, then train again."
     )

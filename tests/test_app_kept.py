@@ -1,0 +1,61 @@
+"""Train's "How “unknown” treats each gesture" (ui/train/kept_panel.py, #44 item 4): per gesture, its samples the
+rule keeps and those it takes for another, from the k-fold answers; gestures with too few samples named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from handmaker import make_hand, pointing_hand
+from test_app_pages import app, button, texts
+
+from core.data.store import Sample, Store
+from core.gestures.kept import kept_by_gesture, kept_text
+
+
+def _project(data_dir: Path, palms: int) -> Store:
+    """12 samples of 👉 and ``palms`` of ✋ from tests/handmaker (no MediaPipe: a quick Train page)."""
+    store = Store(data_dir)
+    store.ensure_project()
+    rng = np.random.default_rng(0)
+    for name, points, n in (("pointing_right", pointing_hand(180.0), 12), ("open_palm", None, palms)):
+        hands = [make_hand(points) for _ in range(n)]
+        store.add_samples("default", [Sample(type(h)(h.pixel + rng.normal(0, 2.0, h.pixel.shape).astype(np.float32),
+                                                     h.normalised, h.world, "Right", 0.9, (640, 480)), name, "image")
+                                      for h in hands])  # fmt: skip
+    return store
+
+
+def _trained(data_dir: Path, palms: int):  # noqa: ANN202 - AppTest
+    _project(data_dir, palms)
+    at = app("train")
+    at.toggle(key="train_starter").set_value(False)
+    button(at, "🧠 Train model").click()
+    at.run()
+    assert at.session_state["train_run"].wait(120), "training did not finish"
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_train_shows_per_gesture_what_unknown_keeps_from_the_measured_answers(data_dir: Path) -> None:
+    at = _trained(data_dir, 12)
+    snapshot = at.session_state["train_run"].snapshot()
+    measured = snapshot.measuring.crossval
+    assert measured is not None
+    expected = kept_by_gesture(snapshot.dataset.labels, measured.answers)
+    assert "How “unknown” treats each gesture" in texts(at)
+    [table] = [d for d in at.dataframe if "in words" in d.value.columns]
+    assert table.value["in words"].tolist() == [kept_text(k, {"pointing_right": "👉 pointing_right",
+                                                              "open_palm": "✋ open_palm"}) for k in expected]  # fmt: skip
+    assert table.value["kept"].tolist() == [k.kept.share for k in expected]
+    assert "Too few samples" not in texts(at)
+
+
+def test_a_gesture_with_few_samples_is_said_to_be_uncertain(data_dir: Path) -> None:
+    at = _trained(data_dir, 6)  # the pages train a gesture from 5 samples (TrainConfig.min_samples_per_class)
+    shown = texts(at)
+    assert "Too few samples to tell how well “unknown” keeps ✋ open_palm (6)" in shown
+    assert "(too few samples to tell)" in " ".join(
+        " ".join(d.value["in words"]) for d in at.dataframe if "in words" in d.value.columns
+    )
