@@ -199,7 +199,8 @@ def import_handteach(store: Store, project: str, path: Path | str, create_projec
     if skeleton != wanted:
         raise CsvFormatError(path, None, f"holds {skeleton.name} keypoints ({skeleton.num_joints} points); project "
                                          f"{project!r} holds {wanted.name} keypoints ({wanted.num_joints} points)")  # fmt: skip
-    counter = FrameCounter(max(0, count_lines(path) - 1), on_progress, cancel)  # the header is no row
+    watched = on_progress is not None or cancel is not None
+    counter = FrameCounter(max(0, count_lines(path) - 1), on_progress, cancel) if watched else None  # no header
     return store_samples(store, project, samples, create_project, counter)
 
 

@@ -151,7 +151,8 @@ def import_kinivi(store: Store, project: str, keypoint_csv: Path | str, labels_c
             check.add(name, points)
             yield Sample(kinivi_hand(points), name, "csv", keypoint_csv.name, line)
 
-    counter = FrameCounter(count_lines(keypoint_csv), on_progress, cancel)
+    watched = on_progress is not None or cancel is not None
+    counter = FrameCounter(count_lines(keypoint_csv), on_progress, cancel) if watched else None
     report = store_samples(store, project, samples(), create_project, counter)
     return replace(report, two_hand_classes=check.alternating())
 
