@@ -41,3 +41,10 @@ export function labelEvent(hands, decisions, meta, modelVersion, fps, frameSize)
     })),
   };
 }
+
+// The video says what the page's card says: each hand's decision as last sent to the server (the card shows
+// that event), not each frame's own, which would differ from the card in its number between two events and
+// cost the server a rerun a frame to keep up. A hand the card does not show yet gets its skeleton only.
+export function shownOn(hands, shown) {
+  return hands.map((hand, h) => (shown[h] && shown[h].handedness === hand.handedness ? shown[h].decision : null));
+}

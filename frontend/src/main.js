@@ -9,7 +9,7 @@ import { connect } from "./protocol.js";
 import { landmarkTensorData, mirrorX, pixelPoints, storeHands } from "./hands.js";
 import { Smoother, decide, distanceRows, rows } from "./decide.js";
 import { CROP_SIDE, JPEG_QUALITY, cropBox, jpegBase64, maxFrames, takeHand, takeMessage } from "./take.js";
-import { cameraProblem, labelEvent, labelsKey } from "./events.js";
+import { cameraProblem, labelEvent, labelsKey, shownOn } from "./events.js";
 
 const ASSETS = new URL("./", window.location.href).href; // served by Streamlit from the component's folder
 const LABEL_EVENT_GAP_MS = 100; // at most 10 label events a second leave the tab (the server throttles too)
@@ -23,7 +23,7 @@ const video = Object.assign(document.createElement("video"), { muted: true, play
 
 const state = {
   args: {}, landmarker: null, numHands: 0, session: null, meta: null, modelVersion: null, loading: null,
-  smoother: new Smoother(), lastKey: null, lastEventAt: 0, take: null, takesDone: new Set(),
+  smoother: new Smoother(), lastKey: null, lastEventAt: 0, shown: [], take: null, takesDone: new Set(),
   fps: 0, frameTimes: [], started: false,
 };
 // The browser tests read the last `keep` frames' results; bench/webcam.py --path browser reads `timing`:
@@ -138,10 +138,10 @@ async function frame(metadata) {
   if (wanted !== state.numHands) await state.landmarker.setOptions({ numHands: wanted }).then(() => { state.numHands = wanted; });
   const hands = storeHands(state.landmarker.detectForVideo(video, now));
   const decisions = state.args.mode === "live" ? await classify(hands, width, height) : [];
-  draw(hands, decisions, width, height);
+  if (state.args.mode === "live" && state.session) maybeSendLabels(hands, decisions, width, height, now);
+  draw(hands, state.args.mode === "live" ? shownOn(hands, state.shown) : [], width, height);
   stamp(decisions, metadata);
   if (state.take) captureForTake(hands, width, height, now);
-  if (state.args.mode === "live" && state.session) maybeSendLabels(hands, decisions, width, height, now);
   countFps(now);
   keepForTests(hands, decisions, now);
 }
@@ -176,6 +176,7 @@ function maybeSendLabels(hands, decisions, width, height, now) {
   if (key === state.lastKey || now - state.lastEventAt < LABEL_EVENT_GAP_MS) return;
   state.lastKey = key;
   state.lastEventAt = now;
+  state.shown = hands.map((hand, h) => ({ handedness: hand.handedness, decision: decisions[h] }));
   send(labelEvent(hands, decisions, state.meta, state.modelVersion, state.fps, [width, height]));
 }
 

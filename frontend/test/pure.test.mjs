@@ -6,7 +6,7 @@ import { componentReady, componentValue, frameHeight, renderArgs } from "../src/
 import { mirrorX, pixelPoints, storeHand } from "../src/hands.js";
 import { Smoother, UNKNOWN, decide, distanceRows } from "../src/decide.js";
 import { cropBox, maxFrames, takeHand, takeMessage } from "../src/take.js";
-import { cameraProblem, labelEvent, labelsKey } from "../src/events.js";
+import { cameraProblem, labelEvent, labelsKey, shownOn } from "../src/events.js";
 
 const points = (x0, y0) => Array.from({ length: 21 }, (_, j) => ({ x: x0 + 0.01 * (j % 5), y: y0 + 0.02 * Math.floor(j / 5), z: -0.01 * j }));
 
@@ -101,4 +101,13 @@ test("a Live event names each hand's label; its key changes only with the labels
   assert.equal(event.fps, 24.4);
   assert.equal(labelsKey([hand], [decision]), labelsKey([hand], [{ ...decision, score: 0.1 }]));
   assert.notEqual(labelsKey([hand], [decision]), labelsKey([], []));
+});
+
+test("the video draws each hand's decision as last sent to the card, a new hand its skeleton only", () => {
+  const sent = { label: "fist", score: 0.36 };
+  const shown = [{ handedness: "Right", decision: sent }];
+  const now = [{ handedness: "Right" }, { handedness: "Left" }];
+  assert.deepEqual(shownOn(now, shown), [sent, null]);
+  assert.deepEqual(shownOn([{ handedness: "Left" }], shown), [null]); // another hand in the first place
+  assert.deepEqual(shownOn([], shown), []);
 });
