@@ -133,3 +133,17 @@ def test_the_curve_reuses_the_headline_only_for_the_same_samples_and_settings(st
     store.relabel_samples([sample.id], "default", "pointing_right" if sample.class_name == "open_palm" else "open_palm")
     changed = CurveRun(store, "default", config, training=training).start()
     assert changed.wait(120) and changed.snapshot().total == 15
+
+
+@pytest.mark.slow  # a training with the starter set
+def test_one_recorded_gesture_is_saved_and_said_too_few_to_measure(store: Store) -> None:
+    """With the starter set one recorded gesture trains (the starter fills the others); its samples alone cannot
+    be tested by folds: said in words, not 'cannot measure 0 folds'."""
+    from ui.jobs.training import TOO_FEW_TO_MEASURE
+
+    store.clear_class("default", "pointing_right")
+    run = TrainingRun(store, "default", TrainConfig(epochs=5, patience=5), starter=True, keep_unrecorded=True,
+                      measure=True).start()  # fmt: skip
+    assert run.wait(180)
+    snap = run.snapshot()
+    assert snap.error is None and snap.saved and snap.measuring.note == TOO_FEW_TO_MEASURE

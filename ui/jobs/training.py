@@ -20,7 +20,7 @@ from core.data.project_accuracy import previous_figure, project_crossval, record
 from core.data.project_folders import ProjectReplacedError
 from core.data.store import Store
 from core.gestures import training
-from core.gestures.crossval import CrossVal
+from core.gestures.crossval import CrossVal, fold_count
 from core.gestures.figure import Figure
 from core.gestures.training import EpochStats, NotEnoughDataError, TrainConfig, TrainResult, trainable_classes
 from core.starter import check_trainable as check_with_starter
@@ -65,6 +65,10 @@ def check_trainable(
             f"Training needs samples of at least two classes; {have}. Record another gesture first{keep}."
         ) from exc
     return plans
+
+
+TOO_FEW_TO_MEASURE = ("Your own samples are too few to test each with a model trained without it (it takes two "
+                      "gestures of at least two samples each).")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -200,6 +204,10 @@ class TrainingRun(BackgroundRun):
 
     def _measure(self, result: TrainResult, dataset: Dataset) -> None:
         """The k-fold figure of the saved model, written beside it; a failure is a note, the model stays."""
+        if not fold_count(dataset.labels):  # one gesture recorded (the starter fills the rest), or none
+            with self._lock:
+                self._measure_note = TOO_FEW_TO_MEASURE
+            return
         try:
             cv = project_crossval(dataset, self.config, self.starter, self.keep_unrecorded, self._on_fold, self._skip)
             if cv is not None:
