@@ -147,3 +147,12 @@ def test_one_recorded_gesture_is_saved_and_said_too_few_to_measure(store: Store)
     assert run.wait(180)
     snap = run.snapshot()
     assert snap.error is None and snap.saved and snap.measuring.note == TOO_FEW_TO_MEASURE
+
+
+def test_a_curve_of_one_gesture_says_what_it_needs(store: Store) -> None:
+    from ui.jobs.curve import CurveRun
+
+    store.clear_class("default", "pointing_right")
+    run = CurveRun(store, "default", TrainConfig(epochs=4, patience=2)).start()
+    assert run.wait(60)
+    assert run.snapshot().error == "it tests your own samples, so it needs two gestures of at least two samples each"

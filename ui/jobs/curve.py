@@ -15,7 +15,7 @@ import numpy as np
 from core.data.project import Dataset, project_dataset
 from core.data.project_accuracy import project_curve
 from core.data.store import Store
-from core.gestures.crossval import CrossVal
+from core.gestures.crossval import CrossVal, fold_count
 from core.gestures.figure import CurvePoint
 from core.gestures.training import TrainConfig
 from ui.jobs.training import BackgroundRun, TrainingRun
@@ -59,11 +59,16 @@ class CurveRun(BackgroundRun):
 
     def _work(self) -> None:
         dataset = project_dataset(self.store, self.project)
+        if not fold_count(dataset.labels):
+            raise ValueError("it tests your own samples, so it needs two gestures of at least two samples each")
         last = reusable(self.training, dataset, self.config, self.starter, self.keep_unrecorded)
         points = project_curve(dataset, self.config, self.starter, self.keep_unrecorded, self._on_step,
                                self._cancel, last)  # fmt: skip
         with self._lock:
             self._points = points
+
+    def _error_text(self, exc: Exception) -> str:
+        return str(exc) if isinstance(exc, ValueError) else super()._error_text(exc)
 
     def snapshot(self) -> CurveSnapshot:
         with self._lock:
