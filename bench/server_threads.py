@@ -80,19 +80,22 @@ def describe(group: str) -> str:
     return "unnamed native threads (OpenCV, libvpx, onnxruntime, torch pools) and other Python threads"
 
 
-def tree_cpu(root: int, skip: int) -> float:
-    """CPU seconds so far of ``root``'s descendant processes (the headless browser's), ``skip``'s tree left out."""
+def tree_cpu(root: int, skip: int, skip_names: tuple[str, ...] = ()) -> float:
+    """CPU seconds so far of ``root``'s descendant processes (the headless browser's), ``skip``'s tree left out,
+    and processes named in ``skip_names`` (their own time: Playwright's ``node`` driver) too."""
     parents: dict[int, int] = {}
     cpu: dict[int, float] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            stat = (entry / "stat").read_text()
         except OSError:
             continue
+        fields = stat.rsplit(")", 1)[1].split()
         parents[int(entry.name)] = int(fields[1])
-        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / _clock_ticks()
+        named = stat[stat.index("(") + 1 : stat.rindex(")")] in skip_names
+        cpu[int(entry.name)] = 0.0 if named else (int(fields[11]) + int(fields[12])) / _clock_ticks()
 
     def under(pid: int) -> bool:
         while pid > 1:

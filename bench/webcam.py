@@ -4,8 +4,9 @@
     .venv/bin/python bench/webcam.py --skeleton body   # a body project (yoga photos) on the slovo webcam clip
     .venv/bin/python bench/webcam.py --skeleton body --view3d   # the same with Live's 3D view on
     .venv/bin/python bench/webcam.py --sessions 4   # four tabs streaming at once to one server
+    .venv/bin/python bench/webcam.py --path browser --sessions 4   # four tabs finding the hands themselves
 
-What it does:
+What it does (the server path; ``--path browser`` is ``bench/webcam_browser.py``'s, see there):
 1. converts the video to a 640×480 y4m (fitted inside, any shape, padded) with ffmpeg, cached under ``bench/out/``;
 2. seeds a temporary data dir with two classes from HaGRID photos and trains a model
    (so the Live page classifies; skipped with ``--page record``);
@@ -238,6 +239,10 @@ def main() -> int:
         help="CPU niceness of the server, e.g. -5 on a machine shared with other jobs",
     )
     parser.add_argument("--sessions", type=int, default=1, help="tabs streaming at once to the one server")
+    parser.add_argument("--path", choices=["server", "browser"], default="server",
+                        help="Live's keypoints on the server (WebRTC) or in each tab (bench/webcam_browser.py)")  # fmt: skip
+    parser.add_argument("--starter", action="store_true",
+                        help="--path browser: an untrained project (the starter's 8 gestures: labels change often)")  # fmt: skip
     parser.add_argument("--churn", type=int, default=0, help="instead: N tabs opened, streamed --seconds, closed")
     parser.add_argument("--video", type=Path, help="default: $HANDTEACH_E2E_VIDEO or the hand video; body: slovo clip")
     parser.add_argument("--skeleton", choices=["hand", "body"], default="hand", help="Live: a hand or a body project")
@@ -255,6 +260,13 @@ def main() -> int:
         return 2
     if args.churn:
         return churn_main(args.churn, args.seconds, args.video, args.nice_browser)
+    if args.path == "browser":
+        from bench.webcam_browser import print_table, run_browser
+
+        result = run_browser(args.sessions, args.seconds, args.warmup, args.video, trained=not args.starter)
+        print_table(result)
+        print(json.dumps(result))
+        return 0
     seed = None
     if args.page == "live":  # Record needs no model
         seed = seed_body_project if args.skeleton == "body" else partial(seed_project, backend=args.backend)

@@ -1,0 +1,212 @@
+"""``bench/webcam.py --path browser``: Live on the browser path (issue 46), where each tab finds the hands itself.
+
+    .venv/bin/python bench/webcam.py --path browser --sessions 4 [--seconds 20] [--warmup 5]
+
+The app serves a trained two-gesture project (HaGRID photos, ``bench.browser.seed_project``; ``--starter``: an
+untrained one, whose starter model knows 8 gestures, so the finger-spelling hand changes label often) with the browser
+path on (``HANDTEACH_KEYPOINTS=browser``); one headless Chromium (nice 0: it competes for the CPU as a student's
+browser would on its own machine) opens Live in ``--sessions`` tabs, each with the fake camera on the shared ASL
+video. What it measures:
+
+1. the first label, in a new browser context (an empty cache: a fresh profile) and again after a reload (the
+   assets cached): seconds from ``page.goto`` to the tab drawing its first label (the tab's own stamp,
+   ``window.handteach.timing.firstLabelAt``) and to the page's card showing it (the label event's round trip);
+2. over ``--seconds`` after ``--warmup``, all tabs running: the server's CPU (its process, every thread, from
+   ``/proc``) per live user and per camera frame the tabs handled; each tab's frames a second, its renderer
+   process's CPU a frame (Chrome's ``Performance.getMetrics`` ProcessTime: the tab and its same-origin camera
+   iframe), its label events a second, and the lag from the camera's capture of a frame
+   (``requestVideoFrameCallback``'s ``captureTime``) to that frame's label drawn on the canvas, median and p90
+   of the last 300 labelled frames; all of Chromium's processes together (the camera, the compositor, the
+   renderers) per frame;
+3. the machine's load average at the start and end of the window (other jobs share it).
+
+Prints a table and one JSON line. The browser and server helpers are ``bench/browser.py``'s.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from bench.browser import CHROMIUM, AppServer, chromium_args, seed_project
+from bench.fake_camera import ROOT, fake_camera_y4m
+from bench.server_threads import tree_cpu
+
+CAMERA_IFRAME = 'iframe[title="ui.browser.component.handteach_camera"]'
+# A student's tab is in the foreground of their own machine: no background throttling of the others here
+FOREGROUND = ["--disable-renderer-backgrounding", "--disable-background-timer-throttling",
+              "--disable-backgrounding-occluded-windows"]  # fmt: skip
+TIMING = "() => window.handteach && window.handteach.timing"
+LABEL_ON_CARD = """() => [...document.querySelectorAll('.st-key-live_prediction p')]
+    .some(p => p.textContent.startsWith('Labels: ') && p.textContent !== 'Labels: none')"""
+
+
+def camera_frame(page, timeout_ms: int = 120_000):  # noqa: ANN001, ANN201 - playwright Page and Frame
+    """The tab's camera iframe once its script runs."""
+    page.wait_for_selector(CAMERA_IFRAME, timeout=timeout_ms)
+    deadline = time.monotonic() + timeout_ms / 1000
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if "handteach_camera" in (frame.url or ""):
+                with contextlib.suppress(Exception):  # a frame still navigating
+                    frame.wait_for_function("() => window.handteach", timeout=timeout_ms)
+                    return frame
+        time.sleep(0.1)
+    raise TimeoutError("the camera iframe did not start")
+
+
+def first_label(page, url: str, reload: bool = False) -> dict[str, float]:  # noqa: ANN001
+    """Seconds from opening ``url`` (or reloading the page) to the first label drawn in the tab and on the card."""
+    start = time.time()
+    page.reload() if reload else page.goto(url)
+    frame = camera_frame(page)
+    frame.wait_for_function("() => window.handteach.timing.firstLabelAt !== null", timeout=180_000)
+    drawn = frame.evaluate("() => window.handteach.timing.firstLabelAt") / 1000.0
+    page.wait_for_function(LABEL_ON_CARD, timeout=120_000)
+    return {"drawn_s": round(drawn - start, 2), "card_s": round(time.time() - start, 2)}
+
+
+class Tab:
+    """One Live tab and what it has done so far: frames handled, events sent, its renderer's CPU seconds."""
+
+    def __init__(self, page) -> None:  # noqa: ANN001 - playwright Page
+        self.page = page
+        self.frame = camera_frame(page)
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.send("Performance.enable")
+
+    def reading(self) -> dict[str, Any]:
+        metrics = {m["name"]: m["value"] for m in self.cdp.send("Performance.getMetrics")["metrics"]}
+        timing = self.frame.evaluate(TIMING)
+        return {"cpu_s": metrics["ProcessTime"], "frames": timing["frames"], "events": timing["events"],
+                "lags": timing["lags"], "time": time.monotonic()}  # fmt: skip
+
+
+def tab_summary(before: dict, after: dict) -> dict[str, float]:
+    span = after["time"] - before["time"]
+    frames = after["frames"] - before["frames"]
+    lags = sorted(after["lags"])
+    return {"fps": round(frames / span, 1), "cpu_ms_per_frame": round((after["cpu_s"] - before["cpu_s"]) * 1000 /
+            max(frames, 1), 1), "cores": round((after["cpu_s"] - before["cpu_s"]) / span, 2),
+            "events_per_s": round((after["events"] - before["events"]) / span, 2),
+            "lag_ms_median": round(statistics.median(lags), 1) if lags else None,
+            "lag_ms_p90": round(lags[int(0.9 * (len(lags) - 1))], 1) if lags else None}  # fmt: skip
+
+
+@contextlib.contextmanager
+def chromium(y4m: Path) -> Iterator:
+    """A headless Chromium with the fake camera, at the server's priority."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=chromium_args(y4m) + FOREGROUND)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_context(browser):  # noqa: ANN001, ANN201 - a context is a fresh profile: its own empty cache
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["camera"])
+    return context
+
+
+def measure(tabs: list[Tab], server: AppServer, seconds: float, warmup: float) -> dict[str, Any]:
+    """The window: every tab's readings and the server's and Chromium's CPU before and after."""
+    time.sleep(warmup)
+    load0 = os.getloadavg()
+    before = [tab.reading() for tab in tabs]
+    cpu0, chrome0, t0 = server.cpu_seconds(), browser_cpu(server.pid), time.monotonic()
+    time.sleep(seconds)
+    cpu1, chrome1, t1 = server.cpu_seconds(), browser_cpu(server.pid), time.monotonic()
+    after = [tab.reading() for tab in tabs]
+    per_tab = [tab_summary(b, a) for b, a in zip(before, after, strict=True)]
+    frames = sum(a["frames"] - b["frames"] for b, a in zip(before, after, strict=True))
+    span, users = t1 - t0, len(tabs)
+    return {"tabs": per_tab, "window_s": round(span, 1), "frames": frames,
+            "server_cores": round((cpu1 - cpu0) / span, 4),
+            "server_pct_core_per_user": round(100 * (cpu1 - cpu0) / span / users, 2),
+            "server_ms_per_frame": round((cpu1 - cpu0) * 1000 / max(frames, 1), 3),
+            "chromium_cores": round((chrome1 - chrome0) / span, 2),
+            "chromium_ms_per_frame": round((chrome1 - chrome0) * 1000 / max(frames, 1), 1),
+            "load_start": [round(v, 2) for v in load0], "load_end": [round(v, 2) for v in os.getloadavg()],
+            "server_rss_mb": round(server.rss_mb())}  # fmt: skip
+
+
+def browser_cpu(server_pid: int) -> float:
+    """CPU seconds so far of Chromium's processes (this process's descendants but the server and Playwright's node)."""
+    return tree_cpu(os.getpid(), server_pid, skip_names=("node",))
+
+
+def idle_server_cores(server: AppServer, seconds: float = 5.0) -> float:
+    """The server's own CPU with no tab open: what a live user does not add."""
+    cpu0, t0 = server.cpu_seconds(), time.monotonic()
+    time.sleep(seconds)
+    return round((server.cpu_seconds() - cpu0) / (time.monotonic() - t0), 4)
+
+
+def run_browser(sessions: int, seconds: float, warmup: float, video: Path, trained: bool = True) -> dict[str, Any]:
+    """The whole run; ``trained``: a two-gesture trained project, else an untrained one (the starter model)."""
+    out = ROOT / "bench" / "out"
+    y4m = fake_camera_y4m(video, out)
+    with tempfile.TemporaryDirectory(prefix="handteach-bench-browser-") as tmp:
+        data_dir = Path(tmp) / "data"
+        if trained:
+            seed_project(data_dir)
+        server = AppServer(data_dir, keypoints="browser", log=out / "streamlit-browser.log").start()
+        try:
+            with chromium(y4m) as browser:
+                result = _run(browser, server, sessions, seconds, warmup)
+            model = "trained, 2 gestures" if trained else "the starter, 8 gestures"
+            return result | {"idle_server_cores": idle_server_cores(server), "model": model}  # every tab closed
+        finally:
+            server.stop()
+
+
+def _run(browser, server: AppServer, sessions: int, seconds: float, warmup: float) -> dict[str, Any]:  # noqa: ANN001
+    url = f"{server.url}/live"
+    warm_server = new_context(browser)  # the server's first Live run (imports, the model's ONNX) is no tab's cold
+    first_label(warm_server.new_page(), url)
+    warm_server.close()
+    page = new_context(browser).new_page()
+    cold = first_label(page, url)
+    warm = first_label(page, url, reload=True)
+    # each further tab in a context of its own, as each student has their own browser: tabs of one context
+    # got their frames unevenly here (17.8 FPS for the newest, about 1 for the others; 9.3, 8.7, 8.6 apart)
+    pages = [page] + [new_context(browser).new_page() for _ in range(sessions - 1)]
+    for other in pages[1:]:
+        other.goto(url)
+    tabs = [Tab(p) for p in pages]
+    for tab in tabs:
+        tab.frame.wait_for_function("() => window.handteach.timing.firstLabelAt !== null", timeout=300_000)
+    result = measure(tabs, server, seconds, warmup)
+    renderers = [p for p in browser.new_browser_cdp_session().send("SystemInfo.getProcessInfo")["processInfo"]
+                 if p["type"] == "renderer"]  # fmt: skip
+    for each in pages:
+        each.context.close()
+    return result | {"sessions": sessions, "first_label_cold": cold, "first_label_warm": warm,
+                     "renderer_processes": len(renderers)}  # fmt: skip
+
+
+def print_table(result: dict[str, Any]) -> None:
+    print(f"browser path, Live ({result['model']}), {result['sessions']} tab(s), window {result['window_s']} s, "
+          f"load {result['load_start']} -> {result['load_end']} (1, 5, 15 min; 2 cores)")  # fmt: skip
+    print(f"{'tab':<5}{'fps':>6}{'tab CPU ms/frame':>18}{'tab cores':>11}{'events/s':>10}{'lag ms med':>12}{'p90':>7}")
+    for i, tab in enumerate(result["tabs"]):
+        print(f"{i:<5}{tab['fps']:>6.1f}{tab['cpu_ms_per_frame']:>18.1f}{tab['cores']:>11.2f}{tab['events_per_s']:>10.2f}"
+              f"{tab['lag_ms_median'] or float('nan'):>12.1f}{tab['lag_ms_p90'] or float('nan'):>7.1f}")  # fmt: skip
+    print(f"server: {result['server_cores']:.4f} cores = {result['server_pct_core_per_user']:.2f}% of a core per live "
+          f"user, {result['server_ms_per_frame']:.3f} ms a camera frame ({result['frames']} frames); idle with no tab "
+          f"{result['idle_server_cores']:.4f} cores; RSS {result['server_rss_mb']} MB")  # fmt: skip
+    print(f"chromium (all processes): {result['chromium_cores']:.2f} cores, {result['chromium_ms_per_frame']:.1f} ms a "
+          f"frame; {result['renderer_processes']} renderer processes")  # fmt: skip
+    cold, warm = result["first_label_cold"], result["first_label_warm"]
+    print(f"first label: cold {cold['drawn_s']:.2f} s drawn, {cold['card_s']:.2f} s on the card; warm (reload) "
+          f"{warm['drawn_s']:.2f} s drawn, {warm['card_s']:.2f} s on the card")  # fmt: skip
