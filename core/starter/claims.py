@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.neighbors import NearestNeighbors
 
 from core.gestures.features import FeatureConfig, augment
 from core.gestures.train_config import TrainConfig
@@ -72,8 +71,13 @@ def class_radius(points: FloatArray, radius: float, max_radius: float) -> float:
     """``radius`` widened to 1.5x the median nearest-neighbour distance among (n, D) samples, at most ``max_radius``."""
     if len(points) < 2:
         return radius
-    distances, _ = NearestNeighbors(n_neighbors=2).fit(points).kneighbors(points)  # column 0: the point itself
-    return float(np.clip(1.5 * np.median(distances[:, 1]), radius, max(radius, max_radius)))
+    # A matrix product, not NearestNeighbors: its OpenMP threads took 0.1 s a call on the busy 2-core machine,
+    # 0.9 s of an 8-gesture training (bench/train_time.py); at most PER_CLASS_POINTS points a class.
+    p = np.asarray(points, np.float32)
+    squared = (p * p).sum(1)[:, None] + (p * p).sum(1)[None, :] - 2.0 * (p @ p.T)
+    np.fill_diagonal(squared, np.inf)  # each point's nearest other point
+    nearest = np.sqrt(np.maximum(squared.min(axis=1), 0.0))
+    return float(np.clip(1.5 * np.median(nearest), radius, max(radius, max_radius)))
 
 
 def conflicts(distance: FloatArray, names: Sequence[str], starter_y: Sequence[str], radii: FloatArray
@@ -89,13 +93,15 @@ def claims(distance: FloatArray, rejection: npt.NDArray[np.bool_], sources: Sequ
     ``radius`` of one class (one column of ``distance``)."""
     drop = np.zeros(len(distance), dtype=bool)
     rows = np.flatnonzero(rejection)
-    groups = np.asarray(sources)[rows]
+    # groups as integers, counted with bincount: comparing ~30,000 source names per group and class took 1 s
+    names, group = np.unique(np.asarray(sources)[rows], return_inverse=True)
+    group = group.ravel()
+    sizes = np.bincount(group, minlength=len(names))
+    claimed = np.zeros(len(names), dtype=bool)
     for column in distance[rows].T:
-        near = column < radius
-        for group in np.unique(groups[near]):
-            members = groups == group
-            if near[members].mean() >= share:
-                drop[rows[members]] = True
+        near = np.bincount(group[column < radius], minlength=len(names))
+        claimed |= (near > 0) & (near / np.maximum(sizes, 1) >= share)  # as near[members].mean() >= share
+    drop[rows[claimed[group]]] = True
     return drop
 
 
