@@ -10,7 +10,16 @@ from handmaker import make_hand, pointing_hand, rotate
 
 from core.gestures.catalog import DEFAULT_CLASSES
 from core.gestures.classifier import GestureClassifier
-from core.gestures.crossval import _draw, cross_validate, curve_sizes, fold_count, fold_curve, fold_splits
+from core.gestures.crossval import (
+    _draw,
+    answers_confusion,
+    cross_validate,
+    curve_sizes,
+    fold_count,
+    fold_curve,
+    fold_splits,
+    wrong_answers,
+)
 from core.gestures.features import FeatureConfig, hand_features
 from core.gestures.training import TrainConfig, train_classifier
 
@@ -153,3 +162,13 @@ def test_a_cancelled_curve_gives_no_points() -> None:
     cancel = threading.Event()
     on_step = lambda done, total: cancel.set() if done == 1 else None  # noqa: E731
     assert fold_curve(x, labels, _fit, folds=2, on_step=on_step, cancel=cancel) is None
+
+
+def test_the_matrix_and_the_samples_to_fix_come_from_the_same_answers_as_the_headline() -> None:
+    labels = ["fist", "fist", "fist", "palm", "palm"]
+    answers = ["fist", "unknown", "palm", "palm", "wave"]  # "wave": a class the model no longer knows
+    names, counts = answers_confusion(labels, answers, ["fist", "palm"], "unknown")
+    assert names == ["fist", "palm", "unknown"]
+    assert counts.tolist() == [[1, 1, 1], [0, 1, 1], [0, 0, 0]]
+    assert counts.sum() == len(labels)  # every sample once, as the headline counts it
+    assert wrong_answers(labels, answers) == [(1, "fist", "unknown"), (2, "fist", "palm"), (4, "palm", "wave")]

@@ -151,7 +151,7 @@ def fix_gallery(
         captions.append(f"{short.get(truth, truth)} → {short.get(predicted, predicted)}")
         helps.append(f"Recorded as {titles.get(truth, truth)}; the model predicted {titles.get(predicted, predicted)}.")
     if not samples:
-        st.success("The model gets every validation sample right." if not wrong else "Nothing left to fix here.")
+        st.success("The model gets every sample it was tested on right." if not wrong else "Nothing left to fix here.")
         return
     # A fresh key prefix after each action: checkboxes of the moved samples' successors start unticked
     # (a widget whose key is only dropped from session_state can come back ticked from the browser).

@@ -119,7 +119,7 @@ def show_confusion(classes: list[str], confusion: np.ndarray, titles: dict[str, 
             "each with how many samples of the true gesture it took for the other."
         )
         if table.empty:
-            st.caption("The model took no validation sample for another gesture.")
+            st.caption("The model took no sample for another gesture.")
         else:
             share = st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)
             st.dataframe(table, hide_index=True, width="stretch", column_config={"share of the true class": share})
@@ -127,6 +127,6 @@ def show_confusion(classes: list[str], confusion: np.ndarray, titles: dict[str, 
     st.markdown("**Confusion matrix** (the same samples as the accuracy)")
     cells, rows, columns = confusion_cells(classes, confusion, titles)
     if cells.empty:
-        st.caption("No validation samples to show.")
+        st.caption("No tested samples to show.")
     else:
         st.vega_lite_chart(cells, confusion_spec(rows, columns), width="stretch", key="train_confusion")
