@@ -6,11 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from handmaker import make_hand, pointing_hand
 from test_app_pages import app, button, texts
 
 from core.data.store import Sample, Store
 from core.gestures.kept import kept_by_gesture, kept_text
+
+pytestmark = pytest.mark.slow  # Train under AppTest
 
 
 def _project(data_dir: Path, palms: int) -> Store:
