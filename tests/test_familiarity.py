@@ -18,7 +18,7 @@ from core.gestures.familiarity import (
     StarterHands,
     fit_familiarity,
 )
-from core.gestures.features import FeatureConfig, keypoints_to_features
+from core.gestures.features import FeatureConfig, hand_features, keypoints_to_features
 from core.gestures.train_config import USER_AUGMENT, TrainConfig
 from core.gestures.training import train_classifier
 
@@ -159,3 +159,82 @@ def test_nan_examples_are_refused() -> None:
 def test_owners_outside_the_classes_are_refused() -> None:
     with pytest.raises(FamiliarityError, match="owners"):
         Familiarity(hands("open", 2, 0), np.array([0, 4], np.int64), 0.7, 2)
+
+
+# ---- bad input: the issue's three cases ----------------------------------------------------------------------
+
+
+def test_a_project_of_one_recorded_gesture_answers_unknown_for_unlike_hands() -> None:
+    """One gesture recorded (👉; its mirror 👈 the only other class): nothing of the person's own to contrast it
+    with, yet an open hand is unknown, and the person's 👉 is known."""
+    from handmaker import make_hand, pointing_hand
+
+    from core.starter import StarterOptions, load_starter_set, train_with_starter
+
+    rng = np.random.default_rng(0)
+    pointing = np.stack([hand_features(make_hand(pointing_hand(180 + rng.normal(0, 5))), CFG) for _ in range(10)])
+    classes = ["pointing_right", "pointing_left"]
+    model = train_with_starter(pointing, ["pointing_right"] * 10, classes,
+                               {"pointing_right": "pointing_left", "pointing_left": "pointing_right"}, CFG,
+                               load_starter_set(), TrainConfig(epochs=40, seed=0),
+                               StarterOptions(min_samples_per_class=1)).classifier  # fmt: skip
+    assert model.classes == classes and model.familiarity is not None
+    assert {p.label for p in model.predict(hands("open", 5, 3))} == {"unknown"}  # an open hand
+    assert [p.label for p in model.predict(pointing)] == ["pointing_right"] * 10
+
+
+def test_a_gesture_of_one_sample_trains_with_the_starter_set_and_is_named_uncertain() -> None:
+    from core.gestures.kept import uncertain_text
+    from core.starter import StarterOptions, load_starter_set, train_with_starter
+
+    x = np.concatenate([hands("open", 10, 0), hands("fist", 1, 1)])
+    y = ["open_palm"] * 10 + ["wave"]
+    model = train_with_starter(x, y, ["open_palm", "wave"], {}, CFG, load_starter_set(), TrainConfig(epochs=10),
+                               StarterOptions(min_samples_per_class=1)).classifier  # fmt: skip
+    fam = model.familiarity
+    assert fam is not None and fam.has_own.tolist() == [True, True] and np.isfinite(fam.reference).all()
+    assert (fam.owner == 1).sum() == 22  # the one sample, its 10 turned copies and their mirror images
+    assert all(np.isfinite(p.score) for p in model.predict(x))
+    assert "wave (1)" in uncertain_text({"open_palm": 10, "wave": 1})
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda f: f.pop("radius"), "radius"),
+        (lambda f: f.update(radius=float("nan")), "NaN"),
+        (lambda f: f.update(rows=f["rows"] + 1), "examples are"),
+    ],
+    ids=["radius-missing", "radius-nan", "wrong-shape"],
+)
+def test_a_project_file_with_damaged_reject_parameters_is_refused_and_the_project_keeps_its_model(
+    tmp_path: Path, damage, message: str
+) -> None:
+    """Importing a .handteach over a trained project: its model's familiarity block damaged, the import is
+    refused naming the file, and the project's own model stays, byte for byte, and loads."""
+    from test_bundle import _members, _rebuild
+
+    from core.data.bundle import BundleError, export_project, import_project
+    from core.data.project import model_dir, train_project
+    from core.data.store import Sample, Store
+
+    store = Store(tmp_path / "data")
+    store.create_project("signs")
+    from handmaker import make_hand, pointing_hand
+
+    store.add_samples("signs", [Sample(make_hand(pointing_hand(angle)), name, "image")
+                                for name, angle in (("pointing_right", 0), ("thumbs_up", 90)) for _ in range(6)])  # fmt: skip
+    train_project(store, "signs", TrainConfig(epochs=5, seed=0))
+    export_project(store, "signs", tmp_path / "good.handteach")
+    members = _members(tmp_path / "good.handteach")
+    described = json.loads(members["model/model.json"])
+    damage(described["familiarity"])
+    members["model/model.json"] = json.dumps(described).encode()
+    bad = _rebuild(members, tmp_path / "bad.handteach")
+    folder = model_dir(store, "signs")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    with pytest.raises(BundleError, match=message) as error:
+        import_project(store, bad, replace=True)
+    assert str(error.value).startswith(f"{bad}/model/model.json")  # the member named
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert GestureClassifier.load(folder).familiarity is not None
