@@ -113,6 +113,9 @@ class Prediction:
     # (``core.gestures.familiarity``; 1 = the edge of what counts as known at this tolerance); None for a
     # model without examples (the starter, body poses, older models), whose "unknown" is the threshold's.
     distance: float | None = None
+    # For an unknown hand of a model that keeps starter hands: it lay nearer the starter's hands of signs the
+    # project does not know than the top class's (own or starter) hands, so the card says so rather than "far".
+    like_untaught: bool = False
 
     def top(self, k: int = 3) -> list[tuple[str, float]]:
         """The k most probable classes, best first."""
@@ -125,6 +128,7 @@ def make_prediction(
     threshold: float,
     known: bool | None = None,
     distance: float | None = None,
+    like_untaught: bool = False,
 ) -> Prediction:
     """(C,) probabilities → ``Prediction``; label is UNKNOWN_LABEL when the top one is below ``threshold``, or,
     where the model decided ``known`` (``core.gestures.familiarity``), when it is not known.
@@ -136,4 +140,5 @@ def make_prediction(
     accepted = score >= threshold if known is None else known
     label = classes[best] if accepted else UNKNOWN_LABEL
     ratio = None if distance is None or not np.isfinite(distance) else round(float(distance), 3)
-    return Prediction(label, score, {name: float(p) for name, p in zip(classes, probabilities, strict=True)}, ratio)
+    shares = {name: float(p) for name, p in zip(classes, probabilities, strict=True)}
+    return Prediction(label, score, shares, ratio, like_untaught and label == UNKNOWN_LABEL)

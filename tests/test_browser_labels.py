@@ -24,6 +24,13 @@ def test_an_event_becomes_the_frame_result_the_outputs_publish() -> None:
     assert prediction.label == "palm" and prediction.top(1) == [("palm", 0.9)] and prediction.distance == 0.4
 
 
+def test_an_unknown_hand_like_a_sign_not_taught_keeps_that_reason_for_the_card() -> None:
+    unknown = label_result(_event(label="unknown", known=False, like_untaught=True), CLASSES).result.predictions[0]
+    assert unknown.label == "unknown" and unknown.like_untaught
+    known = label_result(_event(like_untaught=True), CLASSES).result.predictions[0]  # only an unknown has a reason
+    assert not known.like_untaught
+
+
 @pytest.mark.parametrize(
     ("field", "hand"),
     [
@@ -32,6 +39,7 @@ def test_an_event_becomes_the_frame_result_the_outputs_publish() -> None:
         (r"hands\[0\].score", {"score": float("nan")}),
         (r"hands\[0\].top", {"top": [[5, 0.9]]}),
         (r"hands\[0\].distance", {"distance": float("inf")}),
+        (r"hands\[0\].like_untaught", {"like_untaught": "yes"}),
         (r"hands\[0\].normalised", {"normalised": [[0.5, 0.5, 0.0]] * 1_000_000}),
     ],
 )

@@ -100,6 +100,23 @@ def test_a_hand_nearer_to_a_sign_of_no_class_is_unknown_however_sure_the_network
     assert not fam.known(np.tile([[0.99, 0.01]], (3, 1)).astype(np.float32), ratios, 0.6).any()
 
 
+def test_the_card_says_when_an_unknown_hand_looks_more_like_a_sign_not_taught() -> None:
+    """The card said "further from your examples than counts" even when the reason was a sign of no class."""
+    from ui.live.unknown_panel import why_unknown
+
+    starter = _starter_hands()
+    fam = fit_familiarity(hands("fist", 10, 1), ["fist"] * 10, ["fist", "palm"], None, CFG, USER_AUGMENT,
+                          starter=StarterHands(starter.x, np.array(["fist"] * 20 + ["sign"] * 20)[::-1]))  # fmt: skip
+    model = GestureClassifier(["fist", "palm"], CFG, hidden=(8,))
+    model.familiarity = fam
+    open_hand, fists = hands("open", 3, 2), hands("fist", 3, 5)
+    sure_fist = np.tile([[0.99, 0.01]], (3, 1)).astype(np.float32)
+    unlike = model.decide(sure_fist, model.class_distances(open_hand))
+    assert [(p.label, p.like_untaught) for p in unlike] == [("unknown", True)] * 3
+    assert why_unknown(unlike[0], []) == "closest: fist, but it looks more like a sign you did not teach"
+    assert not any(p.like_untaught for p in model.decide(sure_fist, model.class_distances(fists)))
+
+
 def test_starter_hands_without_hands_of_no_class_are_not_kept() -> None:
     x = hands("open", 5, 5)
     fam = fit_familiarity(hands("fist", 4, 1), ["fist"] * 4, ["fist", "palm"], None, CFG, USER_AUGMENT,

@@ -141,8 +141,12 @@ class GestureClassifier:
         best = p.argmax(axis=1)
         near = distances[np.arange(len(p)), best]
         known = self.familiarity.known(p, distances, threshold)
-        return [make_prediction(row, self.classes, threshold, bool(k), float(d))
-                for row, k, d in zip(p, known, near, strict=True)]  # fmt: skip
+        c = len(self.classes)  # columns: own (C), own-or-starter (C), no class (1)
+        like_untaught = self.familiarity.has_starter[best] & (
+            distances[np.arange(len(p)), c + best] >= distances[:, 2 * c]
+        )
+        return [make_prediction(row, self.classes, threshold, bool(k), float(d), bool(u))
+                for row, k, d, u in zip(p, known, near, like_untaught, strict=True)]  # fmt: skip
 
     def predict(self, features: FloatArray) -> list[Prediction]:
         """One ``Prediction`` per row of (N, D) features, by ``decide``'s rule."""

@@ -66,8 +66,12 @@ def _hand(hand: object, where: str, classes: Sequence[str], size: tuple[int, int
     pixel = normalised[:, :2] * np.array(size, np.float32)
     world = np.full_like(normalised, np.nan)
     keypoints = Keypoints(pixel.astype(np.float32), normalised, world, handedness, float(score), size)
+    like_untaught = hand.get("like_untaught", False)
+    if type(like_untaught) is not bool:
+        raise TakeError(f"{where}.like_untaught: expected true or false")
     return keypoints, Prediction(label, float(score), _top(hand.get("top"), f"{where}.top", classes),
-                                 _distance(hand.get("distance"), f"{where}.distance"))  # fmt: skip
+                                 _distance(hand.get("distance"), f"{where}.distance"),
+                                 like_untaught and label == UNKNOWN_LABEL)  # fmt: skip
 
 
 def _top(top: object, where: str, classes: Sequence[str]) -> dict[str, float]:

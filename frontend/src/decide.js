@@ -20,7 +20,7 @@ export function decide(probabilities, distances, meta, tolerance = 1.0, threshol
   let best = 0;
   for (let c = 1; c < probabilities.length; c++) if (probabilities[c] > probabilities[best]) best = c;
   const top = probabilities[best], classes = probabilities.length;
-  let known;
+  let known, likeUntaught = false;
   if (!meta.familiarity || !distances) known = top >= threshold;
   else {
     const own = distances[best], other = distances[2 * classes];
@@ -28,10 +28,13 @@ export function decide(probabilities, distances, meta, tolerance = 1.0, threshol
     const nearer = distances[classes + best] < other;
     const alone = !(own < NO_EXAMPLES) && top >= threshold;
     known = near || nearer || alone;
+    // as GestureClassifier.decide: the top class has starter hands, and a sign of no class lay at least as near
+    likeUntaught = !known && distances[classes + best] < NO_EXAMPLES && distances[classes + best] >= other;
   }
   const ratio = meta.familiarity && distances ? distances[best] / tolerance : null;
   const top3 = probabilities.map((p, c) => [c, p]).sort((a, b) => b[1] - a[1]).slice(0, 3);
-  return { index: best, score: top, known, label: known ? meta.classes[best] : UNKNOWN, distance: ratio, top: top3 };
+  return { index: best, score: top, known, label: known ? meta.classes[best] : UNKNOWN, distance: ratio, top: top3,
+    likeUntaught };
 }
 
 // One (2C + 1) row per hand of the graph's three distance outputs, or null for a model without them.

@@ -37,6 +37,7 @@ export function labelEvent(hands, decisions, meta, modelVersion, fps, frameSize)
       score: round(decisions[h].score, 4),
       top: decisions[h].top.map(([c, p]) => [c, round(p, 4)]), // [class index, probability], best first
       distance: decisions[h].distance === null ? null : round(Math.min(decisions[h].distance, 1e6), 3), // radii
+      like_untaught: Boolean(decisions[h].likeUntaught), // unknown, and nearer a sign of no class (the card says so)
       normalised: hand.normalised.map((p) => p.map((v) => round(v, 5))),
     })),
   };

@@ -41,6 +41,8 @@ test("the unknown rule is familiarity.known: near an own example, nearer its sta
   // fist has starter hands: nearer to them (or own) than to every hand of no class, however far both are
   assert.equal(decide([0.95, 0.03, 0.02], row([3, 3, 3], [2.5, far, far], 2.8), meta).label, "fist");
   assert.equal(decide([0.95, 0.03, 0.02], row([3, 3, 3], [2.5, far, far], 2.4), meta).label, UNKNOWN); // no class nearer
+  assert.equal(decide([0.95, 0.03, 0.02], row([3, 3, 3], [2.5, far, far], 2.4), meta).likeUntaught, true); // the card says so
+  assert.equal(decide([0.1, 0.8, 0.1], row([2, 1.1, 2], [far, far, far], far), meta).likeUntaught, false); // just far
   assert.equal(decide([0.95, 0.03, 0.02], row([3, 3, 3], [far, far, far], far), meta).label, UNKNOWN); // inf < inf: no
   assert.equal(decide([0.1, 0.2, 0.7], row([3, 3, far], [far, far, far], far), meta).label, "like"); // no own example
   assert.equal(decide([0.1, 0.4, 0.5], row([3, 3, far], [far, far, far], far), meta).label, UNKNOWN); // under threshold

@@ -44,4 +44,6 @@ def why_unknown(prediction: Prediction, gestures: list[GestureClass]) -> str | N
     nearest = plain(state.title_of(prediction.top(1)[0][0], gestures)) if prediction.probabilities else "—"
     if prediction.distance is None:
         return f"closest: {nearest}, but only {prediction.score:.0%} sure"
+    if prediction.like_untaught:
+        return f"closest: {nearest}, but it looks more like a sign you did not teach"
     return f"closest: {nearest}, but {prediction.distance:.1f}× further from your examples than counts"
