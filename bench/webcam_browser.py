@@ -100,12 +100,13 @@ def tab_summary(before: dict, after: dict) -> dict[str, float]:
 
 
 @contextlib.contextmanager
-def chromium(y4m: Path) -> Iterator:
-    """A headless Chromium with the fake camera, at the server's priority."""
+def chromium(y4m: Path, extra_args: list[str] | None = None) -> Iterator:
+    """A headless Chromium with the fake camera, at the server's priority (``extra_args``: more flags)."""
     from playwright.sync_api import sync_playwright
 
+    args = chromium_args(y4m) + FOREGROUND + (extra_args or [])
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=chromium_args(y4m) + FOREGROUND)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         try:
             yield browser
         finally:

@@ -45,8 +45,9 @@ def record_panel(store: Store, project: str, class_name: str, title: str, rate: 
     problem = st.session_state.get(_CAMERA)
     if problem:
         st.warning(plain(problem))
-        st.button("📁 Use photos or a video instead", key="record_browser_files",
-                  on_click=st.session_state.update, args=(offer_files,))  # fmt: skip
+        if st.button("📁 Use photos or a video instead", key="record_browser_files",
+                     on_click=st.session_state.update, args=(offer_files,)):  # fmt: skip
+            st.rerun(scope="app")  # the Source control lies outside this fragment: a fragment rerun kept the camera
     ticket = st.session_state.get(_TICKET)
     plan = TakeTicket(uuid.uuid4().hex, project, class_name, rate, seconds, 3, extract)
     st.button(f"⏺ Record {title} for {seconds:g} s", type="primary", key="record_start",
