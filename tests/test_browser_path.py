@@ -139,3 +139,28 @@ def test_live_labels_match_the_server_path_and_reach_osc(app, reference) -> None
     datagram = listener.recv(4096)
     assert datagram.startswith(b"/handteach/"), datagram[:60]
     listener.close()
+
+
+def test_teach_it_here_in_the_browser(app) -> None:  # noqa: ANN001 - runs last: it trains the project
+    """Live's Teach it here on the browser path: the tab records the take, the server stores it and retrains,
+    and the tab then runs the new model (its ONNX version changes)."""
+    import re
+
+    from core.data.store import Store
+
+    server, page = app
+    page.goto(f"{server.url}/live")
+    wait_app_ready(page)
+    before = Store(server.data_dir, read_only=True).class_counts("default").get("thumbs_up", 0)
+    frame = _camera_frame(page)
+    frame.wait_for_function("() => window.handteach.state.session", timeout=60_000)
+    version = frame.evaluate("() => window.handteach.state.modelVersion")
+    page.get_by_text("🩹 A wrong answer? Teach it here").click()
+    page.get_by_role("button", name=re.compile("^⏺ Show .*thumbs_up")).click()
+    page.get_by_text("Recording 👍 thumbs_up in the camera view").wait_for(timeout=30_000)
+    page.get_by_text("retrained in").wait_for(timeout=120_000)
+    after = Store(server.data_dir, read_only=True).class_counts("default").get("thumbs_up", 0)
+    assert after - before >= 5, (before, after)  # 5 a second for 3 s, the hand in view
+    frame = _camera_frame(page)  # the page reran: the tab loads the saved model
+    frame.wait_for_function("v => window.handteach.state.modelVersion && window.handteach.state.modelVersion !== v",
+                            arg=version, timeout=60_000)  # fmt: skip

@@ -20,7 +20,7 @@ from ui.browser.component import camera
 from ui.browser.model import model_for_browser
 from ui.common import state
 from ui.common.text import plain
-from ui.live import cards, outputs_panel
+from ui.live import browser_fix, cards, outputs_panel
 from ui.live.unknown_panel import unknown_setting
 from ui.webcam.widget import stream_session
 
@@ -54,13 +54,17 @@ def _body(project: str, model, gestures: list[GestureClass], debug_frames: int) 
         hands = st.segmented_control("Hands to follow", [1, 2], default=1, key="live_hands")
         st.caption("The 3D view, steady keypoints and the CPM panel need keypoints on the server (sidebar).")
         outputs_panel.show(session)
-    args: dict = {"tolerance": tolerance, "threshold": threshold, "debug_frames": debug_frames}
+    ticket = browser_fix.pending_ticket(project)  # Teach it here: a take for the tab to record
+    args: dict = {"tolerance": tolerance, "threshold": threshold, "debug_frames": debug_frames,
+                  "take": ticket.as_args() if ticket else None}  # fmt: skip
     if model is not None:
         version, data = model_for_browser(project, state.model_stamp(project), model, gestures)
         args.update(model_version=version, model=data if live.model_version != version else None)
     with video_col:
         event = camera(KEY, "live", hands or 1, **args)
-    if event is not None:
+    if event is not None and event.get("kind") == "take":
+        browser_fix.handle_take(event, state.store(), gestures)
+    elif event is not None:
         _handle(event, live, model, session)
     with result_col, st.container(key="live_prediction"):
         if live.problem:
@@ -73,6 +77,9 @@ def _body(project: str, model, gestures: list[GestureClass], debug_frames: int) 
         st.caption(f"Your browser finds the hands: {live.fps:.1f} frames a second; the server got {live.events} "
                    f"label changes ({live.gate.dropped} too fast, skipped).")  # fmt: skip
         outputs_panel.status(session)
+    with result_col:
+        known = list(model.classes) if model is not None else None
+        browser_fix.panel(state.store(), project, gestures, known, live.running and live.problem is None)
 
 
 def label_text(hands: list[tuple[str, Prediction | None]]) -> str:

@@ -26,7 +26,7 @@ from ui.jobs.training import NotReadyError, TrainingRun, check_trainable
 from ui.webcam.recorder import RecordPlan, RecordStatus
 from ui.webcam.stream import StreamSession
 
-RUN_KEY = "live_fix_run"  # (recording ident, its TrainingRun or None, why none) of the latest fix
+RUN_KEY = "live_fix_run"  # (take ident, its TrainingRun or None, why none) of the latest fix
 
 
 @dataclass(frozen=True)
@@ -86,26 +86,33 @@ def _follow(recording: RecordStatus, store: Store, project: str, gestures: list[
     if not recording.stored:
         st.warning(f"No usable hand in the take of {title}: keep it in view and try again.")
         return
+    follow_training(recording.ident, recording.stored, title, store, project, gestures, model_classes, body)
+
+
+def follow_training(ident: int | str, stored: int, title: str, store: Store, project: str,
+                    gestures: list[GestureClass], model_classes: list[str] | None, body: bool) -> None:  # fmt: skip
+    """After take ``ident`` stored ``stored`` samples of ``title``: trains the project once for that take (a rerun
+    does not train again) and shows how it goes; reruns the app once the model is saved, so Live runs it.
+    The server path's takes and the browser path's (``ui.live.browser_fix``) both end here."""
     latest = st.session_state.get(RUN_KEY)
-    if latest is None or latest[0] != recording.ident:
-        latest = st.session_state[RUN_KEY] = _start_training(recording.ident, store, project, gestures,
-                                                             model_classes, body)  # fmt: skip
+    if latest is None or latest[0] != ident:
+        latest = st.session_state[RUN_KEY] = _start_training(ident, store, project, gestures, model_classes, body)
     if latest[1] is None:
-        st.warning(f"Added {recording.stored} samples of {title}. {latest[2]}")
+        st.warning(f"Added {stored} samples of {title}. {latest[2]}")
         return
     snapshot = latest[1].snapshot()
     if snapshot.running:
-        _training(latest[1], f"Added {recording.stored} samples of {title}. Training")
+        _training(latest[1], f"Added {stored} samples of {title}. Training")
     elif snapshot.cancelled and not snapshot.saved:
-        st.info(f"Added {recording.stored} samples of {title}; the training was stopped, so Live keeps the model it "
+        st.info(f"Added {stored} samples of {title}; the training was stopped, so Live keeps the model it "
                 "had. Train again here or on Train.")  # fmt: skip
     elif snapshot.error:
-        st.error(plain(f"Added {recording.stored} samples of {title}, but training failed: {snapshot.error}"))
+        st.error(plain(f"Added {stored} samples of {title}, but training failed: {snapshot.error}"))
     elif snapshot.saved:
-        st.success(f"Added {recording.stored} samples of {title} and retrained in {snapshot.seconds:.1f} s: "
+        st.success(f"Added {stored} samples of {title} and retrained in {snapshot.seconds:.1f} s: "
                    "Live now runs the new model.")  # fmt: skip
-        if st.session_state.get("live_fix_seen") != recording.ident:
-            st.session_state["live_fix_seen"] = recording.ident
+        if st.session_state.get("live_fix_seen") != ident:
+            st.session_state["live_fix_seen"] = ident
             st.rerun(scope="app")  # the page loads the saved model
 
 
@@ -118,8 +125,8 @@ def _training(run: TrainingRun, doing: str) -> None:
     st.button("⏹ Stop", on_click=run.cancel, disabled=snapshot.cancelled, key="live_fix_stop")
 
 
-def _start_training(ident: int, store: Store, project: str, gestures: list[GestureClass],
-                    model_classes: list[str] | None, body: bool) -> tuple[int, TrainingRun | None, str]:  # fmt: skip
+def _start_training(ident: int | str, store: Store, project: str, gestures: list[GestureClass],
+                    model_classes: list[str] | None, body: bool) -> tuple[int | str, TrainingRun | None, str]:  # fmt: skip
     """Trains the project as Train would (default settings), keeping what Live knew (``fix_plan``)."""
     counts = store.class_counts(project)
     fix = fix_plan(body, model_classes, counts)

@@ -1,0 +1,115 @@
+"""Live's "Teach it here" on the browser path: the tab records the take, the server stores it and retrains.
+
+As Record's browser path does (``ui.browser.record``), the page issues a ``TakeTicket``; Live's camera component
+records the take in the tab (its countdown and REC badge on the canvas) and sends it whole at its end. The take is
+checked and stored in one transaction (``core.data.browser_take.store_take``: the same rows and rejected-frame
+counts as a server-path take), then the project is trained again exactly as the server path's fix trains it
+(``ui.live.live_fix.follow_training``). Once the model is saved the page reruns, the model's version changes and
+the tab loads the new ONNX.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import streamlit as st
+
+from core.data.browser_take import TakeError, TakeLedger, TakeReport, TakeTicket, store_take
+from core.data.schema import StoreError
+from core.data.store import Store
+from core.gestures.catalog import GestureClass
+from ui.common import state
+from ui.common.text import plain
+from ui.live import live_fix
+from ui.webcam.recorder import RecordPlan
+
+_TICKET, _UNTIL, _RESULT, _LEDGER = "live_fix_ticket", "live_fix_ticket_until", "live_fix_take", "live_fix_ledger"
+_GRACE_S = 20.0  # seconds a take may take to arrive after its end, as on Record
+
+
+def pending_ticket(project: str) -> TakeTicket | None:
+    """The take the tab should record now (the component's ``take`` argument), or None."""
+    ticket: TakeTicket | None = st.session_state.get(_TICKET)
+    if ticket is None or ticket.project != project:
+        return None
+    if time.monotonic() > st.session_state.get(_UNTIL, 0.0):  # the tab never sent it (closed, reloaded)
+        del st.session_state[_TICKET]
+        st.session_state[_RESULT] = (ticket.take_id, "The take never arrived from the browser: show it again.", "")
+        return None
+    return ticket
+
+
+def handle_take(event: dict, store: Store, gestures: list[GestureClass]) -> None:
+    """A ``take`` event of Live's component: checked and stored (nothing on any error), its result kept."""
+    ticket: TakeTicket | None = st.session_state.pop(_TICKET, None)
+    ledger: TakeLedger = st.session_state.setdefault(_LEDGER, TakeLedger())
+    try:
+        report: TakeReport | str = store_take(store, event, ledger)
+    except (TakeError, StoreError) as exc:
+        report = f"Nothing was stored: {exc}"
+    title = state.title_of(ticket.class_name, gestures) if ticket is not None else ""
+    st.session_state[_RESULT] = (str(event.get("take_id", ""))[:64], report, plain(title))
+
+
+def _issue(project: str, class_name: str) -> None:
+    plan = RecordPlan(project, class_name)  # the server path's fix: 3-2-1, then 3 s at 5 samples a second
+    ticket = TakeTicket(uuid.uuid4().hex, project, class_name, plan.rate, plan.duration, plan.countdown, plan.extract)
+    st.session_state[_TICKET] = st.session_state.setdefault(_LEDGER, TakeLedger()).issue(ticket)
+    st.session_state[_UNTIL] = time.monotonic() + ticket.countdown + ticket.duration + _GRACE_S
+    st.session_state.pop(_RESULT, None)
+
+
+def panel(store: Store, project: str, gestures: list[GestureClass], model_classes: list[str] | None,
+          camera_ready: bool) -> None:  # fmt: skip
+    """The "Teach it here" expander; a fragment that follows the take and the training twice a second meanwhile."""
+    every = 0.5 if pending_ticket(project) is not None or _training(after_take=True) else None
+    st.fragment(run_every=every)(_panel)(store, project, gestures, model_classes, camera_ready)
+
+
+def _training(after_take: bool = False) -> bool:
+    """A fix's training runs (``after_take``: or is about to start for a take just stored)."""
+    latest = st.session_state.get(live_fix.RUN_KEY)
+    if latest is not None and latest[1] is not None and latest[1].snapshot().running:
+        return True
+    result = st.session_state.get(_RESULT)
+    stored = result is not None and isinstance(result[1], TakeReport) and result[1].stored > 0
+    return after_take and stored and (latest is None or latest[0] != result[0])
+
+
+def _panel(store: Store, project: str, gestures: list[GestureClass], model_classes: list[str] | None,
+           camera_ready: bool) -> None:  # fmt: skip
+    result = st.session_state.get(_RESULT)
+    with st.expander("🩹 A wrong answer? Teach it here", expanded=result is not None):
+        names = [g.name for g in gestures]
+        if not names:
+            st.caption("Add a gesture on Record first: a fix records a take of one.")
+            return
+        target = st.selectbox("It should be", names, format_func=lambda n: state.title_of(n, gestures),
+                              key=f"live_fix_class_{project}")  # fmt: skip
+        ticket = pending_ticket(project)
+        why = ("The camera is not running" if not camera_ready else
+               "Wait for the take and training to end" if ticket is not None or _training() else None)  # fmt: skip
+        title = plain(state.title_of(target, gestures))
+        if st.button(f"⏺ Show {title} for {RecordPlan(project, target).duration:g} s, then retrain",
+                     disabled=why is not None, help=why, on_click=_issue, args=(project, target),
+                     key="live_fix_record"):  # fmt: skip
+            st.rerun(scope="app")  # the camera, outside this fragment, gets the take to record
+        st.caption("Hold the gesture the way you hold it now: handteach adds the take to its samples and "
+                   "trains again (a few seconds). Live then runs the new model.")  # fmt: skip
+        if ticket is not None:
+            st.info(f"Recording {plain(state.title_of(ticket.class_name, gestures))} in the camera view: a 3-2-1 "
+                    f"countdown, then {ticket.duration:g} s.")  # fmt: skip
+        elif result is not None:
+            _show(result, store, project, gestures, model_classes)
+
+
+def _show(result: tuple[str, TakeReport | str, str], store: Store, project: str, gestures: list[GestureClass],
+          model_classes: list[str] | None) -> None:  # fmt: skip
+    take_id, report, title = result
+    if isinstance(report, str):
+        st.error(plain(report))
+    elif not report.stored:
+        st.warning(f"No usable hand in the take of {title}: keep it in view and try again.")
+    else:
+        live_fix.follow_training(take_id, report.stored, title, store, project, gestures, model_classes, False)
