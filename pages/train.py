@@ -57,12 +57,13 @@ keep = starter and st.checkbox(
     "teach 'unknown'.",
 )
 mirror_map = {g.name: g.mirror_partner for g in gestures}
-model_classes.show_train_plan(model_classes.plans_for(gestures, counts, mirror, starter, keep), gestures, starter)
-
 run = st.session_state.get("train_run")
 run = run if isinstance(run, TrainingRun) and run.project == project else None
 running = run is not None and run.snapshot().running
-if st.button("🧠 Train model", type="primary", disabled=running, key="train_start"):
+button_column, plan_column = st.columns([1, 3])  # the button beside the plan: eight gestures listed pushed it
+with plan_column:  # below a 720 px window
+    model_classes.show_train_plan(model_classes.plans_for(gestures, counts, mirror, starter, keep), gestures, starter)
+if button_column.button("🧠 Train model", type="primary", disabled=running, key="train_start"):
     try:
         hidden = tuple(int(h) for h in hidden_text.replace(" ", "").split(",") if h)
         if not hidden or min(hidden) < 1:

@@ -48,7 +48,7 @@ def test_hostile_class_names_show_as_typed_on_the_record_page(tmp_path: Path) ->
         wait_app_ready(page)
         main = page.locator('[data-testid="stMain"]')
         main.get_by_text("Gesture to record").wait_for()
-        radio = page.locator('[data-testid="stRadio"]').first
+        radio = main.locator('[data-testid="stRadio"]').first  # the sidebar's own radio (keypoints path) comes first
         # a label holding "$" waits for Streamlit's lazily loaded math renderer (a skeleton until then)
         page.wait_for_function("() => !document.querySelector('[data-testid=stRadio] [data-testid=stSkeleton]')")
         labels = [t.replace("\u2060", "") for t in radio.locator("label").all_inner_texts()]

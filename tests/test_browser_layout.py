@@ -30,7 +30,8 @@ MEDIAPIPE_LINES = ("Feedback manager requires", "TensorFlow Lite XNNPACK delegat
 
 
 def _project(data: Path) -> None:
-    """Two gestures of handmaker hands (no MediaPipe here): Train's button is enabled."""
+    """All eight gestures of handmaker hands (no MediaPipe here): Train's button is enabled, and the plan above
+    it lists eight lines (the button was pushed below a 720 px window then)."""
     from handmaker import make_hand, pointing_hand
 
     from core.data.store import Sample, Store
@@ -38,7 +39,9 @@ def _project(data: Path) -> None:
     store = Store(data)
     store.ensure_project()
     rng = np.random.default_rng(0)
-    for name, points in (("pointing_right", pointing_hand(180.0)), ("open_palm", None)):
+    names = ("thumbs_up", "thumbs_down", "pointing_up", "ok", "fist", "pointing_right", "pointing_left", "open_palm")
+    for i, name in enumerate(names):
+        points = pointing_hand(45.0 * i) if i % 2 else None
         hands = [make_hand(points) for _ in range(6)]
         store.add_samples("default", [Sample(type(h)(h.pixel + rng.normal(0, 2.0, h.pixel.shape).astype(np.float32),
                                                      h.normalised, h.world, "Right", 0.9, (640, 480)), name, "image")

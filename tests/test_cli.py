@@ -127,7 +127,14 @@ def test_export_onnx(trained: Path, tmp_path: Path) -> None:
 
     model = onnx.load(str(out))  # MediaPipe landmarks in (docs/export.md), the classes in the metadata
     assert [i.name for i in model.graph.input] == ["landmarks", "image_size"]
-    assert [o.name for o in model.graph.output] == ["probabilities", "class_index", "known", "distance"]
+    assert [o.name for o in model.graph.output] == [
+        "probabilities",
+        "class_index",
+        "known",
+        "distance",
+        "starter_distance",
+        "other_distance",
+    ]
     meta = {p.key: json.loads(p.value) for p in model.metadata_props}
     assert set(meta["classes"]) == {"thumbs_up", "fist", "open_palm"} and f"wrote {out}" in done.stdout
 
