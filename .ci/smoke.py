@@ -1,4 +1,5 @@
-"""Smoke check of an environment built from requirements.txt alone (``.ci/run`` makes one in .venv-runtime).
+"""Smoke check of an environment built from requirements.txt alone (``make smoke`` makes one in .venv-runtime;
+``.ci/run`` on a fresh clone uses .venv before the test packages join it).
 
     .venv-runtime/bin/python .ci/smoke.py
 
