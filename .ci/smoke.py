@@ -98,9 +98,10 @@ class _Captured(Exception):
 
 
 def main_of(entry_point: str) -> Callable[[list[str]], int]:
-    """The ``main`` that ``python -m entry_point`` runs: the function its ``__main__.py`` imports."""
+    """The ``main`` that ``python -m entry_point`` runs: of the module its ``__main__.py`` imports ``main`` or
+    ``entry`` from (``core``'s ``entry`` is ``main`` with MediaPipe's log lines quiet)."""
     source = (ROOT / entry_point.replace(".", "/") / "__main__.py").read_text(encoding="utf-8")
-    found = re.search(r"^from ([\w.]+) import main$", source, re.M)
+    found = re.search(r"^from ([\w.]+) import (?:main|entry)$", source, re.M)
     if not found:
         raise AssertionError(f"{entry_point}/__main__.py does not import a main function")
     return importlib.import_module(found.group(1)).main
