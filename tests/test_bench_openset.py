@@ -166,21 +166,23 @@ def test_summaries_pool_every_frame_and_name_the_worst_person() -> None:
 
 
 @pytest.mark.slow
-def test_two_webcam_people_at_k_10_give_every_number_in_0_1() -> None:
+def test_a_webcam_person_at_k_10_gives_every_number_in_0_1() -> None:
+    """One person (four trainings with the starter set, one per gesture left out: the bench's whole core; two
+    people took 91 s of CI's 15 minutes)."""
     shared_path("webcam_people")  # skips, naming the folder, where ../shared/data has no webcam_people
     from bench.fewshot import people_of
 
     people = people_of(["webcam"], None)
-    two = dict(list(people.items())[:2])
-    assert len(two) == 2 and all(len(takes) >= 3 for takes in two.values())
-    measured = run(two, [10], seed=0, log=lambda _: None)
-    out = json.loads(json.dumps(report(measured, {"people": 2})))
+    chosen = dict(list(people.items())[:1])
+    assert len(chosen) == 1 and all(len(takes) >= 3 for takes in chosen.values())
+    measured = run(chosen, [10], seed=0, log=lambda _: None)
+    out = json.loads(json.dumps(report(measured, {"people": 1})))
     assert out["rules"] == list(RULES) and set(out["results"]) == {"10"}
-    assert out["seconds_per_training"]["n"] == sum(len(t) for t in two.values())
+    assert out["seconds_per_training"]["n"] == sum(len(t) for t in chosen.values())
     assert out["old_rule_same_network"] is True
     for rule in RULES:
         figures = out["results"]["10"][rule]
-        assert set(figures["per_person"]) == set(two)
+        assert set(figures["per_person"]) == set(chosen)
         for person, numbers in figures["per_person"].items():
             assert set(numbers) == {"taught", "untaught", "auroc"}, person
             assert all(isinstance(v, float) and 0.0 <= v <= 1.0 for v in numbers.values()), (rule, person, numbers)
