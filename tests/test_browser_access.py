@@ -95,6 +95,7 @@ def test_denied_camera_offers_files_on_live_and_record(served) -> None:  # noqa:
         wait_app_ready(page)
         frame = camera_frame(page)
         frame.wait_for_function(f"() => document.getElementById('note').textContent.includes({BLOCKED!r})")
+        assert page.get_by_text("Press START").count() == 0, "the browser path has no START button to press"
         _offers_files(page, BLOCKED, "🖼 Use an image or a video instead", "An image or a video")
         page.goto(f"{server.url}/record")
         _offers_files(page, BLOCKED, "📁 Use photos or a video instead", "Photos or videos of")

@@ -72,7 +72,7 @@ def _body(project: str, model, gestures: list[GestureClass], debug_frames: int) 
             if st.button("🖼 Use an image or a video instead", key="live_browser_files", on_click=st.session_state.update,
                          args=({"live_source": "🖼 Image or video file"},)):  # fmt: skip
                 st.rerun(scope="app")  # the Source control lies outside this fragment
-        cards.prediction_cards(live, gestures)  # type: ignore[arg-type] - running and hands, as a StreamSnapshot
+        cards.prediction_cards(live, gestures, waiting=cards.BROWSER_WAITING)  # type: ignore[arg-type] - as a StreamSnapshot
         st.caption(plain(f"Labels: {label_text(live.hands)}"))
         st.caption(f"Your browser finds the hands: {live.fps:.1f} frames a second; the server got {live.events} "
                    f"label changes ({live.gate.dropped} too fast, skipped).")  # fmt: skip

@@ -25,14 +25,19 @@ def _top3(prediction: Prediction, gestures: list[GestureClass]) -> None:
         st.progress(min(1.0, max(0.0, prob)), text=f"{plain(state.title_of(name, gestures))} {prob:.0%}")
 
 
-def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass], body: bool = False) -> None:
+SERVER_WAITING = "Press **START** on the video to begin. Allow the camera when the browser asks."
+BROWSER_WAITING = "Allow the camera when the browser asks: the hand model then starts in this tab."
+
+
+def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass], body: bool = False,
+                     waiting: str = SERVER_WAITING) -> None:  # fmt: skip
     """One card per hand (or person, ``body``): emoji + label + confidence, top-3 bars, handedness.
 
     ``snapshot`` comes from ``StreamSession.snapshot(publish=True)``: each card shows the very prediction the
     video draws on that hand (``ui.webcam.answers``), in card ``live_card_<i>``.
     """
     if not snapshot.running:
-        st.info("Press **START** on the video to begin. Allow the camera when the browser asks.")
+        st.info(waiting)  # the server path has a START button; the browser path starts with the page
         return
     if not snapshot.hands:
         st.markdown("### 🫥 No one in view" if body else "### 🫥 No hand in view")
