@@ -37,6 +37,7 @@ def gesture_hands(name: str, n: int, seed: int) -> np.ndarray:
     return points[np.array(labels) == name]
 
 
+@pytest.mark.slow  # trains with the whole starter set: 1-3 s of the quick suite's minute
 def test_a_new_class_from_ten_samples_and_unrecorded_classes_still_work() -> None:
     user = keypoints_to_features(vee_hands(12, seed=5), D2)
     result = train_with_starter(user[:10], ["vee"] * 10, [*CLASSES, "vee"], MIRROR | {"vee": "vee"}, D2,
@@ -51,6 +52,7 @@ def test_a_new_class_from_ten_samples_and_unrecorded_classes_still_work() -> Non
         assert np.mean(shown[np.array(labels) == name] == name) >= 0.8, name
 
 
+@pytest.mark.slow  # trains with the whole starter set: 1-3 s of the quick suite's minute
 def test_mirror_image_classes_are_named_only_when_training_mirrors() -> None:
     """Two own classes that are each other's mirror image, beside the starter: their copies weigh less and the
     result names them; without mirroring there are no copies, so nothing is named."""
@@ -224,6 +226,7 @@ def test_a_curve_of_classes_the_starter_lacks_is_the_curve_without_it() -> None:
     assert with_set.used == {"claw": 1, "vee": 1}  # one sample a class trains: the starter's path, set left out
 
 
+@pytest.mark.slow  # trains with the whole starter set: 1-3 s of the quick suite's minute
 def test_ten_still_samples_recognise_the_hand_turned_later() -> None:
     """A person's 10 near-identical samples of their own ✌ and of 👊, then the same ✌ turned 30° in depth both
     ways and tilted 35°: the defaults (user samples outweigh the starter's, ±30° turns) keep them ✌ (12 of 12),
