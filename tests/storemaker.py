@@ -1,4 +1,4 @@
-"""Keypoints and checks shared by the store's tests (test_database, test_projects, test_store)."""
+"""Keypoints, checks and projects shared by the store's tests (test_database, test_projects, test_store) and the pages'."""
 
 from __future__ import annotations
 
@@ -53,3 +53,22 @@ def old_schema(conn: sqlite3.Connection, version: int) -> None:
         for statement in steps:
             conn.execute(statement)
     conn.execute(f"PRAGMA user_version = {int(version)}")
+
+
+def handmade_project(data_dir, gestures: dict, seed: int = 0) -> Store:  # noqa: ANN001 - a Path
+    """The default project of ``data_dir`` with tests/handmaker hands (no MediaPipe: quick Train pages): for each
+    gesture name, (its finger points, or None for an open hand; how many samples), each hand's pixels jittered
+    by 2 px (one generator across the gestures, in order)."""
+    from handmaker import make_hand
+
+    from core.data.store import Sample
+
+    store = Store(data_dir)
+    store.ensure_project()
+    rng = np.random.default_rng(seed)
+    for name, (points, n) in gestures.items():
+        hands = [make_hand(points) for _ in range(n)]
+        store.add_samples("default", [Sample(type(h)(h.pixel + rng.normal(0, 2.0, h.pixel.shape).astype(np.float32),
+                                                     h.normalised, h.world, "Right", 0.9, (640, 480)), name, "image")
+                                      for h in hands])  # fmt: skip
+    return store

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
-from handmaker import make_hand, pointing_hand
+from handmaker import pointing_hand
+from storemaker import handmade_project
 from test_app_pages import app, button, texts
 
-from core.data.store import Sample, Store
+from core.data.store import Store
 from core.gestures.kept import kept_by_gesture, kept_text
 
 pytestmark = pytest.mark.slow  # Train under AppTest
@@ -18,15 +18,7 @@ pytestmark = pytest.mark.slow  # Train under AppTest
 
 def _project(data_dir: Path, palms: int) -> Store:
     """12 samples of 👉 and ``palms`` of ✋ from tests/handmaker (no MediaPipe: a quick Train page)."""
-    store = Store(data_dir)
-    store.ensure_project()
-    rng = np.random.default_rng(0)
-    for name, points, n in (("pointing_right", pointing_hand(180.0), 12), ("open_palm", None, palms)):
-        hands = [make_hand(points) for _ in range(n)]
-        store.add_samples("default", [Sample(type(h)(h.pixel + rng.normal(0, 2.0, h.pixel.shape).astype(np.float32),
-                                                     h.normalised, h.world, "Right", 0.9, (640, 480)), name, "image")
-                                      for h in hands])  # fmt: skip
-    return store
+    return handmade_project(data_dir, {"pointing_right": (pointing_hand(180.0), 12), "open_palm": (None, palms)})
 
 
 def _trained(data_dir: Path, palms: int):  # noqa: ANN202 - AppTest

@@ -558,19 +558,10 @@ def test_train_shows_metrics_and_fix_up_gallery_then_live_uses_the_model(seeded:
 
 def _synthetic_project(data_dir: Path) -> Store:
     """24 samples of 👉 and ✋ from tests/handmaker (no MediaPipe: a quick Train page)."""
-    from handmaker import make_hand, pointing_hand
+    from handmaker import pointing_hand
+    from storemaker import handmade_project
 
-    from core.data.store import Sample
-
-    store = Store(data_dir)
-    store.ensure_project()
-    rng = np.random.default_rng(0)
-    for name, points in (("pointing_right", pointing_hand(180.0)), ("open_palm", None)):
-        hands = [make_hand(points) for _ in range(12)]
-        store.add_samples("default", [Sample(type(h)(h.pixel + rng.normal(0, 2.0, h.pixel.shape).astype(np.float32),
-                                                     h.normalised, h.world, "Right", 0.9, (640, 480)), name, "image")
-                                      for h in hands])  # fmt: skip
-    return store
+    return handmade_project(data_dir, {"pointing_right": (pointing_hand(180.0), 12), "open_palm": (None, 12)})
 
 
 def test_train_shows_the_measuring_with_rounds_and_time_left_and_can_skip_it(

@@ -11,13 +11,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 from conftest import finish_file_jobs, hagrid_photos
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Expander, Node
 
-from core.data.store import Sample, Store
 from ui.common.widgets import DETAILS_LABEL
 
 pytestmark = pytest.mark.slow
@@ -63,16 +61,10 @@ def assert_plain(at: AppTest, page: str) -> None:
 
 def _project(data_dir: Path) -> None:
     """24 samples of 👉 and ✋ from tests/handmaker."""
-    from handmaker import make_hand, pointing_hand
+    from handmaker import pointing_hand
+    from storemaker import handmade_project
 
-    store = Store(data_dir)
-    store.ensure_project()
-    rng = np.random.default_rng(0)
-    for name, points in (("pointing_right", pointing_hand(180.0)), ("open_palm", None)):
-        hands = [make_hand(points) for _ in range(12)]
-        store.add_samples("default", [Sample(type(h)(h.pixel + rng.normal(0, 2.0, h.pixel.shape).astype(np.float32),
-                                                     h.normalised, h.world, "Right", 0.9, (640, 480)), name, "image")
-                                      for h in hands])  # fmt: skip
+    handmade_project(data_dir, {"pointing_right": (pointing_hand(180.0), 12), "open_palm": (None, 12)})
 
 
 def test_every_page_says_what_its_numbers_are_and_keeps_diagnostics_in_one_panel(data_dir: Path) -> None:

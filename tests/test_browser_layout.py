@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 from conftest import fake_camera_or_skip
 
@@ -32,20 +31,11 @@ MEDIAPIPE_LINES = ("Feedback manager requires", "TensorFlow Lite XNNPACK delegat
 def _project(data: Path) -> None:
     """All eight gestures of handmaker hands (no MediaPipe here): Train's button is enabled, and the plan above
     it lists eight lines (the button was pushed below a 720 px window then)."""
-    from handmaker import make_hand, pointing_hand
+    from handmaker import pointing_hand
+    from storemaker import handmade_project
 
-    from core.data.store import Sample, Store
-
-    store = Store(data)
-    store.ensure_project()
-    rng = np.random.default_rng(0)
     names = ("thumbs_up", "thumbs_down", "pointing_up", "ok", "fist", "pointing_right", "pointing_left", "open_palm")
-    for i, name in enumerate(names):
-        points = pointing_hand(45.0 * i) if i % 2 else None
-        hands = [make_hand(points) for _ in range(6)]
-        store.add_samples("default", [Sample(type(h)(h.pixel + rng.normal(0, 2.0, h.pixel.shape).astype(np.float32),
-                                                     h.normalised, h.world, "Right", 0.9, (640, 480)), name, "image")
-                                      for h in hands])  # fmt: skip
+    handmade_project(data, {name: (pointing_hand(45.0 * i) if i % 2 else None, 6) for i, name in enumerate(names)})
 
 
 def _box(locator) -> dict[str, float]:  # noqa: ANN001 - a playwright Locator
