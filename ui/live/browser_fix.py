@@ -80,13 +80,10 @@ def _training(after_take: bool = False) -> bool:
 def _panel(store: Store, project: str, gestures: list[GestureClass], model_classes: list[str] | None,
            camera_ready: bool) -> None:  # fmt: skip
     result = st.session_state.get(_RESULT)
-    with st.expander("🩹 A wrong answer? Teach it here", expanded=result is not None):
-        names = [g.name for g in gestures]
-        if not names:
-            st.caption("Add a gesture on Record first: a fix records a take of one.")
+    with st.expander(live_fix.EXPANDER, expanded=result is not None):
+        target = live_fix.fix_target(project, gestures)
+        if target is None:
             return
-        target = st.selectbox("It should be", names, format_func=lambda n: state.title_of(n, gestures),
-                              key=f"live_fix_class_{project}")  # fmt: skip
         ticket = pending_ticket(project)
         why = ("The camera is not running" if not camera_ready else
                "Wait for the take and training to end" if ticket is not None or _training() else None)  # fmt: skip

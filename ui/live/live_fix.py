@@ -38,6 +38,20 @@ class FixPlan:
     keep_unrecorded: bool
 
 
+EXPANDER = "🩹 A wrong answer? Teach it here"
+
+
+def fix_target(project: str, gestures: list[GestureClass]) -> str | None:
+    """The gesture the wrong answer should have been ("It should be"), for both paths' Teach it here; None, saying
+    why, while the project has no gesture to record."""
+    names = [g.name for g in gestures]
+    if not names:
+        st.caption("Add a gesture on Record first: a fix records a take of one.")
+        return None
+    return st.selectbox("It should be", names, format_func=lambda n: state.title_of(n, gestures),
+                        key=f"live_fix_class_{project}")  # fmt: skip
+
+
 def fix_plan(body: bool, model_classes: list[str] | None, counts: dict[str, int]) -> FixPlan:
     """``model_classes``: the classes of the model Live runs now (None: none). A fix must not make Live
     forget a gesture it knew: if that model knows a class without samples of its own (the starter's
@@ -52,13 +66,10 @@ def panel(session: StreamSession, store: Store, project: str, gestures: list[Ges
     body = session.backend.skeleton == "body"
     latest = st.session_state.get(RUN_KEY)
     latest = latest if latest is not None and latest[1] is not None and latest[1].project == project else None
-    with st.expander("🩹 A wrong answer? Teach it here", expanded=latest is not None):
-        names = [g.name for g in gestures]
-        if not names:
-            st.caption("Add a gesture on Record first: a fix records a take of one.")
+    with st.expander(EXPANDER, expanded=latest is not None):
+        target = fix_target(project, gestures)
+        if target is None:
             return
-        target = st.selectbox("It should be", names, format_func=lambda n: state.title_of(n, gestures),
-                              key=f"live_fix_class_{project}")  # fmt: skip
         plan = RecordPlan(project, target, backend=session.backend.name, skeleton=session.backend.skeleton)
         recording = session.snapshot().recording
         busy = recording is not None and recording.running
