@@ -87,13 +87,14 @@ def class_name(folder: str) -> str:
     return _NAMES.get(key, _NAMES.get(key.lower(), key.lower()))
 
 
-def webcam_people(root: Path | None = None) -> list[Take]:
-    """Takes of ``webcam_people`` (see the module docstring); [] when the folder is absent."""
+def webcam_people(root: Path | None = None, max_people: int | None = None) -> list[Take]:
+    """Takes of ``webcam_people`` (see the module docstring), of its first ``max_people`` people (all: None);
+    [] when the folder is absent. MediaPipe reads only their photos (a fresh checkout has no keypoint cache)."""
     root = root or require_shared() / "webcam_people"
     if not root.is_dir():
         return []
     takes = []
-    for person in sorted(p for p in root.iterdir() if p.is_dir()):
+    for person in sorted(p for p in root.iterdir() if p.is_dir())[:max_people]:
         for entry in sorted(person.iterdir()):
             if entry.is_dir():
                 photos = sorted((p for p in entry.rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES),
