@@ -110,7 +110,7 @@ def test_once_saved_the_run_measures_every_sample_with_progress(store: Store) ->
 
 def test_skipping_the_measure_keeps_the_model_and_stores_no_figure(store: Store) -> None:
     run = TrainingRun(store, "default", TrainConfig(epochs=8, patience=8), measure=True)
-    run._on_fold = lambda done, total: run.skip_measuring() if done == 1 else None  # skip after the first round
+    run._on_steps = lambda done, total: run.skip_measuring() if done == 1 else None  # skip after the first round
     assert run.start().wait(120)
     snap = run.snapshot()
     assert snap.saved and not snap.cancelled and snap.error is None

@@ -40,6 +40,8 @@ class CurveSnapshot:
 class CurveRun(BackgroundRun):
     """One learning curve of one project, started by ``start``."""
 
+    said_errors = (ValueError,)  # ours name the problem already
+
     store: Store
     project: str
     config: TrainConfig
@@ -53,22 +55,15 @@ class CurveRun(BackgroundRun):
     def __post_init__(self) -> None:
         self._prepare_thread(f"handteach-curve-{self.project}")
 
-    def _on_step(self, done: int, total: int) -> None:
-        with self._lock:
-            self._steps = (done, total)
-
     def _work(self) -> None:
         dataset = project_dataset(self.store, self.project)
         if not fold_count(dataset.labels):
             raise ValueError("it tests your own samples, so it needs two gestures of at least two samples each")
         last = reusable(self.training, dataset, self.config, self.starter, self.keep_unrecorded)
-        points = project_curve(dataset, self.config, self.starter, self.keep_unrecorded, self._on_step,
+        points = project_curve(dataset, self.config, self.starter, self.keep_unrecorded, self._on_steps,
                                self._cancel, last)  # fmt: skip
         with self._lock:
             self._points = points
-
-    def _error_text(self, exc: Exception) -> str:
-        return str(exc) if isinstance(exc, ValueError) else super()._error_text(exc)
 
     def snapshot(self) -> CurveSnapshot:
         with self._lock:

@@ -113,8 +113,11 @@ class RunSnapshot:
 class BackgroundRun:
     """A job whose work is ``self._work()`` on a daemon thread: ``start``, ``cancel`` (sets ``self._cancel``), ``wait``.
 
-    An exception ends the work with its message in ``_error``, for the page to show.
+    An exception ends the work with its message in ``_error``, for the page to show: the message alone for the
+    ``said_errors`` (ours, which name the problem already), with its type's name for anything else.
     """
+
+    said_errors: tuple[type[Exception], ...] = ()
 
     def _prepare_thread(self, name: str) -> None:
         self._lock = threading.Lock()  # guards what the page reads
@@ -128,7 +131,12 @@ class BackgroundRun:
         raise NotImplementedError
 
     def _error_text(self, exc: Exception) -> str:
-        return f"{type(exc).__name__}: {exc}"
+        return str(exc) if isinstance(exc, self.said_errors) else f"{type(exc).__name__}: {exc}"
+
+    def _on_steps(self, done: int, total: int) -> None:
+        """A progress callback for the work: ``(done, total)`` steps into ``self._steps``, for the page."""
+        with self._lock:
+            self._steps = (done, total)
 
     def _run(self) -> None:
         try:
@@ -162,6 +170,8 @@ class BackgroundRun:
 class TrainingRun(BackgroundRun):
     """One training of one project, started by ``start``."""
 
+    said_errors = (ProjectReplacedError,)
+
     store: Store
     project: str
     config: TrainConfig
@@ -174,7 +184,7 @@ class TrainingRun(BackgroundRun):
     _dataset: Dataset | None = None
     _saved: bool = False
     _previous: tuple[Figure, int] | None = None
-    _folds: tuple[int, int] = (0, 0)  # (done, total)
+    _steps: tuple[int, int] = (0, 0)  # folds (done, total) of the accuracy's measuring
     _measure_started: float | None = None
     _crossval: CrossVal | None = None
     _measure_note: str = ""
@@ -198,10 +208,6 @@ class TrainingRun(BackgroundRun):
         if measure:
             self._measure(result, dataset)
 
-    def _on_fold(self, done: int, total: int) -> None:
-        with self._lock:
-            self._folds = (done, total)
-
     def _measure(self, result: TrainResult, dataset: Dataset) -> None:
         """The k-fold figure of the saved model, written beside it; a failure is a note, the model stays."""
         if not fold_count(dataset.labels):  # one gesture recorded (the starter fills the rest), or none
@@ -209,7 +215,7 @@ class TrainingRun(BackgroundRun):
                 self._measure_note = TOO_FEW_TO_MEASURE
             return
         try:
-            cv = project_crossval(dataset, self.config, self.starter, self.keep_unrecorded, self._on_fold, self._skip)
+            cv = project_crossval(dataset, self.config, self.starter, self.keep_unrecorded, self._on_steps, self._skip)
             if cv is not None:
                 record_crossval(self.store, self.project, result.classifier, dataset.project_identity, cv)
         except Exception as exc:  # the model is saved: say why there is no figure, not that training failed
@@ -221,9 +227,6 @@ class TrainingRun(BackgroundRun):
 
     def skip_measuring(self) -> None:
         self._skip.set()
-
-    def _error_text(self, exc: Exception) -> str:
-        return str(exc) if isinstance(exc, ProjectReplacedError) else super()._error_text(exc)
 
     def keep(self) -> None:
         """Save the best weights of a stopped run as the project's model (only into the project it trained on:
@@ -261,7 +264,7 @@ class TrainingRun(BackgroundRun):
         if self._measure_started is None:
             return None
         end = self._ended if self._ended is not None else time.monotonic()
-        return Measuring(*self._folds, end - self._measure_started, self._crossval, self._measure_note or
+        return Measuring(*self._steps, end - self._measure_started, self._crossval, self._measure_note or
                          ("" if self._crossval or self._ended is None else "Measuring stopped."), self._previous)  # fmt: skip
 
 

@@ -46,21 +46,16 @@ class FileSnapshot:
 class FileRun(BackgroundRun):
     """``work`` on a daemon thread; its ``MediaError`` or ``ValueError`` kept as the plain message."""
 
+    said_errors = (ValueError,)  # ours name the problem already
+
     def __init__(self, work: Work) -> None:
         self._prepare_thread("handteach-files")
         self._work_fn, self._steps, self._result = work, (0, 0), None
 
-    def _on_progress(self, done: int, total: int) -> None:
-        with self._lock:
-            self._steps = (done, total)
-
     def _work(self) -> None:
-        result = self._work_fn(self._on_progress, self._cancel)
+        result = self._work_fn(self._on_steps, self._cancel)
         with self._lock:
             self._result = result
-
-    def _error_text(self, exc: Exception) -> str:
-        return str(exc) if isinstance(exc, ValueError) else super()._error_text(exc)
 
     def snapshot(self) -> FileSnapshot:
         with self._lock:

@@ -40,6 +40,8 @@ class FinetuneSnapshot:
 class FinetuneRun(BackgroundRun):
     """One fine-tuning of one project's CPM, started by ``start``."""
 
+    said_errors = (ValueError,)  # ours name the problem already
+
     store: Store
     project: str
     epochs: int = 10
@@ -61,9 +63,6 @@ class FinetuneRun(BackgroundRun):
         )
         with self._lock:
             self._report = report
-
-    def _error_text(self, exc: Exception) -> str:
-        return str(exc) if isinstance(exc, ValueError) else super()._error_text(exc)  # ours name the problem already
 
     def snapshot(self) -> FinetuneSnapshot:
         with self._lock:
