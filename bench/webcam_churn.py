@@ -25,8 +25,9 @@ class Cycle:
     frames_back: int
     freed_after_s: float | None
     mediapipe_threads: int  # left after the wait
-    threads: int
+    threads: int  # once settled: a stream's decoder and script-run threads end a little after its graph's
     rss_mb: float
+    thread_ids: tuple[int, ...] = ()  # their native ids, to name them (``server_threads``) when a count grows
 
 
 def mediapipe_threads(pid: int) -> int:
@@ -39,9 +40,22 @@ def _frames_back(page) -> int:  # noqa: ANN001 - playwright Page
     return int(page.evaluate(script, 'iframe[title="streamlit_webrtc.component.webrtc_streamer"]') or 0)
 
 
+def _settled_threads(pid: int, at_most: int, wait: float) -> dict[int, tuple[str, float]]:
+    """The server's threads once their count is down to ``at_most`` or has not fallen for 3 s (``wait`` at most)."""
+    started, lowest, lowest_at = time.monotonic(), None, time.monotonic()
+    while True:
+        threads = thread_cpu(pid)
+        if lowest is None or len(threads) < lowest:
+            lowest, lowest_at = len(threads), time.monotonic()
+        now = time.monotonic()
+        if len(threads) <= at_most or now - lowest_at >= 3.0 or now - started >= wait:
+            return threads
+        time.sleep(0.5)
+
+
 def churn(context, server: AppServer, tabs: int, seconds: float = 3.0, wait: float = 60.0) -> list[Cycle]:  # noqa: ANN001
     """Open, stream for ``seconds`` and close ``tabs`` tabs of ``context`` one after another on Live."""
-    cycles = []
+    cycles: list[Cycle] = []
     for tab in range(tabs):
         page = open_live(context, server.url)
         start_webcam(page)
@@ -54,8 +68,10 @@ def churn(context, server: AppServer, tabs: int, seconds: float = 3.0, wait: flo
                 freed = round(time.monotonic() - started, 1)
                 break
             time.sleep(0.5)
-        cycles.append(Cycle(tab, frames, freed, mediapipe_threads(server.pid), len(thread_cpu(server.pid)),
-                            round(server.rss_mb(), 1)))  # fmt: skip
+        at_most = cycles[0].threads if cycles else 0
+        threads = _settled_threads(server.pid, at_most, wait=max(5.0, wait - (time.monotonic() - started)))
+        cycles.append(Cycle(tab, frames, freed, mediapipe_threads(server.pid), len(threads),
+                            round(server.rss_mb(), 1), tuple(sorted(threads))))  # fmt: skip
     return cycles
 
 
@@ -69,4 +85,4 @@ def print_cycles(cycles: list[Cycle]) -> dict:
     growth = rss[-1] - rss[half - 1] if half else 0.0
     print(f"RSS after {len(cycles)} tabs: {rss[-1]:.0f} MB; growth over the last {len(rss) - half}: {growth:+.0f} MB; "
           f"load avg {os.getloadavg()[0]:.2f}")  # fmt: skip
-    return {"churn": [asdict(c) for c in cycles], "rss_mb": rss[-1], "rss_growth_last_half_mb": round(growth, 1)}
+    return {"churn": [{k: v for k, v in asdict(c).items() if k != "thread_ids"} for c in cycles], "rss_mb": rss[-1], "rss_growth_last_half_mb": round(growth, 1)}
