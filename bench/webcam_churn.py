@@ -85,4 +85,8 @@ def print_cycles(cycles: list[Cycle]) -> dict:
     growth = rss[-1] - rss[half - 1] if half else 0.0
     print(f"RSS after {len(cycles)} tabs: {rss[-1]:.0f} MB; growth over the last {len(rss) - half}: {growth:+.0f} MB; "
           f"load avg {os.getloadavg()[0]:.2f}")  # fmt: skip
-    return {"churn": [{k: v for k, v in asdict(c).items() if k != "thread_ids"} for c in cycles], "rss_mb": rss[-1], "rss_growth_last_half_mb": round(growth, 1)}
+    return {
+        "churn": [{k: v for k, v in asdict(c).items() if k != "thread_ids"} for c in cycles],
+        "rss_mb": rss[-1],
+        "rss_growth_last_half_mb": round(growth, 1),
+    }
