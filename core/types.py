@@ -102,14 +102,15 @@ class Prediction:
     Attributes:
         label: the class name, or ``UNKNOWN_LABEL`` when the top probability is
             below the model's confidence threshold.
-        score: probability of the top class (even when ``label`` is unknown).
+        score: probability of the class answered (even when ``label`` is unknown): the top one, unless the
+            hand lay among the person's own examples of another (``core.gestures.familiarity``).
         probabilities: class name → probability, summing to 1, ordered by the model's classes.
     """
 
     label: str
     score: float
     probabilities: dict[str, float] = field(default_factory=dict)
-    # How far the hand lies from the nearest taught example of the top class, in the model's radii
+    # How far the hand lies from the nearest taught example of the class answered, in the model's radii
     # (``core.gestures.familiarity``; 1 = the edge of what counts as known at this tolerance); None for a
     # model without examples (the starter, body poses, older models), whose "unknown" is the threshold's.
     distance: float | None = None
@@ -129,13 +130,15 @@ def make_prediction(
     known: bool | None = None,
     distance: float | None = None,
     like_untaught: bool = False,
+    index: int | None = None,
 ) -> Prediction:
     """(C,) probabilities → ``Prediction``; label is UNKNOWN_LABEL when the top one is below ``threshold``, or,
-    where the model decided ``known`` (``core.gestures.familiarity``), when it is not known.
+    where the model decided ``known`` (``core.gestures.familiarity``), when it is not known. ``index``: the
+    class the model answers where that is not the top one (the person's own examples chose it).
 
     The one labelling rule: the classifier applies it per row, the pipeline to smoothed rows.
     """
-    best = int(np.argmax(probabilities))
+    best = int(np.argmax(probabilities)) if index is None else index
     score = float(probabilities[best])
     accepted = score >= threshold if known is None else known
     label = classes[best] if accepted else UNKNOWN_LABEL

@@ -255,3 +255,21 @@ def test_a_project_file_with_damaged_reject_parameters_is_refused_and_the_projec
     assert str(error.value).startswith(f"{bad}/model/model.json")  # the member named
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert GestureClassifier.load(folder).familiarity is not None
+
+
+def test_a_hand_among_the_person_s_own_examples_of_another_class_answers_that_class() -> None:
+    """The network fitted on starter rows and mirrored copies put p05's later 👍 frames on his "pen" (a 👍 from
+    the back) while they lay among his own 👍 examples: within the radius, the nearest own example decides."""
+    fist, palm = hands("fist", 10, 1), hands("open", 10, 2)
+    fam = fit_familiarity(np.concatenate([fist, palm]), ["fist"] * 10 + ["palm"] * 10, ["fist", "palm"], None, CFG,
+                          USER_AUGMENT)  # fmt: skip
+    ratios = fam.class_distances(np.concatenate([palm[:3], hands("fist", 2, 9)])) / fam.radius
+    sure_fist = np.tile([[0.9, 0.1]], (5, 1)).astype(np.float32)
+    index, known = fam.answer(sure_fist, ratios, threshold=0.6)
+    assert index.tolist() == [1, 1, 1, 0, 0] and known.all()
+    far = np.full((1, 5), 3.0, np.float32)  # beyond every radius: the top class, judged by ``known``
+    assert [v.tolist() for v in fam.answer(sure_fist[:1], far, 0.6)] == [[0], [False]]
+    model = GestureClassifier(["fist", "palm"], CFG, hidden=(8,))
+    model.familiarity = fam
+    shown = model.decide(sure_fist[:1], fam.class_distances(palm[:1]))[0]
+    assert shown.label == "palm" and shown.score == pytest.approx(0.1) and shown.distance <= 1.0

@@ -273,14 +273,19 @@ def trained_on(hands: list[Keypoints], labels: list[str], config: FeatureConfig)
 
 def max_difference(session, classifier: GestureClassifier, hands: list[Keypoints]) -> tuple[float, int]:
     """Largest |onnxruntime - predict_proba| over the hands (each run with its own frame size), and how
-    many class indices differ from predict_proba's argmax."""
+    many class indices differ from the class ``decide`` answers (the argmax, or with examples the nearest
+    own example's class where one lies within the radius)."""
     expected = python_proba(classifier, hands)
+    answered = expected.argmax(axis=1)
+    if classifier.familiarity is not None:
+        x = np.stack([hand_features(h, classifier.feature_config) for h in hands])
+        answered = classifier.familiarity.answer(expected, classifier.class_distances(x), classifier.threshold)[0]
     worst, wrong = 0.0, 0
-    for hand, row in zip(hands, expected, strict=True):
+    for hand, row, want in zip(hands, expected, answered, strict=True):
         vis = hand.visibility[None] if classifier.feature_config.use_visibility else None
         probabilities, index = run(session, hand.normalised[None], hand.image_size, vis)
         worst = max(worst, float(np.abs(probabilities[0] - row).max()))
-        wrong += int(index[0] != row.argmax())
+        wrong += int(index[0] != want)
     return worst, wrong
 
 
@@ -469,15 +474,17 @@ def test_the_graph_decides_unknown_as_the_app_does(tmp_path: Path) -> None:
                                       USER_AUGMENT, starter=starter)  # fmt: skip
     session, meta = session_of(clf, tmp_path / "m.onnx")
     feeds = {"landmarks": landmarks, "image_size": np.array(size, np.float32)}
-    known, distance, starter_distance, other = session.run(
-        ["known", "distance", "starter_distance", "other_distance"], feeds
+    index, known, distance, starter_distance, other = session.run(
+        ["class_index", "known", "distance", "starter_distance", "other_distance"], feeds
     )
     expected, columns = clf.decide(clf.predict_proba(x), clf.class_distances(x)), clf.class_distances(x)
     graph = np.concatenate([distance, starter_distance, other[:, None]], axis=1)
     finite = np.isfinite(columns)
     assert (np.isfinite(graph) == finite).all() and np.abs(graph[finite] - columns[finite]).max() <= 5e-3
     assert [bool(k) for k in known] == [p.label != "unknown" for p in expected]
+    assert [clf.classes[i] for i, k in zip(index, known, strict=True) if k] == [p.label for p in expected if p.label != "unknown"]
     assert known[:10].all()  # the person's fists
+    assert known[10:20].all() and (index[10:20] == 1).all(), "own examples of 'a' answer 'a' where the network says fist"
     beyond = graph[20:40, 0] > 1  # strangers beyond the radius: known only when nearer to a fist than to no class
     assert (known[20:40][beyond] == (graph[20:40, 3] < graph[20:40, 6])[beyond]).all()
     assert known[20:40][beyond].any() and not known[20:40][beyond].all()

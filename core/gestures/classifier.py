@@ -138,15 +138,12 @@ class GestureClassifier:
         threshold = self.threshold if threshold is None else threshold
         if self.familiarity is None or distances is None:
             return [make_prediction(row, self.classes, threshold) for row in p]
-        best = p.argmax(axis=1)
-        near = distances[np.arange(len(p)), best]
-        known = self.familiarity.known(p, distances, threshold)
-        c = len(self.classes)  # columns: own (C), own-or-starter (C), no class (1)
-        like_untaught = self.familiarity.has_starter[best] & (
-            distances[np.arange(len(p)), c + best] >= distances[:, 2 * c]
-        )
-        return [make_prediction(row, self.classes, threshold, bool(k), float(d), bool(u))
-                for row, k, d, u in zip(p, known, near, like_untaught, strict=True)]  # fmt: skip
+        index, known = self.familiarity.answer(p, distances, threshold)
+        rows, c = np.arange(len(p)), len(self.classes)  # columns: own (C), own-or-starter (C), no class (1)
+        near = distances[rows, index]
+        like_untaught = self.familiarity.has_starter[index] & (distances[rows, c + index] >= distances[:, 2 * c])
+        return [make_prediction(row, self.classes, threshold, bool(k), float(d), bool(u), int(i))
+                for row, k, d, u, i in zip(p, known, near, like_untaught, index, strict=True)]  # fmt: skip
 
     def predict(self, features: FloatArray) -> list[Prediction]:
         """One ``Prediction`` per row of (N, D) features, by ``decide``'s rule."""

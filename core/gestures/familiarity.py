@@ -14,11 +14,14 @@ by the hand's reach):
 * **hands of no class**: the starter set's hands of signs the project does not know (its
   "other" signs, starter gestures the project left out).
 
-The decision (``known``), for the class the network picked: the hand lies within the radius of
-one of the person's own examples of it (``distance <= radius × tolerance``: the person's hand
-always wins there); or the class has starter hands and the hand is nearer to that class (its own
-examples or the starter's hands of it) than to every hand of no class: a nearest-neighbour choice
-between "this gesture" and "none of these", however far both are. ``tolerance`` is the one knob a
+The answer (``answer``): where the hand lies within the radius of one of the person's own examples
+(``distance <= radius × tolerance``), the class of the nearest one, whatever the network's top class:
+the person's own hands win there (a network fitted on thousands of starter rows and mirrored copies
+put a person's later 👍 frames on their "pen", a 👍 from the back, while those frames lay among their
+own 👍 examples). Elsewhere the network's top class, known (``known``) when that class has starter
+hands and the hand is nearer to that class (its own examples or the starter's hands of it) than to
+every hand of no class: a nearest-neighbour choice between "this gesture" and "none of these",
+however far both are. ``tolerance`` is the one knob a
 person moves (Live's slider): 1 is the trained radius, larger accepts hands further from their
 examples. A class with no example of its own (a starter gesture kept without samples) keeps the
 probability threshold.
@@ -120,6 +123,18 @@ class Familiarity:
     def has_starter(self) -> npt.NDArray[np.bool_]:
         """(C,) whether each class has starter hands (and so is weighed against the hands of no class)."""
         return np.array([len(rows) > 0 for rows in self.groups[self.n_classes : 2 * self.n_classes]], bool)
+
+    def answer(
+        self, probabilities: FloatArray, ratios: FloatArray, threshold: float
+    ) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+        """((N,) the class each row answers, (N,) whether it is known) for (N, C) probabilities and their
+        (N, 2C + 1) ratios (as ``known``): the class of the nearest own example where one lies within the radius,
+        known; elsewhere the top class, known by ``known``. Ties go to the lower class index (as the ONNX graph)."""
+        own = ratios[:, : self.n_classes]
+        nearest = own.argmin(axis=1) if own.shape[1] else np.zeros(len(own), np.int64)
+        inside = own[np.arange(len(own)), nearest] <= 1.0
+        index = np.where(inside, nearest, probabilities.argmax(axis=1))
+        return index.astype(np.int64), inside | self.known(probabilities, ratios, threshold)
 
     def known(self, probabilities: FloatArray, ratios: FloatArray, threshold: float) -> npt.NDArray[np.bool_]:
         """(N,) the decision for (N, C) probabilities and their (N, 2C + 1) ``class_distances`` divided by

@@ -12,12 +12,12 @@ the features. The contract (``docs/export.md``):
 * ``visibility`` (batch, K) float32: MediaPipe Pose's per-landmark visibility, only for a body
   model that reads it (``FeatureConfig.use_visibility``);
 * outputs ``probabilities`` (batch, C) float32 (softmax, columns in the order of the ``classes``
-  metadata), ``class_index`` (batch,) int64 (their argmax) and ``known`` (batch,) bool: the app's own
-  "unknown" decision for that one frame (``GestureClassifier.decide``: for a model with examples,
-  ``core.gestures.familiarity``, the hand lies within the radius of one of the person's examples of
-  its top class, or that class has starter hands and the hand is nearer to them or the person's
-  examples than to every starter hand of a sign the model does not know; else the top probability
-  reaches the ``threshold`` metadata). A model with examples also gives ``distance`` (batch, C),
+  metadata), ``class_index`` (batch,) int64 (the class answered) and ``known`` (batch,) bool: the
+  app's own decision for that one frame (``GestureClassifier.decide``: for a model with examples,
+  ``core.gestures.familiarity``, a hand within the radius of one of the person's examples is that
+  example's class, known; elsewhere the top class, known when it has starter hands and the hand is
+  nearer to them or the person's examples than to every starter hand of a sign the model does not
+  know; without examples, the argmax, known when its probability reaches the ``threshold`` metadata). A model with examples also gives ``distance`` (batch, C),
   each class's nearest own example in radii (≤ 1: near enough), ``starter_distance`` (batch, C), the
   nearest own example or starter hand (inf for a class without starter hands), and
   ``other_distance`` (batch,), the nearest hand of no class; Live averages all of them and the
@@ -150,10 +150,11 @@ class LandmarkClassifier(nn.Module):
         c = self.n_classes
         own, none = nearest[:, :c], nearest[:, 2 * c]
         starter = torch.where(self.has_starter[None], torch.minimum(own, nearest[:, c : 2 * c]), far[:, None])
-        near = own.gather(1, best[:, None])[:, 0] <= 1.0
         nearer = starter.gather(1, best[:, None])[:, 0] < none
         alone = ~self.has_own[best] & (top >= self.threshold)
-        return probabilities, best, near | nearer | alone, own, starter, none
+        closest, nearest_own = own.min(dim=1)  # the person's own examples first: within the radius, theirs wins
+        inside = closest <= 1.0
+        return probabilities, torch.where(inside, nearest_own, best), inside | nearer | alone, own, starter, none
 
 
 def input_names(config: FeatureConfig) -> list[str]:
@@ -177,7 +178,8 @@ def contract(config: FeatureConfig, outputs: Sequence[str] = OUTPUTS[:3]) -> dic
         "visibility": f"(batch, {k}) float32: MediaPipe Pose's visibility per landmark; below "
         f"{config.min_visibility} a landmark counts as hidden",
         "probabilities": "(batch, C) float32: softmax over the classes, in the order of the 'classes' metadata",
-        "class_index": "(batch,) int64: argmax of probabilities",
+        "class_index": "(batch,) int64: the class answered: argmax of probabilities, or, with examples, the class "
+        "of the nearest taught example where one lies within the radius",
         "known": "(batch,) bool: the app's decision for this frame; false: say unknown",
         "distance": "(batch, C) float32: each class's nearest taught example, in radii (1: the edge of known)",
         "starter_distance": "(batch, C) float32: each class's nearest taught example or starter hand, in radii; "

@@ -12,29 +12,36 @@ export const UNKNOWN = "unknown"; // core.types.UNKNOWN_LABEL
 // The model's rule from its metadata (docs/export.md), as core/gestures/familiarity.Familiarity.known:
 // distances is one row of 2C + 1 radii (the graph's distance, starter_distance and other_distance side by
 // side, as class_distances' columns: own example per class, own-or-starter per class, no class), or null for
-// a model without examples. Known: within the radius of an own example of the top class (at the page's
-// tolerance), or that class has starter hands and the hand is nearer to them than to every hand of no class
-// (inf < inf is false: no starter hands, no decision there), or the class has no own example and its
-// probability reaches the threshold.
+// a model without examples. Within the radius of an own example (at the page's tolerance): the class of the
+// nearest one, known (Familiarity.answer: the person's own hands win there). Elsewhere the top class, known
+// when it has starter hands and the hand is nearer to them than to every hand of no class (inf < inf is
+// false: no starter hands, no decision there), or it has no own example and its probability reaches the
+// threshold.
 export function decide(probabilities, distances, meta, tolerance = 1.0, threshold = meta.threshold) {
   let best = 0;
   for (let c = 1; c < probabilities.length; c++) if (probabilities[c] > probabilities[best]) best = c;
-  const top = probabilities[best], classes = probabilities.length;
+  const classes = probabilities.length;
   let known, likeUntaught = false;
-  if (!meta.familiarity || !distances) known = top >= threshold;
+  if (!meta.familiarity || !distances) known = probabilities[best] >= threshold;
   else {
-    const own = distances[best], other = distances[2 * classes];
-    const near = own / tolerance <= 1.0;
-    const nearer = distances[classes + best] < other;
-    const alone = !(own < NO_EXAMPLES) && top >= threshold;
-    known = near || nearer || alone;
-    // as GestureClassifier.decide: the top class has starter hands, and a sign of no class lay at least as near
-    likeUntaught = !known && distances[classes + best] < NO_EXAMPLES && distances[classes + best] >= other;
+    let nearest = 0; // the first on a tie, as numpy's argmin and the graph's
+    for (let c = 1; c < classes; c++) if (distances[c] < distances[nearest]) nearest = c;
+    if (distances[nearest] / tolerance <= 1.0) {
+      best = nearest;
+      known = true;
+    } else {
+      const own = distances[best], other = distances[2 * classes];
+      const nearer = distances[classes + best] < other;
+      const alone = !(own < NO_EXAMPLES) && probabilities[best] >= threshold;
+      known = nearer || alone;
+      // as GestureClassifier.decide: the top class has starter hands, and a sign of no class lay at least as near
+      likeUntaught = !known && distances[classes + best] < NO_EXAMPLES && distances[classes + best] >= other;
+    }
   }
   const ratio = meta.familiarity && distances ? distances[best] / tolerance : null;
   const top3 = probabilities.map((p, c) => [c, p]).sort((a, b) => b[1] - a[1]).slice(0, 3);
-  return { index: best, score: top, known, label: known ? meta.classes[best] : UNKNOWN, distance: ratio, top: top3,
-    likeUntaught };
+  return { index: best, score: probabilities[best], known, label: known ? meta.classes[best] : UNKNOWN,
+    distance: ratio, top: top3, likeUntaught };
 }
 
 // One (2C + 1) row per hand of the graph's three distance outputs, or null for a model without them.

@@ -34,7 +34,7 @@ const far = Infinity;
 // 2C + 1 radii: own example per class, own-or-starter per class (inf: no starter hands), the nearest hand of no class
 const row = (own, starter, other) => [...own, ...starter, other];
 
-test("the unknown rule is familiarity.known: near an own example, nearer its starter hands than no class, or alone", () => {
+test("the unknown rule is familiarity.answer: the nearest own example within the radius, nearer its starter hands than no class, or alone", () => {
   assert.equal(decide([0.1, 0.8, 0.1], row([2, 0.9, 2], [far, far, far], far), meta).label, "palm"); // 0.9 radii
   assert.equal(decide([0.1, 0.8, 0.1], row([2, 1.1, 2], [far, far, far], far), meta).label, UNKNOWN); // too far
   assert.equal(decide([0.1, 0.8, 0.1], row([2, 1.1, 2], [far, far, far], far), meta, 1.5).label, "palm"); // tolerance 1.5
@@ -46,6 +46,13 @@ test("the unknown rule is familiarity.known: near an own example, nearer its sta
   assert.equal(decide([0.95, 0.03, 0.02], row([3, 3, 3], [far, far, far], far), meta).label, UNKNOWN); // inf < inf: no
   assert.equal(decide([0.1, 0.2, 0.7], row([3, 3, far], [far, far, far], far), meta).label, "like"); // no own example
   assert.equal(decide([0.1, 0.4, 0.5], row([3, 3, far], [far, far, far], far), meta).label, UNKNOWN); // under threshold
+  // within the radius of another class's own examples: that class, whatever the network's top (Familiarity.answer)
+  const own = decide([0.1, 0.7, 0.2], row([0.6, 1.4, 2], [far, far, far], far), meta);
+  assert.deepEqual([own.label, own.index, own.known, own.distance], ["fist", 0, true, 0.6]);
+  assert.ok(Math.abs(own.score - 0.1) < 1e-9); // the answered class's probability
+  assert.equal(decide([0.1, 0.7, 0.2], row([0.9, 0.5, 2], [far, far, far], far), meta).label, "palm"); // the nearest
+  assert.equal(decide([0.1, 0.7, 0.2], row([0.6, 0.6, 2], [far, far, far], far), meta).label, "fist"); // tie: the first
+  assert.equal(decide([0.1, 0.7, 0.2], row([1.2, 1.4, 2], [far, far, far], far), meta, 1.25).label, "fist"); // tolerance
   const plain = { ...meta, familiarity: null };
   assert.equal(decide([0.1, 0.2, 0.7], null, plain).label, "like");
   assert.equal(decide([0.1, 0.2, 0.7], null, plain, 1, 0.8).label, UNKNOWN); // the page's threshold
