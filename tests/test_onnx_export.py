@@ -482,9 +482,13 @@ def test_the_graph_decides_unknown_as_the_app_does(tmp_path: Path) -> None:
     finite = np.isfinite(columns)
     assert (np.isfinite(graph) == finite).all() and np.abs(graph[finite] - columns[finite]).max() <= 5e-3
     assert [bool(k) for k in known] == [p.label != "unknown" for p in expected]
-    assert [clf.classes[i] for i, k in zip(index, known, strict=True) if k] == [p.label for p in expected if p.label != "unknown"]
+    assert [clf.classes[i] for i, k in zip(index, known, strict=True) if k] == [
+        p.label for p in expected if p.label != "unknown"
+    ]
     assert known[:10].all()  # the person's fists
-    assert known[10:20].all() and (index[10:20] == 1).all(), "own examples of 'a' answer 'a' where the network says fist"
+    assert known[10:20].all() and (index[10:20] == 1).all(), (
+        "own examples of 'a' answer 'a' where the network says fist"
+    )
     beyond = graph[20:40, 0] > 1  # strangers beyond the radius: known only when nearer to a fist than to no class
     assert (known[20:40][beyond] == (graph[20:40, 3] < graph[20:40, 6])[beyond]).all()
     assert known[20:40][beyond].any() and not known[20:40][beyond].all()
