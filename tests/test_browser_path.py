@@ -172,10 +172,12 @@ def test_teach_it_here_in_the_browser(app) -> None:  # noqa: ANN001 - runs last:
 
     model = load_project_model(Store(server.data_dir, read_only=True), "default")
     assert model is not None and model.familiarity is not None
+    new = frame.evaluate("() => window.handteach.state.modelVersion")
     frame.evaluate("() => { window.handteach.keep = 200; window.handteach.frames.length = 0; }")
-    frame.wait_for_function("() => window.handteach.frames.filter(f => f.hands.length === 1).length >= 40",
-                            timeout=60_000)  # fmt: skip
-    frames = frame.evaluate("() => window.handteach.frames.filter(f => f.hands.length === 1)")
+    # a frame in flight as the model changed was answered by the one before: only the saved model's frames count
+    decided = "window.handteach.frames.filter(f => f.hands.length === 1 && f.models[0] === v)"
+    frame.wait_for_function(f"v => {decided}.length >= 40", arg=new, timeout=60_000)
+    frames = frame.evaluate(f"v => {decided}", new)
     hands = [f["hands"][0] for f in frames]
     assert all(h["world"] is not None for h in hands), "the tab keeps MediaPipe's world points"
     ours = [model.predict_hand(Keypoints((np.array(h["normalised"], np.float32)[:, :2] * SIZE).astype(np.float32),

@@ -147,7 +147,7 @@ async function frame(metadata) {
 }
 
 async function classify(hands, width, height) {
-  const { session, meta } = state;
+  const { session, meta, modelVersion } = state; // a model that loads meanwhile answers from the next frame on
   if (!session) return [];
   if (!hands.length) {
     state.smoother.update([], [], null);
@@ -169,6 +169,7 @@ async function classify(hands, width, height) {
     ...decide(row.probabilities, row.distances, meta, tolerance, threshold),
     // each frame's own answer, read only by the tests (keepForTests): not decided on every frame otherwise
     raw: window.handteach.keep ? decide(probabilities[h], distances ? distances[h] : null, meta, tolerance, threshold) : null,
+    model: modelVersion,
   }));
 }
 
@@ -280,6 +281,7 @@ function keepForTests(hands, decisions, now) {
   const keep = window.handteach.keep;
   if (!keep) return;
   const frames = window.handteach.frames;
-  frames.push({ t: now, hands, labels: decisions.map((d) => d.raw.label), smoothed: decisions.map((d) => d.label) });
+  frames.push({ t: now, hands, labels: decisions.map((d) => d.raw.label), smoothed: decisions.map((d) => d.label),
+    models: decisions.map((d) => d.model) });
   if (frames.length > keep) frames.splice(0, frames.length - keep);
 }

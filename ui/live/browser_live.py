@@ -1,6 +1,9 @@
 """Live on the browser path: the tab finds the hands and the gestures; the page shows its labels and sends them on.
 
-One fragment holds the camera component, the cards and the settings, so a label event reruns only it. The tab
+One fragment holds the camera component and the cards, so a label event reruns only it; the settings (the unknown
+slider, *Hands to follow*, the Outputs expander) lie outside it, under the video: a label event reruns none of
+their widgets (5.1 of a rerun's 10.5 ms went to them), and changing one reruns the page, which hands the
+fragment their new values. The tab
 sends each hand's label when it changes (``core.outputs.browser_labels``): checked, paced per session by an
 ``EventGate``, shown on the cards and published to the same ``Outputs`` the server path uses
 (``ui.live.outputs_panel``, on this session's ``StreamSession``, whose webcam never starts here).
@@ -40,28 +43,43 @@ class BrowserLive:
     gate: EventGate = field(default_factory=EventGate)
 
 
+@dataclass(frozen=True)
+class Settings:
+    """What the widgets outside the fragment chose, handed to it on each page run (a fragment rerun keeps them)."""
+
+    threshold: float
+    tolerance: float
+    hands: int
+
+
 def live_browser(project: str, model, gestures: list[GestureClass], debug_frames: int = 0) -> None:  # noqa: ANN001
     """The webcam half of Live on the browser path (``model``: a GestureClassifier or None)."""
-    st.fragment(_body)(project, model, gestures, debug_frames)
-
-
-def _body(project: str, model, gestures: list[GestureClass], debug_frames: int) -> None:  # noqa: ANN001
-    live: BrowserLive = st.session_state.setdefault("browser_live", BrowserLive())
     session = stream_session("live", draw_predictions=True)  # for its outputs: its server-side webcam never starts
-    video_col, result_col = st.columns([3, 2], gap="large")
-    with result_col:
-        threshold, tolerance = unknown_setting(model, project)
-        hands = st.segmented_control("Hands to follow", [1, 2], default=1, key="live_hands")
+    frame = st.container()  # the fragment first on the page, the settings under it
+    with st.container(key="live_browser_settings"):
+        left, right = st.columns([3, 2], gap="large")
+        with left:
+            threshold, tolerance = unknown_setting(model, project)
+        with right:
+            hands = st.segmented_control("Hands to follow", [1, 2], default=1, key="live_hands")
+            outputs_panel.show(session)
         st.caption("The 3D view, steady keypoints and the CPM panel need keypoints on the server (sidebar).")
-        outputs_panel.show(session)
+    with frame:
+        st.fragment(_body)(project, model, gestures, Settings(threshold, tolerance, hands or 1), debug_frames)
+
+
+def _body(project: str, model, gestures: list[GestureClass], settings: Settings, debug_frames: int) -> None:  # noqa: ANN001
+    live: BrowserLive = st.session_state.setdefault("browser_live", BrowserLive())
+    session = stream_session("live", draw_predictions=True)
+    video_col, result_col = st.columns([3, 2], gap="large")
     ticket = browser_fix.pending_ticket(project)  # Teach it here: a take for the tab to record
-    args: dict = {"tolerance": tolerance, "threshold": threshold, "debug_frames": debug_frames,
+    args: dict = {"tolerance": settings.tolerance, "threshold": settings.threshold, "debug_frames": debug_frames,
                   "take": ticket.as_args() if ticket else None}  # fmt: skip
     if model is not None:
         version, data = model_for_browser(project, state.model_stamp(project), model, gestures)
         args.update(model_version=version, model=data if live.model_version != version else None)
     with video_col:
-        event = camera(KEY, "live", hands or 1, **args)
+        event = camera(KEY, "live", settings.hands, **args)
     if event is not None and event.get("kind") == "take":
         browser_fix.handle_take(event, state.store(), gestures)
     elif event is not None:
