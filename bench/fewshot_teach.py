@@ -22,7 +22,7 @@ from core.gestures.pipeline import STREAM_SMOOTHING_FRAMES
 from core.gestures.training import TrainConfig, train_classifier
 from core.starter import StarterOptions, load_starter_model, load_starter_set, restrict_classes, train_with_starter
 from core.starter.dataset import StarterSet
-from core.types import UNKNOWN_LABEL, FloatArray, make_prediction
+from core.types import UNKNOWN_LABEL, FloatArray
 
 STARTER_NAMES = [c.name for c in DEFAULT_CLASSES]
 MIRRORS = {c.name: c.mirror_partner for c in DEFAULT_CLASSES}
@@ -88,16 +88,18 @@ def starter_model(source: str) -> GestureClassifier:
 def answers(model: GestureClassifier, lesson: Lesson, two_d: bool = False) -> Answers:
     two_d = two_d and lesson.config.use_depth  # the starter reads 2D features; drop z where the lesson has it
     test_x, others_x = (_xy(lesson.test_x), _xy(lesson.others_x)) if two_d else (lesson.test_x, lesson.others_x)
-    probabilities = model.predict_proba(test_x)
-    shown = _labels(model, probabilities)
-    live = _labels(model, live_average(probabilities, lesson.test_y))
+    probabilities, distances = model.predict_proba(test_x), model.class_distances(test_x)
+    shown = _labels(model, probabilities, distances)
+    averaged = None if distances is None else live_average(distances, lesson.test_y)
+    live = _labels(model, live_average(probabilities, lesson.test_y), averaged)
     accepted = np.mean([p.label != UNKNOWN_LABEL for p in model.predict(others_x)]) if len(others_x) else None
     return shown, [model.classes[i] for i in probabilities.argmax(axis=1)], live, accepted  # type: ignore[return-value]
 
 
-def _labels(model: GestureClassifier, probabilities: FloatArray) -> Labels:
-    """The label each row of (m, C) probabilities shows, by ``model.predict``'s own rule (``make_prediction``)."""
-    return [make_prediction(p, model.classes, model.threshold).label for p in probabilities]
+def _labels(model: GestureClassifier, probabilities: FloatArray, distances: FloatArray | None) -> Labels:
+    """The label each row of (m, C) probabilities and its (m, 2C + 1) distances (None: a model without examples)
+    shows, by the app's one decision (``GestureClassifier.decide``)."""
+    return [p.label for p in model.decide(probabilities, distances)]
 
 
 def live_average(values: FloatArray, labels: Sequence[str]) -> FloatArray:
