@@ -1,9 +1,10 @@
 """Live on the browser path: the tab finds the hands and the gestures; the page shows its labels and sends them on.
 
 One fragment holds the camera component and the cards, so a label event reruns only it; the settings (the unknown
-slider, *Hands to follow*, the Outputs expander) lie outside it, under the video: a label event reruns none of
-their widgets (5.1 of a rerun's 10.5 ms went to them), and changing one reruns the page, which hands the
-fragment their new values. The tab
+slider, *Hands to follow*, the Outputs expander) and *Teach it here* lie outside it, under the video: a label
+event reruns none of their widgets (7 of a rerun's 10.5 ms went to them), and changing one reruns the page,
+which hands the fragment their new values. The page reruns too when the camera starts or stops and when a take
+arrives, the two events *Teach it here* follows. The tab
 sends each hand's label when it changes (``core.outputs.browser_labels``): checked, paced per session by an
 ``EventGate``, shown on the cards and published to the same ``Outputs`` the server path uses
 (``ui.live.outputs_panel``, on this session's ``StreamSession``, whose webcam never starts here).
@@ -60,10 +61,13 @@ def live_browser(project: str, model, gestures: list[GestureClass], debug_frames
         left, right = st.columns([3, 2], gap="large")
         with left:
             threshold, tolerance = unknown_setting(model, project)
+            st.caption("The 3D view, steady keypoints and the CPM panel need keypoints on the server (sidebar).")
         with right:
+            live: BrowserLive = st.session_state.setdefault("browser_live", BrowserLive())
+            known = list(model.classes) if model is not None else None
+            browser_fix.panel(state.store(), project, gestures, known, _camera_ready(live))
             hands = st.segmented_control("Hands to follow", [1, 2], default=1, key="live_hands")
             outputs_panel.show(session)
-        st.caption("The 3D view, steady keypoints and the CPM panel need keypoints on the server (sidebar).")
     with frame:
         st.fragment(_body)(project, model, gestures, Settings(threshold, tolerance, hands or 1), debug_frames)
 
@@ -80,10 +84,14 @@ def _body(project: str, model, gestures: list[GestureClass], settings: Settings,
         args.update(model_version=version, model=data if live.model_version != version else None)
     with video_col:
         event = camera(KEY, "live", settings.hands, **args)
+    ready = _camera_ready(live)
     if event is not None and event.get("kind") == "take":
         browser_fix.handle_take(event, state.store(), gestures)
+        st.rerun(scope="app")  # Teach it here, outside this fragment, follows the training of the take stored
     elif event is not None:
         _handle(event, live, model, session)
+        if _camera_ready(live) != ready:
+            st.rerun(scope="app")  # Teach it here's button, outside this fragment, follows the camera
     with result_col, st.container(key="live_prediction"):
         if live.problem:
             st.warning(plain(live.problem))
@@ -95,9 +103,10 @@ def _body(project: str, model, gestures: list[GestureClass], settings: Settings,
         st.caption(f"Your browser finds the hands: {live.fps:.1f} frames a second; the server got {live.events} "
                    f"label changes ({live.gate.dropped} too fast, skipped).")  # fmt: skip
         outputs_panel.status(session)
-    with result_col:
-        known = list(model.classes) if model is not None else None
-        browser_fix.panel(state.store(), project, gestures, known, live.running and live.problem is None)
+
+
+def _camera_ready(live: BrowserLive) -> bool:
+    return live.running and live.problem is None
 
 
 def label_text(hands: list[tuple[str, Prediction | None]]) -> str:
