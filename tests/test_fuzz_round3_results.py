@@ -119,14 +119,17 @@ def test_past_the_heatmap_size_the_page_gets_a_table_not_cells() -> None:
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _project(data_dir: Path, n_classes: int, per_class: int) -> None:
-    """``n_classes`` classes of random hand shapes in the default project (no MediaPipe)."""
+def _project(data_dir: Path, n_classes: int, per_class: int, twins: int = 0) -> None:
+    """``n_classes`` classes of random hand shapes in the default project (no MediaPipe); the first ``twins``
+    pairs of classes share one shape, so a model must confuse them whatever its rule."""
     from handmaker import make_hand
 
     from core.data.store import Sample, Store
 
     rng = np.random.default_rng(0)
     shapes = [rng.normal(0, 60, (21, 2)).astype(np.float32) for _ in range(n_classes)]
+    for pair in range(twins):
+        shapes[2 * pair + 1] = shapes[2 * pair]
     samples = [
         Sample(make_hand(shape + rng.normal(0, 3, shape.shape).astype(np.float32)), name, "webcam")
         for name, shape in zip(_names(n_classes), shapes, strict=True)
@@ -162,7 +165,7 @@ def test_the_train_page_refuses_too_many_classes_at_once(data_dir: Path) -> None
 
 @pytest.mark.slow  # runs the Train page under AppTest
 def test_the_train_page_lists_top_confusions_past_the_heatmap_size(data_dir: Path) -> None:
-    _project(data_dir, HEATMAP_CLASSES + 10, 6)
+    _project(data_dir, HEATMAP_CLASSES + 10, 6, twins=3)
     at = _train_page()
     run = at.session_state["train_run"]
     assert run.wait(120), "training did not finish"
