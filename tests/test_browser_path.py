@@ -121,7 +121,7 @@ def test_live_labels_match_the_server_path_and_reach_osc(app, reference) -> None
     wait_app_ready(page)
     frame = _camera_frame(page)
     frame.evaluate("() => { window.handteach.keep = 1000; window.handteach.frames.length = 0; }")
-    frame.wait_for_function("() => window.handteach.frames.filter(f => f.hands.length === 1).length >= 150",
+    frame.wait_for_function("() => window.handteach.frames.filter(f => f.hands.length === 1).length >= 300",
                             timeout=90_000)  # fmt: skip
     frames = frame.evaluate("() => window.handteach.frames.filter(f => f.hands.length === 1)")
     model = starter_model_for([c.name for c in DEFAULT_CLASSES])
@@ -134,7 +134,10 @@ def test_live_labels_match_the_server_path_and_reach_osc(app, reference) -> None
         server = [tracker.process(rgb) for rgb in _y4m_frames_at(reference[0], order)]
     labels = [model.predict_hand(hands[0]).label if hands else None for hands in server]
     same = sum(f["labels"][0] == label for f, label in zip(frames, labels, strict=True))
-    print(f"live: {same} of {len(frames)} labels equal to the server path's ({same / len(frames):.1%})")
+    print(
+        f"live: {same} of {len(frames)} labels equal to the server path's ({same / len(frames):.1%}); the others "
+        f"(tab, server): {[(f['labels'][0], label) for f, label in zip(frames, labels, strict=True) if f['labels'][0] != label]}"
+    )
     assert same / len(frames) >= 0.97, f"{same} of {len(frames)} frames"
     datagram = listener.recv(4096)
     assert datagram.startswith(b"/handteach/"), datagram[:60]

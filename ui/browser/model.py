@@ -14,9 +14,10 @@ if TYPE_CHECKING:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _onnx(project: str, stamp: int, gestures: tuple[tuple[str, str, str], ...],
+def _onnx(project: str, stamp: int, gestures: tuple[tuple[str, str, str], ...], model_id: int,
           _model: GestureClassifier) -> tuple[str, bytes]:  # fmt: skip
-    """Cached per project, model save (``stamp``) and the classes' names, emoji and mirrors (the starter's key)."""
+    """Cached per project, model save (``stamp``), the model object itself (``model_id``: a model loaded before a
+    save never goes out under the new stamp) and the classes' names, emoji and mirrors (the starter's key)."""
     from core.gestures.onnx_export import onnx_model
 
     names = [GestureClass(name, emoji, mirror) for name, emoji, mirror in gestures]
@@ -36,7 +37,7 @@ def model_for_browser(
     last = st.session_state.get(_LAST)
     if last is not None and last[0] == key:
         return last[1]
-    found = _onnx(project, stamp, names, model)
+    found = _onnx(project, stamp, names, id(model), model)
     st.session_state[_LAST] = (key, found)
     return found
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -52,7 +53,10 @@ def handle_take(event: dict, store: Store, gestures: list[GestureClass]) -> None
     st.session_state[_RESULT] = (str(event.get("take_id", ""))[:64], report, plain(title))
 
 
-def _issue(project: str, class_name: str) -> None:
+def _issue(project: str, class_name: str, camera_ready: Callable[[], bool]) -> None:
+    if not camera_ready():  # read as the button is pressed: the panel may have been drawn before the camera ran
+        st.session_state[_RESULT] = ("", "The camera is not running yet: wait for the picture, then press again.", "")
+        return
     plan = RecordPlan(project, class_name)  # the server path's fix: 3-2-1, then 3 s at 5 samples a second
     ticket = TakeTicket(uuid.uuid4().hex, project, class_name, plan.rate, plan.duration, plan.countdown, plan.extract)
     st.session_state[_TICKET] = st.session_state.setdefault(_LEDGER, TakeLedger()).issue(ticket)
@@ -61,7 +65,7 @@ def _issue(project: str, class_name: str) -> None:
 
 
 def panel(store: Store, project: str, gestures: list[GestureClass], model_classes: list[str] | None,
-          camera_ready: bool) -> None:  # fmt: skip
+          camera_ready: Callable[[], bool]) -> None:  # fmt: skip
     """The "Teach it here" expander; a fragment that follows the take and the training twice a second meanwhile."""
     every = 0.5 if pending_ticket(project) is not None or _training(after_take=True) else None
     st.fragment(run_every=every)(_panel)(store, project, gestures, model_classes, camera_ready)
@@ -78,18 +82,17 @@ def _training(after_take: bool = False) -> bool:
 
 
 def _panel(store: Store, project: str, gestures: list[GestureClass], model_classes: list[str] | None,
-           camera_ready: bool) -> None:  # fmt: skip
+           camera_ready: Callable[[], bool]) -> None:  # fmt: skip
     result = st.session_state.get(_RESULT)
     with st.expander(live_fix.EXPANDER, expanded=result is not None):
         target = live_fix.fix_target(project, gestures)
         if target is None:
             return
         ticket = pending_ticket(project)
-        why = ("The camera is not running" if not camera_ready else
-               "Wait for the take and training to end" if ticket is not None or _training() else None)  # fmt: skip
+        why = "Wait for the take and training to end" if ticket is not None or _training() else None
         title = plain(state.title_of(target, gestures))
         if st.button(f"⏺ Show {title} for {RecordPlan(project, target).duration:g} s, then retrain",
-                     disabled=why is not None, help=why, on_click=_issue, args=(project, target),
+                     disabled=why is not None, help=why, on_click=_issue, args=(project, target, camera_ready),
                      key="live_fix_record"):  # fmt: skip
             st.rerun(scope="app")  # the camera, outside this fragment, gets the take to record
         st.caption("Hold the gesture the way you hold it now: handteach adds the take to its samples and "

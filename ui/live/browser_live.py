@@ -65,14 +65,20 @@ def live_browser(project: str, model, gestures: list[GestureClass], debug_frames
         with right:
             live: BrowserLive = st.session_state.setdefault("browser_live", BrowserLive())
             known = list(model.classes) if model is not None else None
-            browser_fix.panel(state.store(), project, gestures, known, _camera_ready(live))
+            browser_fix.panel(state.store(), project, gestures, known, lambda: _camera_ready(live))
             hands = st.segmented_control("Hands to follow", [1, 2], default=1, key="live_hands")
             outputs_panel.show(session)
+    stamp = state.model_stamp(project)  # the model the page loaded; a later save reruns the page (_body)
     with frame:
-        st.fragment(_body)(project, model, gestures, Settings(threshold, tolerance, hands or 1), debug_frames)
+        st.fragment(_body)(project, model, stamp, gestures, Settings(threshold, tolerance, hands or 1), debug_frames)
 
 
-def _body(project: str, model, gestures: list[GestureClass], settings: Settings, debug_frames: int) -> None:  # noqa: ANN001
+def _body(project: str, model, stamp: int, gestures: list[GestureClass], settings: Settings,  # noqa: ANN001
+          debug_frames: int) -> None:  # fmt: skip
+    if model is not None and state.model_stamp(project) != stamp:
+        # saved since the page ran: a fragment rerun still holds the model before, which must not go out as the new
+        # one (a label event between a training's save and the page's rerun once sent the tab the old model)
+        st.rerun(scope="app")
     live: BrowserLive = st.session_state.setdefault("browser_live", BrowserLive())
     session = stream_session("live", draw_predictions=True)
     video_col, result_col = st.columns([3, 2], gap="large")
@@ -80,7 +86,7 @@ def _body(project: str, model, gestures: list[GestureClass], settings: Settings,
     args: dict = {"tolerance": settings.tolerance, "threshold": settings.threshold, "debug_frames": debug_frames,
                   "take": ticket.as_args() if ticket else None}  # fmt: skip
     if model is not None:
-        version, data = model_for_browser(project, state.model_stamp(project), model, gestures)
+        version, data = model_for_browser(project, stamp, model, gestures)
         args.update(model_version=version, model=data if live.model_version != version else None)
     with video_col:
         event = camera(KEY, "live", settings.hands, **args)
