@@ -79,3 +79,32 @@ def test_the_retraining_shows_its_epochs_and_stops(tmp_path: Path) -> None:
     at.run()
     assert "the training was stopped, so Live keeps the model it had" in at.info[0].value
     assert not (model_dir(store, "default") / "model.json").exists()
+
+
+def _browser_teach_panel(data: str) -> None:
+    """The browser path's Teach it here, its camera not running (run under AppTest: its own imports)."""
+    from core.data.store import Store
+    from ui.live import browser_fix
+
+    store = Store(data)
+    browser_fix.panel(store, "default", store.list_classes("default"), None, lambda: False)
+
+
+@pytest.mark.slow  # runs a panel under AppTest
+def test_the_browser_teach_button_reads_the_camera_as_it_is_pressed(tmp_path: Path) -> None:
+    """The panel lies outside the fragment the tab's events rerun, so it may be drawn before the camera runs: the
+    button asks the camera when pressed, and with none running says so and issues no take."""
+    from streamlit.testing.v1 import AppTest
+
+    from core.data.store import Store
+
+    Store(tmp_path / "data").ensure_project()
+    at = AppTest.from_function(_browser_teach_panel, args=(str(tmp_path / "data"),), default_timeout=30)
+    at.run()
+    button = at.button(key="live_fix_record")
+    assert not button.disabled
+    button.click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("The camera is not running yet" in e.value for e in at.error), [e.value for e in at.error]
+    assert "live_fix_ticket" not in at.session_state

@@ -3,8 +3,8 @@
 One fragment holds the camera component and the cards, so a label event reruns only it; the settings (the unknown
 slider, *Hands to follow*, the Outputs expander) and *Teach it here* lie outside it, under the video: a label
 event reruns none of their widgets (7 of a rerun's 10.5 ms went to them), and changing one reruns the page,
-which hands the fragment their new values. The page reruns too when the camera starts or stops and when a take
-arrives, the two events *Teach it here* follows. The tab
+which hands the fragment their new values. The page reruns too when a take arrives, for *Teach it here* to
+follow its training; its button reads whether the camera runs as it is pressed. The tab
 sends each hand's label when it changes (``core.outputs.browser_labels``): checked, paced per session by an
 ``EventGate``, shown on the cards and published to the same ``Outputs`` the server path uses
 (``ui.live.outputs_panel``, on this session's ``StreamSession``, whose webcam never starts here).
@@ -90,14 +90,11 @@ def _body(project: str, model, stamp: int, gestures: list[GestureClass], setting
         args.update(model_version=version, model=data if live.model_version != version else None)
     with video_col:
         event = camera(KEY, "live", settings.hands, **args)
-    ready = _camera_ready(live)
     if event is not None and event.get("kind") == "take":
         browser_fix.handle_take(event, state.store(), gestures)
         st.rerun(scope="app")  # Teach it here, outside this fragment, follows the training of the take stored
     elif event is not None:
         _handle(event, live, model, session)
-        if _camera_ready(live) != ready:
-            st.rerun(scope="app")  # Teach it here's button, outside this fragment, follows the camera
     with result_col, st.container(key="live_prediction"):
         if live.problem:
             st.warning(plain(live.problem))
