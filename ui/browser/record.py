@@ -8,22 +8,21 @@ that opens the upload path instead.
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import streamlit as st
 
-from core.data.browser_take import TakeError, TakeLedger, TakeReport, TakeTicket, store_take
+from core.data.browser_take import TakeReport, TakeTicket
 from core.data.extract import ExtractConfig
-from core.data.schema import StoreError
 from core.data.store import Store
 from ui.browser.component import camera
+from ui.browser.takes import TakeSlot
 from ui.common.text import plain
 from ui.samples.take_panel import rejection_text
 
 KEY = "record-browser"
-_GRACE_S = 20.0  # seconds a take may take to arrive after its end (loading the hand model counts)
-_TICKET, _RESULT, _LEDGER, _CAMERA = "browser_take", "browser_take_result", "browser_take_ledger", "browser_camera"
+_TAKE = TakeSlot("browser_take")
+_RESULT, _CAMERA = "browser_take_result", "browser_camera"
 
 
 def record_panel(store: Store, project: str, class_name: str, title: str, rate: float, seconds: float,
@@ -31,47 +30,39 @@ def record_panel(store: Store, project: str, class_name: str, title: str, rate: 
     """The camera, the Record button and the latest take's result (a fragment: an event reruns only this).
 
     ``offer_files``: the session-state values that switch the page to its upload path (a camera problem)."""
-    ledger = st.session_state.setdefault(_LEDGER, TakeLedger())
-    ticket: TakeTicket | None = st.session_state.get(_TICKET)
-    if ticket is not None and time.monotonic() > st.session_state.get(_TICKET + "_until", 0.0):
-        del st.session_state[_TICKET]  # the tab never sent it (closed, reloaded): Record again
-        ticket = None
+    ticket, dropped = _TAKE.pending()
+    if dropped:
         st.session_state[_RESULT] = "The last take never arrived from the browser: record it again."
     event = camera(
         KEY, "record", extract.hands_per_frame + 1, take=ticket.as_args() if ticket else None, debug_frames=debug_frames
     )  # fmt: skip — one hand more than asked for, so a second hand rejects
     if event is not None:
-        _handle(event, store, ledger)
+        _handle(event, store)
     problem = st.session_state.get(_CAMERA)
     if problem:
         st.warning(plain(problem))
         if st.button("📁 Use photos or a video instead", key="record_browser_files",
                      on_click=st.session_state.update, args=(offer_files,)):  # fmt: skip
             st.rerun(scope="app")  # the Source control lies outside this fragment: a fragment rerun kept the camera
-    ticket = st.session_state.get(_TICKET)
+    ticket, _ = _TAKE.pending()
     plan = TakeTicket(uuid.uuid4().hex, project, class_name, rate, seconds, 3, extract)
     st.button(f"⏺ Record {title} for {seconds:g} s", type="primary", key="record_start",
-              disabled=ticket is not None or bool(problem), on_click=_issue, args=(ledger, plan),
+              disabled=ticket is not None or bool(problem), on_click=_issue, args=(plan,),
               help="A take is running in the camera view" if ticket else None)  # fmt: skip
     _show_result(ticket, title)
 
 
-def _issue(ledger: TakeLedger, ticket: TakeTicket) -> None:
-    st.session_state[_TICKET] = ledger.issue(ticket)
-    st.session_state[_TICKET + "_until"] = time.monotonic() + ticket.countdown + ticket.duration + _GRACE_S
+def _issue(ticket: TakeTicket) -> None:
+    _TAKE.issue(ticket)
     st.session_state.pop(_RESULT, None)
 
 
-def _handle(event: dict, store: Store, ledger: TakeLedger) -> None:
+def _handle(event: dict, store: Store) -> None:
     kind = event.get("kind")
     if kind == "status":
         st.session_state[_CAMERA] = event.get("message") if event.get("state") == "error" else None
     elif kind == "take":
-        st.session_state.pop(_TICKET, None)  # the tab finished this take, stored or not
-        try:
-            report: TakeReport | str = store_take(store, event, ledger)
-        except (TakeError, StoreError) as exc:
-            report = f"Nothing was stored: {exc}"
+        _, report = _TAKE.store(store, event)
         st.session_state[_RESULT] = report
         if isinstance(report, TakeReport) and report.stored:
             st.rerun(scope="app")  # the counts and the gallery

@@ -10,45 +10,37 @@ the tab loads the new ONNX.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 
 import streamlit as st
 
-from core.data.browser_take import TakeError, TakeLedger, TakeReport, TakeTicket, store_take
-from core.data.schema import StoreError
+from core.data.browser_take import TakeReport, TakeTicket
 from core.data.store import Store
 from core.gestures.catalog import GestureClass
+from ui.browser.takes import TakeSlot
 from ui.common import state
 from ui.common.text import plain
 from ui.live import live_fix
 from ui.webcam.recorder import RecordPlan
 
-_TICKET, _UNTIL, _RESULT, _LEDGER = "live_fix_ticket", "live_fix_ticket_until", "live_fix_take", "live_fix_ledger"
-_GRACE_S = 20.0  # seconds a take may take to arrive after its end, as on Record
+_TAKE, _RESULT = TakeSlot("live_fix_ticket"), "live_fix_take"
 
 
 def pending_ticket(project: str) -> TakeTicket | None:
     """The take the tab should record now (the component's ``take`` argument), or None."""
-    ticket: TakeTicket | None = st.session_state.get(_TICKET)
+    ticket: TakeTicket | None = st.session_state.get(_TAKE.name)
     if ticket is None or ticket.project != project:
         return None
-    if time.monotonic() > st.session_state.get(_UNTIL, 0.0):  # the tab never sent it (closed, reloaded)
-        del st.session_state[_TICKET]
-        st.session_state[_RESULT] = (ticket.take_id, "The take never arrived from the browser: show it again.", "")
-        return None
+    ticket, dropped = _TAKE.pending()
+    if dropped:
+        st.session_state[_RESULT] = ("", "The take never arrived from the browser: show it again.", "")
     return ticket
 
 
 def handle_take(event: dict, store: Store, gestures: list[GestureClass]) -> None:
     """A ``take`` event of Live's component: checked and stored (nothing on any error), its result kept."""
-    ticket: TakeTicket | None = st.session_state.pop(_TICKET, None)
-    ledger: TakeLedger = st.session_state.setdefault(_LEDGER, TakeLedger())
-    try:
-        report: TakeReport | str = store_take(store, event, ledger)
-    except (TakeError, StoreError) as exc:
-        report = f"Nothing was stored: {exc}"
+    ticket, report = _TAKE.store(store, event)
     title = state.title_of(ticket.class_name, gestures) if ticket is not None else ""
     st.session_state[_RESULT] = (str(event.get("take_id", ""))[:64], report, plain(title))
 
@@ -58,9 +50,8 @@ def _issue(project: str, class_name: str, camera_ready: Callable[[], bool]) -> N
         st.session_state[_RESULT] = ("", "The camera is not running yet: wait for the picture, then press again.", "")
         return
     plan = RecordPlan(project, class_name)  # the server path's fix: 3-2-1, then 3 s at 5 samples a second
-    ticket = TakeTicket(uuid.uuid4().hex, project, class_name, plan.rate, plan.duration, plan.countdown, plan.extract)
-    st.session_state[_TICKET] = st.session_state.setdefault(_LEDGER, TakeLedger()).issue(ticket)
-    st.session_state[_UNTIL] = time.monotonic() + ticket.countdown + ticket.duration + _GRACE_S
+    _TAKE.issue(TakeTicket(uuid.uuid4().hex, project, class_name, plan.rate, plan.duration, plan.countdown,
+                           plan.extract))  # fmt: skip
     st.session_state.pop(_RESULT, None)
 
 

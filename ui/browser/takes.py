@@ -1,0 +1,54 @@
+"""A take the page asks the tab to record (Record's and Live's *Teach it here* browser paths): issued with a
+deadline, stored once when the tab sends it whole (``core.data.browser_take``).
+
+Each page keeps its take in its own ``TakeSlot`` of the session: the ticket, its deadline and the ledger of
+take ids issued and used (a take is stored once, replayed or forged ones are refused by name).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import streamlit as st
+
+from core.data.browser_take import TakeError, TakeLedger, TakeReport, TakeTicket, store_take
+from core.data.schema import StoreError
+from core.data.store import Store
+
+GRACE_S = 20.0  # seconds a take may take to arrive after its end (loading the hand model counts)
+
+
+@dataclass(frozen=True)
+class TakeSlot:
+    """One page's take in the session state, under keys starting with ``name``."""
+
+    name: str
+
+    def ledger(self) -> TakeLedger:
+        return st.session_state.setdefault(f"{self.name}_ledger", TakeLedger())
+
+    def issue(self, ticket: TakeTicket) -> None:
+        """Ask the tab for ``ticket``'s take: it must arrive within its countdown, duration and ``GRACE_S``."""
+        st.session_state[self.name] = self.ledger().issue(ticket)
+        st.session_state[f"{self.name}_until"] = time.monotonic() + ticket.countdown + ticket.duration + GRACE_S
+
+    def pending(self) -> tuple[TakeTicket | None, bool]:
+        """(the take the tab should record now, or None; whether one ran past its deadline and was dropped now:
+        the tab never sent it, closed or reloaded)."""
+        ticket: TakeTicket | None = st.session_state.get(self.name)
+        if ticket is None:
+            return None, False
+        if time.monotonic() > st.session_state.get(f"{self.name}_until", 0.0):
+            del st.session_state[self.name]
+            return None, True
+        return ticket, False
+
+    def store(self, store: Store, event: dict) -> tuple[TakeTicket | None, TakeReport | str]:
+        """A ``take`` event stored (nothing on any error): (the ticket it ended, the report or why nothing was)."""
+        ticket: TakeTicket | None = st.session_state.pop(self.name, None)  # the tab finished it, stored or not
+        try:
+            report: TakeReport | str = store_take(store, event, self.ledger())
+        except (TakeError, StoreError) as exc:
+            report = f"Nothing was stored: {exc}"
+        return ticket, report
