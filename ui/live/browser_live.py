@@ -103,8 +103,10 @@ def _body(project: str, model, stamp: int, gestures: list[GestureClass], setting
                 st.rerun(scope="app")  # the Source control lies outside this fragment
         cards.prediction_cards(live, gestures, waiting=cards.BROWSER_WAITING)  # type: ignore[arg-type] - as a StreamSnapshot
         st.caption(plain(f"Labels: {label_text(live.hands)}"))
-        st.caption(f"Your browser finds the hands: {live.fps:.1f} frames a second; the server got {live.events} "
-                   f"label changes ({live.gate.dropped} too fast, skipped).")  # fmt: skip
+        # the tab measures its rate as it runs and sends it with a label change only: none yet at its first frame
+        rate = f": {live.fps:.1f} frames a second at the last label change" if live.fps > 0 else ""
+        st.caption(f"Your browser finds the hands{rate}; the server got {live.events} label changes "
+                   f"({live.gate.dropped} too fast, skipped).")  # fmt: skip
         outputs_panel.status(session)
 
 
