@@ -76,6 +76,7 @@ def test_a_log_alternating_between_two_hands_is_left_out(tmp_path: Path, capsys)
     assert len(kinivi_people(tmp_path, two_hand_logs=True)) == 2
 
 
+@pytest.mark.slow  # trains the project twice with the starter set
 def test_a_fix_on_live_teaches_the_gesture_as_the_person_now_holds_it(tmp_path: Path) -> None:
     """The ``watched-fixed`` method (Live's "Teach it here"): a person's later Open-Palm frames are held as
     another hand shape; the first WATCH of them, answered wrong, become a take, and the frames after the
