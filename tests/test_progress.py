@@ -61,3 +61,11 @@ def test_counted_items_stop_with_the_cancel() -> None:
             if item == 1:
                 cancel.set()
     assert taken == [0, 1] and counter.done == 2
+
+
+def test_the_time_left_is_the_pace_so_far_and_unknown_before_a_step_or_a_total() -> None:
+    from core.io.progress import seconds_left
+
+    assert seconds_left(6.0, 2, 5) == pytest.approx(9.0)  # 3 s a step, 3 steps left
+    assert seconds_left(6.0, 0, 5) is None and seconds_left(6.0, 2, 0) is None
+    assert seconds_left(6.0, 5, 5) == 0.0

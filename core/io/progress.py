@@ -23,6 +23,12 @@ class Stopped(Exception):
     """A cancel ended an all-or-nothing job (a CSV import) before its end: nothing of it was stored."""
 
 
+def seconds_left(seconds: float, done: int, total: int) -> float | None:
+    """The time the ``total - done`` steps left take at the pace of the ``done`` that took ``seconds``; None before
+    the first step ends or while the total is unknown (0)."""
+    return seconds / done * (total - done) if done and total else None
+
+
 def planned_frames(path: Path, every_n: int = 1) -> int:
     """The frames ``iter_frames(path, every_n)`` will give: 1 for an image, every ``every_n``-th frame of a
     video by its header (0 when the header has no frame count, e.g. a raw stream). ``MediaError`` as

@@ -30,3 +30,8 @@ def plain(text: str) -> str:
     text = _BULLET.sub(r"\1\\\2", text)
     text = _NUMBERED.sub(r"\1\\\2", text)
     return _AUTOLINK.sub(lambda m: m.group(1)[0] + _JOINER + m.group(1)[1:], text)
+
+
+def time_left_text(seconds: float | None) -> str:
+    """ ", about 9 s left" for a job's time left (``core.io.progress.seconds_left``), "" when not yet known."""
+    return f", about {seconds:.0f} s left" if seconds is not None else ""

@@ -18,6 +18,7 @@ from core.data.store import Store
 from core.gestures.crossval import CrossVal, fold_count
 from core.gestures.figure import CurvePoint
 from core.gestures.training import TrainConfig
+from core.io.progress import seconds_left
 from ui.jobs.training import BackgroundRun, TrainingRun
 
 
@@ -33,7 +34,7 @@ class CurveSnapshot:
 
     def seconds_left(self) -> float | None:
         """At the pace of the trainings done so far; None before the first ends."""
-        return self.seconds / self.done * (self.total - self.done) if self.done and self.total else None
+        return seconds_left(self.seconds, self.done, self.total)
 
 
 @dataclass

@@ -23,6 +23,7 @@ from core.gestures import training
 from core.gestures.crossval import CrossVal, fold_count
 from core.gestures.figure import Figure
 from core.gestures.training import EpochStats, NotEnoughDataError, TrainConfig, TrainResult, trainable_classes
+from core.io.progress import seconds_left
 from core.starter import check_trainable as check_with_starter
 from ui.common.model_classes import KEEP_LABEL
 
@@ -89,7 +90,7 @@ class Measuring:
 
     def seconds_left(self) -> float | None:
         """At the pace of the folds done so far; None before the first ends."""
-        return self.seconds / self.done * (self.folds - self.done) if self.done and self.folds else None
+        return seconds_left(self.seconds, self.done, self.folds)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from typing import Any
 
 import streamlit as st
 
-from core.io.progress import Progress
+from core.io.progress import Progress, seconds_left
+from ui.common.text import time_left_text
 from ui.jobs.training import BackgroundRun
 
 QUICK_SECONDS = 2.0  # a job is waited for this long before its progress shows
@@ -38,9 +39,8 @@ class FileSnapshot:
             return f"{doing}: starting…"
         if self.total and self.done >= self.total:
             return f"{doing}: all {self.total} {unit}s done, finishing…"
-        left = self.seconds / self.done * (self.total - self.done) if self.total else None
         of = f" of {self.total}" if self.total else ""
-        return f"{doing}: {unit} {self.done}{of}" + (f", about {left:.0f} s left" if left is not None else "")
+        return f"{doing}: {unit} {self.done}{of}" + time_left_text(seconds_left(self.seconds, self.done, self.total))
 
 
 class FileRun(BackgroundRun):

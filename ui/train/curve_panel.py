@@ -13,7 +13,7 @@ from core.data.store import Store
 from core.gestures.crossval import MAX_FOLDS
 from core.gestures.figure import CurvePoint, curve_text
 from core.gestures.training import TrainConfig
-from ui.common.text import plain
+from ui.common.text import plain, time_left_text
 from ui.jobs.curve import CurveRun, CurveSnapshot
 from ui.jobs.training import TrainingRun
 
@@ -58,7 +58,7 @@ def _show(run: CurveRun) -> None:
 
 def _progress(run: CurveRun, snap: CurveSnapshot) -> None:
     left = snap.seconds_left()
-    time_left = f", about {left:.0f} s left" if left is not None else ""
+    time_left = time_left_text(left)
     text = (
         f"Measuring the curve: {snap.done} of {snap.total} trainings{time_left}"
         if snap.total

@@ -11,6 +11,7 @@ import streamlit as st
 
 from core.gestures.figure import change_text, figure_text
 from core.gestures.training import TrainResult
+from ui.common.text import time_left_text
 from ui.jobs.training import Measuring, TrainingRun
 
 MEASURED_HELP = (
@@ -41,7 +42,7 @@ def _progress(run: TrainingRun, measuring: Measuring, result: TrainResult | None
     samples = result.n_samples if result is not None else 0
     left = measuring.seconds_left()
     rounds = f"round {measuring.done} of {measuring.folds}" if measuring.folds else "starting"
-    time_left = f", about {left:.0f} s left" if left is not None else ""
+    time_left = time_left_text(left)
     st.progress(
         measuring.done / measuring.folds if measuring.folds else 0.0,
         text=f"Measuring the accuracy: each of your {samples} samples tested by a model trained without it "
