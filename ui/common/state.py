@@ -174,3 +174,13 @@ def model_summary(project: str | None = None) -> dict[str, Any] | None:
     except (OSError, json.JSONDecodeError):
         return {"error": f"{path} cannot be read"}
     return {"classes": description.get("classes", []), **description.get("metadata", {})}
+
+
+def rerun_once(slot: str, token: object) -> None:
+    """Rerun the whole page the first time ``token`` (a run, a take id) reaches ``slot``: a fragment that follows a
+    background job hands its end to what lies outside it (buttons, the model Live loads), once per job."""
+    seen = st.session_state.get(slot)
+    if seen is token or (isinstance(token, str) and seen == token):  # a run by identity, an id by value
+        return
+    st.session_state[slot] = token
+    st.rerun(scope="app")

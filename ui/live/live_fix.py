@@ -122,9 +122,7 @@ def follow_training(ident: int | str, stored: int, title: str, store: Store, pro
     elif snapshot.saved:
         st.success(f"Added {stored} samples of {title} and retrained in {snapshot.seconds:.1f} s: "
                    "Live now runs the new model.")  # fmt: skip
-        if st.session_state.get("live_fix_seen") != ident:
-            st.session_state["live_fix_seen"] = ident
-            st.rerun(scope="app")  # the page loads the saved model
+        state.rerun_once("live_fix_seen", ident)  # the page loads the saved model
 
 
 def _training(run: TrainingRun, doing: str) -> None:

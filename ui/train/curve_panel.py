@@ -13,6 +13,7 @@ from core.data.store import Store
 from core.gestures.crossval import MAX_FOLDS
 from core.gestures.figure import CurvePoint, curve_text
 from core.gestures.training import TrainConfig
+from ui.common import state
 from ui.common.text import plain, time_left_text
 from ui.jobs.curve import CurveRun, CurveSnapshot
 from ui.jobs.training import TrainingRun
@@ -51,9 +52,8 @@ def _show(run: CurveRun) -> None:
             st.info("Stopped: no curve was measured.")
         else:
             _curve(snap.points)
-    if not snap.running and st.session_state.get("train_curve_seen") is not run:
-        st.session_state["train_curve_seen"] = run
-        st.rerun(scope="app")  # the Measure button and the fragment's refresh follow the run's end
+    if not snap.running:
+        state.rerun_once("train_curve_seen", run)  # the Measure button and the fragment's refresh follow the run's end
 
 
 def _progress(run: CurveRun, snap: CurveSnapshot) -> None:

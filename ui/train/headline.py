@@ -11,6 +11,7 @@ import streamlit as st
 
 from core.gestures.figure import change_text, figure_text
 from core.gestures.training import TrainResult
+from ui.common import state
 from ui.common.text import time_left_text
 from ui.jobs.training import Measuring, TrainingRun
 
@@ -32,10 +33,8 @@ def show(run: TrainingRun, held_out: tuple[str, str, str, str]) -> None:
             _measured(measuring)
         else:
             _held_out(*held_out, measuring.note if measuring is not None else "")
-    ended = measuring is not None and not measuring.running
-    if ended and st.session_state.get("train_measured") is not run:
-        st.session_state["train_measured"] = run
-        st.rerun(scope="app")  # the Train button and the fragment's refresh follow the run's end
+    if measuring is not None and not measuring.running:
+        state.rerun_once("train_measured", run)  # the Train button and the fragment's refresh follow the run's end
 
 
 def _progress(run: TrainingRun, measuring: Measuring, result: TrainResult | None) -> None:

@@ -15,7 +15,7 @@ from core.gestures.crossval import CrossVal, answers_confusion, wrong_answers
 from core.gestures.mirror_weights import mirror_landings_text
 from core.gestures.training import TrainResult
 from core.types import UNKNOWN_LABEL
-from ui.common import figures
+from ui.common import figures, state
 from ui.common.text import plain
 from ui.common.widgets import details_panel
 from ui.jobs.training import Measuring, RunSnapshot, TrainingRun, misclassified
@@ -87,9 +87,8 @@ def progress(run: TrainingRun) -> None:
         if snapshot.training:
             st.button("⏹ Stop", on_click=run.cancel, disabled=snapshot.cancelled, key="train_stop")
             st.caption("Training stops by itself when the validation loss stops improving.")
-    if not snapshot.training and st.session_state.get("train_seen") is not run:  # its results show while it measures
-        st.session_state["train_seen"] = run
-        st.rerun(scope="app")
+    if not snapshot.training:  # its results show while it measures
+        state.rerun_once("train_seen", run)
 
 
 @dataclass(frozen=True)
