@@ -179,14 +179,25 @@ def _hand(hand: object, where: str, size: tuple[int, int]) -> tuple[Keypoints, b
     world = None if hand["world"] is None else points_21(hand["world"], f"{where}.world", POINT_BOUNDS["world"])
     if hand["handedness"] not in _HANDEDNESS:
         raise TakeError(f"{where}.handedness: expected 'Left' or 'Right', got {_short(hand['handedness'])}")
-    score = hand["score"]
-    if type(score) not in (int, float) or not 0.0 <= score <= 1.0:
-        raise TakeError(f"{where}.score: expected a number from 0 to 1, got {_short(score)}")
+    score = score_of(hand["score"], f"{where}.score")
     crop = crop_jpeg(hand["crop"], f"{where}.crop")
-    pixel = normalised[:, :2] * np.array(size, np.float32)  # as core.keypoints.landmarks computes it
+    return tab_keypoints(normalised, world, hand["handedness"], score, size), crop
+
+
+def score_of(score: object, where: str) -> float:
+    """MediaPipe's confidence in a hand, as the tab sent it: a number from 0 to 1."""
+    if type(score) not in (int, float) or not 0.0 <= score <= 1.0:  # type() is: a bool is no score
+        raise TakeError(f"{where}: expected a number from 0 to 1, got {_short(score)}")
+    return float(score)  # type: ignore[arg-type]
+
+
+def tab_keypoints(normalised: np.ndarray, world: np.ndarray | None, handedness: str, score: float,
+                  size: tuple[int, int]) -> Keypoints:  # fmt: skip
+    """A hand the tab found, checked, as ``Keypoints``: (21, 3) normalised points, (21, 3) world points or None
+    (NaN), the frame's (width, height); pixels as ``core.keypoints.landmarks`` computes them."""
+    pixel = normalised[:, :2] * np.array(size, np.float32)
     world = np.full((HAND_21.num_joints, 3), np.nan, np.float32) if world is None else world
-    keypoints = Keypoints(pixel.astype(np.float32), normalised, world, hand["handedness"], float(score), size)
-    return keypoints, crop
+    return Keypoints(pixel.astype(np.float32), normalised, world, handedness, score, size)
 
 
 def points_21(points: object, where: str, bound: float) -> np.ndarray:

@@ -20,9 +20,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from core.data.browser_take import MAX_HANDS, POINT_BOUNDS, TakeError, frame_size_of, points_21
+from core.data.browser_take import MAX_HANDS, POINT_BOUNDS, TakeError, frame_size_of, points_21, score_of, tab_keypoints
 from core.gestures.pipeline import FrameResult
 from core.types import HANDEDNESS_VALUES, UNKNOWN_LABEL, Keypoints, Prediction
 
@@ -55,21 +53,18 @@ def label_result(value: Mapping, classes: Sequence[str], frame_index: int = 0) -
 def _hand(hand: object, where: str, classes: Sequence[str], size: tuple[int, int]) -> tuple[Keypoints, Prediction]:
     if not isinstance(hand, Mapping):
         raise TakeError(f"{where}: expected an object")
-    handedness, label, score = hand.get("handedness"), hand.get("label"), hand.get("score")
+    handedness, label = hand.get("handedness"), hand.get("label")
     if handedness not in HANDEDNESS_VALUES:
         raise TakeError(f"{where}.handedness: expected one of {HANDEDNESS_VALUES}")
     if label != UNKNOWN_LABEL and label not in classes:
         raise TakeError(f"{where}.label: {label!r:.60} is not a gesture of this model")
-    if type(score) not in (int, float) or not 0.0 <= score <= 1.0:
-        raise TakeError(f"{where}.score: expected a number from 0 to 1")
+    score = score_of(hand.get("score"), f"{where}.score")
     normalised = points_21(hand.get("normalised"), f"{where}.normalised", POINT_BOUNDS["normalised"])
-    pixel = normalised[:, :2] * np.array(size, np.float32)
-    world = np.full_like(normalised, np.nan)
-    keypoints = Keypoints(pixel.astype(np.float32), normalised, world, handedness, float(score), size)
+    keypoints = tab_keypoints(normalised, None, handedness, score, size)
     like_untaught = hand.get("like_untaught", False)
     if type(like_untaught) is not bool:
         raise TakeError(f"{where}.like_untaught: expected true or false")
-    return keypoints, Prediction(label, float(score), _top(hand.get("top"), f"{where}.top", classes),
+    return keypoints, Prediction(label, score, _top(hand.get("top"), f"{where}.top", classes),
                                  _distance(hand.get("distance"), f"{where}.distance"),
                                  like_untaught and label == UNKNOWN_LABEL)  # fmt: skip
 
