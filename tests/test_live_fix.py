@@ -108,3 +108,27 @@ def test_the_browser_teach_button_reads_the_camera_as_it_is_pressed(tmp_path: Pa
     assert not at.exception, [e.message for e in at.exception]
     assert any("The camera is not running yet" in e.value for e in at.error), [e.value for e in at.error]
     assert "live_fix_ticket" not in at.session_state
+
+
+def _rerun_once_for_a_take(_: None = None) -> None:
+    """A page that reruns once for take 1000, an ident made afresh on every run (run under AppTest)."""
+    import streamlit as st
+
+    from ui.common.state import rerun_once
+
+    st.session_state["runs"] = st.session_state.get("runs", 0) + 1
+    rerun_once("live_fix_seen", int("1" + "000"))  # equal to the last one, never the same object
+
+
+@pytest.mark.slow  # runs a page under AppTest
+def test_a_take_s_end_reruns_the_page_once_however_its_ident_was_made() -> None:
+    """Teach it here's take idents are ints from a process-wide counter: compared by identity, a take past 256
+    reran the page on every run."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_rerun_once_for_a_take, default_timeout=30)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.session_state["runs"] == 2  # the first run, then the one rerun
+    at.run()
+    assert at.session_state["runs"] == 3

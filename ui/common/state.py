@@ -180,7 +180,7 @@ def rerun_once(slot: str, token: object) -> None:
     """Rerun the whole page the first time ``token`` (a run, a take id) reaches ``slot``: a fragment that follows a
     background job hands its end to what lies outside it (buttons, the model Live loads), once per job."""
     seen = st.session_state.get(slot)
-    if seen is token or (isinstance(token, str) and seen == token):  # a run by identity, an id by value
+    if seen is token or (isinstance(token, int | str) and seen == token):  # a run by identity, an id by value
         return
     st.session_state[slot] = token
     st.rerun(scope="app")
