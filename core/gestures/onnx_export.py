@@ -17,8 +17,9 @@ the features. The contract (``docs/export.md``):
   ``core.gestures.familiarity``, a hand within the radius of one of the person's examples is that
   example's class, known; elsewhere the top class, known when it has starter hands and the hand is
   nearer to them or the person's examples than to every starter hand of a sign the model does not
-  know; without examples, the argmax, known when its probability reaches the ``threshold`` metadata). A model with examples also gives ``distance`` (batch, C),
-  each class's nearest own example in radii (≤ 1: near enough), ``starter_distance`` (batch, C), the
+  know; without examples, the argmax, known when its probability reaches the ``threshold`` metadata).
+  A model with examples also gives ``distance`` (batch, C), each class's nearest own example in
+  radii (≤ 1: near enough), ``starter_distance`` (batch, C), the
   nearest own example or starter hand (inf for a class without starter hands), and
   ``other_distance`` (batch,), the nearest hand of no class; Live averages all of them and the
   probabilities over 5 frames per hand, then decides.

@@ -9,7 +9,7 @@ const MAX_MISSED = 2; // pipeline._MAX_MISSED
 const NO_EXAMPLES = 1e10; // the graph gives a class without own examples inf radii (older graphs ~1e15)
 export const UNKNOWN = "unknown"; // core.types.UNKNOWN_LABEL
 
-// The model's rule from its metadata (docs/export.md), as core/gestures/familiarity.Familiarity.known:
+// The model's rule from its metadata (docs/export.md), as core/gestures/familiarity.Familiarity.answer:
 // distances is one row of 2C + 1 radii (the graph's distance, starter_distance and other_distance side by
 // side, as class_distances' columns: own example per class, own-or-starter per class, no class), or null for
 // a model without examples. Within the radius of an own example (at the page's tolerance): the class of the
