@@ -157,6 +157,8 @@ def test_teach_it_here_in_the_browser(app) -> None:  # noqa: ANN001 - runs last:
     before = Store(server.data_dir, read_only=True).class_counts("default").get("thumbs_up", 0)
     frame = _camera_frame(page)
     frame.wait_for_function("() => window.handteach.state.session", timeout=60_000)
+    # the server has read the tab's "ready" (its outbox is acknowledged): Teach it here records only then
+    frame.wait_for_function("() => window.handteach.outbox.idle()", timeout=30_000)
     version = frame.evaluate("() => window.handteach.state.modelVersion")
     page.get_by_text("🩹 A wrong answer? Teach it here").click()
     page.get_by_role("button", name=re.compile("^⏺ Show .*thumbs_up")).click()

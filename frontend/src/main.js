@@ -10,11 +10,11 @@ import { landmarkTensorData, mirrorX, pixelPoints, storeHands } from "./hands.js
 import { Smoother, decide, distanceRows, rows } from "./decide.js";
 import { CROP_SIDE, JPEG_QUALITY, cropBox, jpegBase64, maxFrames, takeHand, takeMessage } from "./take.js";
 import { cameraProblem, labelEvent, labelsKey, shownOn } from "./events.js";
+import { Outbox } from "./outbox.js";
 
 const ASSETS = new URL("./", window.location.href).href; // served by Streamlit from the component's folder
 const LABEL_EVENT_GAP_MS = 100; // at most 10 label events a second leave the tab (the server throttles too)
 const tab = Math.random().toString(36).slice(2); // this iframe's id: its event numbers start again at 1
-let seq = 0;
 
 const canvas = document.getElementById("view"), ctx = canvas.getContext("2d");
 const note = document.getElementById("note");
@@ -33,7 +33,9 @@ const timing = { frames: 0, events: 0, firstLabelAt: null, lags: [] };
 window.handteach = { frames: [], keep: 0, state, timing };
 
 const streamlit = connect(onRender);
-const send = (value) => { timing.events += 1; streamlit.setValue({ ...value, tab, seq: ++seq }); };
+const outbox = new Outbox((value) => { timing.events += 1; streamlit.setValue(value); }, tab);
+window.handteach.outbox = outbox; // the browser tests wait for outbox.idle(): the server has read every event
+const send = (value) => outbox.send(value, performance.now(), { must: value.kind !== "labels" });
 
 function say(text) {
   note.textContent = text;
@@ -43,6 +45,7 @@ function say(text) {
 
 function onRender(args) {
   state.args = args;
+  outbox.acknowledge(args.ack, performance.now());
   if (args.debug_frames) window.handteach.keep = args.debug_frames; // the browser tests may also set it
   if (!state.started) {
     state.started = true;
@@ -148,6 +151,7 @@ function loop() {
 
 async function frame(metadata) {
   const now = performance.now();
+  outbox.tick(now);
   const width = video.videoWidth, height = video.videoHeight;
   if (!width || !height) return;
   const wanted = Math.max(1, Math.min(4, Number(state.args.num_hands) || 2));

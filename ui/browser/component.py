@@ -5,6 +5,10 @@ server events only (``frontend/src``): ``status`` (ready, or a camera problem), 
 runs), ``labels`` (Live: each hand's label when it changes) and ``take`` (Record: a whole take at its end,
 ``core.data.browser_take``). Every value carries the iframe's random ``tab`` id and a ``seq`` number, so an
 event is handled once although Streamlit returns the component's last value on every rerun.
+
+A component has one value, and a value set before the server read the one before replaces it unseen: each run
+acknowledges the event it reads (the ``ack`` argument), and the tab sends a take, a status or a model event only
+once the one before it is acknowledged (``frontend/src/outbox.js``); label events, the newest only, wait behind.
 """
 
 from __future__ import annotations
@@ -39,15 +43,24 @@ def camera(key: str, mode: str, num_hands: int, **args: Any) -> dict | None:
     ``args`` pass on as they are: ``model`` (ONNX bytes), ``model_version``, ``tolerance``, ``threshold``,
     ``take`` (a ``TakeTicket.as_args()``), ``debug_frames`` (the browser tests read that many frames' results).
     """
-    value = _declared()(key=key, default=None, mode=mode, num_hands=int(num_hands), **args)
+    ack = acknowledgement(st.session_state.get(key))  # the value this run reads, known before the call renders
+    value = _declared()(key=key, default=None, mode=mode, num_hands=int(num_hands), ack=ack, **args)
     return fresh_event(st.session_state, f"{key}_seen", value)
+
+
+def acknowledgement(value: object) -> dict | None:
+    """The ``ack`` argument for the component's current ``value``: its tab id and number, or None."""
+    if not isinstance(value, dict) or not isinstance(value.get("seq"), int) or not isinstance(value.get("tab"), str):
+        return None
+    return {"tab": value["tab"][:64], "seq": value["seq"]}
 
 
 def fresh_event(memory: Any, slot: str, value: object) -> dict | None:
     """``value`` when it is an event not seen before in ``memory[slot]`` (by its iframe's tab id and number)."""
-    if not isinstance(value, dict) or not isinstance(value.get("seq"), int) or not isinstance(value.get("tab"), str):
+    stamp = acknowledgement(value)
+    if stamp is None:
         return None
-    tab, seq = value["tab"], value["seq"]
+    tab, seq = stamp["tab"], stamp["seq"]
     seen = memory.get(slot)
     if seen is not None and seen[0] == tab and seq <= seen[1]:
         return None
