@@ -30,14 +30,16 @@ st.caption(
 
 with st.expander("⚙️ Training settings (the defaults work well)"):
     c1, c2, c3 = st.columns(3)
-    epochs = c1.number_input("Max epochs", 10, 3000, 300, step=10, key="train_epochs", help="Stops earlier by itself")
+    epochs = c1.number_input("Passes over the samples, at most", 10, 3000, 300, step=10, key="train_epochs",
+                             help="Training stops earlier by itself (a pass is also called an epoch)")  # fmt: skip
     hidden_text = c2.text_input("Hidden layer sizes", "128, 64", key="train_hidden", help="Comma-separated widths")
     rate = c3.select_slider(
         "Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], value=3e-3, format_func="{:g}".format, key="train_lr"
     )
     augment = c1.checkbox("Augment (small rotations, stretch, jitter)", True, key="train_augment")
     mirror = c2.checkbox(f"Mirror (also learn the other {'side' if body else 'hand'})", True, key="train_mirror")
-    val_share = c3.slider("Validation share", 0.1, 0.5, 0.2, 0.05, key="train_val_share")
+    val_share = c3.slider("Share set aside to tell it when to stop", 0.1, 0.5, 0.2, 0.05, key="train_val_share",
+                          help="These samples are not learned from (also called the validation share)")  # fmt: skip
 if body:
     st.info("Body poses have no starter model: the model learns from your own samples only (about ten per pose).")
 starter = not body and st.toggle(

@@ -61,7 +61,7 @@ def test_the_curves_spec_plots_the_columns_of_the_history_frames(store: Store) -
         data, spec = frame.reset_index(), curves_spec(name)
         assert spec["encoding"]["x"]["field"] in data.columns and len(data) == 5
         fold = spec["transform"][0]
-        assert set(fold["fold"]) == set(data.columns) - {"epoch"} and fold["as"][1] == spec["encoding"]["y"]["field"]
+        assert set(fold["fold"]) == set(data.columns) - {"pass"} and fold["as"][1] == spec["encoding"]["y"]["field"]
 
 
 def test_stop_keeps_nothing_until_asked(store: Store) -> None:

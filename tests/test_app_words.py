@@ -27,6 +27,7 @@ BANNED = {  # what a teacher read and could not place, as the issue lists it
     "a mirrored metric": r"Other (hand|side) \(mirrored\)",
     "frames for photos": r"from \d+ frames",
     "a bare confidence": r"\b(pose|hand) 0\.\d\d\b",
+    "a training term": r"\b[Ee]pochs?\b|\b[Vv]alidation\b",
 }
 
 

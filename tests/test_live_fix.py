@@ -71,8 +71,8 @@ def test_the_retraining_shows_its_epochs_and_stops(tmp_path: Path) -> None:
     at.session_state["live_fix_run"] = (7, run, "")
     at.run()
     [bar] = at.get("progress")
-    assert bar.proto.text.startswith("Added 3 samples of ✋ open_palm. Training: epoch ")
-    assert " of at most 100000, " in bar.proto.text
+    assert bar.proto.text.startswith("Added 3 samples of ✋ open_palm. Training: pass ")
+    assert " of at most 100000 over the samples, " in bar.proto.text
     at.button(key="live_fix_stop").click()
     at.run()
     assert run.wait(60) and run.snapshot().cancelled

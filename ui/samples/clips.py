@@ -100,15 +100,20 @@ def show_run(run: MotionTrainingRun) -> None:
     """Progress while it trains, then accuracy per gesture, the confusion matrix and the clips it gets wrong."""
     snap = run.snapshot()
     if snap.history:
-        curves = pd.DataFrame(
-            [(s.epoch, s.train_accuracy, s.val_accuracy) for s in snap.history],
-            columns=["epoch", "train accuracy", "validation accuracy"],
-        ).set_index("epoch")
-        st.line_chart(curves, height=220)
+        with widgets.details_panel():
+            st.caption("How training went, pass by pass: accuracy on the clips it learns from and on a few "
+                       "set aside (not the figure below, which runs every clip of the project).")  # fmt: skip
+            curves = pd.DataFrame(
+                [(s.epoch, s.train_accuracy, s.val_accuracy) for s in snap.history],
+                columns=["pass", "clips it learns from", "clips set aside"],
+            ).set_index("pass")
+            st.line_chart(curves, height=220)
     if snap.running:
         epoch, epochs = (snap.history[-1].epoch, snap.history[-1].epochs) if snap.history else (0, run.config.epochs)
         # epochs: every member's together when the model averages several (fingertip projects)
-        st.progress(min(epoch / max(epochs, 1), 1.0), text=f"epoch {epoch} · {snap.seconds:.0f} s")
+        st.progress(
+            min(epoch / max(epochs, 1), 1.0), text=f"Training: pass {epoch} over the clips · {snap.seconds:.0f} s"
+        )
         if st.button("⏹ Stop", key="motion_train_stop"):
             run.cancel()
         return
@@ -118,13 +123,7 @@ def show_run(run: MotionTrainingRun) -> None:
     if snap.result is None or snap.report is None:
         return
     report = snap.report
-    best = snap.result.history[snap.result.best_epoch - 1] if snap.result.history else None
-    st.success(
-        f"Trained in {snap.seconds:.0f} s: validation accuracy {best.val_accuracy:.0%} (best epoch "
-        f"{snap.result.best_epoch}); {report.accuracy:.0%} of the project's own clips recognised."
-        if best
-        else "Trained."
-    )
+    st.success(f"Trained in {snap.seconds:.0f} s: {report.accuracy:.0%} of the project's own clips recognised.")
     st.dataframe(pd.DataFrame({"gesture": list(report.per_class), "recognised": list(report.per_class.values())}),
                  hide_index=True, column_config={"recognised": st.column_config.ProgressColumn(format="%.2f")})  # fmt: skip
     st.markdown("**Confusion** (rows: the clip's gesture, columns: what the model said)")
@@ -226,7 +225,7 @@ def record_takes(store: Store, project: str, class_name: str) -> None:
             if recorder is None:
                 return
             status = recorder.status()
-            st.caption(f"{status.phase} · take {status.take} of {status.takes} · {status.stored} clip(s) stored")
+            st.caption(status.text)
             for problem in status.problems:
                 st.warning(widgets.plain(problem))
 

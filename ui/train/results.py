@@ -24,35 +24,31 @@ from ui.train import headline
 from ui.train.confusion import confusion_cells, confusion_spec, show_confusion  # noqa: F401 - the first two re-exported
 from ui.train.kept_panel import kept_panel
 
+LEARNED, SET_ASIDE = "samples it learns from", "samples set aside"  # the curves' two lines, in plain words
+
 
 def history_frames(snapshot: RunSnapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(loss, accuracy) per epoch, columns train/validation, indexed by epoch."""
-    epochs = [s.epoch for s in snapshot.history]
-    loss = pd.DataFrame(
-        {"train": [s.train_loss for s in snapshot.history], "validation": [s.val_loss for s in snapshot.history]},
-        index=pd.Index(epochs, name="epoch"),
-    )
+    """(loss, accuracy) per pass over the samples (an epoch), columns ``LEARNED``/``SET_ASIDE``, indexed by pass."""
+    passes = pd.Index([s.epoch for s in snapshot.history], name="pass")
+    history = snapshot.history
+    loss = pd.DataFrame({LEARNED: [s.train_loss for s in history], SET_ASIDE: [s.val_loss for s in history]}, passes)
     accuracy = pd.DataFrame(
-        {
-            "train": [s.train_accuracy for s in snapshot.history],
-            "validation": [s.val_accuracy for s in snapshot.history],
-        },
-        index=pd.Index(epochs, name="epoch"),
+        {LEARNED: [s.train_accuracy for s in history], SET_ASIDE: [s.val_accuracy for s in history]}, passes
     )
     return loss, accuracy
 
 
 def curves_spec(value_name: str) -> dict:
-    """Vega-Lite lines of the train and validation columns over ``epoch``.
+    """Vega-Lite lines of the ``LEARNED`` and ``SET_ASIDE`` columns over ``pass``.
 
     A plain spec rather than ``st.line_chart``: that builds an Altair chart whose schema
     validation took most of a core at the fragment's refresh rate, starving the training thread.
     """
     return {
-        "transform": [{"fold": ["train", "validation"], "as": ["set", value_name]}],
+        "transform": [{"fold": [LEARNED, SET_ASIDE], "as": ["set", value_name]}],
         "mark": {"type": "line"},
         "encoding": {
-            "x": {"field": "epoch", "type": "quantitative"},
+            "x": {"field": "pass", "type": "quantitative", "title": "pass over the samples"},
             "y": {"field": value_name, "type": "quantitative", "title": None},  # the caption names it
             "color": {"field": "set", "type": "nominal", "title": None, "legend": {"orient": "bottom"}},
         },
@@ -60,35 +56,42 @@ def curves_spec(value_name: str) -> dict:
 
 
 def progress(run: TrainingRun) -> None:
-    """Progress bar, loss/accuracy curves and a Stop button; reruns the page once when the run ends."""
+    """Progress bar and a Stop button (the curves in the diagnostics panel); reruns the page once at the end."""
     snapshot = run.snapshot()
     with st.container(key="train_progress"):
+        passes = len(snapshot.history)
         if snapshot.history and snapshot.training:
             # No accuracy figure here: the one figure is the result's, on the user's own samples
-            # (this validation split also holds starter rows and said 98% where the result said 14%).
+            # (the samples set aside also hold starter rows and said 98% where the result said 14%).
             last = snapshot.history[-1]
-            st.progress(last.epoch / last.epochs, text=f"Epoch {last.epoch} of at most {last.epochs}")
+            st.progress(last.epoch / last.epochs, text=f"Training: pass {last.epoch} of at most {last.epochs} "
+                                                       "over the samples")  # fmt: skip
         elif snapshot.history:
-            end = "stopped" if snapshot.cancelled else "finished (it stops once validation stops improving)"
-            st.progress(1.0, text=f"Training {end} after {len(snapshot.history)} epochs, {snapshot.seconds:.1f} s")
+            end = "Stopped" if snapshot.cancelled else "Trained"
+            st.progress(1.0, text=f"{end} after {passes} passes over the samples, {snapshot.seconds:.1f} s")
         elif snapshot.training:
             st.progress(0.0, text="Preparing the samples…")
-        if snapshot.history:
-            loss, accuracy = history_frames(snapshot)
-            left, right = st.columns(2)
-            left.caption("Loss")
-            left.vega_lite_chart(loss.reset_index(), curves_spec("loss"), height=220)
-            right.caption(
-                "Accuracy (validation: your held-out samples and held-out starter examples)"
-                if run.starter
-                else "Accuracy"
-            )
-            right.vega_lite_chart(accuracy.reset_index(), curves_spec("accuracy"), height=220)
         if snapshot.training:
             st.button("⏹ Stop", on_click=run.cancel, disabled=snapshot.cancelled, key="train_stop")
-            st.caption("Training stops by itself when the validation loss stops improving.")
+            st.caption("Training stops by itself once it no longer gets better on samples it does not learn from.")
+            if snapshot.history:
+                with details_panel():  # once trained, the results' panel shows them (one panel a page)
+                    curves(snapshot, run.starter)
     if not snapshot.training:  # its results show while it measures
         state.rerun_once("train_seen", run)
+
+
+def curves(snapshot: RunSnapshot, starter: bool) -> None:
+    """Loss and accuracy pass by pass, said to be on the samples set aside, not the page's one figure."""
+    aside = "a few of your samples and starter examples" if starter else "a few of your samples"
+    st.caption(f"How training went, pass by pass. The samples set aside are {aside} it does not learn from; "
+               "their accuracy is not the figure above, which tests every one of your samples.")  # fmt: skip
+    loss, accuracy = history_frames(snapshot)
+    left, right = st.columns(2)
+    left.caption("Loss (lower is better)")
+    left.vega_lite_chart(loss.reset_index(), curves_spec("loss"), height=220)
+    right.caption("Accuracy")
+    right.vega_lite_chart(accuracy.reset_index(), curves_spec("accuracy"), height=220)
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,9 @@ def accuracy_figure(result: TrainResult) -> AccuracyFigure:
     return AccuracyFigure(correct, total, measured_on, warning)
 
 
-def training_details(result: TrainResult, body: bool) -> None:
+def training_details(
+    result: TrainResult, body: bool, snapshot: RunSnapshot | None = None, starter: bool = False
+) -> None:
     """The training's own numbers in the page's diagnostics panel, each said in words (they read "Other hand
     (mirrored) 92%", "Samples (train / validation)", "Starter rows used: 21,864" on the page before)."""
     lines = [
@@ -137,8 +142,11 @@ def training_details(result: TrainResult, body: bool) -> None:
         side = "side" if body else "hand"
         lines.insert(1, f"The set-aside samples mirrored, as if shown with the other {side}: "
                         f"{result.val_accuracy_mirrored:.0%} right.")  # fmt: skip
-    with details_panel(), st.container(key="train_details"):
-        st.caption("  \n".join(lines))
+    with details_panel():
+        with st.container(key="train_details"):
+            st.caption("  \n".join(lines))
+        if snapshot is not None and snapshot.history:
+            curves(snapshot, starter)
 
 
 def results(run: TrainingRun, store: Store, project: str, gestures: list[GestureClass]) -> None:
@@ -152,7 +160,7 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
         return
     titles = {g.name: g.title for g in gestures}
     if snapshot.cancelled and not snapshot.saved:
-        st.warning(f"Stopped after {len(result.history)} epochs. This model was not saved.")
+        st.warning(f"Stopped after {len(result.history)} passes over the samples. This model was not saved.")
         if st.button("Keep this model anyway", key="train_keep"):
             run.keep()
             st.rerun()
@@ -164,7 +172,7 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
         held_out = (f"{result.val_accuracy:.0%}", figure.measured_on, figure.text, figure.warning)
         measuring = snapshot.measuring is not None and snapshot.measuring.running
         st.fragment(run_every=0.5 if measuring else None)(headline.show)(run, held_out)
-    training_details(result, body=dataset.feature_config.skeleton == "body")
+    training_details(result, dataset.feature_config.skeleton == "body", snapshot, run.starter)
     if result.skipped_classes:  # user-typed names: plain text, not Markdown
         st.text("Left out (not recorded): " + ", ".join(titles.get(c, c) for c in result.skipped_classes))
     if result.mirror_landings:  # user-typed names: plain text, not Markdown

@@ -52,6 +52,18 @@ class TakeStatus:
     stored: int
     problems: tuple[str, ...]  # one line per take that could not be a clip
 
+    @property
+    def text(self) -> str:
+        """The status in words for the page, e.g. "Recording take 2 of 5 · 1 clip stored"."""
+        doing = {
+            "countdown": "Get ready: the first take starts after the countdown",
+            "recording": f"Recording take {self.take} of {self.takes}",
+            "pause": f"A short pause before take {self.take} of {self.takes}",
+            "done": f"All {self.takes} takes done",
+            "stopped": "Stopped",
+        }.get(self.phase, self.phase)
+        return f"{doing} · {self.stored} clip{'' if self.stored == 1 else 's'} stored"
+
 
 @dataclass
 class ClipRecorder:
