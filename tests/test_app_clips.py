@@ -165,6 +165,7 @@ def test_webcam_takes_become_clips_and_a_take_without_a_hand_is_named(tmp_path: 
     writer.shutdown(wait=True)
     status = recorder.status()
     assert status.phase == "done" and not status.active and status.stored == 1, status
+    assert status.text == "All 2 takes done · 1 clip stored"  # it read "done · take 2 of 2 · 1 clip(s) stored"
     assert status.problems == ("webcam take 2: the hand is found in only 0 of 25 frames (needs at least 50%)",)
     (clip,) = [c.clip for c in list_clips(store, "moves")]
     assert clip.source == "webcam take 1" and clip.num_frames == 25 and clip.present.all()
@@ -226,3 +227,15 @@ def test_clip_uploads_show_frames_done_and_cancel_adds_none(data_dir: Path, monk
     at.button(key="clip_upload_run_cancel").click().run()
     finish_file_jobs(at)
     assert any(i.value == "Stopped: no clip was added." for i in at.info) and clip_counts(store, "moves") == {"wave": 0}
+
+
+def test_the_takes_status_says_each_phase_in_words() -> None:
+    from ui.webcam.clip_recorder import TakeStatus
+
+    def said(phase: str, take: int, stored: int) -> str:
+        return TakeStatus(True, take, 5, phase, stored, ()).text
+
+    assert said("countdown", 0, 0) == "Get ready: the first take starts after the countdown · 0 clips stored"
+    assert said("recording", 2, 1) == "Recording take 2 of 5 · 1 clip stored"
+    assert said("pause", 3, 2) == "A short pause after take 3 of 5 · 2 clips stored"
+    assert said("stopped", 3, 2) == "Stopped · 2 clips stored"

@@ -58,7 +58,7 @@ class TakeStatus:
         doing = {
             "countdown": "Get ready: the first take starts after the countdown",
             "recording": f"Recording take {self.take} of {self.takes}",
-            "pause": f"A short pause before take {self.take} of {self.takes}",
+            "pause": f"A short pause after take {self.take} of {self.takes}",
             "done": f"All {self.takes} takes done",
             "stopped": "Stopped",
         }.get(self.phase, self.phase)
