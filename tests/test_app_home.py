@@ -73,6 +73,11 @@ def test_the_sidebar_home_train_and_the_cli_count_alike(data_dir: Path, capsys: 
     assert any(c.value.startswith(f"{words}:") for c in at.caption), [c.value for c in at.caption]
     assert main(["--data", str(data_dir), "projects", "list"]) == 0
     assert f"default: {words}" in capsys.readouterr().out.splitlines()
+    bundle = data_dir.parent / "default.handteach"  # the project file's lines too (they said "in 9 classes")
+    assert main(["--data", str(data_dir), "projects", "export", "default", "-o", str(bundle)]) == 0
+    assert f"({words}, no trained model)" in capsys.readouterr().out
+    assert main(["--data", str(data_dir), "projects", "import", str(bundle), "--as", "copy"]) == 0
+    assert f"imported project 'copy' ({words}, no trained model)" in capsys.readouterr().out
 
 
 def test_an_empty_project_counts_its_listed_gestures_everywhere(data_dir: Path) -> None:

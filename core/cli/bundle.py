@@ -8,6 +8,7 @@ from pathlib import Path
 
 from core.cli.commands import open_store, reading_store
 from core.data.bundle import bundle_name, export_project, import_project
+from core.data.counts import project_counts
 from core.data.managed import check_output
 
 
@@ -16,9 +17,9 @@ def export(args: argparse.Namespace) -> int:
     output = check_output(args.output or bundle_name(args.name), args.data)
     store = reading_store(args, args.name)
     report = export_project(store, args.name, output)
-    unit = f"{report.clips} clips" if store.project_is_motion(report.project) else f"{report.samples} samples"
     models = f", models: {', '.join(report.models)}" if report.models else ", no trained model"
-    print(f"wrote project {report.project!r} ({unit} in {report.classes} classes{models}) to {output}")
+    counts = project_counts(store, report.project).summary()  # the app's words: "74 samples in 6 of 9 gestures"
+    print(f"wrote project {report.project!r} ({counts}{models}) to {output}")
     print(json.dumps({"project": report.project, "file": str(output), "bytes": report.bytes, "samples": report.samples,
                       "clips": report.clips, "classes": report.classes, "models": list(report.models)}))  # fmt: skip
     return 0
@@ -26,11 +27,12 @@ def export(args: argparse.Namespace) -> int:
 
 def import_file(args: argparse.Namespace) -> int:
     """Store the file's project (checked whole first; nothing is stored when anything is wrong); last line JSON."""
-    report = import_project(open_store(args), Path(args.name), as_name=args.as_name, replace=args.replace)
-    unit = f"{report.clips} clips" if report.clips else f"{report.samples} samples"
+    store = open_store(args)
+    report = import_project(store, Path(args.name), as_name=args.as_name, replace=args.replace)
     models = f", models: {', '.join(report.models)}" if report.models else ", no trained model"
     verb = "replaced" if report.replaced else "imported"
-    print(f"{verb} project {report.project!r} ({unit} in {report.classes} classes{models}) from {args.name}")
+    counts = project_counts(store, report.project).summary()
+    print(f"{verb} project {report.project!r} ({counts}{models}) from {args.name}")
     print(json.dumps({"project": report.project, "samples": report.samples, "clips": report.clips,
                       "classes": report.classes, "models": list(report.models), "replaced": report.replaced}))  # fmt: skip
     return 0
