@@ -33,9 +33,8 @@ import time
 from pathlib import Path
 
 import pytest
-from browsermaker import create_project, served_app
+from browsermaker import card_says_what_the_video_draws, create_project, plain_words, served_app
 from conftest import fake_camera_or_skip, hagrid_photos
-from test_app_words import BANNED
 
 from bench.browser import WEBRTC_IFRAME, browser_page, start_webcam, wait_app_ready
 from bench.fake_camera import DEFAULT_VIDEO, ROOT, usable_frames
@@ -182,36 +181,6 @@ def _on_project(page, when: str) -> None:  # noqa: ANN001
     assert f"project {PROJECT}" in text, f"{when}: the page works on another project ({text!r})"
 
 
-def _plain_words(page, where: str) -> None:  # noqa: ANN001 - playwright Page
-    """The words a user reads on the page (main area and sidebar, the diagnostics panel left out) are plain."""
-    text = page.evaluate(
-        """label => { const parts = [];
-        for (const root of document.querySelectorAll('[data-testid="stMain"], [data-testid="stSidebar"]')) {
-          const copy = root.cloneNode(true);
-          for (const e of copy.querySelectorAll('[data-testid="stExpander"]'))
-            if (e.innerText.includes(label)) e.remove();
-          parts.push(copy.textContent); }
-        return parts.join(' '); }""",
-        "Details for the curious",
-    )
-    found = {what: re.findall(rf".{{0,40}}(?:{pattern}).{{0,40}}", text) for what, pattern in BANNED.items()}
-    assert not any(found.values()), f"{where}: { ({k: v for k, v in found.items() if v}) }"
-
-
-def _card_says_what_the_video_draws(page) -> None:  # noqa: ANN001
-    """Read in one go (one rerun): the first card's title and caption, and the labels drawn on the video."""
-    card, drawn = page.evaluate(
-        """() => { const t = s => { const e = document.querySelector(s); return e ? e.innerText : ''; };
-        return [t('.st-key-live_card_0'), t('.st-key-live_labels')]; }"""
-    )
-    first = re.match(r"Labels: (\S+) (\d+)% \((Left|Right)\)", drawn)
-    assert first, f"the labels line is not a hand's label: {drawn!r}"
-    label, percent, side = first.groups()
-    assert f"{side} hand" in card and label in card, f"the card ({card!r}) is not the video's {drawn!r}"
-    if label != "unknown":
-        assert f"confidence {percent}%" in card, f"the card ({card!r}) gives another number than the video {drawn!r}"
-
-
 def _picture(page, name: str) -> None:  # noqa: ANN001
     """``$HANDTEACH_PICTURES/name.png``: the window at half size, 256 colours (a small file for the docs)."""
     if not PICTURES:
@@ -274,7 +243,7 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
         query = create_project(page, PROJECT, f"Created project '{PROJECT}'")
         _shot(page, "1-home")
         assert not _overflowing(page), _overflowing(page)
-        _plain_words(page, "Home")
+        plain_words(page, "Home")
 
         page.goto(f"{server.url}/record?{query}")  # a new session: only the URL knows the project
         wait_app_ready(page)
@@ -289,7 +258,7 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
         stored[CLASSES[1]] = _record(page, CLASSES[1])
         _shot(page, "2-record")
         assert not _overflowing(page), _overflowing(page)
-        _plain_words(page, "Record")
+        plain_words(page, "Record")
         _upload_photos(page, CLASSES[0], hagrid_photos("like", 4))
 
         page.goto(f"{server.url}/train?{query}")
@@ -300,7 +269,7 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
         page.locator(".st-key-train_metrics").get_by_text("Accuracy", exact=True).wait_for(timeout=30_000)
         _shot(page, "3-train")
         assert not _overflowing(page), _overflowing(page)
-        _plain_words(page, "Train")
+        plain_words(page, "Train")
         _onnx_decides_unknown_as_the_app(_download(page, "⬇ Model (ONNX)"))
 
         page.goto(f"{server.url}/live?{query}")
@@ -313,11 +282,11 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
             timeout=30_000
         )
         assert page.get_by_text("Using the built-in starter model").count() == 0, "the trained model is in use"
-        _card_says_what_the_video_draws(page)
+        card_says_what_the_video_draws(page)
         _shot(page, "4-live")
         _picture(page, "live")
         assert not _overflowing(page), _overflowing(page)
-        _plain_words(page, "Live")
+        plain_words(page, "Live")
 
         page.get_by_text("🔬 CPM belief maps").click()
         caption = page.get_by_text(re.compile("^MULTI: where the CPM thinks the joints are after each of its steps"))

@@ -76,7 +76,8 @@ def _show_result(ticket: TakeTicket | None, title: str) -> None:
         elif isinstance(result, str):
             st.error(plain(result))
         elif result is not None:
-            text = f"Stored {result.stored} samples of {title} (from {result.attempts} frames)."
+            looked = f" from {result.attempts} video frames" if result.attempts != result.stored else ""
+            text = f"Stored {result.stored} samples of {title}{looked}."  # the server path's words
             (st.success if result.stored else st.warning)(text if result.stored else f"{text} Keep your hand in view "
                                                           "and record again.")  # fmt: skip
             if rejected := rejection_text(dict(result.rejected)):

@@ -24,6 +24,7 @@ from ui.browser.component import camera
 from ui.browser.model import model_for_browser
 from ui.common import state
 from ui.common.text import plain
+from ui.common.widgets import details_panel
 from ui.live import browser_fix, cards, outputs_panel
 from ui.live.unknown_panel import unknown_setting
 from ui.webcam.widget import stream_session
@@ -102,11 +103,14 @@ def _body(project: str, model, stamp: int, gestures: list[GestureClass], setting
                          args=({"live_source": "🖼 Image or video file"},)):  # fmt: skip
                 st.rerun(scope="app")  # the Source control lies outside this fragment
         cards.prediction_cards(live, gestures, waiting=cards.BROWSER_WAITING)  # type: ignore[arg-type] - as a StreamSnapshot
-        st.caption(plain(f"Labels: {label_text(live.hands)}"))
+        with st.container(key="live_labels"):  # as the server path's cards.labels_line
+            st.caption(plain(f"Labels: {label_text(live.hands)}"))
         # the tab measures its rate as it runs and sends it with a label change only: none yet at its first frame
-        rate = f": {live.fps:.1f} frames a second at the last label change" if live.fps > 0 else ""
-        st.caption(f"Your browser finds the hands{rate}; the server got {live.events} label changes "
-                   f"({live.gate.dropped} too fast, skipped).")  # fmt: skip
+        rate = f": {live.fps:.1f} frames a second" if live.fps > 0 else ""
+        st.caption(f"Video: your browser finds the hands{rate}.")
+        with details_panel():
+            st.caption(f"The server got {live.events} changes of label from this tab and skipped "
+                       f"{live.gate.dropped} that came too fast; the rate is the tab's at its last change.")  # fmt: skip
         outputs_panel.status(session)
 
 
