@@ -120,7 +120,7 @@ def test_a_bad_setting_is_refused_by_name() -> None:
         FollowingTracker(_Source([]), _Source([]), 0)
 
 
-def _scene_frames(count: int) -> list[np.ndarray]:
+def scene_frames(count: int) -> list[np.ndarray]:
     """640×480 frames: the finger-spelling video's raised fist right of centre, and the open hand of
     ``hands.jpg`` at the bottom-left with its wrist just below the frame (the frames move: a real video)."""
     video = cv2.VideoCapture(str(shared_path("video", "asl_hand.25fps.mp4")))
@@ -140,7 +140,7 @@ def _scene_frames(count: int) -> list[np.ndarray]:
 
 @pytest.mark.slow
 def test_real_mediapipe_turns_from_the_cut_hand_to_the_raised_one_and_stays() -> None:
-    frames = _scene_frames(45)
+    frames = scene_frames(45)
     with HandTracker(TrackerConfig(static_image_mode=True, max_num_hands=2)) as tracker:
         both = tracker.process(frames[0])
     assert len(both) == 2

@@ -11,6 +11,7 @@ import { Smoother, decide, distanceRows, rows } from "./decide.js";
 import { CROP_SIDE, JPEG_QUALITY, cropBox, jpegBase64, maxFrames, takeHand, takeMessage } from "./take.js";
 import { cameraProblem, labelEvent, labelsKey, shownOn } from "./events.js";
 import { Outbox } from "./outbox.js";
+import { Following } from "./following.js";
 
 const ASSETS = new URL("./", window.location.href).href; // served by Streamlit from the component's folder
 const LABEL_EVENT_GAP_MS = 100; // at most 10 label events a second leave the tab (the server throttles too)
@@ -24,7 +25,7 @@ const video = Object.assign(document.createElement("video"), { muted: true, play
 const state = {
   args: {}, landmarker: null, numHands: 0, session: null, meta: null, modelVersion: null, loading: null,
   smoother: new Smoother(), lastKey: null, lastEventAt: 0, shown: [], take: null, takesDone: new Set(),
-  fps: 0, frameTimes: [], started: false,
+  fps: 0, frameTimes: [], started: false, scout: null, following: null, now: 0,
 };
 // The browser tests read the last `keep` frames' results; bench/webcam.py --path browser reads `timing`:
 // frames handled, events sent, when the first label was drawn (epoch ms) and the last 300 labelled frames'
@@ -81,6 +82,43 @@ async function start() {
   say("");
   send({ kind: "status", state: "ready", ready_ms: Math.round(performance.now() - started) });
   loop();
+  makeScout(fileset).catch(() => {}); // after the first labels: until it loads, the tab follows as MediaPipe does
+}
+
+// The image-mode landmarker that looks for one hand more every few frames (following.js).
+async function makeScout(fileset) {
+  state.scout = await HandLandmarker.createFromOptions(fileset, {
+    baseOptions: { modelAssetPath: `${ASSETS}hand_landmarker.task`, delegate: "CPU" },
+    runningMode: "IMAGE",
+    numHands: Math.min(4, state.numHands + 1),
+  });
+}
+
+const maskCanvas = document.createElement("canvas"), meanCanvas = Object.assign(document.createElement("canvas"), { width: 1, height: 1 });
+
+// The frame with `box` (unmirrored frame pixels) painted in the frame's mean colour (core.io.crops.fill_box).
+function masked(source, box) {
+  const width = source.videoWidth, height = source.videoHeight;
+  if (maskCanvas.width !== width || maskCanvas.height !== height) Object.assign(maskCanvas, { width, height });
+  const c = maskCanvas.getContext("2d", { willReadFrequently: false });
+  c.drawImage(source, 0, 0, width, height);
+  const m = meanCanvas.getContext("2d", { willReadFrequently: true });
+  m.drawImage(source, 0, 0, 1, 1); // the browser averages the frame down to one pixel
+  const [r, g, b] = m.getImageData(0, 0, 1, 1).data;
+  c.fillStyle = `rgb(${r},${g},${b})`;
+  c.fillRect(box[0], box[1], box[2] - box[0], box[3] - box[1]);
+  return maskCanvas;
+}
+
+function following() {
+  if (!state.following) {
+    state.following = new Following(
+      (frame) => storeHands(state.landmarker.detectForVideo(frame, state.now)),
+      (frame) => (state.scout ? storeHands(state.scout.detect(frame)) : []),
+      masked,
+    );
+  }
+  return state.following;
 }
 
 async function makeLandmarker(fileset) {
@@ -155,8 +193,13 @@ async function frame(metadata) {
   const width = video.videoWidth, height = video.videoHeight;
   if (!width || !height) return;
   const wanted = Math.max(1, Math.min(4, Number(state.args.num_hands) || 2));
-  if (wanted !== state.numHands) await state.landmarker.setOptions({ numHands: wanted }).then(() => { state.numHands = wanted; });
-  const hands = storeHands(state.landmarker.detectForVideo(video, now));
+  if (wanted !== state.numHands) {
+    await state.landmarker.setOptions({ numHands: wanted });
+    if (state.scout) await state.scout.setOptions({ numHands: Math.min(4, wanted + 1) });
+    state.numHands = wanted;
+  }
+  state.now = now;
+  const hands = following().process(video, wanted, width, height);
   const decisions = state.args.mode === "live" ? await classify(hands, width, height) : [];
   if (state.args.mode === "live" && state.session) maybeSendLabels(hands, decisions, width, height, now);
   draw(hands, state.args.mode === "live" ? shownOn(hands, state.shown) : [], width, height);
