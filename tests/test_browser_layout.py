@@ -3,8 +3,9 @@
 Headless Debian Chromium with the fake camera against the app started as ``make run`` starts it: each page's
 main button lies inside the window without scrolling (Home's *Create project*, Record's *Record* on the default
 keypoints path and on the server's, Train's *Train model*), pressing Record moves neither the page nor the
-video, and Live's 3D view sits under the video, as wide as it, not squeezed into the results column. The
-screenshots go to test-output/ (look at them). The server log holds none of MediaPipe's C++ lines (item 11).
+video, Live's START is in view and its 3D view sits under the video, as wide as it, not squeezed into the results
+column; on the default path Live's camera is whole in the window. The screenshots go to test-output/
+(look at them). The server log holds none of MediaPipe's C++ lines (item 11).
 
 Skips with the reason when chromium, ffmpeg, playwright or the shared data are missing.
 """
@@ -91,6 +92,8 @@ def test_each_page_s_main_button_is_in_view_at_1280_by_720(tmp_path: Path) -> No
             page.screenshot(path=str(SHOTS / "layout-1280x720-record-server.png"))
 
             _open(page, "Live")
+            start = page.frame_locator(WEBRTC_IFRAME).first.get_by_role("button", name="START")
+            _in_view(page, start, "Live's START (server path)")
             start_webcam(page)
             video = _box(page.locator(WEBRTC_IFRAME).first)
             page.get_by_text("3D view", exact=False).first.click()
@@ -102,6 +105,17 @@ def test_each_page_s_main_button_is_in_view_at_1280_by_720(tmp_path: Path) -> No
             view.scroll_into_view_if_needed()
             page.wait_for_timeout(1000)  # the figure's next redraw has come
             page.screenshot(path=str(SHOTS / "layout-1280x720-live-3d.png"))
+
+            browser_path = page.locator('[data-testid="stSidebar"]').get_by_text("this browser", exact=True)
+            if browser_path.count():  # Live on the default path: the camera starts itself, whole in view
+                browser_path.click()
+                wait_app_ready(page)
+                page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)")  # the 3D view's
+                camera = page.locator('iframe[title="ui.browser.component.handteach_camera"]')
+                camera.wait_for(timeout=60_000)
+                page.wait_for_timeout(2000)  # the iframe sets its own height once the camera runs
+                page.screenshot(path=str(SHOTS / "layout-1280x720-live-browser.png"))
+                _in_view(page, camera, "Live's camera (browser path)")
     finally:
         server.stop()
     log = server.log.read_text(encoding="utf-8")
