@@ -22,15 +22,21 @@ from ui.browser.component import BUILD_COMMAND, missing_assets
 pytestmark = pytest.mark.slow
 
 
+HIDDEN, SHOWN = 30, 120  # frames of each loop of the fake camera without the raised fist, then with it
+
+
 def _scene_y4m(path: Path) -> None:
-    """tests/test_following.py's scene (a raised fist right of centre, an open hand cut by the bottom edge on the
-    left) as the fake camera's y4m: 90 frames at 30 a second, looped by Chromium."""
+    """tests/test_following.py's scene as the fake camera's y4m at 30 frames a second, looped by Chromium: first
+    the cut hand alone (the tracker takes it, as MediaPipe alone would keep it), then the raised fist beside it."""
     import cv2
     from test_following import scene_frames
 
+    frames = scene_frames(HIDDEN + SHOWN)
+    for rgb in frames[:HIDDEN]:
+        rgb[28:480, 300:560] = (190, 215, 230)  # the scene's background where the fist is
     with path.open("wb") as out:
         out.write(b"YUV4MPEG2 W640 H480 F30:1 Ip A1:1 C420jpeg\n")
-        for rgb in scene_frames(90):
+        for rgb in frames:
             out.write(b"FRAME\n" + cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420).tobytes())
 
 
@@ -50,7 +56,7 @@ def test_live_in_the_browser_follows_the_hand_being_shown(tmp_path: Path) -> Non
             frame = camera_frame(page)
             frame.wait_for_function("() => window.handteach.state.scout", timeout=60_000)
             frame.evaluate("() => { window.handteach.keep = 400; window.handteach.frames.length = 0; }")
-            frame.wait_for_function("() => window.handteach.frames.length >= 150", timeout=60_000)
+            frame.wait_for_function("() => window.handteach.frames.length >= 300", timeout=60_000)  # 2 loops
             lefts = frame.evaluate("""() => window.handteach.frames.map(f => f.hands.length ?
                 Math.min(...f.hands[0].normalised.map(p => p[0])) * 640 : null)""")
             switches = frame.evaluate("() => window.handteach.state.following.switches")
@@ -60,5 +66,7 @@ def test_live_in_the_browser_follows_the_hand_being_shown(tmp_path: Path) -> Non
         f"following: {switches} switch(es); the followed hand's left edge (px) every 10th frame: "
         f"{[round(x) if x is not None else None for x in lefts[::10]]}"
     )
-    raised = [x is not None and x > 280 for x in lefts]
-    assert all(raised[-60:]), "the last 2 s follow the raised fist (its left edge right of 280 px)"
+    raised = sum(x is not None and x > 280 for x in lefts)  # the fist's left edge lies right of 280 px
+    # each loop shows the fist 4 s: it is followed from at most ~1.2 s after it appears (a look a second, three
+    # in a row); MediaPipe alone keeps the cut hand it found first, and the fist is followed on no frame
+    assert switches >= 1 and raised >= 100, (switches, raised, len(lefts))

@@ -34,7 +34,7 @@ test("one better look is not enough: the chooser lets go after three in a row, a
   assert.equal(chooser.look([raised], [raised, cut], W, H), null); // the shown hand followed: it stays
 });
 
-test("the tab looks every 10 frames, then every 2 while another hand seems better, and paints the cut hand over", () => {
+test("the tab looks every 30 frames, then every 2 while another hand seems better, and paints the cut hand over", () => {
   let tracked = cut; // MediaPipe's video mode holds the cut hand until it loses it
   const scouted = [], maskedBoxes = [];
   const follow = new Following(
@@ -43,17 +43,17 @@ test("the tab looks every 10 frames, then every 2 while another hand seems bette
     (frame, box) => { maskedBoxes.push(box); return "masked"; },
   );
   const seen = [];
-  for (let i = 0; i < 40; i += 1) {
+  for (let i = 0; i < 60; i += 1) {
     const hands = follow.process("frame", 1, W, H);
     if (hands[0] === raised) tracked = raised; // the real frames then show the hand it follows now
     seen.push(hands[0] === raised ? "R" : "c");
   }
   assert.equal(follow.switches, 1);
   assert.equal(maskedBoxes.length, 1); // it moved on at the first painted frame
-  assert.equal(seen.indexOf("R"), 10 + 2 + 2); // looks at frames 10, 12, 14; the 15th is painted over
-  assert.ok(seen.slice(14).every((s) => s === "R"));
+  assert.equal(seen.indexOf("R"), 30 + 2 + 2); // looks at frames 30, 32, 34; the 35th is painted over
+  assert.ok(seen.slice(34).every((s) => s === "R"));
   assert.equal(scouted.length, follow.looks);
-  assert.equal(FOLLOW.lookEvery, 10);
+  assert.equal(FOLLOW.lookEvery, 30);
 });
 
 test("fewer hands than followed: no look (the palm detector already runs on every frame)", () => {
