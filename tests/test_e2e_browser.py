@@ -14,7 +14,8 @@ only). On the way it checks what a first-time user hits:
 * the server log has no ASGI error and no traceback;
 * every page's words outside its "Details for the curious" panel are plain (no file path, no stage name:
   ``test_app_words.BANNED``), and Live's card says what the video draws;
-* photos uploaded on Record join the webcam's samples; the ONNX model and the project file download and open.
+* photos uploaded on Record join the webcam's samples; Live's *Teach it here* adds a take and retrains; then
+  the ONNX model (as retrained) and the project file download and open.
 
 ``make pictures`` runs it with ``HANDTEACH_PICTURES=docs/images``: the Live screenshot becomes the README's picture.
 
@@ -230,6 +231,35 @@ def _project_file_opens(data: bytes, folder: Path) -> None:
     assert sum(store.class_counts(PROJECT).values()) > 0, "the downloaded project file holds no samples"
 
 
+def _video_time(page) -> float:  # noqa: ANN001
+    return float(page.evaluate("""sel => { const f = document.querySelector(sel);
+        const v = f && f.contentDocument && f.contentDocument.querySelector('video'); return v ? v.currentTime : -1; }""",
+        WEBRTC_IFRAME))  # fmt: skip
+
+
+def _teach_it_here(page) -> None:  # noqa: ANN001
+    """Live's Teach it here: a take on Live's own stream joins the samples, the project trains again, and the
+    webcam streams on with the new model (the panel stays open meanwhile)."""
+    page.get_by_text("A wrong answer? Teach it here").click()
+    record = page.get_by_role("button", name=re.compile(r"Show .* for 3 s, then retrain"))
+    done = page.get_by_text(re.compile(r"Added \d+ samples of .* and retrained in [0-9.]+ s"))
+    for _ in range(3):  # a take of the shared video may hold too few usable hands: show it again
+        record.click()
+        page.get_by_text(re.compile("Get ready to show")).wait_for(timeout=15_000)
+        page.get_by_text(re.compile(r"Added \d+ samples|No usable hand")).wait_for(timeout=60_000)
+        try:
+            done.wait_for(timeout=60_000)
+            break
+        except Exception:  # noqa: BLE001 - too few samples: record again
+            continue
+    done.wait_for(timeout=1_000)
+    time.sleep(2.0)  # the page's rerun with the new model has settled
+    assert page.frame_locator(WEBRTC_IFRAME).first.get_by_role("button", name="STOP").is_visible(), "it stopped"
+    played = _video_time(page)
+    time.sleep(1.5)
+    assert _video_time(page) > played + 0.5, "the webcam's video stands still after the retrain"
+
+
 def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) -> None:
     started = time.monotonic()
     stored: dict[str, int] = {}
@@ -270,7 +300,6 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
         _shot(page, "3-train")
         assert not _overflowing(page), _overflowing(page)
         plain_words(page, "Train")
-        _onnx_decides_unknown_as_the_app(_download(page, "⬇ Model (ONNX)"))
 
         page.goto(f"{server.url}/live?{query}")
         wait_app_ready(page)
@@ -304,7 +333,15 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
                 time.sleep(0.3)
         _shot(page, "5-live-cpm")
         assert not _overflowing(page), _overflowing(page)
+        page.get_by_text("🔬 CPM belief maps").click()  # off again: the take below runs on a lighter stream
 
+        _teach_it_here(page)
+        _shot(page, "6-live-teach-it-here")
+        plain_words(page, "Live after Teach it here")
+
+        page.goto(f"{server.url}/train?{query}")  # the model as retrained on Live
+        wait_app_ready(page)
+        _onnx_decides_unknown_as_the_app(_download(page, "⬇ Model (ONNX)"))
         page.goto(f"{server.url}/?{query}")
         wait_app_ready(page)
         _project_file_opens(_download(page, "⬇ Download project (.handteach)"), tmp_path)

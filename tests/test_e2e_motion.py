@@ -63,7 +63,7 @@ def test_motion_project_takes_upload_train_and_live_in_browser(swipe_camera: Pat
         start_webcam(page)
         page.get_by_role("button", name=re.compile("Record 5 takes of swipe_left")).click()
         status = page.locator(".st-key-clip_takes_status")
-        status.get_by_text(re.compile(r"done · take 5 of 5 · [3-5] clip\(s\) stored")).wait_for(timeout=90_000)
+        status.get_by_text(re.compile(r"All 5 takes done · [3-5] clips stored")).wait_for(timeout=90_000)
 
         page.locator('[data-testid="stRadio"] label').filter(has_text="swipe_right").click()
         wait_app_ready(page)

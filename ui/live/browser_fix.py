@@ -74,8 +74,9 @@ def _training(after_take: bool = False) -> bool:
 
 def _panel(store: Store, project: str, gestures: list[GestureClass], model_classes: list[str] | None,
            camera_ready: Callable[[], bool]) -> None:  # fmt: skip
-    result = st.session_state.get(_RESULT)
-    with st.expander(live_fix.EXPANDER, expanded=result is not None):
+    busy = pending_ticket(project) is not None or _training()  # open meanwhile, as the server path's panel
+    result = st.session_state.get(_RESULT)  # after pending_ticket: a take that never came says so here
+    with st.expander(live_fix.EXPANDER, expanded=result is not None or busy):
         target = live_fix.fix_target(project, gestures)
         if target is None:
             return

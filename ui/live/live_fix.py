@@ -66,12 +66,15 @@ def panel(session: StreamSession, store: Store, project: str, gestures: list[Ges
     body = session.backend.skeleton == "body"
     latest = st.session_state.get(RUN_KEY)
     latest = latest if latest is not None and latest[1] is not None and latest[1].project == project else None
-    with st.expander(EXPANDER, expanded=latest is not None):
+    recording = session.snapshot().recording
+    taking = recording is not None and recording.plan.project == project  # Live records nothing but fixes
+    # open while a take or its training runs: the panel, redrawn once the take starts, came back collapsed at
+    # times (its "Get ready to show…" then hidden), though the user had opened it to press the button
+    with st.expander(EXPANDER, expanded=latest is not None or taking):
         target = fix_target(project, gestures)
         if target is None:
             return
         plan = RecordPlan(project, target, backend=session.backend.name, skeleton=session.backend.skeleton)
-        recording = session.snapshot().recording
         busy = recording is not None and recording.running
         training = latest is not None and latest[1].snapshot().running
         why = "Press START on the video first" if not playing else ("Wait for the take and training to end"
@@ -81,7 +84,7 @@ def panel(session: StreamSession, store: Store, project: str, gestures: list[Ges
                   on_click=session.start_recording, args=(plan,), key="live_fix_record")  # fmt: skip
         st.caption("Hold the gesture the way you hold it now: handteach adds the take to its samples and "
                    "trains again (a few seconds). Live then runs the new model.")  # fmt: skip
-        if recording is not None and recording.plan.project == project:  # Live records nothing but fixes
+        if taking:
             _follow(recording, store, project, gestures, model_classes, body)
 
 
