@@ -110,6 +110,33 @@ def test_the_browser_teach_button_reads_the_camera_as_it_is_pressed(tmp_path: Pa
     assert "live_fix_ticket" not in at.session_state
 
 
+def _browser_teach_panel_with_camera(data: str) -> None:
+    from core.data.store import Store
+    from ui.live import browser_fix
+
+    store = Store(data)
+    browser_fix.panel(store, "default", store.list_classes("default"), None, lambda: True)
+
+
+@pytest.mark.slow  # runs a panel under AppTest
+def test_the_teach_panel_is_open_while_its_take_runs(tmp_path: Path) -> None:
+    """Redrawn once the take started, the panel came back collapsed at times in the browser, its "Recording…"
+    line hidden: it is asked open while a take is pending (and while its training runs)."""
+    from streamlit.testing.v1 import AppTest
+
+    from core.data.store import Store
+
+    Store(tmp_path / "data").ensure_project()
+    at = AppTest.from_function(_browser_teach_panel_with_camera, args=(str(tmp_path / "data"),), default_timeout=30)
+    at.run()
+    assert not at.expander[0].proto.expanded
+    at.button(key="live_fix_record").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "live_fix_ticket" in at.session_state and at.expander[0].proto.expanded
+    assert any("in the camera view" in i.value for i in at.info), [i.value for i in at.info]
+
+
 def _rerun_once_for_a_take(_: None = None) -> None:
     """A page that reruns once for take 1000, an ident made afresh on every run (run under AppTest)."""
     import streamlit as st
