@@ -240,8 +240,14 @@ def _video_time(page) -> float:  # noqa: ANN001
 def _teach_it_here(page) -> None:  # noqa: ANN001
     """Live's Teach it here: a take on Live's own stream joins the samples, the project trains again, and the
     webcam streams on with the new model (the panel stays open meanwhile)."""
-    page.get_by_text("A wrong answer? Teach it here").click()
     record = page.get_by_role("button", name=re.compile(r"Show .* for 3 s, then retrain"))
+    for _ in range(3):  # a rerun that lands as the panel opens draws it collapsed again: open it again
+        page.get_by_text("A wrong answer? Teach it here").click()
+        try:
+            record.wait_for(timeout=5_000)
+            break
+        except Exception:  # noqa: BLE001 - still collapsed
+            wait_app_ready(page)
     done = page.get_by_text(re.compile(r"Added \d+ samples of .* and retrained in [0-9.]+ s"))
     for _ in range(3):  # a take of the shared video may hold too few usable hands: show it again
         record.click()
@@ -334,6 +340,7 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
         _shot(page, "5-live-cpm")
         assert not _overflowing(page), _overflowing(page)
         page.get_by_text("🔬 CPM belief maps").click()  # off again: the take below runs on a lighter stream
+        wait_app_ready(page)
 
         _teach_it_here(page)
         _shot(page, "6-live-teach-it-here")
