@@ -25,7 +25,7 @@ const video = Object.assign(document.createElement("video"), { muted: true, play
 const state = {
   args: {}, landmarker: null, numHands: 0, session: null, meta: null, modelVersion: null, loading: null,
   smoother: new Smoother(), lastKey: null, lastEventAt: 0, shown: [], take: null, takesDone: new Set(),
-  fps: 0, frameTimes: [], started: false, scout: null, following: null, now: 0,
+  fps: 0, frameTimes: [], started: false, scout: null, now: 0,
 };
 // The browser tests read the last `keep` frames' results; bench/webcam.py --path browser reads `timing`:
 // frames handled, events sent, when the first label was drawn (epoch ms) and the last 300 labelled frames'
@@ -110,16 +110,12 @@ function masked(source, box) {
   return maskCanvas;
 }
 
-function following() {
-  if (!state.following) {
-    state.following = new Following(
-      (frame) => storeHands(state.landmarker.detectForVideo(frame, state.now)),
-      (frame) => (state.scout ? storeHands(state.scout.detect(frame)) : []),
-      masked,
-    );
-  }
-  return state.following;
-}
+// the browser tests read state.following.switches
+state.following = new Following(
+  (frame) => storeHands(state.landmarker.detectForVideo(frame, state.now)),
+  (frame) => (state.scout ? storeHands(state.scout.detect(frame)) : []),
+  masked,
+);
 
 async function makeLandmarker(fileset) {
   const numHands = Math.max(1, Math.min(4, Number(state.args.num_hands) || 2));
@@ -199,7 +195,7 @@ async function frame(metadata) {
     state.numHands = wanted;
   }
   state.now = now;
-  const hands = following().process(video, wanted, width, height);
+  const hands = state.following.process(video, wanted, width, height);
   const decisions = state.args.mode === "live" ? await classify(hands, width, height) : [];
   if (state.args.mode === "live" && state.session) maybeSendLabels(hands, decisions, width, height, now);
   draw(hands, state.args.mode === "live" ? shownOn(hands, state.shown) : [], width, height);

@@ -74,14 +74,14 @@ def _training(after_take: bool = False) -> bool:
 
 def _panel(store: Store, project: str, gestures: list[GestureClass], model_classes: list[str] | None,
            camera_ready: Callable[[], bool]) -> None:  # fmt: skip
-    busy = pending_ticket(project) is not None or _training()  # open meanwhile, as the server path's panel
+    ticket = pending_ticket(project)
+    busy = ticket is not None or _training()
     result = st.session_state.get(_RESULT)  # after pending_ticket: a take that never came says so here
-    with st.expander(live_fix.EXPANDER, expanded=result is not None or busy):
+    with st.expander(live_fix.EXPANDER, expanded=result is not None or busy):  # open meanwhile, as the server's
         target = live_fix.fix_target(project, gestures)
         if target is None:
             return
-        ticket = pending_ticket(project)
-        why = "Wait for the take and training to end" if ticket is not None or _training() else None
+        why = "Wait for the take and training to end" if busy else None
         title = plain(state.title_of(target, gestures))
         if st.button(f"⏺ Show {title} for {RecordPlan(project, target).duration:g} s, then retrain",
                      disabled=why is not None, help=why, on_click=_issue, args=(project, target, camera_ready),

@@ -126,9 +126,7 @@ def accuracy_figure(result: TrainResult) -> AccuracyFigure:
     return AccuracyFigure(correct, total, measured_on, warning)
 
 
-def training_details(
-    result: TrainResult, body: bool, snapshot: RunSnapshot | None = None, starter: bool = False
-) -> None:
+def training_details(result: TrainResult, body: bool, snapshot: RunSnapshot, starter: bool) -> None:
     """The training's own numbers in the page's diagnostics panel, each said in words (they read "Other hand
     (mirrored) 92%", "Samples (train / validation)", "Starter rows used: 21,864" on the page before)."""
     lines = [
@@ -145,7 +143,7 @@ def training_details(
     with details_panel():
         with st.container(key="train_details"):
             st.caption("  \n".join(lines))
-        if snapshot is not None and snapshot.history:
+        if snapshot.history:
             curves(snapshot, starter)
 
 

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from core.data.clips import StoredClip, add_clip
+from core.data.counts import plural
 from core.data.store import Store
 from core.motion.clip import clip_from_keypoints
 from core.motion.track import follow
@@ -62,7 +63,7 @@ class TakeStatus:
             "done": f"All {self.takes} takes done",
             "stopped": "Stopped",
         }.get(self.phase, self.phase)
-        return f"{doing} · {self.stored} clip{'' if self.stored == 1 else 's'} stored"
+        return f"{doing} · {plural(self.stored, 'clip')} stored"
 
 
 @dataclass
