@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.gestures.features import AugmentConfig, FeatureConfig, augment, mirror_features
+from core.gestures.nearest import squared_distances
 from core.types import FloatArray, IntArray
 
 # Measured on webcam_people's 12 people (bench/openset.py, k = 10): own-example distances of a person's
@@ -96,11 +97,11 @@ class Familiarity:
                               [np.zeros((0, 2 * self.n_classes + 1), np.float32)])  # fmt: skip
 
     def _chunk(self, x: FloatArray) -> FloatArray:
-        squared = (x * x).sum(1)[:, None] - 2.0 * x @ self.reference.T + self._squared_norms[None]
+        squared = squared_distances(x, self.reference, self._squared_norms)
         nearest = np.full((len(x), len(self.groups)), np.inf, np.float32)  # own per class, starter per class, none
         for column, rows in enumerate(self.groups):
             if len(rows):
-                nearest[:, column] = np.sqrt(np.maximum(squared[:, rows].min(axis=1), 0.0))
+                nearest[:, column] = np.sqrt(squared[:, rows].min(axis=1))
         c = self.n_classes
         nearest[:, c : 2 * c] = np.where(self.has_starter, np.minimum(nearest[:, :c], nearest[:, c : 2 * c]), np.inf)
         return nearest

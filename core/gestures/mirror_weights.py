@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.gestures.features import FeatureConfig, mirror_features
+from core.gestures.nearest import squared_distances
 from core.types import FloatArray
 
 # A copy lands on another class when it lies within this share of the person's typical gap between two of their
@@ -78,11 +79,8 @@ def _spread(rows: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
 
 
 def _nearest(a: FloatArray, b: FloatArray) -> tuple[FloatArray, npt.NDArray[np.intp]]:
-    """(len(a),) distance from each row of ``a`` to its nearest row of ``b``, and that row's index in ``b``.
-
-    A matrix product, not scikit-learn's NearestNeighbors: on the busy 2-core machine its OpenMP threads took
-    36 ms a call (1.8 ms on one thread) against 0.03 ms here, and a training of 8 gestures makes 32 calls
-    (``bench/train_time.py``). The same nearest rows but for exact ties."""
-    squared = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * (a @ b.T)
+    """(len(a),) distance from each row of ``a`` to its nearest row of ``b``, and that row's index in ``b``
+    (a training of 8 gestures makes 32 calls, ``bench/train_time.py``)."""
+    squared = squared_distances(a, b)
     nearest = squared.argmin(axis=1)
-    return np.sqrt(np.maximum(squared[np.arange(len(a)), nearest], 0.0)), nearest
+    return np.sqrt(squared[np.arange(len(a)), nearest]), nearest

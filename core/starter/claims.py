@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.gestures.features import FeatureConfig, augment
+from core.gestures.nearest import squared_distances
 from core.gestures.train_config import TrainConfig
 from core.types import FloatArray
 
@@ -71,12 +72,10 @@ def class_radius(points: FloatArray, radius: float, max_radius: float) -> float:
     """``radius`` widened to 1.5x the median nearest-neighbour distance among (n, D) samples, at most ``max_radius``."""
     if len(points) < 2:
         return radius
-    # A matrix product, not NearestNeighbors: its OpenMP threads took 0.1 s a call on the busy 2-core machine,
-    # 0.9 s of an 8-gesture training (bench/train_time.py); at most PER_CLASS_POINTS points a class.
-    p = np.asarray(points, np.float32)
-    squared = (p * p).sum(1)[:, None] + (p * p).sum(1)[None, :] - 2.0 * (p @ p.T)
+    p = np.asarray(points, np.float32)  # at most PER_CLASS_POINTS points a class
+    squared = squared_distances(p, p)
     np.fill_diagonal(squared, np.inf)  # each point's nearest other point
-    nearest = np.sqrt(np.maximum(squared.min(axis=1), 0.0))
+    nearest = np.sqrt(squared.min(axis=1))
     return float(np.clip(1.5 * np.median(nearest), radius, max(radius, max_radius)))
 
 
