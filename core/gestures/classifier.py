@@ -139,9 +139,8 @@ class GestureClassifier:
         if self.familiarity is None or distances is None:
             return [make_prediction(row, self.classes, threshold) for row in p]
         index, known = self.familiarity.answer(p, distances, threshold)
-        rows, c = np.arange(len(p)), len(self.classes)  # columns: own (C), own-or-starter (C), no class (1)
-        near = distances[rows, index]
-        like_untaught = self.familiarity.has_starter[index] & (distances[rows, c + index] >= distances[:, 2 * c])
+        near = distances[np.arange(len(p)), index]  # columns: own (C), own-or-starter (C), no class (1)
+        like_untaught = self.familiarity.has_starter[index] & ~self.familiarity.nearer_to_class(distances, index)
         return [make_prediction(row, self.classes, threshold, bool(k), float(d), bool(u), int(i))
                 for row, k, d, u, i in zip(p, known, near, like_untaught, index, strict=True)]  # fmt: skip
 

@@ -142,12 +142,16 @@ class Familiarity:
         """(N,) the decision for (N, C) probabilities and their (N, 2C + 1) ``class_distances`` divided by
         ``radius × tolerance`` (see the module docstring). A class with no example of its own (a starter
         gesture kept without samples) is judged as a model without examples is: its probability ≥ ``threshold``."""
-        c = self.n_classes
-        best, rows = probabilities.argmax(axis=1), np.arange(len(probabilities))
-        near = ratios[rows, best] <= 1.0
-        nearer = ratios[rows, c + best] < ratios[:, 2 * c]  # inf < inf: no starter hands, no decision here
+        best = probabilities.argmax(axis=1)
+        near = ratios[np.arange(len(best)), best] <= 1.0
         alone = ~self.has_own[best] & (probabilities.max(axis=1) >= threshold)
-        return near | nearer | alone
+        return near | self.nearer_to_class(ratios, best) | alone
+
+    def nearer_to_class(self, ratios: FloatArray, index: IntArray) -> npt.NDArray[np.bool_]:
+        """(N,) whether each row of (N, 2C + 1) ratios lies nearer to class ``index[i]`` (its own examples or
+        starter hands) than to every hand of no class; False for a class without starter hands (inf < inf)."""
+        c = self.n_classes
+        return ratios[np.arange(len(index)), c + index] < ratios[:, 2 * c]
 
     def as_json(self) -> dict[str, object]:
         starter, none = int((self.owner >= self.n_classes).sum()), int((self.owner == NONE).sum())
