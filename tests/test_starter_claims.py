@@ -7,7 +7,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from core.gestures.features import FeatureConfig
 from core.gestures.train_config import TrainConfig
-from core.starter.claims import MAX_REACH, claims, class_distances, overridden_rows, reach
+from core.starter.claims import MAX_REACH, claims, class_distances, overridden_parts, reach
 from core.starter.fit import StarterOptions
 
 D3 = FeatureConfig(use_depth=True)
@@ -46,6 +46,12 @@ def test_a_group_is_claimed_whole_when_a_share_of_it_lies_near_a_class() -> None
     labelled = rejection.copy()
     labelled[:10] = False  # rows of a model class are never "unknown" rows to claim
     assert not claims(distance, labelled, sources, radius=1.0, share=0.1)[:10].any()
+
+
+def overridden_rows(*args, **kwargs) -> np.ndarray:
+    """(S,) the starter rows a training leaves out: conflicting or claimed."""
+    conflicting, claimed = overridden_parts(*args, **kwargs)
+    return conflicting | claimed
 
 
 def test_few_samples_claim_other_peoples_rows_of_their_gesture_a_large_import_does_not() -> None:

@@ -146,24 +146,12 @@ def _at_most(x: FloatArray, y: npt.NDArray[np.str_], per_class: int, rng: np.ran
     return x[keep], y[keep]
 
 
-def overridden_rows(
-    x: FloatArray, y: npt.NDArray[np.str_], starter_x: FloatArray, starter_y: npt.NDArray[np.str_],
-    sources: Sequence[str], active: Sequence[str], counts: Mapping[str, int], feature_config: FeatureConfig,
-    config: TrainConfig, options: StarterOptions, rng: np.random.Generator,
-) -> npt.NDArray[np.bool_]:  # fmt: skip
-    """(S,) starter rows a training leaves out: conflicts with any class, and "unknown" rows (starter rows of
-    no ``active`` class) in groups claimed by a class of at most ``options.claim_max_samples`` samples."""
-    conflicting, claimed = overridden_parts(x, y, starter_x, starter_y, sources, active, counts, feature_config,
-                                            config, options, rng)  # fmt: skip
-    return conflicting | claimed
-
-
 def overridden_parts(
     x: FloatArray, y: npt.NDArray[np.str_], starter_x: FloatArray, starter_y: npt.NDArray[np.str_],
     sources: Sequence[str], active: Sequence[str], counts: Mapping[str, int], feature_config: FeatureConfig,
     config: TrainConfig, options: StarterOptions, rng: np.random.Generator,
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:  # fmt: skip
-    """``overridden_rows`` in its two parts, (S,) each: the rows in conflict with a user sample (the person's hand
+    """(S,) each, the starter rows a training leaves out: the rows in conflict with a user sample (the person's hand
     wins there: no example of anything), and the "unknown" rows of claimed groups (no longer trained as unknown,
     still hands of no class to ``core.gestures.familiarity``)."""
     none = np.zeros(len(starter_x), dtype=bool)

@@ -101,16 +101,3 @@ def sizes_within(sizes: Sequence[int], pool_sizes: Sequence[int]) -> list[int]:
     largest = max(pool_sizes, default=0)
     within = sorted({n for n in sizes if 0 < n < largest})
     return [*within, largest] if largest and any(n >= largest for n in sizes) else within
-
-
-def later_samples_test(labels: Sequence[str], share: float = 0.3) -> npt.NDArray[np.bool_]:
-    """(N,) test mask holding out the last ``share`` of each class's rows (rows in recording order),
-    so the curve asks how well the model does on samples recorded after the ones it learnt from."""
-    y = np.asarray(labels, dtype=str)
-    test = np.zeros(len(y), dtype=bool)
-    for name in set(y.tolist()):
-        rows = np.flatnonzero(y == name)
-        k = int(round(share * len(rows)))
-        if len(rows) >= 2 and k >= 1:
-            test[rows[len(rows) - min(k, len(rows) - 1) :]] = True
-    return test
