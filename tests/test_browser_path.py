@@ -8,7 +8,8 @@ nearest (the fake camera loops the file at its own pace):
 * Record: a take lands in the store, and its samples' keypoints lie within 1 px (median) of the server's;
   the handedness is the server's;
 * Live: the tab's per-frame label equals the server path's classifier on the matched frame on >= 97% of
-  frames, and a real OSC listener on loopback receives the labels through Live's Outputs.
+  frames, and a real OSC listener on loopback receives the labels through Live's Outputs; its *Steady keypoints*
+  switch turns the tab's One Euro filter on (off in this app's settings, so the keypoints compared are raw).
 
 Skips with the reason without chromium, ffmpeg, playwright, the shared video or the built frontend.
 """
@@ -46,7 +47,9 @@ def reference(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - (y4m 
 def app(reference, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN001, ANN201 - (server, playwright page)
     y4m, _ = reference
     base = tmp_path_factory.mktemp("browser-path")
-    server = AppServer(base / "data", keypoints="browser").start()
+    # the tab's keypoints as the hand model gives them, to compare with the server's MediaPipe: the One Euro filter
+    # is compared with the server's on its own (test_browser_smoothing), and switched on in the Live test
+    server = AppServer(base / "data", keypoints="browser", env={"HANDTEACH_SMOOTHING": "off"}).start()
     try:
         with browser_page(y4m, 1280, 900) as page:
             yield server, page
@@ -142,6 +145,12 @@ def test_live_labels_match_the_server_path_and_reach_osc(app, reference) -> None
     )
     assert same / len(frames) >= 0.97, f"{same} of {len(frames)} frames"
     _video_draws_what_the_card_says(page, frame)
+    assert frame.evaluate("() => window.handteach.state.steadyKey") is None  # the filter off, as the settings say
+    page.get_by_text("〰 Steady keypoints").click()  # on: the tab steadies its keypoints as the server would
+    frame = camera_frame(page)
+    frame.wait_for_function("() => window.handteach.state.steadyKey && window.handteach.state.steady.tracks.length",
+                            timeout=30_000)  # fmt: skip
+    assert '"beta":10' in frame.evaluate("() => window.handteach.state.steadyKey")
     plain_words(page, "Live on the browser path")
     datagram = listener.recv(4096)
     assert datagram.startswith(b"/handteach/"), datagram[:60]

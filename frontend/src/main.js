@@ -12,6 +12,7 @@ import { CROP_SIDE, JPEG_QUALITY, cropBox, jpegBase64, maxFrames, takeHand, take
 import { cameraProblem, labelEvent, labelsKey, shownOn } from "./events.js";
 import { Outbox } from "./outbox.js";
 import { Following } from "./following.js";
+import { KeypointSmoother } from "./smoothing.js";
 
 const ASSETS = new URL("./", window.location.href).href; // served by Streamlit from the component's folder
 const LABEL_EVENT_GAP_MS = 100; // at most 10 label events a second leave the tab (the server throttles too)
@@ -25,7 +26,7 @@ const video = Object.assign(document.createElement("video"), { muted: true, play
 const state = {
   args: {}, landmarker: null, numHands: 0, session: null, meta: null, modelVersion: null, loading: null,
   smoother: new Smoother(), lastKey: null, lastEventAt: 0, shown: [], take: null, takesDone: new Set(),
-  fps: 0, frameTimes: [], started: false, scout: null, now: 0,
+  fps: 0, frameTimes: [], started: false, scout: null, now: 0, steady: null, steadyKey: null,
 };
 // The browser tests read the last `keep` frames' results; bench/webcam.py --path browser reads `timing`:
 // frames handled, events sent, when the first label was drawn (epoch ms) and the last 300 labelled frames'
@@ -195,7 +196,7 @@ async function frame(metadata) {
     state.numHands = wanted;
   }
   state.now = now;
-  const hands = state.following.process(video, wanted, width, height);
+  const hands = steadied(state.following.process(video, wanted, width, height), width, height, now);
   const decisions = state.args.mode === "live" ? await classify(hands, width, height) : [];
   if (state.args.mode === "live" && state.session) maybeSendLabels(hands, decisions, width, height, now);
   draw(hands, state.args.mode === "live" ? shownOn(hands, state.shown) : [], width, height);
@@ -203,6 +204,16 @@ async function frame(metadata) {
   if (state.take) captureForTake(hands, width, height, now);
   countFps(now);
   keepForTests(hands, decisions, now);
+}
+
+// The keypoints through the server's One Euro filter (smoothing.js) while the page asks for it (`steady`, the
+// filter's settings), a fresh filter whenever they change; as the hand model gives them otherwise.
+function steadied(hands, width, height, now) {
+  const config = state.args.steady;
+  if (!config) return hands;
+  const key = JSON.stringify(config);
+  if (key !== state.steadyKey) [state.steady, state.steadyKey] = [new KeypointSmoother(config), key];
+  return state.steady.update(hands, width, height, now / 1000);
 }
 
 async function classify(hands, width, height) {

@@ -20,6 +20,8 @@ from typing import Any
 import streamlit as st
 import streamlit.components.v1 as components
 
+from core.keypoints.smoothing import SmoothingConfig
+
 BUILD_DIR = Path(__file__).parent / "frontend_build"
 ASSETS = ("index.html", "app.js", "vision_wasm_internal.js", "vision_wasm_internal.wasm",
           "ort-wasm-simd-threaded.wasm", "hand_landmarker.task")  # fmt: skip
@@ -41,11 +43,20 @@ def camera(key: str, mode: str, num_hands: int, **args: Any) -> dict | None:
     """Render the component (``mode``: "record" or "live") and return its latest event if it is new, else None.
 
     ``args`` pass on as they are: ``model`` (ONNX bytes), ``model_version``, ``tolerance``, ``threshold``,
-    ``take`` (a ``TakeTicket.as_args()``), ``debug_frames`` (the browser tests read that many frames' results).
+    ``take`` (a ``TakeTicket.as_args()``), ``steady`` (``steady_args``), ``debug_frames`` (the browser tests read
+    that many frames' results).
     """
     ack = acknowledgement(st.session_state.get(key))  # the value this run reads, known before the call renders
     value = _declared()(key=key, default=None, mode=mode, num_hands=int(num_hands), ack=ack, **args)
     return fresh_event(st.session_state, f"{key}_seen", value)
+
+
+def steady_args(config: SmoothingConfig) -> dict[str, float] | None:
+    """The ``steady`` argument: the One Euro filter's settings as ``frontend/src/smoothing.js`` names them, or None
+    (keypoints as the hand model gives them) when the filter is off."""
+    if not config.enabled:
+        return None
+    return {"minCutoff": config.min_cutoff, "beta": config.beta, "dCutoff": config.d_cutoff, "maxJump": config.max_jump}
 
 
 def acknowledgement(value: object) -> dict | None:

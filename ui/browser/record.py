@@ -15,8 +15,9 @@ import streamlit as st
 from core.data.browser_take import TakeReport, TakeTicket
 from core.data.extract import ExtractConfig
 from core.data.store import Store
-from ui.browser.component import camera
+from ui.browser.component import camera, steady_args
 from ui.browser.takes import TakeSlot
+from ui.common import state
 from ui.common.text import plain
 from ui.samples.take_panel import rejection_text
 
@@ -33,9 +34,9 @@ def record_panel(store: Store, project: str, class_name: str, title: str, rate: 
     ticket, dropped = _TAKE.pending()
     if dropped:
         st.session_state[_RESULT] = "The last take never arrived from the browser: record it again."
-    event = camera(
-        KEY, "record", extract.hands_per_frame + 1, take=ticket.as_args() if ticket else None, debug_frames=debug_frames
-    )  # fmt: skip — one hand more than asked for, so a second hand rejects
+    event = camera(KEY, "record", extract.hands_per_frame + 1, take=ticket.as_args() if ticket else None,
+                   steady=steady_args(state.settings().smoothing), debug_frames=debug_frames)  # fmt: skip
+    # one hand more than asked for, so a second hand rejects the frame; keypoints steadied as the server steadies them
     if event is not None:
         _handle(event, store)
     problem = st.session_state.get(_CAMERA)

@@ -13,14 +13,14 @@ sends each hand's label when it changes (``core.outputs.browser_labels``): check
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import streamlit as st
 
 from core.gestures.catalog import GestureClass
 from core.outputs.browser_labels import EventGate, label_result
 from core.types import Prediction
-from ui.browser.component import camera
+from ui.browser.component import camera, steady_args
 from ui.browser.model import model_for_browser
 from ui.common import state
 from ui.common.text import plain
@@ -52,6 +52,7 @@ class Settings:
     threshold: float
     tolerance: float
     hands: int
+    steady: dict[str, float] | None  # the tab's keypoint filter (steady_args), None: off
 
 
 def live_browser(project: str, model, gestures: list[GestureClass], debug_frames: int = 0) -> None:  # noqa: ANN001
@@ -62,7 +63,11 @@ def live_browser(project: str, model, gestures: list[GestureClass], debug_frames
         left, right = st.columns([3, 2], gap="large")
         with left:
             threshold, tolerance = unknown_setting(model, project)
-            st.caption("The 3D view, steady keypoints and the CPM panel need keypoints on the server (sidebar).")
+            smoothing = state.settings().smoothing
+            steady = st.toggle("〰 Steady keypoints", value=smoothing.enabled, key="live_steady",
+                               help="A One Euro filter on the keypoints, in this browser: the skeleton and the "
+                                    "features stop jittering (parameters: HANDTEACH_SMOOTHING_* settings)")  # fmt: skip
+            st.caption("The 3D view and the CPM panel need keypoints on the server (sidebar).")
         with right:
             live: BrowserLive = st.session_state.setdefault("browser_live", BrowserLive())
             known = list(model.classes) if model is not None else None
@@ -71,7 +76,14 @@ def live_browser(project: str, model, gestures: list[GestureClass], debug_frames
             outputs_panel.show(session)
     stamp = state.model_stamp(project)  # the model the page loaded; a later save reruns the page (_body)
     with frame:
-        st.fragment(_body)(project, model, stamp, gestures, Settings(threshold, tolerance, hands or 1), debug_frames)
+        st.fragment(_body)(
+            project,
+            model,
+            stamp,
+            gestures,
+            Settings(threshold, tolerance, hands or 1, steady_args(replace(smoothing, enabled=steady))),
+            debug_frames,
+        )
 
 
 def _body(project: str, model, stamp: int, gestures: list[GestureClass], settings: Settings,  # noqa: ANN001
@@ -85,7 +97,7 @@ def _body(project: str, model, stamp: int, gestures: list[GestureClass], setting
     video_col, result_col = st.columns([3, 2], gap="large")
     ticket = browser_fix.pending_ticket(project)  # Teach it here: a take for the tab to record
     args: dict = {"tolerance": settings.tolerance, "threshold": settings.threshold, "debug_frames": debug_frames,
-                  "take": ticket.as_args() if ticket else None}  # fmt: skip
+                  "take": ticket.as_args() if ticket else None, "steady": settings.steady}  # fmt: skip
     if model is not None:
         version, data = model_for_browser(project, stamp, model, gestures)
         args.update(model_version=version, model=data if live.model_version != version else None)
