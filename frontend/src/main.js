@@ -6,13 +6,14 @@ import { FilesetResolver, HandLandmarker } from "@mediapipe/tasks-vision";
 import * as ort from "onnxruntime-web";
 import { readMetadata } from "../../examples/onnx_metadata.mjs";
 import { connect } from "./protocol.js";
-import { landmarkTensorData, mirrorX, pixelPoints, storeHands } from "./hands.js";
+import { landmarkTensorData, pixelPoints, storeHands } from "./hands.js";
 import { Smoother, decide, distanceRows, rows } from "./decide.js";
 import { CROP_SIDE, JPEG_QUALITY, cropBox, jpegBase64, maxFrames, takeHand, takeMessage } from "./take.js";
 import { cameraProblem, labelEvent, labelsKey, shownOn } from "./events.js";
 import { Outbox } from "./outbox.js";
 import { Following } from "./following.js";
 import { KeypointSmoother } from "./smoothing.js";
+import { drawFrame } from "./draw.js";
 
 const ASSETS = new URL("./", window.location.href).href; // served by Streamlit from the component's folder
 const LABEL_EVENT_GAP_MS = 100; // at most 10 label events a second leave the tab (the server throttles too)
@@ -282,52 +283,7 @@ function cropOf(hand, width, height) {
 
 function draw(hands, decisions, width, height) {
   if (canvas.width !== width || canvas.height !== height) Object.assign(canvas, { width, height });
-  ctx.save();
-  ctx.translate(width, 0);
-  ctx.scale(-1, 1); // the selfie preview; the points stay unmirrored, mirrored only where drawn
-  ctx.drawImage(video, 0, 0, width, height);
-  ctx.restore();
-  hands.forEach((hand, h) => {
-    const points = pixelPoints(hand, width, height).map(([x, y]) => [mirrorX(x, width), y]);
-    ctx.strokeStyle = "#30e060";
-    ctx.lineWidth = 3;
-    for (const { start, end } of HandLandmarker.HAND_CONNECTIONS) {
-      ctx.beginPath();
-      ctx.moveTo(...points[start]);
-      ctx.lineTo(...points[end]);
-      ctx.stroke();
-    }
-    ctx.fillStyle = "#ff3060";
-    for (const [x, y] of points) ctx.fillRect(x - 3, y - 3, 6, 6);
-    const decision = decisions[h];
-    if (decision) drawLabel(decision, points, height);
-  });
-  drawTakeBadge(width);
-}
-
-function drawLabel(decision, points, height) {
-  const emoji = decision.known ? (state.meta.emoji[decision.index] || "") : "";
-  const text = `${emoji} ${decision.label} ${Math.round(decision.score * 100)}%`.trim();
-  const x = Math.min(...points.map((p) => p[0])), y = Math.max(24, Math.min(...points.map((p) => p[1])) - 10);
-  ctx.font = "bold 22px sans-serif";
-  ctx.fillStyle = "rgba(0,0,0,0.6)";
-  ctx.fillRect(x - 4, y - 22, ctx.measureText(text).width + 8, 28);
-  ctx.fillStyle = decision.known ? "#ffffff" : "#ffcc66";
-  ctx.fillText(text, x, Math.min(y, height - 6));
-}
-
-function drawTakeBadge(width) {
-  const take = state.take;
-  if (!take) return;
-  const elapsed = (performance.now() - take.started) / 1000, { countdown, class_name: name } = take.ticket;
-  ctx.font = "bold 28px sans-serif";
-  ctx.fillStyle = "rgba(0,0,0,0.6)";
-  ctx.fillRect(0, 0, width, 40);
-  ctx.fillStyle = elapsed < countdown ? "#ffffff" : "#ff5050";
-  const text = elapsed < countdown
-    ? `get ready: ${name}  ${Math.ceil(countdown - elapsed)}`
-    : `REC ${name}  ${Math.max(0, take.end - elapsed).toFixed(1)}s  ${take.frames.length} frames`;
-  ctx.fillText(text, 12, 30);
+  drawFrame(ctx, video, hands, decisions, state.meta, state.take, width, height);
 }
 
 function countFps(now) {

@@ -1,0 +1,53 @@
+// What the tab draws on its canvas each frame: the mirrored (selfie) preview, each hand's skeleton and the label
+// the card shows, and a take's countdown or recording badge. The points stay unmirrored; mirrored where drawn.
+
+import { HandLandmarker } from "@mediapipe/tasks-vision";
+import { mirrorX, pixelPoints } from "./hands.js";
+
+// `meta`: the running model's metadata (its emoji), `take`: the take being recorded or null.
+export function drawFrame(ctx, video, hands, decisions, meta, take, width, height) {
+  ctx.save();
+  ctx.translate(width, 0);
+  ctx.scale(-1, 1);
+  ctx.drawImage(video, 0, 0, width, height);
+  ctx.restore();
+  hands.forEach((hand, h) => {
+    const points = pixelPoints(hand, width, height).map(([x, y]) => [mirrorX(x, width), y]);
+    ctx.strokeStyle = "#30e060";
+    ctx.lineWidth = 3;
+    for (const { start, end } of HandLandmarker.HAND_CONNECTIONS) {
+      ctx.beginPath();
+      ctx.moveTo(...points[start]);
+      ctx.lineTo(...points[end]);
+      ctx.stroke();
+    }
+    ctx.fillStyle = "#ff3060";
+    for (const [x, y] of points) ctx.fillRect(x - 3, y - 3, 6, 6);
+    const decision = decisions[h];
+    if (decision) drawLabel(ctx, decision, meta, points, height);
+  });
+  if (take) drawTakeBadge(ctx, take, width);
+}
+
+function drawLabel(ctx, decision, meta, points, height) {
+  const emoji = decision.known && meta ? (meta.emoji[decision.index] || "") : "";
+  const text = `${emoji} ${decision.label} ${Math.round(decision.score * 100)}%`.trim();
+  const x = Math.min(...points.map((p) => p[0])), y = Math.max(24, Math.min(...points.map((p) => p[1])) - 10);
+  ctx.font = "bold 22px sans-serif";
+  ctx.fillStyle = "rgba(0,0,0,0.6)";
+  ctx.fillRect(x - 4, y - 22, ctx.measureText(text).width + 8, 28);
+  ctx.fillStyle = decision.known ? "#ffffff" : "#ffcc66";
+  ctx.fillText(text, x, Math.min(y, height - 6));
+}
+
+function drawTakeBadge(ctx, take, width) {
+  const elapsed = (performance.now() - take.started) / 1000, { countdown, class_name: name } = take.ticket;
+  ctx.font = "bold 28px sans-serif";
+  ctx.fillStyle = "rgba(0,0,0,0.6)";
+  ctx.fillRect(0, 0, width, 40);
+  ctx.fillStyle = elapsed < countdown ? "#ffffff" : "#ff5050";
+  const text = elapsed < countdown
+    ? `get ready: ${name}  ${Math.ceil(countdown - elapsed)}`
+    : `REC ${name}  ${Math.max(0, take.end - elapsed).toFixed(1)}s  ${take.frames.length} frames`;
+  ctx.fillText(text, 12, 30);
+}
