@@ -33,10 +33,14 @@ class TakeSlot:
         st.session_state[self.name] = self.ledger().issue(ticket)
         st.session_state[f"{self.name}_until"] = time.monotonic() + ticket.countdown + ticket.duration + GRACE_S
 
+    def issued(self) -> TakeTicket | None:
+        """The take issued and not yet ended, overdue or not (``pending`` drops an overdue one)."""
+        return st.session_state.get(self.name)
+
     def pending(self) -> tuple[TakeTicket | None, bool]:
         """(the take the tab should record now, or None; whether one ran past its deadline and was dropped now:
         the tab never sent it, closed or reloaded)."""
-        ticket: TakeTicket | None = st.session_state.get(self.name)
+        ticket = self.issued()
         if ticket is None:
             return None, False
         if time.monotonic() > st.session_state.get(f"{self.name}_until", 0.0):

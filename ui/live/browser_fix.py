@@ -29,8 +29,8 @@ _TAKE, _RESULT = TakeSlot("live_fix_ticket"), "live_fix_take"
 
 def pending_ticket(project: str) -> TakeTicket | None:
     """The take the tab should record now (the component's ``take`` argument), or None."""
-    ticket: TakeTicket | None = st.session_state.get(_TAKE.name)
-    if ticket is None or ticket.project != project:
+    ticket = _TAKE.issued()
+    if ticket is None or ticket.project != project:  # another project's take is left for its own page to drop
         return None
     ticket, dropped = _TAKE.pending()
     if dropped:
