@@ -71,13 +71,16 @@ else:
 
     def live_results() -> None:
         snapshot = session.snapshot(publish=True)  # from now on the video draws the answer the cards show
-        with st.container(key="live_prediction"):
-            cards.prediction_cards(snapshot, gestures, body)
-            cards.labels_line(snapshot)  # word for word the labels drawn on the video
-        health.show_stream_health(snapshot, "live")
-        outputs_panel.status(session)
-        for panel in cards.LIVE_PANELS:
-            panel(session)
+        # One container: the rerun's elements come and go (a warning, a card more) inside it, so the panel under
+        # it (Teach it here) keeps its place; shifted, its button was drawn afresh under the pointer
+        with st.container(key="live_results"):
+            with st.container(key="live_prediction"):
+                cards.prediction_cards(snapshot, gestures, body)
+                cards.labels_line(snapshot)  # word for word the labels drawn on the video
+            health.show_stream_health(snapshot, "live")
+            outputs_panel.status(session)
+            for panel in cards.LIVE_PANELS:
+                panel(session)
 
     def live_cpm() -> None:
         with st.container(key="live_cpm_panel"):
@@ -86,8 +89,11 @@ else:
     with result_col:
         st.fragment(run_every=0.5 if playing else None)(live_results)()
         known = list(model.classes) if model is not None else None
-        fix = st.fragment(run_every=0.5 if playing else None)(live_fix.panel)  # record a take, retrain
-        fix(session, state.store(), project, gestures, known, playing)
+        polling = playing and live_fix.in_progress(
+            session, project
+        )  # only then: a redraw under the pointer lost presses
+        fix = st.fragment(run_every=0.5 if polling else None)(live_fix.panel)  # record a take, retrain
+        fix(session, state.store(), project, gestures, known, playing, polling)
     if show_3d:  # under the video: in the results column it was squeezed (its axis title cut to "epth (m)")
         with video_col:
             st.fragment(run_every=0.5 if playing else None)(cards.stream_view3d)(session, "live_3d_view")

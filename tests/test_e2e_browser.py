@@ -237,21 +237,36 @@ def _video_time(page) -> float:  # noqa: ANN001
         WEBRTC_IFRAME))  # fmt: skip
 
 
+def _press_teach(page, record) -> None:  # noqa: ANN001
+    """Open the panel and press its button until the take begins ("Get ready to show…"), as a user would press
+    again: a rerun that lands as the panel opens draws it collapsed. (While the panel redrew itself twice a second
+    even when idle, its button was 'not stable, detached from the DOM' for 30 s at a time: 3 runs of 3 failed here
+    before ui/live/live_fix.py polled only while a take or its training runs.)"""
+    begun = page.get_by_text(re.compile("Get ready to show|Recording .* keep it in view"))
+    for _ in range(3):
+        if not record.is_visible():
+            page.get_by_text("A wrong answer? Teach it here").click()
+            try:
+                record.wait_for(timeout=5_000)
+            except Exception:  # noqa: BLE001 - still collapsed: open it again
+                wait_app_ready(page)
+                continue
+        record.click()
+        try:
+            begun.first.wait_for(timeout=10_000)
+            return
+        except Exception:  # noqa: BLE001 - no take began: press again
+            wait_app_ready(page)
+    raise AssertionError("Teach it here's take never began after three presses")
+
+
 def _teach_it_here(page) -> None:  # noqa: ANN001
     """Live's Teach it here: a take on Live's own stream joins the samples, the project trains again, and the
     webcam streams on with the new model (the panel stays open meanwhile)."""
     record = page.get_by_role("button", name=re.compile(r"Show .* for 3 s, then retrain"))
-    for _ in range(3):  # a rerun that lands as the panel opens draws it collapsed again: open it again
-        page.get_by_text("A wrong answer? Teach it here").click()
-        try:
-            record.wait_for(timeout=5_000)
-            break
-        except Exception:  # noqa: BLE001 - still collapsed
-            wait_app_ready(page)
     done = page.get_by_text(re.compile(r"Added \d+ samples of .* and retrained in [0-9.]+ s"))
     for _ in range(3):  # a take of the shared video may hold too few usable hands: show it again
-        record.click()
-        page.get_by_text(re.compile("Get ready to show")).wait_for(timeout=15_000)
+        _press_teach(page, record)
         page.get_by_text(re.compile(r"Added \d+ samples|No usable hand")).wait_for(timeout=60_000)
         try:
             done.wait_for(timeout=60_000)

@@ -159,3 +159,40 @@ def test_a_take_s_end_reruns_the_page_once_however_its_ident_was_made() -> None:
     assert at.session_state["runs"] == 2  # the first run, then the one rerun
     at.run()
     assert at.session_state["runs"] == 3
+
+
+def _server_teach_panel(data: str) -> None:
+    """Live's server-path Teach it here as pages/live.py lays it out: the panel polls only while a take runs."""
+    import streamlit as st
+
+    from core.data.store import Store
+    from ui.live import live_fix
+    from ui.webcam.stream import StreamSession
+
+    store = Store(data)
+    session = st.session_state.setdefault("session", StreamSession("live", store=store))
+    polling = live_fix.in_progress(session, "default")
+    st.session_state["polled"] = st.session_state.get("polled", []) + [polling]
+    fix = st.fragment(run_every=0.5 if polling else None)(live_fix.panel)  # a press reruns only the fragment
+    fix(session, store, "default", store.list_classes("default"), None, True, polling)
+
+
+@pytest.mark.slow  # runs a panel under AppTest
+def test_the_server_panel_polls_only_while_its_take_runs(tmp_path: Path) -> None:
+    """Redrawn twice a second while idle, the button was replaced under the pointer and a press was at times lost
+    (the walkthrough: 'element is not stable, detached from the DOM' for 30 s). Idle, the page asks no polling;
+    once a take runs it does. (AppTest reruns the whole script on a press, fragment or not: the panel's own rerun of
+    the page from its fragment is checked in the real browser, by test_e2e_browser's Teach it here.)"""
+    from streamlit.testing.v1 import AppTest
+
+    from core.data.store import Store
+
+    Store(tmp_path / "data").ensure_project()
+    at = AppTest.from_function(_server_teach_panel, args=(str(tmp_path / "data"),), default_timeout=30)
+    at.run()
+    assert at.session_state["polled"] == [False]
+    at.button(key="live_fix_record").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.session_state["polled"][-1] is True, at.session_state["polled"]  # the take's page run polls
+    assert any("Get ready to show" in i.value for i in at.info), [i.value for i in at.info]

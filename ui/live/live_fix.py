@@ -60,12 +60,37 @@ def fix_plan(body: bool, model_classes: list[str] | None, counts: dict[str, int]
     return FixPlan(starter=not body, keep_unrecorded=not body and bool(unrecorded))
 
 
-def panel(session: StreamSession, store: Store, project: str, gestures: list[GestureClass],
-          model_classes: list[str] | None, playing: bool) -> None:  # fmt: skip
-    """The "Teach it here" expander under Live's results (a fragment: it polls the take and the training)."""
-    body = session.backend.skeleton == "body"
+def _latest(project: str) -> tuple | None:
+    """The latest fix of ``project`` that started a training (RUN_KEY's value), or None."""
     latest = st.session_state.get(RUN_KEY)
-    latest = latest if latest is not None and latest[1] is not None and latest[1].project == project else None
+    return latest if latest is not None and latest[1] is not None and latest[1].project == project else None
+
+
+def in_progress(session: StreamSession, project: str) -> bool:
+    """Whether a take of ``project`` or its training runs: only then does the panel poll (``panel``'s ``polling``).
+    Redrawn twice a second while idle, its button was replaced under the pointer: a press was at times lost
+    (the walkthrough's clicks found it 'not stable, detached from the DOM' for 30 s)."""
+    recording = session.snapshot().recording
+    latest = _latest(project)
+    return (recording is not None and recording.running and recording.plan.project == project) or (
+        latest is not None and latest[1].snapshot().running
+    )
+
+
+def panel(session: StreamSession, store: Store, project: str, gestures: list[GestureClass],
+          model_classes: list[str] | None, playing: bool, polling: bool = False) -> None:  # fmt: skip
+    """The "Teach it here" expander under Live's results (a fragment: it polls the take and the training while
+    ``in_progress``; ``polling``: whether this fragment reruns by itself, else a take or training begun in this run
+    reruns the page so that it does)."""
+    _draw(session, store, project, gestures, model_classes, playing)
+    if not polling and in_progress(session, project):
+        st.rerun(scope="app")  # a press began a take, or a take's end its training: the page makes this panel poll
+
+
+def _draw(session: StreamSession, store: Store, project: str, gestures: list[GestureClass],
+          model_classes: list[str] | None, playing: bool) -> None:  # fmt: skip
+    body = session.backend.skeleton == "body"
+    latest = _latest(project)
     recording = session.snapshot().recording
     taking = recording is not None and recording.plan.project == project  # Live records nothing but fixes
     # open while a take or its training runs: the panel, redrawn once the take starts, came back collapsed at
