@@ -161,20 +161,24 @@ def test_a_take_s_end_reruns_the_page_once_however_its_ident_was_made() -> None:
     assert at.session_state["runs"] == 3
 
 
-def _server_teach_panel(data: str) -> None:
-    """Live's server-path Teach it here as pages/live.py lays it out: the panel polls only while a take runs."""
+def _server_teach_panel(data: str, playing: bool = True) -> None:
+    """Live's server-path Teach it here as pages/live.py lays it out: the panel polls only while a take runs.
+    Not ``playing``: the webcam stopped, with a take already begun (a stop mid-take)."""
     import streamlit as st
 
     from core.data.store import Store
     from ui.live import live_fix
+    from ui.webcam.recorder import RecordPlan
     from ui.webcam.stream import StreamSession
 
     store = Store(data)
     session = st.session_state.setdefault("session", StreamSession("live", store=store))
-    polling = live_fix.in_progress(session, "default")
+    if not playing and "taking" not in st.session_state:
+        st.session_state["taking"] = session.start_recording(RecordPlan("default", "thumbs_up"))
+    polling = playing and live_fix.in_progress(session, "default")
     st.session_state["polled"] = st.session_state.get("polled", []) + [polling]
     fix = st.fragment(run_every=0.5 if polling else None)(live_fix.panel)  # a press reruns only the fragment
-    fix(session, store, "default", store.list_classes("default"), None, True, polling)
+    fix(session, store, "default", store.list_classes("default"), None, playing, polling)
 
 
 @pytest.mark.slow  # runs a panel under AppTest
@@ -196,3 +200,18 @@ def test_the_server_panel_polls_only_while_its_take_runs(tmp_path: Path) -> None
     assert not at.exception, [e.message for e in at.exception]
     assert at.session_state["polled"][-1] is True, at.session_state["polled"]  # the take's page run polls
     assert any("Get ready to show" in i.value for i in at.info), [i.value for i in at.info]
+
+
+@pytest.mark.slow  # runs a panel under AppTest
+def test_a_take_without_the_webcam_does_not_rerun_the_page_again_and_again(tmp_path: Path) -> None:
+    """A take begun, then the webcam stopped: the page does not poll, and the panel must not ask it to (each run
+    would ask again)."""
+    from streamlit.testing.v1 import AppTest
+
+    from core.data.store import Store
+
+    Store(tmp_path / "data").ensure_project()
+    at = AppTest.from_function(_server_teach_panel, args=(str(tmp_path / "data"), False), default_timeout=30)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.session_state["polled"] == [False]  # one run, no rerun asked

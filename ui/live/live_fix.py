@@ -83,7 +83,7 @@ def panel(session: StreamSession, store: Store, project: str, gestures: list[Ges
     ``in_progress``; ``polling``: whether this fragment reruns by itself, else a take or training begun in this run
     reruns the page so that it does)."""
     _draw(session, store, project, gestures, model_classes, playing)
-    if not polling and in_progress(session, project):
+    if playing and not polling and in_progress(session, project):  # playing: the page's run then polls (no loop)
         st.rerun(scope="app")  # a press began a take, or a take's end its training: the page makes this panel poll
 
 
