@@ -1,12 +1,11 @@
 """Live: recognise gestures on the webcam (per hand, with confidence and timings), or on an uploaded file."""
 
-from dataclasses import replace
-
 import streamlit as st
 
 from ui.browser import path as keypoints_path
 from ui.common import state, widgets
 from ui.live import browser_live, cards, cpm_panel, file_panel, live_fix, outputs_panel
+from ui.live.steady import steady_setting
 from ui.live.unknown_panel import unknown_setting
 from ui.webcam import health
 from ui.webcam.widget import session_backend, stream_session, tracker_config, webcam
@@ -51,18 +50,11 @@ else:
         )
         cpm_on = not body and cpm_panel.stream_toggle(backend)
         show_3d = st.toggle("🧊 3D view", key="live_3d", help="The keypoints in metres, rotatable, twice a second")
-        smoothing = state.settings().smoothing
-        steady = st.toggle(
-            "〰 Steady keypoints",
-            value=smoothing.enabled,
-            key="live_steady",
-            help="A One Euro filter on the keypoints: the skeleton and the features stop jittering "
-            "(parameters: HANDTEACH_SMOOTHING_* settings)",
-        )
+        smoothing = steady_setting()
         cpm_view = cpm_panel.view_choice(backend) if cpm_on else None
         outputs_panel.show(session)
     session.set_cpm_panel(cpm_on)
-    session.set_smoothing(replace(smoothing, enabled=steady))
+    session.set_smoothing(smoothing)
     session.set_classifier(model, threshold, tolerance)
     session.set_tracker_config(tracker_config(max_hands=hands or 1))
     with video_col:
@@ -89,9 +81,8 @@ else:
     with result_col:
         st.fragment(run_every=0.5 if playing else None)(live_results)()
         known = list(model.classes) if model is not None else None
-        polling = playing and live_fix.in_progress(
-            session, project
-        )  # only then: a redraw under the pointer lost presses
+        # the Teach it here panel polls only while its take or training runs: redrawn idle, it lost presses
+        polling = playing and live_fix.in_progress(session, project)
         fix = st.fragment(run_every=0.5 if polling else None)(live_fix.panel)  # record a take, retrain
         fix(session, state.store(), project, gestures, known, playing, polling)
     if show_3d:  # under the video: in the results column it was squeezed (its axis title cut to "epth (m)")

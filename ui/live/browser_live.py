@@ -13,7 +13,7 @@ sends each hand's label when it changes (``core.outputs.browser_labels``): check
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import streamlit as st
 
@@ -26,6 +26,7 @@ from ui.common import state
 from ui.common.text import plain
 from ui.common.widgets import details_panel
 from ui.live import browser_fix, cards, outputs_panel
+from ui.live.steady import steady_setting
 from ui.live.unknown_panel import unknown_setting
 from ui.webcam.widget import stream_session
 
@@ -63,10 +64,7 @@ def live_browser(project: str, model, gestures: list[GestureClass], debug_frames
         left, right = st.columns([3, 2], gap="large")
         with left:
             threshold, tolerance = unknown_setting(model, project)
-            smoothing = state.settings().smoothing
-            steady = st.toggle("〰 Steady keypoints", value=smoothing.enabled, key="live_steady",
-                               help="A One Euro filter on the keypoints, in this browser: the skeleton and the "
-                                    "features stop jittering (parameters: HANDTEACH_SMOOTHING_* settings)")  # fmt: skip
+            smoothing = steady_setting(in_browser=True)
             st.caption("The 3D view and the CPM panel need keypoints on the server (sidebar).")
         with right:
             live: BrowserLive = st.session_state.setdefault("browser_live", BrowserLive())
@@ -76,14 +74,8 @@ def live_browser(project: str, model, gestures: list[GestureClass], debug_frames
             outputs_panel.show(session)
     stamp = state.model_stamp(project)  # the model the page loaded; a later save reruns the page (_body)
     with frame:
-        st.fragment(_body)(
-            project,
-            model,
-            stamp,
-            gestures,
-            Settings(threshold, tolerance, hands or 1, steady_args(replace(smoothing, enabled=steady))),
-            debug_frames,
-        )
+        settings = Settings(threshold, tolerance, hands or 1, steady_args(smoothing))
+        st.fragment(_body)(project, model, stamp, gestures, settings, debug_frames)
 
 
 def _body(project: str, model, stamp: int, gestures: list[GestureClass], settings: Settings,  # noqa: ANN001

@@ -13,7 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -25,8 +25,9 @@ from core.motion.model import MotionModel, MotionModelError
 from core.motion.spotting import SpotConfig, SpotEvent, Spotter
 from core.motion.track import follow
 from core.types import Keypoints, RGBImage
-from ui.common import state, widgets
+from ui.common import widgets
 from ui.live import outputs_panel
+from ui.live.steady import steady_setting
 from ui.webcam import health
 from ui.webcam.overlay import draw_badge
 
@@ -136,12 +137,11 @@ def live_page(store: Store, project: str) -> None:
     session = stream_session("live", draw_predictions=False)
     video_col, result_col = st.columns([3, 2], gap="large")
     with result_col:
-        smoothing = state.settings().smoothing
-        steady = st.toggle("〰 Steady keypoints", value=smoothing.enabled, key="live_steady")
+        smoothing = steady_setting()
         outputs = outputs_panel.show(session)
     if feed is not None:  # motion events go out as they end, beside each frame's hands
         feed.on_event = None if outputs is None else outputs.publish_motion
-    session.set_smoothing(replace(smoothing, enabled=steady))
+    session.set_smoothing(smoothing)
     session.set_classifier(None)
     session.set_tracker_config(tracker_config(max_hands=1))
     session.set_motion_hook(feed)

@@ -1,0 +1,21 @@
+"""Live's *〰 Steady keypoints* switch (server path, motion projects and the browser path alike)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from core.keypoints.smoothing import SmoothingConfig
+from ui.common import state
+
+
+def steady_setting(in_browser: bool = False) -> SmoothingConfig:
+    """The switch, starting from the settings' filter (``HANDTEACH_SMOOTHING``): that filter, on or off as chosen.
+    ``in_browser``: the tab runs it (``frontend/src/smoothing.js``), and the help says so."""
+    smoothing = state.settings().smoothing
+    where = ", in this browser" if in_browser else ""
+    on = st.toggle("〰 Steady keypoints", value=smoothing.enabled, key="live_steady",
+                   help=f"A One Euro filter on the keypoints{where}: the skeleton and the features stop jittering "
+                        "(parameters: HANDTEACH_SMOOTHING_* settings)")  # fmt: skip
+    return replace(smoothing, enabled=on)
