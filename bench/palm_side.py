@@ -33,6 +33,7 @@ from bench.fewshot_people import webcam_people  # noqa: E402
 from bench.fewshot_pixels import PixelFeatures  # noqa: E402
 from bench.openset import split_of  # noqa: E402
 from bench.shared_sets import CACHE, largest, photos  # noqa: E402
+from core.gestures.nearest import squared_distances  # noqa: E402
 from core.io.crops import crop_with_transform  # noqa: E402
 from core.io.images import read_image  # noqa: E402
 from core.keypoints.cache import detect_in_photos  # noqa: E402
@@ -73,8 +74,7 @@ def classifier():
 
 
 def nearest_median(a: np.ndarray, b: np.ndarray) -> float:
-    squared = (a * a).sum(1)[:, None] - 2 * a @ b.T + (b * b).sum(1)[None]
-    return float(np.median(np.sqrt(np.maximum(squared.min(axis=1), 0))))
+    return float(np.median(np.sqrt(squared_distances(a, b).min(axis=1))))
 
 
 def main() -> None:

@@ -6,7 +6,9 @@
 // followed one on `switchAfter` looks in a row, the followed hand is painted over in the frames the tracker sees
 // (`maskFrames` at most) until it follows the shown hand.
 
-import { pixelPoints } from "./hands.js";
+import { handBox } from "./hands.js";
+
+export { handBox }; // the node tests read it here
 
 export const FOLLOW = {
   edgeMargin: 0.02, // a joint closer than this share of the frame to its edge counts as outside
@@ -20,15 +22,6 @@ export const FOLLOW = {
   maskFrames: 3, // frames at most the dropped hand is painted over in the tracker's input
   maskMargin: 0.25, // the painted box grows by this share of the hand's size on each side
 };
-
-// [x0, y0, x1, y1] pixel box of a hand's points, grown by `margin` × its size on each side.
-export function handBox(hand, width, height, margin = 0) {
-  const points = pixelPoints(hand, width, height);
-  const xs = points.map((p) => p[0]), ys = points.map((p) => p[1]);
-  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const dx = (x1 - x0) * margin, dy = (y1 - y0) * margin;
-  return [x0 - dx, y0 - dy, x1 + dx, y1 + dy];
-}
 
 export function boxIou(a, b) {
   const ix = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));

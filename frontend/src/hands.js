@@ -32,6 +32,15 @@ export function pixelPoints(hand, width, height) {
   return hand.normalised.map(([x, y]) => [x * width, y * height]);
 }
 
+// [x0, y0, x1, y1] pixel box of a hand's points, grown by `margin` × its size on each side.
+export function handBox(hand, width, height, margin = 0) {
+  const points = pixelPoints(hand, width, height);
+  const xs = points.map((p) => p[0]), ys = points.map((p) => p[1]);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const dx = (x1 - x0) * margin, dy = (y1 - y0) * margin;
+  return [x0 - dx, y0 - dy, x1 + dx, y1 + dy];
+}
+
 // Where a point of the unmirrored frame is drawn on the mirrored (selfie) preview of `width` pixels.
 export function mirrorX(x, width) {
   return width - x;

@@ -2,6 +2,8 @@
 // defaults, so a hand the browser finds is steadied as the server steadies it (the skeleton drawn, the features
 // classified, a take's samples). tests/test_browser_smoothing.py feeds both the same real hand track.
 
+import { handBox } from "./hands.js";
+
 export const DEFAULTS = { minCutoff: 0.5, beta: 10.0, dCutoff: 1.0, maxJump: 1.0 };
 
 function alpha(cutoff, dt) {
@@ -27,11 +29,8 @@ function unstack(hand, rows) {
 }
 
 // Longest side of the keypoint box in pixels (Keypoints.extent).
-function extent(rows) {
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (const [x, y] of rows) {
-    x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
-  }
+function extent(hand, width, height) {
+  const [x0, y0, x1, y1] = handBox(hand, width, height);
   return Math.max(x1 - x0, y1 - y0);
 }
 
@@ -69,7 +68,7 @@ function jump(track, rows, hand, width, height) {
   const hands = new Set([track.handedness, hand.handedness]);
   if (hands.has("Left") && hands.has("Right")) return Infinity;
   const moved = rows.reduce((sum, r, j) => sum + Math.hypot(track.rows[j][0] - r[0], track.rows[j][1] - r[1]), 0);
-  return moved / rows.length / Math.max(extent(rows), 1);
+  return moved / rows.length / Math.max(extent(hand, width, height), 1);
 }
 
 // One per stream: follows each hand from frame to frame and keeps a filter per track (KeypointSmoother).
@@ -92,7 +91,7 @@ export class KeypointSmoother {
       if (!track) {
         track = { filter: new OneEuro(this.config, rows[h], time), rows: rows[h] };
       } else {
-        track.rows = track.filter.filter(rows[h], time, extent(rows[h]));
+        track.rows = track.filter.filter(rows[h], time, extent(hand, width, height));
         filtered = unstack(hand, track.rows);
       }
       Object.assign(track, { width, height, handedness: hand.handedness });
