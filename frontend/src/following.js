@@ -8,8 +8,6 @@
 
 import { handBox } from "./hands.js";
 
-export { handBox }; // the node tests read it here
-
 export const FOLLOW = {
   edgeMargin: 0.02, // a joint closer than this share of the frame to its edge counts as outside
   fullSize: 0.15, // a hand this share of the frame's shorter side or bigger counts as full size

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { FOLLOW, Following, HandChooser, boxIou, handBox, prominence, sameHand } from "../src/following.js";
+import { FOLLOW, Following, HandChooser, boxIou, prominence, sameHand } from "../src/following.js";
+import { handBox } from "../src/hands.js";
 
 const W = 640, H = 480;
 // A hand of 21 points spread over a box (normalised), centred at (cx, cy), `side` of the frame's height.
