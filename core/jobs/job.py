@@ -1,0 +1,102 @@
+"""What crosses the job runner's boundary: a request, the status a page follows, the context a job function gets.
+
+Every value here is plain data (picklable), so a runner on other machines (RQ, Celery, Ray) could carry it as the
+local process pool does. ``owner`` is whose job it is, for fairness: today a Streamlit session's id
+(``session:<id>``), with sign-in the signed-in user (``user:<id>``); ``session`` is the tab that follows the job,
+which is cancelled when that tab goes.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+# The runner's kinds and their priority (lower runs first): a student waiting to see a model beats a figure
+# nobody asked for yet, so the accuracy's measuring and the learning curve yield to everything else.
+TRAIN, MEASURE, CURVE, FINETUNE, IMPORT, EXTRACT = "train", "measure", "curve", "finetune", "import", "extract"
+PRIORITY = {TRAIN: 0, FINETUNE: 0, IMPORT: 0, EXTRACT: 0, MEASURE: 1, CURVE: 1}
+NOUNS = {TRAIN: "training", MEASURE: "measuring", CURVE: "learning curve", FINETUNE: "fine-tuning",
+         IMPORT: "import", EXTRACT: "video"}  # fmt: skip
+
+SERVER_FULL = "The server is full, try again in a minute."
+WORKER_DIED = ("The worker running this job stopped (the server ran out of memory, or it was ended); nothing of it "
+               "was saved and your previous model stays. Press again to retry.")  # fmt: skip
+
+
+class ServerFullError(RuntimeError):
+    """The queue holds its bound of jobs: this one was not queued (nothing of the student's is lost)."""
+
+    def __init__(self) -> None:
+        super().__init__(SERVER_FULL)
+
+
+class JobState(enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def ended(self) -> bool:
+        return self in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+
+JobFunction = Callable[..., Any]  # fn(context: JobContext, **kwargs) -> result; module-level, so it pickles
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    kind: str  # a key of PRIORITY
+    owner: str  # whose job: one runs at a time per owner; a second request of the same kind is the same job
+    fn: JobFunction
+    kwargs: dict[str, Any] = field(default_factory=dict)  # picklable values only
+    session: str = ""  # the tab following the job: when it goes, the job is cancelled ("": none)
+    key: str = ""  # what the job is on (a project): the same owner, kind and key while one is queued or running is
+    # that job again (a student pressing Train ten times gets one job)
+
+    def __post_init__(self) -> None:
+        if self.kind not in PRIORITY:
+            raise ValueError(f"unknown job kind {self.kind!r}; one of {sorted(PRIORITY)}")
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """A job as its page sees it. ``detail`` is the job's latest progress payload (e.g. the epochs so far)."""
+
+    job_id: str
+    kind: str
+    owner: str
+    state: JobState
+    ahead: int  # queued jobs that will start before this one (0 once running)
+    wait_s: float | None  # queued: about how long until it starts; None when unknown
+    done: int  # steps (epochs, folds, rows, frames) done of ``total`` (0: unknown)
+    total: int
+    detail: Any
+    result: Any  # once DONE
+    error: str | None  # once FAILED: a message for the page, one line
+    error_type: str  # the exception's class name ("" when none): a page shows its own errors' words alone
+    seconds: float  # since it started running (0 while queued)
+    cancelled: bool = False  # a cancel was asked: its owner's slot is free already, the worker stops soon
+
+    @property
+    def ended(self) -> bool:
+        return self.state.ended
+
+
+@dataclass
+class JobContext:
+    """What a job function gets: ``progress(done, total, detail)`` and a ``cancel`` event checked between steps.
+
+    In a worker process the runner sets ``cancel`` and forwards ``progress``; on the command line ``progress``
+    prints and ``cancel`` is never set. ``detail`` carries the job's own progress values (picklable)."""
+
+    progress: Callable[[int, int, Any], None] = lambda done, total, detail=None: None
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def steps(self, done: int, total: int) -> None:
+        """A ``core.io.progress.Progress`` callback (done, total) for work that counts steps only."""
+        self.progress(done, total, None)

@@ -1,0 +1,311 @@
+"""The local job runner: a pool of spawned worker processes shared by every session of the server process.
+
+A scheduler thread keeps the queue (``core.jobs.fair``: one running job per owner, first come first served,
+trainings before figures), hands a job to a free worker, reads progress and results from the workers' pipes and
+watches their processes: a worker that dies (killed, out of memory) fails only its own job, in one line, and is
+replaced. A cancel frees its owner's slot at once; a job that does not stop within ``cancel_grace_s`` has its
+worker ended. Processes are spawned, never forked: the server's threads (Streamlit, MediaPipe) stay its own.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import pickle
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from core.jobs import fair
+from core.jobs.job import WORKER_DIED, JobRequest, JobState, JobStatus, ServerFullError
+from core.jobs.runner import default_workers
+from core.jobs.worker import serve
+
+MAX_QUEUED = 200
+GUESS_S = 15.0  # a job's run time before any of its kind ended
+
+
+@dataclass
+class _Job:
+    request: JobRequest
+    seq: int
+    status: JobStatus
+    submitted: float
+    started: float | None = None
+    ended: float | None = None
+    cancel_asked: float | None = None
+    cancel_sent: bool = False
+
+
+def _same(a: JobRequest, b: JobRequest) -> bool:
+    return (a.owner, a.kind, a.key) == (b.owner, b.kind, b.key)
+
+
+@dataclass
+class _Worker:
+    process: Any  # multiprocessing.Process (spawn context)
+    conn: Connection
+    job: str | None = None
+
+
+@dataclass
+class LocalRunner:
+    """``core.jobs.runner.JobRunner`` on this machine. ``session_alive(session)`` says whether a job's tab is still
+    there (checked each second; a job whose tab went is cancelled)."""
+
+    workers: int = field(default_factory=default_workers)
+    max_queued: int = MAX_QUEUED
+    preload: tuple[str, ...] = ()  # modules each worker imports before its first job (torch: seconds)
+    session_alive: Callable[[str], bool] | None = None
+    cancel_grace_s: float = 10.0
+    keep_ended_s: float = 600.0  # an ended job's status stays this long for its page
+
+    def __post_init__(self) -> None:
+        self._ctx = multiprocessing.get_context("spawn")
+        self._lock = threading.Lock()
+        self._jobs: dict[str, _Job] = {}
+        self._pool: list[_Worker] = []
+        self._seq = itertools.count()
+        self._means: dict[str, float] = {}
+        self._wake_r, self._wake_w = self._ctx.Pipe(duplex=False)
+        self._closed = False
+        self._thread = threading.Thread(target=self._loop, name="handteach-jobs", daemon=True)
+        self._thread.start()
+
+    # -- the interface ------------------------------------------------------------------------------------
+    def submit(self, request: JobRequest) -> str:
+        with self._lock:
+            for job_id, job in self._jobs.items():
+                if _same(job.request, request) and not job.status.ended and job.cancel_asked is None:
+                    return job_id
+            if sum(j.status.state is JobState.QUEUED for j in self._jobs.values()) >= self.max_queued:
+                raise ServerFullError()
+            seq = next(self._seq)
+            job_id = f"{request.kind}-{seq}"
+            status = JobStatus(job_id, request.kind, request.owner, JobState.QUEUED, 0, None, 0, 0, None, None, None,
+                               "", 0.0)  # fmt: skip
+            self._jobs[job_id] = _Job(request, seq, status, time.monotonic())
+        self._wake()
+        return job_id
+
+    def status(self, job_id: str) -> JobStatus | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return None
+            now = time.monotonic()
+            seconds = (job.ended or now) - job.started if job.started is not None else 0.0
+            status = replace(job.status, seconds=seconds, cancelled=job.cancel_asked is not None)
+            return self._place(job_id, status) if status.state is JobState.QUEUED else status
+
+    def cancel(self, job_id: str) -> None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is not None:
+                self._cancel(job)
+        self._wake()
+
+    def cancel_session(self, session: str) -> int:
+        """Cancel every job followed by tab ``session``; how many."""
+        with self._lock:
+            jobs = [j for j in self._jobs.values() if j.request.session == session and not j.status.ended]
+            for job in jobs:
+                self._cancel(job)
+        self._wake()
+        return len(jobs)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        self._wake()
+        self._thread.join(5)
+        for worker in self._pool:
+            worker.process.terminate()
+        for worker in self._pool:
+            worker.process.join(5)
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes' ids (for the benchmark's memory and for tests that end one)."""
+        with self._lock:
+            return [w.process.pid for w in self._pool if w.process.pid is not None]
+
+    # -- under the lock -----------------------------------------------------------------------------------
+    def _cancel(self, job: _Job) -> None:
+        if job.status.state is JobState.QUEUED:
+            self._end(job, JobState.CANCELLED)
+        elif job.status.state is JobState.RUNNING and job.cancel_asked is None:
+            job.cancel_asked = time.monotonic()
+
+    def _end(self, job: _Job, state: JobState, **changes: Any) -> None:  # noqa: ANN401
+        job.ended = time.monotonic()
+        job.status = replace(job.status, state=state, ahead=0, wait_s=None, **changes)
+        if state is JobState.DONE and job.started is not None:  # the pace of its kind, for waiting times
+            took, mean = job.ended - job.started, self._means.get(job.request.kind)
+            self._means[job.request.kind] = took if mean is None else 0.7 * mean + 0.3 * took
+
+    def _busy_owners(self) -> set[str]:
+        running = (self._jobs[w.job] for w in self._pool if w.job is not None and w.job in self._jobs)
+        return {j.request.owner for j in running if j.cancel_asked is None}
+
+    def _queued(self) -> list[fair.Waiting]:
+        return [fair.Waiting(i, j.request.kind, j.request.owner, j.seq) for i, j in self._jobs.items()
+                if j.status.state is JobState.QUEUED]  # fmt: skip
+
+    def _place(self, job_id: str, status: JobStatus) -> JobStatus:
+        order = [w.job_id for w in fair.dispatch_order(self._queued(), self._busy_owners())]
+        ahead = order[: order.index(job_id)]
+        now = time.monotonic()
+        left = [self._mean(j.request.kind) - (now - (j.started or now)) for j in self._running()]
+        wait_s = fair.wait_estimate([self._mean(self._jobs[i].request.kind) for i in ahead], left, self.workers)
+        return replace(status, ahead=len(ahead), wait_s=wait_s)
+
+    def _mean(self, kind: str) -> float:
+        return self._means.get(kind, GUESS_S)
+
+    def _running(self) -> list[_Job]:
+        return [self._jobs[w.job] for w in self._pool if w.job is not None and w.job in self._jobs]
+
+    # -- the scheduler thread ----------------------------------------------------------------------------
+    def _wake(self) -> None:
+        with self._lock:
+            if not self._closed or self._thread.is_alive():
+                self._wake_w.send_bytes(b"!")
+
+    def _loop(self) -> None:
+        last_check = 0.0
+        while True:
+            with self._lock:
+                if self._closed:
+                    for worker in self._pool:
+                        self._send(worker, ("stop",))
+                    return
+                waitables: dict[Any, tuple[str, _Worker | None]] = {self._wake_r: ("wake", None)}
+                for worker in self._pool:
+                    waitables[worker.conn] = ("conn", worker)
+                    waitables[worker.process.sentinel] = ("died", worker)
+            for ready in wait(list(waitables), timeout=1.0):
+                what, worker = waitables[ready]
+                if what == "wake":
+                    while self._wake_r.poll():
+                        self._wake_r.recv_bytes()
+                elif worker is not None:
+                    self._read(worker) if what == "conn" else self._died(worker)
+            if time.monotonic() - last_check >= 1.0:
+                last_check = time.monotonic()
+                self._check_sessions()
+            with self._lock:
+                self._send_cancels()
+                self._dispatch()
+                self._prune()
+
+    def _read(self, worker: _Worker) -> None:
+        try:
+            while worker.conn.poll():
+                message = worker.conn.recv()
+                with self._lock:
+                    self._handle(worker, message)
+        except (EOFError, OSError):  # its sentinel says it went: _died, next round
+            return
+
+    def _handle(self, worker: _Worker, message: tuple[Any, ...]) -> None:
+        kind, job_id = message[0], message[1]
+        job = self._jobs.get(job_id)
+        if job is None or job.status.ended:
+            worker.job = None if kind != "progress" and worker.job == job_id else worker.job
+            return
+        if kind == "progress":
+            job.status = replace(job.status, done=message[2], total=message[3], detail=message[4])
+            return
+        worker.job = None
+        if kind == "done":
+            self._end(job, JobState.DONE, result=message[2])
+        elif kind == "cancelled":
+            self._end(job, JobState.CANCELLED, result=message[2])
+        else:
+            self._end(job, JobState.FAILED, error=message[2], error_type=message[3])
+
+    def _died(self, worker: _Worker) -> None:
+        self._read(worker) if worker in self._pool else None  # what it said before it went (its last answer)
+        with self._lock:
+            if worker not in self._pool:
+                return
+            self._pool.remove(worker)
+            job = self._jobs.get(worker.job) if worker.job else None
+            if job is not None and not job.status.ended:
+                if job.cancel_asked is not None:
+                    self._end(job, JobState.CANCELLED)
+                else:
+                    self._end(job, JobState.FAILED, error=WORKER_DIED, error_type="WorkerDied")
+        worker.conn.close()
+        worker.process.join(1)
+
+    def _check_sessions(self) -> None:
+        if self.session_alive is None:
+            return
+        with self._lock:
+            sessions = {j.request.session for j in self._jobs.values() if j.request.session and not j.status.ended}
+        gone = [s for s in sessions if not self.session_alive(s)]
+        for session in gone:
+            self.cancel_session(session)
+
+    def _send_cancels(self) -> None:
+        now = time.monotonic()
+        for worker in list(self._pool):
+            job = self._jobs.get(worker.job) if worker.job else None
+            if job is None or job.cancel_asked is None:
+                continue
+            if not job.cancel_sent:
+                job.cancel_sent = self._send(worker, ("cancel", worker.job))
+            elif now - job.cancel_asked > self.cancel_grace_s:  # a job that does not stop: its worker goes
+                worker.process.terminate()
+
+    def _dispatch(self) -> None:
+        while True:
+            queued = self._queued()
+            nxt = fair.pick(queued, self._busy_owners()) if queued else None
+            if nxt is None:
+                return
+            worker = next((w for w in self._pool if w.job is None), None)
+            if worker is None and len(self._pool) < self.workers:
+                worker = self._start_worker()
+            if worker is None:
+                return
+            job = self._jobs[nxt.job_id]
+            worker.job, job.started = nxt.job_id, time.monotonic()
+            job.status = replace(job.status, state=JobState.RUNNING, ahead=0, wait_s=None)
+            try:
+                sent = self._send(worker, ("run", nxt.job_id, job.request.fn, job.request.kwargs))
+            except (pickle.PicklingError, TypeError, AttributeError) as exc:  # a bug of the caller: said, not hung
+                sent, worker.job = True, None
+                self._end(job, JobState.FAILED, error=f"the job could not be sent to a worker: {exc}",
+                          error_type=type(exc).__name__)  # fmt: skip
+            if not sent:
+                self._end(job, JobState.FAILED, error=WORKER_DIED, error_type="WorkerDied")
+                worker.job = None
+                return
+
+    def _start_worker(self) -> _Worker:
+        here, there = self._ctx.Pipe()
+        process = self._ctx.Process(target=serve, args=(there, self.preload), name="handteach-job-worker",
+                                    daemon=True)  # fmt: skip
+        process.start()
+        there.close()
+        worker = _Worker(process, here)
+        self._pool.append(worker)
+        return worker
+
+    def _send(self, worker: _Worker, message: tuple[Any, ...]) -> bool:
+        try:
+            worker.conn.send(message)
+        except (OSError, ValueError):  # the worker is gone: its sentinel says so next round
+            return False
+        return True
+
+    def _prune(self) -> None:
+        now = time.monotonic()
+        old = [i for i, j in self._jobs.items() if j.ended is not None and now - j.ended > self.keep_ended_s]
+        for job_id in old:
+            del self._jobs[job_id]

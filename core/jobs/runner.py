@@ -1,0 +1,50 @@
+"""The job runner's one interface: what a page or the command line needs to send long work away and follow it.
+
+``core.jobs.local.LocalRunner`` (a pool of worker processes on this machine) is the default. Past one machine a
+runner over an existing queue (RQ or Celery with Redis, Ray) would implement the same four methods: its workers
+import ``core`` and call the same job functions (``core.jobs.tasks``) with the same keyword arguments, reporting
+progress to where ``status`` reads it (docs/deploy.md).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Protocol
+
+from core.jobs.job import JobRequest, JobStatus
+
+WORKERS_ENV = "HANDTEACH_JOB_WORKERS"
+
+
+class JobRunner(Protocol):
+    def submit(self, request: JobRequest) -> str:
+        """Queue ``request``; its job id (the one already queued or running, for the same owner, kind and key).
+        Raises ``ServerFullError`` when the queue is at its bound."""
+        ...
+
+    def status(self, job_id: str) -> JobStatus | None:
+        """The job's place, progress, result or error; None once forgotten (or never known)."""
+        ...
+
+    def cancel(self, job_id: str) -> None:
+        """Stop the job (or drop it from the queue); its owner may run another at once."""
+        ...
+
+    def cancel_session(self, session: str) -> int:
+        """Cancel every job a tab follows (the tab went); how many."""
+        ...
+
+
+def default_workers() -> int:
+    """Worker processes: ``$HANDTEACH_JOB_WORKERS``, else the cores this process may use less one (the web
+    process's), at least 1."""
+    text = os.environ.get(WORKERS_ENV, "").strip()
+    if text:
+        if not text.isdigit() or not 1 <= int(text) <= 256:
+            raise ValueError(f"{WORKERS_ENV} must be a whole number from 1 to 256, got {text!r}")
+        return int(text)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores - 1)

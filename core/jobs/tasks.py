@@ -1,0 +1,97 @@
+"""The job functions: long work as plain functions of a ``JobContext`` and picklable keyword arguments.
+
+The pages send them to the runner (``core.jobs.local``), the command line calls them in its own process with a
+printing context: one function per job, so both do the same. Each opens the store from its ``data_dir`` (a
+worker shares no objects with the web process) and reports progress through ``context.progress``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.data.project import Dataset
+from core.gestures.classifier import GestureClassifier
+from core.gestures.crossval import CrossVal
+from core.gestures.early_stop import EpochStats
+from core.gestures.figure import CurvePoint, Figure
+from core.gestures.training import TrainConfig, TrainResult
+from core.jobs.job import JobContext
+
+TOO_FEW_TO_MEASURE = ("Your own samples are too few to test each with a model trained without it (it takes two "
+                      "gestures of at least two samples each).")  # fmt: skip
+CURVE_TOO_FEW = "it tests your own samples, so it needs two gestures of at least two samples each"
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A training's answer: the run (its model saved unless cancelled), its samples, the replaced model's figure."""
+
+    result: TrainResult
+    dataset: Dataset
+    previous: tuple[Figure, int] | None  # (figure, folds: 0 for a held-out figure); None without a saved model
+
+
+@dataclass(frozen=True)
+class Measured:
+    crossval: CrossVal | None  # None: cancelled or too few samples (``note`` says which)
+    note: str  # why there is no figure ("" once measured)
+    recorded: bool  # written into the saved model (False: another model replaced it meanwhile)
+
+
+def train(context: JobContext, data_dir: str | Path, project: str, config: TrainConfig, starter: bool = False,
+          keep_unrecorded: bool = False, force: bool = False) -> Trained:  # fmt: skip
+    """``core.data.project.train_project``, the epochs so far as progress (detail: the list of ``EpochStats``)."""
+    from core.data.project import train_project
+    from core.data.project_accuracy import previous_figure
+    from core.data.store import Store
+
+    store = Store(data_dir)
+    previous = previous_figure(store, project)  # before the training replaces it
+    history: list[EpochStats] = []
+
+    def on_epoch(stats: EpochStats) -> None:
+        history.append(stats)
+        context.progress(stats.epoch, stats.epochs, list(history))
+
+    result, dataset = train_project(store, project, config, on_epoch, context.cancel, starter=starter,
+                                    force=force, keep_unrecorded=keep_unrecorded)  # fmt: skip
+    return Trained(result, dataset, previous)
+
+
+def measure(context: JobContext, data_dir: str | Path, project: str, config: TrainConfig, dataset: Dataset,
+            classifier: GestureClassifier, starter: bool = False, keep_unrecorded: bool = False) -> Measured:  # fmt: skip
+    """The k-fold figure of the model ``classifier`` trained on ``dataset``, written beside it when it is still the
+    saved one (``core.data.project_accuracy``); folds done of all as progress."""
+    from core.data.project_accuracy import project_crossval, record_crossval
+    from core.data.store import Store
+    from core.gestures.crossval import fold_count
+
+    if not fold_count(dataset.labels):  # one gesture recorded (the starter fills the rest), or none
+        return Measured(None, TOO_FEW_TO_MEASURE, False)
+    cv = project_crossval(dataset, config, starter, keep_unrecorded, context.steps, context.cancel)
+    if cv is None:
+        return Measured(None, "Measuring was skipped: no figure for this model.", False)
+    recorded = record_crossval(Store(data_dir), project, classifier, dataset.project_identity, cv)
+    return Measured(cv, "", recorded)
+
+
+def curve(context: JobContext, data_dir: str | Path, project: str, config: TrainConfig, starter: bool = False,
+          keep_unrecorded: bool = False, last: CrossVal | None = None,
+          last_dataset: Dataset | None = None) -> list[CurvePoint] | None:  # fmt: skip
+    """The learning curve of the project's samples (``project_curve``), trainings done of all as progress.
+    ``last``: the headline measured on ``last_dataset``, reused as the last point when the samples are the same."""
+    import numpy as np
+
+    from core.data.project import project_dataset
+    from core.data.project_accuracy import project_curve
+    from core.data.store import Store
+    from core.gestures.crossval import fold_count
+
+    dataset = project_dataset(Store(data_dir), project)
+    if not fold_count(dataset.labels):
+        raise ValueError(CURVE_TOO_FEW)
+    same = last_dataset is not None and last_dataset.sample_ids == dataset.sample_ids and \
+        last_dataset.labels == dataset.labels and np.array_equal(last_dataset.features, dataset.features)  # fmt: skip
+    return project_curve(dataset, config, starter, keep_unrecorded, context.steps, context.cancel,
+                         last if same else None)  # fmt: skip

@@ -1,0 +1,38 @@
+"""Job functions for the runner's tests: module-level (a spawned worker imports them by name), each doing real
+work in its own process: sleeping in steps, failing, ignoring a cancel, saying its process id."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from core.jobs.job import JobContext
+
+
+def steps(context: JobContext, n: int = 5, step_s: float = 0.1, mark: str = "") -> dict:
+    """``n`` steps of ``step_s``, progress after each, stopping early on cancel; appends ``mark`` to a file as it
+    starts (the order jobs ran in) when ``mark`` is ``path:text``."""
+    if mark:
+        path, text = mark.split(":", 1)
+        with Path(path).open("a") as f:
+            f.write(f"{text} {time.monotonic():.3f}\n")
+    for i in range(n):
+        if context.cancel.is_set():
+            return {"pid": os.getpid(), "done": i}
+        time.sleep(step_s)
+        context.progress(i + 1, n, {"step": i + 1})
+    return {"pid": os.getpid(), "done": n}
+
+
+def fails(context: JobContext, message: str = "the samples are unreadable") -> None:
+    raise ValueError(message)
+
+
+def stubborn(context: JobContext, seconds: float = 60.0) -> None:
+    """Ignores its cancel: the runner must end its worker."""
+    time.sleep(seconds)
+
+
+def unpicklable(context: JobContext) -> object:
+    return lambda: None

@@ -1,0 +1,177 @@
+"""The local job runner with real spawned worker processes (core.jobs.local): results, progress, fairness, the
+queue's bound, cancels, a killed worker. Job functions are tests/jobfns.py's."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import jobfns
+import pytest
+
+from core.jobs.job import MEASURE, SERVER_FULL, TRAIN, WORKER_DIED, JobRequest, JobState, JobStatus, ServerFullError
+from core.jobs.local import LocalRunner
+
+pytestmark = pytest.mark.slow  # starts worker processes (a second or so each)
+
+
+@pytest.fixture
+def make_runner() -> Iterator[Callable[..., LocalRunner]]:
+    made: list[LocalRunner] = []
+
+    def make(**kwargs: object) -> LocalRunner:
+        made.append(LocalRunner(**kwargs))
+        return made[-1]
+
+    yield make
+    for runner in made:
+        runner.close()
+
+
+def until(runner: LocalRunner, job_id: str, check: Callable[[JobStatus], bool], timeout: float = 30.0) -> JobStatus:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        status = runner.status(job_id)
+        assert status is not None
+        if check(status):
+            return status
+        time.sleep(0.02)
+    raise AssertionError(f"{job_id} never got there: {runner.status(job_id)}")
+
+
+def ended(runner: LocalRunner, job_id: str, timeout: float = 30.0) -> JobStatus:
+    return until(runner, job_id, lambda s: s.ended, timeout)
+
+
+def started_order(path: Path) -> list[str]:
+    return [line.split()[0] for line in path.read_text().splitlines()]
+
+
+def test_a_job_runs_in_another_process_with_progress(make_runner: Callable[..., LocalRunner]) -> None:
+    runner = make_runner(workers=1)
+    job = runner.submit(JobRequest(TRAIN, "ann", jobfns.steps, {"n": 5, "step_s": 0.2}))
+    seen = until(runner, job, lambda s: s.state is JobState.RUNNING and s.done >= 1)
+    assert seen.total == 5 and seen.detail["step"] == seen.done
+    status = ended(runner, job)
+    assert status.state is JobState.DONE and status.result["done"] == 5 and status.done == 5
+    assert status.result["pid"] != os.getpid() and status.result["pid"] in runner.worker_pids()
+
+
+def test_pressing_ten_times_is_one_job(make_runner: Callable[..., LocalRunner]) -> None:
+    runner = make_runner(workers=1)
+    ids = {runner.submit(JobRequest(TRAIN, "ann", jobfns.steps, {"n": 3}, key="hello")) for _ in range(10)}
+    assert len(ids) == 1
+    assert ended(runner, ids.pop()).state is JobState.DONE
+
+
+def test_one_running_job_per_owner_first_come_first_served(make_runner: Callable[..., LocalRunner],
+                                                           tmp_path: Path) -> None:  # fmt: skip
+    runner, marks = make_runner(workers=2), tmp_path / "marks"
+
+    def send(owner: str, key: str) -> str:
+        return runner.submit(JobRequest(TRAIN, owner, jobfns.steps, {"n": 4, "mark": f"{marks}:{owner}-{key}"}, key=key))
+
+    jobs = [send("ann", "1"), send("ann", "2"), send("ann", "3"), send("bob", "1")]
+    for job in jobs:
+        assert ended(runner, job).state is JobState.DONE
+    order = started_order(marks)
+    assert order[:2] in (["ann-1", "bob-1"], ["bob-1", "ann-1"])  # two workers: bob did not wait behind ann's 3
+    assert order[2:] == ["ann-2", "ann-3"]  # ann's jobs one at a time, in her order
+
+
+def test_measuring_yields_to_a_training_and_the_queue_says_so(make_runner: Callable[..., LocalRunner],
+                                                              tmp_path: Path) -> None:  # fmt: skip
+    runner, marks = make_runner(workers=1), tmp_path / "marks"
+    first = runner.submit(JobRequest(TRAIN, "cy", jobfns.steps, {"n": 10, "mark": f"{marks}:cy"}))
+    until(runner, first, lambda s: s.state is JobState.RUNNING)
+    measuring = runner.submit(JobRequest(MEASURE, "ann", jobfns.steps, {"n": 2, "mark": f"{marks}:ann-measure"}))
+    training = runner.submit(JobRequest(TRAIN, "bob", jobfns.steps, {"n": 2, "mark": f"{marks}:bob-train"}))
+    assert runner.status(training).ahead == 0 and runner.status(measuring).ahead == 1
+    assert runner.status(measuring).wait_s > runner.status(training).wait_s > 0
+    for job in (first, measuring, training):
+        ended(runner, job)
+    assert started_order(marks) == ["cy", "bob-train", "ann-measure"]
+
+
+def test_a_full_queue_refuses_in_words_and_loses_nothing(make_runner: Callable[..., LocalRunner]) -> None:
+    runner = make_runner(workers=1, max_queued=3)
+    running = runner.submit(JobRequest(TRAIN, "x", jobfns.steps, {"n": 10}))
+    until(runner, running, lambda s: s.state is JobState.RUNNING)
+    queued = [runner.submit(JobRequest(TRAIN, f"s{i}", jobfns.steps, {"n": 1})) for i in range(3)]
+    with pytest.raises(ServerFullError, match=SERVER_FULL):
+        runner.submit(JobRequest(TRAIN, "late", jobfns.steps, {"n": 1}))
+    assert all(ended(runner, job).state is JobState.DONE for job in [running, *queued])
+
+
+def test_a_cancel_frees_the_owners_slot_at_once(make_runner: Callable[..., LocalRunner]) -> None:
+    runner = make_runner(workers=2)
+    long = runner.submit(JobRequest(TRAIN, "ann", jobfns.steps, {"n": 200, "step_s": 0.05}, key="a"))
+    until(runner, long, lambda s: s.state is JobState.RUNNING and s.done >= 1)
+    queued_behind = runner.submit(JobRequest(TRAIN, "ann", jobfns.steps, {"n": 2}, key="b"))
+    queued_other = runner.submit(JobRequest(TRAIN, "ann", jobfns.steps, {"n": 2}, key="c"))
+    time.sleep(0.5)
+    assert runner.status(queued_behind).state is JobState.QUEUED  # a worker is free, but ann runs one already
+    runner.cancel(queued_other)
+    assert runner.status(queued_other).state is JobState.CANCELLED  # dropped from the queue at once
+    runner.cancel(long)
+    assert ended(runner, queued_behind, timeout=10).state is JobState.DONE
+    stopped = ended(runner, long)
+    assert stopped.state is JobState.CANCELLED and stopped.result["done"] < 200  # it stopped between steps
+
+
+def test_a_job_that_ignores_its_cancel_loses_its_worker(make_runner: Callable[..., LocalRunner]) -> None:
+    runner = make_runner(workers=1, cancel_grace_s=1.0)
+    job = runner.submit(JobRequest(TRAIN, "ann", jobfns.stubborn, {"seconds": 60}))
+    until(runner, job, lambda s: s.state is JobState.RUNNING)
+    time.sleep(0.5)
+    runner.cancel(job)
+    assert ended(runner, job, timeout=10).state is JobState.CANCELLED
+    after = runner.submit(JobRequest(TRAIN, "bob", jobfns.steps, {"n": 1}))
+    assert ended(runner, after).state is JobState.DONE
+
+
+def test_a_killed_worker_fails_its_job_in_one_line_and_is_replaced(make_runner: Callable[..., LocalRunner]) -> None:
+    runner = make_runner(workers=2)
+    doomed = runner.submit(JobRequest(TRAIN, "ann", jobfns.steps, {"n": 400, "step_s": 0.05}))
+    other = runner.submit(JobRequest(TRAIN, "bob", jobfns.steps, {"n": 40, "step_s": 0.05}))
+    until(runner, doomed, lambda s: s.done >= 1)
+    until(runner, other, lambda s: s.done >= 1)
+    assert len(runner.worker_pids()) == 2
+    os.kill(_worker_of(runner, doomed), signal.SIGKILL)  # as the kernel's out-of-memory killer does
+    status = ended(runner, doomed, timeout=10)
+    assert status.state is JobState.FAILED and status.error == WORKER_DIED and "\n" not in status.error
+    assert ended(runner, other).state is JobState.DONE  # bob's training, on the other worker, went on
+    again = runner.submit(JobRequest(TRAIN, "ann", jobfns.steps, {"n": 2}))  # ann presses again: a new worker
+    assert ended(runner, again).state is JobState.DONE
+
+
+def _worker_of(runner: LocalRunner, job_id: str) -> int:
+    with runner._lock:  # the test reads which process runs the job, to kill that one
+        return next(w.process.pid for w in runner._pool if w.job == job_id)
+
+
+def test_a_failing_job_says_why_and_its_worker_lives_on(make_runner: Callable[..., LocalRunner]) -> None:
+    runner = make_runner(workers=1)
+    first = runner.submit(JobRequest(TRAIN, "ann", jobfns.steps, {"n": 1}))
+    pid = ended(runner, first).result["pid"]
+    failed = ended(runner, runner.submit(JobRequest(TRAIN, "ann", jobfns.fails, {"message": "no samples"})))
+    assert (failed.state, failed.error, failed.error_type) == (JobState.FAILED, "no samples", "ValueError")
+    bad = ended(runner, runner.submit(JobRequest(TRAIN, "bob", jobfns.unpicklable)))
+    assert bad.state is JobState.FAILED and "could not be sent back" in bad.error
+    assert ended(runner, runner.submit(JobRequest(TRAIN, "cy", jobfns.steps, {"n": 1}))).result["pid"] == pid
+
+
+def test_a_tab_that_went_cancels_its_jobs(make_runner: Callable[..., LocalRunner]) -> None:
+    gone: set[str] = set()
+    runner = make_runner(workers=1, session_alive=lambda session: session not in gone)
+    running = runner.submit(JobRequest(TRAIN, "ann", jobfns.steps, {"n": 400, "step_s": 0.05}, session="tab-a"))
+    queued = runner.submit(JobRequest(MEASURE, "ann", jobfns.steps, {"n": 1}, session="tab-a"))
+    kept = runner.submit(JobRequest(TRAIN, "bob", jobfns.steps, {"n": 1}, session="tab-b"))
+    until(runner, running, lambda s: s.done >= 1)
+    gone.add("tab-a")
+    assert ended(runner, running, timeout=10).state is JobState.CANCELLED
+    assert runner.status(queued).state is JobState.CANCELLED
+    assert ended(runner, kept).state is JobState.DONE
