@@ -72,7 +72,9 @@ def test_one_running_job_per_owner_first_come_first_served(make_runner: Callable
     runner, marks = make_runner(workers=2), tmp_path / "marks"
 
     def send(owner: str, key: str) -> str:
-        return runner.submit(JobRequest(TRAIN, owner, jobfns.steps, {"n": 4, "mark": f"{marks}:{owner}-{key}"}, key=key))
+        return runner.submit(
+            JobRequest(TRAIN, owner, jobfns.steps, {"n": 4, "mark": f"{marks}:{owner}-{key}"}, key=key)
+        )
 
     jobs = [send("ann", "1"), send("ann", "2"), send("ann", "3"), send("bob", "1")]
     for job in jobs:

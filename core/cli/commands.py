@@ -25,10 +25,12 @@ from core.gestures.catalog import DEFAULT_PROJECT, validate_name
 from core.gestures.features import keypoints_to_features
 from core.gestures.train_config import TrainConfig
 from core.io.limits import check_hidden
+from core.jobs.job import JobContext
 
 if TYPE_CHECKING:
     from core.gestures.classifier import GestureClassifier
     from core.gestures.early_stop import EpochStats
+    from core.jobs.tasks import Trained
 
 
 def open_store(args: argparse.Namespace) -> Store:
@@ -214,6 +216,19 @@ def _progress_printer(every: int = 25) -> Callable[[EpochStats], None]:
     return show
 
 
+def _epoch_context() -> JobContext:
+    """The train job's context on the command line: its progress (the epochs so far) printed every 25 epochs."""
+    show = _progress_printer()
+    return JobContext(progress=lambda done, total, history=None: show(history[-1]) if history else None)
+
+
+def _steps_context(doing: str, unit: str) -> JobContext:
+    """A job's context printing ``measuring: round N of M`` as its steps (folds, trainings) end."""
+    return JobContext(
+        progress=lambda done, total, _=None: done and print(f"{doing}: {unit} {done} of {total}", flush=True)
+    )
+
+
 def train(args: argparse.Namespace) -> int:
     check_hidden("--hidden", args.hidden)  # refused before the store is opened or any tensor is built
     store = open_store(args)
@@ -223,7 +238,7 @@ def train(args: argparse.Namespace) -> int:
         return motion.train(args, store, args.project)
     if getattr(args, "path_only", False):
         raise ValueError(f"--path-only: project {args.project!r} is not a motion project")
-    from core.data.project import train_project  # torch, scikit-learn: only when training
+    from core.jobs import tasks  # torch, scikit-learn: only when training
 
     config = TrainConfig(epochs=args.epochs, seed=args.seed, hidden=tuple(args.hidden), learning_rate=args.lr,
                          val_share=args.val_share, augment=not args.no_augment, mirror=not args.no_mirror)  # fmt: skip
@@ -233,8 +248,9 @@ def train(args: argparse.Namespace) -> int:
     plans = plan_classes(store.class_counts(args.project), mirrors, config.mirror,
                          starter_gestures() if starter else None, keep)  # fmt: skip
     print(summary_line(plans, starter), flush=True)
-    result, _ = train_project(store, args.project, config, on_epoch=_progress_printer(), starter=starter,
-                              keep_unrecorded=keep)  # fmt: skip
+    # the job the Train page sends to a worker, run here in the command's own process
+    trained = tasks.train(_epoch_context(), store.data_dir, args.project, config, starter, keep)
+    result = trained.result
     for name, accuracy in result.per_class.items():
         print(f"  {name:>20s}: {accuracy:.4f}")
     # 0: --no-starter, or no class of the project is a starter gesture
@@ -248,8 +264,24 @@ def train(args: argparse.Namespace) -> int:
                  "seconds": round(result.seconds, 3), "epochs": len(result.history), "per_class": result.per_class,
                  "confusion": result.confusion.tolist(), "skipped_classes": list(result.skipped_classes),
                  "left_out": list(result.skipped_classes),
-                 "from_starter_alone": [p.name for p in plans if p.reason == STARTER]})  # fmt: skip
+                 "from_starter_alone": [p.name for p in plans if p.reason == STARTER],
+                 **(_measured(trained, store, args.project, config, starter, keep) if getattr(args, "measure", False) else {})})  # fmt: skip
     return 0
+
+
+def _measured(trained: Trained, store: Store, project: str, config: TrainConfig, starter: bool, keep: bool) -> dict:
+    """``train --measure``: the saved model's k-fold figure (the Train page's headline), as the JSON's fields."""
+    from core.jobs import tasks
+
+    if trained.result.cancelled:
+        return {}
+    measured = tasks.measure(_steps_context("measuring", "round"), store.data_dir, project, config, trained.dataset,
+                             trained.result.classifier, starter, keep)  # fmt: skip
+    cv = measured.crossval
+    if cv is None:
+        return {"measured": None, "measured_note": measured.note}
+    return {"measured": {"correct": cv.figure.correct, "total": cv.figure.total, "low": round(cv.figure.low, 4),
+                         "high": round(cv.figure.high, 4), "folds": cv.folds}}  # fmt: skip
 
 
 def _require_model(store: Store, project: str) -> GestureClassifier:

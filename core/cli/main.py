@@ -131,6 +131,9 @@ def _model_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-mirror", action="store_true", help="no mirrored copies for the other hand")
     p.add_argument("--path-only", action="store_true",
                    help="motion projects: learn from the path alone, not the hand's shape (better on new people)")  # fmt: skip
+    p.add_argument("--measure", action="store_true",
+                   help="then measure the saved model as the Train page does: each sample tested by a model trained "
+                   "without it (k rounds); the JSON gains 'measured'")  # fmt: skip
     _project(p)
 
     p = _add(
