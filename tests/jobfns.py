@@ -36,3 +36,21 @@ def stubborn(context: JobContext, seconds: float = 60.0) -> None:
 
 def unpicklable(context: JobContext) -> object:
     return lambda: None
+
+
+def slow_measure(context: JobContext, **_: object) -> None:
+    """``core.jobs.tasks.measure``'s stand-in: round 1 of 5 done, then waits (up to 60 s) for Skip."""
+    context.progress(0, 5, None)
+    time.sleep(0.2)
+    context.progress(1, 5, None)
+    if not context.cancel.wait(60):
+        raise AssertionError("the Skip button did not reach the worker")
+
+
+def slow_curve(context: JobContext, **_: object) -> None:
+    """``core.jobs.tasks.curve``'s stand-in: 3 of 10 trainings done, then waits (up to 60 s) for Stop."""
+    context.progress(0, 10, None)
+    time.sleep(0.2)
+    context.progress(3, 10, None)
+    if not context.cancel.wait(60):
+        raise AssertionError("Stop did not reach the worker")

@@ -109,9 +109,10 @@ def test_once_saved_the_run_measures_every_sample_with_progress(store: Store) ->
 
 
 def test_skipping_the_measure_keeps_the_model_and_stores_no_figure(store: Store) -> None:
-    run = TrainingRun(store, "default", TrainConfig(epochs=8, patience=8), measure=True)
-    run._on_steps = lambda done, total: run.skip_measuring() if done == 1 else None  # skip after the first round
-    assert run.start().wait(120)
+    run = TrainingRun(store, "default", TrainConfig(epochs=8, patience=8), measure=True).start()
+    _wait(run, lambda s: s.measuring is not None and s.measuring.done >= 1, timeout=120)
+    run.skip_measuring()  # after the first round
+    assert run.wait(120)
     snap = run.snapshot()
     assert snap.saved and not snap.cancelled and snap.error is None
     assert snap.measuring is not None and snap.measuring.crossval is None and "skipped" in snap.measuring.note

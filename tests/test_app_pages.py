@@ -569,26 +569,21 @@ def test_train_shows_the_measuring_with_rounds_and_time_left_and_can_skip_it(
 ) -> None:
     """#45 item 3: the model is saved and usable while each sample is tested (a few seconds a round with the
     starter set); the page says how far it is and a button skips it, leaving the held-out figure, said so."""
-    import threading
+    import jobfns
 
-    import ui.jobs.training as jobs
+    from core.jobs import tasks
 
     _synthetic_project(data_dir)
-    in_round_two = threading.Event()
-
-    def slow_rounds(dataset, config, starter, keep, on_fold, cancel):  # noqa: ANN001, ANN202 - project_crossval's
-        on_fold(0, 5)
-        time.sleep(0.2)
-        on_fold(1, 5)
-        in_round_two.set()
-        assert cancel.wait(60), "the Skip button did not reach the worker"
-
-    monkeypatch.setattr(jobs, "project_crossval", slow_rounds)
+    # the measuring job's stand-in, run by the worker process: round 1 of 5, then it waits for Skip
+    monkeypatch.setattr(tasks, "measure", jobfns.slow_measure)
     at = app("train")
     at.toggle(key="train_starter").set_value(False)
     button(at, "🧠 Train model").click()
     at.run()
-    assert in_round_two.wait(60)
+    run = at.session_state["train_run"]
+    deadline = time.monotonic() + 60
+    while (run.snapshot().measuring is None or run.snapshot().measuring.done < 1) and time.monotonic() < deadline:
+        time.sleep(0.05)
     at.run()
     [bar] = [p for p in at.get("progress") if "Measuring the accuracy" in p.proto.text]
     assert "each of your 24 samples tested by a model trained without it (round 1 of 5, about" in bar.proto.text
@@ -596,7 +591,6 @@ def test_train_shows_the_measuring_with_rounds_and_time_left_and_can_skip_it(
     assert "Your model is saved: Live already uses it." in texts(at)
     button(at, "Skip measuring").click()
     at.run()
-    run = at.session_state["train_run"]
     assert run.wait(30)
     at.run()
     shown = texts(at)
@@ -646,25 +640,19 @@ def test_the_learning_curve_shows_trainings_done_and_time_left_and_stops(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """#45 items 4 and 9: the curve (25 s before, without a word of how far) counts its trainings and stops."""
-    import threading
+    import jobfns
 
-    import ui.jobs.curve as curve_jobs
+    from core.jobs import tasks
 
     _synthetic_project(data_dir)
-    reached = threading.Event()
-
-    def slow_curve(dataset, config, starter, keep, on_step, cancel, last):  # noqa: ANN001, ANN202 - project_curve's
-        on_step(0, 10)
-        time.sleep(0.2)
-        on_step(3, 10)
-        reached.set()
-        assert cancel.wait(60), "Stop did not reach the worker"
-
-    monkeypatch.setattr(curve_jobs, "project_curve", slow_curve)
+    monkeypatch.setattr(tasks, "curve", jobfns.slow_curve)  # run by the worker: 3 of 10, then waits for Stop
     at = app("train")
     button(at, "📈 Measure").click()
     at.run()
-    assert reached.wait(60)
+    run = at.session_state["train_curve_run"]
+    deadline = time.monotonic() + 60
+    while run.snapshot().done < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
     at.run()
     [bar] = [p for p in at.get("progress") if "Measuring the curve" in p.proto.text]
     assert bar.proto.text.startswith("Measuring the curve: 3 of 10 trainings, about ") and bar.proto.value == 30

@@ -1,4 +1,4 @@
-"""The Train page's learning curve in a worker thread: ``core.data.project_accuracy.project_curve``.
+"""The Train page's learning curve in the server's job runner: ``core.jobs.tasks.curve`` (``project_curve``).
 
 One training per point and fold (a few seconds each with the starter set), so it runs as the training does:
 the page polls ``snapshot()`` for trainings done of all and may ``cancel()`` (no points then). The last point
@@ -8,18 +8,21 @@ figure is reused rather than measured again (``reusable``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
+from typing import Self
 
-import numpy as np
-
-from core.data.project import Dataset, project_dataset
-from core.data.project_accuracy import project_curve
+from core.data.project import Dataset
 from core.data.store import Store
-from core.gestures.crossval import CrossVal, fold_count
+from core.gestures.crossval import CrossVal
 from core.gestures.figure import CurvePoint
 from core.gestures.training import TrainConfig
 from core.io.progress import seconds_left
-from ui.jobs.training import BackgroundRun, TrainingRun
+from core.jobs import tasks
+from core.jobs.job import CURVE, JobState
+from ui.jobs import pool
+from ui.jobs.remote import RemoteRun
+from ui.jobs.training import TrainingRun
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class CurveSnapshot:
     cancelled: bool
     points: list[CurvePoint] | None
     error: str | None
+    waiting: str = ""  # while trainings go first: the place in the queue, in words
 
     def seconds_left(self) -> float | None:
         """At the pace of the trainings done so far; None before the first ends."""
@@ -38,10 +42,10 @@ class CurveSnapshot:
 
 
 @dataclass
-class CurveRun(BackgroundRun):
-    """One learning curve of one project, started by ``start``."""
+class CurveRun(RemoteRun):
+    """One learning curve of one project, in the server's job runner (it yields to trainings), started by ``start``."""
 
-    said_errors = (ValueError,)  # ours name the problem already
+    said_errors = ("ValueError", "WorkerDied")  # ours name the problem already
 
     store: Store
     project: str
@@ -49,39 +53,45 @@ class CurveRun(BackgroundRun):
     starter: bool = False
     keep_unrecorded: bool = False
     training: TrainingRun | None = None  # the page's latest training: its headline may serve as the last point
-    _steps: tuple[int, int] = (0, 0)
-    _points: list[CurvePoint] | None = None
-    _dataset: Dataset | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self._prepare_thread(f"handteach-curve-{self.project}")
+        self._prepare()
 
-    def _work(self) -> None:
-        dataset = project_dataset(self.store, self.project)
-        if not fold_count(dataset.labels):
-            raise ValueError("it tests your own samples, so it needs two gestures of at least two samples each")
-        last = reusable(self.training, dataset, self.config, self.starter, self.keep_unrecorded)
-        points = project_curve(dataset, self.config, self.starter, self.keep_unrecorded, self._on_steps,
-                               self._cancel, last)  # fmt: skip
-        with self._lock:
-            self._points = points
+    def start(self) -> Self:
+        self._started = time.monotonic()
+        last, last_dataset = reusable(self.training, self.config, self.starter, self.keep_unrecorded)
+        kwargs = {"data_dir": str(self.store.data_dir), "project": self.project, "config": self.config,
+                  "starter": self.starter, "keep_unrecorded": self.keep_unrecorded, "last": last,
+                  "last_dataset": last_dataset}  # fmt: skip
+        self._job = self._submit(CURVE, tasks.curve, kwargs, self.project)
+        return self
+
+    def cancel(self) -> None:
+        if self._job is not None:
+            pool.runner().cancel(self._job)
+
+    def _running(self) -> bool:
+        status = self._status(self._job)
+        return status is not None and not status.ended
 
     def snapshot(self) -> CurveSnapshot:
-        with self._lock:
-            seconds, running = self._timing()
-            return CurveSnapshot(*self._steps, seconds, running, self._cancel.is_set(), self._points, self._error)
+        status = self._status(self._job)
+        if status is None:
+            return CurveSnapshot(0, 0, 0.0, False, False, None, self._refused or "the learning curve was forgotten")
+        cancelled = status.cancelled or status.state is JobState.CANCELLED
+        points = status.result if status.state is JobState.DONE else None
+        waiting = pool.waiting_text(status) if status.state is JobState.QUEUED else ""
+        return CurveSnapshot(status.done, status.total, status.seconds, not status.ended, cancelled, points,
+                             self._error_of(status), waiting)  # fmt: skip
 
 
-def reusable(training: TrainingRun | None, dataset: Dataset, config: TrainConfig, starter: bool,
-             keep_unrecorded: bool) -> CrossVal | None:  # fmt: skip
-    """The headline ``training`` measured, if it was measured on ``dataset``'s very samples (ids, labels,
-    features) with the same settings: the curve's last point, as is."""
+def reusable(training: TrainingRun | None, config: TrainConfig, starter: bool,
+             keep_unrecorded: bool) -> tuple[CrossVal | None, Dataset | None]:  # fmt: skip
+    """(the headline ``training`` measured, the samples it was measured on) when measured with the same settings:
+    the curve's job reuses it as its last point if the samples are still the very same (``core.jobs.tasks.curve``)."""
     if training is None:
-        return None
+        return None, None
     snap = training.snapshot()
     measured, before = (snap.measuring.crossval if snap.measuring else None), snap.dataset
     same_run = (training.config, training.starter, training.keep_unrecorded) == (config, starter, keep_unrecorded)
-    if measured is None or before is None or not same_run:
-        return None
-    same_samples = before.sample_ids == dataset.sample_ids and before.labels == dataset.labels
-    return measured if same_samples and np.array_equal(before.features, dataset.features) else None
+    return (measured, before) if measured is not None and before is not None and same_run else (None, None)

@@ -1,31 +1,35 @@
-"""Training from the Train page: a worker thread around ``core.data.project.train_project``.
+"""Training from the Train page: the job ``core.jobs.tasks.train`` in the server's job runner (``ui.jobs.pool``).
 
-The run keeps its progress (every ``EpochStats``), result, dataset and error behind a
-lock; the page polls ``snapshot()`` from a fragment and may ``cancel()``. A cancelled
-run still holds the best weights so far, which ``keep()`` saves on request.
+The page polls ``snapshot()`` from a fragment (its place in the queue, every ``EpochStats`` so far, the result,
+dataset and error) and may ``cancel()``. A cancelled run still holds the best weights so far, which ``keep()``
+saves on request. ``BackgroundRun`` is the thread the other jobs (fine-tuning, files, motion) still run on.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Self
 
 import numpy as np
 
 from core.data.class_plan import ClassPlan, plan_classes, starter_gestures
-from core.data.project import Dataset, save_project_model, train_project
-from core.data.project_accuracy import previous_figure, project_crossval, record_crossval
+from core.data.project import Dataset, save_project_model
 from core.data.project_folders import ProjectReplacedError
 from core.data.store import Store
 from core.gestures import training
-from core.gestures.crossval import CrossVal, fold_count
+from core.gestures.crossval import CrossVal
 from core.gestures.figure import Figure
 from core.gestures.training import EpochStats, NotEnoughDataError, TrainConfig, TrainResult, trainable_classes
 from core.io.progress import seconds_left
+from core.jobs import tasks
+from core.jobs.job import MEASURE, TRAIN, JobState, JobStatus
+from core.jobs.tasks import TOO_FEW_TO_MEASURE  # noqa: F401 - the page's words, owned by the job
 from core.starter import check_trainable as check_with_starter
 from ui.common.model_classes import KEEP_LABEL
+from ui.jobs import pool
+from ui.jobs.remote import RemoteRun
 
 
 class NotReadyError(ValueError):
@@ -68,10 +72,6 @@ def check_trainable(
     return plans
 
 
-TOO_FEW_TO_MEASURE = ("Your own samples are too few to test each with a model trained without it (it takes two "
-                      "gestures of at least two samples each).")  # fmt: skip
-
-
 @dataclass(frozen=True)
 class Measuring:
     """The k-fold figure of a saved model (``core.data.project_accuracy``): folds done so far, the figure once
@@ -83,6 +83,7 @@ class Measuring:
     crossval: CrossVal | None
     note: str  # why there is no figure: "" while measuring or once measured
     previous: tuple[Figure, int] | None  # (figure, folds: 0 for a held-out figure) of the model this one replaced
+    waiting: str = ""  # while other students' jobs go first: the place in the queue, in words
 
     @property
     def running(self) -> bool:
@@ -104,6 +105,7 @@ class RunSnapshot:
     seconds: float
     saved: bool
     measuring: Measuring | None = None  # None: not measured (not saved, or a run that does not measure)
+    waiting: str = ""  # while other students' jobs go first: the place in the queue, in words
 
     @property
     def training(self) -> bool:
@@ -168,105 +170,110 @@ class BackgroundRun:
 
 
 @dataclass
-class TrainingRun(BackgroundRun):
-    """One training of one project, started by ``start``."""
+class TrainingRun(RemoteRun):
+    """One training of one project in the server's job runner (``ui.jobs.pool``), started by ``start``: the
+    training job, then (``measure``) the measuring job, which yields to other students' trainings. The page
+    follows both through ``snapshot``; ``cancel`` stops the training, ``skip_measuring`` the measuring."""
 
-    said_errors = (ProjectReplacedError,)
+    said_errors = ("ProjectReplacedError", "WorkerDied")
 
     store: Store
     project: str
     config: TrainConfig
     starter: bool = False  # add the built-in starter set to the project's samples
     keep_unrecorded: bool = False  # keep the starter gestures the project lists but never recorded
-    # once saved, measure the headline by k-fold in the same thread (the Train page; a few s per fold)
+    # once saved, measure the headline by k-fold in a job of its own (the Train page; a few s per fold)
     measure: bool = False
-    _history: list[EpochStats] = field(default_factory=list)
-    _result: TrainResult | None = None
-    _dataset: Dataset | None = None
-    _saved: bool = False
-    _previous: tuple[Figure, int] | None = None
-    _steps: tuple[int, int] = (0, 0)  # folds (done, total) of the accuracy's measuring
-    _measure_started: float | None = None
-    _crossval: CrossVal | None = None
-    _measure_note: str = ""
+    _measure_job: str | None = None
+    _skipped: bool = False
+    _kept: bool = False
+    _keep_error: str | None = None
 
     def __post_init__(self) -> None:
-        self._prepare_thread(f"handteach-train-{self.project}")
-        self._skip = threading.Event()  # stops measuring; the saved model stays
+        self._prepare()
 
-    def _on_epoch(self, stats: EpochStats) -> None:
-        with self._lock:
-            self._history.append(stats)
+    def _kwargs(self) -> dict:
+        return {"data_dir": str(self.store.data_dir), "project": self.project, "config": self.config,
+                "starter": self.starter, "keep_unrecorded": self.keep_unrecorded}  # fmt: skip
 
-    def _work(self) -> None:
-        previous = previous_figure(self.store, self.project) if self.measure else None  # before it is replaced
-        result, dataset = train_project(self.store, self.project, self.config, self._on_epoch, self._cancel,
-                                        starter=self.starter, keep_unrecorded=self.keep_unrecorded)  # fmt: skip
-        measure = self.measure and not result.cancelled
-        with self._lock:
-            self._result, self._dataset, self._saved = result, dataset, not result.cancelled
-            self._previous, self._measure_started = previous, time.monotonic() if measure else None
-        if measure:
-            self._measure(result, dataset)
+    def start(self) -> Self:
+        self._started = time.monotonic()
+        self._job = self._submit(TRAIN, tasks.train, self._kwargs(), self.project)
+        return self
 
-    def _measure(self, result: TrainResult, dataset: Dataset) -> None:
-        """The k-fold figure of the saved model, written beside it; a failure is a note, the model stays."""
-        if not fold_count(dataset.labels):  # one gesture recorded (the starter fills the rest), or none
-            with self._lock:
-                self._measure_note = TOO_FEW_TO_MEASURE
-            return
-        try:
-            cv = project_crossval(dataset, self.config, self.starter, self.keep_unrecorded, self._on_steps, self._skip)
-            if cv is not None:
-                record_crossval(self.store, self.project, result.classifier, dataset.project_identity, cv)
-        except Exception as exc:  # the model is saved: say why there is no figure, not that training failed
-            cv, note = None, f"The accuracy could not be measured: {exc}"
-        else:
-            note = "" if cv is not None else "Measuring was skipped: no figure for this model."
-        with self._lock:
-            self._crossval, self._measure_note = cv, note
+    def cancel(self) -> None:
+        if self._job is not None:
+            pool.runner().cancel(self._job)
 
     def skip_measuring(self) -> None:
-        self._skip.set()
+        self._skipped = True
+        if self._measure_job is not None:
+            pool.runner().cancel(self._measure_job)
+
+    def _advance(self) -> tuple[JobStatus | None, JobStatus | None]:
+        """(training, measuring) now; the measuring job is sent once the model is saved."""
+        training = self._status(self._job)
+        trained = training.result if training is not None and training.state is JobState.DONE else None
+        if self.measure and trained is not None and self._measure_job is None and not self._skipped:
+            kwargs = {**self._kwargs(), "dataset": trained.dataset, "classifier": trained.result.classifier}
+            self._measure_job = self._submit(MEASURE, tasks.measure, kwargs, self.project) or ""
+        return training, self._status(self._measure_job or None)
+
+    def _running(self) -> bool:
+        training, measuring = self._advance()
+        if self._job is None:
+            return False
+        if training is None or not training.ended:
+            return True
+        return self._measure_job is not None and measuring is not None and not measuring.ended
 
     def keep(self) -> None:
         """Save the best weights of a stopped run as the project's model (only into the project it trained on:
         when that was replaced or deleted meanwhile, the run's error says so)."""
-        with self._lock:
-            result, dataset = self._result, self._dataset
-        if result is None or dataset is None:
+        snap = self.snapshot()
+        if snap.result is None or snap.dataset is None:
             raise ValueError("this run has no model to keep")
         try:
-            save_project_model(self.store, self.project, result.classifier, dataset.project_identity)
+            save_project_model(self.store, self.project, snap.result.classifier, snap.dataset.project_identity)
         except ProjectReplacedError as exc:
-            with self._lock:
-                self._error = str(exc)
+            self._keep_error = str(exc)
             return
-        with self._lock:
-            self._saved = True
+        self._kept = True
 
     def snapshot(self) -> RunSnapshot:
-        with self._lock:
-            seconds, running = self._timing()
-            return RunSnapshot(
-                history=list(self._history),
-                running=running,
-                cancelled=self._cancel.is_set(),
-                result=self._result,
-                dataset=self._dataset,
-                error=self._error,
-                seconds=seconds,
-                saved=self._saved,
-                measuring=self._measuring(),
-            )
+        training, measuring = self._advance()
+        trained = training.result if training is not None and isinstance(training.result, tasks.Trained) else None
+        result = trained.result if trained is not None else None
+        queued = training is not None and training.state is JobState.QUEUED
+        return RunSnapshot(
+            history=list(training.detail or []) if training is not None else [],
+            running=self._running(),
+            cancelled=training is not None and (training.cancelled or training.state is JobState.CANCELLED),
+            result=result,
+            dataset=trained.dataset if trained is not None else None,
+            error=self._refused or self._keep_error or self._error_of(training),
+            seconds=training.seconds if training is not None else 0.0,
+            saved=self._kept or (result is not None and not result.cancelled),
+            measuring=self._measuring(trained, measuring),
+            waiting=pool.waiting_text(training) if queued and training is not None else "",
+        )
 
-    def _measuring(self) -> Measuring | None:
-        """Lock held."""
-        if self._measure_started is None:
+    def _measuring(self, trained: tasks.Trained | None, status: JobStatus | None) -> Measuring | None:
+        if not self.measure or trained is None or trained.result.cancelled or self._measure_job is None:
             return None
-        end = self._ended if self._ended is not None else time.monotonic()
-        return Measuring(*self._steps, end - self._measure_started, self._crossval, self._measure_note or
-                         ("" if self._crossval or self._ended is None else "Measuring stopped."), self._previous)  # fmt: skip
+        previous = trained.previous
+        if status is None:  # refused (the server was full) or forgotten
+            return Measuring(0, 0, 0.0, None, self._refused or "Measuring stopped.", previous)
+        measured = status.result if status.state is JobState.DONE else None
+        if status.state is JobState.QUEUED:
+            return Measuring(0, 0, 0.0, None, "", previous, waiting=pool.waiting_text(status))
+        note = measured.note if measured is not None else ""
+        if status.state is JobState.FAILED:
+            note = f"The accuracy could not be measured: {status.error}"
+        elif status.state is JobState.CANCELLED:
+            note = "Measuring was skipped: no figure for this model." if self._skipped else "Measuring stopped."
+        crossval = measured.crossval if measured is not None else None
+        return Measuring(status.done, status.total, status.seconds, crossval, note, previous)
 
 
 def misclassified(result: TrainResult, dataset: Dataset) -> list[tuple[int, str, str]]:

@@ -62,7 +62,7 @@ def _progress(run: CurveRun, snap: CurveSnapshot) -> None:
     text = (
         f"Measuring the curve: {snap.done} of {snap.total} trainings{time_left}"
         if snap.total
-        else "Reading the samples…"
+        else snap.waiting or "Reading the samples…"  # trainings go first
     )
     st.progress(snap.done / snap.total if snap.total else 0.0, text=text)
     st.button("⏹ Stop", on_click=run.cancel, disabled=snap.cancelled, key="train_curve_stop")

@@ -44,7 +44,8 @@ def _progress(run: TrainingRun, measuring: Measuring, result: TrainResult | None
     time_left = time_left_text(left)
     st.progress(
         measuring.done / measuring.folds if measuring.folds else 0.0,
-        text=f"Measuring the accuracy: each of your {samples} samples tested by a model trained without it "
+        text=measuring.waiting  # other students' trainings go first
+        or f"Measuring the accuracy: each of your {samples} samples tested by a model trained without it "
         f"({rounds}{time_left})",
     )
     st.caption("Your model is saved: Live already uses it.")

@@ -69,8 +69,8 @@ def progress(run: TrainingRun) -> None:
         elif snapshot.history:
             end = "Stopped" if snapshot.cancelled else "Trained"
             st.progress(1.0, text=f"{end} after {passes} passes over the samples, {snapshot.seconds:.1f} s")
-        elif snapshot.training:
-            st.progress(0.0, text="Preparing the samples…")
+        elif snapshot.training:  # waiting for a worker (other students' trainings first), then reading the samples
+            st.progress(0.0, text=snapshot.waiting or "Preparing the samples…")
         if snapshot.training:
             st.button("⏹ Stop", on_click=run.cancel, disabled=snapshot.cancelled, key="train_stop")
             st.caption("Training stops by itself once it no longer gets better on samples it does not learn from.")

@@ -1,0 +1,61 @@
+"""The server's one job runner, shared by every session, and who is asking.
+
+Training, measuring and the learning curve run in worker processes (``core.jobs.local``): a page sends a job and
+follows its place in the queue, progress and result, so the web process only serves pages. The runner is a
+``st.cache_resource``: one per server process, whatever the number of tabs. A job's ``owner`` is whose turn it is
+(one running job each); a job's ``session`` is the tab following it, whose jobs are cancelled when it goes.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from core.jobs.job import NOUNS, JobStatus
+from core.jobs.local import LocalRunner
+
+# each worker imports these before its first job: a training then waits for no import (torch: seconds)
+PRELOAD = ("core.data.project", "core.data.project_accuracy", "core.starter")
+OUTSIDE = "local"  # the owner and session of work started outside a Streamlit session (a test, a script)
+SIGNED_IN_KEY = "signed_in_user"  # session state the sign-in fills: then jobs are that user's, whatever the tab
+
+
+def tab_alive(session_id: str) -> bool:
+    """Whether tab ``session_id`` is connected; True outside a server (no tab can go there)."""
+    if session_id == OUTSIDE or not Runtime.exists():
+        return True
+    return Runtime.instance().is_active_session(session_id)
+
+
+@st.cache_resource(show_spinner=False)
+def runner() -> LocalRunner:
+    """The process pool of this server (``core.jobs.runner.default_workers`` workers, started as jobs come)."""
+    return LocalRunner(preload=PRELOAD, session_alive=tab_alive)
+
+
+def session() -> str:
+    """This tab's session id (``OUTSIDE`` when not run by Streamlit)."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return ctx.session_id if ctx is not None else OUTSIDE
+
+
+def owner() -> str:
+    """Whose job: the signed-in user (``user:<id>``) once sign-in fills ``SIGNED_IN_KEY``, else this tab's session
+    (``session:<id>``): one running job each, first come first served between them."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return OUTSIDE
+    user = st.session_state.get(SIGNED_IN_KEY)
+    return f"user:{user}" if user else f"session:{ctx.session_id}"
+
+
+def waiting_text(status: JobStatus) -> str:
+    """ "Waiting: 2 jobs ahead of your training, about 10 s." for a queued job (other students' work comes first)."""
+    noun = NOUNS.get(status.kind, "job")
+    if status.ahead:
+        ahead = f"{status.ahead} {'job' if status.ahead == 1 else 'jobs'} ahead of your {noun}"
+    else:
+        ahead = f"your {noun} is next"
+    wait = f", about {max(1.0, status.wait_s):.0f} s" if status.wait_s is not None else ""
+    return f"Waiting: {ahead}{wait}."

@@ -1,0 +1,60 @@
+"""Following a job of the server's runner from a page: the shape ``BackgroundRun`` had, over ``ui.jobs.pool``.
+
+A run submits its job on ``start`` and reads its status on each ``snapshot``; ``cancel`` frees the student's turn
+at once; ``wait`` polls until it ended (tests, the command line's way of waiting).
+"""
+
+from __future__ import annotations
+
+import time
+
+from core.jobs.job import SERVER_FULL, JobRequest, JobState, JobStatus, ServerFullError
+from ui.jobs import pool
+
+POLL_S = 0.05
+
+
+class RemoteRun:
+    """One job at a time, submitted with ``_submit``; subclasses build their snapshots from ``_status``."""
+
+    said_errors: tuple[str, ...] = ("WorkerDied",)  # exception class names whose message is shown alone
+
+    def _prepare(self) -> None:
+        self._job: str | None = None
+        self._refused: str | None = None  # the server was full: nothing queued
+        self._started = time.monotonic()
+        self._ended: dict[str, JobStatus] = {}
+
+    def _submit(self, kind: str, fn: object, kwargs: dict, key: str) -> str | None:
+        try:
+            return pool.runner().submit(JobRequest(kind, pool.owner(), fn, kwargs, session=pool.session(), key=key))
+        except ServerFullError:
+            self._refused = SERVER_FULL
+            return None
+
+    def _status(self, job: str | None) -> JobStatus | None:
+        """The job's status; once ended, kept here too (the runner forgets ended jobs after a while)."""
+        if job is None:
+            return None
+        known = self._ended.get(job)
+        status = known or pool.runner().status(job)
+        if status is not None and status.ended:
+            self._ended[job] = status
+        return status
+
+    def _error_of(self, status: JobStatus | None) -> str | None:
+        if status is None or status.state is not JobState.FAILED:
+            return None
+        said = status.error_type in self.said_errors
+        return status.error if said else f"{status.error_type}: {status.error}"
+
+    def _running(self) -> bool:
+        raise NotImplementedError
+
+    def wait(self, timeout: float | None = None) -> bool:
+        end = None if timeout is None else time.monotonic() + timeout
+        while self._running():
+            if end is not None and time.monotonic() > end:
+                return False
+            time.sleep(POLL_S)
+        return True
