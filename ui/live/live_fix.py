@@ -158,7 +158,7 @@ def _training(run: TrainingRun, doing: str) -> None:
     snapshot = run.snapshot()
     last = snapshot.history[-1] if snapshot.history else None
     done = f": pass {last.epoch} of at most {last.epochs} over the samples, {snapshot.seconds:.0f} s" if last else "…"
-    st.progress(last.epoch / last.epochs if last else 0.0, text=doing + done)
+    st.progress(last.epoch / last.epochs if last else 0.0, text=snapshot.waiting or doing + done)  # queued: its place
     st.button("⏹ Stop", on_click=run.cancel, disabled=snapshot.cancelled, key="live_fix_stop")
 
 
