@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -177,3 +178,33 @@ def test_a_tab_that_went_cancels_its_jobs(make_runner: Callable[..., LocalRunner
     assert ended(runner, running, timeout=10).state is JobState.CANCELLED
     assert runner.status(queued).state is JobState.CANCELLED
     assert ended(runner, kept).state is JobState.DONE
+
+
+def test_a_running_measuring_yields_its_worker_to_a_training(make_runner: Callable[..., LocalRunner],
+                                                             tmp_path: Path) -> None:  # fmt: skip
+    runner, marks = make_runner(workers=1), tmp_path / "marks"
+    measuring = runner.submit(JobRequest(MEASURE, "ann", jobfns.steps, {"n": 40, "step_s": 0.05,
+                                                                        "mark": f"{marks}:ann-measure"}))  # fmt: skip
+    until(runner, measuring, lambda s: s.done >= 2)
+    training = runner.submit(JobRequest(TRAIN, "bob", jobfns.steps, {"n": 2, "mark": f"{marks}:bob-train"}))
+    until(runner, measuring, lambda s: s.state is JobState.QUEUED, timeout=10)  # it stopped, back in the queue
+    assert ended(runner, training).state is JobState.DONE
+    done = ended(runner, measuring)
+    assert done.state is JobState.DONE and done.result["done"] == 40  # measured again, whole
+    assert started_order(marks) == ["ann-measure", "bob-train", "ann-measure"]
+
+
+def test_a_worker_never_runs_the_servers_main_script(make_runner: Callable[..., LocalRunner], tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Streamlit puts the page's script in ``sys.modules['__main__']`` while it runs; a multiprocessing spawn
+    started then re-ran ``app.py`` in the worker (Streamlit's 'use streamlit run' warnings in the server's log)."""
+    import types
+
+    marker, script = tmp_path / "ran", tmp_path / "page.py"
+    script.write_text(f"from pathlib import Path\nPath({str(marker)!r}).write_text('the page ran')\n")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    runner = make_runner(workers=1)
+    assert ended(runner, runner.submit(JobRequest(TRAIN, "ann", jobfns.steps, {"n": 1}))).state is JobState.DONE
+    assert not marker.exists()

@@ -4,26 +4,32 @@ A scheduler thread keeps the queue (``core.jobs.fair``: one running job per owne
 trainings before figures), hands a job to a free worker, reads progress and results from the workers' pipes and
 watches their processes: a worker that dies (killed, out of memory) fails only its own job, in one line, and is
 replaced. A cancel frees its owner's slot at once; a job that does not stop within ``cancel_grace_s`` has its
-worker ended. Processes are spawned, never forked: the server's threads (Streamlit, MediaPipe) stay its own.
+worker ended. Workers are fresh interpreters, never forks: the server's threads (Streamlit, MediaPipe) stay its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
+import os
 import pickle
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any
 
 from core.jobs import fair
-from core.jobs.job import WORKER_DIED, JobRequest, JobState, JobStatus, ServerFullError
+from core.jobs.job import PRIORITY, WORKER_DIED, JobRequest, JobState, JobStatus, ServerFullError
 from core.jobs.runner import default_workers
-from core.jobs.worker import serve
 
+ROOT = Path(__file__).resolve().parents[2]  # where ``core`` is: the worker's working folder
 MAX_QUEUED = 200
 GUESS_S = 15.0  # a job's run time before any of its kind ended
 
@@ -38,6 +44,7 @@ class _Job:
     ended: float | None = None
     cancel_asked: float | None = None
     cancel_sent: bool = False
+    yielding: bool = False  # asked to stop for a waiting training: back in the queue once stopped
 
 
 def _same(a: JobRequest, b: JobRequest) -> bool:
@@ -46,7 +53,7 @@ def _same(a: JobRequest, b: JobRequest) -> bool:
 
 @dataclass
 class _Worker:
-    process: Any  # multiprocessing.Process (spawn context)
+    process: subprocess.Popen
     conn: Connection
     job: str | None = None
 
@@ -64,13 +71,12 @@ class LocalRunner:
     keep_ended_s: float = 600.0  # an ended job's status stays this long for its page
 
     def __post_init__(self) -> None:
-        self._ctx = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._jobs: dict[str, _Job] = {}
         self._pool: list[_Worker] = []
         self._seq = itertools.count()
         self._means: dict[str, float] = {}
-        self._wake_r, self._wake_w = self._ctx.Pipe(duplex=False)
+        self._wake_r, self._wake_w = multiprocessing.Pipe(duplex=False)
         self._closed = False
         self._thread = threading.Thread(target=self._loop, name="handteach-jobs", daemon=True)
         self._thread.start()
@@ -125,7 +131,8 @@ class LocalRunner:
         for worker in self._pool:
             worker.process.terminate()
         for worker in self._pool:
-            worker.process.join(5)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.process.wait(5)
 
     def worker_pids(self) -> list[int]:
         """The worker processes' ids (for the benchmark's memory and for tests that end one)."""
@@ -184,15 +191,14 @@ class LocalRunner:
                     return
                 waitables: dict[Any, tuple[str, _Worker | None]] = {self._wake_r: ("wake", None)}
                 for worker in self._pool:
-                    waitables[worker.conn] = ("conn", worker)
-                    waitables[worker.process.sentinel] = ("died", worker)
+                    waitables[worker.conn] = ("conn", worker)  # readable at each answer, and at its end (EOF)
             for ready in wait(list(waitables), timeout=1.0):
                 what, worker = waitables[ready]
                 if what == "wake":
                     while self._wake_r.poll():
                         self._wake_r.recv_bytes()
                 elif worker is not None:
-                    self._read(worker) if what == "conn" else self._died(worker)
+                    self._read(worker)
             if time.monotonic() - last_check >= 1.0:
                 last_check = time.monotonic()
                 self._check_sessions()
@@ -207,8 +213,8 @@ class LocalRunner:
                 message = worker.conn.recv()
                 with self._lock:
                     self._handle(worker, message)
-        except (EOFError, OSError):  # its sentinel says it went: _died, next round
-            return
+        except (EOFError, OSError):  # it went: its last answers were read above
+            self._died(worker)
 
     def _handle(self, worker: _Worker, message: tuple[Any, ...]) -> None:
         kind, job_id = message[0], message[1]
@@ -220,6 +226,10 @@ class LocalRunner:
             job.status = replace(job.status, done=message[2], total=message[3], detail=message[4])
             return
         worker.job = None
+        if kind == "cancelled" and job.yielding and job.cancel_asked is None:  # it yielded: queued again, in its place
+            job.yielding, job.started = False, None
+            job.status = replace(job.status, state=JobState.QUEUED, done=0, total=0, detail=None)
+            return
         if kind == "done":
             self._end(job, JobState.DONE, result=message[2])
         elif kind == "cancelled":
@@ -228,7 +238,6 @@ class LocalRunner:
             self._end(job, JobState.FAILED, error=message[2], error_type=message[3])
 
     def _died(self, worker: _Worker) -> None:
-        self._read(worker) if worker in self._pool else None  # what it said before it went (its last answer)
         with self._lock:
             if worker not in self._pool:
                 return
@@ -240,7 +249,8 @@ class LocalRunner:
                 else:
                     self._end(job, JobState.FAILED, error=WORKER_DIED, error_type="WorkerDied")
         worker.conn.close()
-        worker.process.join(1)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            worker.process.wait(1)
 
     def _check_sessions(self) -> None:
         if self.session_alive is None:
@@ -272,6 +282,7 @@ class LocalRunner:
             if worker is None and len(self._pool) < self.workers:
                 worker = self._start_worker()
             if worker is None:
+                self._make_way(nxt)
                 return
             job = self._jobs[nxt.job_id]
             worker.job, job.started = nxt.job_id, time.monotonic()
@@ -287,13 +298,26 @@ class LocalRunner:
                 worker.job = None
                 return
 
+    def _make_way(self, waiting: fair.Waiting) -> None:
+        """Every worker busy and ``waiting`` ranks above a running job (a training over a measuring): that job is
+        asked to stop between its steps and goes back to the queue (its steps done are lost; a fold is seconds)."""
+        running = [(j, w) for w in self._pool if (j := self._jobs.get(w.job or "")) is not None]
+        lower = [(j, w) for j, w in running if PRIORITY[j.request.kind] > PRIORITY[waiting.kind]]
+        if not lower or any(j.yielding for j, _ in running):  # one at a time: the next free worker takes it
+            return
+        job, worker = max(lower, key=lambda jw: (PRIORITY[jw[0].request.kind], jw[0].seq))
+        job.yielding = self._send(worker, ("cancel", worker.job))
+
     def _start_worker(self) -> _Worker:
-        here, there = self._ctx.Pipe()
-        process = self._ctx.Process(target=serve, args=(there, self.preload), name="handteach-job-worker",
-                                    daemon=True)  # fmt: skip
-        process.start()
-        there.close()
-        worker = _Worker(process, here)
+        """A fresh interpreter running ``core.jobs.worker`` on one end of a socket pair (see its docstring)."""
+        here, there = socket.socketpair()
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # the test's modules too
+        try:
+            process = subprocess.Popen([sys.executable, "-m", "core.jobs.worker", str(there.fileno()), *self.preload],
+                                       pass_fds=(there.fileno(),), env=env, cwd=ROOT)  # fmt: skip
+        finally:
+            there.close()
+        worker = _Worker(process, Connection(here.detach()))
         self._pool.append(worker)
         return worker
 

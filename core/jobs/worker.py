@@ -4,12 +4,19 @@ Messages in (from ``core.jobs.local``): ``("run", job_id, fn, kwargs)``, ``("can
 Messages out: ``("progress", job_id, done, total, detail)``, ``("done", job_id, result)``,
 ``("failed", job_id, message, type name)``, ``("cancelled", job_id, result)``. A reader thread receives while the main
 thread works, so a cancel reaches a job between its steps; sends are serialised by a lock.
+
+The process is a fresh interpreter (``python -m core.jobs.worker FD``), not a ``multiprocessing`` spawn: spawn
+re-runs the parent's ``__main__`` in the child, and in the server that is whatever Streamlit's script thread
+had put there at that moment (``app.py``: the pages ran in the worker, Streamlit warning about a missing
+script context). The runner's end of the socket closing (the server went) ends the worker at once.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
 import queue
+import sys
 import threading
 from multiprocessing.connection import Connection
 from typing import Any
@@ -35,9 +42,8 @@ def _read(conn: Connection, jobs: queue.Queue, cancels: dict[str, threading.Even
     while True:
         try:
             message = conn.recv()
-        except (EOFError, OSError):  # the runner went: stop after the current job
-            jobs.put(None)
-            return
+        except (EOFError, OSError):  # the runner went: nobody waits for the answer
+            os._exit(0)
         if message[0] == "run":
             jobs.put(message)
         elif message[0] == "cancel":
@@ -83,3 +89,7 @@ def serve(conn: Connection, preload: tuple[str, ...] = ()) -> None:
         finally:
             with lock:
                 cancels.pop(job_id, None)
+
+
+if __name__ == "__main__":  # python -m core.jobs.worker FD PRELOAD...
+    serve(Connection(int(sys.argv[1])), tuple(sys.argv[2:]))
