@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import multiprocessing
 import os
 import pickle
@@ -28,9 +29,11 @@ from typing import Any
 from core.jobs import fair
 from core.jobs.job import PRIORITY, WORKER_DIED, JobRequest, JobState, JobStatus, ServerFullError
 from core.jobs.runner import default_workers
+from core.jobs.worker import dumps
 
 ROOT = Path(__file__).resolve().parents[2]  # where ``core`` is: the worker's working folder
 MAX_QUEUED = 200
+_LOGGER = logging.getLogger(__name__)
 GUESS_S = 15.0  # a job's run time before any of its kind ended
 
 
@@ -183,34 +186,49 @@ class LocalRunner:
 
     def _loop(self) -> None:
         last_check = 0.0
-        while True:
-            with self._lock:
-                if self._closed:
-                    for worker in self._pool:
-                        self._send(worker, ("stop",))
-                    return
-                waitables: dict[Any, tuple[str, _Worker | None]] = {self._wake_r: ("wake", None)}
+        while not self._closing():
+            try:
+                self._round()
+                if time.monotonic() - last_check >= 1.0:
+                    last_check = time.monotonic()
+                    self._check_sessions()
+                with self._lock:
+                    self._send_cancels()
+                    self._dispatch()
+                    self._prune()
+            except Exception:  # a bug here must not stop every student's jobs: logged, and the next round goes on
+                _LOGGER.exception("the job runner's round failed")
+                time.sleep(0.5)
+
+    def _closing(self) -> bool:
+        with self._lock:
+            if self._closed:
                 for worker in self._pool:
-                    waitables[worker.conn] = ("conn", worker)  # readable at each answer, and at its end (EOF)
-            for ready in wait(list(waitables), timeout=1.0):
-                what, worker = waitables[ready]
-                if what == "wake":
-                    while self._wake_r.poll():
-                        self._wake_r.recv_bytes()
-                elif worker is not None:
-                    self._read(worker)
-            if time.monotonic() - last_check >= 1.0:
-                last_check = time.monotonic()
-                self._check_sessions()
-            with self._lock:
-                self._send_cancels()
-                self._dispatch()
-                self._prune()
+                    self._send(worker, ("stop",))
+            return self._closed
+
+    def _round(self) -> None:
+        """Wait (at most a second) for a wake-up or a worker's answer, and read what came."""
+        with self._lock:
+            waitables: dict[Any, _Worker | None] = {self._wake_r: None}
+            for worker in self._pool:
+                waitables[worker.conn] = worker  # readable at each answer, and at its end (EOF)
+        for ready in wait(list(waitables), timeout=1.0):
+            worker = waitables[ready]
+            if worker is None:
+                while self._wake_r.poll():
+                    self._wake_r.recv_bytes()
+            else:
+                self._read(worker)
 
     def _read(self, worker: _Worker) -> None:
         try:
             while worker.conn.poll():
-                message = worker.conn.recv()
+                data = worker.conn.recv_bytes()
+                try:
+                    message = pickle.loads(data)
+                except Exception as exc:  # noqa: BLE001 - an answer that cannot be read fails its job, not the runner
+                    message = ("failed", worker.job, f"the job's answer could not be read: {exc}", type(exc).__name__)
                 with self._lock:
                     self._handle(worker, message)
         except (EOFError, OSError):  # it went: its last answers were read above
@@ -323,7 +341,7 @@ class LocalRunner:
 
     def _send(self, worker: _Worker, message: tuple[Any, ...]) -> bool:
         try:
-            worker.conn.send(message)
+            worker.conn.send_bytes(dumps(message))
         except (OSError, ValueError):  # the worker is gone: its sentinel says so next round
             return False
         return True

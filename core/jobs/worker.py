@@ -29,19 +29,26 @@ class _Outbox:
         self._conn, self._lock = conn, threading.Lock()
 
     def send(self, message: tuple[Any, ...]) -> None:
+        try:
+            data = dumps(message)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:  # a result that cannot travel: a bug
+            data = dumps(("failed", message[1], f"the job's answer could not be sent back: {exc}", type(exc).__name__))
         with self._lock:
-            try:
-                self._conn.send(message)
-            except (pickle.PicklingError, TypeError, AttributeError) as exc:  # a result that cannot travel: a bug
-                self._conn.send(("failed", message[1], f"the job's answer could not be sent back: {exc}",
-                                 type(exc).__name__))  # fmt: skip
+            self._conn.send_bytes(data)
+
+
+def dumps(message: tuple[Any, ...]) -> bytes:
+    """Plain pickle, not ``Connection.send``'s: torch registers reducers there that share a tensor through a
+    helper process of the sender, which a process not spawned by it may not reach. Plain pickle copies it (and
+    is what a queue on another machine would carry)."""
+    return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _read(conn: Connection, jobs: queue.Queue, cancels: dict[str, threading.Event], lock: threading.Lock) -> None:
     """The reader thread: runs go to ``jobs``, cancels set their job's event (now or once it arrives)."""
     while True:
         try:
-            message = conn.recv()
+            message = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):  # the runner went: nobody waits for the answer
             os._exit(0)
         if message[0] == "run":
