@@ -52,8 +52,9 @@ def until_state(runner: LocalRunner, job: str, states: set[JobState], timeout: f
 
 def test_a_waiting_training_says_its_place_and_can_be_stopped(data_dir: Path, runner: LocalRunner) -> None:
     _synthetic_project(data_dir)
-    first, second = other_students(runner, 2, 30.0)
+    [first] = other_students(runner, 1, 30.0)
     until_state(runner, first, {JobState.RUNNING})
+    second = runner.submit(JobRequest(TRAIN, "session:second", jobfns.steps, {"n": 300}))
     at = app("train")
     at.toggle(key="train_starter").set_value(False)
     button(at, "🧠 Train model").click()
@@ -89,7 +90,9 @@ def test_a_training_runs_in_a_worker_once_the_others_are_done(data_dir: Path, ru
 
 def test_a_full_server_says_so_in_one_line_and_loses_nothing(data_dir: Path, runner: LocalRunner) -> None:
     store = _synthetic_project(data_dir)
-    others = other_students(runner, 3, 30.0)  # one running, two queued: the bound
+    others = other_students(runner, 1, 30.0)
+    until_state(runner, others[0], {JobState.RUNNING})
+    others += [runner.submit(JobRequest(TRAIN, f"session:more-{i}", jobfns.steps, {"n": 300})) for i in range(2)]
     at = app("train")
     at.toggle(key="train_starter").set_value(False)
     button(at, "🧠 Train model").click()
