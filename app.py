@@ -13,6 +13,7 @@ from core.data.schema import StoreError
 from core.io.fds import TooManyOpenFilesError
 from ui.common import state, widgets
 from ui.common.text import plain
+from ui.jobs import pool
 from ui.server.compat import end_websockets_quietly, fix_media_responses, keep_pending_full_reruns
 from ui.server.ice import keep_ice_on_served_address
 from ui.server.settings import SettingsError
@@ -48,3 +49,4 @@ except (StoreError, TooManyOpenFilesError) as exc:  # locked, disk full, out of 
     st.error(plain(f"handteach cannot go on: {exc}"))
     st.stop()
 state.warm_up()  # after the page is out: torch and MediaPipe load in the background while the user reads
+pool.warm()  # the job workers (training, measuring) start with the server's first page, not its first training

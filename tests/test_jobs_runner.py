@@ -208,3 +208,14 @@ def test_a_worker_never_runs_the_servers_main_script(make_runner: Callable[..., 
     runner = make_runner(workers=1)
     assert ended(runner, runner.submit(JobRequest(TRAIN, "ann", jobfns.steps, {"n": 1}))).state is JobState.DONE
     assert not marker.exists()
+
+
+def test_warm_starts_every_worker_before_any_job(make_runner: Callable[..., LocalRunner]) -> None:
+    runner = make_runner(workers=2)
+    assert runner.worker_pids() == []  # lazily, without warm
+    runner.warm()
+    runner.warm()  # a second page: no more workers
+    pids = runner.worker_pids()
+    assert len(pids) == 2
+    job = runner.submit(JobRequest(TRAIN, "ann", jobfns.steps, {"n": 1}))
+    assert ended(runner, job).result["pid"] in pids

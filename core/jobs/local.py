@@ -1,4 +1,4 @@
-"""The local job runner: a pool of spawned worker processes shared by every session of the server process.
+"""The local job runner: a pool of worker processes (``core.jobs.procs``) shared by every session of the server process.
 
 A scheduler thread keeps the queue (``core.jobs.fair``: one running job per owner, first come first served,
 trainings before figures), hands a job to a free worker, reads progress and results from the workers' pipes and
@@ -9,29 +9,22 @@ worker ended. Workers are fresh interpreters, never forks: the server's threads 
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
 import multiprocessing
-import os
 import pickle
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from multiprocessing.connection import Connection, wait
-from pathlib import Path
+from multiprocessing.connection import wait
 from typing import Any
 
 from core.jobs import fair
 from core.jobs.job import PRIORITY, WORKER_DIED, JobRequest, JobState, JobStatus, ServerFullError
+from core.jobs.procs import Worker, send, start_worker
 from core.jobs.runner import default_workers
-from core.jobs.worker import dumps
 
-ROOT = Path(__file__).resolve().parents[2]  # where ``core`` is: the worker's working folder
 MAX_QUEUED = 200
 _LOGGER = logging.getLogger(__name__)
 GUESS_S = 15.0  # a job's run time before any of its kind ended
@@ -55,13 +48,6 @@ def _same(a: JobRequest, b: JobRequest) -> bool:
 
 
 @dataclass
-class _Worker:
-    process: subprocess.Popen
-    conn: Connection
-    job: str | None = None
-
-
-@dataclass
 class LocalRunner:
     """``core.jobs.runner.JobRunner`` on this machine. ``session_alive(session)`` says whether a job's tab is still
     there (checked each second; a job whose tab went is cancelled)."""
@@ -76,7 +62,7 @@ class LocalRunner:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._jobs: dict[str, _Job] = {}
-        self._pool: list[_Worker] = []
+        self._pool: list[Worker] = []
         self._seq = itertools.count()
         self._means: dict[str, float] = {}
         self._wake_r, self._wake_w = multiprocessing.Pipe(duplex=False)
@@ -134,8 +120,15 @@ class LocalRunner:
         for worker in self._pool:
             worker.process.terminate()
         for worker in self._pool:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                worker.process.wait(5)
+            worker.close(5)
+
+    def warm(self) -> None:
+        """Start every worker now, so that the first jobs wait for no import (torch: seconds)."""
+        with self._lock:
+            missing = 0 if self._closed else max(0, self.workers - len(self._pool))
+            self._pool += [start_worker(self.preload) for _ in range(missing)]
+        if missing:
+            self._wake()  # the scheduler waits on the new workers' sockets too
 
     def worker_pids(self) -> list[int]:
         """The worker processes' ids (for the benchmark's memory and for tests that end one)."""
@@ -204,13 +197,13 @@ class LocalRunner:
         with self._lock:
             if self._closed:
                 for worker in self._pool:
-                    self._send(worker, ("stop",))
+                    send(worker, ("stop",))
             return self._closed
 
     def _round(self) -> None:
         """Wait (at most a second) for a wake-up or a worker's answer, and read what came."""
         with self._lock:
-            waitables: dict[Any, _Worker | None] = {self._wake_r: None}
+            waitables: dict[Any, Worker | None] = {self._wake_r: None}
             for worker in self._pool:
                 waitables[worker.conn] = worker  # readable at each answer, and at its end (EOF)
         for ready in wait(list(waitables), timeout=1.0):
@@ -221,7 +214,7 @@ class LocalRunner:
             else:
                 self._read(worker)
 
-    def _read(self, worker: _Worker) -> None:
+    def _read(self, worker: Worker) -> None:
         try:
             while worker.conn.poll():
                 data = worker.conn.recv_bytes()
@@ -234,7 +227,7 @@ class LocalRunner:
         except (EOFError, OSError):  # it went: its last answers were read above
             self._died(worker)
 
-    def _handle(self, worker: _Worker, message: tuple[Any, ...]) -> None:
+    def _handle(self, worker: Worker, message: tuple[Any, ...]) -> None:
         kind, job_id = message[0], message[1]
         job = self._jobs.get(job_id)
         if job is None or job.status.ended:
@@ -255,7 +248,7 @@ class LocalRunner:
         else:
             self._end(job, JobState.FAILED, error=message[2], error_type=message[3])
 
-    def _died(self, worker: _Worker) -> None:
+    def _died(self, worker: Worker) -> None:
         with self._lock:
             if worker not in self._pool:
                 return
@@ -266,9 +259,7 @@ class LocalRunner:
                     self._end(job, JobState.CANCELLED)
                 else:
                     self._end(job, JobState.FAILED, error=WORKER_DIED, error_type="WorkerDied")
-        worker.conn.close()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            worker.process.wait(1)
+        worker.close()
 
     def _check_sessions(self) -> None:
         if self.session_alive is None:
@@ -286,7 +277,7 @@ class LocalRunner:
             if job is None or job.cancel_asked is None:
                 continue
             if not job.cancel_sent:
-                job.cancel_sent = self._send(worker, ("cancel", worker.job))
+                job.cancel_sent = send(worker, ("cancel", worker.job))
             elif now - job.cancel_asked > self.cancel_grace_s:  # a job that does not stop: its worker goes
                 worker.process.terminate()
 
@@ -298,7 +289,8 @@ class LocalRunner:
                 return
             worker = next((w for w in self._pool if w.job is None), None)
             if worker is None and len(self._pool) < self.workers:
-                worker = self._start_worker()
+                worker = start_worker(self.preload)
+                self._pool.append(worker)
             if worker is None:
                 self._make_way(nxt)
                 return
@@ -306,7 +298,7 @@ class LocalRunner:
             worker.job, job.started = nxt.job_id, time.monotonic()
             job.status = replace(job.status, state=JobState.RUNNING, ahead=0, wait_s=None)
             try:
-                sent = self._send(worker, ("run", nxt.job_id, job.request.fn, job.request.kwargs))
+                sent = send(worker, ("run", nxt.job_id, job.request.fn, job.request.kwargs))
             except (pickle.PicklingError, TypeError, AttributeError) as exc:  # a bug of the caller: said, not hung
                 sent, worker.job = True, None
                 self._end(job, JobState.FAILED, error=f"the job could not be sent to a worker: {exc}",
@@ -324,27 +316,7 @@ class LocalRunner:
         if not lower or any(j.yielding for j, _ in running):  # one at a time: the next free worker takes it
             return
         job, worker = max(lower, key=lambda jw: (PRIORITY[jw[0].request.kind], jw[0].seq))
-        job.yielding = self._send(worker, ("cancel", worker.job))
-
-    def _start_worker(self) -> _Worker:
-        """A fresh interpreter running ``core.jobs.worker`` on one end of a socket pair (see its docstring)."""
-        here, there = socket.socketpair()
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # the test's modules too
-        try:
-            process = subprocess.Popen([sys.executable, "-m", "core.jobs.worker", str(there.fileno()), *self.preload],
-                                       pass_fds=(there.fileno(),), env=env, cwd=ROOT)  # fmt: skip
-        finally:
-            there.close()
-        worker = _Worker(process, Connection(here.detach()))
-        self._pool.append(worker)
-        return worker
-
-    def _send(self, worker: _Worker, message: tuple[Any, ...]) -> bool:
-        try:
-            worker.conn.send_bytes(dumps(message))
-        except (OSError, ValueError):  # the worker is gone: its sentinel says so next round
-            return False
-        return True
+        job.yielding = send(worker, ("cancel", worker.job))
 
     def _prune(self) -> None:
         now = time.monotonic()

@@ -34,6 +34,13 @@ def runner() -> LocalRunner:
     return LocalRunner(preload=PRELOAD, session_alive=tab_alive)
 
 
+def warm() -> None:
+    """On a server (not under AppTest): the runner and its workers start with the first page anyone opens, so the
+    first training waits for no import."""
+    if Runtime.exists():
+        runner().warm()
+
+
 def session() -> str:
     """This tab's session id (``OUTSIDE`` when not run by Streamlit)."""
     ctx = get_script_run_ctx(suppress_warning=True)
