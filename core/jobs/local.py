@@ -50,13 +50,14 @@ def _same(a: JobRequest, b: JobRequest) -> bool:
 @dataclass
 class LocalRunner:
     """``core.jobs.runner.JobRunner`` on this machine. ``session_alive(session)`` says whether a job's tab is still
-    there (checked each second; a job whose tab went is cancelled)."""
+    there (checked each second; the jobs of a tab gone ``tab_grace_s`` are cancelled)."""
 
     workers: int = field(default_factory=default_workers)
     max_queued: int = MAX_QUEUED
     preload: tuple[str, ...] = ()  # modules each worker imports before its first job (torch: seconds)
     session_alive: Callable[[str], bool] | None = None
     cancel_grace_s: float = 10.0
+    tab_grace_s: float = 3.0  # a tab away this long has gone (Streamlit's frontend reconnects a blip within seconds)
     keep_ended_s: float = 600.0  # an ended job's status stays this long for its page
 
     def __post_init__(self) -> None:
@@ -65,6 +66,9 @@ class LocalRunner:
         self._pool: list[Worker] = []
         self._seq = itertools.count()
         self._means: dict[str, float] = {}
+        self._away: dict[str, float] = {}  # session → when its tab was first seen gone
+        self._version = 0  # counts changes of the queue or of who runs: the cached order below is of this one
+        self._order: tuple[int, list[str]] = (-1, [])
         self._wake_r, self._wake_w = multiprocessing.Pipe(duplex=False)
         self._closed = False
         self._thread = threading.Thread(target=self._loop, name="handteach-jobs", daemon=True)
@@ -83,6 +87,7 @@ class LocalRunner:
             status = JobStatus(job_id, request.kind, request.owner, JobState.QUEUED, 0, None, 0, 0, None, None, None,
                                "", 0.0)  # fmt: skip
             self._jobs[job_id] = _Job(request, seq, status, time.monotonic())
+            self._version += 1
         self._wake()
         return job_id
 
@@ -141,8 +146,10 @@ class LocalRunner:
             self._end(job, JobState.CANCELLED)
         elif job.status.state is JobState.RUNNING and job.cancel_asked is None:
             job.cancel_asked = time.monotonic()
+            self._version += 1  # its owner's next job may go first now
 
     def _end(self, job: _Job, state: JobState, **changes: Any) -> None:  # noqa: ANN401
+        self._version += 1
         job.ended = time.monotonic()
         job.status = replace(job.status, state=state, ahead=0, wait_s=None, **changes)
         if state is JobState.DONE and job.started is not None:  # the pace of its kind, for waiting times
@@ -158,8 +165,10 @@ class LocalRunner:
                 if j.status.state is JobState.QUEUED]  # fmt: skip
 
     def _place(self, job_id: str, status: JobStatus) -> JobStatus:
-        order = [w.job_id for w in fair.dispatch_order(self._queued(), self._busy_owners())]
-        ahead = order[: order.index(job_id)]
+        if self._order[0] != self._version:  # 30 tabs polling twice a second: the order once per change
+            self._order = (self._version, [w.job_id for w in fair.dispatch_order(self._queued(), self._busy_owners())])
+        order = self._order[1]
+        ahead = order[: order.index(job_id)] if job_id in order else []
         now = time.monotonic()
         left = [self._mean(j.request.kind) - (now - (j.started or now)) for j in self._running()]
         wait_s = fair.wait_estimate([self._mean(self._jobs[i].request.kind) for i in ahead], left, self.workers)
@@ -239,6 +248,7 @@ class LocalRunner:
         worker.job = None
         if kind == "cancelled" and job.yielding and job.cancel_asked is None:  # it yielded: queued again, in its place
             job.yielding, job.started = False, None
+            self._version += 1
             job.status = replace(job.status, state=JobState.QUEUED, done=0, total=0, detail=None)
             return
         if kind == "done":
@@ -266,9 +276,13 @@ class LocalRunner:
             return
         with self._lock:
             sessions = {j.request.session for j in self._jobs.values() if j.request.session and not j.status.ended}
-        gone = [s for s in sessions if not self.session_alive(s)]
-        for session in gone:
-            self.cancel_session(session)
+        now = time.monotonic()
+        for session in sessions:
+            if self.session_alive(session):
+                self._away.pop(session, None)
+            elif now - self._away.setdefault(session, now) >= self.tab_grace_s:  # not a blip: the tab went
+                self.cancel_session(session)
+                self._away.pop(session, None)
 
     def _send_cancels(self) -> None:
         now = time.monotonic()
@@ -297,6 +311,7 @@ class LocalRunner:
             job = self._jobs[nxt.job_id]
             worker.job, job.started = nxt.job_id, time.monotonic()
             job.status = replace(job.status, state=JobState.RUNNING, ahead=0, wait_s=None)
+            self._version += 1
             try:
                 sent = send(worker, ("run", nxt.job_id, job.request.fn, job.request.kwargs))
             except (pickle.PicklingError, TypeError, AttributeError) as exc:  # a bug of the caller: said, not hung

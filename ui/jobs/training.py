@@ -220,7 +220,10 @@ class TrainingRun(RemoteRun):
         return training, self._status(self._measure_job or None)
 
     def _running(self) -> bool:
-        training, measuring = self._advance()
+        return self._still(*self._advance())
+
+    def _still(self, training: JobStatus | None, measuring: JobStatus | None) -> bool:
+        """Whether the training, or the measuring after it, waits or runs."""
         if self._job is None:
             return False
         if training is None or not training.ended:
@@ -247,7 +250,7 @@ class TrainingRun(RemoteRun):
         queued = training is not None and training.state is JobState.QUEUED
         return RunSnapshot(
             history=list(training.detail or []) if training is not None else [],
-            running=self._running(),
+            running=self._still(training, measuring),
             cancelled=training is not None and (training.cancelled or training.state is JobState.CANCELLED),
             result=result,
             dataset=trained.dataset if trained is not None else None,
