@@ -381,6 +381,35 @@ def test_a_failure_while_storing_rolls_back_and_keeps_the_replaced_project(
     assert _state(store) == before and "fresh" not in store.list_projects()
 
 
+def test_a_project_file_is_stored_in_short_transactions_and_a_failure_midway_leaves_nothing(
+    store: Store, signs_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 53: the whole project was one transaction, holding every other student's writes. Now each slice of
+    samples is its own (here one sample each); a failure after some were committed deletes the passing project."""
+    from core.data import batched_import
+
+    monkeypatch.setattr(batched_import, "HOLD_TARGET_S", 0.0)
+    before, calls = _state(store), []
+    insert = Store.insert_samples
+
+    def insert_then_fail(self: Store, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        calls.append(1)
+        if len(calls) == 4:
+            raise OSError("disk full")
+        insert(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "insert_samples", insert_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        import_project(store, signs_file, as_name="fresh")
+    assert _state(store) == before
+    calls.clear()
+    monkeypatch.setattr(Store, "insert_samples", lambda self, *a, **k: (calls.append(1), insert(self, *a, **k)))
+    report = import_project(store, signs_file, as_name="fresh")
+    assert len(calls) == report.samples > 3  # a transaction per sample
+    assert store.class_counts("fresh") == store.class_counts("signs")
+    assert sorted(store.list_projects()) == sorted([*before[0], "fresh"])  # no passing name left
+
+
 def test_a_mirror_partner_missing_from_the_classes_is_refused(store: Store, signs_file: Path, tmp_path: Path) -> None:
     def drop_left(manifest: dict) -> None:
         manifest["classes"] = [c for c in manifest["classes"] if c["name"] != "pointing_left"]

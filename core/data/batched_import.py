@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from core.data.schema import Sample, StoreError, sample_to_row
 from core.data.store import Store
@@ -77,28 +78,34 @@ def _check(store: Store, project: str, read: Callable[[], Iterable[Sample]], cre
 
 
 _END = object()
+T = TypeVar("T")
 
 
-class _Slices:
-    """The samples of pass 2 in slices of ``HOLD_TARGET_S`` each, taken one after another from one reading."""
+class TimedSlices(Generic[T]):
+    """Items of one reading in slices of ``HOLD_TARGET_S`` each, one transaction each (also
+    ``core.data.bundle_import``'s); ``step`` is called for each item taken."""
 
-    def __init__(self, samples: Iterable[Sample], progress: _Halves) -> None:
-        self.samples, self.progress = iter(samples), progress
-        self.next: object = next(self.samples, _END)  # read ahead: no transaction is begun for no row
+    def __init__(self, items: Iterable[T], step: Callable[[], None] = lambda: None) -> None:
+        self.items, self.step = iter(items), step
+        self.next: object = next(self.items, _END)  # read ahead: no transaction is begun for no item
 
     @property
     def done(self) -> bool:
         return self.next is _END
 
-    def until(self, deadline: float) -> Iterator[Sample]:
-        """Samples until ``deadline`` (one at least) or the reading's end."""
+    def until(self, deadline: float) -> Iterator[T]:
+        """Items until ``deadline`` (one at least) or the reading's end."""
         while self.next is not _END:
-            sample = self.next
-            self.progress.step()
-            yield sample  # type: ignore[misc]
-            self.next = next(self.samples, _END)
+            item = self.next
+            self.step()
+            yield item  # type: ignore[misc]
+            self.next = next(self.items, _END)
             if time.monotonic() >= deadline:
                 return
+
+    def slice(self) -> Iterator[T]:
+        """The next slice, timed from now: call it just after the transaction took the lock."""
+        return self.until(time.monotonic() + HOLD_TARGET_S)
 
 
 def store_in_batches(store: Store, project: str, read: Callable[[], Iterable[Sample]], create_project: bool = False,
@@ -116,7 +123,7 @@ def store_in_batches(store: Store, project: str, read: Callable[[], Iterable[Sam
     per_class: Counter[str] = Counter()
     longest, batches = 0.0, 0
     try:
-        slices = _Slices(read(), progress)
+        slices: TimedSlices[Sample] = TimedSlices(read(), progress.step)
         while not slices.done:
             held = _write(store, project, slices, created and not batches, ids, per_class)
             batches, longest = batches + 1, max(longest, held)
@@ -127,7 +134,7 @@ def store_in_batches(store: Store, project: str, read: Callable[[], Iterable[Sam
     return BatchReport(dict(per_class), batches, longest)
 
 
-def _write(store: Store, project: str, slices: _Slices, create_project: bool, ids: list[int],
+def _write(store: Store, project: str, slices: TimedSlices[Sample], create_project: bool, ids: list[int],
            per_class: Counter[str]) -> float:  # fmt: skip
     """One slice in one transaction (the first creates a new project in it); returns the seconds it held the lock."""
 
@@ -139,7 +146,7 @@ def _write(store: Store, project: str, slices: _Slices, create_project: bool, id
         started = time.monotonic()
         if create_project:
             store.insert_project(conn, project, "mediapipe", HAND_21.name, False, DEFAULT_CLASSES)
-        store.insert_samples(conn, project, slices.until(started + HOLD_TARGET_S), True, inserted)
+        store.insert_samples(conn, project, slices.slice(), True, inserted)
     return time.monotonic() - started
 
 
