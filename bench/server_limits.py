@@ -9,7 +9,8 @@ newcomer's times, and how much the server's log grew.
 ``--mode import``: a made-up kinivi CSV of ``--csv-mb`` MB (``bench/kinivi_file.py``, in a temp folder;
 ../shared has no kinivi log) imported into a real SQLite store in one thread, as the server runs it,
 while another student creates a project and stores a take (30 hands with crops) every half second.
-Reports the import's time, its transactions and longest lock hold, and the longest Create project + take.
+Reports the import's time, its transactions and longest lock hold, the longest Create project + take, and
+this process's memory before, at its peak and a minute after the import (as a server's would be).
 
     python bench/server_limits.py [--mode connections|import|both] [--connections 1000] [--nofile 1024]
                                   [--csv-mb 190]
@@ -148,6 +149,33 @@ def connections_check(connections: int = 1000, nofile: int = 1024, env: dict[str
             "tracebacks": text.count("Traceback"), "open_files_line": limit_line}  # fmt: skip
 
 
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+class _RssWatch:
+    """This process's resident memory: before, its peak (read every 0.2 s) and the last reading."""
+
+    def __init__(self) -> None:
+        self.before = self.peak = self.last = rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.2):
+            self.last = rss_mb()
+            self.peak = max(self.peak, self.last)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.last = rss_mb()
+
+
 def _take(store: object, project: str, rng: np.random.Generator) -> None:
     from core.data.schema import Sample
     from core.types import Keypoints
@@ -161,7 +189,7 @@ def _take(store: object, project: str, rng: np.random.Generator) -> None:
     store.add_samples(project, samples)  # type: ignore[attr-defined]
 
 
-def import_check(csv_mb: float = 190.0) -> dict:
+def import_check(csv_mb: float = 190.0, settle_s: float = 60.0) -> dict:
     """The ``import`` mode (see the module docstring)."""
     from core.data import csv_io
     from core.data.store import Store
@@ -180,6 +208,7 @@ def import_check(csv_mb: float = 190.0) -> dict:
                 result["seconds"] = time.monotonic() - started
                 done.set()
 
+        rss = _RssWatch()
         importer = threading.Thread(target=run)
         importer.start()
         rng, waits = np.random.default_rng(1), []
@@ -189,12 +218,15 @@ def import_check(csv_mb: float = 190.0) -> dict:
             waits.append(time.monotonic() - started)
             time.sleep(0.5)
         importer.join()
+        time.sleep(settle_s)  # does the memory come back, as a server's would after the import?
+        rss.stop()
     report = result["report"]
     return {"csv_mb": round(size_mb, 1), "rows": rows, "import_s": round(result["seconds"], 1),
             "stored": report.n_added, "transactions": report.batches,
             "longest_lock_hold_s": round(report.longest_write_s, 3), "create_and_take": len(waits),
             "create_and_take_max_s": round(max(waits, default=0.0), 3),
-            "create_and_take_p50_s": round(float(np.median(waits)) if waits else 0.0, 3)}  # fmt: skip
+            "create_and_take_p50_s": round(float(np.median(waits)) if waits else 0.0, 3),
+            "rss_before_mb": rss.before, "rss_peak_mb": rss.peak, f"rss_{settle_s:.0f}s_after_mb": rss.last}  # fmt: skip
 
 
 def main() -> int:

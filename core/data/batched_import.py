@@ -29,7 +29,7 @@ from core.gestures.catalog import DEFAULT_CLASSES, validate_name
 from core.io.progress import FrameCounter, Stopped
 from core.skeletons import HAND_21
 
-HOLD_TARGET_S = 0.2  # the lock held per batch: others never wait more than this behind an import
+HOLD_TARGET_S = 0.1  # the lock held per batch: others wait about this behind an import (more on a busy machine)
 DELETE_BATCH = 5_000  # rows deleted per transaction when a failed import is undone
 PAUSE_S = 0.02  # after each commit: four polls of a waiting writer
 
