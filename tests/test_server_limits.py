@@ -102,3 +102,34 @@ def test_a_thousand_idle_websockets_from_one_address_lock_no_newcomer_out() -> N
     assert result["page_status"] == 200 and result["health_status"] == 200, result
     assert result["newcomer_websocket"], result
     assert result["log_growth_bytes"] < 1_000_000 and result["tracebacks"] == 0, result
+
+
+def _writes_behind_a_held_lock(data: str) -> None:
+    """A page that adds a gesture while another connection holds the store's write lock for 1.5 s."""
+    import sqlite3
+    import threading
+    from pathlib import Path
+
+    from core.data.store import Store
+    from ui.server.busy import show_busy_notices
+
+    store = Store(data)
+    holder = sqlite3.connect(Path(data) / "handteach.sqlite", isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    threading.Timer(1.5, lambda: (holder.execute("ROLLBACK"), holder.close())).start()
+    show_busy_notices()
+    store.add_class("default", "new")
+
+
+@pytest.mark.slow
+def test_a_page_whose_write_waits_says_the_server_is_busy(tmp_path: Path) -> None:
+    """Issue 53: a write that must wait says "The server is busy, trying again" on its page, then gets in."""
+    from streamlit.testing.v1 import AppTest
+
+    from core.data.store import Store
+
+    Store(tmp_path).ensure_project()
+    at = AppTest.from_function(_writes_behind_a_held_lock, args=(str(tmp_path),), default_timeout=30).run()
+    assert not at.exception
+    assert [t.value for t in at.toast] == ["The server is busy, trying again"]
+    assert "new" in Store(tmp_path).class_counts("default")

@@ -26,6 +26,7 @@ NOTICE_AFTER_S = 1.0  # a writer waiting this long says so once
 BUSY_NOTICE = "The server is busy, trying again"
 _LOG = logging.getLogger("handteach.store")
 _local = threading.local()
+_default_say: list[Callable[[str], object]] = []  # set once by the server (ui.server.busy): a toast on the page
 
 
 def lock_wait_s() -> float:
@@ -79,8 +80,13 @@ def begin_immediate(conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
 
 
+def set_default_notice(say: Callable[[str], object]) -> None:
+    """Where a waiting write of any thread says so when no ``busy_notices`` block says otherwise."""
+    _default_say[:] = [say]
+
+
 def _notice() -> None:
-    say = getattr(_local, "say", None)
+    say = getattr(_local, "say", None) or (_default_say[0] if _default_say else None)
     if say is None:
         _LOG.info(BUSY_NOTICE)
     else:
