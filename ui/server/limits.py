@@ -26,6 +26,7 @@ import resource
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
 from typing import Any
 
 WS_PER_ADDRESS = 100  # a class of 30 behind one school address, a few tabs each, fits; one script cannot take all
@@ -43,7 +44,7 @@ def raise_open_files_limit() -> str:
     target = hard
     if hard == resource.RLIM_INFINITY:  # Linux allows at most fs.nr_open descriptors to a process
         try:
-            target = int(open("/proc/sys/fs/nr_open").read())  # noqa: SIM115, PTH123 - one small read
+            target = int(Path("/proc/sys/fs/nr_open").read_text())
         except (OSError, ValueError):
             target = 1 << 20
     if soft != resource.RLIM_INFINITY and soft < target:
