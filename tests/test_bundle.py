@@ -36,10 +36,12 @@ from core.data.project import load_project_model, model_dir, save_project_model,
 from core.data.project_cpm import project_cpm_dir
 from core.data.project_motion import motion_model_dir
 from core.data.store import Sample, Store
+from core.gestures.catalog import DEFAULT_PROJECT
 from core.gestures.training import TrainConfig
 from core.io.crops import encode_jpeg
 from core.motion.clip import Clip
 from core.skeletons import BODY_33, HAND_21
+from core.types import Keypoints
 
 MANIFEST = "manifest.json"
 pytestmark = pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # training on 3.4e38 pixels
@@ -381,6 +383,35 @@ def test_a_failure_while_storing_rolls_back_and_keeps_the_replaced_project(
     assert _state(store) == before and "fresh" not in store.list_projects()
 
 
+def test_a_project_file_is_stored_in_short_transactions_and_a_failure_midway_leaves_nothing(
+    store: Store, signs_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 53: the whole project was one transaction, holding every other student's writes. Now each slice of
+    samples is its own (here one sample each); a failure after some were committed deletes the passing project."""
+    from core.data import batched_import
+
+    monkeypatch.setattr(batched_import, "HOLD_TARGET_S", 0.0)
+    before, calls = _state(store), []
+    insert = Store.insert_samples
+
+    def insert_then_fail(self: Store, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        calls.append(1)
+        if len(calls) == 4:
+            raise OSError("disk full")
+        insert(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "insert_samples", insert_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        import_project(store, signs_file, as_name="fresh")
+    assert _state(store) == before
+    calls.clear()
+    monkeypatch.setattr(Store, "insert_samples", lambda self, *a, **k: (calls.append(1), insert(self, *a, **k)))
+    report = import_project(store, signs_file, as_name="fresh")
+    assert len(calls) == report.samples > 3  # a transaction per sample
+    assert store.class_counts("fresh") == store.class_counts("signs")
+    assert sorted(store.list_projects()) == sorted([*before[0], "fresh"])  # no passing name left
+
+
 def test_a_mirror_partner_missing_from_the_classes_is_refused(store: Store, signs_file: Path, tmp_path: Path) -> None:
     def drop_left(manifest: dict) -> None:
         manifest["classes"] = [c for c in manifest["classes"] if c["name"] != "pointing_left"]
@@ -524,3 +555,32 @@ def test_the_home_panel_checks_the_upload_size_before_reading_it(store: Store) -
         bad = data.replace(b"\xff\xd8\xff", b"\xff\xd8\x00")
         bundle_panel.open_upload(store, "y.handteach", len(bad), io.BytesIO(bad), "yoga 3", False)
     assert "yoga 3" not in store.list_projects()
+
+
+def test_importing_a_project_file_holds_its_arrays_not_an_object_per_sample(tmp_path: Path) -> None:
+    """Issue 53: imports hold no row objects by the hundred thousand. A file's samples are built one at a time
+    from its arrays (21 joints: 756 bytes a sample in pixel, normalised, world and visibility), so the import's
+    peak is under twice those arrays (5,000 samples: 5.6 MB; as a list of samples it was 9.6 MB)."""
+    import tracemalloc
+
+    n, rng = 5_000, np.random.default_rng(0)
+    source = Store(tmp_path / "a")
+    source.ensure_project()
+    samples = []
+    for _ in range(n):
+        pixel = rng.normal(300, 60, (21, 2)).astype(np.float32)
+        normalised = np.concatenate([pixel / 640, np.zeros((21, 1))], axis=1).astype(np.float32)
+        world = np.full((21, 3), np.nan, np.float32)
+        samples.append(Sample(Keypoints(pixel, normalised, world, "Right", 0.9, (640, 480)), "ok", "webcam"))
+    source.add_samples(DEFAULT_PROJECT, samples)
+    del samples
+    export_project(source, DEFAULT_PROJECT, tmp_path / "p.handteach")
+    target = Store(tmp_path / "b")
+    tracemalloc.start()
+    try:
+        import_project(target, tmp_path / "p.handteach")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert target.class_counts(DEFAULT_PROJECT)["ok"] == n
+    assert peak < 2 * 756 * n, peak

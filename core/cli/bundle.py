@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from core.cli.commands import open_store, reading_store
 from core.data.bundle import bundle_name, export_project, import_project
 from core.data.counts import project_counts
 from core.data.managed import check_output
+from core.data.write_lock import busy_notices
 
 
 def export(args: argparse.Namespace) -> int:
@@ -28,7 +30,8 @@ def export(args: argparse.Namespace) -> int:
 def import_file(args: argparse.Namespace) -> int:
     """Store the file's project (checked whole first; nothing is stored when anything is wrong); last line JSON."""
     store = open_store(args)
-    report = import_project(store, Path(args.name), as_name=args.as_name, replace=args.replace)
+    with busy_notices(lambda notice: print(notice, file=sys.stderr, flush=True)):  # another write holds the store
+        report = import_project(store, Path(args.name), as_name=args.as_name, replace=args.replace)
     models = f", models: {', '.join(report.models)}" if report.models else ", no trained model"
     verb = "replaced" if report.replaced else "imported"
     counts = project_counts(store, report.project).summary()

@@ -21,6 +21,7 @@ from core.data.managed import check_output
 from core.data.schema import DB_NAME, StoreLockedError, default_data_dir
 from core.data.store import Store
 from core.data.two_hands import two_hands_text
+from core.data.write_lock import busy_notices
 from core.gestures.catalog import DEFAULT_PROJECT, validate_name
 from core.gestures.features import keypoints_to_features
 from core.gestures.train_config import TrainConfig
@@ -136,12 +137,14 @@ def import_csv(args: argparse.Namespace) -> int:
         raise ValueError("--labels LABELS.csv is required with --format kinivi")
     store = open_store(args)
     project = validate_name(args.project, "project name")
-    create = not store.has_project(project)  # created in the import's own transaction: a failed import leaves none
-    if args.format == "kinivi":
-        report = csv_io.import_kinivi(store, project, Path(args.csv), Path(args.labels), create_project=create)
-    else:
-        report = csv_io.import_handteach(store, project, Path(args.csv), create_project=create)
+    create = not store.has_project(project)  # created with the import's first batch: a failed import leaves none
+    with busy_notices(lambda notice: print(notice, file=sys.stderr, flush=True)):  # another write holds the store
+        if args.format == "kinivi":
+            report = csv_io.import_kinivi(store, project, Path(args.csv), Path(args.labels), create_project=create)
+        else:
+            report = csv_io.import_handteach(store, project, Path(args.csv), create_project=create)
     print(f"imported {report.n_added} samples into project {project!r}: {report.per_class}")
+    print(f"stored in {report.batches} writes, the longest holding the store {report.longest_write_s:.2f} s")
     if report.two_hand_classes:
         print(f"warning: {two_hands_text(report.two_hand_classes)}", file=sys.stderr)
     return 0

@@ -3,27 +3,33 @@
 Order: the file is opened and checked (``core.data.bundle_read``: directory, sizes, manifest), the
 target name is free (or ``replace``), every sample or clip is read and checked, the model files are
 written to a staging folder in the data directory and loaded from there by their own loaders (the
-gesture classifier, the motion model, the CPM checkpoint: checksums, shapes, skeleton). Then one
-store transaction creates the project, its classes and every sample (crops streamed from the file
-and checked on the way) or clip; inside it, just before the commit, the staged folder is renamed
-into the project's place (an old one moved aside). Anything failing rolls the transaction back and
-renames the folders back: no project row, no half project, the replaced project untouched.
+gesture classifier, the motion model, the CPM checkpoint: checksums, shapes, skeleton). Then the
+project is stored in short transactions (issue 53: others' writes wait at most one), under a passing
+name ("importing <token>"): its classes, then every sample (crops streamed from the file and checked on
+the way) or clip, a slice of ``core.data.batched_import.HOLD_TARGET_S`` at a time. A last transaction
+deletes a replaced project, gives the new one its name and, just before the commit, renames the staged
+folder into its place (an old one moved aside). Anything failing deletes the passing project and renames
+the folders back: no half project under the name, the replaced project untouched. A process killed
+midway leaves the passing project, which can be deleted like any other.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.data.batched_import import PAUSE_S, TimedSlices
 from core.data.bundle_format import BUNDLE_LIMITS, BundleError, BundleLimits, ProjectExistsError
 from core.data.bundle_read import ProjectFile, open_project_file
 from core.data.clips import insert_clips
 from core.data.project_folders import check_new_name
 from core.data.projects import name_key
-from core.data.schema import DuplicateNameError
+from core.data.schema import StoreError
 from core.data.store import Store
 from core.gestures.catalog import validate_name
 from core.io.atomic import write_bytes
@@ -113,23 +119,45 @@ class _FolderSwap:
                 shutil.rmtree(target, ignore_errors=True)
 
 
-def _store(store: Store, bundle: ProjectFile, name: str, rows: list, replace: bool, swap: _FolderSwap) -> None:
+def _store(store: Store, bundle: ProjectFile, name: str, rows: list, replace: bool, swap: _FolderSwap,
+           token: str) -> None:  # fmt: skip
+    """Rows in short transactions into a project of a passing name, then one short transaction gives it its name
+    (the replaced project deleted in it) and puts its folder in place; anything failing deletes the passing one."""
     m = bundle.manifest
+    passing = f"importing {token}"
+    with store.write_transaction() as conn:
+        pid = store.insert_project(conn, passing, m.backend, m.skeleton.name, m.motion, m.classes, m.created_at)
+    try:
+        slices = TimedSlices(rows if m.motion else bundle.crops(rows, check_images=False))
+        while not slices.done:
+            with store.write_transaction() as conn:
+                if m.motion:
+                    insert_clips(store, conn, passing, slices.slice())
+                else:
+                    store.insert_samples(conn, passing, slices.slice(), False, lambda *_: None)
+            time.sleep(PAUSE_S)  # a waiting writer gets in (core.data.batched_import)
+        _name_it(store, bundle, pid, name, replace, swap)
+    except BaseException:
+        with contextlib.suppress(StoreError, OSError):
+            store.delete_project(passing)
+        raise
+    swap.drop_old()
+
+
+def _name_it(store: Store, bundle: ProjectFile, pid: int, name: str, replace: bool, swap: _FolderSwap) -> None:
     try:
         with store.write_transaction() as conn:
-            try:
-                store.insert_project(conn, name, m.backend, m.skeleton.name, m.motion, m.classes, m.created_at, replace)
-            except DuplicateNameError:
-                raise ProjectExistsError(bundle.path, name) from None
-            if m.motion:
-                insert_clips(store, conn, name, rows)
-            else:
-                store.insert_samples(conn, name, bundle.crops(rows, check_images=False), False, lambda *_: None)
+            taken = [(i, n) for i, n in conn.execute("SELECT id, name FROM projects WHERE id != ?", (pid,))
+                     if name_key(n) == name_key(name)]  # fmt: skip
+            if taken and not replace:
+                raise ProjectExistsError(bundle.path, taken[0][1])
+            for old, _ in taken:
+                conn.execute("DELETE FROM projects WHERE id = ?", (old,))
+            conn.execute("UPDATE projects SET name = ? WHERE id = ?", (name, pid))
             swap.run()  # last: a failed commit below undoes it
     except BaseException:
         swap.undo()
         raise
-    swap.drop_old()
 
 
 def import_project(store: Store, path: str | os.PathLike[str], as_name: str | None = None, replace: bool = False,
@@ -154,8 +182,8 @@ def import_project(store: Store, path: str | os.PathLike[str], as_name: str | No
         try:
             _load_models(bundle, staging)
             old = [projects / p for p in existing] + [projects / name]
-            _store(store, bundle, name, rows, replace, _FolderSwap(staging, projects / name, old,
-                                                                   store.data_dir / f".replaced-{token}"))  # fmt: skip
+            swap = _FolderSwap(staging, projects / name, old, store.data_dir / f".replaced-{token}")
+            _store(store, bundle, name, rows, replace, swap, token)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return ImportReport(name, m.samples, m.clips, len(m.classes), m.models, bool(existing))

@@ -22,11 +22,11 @@ import struct
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 from PIL import Image
@@ -54,6 +54,7 @@ from core.data.schema import Sample, sample_to_row
 from core.gestures.catalog import validate_name
 from core.io.capped import checked_size
 from core.motion.clip import Clip
+from core.skeletons import Skeleton
 from core.types import Keypoints
 
 _END_RECORD = b"PK\x05\x06"
@@ -106,6 +107,34 @@ def _checked_members(path: Path, archive: zipfile.ZipFile, limits: BundleLimits)
     if MANIFEST not in infos:
         raise BundleError(f"{path}: no {MANIFEST}: not a handteach project file")
     return infos
+
+
+class _Samples(Sequence[Sample]):
+    """A file's samples, each built from its columns and arrays when asked for (flat memory beyond the arrays)."""
+
+    def __init__(self, cols: dict[str, list[Any]], arrays: dict[str, np.ndarray], skeleton: Skeleton) -> None:
+        self.cols, self.a, self.skeleton = cols, arrays, skeleton
+
+    def __len__(self) -> int:
+        return len(self.cols["class"])
+
+    @overload
+    def __getitem__(self, i: int) -> Sample: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Sample]: ...
+    def __getitem__(self, i: int | slice) -> Sample | list[Sample]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        cols, a = self.cols, self.a
+        width, height = (int(v) for v in a["samples/image_size.npy"][i])
+        visibility = a["samples/visibility.npy"][i] if cols["has_visibility"][i] else None
+        hand = Keypoints(a["samples/pixel.npy"][i], a["samples/normalised.npy"][i], a["samples/world.npy"][i],
+                         cols["handedness"][i], float(a["samples/score.npy"][i]), (width, height), self.skeleton,
+                         visibility)  # fmt: skip
+        frame = int(a["samples/frame.npy"][i])
+        return Sample(hand, cols["class"][i], cols["source_kind"][i], cols["source_name"][i],
+                      None if frame == -1 else frame, float(a["samples/created_at.npy"][i]), None,
+                      cols["backend"][i])  # fmt: skip
 
 
 def _json_columns(data: bytes, where: str, names: tuple[str, ...], rows: int) -> dict[str, list[Any]]:
@@ -161,34 +190,25 @@ class ProjectFile:
         return {name: read_npy(self.read(name), f"{self.path}: member {name!r}", dtype, shape(rows, k, frames))
                 for name, (dtype, shape) in specs.items()}  # fmt: skip
 
-    def samples(self) -> list[Sample]:
-        """Every sample (without its crop), in order, each checked as the store would (``sample_to_row``)."""
+    def samples(self) -> Sequence[Sample]:
+        """Every sample (without its crop), in order, each checked as the store would (``sample_to_row``).
+
+        Each is built when asked for from the file's arrays (``_Samples``): 238,020 samples held as objects
+        took about twice the memory of the arrays they come from."""
         m = self.manifest
-        n, skeleton = m.samples, m.skeleton
         cols = _json_columns(self.read(SAMPLE_COLUMNS), f"{self.path}: member {SAMPLE_COLUMNS!r}",
-                             SAMPLE_COLUMN_NAMES, n)  # fmt: skip
-        a = self._arrays(SAMPLE_ARRAYS, n, 0)
+                             SAMPLE_COLUMN_NAMES, m.samples)  # fmt: skip
+        a = self._arrays(SAMPLE_ARRAYS, m.samples, 0)
         self._check_offsets(a["samples/crop_offsets.npy"], cols["has_crop"])
-        names = {c.name for c in m.classes}
-        samples = []
-        for i in range(n):
+        samples, names = _Samples(cols, a, m.skeleton), {c.name for c in m.classes}
+        for i in range(len(samples)):
             try:
                 if cols["class"][i] not in names:
                     raise ValueError(f"class {cols['class'][i]!r} is not one of the project's")
-                width, height = (int(v) for v in a["samples/image_size.npy"][i])
-                visibility = a["samples/visibility.npy"][i] if cols["has_visibility"][i] else None
-                hand = Keypoints(a["samples/pixel.npy"][i], a["samples/normalised.npy"][i], a["samples/world.npy"][i],
-                                 cols["handedness"][i], float(a["samples/score.npy"][i]), (width, height), skeleton,
-                                 visibility)  # fmt: skip
-                frame = int(a["samples/frame.npy"][i])
-                sample = Sample(hand, cols["class"][i], cols["source_kind"][i], cols["source_name"][i],
-                                None if frame == -1 else frame, float(a["samples/created_at.npy"][i]), None,
-                                cols["backend"][i])  # fmt: skip
-                sample_to_row(sample)  # the store's own checks, before anything is stored
+                sample_to_row(samples[i])  # the store's own checks, before anything is stored
             except ValueError as exc:
                 raise BundleError(f"{self.path}: sample {i}: {exc}") from None
-            samples.append(sample)
-        _check_counts(self.path, Counter(s.class_name for s in samples), m)
+        _check_counts(self.path, Counter(cols["class"]), m)
         self._offsets, self._has_crops = a["samples/crop_offsets.npy"], cols["has_crop"]
         return samples
 
@@ -202,7 +222,7 @@ class ProjectFile:
         if (lengths[~np.asarray(has_crop, dtype=bool)] != 0).any():
             raise BundleError(f"{where}: bytes given to a sample without a crop")
 
-    def crops(self, samples: list[Sample], check_images: bool = True) -> Iterator[Sample]:
+    def crops(self, samples: Sequence[Sample], check_images: bool = True) -> Iterator[Sample]:
         """``samples`` (from ``samples()``) with their crops, streamed from the file; with ``check_images`` each
         must be a JPEG whose header gives a sensible size. The member's checksum is checked after the last
         crop, so a caller storing them inside a transaction rolls back on a mismatch."""

@@ -12,8 +12,8 @@ A file imports only into a project of its skeleton; anything else is refused, na
 and both skeletons, before a row is stored.
 
 Bad input raises ``CsvFormatError`` naming the file, the line and the problem. Files are streamed
-both ways (``core.data.csv_cells``): an import validates and inserts row by row inside one
-transaction, and a bad line rolls back every row before it; an export writes rows as the store
+both ways (``core.data.csv_cells``): an import reads and checks every row, then stores them in short
+transactions (``core.data.batched_import``), so a bad line stores nothing; an export writes rows as the store
 yields them, into a temporary file renamed at the end.
 """
 
@@ -195,13 +195,13 @@ def import_handteach(store: Store, project: str, path: Path | str, create_projec
     new = create_project and not store.has_project(project)
     wanted = HAND_21 if new else store.project_skeleton(project)
     backend = "mediapipe" if new else store.project_backend(project)
-    skeleton, samples = open_handteach(path, (project, backend))
+    skeleton, _ = open_handteach(path, (project, backend))
     if skeleton != wanted:
         raise CsvFormatError(path, None, f"holds {skeleton.name} keypoints ({skeleton.num_joints} points); project "
                                          f"{project!r} holds {wanted.name} keypoints ({wanted.num_joints} points)")  # fmt: skip
     watched = on_progress is not None or cancel is not None
     counter = FrameCounter(max(0, count_lines(path) - 1), on_progress, cancel) if watched else None  # no header
-    return store_samples(store, project, samples, create_project, counter)
+    return store_samples(store, project, lambda: open_handteach(path, (project, backend))[1], create_project, counter)
 
 
 def export_handteach(store: Store, project: str, path: Path | str) -> int:

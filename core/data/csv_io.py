@@ -17,9 +17,10 @@ any skeleton. **kinivi** holds 21-point hands only: a body project is refused, n
 and the project's skeleton.
 
 Bad input raises ``CsvFormatError`` naming the file, the line and the problem. Files are
-streamed both ways, so memory stays flat in the number of rows: an import validates and
-inserts row by row inside one transaction, and a bad line rolls back every row before it;
-an export writes rows as the store yields them, into a temporary file renamed at the end.
+streamed both ways, so memory stays flat in the number of rows: an import reads and checks
+every row, then reads the file again and stores it in short transactions
+(``core.data.batched_import``), so a bad line stores nothing and other writers wait at most
+a batch; an export writes rows as the store yields them, into a temporary file renamed at the end.
 """
 
 from __future__ import annotations
@@ -111,9 +112,10 @@ def _kinivi_row(path: Path, line: int, cells: list[str], labels: list[str], labe
 
 
 def _parse_kinivi(keypoint_csv: Path, labels_csv: Path) -> Iterator[tuple[int, str, np.ndarray]]:
+    keypoint_csv, labels_csv = Path(keypoint_csv), Path(labels_csv)
     labels = _read_labels(labels_csv)
     for line, cells in iter_rows(keypoint_csv):
-        yield (line, *_kinivi_row(Path(keypoint_csv), line, cells, labels, Path(labels_csv)))
+        yield (line, *_kinivi_row(keypoint_csv, line, cells, labels, labels_csv))
 
 
 def read_kinivi(keypoint_csv: Path | str, labels_csv: Path | str) -> tuple[np.ndarray, list[str]]:
@@ -144,17 +146,20 @@ def import_kinivi(store: Store, project: str, keypoint_csv: Path | str, labels_c
     keypoint_csv = Path(keypoint_csv)
     if not (create_project and not store.has_project(project)):
         _hands_only(store, project, keypoint_csv, "kinivi")
-    check = TwoHandCheck()
+    checks: list[TwoHandCheck] = []  # one per reading of the file; the first one's is read after both
 
     def samples() -> Iterator[Sample]:
+        check = TwoHandCheck()
+        checks.append(check)
         for line, name, points in _parse_kinivi(keypoint_csv, Path(labels_csv)):
-            check.add(name, points)
+            if len(checks) == 1:
+                check.add(name, points)
             yield Sample(kinivi_hand(points), name, "csv", keypoint_csv.name, line)
 
     watched = on_progress is not None or cancel is not None
     counter = FrameCounter(count_lines(keypoint_csv), on_progress, cancel) if watched else None
-    report = store_samples(store, project, samples(), create_project, counter)
-    return replace(report, two_hand_classes=check.alternating())
+    report = store_samples(store, project, samples, create_project, counter)
+    return replace(report, two_hand_classes=checks[0].alternating())
 
 
 def kinivi_values(hand: Keypoints) -> np.ndarray | None:

@@ -3,6 +3,8 @@
 Concurrency and crash safety: every public call opens its own connection (cheap, and safe
 from any thread or process) and every write is one ``BEGIN IMMEDIATE`` transaction in WAL
 mode with ``synchronous=FULL``, so a killed process loses at most the transaction in flight.
+The lock is taken by ``core.data.write_lock`` (polled, fair to a writer waiting behind an import's
+batches, a "busy" notice after a second, and a refusal naming no path after 30 s).
 A read-only ``Database`` never writes a byte (listing and exporting work on a full disk).
 ``core.data.store.Store`` builds projects, classes and samples on it.
 """
@@ -26,6 +28,7 @@ from core.data.schema import (
     default_data_dir,
     explain_sqlite_error,
 )
+from core.data.write_lock import begin_immediate
 from core.io.fds import SQLITE_MARKERS, out_of_fds, too_many_open_files_text
 
 
@@ -97,7 +100,7 @@ class Database:
             raise StoreError(f"{self.path}: the store was opened read-only; this change needs a writable one")
         try:
             with closing(self._connect()) as conn:
-                conn.execute("BEGIN IMMEDIATE")  # take the write lock now, not halfway through
+                begin_immediate(conn)  # take the write lock now, not halfway through; polled, fair to the others
                 try:
                     yield conn
                 except BaseException:

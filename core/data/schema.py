@@ -137,7 +137,13 @@ LOCK_WAIT_S = 30.0  # how long a call waits for another program's write before s
 
 
 class StoreLockedError(StoreError):
-    """Another program held the database's write lock longer than the 30 s we wait."""
+    """Another write held the database's write lock longer than we wait (``core.data.write_lock``)."""
+
+
+def locked_message(waited_s: float) -> str:
+    """The store stayed locked: no path in it, since it may reach a student's page on a server."""
+    return (f"The server is busy: another write held the store for {waited_s:.0f} s; nothing of this change was "
+            "written. Try again in a minute")  # fmt: skip
 
 
 class DuplicateNameError(StoreError):
@@ -166,8 +172,7 @@ def explain_sqlite_error(path: Path, exc: sqlite3.OperationalError) -> StoreErro
     """SQLite's terse ``OperationalError`` as a ``StoreError`` naming the database and what to do."""
     text = str(exc)
     if "locked" in text or "busy" in text:
-        return StoreLockedError(f"{path}: database is locked by another program (waited {LOCK_WAIT_S:g} s); "
-                                "nothing of this change was written")  # fmt: skip
+        return StoreLockedError(locked_message(LOCK_WAIT_S))
     if "full" in text or ("I/O" in text and shutil.disk_usage(path.parent).free < 1 << 20):
         return StoreError(f"{path}: disk full; nothing of this change was written (free some space)")
     if "readonly" in text or "read-only" in text or "unable to open" in text:

@@ -52,8 +52,10 @@ def navigate_through_app_py() -> None:
 def main(options: Sequence[str] | None = None) -> int:
     from streamlit.web import cli as streamlit_cli
 
+    from ui.server.busy import show_busy_notices
     from ui.server.compat import end_websockets_quietly, fix_media_responses, keep_pending_full_reruns
     from ui.server.ice import keep_ice_on_served_address
+    from ui.server.limits import bound_websockets, quiet_resource_errors, raise_open_files_limit
 
     os.chdir(ROOT)  # Streamlit reads .streamlit/config.toml (the localhost address) from the working directory
     fix_media_responses()  # before the server exists: the first request is served patched too
@@ -61,6 +63,10 @@ def main(options: Sequence[str] | None = None) -> int:
     keep_ice_on_served_address()  # the webcam's UDP sockets listen where the app does (ui/server/ice.py)
     end_websockets_quietly()  # a tab closed mid-send is a disconnect, not an ASGI traceback (ui/server/compat.py)
     navigate_through_app_py()
+    print(raise_open_files_limit(), flush=True)  # a class's websockets need descriptors (ui/server/limits.py)
+    bound_websockets()  # one address cannot take them all
+    quiet_resource_errors()  # out of descriptors anyway: a line a second, not a traceback per connection
+    show_busy_notices()  # a write waiting behind an import says so on its page (ui/server/busy.py)
     sys.argv = streamlit_argv(sys.argv[1:] if options is None else options)
     try:
         streamlit_cli.main(prog_name="streamlit")
