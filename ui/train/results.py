@@ -126,10 +126,10 @@ def accuracy_figure(result: TrainResult) -> AccuracyFigure:
 
 
 def samples_words(report: TrainReport, metadata: Mapping[str, Any]) -> str:
-    """What ``report``'s samples are, in words: "all 60 of your samples, each tested by a model trained without
-    it", or the held-out ones of the model whose ``metadata`` this is."""
+    """What ``report``'s samples are, in words (the headline's): "all 60 of your samples, each tested by a model
+    that did not see it", or the held-out ones of the model whose ``metadata`` this is."""
     if report.folds:
-        return f"all {report.tally.total} of your samples, each tested by a model trained without it"
+        return f"all {report.tally.total} of your samples, each tested by a model that did not see it"
     return held_out_words(metadata)
 
 
@@ -143,7 +143,7 @@ def training_details(report: TrainReport, result: TrainResult | None, body: bool
     """The training's own numbers, each said in words: one training time (from reading the samples to the
     model saved), and the measuring's time apart (it said 2.6 s, then 10.8 s, and Details 2.1 s)."""
     lines = [
-        f"Training took {report.training_seconds:.1f} s, from reading your samples to the model saved: "
+        f"Training took {report.training_seconds:.1f} s, from reading your samples until the model was saved: "
         f"{report.passes} passes over the samples, the best after pass {report.best_pass}.",
     ]
     if report.folds:
@@ -213,7 +213,9 @@ def saved_results(store: Store, project: str, gestures: list[GestureClass], summ
                 "line), so its accuracy has not been measured. Train it here to measure it on all your samples.")  # fmt: skip
         return
     when = readable_time(summary.get("trained_at"))
-    st.caption(plain(f"The saved model, trained {when}: what was measured then."))
+    changed = summary.get("n_samples") != sum(store.class_counts(project).values())
+    st.caption(plain(f"Results of the saved model, measured when it was trained ({when})."
+                     + (" You have changed the samples since: train again to measure it on them." if changed else "")))  # fmt: skip
     on = samples_words(report, summary)
     with st.container(key="train_metrics"), st.container(key="train_headline"):
         note = "" if report.folds else "Not measured on all your samples."
@@ -246,7 +248,7 @@ def per_gesture(report: TrainReport, titles: dict[str, str], on: str) -> None:
     left, right = st.columns([2, 3])
     with left, st.container(key="train_per_gesture"):
         st.markdown("**Accuracy per gesture**")
-        st.caption(plain(f"On {on}."))
+        st.caption(f"On the same {tally.total} samples as the accuracy above.")
         table = pd.DataFrame({"gesture": [titles.get(c, c) for c in per_class],
                               "accuracy": [f.share for f in per_class.values()]})  # fmt: skip
         st.dataframe(table, hide_index=True, width="stretch",
