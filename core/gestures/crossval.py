@@ -165,20 +165,6 @@ def _offset(on_step: Callable[[int, int], None] | None, before: int, total: int)
     return None if on_step is None else lambda done, _folds: on_step(before + done, total)
 
 
-def answers_confusion(labels: Sequence[str], answers: Sequence[str], classes: Sequence[str],
-                      unknown: str) -> tuple[list[str], npt.NDArray[np.int64]]:  # fmt: skip
-    """(``classes`` then ``unknown``, (C+1, C+1) counts, rows true, columns answered) of out-of-fold answers:
-    the Train page's matrix on the same answers as its headline, "unknown" a column of its own (its row stays
-    empty); an answer outside ``classes`` counts as ``unknown``."""
-    names = [*classes, unknown]
-    index = {name: i for i, name in enumerate(names)}
-    counts = np.zeros((len(names), len(names)), dtype=np.int64)
-    for truth, answer in zip(labels, answers, strict=True):
-        if truth in index and truth != unknown:
-            counts[index[truth], index.get(answer, index[unknown])] += 1
-    return names, counts
-
-
 def wrong_answers(labels: Sequence[str], answers: Sequence[str]) -> list[tuple[int, str, str]]:
     """(row, true class, answer) of every sample its out-of-fold model answered otherwise, "unknown" included."""
     return [(row, truth, answer) for row, (truth, answer) in enumerate(zip(labels, answers, strict=True))

@@ -19,7 +19,7 @@ def measured_on(n_val: int, on_training_samples: bool) -> str:
     return "held-out starter examples (you recorded none to hold out)"
 
 
-NOT_MEASURED = "accuracy not measured yet (training on the Train page measures it on all your samples)"
+NOT_MEASURED = "accuracy not measured yet (the Train page measures it when it trains)"
 
 
 def saved_kfold(summary: Mapping[str, Any]) -> Figure | None:

@@ -148,7 +148,7 @@ def training_details(report: TrainReport, result: TrainResult | None, body: bool
     ]
     if report.folds:
         lines.append(f"Measuring the accuracy took {report.measuring_seconds:.1f} s more, after the model was saved: "
-                     f"{report.folds} trainings, each without a fifth of your samples.")  # fmt: skip
+                     f"{report.folds} trainings, each without the samples it then tested.")  # fmt: skip
     if result is not None:
         lines.insert(1, f"Samples the network learned from: {result.n_train}; set aside to tell it when to stop: "
                         f"{result.n_val}.")  # fmt: skip
