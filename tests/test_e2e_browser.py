@@ -318,9 +318,9 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
         _on_project(page, "Train")
         page.get_by_role("button", name=re.compile("Train model")).click()
         page.get_by_text("Model saved").wait_for(timeout=90_000)
-        page.locator(".st-key-train_metrics").get_by_text("Accuracy", exact=True).wait_for(timeout=30_000)
-        # issue 52 item 1: the confusion matrix as drawn counts exactly the headline's samples
+        # issue 52 item 1: the confusion matrix as drawn counts exactly the headline's samples (waits for it)
         assert_matrix_is_the_headline(page, "the walkthrough's Train")
+        page.locator(".st-key-train_metrics").get_by_text("Accuracy", exact=True).wait_for(timeout=30_000)
         _shot(page, "3-train")
         assert not _overflowing(page), _overflowing(page)
         plain_words(page, "Train")
