@@ -35,11 +35,15 @@ def headline_count(page) -> int:  # noqa: ANN001 - playwright Page
 
 
 def matrix_total(page) -> int:  # noqa: ANN001 - playwright Page
-    """The sum of the counts the confusion matrix draws (its cells' text marks, not its axis labels)."""
-    cells = page.locator('[class*="st-key-train_confusion_"] svg g.role-mark.mark-text text')
-    cells.first.wait_for(timeout=30_000)
+    """The sum of the counts the confusion matrix draws (its cells' text marks, not its axis labels): the chart
+    whose axis says "true ↓"."""
+    cells = """() => { const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].filter(c =>
+        [...c.querySelectorAll('text')].some(t => t.textContent === 'true ↓'));
+      return charts.length === 1 ? [...charts[0].querySelectorAll('g.role-mark.mark-text text')].map(t => t.textContent)
+                                 : null; }"""
+    page.wait_for_function(cells, timeout=30_000)
     time.sleep(1.0)  # a chart being replaced: read the one that stays
-    return sum(int(t) for t in cells.evaluate_all("ts => ts.map(t => t.textContent)") if t.strip())
+    return sum(int(t) for t in page.evaluate(cells) if t.strip())
 
 
 def assert_matrix_is_the_headline(page, where: str) -> int:  # noqa: ANN001 - playwright Page
@@ -98,7 +102,7 @@ def test_the_matrix_drawn_counts_the_headlines_samples_now_and_later(tmp_path: P
             page.get_by_role("button", name=re.compile("Train model")).click()
             count = assert_matrix_is_the_headline(page, "just trained")
             assert count == 30
-            page.locator('[class*="st-key-train_confusion_"]').scroll_into_view_if_needed()
+            page.get_by_text("Confusion matrix of all").scroll_into_view_if_needed()
             _shot(page, "2-trained")
 
             page.goto(f"{server.url}/?project=default")
