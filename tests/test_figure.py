@@ -68,7 +68,9 @@ def test_the_curve_says_what_it_shows() -> None:
         "More samples would help: from 4 to 8 samples of each gesture it went from 62% to 90%, more than chance"
     )  # #52 item 8: the numbers of the points, not "all" (the last point is 8: all a training learns from)
     flat = [CurvePoint(2, wilson(60, 80)), CurvePoint(4, wilson(64, 80))]
-    assert curve_text(flat).startswith("It has levelled off: from 2 to 4 samples of each gesture it went from 75% to 80%")
+    assert curve_text(flat).startswith(
+        "It has levelled off: from 2 to 4 samples of each gesture it went from 75% to 80%"
+    )
     top = [CurvePoint(2, wilson(78, 80)), CurvePoint(4, wilson(80, 80), True)]
     assert curve_text(top).startswith("It has levelled off near the top")
     assert curve_text(top[:1]).startswith("Too few samples for a curve")

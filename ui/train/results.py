@@ -146,18 +146,18 @@ def training_details(report: TrainReport, result: TrainResult | None, body: bool
         f"Training took {report.training_seconds:.1f} s, from reading your samples until the model was saved: "
         f"{report.passes} passes over the samples, the best after pass {report.best_pass}.",
     ]
+    if result is not None:
+        lines.append(f"Samples the network learned from: {result.n_train}; set aside to tell it when to stop: "
+                     f"{result.n_val}.")  # fmt: skip
+        if result.val_accuracy_mirrored is not None:
+            side = "side" if body else "hand"
+            lines.append(f"The set-aside samples mirrored, as if shown with the other {side}: "
+                         f"{result.val_accuracy_mirrored:.0%} right.")  # fmt: skip
+        # TrainResult.starter_rows: 0 when the starter data was off or no class is a starter gesture
+        lines.append(f"Example hands from the built-in starter data learned alongside yours: {result.starter_rows:,}.")
     if report.folds:
         lines.append(f"Measuring the accuracy took {report.measuring_seconds:.1f} s more, after the model was saved: "
                      f"{report.folds} trainings, each without the samples it then tested.")  # fmt: skip
-    if result is not None:
-        lines.insert(1, f"Samples the network learned from: {result.n_train}; set aside to tell it when to stop: "
-                        f"{result.n_val}.")  # fmt: skip
-        # TrainResult.starter_rows: 0 when the starter data was off or no class is a starter gesture
-        lines.append(f"Example hands from the built-in starter data learned alongside yours: {result.starter_rows:,}.")
-        if result.val_accuracy_mirrored is not None:
-            side = "side" if body else "hand"
-            lines.insert(2, f"The set-aside samples mirrored, as if shown with the other {side}: "
-                            f"{result.val_accuracy_mirrored:.0%} right.")  # fmt: skip
     return lines
 
 
