@@ -141,3 +141,15 @@ def test_the_onnx_download_before_training_is_named_the_starter_model(data_dir: 
     assert download.proto.label == "⬇ Starter model (ONNX)"
     # the file's name: tests/test_browser_train.py downloads it
     assert "the model to download is the built-in starter model" in texts(at)
+
+
+def test_a_held_out_headline_has_the_held_out_matrix(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Item 1, the other case: measuring skipped, the headline is the held-out samples' and so is the matrix."""
+    import ui.jobs.training as jobs
+
+    monkeypatch.setattr(jobs, "project_crossval", lambda *args: None)  # as a press on Skip measuring ends it
+    at = _trained(data_dir)
+    n_val = at.session_state["train_run"].snapshot().result.n_val
+    assert "Measuring was skipped" in texts(at) and f"measured on the {n_val} of your own held-out samples" in texts(at)
+    assert _matrix(at)[1] == n_val > 0
+    assert f"**Confusion matrix** of the {n_val} of your own held-out samples" in texts(at)
