@@ -105,13 +105,19 @@ class RunSnapshot:
     seconds: float
     saved: bool
     measuring: Measuring | None = None  # None: not measured (not saved, or a run that does not measure)
-    # what the page shows once trained: on the held-out samples, then on every sample once measured
-    report: TrainReport | None = None
 
     @property
     def training(self) -> bool:
         """Still training: no result yet (measuring comes after the model is saved)."""
         return self.running and self.result is None and self.error is None
+
+    @property
+    def report(self) -> TrainReport | None:
+        """What the page shows once trained (``core.data.project_accuracy.train_report``): on every sample once
+        measured, on the held-out samples until then or without a figure."""
+        if self.result is None or self.dataset is None:
+            return None
+        return train_report(self.result, self.dataset, self.measuring.crossval if self.measuring else None)
 
 
 class BackgroundRun:
@@ -192,7 +198,6 @@ class TrainingRun(BackgroundRun):
     _measure_started: float | None = None
     _crossval: CrossVal | None = None
     _measure_note: str = ""
-    _report: TrainReport | None = None
 
     def __post_init__(self) -> None:
         self._prepare_thread(f"handteach-train-{self.project}")
@@ -207,10 +212,8 @@ class TrainingRun(BackgroundRun):
         result, dataset = train_project(self.store, self.project, self.config, self._on_epoch, self._cancel,
                                         starter=self.starter, keep_unrecorded=self.keep_unrecorded)  # fmt: skip
         measure = self.measure and not result.cancelled
-        report = train_report(result, dataset)
         with self._lock:
             self._result, self._dataset, self._saved = result, dataset, not result.cancelled
-            self._report = report
             self._previous, self._measure_started = previous, time.monotonic() if measure else None
         if measure:
             self._measure(result, dataset)
@@ -228,13 +231,13 @@ class TrainingRun(BackgroundRun):
                 cv, note = None, f"The accuracy could not be measured: {exc}"
             else:
                 note = "" if cv is not None else "Measuring was skipped: no figure for this model."
-        try:
+        try:  # the page's report kept with the model (on the held-out samples when there is no figure)
             report = train_report(result, dataset, cv)
             record_crossval(self.store, self.project, result.classifier, dataset.project_identity, cv, report)
         except Exception as exc:  # as above: the model stays, the page says why there is no figure
-            cv, note, report = None, f"The accuracy could not be measured: {exc}", train_report(result, dataset)
+            cv, note = None, f"The accuracy could not be measured: {exc}"
         with self._lock:
-            self._crossval, self._measure_note, self._report = cv, note, report
+            self._crossval, self._measure_note = cv, note
 
     def skip_measuring(self) -> None:
         self._skip.set()
@@ -270,7 +273,6 @@ class TrainingRun(BackgroundRun):
                 seconds=seconds,
                 saved=self._saved,
                 measuring=self._measuring(),
-                report=self._report,
             )
 
     def _measuring(self) -> Measuring | None:
