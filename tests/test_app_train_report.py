@@ -98,7 +98,7 @@ def test_the_results_show_again_when_the_page_is_opened_again(data_dir: Path) ->
     home.run()
     assert REPORT_KEY not in json.loads((model_dir(store, "default") / "model.json").read_text())["metadata"]
     assert f"Model: {NOT_MEASURED}" in texts(home.sidebar) and "held-out" not in texts(home.sidebar)
-    assert "trained outside this page" in texts(at) and not at.get("vega_lite_chart")
+    assert "The saved model's accuracy has not been measured" in texts(at) and not at.get("vega_lite_chart")
 
 
 def test_one_training_time_and_the_measuring_named_apart(data_dir: Path) -> None:

@@ -208,9 +208,14 @@ def saved_results(store: Store, project: str, gestures: list[GestureClass], summ
     """The saved model's results as the Train page measured them when it trained it (``TrainReport`` in its
     metadata): they used to vanish once the page was left ("Train again to see details")."""
     report = saved_report(summary)
-    if report is None:
-        st.info("The saved model was trained outside this page (on Live with *Teach it here*, or by the command "
-                "line), so its accuracy has not been measured. Train it here to measure it on all your samples.")  # fmt: skip
+    if report is None:  # a model from Live's Teach it here, the command line, or a handteach before reports
+        figure = figures.saved_kfold(summary)
+        if figure is None:
+            st.info("The saved model's accuracy has not been measured (it was trained on Live with *Teach it "
+                    "here* or by the command line). Train it here to measure it on all your samples.")  # fmt: skip
+        else:
+            st.info(f"The saved model: {figures.saved_figure_text(summary)}. Its results per gesture were not "
+                    "kept: train again to see them.")  # fmt: skip
         return
     when = readable_time(summary.get("trained_at"))
     changed = summary.get("n_samples") != sum(store.class_counts(project).values())
