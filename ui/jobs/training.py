@@ -16,12 +16,13 @@ import numpy as np
 
 from core.data.class_plan import ClassPlan, plan_classes, starter_gestures
 from core.data.project import Dataset, save_project_model, train_project
-from core.data.project_accuracy import previous_figure, project_crossval, record_crossval
+from core.data.project_accuracy import previous_figure, project_crossval, record_crossval, train_report
 from core.data.project_folders import ProjectReplacedError
 from core.data.store import Store
 from core.gestures import training
 from core.gestures.crossval import CrossVal, fold_count
 from core.gestures.figure import Figure
+from core.gestures.report import REPORT_KEY, TrainReport
 from core.gestures.training import EpochStats, NotEnoughDataError, TrainConfig, TrainResult, trainable_classes
 from core.io.progress import seconds_left
 from core.starter import check_trainable as check_with_starter
@@ -109,6 +110,14 @@ class RunSnapshot:
     def training(self) -> bool:
         """Still training: no result yet (measuring comes after the model is saved)."""
         return self.running and self.result is None and self.error is None
+
+    @property
+    def report(self) -> TrainReport | None:
+        """What the page shows once trained (``core.data.project_accuracy.train_report``): on every sample once
+        measured, on the held-out samples until then or without a figure."""
+        if self.result is None or self.dataset is None:
+            return None
+        return train_report(self.result, self.dataset, self.measuring.crossval if self.measuring else None)
 
 
 class BackgroundRun:
@@ -210,19 +219,23 @@ class TrainingRun(BackgroundRun):
             self._measure(result, dataset)
 
     def _measure(self, result: TrainResult, dataset: Dataset) -> None:
-        """The k-fold figure of the saved model, written beside it; a failure is a note, the model stays."""
+        """The k-fold figure of the saved model, written beside it with the page's report (the held-out one when
+        there is no figure); a failure is a note, the model stays."""
         if not fold_count(dataset.labels):  # one gesture recorded (the starter fills the rest), or none
-            with self._lock:
-                self._measure_note = TOO_FEW_TO_MEASURE
-            return
-        try:
-            cv = project_crossval(dataset, self.config, self.starter, self.keep_unrecorded, self._on_steps, self._skip)
-            if cv is not None:
-                record_crossval(self.store, self.project, result.classifier, dataset.project_identity, cv)
-        except Exception as exc:  # the model is saved: say why there is no figure, not that training failed
-            cv, note = None, f"The accuracy could not be measured: {exc}"
+            cv, note = None, TOO_FEW_TO_MEASURE
         else:
-            note = "" if cv is not None else "Measuring was skipped: no figure for this model."
+            try:
+                cv = project_crossval(dataset, self.config, self.starter, self.keep_unrecorded, self._on_steps,
+                                      self._skip)  # fmt: skip
+            except Exception as exc:  # the model is saved: say why there is no figure, not that training failed
+                cv, note = None, f"The accuracy could not be measured: {exc}"
+            else:
+                note = "" if cv is not None else "Measuring was skipped: no figure for this model."
+        try:  # the page's report kept with the model (on the held-out samples when there is no figure)
+            report = train_report(result, dataset, cv)
+            record_crossval(self.store, self.project, result.classifier, dataset.project_identity, cv, report)
+        except Exception as exc:  # as above: the model stays, the page says why there is no figure
+            cv, note = None, f"The accuracy could not be measured: {exc}"
         with self._lock:
             self._crossval, self._measure_note = cv, note
 
@@ -236,8 +249,10 @@ class TrainingRun(BackgroundRun):
             result, dataset = self._result, self._dataset
         if result is None or dataset is None:
             raise ValueError("this run has no model to keep")
+        report = train_report(result, dataset)
         try:
-            save_project_model(self.store, self.project, result.classifier, dataset.project_identity)
+            save_project_model(self.store, self.project, result.classifier, dataset.project_identity,
+                               **{REPORT_KEY: report.to_metadata()})  # fmt: skip
         except ProjectReplacedError as exc:
             with self._lock:
                 self._error = str(exc)
