@@ -7,7 +7,7 @@ from core.data.counts import project_counts
 from core.gestures.catalog import DEFAULT_CLASSES
 from ui.common import state, widgets
 from ui.common.dates import readable_time
-from ui.common.figures import measured_on_text, saved_accuracy
+from ui.common.figures import NOT_MEASURED, measured_on_text, saved_kfold
 from ui.home import bundle_panel, new_project
 from ui.home.new_project import BACKEND_LABELS
 
@@ -74,7 +74,11 @@ with model_col:
     elif "error" in summary:
         st.error(widgets.plain(summary["error"]))
     else:
-        st.metric("Accuracy", f"{saved_accuracy(summary):.0%}", help=f"Measured {measured_on_text(summary)}")
+        figure = saved_kfold(summary)  # the sidebar's one measure
+        if figure is None:
+            st.caption(f"Trained; {NOT_MEASURED}.")
+        else:
+            st.metric("Accuracy", f"{figure.share:.0%}", help=f"Measured {measured_on_text(figure)}")
         classes = ", ".join(titles.get(c, c) for c in summary.get("classes", []))
         trained = readable_time(summary.get("trained_at"))
         st.caption(widgets.plain(f"Knows {classes}. Trained on {summary.get('n_samples', '?')} samples, {trained}."))

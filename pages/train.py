@@ -6,7 +6,7 @@ from core.data.counts import project_counts
 from core.gestures.classifier import ModelFileError
 from core.gestures.training import NotEnoughDataError, TrainConfig
 from core.io.limits import check_hidden
-from ui.common import figures, model_classes, state, widgets
+from ui.common import model_classes, state, widgets
 from ui.jobs.training import NotReadyError, TrainingRun, check_trainable
 from ui.train import curve_panel, exports, finetune_panel, results
 
@@ -89,10 +89,10 @@ if run is not None:
     st.fragment(run_every=0.5 if training else None)(results.progress)(run)
     if not training:
         results.results(run, store, project, gestures)
-else:
+else:  # the saved model's results, kept with it (they vanished once the page was left)
     summary = state.model_summary(project)
     if summary and "val_accuracy" in summary:
-        st.info(f"The saved model: {figures.saved_figure_text(summary)}. Train again to see details.")
+        results.saved_results(store, project, gestures, summary)
 
 with st.expander("📈 How many samples do I need? (learning curve)"):
     curve_panel.panel(store, project, starter, keep)
@@ -104,11 +104,14 @@ try:
 except ModelFileError as exc:
     st.error(widgets.plain(f"The saved model cannot be read: {exc}"))
     model = None
+onnx = exports.onnx_download(model, project)
+if onnx.note:
+    st.caption(onnx.note)
 c1, c2, c3 = st.columns(3)
 c1.download_button(
-    "⬇ Model (ONNX)",
+    onnx.label,
     data=lambda: exports.onnx_bytes(model, gestures),
-    file_name=f"{project}.onnx",
+    file_name=onnx.file_name,
     mime="application/octet-stream",
     disabled=model is None,
     help="MediaPipe landmarks and the image size in → 'probabilities' and 'class_index' out; "

@@ -54,3 +54,14 @@ def slow_curve(context: JobContext, **_: object) -> None:
     context.progress(3, 10, None)
     if not context.cancel.wait(60):
         raise AssertionError("Stop did not reach the worker")
+
+
+def skipped_measure(context: JobContext, **kwargs: object) -> object:
+    """``core.jobs.tasks.measure`` as a press on Skip measuring ends it: its folds stopped before the first."""
+    import threading
+
+    from core.jobs import tasks
+
+    skipped = threading.Event()
+    skipped.set()
+    return tasks.measure(JobContext(context.progress, skipped), **kwargs)

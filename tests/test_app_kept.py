@@ -64,4 +64,5 @@ def test_accuracy_per_gesture_is_measured_on_the_same_answers_as_the_headline(da
     shown = dict(zip(table.value["gesture"], table.value["accuracy"], strict=True))
     titles = {"pointing_right": "👉 pointing_right", "open_palm": "✋ open_palm"}
     assert shown == {titles[c]: f.share for c, f in measured.per_class.items()}
-    assert "On every sample, each tested by a model trained without it." in texts(at)
+    assert "On the same 24 samples as the accuracy above." in texts(at)
+    assert "Confusion matrix** of all 24 of your samples, each tested by a model that did not see it" in texts(at)

@@ -24,6 +24,7 @@ from core.data.store import Store
 from core.gestures.figure import change_text, curve_text, figure_text
 from core.io.video import MEDIA_EXTENSIONS
 from ui.common.dates import readable_time
+from ui.common.figures import NOT_MEASURED
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {"home": "pages/home.py", "record": "pages/record.py", "train": "pages/train.py", "live": "pages/live.py"}
@@ -107,9 +108,9 @@ def test_home_next_step_follows_the_project(seeded: Store) -> None:
     train_project(seeded, "default", TrainConfig(epochs=20))
     at.run()
     assert _next_step(at) == ("live", "Try it live with your webcam")
-    [figure] = [m for m in at.metric if m.label == "Accuracy"]
-    n_val = json.loads((model_dir(seeded, "default") / "model.json").read_text())["metadata"]["n_val"]
-    assert figure.proto.help == f"Measured on {n_val} of your own held-out samples"
+    # #52 item 6: one measure (the k-fold one) on Home and in the sidebar: a model trained without it says so
+    assert not [m for m in at.metric if m.label == "Accuracy"] and "held-out" not in texts(at)
+    assert f"Trained; {NOT_MEASURED}." in texts(at) and f"Model: {NOT_MEASURED}" in texts(at.sidebar)
     trained = json.loads((model_dir(seeded, "default") / "model.json").read_text())["metadata"]["trained_at"]
     assert trained not in texts(at) and f"samples, {readable_time(trained)}." in texts(at)  # "23 Nov 2026, 19:20"
     assert re.search(r"samples, \d\d [A-Z][a-z]{2} \d{4}, \d\d:\d\d\.", texts(at))

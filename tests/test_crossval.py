@@ -12,7 +12,6 @@ from core.gestures.catalog import DEFAULT_CLASSES
 from core.gestures.classifier import GestureClassifier
 from core.gestures.crossval import (
     _draw,
-    answers_confusion,
     cross_validate,
     curve_sizes,
     fold_count,
@@ -21,6 +20,7 @@ from core.gestures.crossval import (
     wrong_answers,
 )
 from core.gestures.features import FeatureConfig, hand_features
+from core.gestures.report import tally_answers
 from core.gestures.training import TrainConfig, train_classifier
 
 CFG = FeatureConfig(use_depth=True)
@@ -167,8 +167,10 @@ def test_a_cancelled_curve_gives_no_points() -> None:
 def test_the_matrix_and_the_samples_to_fix_come_from_the_same_answers_as_the_headline() -> None:
     labels = ["fist", "fist", "fist", "palm", "palm"]
     answers = ["fist", "unknown", "palm", "palm", "wave"]  # "wave": a class the model no longer knows
-    names, counts = answers_confusion(labels, answers, ["fist", "palm"], "unknown")
-    assert names == ["fist", "palm", "unknown"]
-    assert counts.tolist() == [[1, 1, 1], [0, 1, 1], [0, 0, 0]]
-    assert counts.sum() == len(labels)  # every sample once, as the headline counts it
+    tally = tally_answers(labels, answers, ["palm", "fist", "ok"])  # the project's order; "ok" not recorded
+    assert tally.classes == ["palm", "fist", "wave", "unknown"]  # the project's, then others, "unknown" last
+    assert tally.counts.tolist() == [[1, 0, 1, 0], [1, 1, 0, 1], [0, 0, 0, 0], [0, 0, 0, 0]]
+    assert tally.total == len(labels) and tally.figure.correct == 2  # every sample once, as the headline counts
+    assert list(tally.per_class()) == ["palm", "fist"] and tally.per_class()["fist"].total == 3
+    assert sorted(zip(*tally.answers(), strict=True)) == sorted(zip(labels, answers, strict=True))
     assert wrong_answers(labels, answers) == [(1, "fist", "unknown"), (2, "fist", "palm"), (4, "palm", "wave")]

@@ -36,6 +36,7 @@ from pathlib import Path
 import pytest
 from browsermaker import card_says_what_the_video_draws, create_project, plain_words, served_app
 from conftest import fake_camera_or_skip, hagrid_photos
+from test_browser_train import assert_matrix_is_the_headline
 
 from bench.browser import WEBRTC_IFRAME, browser_page, start_webcam, wait_app_ready
 from bench.fake_camera import DEFAULT_VIDEO, ROOT, usable_frames
@@ -317,6 +318,8 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
         _on_project(page, "Train")
         page.get_by_role("button", name=re.compile("Train model")).click()
         page.get_by_text("Model saved").wait_for(timeout=90_000)
+        # issue 52 item 1: the confusion matrix as drawn counts exactly the headline's samples (waits for it)
+        assert_matrix_is_the_headline(page, "the walkthrough's Train")
         page.locator(".st-key-train_metrics").get_by_text("Accuracy", exact=True).wait_for(timeout=30_000)
         _shot(page, "3-train")
         assert not _overflowing(page), _overflowing(page)

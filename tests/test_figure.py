@@ -65,10 +65,25 @@ def test_the_curve_says_what_it_shows() -> None:
     """#45 item 4: the curve says in words whether more samples would help or it has levelled off."""
     rising = [CurvePoint(2, wilson(30, 80)), CurvePoint(4, wilson(50, 80)), CurvePoint(8, wilson(72, 80), True)]
     assert curve_text(rising).startswith(
-        "More samples would help: from 4 to all your samples a gesture it went from 62% to 90%, more than chance"
-    )
+        "More samples would help: from 4 to 8 samples of each gesture it went from 62% to 90%, more than chance"
+    )  # #52 item 8: the numbers of the points, not "all" (the last point is 8: all a training learns from)
     flat = [CurvePoint(2, wilson(60, 80)), CurvePoint(4, wilson(64, 80))]
-    assert curve_text(flat).startswith("It has levelled off: from 2 to 4 samples a gesture it went from 75% to 80%")
+    assert curve_text(flat).startswith(
+        "It has levelled off: from 2 to 4 samples of each gesture it went from 75% to 80%"
+    )
     top = [CurvePoint(2, wilson(78, 80)), CurvePoint(4, wilson(80, 80), True)]
     assert curve_text(top).startswith("It has levelled off near the top")
     assert curve_text(top[:1]).startswith("Too few samples for a curve")
+
+
+def test_the_curve_plan_names_its_points_and_what_all_is() -> None:
+    """#52 item 8: "(2, 4, … then all)" stood over points at 3, 6 and 12 with 15 recorded a gesture."""
+    from core.gestures.crossval import curve_sizes, typical_pool, typical_samples
+    from core.gestures.figure import curve_plan_text
+
+    labels = ["a"] * 15 + ["b"] * 15 + ["c"] * 15
+    sizes, pool = curve_sizes(labels, 5), typical_pool(labels, 5)
+    assert (sizes, pool, typical_samples(labels)) == ([3, 6], 12, 15)
+    text = curve_plan_text(sizes, pool, typical_samples(labels), 5)
+    assert "trained on 3, 6 and 12 samples of each gesture" in text and "2, 4" not in text
+    assert "12 is all one training learns from: it keeps 3 of a gesture's 15 samples aside, to test them." in text

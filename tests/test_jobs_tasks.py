@@ -52,7 +52,7 @@ def test_training_in_a_worker_saves_the_model_and_measuring_follows(tmp_path: Pa
         trained = done.result
         assert not trained.result.cancelled and len(done.detail) == len(trained.result.history)  # every epoch sent
         kwargs = {"data_dir": str(tmp_path), "project": "default", "config": config, "dataset": trained.dataset,
-                  "classifier": trained.result.classifier}  # fmt: skip
+                  "result": trained.result}  # fmt: skip
         measured = ended(runner, runner.submit(JobRequest(MEASURE, "ann", tasks.measure, kwargs)), timeout=120)
         assert measured.state is JobState.DONE and measured.result.recorded
         assert measured.result.crossval.figure.total == 24 and measured.total == measured.result.crossval.folds

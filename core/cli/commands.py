@@ -279,7 +279,7 @@ def _measured(trained: Trained, store: Store, project: str, config: TrainConfig,
     if trained.result.cancelled:
         return {}
     measured = tasks.measure(_steps_context("measuring", "round"), store.data_dir, project, config, trained.dataset,
-                             trained.result.classifier, starter, keep)  # fmt: skip
+                             trained.result, starter, keep)  # fmt: skip
     cv = measured.crossval
     if cv is None:
         return {"measured": None, "measured_note": measured.note}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -116,6 +117,7 @@ def train_project(store: Store, project: str, config: TrainConfig | None = None,
     the project did not record among them) are trained towards "unknown"; ``keep_unrecorded``
     keeps the starter gestures the project lists but did not record, filled from the starter rows.
     """
+    started = time.perf_counter()
     model_dir(store, project)  # a name too long for a folder can hold no model: said before training, not after
     dataset = project_dataset(store, project)
     config = config or TrainConfig()
@@ -144,6 +146,7 @@ def train_project(store: Store, project: str, config: TrainConfig | None = None,
         check_replacement(store, project, result, dataset, force)
         save_project_model(store, project, result.classifier, dataset.project_identity,
                            starter_data=result.starter_rows > 0)  # fmt: skip
+    result.wall_seconds = time.perf_counter() - started
     return result, dataset
 
 

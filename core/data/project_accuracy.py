@@ -4,8 +4,9 @@
 classes from ``core.data.class_plan``, the starter set when the training had it, the same settings), so the
 figure is the saved model's kind of model judged by the app's decision. ``record_crossval`` writes the figure
 into the saved model's metadata (``CROSSVAL_KEY``) once measured, so the next training can say whether it
-moved by more than noise (``previous_figure``), and the pages can show it beside the model. ``project_curve``
-is the learning curve measured the same way.
+moved by more than noise (``previous_figure``), and the pages can show it beside the model. ``train_report``
+gathers what the Train page shows of a training (``core.gestures.report``), which ``record_crossval`` keeps in
+the model too. ``project_curve`` is the learning curve measured the same way.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from core.data.project import MODEL_FOLDER, Dataset, model_dir
 from core.data.project_folders import project_folder
 from core.data.store import Store
 from core.gestures.classifier import GestureClassifier
-from core.gestures.crossval import CrossVal, Fit, cross_validate, fold_count, fold_curve
+from core.gestures.crossval import CrossVal, Fit, cross_validate, fold_count, fold_curve, wrong_answers
 from core.gestures.figure import CROSSVAL_KEY, CurvePoint, Figure, summary_figure
 from core.gestures.model_file import CONFIG_FILE, ModelFileError, read_description
-from core.gestures.training import TrainConfig, train_classifier
+from core.gestures.report import REPORT_KEY, TrainReport, tally_answers, tally_matrix
+from core.gestures.training import TrainConfig, TrainResult, train_classifier
 from core.types import FloatArray
 
 # A fold trains on (k-1)/k of a class: a class of 5 samples (TrainConfig's minimum) keeps 4, which the
@@ -91,11 +93,29 @@ def crossval_metadata(cv: CrossVal) -> dict[str, Any]:
             "folds": cv.folds, "seconds": round(cv.seconds, 1)}  # fmt: skip
 
 
+def train_report(result: TrainResult, dataset: Dataset, cv: CrossVal | None = None) -> TrainReport:
+    """What the Train page shows of ``result``, trained on ``dataset``: on every sample, each tested by a model
+    trained without it (``cv``, from ``project_crossval``), or without ``cv`` on the samples held out."""
+    order = dataset.classes
+    if cv is not None:
+        tally = tally_answers(dataset.labels, cv.answers, order)
+        wrong = [(dataset.sample_ids[row], truth, answer) for row, truth, answer in wrong_answers(dataset.labels,
+                                                                                                  cv.answers)]  # fmt: skip
+    else:
+        tally = tally_matrix(result.classes, result.confusion, order)
+        rows = result.val_indices.tolist()
+        wrong = [(dataset.sample_ids[row], dataset.labels[row], answer)
+                 for row, answer in zip(rows, result.val_predictions, strict=True) if answer != dataset.labels[row]]  # fmt: skip
+    return TrainReport(tally, cv.folds if cv is not None else 0, result.wall_seconds, len(result.history),
+                       result.best_epoch, cv.seconds if cv is not None else 0.0, wrong)  # fmt: skip
+
+
 def record_crossval(store: Store, project: str, classifier: GestureClassifier, identity: str | None,
-                    cv: CrossVal) -> bool:  # fmt: skip
-    """Write ``cv``'s figure into the saved model, if the saved model is still ``classifier`` (saved by
-    ``save_project_model``); False, writing nothing, when another model replaced it meanwhile (a second
-    training, Live's *Teach it here*) or the project was replaced (``ProjectReplacedError`` otherwise)."""
+                    cv: CrossVal | None, report: TrainReport | None = None) -> bool:  # fmt: skip
+    """Write ``cv``'s figure (None: none, skipped) and ``report`` into the saved model, if the saved model is still
+    ``classifier`` (saved by ``save_project_model``); False, writing nothing, when another model replaced it
+    meanwhile (a second training, Live's *Teach it here*) or the project was replaced
+    (``ProjectReplacedError`` otherwise)."""
     with project_folder(store, project, identity) as (_, folder):
         try:
             saved = GestureClassifier.load(folder / MODEL_FOLDER)
@@ -103,7 +123,10 @@ def record_crossval(store: Store, project: str, classifier: GestureClassifier, i
             return False
         if not _same_model(saved, classifier):
             return False
-        classifier.metadata[CROSSVAL_KEY] = crossval_metadata(cv)
+        if cv is not None:
+            classifier.metadata[CROSSVAL_KEY] = crossval_metadata(cv)
+        if report is not None:
+            classifier.metadata[REPORT_KEY] = report.to_metadata()
         classifier.save(folder / MODEL_FOLDER)  # the same weights: only model.json changes
         return True
 

@@ -116,11 +116,22 @@ def _draw(
     return np.sort(np.concatenate(picked))
 
 
+def typical_samples(labels: Sequence[str]) -> int:
+    """The samples of the typical (median) gesture of ``labels``; 0 without any."""
+    counts = sorted(Counter(labels).values())
+    return counts[len(counts) // 2] if counts else 0
+
+
+def typical_pool(labels: Sequence[str], folds: int) -> int:
+    """The typical gesture's samples a fold model learns from: all but the fold it is tested on (15 a gesture,
+    5 folds: 12). A learning curve's last point; 0 without folds."""
+    return typical_samples(labels) * (folds - 1) // folds if folds else 0
+
+
 def curve_sizes(labels: Sequence[str], folds: int) -> list[int]:
     """Samples per class of a learning curve's points before its last (which trains on all): the typical
     (median) class's training rows in a fold, halved until 2, smallest first. 10 a class, 5 folds: 2, 4."""
-    counts = sorted(Counter(labels).values())
-    pool = counts[len(counts) // 2] * (folds - 1) // folds if counts and folds else 0
+    pool = typical_pool(labels, folds)
     sizes, n = [], pool // 2
     while n >= FOLD_CURVE_MIN:
         sizes.append(n)
@@ -146,28 +157,12 @@ def fold_curve(
             X, y.tolist(), fit, folds, seed, _offset(on_step, step * folds, total), cancel, n)  # fmt: skip
         if cv is None:
             return None
-        used = Counter(y.tolist())
-        typical = sorted(used.values())[len(used) // 2] * (folds - 1) // folds
-        points.append(CurvePoint(n if n is not None else typical, cv.figure, n is None))
+        points.append(CurvePoint(n if n is not None else typical_pool(y.tolist(), folds), cv.figure, n is None))
     return points
 
 
 def _offset(on_step: Callable[[int, int], None] | None, before: int, total: int) -> Callable[[int, int], None] | None:
     return None if on_step is None else lambda done, _folds: on_step(before + done, total)
-
-
-def answers_confusion(labels: Sequence[str], answers: Sequence[str], classes: Sequence[str],
-                      unknown: str) -> tuple[list[str], npt.NDArray[np.int64]]:  # fmt: skip
-    """(``classes`` then ``unknown``, (C+1, C+1) counts, rows true, columns answered) of out-of-fold answers:
-    the Train page's matrix on the same answers as its headline, "unknown" a column of its own (its row stays
-    empty); an answer outside ``classes`` counts as ``unknown``."""
-    names = [*classes, unknown]
-    index = {name: i for i, name in enumerate(names)}
-    counts = np.zeros((len(names), len(names)), dtype=np.int64)
-    for truth, answer in zip(labels, answers, strict=True):
-        if truth in index and truth != unknown:
-            counts[index[truth], index.get(answer, index[unknown])] += 1
-    return names, counts
 
 
 def wrong_answers(labels: Sequence[str], answers: Sequence[str]) -> list[tuple[int, str, str]]:

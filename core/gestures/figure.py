@@ -114,14 +114,31 @@ def summary_figure(metadata: Mapping[str, Any]) -> tuple[Figure, int] | None:
     return wilson(round(accuracy * n_val), n_val), 0
 
 
+def number_list(numbers: list[int]) -> str:
+    """ "3, 6 and 12"."""
+    said = [str(n) for n in numbers]
+    return " and ".join([", ".join(said[:-1]), said[-1]]) if len(said) > 1 else "".join(said)
+
+
+def curve_plan_text(sizes: list[int], pool: int, recorded: int, folds: int) -> str:
+    """What a learning curve will measure, in numbers that are its points: models trained on ``sizes`` then
+    ``pool`` samples of each gesture (all a round learns from, of the ``recorded`` of the typical gesture),
+    ``folds`` trainings a point. It said "(2, 4, … then all)" above points at 3, 6 and 12."""
+    aside = recorded - pool
+    return (f"Tests each of your samples with models trained on {number_list([*sizes, pool])} samples of each "
+            f"gesture, the way the accuracy above is measured: {folds} trainings a point, a few seconds each. "
+            f"{pool} is all one training learns from: it keeps {aside} of a gesture's {recorded} samples aside, to "
+            "test them.")  # fmt: skip
+
+
 def curve_text(points: list[CurvePoint]) -> str:
     """What a learning curve shows, in words: whether its last step rose by more than chance."""
     if len(points) < 2:
         return ("Too few samples for a curve: it needs about 5 samples of each gesture per point. Record more, "
                 "then measure again.")  # fmt: skip
     before, last = points[-2], points[-1]
-    step = (f"from {before.samples_per_class} to {'all your' if last.everything else last.samples_per_class} "
-            f"samples a gesture it went from {before.figure.share:.0%} to {last.figure.share:.0%}")  # fmt: skip
+    step = (f"from {before.samples_per_class} to {last.samples_per_class} samples of each gesture it went from "
+            f"{before.figure.share:.0%} to {last.figure.share:.0%}")  # fmt: skip
     if last.figure.share > before.figure.share and not within_noise(last.figure, before.figure):
         return (f"More samples would help: {step}, more than chance would move it. Record more, and vary them: "
                 "turn and tilt your hand, nearer and farther.")  # fmt: skip

@@ -82,6 +82,9 @@ class TrainResult:
     starter_rows: int = 0  # rows of the starter set this run trained on (core.starter.fit); 0 without
     # classes whose mirrored copies land on another own class, and that class: their copies weighed mirror_weight
     mirror_landings: dict[str, str] = field(default_factory=dict)
+    # core.data.project.train_project: from reading the samples to the model saved, what the teacher waited for
+    # (``seconds`` is the passes alone); the one training time the pages show. 0 outside train_project.
+    wall_seconds: float = 0.0
 
 
 @dataclass

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.data.project import Dataset
-from core.gestures.classifier import GestureClassifier
 from core.gestures.crossval import CrossVal
 from core.gestures.early_stop import EpochStats
 from core.gestures.figure import CurvePoint, Figure
@@ -60,20 +59,22 @@ def train(context: JobContext, data_dir: str | Path, project: str, config: Train
 
 
 def measure(context: JobContext, data_dir: str | Path, project: str, config: TrainConfig, dataset: Dataset,
-            classifier: GestureClassifier, starter: bool = False, keep_unrecorded: bool = False) -> Measured:  # fmt: skip
-    """The k-fold figure of the model ``classifier`` trained on ``dataset``, written beside it when it is still the
-    saved one (``core.data.project_accuracy``); folds done of all as progress."""
-    from core.data.project_accuracy import project_crossval, record_crossval
+            result: TrainResult, starter: bool = False, keep_unrecorded: bool = False) -> Measured:  # fmt: skip
+    """The k-fold figure of the model of ``result`` trained on ``dataset``, written beside it with the Train page's
+    report (on the held-out samples when there is no figure: too few samples, or skipped) when it is still the saved
+    one (``core.data.project_accuracy``); folds done of all as progress."""
+    from core.data.project_accuracy import project_crossval, record_crossval, train_report
     from core.data.store import Store
     from core.gestures.crossval import fold_count
 
     if not fold_count(dataset.labels):  # one gesture recorded (the starter fills the rest), or none
-        return Measured(None, TOO_FEW_TO_MEASURE, False)
-    cv = project_crossval(dataset, config, starter, keep_unrecorded, context.steps, context.cancel)
-    if cv is None:
-        return Measured(None, "Measuring was skipped: no figure for this model.", False)
-    recorded = record_crossval(Store(data_dir), project, classifier, dataset.project_identity, cv)
-    return Measured(cv, "", recorded)
+        cv, note = None, TOO_FEW_TO_MEASURE
+    else:
+        cv = project_crossval(dataset, config, starter, keep_unrecorded, context.steps, context.cancel)
+        note = "" if cv is not None else "Measuring was skipped: no figure for this model."
+    report = train_report(result, dataset, cv)
+    recorded = record_crossval(Store(data_dir), project, result.classifier, dataset.project_identity, cv, report)
+    return Measured(cv, note, recorded)
 
 
 def curve(context: JobContext, data_dir: str | Path, project: str, config: TrainConfig, starter: bool = False,

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
-from core.gestures.figure import CROSSVAL_KEY, summary_figure
+from collections.abc import Mapping
+from typing import Any
+
+from core.gestures.figure import CROSSVAL_KEY, Figure, summary_figure
 
 
 def measured_on(n_val: int, on_training_samples: bool) -> str:
@@ -16,24 +19,25 @@ def measured_on(n_val: int, on_training_samples: bool) -> str:
     return "held-out starter examples (you recorded none to hold out)"
 
 
-def measured_on_text(summary: dict) -> str:
-    """ "on 14 of your own held-out samples": what a saved model's accuracy (``result_metadata``) rests on; "on all
-    74 of your samples, each tested by a model that did not see it (between 82% and 95%)" once the Train page
-    measured it by k-fold (``core.data.project_accuracy``)."""
+NOT_MEASURED = "accuracy not measured yet (the Train page measures it when it trains)"
+
+
+def saved_kfold(summary: Mapping[str, Any]) -> Figure | None:
+    """The saved model's k-fold figure (every sample tested by a model trained without it, written by the Train
+    page once measured); None for a model without one: retrained on Live, by the command line, measuring skipped."""
     found = summary_figure(summary) if CROSSVAL_KEY in summary else None
-    if found is not None and found[1]:
-        figure = found[0]
-        return (f"on all {figure.total} of your samples, each tested by a model that did not see it "
-                f"(between {figure.low:.0%} and {figure.high:.0%})")  # fmt: skip
-    return "on " + measured_on(int(summary.get("n_val") or 0), bool(summary.get("val_on_training_samples")))
+    return found[0] if found is not None and found[1] else None
 
 
-def saved_accuracy(summary: dict) -> float:
-    """The saved model's one accuracy figure: the k-fold one once measured, else the held-out one."""
-    found = summary_figure(summary) if CROSSVAL_KEY in summary else None
-    return found[0].share if found is not None and found[1] else float(summary.get("val_accuracy") or 0.0)
+def measured_on_text(figure: Figure) -> str:
+    """ "on all 74 of your samples, each tested by a model that did not see it (between 82% and 95%)"."""
+    return (f"on all {figure.total} of your samples, each tested by a model that did not see it "
+            f"(between {figure.low:.0%} and {figure.high:.0%})")  # fmt: skip
 
 
-def saved_figure_text(summary: dict) -> str:
-    """ "accuracy 86% on 14 of your own held-out samples", from a saved model's metadata."""
-    return f"accuracy {saved_accuracy(summary):.0%} {measured_on_text(summary)}"
+def saved_figure_text(summary: Mapping[str, Any]) -> str:
+    """The saved model's one measure, in one wording on every page (the sidebar, Home): its k-fold figure, or
+    that it has none. The sidebar said "100% on all 45 … (92–100%)", then after *Teach it here* "100% on 12 of
+    your own held-out samples" under the same label: a held-out figure is not shown as the model's."""
+    figure = saved_kfold(summary)
+    return NOT_MEASURED if figure is None else f"accuracy {figure.share:.0%} {measured_on_text(figure)}"

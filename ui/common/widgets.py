@@ -75,7 +75,7 @@ def sidebar_status() -> None:
     summary = state.model_summary(project)
     st.sidebar.markdown(f"**Project:** {project}")
     st.sidebar.caption(counts.summary())
-    if summary and "val_accuracy" in summary:
+    if summary and "error" not in summary:
         st.sidebar.caption(f"Model: {saved_figure_text(summary)}")
     else:
         st.sidebar.caption("Model: not trained yet")

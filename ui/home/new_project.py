@@ -22,17 +22,19 @@ def new_project_form(store: Store) -> None:
     if st.session_state.pop("home_created", False):  # emptied only after a success: an error keeps what was typed
         st.session_state["new_project_name"] = ""
     with st.form("new_project", clear_on_submit=False, border=False):
-        # the button beside the name, the choices under both: at 1280×720 it sat below the fold (issue 45)
-        name_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
-        name = name_col.text_input("New project", placeholder="e.g. slides-remote", key="new_project_name")
-        create = button_col.form_submit_button("Create project", width="stretch")
-        skeleton = st.radio("Teach", list(SKELETON_LABELS), format_func=SKELETON_LABELS.get, horizontal=True,
-                            key="new_project_skeleton", help="Fixed for the project: hands and bodies never mix.")  # fmt: skip
-        motion = st.toggle("Motion gestures (swipes, waves, circles: clips instead of single frames)",
-                           key="new_project_motion", help="Fixed for the project.")  # fmt: skip
-        backend = st.radio("Hand keypoints from", list(BACKEND_LABELS), format_func=BACKEND_LABELS.get,
-                           horizontal=True, key="new_project_backend",
-                           help="Fixed for the project: its samples and its model use the same keypoint model.")  # fmt: skip
+        # the name, the choices, then the button: the button sat above the choices (issue 52); the choices in two
+        # columns keep it inside a 1280×720 window (it sat below the fold before, issue 45)
+        name = st.text_input("New project", placeholder="e.g. slides-remote", key="new_project_name")
+        teach_col, keypoints_col = st.columns(2)
+        skeleton = teach_col.radio("Teach", list(SKELETON_LABELS), format_func=SKELETON_LABELS.get,
+                                   key="new_project_skeleton", help="Fixed for the project: hands and bodies never mix.")  # fmt: skip
+        motion = teach_col.toggle("Motion gestures (swipes, waves, circles)", key="new_project_motion",
+                                  help="Clips instead of single frames. Fixed for the project.")  # fmt: skip
+        backend = keypoints_col.radio("Hand keypoints from", list(BACKEND_LABELS), format_func=BACKEND_LABELS.get,
+                                      key="new_project_backend",
+                                      help="Fixed for the project: its samples and its model use the same keypoint "
+                                      "model.")  # fmt: skip
+        create = st.form_submit_button("Create project")
     if create:  # after the form: its message goes under the choices
         _create(store, name, skeleton, motion, backend)
 

@@ -16,11 +16,13 @@ import numpy as np
 
 from core.data.class_plan import ClassPlan, plan_classes, starter_gestures
 from core.data.project import Dataset, save_project_model
+from core.data.project_accuracy import train_report
 from core.data.project_folders import ProjectReplacedError
 from core.data.store import Store
 from core.gestures import training
 from core.gestures.crossval import CrossVal
 from core.gestures.figure import Figure
+from core.gestures.report import REPORT_KEY, TrainReport
 from core.gestures.training import EpochStats, NotEnoughDataError, TrainConfig, TrainResult, trainable_classes
 from core.io.progress import seconds_left
 from core.jobs import tasks
@@ -111,6 +113,14 @@ class RunSnapshot:
     def training(self) -> bool:
         """Still training: no result yet (measuring comes after the model is saved)."""
         return self.running and self.result is None and self.error is None
+
+    @property
+    def report(self) -> TrainReport | None:
+        """What the page shows once trained (``core.data.project_accuracy.train_report``): on every sample once
+        measured, on the held-out samples until then or without a figure."""
+        if self.result is None or self.dataset is None:
+            return None
+        return train_report(self.result, self.dataset, self.measuring.crossval if self.measuring else None)
 
 
 class BackgroundRun:
@@ -215,7 +225,7 @@ class TrainingRun(RemoteRun):
         training = self._status(self._job)
         trained = training.result if training is not None and training.state is JobState.DONE else None
         if self.measure and trained is not None and self._measure_job is None and not self._skipped:
-            kwargs = {**self._kwargs(), "dataset": trained.dataset, "classifier": trained.result.classifier}
+            kwargs = {**self._kwargs(), "dataset": trained.dataset, "result": trained.result}
             self._measure_job = self._submit(MEASURE, tasks.measure, kwargs, self.project) or ""
         return training, self._status(self._measure_job or None)
 
@@ -236,8 +246,10 @@ class TrainingRun(RemoteRun):
         snap = self.snapshot()
         if snap.result is None or snap.dataset is None:
             raise ValueError("this run has no model to keep")
+        report = train_report(snap.result, snap.dataset)
         try:
-            save_project_model(self.store, self.project, snap.result.classifier, snap.dataset.project_identity)
+            save_project_model(self.store, self.project, snap.result.classifier, snap.dataset.project_identity,
+                               **{REPORT_KEY: report.to_metadata()})  # fmt: skip
         except ProjectReplacedError as exc:
             self._keep_error = str(exc)
             return

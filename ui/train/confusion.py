@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from core.gestures.metrics import top_confusions
+from ui.train.charts import chart
 
 HEATMAP_CLASSES = 30  # classes shown (rows or columns) up to which the page draws the matrix
 TOP_CONFUSIONS = 20  # pairs listed past it
@@ -109,11 +110,12 @@ def top_confusion_table(
     )
 
 
-def show_confusion(classes: list[str], confusion: np.ndarray, titles: dict[str, str]) -> None:
-    """The heatmap, or past ``HEATMAP_CLASSES`` the table of the pairs most often confused."""
+def show_confusion(classes: list[str], confusion: np.ndarray, titles: dict[str, str], on: str) -> None:
+    """The heatmap, or past ``HEATMAP_CLASSES`` the table of the pairs most often confused; ``on``: what its
+    samples are, in words ("all 60 of your samples, each tested by a model trained without it")."""
     table = top_confusion_table(classes, confusion, titles)
     if table is not None:
-        st.markdown("**Most confused gestures** (the same samples as the accuracy)")
+        st.markdown(f"**Most confused gestures** in {on}")
         st.caption(
             f"Too many gestures for a confusion matrix: the {TOP_CONFUSIONS} pairs the model mixes up most, "
             "each with how many samples of the true gesture it took for the other."
@@ -124,9 +126,9 @@ def show_confusion(classes: list[str], confusion: np.ndarray, titles: dict[str, 
             share = st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)
             st.dataframe(table, hide_index=True, width="stretch", column_config={"share of the true class": share})
         return
-    st.markdown("**Confusion matrix** (the same samples as the accuracy)")
+    st.markdown(f"**Confusion matrix** of {on}")
     cells, rows, columns = confusion_cells(classes, confusion, titles)
     if cells.empty:
         st.caption("No tested samples to show.")
     else:
-        st.vega_lite_chart(cells, confusion_spec(rows, columns), width="stretch", key="train_confusion")
+        chart(cells, confusion_spec(rows, columns), "train_confusion", width="stretch")

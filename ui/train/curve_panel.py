@@ -10,23 +10,21 @@ import pandas as pd
 import streamlit as st
 
 from core.data.store import Store
-from core.gestures.crossval import MAX_FOLDS
-from core.gestures.figure import CurvePoint, curve_text
+from core.gestures.crossval import curve_sizes, fold_count, typical_pool, typical_samples
+from core.gestures.figure import CurvePoint, curve_plan_text, curve_text
 from core.gestures.training import TrainConfig
 from ui.common import state
 from ui.common.text import plain, time_left_text
 from ui.jobs.curve import CurveRun, CurveSnapshot
 from ui.jobs.training import TrainingRun
+from ui.train.charts import chart
 
 RUN_KEY = "train_curve_run"
 
 
 def panel(store: Store, project: str, starter: bool, keep_unrecorded: bool = False) -> None:
     """The Measure button and, once started, the curve run of this project."""
-    st.caption(
-        "Tests each of your samples with models trained on fewer samples of each gesture (2, 4, … then all), "
-        f"the way the accuracy above is measured: {MAX_FOLDS} trainings a point, a few seconds each."
-    )
+    st.caption(plan_text(store.class_counts(project)))
     run = st.session_state.get(RUN_KEY)
     run = run if isinstance(run, CurveRun) and run.project == project else None
     running = run is not None and run.snapshot().running
@@ -39,6 +37,17 @@ def panel(store: Store, project: str, starter: bool, keep_unrecorded: bool = Fal
         running = True
     if run is not None:
         st.fragment(run_every=0.5 if running else None)(_show)(run)
+
+
+def plan_text(counts: dict[str, int]) -> str:
+    """The curve's points as they will be measured on the project's own samples (``counts``: per gesture)."""
+    labels = [name for name, n in counts.items() for _ in range(n)]
+    folds = fold_count(labels)
+    if not folds:
+        return ("Tests each of your samples with models trained on fewer samples of each gesture, the way the "
+                "accuracy above is measured. It needs two gestures of at least two samples each.")  # fmt: skip
+    pool = typical_pool(labels, folds)
+    return curve_plan_text(curve_sizes(labels, folds), pool, typical_samples(labels), folds)
 
 
 def _show(run: CurveRun) -> None:
@@ -77,17 +86,20 @@ def _curve(points: list[CurvePoint]) -> None:
             "low": [p.figure.low for p in points],
             "high": [p.figure.high for p in points],
             "trained on": [
-                f"all (about {p.samples_per_class})" if p.everything else str(p.samples_per_class) for p in points
+                f"{p.samples_per_class} (all a training learns from)" if p.everything else str(p.samples_per_class)
+                for p in points
             ],  # fmt: skip
         }
     )
-    st.vega_lite_chart(table, curve_spec(), height=220)
+    chart(table, curve_spec([p.samples_per_class for p in points]), "train_curve_chart", height=220)
     st.caption("The bars: where the true figure lies 95 times in 100. The last point is the accuracy above.")
 
 
-def curve_spec() -> dict:
-    """Vega-Lite: accuracy per samples-per-gesture as a line with points, and its range as error bars."""
-    x = {"field": "samples per gesture", "type": "quantitative"}
+def curve_spec(sizes: list[int]) -> dict:
+    """Vega-Lite: accuracy per samples-per-gesture as a line with points, and its range as error bars; the axis
+    ticks at the points' ``sizes``, whole samples (it ticked 2.5, 7.5 between points at 3, 6 and 12)."""
+    axis = {"values": sizes, "format": "d", "title": "samples of each gesture a training learns from"}
+    x = {"field": "samples per gesture", "type": "quantitative", "axis": axis, "scale": {"domainMin": 0}}
     y_scale = {"domain": [0, 1]}
     return {
         "layer": [

@@ -6,6 +6,7 @@ import io
 import tempfile
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.data.csv_io import export_handteach, export_kinivi
@@ -20,6 +21,29 @@ def onnx_bytes(classifier: GestureClassifier, gestures: Sequence[GestureClass] =
     temporary file; ``gestures``: the project's classes, for the metadata's emoji and mirror partners."""
     with tempfile.TemporaryDirectory(prefix="handteach-onnx-") as tmp:
         return export_onnx(classifier, Path(tmp) / "model.onnx", gestures).read_bytes()
+
+
+@dataclass(frozen=True)
+class OnnxDownload:
+    """The ONNX button's words: the project's own model, or before any training the built-in starter model
+    (it was offered as ``my-gestures.onnx`` with nothing saying it was not trained on the project)."""
+
+    label: str
+    file_name: str
+    note: str  # "" for the project's own model
+
+
+def onnx_download(classifier: GestureClassifier | None, project: str) -> OnnxDownload:
+    from core.starter.model import is_shipped_starter
+
+    if classifier is not None and is_shipped_starter(classifier):
+        return OnnxDownload(
+            "⬇ Starter model (ONNX)",
+            "handteach-starter-model.onnx",
+            "Not trained yet: the model to download is the built-in starter model (the default gestures, from "
+            "other people's hands), not one trained on your samples. Train to download your own.",
+        )
+    return OnnxDownload("⬇ Model (ONNX)", f"{project}.onnx", "")
 
 
 def handteach_csv_bytes(store: Store, project: str) -> bytes:

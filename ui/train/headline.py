@@ -9,30 +9,33 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.gestures.figure import change_text, figure_text
+from core.gestures.figure import Figure, change_text, figure_text
+from core.gestures.report import TrainReport
 from core.gestures.training import TrainResult
 from ui.common import state
-from ui.common.text import time_left_text
+from ui.common.text import plain, time_left_text
 from ui.jobs.training import Measuring, TrainingRun
 
+FEW_SAMPLES = 10  # below this, one sample moves a figure by more than ten points
 MEASURED_HELP = (
     "Each of your samples was tested once, by a model trained the same way on the others ({folds} rounds). "
     "The range is where the true figure lies 95 times in 100: the fewer the samples, the wider it is."
 )
 
 
-def show(run: TrainingRun, held_out: tuple[str, str, str, str]) -> None:
-    """The headline of ``run``; (figure, what it rests on, its sentence, warning) of the held-out samples serve
-    when there is no k-fold figure. Meant as a fragment refreshing while measuring; reruns the page once measured."""
+def show(run: TrainingRun, held_out_on: str) -> None:
+    """The headline of ``run``: measuring's progress, then its report's figure (``held_out_on``: what the
+    held-out samples are, in words, for a figure without k-fold). Meant as a fragment refreshing while
+    measuring; reruns the page once measured."""
     snapshot = run.snapshot()
-    measuring = snapshot.measuring
+    measuring, report = snapshot.measuring, snapshot.report
     with st.container(key="train_headline"):
         if measuring is not None and measuring.running:
             _progress(run, measuring, snapshot.result)
-        elif measuring is not None and measuring.crossval is not None:
-            _measured(measuring)
-        else:
-            _held_out(*held_out, measuring.note if measuring is not None else "")
+        elif report is not None:
+            note = measuring.note if measuring is not None else ""
+            previous = measuring.previous if measuring is not None else None
+            report_headline(report, held_out_on, note, previous)
     if measuring is not None and not measuring.running:
         state.rerun_once("train_measured", run)  # the Train button and the fragment's refresh follow the run's end
 
@@ -52,18 +55,30 @@ def _progress(run: TrainingRun, measuring: Measuring, result: TrainResult | None
     st.button("Skip measuring", on_click=run.skip_measuring, key="train_skip_measuring")
 
 
-def _measured(measuring: Measuring) -> None:
-    assert measuring.crossval is not None  # the caller's branch
-    figure, folds = measuring.crossval.figure, measuring.crossval.folds
-    st.metric("Accuracy", f"{figure.share:.0%}", help=MEASURED_HELP.format(folds=folds))
-    st.caption(figure_text(figure, folds))
-    change = change_text(figure, measuring.previous[0] if measuring.previous else None)
-    if change:
-        st.caption(change)
-
-
-def _held_out(value: str, rests_on: str, text: str, warning: str, note: str) -> None:
-    st.metric("Accuracy", value, help=rests_on)
-    st.caption(" ".join(filter(None, [note, text])))
+def report_headline(report: TrainReport, held_out_on: str, note: str = "",
+                    previous: tuple[Figure, int] | None = None) -> None:  # fmt: skip
+    """The one accuracy figure of ``report``: k-fold in words with its range and its change from ``previous``,
+    or the held-out samples' (``held_out_on``) after ``note`` (why there is no k-fold figure)."""
+    figure = report.tally.figure
+    if report.folds:
+        st.metric("Accuracy", f"{figure.share:.0%}", help=MEASURED_HELP.format(folds=report.folds))
+        st.caption(figure_text(figure, report.folds))
+        change = change_text(figure, previous[0] if previous else None)
+        if change:
+            st.caption(change)
+        return
+    st.metric("Accuracy", f"{figure.share:.0%}", help=held_out_on)
+    st.caption(plain(" ".join(filter(None, [note, f"{figure.correct} of {figure.total} right: measured on "
+                                                   f"{held_out_on}."]))))  # fmt: skip
+    warning = held_out_warning(figure.total)
     if warning:
         st.warning(warning)
+
+
+def held_out_warning(total: int) -> str:
+    """What to say of a figure resting on ``total`` samples: "" from ``FEW_SAMPLES`` on."""
+    if total >= FEW_SAMPLES:
+        return ""
+    step = f", so one sample more or less right moves it by {100 / total:.0f} points" if total else ""
+    return (f"This figure rests on only {total} sample{'s' if total != 1 else ''}{step}. Record about ten samples "
+            "of each gesture for a figure you can trust.")  # fmt: skip

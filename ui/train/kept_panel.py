@@ -11,21 +11,20 @@ from collections import Counter
 import pandas as pd
 import streamlit as st
 
-from core.data.project import Dataset
 from core.gestures.kept import kept_by_gesture, kept_text, uncertain_text
-from ui.jobs.training import Measuring
+from core.gestures.report import TrainReport
 
 TITLE = "**How “unknown” treats each gesture**"
 HELP = ("Each sample was shown to a model trained without it, as a new hand would be. Kept: it got a gesture's "
         "name, not “unknown”. Taken for another: it got another gesture's name.")  # fmt: skip
 
 
-def kept_panel(measuring: Measuring | None, dataset: Dataset, titles: dict[str, str]) -> None:
-    """The table once the k-fold answers exist (nothing while measuring, skipped or failed), and the note on
-    gestures with too few samples."""
-    note = uncertain_text(Counter(dataset.labels), titles)
-    if measuring is not None and measuring.crossval is not None:
-        rows = kept_by_gesture(dataset.labels, measuring.crossval.answers)
+def kept_panel(report: TrainReport | None, labels: list[str], titles: dict[str, str]) -> None:
+    """The table once ``report`` holds the k-fold answers (nothing while measuring, skipped or failed), and the
+    note on gestures with too few samples (``labels``: the project's samples' gestures)."""
+    note = uncertain_text(Counter(labels), titles)
+    if report is not None and report.folds:
+        rows = kept_by_gesture(*report.tally.answers())
         table = pd.DataFrame({
             "gesture": [titles.get(k.gesture, k.gesture) for k in rows],
             "kept": [k.kept.share for k in rows],

@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.data.project import Dataset
 from core.data.store import Store
 from core.gestures.catalog import GestureClass
-from core.gestures.crossval import CrossVal, answers_confusion, wrong_answers
 from core.gestures.mirror_weights import mirror_landings_text
+from core.gestures.report import TrainReport, saved_report
 from core.gestures.training import TrainResult
 from core.types import UNKNOWN_LABEL
 from ui.common import figures, state
+from ui.common.dates import readable_time
 from ui.common.text import plain
 from ui.common.widgets import details_panel
-from ui.jobs.training import Measuring, RunSnapshot, TrainingRun, misclassified
+from ui.jobs.training import RunSnapshot, TrainingRun
 from ui.samples.gallery import fix_gallery
 from ui.train import headline
+from ui.train.charts import chart
 from ui.train.confusion import confusion_cells, confusion_spec, show_confusion  # noqa: F401 - the first two re-exported
+from ui.train.headline import FEW_SAMPLES, held_out_warning  # noqa: F401 - the first re-exported
 from ui.train.kept_panel import kept_panel
 
 LEARNED, SET_ASIDE = "samples it learns from", "samples set aside"  # the curves' two lines, in plain words
@@ -68,7 +72,9 @@ def progress(run: TrainingRun) -> None:
                                                        "over the samples")  # fmt: skip
         elif snapshot.history:
             end = "Stopped" if snapshot.cancelled else "Trained"
-            st.progress(1.0, text=f"{end} after {passes} passes over the samples, {snapshot.seconds:.1f} s")
+            # the one training time (TrainResult.wall_seconds): from reading the samples to the model saved
+            seconds = snapshot.result.wall_seconds if snapshot.result is not None else snapshot.seconds
+            st.progress(1.0, text=f"{end} after {passes} passes over the samples in {seconds:.1f} s")
         elif snapshot.training:  # waiting for a worker (other students' trainings first), then reading the samples
             st.progress(0.0, text=snapshot.waiting or "Preparing the samples…")
         if snapshot.training:
@@ -89,9 +95,11 @@ def curves(snapshot: RunSnapshot, starter: bool) -> None:
     loss, accuracy = history_frames(snapshot)
     left, right = st.columns(2)
     left.caption("Loss (lower is better)")
-    left.vega_lite_chart(loss.reset_index(), curves_spec("loss"), height=220)
+    with left:
+        chart(loss.reset_index(), curves_spec("loss"), "train_loss", height=220)
     right.caption("Accuracy")
-    right.vega_lite_chart(accuracy.reset_index(), curves_spec("accuracy"), height=220)
+    with right:
+        chart(accuracy.reset_index(), curves_spec("accuracy"), "train_accuracy", height=220)
 
 
 @dataclass(frozen=True)
@@ -108,42 +116,56 @@ class AccuracyFigure:
         return f"{self.correct} of {self.total} right: measured on {self.measured_on}."
 
 
-FEW_SAMPLES = 10  # below this, one sample moves the figure by more than ten points
-
-
 def accuracy_figure(result: TrainResult) -> AccuracyFigure:
     """What ``result.val_accuracy`` is measured on and how many samples it rests on (``core.starter.fit._result``)."""
     confusion = np.asarray(result.confusion)
     correct, total = int(np.trace(confusion)), int(confusion.sum())
     measured_on = figures.measured_on(result.n_val, bool(result.classifier.metadata.get("val_on_training_samples")))
-    warning = ""
-    if total < FEW_SAMPLES:
-        step = f", so one sample more or less right moves it by {100 / total:.0f} points" if total else ""
-        warning = (
-            f"This figure rests on only {total} sample{'s' if total != 1 else ''}{step}. Record about ten samples of "
-            "each gesture for a figure you can trust."
-        )
+    warning = held_out_warning(total)
     return AccuracyFigure(correct, total, measured_on, warning)
 
 
-def training_details(result: TrainResult, body: bool, snapshot: RunSnapshot, starter: bool) -> None:
-    """The training's own numbers in the page's diagnostics panel, each said in words (they read "Other hand
-    (mirrored) 92%", "Samples (train / validation)", "Starter rows used: 21,864" on the page before)."""
+def samples_words(report: TrainReport, metadata: Mapping[str, Any]) -> str:
+    """What ``report``'s samples are, in words (the headline's): "all 60 of your samples, each tested by a model
+    that did not see it", or the held-out ones of the model whose ``metadata`` this is."""
+    if report.folds:
+        return f"all {report.tally.total} of your samples, each tested by a model that did not see it"
+    return held_out_words(metadata)
+
+
+def held_out_words(metadata: Mapping[str, Any]) -> str:
+    """ "the 12 of your own held-out samples": what a model's held-out figure rests on (``figures.measured_on``)."""
+    on = figures.measured_on(int(metadata.get("n_val") or 0), bool(metadata.get("val_on_training_samples")))
+    return on if on.startswith("the ") else f"the {on}"
+
+
+def training_details(report: TrainReport, result: TrainResult | None, body: bool) -> list[str]:
+    """The training's own numbers, each said in words: one training time (from reading the samples to the
+    model saved), and the measuring's time apart (it said 2.6 s, then 10.8 s, and Details 2.1 s)."""
     lines = [
-        f"Samples the network learned from: {result.n_train}; set aside to tell it when to stop: {result.n_val}.",
-        f"Training took {result.seconds:.1f} s: {len(result.history)} passes over the samples, the best after "
-        f"pass {result.best_epoch}.",
-        # TrainResult.starter_rows: 0 when the starter data was off or no class is a starter gesture
-        f"Example hands from the built-in starter data learned alongside yours: {result.starter_rows:,}.",
+        f"Training took {report.training_seconds:.1f} s, from reading your samples until the model was saved: "
+        f"{report.passes} passes over the samples, the best after pass {report.best_pass}.",
     ]
-    if result.val_accuracy_mirrored is not None:
-        side = "side" if body else "hand"
-        lines.insert(1, f"The set-aside samples mirrored, as if shown with the other {side}: "
-                        f"{result.val_accuracy_mirrored:.0%} right.")  # fmt: skip
+    if result is not None:
+        lines.append(f"Samples the network learned from: {result.n_train}; set aside to tell it when to stop: "
+                     f"{result.n_val}.")  # fmt: skip
+        if result.val_accuracy_mirrored is not None:
+            side = "side" if body else "hand"
+            lines.append(f"The set-aside samples mirrored, as if shown with the other {side}: "
+                         f"{result.val_accuracy_mirrored:.0%} right.")  # fmt: skip
+        # TrainResult.starter_rows: 0 when the starter data was off or no class is a starter gesture
+        lines.append(f"Example hands from the built-in starter data learned alongside yours: {result.starter_rows:,}.")
+    if report.folds:
+        lines.append(f"Measuring the accuracy took {report.measuring_seconds:.1f} s more, after the model was saved: "
+                     f"{report.folds} trainings, each without the samples it then tested.")  # fmt: skip
+    return lines
+
+
+def show_details(lines: list[str], snapshot: RunSnapshot | None, starter: bool) -> None:
     with details_panel():
         with st.container(key="train_details"):
             st.caption("  \n".join(lines))
-        if snapshot.history:
+        if snapshot is not None and snapshot.history:
             curves(snapshot, starter)
 
 
@@ -153,8 +175,8 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
     if snapshot.error:
         st.error(plain(f"Training failed: {snapshot.error}"))
         return
-    result, dataset = snapshot.result, snapshot.dataset
-    if result is None or dataset is None:
+    result, dataset, report = snapshot.result, snapshot.dataset, snapshot.report
+    if result is None or dataset is None or report is None:
         return
     titles = {g.name: g.title for g in gestures}
     if snapshot.cancelled and not snapshot.saved:
@@ -165,60 +187,77 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
     elif snapshot.saved:
         st.success(plain(f"Model saved. It knows {', '.join(titles.get(c, c) for c in result.classes)}."))
         st.page_link("pages/live.py", label="Try it live", icon="✨")
-    figure = accuracy_figure(result)
+    metadata = result.classifier.metadata
     with st.container(key="train_metrics"):
-        held_out = (f"{result.val_accuracy:.0%}", figure.measured_on, figure.text, figure.warning)
         measuring = snapshot.measuring is not None and snapshot.measuring.running
+        held_out = held_out_words(metadata)
         st.fragment(run_every=0.5 if measuring else None)(headline.show)(run, held_out)
-    training_details(result, dataset.feature_config.skeleton == "body", snapshot, run.starter)
+    body = dataset.feature_config.skeleton == "body"
+    show_details(training_details(report, result, body), snapshot, run.starter)
     if result.skipped_classes:  # user-typed names: plain text, not Markdown
         st.text("Left out (not recorded): " + ", ".join(titles.get(c, c) for c in result.skipped_classes))
     if result.mirror_landings:  # user-typed names: plain text, not Markdown
         st.info(plain(mirror_landings_text(result.mirror_landings, titles)), icon="🤚")
-    per_gesture(result, dataset, snapshot.measuring, titles)
-    kept_panel(snapshot.measuring, dataset, titles)
+    if measuring:  # no figure yet: tables of other samples than the coming headline's would mislead
+        st.caption("Accuracy per gesture, the confusion matrix and the samples to fix follow once measured.")
+        return
+    report_tables(store, project, report, samples_words(report, metadata), dataset.labels, gestures)
+
+
+def saved_results(store: Store, project: str, gestures: list[GestureClass], summary: Mapping[str, Any]) -> None:
+    """The saved model's results as the Train page measured them when it trained it (``TrainReport`` in its
+    metadata): they used to vanish once the page was left ("Train again to see details")."""
+    report = saved_report(summary)
+    if report is None:  # a model from Live's Teach it here, the command line, or a handteach before reports
+        figure = figures.saved_kfold(summary)
+        if figure is None:
+            st.info("The saved model's accuracy has not been measured (it was trained on Live with *Teach it "
+                    "here* or by the command line). Train it here to measure it on all your samples.")  # fmt: skip
+        else:
+            st.info(f"The saved model: {figures.saved_figure_text(summary)}. Its results per gesture were not "
+                    "kept: train again to see them.")  # fmt: skip
+        return
+    when = readable_time(summary.get("trained_at"))
+    changed = summary.get("n_samples") != sum(store.class_counts(project).values())
+    st.caption(plain(f"Results of the saved model, measured when it was trained ({when})."
+                     + (" You have changed the samples since: train again to measure it on them." if changed else "")))  # fmt: skip
+    on = samples_words(report, summary)
+    with st.container(key="train_metrics"), st.container(key="train_headline"):
+        note = "" if report.folds else "Not measured on all your samples."
+        headline.report_headline(report, on, note)
+    show_details(training_details(report, None, store.project_skeleton(project).name == "body"), None, False)
+    counts = store.class_counts(project)
+    labels = [name for name, n in counts.items() for _ in range(n)]
+    report_tables(store, project, report, on, labels, gestures)
+
+
+def report_tables(store: Store, project: str, report: TrainReport, on: str, labels: list[str],
+                  gestures: list[GestureClass]) -> None:  # fmt: skip
+    """Per gesture, the confusion matrix, what "unknown" does and the samples to fix: all on ``report``'s samples
+    (``on``, in words), in one order (``labels``: the project's samples' gestures, for the note on few)."""
+    titles = {g.name: g.title for g in gestures}
+    per_gesture(report, titles, on)
+    kept_panel(report, labels, titles)
     st.markdown(
         "**Samples the model gets wrong**: delete bad ones or move them to the right gesture, then train again."
     )
-    fix_gallery(store, project, _wrong(result, dataset, snapshot.measuring), gestures)
+    fix_gallery(store, project, report.wrong, gestures)
 
 
-def _crossval(measuring: Measuring | None) -> CrossVal | None:
-    return measuring.crossval if measuring is not None else None
-
-
-def _wrong(result: TrainResult, dataset: Dataset, measuring: Measuring | None) -> list[tuple[int, str, str]]:
-    """(sample id, true, answered) of the samples to fix: the k-fold answers the headline counts once measured
-    (every sample, "unknown" included), else the held-out samples'."""
-    crossval = _crossval(measuring)
-    if crossval is None:
-        return misclassified(result, dataset)
-    return [
-        (dataset.sample_ids[row], truth, answer)
-        for row, truth, answer in wrong_answers(dataset.labels, crossval.answers)
-    ]
-
-
-def per_gesture(result: TrainResult, dataset: Dataset, measuring: Measuring | None, titles: dict[str, str]) -> None:
-    """Accuracy per gesture and the confusion matrix, on the same answers as the headline: every sample tested
-    by a model trained without it once measured (the headline said 79% beside gestures at 100% when these came
-    from the few held-out samples), the held-out samples until then."""
-    crossval = _crossval(measuring)
-    if crossval is not None:
-        per_class = {c: f.share for c, f in crossval.per_class.items()}
-        classes, confusion = answers_confusion(dataset.labels, crossval.answers, list(result.classes), UNKNOWN_LABEL)
-        titles = {**titles, UNKNOWN_LABEL: "❔ unknown"}
-        on = "every sample, each tested by a model trained without it"
-    else:
-        per_class, classes, confusion = dict(result.per_class), list(result.classes), np.asarray(result.confusion)
-        on = "the samples set aside"
+def per_gesture(report: TrainReport, titles: dict[str, str], on: str) -> None:
+    """Accuracy per gesture and the confusion matrix, on the headline's samples (``report.tally``) in the
+    project's order: the matrix stood on 12 held-out samples beside a headline on all 60, in another order."""
+    tally = report.tally
+    titles = {**titles, UNKNOWN_LABEL: "❔ unknown"}
+    per_class = tally.per_class()
     left, right = st.columns([2, 3])
     with left, st.container(key="train_per_gesture"):
         st.markdown("**Accuracy per gesture**")
-        st.caption(f"On {on}.")
-        table = pd.DataFrame({"gesture": [titles.get(c, c) for c in per_class], "accuracy": list(per_class.values())})
+        st.caption(f"On the same {tally.total} samples as the accuracy above.")
+        table = pd.DataFrame({"gesture": [titles.get(c, c) for c in per_class],
+                              "accuracy": [f.share for f in per_class.values()]})  # fmt: skip
         st.dataframe(table, hide_index=True, width="stretch",
                      column_config={"accuracy": st.column_config.ProgressColumn(format="percent", min_value=0,
                                                                                 max_value=1)})  # fmt: skip
     with right:
-        show_confusion(classes, confusion, titles)
+        show_confusion(tally.classes, tally.counts, titles, on)
