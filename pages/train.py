@@ -7,6 +7,7 @@ from core.gestures.classifier import ModelFileError
 from core.gestures.training import NotEnoughDataError, TrainConfig
 from core.io.limits import check_hidden
 from ui.common import model_classes, state, widgets
+from ui.jobs import pool
 from ui.jobs.training import NotReadyError, TrainingRun, check_trainable
 from ui.train import curve_panel, exports, finetune_panel, results
 
@@ -85,8 +86,9 @@ if button_column.button("🧠 Train model", type="primary", disabled=running, ke
         running = True
 
 if run is not None:
-    training = run.snapshot().training  # its results show once saved, while the accuracy is measured
-    st.fragment(run_every=0.5 if training else None)(results.progress)(run)
+    snapshot = run.snapshot()
+    training, waiting = snapshot.training, bool(snapshot.waiting)  # its results show once saved, while measured
+    st.fragment(run_every=pool.poll_every(waiting) if training else None)(results.progress)(run, waiting)
     if not training:
         results.results(run, store, project, gestures)
 else:  # the saved model's results, kept with it (they vanished once the page was left)

@@ -57,6 +57,22 @@ def owner() -> str:
     return f"user:{user}" if user else f"session:{ctx.session_id}"
 
 
+WAITING_POLL_S = 2.0  # a page following a queued job: thirty waiting tabs at 0.5 s were 60 script runs a second
+RUNNING_POLL_S = 0.5
+
+
+def poll_every(waiting: bool) -> float:
+    """How often a fragment following a job reruns: slowly while the job waits its turn. A fragment made while
+    waiting reruns the page once the job starts (``started``), which makes it again at the running pace."""
+    return WAITING_POLL_S if waiting else RUNNING_POLL_S
+
+
+def started(made_waiting: bool, waiting: bool) -> None:
+    """In a fragment made at the waiting pace: the job started, so the page runs again at the running pace."""
+    if made_waiting and not waiting:
+        st.rerun(scope="app")
+
+
 def waiting_text(status: JobStatus) -> str:
     """ "Waiting: 2 jobs ahead of your training, about 10 s." for a queued job (other students' work comes first)."""
     noun = NOUNS.get(status.kind, "job")

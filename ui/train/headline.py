@@ -14,6 +14,7 @@ from core.gestures.report import TrainReport
 from core.gestures.training import TrainResult
 from ui.common import state
 from ui.common.text import plain, time_left_text
+from ui.jobs import pool
 from ui.jobs.training import Measuring, TrainingRun
 
 FEW_SAMPLES = 10  # below this, one sample moves a figure by more than ten points
@@ -23,12 +24,13 @@ MEASURED_HELP = (
 )
 
 
-def show(run: TrainingRun, held_out_on: str) -> None:
+def show(run: TrainingRun, held_out_on: str, made_waiting: bool = False) -> None:
     """The headline of ``run``: measuring's progress, then its report's figure (``held_out_on``: what the
     held-out samples are, in words, for a figure without k-fold). Meant as a fragment refreshing while
     measuring; reruns the page once measured."""
     snapshot = run.snapshot()
     measuring, report = snapshot.measuring, snapshot.report
+    pool.started(made_waiting, measuring is not None and measuring.running and bool(measuring.waiting))
     with st.container(key="train_headline"):
         if measuring is not None and measuring.running:
             _progress(run, measuring, snapshot.result)

@@ -20,6 +20,7 @@ from ui.common import figures, state
 from ui.common.dates import readable_time
 from ui.common.text import plain
 from ui.common.widgets import details_panel
+from ui.jobs import pool
 from ui.jobs.training import RunSnapshot, TrainingRun
 from ui.samples.gallery import fix_gallery
 from ui.train import headline
@@ -59,9 +60,11 @@ def curves_spec(value_name: str) -> dict:
     }
 
 
-def progress(run: TrainingRun) -> None:
-    """Progress bar and a Stop button (the curves in the diagnostics panel); reruns the page once at the end."""
+def progress(run: TrainingRun, made_waiting: bool = False) -> None:
+    """Progress bar and a Stop button (the curves in the diagnostics panel); reruns the page once at the end, and
+    once the job starts when the fragment was made while it waited (``ui.jobs.pool.poll_every``)."""
     snapshot = run.snapshot()
+    pool.started(made_waiting, bool(snapshot.waiting) or not snapshot.training)
     with st.container(key="train_progress"):
         passes = len(snapshot.history)
         if snapshot.history and snapshot.training:
@@ -190,8 +193,9 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
     metadata = result.classifier.metadata
     with st.container(key="train_metrics"):
         measuring = snapshot.measuring is not None and snapshot.measuring.running
+        waiting = measuring and bool(snapshot.measuring.waiting)
         held_out = held_out_words(metadata)
-        st.fragment(run_every=0.5 if measuring else None)(headline.show)(run, held_out)
+        st.fragment(run_every=pool.poll_every(waiting) if measuring else None)(headline.show)(run, held_out, waiting)
     body = dataset.feature_config.skeleton == "body"
     show_details(training_details(report, result, body), snapshot, run.starter)
     if result.skipped_classes:  # user-typed names: plain text, not Markdown
