@@ -15,6 +15,8 @@ from core.data.store import Sample, Store
 from core.gestures.training import TrainConfig
 from ui.jobs.training import TrainingRun, misclassified
 
+pytestmark = pytest.mark.slow  # trains in the job runner's worker process (started once: seconds)
+
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
@@ -136,7 +138,6 @@ def test_the_curve_reuses_the_headline_only_for_the_same_samples_and_settings(st
     assert changed.wait(120) and changed.snapshot().total == 15
 
 
-@pytest.mark.slow  # a training with the starter set
 def test_one_recorded_gesture_is_saved_and_said_too_few_to_measure(store: Store) -> None:
     """With the starter set one recorded gesture trains (the starter fills the others); its samples alone cannot
     be tested by folds: said in words, not 'cannot measure 0 folds'."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from handmaker import make_hand
 from streamlit.testing.v1 import AppTest
 
@@ -44,6 +45,7 @@ def _plain(at: AppTest) -> list[str]:
     return [line for t in at.text for line in str(t.value).splitlines()]
 
 
+@pytest.mark.slow  # trains in the job runner's worker process
 def test_train_says_which_classes_the_model_will_know(data_dir: Path) -> None:
     store = _record(data_dir, ("thumbs_up", "pointing_right"))
     at = _page("train")

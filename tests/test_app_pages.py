@@ -565,6 +565,7 @@ def _synthetic_project(data_dir: Path) -> Store:
     return handmade_project(data_dir, {"pointing_right": (pointing_hand(180.0), 12), "open_palm": (None, 12)})
 
 
+@pytest.mark.slow  # trains in the job runner's worker process
 def test_train_shows_the_measuring_with_rounds_and_time_left_and_can_skip_it(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -599,6 +600,7 @@ def test_train_shows_the_measuring_with_rounds_and_time_left_and_can_skip_it(
     assert "crossval" not in json.loads((model_dir(Store(data_dir), "default") / "model.json").read_text())["metadata"]
 
 
+@pytest.mark.slow  # trains in the job runner's worker process
 def test_train_says_when_a_change_from_the_previous_model_is_within_chance(data_dir: Path) -> None:
     """#45 item 3: relabelling one sample and training again moved the headline 92% → 83% with only "Model saved";
     the second training now compares its figure with the first one's."""
@@ -617,6 +619,7 @@ def test_train_says_when_a_change_from_the_previous_model_is_within_chance(data_
     assert f"the previous model measured {first.share:.0%} on 24 samples" in texts(at).lower()
 
 
+@pytest.mark.slow  # trains in the job runner's worker process
 def test_the_learning_curve_ends_on_the_headline_and_says_what_it_shows(data_dir: Path) -> None:
     """#45 item 4: the curve topped out at 0.72 and went up and down beside a headline of 92%; now its last point
     is the headline (reused from the training, not measured again) and a sentence says what it shows."""
@@ -637,6 +640,7 @@ def test_the_learning_curve_ends_on_the_headline_and_says_what_it_shows(data_dir
     assert at.get("vega_lite_chart")
 
 
+@pytest.mark.slow  # trains in the job runner's worker process
 def test_the_learning_curve_shows_trainings_done_and_time_left_and_stops(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
