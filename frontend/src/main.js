@@ -34,7 +34,7 @@ const state = {
 // The browser tests read the last `keep` frames' results; bench/webcam.py --path browser reads `timing`:
 // frames handled, events sent, when the first label was drawn (epoch ms) and the last 300 labelled frames'
 // lag from the camera's capture of the frame (requestVideoFrameCallback's captureTime) to its label drawn.
-const timing = { frames: 0, events: 0, firstLabelAt: null, lags: [] };
+const timing = { frames: 0, labelled: 0, events: 0, firstLabelAt: null, lags: [] };
 window.handteach = { frames: [], keep: 0, state, timing };
 
 const streamlit = connect(onRender);
@@ -310,6 +310,7 @@ function countFps(now) {
 function stamp(decisions, metadata) {
   timing.frames += 1;
   if (!decisions.length) return;
+  timing.labelled += 1;
   const drawn = performance.now();
   if (timing.firstLabelAt === null) timing.firstLabelAt = performance.timeOrigin + drawn;
   const captured = metadata && (metadata.captureTime || metadata.presentationTime); // the camera's frame
