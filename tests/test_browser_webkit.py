@@ -85,6 +85,8 @@ def _labels_of(run: Callable, pictures: list[Path]) -> list[str]:
 def _stored(server: AppServer) -> Counter:
     from core.data.store import Store
 
+    if not (server.data_dir / "handteach.sqlite").exists():  # made by the first page that opens the store
+        return Counter()
     return Counter(s.class_name for s in Store(server.data_dir, read_only=True).list_samples("default"))
 
 
