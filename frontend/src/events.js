@@ -5,14 +5,14 @@
 export function cameraProblem(error) {
   const name = (error && error.name) || "";
   if (name === "NotAllowedError" || name === "PermissionDeniedError")
-    return { code: "denied", message: "The camera is blocked for this page. Allow it in the browser's address bar and reload, or use a photo or video file instead." };
+    return { code: "denied", message: "The camera is blocked for this page. Allow it in the browser's address bar, then press Try the camera again, or use a photo or video file instead." };
   if (name === "NotFoundError" || name === "DevicesNotFoundError" || name === "OverconstrainedError")
-    return { code: "absent", message: "No camera was found. Plug one in and reload, or use a photo or video file instead." };
+    return { code: "absent", message: "No camera was found. Plug one in, then press Try the camera again, or use a photo or video file instead." };
   if (name === "NotReadableError" || name === "TrackStartError" || name === "AbortError")
-    return { code: "busy", message: "The camera is in use by another tab or program. Close it there and reload, or use a photo or video file instead." };
+    return { code: "busy", message: "The camera is in use by another tab or program. Close it there, then press Try the camera again, or use a photo or video file instead." };
   if (name === "SecurityError")
     return { code: "insecure", message: "This browser allows the camera only on https:// or localhost pages. Open the app that way, or use a photo or video file instead." };
-  return { code: "failed", message: `The camera did not start (${name || "unknown error"}). Reload, or use a photo or video file instead.` };
+  return { code: "failed", message: `The camera did not start (${name || "unknown error"}). Press Try the camera again, or use a photo or video file instead.` };
 }
 
 // What changes a Live event: each hand's handedness and label, in order (core/outputs/messages.ChangeFilter's key).

@@ -14,6 +14,7 @@ import { Outbox } from "./outbox.js";
 import { Following } from "./following.js";
 import { KeypointSmoother } from "./smoothing.js";
 import { drawFrame } from "./draw.js";
+import { TabFailure, firstLine, handModel, wasmFileset, workingLandmarker } from "./landmarker.js";
 
 const ASSETS = new URL("./", window.location.href).href; // served by Streamlit from the component's folder
 const LABEL_EVENT_GAP_MS = 100; // at most 10 label events a second leave the tab (the server throttles too)
@@ -21,6 +22,7 @@ const tab = Math.random().toString(36).slice(2); // this iframe's id: its event 
 
 const canvas = document.getElementById("view"), ctx = canvas.getContext("2d");
 const note = document.getElementById("note");
+const retry = document.getElementById("retry");
 const crop = Object.assign(document.createElement("canvas"), { width: CROP_SIDE, height: CROP_SIDE });
 const video = Object.assign(document.createElement("video"), { muted: true, playsInline: true, autoplay: true });
 
@@ -32,7 +34,7 @@ const state = {
 // The browser tests read the last `keep` frames' results; bench/webcam.py --path browser reads `timing`:
 // frames handled, events sent, when the first label was drawn (epoch ms) and the last 300 labelled frames'
 // lag from the camera's capture of the frame (requestVideoFrameCallback's captureTime) to its label drawn.
-const timing = { frames: 0, events: 0, firstLabelAt: null, lags: [] };
+const timing = { frames: 0, labelled: 0, events: 0, firstLabelAt: null, lags: [] };
 window.handteach = { frames: [], keep: 0, state, timing };
 
 const streamlit = connect(onRender);
@@ -52,10 +54,7 @@ function onRender(args) {
   if (args.debug_frames) window.handteach.keep = args.debug_frames; // the browser tests may also set it
   if (!state.started) {
     state.started = true;
-    start().catch((error) => {
-      say(`The browser path stopped: ${error.message}`);
-      send({ kind: "status", state: "error", problem: "failed", message: String(error.message || error) });
-    });
+    start().catch(reportFailure);
   }
   if (args.model && args.model_version !== state.modelVersion && args.model_version !== state.loading) {
     loadModel(args.model, args.model_version);
@@ -79,21 +78,30 @@ async function start() {
   await video.play();
   say("Loading the hand model…");
   const started = performance.now();
-  const fileset = { wasmLoaderPath: `${ASSETS}vision_wasm_internal.js`, wasmBinaryPath: `${ASSETS}vision_wasm_internal.wasm` };
-  await makeLandmarker(fileset);
+  const fileset = wasmFileset(ASSETS, await FilesetResolver.isSimdSupported());
+  const model = await handModel(`${ASSETS}hand_landmarker.task`);
+  await makeLandmarker(fileset, model);
   say("");
   send({ kind: "status", state: "ready", ready_ms: Math.round(performance.now() - started) });
   loop();
-  makeScout(fileset).catch(() => {}); // after the first labels: until it loads, the tab follows as MediaPipe does
+  makeScout(fileset, model).catch(() => {}); // after the first labels: until it loads, the tab follows as MediaPipe does
+}
+
+// Why the tab cannot go on, in one line on the video and to the page, which moves this student to the server
+// path for the TabFailure codes (ui/browser/path.py); anything else is "failed", in the error's first line.
+function reportFailure(error) {
+  const failure = error instanceof TabFailure ? error : null;
+  const message = failure ? failure.message : `The browser path stopped: ${firstLine(error)}`;
+  say(message);
+  send({ kind: "status", state: "error", problem: failure ? failure.code : "failed", message,
+    detail: failure ? failure.detail : firstLine(error) });
 }
 
 // The image-mode landmarker that looks for one hand more every few frames (following.js).
-async function makeScout(fileset) {
-  state.scout = await HandLandmarker.createFromOptions(fileset, {
-    baseOptions: { modelAssetPath: `${ASSETS}hand_landmarker.task`, delegate: "CPU" },
-    runningMode: "IMAGE",
-    numHands: Math.min(4, state.numHands + 1),
-  });
+async function makeScout(fileset, model) {
+  const options = { baseOptions: { modelAssetBuffer: model, delegate: "CPU" }, runningMode: "IMAGE",
+    numHands: Math.min(4, state.numHands + 1) };
+  state.scout = await workingLandmarker(HandLandmarker, fileset, options, (landmarker, frame) => landmarker.detect(frame));
 }
 
 const maskCanvas = document.createElement("canvas"), meanCanvas = Object.assign(document.createElement("canvas"), { width: 1, height: 1 });
@@ -119,21 +127,27 @@ state.following = new Following(
   masked,
 );
 
-async function makeLandmarker(fileset) {
+async function makeLandmarker(fileset, model) {
   const numHands = Math.max(1, Math.min(4, Number(state.args.num_hands) || 2));
-  state.landmarker = await HandLandmarker.createFromOptions(fileset, {
-    baseOptions: { modelAssetPath: `${ASSETS}hand_landmarker.task`, delegate: "CPU" },
-    runningMode: "VIDEO",
-    numHands,
-  });
+  const options = { baseOptions: { modelAssetBuffer: model, delegate: "CPU" }, runningMode: "VIDEO", numHands };
+  state.landmarker = await workingLandmarker(HandLandmarker, fileset, options,
+    (landmarker, frame) => landmarker.detectForVideo(frame, performance.now()));
   state.numHands = numHands;
 }
 
+// A camera the browser refused, lacks or another program holds: said in one line, with a button that asks
+// again once the person has allowed it or closed the other program (no reload, the page keeps its place).
 function reportCamera(error) {
   const problem = cameraProblem(error);
   say(problem.message);
+  retry.hidden = false;
   send({ kind: "status", state: "error", problem: problem.code, message: problem.message });
 }
+
+retry.addEventListener("click", () => {
+  retry.hidden = true;
+  start().catch(reportFailure);
+});
 
 async function loadModel(bytes, version) {
   state.loading = version;
@@ -163,7 +177,7 @@ function loop() {
   let busy = false, stopped = false, waiting = null;
   const work = async (metadata) => {
     busy = true;
-    try { await frame(metadata); } catch (error) { say(`Stopped on a frame: ${error.message}`); stopped = true; }
+    try { await frame(metadata); } catch (error) { reportFailure(new TabFailure("graph", firstLine(error))); stopped = true; }
     busy = false;
     if (waiting && !stopped) {
       const latest = waiting;
@@ -296,6 +310,7 @@ function countFps(now) {
 function stamp(decisions, metadata) {
   timing.frames += 1;
   if (!decisions.length) return;
+  timing.labelled += 1;
   const drawn = performance.now();
   if (timing.firstLabelAt === null) timing.firstLabelAt = performance.timeOrigin + drawn;
   const captured = metadata && (metadata.captureTime || metadata.presentationTime); // the camera's frame

@@ -13,9 +13,43 @@ from streamlit.runtime import Runtime
 from core.data.store import Store
 from ui.browser.component import BUILD_COMMAND, missing_assets
 from ui.common import state
+from ui.common.text import plain
 
 BROWSER, SERVER = "this browser", "the server"
 _CHOICE = "handteach_keypoints_path"  # kept outside the widget's own key: pages come and go, the choice stays
+_TAB_FAILED = "handteach_tab_failed"  # (message, detail) of the tab that could not find hands, until chosen again
+_START_WEBCAM = "handteach_start_server_webcam"  # the server path's webcam starts by itself once after a fallback
+# the tab's status codes for "this browser cannot find hands at all" (frontend/src/landmarker.js's TAB_FAILURES,
+# and "failed" for anything else that stopped it); a camera problem is not one: the server path needs it too
+TAB_FAILURES = frozenset({"wasm", "webgl", "hand_model", "graph", "failed"})
+_FALLBACK_TEXT = (
+    "This browser could not find hands, so the server finds them instead: your video now goes to the server."
+)
+
+
+def fall_back_if_tab_failed(event: object) -> bool:
+    """True (and this session moved to the server path) when ``event``, a component value, says the tab cannot
+    find hands. The tab's words are kept for the sidebar, cut to one line; anything not text is not shown."""
+    if not isinstance(event, dict) or event.get("kind") != "status" or event.get("state") != "error":
+        return False
+    if event.get("problem") not in TAB_FAILURES:
+        return False
+    message, detail = event.get("message"), event.get("detail")
+    st.session_state[_TAB_FAILED] = (
+        message.splitlines()[0][:200] if isinstance(message, str) and message.strip() else "",
+        detail.splitlines()[0][:200] if isinstance(detail, str) and detail.strip() else "",
+    )
+    st.session_state[_CHOICE] = SERVER
+    st.session_state[_START_WEBCAM] = True
+    return True
+
+
+def start_webcam_now(playing: bool | None = None) -> bool:
+    """True after a fallback until the server path's webcam plays (``playing``: the widget's state, once drawn):
+    it asks for the camera without a press. Kept over reruns: the widget's frame may load after the next one."""
+    if playing:
+        st.session_state.pop(_START_WEBCAM, None)
+    return bool(st.session_state.get(_START_WEBCAM, False))
 
 
 def server_only_reason(skeleton: str, motion: bool, backend: str) -> str | None:
@@ -50,6 +84,7 @@ def use_browser(skeleton: str, motion: bool, backend: str) -> bool:
 
     def keep() -> None:
         st.session_state[_CHOICE] = st.session_state["keypoints_path_widget"]
+        st.session_state.pop(_TAB_FAILED, None)  # chosen again: the browser gets another try
 
     st.session_state["keypoints_path_widget"] = st.session_state[_CHOICE]
     st.sidebar.radio("Keypoints computed on", (BROWSER, SERVER), key="keypoints_path_widget", on_change=keep,
@@ -60,6 +95,16 @@ def use_browser(skeleton: str, motion: bool, backend: str) -> bool:
         st.sidebar.caption(f"Keypoints on the server: {reason}.")
         return False
     browser = st.session_state[_CHOICE] == BROWSER
+    failed = st.session_state.get(_TAB_FAILED)
+    if failed is not None and not browser:
+        _say_fallback(*failed)
+        return False
     st.sidebar.caption("Keypoints in this browser: the video never leaves it." if browser else
                        "Keypoints on the server: the video goes there and back.")  # fmt: skip
     return browser
+
+
+def _say_fallback(message: str, detail: str) -> None:
+    st.sidebar.warning(_FALLBACK_TEXT, icon="🔁")
+    if message or detail:
+        st.sidebar.caption(plain(" ".join(filter(None, [message, f"({detail})" if detail else ""]))))

@@ -20,6 +20,7 @@ import streamlit as st
 from core.gestures.catalog import GestureClass
 from core.outputs.browser_labels import EventGate, label_result
 from core.types import Prediction
+from ui.browser import path as keypoints_path
 from ui.browser.component import camera, steady_args
 from ui.browser.model import model_for_browser
 from ui.common import state
@@ -130,6 +131,9 @@ def label_text(hands: list[tuple[str, Prediction | None]]) -> str:
 
 def _handle(event: dict, live: BrowserLive, model, session) -> None:  # noqa: ANN001
     kind = event.get("kind")
+    if keypoints_path.fall_back_if_tab_failed(event):
+        st.session_state.pop("browser_live", None)
+        st.rerun(scope="app")  # the page draws the server path's webcam instead
     if kind == "status":
         live.running = event.get("state") == "ready"
         live.problem = None if live.running else str(event.get("message", "the camera did not start"))[:300]
