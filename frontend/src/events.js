@@ -20,9 +20,32 @@ export function labelsKey(hands, decisions) {
   return JSON.stringify(hands.map((hand, h) => [hand.handedness, decisions[h] ? decisions[h].label : null]));
 }
 
+// What the card shows besides the labels: each hand's answer as drawn and its top three bars, in whole percents,
+// and its distance to the examples in tenths (the card's "0.4×"). A change of these alone goes out paced
+// (main.js's NUMBER_EVENT_GAP_MS), so that the card's number follows a hand whose label stays.
+export function numbersKey(hands, decisions) {
+  return JSON.stringify(hands.map((hand, h) => {
+    const d = decisions[h];
+    if (!d) return [hand.handedness];
+    const bars = d.top.map(([c, p]) => [c, Math.round(p * 100)]);
+    return [hand.handedness, d.label, answerText(d), bars, d.distance === null ? null : Math.round(d.distance * 10)];
+  }));
+}
+
+// The answer as the video draws it and the page's Labels line writes it (core.types.Prediction.short_text): the
+// percentage only where the model's confidence decided; a hand among the person's own examples is "like your
+// examples" (the network's number did not decide it), one nearer the class's hands than any sign not taught is
+// "closest sign", and an unknown hand has no number (the card says which gesture was closest, and why not).
+export function answerText(decision) {
+  if (!decision.known) return decision.label;
+  if (decision.distance === null || decision.distance === undefined) return `${decision.label} ${Math.round(decision.score * 100)}%`;
+  return `${decision.label}, ${decision.distance <= 1 ? "like your examples" : "closest sign"}`;
+}
+
 const round = (v, places) => Number(v.toFixed(places));
 
-// One Live event: the frame's hands with their labels (smoothed, as drawn), the FPS and the model it came from.
+// One Live event: the frame's hands with their decisions and probabilities (smoothed, as drawn), the FPS and the
+// model it came from (core/outputs/browser_labels.py checks every field).
 export function labelEvent(hands, decisions, meta, modelVersion, fps, frameSize) {
   return {
     kind: "labels",
@@ -34,8 +57,7 @@ export function labelEvent(hands, decisions, meta, modelVersion, fps, frameSize)
       label: decisions[h].label,
       class_index: decisions[h].index,
       known: decisions[h].known,
-      score: round(decisions[h].score, 4),
-      top: decisions[h].top.map(([c, p]) => [c, round(p, 4)]), // [class index, probability], best first
+      probabilities: Array.from(decisions[h].probabilities, (p) => round(p, 4)), // one per class of the model
       distance: decisions[h].distance === null ? null : round(Math.min(decisions[h].distance, 1e6), 3), // radii
       like_untaught: Boolean(decisions[h].likeUntaught), // unknown, and nearer a sign of no class (the card says so)
       normalised: hand.normalised.map((p) => p.map((v) => round(v, 5))),
@@ -44,8 +66,8 @@ export function labelEvent(hands, decisions, meta, modelVersion, fps, frameSize)
 }
 
 // The video says what the page's card says: each hand's decision as last sent to the server (the card shows
-// that event), not each frame's own, which would differ from the card in its number between two events and
-// cost the server a rerun a frame to keep up. A hand the card does not show yet gets its skeleton only.
+// that event; numbers go out a few times a second), not each frame's own, which would differ from the card in
+// its number between two events. A hand the card does not show yet gets its skeleton only.
 export function shownOn(hands, shown) {
   return hands.map((hand, h) => (shown[h] && shown[h].handedness === hand.handedness ? shown[h].decision : null));
 }

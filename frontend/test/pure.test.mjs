@@ -6,7 +6,9 @@ import { componentReady, componentValue, frameHeight, renderArgs } from "../src/
 import { mirrorX, pixelPoints, storeHand } from "../src/hands.js";
 import { Smoother, UNKNOWN, decide, distanceRows } from "../src/decide.js";
 import { cropBox, maxFrames, takeHand, takeMessage } from "../src/take.js";
-import { cameraProblem, labelEvent, labelsKey, shownOn } from "../src/events.js";
+import { answerText, cameraProblem, labelEvent, labelsKey, numbersKey, shownOn } from "../src/events.js";
+import { labelPlace } from "../src/draw.js";
+import { isInfoLine } from "../src/quiet.js";
 
 const points = (x0, y0) => Array.from({ length: 21 }, (_, j) => ({ x: x0 + 0.01 * (j % 5), y: y0 + 0.02 * Math.floor(j / 5), z: -0.01 * j }));
 
@@ -102,14 +104,52 @@ test("camera failures say what happened and offer files", () => {
   assert.match(cameraProblem({ name: "Weird" }).message, /photo or video file/);
 });
 
-test("a Live event names each hand's label; its key changes only with the labels", () => {
+test("a Live event names each hand's label and carries its probabilities; its key changes only with the labels", () => {
   const hand = storeHand(points(0.2, 0.3), null, [{ categoryName: "Right", score: 0.9 }]);
   const decision = decide([0.1, 0.8, 0.1], row([2, 0.5, 2], [far, far, far], far), meta);
   const event = labelEvent([hand], [decision], meta, "v1", 24.44, [640, 480]);
   assert.equal(event.hands[0].label, "palm");
+  assert.deepEqual(event.hands[0].probabilities, [0.1, 0.8, 0.1]); // one per class, as the server checks
   assert.equal(event.fps, 24.4);
   assert.equal(labelsKey([hand], [decision]), labelsKey([hand], [{ ...decision, score: 0.1 }]));
   assert.notEqual(labelsKey([hand], [decision]), labelsKey([], []));
+});
+
+test("the numbers key changes with the card's numbers while the label stays (issue 52: the card froze)", () => {
+  const hand = storeHand(points(0.2, 0.3), null, [{ categoryName: "Right", score: 0.9 }]);
+  const plain = { ...meta, familiarity: null };
+  const sure = decide([0.05, 0.9, 0.05], null, plain), surer = decide([0.02, 0.96, 0.02], null, plain);
+  assert.equal(labelsKey([hand], [sure]), labelsKey([hand], [surer]));
+  assert.notEqual(numbersKey([hand], [sure]), numbersKey([hand], [surer]));
+  assert.equal(numbersKey([hand], [sure]), numbersKey([hand], [decide([0.051, 0.898, 0.051], null, plain)])); // < 1 point
+});
+
+test("the drawn answer gives the number only where it decided", () => {
+  const plain = { ...meta, familiarity: null };
+  assert.equal(answerText(decide([0.05, 0.93, 0.02], null, plain)), "palm 93%"); // the confidence decided
+  assert.equal(answerText(decide([0.2, 0.4, 0.4], null, plain)), UNKNOWN); // no "unknown 40%"
+  // within the reach of the person's own examples: they decided, whatever the network's 38%
+  assert.equal(answerText(decide([0.34, 0.38, 0.28], row([2, 0.5, 2], [far, far, far], far), meta)), "palm, like your examples");
+  // beyond the examples' reach but nearer fist's (starter) hands than any sign not taught
+  assert.equal(answerText(decide([0.95, 0.03, 0.02], row([3, 3, 3], [2.5, far, far], 2.8), meta)), "fist, closest sign");
+  // a class without own examples decided by its confidence, as the server's make_prediction (no distance)
+  const alone = decide([0.1, 0.2, 0.7], row([3, 3, far], [far, far, far], far), meta);
+  assert.deepEqual([alone.distance, answerText(alone)], [null, "like 70%"]);
+});
+
+test("a label drawn near the frame's right edge stays whole", () => {
+  const points = [[600, 200], [630, 260]];
+  const [x, y] = labelPlace(180, points, 640, 480);
+  assert.ok(x + 180 <= 640 - 4, `x ${x}`); // was drawn from x 600: "👍 thumbs_up 1"
+  assert.equal(y, 190);
+  assert.deepEqual(labelPlace(100, [[-20, 5]], 640, 480), [4, 24]); // nor off the left or top edge
+});
+
+test("MediaPipe's INFO lines are not errors; real errors stay", () => {
+  assert.ok(isInfoLine("INFO: Created TensorFlow Lite XNNPACK delegate for CPU."));
+  assert.ok(isInfoLine("I0000 00:00:1732660000.123456 1 gl_context.cc:357] GL version"));
+  assert.ok(!isInfoLine("E0000 something failed"));
+  assert.ok(!isInfoLine(new Error("INFO: not a line")));
 });
 
 test("the video draws each hand's decision as last sent to the card, a new hand its skeleton only", () => {

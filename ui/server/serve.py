@@ -52,7 +52,12 @@ def navigate_through_app_py() -> None:
 def main(options: Sequence[str] | None = None) -> int:
     from streamlit.web import cli as streamlit_cli
 
-    from ui.server.compat import end_websockets_quietly, fix_media_responses, keep_pending_full_reruns
+    from ui.server.compat import (
+        end_websockets_quietly,
+        fix_media_responses,
+        keep_pending_full_reruns,
+        server_base_for_pages,
+    )
     from ui.server.ice import keep_ice_on_served_address
 
     os.chdir(ROOT)  # Streamlit reads .streamlit/config.toml (the localhost address) from the working directory
@@ -60,6 +65,7 @@ def main(options: Sequence[str] | None = None) -> int:
     keep_pending_full_reruns()  # a click is never lost to a fragment's timer (ui/server/compat.py)
     keep_ice_on_served_address()  # the webcam's UDP sockets listen where the app does (ui/server/ice.py)
     end_websockets_quietly()  # a tab closed mid-send is a disconnect, not an ASGI traceback (ui/server/compat.py)
+    server_base_for_pages()  # a page's own address asks the server's root, no 404s first (ui/server/compat.py)
     navigate_through_app_py()
     sys.argv = streamlit_argv(sys.argv[1:] if options is None else options)
     try:
