@@ -32,7 +32,7 @@ const video = Object.assign(document.createElement("video"), { muted: true, play
 
 const state = {
   args: {}, landmarker: null, numHands: 0, session: null, meta: null, modelVersion: null, loading: null,
-  smoother: new Smoother(), lastKey: null, lastNumbers: null, lastEventAt: 0, shown: [], take: null, takesDone: new Set(),
+  smoother: new Smoother(), lastKey: null, lastNumbers: null, lastEventAt: 0, labelChanges: 0, shown: [], take: null, takesDone: new Set(),
   fps: 0, frameTimes: [], started: false, scout: null, now: 0, steady: null, steadyKey: null,
 };
 // The browser tests read the last `keep` frames' results; bench/webcam.py --path browser reads `timing`:
@@ -266,6 +266,7 @@ function maybeSendLabels(hands, decisions, width, height, now) {
   const key = labelsKey(hands, decisions), numbers = numbersKey(hands, decisions), gap = now - state.lastEventAt;
   const due = key !== state.lastKey ? gap >= LABEL_EVENT_GAP_MS : numbers !== state.lastNumbers && gap >= NUMBER_EVENT_GAP_MS;
   if (!due) return;
+  if (key !== state.lastKey) state.labelChanges += 1; // the browser tests tell a new label from new numbers
   state.lastKey = key;
   state.lastNumbers = numbers;
   state.lastEventAt = now;

@@ -8,7 +8,7 @@ import { Smoother, UNKNOWN, decide, distanceRows } from "../src/decide.js";
 import { cropBox, maxFrames, takeHand, takeMessage } from "../src/take.js";
 import { answerText, cameraProblem, labelEvent, labelsKey, numbersKey, shownOn } from "../src/events.js";
 import { labelPlace } from "../src/draw.js";
-import { isInfoLine } from "../src/quiet.js";
+import { glogBody, isInfoLine, quieten } from "../src/quiet.js";
 
 const points = (x0, y0) => Array.from({ length: 21 }, (_, j) => ({ x: x0 + 0.01 * (j % 5), y: y0 + 0.02 * Math.floor(j / 5), z: -0.01 * j }));
 
@@ -150,6 +150,19 @@ test("MediaPipe's INFO lines are not errors; real errors stay", () => {
   assert.ok(isInfoLine("I0000 00:00:1732660000.123456 1 gl_context.cc:357] GL version"));
   assert.ok(!isInfoLine("E0000 something failed"));
   assert.ok(!isInfoLine(new Error("INFO: not a line")));
+});
+
+test("a MediaPipe warning shows once per page, its repeats (the second hand model's) as debug lines", () => {
+  const lines = [];
+  const target = Object.fromEntries(["error", "warn", "info", "debug"].map((k) => [k, (...p) => lines.push([k, p[0]])]));
+  quieten(target);
+  target.warn("W1126 23:42:35.347000 1922656 inference_feedback_manager.cc:121] Feedback manager requires a model");
+  target.warn("W1126 23:42:40.769000 1922656 inference_feedback_manager.cc:121] Feedback manager requires a model");
+  target.error("INFO: Created TensorFlow Lite XNNPACK delegate for CPU.");
+  target.warn("the app's own warning");
+  target.warn("the app's own warning"); // not MediaPipe's: left as it is
+  assert.deepEqual(lines.map(([k]) => k), ["warn", "debug", "info", "warn", "warn"]);
+  assert.equal(glogBody("E0000 00:00:1.5 7 x.cc:1] bad"), "x.cc:1] bad");
 });
 
 test("the video draws each hand's decision as last sent to the card, a new hand its skeleton only", () => {

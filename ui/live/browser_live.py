@@ -106,8 +106,9 @@ def _body(project: str, model, stamp: int, gestures: list[GestureClass], setting
                   "shown": {"tab": live.tab, "seq": live.shown_seq}}  # fmt: skip
     if model is not None:
         args.update(model_version=version, model=data if live.model_version != version else None)
-    with video_col:
+    with video_col:  # the video's own notes under it: in the results column they left an empty band under the video
         camera(KEY, "live", settings.hands, **args)
+        _video_notes(live)
     with result_col, st.container(key="live_prediction"):
         if live.refused and not live.problem:
             st.warning(plain(live.refused))
@@ -119,14 +120,17 @@ def _body(project: str, model, stamp: int, gestures: list[GestureClass], setting
         cards.prediction_cards(live, gestures, waiting=cards.BROWSER_WAITING)  # type: ignore[arg-type] - as a StreamSnapshot
         with st.container(key="live_labels"):  # as the server path's cards.labels_line
             st.caption(plain(f"Labels: {label_text(live.hands)}"))
-        # the tab measures its rate as it runs and sends it with its answers: none yet at its first frame
-        rate = f": {live.fps:.1f} frames a second" if live.fps > 0 else ""
-        st.caption(f"Video: your browser finds the hands{rate}.")
-        with details_panel():
-            st.caption(f"The server got {live.events} answers from this tab (at each change of label, and a few "
-                       f"times a second while the numbers change) and skipped {live.gate.dropped} that came too "
-                       "fast; the rate is the tab's at its last answer.")  # fmt: skip
         outputs_panel.status(session)
+
+
+def _video_notes(live: BrowserLive) -> None:
+    # the tab measures its rate as it runs and sends it with its answers: none yet at its first frame
+    rate = f": {live.fps:.1f} frames a second" if live.fps > 0 else ""
+    st.caption(f"Video: your browser finds the hands{rate}.")
+    with details_panel():
+        st.caption(f"The server got {live.events} answers from this tab (at each change of label, and a few "
+                   f"times a second while the numbers change) and skipped {live.gate.dropped} that came too "
+                   "fast; the rate is the tab's at its last answer.")  # fmt: skip
 
 
 def _camera_ready(live: BrowserLive) -> bool:
@@ -135,10 +139,11 @@ def _camera_ready(live: BrowserLive) -> bool:
 
 def _state(project: str) -> BrowserLive:
     """This session's ``BrowserLive`` for ``project``, afresh for another project, or when no tab has sent a value
-    yet: the component's value goes when the page is left, and the cards must not show the last visit's hands
-    while the new tab is still loading its hand model."""
+    yet while the state holds one's (the component's value goes when the page is left, and the cards must not show
+    the last visit's hands while the new tab is still loading its hand model). One object for a page run: Teach it
+    here reads whether the camera runs from the one it was handed."""
     live: BrowserLive | None = st.session_state.get("browser_live")
-    if live is None or live.project != project or st.session_state.get(KEY) is None:
+    if live is None or live.project != project or (live.tab and st.session_state.get(KEY) is None):
         live = BrowserLive(project=project)
         st.session_state["browser_live"] = live
     return live
