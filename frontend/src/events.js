@@ -20,16 +20,32 @@ export function labelsKey(hands, decisions) {
   return JSON.stringify(hands.map((hand, h) => [hand.handedness, decisions[h] ? decisions[h].label : null]));
 }
 
-// What the card shows besides the labels: each hand's answer as drawn and its top three bars, in whole percents,
-// and its distance to the examples in tenths (the card's "0.4×"). A change of these alone goes out paced
-// (main.js's NUMBER_EVENT_GAP_MS), so that the card's number follows a hand whose label stays.
-export function numbersKey(hands, decisions) {
-  return JSON.stringify(hands.map((hand, h) => {
+// What the card shows besides the labels, per hand: its handedness, the answer's number (its probability), its top
+// three bars and its distance to the examples, to compare with those last sent (numbersMoved).
+export function cardNumbers(hands, decisions) {
+  return hands.map((hand, h) => {
     const d = decisions[h];
-    if (!d) return [hand.handedness];
-    const bars = d.top.map(([c, p]) => [c, Math.round(p * 100)]);
-    return [hand.handedness, d.label, answerText(d), bars, d.distance === null ? null : Math.round(d.distance * 10)];
-  }));
+    return d ? { handedness: hand.handedness, score: d.score, bars: d.top.map(([c, p]) => [c, p]), distance: d.distance }
+      : { handedness: hand.handedness };
+  });
+}
+
+// NUMBER_MOVED points of a percentage, or a tenth of the distance (the card's "0.4×"): less is the jitter of a hand
+// held still, which would otherwise cost the server a rerun every NUMBER_EVENT_GAP_MS for nothing a teacher reads.
+export const NUMBER_MOVED = 0.03;
+
+// Whether the card's numbers moved since `before` (cardNumbers of the answer last sent) enough to send them again.
+export function numbersMoved(before, now) {
+  if (!before || before.length !== now.length) return true;
+  return now.some((n, h) => {
+    const b = before[h];
+    if (b.handedness !== n.handedness || (b.score === undefined) !== (n.score === undefined)) return true;
+    if (n.score === undefined) return false;
+    if (Math.abs(n.score - b.score) >= NUMBER_MOVED) return true;
+    if ((n.distance === null) !== (b.distance === null) || Math.abs((n.distance || 0) - (b.distance || 0)) >= 0.1) return true;
+    const was = new Map(b.bars);
+    return n.bars.some(([c, p]) => !was.has(c) || Math.abs(p - was.get(c)) >= NUMBER_MOVED);
+  });
 }
 
 // The answer as the video draws it and the page's Labels line writes it (core.types.Prediction.short_text): the

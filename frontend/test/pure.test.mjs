@@ -6,7 +6,7 @@ import { componentReady, componentValue, frameHeight, renderArgs } from "../src/
 import { mirrorX, pixelPoints, storeHand } from "../src/hands.js";
 import { Smoother, UNKNOWN, decide, distanceRows } from "../src/decide.js";
 import { cropBox, maxFrames, takeHand, takeMessage } from "../src/take.js";
-import { answerText, cameraProblem, labelEvent, labelsKey, numbersKey, shownOn } from "../src/events.js";
+import { answerText, cameraProblem, cardNumbers, labelEvent, labelsKey, numbersMoved, shownOn } from "../src/events.js";
 import { labelPlace } from "../src/draw.js";
 import { glogBody, isInfoLine, quieten } from "../src/quiet.js";
 
@@ -115,13 +115,22 @@ test("a Live event names each hand's label and carries its probabilities; its ke
   assert.notEqual(labelsKey([hand], [decision]), labelsKey([], []));
 });
 
-test("the numbers key changes with the card's numbers while the label stays (issue 52: the card froze)", () => {
+test("the card's numbers go again when they moved while the label stays (issue 52: the card froze)", () => {
   const hand = storeHand(points(0.2, 0.3), null, [{ categoryName: "Right", score: 0.9 }]);
   const plain = { ...meta, familiarity: null };
   const sure = decide([0.05, 0.9, 0.05], null, plain), surer = decide([0.02, 0.96, 0.02], null, plain);
   assert.equal(labelsKey([hand], [sure]), labelsKey([hand], [surer]));
-  assert.notEqual(numbersKey([hand], [sure]), numbersKey([hand], [surer]));
-  assert.equal(numbersKey([hand], [sure]), numbersKey([hand], [decide([0.051, 0.898, 0.051], null, plain)])); // < 1 point
+  assert.ok(numbersMoved(cardNumbers([hand], [sure]), cardNumbers([hand], [surer]))); // 90% → 96%
+  const jitter = decide([0.06, 0.89, 0.05], null, plain); // a hand held still: no event for 1 point
+  assert.ok(!numbersMoved(cardNumbers([hand], [sure]), cardNumbers([hand], [jitter])));
+  const bars = decide([0.05, 0.9, 0.01, 0.04], null, { ...plain, classes: ["a", "b", "c", "d"] });
+  const moved = decide([0.01, 0.9, 0.05, 0.04], null, { ...plain, classes: ["a", "b", "c", "d"] });
+  assert.ok(numbersMoved(cardNumbers([hand], [bars]), cardNumbers([hand], [moved]))); // another bar in the top three
+  const near = decide([0.34, 0.38, 0.28], row([2, 0.5, 2], [far, far, far], far), meta);
+  const nearer = decide([0.34, 0.38, 0.28], row([2, 0.3, 2], [far, far, far], far), meta);
+  assert.ok(numbersMoved(cardNumbers([hand], [near]), cardNumbers([hand], [nearer]))); // 0.5× → 0.3×
+  assert.ok(numbersMoved(null, cardNumbers([hand], [sure])));
+  assert.ok(numbersMoved(cardNumbers([hand], [sure]), cardNumbers([], [])));
 });
 
 test("the drawn answer gives the number only where it decided", () => {

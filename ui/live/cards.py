@@ -63,11 +63,11 @@ def what_decided(prediction: Prediction, gestures: list[GestureClass]) -> str:
         return reason
     if prediction.distance is None:
         return f"confidence {prediction.score:.0%}"
-    alone = f"the model alone: {prediction.score:.0%}"
+    alone = f"the model alone: {prediction.score:.0%}"  # the bars' number, named: not what decided here
     if prediction.by_examples:
-        return f"like your own examples: {prediction.distance:.1f}× as far as still counts ({alone})"
-    return (f"closer to it than to any sign you did not teach, though {prediction.distance:.1f}× further from "
-            f"your examples than counts ({alone})")  # fmt: skip
+        return f"like your own examples ({prediction.distance:.1f}× the distance that still counts); {alone}"
+    return (f"closer to it than to any sign you did not teach, though {prediction.distance:.1f}× the distance "
+            f"that counts from your examples; {alone}")  # fmt: skip
 
 
 def prediction_text(snapshot: StreamSnapshot) -> str:
