@@ -20,21 +20,22 @@ export function labelsKey(hands, decisions) {
   return JSON.stringify(hands.map((hand, h) => [hand.handedness, decisions[h] ? decisions[h].label : null]));
 }
 
-// What the card shows besides the labels, per hand: its handedness, the answer's number (its probability), its top
-// three bars and its distance to the examples, to compare with those last sent (numbersMoved).
+// The numbers of each hand's answer besides its label: its handedness, its probability and its distance to the
+// examples, to compare with those last sent (numbersMoved).
 export function cardNumbers(hands, decisions) {
   return hands.map((hand, h) => {
     const d = decisions[h];
-    return d ? { handedness: hand.handedness, score: d.score, bars: d.top.map(([c, p]) => [c, p]), distance: d.distance }
-      : { handedness: hand.handedness };
+    return d ? { handedness: hand.handedness, score: d.score, distance: d.distance } : { handedness: hand.handedness };
   });
 }
 
-// NUMBER_MOVED points of a percentage, or a tenth of the distance (the card's "0.4×"): less is the jitter of a hand
-// held still, which would otherwise cost the server a rerun every NUMBER_EVENT_GAP_MS for nothing a teacher reads.
-export const NUMBER_MOVED = 0.03;
+// 5 points of the answer's probability, or 0.2 of its distance (the card's "0.4×"): less is the jitter of a hand held
+// still, which would cost the server a rerun (about 9 ms of its CPU) every NUMBER_EVENT_GAP_MS for nothing a teacher
+// reads. The card's bars go with each event and do not call for one.
+export const NUMBER_MOVED = 0.05;
+export const DISTANCE_MOVED = 0.2;
 
-// Whether the card's numbers moved since `before` (cardNumbers of the answer last sent) enough to send them again.
+// Whether the answer's numbers moved since `before` (cardNumbers of the answer last sent) enough to send them again.
 export function numbersMoved(before, now) {
   if (!before || before.length !== now.length) return true;
   return now.some((n, h) => {
@@ -42,9 +43,8 @@ export function numbersMoved(before, now) {
     if (b.handedness !== n.handedness || (b.score === undefined) !== (n.score === undefined)) return true;
     if (n.score === undefined) return false;
     if (Math.abs(n.score - b.score) >= NUMBER_MOVED) return true;
-    if ((n.distance === null) !== (b.distance === null) || Math.abs((n.distance || 0) - (b.distance || 0)) >= 0.1) return true;
-    const was = new Map(b.bars);
-    return n.bars.some(([c, p]) => !was.has(c) || Math.abs(p - was.get(c)) >= NUMBER_MOVED);
+    if ((n.distance === null) !== (b.distance === null)) return true;
+    return n.distance !== null && Math.abs(n.distance - b.distance) >= DISTANCE_MOVED;
   });
 }
 
