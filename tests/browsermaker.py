@@ -75,24 +75,25 @@ def card_says_what_the_video_draws(page) -> None:  # noqa: ANN001
         assert "like your own examples" in card or "closer to it than" in card, f"the card ({card!r}) for {drawn!r}"
 
 
-def card_number_follows_the_hand(page, label_changes: Callable[[], object] | None = None,  # noqa: ANN001
-                                 seconds: float = 40.0) -> None:  # fmt: skip
+def card_number_follows_the_hand(page, tab: Callable[[], dict] | None = None, seconds: float = 40.0) -> None:  # noqa: ANN001
     """Live's first card changes its numbers while its label stays (issue 52: on the browser path it froze at the
-    number of the label's first moment). ``label_changes`` reads a count of the video's label changes (the browser
-    path's tab keeps one), so that two looks with a change and back between them do not count."""
+    number of the label's first moment). ``tab`` reads the browser path's tab: ``changes``, a count of the label
+    changes it sent, and ``settled``, whether the server read all it sent half a second ago or more (the card
+    then shows the tab's latest answer): a look counts as the first of two only when settled, and the two must see
+    the same count, so that neither a change of label and back between them nor a card catching up counts."""
     import time
 
-    looks: list[tuple[object, str, list[str]]] = []
+    looks: list[tuple[object, bool, list[str]]] = []
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        changes = label_changes() if label_changes else None
+        state = tab() if tab else {"changes": None, "settled": True}
         text = page.evaluate(
             "() => { const e = document.querySelector('.st-key-live_card_0'); return e ? e.innerText : ''; }"
         )
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) >= 3:  # side, label, what decided (then the bars)
-            look = (changes, lines[1], re.findall(r"\d+(?:\.\d)?(?:%|×)", "\n".join(lines[2:])))
-            if looks and looks[-1][:2] == look[:2] and looks[-1][2] != look[2]:
+            look = ((state["changes"], lines[0], lines[1]), state["settled"], re.findall(r"\d+(?:\.\d)?[%×]", text))
+            if looks and looks[-1][1] and looks[-1][0] == look[0] and looks[-1][2] != look[2]:
                 return
             looks.append(look)
         time.sleep(0.3)

@@ -29,6 +29,9 @@ from ui.browser.component import BUILD_COMMAND, missing_assets
 
 pytestmark = pytest.mark.slow
 REFUSED = "The browser sent an answer the server refused"
+# the tab's count of label changes sent, and whether the server read all it sent 0.5 s ago or more
+TAB_STATE = """() => { const h = window.handteach, s = h.state;
+    return { changes: s.labelChanges, settled: h.outbox.idle() && performance.now() - s.lastEventAt > 500 }; }"""
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +60,7 @@ def _ready_frame(page):  # noqa: ANN001, ANN202 - the component's frame once its
 def test_the_card_s_number_follows_a_hand_whose_label_stays(live) -> None:  # noqa: ANN001
     _, page, _ = live
     frame = _ready_frame(page)
-    card_number_follows_the_hand(page, lambda: frame.evaluate("() => window.handteach.state.labelChanges"))
+    card_number_follows_the_hand(page, lambda: frame.evaluate(TAB_STATE))
 
 
 def test_the_card_is_the_video_s_and_a_page_opened_again_shows_no_old_hand(live) -> None:  # noqa: ANN001
