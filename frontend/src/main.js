@@ -23,8 +23,8 @@ const LABEL_EVENT_GAP_MS = 100; // at most 10 label events a second leave the ta
 // A hand whose label stays sends its numbers again when they moved (events.js's numbersMoved), at most this often:
 // each event reruns the page's Live part on the server, 9-18 ms of its CPU; bench/webcam.py --path browser measures
 // the cost a user (at most 1% of a core): 500 ms and 3 points cost 2.6% (1.3 events a second), 1 s and 5 points
-// 1.6% (0.7 a second), both on a machine at load 12-17
-const NUMBER_EVENT_GAP_MS = 2000;
+// 1.6% (0.7 a second), 2 s 1.05-1.10% (0.4-0.5 a second, at this cap), all on a machine at load 12-17
+const NUMBER_EVENT_GAP_MS = 2500;
 const tab = Math.random().toString(36).slice(2); // this iframe's id: its event numbers start again at 1
 
 const canvas = document.getElementById("view"), ctx = canvas.getContext("2d");

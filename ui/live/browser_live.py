@@ -5,7 +5,7 @@ slider, *Hands to follow*, the Outputs expander) and *Teach it here* lie outside
 event reruns none of their widgets (7 of a rerun's 10.5 ms went to them), and changing one reruns the page,
 which hands the fragment their new values. The page reruns too when a take arrives, for *Teach it here* to
 follow its training; its button reads whether the camera runs as it is pressed. The tab sends each hand's answer
-when its label changes, and again every 2 s at most while its numbers move (about 10 ms of server CPU an answer;
+when its label changes, and again every 2.5 s at most while its numbers move (about 10 ms of server CPU an answer;
 ``core.outputs.browser_labels``): checked, paced per session by an ``EventGate``, shown on the cards and published
 to the same ``Outputs`` the server path uses (``ui.live.outputs_panel``, on this session's ``StreamSession``, whose
 webcam never starts here). The event is handled before the component is drawn, so the
@@ -128,8 +128,8 @@ def _video_notes(live: BrowserLive) -> None:
     rate = f": {live.fps:.1f} frames a second" if live.fps > 0 else ""
     st.caption(f"Video: your browser finds the hands{rate}.")
     with details_panel():
-        st.caption(f"The server got {live.events} answers from this tab (at each change of label, and every 2 s at "
-                   f"most while the numbers move) and skipped {live.gate.dropped} that came too fast; the rate is "
+        st.caption(f"The server got {live.events} answers from this tab (at each change of label, and every 2.5 s "
+                   f"at most while the numbers move) and skipped {live.gate.dropped} that came too fast; the rate is "
                    "the tab's at its last answer.")  # fmt: skip
 
 
