@@ -241,6 +241,12 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=1, help="tabs streaming at once to the one server")
     parser.add_argument("--path", choices=["server", "browser"], default="server",
                         help="Live's keypoints on the server (WebRTC) or in each tab (bench/webcam_browser.py)")  # fmt: skip
+    parser.add_argument(
+        "--cpu-throttle",
+        type=float,
+        default=1.0,
+        help="browser path: each tab's CPU slowed this many times (DevTools), as a slow laptop",
+    )
     parser.add_argument("--starter", action="store_true",
                         help="--path browser: an untrained project (the starter's 8 gestures: labels change often)")  # fmt: skip
     parser.add_argument("--churn", type=int, default=0, help="instead: N tabs opened, streamed --seconds, closed")
@@ -263,7 +269,9 @@ def main() -> int:
     if args.path == "browser":
         from bench.webcam_browser import print_table, run_browser
 
-        result = run_browser(args.sessions, args.seconds, args.warmup, args.video, trained=not args.starter)
+        result = run_browser(
+            args.sessions, args.seconds, args.warmup, args.video, trained=not args.starter, throttle=args.cpu_throttle
+        )
         print_table(result)
         print(json.dumps(result))
         return 0

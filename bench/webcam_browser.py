@@ -84,7 +84,8 @@ class Tab:
     def reading(self) -> dict[str, Any]:
         metrics = {m["name"]: m["value"] for m in self.cdp.send("Performance.getMetrics")["metrics"]}
         timing = self.frame.evaluate(TIMING)
-        return {"cpu_s": metrics["ProcessTime"], "frames": timing["frames"], "events": timing["events"],
+        return {"cpu_s": metrics["ProcessTime"], "frames": timing["frames"], "labelled": timing.get("labelled", 0),
+                "events": timing["events"],
                 "lags": timing["lags"], "time": time.monotonic()}  # fmt: skip
 
 
@@ -92,7 +93,8 @@ def tab_summary(before: dict, after: dict) -> dict[str, float]:
     span = after["time"] - before["time"]
     frames = after["frames"] - before["frames"]
     lags = sorted(after["lags"])
-    return {"fps": round(frames / span, 1), "cpu_ms_per_frame": round((after["cpu_s"] - before["cpu_s"]) * 1000 /
+    labelled = after["labelled"] - before["labelled"]
+    return {"fps": round(frames / span, 1), "labelled_per_s": round(labelled / span, 1), "cpu_ms_per_frame": round((after["cpu_s"] - before["cpu_s"]) * 1000 /
             max(frames, 1), 1), "cores": round((after["cpu_s"] - before["cpu_s"]) / span, 2),
             "events_per_s": round((after["events"] - before["events"]) / span, 2),
             "lag_ms_median": round(statistics.median(lags), 1) if lags else None,
@@ -117,6 +119,15 @@ def new_context(browser):  # noqa: ANN001, ANN201 - a context is a fresh profile
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.grant_permissions(["camera"])
     return context
+
+
+def new_page(browser, throttle: float = 1.0):  # noqa: ANN001, ANN201 - playwright Browser and Page
+    """A tab in a context of its own; ``throttle`` > 1 slows its CPU that many times (DevTools' CPU throttling, as a
+    slow school laptop), the camera iframe with it (same origin, same renderer)."""
+    page = new_context(browser).new_page()
+    if throttle > 1:
+        page.context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": throttle})
+    return page
 
 
 def measure(tabs: list[Tab], server: AppServer, seconds: float, warmup: float) -> dict[str, Any]:
@@ -153,8 +164,10 @@ def idle_server_cores(server: AppServer, seconds: float = 5.0) -> float:
     return round((server.cpu_seconds() - cpu0) / (time.monotonic() - t0), 4)
 
 
-def run_browser(sessions: int, seconds: float, warmup: float, video: Path, trained: bool = True) -> dict[str, Any]:
-    """The whole run; ``trained``: a two-gesture trained project, else an untrained one (the starter model)."""
+def run_browser(sessions: int, seconds: float, warmup: float, video: Path, trained: bool = True,
+                throttle: float = 1.0) -> dict[str, Any]:  # fmt: skip
+    """The whole run; ``trained``: a two-gesture trained project, else an untrained one (the starter model);
+    ``throttle``: every tab's CPU slowed that many times."""
     out = ROOT / "bench" / "out"
     y4m = fake_camera_y4m(video, out)
     with tempfile.TemporaryDirectory(prefix="handteach-bench-browser-") as tmp:
@@ -164,24 +177,29 @@ def run_browser(sessions: int, seconds: float, warmup: float, video: Path, train
         server = AppServer(data_dir, keypoints="browser", log=out / "streamlit-browser.log").start()
         try:
             with chromium(y4m) as browser:
-                result = _run(browser, server, sessions, seconds, warmup)
+                result = _run(browser, server, sessions, seconds, warmup, throttle)
             model = "trained, 2 gestures" if trained else "the starter, 8 gestures"
-            return result | {"idle_server_cores": idle_server_cores(server), "model": model}  # every tab closed
+            return result | {
+                "idle_server_cores": idle_server_cores(server),
+                "model": model,
+                "cpu_throttle": throttle,
+            }  # every tab closed
         finally:
             server.stop()
 
 
-def _run(browser, server: AppServer, sessions: int, seconds: float, warmup: float) -> dict[str, Any]:  # noqa: ANN001
+def _run(browser, server: AppServer, sessions: int, seconds: float, warmup: float,  # noqa: ANN001
+         throttle: float) -> dict[str, Any]:  # fmt: skip
     url = f"{server.url}/live"
     warm_server = new_context(browser)  # the server's first Live run (imports, the model's ONNX) is no tab's cold
     first_label(warm_server.new_page(), url)
     warm_server.close()
-    page = new_context(browser).new_page()
+    page = new_page(browser, throttle)
     cold = first_label(page, url)
     warm = first_label(page, url, reload=True)
     # each further tab in a context of its own, as each student has their own browser: tabs of one context
     # got their frames unevenly here (17.8 FPS for the newest, about 1 for the others; 9.3, 8.7, 8.6 apart)
-    pages = [page] + [new_context(browser).new_page() for _ in range(sessions - 1)]
+    pages = [page] + [new_page(browser, throttle) for _ in range(sessions - 1)]
     for other in pages[1:]:
         other.goto(url)
     tabs = [Tab(p) for p in pages]
@@ -197,11 +215,14 @@ def _run(browser, server: AppServer, sessions: int, seconds: float, warmup: floa
 
 
 def print_table(result: dict[str, Any]) -> None:
-    print(f"browser path, Live ({result['model']}), {result['sessions']} tab(s), window {result['window_s']} s, "
+    slowed = f", CPU slowed {result['cpu_throttle']:g}x" if result.get("cpu_throttle", 1) > 1 else ""
+    print(f"browser path, Live ({result['model']}){slowed}, {result['sessions']} tab(s), window {result['window_s']} s, "
           f"load {result['load_start']} -> {result['load_end']} (1, 5, 15 min; 2 cores)")  # fmt: skip
-    print(f"{'tab':<5}{'fps':>6}{'tab CPU ms/frame':>18}{'tab cores':>11}{'events/s':>10}{'lag ms med':>12}{'p90':>7}")
+    print(
+        f"{'tab':<5}{'fps':>6}{'labelled/s':>11}{'tab CPU ms/frame':>18}{'tab cores':>11}{'events/s':>10}{'lag ms med':>12}{'p90':>7}"
+    )
     for i, tab in enumerate(result["tabs"]):
-        print(f"{i:<5}{tab['fps']:>6.1f}{tab['cpu_ms_per_frame']:>18.1f}{tab['cores']:>11.2f}{tab['events_per_s']:>10.2f}"
+        print(f"{i:<5}{tab['fps']:>6.1f}{tab['labelled_per_s']:>11.1f}{tab['cpu_ms_per_frame']:>18.1f}{tab['cores']:>11.2f}{tab['events_per_s']:>10.2f}"
               f"{tab['lag_ms_median'] or float('nan'):>12.1f}{tab['lag_ms_p90'] or float('nan'):>7.1f}")  # fmt: skip
     print(f"server: {result['server_cores']:.4f} cores = {result['server_pct_core_per_user']:.2f}% of a core per live "
           f"user, {result['server_ms_per_frame']:.3f} ms a camera frame ({result['frames']} frames); idle with no tab "

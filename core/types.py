@@ -122,6 +122,23 @@ class Prediction:
         """The k most probable classes, best first."""
         return sorted(self.probabilities.items(), key=lambda kv: kv[1], reverse=True)[:k]
 
+    @property
+    def by_examples(self) -> bool:
+        """Known because the hand lies within the reach of the person's own examples of the class (``distance`` ≤ 1):
+        the examples decided, not the network's probability (which may be low: 38% with bars 38 / 34 / 29)."""
+        return self.label != UNKNOWN_LABEL and self.distance is not None and self.distance <= 1.0
+
+    def short_text(self) -> str:
+        """The answer as the video draws it and the Labels line writes it, its number only where it decided:
+        "thumbs_up 93%" (the model's confidence), "ok, like your examples" (``by_examples``), "ok, closest sign"
+        (further than the examples reach, but nearer the class's hands than any sign not taught), "unknown" (the
+        card says which gesture was closest and why it did not count). ``frontend/src/events.js``'s answerText."""
+        if self.label == UNKNOWN_LABEL:
+            return self.label
+        if self.distance is None:
+            return f"{self.label} {self.score:.0%}"
+        return f"{self.label}, {'like your examples' if self.by_examples else 'closest sign'}"
+
 
 def make_prediction(
     probabilities: npt.NDArray[np.floating],

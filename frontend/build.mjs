@@ -24,6 +24,8 @@ const copies = {
   "index.html": join(here, "index.html"),
   "vision_wasm_internal.js": join(here, "node_modules/@mediapipe/tasks-vision/wasm/vision_wasm_internal.js"),
   "vision_wasm_internal.wasm": join(here, "node_modules/@mediapipe/tasks-vision/wasm/vision_wasm_internal.wasm"),
+  "vision_wasm_nosimd_internal.js": join(here, "node_modules/@mediapipe/tasks-vision/wasm/vision_wasm_nosimd_internal.js"),
+  "vision_wasm_nosimd_internal.wasm": join(here, "node_modules/@mediapipe/tasks-vision/wasm/vision_wasm_nosimd_internal.wasm"),
   "ort-wasm-simd-threaded.wasm": join(here, "node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm"),
 };
 for (const [name, source] of Object.entries(copies)) copyFileSync(source, join(out, name));

@@ -60,8 +60,11 @@ def test_the_curves_spec_plots_the_columns_of_the_history_frames(store: Store) -
     run = TrainingRun(store, "default", TrainConfig(epochs=5, patience=5)).start()
     assert run.wait(120)
     for frame, name in zip(history_frames(run.snapshot()), ("loss", "accuracy"), strict=True):
-        data, spec = frame.reset_index(), curves_spec(name)
+        data, spec = frame.reset_index(), curves_spec(name, frame)
         assert spec["encoding"]["x"]["field"] in data.columns and len(data) == 5
+        # the ranges come with the spec (a chart drawn afresh warned "Infinite extent" computing them on no data)
+        assert spec["encoding"]["x"]["scale"]["domain"] == [1, 5]
+        assert spec["encoding"]["y"]["scale"]["domain"][1] >= float(frame.max().max())
         fold = spec["transform"][0]
         assert set(fold["fold"]) == set(data.columns) - {"pass"} and fold["as"][1] == spec["encoding"]["y"]["field"]
 

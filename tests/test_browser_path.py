@@ -165,7 +165,7 @@ def _video_draws_what_the_card_says(page, frame) -> None:  # noqa: ANN001
     seen = []
     for _ in range(20):
         drawn = frame.evaluate("""() => window.handteach.outbox.idle() ? window.handteach.state.shown.map(s =>
-            s.decision ? `${s.decision.label} ${Math.round(s.decision.score * 100)}% (${s.handedness})` : null) : null""")
+            s.decision ? `${window.handteach.answerText(s.decision)} (${s.handedness})` : null) : null""")
         line = page.locator(".st-key-live_labels").inner_text()
         # idle again after the line was read: no label went out between the two reads
         if drawn is not None and frame.evaluate("() => window.handteach.outbox.idle()"):

@@ -1,15 +1,17 @@
 """Live on the browser path (issue 46): a tab's label event, checked, as the ``FrameResult`` the outputs publish.
 
-The tab sends each hand's label when it changes (``frontend/src/events.js``)::
+The tab sends each hand's answer when its label changes, and its new numbers a few times a second while the label
+stays (``frontend/src/events.js``)::
 
     {"kind": "labels", "model_version": str, "fps": number, "frame_size": [width, height],
      "hands": [{"handedness": "Left" | "Right" | "Unknown", "label": a class name | "unknown",
-                "class_index": int, "known": bool, "score": 0..1,
-                "top": [[class index, probability], ...] (at most 3, best first),
-                "distance": radii | null,
+                "class_index": int, "known": bool,
+                "probabilities": C numbers 0..1 summing to 1 (the model's classes, in order),
+                "distance": radii | null, "like_untaught": bool,
                 "normalised": 21 × [x, y, z]}]}      # unmirrored, as core/types.py
 
-Nothing in it is trusted: ``label_result`` checks every field and raises ``ValueError`` naming it.
+Nothing in it is trusted: ``label_result`` checks every field and raises ``ValueError`` naming it, and an event
+of another model than the page's (a tab still running the model from before a training) is refused too.
 ``EventGate`` limits how many events a session handles a second, so one tab cannot busy the server.
 """
 
@@ -20,7 +22,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from core.data.browser_take import MAX_HANDS, POINT_BOUNDS, TakeError, frame_size_of, points_21, score_of, tab_keypoints
+from core.data.browser_take import MAX_HANDS, POINT_BOUNDS, TakeError, frame_size_of, points_21, tab_keypoints
 from core.gestures.pipeline import FrameResult
 from core.types import HANDEDNESS_VALUES, UNKNOWN_LABEL, Keypoints, Prediction
 
@@ -34,13 +36,17 @@ class LabelEvent:
     model_version: str
 
 
-def label_result(value: Mapping, classes: Sequence[str], frame_index: int = 0) -> LabelEvent:
-    """The ``FrameResult`` of a label event for a model of ``classes``; ``ValueError`` naming the bad field."""
+def label_result(value: Mapping, classes: Sequence[str], frame_index: int = 0, model_version: str | None = None,
+                 ) -> LabelEvent:  # fmt: skip
+    """The ``FrameResult`` of a label event for a model of ``classes`` (version ``model_version``, the one the page
+    sends the tab; None: any); ``ValueError`` naming the bad field."""
     fps, version = value.get("fps"), value.get("model_version")
     if type(fps) not in (int, float) or not 0 <= fps <= 1000:
         raise TakeError(f"fps: expected a number from 0 to 1000, got {fps!r:.60}")
     if not isinstance(version, str) or len(version) > 100:
         raise TakeError("model_version: expected a short text")
+    if model_version is not None and version != model_version:
+        raise TakeError(f"model_version: the labels came from a model this page no longer runs ({version!r:.40})")
     size = frame_size_of(value.get("frame_size"))
     hands = value.get("hands")
     if not isinstance(hands, list) or len(hands) > MAX_HANDS:
@@ -58,25 +64,33 @@ def _hand(hand: object, where: str, classes: Sequence[str], size: tuple[int, int
         raise TakeError(f"{where}.handedness: expected one of {HANDEDNESS_VALUES}")
     if label != UNKNOWN_LABEL and label not in classes:
         raise TakeError(f"{where}.label: {label!r:.60} is not a gesture of this model")
-    score = score_of(hand.get("score"), f"{where}.score")
+    probabilities = _probabilities(hand.get("probabilities"), f"{where}.probabilities", len(classes))
+    index, known = hand.get("class_index"), hand.get("known")
+    if type(index) is not int or not 0 <= index < len(classes):
+        raise TakeError(f"{where}.class_index: expected a class number below {len(classes)}, got {index!r:.20}")
+    if type(known) is not bool or label != (classes[index] if known else UNKNOWN_LABEL):
+        raise TakeError(f"{where}.known: {known!r:.10} does not match label {label!r:.60} of class {index}")
+    score = probabilities[index]  # the answered class's probability (core.types.Prediction.score)
     normalised = points_21(hand.get("normalised"), f"{where}.normalised", POINT_BOUNDS["normalised"])
     keypoints = tab_keypoints(normalised, None, handedness, score, size)
     like_untaught = hand.get("like_untaught", False)
     if type(like_untaught) is not bool:
         raise TakeError(f"{where}.like_untaught: expected true or false")
-    return keypoints, Prediction(label, score, _top(hand.get("top"), f"{where}.top", classes),
-                                 _distance(hand.get("distance"), f"{where}.distance"),
+    shares = dict(zip(classes, probabilities, strict=True))
+    return keypoints, Prediction(label, score, shares, _distance(hand.get("distance"), f"{where}.distance"),
                                  like_untaught and label == UNKNOWN_LABEL)  # fmt: skip
 
 
-def _top(top: object, where: str, classes: Sequence[str]) -> dict[str, float]:
-    ok = isinstance(top, list) and len(top) <= 3
-    ok = ok and all(isinstance(t, list) and len(t) == 2 and type(t[0]) is int and 0 <= t[0] < len(classes)
-                    and type(t[1]) in (int, float) and 0.0 <= t[1] <= 1.0 for t in top)  # fmt: skip
-    if not ok:
-        raise TakeError(f"{where}: expected at most 3 [class index, probability] pairs of {len(classes)} classes, "
-                        f"got {top!r:.80}")  # fmt: skip
-    return {classes[c]: float(p) for c, p in top}
+def _probabilities(values: object, where: str, count: int) -> list[float]:
+    """``count`` probabilities, each 0..1 and their sum 1 (within the tab's rounding to 4 places)."""
+    if not isinstance(values, list) or len(values) != count:
+        got = f"{len(values)} values" if isinstance(values, list) else f"{type(values).__name__}"
+        raise TakeError(f"{where}: expected {count} probabilities (one per gesture of this model), got {got}")
+    if not all(type(v) in (int, float) and 0.0 <= v <= 1.0 for v in values):  # NaN fails both comparisons
+        raise TakeError(f"{where}: expected numbers from 0 to 1, got {[v for v in values][:8]!r:.80}")
+    if abs(math.fsum(values) - 1.0) > 1e-4 * count + 1e-3:
+        raise TakeError(f"{where}: they sum to {math.fsum(values):.4f}, not 1")
+    return [float(v) for v in values]
 
 
 def _distance(distance: object, where: str) -> float | None:

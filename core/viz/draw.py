@@ -153,7 +153,7 @@ def _text_box_on(canvas: RGBImage, text: str, origin: tuple[int, int], backgroun
 
 
 def label_text(hand: Keypoints, prediction: Prediction | None) -> str:
-    """ASCII label such as "thumbs_up 97% (Right)"; just "(Right)" without a prediction.
+    """ASCII label such as "thumbs_up 97% (Right)" (``Prediction.short_text``); just "(Right)" without a prediction.
 
     A body has no handedness: "t_pose 97%", and "" (no label drawn) without a prediction. The score is a
     percentage, as Live's card writes it (``ui.webcam.answers``: the card shows the label drawn here).
@@ -161,7 +161,7 @@ def label_text(hand: Keypoints, prediction: Prediction | None) -> str:
     side = f"({hand.handedness})" if hand.skeleton == HAND_21 or hand.handedness != "Unknown" else ""
     if prediction is None:
         return side
-    return _ascii(f"{prediction.label} {prediction.score:.0%} {side}".rstrip())
+    return _ascii(f"{prediction.short_text()} {side}".rstrip())  # the number only where it decided
 
 
 def _hand_box(hand: Keypoints, width: int, mirrored: bool) -> tuple[int, int, int, int]:

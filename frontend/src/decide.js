@@ -38,10 +38,11 @@ export function decide(probabilities, distances, meta, tolerance = 1.0, threshol
       likeUntaught = !known && distances[classes + best] < NO_EXAMPLES && distances[classes + best] >= other;
     }
   }
-  const ratio = meta.familiarity && distances ? distances[best] / tolerance : null;
+  // no own example of the class answered: no distance (core.types.make_prediction keeps None for inf)
+  const ratio = meta.familiarity && distances && distances[best] < NO_EXAMPLES ? distances[best] / tolerance : null;
   const top3 = probabilities.map((p, c) => [c, p]).sort((a, b) => b[1] - a[1]).slice(0, 3);
   return { index: best, score: probabilities[best], known, label: known ? meta.classes[best] : UNKNOWN,
-    distance: ratio, top: top3, likeUntaught };
+    distance: ratio, top: top3, likeUntaught, probabilities };
 }
 
 // One (2C + 1) row per hand of the graph's three distance outputs, or null for a model without them.

@@ -3,6 +3,7 @@
 
 import { HandLandmarker } from "@mediapipe/tasks-vision";
 import { mirrorX, pixelPoints } from "./hands.js";
+import { answerText } from "./events.js";
 
 // `meta`: the running model's metadata (its emoji), `take`: the take being recorded or null.
 export function drawFrame(ctx, video, hands, decisions, meta, take, width, height) {
@@ -24,20 +25,30 @@ export function drawFrame(ctx, video, hands, decisions, meta, take, width, heigh
     ctx.fillStyle = "#ff3060";
     for (const [x, y] of points) ctx.fillRect(x - 3, y - 3, 6, 6);
     const decision = decisions[h];
-    if (decision) drawLabel(ctx, decision, meta, points, height);
+    if (decision) drawLabel(ctx, decision, meta, points, width, height);
   });
   if (take) drawTakeBadge(ctx, take, width);
 }
 
-function drawLabel(ctx, decision, meta, points, height) {
+// The label over the hand's top-left corner, moved left and down as far as it must to stay whole in the frame
+// (a hand near the right edge once had its label cut: "👍 thumbs_up 1").
+function drawLabel(ctx, decision, meta, points, width, height) {
   const emoji = decision.known && meta ? (meta.emoji[decision.index] || "") : "";
-  const text = `${emoji} ${decision.label} ${Math.round(decision.score * 100)}%`.trim();
-  const x = Math.min(...points.map((p) => p[0])), y = Math.max(24, Math.min(...points.map((p) => p[1])) - 10);
+  const text = `${emoji} ${answerText(decision)}`.trim();
   ctx.font = "bold 22px sans-serif";
+  const textWidth = ctx.measureText(text).width;
+  const [x, y] = labelPlace(textWidth, points, width, height);
   ctx.fillStyle = "rgba(0,0,0,0.6)";
-  ctx.fillRect(x - 4, y - 22, ctx.measureText(text).width + 8, 28);
+  ctx.fillRect(x - 4, y - 22, textWidth + 8, 28);
   ctx.fillStyle = decision.known ? "#ffffff" : "#ffcc66";
-  ctx.fillText(text, x, Math.min(y, height - 6));
+  ctx.fillText(text, x, y);
+}
+
+// [x, y] of a label `textWidth` px wide (its baseline's left end) for a hand's (mirrored) pixel points.
+export function labelPlace(textWidth, points, width, height) {
+  const x = Math.max(4, Math.min(Math.min(...points.map((p) => p[0])), width - textWidth - 4));
+  const y = Math.min(height - 6, Math.max(24, Math.min(...points.map((p) => p[1])) - 10));
+  return [x, y];
 }
 
 function drawTakeBadge(ctx, take, width) {

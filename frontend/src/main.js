@@ -1,6 +1,9 @@
 // The browser path's component (issue 46): camera → HandLandmarker (VIDEO mode) → mirrored preview with
 // skeleton and label → onnxruntime-web on the project's ONNX. Sends the server events, never frames:
-// a Record take at its end, each hand's label when it changes, and its own status.
+// a Record take at its end, each hand's answer when its label changes (its numbers a few times a second), and its
+// own status.
+
+import "./quiet.js"; // first: MediaPipe's wasm binds console.error as it loads
 
 import { FilesetResolver, HandLandmarker } from "@mediapipe/tasks-vision";
 import * as ort from "onnxruntime-web";
@@ -9,31 +12,38 @@ import { connect } from "./protocol.js";
 import { landmarkTensorData, pixelPoints, storeHands } from "./hands.js";
 import { Smoother, decide, distanceRows, rows } from "./decide.js";
 import { CROP_SIDE, JPEG_QUALITY, cropBox, jpegBase64, maxFrames, takeHand, takeMessage } from "./take.js";
-import { cameraProblem, labelEvent, labelsKey, shownOn } from "./events.js";
+import { answerText, cameraProblem, cardNumbers, labelEvent, labelsKey, numbersMoved, shownOn } from "./events.js";
 import { Outbox } from "./outbox.js";
 import { Following } from "./following.js";
 import { KeypointSmoother } from "./smoothing.js";
 import { drawFrame } from "./draw.js";
+import { TabFailure, firstLine, handModel, wasmFileset, workingLandmarker } from "./landmarker.js";
 
 const ASSETS = new URL("./", window.location.href).href; // served by Streamlit from the component's folder
 const LABEL_EVENT_GAP_MS = 100; // at most 10 label events a second leave the tab (the server throttles too)
+// A hand whose label stays sends its numbers again when they moved (events.js's numbersMoved), at most this often:
+// each event reruns the page's Live part on the server, 9-18 ms of its CPU; bench/webcam.py --path browser measures
+// the cost a user (at most 1% of a core): 500 ms and 3 points cost 2.6% (1.3 events a second), 1 s and 5 points
+// 1.6% (0.7 a second), 2 s 1.05-1.10% (0.4-0.5 a second, at this cap), all on a machine at load 12-17
+const NUMBER_EVENT_GAP_MS = 2500;
 const tab = Math.random().toString(36).slice(2); // this iframe's id: its event numbers start again at 1
 
 const canvas = document.getElementById("view"), ctx = canvas.getContext("2d");
 const note = document.getElementById("note");
+const retry = document.getElementById("retry");
 const crop = Object.assign(document.createElement("canvas"), { width: CROP_SIDE, height: CROP_SIDE });
 const video = Object.assign(document.createElement("video"), { muted: true, playsInline: true, autoplay: true });
 
 const state = {
   args: {}, landmarker: null, numHands: 0, session: null, meta: null, modelVersion: null, loading: null,
-  smoother: new Smoother(), lastKey: null, lastEventAt: 0, shown: [], take: null, takesDone: new Set(),
+  smoother: new Smoother(), lastKey: null, lastNumbers: null, lastEventAt: 0, labelChanges: 0, shown: [], take: null, takesDone: new Set(),
   fps: 0, frameTimes: [], started: false, scout: null, now: 0, steady: null, steadyKey: null,
 };
 // The browser tests read the last `keep` frames' results; bench/webcam.py --path browser reads `timing`:
 // frames handled, events sent, when the first label was drawn (epoch ms) and the last 300 labelled frames'
 // lag from the camera's capture of the frame (requestVideoFrameCallback's captureTime) to its label drawn.
-const timing = { frames: 0, events: 0, firstLabelAt: null, lags: [] };
-window.handteach = { frames: [], keep: 0, state, timing };
+const timing = { frames: 0, labelled: 0, events: 0, firstLabelAt: null, lags: [] };
+window.handteach = { frames: [], keep: 0, state, timing, answerText }; // answerText: the words drawn, for the tests
 
 const streamlit = connect(onRender);
 const outbox = new Outbox((value) => { timing.events += 1; streamlit.setValue(value); }, tab);
@@ -49,13 +59,11 @@ function say(text) {
 function onRender(args) {
   state.args = args;
   outbox.acknowledge(args.ack, performance.now());
+  if (unshown(args.ack, args.shown)) state.lastNumbers = null; // goes again with the next frame, paced
   if (args.debug_frames) window.handteach.keep = args.debug_frames; // the browser tests may also set it
   if (!state.started) {
     state.started = true;
-    start().catch((error) => {
-      say(`The browser path stopped: ${error.message}`);
-      send({ kind: "status", state: "error", problem: "failed", message: String(error.message || error) });
-    });
+    start().catch(reportFailure);
   }
   if (args.model && args.model_version !== state.modelVersion && args.model_version !== state.loading) {
     loadModel(args.model, args.model_version);
@@ -79,21 +87,30 @@ async function start() {
   await video.play();
   say("Loading the hand model…");
   const started = performance.now();
-  const fileset = { wasmLoaderPath: `${ASSETS}vision_wasm_internal.js`, wasmBinaryPath: `${ASSETS}vision_wasm_internal.wasm` };
-  await makeLandmarker(fileset);
+  const fileset = wasmFileset(ASSETS, await FilesetResolver.isSimdSupported());
+  const model = await handModel(`${ASSETS}hand_landmarker.task`);
+  await makeLandmarker(fileset, model);
   say("");
   send({ kind: "status", state: "ready", ready_ms: Math.round(performance.now() - started) });
   loop();
-  makeScout(fileset).catch(() => {}); // after the first labels: until it loads, the tab follows as MediaPipe does
+  makeScout(fileset, model).catch(() => {}); // after the first labels: until it loads, the tab follows as MediaPipe does
+}
+
+// Why the tab cannot go on, in one line on the video and to the page, which moves this student to the server
+// path for the TabFailure codes (ui/browser/path.py); anything else is "failed", in the error's first line.
+function reportFailure(error) {
+  const failure = error instanceof TabFailure ? error : null;
+  const message = failure ? failure.message : `The browser path stopped: ${firstLine(error)}`;
+  say(message);
+  send({ kind: "status", state: "error", problem: failure ? failure.code : "failed", message,
+    detail: failure ? failure.detail : firstLine(error) });
 }
 
 // The image-mode landmarker that looks for one hand more every few frames (following.js).
-async function makeScout(fileset) {
-  state.scout = await HandLandmarker.createFromOptions(fileset, {
-    baseOptions: { modelAssetPath: `${ASSETS}hand_landmarker.task`, delegate: "CPU" },
-    runningMode: "IMAGE",
-    numHands: Math.min(4, state.numHands + 1),
-  });
+async function makeScout(fileset, model) {
+  const options = { baseOptions: { modelAssetBuffer: model, delegate: "CPU" }, runningMode: "IMAGE",
+    numHands: Math.min(4, state.numHands + 1) };
+  state.scout = await workingLandmarker(HandLandmarker, fileset, options, (landmarker, frame) => landmarker.detect(frame));
 }
 
 const maskCanvas = document.createElement("canvas"), meanCanvas = Object.assign(document.createElement("canvas"), { width: 1, height: 1 });
@@ -119,21 +136,27 @@ state.following = new Following(
   masked,
 );
 
-async function makeLandmarker(fileset) {
+async function makeLandmarker(fileset, model) {
   const numHands = Math.max(1, Math.min(4, Number(state.args.num_hands) || 2));
-  state.landmarker = await HandLandmarker.createFromOptions(fileset, {
-    baseOptions: { modelAssetPath: `${ASSETS}hand_landmarker.task`, delegate: "CPU" },
-    runningMode: "VIDEO",
-    numHands,
-  });
+  const options = { baseOptions: { modelAssetBuffer: model, delegate: "CPU" }, runningMode: "VIDEO", numHands };
+  state.landmarker = await workingLandmarker(HandLandmarker, fileset, options,
+    (landmarker, frame) => landmarker.detectForVideo(frame, performance.now()));
   state.numHands = numHands;
 }
 
+// A camera the browser refused, lacks or another program holds: said in one line, with a button that asks
+// again once the person has allowed it or closed the other program (no reload, the page keeps its place).
 function reportCamera(error) {
   const problem = cameraProblem(error);
   say(problem.message);
+  retry.hidden = false;
   send({ kind: "status", state: "error", problem: problem.code, message: problem.message });
 }
+
+retry.addEventListener("click", () => {
+  retry.hidden = true;
+  start().catch(reportFailure);
+});
 
 async function loadModel(bytes, version) {
   state.loading = version;
@@ -144,7 +167,7 @@ async function loadModel(bytes, version) {
     ort.env.wasm.numThreads = 1; // no SharedArrayBuffer in Streamlit's iframe; one thread is enough for an MLP
     const session = await ort.InferenceSession.create(buffer, { executionProviders: ["wasm"] });
     if (state.loading !== version) return; // a newer model arrived meanwhile
-    Object.assign(state, { session, meta, modelVersion: version });
+    Object.assign(state, { session, meta, modelVersion: version, lastKey: null }); // the new model's answers go out
     state.smoother.reset();
     send({ kind: "model", version });
   } catch (error) {
@@ -163,7 +186,7 @@ function loop() {
   let busy = false, stopped = false, waiting = null;
   const work = async (metadata) => {
     busy = true;
-    try { await frame(metadata); } catch (error) { say(`Stopped on a frame: ${error.message}`); stopped = true; }
+    try { await frame(metadata); } catch (error) { reportFailure(new TabFailure("graph", firstLine(error))); stopped = true; }
     busy = false;
     if (waiting && !stopped) {
       const latest = waiting;
@@ -244,10 +267,25 @@ async function classify(hands, width, height) {
   }));
 }
 
+// The server says which label event its card shows (`shown`: {tab, seq} of the last one it showed). An event it
+// read (`ack`) but did not show (refused, or paced away by its EventGate) is sent again, so that the card never
+// keeps an answer the video no longer draws.
+function unshown(ack, shown) {
+  const sent = outbox.lastLabelSeq;
+  if (!sent || !ack || ack.tab !== tab || ack.seq < sent) return false;
+  return !shown || shown.tab !== tab || shown.seq < sent;
+}
+
+// A change of label goes out at once (10 a second at most); numbers that moved, every NUMBER_EVENT_GAP_MS at most,
+// so that the card's confidence follows the hand without a rerun a frame.
 function maybeSendLabels(hands, decisions, width, height, now) {
-  const key = labelsKey(hands, decisions);
-  if (key === state.lastKey || now - state.lastEventAt < LABEL_EVENT_GAP_MS) return;
+  const key = labelsKey(hands, decisions), numbers = cardNumbers(hands, decisions), gap = now - state.lastEventAt;
+  const due = key !== state.lastKey ? gap >= LABEL_EVENT_GAP_MS
+    : gap >= NUMBER_EVENT_GAP_MS && numbersMoved(state.lastNumbers, numbers);
+  if (!due) return;
+  if (key !== state.lastKey) state.labelChanges += 1; // the browser tests tell a new label from new numbers
   state.lastKey = key;
+  state.lastNumbers = numbers;
   state.lastEventAt = now;
   state.shown = hands.map((hand, h) => ({ handedness: hand.handedness, decision: decisions[h] }));
   send(labelEvent(hands, decisions, state.meta, state.modelVersion, state.fps, [width, height]));
@@ -296,6 +334,7 @@ function countFps(now) {
 function stamp(decisions, metadata) {
   timing.frames += 1;
   if (!decisions.length) return;
+  timing.labelled += 1;
   const drawn = performance.now();
   if (timing.firstLabelAt === null) timing.firstLabelAt = performance.timeOrigin + drawn;
   const captured = metadata && (metadata.captureTime || metadata.presentationTime); // the camera's frame

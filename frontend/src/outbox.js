@@ -14,6 +14,7 @@ export class Outbox {
   // post(value): hands the value to Streamlit; tab: this iframe's id, stamped on every value with its number
   constructor(post, tab) {
     Object.assign(this, { post, tab, seq: 0, queue: [], latest: null, unacked: null, lastPlain: null });
+    this.lastLabelSeq = 0; // the number of the last label event posted (main.js asks the server whether it showed it)
   }
 
   // must: a take, a status or a model event (delivered in order); otherwise a label event (newest wins)
@@ -55,6 +56,7 @@ export class Outbox {
       const value = this.latest, stamped = this.stamp(value);
       this.latest = null;
       this.lastPlain = { seq: stamped.seq, value };
+      this.lastLabelSeq = stamped.seq;
       this.post(stamped);
     }
   }

@@ -58,3 +58,13 @@ test("another tab's acknowledgement, or a stale one, releases nothing; an unread
   box.acknowledge({ tab: "t1", seq: 1 }, RESEND_AFTER_MS + 1);
   assert.deepEqual(server.latest(), { kind: "status", state: "error", tab: "t1", seq: 2 });
 });
+
+test("the outbox knows the number of the last label event it posted (the server says whether its card shows it)", () => {
+  const server = component(), box = new Outbox(server.post, "t1");
+  assert.equal(box.lastLabelSeq, 0);
+  box.send({ kind: "labels", n: 1 }, 0);
+  box.send({ kind: "status", state: "ready" }, 5, { must: true });
+  assert.equal(box.lastLabelSeq, 1);
+  box.acknowledge({ tab: "t1", seq: 2 }, 10); // the status may have replaced it unseen: it goes again
+  assert.equal(box.lastLabelSeq, 3);
+});

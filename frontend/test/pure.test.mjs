@@ -6,7 +6,9 @@ import { componentReady, componentValue, frameHeight, renderArgs } from "../src/
 import { mirrorX, pixelPoints, storeHand } from "../src/hands.js";
 import { Smoother, UNKNOWN, decide, distanceRows } from "../src/decide.js";
 import { cropBox, maxFrames, takeHand, takeMessage } from "../src/take.js";
-import { cameraProblem, labelEvent, labelsKey, shownOn } from "../src/events.js";
+import { answerText, cameraProblem, cardNumbers, labelEvent, labelsKey, numbersMoved, shownOn } from "../src/events.js";
+import { labelPlace } from "../src/draw.js";
+import { glogBody, isInfoLine, quieten } from "../src/quiet.js";
 
 const points = (x0, y0) => Array.from({ length: 21 }, (_, j) => ({ x: x0 + 0.01 * (j % 5), y: y0 + 0.02 * Math.floor(j / 5), z: -0.01 * j }));
 
@@ -102,14 +104,73 @@ test("camera failures say what happened and offer files", () => {
   assert.match(cameraProblem({ name: "Weird" }).message, /photo or video file/);
 });
 
-test("a Live event names each hand's label; its key changes only with the labels", () => {
+test("a Live event names each hand's label and carries its probabilities; its key changes only with the labels", () => {
   const hand = storeHand(points(0.2, 0.3), null, [{ categoryName: "Right", score: 0.9 }]);
   const decision = decide([0.1, 0.8, 0.1], row([2, 0.5, 2], [far, far, far], far), meta);
   const event = labelEvent([hand], [decision], meta, "v1", 24.44, [640, 480]);
   assert.equal(event.hands[0].label, "palm");
+  assert.deepEqual(event.hands[0].probabilities, [0.1, 0.8, 0.1]); // one per class, as the server checks
   assert.equal(event.fps, 24.4);
   assert.equal(labelsKey([hand], [decision]), labelsKey([hand], [{ ...decision, score: 0.1 }]));
   assert.notEqual(labelsKey([hand], [decision]), labelsKey([], []));
+});
+
+test("the card's numbers go again when they moved while the label stays (issue 52: the card froze)", () => {
+  const hand = storeHand(points(0.2, 0.3), null, [{ categoryName: "Right", score: 0.9 }]);
+  const plain = { ...meta, familiarity: null };
+  const sure = decide([0.05, 0.9, 0.05], null, plain), surer = decide([0.02, 0.96, 0.02], null, plain);
+  assert.equal(labelsKey([hand], [sure]), labelsKey([hand], [surer]));
+  assert.ok(numbersMoved(cardNumbers([hand], [sure]), cardNumbers([hand], [surer]))); // 90% → 96%
+  const jitter = decide([0.03, 0.93, 0.04], null, plain); // a hand held still: no event for 3 points
+  assert.ok(!numbersMoved(cardNumbers([hand], [sure]), cardNumbers([hand], [jitter])));
+  const near = decide([0.34, 0.38, 0.28], row([2, 0.5, 2], [far, far, far], far), meta);
+  const nearer = decide([0.34, 0.38, 0.28], row([2, 0.3, 2], [far, far, far], far), meta);
+  assert.ok(numbersMoved(cardNumbers([hand], [near]), cardNumbers([hand], [nearer]))); // 0.5× → 0.3×
+  const close = decide([0.34, 0.38, 0.28], row([2, 0.4, 2], [far, far, far], far), meta);
+  assert.ok(!numbersMoved(cardNumbers([hand], [near]), cardNumbers([hand], [close]))); // 0.5× → 0.4×: jitter
+  assert.ok(numbersMoved(null, cardNumbers([hand], [sure])));
+  assert.ok(numbersMoved(cardNumbers([hand], [sure]), cardNumbers([], [])));
+});
+
+test("the drawn answer gives the number only where it decided", () => {
+  const plain = { ...meta, familiarity: null };
+  assert.equal(answerText(decide([0.05, 0.93, 0.02], null, plain)), "palm 93%"); // the confidence decided
+  assert.equal(answerText(decide([0.2, 0.4, 0.4], null, plain)), UNKNOWN); // no "unknown 40%"
+  // within the reach of the person's own examples: they decided, whatever the network's 38%
+  assert.equal(answerText(decide([0.34, 0.38, 0.28], row([2, 0.5, 2], [far, far, far], far), meta)), "palm, like your examples");
+  // beyond the examples' reach but nearer fist's (starter) hands than any sign not taught
+  assert.equal(answerText(decide([0.95, 0.03, 0.02], row([3, 3, 3], [2.5, far, far], 2.8), meta)), "fist, closest sign");
+  // a class without own examples decided by its confidence, as the server's make_prediction (no distance)
+  const alone = decide([0.1, 0.2, 0.7], row([3, 3, far], [far, far, far], far), meta);
+  assert.deepEqual([alone.distance, answerText(alone)], [null, "like 70%"]);
+});
+
+test("a label drawn near the frame's right edge stays whole", () => {
+  const points = [[600, 200], [630, 260]];
+  const [x, y] = labelPlace(180, points, 640, 480);
+  assert.ok(x + 180 <= 640 - 4, `x ${x}`); // was drawn from x 600: "👍 thumbs_up 1"
+  assert.equal(y, 190);
+  assert.deepEqual(labelPlace(100, [[-20, 5]], 640, 480), [4, 24]); // nor off the left or top edge
+});
+
+test("MediaPipe's INFO lines are not errors; real errors stay", () => {
+  assert.ok(isInfoLine("INFO: Created TensorFlow Lite XNNPACK delegate for CPU."));
+  assert.ok(isInfoLine("I0000 00:00:1732660000.123456 1 gl_context.cc:357] GL version"));
+  assert.ok(!isInfoLine("E0000 something failed"));
+  assert.ok(!isInfoLine(new Error("INFO: not a line")));
+});
+
+test("a MediaPipe warning shows once per page, its repeats (the second hand model's) as debug lines", () => {
+  const lines = [];
+  const target = Object.fromEntries(["error", "warn", "info", "debug"].map((k) => [k, (...p) => lines.push([k, p[0]])]));
+  quieten(target);
+  target.warn("W1126 23:42:35.347000 1922656 inference_feedback_manager.cc:121] Feedback manager requires a model");
+  target.warn("W1126 23:42:40.769000 1922656 inference_feedback_manager.cc:121] Feedback manager requires a model");
+  target.error("INFO: Created TensorFlow Lite XNNPACK delegate for CPU.");
+  target.warn("the app's own warning");
+  target.warn("the app's own warning"); // not MediaPipe's: left as it is
+  assert.deepEqual(lines.map(([k]) => k), ["warn", "debug", "info", "warn", "warn"]);
+  assert.equal(glogBody("E0000 00:00:1.5 7 x.cc:1] bad"), "x.cc:1] bad");
 });
 
 test("the video draws each hand's decision as last sent to the card, a new hand its skeleton only", () => {

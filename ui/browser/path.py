@@ -7,6 +7,8 @@ from the CPM or ResNet-deconv network, and for the CPM panels (the page says so 
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 from streamlit.runtime import Runtime
 
@@ -14,8 +16,48 @@ from core.data.store import Store
 from ui.browser.component import BUILD_COMMAND, missing_assets
 from ui.common import state
 
+_log = logging.getLogger(__name__)
 BROWSER, SERVER = "this browser", "the server"
 _CHOICE = "handteach_keypoints_path"  # kept outside the widget's own key: pages come and go, the choice stays
+_TAB_FAILED = "handteach_tab_failed"  # the tab's words when it could not find hands, until the browser is chosen again
+_START_WEBCAM = "handteach_start_server_webcam"  # the server path's webcam starts by itself once after a fallback
+# the tab's status codes for "this browser cannot find hands at all" (frontend/src/landmarker.js's TAB_FAILURES,
+# and "failed" for anything else that stopped it), in the page's own words: a tab's text is never shown. A camera
+# problem is not one: the server path needs the camera too.
+TAB_FAILURES = {
+    "wasm": "It cannot run the hand model here (WebAssembly is off or missing).",
+    "webgl": "It cannot run the hand model here (WebGL is off or missing).",
+    "hand_model": "The hand model did not load in it.",
+    "graph": "The hand model stopped in it.",
+    "failed": "The hand model stopped in it.",
+}
+_FALLBACK_TEXT = (
+    "This browser could not find hands, so the server finds them instead: your video now goes to the server."
+)
+
+
+def fall_back_if_tab_failed(event: object) -> bool:
+    """True (and this session moved to the server path) when ``event``, a component value, says the tab cannot
+    find hands; the sidebar then says why in its own words."""
+    if not isinstance(event, dict) or event.get("kind") != "status" or event.get("state") != "error":
+        return False
+    if not isinstance(event.get("problem"), str) or event["problem"] not in TAB_FAILURES:
+        return False
+    st.session_state[_TAB_FAILED] = TAB_FAILURES[event["problem"]]
+    detail = event.get("detail")
+    if isinstance(detail, str) and detail.strip():  # the engine's own words: for whoever reads the server's log
+        _log.info("a tab fell back to the server path (%s): %r", event["problem"], detail.splitlines()[0][:200])
+    st.session_state[_CHOICE] = SERVER
+    st.session_state[_START_WEBCAM] = True
+    return True
+
+
+def start_webcam_now(playing: bool | None = None) -> bool:
+    """True after a fallback until the server path's webcam plays (``playing``: the widget's state, once drawn):
+    it asks for the camera without a press. Kept over reruns: the widget's frame may load after the next one."""
+    if playing:
+        st.session_state.pop(_START_WEBCAM, None)
+    return bool(st.session_state.get(_START_WEBCAM, False))
 
 
 def server_only_reason(skeleton: str, motion: bool, backend: str) -> str | None:
@@ -50,6 +92,7 @@ def use_browser(skeleton: str, motion: bool, backend: str) -> bool:
 
     def keep() -> None:
         st.session_state[_CHOICE] = st.session_state["keypoints_path_widget"]
+        st.session_state.pop(_TAB_FAILED, None)  # chosen again: the browser gets another try
 
     st.session_state["keypoints_path_widget"] = st.session_state[_CHOICE]
     st.sidebar.radio("Keypoints computed on", (BROWSER, SERVER), key="keypoints_path_widget", on_change=keep,
@@ -60,6 +103,16 @@ def use_browser(skeleton: str, motion: bool, backend: str) -> bool:
         st.sidebar.caption(f"Keypoints on the server: {reason}.")
         return False
     browser = st.session_state[_CHOICE] == BROWSER
+    failed = st.session_state.get(_TAB_FAILED)
+    if failed is not None and not browser:
+        _say_fallback(failed)
+        return False
     st.sidebar.caption("Keypoints in this browser: the video never leaves it." if browser else
                        "Keypoints on the server: the video goes there and back.")  # fmt: skip
     return browser
+
+
+def _say_fallback(message: str) -> None:
+    st.sidebar.warning(_FALLBACK_TEXT, icon="🔁")
+    if message:
+        st.sidebar.caption(message)

@@ -16,6 +16,7 @@ from core.data.browser_take import TakeReport, TakeTicket
 from core.data.extract import ExtractConfig
 from core.data.store import Store
 from ui.browser.component import camera, steady_args
+from ui.browser.path import fall_back_if_tab_failed
 from ui.browser.takes import TakeSlot
 from ui.common import state
 from ui.common.text import plain
@@ -60,6 +61,8 @@ def _issue(ticket: TakeTicket) -> None:
 
 def _handle(event: dict, store: Store) -> None:
     kind = event.get("kind")
+    if fall_back_if_tab_failed(event):
+        st.rerun(scope="app")  # the page draws the server path's webcam instead
     if kind == "status":
         st.session_state[_CAMERA] = event.get("message") if event.get("state") == "error" else None
     elif kind == "take":

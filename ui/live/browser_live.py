@@ -4,10 +4,12 @@ One fragment holds the camera component and the cards, so a label event reruns o
 slider, *Hands to follow*, the Outputs expander) and *Teach it here* lie outside it, under the video: a label
 event reruns none of their widgets (7 of a rerun's 10.5 ms went to them), and changing one reruns the page,
 which hands the fragment their new values. The page reruns too when a take arrives, for *Teach it here* to
-follow its training; its button reads whether the camera runs as it is pressed. The tab
-sends each hand's label when it changes (``core.outputs.browser_labels``): checked, paced per session by an
-``EventGate``, shown on the cards and published to the same ``Outputs`` the server path uses
-(``ui.live.outputs_panel``, on this session's ``StreamSession``, whose webcam never starts here).
+follow its training; its button reads whether the camera runs as it is pressed. The tab sends each hand's answer
+when its label changes, and again every 2.5 s at most while its numbers move (about 10 ms of server CPU an answer;
+``core.outputs.browser_labels``): checked, paced per session by an ``EventGate``, shown on the cards and published
+to the same ``Outputs`` the server path uses (``ui.live.outputs_panel``, on this session's ``StreamSession``, whose
+webcam never starts here). The event is handled before the component is drawn, so the
+same run tells the tab which event the card shows (``shown``): one refused or paced away goes again.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import streamlit as st
 from core.gestures.catalog import GestureClass
 from core.outputs.browser_labels import EventGate, label_result
 from core.types import Prediction
-from ui.browser.component import camera, steady_args
+from ui.browser import path as keypoints_path
+from ui.browser.component import camera, fresh_event, steady_args
 from ui.browser.model import model_for_browser
 from ui.common import state
 from ui.common.text import plain
@@ -37,11 +40,15 @@ KEY = "live-browser"
 class BrowserLive:
     """What the page knows of this session's tab (kept in the session state)."""
 
+    project: str = ""  # the project whose Live this is: another one starts afresh
+    tab: str = ""  # the iframe whose events these are (its random id): a new one starts afresh
     running: bool = False  # the tab's camera and hand model are up
     hands: list[tuple[str, Prediction | None]] = field(default_factory=list)
     fps: float = 0.0
     model_version: str = ""  # the model the tab says it runs
     problem: str | None = None  # a camera problem, in the tab's words
+    refused: str | None = None  # why the last label event was refused: that event only, the next good one clears it
+    shown_seq: int = 0  # the number of the label event the cards show
     events: int = 0
     gate: EventGate = field(default_factory=EventGate)
 
@@ -67,7 +74,7 @@ def live_browser(project: str, model, gestures: list[GestureClass], debug_frames
             smoothing = steady_setting(in_browser=True)
             st.caption("The 3D view and the CPM panel need keypoints on the server (sidebar).")
         with right:
-            live: BrowserLive = st.session_state.setdefault("browser_live", BrowserLive())
+            live = _state(project)
             known = list(model.classes) if model is not None else None
             browser_fix.panel(state.store(), project, gestures, known, lambda: _camera_ready(live))
             hands = st.segmented_control("Hands to follow", [1, 2], default=1, key="live_hands")
@@ -84,23 +91,28 @@ def _body(project: str, model, stamp: int, gestures: list[GestureClass], setting
         # saved since the page ran: a fragment rerun still holds the model before, which must not go out as the new
         # one (a label event between a training's save and the page's rerun once sent the tab the old model)
         st.rerun(scope="app")
-    live: BrowserLive = st.session_state.setdefault("browser_live", BrowserLive())
+    live = _state(project)
     session = stream_session("live", draw_predictions=True)
-    video_col, result_col = st.columns([3, 2], gap="large")
-    ticket = browser_fix.pending_ticket(project)  # Teach it here: a take for the tab to record
-    args: dict = {"tolerance": settings.tolerance, "threshold": settings.threshold, "debug_frames": debug_frames,
-                  "take": ticket.as_args() if ticket else None, "steady": settings.steady}  # fmt: skip
-    if model is not None:
-        version, data = model_for_browser(project, stamp, model, gestures)
-        args.update(model_version=version, model=data if live.model_version != version else None)
-    with video_col:
-        event = camera(KEY, "live", settings.hands, **args)
+    version, data = model_for_browser(project, stamp, model, gestures) if model is not None else ("", None)
+    event = fresh_event(st.session_state, f"{KEY}_seen", st.session_state.get(KEY))  # camera() then finds it seen
     if event is not None and event.get("kind") == "take":
         browser_fix.handle_take(event, state.store(), gestures)
         st.rerun(scope="app")  # Teach it here, outside this fragment, follows the training of the take stored
     elif event is not None:
-        _handle(event, live, model, session)
+        _handle(event, live, model, version, session)
+    video_col, result_col = st.columns([3, 2], gap="large")
+    ticket = browser_fix.pending_ticket(project)  # Teach it here: a take for the tab to record
+    args: dict = {"tolerance": settings.tolerance, "threshold": settings.threshold, "debug_frames": debug_frames,
+                  "take": ticket.as_args() if ticket else None, "steady": settings.steady,
+                  "shown": {"tab": live.tab, "seq": live.shown_seq}}  # fmt: skip
+    if model is not None:
+        args.update(model_version=version, model=data if live.model_version != version else None)
+    with video_col:  # the video's own notes under it: in the results column they left an empty band under the video
+        camera(KEY, "live", settings.hands, **args)
+        _video_notes(live)
     with result_col, st.container(key="live_prediction"):
+        if live.refused and not live.problem:
+            st.warning(plain(live.refused))
         if live.problem:
             st.warning(plain(live.problem))
             if st.button("🖼 Use an image or a video instead", key="live_browser_files", on_click=st.session_state.update,
@@ -109,27 +121,50 @@ def _body(project: str, model, stamp: int, gestures: list[GestureClass], setting
         cards.prediction_cards(live, gestures, waiting=cards.BROWSER_WAITING)  # type: ignore[arg-type] - as a StreamSnapshot
         with st.container(key="live_labels"):  # as the server path's cards.labels_line
             st.caption(plain(f"Labels: {label_text(live.hands)}"))
-        # the tab measures its rate as it runs and sends it with a label change only: none yet at its first frame
-        rate = f": {live.fps:.1f} frames a second" if live.fps > 0 else ""
-        st.caption(f"Video: your browser finds the hands{rate}.")
-        with details_panel():
-            st.caption(f"The server got {live.events} changes of label from this tab and skipped "
-                       f"{live.gate.dropped} that came too fast; the rate is the tab's at its last change.")  # fmt: skip
         outputs_panel.status(session)
+
+
+def _video_notes(live: BrowserLive) -> None:
+    # the tab measures its rate as it runs and sends it with its answers: none yet at its first frame
+    rate = f": {live.fps:.1f} frames a second" if live.fps > 0 else ""
+    st.caption(f"Video: your browser finds the hands{rate}.")
+    with details_panel():
+        st.caption(f"The server got {live.events} answers from this tab (at each change of label, and every 2.5 s "
+                   f"at most while the numbers move) and skipped {live.gate.dropped} that came too fast; the rate is "
+                   "the tab's at its last answer.")  # fmt: skip
 
 
 def _camera_ready(live: BrowserLive) -> bool:
     return live.running and live.problem is None
 
 
+def _state(project: str) -> BrowserLive:
+    """This session's ``BrowserLive`` for ``project``, afresh for another project, or when no tab has sent a value
+    yet while the state holds one's (the component's value goes when the page is left, and the cards must not show
+    the last visit's hands while the new tab is still loading its hand model). One object for a page run: Teach it
+    here reads whether the camera runs from the one it was handed."""
+    live: BrowserLive | None = st.session_state.get("browser_live")
+    if live is None or live.project != project or (live.tab and st.session_state.get(KEY) is None):
+        live = BrowserLive(project=project)
+        st.session_state["browser_live"] = live
+    return live
+
+
 def label_text(hands: list[tuple[str, Prediction | None]]) -> str:
-    """The labels the tab draws, word for word ("thumbs_up 93% (Right)"), for tests and screen readers."""
-    parts = [f"{p.label} {p.score:.0%} ({h})" for h, p in hands if p is not None]
+    """The labels the tab draws, word for word ("thumbs_up 93% (Right)", ``Prediction.short_text``), for tests
+    and screen readers."""
+    parts = [f"{p.short_text()} ({h})" for h, p in hands if p is not None]
     return "; ".join(parts) if parts else "none"
 
 
-def _handle(event: dict, live: BrowserLive, model, session) -> None:  # noqa: ANN001
-    kind = event.get("kind")
+def _handle(event: dict, live: BrowserLive, model, version: str, session) -> None:  # noqa: ANN001
+    kind, tab = event.get("kind"), str(event.get("tab", ""))[:64]
+    if keypoints_path.fall_back_if_tab_failed(event):
+        st.session_state.pop("browser_live", None)
+        st.rerun(scope="app")  # the page draws the server path's webcam instead
+    if tab != live.tab:  # a new iframe (the page was opened again): nothing of the one before holds
+        fresh = BrowserLive(project=live.project, tab=tab, events=live.events, gate=live.gate)
+        live.__dict__.update(fresh.__dict__)  # in place: Teach it here's check holds this object
     if kind == "status":
         live.running = event.get("state") == "ready"
         live.problem = None if live.running else str(event.get("message", "the camera did not start"))[:300]
@@ -140,11 +175,12 @@ def _handle(event: dict, live: BrowserLive, model, session) -> None:  # noqa: AN
             time.sleep(min(live.gate.pause, 0.5))  # this session's reruns slow down; the others' do not
             return
         try:
-            checked = label_result(event, list(model.classes), live.events)
-        except ValueError as exc:
-            live.problem = f"The browser sent a label the server refused: {exc}"
+            checked = label_result(event, list(model.classes), live.events, version)
+        except ValueError as exc:  # this event only: the next good one clears it
+            live.refused = f"The browser sent an answer the server refused: {exc}"
             return
         live.events += 1
+        live.refused, live.shown_seq = None, int(event["seq"])
         live.running, live.fps = True, checked.fps
         live.hands = [(k.handedness, p) for k, p in zip(checked.result.hands, checked.result.predictions, strict=True)]
         if session.outputs is not None:

@@ -51,9 +51,23 @@ def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass], bod
                 continue
             title = "❔ unknown" if prediction.label == UNKNOWN_LABEL else state.title_of(prediction.label, gestures)
             st.markdown(f"### {plain(title)}")
-            reason = why_unknown(prediction, gestures)
-            st.caption(reason if reason else f"confidence {prediction.score:.0%}")
+            st.caption(what_decided(prediction, gestures))
             _top3(prediction, gestures)
+
+
+def what_decided(prediction: Prediction, gestures: list[GestureClass]) -> str:
+    """The card's line under the label: what decided it, with the number that did (``Prediction.short_text`` is
+    the short form drawn on the video). The bars under it are always the model's probabilities."""
+    reason = why_unknown(prediction, gestures)
+    if reason:
+        return reason
+    if prediction.distance is None:
+        return f"confidence {prediction.score:.0%}"
+    alone = f"the model alone: {prediction.score:.0%}"  # the bars' number, named: not what decided here
+    if prediction.by_examples:
+        return f"like your own examples ({prediction.distance:.1f}× the distance that still counts); {alone}"
+    return (f"closer to it than to any sign you did not teach, though {prediction.distance:.1f}× the distance "
+            f"that counts from your examples; {alone}")  # fmt: skip
 
 
 def prediction_text(snapshot: StreamSnapshot) -> str:

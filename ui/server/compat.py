@@ -101,3 +101,88 @@ def end_websockets_quietly() -> bool:
     receive_bytes.ends_quietly = True  # type: ignore[attr-defined]
     WebSocket.receive_bytes = receive_bytes  # type: ignore[method-assign]
     return True
+
+
+# Streamlit's page probes the server at its own address first: opened at /record, it asked /record/_stcore/health
+# and /record/_stcore/host-config (two 404s in the console), then /_stcore/... (streamlit/streamlit#7074). Told
+# where the server is (``window.__streamlit.BACKEND_BASE_URL``, read by Streamlit's frontend before it connects),
+# it asks there only. The script goes into the HTML page Streamlit serves for every page address.
+_BASE_SCRIPT = (
+    "<script>window.__streamlit = Object.assign({{BACKEND_BASE_URL: new URL({base}, location.origin).href}}, "
+    "window.__streamlit || {{}});</script>"
+)
+
+
+def server_base_for_pages() -> bool:
+    """Every page address connects to the server's root at once (no 404 probes); True when the guard is in place."""
+    try:
+        from starlette.middleware import Middleware
+        from streamlit.web.server.starlette import starlette_app
+    except ImportError:
+        return False
+    original = starlette_app.create_streamlit_middleware
+    if getattr(original, "names_server_base", False):
+        return True
+
+    def create_streamlit_middleware() -> list:
+        return [*original(), Middleware(_ServerBase)]  # last: innermost, before the gzip middleware compresses
+
+    create_streamlit_middleware.names_server_base = True  # type: ignore[attr-defined]
+    starlette_app.create_streamlit_middleware = create_streamlit_middleware  # type: ignore[assignment]
+    return True
+
+
+def _base_path() -> str:
+    from streamlit import config
+
+    path = str(config.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{path}/" if path else "/"
+
+
+class _ServerBase:
+    """ASGI middleware: the script above, before the first script of each HTML page served (Streamlit's index)."""
+
+    def __init__(self, app) -> None:  # noqa: ANN001 - an ASGI app
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001 - ASGI's own signature
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or scope.get("method") != "GET" or not _page_address(path):
+            await self.app(scope, receive, send)
+            return
+        start: dict | None = None
+        body: list[bytes] = []
+
+        async def edit(message: dict) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = dict(message.get("headers", []))
+                if message.get("status") == 200 and headers.get(b"content-type", b"").startswith(b"text/html"):
+                    start = message
+                    return
+            elif start is not None and message["type"] == "http.response.body":
+                body.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                await _send_with_base(send, start, b"".join(body))
+                return
+            await send(message)
+
+        await self.app(scope, receive, edit)
+
+
+def _page_address(path: str) -> bool:
+    """A page's address ("/", "/record"), not a file, a component's page or an endpoint."""
+    return "." not in path.rsplit("/", 1)[-1] and not any(f"/{p}/" in path for p in ("_stcore", "component", "media",
+                                                                                    "static", "app"))  # fmt: skip
+
+
+async def _send_with_base(send, start: dict, html: bytes) -> None:  # noqa: ANN001 - the ASGI send
+    import json
+
+    script = _BASE_SCRIPT.format(base=json.dumps(_base_path())).encode()
+    at = html.find(b"<script")
+    html = html if at < 0 or b"BACKEND_BASE_URL" in html else html[:at] + script + html[at:]
+    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"content-length", b"etag")]
+    await send({**start, "headers": [*headers, (b"content-length", str(len(html)).encode())]})
+    await send({"type": "http.response.body", "body": html})

@@ -53,7 +53,12 @@ def main(options: Sequence[str] | None = None) -> int:
     from streamlit.web import cli as streamlit_cli
 
     from ui.server.busy import show_busy_notices
-    from ui.server.compat import end_websockets_quietly, fix_media_responses, keep_pending_full_reruns
+    from ui.server.compat import (
+        end_websockets_quietly,
+        fix_media_responses,
+        keep_pending_full_reruns,
+        server_base_for_pages,
+    )
     from ui.server.ice import keep_ice_on_served_address
     from ui.server.limits import bound_websockets, quiet_resource_errors, raise_open_files_limit
 
@@ -62,6 +67,7 @@ def main(options: Sequence[str] | None = None) -> int:
     keep_pending_full_reruns()  # a click is never lost to a fragment's timer (ui/server/compat.py)
     keep_ice_on_served_address()  # the webcam's UDP sockets listen where the app does (ui/server/ice.py)
     end_websockets_quietly()  # a tab closed mid-send is a disconnect, not an ASGI traceback (ui/server/compat.py)
+    server_base_for_pages()  # a page's own address asks the server's root, no 404s first (ui/server/compat.py)
     navigate_through_app_py()
     print(raise_open_files_limit(), flush=True)  # a class's websockets need descriptors (ui/server/limits.py)
     bound_websockets()  # one address cannot take them all

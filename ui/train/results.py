@@ -43,18 +43,33 @@ def history_frames(snapshot: RunSnapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
     return loss, accuracy
 
 
-def curves_spec(value_name: str) -> dict:
-    """Vega-Lite lines of the ``LEARNED`` and ``SET_ASIDE`` columns over ``pass``.
+def curves_spec(value_name: str, frame: pd.DataFrame) -> dict:
+    """Vega-Lite lines of ``frame``'s ``LEARNED`` and ``SET_ASIDE`` columns over ``pass`` (its index).
 
     A plain spec rather than ``st.line_chart``: that builds an Altair chart whose schema
-    validation took most of a core at the fragment's refresh rate, starving the training thread.
+    validation took most of a core at the fragment's refresh rate, starving the training thread. The axes'
+    ranges come with the spec: a chart drawn afresh (``ui.train.charts``) computed them on no data first, and
+    Vega warned "Infinite extent" in the browser's console at every redraw.
     """
+    values = frame.to_numpy(dtype=float)
+    top = float(np.nanmax(values)) if np.isfinite(values).any() else 1.0
+    last = int(frame.index.max()) if len(frame.index) else 1
     return {
         "transform": [{"fold": [LEARNED, SET_ASIDE], "as": ["set", value_name]}],
         "mark": {"type": "line"},
         "encoding": {
-            "x": {"field": "pass", "type": "quantitative", "title": "pass over the samples"},
-            "y": {"field": value_name, "type": "quantitative", "title": None},  # the caption names it
+            "x": {
+                "field": "pass",
+                "type": "quantitative",
+                "title": "pass over the samples",
+                "scale": {"domain": [min(1, last), max(last, 1)]},
+            },  # fmt: skip
+            "y": {
+                "field": value_name,
+                "type": "quantitative",
+                "title": None,  # the caption names it
+                "scale": {"domain": [0, max(top, 1.0) if value_name == "accuracy" else max(top, 1e-6)]},
+            },  # fmt: skip
             "color": {"field": "set", "type": "nominal", "title": None, "legend": {"orient": "bottom"}},
         },
     }
@@ -99,10 +114,10 @@ def curves(snapshot: RunSnapshot, starter: bool) -> None:
     left, right = st.columns(2)
     left.caption("Loss (lower is better)")
     with left:
-        chart(loss.reset_index(), curves_spec("loss"), "train_loss", height=220)
+        chart(loss.reset_index(), curves_spec("loss", loss), "train_loss", height=220)
     right.caption("Accuracy")
     with right:
-        chart(accuracy.reset_index(), curves_spec("accuracy"), "train_accuracy", height=220)
+        chart(accuracy.reset_index(), curves_spec("accuracy", accuracy), "train_accuracy", height=220)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,54 @@
+"""A camera any browser engine can be given: real frames drawn on a canvas, streamed by ``captureStream``.
+
+Chromium has a fake camera that plays a y4m file; WebKitGTK's mock camera shows a test pattern only. This one
+replaces ``navigator.mediaDevices.getUserMedia`` in the browser path's frame with a 640×480 canvas stream, on
+which the test puts the pictures it chooses (``show``), so the same frames go through the tab's real path in
+either engine. Installed before the tab starts (an init script, Chromium) or after it asked for a camera and
+offered *Try the camera again* (WebKit, whose WebDriver has no init scripts).
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+CAMERA_FRAME_TITLE = "ui.browser.component.handteach_camera"
+
+# window.handteachCamera.show([dataURL, ...]) loops those pictures at 30 frames a second, scaled to 640×480;
+# window.handteachCamera.drawn counts frames drawn (a test waits for the pictures to be on the stream).
+INSTALL = """
+(() => {
+  if (window.handteachCamera) return;
+  const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 480 });
+  const ctx = canvas.getContext('2d');
+  const camera = { pictures: [], index: 0, drawn: 0 };
+  camera.show = (urls) => {
+    camera.pictures = urls.map((src) => Object.assign(new Image(), { src }));
+    camera.index = 0;
+    return Promise.all(camera.pictures.map((p) => p.decode())).then(() => camera.pictures.length);
+  };
+  setInterval(() => {
+    const picture = camera.pictures[camera.index % Math.max(1, camera.pictures.length)];
+    if (picture && picture.complete && picture.naturalWidth) {
+      ctx.drawImage(picture, 0, 0, 640, 480);
+      camera.index += 1;
+      camera.drawn += 1;
+    } else {
+      ctx.fillRect(0, 0, 640, 480);  // a dark frame until pictures come: a video plays only once frames flow
+    }
+  }, 33);
+  const stream = canvas.captureStream(30);
+  // on the prototype: WebKit ignores an own property assigned to navigator.mediaDevices
+  MediaDevices.prototype.getUserMedia = async () => stream;
+  window.handteachCamera = camera;
+})();
+"""
+
+# the same, as an init script that acts in the browser path's frame only (by its title: the script runs as the
+# frame's document is made, while its address still reads about:blank)
+INIT_SCRIPT = f"if (window.frameElement && window.frameElement.title === '{CAMERA_FRAME_TITLE}') {{ {INSTALL} }}"
+
+
+def data_url(path: Path) -> str:
+    """A JPEG file as a data: URL the page can draw without asking any server."""
+    return "data:image/jpeg;base64," + base64.b64encode(path.read_bytes()).decode("ascii")

@@ -1,0 +1,159 @@
+"""Live on the browser path in real Chromium at 1280×720 (issue 52): the numbers the card shows are the tab's.
+
+The fake camera plays the shared ASL video; the project is the starter's (no own examples: each answer's number is
+its confidence). One app and one page for the module, in this order:
+
+* the card's number follows a hand whose label stays (the tab sent a label only when it changed: it froze);
+* the card is the video's, and a page opened again shows no hand of its last visit while its tab loads;
+* the drawn label and the video's column: no empty band under the video at 1280×720;
+* a refused answer (probabilities of the wrong length, NaN, or of a model the page no longer runs) is one line for
+  that event only: the next good one clears it, and Teach it here records meanwhile;
+* the browser console: no warning repeated in one page load, no 404 (``console_watch`` in browsermaker).
+
+Skips with the reason without chromium, ffmpeg, playwright, the shared video or the built frontend.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from browsermaker import card_number_follows_the_hand, console_watch
+from conftest import fake_camera_or_skip
+from test_browser_path import camera_frame
+
+from bench.browser import AppServer, browser_page, wait_app_ready
+from bench.fake_camera import DEFAULT_VIDEO
+from ui.browser.component import BUILD_COMMAND, missing_assets
+
+pytestmark = pytest.mark.slow
+REFUSED = "The browser sent an answer the server refused"
+# the tab's count of label changes sent, and whether the server read all it sent 0.5 s ago or more
+TAB_STATE = """() => { const h = window.handteach, s = h.state;
+    return { changes: s.labelChanges, settled: h.outbox.idle() && performance.now() - s.lastEventAt > 500 }; }"""
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - (server, page, console)
+    if missing_assets():
+        pytest.skip(f"the browser path is not built ({', '.join(missing_assets())} missing): run `{BUILD_COMMAND}`")
+    base = tmp_path_factory.mktemp("browser-live-answers")
+    y4m = fake_camera_or_skip(DEFAULT_VIDEO, base / "y4m")
+    server = AppServer(base / "data", keypoints="browser").start()
+    try:
+        with browser_page(y4m, 1280, 720) as page:
+            console = console_watch(page)
+            page.goto(f"{server.url}/live")  # opened directly: no /live/_stcore/* probes either
+            wait_app_ready(page)
+            yield server, page, console
+    finally:
+        server.stop()
+
+
+def _ready_frame(page):  # noqa: ANN001, ANN202 - the component's frame once its gesture model runs
+    frame = camera_frame(page)
+    frame.wait_for_function("() => window.handteach.state.session", timeout=90_000)
+    return frame
+
+
+def test_the_card_s_number_follows_a_hand_whose_label_stays(live) -> None:  # noqa: ANN001
+    _, page, _ = live
+    frame = _ready_frame(page)
+    card_number_follows_the_hand(page, lambda: frame.evaluate(TAB_STATE))
+
+
+def test_the_card_is_the_video_s_and_a_page_opened_again_shows_no_old_hand(live) -> None:  # noqa: ANN001
+    from test_browser_path import _video_draws_what_the_card_says
+
+    server, page, _ = live
+    _video_draws_what_the_card_says(page, _ready_frame(page))
+    page.get_by_role("link", name="Record").first.click()
+    wait_app_ready(page)
+    page.get_by_role("link", name="Live").first.click()
+    page.locator(".st-key-live_prediction").wait_for(timeout=30_000)
+    # the new tab loads its hand model for a second or more: the card must not show the last visit's hand meanwhile
+    loading = frame_loading = None
+    for _ in range(20):
+        text = page.locator(".st-key-live_prediction").inner_text()
+        frames = [f for f in page.frames if "handteach_camera" in (f.url or "")]
+        frame_loading = bool(frames) and frames[0].evaluate(
+            "() => !(window.handteach && window.handteach.state.session)"
+        )
+        if frame_loading:
+            loading = text
+            break
+        time.sleep(0.1)
+    assert loading is not None, "the tab was never seen loading"
+    assert not re.search(r"(Left|Right|Unknown) hand", loading) and "Labels: none" in loading, loading
+    assert "Allow the camera" in loading, loading
+    _video_draws_what_the_card_says(page, _ready_frame(page))  # and then the new tab's answers
+
+
+def test_no_empty_band_under_the_video(live) -> None:  # noqa: ANN001
+    _, page, _ = live
+    _ready_frame(page)
+    gap = page.evaluate(
+        """() => { const f = document.querySelector('iframe[title="ui.browser.component.handteach_camera"]');
+        const column = f.closest('[data-testid="stColumn"]');
+        const bottom = Math.max(...[...column.querySelectorAll('[data-testid="stElementContainer"]')]
+          .map(e => e.getBoundingClientRect().bottom));
+        const next = document.querySelector('.st-key-live_browser_settings');
+        return next.getBoundingClientRect().top - bottom; }"""
+    )
+    assert gap <= 60, f"{gap:.0f} px of nothing between the video's column and the settings under it"
+
+
+def _inject(frame, hand: dict, version: str | None = None) -> None:  # noqa: ANN001
+    """One label event from the tab's outbox, delivered for sure (as a take is), of the tab's current hand."""
+    frame.evaluate(
+        """([hand, version]) => { const s = window.handteach.state;
+        const event = { kind: "labels", model_version: version || s.modelVersion, fps: 20, frame_size: [640, 480],
+          hands: [{ handedness: "Right", label: "unknown", class_index: 0, known: false, distance: null,
+                    like_untaught: false, normalised: Array.from({ length: 21 }, () => [0.5, 0.5, 0]), ...hand }] };
+        window.handteach.outbox.send(event, performance.now(), { must: true }); }""",
+        [hand, version],
+    )
+
+
+@pytest.mark.parametrize(
+    ("hand", "version", "why"),
+    [
+        ({"probabilities": [0.5, 0.5]}, None, "expected 8 probabilities (one per gesture of this model), got 2"),
+        ({"probabilities": [float("nan")] + [0.0] * 7}, None, "expected numbers from 0 to 1"),
+        ({"probabilities": [1.0] + [0.0] * 7}, "0-before-training", "a model this page no longer runs"),
+    ],
+    ids=["wrong-length", "nan", "old-model"],
+)
+def test_a_refused_answer_is_one_line_for_that_event_only(live, hand: dict, version: str | None, why: str) -> None:  # noqa: ANN001
+    _, page, _ = live
+    frame = _ready_frame(page)
+    frame.wait_for_function("() => window.handteach.outbox.idle()", timeout=30_000)
+    _inject(frame, hand, version)
+    warning = page.locator(".st-key-live_prediction").get_by_text(REFUSED)
+    warning.wait_for(timeout=30_000)
+    text = warning.inner_text()
+    assert why in text and text.count("\n") == 0, text  # NaN goes out as null: "expected numbers"
+    warning.wait_for(state="detached", timeout=30_000)  # the tab's next answer clears it
+    card = page.locator(".st-key-live_card_0").inner_text()
+    assert re.search(r"(Left|Right|Unknown) hand", card), card
+
+
+def test_teach_it_here_records_after_a_refused_answer(live) -> None:  # noqa: ANN001 - last: it trains
+    _, page, _ = live
+    frame = _ready_frame(page)
+    frame.wait_for_function("() => window.handteach.outbox.idle()", timeout=30_000)
+    _inject(frame, {"probabilities": [0.5, 0.5]})
+    page.locator(".st-key-live_prediction").get_by_text(REFUSED).wait_for(timeout=30_000)
+    page.get_by_text("🩹 A wrong answer? Teach it here").click()
+    page.get_by_role("button", name=re.compile("^⏺ Show .*thumbs_up")).click()
+    page.get_by_text("Recording 👍 thumbs_up in the camera view").wait_for(timeout=30_000)
+    assert page.get_by_text("The camera is not running yet").count() == 0
+
+
+def test_the_console_repeats_no_warning_in_a_page_load(live) -> None:  # noqa: ANN001 - after the others
+    _, page, console = live
+    page.goto(page.url.split("?")[0].rsplit("/", 1)[0] + "/record")  # a page's own address, opened directly
+    wait_app_ready(page)
+    time.sleep(2)
+    console.assert_quiet()
