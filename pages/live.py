@@ -36,7 +36,8 @@ elif keypoints_path.use_browser_for(state.store(), project):  # the sidebar's se
 else:
     session = stream_session("live", draw_predictions=True)
     video_col, result_col = st.columns([3, 2], gap="large")
-    with result_col:
+    with result_col:  # beside the video at 1280x720: the cards, then Teach it here, then the settings under them
+        results_slot, fix_slot = st.container(), st.container()
         threshold, tolerance = unknown_setting(model, project)
         hands = st.segmented_control(
             "Hands to follow",
@@ -78,8 +79,9 @@ else:
         with st.container(key="live_cpm_panel"):
             cpm_panel.show_stream(session.snapshot(), cpm_view or "MULTI", cpm_panel.title(backend))
 
-    with result_col:
+    with results_slot:
         st.fragment(run_every=0.5 if playing else None)(live_results)()
+    with fix_slot:
         known = list(model.classes) if model is not None else None
         # the Teach it here panel polls only while its take or training runs: redrawn idle, it lost presses
         polling = playing and live_fix.in_progress(session, project)

@@ -1,10 +1,11 @@
 """Live on the browser path: the tab finds the hands and the gestures; the page shows its labels and sends them on.
 
 One fragment holds the camera component and the cards, so a label event reruns only it; the settings (the unknown
-slider, *Hands to follow*, the Outputs expander) and *Teach it here* lie outside it, under the video: a label
-event reruns none of their widgets (7 of a rerun's 10.5 ms went to them), and changing one reruns the page,
-which hands the fragment their new values. The page reruns too when a take arrives, for *Teach it here* to
-follow its training; its button reads whether the camera runs as it is pressed. The tab
+slider, *Hands to follow*, the Outputs expander) lie outside it, under the video: a label event reruns none of their
+widgets (7 of a rerun's 10.5 ms went to them), and changing one reruns the page, which hands the fragment their new
+values. *Teach it here* sits in the fragment under the card, beside the video that draws its countdown (under the
+video, open, it scrolled the video off a 1280x720 window). The page reruns too when a take arrives, for *Teach it
+here* to follow its training; its button reads whether the camera runs as it is pressed. The tab
 sends each hand's label when it changes (``core.outputs.browser_labels``): checked, paced per session by an
 ``EventGate``, shown on the cards and published to the same ``Outputs`` the server path uses
 (``ui.live.outputs_panel``, on this session's ``StreamSession``, whose webcam never starts here).
@@ -67,9 +68,6 @@ def live_browser(project: str, model, gestures: list[GestureClass], debug_frames
             smoothing = steady_setting(in_browser=True)
             st.caption("The 3D view and the CPM panel need keypoints on the server (sidebar).")
         with right:
-            live: BrowserLive = st.session_state.setdefault("browser_live", BrowserLive())
-            known = list(model.classes) if model is not None else None
-            browser_fix.panel(state.store(), project, gestures, known, lambda: _camera_ready(live))
             hands = st.segmented_control("Hands to follow", [1, 2], default=1, key="live_hands")
             outputs_panel.show(session)
     stamp = state.model_stamp(project)  # the model the page loaded; a later save reruns the page (_body)
@@ -116,6 +114,9 @@ def _body(project: str, model, stamp: int, gestures: list[GestureClass], setting
             st.caption(f"The server got {live.events} changes of label from this tab and skipped "
                        f"{live.gate.dropped} that came too fast; the rate is the tab's at its last change.")  # fmt: skip
         outputs_panel.status(session)
+    with result_col, st.container(key="live_fix_slot"):  # under the card, beside the video: its countdown in view
+        known = list(model.classes) if model is not None else None
+        browser_fix.panel(state.store(), project, gestures, known, lambda: _camera_ready(live))
 
 
 def _camera_ready(live: BrowserLive) -> bool:
