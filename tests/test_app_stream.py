@@ -493,3 +493,23 @@ def test_the_webcam_looks_as_the_browser_path_draws_it() -> None:
     assert _colour_count(out, (51, 51, 51)) > 500  # the label's box: black at 60% over the grey
     unknown = Prediction(UNKNOWN_LABEL, 0.4, {"thumbs_up": 0.4, "ok": 0.35, "fist": 0.25})
     assert _colour_count(selfie_view(frame, FrameResult([hand], [unknown])), WEBCAM_STYLE.unknown_text_colour) > 20
+
+
+def test_a_webcam_stream_keeps_numpy_s_blas_on_one_thread() -> None:
+    """Issue 52's Live cost: every frame's distances to the model's kept hands are one numpy product, and OpenBLAS's
+    second thread spun after each (7-9 ms of server CPU a frame in bench/webcam.py, counted as "reruns"). Once a
+    stream session exists numpy's BLAS runs on one thread. In a fresh interpreter: the limit is process-wide."""
+    import subprocess
+    import sys
+
+    script = (
+        "import numpy\nfrom threadpoolctl import threadpool_info\n"
+        "blas = lambda: [p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas']\n"
+        "before = blas()\nfrom ui.webcam.stream import StreamSession\nStreamSession('live')\nprint(before, blas())"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {"OPENBLAS_NUM_THREADS": "2", "PATH": "/usr/bin:/bin"}  # two threads to begin with, whatever the machine
+    out = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    before, after = out.stdout.strip().splitlines()[-1].split("] [")
+    assert before == "[2" and set(after.rstrip("]").split(", ")) == {"1"}, out.stdout  # every BLAS loaded by then
