@@ -39,6 +39,9 @@ class FixPlan:
 
 
 EXPANDER = "🩹 A wrong answer? Teach it here"
+# under the button on both paths; one caption: the panel fits beside the video at 1280x720
+HOW = ("Hold the gesture the way you hold it now: handteach adds the take to its samples and trains again (a few "
+       "seconds), then Live runs the new model. A gesture not listed: add it on Record, then train.")  # fmt: skip
 
 
 def fix_target(project: str, gestures: list[GestureClass], model_classes: list[str] | None) -> str | None:
@@ -56,7 +59,6 @@ def fix_target(project: str, gestures: list[GestureClass], model_classes: list[s
         return None
     target = st.selectbox("It should be", names, format_func=lambda n: state.title_of(n, gestures),
                           key=f"live_fix_class_{project}")  # fmt: skip
-    st.caption("The gestures Live knows. To teach a new one, add it on Record, then train.")
     return target
 
 
@@ -113,12 +115,11 @@ def _draw(session: StreamSession, store: Store, project: str, gestures: list[Ges
         why = "Press START on the video first" if not playing else ("Wait for the take and training to end"
                                                                      if busy or training else None)  # fmt: skip
         title = plain(state.title_of(target, gestures))
+        if taking:  # above the button: in the window with the video at 1280x720 (under the caption it was not)
+            _follow(recording, store, project, gestures, model_classes, body)
         st.button(f"⏺ Show {title} for {plan.duration:g} s, then retrain", disabled=why is not None, help=why,
                   on_click=session.start_recording, args=(plan,), key="live_fix_record")  # fmt: skip
-        st.caption("Hold the gesture the way you hold it now: handteach adds the take to its samples and "
-                   "trains again (a few seconds). Live then runs the new model.")  # fmt: skip
-        if taking:
-            _follow(recording, store, project, gestures, model_classes, body)
+        st.caption(HOW)
 
 
 def _follow(recording: RecordStatus, store: Store, project: str, gestures: list[GestureClass],
