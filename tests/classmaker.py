@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from core.classes.access import Viewer
@@ -31,10 +32,10 @@ class ClassSetup:
 
 
 def fill_project(store: Store, name: str, samples: int, seed: int) -> None:
-    """A project of ``store``'s viewer with ``samples`` samples of 'ok' (a fake JPEG crop each) and a model file."""
+    """A project of ``store``'s viewer with ``samples`` samples of 'ok' (a random JPEG crop each) and a model file."""
     rng = np.random.default_rng(seed)
     store.create_project(name)
-    crop = b"\xff\xd8" + bytes(rng.integers(0, 255, 200, dtype=np.uint8)) + b"\xff\xd9"
+    crop = cv2.imencode(".jpg", rng.integers(0, 255, (48, 48, 3), dtype=np.uint8))[1].tobytes()
     store.add_samples(name, [Sample(make_hand(rng), "ok", "webcam", crop_jpeg=crop) for _ in range(samples)])
     (store.project_dir(name) / "model.safetensors").write_bytes(b"m" * 1000)
 

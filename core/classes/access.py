@@ -90,3 +90,11 @@ def check_copy_out(store: ProjectStore, project: str) -> None:
     with store.read_connection() as conn:
         if access_of(conn, store.viewer, store.project_id(conn, project)) == "shared":
             raise NotYoursError(f"project {project!r} is not yours: only its owner and the teacher may download it")
+
+
+def share_project(store: ProjectStore, project: str, shared: bool) -> None:
+    """Let the owner's class read ``project`` (or stop it); only its owner may (``NotYoursError`` for others)."""
+    with store.write_transaction() as conn:
+        conn.execute(
+            "UPDATE projects SET shared = ? WHERE id = ?", (int(bool(shared)), store.project_id(conn, project))
+        )

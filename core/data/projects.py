@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from core.classes.access import VISIBLE_IDS, Viewer, check_access, visible_args
+from core.classes.access import VISIBLE_IDS, Viewer, access_of, check_access, visible_args
 from core.data.database import Database
 from core.data.project_folders import (
     check_new_name,
@@ -56,7 +56,10 @@ class ProjectStore(Database):
         return row[0]
 
     def require_owner(self, conn: sqlite3.Connection, pid: int, name: str) -> None:
-        """Inside a write transaction: ``NotYoursError`` unless the viewer (if any) owns project ``pid``."""
+        """Inside a write transaction (Replace): ``NotYoursError`` unless the viewer (if any) owns project ``pid``;
+        one they may not even see is a name taken by someone else (``DuplicateNameError``)."""
+        if self.viewer is not None and access_of(conn, self.viewer, pid) is None:
+            raise DuplicateNameError(f"the name {name!r} is taken on this server: choose another")
         if self.viewer is not None:
             check_access(conn, self.viewer, pid, name, change=True)
 
