@@ -90,6 +90,9 @@ def current_project() -> str:
     problem = folder_problem(s.data_dir, name) if name in projects else None
     if problem:  # an older handteach's name too long for a folder: every page would fail on it, so say so and go on
         st.warning(plain(problem))
+    if name not in projects and isinstance(name, str) and name:  # a link to a project gone, renamed or never here
+        shown = name if len(name) <= 100 else f"{name[:100]}…"
+        st.warning(plain(f"No project named {shown!r} here: opened {DEFAULT_PROJECT!r} instead (choose one on Home)"))
     if name not in projects or problem:
         name = s.ensure_project(DEFAULT_PROJECT)
     set_project(name)
