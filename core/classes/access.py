@@ -98,3 +98,12 @@ def share_project(store: ProjectStore, project: str, shared: bool) -> None:
         conn.execute(
             "UPDATE projects SET shared = ? WHERE id = ?", (int(bool(shared)), store.project_id(conn, project))
         )
+
+
+def own_projects(store: ProjectStore) -> list[str]:
+    """The names of the projects the store's viewer owns (every project with no viewer), by name."""
+    with store.read_connection() as conn:
+        if store.viewer is None:
+            return [r[0] for r in conn.execute("SELECT name FROM projects ORDER BY name")]
+        rows = conn.execute("SELECT name FROM projects WHERE owner = ? ORDER BY name", (store.viewer.account_id,))
+        return [r[0] for r in rows]
