@@ -40,9 +40,10 @@ def fill_project(store: Store, name: str, samples: int, seed: int) -> None:
     (store.project_dir(name) / "model.safetensors").write_bytes(b"m" * 1000)
 
 
-def make_class(data_dir: Path, class_name: str = "7B") -> ClassSetup:
+def make_class(data_dir: Path, class_name: str = "7B", crops_allowed: bool = True) -> ClassSetup:
+    """A teacher, Ana and Ben signed in, a project each; crops allowed unless told (a class's default is not)."""
     store = Store(data_dir)
-    school_class = create_class(store, class_name, "Ms Teacher", TEACHER_PASSWORD)
+    school_class = create_class(store, class_name, "Ms Teacher", TEACHER_PASSWORD, crops_allowed=crops_allowed)
     add_student(store, class_name, "Ana", ANA_PASSWORD)
     add_student(store, class_name, "Ben", BEN_PASSWORD)
     people = [sign_in(store, school_class.code, n, p, "127.0.0.1")

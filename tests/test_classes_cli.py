@@ -20,7 +20,7 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
 
 def test_create_add_list_reset_delete_end(tmp_path, capsys) -> None:
     data = ["--data", str(tmp_path)]
-    code, out, _ = _run(capsys, *data, "class", "create", "7B **x**", "--teacher", "Ms Ng")
+    code, out, _ = _run(capsys, *data, "class", "create", "7B **x**", "--teacher", "Ms Ng", "--allow-crops")
     join = re.search(r"Join code: ([A-Z0-9]{6})", out).group(1)
     teacher_password = re.search(r"password: (\S+)", out).group(1)
     assert code == 0 and "Class '7B **x**' created" in out
@@ -32,7 +32,7 @@ def test_create_add_list_reset_delete_end(tmp_path, capsys) -> None:
     fill_project(Store(tmp_path, viewer=zoe), "zoe-signs", 3, seed=0)
 
     code, out, _ = _run(capsys, *data, "class", "list")
-    assert out == f"'7B **x**'  code {join}  1 student(s)  crops off  30 days\n"
+    assert out == f"'7B **x**'  code {join}  1 student(s)  crops kept  30 days\n"
     code, out, _ = _run(capsys, *data, "class", "list", "7B **x**")
     assert out.splitlines()[1].startswith("student  'Zoë'  1 project(s)  last signed in ")
 

@@ -25,9 +25,11 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Literal
 
 from core.classes.access import rows_clause
+from core.classes.retention import keeps_crops
 from core.data.projects import ProjectStore
 from core.data.schema import (
     DB_NAME,
@@ -111,7 +113,10 @@ class Store(ProjectStore):
                              "not single-frame samples")  # fmt: skip
         ids = self.class_ids(conn, pid)
         names = {i: n for n, i in ids.items()}
+        crops = keeps_crops(conn, pid)  # a class's projects keep keypoints only unless its teacher allows crops
         for sample in samples:
+            if not crops and isinstance(sample, Sample) and sample.crop_jpeg is not None:
+                sample = replace(sample, crop_jpeg=None)
             row, name = sample_to_row(sample), validate_name(sample.class_name, "class name")
             if sample.hand.skeleton.name != skeleton:  # raising rolls back the samples already inserted
                 raise StoreError(f"a {sample.hand.skeleton.name} sample cannot enter the {skeleton} project {project!r}")

@@ -9,9 +9,12 @@ again on every run: a student deleted by the teacher is signed out at their next
 
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
 
 from core.classes.access import Viewer, own_projects
+from core.classes.retention import expire_crops
 from core.classes.roster import class_mode
 from core.classes.signin import SignInError, sign_in, viewer_of
 from core.data.schema import DuplicateNameError, StoreError
@@ -57,6 +60,8 @@ def _sign_in_form(store: Store) -> None:
         st.error(str(exc))
         return
     st.session_state[VIEWER_KEY] = viewer
+    with contextlib.suppress(StoreError):  # busy now: the next sign-in does it
+        expire_crops(store)  # pictures older than the class's retention go (core/classes/retention.py)
     st.rerun()
 
 
