@@ -2,7 +2,8 @@
 
 With no class on the server ``gate`` returns None and nothing changes (one person, no sign-in). With one, a
 session that has not signed in sees the sign-in form and nothing else; a signed-in one keeps its ``Viewer``
-in Streamlit's session state (this tab, until it closes or signs out), and ``ui.common.state.store`` opens
+in Streamlit's session state and, through ``ui.server.session_cookie``, in a signed, expiring HttpOnly cookie
+(a reload or a new tab stays signed in for 8 hours, until *Sign out*), and ``ui.common.state.store`` opens
 the store as that person, so every page lists, opens and changes only what they may. The viewer is looked up
 again on every run: a student deleted by the teacher is signed out at their next click.
 """
@@ -10,17 +11,22 @@ again on every run: a student deleted by the teacher is signed out at their next
 from __future__ import annotations
 
 import contextlib
+import json
 
 import streamlit as st
 
 from core.classes.access import Viewer, own_projects
 from core.classes.retention import expire_crops
 from core.classes.roster import class_mode
+from core.classes.session import session_token, viewer_from_token
 from core.classes.signin import SignInError, sign_in, viewer_of
 from core.data.schema import DuplicateNameError, StoreError
 from core.data.store import Store
+from ui.server.session_cookie import COOKIE, ROUTE
 
 VIEWER_KEY = "handteach_viewer"
+_TOKEN_PENDING = "handteach_session_token"  # signed in this run: the token goes to the cookie on the next
+_SIGNED_OUT = "handteach_signed_out"  # this session signed out: its (stale) cookie header no longer signs in
 
 
 def signed_in() -> Viewer | None:
@@ -35,13 +41,30 @@ def gate(store: Store) -> Viewer | None:
         st.session_state.pop(VIEWER_KEY, None)
         return None
     viewer = signed_in()
+    if viewer is None and not st.session_state.get(_SIGNED_OUT):  # a reload, a new tab: the cookie, if it holds
+        viewer = viewer_from_token(store, st.context.cookies.get(COOKIE))
+        if viewer is not None:
+            st.session_state[VIEWER_KEY] = viewer
     if viewer is not None and viewer_of(store, viewer.account_id) == viewer:
+        if token := st.session_state.pop(_TOKEN_PENDING, None):
+            _post_to_cookie_route(ROUTE, token)
         _sign_out_button(viewer)
         return viewer
     st.session_state.pop(VIEWER_KEY, None)  # deleted meanwhile, or never signed in
+    if st.session_state.get(_SIGNED_OUT) == "clear cookie":
+        st.session_state[_SIGNED_OUT] = True
+        _post_to_cookie_route(f"{ROUTE}/end", "")
     _sign_in_form(store)
     st.stop()
     return None
+
+
+def _post_to_cookie_route(route: str, body: str) -> None:
+    """POST ``body`` to the cookie route from a same-origin component frame (``ui.server.session_cookie``):
+    a page cannot set a cookie, and the HttpOnly one it sets is out of every script's reach afterwards."""
+    script = f"<script>fetch({json.dumps(route.lstrip('/'))}, {{method: 'POST', body: {json.dumps(body)}, " \
+             "credentials: 'same-origin'});</script>"  # fmt: skip
+    st.sidebar.iframe(script, height=1)  # our own script, the token only: nothing typed by anyone
 
 
 def _sign_in_form(store: Store) -> None:
@@ -60,6 +83,7 @@ def _sign_in_form(store: Store) -> None:
         st.error(str(exc))
         return
     st.session_state[VIEWER_KEY] = viewer
+    st.session_state[_TOKEN_PENDING] = session_token(store, viewer)  # to the cookie on the next run
     with contextlib.suppress(StoreError):  # busy now: the next sign-in does it
         expire_crops(store)  # pictures older than the class's retention go (core/classes/retention.py)
     st.rerun()
@@ -69,6 +93,7 @@ def _sign_out_button(viewer: Viewer) -> None:
     st.sidebar.text(f"Signed in: {viewer.name}")  # st.text: the name exactly as typed, never Markdown
     if st.sidebar.button("Sign out", key="sign_out"):
         st.session_state.clear()
+        st.session_state[_SIGNED_OUT] = "clear cookie"  # this tab's cookie header still holds the old one
         st.rerun()
 
 
