@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.classes.names import MAX_NAME_CHARS, NameError_, check_name, same_name_key
+from core.classes.names import MAX_NAME_CHARS, BadNameError, check_name, same_name_key
 
 
 @pytest.mark.parametrize(
@@ -26,13 +26,13 @@ def test_any_unicode_name_is_kept_as_typed(name: str) -> None:
      ("a\x1b[31m", "control character")],
 )  # fmt: skip
 def test_bad_names_are_refused_in_one_line(name: str, message: str) -> None:
-    with pytest.raises(NameError_, match=None) as caught:
+    with pytest.raises(BadNameError, match=None) as caught:
         check_name(name, "student's name")
     assert message in str(caught.value) and "\n" not in str(caught.value)
 
 
 def test_not_text_is_refused() -> None:
-    with pytest.raises(NameError_, match="must be text, got int"):
+    with pytest.raises(BadNameError, match="must be text, got int"):
         check_name(7, "class name")
 
 

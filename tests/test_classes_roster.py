@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from core.classes.names import NameError_
+from core.classes.names import BadNameError
 from core.classes.roster import accounts, add_student, class_mode, create_class, get_class, list_classes, reset_password
 from core.data.schema import DB_NAME, DuplicateNameError, NotFoundError, StoreError
 from core.data.store import Store
@@ -37,9 +37,9 @@ def test_taken_and_bad_names_are_refused_and_nothing_is_stored(tmp_path) -> None
     add_student(store, "7B", "Ana", "ana-pass")
     with pytest.raises(DuplicateNameError, match="the class already has someone named 'ANA'"):
         add_student(store, "7B", "ANA", "other-pass")
-    with pytest.raises(NameError_, match="10,000 characters long"):
+    with pytest.raises(BadNameError, match="10,000 characters long"):
         add_student(store, "7B", "x" * 10_000, "other-pass")
-    with pytest.raises(NameError_, match="is empty"):
+    with pytest.raises(BadNameError, match="is empty"):
         create_class(store, "", "Mr X", "teacher-pass")
     with pytest.raises(NotFoundError, match="no class named '8C'"):
         add_student(store, "8C", "Ben", "ben-pass")

@@ -2,6 +2,8 @@
 
 Modules: ``names`` (the names people type), ``passwords`` (scrypt), ``access`` (the viewer and the rules the
 store's functions apply, ``core.data.projects``), ``roster`` (classes, teachers, students), ``signin``
-(rate-limited sign-in), ``removal`` (deleting a student or a whole class, with a receipt).
+(rate-limited sign-in), ``session`` (the signed, expiring session token), ``retention`` (pictures kept only
+when the class allows, and not past its retention), ``removal`` (deleting a student or a whole class, with a
+receipt).
 None of them imports Streamlit. With no class created the store has no viewer and works as it always did.
 """

@@ -10,20 +10,20 @@ from core.data.schema import StoreError
 MAX_NAME_CHARS = 100
 
 
-class NameError_(StoreError):
+class BadNameError(StoreError):
     """A name that cannot be kept; the message says why in one line."""
 
 
 def check_name(value: object, what: str) -> str:
-    """``value`` unchanged when it is a usable name; ``NameError_`` saying why not (empty, too long, a line break)."""
+    """``value`` unchanged when it is a usable name; ``BadNameError`` saying why not (empty, too long, a line break)."""
     if not isinstance(value, str):
-        raise NameError_(f"{what} must be text, got {type(value).__name__}")
+        raise BadNameError(f"{what} must be text, got {type(value).__name__}")
     if not value.strip():
-        raise NameError_(f"{what} is empty: type 1 to {MAX_NAME_CHARS} characters")
+        raise BadNameError(f"{what} is empty: type 1 to {MAX_NAME_CHARS} characters")
     if len(value) > MAX_NAME_CHARS:
-        raise NameError_(f"{what} is {len(value):,} characters long: at most {MAX_NAME_CHARS}")
+        raise BadNameError(f"{what} is {len(value):,} characters long: at most {MAX_NAME_CHARS}")
     if any(unicodedata.category(c) == "Cc" for c in value):  # a line break or terminal escape is never a name
-        raise NameError_(f"{what} holds a line break or control character: type it on one line")
+        raise BadNameError(f"{what} holds a line break or control character: type it on one line")
     return value
 
 
