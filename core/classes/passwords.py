@@ -1,8 +1,9 @@
 """Passwords kept as scrypt hashes (``hashlib.scrypt``), checked in constant time; join codes and passwords made up.
 
 A stored hash reads ``scrypt$N$r$p$<salt hex>$<key hex>``: the parameters travel with it, so raising them later
-leaves older hashes checkable. N=2**14, r=8, p=1 (16 MiB; a check took 39 ms at best, 118 ms median, on the 2-core development machine
-at a load of 5): scrypt's interactive-login parameters; each password gets 16 random bytes of salt.
+leaves older hashes checkable. N=2**14, r=8, p=1, scrypt's interactive-login parameters: 16 MiB, and a check
+took 39 ms at best, 118 ms median, on the 2-core development machine at a load of 5. Each password gets 16
+random bytes of salt.
 """
 
 from __future__ import annotations
