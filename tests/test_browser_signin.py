@@ -80,3 +80,44 @@ def test_a_reload_stays_signed_in_a_forged_cookie_does_not_and_sign_out_clears_i
             page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)  # the cookie is gone too
         finally:
             browser.close()
+
+
+def test_the_teacher_sees_both_students_and_a_deleted_student_is_gone_for_good(tmp_path: Path) -> None:
+    import sqlite3
+
+    from browsermaker import served_app
+    from playwright.sync_api import sync_playwright
+
+    from core.cli.main import main
+    from tests.classmaker import TEACHER_PASSWORD
+
+    data = tmp_path / "data"
+    school = make_class(data)
+    with sync_playwright() as pw, served_app(tmp_path, lambda: None) as server:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            teacher, ben = browser.new_context().new_page(), browser.new_context().new_page()
+            for page, name, password in ((teacher, "Ms Teacher", TEACHER_PASSWORD), (ben, "Ben", BEN_PASSWORD)):
+                page.goto(server.url)
+                page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)
+                _sign_in(page, school.code, name, password)
+            teacher.get_by_label("Current project").click()  # the teacher's list: both students' projects
+            teacher.get_by_role("option", name="ana-signs").wait_for(timeout=30_000)
+            teacher.get_by_role("option", name="ben-signs").wait_for(timeout=30_000)
+            teacher.keyboard.press("Escape")
+            ben.get_by_label("Current project").click()
+            ben.get_by_role("option", name="ben-signs").wait_for(timeout=30_000)
+            assert ben.get_by_role("option", name="ana-signs").count() == 0
+            ben.keyboard.press("Escape")
+
+            assert main(["--data", str(data), "class", "delete-student", "7B", "Ben"]) == 0
+            ben.reload()  # his cookie names an account that is gone: the form, nothing else
+            ben.get_by_role("button", name="Sign in").wait_for(timeout=60_000)
+        finally:
+            browser.close()
+    assert not (data / "projects" / "ben-signs").exists()
+    with sqlite3.connect(data / "handteach.sqlite") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM accounts WHERE name = 'Ben'").fetchone() == (0,)
+        assert conn.execute("SELECT COUNT(*) FROM projects WHERE name = 'ben-signs'").fetchone() == (0,)
+        assert conn.execute("SELECT COUNT(*) FROM samples").fetchone() == (20,)  # Ana's only
+    assert not [p for p in data.rglob("*") if "ben" in p.name.lower()]
