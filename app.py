@@ -11,7 +11,7 @@ import streamlit as st
 
 from core.data.schema import StoreError
 from core.io.fds import TooManyOpenFilesError
-from ui.common import state, widgets
+from ui.common import signin, state, widgets
 from ui.common.text import plain
 from ui.jobs import pool
 from ui.server.compat import end_websockets_quietly, fix_media_responses, keep_pending_full_reruns
@@ -38,6 +38,7 @@ navigation = st.navigation(pages)
 
 try:
     state.settings()
+    signin.gate(state.store())  # in a class only: the sign-in form until this session signs in (ui/common/signin.py)
     widgets.sidebar_status()
 except (SettingsError, OSError, ValueError) as exc:
     st.error(f"handteach cannot start: {exc}")

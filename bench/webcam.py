@@ -19,7 +19,7 @@ What it does (the server path; ``--path browser`` is ``bench/webcam_browser.py``
 
 Prints per session the frames served a second and the lag from a frame's arrival to its overlay, the
 server's CPU a frame in all and by part (decode, conversions, keypoints, features, classifier, drawing,
-encode, the page's reruns, the rest: ``bench/webcam_report.py``), then one JSON line:
+encode, the page's reruns, the native pools: ``bench/webcam_report.py``), then one JSON line:
 ``{"fps": ..., "min_fps": ..., "server_cpu_ms_per_frame": ..., "cpu_ms": {...}, "ms": {...}, "sessions": [...]}``.
 The browser and server helpers are ``bench/browser.py``'s, the fake camera ``bench/fake_camera.py``'s.
 """

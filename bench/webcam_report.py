@@ -14,7 +14,7 @@ from bench.server_threads import describe
 # The callback thread's stages, apart from the keypoints (MediaPipe works on its own threads meanwhile)
 CALLBACK_STAGES = ("to_array", "features", "classifier", "cpm", "motion", "record", "draw", "to_frame")
 ORDER = ("decode", "to_array", "keypoints", "features", "classifier", "cpm", "motion", "record", "draw", "to_frame",
-         "encode", "event_loop", "reruns", "writers")  # fmt: skip
+         "encode", "event_loop", "reruns", "pools", "writers")  # fmt: skip
 
 
 def session_summary(samples: list[dict]) -> dict:
@@ -58,8 +58,11 @@ def breakdown(groups_ms: dict[str, float], stages_ms: dict[str, float]) -> dict[
     """
     parts = {k: v for k, v in groups_ms.items() if k not in {"callback", "mediapipe", "ended", "other"}}
     # Streamlit runs each script run (the page's fragments, twice a second a tab) on a thread of its own that
-    # has ended by the time the window closes, or has no name yet: those are the reruns, with OpenCV's pool
-    parts["reruns"] = parts.get("reruns", 0.0) + groups_ms.get("ended", 0.0) + groups_ms.get("other", 0.0)
+    # has ended by the time the window closes: those are the reruns. The threads alive and unnamed are native
+    # pools (numpy's OpenBLAS, torch's, OpenCV's): apart, since issue 52's "reruns" of 18-29 ms a frame were
+    # OpenBLAS's worker spinning, not the page (ui/webcam/blas.py)
+    parts["reruns"] = parts.get("reruns", 0.0) + groups_ms.get("ended", 0.0)
+    parts["pools"] = groups_ms.get("other", 0.0)
     callback = groups_ms.get("callback", 0.0)
     timed = {stage: stages_ms[stage] for stage in CALLBACK_STAGES if stages_ms.get(stage)}
     scale = min(1.0, callback / sum(timed.values())) if timed else 1.0  # never more than the thread used
@@ -102,5 +105,7 @@ def _what(part: str) -> str:
               "to_frame": "the drawn array back to a video frame", "cpm": "the CPM panel's pass",
               "motion": "motion spotting / clip takes", "record": "recording"}  # fmt: skip
     if part == "reruns":
-        return "the page's script runs (a thread each, fragments twice a second a tab), OpenCV's pool, the rest"
+        return "the page's script runs (a thread each, fragments twice a second a tab)"
+    if part == "pools":
+        return "unnamed native threads: numpy's BLAS, torch's and OpenCV's pools, the rest"
     return stages.get(part) or describe(part)

@@ -36,7 +36,8 @@ elif keypoints_path.use_browser_for(state.store(), project):  # the sidebar's se
 else:
     session = stream_session("live", draw_predictions=True)
     video_col, result_col = st.columns([3, 2], gap="large")
-    with result_col:
+    with result_col:  # beside the video at 1280x720: the cards, then Teach it here, then the settings under them
+        results_slot, fix_slot, status_slot = st.container(), st.container(), st.container()
         threshold, tolerance = unknown_setting(model, project)
         hands = st.segmented_control(
             "Hands to follow",
@@ -63,13 +64,15 @@ else:
 
     def live_results() -> None:
         snapshot = session.snapshot(publish=True)  # from now on the video draws the answer the cards show
-        # One container: the rerun's elements come and go (a warning, a card more) inside it, so the panel under
-        # it (Teach it here) keeps its place; shifted, its button was drawn afresh under the pointer
-        with st.container(key="live_results"):
-            with st.container(key="live_prediction"):
-                cards.prediction_cards(snapshot, gestures, body)
-                cards.labels_line(snapshot)  # word for word the labels drawn on the video
-            health.show_stream_health(snapshot, "live")
+        # One container: the rerun's elements come and go (a card more) inside it, so the panel under it (Teach it
+        # here) keeps its place; shifted, its button was drawn afresh under the pointer
+        with st.container(key="live_results"), st.container(key="live_prediction"):
+            cards.prediction_cards(snapshot, gestures, body)
+            cards.labels_line(snapshot)  # word for word the labels drawn on the video
+
+    def live_status() -> None:  # under Teach it here: the card and the panel fit beside the video at 1280x720
+        with st.container(key="live_status"):
+            health.show_stream_health(session.snapshot(), "live")
             outputs_panel.status(session)
             for panel in cards.LIVE_PANELS:
                 panel(session)
@@ -78,13 +81,16 @@ else:
         with st.container(key="live_cpm_panel"):
             cpm_panel.show_stream(session.snapshot(), cpm_view or "MULTI", cpm_panel.title(backend))
 
-    with result_col:
+    with results_slot:
         st.fragment(run_every=0.5 if playing else None)(live_results)()
+    with fix_slot:
         known = list(model.classes) if model is not None else None
         # the Teach it here panel polls only while its take or training runs: redrawn idle, it lost presses
         polling = playing and live_fix.in_progress(session, project)
         fix = st.fragment(run_every=0.5 if polling else None)(live_fix.panel)  # record a take, retrain
         fix(session, state.store(), project, gestures, known, playing, polling)
+    with status_slot:
+        st.fragment(run_every=0.5 if playing else None)(live_status)()
     if show_3d:  # under the video: in the results column it was squeezed (its axis title cut to "epth (m)")
         with video_col:
             st.fragment(run_every=0.5 if playing else None)(cards.stream_view3d)(session, "live_3d_view")

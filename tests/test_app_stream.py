@@ -458,3 +458,58 @@ def test_the_app_shortens_the_gil_switch_interval_but_never_lengthens_it() -> No
         assert sys.getswitchinterval() == pytest.approx(0.0002)
     finally:
         sys.setswitchinterval(before)
+
+
+def _colour_count(rgb: np.ndarray, colour: tuple[int, int, int]) -> int:
+    return int(np.all(rgb == np.array(colour, np.uint8), axis=2).sum())
+
+
+def _hex(colour: tuple[int, int, int]) -> str:
+    return "#" + "".join(f"{c:02x}" for c in colour)
+
+
+def test_the_webcam_looks_as_the_browser_path_draws_it() -> None:
+    """Issue 52 item 10: the server path drew fingers in colours, a green label box with top-3 bars under it, where
+    the browser path's tab draws one green skeleton with red joints and one label on a dark box. Both paths now draw
+    the tab's look (frontend/src/draw.js's colours, read from the file), bars only on the card."""
+    from core.gestures.pipeline import FrameResult
+    from core.types import UNKNOWN_LABEL, Prediction
+    from core.viz.draw import DEFAULT_STYLE, WEBCAM_STYLE
+
+    script = (Path(__file__).resolve().parents[1] / "frontend" / "src" / "draw.js").read_text(encoding="utf-8")
+    for colour in (WEBCAM_STYLE.bone_colour, WEBCAM_STYLE.joint_colour, WEBCAM_STYLE.unknown_text_colour):
+        assert colour is not None and f'"{_hex(colour)}"' in script, (colour, "not in draw.js")
+    assert f"rgba(0,0,0,{WEBCAM_STYLE.label_opacity:g})" in script
+    frame = np.full((480, 640, 3), 128, np.uint8)
+    hand = make_hand(offset=(200.0, 200.0))
+    known = Prediction("thumbs_up", 0.9, {"thumbs_up": 0.9, "ok": 0.06, "fist": 0.04})
+    out = selfie_view(frame, FrameResult([hand], [known]))
+    assert _colour_count(out, WEBCAM_STYLE.bone_colour) > 100  # the bones, one green
+    assert _colour_count(out, WEBCAM_STYLE.joint_colour) > 21 * 4  # 21 red squares
+    fingers = [colour for name, colour in DEFAULT_STYLE.group_colours if name in ("thumb", "index", "ring", "pinky")]
+    assert not any(_colour_count(out, colour) for colour in fingers), "a finger drawn in its own colour"
+    assert not _colour_count(out, DEFAULT_STYLE.bar_colour), "top-3 bars drawn on the video"
+    assert not _colour_count(out, DEFAULT_STYLE.label_colour), "the label on a green box"
+    assert _colour_count(out, (51, 51, 51)) > 500  # the label's box: black at 60% over the grey
+    unknown = Prediction(UNKNOWN_LABEL, 0.4, {"thumbs_up": 0.4, "ok": 0.35, "fist": 0.25})
+    assert _colour_count(selfie_view(frame, FrameResult([hand], [unknown])), WEBCAM_STYLE.unknown_text_colour) > 20
+
+
+def test_a_webcam_stream_keeps_numpy_s_blas_on_one_thread() -> None:
+    """Issue 52's Live cost: every frame's distances to the model's kept hands are one numpy product, and OpenBLAS's
+    second thread spun after each (7-9 ms of server CPU a frame in bench/webcam.py, counted as "reruns"). Once a
+    stream session exists numpy's BLAS runs on one thread. In a fresh interpreter: the limit is process-wide."""
+    import subprocess
+    import sys
+
+    script = (
+        "import numpy\nfrom threadpoolctl import threadpool_info\n"
+        "blas = lambda: [p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas']\n"
+        "before = blas()\nfrom ui.webcam.stream import StreamSession\nStreamSession('live')\nprint(before, blas())"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {"OPENBLAS_NUM_THREADS": "2", "PATH": "/usr/bin:/bin"}  # two threads to begin with, whatever the machine
+    out = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    before, after = out.stdout.strip().splitlines()[-1].split("] [")
+    assert before == "[2" and set(after.rstrip("]").split(", ")) == {"1"}, out.stdout  # every BLAS loaded by then

@@ -215,3 +215,34 @@ def test_a_take_without_the_webcam_does_not_rerun_the_page_again_and_again(tmp_p
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.session_state["polled"] == [False]  # one run, no rerun asked
+
+
+def _teach_list(data: str, path: str) -> None:
+    """Teach it here on ``path`` for a project of the starter's eight gestures whose model knows three."""
+    from core.data.store import Store
+    from ui.live import browser_fix, live_fix
+    from ui.webcam.stream import StreamSession
+
+    store = Store(data)
+    gestures, known = store.list_classes("default"), ["fist", "ok", "thumbs_up"]
+    if path == "server":
+        live_fix.panel(StreamSession("live", store=store), store, "default", gestures, known, True)
+    else:
+        browser_fix.panel(store, "default", gestures, known, lambda: True)
+
+
+@pytest.mark.slow  # runs a panel under AppTest
+@pytest.mark.parametrize("path", ["server", "browser"])
+def test_teach_it_here_offers_the_gestures_live_knows(tmp_path: Path, path: str) -> None:
+    """Issue 52 item 4: the list offered all eight starter gestures of the project, five of them never taught (Live
+    never answers with them). It offers the model's, in the project's order, and says how to add another."""
+    from streamlit.testing.v1 import AppTest
+
+    from core.data.store import Store
+
+    Store(tmp_path / "data").ensure_project()
+    at = AppTest.from_function(_teach_list, args=(str(tmp_path / "data"), path), default_timeout=30)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.selectbox(key="live_fix_class_default").options == ["👍 thumbs_up", "👌 ok", "👊 fist"]
+    assert any("A gesture not listed: add it on Record" in c.value for c in at.caption), [c.value for c in at.caption]

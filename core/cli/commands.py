@@ -70,10 +70,11 @@ def extra_registrations() -> list[Callable[[argparse._SubParsersAction], None]]:
         pass
     else:
         registrations.append(register_starter)
+    from core.cli.classes import register as register_class
     from core.cli.live import register as register_live
     from core.cli.motion import register as register_motion
 
-    registrations += [register_motion, register_live]
+    registrations += [register_motion, register_live, register_class]
     return registrations
 
 

@@ -39,7 +39,7 @@ import numpy as np
 from core.data.extract import ExtractConfig, usable_hands
 from core.data.schema import Sample
 from core.data.store import Store
-from core.io.crops import decode_jpeg
+from core.io.crops import check_crop_mode, decode_jpeg
 from core.io.limits import LIMITS
 from core.skeletons import HAND_21
 from core.types import Keypoints
@@ -231,9 +231,12 @@ def crop_jpeg(text: object, where: str) -> bytes:
 
     try:
         with Image.open(io.BytesIO(data)) as image:  # reads the header only
-            shape = (image.format, image.size)
+            shape, mode = (image.format, image.size), image.mode
+        check_crop_mode(mode)
     except (UnidentifiedImageError, OSError) as exc:
         raise TakeError(f"{where}: not a readable JPEG ({exc})") from None
+    except ValueError as exc:
+        raise TakeError(f"{where}: {exc}") from None
     if shape != ("JPEG", (CROP_SIDE, CROP_SIDE)):
         raise TakeError(f"{where}: expected a {CROP_SIDE}×{CROP_SIDE} JPEG, got {shape[0]} {shape[1][0]}×{shape[1][1]}")
     try:

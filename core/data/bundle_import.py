@@ -151,7 +151,8 @@ def _name_it(store: Store, bundle: ProjectFile, pid: int, name: str, replace: bo
                      if name_key(n) == name_key(name)]  # fmt: skip
             if taken and not replace:
                 raise ProjectExistsError(bundle.path, taken[0][1])
-            for old, _ in taken:
+            for old, old_name in taken:
+                store.require_owner(conn, old, old_name)  # Replace only one's own
                 conn.execute("DELETE FROM projects WHERE id = ?", (old,))
             conn.execute("UPDATE projects SET name = ? WHERE id = ?", (name, pid))
             swap.run()  # last: a failed commit below undoes it

@@ -53,6 +53,7 @@ from core.data.clips import StoredClip
 from core.data.schema import Sample, sample_to_row
 from core.gestures.catalog import validate_name
 from core.io.capped import checked_size
+from core.io.crops import check_crop_mode
 from core.motion.clip import Clip
 from core.skeletons import Skeleton
 from core.types import Keypoints
@@ -295,9 +296,13 @@ def _check_crop(data: bytes, where: str, side: int) -> None:
         raise BundleError(f"{where}: not a JPEG image")
     try:
         with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
+            (width, height), mode = image.size, image.mode
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise BundleError(f"{where}: not a readable JPEG ({exc})") from None
+    try:
+        check_crop_mode(mode)
+    except ValueError as exc:
+        raise BundleError(f"{where}: {exc}") from None
     if max(width, height) > side:
         raise BundleError(f"{where}: {width}×{height} pixels, over the {side} px a stored crop may have")
 

@@ -21,6 +21,7 @@ from typing import IO
 
 import numpy as np
 
+from core.classes.access import check_copy_out
 from core.data.bundle_format import (
     BUNDLE_LIMITS,
     CLIP_ARRAYS,
@@ -203,6 +204,7 @@ def export_project(store: Store, project: str, path: str | os.PathLike[str],
     project changed while being read or the folder of ``path`` does not exist.
     """
     project = validate_name(project, "project name")
+    check_copy_out(store, project)
     target = Path(path)
     skeleton, motion = store.project_skeleton(project), store.project_is_motion(project)
     classes: list[GestureClass] = store.list_classes(project)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from core.classes.access import rows_clause
 from core.data.schema import SOURCE_KINDS, NotFoundError, StoreError, stored_skeleton
 from core.data.store import Store
 from core.gestures.catalog import validate_name
@@ -56,9 +57,9 @@ class StoredClip:
         return str(self.clip.label)
 
 
-def _project(conn: sqlite3.Connection, project: str, motion_needed: bool) -> tuple[int, str]:
+def _project(store: Store, conn: sqlite3.Connection, project: str, motion_needed: bool) -> tuple[int, str]:
     """(id, skeleton name) of ``project``; a ``StoreError`` when it is not a motion project."""
-    pid = Store.project_id(conn, project)
+    pid = store.project_id(conn, project)
     skeleton, motion = conn.execute("SELECT skeleton, motion FROM projects WHERE id = ?", (pid,)).fetchone()
     if motion_needed and not motion:
         raise StoreError(f"project {project!r} holds single-frame gestures (samples), not clips: "
@@ -103,7 +104,7 @@ def insert_clips(store: Store, conn: sqlite3.Connection, project: str, clips: It
     """``add_clips`` inside a ``write_transaction`` of ``store`` (``core.data.bundle_import`` creates the project in
     the same one); returns the ids."""
     ids: list[int] = []
-    pid, skeleton = _project(conn, project, motion_needed=True)
+    pid, skeleton = _project(store, conn, project, motion_needed=True)
     classes = store.class_ids(conn, pid)
     for stored in clips:
         label = stored.clip.label if isinstance(stored.clip, Clip) else None
@@ -155,9 +156,12 @@ def list_clips(store: Store, project: str, class_name: str | None = None) -> lis
 
 
 def get_clip(store: Store, clip_id: int) -> StoredClip:
+    """One clip by id; with a viewer, only one of a project they may read."""
+    scope, args = rows_clause(store.viewer, "k.class_id", change=False)
     with store.read_connection() as conn:
         row = conn.execute(
-            f"SELECT {_COLUMNS} FROM clips k JOIN classes c ON c.id = k.class_id WHERE k.id = ?", (int(clip_id),)
+            f"SELECT {_COLUMNS} FROM clips k JOIN classes c ON c.id = k.class_id WHERE k.id = ?{scope}",
+            (int(clip_id), *args),
         ).fetchone()
     if row is None:
         raise NotFoundError(f"no clip with id {clip_id}")

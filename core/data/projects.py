@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from core.classes.access import VISIBLE_IDS, Viewer, access_of, check_access, visible_args
 from core.data.database import Database
 from core.data.project_folders import (
     check_new_name,
@@ -28,22 +29,48 @@ from core.types import KEYPOINT_BACKENDS, NETWORK_BACKENDS, NETWORK_TITLES
 
 
 class ProjectStore(Database):
-    """Projects and classes of one data directory; every method is one read or one transaction."""
+    """Projects and classes of one data directory; every method is one read or one transaction.
+
+    With a ``viewer`` (a signed-in member of a class, ``core.classes.access``) every project named is checked on
+    the way in (``project_id``): read on a read connection, changed inside a write transaction.
+    """
+
+    def __init__(self, data_dir: Path | str | None = None, read_only: bool = False,
+                 viewer: Viewer | None = None) -> None:  # fmt: skip
+        super().__init__(data_dir, read_only)
+        self.viewer = viewer
 
     # -- projects ------------------------------------------------------------------
 
-    @staticmethod
-    def project_id(conn: sqlite3.Connection, project: str) -> int:
-        """The row id of ``project`` on ``conn`` (one of ``read_connection`` / ``write_transaction``); NotFoundError."""
+    def project_id(self, conn: sqlite3.Connection, project: str) -> int:
+        """The row id of ``project`` on ``conn`` (one of ``read_connection`` / ``write_transaction``); NotFoundError.
+
+        The one door to a project's rows: with a viewer, a project they may not read is not found, and inside a
+        write transaction one they may not change raises ``NotYoursError``."""
         name = validate_name(project, "project name")
         row = conn.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()
         if row is None:
-            raise NotFoundError(f"no project named {name!r}")
+            raise NotFoundError(f"no project named {name!r}" + (" here" if self.viewer else ""))
+        if self.viewer is not None:
+            check_access(conn, self.viewer, row[0], name, change=conn.in_transaction)
         return row[0]
 
+    def require_owner(self, conn: sqlite3.Connection, pid: int, name: str) -> None:
+        """Inside a write transaction (Replace): ``NotYoursError`` unless the viewer (if any) owns project ``pid``;
+        one they may not even see is a name taken by someone else (``DuplicateNameError``)."""
+        if self.viewer is not None and access_of(conn, self.viewer, pid) is None:
+            raise DuplicateNameError(f"the name {name!r} is taken on this server: choose another")
+        if self.viewer is not None:
+            check_access(conn, self.viewer, pid, name, change=True)
+
     def list_projects(self) -> list[str]:
+        """Every project's name; with a viewer, those they may read (their own, and their class's shared ones or,
+        for its teacher, all of the class's)."""
         with self.read_connection() as conn:
-            return [r[0] for r in conn.execute("SELECT name FROM projects ORDER BY name")]
+            if self.viewer is None:
+                return [r[0] for r in conn.execute("SELECT name FROM projects ORDER BY name")]
+            query = f"SELECT name FROM projects WHERE id IN ({VISIBLE_IDS}) ORDER BY name"
+            return [r[0] for r in conn.execute(query, visible_args(self.viewer))]
 
     def create_project(
         self,
@@ -91,11 +118,12 @@ class ProjectStore(Database):
         if old and not replace:
             raise DuplicateNameError(f"a project named {old[1]!r} already exists" + _case_note(name, old[1]))
         if old:
+            self.require_owner(conn, old[0], old[1])  # Replace only one's own
             conn.execute("DELETE FROM projects WHERE id = ?", (old[0],))
         cur = conn.execute(
-            "INSERT INTO projects (name, backend, created_at, skeleton, motion, uid) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO projects (name, backend, created_at, skeleton, motion, uid, owner) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (name, backend, time.time() if created_at is None else float(created_at), layout.name, int(bool(motion)),
-             new_identity()),
+             new_identity(), None if self.viewer is None else self.viewer.account_id),
         )  # fmt: skip
         conn.executemany(
             "INSERT INTO classes (project_id, name, emoji, mirror, position) VALUES (?, ?, ?, ?, ?)",

@@ -108,6 +108,26 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "UPDATE projects SET uid = lower(hex(randomblob(16)))",
         "CREATE UNIQUE INDEX projects_by_uid ON projects(uid) WHERE uid != ''",
     ),
+    # 5 → 6: a class on one server (core.classes): its accounts, failed sign-ins, and each project's owner
+    # (NULL: the server's own, as every project before). Account ids are never given again (AUTOINCREMENT), so a
+    # deleted student's session cannot become a newer student's; a project's owner row cannot go before the project.
+    (
+        """CREATE TABLE school_classes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, name_key TEXT NOT NULL UNIQUE,
+            code TEXT NOT NULL UNIQUE, retention_days INTEGER NOT NULL DEFAULT 30 CHECK (retention_days > 0),
+            crops_allowed INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL)""",
+        """CREATE TABLE accounts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            school_class_id INTEGER NOT NULL REFERENCES school_classes(id) ON DELETE CASCADE,
+            role TEXT NOT NULL CHECK (role IN ('teacher', 'student')),
+            name TEXT NOT NULL, name_key TEXT NOT NULL, password TEXT NOT NULL,
+            created_at REAL NOT NULL, last_seen REAL, UNIQUE (school_class_id, name_key))""",
+        "CREATE TABLE sign_in_failures (key TEXT NOT NULL, at REAL NOT NULL)",
+        "CREATE INDEX sign_in_failures_by_key ON sign_in_failures(key, at)",
+        "ALTER TABLE projects ADD COLUMN owner INTEGER REFERENCES accounts(id)",
+        "ALTER TABLE projects ADD COLUMN shared INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX projects_by_owner ON projects(owner)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

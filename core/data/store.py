@@ -25,8 +25,11 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Literal
 
+from core.classes.access import rows_clause
+from core.classes.retention import keeps_crops
 from core.data.projects import ProjectStore
 from core.data.schema import (
     DB_NAME,
@@ -110,7 +113,10 @@ class Store(ProjectStore):
                              "not single-frame samples")  # fmt: skip
         ids = self.class_ids(conn, pid)
         names = {i: n for n, i in ids.items()}
+        crops = keeps_crops(conn, pid)  # a class's projects keep keypoints only unless its teacher allows crops
         for sample in samples:
+            if not crops and isinstance(sample, Sample) and sample.crop_jpeg is not None:
+                sample = replace(sample, crop_jpeg=None)
             row, name = sample_to_row(sample), validate_name(sample.class_name, "class name")
             if sample.hand.skeleton.name != skeleton:  # raising rolls back the samples already inserted
                 raise StoreError(f"a {sample.hand.skeleton.name} sample cannot enter the {skeleton} project {project!r}")
@@ -145,10 +151,13 @@ class Store(ProjectStore):
         return list(self.iter_samples(project, class_name, with_crops))
 
     def get_sample(self, sample_id: int, with_crop: bool = True) -> Sample:
+        """One sample by id; with a viewer, only one of a project they may read."""
+        scope, args = rows_clause(self.viewer, "s.class_id", change=False)
         with self.read_connection() as conn:
             row = conn.execute(
-                f"SELECT {SAMPLE_COLUMNS}, s.crop_jpeg FROM samples s JOIN classes c ON c.id = s.class_id WHERE s.id = ?",
-                (int(sample_id),),
+                f"SELECT {SAMPLE_COLUMNS}, s.crop_jpeg FROM samples s JOIN classes c ON c.id = s.class_id "
+                f"WHERE s.id = ?{scope}",
+                (int(sample_id), *args),
             ).fetchone()
         if row is None:
             raise NotFoundError(f"no sample with id {sample_id}")
@@ -164,10 +173,12 @@ class Store(ProjectStore):
 
     # Samples and clips are both rows of a class: these serve both tables (``core.data.clips`` too).
     def delete_rows(self, table: ClassRows, ids: Iterable[int]) -> int:
-        """Delete rows of ``table`` by id in one transaction (unknown ids are ignored); returns how many were deleted."""
+        """Delete rows of ``table`` by id in one transaction (unknown ids, and with a viewer ids of rows not theirs,
+        are ignored); returns how many were deleted."""
         ids = [int(i) for i in ids]
+        scope, args = rows_clause(self.viewer, "class_id", change=True)
         with self.write_transaction() as conn:
-            return sum(conn.execute(f"DELETE FROM {table} WHERE id = ?", (i,)).rowcount for i in ids)
+            return sum(conn.execute(f"DELETE FROM {table} WHERE id = ?{scope}", (i, *args)).rowcount for i in ids)
 
     def relabel_rows(self, table: ClassRows, ids: Iterable[int], project: str, new_class: str) -> int:
         """Move rows of ``table`` to ``new_class`` of ``project``, all or none: an id outside the project raises

@@ -238,19 +238,31 @@ def encode_jpeg(rgb: RGBImage, quality: int = 90) -> bytes:
     return buffer.tobytes()
 
 
+# Print colours: OpenCV decodes an Adobe CMYK JPEG with its inks inverted, and no camera or browser canvas makes one.
+REFUSED_MODES = ("CMYK",)
+
+
+def check_crop_mode(mode: str) -> None:
+    """``ValueError`` for a picture whose colour mode (Pillow's ``Image.mode``) a crop may not have."""
+    if mode in REFUSED_MODES:
+        raise ValueError(f"a {mode} image (print colours, not a camera's): a crop must be an RGB JPEG")
+
+
 def _check_header(data: bytes) -> None:
-    """Refuse bytes whose header claims more pixels than ``core.io.limits`` allows, before OpenCV allocates them."""
+    """Refuse bytes whose header claims more pixels than ``core.io.limits`` allows, before OpenCV allocates them,
+    or a colour mode a crop may not have."""
     try:
-        with open_checked(Path("crop"), io.BytesIO(data)):
-            pass
+        with open_checked(Path("crop"), io.BytesIO(data)) as image:
+            mode = image.mode
     except MediaLimitError:
         raise
     except DECODE_ERRORS:
         return  # not a header Pillow reads: cv2.imdecode decides (and fails cleanly)
+    check_crop_mode(mode)
 
 
 def decode_jpeg(data: bytes) -> RGBImage:
-    """JPEG (or PNG) bytes → (H, W, 3) uint8 RGB. Raises ``ValueError`` for bytes that are not an image."""
+    """JPEG (or PNG) bytes → (H, W, 3) uint8 RGB. Raises ``ValueError`` for bytes that are not an image, or a CMYK one."""
     if not data:
         raise ValueError("cannot decode an image from 0 bytes")
     _check_header(data)

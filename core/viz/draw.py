@@ -1,5 +1,8 @@
 """Annotators: skeletons (hands, bodies, any ``core.skeletons`` layout), labels, top-3 bars and timings.
 
+``WEBCAM_STYLE`` is the webcam's look, the browser path's (``frontend/src/draw.js``); ``DEFAULT_STYLE`` colours a
+skeleton's parts (photos, files, the CPM's views).
+
 Every public function takes an (H, W, 3) uint8 **RGB** frame and returns an annotated
 copy; the input is never modified. Colours in ``DrawStyle`` are RGB tuples (OpenCV
 draws whatever triple it is given, so no BGR swap is needed as long as the canvas is RGB).
@@ -65,6 +68,12 @@ class DrawStyle:
     bar_colour: Colour = (48, 170, 96)
     bar_background: Colour = (40, 40, 40)
     show_top3: bool = True  # draw_result: bars under each recognised hand
+    # One colour for every bone, one for every joint (drawn as a square), instead of the groups' colours (None)
+    bone_colour: Colour | None = None
+    joint_colour: Colour | None = None
+    label_opacity: float = 1.0  # the label's box over the picture (1: solid)
+    unknown_text_colour: Colour | None = None  # the text of an "unknown" label (None: ``text_colour``)
+    text_weight: float = 1.0  # the stroke of text, times the frame's scale
 
     def group_colour(self, skeleton: Skeleton, group: str) -> Colour:
         """The colour of ``group``: named in ``group_colours``, else by its place in ``skeleton.groups``."""
@@ -82,6 +91,22 @@ class DrawStyle:
 
 
 DEFAULT_STYLE = DrawStyle()
+# The webcam's look on both paths: what the browser path's tab draws (frontend/src/draw.js: green 3-pixel bones,
+# 6-pixel red squares for joints, one label in bold on a black box at 60%, amber when unknown, no bars), so that
+# Live and Record look the same whichever machine finds the hands. The card beside the video has the bars.
+WEBCAM_STYLE = DrawStyle(
+    bone_colour=(48, 224, 96),  # #30e060
+    joint_colour=(255, 48, 96),  # #ff3060
+    line_thickness=3.0,
+    joint_radius=3.0,
+    font_scale=0.75,
+    text_weight=2.0,
+    label_colour=(0, 0, 0),
+    unknown_colour=(0, 0, 0),
+    label_opacity=0.6,
+    unknown_text_colour=(255, 204, 102),  # #ffcc66
+    show_top3=False,
+)
 
 
 def _check_frame(rgb: RGBImage) -> None:
@@ -120,15 +145,20 @@ def skeleton_on(
             cv2.line(canvas, tuple(points[a]), tuple(points[b]), colour, thickness, cv2.LINE_AA)
     for joint, ((x, y), colour) in enumerate(zip(points, joint_colours, strict=True)):
         fill = thickness if ring[joint] else -1
-        cv2.circle(canvas, (int(x), int(y)), radius, colour, fill, cv2.LINE_AA)
+        if style.joint_colour is None:
+            cv2.circle(canvas, (int(x), int(y)), radius, colour, fill, cv2.LINE_AA)
+        else:  # the browser's squares
+            cv2.rectangle(canvas, (int(x) - radius, int(y) - radius), (int(x) + radius, int(y) + radius), colour, fill)
 
 
 @functools.cache
 def _colours(style: DrawStyle, skeleton: Skeleton) -> tuple[tuple[Colour, ...], tuple[Colour, ...]]:
     """(bone colours in ``skeleton.edges`` order, joint colours): looked up once per style and skeleton,
     not per frame (the painter runs on every live frame)."""
-    bones = tuple(style.group_colour(skeleton, skeleton.bone_group(a, b)) for a, b in skeleton.edges)
-    return bones, tuple(style.group_colour(skeleton, skeleton.group_of(j)) for j in range(skeleton.num_joints))
+    groups = [skeleton.bone_group(a, b) for a, b in skeleton.edges]
+    bones = tuple(style.bone_colour or style.group_colour(skeleton, group) for group in groups)
+    joints = range(skeleton.num_joints)
+    return bones, tuple(style.joint_colour or style.group_colour(skeleton, skeleton.group_of(j)) for j in joints)
 
 
 def _skeleton_of_on(canvas: RGBImage, hand: Keypoints, style: DrawStyle) -> None:
@@ -137,18 +167,25 @@ def _skeleton_of_on(canvas: RGBImage, hand: Keypoints, style: DrawStyle) -> None
     skeleton_on(canvas, hand.pixel, style, skeleton=hand.skeleton, hidden=hidden)
 
 
-def _text_box_on(canvas: RGBImage, text: str, origin: tuple[int, int], background: Colour, style: DrawStyle) -> int:
-    """Text on a filled box whose top-left is ``origin`` (clamped into the frame). Returns the box height."""
+def _text_box_on(canvas: RGBImage, text: str, origin: tuple[int, int], background: Colour, style: DrawStyle,
+                 opacity: float = 1.0, colour: Colour | None = None) -> int:  # fmt: skip
+    """Text (``colour``, default the style's) on a box filled at ``opacity`` whose top-left is ``origin`` (clamped
+    into the frame, so a label near the right edge is moved in whole, never cut). Returns the box height."""
     scale = style.scale(canvas)
-    font_scale, thickness = style.font_scale * scale, max(1, round(scale))
+    font_scale, thickness = style.font_scale * scale, max(1, round(style.text_weight * scale))
     (tw, th), baseline = cv2.getTextSize(text, _FONT, font_scale, thickness)
     pad = max(2, round(3 * scale))
     box_w, box_h = tw + 2 * pad, th + baseline + 2 * pad
     height, width = canvas.shape[:2]
     x = int(np.clip(origin[0], 0, max(0, width - box_w)))
     y = int(np.clip(origin[1], 0, max(0, height - box_h)))
-    cv2.rectangle(canvas, (x, y), (x + box_w, y + box_h), background, -1)
-    cv2.putText(canvas, text, (x + pad, y + pad + th), _FONT, font_scale, style.text_colour, thickness, cv2.LINE_AA)
+    if opacity >= 1.0:
+        cv2.rectangle(canvas, (x, y), (x + box_w, y + box_h), background, -1)
+    else:  # blended over the box's pixels only: a few thousand, not the frame
+        box = canvas[y : y + box_h + 1, x : x + box_w + 1]
+        cv2.addWeighted(box, 1.0 - opacity, np.full_like(box, background), opacity, 0.0, dst=box)
+    cv2.putText(canvas, text, (x + pad, y + pad + th), _FONT, font_scale, colour or style.text_colour, thickness,
+                cv2.LINE_AA)  # fmt: skip
     return box_h
 
 
@@ -184,7 +221,8 @@ def _label_on(
     _, th = cv2.getTextSize(text, _FONT, style.font_scale * style.scale(canvas), 1)[0]
     above = y0 - th - 12 * style.scale(canvas)
     top = int(above) if above >= 0 else y1
-    return max(y1, top + _text_box_on(canvas, text, (x0, top), background, style))
+    colour = style.text_colour if known or style.unknown_text_colour is None else style.unknown_text_colour
+    return max(y1, top + _text_box_on(canvas, text, (x0, top), background, style, style.label_opacity, colour))
 
 
 def _top3_on(canvas: RGBImage, prediction: Prediction, origin: tuple[int, int], style: DrawStyle) -> None:

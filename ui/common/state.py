@@ -21,6 +21,7 @@ import streamlit as st
 from core.data.project_folders import folder_problem
 from core.data.store import Store
 from core.gestures.catalog import DEFAULT_PROJECT, GestureClass
+from ui.common.signin import VIEWER_KEY, first_project
 from ui.common.text import plain
 from ui.server.settings import AppSettings, load_settings
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # torch (via core.gestures.classifier) takes seconds to impor
     from core.gestures.classifier import GestureClassifier
 
 PROJECT_KEY = "handteach_project"
+_VIEWER_STORE_KEY = "handteach_viewer_store"
 PROJECT_PARAM = "project"  # ?project=NAME in the URL
 MODEL_FOLDER = "model"  # core.data.project.MODEL_FOLDER, repeated so that Home renders without importing torch
 _HEAVY_MODULES = ("core.data.project", "core.gestures.inference", "mediapipe")
@@ -72,8 +74,16 @@ def _store(data_dir: str) -> Store:
 
 
 def store() -> Store:
-    """The store of ``$HANDTEACH_DATA`` (one per data directory, shared by every session)."""
-    return _store(str(settings().data_dir))
+    """The store of ``$HANDTEACH_DATA`` (one per data directory, shared by every session); in a class, opened as the
+    signed-in person (``ui.common.signin``): the store's own functions then check what they may see and change."""
+    shared = _store(str(settings().data_dir))
+    viewer = st.session_state.get(VIEWER_KEY)
+    if viewer is None:
+        return shared
+    mine = st.session_state.get(_VIEWER_STORE_KEY)
+    if not isinstance(mine, Store) or mine.viewer != viewer or mine.data_dir != shared.data_dir:
+        mine = st.session_state[_VIEWER_STORE_KEY] = Store(shared.data_dir, viewer=viewer)
+    return mine
 
 
 def current_project() -> str:
@@ -90,8 +100,12 @@ def current_project() -> str:
     problem = folder_problem(s.data_dir, name) if name in projects else None
     if problem:  # an older handteach's name too long for a folder: every page would fail on it, so say so and go on
         st.warning(plain(problem))
+    asked = name if name not in projects and isinstance(name, str) and name else None
     if name not in projects or problem:
-        name = s.ensure_project(DEFAULT_PROJECT)
+        name = s.ensure_project(DEFAULT_PROJECT) if s.viewer is None else first_project(s)
+    if asked:  # a link to a project gone, renamed, someone else's or never here
+        shown = asked if len(asked) <= 100 else f"{asked[:100]}…"
+        st.warning(plain(f"No project named {shown!r} here: opened {name!r} instead (choose one on Home)"))
     set_project(name)
     return name
 

@@ -67,13 +67,13 @@ def sidebar_status() -> None:
     if state.store().project_is_motion(project):  # clips and a motion model (light imports: on every page)
         from core.data.project_motion import has_motion_model
 
-        st.sidebar.markdown(f"**Project:** {project} (motion)")
+        st.sidebar.markdown(f"**Project:** {plain(project)} (motion)")
         st.sidebar.caption(counts.summary())
         trained = has_motion_model(state.store(), project)
         st.sidebar.caption("Model: motion model trained" if trained else "Model: not trained yet")
         return
     summary = state.model_summary(project)
-    st.sidebar.markdown(f"**Project:** {project}")
+    st.sidebar.markdown(f"**Project:** {plain(project)}")
     st.sidebar.caption(counts.summary())
     if summary and "error" not in summary:
         st.sidebar.caption(f"Model: {saved_figure_text(summary)}")

@@ -78,22 +78,21 @@ def _panel(store: Store, project: str, gestures: list[GestureClass], model_class
     busy = ticket is not None or _training()
     result = st.session_state.get(_RESULT)  # after pending_ticket: a take that never came says so here
     with st.expander(live_fix.EXPANDER, expanded=result is not None or busy):  # open meanwhile, as the server's
-        target = live_fix.fix_target(project, gestures)
+        target = live_fix.fix_target(project, gestures, model_classes)
         if target is None:
             return
         why = "Wait for the take and training to end" if busy else None
         title = plain(state.title_of(target, gestures))
-        if st.button(f"⏺ Show {title} for {RecordPlan(project, target).duration:g} s, then retrain",
-                     disabled=why is not None, help=why, on_click=_issue, args=(project, target, camera_ready),
-                     key="live_fix_record"):  # fmt: skip
-            st.rerun(scope="app")  # the camera, outside this fragment, gets the take to record
-        st.caption("Hold the gesture the way you hold it now: handteach adds the take to its samples and "
-                   "trains again (a few seconds). Live then runs the new model.")  # fmt: skip
-        if ticket is not None:
+        if ticket is not None:  # above the button: in the window with the video at 1280x720
             st.info(f"Recording {plain(state.title_of(ticket.class_name, gestures))} in the camera view: a 3-2-1 "
                     f"countdown, then {ticket.duration:g} s.")  # fmt: skip
         elif result is not None:
             _show(result, store, project, gestures, model_classes)
+        if st.button(f"⏺ Show {title} for {RecordPlan(project, target).duration:g} s, then retrain",
+                     disabled=why is not None, help=why, on_click=_issue, args=(project, target, camera_ready),
+                     key="live_fix_record"):  # fmt: skip
+            st.rerun(scope="app")  # the camera, outside this fragment, gets the take to record
+        st.caption(live_fix.HOW)
 
 
 def _show(result: tuple[str, TakeReport | str, str], store: Store, project: str, gestures: list[GestureClass],

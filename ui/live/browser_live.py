@@ -1,14 +1,15 @@
 """Live on the browser path: the tab finds the hands and the gestures; the page shows its labels and sends them on.
 
 One fragment holds the camera component and the cards, so a label event reruns only it; the settings (the unknown
-slider, *Hands to follow*, the Outputs expander) and *Teach it here* lie outside it, under the video: a label
-event reruns none of their widgets (7 of a rerun's 10.5 ms went to them), and changing one reruns the page,
-which hands the fragment their new values. The page reruns too when a take arrives, for *Teach it here* to
-follow its training; its button reads whether the camera runs as it is pressed. The tab sends each hand's answer
-when its label changes, and again every 2.5 s at most while its numbers move (about 10 ms of server CPU an answer;
-``core.outputs.browser_labels``): checked, paced per session by an ``EventGate``, shown on the cards and published
-to the same ``Outputs`` the server path uses (``ui.live.outputs_panel``, on this session's ``StreamSession``, whose
-webcam never starts here). The event is handled before the component is drawn, so the
+slider, *Hands to follow*, the Outputs expander) lie outside it, under the video: a label event reruns none of their
+widgets (7 of a rerun's 10.5 ms went to them), and changing one reruns the page, which hands the fragment their new
+values. *Teach it here* sits in the fragment under the card, beside the video that draws its countdown (under the
+video, open, it scrolled the video off a 1280x720 window). The page reruns too when a take arrives, for *Teach it
+here* to follow its training; its button reads whether the camera runs as it is pressed. The tab sends each hand's
+answer when its label changes, and again every 2.5 s at most while its numbers move (about 10 ms of server CPU an
+answer; ``core.outputs.browser_labels``): checked, paced per session by an ``EventGate``, shown on the cards and
+published to the same ``Outputs`` the server path uses (``ui.live.outputs_panel``, on this session's
+``StreamSession``, whose webcam never starts here). The event is handled before the component is drawn, so the
 same run tells the tab which event the card shows (``shown``): one refused or paced away goes again.
 """
 
@@ -74,9 +75,6 @@ def live_browser(project: str, model, gestures: list[GestureClass], debug_frames
             smoothing = steady_setting(in_browser=True)
             st.caption("The 3D view and the CPM panel need keypoints on the server (sidebar).")
         with right:
-            live = _state(project)
-            known = list(model.classes) if model is not None else None
-            browser_fix.panel(state.store(), project, gestures, known, lambda: _camera_ready(live))
             hands = st.segmented_control("Hands to follow", [1, 2], default=1, key="live_hands")
             outputs_panel.show(session)
     stamp = state.model_stamp(project)  # the model the page loaded; a later save reruns the page (_body)
@@ -122,6 +120,9 @@ def _body(project: str, model, stamp: int, gestures: list[GestureClass], setting
         with st.container(key="live_labels"):  # as the server path's cards.labels_line
             st.caption(plain(f"Labels: {label_text(live.hands)}"))
         outputs_panel.status(session)
+    with result_col, st.container(key="live_fix_slot"):  # under the card, beside the video: its countdown in view
+        known = list(model.classes) if model is not None else None
+        browser_fix.panel(state.store(), project, gestures, known, lambda: _camera_ready(live))
 
 
 def _video_notes(live: BrowserLive) -> None:

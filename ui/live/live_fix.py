@@ -39,17 +39,27 @@ class FixPlan:
 
 
 EXPANDER = "🩹 A wrong answer? Teach it here"
+# under the button on both paths; one caption: the panel fits beside the video at 1280x720
+HOW = ("Hold the gesture the way you hold it now: handteach adds the take to its samples and trains again (a few "
+       "seconds), then Live runs the new model. A gesture not listed: add it on Record, then train.")  # fmt: skip
 
 
-def fix_target(project: str, gestures: list[GestureClass]) -> str | None:
+def fix_target(project: str, gestures: list[GestureClass], model_classes: list[str] | None) -> str | None:
     """The gesture the wrong answer should have been ("It should be"), for both paths' Teach it here; None, saying
-    why, while the project has no gesture to record."""
-    names = [g.name for g in gestures]
+    why, while there is none to record.
+
+    The list holds the gestures Live answers with (``model_classes``, the model it runs), in the project's order:
+    a project's starter gestures it never taught are not answers Live gives, so no answer of Live's was "wrong"
+    for one of them. With no model (``None``) it holds every gesture of the project: the take trains the first one.
+    A gesture to teach beside them is added on Record, which the caption under the list says."""
+    known = None if model_classes is None else set(model_classes)
+    names = [g.name for g in gestures if known is None or g.name in known]
     if not names:
         st.caption("Add a gesture on Record first: a fix records a take of one.")
         return None
-    return st.selectbox("It should be", names, format_func=lambda n: state.title_of(n, gestures),
-                        key=f"live_fix_class_{project}")  # fmt: skip
+    target = st.selectbox("It should be", names, format_func=lambda n: state.title_of(n, gestures),
+                          key=f"live_fix_class_{project}")  # fmt: skip
+    return target
 
 
 def fix_plan(body: bool, model_classes: list[str] | None, counts: dict[str, int]) -> FixPlan:
@@ -96,7 +106,7 @@ def _draw(session: StreamSession, store: Store, project: str, gestures: list[Ges
     # open while a take or its training runs: the panel, redrawn once the take starts, came back collapsed at
     # times (its "Get ready to show…" then hidden), though the user had opened it to press the button
     with st.expander(EXPANDER, expanded=latest is not None or taking):
-        target = fix_target(project, gestures)
+        target = fix_target(project, gestures, model_classes)
         if target is None:
             return
         plan = RecordPlan(project, target, backend=session.backend.name, skeleton=session.backend.skeleton)
@@ -105,12 +115,11 @@ def _draw(session: StreamSession, store: Store, project: str, gestures: list[Ges
         why = "Press START on the video first" if not playing else ("Wait for the take and training to end"
                                                                      if busy or training else None)  # fmt: skip
         title = plain(state.title_of(target, gestures))
+        if taking:  # above the button: in the window with the video at 1280x720 (under the caption it was not)
+            _follow(recording, store, project, gestures, model_classes, body)
         st.button(f"⏺ Show {title} for {plan.duration:g} s, then retrain", disabled=why is not None, help=why,
                   on_click=session.start_recording, args=(plan,), key="live_fix_record")  # fmt: skip
-        st.caption("Hold the gesture the way you hold it now: handteach adds the take to its samples and "
-                   "trains again (a few seconds). Live then runs the new model.")  # fmt: skip
-        if taking:
-            _follow(recording, store, project, gestures, model_classes, body)
+        st.caption(HOW)
 
 
 def _follow(recording: RecordStatus, store: Store, project: str, gestures: list[GestureClass],

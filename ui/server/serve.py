@@ -61,6 +61,8 @@ def main(options: Sequence[str] | None = None) -> int:
     )
     from ui.server.ice import keep_ice_on_served_address
     from ui.server.limits import bound_websockets, quiet_resource_errors, raise_open_files_limit
+    from ui.server.private import hide_private_routes
+    from ui.server.session_cookie import serve_session_cookies
 
     os.chdir(ROOT)  # Streamlit reads .streamlit/config.toml (the localhost address) from the working directory
     fix_media_responses()  # before the server exists: the first request is served patched too
@@ -71,6 +73,8 @@ def main(options: Sequence[str] | None = None) -> int:
     navigate_through_app_py()
     print(raise_open_files_limit(), flush=True)  # a class's websockets need descriptors (ui/server/limits.py)
     bound_websockets()  # one address cannot take them all
+    hide_private_routes()  # /_stcore/metrics is nobody's business on a class's server (ui/server/private.py)
+    serve_session_cookies()  # a class's sign-in survives a reload (ui/server/session_cookie.py)
     quiet_resource_errors()  # out of descriptors anyway: a line a second, not a traceback per connection
     show_busy_notices()  # a write waiting behind an import says so on its page (ui/server/busy.py)
     sys.argv = streamlit_argv(sys.argv[1:] if options is None else options)

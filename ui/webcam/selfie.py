@@ -1,4 +1,5 @@
-"""The selfie view a webcam user expects: the frame mirrored, skeletons and labels drawn readable on it."""
+"""The selfie view a webcam user expects: the frame mirrored, skeletons and labels drawn readable on it, in the
+browser path's look (``core.viz.draw.WEBCAM_STYLE``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import cv2
 
 from core.gestures.pipeline import FrameResult
 from core.types import Keypoints, RGBImage
-from core.viz.draw import draw_result
+from core.viz.draw import WEBCAM_STYLE, draw_result
 
 
 def mirrored_hand(hand: Keypoints) -> Keypoints:
@@ -32,4 +33,4 @@ def selfie_view(rgb: RGBImage, result: FrameResult, predictions: bool = True) ->
         [mirrored_hand(h) for h in result.hands],
         list(result.predictions) if predictions else [None] * len(result.hands),
     )
-    return draw_result(flipped, shown, mirror_text=False)
+    return draw_result(flipped, shown, mirror_text=False, style=WEBCAM_STYLE)  # the browser path's look

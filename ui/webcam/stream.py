@@ -34,6 +34,7 @@ from core.keypoints.landmarks import TrackerConfig
 from core.keypoints.smoothing import KeypointSmoother, SmoothingConfig
 from core.types import Keypoints, Prediction, RGBImage
 from ui.webcam.answers import AnswerBoard
+from ui.webcam.blas import one_blas_thread
 from ui.webcam.cpm_feed import CPMFeed
 from ui.webcam.frame_stats import FrameStats, write_status
 from ui.webcam.overlay import draw_badge
@@ -100,6 +101,7 @@ class StreamSession:
 
     def __init__(self, name: str, tracker_config: TrackerConfig | None = None, store: Store | None = None,
                  timings_file: Path | None = None, draw_predictions: bool = True) -> None:  # fmt: skip
+        one_blas_thread()  # every frame's one-row distance product: a second BLAS thread only spun (ui.webcam.blas)
         self.name = name
         self.ident = uuid.uuid4().hex[:8]
         self.tracker_config = tracker_config or TrackerConfig(max_num_hands=2)

@@ -1,0 +1,9 @@
+"""A class on one server: the class and its accounts, passwords, sign-in and who may touch which project.
+
+Modules: ``names`` (the names people type), ``passwords`` (scrypt), ``access`` (the viewer and the rules the
+store's functions apply, ``core.data.projects``), ``roster`` (classes, teachers, students), ``signin``
+(rate-limited sign-in), ``session`` (the signed, expiring session token), ``retention`` (pictures kept only
+when the class allows, and not past its retention), ``removal`` (deleting a student or a whole class, with a
+receipt).
+None of them imports Streamlit. With no class created the store has no viewer and works as it always did.
+"""

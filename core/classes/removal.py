@@ -1,0 +1,118 @@
+"""Deleting a student with everything of theirs, or a whole class, and a receipt of what went.
+
+Everything of a student is their account row and their projects: each project's rows (classes, samples with
+their crops, clips) and its folder under ``projects/`` (models, fine-tuned weights). The rows go in one
+transaction; the folders are moved aside inside it and removed after the commit (``core.data.project_folders``),
+so a failure leaves everything as it was. Failed sign-ins at their name go too.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.classes.names import check_name
+from core.classes.roster import account_row, class_row
+from core.data.database import Database
+from core.data.project_folders import PROJECTS_FOLDER, folder_exists, folder_moved_aside
+from core.data.schema import NotFoundError, StoreError
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a deletion removed (counted before the rows went)."""
+
+    people: tuple[str, ...]  # account names, as typed
+    projects: tuple[str, ...]  # project names
+    samples: int  # sample rows
+    crops: int  # of them, those that held a picture of the hand
+    clips: int  # motion clips
+    folders: int  # project folders removed
+    files: int  # files in those folders
+    bytes: int  # of those files
+
+    def lines(self) -> list[str]:
+        """The receipt for a teacher, one fact a line (names shown as typed, in quotes)."""
+        names = ", ".join(repr(p) for p in self.projects) or "none"
+        return [
+            f"Deleted {len(self.people)} account(s): {', '.join(repr(p) for p in self.people)}",
+            f"Projects: {len(self.projects)} ({names})",
+            f"Samples: {self.samples} ({self.crops} with a picture of the hand); clips: {self.clips}",
+            f"Project folders: {self.folders} ({self.files} files, {self.bytes:,} bytes)",
+        ]
+
+
+def _owned(conn: sqlite3.Connection, account_ids: list[int]) -> list[tuple[int, str]]:
+    marks = ",".join("?" * len(account_ids))
+    return conn.execute(f"SELECT id, name FROM projects WHERE owner IN ({marks}) ORDER BY name",
+                        account_ids).fetchall()  # fmt: skip
+
+
+def _folder_sizes(folder: Path) -> tuple[int, int]:
+    if not folder_exists(folder):
+        return 0, 0
+    files = [Path(root) / f for root, _, names in os.walk(folder) for f in names]
+    return len(files), sum(f.stat().st_size for f in files if f.is_file())
+
+
+def _remove(store: Database, class_id: int, account_ids: list[int], drop_class: bool) -> Receipt:
+    """Delete the accounts (and with ``drop_class`` the class) and every project they own; the receipt."""
+    with store.read_connection() as conn:
+        planned = _owned(conn, account_ids)
+    with ExitStack() as folders:
+        asides = [folders.enter_context(folder_moved_aside(store.data_dir, name)) for _, name in planned]
+        with store.write_transaction() as conn:
+            projects = _owned(conn, account_ids)
+            if projects != planned:  # a project made or renamed meanwhile: its folder was not set aside
+                raise StoreError("a project of theirs changed meanwhile; nothing was deleted: try again")
+            receipt = _count(store, conn, account_ids, projects)
+            for aside in asides:
+                aside.move()
+            marks = ",".join("?" * len(account_ids))
+            conn.execute(f"DELETE FROM projects WHERE owner IN ({marks})", account_ids)
+            keys = [f"name:{code}:{key}" for code, key in conn.execute(
+                f"SELECT c.code, a.name_key FROM accounts a JOIN school_classes c ON c.id = a.school_class_id "
+                f"WHERE a.id IN ({marks})", account_ids)]  # fmt: skip
+            conn.executemany("DELETE FROM sign_in_failures WHERE key = ?", [(k,) for k in keys])
+            conn.execute(f"DELETE FROM accounts WHERE id IN ({marks})", account_ids)
+            if drop_class:
+                conn.execute("DELETE FROM school_classes WHERE id = ?", (class_id,))
+    return receipt
+
+
+def _count(store: Database, conn: sqlite3.Connection, account_ids: list[int],
+           projects: list[tuple[int, str]]) -> Receipt:  # fmt: skip
+    marks, pids = ",".join("?" * len(account_ids)), [p for p, _ in projects]
+    people = tuple(r[0] for r in conn.execute(f"SELECT name FROM accounts WHERE id IN ({marks}) ORDER BY id",
+                                              account_ids))  # fmt: skip
+    in_projects = f"class_id IN (SELECT id FROM classes WHERE project_id IN ({','.join('?' * len(pids))}))"
+    samples, crops = conn.execute(
+        f"SELECT COUNT(*), COUNT(crop_jpeg) FROM samples WHERE {in_projects}", pids
+    ).fetchone()
+    (clips,) = conn.execute(f"SELECT COUNT(*) FROM clips WHERE {in_projects}", pids).fetchone()
+    sizes = [_folder_sizes(store.data_dir / PROJECTS_FOLDER / name) for _, name in projects]
+    folders = sum(1 for _, name in projects if folder_exists(store.data_dir / PROJECTS_FOLDER / name))
+    return Receipt(people, tuple(n for _, n in projects), samples, crops, clips, folders,
+                   sum(s[0] for s in sizes), sum(s[1] for s in sizes))  # fmt: skip
+
+
+def delete_student(store: Database, class_name: str, name: str) -> Receipt:
+    """Delete the student ``name`` of the class and everything of theirs; the teacher's account is not deleted
+    this way (``end_class`` ends the class)."""
+    with store.read_connection() as conn:
+        school_class = class_row(conn, class_name)
+        account = account_row(conn, school_class.id, check_name(name, "student's name"))
+    if account is None or account.role != "student":
+        raise NotFoundError(f"class {class_name!r} has no student named {name!r}")
+    return _remove(store, school_class.id, [account.id], drop_class=False)
+
+
+def end_class(store: Database, class_name: str) -> Receipt:
+    """Delete the class: its teacher, its students, all their projects and folders."""
+    with store.read_connection() as conn:
+        school_class = class_row(conn, class_name)
+        ids = [r[0] for r in conn.execute("SELECT id FROM accounts WHERE school_class_id = ?", (school_class.id,))]
+    return _remove(store, school_class.id, ids, drop_class=True)

@@ -1,0 +1,42 @@
+"""A child's pictures kept only when needed: a class's projects keep keypoints only unless its teacher allows
+crops (``SchoolClass.crops_allowed``), and crops older than the class's retention are deleted.
+
+``keeps_crops`` is asked by the store's one write path of samples (``Store.insert_samples``), so a take, an
+upload, a CSV or a project file all obey it; a project with no owner (no class) keeps its crops as always.
+``expire_crops`` drops the picture of each sample older than its class's ``retention_days`` and keeps the
+sample's keypoints; the sign-in page runs it on each sign-in.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+from core.data.database import Database
+
+DAY_S = 86_400.0
+
+
+def keeps_crops(conn: sqlite3.Connection, pid: int) -> bool:
+    """Whether project ``pid``'s new samples keep their crop: its class allows them, or it belongs to no class."""
+    row = conn.execute(
+        "SELECT c.crops_allowed FROM projects p JOIN accounts a ON a.id = p.owner "
+        "JOIN school_classes c ON c.id = a.school_class_id WHERE p.id = ?",
+        (pid,),
+    ).fetchone()
+    return row is None or bool(row[0])
+
+
+def expire_crops(store: Database, now: float | None = None) -> int:
+    """Drop the crops of samples older than their class's retention (keypoints stay); returns how many went."""
+    now = time.time() if now is None else now
+    with store.write_transaction() as conn:
+        # from the classes' projects down (owner, then samples by class; CROSS JOIN keeps SQLite to that order):
+        # the server's own samples, perhaps a million from CSV imports, are not scanned under the write lock
+        return conn.execute(
+            "UPDATE samples SET crop_jpeg = NULL WHERE id IN ("
+            " SELECT s.id FROM school_classes c CROSS JOIN accounts a CROSS JOIN projects p CROSS JOIN classes k"
+            " CROSS JOIN samples s WHERE a.school_class_id = c.id AND p.owner = a.id AND k.project_id = p.id"
+            " AND s.class_id = k.id AND s.crop_jpeg IS NOT NULL AND s.created_at < ? - c.retention_days * ?)",
+            (now, DAY_S),
+        ).rowcount

@@ -1,0 +1,159 @@
+"""Classes and their accounts in the store's database: a class (name, join code, retention, crops allowed), its
+teacher and its students (a name and a password the teacher set; no email).
+
+Every function takes the ``Store`` (or any ``Database``) of the server's data directory and is one read or one
+transaction. Names are kept as typed (``core.classes.names``); passwords only as scrypt hashes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+
+from core.classes.access import Role
+from core.classes.names import check_name, same_name_key
+from core.classes.passwords import hash_password, new_join_code
+from core.data.database import Database
+from core.data.schema import DuplicateNameError, NotFoundError, StoreError
+
+DEFAULT_RETENTION_DAYS = 30
+MAX_RETENTION_DAYS = 3650
+_CLASS_COLUMNS = "id, name, code, retention_days, crops_allowed, created_at"
+_ACCOUNT_COLUMNS = "id, school_class_id, role, name, created_at, last_seen"
+
+
+@dataclass(frozen=True)
+class SchoolClass:
+    """One class on this server."""
+
+    id: int
+    name: str  # as the teacher typed it
+    code: str  # the 6-character join code students type
+    retention_days: int  # crops older than this are deleted
+    crops_allowed: bool  # False: the class's projects keep keypoints only
+    created_at: float  # Unix seconds
+
+
+@dataclass(frozen=True)
+class Account:
+    """A teacher or a student of a class (the password hash never leaves ``core.classes``)."""
+
+    id: int
+    class_id: int
+    role: Role
+    name: str  # as typed
+    created_at: float  # Unix seconds
+    last_seen: float | None  # the last sign-in, None before the first
+
+
+def _school_class(row: tuple) -> SchoolClass:
+    return SchoolClass(row[0], row[1], row[2], int(row[3]), bool(row[4]), float(row[5]))
+
+
+def _account(row: tuple) -> Account:
+    return Account(row[0], row[1], row[2], row[3], float(row[4]), row[5])
+
+
+def _retention(days: object) -> int:
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_RETENTION_DAYS:
+        raise StoreError(f"retention must be a whole number of days from 1 to {MAX_RETENTION_DAYS}, got {days!r}")
+    return days
+
+
+def class_mode(store: Database) -> bool:
+    """Whether this server serves a class (then everyone signs in); False on a store with no class."""
+    with store.read_connection() as conn:
+        return conn.execute("SELECT 1 FROM school_classes LIMIT 1").fetchone() is not None
+
+
+def create_class(store: Database, name: str, teacher: str, teacher_password: str,
+                 retention_days: int = DEFAULT_RETENTION_DAYS, crops_allowed: bool = False) -> SchoolClass:  # fmt: skip
+    """A new class with its teacher's account and a new join code; ``DuplicateNameError`` for a taken class name."""
+    name, teacher = check_name(name, "class name"), check_name(teacher, "teacher's name")
+    secret, days = hash_password(teacher_password), _retention(retention_days)
+    with store.write_transaction() as conn:
+        if conn.execute("SELECT 1 FROM school_classes WHERE name_key = ?", (same_name_key(name),)).fetchone():
+            raise DuplicateNameError(f"a class named {name!r} already exists on this server")
+        code = new_join_code()
+        while conn.execute("SELECT 1 FROM school_classes WHERE code = ?", (code,)).fetchone():
+            code = new_join_code()
+        cur = conn.execute(
+            "INSERT INTO school_classes (name, name_key, code, retention_days, crops_allowed, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (name, same_name_key(name), code, days, int(bool(crops_allowed)), time.time()),
+        )
+        _insert_account(conn, int(cur.lastrowid), "teacher", teacher, secret)
+        return _school_class(conn.execute(f"SELECT {_CLASS_COLUMNS} FROM school_classes WHERE id = ?",
+                                          (cur.lastrowid,)).fetchone())  # fmt: skip
+
+
+def _insert_account(conn: sqlite3.Connection, class_id: int, role: Role, name: str, secret: str) -> int:
+    key = same_name_key(name)
+    if conn.execute("SELECT 1 FROM accounts WHERE school_class_id = ? AND name_key = ?", (class_id, key)).fetchone():
+        raise DuplicateNameError(f"the class already has someone named {name!r}")
+    cur = conn.execute(
+        "INSERT INTO accounts (school_class_id, role, name, name_key, password, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (class_id, role, name, key, secret, time.time()),
+    )
+    return int(cur.lastrowid)
+
+
+def list_classes(store: Database) -> list[SchoolClass]:
+    with store.read_connection() as conn:
+        return [_school_class(r) for r in conn.execute(f"SELECT {_CLASS_COLUMNS} FROM school_classes ORDER BY id")]
+
+
+def class_row(conn: sqlite3.Connection, name: str) -> SchoolClass:
+    """The class named ``name`` (regardless of case), on a connection of the store; ``NotFoundError``."""
+    row = conn.execute(f"SELECT {_CLASS_COLUMNS} FROM school_classes WHERE name_key = ?",
+                       (same_name_key(check_name(name, "class name")),)).fetchone()  # fmt: skip
+    if row is None:
+        raise NotFoundError(f"no class named {name!r} on this server")
+    return _school_class(row)
+
+
+def get_class(store: Database, name: str) -> SchoolClass:
+    with store.read_connection() as conn:
+        return class_row(conn, name)
+
+
+def class_by_code(conn: sqlite3.Connection, code: str) -> SchoolClass | None:
+    row = conn.execute(f"SELECT {_CLASS_COLUMNS} FROM school_classes WHERE code = ?", (code,)).fetchone()
+    return None if row is None else _school_class(row)
+
+
+def account_row(conn: sqlite3.Connection, class_id: int, name: str) -> Account | None:
+    row = conn.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE school_class_id = ? AND name_key = ?",
+                       (class_id, same_name_key(name))).fetchone()  # fmt: skip
+    return None if row is None else _account(row)
+
+
+def accounts(store: Database, class_name: str) -> list[Account]:
+    """The class's teacher first, then its students by name."""
+    with store.read_connection() as conn:
+        cid = class_row(conn, class_name).id
+        rows = conn.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE school_class_id = ? "
+                            "ORDER BY role = 'student', name_key", (cid,))  # fmt: skip
+        return [_account(r) for r in rows]
+
+
+def add_student(store: Database, class_name: str, name: str, password: str) -> Account:
+    """A new student of the class with the password their teacher chose; ``DuplicateNameError`` for a taken name."""
+    name, secret = check_name(name, "student's name"), hash_password(password)
+    with store.write_transaction() as conn:
+        cid = class_row(conn, class_name).id
+        aid = _insert_account(conn, cid, "student", name, secret)
+        return _account(conn.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE id = ?", (aid,)).fetchone())
+
+
+def reset_password(store: Database, class_name: str, name: str, password: str) -> Account:
+    """Give a member of the class (a student, or the teacher) a new password; the old one stops working at once."""
+    secret = hash_password(password)
+    with store.write_transaction() as conn:
+        cid = class_row(conn, class_name).id
+        account = account_row(conn, cid, check_name(name, "name"))
+        if account is None:
+            raise NotFoundError(f"class {class_name!r} has nobody named {name!r}")
+        conn.execute("UPDATE accounts SET password = ? WHERE id = ?", (secret, account.id))
+        return account

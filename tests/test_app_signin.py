@@ -1,0 +1,68 @@
+"""Signing in on the pages (ui.common.signin), under AppTest on a real store: only when the server has a class;
+then the form and nothing else until a right code, name and password; each student's pages list only their own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from core.classes.removal import delete_student
+from core.classes.signin import WRONG
+from core.data.store import Store
+from tests.classmaker import ANA_PASSWORD, make_class
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _sign_in(at: AppTest, code: str, name: str, password: str) -> AppTest:
+    at.text_input(key="signin_code").input(code)
+    at.text_input(key="signin_name").input(name)
+    at.text_input(key="signin_password").input(password)
+    [b for b in at.button if b.label == "Sign in"][0].click()
+    return _run(at)
+
+
+def test_with_no_class_nobody_signs_in(data_dir: Path) -> None:
+    at = _run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))
+    assert not [t for t in at.text_input if t.key == "signin_code"]
+    assert at.selectbox(key="home_project").options == ["default"]
+
+
+def test_in_a_class_the_form_comes_first_and_each_student_sees_their_own(data_dir: Path) -> None:
+    school = make_class(data_dir)
+    at = _run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))
+    assert [t.key for t in at.text_input] == ["signin_code", "signin_name", "signin_password"]
+    assert not at.selectbox and not [m for m in at.sidebar.markdown if "Project" in m.value]  # nothing else shown
+    _sign_in(at, school.code, "Ana", "not-her-password")
+    assert [e.value for e in at.error] == [WRONG] and not at.selectbox
+    _sign_in(at, school.code.lower(), "ana", ANA_PASSWORD)
+    assert at.selectbox(key="home_project").options == ["ana-signs"]
+    assert "Signed in: Ana" in [t.value for t in at.sidebar.text]
+
+    at.query_params["project"] = "ben-signs"  # a link to Ben's project
+    at.session_state["handteach_project"] = None
+    _run(at)
+    warnings = [w.value for w in at.warning]
+    assert any("No project named 'ben-signs' here: opened 'ana-signs' instead" in w for w in warnings), warnings
+    assert at.query_params["project"] == ["ana-signs"]
+
+
+def test_a_first_sign_in_gets_a_project_of_ones_own_and_a_deleted_student_is_signed_out(data_dir: Path) -> None:
+    from core.classes.roster import add_student
+
+    school = make_class(data_dir)
+    add_student(Store(data_dir), "7B", "Zoë/Ann", "zoe-pass-1")
+    at = _run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))
+    _sign_in(at, school.code, "Zoë/Ann", "zoe-pass-1")
+    assert at.selectbox(key="home_project").options == ["Zoë-Ann's gestures"]
+    delete_student(Store(data_dir), "7B", "Zoë/Ann")
+    _run(at)  # the next click
+    assert [t.key for t in at.text_input] == ["signin_code", "signin_name", "signin_password"]
+    assert "Zoë-Ann's gestures" not in Store(data_dir).list_projects()

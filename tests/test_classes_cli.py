@@ -1,0 +1,80 @@
+"""``python -m core class ...`` (core.cli.classes) on a real store: the teacher's tool on the server."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from core.classes.signin import sign_in
+from core.cli.main import main
+from core.data.store import Store
+from tests.classmaker import fill_project
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_create_add_list_reset_delete_end(tmp_path, capsys) -> None:
+    data = ["--data", str(tmp_path)]
+    code, out, _ = _run(capsys, *data, "class", "create", "7B **x**", "--teacher", "Ms Ng", "--allow-crops")
+    join = re.search(r"Join code: ([A-Z0-9]{6})", out).group(1)
+    teacher_password = re.search(r"password: (\S+)", out).group(1)
+    assert code == 0 and "Class '7B **x**' created" in out
+    assert sign_in(Store(tmp_path), join, "Ms Ng", teacher_password, "10.0.0.1").role == "teacher"
+
+    code, out, _ = _run(capsys, *data, "class", "add-student", "7b **X**", "Zoë")
+    zoe_password = out.rsplit("password: ", 1)[1].strip()
+    zoe = sign_in(Store(tmp_path), join, "Zoë", zoe_password, "10.0.0.1")
+    fill_project(Store(tmp_path, viewer=zoe), "zoe-signs", 3, seed=0)
+
+    code, out, _ = _run(capsys, *data, "class", "list")
+    assert out == f"'7B **x**'  code {join}  1 student(s)  crops kept  30 days\n"
+    code, out, _ = _run(capsys, *data, "class", "list", "7B **x**")
+    assert out.splitlines()[1].startswith("student  'Zoë'  1 project(s)  last signed in ")
+
+    code, out, _ = _run(capsys, *data, "class", "reset-password", "7B **x**", "zoë")
+    new = out.rsplit(": ", 1)[1].strip()
+    assert new != zoe_password and sign_in(Store(tmp_path), join, "Zoë", new, "10.0.0.2").name == "Zoë"
+
+    code, out, _ = _run(capsys, *data, "class", "delete-student", "7B **x**", "Zoë")
+    assert code == 0 and out.splitlines() == [
+        "Deleted 1 account(s): 'Zoë'",
+        "Projects: 1 ('zoe-signs')",
+        "Samples: 3 (3 with a picture of the hand); clips: 0",
+        "Project folders: 1 (1 files, 1,000 bytes)",
+    ]
+    assert not (tmp_path / "projects" / "zoe-signs").exists()
+    code, out, _ = _run(capsys, *data, "class", "end", "7B **x**")
+    assert code == 0 and out.startswith("Deleted 1 account(s): 'Ms Ng'")
+    assert _run(capsys, *data, "class", "list")[1] == ""
+
+
+def test_a_typed_password_is_asked_twice_and_never_printed(tmp_path, capsys, monkeypatch) -> None:
+    typed = iter(["chosen-pass", "chosen-pass", "other-pass1", "other-pass2"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(typed))
+    code, out, _ = _run(capsys, "--data", str(tmp_path), "class", "create", "7B", "--ask")
+    join = re.search(r"Join code: (\w{6})", out).group(1)
+    assert code == 0 and "chosen-pass" not in out and "Teacher: 'Teacher'\n" in out
+    assert sign_in(Store(tmp_path), join, "Teacher", "chosen-pass", "10.0.0.1").role == "teacher"
+    code, _, err = _run(capsys, "--data", str(tmp_path), "class", "add-student", "7B", "Ana", "--ask")
+    assert code == 2 and err == "error: the two passwords differ: nothing was changed\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["create", ""], "error: class name is empty: type 1 to 100 characters"),
+     (["create", "x" * 10_000], "error: class name is 10,000 characters long: at most 100"),
+     (["add-student", "7B"], "error: class add-student needs a class and a name: class add-student CLASS NAME"),
+     (["add-student", "8C", "Ana"], "error: no class named '8C' on this server"),
+     (["delete-student", "7B", "Teacher"], "error: class '7B' has no student named 'Teacher'"),
+     (["create", "8C", "--retention-days", "0"], "error: retention must be a whole number of days from 1 to 3650")],
+)  # fmt: skip
+def test_bad_input_is_one_line(tmp_path, capsys, args: list[str], message: str) -> None:
+    assert main(["--data", str(tmp_path), "class", "create", "7B"]) == 0
+    capsys.readouterr()
+    code, out, err = _run(capsys, "--data", str(tmp_path), "class", *args)
+    assert code == 2 and out == "" and err.startswith(message) and err.count("\n") == 1

@@ -1,0 +1,79 @@
+"""Deleting a student or a whole class (core.classes.removal): every row and file of theirs goes, with a receipt."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from core.classes.removal import delete_student, end_class
+from core.classes.roster import accounts, list_classes
+from core.classes.signin import SignInError, sign_in, viewer_of
+from core.data.project_folders import FolderAside
+from core.data.schema import DB_NAME, NotFoundError
+from core.data.store import Store
+from tests.classmaker import BEN_PASSWORD, make_class
+
+
+def _rows(data_dir: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(data_dir / DB_NAME) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_deleting_a_student_removes_every_row_and_file_of_theirs(tmp_path) -> None:
+    school = make_class(tmp_path)
+    ben_folder = tmp_path / "projects" / "ben-signs"
+    assert ben_folder.is_dir()
+    receipt = delete_student(Store(tmp_path), "7B", "ben")
+    assert receipt.people == ("Ben",) and receipt.projects == ("ben-signs",)
+    assert (receipt.samples, receipt.crops, receipt.clips, receipt.folders, receipt.files) == (5, 5, 0, 1, 1)
+    assert receipt.bytes == 1000
+    assert receipt.lines()[0] == "Deleted 1 account(s): 'Ben'"
+    assert not ben_folder.exists() and not any(p.name.startswith(".aside") for p in tmp_path.iterdir())
+    assert _rows(tmp_path, "SELECT name FROM accounts ORDER BY id") == [("Ms Teacher",), ("Ana",)]
+    assert _rows(tmp_path, "SELECT name FROM projects") == [("ana-signs",)]
+    # no sample, class row or crop without a project: the only rows left are Ana's 20
+    assert _rows(tmp_path, "SELECT COUNT(*) FROM samples") == [(20,)]
+    assert _rows(tmp_path, "SELECT COUNT(*) FROM classes WHERE project_id NOT IN (SELECT id FROM projects)") == [(0,)]
+    assert viewer_of(Store(tmp_path), school.ben.account_id) is None  # his signed session names nobody now
+    with pytest.raises(SignInError):
+        sign_in(Store(tmp_path), school.code, "Ben", BEN_PASSWORD, "10.0.0.1")
+    assert sum(school.store(school.ana).class_counts("ana-signs").values()) == 20  # Ana's work untouched
+
+
+def test_the_teacher_cannot_be_deleted_as_a_student(tmp_path) -> None:
+    make_class(tmp_path)
+    with pytest.raises(NotFoundError, match="class '7B' has no student named 'Ms Teacher'"):
+        delete_student(Store(tmp_path), "7B", "Ms Teacher")
+    with pytest.raises(NotFoundError, match="has no student named 'Cy'"):
+        delete_student(Store(tmp_path), "7B", "Cy")
+    assert len(accounts(Store(tmp_path), "7B")) == 3
+
+
+def test_a_failed_deletion_leaves_everything(tmp_path, monkeypatch) -> None:
+    make_class(tmp_path)
+    store, real_move = Store(tmp_path), FolderAside.move
+
+    def move_then_fail(aside: FolderAside) -> None:  # the folder is aside, the rows not yet deleted
+        real_move(aside)
+        raise OSError("the disk went away")
+
+    monkeypatch.setattr(FolderAside, "move", move_then_fail)
+    with pytest.raises(OSError, match="the disk went away"):
+        delete_student(store, "7B", "Ben")
+    assert (tmp_path / "projects" / "ben-signs" / "model.safetensors").is_file()
+    assert _rows(tmp_path, "SELECT COUNT(*) FROM samples") == [(25,)] and len(accounts(store, "7B")) == 3
+
+
+def test_ending_a_class_deletes_all_of_it(tmp_path) -> None:
+    make_class(tmp_path)
+    Store(tmp_path).create_project("server's own")  # not the class's: it stays
+    receipt = end_class(Store(tmp_path), "7b")
+    assert receipt.people == ("Ms Teacher", "Ana", "Ben") and receipt.projects == ("ana-signs", "ben-signs")
+    assert (receipt.samples, receipt.crops, receipt.folders) == (25, 25, 2)
+    assert list_classes(Store(tmp_path)) == []
+    for table in ("accounts", "school_classes", "sign_in_failures", "samples"):
+        assert _rows(tmp_path, f"SELECT COUNT(*) FROM {table}") == [(0,)], table
+    assert Store(tmp_path).list_projects() == ["server's own"]
+    assert sorted(p.name for p in (tmp_path / "projects").iterdir()) == []

@@ -1,0 +1,40 @@
+"""A child's pictures kept only when needed (core.classes.retention): keypoints only unless the class allows
+crops, on every write path of samples; crops older than the class's retention deleted, keypoints kept."""
+
+from __future__ import annotations
+
+import time
+
+from core.classes.retention import DAY_S, expire_crops
+from core.data.bundle_import import import_project
+from core.data.bundle_write import export_project
+from core.data.store import Store
+from tests.classmaker import fill_project, make_class
+
+
+def _crops(store: Store, project: str) -> list[bool]:
+    return [s.crop_jpeg is not None for s in store.list_samples(project, with_crops=True)]
+
+
+def test_a_class_without_crops_keeps_keypoints_only_on_every_write(tmp_path) -> None:
+    fill_project(Store(tmp_path), "mine", 3, seed=0)  # no class: crops kept, as always
+    export_project(Store(tmp_path), "mine", tmp_path / "mine.handteach")
+    school = make_class(tmp_path, crops_allowed=False)
+    ana = school.store(school.ana)
+    assert _crops(ana, "ana-signs") == [False] * 20 and len(ana.list_samples("ana-signs")) == 20
+    import_project(ana, tmp_path / "mine.handteach", as_name="ana-import")  # a project file's crops too
+    assert _crops(ana, "ana-import") == [False] * 3
+    assert _crops(Store(tmp_path), "mine") == [True] * 3  # the server's own project untouched
+
+
+def test_crops_older_than_the_retention_go_and_keypoints_stay(tmp_path) -> None:
+    school = make_class(tmp_path)  # crops allowed, kept 30 days
+    fill_project(Store(tmp_path), "server's", 2, seed=5)
+    ana = school.store(school.ana)
+    before = [s.hand.pixel.tobytes() for s in ana.list_samples("ana-signs")]
+    assert expire_crops(Store(tmp_path)) == 0  # all new
+    assert expire_crops(Store(tmp_path), now=time.time() + 29 * DAY_S) == 0
+    assert expire_crops(Store(tmp_path), now=time.time() + 31 * DAY_S) == 25  # Ana's 20, Ben's 5
+    assert _crops(ana, "ana-signs") == [False] * 20
+    assert [s.hand.pixel.tobytes() for s in ana.list_samples("ana-signs")] == before
+    assert _crops(Store(tmp_path), "server's") == [True, True]  # no class, no retention

@@ -1,0 +1,72 @@
+"""Classes and accounts (core.classes.roster) in a real SQLite store, migrated from the schema before classes."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from core.classes.names import BadNameError
+from core.classes.roster import accounts, add_student, class_mode, create_class, get_class, list_classes, reset_password
+from core.data.schema import DB_NAME, DuplicateNameError, NotFoundError, StoreError
+from core.data.store import Store
+from tests.storemaker import old_schema
+
+
+def test_a_class_with_its_teacher_and_students(tmp_path) -> None:
+    store = Store(tmp_path)
+    assert not class_mode(store) and list_classes(store) == []
+    made = create_class(store, "7B 🌱", "Ms Ng", "teacher-pass")
+    assert class_mode(store)
+    assert (made.name, made.retention_days, made.crops_allowed, len(made.code)) == ("7B 🌱", 30, False, 6)
+    assert get_class(store, "7b 🌱") == made  # regardless of case
+    add_student(store, "7B 🌱", "Zoë <b>", "zoe-pass")
+    add_student(store, "7B 🌱", "ana", "ana-pass")
+    people = accounts(store, "7B 🌱")
+    assert [(a.role, a.name) for a in people] == [("teacher", "Ms Ng"), ("student", "ana"), ("student", "Zoë <b>")]
+    with sqlite3.connect(tmp_path / DB_NAME) as conn:  # only the scrypt hash is stored
+        stored = [r[0] for r in conn.execute("SELECT password FROM accounts")]
+    assert all(s.startswith("scrypt$16384$8$1$") for s in stored) and "zoe-pass" not in str(stored)
+
+
+def test_taken_and_bad_names_are_refused_and_nothing_is_stored(tmp_path) -> None:
+    store = Store(tmp_path)
+    create_class(store, "7B", "Ms Ng", "teacher-pass")
+    with pytest.raises(DuplicateNameError, match="a class named '7b' already exists"):
+        create_class(store, "7b", "Mr X", "teacher-pass")
+    add_student(store, "7B", "Ana", "ana-pass")
+    with pytest.raises(DuplicateNameError, match="the class already has someone named 'ANA'"):
+        add_student(store, "7B", "ANA", "other-pass")
+    with pytest.raises(BadNameError, match="10,000 characters long"):
+        add_student(store, "7B", "x" * 10_000, "other-pass")
+    with pytest.raises(BadNameError, match="is empty"):
+        create_class(store, "", "Mr X", "teacher-pass")
+    with pytest.raises(NotFoundError, match="no class named '8C'"):
+        add_student(store, "8C", "Ben", "ben-pass")
+    with pytest.raises(StoreError, match="retention must be a whole number of days from 1 to 3650"):
+        create_class(store, "8C", "Mr X", "teacher-pass", retention_days=0)
+    assert [len(accounts(store, c.name)) for c in list_classes(store)] == [2]
+
+
+def test_reset_password(tmp_path) -> None:
+    from core.classes.signin import SignInError, sign_in
+
+    store = Store(tmp_path)
+    code = create_class(store, "7B", "Ms Ng", "teacher-pass").code
+    add_student(store, "7B", "Ana", "ana-pass")
+    reset_password(store, "7B", "ana", "new-pass-9")
+    assert sign_in(store, code, "Ana", "new-pass-9", "10.0.0.1").name == "Ana"
+    with pytest.raises(SignInError):
+        sign_in(store, code, "Ana", "ana-pass", "10.0.0.1")
+    with pytest.raises(NotFoundError, match="class '7B' has nobody named 'Cy'"):
+        reset_password(store, "7B", "Cy", "new-pass-9")
+
+
+def test_an_older_store_is_migrated_and_its_projects_belong_to_nobody(tmp_path) -> None:
+    with sqlite3.connect(tmp_path / DB_NAME) as conn:
+        old_schema(conn, 5)  # the schema before classes, with a project in it
+        conn.execute("INSERT INTO projects (name, created_at, uid) VALUES ('mine', 0, 'abc')")
+    migrated = Store(tmp_path)
+    assert migrated.list_projects() == ["mine"] and not class_mode(migrated)
+    with sqlite3.connect(tmp_path / DB_NAME) as conn:
+        assert conn.execute("SELECT owner, shared FROM projects WHERE name = 'mine'").fetchone() == (None, 0)

@@ -1,0 +1,48 @@
+"""The cookie route (ui.server.session_cookie) as ASGI: only a same-origin POST of a token-shaped body sets the
+HttpOnly cookie; anything else is refused and reaches neither the cookie nor Streamlit."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ui.server.session_cookie import SessionCookieRoute
+
+
+async def _app(scope, receive, send) -> None:  # noqa: ANN001 - ASGI
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"streamlit"})
+
+
+def _call(path: str, method: str = "POST", body: bytes = b"", origin: str | None = "http://school:8501",
+          scheme: str = "http") -> tuple[int, dict[bytes, bytes]]:  # fmt: skip
+    headers = [(b"host", b"school:8501")] + ([(b"origin", origin.encode())] if origin else [])
+    scope = {"type": "http", "path": path, "method": method, "headers": headers, "scheme": scheme}
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    asyncio.run(SessionCookieRoute(_app)(scope, receive, send))
+    return sent[0]["status"], dict(sent[0]["headers"])
+
+
+def test_a_same_origin_post_of_a_token_sets_the_cookie() -> None:
+    status, headers = _call("/_handteach/session", body=b"eyJh.awjU-_x")
+    assert status == 204
+    assert headers[b"set-cookie"] == b"handteach_session=eyJh.awjU-_x; Path=/; Max-Age=28800; HttpOnly; SameSite=Strict"
+    assert b"; Secure" in _call("/app/_handteach/session", body=b"t.t", scheme="https")[1][b"set-cookie"]
+    status, headers = _call("/_handteach/session/end")
+    assert status == 204 and headers[b"set-cookie"].startswith(b"handteach_session=; Path=/; Max-Age=0;")
+
+
+def test_anything_else_is_refused() -> None:
+    assert _call("/_handteach/session", method="GET")[0] == 403
+    assert _call("/_handteach/session", body=b"t.t", origin="http://evil.test")[0] == 403
+    assert _call("/_handteach/session", body=b"t.t", origin=None)[0] == 403
+    for body in (b"", b"a b", b"x" * 3000, b"<script>", "é".encode()):
+        status, headers = _call("/_handteach/session", body=body)
+        assert status == 400 and b"set-cookie" not in headers
+    assert _call("/record")[0] == 200  # every other path is Streamlit's

@@ -1,0 +1,112 @@
+"""Signing in, only when this server serves a class (``core.classes``): ``gate`` runs before every page.
+
+With no class on the server ``gate`` returns None and nothing changes (one person, no sign-in). With one, a
+session that has not signed in sees the sign-in form and nothing else; a signed-in one keeps its ``Viewer``
+in Streamlit's session state and, through ``ui.server.session_cookie``, in a signed, expiring HttpOnly cookie
+(a reload or a new tab stays signed in for 8 hours, until *Sign out*), and ``ui.common.state.store`` opens
+the store as that person, so every page lists, opens and changes only what they may. The viewer is looked up
+again on every run: a student deleted by the teacher is signed out at their next click.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+import streamlit as st
+
+from core.classes.access import Viewer, own_projects
+from core.classes.retention import expire_crops
+from core.classes.roster import class_mode
+from core.classes.session import session_token, viewer_from_token
+from core.classes.signin import SignInError, sign_in, viewer_of
+from core.data.schema import DuplicateNameError, StoreError
+from core.data.store import Store
+from ui.server.session_cookie import COOKIE, ROUTE
+
+VIEWER_KEY = "handteach_viewer"
+_TOKEN_PENDING = "handteach_session_token"  # signed in this run: the token goes to the cookie on the next
+_SIGNED_OUT = "handteach_signed_out"  # this session signed out: its (stale) cookie header no longer signs in
+
+
+def signed_in() -> Viewer | None:
+    """This session's viewer, None when no one signed in (always, with no class on the server)."""
+    viewer = st.session_state.get(VIEWER_KEY)
+    return viewer if isinstance(viewer, Viewer) else None
+
+
+def gate(store: Store) -> Viewer | None:
+    """Before every page: None with no class; else the signed-in viewer, or the sign-in form and ``st.stop``."""
+    if not class_mode(store):
+        st.session_state.pop(VIEWER_KEY, None)
+        return None
+    viewer = signed_in()
+    if viewer is None and not st.session_state.get(_SIGNED_OUT):  # a reload, a new tab: the cookie, if it holds
+        viewer = viewer_from_token(store, st.context.cookies.get(COOKIE))
+        if viewer is not None:
+            st.session_state[VIEWER_KEY] = viewer
+    if viewer is not None and viewer_of(store, viewer.account_id) == viewer:
+        if token := st.session_state.pop(_TOKEN_PENDING, None):
+            _post_to_cookie_route(ROUTE, token)
+        _sign_out_button(viewer)
+        return viewer
+    st.session_state.pop(VIEWER_KEY, None)  # deleted meanwhile, or never signed in
+    if st.session_state.get(_SIGNED_OUT) == "clear cookie":
+        st.session_state[_SIGNED_OUT] = True
+        _post_to_cookie_route(f"{ROUTE}/end", "")
+    _sign_in_form(store)
+    st.stop()
+    return None
+
+
+def _post_to_cookie_route(route: str, body: str) -> None:
+    """POST ``body`` to the cookie route from a same-origin component frame (``ui.server.session_cookie``):
+    a page cannot set a cookie, and the HttpOnly one it sets is out of every script's reach afterwards."""
+    script = f"<script>fetch({json.dumps(route.lstrip('/'))}, {{method: 'POST', body: {json.dumps(body)}, " \
+             "credentials: 'same-origin'});</script>"  # fmt: skip
+    st.sidebar.iframe(script, height=1)  # our own script, the token only: nothing typed by anyone
+
+
+def _sign_in_form(store: Store) -> None:
+    st.title("✋ handteach")
+    st.markdown("Sign in with your class code, your name and the password your teacher gave you.")
+    with st.form("sign_in"):
+        code = st.text_input("Class code", max_chars=32, key="signin_code")
+        name = st.text_input("Your name", max_chars=100, key="signin_name")
+        password = st.text_input("Password", type="password", max_chars=128, key="signin_password")
+        pressed = st.form_submit_button("Sign in", type="primary")
+    if not pressed:
+        return
+    try:
+        viewer = sign_in(store, code, name, password, st.context.ip_address or "unknown")
+    except SignInError as exc:  # our own fixed lines: they quote nothing typed
+        st.error(str(exc))
+        return
+    st.session_state[VIEWER_KEY] = viewer
+    st.session_state[_TOKEN_PENDING] = session_token(store, viewer)  # to the cookie on the next run
+    with contextlib.suppress(StoreError):  # busy now: the next sign-in does it
+        expire_crops(store)  # pictures older than the class's retention go (core/classes/retention.py)
+    st.rerun()
+
+
+def _sign_out_button(viewer: Viewer) -> None:
+    st.sidebar.text(f"Signed in: {viewer.name}")  # st.text: the name exactly as typed, never Markdown
+    if st.sidebar.button("Sign out", key="sign_out"):
+        st.session_state.clear()
+        st.session_state[_SIGNED_OUT] = "clear cookie"  # this tab's cookie header still holds the old one
+        st.rerun()
+
+
+def first_project(store: Store) -> str:
+    """The project a signed-in person starts on: their first own project, else a new one named for them."""
+    assert store.viewer is not None
+    owned = own_projects(store)
+    if owned:
+        return owned[0]
+    base = "".join("-" if c in "/\\" else c for c in store.viewer.name).strip() or "my"
+    for name in (f"{base}'s gestures", f"{base}'s gestures {store.viewer.account_id}"):
+        try:
+            return store.create_project(name)
+        except DuplicateNameError:
+            continue
+    raise StoreError("could not make a first project for you: ask your teacher")

@@ -1,0 +1,106 @@
+"""The route that puts a class's signed session token in a cookie, so a reload or a new tab stays signed in.
+
+Streamlit gives a page no way to set a cookie, and its websocket cannot; the sign-in page (``ui.common.signin``)
+therefore POSTs the token ``core.classes.session`` signed to ``_handteach/session`` from a same-origin
+component frame, and this middleware answers with ``Set-Cookie`` (HttpOnly: no script reads it; SameSite=Strict;
+Secure behind HTTPS; the token's own 8 hours). ``_handteach/session/end`` clears it (*Sign out*). Only POSTs
+whose ``Origin`` is this server are answered. The cookie is only a carrier: every page checks the token's
+signature, age and account (``viewer_from_token``), so a forged or expired cookie signs nobody in.
+``python -m ui.server.serve`` (``make run``) installs it; under ``streamlit run app.py`` there is no route and a
+sign-in lasts its tab.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from core.classes.session import SESSION_MAX_AGE_S
+from ui.server.limits import Receive, Scope, Send
+
+COOKIE = "handteach_session"
+ROUTE = "/_handteach/session"
+_TOKEN = re.compile(rb"[A-Za-z0-9_.\-]{1,1000}")  # itsdangerous's URL-safe tokens; anything else is not ours
+_MAX_BODY = 2048
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers") or ():
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return ""
+
+
+def _same_origin(scope: Scope) -> bool:
+    origin, host = _header(scope, b"origin"), _header(scope, b"host")
+    return bool(origin and host) and urlsplit(origin).netloc == host
+
+
+def _cookie(scope: Scope, value: str, max_age: int) -> bytes:
+    https = scope.get("scheme") == "https" or _header(scope, b"x-forwarded-proto") == "https"
+    return (f"{COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict"
+            + ("; Secure" if https else "")).encode("latin-1")  # fmt: skip
+
+
+async def _body(receive: Receive) -> bytes | None:
+    """The request body, or None when it is longer than a token can be."""
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if len(body) > _MAX_BODY:
+            return None
+        if not message.get("more_body"):
+            return body
+
+
+async def _answer(send: Send, status: int, cookie: bytes | None = None) -> None:
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"cache-control", b"no-store")]
+    if cookie is not None:
+        headers.append((b"set-cookie", cookie))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
+
+
+class SessionCookieRoute:
+    """ASGI middleware: ``POST …/_handteach/session`` sets the cookie, ``…/session/end`` clears it."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", "")).rstrip("/")
+        if scope["type"] != "http" or not path.endswith((ROUTE, f"{ROUTE}/end")):
+            await self.app(scope, receive, send)
+            return
+        if scope.get("method") != "POST" or not _same_origin(scope):
+            await _answer(send, 403)
+            return
+        if path.endswith("/end"):
+            await _answer(send, 204, _cookie(scope, "", 0))
+            return
+        body = await _body(receive)
+        if body is None or not _TOKEN.fullmatch(body):
+            await _answer(send, 400)
+            return
+        await _answer(send, 204, _cookie(scope, body.decode("ascii"), SESSION_MAX_AGE_S))
+
+
+def serve_session_cookies() -> bool:
+    """Wrap Streamlit's Starlette app in ``SessionCookieRoute``; True when in place."""
+    try:
+        from streamlit.web.server.starlette import starlette_server
+    except ImportError:
+        return False
+    original = starlette_server.create_starlette_app
+    if getattr(original, "serves_session_cookies", False):
+        return True
+
+    def create_starlette_app(*args: Any, **kwargs: Any) -> Any:
+        return SessionCookieRoute(original(*args, **kwargs))
+
+    create_starlette_app.serves_session_cookies = True  # type: ignore[attr-defined]
+    starlette_server.create_starlette_app = create_starlette_app  # type: ignore[assignment]
+    return True
