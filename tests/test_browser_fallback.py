@@ -12,11 +12,12 @@ def _page(events: list) -> AppTest:  # noqa: ANN001
         import streamlit as st
 
         from ui.browser import path
+        from ui.common import state
 
         st.session_state.setdefault("handteach_keypoints_path", path.BROWSER)
         for event in events:
             st.write(f"moved: {path.fall_back_if_tab_failed(event)}")
-        st.write(f"start webcam: {path.start_webcam_now()}")
+        st.write(f"start webcam: {state.webcam_start_asked()}")
         st.write(f"choice: {st.session_state['handteach_keypoints_path']}")
 
     return AppTest.from_function(script, args=(events,)).run()

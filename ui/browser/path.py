@@ -20,7 +20,6 @@ _log = logging.getLogger(__name__)
 BROWSER, SERVER = "this browser", "the server"
 _CHOICE = "handteach_keypoints_path"  # kept outside the widget's own key: pages come and go, the choice stays
 _TAB_FAILED = "handteach_tab_failed"  # the tab's words when it could not find hands, until the browser is chosen again
-_START_WEBCAM = "handteach_start_server_webcam"  # the server path's webcam starts by itself once after a fallback
 # the tab's status codes for "this browser cannot find hands at all" (frontend/src/landmarker.js's TAB_FAILURES,
 # and "failed" for anything else that stopped it), in the page's own words: a tab's text is never shown. A camera
 # problem is not one: the server path needs the camera too.
@@ -48,16 +47,8 @@ def fall_back_if_tab_failed(event: object) -> bool:
     if isinstance(detail, str) and detail.strip():  # the engine's own words: for whoever reads the server's log
         _log.info("a tab fell back to the server path (%s): %r", event["problem"], detail.splitlines()[0][:200])
     st.session_state[_CHOICE] = SERVER
-    st.session_state[_START_WEBCAM] = True
+    state.ask_webcam_start()  # the server path's webcam starts by itself
     return True
-
-
-def start_webcam_now(playing: bool | None = None) -> bool:
-    """True after a fallback until the server path's webcam plays (``playing``: the widget's state, once drawn):
-    it asks for the camera without a press. Kept over reruns: the widget's frame may load after the next one."""
-    if playing:
-        st.session_state.pop(_START_WEBCAM, None)
-    return bool(st.session_state.get(_START_WEBCAM, False))
 
 
 def server_only_reason(skeleton: str, motion: bool, backend: str) -> str | None:

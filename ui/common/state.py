@@ -198,3 +198,19 @@ def rerun_once(slot: str, token: object) -> None:
         return
     st.session_state[slot] = token
     st.rerun(scope="app")
+
+
+_START_WEBCAM = "handteach_start_server_webcam"
+
+
+def ask_webcam_start() -> None:
+    """The server path's webcam asks for the camera without a press (after the browser path failed)."""
+    st.session_state[_START_WEBCAM] = True
+
+
+def webcam_start_asked(playing: bool | None = None) -> bool:
+    """True after ``ask_webcam_start`` until the webcam plays (``playing``: the widget's state, once drawn). Kept
+    over reruns: the widget's frame may load after the next one."""
+    if playing:
+        st.session_state.pop(_START_WEBCAM, None)
+    return bool(st.session_state.get(_START_WEBCAM, False))

@@ -12,7 +12,6 @@ from streamlit_webrtc import WebRtcMode, WebRtcStreamerContext, webrtc_streamer
 from core.keypoints.backend import KeypointBackend
 from core.keypoints.landmarks import TrackerConfig
 from core.types import NETWORK_BACKENDS
-from ui.browser.path import start_webcam_now
 from ui.common import state
 from ui.common.text import plain
 from ui.server.settings import VIDEO_CONSTRAINTS, VIDEO_HTML_ATTRS
@@ -88,9 +87,9 @@ def webcam(key: str, session: StreamSession) -> WebRtcStreamerContext | Any:
         on_video_ended=ended_callback(session),
         video_html_attrs=VIDEO_HTML_ATTRS,
         async_processing=True,
-        desired_playing_state=True if start_webcam_now() else None,  # after the browser path failed
+        desired_playing_state=True if state.webcam_start_asked() else None,  # after the browser path failed
     )
-    start_webcam_now(bool(context.state.playing))
+    state.webcam_start_asked(bool(context.state.playing))
     watch_tab(
         key, context
     )  # a tab closed mid-stream frees it in seconds, not when ICE gives up (ui/webcam/tab_watch.py)
