@@ -65,3 +65,17 @@ def skipped_measure(context: JobContext, **kwargs: object) -> object:
     skipped = threading.Event()
     skipped.set()
     return tasks.measure(JobContext(context.progress, skipped), **kwargs)
+
+
+def paused_train(context: JobContext, go_on: str, **kwargs: object) -> object:
+    """``core.jobs.tasks.train`` that waits after its first pass (up to 60 s) until the file ``go_on`` exists: what
+    another tab does meanwhile happens while the training is under way."""
+    from core.jobs import tasks
+
+    def progress(done: int, total: int, detail: object) -> None:
+        context.progress(done, total, detail)
+        deadline = time.monotonic() + 60
+        while done == 1 and not Path(go_on).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    return tasks.train(JobContext(progress, context.cancel), **kwargs)

@@ -15,7 +15,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -208,17 +208,32 @@ def test_2_a_new_project_does_not_inherit_a_model_folder_left_under_its_name(tmp
 
 
 class _PausedRun(TrainingRun):
-    """A Train page run that waits after its first epoch until the test has done what another tab does."""
+    """A Train page run whose training (in the job runner's worker) waits after its first pass until the test has
+    done what another tab does (``jobfns.paused_train``)."""
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.started, self.go_on = threading.Event(), threading.Event()
+    go_on_file: Path | None = None
 
-    def _on_epoch(self, stats: EpochStats) -> None:
-        super()._on_epoch(stats)
-        if stats.epoch == 1:
-            self.started.set()
-            assert self.go_on.wait(60)
+    def start(self) -> _PausedRun:
+        import jobfns
+
+        from ui.jobs.training import TRAIN
+
+        self._started = time.monotonic()
+        kwargs = {**self._kwargs(), "go_on": str(self.go_on_file)}
+        self._job = self._submit(TRAIN, jobfns.paused_train, kwargs, self.project)
+        return self
+
+    def wait_started(self, timeout: float = 60) -> bool:
+        deadline = time.monotonic() + timeout
+        while not self.snapshot().history:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def go_on(self) -> None:
+        assert self.go_on_file is not None
+        self.go_on_file.touch()
 
 
 def _paused_train_page(tmp_path: Path, epochs: int) -> tuple[Store, Path, _PausedRun]:
@@ -227,25 +242,29 @@ def _paused_train_page(tmp_path: Path, epochs: int) -> tuple[Store, Path, _Pause
     store.ensure_project()
     _teach(store, "default", OLD_CLASSES)
     bundle = _bundle(tmp_path)
-    run = _PausedRun(store, "default", TrainConfig(epochs=epochs, seed=0)).start()
-    assert run.started.wait(60)
+    run = _PausedRun(store, "default", TrainConfig(epochs=epochs, seed=0))
+    run.go_on_file = tmp_path / "go-on"
+    run.start()
+    assert run.wait_started(60)
     return store, bundle, run
 
 
+@pytest.mark.slow  # the job runner's worker process starts
 def test_2_the_train_page_says_its_project_was_replaced_and_keeps_the_imported_model(tmp_path: Path) -> None:
     store, bundle, run = _paused_train_page(tmp_path, epochs=3)
     import_project(store, bundle, as_name="default", replace=True)  # Home → Open a project file → Replace
-    run.go_on.set()
+    run.go_on()
     assert run.wait(60)
     snapshot = run.snapshot()
     assert snapshot.error == REPLACED and not snapshot.saved
     assert _model_classes(store, "default") == ["peace", "call"]
 
 
+@pytest.mark.slow  # the job runner's worker process starts
 def test_2_keeping_a_stopped_run_of_a_replaced_project_says_so(tmp_path: Path) -> None:
     store, bundle, run = _paused_train_page(tmp_path, epochs=50)
     run.cancel()
-    run.go_on.set()
+    run.go_on()
     assert run.wait(60) and run.snapshot().cancelled and not run.snapshot().saved
     import_project(store, bundle, as_name="default", replace=True)
     run.keep()  # "Keep this model anyway"
