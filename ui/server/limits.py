@@ -112,22 +112,30 @@ class WebsocketBound:
                 del self.open[address]
 
 
-def bound_websockets() -> bool:
-    """Wrap the app Streamlit's uvicorn server serves in ``WebsocketBound``; True when in place."""
+def wrap_streamlit_app(marker: str, wrap: Callable[[Any], Any]) -> bool:
+    """Wrap every ASGI app Streamlit's Starlette server makes in ``wrap(app)``, once: ``marker`` names the wrapping
+    (kept through later ones). True when in place; False on another Streamlit server, not guarded. The one owner
+    of the wrapping for the websocket bound, the private routes (ui/server/private.py) and the session cookie."""
     try:
         from streamlit.web.server.starlette import starlette_server
-    except ImportError:  # another Streamlit server: not guarded
+    except ImportError:
         return False
     original = starlette_server.create_starlette_app
-    if getattr(original, "bounds_websockets", False):
+    if getattr(original, marker, False):
         return True
 
     def create_starlette_app(*args: Any, **kwargs: Any) -> Any:
-        return WebsocketBound(original(*args, **kwargs), ws_per_address())
+        return wrap(original(*args, **kwargs))
 
-    create_starlette_app.bounds_websockets = True  # type: ignore[attr-defined]
+    create_starlette_app.__dict__.update(original.__dict__)  # the markers of the wrappings already in place
+    setattr(create_starlette_app, marker, True)
     starlette_server.create_starlette_app = create_starlette_app  # type: ignore[assignment]
     return True
+
+
+def bound_websockets() -> bool:
+    """Wrap the app Streamlit's uvicorn server serves in ``WebsocketBound``; True when in place."""
+    return wrap_streamlit_app("bounds_websockets", lambda app: WebsocketBound(app, ws_per_address()))
 
 
 class _ResourceErrorsOncePerSecond(logging.Filter):

@@ -9,9 +9,8 @@ ui.server.serve`` (``make run``) installs it. ``/_stcore/health`` stays: a proxy
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
-from ui.server.limits import Receive, Scope, Send
+from ui.server.limits import Receive, Scope, Send, wrap_streamlit_app
 
 HIDDEN_ROUTES = ("/_stcore/metrics",)  # at any base URL path
 
@@ -34,17 +33,4 @@ class HiddenRoutes:
 
 def hide_private_routes() -> bool:
     """Wrap Streamlit's Starlette app in ``HiddenRoutes``; True when in place (False on another Streamlit server)."""
-    try:
-        from streamlit.web.server.starlette import starlette_server
-    except ImportError:
-        return False
-    original = starlette_server.create_starlette_app
-    if getattr(original, "hides_private_routes", False):
-        return True
-
-    def create_starlette_app(*args: Any, **kwargs: Any) -> Any:
-        return HiddenRoutes(original(*args, **kwargs))
-
-    create_starlette_app.hides_private_routes = True  # type: ignore[attr-defined]
-    starlette_server.create_starlette_app = create_starlette_app  # type: ignore[assignment]
-    return True
+    return wrap_streamlit_app("hides_private_routes", HiddenRoutes)

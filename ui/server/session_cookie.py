@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
 from urllib.parse import urlsplit
 
 from core.classes.session import SESSION_MAX_AGE_S
-from ui.server.limits import Receive, Scope, Send
+from ui.server.limits import Receive, Scope, Send, wrap_streamlit_app
 
 COOKIE = "handteach_session"
 ROUTE = "/_handteach/session"
@@ -90,17 +89,4 @@ class SessionCookieRoute:
 
 def serve_session_cookies() -> bool:
     """Wrap Streamlit's Starlette app in ``SessionCookieRoute``; True when in place."""
-    try:
-        from streamlit.web.server.starlette import starlette_server
-    except ImportError:
-        return False
-    original = starlette_server.create_starlette_app
-    if getattr(original, "serves_session_cookies", False):
-        return True
-
-    def create_starlette_app(*args: Any, **kwargs: Any) -> Any:
-        return SessionCookieRoute(original(*args, **kwargs))
-
-    create_starlette_app.serves_session_cookies = True  # type: ignore[attr-defined]
-    starlette_server.create_starlette_app = create_starlette_app  # type: ignore[assignment]
-    return True
+    return wrap_streamlit_app("serves_session_cookies", SessionCookieRoute)
