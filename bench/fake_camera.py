@@ -32,7 +32,7 @@ def fake_camera_y4m(video: Path, cache_dir: Path, fps: int = 30) -> Path:
     target = cache_dir / f"{video.stem}.{int(video.stat().st_mtime)}.640x480.{fps}fps.y4m"
     if target.exists():
         return target
-    tmp = target.with_suffix(".part.y4m")
+    tmp = target.with_suffix(f".{os.getpid()}.part.y4m")  # two test workers may make it at once
     done = subprocess.run(
         ["ffmpeg", "-v", "error", "-y", "-i", str(video), "-vf", f"{FIT_640X480},fps={fps}", "-pix_fmt", "yuv420p",
          "-f", "yuv4mpegpipe", str(tmp)],
