@@ -46,9 +46,12 @@ $(FRONTEND_BUILD)/.built: $(FRONTEND_SOURCES) $(VENV)/.installed
 run: $(VENV)/.installed frontend
 	$(PY) -m ui.server.serve --server.port $(PORT) $(if $(ADDRESS),--server.address $(ADDRESS))
 
+# the quick tests in two processes (about a minute), then the slow ones (servers, browsers) one at a time: on two
+# cores two browsers at once starve each other's timings
 test: $(VENV)/.installed-test frontend
 	$(PY) -m ruff check .
-	$(PY) -m pytest -q --durations=30
+	$(PY) -m pytest -q -m "not slow" -n 2
+	$(PY) -m pytest -q -m slow --durations=30
 
 # The walkthrough in the real browser (tests/test_e2e_browser.py) keeps its Live screenshot as the README's picture.
 pictures: $(VENV)/.installed-test frontend

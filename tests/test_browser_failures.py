@@ -86,7 +86,7 @@ def _falls_back_and_labels(page) -> None:  # noqa: ANN001 - playwright Page
     assert not STACK.search(sidebar.split("This browser could not find hands")[1].split("\n")[0]), sidebar
     page.wait_for_function(
         "() => /Labels: \\S+ \\d+% \\((Left|Right)\\)/.test((document.querySelector('.st-key-live_labels') || {}).innerText || '')",
-        timeout=30_000,
+        timeout=60_000,
     )
     late = time.monotonic() - said
     print(f"the server path's first label {late:.1f} s after the fallback's line")

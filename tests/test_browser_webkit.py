@@ -98,10 +98,10 @@ def _record(driver, server: AppServer, gesture: str, run: Callable) -> None:  # 
 
     driver.get(f"{server.url}/record")  # a fresh page: the take's note is its own
     radio = wait_for(driver, "return [...document.querySelectorAll('[data-testid=stRadio] label')]"
-                     ".find(l => l.innerText.includes(arguments[0]))", 60, gesture)  # fmt: skip
+                     ".find(l => l.innerText.includes(arguments[0]))", 120, gesture)  # fmt: skip
     radio.click()
     wait_for(driver, "return [...document.querySelectorAll('button')].some(b => /Record .*" + gesture
-             + "/.test(b.innerText) && !b.disabled)", 60)  # fmt: skip
+             + "/.test(b.innerText) && !b.disabled)", 120)  # fmt: skip
     camera_frame(driver)
     run("u => window.handteachCamera.show(u)", [data_url(p) for p in _pictures(gesture, False, 40)])
     driver.switch_to.default_content()
