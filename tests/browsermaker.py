@@ -104,8 +104,10 @@ class ConsoleWatch:
     """The browser console and failed requests of a page, per page load: a navigation of the main frame to another
     page, by its address or by the app's own links (a page's iframes are made anew either way)."""
 
-    # Chromium's own notes on its software GL in these tests (headless, --disable-gpu): about the GPU, not the app
-    IGNORED = re.compile(r"^\[\.WebGL-0x[0-9a-f]+\]GL Driver Message")
+    # Chromium's own notes on its software GL in these tests (headless, --disable-gpu): about the GPU, not the app;
+    # and on the permissions list Streamlit gives every component iframe (streamlit/static IFrameUtil: features this
+    # Chromium does not know), said once for each iframe of a page, so twice on a page with two components
+    IGNORED = re.compile(r"^\[\.WebGL-0x[0-9a-f]+\]GL Driver Message|^Unrecognized feature: '[a-z-]+'\.$")
 
     def __init__(self, page) -> None:  # noqa: ANN001 - playwright Page
         self.page, self.loads, self.path = page, [[]], None
