@@ -3,6 +3,9 @@
 ``class create`` makes a class and its teacher's account and prints the join code; ``add-student`` and
 ``reset-password`` print the password to hand out (made up, or typed with ``--ask``: never on the command line,
 where other users of the server would see it in the process list); ``delete-student`` and ``end`` print what went.
+Where the school signs in with its own accounts (docs/deploy.md): ``add-student --email`` adds a student who signs
+in with that address, ``set-email`` gives a member an address, ``allow-domain`` / ``remove-domain`` let every
+address of a domain join (``core.classes.identity``).
 Registered by ``core.cli.commands.extra_registrations``; it imports only the store.
 """
 
@@ -14,7 +17,17 @@ import time
 
 from core.data.schema import StoreError
 
-ACTIONS = ("create", "list", "add-student", "reset-password", "delete-student", "end")
+ACTIONS = (
+    "create",
+    "list",
+    "add-student",
+    "reset-password",
+    "delete-student",
+    "end",
+    "set-email",
+    "allow-domain",
+    "remove-domain",
+)
 
 
 def _password(args: argparse.Namespace, whose: str) -> tuple[str, bool]:
@@ -73,6 +86,9 @@ def _member(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
     from core.classes.roster import add_student, reset_password
 
     class_name, name = _needs(args, 2, f"a class and a name: class {args.action} CLASS NAME")
+    if args.email is not None or args.action == "set-email":
+        _school_account(store, args, class_name, name)
+        return
     password, made = _password(args, name)
     if args.action == "add-student":
         add_student(store, class_name, name, password)
@@ -80,6 +96,32 @@ def _member(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
     else:
         account = reset_password(store, class_name, name, password)
         print(f"New password for {account.name!r}" + (f": {password}" if made else " set"))
+
+
+def _school_account(store, args: argparse.Namespace, class_name: str, name: str) -> None:  # noqa: ANN001 - a Store
+    from core.classes.identity import add_email_student, clean_email, set_email
+
+    if args.email is None:
+        raise StoreError("class set-email needs the address: class set-email CLASS NAME --email ADDRESS")
+    if args.action == "add-student":
+        add_email_student(store, class_name, name, args.email)
+        print(f"Student {name!r} added to {class_name!r}: signs in with the school's account {clean_email(args.email)}")
+    elif args.action == "set-email":
+        account = set_email(store, class_name, name, args.email)
+        print(f"{account.name!r} signs in with the school's account {clean_email(args.email)} too")
+    else:
+        raise StoreError(f"class {args.action} takes no --email")
+
+
+def _domain(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
+    from core.classes.identity import allow_domain, class_domains, remove_domain
+
+    class_name, domain = _needs(args, 2, f"a class and a domain: class {args.action} CLASS DOMAIN")
+    if args.action == "allow-domain":
+        print(f"Every verified address at {allow_domain(store, class_name, domain)!r} may join {class_name!r}")
+    else:
+        print(f"New addresses at {remove_domain(store, class_name, domain)!r} no longer join {class_name!r}")
+    print(f"Domains of {class_name!r}: {', '.join(class_domains(store, class_name)) or 'none'}")
 
 
 def _remove(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
@@ -99,18 +141,25 @@ def class_command(args: argparse.Namespace) -> int:
 
     store = Store(args.data)  # no viewer: the server's own tool sees every class
     {"create": _create, "list": _list, "add-student": _member, "reset-password": _member,
-     "delete-student": _remove, "end": _remove}[args.action](store, args)  # fmt: skip
+     "delete-student": _remove, "end": _remove, "set-email": _member, "allow-domain": _domain,
+     "remove-domain": _domain}[args.action](store, args)  # fmt: skip
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    help_text = "a class on this server: create, list, add-student, reset-password, delete-student, end"
+    help_text = (
+        "a class on this server: create, list, add-student, reset-password, delete-student, end, "
+        "set-email, allow-domain, remove-domain"
+    )
     p = sub.add_parser("class", help=help_text, description=help_text)
     p.set_defaults(handler=class_command)
     p.add_argument("action", choices=ACTIONS)
     p.add_argument("names", nargs="*", metavar="NAME",
                    help="create NAME | list [CLASS] | add-student CLASS NAME | reset-password CLASS NAME | "
-                   "delete-student CLASS NAME | end CLASS")  # fmt: skip
+                   "delete-student CLASS NAME | end CLASS | set-email CLASS NAME --email ADDRESS | "
+                   "allow-domain CLASS DOMAIN | remove-domain CLASS DOMAIN")  # fmt: skip
+    p.add_argument("--email", metavar="ADDRESS",
+                   help="add-student, set-email: the school account (verified e-mail) they sign in with")  # fmt: skip
     p.add_argument("--teacher", default="Teacher", help="create: the teacher's name (default: Teacher)")
     p.add_argument("--ask", action="store_true",
                    help="type the password at a hidden prompt instead of printing a made-up one")  # fmt: skip

@@ -128,6 +128,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE projects ADD COLUMN shared INTEGER NOT NULL DEFAULT 0",
         "CREATE INDEX projects_by_owner ON projects(owner)",
     ),
+    # 6 → 7: signing in with a school's accounts (core.classes.identity): a member's verified e-mail address, one
+    # account per address on the server, and the e-mail domains whose every address may join a class
+    (
+        "ALTER TABLE accounts ADD COLUMN email TEXT",
+        "CREATE UNIQUE INDEX accounts_by_email ON accounts(email) WHERE email IS NOT NULL",
+        """CREATE TABLE class_domains (
+            domain TEXT PRIMARY KEY,
+            school_class_id INTEGER NOT NULL REFERENCES school_classes(id) ON DELETE CASCADE)""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -22,6 +22,7 @@ from core.classes.session import session_token, viewer_from_token
 from core.classes.signin import SignInError, sign_in, viewer_of
 from core.data.schema import DuplicateNameError, StoreError
 from core.data.store import Store
+from ui.common import school_signin
 from ui.server.session_cookie import COOKIE, ROUTE
 
 VIEWER_KEY = "handteach_viewer"
@@ -41,8 +42,12 @@ def gate(store: Store) -> Viewer | None:
         st.session_state.pop(VIEWER_KEY, None)
         return None
     viewer = signed_in()
+    refused = False
     if viewer is None and not st.session_state.get(_SIGNED_OUT):  # a reload, a new tab: the cookie, if it holds
         viewer = viewer_from_token(store, st.context.cookies.get(COOKIE))
+        if viewer is None:  # else the school's sign-in (OIDC), where the server offers it
+            school = school_signin.school_sign_in(store)
+            viewer, refused = school.viewer, school.refused
         if viewer is not None:
             st.session_state[VIEWER_KEY] = viewer
     if viewer is not None and viewer_of(store, viewer.account_id) == viewer:
@@ -51,6 +56,8 @@ def gate(store: Store) -> Viewer | None:
         _sign_out_button(viewer)
         return viewer
     st.session_state.pop(VIEWER_KEY, None)  # deleted meanwhile, or never signed in
+    if refused:
+        school_signin.refuse()
     if st.session_state.get(_SIGNED_OUT) == "clear cookie":
         st.session_state[_SIGNED_OUT] = True
         _post_to_cookie_route(f"{ROUTE}/end", "")
@@ -75,6 +82,7 @@ def _sign_in_form(store: Store) -> None:
         name = st.text_input("Your name", max_chars=100, key="signin_name")
         password = st.text_input("Password", type="password", max_chars=128, key="signin_password")
         pressed = st.form_submit_button("Sign in", type="primary")
+    school_signin.offer()
     if not pressed:
         return
     try:
@@ -92,6 +100,8 @@ def _sign_in_form(store: Store) -> None:
 def _sign_out_button(viewer: Viewer) -> None:
     st.sidebar.text(f"Signed in: {viewer.name}")  # st.text: the name exactly as typed, never Markdown
     if st.sidebar.button("Sign out", key="sign_out"):
+        if school_signin.sign_out():  # the browser leaves for the sign-out route: a new session, neither cookie
+            st.stop()
         st.session_state.clear()
         st.session_state[_SIGNED_OUT] = "clear cookie"  # this tab's cookie header still holds the old one
         st.rerun()

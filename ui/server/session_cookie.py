@@ -5,7 +5,9 @@ therefore POSTs the token ``core.classes.session`` signed to ``_handteach/sessio
 component frame, and this middleware answers with ``Set-Cookie`` (HttpOnly: no script reads it; SameSite=Strict;
 Secure behind HTTPS; the token's own 8 hours). ``_handteach/session/end`` clears it (*Sign out*). Only POSTs
 whose ``Origin`` is this server are answered. The cookie is only a carrier: every page checks the token's
-signature, age and account (``viewer_from_token``), so a forged or expired cookie signs nobody in.
+signature, age and account (``viewer_from_token``), so a forged or expired cookie signs nobody in. Streamlit's own
+sign-out route (``auth/logout``, where ``st.logout`` sends a school account's browser) clears it too, in the same
+response as Streamlit's identity cookie: *Sign out* ends both ways of being signed in at once.
 ``python -m ui.server.serve`` (``make run``) installs it; under ``streamlit run app.py`` there is no route and a
 sign-in lasts its tab.
 """
@@ -13,7 +15,8 @@ sign-in lasts its tab.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from core.classes.session import SESSION_MAX_AGE_S
@@ -21,6 +24,7 @@ from ui.server.limits import Receive, Scope, Send, wrap_streamlit_app
 
 COOKIE = "handteach_session"
 ROUTE = "/_handteach/session"
+STREAMLIT_LOGOUT = "/auth/logout"  # streamlit.web.server.starlette.starlette_auth_routes
 _TOKEN = re.compile(rb"[A-Za-z0-9_.\-]{1,1000}")  # itsdangerous's URL-safe tokens; anything else is not ours
 _MAX_BODY = 2048
 
@@ -63,6 +67,17 @@ async def _answer(send: Send, status: int, cookie: bytes | None = None) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
+def _clearing_cookie(scope: Scope, send: Send) -> Send:
+    """``send`` with the class's cookie cleared on the response's headers."""
+
+    async def clearing(message: MutableMapping[str, Any]) -> None:
+        if message.get("type") == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", ()), (b"set-cookie", _cookie(scope, "", 0))]}
+        await send(message)
+
+    return clearing
+
+
 class SessionCookieRoute:
     """ASGI middleware: ``POST …/_handteach/session`` sets the cookie, ``…/session/end`` clears it."""
 
@@ -71,6 +86,9 @@ class SessionCookieRoute:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", "")).rstrip("/")
+        if scope["type"] == "http" and path.endswith(STREAMLIT_LOGOUT):
+            await self.app(scope, receive, _clearing_cookie(scope, send))
+            return
         if scope["type"] != "http" or not path.endswith((ROUTE, f"{ROUTE}/end")):
             await self.app(scope, receive, send)
             return

@@ -1,0 +1,90 @@
+"""Signing in with the school's own accounts (OIDC), beside a class's password form (``ui.common.signin``).
+
+Offered only when ``.streamlit/secrets.toml`` has an ``[auth]`` section naming a provider (docs/deploy.md, "Sign in
+with your school's accounts"). Streamlit does the OIDC work itself: ``st.login`` sends the browser to the school's
+sign-in page and back with a signed identity cookie, ``st.user`` holds the provider's claims, ``st.logout`` clears
+the cookie (and ``ui.server.session_cookie`` clears the class's password cookie on the same request). Which member
+of a class that person is, if any, ``core.classes.identity`` decides from the verified e-mail address.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from core.classes.access import Viewer
+from core.classes.identity import identity_from_claims, too_old, viewer_for_identity
+from core.data.store import Store
+from ui.common.text import plain
+
+NOT_HERE = "This account is not in a class here; ask your teacher."
+
+
+@dataclass(frozen=True)
+class SchoolSignIn:
+    """What the school's sign-in says of this session."""
+
+    viewer: Viewer | None  # the class member it signs in, None when none
+    refused: bool  # signed in with the school, but as nobody of a class here (or with an unverified address)
+
+
+def provider_name() -> str | None:
+    """The name on the "Sign in with …" button; None when ``[auth]`` names no provider (nothing is offered)."""
+    try:
+        if not st.secrets.load_if_toml_exists():
+            return None
+        auth, ours = st.secrets.get("auth"), st.secrets.get("handteach")
+    except (ValueError, OSError, StreamlitAPIException):  # a malformed secrets.toml: no school sign-in
+        return None
+    if not auth or not auth.get("client_id") or not auth.get("server_metadata_url"):
+        return None
+    named = ours.get("provider_name") if ours else None
+    return str(named) if named else urlsplit(str(auth["server_metadata_url"])).hostname or "your school"
+
+
+def _claims() -> dict[str, object] | None:
+    """The provider's claims for this browser, None when it did not sign in with the school."""
+    if provider_name() is None or not st.user.is_logged_in:
+        return None
+    return st.user.to_dict()
+
+
+def school_sign_in(store: Store) -> SchoolSignIn:
+    """Who this browser's school sign-in is here. Counts as a sign-in (``last_seen``): once a session."""
+    claims = _claims()
+    if claims is None:
+        return SchoolSignIn(None, False)
+    identity = identity_from_claims(claims)
+    if identity is None:  # no verified address: nobody a teacher could have listed
+        return SchoolSignIn(None, True)
+    if too_old(identity):  # longer than a session lasts: the form, to sign in with the school again
+        return SchoolSignIn(None, False)
+    viewer = viewer_for_identity(store, identity)
+    return SchoolSignIn(viewer, viewer is None)
+
+
+def refuse() -> None:
+    """The page of a school account that is nobody here: one line, a way out, nothing else."""
+    st.title("✋ handteach")
+    st.warning(NOT_HERE)
+    if st.button("Sign out", key="school_sign_out"):
+        st.logout()
+    st.stop()
+
+
+def offer() -> None:
+    """The "Sign in with …" button under the password form, when ``[auth]`` is configured."""
+    name = provider_name()
+    if name is not None and st.button(f"Sign in with {plain(name)}", key="school_sign_in"):
+        st.login()
+
+
+def sign_out() -> bool:
+    """Sign out of the school's account (both cookies go, ``ui.server.session_cookie``); False when not in one."""
+    if _claims() is None:
+        return False
+    st.logout()
+    return True
