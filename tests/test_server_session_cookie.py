@@ -46,3 +46,25 @@ def test_anything_else_is_refused() -> None:
         status, headers = _call("/_handteach/session", body=body)
         assert status == 400 and b"set-cookie" not in headers
     assert _call("/record")[0] == 200  # every other path is Streamlit's
+
+
+def test_streamlits_sign_out_route_clears_the_class_cookie_too() -> None:
+    """``st.logout`` sends a school account's browser to Streamlit's ``auth/logout``: its answer (Streamlit's, here
+    the stand-in's) also clears the class's cookie, so *Sign out* ends a password sign-in of the same browser."""
+
+    async def logout(scope, receive, send) -> None:  # noqa: ANN001 - ASGI: Streamlit's route clears its own cookie
+        await send({"type": "http.response.start", "status": 302,
+                    "headers": [(b"set-cookie", b"_streamlit_user=; Max-Age=0")]})  # fmt: skip
+        await send({"type": "http.response.body", "body": b""})
+
+    for path in ("/auth/logout", "/app/auth/logout"):
+        sent: list[dict] = []
+
+        async def send(message: dict, sent: list[dict] = sent) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "path": path, "method": "GET", "headers": [(b"host", b"school:8501")]}
+        asyncio.run(SessionCookieRoute(logout)(scope, None, send))
+        cookies = [v for k, v in sent[0]["headers"] if k == b"set-cookie"]
+        assert sent[0]["status"] == 302 and cookies[0] == b"_streamlit_user=; Max-Age=0"
+        assert cookies[1].startswith(b"handteach_session=; Path=/; Max-Age=0; HttpOnly")
