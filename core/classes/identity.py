@@ -19,6 +19,7 @@ the account (an allowed domain lets the person join again, with nothing of befor
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -165,7 +166,7 @@ def viewer_for_identity(store: Database, identity: Identity, now: float | None =
     return Viewer(int(row[0]), int(row[1]), row[2], row[3])
 
 
-def _join(conn, class_id: int, identity: Identity) -> int | None:  # noqa: ANN001 - a sqlite3 connection
+def _join(conn: sqlite3.Connection, class_id: int, identity: Identity) -> int | None:
     """A new student account of the class for ``identity``: named as the provider names them, else by address."""
     for name in (identity.name, identity.email[:100]):
         try:
