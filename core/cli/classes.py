@@ -34,6 +34,10 @@ def _password(args: argparse.Namespace, whose: str) -> tuple[str, bool]:
     """(password, made up): typed twice at a hidden prompt with ``--ask``, else made up to be printed."""
     from core.classes.passwords import check_password, new_password
 
+    if args.picture:  # two pictures (core.classes.pictures), always made up: printed as the pictures
+        from core.classes.pictures import new_pictures, picture_secret
+
+        return picture_secret(*new_pictures()), True
     if not args.ask:
         return new_password(), True
     first = getpass.getpass(f"Password for {whose}: ")
@@ -90,12 +94,22 @@ def _member(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
         _school_account(store, args, class_name, name)
         return
     password, made = _password(args, name)
+    what, shown = _shown(password)
     if args.action == "add-student":
         add_student(store, class_name, name, password)
-        print(f"Student {name!r} added to {class_name!r}" + (f", password: {password}" if made else ""))
+        print(f"Student {name!r} added to {class_name!r}" + (f", {what}: {shown}" if made else ""))
     else:
         account = reset_password(store, class_name, name, password)
-        print(f"New password for {account.name!r}" + (f": {password}" if made else " set"))
+        print(f"New {what} for {account.name!r}" + (f": {shown}" if made else " set"))
+
+
+def _shown(password: str) -> tuple[str, str]:
+    """(what, how it is printed) of a password: ("password", its text) or ("pictures", the two pictures)."""
+    from core.classes.pictures import PREFIX, spoken
+
+    if password.startswith(PREFIX):
+        return "pictures", spoken(*password.removeprefix(PREFIX).split())
+    return "password", password
 
 
 def _school_account(store, args: argparse.Namespace, class_name: str, name: str) -> None:  # noqa: ANN001 - a Store
@@ -161,6 +175,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--email", metavar="ADDRESS",
                    help="add-student, set-email: the school account (verified e-mail) they sign in with")  # fmt: skip
     p.add_argument("--teacher", default="Teacher", help="create: the teacher's name (default: Teacher)")
+    p.add_argument("--picture", action="store_true",
+                   help="add-student, reset-password: two pictures instead of a password (young students)")  # fmt: skip
     p.add_argument("--ask", action="store_true",
                    help="type the password at a hidden prompt instead of printing a made-up one")  # fmt: skip
     p.add_argument("--retention-days", type=int, default=30, metavar="DAYS",

@@ -22,7 +22,7 @@ from core.classes.session import session_token, viewer_from_token
 from core.classes.signin import SignInError, sign_in, viewer_of
 from core.data.schema import DuplicateNameError, StoreError
 from core.data.store import Store
-from ui.common import school_signin
+from ui.common import picture_signin, school_signin
 from ui.server.session_cookie import COOKIE, ROUTE
 
 VIEWER_KEY = "handteach_viewer"
@@ -77,13 +77,20 @@ def _post_to_cookie_route(route: str, body: str) -> None:
 def _sign_in_form(store: Store) -> None:
     st.title("✋ handteach")
     st.markdown("Sign in with your class code, your name and the password your teacher gave you.")
+    pictures = picture_signin.wanted()
     with st.form("sign_in"):
         code = st.text_input("Class code", max_chars=32, key="signin_code")
         name = st.text_input("Your name", max_chars=100, key="signin_name")
-        password = st.text_input("Password", type="password", max_chars=128, key="signin_password")
+        if pictures:
+            password = picture_signin.fields()
+        else:
+            password = st.text_input("Password", type="password", max_chars=128, key="signin_password")
         pressed = st.form_submit_button("Sign in", type="primary")
     school_signin.offer()
     if not pressed:
+        return
+    if password is None:  # a picture missing: said, not counted as a wrong try
+        st.error(picture_signin.CHOOSE_BOTH)
         return
     try:
         viewer = sign_in(store, code, name, password, st.context.ip_address or "unknown")
