@@ -4,7 +4,7 @@ The teacher's ``python -m core class add-student 7B Zoë --picture`` (or ``reset
 pictures to hand out; the sign-in form offers the pictures as buttons instead of a text box once the student turns
 on "I sign in with pictures". The pair is a password like any other: ``picture_secret`` spells it as text, which
 ``core.classes.passwords`` stores as a scrypt hash and ``core.classes.signin`` checks with the same rate limits.
-12 pictures, two in order: 144 pairs; with 5 tries per name each 15 minutes, guessing half of them takes hours, and
+12 pictures, two in order: 144 pairs; at 5 tries per name each 15 minutes, trying them all takes about 7 hours, and
 each wrong try is counted against the name and the address as a wrong password is.
 """
 
