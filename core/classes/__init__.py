@@ -4,6 +4,7 @@ Modules: ``names`` (the names people type), ``passwords`` (scrypt), ``access`` (
 store's functions apply, ``core.data.projects``), ``roster`` (classes, teachers, students), ``signin``
 (rate-limited sign-in), ``session`` (the signed, expiring session token), ``retention`` (pictures kept only
 when the class allows, and not past its retention), ``removal`` (deleting a student or a whole class, with a
-receipt).
+receipt), ``identity`` (which member a school account's verified e-mail is: signing in with OIDC), ``pictures``
+(picture passwords for young students).
 None of them imports Streamlit. With no class created the store has no viewer and works as it always did.
 """
