@@ -111,6 +111,11 @@ def test_the_teachers_command_line_lists_addresses_and_domains(tmp_path: Path, c
     assert "class set-email needs the address" in capsys.readouterr().err
     assert main([*data, "class", "add-student", "7B", "Dan", "--email", "not an address"]) == 2
     assert "'not an address' is not an e-mail address" in capsys.readouterr().err
+    assert main([*data, "class", "list", "7B"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0].startswith("teacher  'Ms Ng'") and listed[0].endswith("school account ng@school.org")
+    assert listed[1].endswith("never signed in  school account cleo@school.org")
+    assert listed[2] == "Every verified address at school.org may join"
     store = Store(tmp_path)
     assert viewer_for_identity(store, Identity("ng@school.org", "", time.time())).role == "teacher"
     assert [a.name for a in accounts(store, "7B")] == ["Ms Ng", "Cleo"]

@@ -139,6 +139,12 @@ def remove_domain(store: Database, class_name: str, domain: str) -> str:
     return domain
 
 
+def school_accounts(store: Database) -> dict[int, str]:
+    """Account id -> the school account's address, for every member who has one."""
+    with store.read_connection() as conn:
+        return dict(conn.execute("SELECT id, email FROM accounts WHERE email IS NOT NULL"))
+
+
 def class_domains(store: Database, class_name: str) -> list[str]:
     with store.read_connection() as conn:
         cid = class_row(conn, class_name).id

@@ -65,6 +65,7 @@ def _create(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
 
 
 def _list(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
+    from core.classes.identity import class_domains, school_accounts
     from core.classes.roster import accounts, list_classes
 
     if not args.names:
@@ -74,11 +75,15 @@ def _list(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
                   f"crops {'kept' if school_class.crops_allowed else 'off'}  {school_class.retention_days} days")  # fmt: skip
         return
     (name,) = _needs(args, 1, "at most one class name: class list [CLASS]")
-    owned = _projects_per_account(store)
+    owned, emails = _projects_per_account(store), school_accounts(store)
     for account in accounts(store, name):
         seen = "never signed in" if account.last_seen is None else time.strftime(
             "last signed in %Y-%m-%d %H:%M", time.localtime(account.last_seen))  # fmt: skip
-        print(f"{account.role:8} {account.name!r}  {owned.get(account.id, 0)} project(s)  {seen}")
+        print(f"{account.role:8} {account.name!r}  {owned.get(account.id, 0)} project(s)  {seen}"
+              + (f"  school account {emails[account.id]}" if account.id in emails else ""))  # fmt: skip
+    domains = class_domains(store, name)
+    if domains:
+        print(f"Every verified address at {', '.join(domains)} may join")
 
 
 def _projects_per_account(store) -> dict[int, int]:  # noqa: ANN001 - a Store
