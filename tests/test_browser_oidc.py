@@ -1,7 +1,8 @@
 """Signing in with a school's own accounts (OIDC, Streamlit's ``st.login``) in a real browser, against a real OIDC
 provider on loopback: ``oidc-provider-mock`` (Authlib and Flask: discovery, its authorize page, the token endpoint,
 signed ID tokens, end of session) in a thread of this process. The app runs as ``make run`` does, with a
-``secrets.toml`` whose ``[auth]`` names that provider. One provider, one app server and one browser for the module.
+``secrets.toml`` whose ``[auth]`` names that provider. One provider, one app server and one browser for the module,
+which also serves the other new way in: a young student's picture password, tapped in the real page.
 """
 
 from __future__ import annotations
@@ -42,11 +43,15 @@ def provider() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, provider: str) -> Iterator[tuple[AppServer, ClassSetup]]:
     """The app with a class (Ana's address listed) and ``[auth]`` naming the provider."""
+    from core.classes.pictures import picture_secret
+    from core.classes.roster import add_student
     from core.cli.main import main
+    from core.data.store import Store
 
     root = tmp_path_factory.mktemp("oidc")
     school = make_class(root / "data")
     assert main(["--data", str(root / "data"), "class", "set-email", "7B", "Ana", "--email", ANA_EMAIL]) == 0
+    add_student(Store(root / "data"), "7B", "Zoë", picture_secret("owl", "rocket"))
     port = free_port()
     secrets = root / "secrets.toml"
     secrets.write_text(
@@ -121,5 +126,27 @@ def test_an_account_nobody_listed_is_refused_in_one_line(served, browser) -> Non
         page.get_by_role("button", name="Sign out").click()
         page.get_by_role("button", name="End session").click(timeout=30_000)
         page.get_by_role("button", name=f"Sign in with {SCHOOL}").wait_for(timeout=60_000)
+    finally:
+        context.close()
+
+
+def test_a_young_student_taps_two_pictures_to_sign_in(served, browser) -> None:  # noqa: ANN001
+    from core.classes.pictures import PICTURES
+
+    server, school = served
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(server.url)
+        page.get_by_text("I sign in with pictures").click(timeout=60_000)
+        page.get_by_label("Class code").fill(school.code)
+        page.get_by_label("Your name").fill("Zoë")
+        names = [name for name, _ in PICTURES]
+        for row, picture in ((0, "owl"), (1, "rocket")):
+            buttons = page.locator(f".st-key-signin_picture_{row} button")
+            assert buttons.count() == len(PICTURES) and page.get_by_role("textbox", name="Password").count() == 0
+            buttons.nth(names.index(picture)).click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        page.get_by_text("Signed in: Zoë").wait_for(timeout=60_000)
     finally:
         context.close()
