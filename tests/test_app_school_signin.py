@@ -31,3 +31,41 @@ def test_the_school_button_comes_with_auth_only_named_as_typed(data_dir: Path) -
     assert _buttons({"auth": AUTH}) == ["Sign in", "Sign in with login.school.example"]
     named = _buttons({"auth": AUTH, "handteach": {"provider_name": "**St Mary's** [x](http://evil.test)"}})
     assert named[1].startswith(r"Sign in with \*\*St Mary's\*\* \[x\](http")  # Markdown escaped: its characters
+
+
+def _as_signed_in(monkeypatch, claims: dict) -> AppTest:  # noqa: ANN001 - pytest's MonkeyPatch
+    """The app as Streamlit runs it after a school sign-in: ``st.user`` holds the provider's claims (AppTest has no
+    sign-in route; the real one runs in tests/test_browser_oidc.py). Only Streamlit's ``st.user`` is stood in for."""
+    from streamlit.user_info import UserInfoProxy
+
+    monkeypatch.setattr(UserInfoProxy, "to_dict", lambda self: {"is_logged_in": True, **claims})
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.secrets.update({"auth": AUTH})
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_what_a_school_sign_in_leads_to(data_dir: Path, monkeypatch) -> None:  # noqa: ANN001
+    import time
+
+    from core.classes.identity import set_email
+    from core.data.store import Store
+    from ui.common.school_signin import NOT_HERE
+
+    make_class(data_dir)
+    set_email(Store(data_dir), "7B", "Ana", "ana@school.example")
+    ana = {"email": "ana@school.example", "email_verified": True, "iat": time.time() - 60, "name": "A. Lima"}
+
+    at = _as_signed_in(monkeypatch, ana)
+    assert "Signed in: Ana" in [t.value for t in at.sidebar.text]
+    assert at.selectbox(key="home_project").options == ["ana-signs"]
+
+    at = _as_signed_in(monkeypatch, {**ana, "iat": time.time() - 9 * 3600})  # longer ago than a session lasts
+    assert [t.key for t in at.text_input] == ["signin_code", "signin_name", "signin_password"] and not at.warning
+    assert "Sign in with login.school.example" in [b.label for b in at.button]
+
+    for claims in ({**ana, "email_verified": False}, {**ana, "email": "zoe@school.example"}):
+        at = _as_signed_in(monkeypatch, claims)
+        assert [w.value for w in at.warning] == [NOT_HERE] and [b.label for b in at.button] == ["Sign out"]
+        assert not at.text_input and not at.selectbox and not at.sidebar.text  # nothing else
