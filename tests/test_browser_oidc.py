@@ -16,7 +16,8 @@ import pytest
 from bench.browser import CHROMIUM, AppServer, free_port
 from tests.classmaker import ClassSetup, make_class
 
-pytestmark = pytest.mark.slow
+# the provider's own modules use Authlib's deprecated APIs (authlib.jose, get_jwt_config): its notes, not ours
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning:authlib|oidc_provider_mock")]
 
 SCHOOL = "Northfield School"
 ANA_EMAIL, STRANGER_EMAIL = "ana@northfield.example", "zoe@elsewhere.example"
