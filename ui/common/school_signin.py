@@ -21,6 +21,7 @@ from core.data.store import Store
 from ui.common.text import plain
 
 NOT_HERE = "This account is not in a class here; ask your teacher."
+AUTH_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")  # docs/deploy.md
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def provider_name() -> str | None:
         auth, ours = st.secrets.get("auth"), st.secrets.get("handteach")
     except (ValueError, OSError, StreamlitAPIException):  # a malformed secrets.toml: no school sign-in
         return None
-    if not auth or not auth.get("client_id") or not auth.get("server_metadata_url"):
+    if not auth or not all(auth.get(key) for key in AUTH_KEYS):  # half configured: st.login would fail
         return None
     named = ours.get("provider_name") if ours else None
     return str(named) if named else urlsplit(str(auth["server_metadata_url"])).hostname or "your school"
