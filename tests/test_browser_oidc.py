@@ -131,6 +131,7 @@ def test_an_account_nobody_listed_is_refused_in_one_line(served, browser) -> Non
         context.close()
 
 
+@pytest.mark.extended  # CI signs in with pictures under AppTest (tests/test_app_picture_signin.py); here the real page
 def test_a_young_student_taps_two_pictures_to_sign_in(served, browser) -> None:  # noqa: ANN001
     from core.classes.pictures import PICTURES
 
