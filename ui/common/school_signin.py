@@ -9,7 +9,6 @@ of a class that person is, if any, ``core.classes.identity`` decides from the ve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -21,15 +20,8 @@ from core.data.store import Store
 from ui.common.text import plain
 
 NOT_HERE = "This account is not in a class here; ask your teacher."
+_NOBODY = "handteach_school_account_is_nobody"  # session state: signed in with the school as nobody of a class
 AUTH_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")  # docs/deploy.md
-
-
-@dataclass(frozen=True)
-class SchoolSignIn:
-    """What the school's sign-in says of this session."""
-
-    viewer: Viewer | None  # the class member it signs in, None when none
-    refused: bool  # signed in with the school, but as nobody of a class here (or with an unverified address)
 
 
 def provider_name() -> str | None:
@@ -54,22 +46,23 @@ def _claims() -> dict[str, object] | None:
     return claims if claims.get("is_logged_in") is True else None
 
 
-def school_sign_in(store: Store) -> SchoolSignIn:
-    """Who this browser's school sign-in is here. Counts as a sign-in (``last_seen``): once a session."""
+def school_viewer(store: Store) -> Viewer | None:
+    """The class member this browser's school sign-in is, None when none; notes for ``refuse_if_nobody`` whether
+    it is a school account that is nobody here. Counts as a sign-in (``last_seen``): once a session."""
     claims = _claims()
-    if claims is None:
-        return SchoolSignIn(None, False)
-    identity = identity_from_claims(claims)
-    if identity is None:  # no verified address: nobody a teacher could have listed
-        return SchoolSignIn(None, True)
-    if too_old(identity):  # longer than a session lasts: the form, to sign in with the school again
-        return SchoolSignIn(None, False)
-    viewer = viewer_for_identity(store, identity)
-    return SchoolSignIn(viewer, viewer is None)
+    identity = None if claims is None else identity_from_claims(claims)
+    if identity is not None and too_old(identity):
+        claims = identity = None  # longer ago than a session lasts: the form, to sign in with the school again
+    viewer = None if identity is None else viewer_for_identity(store, identity)
+    # nobody: no verified address (nobody a teacher could have listed), or an address nobody listed
+    st.session_state[_NOBODY] = claims is not None and viewer is None
+    return viewer
 
 
-def refuse() -> None:
-    """The page of a school account that is nobody here: one line, a way out, nothing else."""
+def refuse_if_nobody() -> None:
+    """For a school account that is nobody here: one line, a way out, nothing else, and ``st.stop``."""
+    if not st.session_state.get(_NOBODY):
+        return
     st.title("✋ handteach")
     st.warning(NOT_HERE)
     if st.button("Sign out", key="school_sign_out"):

@@ -42,12 +42,10 @@ def gate(store: Store) -> Viewer | None:
         st.session_state.pop(VIEWER_KEY, None)
         return None
     viewer = signed_in()
-    refused = False
     if viewer is None and not st.session_state.get(_SIGNED_OUT):  # a reload, a new tab: the cookie, if it holds
         viewer = viewer_from_token(store, st.context.cookies.get(COOKIE))
         if viewer is None:  # else the school's sign-in (OIDC), where the server offers it
-            school = school_signin.school_sign_in(store)
-            viewer, refused = school.viewer, school.refused
+            viewer = school_signin.school_viewer(store)
         if viewer is not None:
             st.session_state[VIEWER_KEY] = viewer
     if viewer is not None and viewer_of(store, viewer.account_id) == viewer:
@@ -56,8 +54,7 @@ def gate(store: Store) -> Viewer | None:
         _sign_out_button(viewer)
         return viewer
     st.session_state.pop(VIEWER_KEY, None)  # deleted meanwhile, or never signed in
-    if refused:
-        school_signin.refuse()
+    school_signin.refuse_if_nobody()
     if st.session_state.get(_SIGNED_OUT) == "clear cookie":
         st.session_state[_SIGNED_OUT] = True
         _post_to_cookie_route(f"{ROUTE}/end", "")
