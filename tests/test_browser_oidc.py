@@ -17,7 +17,11 @@ from bench.browser import CHROMIUM, AppServer, free_port
 from tests.classmaker import ClassSetup, make_class
 
 # the provider's own modules use Authlib's deprecated APIs (authlib.jose, get_jwt_config): its notes, not ours
-pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning:authlib|oidc_provider_mock")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore::authlib.deprecate.AuthlibDeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:get_jwt_config:DeprecationWarning"),
+]
 
 SCHOOL = "Northfield School"
 ANA_EMAIL, STRANGER_EMAIL = "ana@northfield.example", "zoe@elsewhere.example"
