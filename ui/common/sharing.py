@@ -73,7 +73,10 @@ def share_toggle(store: Store, project: str) -> None:
     st.session_state[key] = is_shared(store, project)  # follows a change made in another tab
 
     def changed() -> None:
-        share_project(store, project, bool(st.session_state[key]))
+        try:
+            share_project(store, project, bool(st.session_state[key]))
+        except StoreError as exc:  # deleted or renamed in another tab meanwhile, the store busy
+            st.session_state["flash_warning"] = plain(f"Sharing did not change: {exc}")
 
     st.toggle(SHARE_LABEL, key=key, on_change=changed,
               help="Your classmates can then open this project and make their own copy of it (a remix). "
