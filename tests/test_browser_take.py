@@ -170,10 +170,11 @@ def test_a_script_answering_each_ticket_at_once_stores_nothing(tmp_path) -> None
     tab can do in those 30 s, one 1 s take after another: six."""
     store = Store(tmp_path / "data")
     project, ledger = store.ensure_project(), TakeLedger()
+    take = tab_take(TakeTicket("script-0000", project, "fist", rate=15.0, duration=1.0), [[tab_hand()]] * 16)
     for i in range(105):
         ticket = ledger.issue(TakeTicket(f"script-{i:04d}", project, "fist", rate=15.0, duration=1.0), i * 30 / 105)
         with pytest.raises(TakeError, match="before its 3 s countdown and 1 s"):
-            store_take(store, tab_take(ticket, [[tab_hand()]] * 16), ledger, now=i * 30 / 105 + 0.05)
+            store_take(store, {**take, "take_id": ticket.take_id}, ledger, now=i * 30 / 105 + 0.05)
     assert store.list_samples(project) == []
     clock, takes = 0.0, 0
     while clock + 4.0 <= 30.0:
