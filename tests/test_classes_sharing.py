@@ -21,6 +21,8 @@ from core.classes.sharing import (
     remix_project,
     shared_with_me,
 )
+from core.data.bundle_import import import_project
+from core.data.bundle_write import export_project
 from core.data.clips import StoredClip, add_clips, list_clips
 from core.data.project import save_project_model
 from core.data.schema import DB_NAME, DuplicateNameError, NotFoundError, Sample
@@ -54,8 +56,16 @@ def test_a_shared_project_is_listed_for_classmates_only_and_read_only(tmp_path) 
     assert project_access(ben, "ana-signs") == "shared" and project_access(ana, "ana-signs") == "own"
     assert project_access(teacher, "ana-signs") == "teacher" and project_access(Store(tmp_path), "ana-signs") == "own"
     assert is_shared(ben, "ana-signs") and owner_name(ben, "ana-signs") == "Ana"
+    before = _rows(tmp_path, "ana-signs")
     with pytest.raises(NotYoursError):
         ben.add_sample("ana-signs", Sample(make_hand(np.random.default_rng(0)), "ok", "webcam"))
+    assert ben.delete_samples([s.id for s in ana.list_samples("ana-signs")]) == 0  # ignored, as unknown ids are
+    export_project(ben, "ben-signs", tmp_path / "ben.handteach")
+    with pytest.raises(NotYoursError):  # Replace: only one's own
+        import_project(ben, tmp_path / "ben.handteach", as_name="ana-signs", replace=True)
+    with pytest.raises(NotYoursError):  # nor the teacher's (they read it)
+        import_project(teacher, tmp_path / "ben.handteach", as_name="ana-signs", replace=True)
+    assert _rows(tmp_path, "ana-signs") == before
     share_project(ana, "ana-signs", False)
     assert shared_with_me(ben) == []
 
