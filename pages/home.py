@@ -87,7 +87,8 @@ with model_col:
         trained = readable_time(summary.get("trained_at"))
         st.caption(widgets.plain(f"Knows {classes}. Trained on {summary.get('n_samples', '?')} samples, {trained}."))
 
-page, why = widgets.next_step(counts, summary)
-with st.container(border=True, key="next_step"):
-    st.markdown("**Next step**")
-    st.page_link(page, label=why, icon="👉")
+if sharing.can_change(store, project):  # on a classmate's project the next step is a remix (the line above says so)
+    page, why = widgets.next_step(counts, summary)
+    with st.container(border=True, key="next_step"):
+        st.markdown("**Next step**")
+        st.page_link(page, label=why, icon="👉")
