@@ -93,3 +93,17 @@ def test_a_shared_project_opens_read_only_for_a_classmate_who_remixes_it(data_di
     _page(ben, "record")
     assert not _read_only_lines(ben) and ben.button(key="record_start")  # his to record into
     assert _rows(data_dir, NAME) == before
+
+
+def test_the_teacher_opens_a_students_project_read_only(data_dir: Path) -> None:
+    school = make_class(data_dir)
+    teacher = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    teacher.session_state[VIEWER_KEY] = school.teacher
+    teacher.query_params["project"] = "ben-signs"  # not shared: the teacher reads every project of the class
+    _run(teacher)
+    assert _read_only_lines(teacher) == ["You are looking at Ben's project 'ben-signs': nothing here can be changed."]
+    assert len(teacher.get("download_button")) == 1  # the teacher may take a copy away; classmates may not
+    assert not [t for t in teacher.toggle if t.label == SHARE_LABEL]
+    assert SHARED_HEADING not in [h.value for h in teacher.subheader]
+    _page(teacher, "record")
+    assert len(_read_only_lines(teacher)) == 1 and not teacher.button
