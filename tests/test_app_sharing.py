@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
-from test_classes_sharing import _rows
+from test_classes_sharing import project_rows
 
 from core.classes.access import Viewer
 from core.data.store import Store
@@ -52,7 +52,7 @@ def test_a_shared_project_opens_read_only_for_a_classmate_who_remixes_it(data_di
     assert ana.toggle(key=f"share_{NAME}").label == SHARE_LABEL and not ana.toggle(key=f"share_{NAME}").value
     ana.toggle(key=f"share_{NAME}").set_value(True)
     _run(ana)
-    before = _rows(data_dir, NAME)
+    before = project_rows(data_dir, NAME)
 
     ben = _app(school.ben)
     assert ben.selectbox(key="home_project").options == ["ben-signs"]  # his own only
@@ -92,7 +92,7 @@ def test_a_shared_project_opens_read_only_for_a_classmate_who_remixes_it(data_di
     assert Store(data_dir, viewer=school.ben).class_counts("my copy")["ok"] == 6
     _page(ben, "record")
     assert not _read_only_lines(ben) and ben.button(key="record_start")  # his to record into
-    assert _rows(data_dir, NAME) == before
+    assert project_rows(data_dir, NAME) == before
 
 
 def test_the_teacher_opens_a_students_project_read_only(data_dir: Path) -> None:

@@ -32,7 +32,7 @@ from tests.storemaker import make_hand
 from tests.test_clips import make_clip
 
 
-def _rows(data_dir, project: str) -> str:  # noqa: ANN001
+def project_rows(data_dir, project: str) -> str:  # noqa: ANN001
     """A digest of every row of ``project`` (its row, classes, samples with crops, clips), read past the API."""
     with sqlite3.connect(data_dir / DB_NAME) as conn:
         pid = conn.execute("SELECT id FROM projects WHERE name = ?", (project,)).fetchone()[0]
@@ -56,7 +56,7 @@ def test_a_shared_project_is_listed_for_classmates_only_and_read_only(tmp_path) 
     assert project_access(ben, "ana-signs") == "shared" and project_access(ana, "ana-signs") == "own"
     assert project_access(teacher, "ana-signs") == "teacher" and project_access(Store(tmp_path), "ana-signs") == "own"
     assert is_shared(ben, "ana-signs") and owner_name(ben, "ana-signs") == "Ana"
-    before = _rows(tmp_path, "ana-signs")
+    before = project_rows(tmp_path, "ana-signs")
     with pytest.raises(NotYoursError):
         ben.add_sample("ana-signs", Sample(make_hand(np.random.default_rng(0)), "ok", "webcam"))
     assert ben.delete_samples([s.id for s in ana.list_samples("ana-signs")]) == 0  # ignored, as unknown ids are
@@ -65,7 +65,7 @@ def test_a_shared_project_is_listed_for_classmates_only_and_read_only(tmp_path) 
         import_project(ben, tmp_path / "ben.handteach", as_name="ana-signs", replace=True)
     with pytest.raises(NotYoursError):  # nor the teacher's (they read it)
         import_project(teacher, tmp_path / "ben.handteach", as_name="ana-signs", replace=True)
-    assert _rows(tmp_path, "ana-signs") == before
+    assert project_rows(tmp_path, "ana-signs") == before
     share_project(ana, "ana-signs", False)
     assert shared_with_me(ben) == []
 
@@ -75,7 +75,7 @@ def test_a_remix_is_the_remixers_own_copy_without_the_model(tmp_path) -> None:  
     ana, ben = school.store(school.ana), school.store(school.ben)
     ana.add_class("ana-signs", "wave 👋", "🌊")
     share_project(ana, "ana-signs", True)
-    before, model = _rows(tmp_path, "ana-signs"), ana.project_dir("ana-signs") / "model.safetensors"
+    before, model = project_rows(tmp_path, "ana-signs"), ana.project_dir("ana-signs") / "model.safetensors"
     model_bytes = model.read_bytes()
 
     name = remix_name(ben, "ana-signs")
@@ -92,7 +92,7 @@ def test_a_remix_is_the_remixers_own_copy_without_the_model(tmp_path) -> None:  
     ben.delete_samples([s.id for s in copied[:5]])  # his copy is his to change
     ben.add_sample(name, Sample(make_hand(np.random.default_rng(3)), "ok", "webcam"))
     assert ben.class_counts(name)["ok"] == 16
-    assert _rows(tmp_path, "ana-signs") == before and model.read_bytes() == model_bytes  # hers: as it was
+    assert project_rows(tmp_path, "ana-signs") == before and model.read_bytes() == model_bytes  # hers: as it was
     assert remix_name(ben, "ana-signs") == "ana-signs (remix 2)"
     with pytest.raises(DuplicateNameError):
         remix_project(ben, "ana-signs", "ben-signs")
