@@ -5,7 +5,7 @@ import streamlit as st
 
 from core.data.counts import project_counts
 from core.gestures.catalog import DEFAULT_CLASSES
-from ui.common import state, widgets
+from ui.common import sharing, state, widgets
 from ui.common.dates import readable_time
 from ui.common.figures import NOT_MEASURED, measured_on_text, saved_kfold
 from ui.home import bundle_panel, new_project
@@ -29,12 +29,13 @@ store = state.store()
 project = state.current_project()
 
 st.subheader("Project")
+sharing.show_read_only(store, project)  # a classmate's shared project, or a student's for their teacher
 left, right = st.columns([2, 3])
 with left:
     st.session_state["home_project"] = project  # follows projects chosen or created elsewhere
     st.selectbox(
         "Current project",
-        store.list_projects(),
+        sharing.own_or_current(store, project),  # a student's own; classmates' shared ones are listed apart
         key="home_project",
         on_change=lambda: state.set_project(st.session_state["home_project"]),
     )
@@ -42,10 +43,13 @@ with left:
         st.caption("Body poses: MediaPipe Pose (33 points in 3D, visibility per point)")
     else:
         st.caption(f"Hand keypoints: {BACKEND_LABELS[store.project_backend(project)]}")
-    bundle_panel.download_button(store, project)
+    sharing.share_toggle(store, project)  # in a class, on one's own project
+    if sharing.may_download(store, project):
+        bundle_panel.download_button(store, project)
 with right:
     new_project.new_project_form(store)
 bundle_panel.open_panel(store)
+sharing.shared_panel(store)  # in a class: classmates' shared projects, Open (read-only) and Remix
 
 widgets.show_flash()
 
@@ -83,7 +87,8 @@ with model_col:
         trained = readable_time(summary.get("trained_at"))
         st.caption(widgets.plain(f"Knows {classes}. Trained on {summary.get('n_samples', '?')} samples, {trained}."))
 
-page, why = widgets.next_step(counts, summary)
-with st.container(border=True, key="next_step"):
-    st.markdown("**Next step**")
-    st.page_link(page, label=why, icon="👉")
+if sharing.can_change(store, project):  # on a classmate's project the next step is a remix (the line above says so)
+    page, why = widgets.next_step(counts, summary)
+    with st.container(border=True, key="next_step"):
+        st.markdown("**Next step**")
+        st.page_link(page, label=why, icon="👉")

@@ -6,7 +6,7 @@ from core.data.counts import project_counts
 from core.gestures.classifier import ModelFileError
 from core.gestures.training import NotEnoughDataError, TrainConfig
 from core.io.limits import check_hidden
-from ui.common import model_classes, state, widgets
+from ui.common import model_classes, sharing, state, widgets
 from ui.jobs import pool
 from ui.jobs.training import NotReadyError, TrainingRun, check_trainable
 from ui.train import curve_panel, exports, finetune_panel, results
@@ -14,6 +14,8 @@ from ui.train import curve_panel, exports, finetune_panel, results
 widgets.page_title("🧠", "Train", "Teach the model your gestures")
 widgets.show_flash()
 store, project = state.store(), state.current_project()
+if sharing.show_read_only(store, project):  # not one's own (a classmate's shared project): its owner trains it
+    st.stop()
 if store.project_is_motion(project):  # a motion model learns from the project's clips
     from ui.samples import clips
 

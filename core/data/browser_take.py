@@ -28,17 +28,16 @@ import base64
 import binascii
 import io
 import math
-import re
-import threading
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.data.extract import ExtractConfig, usable_hands
+from core.data.extract import usable_hands
 from core.data.schema import Sample
 from core.data.store import Store
+from core.data.take_tickets import TakeError, TakeLedger, TakeTicket, short
 from core.io.crops import check_crop_mode, decode_jpeg
 from core.io.limits import LIMITS
 from core.skeletons import HAND_21
@@ -48,35 +47,8 @@ CROP_SIDE = 192  # core.io.crops.hand_crop's size
 MAX_CROP_BYTES = 64 * 1024  # a 192 px JPEG at quality 90 is 8-20 kB
 MAX_HANDS = 4  # HandLandmarker's numHands on the page is at most 4
 POINT_BOUNDS = {"normalised": 4.0, "world": 10.0}  # |value| above this is no hand: x, y beyond 4 frames, z likewise
-_TAKE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _HAND_KEYS = {"normalised", "world", "handedness", "score", "crop"}
 _HANDEDNESS = ("Left", "Right")
-
-
-class TakeError(ValueError):
-    """A browser take refused: the message names the field and what is wrong; nothing was stored."""
-
-
-@dataclass(frozen=True)
-class TakeTicket:
-    """What the page asked the browser to record: the only project, gesture and sizes a take may carry."""
-
-    take_id: str
-    project: str
-    class_name: str
-    rate: float  # samples per second
-    duration: float  # seconds of capture
-    countdown: int = 3
-    extract: ExtractConfig = field(default_factory=ExtractConfig)
-
-    @property
-    def max_frames(self) -> int:
-        return math.ceil(self.duration * self.rate) + 1  # frontend/src/take.js's maxFrames
-
-    def as_args(self) -> dict[str, object]:
-        """The component's ``take`` argument."""
-        return {"take_id": self.take_id, "project": self.project, "class_name": self.class_name,
-                "rate": self.rate, "duration": self.duration, "countdown": self.countdown}  # fmt: skip
 
 
 @dataclass
@@ -89,38 +61,14 @@ class TakeReport:
     sample_ids: list[int] = field(default_factory=list)
 
 
-class TakeLedger:
-    """Take ids issued to one page and not yet stored; a stored (or refused) id is never taken again."""
+def store_take(store: Store, value: object, ledger: TakeLedger, backend: str = "mediapipe",
+               now: float | None = None) -> TakeReport:  # fmt: skip
+    """Check ``value`` whole, then store its usable hands in one transaction; ``TakeError`` names the field.
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._open: dict[str, TakeTicket] = {}
-        self._closed: set[str] = set()
-
-    def issue(self, ticket: TakeTicket) -> TakeTicket:
-        with self._lock:
-            self._open[ticket.take_id] = ticket
-        return ticket
-
-    def redeem(self, take_id: object) -> TakeTicket:
-        """The ticket of ``take_id``, closed for good; ``TakeError`` for a replay or an id never issued."""
-        if not isinstance(take_id, str) or not _TAKE_ID.fullmatch(take_id):
-            raise TakeError(f"take_id: expected 8-64 letters, digits, '-' or '_', got {_short(take_id)}")
-        with self._lock:
-            if take_id in self._closed:
-                raise TakeError(f"take_id: take {take_id} was already received (a replay); nothing stored")
-            ticket = self._open.pop(take_id, None)
-            if ticket is None:
-                raise TakeError(f"take_id: take {take_id} was never started on this page; nothing stored")
-            self._closed.add(take_id)
-        return ticket
-
-
-def store_take(store: Store, value: object, ledger: TakeLedger, backend: str = "mediapipe") -> TakeReport:
-    """Check ``value`` whole, then store its usable hands in one transaction; ``TakeError`` names the field."""
+    The take must answer the ledger's open ticket in its time (``TakeLedger.redeem``, at ``now``: monotonic s)."""
     if not isinstance(value, Mapping):
         raise TakeError(f"the take must be a JSON object, got {type(value).__name__}")
-    ticket = ledger.redeem(value.get("take_id"))
+    ticket = ledger.redeem(value.get("take_id"), now)
     frames = parse_take(value, ticket)
     report = TakeReport()
     samples = []
@@ -143,7 +91,7 @@ def parse_take(value: Mapping, ticket: TakeTicket) -> list[list[tuple[Keypoints,
     for name in ("project", "class_name"):
         if value.get(name) != getattr(ticket, name):
             raise TakeError(f"{name}: this take was started for {getattr(ticket, name)!r}, "
-                            f"not {_short(value.get(name))}; nothing stored")  # fmt: skip
+                            f"not {short(value.get(name))}; nothing stored")  # fmt: skip
     size = frame_size_of(value.get("frame_size"))
     frames = value.get("frames")
     if not isinstance(frames, list):
@@ -151,6 +99,10 @@ def parse_take(value: Mapping, ticket: TakeTicket) -> list[list[tuple[Keypoints,
     if not 1 <= len(frames) <= ticket.max_frames:
         raise TakeError(f"frames: a take of {ticket.duration:g} s at {ticket.rate:g} a second holds 1 to "
                         f"{ticket.max_frames} frames, got {len(frames)}")  # fmt: skip
+    times = [ticket.check_frame_time(f.get("t") if isinstance(f, Mapping) else None, f"frames[{i}].t")
+             for i, f in enumerate(frames)]  # fmt: skip
+    if any(later < earlier for earlier, later in zip(times, times[1:], strict=False)):
+        raise TakeError("frames: their times (t) must not go back; nothing stored")
     return [_frame(frame, f"frames[{i}]", size) for i, frame in enumerate(frames)]
 
 
@@ -158,7 +110,7 @@ def frame_size_of(size: object) -> tuple[int, int]:
     ok = isinstance(size, list) and len(size) == 2 and all(type(v) is int and v > 0 for v in size)
     if not ok or max(size) > LIMITS.image_side:  # type: ignore[arg-type]
         raise TakeError(f"frame_size: expected [width, height] in whole pixels up to {LIMITS.image_side}, "
-                        f"got {_short(size)}")  # fmt: skip
+                        f"got {short(size)}")  # fmt: skip
     return size[0], size[1]  # type: ignore[index]
 
 
@@ -174,11 +126,11 @@ def _frame(frame: object, where: str, size: tuple[int, int]) -> list[tuple[Keypo
 def _hand(hand: object, where: str, size: tuple[int, int]) -> tuple[Keypoints, bytes]:
     if not isinstance(hand, Mapping) or set(hand) != _HAND_KEYS:
         keys = sorted(hand) if isinstance(hand, Mapping) else type(hand).__name__
-        raise TakeError(f"{where}: expected the fields {sorted(_HAND_KEYS)}, got {_short(keys)}")
+        raise TakeError(f"{where}: expected the fields {sorted(_HAND_KEYS)}, got {short(keys)}")
     normalised = points_21(hand["normalised"], f"{where}.normalised", POINT_BOUNDS["normalised"])
     world = None if hand["world"] is None else points_21(hand["world"], f"{where}.world", POINT_BOUNDS["world"])
     if hand["handedness"] not in _HANDEDNESS:
-        raise TakeError(f"{where}.handedness: expected 'Left' or 'Right', got {_short(hand['handedness'])}")
+        raise TakeError(f"{where}.handedness: expected 'Left' or 'Right', got {short(hand['handedness'])}")
     score = score_of(hand["score"], f"{where}.score")
     crop = crop_jpeg(hand["crop"], f"{where}.crop")
     return tab_keypoints(normalised, world, hand["handedness"], score, size), crop
@@ -187,7 +139,7 @@ def _hand(hand: object, where: str, size: tuple[int, int]) -> tuple[Keypoints, b
 def score_of(score: object, where: str) -> float:
     """MediaPipe's confidence in a hand, as the tab sent it: a number from 0 to 1."""
     if type(score) not in (int, float) or not 0.0 <= score <= 1.0:  # type() is: a bool is no score
-        raise TakeError(f"{where}: expected a number from 0 to 1, got {_short(score)}")
+        raise TakeError(f"{where}: expected a number from 0 to 1, got {short(score)}")
     return float(score)  # type: ignore[arg-type]
 
 
@@ -208,10 +160,10 @@ def points_21(points: object, where: str, bound: float) -> np.ndarray:
         raise TakeError(f"{where}: expected {k} points of [x, y, z], got {got}")
     for j, point in enumerate(points):
         if not isinstance(point, list) or len(point) != 3:
-            raise TakeError(f"{where}[{j}]: expected [x, y, z], got {_short(point)}")
+            raise TakeError(f"{where}[{j}]: expected [x, y, z], got {short(point)}")
         for v in point:
             if type(v) not in (int, float) or not math.isfinite(v) or abs(v) > bound:
-                raise TakeError(f"{where}[{j}]: expected finite numbers within ±{bound:g}, got {_short(point)}")
+                raise TakeError(f"{where}[{j}]: expected finite numbers within ±{bound:g}, got {short(point)}")
     return np.asarray(points, np.float32)
 
 
@@ -244,8 +196,3 @@ def crop_jpeg(text: object, where: str) -> bytes:
     except ValueError as exc:
         raise TakeError(f"{where}: the JPEG does not decode ({exc})") from None
     return data
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:57]}..."

@@ -113,9 +113,12 @@ def project_now(store: ProjectStore, name: str, identity: str | None, what: str 
 def project_folder(store: ProjectStore, name: str, identity: str | None,
                    what: str = "the model") -> Iterator[tuple[str, Path]]:  # fmt: skip
     """(name now, folder) of the project ``identity`` (see ``project_now``), the store's write lock held until the
-    block ends: a model saved in the block cannot land in a project that replaced it, or outlive a delete."""
+    block ends: a model saved in the block cannot land in a project that replaced it, or outlive a delete, nor, with
+    a viewer (``core.classes.access``), in a project that is not theirs."""
     with store.write_transaction() as conn:
         now = _name_of(store, conn, name, identity, what)
+        if store.viewer is not None:  # in a class only the owner writes a project's folder (NotYoursError)
+            store.project_id(conn, now)
         yield now, require_folder(store.data_dir, now)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.data.project import Dataset
 from core.gestures.crossval import CrossVal
@@ -16,6 +17,9 @@ from core.gestures.early_stop import EpochStats
 from core.gestures.figure import CurvePoint, Figure
 from core.gestures.training import TrainConfig, TrainResult
 from core.jobs.job import JobContext
+
+if TYPE_CHECKING:
+    from core.classes.access import Viewer
 
 TOO_FEW_TO_MEASURE = ("Your own samples are too few to test each with a model trained without it (it takes two "
                       "gestures of at least two samples each).")  # fmt: skip
@@ -39,13 +43,14 @@ class Measured:
 
 
 def train(context: JobContext, data_dir: str | Path, project: str, config: TrainConfig, starter: bool = False,
-          keep_unrecorded: bool = False, force: bool = False) -> Trained:  # fmt: skip
-    """``core.data.project.train_project``, the epochs so far as progress (detail: the list of ``EpochStats``)."""
+          keep_unrecorded: bool = False, force: bool = False, viewer: Viewer | None = None) -> Trained:  # fmt: skip
+    """``core.data.project.train_project``, the epochs so far as progress (detail: the list of ``EpochStats``).
+    ``viewer``: who asked, in a class (the model is saved only into a project of theirs: ``NotYoursError``)."""
     from core.data.project import train_project
     from core.data.project_accuracy import previous_figure
     from core.data.store import Store
 
-    store = Store(data_dir)
+    store = Store(data_dir, viewer=viewer)
     previous = previous_figure(store, project)  # before the training replaces it
     history: list[EpochStats] = []
 
@@ -59,7 +64,8 @@ def train(context: JobContext, data_dir: str | Path, project: str, config: Train
 
 
 def measure(context: JobContext, data_dir: str | Path, project: str, config: TrainConfig, dataset: Dataset,
-            result: TrainResult, starter: bool = False, keep_unrecorded: bool = False) -> Measured:  # fmt: skip
+            result: TrainResult, starter: bool = False, keep_unrecorded: bool = False,
+            viewer: Viewer | None = None) -> Measured:  # fmt: skip
     """The k-fold figure of the model of ``result`` trained on ``dataset``, written beside it with the Train page's
     report (on the held-out samples when there is no figure: too few samples, or skipped) when it is still the saved
     one (``core.data.project_accuracy``); folds done of all as progress."""
@@ -73,7 +79,9 @@ def measure(context: JobContext, data_dir: str | Path, project: str, config: Tra
         cv = project_crossval(dataset, config, starter, keep_unrecorded, context.steps, context.cancel)
         note = "" if cv is not None else "Measuring was skipped: no figure for this model."
     report = train_report(result, dataset, cv)
-    recorded = record_crossval(Store(data_dir), project, result.classifier, dataset.project_identity, cv, report)
+    recorded = record_crossval(
+        Store(data_dir, viewer=viewer), project, result.classifier, dataset.project_identity, cv, report
+    )
     return Measured(cv, note, recorded)
 
 

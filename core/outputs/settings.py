@@ -6,7 +6,9 @@ here, once, with messages that name the value and the problem.
 
 from __future__ import annotations
 
+import ipaddress
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 LOCALHOST = "127.0.0.1"  # servers bind here unless told otherwise: nothing on the network sees them by default
@@ -119,3 +121,31 @@ class OutputSettings:
         if self.keypoints:
             parts.append("with keypoints")
         return " · ".join(parts)
+
+
+def on_this_machine(host: str) -> bool:
+    """Whether ``host`` names this machine's loopback (``localhost``, 127.x.x.x, ``::1``), without a DNS lookup:
+    a name that merely resolves there today is not trusted to tomorrow."""
+    host = host.strip().strip("[]").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_class_outputs(settings: OutputSettings, allowed_hosts: Collection[str]) -> OutputSettings:
+    """``settings`` when a signed-in member of a class may open them, else ``OutputError``.
+
+    On a class's server a student's outputs stay on that machine (its loopback), so one student's page cannot
+    make the server send to other machines, nor a WebSocket listen beyond it, unless the teacher's server
+    config names the host (``allowed_hosts``; ``*`` for any). Each session's outputs are its own already
+    (``ui.live.outputs_panel`` keeps them in the session's state)."""
+    allowed = {h.strip().lower() for h in allowed_hosts}
+    for what, host in (("OSC host", settings.osc[0] if settings.osc else None), ("WebSocket host", settings.ws_host)):
+        if host is None or on_this_machine(host) or ANY in allowed or host.strip().lower() in allowed:
+            continue
+        raise OutputError(f"{what} {host!r}: in a class, outputs go to this server's own machine only "
+                          f"({LOCALHOST}) unless the teacher's server settings allow that host")  # fmt: skip
+    return settings

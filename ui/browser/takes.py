@@ -2,7 +2,8 @@
 deadline, stored once when the tab sends it whole (``core.data.browser_take``).
 
 Each page keeps its take in its own ``TakeSlot`` of the session: the ticket, its deadline and the ledger of
-take ids issued and used (a take is stored once, replayed or forged ones are refused by name).
+take ids issued and used (``core.data.take_tickets``: one open ticket, a take stored once and only after its
+countdown and length and before its grace ran out; replayed, early, late or forged ones are refused by name).
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from core.data.browser_take import TakeError, TakeLedger, TakeReport, TakeTicket, store_take
+from core.data.browser_take import TakeReport, store_take
 from core.data.schema import StoreError
 from core.data.store import Store
-
-GRACE_S = 20.0  # seconds a take may take to arrive after its end (loading the hand model counts)
+from core.data.take_tickets import GRACE_S, TakeError, TakeLedger, TakeTicket
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,9 @@ class TakeSlot:
 
     def issue(self, ticket: TakeTicket) -> None:
         """Ask the tab for ``ticket``'s take: it must arrive within its countdown, duration and ``GRACE_S``."""
-        st.session_state[self.name] = self.ledger().issue(ticket)
-        st.session_state[f"{self.name}_until"] = time.monotonic() + ticket.countdown + ticket.duration + GRACE_S
+        now = time.monotonic()
+        st.session_state[self.name] = self.ledger().issue(ticket, now)
+        st.session_state[f"{self.name}_until"] = now + ticket.length + GRACE_S
 
     def issued(self) -> TakeTicket | None:
         """The take issued and not yet ended, overdue or not (``pending`` drops an overdue one)."""

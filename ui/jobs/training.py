@@ -185,7 +185,7 @@ class TrainingRun(RemoteRun):
     training job, then (``measure``) the measuring job, which yields to other students' trainings. The page
     follows both through ``snapshot``; ``cancel`` stops the training, ``skip_measuring`` the measuring."""
 
-    said_errors = ("ProjectReplacedError", "WorkerDied")
+    said_errors = ("ProjectReplacedError", "WorkerDied", "NotYoursError")
 
     store: Store
     project: str
@@ -203,8 +203,9 @@ class TrainingRun(RemoteRun):
         self._prepare()
 
     def _kwargs(self) -> dict:
+        # the viewer, in a class: the worker saves the model only into a project of theirs
         return {"data_dir": str(self.store.data_dir), "project": self.project, "config": self.config,
-                "starter": self.starter, "keep_unrecorded": self.keep_unrecorded}  # fmt: skip
+                "starter": self.starter, "keep_unrecorded": self.keep_unrecorded, "viewer": self.store.viewer}  # fmt: skip
 
     def start(self) -> Self:
         self._started = time.monotonic()

@@ -19,7 +19,7 @@ from core.data.browser_take import TakeReport, TakeTicket
 from core.data.store import Store
 from core.gestures.catalog import GestureClass
 from ui.browser.takes import TakeSlot
-from ui.common import state
+from ui.common import sharing, state
 from ui.common.text import plain
 from ui.live import live_fix
 from ui.webcam.recorder import RecordPlan
@@ -58,6 +58,8 @@ def _issue(project: str, class_name: str, camera_ready: Callable[[], bool]) -> N
 def panel(store: Store, project: str, gestures: list[GestureClass], model_classes: list[str] | None,
           camera_ready: Callable[[], bool]) -> None:  # fmt: skip
     """The "Teach it here" expander; a fragment that follows the take and the training twice a second meanwhile."""
+    if not sharing.can_change(store, project):  # a classmate's shared project: Live runs it, nobody teaches it
+        return
     every = 0.5 if pending_ticket(project) is not None or _training(after_take=True) else None
     st.fragment(run_every=every)(_panel)(store, project, gestures, model_classes, camera_ready)
 

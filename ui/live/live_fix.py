@@ -20,7 +20,7 @@ import streamlit as st
 from core.data.store import Store
 from core.gestures.catalog import GestureClass
 from core.gestures.training import NotEnoughDataError, TrainConfig
-from ui.common import state
+from ui.common import sharing, state
 from ui.common.text import plain
 from ui.jobs.training import NotReadyError, TrainingRun, check_trainable
 from ui.webcam.recorder import RecordPlan, RecordStatus
@@ -92,6 +92,8 @@ def panel(session: StreamSession, store: Store, project: str, gestures: list[Ges
     """The "Teach it here" expander under Live's results (a fragment: it polls the take and the training while
     ``in_progress``; ``polling``: whether this fragment reruns by itself, else a take or training begun in this run
     reruns the page so that it does)."""
+    if not sharing.can_change(store, project):  # a classmate's shared project: Live runs it, nobody teaches it
+        return
     _draw(session, store, project, gestures, model_classes, playing)
     if playing and not polling and in_progress(session, project):  # playing: the page's run then polls (no loop)
         st.rerun(scope="app")  # a press began a take, or a take's end its training: the page makes this panel poll

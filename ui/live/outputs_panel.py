@@ -4,7 +4,9 @@ The outputs live with the ``ui.webcam.stream.StreamSession`` (kept across reruns
 thread publishes each frame to them and never calls ``st.*``. A rerun with the same settings keeps them,
 one that changes only what is sent updates them in place (WebSocket clients stay connected), and one that
 changes where closes the old ones (threads joined, port free) before opening the new. A port in use or a
-host that does not resolve is one message here; the stream goes on without outputs.
+host that does not resolve is one message here; the stream goes on without outputs. In a class each signed-in
+person's outputs are their own (this session's), and stay on the server's machine unless the teacher's server
+settings name other hosts (``core.outputs.settings.check_class_outputs``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,16 @@ import streamlit as st
 
 from core.outputs.hub import Outputs
 from core.outputs.origins import OriginPolicy, app_origin, parse_origins
-from core.outputs.settings import DEFAULT_OSC_PORT, DEFAULT_WS_PORT, LOCALHOST, OutputError, OutputSettings
+from core.outputs.settings import (
+    DEFAULT_OSC_PORT,
+    DEFAULT_WS_PORT,
+    LOCALHOST,
+    OutputError,
+    OutputSettings,
+    check_class_outputs,
+)
+from ui.common import state
+from ui.common.signin import signed_in
 from ui.common.text import plain
 from ui.webcam.stream import StreamSession
 
@@ -48,6 +59,8 @@ def show(session: StreamSession, key: str = "live") -> Outputs | None:
                                     ws_port=int(ws_port) if ws_on else None, every_frame=mode == SEND_MODES[1],
                                     ws_origins=own_origin() + parse_origins(origins) if ws_on else (),
                                     keypoints=keypoints)  # fmt: skip
+            if signed_in() is not None:  # a class: this server's machine only, unless its settings say otherwise
+                check_class_outputs(wanted, state.settings().class_output_hosts)
             outputs = apply(session, wanted if wanted.enabled else None)
         except OutputError as exc:
             st.error(plain(f"Outputs off: {exc}"), icon="📡")

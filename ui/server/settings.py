@@ -9,6 +9,7 @@
 | where a new browser session computes the keypoints (``browser`` where built, or ``server``) | ``HANDTEACH_KEYPOINTS`` | | ``browser`` |
 | steady keypoints (One Euro filter) on the webcam | ``HANDTEACH_SMOOTHING`` (``on`` / ``off``) | | on |
 | its cutoff at rest (Hz), speed gain, speed cutoff (Hz) | ``HANDTEACH_SMOOTHING_MIN_CUTOFF``, ``_BETA``, ``_D_CUTOFF`` | | ``core.keypoints.smoothing``'s |
+| in a class, hosts besides this machine Live's outputs may send to (comma-separated, ``*``: any) | ``HANDTEACH_CLASS_OUTPUT_HOSTS`` | | none |
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class AppSettings:
     model_complexity: int = 1
     smoothing: SmoothingConfig = field(default_factory=SmoothingConfig)  # the webcam's keypoint filter
     keypoints_path: str = "browser"  # a new session's default: "browser" (where built) or "server"
+    class_output_hosts: tuple[str, ...] = ()  # in a class, OSC hosts besides this machine (core.outputs.settings)
 
     @property
     def rtc_configuration(self) -> dict[str, Any]:
@@ -111,6 +113,9 @@ def load_settings(environ: dict[str, str] | None = None, use_secrets: bool = Tru
         model_complexity=int(complexity),
         smoothing=smoothing,
         keypoints_path=keypoints_path,
+        class_output_hosts=tuple(
+            h.strip() for h in env.get("HANDTEACH_CLASS_OUTPUT_HOSTS", "").split(",") if h.strip()
+        ),
     )
 
 
