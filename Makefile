@@ -8,7 +8,7 @@ PORT ?= 8501
 ADDRESS ?=
 RUNTIME_VENV := .venv-runtime
 
-.PHONY: run test lint bench clean smoke frontend pictures
+.PHONY: run test test-all lint bench clean smoke frontend pictures
 
 $(VENV)/.installed: requirements.txt
 	@echo "Installing the Python packages into $(VENV) (first run only, about 2 minutes)..."
@@ -47,11 +47,15 @@ run: $(VENV)/.installed frontend
 	$(PY) -m ui.server.serve --server.port $(PORT) $(if $(ADDRESS),--server.address $(ADDRESS))
 
 # the quick tests in two processes (about a minute), then the slow ones (servers, browsers) one at a time: on two
-# cores two browsers at once starve each other's timings
+# cores two browsers at once starve each other's timings. CI runs this; the extended tests (paths a test here
+# already walks, again with more data, rounds or browsers) wait for `make test-all` (docs/conventions.md#tests)
 test: $(VENV)/.installed-test frontend
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q -m "not slow" -n 2
-	$(PY) -m pytest -q -m slow --durations=30
+	$(PY) -m pytest -q -m "slow and not extended" --durations=30
+
+test-all: test
+	$(PY) -m pytest -q -m extended --durations=30
 
 # The walkthrough in the real browser (tests/test_e2e_browser.py) keeps its Live screenshot as the README's picture.
 pictures: $(VENV)/.installed-test frontend

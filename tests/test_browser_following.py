@@ -19,7 +19,7 @@ from bench.browser import AppServer, browser_page, wait_app_ready
 from bench.fake_camera import DEFAULT_VIDEO
 from ui.browser.component import BUILD_COMMAND, missing_assets
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.extended]
 
 
 HIDDEN, SHOWN = 30, 120  # frames of each loop of the fake camera without the raised fist, then with it

@@ -416,6 +416,7 @@ def person_camera(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return fake_camera_or_skip(clip, folder / "y4m")
 
 
+@pytest.mark.extended
 def test_body_project_record_upload_train_and_3d_live_in_browser(person_camera: Path, tmp_path: Path) -> None:
     """Home creates a body project; one pose recorded from the webcam, one uploaded; Train; Live names it, in 3D."""
     started = time.monotonic()

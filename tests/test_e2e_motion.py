@@ -20,7 +20,7 @@ from conftest import fake_camera_or_skip, shared_path
 from bench.browser import browser_page, start_webcam, wait_app_ready
 from bench.panned_photo import pan_video
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.extended]
 
 PROJECT = "e2e moves"
 

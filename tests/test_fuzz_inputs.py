@@ -367,6 +367,7 @@ def hostile_uploads(work: Path) -> list[tuple[str, bytes]]:
 
 
 @pytest.mark.slow
+@pytest.mark.extended
 def test_hundreds_of_bad_files_end_in_clean_errors_without_changing_the_store(tmp_path: Path) -> None:
     from conftest import SHARED_DATA, shared_path
 

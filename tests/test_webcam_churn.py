@@ -17,7 +17,7 @@ from bench.browser import AppServer, browser_page, seed_project, wait_app_ready
 from bench.fake_camera import DEFAULT_VIDEO, fake_camera_y4m
 from bench.webcam_churn import Cycle, churn
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.extended]
 
 # The event loop's executor (VP8 encoding) starts a worker when none is idle and keeps it: a pool bounded by
 # the cores, not a stream's thread, so a busy machine may grow it by one between two tabs.

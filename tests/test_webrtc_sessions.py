@@ -19,7 +19,7 @@ from bench.fake_camera import DEFAULT_VIDEO
 from bench.server_resources import Resources, off_loopback, udp_sockets
 from bench.webrtc_sessions import close_all, stream_tabs, warm_up, watch
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.extended]
 
 TABS = 2  # tabs at once: enough to close several together (bench/webrtc_sessions.py measures 8)
 # aiortc's ICE consent check alone notices a closed tab after 6 failed checks ~5 s apart (30-40 s here);
