@@ -3,7 +3,7 @@
 ``class create`` makes a class and its teacher's account and prints the join code; ``add-student`` and
 ``reset-password`` print the password to hand out (made up, or typed with ``--ask``: never on the command line,
 where other users of the server would see it in the process list); ``delete-student`` and ``end`` print what went.
-Registered by ``core.cli.commands.extra_registrations``; it imports only the store.
+Registered by ``core.cli.registry``; it imports only the store.
 """
 
 from __future__ import annotations
