@@ -14,7 +14,7 @@ class StarterOptions:
     """How user samples and the starter set are combined."""
 
     # One user sample counts as this many starter rows in the loss, and an "unknown" row this much: the
-    # person's own samples outweigh the starter's (bench/fewshot.py: 4 and 0.5 left a stranger's turned
+    # person's own samples outweigh the starter's (bench/people/fewshot.py: 4 and 0.5 left a stranger's turned
     # frames "unknown", worst person 0.50 of 12; 16 and 0.2 gave 0.975).
     user_weight: float = 16.0
     per_class: int = 200  # starter rows per class drawn each epoch (with replacement when fewer)

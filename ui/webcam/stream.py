@@ -295,7 +295,7 @@ class StreamSession:
             self._stats.add_stages(timings)
 
     def _status_path(self) -> Path | None:
-        """The timings file, or in a timings folder one file per stream (``bench/webcam.py --sessions``)."""
+        """The timings file, or in a timings folder one file per stream (``bench/speed/webcam.py --sessions``)."""
         path = self.timings_file
         if path is not None and path.is_dir():
             return path / f"{self.name}-{self.ident}.json"
