@@ -78,7 +78,7 @@ smoke: $(RUNTIME_VENV)/.installed
 	$(RUNTIME_VENV)/bin/python .ci/smoke.py
 
 bench: $(VENV)/.installed
-	$(PY) bench/pipeline.py
+	$(PY) bench/speed/pipeline.py
 
 clean:
 	rm -rf $(VENV) $(RUNTIME_VENV) .pytest_cache .ruff_cache frontend/node_modules $(FRONTEND_BUILD)

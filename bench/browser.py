@@ -1,5 +1,5 @@
 """The app in a subprocess and headless Chromium on it, with the fake camera: shared by
-``bench/webcam.py`` and the browser tests (``tests/test_e2e_browser.py``, ``tests/test_browser_live.py``)."""
+``bench/speed/webcam.py`` and the browser tests (``tests/test_e2e_browser.py``, ``tests/test_browser_live.py``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The classroom benchmark's projects (bench/classroom.py): one per student, real hands, and the check after.
+"""The classroom benchmark's projects (bench/server/classroom.py): one per student, real hands, and the check after.
 
 Each student's project holds 8 gestures × 10 samples: MediaPipe's keypoints of HaGRID photos (``../shared``),
 found once and stored into every student's project (the same hands: the work per training is what matters).

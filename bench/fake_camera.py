@@ -1,4 +1,4 @@
-"""The fake camera of the browser tests and ``bench/webcam.py``: a video as the y4m file Chromium plays.
+"""The fake camera of the browser tests and ``bench/speed/webcam.py``: a video as the y4m file Chromium plays.
 
 ``fake_camera_y4m`` fits any video into 640×480 (cached), ``usable_frames`` counts the frames
 MediaPipe finds a usable hand in (what a browser test can record).

@@ -1,4 +1,4 @@
-"""People recording their gestures: the takes ``bench/fewshot.py`` teaches from and tests on.
+"""People recording their gestures: the takes ``bench/people/fewshot.py`` teaches from and tests on.
 
 A *take* is one person's frames of one gesture in recording order. Four sources, each a set of
 people nobody trained the starter on:
@@ -17,7 +17,7 @@ people nobody trained the starter on:
   rows are not in git): per class the first 20 rows of its first run (``teach.csv``) and about 30
   rows of the last half of its rows (``later.csv``), values cut to 4 decimals; where transcribed,
   ``record.csv`` holds positions 20–59 of the first run (never past its middle), so a lesson can spread its
-  samples as Record does (``bench/fewshot.py --teach-every``). ``bench/kinivi_people_check.py`` checks every row. 2D keypoints only
+  samples as Record does (``bench/people/fewshot.py --teach-every``). ``bench/kinivi_people_check.py`` checks every row. 2D keypoints only
   (kinivi logs x, y), so these people's projects have no depth. Real later frames of real
   strangers; not in ``../shared``, so the bench reads them when the folder is there.
 * ``hagrid_recorded``: every HaGRID ``hagrid_people`` user with photos of two or more gestures
@@ -168,7 +168,7 @@ def _video_hands(video: Path) -> list[Keypoints]:
 
 def asl_video_person() -> list[Take]:
     """The finger-spelling person's takes: each class's labelled frames in time order."""
-    from bench.learning_curve import SEGMENTS
+    from bench.people.learning_curve import SEGMENTS
     from core.io.video import iter_frames
     from core.keypoints.landmarks import HandTracker, TrackerConfig
 

@@ -1,4 +1,4 @@
-"""The ways ``bench/fewshot.py`` teaches a person: each takes a ``Lesson`` and answers its test frames.
+"""The ways ``bench/people/fewshot.py`` teaches a person: each takes a ``Lesson`` and answers its test frames.
 
 A method returns (label shown, most probable class, label Live shows) per test frame; ``None`` for a
 frame it cannot answer (the starter alone on a person's own, non-starter classes: left out of its score).

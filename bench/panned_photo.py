@@ -1,5 +1,5 @@
 """A photo sliding across a grey frame, made with ffmpeg: the moving-hand videos that the motion tests and
-benches track with real MediaPipe (tests/test_e2e_motion.py, tests/test_cli_motion.py, bench/live_motion.py)."""
+benches track with real MediaPipe (tests/test_e2e_motion.py, tests/test_cli_motion.py, bench/speed/live_motion.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""``bench/webcam.py --path browser``: Live on the browser path (issue 46), where each tab finds the hands itself.
+"""``bench/speed/webcam.py --path browser``: Live on the browser path (issue 46), where each tab finds the hands itself.
 
-    .venv/bin/python bench/webcam.py --path browser --sessions 4 [--seconds 20] [--warmup 5]
+    .venv/bin/python bench/speed/webcam.py --path browser --sessions 4 [--seconds 20] [--warmup 5]
 
 The app serves a trained two-gesture project (HaGRID photos, ``bench.browser.seed_project``; ``--starter``: an
 untrained one, whose starter model knows 8 gestures, so the finger-spelling hand changes label often) with the browser

@@ -1,9 +1,9 @@
 """Tabs that come and go (#32): each opens Live, streams a few seconds and is closed mid-stream, STOP unpressed.
 
-    .venv/bin/python bench/webcam.py --churn 10 [--seconds 3]
+    .venv/bin/python bench/speed/webcam.py --churn 10 [--seconds 3]
 
 After each tab: how long until the server let go of that stream's MediaPipe graph (its ``mediapipe/N``
-threads gone), the server's threads and resident memory. Shared by ``bench/webcam.py`` and the slow test
+threads gone), the server's threads and resident memory. Shared by ``bench/speed/webcam.py`` and the slow test
 ``tests/test_webcam_churn.py``.
 """
 

@@ -53,7 +53,7 @@ with side_col:
         st.caption(widgets.plain(widgets.counts_text(gestures, counts)))
     show_record_line(gestures, counts, starter=not body)
     if not body:
-        # bench/fewshot.py: ten still frames of one moment are what a model taught by them misses later
+        # bench/people/fewshot.py: ten still frames of one moment are what a model taught by them misses later
         st.caption("While it records, turn and tilt your hand a little and move it nearer and farther: "
                    "ten varied samples teach more than ten alike.")  # fmt: skip
         if gesture is not None:  # how varied this gesture's samples are, and what to vary next

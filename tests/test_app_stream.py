@@ -497,7 +497,7 @@ def test_the_webcam_looks_as_the_browser_path_draws_it() -> None:
 
 def test_a_webcam_stream_keeps_numpy_s_blas_on_one_thread() -> None:
     """Issue 52's Live cost: every frame's distances to the model's kept hands are one numpy product, and OpenBLAS's
-    second thread spun after each (7-9 ms of server CPU a frame in bench/webcam.py, counted as "reruns"). Once a
+    second thread spun after each (7-9 ms of server CPU a frame in bench/speed/webcam.py, counted as "reruns"). Once a
     stream session exists numpy's BLAS runs on one thread. In a fresh interpreter: the limit is process-wide."""
     import subprocess
     import sys

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.io.atomic import atomic_path, write_bytes, write_text
+from core.io.atomic import atomic_path, move, replace_folder, write_bytes, write_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,3 +62,27 @@ def test_a_writer_killed_mid_write_leaves_the_previous_file(tmp_path: Path) -> N
         if child.poll() is None:
             child.kill()
     assert target.read_bytes() == b"previous"
+
+
+def test_replace_folder_puts_the_new_folder_in_place_whole(tmp_path: Path) -> None:
+    """The old folder goes (its files with it), the new one is there with all its files, nothing is left aside."""
+    target, fresh, aside = tmp_path / "cpm", tmp_path / ".cpm-new", tmp_path / ".cpm-old"
+    write_text(target / "old.json", "old")
+    write_text(fresh / "config.json", "new")
+    write_bytes(fresh / "weights.bin", b"w")
+    replace_folder(fresh, target, aside)
+    assert sorted(p.name for p in target.iterdir()) == ["config.json", "weights.bin"]
+    assert not fresh.exists() and not aside.exists()
+
+
+def test_replace_folder_without_an_old_one_and_move_back(tmp_path: Path) -> None:
+    fresh, target, aside = tmp_path / "new", tmp_path / "model", tmp_path / "aside"
+    write_text(fresh / "model.json", "{}")
+    replace_folder(fresh, target, aside)
+    assert (target / "model.json").read_text() == "{}" and not aside.exists()
+    move(target, aside)  # a folder kept aside for an undo, then put back
+    assert not target.exists() and (aside / "model.json").exists()
+    move(aside, target)
+    assert (target / "model.json").exists()
+    with pytest.raises(FileNotFoundError):
+        move(tmp_path / "gone", tmp_path / "anywhere")

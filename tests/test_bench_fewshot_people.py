@@ -12,8 +12,8 @@ import pytest
 from conftest import hagrid_photos
 
 from bench import fewshot_people
-from bench.fewshot import lesson
 from bench.fewshot_people import kinivi_people, recording_order, webcam_people
+from bench.people.fewshot import lesson
 from core.starter.poses import procedural_samples
 
 

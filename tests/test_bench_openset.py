@@ -1,4 +1,4 @@
-"""The open-set bench (``bench/openset.py``): its blocks and lessons on fake takes (quick), its rules on an
+"""The open-set bench (``bench/people/openset.py``): its blocks and lessons on fake takes (quick), its rules on an
 untrained model with hand-made examples (quick), and its whole core on two ``webcam_people`` people (slow)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from handmaker import make_hand, pointing_hand
 
 from bench.fewshot_people import Take
 from bench.fewshot_teach import Lesson
-from bench.openset import (
+from bench.people.openset import (
     RULES,
     block_split,
     gestures_of,

@@ -1,7 +1,7 @@
 """The browser path as a class reaches it (issue 46), in real Chromium with the fake camera on the shared ASL video:
 
 * over HTTPS behind nginx on loopback (a self-signed certificate, websocket upgrades, no STUN or TURN:
-  ``bench/https_proxy.py``) at a name that is not localhost, Live's tab gets the camera and draws a label,
+  ``bench/server/https_proxy.py``) at a name that is not localhost, Live's tab gets the camera and draws a label,
   and the page's card shows it;
 * the same app over plain http at that name is no secure context: the camera is refused, the tab says why
   and the page offers the upload path;
@@ -21,7 +21,7 @@ from conftest import fake_camera_or_skip
 
 from bench.browser import CHROMIUM, AppServer, chromium_args, wait_app_ready
 from bench.fake_camera import DEFAULT_VIDEO
-from bench.https_proxy import HOSTNAME, RESOLVE, UPGRADE_MAP, check, https_proxy, nginx_missing, nginx_site
+from bench.server.https_proxy import HOSTNAME, RESOLVE, UPGRADE_MAP, check, https_proxy, nginx_missing, nginx_site
 from bench.webcam_browser import camera_frame, chromium
 from ui.browser.component import BUILD_COMMAND, missing_assets
 

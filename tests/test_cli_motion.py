@@ -285,7 +285,7 @@ def test_kinivi_history_needs_a_fingertip_project(tmp_path: Path, capsys: pytest
 @pytest.mark.slow
 def test_kinivi_history_trains_and_evaluates_on_held_out_rows(tmp_path: Path) -> None:
     """The real CLI: import 8 rows a class, train (20 epochs: the test is about the path through the
-    commands; bench/motion_kinivi.py --cli measures the defaults), evaluate on rows from other frames."""
+    commands; bench/people/motion_kinivi.py --cli measures the defaults), evaluate on rows from other frames."""
     labels = ["circle", "swipe_left", "swipe_up", "idle"]
     train_rows, names = write_rows(tmp_path, kinivi_rows(labels, range(0, 240, 30), labels))
     test_rows, _ = write_rows(tmp_path, kinivi_rows(labels, range(15, 240, 30), labels), "test.csv")

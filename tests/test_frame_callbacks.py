@@ -120,7 +120,7 @@ def test_live_keypoints_agree_with_the_webcam_path_as_it_was() -> None:
     """#32: the cheaper conversion and the thread setting move no keypoint of the shared video by 2 px."""
     from conftest import shared_path
 
-    from bench.keypoints_agree import agreement, track_after, track_before, yuv_frames
+    from bench.speed.keypoints_agree import agreement, track_after, track_before, yuv_frames
 
     frames = yuv_frames(shared_path("video", "asl_hand.25fps.mp4"), 60)
     result = agreement(track_before(frames, 1, 1), track_after(frames, 1, 1))

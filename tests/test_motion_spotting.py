@@ -97,7 +97,7 @@ def test_a_real_waving_hand_fires_at_most_once(model: DTWClassifier) -> None:
     from pathlib import Path
 
     from bench.motion_clips import video_tracker
-    from bench.motion_spotting import detections
+    from bench.people.motion_spotting import detections
     from core.motion.track import read_clip
 
     path = Path(__file__).resolve().parents[1].parent / "shared/data/hands/slovo_clips/videos"

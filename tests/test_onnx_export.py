@@ -173,7 +173,7 @@ def test_a_class_without_store_entry_gets_no_emoji_and_is_its_own_mirror(tmp_pat
     assert meta["emoji"] == ["", "👉"] and meta["mirror"] == ["wave", "pointing_left"]
 
 
-def test_classifier_method_and_train_download_give_the_cli_file(tmp_path: Path) -> None:
+def test_export_function_and_train_download_give_the_cli_file(tmp_path: Path) -> None:
     from core.cli.main import main
     from core.data.project import load_project_model
     from core.data.store import Store
@@ -186,7 +186,7 @@ def test_classifier_method_and_train_download_give_the_cli_file(tmp_path: Path) 
     gestures = store.list_classes("default")
     cli = (tmp_path / "cli.onnx").read_bytes()
     assert onnx_bytes(starter, gestures) == cli
-    assert starter.export_onnx(tmp_path / "method.onnx", gestures).read_bytes() == cli
+    assert export_onnx(starter, tmp_path / "function.onnx", gestures).read_bytes() == cli
     _, meta = session_of(starter, tmp_path / "again.onnx", gestures)
     assert meta["classes"] == starter.classes and meta["training"]["project"] == "starter"
     assert meta["emoji"][meta["classes"].index("thumbs_up")] == "👍"

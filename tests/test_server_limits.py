@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.server_limits import connections_check
+from bench.server.server_limits import connections_check
 from ui.server import limits
 
 REPO = Path(__file__).resolve().parents[1]

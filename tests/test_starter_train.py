@@ -208,7 +208,7 @@ def test_starter_rows_join_only_the_classes_a_project_has(tmp_path: Path) -> Non
     palms = keypoints_to_features(gesture_hands("open_palm", 20, seed=8), model.feature_config)
     shown = [p.label for p in model.predict(palms)]
     # ✋ is no class here: often unknown. The user's own samples outweigh the "unknown" rows (16 against 0.2,
-    # bench/fewshot.py: other people's other gestures accepted 0.34 -> 0.43), so this is no longer most of
+    # bench/people/fewshot.py: other people's other gestures accepted 0.34 -> 0.43), so this is no longer most of
     # them (8-11 of 20 over the last changes); trained on the samples alone, none would be.
     assert "open_palm" not in shown and shown.count("unknown") >= 6, shown
 

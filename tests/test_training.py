@@ -278,7 +278,7 @@ def test_real_photos_of_other_people_are_recognised(hagrid_features) -> None:
 
 @pytest.mark.slow
 def test_five_thousand_samples_of_eight_classes_train_with_the_defaults() -> None:
-    """5,000 samples × 8 classes (60-D, mirroring on, default config). How fast: ``bench/kinivi_accuracy.py``
+    """5,000 samples × 8 classes (60-D, mirroring on, default config). How fast: ``bench/people/kinivi_accuracy.py``
     (``seconds_5000``), not a timed test that a loaded machine decides."""
     rng = np.random.default_rng(0)
     angles = np.linspace(0, 315, 8)

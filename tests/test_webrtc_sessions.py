@@ -16,12 +16,12 @@ from conftest import fake_camera_or_skip
 
 from bench.browser import AppServer, browser_page, wait_app_ready
 from bench.fake_camera import DEFAULT_VIDEO
+from bench.server.webrtc_sessions import close_all, stream_tabs, warm_up, watch
 from bench.server_resources import Resources, off_loopback, udp_sockets
-from bench.webrtc_sessions import close_all, stream_tabs, warm_up, watch
 
 pytestmark = [pytest.mark.slow, pytest.mark.extended]
 
-TABS = 2  # tabs at once: enough to close several together (bench/webrtc_sessions.py measures 8)
+TABS = 2  # tabs at once: enough to close several together (bench/server/webrtc_sessions.py measures 8)
 # aiortc's ICE consent check alone notices a closed tab after 6 failed checks ~5 s apart (30-40 s here);
 # ui/webcam/tab_watch.py closes the session 10 s after its websocket went
 FREED_WITHIN_S = 20.0

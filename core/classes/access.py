@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
+from core.data.project_rows import ProjectRows
 from core.data.schema import NotFoundError, StoreError
-
-if TYPE_CHECKING:
-    from core.data.projects import ProjectStore
 
 Role = Literal["teacher", "student"]
 Access = Literal["own", "teacher", "shared"]  # why a viewer may read a project; only "own" may change it
@@ -29,6 +27,13 @@ class Viewer:
     class_id: int
     role: Role
     name: str  # as typed by the teacher
+
+
+class GuardedStore(ProjectRows, Protocol):
+    """What these rules need of the store they are given (``core.data.projects.ProjectStore``, which imports
+    this module): its rows and whose eyes it reads with."""
+
+    viewer: Viewer | None
 
 
 class NotYoursError(StoreError):
@@ -82,7 +87,7 @@ def rows_clause(viewer: Viewer | None, class_column: str, change: bool) -> tuple
     return f" AND {class_column} IN (SELECT id FROM classes WHERE project_id IN ({ids}))", args
 
 
-def check_copy_out(store: ProjectStore, project: str) -> None:
+def check_copy_out(store: GuardedStore, project: str) -> None:
     """A project file of ``project`` may leave the server for its owner or their teacher, not for a classmate it was
     shared with (they open a copy inside the class); raises ``NotYoursError`` / ``NotFoundError``."""
     if store.viewer is None:
@@ -92,7 +97,7 @@ def check_copy_out(store: ProjectStore, project: str) -> None:
             raise NotYoursError(f"project {project!r} is not yours: only its owner and the teacher may download it")
 
 
-def share_project(store: ProjectStore, project: str, shared: bool) -> None:
+def share_project(store: GuardedStore, project: str, shared: bool) -> None:
     """Let the owner's class read ``project`` (or stop it); only its owner may (``NotYoursError`` for others)."""
     with store.write_transaction() as conn:
         conn.execute(
@@ -100,7 +105,7 @@ def share_project(store: ProjectStore, project: str, shared: bool) -> None:
         )
 
 
-def own_projects(store: ProjectStore) -> list[str]:
+def own_projects(store: GuardedStore) -> list[str]:
     """The names of the projects the store's viewer owns (every project with no viewer), by name."""
     with store.read_connection() as conn:
         if store.viewer is None:

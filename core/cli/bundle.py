@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from core.cli.commands import open_store, reading_store
+from core.cli.common import open_store, reading_store
 from core.data.bundle import bundle_name, export_project, import_project
 from core.data.counts import project_counts
 from core.data.managed import check_output

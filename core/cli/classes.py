@@ -6,7 +6,7 @@ where other users of the server would see it in the process list); ``delete-stud
 Where the school signs in with its own accounts (docs/deploy.md): ``add-student --email`` adds a student who signs
 in with that address, ``set-email`` gives a member an address, ``allow-domain`` / ``remove-domain`` let every
 address of a domain join (``core.classes.identity``).
-Registered by ``core.cli.commands.extra_registrations``; it imports only the store.
+Registered by ``core.cli.registry``; it imports only the store.
 """
 
 from __future__ import annotations

@@ -8,12 +8,12 @@ come in inside the handlers that use them, so ``--help`` and the store commands 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.cli.common import checked_outputs, open_store, print_error, print_json, reading_store
 from core.data import csv_io
 from core.data.class_plan import STARTER, plan_classes, starter_gestures, summary_line
 from core.data.counts import plural, project_counts
@@ -22,7 +22,7 @@ from core.data.schema import DB_NAME, StoreLockedError, default_data_dir
 from core.data.store import Store
 from core.data.two_hands import two_hands_text
 from core.data.write_lock import busy_notices
-from core.gestures.catalog import DEFAULT_PROJECT, validate_name
+from core.gestures.catalog import validate_name
 from core.gestures.features import keypoints_to_features
 from core.gestures.train_config import TrainConfig
 from core.io.limits import check_hidden
@@ -32,61 +32,6 @@ if TYPE_CHECKING:
     from core.gestures.classifier import GestureClassifier
     from core.gestures.early_stop import EpochStats
     from core.jobs.tasks import Trained
-
-
-def open_store(args: argparse.Namespace) -> Store:
-    return Store(args.data)
-
-
-def reading_store(args: argparse.Namespace, project: str | None = None) -> Store:
-    """A read-only store for commands that only look, so they work on a full or read-only disk.
-
-    A data folder without a database yet, or a missing default ``project``, needs a first
-    write (the schema, the default project): then a writable store is opened instead.
-    """
-    exists = (Path(args.data or default_data_dir()) / DB_NAME).exists()  # a folder there: the Store names it
-    looking = Store(args.data, read_only=True) if exists else None
-    if looking is not None and (project != DEFAULT_PROJECT or project in looking.list_projects()):
-        return looking
-    store = open_store(args)
-    if project == DEFAULT_PROJECT:
-        store.ensure_project(project)
-    return store
-
-
-def extra_registrations() -> list[Callable[[argparse._SubParsersAction], None]]:
-    """Commands contributed by optional packages (the CPM, the starter model)."""
-    registrations = []
-    try:
-        from core.cli.cpm import register as register_cpm
-        from core.cli.finetune import register as register_finetune
-    except ImportError:
-        pass
-    else:
-        registrations += [register_cpm, register_finetune]
-    try:
-        from core.cli.starter import register as register_starter
-    except ImportError:
-        pass
-    else:
-        registrations.append(register_starter)
-    from core.cli.classes import register as register_class
-    from core.cli.live import register as register_live
-    from core.cli.motion import register as register_motion
-
-    registrations += [register_motion, register_live, register_class]
-    return registrations
-
-
-def print_error(message: str) -> None:
-    """``error: <message>`` on stderr as one write: MediaPipe's C++ threads log to the same
-    descriptor, and print()'s separate write of the newline let their line land inside ours."""
-    sys.stderr.write(f"error: {message}\n")
-    sys.stderr.flush()
-
-
-def _print_json(payload: dict) -> None:
-    print(json.dumps(payload, ensure_ascii=False))
 
 
 def extract(args: argparse.Namespace) -> int:
@@ -122,7 +67,7 @@ def extract(args: argparse.Namespace) -> int:
         print_error(str(problem))
     body = exists and store.project_skeleton(project).name == "body"  # no_person (a new project is a hand one)
     none = {"no_person": report.no_person} if body else {"no_hand": report.no_hand}
-    _print_json({"stored": report.stored, "frames": report.frames, **none,
+    print_json({"stored": report.stored, "frames": report.frames, **none,
                  "rejected": dict(report.rejected), "refused": report.refused})  # fmt: skip
     if report.refused:
         return 2 if not report.frames and not report.stored else 1
@@ -263,7 +208,7 @@ def train(args: argparse.Namespace) -> int:
         from core.gestures.mirror_weights import mirror_landings_text
 
         print(f"note: {mirror_landings_text(result.mirror_landings)}", file=sys.stderr)
-    _print_json({"val_accuracy": result.val_accuracy, "classes": result.classes, "n_samples": result.n_samples,
+    print_json({"val_accuracy": result.val_accuracy, "classes": result.classes, "n_samples": result.n_samples,
                  "starter_rows": result.starter_rows, "mirror_landings": result.mirror_landings,
                  "seconds": round(result.seconds, 3), "epochs": len(result.history), "per_class": result.per_class,
                  "confusion": result.confusion.tolist(), "skipped_classes": list(result.skipped_classes),
@@ -328,7 +273,7 @@ def evaluate(args: argparse.Namespace) -> int:
     labels = [by_key.get(label.strip().casefold(), label) for label in labels]
     report = evaluate_model(model, features, labels)
     print(f"accuracy {report.accuracy:.4f} on {report.n} samples")
-    _print_json({"accuracy": report.accuracy, "per_class": report.per_class, "n": report.n,
+    print_json({"accuracy": report.accuracy, "per_class": report.per_class, "n": report.n,
                  "confusion": report.confusion.tolist()})  # fmt: skip
     return 0
 
@@ -347,16 +292,6 @@ def export_onnx(args: argparse.Namespace) -> int:
     print(f"wrote {path}: {model.feature_config.skeleton} landmarks → {len(model.classes)} classes ({names}), "
           f"threshold {model.threshold:g}")  # fmt: skip
     return 0
-
-
-def checked_outputs(args: argparse.Namespace, files: list[Path]) -> dict[Path, Path]:
-    """``infer``'s annotated file for each input (``output_paths``), none of them among the data folder's files."""
-    from core.gestures.inference import output_paths
-
-    outputs = output_paths(files, Path(args.output) if args.output else None)
-    for target in outputs.values():
-        check_output(target, args.data)
-    return outputs
 
 
 def infer(args: argparse.Namespace) -> int:
@@ -387,7 +322,7 @@ def infer(args: argparse.Namespace) -> int:
         try:
             for line in annotate_file(path, source, model, outputs.get(path), every_n=args.every):
                 if args.json:
-                    _print_json(line)
+                    print_json(line)
         except MediaError as exc:  # one unreadable photo among many: say so and go on with the others
             if len(refused) + 1 == len(files):
                 raise

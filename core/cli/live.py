@@ -1,7 +1,7 @@
 """``python -m core live``: Live without a browser. A video file or a camera through the project's pipeline,
 each frame's gestures sent as OSC and WebSocket JSON (``core.outputs``, ``docs/outputs.md``).
 
-``register(subparsers)`` is called by ``core.cli.main`` through ``core.cli.commands.extra_registrations``.
+``register(subparsers)`` is called by ``core.cli.main`` through ``core.cli.registry``.
 The parser imports nothing heavy; torch, MediaPipe and OpenCV come in when the command runs.
 """
 
@@ -226,7 +226,7 @@ class Runner:
     spotter, fed the followed hand, its events sent as they end). ``step`` returns the motion events sent."""
 
     def __init__(self, args: argparse.Namespace, outputs: Outputs) -> None:
-        from core.cli.commands import reading_store
+        from core.cli.common import reading_store
         from core.gestures.pipeline import Pipeline
         from core.keypoints.backend import KeypointBackend
         from core.keypoints.landmarks import TrackerConfig

@@ -12,7 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from core.cli import commands
+from core.cli import commands, registry
+from core.cli.common import print_error
 from core.gestures.catalog import DEFAULT_PROJECT
 from core.gestures.train_config import INTEGER_FIELDS, TRAIN_LIMITS, TrainConfig, check_limit
 from core.io.fds import out_of_fds, too_many_open_files_text
@@ -176,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _data_commands(sub)
     _model_commands(sub)
-    for register in commands.extra_registrations():
+    for register in registry.registrations():
         register(sub)
     for command in sub.choices.values():  # after the command too; SUPPRESS: absent there keeps the global one
         command.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
@@ -199,22 +200,22 @@ def main(argv: Sequence[str] | None = None, quiet_native: bool = False) -> int:
             raise ValueError(f"{args.data}: not a folder (--data names the data directory)")
         return int(args.handler(args) or 0)
     except ValueError as error:  # StoreError, CsvFormatError, ModelFileError, ... name their file or value
-        commands.print_error(str(error))
+        print_error(str(error))
         return 2
     except OSError as error:
         if out_of_fds(error):  # a file that could not be opened for want of descriptors, not for what it is
-            commands.print_error(f"{error.filename or 'a file'}: {too_many_open_files_text()}")
+            print_error(f"{error.filename or 'a file'}: {too_many_open_files_text()}")
             return 2
         if error.errno == errno.ENOMEM:  # e.g. a module imported late, under a memory limit
-            commands.print_error(f"{error.filename}: {NO_MEMORY}" if error.filename else NO_MEMORY)
+            print_error(f"{error.filename}: {NO_MEMORY}" if error.filename else NO_MEMORY)
             return 2
         if error.filename is None:
             raise
         problem = error.strerror or type(error).__name__
-        commands.print_error(f"{error.filename}: {problem}")
+        print_error(f"{error.filename}: {problem}")
         return 2
     except MemoryError:  # the machine's limit, not a bug: what writes is one transaction or an atomic file
-        commands.print_error(NO_MEMORY)
+        print_error(NO_MEMORY)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

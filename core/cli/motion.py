@@ -43,7 +43,7 @@ def _json(payload: dict) -> None:
 
 
 def _error(message: str) -> None:
-    from core.cli.commands import print_error  # one writer of error lines
+    from core.cli.common import print_error  # one writer of error lines
 
     print_error(message)
 
@@ -104,7 +104,7 @@ def train(args: argparse.Namespace, store: Store, project: str) -> int:
 def infer(args: argparse.Namespace, store: Store, project: str) -> int:
     """The gestures found in each video with their times (and with ``-o`` each video annotated: skeleton,
     trail, the gesture's name when it fires); exit 1 when some files could not be read."""
-    from core.cli.commands import checked_outputs
+    from core.cli.common import checked_outputs
 
     model = _model(store, project)
     backend = KeypointBackend.of_project(store, project)
@@ -141,7 +141,7 @@ def import_history(args: argparse.Namespace) -> int:
     The whole file is read and checked before the store is opened; the clips go in one transaction, so
     a bad row (column count, text, unknown label id) or a project of another kind changes nothing.
     """
-    from core.cli.commands import open_store
+    from core.cli.common import open_store
 
     if not args.labels:
         raise ValueError("--labels LABELS.csv is required with --format kinivi-history")
@@ -166,7 +166,7 @@ def import_history(args: argparse.Namespace) -> int:
 
 def evaluate_history(args: argparse.Namespace) -> int:
     """A fingertip project's motion model on a kinivi point-history CSV; the last line is JSON."""
-    from core.cli.commands import reading_store
+    from core.cli.common import reading_store
     from core.motion.evaluate import evaluate_clips  # scikit-learn: only when scoring
 
     if not args.labels:
@@ -207,7 +207,7 @@ def print_report(report: ClipReport) -> None:
 
 def evaluate_clips_command(args: argparse.Namespace) -> int:
     """Accuracy on labelled videos (one clip each); exit 1 when some could not be clips, 2 when none could."""
-    from core.cli.commands import reading_store
+    from core.cli.common import reading_store
     from core.motion.evaluate import evaluate_clips  # scikit-learn: only when scoring
 
     store = reading_store(args, args.project)

@@ -1,6 +1,6 @@
 """Commands of the starter package: ``train-starter``, ``evaluate-images``, and ``train --no-starter``.
 
-``register(subparsers)`` is called by ``core.cli.main`` through ``core.cli.commands.extra_registrations``.
+``register(subparsers)`` is called by ``core.cli.main`` through ``core.cli.registry``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-from core.cli.commands import open_store
+from core.cli.common import open_store
 from core.data.managed import check_output
 from core.gestures.catalog import DEFAULT_PROJECT
 

@@ -129,7 +129,7 @@ class CPMConfig(HeatmapGeometry):
     # config.json, so that the estimator, validation and calibration all read the crops the same way.
     flip_test: bool = False
     # How the last stage's maps become keypoints (core.cpm.heatmaps.decode): 0 the refined peak, as before these
-    # fields; chosen per set of weights by bench/decode.py on the teacher rows
+    # fields; chosen per set of weights by bench/networks/decode.py on the teacher rows
     decode_power: float = 0.0
     decode_radius: int = 0
     version: int = CONFIG_VERSION  # architecture version, checked on load

@@ -93,7 +93,7 @@ def decode(heatmaps: FloatArray, stride: int, power: float = 0.0, radius: int = 
     decodes exactly). ``power`` p > 0: the mean cell under the weights ``max(belief, 0) ** p``, over the
     cells within ``radius`` cells of the peak (0: the whole map). Both networks train a soft-argmax
     coordinate loss beside the maps; on an unsure map the mean stays with the mass where the peak jumps
-    to one stray maximum (``bench/decode.py`` measures both).
+    to one stray maximum (``bench/networks/decode.py`` measures both).
 
     Args:
         heatmaps: (22, H, W) or (21, H, W) float; only the first 21 are read.

@@ -32,7 +32,7 @@ from core.data.projects import name_key
 from core.data.schema import StoreError
 from core.data.store import Store
 from core.gestures.catalog import validate_name
-from core.io.atomic import write_bytes
+from core.io.atomic import move, write_bytes
 from core.skeletons import HAND_21
 
 
@@ -97,7 +97,7 @@ class _FolderSwap:
         self.moved: list[tuple[Path, Path]] = []  # (from, to), in the order done
 
     def _move(self, source: Path, target: Path) -> None:
-        os.replace(source, target)
+        move(source, target)
         self.moved.append((source, target))
 
     def run(self) -> None:
@@ -110,7 +110,7 @@ class _FolderSwap:
 
     def undo(self) -> None:
         for source, target in reversed(self.moved):
-            os.replace(target, source)
+            move(target, source)
         self.moved.clear()
 
     def drop_old(self) -> None:

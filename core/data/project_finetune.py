@@ -34,6 +34,7 @@ from core.data.project_cpm import (
 )
 from core.data.project_folders import project_folder
 from core.data.store import Store
+from core.io.atomic import move, replace_folder
 
 _TEMP_PREFIX = ".cpm-"  # temporary folders beside the project's CPM folder
 
@@ -59,11 +60,7 @@ def _install(model_source: CPMEstimator, target: Path) -> None:
     """Write the weights beside ``target`` and swap them in with renames (no half-written folder)."""
     fresh = target.parent / f"{_TEMP_PREFIX}new-{uuid.uuid4().hex[:8]}"
     checkpoint.save(model_source.model, fresh)
-    old = target.parent / f"{_TEMP_PREFIX}old-{uuid.uuid4().hex[:8]}"
-    if target.exists():
-        os.replace(target, old)
-    os.replace(fresh, target)
-    shutil.rmtree(old, ignore_errors=True)
+    replace_folder(fresh, target, target.parent / f"{_TEMP_PREFIX}old-{uuid.uuid4().hex[:8]}")
 
 
 def finetune_project(
@@ -117,6 +114,6 @@ def reset_project_cpm(store: Store, project: str) -> bool:
     existed = target.exists()
     if existed:
         old = target.parent / f"{_TEMP_PREFIX}old-{uuid.uuid4().hex[:8]}"
-        os.replace(target, old)  # gone at once for readers, even if the deletion below is slow
+        move(target, old)  # gone at once for readers, even if the deletion below is slow
         shutil.rmtree(old, ignore_errors=True)
     return existed

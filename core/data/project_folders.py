@@ -25,13 +25,11 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from core.data.project_rows import ProjectRows
 from core.data.schema import StoreError
 from core.gestures.catalog import InvalidNameError
-
-if TYPE_CHECKING:
-    from core.data.projects import ProjectStore
+from core.io.atomic import move
 
 PROJECTS_FOLDER = "projects"
 ASIDE_PREFIX = ".replaced-"  # as core.data.bundle_import's: a data folder's staging names are one family
@@ -102,7 +100,7 @@ def folder_exists(path: Path) -> bool:
         raise
 
 
-def project_now(store: ProjectStore, name: str, identity: str | None, what: str = "the model") -> str:
+def project_now(store: ProjectRows, name: str, identity: str | None, what: str = "the model") -> str:
     """The name the project ``identity`` has now (``name``, unless renamed since); with ``identity`` None, the
     project named ``name``. ``ProjectReplacedError`` when it is gone, naming ``what`` was not saved."""
     with store.read_connection() as conn:
@@ -110,7 +108,7 @@ def project_now(store: ProjectStore, name: str, identity: str | None, what: str 
 
 
 @contextmanager
-def project_folder(store: ProjectStore, name: str, identity: str | None,
+def project_folder(store: ProjectRows, name: str, identity: str | None,
                    what: str = "the model") -> Iterator[tuple[str, Path]]:  # fmt: skip
     """(name now, folder) of the project ``identity`` (see ``project_now``), the store's write lock held until the
     block ends: a model saved in the block cannot land in a project that replaced it, or outlive a delete, nor, with
@@ -122,7 +120,7 @@ def project_folder(store: ProjectStore, name: str, identity: str | None,
         yield now, require_folder(store.data_dir, now)
 
 
-def _name_of(store: ProjectStore, conn: sqlite3.Connection, name: str, identity: str | None, what: str) -> str:
+def _name_of(store: ProjectRows, conn: sqlite3.Connection, name: str, identity: str | None, what: str) -> str:
     if identity is None:
         store.project_id(conn, name)  # NotFoundError for a project that never was
         return name
@@ -144,12 +142,12 @@ class FolderAside:
 
     def move(self) -> None:
         if folder_exists(self.folder):
-            os.replace(self.folder, self.aside)  # gone at once; a failing move fails the transaction
+            move(self.folder, self.aside)  # gone at once; a failing move fails the transaction
             self.moved = True
 
     def undo(self) -> None:
         if self.moved:
-            os.replace(self.aside, self.folder)
+            move(self.aside, self.folder)
             self.moved = False
 
     def drop(self) -> None:

@@ -23,6 +23,7 @@ from core.data.project_folders import (
     require_folder,
 )
 from core.data.schema import DuplicateNameError, NotFoundError, StoreError, stored_skeleton, validate_emoji
+from core.io.atomic import move
 from core.gestures.catalog import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, validate_name
 from core.skeletons import HAND_21, Skeleton
 from core.types import KEYPOINT_BACKENDS, NETWORK_BACKENDS, NETWORK_TITLES
@@ -167,7 +168,7 @@ class ProjectStore(Database):
                                          + (_case_note(new, taken[1]) if taken else ""))  # fmt: skip
             conn.execute("UPDATE projects SET name = ? WHERE id = ?", (new, pid))
             if folder_exists(old_dir):  # inside the transaction: a failed move rolls the rename back
-                old_dir.rename(new_dir)
+                move(old_dir, new_dir)
         return new
 
     def _project_column(self, name: str, column: str) -> object:

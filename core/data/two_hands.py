@@ -3,7 +3,7 @@
 kinivi's logger (and tools built on it) writes one row for every hand MediaPipe sees while a number
 key is held. With the other hand in view, resting on the desk or raised, a gesture's rows alternate
 A B A B: the gesture, then the other hand, both under the gesture's name. Found in a real log of
-``bench/fewshot.py``'s kinivi people (``AdiDecodes``: the first rows of "ILoveYou" and "Attack" are half
+``bench/people/fewshot.py``'s kinivi people (``AdiDecodes``: the first rows of "ILoveYou" and "Attack" are half
 the other hand). A model taught on them learns that the other hand is every gesture. handteach's
 Record drops frames with a second hand (``ExtractConfig.hands_per_frame``); an import cannot, as a row
 does not say which frame it came from, so it says which gestures look like this.

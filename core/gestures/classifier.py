@@ -33,7 +33,6 @@ import torch
 from safetensors.torch import save as save_safetensors
 from torch import nn
 
-from core.gestures.catalog import GestureClass
 from core.gestures.familiarity import Familiarity, FamiliarityError
 from core.gestures.features import FeatureConfig, hand_features
 from core.gestures.model_file import (
@@ -236,13 +235,6 @@ class GestureClassifier:
             except FamiliarityError as exc:
                 raise ModelFileError(f"{json_path}: familiarity: {exc}") from None
         return classifier
-
-    def export_onnx(self, path: str | os.PathLike[str], gestures: Sequence[GestureClass] = (), opset: int = 17) -> Path:
-        """Write an ONNX file on MediaPipe landmarks, the features computed inside the graph
-        (``core.gestures.onnx_export``, ``docs/export.md``); ``gestures`` give the metadata's emoji and mirrors."""
-        from core.gestures.onnx_export import export_onnx  # torch.onnx and onnx: only export needs them
-
-        return export_onnx(self, Path(path), gestures, opset)
 
 
 def _classifier_from_description(cls: type[GestureClassifier], d: dict[str, Any], path: Path) -> GestureClassifier:

@@ -1,7 +1,7 @@
 """ "Have I seen a hand like this?": the open-set half of the "unknown" decision.
 
 A softmax is confident far from anything it was trained on, so the top probability alone
-takes a gesture a person never taught for one they did (``bench/openset.py``: 65% of the
+takes a gesture a person never taught for one they did (``bench/people/openset.py``: 65% of the
 untaught gestures' frames on ``webcam_people`` at the old 0.6 threshold). ``Familiarity``
 keeps, as rows of features (``core.gestures.features``: joints relative to the wrist, divided
 by the hand's reach):
@@ -43,7 +43,7 @@ from core.gestures.features import AugmentConfig, FeatureConfig, augment, mirror
 from core.gestures.nearest import squared_distances
 from core.types import FloatArray, IntArray
 
-# Measured on webcam_people's 12 people (bench/openset.py, k = 10): own-example distances of a person's
+# Measured on webcam_people's 12 people (bench/people/openset.py, k = 10): own-example distances of a person's
 # later frames of a taught gesture lie mostly under 0.5 (with depth), an untaught gesture's over 0.7.
 RADIUS_DEPTH = 0.7
 RADIUS_FLAT = 0.5  # x, y only (2D imports): the same hands measure about 0.7 times as far

@@ -24,7 +24,7 @@ from core.types import FloatArray
 # gestures (the median distance from an own sample to the nearest own sample of another class) of that class's own
 # samples, and nearer to them than to the class it is labelled with. On 17 people's kinivi logs (their taught rows
 # only) the one real pair, "Move Left" mirrored onto the same person's "Move Right", lands at 0.17-0.26 of the gap;
-# every other class's copies stay at 0.57 or more (bench/fewshot.py, docs/benchmarks.md).
+# every other class's copies stay at 0.57 or more (bench/people/fewshot.py, docs/benchmarks.md).
 LANDS_WITHIN = 0.5
 # A class's copies argue when at least this share of them land on another class (an odd sample is no conflict).
 CONFLICT_SHARE = 0.5
@@ -80,7 +80,7 @@ def _spread(rows: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
 
 def _nearest(a: FloatArray, b: FloatArray) -> tuple[FloatArray, npt.NDArray[np.intp]]:
     """(len(a),) distance from each row of ``a`` to its nearest row of ``b``, and that row's index in ``b``
-    (a training of 8 gestures makes 32 calls, ``bench/train_time.py``)."""
+    (a training of 8 gestures makes 32 calls, ``bench/people/train_time.py``)."""
     squared = squared_distances(a, b)
     nearest = squared.argmin(axis=1)
     return np.sqrt(squared[np.arange(len(a)), nearest]), nearest

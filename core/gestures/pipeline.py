@@ -128,7 +128,7 @@ def _decide(classifier: Classifier, probabilities: FloatArray, distances: FloatA
 
 
 # Frames whose class probabilities Live, videos and ``python -m core live`` average per hand: a label
-# that does not flicker, a fifth of a second behind at 25 fps (bench/fewshot.py scores with it too).
+# that does not flicker, a fifth of a second behind at 25 fps (bench/people/fewshot.py scores with it too).
 STREAM_SMOOTHING_FRAMES = 5
 
 

@@ -50,7 +50,7 @@ def check_limit(name: str, value: object, what: str | None = None) -> float:
 # A person's few samples are frames of one moment; their later frames tilt and turn. Wider than
 # AugmentConfig's defaults (±15°, no turn: what the starter model is built with): ±30° in the image
 # plane stays far from the 90° between ☝ and 👉 and the 180° between 👍 and 👎, and ±30° in depth
-# covers a hand turned towards or away from the camera (bench/fewshot.py: docs/benchmarks.md).
+# covers a hand turned towards or away from the camera (bench/people/fewshot.py: docs/benchmarks.md).
 USER_AUGMENT = AugmentConfig(max_rotation_deg=30.0, max_turn_deg=30.0)
 
 
@@ -70,7 +70,7 @@ class TrainConfig:
     mirror: bool = True  # add left-right mirrored training samples, labels mapped by mirror_map
     # What a mirrored copy weighs beside a sample of the user's own where the mirror image of one gesture lands
     # on another's own samples ("Move Left" mirrored is "Move Right"): the person's own samples decide.
-    # bench/fewshot.py, 15 people's kinivi logs, k = 10: 1.0 → 0.3 mean 0.901 → 0.924 (one's "Move Right" 0 → 100%).
+    # bench/people/fewshot.py, 15 people's kinivi logs, k = 10: 1.0 → 0.3 mean 0.901 → 0.924 (one's "Move Right" 0 → 100%).
     mirror_weight: float = 0.3
     # Whether mirror_weight applies only to classes whose mirror image lands on another class's own samples
     # (core.gestures.mirror_weights; elsewhere copies weigh 1 and teach the other hand: people switch hands
@@ -81,7 +81,7 @@ class TrainConfig:
     seed: int = 0  # split, initialisation, shuffling and augmentation are all drawn from it
     threshold: float = 0.6  # the trained model's confidence threshold (models without examples: see familiarity)
     # keep the person's own examples in a hand model, so "unknown" means "unlike anything taught"
-    # (core.gestures.familiarity; bench/openset.py measures it)
+    # (core.gestures.familiarity; bench/people/openset.py measures it)
     familiarity: bool = True
     min_samples_per_class: int = 5  # a class with fewer own samples is refused (zero means "skipped")
     # torch intra-op threads of the training thread (restored after); None keeps torch's setting.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -30,33 +30,16 @@ from core.gestures.features import FeatureConfig, augment, mirror_features
 from core.gestures.metrics import EvalReport, evaluate, mirrored_accuracy
 from core.gestures.mirror_weights import mirror_landings
 from core.gestures.split import stratified_split
+from core.gestures.train_checks import NotEnoughDataError, TooManyClassesError, check_inputs, trainable_classes
 from core.gestures.train_config import INTEGER_FIELDS, TRAIN_LIMITS, TrainConfig, check_limit
-from core.io.limits import LIMITS
 from core.types import FloatArray, IntArray
 
-# Re-exported: callers import the run's settings and its metrics from the module that runs it.
+# Re-exported: callers import the run's settings, checks and metrics from the module that runs it.
 __all__ = [
     "INTEGER_FIELDS", "TRAIN_LIMITS", "EpochStats", "EvalReport", "NotEnoughDataError", "TooManyClassesError",
     "TrainConfig", "TrainResult", "attach_examples", "check_inputs", "check_limit", "copy_weights", "evaluate", "mirrored_accuracy",
     "result_metadata", "train_classifier", "trainable_classes",
 ]  # fmt: skip
-
-
-class NotEnoughDataError(ValueError):
-    """Too few classes or samples to train; the message says which.
-
-    ``few`` maps classes with too few samples to their count; ``active`` lists the classes
-    that would train when fewer than two do.
-    """
-
-    def __init__(self, message: str, few: dict[str, int] | None = None, active: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.few = few or {}
-        self.active = active or []
-
-
-class TooManyClassesError(ValueError):
-    """More classes have samples than a model trains on (``LIMITS.classes``); the message says what to do."""
 
 
 @dataclass
@@ -165,53 +148,6 @@ def train_classifier(
 
 
 # ---- steps of train_classifier ---------------------------------------------------------
-
-
-def check_inputs(
-    X: FloatArray, labels: Sequence[str], classes: Sequence[str], cfg: FeatureConfig
-) -> tuple[FloatArray, npt.NDArray[np.str_]]:
-    x = np.asarray(X, dtype=np.float32)
-    if x.ndim != 2 or x.shape[1] != cfg.size:
-        raise ValueError(f"expected features of shape (N, {cfg.size}) for this feature config, got {x.shape}")
-    if len(labels) != len(x):
-        raise ValueError(f"got {len(x)} feature rows but {len(labels)} labels")
-    if not np.isfinite(x).all():
-        raise ValueError("features contain NaN or infinity")
-    if len(set(classes)) != len(classes):
-        raise ValueError(f"class names must be unique, got {list(classes)}")
-    strays = sorted(set(labels) - set(classes))
-    if strays:
-        raise ValueError(f"labels not among the classes {list(classes)}: {strays}")
-    return x, np.asarray(labels, dtype=str)
-
-
-def trainable_classes(
-    counts: Mapping[str, int], mirror_map: Mapping[str, str], min_samples: int, known: Collection[str] = ()
-) -> tuple[list[str], list[str]]:
-    """(classes a training would have, in ``counts`` order; classes left out for having no sample).
-
-    The one rule for "can this project train?" (``train_classifier``, ``core.starter``, the Train
-    page). ``counts`` maps every class to its own samples; a class without any counts when its
-    mirror partner (``mirror_map``, empty when mirroring is off) has some, or when it is in
-    ``known`` (classes the starter set fills). Raises ``NotEnoughDataError`` with ``few`` and
-    ``active`` set, so a page can word its own advice, and ``TooManyClassesError`` past ``LIMITS.classes``.
-    """
-    filled = {mirror_map.get(name, name) for name, n in counts.items() if n > 0} | set(known)
-    active = [name for name in counts if counts[name] > 0 or name in filled]
-    if len(active) > LIMITS.classes:  # first: listing thousands of classes short of samples helps nobody
-        raise TooManyClassesError(
-            f"{len(active):,} classes have samples; a model trains on at most {LIMITS.classes} (more would take "
-            "minutes to train and could not be told apart); clear the samples of classes you do not need, "
-            "or split them across projects"
-        )
-    few = {name: n for name, n in counts.items() if 0 < n < min_samples}
-    if few:
-        listed = ", ".join(f"{name!r} has {n}" for name, n in few.items())
-        who = "each class you record" if known else "each class"  # with a starter set, unrecorded classes are fine
-        raise NotEnoughDataError(f"{who} needs at least {min_samples} samples: {listed}", few=few)
-    if len(active) < 2:
-        raise NotEnoughDataError(f"need samples of at least two classes, got {active or 'none'}", active=active)
-    return active, [name for name in counts if name not in active]
 
 
 def _select_classes(

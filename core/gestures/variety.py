@@ -1,6 +1,6 @@
 """How varied a gesture's samples are: what a recording shows of the ways the hand will be held later.
 
-``bench/fewshot.py`` found that ten still frames of one moment teach less than ten of a hand that turns a
+``bench/people/fewshot.py`` found that ten still frames of one moment teach less than ten of a hand that turns a
 little: a model taught that way misses the same person later. The Record page shows this summary so a
 person can see it, and the hint names what to vary next.
 

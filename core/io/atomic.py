@@ -4,18 +4,23 @@ Everything is written to a temporary file in the target's folder (a rename acros
 filesystems is not atomic), flushed to disk with ``fsync``, then moved over the target
 with ``os.replace``; the folder is fsynced too, so the new name survives a power cut.
 A failed write removes its temporary file and leaves the target as it was.
+
+Folders are replaced the same way: written whole beside their place, then moved in with one rename
+(``replace_folder``); ``move`` is that one rename for callers that keep the old folder aside (to undo a
+transaction). This module is the only one in ``core/`` that calls ``os.replace`` (tests/test_architecture.py).
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "write_bytes", "write_text"]
+__all__ = ["atomic_path", "move", "replace_folder", "write_bytes", "write_text"]
 
 
 def _fsync(path: Path, flags: int = os.O_RDONLY) -> None:
@@ -73,3 +78,25 @@ def write_bytes(path: str | Path, data: bytes) -> None:
 def write_text(path: str | Path, text: str) -> None:
     """Replace ``path`` with UTF-8 ``text`` atomically."""
     write_bytes(path, text.encode("utf-8"))
+
+
+def move(source: str | Path, target: str | Path) -> None:
+    """Rename ``source`` (a file or a folder) to ``target`` in one step: readers see it at one place or the other.
+
+    Both are on one filesystem (a rename across filesystems is a copy, and fails here with ``EXDEV``); a file at
+    ``target`` is replaced, a folder at ``target`` must be empty or absent.
+    """
+    os.replace(source, target)
+
+
+def replace_folder(fresh: str | Path, target: str | Path, aside: str | Path) -> None:
+    """Put the folder ``fresh`` (written whole beside ``target``) in ``target``'s place.
+
+    The old ``target``, if any, is first moved to ``aside`` (a name beside it) and deleted once ``fresh`` is in:
+    readers find the old folder or the new one, and only between the two renames none.
+    """
+    target = Path(target)
+    if target.exists():
+        move(target, aside)
+    move(fresh, target)
+    shutil.rmtree(aside, ignore_errors=True)

@@ -8,7 +8,7 @@ fixed at 1: asking for another would make MediaPipe download a model, which this
 MediaPipe Pose follows one person. A photo of several people is told apart by looking again with
 the person found painted over (``PoseConfig.find_others``, static mode only): a second confident
 torso there is a second person. ``process`` then returns every person found, largest first, and
-``choose_person`` keeps the largest and says so. Measured on yoga8 (``bench/body_accuracy.py``): both
+``choose_person`` keeps the largest and says so. Measured on yoga8 (``bench/people/body_accuracy.py``): both
 people found in 57 of 60 side-by-side pairs, a false second person in 1 of 434 single photos. OpenCV's
 HOG people detector, the other method without a download, found both in 14 of the same 60 pairs,
 two people in 25 of the single photos and no one in 323 (it is trained on upright pedestrians). Left and right joints are the person's own sides

@@ -34,7 +34,7 @@ import numpy.typing as npt
 
 from core.types import FloatArray, Keypoints, RGBImage
 
-# Chosen by bench/smoothing.py on real footage through MediaPipe: the least jitter of a still hand among the
+# Chosen by bench/speed/smoothing.py on real footage through MediaPipe: the least jitter of a still hand among the
 # settings lagging at most one frame on every pan (a 0.8 s swipe and a slow 80 px drift). Jitter 0.52 -> 0.36 px
 # over the still clips (1.10 -> 0.79 px where the real ASL hand holds a letter); lag 0.40 frames mean, 0.85 worst.
 # A lower beta steadies more (0.30 px at beta 1) but trails a slow drift by 1.7-3.3 frames.

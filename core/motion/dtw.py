@@ -1,6 +1,6 @@
 """The template method: dynamic time warping nearest neighbours over ``core.motion.features``.
 
-The comparison ``bench/motion_accuracy.py`` makes against the 1D-CNN: no training, every taught
+The comparison ``bench/people/motion_accuracy.py`` makes against the 1D-CNN: no training, every taught
 clip (and its mirror image, label mapped) is a template, and a clip takes the label of the
 templates nearest to it after the best alignment in time (Sakoe-Chiba band).
 """

@@ -37,7 +37,7 @@ class SpotConfig:
     """When a motion starts and ends; speeds in skeleton sizes per second."""
 
     # A swipe peaks at 1.2-8 hand sizes a second; a held hand's jitter stays under 0.3. A casual move that
-    # passes 1.0 is classified too, and idle or unknown fires nothing (bench/motion_spotting.py: 1.5 missed
+    # passes 1.0 is classified too, and idle or unknown fires nothing (bench/people/motion_spotting.py: 1.5 missed
     # 5 slow swipes of 75).
     start_speed: float = 1.0
     stop_speed: float = 0.5

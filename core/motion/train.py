@@ -36,7 +36,7 @@ from core.motion.model import WIDTH, MotionModel
 
 MIN_CLIPS_PER_CLASS = 3  # two to learn from and one to stop on
 FINGERTIP_FEATURES = MotionFeatureConfig(length=16, use_shape=False, trim=False)
-# bench/motion_kinivi.py --cli with early-stopped 64-wide networks: three 97.35% on seeds 0-2, one 95.2-97.0%
+# bench/people/motion_kinivi.py --cli with early-stopped 64-wide networks: three 97.35% on seeds 0-2, one 95.2-97.0%
 FINGERTIP_MEMBERS = 3
 # Thousands of point-history rows: a narrower network, larger batches at a higher rate falling to 0 over a
 # fixed schedule, its last weights kept (no early stopping); docs/benchmarks.md has the measurements.
@@ -49,7 +49,7 @@ CALIBRATION_LOSS = 0.0025  # share of held-out rows (1 in 400) a calibrated thre
 
 @dataclass(frozen=True)
 class MotionTrainConfig:
-    """Training settings; the defaults are what ``bench/motion_accuracy.py`` measured."""
+    """Training settings; the defaults are what ``bench/people/motion_accuracy.py`` measured."""
 
     epochs: int = 120
     patience: int = 25

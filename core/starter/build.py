@@ -180,7 +180,7 @@ def turned_in_depth(real: LabelledPoints, max_deg: float, rng: np.random.Generat
 
 @dataclass(frozen=True)
 class BuildParts:
-    """The starter set with what held-out measurements need (``bench/starter_accuracy.py``).
+    """The starter set with what held-out measurements need (``bench/people/starter_accuracy.py``).
 
     Attributes:
         starter: the set (N rows).

@@ -27,7 +27,7 @@ from core.gestures.train_config import TrainConfig
 from core.types import FloatArray
 
 if TYPE_CHECKING:
-    from core.starter.fit import StarterOptions
+    from core.starter.options import StarterOptions
 
 MAX_REACH = 2_000  # points a training's reach holds at most (samples and their augmented copies)
 PER_CLASS_POINTS = 400  # of which at most this many a class (10 samples and 8 copies each: 90)

@@ -1,6 +1,6 @@
 """Learning curve: accuracy on a person's held-out samples vs. samples per class trained on.
 
-``bench/learning_curve.py`` measures it on a held-out person (the Train page's curve of a project's own
+``bench/people/learning_curve.py`` measures it on a held-out person (the Train page's curve of a project's own
 samples is ``core.data.project_accuracy.project_curve``, measured by k-fold as its headline is). Each point
 trains with ``train_with_starter`` (the starter set, or an empty one for "without starter") on ``n`` samples
 of each class drawn from the training pool, and scores the label the user would see (threshold applied:

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.gestures.features import FeatureConfig
+from core.io.atomic import atomic_path
 from core.skeletons import HAND_21
 from core.types import FloatArray
 
@@ -86,18 +87,17 @@ class StarterSet:
         target.parent.mkdir(parents=True, exist_ok=True)
         label_names, label_idx = np.unique(np.array(self.labels, dtype=str), return_inverse=True)
         source_names, source_idx = np.unique(np.array(self.sources, dtype=str), return_inverse=True)
-        tmp = target.with_name(target.name + ".tmp.npz")
-        np.savez_compressed(
-            tmp,
-            format=np.array([SET_FORMAT]),
-            version=np.array([SET_VERSION]),
-            features=self.features.astype(np.float16),
-            label_names=label_names,
-            label_index=label_idx.astype(np.uint8),
-            source_names=source_names,
-            source_index=source_idx.astype(np.uint8),
-        )
-        tmp.replace(target)
+        with atomic_path(target) as tmp, tmp.open("wb") as handle:  # a handle: numpy adds no ".npz" to it
+            np.savez_compressed(
+                handle,
+                format=np.array([SET_FORMAT]),
+                version=np.array([SET_VERSION]),
+                features=self.features.astype(np.float16),
+                label_names=label_names,
+                label_index=label_idx.astype(np.uint8),
+                source_names=source_names,
+                source_index=source_idx.astype(np.uint8),
+            )
         return target
 
     @classmethod

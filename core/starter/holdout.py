@@ -10,7 +10,7 @@ and scores the real photos those rows came from. Three kinds of hold-out:
   from HaGRID's train split (other users than the ``user_id`` photos, which are its
   test split) and go to a fold by their photo id.
 * **A whole source** (``rps``, ``sign_digits``, ...): every row of it, turned copies included.
-* ``hagrid_380``: never in the set (``bench/starter_accuracy.py`` scores the final model).
+* ``hagrid_380``: never in the set (``bench/people/starter_accuracy.py`` scores the final model).
 
 The threshold (``choose_threshold``) is the lowest at which at most ``max_false_accept``
 of the held-out HaGRID "unknown" hands (other signs, ``no_gesture``) of each folder get
@@ -151,7 +151,7 @@ def hagrid_fold_scores(
     return Scores.concat([score(m, t.points, t.labels, t.sources) for m, t in hagrid_fold_models(parts, fit, log)])
 
 
-# Views, for measuring (``bench/starter_accuracy.py``), never for training. From the user-view
+# Views, for measuring (``bench/people/starter_accuracy.py``), never for training. From the user-view
 # keypoints with depth (x mirrored, y down, z away from the camera on x's scale) and the person's hand:
 # * tilt: the screen angle of the wrist → middle MCP line from straight up, degrees, positive
 #   towards the user's right; bucketed by its size into TILT_BUCKETS.

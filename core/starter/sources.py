@@ -7,7 +7,7 @@ none of them: the rejection set) or to nothing (ambiguous shapes, left out).
 HaGRID's ``hagrid_people`` and ``hagrid_crops`` come through ``core.starter.hagrid``.
 Never used: ``hagrid_380`` (the test set of people we did not train on),
 ``keypoints_gt`` (evaluation only) and ``video/`` (the held-out person of
-``bench/learning_curve.py``).
+``bench/people/learning_curve.py``).
 
 MediaPipe runs once per photo with up to ``MAX_HANDS`` hands and the zoomed-out
 search (``TrackerConfig.zoom_out_photos``: crops and close-ups whose hand fills the

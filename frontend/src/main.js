@@ -22,7 +22,7 @@ import { TabFailure, firstLine, handModel, wasmFileset, workingLandmarker } from
 const ASSETS = new URL("./", window.location.href).href; // served by Streamlit from the component's folder
 const LABEL_EVENT_GAP_MS = 100; // at most 10 label events a second leave the tab (the server throttles too)
 // A hand whose label stays sends its numbers again when they moved (events.js's numbersMoved), at most this often:
-// each event reruns the page's Live part on the server, 9-18 ms of its CPU; bench/webcam.py --path browser measures
+// each event reruns the page's Live part on the server, 9-18 ms of its CPU; bench/speed/webcam.py --path browser measures
 // the cost a user (at most 1% of a core): 500 ms and 3 points cost 2.6% (1.3 events a second), 1 s and 5 points
 // 1.6% (0.7 a second), 2 s 1.05-1.10% (0.4-0.5 a second, at this cap), all on a machine at load 12-17
 const NUMBER_EVENT_GAP_MS = 2500;
@@ -39,7 +39,7 @@ const state = {
   smoother: new Smoother(), lastKey: null, lastNumbers: null, lastEventAt: 0, labelChanges: 0, shown: [], take: null, takesDone: new Set(),
   fps: 0, frameTimes: [], started: false, scout: null, now: 0, steady: null, steadyKey: null,
 };
-// The browser tests read the last `keep` frames' results; bench/webcam.py --path browser reads `timing`:
+// The browser tests read the last `keep` frames' results; bench/speed/webcam.py --path browser reads `timing`:
 // frames handled, events sent, when the first label was drawn (epoch ms) and the last 300 labelled frames'
 // lag from the camera's capture of the frame (requestVideoFrameCallback's captureTime) to its label drawn.
 const timing = { frames: 0, labelled: 0, events: 0, firstLabelAt: null, lags: [] };

@@ -4,7 +4,7 @@
 | --- | --- | --- | --- |
 | data directory | ``HANDTEACH_DATA`` | | ``data/user`` |
 | ICE servers (STUN/TURN) | ``HANDTEACH_ICE_SERVERS`` (JSON list) | ``[webrtc] ice_servers`` | ``[]``: localhost only |
-| timings file for ``bench/webcam.py`` | ``HANDTEACH_TIMINGS_FILE`` | | none |
+| timings file for ``bench/speed/webcam.py`` | ``HANDTEACH_TIMINGS_FILE`` | | none |
 | MediaPipe model complexity (0 fast, 1 accurate) | ``HANDTEACH_MODEL_COMPLEXITY`` | | 1 |
 | where a new browser session computes the keypoints (``browser`` where built, or ``server``) | ``HANDTEACH_KEYPOINTS`` | | ``browser`` |
 | steady keypoints (One Euro filter) on the webcam | ``HANDTEACH_SMOOTHING`` (``on`` / ``off``) | | on |

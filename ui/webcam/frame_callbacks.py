@@ -106,7 +106,7 @@ def frame_callback(session: StreamSession, clock: ArrivalClock | None = None) ->
 MAX_QUEUED_FRAMES = 4  # frames processed per wake-up of the worker; older ones are dropped
 # A queued frame that arrived longer ago than this is dropped (the newest never is): when streams share too
 # few cores, annotating every queued frame made the overlay trail the camera by 0.4 s at 4 streams, 0.9-4.7 s
-# at 6 (bench/webcam.py --sessions); dropping stale ones spends the same CPU on frames the user still sees
+# at 6 (bench/speed/webcam.py --sessions); dropping stale ones spends the same CPU on frames the user still sees
 MAX_FRAME_AGE = 0.1
 
 

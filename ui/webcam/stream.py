@@ -22,8 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import cv2
-import numpy as np
-import numpy.typing as npt
 
 from core.data.schema import StoreError
 from core.data.store import Store
@@ -41,33 +39,12 @@ from ui.webcam.overlay import draw_badge
 from ui.webcam.recorder import Recorder, RecordPlan, RecordStatus
 from ui.webcam.sample_finder import SampleFinder
 from ui.webcam.selfie import selfie_view
+from ui.webcam.thresholded import ThresholdedClassifier
 
 if TYPE_CHECKING:
     from core.cpm.estimator import CPMResult
     from core.gestures.classifier import GestureClassifier
     from core.outputs.hub import Outputs
-
-
-class ThresholdedClassifier:
-    """A read-only view of a shared classifier with this session's "unknown" setting: the threshold of a model
-    without examples, or the tolerance (in radii, ``core.gestures.familiarity``) of one with them."""
-
-    def __init__(self, classifier: GestureClassifier, threshold: float, tolerance: float = 1.0) -> None:
-        self.inner = classifier
-        self.classes = list(classifier.classes)
-        self.feature_config = classifier.feature_config
-        self.threshold = float(threshold)
-        self.tolerance = float(tolerance)
-
-    def predict_proba(self, features: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        return self.inner.predict_proba(features)
-
-    def class_distances(self, features: npt.NDArray[np.float32]) -> npt.NDArray[np.float32] | None:
-        distances = self.inner.class_distances(features)
-        return None if distances is None else distances / np.float32(self.tolerance)
-
-    def decide(self, probabilities: npt.NDArray[np.float32], distances: npt.NDArray[np.float32] | None) -> list:
-        return self.inner.decide(probabilities, distances, self.threshold)
 
 
 # Errors whose message says what happened and what to do (out of descriptors, the store locked or full): the page
@@ -318,7 +295,7 @@ class StreamSession:
             self._stats.add_stages(timings)
 
     def _status_path(self) -> Path | None:
-        """The timings file, or in a timings folder one file per stream (``bench/webcam.py --sessions``)."""
+        """The timings file, or in a timings folder one file per stream (``bench/speed/webcam.py --sessions``)."""
         path = self.timings_file
         if path is not None and path.is_dir():
             return path / f"{self.name}-{self.ident}.json"
