@@ -33,6 +33,8 @@ pages = [
     st.Page("pages/record.py", title="Record", icon="🎥"),
     st.Page("pages/train.py", title="Train", icon="🧠"),
     st.Page("pages/live.py", title="Live", icon="✨"),
+    # its address answers everyone, but only the class's teacher sees it listed (the page itself checks again)
+    st.Page("pages/class_page.py", title="Class", icon="🏫", url_path="class", visibility=signin.teacher_visibility()),
 ]
 navigation = st.navigation(pages)
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 from core.data.counts import project_counts
 from core.gestures.catalog import DEFAULT_CLASSES
+from ui.classroom import stored
 from ui.common import state, widgets
 from ui.common.dates import readable_time
 from ui.common.figures import NOT_MEASURED, measured_on_text, saved_kfold
@@ -27,6 +28,8 @@ for column, (page, icon, title, text, link) in zip(st.columns(3), steps, strict=
 
 store = state.store()
 project = state.current_project()
+stored.what_is_stored_line()  # a signed-in student: what is kept about them, and for how long
+looking = widgets.look_only(project)  # a teacher at a student's project: no Open or Replace here
 
 st.subheader("Project")
 left, right = st.columns([2, 3])
@@ -45,7 +48,8 @@ with left:
     bundle_panel.download_button(store, project)
 with right:
     new_project.new_project_form(store)
-bundle_panel.open_panel(store)
+if not looking:
+    bundle_panel.open_panel(store)
 
 widgets.show_flash()
 

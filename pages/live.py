@@ -12,6 +12,8 @@ from ui.webcam.widget import session_backend, stream_session, tracker_config, we
 
 widgets.page_title("✨", "Live", "Show a gesture to the camera")
 project = state.current_project()
+if widgets.look_only(project):  # Teach it here and the outputs change the project: Home and Train show it
+    st.stop()
 if state.store().project_is_motion(project):  # motion gestures: spotted when they end, with the hand's trail
     from ui.live import spotting
 

@@ -22,6 +22,8 @@ MAX_RADIO_CLASSES = 30  # more gestures than this are picked from a searchable s
 widgets.page_title("🎥", "Record", "Show a gesture to the camera and press Record")
 widgets.show_flash()
 store, project = state.store(), state.current_project()
+if widgets.look_only(project):  # recording only changes a project: nothing here for someone looking
+    st.stop()
 in_browser = keypoints_path.use_browser_for(store, project)  # the sidebar's setting (ui/browser/path.py)
 if store.project_is_motion(project):  # motion gestures: clips, not single frames
     from ui.samples import clips

@@ -4,6 +4,6 @@ Modules: ``names`` (the names people type), ``passwords`` (scrypt), ``access`` (
 store's functions apply, ``core.data.projects``), ``roster`` (classes, teachers, students), ``signin``
 (rate-limited sign-in), ``session`` (the signed, expiring session token), ``retention`` (pictures kept only
 when the class allows, and not past its retention), ``removal`` (deleting a student or a whole class, with a
-receipt).
+receipt), ``overview`` (the teacher's view of the class: students, projects, samples, last activity).
 None of them imports Streamlit. With no class created the store has no viewer and works as it always did.
 """

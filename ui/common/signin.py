@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from typing import Literal
 
 import streamlit as st
 
@@ -33,6 +34,13 @@ def signed_in() -> Viewer | None:
     """This session's viewer, None when no one signed in (always, with no class on the server)."""
     viewer = st.session_state.get(VIEWER_KEY)
     return viewer if isinstance(viewer, Viewer) else None
+
+
+def teacher_visibility() -> Literal["visible", "hidden"]:
+    """The Class page in the navigation for the signed-in teacher only (before ``gate`` checks the session again:
+    a stale one gets the sign-in form before any page runs)."""
+    viewer = signed_in()
+    return "visible" if viewer is not None and viewer.role == "teacher" else "hidden"
 
 
 def gate(store: Store) -> Viewer | None:

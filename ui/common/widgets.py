@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.classes.access import may_change
 from core.data.counts import project_counts
 from core.gestures.catalog import GestureClass
 from ui.common import state
@@ -58,6 +59,18 @@ def page_title(icon: str, title: str, subtitle: str) -> None:
     st.title(f"{icon} {title}")
     project = state.current_project()
     st.caption(f"{subtitle} · project **{plain(project)}** (change it on [Home]({state.project_url(project)}))")
+
+
+LOOK_ONLY = "You are looking at {project!r}, which is not yours: nothing in it can be changed here."
+
+
+def look_only(project: str) -> bool:
+    """True, and says so in one line, when this session may only look at ``project`` (a teacher at a student's
+    project): the page then leaves out every control that would change it (the store refuses them anyway)."""
+    if may_change(state.store(), project):
+        return False
+    st.info(plain(LOOK_ONLY.format(project=project)))
+    return True
 
 
 def sidebar_status() -> None:
