@@ -96,7 +96,7 @@ def _say(kind: str, lines: list[str]) -> None:
 def delete_panel(store: Store, school_class: SchoolClass, students: list[StudentLine]) -> None:
     names = [s.account.name for s in students]
     with st.form("classroom_delete"):
-        name = st.selectbox("Student", names, key="classroom_delete_name", format_func=plain)
+        name = st.selectbox("Student to delete", names, key="classroom_delete_name", format_func=plain)
         sure = st.checkbox("Delete this student, their projects, samples, pictures and models for good",
                            key="classroom_delete_sure")  # fmt: skip
         pressed = st.form_submit_button("Delete student", type="primary", disabled=not names)
@@ -115,7 +115,7 @@ def delete_panel(store: Store, school_class: SchoolClass, students: list[Student
 
 def password_panel(store: Store, school_class: SchoolClass, students: list[StudentLine]) -> None:
     with st.form("classroom_password"):
-        name = st.selectbox("Student", [s.account.name for s in students], key="classroom_password_name",
+        name = st.selectbox("Student who needs one", [s.account.name for s in students], key="classroom_password_name",
                             format_func=plain)  # fmt: skip
         pressed = st.form_submit_button("Make a new password", disabled=not students)
     if not pressed or name is None:
