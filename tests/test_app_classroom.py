@@ -143,3 +143,9 @@ def test_the_teacher_opens_a_students_project_from_the_class_page(school: ClassS
     _run(at)
     assert at.selectbox(key="home_project").value == "ben-signs"
     assert "'ben-signs', which is not yours" in _texts(at)
+
+
+def test_with_no_class_the_class_page_is_one_line(data_dir: Path) -> None:
+    at = _class_page(_run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)))
+    assert [e.value for e in at.error] == ["This page is for the class's teacher."]
+    assert not at.dataframe and not at.button and not at.text_input
