@@ -133,8 +133,10 @@ def test_a_student_is_told_what_is_stored_and_the_teacher_only_looks_at_their_pr
     train = _run(teacher.switch_page("pages/train.py"))
     assert "**Model:** accuracy 90%" in _texts(train)
     assert not [b for b in train.button if "Train" in b.label or "Fine-tune" in b.label]
-    record = _run(teacher.switch_page("pages/record.py"))
-    assert not record.radio and not record.button and not record.get("file_uploader")
+    for page in ("record", "live"):  # one line, no control
+        shown = _run(teacher.switch_page(f"pages/{page}.py"))
+        assert "'ana-signs', which is not yours" in _texts(shown), page
+        assert not shown.radio and not shown.button and not shown.get("file_uploader") and not shown.get("iframe")
 
 
 def test_the_teacher_opens_a_students_project_from_the_class_page(school: ClassSetup) -> None:
