@@ -5,7 +5,9 @@ session that has not signed in sees the sign-in form and nothing else; a signed-
 in Streamlit's session state and, through ``ui.server.session_cookie``, in a signed, expiring HttpOnly cookie
 (a reload or a new tab stays signed in for 8 hours, until *Sign out*), and ``ui.common.state.store`` opens
 the store as that person, so every page lists, opens and changes only what they may. The viewer is looked up
-again on every run: a student deleted by the teacher is signed out at their next click.
+again on every run: a student deleted by the teacher is signed out at their next click. ``teacher_visibility``
+lists the teacher's *Class* page; each run tells ``ui.server.media_scope`` who the session is, so the pictures
+and downloads its pages get are served to that person only.
 """
 
 from __future__ import annotations
