@@ -140,7 +140,18 @@ def test_a_student_is_told_what_is_stored_and_the_teacher_only_looks_at_their_pr
 
 
 def test_the_teacher_opens_a_students_project_from_the_class_page(school: ClassSetup) -> None:
+    from core.classes.roster import add_student
+    from ui.common.text import plain
+
+    markdown = "**Zed** [login](https://evil.test)"  # a name and a project name that Markdown would turn into a link
+    add_student(school.store(None), "7B", markdown, "zed-pass-9")
+    school.store(sign_in(school.store(None), school.code, markdown, "zed-pass-9", "127.0.0.3")).create_project(
+        "![p](tracker.test) :red[x]"
+    )
     at = _class_page(_signed_in("Ms Teacher", TEACHER_PASSWORD, school))
+    labels = [b.label for b in at.button]
+    assert plain(f"{markdown}: ![p](tracker.test) :red[x]") in labels  # escaped: its own characters on the page
+    assert at.selectbox(key="classroom_delete_name").options == [plain(markdown), "Ana", "Ben"]  # shown as typed
     [b for b in at.button if b.label == "Ben: ben-signs"][0].click()
     _run(at)
     assert at.selectbox(key="home_project").value == "ben-signs"
