@@ -28,11 +28,17 @@ share_the_gil_quickly()  # MediaPipe waits for the GIL behind the server's busy 
 st.set_page_config(page_title="handteach", page_icon="✋", layout="wide")
 widgets.fit_small_screens()  # a 1280×720 laptop: each page's main button without scrolling (issue 45, item 6)
 
+try:
+    class_page = signin.teacher_visibility(state.store())
+except (SettingsError, OSError, ValueError):  # said below, once the navigation is there
+    class_page = "hidden"
 pages = [
     st.Page("pages/home.py", title="Home", icon="🏠", default=True),
     st.Page("pages/record.py", title="Record", icon="🎥"),
     st.Page("pages/train.py", title="Train", icon="🧠"),
     st.Page("pages/live.py", title="Live", icon="✨"),
+    # its address answers everyone, but only the class's teacher sees it listed (the page itself checks again)
+    st.Page("pages/class_page.py", title="Class", icon="🏫", url_path="class", visibility=class_page),
 ]
 navigation = st.navigation(pages)
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 from core.data.counts import project_counts
 from core.gestures.catalog import DEFAULT_CLASSES
+from ui.classroom import stored
 from ui.common import sharing, state, widgets
 from ui.common.dates import readable_time
 from ui.common.figures import NOT_MEASURED, measured_on_text, saved_kfold
@@ -27,9 +28,10 @@ for column, (page, icon, title, text, link) in zip(st.columns(3), steps, strict=
 
 store = state.store()
 project = state.current_project()
+stored.what_is_stored_line()  # a signed-in student: what is kept about them, and for how long
+looking = widgets.look_only(project)  # a classmate's or a student's for their teacher: no Open or Replace
 
 st.subheader("Project")
-sharing.show_read_only(store, project)  # a classmate's shared project, or a student's for their teacher
 left, right = st.columns([2, 3])
 with left:
     st.session_state["home_project"] = project  # follows projects chosen or created elsewhere
@@ -48,7 +50,8 @@ with left:
         bundle_panel.download_button(store, project)
 with right:
     new_project.new_project_form(store)
-bundle_panel.open_panel(store)
+if not looking:
+    bundle_panel.open_panel(store)
 sharing.shared_panel(store)  # in a class: classmates' shared projects, Open (read-only) and Remix
 
 widgets.show_flash()

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui.browser import path as keypoints_path
-from ui.common import sharing, state, widgets
+from ui.common import state, widgets
 from ui.live import browser_live, cards, cpm_panel, file_panel, live_fix, outputs_panel
 from ui.live.steady import steady_setting
 from ui.live.unknown_panel import unknown_setting
@@ -12,7 +12,7 @@ from ui.webcam.widget import session_backend, stream_session, tracker_config, we
 
 widgets.page_title("✨", "Live", "Show a gesture to the camera")
 project = state.current_project()
-sharing.show_read_only(state.store(), project)  # a classmate's shared project: it runs here, Teach it here is absent
+widgets.look_only(project)  # not one's own: it runs here, Teach it here and the outputs are absent
 if state.store().project_is_motion(project):  # motion gestures: spotted when they end, with the hand's trail
     from ui.live import spotting
 

@@ -8,7 +8,7 @@ from core.gestures.catalog import InvalidNameError
 from core.gestures.variety import sample_variety, variety_text
 from ui.browser import path as keypoints_path
 from ui.browser.record import record_panel as browser_record_panel
-from ui.common import sharing, state, widgets
+from ui.common import state, widgets
 from ui.common.model_classes import show_record_line
 from ui.samples import take_panel
 from ui.samples.csv_panel import csv_import_panel
@@ -22,7 +22,7 @@ MAX_RADIO_CLASSES = 30  # more gestures than this are picked from a searchable s
 widgets.page_title("🎥", "Record", "Show a gesture to the camera and press Record")
 widgets.show_flash()
 store, project = state.store(), state.current_project()
-if sharing.show_read_only(store, project):  # not one's own (a classmate's shared project): nothing to record into
+if widgets.look_only(project):  # recording only changes a project: nothing here for someone looking
     st.stop()
 in_browser = keypoints_path.use_browser_for(store, project)  # the sidebar's setting (ui/browser/path.py)
 if store.project_is_motion(project):  # motion gestures: clips, not single frames

@@ -6,7 +6,7 @@ from core.data.counts import project_counts
 from core.gestures.classifier import ModelFileError
 from core.gestures.training import NotEnoughDataError, TrainConfig
 from core.io.limits import check_hidden
-from ui.common import model_classes, sharing, state, widgets
+from ui.common import model_classes, state, widgets
 from ui.jobs import pool
 from ui.jobs.training import NotReadyError, TrainingRun, check_trainable
 from ui.train import curve_panel, exports, finetune_panel, results
@@ -14,8 +14,7 @@ from ui.train import curve_panel, exports, finetune_panel, results
 widgets.page_title("🧠", "Train", "Teach the model your gestures")
 widgets.show_flash()
 store, project = state.store(), state.current_project()
-if sharing.show_read_only(store, project):  # not one's own (a classmate's shared project): its owner trains it
-    st.stop()
+looking = widgets.look_only(project)  # a teacher at a student's project: the results, no Train or fine-tune
 if store.project_is_motion(project):  # a motion model learns from the project's clips
     from ui.samples import clips
 
@@ -31,6 +30,9 @@ st.caption(
     widgets.plain(f"{project_count.summary()}: " + (", ".join(f"{t} {c}" for t, c in recorded.items()) or "none yet"))
 )
 
+if looking:  # the saved model's results without the gallery that deletes and moves samples
+    results.saved_model_results(store, project, gestures, fixes=False)
+    st.stop()
 with st.expander("⚙️ Training settings (the defaults work well)"):
     c1, c2, c3 = st.columns(3)
     epochs = c1.number_input("Passes over the samples, at most", 10, 3000, 300, step=10, key="train_epochs",
@@ -94,9 +96,7 @@ if run is not None:
     if not training:
         results.results(run, store, project, gestures)
 else:  # the saved model's results, kept with it (they vanished once the page was left)
-    summary = state.model_summary(project)
-    if summary and "val_accuracy" in summary:
-        results.saved_results(store, project, gestures, summary)
+    results.saved_model_results(store, project, gestures)
 
 with st.expander("📈 How many samples do I need? (learning curve)"):
     curve_panel.panel(store, project, starter, keep)

@@ -82,6 +82,7 @@ def test_a_reload_stays_signed_in_a_forged_cookie_does_not_and_sign_out_clears_i
             browser.close()
 
 
+@pytest.mark.extended  # test_browser_class walks this path on the Class page, with every route of the second student
 def test_the_teacher_sees_both_students_and_a_deleted_student_is_gone_for_good(tmp_path: Path) -> None:
     import sqlite3
 

@@ -112,3 +112,12 @@ def own_projects(store: GuardedStore) -> list[str]:
             return [r[0] for r in conn.execute("SELECT name FROM projects ORDER BY name")]
         rows = conn.execute("SELECT name FROM projects WHERE owner = ? ORDER BY name", (store.viewer.account_id,))
         return [r[0] for r in rows]
+
+
+def may_change(store: GuardedStore, project: str) -> bool:
+    """Whether the store's viewer may change ``project`` (always with no viewer): a teacher looking at a student's
+    project, or a classmate at a shared one, gets the pages without their changing controls."""
+    if store.viewer is None:
+        return True
+    with store.read_connection() as conn:
+        return access_of(conn, store.viewer, store.project_id(conn, project)) == "own"

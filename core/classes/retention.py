@@ -4,7 +4,7 @@ crops (``SchoolClass.crops_allowed``), and crops older than the class's retentio
 ``keeps_crops`` is asked by the store's one write path of samples (``Store.insert_samples``), so a take, an
 upload, a CSV or a project file all obey it; a project with no owner (no class) keeps its crops as always.
 ``expire_crops`` drops the picture of each sample older than its class's ``retention_days`` and keeps the
-sample's keypoints; the sign-in page runs it on each sign-in.
+sample's keypoints; the sign-in page runs it on each sign-in. ``what_is_stored`` says so to a student (Home).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from core.classes.roster import SchoolClass
 from core.data.database import Database
 
 DAY_S = 86_400.0
@@ -40,3 +41,11 @@ def expire_crops(store: Database, now: float | None = None) -> int:
             " AND s.class_id = k.id AND s.crop_jpeg IS NOT NULL AND s.created_at < ? - c.retention_days * ?)",
             (now, DAY_S),
         ).rowcount
+
+
+def what_is_stored(school_class: SchoolClass) -> str:
+    """One line for a student: what this server keeps about them and for how long (their class's rules)."""
+    pictures = (f"small pictures of your hand, each deleted {school_class.retention_days} days after it was taken"
+                if school_class.crops_allowed else "no pictures of your hands")  # fmt: skip
+    return ("What is stored about you: your name, your projects and the positions of the points of your hands "
+            f"(keypoints), kept until your teacher deletes them or ends the class; {pictures}.")  # fmt: skip

@@ -118,6 +118,22 @@ def get_class(store: Database, name: str) -> SchoolClass:
         return class_row(conn, name)
 
 
+def class_by_id(store: Database, class_id: int) -> SchoolClass:
+    """The class with row id ``class_id`` (a signed-in viewer's); ``NotFoundError`` once it has ended."""
+    with store.read_connection() as conn:
+        row = conn.execute(f"SELECT {_CLASS_COLUMNS} FROM school_classes WHERE id = ?", (int(class_id),)).fetchone()
+    if row is None:
+        raise NotFoundError("this class has ended")
+    return _school_class(row)
+
+
+def students_of(conn: sqlite3.Connection, class_id: int) -> list[Account]:
+    """The class's students by name (not its teacher), on a connection of the store."""
+    rows = conn.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE school_class_id = ? AND role = 'student' "
+                        "ORDER BY name_key", (int(class_id),))  # fmt: skip
+    return [_account(r) for r in rows]
+
+
 def class_by_code(conn: sqlite3.Connection, code: str) -> SchoolClass | None:
     row = conn.execute(f"SELECT {_CLASS_COLUMNS} FROM school_classes WHERE code = ?", (code,)).fetchone()
     return None if row is None else _school_class(row)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.classes.access import share_project
+from core.classes.access import may_change, share_project
 from core.classes.sharing import is_shared, owner_name, project_access, remix_name, remix_project, shared_with_me
 from core.data.schema import StoreError
 from core.data.store import Store
@@ -46,7 +46,7 @@ def show_read_only(store: Store, project: str) -> bool:
 
 
 def can_change(store: Store, project: str) -> bool:
-    return store.viewer is None or project_access(store, project) == "own"
+    return may_change(store, project)
 
 
 def may_download(store: Store, project: str) -> bool:

@@ -5,15 +5,19 @@ session that has not signed in sees the sign-in form and nothing else; a signed-
 in Streamlit's session state and, through ``ui.server.session_cookie``, in a signed, expiring HttpOnly cookie
 (a reload or a new tab stays signed in for 8 hours, until *Sign out*), and ``ui.common.state.store`` opens
 the store as that person, so every page lists, opens and changes only what they may. The viewer is looked up
-again on every run: a student deleted by the teacher is signed out at their next click.
+again on every run: a student deleted by the teacher is signed out at their next click. ``teacher_visibility``
+lists the teacher's *Class* page; each run tells ``ui.server.media_scope`` who the session is, so the pictures
+and downloads its pages get are served to that person only.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+from typing import Literal
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.classes.access import Viewer, own_projects
 from core.classes.retention import expire_crops
@@ -23,6 +27,7 @@ from core.classes.signin import SignInError, sign_in, viewer_of
 from core.data.schema import DuplicateNameError, StoreError
 from core.data.store import Store
 from ui.common import picture_signin, school_signin
+from ui.server import media_scope
 from ui.server.session_cookie import COOKIE, ROUTE
 
 VIEWER_KEY = "handteach_viewer"
@@ -36,11 +41,15 @@ def signed_in() -> Viewer | None:
     return viewer if isinstance(viewer, Viewer) else None
 
 
-def gate(store: Store) -> Viewer | None:
-    """Before every page: None with no class; else the signed-in viewer, or the sign-in form and ``st.stop``."""
-    if not class_mode(store):
-        st.session_state.pop(VIEWER_KEY, None)
-        return None
+def teacher_visibility(store: Store) -> Literal["visible", "hidden"]:
+    """The Class page in the navigation for the signed-in teacher only: asked before the page runs, so a new
+    session (a reload) is signed in from its cookie first; ``gate`` checks the account again after."""
+    viewer = _restored(store) if class_mode(store) else None
+    return "visible" if viewer is not None and viewer.role == "teacher" else "hidden"
+
+
+def _restored(store: Store) -> Viewer | None:
+    """This session's viewer, signed in from the session cookie if it was not yet and that cookie holds."""
     viewer = signed_in()
     if viewer is None and not st.session_state.get(_SIGNED_OUT):  # a reload, a new tab: the cookie, if it holds
         viewer = viewer_from_token(store, st.context.cookies.get(COOKIE))
@@ -48,12 +57,24 @@ def gate(store: Store) -> Viewer | None:
             viewer = school_signin.school_viewer(store)
         if viewer is not None:
             st.session_state[VIEWER_KEY] = viewer
+    return viewer
+
+
+def gate(store: Store) -> Viewer | None:
+    """Before every page: None with no class; else the signed-in viewer, or the sign-in form and ``st.stop``."""
+    if not class_mode(store):
+        st.session_state.pop(VIEWER_KEY, None)
+        _note_session(store, None)
+        return None
+    viewer = _restored(store)
     if viewer is not None and viewer_of(store, viewer.account_id) == viewer:
         if token := st.session_state.pop(_TOKEN_PENDING, None):
             _post_to_cookie_route(ROUTE, token)
+        _note_session(store, viewer)
         _sign_out_button(viewer)
         return viewer
     st.session_state.pop(VIEWER_KEY, None)  # deleted meanwhile, or never signed in
+    _note_session(store, None)
     school_signin.refuse_if_nobody()
     if st.session_state.get(_SIGNED_OUT) == "clear cookie":
         st.session_state[_SIGNED_OUT] = True
@@ -61,6 +82,13 @@ def gate(store: Store) -> Viewer | None:
     _sign_in_form(store)
     st.stop()
     return None
+
+
+def _note_session(store: Store, viewer: Viewer | None) -> None:
+    """Who this session is, for the pictures and downloads its pages get (``ui.server.media_scope``)."""
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        media_scope.note_session(ctx.session_id, None if viewer is None else viewer.account_id, store.data_dir)
 
 
 def _post_to_cookie_route(route: str, body: str) -> None:

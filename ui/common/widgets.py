@@ -60,6 +60,15 @@ def page_title(icon: str, title: str, subtitle: str) -> None:
     st.caption(f"{subtitle} · project **{plain(project)}** (change it on [Home]({state.project_url(project)}))")
 
 
+def look_only(project: str) -> bool:
+    """True, and says so in one line, when this session may only look at ``project`` (a classmate's shared project,
+    or a student's for their teacher): the page then leaves out every control that would change it (the store
+    refuses them anyway). The line itself is ``ui.common.sharing``'s, one wording for every page."""
+    from ui.common import sharing  # sharing imports this room's state: lazily, no circle
+
+    return sharing.show_read_only(state.store(), project)
+
+
 def sidebar_status() -> None:
     """Project, sample count and model quality, shown on every page."""
     project = state.current_project()

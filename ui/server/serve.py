@@ -61,6 +61,7 @@ def main(options: Sequence[str] | None = None) -> int:
     )
     from ui.server.ice import keep_ice_on_served_address
     from ui.server.limits import bound_websockets, quiet_resource_errors, raise_open_files_limit
+    from ui.server.media_scope import scope_media
     from ui.server.private import hide_private_routes
     from ui.server.session_cookie import serve_session_cookies
 
@@ -75,6 +76,7 @@ def main(options: Sequence[str] | None = None) -> int:
     bound_websockets()  # one address cannot take them all
     hide_private_routes()  # /_stcore/metrics is nobody's business on a class's server (ui/server/private.py)
     serve_session_cookies()  # a class's sign-in survives a reload (ui/server/session_cookie.py)
+    scope_media()  # a signed-in page's pictures and downloads go to that person only (ui/server/media_scope.py)
     quiet_resource_errors()  # out of descriptors anyway: a line a second, not a traceback per connection
     show_busy_notices()  # a write waiting behind an import says so on its page (ui/server/busy.py)
     sys.argv = streamlit_argv(sys.argv[1:] if options is None else options)

@@ -223,7 +223,19 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
     report_tables(store, project, report, samples_words(report, metadata), dataset.labels, gestures)
 
 
-def saved_results(store: Store, project: str, gestures: list[GestureClass], summary: Mapping[str, Any]) -> None:
+def saved_model_results(store: Store, project: str, gestures: list[GestureClass], fixes: bool = True) -> None:
+    """The saved model's results if it has any; ``fixes=False`` (someone only looking at the project) leaves out
+    the gallery whose buttons delete and move samples, and says when there is no model."""
+    summary = state.model_summary(project)
+    if summary and "val_accuracy" in summary:
+        saved_results(store, project, gestures, summary, fixes)
+    elif not fixes:
+        st.markdown("**Model:** " + (figures.saved_figure_text(summary) if summary and "error" not in summary
+                                     else "not trained yet"))  # fmt: skip
+
+
+def saved_results(store: Store, project: str, gestures: list[GestureClass], summary: Mapping[str, Any],
+                  fixes: bool = True) -> None:  # fmt: skip
     """The saved model's results as the Train page measured them when it trained it (``TrainReport`` in its
     metadata): they used to vanish once the page was left ("Train again to see details")."""
     report = saved_report(summary)
@@ -247,16 +259,18 @@ def saved_results(store: Store, project: str, gestures: list[GestureClass], summ
     show_details(training_details(report, None, store.project_skeleton(project).name == "body"), None, False)
     counts = store.class_counts(project)
     labels = [name for name, n in counts.items() for _ in range(n)]
-    report_tables(store, project, report, on, labels, gestures)
+    report_tables(store, project, report, on, labels, gestures, fixes)
 
 
 def report_tables(store: Store, project: str, report: TrainReport, on: str, labels: list[str],
-                  gestures: list[GestureClass]) -> None:  # fmt: skip
+                  gestures: list[GestureClass], fixes: bool = True) -> None:  # fmt: skip
     """Per gesture, the confusion matrix, what "unknown" does and the samples to fix: all on ``report``'s samples
     (``on``, in words), in one order (``labels``: the project's samples' gestures, for the note on few)."""
     titles = {g.name: g.title for g in gestures}
     per_gesture(report, titles, on)
     kept_panel(report, labels, titles)
+    if not fixes:
+        return
     st.markdown(
         "**Samples the model gets wrong**: delete bad ones or move them to the right gesture, then train again."
     )

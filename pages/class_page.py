@@ -1,0 +1,31 @@
+"""Class: the teacher's page (only a signed-in teacher has it in the navigation; anyone else gets one line): the
+students, their projects, samples, accuracy and last activity; a project opened to look at; a student deleted
+with a receipt; a new password; the class ended."""
+
+import streamlit as st
+
+from core.classes.overview import class_overview
+from ui.classroom import panels
+from ui.common.text import plain
+
+store, school_class = panels.teacher_or_stop()
+st.title("🏫 Class")
+st.text(f"{school_class.name} · class code {school_class.code}")  # st.text: the class's name as typed
+panels.show_said()
+students = class_overview(store, school_class.id)
+st.subheader("Students")
+panels.roster_table(students)
+with st.expander("👀 Look at a student's project (it opens on Home; nothing in it can be changed)"):
+    panels.open_buttons(students)
+left, right = st.columns(2)
+with left:
+    st.subheader("New password")
+    panels.password_panel(store, school_class, students)
+with right:
+    st.subheader("Delete a student")
+    panels.delete_panel(store, school_class, students)
+st.divider()
+st.subheader("End the class")
+st.caption(plain(f"Deletes every student of {school_class.name}, all their projects, samples, pictures and models, "
+                 "and your teacher's account."))  # fmt: skip
+panels.end_panel(store, school_class)

@@ -1,0 +1,161 @@
+"""A class in a real browser (headless Chromium, one server, one browser, three contexts): a teacher and two
+students signed in. Ben cannot see, open, change, download or replace Ana's project, nor load a picture of her
+hand whose address the test took from her own page, by any route; her project's rows and files are byte for
+byte the same afterwards; the teacher's Class page lists both students and deletes Ben, after which no row and
+no file of his is left under the data folder."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from bench.browser import CHROMIUM, wait_app_ready
+from tests.classmaker import ANA_PASSWORD, BEN_PASSWORD, TEACHER_PASSWORD, make_class
+
+pytestmark = pytest.mark.slow
+WAIT_MS = 60_000
+
+
+def _sign_in(page, url: str, code: str, name: str, password: str) -> None:  # noqa: ANN001 - playwright Page
+    page.goto(url)
+    page.get_by_label("Class code").fill(code)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(f"Signed in: {name}").wait_for(timeout=WAIT_MS)
+
+
+def _wait_for_cookie(page) -> None:  # noqa: ANN001 - playwright Page
+    """The session cookie arrives from a frame just after the first signed-in page (ui/common/signin.py)."""
+    for _ in range(100):
+        if [c for c in page.context.cookies() if c["name"] == "handteach_session"]:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("no session cookie after signing in")
+
+
+def project_fingerprint(data: Path, project: str) -> str:
+    """A hash of every row of ``project`` (its project row, gestures, samples with crops, clips) and of every file
+    in its folder, names and bytes."""
+    digest = hashlib.sha256()
+    with sqlite3.connect(data / "handteach.sqlite") as conn:
+        (pid,) = conn.execute("SELECT id FROM projects WHERE name = ?", (project,)).fetchone()
+        in_project = "class_id IN (SELECT id FROM classes WHERE project_id = ?)"
+        for query in ("SELECT * FROM projects WHERE id = ?", "SELECT * FROM classes WHERE project_id = ? ORDER BY id",
+                      f"SELECT * FROM samples WHERE {in_project} ORDER BY id",
+                      f"SELECT * FROM clips WHERE {in_project} ORDER BY id"):  # fmt: skip
+            for row in conn.execute(query, (pid,)):
+                digest.update(repr(row).encode())
+    folder = data / "projects" / project
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _crop_addresses(page) -> list[str]:  # noqa: ANN001 - playwright Page
+    """The addresses of the hand pictures the Record page shows for the gesture 'ok'."""
+    page.get_by_text("Samples of", exact=False).first.wait_for(timeout=WAIT_MS)
+    page.get_by_role("radiogroup").get_by_text(re.compile(r"\bok\b", re.IGNORECASE)).first.click()
+    page.locator("img[src*='/media/']").first.wait_for(timeout=WAIT_MS)
+    return page.locator("img[src*='/media/']").evaluate_all("imgs => imgs.map(i => i.src)")
+
+
+def _ben_tries_every_route(ben, url: str, ana_crops: list[str], ana_file: str, tmp_path: Path) -> None:  # noqa: ANN001
+    """Every route to Ana's project from Ben's signed-in browser: the list, her address, her pictures' and her
+    download's addresses, the download button, *Replace*."""
+    from playwright.sync_api import expect
+
+    ben.get_by_label("Current project").click()  # Home's list: his own only
+    ben.get_by_role("option", name="ben-signs").wait_for(timeout=WAIT_MS)
+    assert ben.get_by_role("option", name="ana-signs").count() == 0
+    ben.keyboard.press("Escape")
+
+    for address in (*ana_crops[:3], ana_file):  # addresses taken from her pages: nothing for him
+        answer = ben.context.request.get(address)
+        assert answer.status == 404, (address, answer.status)
+
+    ben.goto(f"{url}/?project=ana-signs")  # her project's address: said, and his own project opened instead
+    ben.get_by_text("No project named 'ana-signs' here").wait_for(timeout=WAIT_MS)
+    with ben.expect_download(timeout=WAIT_MS) as download:  # the download button: his project, never hers
+        ben.get_by_role("button", name="Download project").click()
+    own = tmp_path / "ben.handteach"
+    download.value.save_as(own)
+    assert download.value.suggested_filename == "ben-signs.handteach"
+    with zipfile.ZipFile(own) as bundle:
+        assert not [n for n in bundle.namelist() if "ana" in n.lower()]
+
+    for step in range(3):  # Replace hers with his file (a rerun may fold the panel: opened again when needed)
+        wait_app_ready(ben)
+        if not ben.get_by_label("Open as").is_visible():
+            ben.get_by_text("Open a project file").click()
+        if step == 0:
+            ben.get_by_label("Open as").fill("ana-signs")
+            ben.get_by_label("Open as").press("Enter")
+        elif step == 1:
+            ben.get_by_text("Replace a project of that name").click()
+        else:
+            ben.locator("input[type='file']").set_input_files(str(own))
+    expect(ben.get_by_role("button", name="Open project")).to_be_enabled(timeout=WAIT_MS)
+    ben.get_by_role("button", name="Open project").click()
+    ben.get_by_text("Nothing was opened").wait_for(timeout=WAIT_MS)
+
+
+def test_a_student_cannot_reach_anothers_project_and_the_teacher_deletes_a_student(tmp_path: Path) -> None:
+    from browsermaker import served_app
+    from playwright.sync_api import sync_playwright
+
+    data = tmp_path / "data"
+    school = make_class(data)
+    before = project_fingerprint(data, "ana-signs")
+    with sync_playwright() as pw, served_app(tmp_path, lambda: None) as server:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            teacher, ana, ben = (browser.new_context(accept_downloads=True).new_page() for _ in range(3))
+            _sign_in(ana, server.url, school.code, "Ana", ANA_PASSWORD)
+            _wait_for_cookie(ana)
+            ana.goto(f"{server.url}/record?project=ana-signs")
+            ana_crops = _crop_addresses(ana)
+            assert len(ana_crops) == 20 and ana.context.request.get(ana_crops[0]).status == 200  # hers: she gets it
+            ana.goto(f"{server.url}/?project=ana-signs")
+            with ana.expect_download(timeout=WAIT_MS) as download:
+                ana.get_by_role("button", name="Download project").click()
+            ana_file = download.value.url
+            assert ana.context.request.get(ana_file).status == 200
+
+            _sign_in(ben, server.url, school.code, "Ben", BEN_PASSWORD)
+            _wait_for_cookie(ben)
+            _ben_tries_every_route(ben, server.url, ana_crops, ana_file, tmp_path)
+            assert project_fingerprint(data, "ana-signs") == before
+
+            _sign_in(teacher, server.url, school.code, "Ms Teacher", TEACHER_PASSWORD)
+            _wait_for_cookie(teacher)  # /class is a new session: signed in from the cookie
+            teacher.goto(f"{server.url}/class")
+            wait_app_ready(teacher)
+            links = teacher.get_by_test_id("stSidebarNavLink").evaluate_all("ls => ls.map(l => l.href)")
+            assert [u for u in links if u.endswith("/class")], links  # listed for the teacher only
+            teacher.get_by_text("Look at a student's project").click()
+            for name in ("Ana: ana-signs", "Ben: ben-signs"):  # both students, with their projects
+                teacher.get_by_role("button", name=re.compile(name)).wait_for(timeout=WAIT_MS)
+            teacher.get_by_label("Student to delete").click()
+            teacher.get_by_role("option", name="Ben").click()
+            teacher.get_by_text("Delete this student, their projects").click()
+            teacher.get_by_role("button", name="Delete student").click()
+            teacher.get_by_text("Deleted 1 account(s): 'Ben'").wait_for(timeout=WAIT_MS)
+            ben.reload()  # his cookie names an account that is gone
+            ben.get_by_role("button", name="Sign in").wait_for(timeout=WAIT_MS)
+        finally:
+            browser.close()
+    assert project_fingerprint(data, "ana-signs") == before
+    with sqlite3.connect(data / "handteach.sqlite") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM accounts WHERE name = 'Ben'").fetchone() == (0,)
+        assert conn.execute("SELECT COUNT(*) FROM projects WHERE owner = ?", (school.ben.account_id,)).fetchone() == (
+            0,
+        )
+        assert conn.execute("SELECT COUNT(*) FROM samples").fetchone() == (20,)  # Ana's only
+        assert conn.execute("SELECT COUNT(*) FROM sign_in_failures WHERE key LIKE '%ben%'").fetchone() == (0,)
+    assert not [p for p in data.rglob("*") if "ben" in p.name.lower()]

@@ -1,0 +1,150 @@
+"""The Class page's panels: the students and their projects, deleting a student, a new password, ending the class.
+
+Only the class's signed-in teacher passes ``teacher_or_stop``; everyone else gets one line. Every change goes
+through ``core.classes`` on the server's store with no viewer (the teacher's own tool, like ``python -m core
+class``) after that check. What a change leaves to say (a receipt, a new password) is kept in the session and
+shown once above the panels, so a rerun does not lose it and a reload does not show a password again.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.classes.access import Viewer
+from core.classes.overview import StudentLine
+from core.classes.passwords import new_password
+from core.classes.removal import Receipt, delete_student, end_class
+from core.classes.roster import SchoolClass, class_by_id, reset_password
+from core.data.schema import NotFoundError, StoreError
+from core.data.store import Store
+from ui.common import signin, state, widgets
+from ui.common.dates import readable_time
+from ui.common.figures import saved_kfold
+from ui.common.text import plain
+
+NOT_TEACHER = "This page is for the class's teacher."
+NOT_MEASURED = "not measured yet"
+_SAID = "classroom_said"  # (kind, lines) left by the last change, shown once
+
+
+def teacher_or_stop() -> tuple[Store, SchoolClass]:
+    """The server's store (no viewer) and the signed-in teacher's class; one line and ``st.stop`` for anyone else."""
+    viewer: Viewer | None = signin.signed_in()
+    if viewer is None or viewer.role != "teacher":
+        st.error(NOT_TEACHER)
+        st.stop()
+    store = Store(state.store().data_dir)  # the teacher's own tool: checked above, then every account of the class
+    try:
+        return store, class_by_id(store, viewer.class_id)
+    except NotFoundError as exc:
+        st.error(str(exc))
+        st.stop()
+        raise
+
+
+def accuracy_text(project: str) -> str:
+    """The saved model's k-fold figure (the sidebar's), "not measured yet", or "not trained" for a project."""
+    summary = state.model_summary(project)
+    if not summary or "error" in summary:
+        return "not trained"
+    figure = saved_kfold(summary)
+    return NOT_MEASURED if figure is None else f"{figure.share:.0%}"
+
+
+def roster_table(students: list[StudentLine]) -> None:
+    """One row a project (a student with none gets one row too): names as typed, in a table (never Markdown)."""
+    rows = []
+    for student in students:
+        seen = readable_time(student.last_activity) or "never signed in"
+        for project in student.projects or (None,):
+            rows.append({
+                "student": student.account.name,
+                "project": "" if project is None else project.name,
+                "samples": 0 if project is None else project.samples,
+                "accuracy": "" if project is None else accuracy_text(project.name),
+                "last activity": seen,
+            })  # fmt: skip
+    if not rows:
+        st.info("No students yet: add them with `python -m core class add-student` (see the deployment guide).")
+        return
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="classroom_roster")
+
+
+def open_buttons(students: list[StudentLine]) -> None:
+    """A button a project: it becomes this session's project and opens on Home, to look at (``widgets.look_only``)."""
+    for i, (student, project) in enumerate((s, p) for s in students for p in s.projects):
+        if st.button(plain(f"{student.account.name}: {project.name}"), icon="👀", key=f"classroom_open_{i}"):
+            state.set_project(project.name)
+            st.switch_page(widgets.PAGES["home"])
+
+
+def show_said() -> None:
+    kind, lines = st.session_state.pop(_SAID, (None, []))
+    if kind == "receipt":
+        st.success("\n\n".join(plain(line) for line in lines))
+    elif kind == "password":
+        st.warning(plain(lines[0]))
+        st.code(lines[1], language=None)
+
+
+def _say(kind: str, lines: list[str]) -> None:
+    st.session_state[_SAID] = (kind, lines)
+    st.rerun()
+
+
+def delete_panel(store: Store, school_class: SchoolClass, students: list[StudentLine]) -> None:
+    names = [s.account.name for s in students]
+    with st.form("classroom_delete"):
+        name = st.selectbox("Student to delete", names, key="classroom_delete_name", format_func=plain)
+        sure = st.checkbox("Delete this student, their projects, samples, pictures and models for good",
+                           key="classroom_delete_sure")  # fmt: skip
+        pressed = st.form_submit_button("Delete student", type="primary", disabled=not names)
+    if not pressed or name is None:
+        return
+    if not sure:
+        st.error("Tick the box first: deleting cannot be undone.")
+        return
+    try:
+        receipt: Receipt = delete_student(store, school_class.name, name)
+    except StoreError as exc:
+        st.error(plain(str(exc)))
+        return
+    _say("receipt", receipt.lines())
+
+
+def password_panel(store: Store, school_class: SchoolClass, students: list[StudentLine]) -> None:
+    with st.form("classroom_password"):
+        name = st.selectbox("Student who needs one", [s.account.name for s in students], key="classroom_password_name",
+                            format_func=plain)  # fmt: skip
+        pressed = st.form_submit_button("Make a new password", disabled=not students)
+    if not pressed or name is None:
+        return
+    password = new_password()
+    try:
+        account = reset_password(store, school_class.name, name, password)
+    except StoreError as exc:
+        st.error(plain(str(exc)))
+        return
+    _say("password", [f"New password for {account.name!r} (shown only this once; the old one no longer works):",
+                      password])  # fmt: skip
+
+
+def end_panel(store: Store, school_class: SchoolClass) -> None:
+    """Typing the class's name, then the button: everything of the class goes, the teacher's account too."""
+    with st.form("classroom_end"):
+        typed = st.text_input("Type the class's name to end it", max_chars=200, key="classroom_end_name")
+        pressed = st.form_submit_button("End the class and delete everything of it", type="primary")
+    if not pressed:
+        return
+    if typed != school_class.name:
+        st.error("That is not the class's name: nothing was deleted.")
+        return
+    try:
+        receipt = end_class(store, school_class.name)
+    except StoreError as exc:
+        st.error(plain(str(exc)))
+        return
+    # the teacher's account went too: no rerun (it would be the sign-in form); the receipt and nothing else
+    st.success("\n\n".join(plain(line) for line in ["The class has ended.", *receipt.lines()]))
+    st.stop()
