@@ -128,15 +128,19 @@ def test_a_student_is_told_what_is_stored_and_the_teacher_only_looks_at_their_pr
     teacher.query_params["project"] = "ana-signs"
     teacher.session_state["handteach_project"] = None
     _run(teacher)
-    assert "'ana-signs', which is not yours" in _texts(teacher) and "What is stored" not in _texts(teacher)
+    assert "Ana's project 'ana-signs': nothing here can be changed" in _texts(teacher)
+    assert "What is stored" not in _texts(teacher)
     assert not [b for b in teacher.button if b.label == "Open project"]  # no Replace for the teacher
     train = _run(teacher.switch_page("pages/train.py"))
     assert "**Model:** accuracy 90%" in _texts(train)
     assert not [b for b in train.button if "Train" in b.label or "Fine-tune" in b.label]
-    for page in ("record", "live"):  # one line, no control
-        shown = _run(teacher.switch_page(f"pages/{page}.py"))
-        assert "'ana-signs', which is not yours" in _texts(shown), page
-        assert not shown.radio and not shown.button and not shown.get("file_uploader") and not shown.get("iframe")
+    record = _run(teacher.switch_page("pages/record.py"))  # one line, no control
+    assert "Ana's project 'ana-signs': nothing here can be changed" in _texts(record)
+    assert not record.radio and not record.button and not record.get("file_uploader") and not record.get("iframe")
+    live = _run(teacher.switch_page("pages/live.py"))  # her model runs; nothing teaches it
+    assert "Ana's project 'ana-signs': nothing here can be changed" in _texts(live)
+    assert not [b for b in live.button if "retrain" in b.label or "Teach" in b.label]
+    assert "Teach it here" not in _texts(live)
 
 
 def test_the_teacher_opens_a_students_project_from_the_class_page(school: ClassSetup) -> None:
@@ -155,7 +159,7 @@ def test_the_teacher_opens_a_students_project_from_the_class_page(school: ClassS
     [b for b in at.button if b.label == "Ben: ben-signs"][0].click()
     _run(at)
     assert at.selectbox(key="home_project").value == "ben-signs"
-    assert "'ben-signs', which is not yours" in _texts(at)
+    assert "Ben's project 'ben-signs': nothing here can be changed" in _texts(at)
 
 
 def test_with_no_class_the_class_page_is_one_line(data_dir: Path) -> None:

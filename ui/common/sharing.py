@@ -98,9 +98,8 @@ def shared_panel(store: Store) -> None:
     if chosen is None:
         return
     open_col, remix_col = st.columns([1, 2])
-    if open_col.button("👀 Open (read-only)", key="shared_open"):
-        state.set_project(chosen)
-        st.rerun()
+    # a callback, not a rerun: the page runs once, on the chosen project, with no control of one's own left drawn
+    open_col.button("👀 Open (read-only)", key="shared_open", on_click=state.set_project, args=(chosen,))
     with remix_col, st.form("remix", border=False):
         name = st.text_input("Name of your copy", remix_name(store, chosen), max_chars=100, key=f"remix_name_{chosen}")
         if st.form_submit_button("🎨 Remix: make my own copy"):
