@@ -1,4 +1,5 @@
-"""The browser path in WebKitGTK, Safari's engine (issue 55): Record a take, Train, and Live's labels for a real hand.
+"""The browser path in WebKitGTK, Safari's engine (issue 55): Live's labels for a real hand with the starter model
+(CI), then Record a take, Train, and Live's labels as Chromium gives them (extended).
 
 WebKitGTK's MiniBrowser through WebKitWebDriver and Selenium (``bench.webkit``), its camera a canvas on which the
 test shows p01's own webcam frames (``bench.canvas_camera``), through the tab's real path. The take lands in the
@@ -167,6 +168,28 @@ def _chromium_live(server: AppServer, y4m_dir: Path) -> list[str]:
             browser.close()
 
 
+def test_webkit_finds_and_labels_a_real_hand_with_the_starter_model(server: AppServer, tmp_path: Path) -> None:
+    """One page, the project untrained: Live in WebKit runs the hand model and the starter's ONNX on p01's frames."""
+    from bench.webkit import camera_frame, wait_for, webkit_driver
+
+    shown = [(g, p) for g in LIVE_GESTURES for p in _pictures(g, True, 2)]
+    with webkit_driver() as driver:
+        try:
+            driver.get(f"{server.url}/live")
+            camera_frame(driver)
+            wait_for(driver, "return window.handteach.state.session", 60)  # the starter model runs in the tab
+            labels = _labels_of(lambda script, arg=None: driver.execute_script(f"return ({script})(arguments[0]);", arg),
+                                [p for _, p in shown])  # fmt: skip
+        except Exception:
+            driver.switch_to.default_content()
+            driver.save_screenshot(str(tmp_path / "webkit-starter.png"))
+            raise
+    print(f"webkit starter {labels}")
+    assert sum(label != "none" for label in labels) >= len(shown) - 1, labels  # the hand is found
+    assert sum(label == g for (g, _), label in zip(shown, labels, strict=True)) >= len(shown) - 2, labels
+
+
+@pytest.mark.extended
 def test_webkit_records_trains_and_labels_as_chromium(server: AppServer, tmp_path: Path) -> None:
     webkit = _webkit_record_train_live(server, tmp_path / "webkit.png")
     chromium = _chromium_live(server, tmp_path)
