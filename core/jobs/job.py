@@ -90,6 +90,7 @@ class JobStatus:
     error_type: str  # the exception's class name ("" when none): a page shows its own errors' words alone
     seconds: float  # since it started running (0 while queued)
     cancelled: bool = False  # a cancel was asked: its owner's slot is free already, the worker stops soon
+    error_bases: tuple[str, ...] = ()  # the base classes' names of ``error_type`` (a MediaError is a ValueError)
 
     @property
     def ended(self) -> bool:

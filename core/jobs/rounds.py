@@ -139,7 +139,8 @@ class Rounds:
         elif kind == "cancelled":
             self._end(job, JobState.CANCELLED, result=message[2])
         else:
-            self._end(job, JobState.FAILED, error=message[2], error_type=message[3])
+            self._end(job, JobState.FAILED, error=message[2], error_type=message[3],
+                      error_bases=tuple(message[4]) if len(message) > 4 else ())  # fmt: skip
 
     def _died(self, worker: Worker) -> None:
         with self._lock:
