@@ -2,7 +2,8 @@
 
 The page polls ``snapshot()`` from a fragment (its place in the queue, every ``EpochStats`` so far, the result,
 dataset and error) and may ``cancel()``. A cancelled run still holds the best weights so far, which ``keep()``
-saves on request. ``BackgroundRun`` is the thread the other jobs (fine-tuning, files, motion) still run on.
+saves on request. ``BackgroundRun`` is the thread Live's file recognition runs on (the page's own model on
+one file: a photo answers at once rather than waiting behind the class's trainings).
 """
 
 from __future__ import annotations
