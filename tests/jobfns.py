@@ -105,3 +105,17 @@ def there_pid(there: Path, timeout: float = 120.0) -> int:
         assert time.monotonic() < deadline, "the job never reached frame 40"
         time.sleep(0.05)
     return int(there.read_text())
+
+
+def held(context: JobContext, job: str, at: int, **kwargs: object) -> object:
+    """``core.jobs.model_tasks.<job>`` (the real one, in this worker) that holds once ``at`` steps (epochs) are done,
+    for up to 60 s: a test ends its worker there, mid-training, as the out-of-memory killer would."""
+    from core.jobs import model_tasks
+
+    def progress(done: int, total: int, detail: object) -> None:
+        context.progress(done, total, detail)
+        deadline = time.monotonic() + 60
+        while done >= at and time.monotonic() < deadline and not context.cancel.is_set():
+            time.sleep(0.05)
+
+    return getattr(model_tasks, job)(JobContext(progress, context.cancel), **kwargs)
