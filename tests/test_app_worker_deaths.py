@@ -62,8 +62,8 @@ def test_a_killed_fine_tuning_keeps_the_previous_network(data_dir: Path, runner:
         pytest.skip(f"real hand data not found at {HANDS}")
     store = Store(data_dir)
     store.ensure_project()
-    extract_to_store(store, "default", "thumbs_up", hagrid_photos("like", 5))
-    extract_to_store(store, "default", "open_palm", hagrid_photos("palm", 5))
+    extract_to_store(store, "default", "thumbs_up", hagrid_photos("like", 3))
+    extract_to_store(store, "default", "open_palm", hagrid_photos("palm", 3))
     previous = project_cpm_dir(store, "default")
     checkpoint.save(checkpoint.load(checkpoint.DEFAULT_DIR), previous)  # the project's earlier fine-tuned network
     before = files_of(previous)
