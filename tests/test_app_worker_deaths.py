@@ -20,7 +20,7 @@ from test_app_pages import _synthetic_project, app, button
 
 from core.data.store import Store
 from core.jobs import model_tasks, sample_tasks
-from core.jobs.job import WORKER_DIED, WORKER_DIED_IMPORT, JobState
+from core.jobs.job import TRAIN, WORKER_DIED, WORKER_DIED_IMPORT, JobRequest, JobState
 from core.jobs.local import LocalRunner
 from ui.jobs import pool
 
@@ -36,8 +36,8 @@ def runner() -> Iterator[LocalRunner]:
     made.close()
 
 
-def kill_when(runner: LocalRunner, job: str, done: int, timeout: float = 120.0) -> None:
-    """Once job ``job`` has done ``done`` steps: SIGKILL to the worker process running it (not this one)."""
+def kill_when(runner: LocalRunner, job: str, done: int, timeout: float = 120.0, kill: bool = True) -> None:
+    """Once job ``job`` runs and has done ``done`` steps: SIGKILL to the worker process running it (not this one)."""
     deadline = time.monotonic() + timeout
     while (status := runner.status(job)).state is not JobState.RUNNING or status.done < done:
         assert time.monotonic() < deadline and not status.ended, status
@@ -45,7 +45,8 @@ def kill_when(runner: LocalRunner, job: str, done: int, timeout: float = 120.0) 
     with runner._lock:
         [pid] = [w.process.pid for w in runner._pool if w.job == job]
     assert pid != os.getpid()  # the work is in a worker process, not a thread of the server
-    os.kill(pid, signal.SIGKILL)
+    if kill:
+        os.kill(pid, signal.SIGKILL)
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
@@ -122,7 +123,11 @@ def test_a_killed_csv_import_is_said_and_an_import_again_stores_in_a_worker(data
         at.segmented_control(key="record_source").set_value("📄 Import CSV").run()
         files = [(keypoints.name, keypoints.read_bytes(), "text/csv"), (labels.name, labels.read_bytes(), "text/csv")]
         at.get("file_uploader")[0].set_value(files).run()
+        other = runner.submit(JobRequest(TRAIN, "session:other", jobfns.steps, {"n": 30}))  # 3 s, first
+        kill_when(runner, other, done=0, kill=False)
         button(at, "Import").click().run()
+        [bar] = [p.proto.text for p in at.get("progress")]
+        assert bar.startswith("Waiting: your import is next, about "), bar  # the other student's job goes first
         job = at.session_state["record_csv_run"].job._job
         kill_when(runner, job, done=40)
         assert at.session_state["record_csv_run"].wait(30)

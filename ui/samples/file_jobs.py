@@ -119,8 +119,8 @@ def _replace(key: str, run: Run) -> None:
 
 
 def follow(key: str, doing: str, slot: Any, unit: str = "frame") -> FileSnapshot | None:  # noqa: ANN401 - st.empty()
-    """While job ``key`` runs: its progress and a Cancel button in ``slot`` (a fragment refreshing twice a
-    second), after waiting ``QUICK_SECONDS`` for a short job. Once it ended: its snapshot, returned on one page
+    """While job ``key`` waits or runs: its place in the queue, then its progress, and a Cancel button in ``slot`` (a
+    fragment refreshing at ``pool.poll_every``), after waiting ``QUICK_SECONDS`` for a short job. Once it ended: its snapshot, returned on one page
     run only (then forgotten); the page draws the result into the same ``slot``, so a new run replaces the
     previous result at once (an element where the result's block was: the browser drops it and its buttons)."""
     run = st.session_state.get(key)
