@@ -20,7 +20,7 @@ from test_app_pages import _synthetic_project, app, button
 
 from core.data.store import Store
 from core.jobs import model_tasks, sample_tasks
-from core.jobs.job import TRAIN, WORKER_DIED, WORKER_DIED_IMPORT, JobRequest, JobState
+from core.jobs.job import TRAIN, WORKER_DIED, WORKER_DIED_IMPORT, WORKER_DIED_VIDEO, JobRequest, JobState
 from core.jobs.local import LocalRunner
 from ui.jobs import pool
 
@@ -140,3 +140,25 @@ def test_a_killed_csv_import_is_said_and_an_import_again_stores_in_a_worker(data
     at.run()
     assert not at.error, [e.value for e in at.error]
     assert sum(store.class_counts("default").values()) == 48
+
+
+def test_a_killed_video_upload_adds_no_clip(data_dir: Path, tmp_path: Path, runner: LocalRunner,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from core.data.clips import clip_counts
+
+    store = Store(data_dir)
+    store.create_project("moves", default_classes=False, motion=True)
+    swipes(store, "moves", per_class=3)
+    monkeypatch.setattr(sample_tasks, "extract_clips", functools.partial(jobfns.paused_file, there=str(tmp_path / "t"),
+                                                                          result="clips"))  # fmt: skip
+    at = app()
+    at.selectbox(key="home_project").set_value("moves").run()
+    at.switch_page("pages/record.py").run()
+    at.get("file_uploader")[0].set_value([("wave.mp4", b"x", "video/mp4")]).run()
+    next(b for b in at.button if b.label == "➕ Add these clips").click().run()
+    run = at.session_state["clip_upload_run"]
+    kill_when(runner, run.job._job, done=40)
+    assert run.wait(30)
+    at.run()
+    assert [e.value for e in at.error] == [f"Nothing was added. {WORKER_DIED_VIDEO}"]
+    assert clip_counts(store, "moves") == {"swipe_left": 3, "swipe_right": 3}
