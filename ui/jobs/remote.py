@@ -1,4 +1,5 @@
-"""Following a job of the server's runner from a page: the shape ``BackgroundRun`` had, over ``ui.jobs.pool``.
+"""Following a job of the server's runner from a page: a thread's shape (start, snapshot, cancel, wait) over
+``ui.jobs.pool``.
 
 A run submits its job on ``start`` and reads its status on each ``snapshot``; ``cancel`` frees the student's turn
 at once; ``wait`` polls until it ended (tests, the command line's way of waiting).

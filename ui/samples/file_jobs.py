@@ -11,9 +11,10 @@ the finished run to the page once, which shows the result, the error or that it 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import streamlit as st
 
@@ -22,7 +23,6 @@ from core.jobs.job import JobState
 from ui.common.text import time_left_text
 from ui.jobs import pool
 from ui.jobs.remote import FollowedJob
-from ui.jobs.training import BackgroundRun
 
 QUICK_SECONDS = 2.0  # a job is waited for this long before its progress shows
 Work = Callable[[Progress, threading.Event], Any]  # (on_progress, cancel) -> the result (None: cancelled)
@@ -48,6 +48,62 @@ class FileSnapshot:
             return f"{doing}: all {self.total} {unit}s done, finishing…"
         of = f" of {self.total}" if self.total else ""
         return f"{doing}: {unit} {self.done}{of}" + time_left_text(seconds_left(self.seconds, self.done, self.total))
+
+
+class BackgroundRun:
+    """A job whose work is ``self._work()`` on a daemon thread: ``start``, ``cancel`` (sets ``self._cancel``), ``wait``.
+
+    An exception ends the work with its message in ``_error``, for the page to show: the message alone for the
+    ``said_errors`` (ours, which name the problem already), with its type's name for anything else.
+    """
+
+    said_errors: tuple[type[Exception], ...] = ()
+
+    def _prepare_thread(self, name: str) -> None:
+        self._lock = threading.Lock()  # guards what the page reads
+        self._cancel = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._started = 0.0
+        self._ended: float | None = None
+        self._error: str | None = None
+
+    def _work(self) -> None:
+        raise NotImplementedError
+
+    def _error_text(self, exc: Exception) -> str:
+        return str(exc) if isinstance(exc, self.said_errors) else f"{type(exc).__name__}: {exc}"
+
+    def _on_steps(self, done: int, total: int) -> None:
+        """A progress callback for the work: ``(done, total)`` steps into ``self._steps``, for the page."""
+        with self._lock:
+            self._steps = (done, total)
+
+    def _run(self) -> None:
+        try:
+            self._work()
+        except Exception as exc:  # shown on the page
+            with self._lock:
+                self._error = self._error_text(exc)
+        finally:
+            with self._lock:
+                self._ended = time.monotonic()
+
+    def _timing(self) -> tuple[float, bool]:
+        """(seconds since start, whether the work still runs). Lock held."""
+        end = self._ended if self._ended is not None else time.monotonic()
+        return end - self._started, self._ended is None and self._thread.is_alive()
+
+    def start(self) -> Self:
+        self._started = time.monotonic()
+        self._thread.start()
+        return self
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
 
 
 class FileRun(BackgroundRun):
