@@ -116,6 +116,11 @@ class ConsoleWatch:
         page.on("console", self._console)
         page.on("response", lambda r: self.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
 
+    def reloading(self) -> None:
+        """Call before ``page.reload()``: the same page anew is a page load of its own (its iframes made again say
+        Chromium's notes on them again)."""
+        self.loads.append([])
+
     def _navigated(self, frame) -> None:  # noqa: ANN001
         from urllib.parse import urlsplit
 

@@ -79,3 +79,43 @@ def paused_train(context: JobContext, go_on: str, **kwargs: object) -> object:
             time.sleep(0.05)
 
     return tasks.train(JobContext(progress, context.cancel), **kwargs)
+
+
+def paused_file(context: JobContext, there: str, result: str, **_: object) -> object:
+    """A file job's stand-in (Record's import, a CSV, a video's clips): frame 40 of 325, then its process id written
+    to the file ``there`` and a wait (up to 60 s) for Cancel; returns what the real job returns when stopped
+    (``result``: "upload", "csv" or "clips")."""
+    context.progress(0, 325, None)
+    time.sleep(0.3)
+    context.progress(40, 325, None)
+    Path(there).write_text(str(os.getpid()))
+    if not context.cancel.wait(60):
+        raise AssertionError("Cancel did not reach the worker")
+    if result == "upload":
+        from core.data.uploads import UploadReport
+
+        return UploadReport(frames=40, cancelled=True)
+    return (0, [], True) if result == "clips" else None
+
+
+def there_pid(there: Path, timeout: float = 120.0) -> int:
+    """The process id ``paused_file`` wrote once at frame 40 (waiting for the worker to start and reach it)."""
+    deadline = time.monotonic() + timeout
+    while not there.exists() or not there.read_text():
+        assert time.monotonic() < deadline, "the job never reached frame 40"
+        time.sleep(0.05)
+    return int(there.read_text())
+
+
+def held(context: JobContext, job: str, at: int, **kwargs: object) -> object:
+    """``core.jobs.model_tasks.<job>`` (the real one, in this worker) that holds once ``at`` steps (epochs) are done,
+    for up to 60 s: a test ends its worker there, mid-training, as the out-of-memory killer would."""
+    from core.jobs import model_tasks
+
+    def progress(done: int, total: int, detail: object) -> None:
+        context.progress(done, total, detail)
+        deadline = time.monotonic() + 60
+        while done >= at and time.monotonic() < deadline and not context.cancel.is_set():
+            time.sleep(0.05)
+
+    return getattr(model_tasks, job)(JobContext(progress, context.cancel), **kwargs)

@@ -13,13 +13,12 @@ from streamlit.testing.v1 import AppTest
 from core.data.clips import StoredClip, add_clips, clip_counts, list_clips
 from core.data.project_motion import load_motion_model
 from core.data.store import Store
+from core.data.uploads import UploadedFile, upload_clips
 from core.motion.clip import Clip
 from core.motion.train import MotionTrainConfig
 from core.types import Keypoints
 from ui.live.spotting import SpotFeed
-from ui.samples.clip_uploads import upload_clips
 from ui.samples.clips import MotionTrainingRun
-from ui.samples.uploads import UploadedFile
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -192,38 +191,33 @@ def test_a_wrong_clip_plays_back_as_a_small_animation(tmp_path: Path) -> None:
     assert (first > 60).any() and (last > 60).any() and not np.array_equal(first, last)
 
 
-def test_clip_uploads_show_frames_done_and_cancel_adds_none(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """#45 item 9: "Following the hand through 2 video(s)…" was a spinner; now frames done of all and Cancel."""
-    import threading
-    import time
+def test_clip_uploads_show_frames_done_and_cancel_adds_none(data_dir: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """#45 item 9: "Following the hand through 2 video(s)…" was a spinner; now frames done of all and Cancel.
+    #53: the video is read in a worker process of the job runner."""
+    import functools
+    import os
 
+    import jobfns
     from conftest import finish_file_jobs
 
-    import ui.samples.clip_uploads as clip_uploads
+    from core.jobs import sample_tasks
 
     store = Store(data_dir)
     store.create_project("moves", default_classes=False, motion=True)
     store.add_class("moves", "wave")
-    there = threading.Event()
-
-    def paused(store, project, class_name, uploads, on_progress, cancel):  # noqa: ANN001, ANN202 - upload_clips'
-        on_progress(0, 200)
-        time.sleep(0.3)
-        on_progress(50, 200)
-        there.set()
-        assert cancel.wait(60)
-        return 0, [], True
-
-    monkeypatch.setattr(clip_uploads, "upload_clips", paused)
+    there = tmp_path / "there"
+    monkeypatch.setattr(sample_tasks, "extract_clips", functools.partial(jobfns.paused_file, there=str(there),
+                                                                          result="clips"))  # fmt: skip
     at = app()
     at.selectbox(key="home_project").set_value("moves").run()
     at.switch_page("pages/record.py").run()
     at.get("file_uploader")[0].set_value([("wave.mp4", b"x", "video/mp4")]).run()
     next(b for b in at.button if b.label == "➕ Add these clips").click().run()
-    assert there.wait(60)
+    assert jobfns.there_pid(there) != os.getpid()
     at.run()
     [bar] = [p for p in at.get("progress") if p.proto.text.startswith("Following the hand")]
-    assert bar.proto.text.startswith("Following the hand: frame 50 of 200, about ") and bar.proto.value == 25
+    assert bar.proto.text.startswith("Following the hand: frame 40 of 325, about ") and bar.proto.value == 12
     at.button(key="clip_upload_run_cancel").click().run()
     finish_file_jobs(at)
     assert any(i.value == "Stopped: no clip was added." for i in at.info) and clip_counts(store, "moves") == {"wave": 0}

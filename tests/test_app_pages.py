@@ -9,6 +9,7 @@ MediaPipe (real photos seeded or uploaded) are marked slow.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import time
@@ -393,17 +394,26 @@ def _paused_file_job(monkeypatch: pytest.MonkeyPatch, module: object, name: str,
     return there
 
 
+def _paused_job(monkeypatch: pytest.MonkeyPatch, name: str, result: str, there: Path) -> None:
+    """``core.jobs.sample_tasks.<name>`` (a job the page sends to the runner) replaced by ``jobfns.paused_file``."""
+    import functools
+
+    import jobfns
+
+    from core.jobs import sample_tasks
+
+    monkeypatch.setattr(sample_tasks, name, functools.partial(jobfns.paused_file, there=str(there), result=result))
+
+
 def test_record_upload_shows_frames_done_and_time_left_and_cancel_adds_nothing(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """#45 item 9: "Looking for hands…" was a spinner for as long as the video; now frame N of all, the time
-    left, and Cancel, which adds nothing and says where it stopped."""
-    import ui.samples.upload_panel as upload_panel
-    from ui.samples.uploads import UploadReport
+    left, and Cancel, which adds nothing and says where it stopped. #53: the work runs in a worker process."""
+    from jobfns import there_pid
 
-    there = _paused_file_job(
-        monkeypatch, upload_panel, "import_uploads", lambda cancel: UploadReport(frames=40, cancelled=True)
-    )
+    there = tmp_path / "there"
+    _paused_job(monkeypatch, "import_files", "upload", there)
     at = app("record")
     at.segmented_control(key="record_source").set_value("📁 Upload files")
     at.run()
@@ -411,7 +421,7 @@ def test_record_upload_shows_frames_done_and_time_left_and_cancel_adds_nothing(
     at.run()
     button(at, "Add to").click()
     at.run()
-    assert there.wait(60)
+    assert there_pid(there) != os.getpid()  # parsed in a worker process, not a thread of the server
     at.run()
     [bar] = [p for p in at.get("progress") if p.proto.text.startswith("Looking for hands")]
     assert bar.proto.text.startswith("Looking for hands: frame 40 of 325, about ") and bar.proto.text.endswith(
@@ -426,12 +436,14 @@ def test_record_upload_shows_frames_done_and_time_left_and_cancel_adds_nothing(
 
 
 def test_a_csv_import_shows_rows_done_and_cancel_imports_nothing(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """#45 item 9: "Importing…" was a spinner (a 200 MB file is tens of seconds); now rows done of all, Cancel."""
-    import ui.samples.csv_panel as csv_panel
+    """#45 item 9: "Importing…" was a spinner (a 200 MB file is tens of seconds); now rows done of all, Cancel.
+    #53: the file is parsed in a worker process."""
+    from jobfns import there_pid
 
-    there = _paused_file_job(monkeypatch, csv_panel, "import_csv_uploads", lambda cancel: None)
+    there = tmp_path / "there"
+    _paused_job(monkeypatch, "import_csv", "csv", there)
     at = app("record")
     at.segmented_control(key="record_source").set_value("📄 Import CSV")
     at.run()
@@ -439,7 +451,7 @@ def test_a_csv_import_shows_rows_done_and_cancel_imports_nothing(
     at.run()
     button(at, "Import").click()
     at.run()
-    assert there.wait(60)
+    assert there_pid(there) != os.getpid()
     at.run()
     [bar] = [p for p in at.get("progress") if p.proto.text.startswith("Importing")]
     assert bar.proto.text.startswith("Importing: row 40 of 325, about ")

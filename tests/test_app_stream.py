@@ -15,11 +15,12 @@ from handmaker import make_hand
 
 from core.data.extract import LOW_CONFIDENCE, NO_HAND, TOO_MANY_HANDS, ExtractConfig
 from core.data.store import Store
+from core.data.uploads import UploadedFile
 from core.gestures.training import TrainConfig
 from core.keypoints.landmarks import TrackerConfig
 from core.types import Keypoints
 from ui.jobs.training import NotReadyError, check_trainable
-from ui.samples.uploads import UploadedFile, transcode_h264
+from ui.samples.uploads import transcode_h264
 from ui.server.settings import SettingsError, load_settings
 from ui.webcam.frame_callbacks import frame_callback, queued_frames_callback
 from ui.webcam.recorder import Recorder, RecordPlan
@@ -390,7 +391,7 @@ def test_media_responses_send_their_start_message_first() -> None:
 def test_csv_upload_round_trips_a_handteach_export(store: Store, tmp_path: Path) -> None:
     from core.data.csv_io import export_handteach
     from core.data.store import Sample
-    from ui.samples.uploads import import_csv_uploads
+    from core.data.uploads import import_csv_uploads
 
     store.add_samples(
         "default", [Sample(make_hand(offset=(float(i), 0.0)), "fist", "webcam", "", None) for i in range(3)]

@@ -9,7 +9,7 @@ import pytest
 from conftest import hagrid_photos, shared_path
 
 from core.data.store import Store
-from ui.samples.uploads import UploadedFile, UploadReport, import_uploads
+from core.data.uploads import UploadedFile, UploadReport, import_uploads
 
 
 @pytest.fixture
@@ -56,13 +56,13 @@ def test_only_bad_files_store_nothing_and_say_why(store: Store) -> None:
      (".hidden.jpg", "hidden.jpg"), ("a\x00b\n.jpg", "ab.jpg"), ("photo.jpg", "photo.jpg")],
 )  # fmt: skip
 def test_every_uploaded_name_becomes_a_plain_file_name(sent: str, kept: str) -> None:
-    from ui.samples.uploads import safe_name
+    from core.data.uploads import safe_name
 
     assert safe_name(sent) == kept
 
 
 def test_a_very_long_name_is_cut_to_what_a_filesystem_takes() -> None:
-    from ui.samples.uploads import unique_name
+    from core.data.uploads import unique_name
 
     taken: set[str] = set()
     names = [unique_name("é" * 400 + ".jpg", taken) for _ in range(3)]

@@ -315,6 +315,7 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
         page.goto(f"{server.url}/record?{query}")  # a new session: only the URL knows the project
         wait_app_ready(page)
         _on_project(page, "Record opened with the project's URL")
+        console.reloading()
         page.reload()
         wait_app_ready(page)
         _on_project(page, "after a reload")

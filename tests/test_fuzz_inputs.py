@@ -229,7 +229,8 @@ def child(work: Path) -> None:
     from core.data.bundle import import_project
     from core.data.extract import extract_to_store
     from core.data.store import Store
-    from ui.samples.uploads import UploadedFile, annotate_upload, import_uploads
+    from core.data.uploads import UploadedFile, import_uploads
+    from ui.samples.uploads import annotate_upload
 
     rng = random.Random(SEED)
     shared = Path(sys.argv[3])

@@ -38,7 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _run_finetune(args: argparse.Namespace) -> int:
     from core.data.project_cpm import TITLES, count_crops, has_finetuned, project_network
-    from core.data.project_finetune import finetune_project, reset_project_cpm  # torch: only when it runs
+    from core.data.project_finetune import reset_project_cpm  # torch: only when it runs
+    from core.jobs import model_tasks
+    from core.jobs.job import JobContext
 
     store = Store(getattr(args, "data", None))
     if args.project not in store.list_projects():
@@ -57,10 +59,11 @@ def _run_finetune(args: argparse.Namespace) -> int:
     crops = usable if args.max_crops is None else min(usable, args.max_crops)
     print(f"fine-tuning {start} of project {args.project!r} on up to {crops} crops, {args.epochs} epochs", flush=True)
 
-    def progress(epoch: int, epochs: int, loss: float) -> None:
+    def progress(epoch: int, epochs: int, loss: float | None = None) -> None:
         print(f"epoch {epoch}/{epochs}  loss {loss:.4f}", flush=True)
 
-    report = finetune_project(store, args.project, args.epochs, progress, max_crops=args.max_crops)
+    # the page's job function, here in this process (core.jobs.model_tasks)
+    report = model_tasks.finetune(JobContext(progress), store.data_dir, args.project, args.epochs, args.max_crops)
     verdict = "kept" if report.saved else f"not kept (PCK@0.2 dropped), the previous {title} stays"
     if report.relabelled_crops or report.no_hand_crops:
         print(f"MediaPipe labelled {report.relabelled_crops} crops the {title} had recorded; "

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.data.clips import StoredClip, add_clips, clip_counts, project_clips
+from core.data.clips import StoredClip, add_clips, clip_counts
 from core.data.point_history import history_clips, read_point_history
 from core.data.project_motion import (
     CLIP_ERRORS,
@@ -25,7 +24,6 @@ from core.data.project_motion import (
     read_video_clip,
     require_motion,
     spot_video,
-    train_motion_project,
 )
 from core.data.store import Store
 from core.io.video import MediaError, expand_inputs, media_kind
@@ -71,7 +69,8 @@ def extract(args: argparse.Namespace, store: Store, project: str) -> int:
 
 def train(args: argparse.Namespace, store: Store, project: str) -> int:
     """The project's motion model from its clips; the last line is JSON (``val_accuracy``, ``per_class``, ...)."""
-    from core.motion.evaluate import evaluate_clips  # scikit-learn, torch: only when training
+    from core.jobs import model_tasks  # scikit-learn, torch: only when training
+    from core.jobs.job import JobContext
     from core.motion.train import MotionTrainConfig
 
     base = MotionTrainConfig()
@@ -86,17 +85,16 @@ def train(args: argparse.Namespace, store: Store, project: str) -> int:
             print(f"epoch {stats.epoch:4d}  loss {stats.train_loss:.4f}  val_loss {stats.val_loss:.4f}  "
                   f"val_acc {stats.val_accuracy:.4f}", flush=True)  # fmt: skip
 
-    started = time.perf_counter()
-    result = train_motion_project(store, project, config, on_epoch=show)
-    seconds = time.perf_counter() - started
-    best = result.history[result.best_epoch - 1] if result.history else None
-    clips = project_clips(store, project)
-    report = evaluate_clips(result.model, clips, result.model.classes)  # on the clips it learnt from
+    # the page's job function, here in this process (core.jobs.model_tasks): the model saved, then run on the clips
+    context = JobContext(progress=lambda done, total, history=None: show(history[-1]) if history else None)
+    trained = model_tasks.train_motion(context, store.data_dir, project, config)
+    best = trained.history[trained.best_epoch - 1] if trained.history else None
+    report = trained.report  # on the clips it learnt from
     for name, accuracy in report.per_class.items():
         print(f"  {name:>20s}: {accuracy:.4f}")
-    _json({"val_accuracy": best.val_accuracy if best else None, "classes": result.model.classes,
-           "n_clips": len(clips), "epochs": len(result.history), "best_epoch": result.best_epoch,
-           "seconds": round(seconds, 3), "stored_accuracy": round(report.accuracy, 4),
+    _json({"val_accuracy": best.val_accuracy if best else None, "classes": trained.classes,
+           "n_clips": trained.clips, "epochs": len(trained.history), "best_epoch": trained.best_epoch,
+           "seconds": round(trained.seconds, 3), "stored_accuracy": round(report.accuracy, 4),
            "per_class": report.as_json()["per_class"], "confusion": report.confusion.tolist()})  # fmt: skip
     return 0
 

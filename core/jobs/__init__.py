@@ -1,6 +1,7 @@
 """Long work (training, measuring, learning curves, fine-tuning, imports, video extraction) out of the web process.
 
-``job`` the values crossing the boundary, ``runner`` the one interface, ``local`` its process-pool default,
-``fair`` who runs next, ``worker`` the worker process, ``tasks`` the job functions the pages and the command
-line share.
+``job`` the values crossing the boundary, ``runner`` the one interface, ``local`` its process-pool default (its
+scheduler thread in ``rounds``, its processes in ``procs``), ``fair`` who runs next, ``worker`` the worker
+process; the job functions the pages and the command line share: ``tasks`` (training, measuring, the learning
+curve), ``model_tasks`` (fine-tuning, a motion model), ``sample_tasks`` (Record's imports).
 """

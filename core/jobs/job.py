@@ -24,6 +24,15 @@ NOUNS = {TRAIN: "training", MEASURE: "measuring", CURVE: "learning curve", FINET
 SERVER_FULL = "The server is full, try again in a minute."
 WORKER_DIED = ("The worker running this job stopped (the server ran out of memory, or it was ended); nothing of it "
                "was saved and your previous model stays. Press again to retry.")  # fmt: skip
+WORKER_DIED_IMPORT = ("The worker running this import stopped (the server ran out of memory, or it was ended); part "
+                      "of it may have been stored, so check the counts before importing again.")  # fmt: skip
+WORKER_DIED_VIDEO = ("The worker reading this video stopped (the server ran out of memory, or it was ended); no clip "
+                     "was added. Press again to retry.")  # fmt: skip
+
+
+def worker_died(kind: str) -> str:
+    """The one line a page shows when the worker running a job of ``kind`` died: what was kept, in the job's words."""
+    return {IMPORT: WORKER_DIED_IMPORT, EXTRACT: WORKER_DIED_VIDEO}.get(kind, WORKER_DIED)
 
 
 class ServerFullError(RuntimeError):
@@ -81,6 +90,7 @@ class JobStatus:
     error_type: str  # the exception's class name ("" when none): a page shows its own errors' words alone
     seconds: float  # since it started running (0 while queued)
     cancelled: bool = False  # a cancel was asked: its owner's slot is free already, the worker stops soon
+    error_bases: tuple[str, ...] = ()  # the base classes' names of ``error_type`` (a MediaError is a ValueError)
 
     @property
     def ended(self) -> bool:

@@ -2,7 +2,7 @@
 
 Messages in (from ``core.jobs.local``): ``("run", job_id, fn, kwargs)``, ``("cancel", job_id)``, ``("stop",)``.
 Messages out: ``("progress", job_id, done, total, detail)``, ``("done", job_id, result)``,
-``("failed", job_id, message, type name)``, ``("cancelled", job_id, result)``. A reader thread receives while the main
+``("failed", job_id, message, type name[, its base classes' names])``, ``("cancelled", job_id, result)``. A reader thread receives while the main
 thread works, so a cancel reaches a job between its steps; sends are serialised by a lock.
 
 The process is a fresh interpreter (``python -m core.jobs.worker FD``), not a ``multiprocessing`` spawn: spawn
@@ -68,7 +68,8 @@ def _run_one(outbox: _Outbox, job_id: str, fn: Any, kwargs: dict[str, Any], canc
     try:
         result = fn(JobContext(progress, cancel), **kwargs)
     except Exception as exc:  # the page shows it in one line; the worker lives on
-        outbox.send(("failed", job_id, str(exc) or type(exc).__name__, type(exc).__name__))
+        bases = tuple(c.__name__ for c in type(exc).__mro__[1:] if c not in (Exception, BaseException, object))
+        outbox.send(("failed", job_id, str(exc) or type(exc).__name__, type(exc).__name__, bases))
         return
     outbox.send(("cancelled" if cancel.is_set() else "done", job_id, result))  # a stopped training keeps its best
 

@@ -1,1 +1,2 @@
-"""Background work for the pages: training in a worker thread the page polls and may cancel."""
+"""Long work for the pages: jobs sent to the server's runner (``pool``), followed (``remote``), and their pages' runs
+(training, measuring, learning curve)."""

@@ -1,7 +1,8 @@
 """The server's one job runner, shared by every session, and who is asking.
 
-Training, measuring and the learning curve run in worker processes (``core.jobs.local``): a page sends a job and
-follows its place in the queue, progress and result, so the web process only serves pages. The runner is a
+Training, measuring, the learning curve, fine-tuning, motion training and Record's imports run in worker processes
+(``core.jobs.local``): a page sends a job and follows its place in the queue, progress and result, so the web
+process only serves pages. The runner is a
 ``st.cache_resource``: one per server process, whatever the number of tabs. A job's ``owner`` is whose turn it is
 (one running job each); a job's ``session`` is the tab following it, whose jobs are cancelled when it goes.
 """

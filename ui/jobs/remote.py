@@ -1,4 +1,5 @@
-"""Following a job of the server's runner from a page: the shape ``BackgroundRun`` had, over ``ui.jobs.pool``.
+"""Following a job of the server's runner from a page: a thread's shape (start, snapshot, cancel, wait) over
+``ui.jobs.pool``.
 
 A run submits its job on ``start`` and reads its status on each ``snapshot``; ``cancel`` frees the student's turn
 at once; ``wait`` polls until it ended (tests, the command line's way of waiting).
@@ -45,7 +46,7 @@ class RemoteRun:
     def _error_of(self, status: JobStatus | None) -> str | None:
         if status is None or status.state is not JobState.FAILED:
             return None
-        said = status.error_type in self.said_errors
+        said = status.error_type in self.said_errors or bool(set(status.error_bases) & set(self.said_errors))
         return status.error if said else f"{status.error_type}: {status.error}"
 
     def _running(self) -> bool:
@@ -58,3 +59,48 @@ class RemoteRun:
                 return False
             time.sleep(POLL_S)
         return True
+
+
+class FollowedJob(RemoteRun):
+    """One job of the server's runner as a page follows it: ``start`` sends ``fn(**kwargs)`` as a job of ``kind``
+    on ``key`` (the project: pressing again while it runs is the same job), ``status`` reads it, ``cancel``.
+
+    The kwargs (an upload's bytes) are dropped once sent: the session keeps only what follows the job."""
+
+    def __init__(self, kind: str, fn: object, kwargs: dict, key: str,
+                 said_errors: tuple[str, ...] = ("ValueError", "WorkerDied")) -> None:  # fmt: skip
+        self._prepare()
+        self.kind, self.key, self.said_errors = kind, key, said_errors
+        self._fn, self._kwargs = fn, kwargs
+
+    def start(self) -> FollowedJob:
+        self._started = time.monotonic()
+        self._job = self._submit(self.kind, self._fn, self._kwargs, self.key)
+        self._kwargs = {}
+        return self
+
+    def cancel(self) -> None:
+        if self._job is not None:
+            pool.runner().cancel(self._job)
+
+    def status(self) -> JobStatus | None:
+        return self._status(self._job)
+
+    def _running(self) -> bool:
+        status = self.status()
+        return status is not None and not status.ended
+
+    def error(self, status: JobStatus | None) -> str | None:
+        """The page's one line: the server was full, the job's own error, or that the server forgot it."""
+        if status is None:
+            return self._refused or "the job was lost: the server restarted"
+        return self._error_of(status)
+
+    @staticmethod
+    def cancelled(status: JobStatus | None) -> bool:
+        return status is not None and (status.cancelled or status.state is JobState.CANCELLED)
+
+    @staticmethod
+    def waiting(status: JobStatus | None) -> str:
+        """ "Waiting: 2 jobs ahead of your import, about 10 s." while queued, else ""."""
+        return pool.waiting_text(status) if status is not None and status.state is JobState.QUEUED else ""

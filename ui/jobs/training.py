@@ -2,12 +2,11 @@
 
 The page polls ``snapshot()`` from a fragment (its place in the queue, every ``EpochStats`` so far, the result,
 dataset and error) and may ``cancel()``. A cancelled run still holds the best weights so far, which ``keep()``
-saves on request. ``BackgroundRun`` is the thread the other jobs (fine-tuning, files, motion) still run on.
+saves on request.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 from typing import Self
@@ -121,62 +120,6 @@ class RunSnapshot:
         if self.result is None or self.dataset is None:
             return None
         return train_report(self.result, self.dataset, self.measuring.crossval if self.measuring else None)
-
-
-class BackgroundRun:
-    """A job whose work is ``self._work()`` on a daemon thread: ``start``, ``cancel`` (sets ``self._cancel``), ``wait``.
-
-    An exception ends the work with its message in ``_error``, for the page to show: the message alone for the
-    ``said_errors`` (ours, which name the problem already), with its type's name for anything else.
-    """
-
-    said_errors: tuple[type[Exception], ...] = ()
-
-    def _prepare_thread(self, name: str) -> None:
-        self._lock = threading.Lock()  # guards what the page reads
-        self._cancel = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._started = 0.0
-        self._ended: float | None = None
-        self._error: str | None = None
-
-    def _work(self) -> None:
-        raise NotImplementedError
-
-    def _error_text(self, exc: Exception) -> str:
-        return str(exc) if isinstance(exc, self.said_errors) else f"{type(exc).__name__}: {exc}"
-
-    def _on_steps(self, done: int, total: int) -> None:
-        """A progress callback for the work: ``(done, total)`` steps into ``self._steps``, for the page."""
-        with self._lock:
-            self._steps = (done, total)
-
-    def _run(self) -> None:
-        try:
-            self._work()
-        except Exception as exc:  # shown on the page
-            with self._lock:
-                self._error = self._error_text(exc)
-        finally:
-            with self._lock:
-                self._ended = time.monotonic()
-
-    def _timing(self) -> tuple[float, bool]:
-        """(seconds since start, whether the work still runs). Lock held."""
-        end = self._ended if self._ended is not None else time.monotonic()
-        return end - self._started, self._ended is None and self._thread.is_alive()
-
-    def start(self) -> Self:
-        self._started = time.monotonic()
-        self._thread.start()
-        return self
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
 
 
 @dataclass

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.data.uploads import UploadedFile
 from core.gestures.catalog import GestureClass
 from core.gestures.classifier import GestureClassifier
 from core.io.video import VIDEO_EXTENSIONS
@@ -18,7 +19,7 @@ from ui.common import state
 from ui.common.text import plain
 from ui.live import cpm_panel
 from ui.samples import file_jobs, take_panel
-from ui.samples.uploads import AnnotatedUpload, UploadedFile, annotate_upload
+from ui.samples.uploads import AnnotatedUpload, annotate_upload
 
 JOB = "live_annotate_run"
 

@@ -1,4 +1,4 @@
-"""Motion projects on the pages: video uploads as clips, the clips per gesture, training in the background.
+"""Motion projects on the pages: video uploads as clips, the clips per gesture, training in the server's job runner.
 
 Record and Train hand over to these when the current project is a motion project; the work itself is
 ``core.data.project_motion``'s (the same functions as ``python -m core extract / train``).
@@ -10,6 +10,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Self
 
 import cv2
 import numpy as np
@@ -18,16 +19,19 @@ import streamlit as st
 
 from core.data.clips import clip_counts, delete_clips, list_clips
 from core.data.counts import project_counts
-from core.data.project_motion import train_motion_project
 from core.data.store import Store
 from core.gestures.early_stop import EpochStats
 from core.io.writers import write_video
+from core.jobs import model_tasks
+from core.jobs.job import TRAIN, JobState
+from core.jobs.model_tasks import MotionTrained
 from core.motion.clip import Clip
-from core.motion.evaluate import ClipReport, evaluate_clips
-from core.motion.train import MotionTrainConfig, MotionTrainResult
+from core.motion.evaluate import ClipReport
+from core.motion.train import MotionTrainConfig
 from core.viz.draw import skeleton_on
 from ui.common import widgets
-from ui.jobs.training import BackgroundRun
+from ui.jobs import pool
+from ui.jobs.remote import FollowedJob
 from ui.samples import clip_uploads
 from ui.webcam.clip_recorder import ClipRecorder, TakePlan
 
@@ -61,39 +65,45 @@ class MotionRunSnapshot:
     running: bool
     error: str | None
     seconds: float
-    result: MotionTrainResult | None
+    result: MotionTrained | None  # the model itself stays in the project (``load_motion_model``)
     report: ClipReport | None  # the saved model on the project's clips (those it learnt from)
+    waiting: str = ""  # while other students' jobs go first: the place in the queue, in words
+    cancelled: bool = False
 
 
-@dataclass
-class MotionTrainingRun(BackgroundRun):
-    """One training of a motion project's model, in the background (cancel keeps the best epoch's weights)."""
+@dataclass(eq=False)
+class MotionTrainingRun:
+    """One training of a motion project's model in the server's job runner (``core.jobs.model_tasks.train_motion``,
+    the command line's too); cancel keeps the best epoch's weights."""
 
     store: Store
     project: str
     config: MotionTrainConfig = field(default_factory=MotionTrainConfig)
-    _history: list[EpochStats] = field(default_factory=list)
-    _result: MotionTrainResult | None = None
-    _report: ClipReport | None = None
+    _job: FollowedJob = field(init=False)
 
     def __post_init__(self) -> None:
-        self._prepare_thread(f"handteach-motion-{self.project}")
+        kwargs = {"data_dir": str(self.store.data_dir), "project": self.project, "config": self.config,
+                  "viewer": self.store.viewer}  # fmt: skip
+        self._job = FollowedJob(TRAIN, model_tasks.train_motion, kwargs, self.project)
 
-    def _on_epoch(self, stats: EpochStats) -> None:
-        with self._lock:
-            self._history.append(stats)
+    def start(self) -> Self:
+        self._job.start()
+        return self
 
-    def _work(self) -> None:
-        result = train_motion_project(self.store, self.project, self.config, self._on_epoch, self._cancel)
-        clips = [c.clip for c in list_clips(self.store, self.project)]
-        report = evaluate_clips(result.model, clips, result.model.classes)
-        with self._lock:
-            self._result, self._report = result, report
+    def cancel(self) -> None:
+        self._job.cancel()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._job.wait(timeout)
 
     def snapshot(self) -> MotionRunSnapshot:
-        with self._lock:
-            seconds, running = self._timing()
-            return MotionRunSnapshot(list(self._history), running, self._error, seconds, self._result, self._report)
+        status = self._job.status()
+        if status is None:
+            return MotionRunSnapshot([], False, self._job.error(None), 0.0, None, None)
+        trained = status.result if status.state in (JobState.DONE, JobState.CANCELLED) else None
+        return MotionRunSnapshot(list(status.detail or []), not status.ended, self._job.error(status), status.seconds,
+                                 trained, trained.report if trained is not None else None, self._job.waiting(status),
+                                 self._job.cancelled(status))  # fmt: skip
 
 
 def show_run(run: MotionTrainingRun) -> None:
@@ -111,9 +121,8 @@ def show_run(run: MotionTrainingRun) -> None:
     if snap.running:
         epoch, epochs = (snap.history[-1].epoch, snap.history[-1].epochs) if snap.history else (0, run.config.epochs)
         # epochs: every member's together when the model averages several (fingertip projects)
-        st.progress(
-            min(epoch / max(epochs, 1), 1.0), text=f"Training: pass {epoch} over the clips · {snap.seconds:.0f} s"
-        )
+        text = snap.waiting or f"Training: pass {epoch} over the clips · {snap.seconds:.0f} s"
+        st.progress(min(epoch / max(epochs, 1), 1.0), text=text)
         if st.button("⏹ Stop", key="motion_train_stop"):
             run.cancel()
         return
@@ -121,9 +130,11 @@ def show_run(run: MotionTrainingRun) -> None:
         st.error(widgets.plain(f"Training failed: {snap.error}"))
         return
     if snap.result is None or snap.report is None:
+        if snap.cancelled:  # stopped while it waited its turn
+            st.info("Stopped before it began: the previous model stays.")
         return
     report = snap.report
-    st.success(f"Trained in {snap.seconds:.0f} s: {report.accuracy:.0%} of the project's own clips recognised.")
+    st.success(f"Trained in {snap.result.seconds:.0f} s: {report.accuracy:.0%} of the project's own clips recognised.")
     st.dataframe(pd.DataFrame({"gesture": list(report.per_class), "recognised": list(report.per_class.values())}),
                  hide_index=True, column_config={"recognised": st.column_config.ProgressColumn(format="%.2f")})  # fmt: skip
     st.markdown("**Confusion** (rows: the clip's gesture, columns: what the model said)")
@@ -171,7 +182,8 @@ def train_page(store: Store, project: str) -> None:
     st.caption(widgets.plain(f"{project_count.summary()}: {listed or 'none yet'}"))
     run = st.session_state.get("motion_train_run")
     run = run if isinstance(run, MotionTrainingRun) and run.project == project else None
-    running = run is not None and run.snapshot().running
+    snap = run.snapshot() if run is not None else None
+    running = snap is not None and snap.running
     short = {n: c for n, c in counts.items() if c < 3}
     if short:
         st.info(widgets.plain(f"Each gesture needs at least 3 clips (about 10 is better); short: {short}"))
@@ -185,9 +197,16 @@ def train_page(store: Store, project: str) -> None:
         config = replace(base, features=replace(base.features, use_shape=False)) if path_only else base
         run = MotionTrainingRun(store, project, config=config).start()
         st.session_state["motion_train_run"] = run
-        running = True
-    if run is not None:
-        st.fragment(run_every=0.5 if running else None)(show_run)(run)
+        snap, running = run.snapshot(), True
+    if run is not None and snap is not None:
+        waiting = bool(snap.waiting)
+        st.fragment(run_every=pool.poll_every(waiting) if running else None)(_follow)(run, waiting)
+
+
+def _follow(run: MotionTrainingRun, made_waiting: bool) -> None:
+    """``show_run`` in the page's fragment: the page runs again once the job's turn comes (the running pace)."""
+    pool.started(made_waiting, bool(run.snapshot().waiting))
+    show_run(run)
 
 
 def record_takes(store: Store, project: str, class_name: str) -> None:

@@ -1,4 +1,5 @@
-"""The Record page's CSV import: a handteach CSV, or a kinivi keypoint.csv with its label file."""
+"""The Record page's CSV import: a handteach CSV, or a kinivi keypoint.csv with its label file, parsed and stored in
+a worker process (``core.jobs.sample_tasks.import_csv`` in the server's job runner)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import streamlit as st
 
 from core.data.store import Store
 from core.data.two_hands import two_hands_text
+from core.data.uploads import UploadedFile
+from core.jobs import sample_tasks
+from core.jobs.job import IMPORT
 from ui.common.text import plain
 from ui.samples import file_jobs
-from ui.samples.uploads import UploadedFile, import_csv_uploads
 
 JOB = "record_csv_run"  # ui.samples.file_jobs' job of a CSV import
 
@@ -26,9 +29,10 @@ def csv_import_panel(store: Store, project: str) -> None:
         "Keypoint CSV files", type=["csv"], accept_multiple_files=True, key=f"record_csv_{nonce}", help=HELP
     )
     st.caption(HELP)
-    if st.button("Import", type="primary", disabled=not files, key="record_csv_import"):
+    if st.button("Import", type="primary", disabled=not files or file_jobs.running(JOB), key="record_csv_import"):
         uploads = [UploadedFile(f.name, f.getvalue()) for f in files or []]
-        file_jobs.start(JOB, lambda progress, cancel: import_csv_uploads(store, project, uploads, progress, cancel))
+        kwargs = {"data_dir": str(store.data_dir), "project": project, "files": uploads, "viewer": store.viewer}
+        file_jobs.submit(JOB, IMPORT, sample_tasks.import_csv, kwargs, project)
     finished = file_jobs.follow(JOB, "Importing", st.empty(), unit="row")  # rows done, time left, Cancel
     if finished is None:
         return

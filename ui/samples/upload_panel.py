@@ -1,7 +1,8 @@
-"""Record's uploads: photos or videos of a gesture, their hands found off the page's script, then what was added.
+"""Record's uploads: photos or videos of a gesture, their hands found in a worker process, then what was added.
 
-Finding hands in a video takes about as long as the video; ``ui.samples.file_jobs`` shows frames done of all,
-the time left and a Cancel button meanwhile (a cancelled upload adds nothing).
+Finding hands in a video takes about as long as the video: the job (``core.jobs.sample_tasks.import_files``) runs in
+the server's job runner and ``ui.samples.file_jobs`` shows its place in the queue, then frames done of all, the
+time left and a Cancel button (a cancelled upload adds nothing).
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ import streamlit as st
 
 from core.data.extract import ExtractConfig
 from core.data.store import Store
+from core.data.uploads import UploadedFile, UploadReport
+from core.jobs import sample_tasks
+from core.jobs.job import IMPORT
 from ui.common.text import plain
 from ui.samples import file_jobs
 from ui.samples.take_panel import rejection_text
-from ui.samples.uploads import UploadedFile, UploadReport, import_uploads
 
 JOB = "record_upload_run"
 
@@ -23,13 +26,13 @@ def upload_panel(store: Store, project: str, target: str, title: str, body: bool
     nonce = st.session_state.setdefault("record_upload_nonce", 0)
     files = st.file_uploader(f"Photos or videos of {plain(title)}", accept_multiple_files=True,
                              key=f"record_upload_{nonce}")  # fmt: skip
-    job = st.session_state.get(JOB)
-    running = isinstance(job, file_jobs.FileRun) and job.snapshot().running
+    running = file_jobs.running(JOB)
     add = st.button(f"Add to {plain(title)}", type="primary", disabled=not files or running, key="record_upload_add")
     if add:
         uploads = [UploadedFile(f.name, f.getvalue()) for f in files or []]
-        file_jobs.start(JOB, lambda progress, cancel: (title, import_uploads(store, project, target, uploads, extract,
-                                                                             progress, cancel)))  # fmt: skip
+        kwargs = {"data_dir": str(store.data_dir), "project": project, "class_name": target, "files": uploads,
+                  "config": extract, "viewer": store.viewer}  # fmt: skip
+        file_jobs.submit(JOB, IMPORT, sample_tasks.import_files, kwargs, project, tag=title)
     finished = file_jobs.follow(JOB, f"Looking for {'people' if body else 'hands'}", st.empty())
     if finished is not None:
         _outcome(finished, body, nonce)
@@ -42,7 +45,10 @@ def _outcome(finished: file_jobs.FileSnapshot, body: bool, nonce: int) -> None:
     if finished.error is not None:
         st.error(plain(f"Nothing was added. {finished.error}"))
         return
-    title, report = finished.result
+    title, report = finished.tag, finished.result
+    if report is None:  # stopped while it waited its turn
+        st.info("Stopped: nothing was added.")
+        return
     assert isinstance(report, UploadReport)
     if report.cancelled:
         st.info(f"Stopped after {report.frames_text()}: nothing was added.")

@@ -1,22 +1,26 @@
 """Train page: "teach the keypoint model my hand", a fine-tuning run of the project's network (the CPM, or the
-ResNet-deconv of a resnet-deconv project) in a worker thread.
+ResNet-deconv of a resnet-deconv project) in a worker process of the server's job runner.
 
-The run (``FinetuneRun``) wraps ``core.data.project_finetune.finetune_project``; its progress,
-report and error sit behind a lock. The panel polls ``snapshot()`` from a fragment, so the page
-stays responsive, and may ``cancel()`` it: a stopped run saves nothing.
+The run (``FinetuneRun``) sends the job ``core.jobs.model_tasks.finetune`` (the command line's too) and follows
+it: its place in the queue, the epochs and loss, the report or error. The panel polls ``snapshot()`` from a
+fragment and may ``cancel()`` it: a stopped run saves nothing, and so does a worker that died.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Self
 
 import streamlit as st
 
 from core.data.project_cpm import MIN_CROPS, TITLES, count_crops, has_finetuned, project_network
-from core.data.project_finetune import ProjectFinetuneReport, finetune_project, reset_project_cpm
+from core.data.project_finetune import ProjectFinetuneReport, reset_project_cpm
 from core.data.store import Store
+from core.jobs import model_tasks
+from core.jobs.job import FINETUNE, JobState
 from ui.common.text import plain
-from ui.jobs.training import BackgroundRun
+from ui.jobs import pool
+from ui.jobs.remote import FollowedJob
 
 RUN_KEY = "finetune_run"
 SEEN_KEY = "finetune_seen"
@@ -34,49 +38,43 @@ class FinetuneSnapshot:
     report: ProjectFinetuneReport | None
     error: str | None
     seconds: float
+    waiting: str = ""  # while other students' jobs go first: the place in the queue, in words
 
 
 @dataclass(eq=False)
-class FinetuneRun(BackgroundRun):
-    """One fine-tuning of one project's CPM, started by ``start``."""
-
-    said_errors = (ValueError,)  # ours name the problem already
+class FinetuneRun:
+    """One fine-tuning of one project's network in the server's job runner, started by ``start``."""
 
     store: Store
     project: str
     epochs: int = 10
     max_crops: int | None = MAX_CROPS
-    _epoch: int = 0
-    _loss: float | None = None
-    _report: ProjectFinetuneReport | None = None
+    _job: FollowedJob = field(init=False)
 
     def __post_init__(self) -> None:
-        self._prepare_thread(f"handteach-finetune-{self.project}")
+        kwargs = {"data_dir": str(self.store.data_dir), "project": self.project, "epochs": self.epochs,
+                  "max_crops": self.max_crops, "viewer": self.store.viewer}  # fmt: skip
+        self._job = FollowedJob(FINETUNE, model_tasks.finetune, kwargs, self.project)  # ours name the problem
 
-    def _on_progress(self, epoch: int, epochs: int, loss: float) -> None:
-        with self._lock:
-            self._epoch, self._loss = epoch, loss
+    def start(self) -> Self:
+        self._job.start()
+        return self
 
-    def _work(self) -> None:
-        report = finetune_project(
-            self.store, self.project, self.epochs, self._on_progress, self._cancel, self.max_crops
-        )
-        with self._lock:
-            self._report = report
+    def cancel(self) -> None:
+        self._job.cancel()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._job.wait(timeout)
 
     def snapshot(self) -> FinetuneSnapshot:
-        with self._lock:
-            seconds, running = self._timing()
-            return FinetuneSnapshot(
-                epoch=self._epoch,
-                epochs=self.epochs,
-                loss=self._loss,
-                running=running,
-                cancelled=self._cancel.is_set(),
-                report=self._report,
-                error=self._error,
-                seconds=seconds,
-            )
+        status = self._job.status()
+        if status is None:
+            return FinetuneSnapshot(0, self.epochs, None, False, False, None, self._job.error(None), 0.0)
+        report = status.result if status.state in (JobState.DONE, JobState.CANCELLED) else None
+        loss = float(status.detail) if status.detail is not None else None
+        return FinetuneSnapshot(status.done, status.total or self.epochs, loss, not status.ended,
+                                self._job.cancelled(status), report, self._job.error(status), status.seconds,
+                                self._job.waiting(status))  # fmt: skip
 
 
 def report_text(report: ProjectFinetuneReport) -> str:
@@ -102,22 +100,26 @@ def _outcome(report: ProjectFinetuneReport, title: str) -> None:
         st.info(f"The new weights were not kept (PCK dropped on the held-out crops): the previous {title} stays.")
 
 
-def _progress(run: FinetuneRun, title: str = "CPM") -> None:
-    """Progress bar and Stop while running, the outcome after; reruns the page once when the run ends."""
+def _progress(run: FinetuneRun, title: str = "CPM", made_waiting: bool = False) -> None:
+    """Place in the queue, then progress bar, and Stop while running; the outcome after; reruns the page once when
+    the run ends (and once when its turn comes, to follow it at the running pace)."""
     snap = run.snapshot()
+    pool.started(made_waiting, bool(snap.waiting))
     with st.container(key="finetune_progress"):
         if snap.running:
-            text = (
+            text = snap.waiting or (
                 f"Epoch {snap.epoch} of {snap.epochs} · loss {snap.loss:.3f}"
                 if snap.epoch and snap.loss is not None
                 else "Preparing your crops (MediaPipe labels those the keypoint model recorded) and measuring…"
             )
-            st.progress(snap.epoch / snap.epochs, text=text)
+            st.progress(min(1.0, snap.epoch / snap.epochs), text=text)
             st.button("⏹ Stop", on_click=run.cancel, disabled=snap.cancelled, key="finetune_stop")
         elif snap.error:
             st.error(plain(f"Fine-tuning failed: {snap.error}"))
         elif snap.report is not None:
             _outcome(snap.report, title)
+        elif snap.cancelled:  # stopped while it waited its turn
+            st.info(f"Stopped: nothing was saved, the {title} is unchanged.")
     if not snap.running and st.session_state.get(SEEN_KEY) is not run:
         st.session_state[SEEN_KEY] = run
         st.rerun(scope="app")
@@ -141,7 +143,8 @@ def finetune_panel(store: Store, project: str) -> None:
         )
         run = st.session_state.get(RUN_KEY)
         run = run if isinstance(run, FinetuneRun) and run.project == project else None
-        running = run is not None and run.snapshot().running
+        snap = run.snapshot() if run is not None else None
+        running = snap is not None and snap.running
         counts = count_crops(store, project)
         if counts.usable < MIN_CROPS:
             st.warning(counts.explain())
@@ -150,9 +153,10 @@ def finetune_panel(store: Store, project: str) -> None:
             if st.button(f"Fine-tune the {title} on my samples", disabled=running, key="finetune_start"):
                 st.session_state.pop(RESET_KEY, None)
                 run = st.session_state[RUN_KEY] = FinetuneRun(store, project, int(epochs)).start()
-                running = True
-        if run is not None:
-            st.fragment(run_every=0.5 if running else None)(_progress)(run, title)
+                snap, running = run.snapshot(), True
+        if run is not None and snap is not None:
+            waiting = bool(snap.waiting)
+            st.fragment(run_every=pool.poll_every(waiting) if running else None)(_progress)(run, title, waiting)
         if st.session_state.get(RESET_KEY) == project:
             st.info(f"This project is back to the default {title}.")
         if has_finetuned(store, project):
