@@ -46,13 +46,12 @@ $(FRONTEND_BUILD)/.built: $(FRONTEND_SOURCES) $(VENV)/.installed
 run: $(VENV)/.installed frontend
 	$(PY) -m ui.server.serve --server.port $(PORT) $(if $(ADDRESS),--server.address $(ADDRESS))
 
-# the quick tests in two processes (about a minute), then the slow ones (servers, browsers) one at a time: on two
-# cores two browsers at once starve each other's timings. CI runs this; the extended tests (paths a test here
-# already walks, again with more data, rounds or browsers) wait for `make test-all` (docs/conventions.md#tests)
+# the quick and slow tests in two processes; those that serve the app or drive a browser all in one of them, one at
+# a time (on two cores two browsers at once starve each other's timings: tests/conftest.py). CI runs this; the
+# extended tests (paths a test here already walks, with more data, rounds or browsers) wait for `make test-all`
 test: $(VENV)/.installed-test frontend
 	$(PY) -m ruff check .
-	$(PY) -m pytest -q -m "not slow" -n 2
-	$(PY) -m pytest -q -m "slow and not extended" --durations=30
+	$(PY) -m pytest -q -m "not extended" -n 2 --dist loadgroup --durations=30
 
 test-all: test
 	$(PY) -m pytest -q -m extended --durations=30

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,12 +17,26 @@ if TYPE_CHECKING:
     from core.data.store import Store
 
 
+# A module that serves the app, drives a browser or bounds a time: in ``make test``'s two processes its tests all run
+# in one of them, one at a time (two browsers at once starved each other's timings on two cores).
+ONE_AT_A_TIME = re.compile(r"sync_playwright|webkit_driver|AppServer\(|served_app|ui\.server\.serve")
+TIMED_MODULES = {"test_import_batches.py", "test_jobs_runner.py", "test_server_limits.py"}
+
+
+@functools.cache
+def _one_at_a_time(path: Path) -> bool:
+    return path.name in TIMED_MODULES or bool(ONE_AT_A_TIME.search(path.read_text(encoding="utf-8")))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test of a module that imports Streamlit's ``AppTest`` is slow: it runs pages (docs/engine-api.md: the
-    quick suite, ``-m "not slow"``, starts no MediaPipe, Streamlit or browser)."""
+    quick suite, ``-m "not slow"``, starts no MediaPipe, Streamlit or browser). Tests that serve the app or drive a
+    browser share one xdist group (``--dist loadgroup``)."""
     for item in items:
         if getattr(getattr(item, "module", None), "AppTest", None) is not None:
             item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("slow") and _one_at_a_time(Path(str(item.fspath))):
+            item.add_marker(pytest.mark.xdist_group("one_at_a_time"))
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -166,6 +166,7 @@ def test_summaries_pool_every_frame_and_name_the_worst_person() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.extended
 def test_a_webcam_person_at_k_10_gives_every_number_in_0_1() -> None:
     """One person (four trainings with the starter set, one per gesture left out: the bench's whole core; two
     people took 91 s of CI's 15 minutes)."""

@@ -98,8 +98,14 @@ def _falls_back_and_labels(page) -> None:  # noqa: ANN001 - playwright Page
     assert page.get_by_text("this browser", exact=True).count() == 1  # the choice stays, to try the browser again
 
 
+# CI walks one failure to the server path; the others, slower to label there (issue 55), wait for `make test-all`
 @pytest.mark.parametrize(
-    "script", [NO_WEBGL, WEBGL_FAILS_ON_USE, NO_WASM], ids=["no WebGL", "WebGL fails on first use", "no WebAssembly"]
+    "script",
+    [
+        pytest.param(NO_WEBGL, id="no WebGL"),
+        pytest.param(WEBGL_FAILS_ON_USE, id="WebGL fails on first use", marks=pytest.mark.extended),
+        pytest.param(NO_WASM, id="no WebAssembly", marks=pytest.mark.extended),
+    ],
 )
 def test_a_browser_that_cannot_run_the_hand_model_moves_to_the_server(served, script: str) -> None:  # noqa: ANN001
     page = _live(served, script)
@@ -109,6 +115,7 @@ def test_a_browser_that_cannot_run_the_hand_model_moves_to_the_server(served, sc
         page.context.close()
 
 
+@pytest.mark.extended
 def test_a_missing_hand_model_file_moves_to_the_server(served) -> None:  # noqa: ANN001
     page = _live(served, missing_model=True)
     try:
@@ -117,6 +124,7 @@ def test_a_missing_hand_model_file_moves_to_the_server(served) -> None:  # noqa:
         page.context.close()
 
 
+@pytest.mark.extended
 def test_a_graph_that_throws_mid_stream_moves_to_the_server(served) -> None:  # noqa: ANN001
     page = _live(served)
     try:

@@ -21,7 +21,7 @@ from conftest import fake_camera_or_skip
 from bench.browser import WEBRTC_IFRAME, AppServer, browser_page, start_webcam, wait_app_ready
 from bench.fake_camera import DEFAULT_VIDEO
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.extended]
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "test-output"
 WIDTH, HEIGHT = 1280, 720

@@ -89,6 +89,7 @@ def _y4m_frames_at(path, indices: list[int]):  # noqa: ANN001, ANN202 - RGB fram
             yield cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420)
 
 
+@pytest.mark.extended  # the walkthrough records in the browser too
 def test_record_a_take_in_the_browser(app, reference) -> None:  # noqa: ANN001
     from core.data.store import Store
 
@@ -177,6 +178,7 @@ def _video_draws_what_the_card_says(page, frame) -> None:  # noqa: ANN001
     raise AssertionError(f"the video never drew the card's label: (drawn, card) {seen[-5:]}")
 
 
+@pytest.mark.extended  # test_browser_live_answers teaches it here in the browser too
 def test_teach_it_here_in_the_browser(app) -> None:  # noqa: ANN001 - runs last: it trains the project
     """Live's Teach it here on the browser path: the tab records the take, the server stores it and retrains,
     and the tab then runs the new model (its ONNX version changes)."""

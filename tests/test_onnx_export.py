@@ -360,6 +360,7 @@ LINE = re.compile(r"^frame (\d+) hand (\d+): (\S+) ([0-9.]+)")
 
 
 @pytest.mark.slow
+@pytest.mark.extended
 def test_the_python_example_prints_our_predictions_on_a_video(tmp_path: Path) -> None:
     import cv2
 
