@@ -8,6 +8,7 @@ at once; ``wait`` polls until it ended (tests, the command line's way of waiting
 from __future__ import annotations
 
 import time
+from typing import Self
 
 from core.jobs.job import SERVER_FULL, JobRequest, JobState, JobStatus, ServerFullError
 from ui.jobs import pool
@@ -104,3 +105,20 @@ class FollowedJob(RemoteRun):
     def waiting(status: JobStatus | None) -> str:
         """ "Waiting: 2 jobs ahead of your import, about 10 s." while queued, else ""."""
         return pool.waiting_text(status) if status is not None and status.state is JobState.QUEUED else ""
+
+
+class FollowsOneJob:
+    """``start``, ``cancel`` and ``wait`` of a page's run that is one ``FollowedJob``, made in its ``__post_init__``
+    as ``_job`` (fine-tuning, a motion training): the run adds only its own snapshot."""
+
+    _job: FollowedJob
+
+    def start(self) -> Self:
+        self._job.start()
+        return self
+
+    def cancel(self) -> None:
+        self._job.cancel()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._job.wait(timeout)

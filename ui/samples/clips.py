@@ -10,7 +10,6 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Self
 
 import cv2
 import numpy as np
@@ -31,7 +30,7 @@ from core.motion.train import MotionTrainConfig
 from core.viz.draw import skeleton_on
 from ui.common import widgets
 from ui.jobs import pool
-from ui.jobs.remote import FollowedJob
+from ui.jobs.remote import FollowedJob, FollowsOneJob
 from ui.samples import clip_uploads
 from ui.webcam.clip_recorder import ClipRecorder, TakePlan
 
@@ -72,7 +71,7 @@ class MotionRunSnapshot:
 
 
 @dataclass(eq=False)
-class MotionTrainingRun:
+class MotionTrainingRun(FollowsOneJob):
     """One training of a motion project's model in the server's job runner (``core.jobs.model_tasks.train_motion``,
     the command line's too); cancel keeps the best epoch's weights."""
 
@@ -85,16 +84,6 @@ class MotionTrainingRun:
         kwargs = {"data_dir": str(self.store.data_dir), "project": self.project, "config": self.config,
                   "viewer": self.store.viewer}  # fmt: skip
         self._job = FollowedJob(TRAIN, model_tasks.train_motion, kwargs, self.project)
-
-    def start(self) -> Self:
-        self._job.start()
-        return self
-
-    def cancel(self) -> None:
-        self._job.cancel()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self._job.wait(timeout)
 
     def snapshot(self) -> MotionRunSnapshot:
         status = self._job.status()

@@ -9,7 +9,6 @@ fragment and may ``cancel()`` it: a stopped run saves nothing, and so does a wor
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Self
 
 import streamlit as st
 
@@ -20,7 +19,7 @@ from core.jobs import model_tasks
 from core.jobs.job import FINETUNE, JobState
 from ui.common.text import plain
 from ui.jobs import pool
-from ui.jobs.remote import FollowedJob
+from ui.jobs.remote import FollowedJob, FollowsOneJob
 
 RUN_KEY = "finetune_run"
 SEEN_KEY = "finetune_seen"
@@ -42,7 +41,7 @@ class FinetuneSnapshot:
 
 
 @dataclass(eq=False)
-class FinetuneRun:
+class FinetuneRun(FollowsOneJob):
     """One fine-tuning of one project's network in the server's job runner, started by ``start``."""
 
     store: Store
@@ -55,16 +54,6 @@ class FinetuneRun:
         kwargs = {"data_dir": str(self.store.data_dir), "project": self.project, "epochs": self.epochs,
                   "max_crops": self.max_crops, "viewer": self.store.viewer}  # fmt: skip
         self._job = FollowedJob(FINETUNE, model_tasks.finetune, kwargs, self.project)  # ours name the problem
-
-    def start(self) -> Self:
-        self._job.start()
-        return self
-
-    def cancel(self) -> None:
-        self._job.cancel()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self._job.wait(timeout)
 
     def snapshot(self) -> FinetuneSnapshot:
         status = self._job.status()
