@@ -101,6 +101,8 @@ async function start() {
 function reportFailure(error) {
   const failure = error instanceof TabFailure ? error : null;
   const message = failure ? failure.message : `The browser path stopped: ${firstLine(error)}`;
+  // the server path opens the camera next: a tab that cannot find hands lets go of it (and of its light) at once
+  for (const track of video.srcObject ? video.srcObject.getTracks() : []) track.stop();
   say(message);
   send({ kind: "status", state: "error", problem: failure ? failure.code : "failed", message,
     detail: failure ? failure.detail : firstLine(error) });
