@@ -7,6 +7,7 @@ import functools
 import os
 import re
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,14 @@ TIMED_MODULES = {"test_import_batches.py", "test_jobs_runner.py", "test_server_l
 @functools.cache
 def _one_at_a_time(path: Path) -> bool:
     return path.name in TIMED_MODULES or bool(ONE_AT_A_TIME.search(path.read_text(encoding="utf-8")))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist ``__main__`` is execnet's bootstrap script, which a process started with ``spawn`` (torch's
+    data-parallel runs) cannot run again: its children then import ``__main__`` as ``python -m core`` would have it."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        with contextlib.suppress(AttributeError):
+            del sys.modules["__main__"].__file__
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

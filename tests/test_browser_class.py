@@ -68,6 +68,7 @@ def _crop_addresses(page) -> list[str]:  # noqa: ANN001 - playwright Page
 def _ben_tries_every_route(ben, url: str, ana_crops: list[str], ana_file: str, tmp_path: Path) -> None:  # noqa: ANN001
     """Every route to Ana's project from Ben's signed-in browser: the list, her address, her pictures' and her
     download's addresses, the download button, *Replace*."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     ben.get_by_label("Current project").click()  # Home's list: his own only
@@ -89,17 +90,20 @@ def _ben_tries_every_route(ben, url: str, ana_crops: list[str], ana_file: str, t
     with zipfile.ZipFile(own) as bundle:
         assert not [n for n in bundle.namelist() if "ana" in n.lower()]
 
-    for step in range(3):  # Replace hers with his file (a rerun may fold the panel: opened again when needed)
-        wait_app_ready(ben)
-        if not ben.get_by_label("Open as").is_visible():
-            ben.get_by_text("Open a project file").click()
-        if step == 0:
-            ben.get_by_label("Open as").fill("ana-signs")
-            ben.get_by_label("Open as").press("Enter")
-        elif step == 1:
-            ben.get_by_text("Replace a project of that name").click()
-        else:
-            ben.locator("input[type='file']").set_input_files(str(own))
+    steps = (lambda: (ben.get_by_label("Open as").fill("ana-signs", timeout=5_000),
+                      ben.get_by_label("Open as").press("Enter", timeout=5_000)),
+             lambda: ben.get_by_text("Replace a project of that name").click(timeout=5_000),
+             lambda: ben.locator("input[type='file']").set_input_files(str(own), timeout=5_000))  # fmt: skip
+    for step in steps:  # Replace hers with his file (a rerun may fold the panel: opened again, and the step again)
+        for _ in range(6):
+            wait_app_ready(ben)
+            if not ben.get_by_label("Open as").is_visible():
+                ben.get_by_text("Open a project file").click()
+            try:
+                step()
+                break
+            except PlaywrightTimeout:
+                continue
     expect(ben.get_by_role("button", name="Open project")).to_be_enabled(timeout=WAIT_MS)
     ben.get_by_role("button", name="Open project").click()
     ben.get_by_text("Nothing was opened").wait_for(timeout=WAIT_MS)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 from pathlib import Path
 
 import pytest
@@ -111,10 +110,7 @@ def test_a_balanced_run_draws_each_input_folder_equally(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_data_parallel_run_trains_in_two_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # under pytest-xdist, __main__ is execnet's bootstrap script, which a spawned process cannot run again; the
-    # command line's __main__ (python -m core) is a module the children import as they should
-    monkeypatch.delattr(sys.modules["__main__"], "__file__", raising=False)
+def test_data_parallel_run_trains_in_two_processes(tmp_path: Path) -> None:
     folder = copy_open_hands(tmp_path, 12)
     out = tmp_path / "run"
     cfg = dataclasses.replace(_tiny_run(tmp_path, epochs=2, processes=2), ema_decay=0.9)  # rank 0 averages
