@@ -106,8 +106,13 @@ class ConsoleWatch:
 
     # Chromium's own notes on its software GL in these tests (headless, --disable-gpu): about the GPU, not the app;
     # and on the permissions list Streamlit gives every component iframe (streamlit/static IFrameUtil: features this
-    # Chromium does not know), said once for each iframe of a page, so twice on a page with two components
-    IGNORED = re.compile(r"^\[\.WebGL-0x[0-9a-f]+\]GL Driver Message|^Unrecognized feature: '[a-z-]+'\.$")
+    # Chromium does not know), said once for each iframe of a page, so twice on a page with two components; and its
+    # note on the sandbox Streamlit gives every component iframe (allow-scripts with allow-same-origin), said again
+    # whenever a rerun makes the iframe anew
+    IGNORED = re.compile(
+        r"^\[\.WebGL-0x[0-9a-f]+\]GL Driver Message|^Unrecognized feature: '[a-z-]+'\.$"
+        r"|^An iframe which has both allow-scripts and allow-same-origin for its sandbox attribute can escape"
+    )
 
     def __init__(self, page) -> None:  # noqa: ANN001 - playwright Page
         self.page, self.loads, self.path = page, [[]], None

@@ -29,12 +29,13 @@ def _one_at_a_time(path: Path) -> bool:
     return path.name in TIMED_MODULES or bool(ONE_AT_A_TIME.search(path.read_text(encoding="utf-8")))
 
 
-def pytest_configure(config: pytest.Config) -> None:
+@pytest.fixture(autouse=True)
+def _spawnable_main(monkeypatch: pytest.MonkeyPatch) -> None:
     """Under pytest-xdist ``__main__`` is execnet's bootstrap script, which a process started with ``spawn`` (torch's
-    data-parallel runs) cannot run again: its children then import ``__main__`` as ``python -m core`` would have it."""
+    data-parallel runs) cannot run again: without its file the children run no ``__main__``, as under
+    ``python -m core``."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        with contextlib.suppress(AttributeError):
-            del sys.modules["__main__"].__file__
+        monkeypatch.delattr(sys.modules["__main__"], "__file__", raising=False)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
