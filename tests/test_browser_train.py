@@ -92,7 +92,8 @@ def test_the_matrix_drawn_counts_the_headlines_samples_now_and_later(tmp_path: P
 
             page.goto(f"{server.url}/train?project=default")
             wait_app_ready(page)
-            assert page.get_by_text("the model to download is the built-in starter model").count() == 1
+            starter_note = page.get_by_text("the model to download is the built-in starter model")
+            starter_note.wait_for(timeout=60_000)  # one, and a busy page may draw it late
             with page.expect_download() as download:
                 page.get_by_role("button", name="⬇ Starter model (ONNX)").click()
             assert download.value.suggested_filename == "handteach-starter-model.onnx"
