@@ -61,7 +61,8 @@ counts = project_count.per_class
 summary = state.model_summary(project)
 data_col, model_col = st.columns([3, 2])
 with data_col:
-    st.markdown(f"**{project_count.unit.capitalize()}s per {project_count.noun}** ({project_count.summary()})")
+    heading = f"{project_count.unit.capitalize()}s per {project_count.noun}"  # the engine's words, not a user's
+    st.markdown(f"**{widgets.plain(heading)}** ({widgets.plain(project_count.summary())})")
     titles = {g.name: g.title for g in store.list_classes(project)}
     table = pd.DataFrame({"gesture": [titles[n] for n in counts], "samples": list(counts.values())})
     st.dataframe(
