@@ -128,7 +128,7 @@ def test_a_killed_csv_import_is_said_and_an_import_again_stores_in_a_worker(data
         button(at, "Import").click().run()
         [bar] = [p.proto.text for p in at.get("progress")]
         assert bar.startswith("Waiting: your import is next, about "), bar  # the other student's job goes first
-        job = at.session_state["record_csv_run"].job._job
+        job = at.session_state["record_csv_run"]._job._job
         kill_when(runner, job, done=40)
         assert at.session_state["record_csv_run"].wait(30)
         at.run()
@@ -157,7 +157,7 @@ def test_a_killed_video_upload_adds_no_clip(data_dir: Path, tmp_path: Path, runn
     at.get("file_uploader")[0].set_value([("wave.mp4", b"x", "video/mp4")]).run()
     next(b for b in at.button if b.label == "➕ Add these clips").click().run()
     run = at.session_state["clip_upload_run"]
-    kill_when(runner, run.job._job, done=40)
+    kill_when(runner, run._job._job, done=40)
     assert run.wait(30)
     at.run()
     assert [e.value for e in at.error] == [f"Nothing was added. {WORKER_DIED_VIDEO}"]

@@ -22,7 +22,7 @@ from core.io.progress import Progress, seconds_left
 from core.jobs.job import JobState
 from ui.common.text import time_left_text
 from ui.jobs import pool
-from ui.jobs.remote import FollowedJob
+from ui.jobs.remote import FollowedJob, FollowsOneJob
 
 QUICK_SECONDS = 2.0  # a job is waited for this long before its progress shows
 Work = Callable[[Progress, threading.Event], Any]  # (on_progress, cancel) -> the result (None: cancelled)
@@ -126,25 +126,19 @@ class FileRun(BackgroundRun):
             return FileSnapshot(*self._steps, seconds, running, self._cancel.is_set(), self._result, self._error)
 
 
-class JobFileRun:
-    """A job of the server's runner (``ui.jobs.remote.FollowedJob``) with ``FileRun``'s snapshot."""
+class JobFileRun(FollowsOneJob):
+    """A job of the server's runner (``ui.jobs.remote.FollowedJob``, started) with ``FileRun``'s snapshot."""
 
     def __init__(self, job: FollowedJob, tag: Any = None) -> None:  # noqa: ANN401 - the page's own value
-        self.job, self.tag = job, tag
+        self._job, self.tag = job, tag
 
     def snapshot(self) -> FileSnapshot:
-        status = self.job.status()
+        status = self._job.status()
         if status is None:
-            return FileSnapshot(0, 0, 0.0, False, False, None, self.job.error(None), tag=self.tag)
+            return FileSnapshot(0, 0, 0.0, False, False, None, self._job.error(None), tag=self.tag)
         result = status.result if status.state in (JobState.DONE, JobState.CANCELLED) else None
-        return FileSnapshot(status.done, status.total, status.seconds, not status.ended, self.job.cancelled(status),
-                            result, self.job.error(status), self.job.waiting(status), self.tag)  # fmt: skip
-
-    def cancel(self) -> None:
-        self.job.cancel()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self.job.wait(timeout)
+        return FileSnapshot(status.done, status.total, status.seconds, not status.ended, self._job.cancelled(status),
+                            result, self._job.error(status), self._job.waiting(status), self.tag)  # fmt: skip
 
 
 Run = FileRun | JobFileRun
