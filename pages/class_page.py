@@ -8,8 +8,8 @@ from core.classes.overview import class_overview
 from ui.classroom import panels
 from ui.common.text import plain
 
-store, school_class = panels.teacher_or_stop()
 st.title("🏫 Class")
+store, school_class = panels.teacher_or_stop()
 st.text(f"{school_class.name} · class code {school_class.code}")  # st.text: the class's name as typed
 panels.show_said()
 students = class_overview(store, school_class.id)
