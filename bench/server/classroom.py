@@ -1,7 +1,10 @@
 """A class on one server: N students press Train within 10 s while another student keeps loading a page.
 
-Real sessions: the app through its launcher (``python -m ui.server.serve``, bench/browser.AppServer) on loopback,
-driven by real Chromium tabs (Playwright, one browser context per student). Each student's project holds 8
+Real sessions: the app through its launcher (``python -m ui.server.serve``, bench/browser.AppServer) on loopback.
+Each student is a scripted session by default (bench/server/scripted_tab.py: Streamlit's websocket spoken as a tab's
+frontend does, the real Train button pressed, the page's fragments rerun as often as they ask), so thirty students
+do not put thirty Chromiums on the server's cores; ``--sessions chromium`` drives real tabs (Playwright, one browser
+context per student). The observer is always a real Chromium tab. Each student's project holds 8
 gestures × 10 real samples (bench/classroom_data.py); the Train page trains with the starter data (its default),
 then measures. One student trains alone first (``train_alone_s``: press → model saved); then ``--students`` press
 Train spread over ``--spread`` seconds, while an observer loads the Record page every ``--every`` seconds
@@ -29,6 +32,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench import classroom_data as data  # noqa: E402
 from bench.browser import CHROMIUM, AppServer  # noqa: E402
+from bench.server.scripted_tab import ScriptedTab  # noqa: E402
+
+SESSIONS = {
+    "scripted": "scripted Streamlit sessions (bench/server/scripted_tab.py) pressing the real Train button",
+    "chromium": "real Chromium tabs pressing the Train button",
+}
 
 READY = """() => !!document.querySelector('[data-testid="stMainBlockContainer"] h1') &&
   !document.querySelector('[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]')"""
@@ -90,15 +99,28 @@ async def open_train(browser, url: str):  # noqa: ANN001, ANN201
     page = await context.new_page()
     await page.goto(url, timeout=180_000)
     await page.wait_for_function(READY, timeout=180_000, polling=100)
-    return context, page
+
+    async def press() -> None:
+        await page.get_by_role("button", name="Train model").click(timeout=60_000)
+
+    return press
 
 
-async def press_and_wait(page, model: Path, delay: float, timeout: float,  # noqa: ANN001 - playwright Page
+async def open_scripted(server_url: str, project: str, tabs: list[ScriptedTab]):  # noqa: ANN201
+    tab = ScriptedTab(server_url, "train", f"project={project}")
+    tabs.append(tab)
+    await tab.open(timeout=180)
+    if tab.errors:
+        raise RuntimeError(f"{project}'s Train page showed an error: {tab.errors[0]}")
+    return lambda: tab.press("Train model", timeout=60)
+
+
+async def press_and_wait(press, model: Path, delay: float, timeout: float,  # noqa: ANN001 - an async press()
                          measured_too: bool) -> tuple[float, float | None, float | None]:  # fmt: skip
     """(press time, seconds to the model saved, seconds to it measured) of one student; None: not within timeout
     (or, without ``measured_too``, not waited for)."""
     await asyncio.sleep(delay)
-    await page.get_by_role("button", name="Train model").click(timeout=60_000)
+    await press()
     pressed = time.time()
     saved = measured = None
     while time.time() - pressed < timeout and measured is None and (measured_too or saved is None):
@@ -117,25 +139,35 @@ async def classroom(args: argparse.Namespace, server: AppServer, report: dict) -
         browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True)
         observer_url = f"{server.url}/record?project={data.OBSERVER}"
         before = [await load_page(browser, observer_url) for _ in range(3)]
+        print(f"observer's page alone: {', '.join(f'{b:.2f}' for b in before)} s", flush=True)
         stop, peaks, loads = asyncio.Event(), {}, []
         memory = asyncio.create_task(sample_memory(server.pid, peaks, stop))
-        _, alone_page = await open_train(browser, f"{server.url}/train?project={data.student(0)}")
-        _, alone, alone_measured = await press_and_wait(alone_page, data.model_file(args.data, data.student(0)), 0.0,
-                                                        args.timeout, True)  # fmt: skip
-        pages = [await open_train(browser, f"{server.url}/train?project={data.student(i)}")
-                 for i in range(1, args.students + 1)]  # fmt: skip
+        tabs: list[ScriptedTab] = []
+
+        def opener(i: int):  # noqa: ANN202 - an awaitable of an async press()
+            if args.sessions == "scripted":
+                return open_scripted(server.url, data.student(i), tabs)
+            return open_train(browser, f"{server.url}/train?project={data.student(i)}")
+
+        _, alone, alone_measured = await press_and_wait(await opener(0), data.model_file(args.data, data.student(0)),
+                                                        0.0, args.timeout, True)  # fmt: skip
+        print(f"one student alone: saved after {alone} s, measured after {alone_measured} s", flush=True)
+        pages = [await opener(i) for i in range(1, args.students + 1)]
+        print(f"{len(pages)} Train pages open; pressing Train", flush=True)
         watcher = asyncio.create_task(observe(browser, observer_url, args.every, loads, stop))
         spread = [args.spread * i / max(1, args.students - 1) for i in range(args.students)]
         models = [data.model_file(args.data, data.student(i)) for i in range(1, args.students + 1)]
         presses = [press_and_wait(page, model, delay, args.timeout, args.measured)
-                   for (_, page), model, delay in zip(pages, models, spread, strict=True)]  # fmt: skip
+                   for page, model, delay in zip(pages, models, spread, strict=True)]  # fmt: skip
         runs = await asyncio.gather(*presses)
         stop.set()
         await asyncio.gather(watcher, memory)
+        fragment_runs = [t for tab in tabs for t in tab.times.fragment]
+        await asyncio.gather(*(tab.close() for tab in tabs))
         await browser.close()
     first = min(r[0] for r in runs)
     report.update(before=before, loads=loads, alone=alone, alone_measured=alone_measured, peaks=peaks,
-                  saved=[r[1] for r in runs], measured=[r[2] for r in runs],
+                  saved=[r[1] for r in runs], fragment_runs=fragment_runs, measured=[r[2] for r in runs],
                   last_saved=max((r[0] - first + r[1] for r in runs if r[1] is not None), default=None))  # fmt: skip
 
 
@@ -153,7 +185,8 @@ def summary(args: argparse.Namespace, report: dict, workers: int, problems: list
     alone = report["alone"]
     target = args.students * alone / workers * 1.2 if alone else None
     return {
-        "students": args.students, "trainings": len(saved), "workers": workers, "sessions": "real Chromium tabs",
+        "students": args.students, "trainings": len(saved), "workers": workers,
+        "sessions": SESSIONS[args.sessions],
         "page_load_p95_s": round(p95(report["loads"]), 2), "page_load_max_s": round(max(report["loads"], default=0), 2),
         "page_loads": len(report["loads"]), "page_load_before_s": round(statistics.median(report["before"]), 2),
         "train_alone_s": round(alone, 1) if alone else None,
@@ -162,6 +195,7 @@ def summary(args: argparse.Namespace, report: dict, workers: int, problems: list
         "train_last_after_first_press_s": round(report["last_saved"], 1) if report["last_saved"] else None,
         "train_target_s": round(target, 1) if target else None,
         "measured": len(measured), "measure_wait_max_s": round(max(measured), 1) if measured else None,
+        "student_fragment_run_p95_s": round(p95(report["fragment_runs"]), 3) if report["fragment_runs"] else None,
         "server_rss_peak_mb": round(report["peaks"].get("server", 0)),
         "server_and_workers_rss_peak_mb": round(report["peaks"].get("total", 0)),
         "lost_or_corrupt": len(problems),
@@ -179,6 +213,12 @@ def main() -> None:
         "--measured",
         action="store_true",
         help="also wait for every student's model to be measured (k-fold: minutes with many students)",
+    )
+    parser.add_argument(
+        "--sessions",
+        choices=SESSIONS,
+        default="scripted",
+        help="how the students' Train pages are driven (the observer is always a Chromium tab)",
     )
     parser.add_argument("--workers", type=int, help="job worker processes (default: cores - 1)")
     parser.add_argument("--data", type=Path, help="data dir (default: a new temporary one)")
