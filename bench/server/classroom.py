@@ -13,6 +13,7 @@ Train spread over ``--spread`` seconds, while an observer loads the Record page 
 (``lost_or_corrupt``). Memory: the server process alone, and with its worker processes.
 
     .venv/bin/python -m bench.server.classroom --students 4     # a table, then one JSON line
+    .venv/bin/python -m bench.server.classroom --live 4        # N signed-in students on Live instead
 """
 
 from __future__ import annotations
@@ -220,9 +221,25 @@ def main() -> None:
         default="scripted",
         help="how the students' Train pages are driven (the observer is always a Chromium tab)",
     )
+    parser.add_argument(
+        "--live",
+        type=int,
+        metavar="N",
+        help="instead: N signed-in students on Live (bench/server/class_live.py), CPU and first label",
+    )
+    parser.add_argument("--seconds", type=float, default=15.0, help="--live: the measuring window")
     parser.add_argument("--workers", type=int, help="job worker processes (default: cores - 1)")
     parser.add_argument("--data", type=Path, help="data dir (default: a new temporary one)")
     args = parser.parse_args()
+    if args.live:
+        from bench.fake_camera import DEFAULT_VIDEO
+        from bench.server.class_live import print_class_live, run_class_live
+        from bench.server.class_live import summary as live_summary
+
+        result = run_class_live(args.live, args.seconds, 5.0, DEFAULT_VIDEO)
+        print_class_live(result)
+        print(json.dumps(live_summary(result)))
+        return
     args.data = args.data or Path(tempfile.mkdtemp(prefix="classroom-")) / "data"
     env = {"HANDTEACH_JOB_WORKERS": str(args.workers)} if args.workers else {}
     from core.jobs.runner import WORKERS_ENV, default_workers
