@@ -7,7 +7,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from core.classes.removal import delete_student
+from core.classes.removal import delete_student, end_class
 from core.classes.signin import WRONG
 from core.data.store import Store
 from tests.classmaker import ANA_PASSWORD, make_class
@@ -33,6 +33,16 @@ def test_with_no_class_nobody_signs_in(data_dir: Path) -> None:
     at = _run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))
     assert not [t for t in at.text_input if t.key == "signin_code"]
     assert at.selectbox(key="home_project").options == ["default"]
+
+
+def test_after_the_last_class_ends_the_server_still_asks_to_sign_in(data_dir: Path) -> None:
+    make_class(data_dir)
+    Store(data_dir).create_project("server's own")
+    end_class(Store(data_dir), "7B")
+    at = _run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))
+    assert [t.key for t in at.text_input] == ["signin_code", "signin_name", "signin_password"] and not at.selectbox
+    assert [i.value for i in at.info] == ["No class is open on this server now: your teacher starts one and gives "
+                                          "you its code."]  # fmt: skip
 
 
 def test_in_a_class_the_form_comes_first_and_each_student_sees_their_own(data_dir: Path) -> None:

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from core.classes.roster import class_mode
 from core.classes.signin import sign_in
 from core.cli.main import main
 from core.data.store import Store
@@ -50,7 +51,11 @@ def test_create_add_list_reset_delete_end(tmp_path, capsys) -> None:
     assert not (tmp_path / "projects" / "zoe-signs").exists()
     code, out, _ = _run(capsys, *data, "class", "end", "7B **x**")
     assert code == 0 and out.startswith("Deleted 1 account(s): 'Ms Ng'")
+    assert out.splitlines()[-1].startswith("No class is open now: the server still asks everyone to sign in")
     assert _run(capsys, *data, "class", "list")[1] == ""
+    assert class_mode(Store(tmp_path))
+    code, out, _ = _run(capsys, *data, "class", "off")
+    assert code == 0 and out.startswith("This server is one person's app again") and not class_mode(Store(tmp_path))
 
 
 def test_a_typed_password_is_asked_twice_and_never_printed(tmp_path, capsys, monkeypatch) -> None:
@@ -71,7 +76,8 @@ def test_a_typed_password_is_asked_twice_and_never_printed(tmp_path, capsys, mon
      (["add-student", "7B"], "error: class add-student needs a class and a name: class add-student CLASS NAME"),
      (["add-student", "8C", "Ana"], "error: no class named '8C' on this server"),
      (["delete-student", "7B", "Teacher"], "error: class '7B' has no student named 'Teacher'"),
-     (["create", "8C", "--retention-days", "0"], "error: retention must be a whole number of days from 1 to 3650")],
+     (["create", "8C", "--retention-days", "0"], "error: retention must be a whole number of days from 1 to 3650"),
+     (["off"], "error: classes are still open on this server ('7B'): end them first")],
 )  # fmt: skip
 def test_bad_input_is_one_line(tmp_path, capsys, args: list[str], message: str) -> None:
     assert main(["--data", str(tmp_path), "class", "create", "7B"]) == 0

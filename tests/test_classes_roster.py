@@ -7,7 +7,18 @@ import sqlite3
 import pytest
 
 from core.classes.names import BadNameError
-from core.classes.roster import accounts, add_student, class_mode, create_class, get_class, list_classes, reset_password
+from core.classes.removal import end_class
+from core.classes.roster import (
+    accounts,
+    add_student,
+    any_class,
+    class_mode,
+    create_class,
+    get_class,
+    leave_class_mode,
+    list_classes,
+    reset_password,
+)
 from core.data.schema import DB_NAME, DuplicateNameError, NotFoundError, StoreError
 from core.data.store import Store
 from tests.storemaker import old_schema
@@ -70,3 +81,27 @@ def test_an_older_store_is_migrated_and_its_projects_belong_to_nobody(tmp_path) 
     assert migrated.list_projects() == ["mine"] and not class_mode(migrated)
     with sqlite3.connect(tmp_path / DB_NAME) as conn:
         assert conn.execute("SELECT owner, shared FROM projects WHERE name = 'mine'").fetchone() == (None, 0)
+
+
+def test_the_server_stays_a_class_server_after_its_last_class_ends(tmp_path) -> None:
+    store = Store(tmp_path)
+    create_class(store, "7B", "Ms Ng", "teacher-pass")
+    with pytest.raises(StoreError, match=r"classes are still open on this server \('7B'\): end them first"):
+        leave_class_mode(store)
+    assert class_mode(store)
+    end_class(store, "7B")
+    assert class_mode(store) and not any_class(store)  # still asks everyone to sign in: nobody can, until a class
+    leave_class_mode(store)
+    assert not class_mode(store)
+
+
+def test_a_store_that_had_a_class_before_the_setting_stays_a_class_server(tmp_path) -> None:
+    with sqlite3.connect(tmp_path / DB_NAME) as conn:
+        old_schema(conn, 7)  # classes, before the server's settings
+        conn.execute("INSERT INTO school_classes (name, name_key, code, created_at) VALUES ('7B', '7b', 'ABC123', 0)")
+    assert class_mode(Store(tmp_path))
+    with sqlite3.connect(tmp_path / "other.sqlite") as conn:
+        old_schema(conn, 7)
+    (tmp_path / "none").mkdir()
+    (tmp_path / "other.sqlite").rename(tmp_path / "none" / DB_NAME)
+    assert not class_mode(Store(tmp_path / "none"))

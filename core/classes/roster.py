@@ -61,10 +61,30 @@ def _retention(days: object) -> int:
     return days
 
 
+CLASS_SERVER = "class_server"  # server_settings' key: set by the first class, cleared only by ``leave_class_mode``
+
+
 def class_mode(store: Database) -> bool:
-    """Whether this server serves a class (then everyone signs in); False on a store with no class."""
+    """Whether this server serves classes (then everyone signs in): from the first class created until
+    ``leave_class_mode``, also while no class is open; False on a store that never had one."""
+    with store.read_connection() as conn:
+        return conn.execute("SELECT 1 FROM server_settings WHERE key = ?", (CLASS_SERVER,)).fetchone() is not None
+
+
+def any_class(store: Database) -> bool:
     with store.read_connection() as conn:
         return conn.execute("SELECT 1 FROM school_classes LIMIT 1").fetchone() is not None
+
+
+def leave_class_mode(store: Database) -> None:
+    """Back to one person's app (no sign-in; every project open to whoever opens the page); refused while a class
+    is open, so a class is never left without its sign-in."""
+    with store.write_transaction() as conn:
+        names = [r[0] for r in conn.execute("SELECT name FROM school_classes ORDER BY name")]
+        if names:
+            raise StoreError(f"classes are still open on this server ({', '.join(map(repr, names))}): end them "
+                             "first, so no class is left without signing in")  # fmt: skip
+        conn.execute("DELETE FROM server_settings WHERE key = ?", (CLASS_SERVER,))
 
 
 def create_class(store: Database, name: str, teacher: str, teacher_password: str,
@@ -84,6 +104,7 @@ def create_class(store: Database, name: str, teacher: str, teacher_password: str
             (name, same_name_key(name), code, days, int(bool(crops_allowed)), time.time()),
         )
         _insert_account(conn, int(cur.lastrowid), "teacher", teacher, secret)
+        conn.execute("INSERT OR REPLACE INTO server_settings (key, value) VALUES (?, '1')", (CLASS_SERVER,))
         return _school_class(conn.execute(f"SELECT {_CLASS_COLUMNS} FROM school_classes WHERE id = ?",
                                           (cur.lastrowid,)).fetchone())  # fmt: skip
 

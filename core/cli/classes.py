@@ -3,6 +3,8 @@
 ``class create`` makes a class and its teacher's account and prints the join code; ``add-student`` and
 ``reset-password`` print the password to hand out (made up, or typed with ``--ask``: never on the command line,
 where other users of the server would see it in the process list); ``delete-student`` and ``end`` print what went.
+Once a class was created the server asks everyone to sign in, also when the last class has ended; ``class off``
+(refused while a class is open) makes it one person's app again.
 Where the school signs in with its own accounts (docs/deploy.md): ``add-student --email`` adds a student who signs
 in with that address, ``set-email`` gives a member an address, ``allow-domain`` / ``remove-domain`` let every
 address of a domain join (``core.classes.identity``).
@@ -27,6 +29,7 @@ ACTIONS = (
     "set-email",
     "allow-domain",
     "remove-domain",
+    "off",
 )
 
 
@@ -145,14 +148,30 @@ def _domain(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
 
 def _remove(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
     from core.classes.removal import delete_student, end_class
+    from core.classes.roster import any_class
 
     if args.action == "end":
         (class_name,) = _needs(args, 1, "the class's name: class end CLASS")
         receipt = end_class(store, class_name)
-    else:
-        class_name, name = _needs(args, 2, "a class and a student: class delete-student CLASS NAME")
-        receipt = delete_student(store, class_name, name)
-    print("\n".join(receipt.lines()))
+        print("\n".join(receipt.lines()))
+        if not any_class(store):
+            print("No class is open now: the server still asks everyone to sign in, and nobody can until a teacher "
+                  "creates a class. 'class off' makes it one person's app again (no sign-in).")  # fmt: skip
+        return
+    class_name, name = _needs(args, 2, "a class and a student: class delete-student CLASS NAME")
+    print("\n".join(delete_student(store, class_name, name).lines()))
+
+
+def _off(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
+    from core.classes.roster import class_mode, leave_class_mode
+
+    _needs(args, 0, "nothing: class off")
+    if not class_mode(store):
+        print("This server serves one person already: nobody signs in.")
+        return
+    leave_class_mode(store)
+    print("This server is one person's app again: nobody signs in, and whoever opens its page sees every project "
+          "on it. Run it on this machine only (docs/deploy.md).")  # fmt: skip
 
 
 def class_command(args: argparse.Namespace) -> int:
@@ -161,14 +180,14 @@ def class_command(args: argparse.Namespace) -> int:
     store = Store(args.data)  # no viewer: the server's own tool sees every class
     {"create": _create, "list": _list, "add-student": _member, "reset-password": _member,
      "delete-student": _remove, "end": _remove, "set-email": _member, "allow-domain": _domain,
-     "remove-domain": _domain}[args.action](store, args)  # fmt: skip
+     "remove-domain": _domain, "off": _off}[args.action](store, args)  # fmt: skip
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     help_text = (
         "a class on this server: create, list, add-student, reset-password, delete-student, end, "
-        "set-email, allow-domain, remove-domain"
+        "set-email, allow-domain, remove-domain, off"
     )
     p = sub.add_parser("class", help=help_text, description=help_text)
     p.set_defaults(handler=class_command)
@@ -176,7 +195,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("names", nargs="*", metavar="NAME",
                    help="create NAME | list [CLASS] | add-student CLASS NAME | reset-password CLASS NAME | "
                    "delete-student CLASS NAME | end CLASS | set-email CLASS NAME --email ADDRESS | "
-                   "allow-domain CLASS DOMAIN | remove-domain CLASS DOMAIN")  # fmt: skip
+                   "allow-domain CLASS DOMAIN | remove-domain CLASS DOMAIN | off")  # fmt: skip
     p.add_argument("--email", metavar="ADDRESS",
                    help="add-student, set-email: the school account (verified e-mail) they sign in with")  # fmt: skip
     p.add_argument("--teacher", default="Teacher", help="create: the teacher's name (default: Teacher)")

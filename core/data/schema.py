@@ -137,6 +137,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             domain TEXT PRIMARY KEY,
             school_class_id INTEGER NOT NULL REFERENCES school_classes(id) ON DELETE CASCADE)""",
     ),
+    # 7 → 8: the server's own settings; 'class_server' stays once a class was created, so ending the last class
+    # does not open the server to anyone on the network without signing in (core.classes.roster.class_mode)
+    (
+        "CREATE TABLE server_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "INSERT INTO server_settings SELECT 'class_server', '1' WHERE EXISTS (SELECT 1 FROM school_classes)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -21,7 +21,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.classes.access import Viewer, own_projects
 from core.classes.retention import expire_crops
-from core.classes.roster import class_mode
+from core.classes.roster import any_class, class_mode
 from core.classes.session import session_token, viewer_from_token
 from core.classes.signin import SignInError, sign_in, viewer_of
 from core.data.schema import DuplicateNameError, StoreError
@@ -102,6 +102,8 @@ def _post_to_cookie_route(route: str, body: str) -> None:
 def _sign_in_form(store: Store) -> None:
     st.title("✋ handteach")
     st.markdown("Sign in with your class code, your name and the password your teacher gave you.")
+    if not any_class(store):  # the last class ended: the server stays a class server (core.classes.roster)
+        st.info("No class is open on this server now: your teacher starts one and gives you its code.")
     pictures = picture_signin.wanted()
     with st.form("sign_in"):
         code = st.text_input("Class code", max_chars=32, key="signin_code")
