@@ -24,6 +24,8 @@ with left:
 with right:
     st.subheader("Delete a student")
     panels.delete_panel(store, school_class, students)
+st.subheader("Pictures of hands")
+panels.pictures_panel(store, school_class)
 st.divider()
 st.subheader("End the class")
 st.caption(plain(f"Deletes every student of {school_class.name}, all their projects, samples, pictures and models, "

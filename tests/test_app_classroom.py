@@ -101,6 +101,22 @@ def test_deleting_a_student_shows_the_receipt_and_leaves_nothing_of_theirs(schoo
         assert conn.execute("SELECT COUNT(*) FROM samples").fetchone() == (20,)
 
 
+def test_the_teacher_stops_keeping_pictures_and_they_go_at_once(school: ClassSetup) -> None:
+    at = _class_page(_signed_in("Ms Teacher", TEACHER_PASSWORD, school))
+    assert at.checkbox(key="classroom_keep_crops").value and at.number_input(key="classroom_retention").value == 30
+    at.checkbox(key="classroom_keep_crops").uncheck()
+    at.number_input(key="classroom_retention").set_value(14)
+    [b for b in at.button if b.label == "Save"][0].click()
+    _run(at)
+    assert [s.value for s in at.success] == ["Saved: no pictures of hands kept, keypoints only.\n\nDeleted 25 "
+                                             "picture(s) of hands; their keypoints stay."]  # fmt: skip
+    assert not at.checkbox(key="classroom_keep_crops").value and at.number_input(key="classroom_retention").value == 14
+    with sqlite3.connect(school.data_dir / "handteach.sqlite") as conn:
+        assert conn.execute("SELECT COUNT(*), COUNT(crop_jpeg) FROM samples").fetchone() == (25, 0)
+    ana = _run(_signed_in("Ana", ANA_PASSWORD, school))
+    assert "no pictures of your hands" in _texts(ana)
+
+
 def test_ending_the_class_needs_its_name_typed_then_deletes_all_of_it(school: ClassSetup) -> None:
     at = _class_page(_signed_in("Ms Teacher", TEACHER_PASSWORD, school))
     at.text_input(key="classroom_end_name").input("7b ")

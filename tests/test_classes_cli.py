@@ -41,11 +41,16 @@ def test_create_add_list_reset_delete_end(tmp_path, capsys) -> None:
     new = out.rsplit(": ", 1)[1].strip()
     assert new != zoe_password and sign_in(Store(tmp_path), join, "Zoë", new, "10.0.0.2").name == "Zoë"
 
+    code, out, _ = _run(capsys, *data, "class", "set", "7B **x**", "--no-crops", "--retention-days", "9")
+    assert code == 0 and out.splitlines() == [
+        "Class '7B **x**': Pictures of hands: not kept (keypoints only); anything kept is deleted after 9 days",
+        "Deleted 3 picture(s) of hands; their keypoints stay",
+    ]
     code, out, _ = _run(capsys, *data, "class", "delete-student", "7B **x**", "Zoë")
     assert code == 0 and out.splitlines() == [
         "Deleted 1 account(s): 'Zoë'",
         "Projects: 1 ('zoe-signs')",
-        "Samples: 3 (3 with a picture of the hand); clips: 0",
+        "Samples: 3 (0 with a picture of the hand); clips: 0",
         "Project folders: 1 (1 files, 1,000 bytes)",
     ]
     assert not (tmp_path / "projects" / "zoe-signs").exists()
@@ -77,7 +82,10 @@ def test_a_typed_password_is_asked_twice_and_never_printed(tmp_path, capsys, mon
      (["add-student", "8C", "Ana"], "error: no class named '8C' on this server"),
      (["delete-student", "7B", "Teacher"], "error: class '7B' has no student named 'Teacher'"),
      (["create", "8C", "--retention-days", "0"], "error: retention must be a whole number of days from 1 to 3650"),
-     (["off"], "error: classes are still open on this server ('7B'): end them first")],
+     (["off"], "error: classes are still open on this server ('7B'): end them first"),
+     (["set", "7B"], "error: class set needs --retention-days DAYS, --allow-crops or --no-crops"),
+     (["set", "7B", "--allow-crops", "--no-crops"], "error: class set takes --allow-crops or --no-crops, not both"),
+     (["create", "8C", "--no-crops"], "error: class create keeps no pictures of hands unless --allow-crops")],
 )  # fmt: skip
 def test_bad_input_is_one_line(tmp_path, capsys, args: list[str], message: str) -> None:
     assert main(["--data", str(tmp_path), "class", "create", "7B"]) == 0

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import time
 
-from core.classes.retention import DAY_S, expire_crops
+import pytest
+
+from core.classes.retention import DAY_S, change_rules, expire_crops
+from core.classes.roster import get_class
 from core.data.bundle_import import import_project
 from core.data.bundle_write import export_project
+from core.data.schema import NotFoundError, StoreError
 from core.data.store import Store
 from tests.classmaker import fill_project, make_class
 
@@ -38,3 +42,29 @@ def test_crops_older_than_the_retention_go_and_keypoints_stay(tmp_path) -> None:
     assert _crops(ana, "ana-signs") == [False] * 20
     assert [s.hand.pixel.tobytes() for s in ana.list_samples("ana-signs")] == before
     assert _crops(Store(tmp_path), "server's") == [True, True]  # no class, no retention
+
+
+def test_a_teacher_changes_the_rules_and_pictures_go_at_once(tmp_path) -> None:
+    school = make_class(tmp_path)  # crops allowed, kept 30 days
+    fill_project(Store(tmp_path), "server's", 2, seed=5)
+    ana = school.store(school.ana)
+    keypoints = [s.hand.pixel.tobytes() for s in ana.list_samples("ana-signs")]
+    changed, gone = change_rules(Store(tmp_path), "7b", crops_allowed=False)
+    assert (changed.crops_allowed, changed.retention_days, gone) == (False, 30, 25)  # Ana's 20, Ben's 5
+    assert _crops(ana, "ana-signs") == [False] * 20 and _crops(Store(tmp_path), "server's") == [True, True]
+    assert [s.hand.pixel.tobytes() for s in ana.list_samples("ana-signs")] == keypoints
+    fill_project(ana, "ana-new", 2, seed=6)
+    assert _crops(ana, "ana-new") == [False, False]  # from now on, keypoints only
+
+    assert change_rules(Store(tmp_path), "7B", crops_allowed=True)[1] == 0
+    fill_project(ana, "ana-later", 2, seed=7)
+    with Store(tmp_path).write_transaction() as conn:  # taken 10 days ago
+        conn.execute("UPDATE samples SET created_at = ? WHERE crop_jpeg IS NOT NULL AND class_id IN "
+                     "(SELECT id FROM classes WHERE project_id = (SELECT id FROM projects WHERE name = 'ana-later'))",
+                     (time.time() - 10 * DAY_S,))  # fmt: skip
+    assert change_rules(Store(tmp_path), "7B", retention_days=20)[1] == 0
+    assert change_rules(Store(tmp_path), "7B", retention_days=7) == (get_class(Store(tmp_path), "7B"), 2)
+    with pytest.raises(StoreError, match="retention must be a whole number of days from 1 to 3650"):
+        change_rules(Store(tmp_path), "7B", retention_days=0)
+    with pytest.raises(NotFoundError):
+        change_rules(Store(tmp_path), "8C", crops_allowed=False)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from dataclasses import replace
 
-from core.classes.roster import SchoolClass
+from core.classes.roster import SchoolClass, check_retention, class_row
 from core.data.database import Database
 
 DAY_S = 86_400.0
@@ -41,6 +42,30 @@ def expire_crops(store: Database, now: float | None = None) -> int:
             " AND s.class_id = k.id AND s.crop_jpeg IS NOT NULL AND s.created_at < ? - c.retention_days * ?)",
             (now, DAY_S),
         ).rowcount
+
+
+def change_rules(store: Database, class_name: str, retention_days: int | None = None,
+                 crops_allowed: bool | None = None) -> tuple[SchoolClass, int]:  # fmt: skip
+    """The class with its new rules, and how many pictures went: turning crops off deletes every picture of the
+    class's projects (only keypoints are kept from then on); a shorter retention deletes those now too old."""
+    days = None if retention_days is None else check_retention(retention_days)
+    with store.write_transaction() as conn:
+        school_class = class_row(conn, class_name)
+        changed = replace(school_class, retention_days=school_class.retention_days if days is None else days,
+                          crops_allowed=school_class.crops_allowed if crops_allowed is None else crops_allowed)  # fmt: skip
+        conn.execute("UPDATE school_classes SET retention_days = ?, crops_allowed = ? WHERE id = ?",
+                     (changed.retention_days, int(changed.crops_allowed), changed.id))  # fmt: skip
+        gone = 0
+        if not changed.crops_allowed:
+            gone = conn.execute(
+                "UPDATE samples SET crop_jpeg = NULL WHERE crop_jpeg IS NOT NULL AND class_id IN ("
+                " SELECT k.id FROM accounts a CROSS JOIN projects p CROSS JOIN classes k"
+                " WHERE a.school_class_id = ? AND p.owner = a.id AND k.project_id = p.id)",
+                (changed.id,),
+            ).rowcount
+    if changed.crops_allowed and changed.retention_days < school_class.retention_days:
+        gone = expire_crops(store)
+    return changed, gone
 
 
 def what_is_stored(school_class: SchoolClass) -> str:

@@ -55,7 +55,7 @@ def _account(row: tuple) -> Account:
     return Account(row[0], row[1], row[2], row[3], float(row[4]), row[5])
 
 
-def _retention(days: object) -> int:
+def check_retention(days: object) -> int:
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_RETENTION_DAYS:
         raise StoreError(f"retention must be a whole number of days from 1 to {MAX_RETENTION_DAYS}, got {days!r}")
     return days
@@ -91,7 +91,7 @@ def create_class(store: Database, name: str, teacher: str, teacher_password: str
                  retention_days: int = DEFAULT_RETENTION_DAYS, crops_allowed: bool = False) -> SchoolClass:  # fmt: skip
     """A new class with its teacher's account and a new join code; ``DuplicateNameError`` for a taken class name."""
     name, teacher = check_name(name, "class name"), check_name(teacher, "teacher's name")
-    secret, days = hash_password(teacher_password), _retention(retention_days)
+    secret, days = hash_password(teacher_password), check_retention(retention_days)
     with store.write_transaction() as conn:
         if conn.execute("SELECT 1 FROM school_classes WHERE name_key = ?", (same_name_key(name),)).fetchone():
             raise DuplicateNameError(f"a class named {name!r} already exists on this server")

@@ -29,6 +29,7 @@ ACTIONS = (
     "set-email",
     "allow-domain",
     "remove-domain",
+    "set",
     "off",
 )
 
@@ -60,11 +61,34 @@ def _create(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
 
     (name,) = _needs(args, 1, "the class's name: class create NAME")
     password, made = _password(args, args.teacher)
-    made_class = create_class(store, name, args.teacher, password, args.retention_days, args.allow_crops)
+    if args.no_crops:
+        raise StoreError("class create keeps no pictures of hands unless --allow-crops: --no-crops is for class set")
+    days = 30 if args.retention_days is None else args.retention_days
+    made_class = create_class(store, name, args.teacher, password, days, args.allow_crops)
     print(f"Class {made_class.name!r} created. Join code: {made_class.code}")
     print(f"Teacher: {args.teacher!r}" + (f", password: {password}" if made else ""))
-    print(f"Pictures of hands: {'kept' if made_class.crops_allowed else 'not kept (keypoints only)'}; "
-          f"anything kept is deleted after {made_class.retention_days} days")  # fmt: skip
+    print(_rules_line(made_class))
+
+
+def _rules_line(school_class) -> str:  # noqa: ANN001 - a SchoolClass
+    return (f"Pictures of hands: {'kept' if school_class.crops_allowed else 'not kept (keypoints only)'}; "
+            f"anything kept is deleted after {school_class.retention_days} days")  # fmt: skip
+
+
+def _set(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
+    from core.classes.retention import change_rules
+
+    (class_name,) = _needs(args, 1, "the class's name: class set CLASS --retention-days DAYS | --allow-crops | "
+                                    "--no-crops")  # fmt: skip
+    if args.allow_crops and args.no_crops:
+        raise StoreError("class set takes --allow-crops or --no-crops, not both")
+    crops = True if args.allow_crops else False if args.no_crops else None
+    if crops is None and args.retention_days is None:
+        raise StoreError("class set needs --retention-days DAYS, --allow-crops or --no-crops")
+    changed, gone = change_rules(store, class_name, args.retention_days, crops)
+    print(f"Class {changed.name!r}: " + _rules_line(changed))
+    if gone:
+        print(f"Deleted {gone:,} picture(s) of hands; their keypoints stay")
 
 
 def _list(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
@@ -180,14 +204,14 @@ def class_command(args: argparse.Namespace) -> int:
     store = Store(args.data)  # no viewer: the server's own tool sees every class
     {"create": _create, "list": _list, "add-student": _member, "reset-password": _member,
      "delete-student": _remove, "end": _remove, "set-email": _member, "allow-domain": _domain,
-     "remove-domain": _domain, "off": _off}[args.action](store, args)  # fmt: skip
+     "remove-domain": _domain, "set": _set, "off": _off}[args.action](store, args)  # fmt: skip
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     help_text = (
         "a class on this server: create, list, add-student, reset-password, delete-student, end, "
-        "set-email, allow-domain, remove-domain, off"
+        "set-email, allow-domain, remove-domain, set, off"
     )
     p = sub.add_parser("class", help=help_text, description=help_text)
     p.set_defaults(handler=class_command)
@@ -195,7 +219,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("names", nargs="*", metavar="NAME",
                    help="create NAME | list [CLASS] | add-student CLASS NAME | reset-password CLASS NAME | "
                    "delete-student CLASS NAME | end CLASS | set-email CLASS NAME --email ADDRESS | "
-                   "allow-domain CLASS DOMAIN | remove-domain CLASS DOMAIN | off")  # fmt: skip
+                   "allow-domain CLASS DOMAIN | remove-domain CLASS DOMAIN | set CLASS [--retention-days DAYS] "
+                   "[--allow-crops | --no-crops] | off")  # fmt: skip
     p.add_argument("--email", metavar="ADDRESS",
                    help="add-student, set-email: the school account (verified e-mail) they sign in with")  # fmt: skip
     p.add_argument("--teacher", default="Teacher", help="create: the teacher's name (default: Teacher)")
@@ -203,7 +228,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="add-student, reset-password: two pictures instead of a password (young students)")  # fmt: skip
     p.add_argument("--ask", action="store_true",
                    help="type the password at a hidden prompt instead of printing a made-up one")  # fmt: skip
-    p.add_argument("--retention-days", type=int, default=30, metavar="DAYS",
-                   help="create: how long pictures of hands are kept (default 30)")  # fmt: skip
+    p.add_argument("--retention-days", type=int, metavar="DAYS",
+                   help="create, set: how long pictures of hands are kept (default 30)")  # fmt: skip
     p.add_argument("--allow-crops", action="store_true",
-                   help="create: keep pictures of hands (crops), not only keypoints")  # fmt: skip
+                   help="create, set: keep pictures of hands (crops), not only keypoints")  # fmt: skip
+    p.add_argument("--no-crops", action="store_true",
+                   help="set: keep keypoints only, and delete the class's pictures of hands now")  # fmt: skip

@@ -15,7 +15,8 @@ from core.classes.access import Viewer
 from core.classes.overview import StudentLine
 from core.classes.passwords import new_password
 from core.classes.removal import Receipt, delete_student, end_class
-from core.classes.roster import SchoolClass, class_by_id, reset_password
+from core.classes.retention import change_rules
+from core.classes.roster import MAX_RETENTION_DAYS, SchoolClass, class_by_id, reset_password
 from core.data.schema import NotFoundError, StoreError
 from core.data.store import Store
 from ui.common import signin, state, widgets
@@ -128,6 +129,29 @@ def password_panel(store: Store, school_class: SchoolClass, students: list[Stude
         return
     _say("password", [f"New password for {account.name!r} (shown only this once; the old one no longer works):",
                       password])  # fmt: skip
+
+
+def pictures_panel(store: Store, school_class: SchoolClass) -> None:
+    """The class's rules for pictures of hands: kept or not, and for how many days (``core.classes.retention``)."""
+    with st.form("classroom_pictures"):
+        keep = st.checkbox("Keep small pictures of the students' hands (otherwise only the positions of their "
+                           "points: keypoints)", value=school_class.crops_allowed, key="classroom_keep_crops",
+                           help="Turning this off deletes every picture the class has now; the keypoints stay.")  # fmt: skip
+        days = st.number_input("Delete each picture this many days after it was taken", min_value=1,
+                               max_value=MAX_RETENTION_DAYS, value=school_class.retention_days, step=1,
+                               key="classroom_retention")  # fmt: skip
+        pressed = st.form_submit_button("Save")
+    if not pressed:
+        return
+    try:
+        changed, gone = change_rules(store, school_class.name, int(days), bool(keep))
+    except StoreError as exc:
+        st.error(plain(str(exc)))
+        return
+    kept = (f"pictures of hands kept, each deleted {changed.retention_days} days after it was taken"
+            if changed.crops_allowed else "no pictures of hands kept, keypoints only")  # fmt: skip
+    _say("receipt", [f"Saved: {kept}.", *([f"Deleted {gone:,} picture(s) of hands; their keypoints stay."]
+                                          if gone else [])])  # fmt: skip
 
 
 def end_panel(store: Store, school_class: SchoolClass) -> None:
