@@ -16,11 +16,13 @@ page of a context whose sign-in page loaded the app's assets; the server warmed 
 from __future__ import annotations
 
 import tempfile
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from bench.browser import AppServer
-from bench.fake_camera import ROOT, fake_camera_y4m
+from bench.fake_camera import DEFAULT_VIDEO, ROOT, fake_camera_y4m
 from bench.webcam_browser import Tab, chromium, first_label, idle_server_cores, measure, new_context
 from core.classes.roster import add_student, create_class
 from core.classes.signin import sign_in
@@ -118,3 +120,32 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
             "first_label_cold_card_s": result["first_label_cold"]["card_s"],
             "fps_min": min(t["fps"] for t in result["tabs"]), "window_s": result["window_s"],
             "load_start": result["load_start"][0], "server_rss_mb": result["server_rss_mb"]}  # fmt: skip
+
+
+def live_during_trainings(server: AppServer, tabs: int, seconds: float, go: threading.Event,
+                          result: dict[str, Any]) -> None:  # fmt: skip
+    """In a thread of its own (Playwright's sync API beside the benchmark's async one): once ``go`` is set (the
+    class has pressed Train), the web process's CPU over ``seconds`` with no Live tab, then ``tabs`` Live tabs
+    (not signed in, the starter model) over ``seconds`` more: what each live student adds while the pool trains.
+    Fills ``result`` (its "error" if the tabs could not run)."""
+    try:
+        y4m = fake_camera_y4m(DEFAULT_VIDEO, ROOT / "bench" / "out")
+        go.wait()
+        cpu0, t0 = server.cpu_seconds(), time.monotonic()
+        time.sleep(seconds)
+        result["without_live_cores"] = (server.cpu_seconds() - cpu0) / (time.monotonic() - t0)
+        result["without_live_window"] = (t0, time.monotonic())
+        with chromium(y4m) as browser:
+            pages = [new_context(browser).new_page() for _ in range(tabs)]
+            for page in pages:
+                page.goto(f"{server.url}/live")
+            live = [Tab(p) for p in pages]
+            for tab in live:
+                tab.frame.wait_for_function("() => window.handteach.timing.firstLabelAt !== null", timeout=300_000)
+            started = time.time()
+            window = measure(live, server, seconds, 2.0)
+            result.update(window=window, live_window=(started, time.time()))
+            for page in pages:
+                page.context.close()
+    except Exception as exc:  # noqa: BLE001 - said in the benchmark's table, the class's run goes on
+        result["error"] = f"{type(exc).__name__}: {exc}"

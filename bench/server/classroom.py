@@ -26,6 +26,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -33,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench import classroom_data as data  # noqa: E402
 from bench.browser import CHROMIUM, AppServer  # noqa: E402
+from bench.server.class_live import live_during_trainings  # noqa: E402
 from bench.server.scripted_tab import ScriptedTab  # noqa: E402
 
 SESSIONS = {
@@ -160,7 +162,15 @@ async def classroom(args: argparse.Namespace, server: AppServer, report: dict) -
         models = [data.model_file(args.data, data.student(i)) for i in range(1, args.students + 1)]
         presses = [press_and_wait(page, model, delay, args.timeout, args.measured)
                    for page, model, delay in zip(pages, models, spread, strict=True)]  # fmt: skip
+        live, go = {}, threading.Event()
+        if args.live_tabs:
+            thread = threading.Thread(target=live_during_trainings, daemon=True,
+                                      args=(server, args.live_tabs, args.seconds, go, live))  # fmt: skip
+            thread.start()
+            asyncio.get_running_loop().call_later(args.spread + 1.0, go.set)  # every student has pressed
         runs = await asyncio.gather(*presses)
+        if args.live_tabs:
+            await asyncio.to_thread(thread.join)
         stop.set()
         await asyncio.gather(watcher, memory)
         fragment_runs = [t for tab in tabs for t in tab.times.fragment]
@@ -168,7 +178,7 @@ async def classroom(args: argparse.Namespace, server: AppServer, report: dict) -
         await browser.close()
     first = min(r[0] for r in runs)
     report.update(before=before, loads=loads, alone=alone, alone_measured=alone_measured, peaks=peaks,
-                  saved=[r[1] for r in runs], fragment_runs=fragment_runs, measured=[r[2] for r in runs],
+                  saved=[r[1] for r in runs], fragment_runs=fragment_runs, live=live, first_press=first, measured=[r[2] for r in runs],
                   last_saved=max((r[0] - first + r[1] for r in runs if r[1] is not None), default=None))  # fmt: skip
 
 
@@ -178,6 +188,23 @@ def p95(values: list[float]) -> float:
         if len(values) >= 2
         else (values[0] if values else float("nan"))
     )
+
+
+def live_summary(report: dict) -> dict:
+    """What Live tabs beside the trainings cost the web process (``--live-tabs``): nothing without them."""
+    live = report["live"]
+    if not live:
+        return {}
+    if "error" in live:
+        return {"live_tabs_error": live["error"]}
+    window, first, saved = live["window"], report["first_press"], report["last_saved"]
+    added = window["server_cores"] - live["without_live_cores"]
+    return {"live_tabs": len(window["tabs"]), "live_pct_core_per_student": round(100 * added / len(window["tabs"]), 2),
+            "web_process_cores_without_live": round(live["without_live_cores"], 4),
+            "web_process_cores_with_live": round(window["server_cores"], 4),
+            "live_fps_min": min(t["fps"] for t in window["tabs"]),
+            "live_window_s": [round(t - first, 1) for t in live["live_window"]],
+            "trainings_running_in_live_window": saved is not None and live["live_window"][1] - first < saved}  # fmt: skip
 
 
 def summary(args: argparse.Namespace, report: dict, workers: int, problems: list[str]) -> dict:
@@ -197,6 +224,7 @@ def summary(args: argparse.Namespace, report: dict, workers: int, problems: list
         "train_target_s": round(target, 1) if target else None,
         "measured": len(measured), "measure_wait_max_s": round(max(measured), 1) if measured else None,
         "student_fragment_run_p95_s": round(p95(report["fragment_runs"]), 3) if report["fragment_runs"] else None,
+        **live_summary(report),
         "server_rss_peak_mb": round(report["peaks"].get("server", 0)),
         "server_and_workers_rss_peak_mb": round(report["peaks"].get("total", 0)),
         "lost_or_corrupt": len(problems),
@@ -227,7 +255,15 @@ def main() -> None:
         metavar="N",
         help="instead: N signed-in students on Live (bench/server/class_live.py), CPU and first label",
     )
-    parser.add_argument("--seconds", type=float, default=15.0, help="--live: the measuring window")
+    parser.add_argument("--seconds", type=float, default=15.0, help="--live, --live-tabs: the measuring window")
+    parser.add_argument(
+        "--live-tabs",
+        type=int,
+        default=0,
+        metavar="M",
+        help="also M Chromium tabs on Live once the class has pressed Train: the web process's CPU "
+        "without them, then with them, while the pool trains",
+    )
     parser.add_argument("--workers", type=int, help="job worker processes (default: cores - 1)")
     parser.add_argument("--data", type=Path, help="data dir (default: a new temporary one)")
     args = parser.parse_args()
