@@ -172,6 +172,17 @@ class Database:
         if mode.lower() != "wal":
             raise StoreError(f"{self.path}: cannot switch the database to WAL mode")
 
+    def truncate_wal(self) -> bool:
+        """Copy the WAL into the database file and empty it (``wal_checkpoint(TRUNCATE)``), so that after a deletion
+        that zeroed what it deleted (``PRAGMA secure_delete``, ``core.classes.removal``) no older copy of those pages
+        stays in the WAL either. False when a reader still held an older snapshot: the WAL is emptied by a later
+        deletion's call, and its frames are overwritten as it is reused meanwhile."""
+        if self.read_only:
+            return False
+        with self.read_connection() as conn:
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        return busy == 0
+
     def schema_version(self) -> int:
         with self.read_connection() as conn:
             return conn.execute("PRAGMA user_version").fetchone()[0]

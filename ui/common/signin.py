@@ -5,7 +5,8 @@ session that has not signed in sees the sign-in form and nothing else; a signed-
 in Streamlit's session state and, through ``ui.server.session_cookie``, in a signed, expiring HttpOnly cookie
 (a reload or a new tab stays signed in for 8 hours, until *Sign out*), and ``ui.common.state.store`` opens
 the store as that person, so every page lists, opens and changes only what they may. The viewer is looked up
-again on every run: a student deleted by the teacher is signed out at their next click. ``teacher_visibility``
+again on every run: a student deleted by the teacher is signed out at their next click, told so in one line, their
+session's state and jobs dropped. ``teacher_visibility``
 lists the teacher's *Class* page; each run tells ``ui.server.media_scope`` who the session is, so the pictures
 and downloads its pages get are served to that person only.
 """
@@ -27,12 +28,16 @@ from core.classes.signin import SignInError, sign_in, viewer_of
 from core.data.schema import DuplicateNameError, StoreError
 from core.data.store import Store
 from ui.common import picture_signin, school_signin
+from ui.jobs import pool
 from ui.server import media_scope
 from ui.server.session_cookie import COOKIE, ROUTE
 
 VIEWER_KEY = "handteach_viewer"
 _TOKEN_PENDING = "handteach_session_token"  # signed in this run: the token goes to the cookie on the next
 _SIGNED_OUT = "handteach_signed_out"  # this session signed out: its (stale) cookie header no longer signs in
+_DELETED = "handteach_account_deleted"  # the teacher deleted the student this session was: the form says so
+DELETED_LINE = ("Your teacher deleted your account and everything in it: what you were recording or training was "
+                "stopped and nothing of it was kept.")  # fmt: skip
 
 
 def signed_in() -> Viewer | None:
@@ -64,16 +69,22 @@ def gate(store: Store) -> Viewer | None:
     """Before every page: None with no class; else the signed-in viewer, or the sign-in form and ``st.stop``."""
     if not class_mode(store):
         st.session_state.pop(VIEWER_KEY, None)
+        st.session_state.pop(pool.SIGNED_IN_KEY, None)
         _note_session(store, None)
         return None
     viewer = _restored(store)
-    if viewer is not None and viewer_of(store, viewer.account_id) == viewer:
+    now = viewer_of(store, viewer.account_id) if viewer is not None else None
+    if viewer is not None and now == viewer:
         if token := st.session_state.pop(_TOKEN_PENDING, None):
             _post_to_cookie_route(ROUTE, token)
+        st.session_state[pool.SIGNED_IN_KEY] = viewer.account_id  # their jobs are theirs, whatever the tab
         _note_session(store, viewer)
         _sign_out_button(viewer)
         return viewer
+    if viewer is not None and now is None:
+        _deleted()
     st.session_state.pop(VIEWER_KEY, None)  # deleted meanwhile, or never signed in
+    st.session_state.pop(pool.SIGNED_IN_KEY, None)
     _note_session(store, None)
     school_signin.refuse_if_nobody()
     if st.session_state.get(_SIGNED_OUT) == "clear cookie":
@@ -82,6 +93,23 @@ def gate(store: Store) -> Viewer | None:
     _sign_in_form(store)
     st.stop()
     return None
+
+
+def _deleted() -> None:
+    """The teacher deleted this session's student: nothing of theirs stays in the session (a take's ticket, a
+    training followed), this tab's jobs stop (the teacher's page stopped them already; the command line's
+    ``class delete-student`` cannot reach this server's runner), and the sign-in form says what happened."""
+    pool.runner().cancel_session(pool.session())
+    st.session_state.clear()
+    st.session_state[_SIGNED_OUT] = "clear cookie"  # the cookie names an account that is no more
+    st.session_state[_DELETED] = True
+
+
+def leave_if_deleted(store: Store) -> None:
+    """Where a fragment (which reruns without ``gate``) saw a take or job of ``store``'s viewer refused: if that
+    student was deleted meanwhile, the whole page runs again, so ``gate`` signs them out with its one line."""
+    if store.viewer is not None and viewer_of(store, store.viewer.account_id) is None:
+        st.rerun(scope="app")
 
 
 def _note_session(store: Store, viewer: Viewer | None) -> None:
@@ -101,6 +129,8 @@ def _post_to_cookie_route(route: str, body: str) -> None:
 
 def _sign_in_form(store: Store) -> None:
     st.title("✋ handteach")
+    if st.session_state.get(_DELETED):
+        st.warning(DELETED_LINE)
     st.markdown("Sign in with your class code, your name and the password your teacher gave you.")
     pictures = picture_signin.wanted()
     with st.form("sign_in"):
@@ -123,6 +153,7 @@ def _sign_in_form(store: Store) -> None:
         st.error(str(exc))
         return
     st.session_state[VIEWER_KEY] = viewer
+    st.session_state.pop(_DELETED, None)
     st.session_state[_TOKEN_PENDING] = session_token(store, viewer)  # to the cookie on the next run
     with contextlib.suppress(StoreError):  # busy now: the next sign-in does it
         expire_crops(store)  # pictures older than the class's retention go (core/classes/retention.py)
