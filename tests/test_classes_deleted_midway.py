@@ -20,6 +20,7 @@ from test_browser_take import tab_hand, tab_take
 from core.classes.access import Viewer
 from core.classes.removal import delete_student
 from core.classes.roster import add_student
+from core.classes.session import names_deleted_account, session_token, viewer_from_token
 from core.classes.signin import sign_in
 from core.data.browser_take import store_take
 from core.data.project_folders import ProjectReplacedError
@@ -177,3 +178,16 @@ def test_a_take_of_a_deleted_student_never_lands_in_a_new_project_of_the_same_na
     with pytest.raises(ProjectReplacedError, match="was replaced while recording; the take was not saved"):
         store_take(new_ben, tab_take(ticket, [[tab_hand()]]), ledger, now=ISSUED + ticket.length + 0.4)
     assert sum(new_ben.class_counts(BEN_PROJECT).values()) == 0
+
+
+def test_a_deleted_students_cookie_says_so_and_signs_in_nobody(tmp_path: Path) -> None:
+    """A reload after the delete is a new session with only the cookie: the sign-in form can still say why."""
+    school = make_class(tmp_path)
+    store = Store(tmp_path)
+    bens, anas = session_token(store, school.ben), session_token(store, school.ana)
+    assert not names_deleted_account(store, bens)
+    delete_student(store, "7B", "Ben")
+    assert viewer_from_token(store, bens) is None and names_deleted_account(store, bens)
+    assert not names_deleted_account(store, bens, max_age_s=-1)  # expired: signed out, nothing said
+    assert not names_deleted_account(store, bens[:-2] + ("A" if bens[-2] != "A" else "B") + bens[-1])  # forged
+    assert not names_deleted_account(store, anas) and viewer_from_token(store, anas) == school.ana

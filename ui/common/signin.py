@@ -23,7 +23,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from core.classes.access import Viewer, own_projects
 from core.classes.retention import expire_crops
 from core.classes.roster import class_mode
-from core.classes.session import session_token, viewer_from_token
+from core.classes.session import names_deleted_account, session_token, viewer_from_token
 from core.classes.signin import SignInError, sign_in, viewer_of
 from core.data.schema import DuplicateNameError, StoreError
 from core.data.store import Store
@@ -57,8 +57,11 @@ def _restored(store: Store) -> Viewer | None:
     """This session's viewer, signed in from the session cookie if it was not yet and that cookie holds."""
     viewer = signed_in()
     if viewer is None and not st.session_state.get(_SIGNED_OUT):  # a reload, a new tab: the cookie, if it holds
-        viewer = viewer_from_token(store, st.context.cookies.get(COOKIE))
-        if viewer is None:  # else the school's sign-in (OIDC), where the server offers it
+        token = st.context.cookies.get(COOKIE)
+        viewer = viewer_from_token(store, token)
+        if viewer is None and names_deleted_account(store, token):  # their teacher deleted them meanwhile
+            _deleted()
+        elif viewer is None:  # else the school's sign-in (OIDC), where the server offers it
             viewer = school_signin.school_viewer(store)
         if viewer is not None:
             st.session_state[VIEWER_KEY] = viewer
