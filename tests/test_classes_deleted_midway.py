@@ -24,7 +24,7 @@ from core.classes.session import names_deleted_account, session_token, viewer_fr
 from core.classes.signin import sign_in
 from core.data.browser_take import store_take
 from core.data.project_folders import ProjectReplacedError
-from core.data.schema import DB_NAME, Sample, StoreError
+from core.data.schema import DB_NAME, NotFoundError, Sample, StoreError
 from core.data.store import Store
 from core.data.take_tickets import TakeLedger, TakeTicket
 from core.gestures.training import TrainConfig
@@ -191,3 +191,14 @@ def test_a_deleted_students_cookie_says_so_and_signs_in_nobody(tmp_path: Path) -
     assert not names_deleted_account(store, bens, max_age_s=-1)  # expired: signed out, nothing said
     assert not names_deleted_account(store, bens[:-2] + ("A" if bens[-2] != "A" else "B") + bens[-1])  # forged
     assert not names_deleted_account(store, anas) and viewer_from_token(store, anas) == school.ana
+
+
+def test_a_page_running_for_a_student_deleted_since_makes_no_project_for_them(tmp_path: Path) -> None:
+    """A page that passed the sign-in check just before the delete makes the student's first project: said in
+    one line (a ``StoreError`` the app shows), not SQLite's "FOREIGN KEY constraint failed"."""
+    school = make_class(tmp_path)
+    crop = ben_crop(tmp_path)
+    delete_student(Store(tmp_path), "7B", "Ben")
+    with pytest.raises(NotFoundError, match=r"^your account is no longer in this class \(your teacher deleted it\)"):
+        school.store(school.ben).create_project("Ben's gestures")
+    assert leftovers(tmp_path, school.ben, crop) == []

@@ -23,10 +23,12 @@ from core.data.project_folders import (
     require_folder,
 )
 from core.data.schema import DuplicateNameError, NotFoundError, StoreError, stored_skeleton, validate_emoji
-from core.io.atomic import move
 from core.gestures.catalog import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, validate_name
+from core.io.atomic import move
 from core.skeletons import HAND_21, Skeleton
 from core.types import KEYPOINT_BACKENDS, NETWORK_BACKENDS, NETWORK_TITLES
+
+DELETED_OWNER = "your account is no longer in this class (your teacher deleted it): nothing was made"
 
 
 class ProjectStore(Database):
@@ -115,6 +117,9 @@ class ProjectStore(Database):
                 f"the {NETWORK_TITLES[backend]} is a hand model"
             )
         rows = class_rows(classes)
+        if self.viewer is not None and not conn.execute("SELECT 1 FROM accounts WHERE id = ?",
+                                                        (self.viewer.account_id,)).fetchone():  # fmt: skip
+            raise NotFoundError(DELETED_OWNER)  # deleted since this page checked (SQLite would say "FOREIGN KEY")
         old = _project_like(conn, name)
         if old and not replace:
             raise DuplicateNameError(f"a project named {old[1]!r} already exists" + _case_note(name, old[1]))
