@@ -77,8 +77,7 @@ def _remove(store: Database, class_id: int, account_ids: list[int], drop_class: 
         planned = _owned(conn, account_ids)
     with ExitStack() as folders:
         asides = [folders.enter_context(folder_moved_aside(store.data_dir, name)) for _, name in planned]
-        with store.write_transaction() as conn:
-            conn.execute("PRAGMA secure_delete = ON")  # the rows' bytes (a child's pictures) are zeroed, not freed
+        with store.write_transaction(erase=True) as conn:  # the rows' bytes (a child's pictures) zeroed, not freed
             projects = _owned(conn, account_ids)
             if projects != planned:  # a project made or renamed meanwhile: its folder was not set aside
                 raise StoreError("a project of theirs changed meanwhile; nothing was deleted: try again")
@@ -94,7 +93,6 @@ def _remove(store: Database, class_id: int, account_ids: list[int], drop_class: 
             conn.execute(f"DELETE FROM accounts WHERE id IN ({marks})", account_ids)
             if drop_class:
                 conn.execute("DELETE FROM school_classes WHERE id = ?", (class_id,))
-    store.truncate_wal()  # nor kept in the WAL's older frames
     if runner is None:  # the command line: no runner of the server's here; their jobs there save nothing (above)
         return receipt
     return replace(receipt, jobs=sum(runner.cancel_owner(account_owner(i)) for i in account_ids))

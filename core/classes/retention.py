@@ -31,7 +31,7 @@ def keeps_crops(conn: sqlite3.Connection, pid: int) -> bool:
 def expire_crops(store: Database, now: float | None = None) -> int:
     """Drop the crops of samples older than their class's retention (keypoints stay); returns how many went."""
     now = time.time() if now is None else now
-    with store.write_transaction() as conn:
+    with store.write_transaction(erase=True) as conn:  # a dropped picture's bytes are zeroed, not left in free pages
         # from the classes' projects down (owner, then samples by class; CROSS JOIN keeps SQLite to that order):
         # the server's own samples, perhaps a million from CSV imports, are not scanned under the write lock
         return conn.execute(
