@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 import jobfns
@@ -23,6 +24,7 @@ from core.classes.roster import add_student
 from core.classes.session import names_deleted_account, session_token, viewer_from_token
 from core.classes.signin import sign_in
 from core.data.browser_take import store_take
+from core.data.database import TRUNCATE_WAIT_S
 from core.data.project_folders import ProjectReplacedError
 from core.data.schema import DB_NAME, NotFoundError, Sample, StoreError
 from core.data.store import Store
@@ -202,3 +204,21 @@ def test_a_page_running_for_a_student_deleted_since_makes_no_project_for_them(tm
     with pytest.raises(NotFoundError, match=r"^your account is no longer in this class \(your teacher deleted it\)"):
         school.store(school.ben).create_project("Ben's gestures")
     assert leftovers(tmp_path, school.ben, crop) == []
+
+
+def test_emptying_the_wal_waits_a_moment_not_a_sign_in_for_a_busy_reader(tmp_path: Path) -> None:
+    """An erasing write (a sign-in's expired crops) while another session reads a long list: its WAL emptying gives
+    up after ``TRUNCATE_WAIT_S`` (the next erasing write empties it), never the 30 s a write may wait."""
+    make_class(tmp_path)
+    store = Store(tmp_path)
+    with closing(sqlite3.connect(tmp_path / DB_NAME, isolation_level=None)) as reader:
+        reader.execute("BEGIN")
+        reader.execute("SELECT COUNT(*) FROM samples").fetchone()  # a read transaction on this snapshot
+        with store.write_transaction() as conn:  # a newer snapshot: the reader holds the older one's frames
+            conn.execute("UPDATE projects SET shared = 1 WHERE name = 'ana-signs'")
+        started = time.perf_counter()
+        assert store.truncate_wal() is False
+        assert time.perf_counter() - started < TRUNCATE_WAIT_S + 1.0
+        reader.execute("COMMIT")
+    wal = tmp_path / f"{DB_NAME}-wal"
+    assert store.truncate_wal() is True and (not wal.exists() or wal.stat().st_size == 0)

@@ -31,6 +31,8 @@ from core.data.schema import (
 from core.data.write_lock import begin_immediate
 from core.io.fds import SQLITE_MARKERS, out_of_fds, too_many_open_files_text
 
+TRUNCATE_WAIT_S = 0.2  # how long ``truncate_wal`` waits for a writer or an older reader to finish
+
 
 def _check_store_file(path: Path) -> None:
     """A store path holding something other than a file: SQLite would say only "unable to open database file",
@@ -186,6 +188,8 @@ class Database:
         if self.read_only:
             return False
         with self.read_connection() as conn:
+            # TRUNCATE waits for writers and older readers: a moment, not a sign-in's worth (busy: the next one does)
+            conn.execute(f"PRAGMA busy_timeout = {int(TRUNCATE_WAIT_S * 1000)}")
             busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         return busy == 0
 
