@@ -16,10 +16,13 @@ from streamlit.testing.v1 import AppTest
 from test_app_classroom import _class_page, _run, _signed_in, _texts
 from test_classes_deleted_midway import ben_crop, leftovers, trainable_ben
 
+from core.classes.removal import end_class
+from core.classes.roster import create_class
+from core.data.store import Store
 from core.jobs.job import TRAIN, JobRequest, JobState
 from core.jobs.local import LocalRunner
-from tests.classmaker import BEN_PASSWORD, TEACHER_PASSWORD
-from ui.common.signin import DELETED_LINE
+from tests.classmaker import ANA_PASSWORD, BEN_PASSWORD, TEACHER_PASSWORD, make_class
+from ui.common.signin import DELETED_LINE, ENDED_LINE
 from ui.jobs import pool
 
 pytestmark = pytest.mark.slow  # Streamlit's AppTest and a worker process
@@ -64,3 +67,13 @@ def test_a_student_deleted_while_their_training_waits_is_stopped_and_told_in_one
     assert "Signed in: Ben" not in _texts(ben) and any(b.label == "Sign in" for b in ben.button)
     assert "train_run" not in ben.session_state and pool.SIGNED_IN_KEY not in ben.session_state
     assert leftovers(data_dir, school.ben, crop) == []
+
+
+def test_a_student_whose_class_ended_is_told_so_while_another_class_goes_on(data_dir: Path) -> None:
+    school = make_class(data_dir)
+    create_class(Store(data_dir), "7C", "Mr Other", "other-teacher-pass")  # the server still serves a class
+    ana = _signed_in("Ana", ANA_PASSWORD, school)
+    end_class(Store(data_dir), "7B")
+    _run(ana)
+    assert [w.value for w in ana.warning] == [ENDED_LINE]
+    assert any(b.label == "Sign in" for b in ana.button)

@@ -21,7 +21,7 @@ from test_browser_take import tab_hand, tab_take
 from core.classes.access import Viewer
 from core.classes.removal import delete_student
 from core.classes.roster import add_student
-from core.classes.session import names_deleted_account, session_token, viewer_from_token
+from core.classes.session import deleted_account_class, session_token, viewer_from_token
 from core.classes.signin import sign_in
 from core.data.browser_take import store_take
 from core.data.database import TRUNCATE_WAIT_S
@@ -187,12 +187,12 @@ def test_a_deleted_students_cookie_says_so_and_signs_in_nobody(tmp_path: Path) -
     school = make_class(tmp_path)
     store = Store(tmp_path)
     bens, anas = session_token(store, school.ben), session_token(store, school.ana)
-    assert not names_deleted_account(store, bens)
+    assert deleted_account_class(store, bens) is None
     delete_student(store, "7B", "Ben")
-    assert viewer_from_token(store, bens) is None and names_deleted_account(store, bens)
-    assert not names_deleted_account(store, bens, max_age_s=-1)  # expired: signed out, nothing said
-    assert not names_deleted_account(store, bens[:-2] + ("A" if bens[-2] != "A" else "B") + bens[-1])  # forged
-    assert not names_deleted_account(store, anas) and viewer_from_token(store, anas) == school.ana
+    assert viewer_from_token(store, bens) is None and deleted_account_class(store, bens) == school.ben.class_id
+    assert deleted_account_class(store, bens, max_age_s=-1) is None  # expired: signed out, nothing said
+    assert deleted_account_class(store, bens[:-2] + ("A" if bens[-2] != "A" else "B") + bens[-1]) is None  # forged
+    assert deleted_account_class(store, anas) is None and viewer_from_token(store, anas) == school.ana
 
 
 def test_a_page_running_for_a_student_deleted_since_makes_no_project_for_them(tmp_path: Path) -> None:

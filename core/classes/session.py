@@ -83,8 +83,9 @@ def viewer_from_token(store: Database, token: object, max_age_s: float = SESSION
     return Viewer(account, class_id, row[1], row[2])
 
 
-def names_deleted_account(store: Database, token: object, max_age_s: float = SESSION_MAX_AGE_S) -> bool:
-    """Whether ``token`` is this server's, still in its time, for an account deleted since: the student's next
-    tab (a reload) is told their teacher deleted them. A forged, expired or other server's token says nothing."""
+def deleted_account_class(store: Database, token: object, max_age_s: float = SESSION_MAX_AGE_S) -> int | None:
+    """The class id of ``token`` when it is this server's, still in its time, for an account deleted since (the
+    student's next tab, a reload, is told what happened; the class may have ended too), else None. A forged,
+    expired or other server's token says nothing."""
     claims = _claims(store, token, max_age_s)
-    return claims is not None and _account(store, claims[0]) is None
+    return claims[1] if claims is not None and _account(store, claims[0]) is None else None

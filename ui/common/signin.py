@@ -5,10 +5,10 @@ session that has not signed in sees the sign-in form and nothing else; a signed-
 in Streamlit's session state and, through ``ui.server.session_cookie``, in a signed, expiring HttpOnly cookie
 (a reload or a new tab stays signed in for 8 hours, until *Sign out*), and ``ui.common.state.store`` opens
 the store as that person, so every page lists, opens and changes only what they may. The viewer is looked up
-again on every run: a student deleted by the teacher is signed out at their next click, told so in one line, their
-session's state and jobs dropped. ``teacher_visibility``
-lists the teacher's *Class* page; each run tells ``ui.server.media_scope`` who the session is, so the pictures
-and downloads its pages get are served to that person only.
+again on every run: a student deleted by the teacher is signed out at their next click (or reload), told so in
+one line, their session's state and jobs dropped. ``teacher_visibility`` lists the teacher's *Class* page; each
+run tells ``ui.server.media_scope`` who the session is, so the pictures and downloads its pages get are served
+to that person only.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.classes.access import Viewer, own_projects
 from core.classes.retention import expire_crops
-from core.classes.roster import class_mode
-from core.classes.session import names_deleted_account, session_token, viewer_from_token
+from core.classes.roster import class_by_id, class_mode
+from core.classes.session import deleted_account_class, session_token, viewer_from_token
 from core.classes.signin import SignInError, sign_in, viewer_of
-from core.data.schema import DuplicateNameError, StoreError
+from core.data.schema import DuplicateNameError, NotFoundError, StoreError
 from core.data.store import Store
 from ui.common import picture_signin, school_signin
 from ui.jobs import pool
@@ -38,6 +38,8 @@ _SIGNED_OUT = "handteach_signed_out"  # this session signed out: its (stale) coo
 _DELETED = "handteach_account_deleted"  # the teacher deleted the student this session was: the form says so
 DELETED_LINE = ("Your teacher deleted your account and everything in it: what you were recording or training was "
                 "stopped and nothing of it was kept.")  # fmt: skip
+ENDED_LINE = ("Your class has ended and everything in it was deleted: what you were recording or training was "
+              "stopped and nothing of it was kept.")  # fmt: skip
 
 
 def signed_in() -> Viewer | None:
@@ -59,8 +61,9 @@ def _restored(store: Store) -> Viewer | None:
     if viewer is None and not st.session_state.get(_SIGNED_OUT):  # a reload, a new tab: the cookie, if it holds
         token = st.context.cookies.get(COOKIE)
         viewer = viewer_from_token(store, token)
-        if viewer is None and names_deleted_account(store, token):  # their teacher deleted them meanwhile
-            _deleted()
+        gone_from = deleted_account_class(store, token) if viewer is None else None
+        if gone_from is not None:  # their teacher deleted them (or ended their class) meanwhile
+            _deleted(store, gone_from)
         elif viewer is None:  # else the school's sign-in (OIDC), where the server offers it
             viewer = school_signin.school_viewer(store)
         if viewer is not None:
@@ -85,7 +88,7 @@ def gate(store: Store) -> Viewer | None:
         _sign_out_button(viewer)
         return viewer
     if viewer is not None and now is None:
-        _deleted()
+        _deleted(store, viewer.class_id)
     st.session_state.pop(VIEWER_KEY, None)  # deleted meanwhile, or never signed in
     st.session_state.pop(pool.SIGNED_IN_KEY, None)
     _note_session(store, None)
@@ -98,14 +101,19 @@ def gate(store: Store) -> Viewer | None:
     return None
 
 
-def _deleted() -> None:
-    """The teacher deleted this session's student: nothing of theirs stays in the session (a take's ticket, a
-    training followed), this tab's jobs stop (the teacher's page stopped them already; the command line's
-    ``class delete-student`` cannot reach this server's runner), and the sign-in form says what happened."""
+def _deleted(store: Store, class_id: int) -> None:
+    """This session's account was deleted (its student, or its whole class ``class_id``): nothing of theirs stays
+    in the session (a take's ticket, a training followed), this tab's jobs stop (the Class page stopped them
+    already; the command line's ``class`` commands cannot reach this server's runner), and the sign-in form says
+    what happened."""
     pool.runner().cancel_session(pool.session())
     st.session_state.clear()
     st.session_state[_SIGNED_OUT] = "clear cookie"  # the cookie names an account that is no more
-    st.session_state[_DELETED] = True
+    try:
+        class_by_id(store, class_id)
+        st.session_state[_DELETED] = DELETED_LINE
+    except NotFoundError:
+        st.session_state[_DELETED] = ENDED_LINE
 
 
 def leave_if_deleted(store: Store) -> None:
@@ -132,8 +140,8 @@ def _post_to_cookie_route(route: str, body: str) -> None:
 
 def _sign_in_form(store: Store) -> None:
     st.title("✋ handteach")
-    if st.session_state.get(_DELETED):
-        st.warning(DELETED_LINE)
+    if said := st.session_state.get(_DELETED):
+        st.warning(said)
     st.markdown("Sign in with your class code, your name and the password your teacher gave you.")
     pictures = picture_signin.wanted()
     with st.form("sign_in"):
