@@ -16,6 +16,7 @@ import pytest
 
 from bench.browser import CHROMIUM, wait_app_ready
 from tests.classmaker import ANA_PASSWORD, BEN_PASSWORD, TEACHER_PASSWORD, make_class
+from ui.common.signin import DELETED_LINE
 
 pytestmark = pytest.mark.slow
 WAIT_MS = 60_000
@@ -152,6 +153,7 @@ def test_a_student_cannot_reach_anothers_project_and_the_teacher_deletes_a_stude
             teacher.get_by_text("Deleted 1 account(s): 'Ben'").wait_for(timeout=WAIT_MS)
             ben.reload()  # his cookie names an account that is gone
             ben.get_by_role("button", name="Sign in").wait_for(timeout=WAIT_MS)
+            ben.get_by_text(DELETED_LINE).wait_for(timeout=WAIT_MS)  # and the form says why, in one line
         finally:
             browser.close()
     assert project_fingerprint(data, "ana-signs") == before

@@ -3,7 +3,9 @@ crops, on every write path of samples; crops older than the class's retention de
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from contextlib import closing
 
 import pytest
 
@@ -11,7 +13,7 @@ from core.classes.retention import DAY_S, change_rules, expire_crops
 from core.classes.roster import get_class
 from core.data.bundle_import import import_project
 from core.data.bundle_write import export_project
-from core.data.schema import NotFoundError, StoreError
+from core.data.schema import DB_NAME, NotFoundError, StoreError
 from core.data.store import Store
 from tests.classmaker import fill_project, make_class
 
@@ -68,3 +70,16 @@ def test_a_teacher_changes_the_rules_and_pictures_go_at_once(tmp_path) -> None:
         change_rules(Store(tmp_path), "7B", retention_days=0)
     with pytest.raises(NotFoundError):
         change_rules(Store(tmp_path), "8C", crops_allowed=False)
+
+
+def test_an_expired_crop_leaves_no_byte_of_it_in_the_database_files(tmp_path) -> None:
+    """Dropped, not only unlinked: while a server holds connections, SQLite keeps the old pages in the database
+    file until a checkpoint, and freed bytes after it, unless the write zeroes them and empties the WAL (without,
+    all 20 copies of Ana's picture stayed readable in handteach.sqlite after expiring them)."""
+    make_class(tmp_path)
+    tails = {s.crop_jpeg[-300:-236] for s in Store(tmp_path).list_samples("ana-signs", with_crops=True)}
+    with closing(sqlite3.connect(tmp_path / DB_NAME)) as other:  # another session of the server, idle
+        other.execute("SELECT COUNT(*) FROM samples").fetchone()  # it has read: its close alone would checkpoint
+        assert len(tails) == 1 and expire_crops(Store(tmp_path), now=time.time() + 31 * DAY_S) == 25
+        files = [p for p in tmp_path.rglob("*") if p.is_file()]
+        assert [p.name for p in files if any(tail in p.read_bytes() for tail in tails)] == []

@@ -78,6 +78,13 @@ def check_access(conn: sqlite3.Connection, viewer: Viewer, pid: int, name: str, 
     return access
 
 
+def require_account(conn: sqlite3.Connection, viewer: Viewer | None) -> None:
+    """Inside a write that makes a row of ``viewer``'s: their account is still there (``NotFoundError`` once their
+    teacher deleted it, a page of theirs having checked a moment before), so nothing is made for nobody."""
+    if viewer is not None and not conn.execute("SELECT 1 FROM accounts WHERE id = ?", (viewer.account_id,)).fetchone():
+        raise NotFoundError("your account is no longer in this class (your teacher deleted it): nothing was made")
+
+
 def rows_clause(viewer: Viewer | None, class_column: str, change: bool) -> tuple[str, tuple[int, ...]]:
     """SQL to AND onto a read or change of rows chosen by id (samples, clips): only those of projects ``viewer``
     may read (or, with ``change``, owns); ``class_column`` names the rows' class id. ("", ()) with no viewer."""

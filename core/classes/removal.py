@@ -4,6 +4,11 @@ Everything of a student is their account row and their projects: each project's 
 their crops, clips) and its folder under ``projects/`` (models, fine-tuned weights). The rows go in one
 transaction; the folders are moved aside inside it and removed after the commit (``core.data.project_folders``),
 so a failure leaves everything as it was. Failed sign-ins at their name go too.
+
+Their jobs (a training queued or running in the server's job runner) are cancelled once the rows are gone: a job
+that ends anyway afterwards finds its project gone and saves nothing (``core.data.project_folders``: a model is
+saved only into the project identity it was trained on, checked under the store's write lock), and one submitted
+in between by a page still open finds no project of theirs to read.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.classes.names import check_name
@@ -19,6 +24,8 @@ from core.classes.roster import account_row, class_row
 from core.data.database import Database
 from core.data.project_folders import PROJECTS_FOLDER, folder_exists, folder_moved_aside
 from core.data.schema import NotFoundError, StoreError
+from core.jobs.job import account_owner
+from core.jobs.runner import JobRunner
 
 
 @dataclass(frozen=True)
@@ -33,16 +40,20 @@ class Receipt:
     folders: int  # project folders removed
     files: int  # files in those folders
     bytes: int  # of those files
+    jobs: int = 0  # their trainings, imports and the like stopped in the server's job runner (queued or running)
 
     def lines(self) -> list[str]:
         """The receipt for a teacher, one fact a line (names shown as typed, in quotes)."""
         names = ", ".join(repr(p) for p in self.projects) or "none"
-        return [
+        lines = [
             f"Deleted {len(self.people)} account(s): {', '.join(repr(p) for p in self.people)}",
             f"Projects: {len(self.projects)} ({names})",
             f"Samples: {self.samples} ({self.crops} with a picture of the hand); clips: {self.clips}",
             f"Project folders: {self.folders} ({self.files} files, {self.bytes:,} bytes)",
         ]
+        if self.jobs:
+            lines.append(f"Stopped {self.jobs} training(s) or import(s) of theirs that were waiting or running")
+        return lines
 
 
 def _owned(conn: sqlite3.Connection, account_ids: list[int]) -> list[tuple[int, str]]:
@@ -58,13 +69,15 @@ def _folder_sizes(folder: Path) -> tuple[int, int]:
     return len(files), sum(f.stat().st_size for f in files if f.is_file())
 
 
-def _remove(store: Database, class_id: int, account_ids: list[int], drop_class: bool) -> Receipt:
-    """Delete the accounts (and with ``drop_class`` the class) and every project they own; the receipt."""
+def _remove(store: Database, class_id: int, account_ids: list[int], drop_class: bool,
+            runner: JobRunner | None) -> Receipt:  # fmt: skip
+    """Delete the accounts (and with ``drop_class`` the class) and every project they own, then cancel their jobs
+    in ``runner``; the receipt."""
     with store.read_connection() as conn:
         planned = _owned(conn, account_ids)
     with ExitStack() as folders:
         asides = [folders.enter_context(folder_moved_aside(store.data_dir, name)) for _, name in planned]
-        with store.write_transaction() as conn:
+        with store.write_transaction(erase=True) as conn:  # the rows' bytes (a child's pictures) zeroed, not freed
             projects = _owned(conn, account_ids)
             if projects != planned:  # a project made or renamed meanwhile: its folder was not set aside
                 raise StoreError("a project of theirs changed meanwhile; nothing was deleted: try again")
@@ -80,7 +93,9 @@ def _remove(store: Database, class_id: int, account_ids: list[int], drop_class: 
             conn.execute(f"DELETE FROM accounts WHERE id IN ({marks})", account_ids)
             if drop_class:
                 conn.execute("DELETE FROM school_classes WHERE id = ?", (class_id,))
-    return receipt
+    if runner is None:  # the command line: no runner of the server's here; their jobs there save nothing (above)
+        return receipt
+    return replace(receipt, jobs=sum(runner.cancel_owner(account_owner(i)) for i in account_ids))
 
 
 def _count(store: Database, conn: sqlite3.Connection, account_ids: list[int],
@@ -99,20 +114,20 @@ def _count(store: Database, conn: sqlite3.Connection, account_ids: list[int],
                    sum(s[0] for s in sizes), sum(s[1] for s in sizes))  # fmt: skip
 
 
-def delete_student(store: Database, class_name: str, name: str) -> Receipt:
-    """Delete the student ``name`` of the class and everything of theirs; the teacher's account is not deleted
-    this way (``end_class`` ends the class)."""
+def delete_student(store: Database, class_name: str, name: str, runner: JobRunner | None = None) -> Receipt:
+    """Delete the student ``name`` of the class and everything of theirs, their jobs in ``runner`` cancelled; the
+    teacher's account is not deleted this way (``end_class`` ends the class)."""
     with store.read_connection() as conn:
         school_class = class_row(conn, class_name)
         account = account_row(conn, school_class.id, check_name(name, "student's name"))
     if account is None or account.role != "student":
         raise NotFoundError(f"class {class_name!r} has no student named {name!r}")
-    return _remove(store, school_class.id, [account.id], drop_class=False)
+    return _remove(store, school_class.id, [account.id], drop_class=False, runner=runner)
 
 
-def end_class(store: Database, class_name: str) -> Receipt:
-    """Delete the class: its teacher, its students, all their projects and folders."""
+def end_class(store: Database, class_name: str, runner: JobRunner | None = None) -> Receipt:
+    """Delete the class: its teacher, its students, all their projects and folders, their jobs in ``runner``."""
     with store.read_connection() as conn:
         school_class = class_row(conn, class_name)
         ids = [r[0] for r in conn.execute("SELECT id FROM accounts WHERE school_class_id = ?", (school_class.id,))]
-    return _remove(store, school_class.id, ids, drop_class=True)
+    return _remove(store, school_class.id, ids, drop_class=True, runner=runner)

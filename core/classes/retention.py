@@ -32,7 +32,7 @@ def keeps_crops(conn: sqlite3.Connection, pid: int) -> bool:
 def expire_crops(store: Database, now: float | None = None) -> int:
     """Drop the crops of samples older than their class's retention (keypoints stay); returns how many went."""
     now = time.time() if now is None else now
-    with store.write_transaction() as conn:
+    with store.write_transaction(erase=True) as conn:  # a dropped picture's bytes are zeroed, not left in free pages
         # from the classes' projects down (owner, then samples by class; CROSS JOIN keeps SQLite to that order):
         # the server's own samples, perhaps a million from CSV imports, are not scanned under the write lock
         return conn.execute(
@@ -49,7 +49,7 @@ def change_rules(store: Database, class_name: str, retention_days: int | None = 
     """The class with its new rules, and how many pictures went: turning crops off deletes every picture of the
     class's projects (only keypoints are kept from then on); a shorter retention deletes those now too old."""
     days = None if retention_days is None else check_retention(retention_days)
-    with store.write_transaction() as conn:
+    with store.write_transaction(erase=True) as conn:  # pictures turned off: their bytes zeroed, as expire_crops
         school_class = class_row(conn, class_name)
         changed = replace(school_class, retention_days=school_class.retention_days if days is None else days,
                           crops_allowed=school_class.crops_allowed if crops_allowed is None else crops_allowed)  # fmt: skip

@@ -60,16 +60,32 @@ def session_token(store: Database, viewer: Viewer) -> str:
     return _serializer(store).dumps({"account": viewer.account_id, "class": row[0], "pw": _fingerprint(row[3])})
 
 
-def viewer_from_token(store: Database, token: object, max_age_s: float = SESSION_MAX_AGE_S) -> Viewer | None:
-    """The viewer a token names while it holds (see the module docstring), else None."""
+def _claims(store: Database, token: object, max_age_s: float) -> tuple[int, int, str] | None:
+    """(account id, class id, password fingerprint) of a token this server signed, still in its time; else None."""
     if not isinstance(token, str) or not token or len(token) > 1000:
         return None
     try:
         data = _serializer(store).loads(token, max_age=max_age_s)
-        account, class_id, fingerprint = int(data["account"]), int(data["class"]), str(data["pw"])
+        return int(data["account"]), int(data["class"]), str(data["pw"])
     except (BadSignature, KeyError, TypeError, ValueError):  # SignatureExpired is a BadSignature
         return None
+
+
+def viewer_from_token(store: Database, token: object, max_age_s: float = SESSION_MAX_AGE_S) -> Viewer | None:
+    """The viewer a token names while it holds (see the module docstring), else None."""
+    claims = _claims(store, token, max_age_s)
+    if claims is None:
+        return None
+    account, class_id, fingerprint = claims
     row = _account(store, account)
     if row is None or row[0] != class_id or _fingerprint(row[3]) != fingerprint:
         return None
     return Viewer(account, class_id, row[1], row[2])
+
+
+def deleted_account_class(store: Database, token: object, max_age_s: float = SESSION_MAX_AGE_S) -> int | None:
+    """The class id of ``token`` when it is this server's, still in its time, for an account deleted since (the
+    student's next tab, a reload, is told what happened; the class may have ended too), else None. A forged,
+    expired or other server's token says nothing."""
+    claims = _claims(store, token, max_age_s)
+    return claims[1] if claims is not None and _account(store, claims[0]) is None else None

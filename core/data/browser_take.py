@@ -81,7 +81,9 @@ def store_take(store: Store, value: object, ledger: TakeLedger, backend: str = "
         crops = {id(hand): crop for hand, crop in hands}
         samples += [Sample(hand, ticket.class_name, "webcam", "", None, crop_jpeg=crops[id(hand)], backend=backend)
                     for hand in usable]  # fmt: skip
-    report.sample_ids = store.add_samples(ticket.project, samples) if samples else []
+    # the project the ticket was issued for, checked in the write: gone meanwhile (its student deleted mid-take)
+    # refuses the take (``ProjectReplacedError``), even with no usable hand in it
+    report.sample_ids = store.add_samples(ticket.project, samples, identity=ticket.project_identity)
     report.stored = len(report.sample_ids)
     return report
 

@@ -31,6 +31,8 @@ from core.data.schema import (
 from core.data.write_lock import begin_immediate
 from core.io.fds import SQLITE_MARKERS, out_of_fds, too_many_open_files_text
 
+TRUNCATE_WAIT_S = 0.2  # how long ``truncate_wal`` waits for a writer or an older reader to finish
+
 
 def _check_store_file(path: Path) -> None:
     """A store path holding something other than a file: SQLite would say only "unable to open database file",
@@ -93,13 +95,17 @@ class Database:
             raise self._explain(exc) from exc
 
     @contextmanager
-    def write_transaction(self) -> Iterator[sqlite3.Connection]:
+    def write_transaction(self, erase: bool = False) -> Iterator[sqlite3.Connection]:
         """One transaction: committed when the block ends, rolled back if it raises (``core.data.clips`` writes
-        through it too, so a batch of clips is all or nothing like a batch of samples)."""
+        through it too, so a batch of clips is all or nothing like a batch of samples). ``erase``: what it deletes
+        or overwrites is zeroed in the file, not only freed (``PRAGMA secure_delete``), and the WAL is emptied
+        after the commit (``truncate_wal``): no copy stays on disk (a deleted student's pictures, expired crops)."""
         if self.read_only:
             raise StoreError(f"{self.path}: the store was opened read-only; this change needs a writable one")
         try:
             with closing(self._connect()) as conn:
+                if erase:
+                    conn.execute("PRAGMA secure_delete = ON")  # this connection's, which only this block uses
                 begin_immediate(conn)  # take the write lock now, not halfway through; polled, fair to the others
                 try:
                     yield conn
@@ -110,6 +116,8 @@ class Database:
                 conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
             raise self._explain(exc) from exc
+        if erase:
+            self.truncate_wal()
 
     def _explain(self, exc: sqlite3.OperationalError) -> StoreError:
         # at the descriptor limit SQLite says "unable to open database file", as for a folder it may not write
@@ -171,6 +179,19 @@ class Database:
                 time.sleep(0.02)
         if mode.lower() != "wal":
             raise StoreError(f"{self.path}: cannot switch the database to WAL mode")
+
+    def truncate_wal(self) -> bool:
+        """Copy the WAL into the database file and empty it (``wal_checkpoint(TRUNCATE)``), so that after an erasing
+        write (``write_transaction(erase=True)``) no older copy of its pages stays in the WAL either. False when a
+        reader still held an older snapshot: the next erasing write empties it, and its frames are overwritten as
+        it is reused meanwhile."""
+        if self.read_only:
+            return False
+        with self.read_connection() as conn:
+            # TRUNCATE waits for writers and older readers: a moment, not a sign-in's worth (busy: the next one does)
+            conn.execute(f"PRAGMA busy_timeout = {int(TRUNCATE_WAIT_S * 1000)}")
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        return busy == 0
 
     def schema_version(self) -> int:
         with self.read_connection() as conn:

@@ -104,7 +104,7 @@ def project_now(store: ProjectRows, name: str, identity: str | None, what: str =
     """The name the project ``identity`` has now (``name``, unless renamed since); with ``identity`` None, the
     project named ``name``. ``ProjectReplacedError`` when it is gone, naming ``what`` was not saved."""
     with store.read_connection() as conn:
-        return _name_of(store, conn, name, identity, what)
+        return name_now(store, conn, name, identity, what)
 
 
 @contextmanager
@@ -114,20 +114,23 @@ def project_folder(store: ProjectRows, name: str, identity: str | None,
     block ends: a model saved in the block cannot land in a project that replaced it, or outlive a delete, nor, with
     a viewer (``core.classes.access``), in a project that is not theirs."""
     with store.write_transaction() as conn:
-        now = _name_of(store, conn, name, identity, what)
+        now = name_now(store, conn, name, identity, what)
         if store.viewer is not None:  # in a class only the owner writes a project's folder (NotYoursError)
             store.project_id(conn, now)
         yield now, require_folder(store.data_dir, now)
 
 
-def _name_of(store: ProjectRows, conn: sqlite3.Connection, name: str, identity: str | None, what: str) -> str:
+def name_now(store: ProjectRows, conn: sqlite3.Connection, name: str, identity: str | None, what: str,
+             during: str = "training") -> str:  # fmt: skip
+    """``project_now`` on ``conn`` (a ``write_transaction``'s, to write in the same one): ``ProjectReplacedError``
+    saying the project was replaced or deleted ``during`` what (a training, a take), so ``what`` was not saved."""
     if identity is None:
         store.project_id(conn, name)  # NotFoundError for a project that never was
         return name
     row = conn.execute("SELECT name FROM projects WHERE uid = ?", (identity,)).fetchone()
     if row is None:
         taken = conn.execute("SELECT 1 FROM projects WHERE name = ?", (name,)).fetchone()
-        raise ProjectReplacedError(f"the project {name!r} was {'replaced' if taken else 'deleted'} while training; "
+        raise ProjectReplacedError(f"the project {name!r} was {'replaced' if taken else 'deleted'} while {during}; "
                                    f"{what} was not saved")  # fmt: skip
     return str(row[0])
 

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from core.classes.access import VISIBLE_IDS, Viewer, access_of, check_access, visible_args
+from core.classes.access import VISIBLE_IDS, Viewer, access_of, check_access, require_account, visible_args
 from core.data.database import Database
 from core.data.project_folders import (
     check_new_name,
@@ -23,8 +23,8 @@ from core.data.project_folders import (
     require_folder,
 )
 from core.data.schema import DuplicateNameError, NotFoundError, StoreError, stored_skeleton, validate_emoji
-from core.io.atomic import move
 from core.gestures.catalog import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, validate_name
+from core.io.atomic import move
 from core.skeletons import HAND_21, Skeleton
 from core.types import KEYPOINT_BACKENDS, NETWORK_BACKENDS, NETWORK_TITLES
 
@@ -115,6 +115,7 @@ class ProjectStore(Database):
                 f"the {NETWORK_TITLES[backend]} is a hand model"
             )
         rows = class_rows(classes)
+        require_account(conn, self.viewer)  # deleted since the page checked: said, not SQLite's "FOREIGN KEY"
         old = _project_like(conn, name)
         if old and not replace:
             raise DuplicateNameError(f"a project named {old[1]!r} already exists" + _case_note(name, old[1]))

@@ -30,6 +30,7 @@ from typing import Literal
 
 from core.classes.access import rows_clause
 from core.classes.retention import keeps_crops
+from core.data.project_folders import name_now
 from core.data.projects import ProjectStore
 from core.data.schema import (
     DB_NAME,
@@ -65,16 +66,19 @@ class Store(ProjectStore):
         return self.add_samples(project, [sample])[0]
 
     def add_samples(self, project: str, samples: Iterable[Sample], create_classes: bool = False,
-                    create_project: bool = False) -> list[int]:  # fmt: skip
+                    create_project: bool = False, identity: str | None = None) -> list[int]:  # fmt: skip
         """Store a batch in one transaction (all or nothing); returns the new ids in order.
 
         With ``create_classes``, classes missing from the project are appended (used by CSV
         import); otherwise a sample of an unknown class raises ``NotFoundError``. With
         ``create_project`` a missing project is created (a hand project with the default classes)
         in the same transaction. A sample whose skeleton is not the project's refuses the batch.
+        ``identity`` (``project_identity`` when a take began): the batch goes into that project, under its name now,
+        or nowhere (``ProjectReplacedError``: deleted or replaced meanwhile, e.g. its student deleted mid-take).
         """
         ids: list[int] = []
-        self._insert_samples(project, samples, create_classes, lambda sid, _: ids.append(sid), create_project)
+        self._insert_samples(project, samples, create_classes, lambda sid, _: ids.append(sid), create_project,
+                             identity)  # fmt: skip
         return ids
 
     def add_sample_stream(self, project: str, samples: Iterable[Sample], create_classes: bool = False,
@@ -91,9 +95,12 @@ class Store(ProjectStore):
         return per_class
 
     def _insert_samples(self, project: str, samples: Iterable[Sample], create_classes: bool,
-                        inserted: Callable[[int, str], object], create_project: bool = False) -> None:  # fmt: skip
+                        inserted: Callable[[int, str], object], create_project: bool = False,
+                        identity: str | None = None) -> None:  # fmt: skip
         """One transaction of ``insert_samples``; with ``create_project`` a missing project is created in it."""
         with self.write_transaction() as conn:
+            if identity is not None:  # checked with the write lock held: no delete can come between
+                project = name_now(self, conn, project, identity, "the take", "recording")
             try:
                 self.project_id(conn, project)
             except NotFoundError:
@@ -119,7 +126,9 @@ class Store(ProjectStore):
                 sample = replace(sample, crop_jpeg=None)
             row, name = sample_to_row(sample), validate_name(sample.class_name, "class name")
             if sample.hand.skeleton.name != skeleton:  # raising rolls back the samples already inserted
-                raise StoreError(f"a {sample.hand.skeleton.name} sample cannot enter the {skeleton} project {project!r}")
+                raise StoreError(
+                    f"a {sample.hand.skeleton.name} sample cannot enter the {skeleton} project {project!r}"
+                )
             cid = self.class_for_label(conn, project, pid, ids, name, create_classes)
             inserted(int(conn.execute(INSERT_SAMPLE, (cid, *row)).lastrowid), names.setdefault(cid, name))
 

@@ -46,6 +46,10 @@ class TakeTicket:
     duration: float  # seconds of capture
     countdown: int = 3  # seconds before the capture starts
     extract: ExtractConfig = field(default_factory=ExtractConfig)
+    # the project's identity when the ticket was issued (``Store.project_identity``; never sent to the tab): the take
+    # is stored into that project or nowhere, so a student deleted mid-take, and a new one given their project's
+    # name, never get it (None: the project of that name when the take arrives)
+    project_identity: str | None = None
 
     def __post_init__(self) -> None:
         if not (

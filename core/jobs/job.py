@@ -30,6 +30,12 @@ WORKER_DIED_VIDEO = ("The worker reading this video stopped (the server ran out 
                      "was added. Press again to retry.")  # fmt: skip
 
 
+def account_owner(account_id: int) -> str:
+    """The ``owner`` of a signed-in person's jobs (``user:<id>``): every tab of theirs shares one turn, and deleting
+    their account cancels them all (``core.classes.removal``)."""
+    return f"user:{account_id}"
+
+
 def worker_died(kind: str) -> str:
     """The one line a page shows when the worker running a job of ``kind`` died: what was kept, in the job's words."""
     return {IMPORT: WORKER_DIED_IMPORT, EXTRACT: WORKER_DIED_VIDEO}.get(kind, WORKER_DIED)

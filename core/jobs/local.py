@@ -101,6 +101,15 @@ class LocalRunner(Rounds):
         self._wake()
         return len(jobs)
 
+    def cancel_owner(self, owner: str) -> int:
+        """Cancel every job of ``owner`` (queued ones end now, running ones are told to stop); how many."""
+        with self._lock:
+            jobs = [j for j in self._jobs.values() if j.request.owner == owner and not j.status.ended]
+            for job in jobs:
+                self._cancel(job)
+        self._wake()
+        return len(jobs)
+
     def close(self) -> None:
         with self._lock:
             self._closed = True

@@ -1,7 +1,7 @@
 """The job runner's one interface: what a page or the command line needs to send long work away and follow it.
 
 ``core.jobs.local.LocalRunner`` (a pool of worker processes on this machine) is the default. Past one machine a
-runner over an existing queue (RQ or Celery with Redis, Ray) would implement the same four methods: its workers
+runner over an existing queue (RQ or Celery with Redis, Ray) would implement the same five methods: its workers
 import ``core`` and call the same job functions (``core.jobs.tasks``) with the same keyword arguments, reporting
 progress to where ``status`` reads it (docs/deploy.md).
 """
@@ -32,6 +32,10 @@ class JobRunner(Protocol):
 
     def cancel_session(self, session: str) -> int:
         """Cancel every job a tab follows (the tab went); how many."""
+        ...
+
+    def cancel_owner(self, owner: str) -> int:
+        """Cancel every job of ``owner``, queued or running (their account was deleted); how many."""
         ...
 
 

@@ -18,7 +18,7 @@ from core.data.store import Store
 from ui.browser.component import camera, steady_args
 from ui.browser.path import fall_back_if_tab_failed
 from ui.browser.takes import TakeSlot
-from ui.common import state
+from ui.common import signin, state
 from ui.common.text import plain
 from ui.samples.take_panel import rejection_text
 
@@ -40,6 +40,8 @@ def record_panel(store: Store, project: str, class_name: str, title: str, rate: 
     # one hand more than asked for, so a second hand rejects the frame; keypoints steadied as the server steadies them
     if event is not None:
         _handle(event, store)
+    if isinstance(st.session_state.get(_RESULT), str):  # a take refused or not started: its student deleted?
+        signin.leave_if_deleted(store)
     problem = st.session_state.get(_CAMERA)
     if problem:
         st.warning(plain(problem))
@@ -49,14 +51,15 @@ def record_panel(store: Store, project: str, class_name: str, title: str, rate: 
     ticket, _ = _TAKE.pending()
     plan = TakeTicket(uuid.uuid4().hex, project, class_name, rate, seconds, 3, extract)
     st.button(f"⏺ Record {title} for {seconds:g} s", type="primary", key="record_start",
-              disabled=ticket is not None or bool(problem), on_click=_issue, args=(plan,),
+              disabled=ticket is not None or bool(problem), on_click=_issue, args=(plan, store),
               help="A take is running in the camera view" if ticket else None)  # fmt: skip
     _show_result(ticket, title)
 
 
-def _issue(ticket: TakeTicket) -> None:
-    _TAKE.issue(ticket)
+def _issue(ticket: TakeTicket, store: Store) -> None:
     st.session_state.pop(_RESULT, None)
+    if refused := _TAKE.issue(ticket, store):  # the project went meanwhile (its student was deleted)
+        st.session_state[_RESULT] = refused
 
 
 def _handle(event: dict, store: Store) -> None:

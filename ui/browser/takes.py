@@ -9,7 +9,7 @@ countdown and length and before its grace ran out; replayed, early, late or forg
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
@@ -17,6 +17,7 @@ from core.data.browser_take import TakeReport, store_take
 from core.data.schema import StoreError
 from core.data.store import Store
 from core.data.take_tickets import GRACE_S, TakeError, TakeLedger, TakeTicket
+from ui.common import signin
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,18 @@ class TakeSlot:
     def ledger(self) -> TakeLedger:
         return st.session_state.setdefault(f"{self.name}_ledger", TakeLedger())
 
-    def issue(self, ticket: TakeTicket) -> None:
-        """Ask the tab for ``ticket``'s take: it must arrive within its countdown, duration and ``GRACE_S``."""
+    def issue(self, ticket: TakeTicket, store: Store) -> str | None:
+        """Ask the tab for ``ticket``'s take: it must arrive within its countdown, duration and ``GRACE_S``, and goes
+        into the project ``ticket.project`` is now or nowhere (its identity is bound to the ticket here). None, or
+        why no take starts (the project went meanwhile: its student was deleted)."""
+        try:
+            ticket = replace(ticket, project_identity=store.project_identity(ticket.project))
+        except StoreError as exc:
+            return f"Nothing was recorded: {exc}"
         now = time.monotonic()
         st.session_state[self.name] = self.ledger().issue(ticket, now)
         st.session_state[f"{self.name}_until"] = now + ticket.length + GRACE_S
+        return None
 
     def issued(self) -> TakeTicket | None:
         """The take issued and not yet ended, overdue or not (``pending`` drops an overdue one)."""
@@ -55,5 +63,6 @@ class TakeSlot:
         try:
             report: TakeReport | str = store_take(store, event, self.ledger())
         except (TakeError, StoreError) as exc:
+            signin.leave_if_deleted(store)  # its student was deleted mid-take: the sign-in form says so
             report = f"Nothing was stored: {exc}"
         return ticket, report

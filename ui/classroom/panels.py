@@ -23,6 +23,7 @@ from ui.common import signin, state, widgets
 from ui.common.dates import readable_time
 from ui.common.figures import saved_kfold
 from ui.common.text import plain
+from ui.jobs import pool
 
 NOT_TEACHER = "This page is for the class's teacher."
 NOT_MEASURED = "not measured yet"
@@ -107,7 +108,7 @@ def delete_panel(store: Store, school_class: SchoolClass, students: list[Student
         st.error("Tick the box first: deleting cannot be undone.")
         return
     try:
-        receipt: Receipt = delete_student(store, school_class.name, name)
+        receipt: Receipt = delete_student(store, school_class.name, name, runner=pool.runner())  # their jobs stop
     except StoreError as exc:
         st.error(plain(str(exc)))
         return
@@ -165,7 +166,7 @@ def end_panel(store: Store, school_class: SchoolClass) -> None:
         st.error("That is not the class's name: nothing was deleted.")
         return
     try:
-        receipt = end_class(store, school_class.name)
+        receipt = end_class(store, school_class.name, runner=pool.runner())
     except StoreError as exc:
         st.error(plain(str(exc)))
         return

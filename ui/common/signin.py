@@ -5,9 +5,10 @@ session that has not signed in sees the sign-in form and nothing else; a signed-
 in Streamlit's session state and, through ``ui.server.session_cookie``, in a signed, expiring HttpOnly cookie
 (a reload or a new tab stays signed in for 8 hours, until *Sign out*), and ``ui.common.state.store`` opens
 the store as that person, so every page lists, opens and changes only what they may. The viewer is looked up
-again on every run: a student deleted by the teacher is signed out at their next click. ``teacher_visibility``
-lists the teacher's *Class* page; each run tells ``ui.server.media_scope`` who the session is, so the pictures
-and downloads its pages get are served to that person only.
+again on every run: a student deleted by the teacher is signed out at their next click (or reload), told so in
+one line, their session's state and jobs dropped. ``teacher_visibility`` lists the teacher's *Class* page; each
+run tells ``ui.server.media_scope`` who the session is, so the pictures and downloads its pages get are served
+to that person only.
 """
 
 from __future__ import annotations
@@ -21,18 +22,24 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.classes.access import Viewer, own_projects
 from core.classes.retention import expire_crops
-from core.classes.roster import any_class, class_mode
-from core.classes.session import session_token, viewer_from_token
+from core.classes.roster import any_class, class_by_id, class_mode
+from core.classes.session import deleted_account_class, session_token, viewer_from_token
 from core.classes.signin import SignInError, sign_in, viewer_of
-from core.data.schema import DuplicateNameError, StoreError
+from core.data.schema import DuplicateNameError, NotFoundError, StoreError
 from core.data.store import Store
 from ui.common import picture_signin, school_signin
+from ui.jobs import pool
 from ui.server import media_scope
 from ui.server.session_cookie import COOKIE, ROUTE
 
 VIEWER_KEY = "handteach_viewer"
 _TOKEN_PENDING = "handteach_session_token"  # signed in this run: the token goes to the cookie on the next
 _SIGNED_OUT = "handteach_signed_out"  # this session signed out: its (stale) cookie header no longer signs in
+_DELETED = "handteach_account_deleted"  # the teacher deleted the student this session was: the form says so
+DELETED_LINE = ("Your teacher deleted your account and everything in it: what you were recording or training was "
+                "stopped and nothing of it was kept.")  # fmt: skip
+ENDED_LINE = ("Your class has ended and everything in it was deleted: what you were recording or training was "
+              "stopped and nothing of it was kept.")  # fmt: skip
 
 
 def signed_in() -> Viewer | None:
@@ -52,8 +59,12 @@ def _restored(store: Store) -> Viewer | None:
     """This session's viewer, signed in from the session cookie if it was not yet and that cookie holds."""
     viewer = signed_in()
     if viewer is None and not st.session_state.get(_SIGNED_OUT):  # a reload, a new tab: the cookie, if it holds
-        viewer = viewer_from_token(store, st.context.cookies.get(COOKIE))
-        if viewer is None:  # else the school's sign-in (OIDC), where the server offers it
+        token = st.context.cookies.get(COOKIE)
+        viewer = viewer_from_token(store, token)
+        gone_from = deleted_account_class(store, token) if viewer is None else None
+        if gone_from is not None:  # their teacher deleted them (or ended their class) meanwhile
+            _deleted(store, gone_from)
+        elif viewer is None:  # else the school's sign-in (OIDC), where the server offers it
             viewer = school_signin.school_viewer(store)
         if viewer is not None:
             st.session_state[VIEWER_KEY] = viewer
@@ -64,16 +75,22 @@ def gate(store: Store) -> Viewer | None:
     """Before every page: None with no class; else the signed-in viewer, or the sign-in form and ``st.stop``."""
     if not class_mode(store):
         st.session_state.pop(VIEWER_KEY, None)
+        st.session_state.pop(pool.SIGNED_IN_KEY, None)
         _note_session(store, None)
         return None
     viewer = _restored(store)
-    if viewer is not None and viewer_of(store, viewer.account_id) == viewer:
+    now = viewer_of(store, viewer.account_id) if viewer is not None else None
+    if viewer is not None and now == viewer:
         if token := st.session_state.pop(_TOKEN_PENDING, None):
             _post_to_cookie_route(ROUTE, token)
+        st.session_state[pool.SIGNED_IN_KEY] = viewer.account_id  # their jobs are theirs, whatever the tab
         _note_session(store, viewer)
         _sign_out_button(viewer)
         return viewer
+    if viewer is not None and now is None:
+        _deleted(store, viewer.class_id)
     st.session_state.pop(VIEWER_KEY, None)  # deleted meanwhile, or never signed in
+    st.session_state.pop(pool.SIGNED_IN_KEY, None)
     _note_session(store, None)
     school_signin.refuse_if_nobody()
     if st.session_state.get(_SIGNED_OUT) == "clear cookie":
@@ -82,6 +99,28 @@ def gate(store: Store) -> Viewer | None:
     _sign_in_form(store)
     st.stop()
     return None
+
+
+def _deleted(store: Store, class_id: int) -> None:
+    """This session's account was deleted (its student, or its whole class ``class_id``): nothing of theirs stays
+    in the session (a take's ticket, a training followed), this tab's jobs stop (the Class page stopped them
+    already; the command line's ``class`` commands cannot reach this server's runner), and the sign-in form says
+    what happened."""
+    pool.runner().cancel_session(pool.session())
+    st.session_state.clear()
+    st.session_state[_SIGNED_OUT] = "clear cookie"  # the cookie names an account that is no more
+    try:
+        class_by_id(store, class_id)
+        st.session_state[_DELETED] = DELETED_LINE
+    except NotFoundError:
+        st.session_state[_DELETED] = ENDED_LINE
+
+
+def leave_if_deleted(store: Store) -> None:
+    """Where a fragment (which reruns without ``gate``) saw a take or job of ``store``'s viewer refused: if that
+    student was deleted meanwhile, the whole page runs again, so ``gate`` signs them out with its one line."""
+    if store.viewer is not None and viewer_of(store, store.viewer.account_id) is None:
+        st.rerun(scope="app")
 
 
 def _note_session(store: Store, viewer: Viewer | None) -> None:
@@ -101,6 +140,8 @@ def _post_to_cookie_route(route: str, body: str) -> None:
 
 def _sign_in_form(store: Store) -> None:
     st.title("✋ handteach")
+    if said := st.session_state.get(_DELETED):
+        st.warning(said)
     st.markdown("Sign in with your class code, your name and the password your teacher gave you.")
     if not any_class(store):  # the last class ended: the server stays a class server (core.classes.roster)
         st.info("No class is open on this server now: your teacher starts one and gives you its code.")
@@ -125,6 +166,7 @@ def _sign_in_form(store: Store) -> None:
         st.error(str(exc))
         return
     st.session_state[VIEWER_KEY] = viewer
+    st.session_state.pop(_DELETED, None)
     st.session_state[_TOKEN_PENDING] = session_token(store, viewer)  # to the cookie on the next run
     with contextlib.suppress(StoreError):  # busy now: the next sign-in does it
         expire_crops(store)  # pictures older than the class's retention go (core/classes/retention.py)

@@ -13,13 +13,14 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core.jobs.job import NOUNS, JobStatus
+from core.jobs.job import NOUNS, JobStatus, account_owner
 from core.jobs.local import LocalRunner
 
 # each worker imports these before its first job: a training then waits for no import (torch: seconds)
 PRELOAD = ("core.data.project", "core.data.project_accuracy", "core.starter")
 OUTSIDE = "local"  # the owner and session of work started outside a Streamlit session (a test, a script)
-SIGNED_IN_KEY = "signed_in_user"  # session state the sign-in fills: then jobs are that user's, whatever the tab
+SIGNED_IN_KEY = "signed_in_user"  # the account id ``ui.common.signin.gate`` fills: then jobs are theirs, whatever
+# the tab, and deleting the account cancels them (``core.classes.removal``)
 
 
 def tab_alive(session_id: str) -> bool:
@@ -55,7 +56,7 @@ def owner() -> str:
     if ctx is None:
         return OUTSIDE
     user = st.session_state.get(SIGNED_IN_KEY)
-    return f"user:{user}" if user else f"session:{ctx.session_id}"
+    return account_owner(int(user)) if user else f"session:{ctx.session_id}"
 
 
 WAITING_POLL_S = 2.0  # a page following a queued job: thirty waiting tabs at 0.5 s were 60 script runs a second

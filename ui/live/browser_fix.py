@@ -45,14 +45,15 @@ def handle_take(event: dict, store: Store, gestures: list[GestureClass]) -> None
     st.session_state[_RESULT] = (str(event.get("take_id", ""))[:64], report, plain(title))
 
 
-def _issue(project: str, class_name: str, camera_ready: Callable[[], bool]) -> None:
+def _issue(store: Store, project: str, class_name: str, camera_ready: Callable[[], bool]) -> None:
     if not camera_ready():  # read as the button is pressed: the panel may have been drawn before the camera ran
         st.session_state[_RESULT] = ("", "The camera is not running yet: wait for the picture, then press again.", "")
         return
     plan = RecordPlan(project, class_name)  # the server path's fix: 3-2-1, then 3 s at 5 samples a second
-    _TAKE.issue(TakeTicket(uuid.uuid4().hex, project, class_name, plan.rate, plan.duration, plan.countdown,
-                           plan.extract))  # fmt: skip
     st.session_state.pop(_RESULT, None)
+    ticket = TakeTicket(uuid.uuid4().hex, project, class_name, plan.rate, plan.duration, plan.countdown, plan.extract)
+    if refused := _TAKE.issue(ticket, store):  # the project went meanwhile (its student was deleted)
+        st.session_state[_RESULT] = ("", refused, "")
 
 
 def panel(store: Store, project: str, gestures: list[GestureClass], model_classes: list[str] | None,
@@ -91,7 +92,7 @@ def _panel(store: Store, project: str, gestures: list[GestureClass], model_class
         elif result is not None:
             _show(result, store, project, gestures, model_classes)
         if st.button(f"⏺ Show {title} for {RecordPlan(project, target).duration:g} s, then retrain",
-                     disabled=why is not None, help=why, on_click=_issue, args=(project, target, camera_ready),
+                     disabled=why is not None, help=why, on_click=_issue, args=(store, project, target, camera_ready),
                      key="live_fix_record"):  # fmt: skip
             st.rerun(scope="app")  # the camera, outside this fragment, gets the take to record
         st.caption(live_fix.HOW)

@@ -20,7 +20,7 @@ import streamlit as st
 from core.data.store import Store
 from core.gestures.catalog import GestureClass
 from core.gestures.training import NotEnoughDataError, TrainConfig
-from ui.common import sharing, state
+from ui.common import sharing, signin, state
 from ui.common.text import plain
 from ui.jobs.training import NotReadyError, TrainingRun, check_trainable
 from ui.webcam.recorder import RecordPlan, RecordStatus
@@ -151,6 +151,8 @@ def follow_training(ident: int | str, stored: int, title: str, store: Store, pro
         st.warning(f"Added {stored} samples of {title}. {latest[2]}")
         return
     snapshot = latest[1].snapshot()
+    if not snapshot.running and not snapshot.saved:  # stopped or refused: was its student deleted meanwhile?
+        signin.leave_if_deleted(store)  # then their samples went too: the sign-in form says so, not "Added"
     if snapshot.running:
         _training(latest[1], f"Added {stored} samples of {title}. Training")
     elif snapshot.cancelled and not snapshot.saved:
