@@ -100,14 +100,15 @@ def _stored(server: AppServer) -> Counter:
     return Counter(s.class_name for s in Store(server.data_dir, read_only=True).list_samples("default"))
 
 
-def _record(driver, server: AppServer, run: Callable) -> None:  # noqa: ANN001 - selenium WebDriver
+def _record(driver, server: AppServer, run: Callable) -> int:  # noqa: ANN001 - selenium WebDriver
     """On one Record page, takes of each taught gesture, the canvas camera showing the person's first frames of it,
-    until each has ENOUGH samples stored (WebKit on a busy machine stores fewer a take)."""
+    until each has ENOUGH samples stored (WebKit on a busy machine stores fewer a take). Returns the takes made."""
     from bench.webkit import camera_frame, wait_for
 
     driver.get(f"{server.url}/record")
     camera_frame(driver)  # the tab said "no camera" (the Record button waits for it), then runs on the canvas
     driver.switch_to.default_content()
+    takes = 0
     for gesture in TAUGHT:
         for _ in range(3):
             if _stored(server)[gesture] >= ENOUGH:
@@ -121,15 +122,16 @@ def _record(driver, server: AppServer, run: Callable) -> None:  # noqa: ANN001 -
             run("u => window.handteachCamera.show(u)", [data_url(p) for p in _pictures(gesture, False, 40)])
             driver.switch_to.default_content()
             button.click()
+            takes += 1
             wait_for(driver, f"return /Stored \\d+ samples of [^\\n]*{gesture}/.test(document.body.innerText)", 90)
     assert min(_stored(server)[g] for g in TAUGHT) >= ENOUGH, _stored(server)
+    return takes
 
 
 def _in_webkit(shot: Path, walk: Callable) -> tuple[object, int]:
     """``walk(driver, run)`` in a WebKit session of its own; what it returns and the web process's peak MB.
 
-    One session a page: WebKitGTK's web process keeps a page's memory after the page goes (about 800 MB for a
-    page with the hand model, 1.2-1.4 GB after a second one) and in CI such a session crashed mid-walk."""
+    One session a page: WebKitGTK's web process keeps what a page took after the page goes (module docstring)."""
     from bench.webkit import PeakMemory, webkit_driver
 
     with webkit_driver() as driver:
@@ -217,14 +219,14 @@ def test_webkit_records_trains_and_labels_as_chromium(server: AppServer, tmp_pat
     """Takes of two gestures recorded in WebKit, trained, and Live's labels in WebKit as Chromium's on the same
     pictures: WebKit records (a session of its own), Chromium trains and labels, WebKit labels (a fresh session)."""
     started = time.monotonic()
-    _, record_mb = _in_webkit(tmp_path / "webkit-record.png", lambda d, run: _record(d, server, run))
+    takes, record_mb = _in_webkit(tmp_path / "webkit-record.png", lambda d, run: _record(d, server, run))
     recorded = time.monotonic()
     chromium = _chromium_train_and_live(server, tmp_path)
     trained = time.monotonic()
     webkit, live_mb = _in_webkit(tmp_path / "webkit-live.png", lambda d, run: _webkit_live(d, server, run))
     agree = sum(w == c for w, c in zip(webkit, chromium, strict=True)) / len(webkit)
     print(f"webkit {webkit}\nchromium {chromium}\nagree {agree:.0%}; WebKit's web process at most {record_mb} MB on "
-          f"Record, {live_mb} MB on Live; {recorded - started:.0f} s recording in WebKit, {trained - recorded:.0f} s "
+          f"Record, {live_mb} MB on Live; {recorded - started:.0f} s recording {takes} takes in WebKit, {trained - recorded:.0f} s "
           f"training and labelling in Chromium, {time.monotonic() - trained:.0f} s labelling in WebKit")  # fmt: skip
     assert agree >= 0.95, list(zip(webkit, chromium, strict=True))
     assert sum(label != "none" for label in webkit) >= 15, webkit  # the hand is found, not merely "none" twice
