@@ -14,9 +14,9 @@ from pathlib import Path
 
 CAMERA_FRAME_TITLE = "ui.browser.component.handteach_camera"
 
-# window.handteachCamera.show([dataURL, ...]) loops those pictures at 30 frames a second, scaled to 640×480;
+# window.handteachCamera.show([dataURL, ...]) loops those pictures at FPS frames a second, scaled to 640×480;
 # window.handteachCamera.drawn counts frames drawn (a test waits for the pictures to be on the stream).
-INSTALL = """
+_INSTALL = """
 (() => {
   if (window.handteachCamera) return;
   const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 480 });
@@ -36,13 +36,23 @@ INSTALL = """
     } else {
       ctx.fillRect(0, 0, 640, 480);  // a dark frame until pictures come: a video plays only once frames flow
     }
-  }, 33);
-  const stream = canvas.captureStream(30);
+  }, 1000 / FPS);
+  const stream = canvas.captureStream(FPS);
   // on the prototype: WebKit ignores an own property assigned to navigator.mediaDevices
   MediaDevices.prototype.getUserMedia = async () => stream;
   window.handteachCamera = camera;
 })();
 """
+
+
+def install(fps: int = 30) -> str:
+    """The script that installs the camera at ``fps`` frames a second. WebKitGTK's tab, running the hand model on
+    its page's one thread, labels every frame it is given: at 30 a second on two busy cores it left no time to
+    answer WebDriver, which then dropped the session ("page crash or hang") though the page ran on."""
+    return _INSTALL.replace("FPS", str(int(fps)))
+
+
+INSTALL = install(30)
 
 # the same, as an init script that acts in the browser path's frame only (by its title: the script runs as the
 # frame's document is made, while its address still reads about:blank)
