@@ -7,7 +7,8 @@ do not put thirty Chromiums on the server's cores; ``--sessions chromium`` drive
 context per student). The observer is always a real Chromium tab. Each student's project holds 8
 gestures × 10 real samples (bench/classroom_data.py); the Train page trains with the starter data (its default),
 then measures. One student trains alone first (``train_alone_s``: press → model saved); then ``--students`` press
-Train spread over ``--spread`` seconds, while an observer loads the Record page every ``--every`` seconds
+Train spread over ``--spread`` seconds, while an observer loads the Record page every ``--every`` seconds in a new
+tab of one browser whose cache its first page filled, as a student's browser after its first page
 (``page_load_p95_s``; ``page_load_before_s``: the same before any training). A model counts as saved when its
 ``model.json`` is written after the press. Afterwards every project's model must load and hold its 80 samples
 (``lost_or_corrupt``). Memory: the server process alone, and with its worker processes.
@@ -69,9 +70,9 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-async def load_page(browser, url: str) -> float:  # noqa: ANN001 - playwright Browser
-    """Seconds from asking for ``url`` in a new tab to the page drawn and its script ended."""
-    context = await browser.new_context()
+async def load_page(context, url: str) -> float:  # noqa: ANN001 - playwright BrowserContext
+    """Seconds from asking for ``url`` in a new tab of the observer's browser (its cache warm, as a student's is
+    after their first page) to the page drawn and its script ended: a new Streamlit session each time."""
     page = await context.new_page()
     start = time.monotonic()
     try:
@@ -79,12 +80,12 @@ async def load_page(browser, url: str) -> float:  # noqa: ANN001 - playwright Br
         await page.wait_for_function(READY, timeout=120_000, polling=50)
         return time.monotonic() - start
     finally:
-        await context.close()
+        await page.close()
 
 
-async def observe(browser, url: str, every: float, loads: list[float], stop: asyncio.Event) -> None:  # noqa: ANN001
+async def observe(context, url: str, every: float, loads: list[float], stop: asyncio.Event) -> None:  # noqa: ANN001
     while not stop.is_set():
-        loads.append(await load_page(browser, url))
+        loads.append(await load_page(context, url))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every)
 
@@ -141,7 +142,9 @@ async def classroom(args: argparse.Namespace, server: AppServer, report: dict) -
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True)
         observer_url = f"{server.url}/record?project={data.OBSERVER}"
-        before = [await load_page(browser, observer_url) for _ in range(3)]
+        observer = await browser.new_context()
+        await load_page(observer, observer_url)  # its first page fills the cache: a student's browser, not new
+        before = [await load_page(observer, observer_url) for _ in range(3)]
         print(f"observer's page alone: {', '.join(f'{b:.2f}' for b in before)} s", flush=True)
         stop, peaks, loads = asyncio.Event(), {}, []
         memory = asyncio.create_task(sample_memory(server.pid, peaks, stop))
@@ -157,7 +160,7 @@ async def classroom(args: argparse.Namespace, server: AppServer, report: dict) -
         print(f"one student alone: saved after {alone} s, measured after {alone_measured} s", flush=True)
         pages = [await opener(i) for i in range(1, args.students + 1)]
         print(f"{len(pages)} Train pages open; pressing Train", flush=True)
-        watcher = asyncio.create_task(observe(browser, observer_url, args.every, loads, stop))
+        watcher = asyncio.create_task(observe(observer, observer_url, args.every, loads, stop))
         spread = [args.spread * i / max(1, args.students - 1) for i in range(args.students)]
         models = [data.model_file(args.data, data.student(i)) for i in range(1, args.students + 1)]
         presses = [press_and_wait(page, model, delay, args.timeout, args.measured)
