@@ -57,6 +57,17 @@ def largest(hands: list[Keypoints]) -> Keypoints:
     return max(hands, key=Keypoints.extent)
 
 
+def first_of_each(items: list[tuple[Path, str]], n: int | None) -> list[tuple[Path, str]]:
+    """The first ``n`` photos of each label, in ``items``' order (all: None): a benchmark's smallest run."""
+    seen: dict[str, int] = {}
+    kept = []
+    for path, label in items:
+        seen[label] = seen.get(label, 0) + 1
+        if n is None or seen[label] <= n:
+            kept.append((path, label))
+    return kept
+
+
 def labelled_hands(items: list[tuple[Path, str]]) -> tuple[list[Keypoints], list[str], int]:
     """The largest hand of each photo with its label, and how many photos had no hand."""
     found = detect_in_photos([p for p, _ in items], CACHE, MAX_HANDS, zoom_out=True)

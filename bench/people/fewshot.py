@@ -43,10 +43,12 @@ from core.data.project import feature_config_for  # noqa: E402
 from core.gestures.features import FeatureConfig, hand_features  # noqa: E402
 
 
-def people_of(sources: list[str], max_people: int | None, two_hand_logs: bool = False) -> dict[str, list[Take]]:
+def people_of(sources: list[str], max_people: int | None, two_hand_logs: bool = False,
+              webcam_max: int | None = None) -> dict[str, list[Take]]:  # fmt: skip
+    """Each person's takes: ``max_people`` caps the HaGRID users, ``webcam_max`` the webcam people (None: all)."""
     takes: list[Take] = []
     if "webcam" in sources:
-        takes += webcam_people()
+        takes += webcam_people(max_people=webcam_max)
     if "kinivi" in sources:
         takes += kinivi_people(two_hand_logs=two_hand_logs)
     if "asl" in sources:
@@ -188,6 +190,8 @@ def main() -> None:
         choices=["webcam", "kinivi", "asl", "hagrid"],
     )
     parser.add_argument("--people", type=int, default=None, help="at most this many HaGRID users (default all)")
+    parser.add_argument("--webcam-people", type=int, default=None, metavar="N",
+                        help="the first N webcam_people people (default all; 1: the smoke test's smallest run)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--teach-every", type=int, default=1, metavar="N",
                         help="teach from every N-th frame of a real log's first run, as Record spreads its samples "
@@ -196,7 +200,7 @@ def main() -> None:
         "--two-hand-logs", action="store_true", help="keep kinivi logs that alternate between two hands"
     )
     args = parser.parse_args()
-    people = people_of(args.sources, args.people, args.two_hand_logs)
+    people = people_of(args.sources, args.people, args.two_hand_logs, args.webcam_people)
     if not people:
         sys.exit(f"no person to teach in {', '.join(args.sources)}: webcam_people needs "
                  "../shared/data/hands/webcam_people/<person>/<gesture>/, kinivi needs data/cache/kinivi_people/ "

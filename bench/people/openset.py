@@ -346,6 +346,8 @@ def main() -> None:
     parser.add_argument("--k", type=int, nargs="+", default=[5, 10, 20])
     parser.add_argument("--sources", nargs="+", default=["webcam"], choices=SOURCES)
     parser.add_argument("--people", type=int, default=None, help="at most this many HaGRID users (default all)")
+    parser.add_argument("--webcam-people", type=int, default=None, metavar="N",
+                        help="the first N webcam_people people (default all; 1: the smoke test's smallest run)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--teach-every", type=int, default=1, metavar="N",
                         help="teach from frames 0, N, 2N, … of each first block, as Record spreads its samples "
@@ -354,7 +356,7 @@ def main() -> None:
     if min(args.k) < 1 or args.teach_every < 1:
         parser.error("--k and --teach-every must be at least 1")
     load_before = os.getloadavg()
-    found = people_of(args.sources, args.people)
+    found = people_of(args.sources, args.people, webcam_max=args.webcam_people)
     people = {p: t for p, t in found.items() if len({x.label for x in t}) >= 3}  # two left taught: a model
     if len(people) < len(found):
         print(f"left out {len(found) - len(people)} people with 2 gestures (one left out leaves one to teach)")

@@ -2,7 +2,8 @@
 (openssl), nginx as the reverse proxy (websocket upgrades for Streamlit's ``/_stcore/stream``), no STUN or TURN.
 
     .venv/bin/python bench/server/https_proxy.py            # app + proxy; prints the https address; Ctrl-C stops both
-    .venv/bin/python bench/server/https_proxy.py --check    # and headless Chromium gets a label on Live through it
+    .venv/bin/python bench/server/https_proxy.py --check    # and headless Chromium gets a label on Live through it;
+                                                            # its last line: one JSON object of the times
 
 A browser gives a page the camera only in a secure context: ``https://``, or ``http://localhost``. Served on the
 network over plain http, the browser path's camera is refused (the component says so and offers files). ``--check``
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import shutil
 import socket
 import ssl
@@ -205,7 +207,7 @@ def main() -> int:
                 if args.check:
                     y4m = fake_camera_y4m(DEFAULT_VIDEO, ROOT / "bench" / "out")
                     with chromium(y4m, extra_args=[RESOLVE]) as browser:
-                        print(check(proxy, browser))
+                        print(json.dumps(check(proxy, browser)))
                     return 0
                 print(f"{proxy.url}/live (add '127.0.0.1 {HOSTNAME}' to /etc/hosts, or open https://localhost:"
                       f"{proxy.port}); Ctrl-C stops", flush=True)  # fmt: skip

@@ -13,7 +13,7 @@ Reports the import's time, its transactions and longest lock hold, the longest C
 this process's memory before, at its peak and a minute after the import (as a server's would be).
 
     python bench/server/server_limits.py [--mode connections|import|both] [--connections 1000] [--nofile 1024]
-                                  [--csv-mb 190]
+                                  [--csv-mb 190] [--settle 60]
 
 ``bench/server/classroom.py`` may call ``connections_check`` and ``import_check``; each returns a dict.
 """
@@ -235,12 +235,14 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--nofile", type=int, default=1024)
     parser.add_argument("--csv-mb", type=float, default=190.0)
+    parser.add_argument("--settle", type=float, default=60.0,
+                        help="seconds the memory is watched after the import (default 60)")  # fmt: skip
     args = parser.parse_args()
     results: dict = {}
     if args.mode in ("connections", "both"):
         results["connections"] = connections_check(args.connections, args.nofile)
     if args.mode in ("import", "both"):
-        results["import"] = import_check(args.csv_mb)
+        results["import"] = import_check(args.csv_mb, args.settle)
     for mode, numbers in results.items():
         print(f"{mode}:")
         for key, value in numbers.items():
