@@ -1,8 +1,8 @@
 """The browser path in WebKitGTK, Safari's engine (issue 55): Live's labels for a real hand with the starter model
 (CI), then Record a take, Train, and Live's labels as Chromium gives them (extended).
 
-WebKitGTK's MiniBrowser through WebKitWebDriver and Selenium (``bench.webkit``), its camera a canvas on which the
-test shows p01's own webcam frames (``bench.canvas_camera``), through the tab's real path. The take lands in the
+WebKitGTK's MiniBrowser through WebKitWebDriver and Selenium (``bench.common.webkit``), its camera a canvas on which the
+test shows p01's own webcam frames (``bench.common.canvas_camera``), through the tab's real path. The take lands in the
 store, the model trains, and on 20 of p01's later frames of four gestures Live labels the hand in WebKit as Chromium
 does on the same pictures (>= 95%). Before the fix the tab stopped at its first frame: "undefined is not an object
 (evaluating 'GLctx.activeTexture')".
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.browser import AppServer, chromium_args, missing_tools, wait_app_ready
-from bench.canvas_camera import CAMERA_FRAME_TITLE, INIT_SCRIPT, data_url
-from bench.fake_camera import SHARED
+from bench.common.browser import AppServer, chromium_args, missing_tools, wait_app_ready
+from bench.common.canvas_camera import CAMERA_FRAME_TITLE, INIT_SCRIPT, data_url
+from bench.common.fake_camera import SHARED
 from ui.browser.component import BUILD_COMMAND, missing_assets
 
 pytestmark = pytest.mark.slow
@@ -49,7 +49,7 @@ def _pictures(gesture: str, later: bool, count: int) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - AppServer on the browser path
-    from bench.webkit import missing_webkit
+    from bench.common.webkit import missing_webkit
 
     missing = missing_webkit() + missing_tools()
     if missing:
@@ -95,7 +95,7 @@ def _record(driver, server: AppServer, gesture: str, run: Callable) -> None:  # 
     """One take of ``gesture`` on Record, the canvas camera showing the person's first frames of it."""
     from selenium.webdriver.common.by import By
 
-    from bench.webkit import camera_frame, wait_for
+    from bench.common.webkit import camera_frame, wait_for
 
     driver.get(f"{server.url}/record")  # a fresh page: the take's note is its own
     radio = wait_for(driver, "return [...document.querySelectorAll('[data-testid=stRadio] label')]"
@@ -113,7 +113,7 @@ def _record(driver, server: AppServer, gesture: str, run: Callable) -> None:  # 
 
 
 def _webkit_record_train_live(server: AppServer, shot: Path) -> list[str]:
-    from bench.webkit import webkit_driver
+    from bench.common.webkit import webkit_driver
 
     with webkit_driver() as driver:
         try:
@@ -125,7 +125,7 @@ def _webkit_record_train_live(server: AppServer, shot: Path) -> list[str]:
 
 
 def _record_train_live(driver, server: AppServer) -> list[str]:  # noqa: ANN001 - selenium WebDriver
-    from bench.webkit import camera_frame, wait_for
+    from bench.common.webkit import camera_frame, wait_for
 
     def run(script: str, arg: object = None) -> object:
         return driver.execute_script(f"return ({script})(arguments[0]);", arg)
@@ -149,7 +149,7 @@ def _record_train_live(driver, server: AppServer) -> list[str]:  # noqa: ANN001 
 def _chromium_live(server: AppServer, y4m_dir: Path) -> list[str]:
     from playwright.sync_api import sync_playwright
 
-    from bench.fake_camera import DEFAULT_VIDEO, fake_camera_y4m
+    from bench.common.fake_camera import DEFAULT_VIDEO, fake_camera_y4m
 
     y4m = fake_camera_y4m(DEFAULT_VIDEO, y4m_dir)  # unused by the tab: the canvas camera replaces it
     with sync_playwright() as pw:
@@ -170,7 +170,7 @@ def _chromium_live(server: AppServer, y4m_dir: Path) -> list[str]:
 
 def test_webkit_finds_and_labels_a_real_hand_with_the_starter_model(server: AppServer, tmp_path: Path) -> None:
     """One page, the project untrained: Live in WebKit runs the hand model and the starter's ONNX on p01's frames."""
-    from bench.webkit import camera_frame, wait_for, webkit_driver
+    from bench.common.webkit import camera_frame, wait_for, webkit_driver
 
     shown = [(g, p) for g in LIVE_GESTURES for p in _pictures(g, True, 2)]
     with webkit_driver() as driver:

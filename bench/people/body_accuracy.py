@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.shared_sets import first_of_each  # noqa: E402
+from bench.common.shared_sets import first_of_each  # noqa: E402
 from core.gestures.features import FeatureConfig, hand_features  # noqa: E402
 from core.io.video import read_image  # noqa: E402
 from core.keypoints.cache import file_key, load_cache, save_cache  # noqa: E402

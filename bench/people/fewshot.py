@@ -1,6 +1,6 @@
 """Stranger few-shot: teach a person's first k frames of each gesture, test on that person's later frames.
 
-Per person (``bench/fewshot_people.py``: webcam people when shared, people's own kinivi logs when
+Per person (``bench/common/fewshot_people.py``: webcam people when shared, people's own kinivi logs when
 transcribed into ``data/cache/kinivi_people/``, the finger-spelling video's person, HaGRID users
 recorded from their photos), a new project is taught from the first k frames of each of the
 person's takes and scored on the take's later frames (the kinivi logs' ``later.csv``; else the
@@ -31,14 +31,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.fewshot_people import (  # noqa: E402
+from bench.common.fewshot_people import (  # noqa: E402
     Take,
     asl_video_person,
     hagrid_recorded_people,
     kinivi_people,
     webcam_people,
 )
-from bench.fewshot_teach import METHODS, STARTER_NAMES, Lesson  # noqa: E402
+from bench.common.fewshot_teach import METHODS, STARTER_NAMES, Lesson  # noqa: E402
 from core.data.project import feature_config_for  # noqa: E402
 from core.gestures.features import FeatureConfig, hand_features  # noqa: E402
 
@@ -204,7 +204,7 @@ def main() -> None:
     if not people:
         sys.exit(f"no person to teach in {', '.join(args.sources)}: webcam_people needs "
                  "../shared/data/hands/webcam_people/<person>/<gesture>/, kinivi needs data/cache/kinivi_people/ "
-                 "(bench/kinivi_people_sources.json)")  # fmt: skip
+                 "(bench/common/kinivi_people_sources.json)")  # fmt: skip
     frames = sum(len(t.hands) for takes in people.values() for t in takes)
     print(f"{len(people)} people, {sum(len(t) for t in people.values())} takes, {frames} frames with a hand")
     eight = eight_gestures_seconds(people, args.seed)

@@ -2,7 +2,7 @@
 
 kinivi's app logs, for every frame, the last 16 index-fingertip positions of the flipped (user
 view) frame, each minus the first and divided by the image size (``core.data.point_history``).
-Here those rows come from the real clips of ``bench/motion_clips.py`` (MediaPipe's fingertip on
+Here those rows come from the real clips of ``bench/common/motion_clips.py`` (MediaPipe's fingertip on
 real-pixel swipes, circles and idle takes, 16-frame windows over each clip's motion, every 2nd
 frame; a swipe's or circle's windows that barely move are left out, ``MOVING_SHARE``): written as a
 kinivi ``point_history.csv`` under ``data/cache/motion_kinivi/``, read back through our reader, then
@@ -47,7 +47,7 @@ import torch  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from torch import nn  # noqa: E402
 
-from bench.motion_clips import CACHE, GESTURES, cached_sets  # noqa: E402
+from bench.common.motion_clips import CACHE, GESTURES, cached_sets  # noqa: E402
 from core.data.point_history import (  # noqa: E402
     HISTORY_LENGTH,
     PointHistory,

@@ -1,6 +1,6 @@
 """What live spotting adds per frame, and whether it fires once per gesture, on a real keypoint stream.
 
-The stream: the held-out people's clips of ``bench/motion_clips.py`` (MediaPipe's keypoints of
+The stream: the held-out people's clips of ``bench/common/motion_clips.py`` (MediaPipe's keypoints of
 real-pixel swipes, circles and idle takes) played one after another, each clip at its own
 timestamps. The model: the 1D-CNN taught from the 10-clips-a-class training set. Per frame it
 times ``Spotter.push`` alone (MediaPipe and drawing are the pipeline's, measured by
@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from bench.motion_clips import cached_sets  # noqa: E402
+from bench.common.motion_clips import cached_sets  # noqa: E402
 from core.motion.clip import Clip  # noqa: E402
 from core.motion.features import IDLE_LABEL  # noqa: E402
 from core.motion.spotting import Spotter  # noqa: E402

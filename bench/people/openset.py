@@ -1,10 +1,10 @@
 """Open set: does a person's model answer "unknown" for a gesture they never taught it? (issue #44)
 
-Per person (``bench/fewshot_people.py``: ``webcam_people`` by default; ``--sources`` adds people's kinivi logs,
+Per person (``bench/common/fewshot_people.py``: ``webcam_people`` by default; ``--sources`` adds people's kinivi logs,
 the ASL video's person, HaGRID users' takes), each gesture is left out in turn: a project is taught the
 person's other gestures from the first k frames of each take's first block (``--teach-every N``: frames 0,
 N, 2N, … of it, as Record spreads its samples, closer together where k would not fit) with the product's
-defaults (``core.starter.train_with_starter``, as ``bench/fewshot_teach.with_starter`` runs it), and scored
+defaults (``core.starter.train_with_starter``, as ``bench/common/fewshot_teach.with_starter`` runs it), and scored
 on the later block of every gesture, the left-out one included:
 
 * **taught**: the share of the taught gestures' later frames Live labels right (a hand's probabilities and
@@ -53,8 +53,8 @@ from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.fewshot_people import PHOTO_SUFFIXES, Take, recording_order  # noqa: E402
-from bench.fewshot_teach import Lesson, live_average, starter_set  # noqa: E402
+from bench.common.fewshot_people import PHOTO_SUFFIXES, Take, recording_order  # noqa: E402
+from bench.common.fewshot_teach import Lesson, live_average, starter_set  # noqa: E402
 from bench.people.fewshot import config_of, people_of  # noqa: E402
 from core.gestures.classifier import GestureClassifier  # noqa: E402
 from core.gestures.features import FeatureConfig, hand_features  # noqa: E402

@@ -48,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np  # noqa: E402
 
-from bench.shared_sets import require_shared  # noqa: E402
+from bench.common.shared_sets import require_shared  # noqa: E402
 from core.gestures.features import turn_points  # noqa: E402
 from core.starter.build import ORIENTATION_FREE, BuildConfig, build_parts, tilt_keeps_meaning, turn_in_plane  # noqa: E402
 from core.starter.dataset import OTHER  # noqa: E402

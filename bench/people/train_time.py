@@ -30,7 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import core.starter.fit as fit  # noqa: E402
-from bench.fewshot_teach import STARTER_NAMES, starter_set  # noqa: E402
+from bench.common.fewshot_teach import STARTER_NAMES, starter_set  # noqa: E402
 from bench.people.fewshot import lesson, people_of  # noqa: E402
 from core.gestures.training import TrainConfig  # noqa: E402
 

@@ -1,8 +1,8 @@
 """A class on one server: N students press Train within 10 s while another student keeps loading a page.
 
-Real sessions: the app through its launcher (``python -m ui.server.serve``, bench/browser.AppServer) on loopback,
+Real sessions: the app through its launcher (``python -m ui.server.serve``, bench/common/browser.AppServer) on loopback,
 driven by real Chromium tabs (Playwright, one browser context per student). Each student's project holds 8
-gestures × 10 real samples (bench/classroom_data.py); the Train page trains with the starter data (its default),
+gestures × 10 real samples (bench/common/classroom_data.py); the Train page trains with the starter data (its default),
 then measures. One student trains alone first (``train_alone_s``: press → model saved); then ``--students`` press
 Train spread over ``--spread`` seconds, while an observer loads the Record page every ``--every`` seconds
 (``page_load_p95_s``; ``page_load_before_s``: the same before any training). A model counts as saved when its
@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench import classroom_data as data  # noqa: E402
-from bench.browser import CHROMIUM, AppServer  # noqa: E402
+from bench.common import classroom_data as data  # noqa: E402
+from bench.common.browser import CHROMIUM, AppServer  # noqa: E402
 
 READY = """() => !!document.querySelector('[data-testid="stMainBlockContainer"] h1') &&
   !document.querySelector('[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]')"""

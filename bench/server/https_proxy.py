@@ -32,8 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.browser import AppServer, free_port  # noqa: E402
-from bench.fake_camera import ROOT  # noqa: E402
+from bench.common.browser import AppServer, free_port  # noqa: E402
+from bench.common.fake_camera import ROOT  # noqa: E402
 
 HOSTNAME = "handteach.test"  # a name that is not localhost: only HTTPS makes its page a secure context
 RESOLVE = f"--host-resolver-rules=MAP {HOSTNAME} 127.0.0.1"  # Chromium's flag: the name is loopback, nothing leaves
@@ -176,7 +176,7 @@ def _wait_tls(proxy: Proxy, timeout: float = 20.0) -> None:
 
 def check(proxy: Proxy, browser) -> dict[str, object]:  # noqa: ANN001 - a Playwright Browser launched with RESOLVE
     """Live through the proxy in a new context of ``browser``: seconds to the first label drawn and on the card."""
-    from bench.webcam_browser import first_label
+    from bench.common.webcam_browser import first_label
 
     context = browser.new_context(ignore_https_errors=True, viewport={"width": 1280, "height": 900})
     context.grant_permissions(["camera"], origin=proxy.url)
@@ -197,8 +197,8 @@ def main() -> int:
     if reason := nginx_missing():
         print(f"cannot run the proxy: {reason}", file=sys.stderr)
         return 2
-    from bench.fake_camera import DEFAULT_VIDEO, fake_camera_y4m
-    from bench.webcam_browser import chromium
+    from bench.common.fake_camera import DEFAULT_VIDEO, fake_camera_y4m
+    from bench.common.webcam_browser import chromium
 
     with tempfile.TemporaryDirectory(prefix="handteach-https-") as tmp:
         server = AppServer(Path(tmp) / "data", keypoints="browser").start()

@@ -6,7 +6,7 @@ one address (127.0.0.2), held open, then a newcomer from another (127.0.0.1) ask
 ``/_stcore/health`` and opens its websocket. Reports how many websockets were let in and refused, the
 newcomer's times, and how much the server's log grew.
 
-``--mode import``: a made-up kinivi CSV of ``--csv-mb`` MB (``bench/kinivi_file.py``, in a temp folder;
+``--mode import``: a made-up kinivi CSV of ``--csv-mb`` MB (``bench/common/kinivi_file.py``, in a temp folder;
 ../shared has no kinivi log) imported into a real SQLite store in one thread, as the server runs it,
 while another student creates a project and stores a take (30 hands with crops) every half second.
 Reports the import's time, its transactions and longest lock hold, the longest Create project + take, and
@@ -39,8 +39,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from bench.browser import free_port  # noqa: E402
-from bench.kinivi_file import rows_for_megabytes, write_kinivi_file  # noqa: E402
+from bench.common.browser import free_port  # noqa: E402
+from bench.common.kinivi_file import rows_for_megabytes, write_kinivi_file  # noqa: E402
 
 FLOOD_ADDRESS, NEWCOMER_ADDRESS = "127.0.0.2", "127.0.0.1"
 

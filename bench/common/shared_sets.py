@@ -15,7 +15,7 @@ from core.keypoints.cache import detect_in_photos
 from core.starter.sources import DEFAULT_CACHE, MAX_HANDS
 from core.types import Keypoints
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 HANDS = Path(os.environ.get("HANDTEACH_SHARED", REPO.parent / "shared" / "data")) / "hands"
 CACHE = DEFAULT_CACHE  # made with MAX_HANDS and zoom_out=True: always detect with those
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
