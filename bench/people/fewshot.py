@@ -12,7 +12,7 @@ without them (cached in ``data/cache/``). The worst person is the headline, then
 percentile and the mean.
 
     python bench/people/fewshot.py [--k 5 10 20] [--methods defaults no-starter ...] [--people N] [--sources ...]
-                            [--two-hand-logs]
+                            [--two-hand-logs] [--webcam-people N]
 Last line: JSON with every method's summary per k.
 """
 

@@ -30,6 +30,7 @@ Rules, all scored on one training per (person, left-out gesture):
 * ``tolerance-0.8``, ``tolerance-1.5``: the defaults with Live's slider moved (``model.tolerance``).
 
     python bench/people/openset.py [--k 5 10 20] [--teach-every N] [--sources webcam kinivi asl hagrid] [--seed 0]
+                            [--webcam-people N]
 
 Prints a table per k, worst person first (by ``defaults``' taught share), the pooled figures (every frame
 of every person), the seconds a training took, the machine's load; the last line is JSON with every number.
