@@ -57,7 +57,7 @@ SMOKES: dict[str, Smoke] = {
     # an app server, a browser, or minutes: make test-all runs these, one test each
     "bench/speed/webcam.py": Smoke(
         ("--seconds", "3", "--warmup", "2"),
-        ("fps", "tabs", "server_alive", "load_avg"),
+        ("fps", "ms", "server_cpu_ms_per_frame", "first_render_s"),
         long="an app server, Chromium and a WebRTC stream",
     ),
     "bench/speed/outputs.py": Smoke(
