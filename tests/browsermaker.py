@@ -10,7 +10,7 @@ from pathlib import Path
 
 from test_app_words import BANNED
 
-from bench.browser import AppServer
+from bench.common.browser import AppServer
 
 
 @contextlib.contextmanager

@@ -158,8 +158,8 @@ def faststart_copy(source: Path, target: Path) -> Path:
 def fake_camera_or_skip(video: Path, cache_dir: Path, hint: str = "add ../shared/data") -> Path:
     """``video`` as the y4m Chromium's fake camera plays; skips, saying what is missing, without
     chromium, ffmpeg, playwright or the video."""
-    from bench.browser import missing_tools
-    from bench.fake_camera import fake_camera_y4m
+    from bench.common.browser import missing_tools
+    from bench.common.fake_camera import fake_camera_y4m
 
     missing = missing_tools()
     if missing:

@@ -4,7 +4,7 @@
 frames of a real hand finger-spelling, nearly in place: real shapes, real tracking jitter. A clip
 here takes a run of those frames and carries the hand along a path (pixels of the 620×1080
 frame), so the path is made but every hand shape in it is real. Tests with real pixels and
-MediaPipe in the loop use ``bench.motion_clips`` instead (marked slow).
+MediaPipe in the loop use ``bench.common.motion_clips`` instead (marked slow).
 """
 
 from __future__ import annotations

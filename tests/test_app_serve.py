@@ -66,7 +66,7 @@ def _get(url: str) -> int:
 @pytest.mark.slow
 def test_first_requests_are_served_patched_and_only_on_loopback(tmp_path: Path) -> None:
     """``/favicon.png`` was a 500 ("Expected ASGI message 'http.response.start'") before any page had run."""
-    from bench.browser import AppServer
+    from bench.common.browser import AppServer
 
     server = AppServer(tmp_path / "data", log=tmp_path / "streamlit.log").start()
     try:
@@ -84,8 +84,8 @@ def test_first_requests_are_served_patched_and_only_on_loopback(tmp_path: Path) 
 def test_a_page_opened_by_its_url_on_a_fresh_server_runs_through_app_py(tmp_path: Path) -> None:
     """A bookmark of /train as the server's first visitor got Streamlit's old pages/ mode:
     the sidebar listed "app, home, live, record, train", the layout was narrow and app.py never ran."""
-    from bench.browser import AppServer, browser_page, wait_app_ready
-    from bench.fake_camera import DEFAULT_VIDEO
+    from bench.common.browser import AppServer, browser_page, wait_app_ready
+    from bench.common.fake_camera import DEFAULT_VIDEO
 
     y4m = fake_camera_or_skip(DEFAULT_VIDEO, tmp_path / "y4m")
     server = AppServer(tmp_path / "data", log=tmp_path / "streamlit.log").start()

@@ -34,8 +34,8 @@ def test_hostile_class_names_show_as_typed_on_the_record_page(tmp_path: Path) ->
     from browsermaker import served_app
     from conftest import fake_camera_or_skip
 
-    from bench.browser import browser_page, wait_app_ready
-    from bench.fake_camera import DEFAULT_VIDEO
+    from bench.common.browser import browser_page, wait_app_ready
+    from bench.common.fake_camera import DEFAULT_VIDEO
     from core.data.store import Store
 
     y4m = fake_camera_or_skip(DEFAULT_VIDEO, tmp_path / "y4m")

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from conftest import hagrid_photos
 
-from bench import fewshot_people
-from bench.fewshot_people import kinivi_people, recording_order, webcam_people
+from bench.common import fewshot_people
+from bench.common.fewshot_people import kinivi_people, recording_order, webcam_people
 from bench.people.fewshot import lesson
 from core.starter.poses import procedural_samples
 
@@ -81,7 +81,7 @@ def test_a_fix_on_live_teaches_the_gesture_as_the_person_now_holds_it(tmp_path: 
     """The ``watched-fixed`` method (Live's "Teach it here"): a person's later Open-Palm frames are held as
     another hand shape; the first WATCH of them, answered wrong, become a take, and the frames after the
     window come out right. Window frames are never scored."""
-    from bench.fewshot_teach import METHODS, WATCH
+    from bench.common.fewshot_teach import METHODS, WATCH
 
     palms, oks, drifted = _rows("open_palm", 20, 1, 0), _rows("ok", 40, 2, 1), _rows("pointing_up", 30, 3, 0)
     _person(tmp_path, "a__drift", palms + oks[:20], drifted + oks[20:])
@@ -126,7 +126,7 @@ def test_a_webcam_person_s_photos_are_taught_in_recording_order(tmp_path: Path, 
 def test_live_labels_average_a_hand_s_last_frames_within_each_gesture_s_run() -> None:
     """As ``Pipeline`` averages a followed hand's last 5 probability rows: one odd frame in a run is outvoted;
     the next gesture's run starts afresh."""
-    from bench.fewshot_teach import live_average as _live
+    from bench.common.fewshot_teach import live_average as _live
 
     a, b = [0.9, 0.1], [0.1, 0.9]
     probabilities = np.array([a, a, b, a, a, b, b], np.float32)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.kinivi_people_check import check_file
+from bench.common.kinivi_people_check import check_file
 
 GOOD = "3," + ",".join(["0.0", "0.0"] + ["0.25", "-0.5"] * 19 + ["0.1", "-1.0"])
 

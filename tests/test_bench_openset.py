@@ -12,8 +12,8 @@ import torch
 from conftest import shared_path
 from handmaker import make_hand, pointing_hand
 
-from bench.fewshot_people import Take
-from bench.fewshot_teach import Lesson
+from bench.common.fewshot_people import Take
+from bench.common.fewshot_teach import Lesson
 from bench.people.openset import (
     RULES,
     block_split,
@@ -171,7 +171,7 @@ def test_a_webcam_person_at_k_10_gives_every_number_in_0_1() -> None:
     """One person (four trainings with the starter set, one per gesture left out: the bench's whole core; two
     people took 91 s of CI's 15 minutes)."""
     shared_path("webcam_people")  # skips, naming the folder, where ../shared/data has no webcam_people
-    from bench.fewshot_people import webcam_people
+    from bench.common.fewshot_people import webcam_people
 
     takes = webcam_people(max_people=1)  # MediaPipe on one person's photos, not all twelve's (77 s on a fresh clone)
     chosen = {takes[0].person: takes}

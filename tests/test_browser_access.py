@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from conftest import fake_camera_or_skip
 
-from bench.browser import CHROMIUM, AppServer, chromium_args, wait_app_ready
-from bench.fake_camera import DEFAULT_VIDEO
+from bench.common.browser import CHROMIUM, AppServer, chromium_args, wait_app_ready
+from bench.common.fake_camera import DEFAULT_VIDEO
+from bench.common.webcam_browser import camera_frame, chromium
 from bench.server.https_proxy import HOSTNAME, RESOLVE, UPGRADE_MAP, check, https_proxy, nginx_missing, nginx_site
-from bench.webcam_browser import camera_frame, chromium
 from ui.browser.component import BUILD_COMMAND, missing_assets
 
 DEPLOY = Path(__file__).resolve().parents[1] / "docs" / "deploy.md"

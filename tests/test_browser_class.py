@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.browser import CHROMIUM, wait_app_ready
+from bench.common.browser import CHROMIUM, wait_app_ready
 from tests.classmaker import ANA_PASSWORD, BEN_PASSWORD, TEACHER_PASSWORD, make_class
 from ui.common.signin import DELETED_LINE
 

@@ -16,8 +16,8 @@ from test_browser_class import WAIT_MS, _sign_in
 from test_browser_path import camera_frame
 from test_classes_deleted_midway import ben_crop, leftovers
 
-from bench.browser import AppServer, browser_page, wait_app_ready
-from bench.fake_camera import DEFAULT_VIDEO
+from bench.common.browser import AppServer, browser_page, wait_app_ready
+from bench.common.fake_camera import DEFAULT_VIDEO
 from core.classes.removal import delete_student
 from core.data.store import Store
 from tests.classmaker import BEN_PASSWORD, make_class

@@ -16,8 +16,8 @@ import time
 import pytest
 from conftest import fake_camera_or_skip
 
-from bench.browser import AppServer, chromium_args, wait_app_ready
-from bench.fake_camera import DEFAULT_VIDEO
+from bench.common.browser import AppServer, chromium_args, wait_app_ready
+from bench.common.fake_camera import DEFAULT_VIDEO
 from ui.browser.component import BUILD_COMMAND, missing_assets
 
 pytestmark = pytest.mark.slow

@@ -15,8 +15,8 @@ import pytest
 from conftest import fake_camera_or_skip
 from test_browser_path import camera_frame
 
-from bench.browser import AppServer, browser_page, wait_app_ready
-from bench.fake_camera import DEFAULT_VIDEO
+from bench.common.browser import AppServer, browser_page, wait_app_ready
+from bench.common.fake_camera import DEFAULT_VIDEO
 from ui.browser.component import BUILD_COMMAND, missing_assets
 
 pytestmark = [pytest.mark.slow, pytest.mark.extended]

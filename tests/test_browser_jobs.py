@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.browser import CHROMIUM, AppServer, wait_app_ready
+from bench.common.browser import CHROMIUM, AppServer, wait_app_ready
 
 pytestmark = pytest.mark.slow
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import fake_camera_or_skip
 
-from bench.browser import WEBRTC_IFRAME, AppServer, browser_page, start_webcam, wait_app_ready
-from bench.fake_camera import DEFAULT_VIDEO
+from bench.common.browser import WEBRTC_IFRAME, AppServer, browser_page, start_webcam, wait_app_ready
+from bench.common.fake_camera import DEFAULT_VIDEO
 
 pytestmark = [pytest.mark.slow, pytest.mark.extended]
 ROOT = Path(__file__).resolve().parents[1]

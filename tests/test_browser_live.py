@@ -17,8 +17,8 @@ from __future__ import annotations
 import pytest
 from conftest import fake_camera_or_skip, hagrid_photos, shared_path
 
-from bench.browser import WEBRTC_IFRAME, AppServer, browser_page, start_webcam, wait_app_ready
-from bench.fake_camera import DEFAULT_VIDEO
+from bench.common.browser import WEBRTC_IFRAME, AppServer, browser_page, start_webcam, wait_app_ready
+from bench.common.fake_camera import DEFAULT_VIDEO
 
 pytestmark = [pytest.mark.slow, pytest.mark.extended]
 DOWNLOAD = "Download the annotated file"

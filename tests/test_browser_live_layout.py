@@ -17,8 +17,8 @@ import pytest
 from conftest import fake_camera_or_skip
 from test_browser_layout import HEIGHT, SHOTS, WIDTH, _box, _in_view, _open
 
-from bench.browser import WEBRTC_IFRAME, AppServer, browser_page, start_webcam, wait_app_ready
-from bench.fake_camera import DEFAULT_VIDEO
+from bench.common.browser import WEBRTC_IFRAME, AppServer, browser_page, start_webcam, wait_app_ready
+from bench.common.fake_camera import DEFAULT_VIDEO
 from core.data.store import Store
 
 pytestmark = pytest.mark.slow

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench.browser import CHROMIUM, AppServer, free_port
+from bench.common.browser import CHROMIUM, AppServer, free_port
 from tests.classmaker import ClassSetup, make_class
 
 # the provider's own modules use Authlib's deprecated APIs (authlib.jose, get_jwt_config): its notes, not ours

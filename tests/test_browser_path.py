@@ -23,8 +23,8 @@ import pytest
 from browsermaker import card_says_what_the_video_draws, plain_words
 from conftest import fake_camera_or_skip
 
-from bench.browser import AppServer, browser_page, wait_app_ready
-from bench.fake_camera import DEFAULT_VIDEO, y4m_frames, y4m_header
+from bench.common.browser import AppServer, browser_page, wait_app_ready
+from bench.common.fake_camera import DEFAULT_VIDEO, y4m_frames, y4m_header
 from ui.browser.component import BUILD_COMMAND, missing_assets
 
 pytestmark = pytest.mark.slow

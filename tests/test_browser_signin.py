@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.browser import CHROMIUM
+from bench.common.browser import CHROMIUM
 from tests.classmaker import ANA_PASSWORD, BEN_PASSWORD, make_class
 
 pytestmark = pytest.mark.slow

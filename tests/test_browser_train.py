@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.browser import CHROMIUM, AppServer, browser_page, wait_app_ready
+from bench.common.browser import CHROMIUM, AppServer, browser_page, wait_app_ready
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,8 +2,8 @@
 WebKit as Chromium gives them on the same pictures (CI); Live's labels with the starter model (extended: the walk's
 Live page covers it).
 
-WebKitGTK's MiniBrowser through WebKitWebDriver and Selenium (``bench.webkit``), its camera a canvas on which the
-test shows p01's own webcam frames (``bench.canvas_camera``), through the tab's real path. The takes land in the
+WebKitGTK's MiniBrowser through WebKitWebDriver and Selenium (``bench.common.webkit``), its camera a canvas on which the
+test shows p01's own webcam frames (``bench.common.canvas_camera``), through the tab's real path. The takes land in the
 store, the model trains, and on 20 of p01's later frames of four gestures Live labels the hand in WebKit as Chromium
 does on the same pictures (>= 95%). Before the fix the tab stopped at its first frame: "undefined is not an object
 (evaluating 'GLctx.activeTexture')".
@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.browser import AppServer, chromium_args, missing_tools, wait_app_ready
-from bench.canvas_camera import CAMERA_FRAME_TITLE, INIT_SCRIPT, data_url
-from bench.fake_camera import SHARED
+from bench.common.browser import AppServer, chromium_args, missing_tools, wait_app_ready
+from bench.common.canvas_camera import CAMERA_FRAME_TITLE, INIT_SCRIPT, data_url
+from bench.common.fake_camera import SHARED
 from ui.browser.component import BUILD_COMMAND, missing_assets
 
 pytestmark = pytest.mark.slow
@@ -58,7 +58,7 @@ def _pictures(gesture: str, later: bool, count: int) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - AppServer on the browser path
-    from bench.webkit import missing_webkit
+    from bench.common.webkit import missing_webkit
 
     missing = missing_webkit() + missing_tools()
     if missing:
@@ -103,7 +103,7 @@ def _stored(server: AppServer) -> Counter:
 def _record(driver, server: AppServer, run: Callable) -> int:  # noqa: ANN001 - selenium WebDriver
     """On one Record page, takes of each taught gesture, the canvas camera showing the person's first frames of it,
     until each has ENOUGH samples stored (WebKit on a busy machine stores fewer a take). Returns the takes made."""
-    from bench.webkit import camera_frame, wait_for
+    from bench.common.webkit import camera_frame, wait_for
 
     driver.get(f"{server.url}/record")
     camera_frame(driver)  # the tab said "no camera" (the Record button waits for it), then runs on the canvas
@@ -132,7 +132,7 @@ def _in_webkit(shot: Path, walk: Callable) -> tuple[object, int]:
     """``walk(driver, run)`` in a WebKit session of its own; what it returns and the web process's peak MB.
 
     One session a page: WebKitGTK's web process keeps what a page took after the page goes (module docstring)."""
-    from bench.webkit import PeakMemory, webkit_driver
+    from bench.common.webkit import PeakMemory, webkit_driver
 
     with webkit_driver() as driver:
         peak = PeakMemory().start(driver)
@@ -158,7 +158,7 @@ def _in_webkit(shot: Path, walk: Callable) -> tuple[object, int]:
 
 
 def _webkit_live(driver, server: AppServer, run: Callable) -> list[str]:  # noqa: ANN001 - selenium WebDriver
-    from bench.webkit import camera_frame, wait_for
+    from bench.common.webkit import camera_frame, wait_for
 
     driver.get(f"{server.url}/live")
     camera_frame(driver)
@@ -170,7 +170,7 @@ def _chromium_train_and_live(server: AppServer, y4m_dir: Path) -> list[str]:
     """Train on the Train page, then Live's labels in Chromium for the pictures WebKit labels."""
     from playwright.sync_api import sync_playwright
 
-    from bench.fake_camera import DEFAULT_VIDEO, fake_camera_y4m
+    from bench.common.fake_camera import DEFAULT_VIDEO, fake_camera_y4m
 
     y4m = fake_camera_y4m(DEFAULT_VIDEO, y4m_dir)  # unused by the tab: the canvas camera replaces it
     with sync_playwright() as pw:
@@ -196,7 +196,7 @@ def _chromium_train_and_live(server: AppServer, y4m_dir: Path) -> list[str]:
 @pytest.mark.extended
 def test_webkit_finds_and_labels_a_real_hand_with_the_starter_model(server: AppServer, tmp_path: Path) -> None:
     """One page, the project untrained: Live in WebKit runs the hand model and the starter's ONNX on p01's frames."""
-    from bench.webkit import camera_frame, wait_for, webkit_driver
+    from bench.common.webkit import camera_frame, wait_for, webkit_driver
 
     shown = [(g, p) for g in LIVE_GESTURES for p in _pictures(g, True, 2)]
     with webkit_driver() as driver:

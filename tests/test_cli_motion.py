@@ -17,7 +17,7 @@ from conftest import shared_path
 from motionmaker import SIZE, keypoint_clip
 from test_cli import last_json, run_cli
 
-from bench.panned_photo import pan_video
+from bench.common.panned_photo import pan_video
 from core.cli.main import main
 from core.data.clips import StoredClip, add_clips, clip_counts, list_clips
 from core.data.point_history import PointHistory, history_windows, write_point_history

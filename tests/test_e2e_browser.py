@@ -45,8 +45,8 @@ from browsermaker import (
 from conftest import fake_camera_or_skip, hagrid_photos
 from test_browser_train import assert_matrix_is_the_headline
 
-from bench.browser import WEBRTC_IFRAME, browser_page, start_webcam, wait_app_ready
-from bench.fake_camera import DEFAULT_VIDEO, ROOT, usable_frames
+from bench.common.browser import WEBRTC_IFRAME, browser_page, start_webcam, wait_app_ready
+from bench.common.fake_camera import DEFAULT_VIDEO, ROOT, usable_frames
 
 pytestmark = pytest.mark.slow
 

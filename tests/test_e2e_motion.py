@@ -17,8 +17,8 @@ import pytest
 from browsermaker import create_project, served_app
 from conftest import fake_camera_or_skip, shared_path
 
-from bench.browser import browser_page, start_webcam, wait_app_ready
-from bench.panned_photo import pan_video
+from bench.common.browser import browser_page, start_webcam, wait_app_ready
+from bench.common.panned_photo import pan_video
 
 pytestmark = [pytest.mark.slow, pytest.mark.extended]
 

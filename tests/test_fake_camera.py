@@ -1,4 +1,4 @@
-"""``bench.fake_camera.fake_camera_y4m`` on videos of every common shape (landscape, 16:9, portrait, 4:3).
+"""``bench.common.fake_camera.fake_camera_y4m`` on videos of every common shape (landscape, 16:9, portrait, 4:3).
 
 Chromium's fake camera plays a 640×480 y4m; most laptop webcams record 16:9, which the
 old filter (480 high, then pad to 640 wide) could not fit. Each case makes a short
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.fake_camera import fake_camera_y4m, y4m_header
+from bench.common.fake_camera import fake_camera_y4m, y4m_header
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from storemaker import make_body
 
-from bench.kinivi_file import write_kinivi_file
+from bench.common.kinivi_file import write_kinivi_file
 from core.data import batched_import, csv_io
 from core.data.batched_import import store_in_batches
 from core.data.schema import Sample, StoreError
@@ -106,7 +106,7 @@ def _take(store: Store, project: str, rng: np.random.Generator) -> None:
 @pytest.mark.slow
 def test_other_students_write_within_2_s_during_a_large_kinivi_import(tmp_path: Path) -> None:
     """Issue 53: a 190 MB kinivi import held the write lock for 24 s and another student's Create project failed
-    after 30 s. Here a 24 MB kinivi file (30,000 rows, made up by bench/kinivi_file.py) is imported into a real
+    after 30 s. Here a 24 MB kinivi file (30,000 rows, made up by bench/common/kinivi_file.py) is imported into a real
     SQLite store in one thread while another creates a project and stores a take every half second: each
     completes within 2 s, and no transaction of the import holds the lock for a second."""
     keypoints, labels = write_kinivi_file(tmp_path, 30_000)

@@ -65,7 +65,7 @@ def test_a_stream_that_ends_mid_swipe_is_finished_by_finish(model: DTWClassifier
 @pytest.mark.slow
 def test_a_real_pixel_swipe_tracked_by_mediapipe_fires_once(model: DTWClassifier) -> None:
     """A HaGRID person's photo panned so that the hand swipes to the user's left: 1 s still, 0.8 s swipe, 1.2 s still."""
-    from bench.motion_clips import HAGRID, hagrid_photos, render, video_tracker
+    from bench.common.motion_clips import HAGRID, hagrid_photos, render, video_tracker
 
     if not HAGRID.exists():
         pytest.skip(f"shared data missing: {HAGRID}")
@@ -96,7 +96,7 @@ def test_a_real_waving_hand_fires_at_most_once(model: DTWClassifier) -> None:
     """The slovo wave: a woman's palm swinging left and right for seconds, never still between swings."""
     from pathlib import Path
 
-    from bench.motion_clips import video_tracker
+    from bench.common.motion_clips import video_tracker
     from bench.people.motion_spotting import detections
     from core.motion.track import read_clip
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.browser import AppServer
+from bench.common.browser import AppServer
 
 
 def _status(url: str) -> tuple[int, bytes]:

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from conftest import fake_camera_or_skip
 
-from bench.browser import AppServer, browser_page, seed_project, wait_app_ready
-from bench.fake_camera import DEFAULT_VIDEO, fake_camera_y4m
-from bench.webcam_churn import Cycle, churn
+from bench.common.browser import AppServer, browser_page, seed_project, wait_app_ready
+from bench.common.fake_camera import DEFAULT_VIDEO, fake_camera_y4m
+from bench.common.webcam_churn import Cycle, churn
 
 pytestmark = [pytest.mark.slow, pytest.mark.extended]
 

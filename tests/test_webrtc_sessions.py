@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import pytest
 from conftest import fake_camera_or_skip
 
-from bench.browser import AppServer, browser_page, wait_app_ready
-from bench.fake_camera import DEFAULT_VIDEO
+from bench.common.browser import AppServer, browser_page, wait_app_ready
+from bench.common.fake_camera import DEFAULT_VIDEO
+from bench.common.server_resources import Resources, off_loopback, udp_sockets
 from bench.server.webrtc_sessions import close_all, stream_tabs, warm_up, watch
-from bench.server_resources import Resources, off_loopback, udp_sockets
 
 pytestmark = [pytest.mark.slow, pytest.mark.extended]
 

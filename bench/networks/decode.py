@@ -1,6 +1,6 @@
 """How belief maps become keypoints: the refined peak against the mean of the beliefs, per set of weights.
 
-    .venv/bin/python bench/networks/decode.py [--checkpoint DIR ...] [--write] [--label-cache FILE]
+    .venv/bin/python bench/networks/decode.py [--checkpoint DIR ...] [--write] [--label-cache FILE] [--files N]
 
 Each decode (``core.cpm.heatmaps.decode``: ``power`` 0 the peak refined by a parabola; ``power`` p the mean
 cell under ``belief ** p``, over the whole map or within ``radius`` cells of the peak) is scored on the four
@@ -26,10 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.networks.cpm_people import GT_FILES, HANDS, rows, score_row  # noqa: E402
+from bench.networks.cpm_people import gt_hands, rows, score_row  # noqa: E402
 from core.cpm import checkpoint  # noqa: E402
 from core.cpm.config import DEFAULT_LABEL_CACHE  # noqa: E402
-from core.cpm.evaluation.annotations import load_annotations  # noqa: E402
 from core.cpm.evaluation.eval_keypoints import evaluate_keypoints  # noqa: E402
 from core.resdeconv import DEFAULT_DIR as RESDECONV_DIR  # noqa: E402
 
@@ -54,9 +53,10 @@ def read_as(model: object, power: float, radius: int) -> object:
     return model
 
 
-def score_decodes(ckpt: str, label_cache: Path) -> dict[str, dict[str, float]]:
-    """{decode: {row: PCK@0.2}} of the weights in ``ckpt`` read with each of ``DECODES``."""
-    gt = [h for f in GT_FILES for h in load_annotations(HANDS / "keypoints_gt" / f)]
+def score_decodes(ckpt: str, label_cache: Path, files: int | None = None) -> dict[str, dict[str, float]]:
+    """{decode: {row: PCK@0.2}} of the weights in ``ckpt`` read with each of ``DECODES``; ``files``: only the
+    first files of each row (labelled where the cache lacks them) and hands of each keypoints_gt set."""
+    gt = gt_hands(files)
     model = checkpoint.load(ckpt)
     out: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="decode-") as tmp:
@@ -64,7 +64,9 @@ def score_decodes(ckpt: str, label_cache: Path) -> dict[str, dict[str, float]]:
             folder = checkpoint.save(
                 read_as(model, power, radius), Path(tmp) / name.replace(" ", "_")
             )  # eval-keypoints reads a folder
-            scores = {row: score_row(model, i, keep, label_cache, True)["pck_0.2"] for row, (i, keep) in rows().items()}
+            scores = {
+                row: score_row(model, i, keep, label_cache, True, files)["pck_0.2"] for row, (i, keep) in rows().items()
+            }
             scores["keypoints_gt"] = evaluate_keypoints(gt, "cpm", "gt", folder)["pck_0.2"]
             out[name] = {k: round(v, 4) for k, v in scores.items()}
             print(f"  {name:12} " + " ".join(f"{v:.4f}" for v in out[name].values()), file=sys.stderr, flush=True)
@@ -84,12 +86,15 @@ def main() -> int:
                         metavar="DIR", help="weights folders (default: the shipped CPM and ResNet-deconv)")  # fmt: skip
     parser.add_argument("--label-cache", default=str(DEFAULT_LABEL_CACHE), metavar="FILE")
     parser.add_argument("--write", action="store_true", help="store each folder's choice in its config.json")
+    parser.add_argument("--files", type=int, default=None, metavar="N",
+                        help="only the first N files of each row (labelled where the cache lacks them) and N hands "
+                        "of each keypoints_gt set: a quick run (default: every cached file)")  # fmt: skip
     args = parser.parse_args()
     teacher = list(rows())
     results = {}
     for ckpt in args.checkpoint:
         print(f"{ckpt}:", file=sys.stderr)
-        scores = score_decodes(ckpt, Path(args.label_cache))
+        scores = score_decodes(ckpt, Path(args.label_cache), args.files)
         best = choose(scores)
         print(f"\n{ckpt}")
         print(f"{'decode':12} " + "".join(f"{r[:22]:>24}" for r in [*teacher, "teacher mean", "keypoints_gt"]))

@@ -1,7 +1,7 @@
 """MediaPipe, the CPM and the ResNet-deconv side by side: PCK@0.2 on the same crops of people none trained on,
 on hand-labelled keypoints, and milliseconds a crop.
 
-    .venv/bin/python bench/networks/keypoints.py [--cpm DIR] [--resdeconv DIR ...] [--label-cache FILE] [--runs N]
+    .venv/bin/python bench/networks/keypoints.py [--cpm DIR] [--resdeconv DIR ...] [--label-cache FILE] [--runs N] [--files N]
 
 Rows of ``bench/networks/cpm_people.py`` (``hagrid_380``, held-out ``hagrid_people`` by ``user_id``, ``slovo_clips``
 frames, the old held-out photos) score each network against MediaPipe's labels on the standard crop of the
@@ -25,11 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.networks.cpm_people import GT_FILES, HANDS, rows, score_row  # noqa: E402
+from bench.networks.cpm_people import HANDS, gt_hands, rows, score_row  # noqa: E402
 from core.cpm import checkpoint  # noqa: E402
 from core.cpm.config import DEFAULT_LABEL_CACHE  # noqa: E402
 from core.cpm.estimator import CPMEstimator  # noqa: E402
-from core.cpm.evaluation.annotations import load_annotations  # noqa: E402
 from core.cpm.evaluation.eval_keypoints import evaluate_keypoints  # noqa: E402
 from core.io.video import read_image  # noqa: E402
 from core.resdeconv import DEFAULT_DIR as RESDECONV_DIR  # noqa: E402
@@ -60,13 +59,16 @@ def main() -> int:
                         help="ResNet-deconv weights (several: one column each, e.g. the ablation's runs)")  # fmt: skip
     parser.add_argument("--label-cache", default=str(DEFAULT_LABEL_CACHE), metavar="FILE")
     parser.add_argument("--runs", type=int, default=200, help="timed estimates per network (0: no timing)")
+    parser.add_argument("--files", type=int, default=None, metavar="N",
+                        help="only the first N files of each row and N labelled hands of each keypoints_gt set, "
+                        "labelled where the cache lacks them (default: every file)")  # fmt: skip
     parser.add_argument("--skip-mediapipe", action="store_true", help="no MediaPipe column (keypoints_gt only)")
     args = parser.parse_args()
     networks = {
         **({"cpm": args.cpm} if args.cpm else {}),
         **{f"resnet-deconv {Path(d).name}": d for d in args.resdeconv},
     }
-    gt = [h for f in GT_FILES for h in load_annotations(HANDS / "keypoints_gt" / f)]
+    gt = gt_hands(args.files)
     results: dict[str, dict[str, float]] = {}
     if not args.skip_mediapipe:
         r = evaluate_keypoints(gt, "mediapipe", "gt")
@@ -79,7 +81,7 @@ def main() -> int:
         model = checkpoint.load(ckpt)
         out: dict[str, float] = {"params": float(sum(p.numel() for p in model.parameters()))}
         for row, (inputs, keep) in rows().items():
-            out[row] = score_row(model, inputs, keep, Path(args.label_cache), False)["pck_0.2"]
+            out[row] = score_row(model, inputs, keep, Path(args.label_cache), False, args.files)["pck_0.2"]
         out["keypoints_gt"] = evaluate_keypoints(gt, "cpm", "gt", ckpt)["pck_0.2"]
         if args.runs:
             out["ms"] = time_crop(ckpt, args.runs)

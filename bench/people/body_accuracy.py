@@ -27,6 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bench.common.shared_sets import first_of_each  # noqa: E402
 from core.gestures.features import FeatureConfig, hand_features  # noqa: E402
 from core.io.video import read_image  # noqa: E402
 from core.keypoints.cache import file_key, load_cache, save_cache  # noqa: E402
@@ -151,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--per-class", type=int, default=None, metavar="N",
+                        help="the first N photos of each pose (default all; few: the smoke test's quick run)")  # fmt: skip
     parser.add_argument("--pairs", type=int, default=60, help="side-by-side photo pairs for the several-people check")
     parser.add_argument("--cli", action="store_true", help="also the CLI path: extract, train, evaluate-images")
     parser.add_argument("--cli-share", type=float, default=0.25, help="--cli: share of each pose held out by file")
@@ -160,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.data / "images").is_dir():
         print(f"error: {args.data}: no images/<class>/ folders (the shared yoga8 set)", file=sys.stderr)
         return 2
-    items = photos(args.data)
+    items = first_of_each(photos(args.data), args.per_class)
     found, ms = detect_all(items, args.cache)
     reasons: Counter[str] = Counter()
     rows, labels = [], []

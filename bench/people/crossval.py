@@ -2,7 +2,7 @@
 
 A person's project of ``--gestures`` gestures × ``--per-class`` samples: HaGRID photos of 10 gestures
 (``hands/hagrid_380``: the starter's like/dislike/one/ok/fist/palm as its gestures, peace/call/rock/three as
-the person's own), MediaPipe keypoints from the bench cache (``bench.shared_sets``). One training on all
+the person's own), MediaPipe keypoints from the bench cache (``bench.common.shared_sets``). One training on all
 samples (what Train saves first), then the folds (``core.gestures.crossval.cross_validate``) and the curve
 (``fold_curve``, its last point reused from the folds), each trained as Train trains (the starter set unless
 ``--no-starter``), timed wall-clock.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.shared_sets import CACHE, largest, require_shared  # noqa: E402
+from bench.common.shared_sets import CACHE, largest, require_shared  # noqa: E402
 from core.data.project import feature_config_for, features_of  # noqa: E402
 from core.data.project_accuracy import FOLD_MIN_SAMPLES  # noqa: E402
 from core.gestures.catalog import DEFAULT_CLASSES  # noqa: E402

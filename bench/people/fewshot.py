@@ -1,6 +1,6 @@
 """Stranger few-shot: teach a person's first k frames of each gesture, test on that person's later frames.
 
-Per person (``bench/fewshot_people.py``: webcam people when shared, people's own kinivi logs when
+Per person (``bench/common/fewshot_people.py``: webcam people when shared, people's own kinivi logs when
 transcribed into ``data/cache/kinivi_people/``, the finger-spelling video's person, HaGRID users
 recorded from their photos), a new project is taught from the first k frames of each of the
 person's takes and scored on the take's later frames (the kinivi logs' ``later.csv``; else the
@@ -12,7 +12,7 @@ without them (cached in ``data/cache/``). The worst person is the headline, then
 percentile and the mean.
 
     python bench/people/fewshot.py [--k 5 10 20] [--methods defaults no-starter ...] [--people N] [--sources ...]
-                            [--two-hand-logs]
+                            [--two-hand-logs] [--webcam-people N]
 Last line: JSON with every method's summary per k.
 """
 
@@ -31,22 +31,24 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.fewshot_people import (  # noqa: E402
+from bench.common.fewshot_people import (  # noqa: E402
     Take,
     asl_video_person,
     hagrid_recorded_people,
     kinivi_people,
     webcam_people,
 )
-from bench.fewshot_teach import METHODS, STARTER_NAMES, Lesson  # noqa: E402
+from bench.common.fewshot_teach import METHODS, STARTER_NAMES, Lesson  # noqa: E402
 from core.data.project import feature_config_for  # noqa: E402
 from core.gestures.features import FeatureConfig, hand_features  # noqa: E402
 
 
-def people_of(sources: list[str], max_people: int | None, two_hand_logs: bool = False) -> dict[str, list[Take]]:
+def people_of(sources: list[str], max_people: int | None, two_hand_logs: bool = False,
+              webcam_max: int | None = None) -> dict[str, list[Take]]:  # fmt: skip
+    """Each person's takes: ``max_people`` caps the HaGRID users, ``webcam_max`` the webcam people (None: all)."""
     takes: list[Take] = []
     if "webcam" in sources:
-        takes += webcam_people()
+        takes += webcam_people(max_people=webcam_max)
     if "kinivi" in sources:
         takes += kinivi_people(two_hand_logs=two_hand_logs)
     if "asl" in sources:
@@ -188,6 +190,8 @@ def main() -> None:
         choices=["webcam", "kinivi", "asl", "hagrid"],
     )
     parser.add_argument("--people", type=int, default=None, help="at most this many HaGRID users (default all)")
+    parser.add_argument("--webcam-people", type=int, default=None, metavar="N",
+                        help="the first N webcam_people people (default all; 1: the smoke test's smallest run)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--teach-every", type=int, default=1, metavar="N",
                         help="teach from every N-th frame of a real log's first run, as Record spreads its samples "
@@ -196,11 +200,11 @@ def main() -> None:
         "--two-hand-logs", action="store_true", help="keep kinivi logs that alternate between two hands"
     )
     args = parser.parse_args()
-    people = people_of(args.sources, args.people, args.two_hand_logs)
+    people = people_of(args.sources, args.people, args.two_hand_logs, args.webcam_people)
     if not people:
         sys.exit(f"no person to teach in {', '.join(args.sources)}: webcam_people needs "
                  "../shared/data/hands/webcam_people/<person>/<gesture>/, kinivi needs data/cache/kinivi_people/ "
-                 "(bench/kinivi_people_sources.json)")  # fmt: skip
+                 "(bench/common/kinivi_people_sources.json)")  # fmt: skip
     frames = sum(len(t.hands) for takes in people.values() for t in takes)
     print(f"{len(people)} people, {sum(len(t) for t in people.values())} takes, {frames} frames with a hand")
     eight = eight_gestures_seconds(people, args.seed)

@@ -42,7 +42,7 @@ from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.shared_sets import kinivi_four, labelled_hands, rps_and_digits  # noqa: E402
+from bench.common.shared_sets import first_of_each, kinivi_four, labelled_hands, rps_and_digits  # noqa: E402
 from core.data import csv_io  # noqa: E402
 from core.data.project import train_project  # noqa: E402
 from core.data.store import Sample, Store  # noqa: E402
@@ -54,8 +54,9 @@ SETS = {"digits13": rps_and_digits, "kinivi4": kinivi_four}
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def write_kinivi_set(folder: Path, keep_tiny: bool = False, which: str = "digits13") -> tuple[Path, Path, int]:
-    hands, labels, no_hand = labelled_hands(SETS[which]())
+def write_kinivi_set(folder: Path, keep_tiny: bool = False, which: str = "digits13",
+                     per_class: int | None = None) -> tuple[Path, Path, int]:  # fmt: skip
+    hands, labels, no_hand = labelled_hands(first_of_each(SETS[which](), per_class))
     tiny = [h.extent() < TINY_HAND_PX for h in hands]
     if not keep_tiny:
         hands, labels = (
@@ -166,7 +167,7 @@ def kinivi_files(folder: Path, args: argparse.Namespace) -> tuple[Path, Path, in
     if args.csv:
         rows = sum(1 for line in Path(args.csv).read_text(encoding="utf-8").splitlines() if line.strip())
         return Path(args.csv), Path(args.labels), rows
-    return write_kinivi_set(folder, args.keep_tiny, args.set)
+    return write_kinivi_set(folder, args.keep_tiny, args.set, args.per_class)
 
 
 def cli_main(args: argparse.Namespace) -> None:
@@ -187,6 +188,8 @@ def main() -> None:
     parser.add_argument("--set", choices=sorted(SETS), default="digits13",
                         help="digits13: rps + ASL digits, 13 classes; kinivi4: kinivi's Open/Close/Pointer/OK "
                         "from rps, ASL digits and HaGRID crops")  # fmt: skip
+    parser.add_argument("--per-class", type=int, default=None, metavar="N",
+                        help="the first N photos of each class (default all; few: the smoke test's quick run)")  # fmt: skip
     parser.add_argument("--keep-tiny", action="store_true", help=f"keep hands under {TINY_HAND_PX} px")
     parser.add_argument("--time-only", action="store_true",
                         help="only the 5,000-row training time per seed (the quiet-machine timing)")  # fmt: skip

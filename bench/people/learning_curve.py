@@ -36,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.shared_sets import require_shared  # noqa: E402
+from bench.common.shared_sets import require_shared  # noqa: E402
 from core.data.project import feature_config_for  # noqa: E402
 from core.gestures.catalog import DEFAULT_CLASSES  # noqa: E402
 from core.gestures.features import hand_features  # noqa: E402
@@ -77,8 +77,8 @@ def others_still_work(x: np.ndarray, labels: list[str], test: np.ndarray, classe
     """Train once on 10 samples per class of this person (with the starter data), then score HaGRID
     photos of other people: the classes this person never recorded must still work, and other signs
     must still be rejected. Same cached MediaPipe keypoints as bench/people/starter_accuracy.py."""
+    from bench.common.shared_sets import CACHE, largest
     from bench.people.starter_accuracy import KNOWN
-    from bench.shared_sets import CACHE, largest
     from core.keypoints.cache import detect_in_photos
     from core.starter import StarterOptions, train_with_starter
     from core.starter.sources import MAX_HANDS

@@ -1,6 +1,6 @@
 """Motion gestures taught from 10 clips a class, scored on clips of people held out from teaching.
 
-Clips: ``bench/motion_clips.py`` (real HaGRID photos panned by a moving crop window, tracked by
+Clips: ``bench/common/motion_clips.py`` (real HaGRID photos panned by a moving crop window, tracked by
 MediaPipe Hands in video mode; train and test people disjoint by HaGRID user id). Classes:
 swipe left/right/up/down, circle, idle. All methods see the same splits: the 1D-CNN
 (``core.motion.train``, one run per seed) and DTW nearest neighbours (``core.motion.dtw``), each on
@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from bench.motion_clips import GESTURES, cached_sets  # noqa: E402
+from bench.common.motion_clips import GESTURES, cached_sets  # noqa: E402
 from core.motion.dtw import DTWClassifier  # noqa: E402
 from core.motion.evaluate import ClipReport, evaluate_clips  # noqa: E402
 from core.motion.features import MotionFeatureConfig  # noqa: E402

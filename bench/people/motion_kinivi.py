@@ -2,7 +2,7 @@
 
 kinivi's app logs, for every frame, the last 16 index-fingertip positions of the flipped (user
 view) frame, each minus the first and divided by the image size (``core.data.point_history``).
-Here those rows come from the real clips of ``bench/motion_clips.py`` (MediaPipe's fingertip on
+Here those rows come from the real clips of ``bench/common/motion_clips.py`` (MediaPipe's fingertip on
 real-pixel swipes, circles and idle takes, 16-frame windows over each clip's motion, every 2nd
 frame; a swipe's or circle's windows that barely move are left out, ``MOVING_SHARE``): written as a
 kinivi ``point_history.csv`` under ``data/cache/motion_kinivi/``, read back through our reader, then
@@ -47,7 +47,7 @@ import torch  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from torch import nn  # noqa: E402
 
-from bench.motion_clips import CACHE, GESTURES, cached_sets  # noqa: E402
+from bench.common.motion_clips import CACHE, GESTURES, cached_sets  # noqa: E402
 from core.data.point_history import (  # noqa: E402
     HISTORY_LENGTH,
     PointHistory,
@@ -71,6 +71,7 @@ PATHS = MotionFeatureConfig(length=HISTORY_LENGTH, use_shape=False, trim=False)
 # farthest any window of the same take travels. kinivi's user logs rows while doing the motion; the
 # padded still edges of a take (8.4% of its windows moved < 2% of the frame, as idle does) are not a swipe.
 MOVING_SHARE = 0.25
+CLIPS = (10, 15)  # training and held-out clips per class: the bench's set
 
 
 def clip_rows(clip: Clip, step: int = 2, moving_share: float = MOVING_SHARE) -> np.ndarray:
@@ -141,11 +142,12 @@ def ours(x: np.ndarray, y: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, c
     return singles, float((np.mean(probabilities, axis=0).argmax(1) == y_test).mean())
 
 
-def history_csv(step: int = 2, moving_share: float = MOVING_SHARE) -> tuple[Path, Path, list[str], int, set[str]]:
+def history_csv(step: int = 2, moving_share: float = MOVING_SHARE,
+                clip_counts: tuple[int, int] = CLIPS) -> tuple[Path, Path, list[str], int, set[str]]:  # fmt: skip
     """Write the kinivi CSV of windows every ``step`` frames: (csv, labels csv, each row's person, clips,
     training people). Step 2 is the bench's set (2,170 rows); step 1 has every window (4,298 rows);
     ``moving_share`` 0 keeps the still windows too (2,416 and 4,752 rows, the bench before)."""
-    train, test = cached_sets(10, 15)
+    train, test = cached_sets(*clip_counts)
     classes = sorted(GESTURES)
     rows, ids, people = [], [], []
     for clip, person in train + test:
@@ -153,22 +155,25 @@ def history_csv(step: int = 2, moving_share: float = MOVING_SHARE) -> tuple[Path
         rows.append(windows)
         ids += [classes.index(str(clip.label))] * len(windows)
         people += [person] * len(windows)
-    csv_path, labels_path = csv_paths(step, moving_share)
+    csv_path, labels_path = csv_paths(step, moving_share, clip_counts)
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     write_point_history(csv_path, labels_path, PointHistory(np.concatenate(rows), np.array(ids), classes))
     return csv_path, labels_path, people, len(train) + len(test), {p for _, p in train}
 
 
-def csv_paths(step: int, moving_share: float = MOVING_SHARE) -> tuple[Path, Path]:
+def csv_paths(step: int, moving_share: float = MOVING_SHARE, clips: tuple[int, int] = CLIPS) -> tuple[Path, Path]:
     folder = CACHE.parent / "motion_kinivi"
     name = "point_history" + ("" if step == 2 else f"_step{step}")
     name += "" if moving_share == 0 else f"_moving{round(moving_share * 100)}"
+    name += "" if clips == CLIPS else f"_clips{clips[0]}x{clips[1]}"  # a smaller set never stands in for the bench's
     return folder / f"{name}.csv", folder / "point_history_classifier_label.csv"
 
 
-def main(step: int = 2, moving_share: float = MOVING_SHARE) -> None:
+def main(
+    step: int = 2, moving_share: float = MOVING_SHARE, seeds: int = 3, clip_counts: tuple[int, int] = CLIPS
+) -> None:
     torch.set_num_threads(1)
-    csv_path, labels_path, people, clips, train_people = history_csv(step, moving_share)
+    csv_path, labels_path, people, clips, train_people = history_csv(step, moving_share, clip_counts)
     classes = sorted(GESTURES)
     history = read_point_history(csv_path, labels_path)
     x, y = history.paths, history.label_ids
@@ -180,11 +185,13 @@ def main(step: int = 2, moving_share: float = MOVING_SHARE) -> None:
         "held-out people": (np.flatnonzero(by_person), np.flatnonzero(~by_person)),
     }
     results: dict[str, dict[str, float]] = {}
-    print(f"\n{'split':26} {'rows train/test':>15} {'kinivi MLP':>10} {'CNN, 3 seeds':>20} {'3 averaged':>10} {'s':>4}")
+    print(
+        f"\n{'split':26} {'rows train/test':>15} {'kinivi MLP':>10} {f'CNN, {seeds} seeds':>20} {f'{seeds} averaged':>10} {'s':>4}"
+    )
     for name, (a, b) in splits.items():
         started = time.perf_counter()
         mlp = kinivi_mlp(x[a], y[a], x[b], y[b], len(classes))
-        singles, ensemble = ours(x[a], y[a], x[b], y[b], classes)
+        singles, ensemble = ours(x[a], y[a], x[b], y[b], classes, seeds)
         results[name] = {
             "kinivi_mlp": round(mlp, 4),
             "cnn": [round(v, 4) for v in singles],
@@ -214,10 +221,12 @@ def _result(process: subprocess.Popen, command: str) -> dict:
     return json.loads(stdout.strip().splitlines()[-1])
 
 
-def cli_main(seeds: int = 3, step: int = 2, moving_share: float = MOVING_SHARE) -> None:
-    csv_path, labels_path = csv_paths(step, moving_share)
+def cli_main(
+    seeds: int = 3, step: int = 2, moving_share: float = MOVING_SHARE, clip_counts: tuple[int, int] = CLIPS
+) -> None:
+    csv_path, labels_path = csv_paths(step, moving_share, clip_counts)
     if not csv_path.exists():
-        history_csv(step, moving_share)
+        history_csv(step, moving_share, clip_counts)
     history = read_point_history(csv_path, labels_path)
     y = history.label_ids
     a, b = train_test_split(np.arange(len(y)), test_size=0.25, stratify=y, random_state=42)
@@ -270,7 +279,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cli", action="store_true", help="import, train and evaluate through the command line")
     parser.add_argument("--step", type=int, default=2, help="a window every STEP frames (1: 4,298 rows)")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=3, help="seeds of our CNN (and, with --cli, trainings)")
+    parser.add_argument("--clips", type=int, nargs=2, default=list(CLIPS), metavar=("TRAIN", "TEST"),
+                        help="clips per class: training and held-out people's (default 10 15)")  # fmt: skip
     parser.add_argument(
         "--moving-share",
         type=float,
@@ -278,4 +289,8 @@ if __name__ == "__main__":
         help="a moving class's window must travel this share of its take's farthest (0: every window)",
     )
     args = parser.parse_args()
-    cli_main(args.seeds, args.step, args.moving_share) if args.cli else main(args.step, args.moving_share)
+    clip_counts = (args.clips[0], args.clips[1])
+    if args.cli:
+        cli_main(args.seeds, args.step, args.moving_share, clip_counts)
+    else:
+        main(args.step, args.moving_share, args.seeds, clip_counts)

@@ -1,16 +1,17 @@
 """What live spotting adds per frame, and whether it fires once per gesture, on a real keypoint stream.
 
-The stream: the held-out people's clips of ``bench/motion_clips.py`` (MediaPipe's keypoints of
+The stream: the held-out people's clips of ``bench/common/motion_clips.py`` (MediaPipe's keypoints of
 real-pixel swipes, circles and idle takes) played one after another, each clip at its own
 timestamps. The model: the 1D-CNN taught from the 10-clips-a-class training set. Per frame it
 times ``Spotter.push`` alone (MediaPipe and drawing are the pipeline's, measured by
 ``bench/speed/pipeline.py``), and counts the events fired inside each clip.
 
-    .venv/bin/python -m bench.people.motion_spotting
+    .venv/bin/python -m bench.people.motion_spotting [--per-class 10] [--test-per-class 15]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -22,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from bench.motion_clips import cached_sets  # noqa: E402
+from bench.common.motion_clips import cached_sets  # noqa: E402
 from core.motion.clip import Clip  # noqa: E402
 from core.motion.features import IDLE_LABEL  # noqa: E402
 from core.motion.spotting import Spotter  # noqa: E402
@@ -39,8 +40,12 @@ def detections(clip: Clip) -> list[Keypoints | None]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-class", type=int, default=10, help="training clips per class (default 10)")
+    parser.add_argument("--test-per-class", type=int, default=15, help="held-out people's clips per class (default 15)")
+    args = parser.parse_args()
     torch.set_num_threads(1)
-    train, test = cached_sets(10, 15)
+    train, test = cached_sets(args.per_class, args.test_per_class)
     model = train_motion([c for c, _ in train], MotionTrainConfig(seed=0)).model
     spotter = Spotter(model)
     costs: list[float] = []

@@ -1,10 +1,10 @@
 """Open set: does a person's model answer "unknown" for a gesture they never taught it? (issue #44)
 
-Per person (``bench/fewshot_people.py``: ``webcam_people`` by default; ``--sources`` adds people's kinivi logs,
+Per person (``bench/common/fewshot_people.py``: ``webcam_people`` by default; ``--sources`` adds people's kinivi logs,
 the ASL video's person, HaGRID users' takes), each gesture is left out in turn: a project is taught the
 person's other gestures from the first k frames of each take's first block (``--teach-every N``: frames 0,
 N, 2N, … of it, as Record spreads its samples, closer together where k would not fit) with the product's
-defaults (``core.starter.train_with_starter``, as ``bench/fewshot_teach.with_starter`` runs it), and scored
+defaults (``core.starter.train_with_starter``, as ``bench/common/fewshot_teach.with_starter`` runs it), and scored
 on the later block of every gesture, the left-out one included:
 
 * **taught**: the share of the taught gestures' later frames Live labels right (a hand's probabilities and
@@ -30,6 +30,7 @@ Rules, all scored on one training per (person, left-out gesture):
 * ``tolerance-0.8``, ``tolerance-1.5``: the defaults with Live's slider moved (``model.tolerance``).
 
     python bench/people/openset.py [--k 5 10 20] [--teach-every N] [--sources webcam kinivi asl hagrid] [--seed 0]
+                            [--webcam-people N]
 
 Prints a table per k, worst person first (by ``defaults``' taught share), the pooled figures (every frame
 of every person), the seconds a training took, the machine's load; the last line is JSON with every number.
@@ -53,8 +54,8 @@ from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.fewshot_people import PHOTO_SUFFIXES, Take, recording_order  # noqa: E402
-from bench.fewshot_teach import Lesson, live_average, starter_set  # noqa: E402
+from bench.common.fewshot_people import PHOTO_SUFFIXES, Take, recording_order  # noqa: E402
+from bench.common.fewshot_teach import Lesson, live_average, starter_set  # noqa: E402
 from bench.people.fewshot import config_of, people_of  # noqa: E402
 from core.gestures.classifier import GestureClassifier  # noqa: E402
 from core.gestures.features import FeatureConfig, hand_features  # noqa: E402
@@ -346,6 +347,8 @@ def main() -> None:
     parser.add_argument("--k", type=int, nargs="+", default=[5, 10, 20])
     parser.add_argument("--sources", nargs="+", default=["webcam"], choices=SOURCES)
     parser.add_argument("--people", type=int, default=None, help="at most this many HaGRID users (default all)")
+    parser.add_argument("--webcam-people", type=int, default=None, metavar="N",
+                        help="the first N webcam_people people (default all; 1: the smoke test's smallest run)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--teach-every", type=int, default=1, metavar="N",
                         help="teach from frames 0, N, 2N, … of each first block, as Record spreads its samples "
@@ -354,7 +357,7 @@ def main() -> None:
     if min(args.k) < 1 or args.teach_every < 1:
         parser.error("--k and --teach-every must be at least 1")
     load_before = os.getloadavg()
-    found = people_of(args.sources, args.people)
+    found = people_of(args.sources, args.people, webcam_max=args.webcam_people)
     people = {p: t for p, t in found.items() if len({x.label for x in t}) >= 3}  # two left taught: a model
     if len(people) < len(found):
         print(f"left out {len(found) - len(people)} people with 2 gestures (one left out leaves one to teach)")

@@ -28,7 +28,7 @@ hands answered with a gesture. Held-out models are scored at the shipped thresho
 
     python bench/people/starter_accuracy.py [--skip-loso] [--only asl_letters fingers] [--turned-down] [--hooked-index]
         [--asl-z-pointing] [--asl-l-out] [--no-gesture fist|out|other] [--[no-]fist-letters] [--tilt DEG]
-        [--turn DEG] [--[no-]wide-views] [--[no-]hanging] [--default-build] [--weights DIR]
+        [--turn DEG] [--[no-]wide-views] [--[no-]hanging] [--default-build] [--weights DIR] [--folds N]
         (trial builds, each flag defaulting to BuildConfig(); the hagrid_380 row is always the --weights model)
     The recipe before issue 30: --no-gesture other --no-fist-letters --tilt 0 --no-wide-views --no-hanging
 Last line: JSON with the threshold, per source and per class numbers, views, and the threshold sweep.
@@ -37,6 +37,7 @@ Last line: JSON with the threshold, per source and per class numbers, views, and
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import time
@@ -47,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np  # noqa: E402
 
-from bench.shared_sets import require_shared  # noqa: E402
+from bench.common.shared_sets import require_shared  # noqa: E402
 from core.gestures.features import turn_points  # noqa: E402
 from core.starter.build import ORIENTATION_FREE, BuildConfig, build_parts, tilt_keeps_meaning, turn_in_plane  # noqa: E402
 from core.starter.dataset import OTHER  # noqa: E402
@@ -270,6 +271,8 @@ def main() -> None:
     parser.add_argument("--default-build", action="store_true",
                         help="the shipped recipe (BuildConfig()) rather than the flags' trial")  # fmt: skip
     parser.add_argument("--weights", type=Path, default=WEIGHTS_DIR, help="starter model folder (default: shipped)")
+    parser.add_argument("--folds", type=int, default=None, metavar="N",
+                        help="only the first N HaGRID folds (default every one; 1: the smoke test's quick run)")  # fmt: skip
     args = parser.parse_args()
     hands = require_shared()
     started = time.perf_counter()
@@ -295,7 +298,7 @@ def main() -> None:
 
     views = Views(threshold)
     fold_parts, ruled = [], []
-    for model, test in hagrid_fold_models(parts, fit):
+    for model, test in itertools.islice(hagrid_fold_models(parts, fit), args.folds):
         fold_parts.append(views.add(model, test))
         ruled.append(fold_parts[-1].where(consistent_labels(test) & label_rule(test.points, test.labels)))
     folds = Scores.concat(fold_parts)

@@ -9,7 +9,7 @@ epochs run, and where the time went: the starter rows the person's samples overr
 mirror landings (``copy_weights``), the network's epochs (``fit_network``), the examples
 (``attach_examples``) and the held-out evaluation (``_result``).
 
-    python bench/people/train_time.py [--runs 4]
+    python bench/people/train_time.py [--runs 4] [--people N]
 
 Prints a table, then one JSON line with every number and the machine's load.
 """
@@ -30,7 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import core.starter.fit as fit  # noqa: E402
-from bench.fewshot_teach import STARTER_NAMES, starter_set  # noqa: E402
+from bench.common.fewshot_teach import STARTER_NAMES, starter_set  # noqa: E402
 from bench.people.fewshot import lesson, people_of  # noqa: E402
 from core.gestures.training import TrainConfig  # noqa: E402
 
@@ -54,10 +54,11 @@ def timed(stages: dict[str, float]) -> None:
         setattr(fit, name, wrap(name, getattr(fit, name)))
 
 
-def eight_gestures() -> tuple[Any, list[str]]:
-    """The lesson: 10 first frames of one take of each of the first 8 gestures (starter gestures first)."""
+def eight_gestures(people: int | None = None) -> tuple[Any, list[str]]:
+    """The lesson: 10 first frames of one take of each of the first 8 gestures (starter gestures first), of the
+    first ``people`` webcam people (None: all; 4 is the fewest with 8 gestures)."""
     takes = {}
-    for person_takes in people_of(["webcam"], None).values():
+    for person_takes in people_of(["webcam"], None, webcam_max=people).values():
         for take in person_takes:
             takes.setdefault(take.label, take)
     if len(takes) < 8:
@@ -69,8 +70,10 @@ def eight_gestures() -> tuple[Any, list[str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=4, help="trainings, seeds 0, 1, …; the first warms up")
+    parser.add_argument("--people", type=int, default=None, metavar="N",
+                        help="choose the gestures among the first N webcam_people people (default all; 4 has 8)")  # fmt: skip
     args = parser.parse_args()
-    taught, eight = eight_gestures()
+    taught, eight = eight_gestures(args.people)
     stages: dict[str, float] = defaultdict(float)
     timed(stages)
     load_before, rows = os.getloadavg(), []

@@ -7,7 +7,7 @@ untrained project of each, so Live runs the starter model's 8 gestures and the f
 often: the most label events a tab sends). The app is served with the browser path (``HANDTEACH_KEYPOINTS=browser``)
 and one headless Chromium gives each student a context of their own (their own cookies and cache) that signs in
 through Home's form as a student does, then opens Live on their project with the fake camera on the shared ASL
-video. Measured as ``bench/speed/webcam.py --path browser`` measures one user (bench/webcam_browser.py): the
+video. Measured as ``bench/speed/webcam.py --path browser`` measures one user (bench/common/webcam_browser.py): the
 server's CPU per live student over the window, each tab's frames a second; and the first label of a student who
 has just signed in, from opening Live to the label drawn in the tab and shown on the card (cold: the first Live
 page of a context whose sign-in page loaded the app's assets; the server warmed by another student first).
@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.browser import AppServer
-from bench.fake_camera import DEFAULT_VIDEO, ROOT, fake_camera_y4m
-from bench.webcam_browser import Tab, chromium, first_label, idle_server_cores, measure, new_context
+from bench.common.browser import AppServer
+from bench.common.fake_camera import DEFAULT_VIDEO, ROOT, fake_camera_y4m
+from bench.common.webcam_browser import Tab, chromium, first_label, idle_server_cores, measure, new_context
 from core.classes.roster import add_student, create_class
 from core.classes.signin import sign_in
 from core.data.store import Store

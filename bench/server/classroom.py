@@ -5,7 +5,7 @@ Each student is a scripted session by default (bench/server/scripted_tab.py: Str
 frontend does, the real Train button pressed, the page's fragments rerun as often as they ask), so thirty students
 do not put thirty Chromiums on the server's cores; ``--sessions chromium`` drives real tabs (Playwright, one browser
 context per student). The observer is always a real Chromium tab. Each student's project holds 8
-gestures × 10 real samples (bench/classroom_data.py); the Train page trains with the starter data (its default),
+gestures × 10 real samples (bench/common/classroom_data.py); the Train page trains with the starter data (its default),
 then measures. One student trains alone first (``train_alone_s``: press → model saved); then ``--students`` press
 Train spread over ``--spread`` seconds, while an observer loads the Record page every ``--every`` seconds in a new
 tab of one browser whose cache its first page filled, as a student's browser after its first page
@@ -33,8 +33,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench import classroom_data as data  # noqa: E402
-from bench.browser import CHROMIUM, AppServer  # noqa: E402
+from bench.common import classroom_data as data  # noqa: E402
+from bench.common.browser import CHROMIUM, AppServer  # noqa: E402
 from bench.server.class_live import live_during_trainings  # noqa: E402
 from bench.server.scripted_tab import ScriptedTab  # noqa: E402
 
@@ -271,7 +271,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="data dir (default: a new temporary one)")
     args = parser.parse_args()
     if args.live:
-        from bench.fake_camera import DEFAULT_VIDEO
+        from bench.common.fake_camera import DEFAULT_VIDEO
         from bench.server.class_live import print_class_live, run_class_live
         from bench.server.class_live import summary as live_summary
 

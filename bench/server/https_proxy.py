@@ -2,7 +2,8 @@
 (openssl), nginx as the reverse proxy (websocket upgrades for Streamlit's ``/_stcore/stream``), no STUN or TURN.
 
     .venv/bin/python bench/server/https_proxy.py            # app + proxy; prints the https address; Ctrl-C stops both
-    .venv/bin/python bench/server/https_proxy.py --check    # and headless Chromium gets a label on Live through it
+    .venv/bin/python bench/server/https_proxy.py --check    # and headless Chromium gets a label on Live through it;
+                                                            # its last line: one JSON object of the times
 
 A browser gives a page the camera only in a secure context: ``https://``, or ``http://localhost``. Served on the
 network over plain http, the browser path's camera is refused (the component says so and offers files). ``--check``
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import shutil
 import socket
 import ssl
@@ -30,8 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.browser import AppServer, free_port  # noqa: E402
-from bench.fake_camera import ROOT  # noqa: E402
+from bench.common.browser import AppServer, free_port  # noqa: E402
+from bench.common.fake_camera import ROOT  # noqa: E402
 
 HOSTNAME = "handteach.test"  # a name that is not localhost: only HTTPS makes its page a secure context
 RESOLVE = f"--host-resolver-rules=MAP {HOSTNAME} 127.0.0.1"  # Chromium's flag: the name is loopback, nothing leaves
@@ -174,7 +176,7 @@ def _wait_tls(proxy: Proxy, timeout: float = 20.0) -> None:
 
 def check(proxy: Proxy, browser) -> dict[str, object]:  # noqa: ANN001 - a Playwright Browser launched with RESOLVE
     """Live through the proxy in a new context of ``browser``: seconds to the first label drawn and on the card."""
-    from bench.webcam_browser import first_label
+    from bench.common.webcam_browser import first_label
 
     context = browser.new_context(ignore_https_errors=True, viewport={"width": 1280, "height": 900})
     context.grant_permissions(["camera"], origin=proxy.url)
@@ -195,8 +197,8 @@ def main() -> int:
     if reason := nginx_missing():
         print(f"cannot run the proxy: {reason}", file=sys.stderr)
         return 2
-    from bench.fake_camera import DEFAULT_VIDEO, fake_camera_y4m
-    from bench.webcam_browser import chromium
+    from bench.common.fake_camera import DEFAULT_VIDEO, fake_camera_y4m
+    from bench.common.webcam_browser import chromium
 
     with tempfile.TemporaryDirectory(prefix="handteach-https-") as tmp:
         server = AppServer(Path(tmp) / "data", keypoints="browser").start()
@@ -205,7 +207,7 @@ def main() -> int:
                 if args.check:
                     y4m = fake_camera_y4m(DEFAULT_VIDEO, ROOT / "bench" / "out")
                     with chromium(y4m, extra_args=[RESOLVE]) as browser:
-                        print(check(proxy, browser))
+                        print(json.dumps(check(proxy, browser)))
                     return 0
                 print(f"{proxy.url}/live (add '127.0.0.1 {HOSTNAME}' to /etc/hosts, or open https://localhost:"
                       f"{proxy.port}); Ctrl-C stops", flush=True)  # fmt: skip

@@ -6,14 +6,14 @@ one address (127.0.0.2), held open, then a newcomer from another (127.0.0.1) ask
 ``/_stcore/health`` and opens its websocket. Reports how many websockets were let in and refused, the
 newcomer's times, and how much the server's log grew.
 
-``--mode import``: a made-up kinivi CSV of ``--csv-mb`` MB (``bench/kinivi_file.py``, in a temp folder;
+``--mode import``: a made-up kinivi CSV of ``--csv-mb`` MB (``bench/common/kinivi_file.py``, in a temp folder;
 ../shared has no kinivi log) imported into a real SQLite store in one thread, as the server runs it,
 while another student creates a project and stores a take (30 hands with crops) every half second.
 Reports the import's time, its transactions and longest lock hold, the longest Create project + take, and
 this process's memory before, at its peak and a minute after the import (as a server's would be).
 
     python bench/server/server_limits.py [--mode connections|import|both] [--connections 1000] [--nofile 1024]
-                                  [--csv-mb 190]
+                                  [--csv-mb 190] [--settle 60]
 
 ``bench/server/classroom.py`` may call ``connections_check`` and ``import_check``; each returns a dict.
 """
@@ -39,8 +39,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from bench.browser import free_port  # noqa: E402
-from bench.kinivi_file import rows_for_megabytes, write_kinivi_file  # noqa: E402
+from bench.common.browser import free_port  # noqa: E402
+from bench.common.kinivi_file import rows_for_megabytes, write_kinivi_file  # noqa: E402
 
 FLOOD_ADDRESS, NEWCOMER_ADDRESS = "127.0.0.2", "127.0.0.1"
 
@@ -235,12 +235,14 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--nofile", type=int, default=1024)
     parser.add_argument("--csv-mb", type=float, default=190.0)
+    parser.add_argument("--settle", type=float, default=60.0,
+                        help="seconds the memory is watched after the import (default 60)")  # fmt: skip
     args = parser.parse_args()
     results: dict = {}
     if args.mode in ("connections", "both"):
         results["connections"] = connections_check(args.connections, args.nofile)
     if args.mode in ("import", "both"):
-        results["import"] = import_check(args.csv_mb)
+        results["import"] = import_check(args.csv_mb, args.settle)
     for mode, numbers in results.items():
         print(f"{mode}:")
         for key, value in numbers.items():

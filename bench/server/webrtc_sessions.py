@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.browser import (  # noqa: E402
+from bench.common.browser import (  # noqa: E402
     WEBRTC_IFRAME,
     AppServer,
     browser_page,
@@ -35,8 +35,8 @@ from bench.browser import (  # noqa: E402
     start_webcam,
     wait_app_ready,
 )
-from bench.fake_camera import DEFAULT_VIDEO, ROOT, fake_camera_y4m  # noqa: E402
-from bench.server_resources import Resources, resources  # noqa: E402
+from bench.common.fake_camera import DEFAULT_VIDEO, ROOT, fake_camera_y4m  # noqa: E402
+from bench.common.server_resources import Resources, resources  # noqa: E402
 
 
 def stream_tabs(context, server: AppServer, tabs: int, seconds: float) -> list:  # noqa: ANN001 - playwright

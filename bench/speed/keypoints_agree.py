@@ -22,7 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.fake_camera import DEFAULT_VIDEO, fake_camera_y4m  # noqa: E402
+from bench.common.fake_camera import DEFAULT_VIDEO, fake_camera_y4m  # noqa: E402
 
 
 def yuv_frames(video: Path, limit: int | None) -> list:

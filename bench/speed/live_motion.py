@@ -35,7 +35,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.panned_photo import pan_video  # noqa: E402
+from bench.common.panned_photo import pan_video  # noqa: E402
 from core.data.project_motion import extract_clips, train_motion_project  # noqa: E402
 from core.data.store import Store  # noqa: E402
 from core.io.video import iter_frames  # noqa: E402
@@ -108,7 +108,7 @@ def main() -> None:
 
 def webrtc_main(seconds: float, warmup: float) -> None:
     """Live in a motion project through the real WebRTC path; prints bench/speed/webcam.py's table and JSON."""
-    from bench.browser import missing_tools
+    from bench.common.browser import missing_tools
     from bench.speed.webcam import run
 
     missing = missing_tools()

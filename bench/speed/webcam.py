@@ -6,7 +6,7 @@
     .venv/bin/python bench/speed/webcam.py --sessions 4   # four tabs streaming at once to one server
     .venv/bin/python bench/speed/webcam.py --path browser --sessions 4   # four tabs finding the hands themselves
 
-What it does (the server path; ``--path browser`` is ``bench/webcam_browser.py``'s, see there):
+What it does (the server path; ``--path browser`` is ``bench/common/webcam_browser.py``'s, see there):
 1. converts the video to a 640×480 y4m (fitted inside, any shape, padded) with ffmpeg, cached under ``bench/out/``;
 2. seeds a temporary data dir with two classes from HaGRID photos and trains a model
    (so the Live page classifies; skipped with ``--page record``);
@@ -15,13 +15,13 @@ What it does (the server path; ``--path browser`` is ``bench/webcam_browser.py``
 4. opens the page in ``--sessions`` tabs of one Chromium (``--use-file-for-fake-video-capture``), presses
    START in each (and, on Record, Record repeatedly), then reads the per-frame timings each stream
    writes about once a second, the browser's WebRTC statistics of each tab, the server's CPU time by
-   thread over the window (``bench/server_threads.py``) and its resident memory.
+   thread over the window (``bench/common/server_threads.py``) and its resident memory.
 
 Prints per session the frames served a second and the lag from a frame's arrival to its overlay, the
 server's CPU a frame in all and by part (decode, conversions, keypoints, features, classifier, drawing,
 encode, the page's reruns, the native pools: ``bench/speed/webcam_report.py``), then one JSON line:
 ``{"fps": ..., "min_fps": ..., "server_cpu_ms_per_frame": ..., "cpu_ms": {...}, "ms": {...}, "sessions": [...]}``.
-The browser and server helpers are ``bench/browser.py``'s, the fake camera ``bench/fake_camera.py``'s.
+The browser and server helpers are ``bench/common/browser.py``'s, the fake camera ``bench/common/fake_camera.py``'s.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.browser import (  # noqa: E402
+from bench.common.browser import (  # noqa: E402
     AppServer,
     browser_page,
     browser_webrtc_stats,
@@ -48,10 +48,10 @@ from bench.browser import (  # noqa: E402
     start_webcam,
     wait_app_ready,
 )
-from bench.fake_camera import DEFAULT_VIDEO, ROOT, fake_camera_y4m  # noqa: E402
-from bench.server_threads import cpu_by_group, thread_cpu, tree_cpu  # noqa: E402
+from bench.common.fake_camera import DEFAULT_VIDEO, ROOT, fake_camera_y4m  # noqa: E402
+from bench.common.server_threads import cpu_by_group, thread_cpu, tree_cpu  # noqa: E402
+from bench.common.webcam_churn import churn, print_cycles  # noqa: E402
 from bench.speed.webcam_report import breakdown, browser_summary, print_report, session_summary  # noqa: E402
-from bench.webcam_churn import churn, print_cycles  # noqa: E402
 
 
 def _read_timings(path: Path) -> dict | None:
@@ -205,7 +205,7 @@ def _summary(window: dict, first_render: float, page_name: str) -> dict:
 
 
 def churn_main(tabs: int, seconds: float, video: Path, nice: int) -> int:
-    """``--churn``: tabs opened on Live, streamed and closed mid-stream, one after another (bench/webcam_churn.py)."""
+    """``--churn``: tabs opened on Live, streamed and closed mid-stream, one after another (bench/common/webcam_churn.py)."""
     y4m = fake_camera_y4m(video, ROOT / "bench" / "out")
     with tempfile.TemporaryDirectory(prefix="handteach-churn-") as tmp, browser_page(y4m, nice=nice) as page:
         seed_project(Path(tmp) / "data")
@@ -240,7 +240,7 @@ def main() -> int:
     )
     parser.add_argument("--sessions", type=int, default=1, help="tabs streaming at once to the one server")
     parser.add_argument("--path", choices=["server", "browser"], default="server",
-                        help="Live's keypoints on the server (WebRTC) or in each tab (bench/webcam_browser.py)")  # fmt: skip
+                        help="Live's keypoints on the server (WebRTC) or in each tab (bench/common/webcam_browser.py)")  # fmt: skip
     parser.add_argument(
         "--cpu-throttle",
         type=float,
@@ -267,7 +267,7 @@ def main() -> int:
     if args.churn:
         return churn_main(args.churn, args.seconds, args.video, args.nice_browser)
     if args.path == "browser":
-        from bench.webcam_browser import print_table, run_browser
+        from bench.common.webcam_browser import print_table, run_browser
 
         result = run_browser(
             args.sessions, args.seconds, args.warmup, args.video, trained=not args.starter, throttle=args.cpu_throttle

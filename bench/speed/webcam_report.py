@@ -1,7 +1,7 @@
 """What ``bench/speed/webcam.py`` prints: per-session frame rates and timings, and where the server's CPU went.
 
 A frame's CPU (``breakdown``) joins two measurements: the CPU of each group of server threads over the
-window (``bench/server_threads.py``) and the stages the frame callback times (``ui.webcam.frame_callbacks``),
+window (``bench/common/server_threads.py``) and the stages the frame callback times (``ui.webcam.frame_callbacks``),
 which run on one thread, so their milliseconds are that thread's CPU when the machine is not saturated.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.server_threads import describe
+from bench.common.server_threads import describe
 
 # The callback thread's stages, apart from the keypoints (MediaPipe works on its own threads meanwhile)
 CALLBACK_STAGES = ("to_array", "features", "classifier", "cpm", "motion", "record", "draw", "to_frame")

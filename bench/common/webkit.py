@@ -3,7 +3,7 @@
 Debian's ``webkit2gtk-driver`` gives WebKitWebDriver and the MiniBrowser it drives; ``xvfb`` the display;
 Selenium comes from PyPI (requirements-test.txt). Media capture is on and WebKit's mock cameras off: the
 browser path's tab then finds no camera and offers *Try the camera again*, and ``camera_frame`` puts
-``bench.canvas_camera`` in its place before pressing it, so real frames go through the tab's real path.
+``bench.common.canvas_camera`` in its place before pressing it, so real frames go through the tab's real path.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.canvas_camera import CAMERA_FRAME_TITLE, install
+from bench.common.canvas_camera import CAMERA_FRAME_TITLE, install
 
 DRIVER = "/usr/bin/WebKitWebDriver"
 MINIBROWSER = Path("/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser")
 BROWSER_ARGS = ("--automation", "--enable-media-stream=true", "--enable-mock-capture-devices=false",
                 "--enable-webgl=true", "--enable-webaudio=false")  # fmt: skip
 # the canvas camera's rate in WebKit: at 30 frames a second the tab's work on two busy cores starved WebDriver's
-# scripts (bench.canvas_camera.install); 10 leave it time and still give a label several frames a second
+# scripts (bench.common.canvas_camera.install); 10 leave it time and still give a label several frames a second
 CAMERA_FPS = 10
 
 

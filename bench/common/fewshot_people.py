@@ -13,11 +13,11 @@ people nobody trained the starter on:
 * ``kinivi_people``: people who logged their own gestures at their own webcams with kinivi's
   tool (its ``keypoint.csv``: one row per frame while a key is held, in recording order),
   transcribed from public GitHub repositories into ``data/cache/kinivi_people/<owner>__<repo>/``
-  (``bench/kinivi_people_sources.json`` names each repository, commit and the rows' places; the
+  (``bench/common/kinivi_people_sources.json`` names each repository, commit and the rows' places; the
   rows are not in git): per class the first 20 rows of its first run (``teach.csv``) and about 30
   rows of the last half of its rows (``later.csv``), values cut to 4 decimals; where transcribed,
   ``record.csv`` holds positions 20–59 of the first run (never past its middle), so a lesson can spread its
-  samples as Record does (``bench/people/fewshot.py --teach-every``). ``bench/kinivi_people_check.py`` checks every row. 2D keypoints only
+  samples as Record does (``bench/people/fewshot.py --teach-every``). ``bench/common/kinivi_people_check.py`` checks every row. 2D keypoints only
   (kinivi logs x, y), so these people's projects have no depth. Real later frames of real
   strangers; not in ``../shared``, so the bench reads them when the folder is there.
 * ``hagrid_recorded``: every HaGRID ``hagrid_people`` user with photos of two or more gestures
@@ -44,7 +44,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from bench.shared_sets import REPO, largest, require_shared
+from bench.common.shared_sets import REPO, largest, require_shared
 from core.gestures.catalog import DEFAULT_CLASSES
 from core.keypoints.cache import detect_in_photos
 from core.starter.hagrid import CLASSES as HAGRID_STARTER

@@ -14,7 +14,7 @@ People are split by HaGRID ``user_id``: ``make_sets`` gives a train set and a te
 photos come from disjoint people. Results are cached (arrays in ``.npz``, no pickle) under
 ``data/cache/motion_clips/``.
 
-    .venv/bin/python -m bench.motion_clips --per-class 10 --test-per-class 10
+    .venv/bin/python -m bench.common.motion_clips --per-class 10 --test-per-class 10
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from core.io.images import read_image  # noqa: E402

@@ -15,7 +15,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.fake_camera import ROOT, SHARED
+from bench.common.fake_camera import ROOT, SHARED
 
 CHROMIUM = os.environ.get("HANDTEACH_CHROMIUM", "/usr/bin/chromium")
 WEBRTC_IFRAME = 'iframe[title="streamlit_webrtc.component.webrtc_streamer"]'

@@ -13,8 +13,8 @@ import os
 import time
 from dataclasses import asdict, dataclass
 
-from bench.browser import AppServer, open_live, start_webcam
-from bench.server_threads import thread_cpu
+from bench.common.browser import AppServer, open_live, start_webcam
+from bench.common.server_threads import thread_cpu
 
 
 @dataclass(frozen=True)

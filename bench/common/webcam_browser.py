@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/speed/webcam.py --path browser --sessions 4 [--seconds 20] [--warmup 5]
 
-The app serves a trained two-gesture project (HaGRID photos, ``bench.browser.seed_project``; ``--starter``: an
+The app serves a trained two-gesture project (HaGRID photos, ``bench.common.browser.seed_project``; ``--starter``: an
 untrained one, whose starter model knows 8 gestures, so the finger-spelling hand changes label often) with the browser
 path on (``HANDTEACH_KEYPOINTS=browser``); one headless Chromium (nice 0: it competes for the CPU as a student's
 browser would on its own machine) opens Live in ``--sessions`` tabs, each with the fake camera on the shared ASL
@@ -20,7 +20,7 @@ video. What it measures:
    renderers) per frame;
 3. the machine's load average at the start and end of the window (other jobs share it).
 
-Prints a table and one JSON line. The browser and server helpers are ``bench/browser.py``'s.
+Prints a table and one JSON line. The browser and server helpers are ``bench/common/browser.py``'s.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.browser import CHROMIUM, AppServer, chromium_args, seed_project
-from bench.fake_camera import ROOT, fake_camera_y4m
-from bench.server_threads import tree_cpu
+from bench.common.browser import CHROMIUM, AppServer, chromium_args, seed_project
+from bench.common.fake_camera import ROOT, fake_camera_y4m
+from bench.common.server_threads import tree_cpu
 
 CAMERA_IFRAME = 'iframe[title="ui.browser.component.handteach_camera"]'
 # A student's tab is in the foreground of their own machine: no background throttling of the others here

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "data" / "hands" / "hagrid_380" / "images"
 # class → HaGRID folder: six of the default classes and two more, so eight gestures are recorded
 GESTURES = {"thumbs_up": "like", "thumbs_down": "dislike", "pointing_up": "one", "ok": "ok", "fist": "fist",

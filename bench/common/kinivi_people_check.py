@@ -1,9 +1,9 @@
 """Check a transcribed kinivi person (``data/cache/kinivi_people/<owner>__<repo>/``) before the bench reads it.
 
-``bench/fewshot_people.kinivi_people`` reads ``teach.csv`` (the first 20 rows of each own class's first run) and
+``bench/common/fewshot_people.kinivi_people`` reads ``teach.csv`` (the first 20 rows of each own class's first run) and
 ``later.csv`` (about 30 rows from the last half of its rows) and, where transcribed, ``record.csv`` (positions
 20–59 of the first run, never past its middle) beside ``source.json`` (the person's entry of
-``bench/kinivi_people_sources.json``). Rows are transcribed by hand through the code-search tool, so every row is
+``bench/common/kinivi_people_sources.json``). Rows are transcribed by hand through the code-search tool, so every row is
 checked for what a kinivi row must be: a label id of an own class, 42 values, the wrist at 0,0, the largest
 absolute value 1 (cut to 4 decimals: at least 0.999). ``--write-sources`` makes each person's folder and
 ``source.json``. Prints a line per person and exits 1 when a row is wrong.
@@ -17,8 +17,8 @@ import json
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-SOURCES = REPO / "bench" / "kinivi_people_sources.json"
+REPO = Path(__file__).resolve().parents[2]
+SOURCES = REPO / "bench" / "common" / "kinivi_people_sources.json"
 ROOT = REPO / "data" / "cache" / "kinivi_people"
 
 

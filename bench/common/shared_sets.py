@@ -15,7 +15,7 @@ from core.keypoints.cache import detect_in_photos
 from core.starter.sources import DEFAULT_CACHE, MAX_HANDS
 from core.types import Keypoints
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 HANDS = Path(os.environ.get("HANDTEACH_SHARED", REPO.parent / "shared" / "data")) / "hands"
 CACHE = DEFAULT_CACHE  # made with MAX_HANDS and zoom_out=True: always detect with those
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
@@ -55,6 +55,17 @@ def kinivi_four() -> list[tuple[Path, str]]:
 def largest(hands: list[Keypoints]) -> Keypoints:
     """The main hand of a photo: the largest keypoint box."""
     return max(hands, key=Keypoints.extent)
+
+
+def first_of_each(items: list[tuple[Path, str]], n: int | None) -> list[tuple[Path, str]]:
+    """The first ``n`` photos of each label, in ``items``' order (all: None): a benchmark's smallest run."""
+    seen: dict[str, int] = {}
+    kept = []
+    for path, label in items:
+        seen[label] = seen.get(label, 0) + 1
+        if n is None or seen[label] <= n:
+            kept.append((path, label))
+    return kept
 
 
 def labelled_hands(items: list[tuple[Path, str]]) -> tuple[list[Keypoints], list[str], int]:

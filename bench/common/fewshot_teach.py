@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bench.shared_sets import REPO
+from bench.common.shared_sets import REPO
 from core.gestures.catalog import DEFAULT_CLASSES
 from core.gestures.classifier import GestureClassifier
 from core.gestures.features import AugmentConfig, FeatureConfig
