@@ -66,8 +66,9 @@ def _pictures() -> list[Path]:
     return [p for g in GESTURES for p in person_pictures(PERSON, g, True, 2)]
 
 
-def _chromium_labels(server: AppServer, pictures: list[Path]) -> list[str]:
-    """Live's labels in headless Chromium on ``pictures`` (the canvas camera replaces Chromium's own fake one)."""
+def _chromium_labels(server: AppServer, pictures: list[Path]) -> tuple[list[str], dict]:
+    """Live's labels in headless Chromium on ``pictures`` (the canvas camera replaces Chromium's own fake one), and
+    its tab's ``TAB_REPORT``."""
     from playwright.sync_api import sync_playwright
 
     args = [a for a in chromium_args(Path("unused.y4m")) if not a.startswith("--use-file-for-fake-video-capture")]
@@ -82,7 +83,7 @@ def _chromium_labels(server: AppServer, pictures: list[Path]) -> list[str]:
             page.wait_for_selector(f'iframe[title="{CAMERA_FRAME_TITLE}"]', timeout=60_000)
             frame = next(f for f in page.frames if "handteach_camera" in (f.url or ""))
             frame.wait_for_function("() => window.handteach && window.handteach.state.session", timeout=90_000)
-            return labels_of(frame.evaluate, pictures)
+            return labels_of(frame.evaluate, pictures), frame.evaluate(TAB_REPORT)
         finally:
             browser.close()
 
@@ -107,9 +108,9 @@ def test_firefox_labels_a_real_hand_as_chromium_does(server: AppServer, tmp_path
             raise
         errors = list(ff.errors)
     in_firefox = time.monotonic() - started
-    chromium = _chromium_labels(server, shown)
+    chromium, chromium_report = _chromium_labels(server, shown)
     agree = sum(f == c for f, c in zip(labels, chromium, strict=True)) / len(labels)
-    print(f"firefox {labels}\nchromium {chromium}\nagree {agree:.0%}; tab {report}; console errors {errors[:3]}; "
+    print(f"firefox {labels}\nchromium {chromium}\nagree {agree:.0%}; firefox's tab {report}; chromium's tab {chromium_report}; console errors {errors[:3]}; "
           f"{in_firefox:.0f} s in Firefox, {time.monotonic() - started - in_firefox:.0f} s in Chromium")  # fmt: skip
     assert report["renderer"], report  # the tab ran on WebGL, not on a fallback
     assert sum(label != "none" for label in labels) >= len(shown) - 1, labels  # the hand is found
