@@ -31,13 +31,14 @@ WEBRTC_FRAME_TITLE = "streamlit_webrtc.component.webrtc_streamer"
 STACK = re.compile(r"\bat \S+ \(|\.js:\d+|Traceback|Error:|undefined is not", re.IGNORECASE)
 SERVER_LABEL = """() => { const t = (document.querySelector('.st-key-live_labels') || {}).innerText || '';
   return /Labels: \\S+ \\d+% \\((Left|Right)\\)/.test(t) && t; }"""
-# what the tab runs on, read in its frame: WebGL's renderer, whether an OffscreenCanvas has WebGL 2, the tab's own
-# frame rate and its first label's time from the frame's start (s)
+# what the tab runs on, read in its frame: WebGL's renderer, whether an OffscreenCanvas has WebGL 2, the WASM files
+# fetched (tasks-vision's SIMD build or not), the tab's own frame rate and its first label's time from the frame's start (s)
 TAB_REPORT = """() => { const gl = document.createElement('canvas').getContext('webgl2');
   const info = gl && gl.getExtension('WEBGL_debug_renderer_info');
   const t = window.handteach.timing;
   return { renderer: gl ? gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) : null,
     offscreen_webgl2: typeof OffscreenCanvas === 'function' && !!new OffscreenCanvas(1, 1).getContext('webgl2'),
+    wasm: performance.getEntriesByType('resource').map(e => e.name.split('/').pop()).filter(n => n.endsWith('.wasm')),
     fps: window.handteach.state.fps, frames: t.frames,
     first_label_s: t.firstLabelAt ? (t.firstLabelAt - performance.timeOrigin) / 1000 : null,
     note: document.getElementById('note').textContent }; }"""
