@@ -193,18 +193,9 @@ def firefox(width: int = 1280, height: int = 900, prefs: dict | None = None, hea
     Firefox has WebGL; headless is the browser that cannot find hands."""
     from websockets.sync.client import connect
 
-    profile = Path(tempfile.mkdtemp(prefix="handteach-firefox-"))
-    lines = [f"user_pref({json.dumps(k)}, {json.dumps(v)});" for k, v in {**PREFS, **(prefs or {})}.items()]
-    profile.joinpath("user.js").write_text("\n".join(lines) + "\n")
-    env, xvfb = dict(os.environ), None
-    if not headless:
-        env["DISPLAY"] = f":{free_display()}"
-        xvfb = subprocess.Popen(["Xvfb", env["DISPLAY"], "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        time.sleep(0.5)
-    command = [str(FIREFOX), *(["--headless"] if headless else []), "--no-remote",
-               f"--remote-debugging-port={free_port()}", "--profile", str(profile), "about:blank"]  # fmt: skip
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    profile = _profile({**PREFS, **(prefs or {})})
+    xvfb, process = _launch(profile, width, height, headless)
+    closed = False
     try:
         address = _listening(process, timeout)
         with connect(f"{address}/session", max_size=None, open_timeout=timeout) as socket:
@@ -217,9 +208,10 @@ def firefox(width: int = 1280, height: int = 900, prefs: dict | None = None, hea
             yield browser
             with contextlib.suppress(Exception):  # Firefox may close the socket as it goes
                 browser.command("browser.close", {}, timeout=10)
+                closed = True
     finally:
         with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(10)
+            process.wait(10 if closed else 0.1)  # after a failure nothing asked Firefox to close
         if process.poll() is None:
             process.kill()
             process.wait(10)
@@ -227,3 +219,24 @@ def firefox(width: int = 1280, height: int = 900, prefs: dict | None = None, hea
             xvfb.terminate()
             xvfb.wait(timeout=10)
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def _profile(prefs: dict) -> Path:
+    """A fresh profile folder whose user.js sets ``prefs``."""
+    profile = Path(tempfile.mkdtemp(prefix="handteach-firefox-"))
+    lines = [f"user_pref({json.dumps(k)}, {json.dumps(v)});" for k, v in prefs.items()]
+    profile.joinpath("user.js").write_text("\n".join(lines) + "\n")
+    return profile
+
+
+def _launch(profile: Path, width: int, height: int, headless: bool) -> tuple[subprocess.Popen | None, subprocess.Popen]:
+    """Xvfb (unless ``headless``) and Firefox on ``profile`` with its BiDi server on a free port."""
+    env, xvfb = dict(os.environ), None
+    if not headless:
+        env["DISPLAY"] = f":{free_display()}"
+        xvfb = subprocess.Popen(["Xvfb", env["DISPLAY"], "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        time.sleep(0.5)  # the display's socket appears before Firefox asks for it
+    command = [str(FIREFOX), *(["--headless"] if headless else []), "--no-remote",
+               f"--remote-debugging-port={free_port()}", "--profile", str(profile), "about:blank"]  # fmt: skip
+    return xvfb, subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
