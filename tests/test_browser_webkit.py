@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from bench.common.browser import AppServer, chromium_args, missing_tools, wait_app_ready
-from bench.common.canvas_camera import CAMERA_FRAME_TITLE, INIT_SCRIPT, data_url
+from bench.common.canvas_camera import CAMERA_FRAME_TITLE, INIT_SCRIPT, data_url, labels_of, person_pictures
 from bench.common.fake_camera import SHARED
 from ui.browser.component import BUILD_COMMAND, missing_assets
 
@@ -36,24 +36,11 @@ pytestmark = pytest.mark.slow
 PERSON = SHARED / "hands" / "webcam_people" / "p01_anupam1612"
 LIVE_GESTURES = ("fist", "ok", "open_palm", "thumbs_up")
 TAUGHT = ("thumbs_up", "fist")
-FRAMES = 3  # frames of a picture a label is read from (the tab's own answers, smoothing off)
 ENOUGH = 6  # samples of a gesture to train on (the trainer asks for 5)
-
-# once the pictures are on the stream: the label the tab gave most often over its next frames ("none": no hand)
-READ_LABEL = """([since, enough]) => {
-  const frames = window.handteach.frames.filter(f => f.t > since);
-  if (frames.length < enough) return null;
-  const counts = {};
-  frames.forEach(f => { const l = f.hands.length ? (f.labels[0] || 'none') : 'none'; counts[l] = (counts[l] || 0) + 1; });
-  return Object.entries(counts).sort((a, b) => b[1] - a[1])[0][0];
-}"""
 
 
 def _pictures(gesture: str, later: bool, count: int) -> list[Path]:
-    files = sorted((PERSON / gesture).glob("*.jpg"))
-    block = files[40:] if later else files[:40]
-    step = max(1, len(block) // count)
-    return block[::step][:count]
+    return person_pictures(PERSON, gesture, later, count)
 
 
 @pytest.fixture(scope="module")
@@ -73,23 +60,6 @@ def server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - AppServe
     app.stop()
     log = app.log.read_text(encoding="utf-8")
     assert "Traceback" not in log, log[-3000:]
-
-
-def _labels_of(run: Callable, pictures: list[Path]) -> list[str]:
-    """For each picture shown alone on the canvas camera, the label the tab gives it most often over FRAMES frames."""
-    run("() => { window.handteach.keep = 60; }")
-    labels = []
-    for picture in pictures:
-        # from 0.4 s after the picture is on the stream: the tracker lets go of the picture before
-        since = run("u => window.handteachCamera.show([u]).then(() => performance.now() + 400)", data_url(picture))
-        deadline = time.monotonic() + 60
-        label = None
-        while label is None and time.monotonic() < deadline:
-            time.sleep(0.25)
-            label = run(READ_LABEL, [since, FRAMES])
-        assert label is not None, f"the tab labelled fewer than {FRAMES} frames of {picture.name} in 60 s"
-        labels.append(label)
-    return labels
 
 
 def _stored(server: AppServer) -> Counter:
@@ -163,7 +133,7 @@ def _webkit_live(driver, server: AppServer, run: Callable) -> list[str]:  # noqa
     driver.get(f"{server.url}/live")
     camera_frame(driver)
     wait_for(driver, "return window.handteach.state.session", 60)  # the trained model runs in the tab
-    return _labels_of(run, [p for g in LIVE_GESTURES for p in _pictures(g, True, 5)])
+    return labels_of(run, [p for g in LIVE_GESTURES for p in _pictures(g, True, 5)])
 
 
 def _chromium_train_and_live(server: AppServer, y4m_dir: Path) -> list[str]:
@@ -188,7 +158,7 @@ def _chromium_train_and_live(server: AppServer, y4m_dir: Path) -> list[str]:
             page.wait_for_selector(f'iframe[title="{CAMERA_FRAME_TITLE}"]', timeout=60_000)
             frame = next(f for f in page.frames if "handteach_camera" in (f.url or ""))
             frame.wait_for_function("() => window.handteach && window.handteach.state.session", timeout=90_000)
-            return _labels_of(frame.evaluate, [p for g in LIVE_GESTURES for p in _pictures(g, True, 5)])
+            return labels_of(frame.evaluate, [p for g in LIVE_GESTURES for p in _pictures(g, True, 5)])
         finally:
             browser.close()
 
@@ -204,7 +174,7 @@ def test_webkit_finds_and_labels_a_real_hand_with_the_starter_model(server: AppS
             driver.get(f"{server.url}/live")
             camera_frame(driver)
             wait_for(driver, "return window.handteach.state.session", 60)  # the starter model runs in the tab
-            labels = _labels_of(lambda script, arg=None: driver.execute_script(f"return ({script})(arguments[0]);", arg),
+            labels = labels_of(lambda script, arg=None: driver.execute_script(f"return ({script})(arguments[0]);", arg),
                                 [p for _, p in shown])  # fmt: skip
         except Exception:
             driver.switch_to.default_content()

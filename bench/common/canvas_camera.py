@@ -10,6 +10,8 @@ offered *Try the camera again* (WebKit, whose WebDriver has no init scripts).
 from __future__ import annotations
 
 import base64
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 CAMERA_FRAME_TITLE = "ui.browser.component.handteach_camera"
@@ -62,3 +64,44 @@ INIT_SCRIPT = f"if (window.frameElement && window.frameElement.title === '{CAMER
 def data_url(path: Path) -> str:
     """A JPEG file as a data: URL the page can draw without asking any server."""
     return "data:image/jpeg;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+LABEL_FRAMES = 3  # frames of a picture a label is read from (the tab's own answers, smoothing off)
+
+# once the pictures are on the stream: the label the tab gave most often over its next frames ("none": no hand)
+READ_LABEL = """([since, enough]) => {
+  const frames = window.handteach.frames.filter(f => f.t > since);
+  if (frames.length < enough) return null;
+  const counts = {};
+  frames.forEach(f => { const l = f.hands.length ? (f.labels[0] || 'none') : 'none'; counts[l] = (counts[l] || 0) + 1; });
+  return Object.entries(counts).sort((a, b) => b[1] - a[1])[0][0];
+}"""
+
+
+def person_pictures(person: Path, gesture: str, later: bool, count: int) -> list[Path]:
+    """``count`` of a webcam_people person's frames of ``gesture``, spread over its first 40 (takes) or the rest (Live)."""
+    files = sorted((person / gesture).glob("*.jpg"))
+    block = files[40:] if later else files[:40]
+    step = max(1, len(block) // count)
+    return block[::step][:count]
+
+
+def labels_of(run: Callable[..., object], pictures: list[Path], timeout: float = 60.0) -> list[str]:
+    """For each picture shown alone on the canvas camera, the label the tab gives it most often over
+    ``LABEL_FRAMES`` frames. ``run(function_source, arg)`` calls a function in the browser path's frame, in any engine."""
+    run("() => { window.handteach.keep = 60; }")
+    labels = []
+    for picture in pictures:
+        # from 0.4 s after the picture is on the stream: the tracker lets go of the picture before
+        since = run("u => window.handteachCamera.show([u]).then(() => performance.now() + 400)", data_url(picture))
+        deadline = time.monotonic() + timeout
+        label = None
+        while label is None and time.monotonic() < deadline:
+            time.sleep(0.25)
+            label = run(READ_LABEL, [since, LABEL_FRAMES])
+        if label is None:
+            raise AssertionError(
+                f"the tab labelled fewer than {LABEL_FRAMES} frames of {picture.name} in {timeout:.0f} s"
+            )
+        labels.append(str(label))
+    return labels

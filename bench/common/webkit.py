@@ -41,7 +41,7 @@ def missing_webkit() -> list[str]:
     return missing
 
 
-def _free_display() -> int:
+def free_display() -> int:
     for number in range(90, 200):
         if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
             return number
@@ -55,7 +55,7 @@ def webkit_driver(width: int = 1280, height: int = 900) -> Iterator:
     from selenium.webdriver.webkitgtk.options import Options
     from selenium.webdriver.webkitgtk.service import Service
 
-    display = _free_display()
+    display = free_display()
     xvfb = subprocess.Popen(["Xvfb", f":{display}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     old_display = os.environ.get("DISPLAY")
