@@ -44,7 +44,9 @@ navigation = st.navigation(pages)
 
 try:
     state.settings()
-    signin.gate(state.store())  # in a class only: the sign-in form until this session signs in (ui/common/signin.py)
+    signin.gate(
+        state.store(), on_deleted=pool.cancel_this_tab
+    )  # in a class only: the sign-in form until this session signs in (ui/common/signin.py)
     widgets.sidebar_status()
 except (SettingsError, OSError, ValueError) as exc:
     st.error(f"handteach cannot start: {exc}")

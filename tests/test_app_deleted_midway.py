@@ -22,6 +22,7 @@ from core.data.store import Store
 from core.jobs.job import TRAIN, JobRequest, JobState
 from core.jobs.local import LocalRunner
 from tests.classmaker import ANA_PASSWORD, BEN_PASSWORD, TEACHER_PASSWORD, make_class
+from ui.common import signin
 from ui.common.signin import DELETED_LINE, ENDED_LINE
 from ui.jobs import pool
 
@@ -65,7 +66,7 @@ def test_a_student_deleted_while_their_training_waits_is_stopped_and_told_in_one
     _run(ben.switch_page("app.py"))  # Ben's next click (AppTest runs a page of pages/ without app.py's gate)
     assert [w.value for w in ben.warning] == [DELETED_LINE]
     assert "Signed in: Ben" not in _texts(ben) and any(b.label == "Sign in" for b in ben.button)
-    assert "train_run" not in ben.session_state and pool.SIGNED_IN_KEY not in ben.session_state
+    assert "train_run" not in ben.session_state and signin.VIEWER_KEY not in ben.session_state
     assert leftovers(data_dir, school.ben, crop) == []
 
 

@@ -92,7 +92,7 @@ ROOM_MAY_IMPORT = {
     "live": {"common", "server", "webcam", "jobs", "samples", "browser"},
     "train": {"common", "server", "webcam", "jobs", "samples"},
     "home": {"common", "server", "jobs", "samples"},
-    "classroom": {"common", "server"},
+    "classroom": {"common", "server", "jobs"},
 }
 
 

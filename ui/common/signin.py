@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from typing import Literal
 
 import streamlit as st
@@ -28,7 +29,6 @@ from core.classes.signin import SignInError, sign_in, viewer_of
 from core.data.schema import DuplicateNameError, NotFoundError, StoreError
 from core.data.store import Store
 from ui.common import picture_signin, school_signin
-from ui.jobs import pool
 from ui.server import media_scope
 from ui.server.session_cookie import COOKIE, ROUTE
 
@@ -71,11 +71,11 @@ def _restored(store: Store) -> Viewer | None:
     return viewer
 
 
-def gate(store: Store) -> Viewer | None:
-    """Before every page: None with no class; else the signed-in viewer, or the sign-in form and ``st.stop``."""
+def gate(store: Store, on_deleted: Callable[[], None] = lambda: None) -> Viewer | None:
+    """Before every page: None with no class; else the signed-in viewer, or the sign-in form and ``st.stop``;
+    ``on_deleted`` runs first when this session's account was deleted since its last run (its tab's jobs stop)."""
     if not class_mode(store):
         st.session_state.pop(VIEWER_KEY, None)
-        st.session_state.pop(pool.SIGNED_IN_KEY, None)
         _note_session(store, None)
         return None
     viewer = _restored(store)
@@ -83,14 +83,13 @@ def gate(store: Store) -> Viewer | None:
     if viewer is not None and now == viewer:
         if token := st.session_state.pop(_TOKEN_PENDING, None):
             _post_to_cookie_route(ROUTE, token)
-        st.session_state[pool.SIGNED_IN_KEY] = viewer.account_id  # their jobs are theirs, whatever the tab
         _note_session(store, viewer)
         _sign_out_button(viewer)
         return viewer
     if viewer is not None and now is None:
+        on_deleted()
         _deleted(store, viewer.class_id)
     st.session_state.pop(VIEWER_KEY, None)  # deleted meanwhile, or never signed in
-    st.session_state.pop(pool.SIGNED_IN_KEY, None)
     _note_session(store, None)
     school_signin.refuse_if_nobody()
     if st.session_state.get(_SIGNED_OUT) == "clear cookie":
@@ -103,10 +102,9 @@ def gate(store: Store) -> Viewer | None:
 
 def _deleted(store: Store, class_id: int) -> None:
     """This session's account was deleted (its student, or its whole class ``class_id``): nothing of theirs stays
-    in the session (a take's ticket, a training followed), this tab's jobs stop (the Class page stopped them
-    already; the command line's ``class`` commands cannot reach this server's runner), and the sign-in form says
-    what happened."""
-    pool.runner().cancel_session(pool.session())
+    in the session (a take's ticket, a training followed), and the sign-in form says what happened. (This tab's
+    jobs were stopped by ``gate``'s ``on_deleted``: the Class page stopped them already, but the command line's
+    ``class`` commands cannot reach this server's runner.)"""
     st.session_state.clear()
     st.session_state[_SIGNED_OUT] = "clear cookie"  # the cookie names an account that is no more
     try:

@@ -15,12 +15,11 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.jobs.job import NOUNS, JobStatus, account_owner
 from core.jobs.local import LocalRunner
+from ui.common import signin
 
 # each worker imports these before its first job: a training then waits for no import (torch: seconds)
 PRELOAD = ("core.data.project", "core.data.project_accuracy", "core.starter")
 OUTSIDE = "local"  # the owner and session of work started outside a Streamlit session (a test, a script)
-SIGNED_IN_KEY = "signed_in_user"  # the account id ``ui.common.signin.gate`` fills: then jobs are theirs, whatever
-# the tab, and deleting the account cancels them (``core.classes.removal``)
 
 
 def tab_alive(session_id: str) -> bool:
@@ -50,13 +49,19 @@ def session() -> str:
 
 
 def owner() -> str:
-    """Whose job: the signed-in user (``user:<id>``) once sign-in fills ``SIGNED_IN_KEY``, else this tab's session
-    (``session:<id>``): one running job each, first come first served between them."""
+    """Whose job: the signed-in user (``user:<id>``: then jobs are theirs, whatever the tab, and deleting the account
+    cancels them, ``core.classes.removal``), else this tab's session (``session:<id>``): one running job each,
+    first come first served between them."""
     ctx = get_script_run_ctx(suppress_warning=True)
     if ctx is None:
         return OUTSIDE
-    user = st.session_state.get(SIGNED_IN_KEY)
-    return account_owner(int(user)) if user else f"session:{ctx.session_id}"
+    viewer = signin.signed_in()
+    return account_owner(viewer.account_id) if viewer is not None else f"session:{ctx.session_id}"
+
+
+def cancel_this_tab() -> None:
+    """This tab's jobs stop (its account was deleted: ``ui.common.signin.gate``'s ``on_deleted``)."""
+    runner().cancel_session(session())
 
 
 WAITING_POLL_S = 2.0  # a page following a queued job: thirty waiting tabs at 0.5 s were 60 script runs a second
