@@ -112,6 +112,7 @@ def _ben_tries_every_route(ben, url: str, ana_crops: list[str], ana_file: str, t
 
 def test_a_student_cannot_reach_anothers_project_and_the_teacher_deletes_a_student(tmp_path: Path) -> None:
     from browsermaker import served_app
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     data = tmp_path / "data"
@@ -146,8 +147,13 @@ def test_a_student_cannot_reach_anothers_project_and_the_teacher_deletes_a_stude
             teacher.get_by_text("Look at a student's project").click()
             for name in ("Ana: ana-signs", "Ben: ben-signs"):  # both students, with their projects
                 teacher.get_by_role("button", name=re.compile(name)).wait_for(timeout=WAIT_MS)
-            teacher.get_by_label("Student to delete").click()
-            teacher.get_by_role("option", name="Ben").click()
+            for _ in range(6):  # a rerun may close the list as it opens: opened again
+                try:
+                    teacher.get_by_label("Student to delete").click(timeout=5_000)
+                    teacher.get_by_role("option", name="Ben").click(timeout=5_000)
+                    break
+                except PlaywrightTimeout:
+                    wait_app_ready(teacher)
             teacher.get_by_text("Delete this student, their projects").click()
             teacher.get_by_role("button", name="Delete student").click()
             teacher.get_by_text("Deleted 1 account(s): 'Ben'").wait_for(timeout=WAIT_MS)

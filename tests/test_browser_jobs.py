@@ -13,7 +13,9 @@ import pytest
 
 from bench.common.browser import CHROMIUM, AppServer, wait_app_ready
 
-pytestmark = pytest.mark.slow
+# extended (make test-all): in CI, test_jobs_runner's test_a_tab_that_went_cancels_its_jobs cancels a gone tab's jobs;
+# this asks Streamlit itself whether the tab is there, in a real browser
+pytestmark = [pytest.mark.slow, pytest.mark.extended]
 
 
 def _projects(data: Path) -> None:

@@ -109,6 +109,9 @@ def test_record_a_take_in_the_browser(app, reference) -> None:  # noqa: ANN001
     assert all(s.crop_jpeg[:3] == b"\xff\xd8\xff" and s.source_kind == "webcam" for s in samples)
 
 
+# extended: in CI, test_browser_labels turns an event into the result the outputs publish, test_browser_live_answers
+# follows the tab's labels on the card, and test_browser_webkit compares them with another engine's
+@pytest.mark.extended
 def test_live_labels_match_the_server_path_and_reach_osc(app, reference) -> None:  # noqa: ANN001
     from core.gestures.catalog import DEFAULT_CLASSES
     from core.starter import starter_model_for
