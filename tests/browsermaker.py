@@ -155,3 +155,26 @@ class ConsoleWatch:
 def console_watch(page) -> ConsoleWatch:  # noqa: ANN001 - playwright Page
     """Start watching ``page``'s console (before its first navigation)."""
     return ConsoleWatch(page)
+
+
+def canvas_camera_server(folder: Path, engine: str, missing: list[str], person: Path) -> Iterator[AppServer]:
+    """For a module fixture (``yield from``): the app on the browser path, smoothing off, for a test that shows
+    ``person``'s frames to ``engine``'s canvas camera; skips saying what is ``missing`` (the engine's tools), and
+    fails afterwards if the server's log holds a traceback."""
+    import pytest
+
+    from bench.common.browser import missing_tools
+    from ui.browser.component import BUILD_COMMAND, missing_assets
+
+    missing = missing + missing_tools()
+    if missing:
+        pytest.skip(f"the {engine} test needs {', '.join(missing)}")
+    if missing_assets():
+        pytest.skip(f"the browser path is not built ({', '.join(missing_assets())} missing): run `{BUILD_COMMAND}`")
+    if not person.exists():
+        pytest.skip(f"webcam_people not found: {person} (add ../shared/data)")
+    app = AppServer(folder / "data", keypoints="browser", env={"HANDTEACH_SMOOTHING": "off"}).start()
+    yield app
+    app.stop()
+    log = app.log.read_text(encoding="utf-8")
+    assert "Traceback" not in log, log[-3000:]

@@ -19,10 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.common.browser import AppServer, chromium_args, missing_tools, wait_app_ready
+from bench.common.browser import AppServer, chromium_args, wait_app_ready
 from bench.common.canvas_camera import CAMERA_FRAME_TITLE, INIT_SCRIPT, INSTALL, data_url, labels_of, person_pictures
 from bench.common.fake_camera import SHARED
-from ui.browser.component import BUILD_COMMAND, missing_assets
 
 pytestmark = [pytest.mark.slow, pytest.mark.extended]
 PERSON = SHARED / "hands" / "webcam_people" / "p01_anupam1612"
@@ -46,21 +45,11 @@ TAB_REPORT = """() => { const gl = document.createElement('canvas').getContext('
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - AppServer on the browser path
+    from browsermaker import canvas_camera_server
+
     from bench.common.firefox import missing_firefox
 
-    missing = missing_firefox() + missing_tools()
-    if missing:
-        pytest.skip(f"the Firefox test needs {', '.join(missing)}")
-    if missing_assets():
-        pytest.skip(f"the browser path is not built ({', '.join(missing_assets())} missing): run `{BUILD_COMMAND}`")
-    if not PERSON.exists():
-        pytest.skip(f"webcam_people not found: {PERSON} (add ../shared/data)")
-    app = AppServer(tmp_path_factory.mktemp("firefox") / "data", keypoints="browser",
-                    env={"HANDTEACH_SMOOTHING": "off"}).start()  # fmt: skip
-    yield app
-    app.stop()
-    log = app.log.read_text(encoding="utf-8")
-    assert "Traceback" not in log, log[-3000:]
+    yield from canvas_camera_server(tmp_path_factory.mktemp("firefox"), "Firefox", missing_firefox(), PERSON)
 
 
 def _pictures() -> list[Path]:

@@ -27,10 +27,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.common.browser import AppServer, chromium_args, missing_tools, wait_app_ready
+from bench.common.browser import AppServer, chromium_args, wait_app_ready
 from bench.common.canvas_camera import CAMERA_FRAME_TITLE, INIT_SCRIPT, data_url, labels_of, person_pictures
 from bench.common.fake_camera import SHARED
-from ui.browser.component import BUILD_COMMAND, missing_assets
 
 pytestmark = pytest.mark.slow
 PERSON = SHARED / "hands" / "webcam_people" / "p01_anupam1612"
@@ -45,21 +44,11 @@ def _pictures(gesture: str, later: bool, count: int) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - AppServer on the browser path
+    from browsermaker import canvas_camera_server
+
     from bench.common.webkit import missing_webkit
 
-    missing = missing_webkit() + missing_tools()
-    if missing:
-        pytest.skip(f"the WebKit test needs {', '.join(missing)}")
-    if missing_assets():
-        pytest.skip(f"the browser path is not built ({', '.join(missing_assets())} missing): run `{BUILD_COMMAND}`")
-    if not PERSON.exists():
-        pytest.skip(f"webcam_people not found: {PERSON} (add ../shared/data)")
-    base = tmp_path_factory.mktemp("webkit")
-    app = AppServer(base / "data", keypoints="browser", env={"HANDTEACH_SMOOTHING": "off"}).start()
-    yield app
-    app.stop()
-    log = app.log.read_text(encoding="utf-8")
-    assert "Traceback" not in log, log[-3000:]
+    yield from canvas_camera_server(tmp_path_factory.mktemp("webkit"), "WebKit", missing_webkit(), PERSON)
 
 
 def _stored(server: AppServer) -> Counter:
