@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import select
@@ -42,6 +43,39 @@ def test_wal_sync_and_schema_version(store: Store) -> None:
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     conn.close()
     assert Store(store.data_dir).list_projects() == [DEFAULT_PROJECT]  # reopening keeps data
+
+
+def test_reads_reuse_an_idle_connection_and_still_see_every_commit(store: Store) -> None:
+    with store.read_connection() as first:
+        pass
+    with store.read_connection() as again:
+        assert again is first  # opening one is most of a small read's cost
+    Store(store.data_dir).ensure_project("from-elsewhere")  # its own connections, as another process's
+    assert "from-elsewhere" in store.list_projects()  # read on the reused connection
+    with store.read_connection() as conn:
+        assert conn is first
+
+
+def test_a_reader_that_failed_or_left_a_transaction_open_is_not_reused(store: Store) -> None:
+    with pytest.raises(ValueError), store.read_connection() as broken:
+        raise ValueError("the caller's own error")
+    with store.read_connection() as opened:
+        assert opened is not broken
+        opened.execute("BEGIN")
+        opened.execute("SELECT COUNT(*) FROM projects").fetchone()  # a snapshot a reuse would keep reading
+    Store(store.data_dir).ensure_project("after-the-snapshot")
+    with store.read_connection() as conn:
+        assert conn is not opened and conn is not broken
+    assert "after-the-snapshot" in store.list_projects()
+
+
+def test_at_most_a_few_readers_stay_open(store: Store) -> None:
+    from core.data.database import IDLE_READERS
+
+    with contextlib.ExitStack() as stack:
+        held = [stack.enter_context(store.read_connection()) for _ in range(IDLE_READERS + 3)]
+    assert len({id(c) for c in held}) == IDLE_READERS + 3
+    assert len(store._idle_readers) == IDLE_READERS
 
 
 def test_newer_schema_is_refused(store: Store) -> None:

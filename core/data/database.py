@@ -1,7 +1,7 @@
-"""The store's SQLite database: one connection per call, one transaction per write, migrations.
+"""The store's SQLite database: a connection per call, one transaction per write, migrations.
 
-Concurrency and crash safety: every public call opens its own connection (cheap, and safe
-from any thread or process) and every write is one ``BEGIN IMMEDIATE`` transaction in WAL
+Concurrency and crash safety: every public call takes its own connection (safe from any thread
+or process; reads reuse a few idle ones, see ``read_connection``) and every write is one ``BEGIN IMMEDIATE`` transaction in WAL
 mode with ``synchronous=FULL``, so a killed process loses at most the transaction in flight.
 The lock is taken by ``core.data.write_lock`` (polled, fair to a writer waiting behind an import's
 batches, a "busy" notice after a second, and a refusal naming no path after 30 s).
@@ -12,6 +12,7 @@ A read-only ``Database`` never writes a byte (listing and exporting work on a fu
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -32,6 +33,7 @@ from core.data.write_lock import begin_immediate
 from core.io.fds import SQLITE_MARKERS, out_of_fds, too_many_open_files_text
 
 TRUNCATE_WAIT_S = 0.2  # how long ``truncate_wal`` waits for a writer or an older reader to finish
+IDLE_READERS = 4  # read connections kept open for the next read (3 descriptors each: the file, its WAL, its -shm)
 
 
 def _check_store_file(path: Path) -> None:
@@ -60,6 +62,8 @@ class Database:
         self.path = self.data_dir / DB_NAME
         _check_store_file(self.path)
         self.read_only = read_only
+        self._idle_readers: list[sqlite3.Connection] = []
+        self._idle_lock = threading.Lock()
         self._uri = f"file:{quote(str(self.path.resolve()))}?mode=ro" if read_only else None
         try:
             if read_only:
@@ -74,25 +78,49 @@ class Database:
     # -- connections -------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        # Autocommit mode: transactions are opened explicitly in write_transaction.
+        # Autocommit mode: transactions are opened explicitly in write_transaction. Any thread may use a
+        # connection (one at a time): the idle readers move between Streamlit's script threads.
         if self._uri is not None:
-            return sqlite3.connect(self._uri, uri=True, timeout=LOCK_WAIT_S, isolation_level=None)
-        conn = sqlite3.connect(self.path, timeout=LOCK_WAIT_S, isolation_level=None)
+            return sqlite3.connect(self._uri, uri=True, timeout=LOCK_WAIT_S, isolation_level=None,
+                                   check_same_thread=False)  # fmt: skip
+        conn = sqlite3.connect(self.path, timeout=LOCK_WAIT_S, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = FULL")
         return conn
 
     @contextmanager
     def read_connection(self) -> Iterator[sqlite3.Connection]:
-        """A connection for reads, closed when the block ends; SQLite's errors become ``StoreError`` naming the file.
+        """A connection for reads; SQLite's errors become ``StoreError`` naming the file.
 
-        Public for the modules that keep rows of their own in this database (``core.data.clips``).
+        An idle one is reused (opening one cost 0.66 ms, a few times in every rerun of a signed-in student's
+        page: issue 54); it goes back idle only when its block ended cleanly and left no transaction open, so
+        each read still sees every commit before it. Public for the modules that keep rows of their own in this
+        database (``core.data.clips``).
         """
+        with self._idle_lock:
+            conn = self._idle_readers.pop() if self._idle_readers else None
         try:
-            with closing(self._connect()) as conn:
-                yield conn
+            conn = conn or self._connect()
+            yield conn
         except sqlite3.OperationalError as exc:
+            if conn is not None:
+                conn.close()
             raise self._explain(exc) from exc
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
+        self._keep_idle(conn)
+
+    def _keep_idle(self, conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:
+            conn.close()
+            return
+        with self._idle_lock:
+            if len(self._idle_readers) < IDLE_READERS:
+                self._idle_readers.append(conn)
+                return
+        conn.close()
 
     @contextmanager
     def write_transaction(self, erase: bool = False) -> Iterator[sqlite3.Connection]:
@@ -187,10 +215,13 @@ class Database:
         it is reused meanwhile."""
         if self.read_only:
             return False
-        with self.read_connection() as conn:
-            # TRUNCATE waits for writers and older readers: a moment, not a sign-in's worth (busy: the next one does)
-            conn.execute(f"PRAGMA busy_timeout = {int(TRUNCATE_WAIT_S * 1000)}")
-            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        try:
+            with closing(self._connect()) as conn:  # its own: the busy timeout below must not stay on an idle reader
+                # TRUNCATE waits for writers and older readers: a moment, not a sign-in's worth (busy: the next one does)
+                conn.execute(f"PRAGMA busy_timeout = {int(TRUNCATE_WAIT_S * 1000)}")
+                busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            raise self._explain(exc) from exc
         return busy == 0
 
     def schema_version(self) -> int:

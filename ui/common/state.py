@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -62,8 +63,24 @@ def warm_up() -> threading.Thread:
     return thread
 
 
+SETTINGS_REREAD_S = 5.0  # secrets.toml changes reach the pages within this
+_settings_read: tuple[float, tuple[tuple[str, str], ...], AppSettings] | None = None
+
+
 def settings() -> AppSettings:
-    return load_settings()
+    """The server's settings, read again when a ``HANDTEACH_`` variable changes or after ``SETTINGS_REREAD_S``.
+
+    A Live rerun asks a dozen times, and with no ``secrets.toml`` Streamlit searches its folders again on each
+    look (about a third of the script's CPU for a signed-in student's label, issue 54)."""
+    global _settings_read
+    wanted = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("HANDTEACH_")))
+    read = _settings_read
+    now = time.monotonic()
+    if read is not None and read[1] == wanted and now - read[0] < SETTINGS_REREAD_S:
+        return read[2]
+    fresh = load_settings()  # a SettingsError is raised again on the next look, never remembered
+    _settings_read = (now, wanted, fresh)
+    return fresh
 
 
 @st.cache_resource(show_spinner=False)
