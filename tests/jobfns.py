@@ -119,3 +119,9 @@ def held(context: JobContext, job: str, at: int, **kwargs: object) -> object:
             time.sleep(0.05)
 
     return getattr(model_tasks, job)(JobContext(progress, context.cancel), **kwargs)
+
+
+def torch_threads(context: JobContext) -> int:
+    import torch
+
+    return torch.get_num_threads()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.jobs import fair
+from core.jobs import fair, runner
 from core.jobs.job import CURVE, MEASURE, TRAIN, JobRequest
-from core.jobs.runner import WORKERS_ENV, default_workers
+from core.jobs.runner import WORKERS_ENV, default_workers, worker_threads
 
 
 def w(job_id: str, kind: str, owner: str, seq: int) -> fair.Waiting:
@@ -44,6 +44,13 @@ def test_default_workers_from_cores_or_the_environment(monkeypatch: pytest.Monke
     monkeypatch.setenv(WORKERS_ENV, "many")
     with pytest.raises(ValueError, match="HANDTEACH_JOB_WORKERS must be a whole number from 1 to 256, got 'many'"):
         default_workers()
+
+
+def test_workers_share_the_cores_beside_the_web_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "usable_cores", lambda: 2)
+    assert worker_threads(1) == 1  # the web process keeps its core
+    monkeypatch.setattr(runner, "usable_cores", lambda: 16)
+    assert (worker_threads(15), worker_threads(3), worker_threads(100)) == (1, 5, 1)
 
 
 def test_a_request_names_a_known_kind() -> None:

@@ -15,6 +15,8 @@ import pytest
 
 from core.jobs.job import MEASURE, SERVER_FULL, TRAIN, WORKER_DIED, JobRequest, JobState, JobStatus, ServerFullError
 from core.jobs.local import LocalRunner
+from core.jobs.procs import THREAD_VARIABLES
+from core.jobs.runner import usable_cores, worker_threads
 
 pytestmark = pytest.mark.slow  # starts worker processes (a second or so each)
 
@@ -59,6 +61,15 @@ def test_a_job_runs_in_another_process_with_progress(make_runner: Callable[..., 
     status = ended(runner, job)
     assert status.state is JobState.DONE and status.result["done"] == 5 and status.done == 5
     assert status.result["pid"] != os.getpid() and status.result["pid"] in runner.worker_pids()
+
+
+def test_a_workers_torch_uses_its_share_of_the_cores_left_to_the_pool(make_runner: Callable[..., LocalRunner],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    runner = make_runner(workers=1)
+    job = runner.submit(JobRequest(TRAIN, "ann", jobfns.torch_threads, {}))
+    assert ended(runner, job).result == worker_threads(1) == max(1, usable_cores() - 1)
 
 
 def test_pressing_ten_times_is_one_job(make_runner: Callable[..., LocalRunner]) -> None:

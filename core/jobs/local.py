@@ -21,7 +21,7 @@ from core.jobs import fair
 from core.jobs.job import JobRequest, JobState, JobStatus, ServerFullError
 from core.jobs.procs import Worker, start_worker
 from core.jobs.rounds import Job, Rounds
-from core.jobs.runner import default_workers
+from core.jobs.runner import default_workers, worker_threads
 
 MAX_QUEUED = 200
 GUESS_S = 15.0  # a job's run time before any of its kind ended
@@ -124,7 +124,7 @@ class LocalRunner(Rounds):
         """Start every worker now, so that the first jobs wait for no import (torch: seconds)."""
         with self._lock:
             missing = 0 if self._closed else max(0, self.workers - len(self._pool))
-            self._pool += [start_worker(self.preload) for _ in range(missing)]
+            self._pool += [start_worker(self.preload, worker_threads(self.workers)) for _ in range(missing)]
         if missing:
             self._wake()  # the scheduler waits on the new workers' sockets too
 

@@ -33,10 +33,16 @@ class Worker:
             self.process.wait(timeout)
 
 
-def start_worker(preload: tuple[str, ...]) -> Worker:
-    """A new worker importing ``preload`` (modules) before its first job."""
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")  # torch's and NumPy's pools
+
+
+def start_worker(preload: tuple[str, ...], threads: int) -> Worker:
+    """A new worker importing ``preload`` (modules) before its first job, its torch and BLAS on ``threads``
+    threads (``core.jobs.runner.worker_threads``) unless the server's own environment sets them."""
     here, there = socket.socketpair()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # the caller's modules too
+    for name in THREAD_VARIABLES:
+        env.setdefault(name, str(threads))
     try:
         process = subprocess.Popen([sys.executable, "-m", "core.jobs.worker", str(there.fileno()), *preload],
                                    pass_fds=(there.fileno(),), env=env, cwd=ROOT)  # fmt: skip

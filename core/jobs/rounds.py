@@ -21,6 +21,7 @@ from typing import Any
 from core.jobs import fair
 from core.jobs.job import PRIORITY, JobRequest, JobState, JobStatus, worker_died
 from core.jobs.procs import Worker, send, start_worker
+from core.jobs.runner import worker_threads
 
 _LOGGER = logging.getLogger("core.jobs.local")
 
@@ -187,7 +188,7 @@ class Rounds:
                 return
             worker = next((w for w in self._pool if w.job is None), None)
             if worker is None and len(self._pool) < self.workers:
-                worker = start_worker(self.preload)
+                worker = start_worker(self.preload, worker_threads(self.workers))
                 self._pool.append(worker)
             if worker is None:
                 self._make_way(nxt)
