@@ -52,6 +52,7 @@ def navigate_through_app_py() -> None:
 def main(options: Sequence[str] | None = None) -> int:
     from streamlit.web import cli as streamlit_cli
 
+    from ui.server.assets import compress_assets_once
     from ui.server.busy import show_busy_notices
     from ui.server.compat import (
         end_websockets_quietly,
@@ -76,6 +77,7 @@ def main(options: Sequence[str] | None = None) -> int:
     bound_websockets()  # one address cannot take them all
     hide_private_routes()  # /_stcore/metrics is nobody's business on a class's server (ui/server/private.py)
     serve_session_cookies()  # a class's sign-in survives a reload (ui/server/session_cookie.py)
+    compress_assets_once()  # the browser path's 29 MB: gzipped once, then revalidated (ui/server/assets.py)
     scope_media()  # a signed-in page's pictures and downloads go to that person only (ui/server/media_scope.py)
     quiet_resource_errors()  # out of descriptors anyway: a line a second, not a traceback per connection
     show_busy_notices()  # a write waiting behind an import says so on its page (ui/server/busy.py)

@@ -1,0 +1,114 @@
+"""The browser path's big files, compressed once and revalidated, instead of compressed again on every visit.
+
+Streamlit serves a component's files (``/component/<name>/<file>``) read whole from disk, gzipped by its middleware
+at level 9 on each request, with ``Cache-Control: public`` and no validator, so the browser fetches them again on
+every visit. For the browser path (tasks-vision's and onnxruntime's wasm and the hand model, 29 MB) that cost the
+web process 0.77 s of CPU each time a student opened Live or Record (curl, the four files, on the 2-core machine):
+a class opening Live together waited on it. ``CompressedAssets`` answers those requests itself: the gzip made once
+for each version of a file (level 6), an ETag, and ``Cache-Control: no-cache``, so a later visit asks again and gets
+304 with no body. ``python -m ui.server.serve`` (``make run``) installs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import hashlib
+import re
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ui.server.limits import Receive, Scope, Send, wrap_streamlit_app
+
+# ui.browser.component's name in Streamlit (its module and declare_component's name) and BUILD_DIR, named again
+# here because the server room imports no other (tests/test_server_assets.py checks that they agree)
+COMPONENT_NAME = "ui.browser.component.handteach_camera"
+COMPONENT_FOLDER = Path(__file__).resolve().parents[1] / "browser" / "frontend_build"
+SERVED_SUFFIXES = (".js", ".wasm", ".task")  # index.html stays Streamlit's (it is small, and its address varies)
+GZIP_LEVEL = 6  # level 9 took twice the time for a file 1-2% smaller
+_PATH = re.compile(rf"(?:^|/)component/{re.escape(COMPONENT_NAME)}/([A-Za-z0-9_.-]+)$")
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One version of a built file: ``gz`` its gzip, ``etag`` a quoted hash of its bytes."""
+
+    mtime_ns: int
+    size: int
+    etag: str
+    gz: bytes
+
+
+class AssetCache:
+    """The compressed files of ``folder``, made on first request and again when a file changes (``make frontend``)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._assets: dict[str, Asset] = {}
+        self._lock = threading.Lock()
+
+    def path_of(self, name: str) -> Path | None:
+        """The file for a requested name, or None (not one of the built files this serves)."""
+        if name.startswith(".") or not name.endswith(SERVED_SUFFIXES):
+            return None
+        path = self.folder / name
+        return path if path.is_file() else None
+
+    def get(self, name: str, path: Path) -> Asset:
+        """The current version's ``Asset`` (compressing it now if it changed): call it off the event loop."""
+        stat = path.stat()
+        with self._lock:  # two first visitors at once compress it once
+            known = self._assets.get(name)
+            if known is not None and (known.mtime_ns, known.size) == (stat.st_mtime_ns, stat.st_size):
+                return known
+            data = path.read_bytes()
+            asset = Asset(stat.st_mtime_ns, len(data), f'"{hashlib.sha256(data).hexdigest()[:32]}"',
+                          gzip.compress(data, GZIP_LEVEL, mtime=0))  # fmt: skip
+            self._assets[name] = asset
+            return asset
+
+
+def content_type(name: str) -> str:
+    if name.endswith(".wasm"):
+        return "application/wasm"  # WebAssembly.instantiateStreaming needs it
+    return "text/javascript" if name.endswith(".js") else "application/octet-stream"
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    return next((v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == name), "")
+
+
+class CompressedAssets:
+    """ASGI middleware: a GET or HEAD for one of the component's built files is answered from ``AssetCache``."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], folder: Path) -> None:
+        self.app = app
+        self.cache = AssetCache(folder)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        match = _PATH.search(str(scope.get("path", ""))) if scope["type"] == "http" else None
+        path = self.cache.path_of(match.group(1)) if match and scope.get("method") in ("GET", "HEAD") else None
+        if path is None:
+            await self.app(scope, receive, send)
+            return
+        name = match.group(1)  # type: ignore[union-attr] - path is set only with a match
+        asset = await asyncio.to_thread(self.cache.get, name, path)
+        headers = [(b"etag", asset.etag.encode()), (b"cache-control", b"no-cache"), (b"vary", b"Accept-Encoding")]
+        if asset.etag in [tag.strip() for tag in _header(scope, b"if-none-match").split(",")]:
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if "gzip" in _header(scope, b"accept-encoding").lower():
+            body, headers = asset.gz, [*headers, (b"content-encoding", b"gzip")]
+        else:
+            body = await asyncio.to_thread(path.read_bytes)
+        headers += [(b"content-type", content_type(name).encode()), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else body})
+
+
+def compress_assets_once() -> bool:
+    """Wrap Streamlit's Starlette app in ``CompressedAssets``; True when in place (False on another Streamlit server)."""
+    return wrap_streamlit_app("compresses_assets_once", lambda app: CompressedAssets(app, COMPONENT_FOLDER))
