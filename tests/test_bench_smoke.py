@@ -149,6 +149,12 @@ SMOKES: dict[str, Smoke] = {
         shared=False,
         long="an app server with its open files limited, websockets against it",
     ),
+    "bench/server/page_assets.py": Smoke(
+        ("--visits", "1"),
+        ("first_cpu_s", "later_cpu_s", "kept_cpu_s", "kept_bytes"),
+        shared=False,
+        long="an app server and a scripted session",
+    ),
     "bench/server/https_proxy.py": Smoke(
         ("--check", "--port", "18443"),
         ("secure_context", "protocol"),
