@@ -36,7 +36,9 @@ BUNDLES = {
     },
 }
 # A model without metadata, and the wheel's model of the same inputs and outputs whose metadata it gets.
-METADATA_FROM = {"modules/palm_detection/palm_detection_lite.tflite": "modules/palm_detection/palm_detection_full.tflite"}
+METADATA_FROM = {
+    "modules/palm_detection/palm_detection_lite.tflite": "modules/palm_detection/palm_detection_full.tflite"
+}
 
 
 def tensor_signature(model: bytes) -> list[tuple[str, str, tuple[int, ...], int]]:
