@@ -120,7 +120,7 @@ const maskCanvas = document.createElement("canvas"), meanCanvas = Object.assign(
 
 // The frame with `box` (unmirrored frame pixels) painted in the frame's mean colour (core.io.crops.fill_box).
 function masked(source, box) {
-  const width = source.videoWidth, height = source.videoHeight;
+  const width = source.width, height = source.height; // the frame canvas (frameCanvas)
   if (maskCanvas.width !== width || maskCanvas.height !== height) Object.assign(maskCanvas, { width, height });
   const c = maskCanvas.getContext("2d", { willReadFrequently: false });
   c.drawImage(source, 0, 0, width, height);
@@ -217,7 +217,8 @@ async function frame(metadata) {
   }
   state.now = now;
   const t0 = performance.now();
-  const hands = steadied(state.following.process(video, wanted, width, height), width, height, now);
+  const input = frameCanvas(width, height);
+  const hands = steadied(state.following.process(input, wanted, width, height), width, height, now);
   const t1 = performance.now();
   const decisions = state.args.mode === "live" ? await classify(hands, width, height) : [];
   const t2 = performance.now();
@@ -322,9 +323,19 @@ function cropOf(hand, width, height) {
   return jpegBase64(crop.toDataURL("image/jpeg", JPEG_QUALITY));
 }
 
+// The camera's frame in a canvas, which MediaPipe, the preview and the mask read: each read of the video element
+// itself converted its YUV frame to RGB again (a slowed tab spent 18 ms a frame in MediaPipe's upload of the
+// video and 10 ms in the preview's, against one conversion and two copies of RGB pixels now).
+const still = document.createElement("canvas");
+function frameCanvas(width, height) {
+  if (still.width !== width || still.height !== height) Object.assign(still, { width, height });
+  still.getContext("2d").drawImage(video, 0, 0, width, height);
+  return still;
+}
+
 function draw(hands, decisions, width, height) {
   if (canvas.width !== width || canvas.height !== height) Object.assign(canvas, { width, height });
-  drawFrame(ctx, video, hands, decisions, state.meta, state.take, width, height);
+  drawFrame(ctx, still, hands, decisions, state.meta, state.take, width, height);
 }
 
 function countFps(now) {
