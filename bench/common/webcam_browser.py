@@ -19,7 +19,8 @@ video. What it measures:
    iframe), its label events a second, and the lag from the camera's capture of a frame
    (``requestVideoFrameCallback``'s ``captureTime``) to that frame's label drawn on the canvas, median and p90
    of the last 300 labelled frames, and the hand model it ended on (full or lite, frontend/src/pace.js) with the
-   median frame's work that chose it; all of Chromium's processes together (the camera, the compositor, the
+   median frame's work that chose it, and its ms a frame finding hands, classifying and drawing (the tab's own clock);
+   all of Chromium's processes together (the camera, the compositor, the
    renderers) per frame;
 3. the machine's load average at the start and end of the window (other jobs share it).
 
@@ -96,6 +97,7 @@ class Tab:
         timing = self.frame.evaluate(TIMING)
         return {"cpu_s": metrics["ProcessTime"], "frames": timing["frames"], "labelled": timing.get("labelled", 0),
                 "events": timing["events"], "hand_model": timing.get("hand_model"), "pace_ms": timing.get("pace_ms"),
+                "phases": timing.get("phases", {}),
                 "lags": timing["lags"], "time": time.monotonic()}  # fmt: skip
 
 
@@ -109,7 +111,9 @@ def tab_summary(before: dict, after: dict) -> dict[str, float]:
             "events_per_s": round((after["events"] - before["events"]) / span, 2),
             "lag_ms_median": round(statistics.median(lags), 1) if lags else None,
             "lag_ms_p90": round(lags[int(0.9 * (len(lags) - 1))], 1) if lags else None,
-            "hand_model": after["hand_model"], "pace_ms": after["pace_ms"]}  # fmt: skip
+            "hand_model": after["hand_model"], "pace_ms": after["pace_ms"],
+            "ms_per_frame": {step: round((after["phases"][step] - before["phases"].get(step, 0)) / max(frames, 1), 1)
+                             for step in after["phases"]}}  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -237,6 +241,7 @@ def print_table(result: dict[str, Any]) -> None:
         print(f"{i:<5}{tab['fps']:>6.1f}{tab['labelled_per_s']:>11.1f}{tab['cpu_ms_per_frame']:>18.1f}{tab['cores']:>11.2f}{tab['events_per_s']:>10.2f}"
               f"{tab['lag_ms_median'] or float('nan'):>12.1f}{tab['lag_ms_p90'] or float('nan'):>7.1f}"
               f"  {tab['hand_model']} ({tab['pace_ms']})")  # fmt: skip
+        print(f"     the tab's ms a frame: {tab['ms_per_frame']}")
     print(f"server: {result['server_cores']:.4f} cores = {result['server_pct_core_per_user']:.2f}% of a core per live "
           f"user, {result['server_ms_per_frame']:.3f} ms a camera frame ({result['frames']} frames); idle with no tab "
           f"{result['idle_server_cores']:.4f} cores; RSS {result['server_rss_mb']} MB")  # fmt: skip
