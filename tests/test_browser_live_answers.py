@@ -6,6 +6,7 @@ its confidence). One app and one page for the module, in this order:
 * the card's number follows a hand whose label stays (the tab sent a label only when it changed: it froze);
 * the card is the video's, and a page opened again shows no hand of its last visit while its tab loads;
 * the drawn label and the video's column: no empty band under the video at 1280×720;
+* a second tab whose CPU DevTools slows 4× turns to the lite hand model and goes on labelling the hand;
 * a refused answer (probabilities of the wrong length, NaN, or of a model the page no longer runs) is one line for
   that event only: the next good one clears it, and Teach it here records meanwhile;
 * the browser console: no warning repeated in one page load, no 404 (``console_watch`` in browsermaker).
@@ -102,6 +103,39 @@ def test_no_empty_band_under_the_video(live) -> None:  # noqa: ANN001
         return next.getBoundingClientRect().top - bottom; }"""
     )
     assert gap <= 60, f"{gap:.0f} px of nothing between the video's column and the settings under it"
+
+
+# the tab's hand model, its frames' median work that decided, and how many frames it has labelled
+TAB_MODEL = """() => { const s = window.handteach.state;
+    return { model: s.handModel, pace_ms: s.paceMs, problem: s.liteProblem || null, scout: Boolean(s.scout),
+             labelled: window.handteach.timing.labelled, remembered: localStorage.getItem("handteach.handModel") }; }"""
+
+
+def test_a_slow_tab_turns_to_the_lite_hand_model_and_goes_on_labelling(live) -> None:  # noqa: ANN001
+    """A second student's tab with its CPU slowed 4× by DevTools, as a slow school laptop: its frames take over
+    66 ms, so the tab turns to the lite hand model (hand_landmarker_lite.task, built by ``make frontend``), which
+    loads, labels the hand and is remembered for the next visit (frontend/src/pace.js)."""
+    server, page, _ = live
+    slow = page.context.new_page()  # the first tab's context: Streamlit's files and the tab's in its cache already
+    cdp = slow.context.new_cdp_session(slow)
+    # slowed from the moment the component's frame is added, before its script even loads: Streamlit's own start,
+    # slowed too, took 20-30 s at load 7-10
+    slow.once("frameattached", lambda _: cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4}))
+    try:
+        start = time.monotonic()
+        slow.goto(f"{server.url}/live")
+        frame = camera_frame(slow)
+        # the scout is made once the pace is known, after the turn where there is one
+        frame.wait_for_function("() => { const s = window.handteach.state; return s.handModel === 'lite' || s.scout; }",
+                                timeout=120_000)  # fmt: skip
+        turned = frame.evaluate(TAB_MODEL)
+        assert turned["model"] == "lite" and turned["pace_ms"] > 66 and turned["problem"] is None, turned
+        assert turned["remembered"] == "lite", turned
+        frame.wait_for_function(f"() => window.handteach.timing.labelled >= {turned['labelled'] + 5}", timeout=60_000)
+        print(f"turned to the lite model {time.monotonic() - start:.1f} s after opening the page: {turned}")
+    finally:
+        slow.evaluate("() => localStorage.clear()")  # the first tab's next visits start on the full model again
+        slow.close()
 
 
 def _inject(frame, hand: dict, version: str | None = None) -> None:  # noqa: ANN001

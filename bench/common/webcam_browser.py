@@ -10,13 +10,17 @@ video. What it measures:
 
 1. the first label, in a new browser context (an empty cache: a fresh profile) and again after a reload (the
    assets cached): seconds from ``page.goto`` to the tab drawing its first label (the tab's own stamp,
-   ``window.handteach.timing.firstLabelAt``) and to the page's card showing it (the label event's round trip);
+   ``window.handteach.timing.firstLabelAt``) and to the page's card showing it (the label event's round trip),
+   with where the time went: when the component's frame opened, the camera ran, the gesture model and the hand
+   model were ready (the tab's ``ht:`` performance marks);
 2. over ``--seconds`` after ``--warmup``, all tabs running: the server's CPU (its process, every thread, from
    ``/proc``) per live user and per camera frame the tabs handled; each tab's frames a second, its renderer
    process's CPU a frame (Chrome's ``Performance.getMetrics`` ProcessTime: the tab and its same-origin camera
    iframe), its label events a second, and the lag from the camera's capture of a frame
    (``requestVideoFrameCallback``'s ``captureTime``) to that frame's label drawn on the canvas, median and p90
-   of the last 300 labelled frames; all of Chromium's processes together (the camera, the compositor, the
+   of the last 300 labelled frames, and the hand model it ended on (full or lite, frontend/src/pace.js) with the
+   median frame's work that chose it, and its ms a frame finding hands, classifying and drawing (the tab's own clock);
+   all of Chromium's processes together (the camera, the compositor, the
    renderers) per frame;
 3. the machine's load average at the start and end of the window (other jobs share it).
 
@@ -42,7 +46,11 @@ CAMERA_IFRAME = 'iframe[title="ui.browser.component.handteach_camera"]'
 # A student's tab is in the foreground of their own machine: no background throttling of the others here
 FOREGROUND = ["--disable-renderer-backgrounding", "--disable-background-timer-throttling",
               "--disable-backgrounding-occluded-windows"]  # fmt: skip
-TIMING = "() => window.handteach && window.handteach.timing"
+# the tab's timing and which hand model it runs, with the median frame's work that chose it (frontend/src/pace.js)
+TIMING = """() => window.handteach && { ...window.handteach.timing, hand_model: window.handteach.state.handModel,
+    pace_ms: window.handteach.state.paceMs }"""
+STEPS = """() => Object.fromEntries([["frame", performance.timeOrigin], ...performance.getEntriesByType("mark")
+    .filter(m => m.name.startsWith("ht:")).map(m => [m.name.slice(3), performance.timeOrigin + m.startTime])])"""
 LABEL_ON_CARD = """() => [...document.querySelectorAll('.st-key-live_prediction p')]
     .some(p => p.textContent.startsWith('Labels: ') && p.textContent !== 'Labels: none')"""
 
@@ -69,7 +77,10 @@ def first_label(page, url: str, reload: bool = False) -> dict[str, float]:  # no
     frame.wait_for_function("() => window.handteach.timing.firstLabelAt !== null", timeout=180_000)
     drawn = frame.evaluate("() => window.handteach.timing.firstLabelAt") / 1000.0
     page.wait_for_function(LABEL_ON_CARD, timeout=120_000)
-    return {"drawn_s": round(drawn - start, 2), "card_s": round(time.time() - start, 2)}
+    # where the start went: the component's frame opened (its time origin), then the tab's marks (main.js)
+    steps = frame.evaluate(STEPS)
+    return {"drawn_s": round(drawn - start, 2), "card_s": round(time.time() - start, 2),
+            "steps_s": {name: round(at / 1000.0 - start, 2) for name, at in steps.items()}}  # fmt: skip
 
 
 class Tab:
@@ -85,7 +96,8 @@ class Tab:
         metrics = {m["name"]: m["value"] for m in self.cdp.send("Performance.getMetrics")["metrics"]}
         timing = self.frame.evaluate(TIMING)
         return {"cpu_s": metrics["ProcessTime"], "frames": timing["frames"], "labelled": timing.get("labelled", 0),
-                "events": timing["events"],
+                "events": timing["events"], "hand_model": timing.get("hand_model"), "pace_ms": timing.get("pace_ms"),
+                "phases": timing.get("phases", {}),
                 "lags": timing["lags"], "time": time.monotonic()}  # fmt: skip
 
 
@@ -98,7 +110,10 @@ def tab_summary(before: dict, after: dict) -> dict[str, float]:
             max(frames, 1), 1), "cores": round((after["cpu_s"] - before["cpu_s"]) / span, 2),
             "events_per_s": round((after["events"] - before["events"]) / span, 2),
             "lag_ms_median": round(statistics.median(lags), 1) if lags else None,
-            "lag_ms_p90": round(lags[int(0.9 * (len(lags) - 1))], 1) if lags else None}  # fmt: skip
+            "lag_ms_p90": round(lags[int(0.9 * (len(lags) - 1))], 1) if lags else None,
+            "hand_model": after["hand_model"], "pace_ms": after["pace_ms"],
+            "ms_per_frame": {step: round((after["phases"][step] - before["phases"].get(step, 0)) / max(frames, 1), 1)
+                             for step in after["phases"]}}  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -220,10 +235,13 @@ def print_table(result: dict[str, Any]) -> None:
           f"load {result['load_start']} -> {result['load_end']} (1, 5, 15 min; 2 cores)")  # fmt: skip
     print(
         f"{'tab':<5}{'fps':>6}{'labelled/s':>11}{'tab CPU ms/frame':>18}{'tab cores':>11}{'events/s':>10}{'lag ms med':>12}{'p90':>7}"
+        f"  hand model (median frame ms that chose it)"
     )
     for i, tab in enumerate(result["tabs"]):
         print(f"{i:<5}{tab['fps']:>6.1f}{tab['labelled_per_s']:>11.1f}{tab['cpu_ms_per_frame']:>18.1f}{tab['cores']:>11.2f}{tab['events_per_s']:>10.2f}"
-              f"{tab['lag_ms_median'] or float('nan'):>12.1f}{tab['lag_ms_p90'] or float('nan'):>7.1f}")  # fmt: skip
+              f"{tab['lag_ms_median'] or float('nan'):>12.1f}{tab['lag_ms_p90'] or float('nan'):>7.1f}"
+              f"  {tab['hand_model']} ({tab['pace_ms']})")  # fmt: skip
+        print(f"     the tab's ms a frame: {tab['ms_per_frame']}")
     print(f"server: {result['server_cores']:.4f} cores = {result['server_pct_core_per_user']:.2f}% of a core per live "
           f"user, {result['server_ms_per_frame']:.3f} ms a camera frame ({result['frames']} frames); idle with no tab "
           f"{result['idle_server_cores']:.4f} cores; RSS {result['server_rss_mb']} MB")  # fmt: skip
@@ -232,3 +250,6 @@ def print_table(result: dict[str, Any]) -> None:
     cold, warm = result["first_label_cold"], result["first_label_warm"]
     print(f"first label: cold {cold['drawn_s']:.2f} s drawn, {cold['card_s']:.2f} s on the card; warm (reload) "
           f"{warm['drawn_s']:.2f} s drawn, {warm['card_s']:.2f} s on the card")  # fmt: skip
+    for name, first in (("cold", cold), ("warm", warm)):
+        steps = ", ".join(f"{step} {at:.2f}" for step, at in first["steps_s"].items())
+        print(f"  {name}, s from opening the page: {steps}")

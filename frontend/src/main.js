@@ -17,7 +17,9 @@ import { Outbox } from "./outbox.js";
 import { Following } from "./following.js";
 import { KeypointSmoother } from "./smoothing.js";
 import { drawFrame } from "./draw.js";
-import { TabFailure, firstLine, handModel, wasmFileset, workingLandmarker } from "./landmarker.js";
+import { TabFailure, firstLine, wasmFileset } from "./landmarker.js";
+import { HandModels } from "./handmodels.js";
+import { startingModel } from "./pace.js";
 
 const ASSETS = new URL("./", window.location.href).href; // served by Streamlit from the component's folder
 const LABEL_EVENT_GAP_MS = 100; // at most 10 label events a second leave the tab (the server throttles too)
@@ -40,9 +42,10 @@ const state = {
   fps: 0, frameTimes: [], started: false, scout: null, now: 0, steady: null, steadyKey: null,
 };
 // The browser tests read the last `keep` frames' results; bench/speed/webcam.py --path browser reads `timing`:
-// frames handled, events sent, when the first label was drawn (epoch ms) and the last 300 labelled frames'
-// lag from the camera's capture of the frame (requestVideoFrameCallback's captureTime) to its label drawn.
-const timing = { frames: 0, labelled: 0, events: 0, firstLabelAt: null, lags: [] };
+// frames handled, events sent, when the first label was drawn (epoch ms), the last 300 labelled frames'
+// lag from the camera's capture of the frame (requestVideoFrameCallback's captureTime) to its label drawn, and
+// the ms spent so far on finding hands, classifying and drawing; and the start's performance marks ("ht:…").
+const timing = { frames: 0, labelled: 0, events: 0, firstLabelAt: null, lags: [], phases: { hands: 0, classify: 0, draw: 0 } };
 window.handteach = { frames: [], keep: 0, state, timing, answerText }; // answerText: the words drawn, for the tests
 
 const streamlit = connect(onRender);
@@ -74,8 +77,13 @@ function onRender(args) {
   streamlit.setHeight(document.body.scrollHeight);
 }
 
+let models = null; // the tab's HandLandmarkers (handmodels.js), from the first start on
+
 async function start() {
   say("Opening the camera…");
+  models = models || new HandModels(state, HandLandmarker, ASSETS);
+  const model = startingModel();
+  models.fetch(model); // while the camera opens
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     return reportCamera({ name: "SecurityError" });
   }
@@ -85,15 +93,15 @@ async function start() {
     return reportCamera(error);
   }
   await video.play();
+  performance.mark("ht:camera");
   say("Loading the hand model…");
   const started = performance.now();
   const fileset = wasmFileset(ASSETS, await FilesetResolver.isSimdSupported());
-  const model = await handModel(`${ASSETS}hand_landmarker.task`);
-  await makeLandmarker(fileset, model);
+  await models.open(fileset, model, Math.max(1, Math.min(4, Number(state.args.num_hands) || 2)));
+  performance.mark("ht:landmarker");
   say("");
   send({ kind: "status", state: "ready", ready_ms: Math.round(performance.now() - started) });
-  loop();
-  makeScout(fileset, model).catch(() => {}); // after the first labels: until it loads, the tab follows as MediaPipe does
+  loop(); // the scout follows once the tab's pace is known (handmodels.js)
 }
 
 // Why the tab cannot go on, in one line on the video and to the page, which moves this student to the server
@@ -108,18 +116,11 @@ function reportFailure(error) {
     detail: failure ? failure.detail : firstLine(error) });
 }
 
-// The image-mode landmarker that looks for one hand more every few frames (following.js).
-async function makeScout(fileset, model) {
-  const options = { baseOptions: { modelAssetBuffer: model, delegate: "CPU" }, runningMode: "IMAGE",
-    numHands: Math.min(4, state.numHands + 1) };
-  state.scout = await workingLandmarker(HandLandmarker, fileset, options, (landmarker, frame) => landmarker.detect(frame));
-}
-
 const maskCanvas = document.createElement("canvas"), meanCanvas = Object.assign(document.createElement("canvas"), { width: 1, height: 1 });
 
 // The frame with `box` (unmirrored frame pixels) painted in the frame's mean colour (core.io.crops.fill_box).
 function masked(source, box) {
-  const width = source.videoWidth, height = source.videoHeight;
+  const width = source.width, height = source.height; // the frame canvas (frameCanvas)
   if (maskCanvas.width !== width || maskCanvas.height !== height) Object.assign(maskCanvas, { width, height });
   const c = maskCanvas.getContext("2d", { willReadFrequently: false });
   c.drawImage(source, 0, 0, width, height);
@@ -137,14 +138,6 @@ state.following = new Following(
   (frame) => (state.scout ? storeHands(state.scout.detect(frame)) : []),
   masked,
 );
-
-async function makeLandmarker(fileset, model) {
-  const numHands = Math.max(1, Math.min(4, Number(state.args.num_hands) || 2));
-  const options = { baseOptions: { modelAssetBuffer: model, delegate: "CPU" }, runningMode: "VIDEO", numHands };
-  state.landmarker = await workingLandmarker(HandLandmarker, fileset, options,
-    (landmarker, frame) => landmarker.detectForVideo(frame, performance.now()));
-  state.numHands = numHands;
-}
 
 // A camera the browser refused, lacks or another program holds: said in one line, with a button that asks
 // again once the person has allowed it or closed the other program (no reload, the page keeps its place).
@@ -170,6 +163,7 @@ async function loadModel(bytes, version) {
     const session = await ort.InferenceSession.create(buffer, { executionProviders: ["wasm"] });
     if (state.loading !== version) return; // a newer model arrived meanwhile
     Object.assign(state, { session, meta, modelVersion: version, lastKey: null }); // the new model's answers go out
+    performance.mark("ht:gesture-model");
     state.smoother.reset();
     send({ kind: "model", version });
   } catch (error) {
@@ -222,10 +216,18 @@ async function frame(metadata) {
     state.numHands = wanted;
   }
   state.now = now;
-  const hands = steadied(state.following.process(video, wanted, width, height), width, height, now);
+  const t0 = performance.now();
+  const input = frameCanvas(width, height);
+  const hands = steadied(state.following.process(input, wanted, width, height), width, height, now);
+  const t1 = performance.now();
   const decisions = state.args.mode === "live" ? await classify(hands, width, height) : [];
+  const t2 = performance.now();
   if (state.args.mode === "live" && state.session) maybeSendLabels(hands, decisions, width, height, now);
   draw(hands, state.args.mode === "live" ? shownOn(hands, state.shown) : [], width, height);
+  const t3 = performance.now();
+  Object.assign(timing.phases, { hands: timing.phases.hands + t1 - t0, classify: timing.phases.classify + t2 - t1,
+    draw: timing.phases.draw + t3 - t2 });
+  models.measure(t3 - now);
   stamp(decisions, metadata);
   if (state.take) captureForTake(hands, width, height, now);
   countFps(now);
@@ -321,9 +323,19 @@ function cropOf(hand, width, height) {
   return jpegBase64(crop.toDataURL("image/jpeg", JPEG_QUALITY));
 }
 
+// The camera's frame in a canvas, which MediaPipe, the preview and the mask read: each read of the video element
+// itself converted its YUV frame to RGB again (a slowed tab spent 18 ms a frame in MediaPipe's upload of the
+// video and 10 ms in the preview's, against one conversion and two copies of RGB pixels now).
+const still = document.createElement("canvas");
+function frameCanvas(width, height) {
+  if (still.width !== width || still.height !== height) Object.assign(still, { width, height });
+  still.getContext("2d").drawImage(video, 0, 0, width, height);
+  return still;
+}
+
 function draw(hands, decisions, width, height) {
   if (canvas.width !== width || canvas.height !== height) Object.assign(canvas, { width, height });
-  drawFrame(ctx, video, hands, decisions, state.meta, state.take, width, height);
+  drawFrame(ctx, still, hands, decisions, state.meta, state.take, width, height);
 }
 
 function countFps(now) {
@@ -338,7 +350,7 @@ function stamp(decisions, metadata) {
   if (!decisions.length) return;
   timing.labelled += 1;
   const drawn = performance.now();
-  if (timing.firstLabelAt === null) timing.firstLabelAt = performance.timeOrigin + drawn;
+  if (timing.firstLabelAt === null) { timing.firstLabelAt = performance.timeOrigin + drawn; performance.mark("ht:first-label"); }
   const captured = metadata && (metadata.captureTime || metadata.presentationTime); // the camera's frame
   if (captured) timing.lags.push(drawn - captured);
   if (timing.lags.length > 300) timing.lags.shift();
