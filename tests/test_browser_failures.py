@@ -106,9 +106,11 @@ def _falls_back_and_labels(page, bound_s: float = 15.0) -> None:  # noqa: ANN001
 @pytest.mark.parametrize(
     "script",
     [
-        # in CI: its flake ("dictionary changed size during iteration" at the fallback, then no label) was two
-        # script threads of one session at once (Streamlit's runner.fastReruns, off in .streamlit/config.toml)
-        pytest.param(NO_WEBGL, id="no WebGL"),
+        # extended still: its "dictionary changed size during iteration" was two script threads of one session at
+        # once (Streamlit's runner.fastReruns, off now in .streamlit/config.toml; tests/test_app_reruns.py), but 2
+        # of 20 runs at load 5-12 still failed the bound: the server path's WebRTC stream did not play for 15 s and
+        # started again (docs/testing.md, "Known flaky")
+        pytest.param(NO_WEBGL, id="no WebGL", marks=pytest.mark.extended),
         pytest.param(WEBGL_FAILS_ON_USE, id="WebGL fails on first use", marks=pytest.mark.extended),
         pytest.param(NO_WASM, id="no WebAssembly", marks=pytest.mark.extended),
     ],
