@@ -82,7 +82,12 @@ def use_browser(skeleton: str, motion: bool, backend: str) -> bool:
     st.session_state.setdefault(_CHOICE, BROWSER if browser_default else SERVER)
 
     def keep() -> None:
-        st.session_state[_CHOICE] = st.session_state["keypoints_path_widget"]
+        chosen = st.session_state["keypoints_path_widget"]
+        if chosen == st.session_state.get(_CHOICE):
+            # not a choice: after a fallback the radio's new value, which the page set, came back from the tab in
+            # the runs that followed as a change, and took the fallback's line off the page a second after it came
+            return
+        st.session_state[_CHOICE] = chosen
         st.session_state.pop(_TAB_FAILED, None)  # chosen again: the browser gets another try
 
     st.session_state["keypoints_path_widget"] = st.session_state[_CHOICE]
