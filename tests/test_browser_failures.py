@@ -107,7 +107,7 @@ def _falls_back_and_labels(page, bound_s: float = 15.0) -> None:  # noqa: ANN001
     "script",
     [
         # extended still: its "dictionary changed size during iteration" was two script threads of one session at
-        # once (Streamlit's runner.fastReruns, off now in .streamlit/config.toml; tests/test_app_reruns.py), but 2
+        # once (Streamlit's runner.fastReruns; docs/testing.md, "Known flaky"); with it off 2
         # of 20 runs at load 5-12 still failed the bound: the server path's WebRTC stream did not play for 15 s and
         # started again (docs/testing.md, "Known flaky")
         pytest.param(NO_WEBGL, id="no WebGL", marks=pytest.mark.extended),
