@@ -120,7 +120,7 @@ TAB_MODEL = """() => { const s = window.handteach.state;
 
 def test_a_slow_tab_turns_to_the_lite_hand_model_and_goes_on_labelling(live) -> None:  # noqa: ANN001
     """A second student's tab with its CPU slowed 4× by DevTools, as a slow school laptop: its frames take over
-    66 ms, so the tab turns to the lite hand model (hand_landmarker_lite.task, built by ``make frontend``), which
+    100 ms, so the tab turns to the lite hand model (hand_landmarker_lite.task, built by ``make frontend``), which
     loads, labels the hand and is remembered for the next visit (frontend/src/pace.js)."""
     server, page, _ = live
     slow = page.context.new_page()  # the first tab's context: Streamlit's files and the tab's in its cache already
@@ -136,7 +136,7 @@ def test_a_slow_tab_turns_to_the_lite_hand_model_and_goes_on_labelling(live) -> 
         frame.wait_for_function("() => { const s = window.handteach.state; return s.handModel === 'lite' || s.scout; }",
                                 timeout=120_000)  # fmt: skip
         turned = frame.evaluate(TAB_MODEL)
-        assert turned["model"] == "lite" and turned["pace_ms"] > 66 and turned["problem"] is None, turned
+        assert turned["model"] == "lite" and turned["pace_ms"] > 100 and turned["problem"] is None, turned
         assert turned["remembered"] == "lite", turned
         frame.wait_for_function(f"() => window.handteach.timing.labelled >= {turned['labelled'] + 5}", timeout=60_000)
         print(f"turned to the lite model {time.monotonic() - start:.1f} s after opening the page: {turned}")

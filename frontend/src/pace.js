@@ -2,7 +2,7 @@
 // 150-250 ms (5 labelled frames a second, the label trailing the hand); the wheel's lite pair
 // (hand_landmarker_lite.task, frontend/scripts/make_task.py) does the same job in about half the time, its
 // keypoints a few pixels from the full model's. The tab measures its own frames' work, and once the median of
-// the recent ones is too long for about 15 frames a second it turns to the lite model, for good: going back and
+// the recent ones is too long for about 10 frames a second it turns to the lite model, for good: going back and
 // forth would change the keypoints the label is decided on. A device found slow is remembered (localStorage), so
 // that its next visit starts on the lite model and draws its first label sooner.
 
@@ -10,10 +10,12 @@ export const PACE = {
   skipFirst: 5, // the first frames pay for one-time work (compiling, the first allocations): not counted
   minFrames: 10, // frames measured before the first verdict (at 4-5 frames a second, about 2-3 s)
   window: 30, // the running median's frames
-  slowMs: 1000 / 15, // a median frame's work above this turns the tab to the lite model
+  // a median frame's work above this turns the tab to the lite model: 10 frames a second, not 15, as a loaded test
+  // machine's ordinary tab (full model, 40-70 ms a frame) turned lite at 15 where a laptop 4x slower takes 130 ms
+  slowMs: 1000 / 10,
   // a tab started on the lite model by memory whose frames take under this forgets it: the next visit starts full
   // (the full model costs 2-3 times the lite one, so such a device would stay under slowMs)
-  fastLiteMs: 1000 / 15 / 3,
+  fastLiteMs: 1000 / 10 / 3,
 };
 
 export const MODELS = { full: "hand_landmarker.task", lite: "hand_landmarker_lite.task" };
