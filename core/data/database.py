@@ -102,13 +102,11 @@ class Database:
         try:
             conn = conn or self._connect()
             yield conn
-        except sqlite3.OperationalError as exc:
+        except BaseException as exc:  # never back idle after an error, its own or the caller's
             if conn is not None:
                 conn.close()
-            raise self._explain(exc) from exc
-        except BaseException:
-            if conn is not None:
-                conn.close()
+            if isinstance(exc, sqlite3.OperationalError):
+                raise self._explain(exc) from exc
             raise
         self._keep_idle(conn)
 
