@@ -27,6 +27,10 @@ const copies = {
   "vision_wasm_nosimd_internal.js": join(here, "node_modules/@mediapipe/tasks-vision/wasm/vision_wasm_nosimd_internal.js"),
   "vision_wasm_nosimd_internal.wasm": join(here, "node_modules/@mediapipe/tasks-vision/wasm/vision_wasm_nosimd_internal.wasm"),
   "ort-wasm-simd-threaded.wasm": join(here, "node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm"),
+  // onnxruntime-web's wasm-only build as a script of its own (global `ort`), and the glue it imports: its proxy
+  // worker (env.wasm.proxy) loads the same script, so it must not be our bundle
+  "ort.wasm.min.js": join(here, "node_modules/onnxruntime-web/dist/ort.wasm.min.js"),
+  "ort-wasm-simd-threaded.mjs": join(here, "node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.mjs"),
 };
 for (const [name, source] of Object.entries(copies)) copyFileSync(source, join(out, name));
 console.log(`built ${out}`);

@@ -213,3 +213,14 @@ def test_the_console_repeats_no_warning_in_a_page_load(live) -> None:  # noqa: A
     wait_app_ready(page)
     time.sleep(2)
     console.assert_quiet()
+
+
+def test_the_gesture_model_runs_in_a_worker_beside_the_page(live) -> None:  # noqa: ANN001
+    """onnxruntime-web's proxy worker (env.wasm.proxy) runs the gesture model off the tab's one thread: on a tab
+    slowed 4× its start there took 1.8 s of that thread and its frames left MediaPipe 25-35% fewer (docs/benchmarks.md)."""
+    _, page, _ = live
+    page.get_by_role("link", name="Live").first.click()  # the test before may have left it on Record
+    frame = _ready_frame(page)
+    assert frame.evaluate("() => window.ort.env.wasm.proxy") is True
+    workers = [w.url for w in page.workers]
+    assert any(url.endswith("/ort.wasm.min.js") for url in workers), workers

@@ -129,6 +129,8 @@ def test_live_labels_match_the_server_path_and_reach_osc(app, reference) -> None
     port.press("Enter")
     wait_app_ready(page)
     frame = camera_frame(page)
+    # the gesture model (in its own worker) may load after the hand model: the frames from then on are compared
+    frame.wait_for_function("() => window.handteach.state.session", timeout=90_000)
     frame.evaluate("() => { window.handteach.keep = 1000; window.handteach.frames.length = 0; }")
     frame.wait_for_function("() => window.handteach.frames.filter(f => f.hands.length === 1).length >= 300",
                             timeout=90_000)  # fmt: skip

@@ -37,6 +37,7 @@ def _get(app: CompressedAssets, path: str, method: str = "GET", **headers: str) 
 def folder(tmp_path: Path) -> Path:
     (tmp_path / "vision.wasm").write_bytes(b"\0asm" + os.urandom(2000) + bytes(50_000))
     (tmp_path / "app.js").write_text("console.log('hand');" * 100)
+    (tmp_path / "glue.mjs").write_text("export default 1;")  # onnxruntime-web's glue, imported as a module
     (tmp_path / ".built").write_text("")
     (tmp_path / "index.html").write_text("<html></html>")
     return tmp_path
@@ -54,6 +55,7 @@ def test_a_built_file_goes_gzipped_with_an_etag_and_is_revalidated_with_304(fold
     plain = _get(app, PREFIX + "app.js")  # no gzip asked for: the bytes as they are
     assert plain[0] == 200 and "content-encoding" not in plain[1] and plain[2] == (folder / "app.js").read_bytes()
     assert plain[1]["content-type"] == "text/javascript"
+    assert _get(app, PREFIX + "glue.mjs")[1]["content-type"] == "text/javascript"  # else no import() of it
     head = _get(app, PREFIX + "app.js", method="HEAD", accept_encoding="gzip")
     assert head[0] == 200 and head[2] == b"" and int(head[1]["content-length"]) > 0
 

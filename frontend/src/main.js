@@ -6,7 +6,6 @@
 import "./quiet.js"; // first: MediaPipe's wasm binds console.error as it loads
 
 import { FilesetResolver, HandLandmarker } from "@mediapipe/tasks-vision";
-import * as ort from "onnxruntime-web";
 import { readMetadata } from "../../examples/onnx_metadata.mjs";
 import { connect } from "./protocol.js";
 import { landmarkTensorData, pixelPoints, storeHands } from "./hands.js";
@@ -21,6 +20,7 @@ import { TabFailure, firstLine, wasmFileset } from "./landmarker.js";
 import { HandModels } from "./handmodels.js";
 import { startingModel } from "./pace.js";
 
+const ort = window.ort; // index.html loads onnxruntime-web before this bundle (build.mjs says why)
 const ASSETS = new URL("./", window.location.href).href; // served by Streamlit from the component's folder
 const LABEL_EVENT_GAP_MS = 100; // at most 10 label events a second leave the tab (the server throttles too)
 // A hand whose label stays sends its numbers again when they moved (events.js's numbersMoved), at most this often:
@@ -170,6 +170,7 @@ async function loadModel(bytes, version) {
     const meta = Object.fromEntries(Object.entries(readMetadata(buffer)).map(([k, v]) => [k, JSON.parse(v)]));
     ort.env.wasm.wasmPaths = ASSETS;
     ort.env.wasm.numThreads = 1; // no SharedArrayBuffer in Streamlit's iframe; one thread is enough for an MLP
+    ort.env.wasm.proxy = typeof Worker !== "undefined";
     const session = await ort.InferenceSession.create(buffer, { executionProviders: ["wasm"] });
     if (state.loading !== version) return; // a newer model arrived meanwhile
     Object.assign(state, { session, meta, modelVersion: version, lastKey: null }); // the new model's answers go out
