@@ -16,6 +16,7 @@ from ui.common import state
 from ui.common.text import plain
 from ui.server.settings import VIDEO_CONSTRAINTS, VIDEO_HTML_ATTRS
 from ui.webcam.frame_callbacks import ended_callback, queued_frames_callback
+from ui.webcam.offers import drop_a_worker_of_an_older_offer
 from ui.webcam.stream import StreamSession
 from ui.webcam.tab_watch import watch_tab
 
@@ -78,6 +79,7 @@ def webcam(key: str, session: StreamSession) -> WebRtcStreamerContext | Any:
         with st.container(key=f"{key}-unavailable"):
             st.info("The webcam needs the app running in a browser (`make run`).")
         return SimpleNamespace(state=SimpleNamespace(playing=False, signalling=False))
+    drop_a_worker_of_an_older_offer(st.session_state, key)  # before the answer goes out (ui/webcam/offers.py)
     context = webrtc_streamer(
         key=key,
         mode=WebRtcMode.SENDRECV,
