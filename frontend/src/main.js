@@ -8,14 +8,15 @@ import "./quiet.js"; // first: MediaPipe's wasm binds console.error as it loads
 import { FilesetResolver, HandLandmarker } from "@mediapipe/tasks-vision";
 import { readMetadata } from "../../examples/onnx_metadata.mjs";
 import { connect } from "./protocol.js";
-import { landmarkTensorData, pixelPoints, storeHands } from "./hands.js";
+import { landmarkTensorData, storeHands } from "./hands.js";
 import { Smoother, decide, distanceRows, rows } from "./decide.js";
-import { CROP_SIDE, JPEG_QUALITY, cropBox, jpegBase64, maxFrames, takeHand, takeMessage } from "./take.js";
+import { TakeRecorder } from "./take.js";
 import { answerText, cameraProblem, cardNumbers, labelEvent, labelsKey, numbersMoved, shownOn } from "./events.js";
 import { Outbox } from "./outbox.js";
 import { Following } from "./following.js";
 import { KeypointSmoother } from "./smoothing.js";
 import { drawFrame } from "./draw.js";
+import { frameCanvas, masked, still } from "./frames.js";
 import { TabFailure, firstLine, wasmFileset } from "./landmarker.js";
 import { HandModels } from "./handmodels.js";
 import { startingModel } from "./pace.js";
@@ -33,12 +34,11 @@ const tab = Math.random().toString(36).slice(2); // this iframe's id: its event 
 const canvas = document.getElementById("view"), ctx = canvas.getContext("2d");
 const note = document.getElementById("note");
 const retry = document.getElementById("retry");
-const crop = Object.assign(document.createElement("canvas"), { width: CROP_SIDE, height: CROP_SIDE });
 const video = Object.assign(document.createElement("video"), { muted: true, playsInline: true, autoplay: true });
 
 const state = {
   args: {}, landmarker: null, numHands: 0, session: null, meta: null, modelVersion: null, loading: null,
-  smoother: new Smoother(), lastKey: null, lastNumbers: null, lastEventAt: 0, labelChanges: 0, shown: [], take: null, takesDone: new Set(),
+  smoother: new Smoother(), lastKey: null, lastNumbers: null, lastEventAt: 0, labelChanges: 0, shown: [],
   fps: 0, frameTimes: [], started: false, scout: null, now: 0, steady: null, steadyKey: null,
 };
 // The browser tests read the last `keep` frames' results; bench/speed/webcam.py --path browser reads `timing`:
@@ -52,6 +52,7 @@ const streamlit = connect(onRender);
 const outbox = new Outbox((value) => { timing.events += 1; streamlit.setValue(value); }, tab);
 window.handteach.outbox = outbox; // the browser tests wait for outbox.idle(): the server has read every event
 const send = (value) => outbox.send(value, performance.now(), { must: value.kind !== "labels" });
+const takes = new TakeRecorder(video, send); // Record's takes, and Live's Teach it here
 
 function say(text) {
   note.textContent = text;
@@ -72,8 +73,7 @@ function onRender(args) {
     loadModel(args.model, args.model_version);
   }
   if (!args.model_version) Object.assign(state, { session: null, meta: null, modelVersion: null });
-  const ticket = args.take;
-  if (ticket && !state.take && !state.takesDone.has(ticket.take_id)) startTake(ticket);
+  takes.begin(args.take, performance.now());
   streamlit.setHeight(document.body.scrollHeight);
 }
 
@@ -124,22 +124,6 @@ function reportFailure(error) {
   say(message);
   send({ kind: "status", state: "error", problem: failure ? failure.code : "failed", message,
     detail: failure ? failure.detail : firstLine(error) });
-}
-
-const maskCanvas = document.createElement("canvas"), meanCanvas = Object.assign(document.createElement("canvas"), { width: 1, height: 1 });
-
-// The frame with `box` (unmirrored frame pixels) painted in the frame's mean colour (core.io.crops.fill_box).
-function masked(source, box) {
-  const width = source.width, height = source.height; // the frame canvas (frameCanvas)
-  if (maskCanvas.width !== width || maskCanvas.height !== height) Object.assign(maskCanvas, { width, height });
-  const c = maskCanvas.getContext("2d", { willReadFrequently: false });
-  c.drawImage(source, 0, 0, width, height);
-  const m = meanCanvas.getContext("2d", { willReadFrequently: true });
-  m.drawImage(source, 0, 0, 1, 1); // the browser averages the frame down to one pixel
-  const [r, g, b] = m.getImageData(0, 0, 1, 1).data;
-  c.fillStyle = `rgb(${r},${g},${b})`;
-  c.fillRect(box[0], box[1], box[2] - box[0], box[3] - box[1]);
-  return maskCanvas;
 }
 
 // the browser tests read state.following.switches
@@ -228,7 +212,7 @@ async function frame(metadata) {
   }
   state.now = now;
   const t0 = performance.now();
-  const input = frameCanvas(width, height);
+  const input = frameCanvas(video, width, height);
   const hands = steadied(state.following.process(input, wanted, width, height), width, height, now);
   const t1 = performance.now();
   const decisions = state.args.mode === "live" ? await classify(hands, width, height) : [];
@@ -240,7 +224,7 @@ async function frame(metadata) {
     draw: timing.phases.draw + t3 - t2 });
   models.measure(t3 - now);
   stamp(decisions, metadata);
-  if (state.take) captureForTake(hands, width, height, now);
+  if (takes.current) takes.capture(hands, width, height, now);
   countFps(now);
   keepForTests(hands, decisions, now);
 }
@@ -306,47 +290,10 @@ function maybeSendLabels(hands, decisions, width, height, now) {
   send(labelEvent(hands, decisions, state.meta, state.modelVersion, state.fps, [width, height]));
 }
 
-function startTake(ticket) {
-  const started = performance.now();
-  state.take = { ticket, started, nextCapture: ticket.countdown, end: ticket.countdown + ticket.duration, frames: [] };
-}
-
-// As ui/recorder.py's Recorder: one capture every 1/rate s after the countdown, never two for one late frame.
-function captureForTake(hands, width, height, now) {
-  const take = state.take, elapsed = (now - take.started) / 1000, rate = take.ticket.rate;
-  if (elapsed >= take.end) {
-    state.take = null;
-    state.takesDone.add(take.ticket.take_id);
-    send(takeMessage(take.ticket, take.frames, width, height));
-    return;
-  }
-  if (elapsed < take.ticket.countdown || elapsed < take.nextCapture || take.frames.length >= maxFrames(take.ticket)) return;
-  take.nextCapture = Math.max(take.nextCapture + 1 / rate, elapsed - 0.5 / rate);
-  take.frames.push({ t: Number(elapsed.toFixed(3)), hands: hands.map((hand) => takeHand(hand, cropOf(hand, width, height))) });
-}
-
-function cropOf(hand, width, height) {
-  const [x0, y0, x1, y1] = cropBox(pixelPoints(hand, width, height), width, height);
-  const c = crop.getContext("2d");
-  c.fillStyle = "#000";
-  c.fillRect(0, 0, CROP_SIDE, CROP_SIDE);
-  c.drawImage(video, x0, y0, x1 - x0, y1 - y0, 0, 0, CROP_SIDE, CROP_SIDE); // outside the frame stays black
-  return jpegBase64(crop.toDataURL("image/jpeg", JPEG_QUALITY));
-}
-
-// The camera's frame in a canvas, which MediaPipe, the preview and the mask read: each read of the video element
-// itself converted its YUV frame to RGB again (a slowed tab spent 18 ms a frame in MediaPipe's upload of the
-// video and 10 ms in the preview's, against one conversion and two copies of RGB pixels now).
-const still = document.createElement("canvas");
-function frameCanvas(width, height) {
-  if (still.width !== width || still.height !== height) Object.assign(still, { width, height });
-  still.getContext("2d").drawImage(video, 0, 0, width, height);
-  return still;
-}
 
 function draw(hands, decisions, width, height) {
   if (canvas.width !== width || canvas.height !== height) Object.assign(canvas, { width, height });
-  drawFrame(ctx, still, hands, decisions, state.meta, state.take, width, height);
+  drawFrame(ctx, still, hands, decisions, state.meta, takes.current, width, height);
 }
 
 function countFps(now) {

@@ -46,4 +46,41 @@ export function takeMessage(ticket, frames, width, height) {
   };
 }
 
+// The take being recorded from the page's ticket (`current`, drawn as its countdown and REC badge): as
+// ui/recorder.py's Recorder, one capture every 1/rate s after the countdown, never two for one late frame; at its
+// end the take goes to `send` whole, once (the page holds the ticket out until it reruns).
+export class TakeRecorder {
+  constructor(video, send) {
+    Object.assign(this, { video, send, current: null, done: new Set(), canvas: null });
+  }
+
+  begin(ticket, now) {
+    if (!ticket || this.current || this.done.has(ticket.take_id)) return;
+    this.current = { ticket, started: now, nextCapture: ticket.countdown, end: ticket.countdown + ticket.duration, frames: [] };
+  }
+
+  capture(hands, width, height, now) {
+    const take = this.current, elapsed = (now - take.started) / 1000, rate = take.ticket.rate;
+    if (elapsed >= take.end) {
+      this.current = null;
+      this.done.add(take.ticket.take_id);
+      this.send(takeMessage(take.ticket, take.frames, width, height));
+      return;
+    }
+    if (elapsed < take.ticket.countdown || elapsed < take.nextCapture || take.frames.length >= maxFrames(take.ticket)) return;
+    take.nextCapture = Math.max(take.nextCapture + 1 / rate, elapsed - 0.5 / rate);
+    take.frames.push({ t: Number(elapsed.toFixed(3)), hands: hands.map((hand) => takeHand(hand, this.cropOf(hand, width, height))) });
+  }
+
+  cropOf(hand, width, height) {
+    this.canvas = this.canvas || Object.assign(document.createElement("canvas"), { width: CROP_SIDE, height: CROP_SIDE });
+    const [x0, y0, x1, y1] = cropBox(pixelPoints(hand, width, height), width, height);
+    const c = this.canvas.getContext("2d");
+    c.fillStyle = "#000";
+    c.fillRect(0, 0, CROP_SIDE, CROP_SIDE);
+    c.drawImage(this.video, x0, y0, x1 - x0, y1 - y0, 0, 0, CROP_SIDE, CROP_SIDE); // outside the frame stays black
+    return jpegBase64(this.canvas.toDataURL("image/jpeg", JPEG_QUALITY));
+  }
+}
+
 export { pixelPoints };
