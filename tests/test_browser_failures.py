@@ -5,7 +5,8 @@ that answers 404), as a browser without it would behave: no WebGL, WebAssembly o
 but fails on first use (WebKit's "GLctx.activeTexture"), the hand model's file missing, the graph throwing
 mid-stream. Each must give one plain line (no stack text) and move the student to the server path by itself,
 whose webcam starts without a press and labels the hand within 10 s. A refused camera is not one of them (the
-server path needs the camera too): the tab says so in one line and asks again on *Try the camera again*.
+server path needs the camera too): the tab says so in one line and asks again on *Try the camera again*; so for a
+camera that plays but sends no picture (0×0 frames).
 """
 
 from __future__ import annotations
@@ -161,5 +162,33 @@ def test_a_refused_camera_is_said_in_one_line_and_asked_again(served) -> None:  
         frame.wait_for_function("() => window.handteach.state.landmarker && window.handteach.timing.frames > 10",
                                 timeout=60_000)  # fmt: skip
         assert frame.locator("#retry").is_hidden()
+    finally:
+        page.context.close()
+
+
+# a camera that plays but whose frames are 0×0 (a broken driver, a virtual camera with nothing behind it), until the
+# test lifts it as the person fixes the camera
+NO_PICTURE = """window.noPicture = true;
+for (const side of ["videoWidth", "videoHeight"]) {
+  const own = Object.getOwnPropertyDescriptor(HTMLVideoElement.prototype, side);
+  Object.defineProperty(HTMLVideoElement.prototype, side, { configurable: true,
+    get() { return window.noPicture ? 0 : own.get.call(this); } });
+}"""
+
+
+def test_a_camera_with_no_picture_is_said_in_one_line_and_asked_again(served) -> None:  # noqa: ANN001
+    page = _live(served, NO_PICTURE)
+    try:
+        page.wait_for_selector('iframe[title="ui.browser.component.handteach_camera"]', timeout=60_000)
+        frame = next(f for f in page.frames if "handteach_camera" in (f.url or ""))
+        frame.get_by_text("The camera sends no picture").wait_for(timeout=30_000)
+        page.get_by_text("The camera sends no picture").first.wait_for(timeout=30_000)  # the page repeats it
+        assert not STACK.search(page.locator("body").inner_text())
+        assert frame.locator("#retry").is_visible()
+        frame.evaluate("() => { window.noPicture = false; }")
+        frame.get_by_role("button", name="Try the camera again").click()
+        frame.wait_for_function("() => window.handteach.state.landmarker && window.handteach.timing.frames > 10",
+                                timeout=60_000)  # fmt: skip
+        assert frame.locator("#retry").is_hidden() and frame.locator("#note").is_hidden()
     finally:
         page.context.close()

@@ -224,3 +224,20 @@ def test_the_gesture_model_runs_in_a_worker_beside_the_page(live) -> None:  # no
     assert frame.evaluate("() => window.ort.env.wasm.proxy") is True
     workers = [w.url for w in page.workers]
     assert any(url.endswith("/ort.wasm.min.js") for url in workers), workers
+
+
+def test_a_tab_frozen_in_the_background_labels_again_when_it_comes_back(live) -> None:  # noqa: ANN001
+    """Chrome freezes a tab left in the background (the page's lifecycle "frozen"): brought back, it goes on labelling
+    at once, with nothing said (a 150 s freeze, past Streamlit's 2-minute reconnection window, went on after 0.06 s)."""
+    _, page, _ = live
+    page.get_by_role("link", name="Live").first.click()
+    frame = _ready_frame(page)
+    cdp = page.context.new_cdp_session(page)
+    before = frame.evaluate("() => window.handteach.timing.frames")
+    cdp.send("Page.setWebLifecycleState", {"state": "frozen"})
+    time.sleep(10)
+    cdp.send("Page.setWebLifecycleState", {"state": "active"})
+    back = time.monotonic()
+    frame.wait_for_function(f"() => window.handteach.timing.frames > {before} + 30", timeout=30_000)
+    assert time.monotonic() - back < 10, f"labelling again {time.monotonic() - back:.1f} s after coming back"
+    assert frame.locator("#note").is_hidden(), frame.locator("#note").inner_text()

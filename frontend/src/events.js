@@ -12,6 +12,8 @@ export function cameraProblem(error) {
     return { code: "busy", message: "The camera is in use by another tab or program. Close it there, then press Try the camera again, or use a photo or video file instead." };
   if (name === "SecurityError")
     return { code: "insecure", message: "This browser allows the camera only on https:// or localhost pages. Open the app that way, or use a photo or video file instead." };
+  if (name === "NoPicture")
+    return { code: "blank", message: "The camera sends no picture. Close other programs that use it or choose another camera, then press Try the camera again, or use a photo or video file instead." };
   return { code: "failed", message: `The camera did not start (${name || "unknown error"}). Press Try the camera again, or use a photo or video file instead.` };
 }
 

@@ -29,6 +29,7 @@ const LABEL_EVENT_GAP_MS = 100; // at most 10 label events a second leave the ta
 // the cost a user (at most 1% of a core): 500 ms and 3 points cost 2.6% (1.3 events a second), 1 s and 5 points
 // 1.6% (0.7 a second), 2 s 1.05-1.10% (0.4-0.5 a second, at this cap), all on a machine at load 12-17
 const NUMBER_EVENT_GAP_MS = 2500;
+const NO_PICTURE_MS = 5000; // a real camera's first frame comes within a second of play(); a slowed tab's too
 const tab = Math.random().toString(36).slice(2); // this iframe's id: its event numbers start again at 1
 
 const canvas = document.getElementById("view"), ctx = canvas.getContext("2d");
@@ -106,6 +107,13 @@ async function start() {
   }
   await video.play();
   performance.mark("ht:camera");
+  // a camera that plays but sends 0×0 frames (a broken driver, a virtual camera with nothing behind it) is said,
+  // not left as a black box: the frame loop skips such frames and would wait for ever
+  setTimeout(() => {
+    if (video.videoWidth && video.videoHeight) return;
+    for (const track of video.srcObject ? video.srcObject.getTracks() : []) track.stop(); // free for another try
+    reportCamera({ name: "NoPicture" });
+  }, NO_PICTURE_MS);
   if (!state.landmarker) say("Loading the hand model…");
   await handModelOpen;
   performance.mark("ht:landmarker");
@@ -173,7 +181,11 @@ async function loadModel(bytes, version) {
 // waits and goes next, the moment that one ends: asking for the next frame only after a frame's work (as before)
 // missed the frame shown meanwhile, so a frame's work just over the camera's interval (36 ms against 33) halved
 // the rate to about 20 frames a second where the CPU allowed 28.
+let looping = false; // one frame loop however often the camera is tried again
+
 function loop() {
+  if (looping) return;
+  looping = true;
   let busy = false, stopped = false, waiting = null;
   const work = async (metadata) => {
     busy = true;

@@ -101,6 +101,8 @@ test("camera failures say what happened and offer files", () => {
   assert.equal(cameraProblem({ name: "NotAllowedError" }).code, "denied");
   assert.equal(cameraProblem({ name: "NotFoundError" }).code, "absent");
   assert.equal(cameraProblem({ name: "NotReadableError" }).code, "busy");
+  assert.equal(cameraProblem({ name: "NoPicture" }).code, "blank");
+  assert.match(cameraProblem({ name: "NoPicture" }).message, /sends no picture/);
   assert.match(cameraProblem({ name: "Weird" }).message, /photo or video file/);
 });
 
