@@ -185,6 +185,7 @@ def test_a_camera_with_no_picture_is_said_in_one_line_and_asked_again(served) ->
         page.get_by_text("The camera sends no picture").first.wait_for(timeout=30_000)  # the page repeats it
         assert not STACK.search(page.locator("body").inner_text())
         assert frame.locator("#retry").is_visible()
+        assert page.get_by_text("Allow the camera when the browser asks").count() == 0  # it was allowed: misleading
         frame.evaluate("() => { window.noPicture = false; }")
         frame.get_by_role("button", name="Try the camera again").click()
         frame.wait_for_function("() => window.handteach.state.landmarker && window.handteach.timing.frames > 10",

@@ -37,7 +37,8 @@ def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass], bod
     video draws on that hand (``ui.webcam.answers``), in card ``live_card_<i>``.
     """
     if not snapshot.running:
-        st.info(waiting)  # the server path has a START button; the browser path starts with the page
+        if waiting:  # none while a camera problem is said: "allow the camera" beside "no picture" misled
+            st.info(waiting)  # the server path has a START button; the browser path starts with the page
         return
     if not snapshot.hands:
         st.markdown("### 🫥 No one in view" if body else "### 🫥 No hand in view")
