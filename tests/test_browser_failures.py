@@ -148,22 +148,32 @@ def test_a_graph_that_throws_mid_stream_moves_to_the_server(served) -> None:  # 
         page.context.close()
 
 
-def test_a_refused_camera_is_said_in_one_line_and_asked_again(served) -> None:  # noqa: ANN001
-    page = _live(served, CAMERA_REFUSED)
+def _said_and_asked_again(served, script: str, line: str, lift: str) -> None:  # noqa: ANN001
+    """A camera problem ``script`` makes is said in one ``line`` on the video and on the page, without a stack, nor
+    "allow the camera" beside it; once ``lift`` (a frame script) undoes it, *Try the camera again* runs the tab, no
+    reload."""
+    page = _live(served, script)
     try:
         page.wait_for_selector('iframe[title="ui.browser.component.handteach_camera"]', timeout=60_000)
         frame = next(f for f in page.frames if "handteach_camera" in (f.url or ""))
-        frame.get_by_text("The camera is blocked for this page").wait_for(timeout=30_000)
-        page.get_by_text("The camera is blocked for this page").first.wait_for(timeout=30_000)  # the page repeats it
+        frame.get_by_text(line).wait_for(timeout=30_000)
+        page.get_by_text(line).first.wait_for(timeout=30_000)  # the page repeats it
         assert not STACK.search(page.locator("body").inner_text())
-        # the person allows the camera (the refusal lifted), then asks again: the tab runs, no reload
-        frame.evaluate("() => { delete navigator.mediaDevices.getUserMedia; }")
+        assert frame.locator("#retry").is_visible()
+        assert page.get_by_text("Allow the camera when the browser asks").count() == 0  # the line says what to do
+        frame.evaluate(lift)
         frame.get_by_role("button", name="Try the camera again").click()
         frame.wait_for_function("() => window.handteach.state.landmarker && window.handteach.timing.frames > 10",
                                 timeout=60_000)  # fmt: skip
-        assert frame.locator("#retry").is_hidden()
+        assert frame.locator("#retry").is_hidden() and frame.locator("#note").is_hidden()
     finally:
         page.context.close()
+
+
+def test_a_refused_camera_is_said_in_one_line_and_asked_again(served) -> None:  # noqa: ANN001
+    # the person allows the camera (the refusal lifted), then asks again
+    _said_and_asked_again(served, CAMERA_REFUSED, "The camera is blocked for this page",
+                          "() => { delete navigator.mediaDevices.getUserMedia; }")  # fmt: skip
 
 
 # a camera that plays but whose frames are 0×0 (a broken driver, a virtual camera with nothing behind it), until the
@@ -177,19 +187,4 @@ for (const side of ["videoWidth", "videoHeight"]) {
 
 
 def test_a_camera_with_no_picture_is_said_in_one_line_and_asked_again(served) -> None:  # noqa: ANN001
-    page = _live(served, NO_PICTURE)
-    try:
-        page.wait_for_selector('iframe[title="ui.browser.component.handteach_camera"]', timeout=60_000)
-        frame = next(f for f in page.frames if "handteach_camera" in (f.url or ""))
-        frame.get_by_text("The camera sends no picture").wait_for(timeout=30_000)
-        page.get_by_text("The camera sends no picture").first.wait_for(timeout=30_000)  # the page repeats it
-        assert not STACK.search(page.locator("body").inner_text())
-        assert frame.locator("#retry").is_visible()
-        assert page.get_by_text("Allow the camera when the browser asks").count() == 0  # it was allowed: misleading
-        frame.evaluate("() => { window.noPicture = false; }")
-        frame.get_by_role("button", name="Try the camera again").click()
-        frame.wait_for_function("() => window.handteach.state.landmarker && window.handteach.timing.frames > 10",
-                                timeout=60_000)  # fmt: skip
-        assert frame.locator("#retry").is_hidden() and frame.locator("#note").is_hidden()
-    finally:
-        page.context.close()
+    _said_and_asked_again(served, NO_PICTURE, "The camera sends no picture", "() => { window.noPicture = false; }")
