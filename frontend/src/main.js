@@ -23,6 +23,9 @@ import { startingModel } from "./pace.js";
 
 const ort = window.ort; // index.html loads onnxruntime-web before this bundle (build.mjs says why)
 const ASSETS = new URL("./", window.location.href).href; // served by Streamlit from the component's folder
+ort.env.wasm.wasmPaths = ASSETS; // read once, when the first gesture model starts onnxruntime-web
+ort.env.wasm.numThreads = 1; // no SharedArrayBuffer in Streamlit's iframe; one thread is enough for an MLP
+ort.env.wasm.proxy = typeof Worker !== "undefined"; // its own worker: its start took 1.8 s of a slowed tab's thread
 const LABEL_EVENT_GAP_MS = 100; // at most 10 label events a second leave the tab (the server throttles too)
 // A hand whose label stays sends its numbers again when they moved (events.js's numbersMoved), at most this often:
 // each event reruns the page's Live part on the server, 9-18 ms of its CPU; bench/speed/webcam.py --path browser measures
@@ -160,9 +163,6 @@ async function loadModel(bytes, version) {
   try {
     const buffer = bytes.buffer ? bytes.slice().buffer : bytes; // args carry bytes as a Uint8Array
     const meta = Object.fromEntries(Object.entries(readMetadata(buffer)).map(([k, v]) => [k, JSON.parse(v)]));
-    ort.env.wasm.wasmPaths = ASSETS;
-    ort.env.wasm.numThreads = 1; // no SharedArrayBuffer in Streamlit's iframe; one thread is enough for an MLP
-    ort.env.wasm.proxy = typeof Worker !== "undefined";
     const session = await ort.InferenceSession.create(buffer, { executionProviders: ["wasm"] });
     if (state.loading !== version) return; // a newer model arrived meanwhile
     Object.assign(state, { session, meta, modelVersion: version, lastKey: null }); // the new model's answers go out
@@ -301,7 +301,6 @@ function maybeSendLabels(hands, decisions, width, height, now) {
   state.shown = hands.map((hand, h) => ({ handedness: hand.handedness, decision: decisions[h] }));
   send(labelEvent(hands, decisions, state.meta, state.modelVersion, state.fps, [width, height]));
 }
-
 
 function draw(hands, decisions, width, height) {
   if (canvas.width !== width || canvas.height !== height) Object.assign(canvas, { width, height });

@@ -23,8 +23,9 @@ import streamlit.components.v1 as components
 from core.keypoints.smoothing import SmoothingConfig
 
 BUILD_DIR = Path(__file__).parent / "frontend_build"
-ASSETS = ("index.html", "app.js", "vision_wasm_internal.js", "vision_wasm_internal.wasm",
-          "ort.wasm.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm", "hand_landmarker.task", "hand_landmarker_lite.task")  # fmt: skip
+ASSETS = ("index.html", "app.js", "vision_wasm_internal.js", "vision_wasm_internal.wasm", "ort.wasm.min.js",
+          "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm", "hand_landmarker.task",
+          "hand_landmarker_lite.task")  # fmt: skip
 BUILD_COMMAND = "make frontend"
 HEIGHT = 520  # px: a 640×480 preview and a line of text; the iframe sets its own height once it runs
 

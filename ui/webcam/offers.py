@@ -3,10 +3,11 @@
 streamlit-webrtc's frame (0.79.0) can start two or three times within milliseconds when it is asked to start by
 itself (``desired_playing_state``) and redrawn meanwhile: each start makes its own RTCPeerConnection and offer,
 and the frame keeps only the newest. The server makes its worker from whichever offer the first rerun reads, and
-the answer then went to the newest connection, whose checks carried other ICE credentials and went unanswered (100
-checks, 0 replies, in the frame's own statistics) until the browser gave up after 15 s and offered again: a student
-moved to the server path waited 17.8 and 49.8 s for a label in 2 of 11 probe runs (2.6-5.2 s in the others). Before the answer goes out, a worker
-made for another offer than the frame's current one is stopped, and this run makes one for the current offer.
+the answer then went to the newest connection, whose checks carried other ICE credentials and went unanswered
+(over 100 checks, 0 replies, in the frame's own statistics) until the browser gave up after 15 s and offered again:
+a student moved to the server path waited 17.8 and 49.8 s for a label in 2 of 11 probe runs (2.6-5.2 s in the
+others). Before the answer goes out, a worker made for another offer than the frame's current one is stopped, and
+this run makes one for the current offer.
 """
 
 from __future__ import annotations
