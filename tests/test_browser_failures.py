@@ -18,7 +18,7 @@ import pytest
 from conftest import fake_camera_or_skip
 
 from bench.common.browser import AppServer, chromium_args, wait_app_ready
-from bench.common.fake_camera import DEFAULT_VIDEO
+from bench.common.fake_camera import DEFAULT_VIDEO, SHARED
 from ui.browser.component import BUILD_COMMAND, missing_assets
 
 pytestmark = pytest.mark.slow
@@ -66,12 +66,15 @@ def served(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - (server,
     assert "Traceback" not in log, log[-3000:]
 
 
-def _live(served, script: str | None = None, missing_model: bool = False):  # noqa: ANN001, ANN202 - playwright Page
+def _live(served, script: str | None = None, missing_model: bool = False, init: str | None = None):  # noqa: ANN001, ANN202
+    """Live in a new context: ``script`` runs in the camera's frame, ``init`` (an init script) in every frame."""
     server, browser = served
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     context.grant_permissions(["camera"])
     if script:
         context.add_init_script(IN_CAMERA_FRAME.format(script))
+    if init:
+        context.add_init_script(init)
     if missing_model:
         context.route("**/hand_landmarker.task", lambda route: route.fulfill(status=404, body="not here"))
     page = context.new_page()
@@ -188,3 +191,33 @@ for (const side of ["videoWidth", "videoHeight"]) {
 
 def test_a_camera_with_no_picture_is_said_in_one_line_and_asked_again(served) -> None:  # noqa: ANN001
     _said_and_asked_again(served, NO_PICTURE, "The camera sends no picture", "() => { window.noPicture = false; }")
+
+
+# A camera that gives 4K frames whatever the tab asks for (Chromium's own fake camera is scaled down to the 640×480
+# the tab asks, so a canvas stream stands in for such a camera): the tab labels the hand, and MediaPipe and the
+# preview get the frame at 640 px at most (frontend/src/frames.js)
+def test_a_camera_that_gives_4k_frames_is_labelled_at_640_pixels(served) -> None:  # noqa: ANN001
+    from bench.common.canvas_camera import data_url, init_script, install
+
+    pictures = sorted((SHARED / "hands" / "webcam_people" / "p01_anupam1612" / "open_palm").glob("*.jpg"))
+    if not pictures:
+        pytest.skip(f"webcam_people's p01 not found under {SHARED} (add ../shared/data)")
+    page = _live(served, init=init_script(install(fps=10, size=(3840, 2160))))
+    try:
+        page.wait_for_selector('iframe[title="ui.browser.component.handteach_camera"]', timeout=60_000)
+        frame = next(f for f in page.frames if "handteach_camera" in (f.url or ""))
+        frame.wait_for_function("() => window.handteachCamera && window.handteach", timeout=60_000)
+        frame.evaluate("u => window.handteachCamera.show([u])", data_url(pictures[45]))
+        frame.wait_for_function("() => window.handteach.timing.labelled > 10", timeout=90_000)
+        seen = frame.evaluate("""() => { const view = document.getElementById('view');
+            const video = window.handteach.video;
+            return { camera: [video.videoWidth, video.videoHeight], input: window.handteach.state.inputSize,
+                     view: [view.width, view.height],
+                     note: document.getElementById('note').textContent,
+                     hands_ms: window.handteach.timing.phases.hands / window.handteach.timing.frames }; }""")
+        print(f"a 4K camera: {seen}")
+        assert seen["camera"] == [3840, 2160], seen
+        assert seen["input"] == [640, 360] and seen["view"] == [640, 360], seen
+        assert not seen["note"], seen
+    finally:
+        page.context.close()

@@ -1,9 +1,9 @@
 """A camera any browser engine can be given: real frames drawn on a canvas, streamed by ``captureStream``.
 
 Chromium has a fake camera that plays a y4m file; WebKitGTK's mock camera shows a test pattern only. This one
-replaces ``navigator.mediaDevices.getUserMedia`` in the browser path's frame with a 640×480 canvas stream, on
-which the test puts the pictures it chooses (``show``), so the same frames go through the tab's real path in
-either engine. Installed before the tab starts (an init script, Chromium) or after it asked for a camera and
+replaces ``navigator.mediaDevices.getUserMedia`` in the browser path's frame with a canvas stream (640×480 unless
+told), on which the test puts the pictures it chooses (``show``), so the same frames go through the tab's real path
+in either engine. Installed before the tab starts (an init script, Chromium) or after it asked for a camera and
 offered *Try the camera again* (WebKit, whose WebDriver has no init scripts).
 """
 
@@ -16,12 +16,12 @@ from pathlib import Path
 
 CAMERA_FRAME_TITLE = "ui.browser.component.handteach_camera"
 
-# window.handteachCamera.show([dataURL, ...]) loops those pictures at FPS frames a second, scaled to 640×480;
+# window.handteachCamera.show([dataURL, ...]) loops those pictures at FPS frames a second, scaled to WIDTH×HEIGHT;
 # window.handteachCamera.drawn counts frames drawn (a test waits for the pictures to be on the stream).
 _INSTALL = """
 (() => {
   if (window.handteachCamera) return;
-  const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 480 });
+  const canvas = Object.assign(document.createElement('canvas'), { width: WIDTH, height: HEIGHT });
   const ctx = canvas.getContext('2d');
   const camera = { pictures: [], index: 0, drawn: 0 };
   camera.show = (urls) => {
@@ -32,11 +32,11 @@ _INSTALL = """
   setInterval(() => {
     const picture = camera.pictures[camera.index % Math.max(1, camera.pictures.length)];
     if (picture && picture.complete && picture.naturalWidth) {
-      ctx.drawImage(picture, 0, 0, 640, 480);
+      ctx.drawImage(picture, 0, 0, WIDTH, HEIGHT);
       camera.index += 1;
       camera.drawn += 1;
     } else {
-      ctx.fillRect(0, 0, 640, 480);  // a dark frame until pictures come: a video plays only once frames flow
+      ctx.fillRect(0, 0, WIDTH, HEIGHT);  // a dark frame until pictures come: a video plays only once frames flow
     }
   }, 1000 / FPS);
   const stream = canvas.captureStream(FPS);
@@ -47,18 +47,26 @@ _INSTALL = """
 """
 
 
-def install(fps: int = 30) -> str:
-    """The script that installs the camera at ``fps`` frames a second. WebKitGTK's tab, running the hand model on
-    its page's one thread, labels every frame it is given: at 30 a second on two busy cores it left no time to
-    answer WebDriver, which then dropped the session ("page crash or hang") though the page ran on."""
-    return _INSTALL.replace("FPS", str(int(fps)))
+def install(fps: int = 30, size: tuple[int, int] = (640, 480)) -> str:
+    """The script that installs the camera at ``fps`` frames a second, of ``size`` (width, height) pixels whatever
+    the tab asks for. WebKitGTK's tab, running the hand model on its page's one thread, labels every frame it is
+    given: at 30 a second on two busy cores it left no time to answer WebDriver, which then dropped the session
+    ("page crash or hang") though the page ran on."""
+    width, height = size
+    return _INSTALL.replace("FPS", str(int(fps))).replace("WIDTH", str(int(width))).replace("HEIGHT", str(int(height)))
 
 
 INSTALL = install(30)
 
+
 # the same, as an init script that acts in the browser path's frame only (by its title: the script runs as the
 # frame's document is made, while its address still reads about:blank)
-INIT_SCRIPT = f"if (window.frameElement && window.frameElement.title === '{CAMERA_FRAME_TITLE}') {{ {INSTALL} }}"
+def init_script(script: str = INSTALL) -> str:
+    """``script`` as an init script that runs in the browser path's frame only."""
+    return f"if (window.frameElement && window.frameElement.title === '{CAMERA_FRAME_TITLE}') {{ {script} }}"
+
+
+INIT_SCRIPT = init_script()
 
 
 def data_url(path: Path) -> str:

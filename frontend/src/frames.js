@@ -3,19 +3,33 @@
 
 // The camera's frame in a canvas, which MediaPipe, the preview and the mask read: each read of the video element
 // itself converted its YUV frame to RGB again (a slowed tab spent 18 ms a frame in MediaPipe's upload of the
-// video and 10 ms in the preview's, against one conversion and two copies of RGB pixels now).
-export const still = document.createElement("canvas");
+// video and 10 ms in the preview's, against one conversion and two copies of RGB pixels now). A frame larger than
+// MAX_INPUT_SIDE on its longer side is scaled down to it.
+let still = null; // made at first use: node's tests import this module without a document
 export function frameCanvas(video, width, height) {
-  if (still.width !== width || still.height !== height) Object.assign(still, { width, height });
-  still.getContext("2d").drawImage(video, 0, 0, width, height);
+  still = still || document.createElement("canvas");
+  const [w, h] = inputSize(width, height);
+  if (still.width !== w || still.height !== h) Object.assign(still, { width: w, height: h });
+  still.getContext("2d").drawImage(video, 0, 0, w, h);
   return still;
 }
 
-const maskCanvas = document.createElement("canvas"), meanCanvas = Object.assign(document.createElement("canvas"), { width: 1, height: 1 });
+// The tab asks the camera for 640×480, and Chromium scales a 4K camera's frames down to that (measured with a
+// 3840×2160 fake camera). A browser or camera that ignores the ask would hand MediaPipe and the preview 4K frames,
+// 27 times the pixels to copy, upload and draw on every frame; the hand models look at 192 and 224 pixels.
+export const MAX_INPUT_SIDE = 640;
+export function inputSize(width, height) {
+  const scale = Math.min(1, MAX_INPUT_SIDE / Math.max(width, height));
+  return [Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale))];
+}
+
+let maskCanvas = null, meanCanvas = null;
 
 // The frame with `box` (unmirrored frame pixels) painted in the frame's mean colour (core.io.crops.fill_box).
 export function masked(source, box) {
   const width = source.width, height = source.height; // the frame canvas (frameCanvas)
+  maskCanvas = maskCanvas || document.createElement("canvas");
+  meanCanvas = meanCanvas || Object.assign(document.createElement("canvas"), { width: 1, height: 1 });
   if (maskCanvas.width !== width || maskCanvas.height !== height) Object.assign(maskCanvas, { width, height });
   const c = maskCanvas.getContext("2d", { willReadFrequently: false });
   c.drawImage(source, 0, 0, width, height);

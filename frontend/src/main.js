@@ -16,7 +16,7 @@ import { Outbox } from "./outbox.js";
 import { Following } from "./following.js";
 import { KeypointSmoother } from "./smoothing.js";
 import { drawFrame } from "./draw.js";
-import { frameCanvas, masked, still } from "./frames.js";
+import { frameCanvas, masked } from "./frames.js";
 import { TabFailure, firstLine, wasmFileset } from "./landmarker.js";
 import { HandModels } from "./handmodels.js";
 import { startingModel } from "./pace.js";
@@ -50,7 +50,7 @@ const state = {
 // lag from the camera's capture of the frame (requestVideoFrameCallback's captureTime) to its label drawn, and
 // the ms spent so far on finding hands, classifying and drawing; and the start's performance marks ("ht:…").
 const timing = { frames: 0, labelled: 0, events: 0, firstLabelAt: null, lags: [], phases: { hands: 0, classify: 0, draw: 0 } };
-window.handteach = { frames: [], keep: 0, state, timing, answerText }; // answerText: the words drawn, for the tests
+window.handteach = { frames: [], keep: 0, state, timing, answerText, video }; // answerText, video: for the tests
 
 const streamlit = connect(onRender);
 const outbox = new Outbox((value) => { timing.events += 1; streamlit.setValue(value); }, tab);
@@ -225,12 +225,14 @@ async function frame(metadata) {
   state.now = now;
   const t0 = performance.now();
   const input = frameCanvas(video, width, height);
-  const hands = steadied(state.following.process(input, wanted, width, height), width, height, now);
+  state.inputSize = [input.width, input.height]; // the browser tests read it
+  // the follower's boxes are in the input's pixels (its mask paints over them); its rules are in shares of the frame
+  const hands = steadied(state.following.process(input, wanted, input.width, input.height), width, height, now);
   const t1 = performance.now();
   const decisions = state.args.mode === "live" ? await classify(hands, width, height) : [];
   const t2 = performance.now();
   if (state.args.mode === "live" && state.session) maybeSendLabels(hands, decisions, width, height, now);
-  draw(hands, state.args.mode === "live" ? shownOn(hands, state.shown) : [], width, height);
+  draw(input, hands, state.args.mode === "live" ? shownOn(hands, state.shown) : [], input.width, input.height);
   const t3 = performance.now();
   Object.assign(timing.phases, { hands: timing.phases.hands + t1 - t0, classify: timing.phases.classify + t2 - t1,
     draw: timing.phases.draw + t3 - t2 });
@@ -302,9 +304,9 @@ function maybeSendLabels(hands, decisions, width, height, now) {
   send(labelEvent(hands, decisions, state.meta, state.modelVersion, state.fps, [width, height]));
 }
 
-function draw(hands, decisions, width, height) {
+function draw(input, hands, decisions, width, height) {
   if (canvas.width !== width || canvas.height !== height) Object.assign(canvas, { width, height });
-  drawFrame(ctx, still, hands, decisions, state.meta, takes.current, width, height);
+  drawFrame(ctx, input, hands, decisions, state.meta, takes.current, width, height);
 }
 
 function countFps(now) {

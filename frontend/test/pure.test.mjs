@@ -9,6 +9,7 @@ import { cropBox, maxFrames, takeHand, takeMessage } from "../src/take.js";
 import { answerText, cameraProblem, cardNumbers, labelEvent, labelsKey, numbersMoved, shownOn } from "../src/events.js";
 import { labelPlace } from "../src/draw.js";
 import { glogBody, isInfoLine, quieten } from "../src/quiet.js";
+import { MAX_INPUT_SIDE, inputSize } from "../src/frames.js";
 
 const points = (x0, y0) => Array.from({ length: 21 }, (_, j) => ({ x: x0 + 0.01 * (j % 5), y: y0 + 0.02 * Math.floor(j / 5), z: -0.01 * j }));
 
@@ -182,4 +183,13 @@ test("the video draws each hand's decision as last sent to the card, a new hand 
   assert.deepEqual(shownOn(now, shown), [sent, null]);
   assert.deepEqual(shownOn([{ handedness: "Left" }], shown), [null]); // another hand in the first place
   assert.deepEqual(shownOn([], shown), []);
+});
+
+test("MediaPipe gets at most 640 px a side: a 4K frame is scaled down whole, a 640×480 one left as it is", () => {
+  assert.equal(MAX_INPUT_SIDE, 640);
+  assert.deepEqual(inputSize(640, 480), [640, 480]);
+  assert.deepEqual(inputSize(320, 240), [320, 240]);
+  assert.deepEqual(inputSize(3840, 2160), [640, 360]);
+  assert.deepEqual(inputSize(2160, 3840), [360, 640]); // a portrait camera
+  assert.deepEqual(inputSize(16384, 2), [640, 1]); // never 0 pixels
 });
