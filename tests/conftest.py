@@ -17,6 +17,11 @@ import pytest
 if TYPE_CHECKING:
     from core.data.store import Store
 
+# pytest keeps its assert-rewritten test modules only where bytecode may be written: with PYTHONDONTWRITEBYTECODE
+# set (as on this project's machines) each worker of every run rewrote all 200 test modules again, about 5 s of
+# its start, and the quick tier took 60-65 s where it takes 54 s with them kept (in __pycache__, ignored by git)
+sys.dont_write_bytecode = False
+
 
 # A module that serves the app, drives a browser or bounds a time: in ``make test``'s two processes its tests all run
 # in one of them, one at a time (two browsers at once starved each other's timings on two cores).
