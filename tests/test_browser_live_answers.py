@@ -133,10 +133,12 @@ def test_a_slow_tab_turns_to_the_lite_hand_model_and_goes_on_labelling(live) -> 
     100 ms, so the tab turns to the lite hand model (hand_landmarker_lite.task, built by ``make frontend``), which
     loads, labels the hand and is remembered for the next visit (frontend/src/pace.js)."""
     server, page, _ = live
-    # a Live tab this module opened before, under CI's other process, may have found itself slow and remembered the
-    # lite model (its frames then take 40-130 ms): this tab must start on the full one to measure its own turn
-    page.evaluate("() => localStorage.removeItem('handteach.handModel')")
+    # a Live tab this module opened, under CI's other process, may find itself slow and remember the lite model (its
+    # frames then take 40-130 ms): this tab must start on the full one to measure its own turn, so the memory is
+    # forgotten in each of its frames as it is made (removed once before it opened, the memory came back in CI when
+    # the first tab chose lite a moment later, and the slowed tab started on lite)
     slow = page.context.new_page()  # the first tab's context: Streamlit's files and the tab's in its cache already
+    slow.add_init_script("localStorage.removeItem('handteach.handModel')")
     cdp = slow.context.new_cdp_session(slow)
     # slowed from the moment the component's frame is added, before its script even loads: Streamlit's own start,
     # slowed too, took 20-30 s at load 7-10

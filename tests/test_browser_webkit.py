@@ -72,19 +72,35 @@ def _record(driver, server: AppServer, run: Callable) -> int:  # noqa: ANN001 - 
         for _ in range(3):
             if _stored(server)[gesture] >= ENOUGH:
                 break
-            wait_for(driver, "return [...document.querySelectorAll('[data-testid=stRadio] label')]"
-                     ".find(l => l.innerText.includes(arguments[0]))", 60, gesture).click()  # fmt: skip
+            _click(driver, "return [...document.querySelectorAll('[data-testid=stRadio] label')]"
+                   ".find(l => l.innerText.includes(arguments[0]))", gesture)  # fmt: skip
             record = ("return [...document.querySelectorAll('button')].find(b => /Record .*" + gesture
                       + "/.test(b.innerText) && !b.disabled)")  # fmt: skip
-            button = wait_for(driver, record, 60)
+            wait_for(driver, record, 60)
             driver.switch_to.frame(driver.find_element("css selector", f'iframe[title="{CAMERA_FRAME_TITLE}"]'))
             run("u => window.handteachCamera.show(u)", [data_url(p) for p in _pictures(gesture, False, 40)])
             driver.switch_to.default_content()
-            button.click()
+            _click(driver, record)
             takes += 1
             wait_for(driver, f"return /Stored \\d+ samples of [^\\n]*{gesture}/.test(document.body.innerText)", 90)
     assert min(_stored(server)[g] for g in TAUGHT) >= ENOUGH, _stored(server)
     return takes
+
+
+def _click(driver, script: str, *args: object) -> None:  # noqa: ANN001 - selenium WebDriver
+    """Clicks what ``script`` finds, found again where a rerun of the page replaced it before the click (CI once saw
+    the Record button go stale while the camera loaded its pictures)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    from bench.common.webkit import wait_for
+
+    for _ in range(4):
+        try:
+            wait_for(driver, script, 60, *args).click()
+            return
+        except StaleElementReferenceException:
+            time.sleep(0.5)
+    raise AssertionError(f"what {script!r} finds was replaced on each of 4 tries before the click")
 
 
 def _in_webkit(shot: Path, walk: Callable) -> tuple[object, int]:
