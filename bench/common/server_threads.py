@@ -80,11 +80,9 @@ def describe(group: str) -> str:
     return "unnamed native threads (OpenCV, libvpx, onnxruntime, torch pools) and other Python threads"
 
 
-def tree_cpu(root: int, skip: int, skip_names: tuple[str, ...] = ()) -> float:
-    """CPU seconds so far of ``root``'s descendant processes (the headless browser's), ``skip``'s tree left out,
-    and processes named in ``skip_names`` (their own time: Playwright's ``node`` driver) too."""
-    parents: dict[int, int] = {}
-    cpu: dict[int, float] = {}
+def _processes() -> dict[int, tuple[int, str, float]]:
+    """Every process now: pid -> (parent pid, name, CPU seconds so far)."""
+    table: dict[int, tuple[int, str, float]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -93,9 +91,15 @@ def tree_cpu(root: int, skip: int, skip_names: tuple[str, ...] = ()) -> float:
         except OSError:
             continue
         fields = stat.rsplit(")", 1)[1].split()
-        parents[int(entry.name)] = int(fields[1])
-        named = stat[stat.index("(") + 1 : stat.rindex(")")] in skip_names
-        cpu[int(entry.name)] = 0.0 if named else (int(fields[11]) + int(fields[12])) / _clock_ticks()
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        table[int(entry.name)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / _clock_ticks())
+    return table
+
+
+def descendants(root: int, skip: int, skip_names: tuple[str, ...] = (), table: dict | None = None) -> list[int]:
+    """``root``'s descendant processes (the headless browser's), ``skip``'s tree and processes named in
+    ``skip_names`` (Playwright's ``node`` driver) left out."""
+    table = _processes() if table is None else table
 
     def under(pid: int) -> bool:
         while pid > 1:
@@ -103,7 +107,13 @@ def tree_cpu(root: int, skip: int, skip_names: tuple[str, ...] = ()) -> float:
                 return False
             if pid == root:
                 return True
-            pid = parents.get(pid, 1)
+            pid = table[pid][0] if pid in table else 1
         return False
 
-    return sum(seconds for pid, seconds in cpu.items() if pid != root and under(pid))
+    return [pid for pid, (_, name, _) in table.items() if pid != root and name not in skip_names and under(pid)]
+
+
+def tree_cpu(root: int, skip: int, skip_names: tuple[str, ...] = ()) -> float:
+    """CPU seconds so far of the processes ``descendants`` lists (each one's own time)."""
+    table = _processes()
+    return sum(table[pid][2] for pid in descendants(root, skip, skip_names, table))

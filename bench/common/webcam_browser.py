@@ -39,8 +39,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.common.browser import CHROMIUM, AppServer, chromium_args, seed_project
+from bench.common.cpu_quota import CpuQuota
 from bench.common.fake_camera import ROOT, fake_camera_y4m
-from bench.common.server_threads import tree_cpu
+from bench.common.server_threads import descendants, tree_cpu
 
 CAMERA_IFRAME = 'iframe[title="ui.browser.component.handteach_camera"]'
 # A student's tab is in the foreground of their own machine: no background throttling of the others here
@@ -180,9 +181,10 @@ def idle_server_cores(server: AppServer, seconds: float = 5.0) -> float:
 
 
 def run_browser(sessions: int, seconds: float, warmup: float, video: Path, trained: bool = True,
-                throttle: float = 1.0) -> dict[str, Any]:  # fmt: skip
+                throttle: float = 1.0, browser_cores: float | None = None) -> dict[str, Any]:  # fmt: skip
     """The whole run; ``trained``: a two-gesture trained project, else an untrained one (the starter model);
-    ``throttle``: every tab's CPU slowed that many times."""
+    ``throttle``: every tab's CPU slowed that many times; ``browser_cores``: the whole browser given that many
+    cores (``bench/common/cpu_quota.py``)."""
     out = ROOT / "bench" / "out"
     y4m = fake_camera_y4m(video, out)
     with tempfile.TemporaryDirectory(prefix="handteach-bench-browser-") as tmp:
@@ -191,13 +193,18 @@ def run_browser(sessions: int, seconds: float, warmup: float, video: Path, train
             seed_project(data_dir)
         server = AppServer(data_dir, keypoints="browser", log=out / "streamlit-browser.log").start()
         try:
-            with chromium(y4m) as browser:
+            with contextlib.ExitStack() as stack:  # the browser and its driver end before the quota's group goes
+                quota = stack.enter_context(CpuQuota(browser_cores)) if browser_cores else None
+                browser = stack.enter_context(chromium(y4m))
+                if quota:
+                    quota.add(descendants(os.getpid(), server.pid, ("node",)))
                 result = _run(browser, server, sessions, seconds, warmup, throttle)
             model = "trained, 2 gestures" if trained else "the starter, 8 gestures"
             return result | {
                 "idle_server_cores": idle_server_cores(server),
                 "model": model,
                 "cpu_throttle": throttle,
+                "browser_cores": browser_cores,
             }  # every tab closed
         finally:
             server.stop()
@@ -231,6 +238,8 @@ def _run(browser, server: AppServer, sessions: int, seconds: float, warmup: floa
 
 def print_table(result: dict[str, Any]) -> None:
     slowed = f", CPU slowed {result['cpu_throttle']:g}x" if result.get("cpu_throttle", 1) > 1 else ""
+    if result.get("browser_cores"):
+        slowed += f", the whole browser on {result['browser_cores']:g} core(s)"
     print(f"browser path, Live ({result['model']}){slowed}, {result['sessions']} tab(s), window {result['window_s']} s, "
           f"load {result['load_start']} -> {result['load_end']} (1, 5, 15 min; 2 cores)")  # fmt: skip
     print(

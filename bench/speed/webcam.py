@@ -247,6 +247,9 @@ def main() -> int:
         default=1.0,
         help="browser path: each tab's CPU slowed this many times (DevTools), as a slow laptop",
     )
+    parser.add_argument("--browser-cores", type=float, default=None,
+                        help="browser path: the whole browser (workers too) held to this many cores by a cgroup "
+                        "CPU quota (bench/common/cpu_quota.py; needs root), e.g. 0.5 as a slow laptop")  # fmt: skip
     parser.add_argument("--starter", action="store_true",
                         help="--path browser: an untrained project (the starter's 8 gestures: labels change often)")  # fmt: skip
     parser.add_argument("--churn", type=int, default=0, help="instead: N tabs opened, streamed --seconds, closed")
@@ -267,11 +270,15 @@ def main() -> int:
     if args.churn:
         return churn_main(args.churn, args.seconds, args.video, args.nice_browser)
     if args.path == "browser":
+        from bench.common.cpu_quota import QuotaUnavailable
         from bench.common.webcam_browser import print_table, run_browser
 
-        result = run_browser(
-            args.sessions, args.seconds, args.warmup, args.video, trained=not args.starter, throttle=args.cpu_throttle
-        )
+        try:
+            result = run_browser(args.sessions, args.seconds, args.warmup, args.video, trained=not args.starter,
+                                 throttle=args.cpu_throttle, browser_cores=args.browser_cores)  # fmt: skip
+        except QuotaUnavailable as error:
+            print(f"cannot hold the browser to {args.browser_cores:g} cores: {error}", file=sys.stderr)
+            return 2
         print_table(result)
         print(json.dumps(result))
         return 0
