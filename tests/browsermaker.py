@@ -12,6 +12,15 @@ from test_app_words import BANNED
 
 from bench.common.browser import AppServer
 
+# A script for the browser path's frame only, by the iframe's title: it runs as the frame's document is made, while
+# its address still reads about:blank (``context.add_init_script(IN_CAMERA_FRAME.format(script))``)
+IN_CAMERA_FRAME = "if (window.frameElement && /handteach_camera/.test(window.frameElement.title)) {{ {} }}"
+# a browser without WebGL, as some school laptops are
+NO_WEBGL = """for (const Kind of [HTMLCanvasElement, globalThis.OffscreenCanvas].filter(Boolean)) {
+  const own = Kind.prototype.getContext;
+  Kind.prototype.getContext = function (type, ...rest) { return /webgl/.test(type) ? null : own.call(this, type, ...rest); };
+}"""
+
 
 @contextlib.contextmanager
 def served_app(tmp_path: Path, on_failure: Callable[[], None]) -> Iterator[AppServer]:

@@ -182,3 +182,21 @@ def test_with_no_class_the_class_page_is_one_line(data_dir: Path) -> None:
     at = _class_page(_run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)))
     assert [e.value for e in at.error] == ["This page is for the class's teacher."]
     assert not at.dataframe and not at.button and not at.text_input
+
+
+def test_the_class_page_says_where_each_students_hands_are_found(school: ClassSetup) -> None:
+    """Ana's Live says where her hands are found (AppTest has no browser: the server path); once her browser could
+    not find hands, the teacher reads why; Ben, on neither page since the server started, shows nothing."""
+    from ui.browser.path import TAB_FAILURES
+
+    ana = _signed_in("Ana", ANA_PASSWORD, school)
+    _run(ana.switch_page("pages/live.py"))
+    teacher = _class_page(_signed_in("Ms Teacher", TEACHER_PASSWORD, school))
+    found = dict(zip(teacher.dataframe[0].value["student"], teacher.dataframe[0].value["hands found"], strict=True))
+    assert found["Ana"].startswith("the server · chosen · ") and found["Ben"] == "", found
+
+    ana.session_state["handteach_tab_failed"] = TAB_FAILURES["webgl"]  # what a tab without WebGL leaves (path.py)
+    ana.session_state["handteach_tab_failed_code"] = "webgl"
+    _run(ana)
+    found = dict(zip(*(_class_page(teacher).dataframe[0].value[c] for c in ("student", "hands found")), strict=True))
+    assert found["Ana"].startswith("the server · no WebGL in their browser · "), found

@@ -171,3 +171,47 @@ def test_a_student_cannot_reach_anothers_project_and_the_teacher_deletes_a_stude
         assert conn.execute("SELECT COUNT(*) FROM samples").fetchone() == (20,)  # Ana's only
         assert conn.execute("SELECT COUNT(*) FROM sign_in_failures WHERE key LIKE '%ben%'").fetchone() == (0,)
     assert not [p for p in data.rglob("*") if "ben" in p.name.lower()]
+
+
+def test_the_teacher_sees_which_students_browser_finds_hands(tmp_path: Path) -> None:
+    """Ana's browser has no WebGL and Ben's works, each on Live in a context of its own with the camera; the teacher's
+    Class page says the server finds Ana's hands and why, and Ben's browser his (issue 55)."""
+    from browsermaker import IN_CAMERA_FRAME, NO_WEBGL
+    from conftest import fake_camera_or_skip
+    from playwright.sync_api import sync_playwright
+
+    from bench.common.browser import AppServer, chromium_args
+    from bench.common.fake_camera import DEFAULT_VIDEO
+
+    y4m = fake_camera_or_skip(DEFAULT_VIDEO, tmp_path / "y4m")
+    data = tmp_path / "data"
+    school = make_class(data)
+    server = AppServer(data, keypoints="browser", log=tmp_path / "streamlit.log").start()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=chromium_args(y4m))
+            contexts = [browser.new_context(viewport={"width": 1280, "height": 720}) for _ in range(3)]
+            for student in contexts[:2]:
+                student.grant_permissions(["camera"])
+            contexts[0].add_init_script(IN_CAMERA_FRAME.format(NO_WEBGL))
+            ana, ben, teacher = (c.new_page() for c in contexts)
+            for page, name, password, project in ((ana, "Ana", ANA_PASSWORD, "ana-signs"),
+                                                  (ben, "Ben", BEN_PASSWORD, "ben-signs")):  # fmt: skip
+                _sign_in(page, server.url, school.code, name, password)
+                _wait_for_cookie(page)
+                page.goto(f"{server.url}/live?project={project}")
+                wait_app_ready(page)
+            ana.get_by_text("This browser could not find hands").wait_for(timeout=WAIT_MS)
+            _sign_in(teacher, server.url, school.code, "Ms Teacher", TEACHER_PASSWORD)
+            _wait_for_cookie(teacher)
+            teacher.goto(f"{server.url}/class")
+            wait_app_ready(teacher)
+            teacher.locator("[role=gridcell]").first.wait_for(state="attached", timeout=WAIT_MS)  # drawn on a canvas
+            cells = teacher.locator("[role=gridcell]").all_inner_texts()  # the table's own accessible cells
+            rows = {cells[i]: cells[i + 5] for i in range(0, len(cells), 6)}
+            assert rows["Ana"].startswith("the server · no WebGL in their browser · "), cells
+            assert rows["Ben"].startswith("their browser · "), cells
+            browser.close()
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log.read_text(encoding="utf-8")

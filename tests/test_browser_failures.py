@@ -15,6 +15,7 @@ import re
 import time
 
 import pytest
+from browsermaker import IN_CAMERA_FRAME, NO_WEBGL
 from conftest import fake_camera_or_skip
 
 from bench.common.browser import AppServer, chromium_args, wait_app_ready
@@ -23,12 +24,6 @@ from ui.browser.component import BUILD_COMMAND, missing_assets
 
 pytestmark = pytest.mark.slow
 
-# by the iframe's title: the script runs as the frame's document is made, while its address still reads about:blank
-IN_CAMERA_FRAME = "if (window.frameElement && /handteach_camera/.test(window.frameElement.title)) {{ {} }}"
-NO_WEBGL = """for (const Kind of [HTMLCanvasElement, globalThis.OffscreenCanvas].filter(Boolean)) {
-  const own = Kind.prototype.getContext;
-  Kind.prototype.getContext = function (type, ...rest) { return /webgl/.test(type) ? null : own.call(this, type, ...rest); };
-}"""
 WEBGL_FAILS_ON_USE = """for (const Kind of [HTMLCanvasElement, globalThis.OffscreenCanvas].filter(Boolean)) {
   const own = Kind.prototype.getContext;
   Kind.prototype.getContext = function (type, ...rest) {

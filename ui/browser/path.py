@@ -8,13 +8,15 @@ from the CPM or ResNet-deconv network, and for the CPM panels (the page says so 
 from __future__ import annotations
 
 import logging
+import time
 
 import streamlit as st
 from streamlit.runtime import Runtime
 
+from core.classes.hand_paths import HAND_PATHS
 from core.data.store import Store
 from ui.browser.component import BUILD_COMMAND, missing_assets
-from ui.common import state
+from ui.common import signin, state
 
 _log = logging.getLogger(__name__)
 BROWSER, SERVER = "this browser", "the server"
@@ -30,6 +32,15 @@ TAB_FAILURES = {
     "graph": "The hand model stopped in it.",
     "failed": "The hand model stopped in it.",
 }
+# the same, short, for the teacher's Class page ("hands found")
+FOR_THE_TEACHER = {
+    "wasm": "no WebAssembly in their browser",
+    "webgl": "no WebGL in their browser",
+    "hand_model": "the hand model did not load in their browser",
+    "graph": "the hand model stopped in their browser",
+    "failed": "the hand model stopped in their browser",
+}
+_TAB_FAILED_CODE = "handteach_tab_failed_code"
 _FALLBACK_TEXT = (
     "This browser could not find hands, so the server finds them instead: your video now goes to the server."
 )
@@ -43,6 +54,7 @@ def fall_back_if_tab_failed(event: object) -> bool:
     if not isinstance(event.get("problem"), str) or event["problem"] not in TAB_FAILURES:
         return False
     st.session_state[_TAB_FAILED] = TAB_FAILURES[event["problem"]]
+    st.session_state[_TAB_FAILED_CODE] = event["problem"]
     detail = event.get("detail")
     if isinstance(detail, str) and detail.strip():  # the engine's own words: for whoever reads the server's log
         _log.info("a tab fell back to the server path (%s): %r", event["problem"], detail.splitlines()[0][:200])
@@ -89,6 +101,7 @@ def use_browser(skeleton: str, motion: bool, backend: str) -> bool:
             return
         st.session_state[_CHOICE] = chosen
         st.session_state.pop(_TAB_FAILED, None)  # chosen again: the browser gets another try
+        st.session_state.pop(_TAB_FAILED_CODE, None)
 
     st.session_state["keypoints_path_widget"] = st.session_state[_CHOICE]
     st.sidebar.radio("Keypoints computed on", (BROWSER, SERVER), key="keypoints_path_widget", on_change=keep,
@@ -97,15 +110,25 @@ def use_browser(skeleton: str, motion: bool, backend: str) -> bool:
                      "labels. The server: the video goes to the server, which does the work.")  # fmt: skip
     if reason is not None:
         st.sidebar.caption(f"Keypoints on the server: {reason}.")
+        _tell_the_class(False, reason)
         return False
     browser = st.session_state[_CHOICE] == BROWSER
     failed = st.session_state.get(_TAB_FAILED)
     if failed is not None and not browser:
         _say_fallback(failed)
+        _tell_the_class(False, FOR_THE_TEACHER.get(st.session_state.get(_TAB_FAILED_CODE, ""), "their browser failed"))
         return False
     st.sidebar.caption("Keypoints in this browser: the video never leaves it." if browser else
                        "Keypoints on the server: the video goes there and back.")  # fmt: skip
+    _tell_the_class(browser, None)
     return browser
+
+
+def _tell_the_class(browser: bool, reason: str | None) -> None:
+    """Where this signed-in person's hands are found, for their teacher's Class page (core.classes.hand_paths)."""
+    viewer = signin.signed_in()
+    if viewer is not None:
+        HAND_PATHS.saw(viewer.account_id, "browser" if browser else "server", reason, time.time())
 
 
 def _say_fallback(message: str) -> None:

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from core.classes.access import Viewer
+from core.classes.hand_paths import HAND_PATHS
 from core.classes.overview import StudentLine
 from core.classes.passwords import new_password
 from core.classes.removal import Receipt, delete_student, end_class
@@ -54,6 +55,18 @@ def accuracy_text(project: str) -> str:
     return NOT_MEASURED if figure is None else f"{figure.share:.0%}"
 
 
+def hands_found(account_id: int) -> str:
+    """Where the student's Record or Live last found hands (core.classes.hand_paths), why the server where it was
+    not their choice, and when; "" before either page ran since the server started."""
+    seen = HAND_PATHS.of(account_id)
+    if seen is None:
+        return ""
+    when = readable_time(seen.at)
+    if seen.path == "browser":
+        return f"their browser · {when}"
+    return f"the server · {seen.reason or 'chosen'} · {when}"
+
+
 def roster_table(students: list[StudentLine]) -> None:
     """One row a project (a student with none gets one row too): names as typed, in a table (never Markdown)."""
     rows = []
@@ -66,6 +79,7 @@ def roster_table(students: list[StudentLine]) -> None:
                 "samples": 0 if project is None else project.samples,
                 "accuracy": "" if project is None else accuracy_text(project.name),
                 "last activity": seen,
+                "hands found": hands_found(student.account.id),
             })  # fmt: skip
     if not rows:
         st.info("No students yet: add them with `python -m core class add-student` (see the deployment guide).")
@@ -112,6 +126,7 @@ def delete_panel(store: Store, school_class: SchoolClass, students: list[Student
     except StoreError as exc:
         st.error(plain(str(exc)))
         return
+    HAND_PATHS.forget(next(s.account.id for s in students if s.account.name == name))  # an id SQLite may give again
     _say("receipt", receipt.lines())
 
 
