@@ -55,6 +55,11 @@ def live(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - (server, p
         server.stop()
 
 
+def _to_live(page) -> None:  # noqa: ANN001 - playwright Page
+    page.get_by_role("link", name="Live").first.click()
+    page.wait_for_url(re.compile(r"/live(\?|$)"), timeout=30_000)
+
+
 def _ready_frame(page):  # noqa: ANN001, ANN202 - the component's frame once its gesture model runs
     frame = camera_frame(page)
     frame.wait_for_function("() => window.handteach.state.session", timeout=90_000)
@@ -224,7 +229,7 @@ def test_the_gesture_model_runs_in_a_worker_beside_the_page(live) -> None:  # no
     """onnxruntime-web's proxy worker (env.wasm.proxy) runs the gesture model off the tab's one thread: on a tab
     slowed 4× its start there took 1.8 s of that thread and its frames left MediaPipe 25-35% fewer (docs/benchmarks.md)."""
     _, page, _ = live
-    page.get_by_role("link", name="Live").first.click()  # the test before may have left it on Record
+    _to_live(page)  # the test before may have left it on Record
     frame = _ready_frame(page)
     assert frame.evaluate("() => window.ort.env.wasm.proxy") is True
     workers = [w.url for w in page.workers]
@@ -235,7 +240,7 @@ def test_a_tab_frozen_in_the_background_labels_again_when_it_comes_back(live) ->
     """Chrome freezes a tab left in the background (the page's lifecycle "frozen"): brought back, it goes on labelling
     at once, with nothing said (a 150 s freeze, past Streamlit's 2-minute reconnection window, went on after 0.06 s)."""
     _, page, _ = live
-    page.get_by_role("link", name="Live").first.click()
+    _to_live(page)
     frame = _ready_frame(page)
     cdp = page.context.new_cdp_session(page)
     before = frame.evaluate("() => window.handteach.timing.frames")

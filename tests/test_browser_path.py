@@ -17,6 +17,7 @@ Skips with the reason without chromium, ffmpeg, playwright, the shared video or 
 from __future__ import annotations
 
 import socket
+import time
 
 import numpy as np
 import pytest
@@ -57,11 +58,27 @@ def app(reference, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN001, A
         server.stop()
 
 
-def camera_frame(page):  # noqa: ANN001, ANN202 - the component's iframe, once its hand model runs
-    page.wait_for_selector('iframe[title="ui.browser.component.handteach_camera"]', timeout=60_000)
-    frame = next(f for f in page.frames if "handteach_camera" in (f.url or ""))
-    frame.wait_for_function("() => window.handteach && window.handteach.state.landmarker", timeout=60_000)
-    return frame
+def camera_frame(page, timeout_s: float = 60.0):  # noqa: ANN001, ANN202 - the component's iframe, once its hand model runs
+    """The component's frame once its hand model runs, found again where the page went on meanwhile (CI once found
+    the Record page's frame just after a click on Live, which then went with the page)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        page.wait_for_selector('iframe[title="ui.browser.component.handteach_camera"]', timeout=60_000)
+        frames = [f for f in page.frames if "handteach_camera" in (f.url or "") and not f.is_detached()]
+        left_ms = max(1_000, (deadline - time.monotonic()) * 1000)
+        try:
+            if frames:
+                frames[-1].wait_for_function("() => window.handteach && window.handteach.state.landmarker",
+                                             timeout=left_ms)  # fmt: skip
+                return frames[-1]
+        except PlaywrightError:
+            if not frames[-1].is_detached() or time.monotonic() > deadline:
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no camera frame with a running hand model after {timeout_s:.0f} s")
+        page.wait_for_timeout(200)
 
 
 def _nearest(points: np.ndarray, reference: list) -> tuple[int, float]:
