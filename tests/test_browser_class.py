@@ -173,6 +173,10 @@ def test_a_student_cannot_reach_anothers_project_and_the_teacher_deletes_a_stude
     assert not [p for p in data.rglob("*") if "ben" in p.name.lower()]
 
 
+# extended, as the other fallbacks to the server path (docs/testing.md, "Known flaky"): in 1 of 2 CI-like runs Ana's
+# fallback met Streamlit's fastReruns race ("dictionary changed size during iteration" in the server's log); the
+# Class page's line itself is checked in CI by test_app_classroom.py
+@pytest.mark.extended
 def test_the_teacher_sees_which_students_browser_finds_hands(tmp_path: Path) -> None:
     """Ana's browser has no WebGL and Ben's works, each on Live in a context of its own with the camera; the teacher's
     Class page says the server finds Ana's hands and why, and Ben's browser his (issue 55)."""
