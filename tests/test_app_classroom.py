@@ -187,6 +187,7 @@ def test_with_no_class_the_class_page_is_one_line(data_dir: Path) -> None:
 def test_the_class_page_says_where_each_students_hands_are_found(school: ClassSetup) -> None:
     """Ana's Live says where her hands are found (AppTest has no browser: the server path); once her browser could
     not find hands, the teacher reads why; Ben, on neither page since the server started, shows nothing."""
+    from ui.browser.path import TAB_FAILURES
 
     ana = _signed_in("Ana", ANA_PASSWORD, school)
     _run(ana.switch_page("pages/live.py"))
@@ -194,7 +195,8 @@ def test_the_class_page_says_where_each_students_hands_are_found(school: ClassSe
     found = dict(zip(teacher.dataframe[0].value["student"], teacher.dataframe[0].value["hands found"], strict=True))
     assert found["Ana"].startswith("the server · chosen · ") and found["Ben"] == "", found
 
-    ana.session_state["handteach_tab_failed"] = "webgl"  # what a tab without WebGL leaves (path.py)
+    ana.session_state["handteach_tab_failed"] = TAB_FAILURES["webgl"]  # what a tab without WebGL leaves (path.py)
+    ana.session_state["handteach_tab_failed_code"] = "webgl"
     _run(ana)
     found = dict(zip(*(_class_page(teacher).dataframe[0].value[c] for c in ("student", "hands found")), strict=True))
     assert found["Ana"].startswith("the server · no WebGL in their browser · "), found

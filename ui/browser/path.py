@@ -21,7 +21,7 @@ from ui.common import signin, state
 _log = logging.getLogger(__name__)
 BROWSER, SERVER = "this browser", "the server"
 _CHOICE = "handteach_keypoints_path"  # kept outside the widget's own key: pages come and go, the choice stays
-_TAB_FAILED = "handteach_tab_failed"  # the tab's code when it could not find hands, until the browser is chosen again
+_TAB_FAILED = "handteach_tab_failed"  # the tab's words when it could not find hands, until the browser is chosen again
 # the tab's status codes for "this browser cannot find hands at all" (frontend/src/landmarker.js's TAB_FAILURES,
 # and "failed" for anything else that stopped it), in the page's own words: a tab's text is never shown. A camera
 # problem is not one: the server path needs the camera too.
@@ -40,6 +40,7 @@ FOR_THE_TEACHER = {
     "graph": "the hand model stopped in their browser",
     "failed": "the hand model stopped in their browser",
 }
+_TAB_FAILED_CODE = "handteach_tab_failed_code"
 _FALLBACK_TEXT = (
     "This browser could not find hands, so the server finds them instead: your video now goes to the server."
 )
@@ -52,7 +53,8 @@ def fall_back_if_tab_failed(event: object) -> bool:
         return False
     if not isinstance(event.get("problem"), str) or event["problem"] not in TAB_FAILURES:
         return False
-    st.session_state[_TAB_FAILED] = event["problem"]
+    st.session_state[_TAB_FAILED] = TAB_FAILURES[event["problem"]]
+    st.session_state[_TAB_FAILED_CODE] = event["problem"]
     detail = event.get("detail")
     if isinstance(detail, str) and detail.strip():  # the engine's own words: for whoever reads the server's log
         _log.info("a tab fell back to the server path (%s): %r", event["problem"], detail.splitlines()[0][:200])
@@ -99,6 +101,7 @@ def use_browser(skeleton: str, motion: bool, backend: str) -> bool:
             return
         st.session_state[_CHOICE] = chosen
         st.session_state.pop(_TAB_FAILED, None)  # chosen again: the browser gets another try
+        st.session_state.pop(_TAB_FAILED_CODE, None)
 
     st.session_state["keypoints_path_widget"] = st.session_state[_CHOICE]
     st.sidebar.radio("Keypoints computed on", (BROWSER, SERVER), key="keypoints_path_widget", on_change=keep,
@@ -112,8 +115,8 @@ def use_browser(skeleton: str, motion: bool, backend: str) -> bool:
     browser = st.session_state[_CHOICE] == BROWSER
     failed = st.session_state.get(_TAB_FAILED)
     if failed is not None and not browser:
-        _say_fallback(TAB_FAILURES[failed])
-        _tell_the_class(False, FOR_THE_TEACHER[failed])
+        _say_fallback(failed)
+        _tell_the_class(False, FOR_THE_TEACHER.get(st.session_state.get(_TAB_FAILED_CODE, ""), "their browser failed"))
         return False
     st.sidebar.caption("Keypoints in this browser: the video never leaves it." if browser else
                        "Keypoints on the server: the video goes there and back.")  # fmt: skip
