@@ -10,15 +10,19 @@ const here = dirname(fileURLToPath(import.meta.url));
 const out = process.argv[2] || join(here, "..", "ui", "browser", "frontend_build");
 mkdirSync(out, { recursive: true });
 
-await build({
-  entryPoints: [join(here, "src", "main.js")],
-  bundle: true,
-  format: "iife",
-  target: "es2020",
-  minify: true,
-  outfile: join(out, "app.js"),
-  logLevel: "warning",
-});
+// the page's bundle, and the hand worker's (src/handworker.js): a classic worker, as tasks-vision loads its WASM
+// runtime there with importScripts
+for (const [entry, bundle] of [["main.js", "app.js"], ["handworker.js", "handworker.js"]]) {
+  await build({
+    entryPoints: [join(here, "src", entry)],
+    bundle: true,
+    format: "iife",
+    target: "es2020",
+    minify: true,
+    outfile: join(out, bundle),
+    logLevel: "warning",
+  });
+}
 
 const copies = {
   "index.html": join(here, "index.html"),

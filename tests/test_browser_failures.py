@@ -139,7 +139,7 @@ def test_a_graph_that_throws_mid_stream_moves_to_the_server(served) -> None:  # 
         frame = next(f for f in page.frames if "handteach_camera" in (f.url or ""))
         frame.wait_for_function("() => window.handteach && window.handteach.timing.frames > 10", timeout=60_000)
         frame.evaluate(
-            "() => { window.handteach.state.landmarker.detectForVideo = () => { throw new Error('boom'); }; }"
+            "() => { window.handteach.state.finder.tracker.detectForVideo = () => { throw new Error('boom'); }; }"
         )
         _falls_back_and_labels(page, bound_s=60.0)
     finally:
@@ -161,7 +161,7 @@ def _said_and_asked_again(served, script: str, line: str, lift: str) -> None:  #
         assert page.get_by_text("Allow the camera when the browser asks").count() == 0  # the line says what to do
         frame.evaluate(lift)
         frame.get_by_role("button", name="Try the camera again").click()
-        frame.wait_for_function("() => window.handteach.state.landmarker && window.handteach.timing.frames > 10",
+        frame.wait_for_function("() => window.handteach.state.finder && window.handteach.timing.frames > 10",
                                 timeout=60_000)  # fmt: skip
         assert frame.locator("#retry").is_hidden() and frame.locator("#note").is_hidden()
     finally:

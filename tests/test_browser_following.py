@@ -59,7 +59,7 @@ def test_live_in_the_browser_follows_the_hand_being_shown(tmp_path: Path) -> Non
             frame.wait_for_function("() => window.handteach.frames.length >= 300", timeout=60_000)  # 2 loops
             lefts = frame.evaluate("""() => window.handteach.frames.map(f => f.hands.length ?
                 Math.min(...f.hands[0].normalised.map(p => p[0])) * 640 : null)""")
-            switches = frame.evaluate("() => window.handteach.state.following.switches")
+            switches = frame.evaluate("() => window.handteach.state.finder.switches")
     finally:
         server.stop()
     print(

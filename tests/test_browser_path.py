@@ -70,7 +70,7 @@ def camera_frame(page, timeout_s: float = 60.0):  # noqa: ANN001, ANN202 - the c
         left_ms = max(1_000, (deadline - time.monotonic()) * 1000)
         try:
             if frames:
-                frames[-1].wait_for_function("() => window.handteach && window.handteach.state.landmarker",
+                frames[-1].wait_for_function("() => window.handteach && window.handteach.state.finder",
                                              timeout=left_ms)  # fmt: skip
                 return frames[-1]
         except PlaywrightError:

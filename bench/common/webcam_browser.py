@@ -49,7 +49,8 @@ FOREGROUND = ["--disable-renderer-backgrounding", "--disable-background-timer-th
               "--disable-backgrounding-occluded-windows"]  # fmt: skip
 # the tab's timing and which hand model it runs, with the median frame's work that chose it (frontend/src/pace.js)
 TIMING = """() => window.handteach && { ...window.handteach.timing, hand_model: window.handteach.state.handModel,
-    pace_ms: window.handteach.state.paceMs }"""
+    pace_ms: window.handteach.state.paceMs, where: window.handteach.state.finder && window.handteach.state.finder.where,
+    thread_ms: window.handteach.state.threadMs }"""
 STEPS = """() => Object.fromEntries([["frame", performance.timeOrigin], ...performance.getEntriesByType("mark")
     .filter(m => m.name.startsWith("ht:")).map(m => [m.name.slice(3), performance.timeOrigin + m.startTime])])"""
 LABEL_ON_CARD = """() => [...document.querySelectorAll('.st-key-live_prediction p')]
@@ -98,6 +99,7 @@ class Tab:
         timing = self.frame.evaluate(TIMING)
         return {"cpu_s": metrics["ProcessTime"], "frames": timing["frames"], "labelled": timing.get("labelled", 0),
                 "events": timing["events"], "hand_model": timing.get("hand_model"), "pace_ms": timing.get("pace_ms"),
+                "where": timing.get("where"), "thread_ms": timing.get("thread_ms"),
                 "phases": timing.get("phases", {}),
                 "lags": timing["lags"], "time": time.monotonic()}  # fmt: skip
 
@@ -112,7 +114,8 @@ def tab_summary(before: dict, after: dict) -> dict[str, float]:
             "events_per_s": round((after["events"] - before["events"]) / span, 2),
             "lag_ms_median": round(statistics.median(lags), 1) if lags else None,
             "lag_ms_p90": round(lags[int(0.9 * (len(lags) - 1))], 1) if lags else None,
-            "hand_model": after["hand_model"], "pace_ms": after["pace_ms"],
+            "hand_model": after["hand_model"], "pace_ms": after["pace_ms"], "hands_found_in": after["where"],
+            "thread_ms": after["thread_ms"],
             "ms_per_frame": {step: round((after["phases"][step] - before["phases"].get(step, 0)) / max(frames, 1), 1)
                              for step in after["phases"]}}  # fmt: skip
 
@@ -249,7 +252,7 @@ def print_table(result: dict[str, Any]) -> None:
     for i, tab in enumerate(result["tabs"]):
         print(f"{i:<5}{tab['fps']:>6.1f}{tab['labelled_per_s']:>11.1f}{tab['cpu_ms_per_frame']:>18.1f}{tab['cores']:>11.2f}{tab['events_per_s']:>10.2f}"
               f"{tab['lag_ms_median'] or float('nan'):>12.1f}{tab['lag_ms_p90'] or float('nan'):>7.1f}"
-              f"  {tab['hand_model']} ({tab['pace_ms']})")  # fmt: skip
+              f"  {tab['hand_model']} ({tab['pace_ms']}), in the {tab['hands_found_in']} {tab['thread_ms'] or ''}")  # fmt: skip
         print(f"     the tab's ms a frame: {tab['ms_per_frame']}")
     print(f"server: {result['server_cores']:.4f} cores = {result['server_pct_core_per_user']:.2f}% of a core per live "
           f"user, {result['server_ms_per_frame']:.3f} ms a camera frame ({result['frames']} frames); idle with no tab "

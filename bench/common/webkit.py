@@ -103,7 +103,7 @@ def camera_frame(driver, timeout: float = 90.0, fps: int = CAMERA_FPS) -> None: 
     wait_for(driver, "const b = document.getElementById('retry'); return b && !b.hidden;", timeout)
     driver.execute_script(install(fps))
     driver.find_element(By.ID, "retry").click()
-    wait_for(driver, "return window.handteach && window.handteach.state.landmarker && window.handteach.timing.frames > 3",
+    wait_for(driver, "return window.handteach && window.handteach.state.finder && window.handteach.timing.frames > 3",
              timeout)  # fmt: skip
 
 

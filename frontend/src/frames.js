@@ -5,9 +5,10 @@
 // itself converted its YUV frame to RGB again (a slowed tab spent 18 ms a frame in MediaPipe's upload of the
 // video and 10 ms in the preview's, against one conversion and two copies of RGB pixels now). A frame larger than
 // MAX_INPUT_SIDE on its longer side is scaled down to it.
-let still = null; // made at first use: node's tests import this module without a document
-export function frameCanvas(video, width, height) {
-  still = still || document.createElement("canvas");
+// `slot` (0 or 1): one of two canvases, for two frames worked on at once (main.js).
+const stills = []; // made at first use: node's tests import this module without a document
+export function frameCanvas(video, width, height, slot = 0) {
+  const still = (stills[slot] = stills[slot] || document.createElement("canvas"));
   const [w, h] = inputSize(width, height);
   if (still.width !== w || still.height !== h) Object.assign(still, { width: w, height: h });
   still.getContext("2d").drawImage(video, 0, 0, w, h);
@@ -24,17 +25,22 @@ export function inputSize(width, height) {
 }
 
 let maskCanvas = null, meanCanvas = null;
+// a canvas of the page, or an OffscreenCanvas in a worker (handworker.js runs the scout's masked looks there)
+const newCanvas = (width, height) => (typeof document !== "undefined"
+  ? Object.assign(document.createElement("canvas"), { width, height }) : new OffscreenCanvas(width, height));
 
 // The frame with `box` (unmirrored frame pixels) painted in the frame's mean colour (core.io.crops.fill_box).
+// `source`: the frame canvas (frameCanvas), or its ImageData in the hand worker.
 export function masked(source, box) {
-  const width = source.width, height = source.height; // the frame canvas (frameCanvas)
-  maskCanvas = maskCanvas || document.createElement("canvas");
-  meanCanvas = meanCanvas || Object.assign(document.createElement("canvas"), { width: 1, height: 1 });
+  const width = source.width, height = source.height;
+  maskCanvas = maskCanvas || newCanvas(width, height);
+  meanCanvas = meanCanvas || newCanvas(1, 1);
   if (maskCanvas.width !== width || maskCanvas.height !== height) Object.assign(maskCanvas, { width, height });
   const c = maskCanvas.getContext("2d", { willReadFrequently: false });
-  c.drawImage(source, 0, 0, width, height);
+  if (source instanceof ImageData) c.putImageData(source, 0, 0);
+  else c.drawImage(source, 0, 0, width, height);
   const m = meanCanvas.getContext("2d", { willReadFrequently: true });
-  m.drawImage(source, 0, 0, 1, 1); // the browser averages the frame down to one pixel
+  m.drawImage(maskCanvas, 0, 0, 1, 1); // the browser averages the frame down to one pixel
   const [r, g, b] = m.getImageData(0, 0, 1, 1).data;
   c.fillStyle = `rgb(${r},${g},${b})`;
   c.fillRect(box[0], box[1], box[2] - box[0], box[3] - box[1]);

@@ -1,15 +1,26 @@
-// The tab's two HandLandmarkers on the full or the lite hand model (issue 55): the VIDEO-mode tracker from the
-// start, and the IMAGE-mode scout (following.js) once the tab's pace (pace.js) is known, on the model the tracker
-// ended up on. They live on main.js's `state` (`landmarker`, `scout`, `numHands`; the browser tests wait for
-// them) with `handModel` ("full" or "lite": which one runs) and `paceMs` (the median frame's work that decided).
+// The tab's hand finder on the full or the lite hand model, on the page or in the hand worker (issue 55): the
+// VIDEO-mode tracker from the start, and the IMAGE-mode scout (following.js) once the tab's pace (pace.js) is
+// known, on the model the tracker ended up on. They live on main.js's `state`: `finder` (handengine.js's
+// HandEngine on the page, or finders.js's WorkerFinder; its `where` says which; the browser tests wait for it),
+// `scout` (true once made), `numHands`, `handModel` ("full" or "lite": which one runs), `paceMs` (the median
+// frame's work that decided), and `threadMs` ({page, worker}: the median frames that chose the thread).
+//
+// The tab starts on the page: where it keeps up, the page labels with the least delay (25.7 frames a second and
+// 55 ms from camera to label, against 24.3 and 94 ms in the worker on this machine). A page still slow on the
+// lite model tries the worker, which works beside the page's thread, and keeps whichever labelled frames faster:
+// a page slowed 4× by DevTools (its thread only) labelled 17 frames a second from the worker against 9.5 on the
+// page, but a browser held to half a core in all 8.9 against 11.7, as its two threads then share that half.
 
-import { Pace, MODELS, rememberModel } from "./pace.js";
-import { firstLine, handModel, workingLandmarker } from "./landmarker.js";
+import { PACE, Pace, MODELS, rememberModel } from "./pace.js";
+import { blankFrame, firstLine, glCanvases, handModel } from "./landmarker.js";
+import { HandEngine } from "./handengine.js";
+import { WorkerFinder } from "./finders.js";
 
 // `HandLandmarker`: tasks-vision's class; `assets`: the build's folder URL.
 export class HandModels {
-  constructor(state, HandLandmarker, assets) {
-    Object.assign(this, { state, HandLandmarker, assets, fileset: null, bytes: null, fetched: {}, turning: false });
+  constructor(state, HandLandmarker, assets, config = PACE) {
+    Object.assign(this, { state, HandLandmarker, assets, config, bytes: null, fetched: {}, turning: false });
+    Object.assign(this, { fileset: null, stage: "model", pageMs: null });
   }
 
   // A model's bytes, fetched once: the tab asks for the first while the camera opens. Rejects with TabFailure.
@@ -21,59 +32,95 @@ export class HandModels {
     return this.fetched[model];
   }
 
-  // The tracker on `model` ("full" or "lite"), tried on a blank frame (landmarker.js); throws TabFailure.
+  // The page's tracker on `model` ("full" or "lite"), tried on a blank frame (landmarker.js); throws TabFailure.
   // `fileset`: landmarker.js's wasmFileset.
   async open(fileset, model, numHands) {
     this.fileset = fileset;
     this.bytes = await this.fetch(model);
-    this.state.landmarker = await this.tracker(this.bytes, numHands);
-    Object.assign(this.state, { numHands, handModel: model, pace: new Pace(model), paceMs: null });
+    const page = new HandEngine(this.HandLandmarker, () => glCanvases(), () => blankFrame());
+    await page.open(fileset, this.bytes, numHands);
+    Object.assign(this.state, { finder: page, numHands, handModel: model, pace: new Pace(model, this.config), paceMs: null });
   }
 
-  tracker(bytes, numHands) {
-    const options = { baseOptions: { modelAssetBuffer: bytes, delegate: "CPU" }, runningMode: "VIDEO", numHands };
-    return workingLandmarker(this.HandLandmarker, this.fileset, options,
-      (landmarker, frame) => landmarker.detectForVideo(frame, performance.now()));
-  }
-
-  // Each frame's work in ms: on the frame that settles the pace, the lite model where frames are too slow, then
-  // the scout (made only now: its creation, a second graph, held up the first labels of a slow tab).
+  // Each frame's work in ms (or, with two frames at once, the time between them): on the frame that settles the
+  // pace, the next step (settle).
   measure(ms) {
+    // the threads are compared on frames of a started tab: a gesture model loading (onnxruntime-web compiling in its
+    // own worker) took the CPU from the page's first frames under a CPU quota, and made the page look the slower
+    if (this.stage !== "model" && this.state.loading) return;
     const verdict = this.state.pace && this.state.pace.add(ms);
     if (!verdict || this.turning) return;
     this.turning = true;
     this.settle(verdict).finally(() => { this.turning = false; });
   }
 
+  // First the model: the lite one where frames are too slow, then the scout (made only now: its creation, a second
+  // graph, held up the first labels of a slow tab). Then, on a page slow on the lite model, the thread.
   async settle(verdict) {
-    const pace = this.state.pace;
-    this.state.paceMs = Math.round(pace.median());
-    const remembered = pace.remember();
-    if (remembered) rememberModel(remembered);
-    if (verdict === "lite") await this.turnLite();
-    await this.makeScout().catch(() => {}); // until it loads, the tab follows as MediaPipe does
+    const median = this.state.pace.median();
+    if (this.stage === "model") {
+      this.state.paceMs = Math.round(median);
+      const remembered = this.state.pace.remember();
+      if (remembered) rememberModel(remembered);
+      if (verdict === "lite") await this.turnLite();
+      await this.makeScout(this.state.finder);
+      const slowPage = this.state.handModel === "lite" && (verdict === "lite" || median > this.config.tryWorkerMs);
+      this.stage = slowPage && WorkerFinder.possible() ? (verdict === "lite" ? "page" : "worker") : "done";
+      if (this.stage === "page") this.state.pace = new Pace("lite", this.config); // the page on the lite model
+      if (this.stage === "worker") await this.tryWorker(median);
+    } else if (this.stage === "page") {
+      if (median > this.config.tryWorkerMs) await this.tryWorker(median);
+      else this.stage = "done";
+    } else if (this.stage === "worker") {
+      this.chooseThread(median);
+    }
   }
 
-  // The tracker swapped for one on the lite model between two frames (a frame's tracking is synchronous); where
-  // the lite model does not load, the full one goes on, said in `liteProblem` for the tests.
+  // Where the lite model does not load, the full one goes on, said in `liteProblem` for the tests.
   async turnLite() {
     try {
       const bytes = await this.fetch("lite");
-      const numHands = this.state.numHands, lite = await this.tracker(bytes, numHands);
-      if (numHands !== this.state.numHands) await lite.setOptions({ numHands: this.state.numHands }); // changed meanwhile
-      const full = this.state.landmarker;
-      Object.assign(this.state, { landmarker: lite, handModel: "lite" });
+      await this.state.finder.swap(bytes);
+      this.state.handModel = "lite";
       this.bytes = bytes;
-      full.close();
     } catch (error) {
       this.state.liteProblem = firstLine(error);
     }
   }
 
-  async makeScout() {
-    const numHands = Math.min(4, this.state.numHands + 1);
-    const options = { baseOptions: { modelAssetBuffer: this.bytes, delegate: "CPU" }, runningMode: "IMAGE", numHands };
-    this.state.scout = await workingLandmarker(this.HandLandmarker, this.fileset, options,
-      (landmarker, frame) => landmarker.detect(frame));
+  async makeScout(finder) {
+    try {
+      await finder.makeScout(this.bytes);
+      this.state.scout = true;
+    } catch {
+      /* until it loads, the tab follows as MediaPipe does */
+    }
+  }
+
+  // The worker on the page's model and scout, tried on the next frames; the page's engine waits beside it.
+  async tryWorker(pageMs) {
+    this.pageMs = pageMs;
+    const worker = new WorkerFinder(`${this.assets}handworker.js`);
+    try {
+      await worker.open(this.fileset, this.bytes, this.state.finder.numHands);
+      await worker.makeScout(this.bytes);
+    } catch (error) {
+      worker.close();
+      Object.assign(this, { stage: "done" });
+      this.state.workerProblem = firstLine(error);
+      return;
+    }
+    Object.assign(this, { page: this.state.finder, stage: "worker" });
+    Object.assign(this.state, { finder: worker, pace: new Pace("lite", this.config) });
+  }
+
+  // The thread whose median frame was shorter; the other one closes once its last frame is done.
+  chooseThread(workerMs) {
+    const worker = this.state.finder, page = this.page;
+    this.state.threadMs = { page: Math.round(this.pageMs), worker: Math.round(workerMs) };
+    const keep = workerMs < this.pageMs ? worker : page;
+    this.state.finder = keep;
+    (keep === worker ? page : worker).closeWhenDone();
+    Object.assign(this, { page: null, stage: "done" });
   }
 }

@@ -35,13 +35,27 @@ function webglIn(make) {
   }
 }
 
-// The canvases to try, in order: tasks-vision's own choice (undefined) where an OffscreenCanvas has WebGL,
-// then a canvas of the page. Throws TabFailure("webgl") when neither has a WebGL context.
+// The canvases to try on the page, in order: tasks-vision's own choice (undefined) where an OffscreenCanvas has
+// WebGL, then a canvas of the page. Throws TabFailure("webgl") when neither has a WebGL context.
 export function glCanvases(doc = globalThis.document, Offscreen = globalThis.OffscreenCanvas) {
   const offscreen = typeof Offscreen === "function" && webglIn(() => new Offscreen(1, 1));
   const page = webglIn(() => doc.createElement("canvas"));
   if (!offscreen && !page) throw new TabFailure("webgl");
   return [...(offscreen ? [() => undefined] : []), ...(page ? [() => doc.createElement("canvas")] : [])];
+}
+
+// The canvas to try in a worker (handworker.js): an OffscreenCanvas of its own, which must have WebGL.
+export function workerCanvases(Offscreen = globalThis.OffscreenCanvas) {
+  if (typeof Offscreen !== "function" || !webglIn(() => new Offscreen(1, 1))) throw new TabFailure("webgl");
+  return [() => new Offscreen(1, 1)];
+}
+
+// A 64×48 black frame on a page canvas, or on an OffscreenCanvas where there is no document (a worker).
+export function blankFrame(doc = globalThis.document) {
+  const blank = doc ? doc.createElement("canvas") : new OffscreenCanvas(64, 48);
+  Object.assign(blank, { width: 64, height: 48 });
+  blank.getContext("2d").fillRect(0, 0, 64, 48);
+  return blank;
 }
 
 // tasks-vision's WASM runtime, with SIMD where the engine has it (iOS before 16.4 has none).
@@ -63,13 +77,11 @@ export async function handModel(url, fetcher = globalThis.fetch) {
   return new Uint8Array(await reply.arrayBuffer());
 }
 
-// A HandLandmarker of `options` on the first canvas that takes a blank frame; `tryFrame(landmarker, frame)`
-// runs one detection the way the tab will.
-export async function workingLandmarker(HandLandmarker, fileset, options, tryFrame, doc = globalThis.document) {
-  const blank = Object.assign(doc.createElement("canvas"), { width: 64, height: 48 });
-  blank.getContext("2d").fillRect(0, 0, 64, 48);
+// A HandLandmarker of `options` on the first of `canvases` (glCanvases, workerCanvases) that takes a blank frame;
+// `tryFrame(landmarker, frame)` runs one detection the way the tab will.
+export async function workingLandmarker(HandLandmarker, fileset, options, tryFrame, canvases, blank) {
   let last = null;
-  for (const canvas of glCanvases(doc)) {
+  for (const canvas of canvases) {
     let landmarker = null;
     try {
       landmarker = await HandLandmarker.createFromOptions(fileset, { ...options, canvas: canvas() });

@@ -8,15 +8,14 @@ import "./quiet.js"; // first: MediaPipe's wasm binds console.error as it loads
 import { FilesetResolver, HandLandmarker } from "@mediapipe/tasks-vision";
 import { readMetadata } from "../../examples/onnx_metadata.mjs";
 import { connect } from "./protocol.js";
-import { landmarkTensorData, storeHands } from "./hands.js";
+import { landmarkTensorData } from "./hands.js";
 import { Smoother, decide, distanceRows, rows } from "./decide.js";
 import { TakeRecorder } from "./take.js";
 import { answerText, cameraProblem, cardNumbers, labelEvent, labelsKey, numbersMoved, shownOn } from "./events.js";
 import { Outbox } from "./outbox.js";
-import { Following } from "./following.js";
 import { KeypointSmoother } from "./smoothing.js";
 import { drawFrame } from "./draw.js";
-import { frameCanvas, masked } from "./frames.js";
+import { frameCanvas } from "./frames.js";
 import { TabFailure, firstLine, wasmFileset } from "./landmarker.js";
 import { HandModels } from "./handmodels.js";
 import { startingModel } from "./pace.js";
@@ -41,9 +40,9 @@ const retry = document.getElementById("retry");
 const video = Object.assign(document.createElement("video"), { muted: true, playsInline: true, autoplay: true });
 
 const state = {
-  args: {}, landmarker: null, numHands: 0, session: null, meta: null, modelVersion: null, loading: null,
+  args: {}, finder: null, numHands: 0, session: null, meta: null, modelVersion: null, loading: null,
   smoother: new Smoother(), lastKey: null, lastNumbers: null, lastEventAt: 0, labelChanges: 0, shown: [],
-  fps: 0, frameTimes: [], started: false, scout: null, now: 0, steady: null, steadyKey: null,
+  fps: 0, frameTimes: [], started: false, scout: false, lastDone: -Infinity, steady: null, steadyKey: null,
 };
 // The browser tests read the last `keep` frames' results; bench/speed/webcam.py --path browser reads `timing`:
 // frames handled, events sent, when the first label was drawn (epoch ms), the last 300 labelled frames'
@@ -117,7 +116,7 @@ async function start() {
     for (const track of video.srcObject ? video.srcObject.getTracks() : []) track.stop(); // free for another try
     reportCamera({ name: "NoPicture" });
   }, NO_PICTURE_MS);
-  if (!state.landmarker) say("Loading the hand model…");
+  if (!state.finder) say("Loading the hand model…");
   await handModelOpen;
   performance.mark("ht:landmarker");
   say("");
@@ -136,13 +135,6 @@ function reportFailure(error) {
   send({ kind: "status", state: "error", problem: failure ? failure.code : "failed", message,
     detail: failure ? failure.detail : firstLine(error) });
 }
-
-// the browser tests read state.following.switches
-state.following = new Following(
-  (frame) => storeHands(state.landmarker.detectForVideo(frame, state.now)),
-  (frame) => (state.scout ? storeHands(state.scout.detect(frame)) : []),
-  masked,
-);
 
 // A camera the browser refused, lacks or another program holds: said in one line, with a button that asks
 // again once the person has allowed it or closed the other program (no reload, the page keeps its place).
@@ -180,54 +172,56 @@ async function loadModel(bytes, version) {
 // Each new camera frame is worked on once. A frame that arrives while the one before is still being worked on
 // waits and goes next, the moment that one ends: asking for the next frame only after a frame's work (as before)
 // missed the frame shown meanwhile, so a frame's work just over the camera's interval (36 ms against 33) halved
-// the rate to about 20 frames a second where the CPU allowed 28.
+// the rate to about 20 frames a second where the CPU allowed 28. Where the hand worker finds the hands, two frames
+// are worked on at once: the page readies and sends the next frame, and classifies and draws the one before,
+// while the worker finds hands in one, so the two threads work side by side (not during a take: its crops are
+// cut from the video as its frame is labelled).
 let looping = false; // one frame loop however often the camera is tried again
+const inFlight = () => (state.finder && state.finder.where === "worker" && !takes.current ? 2 : 1);
 
 function loop() {
   if (looping) return;
   looping = true;
-  let busy = false, stopped = false, waiting = null;
+  let working = 0, stopped = false, waiting = null, count = 0;
   const work = async (metadata) => {
-    busy = true;
-    try { await frame(metadata); } catch (error) { reportFailure(new TabFailure("graph", firstLine(error))); stopped = true; }
-    busy = false;
-    if (waiting && !stopped) {
+    working += 1;
+    try { await frame(metadata, count++ % 2); } catch (error) { reportFailure(new TabFailure("graph", firstLine(error))); stopped = true; }
+    working -= 1;
+    if (waiting && !stopped && working < inFlight()) {
       const latest = waiting;
       waiting = null;
       work(latest);
     }
   };
   if (!video.requestVideoFrameCallback) { // no frame callbacks: one frame a display refresh, as before
-    const step = async () => { if (!busy) await work(undefined); if (!stopped) requestAnimationFrame(step); };
+    const step = async () => { if (!working) await work(undefined); if (!stopped) requestAnimationFrame(step); };
     requestAnimationFrame(step);
     return;
   }
   const step = (_now, metadata) => {
     if (stopped) return;
     video.requestVideoFrameCallback(step); // keep listening while a frame is worked on
-    if (busy) waiting = metadata; // only the newest waits
+    if (working >= inFlight()) waiting = metadata; // only the newest waits
     else work(metadata);
   };
   video.requestVideoFrameCallback(step);
 }
 
-async function frame(metadata) {
+// `slot`: which of two frame canvases holds this frame (frames.js), so that the frame worked on beside it keeps its own
+async function frame(metadata, slot) {
   const now = performance.now();
   outbox.tick(now);
   const width = video.videoWidth, height = video.videoHeight;
   if (!width || !height) return;
   const wanted = Math.max(1, Math.min(4, Number(state.args.num_hands) || 2));
-  if (wanted !== state.numHands) {
-    await state.landmarker.setOptions({ numHands: wanted });
-    if (state.scout) await state.scout.setOptions({ numHands: Math.min(4, wanted + 1) });
-    state.numHands = wanted;
-  }
-  state.now = now;
   const t0 = performance.now();
-  const input = frameCanvas(video, width, height);
+  const input = frameCanvas(video, width, height, slot);
   state.inputSize = [input.width, input.height]; // the browser tests read it
   // the follower's boxes are in the input's pixels (its mask paints over them); its rules are in shares of the frame
-  const hands = steadied(state.following.process(input, wanted, input.width, input.height), width, height, now);
+  const found = await state.finder.find(input, wanted, now);
+  if (state.finder.workerMs !== undefined) timing.phases.in_worker = (timing.phases.in_worker || 0) + state.finder.workerMs;
+  state.numHands = wanted;
+  const hands = steadied(found, width, height, now);
   const t1 = performance.now();
   const decisions = state.args.mode === "live" ? await classify(hands, width, height) : [];
   const t2 = performance.now();
@@ -236,7 +230,9 @@ async function frame(metadata) {
   const t3 = performance.now();
   Object.assign(timing.phases, { hands: timing.phases.hands + t1 - t0, classify: timing.phases.classify + t2 - t1,
     draw: timing.phases.draw + t3 - t2 });
-  models.measure(t3 - now);
+  // the tab's pace: a frame's work, or where two frames overlap, the time since the frame before it was done
+  models.measure(Math.min(t3 - now, t3 - state.lastDone));
+  state.lastDone = t3;
   stamp(decisions, metadata);
   if (takes.current) takes.capture(hands, width, height, now);
   countFps(now);

@@ -16,6 +16,9 @@ export const PACE = {
   // a tab started on the lite model by memory whose frames take under this forgets it: the next visit starts full
   // (the full model costs 2-3 times the lite one, so such a device would stay under slowMs)
   fastLiteMs: 1000 / 10 / 3,
+  // a page whose frames on the lite model still take longer than this (under 15 a second) tries the hand worker
+  // (handmodels.js), and keeps whichever labels more frames a second
+  tryWorkerMs: 1000 / 15,
 };
 
 export const MODELS = { full: "hand_landmarker.task", lite: "hand_landmarker_lite.task" };

@@ -5,6 +5,7 @@ import { test } from "node:test";
 
 import { MODELS, PACE, Pace, median, rememberModel, startingModel } from "../src/pace.js";
 import { HandModels } from "../src/handmodels.js";
+import { FakeLandmarker, FakeStorage, fakeBrowser, modelOf, waitFor } from "./fakes.mjs";
 
 const settle = (pace, ms, frames) => {
   const verdicts = [];
@@ -50,13 +51,6 @@ test("a tab started lite by memory keeps it, and forgets it for next time only w
   assert.equal(fast.remember(), "full");
 });
 
-class FakeStorage {
-  constructor() { this.items = {}; }
-  getItem(key) { return key in this.items ? this.items[key] : null; }
-  setItem(key, value) { this.items[key] = String(value); }
-  removeItem(key) { delete this.items[key]; }
-}
-
 test("the model a visit starts on is remembered per browser; storage that refuses means the full model", () => {
   const storage = new FakeStorage();
   assert.equal(startingModel(storage), "full");
@@ -70,58 +64,25 @@ test("the model a visit starts on is remembered per browser; storage that refuse
   assert.equal(startingModel(undefined), "full");
 });
 
-// tasks-vision's HandLandmarker, as much of it as handmodels.js and landmarker.js use
-class FakeLandmarker {
-  static made = [];
-  static async createFromOptions(fileset, options) {
-    const made = new FakeLandmarker(options);
-    FakeLandmarker.made.push(made);
-    return made;
-  }
-  constructor(options) { Object.assign(this, { options, closed: false, frames: 0 }); }
-  detectForVideo() { this.frames += 1; return { landmarks: [] }; }
-  detect() { this.frames += 1; return { landmarks: [] }; }
-  async setOptions(options) { Object.assign(this.options, options); }
-  close() { this.closed = true; }
-}
-
-// A page with a WebGL canvas, a server that answers each model's name with its bytes (or 404), and storage.
-function fakeBrowser(missing = []) {
-  const canvas = () => ({ getContext: (kind) => (kind === "2d" ? { fillRect() {} } : {}) });
-  globalThis.document = { createElement: canvas };
-  globalThis.localStorage = new FakeStorage();
-  globalThis.fetch = async (url) => {
-    const name = url.split("/").pop();
-    const known = Object.values(MODELS).includes(name) && !missing.includes(name);
-    return { ok: known, status: known ? 200 : 404, arrayBuffer: async () => new TextEncoder().encode(name).buffer };
-  };
-  FakeLandmarker.made = [];
-}
-
-const modelOf = (landmarker) => new TextDecoder().decode(landmarker.options.baseOptions.modelAssetBuffer);
-const waitFor = async (check) => {
-  for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 1));
-  assert.ok(check());
-};
-
 test("a slow tab swaps its tracker for one on the lite model, then makes the scout on it", async () => {
   fakeBrowser();
   const state = { numHands: 0 };
   const models = new HandModels(state, FakeLandmarker, "http://app/component/");
   await models.open({ wasm: "fileset" }, "full", 1);
-  const full = state.landmarker;
+  const full = state.finder.tracker;
   assert.equal(modelOf(full), MODELS.full);
   assert.equal(full.options.runningMode, "VIDEO");
   assert.equal(full.frames, 1); // the blank frame it was tried on
+  assert.equal(state.finder.where, "page");
   assert.equal(state.scout, undefined); // not before the pace is known
   for (let i = 0; i < PACE.skipFirst + PACE.minFrames; i++) models.measure(200);
   await waitFor(() => state.scout);
   assert.equal(state.handModel, "lite");
-  assert.equal(modelOf(state.landmarker), MODELS.lite);
-  assert.equal(state.landmarker.options.numHands, 1);
+  assert.equal(modelOf(state.finder.tracker), MODELS.lite);
+  assert.equal(state.finder.tracker.options.numHands, 1);
   assert.ok(full.closed);
-  assert.equal(modelOf(state.scout), MODELS.lite);
-  assert.deepEqual([state.scout.options.runningMode, state.scout.options.numHands], ["IMAGE", 2]);
+  assert.equal(modelOf(state.finder.scout), MODELS.lite);
+  assert.deepEqual([state.finder.scout.options.runningMode, state.finder.scout.options.numHands], ["IMAGE", 2]);
   assert.equal(state.paceMs, 200);
   assert.equal(startingModel(), "lite"); // the next visit starts lite
   models.measure(200); // settled: nothing more is made
@@ -136,8 +97,8 @@ test("a tab that keeps up keeps the full model, and makes its scout on it", asyn
   for (let i = 0; i < 40; i++) models.measure(30);
   await waitFor(() => state.scout);
   assert.equal(state.handModel, "full");
-  assert.equal(modelOf(state.landmarker), MODELS.full);
-  assert.equal(modelOf(state.scout), MODELS.full);
+  assert.equal(modelOf(state.finder.tracker), MODELS.full);
+  assert.equal(modelOf(state.finder.scout), MODELS.full);
   assert.equal(startingModel(), "full");
 });
 
@@ -149,7 +110,7 @@ test("where the lite model is missing the full one goes on, the scout made on it
   for (let i = 0; i < 20; i++) models.measure(200);
   await waitFor(() => state.scout);
   assert.equal(state.handModel, "full");
-  assert.ok(!state.landmarker.closed);
+  assert.ok(!state.finder.tracker.closed);
   assert.match(state.liteProblem, /hand model did not load/);
-  assert.equal(modelOf(state.scout), MODELS.full);
+  assert.equal(modelOf(state.finder.scout), MODELS.full);
 });

@@ -23,7 +23,7 @@ import streamlit.components.v1 as components
 from core.keypoints.smoothing import SmoothingConfig
 
 BUILD_DIR = Path(__file__).parent / "frontend_build"
-ASSETS = ("index.html", "app.js", "vision_wasm_internal.js", "vision_wasm_internal.wasm", "ort.wasm.min.js",
+ASSETS = ("index.html", "app.js", "handworker.js", "vision_wasm_internal.js", "vision_wasm_internal.wasm", "ort.wasm.min.js",
           "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm", "hand_landmarker.task",
           "hand_landmarker_lite.task")  # fmt: skip
 BUILD_COMMAND = "make frontend"

@@ -1,0 +1,81 @@
+// Where the tab finds hands (issue 55): in its hand worker (handworker.js) where the browser can run MediaPipe
+// there, else on the page (handengine.js's HandEngine itself). WorkerFinder has the engine's calls, each a message
+// to the worker and its answer; a frame's pixels go over as ImageData, handed over rather than copied.
+
+import { TAB_FAILURES, TabFailure, firstLine } from "./landmarker.js";
+
+export class WorkerFinder {
+  // A worker needs an OffscreenCanvas for MediaPipe's WebGL.
+  static possible() {
+    return typeof Worker === "function" && typeof OffscreenCanvas === "function";
+  }
+
+  constructor(url) {
+    Object.assign(this, { where: "worker", switches: 0, closing: false, next: 1, waiting: new Map(), broken: null });
+    this.worker = new Worker(url);
+    this.worker.onmessage = ({ data }) => this.answer(data);
+    // a worker that could not load or died (out of memory): every call, waiting or to come, fails as a graph would
+    this.worker.onerror = (event) => {
+      event.preventDefault();
+      this.fail(new TabFailure("graph", firstLine(event.message || "the hand worker stopped")));
+    };
+  }
+
+  call(call, args, transfer = []) {
+    if (this.broken) return Promise.reject(this.broken);
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ id, call, args }, transfer);
+    });
+  }
+
+  answer({ id, result, failure }) {
+    const waiter = this.waiting.get(id);
+    if (!waiter) return;
+    this.waiting.delete(id);
+    if (this.closing && !this.waiting.size) this.close();
+    if (failure) waiter.reject(new TabFailure(Object.hasOwn(TAB_FAILURES, failure.code) ? failure.code : "graph", failure.detail));
+    else waiter.resolve(result);
+  }
+
+  fail(error) {
+    this.broken = error;
+    for (const waiter of this.waiting.values()) waiter.reject(error);
+    this.waiting.clear();
+  }
+
+  // the model's bytes are copied over: the page keeps them for the scout, or for the page's engine if this fails
+  open(fileset, bytes, numHands) {
+    return this.call("open", [fileset, bytes, numHands]);
+  }
+
+  swap(bytes) {
+    return this.call("swap", [bytes]);
+  }
+
+  makeScout(bytes) {
+    return this.call("makeScout", [bytes]);
+  }
+
+  // `frame`: the camera's frame on a canvas (frames.js's frameCanvas), free to change once this returns. Its pixels
+  // go over as ImageData: the worker took 37 ms a frame on it against 50 on an ImageBitmap of the same canvas
+  // (bench/speed/webcam.py --path browser, the full model), which its upload made into pixels again.
+  async find(frame, wanted, now) {
+    const pixels = frame.getContext("2d").getImageData(0, 0, frame.width, frame.height);
+    const { hands, switches, ms } = await this.call("find", [pixels, wanted, now], [pixels.data.buffer]);
+    Object.assign(this, { switches, workerMs: ms });
+    return hands;
+  }
+
+  // once the frames it is working on are answered (the tab goes on with them)
+  closeWhenDone() {
+    this.closing = true;
+    if (!this.waiting.size) this.close();
+  }
+
+  close() {
+    this.fail(new TabFailure("graph", "the hand worker was closed"));
+    this.worker.terminate();
+  }
+}

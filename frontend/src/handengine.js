@@ -1,0 +1,105 @@
+// The tab's hand finding: MediaPipe's VIDEO-mode tracker, the IMAGE-mode scout once the tab's pace is known, and
+// the follower between them (following.js). The same engine runs in the tab's hand worker (handworker.js), off
+// the page's thread, or on the page where a worker cannot run it (WebKit: no WebGL on an OffscreenCanvas).
+// handmodels.js decides which model, and when the scout is made.
+
+import { storeHands } from "./hands.js";
+import { Following } from "./following.js";
+import { masked } from "./frames.js";
+import { firstLine, workingLandmarker } from "./landmarker.js";
+
+export class HandEngine {
+  // `HandLandmarker`: tasks-vision's class; `canvases()`: landmarker.js's glCanvases or workerCanvases (throws
+  // TabFailure("webgl")); `blank()`: a frame to try a new landmarker on; `where`: "page" or "worker".
+  constructor(HandLandmarker, canvases, blank, where = "page") {
+    Object.assign(this, { HandLandmarker, canvases, blank, where, fileset: null, tracker: null, scout: null });
+    Object.assign(this, { numHands: 0, lastStamp: -Infinity, now: 0 });
+    this.following = new Following(
+      (frame) => storeHands(this.tracker.detectForVideo(frame, this.now)),
+      (frame) => (this.scout ? storeHands(this.scout.detect(frame)) : []),
+      masked,
+    );
+  }
+
+  // VIDEO mode wants each timestamp above the one before, across the trackers a tab swaps between, and a worker's
+  // clock starts later than the page's that stamps its frames
+  stamp(now) {
+    this.lastStamp = Math.max(now, this.lastStamp + 1);
+    return this.lastStamp;
+  }
+
+  // The tracker on the model `bytes` (a hand_landmarker .task file); throws TabFailure. `fileset`: wasmFileset.
+  async open(fileset, bytes, numHands) {
+    this.fileset = fileset;
+    this.tracker = await this.landmarker(bytes, "VIDEO", numHands);
+    this.numHands = numHands;
+  }
+
+  // The tracker swapped for one on `bytes` between two frames (a frame's tracking is synchronous).
+  async swap(bytes) {
+    const numHands = this.numHands, next = await this.landmarker(bytes, "VIDEO", numHands);
+    if (numHands !== this.numHands) await next.setOptions({ numHands: this.numHands }); // changed meanwhile
+    const before = this.tracker;
+    this.tracker = next;
+    before.close();
+  }
+
+  async makeScout(bytes) {
+    this.scout = await this.landmarker(bytes, "IMAGE", Math.min(4, this.numHands + 1));
+  }
+
+  landmarker(bytes, runningMode, numHands) {
+    const options = { baseOptions: { modelAssetBuffer: bytes, delegate: "CPU" }, runningMode, numHands };
+    const tryFrame = runningMode === "VIDEO"
+      ? (landmarker, frame) => landmarker.detectForVideo(frame, this.stamp(performance.now()))
+      : (landmarker, frame) => landmarker.detect(frame);
+    return workingLandmarker(this.HandLandmarker, this.fileset, options, tryFrame, this.canvases(), this.blank());
+  }
+
+  // The hands (hands.js's storeHands) on `frame` (a canvas or an ImageBitmap of the camera's frame), following
+  // `wanted` hands; `now`: the frame's time, ms on the page's clock.
+  async find(frame, wanted, now) {
+    if (wanted !== this.numHands) {
+      await this.tracker.setOptions({ numHands: wanted });
+      if (this.scout) await this.scout.setOptions({ numHands: Math.min(4, wanted + 1) });
+      this.numHands = wanted;
+    }
+    this.now = this.stamp(now);
+    return this.following.process(frame, wanted, frame.width, frame.height);
+  }
+
+  get switches() {
+    return this.following.switches;
+  }
+
+  close() {
+    for (const landmarker of [this.tracker, this.scout]) landmarker?.close();
+  }
+
+  closeWhenDone() {
+    this.close(); // a frame's tracking here is synchronous: none is under way now
+  }
+}
+
+// The hand worker's answer to a message of finders.js's WorkerFinder, `{ id, call, args }`: `{ id, result }` or
+// `{ id, failure: { code, detail } }`; null for anything else. handworker.js posts it back.
+const CALLS = {
+  open: (engine, fileset, bytes, numHands) => engine.open(fileset, bytes, numHands),
+  swap: (engine, bytes) => engine.swap(bytes),
+  makeScout: (engine, bytes) => engine.makeScout(bytes),
+  async find(engine, frame, wanted, now) {
+    const started = performance.now();
+    const hands = await engine.find(frame, wanted, now);
+    return { hands, switches: engine.switches, ms: performance.now() - started };
+  },
+};
+
+export async function answer(engine, data) {
+  const { id, call, args } = data || {};
+  if (!Object.hasOwn(CALLS, call) || !Array.isArray(args)) return null;
+  try {
+    return { id, result: (await CALLS[call](engine, ...args)) ?? null };
+  } catch (error) {
+    return { id, failure: { code: error.code || "graph", detail: error.detail || firstLine(error) } };
+  }
+}

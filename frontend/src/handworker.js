@@ -1,0 +1,20 @@
+// The tab's hand worker (issue 55): MediaPipe's hand models off the page's thread. On a slowed tab the page's one
+// thread was busy all the time, MediaPipe's WASM about 60% of it, so Streamlit's page, the drawing and MediaPipe
+// waited on each other; here MediaPipe has a thread of its own, and a core of its own where the device has two.
+// A classic worker (built as an IIFE): tasks-vision loads its WASM runtime with importScripts.
+//
+// It answers finders.js's WorkerFinder (handengine.js's answer).
+
+import { HandLandmarker } from "@mediapipe/tasks-vision";
+import { HandEngine, answer } from "./handengine.js";
+import { blankFrame, workerCanvases } from "./landmarker.js";
+import { quieten } from "./quiet.js";
+
+quieten(console); // before the WASM binds console.error, as on the page
+const engine = new HandEngine(HandLandmarker, () => workerCanvases(), () => blankFrame(null), "worker");
+self.handteach = engine; // the browser tests break its tracker here, as a graph that throws mid-stream
+
+self.onmessage = async ({ data }) => {
+  const reply = await answer(engine, data); // only finders.js posts here; anything else is left unanswered
+  if (reply) self.postMessage(reply);
+};

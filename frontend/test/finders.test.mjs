@@ -1,0 +1,110 @@
+// Where the tab finds hands (src/handmodels.js, src/finders.js, src/handengine.js): a page still slow on the lite
+// model tries the hand worker, and keeps whichever thread's frames were shorter; the worker's messages.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { MODELS, PACE } from "../src/pace.js";
+import { HandModels } from "../src/handmodels.js";
+import { HandEngine, answer } from "../src/handengine.js";
+import { WorkerFinder } from "../src/finders.js";
+import { TabFailure } from "../src/landmarker.js";
+import { FakeLandmarker, FakeWorker, fakeBrowser, modelOf, waitFor, withWorkers } from "./fakes.mjs";
+
+const SETTLE = PACE.skipFirst + PACE.minFrames; // frames until a pace's verdict
+// a frame canvas as frames.js's frameCanvas gives it: its pixels are read for the worker
+const frame = { width: 640, height: 480,
+  getContext: () => ({ getImageData: (x, y, w, h) => ({ width: w, height: h, data: new Uint8ClampedArray(w * h * 4) }) }) };
+
+// A tab opened on the full model whose page frames take `fullMs`, then `liteMs` on the lite model.
+async function slowPage(fullMs, liteMs) {
+  fakeBrowser();
+  withWorkers();
+  const state = { numHands: 0 };
+  const models = new HandModels(state, FakeLandmarker, "http://app/component/");
+  await models.open({ wasm: "fileset" }, "full", 1);
+  const page = state.finder;
+  for (let i = 0; i < SETTLE; i++) models.measure(fullMs);
+  await waitFor(() => state.scout && !models.turning);
+  for (let i = 0; i < SETTLE; i++) models.measure(liteMs);
+  return { state, models, page };
+}
+
+test("a page still slow on the lite model tries the hand worker, and keeps it where its frames are shorter", async () => {
+  const { state, models, page } = await slowPage(200, 120);
+  await waitFor(() => state.finder.where === "worker");
+  const worker = state.finder;
+  assert.equal(FakeWorker.made.length, 1);
+  assert.equal(FakeWorker.made[0].url, "http://app/component/handworker.js");
+  const engine = FakeWorker.made[0].engine;
+  assert.equal(modelOf(engine.tracker), MODELS.lite); // the page's model and scout, made in the worker
+  assert.equal(engine.scout.options.runningMode, "IMAGE");
+  assert.deepEqual(await worker.find(frame, 1, performance.now()), []); // a frame goes there and back
+  assert.ok(!page.tracker.closed); // the page waits beside it while it is tried
+  state.loading = 3; // a gesture model loading: its frames are not the worker's to be judged on
+  for (let i = 0; i < SETTLE; i++) models.measure(500);
+  state.loading = null;
+  for (let i = 0; i < SETTLE; i++) models.measure(40);
+  await waitFor(() => state.threadMs);
+  assert.deepEqual(state.threadMs, { page: 120, worker: 40 });
+  assert.equal(state.finder, worker);
+  assert.ok(page.tracker.closed && page.scout.closed);
+});
+
+test("a worker whose frames are no shorter is closed, and the page goes on", async () => {
+  const { state, models, page } = await slowPage(200, 120);
+  await waitFor(() => state.finder.where === "worker");
+  for (let i = 0; i < SETTLE; i++) models.measure(150);
+  await waitFor(() => state.threadMs);
+  assert.equal(state.finder, page);
+  assert.ok(!page.tracker.closed);
+  assert.ok(FakeWorker.made[0].terminated);
+});
+
+test("a page that keeps up on the lite model, or on the full one, never starts a worker", async () => {
+  const { state, models } = await slowPage(200, 50);
+  await waitFor(() => !models.turning && models.stage === "done");
+  assert.equal(state.finder.where, "page");
+  const fast = await slowPage(40, 40);
+  await waitFor(() => !fast.models.turning && fast.models.stage === "done");
+  assert.equal(fast.state.handModel, "full");
+  assert.equal(FakeWorker.made.length, 0);
+});
+
+test("a worker that cannot open its hand model leaves the page running, and says why", async () => {
+  const open = HandEngine.prototype.open;
+  HandEngine.prototype.open = async function (...args) {
+    if (this.where === "worker") throw new TabFailure("webgl");
+    return open.apply(this, args);
+  };
+  try {
+    const { state, models, page } = await slowPage(200, 120);
+    await waitFor(() => models.stage === "done");
+    assert.equal(state.finder, page);
+    assert.match(state.workerProblem, /WebGL is off or missing/);
+    assert.ok(FakeWorker.made[0].terminated);
+  } finally {
+    HandEngine.prototype.open = open;
+  }
+});
+
+test("the worker answers its own calls only; a failure comes back as the tab's failure code", async () => {
+  const engine = new HandEngine(FakeLandmarker, () => [() => undefined], () => ({ width: 64, height: 48 }), "worker");
+  for (const call of ["constructor", "__proto__", "toString", "close"]) {
+    assert.equal(await answer(engine, { id: 1, call, args: [] }), null, call);
+  }
+  assert.equal(await answer(engine, { id: 1, call: "find" }), null); // no arguments
+  assert.equal(await answer(engine, null), null);
+  const failed = await answer(engine, { id: 2, call: "find", args: [frame, 1, 0] }); // before it opened
+  assert.equal(failed.id, 2);
+  assert.equal(failed.failure.code, "graph");
+});
+
+test("a worker that dies fails every call waiting on it and every call after, as a graph that stopped", async () => {
+  withWorkers();
+  const finder = new WorkerFinder("http://app/component/handworker.js");
+  const waiting = finder.swap(new Uint8Array(1)); // never answered: the worker dies first
+  FakeWorker.made[0].terminate();
+  finder.worker.onerror({ message: "Uncaught RangeError: out of memory", preventDefault() {} });
+  await assert.rejects(waiting, (error) => error instanceof TabFailure && error.code === "graph" && /out of memory/.test(error.detail));
+  await assert.rejects(finder.find(frame, 1, 0), (error) => error.code === "graph");
+});
