@@ -20,7 +20,7 @@ import { WorkerFinder } from "./finders.js";
 export class HandModels {
   constructor(state, HandLandmarker, assets, config = PACE) {
     Object.assign(this, { state, HandLandmarker, assets, config, bytes: null, fetched: {}, turning: false });
-    Object.assign(this, { fileset: null, stage: "model", pageMs: null });
+    Object.assign(this, { fileset: null, stage: "model", page: null, worker: null, workerMs: null });
   }
 
   // A model's bytes, fetched once: the tab asks for the first while the camera opens. Rejects with TabFailure.
@@ -55,7 +55,10 @@ export class HandModels {
   }
 
   // First the model: the lite one where frames are too slow, then the scout (made only now: its creation, a second
-  // graph, held up the first labels of a slow tab). Then, on a page slow on the lite model, the thread.
+  // graph, held up the first labels of a slow tab). Then, on a page slow on the lite model, the thread: the worker's
+  // frames, then the page's again, since a page's first frames share the CPU with its start (Streamlit's page
+  // answering the first labels; a gesture model loading), which once made a page held to half a core look slower
+  // than its worker (109 against 95 ms) where it then labelled faster (12-13 frames a second against 10.8).
   async settle(verdict) {
     const median = this.state.pace.median();
     if (this.stage === "model") {
@@ -65,13 +68,13 @@ export class HandModels {
       if (verdict === "lite") await this.turnLite();
       await this.makeScout(this.state.finder);
       const slowPage = this.state.handModel === "lite" && (verdict === "lite" || median > this.config.tryWorkerMs);
-      this.stage = slowPage && WorkerFinder.possible() ? (verdict === "lite" ? "page" : "worker") : "done";
-      if (this.stage === "page") this.state.pace = new Pace("lite", this.config); // the page on the lite model
-      if (this.stage === "worker") await this.tryWorker(median);
-    } else if (this.stage === "page") {
-      if (median > this.config.tryWorkerMs) await this.tryWorker(median);
+      if (slowPage && WorkerFinder.possible()) await this.tryWorker();
       else this.stage = "done";
     } else if (this.stage === "worker") {
+      this.workerMs = median;
+      Object.assign(this.state, { finder: this.page, pace: new Pace("lite", this.config) });
+      this.stage = "page";
+    } else if (this.stage === "page") {
       this.chooseThread(median);
     }
   }
@@ -98,29 +101,28 @@ export class HandModels {
   }
 
   // The worker on the page's model and scout, tried on the next frames; the page's engine waits beside it.
-  async tryWorker(pageMs) {
-    this.pageMs = pageMs;
+  async tryWorker() {
     const worker = new WorkerFinder(`${this.assets}handworker.js`);
     try {
       await worker.open(this.fileset, this.bytes, this.state.finder.numHands);
       await worker.makeScout(this.bytes);
     } catch (error) {
       worker.close();
-      Object.assign(this, { stage: "done" });
+      this.stage = "done";
       this.state.workerProblem = firstLine(error);
       return;
     }
-    Object.assign(this, { page: this.state.finder, stage: "worker" });
+    Object.assign(this, { page: this.state.finder, worker, stage: "worker" });
     Object.assign(this.state, { finder: worker, pace: new Pace("lite", this.config) });
   }
 
   // The thread whose median frame was shorter; the other one closes once its last frame is done.
-  chooseThread(workerMs) {
-    const worker = this.state.finder, page = this.page;
-    this.state.threadMs = { page: Math.round(this.pageMs), worker: Math.round(workerMs) };
-    const keep = workerMs < this.pageMs ? worker : page;
+  chooseThread(pageMs) {
+    const { worker, page, workerMs } = this;
+    this.state.threadMs = { page: Math.round(pageMs), worker: Math.round(workerMs) };
+    const keep = workerMs < pageMs ? worker : page;
     this.state.finder = keep;
     (keep === worker ? page : worker).closeWhenDone();
-    Object.assign(this, { page: null, stage: "done" });
+    Object.assign(this, { page: null, worker: null, stage: "done" });
   }
 }

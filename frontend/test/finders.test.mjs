@@ -1,4 +1,4 @@
-// Where the tab finds hands (src/handmodels.js, src/finders.js, src/handengine.js): a page still slow on the lite
+// Where the tab finds hands (src/handmodels.js, src/finders.js, src/handengine.js): a page slow enough for the lite
 // model tries the hand worker, and keeps whichever thread's frames were shorter; the worker's messages.
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -15,8 +15,8 @@ const SETTLE = PACE.skipFirst + PACE.minFrames; // frames until a pace's verdict
 const frame = { width: 640, height: 480,
   getContext: () => ({ getImageData: (x, y, w, h) => ({ width: w, height: h, data: new Uint8ClampedArray(w * h * 4) }) }) };
 
-// A tab opened on the full model whose page frames take `fullMs`, then `liteMs` on the lite model.
-async function slowPage(fullMs, liteMs) {
+// A tab opened on the full model whose page frames take `fullMs`: its pace settled (and the scout made).
+async function tabAt(fullMs) {
   fakeBrowser();
   withWorkers();
   const state = { numHands: 0 };
@@ -25,13 +25,19 @@ async function slowPage(fullMs, liteMs) {
   const page = state.finder;
   for (let i = 0; i < SETTLE; i++) models.measure(fullMs);
   await waitFor(() => state.scout && !models.turning);
-  for (let i = 0; i < SETTLE; i++) models.measure(liteMs);
   return { state, models, page };
 }
 
-test("a page still slow on the lite model tries the hand worker, and keeps it where its frames are shorter", async () => {
-  const { state, models, page } = await slowPage(200, 120);
-  await waitFor(() => state.finder.where === "worker");
+// `ms` a frame on whichever thread finds the hands now, until its pace settles
+async function frames(models, ms) {
+  for (let i = 0; i < SETTLE; i++) models.measure(ms);
+  await waitFor(() => !models.turning);
+}
+
+test("a page slow enough for the lite model tries the hand worker, then itself again, and keeps the faster", async () => {
+  const { state, models, page } = await tabAt(200);
+  assert.equal(state.handModel, "lite");
+  assert.equal(state.finder.where, "worker");
   const worker = state.finder;
   assert.equal(FakeWorker.made.length, 1);
   assert.equal(FakeWorker.made[0].url, "http://app/component/handworker.js");
@@ -39,34 +45,34 @@ test("a page still slow on the lite model tries the hand worker, and keeps it wh
   assert.equal(modelOf(engine.tracker), MODELS.lite); // the page's model and scout, made in the worker
   assert.equal(engine.scout.options.runningMode, "IMAGE");
   assert.deepEqual(await worker.find(frame, 1, performance.now()), []); // a frame goes there and back
-  assert.ok(!page.tracker.closed); // the page waits beside it while it is tried
   state.loading = 3; // a gesture model loading: its frames are not the worker's to be judged on
   for (let i = 0; i < SETTLE; i++) models.measure(500);
   state.loading = null;
-  for (let i = 0; i < SETTLE; i++) models.measure(40);
-  await waitFor(() => state.threadMs);
+  await frames(models, 40);
+  assert.equal(state.finder, page); // the page measured again, the worker waiting beside it
+  assert.ok(!page.tracker.closed && !FakeWorker.made[0].terminated);
+  await frames(models, 120);
   assert.deepEqual(state.threadMs, { page: 120, worker: 40 });
   assert.equal(state.finder, worker);
   assert.ok(page.tracker.closed && page.scout.closed);
 });
 
-test("a worker whose frames are no shorter is closed, and the page goes on", async () => {
-  const { state, models, page } = await slowPage(200, 120);
-  await waitFor(() => state.finder.where === "worker");
-  for (let i = 0; i < SETTLE; i++) models.measure(150);
-  await waitFor(() => state.threadMs);
+test("where the page's frames are the shorter, the worker is closed and the page goes on", async () => {
+  const { state, models, page } = await tabAt(200);
+  await frames(models, 95);
+  await frames(models, 80);
+  assert.deepEqual(state.threadMs, { page: 80, worker: 95 });
   assert.equal(state.finder, page);
   assert.ok(!page.tracker.closed);
   assert.ok(FakeWorker.made[0].terminated);
 });
 
-test("a page that keeps up on the lite model, or on the full one, never starts a worker", async () => {
-  const { state, models } = await slowPage(200, 50);
-  await waitFor(() => !models.turning && models.stage === "done");
+test("a page that keeps up on the full model never starts a worker", async () => {
+  const { state, models } = await tabAt(40);
+  await frames(models, 40);
+  assert.equal(models.stage, "done");
+  assert.equal(state.handModel, "full");
   assert.equal(state.finder.where, "page");
-  const fast = await slowPage(40, 40);
-  await waitFor(() => !fast.models.turning && fast.models.stage === "done");
-  assert.equal(fast.state.handModel, "full");
   assert.equal(FakeWorker.made.length, 0);
 });
 
@@ -77,8 +83,8 @@ test("a worker that cannot open its hand model leaves the page running, and says
     return open.apply(this, args);
   };
   try {
-    const { state, models, page } = await slowPage(200, 120);
-    await waitFor(() => models.stage === "done");
+    const { state, models, page } = await tabAt(200);
+    assert.equal(models.stage, "done");
     assert.equal(state.finder, page);
     assert.match(state.workerProblem, /WebGL is off or missing/);
     assert.ok(FakeWorker.made[0].terminated);
