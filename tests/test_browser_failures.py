@@ -24,7 +24,16 @@ from ui.browser.component import BUILD_COMMAND, missing_assets
 
 pytestmark = pytest.mark.slow
 
-WEBGL_FAILS_ON_USE = """for (const Kind of [HTMLCanvasElement, globalThis.OffscreenCanvas].filter(Boolean)) {
+# The tab's hand worker (frontend/src/handworker.js; a slow tab tries one) made with `before` run in it first, as a
+# camera-frame script; the page's other workers (onnxruntime-web's) are left as they are.
+IN_HAND_WORKER = """const NativeWorker = window.Worker;
+window.Worker = function (url, options) {{
+  const script = new URL(url, location.href).href;
+  if (!/handworker[.]js$/.test(script)) return new NativeWorker(url, options);
+  const source = {before!r} + "\\nimportScripts(" + JSON.stringify(script) + ");";
+  return new NativeWorker(URL.createObjectURL(new Blob([source], {{ type: "text/javascript" }})), options);
+}};"""
+WEBGL_BREAKS = """for (const Kind of [globalThis.HTMLCanvasElement, globalThis.OffscreenCanvas].filter(Boolean)) {
   const own = Kind.prototype.getContext;
   Kind.prototype.getContext = function (type, ...rest) {
     const gl = own.call(this, type, ...rest);
@@ -32,6 +41,8 @@ WEBGL_FAILS_ON_USE = """for (const Kind of [HTMLCanvasElement, globalThis.Offscr
       (typeof t[k] === 'function' ? t[k].bind(t) : t[k]) }) : gl;
   };
 }"""
+# a browser whose WebGL is there but fails on first use, on the page and in its workers alike
+WEBGL_FAILS_ON_USE = WEBGL_BREAKS + "\n" + IN_HAND_WORKER.format(before=WEBGL_BREAKS)
 NO_WASM = "delete globalThis.WebAssembly;"
 CAMERA_REFUSED = (
     """navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('refused', 'NotAllowedError'));"""

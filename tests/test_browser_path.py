@@ -113,15 +113,19 @@ def test_record_a_take_in_the_browser(app, reference) -> None:  # noqa: ANN001
     server, page = app
     page.goto(f"{server.url}/record")
     wait_app_ready(page)
-    camera_frame(page)
+    frame = camera_frame(page)
     page.get_by_role("button", name="⏺ Record").click()
     page.get_by_text("Stored ").wait_for(timeout=60_000)
     plain_words(page, "Record on the browser path")
     samples = Store(server.data_dir, read_only=True).list_samples("default", with_crops=True)
     assert len(samples) >= 5, [s.class_name for s in samples]  # 5 a second for 3 s, the hand always in view
     matches = [_nearest(s.hand.pixel, reference[1]) for s in samples]
-    print(f"record: {len(samples)} samples, median {np.median([d for _, d in matches]):.3f} px from the server's")
-    assert np.median([d for _, d in matches]) <= 1.0, matches
+    # the server's model is the full one; a tab that found itself slow (frontend/src/pace.js) took the take on the
+    # lite one, whose keypoints lie a few pixels from the full model's (2.1 px in a run beside another browser test)
+    model = frame.evaluate("() => window.handteach.state.handModel")
+    print(f"record: {len(samples)} samples, median {np.median([d for _, d in matches]):.3f} px from the server's, "
+          f"{model} model")  # fmt: skip
+    assert np.median([d for _, d in matches]) <= (1.0 if model == "full" else 3.0), (model, matches)
     assert all(s.hand.handedness == reference[1][i].handedness for s, (i, _) in zip(samples, matches, strict=True))
     assert all(s.crop_jpeg[:3] == b"\xff\xd8\xff" and s.source_kind == "webcam" for s in samples)
 
@@ -166,7 +170,8 @@ def test_live_labels_match_the_server_path_and_reach_osc(app, reference) -> None
         f"live: {same} of {len(frames)} labels equal to the server path's ({same / len(frames):.1%}); the others "
         f"(tab, server): {[(f['labels'][0], label) for f, label in zip(frames, labels, strict=True) if f['labels'][0] != label]}"
     )
-    assert same / len(frames) >= 0.97, f"{same} of {len(frames)} frames"
+    hand_model = frame.evaluate("() => window.handteach.state.handModel")
+    assert same / len(frames) >= 0.97, f"{same} of {len(frames)} frames, the {hand_model} hand model"
     _video_draws_what_the_card_says(page, frame)
     assert frame.evaluate("() => window.handteach.state.steadyKey") is None  # the filter off, as the settings say
     page.get_by_text("〰 Steady keypoints").click()  # on: the tab steadies its keypoints as the server would

@@ -2,12 +2,13 @@
 // there, else on the page (handengine.js's HandEngine itself). WorkerFinder has the engine's calls, each a message
 // to the worker and its answer; a frame's pixels go over as ImageData, handed over rather than copied.
 
-import { TAB_FAILURES, TabFailure, firstLine } from "./landmarker.js";
+import { TAB_FAILURES, TabFailure, firstLine, hasOffscreenWebgl } from "./landmarker.js";
 
 export class WorkerFinder {
-  // A worker needs an OffscreenCanvas for MediaPipe's WebGL.
+  // A worker needs an OffscreenCanvas with WebGL for MediaPipe, asked of the page's thread (WebKitGTK has
+  // OffscreenCanvas without WebGL: its page then finds the hands without first starting a worker that cannot).
   static possible() {
-    return typeof Worker === "function" && typeof OffscreenCanvas === "function";
+    return typeof Worker === "function" && hasOffscreenWebgl();
   }
 
   constructor(url) {
@@ -62,7 +63,7 @@ export class WorkerFinder {
   // go over as ImageData: the worker took 37 ms a frame on it against 50 on an ImageBitmap of the same canvas
   // (bench/speed/webcam.py --path browser, the full model), which its upload made into pixels again.
   async find(frame, wanted, now) {
-    const pixels = frame.getContext("2d").getImageData(0, 0, frame.width, frame.height);
+    const pixels = frame.getContext("2d", { willReadFrequently: true }).getImageData(0, 0, frame.width, frame.height);
     const { hands, switches, ms } = await this.call("find", [pixels, wanted, now], [pixels.data.buffer]);
     Object.assign(this, { switches, workerMs: ms });
     return hands;

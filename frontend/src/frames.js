@@ -5,13 +5,15 @@
 // itself converted its YUV frame to RGB again (a slowed tab spent 18 ms a frame in MediaPipe's upload of the
 // video and 10 ms in the preview's, against one conversion and two copies of RGB pixels now). A frame larger than
 // MAX_INPUT_SIDE on its longer side is scaled down to it.
-// `slot` (0 or 1): one of two canvases, for two frames worked on at once (main.js).
-const stills = []; // made at first use: node's tests import this module without a document
-export function frameCanvas(video, width, height, slot = 0) {
-  const still = (stills[slot] = stills[slot] || document.createElement("canvas"));
+// `slot` (0 or 1): one of two canvases, for two frames worked on at once (main.js). `readBack`: its pixels are read
+// on every frame (for the hand worker), which a canvas kept in memory rather than on a GPU serves best.
+const stills = {}; // made at first use: node's tests import this module without a document
+export function frameCanvas(video, width, height, slot = 0, readBack = false) {
+  const key = `${slot}${readBack}`;
+  const still = (stills[key] = stills[key] || document.createElement("canvas"));
   const [w, h] = inputSize(width, height);
   if (still.width !== w || still.height !== h) Object.assign(still, { width: w, height: h });
-  still.getContext("2d").drawImage(video, 0, 0, w, h);
+  still.getContext("2d", { willReadFrequently: readBack }).drawImage(video, 0, 0, w, h);
   return still;
 }
 

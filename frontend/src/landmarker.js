@@ -38,15 +38,18 @@ function webglIn(make) {
 // The canvases to try on the page, in order: tasks-vision's own choice (undefined) where an OffscreenCanvas has
 // WebGL, then a canvas of the page. Throws TabFailure("webgl") when neither has a WebGL context.
 export function glCanvases(doc = globalThis.document, Offscreen = globalThis.OffscreenCanvas) {
-  const offscreen = typeof Offscreen === "function" && webglIn(() => new Offscreen(1, 1));
+  const offscreen = hasOffscreenWebgl(Offscreen);
   const page = webglIn(() => doc.createElement("canvas"));
   if (!offscreen && !page) throw new TabFailure("webgl");
   return [...(offscreen ? [() => undefined] : []), ...(page ? [() => doc.createElement("canvas")] : [])];
 }
 
+export const hasOffscreenWebgl = (Offscreen = globalThis.OffscreenCanvas) =>
+  typeof Offscreen === "function" && webglIn(() => new Offscreen(1, 1));
+
 // The canvas to try in a worker (handworker.js): an OffscreenCanvas of its own, which must have WebGL.
 export function workerCanvases(Offscreen = globalThis.OffscreenCanvas) {
-  if (typeof Offscreen !== "function" || !webglIn(() => new Offscreen(1, 1))) throw new TabFailure("webgl");
+  if (!hasOffscreenWebgl(Offscreen)) throw new TabFailure("webgl");
   return [() => new Offscreen(1, 1)];
 }
 

@@ -215,7 +215,7 @@ async function frame(metadata, slot) {
   if (!width || !height) return;
   const wanted = Math.max(1, Math.min(4, Number(state.args.num_hands) || 2));
   const t0 = performance.now();
-  const input = frameCanvas(video, width, height, slot);
+  const input = frameCanvas(video, width, height, slot, state.finder.where === "worker");
   state.inputSize = [input.width, input.height]; // the browser tests read it
   // the follower's boxes are in the input's pixels (its mask paints over them); its rules are in shares of the frame
   const found = await state.finder.find(input, wanted, now);

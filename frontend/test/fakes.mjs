@@ -70,6 +70,7 @@ export class FakeWorker {
 
 // A browser where the tab may make workers (and OffscreenCanvas, which they need for WebGL).
 export function withWorkers() {
-  Object.assign(globalThis, { Worker: FakeWorker, OffscreenCanvas: class {} });
+  const OffscreenCanvas = class { getContext(kind) { return kind === "2d" ? { fillRect() {} } : {}; } };
+  Object.assign(globalThis, { Worker: FakeWorker, OffscreenCanvas });
   FakeWorker.made = [];
 }

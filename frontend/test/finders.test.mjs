@@ -93,6 +93,21 @@ test("a worker that cannot open its hand model leaves the page running, and says
   }
 });
 
+test("a slow page whose OffscreenCanvas has no WebGL (WebKitGTK) starts no worker", async () => {
+  fakeBrowser();
+  withWorkers();
+  globalThis.OffscreenCanvas = class { getContext(kind) { return kind === "2d" ? {} : null; } };
+  const state = { numHands: 0 };
+  const models = new HandModels(state, FakeLandmarker, "http://app/component/");
+  await models.open({}, "full", 1);
+  for (let i = 0; i < SETTLE; i++) models.measure(200);
+  await waitFor(() => state.scout && !models.turning);
+  assert.equal(state.handModel, "lite");
+  assert.equal(models.stage, "done");
+  assert.equal(state.finder.where, "page");
+  assert.equal(FakeWorker.made.length, 0);
+});
+
 test("the worker answers its own calls only; a failure comes back as the tab's failure code", async () => {
   const engine = new HandEngine(FakeLandmarker, () => [() => undefined], () => ({ width: 64, height: 48 }), "worker");
   for (const call of ["constructor", "__proto__", "toString", "close"]) {
