@@ -56,8 +56,8 @@ export class HandEngine {
     return workingLandmarker(this.HandLandmarker, this.fileset, options, tryFrame, this.canvases(), this.blank());
   }
 
-  // The hands (hands.js's storeHands) on `frame` (a canvas or an ImageBitmap of the camera's frame), following
-  // `wanted` hands; `now`: the frame's time, ms on the page's clock.
+  // The hands (hands.js's storeHands) on `frame` (the camera's frame on a canvas, or its ImageData in the worker),
+  // following `wanted` hands; `now`: the frame's time, ms on the page's clock.
   async find(frame, wanted, now) {
     if (wanted !== this.numHands) {
       await this.tracker.setOptions({ numHands: wanted });

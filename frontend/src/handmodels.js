@@ -2,14 +2,14 @@
 // VIDEO-mode tracker from the start, and the IMAGE-mode scout (following.js) once the tab's pace (pace.js) is
 // known, on the model the tracker ended up on. They live on main.js's `state`: `finder` (handengine.js's
 // HandEngine on the page, or finders.js's WorkerFinder; its `where` says which; the browser tests wait for it),
-// `scout` (true once made), `numHands`, `handModel` ("full" or "lite": which one runs), `paceMs` (the median
-// frame's work that decided), and `threadMs` ({page, worker}: the median frames that chose the thread).
+// `scout` (true once made), `handModel` ("full" or "lite": which one runs), `paceMs` (the median frame's work that
+// decided), and `threadMs` ({page, worker}: the median frames that chose the thread).
 //
-// The tab starts on the page: where it keeps up, the page labels with the least delay (25.7 frames a second and
-// 55 ms from camera to label, against 24.3 and 94 ms in the worker on this machine). A page still slow on the
-// lite model tries the worker, which works beside the page's thread, and keeps whichever labelled frames faster:
-// a page slowed 4× by DevTools (its thread only) labelled 17 frames a second from the worker against 9.5 on the
-// page, but a browser held to half a core in all 8.9 against 11.7, as its two threads then share that half.
+// The tab starts on the page, which keeps up on an ordinary laptop with the least delay from camera to label. A
+// page still slow on the lite model tries the worker, which works beside the page's thread, and keeps whichever
+// had the shorter median frame: with the page's thread slowed 4× by DevTools the worker labelled 21-25 frames a
+// second against 9 on the page, but with the whole browser held to half a core the page was the faster, the
+// worker's two threads then sharing that half (docs/benchmarks.md, "The browser path on a slow laptop").
 
 import { PACE, Pace, MODELS, rememberModel } from "./pace.js";
 import { blankFrame, firstLine, glCanvases, handModel } from "./landmarker.js";
@@ -39,7 +39,7 @@ export class HandModels {
     this.bytes = await this.fetch(model);
     const page = new HandEngine(this.HandLandmarker, () => glCanvases(), () => blankFrame());
     await page.open(fileset, this.bytes, numHands);
-    Object.assign(this.state, { finder: page, numHands, handModel: model, pace: new Pace(model, this.config), paceMs: null });
+    Object.assign(this.state, { finder: page, handModel: model, pace: new Pace(model, this.config), paceMs: null });
   }
 
   // Each frame's work in ms (or, with two frames at once, the time between them): on the frame that settles the
@@ -66,7 +66,7 @@ export class HandModels {
       const remembered = this.state.pace.remember();
       if (remembered) rememberModel(remembered);
       if (verdict === "lite") await this.turnLite();
-      await this.makeScout(this.state.finder);
+      await this.makeScout();
       const slowPage = this.state.handModel === "lite" && (verdict === "lite" || median > this.config.tryWorkerMs);
       if (slowPage && WorkerFinder.possible()) await this.tryWorker();
       else this.stage = "done";
@@ -91,9 +91,9 @@ export class HandModels {
     }
   }
 
-  async makeScout(finder) {
+  async makeScout() {
     try {
-      await finder.makeScout(this.bytes);
+      await this.state.finder.makeScout(this.bytes);
       this.state.scout = true;
     } catch {
       /* until it loads, the tab follows as MediaPipe does */

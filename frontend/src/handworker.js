@@ -12,7 +12,6 @@ import { quieten } from "./quiet.js";
 
 quieten(console); // before the WASM binds console.error, as on the page
 const engine = new HandEngine(HandLandmarker, () => workerCanvases(), () => blankFrame(null), "worker");
-self.handteach = engine; // the browser tests break its tracker here, as a graph that throws mid-stream
 
 self.onmessage = async ({ data }) => {
   const reply = await answer(engine, data); // only finders.js posts here; anything else is left unanswered

@@ -40,7 +40,7 @@ const retry = document.getElementById("retry");
 const video = Object.assign(document.createElement("video"), { muted: true, playsInline: true, autoplay: true });
 
 const state = {
-  args: {}, finder: null, numHands: 0, session: null, meta: null, modelVersion: null, loading: null,
+  args: {}, finder: null, session: null, meta: null, modelVersion: null, loading: null,
   smoother: new Smoother(), lastKey: null, lastNumbers: null, lastEventAt: 0, labelChanges: 0, shown: [],
   fps: 0, frameTimes: [], started: false, scout: false, lastDone: -Infinity, steady: null, steadyKey: null,
 };
@@ -80,6 +80,9 @@ function onRender(args) {
   streamlit.setHeight(document.body.scrollHeight);
 }
 
+// Live's "Hands to follow", 1 to 4
+const wantedHands = () => Math.max(1, Math.min(4, Number(state.args.num_hands) || 2));
+
 let models = null; // the tab's HandLandmarkers (handmodels.js), from the first start on
 let opening = null; // their first opening, started once: a retry after a refused camera waits for the same one
 
@@ -87,8 +90,7 @@ let opening = null; // their first opening, started once: a retry after a refuse
 // then the hand model took 3.2 and 2.0 s one after the other.
 function openHandModel(model) {
   if (!opening) {
-    const numHands = Math.max(1, Math.min(4, Number(state.args.num_hands) || 2));
-    opening = FilesetResolver.isSimdSupported().then((simd) => models.open(wasmFileset(ASSETS, simd), model, numHands));
+    opening = FilesetResolver.isSimdSupported().then((simd) => models.open(wasmFileset(ASSETS, simd), model, wantedHands()));
     opening.catch(() => {}); // said once the camera runs (a refused camera is said first)
   }
   return opening;
@@ -213,14 +215,13 @@ async function frame(metadata, slot) {
   outbox.tick(now);
   const width = video.videoWidth, height = video.videoHeight;
   if (!width || !height) return;
-  const wanted = Math.max(1, Math.min(4, Number(state.args.num_hands) || 2));
+  const wanted = wantedHands();
   const t0 = performance.now();
   const input = frameCanvas(video, width, height, slot, state.finder.where === "worker");
   state.inputSize = [input.width, input.height]; // the browser tests read it
   // the follower's boxes are in the input's pixels (its mask paints over them); its rules are in shares of the frame
   const found = await state.finder.find(input, wanted, now);
   if (state.finder.workerMs !== undefined) timing.phases.in_worker = (timing.phases.in_worker || 0) + state.finder.workerMs;
-  state.numHands = wanted;
   const hands = steadied(found, width, height, now);
   const t1 = performance.now();
   const decisions = state.args.mode === "live" ? await classify(hands, width, height) : [];

@@ -17,7 +17,7 @@ export const PACE = {
   // (the full model costs 2-3 times the lite one, so such a device would stay under slowMs)
   fastLiteMs: 1000 / 10 / 3,
   // a page whose frames on the lite model still take longer than this (under 15 a second) tries the hand worker
-  // (handmodels.js), and keeps whichever labels more frames a second
+  // (handmodels.js), and keeps whichever had the shorter median frame
   tryWorkerMs: 1000 / 15,
 };
 

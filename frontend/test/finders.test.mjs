@@ -19,7 +19,7 @@ const frame = { width: 640, height: 480,
 async function tabAt(fullMs) {
   fakeBrowser();
   withWorkers();
-  const state = { numHands: 0 };
+  const state = {};
   const models = new HandModels(state, FakeLandmarker, "http://app/component/");
   await models.open({ wasm: "fileset" }, "full", 1);
   const page = state.finder;
@@ -97,7 +97,7 @@ test("a slow page whose OffscreenCanvas has no WebGL (WebKitGTK) starts no worke
   fakeBrowser();
   withWorkers();
   globalThis.OffscreenCanvas = class { getContext(kind) { return kind === "2d" ? {} : null; } };
-  const state = { numHands: 0 };
+  const state = {};
   const models = new HandModels(state, FakeLandmarker, "http://app/component/");
   await models.open({}, "full", 1);
   for (let i = 0; i < SETTLE; i++) models.measure(200);

@@ -66,7 +66,7 @@ test("the model a visit starts on is remembered per browser; storage that refuse
 
 test("a slow tab swaps its tracker for one on the lite model, then makes the scout on it", async () => {
   fakeBrowser();
-  const state = { numHands: 0 };
+  const state = {};
   const models = new HandModels(state, FakeLandmarker, "http://app/component/");
   await models.open({ wasm: "fileset" }, "full", 1);
   const full = state.finder.tracker;
@@ -91,7 +91,7 @@ test("a slow tab swaps its tracker for one on the lite model, then makes the sco
 
 test("a tab that keeps up keeps the full model, and makes its scout on it", async () => {
   fakeBrowser();
-  const state = { numHands: 0 };
+  const state = {};
   const models = new HandModels(state, FakeLandmarker, "http://app/component/");
   await models.open({}, "full", 2);
   for (let i = 0; i < 40; i++) models.measure(30);
@@ -104,7 +104,7 @@ test("a tab that keeps up keeps the full model, and makes its scout on it", asyn
 
 test("where the lite model is missing the full one goes on, the scout made on it", async () => {
   fakeBrowser([MODELS.lite]);
-  const state = { numHands: 0 };
+  const state = {};
   const models = new HandModels(state, FakeLandmarker, "http://app/component/");
   await models.open({}, "full", 1);
   for (let i = 0; i < 20; i++) models.measure(200);
