@@ -20,6 +20,20 @@ NO_WEBGL = """for (const Kind of [HTMLCanvasElement, globalThis.OffscreenCanvas]
   const own = Kind.prototype.getContext;
   Kind.prototype.getContext = function (type, ...rest) { return /webgl/.test(type) ? null : own.call(this, type, ...rest); };
 }"""
+# The tab's hand worker (frontend/src/handworker.js) made with `before` run in it first, as a camera-frame script;
+# the page's other workers (onnxruntime-web's) are left as they are
+IN_HAND_WORKER = """const NativeWorker = window.Worker;
+window.Worker = function (url, options) {{
+  const script = new URL(url, location.href).href;
+  if (!/handworker[.]js$/.test(script)) return new NativeWorker(url, options);
+  const source = {before!r} + "\\nimportScripts(" + JSON.stringify(script) + ");";
+  return new NativeWorker(URL.createObjectURL(new Blob([source], {{ type: "text/javascript" }})), options);
+}};"""
+# in the hand worker, each frame's first look at its pixels waits `ms` (a worker on a slow core)
+SLOW_FRAMES = """const width = Object.getOwnPropertyDescriptor(ImageData.prototype, "width"), seen = new WeakSet();
+Object.defineProperty(ImageData.prototype, "width", { configurable: true, get() {
+  if (!seen.has(this)) { seen.add(this); const until = performance.now() + %d; while (performance.now() < until); }
+  return width.get.call(this); } });"""
 
 
 @contextlib.contextmanager

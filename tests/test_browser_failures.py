@@ -15,7 +15,7 @@ import re
 import time
 
 import pytest
-from browsermaker import IN_CAMERA_FRAME, NO_WEBGL
+from browsermaker import IN_CAMERA_FRAME, IN_HAND_WORKER, NO_WEBGL
 from conftest import fake_camera_or_skip
 
 from bench.common.browser import AppServer, chromium_args, wait_app_ready
@@ -24,15 +24,6 @@ from ui.browser.component import BUILD_COMMAND, missing_assets
 
 pytestmark = pytest.mark.slow
 
-# The tab's hand worker (frontend/src/handworker.js; a slow tab tries one) made with `before` run in it first, as a
-# camera-frame script; the page's other workers (onnxruntime-web's) are left as they are.
-IN_HAND_WORKER = """const NativeWorker = window.Worker;
-window.Worker = function (url, options) {{
-  const script = new URL(url, location.href).href;
-  if (!/handworker[.]js$/.test(script)) return new NativeWorker(url, options);
-  const source = {before!r} + "\\nimportScripts(" + JSON.stringify(script) + ");";
-  return new NativeWorker(URL.createObjectURL(new Blob([source], {{ type: "text/javascript" }})), options);
-}};"""
 WEBGL_BREAKS = """for (const Kind of [globalThis.HTMLCanvasElement, globalThis.OffscreenCanvas].filter(Boolean)) {
   const own = Kind.prototype.getContext;
   Kind.prototype.getContext = function (type, ...rest) {
@@ -142,16 +133,34 @@ def test_a_missing_hand_model_file_moves_to_the_server(served) -> None:  # noqa:
         page.context.close()
 
 
+# the hand worker's frames after its 30th throw in its engine, as a graph that stops mid-stream
+WORKER_GRAPH_THROWS = """let finds = 0;
+self.addEventListener("message", ({ data }) => {
+  if (data && data.call === "find" && ++finds > 30) data.args[0] = { get width() { throw new Error("boom"); } };
+});"""
+PAGE_GRAPH_THROWS = (
+    "() => { window.handteach.state.finder.tracker.detectForVideo = () => { throw new Error('boom'); }; }"
+)
+
+
 @pytest.mark.extended  # its stream still takes 16-35 s to play now and then (issue 55): CI waits for the fix
-def test_a_graph_that_throws_mid_stream_moves_to_the_server(served) -> None:  # noqa: ANN001
-    page = _live(served)
+@pytest.mark.parametrize(
+    ("script", "throws"),
+    [
+        pytest.param(IN_HAND_WORKER.format(before=WORKER_GRAPH_THROWS), None, id="in the hand worker"),
+        pytest.param(
+            IN_HAND_WORKER.format(before="throw new Error('no hand worker here');"), PAGE_GRAPH_THROWS, id="on the page"
+        ),
+    ],
+)
+def test_a_graph_that_throws_mid_stream_moves_to_the_server(served, script: str, throws: str | None) -> None:  # noqa: ANN001
+    page = _live(served, script)
     try:
         page.wait_for_selector('iframe[title="ui.browser.component.handteach_camera"]', timeout=60_000)
         frame = next(f for f in page.frames if "handteach_camera" in (f.url or ""))
         frame.wait_for_function("() => window.handteach && window.handteach.timing.frames > 10", timeout=60_000)
-        frame.evaluate(
-            "() => { window.handteach.state.finder.tracker.detectForVideo = () => { throw new Error('boom'); }; }"
-        )
+        if throws:
+            frame.evaluate(throws)
         _falls_back_and_labels(page, bound_s=60.0)
     finally:
         page.context.close()

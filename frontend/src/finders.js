@@ -4,6 +4,10 @@
 
 import { TAB_FAILURES, TabFailure, firstLine, hasOffscreenWebgl } from "./landmarker.js";
 
+// A worker whose model has not opened by then is given up, and the tab opens the page's (a worker that never answers,
+// its script stuck or its WASM never compiling, left the tab saying "Loading the hand model" for ever).
+export const WORKER_OPEN_MS = 20_000;
+
 export class WorkerFinder {
   // A worker needs an OffscreenCanvas with WebGL for MediaPipe, asked of the page's thread (WebKitGTK has
   // OffscreenCanvas without WebGL: its page then finds the hands without first starting a worker that cannot).
@@ -31,6 +35,23 @@ export class WorkerFinder {
     });
   }
 
+  // a call that fails the worker as a stopped graph when it is not answered within `ms`
+  async within(ms, promise, what) {
+    let timer;
+    const late = new Promise((_, reject) => {
+      const failure = new TabFailure("graph", `the hand worker did not ${what} in ${ms / 1000} s`);
+      timer = setTimeout(() => reject(failure), ms);
+    });
+    try {
+      return await Promise.race([promise, late]);
+    } catch (error) {
+      this.fail(error);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   answer({ id, result, failure }) {
     const waiter = this.waiting.get(id);
     if (!waiter) return;
@@ -47,8 +68,8 @@ export class WorkerFinder {
   }
 
   // the model's bytes are copied over: the page keeps them for the scout, or for the page's engine if this fails
-  open(fileset, bytes, numHands) {
-    return this.call("open", [fileset, bytes, numHands]);
+  open(fileset, bytes, numHands, ms = WORKER_OPEN_MS) {
+    return this.within(ms, this.call("open", [fileset, bytes, numHands]), "open its hand model");
   }
 
   swap(bytes) {

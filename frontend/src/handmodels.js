@@ -1,15 +1,18 @@
-// The tab's hand finder on the full or the lite hand model, on the page or in the hand worker (issue 55): the
+// The tab's hand finder on the full or the lite hand model, in the hand worker or on the page (issue 55): the
 // VIDEO-mode tracker from the start, and the IMAGE-mode scout (following.js) once the tab's pace (pace.js) is
-// known, on the model the tracker ended up on. They live on main.js's `state`: `finder` (handengine.js's
-// HandEngine on the page, or finders.js's WorkerFinder; its `where` says which; the browser tests wait for it),
-// `scout` (true once made), `handModel` ("full" or "lite": which one runs), `paceMs` (the median frame's work that
-// decided), and `threadMs` ({page, worker}: the median frames that chose the thread).
+// known, on the model the tracker ended up on. They live on main.js's `state`: `finder` (finders.js's
+// WorkerFinder, or handengine.js's HandEngine on the page; its `where` says which; the browser tests wait for
+// it), `scout` (true once made), `handModel` ("full" or "lite": which one runs), `paceMs` (the median frame's work
+// that decided), `threadMs` ({worker, page}: the median frames that chose the thread, where both were tried),
+// `workerProblem` and `liteProblem` (why the worker or the lite model could not be used, where they could not).
 //
-// The tab starts on the page, which keeps up on an ordinary laptop with the least delay from camera to label. A
-// page still slow on the lite model tries the worker, which works beside the page's thread, and keeps whichever
-// had the shorter median frame: with the page's thread slowed 4× by DevTools the worker labelled 21-25 frames a
-// second against 9 on the page, but with the whole browser held to half a core the page was the faster, the
-// worker's two threads then sharing that half (docs/benchmarks.md, "The browser path on a slow laptop").
+// The tab starts in its hand worker where the browser can run MediaPipe there: the model opens beside the page
+// while Streamlit's page and the camera start, and the page readies the next frame while the worker finds hands
+// in this one. Measured (docs/benchmarks.md, "The browser path on a slow laptop"): unslowed, more labelled frames
+// a second than on the page; with the page's thread slowed 4× by DevTools, the first label within 8 s where the
+// page's own start took longer. A worker still slow on the lite model tries the page, and the tab keeps whichever
+// had the shorter median frame: with the whole browser held to half a core the page was the faster, the worker's
+// two threads then sharing that half.
 
 import { PACE, Pace, MODELS, rememberModel } from "./pace.js";
 import { blankFrame, firstLine, glCanvases, handModel } from "./landmarker.js";
@@ -20,7 +23,7 @@ import { WorkerFinder } from "./finders.js";
 export class HandModels {
   constructor(state, HandLandmarker, assets, config = PACE) {
     Object.assign(this, { state, HandLandmarker, assets, config, bytes: null, fetched: {}, turning: false });
-    Object.assign(this, { fileset: null, stage: "model", page: null, worker: null, workerMs: null });
+    Object.assign(this, { fileset: null, numHands: 1, stage: "model", first: null, firstMs: null });
   }
 
   // A model's bytes, fetched once: the tab asks for the first while the camera opens. Rejects with TabFailure.
@@ -32,18 +35,44 @@ export class HandModels {
     return this.fetched[model];
   }
 
-  // The page's tracker on `model` ("full" or "lite"), tried on a blank frame (landmarker.js); throws TabFailure.
-  // `fileset`: landmarker.js's wasmFileset.
+  // The tracker on `model` ("full" or "lite"), in the worker where one opens, else on the page, each tried on a
+  // blank frame (landmarker.js); throws the page's TabFailure. `fileset`: landmarker.js's wasmFileset.
   async open(fileset, model, numHands) {
-    this.fileset = fileset;
+    Object.assign(this, { fileset, numHands });
     this.bytes = await this.fetch(model);
-    const page = new HandEngine(this.HandLandmarker, () => glCanvases(), () => blankFrame());
-    await page.open(fileset, this.bytes, numHands);
-    Object.assign(this.state, { finder: page, handModel: model, pace: new Pace(model, this.config), paceMs: null });
+    const worker = WorkerFinder.possible() ? await this.opened(() => this.newWorker()) : null;
+    const finder = worker || (await this.opened(() => this.newPage(), { rethrow: true }));
+    Object.assign(this.state, { finder, handModel: model, pace: new Pace(model, this.config), paceMs: null });
   }
 
-  // Each frame's work in ms (or, with two frames at once, the time between them): on the frame that settles the
-  // pace, the next step (settle).
+  newWorker() {
+    return new WorkerFinder(`${this.assets}handworker.js`);
+  }
+
+  newPage() {
+    return new HandEngine(this.HandLandmarker, () => glCanvases(), () => blankFrame());
+  }
+
+  // A finder opened on the tab's model (and its scout, where asked), or null where the worker's could not: the
+  // reason is kept in `workerProblem` and the page goes on. `rethrow`: the page's own failure is the tab's.
+  async opened(make, { scout = false, rethrow = false } = {}) {
+    let finder = null;
+    try {
+      finder = make();
+      await finder.open(this.fileset, this.bytes, this.numHands);
+      if (scout) await finder.makeScout(this.bytes);
+      return finder;
+    } catch (error) {
+      finder?.close();
+      if (rethrow) throw error;
+      const detail = error && error.detail ? ` (${error.detail})` : "";
+      if (!finder || finder.where === "worker") this.state.workerProblem = firstLine(error) + detail;
+      return null;
+    }
+  }
+
+  // Each frame's work in ms (main.js: with two frames at once, the longer of the page's and the worker's parts):
+  // on the frame that settles the pace, the next step (settle).
   measure(ms) {
     // the threads are compared on frames of a started tab: a gesture model loading (onnxruntime-web compiling in its
     // own worker) took the CPU from the page's first frames under a CPU quota, and made the page look the slower
@@ -55,10 +84,8 @@ export class HandModels {
   }
 
   // First the model: the lite one where frames are too slow, then the scout (made only now: its creation, a second
-  // graph, held up the first labels of a slow tab). Then, on a page slow on the lite model, the thread: the worker's
-  // frames, then the page's again, since a page's first frames share the CPU with its start (Streamlit's page
-  // answering the first labels; a gesture model loading), which once made a page held to half a core look slower
-  // than its worker (109 against 95 ms) where it then labelled faster (12-13 frames a second against 10.8).
+  // graph, held up the first labels of a slow tab). Then, on a worker slow on the lite model, the thread: the
+  // worker's frames on the lite model (where it just turned), then the page's, and the shorter median is kept.
   async settle(verdict) {
     const median = this.state.pace.median();
     if (this.stage === "model") {
@@ -67,13 +94,13 @@ export class HandModels {
       if (remembered) rememberModel(remembered);
       if (verdict === "lite") await this.turnLite();
       await this.makeScout();
-      const slowPage = this.state.handModel === "lite" && (verdict === "lite" || median > this.config.tryWorkerMs);
-      if (slowPage && WorkerFinder.possible()) await this.tryWorker();
-      else this.stage = "done";
+      const slow = this.state.handModel === "lite" && (verdict === "lite" || median > this.config.tryWorkerMs);
+      this.stage = slow && this.state.finder.where === "worker" ? "worker" : "done";
+      if (this.stage === "worker" && verdict === "lite") this.state.pace = new Pace("lite", this.config);
+      else if (this.stage === "worker") await this.tryPage(median);
     } else if (this.stage === "worker") {
-      this.workerMs = median;
-      Object.assign(this.state, { finder: this.page, pace: new Pace("lite", this.config) });
-      this.stage = "page";
+      if (median > this.config.tryWorkerMs) await this.tryPage(median);
+      else this.stage = "done";
     } else if (this.stage === "page") {
       this.chooseThread(median);
     }
@@ -100,29 +127,24 @@ export class HandModels {
     }
   }
 
-  // The worker on the page's model and scout, tried on the next frames; the page's engine waits beside it.
-  async tryWorker() {
-    const worker = new WorkerFinder(`${this.assets}handworker.js`);
-    try {
-      await worker.open(this.fileset, this.bytes, this.state.finder.numHands);
-      await worker.makeScout(this.bytes);
-    } catch (error) {
-      worker.close();
+  // The page's engine on the worker's model and scout, tried on the next frames; the worker waits beside it.
+  async tryPage(workerMs) {
+    const page = await this.opened(() => this.newPage(), { scout: true });
+    if (!page) {
       this.stage = "done";
-      this.state.workerProblem = firstLine(error);
       return;
     }
-    Object.assign(this, { page: this.state.finder, worker, stage: "worker" });
-    Object.assign(this.state, { finder: worker, pace: new Pace("lite", this.config) });
+    Object.assign(this, { first: this.state.finder, firstMs: workerMs, stage: "page" });
+    Object.assign(this.state, { finder: page, pace: new Pace("lite", this.config) });
   }
 
   // The thread whose median frame was shorter; the other one closes once its last frame is done.
   chooseThread(pageMs) {
-    const { worker, page, workerMs } = this;
-    this.state.threadMs = { page: Math.round(pageMs), worker: Math.round(workerMs) };
-    const keep = workerMs < pageMs ? worker : page;
+    const worker = this.first, page = this.state.finder, workerMs = this.firstMs;
+    this.state.threadMs = { worker: Math.round(workerMs), page: Math.round(pageMs) };
+    const keep = pageMs < workerMs ? page : worker;
     this.state.finder = keep;
     (keep === worker ? page : worker).closeWhenDone();
-    Object.assign(this, { page: null, worker: null, stage: "done" });
+    Object.assign(this, { first: null, stage: "done" });
   }
 }

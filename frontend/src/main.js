@@ -42,7 +42,7 @@ const video = Object.assign(document.createElement("video"), { muted: true, play
 const state = {
   args: {}, finder: null, session: null, meta: null, modelVersion: null, loading: null,
   smoother: new Smoother(), lastKey: null, lastNumbers: null, lastEventAt: 0, labelChanges: 0, shown: [],
-  fps: 0, frameTimes: [], started: false, scout: false, lastDone: -Infinity, steady: null, steadyKey: null,
+  fps: 0, frameTimes: [], started: false, scout: false, steady: null, steadyKey: null,
 };
 // The browser tests read the last `keep` frames' results; bench/speed/webcam.py --path browser reads `timing`:
 // frames handled, events sent, when the first label was drawn (epoch ms), the last 300 labelled frames'
@@ -220,7 +220,9 @@ async function frame(metadata, slot) {
   const input = frameCanvas(video, width, height, slot, state.finder.where === "worker");
   state.inputSize = [input.width, input.height]; // the browser tests read it
   // the follower's boxes are in the input's pixels (its mask paints over them); its rules are in shares of the frame
+  const asked = performance.now();
   const found = await state.finder.find(input, wanted, now);
+  const waited = performance.now() - asked; // for the worker, and for the frame before it there
   if (state.finder.workerMs !== undefined) timing.phases.in_worker = (timing.phases.in_worker || 0) + state.finder.workerMs;
   const hands = steadied(found, width, height, now);
   const t1 = performance.now();
@@ -231,9 +233,11 @@ async function frame(metadata, slot) {
   const t3 = performance.now();
   Object.assign(timing.phases, { hands: timing.phases.hands + t1 - t0, classify: timing.phases.classify + t2 - t1,
     draw: timing.phases.draw + t3 - t2 });
-  // the tab's pace: a frame's work, or where two frames overlap, the time since the frame before it was done
-  models.measure(Math.min(t3 - now, t3 - state.lastDone));
-  state.lastDone = t3;
+  // the tab's pace: a frame's work on the page; with the worker, the longer of the page's own part of the frame and
+  // the worker's, as two frames overlap (the time between frames counted the wait behind the other frame, and
+  // under a second browser's load turned a keeping-up tab lite)
+  const worker = state.finder.workerMs;
+  models.measure(worker === undefined ? t3 - now : Math.max(t3 - now - waited, worker));
   stamp(decisions, metadata);
   if (takes.current) takes.capture(hands, width, height, now);
   countFps(now);

@@ -15,17 +15,17 @@ const SETTLE = PACE.skipFirst + PACE.minFrames; // frames until a pace's verdict
 const frame = { width: 640, height: 480,
   getContext: () => ({ getImageData: (x, y, w, h) => ({ width: w, height: h, data: new Uint8ClampedArray(w * h * 4) }) }) };
 
-// A tab opened on the full model whose page frames take `fullMs`: its pace settled (and the scout made).
+// A tab in a browser with workers, opened on the full model, whose frames take `fullMs`: its pace settled.
 async function tabAt(fullMs) {
   fakeBrowser();
   withWorkers();
   const state = {};
   const models = new HandModels(state, FakeLandmarker, "http://app/component/");
   await models.open({ wasm: "fileset" }, "full", 1);
-  const page = state.finder;
+  const worker = state.finder;
   for (let i = 0; i < SETTLE; i++) models.measure(fullMs);
   await waitFor(() => state.scout && !models.turning);
-  return { state, models, page };
+  return { state, models, worker };
 }
 
 // `ms` a frame on whichever thread finds the hands now, until its pace settles
@@ -34,63 +34,83 @@ async function frames(models, ms) {
   await waitFor(() => !models.turning);
 }
 
-test("a page slow enough for the lite model tries the hand worker, then itself again, and keeps the faster", async () => {
-  const { state, models, page } = await tabAt(200);
-  assert.equal(state.handModel, "lite");
-  assert.equal(state.finder.where, "worker");
-  const worker = state.finder;
+test("where the browser can, the tab finds hands in its worker, and keeps it where the worker keeps up", async () => {
+  const { state, models, worker } = await tabAt(40);
+  assert.equal(worker.where, "worker");
   assert.equal(FakeWorker.made.length, 1);
   assert.equal(FakeWorker.made[0].url, "http://app/component/handworker.js");
   const engine = FakeWorker.made[0].engine;
-  assert.equal(modelOf(engine.tracker), MODELS.lite); // the page's model and scout, made in the worker
+  assert.equal(modelOf(engine.tracker), MODELS.full);
   assert.equal(engine.scout.options.runningMode, "IMAGE");
-  assert.deepEqual(await worker.find(frame, 1, performance.now()), []); // a frame goes there and back
-  state.loading = 3; // a gesture model loading: its frames are not the worker's to be judged on
+  assert.deepEqual(await worker.find(frame, 1, performance.now()), []);
+  assert.equal(models.stage, "done");
+  assert.equal(state.finder, worker);
+  assert.equal(FakeLandmarker.made.length, 2); // its tracker and scout: no page engine was made
+});
+
+test("a worker slow even on the lite model tries the page, and keeps the thread with the shorter frames", async () => {
+  const { state, models, worker } = await tabAt(200);
+  assert.equal(state.handModel, "lite");
+  assert.equal(state.finder, worker);
+  state.loading = 3;
   for (let i = 0; i < SETTLE; i++) models.measure(500);
   state.loading = null;
-  await frames(models, 40);
-  assert.equal(state.finder, page); // the page measured again, the worker waiting beside it
-  assert.ok(!page.tracker.closed && !FakeWorker.made[0].terminated);
+  await frames(models, 95);
+  const page = state.finder;
+  assert.equal(page.where, "page");
+  assert.equal(modelOf(page.tracker), MODELS.lite);
+  assert.ok(!FakeWorker.made[0].terminated);
+  await frames(models, 80);
+  assert.deepEqual(state.threadMs, { worker: 95, page: 80 });
+  assert.equal(state.finder, page);
+  assert.ok(FakeWorker.made[0].terminated);
+});
+
+test("where the page's frames are no shorter, the page is closed and the worker goes on", async () => {
+  const { state, models, worker } = await tabAt(200);
+  await frames(models, 90);
+  const page = state.finder;
   await frames(models, 120);
-  assert.deepEqual(state.threadMs, { page: 120, worker: 40 });
+  assert.deepEqual(state.threadMs, { worker: 90, page: 120 });
   assert.equal(state.finder, worker);
   assert.ok(page.tracker.closed && page.scout.closed);
 });
 
-test("where the page's frames are the shorter, the worker is closed and the page goes on", async () => {
-  const { state, models, page } = await tabAt(200);
-  await frames(models, 95);
-  await frames(models, 80);
-  assert.deepEqual(state.threadMs, { page: 80, worker: 95 });
-  assert.equal(state.finder, page);
-  assert.ok(!page.tracker.closed);
-  assert.ok(FakeWorker.made[0].terminated);
-});
-
-test("a page that keeps up on the full model never starts a worker", async () => {
-  const { state, models } = await tabAt(40);
-  await frames(models, 40);
-  assert.equal(models.stage, "done");
-  assert.equal(state.handModel, "full");
-  assert.equal(state.finder.where, "page");
-  assert.equal(FakeWorker.made.length, 0);
-});
-
-test("a worker that cannot open its hand model leaves the page running, and says why", async () => {
+test("a worker that cannot open its hand model leaves the tab on the page, and says why", async () => {
   const open = HandEngine.prototype.open;
   HandEngine.prototype.open = async function (...args) {
     if (this.where === "worker") throw new TabFailure("webgl");
     return open.apply(this, args);
   };
   try {
-    const { state, models, page } = await tabAt(200);
-    assert.equal(models.stage, "done");
-    assert.equal(state.finder, page);
+    const { state, models } = await tabAt(200);
+    assert.equal(state.finder.where, "page");
     assert.match(state.workerProblem, /WebGL is off or missing/);
     assert.ok(FakeWorker.made[0].terminated);
+    assert.equal(models.stage, "done");
   } finally {
     HandEngine.prototype.open = open;
   }
+});
+
+test("a worker that never answers is given up, and the tab opens the page's hand model", async () => {
+  fakeBrowser();
+  withWorkers();
+  const silent = new FakeWorker("handworker.js");
+  silent.postMessage = () => {}; // its script stuck: no answer, no error
+  const finder = new WorkerFinder("handworker.js");
+  finder.worker = silent;
+  const started = Date.now();
+  await assert.rejects(finder.open({ wasm: "fileset" }, new Uint8Array(4), 1, 30), (error) => error.code === "graph");
+  assert.ok(Date.now() - started < 1000);
+  await assert.rejects(finder.find(frame, 1, 0), (error) => error.code === "graph"); // and every call after
+
+  const state = {};
+  const models = new HandModels(state, FakeLandmarker, "http://app/component/");
+  models.newWorker = () => Object.assign(new WorkerFinder("handworker.js"), { open: () => finder.open({}, null, 1, 30) });
+  await models.open({ wasm: "fileset" }, "full", 1);
+  assert.equal(state.finder.where, "page");
+  assert.match(state.workerProblem, /did not open its hand model in 0.03 s/);
 });
 
 test("a slow page whose OffscreenCanvas has no WebGL (WebKitGTK) starts no worker", async () => {
