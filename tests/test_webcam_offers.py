@@ -6,7 +6,13 @@ from __future__ import annotations
 from aiortc import RTCSessionDescription
 from streamlit_webrtc.component import WebRtcStreamerContext, WebRtcStreamerState, generate_frontend_component_key
 
-from ui.webcam.offers import answered_another_offer, drop_a_worker_of_an_older_offer, ice_ufrag
+from ui.webcam.offers import (
+    answered_another_offer,
+    desired_playing_state,
+    drop_a_worker_of_an_older_offer,
+    ice_ufrag,
+    restart_marked,
+)
 
 KEY = "live-webcam"
 
@@ -57,3 +63,21 @@ def test_the_worker_of_the_current_offer_a_playing_stream_and_no_worker_are_left
         assert not drop_a_worker_of_an_older_offer(state, KEY)
         assert worker is None or (not worker.stopped and state[KEY]._get_worker() is worker)
     assert not drop_a_worker_of_an_older_offer({}, KEY)  # a page that never drew the webcam
+
+
+def test_a_frame_that_took_an_older_offer_s_answer_stops_then_starts_again_by_itself() -> None:
+    worker = _Worker("first")  # held here: the context keeps a weak reference
+    state = _session(worker, "third")
+    state[KEY]._is_sdp_answer_sent = True  # a run drew the first offer's answer: the frame's newest connection took it
+    assert drop_a_worker_of_an_older_offer(state, KEY) and restart_marked(state, KEY)
+    assert desired_playing_state(state, KEY, start_asked=True) is False  # still signalling: asked to stop
+    state[generate_frontend_component_key(KEY)] = {"playing": False, "sdpOffer": ""}  # it stopped
+    assert desired_playing_state(state, KEY, start_asked=True) is True and not restart_marked(state, KEY)
+
+
+def test_an_answer_not_yet_sent_needs_no_restart_and_the_page_s_own_ask_is_kept() -> None:
+    worker = _Worker("first")
+    state = _session(worker, "third")
+    assert drop_a_worker_of_an_older_offer(state, KEY) and not restart_marked(state, KEY)
+    assert desired_playing_state(state, KEY, start_asked=True) is True
+    assert desired_playing_state(state, KEY, start_asked=False) is None  # the person's own Start and Stop

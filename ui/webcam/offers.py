@@ -8,6 +8,11 @@ the answer then went to the newest connection, whose checks carried other ICE cr
 a student moved to the server path waited 17.8 and 49.8 s for a label in 2 of 11 probe runs (2.6-5.2 s in the
 others). Before the answer goes out, a worker made for another offer than the frame's current one is stopped, and
 this run makes one for the current offer.
+
+Where the older offer's answer had already gone out, the frame took it for its newest connection, which then cannot
+connect: a tab moved to the server path by a graph that stopped mid-stream waited 30-95 s for a label in 3 of 4
+probe runs, the frame offering again each time its connection failed (about 30 s) and starting twice again. Such a
+frame is asked to stop (``desired_playing_state=False``) and, once it has, to start again by itself.
 """
 
 from __future__ import annotations
@@ -33,9 +38,13 @@ def answered_another_offer(answered_sdp: str | None, offer: Any) -> bool:
     return ours is not None and theirs is not None and ours != theirs
 
 
+_RESTART = "handteach_webcam_restart:{}"
+
+
 def drop_a_worker_of_an_older_offer(session_state: Any, key: str) -> bool:
     """Stop ``key``'s worker when it answers an offer the webcam's frame no longer holds, so that the
-    ``webrtc_streamer`` call that follows makes one for the frame's current offer; True when it did."""
+    ``webrtc_streamer`` call that follows makes one for the frame's current offer; True when it did. Where that
+    worker's answer had already gone to the frame, the frame is marked to start again (``desired_playing_state``)."""
     from streamlit_webrtc.component import _reset_context, compile_state, generate_frontend_component_key
 
     context = session_state.get(key)
@@ -46,6 +55,28 @@ def drop_a_worker_of_an_older_offer(session_state: Any, key: str) -> bool:
     description = getattr(getattr(worker, "pc", None), "remoteDescription", None)
     if not answered_another_offer(getattr(description, "sdp", None), value.get("sdpOffer")):
         return False
+    if context._is_sdp_answer_sent:  # the frame's newest connection took it: it cannot connect
+        session_state[_RESTART.format(key)] = True
     _reset_context(context)
     context._set_state(compile_state(value))  # still signalling: else the next run stops the new worker as idle
     return True
+
+
+def desired_playing_state(session_state: Any, key: str, start_asked: bool) -> bool | None:
+    """What ``key``'s frame is asked to do: stop (False) while it holds a connection marked to start again, then
+    start by itself (True) once it has stopped, as where ``start_asked`` (the page asked it to start by itself);
+    else None (the person's own Start and Stop)."""
+    from streamlit_webrtc.component import generate_frontend_component_key
+
+    if session_state.get(_RESTART.format(key)):
+        value = session_state.get(generate_frontend_component_key(key))
+        if isinstance(value, dict) and (value.get("playing") or value.get("sdpOffer")):
+            return False
+        del session_state[_RESTART.format(key)]
+        return True
+    return True if start_asked else None
+
+
+def restart_marked(session_state: Any, key: str) -> bool:
+    """Whether ``key``'s frame is being stopped to start again (the page keeps asking it to start until it plays)."""
+    return bool(session_state.get(_RESTART.format(key)))

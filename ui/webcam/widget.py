@@ -16,7 +16,7 @@ from ui.common import state
 from ui.common.text import plain
 from ui.server.settings import VIDEO_CONSTRAINTS, VIDEO_HTML_ATTRS
 from ui.webcam.frame_callbacks import ended_callback, queued_frames_callback
-from ui.webcam.offers import drop_a_worker_of_an_older_offer
+from ui.webcam.offers import desired_playing_state, drop_a_worker_of_an_older_offer, restart_marked
 from ui.webcam.stream import StreamSession
 from ui.webcam.tab_watch import watch_tab
 
@@ -80,6 +80,8 @@ def webcam(key: str, session: StreamSession) -> WebRtcStreamerContext | Any:
             st.info("The webcam needs the app running in a browser (`make run`).")
         return SimpleNamespace(state=SimpleNamespace(playing=False, signalling=False))
     drop_a_worker_of_an_older_offer(st.session_state, key)  # before the answer goes out (ui/webcam/offers.py)
+    if restart_marked(st.session_state, key):
+        state.ask_webcam_start()  # it starts again by itself once it has stopped
     context = webrtc_streamer(
         key=key,
         mode=WebRtcMode.SENDRECV,
@@ -89,7 +91,8 @@ def webcam(key: str, session: StreamSession) -> WebRtcStreamerContext | Any:
         on_video_ended=ended_callback(session),
         video_html_attrs=VIDEO_HTML_ATTRS,
         async_processing=True,
-        desired_playing_state=True if state.webcam_start_asked() else None,  # after the browser path failed
+        # by itself after the browser path failed, or again after it took an older offer's answer
+        desired_playing_state=desired_playing_state(st.session_state, key, state.webcam_start_asked()),
     )
     state.webcam_start_asked(bool(context.state.playing))
     watch_tab(
