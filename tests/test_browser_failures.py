@@ -102,15 +102,13 @@ def _falls_back_and_labels(page, bound_s: float = 15.0) -> None:  # noqa: ANN001
     assert page.get_by_text("This browser could not find hands").count() == 1, "the fallback's line went away"
 
 
-# CI walks one failure to the server path; the others wait for `make test-all`: under CI's other process the
-# first label after "WebGL fails on first use" came after 17.5 s once (1.5 s alone)
+# The fallbacks wait for `make test-all`: a "dictionary changed size during iteration" was two script threads of one
+# session at once (Streamlit's runner.fastReruns, docs/testing.md, "Known flaky"), and CI's time is near its bound.
+# The server path's stream that played 30-95 s late (the frame had taken an older offer's answer) is fixed: its
+# first label 1.5-4.7 s after the fallback's line in 14 runs since.
 @pytest.mark.parametrize(
     "script",
     [
-        # extended still: its "dictionary changed size during iteration" was two script threads of one session at
-        # once (Streamlit's runner.fastReruns; docs/testing.md, "Known flaky"); with it off 2
-        # of 20 runs at load 5-12 still failed the bound: the server path's WebRTC stream did not play for 15 s and
-        # started again (docs/testing.md, "Known flaky")
         pytest.param(NO_WEBGL, id="no WebGL", marks=pytest.mark.extended),
         pytest.param(WEBGL_FAILS_ON_USE, id="WebGL fails on first use", marks=pytest.mark.extended),
         pytest.param(NO_WASM, id="no WebAssembly", marks=pytest.mark.extended),
@@ -143,7 +141,7 @@ PAGE_GRAPH_THROWS = (
 )
 
 
-@pytest.mark.extended  # its stream still takes 16-35 s to play now and then (issue 55): CI waits for the fix
+@pytest.mark.extended
 @pytest.mark.parametrize(
     ("script", "throws"),
     [

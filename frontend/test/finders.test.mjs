@@ -1,5 +1,6 @@
-// Where the tab finds hands (src/handmodels.js, src/finders.js, src/handengine.js): a page slow enough for the lite
-// model tries the hand worker, and keeps whichever thread's frames were shorter; the worker's messages.
+// Where the tab finds hands (src/handmodels.js, src/finders.js, src/handengine.js): in its hand worker where the
+// browser can, a worker slow even on the lite model tries the page and keeps whichever thread's frames were
+// shorter, and the page where the worker cannot; the worker's messages.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -113,7 +114,7 @@ test("a worker that never answers is given up, and the tab opens the page's hand
   assert.match(state.workerProblem, /did not open its hand model in 0.03 s/);
 });
 
-test("a slow page whose OffscreenCanvas has no WebGL (WebKitGTK) starts no worker", async () => {
+test("a tab whose OffscreenCanvas has no WebGL (WebKitGTK) starts no worker, and turns lite on the page", async () => {
   fakeBrowser();
   withWorkers();
   globalThis.OffscreenCanvas = class { getContext(kind) { return kind === "2d" ? {} : null; } };
