@@ -192,9 +192,11 @@ def test_a_slowed_tab_without_workers_turns_to_the_lite_hand_model(live) -> None
 def test_a_tab_whose_worker_is_slow_tries_the_page_and_keeps_the_faster(live) -> None:  # noqa: ANN001
     """A tab whose hand worker takes 150 ms more a frame (its core busy, as on a Chromebook with another program
     open) turns to the lite hand model; still slow there, it tries the page on the next frames and keeps the page,
-    whose median frame was the shorter (frontend/src/handmodels.js), and labels on."""
+    whose median frame was the shorter (frontend/src/handmodels.js), and labels on. MediaPipe's warnings, shown in
+    the worker first, are not shown again by the page's own MediaPipe (frontend/src/quiet.js)."""
     server, page, _ = live
     slow = page.context.new_page()
+    console = console_watch(slow)
     slow.add_init_script("localStorage.removeItem('handteach.handModel')")
     slow.add_init_script(IN_CAMERA_FRAME.format(IN_HAND_WORKER.format(before=SLOW_FRAMES % 150)))
     try:
@@ -206,6 +208,7 @@ def test_a_tab_whose_worker_is_slow_tries_the_page_and_keeps_the_faster(live) ->
         assert chose["thread_ms"]["page"] < chose["thread_ms"]["worker"], chose
         assert chose["thread_ms"]["worker"] > 150, chose
         frame.wait_for_function(f"() => window.handteach.timing.labelled >= {chose['labelled'] + 10}", timeout=60_000)
+        console.assert_quiet()
     finally:
         slow.evaluate("() => localStorage.clear()")
         slow.close()

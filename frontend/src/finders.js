@@ -3,6 +3,7 @@
 // to the worker and its answer; a frame's pixels go over as ImageData, handed over rather than copied.
 
 import { TAB_FAILURES, TabFailure, firstLine, hasOffscreenWebgl } from "./landmarker.js";
+import { workerShowed } from "./quiet.js";
 
 // A worker whose model has not opened by then is given up, and the tab opens the page's (a worker that never answers,
 // its script stuck or its WASM never compiling, left the tab saying "Loading the hand model" for ever).
@@ -18,7 +19,7 @@ export class WorkerFinder {
   constructor(url) {
     Object.assign(this, { where: "worker", switches: 0, closing: false, next: 1, waiting: new Map(), broken: null });
     this.worker = new Worker(url);
-    this.worker.onmessage = ({ data }) => this.answer(data);
+    this.worker.onmessage = ({ data }) => (data && "shown" in data ? workerShowed(data.shown) : this.answer(data || {}));
     // a worker that could not load or died (out of memory): every call, waiting or to come, fails as a graph would
     this.worker.onerror = (event) => {
       event.preventDefault();

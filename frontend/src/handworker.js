@@ -10,7 +10,8 @@ import { HandEngine, answer } from "./handengine.js";
 import { blankFrame, workerCanvases } from "./landmarker.js";
 import { quieten } from "./quiet.js";
 
-quieten(console); // before the WASM binds console.error, as on the page
+// before the WASM binds console.error, as on the page; each MediaPipe warning shown here is not shown there again
+quieten(console, (body) => self.postMessage({ shown: body }));
 const engine = new HandEngine(HandLandmarker, () => workerCanvases(), () => blankFrame(null), "worker");
 
 self.onmessage = async ({ data }) => {

@@ -15,13 +15,22 @@ export function glogBody(text) {
   return match ? match[1] : null;
 }
 
-export function quieten(target) {
+// What the tab's hand worker has shown (finders.js passes it on): a tab that tries the page after its worker would
+// else show each warning a second time, the page's MediaPipe writing the worker's lines again.
+const shownInWorker = new Set();
+export const workerShowed = (body) => typeof body === "string" && shownInWorker.add(body.slice(0, 500));
+
+// `onShown(body)`: each glog line shown, by its body (the hand worker tells the page).
+export function quieten(target, onShown = () => {}) {
   const seen = new Set(), error = target.error.bind(target), warn = target.warn.bind(target);
   const once = (write) => (...parts) => {
     if (isInfoLine(parts[0])) return target.info(...parts);
     const body = glogBody(parts[0]);
-    if (body !== null && seen.has(body)) return target.debug(...parts);
-    if (body !== null) seen.add(body);
+    if (body !== null && (seen.has(body) || shownInWorker.has(body.slice(0, 500)))) return target.debug(...parts);
+    if (body !== null) {
+      seen.add(body);
+      onShown(body);
+    }
     return write(...parts);
   };
   target.error = once(error);

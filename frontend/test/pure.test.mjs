@@ -8,7 +8,7 @@ import { Smoother, UNKNOWN, decide, distanceRows } from "../src/decide.js";
 import { cropBox, maxFrames, takeHand, takeMessage } from "../src/take.js";
 import { answerText, cameraProblem, cardNumbers, labelEvent, labelsKey, numbersMoved, shownOn } from "../src/events.js";
 import { labelPlace } from "../src/draw.js";
-import { glogBody, isInfoLine, quieten } from "../src/quiet.js";
+import { glogBody, isInfoLine, quieten, workerShowed } from "../src/quiet.js";
 import { MAX_INPUT_SIDE, inputSize } from "../src/frames.js";
 
 const points = (x0, y0) => Array.from({ length: 21 }, (_, j) => ({ x: x0 + 0.01 * (j % 5), y: y0 + 0.02 * Math.floor(j / 5), z: -0.01 * j }));
@@ -174,6 +174,20 @@ test("a MediaPipe warning shows once per page, its repeats (the second hand mode
   target.warn("the app's own warning"); // not MediaPipe's: left as it is
   assert.deepEqual(lines.map(([k]) => k), ["warn", "debug", "info", "warn", "warn"]);
   assert.equal(glogBody("E0000 00:00:1.5 7 x.cc:1] bad"), "x.cc:1] bad");
+});
+
+test("a MediaPipe warning the hand worker showed is not shown again by the page's own MediaPipe", () => {
+  const lines = [], told = [];
+  const console = Object.fromEntries(["error", "warn", "info", "debug"].map((k) => [k, (...p) => lines.push([k, p[0]])]));
+  const worker = { ...console }, page = { ...console };
+  quieten(worker, (body) => told.push(body));
+  quieten(page);
+  worker.warn("W1127 21:00:00.100000 7 landmark_projection_calculator.cc:189] Using NORM_RECT without IMAGE_DIMENSIONS");
+  for (const body of told) workerShowed(body); // finders.js, as the worker's message comes
+  page.warn("W1127 21:00:09.200000 1 landmark_projection_calculator.cc:189] Using NORM_RECT without IMAGE_DIMENSIONS");
+  page.warn("W1127 21:00:09.300000 1 other.cc:1] a warning the worker never showed");
+  assert.deepEqual(lines.map(([k]) => k), ["warn", "debug", "warn"]);
+  assert.deepEqual(told, ["landmark_projection_calculator.cc:189] Using NORM_RECT without IMAGE_DIMENSIONS"]);
 });
 
 test("the video draws each hand's decision as last sent to the card, a new hand its skeleton only", () => {
