@@ -104,7 +104,7 @@ def _falls_back_and_labels(page, bound_s: float = 15.0) -> None:  # noqa: ANN001
 
 # The fallbacks wait for `make test-all`: a "dictionary changed size during iteration" was two script threads of one
 # session at once (Streamlit's runner.fastReruns, docs/testing.md, "Known flaky"), and CI's time is near its bound.
-# The server path's stream that played 30-95 s late (the frame had taken an older offer's answer) is fixed: its
+# The server path's stream that played 31-96 s late (the frame had taken an older offer's answer) is fixed: its
 # first label 1.5-4.7 s after the fallback's line in 14 runs since.
 @pytest.mark.parametrize(
     "script",

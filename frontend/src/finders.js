@@ -3,7 +3,7 @@
 // to the worker and its answer; a frame's pixels go over as ImageData, handed over rather than copied.
 
 import { TAB_FAILURES, TabFailure, firstLine, hasOffscreenWebgl } from "./landmarker.js";
-import { workerShowed } from "./quiet.js";
+import { showedElsewhere, shownSoFar } from "./quiet.js";
 
 // A worker whose model has not opened by then is given up, and the tab opens the page's (a worker that never answers,
 // its script stuck or its WASM never compiling, left the tab saying "Loading the hand model" for ever).
@@ -19,7 +19,9 @@ export class WorkerFinder {
   constructor(url) {
     Object.assign(this, { where: "worker", switches: 0, closing: false, next: 1, waiting: new Map(), broken: null });
     this.worker = new Worker(url);
-    this.worker.onmessage = ({ data }) => (data && "shown" in data ? workerShowed(data.shown) : this.answer(data || {}));
+    // MediaPipe's warnings: those the tab has shown go to the worker, those the worker shows come back (quiet.js)
+    this.worker.onmessage = ({ data }) => (data && "shown" in data ? showedElsewhere(data.shown) : this.answer(data || {}));
+    this.worker.postMessage({ known: shownSoFar() });
     // a worker that could not load or died (out of memory): every call, waiting or to come, fails as a graph would
     this.worker.onerror = (event) => {
       event.preventDefault();

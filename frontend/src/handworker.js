@@ -8,13 +8,14 @@
 import { HandLandmarker } from "@mediapipe/tasks-vision";
 import { HandEngine, answer } from "./handengine.js";
 import { blankFrame, workerCanvases } from "./landmarker.js";
-import { quieten } from "./quiet.js";
+import { quieten, showedElsewhere } from "./quiet.js";
 
 // before the WASM binds console.error, as on the page; each MediaPipe warning shown here is not shown there again
 quieten(console, (body) => self.postMessage({ shown: body }));
 const engine = new HandEngine(HandLandmarker, () => workerCanvases(), () => blankFrame(null), "worker");
 
 self.onmessage = async ({ data }) => {
+  if (data && Array.isArray(data.known)) return data.known.forEach(showedElsewhere); // shown by the tab already
   const reply = await answer(engine, data); // only finders.js posts here; anything else is left unanswered
   if (reply) self.postMessage(reply);
 };

@@ -8,7 +8,7 @@ import { Smoother, UNKNOWN, decide, distanceRows } from "../src/decide.js";
 import { cropBox, maxFrames, takeHand, takeMessage } from "../src/take.js";
 import { answerText, cameraProblem, cardNumbers, labelEvent, labelsKey, numbersMoved, shownOn } from "../src/events.js";
 import { labelPlace } from "../src/draw.js";
-import { glogBody, isInfoLine, quieten, workerShowed } from "../src/quiet.js";
+import { glogBody, isInfoLine, quieten } from "../src/quiet.js";
 import { MAX_INPUT_SIDE, inputSize } from "../src/frames.js";
 
 const points = (x0, y0) => Array.from({ length: 21 }, (_, j) => ({ x: x0 + 0.01 * (j % 5), y: y0 + 0.02 * Math.floor(j / 5), z: -0.01 * j }));
@@ -176,18 +176,35 @@ test("a MediaPipe warning shows once per page, its repeats (the second hand mode
   assert.equal(glogBody("E0000 00:00:1.5 7 x.cc:1] bad"), "x.cc:1] bad");
 });
 
-test("a MediaPipe warning the hand worker showed is not shown again by the page's own MediaPipe", () => {
-  const lines = [], told = [];
-  const console = Object.fromEntries(["error", "warn", "info", "debug"].map((k) => [k, (...p) => lines.push([k, p[0]])]));
-  const worker = { ...console }, page = { ...console };
-  quieten(worker, (body) => told.push(body));
-  quieten(page);
-  worker.warn("W1127 21:00:00.100000 7 landmark_projection_calculator.cc:189] Using NORM_RECT without IMAGE_DIMENSIONS");
-  for (const body of told) workerShowed(body); // finders.js, as the worker's message comes
-  page.warn("W1127 21:00:09.200000 1 landmark_projection_calculator.cc:189] Using NORM_RECT without IMAGE_DIMENSIONS");
-  page.warn("W1127 21:00:09.300000 1 other.cc:1] a warning the worker never showed");
-  assert.deepEqual(lines.map(([k]) => k), ["warn", "debug", "warn"]);
-  assert.deepEqual(told, ["landmark_projection_calculator.cc:189] Using NORM_RECT without IMAGE_DIMENSIONS"]);
+test("a MediaPipe warning shown by the worker, or by a frame before, is not shown again by a new frame or worker", async () => {
+  // each realm (the page's frame, a worker, a frame drawn again) has its own copy of quiet.js
+  const realm = async (name) => import(`../src/quiet.js?realm=${name}`);
+  const lines = [];
+  const make = () => Object.fromEntries(["error", "warn", "info", "debug"].map((k) => [k, (...p) => lines.push([k, p[0]])]));
+  const items = {};
+  globalThis.sessionStorage = { getItem: (k) => items[k] ?? null, setItem: (k, v) => { items[k] = String(v); } };
+  try {
+    const [page, worker, pageAgain] = [await realm("page"), await realm("worker"), await realm("again")];
+    const told = [];
+    const [pageConsole, workerConsole, againConsole] = [make(), make(), make()];
+    page.quieten(pageConsole);
+    worker.quieten(workerConsole, (body) => told.push(body)); // handworker.js posts it to the page
+    workerConsole.warn("W1127 21:00:00.1 7 landmark_projection_calculator.cc:189] Using NORM_RECT without IMAGE_DIMENSIONS");
+    told.forEach(page.showedElsewhere); // finders.js, as the worker's message comes
+    pageConsole.warn("W1127 21:00:09.2 1 landmark_projection_calculator.cc:189] Using NORM_RECT without IMAGE_DIMENSIONS");
+    pageConsole.warn("W1127 21:00:09.3 1 other.cc:1] a warning the worker never showed");
+    pageAgain.quieten(againConsole); // the component's frame drawn again: its own page, and a new worker told
+    againConsole.warn("W1127 21:01:00.0 1 other.cc:1] a warning the worker never showed");
+    const workerAgain = await realm("worker-again");
+    workerAgain.quieten(make(), () => {});
+    pageAgain.shownSoFar().forEach(workerAgain.showedElsewhere); // finders.js's first message to a new worker
+    const workerAgainConsole = make();
+    workerAgain.quieten(workerAgainConsole, () => {});
+    workerAgainConsole.warn("W1127 21:01:01.0 7 landmark_projection_calculator.cc:189] Using NORM_RECT without IMAGE_DIMENSIONS");
+    assert.deepEqual(lines.map(([k]) => k), ["warn", "debug", "warn", "debug", "debug"]);
+  } finally {
+    delete globalThis.sessionStorage;
+  }
 });
 
 test("the video draws each hand's decision as last sent to the card, a new hand its skeleton only", () => {
