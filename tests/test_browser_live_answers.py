@@ -163,7 +163,10 @@ def test_a_slowed_tab_finds_hands_in_its_worker_and_keeps_up(live) -> None:  # n
                                 timeout=120_000)  # fmt: skip
         kept = frame.evaluate(TAB_MODEL)
         assert kept["worker_problem"] is None and kept["problem"] is None, kept
-        assert (kept["model"] == "lite") == (kept["pace_ms"] > 100), kept
+        # lite where its pace was over 100 ms, or from the start where another tab of this browser had just remembered
+        # the lite model (this tab forgets it as each frame is made, but CI's load once let the other tab's turn come
+        # after that: the tab started lite, its pace 86 ms)
+        assert kept["model"] == "lite" or kept["pace_ms"] <= 100, kept
         frame.wait_for_function(f"() => window.handteach.timing.labelled >= {kept['labelled'] + 10}", timeout=60_000)
     finally:
         slow.evaluate("() => localStorage.clear()")  # the first tab's next visits start on the full model again
