@@ -143,6 +143,21 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE server_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         "INSERT INTO server_settings SELECT 'class_server', '1' WHERE EXISTS (SELECT 1 FROM school_classes)",
     ),
+    # 8 → 9 (hostile round 5, issue 63): sessions the server ends (core.classes.session: *Sign out*, a password
+    # reset and a deletion end them at once); a class's limits as the teacher sets them (JSON, core.classes.quotas);
+    # when this server stored each sample and clip, which retention counts from (a file's own dates are not trusted)
+    (
+        """CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+            created_at REAL NOT NULL, last_seen REAL NOT NULL)""",
+        "CREATE INDEX sessions_by_account ON sessions(account_id)",
+        "ALTER TABLE school_classes ADD COLUMN limits TEXT NOT NULL DEFAULT '{}'",
+        "ALTER TABLE samples ADD COLUMN stored_at REAL",
+        "ALTER TABLE clips ADD COLUMN stored_at REAL",
+        "UPDATE samples SET stored_at = min(created_at, CAST(strftime('%s', 'now') AS REAL))",
+        "UPDATE clips SET stored_at = min(created_at, CAST(strftime('%s', 'now') AS REAL))",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
