@@ -6,7 +6,7 @@ import sqlite3
 
 import numpy as np
 
-from core.data.schema import MIGRATIONS
+from core.data.schema import INSERT_SAMPLE, MIGRATIONS, STORED_NOW
 from core.data.store import Store
 from core.skeletons import BODY_33
 from core.types import Keypoints
@@ -53,6 +53,10 @@ def old_schema(conn: sqlite3.Connection, version: int) -> None:
         for statement in steps:
             conn.execute(statement)
     conn.execute(f"PRAGMA user_version = {int(version)}")
+
+
+# ``INSERT_SAMPLE`` for a store made by ``old_schema`` before version 9 (its samples had no ``stored_at`` column)
+INSERT_SAMPLE_BEFORE_9 = INSERT_SAMPLE.replace(", stored_at)", ")").replace(f", {STORED_NOW})", ")")
 
 
 def handmade_project(data_dir, gestures: dict, seed: int = 0) -> Store:  # noqa: ANN001 - a Path

@@ -7,15 +7,18 @@ import sqlite3
 import time
 from contextlib import closing
 
+import cv2
+import numpy as np
 import pytest
 
 from core.classes.retention import DAY_S, change_rules, expire_crops
 from core.classes.roster import get_class
 from core.data.bundle_import import import_project
 from core.data.bundle_write import export_project
-from core.data.schema import DB_NAME, NotFoundError, StoreError
+from core.data.schema import DB_NAME, NotFoundError, Sample, StoreError
 from core.data.store import Store
 from tests.classmaker import fill_project, make_class
+from tests.storemaker import make_hand
 
 
 def _crops(store: Store, project: str) -> list[bool]:
@@ -46,6 +49,30 @@ def test_crops_older_than_the_retention_go_and_keypoints_stay(tmp_path) -> None:
     assert _crops(Store(tmp_path), "server's") == [True, True]  # no class, no retention
 
 
+def test_retention_counts_from_when_the_server_stored_a_picture_not_from_the_file(tmp_path) -> None:
+    """A project file whose samples say the year 3000 kept its 40 pictures past every retention: the import kept
+    the file's ``created_at``, and retention counted from it (issue 63). The server's own clock counts now."""
+    school = make_class(tmp_path)  # crops allowed, kept 30 days
+    year_3000 = 32_503_680_000.0
+    rng = np.random.default_rng(3)
+    crop = cv2.imencode(".jpg", rng.integers(0, 255, (48, 48, 3), dtype=np.uint8))[1].tobytes()
+    Store(tmp_path).create_project("future")
+    Store(tmp_path).add_samples("future", [Sample(make_hand(rng), "ok", "webcam", created_at=year_3000,
+                                                  crop_jpeg=crop) for _ in range(40)])  # fmt: skip
+    export_project(Store(tmp_path), "future", tmp_path / "future.handteach")
+    ana = school.store(school.ana)
+    before = time.time()
+    import_project(ana, tmp_path / "future.handteach", as_name="ana-future")
+    assert _crops(ana, "ana-future") == [True] * 40
+    assert {s.created_at for s in ana.list_samples("ana-future")} == {year_3000}  # the file's own date, kept
+    with closing(sqlite3.connect(tmp_path / DB_NAME)) as conn:  # stored now, by the server's clock
+        stored = conn.execute("SELECT MIN(stored_at), MAX(stored_at) FROM samples").fetchone()
+    assert before - 1 <= stored[0] <= stored[1] <= time.time() + 1
+    assert expire_crops(Store(tmp_path), now=time.time() + 29 * DAY_S) == 0
+    assert expire_crops(Store(tmp_path), now=time.time() + 31 * DAY_S) == 65  # the file's 40, Ana's 20, Ben's 5
+    assert _crops(ana, "ana-future") == [False] * 40 and len(ana.list_samples("ana-future")) == 40
+
+
 def test_a_teacher_changes_the_rules_and_pictures_go_at_once(tmp_path) -> None:
     school = make_class(tmp_path)  # crops allowed, kept 30 days
     fill_project(Store(tmp_path), "server's", 2, seed=5)
@@ -60,8 +87,8 @@ def test_a_teacher_changes_the_rules_and_pictures_go_at_once(tmp_path) -> None:
 
     assert change_rules(Store(tmp_path), "7B", crops_allowed=True)[1] == 0
     fill_project(ana, "ana-later", 2, seed=7)
-    with Store(tmp_path).write_transaction() as conn:  # taken 10 days ago
-        conn.execute("UPDATE samples SET created_at = ? WHERE crop_jpeg IS NOT NULL AND class_id IN "
+    with Store(tmp_path).write_transaction() as conn:  # stored 10 days ago
+        conn.execute("UPDATE samples SET stored_at = ? WHERE crop_jpeg IS NOT NULL AND class_id IN "
                      "(SELECT id FROM classes WHERE project_id = (SELECT id FROM projects WHERE name = 'ana-later'))",
                      (time.time() - 10 * DAY_S,))  # fmt: skip
     assert change_rules(Store(tmp_path), "7B", retention_days=20)[1] == 0

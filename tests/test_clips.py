@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import shared_path
-from storemaker import old_schema
+from storemaker import INSERT_SAMPLE_BEFORE_9, old_schema
 
 from core.data.clips import (
     StoredClip,
@@ -21,7 +21,7 @@ from core.data.clips import (
     project_clips,
     relabel_clips,
 )
-from core.data.schema import DB_NAME, INSERT_SAMPLE, SCHEMA_VERSION, Sample, StoreError, sample_to_row
+from core.data.schema import DB_NAME, SCHEMA_VERSION, Sample, StoreError, sample_to_row
 from core.data.store import NotFoundError, Store
 from core.motion.clip import Clip
 from core.skeletons import BODY_33, HAND_21
@@ -140,7 +140,7 @@ def test_migration_to_the_clip_table_keeps_every_sample(tmp_path: Path) -> None:
         old_schema(conn, 2)
         conn.execute("INSERT INTO projects (name, backend, created_at) VALUES ('old', 'mediapipe', 1.0)")
         conn.execute("INSERT INTO classes (project_id, name, emoji, mirror, position) VALUES (1, 'ok', '👌', '', 0)")
-        conn.execute(INSERT_SAMPLE, (1, *sample_to_row(sample)))
+        conn.execute(INSERT_SAMPLE_BEFORE_9, (1, *sample_to_row(sample)))
     store = Store(tmp_path)
     assert store.schema_version() == SCHEMA_VERSION > 3
     (back,) = store.list_samples("old", with_crops=True)

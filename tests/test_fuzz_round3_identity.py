@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from handmaker import make_hand, pointing_hand
 from motionmaker import keypoint_clip
-from storemaker import old_schema
+from storemaker import INSERT_SAMPLE_BEFORE_9, old_schema
 from test_cli import run_cli
 from test_clips import make_clip
 
@@ -32,7 +32,7 @@ from core.data.clips import StoredClip, add_clips, delete_clips, list_clips
 from core.data.project import load_project_model, model_dir, save_project_model, train_project
 from core.data.project_folders import ProjectReplacedError
 from core.data.project_motion import motion_model_dir, train_motion_project
-from core.data.schema import DB_NAME, INSERT_SAMPLE, Sample, sample_to_row
+from core.data.schema import DB_NAME, Sample, sample_to_row
 from core.data.store import Store
 from core.gestures.training import EpochStats, TrainConfig
 from core.motion.train import MotionTrainConfig
@@ -79,7 +79,7 @@ def _schema_3_store(data: Path) -> list[tuple]:
         conn.execute("INSERT INTO classes (project_id, name, emoji, mirror, position) VALUES (1, 'ok', '👌', '', 0)")
         conn.execute("INSERT INTO classes (project_id, name, emoji, mirror, position) VALUES (2, 'ok', '', '', 0)")
         for sid, cid in ((3, 1), (7, 2), (40, 1)):
-            conn.execute(INSERT_SAMPLE.replace("(class_id,", "(id, class_id,").replace("VALUES (", "VALUES (?, "),
+            conn.execute(INSERT_SAMPLE_BEFORE_9.replace("(class_id,", "(id, class_id,").replace("VALUES (", "VALUES (?, "),
                          (sid, cid, *sample_to_row(_sample("ok", sid))))  # fmt: skip
         return conn.execute("SELECT * FROM samples ORDER BY id").fetchall()
 
@@ -89,7 +89,9 @@ def test_3_a_schema_3_store_migrates_keeping_every_row_and_id_and_then_never_reu
     before = _schema_3_store(data)
     store = Store(data)
     with closing(sqlite3.connect(store.path)) as conn:
-        assert conn.execute("SELECT * FROM samples ORDER BY id").fetchall() == before, "every row, every id"
+        after = conn.execute("SELECT * FROM samples ORDER BY id").fetchall()
+        assert [row[:-1] for row in after] == before, "every row, every id"
+        assert [row[-1] for row in after] == [1.7e9 + 3, 1.7e9 + 7, 1.7e9 + 40], "stored_at (schema 9): created_at"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     assert [s.id for s in store.list_samples("a")] == [3, 40] and [s.id for s in store.list_samples("b")] == [7]
     assert store.delete_samples([40]) == 1

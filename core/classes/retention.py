@@ -3,8 +3,10 @@ crops (``SchoolClass.crops_allowed``), and crops older than the class's retentio
 
 ``keeps_crops`` is asked by the store's one write path of samples (``Store.insert_samples``), so a take, an
 upload, a CSV or a project file all obey it; a project with no owner (no class) keeps its crops as always.
-``expire_crops`` drops the picture of each sample older than its class's ``retention_days`` and keeps the
-sample's keypoints; the sign-in page runs it on each sign-in. ``what_is_stored`` says so to a student (Home).
+``expire_crops`` drops the picture of each sample stored longer ago than its class's ``retention_days`` and keeps
+the sample's keypoints; the sign-in page runs it on each sign-in. Age counts from ``stored_at``, when this server
+stored the sample (``core.data.schema.STORED_NOW``), never from the sample's own ``created_at``: a project file
+whose samples said the year 3000 kept its pictures past every retention (issue 63). ``what_is_stored`` says so to a student (Home).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ def keeps_crops(conn: sqlite3.Connection, pid: int) -> bool:
 
 
 def expire_crops(store: Database, now: float | None = None) -> int:
-    """Drop the crops of samples older than their class's retention (keypoints stay); returns how many went."""
+    """Drop the crops of samples stored longer ago than their class's retention (keypoints stay); returns how many
+    went. ``created_at`` only where ``stored_at`` is missing (a row no migration or insert filled)."""
     now = time.time() if now is None else now
     with store.write_transaction(erase=True) as conn:  # a dropped picture's bytes are zeroed, not left in free pages
         # from the classes' projects down (owner, then samples by class; CROSS JOIN keeps SQLite to that order):
@@ -39,7 +42,8 @@ def expire_crops(store: Database, now: float | None = None) -> int:
             "UPDATE samples SET crop_jpeg = NULL WHERE id IN ("
             " SELECT s.id FROM school_classes c CROSS JOIN accounts a CROSS JOIN projects p CROSS JOIN classes k"
             " CROSS JOIN samples s WHERE a.school_class_id = c.id AND p.owner = a.id AND k.project_id = p.id"
-            " AND s.class_id = k.id AND s.crop_jpeg IS NOT NULL AND s.created_at < ? - c.retention_days * ?)",
+            " AND s.class_id = k.id AND s.crop_jpeg IS NOT NULL"
+            " AND COALESCE(s.stored_at, s.created_at) < ? - c.retention_days * ?)",
             (now, DAY_S),
         ).rowcount
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.classes.access import rows_clause
-from core.data.schema import SOURCE_KINDS, NotFoundError, StoreError, stored_skeleton
+from core.data.schema import SOURCE_KINDS, STORED_NOW, NotFoundError, StoreError, stored_skeleton
 from core.data.store import Store
 from core.gestures.catalog import validate_name
 from core.motion.clip import Clip, ClipError
@@ -32,9 +32,9 @@ _COLUMNS = (
     "k.id, c.name, k.skeleton, k.frames, k.image_w, k.image_h, k.points, k.present, k.timestamps, "
     "k.source_kind, k.source_name, k.created_at, k.backend"
 )
-_INSERT = (
+_INSERT = (  # stored_at: the server's time, not the clip's own created_at (core.data.schema.STORED_NOW)
     "INSERT INTO clips (class_id, skeleton, frames, image_w, image_h, points, present, timestamps, "
-    "source_kind, source_name, created_at, backend) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    f"source_kind, source_name, created_at, backend, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {STORED_NOW})"
 )
 
 

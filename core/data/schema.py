@@ -167,11 +167,14 @@ SAMPLE_COLUMNS = (
     "s.source_kind, s.source_name, s.frame, s.created_at, s.backend, s.skeleton, s.visibility"
 )
 SAMPLE_COLUMN_COUNT = SAMPLE_COLUMNS.count(",") + 1  # a row with the crop appended has one more
-# The columns ``sample_to_row`` fills, in its order (class_id first, given by the store).
+# SQLite's clock as Unix seconds (to the millisecond): when this server stored a row (``stored_at``), which
+# retention counts from (core.classes.retention). The server's own time, never a date the row's file carries.
+STORED_NOW = "((julianday('now') - 2440587.5) * 86400.0)"
+# The columns ``sample_to_row`` fills, in its order (class_id first, given by the store), then ``stored_at``.
 INSERT_SAMPLE = (
     "INSERT INTO samples (class_id, handedness, score, image_w, image_h, pixel, normalised, world, "
-    "source_kind, source_name, frame, created_at, crop_jpeg, backend, skeleton, visibility) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "source_kind, source_name, frame, created_at, crop_jpeg, backend, skeleton, visibility, stored_at) "
+    f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {STORED_NOW})"
 )
 
 
