@@ -155,6 +155,29 @@ def test_gallery_numbers_samples_per_gesture_and_says_how_each_was_taken(data_di
 
 
 @pytest.mark.slow
+def test_a_sample_without_a_picture_shows_its_skeleton_and_only_an_import_says_imported(data_dir: Path) -> None:
+    """Pictures off (a class's default): a webcam take's tiles draw the hand, not "no image: imported keypoints"."""
+    store = Store(data_dir)
+    store.ensure_project()
+    _store_samples(store, "thumbs_up", 3)  # no crop, as a take with pictures off
+    _store_samples(store, "thumbs_up", 1, kind="csv", source="kinivi.csv")
+    at = app("record")
+    at.radio(key="record_class").set_value("thumbs_up").run()
+    images = [e for e in _walk(at.main) if getattr(e, "type", "") == "image"]
+    assert len(images) == 4, "one tile a sample"
+    assert all(e.value[0].endswith(".png") for e in images), [e.value for e in images]  # drawn, not a crop
+    assert [e.captions[0] for e in images] == ["imported", "", "", ""], "newest first: only the CSV row says so"
+    assert "no image" not in _texts(at) and "imported keypoints" not in _texts(at)
+
+
+def _walk(node: object) -> list:
+    found = []
+    for child in getattr(node, "children", {}).values():
+        found += [child, *_walk(child)]
+    return found
+
+
+@pytest.mark.slow
 def test_project_lives_in_the_url(data_dir: Path) -> None:
     store = Store(data_dir)
     store.ensure_project()

@@ -1,4 +1,8 @@
-"""Sample galleries: stored hand crops with select + delete (Record) and fix-up actions (Train)."""
+"""Sample galleries: stored hand crops with select + delete (Record) and fix-up actions (Train).
+
+A sample without a picture (pictures off, a class's default, or imported keypoints) shows its skeleton as
+the model sees it (``core.viz.skeleton_tiles``), so a bad sample can still be found and deleted.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import streamlit as st
 
 from core.data.store import Sample, Store
 from core.gestures.catalog import GestureClass
+from core.viz.skeleton_tiles import skeleton_png
 from ui.common.dates import readable_time
 from ui.common.text import plain
 
@@ -80,8 +85,10 @@ def crop_grid(samples: Sequence[Sample], prefix: str, captions: Sequence[str] | 
             with column:
                 if sample.crop_jpeg:
                     st.image(sample.crop_jpeg, width="stretch")
-                else:
-                    st.markdown("🖐 *(no image: imported keypoints)*")
+                else:  # pictures off, or imported keypoints: the skeleton as the model sees it
+                    tile = skeleton_png(sample.hand, sample.id)
+                    imported = "imported" if sample.source_kind == "csv" else None
+                    st.image(tile, width="stretch", caption=imported, output_format="PNG")
                 caption = plain(captions[start + i]) if captions else f"#{sample.id}"
                 origin = plain(sample_origin(sample))  # file names are the user's too
                 tooltip = f"{plain(helps[start + i])}  \n{origin}" if helps else origin
