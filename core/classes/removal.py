@@ -89,7 +89,7 @@ def _remove(store: Database, class_id: int, account_ids: list[int], drop_class: 
             keys = [f"name:{code}:{key}" for code, key in conn.execute(
                 f"SELECT c.code, a.name_key FROM accounts a JOIN school_classes c ON c.id = a.school_class_id "
                 f"WHERE a.id IN ({marks})", account_ids)]  # fmt: skip
-            conn.executemany("DELETE FROM sign_in_failures WHERE key = ?", [(k,) for k in keys])
+            conn.executemany("DELETE FROM sign_in_failures WHERE key IN (?, ?)", [(k, f"pending:{k}") for k in keys])
             conn.execute(f"DELETE FROM accounts WHERE id IN ({marks})", account_ids)
             if drop_class:
                 conn.execute("DELETE FROM school_classes WHERE id = ?", (class_id,))
