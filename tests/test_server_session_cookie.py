@@ -68,3 +68,14 @@ def test_streamlits_sign_out_route_clears_the_class_cookie_too() -> None:
         cookies = [v for k, v in sent[0]["headers"] if k == b"set-cookie"]
         assert sent[0]["status"] == 302 and cookies[0] == b"_streamlit_user=; Max-Age=0"
         assert cookies[1].startswith(b"handteach_session=; Path=/; Max-Age=0; HttpOnly")
+
+
+def test_the_known_device_route_sets_its_own_cookie_for_a_year_and_sign_out_keeps_it() -> None:
+    """Issue 63: the browser a student signed in on keeps a known-device token (core.classes.devices), so others'
+    guesses at the name never slow that browser; *Sign out* clears the session cookie only."""
+    status, headers = _call("/_handteach/session/device", body=b"eyJk.dev-_x")
+    assert status == 204
+    assert headers[b"set-cookie"] == (b"handteach_device=eyJk.dev-_x; Path=/; Max-Age=31536000; HttpOnly; "
+                                      b"SameSite=Strict")  # fmt: skip
+    assert _call("/_handteach/session/device", body=b"t.t", origin="http://evil.test")[0] == 403
+    assert b"handteach_device" not in _call("/_handteach/session/end")[1][b"set-cookie"]

@@ -3,7 +3,10 @@
 Streamlit gives a page no way to set a cookie, and its websocket cannot; the sign-in page (``ui.common.signin``)
 therefore POSTs the token ``core.classes.session`` signed to ``_handteach/session`` from a same-origin
 component frame, and this middleware answers with ``Set-Cookie`` (HttpOnly: no script reads it; SameSite=Strict;
-Secure behind HTTPS; the token's own 8 hours). ``_handteach/session/end`` clears it (*Sign out*). Only POSTs
+Secure behind HTTPS; the token's own 8 hours). ``_handteach/session/end`` clears it (*Sign out*).
+``_handteach/session/device`` sets the browser's known-device token (``core.classes.devices``: its own count of
+failed tries at the names that signed in on it) in ``handteach_device``, as HttpOnly, for a year; *Sign out*
+keeps it. Only POSTs
 whose ``Origin`` is this server are answered. The cookie is only a carrier: every page checks the token's
 signature, age and account (``viewer_from_token``), so a forged or expired cookie signs nobody in. Streamlit's own
 sign-out route (``auth/logout``, where ``st.logout`` sends a school account's browser) clears it too, in the same
@@ -19,11 +22,13 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from core.classes.devices import DEVICE_MAX_AGE_S
 from core.classes.session import SESSION_MAX_AGE_S
 from ui.server.limits import Receive, Scope, Send, wrap_streamlit_app
 
 COOKIE = "handteach_session"
 ROUTE = "/_handteach/session"
+DEVICE_COOKIE, DEVICE_ROUTE = "handteach_device", f"{ROUTE}/device"
 STREAMLIT_LOGOUT = "/auth/logout"  # streamlit.web.server.starlette.starlette_auth_routes
 _TOKEN = re.compile(rb"[A-Za-z0-9_.\-]{1,1000}")  # itsdangerous's URL-safe tokens; anything else is not ours
 _MAX_BODY = 2048
@@ -41,9 +46,9 @@ def _same_origin(scope: Scope) -> bool:
     return bool(origin and host) and urlsplit(origin).netloc == host
 
 
-def _cookie(scope: Scope, value: str, max_age: int) -> bytes:
+def _cookie(scope: Scope, value: str, max_age: int, name: str = COOKIE) -> bytes:
     https = scope.get("scheme") == "https" or _header(scope, b"x-forwarded-proto") == "https"
-    return (f"{COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict"
+    return (f"{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict"
             + ("; Secure" if https else "")).encode("latin-1")  # fmt: skip
 
 
@@ -89,7 +94,7 @@ class SessionCookieRoute:
         if scope["type"] == "http" and path.endswith(STREAMLIT_LOGOUT):
             await self.app(scope, receive, _clearing_cookie(scope, send))
             return
-        if scope["type"] != "http" or not path.endswith((ROUTE, f"{ROUTE}/end")):
+        if scope["type"] != "http" or not path.endswith((ROUTE, f"{ROUTE}/end", DEVICE_ROUTE)):
             await self.app(scope, receive, send)
             return
         if scope.get("method") != "POST" or not _same_origin(scope):
@@ -101,6 +106,9 @@ class SessionCookieRoute:
         body = await _body(receive)
         if body is None or not _TOKEN.fullmatch(body):
             await _answer(send, 400)
+            return
+        if path.endswith(DEVICE_ROUTE):
+            await _answer(send, 204, _cookie(scope, body.decode("ascii"), DEVICE_MAX_AGE_S, DEVICE_COOKIE))
             return
         await _answer(send, 204, _cookie(scope, body.decode("ascii"), SESSION_MAX_AGE_S))
 
