@@ -81,6 +81,49 @@ def test_the_retraining_shows_its_epochs_and_stops(tmp_path: Path) -> None:
     assert not (model_dir(store, "default") / "model.json").exists()
 
 
+@pytest.mark.slow  # trains three times in the job runner, a panel under AppTest
+def test_a_fix_measures_its_model_in_the_queue_so_train_keeps_its_results(tmp_path: Path) -> None:
+    """Issue 64: after one *Teach it here* Train had no figure, matrix or table left ("Train it here to measure
+    it"). The fix's retraining is measured in the job queue after it is saved, with no press of anyone's; the
+    panel is free again as soon as the model is saved (its measuring waits for nobody)."""
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    from core.data.project import model_dir
+    from core.data.project_accuracy import LAST_MEASURED_KEY, MEASURED_AT_KEY
+    from core.data.store import Store
+    from core.gestures.figure import CROSSVAL_KEY
+    from core.gestures.report import REPORT_KEY
+    from core.gestures.training import TrainConfig
+    from ui.jobs.training import TrainingRun
+    from ui.live.live_fix import MEASURED_AGAIN
+
+    store = Store(tmp_path / "data")
+    store.ensure_project()
+    rng = np.random.default_rng(0)
+    for name, points in (("pointing_right", pointing_hand(180.0)), ("open_palm", None)):
+        store.add_samples("default", [Sample(make_hand(None if points is None else points + rng.normal(0, 2, (21, 2))
+                                                       .astype(np.float32)), name, "image") for _ in range(6)])  # fmt: skip
+    trained = TrainingRun(store, "default", TrainConfig(epochs=40), measure=True).start()  # Train's, measured
+    assert trained.wait(120) and trained.snapshot().measuring.crossval is not None
+    at = AppTest.from_function(_follow_a_take, args=(str(tmp_path / "data"),), default_timeout=60)
+    at.run()
+    fix = at.session_state["live_fix_run"][1]
+    deadline = time.monotonic() + 120
+    while fix.snapshot().training:
+        assert time.monotonic() < deadline, "the fix's training did not end"
+        time.sleep(0.05)
+    at.run()  # the panel's next poll: the model is saved, its measuring sent to the queue
+    assert MEASURED_AGAIN in at.success[0].value, [s.value for s in at.success]
+    assert fix.wait(180), "the fix's model was never measured"
+    measuring = fix.snapshot().measuring
+    assert measuring is not None and measuring.crossval is not None and measuring.crossval.figure.total == 12
+    metadata = json.loads((model_dir(store, "default") / "model.json").read_text())["metadata"]
+    assert REPORT_KEY in metadata and CROSSVAL_KEY in metadata and metadata[MEASURED_AT_KEY]
+    assert LAST_MEASURED_KEY not in metadata  # its own measurement replaced the one it carried
+
+
 def _browser_teach_panel(data: str) -> None:
     """The browser path's Teach it here, its camera not running (run under AppTest: its own imports)."""
     from core.data.store import Store

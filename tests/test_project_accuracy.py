@@ -9,7 +9,17 @@ import numpy as np
 from handmaker import make_hand, pointing_hand
 
 from core.data.project import model_dir, train_project
-from core.data.project_accuracy import fold_fit, previous_figure, project_crossval, project_curve, record_crossval
+from core.data.project_accuracy import (
+    LAST_MEASURED_KEY,
+    MEASURED_AT_KEY,
+    fold_fit,
+    last_measurement,
+    previous_figure,
+    previous_measurement,
+    project_crossval,
+    project_curve,
+    record_crossval,
+)
 from core.data.store import Sample, Store
 from core.gestures.figure import CROSSVAL_KEY, wilson
 from core.gestures.training import TrainConfig
@@ -78,3 +88,32 @@ def test_the_project_curve_ends_on_the_headline(tmp_path: Path) -> None:
     points = project_curve(dataset, FAST, last=cv)
     assert [p.samples_per_class for p in points] == [2, 4] and points[-1].figure == cv.figure
     assert all(p.figure.total == 18 for p in points)
+
+
+def test_a_model_without_its_own_measurement_carries_the_last_one_until_measured(tmp_path: Path) -> None:
+    """Issue 64: Live's *Teach it here* saved a model with no figure, and Train showed nothing but "not measured".
+    The new model carries the model before's report, figure, when and on how many samples; its own replaces it."""
+    from core.gestures.report import REPORT_KEY
+    from core.jobs import tasks
+    from core.jobs.job import JobContext
+
+    store, project, result, dataset = _trained(tmp_path)
+    assert previous_measurement(store, project) is None  # no report yet: nothing to carry
+    measured = tasks.measure(JobContext(), tmp_path, project, FAST, dataset, result)
+    assert measured.recorded
+    first = json.loads((model_dir(store, project) / "model.json").read_text())["metadata"]
+    assert first[MEASURED_AT_KEY] and LAST_MEASURED_KEY not in first
+
+    _fill(store, project, per_class=2)  # a take added, then trained again as Teach it here does (no measuring)
+    fixed = tasks.train(JobContext(), tmp_path, project, FAST)
+    second = json.loads((model_dir(store, project) / "model.json").read_text())["metadata"]
+    assert REPORT_KEY not in second and CROSSVAL_KEY not in second
+    last = second[LAST_MEASURED_KEY]
+    assert last[REPORT_KEY] == first[REPORT_KEY] and last[CROSSVAL_KEY] == first[CROSSVAL_KEY]
+    assert last[MEASURED_AT_KEY] == first[MEASURED_AT_KEY] and last["n_samples"] == 18 and second["n_samples"] == 24
+    assert last_measurement(second) == last  # a second fix before measuring carries the same one on
+
+    again = tasks.measure(JobContext(), tmp_path, project, FAST, fixed.dataset, fixed.result)
+    assert again.recorded  # the carried measurement did not make the saved model another one
+    third = json.loads((model_dir(store, project) / "model.json").read_text())["metadata"]
+    assert third[CROSSVAL_KEY]["total"] == 24 and LAST_MEASURED_KEY not in third

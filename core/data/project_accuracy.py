@@ -6,7 +6,13 @@ figure is the saved model's kind of model judged by the app's decision. ``record
 into the saved model's metadata (``CROSSVAL_KEY``) once measured, so the next training can say whether it
 moved by more than noise (``previous_figure``), and the pages can show it beside the model. ``train_report``
 gathers what the Train page shows of a training (``core.gestures.report``), which ``record_crossval`` keeps in
-the model too. ``project_curve`` is the learning curve measured the same way.
+the model too, with when it was measured (``MEASURED_AT_KEY``). ``project_curve`` is the learning curve measured the
+same way.
+
+A model trained without a measurement of its own (Live's *Teach it here*, measured again only after it is saved)
+carries the model before's (``LAST_MEASURED_KEY``: ``last_measurement`` read before the training, written beside
+the new model by ``carry_measurement``), so Train shows the last figure, when it was taken and that the model
+changed since, instead of nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import torch
@@ -30,6 +37,9 @@ from core.gestures.model_file import CONFIG_FILE, ModelFileError, read_descripti
 from core.gestures.report import REPORT_KEY, TrainReport, tally_answers, tally_matrix
 from core.gestures.training import TrainConfig, TrainResult, train_classifier
 from core.types import FloatArray
+
+MEASURED_AT_KEY = "measured_at"  # when record_crossval wrote the model's figure and report (ISO, UTC)
+LAST_MEASURED_KEY = "last_measured"  # the last measurement of a model before this one: report, figure, when, samples
 
 # A fold trains on (k-1)/k of a class: a class of 5 samples (TrainConfig's minimum) keeps 4, which the
 # fold's training must accept. 2: one to train on, one to stop early on (TRAIN_LIMITS' lowest).
@@ -115,7 +125,48 @@ def record_crossval(store: Store, project: str, classifier: GestureClassifier, i
     """Write ``cv``'s figure (None: none, skipped) and ``report`` into the saved model, if the saved model is still
     ``classifier`` (saved by ``save_project_model``); False, writing nothing, when another model replaced it
     meanwhile (a second training, Live's *Teach it here*) or the project was replaced
-    (``ProjectReplacedError`` otherwise)."""
+    (``ProjectReplacedError`` otherwise). The model's own measurement replaces the one it carried."""
+    metadata: dict[str, Any] = {}
+    if cv is not None:
+        metadata[CROSSVAL_KEY] = crossval_metadata(cv)
+    if report is not None:
+        metadata[REPORT_KEY] = report.to_metadata()
+    if metadata:
+        metadata[MEASURED_AT_KEY] = datetime.now(UTC).isoformat(timespec="seconds")
+    return _update_saved(store, project, classifier, identity, metadata, drop=LAST_MEASURED_KEY)
+
+
+def last_measurement(metadata: dict[str, Any]) -> dict[str, Any] | None:
+    """What a model's metadata says of its last measurement, to carry to the model that replaces it: its own report
+    and figure with when they were taken and on how many samples, else the one it carried itself; None without."""
+    if isinstance(metadata.get(REPORT_KEY), dict):
+        when = metadata.get(MEASURED_AT_KEY) or metadata.get("trained_at")
+        kept = {key: metadata.get(key) for key in ("n_samples", "n_val", "val_on_training_samples")}
+        return {REPORT_KEY: metadata[REPORT_KEY], CROSSVAL_KEY: metadata.get(CROSSVAL_KEY), MEASURED_AT_KEY: when,
+                **kept}  # fmt: skip
+    carried = metadata.get(LAST_MEASURED_KEY)
+    return carried if isinstance(carried, dict) and isinstance(carried.get(REPORT_KEY), dict) else None
+
+
+def previous_measurement(store: Store, project: str) -> dict[str, Any] | None:
+    """``last_measurement`` of the saved model, read before a training replaces it; None without one."""
+    try:
+        saved = read_description(model_dir(store, project) / CONFIG_FILE)
+    except (ModelFileError, OSError, ValueError):
+        return None
+    metadata = saved.get("metadata")
+    return last_measurement(metadata) if isinstance(metadata, dict) else None
+
+
+def carry_measurement(store: Store, project: str, classifier: GestureClassifier, identity: str | None,
+                      last: dict[str, Any]) -> bool:  # fmt: skip
+    """Write ``last`` (``previous_measurement``) beside the saved model ``classifier`` (False, writing nothing, when
+    another model replaced it meanwhile), until its own measurement replaces it."""
+    return _update_saved(store, project, classifier, identity, {LAST_MEASURED_KEY: last})
+
+
+def _update_saved(store: Store, project: str, classifier: GestureClassifier, identity: str | None,
+                  metadata: dict[str, Any], drop: str | None = None) -> bool:  # fmt: skip
     with project_folder(store, project, identity) as (_, folder):
         try:
             saved = GestureClassifier.load(folder / MODEL_FOLDER)
@@ -123,10 +174,9 @@ def record_crossval(store: Store, project: str, classifier: GestureClassifier, i
             return False
         if not _same_model(saved, classifier):
             return False
-        if cv is not None:
-            classifier.metadata[CROSSVAL_KEY] = crossval_metadata(cv)
-        if report is not None:
-            classifier.metadata[REPORT_KEY] = report.to_metadata()
+        if drop is not None and metadata:
+            classifier.metadata.pop(drop, None)
+        classifier.metadata.update(metadata)
         classifier.save(folder / MODEL_FOLDER)  # the same weights: only model.json changes
         return True
 

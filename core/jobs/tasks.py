@@ -45,13 +45,15 @@ class Measured:
 def train(context: JobContext, data_dir: str | Path, project: str, config: TrainConfig, starter: bool = False,
           keep_unrecorded: bool = False, force: bool = False, viewer: Viewer | None = None) -> Trained:  # fmt: skip
     """``core.data.project.train_project``, the epochs so far as progress (detail: the list of ``EpochStats``).
-    ``viewer``: who asked, in a class (the model is saved only into a project of theirs: ``NotYoursError``)."""
+    ``viewer``: who asked, in a class (the model is saved only into a project of theirs: ``NotYoursError``).
+    The saved model carries the last measurement of the one it replaced until its own (``measure``) is written."""
     from core.data.project import train_project
-    from core.data.project_accuracy import previous_figure
+    from core.data.project_accuracy import carry_measurement, previous_figure, previous_measurement
     from core.data.store import Store
 
     store = Store(data_dir, viewer=viewer)
     previous = previous_figure(store, project)  # before the training replaces it
+    last = previous_measurement(store, project)
     history: list[EpochStats] = []
 
     def on_epoch(stats: EpochStats) -> None:
@@ -60,6 +62,8 @@ def train(context: JobContext, data_dir: str | Path, project: str, config: Train
 
     result, dataset = train_project(store, project, config, on_epoch, context.cancel, starter=starter,
                                     force=force, keep_unrecorded=keep_unrecorded)  # fmt: skip
+    if last is not None and not result.cancelled:
+        carry_measurement(store, project, result.classifier, dataset.project_identity, last)
     return Trained(result, dataset, previous)
 
 

@@ -8,8 +8,9 @@ saves on request.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 
@@ -233,6 +234,17 @@ class TrainingRun(RemoteRun):
             note = "Measuring was skipped: no figure for this model." if self._skipped else "Measuring stopped."
         crossval = measured.crossval if measured is not None else None
         return Measuring(status.done, status.total, status.seconds, crossval, note, previous)
+
+
+FIX_RUN_KEY = "live_fix_run"  # session state: (take ident, its TrainingRun or None, why none) of Live's latest fix
+
+
+def fix_run(session_state: Mapping[str, Any], project: str) -> TrainingRun | None:
+    """The run of Live's latest *Teach it here* of ``project`` in this tab (``ui.live.live_fix``), or None: Train
+    follows its measuring (it trains, saves, then measures in the queue behind other students' trainings)."""
+    latest = session_state.get(FIX_RUN_KEY)
+    run = latest[1] if isinstance(latest, tuple) and len(latest) > 1 else None
+    return run if isinstance(run, TrainingRun) and run.project == project else None
 
 
 def misclassified(result: TrainResult, dataset: Dataset) -> list[tuple[int, str, str]]:

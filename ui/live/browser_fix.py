@@ -72,7 +72,7 @@ def panel(store: Store, project: str, gestures: list[GestureClass], model_classe
 def _training(after_take: bool = False) -> bool:
     """A fix's training runs (``after_take``: or is about to start for a take just stored)."""
     latest = st.session_state.get(live_fix.RUN_KEY)
-    if latest is not None and latest[1] is not None and latest[1].snapshot().running:
+    if latest is not None and latest[1] is not None and latest[1].snapshot().training:  # not its measuring
         return True
     result = st.session_state.get(_RESULT)
     stored = result is not None and isinstance(result[1], TakeReport) and result[1].stored > 0

@@ -8,7 +8,8 @@ now holds it, added to the project's samples, then the project trained again as 
 (the default settings, the starter data for a hand project).
 
 The take runs on Live's own stream (``StreamSession.start_recording``, the recorder Record uses);
-training runs in a ``ui.jobs.training.TrainingRun``. When the model is saved, the page reruns and Live runs it.
+training runs in a ``ui.jobs.training.TrainingRun``. When the model is saved, the page reruns and Live runs it; its
+accuracy is then measured in the job queue, behind other students' trainings (the panel waits for none of it).
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from core.gestures.catalog import GestureClass
 from core.gestures.training import NotEnoughDataError, TrainConfig
 from ui.common import sharing, signin, state
 from ui.common.text import plain
-from ui.jobs.training import NotReadyError, TrainingRun, check_trainable
+from ui.jobs.training import FIX_RUN_KEY, NotReadyError, TrainingRun, check_trainable
 from ui.webcam.recorder import RecordPlan, RecordStatus
 from ui.webcam.stream import StreamSession
 
-RUN_KEY = "live_fix_run"  # (take ident, its TrainingRun or None, why none) of the latest fix
+RUN_KEY = FIX_RUN_KEY  # (take ident, its TrainingRun or None, why none) of the latest fix
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class FixPlan:
 
 
 EXPANDER = "🩹 A wrong answer? Teach it here"
+MEASURED_AGAIN = "Its accuracy is measured again meanwhile: Train shows it."
 # under the button on both paths; one caption: the panel fits beside the video at 1280x720
 HOW = ("Hold the gesture the way you hold it now: handteach adds the take to its samples and trains again (a few "
        "seconds), then Live runs the new model. A gesture not listed: add it on Record, then train.")  # fmt: skip
@@ -76,6 +78,11 @@ def _latest(project: str) -> tuple | None:
     return latest if latest is not None and latest[1] is not None and latest[1].project == project else None
 
 
+def _latest_train(project: str) -> bool:
+    run = st.session_state.get("train_run")
+    return isinstance(run, TrainingRun) and run.project == project
+
+
 def in_progress(session: StreamSession, project: str) -> bool:
     """Whether a take of ``project`` or its training runs: only then does the panel poll (``panel``'s ``polling``).
     Redrawn twice a second while idle, its button was replaced under the pointer: a press was at times lost
@@ -83,7 +90,7 @@ def in_progress(session: StreamSession, project: str) -> bool:
     recording = session.snapshot().recording
     latest = _latest(project)
     return (recording is not None and recording.running and recording.plan.project == project) or (
-        latest is not None and latest[1].snapshot().running
+        latest is not None and latest[1].snapshot().training
     )
 
 
@@ -113,7 +120,7 @@ def _draw(session: StreamSession, store: Store, project: str, gestures: list[Ges
             return
         plan = RecordPlan(project, target, backend=session.backend.name, skeleton=session.backend.skeleton)
         busy = recording is not None and recording.running
-        training = latest is not None and latest[1].snapshot().running
+        training = latest is not None and latest[1].snapshot().training  # its measuring after it waits for nobody
         why = "Press START on the video first" if not playing else ("Wait for the take and training to end"
                                                                      if busy or training else None)  # fmt: skip
         title = plain(state.title_of(target, gestures))
@@ -153,7 +160,7 @@ def follow_training(ident: int | str, stored: int, title: str, store: Store, pro
     snapshot = latest[1].snapshot()
     if not snapshot.running and not snapshot.saved:  # stopped or refused: was its student deleted meanwhile?
         signin.leave_if_deleted(store)  # then their samples went too: the sign-in form says so, not "Added"
-    if snapshot.running:
+    if snapshot.training:
         _training(latest[1], f"Added {stored} samples of {title}. Training")
     elif snapshot.cancelled and not snapshot.saved:
         st.info(f"Added {stored} samples of {title}; the training was stopped, so Live keeps the model it "
@@ -162,7 +169,7 @@ def follow_training(ident: int | str, stored: int, title: str, store: Store, pro
         st.error(plain(f"Added {stored} samples of {title}, but training failed: {snapshot.error}"))
     elif snapshot.saved:
         st.success(f"Added {stored} samples of {title} and retrained in {snapshot.seconds:.1f} s: "
-                   "Live now runs the new model.")  # fmt: skip
+                   f"Live now runs the new model. {MEASURED_AGAIN}")  # fmt: skip
         state.rerun_once("live_fix_seen", ident)  # the page loads the saved model
 
 
@@ -177,7 +184,15 @@ def _training(run: TrainingRun, doing: str) -> None:
 
 def _start_training(ident: int | str, store: Store, project: str, gestures: list[GestureClass],
                     model_classes: list[str] | None, body: bool) -> tuple[int | str, TrainingRun | None, str]:  # fmt: skip
-    """Trains the project as Train would (default settings), keeping what Live knew (``fix_plan``)."""
+    """Trains the project as Train would (default settings), keeping what Live knew (``fix_plan``), then measures
+    the new model in the queue behind other students' trainings (``TrainingRun.measure``), so Train's figure,
+    matrix and table come back for it. A measuring still waiting for a model this training replaces is dropped
+    (the queue would take the new one for the same job)."""
+    for earlier in (_latest(project), (None, st.session_state.get("train_run"))):
+        if earlier is not None and isinstance(earlier[1], TrainingRun) and earlier[1].project == project:
+            earlier[1].skip_measuring()
+    if _latest_train(project):  # Train then shows the saved model (this one, measured), not the run it replaces
+        st.session_state.pop("train_run", None)
     counts = store.class_counts(project)
     fix = fix_plan(body, model_classes, counts)
     mirror_map = {g.name: g.mirror_partner for g in gestures}
@@ -186,5 +201,5 @@ def _start_training(ident: int | str, store: Store, project: str, gestures: list
         check_trainable(counts, mirror_map, config, starter=fix.starter, keep_unrecorded=fix.keep_unrecorded)
     except (NotReadyError, NotEnoughDataError) as exc:
         return ident, None, str(exc)
-    run = TrainingRun(store, project, config, starter=fix.starter, keep_unrecorded=fix.keep_unrecorded)
+    run = TrainingRun(store, project, config, starter=fix.starter, keep_unrecorded=fix.keep_unrecorded, measure=True)
     return ident, run.start(), ""

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core.data.project_accuracy import LAST_MEASURED_KEY, MEASURED_AT_KEY
 from core.data.store import Store
 from core.gestures.catalog import GestureClass
 from core.gestures.mirror_weights import mirror_landings_text
@@ -21,7 +22,7 @@ from ui.common.dates import readable_time
 from ui.common.text import plain
 from ui.common.widgets import details_panel
 from ui.jobs import pool
-from ui.jobs.training import RunSnapshot, TrainingRun
+from ui.jobs.training import RunSnapshot, TrainingRun, fix_run
 from ui.samples.gallery import fix_gallery
 from ui.train import headline
 from ui.train.charts import chart
@@ -239,19 +240,30 @@ def saved_results(store: Store, project: str, gestures: list[GestureClass], summ
     """The saved model's results as the Train page measured them when it trained it (``TrainReport`` in its
     metadata): they used to vanish once the page was left ("Train again to see details")."""
     report = saved_report(summary)
-    if report is None:  # a model from Live's Teach it here, the command line, or a handteach before reports
+    last = summary.get(LAST_MEASURED_KEY)
+    if report is None and isinstance(last, dict) and saved_report(last) is not None:  # after Teach it here
+        _measuring_again(project, summary, fixes)
+        report, summary = saved_report(last), {**summary, **last}
+        when = readable_time(last.get(MEASURED_AT_KEY))
+        st.caption(plain(f"The last measurement, taken {when} on {last.get('n_samples')} samples. The model has "
+                         "changed since (trained again, as Teach it here does)."))  # fmt: skip
+    elif report is None:  # a model from the command line, or a handteach before reports
         figure = figures.saved_kfold(summary)
         if figure is None:
-            st.info("The saved model's accuracy has not been measured (it was trained on Live with *Teach it "
-                    "here* or by the command line). Train it here to measure it on all your samples.")  # fmt: skip
+            more = " Train it here to measure it on all your samples." if fixes else ""
+            st.info(f"The saved model's accuracy has not been measured yet.{more}")
         else:
+            more = ": train again to see them" if fixes else ""
             st.info(f"The saved model: {figures.saved_figure_text(summary)}. Its results per gesture were not "
-                    "kept: train again to see them.")  # fmt: skip
+                    f"kept{more}.")  # fmt: skip
         return
-    when = readable_time(summary.get("trained_at"))
-    changed = summary.get("n_samples") != sum(store.class_counts(project).values())
-    st.caption(plain(f"Results of the saved model, measured when it was trained ({when})."
-                     + (" You have changed the samples since: train again to measure it on them." if changed else "")))  # fmt: skip
+    else:
+        when = readable_time(summary.get(MEASURED_AT_KEY) or summary.get("trained_at"))
+        changed = summary.get("n_samples") != sum(store.class_counts(project).values())
+        again = " You have changed the samples since: train again to measure it on them." if fixes else (
+            " The samples have changed since.")  # fmt: skip
+        st.caption(plain(f"Results of the saved model, measured when it was trained ({when})."
+                         + (again if changed else "")))  # fmt: skip
     on = samples_words(report, summary)
     with st.container(key="train_metrics"), st.container(key="train_headline"):
         note = "" if report.folds else "Not measured on all your samples."
@@ -260,6 +272,18 @@ def saved_results(store: Store, project: str, gestures: list[GestureClass], summ
     counts = store.class_counts(project)
     labels = [name for name, n in counts.items() for _ in range(n)]
     report_tables(store, project, report, on, labels, gestures, fixes)
+
+
+def _measuring_again(project: str, summary: Mapping[str, Any], fixes: bool) -> None:
+    """Above the last measurement: the new model's measuring as it goes (a fix of this tab's), in the queue behind
+    other students' trainings; the page reruns once it is written, and shows it instead."""
+    run = fix_run(st.session_state, project) if fixes else None
+    measuring = run.snapshot().measuring if run is not None else None
+    if run is None or measuring is None or not measuring.running:
+        return
+    waiting = bool(measuring.waiting)
+    held_out = held_out_words(summary)
+    st.fragment(run_every=pool.poll_every(waiting))(headline.show)(run, held_out, waiting)
 
 
 def report_tables(store: Store, project: str, report: TrainReport, on: str, labels: list[str],
