@@ -1,6 +1,7 @@
 """Picture passwords on the sign-in form (ui.common.picture_signin) under AppTest on a real store: "I sign in with
-pictures" puts two rows of picture buttons where the password box was; a missing picture is said and not counted;
-a wrong pair is the same one line as a wrong password; the right pair signs the student in."""
+pictures" puts three rows of picture buttons where the password box was; a missing picture is said and not
+counted; wrong pictures are the same one line as a wrong password; the right ones sign the student in, two for a
+student given two before."""
 
 from __future__ import annotations
 
@@ -25,25 +26,25 @@ def _run(at: AppTest) -> AppTest:
     return at
 
 
-def _try(at: AppTest, code: str, name: str, first: str | None, second: str | None) -> AppTest:
+def _try(at: AppTest, code: str, name: str, *pictures: str | None) -> AppTest:
     at.text_input(key="signin_code").input(code)
     at.text_input(key="signin_name").input(name)
-    at.segmented_control(key="signin_picture_0").set_value(first)
-    at.segmented_control(key="signin_picture_1").set_value(second)
+    for i, picture in enumerate((*pictures, None, None)[:3]):
+        at.segmented_control(key=f"signin_picture_{i}").set_value(picture)
     [b for b in at.button if b.label == "Sign in"][0].click()
     return _run(at)
 
 
-def test_a_young_student_signs_in_with_two_pictures(data_dir: Path) -> None:
+def test_a_young_student_signs_in_with_three_pictures(data_dir: Path) -> None:
     school = make_class(data_dir)
-    add_student(Store(data_dir), "7B", "Zoë", picture_secret("owl", "rocket"))
+    add_student(Store(data_dir), "7B", "Zoë", picture_secret("owl", "rocket", "moon"))
     at = _run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))
     assert [t.key for t in at.text_input] == ["signin_code", "signin_name", "signin_password"]
     at.toggle(key="signin_pictures").set_value(True)
     _run(at)
     assert [t.key for t in at.text_input] == ["signin_code", "signin_name"]  # no password box
-    rows = [at.segmented_control(key=f"signin_picture_{i}") for i in (0, 1)]
-    assert [r.label for r in rows] == ["First picture", "Second picture"]
+    rows = [at.segmented_control(key=f"signin_picture_{i}") for i in (0, 1, 2)]
+    assert [r.label for r in rows] == ["First picture", "Second picture", "Third picture"]
     emoji = [emoji for _, emoji in PICTURES]  # each button a picture alone (Streamlit draws it as the icon)
     assert all([o.content_icon for o in r.proto.options] == emoji and not any(r.options) for r in rows)
 
@@ -51,7 +52,21 @@ def test_a_young_student_signs_in_with_two_pictures(data_dir: Path) -> None:
     assert [e.value for e in at.error] == [CHOOSE_BOTH]
     with sqlite3.connect(data_dir / "handteach.sqlite") as conn:
         assert conn.execute("SELECT COUNT(*) FROM sign_in_failures").fetchone() == (0,)  # not a wrong try
-    _try(at, school.code, "Zoë", "rocket", "owl")  # the right pictures in the wrong order
+    _try(at, school.code, "Zoë", "owl", "rocket")  # two of her three (AppTest cannot untap a row: this first)
+    assert [e.value for e in at.error] == [WRONG]
+    _try(at, school.code, "Zoë", "rocket", "owl", "moon")  # the right pictures in the wrong order
     assert [e.value for e in at.error] == [WRONG] and not at.selectbox
-    _try(at, school.code, "zoë", "owl", "rocket")
+    _try(at, school.code, "zoë", "owl", "rocket", "moon")
     assert "Signed in: Zoë" in [t.value for t in at.sidebar.text]
+
+
+def test_a_student_given_two_pictures_before_taps_two(data_dir: Path) -> None:
+    school = make_class(data_dir)
+    add_student(Store(data_dir), "7B", "Ali", picture_secret("fox", "star"))  # made before issue 63: two
+    at = _run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60))
+    at.toggle(key="signin_pictures").set_value(True)
+    _run(at)
+    _try(at, school.code, "Ali", "fox")  # the second row left empty: said, not counted
+    assert [e.value for e in at.error] == [CHOOSE_BOTH]
+    _try(at, school.code, "Ali", "fox", "star")
+    assert "Signed in: Ali" in [t.value for t in at.sidebar.text]

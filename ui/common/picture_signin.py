@@ -1,14 +1,16 @@
 """Picture passwords on the sign-in form (``core.classes.pictures``): a student who turns on "I sign in with
-pictures" taps two pictures, first then second, where others type a password. Nothing on the form says which
-students have pictures: a name's kind of password is not told to whoever types it."""
+pictures" taps three pictures, first, second, third, where others type a password. A student given two pictures
+before (issue 63 made new ones three) taps their two and leaves the third row empty. Nothing on the form says
+which students have pictures, nor how many: a name's kind of password is not told to whoever types it."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from core.classes.pictures import EMOJI, PICTURES, picture_secret
+from core.classes.pictures import EMOJI, HOW_MANY, PICTURES, picture_secret
 
-CHOOSE_BOTH = "Tap your two pictures: the first one, then the second one."
+CHOOSE_BOTH = "Tap your pictures in order: the first one, then the second one, then the third one."
+LABELS = ("First picture", "Second picture", "Third picture")
 
 
 def wanted() -> bool:
@@ -17,10 +19,13 @@ def wanted() -> bool:
 
 
 def fields() -> str | None:
-    """Inside the form: two rows of picture buttons; the password text they spell, None until both are tapped."""
+    """Inside the form: a row of picture buttons per picture; the password text they spell, None until the first
+    two are tapped (or when the third is tapped without the second)."""
     names = [name for name, _ in PICTURES]
     chosen = [
         st.segmented_control(label, names, format_func=EMOJI.__getitem__, key=f"signin_picture_{i}")
-        for i, label in enumerate(("First picture", "Second picture"))
+        for i, label in enumerate(LABELS[:HOW_MANY])
     ]
-    return picture_secret(*chosen) if all(chosen) else None
+    if not (chosen[0] and chosen[1]):
+        return None
+    return picture_secret(*(c for c in chosen if c))

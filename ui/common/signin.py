@@ -22,6 +22,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.classes.access import Viewer, own_projects
+from core.classes.devices import remember_device
 from core.classes.retention import expire_crops
 from core.classes.roster import any_class, class_by_id, class_mode
 from core.classes.session import deleted_account_class, session_token, viewer_from_token
@@ -30,10 +31,11 @@ from core.data.schema import DuplicateNameError, NotFoundError, StoreError
 from core.data.store import Store
 from ui.common import picture_signin, school_signin
 from ui.server import media_scope
-from ui.server.session_cookie import COOKIE, ROUTE
+from ui.server.session_cookie import COOKIE, DEVICE_COOKIE, DEVICE_ROUTE, ROUTE
 
 VIEWER_KEY = "handteach_viewer"
 _TOKEN_PENDING = "handteach_session_token"  # signed in this run: the token goes to the cookie on the next
+_DEVICE_PENDING = "handteach_device_token"  # and this browser's known-device token (core.classes.devices) to its own
 _SIGNED_OUT = "handteach_signed_out"  # this session signed out: its (stale) cookie header no longer signs in
 _DELETED = "handteach_account_deleted"  # the teacher deleted the student this session was: the form says so
 DELETED_LINE = ("Your teacher deleted your account and everything in it: what you were recording or training was "
@@ -83,6 +85,8 @@ def gate(store: Store, on_deleted: Callable[[], None] = lambda: None) -> Viewer 
     if viewer is not None and now == viewer:
         if token := st.session_state.pop(_TOKEN_PENDING, None):
             _post_to_cookie_route(ROUTE, token)
+        if device := st.session_state.pop(_DEVICE_PENDING, None):
+            _post_to_cookie_route(DEVICE_ROUTE, device)
         _note_session(store, viewer)
         _sign_out_button(viewer)
         return viewer
@@ -159,12 +163,14 @@ def _sign_in_form(store: Store) -> None:
         st.error(picture_signin.CHOOSE_BOTH)
         return
     try:
-        viewer = sign_in(store, code, name, password, st.context.ip_address or "unknown")
+        device = st.context.cookies.get(DEVICE_COOKIE)  # a browser they signed in on: not slowed by others' guesses
+        viewer = sign_in(store, code, name, password, st.context.ip_address or "unknown", device=device)
     except SignInError as exc:  # our own fixed lines: they quote nothing typed
         st.error(str(exc))
         return
     st.session_state[VIEWER_KEY] = viewer
     st.session_state.pop(_DELETED, None)
+    st.session_state[_DEVICE_PENDING] = remember_device(store, device, viewer.account_id)
     st.session_state[_TOKEN_PENDING] = session_token(store, viewer)  # to the cookie on the next run
     with contextlib.suppress(StoreError):  # busy now: the next sign-in does it
         expire_crops(store)  # pictures older than the class's retention go (core/classes/retention.py)
