@@ -92,3 +92,24 @@ def test_bad_input_is_one_line(tmp_path, capsys, args: list[str], message: str) 
     capsys.readouterr()
     code, out, err = _run(capsys, "--data", str(tmp_path), "class", *args)
     assert code == 2 and out == "" and err.startswith(message) and err.count("\n") == 1
+
+
+def test_unlock_lets_a_student_slowed_by_someone_elses_guesses_in_at_once(tmp_path, capsys) -> None:
+    from core.classes.roster import add_student, list_classes
+    from core.classes.signin import SignInError
+
+    data = ["--data", str(tmp_path)]
+    _run(capsys, *data, "class", "create", "7B", "--teacher", "Ms Ng")
+    store = Store(tmp_path)
+    add_student(store, "7B", "Zoë", "zoe-pass")
+    join = list_classes(store)[0].code
+    for _ in range(5):  # a classmate's guesses at Zoë's name
+        with pytest.raises(SignInError, match="Wrong"):
+            sign_in(store, join, "Zoë", "guess", "10.0.0.2", now=1000.0)
+    with pytest.raises(SignInError, match="Too many sign-in attempts"):
+        sign_in(store, join, "Zoë", "zoe-pass", "10.0.0.3", now=1000.0)
+    assert _run(capsys, *data, "class", "unlock", "7B", "zoë") == (
+        0, "'zoë' of '7B' can sign in at once: 5 failed sign-in(s) forgotten\n", "")  # fmt: skip
+    assert sign_in(store, join, "Zoë", "zoe-pass", "10.0.0.3", now=1000.0).name == "Zoë"
+    code, out, err = _run(capsys, *data, "class", "unlock", "7B", "Nobody")
+    assert (code, out, err) == (2, "", "error: class '7B' has nobody named 'Nobody'\n")

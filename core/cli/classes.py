@@ -7,7 +7,8 @@ Once a class was created the server asks everyone to sign in, also when the last
 (refused while a class is open) makes it one person's app again.
 Where the school signs in with its own accounts (docs/deploy.md): ``add-student --email`` adds a student who signs
 in with that address, ``set-email`` gives a member an address, ``allow-domain`` / ``remove-domain`` let every
-address of a domain join (``core.classes.identity``).
+address of a domain join (``core.classes.identity``). ``unlock CLASS NAME`` forgets a name's failed sign-ins
+(``core.classes.signin``): its owner, slowed by someone else's guesses, signs in at once.
 Registered by ``core.cli.registry``; it imports only the store.
 """
 
@@ -24,6 +25,7 @@ ACTIONS = (
     "list",
     "add-student",
     "reset-password",
+    "unlock",
     "delete-student",
     "end",
     "set-email",
@@ -186,6 +188,14 @@ def _remove(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
     print("\n".join(delete_student(store, class_name, name).lines()))
 
 
+def _unlock(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
+    from core.classes.signin import unlock
+
+    class_name, name = _needs(args, 2, "the class's name and a member's name: class unlock CLASS NAME")
+    forgotten = unlock(store, class_name, name)
+    print(f"{name!r} of {class_name!r} can sign in at once: {forgotten:,} failed sign-in(s) forgotten")
+
+
 def _off(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
     from core.classes.roster import class_mode, leave_class_mode
 
@@ -202,7 +212,7 @@ def class_command(args: argparse.Namespace) -> int:
     from core.data.store import Store
 
     store = Store(args.data)  # no viewer: the server's own tool sees every class
-    {"create": _create, "list": _list, "add-student": _member, "reset-password": _member,
+    {"create": _create, "list": _list, "add-student": _member, "reset-password": _member, "unlock": _unlock,
      "delete-student": _remove, "end": _remove, "set-email": _member, "allow-domain": _domain,
      "remove-domain": _domain, "set": _set, "off": _off}[args.action](store, args)  # fmt: skip
     return 0
@@ -211,14 +221,14 @@ def class_command(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     help_text = (
         "a class on this server: create, list, add-student, reset-password, delete-student, end, "
-        "set-email, allow-domain, remove-domain, set, off"
+        "set-email, allow-domain, remove-domain, set, unlock, off"
     )
     p = sub.add_parser("class", help=help_text, description=help_text)
     p.set_defaults(handler=class_command)
     p.add_argument("action", choices=ACTIONS)
     p.add_argument("names", nargs="*", metavar="NAME",
                    help="create NAME | list [CLASS] | add-student CLASS NAME | reset-password CLASS NAME | "
-                   "delete-student CLASS NAME | end CLASS | set-email CLASS NAME --email ADDRESS | "
+                   "unlock CLASS NAME | delete-student CLASS NAME | end CLASS | set-email CLASS NAME --email ADDRESS | "
                    "allow-domain CLASS DOMAIN | remove-domain CLASS DOMAIN | set CLASS [--retention-days DAYS] "
                    "[--allow-crops | --no-crops] | off")  # fmt: skip
     p.add_argument("--email", metavar="ADDRESS",
