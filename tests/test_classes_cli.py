@@ -113,3 +113,51 @@ def test_unlock_lets_a_student_slowed_by_someone_elses_guesses_in_at_once(tmp_pa
     assert sign_in(store, join, "Zoë", "zoe-pass", "10.0.0.3", now=1000.0).name == "Zoë"
     code, out, err = _run(capsys, *data, "class", "unlock", "7B", "Nobody")
     assert (code, out, err) == (2, "", "error: class '7B' has nobody named 'Nobody'\n")
+
+
+def test_a_list_of_names_its_cards_a_rename_and_new_cards(tmp_path, capsys) -> None:
+    data = ["--data", str(tmp_path)]
+    _, out, _ = _run(capsys, *data, "class", "create", "7B")
+    join = re.search(r"Join code: (\w{6})", out).group(1)
+    names = tmp_path / "names.txt"
+    names.write_text("Ana\n\n<b>Zoë</b>\nAna\n", encoding="utf-8")
+    cards = tmp_path / "cards.html"
+    code, out, _ = _run(capsys, *data, "class", "add-students", "7B", "--from", str(names), "--out", str(cards),
+                        "--address", "https://handteach.school.example")  # fmt: skip
+    lines = out.splitlines()
+    assert code == 0 and lines[:2] == ["line 4: 'Ana' is on line 1 too: added once", "Added 2 student(s) to '7B':"]
+    passwords = dict(re.findall(r"^  '(.+)'  password: (\S+)$", out, re.MULTILINE))
+    assert list(passwords) == ["Ana", "<b>Zoë</b>"] and lines[-1].startswith(f"Sign-in cards: {cards} (2 card(s)")
+    page = cards.read_text(encoding="utf-8")
+    assert "&lt;b&gt;Zoë&lt;/b&gt;" in page and "<b>Zoë" not in page and passwords["Ana"] in page and join in page
+    assert sign_in(Store(tmp_path), join, "<b>Zoë</b>", passwords["<b>Zoë</b>"], "10.0.0.1").name == "<b>Zoë</b>"
+
+    code, out, err = _run(capsys, *data, "class", "add-students", "7B", "--from", str(names))  # all taken: none
+    assert code == 2 and out == "" and err.splitlines() == [
+        "error: line 1: the class already has someone named 'Ana'",
+        "line 3: the class already has someone named '<b>Zoë</b>'",
+        "Nothing was added: change these lines and add the list again.",
+    ]
+    code, out, _ = _run(capsys, *data, "class", "rename-student", "7B", "ana", "Ana B.")
+    assert code == 0 and out == "'ana' is 'Ana B.' now: they sign in with that name; their projects and password stay\n"
+    assert sign_in(Store(tmp_path), join, "Ana B.", passwords["Ana"], "10.0.0.2").name == "Ana B."
+
+    code, out, _ = _run(capsys, *data, "class", "cards", "7B", "--out", str(cards), "--picture")
+    assert code == 0 and out.splitlines()[0] == "New pictures for every student of '7B': the old ones no longer work"
+    assert "No --address: each card leaves a line" in out and cards.read_text(encoding="utf-8").count('class="card"') == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["add-students", "7B"], "error: class add-students needs a class and a list: class add-students CLASS --from"),
+     (["add-students", "7B", "--from", "missing.txt"], "error: missing.txt: No such file or directory"),
+     (["cards", "7B"], "error: class cards needs a class and a file"),
+     (["cards", "7B", "Nobody", "--out", "x.html"], "error: the class has no student named 'Nobody'"),
+     (["rename-student", "7B", "Ana"], "error: class rename-student needs a class, a name and the new name")],
+)  # fmt: skip
+def test_a_list_command_given_too_little_is_one_line(tmp_path, capsys, monkeypatch, args, message) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["--data", str(tmp_path), "class", "create", "7B"]) == 0
+    capsys.readouterr()
+    code, out, err = _run(capsys, "--data", str(tmp_path), "class", *args)
+    assert code == 2 and out == "" and err.startswith(message) and err.count("\n") == 1, err

@@ -4,7 +4,8 @@
 ``reset-password`` print the password to hand out (made up, or typed with ``--ask``: never on the command line,
 where other users of the server would see it in the process list); ``delete-student`` and ``end`` print what went.
 Once a class was created the server asks everyone to sign in, also when the last class has ended; ``class off``
-(refused while a class is open) makes it one person's app again.
+(refused while a class is open) makes it one person's app again. ``add-students``, ``rename-student`` and
+``cards`` (a list of names at once, sign-in cards to print) are in ``core.cli.class_lists``.
 Where the school signs in with its own accounts (docs/deploy.md): ``add-student --email`` adds a student who signs
 in with that address, ``set-email`` gives a member an address, ``allow-domain`` / ``remove-domain`` let every
 address of a domain join (``core.classes.identity``). ``unlock CLASS NAME`` forgets a name's failed sign-ins
@@ -24,6 +25,9 @@ ACTIONS = (
     "create",
     "list",
     "add-student",
+    "add-students",
+    "rename-student",
+    "cards",
     "reset-password",
     "unlock",
     "delete-student",
@@ -212,7 +216,11 @@ def class_command(args: argparse.Namespace) -> int:
     from core.data.store import Store
 
     store = Store(args.data)  # no viewer: the server's own tool sees every class
+    from core.cli import class_lists
+
     {"create": _create, "list": _list, "add-student": _member, "reset-password": _member, "unlock": _unlock,
+     "add-students": class_lists.add_students, "rename-student": class_lists.rename_student,
+     "cards": class_lists.cards,
      "delete-student": _remove, "end": _remove, "set-email": _member, "allow-domain": _domain,
      "remove-domain": _domain, "set": _set, "off": _off}[args.action](store, args)  # fmt: skip
     return 0
@@ -220,14 +228,16 @@ def class_command(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     help_text = (
-        "a class on this server: create, list, add-student, reset-password, delete-student, end, "
+        "a class on this server: create, list, add-student, add-students, rename-student, cards, reset-password, "
+        "delete-student, end, "
         "set-email, allow-domain, remove-domain, set, unlock, off"
     )
     p = sub.add_parser("class", help=help_text, description=help_text)
     p.set_defaults(handler=class_command)
     p.add_argument("action", choices=ACTIONS)
     p.add_argument("names", nargs="*", metavar="NAME",
-                   help="create NAME | list [CLASS] | add-student CLASS NAME | reset-password CLASS NAME | "
+                   help="create NAME | list [CLASS] | add-student CLASS NAME | add-students CLASS --from FILE | "
+                   "rename-student CLASS NAME NEW_NAME | cards CLASS [NAME ...] --out FILE | reset-password CLASS NAME | "
                    "unlock CLASS NAME | delete-student CLASS NAME | end CLASS | set-email CLASS NAME --email ADDRESS | "
                    "allow-domain CLASS DOMAIN | remove-domain CLASS DOMAIN | set CLASS [--retention-days DAYS] "
                    "[--allow-crops | --no-crops] | off")  # fmt: skip
@@ -235,7 +245,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="add-student, set-email: the school account (verified e-mail) they sign in with")  # fmt: skip
     p.add_argument("--teacher", default="Teacher", help="create: the teacher's name (default: Teacher)")
     p.add_argument("--picture", action="store_true",
-                   help="add-student, reset-password: two pictures instead of a password (young students)")  # fmt: skip
+                   help="add-student(s), reset-password, cards: pictures instead of a password (young students)")  # fmt: skip
+    p.add_argument("--from", dest="from_file", metavar="FILE",
+                   help="add-students: a text file with one name a line (- reads standard input)")  # fmt: skip
+    p.add_argument("--out", metavar="FILE",
+                   help="add-students, cards: write the sign-in cards to print (an HTML page, eight a sheet)")  # fmt: skip
+    p.add_argument("--address", metavar="URL",
+                   help="add-students, cards: the address students open, printed on each card")  # fmt: skip
     p.add_argument("--ask", action="store_true",
                    help="type the password at a hidden prompt instead of printing a made-up one")  # fmt: skip
     p.add_argument("--retention-days", type=int, metavar="DAYS",
