@@ -8,7 +8,7 @@ PORT ?= 8501
 ADDRESS ?=
 RUNTIME_VENV := .venv-runtime
 
-.PHONY: run test test-all lint bench clean smoke frontend pictures
+.PHONY: run test test-all lint bench clean smoke frontend pictures command
 
 $(VENV)/.installed: requirements.txt
 	@echo "Installing the Python packages into $(VENV) (first run only, about 2 minutes)..."
@@ -21,6 +21,18 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	@echo "Installing the test packages into $(VENV) (first run only, about a minute)..."
 	$(PY) -m pip install --quiet -r requirements-test.txt
 	touch $@
+
+# The `handteach` command (pyproject.toml's [project.scripts]; docs/cli.md, docs/class.md): a launcher in
+# .venv/bin running this checkout's code with .venv's Python from any folder, its data in this checkout's data/user
+# (or HANDTEACH_DATA), as `make run` serves it. A launcher rather than `pip install -e .`: no build step, no network.
+HANDTEACH := $(VENV)/bin/handteach
+
+command: $(HANDTEACH)
+
+$(HANDTEACH): $(VENV)/.installed
+	printf '#!/bin/sh\n# made by make (the checkout at %s): the same command line as python -m core\nPYTHONPATH="%s$${PYTHONPATH:+:$$PYTHONPATH}" exec "%s" -m core "$$@"\n' \
+		"$(CURDIR)" "$(CURDIR)" "$(abspath $(PY))" > $@
+	chmod +x $@
 
 # The browser path's component (issue 46, ui/browser): npm packages from the lockfile, bundled by esbuild,
 # and hand_landmarker.task packed from the installed mediapipe wheel, into a gitignored folder of the
@@ -43,13 +55,13 @@ $(FRONTEND_BUILD)/.built: $(FRONTEND_SOURCES) $(VENV)/.installed
 	fi
 
 # ui.server.serve patches Streamlit's media responses before the server answers anything (ui/server/compat.py)
-run: $(VENV)/.installed frontend
+run: $(VENV)/.installed $(HANDTEACH) frontend
 	$(PY) -m ui.server.serve --server.port $(PORT) $(if $(ADDRESS),--server.address $(ADDRESS))
 
 # the quick and slow tests in two processes; those that serve the app or drive a browser all in one of them, one at
 # a time (on two cores two browsers at once starve each other's timings: tests/conftest.py). CI runs this; the
 # extended tests (paths a test here already walks, with more data, rounds or browsers) wait for `make test-all`
-test: $(VENV)/.installed-test frontend
+test: $(VENV)/.installed-test $(HANDTEACH) frontend
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q -m "not extended" -n 2 --dist loadgroup --durations=30
 
