@@ -289,3 +289,87 @@ def test_teach_it_here_offers_the_gestures_live_knows(tmp_path: Path, path: str)
     assert not at.exception, [e.message for e in at.exception]
     assert at.selectbox(key="live_fix_class_default").options == ["👍 thumbs_up", "👌 ok", "👊 fist"]
     assert any("A gesture not listed: add it on Record" in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def _browser_take_page(data: str, event: dict) -> None:
+    """Live's browser-path Teach it here after the tab sent ``event`` for a ticket issued 6.5 s ago (its countdown
+    and length over), run under AppTest: its own imports."""
+    import time
+    from dataclasses import replace
+
+    import streamlit as st
+
+    from core.data.store import Store
+    from core.data.take_tickets import TakeTicket
+    from ui.live import browser_fix
+
+    store = Store(data)
+    gestures = store.list_classes("default")
+    if "sent" not in st.session_state:
+        st.session_state["sent"] = True
+        slot = browser_fix._TAKE
+        ticket = TakeTicket(event["take_id"], "default", event["class_name"], rate=5.0, duration=3.0)
+        ticket = replace(ticket, project_identity=store.project_identity("default"))
+        st.session_state[slot.name] = slot.ledger().issue(ticket, time.monotonic() - 6.5)
+        browser_fix.handle_take(event, store, gestures)
+    browser_fix.panel(store, "default", gestures, ["pointing_up", "pointing_right"], lambda: True)
+
+
+def _pointing_take(take_id: str, class_name: str, angle: float, frames: int = 6) -> dict:
+    """A take as the tab sends it: ``frames`` frames of a hand pointing ``angle`` degrees (640×480, crops)."""
+    import base64
+
+    from core.io.crops import encode_jpeg
+
+    rng = np.random.default_rng(3)
+    crop = base64.b64encode(encode_jpeg(rng.integers(0, 255, (192, 192, 3), np.uint8))).decode()
+    hands = []
+    for _ in range(frames):
+        hand = make_hand(pointing_hand(angle + rng.normal(0, 4)))
+        normalised = np.concatenate([hand.pixel / np.array([640, 480], np.float32), np.zeros((21, 1), np.float32)], 1)
+        hands.append({"normalised": normalised.tolist(), "world": (np.ones((21, 3)) * 0.01).tolist(),
+                      "handedness": "Right", "score": 0.97, "crop": crop})  # fmt: skip
+    return {"kind": "take", "take_id": take_id, "project": "default", "class_name": class_name,
+            "frame_size": [640, 480], "frames": [{"t": 3.0 + i * 0.2, "hands": [h]} for i, h in enumerate(hands)]}  # fmt: skip
+
+
+@pytest.mark.slow  # trains a model, a panel under AppTest
+def test_a_take_that_looks_like_another_gesture_is_asked_about_before_it_is_stored(data_dir: Path) -> None:
+    """Issue 64: the list on 👌 ok and a fist shown, 15 fist frames were stored as "ok" without a word. Now the
+    model Live runs answers the take's frames first: most of them another taught gesture, the panel asks once, and
+    nothing is stored until the student keeps them; dropped, nothing is."""
+    from streamlit.testing.v1 import AppTest
+
+    from core.data.project import train_project
+    from core.data.store import Store
+    from core.gestures.training import TrainConfig
+    from ui.live.live_fix import DROPPED
+
+    store = Store(data_dir)
+    store.ensure_project()
+    rng = np.random.default_rng(0)
+    for name, angle in (("pointing_up", 90.0), ("pointing_right", 180.0)):
+        store.add_samples("default", [Sample(make_hand(pointing_hand(angle + rng.normal(0, 5))), name, "image")
+                                      for _ in range(8)])  # fmt: skip
+    train_project(store, "default", TrainConfig(epochs=60))
+    before = store.class_counts("default")
+
+    def page(take_id: str, class_name: str, angle: float) -> AppTest:
+        at = AppTest.from_function(_browser_take_page, args=(str(data_dir), _pointing_take(take_id, class_name, angle)),
+                                   default_timeout=60)  # fmt: skip
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        return at
+
+    at = page("take-right-as-up", "pointing_up", 180.0)
+    assert [w.value for w in at.warning] == ["These look like 👉 pointing_right. Keep them as ☝️ pointing_up?"]
+    assert store.class_counts("default") == before, "nothing is stored before the answer"
+    at.button(key="live_fix_drop").click().run()
+    assert store.class_counts("default") == before and DROPPED in [i.value for i in at.info]
+
+    at = page("take-right-as-up-kept", "pointing_up", 180.0)
+    at.button(key="live_fix_keep").click().run()
+    assert store.class_counts("default")["pointing_up"] == before["pointing_up"] + 6  # kept as the student said
+
+    at = page("take-up-as-up", "pointing_up", 90.0)  # what it was taught as: stored without a question
+    assert not at.warning and store.class_counts("default")["pointing_up"] == before["pointing_up"] + 12

@@ -66,6 +66,23 @@ def store_take(store: Store, value: object, ledger: TakeLedger, backend: str = "
     """Check ``value`` whole, then store its usable hands in one transaction; ``TakeError`` names the field.
 
     The take must answer the ledger's open ticket in its time (``TakeLedger.redeem``, at ``now``: monotonic s)."""
+    ticket, samples, report = read_take(value, ledger, backend, now)
+    return store_samples(store, ticket, samples, report)
+
+
+def store_samples(store: Store, ticket: TakeTicket, samples: list[Sample], report: TakeReport) -> TakeReport:
+    """``read_take``'s samples stored in one transaction, into the project the ticket was issued for."""
+    # the project the ticket was issued for, checked in the write: gone meanwhile (its student deleted mid-take)
+    # refuses the take (``ProjectReplacedError``), even with no usable hand in it
+    report.sample_ids = store.add_samples(ticket.project, samples, identity=ticket.project_identity)
+    report.stored = len(report.sample_ids)
+    return report
+
+
+def read_take(value: object, ledger: TakeLedger, backend: str = "mediapipe",
+              now: float | None = None) -> tuple[TakeTicket, list[Sample], TakeReport]:  # fmt: skip
+    """``store_take`` without the store: (its ticket, the samples of its usable hands, the frames' counts), so a
+    page may ask before storing them (Live's *Teach it here*: ``core.gestures.take_check``). The ticket is used."""
     if not isinstance(value, Mapping):
         raise TakeError(f"the take must be a JSON object, got {type(value).__name__}")
     ticket = ledger.redeem(value.get("take_id"), now)
@@ -81,11 +98,7 @@ def store_take(store: Store, value: object, ledger: TakeLedger, backend: str = "
         crops = {id(hand): crop for hand, crop in hands}
         samples += [Sample(hand, ticket.class_name, "webcam", "", None, crop_jpeg=crops[id(hand)], backend=backend)
                     for hand in usable]  # fmt: skip
-    # the project the ticket was issued for, checked in the write: gone meanwhile (its student deleted mid-take)
-    # refuses the take (``ProjectReplacedError``), even with no usable hand in it
-    report.sample_ids = store.add_samples(ticket.project, samples, identity=ticket.project_identity)
-    report.stored = len(report.sample_ids)
-    return report
+    return ticket, samples, report
 
 
 def parse_take(value: Mapping, ticket: TakeTicket) -> list[list[tuple[Keypoints, bytes]]]:

@@ -13,11 +13,13 @@ from dataclasses import dataclass, replace
 
 import streamlit as st
 
-from core.data.browser_take import TakeReport, store_take
-from core.data.schema import StoreError
+from core.data.browser_take import TakeReport, read_take, store_samples, store_take
+from core.data.schema import Sample, StoreError
 from core.data.store import Store
 from core.data.take_tickets import GRACE_S, TakeError, TakeLedger, TakeTicket
 from ui.common import signin
+
+Held = tuple[TakeTicket, list[Sample], TakeReport]  # a take read and not stored yet: its ticket, samples and counts
 
 
 @dataclass(frozen=True)
@@ -66,3 +68,23 @@ class TakeSlot:
             signin.leave_if_deleted(store)  # its student was deleted mid-take: the sign-in form says so
             report = f"Nothing was stored: {exc}"
         return ticket, report
+
+    def read(self, store: Store, event: dict) -> tuple[TakeTicket | None, Held | str]:
+        """``store`` without storing: (the ticket it ended, (the ticket it answered, its samples, their counts) or why
+        nothing will be), for a page that asks before storing (``keep``)."""
+        ticket: TakeTicket | None = st.session_state.pop(self.name, None)
+        try:
+            held = read_take(event, self.ledger())
+        except TakeError as exc:
+            signin.leave_if_deleted(store)
+            return ticket, f"Nothing was stored: {exc}"
+        return ticket, held
+
+    @staticmethod
+    def keep(store: Store, ticket: TakeTicket, samples: list[Sample], report: TakeReport) -> TakeReport | str:
+        """A take ``read`` earlier stored now (nothing on any error: its project went meanwhile)."""
+        try:
+            return store_samples(store, ticket, samples, report)
+        except StoreError as exc:
+            signin.leave_if_deleted(store)
+            return f"Nothing was stored: {exc}"

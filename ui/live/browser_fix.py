@@ -18,6 +18,7 @@ import streamlit as st
 from core.data.browser_take import TakeReport, TakeTicket
 from core.data.store import Store
 from core.gestures.catalog import GestureClass
+from core.gestures.take_check import take_look
 from ui.browser.takes import TakeSlot
 from ui.common import sharing, state
 from ui.common.text import plain
@@ -25,6 +26,7 @@ from ui.live import live_fix
 from ui.webcam.recorder import RecordPlan
 
 _TAKE, _RESULT = TakeSlot("live_fix_ticket"), "live_fix_take"
+_ASK = "live_fix_ask"  # (take id, the take held, the gesture it looks like, its gesture's title)
 
 
 def pending_ticket(project: str) -> TakeTicket | None:
@@ -39,10 +41,31 @@ def pending_ticket(project: str) -> TakeTicket | None:
 
 
 def handle_take(event: dict, store: Store, gestures: list[GestureClass]) -> None:
-    """A ``take`` event of Live's component: checked and stored (nothing on any error), its result kept."""
-    ticket, report = _TAKE.store(store, event)
-    title = state.title_of(ticket.class_name, gestures) if ticket is not None else ""
-    st.session_state[_RESULT] = (str(event.get("take_id", ""))[:64], report, plain(title))
+    """A ``take`` event of Live's component: checked, then stored (nothing on any error), its result kept; a take
+    that looks like another gesture the model was taught is held, and the panel asks first (``_ASK``)."""
+    ticket, read = _TAKE.read(store, event)
+    title = plain(state.title_of(ticket.class_name, gestures)) if ticket is not None else ""
+    take_id = str(event.get("take_id", ""))[:64]
+    st.session_state.pop(_ASK, None)
+    if isinstance(read, str):
+        st.session_state[_RESULT] = (take_id, read, title)
+        return
+    answered, samples, _ = read
+    look = take_look(live_fix.current_model(store, answered.project), [s.hand for s in samples], answered.class_name)
+    if look.other is not None:
+        st.session_state.pop(_RESULT, None)
+        st.session_state[_ASK] = (take_id, read, look.other, title)
+        return
+    st.session_state[_RESULT] = (take_id, _TAKE.keep(store, *read), title)
+
+
+def _answer(store: Store, keep: bool) -> None:
+    """The answer to "These look like …": the held take stored (then trained on), or dropped."""
+    asked = st.session_state.pop(_ASK, None)
+    if asked is None:
+        return
+    take_id, held, _, title = asked
+    st.session_state[_RESULT] = (take_id, _TAKE.keep(store, *held), title) if keep else ("", live_fix.DROPPED, "")
 
 
 def _issue(store: Store, project: str, class_name: str, camera_ready: Callable[[], bool]) -> None:
@@ -84,13 +107,19 @@ def _panel(store: Store, project: str, gestures: list[GestureClass], model_class
     ticket = pending_ticket(project)
     busy = ticket is not None or _training()
     result = st.session_state.get(_RESULT)  # after pending_ticket: a take that never came says so here
-    with st.expander(live_fix.EXPANDER, expanded=result is not None or busy):  # open meanwhile, as the server's
+    with st.expander(live_fix.EXPANDER, expanded=result is not None or busy or _ASK in st.session_state):  # open meanwhile, as the server's
         target = live_fix.fix_target(project, gestures, model_classes)
         if target is None:
             return
-        why = "Wait for the take and training to end" if busy else None
+        asked = st.session_state.get(_ASK)
+        asked = asked if asked is not None and asked[1][0].project == project else None
+        why = "Wait for the take and training to end" if busy else ("Answer the question above first" if asked
+                                                                     else None)  # fmt: skip
         title = plain(state.title_of(target, gestures))
-        if ticket is not None:  # above the button: in the window with the video at 1280x720
+        if asked is not None:  # the take is held until the student says
+            live_fix.ask(asked[2], asked[1][0].class_name, gestures, lambda: _answer(store, True),
+                         lambda: _answer(store, False))  # fmt: skip
+        elif ticket is not None:  # above the button: in the window with the video at 1280x720
             st.info(f"Recording {plain(state.title_of(ticket.class_name, gestures))} in the camera view: a 3-2-1 "
                     f"countdown, then {ticket.duration:g} s.")  # fmt: skip
         elif result is not None:
@@ -105,7 +134,9 @@ def _panel(store: Store, project: str, gestures: list[GestureClass], model_class
 def _show(result: tuple[str, TakeReport | str, str], store: Store, project: str, gestures: list[GestureClass],
           model_classes: list[str] | None) -> None:  # fmt: skip
     take_id, report, title = result
-    if isinstance(report, str):
+    if report == live_fix.DROPPED:
+        st.info(report)
+    elif isinstance(report, str):
         st.error(plain(report))
     elif not report.stored:
         st.warning(f"No usable hand in the take of {title}: keep it in view and try again.")

@@ -14,12 +14,15 @@ accuracy is then measured in the job queue, behind other students' trainings (th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
 
 from core.data.store import Store
 from core.gestures.catalog import GestureClass
+from core.gestures.classifier import GestureClassifier, ModelFileError
+from core.gestures.take_check import take_look
 from core.gestures.training import NotEnoughDataError, TrainConfig
 from ui.common import sharing, signin, state
 from ui.common.text import plain
@@ -143,7 +146,50 @@ def _follow(recording: RecordStatus, store: Store, project: str, gestures: list[
     if not recording.stored:
         st.warning(f"No usable hand in the take of {title}: keep it in view and try again.")
         return
+    answer = st.session_state.get(ANSWER_KEY, {}).get(recording.ident)
+    if answer == DROP:
+        st.info(DROPPED)
+        return
+    if answer is None:  # asked once a take: the samples stored last are this take's (the server path stores first)
+        stored = store.list_samples(project, recording.plan.class_name)[-recording.stored:]
+        look = take_look(current_model(store, project), [s.hand for s in stored], recording.plan.class_name)
+        if look.other is not None:
+            ids = [int(s.id) for s in stored if s.id is not None]
+            ask(look.other, recording.plan.class_name, gestures, lambda: _answer(recording.ident, KEEP, []),
+                lambda: _answer(recording.ident, DROP, ids, store))  # fmt: skip
+            return
     follow_training(recording.ident, recording.stored, title, store, project, gestures, model_classes, body)
+
+
+KEEP, DROP = "keep", "drop"
+ANSWER_KEY = "live_fix_answers"  # server path: take ident -> the answer to "These look like …" (asked once a take)
+DROPPED = "The take was dropped: nothing of it was kept."
+
+
+def current_model(store: Store, project: str) -> GestureClassifier | None:
+    """The model Live runs for ``project`` (the starter for an untrained hand project), or None."""
+    try:
+        return state.project_model(project, starter_fallback=store.project_skeleton(project).name != "body")
+    except (ModelFileError, OSError, ValueError):
+        return None
+
+
+def ask(other: str, chosen: str, gestures: list[GestureClass], keep: Callable[[], None],
+        drop: Callable[[], None]) -> None:  # fmt: skip
+    """ "These look like 👊 fist. Keep them as 👌 ok?" with its two buttons, before a take is kept (both paths)."""
+    them, chosen_title = plain(state.title_of(other, gestures)), plain(state.title_of(chosen, gestures))
+    st.warning(f"These look like {them}. Keep them as {chosen_title}?")
+    left, right = st.columns(2)
+    if left.button(f"Keep as {chosen_title}", on_click=keep, key="live_fix_keep"):
+        st.rerun(scope="app")  # the training follows, outside this fragment
+    if right.button("Drop them", on_click=drop, key="live_fix_drop"):
+        st.rerun(scope="app")
+
+
+def _answer(ident: int, answer: str, ids: list[int], store: Store | None = None) -> None:
+    st.session_state.setdefault(ANSWER_KEY, {})[ident] = answer
+    if store is not None and ids:
+        store.delete_samples(ids)
 
 
 def follow_training(ident: int | str, stored: int, title: str, store: Store, project: str,
