@@ -53,7 +53,7 @@ server {{
         proxy_set_header Upgrade $http_upgrade;       # Streamlit's /_stcore/stream websocket
         proxy_set_header Connection $connection_upgrade;
         proxy_set_header Host $http_host;
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-For $remote_addr;  # the client as nginx saw it, not a header the browser sent
         proxy_set_header X-Forwarded-Proto $scheme;
         proxy_read_timeout 86400;                     # a Live tab keeps its websocket open for hours
         proxy_buffering off;                          # the page's messages pass as they come

@@ -13,8 +13,8 @@ Three guards, each installed by ``python -m ui.server.serve`` before the server 
 - ``quiet_resource_errors``: the accept loop stops at the first resource error (its retry a second
   later is asyncio's own), and such errors are logged once a second at most, in one line, no traceback.
 
-Behind a reverse proxy every client has the proxy's address unless uvicorn is told to trust its
-``X-Forwarded-For`` (``FORWARDED_ALLOW_IPS``): see docs/deploy.md.
+Behind a reverse proxy every client has the proxy's address unless the admin names the proxy in
+``HANDTEACH_TRUSTED_PROXIES`` (``ui.server.forwarded``; no forwarded address is trusted otherwise): see docs/deploy.md.
 """
 
 from __future__ import annotations

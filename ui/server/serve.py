@@ -60,6 +60,7 @@ def main(options: Sequence[str] | None = None) -> int:
         keep_pending_full_reruns,
         server_base_for_pages,
     )
+    from ui.server.forwarded import trust_named_proxies
     from ui.server.ice import keep_ice_on_served_address
     from ui.server.limits import bound_websockets, quiet_resource_errors, raise_open_files_limit
     from ui.server.media_scope import scope_media
@@ -75,6 +76,7 @@ def main(options: Sequence[str] | None = None) -> int:
     navigate_through_app_py()
     print(raise_open_files_limit(), flush=True)  # a class's websockets need descriptors (ui/server/limits.py)
     bound_websockets()  # one address cannot take them all
+    trust_named_proxies()  # X-Forwarded-For only from HANDTEACH_TRUSTED_PROXIES (ui/server/forwarded.py)
     hide_private_routes()  # /_stcore/metrics is nobody's business on a class's server (ui/server/private.py)
     serve_session_cookies()  # a class's sign-in survives a reload (ui/server/session_cookie.py)
     compress_assets_once()  # the browser path's 29 MB: gzipped once, then revalidated (ui/server/assets.py)
