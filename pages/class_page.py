@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.classes.overview import class_overview
 from ui.classroom import panels
+from ui.classroom.unlock_panel import unlock_panel
 from ui.common.text import plain
 
 st.title("🏫 Class")
@@ -24,6 +25,9 @@ with left:
 with right:
     st.subheader("Delete a student")
     panels.delete_panel(store, school_class, students)
+st.subheader("Let a student in now")
+st.caption("For a student kept waiting by wrong tries at their name (someone else's, or their own).")
+unlock_panel(store, school_class, students)
 st.subheader("Pictures of hands")
 panels.pictures_panel(store, school_class)
 st.divider()
