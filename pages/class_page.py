@@ -1,18 +1,21 @@
 """Class: the teacher's page (only a signed-in teacher has it in the navigation; anyone else gets one line): the
-students, their projects, samples, accuracy and last activity; a project opened to look at; a student deleted
-with a receipt; a new password; the class ended."""
+students, their projects, samples, accuracy and last activity; a list of names added as students with sign-in
+cards to print; a new password (and card), a rename; a project opened to look at; a student deleted with a
+receipt; the class's pictures of hands; the class ended."""
 
 import streamlit as st
 
 from core.classes.overview import class_overview
-from ui.classroom import panels
+from ui.classroom import cards_panel, panels, roster_forms
 from ui.classroom.unlock_panel import unlock_panel
 from ui.common.text import plain
 
 st.title("🏫 Class")
 store, school_class = panels.teacher_or_stop()
 st.text(f"{school_class.name} · class code {school_class.code}")  # st.text: the class's name as typed
-panels.show_said()
+with st.container():  # always drawn: what comes and goes in it (a receipt, the cards) moves nothing below
+    panels.show_said()
+    cards_panel.cards_panel(school_class)
 students = class_overview(store, school_class.id)
 st.subheader("Students")
 panels.roster_table(students)
@@ -20,8 +23,17 @@ with st.expander("👀 Look at a student's project (it opens on Home; nothing in
     panels.open_buttons(students)
 left, right = st.columns(2)
 with left:
+    st.subheader("Add students")
+    st.caption("Each gets a made-up password, printed on a sign-in card right away: only then can it be shown.")
+    roster_forms.add_panel(store, school_class)
+with right:
     st.subheader("New password")
-    panels.password_panel(store, school_class, students)
+    st.caption("For a student who lost theirs (or the whole class): a new card to print; the old password stops.")
+    roster_forms.passwords_panel(store, school_class, students)
+left, right = st.columns(2)
+with left:
+    st.subheader("Rename a student")
+    roster_forms.rename_panel(store, school_class, students)
 with right:
     st.subheader("Delete a student")
     panels.delete_panel(store, school_class, students)

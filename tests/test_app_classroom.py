@@ -1,7 +1,9 @@
 """The teacher's Class page and a student's *What is stored* line (ui/classroom), under AppTest on a real store:
 only the signed-in teacher gets the page; it lists each student's projects, samples, accuracy and last activity;
-a new password is shown once and works; deleting a student shows its receipt and leaves nothing of theirs; ending
-the class needs its name typed; a student's project opened by the teacher shows no control that changes it."""
+a pasted list adds students with their cards (or nobody, each bad line said); a new password waits on its card and
+works; a rename keeps the student signed in; deleting a student asks for the name, shows its receipt, leaves nothing
+of theirs and a second press deletes nobody; ending the class needs its name typed; a student's project opened by
+the teacher shows no control that changes it."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from core.classes.signin import SignInError, sign_in
 from core.data.store import Store
 from tests.classmaker import ANA_PASSWORD, BEN_PASSWORD, TEACHER_PASSWORD, ClassSetup, make_class
+from ui.common.text import plain
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASS_PAGE = "pages/class_page.py"
@@ -69,28 +72,69 @@ def test_only_the_teacher_gets_the_class_page_and_it_lists_every_student(school:
     assert "What is stored about you" not in _texts(teacher)
 
 
-def test_a_new_password_is_shown_once_and_the_old_one_stops_working(school: ClassSetup) -> None:
+def _cards_table(at: AppTest) -> list[list[str]]:
+    """The rows (student, password) of the cards waiting to be printed; [] when none wait."""
+    tables = [d.value for d in at.dataframe if list(d.value.columns) == ["student", "password"]]
+    return tables[0].values.tolist() if tables else []
+
+
+def _press(at: AppTest, label: str) -> AppTest:
+    [b for b in at.button if b.label == label][0].click()
+    return _run(at)
+
+
+def test_a_new_password_waits_on_its_card_until_done_and_the_old_one_stops_working(school: ClassSetup) -> None:
     at = _class_page(_signed_in("Ms Teacher", TEACHER_PASSWORD, school))
-    at.selectbox(key="classroom_password_name").select("Ben")
-    [b for b in at.button if b.label == "Make a new password"][0].click()
-    _run(at)
-    (password,) = [c.value for c in at.code]
+    _press(at, "Make a new password and card")
+    assert [e.value for e in at.error] == ["Choose a student first: nobody's password was changed."]
+    at.selectbox(key="classroom_password_name_0").select(1)  # the list's second: Ben (the first is everyone)
+    _press(at, "Make a new password and card")
+    ((name, password),) = _cards_table(at)
+    assert name == "Ben" and at.get("download_button")
     with pytest.raises(SignInError):
         sign_in(school.store(None), school.code, "Ben", BEN_PASSWORD, "127.0.0.2")
     assert sign_in(school.store(None), school.code, "Ben", password, "127.0.0.2").name == "Ben"
     _run(at)
-    assert not at.code  # shown only once
+    assert _cards_table(at) == [["Ben", password]]  # kept until the teacher says the cards are printed
+    _press(at, "Done: the cards are printed")
+    assert _cards_table(at) == [] and password not in _texts(at)
+
+
+def test_three_pasted_names_become_students_with_cards_and_a_bad_list_adds_nobody(school: ClassSetup) -> None:
+    at = _class_page(_signed_in("Ms Teacher", TEACHER_PASSWORD, school))
+    at.text_area(key="classroom_add_names_0").input("Cy\n\nana\n<b>Dee</b>\n" + "x" * 101)
+    _press(at, "Add students")
+    assert [e.value for e in at.error] == [
+        "line 3: 'ana' is the same name to sign in with as 'Ana', already in the class\n\n"
+        + plain("line 5 ('" + "x" * 40 + "'…): the name is 101 characters long: at most 100")
+        + "\n\nNothing was added: change these lines and add the list again."
+    ]
+    assert at.dataframe[0].value["student"].tolist() == ["Ana", "Ben"] and _cards_table(at) == []
+    at.text_area(key="classroom_add_names_0").input("Cy\n\nZoë\n<b>Dee</b>\nCy")
+    _press(at, "Add students")
+    cards = _cards_table(at)
+    assert [row[0] for row in cards] == ["Cy", "Zoë", "<b>Dee</b>"], cards
+    assert "Added 3 students: their sign-in cards are above" in _texts(at) and "'Cy' is on line 1 too" in _texts(at)
+    assert at.text_area(key="classroom_add_names_1").value == ""  # the box starts empty again
+    roster = [d.value for d in at.dataframe if "project" in d.value.columns][0]
+    assert roster["student"].tolist() == ["<b>Dee</b>", "Ana", "Ben", "Cy", "Zoë"]
+    dee = dict(cards)["<b>Dee</b>"]
+    assert sign_in(school.store(None), school.code, "<b>Dee</b>", dee, "127.0.0.4").name == "<b>Dee</b>"
 
 
 def test_deleting_a_student_shows_the_receipt_and_leaves_nothing_of_theirs(school: ClassSetup) -> None:
     at = _class_page(_signed_in("Ms Teacher", TEACHER_PASSWORD, school))
-    at.selectbox(key="classroom_delete_name").select("Ben")
-    [b for b in at.button if b.label == "Delete student"][0].click()
-    _run(at)
+    at.selectbox(key="classroom_delete_name_0").select("Ben")
+    _press(at, "Delete student")
     assert [e.value for e in at.error] == ["Tick the box first: deleting cannot be undone."]
-    at.checkbox(key="classroom_delete_sure").check()
-    [b for b in at.button if b.label == "Delete student"][0].click()
-    _run(at)
+    at.checkbox(key="classroom_delete_sure_0").check()
+    _press(at, "Delete student")
+    assert [e.value for e in at.error] == ["The name typed is not the chosen student's: nobody was deleted."]
+    at.text_input(key="classroom_delete_typed_0").input("ana")  # the other student's name: refused too
+    _press(at, "Delete student")
+    assert [e.value for e in at.error] == ["The name typed is not the chosen student's: nobody was deleted."]
+    at.text_input(key="classroom_delete_typed_0").input(" ben ")
+    _press(at, "Delete student")
     receipt = [s.value for s in at.success][0]
     assert "Deleted 1 account(s): 'Ben'" in receipt and "Samples: 5 (5 with a picture of the hand)" in receipt
     assert "Project folders: 1 (2 files" in receipt, receipt
@@ -99,6 +143,39 @@ def test_deleting_a_student_shows_the_receipt_and_leaves_nothing_of_theirs(schoo
     with sqlite3.connect(school.data_dir / "handteach.sqlite") as conn:
         assert conn.execute("SELECT COUNT(*) FROM accounts WHERE name = 'Ben'").fetchone() == (0,)
         assert conn.execute("SELECT COUNT(*) FROM samples").fetchone() == (20,)
+
+
+def test_after_a_deletion_the_form_is_empty_and_a_second_press_deletes_nobody(school: ClassSetup) -> None:
+    """Issue 64: the form stayed armed (the next student chosen, the box ticked) and a second press deleted Ana."""
+    at = _class_page(_signed_in("Ms Teacher", TEACHER_PASSWORD, school))
+    at.selectbox(key="classroom_delete_name_0").select("Ben")
+    at.checkbox(key="classroom_delete_sure_0").check()
+    at.text_input(key="classroom_delete_typed_0").input("Ben")
+    _press(at, "Delete student")
+    assert "Deleted 1 account(s): 'Ben'" in [s.value for s in at.success][0]
+    form = (at.selectbox(key="classroom_delete_name_1"), at.checkbox(key="classroom_delete_sure_1"),
+            at.text_input(key="classroom_delete_typed_1"))  # fmt: skip
+    assert [w.value for w in form] == [None, False, ""] and form[0].options == ["Ana"]
+    _press(at, "Delete student")
+    assert [e.value for e in at.error] == ["Choose a student first: nobody was deleted."]
+    assert at.dataframe[0].value["student"].tolist() == ["Ana"]
+    with sqlite3.connect(school.data_dir / "handteach.sqlite") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM accounts WHERE name = 'Ana'").fetchone() == (1,)
+
+
+def test_a_renamed_student_keeps_their_password_and_their_open_page(school: ClassSetup) -> None:
+    ana = _signed_in("Ana", ANA_PASSWORD, school)
+    at = _class_page(_signed_in("Ms Teacher", TEACHER_PASSWORD, school))
+    at.selectbox(key="classroom_rename_name_0").select("Ana")
+    at.text_input(key="classroom_rename_new_0").input("Ben")
+    _press(at, "Rename")
+    assert [e.value for e in at.error] == ["the class already has someone named 'Ben'"]
+    at.text_input(key="classroom_rename_new_0").input("Ana B.")
+    _press(at, "Rename")
+    assert at.dataframe[0].value["student"].tolist() == ["Ana B.", "Ben"]
+    assert sign_in(school.store(None), school.code, "Ana B.", ANA_PASSWORD, "127.0.0.5").name == "Ana B."
+    _run(ana)  # her open page: still signed in, under her new name
+    assert "Signed in: Ana B." in _texts(ana) and not [b for b in ana.button if b.label == "Sign in"]
 
 
 def test_the_teacher_stops_keeping_pictures_and_they_go_at_once(school: ClassSetup) -> None:
@@ -161,7 +238,6 @@ def test_a_student_is_told_what_is_stored_and_the_teacher_only_looks_at_their_pr
 
 def test_the_teacher_opens_a_students_project_from_the_class_page(school: ClassSetup) -> None:
     from core.classes.roster import add_student
-    from ui.common.text import plain
 
     markdown = "**Zed** [login](https://evil.test)"  # a name and a project name that Markdown would turn into a link
     add_student(school.store(None), "7B", markdown, "zed-pass-9")
@@ -171,7 +247,7 @@ def test_the_teacher_opens_a_students_project_from_the_class_page(school: ClassS
     at = _class_page(_signed_in("Ms Teacher", TEACHER_PASSWORD, school))
     labels = [b.label for b in at.button]
     assert plain(f"{markdown}: ![p](tracker.test) :red[x]") in labels  # escaped: its own characters on the page
-    assert at.selectbox(key="classroom_delete_name").options == [plain(markdown), "Ana", "Ben"]  # shown as typed
+    assert at.selectbox(key="classroom_delete_name_0").options == [plain(markdown), "Ana", "Ben"]  # shown as typed
     [b for b in at.button if b.label == "Ben: ben-signs"][0].click()
     _run(at)
     assert at.selectbox(key="home_project").value == "ben-signs"

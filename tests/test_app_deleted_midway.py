@@ -57,8 +57,9 @@ def test_a_student_deleted_while_their_training_waits_is_stopped_and_told_in_one
     job = _training(ben)
     assert runner.status(job).state is JobState.QUEUED
     teacher = _class_page(_signed_in("Ms Teacher", TEACHER_PASSWORD, school))
-    teacher.selectbox(key="classroom_delete_name").select("Ben")
-    teacher.checkbox(key="classroom_delete_sure").check()
+    teacher.selectbox(key="classroom_delete_name_0").select("Ben")
+    teacher.checkbox(key="classroom_delete_sure_0").check()
+    teacher.text_input(key="classroom_delete_typed_0").input("Ben")
     [b for b in teacher.button if b.label == "Delete student"][0].click()
     receipt = [s.value for s in _run(teacher).success][0]
     assert "Stopped 1 training(s) or import(s) of theirs that were waiting or running" in receipt, receipt

@@ -1,9 +1,11 @@
-"""The Class page's panels: the students and their projects, deleting a student, a new password, ending the class.
+"""The Class page's panels: the students and their projects, deleting a student, pictures of hands, ending the
+class (adding, renaming and new passwords: ``ui.classroom.roster_forms``; the cards: ``ui.classroom.cards_panel``).
 
 Only the class's signed-in teacher passes ``teacher_or_stop``; everyone else gets one line. Every change goes
 through ``core.classes`` on the server's store with no viewer (the teacher's own tool, like ``python -m core
-class``) after that check. What a change leaves to say (a receipt, a new password) is kept in the session and
-shown once above the panels, so a rerun does not lose it and a reload does not show a password again.
+class``) after that check. What a change leaves to say (a receipt) is kept in the session and shown once above
+the panels, so a rerun does not lose it. Deleting a student asks for the student, a ticked box and their name
+typed again, each time afresh: a second press after a deletion deletes nobody (issue 64).
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ import streamlit as st
 
 from core.classes.access import Viewer
 from core.classes.hand_paths import HAND_PATHS
+from core.classes.names import same_name_key
 from core.classes.overview import StudentLine
-from core.classes.passwords import new_password
 from core.classes.removal import Receipt, delete_student, end_class
 from core.classes.retention import change_rules
-from core.classes.roster import MAX_RETENTION_DAYS, SchoolClass, class_by_id, reset_password
+from core.classes.roster import MAX_RETENTION_DAYS, SchoolClass, class_by_id
 from core.data.schema import NotFoundError, StoreError
 from core.data.store import Store
+from ui.classroom import cards_panel
+from ui.classroom.roster_forms import done, fresh_key
 from ui.common import signin, state, widgets
 from ui.common.dates import readable_time
 from ui.common.figures import saved_kfold
@@ -29,6 +33,12 @@ from ui.jobs import pool
 NOT_TEACHER = "This page is for the class's teacher."
 NOT_MEASURED = "not measured yet"
 _SAID = "classroom_said"  # (kind, lines) left by the last change, shown once
+DELETE_BUTTON = "classroom_delete_go"
+# destructive in red, not the page's main colour (Streamlit gives a keyed element the class st-key-<key>)
+_DESTRUCTIVE_CSS = f"""<style>
+.st-key-{DELETE_BUTTON} button {{ color: #b71c1c; border-color: #b71c1c; }}
+.st-key-{DELETE_BUTTON} button:hover {{ color: #fff; background: #b71c1c; border-color: #b71c1c; }}
+</style>"""
 
 
 def teacher_or_stop() -> tuple[Store, SchoolClass]:
@@ -82,7 +92,7 @@ def roster_table(students: list[StudentLine]) -> None:
                 "hands found": hands_found(student.account.id),
             })  # fmt: skip
     if not rows:
-        st.info("No students yet: add them with `python -m core class add-student` (see the deployment guide).")
+        st.info("No students yet: add them below (Add students), one name a line.")
         return
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="classroom_roster")
 
@@ -99,9 +109,6 @@ def show_said() -> None:
     kind, lines = st.session_state.pop(_SAID, (None, []))
     if kind == "receipt":
         st.success("\n\n".join(plain(line) for line in lines))
-    elif kind == "password":
-        st.warning(plain(lines[0]))
-        st.code(lines[1], language=None)
 
 
 def _say(kind: str, lines: list[str]) -> None:
@@ -110,16 +117,22 @@ def _say(kind: str, lines: list[str]) -> None:
 
 
 def delete_panel(store: Store, school_class: SchoolClass, students: list[StudentLine]) -> None:
+    """No student chosen, no box ticked, no name typed: each deletion asks all three again (the form's keys are new
+    after each change, ``roster_forms.fresh_key``), and the button is red, not the page's main colour."""
     names = [s.account.name for s in students]
     with st.form("classroom_delete"):
-        name = st.selectbox("Student to delete", names, key="classroom_delete_name", format_func=plain)
+        name = st.selectbox("Student to delete", names, index=None, placeholder="Choose a student",
+                            key=fresh_key("classroom_delete_name"), format_func=plain)  # fmt: skip
         sure = st.checkbox("Delete this student, their projects, samples, pictures and models for good",
-                           key="classroom_delete_sure")  # fmt: skip
-        pressed = st.form_submit_button("Delete student", type="primary", disabled=not names)
-    if not pressed or name is None:
+                           key=fresh_key("classroom_delete_sure"))  # fmt: skip
+        typed = st.text_input("Type their name once more", max_chars=200, key=fresh_key("classroom_delete_typed"))
+        pressed = st.form_submit_button("Delete student", icon="🗑️", disabled=not names, key=DELETE_BUTTON)
+    st.html(_DESTRUCTIVE_CSS)
+    if not pressed:
         return
-    if not sure:
-        st.error("Tick the box first: deleting cannot be undone.")
+    problem = _why_not_delete(name, sure, typed)
+    if problem:
+        st.error(problem)
         return
     try:
         receipt: Receipt = delete_student(store, school_class.name, name, runner=pool.runner())  # their jobs stop
@@ -127,24 +140,19 @@ def delete_panel(store: Store, school_class: SchoolClass, students: list[Student
         st.error(plain(str(exc)))
         return
     HAND_PATHS.forget(next(s.account.id for s in students if s.account.name == name))  # an id SQLite may give again
-    _say("receipt", receipt.lines())
+    cards_panel.forget([name])
+    done(receipt.lines())
 
 
-def password_panel(store: Store, school_class: SchoolClass, students: list[StudentLine]) -> None:
-    with st.form("classroom_password"):
-        name = st.selectbox("Student who needs one", [s.account.name for s in students], key="classroom_password_name",
-                            format_func=plain)  # fmt: skip
-        pressed = st.form_submit_button("Make a new password", disabled=not students)
-    if not pressed or name is None:
-        return
-    password = new_password()
-    try:
-        account = reset_password(store, school_class.name, name, password)
-    except StoreError as exc:
-        st.error(plain(str(exc)))
-        return
-    _say("password", [f"New password for {account.name!r} (shown only this once; the old one no longer works):",
-                      password])  # fmt: skip
+def _why_not_delete(name: str | None, sure: bool, typed: str) -> str:
+    """What is missing before a deletion, in one line ("" when nothing is)."""
+    if name is None:
+        return "Choose a student first: nobody was deleted."
+    if not sure:
+        return "Tick the box first: deleting cannot be undone."
+    if same_name_key(typed.strip() or " ") != same_name_key(name):
+        return "The name typed is not the chosen student's: nobody was deleted."
+    return ""
 
 
 def pictures_panel(store: Store, school_class: SchoolClass) -> None:

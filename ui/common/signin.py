@@ -82,6 +82,8 @@ def gate(store: Store, on_deleted: Callable[[], None] = lambda: None) -> Viewer 
         return None
     viewer = _restored(store)
     now = viewer_of(store, viewer.account_id) if viewer is not None else None
+    if viewer is not None and now is not None and now != viewer and now.account_id == viewer.account_id:
+        st.session_state[VIEWER_KEY] = viewer = now  # renamed by the teacher (the Class page): the same person
     if viewer is not None and now == viewer:
         if token := st.session_state.pop(_TOKEN_PENDING, None):
             _post_to_cookie_route(ROUTE, token)

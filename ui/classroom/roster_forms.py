@@ -1,0 +1,117 @@
+"""The Class page's forms that change the students: *Add students* (a pasted list, all or nothing), *New passwords*
+(one student or the whole class) and *Rename a student*, each through ``core.classes.batch``.
+
+A list that is refused says one line per name and adds nobody; the text stays in the box to be fixed. What was
+added or reset goes to the cards waiting to be printed (``ui.classroom.cards_panel``). Each form starts empty
+again after a change (``fresh_key``: new widget keys), so a second press does not repeat it on the next student.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from core.classes.batch import MAX_NAMES, BatchError, add_students, new_passwords, rename_student
+from core.classes.overview import StudentLine
+from core.classes.roster import SchoolClass
+from core.data.schema import StoreError
+from core.data.store import Store
+from ui.classroom import cards_panel
+from ui.common.text import plain
+
+_SAID = "classroom_said"  # as ``ui.classroom.panels``: (kind, lines) shown once above the panels
+_GENERATION = "classroom_form_generation"  # bumped after each change: every form's widgets start afresh
+KINDS = {"letters": "Letters and digits (abcd-2345)", "pictures": "Pictures (for young students)"}
+EVERYONE = -1  # the new-passwords list's "every student"
+
+
+def fresh_key(name: str) -> str:
+    """A widget key that changes after each change of the roster: the form it is in starts empty."""
+    return f"{name}_{st.session_state.get(_GENERATION, 0)}"
+
+
+def done(lines: list[str]) -> None:
+    """A change went through: said once above the panels, every form afresh, the page again."""
+    st.session_state[_GENERATION] = st.session_state.get(_GENERATION, 0) + 1
+    st.session_state[_SAID] = ("receipt", lines)
+    st.rerun()
+
+
+def _kind(key: str) -> bool:
+    """The password kind radio; True for pictures."""
+    chosen = st.radio("Passwords", list(KINDS), format_func=KINDS.__getitem__, horizontal=True, key=fresh_key(key))
+    return chosen == "pictures"
+
+
+def add_panel(store: Store, school_class: SchoolClass) -> None:
+    """A box for names, one a line (a late student: one line), and the password kind."""
+    with st.form("classroom_add"):
+        text = st.text_area(f"Names, one a line (up to {MAX_NAMES})", key=fresh_key("classroom_add_names"), height=150,
+                            placeholder="Ana\nBen\nZoë", max_chars=20_000)  # fmt: skip
+        pictures = _kind("classroom_add_kind")
+        pressed = st.form_submit_button("Add students", icon="➕")
+    if not pressed:
+        return
+    try:
+        added = add_students(store, school_class.name, text or "", pictures=pictures)
+    except BatchError as exc:
+        st.error("\n\n".join(plain(line) for line in exc.lines))
+        return
+    except StoreError as exc:
+        st.error(plain(str(exc)))
+        return
+    cards_panel.keep(added.handouts)
+    count = len(added.handouts)
+    done([f"Added {count} student{'s' if count != 1 else ''}: their sign-in cards are above, to print now.",
+          *added.merged])  # fmt: skip
+
+
+def passwords_panel(store: Store, school_class: SchoolClass, students: list[StudentLine]) -> None:
+    """New passwords (and cards) for one student, or, ticked, for every student of the class."""
+    names = [s.account.name for s in students]
+    with st.form("classroom_password"):
+        chosen = st.selectbox("Student who needs one", [EVERYONE, *range(len(names))], index=None,
+                              format_func=lambda i: "Every student of the class" if i == EVERYONE else plain(names[i]),
+                              placeholder="Choose a student", key=fresh_key("classroom_password_name"))  # fmt: skip
+        pictures = _kind("classroom_password_kind")
+        pressed = st.form_submit_button("Make a new password and card", disabled=not names)
+    if not pressed:
+        return
+    if chosen is None:
+        st.error("Choose a student first: nobody's password was changed.")
+        return
+    who = None if chosen == EVERYONE else [names[chosen]]
+    try:
+        handouts = new_passwords(store, school_class.name, who, pictures=pictures)
+    except StoreError as exc:
+        st.error(plain(str(exc)))
+        return
+    cards_panel.keep(handouts)
+    whose = "every student" if who is None else repr(handouts[0].name)
+    done([f"New {'pictures' if pictures else 'password'} for {whose}: the card is above, to print now; the old "
+          "password no longer works."])  # fmt: skip
+
+
+def rename_panel(store: Store, school_class: SchoolClass, students: list[StudentLine]) -> None:
+    names = [s.account.name for s in students]
+    with st.form("classroom_rename"):
+        name = st.selectbox("Student to rename", names, index=None, placeholder="Choose a student",
+                            format_func=plain, key=fresh_key("classroom_rename_name"))  # fmt: skip
+        new_name = st.text_input("New name", max_chars=100, key=fresh_key("classroom_rename_new"))
+        pressed = st.form_submit_button("Rename", disabled=not names)
+    if not pressed:
+        return
+    if name is None:
+        st.error("Choose a student first: nobody was renamed.")
+        return
+    try:
+        account = rename_student(store, school_class.name, name, new_name)
+    except StoreError as exc:
+        st.error(plain(str(exc)))
+        return
+    waiting = {h.name: h for h in cards_panel.waiting()}
+    if name in waiting:  # a card not yet printed: it names them as they sign in now
+        cards_panel.forget([name])
+        cards_panel.keep([replace(waiting[name], name=account.name)])
+    done([f"{name!r} is {account.name!r} now: they sign in with this name; their projects and password stay."])
