@@ -6,7 +6,7 @@ receipt; the class's pictures of hands; the class ended."""
 import streamlit as st
 
 from core.classes.overview import class_overview
-from ui.classroom import cards_panel, panels, roster_forms
+from ui.classroom import cards_panel, limits_panel, panels, roster_forms
 from ui.classroom.unlock_panel import unlock_panel
 from ui.common.text import plain
 
@@ -42,6 +42,8 @@ st.caption("For a student kept waiting by wrong tries at their name (someone els
 unlock_panel(store, school_class, students)
 st.subheader("Pictures of hands")
 panels.pictures_panel(store, school_class)
+st.subheader("Limits")
+limits_panel.limits_panel(store, school_class)
 st.divider()
 st.subheader("End the class")
 st.caption(plain(f"Deletes every student of {school_class.name}, all their projects, samples, pictures and models, "

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.classes import quotas
 from core.data.counts import project_counts
 from core.gestures.classifier import ModelFileError
 from core.gestures.training import NotEnoughDataError, TrainConfig
@@ -33,9 +34,12 @@ st.caption(
 if looking:  # the saved model's results without the gallery that deletes and moves samples
     results.saved_model_results(store, project, gestures, fixes=False)
     st.stop()
+limits = quotas.viewer_limits(store, store.viewer.account_id if store.viewer else None)  # a student's class's bounds
+most_epochs = min(3000, limits.epochs) if limits else 3000
 with st.expander("⚙️ Training settings (the defaults work well)"):
     c1, c2, c3 = st.columns(3)
-    epochs = c1.number_input("Passes over the samples, at most", 10, 3000, 300, step=10, key="train_epochs",
+    epochs = c1.number_input("Passes over the samples, at most", 10, most_epochs, min(300, most_epochs), step=10,
+                             key="train_epochs",
                              help="Training stops earlier by itself (a pass is also called an epoch)")  # fmt: skip
     hidden_text = c2.text_input("Hidden layer sizes", "128, 64", key="train_hidden", help="Comma-separated widths")
     rate = c3.select_slider(
@@ -76,6 +80,7 @@ if button_column.button("🧠 Train model", type="primary", disabled=running, ke
         if not hidden or min(hidden) < 1:
             raise ValueError(f"hidden layer sizes must be positive whole numbers, got {hidden_text!r}")
         check_hidden("Hidden layer sizes", hidden)
+        quotas.check_training(limits, hidden, int(epochs))  # the class's bounds: one job cannot hold the worker
         config = TrainConfig(
             epochs=int(epochs), hidden=hidden, learning_rate=rate, augment=augment, mirror=mirror, val_share=val_share
         )

@@ -121,9 +121,9 @@ def test_deleting_a_student_cancels_their_queued_and_running_jobs_and_no_other(t
         kwargs = {"data_dir": str(tmp_path), "project": BEN_PROJECT, "viewer": school.ben,
                   "config": TrainConfig(epochs=100_000, patience=100_000)}  # runs until stopped  # fmt: skip
         running = runner.submit(JobRequest(TRAIN, ben, tasks.train, kwargs, key=BEN_PROJECT))
-        queued = runner.submit(JobRequest(TRAIN, ben, tasks.train, kwargs, key="again"))  # his second tab's
-        anas = runner.submit(JobRequest(TRAIN, account_owner(school.ana.account_id), jobfns.steps, {"n": 3}))
         _until(runner, running, lambda s: s.state is JobState.RUNNING and s.done >= 1)
+        queued = runner.submit(JobRequest(TRAIN, ben, tasks.train, kwargs, key="again"))  # his second tab's (one waits)
+        anas = runner.submit(JobRequest(TRAIN, account_owner(school.ana.account_id), jobfns.steps, {"n": 3}))
         receipt = delete_student(Store(tmp_path), "7B", "Ben", runner=runner)
         assert receipt.jobs == 2
         assert receipt.lines()[-1] == "Stopped 2 training(s) or import(s) of theirs that were waiting or running"

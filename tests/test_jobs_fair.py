@@ -23,6 +23,24 @@ def test_first_come_first_served_between_owners_one_running_each() -> None:
     assert order == ["b1", "c1", "a1", "a2"]  # ann's second job waits behind everyone else's first
 
 
+def test_round_robin_the_owner_who_ran_least_recently_goes_first() -> None:
+    flood = [w(f"a{i}", TRAIN, "ann", i) for i in range(20)]  # ann's 20 tabs, queued before bob pressed Train
+    queued = [*flood, w("b1", TRAIN, "bob", 20)]
+    assert fair.pick(queued, set(), {"ann": 7}).job_id == "b1"  # ann's job just ended: bob, who never ran, is next
+    assert fair.pick(queued, set(), {"ann": 7, "bob": 9}).job_id == "a0"  # bob ran since: ann's turn
+    order = [x.job_id for x in fair.dispatch_order([*queued, w("c1", TRAIN, "cy", 21)], {"ann"}, {"ann": 3})]
+    assert order[:3] == ["b1", "c1", "a0"]  # ann runs one already: everyone else's first job goes before her next
+    measuring = [w("m", MEASURE, "bob", 30), w("t", TRAIN, "ann", 31)]
+    assert fair.pick(measuring, set(), {"ann": 9}).job_id == "t"  # trainings still before measuring
+
+
+def test_one_waiting_job_of_each_kind_per_owner() -> None:
+    queued = [w("a1", TRAIN, "ann", 0), w("b1", MEASURE, "bob", 1)]
+    assert fair.waiting_of(queued, "ann", TRAIN).job_id == "a1"  # a second training of ann's is refused
+    assert fair.waiting_of(queued, "ann", MEASURE) is None  # another kind may wait beside it
+    assert fair.waiting_of(queued, "bob", TRAIN) is None
+
+
 def test_measuring_and_curves_yield_to_trainings() -> None:
     queued = [w("m", MEASURE, "ann", 0), w("c", CURVE, "bob", 1), w("t", TRAIN, "cy", 2)]
     assert fair.pick(queued, set()).job_id == "t"

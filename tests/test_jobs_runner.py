@@ -13,7 +13,22 @@ from pathlib import Path
 import jobfns
 import pytest
 
-from core.jobs.job import MEASURE, SERVER_FULL, TRAIN, WORKER_DIED, JobRequest, JobState, JobStatus, ServerFullError
+from core.jobs.job import (
+    EXTRACT,
+    FINETUNE,
+    IMPORT,
+    MEASURE,
+    SERVER_FULL,
+    TIME_LIMIT,
+    TRAIN,
+    WORKER_DIED,
+    JobRequest,
+    JobState,
+    JobStatus,
+    OneWaitingError,
+    ServerFullError,
+    time_limit_line,
+)
 from core.jobs.local import LocalRunner
 from core.jobs.procs import THREAD_VARIABLES
 from core.jobs.runner import usable_cores, worker_threads
@@ -79,21 +94,67 @@ def test_pressing_ten_times_is_one_job(make_runner: Callable[..., LocalRunner]) 
     assert ended(runner, ids.pop()).state is JobState.DONE
 
 
-def test_one_running_job_per_owner_first_come_first_served(make_runner: Callable[..., LocalRunner],
-                                                           tmp_path: Path) -> None:  # fmt: skip
+def test_one_running_job_per_owner_and_one_waiting_of_each_kind(make_runner: Callable[..., LocalRunner],
+                                                                 tmp_path: Path) -> None:  # fmt: skip
     runner, marks = make_runner(workers=2), tmp_path / "marks"
 
-    def send(owner: str, key: str) -> str:
+    def send(owner: str, key: str, kind: str = TRAIN) -> str:
         return runner.submit(
-            JobRequest(TRAIN, owner, jobfns.steps, {"n": 4, "mark": f"{marks}:{owner}-{key}"}, key=key)
+            JobRequest(kind, owner, jobfns.steps, {"n": 4, "mark": f"{marks}:{owner}-{key}"}, key=key)
         )
 
-    jobs = [send("ann", "1"), send("ann", "2"), send("ann", "3"), send("bob", "1")]
+    first = send("ann", "1")
+    until(runner, first, lambda s: s.state is JobState.RUNNING and s.done >= 1)
+    jobs = [first, send("ann", "2"), send("bob", "1")]
+    with pytest.raises(OneWaitingError, match="^Another training of yours is waiting for its turn already"):
+        send("ann", "3")  # her second tab's training waits already: a third is refused, nothing queued
+    jobs.append(send("ann", "3", MEASURE))  # a job of another kind may wait beside it
     for job in jobs:
         assert ended(runner, job).state is JobState.DONE
     order = started_order(marks)
-    assert order[:2] in (["ann-1", "bob-1"], ["bob-1", "ann-1"])  # two workers: bob did not wait behind ann's 3
-    assert order[2:] == ["ann-2", "ann-3"]  # ann's jobs one at a time, in her order
+    assert order[:2] == ["ann-1", "bob-1"]  # two workers: bob did not wait behind ann's
+    assert order[2:] == ["ann-2", "ann-3"]  # ann's jobs one at a time, trainings first
+
+
+def test_a_flood_of_one_owner_lets_another_owner_go_next(make_runner: Callable[..., LocalRunner],
+                                                         tmp_path: Path) -> None:  # fmt: skip
+    runner, marks = make_runner(workers=1), tmp_path / "marks"
+
+    def send(owner: str, kind: str, n: int = 3, key: str = "") -> str:
+        mark = f"{marks}:{owner}-{kind}"
+        return runner.submit(JobRequest(kind, owner, jobfns.steps, {"n": n, "step_s": 0.1, "mark": mark},
+                                        key=key or kind))  # fmt: skip
+
+    running = send("ann", TRAIN, n=10)
+    until(runner, running, lambda s: s.state is JobState.RUNNING)
+    flood = [send("ann", kind, key=f"{kind}-2") for kind in (IMPORT, EXTRACT, FINETUNE, TRAIN)]  # hers, queued first
+    refused = 0
+    for tab in range(20):  # her 20 tabs of trainings (20 projects): one waits, the others are refused in one line
+        with pytest.raises(OneWaitingError):
+            send("ann", TRAIN, key=f"project-{tab}")
+        refused += 1
+    bobs = send("bob", TRAIN)
+    assert runner.status(bobs).ahead == 0  # he is next, and told so
+    for job in [running, *flood, bobs]:
+        assert ended(runner, job).state is JobState.DONE
+    order = started_order(marks)
+    assert order[:2] == ["ann-train", "bob-train"] and refused == 20  # bob's went right after the running one
+
+
+def test_a_job_over_its_time_limit_is_stopped_with_its_line(make_runner: Callable[..., LocalRunner]) -> None:
+    runner = make_runner(workers=1, cancel_grace_s=1.0)
+    long = runner.submit(JobRequest(TRAIN, "ann", jobfns.steps, {"n": 600, "step_s": 0.05}, limit_s=1.0))
+    status = ended(runner, long)
+    assert status.state is JobState.FAILED and status.error_type == TIME_LIMIT
+    assert status.error == time_limit_line(TRAIN, 1.0) == ("Your training was stopped after 1 s, your class's time "
+                                                           "limit for one job: your previous model stays. Make it "
+                                                           "smaller, or ask your teacher.")  # fmt: skip
+    assert status.seconds < 5
+    deaf = runner.submit(JobRequest(IMPORT, "bob", jobfns.stubborn, {"seconds": 60}, limit_s=1.0))
+    status = ended(runner, deaf)  # it ignores the stop: its worker is ended after the grace
+    assert status.state is JobState.FAILED and status.error == time_limit_line(IMPORT, 1.0) and status.seconds < 10
+    after = runner.submit(JobRequest(TRAIN, "cy", jobfns.steps, {"n": 2}))
+    assert ended(runner, after).state is JobState.DONE  # the worker was replaced
 
 
 def test_measuring_yields_to_a_training_and_the_queue_says_so(make_runner: Callable[..., LocalRunner],
@@ -125,7 +186,7 @@ def test_a_cancel_frees_the_owners_slot_at_once(make_runner: Callable[..., Local
     long = runner.submit(JobRequest(TRAIN, "ann", jobfns.steps, {"n": 200, "step_s": 0.05}, key="a"))
     until(runner, long, lambda s: s.state is JobState.RUNNING and s.done >= 1)
     queued_behind = runner.submit(JobRequest(TRAIN, "ann", jobfns.steps, {"n": 2}, key="b"))
-    queued_other = runner.submit(JobRequest(TRAIN, "ann", jobfns.steps, {"n": 2}, key="c"))
+    queued_other = runner.submit(JobRequest(MEASURE, "ann", jobfns.steps, {"n": 2}, key="c"))
     time.sleep(0.5)
     assert runner.status(queued_behind).state is JobState.QUEUED  # a worker is free, but ann runs one already
     runner.cancel(queued_other)

@@ -82,15 +82,23 @@ def _rules_line(school_class) -> str:  # noqa: ANN001 - a SchoolClass
 
 
 def _set(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
+    from core.classes.quotas import OPTIONS, limits_text, set_limits
     from core.classes.retention import change_rules
+    from core.classes.roster import get_class
 
     (class_name,) = _needs(args, 1, "the class's name: class set CLASS --retention-days DAYS | --allow-crops | "
-                                    "--no-crops")  # fmt: skip
+                                    "--no-crops | a limit (--samples N, --megabytes N, ...)")  # fmt: skip
     if args.allow_crops and args.no_crops:
         raise StoreError("class set takes --allow-crops or --no-crops, not both")
     crops = True if args.allow_crops else False if args.no_crops else None
+    limits = {name: getattr(args, name) for name in OPTIONS if getattr(args, name) is not None}
+    if crops is None and args.retention_days is None and not limits:
+        raise StoreError("class set needs --retention-days DAYS, --allow-crops or --no-crops, or a limit "
+                         f"({', '.join(OPTIONS.values())})")  # fmt: skip
+    if limits:  # a class's limits (core.classes.quotas): what each student may store, how big and long a job
+        print(f"Class {class_name!r}: {limits_text(set_limits(store, get_class(store, class_name).id, **limits))}")
     if crops is None and args.retention_days is None:
-        raise StoreError("class set needs --retention-days DAYS, --allow-crops or --no-crops")
+        return
     changed, gone = change_rules(store, class_name, args.retention_days, crops)
     print(f"Class {changed.name!r}: " + _rules_line(changed))
     if gone:
@@ -260,3 +268,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="create, set: keep pictures of hands (crops), not only keypoints")  # fmt: skip
     p.add_argument("--no-crops", action="store_true",
                    help="set: keep keypoints only, and delete the class's pictures of hands now")  # fmt: skip
+    from core.classes.quotas import BOUNDS, DEFAULTS, OPTIONS  # the store's side only: no torch, no Streamlit
+
+    limit_help = {"samples": "samples (and clips) each student may hold", "megabytes": "MB each student's samples "
+                  "may take", "layers": "hidden layers of a student's gesture model", "width": "neurons of its widest "
+                  "layer", "epochs": "passes over the samples of a training", "job_seconds": "seconds a student's "
+                  "job may run before it is stopped"}  # fmt: skip
+    for name, option in OPTIONS.items():
+        low, high = BOUNDS[name]
+        p.add_argument(option, dest=name, type=int, metavar="N", help=f"set: at most N {limit_help[name]} "
+                       f"({low:,}-{high:,}; default {getattr(DEFAULTS, name):,})")  # fmt: skip

@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.classes.quotas import check_file
 from core.data.batched_import import PAUSE_S, TimedSlices
 from core.data.bundle_format import BUNDLE_LIMITS, BundleError, BundleLimits, ProjectExistsError
 from core.data.bundle_read import ProjectFile, open_project_file
@@ -170,6 +171,8 @@ def import_project(store: Store, path: str | os.PathLike[str], as_name: str | No
     """
     with open_project_file(path, limits) as bundle:
         m = bundle.manifest
+        if store.viewer is not None:  # a student's file over what their class lets them store: before it is read
+            check_file(store, store.viewer.account_id, str(bundle.path), Path(path).stat().st_size, m.samples + m.clips)
         name = check_new_name(validate_name(as_name if as_name is not None else m.name, "project name"))
         existing = [p for p in store.list_projects() if name_key(p) == name_key(name)]  # "Signs" is "signs"
         if existing and not replace:  # before the long checks; the transaction checks again

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.classes.access import rows_clause
+from core.classes.quotas import room, row_bytes
 from core.data.schema import SOURCE_KINDS, STORED_NOW, NotFoundError, StoreError, stored_skeleton
 from core.data.store import Store
 from core.gestures.catalog import validate_name
@@ -106,11 +107,14 @@ def insert_clips(store: Store, conn: sqlite3.Connection, project: str, clips: It
     ids: list[int] = []
     pid, skeleton = _project(store, conn, project, motion_needed=True)
     classes = store.class_ids(conn, pid)
+    left = room(conn, pid)  # a student's samples and bytes within their class's limits (core.classes.quotas)
     for stored in clips:
         label = stored.clip.label if isinstance(stored.clip, Clip) else None
         if label is None:
             raise StoreError(f"{getattr(stored.clip, 'source', 'clip')}: a clip needs a class (its label)")
         row = _row(stored, skeleton, project)
+        if left is not None:  # over the limit: OverLimitError, the batch rolls back
+            left.take(row_bytes(row))
         cid = store.class_for_label(conn, project, pid, classes, validate_name(label, "class name"), create_classes)
         ids.append(int(conn.execute(_INSERT, (cid, *row)).lastrowid))
     return ids

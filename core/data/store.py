@@ -29,6 +29,7 @@ from dataclasses import replace
 from typing import Literal
 
 from core.classes.access import rows_clause
+from core.classes.quotas import room, row_bytes
 from core.classes.retention import keeps_crops
 from core.data.project_folders import name_now
 from core.data.projects import ProjectStore
@@ -121,6 +122,7 @@ class Store(ProjectStore):
         ids = self.class_ids(conn, pid)
         names = {i: n for n, i in ids.items()}
         crops = keeps_crops(conn, pid)  # a class's projects keep keypoints only unless its teacher allows crops
+        left = room(conn, pid)  # a student's samples and bytes within their class's limits (core.classes.quotas)
         for sample in samples:
             if not crops and isinstance(sample, Sample) and sample.crop_jpeg is not None:
                 sample = replace(sample, crop_jpeg=None)
@@ -129,6 +131,8 @@ class Store(ProjectStore):
                 raise StoreError(
                     f"a {sample.hand.skeleton.name} sample cannot enter the {skeleton} project {project!r}"
                 )
+            if left is not None:  # over the limit: OverLimitError, the batch rolls back
+                left.take(row_bytes(row))
             cid = self.class_for_label(conn, project, pid, ids, name, create_classes)
             inserted(int(conn.execute(INSERT_SAMPLE, (cid, *row)).lastrowid), names.setdefault(cid, name))
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.classes.quotas import check_file
 from core.data import csv_io
 from core.data.extract import ExtractConfig, ExtractReport, iter_file_samples
 from core.data.store import Sample, Store
@@ -179,6 +180,10 @@ def import_csv_uploads(store: Store, project: str, files: Sequence[UploadedFile]
         raise ValueError("no file was given")
     if len(files) > 2:
         raise ValueError(f"expected one handteach CSV or a kinivi pair (keypoints + labels), got {len(files)} files")
+    account = store.viewer.account_id if store.viewer is not None else None
+    for upload in files:  # a student's file bigger than what they may still store: refused before it is read
+        check_file(store, account, upload.name, len(upload.data))
+        check_file(store, account, upload.name, 0, max(0, upload.data.count(b"\n") - 1))  # its rows, about
     with tempfile.TemporaryDirectory(prefix="handteach-csv-") as tmp:
         taken: set[str] = set()
         paths = []

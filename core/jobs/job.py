@@ -41,11 +41,35 @@ def worker_died(kind: str) -> str:
     return {IMPORT: WORKER_DIED_IMPORT, EXTRACT: WORKER_DIED_VIDEO}.get(kind, WORKER_DIED)
 
 
+TIME_LIMIT = "TimeLimit"  # the error_type of a job stopped at its time limit (its error is the line to show)
+_KEPT = {TRAIN: "your previous model stays", FINETUNE: "your previous model stays", IMPORT: "nothing of it was stored",
+         EXTRACT: "no clip was added", MEASURE: "no figure for this model", CURVE: "no curve was drawn"}  # fmt: skip
+
+
+def time_limit_line(kind: str, seconds: float) -> str:
+    """The one line of a job stopped at its class's time limit (``JobRequest.limit_s``), in the job's words."""
+    return (f"Your {NOUNS.get(kind, 'job')} was stopped after {seconds:,.0f} s, your class's time limit for one job: "
+            f"{_KEPT.get(kind, 'nothing of it was kept')}. Make it smaller, or ask your teacher.")  # fmt: skip
+
+
+def one_waiting_line(kind: str) -> str:
+    noun = NOUNS.get(kind, "job")
+    return (f"Another {noun} of yours is waiting for its turn already (one waits for each student at a time): "
+            f"press again once it has started.")  # fmt: skip
+
+
 class ServerFullError(RuntimeError):
     """The queue holds its bound of jobs: this one was not queued (nothing of the student's is lost)."""
 
-    def __init__(self) -> None:
-        super().__init__(SERVER_FULL)
+    def __init__(self, message: str = SERVER_FULL) -> None:
+        super().__init__(message)
+
+
+class OneWaitingError(ServerFullError):
+    """The owner has a job of this kind waiting already (``core.jobs.fair.waiting_of``): this one was not queued."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(one_waiting_line(kind))
 
 
 class JobState(enum.Enum):
@@ -72,6 +96,7 @@ class JobRequest:
     session: str = ""  # the tab following the job: when it goes, the job is cancelled ("": none)
     key: str = ""  # what the job is on (a project): the same owner, kind and key while one is queued or running is
     # that job again (a student pressing Train ten times gets one job)
+    limit_s: float = 0.0  # running longer, the job is stopped and fails with ``time_limit_line`` (0: no limit)
 
     def __post_init__(self) -> None:
         if self.kind not in PRIORITY:

@@ -1,7 +1,8 @@
 """The local job runner: a pool of worker processes (``core.jobs.procs``) shared by every session of the server process.
 
-A scheduler thread keeps the queue (``core.jobs.fair``: one running job per owner, first come first served,
-trainings before figures), hands a job to a free worker, reads progress and results from the workers' pipes and
+A scheduler thread keeps the queue (``core.jobs.fair``: one running job per owner, round robin between owners,
+trainings before figures, one waiting job of each kind per owner), hands a job to a free worker, stops a job past
+its ``limit_s`` (a class's time limit, ``core.classes.quotas``), reads progress and results from the workers' pipes and
 watches their processes: a worker that dies (killed, out of memory) fails only its own job, in one line, and is
 replaced. A cancel frees its owner's slot at once; a job that does not stop within ``cancel_grace_s`` has its
 worker ended. Workers are fresh interpreters, never forks: the server's threads (Streamlit, MediaPipe) stay its own.
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core.jobs import fair
-from core.jobs.job import JobRequest, JobState, JobStatus, ServerFullError
+from core.jobs.job import JobRequest, JobState, JobStatus, OneWaitingError, ServerFullError
 from core.jobs.procs import Worker, start_worker
 from core.jobs.rounds import Job, Rounds
 from core.jobs.runner import default_workers, worker_threads
@@ -50,6 +51,8 @@ class LocalRunner(Rounds):
         self._pool: list[Worker] = []
         self._seq = itertools.count()
         self._means: dict[str, float] = {}
+        self._turns = itertools.count()
+        self._last_ran: dict[str, int] = {}  # owner → the turn their last job started in (round robin, core.jobs.fair)
         self._away: dict[str, float] = {}  # session → when its tab was first seen gone
         self._version = 0  # counts changes of the queue or of who runs: the cached order below is of this one
         self._order: tuple[int, list[str]] = (-1, [])
@@ -64,6 +67,8 @@ class LocalRunner(Rounds):
             for job_id, job in self._jobs.items():
                 if _same(job.request, request) and not job.status.ended and job.cancel_asked is None:
                     return job_id
+            if fair.waiting_of(self._queued(), request.owner, request.kind) is not None:
+                raise OneWaitingError(request.kind)
             if sum(j.status.state is JobState.QUEUED for j in self._jobs.values()) >= self.max_queued:
                 raise ServerFullError()
             seq = next(self._seq)
@@ -160,7 +165,8 @@ class LocalRunner(Rounds):
 
     def _place(self, job_id: str, status: JobStatus) -> JobStatus:
         if self._order[0] != self._version:  # 30 tabs polling twice a second: the order once per change
-            self._order = (self._version, [w.job_id for w in fair.dispatch_order(self._queued(), self._busy_owners())])
+            order = fair.dispatch_order(self._queued(), self._busy_owners(), self._last_ran)
+            self._order = (self._version, [w.job_id for w in order])
         order = self._order[1]
         ahead = order[: order.index(job_id)] if job_id in order else []
         now = time.monotonic()

@@ -1,6 +1,7 @@
 """The local runner's scheduler thread (``core.jobs.local.LocalRunner`` runs ``Rounds._loop``): each round it
-reads the workers' answers and deaths, cancels the jobs of tabs that went, sends cancels, and hands queued jobs to
-free workers by the rules of ``core.jobs.fair``.
+reads the workers' answers and deaths, cancels the jobs of tabs that went, stops jobs past their time limit
+(``JobRequest.limit_s``: asked to stop, then ended as a cancel is; the job fails with ``time_limit_line``), sends
+cancels, and hands queued jobs to free workers by the rules of ``core.jobs.fair``.
 
 A mixin of ``LocalRunner``: its state (``_jobs``, ``_pool``, ``_lock``, ...) is the runner's, declared below for
 the type checker; the runner's own methods (``_end``, ``_queued``, ``_busy_owners``, ``cancel_session``) are used
@@ -13,13 +14,13 @@ import logging
 import pickle
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from core.jobs import fair
-from core.jobs.job import PRIORITY, JobRequest, JobState, JobStatus, worker_died
+from core.jobs.job import PRIORITY, TIME_LIMIT, JobRequest, JobState, JobStatus, time_limit_line, worker_died
 from core.jobs.procs import Worker, send, start_worker
 from core.jobs.runner import worker_threads
 
@@ -39,6 +40,7 @@ class Job:
     cancel_asked: float | None = None
     cancel_sent: bool = False
     yielding: bool = False  # asked to stop for a waiting training: back in the queue once stopped
+    timed_out: bool = False  # asked to stop at its time limit: it fails with the limit's line, whatever it answers
 
 
 class Rounds:
@@ -54,6 +56,8 @@ class Rounds:
     _jobs: dict[str, Job]
     _pool: list[Worker]
     _away: dict[str, float]
+    _turns: Iterator[int]
+    _last_ran: dict[str, int]
     _version: int
     _wake_r: Connection
     _wake_w: Connection
@@ -135,7 +139,10 @@ class Rounds:
             self._version += 1
             job.status = replace(job.status, state=JobState.QUEUED, done=0, total=0, detail=None)
             return
-        if kind == "done":
+        if job.timed_out and kind == "cancelled":  # stopped at its time limit: one line, nothing of it kept
+            self._end(job, JobState.FAILED, error=time_limit_line(job.request.kind, job.request.limit_s),
+                      error_type=TIME_LIMIT)  # fmt: skip
+        elif kind == "done":
             self._end(job, JobState.DONE, result=message[2])
         elif kind == "cancelled":
             self._end(job, JobState.CANCELLED, result=message[2])
@@ -150,7 +157,10 @@ class Rounds:
             self._pool.remove(worker)
             job = self._jobs.get(worker.job) if worker.job else None
             if job is not None and not job.status.ended:
-                if job.cancel_asked is not None:
+                if job.timed_out:  # it did not stop at its time limit: its worker was ended
+                    self._end(job, JobState.FAILED, error=time_limit_line(job.request.kind, job.request.limit_s),
+                              error_type=TIME_LIMIT)  # fmt: skip
+                elif job.cancel_asked is not None:
                     self._end(job, JobState.CANCELLED)
                 else:
                     self._end(job, JobState.FAILED, error=worker_died(job.request.kind), error_type="WorkerDied")
@@ -173,7 +183,13 @@ class Rounds:
         now = time.monotonic()
         for worker in list(self._pool):
             job = self._jobs.get(worker.job) if worker.job else None
-            if job is None or job.cancel_asked is None:
+            if job is None:
+                continue
+            limit = job.request.limit_s
+            if job.cancel_asked is None and limit > 0 and job.started is not None and now - job.started > limit:
+                job.cancel_asked, job.timed_out = now, True  # its owner's next job may go now; the worker is told
+                self._version += 1
+            if job.cancel_asked is None:
                 continue
             if not job.cancel_sent:
                 job.cancel_sent = send(worker, ("cancel", worker.job))
@@ -183,7 +199,7 @@ class Rounds:
     def _dispatch(self) -> None:
         while True:
             queued = self._queued()
-            nxt = fair.pick(queued, self._busy_owners()) if queued else None
+            nxt = fair.pick(queued, self._busy_owners(), self._last_ran) if queued else None
             if nxt is None:
                 return
             worker = next((w for w in self._pool if w.job is None), None)
@@ -195,6 +211,7 @@ class Rounds:
                 return
             job = self._jobs[nxt.job_id]
             worker.job, job.started = nxt.job_id, time.monotonic()
+            self._last_ran[nxt.owner] = next(self._turns)  # round robin: this owner goes after the others now
             job.status = replace(job.status, state=JobState.RUNNING, ahead=0, wait_s=None)
             self._version += 1
             try:
@@ -223,3 +240,7 @@ class Rounds:
         old = [i for i, j in self._jobs.items() if j.ended is not None and now - j.ended > self.keep_ended_s]
         for job_id in old:
             del self._jobs[job_id]
+        if old:  # an owner with no job known any more: their turn is forgotten (they go first next time)
+            owners = {j.request.owner for j in self._jobs.values()}
+            for owner in [o for o in self._last_ran if o not in owners]:
+                del self._last_ran[owner]

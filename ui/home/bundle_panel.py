@@ -9,6 +9,7 @@ from typing import IO
 
 import streamlit as st
 
+from core.classes.quotas import check_file
 from core.data.bundle import BundleError, ImportReport, ProjectExistsError, bundle_name, export_project, import_project
 from core.data.store import Store
 from core.io.limits import check_upload_bytes
@@ -42,6 +43,7 @@ def open_upload(store: Store, name: str, size: int, data: IO[bytes], as_name: st
                 replace: bool) -> ImportReport:  # fmt: skip
     """Import an uploaded project file (its size checked before a byte is read); errors name ``name``."""
     check_upload_bytes(name, size)
+    check_file(store, store.viewer.account_id if store.viewer else None, name, size)  # a student's room, unread
     with tempfile.TemporaryDirectory(prefix="handteach-open-") as tmp:
         path = Path(tmp) / "upload.handteach"
         with open(path, "wb") as out:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Self
 
-from core.jobs.job import SERVER_FULL, JobRequest, JobState, JobStatus, ServerFullError
+from core.jobs.job import TIME_LIMIT, JobRequest, JobState, JobStatus, ServerFullError
 from ui.jobs import pool
 
 POLL_S = 0.05
@@ -29,9 +29,11 @@ class RemoteRun:
 
     def _submit(self, kind: str, fn: object, kwargs: dict, key: str) -> str | None:
         try:
-            return pool.runner().submit(JobRequest(kind, pool.owner(), fn, kwargs, session=pool.session(), key=key))
-        except ServerFullError:
-            self._refused = SERVER_FULL
+            request = JobRequest(kind, pool.owner(), fn, kwargs, session=pool.session(), key=key,
+                                 limit_s=pool.time_limit())  # fmt: skip
+            return pool.runner().submit(request)
+        except ServerFullError as exc:  # the queue is full, or one of this student's jobs of that kind waits already
+            self._refused = str(exc)
             return None
 
     def _status(self, job: str | None) -> JobStatus | None:
@@ -47,7 +49,7 @@ class RemoteRun:
     def _error_of(self, status: JobStatus | None) -> str | None:
         if status is None or status.state is not JobState.FAILED:
             return None
-        said = status.error_type in self.said_errors or bool(set(status.error_bases) & set(self.said_errors))
+        said = status.error_type in (*self.said_errors, TIME_LIMIT) or bool(set(status.error_bases) & set(self.said_errors))
         return status.error if said else f"{status.error_type}: {status.error}"
 
     def _running(self) -> bool:

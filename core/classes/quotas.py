@@ -1,0 +1,215 @@
+"""A class's limits, set by its teacher: what each student may store (samples, bytes) and how big and long one job of
+theirs may be (a model's layers, width and passes; seconds a job may run), so one student cannot fill the server or
+hold its job worker (issue 63: a 190 MB CSV added 198 MB; one 8×2048-layer training held the one worker for minutes).
+
+Kept as JSON in ``school_classes.limits`` (keys of ``ClassLimits``; a missing or unreadable key is its default, so a
+class made before the limits existed has the defaults). The teacher sets them with ``python -m core class set CLASS
+--samples N ...`` or on the Class page. Students only: a teacher's own projects and the server's are unbounded.
+
+Checked where the work is: the store's two write paths (``Store.insert_samples``, ``core.data.clips.insert_clips``)
+take a ``Room`` of the project's owner and refuse the batch once it is full (all or nothing, as every write); a file
+is refused by its size before a byte of it is read (``check_file``); a training by its settings (``check_training``)
+on the Train page and again in the worker. Each refusal is one ``OverLimitError`` line for the student.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict, dataclass, fields, replace
+
+from core.data.database import Database
+from core.data.schema import StoreError
+from core.io.limits import LIMITS
+
+ASK = "ask your teacher"
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ClassLimits:
+    """One class's limits (the defaults: a class of 30 on one 2-core server with one job worker, docs/deploy.md)."""
+
+    samples: int = 5_000  # samples and clips a student may hold, all their projects together
+    megabytes: int = 50  # what those take in the store (keypoints, pictures of hands, clips)
+    layers: int = 3  # hidden layers of a gesture model
+    width: int = 256  # neurons of its widest layer
+    epochs: int = 300  # passes over the samples at most (the Train page's default; early stopping ends sooner)
+    job_seconds: int = 60  # a job (a training, an import, ...) running longer is stopped with one line
+
+    def __post_init__(self) -> None:
+        for name, (low, high) in BOUNDS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ValueError(f"the limit {OPTIONS[name]} must be a whole number from {low:,} to {high:,}, "
+                                 f"got {value!r}")  # fmt: skip
+
+
+# what a teacher may set each to: past these the server's own bounds (core.io.limits) or a day's work
+BOUNDS = {"samples": (10, 10_000_000), "megabytes": (1, 100_000), "layers": (1, LIMITS.hidden_layers),
+          "width": (1, LIMITS.hidden_width), "epochs": (10, 100_000), "job_seconds": (10, 86_400)}  # fmt: skip
+OPTIONS = {"samples": "--samples", "megabytes": "--megabytes", "layers": "--max-layers", "width": "--max-width",
+           "epochs": "--max-epochs", "job_seconds": "--job-seconds"}  # fmt: skip
+DEFAULTS = ClassLimits()
+
+
+class OverLimitError(StoreError):
+    """A student's store or job over their class's limit; the message is the one line they see."""
+
+
+def parse_limits(text: str | None) -> ClassLimits:
+    """``school_classes.limits`` as limits: each key that holds a number within ``BOUNDS``, else its default."""
+    try:
+        stored = json.loads(text or "{}")
+    except ValueError:
+        stored = {}
+    values = {}
+    for f in fields(ClassLimits):
+        value = stored.get(f.name) if isinstance(stored, dict) else None
+        low, high = BOUNDS[f.name]
+        if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+            values[f.name] = value
+    return ClassLimits(**values)
+
+
+def class_limits(conn: sqlite3.Connection, class_id: int) -> ClassLimits:
+    row = conn.execute("SELECT limits FROM school_classes WHERE id = ?", (class_id,)).fetchone()
+    return parse_limits(row[0] if row else None)
+
+
+def limits_of(store: Database, class_id: int) -> ClassLimits:
+    with store.read_connection() as conn:
+        return class_limits(conn, class_id)
+
+
+def set_limits(store: Database, class_id: int, **changes: int) -> ClassLimits:
+    """The class's limits with ``changes`` (keys of ``ClassLimits``) applied and stored; ValueError for a bad one."""
+    with store.write_transaction() as conn:
+        limits = replace(class_limits(conn, class_id), **changes)
+        conn.execute("UPDATE school_classes SET limits = ? WHERE id = ?", (json.dumps(asdict(limits)), class_id))
+    return limits
+
+
+def student_limits(conn: sqlite3.Connection, account_id: int) -> ClassLimits | None:
+    """The limits of student ``account_id``'s class; None for a teacher (or an account gone)."""
+    row = conn.execute("SELECT c.limits FROM accounts a JOIN school_classes c ON c.id = a.school_class_id "
+                       "WHERE a.id = ? AND a.role = 'student'", (account_id,)).fetchone()  # fmt: skip
+    return parse_limits(row[0]) if row else None
+
+
+_SAMPLE_BYTES = ("length(s.pixel) + length(s.normalised) + length(s.world) + coalesce(length(s.crop_jpeg), 0) "
+                 "+ coalesce(length(s.visibility), 0)")  # fmt: skip
+_CLIP_BYTES = "length(s.points) + length(s.present) + length(s.timestamps)"
+
+
+def usage(conn: sqlite3.Connection, account_id: int) -> tuple[int, int]:
+    """(samples and clips, their bytes) in the projects of ``account_id``."""
+    samples = bytes_ = 0
+    for table, size in (("samples", _SAMPLE_BYTES), ("clips", _CLIP_BYTES)):
+        n, b = conn.execute(f"SELECT count(*), coalesce(sum({size}), 0) FROM projects p CROSS JOIN classes k "  # noqa: S608
+                            f"CROSS JOIN {table} s WHERE p.owner = ? AND k.project_id = p.id AND s.class_id = k.id",
+                            (account_id,)).fetchone()  # fmt: skip
+        samples, bytes_ = samples + n, bytes_ + b
+    return samples, bytes_
+
+
+def samples_line(have: int, limits: ClassLimits) -> str:
+    return f"You have {have:,} samples, your class's limit: {ASK} (or delete some first)."
+
+
+def bytes_line(have: int, limits: ClassLimits) -> str:
+    return f"Your samples take {have / MB:,.1f} MB and your class's limit is {limits.megabytes:,} MB: {ASK}."
+
+
+@dataclass
+class Room:
+    """What a student may still store, taken row by row inside one write transaction (``Store.insert_samples``)."""
+
+    limits: ClassLimits
+    samples: int  # held before this batch
+    bytes: int
+
+    def take(self, row_bytes: int) -> None:
+        """One more row of ``row_bytes``; ``OverLimitError`` (the batch rolls back) once over a limit."""
+        if self.samples + 1 > self.limits.samples:
+            raise OverLimitError(samples_line(self.samples, self.limits))
+        if self.bytes + row_bytes > self.limits.megabytes * MB:
+            raise OverLimitError(bytes_line(self.bytes, self.limits))
+        self.samples, self.bytes = self.samples + 1, self.bytes + row_bytes
+
+
+def room(conn: sqlite3.Connection, pid: int) -> Room | None:
+    """The room left to the owner of project ``pid`` when a student; None when nothing bounds it."""
+    row = conn.execute("SELECT owner FROM projects WHERE id = ?", (pid,)).fetchone()
+    limits = student_limits(conn, row[0]) if row and row[0] is not None else None
+    return None if limits is None else Room(limits, *usage(conn, row[0]))
+
+
+def row_bytes(row: tuple) -> int:
+    """The bytes a stored row's blobs take (what ``usage`` sums)."""
+    return sum(len(v) for v in row if isinstance(v, bytes | bytearray | memoryview))
+
+
+def viewer_room(store: Database, account_id: int) -> Room | None:
+    """``room`` of a signed-in student (None: a teacher, or no class)."""
+    with store.read_connection() as conn:
+        limits = student_limits(conn, account_id)
+        return None if limits is None else Room(limits, *usage(conn, account_id))
+
+
+def check_file(store: Database, account_id: int | None, name: str, size: int, samples: int = 0) -> None:
+    """Refuse a file of ``size`` bytes (``samples`` rows, when its header says) that could not fit in what the student
+    may still store: checked before a byte of it is read, so a 190 MB file is never parsed to be refused."""
+    left = None if account_id is None else viewer_room(store, account_id)
+    if left is None:
+        return
+    free_mb = max(0, left.limits.megabytes * MB - left.bytes) / MB
+    if size and size > left.limits.megabytes * MB - left.bytes:
+        raise OverLimitError(f"{name} is {size / MB:,.1f} MB; your class's limit of {left.limits.megabytes:,} MB "
+                             f"leaves you {free_mb:,.1f} MB: {ASK}.")  # fmt: skip
+    if samples and left.samples + samples > left.limits.samples:
+        raise OverLimitError(f"{name} holds {samples:,} samples; you have {left.samples:,} of your class's limit "
+                             f"of {left.limits.samples:,}: {ASK}.")  # fmt: skip
+
+
+def check_training(limits: ClassLimits | None, hidden: tuple[int, ...], epochs: int) -> None:
+    """Refuse a gesture model bigger or a training longer than the class allows (``None``: no class, no bound)."""
+    if limits is None:
+        return
+    if len(hidden) > limits.layers or max(hidden, default=0) > limits.width:
+        raise OverLimitError(f"Hidden layer sizes: your class allows at most {limits.layers} layers of at most "
+                             f"{limits.width:,} neurons: {ASK} for more.")  # fmt: skip
+    if epochs > limits.epochs:
+        raise OverLimitError(f"Passes over the samples: your class allows at most {limits.epochs:,}: {ASK} for more.")
+
+
+def viewer_limits(store: Database, account_id: int | None) -> ClassLimits | None:
+    """The limits of the signed-in person ``account_id`` when a student; None for a teacher or with no class."""
+    if account_id is None:
+        return None
+    with store.read_connection() as conn:
+        return student_limits(conn, account_id)
+
+
+def check_viewer_training(store: Database, account_id: int | None, hidden: tuple[int, ...], epochs: int) -> None:
+    """``check_training`` for the signed-in person ``account_id`` (the worker checks again what the page sent)."""
+    if account_id is None:
+        return
+    with store.read_connection() as conn:
+        check_training(student_limits(conn, account_id), hidden, epochs)
+
+
+def job_seconds(store: Database, account_id: int | None) -> float:
+    """How long a job of ``account_id`` may run (0: unbounded, a teacher or no class)."""
+    if account_id is None:
+        return 0.0
+    with store.read_connection() as conn:
+        limits = student_limits(conn, account_id)
+    return float(limits.job_seconds) if limits is not None else 0.0
+
+
+def limits_text(limits: ClassLimits) -> str:
+    """One line of a class's limits (``class list``, the Class page)."""
+    return (f"Each student: at most {limits.samples:,} samples and {limits.megabytes:,} MB; models of at most "
+            f"{limits.layers} layers of {limits.width:,}, {limits.epochs:,} passes; a job stops after "
+            f"{limits.job_seconds:,} s")  # fmt: skip

@@ -1,0 +1,111 @@
+"""A class's limits (core.classes.quotas) on a real store: a student's samples and bytes bounded at the store's write
+paths, a file refused by its size before it is read, a training by its settings, set by the teacher (command line)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.classes.quotas import (
+    DEFAULTS,
+    ClassLimits,
+    OverLimitError,
+    check_training,
+    limits_of,
+    parse_limits,
+    set_limits,
+)
+from core.cli.main import main
+from core.data.bundle import export_project, import_project
+from core.data.schema import Sample
+from core.data.uploads import UploadedFile, import_csv_uploads
+from tests.classmaker import make_class
+from tests.storemaker import make_hand
+
+
+def _samples(n: int, seed: int = 5, crop: bytes | None = None) -> list[Sample]:
+    rng = np.random.default_rng(seed)
+    return [Sample(make_hand(rng), "ok", "webcam", crop_jpeg=crop) for _ in range(n)]
+
+
+def test_a_student_stores_up_to_the_class_limit_and_is_told_in_one_line(tmp_path: Path) -> None:
+    school = make_class(tmp_path)  # Ana holds 20 samples, Ben 5
+    set_limits(school.store(None), school.ana.class_id, samples=30)
+    ana = school.store(school.ana)
+    with pytest.raises(OverLimitError) as refused:
+        ana.add_samples("ana-signs", _samples(15))
+    assert str(refused.value) == "You have 30 samples, your class's limit: ask your teacher (or delete some first)."
+    assert sum(ana.class_counts("ana-signs").values()) == 20  # all or nothing: none of the 15 was kept
+    ana.add_samples("ana-signs", _samples(10))  # up to the limit
+    assert sum(ana.class_counts("ana-signs").values()) == 30
+    school.store(school.ben).add_samples("ben-signs", _samples(25))  # Ben's own count: 30 too
+    teacher = school.store(school.teacher)
+    teacher.create_project("teacher-signs")
+    teacher.add_samples("teacher-signs", _samples(50))  # the teacher is not bounded
+
+
+def test_bytes_are_bounded_too(tmp_path: Path) -> None:
+    school = make_class(tmp_path)
+    set_limits(school.store(None), school.ana.class_id, megabytes=1)
+    ana = school.store(school.ana)
+    with pytest.raises(OverLimitError, match=r"^Your samples take \d\.\d MB and your class's limit is 1 MB: ask your"):
+        ana.add_samples("ana-signs", _samples(40, crop=b"\xff" * 50_000))  # 2 MB of pictures
+    assert sum(ana.class_counts("ana-signs").values()) == 20
+
+
+def test_a_big_csv_is_refused_by_its_size_before_it_is_read(tmp_path: Path) -> None:
+    school = make_class(tmp_path)
+    set_limits(school.store(None), school.ana.class_id, megabytes=1)
+    junk = UploadedFile("big.csv", b"not,a,csv\n" * 300_000)  # 3 MB that would fail as a CSV once parsed
+    started = time.perf_counter()
+    with pytest.raises(OverLimitError) as refused:
+        import_csv_uploads(school.store(school.ana), "ana-signs", [junk])
+    assert time.perf_counter() - started < 0.5
+    assert str(refused.value).startswith("big.csv is 2.9 MB; your class's limit of 1 MB leaves you 0.")
+    rows = UploadedFile("rows.csv", b"x\n" * 6_000)  # within the bytes, over the samples: its lines are counted
+    with pytest.raises(
+        OverLimitError, match="rows.csv holds 5,999 samples; you have 20 of your class's limit of 5,000"
+    ):
+        import_csv_uploads(school.store(school.ana), "ana-signs", [rows])
+
+
+def test_a_project_file_is_refused_by_its_header_before_its_samples_are_read(tmp_path: Path) -> None:
+    school = make_class(tmp_path)
+    ana = school.store(school.ana)
+    export_project(ana, "ana-signs", tmp_path / "ana.handteach")  # 20 samples
+    set_limits(school.store(None), school.ana.class_id, samples=30)
+    with pytest.raises(OverLimitError, match="holds 20 samples; you have 20 of your class's limit of 30: ask your"):
+        import_project(ana, tmp_path / "ana.handteach", as_name="again")
+    assert ana.list_projects() == ["ana-signs"]
+    import_project(school.store(school.teacher), tmp_path / "ana.handteach", as_name="teachers")  # not bounded
+
+
+def test_a_model_over_the_class_bounds_is_refused_in_words() -> None:
+    check_training(None, (2048,) * 8, 3000)  # no class: the server's own bounds only
+    check_training(DEFAULTS, (256, 256, 256), 300)
+    with pytest.raises(OverLimitError, match="^Hidden layer sizes: your class allows at most 3 layers of at most 256"):
+        check_training(DEFAULTS, (2048,) * 8, 300)
+    with pytest.raises(OverLimitError, match="^Passes over the samples: your class allows at most 300: ask your"):
+        check_training(DEFAULTS, (128, 64), 3000)
+
+
+def test_stored_limits_are_read_forgivingly_and_checked_when_set(tmp_path: Path) -> None:
+    assert parse_limits("not json") == parse_limits(None) == DEFAULTS
+    assert parse_limits('{"samples": 99, "width": -1, "epochs": "many"}') == ClassLimits(samples=99)
+    school = make_class(tmp_path)
+    with pytest.raises(ValueError, match="the limit --max-width must be a whole number from 1 to 2,048, got 4096"):
+        set_limits(school.store(None), school.ana.class_id, width=4096)
+    assert limits_of(school.store(None), school.ana.class_id) == DEFAULTS
+
+
+def test_the_teacher_sets_the_limits_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    school = make_class(tmp_path)
+    code = main(["--data", str(tmp_path), "class", "set", "7B", "--samples", "20000", "--job-seconds", "300"])
+    out = capsys.readouterr().out
+    assert code == 0 and "at most 20,000 samples and 50 MB" in out and "a job stops after 300 s" in out
+    assert limits_of(school.store(None), school.ana.class_id) == ClassLimits(samples=20_000, job_seconds=300)
+    assert main(["--data", str(tmp_path), "class", "set", "7B", "--max-layers", "9"]) == 2
+    assert capsys.readouterr().err.startswith("error: the limit --max-layers must be a whole number from 1 to 8")
