@@ -95,7 +95,7 @@ def card_says_what_the_video_draws(page) -> None:  # noqa: ANN001
     if percent is not None:
         assert f"confidence {percent}%" in card, f"the card ({card!r}) gives another number than the video {drawn!r}"
     elif label != "unknown":
-        assert "like your own examples" in card or "closer to it than" in card, f"the card ({card!r}) for {drawn!r}"
+        assert "like your examples" in card or "closest of your gestures" in card, f"the card ({card!r}) for {drawn!r}"
 
 
 def card_number_follows_the_hand(page, tab: Callable[[], dict] | None = None, seconds: float = 40.0) -> None:  # noqa: ANN001

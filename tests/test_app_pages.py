@@ -508,6 +508,7 @@ def test_record_gallery_deletes_selected_and_clears_after_confirmation(seeded: S
     assert seeded.class_counts("default")["thumbs_up"] == count
     button(at, "Clear all").click()
     at.run()
+    assert button(at, "Yes, delete them").proto.type != "primary", "a destructive button is not the green one"
     button(at, "Yes, delete them").click()
     at.run()
     assert seeded.class_counts("default")["thumbs_up"] == 0

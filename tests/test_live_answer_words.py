@@ -25,11 +25,11 @@ def test_the_confidence_is_the_number_only_where_it_decided() -> None:
 def test_an_answer_the_person_s_examples_decided_says_so_not_38_percent() -> None:
     among = Prediction("ok", 0.38, SHARES, distance=0.4)
     assert among.by_examples and among.short_text() == "ok, like your examples"
-    assert (
-        what_decided(among, []) == "like your own examples (0.4× the distance that still counts); the model alone: 38%"
-    )
+    assert what_decided(among, []) == "Very sure: it looks just like your examples"  # one short line (issue 64)
+    assert what_decided(Prediction("ok", 0.38, SHARES, distance=0.8), []) == "Sure: it looks like your examples"
     nearer = Prediction("ok", 0.55, SHARES, distance=1.3)  # beyond the examples, nearer ok's hands than untaught signs
-    assert nearer.short_text() == "ok, closest sign" and "1.3× the distance that counts" in what_decided(nearer, [])
+    assert nearer.short_text() == "ok, closest sign"
+    assert what_decided(nearer, []) == "Not so sure: the closest of your gestures, but not much like your examples"
 
 
 def test_unknown_has_no_number_of_its_own() -> None:
@@ -37,3 +37,15 @@ def test_unknown_has_no_number_of_its_own() -> None:
     assert unknown.short_text() == "unknown"
     assert what_decided(unknown, []) == "closest: ok, but 2.1× further from your examples than counts"
     assert label_text(make_hand(), unknown) == "unknown (Right)"  # the server path's video and Labels line alike
+
+
+def test_a_refused_answer_is_one_plain_line() -> None:
+    """Issue 64: "The browser sent an answer the server refused: hands[0].label: 'no_such_gesture' is not a gesture
+    of this model" became one line a student reads, without fields or the word "server"."""
+    from ui.live.browser_live import refused_line
+
+    odd = refused_line("hands[0].label: 'no_such_gesture' is not a gesture of this model")
+    old = refused_line("model_version: the labels came from a model this page no longer runs ('1-abc')")
+    assert odd == "One answer from the camera was left out: it did not fit this model. The next ones count as usual."
+    assert "model before the new one" in old
+    assert not any(word in line for line in (odd, old) for word in ("server", "hands[", "label:", "model_version"))

@@ -13,9 +13,9 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from core.classes import quotas
 from core.jobs.job import NOUNS, JobStatus, account_owner
 from core.jobs.local import LocalRunner
-from core.classes import quotas
 from ui.common import signin
 
 # each worker imports these before its first job: a training then waits for no import (torch: seconds)
@@ -60,6 +60,17 @@ def owner() -> str:
     return account_owner(viewer.account_id) if viewer is not None else f"session:{ctx.session_id}"
 
 
+def time_limit() -> float:
+    """Seconds a job of this session may run: its class's ``job_seconds`` for a signed-in student (the runner stops
+    it after, in one line), else 0 (no limit)."""
+    viewer = signin.signed_in()
+    if viewer is None:
+        return 0.0
+    from ui.common import state  # the page's store, opened as the viewer
+
+    return quotas.job_seconds(state.store(), viewer.account_id)
+
+
 def cancel_this_tab() -> None:
     """This tab's jobs stop (its account was deleted: ``ui.common.signin.gate``'s ``on_deleted``)."""
     runner().cancel_session(session())
@@ -72,17 +83,6 @@ RUNNING_POLL_S = 0.5
 
 
 def poll_every(waiting: bool) -> float:
-def time_limit() -> float:
-    """Seconds a job of this session may run: its class's ``job_seconds`` for a signed-in student (the runner stops
-    it after, in one line), else 0 (no limit)."""
-    viewer = signin.signed_in()
-    if viewer is None:
-        return 0.0
-    from ui.common import state  # the page's store, opened as the viewer
-
-    return quotas.job_seconds(state.store(), viewer.account_id)
-
-
     """How often a fragment following a job reruns: slowly while the job waits its turn. A fragment made while
     waiting reruns the page once the job starts (``started``), which makes it again at the running pace."""
     return WAITING_POLL_S if waiting else RUNNING_POLL_S

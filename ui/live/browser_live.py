@@ -159,6 +159,18 @@ def label_text(hands: list[tuple[str, Prediction | None]]) -> str:
     return "; ".join(parts) if parts else "none"
 
 
+REFUSED = "One answer from the camera was left out"
+
+
+def refused_line(reason: str) -> str:
+    """A label event this page refused, in one plain line (issue 64: "The browser sent an answer the server refused:
+    hands[0].label: 'no_such_gesture' is not a gesture of this model" to a 12-year-old): which one, and that the next
+    answers count. The field-by-field reason is for the tests and the code, not the student."""
+    if "no longer runs" in reason:  # retrained meanwhile: the tab loads the new model
+        return f"{REFUSED}: it came from the model before the new one. The next ones use the new model."
+    return f"{REFUSED}: it did not fit this model. The next ones count as usual."
+
+
 def _handle(event: dict, live: BrowserLive, model, version: str, session) -> None:  # noqa: ANN001
     kind, tab = event.get("kind"), str(event.get("tab", ""))[:64]
     if keypoints_path.fall_back_if_tab_failed(event):
@@ -179,7 +191,7 @@ def _handle(event: dict, live: BrowserLive, model, version: str, session) -> Non
         try:
             checked = label_result(event, list(model.classes), live.events, version)
         except ValueError as exc:  # this event only: the next good one clears it
-            live.refused = f"The browser sent an answer the server refused: {exc}"
+            live.refused = refused_line(str(exc))
             return
         live.events += 1
         live.refused, live.shown_seq = None, int(event["seq"])

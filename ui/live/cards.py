@@ -25,6 +25,7 @@ def _top3(prediction: Prediction, gestures: list[GestureClass]) -> None:
         st.progress(min(1.0, max(0.0, prob)), text=f"{plain(state.title_of(name, gestures))} {prob:.0%}")
 
 
+VERY_NEAR = 0.5  # within half the reach of the person's own examples: "very sure"
 SERVER_WAITING = "Press **START** on the video to begin. Allow the camera when the browser asks."
 BROWSER_WAITING = "Allow the camera when the browser asks: the hand model then starts in this tab."
 
@@ -64,11 +65,12 @@ def what_decided(prediction: Prediction, gestures: list[GestureClass]) -> str:
         return reason
     if prediction.distance is None:
         return f"confidence {prediction.score:.0%}"
-    alone = f"the model alone: {prediction.score:.0%}"  # the bars' number, named: not what decided here
+    # one short line a 12-year-old reads: how sure, and why (issue 64: "like your own examples (0.2× the distance
+    # that still counts); the model alone: 100%"); the bars under it keep the model's numbers
     if prediction.by_examples:
-        return f"like your own examples ({prediction.distance:.1f}× the distance that still counts); {alone}"
-    return (f"closer to it than to any sign you did not teach, though {prediction.distance:.1f}× the distance "
-            f"that counts from your examples; {alone}")  # fmt: skip
+        return "Very sure: it looks just like your examples" if prediction.distance <= VERY_NEAR else (
+            "Sure: it looks like your examples")  # fmt: skip
+    return "Not so sure: the closest of your gestures, but not much like your examples"
 
 
 def prediction_text(snapshot: StreamSnapshot) -> str:

@@ -125,7 +125,7 @@ def class_gallery(store: Store, project: str, gesture: GestureClass) -> None:
         return
     right.warning(f"Delete all {len(samples)} samples of {plain(gesture.title)}? This cannot be undone.")
     yes, no = right.columns(2)
-    if yes.button("Yes, delete them", type="primary", key=f"{prefix}_clear_yes"):
+    if yes.button("Yes, delete them", key=f"{prefix}_clear_yes"):  # not the green primary: it destroys
         deleted = store.clear_class(project, gesture.name)
         st.session_state.pop(confirm_key, None)
         st.session_state["flash"] = f"Cleared {plain(gesture.title)}: {deleted} samples deleted."
