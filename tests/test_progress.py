@@ -69,3 +69,13 @@ def test_the_time_left_is_the_pace_so_far_and_unknown_before_a_step_or_a_total()
     assert seconds_left(6.0, 2, 5) == pytest.approx(9.0)  # 3 s a step, 3 steps left
     assert seconds_left(6.0, 0, 5) is None and seconds_left(6.0, 2, 0) is None
     assert seconds_left(6.0, 5, 5) == 0.0
+
+
+def test_the_time_left_counts_down_between_steps() -> None:
+    """Issue 64: the learning curve's "about 36 s left" read 43, 50, 57, 64 within two seconds of one step."""
+    from core.io.progress import seconds_left
+
+    looks = [seconds_left(t, 2, 8, done_at=6.0) for t in (6.0, 7.0, 8.0, 9.0)]  # 3 s a step, 6 steps left
+    assert looks == pytest.approx([18.0, 17.0, 16.0, 15.0])
+    assert seconds_left(40.0, 2, 8, done_at=6.0) == 1.0  # a slow step: a second, never "0 s left" or less
+    assert seconds_left(9.0, 2, 8) == pytest.approx(27.0)  # without when the step ended: the old, rising guess

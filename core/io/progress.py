@@ -23,10 +23,19 @@ class Stopped(Exception):
     """A cancel ended an all-or-nothing job (a CSV import) before its end: nothing of it was stored."""
 
 
-def seconds_left(seconds: float, done: int, total: int) -> float | None:
+def seconds_left(seconds: float, done: int, total: int, done_at: float | None = None) -> float | None:
     """The time the ``total - done`` steps left take at the pace of the ``done`` that took ``seconds``; None before
-    the first step ends or while the total is unknown (0)."""
-    return seconds / done * (total - done) if done and total else None
+    the first step ends or while the total is unknown (0).
+
+    ``done_at``: the seconds at which the ``done``-th step ended. Between two steps the pace is then theirs and the
+    time left counts down; without it the pace slows as ``seconds`` grows, and the time left counted up (issue 64:
+    "about 36 s left", then 43, 50, 57, 64 in two seconds). It never goes below a second while steps remain."""
+    if not done or not total:
+        return None
+    if done_at is None or not 0 < done_at <= seconds:
+        return seconds / done * (total - done)
+    left = done_at / done * (total - done) - (seconds - done_at)
+    return max(left, 1.0) if done < total else 0.0
 
 
 def planned_frames(path: Path, every_n: int = 1) -> int:

@@ -35,10 +35,11 @@ class CurveSnapshot:
     points: list[CurvePoint] | None
     error: str | None
     waiting: str = ""  # while trainings go first: the place in the queue, in words
+    done_at: float | None = None  # ``seconds`` when the ``done``-th training ended, as this page first saw it
 
     def seconds_left(self) -> float | None:
-        """At the pace of the trainings done so far; None before the first ends."""
-        return seconds_left(self.seconds, self.done, self.total)
+        """At the pace of the trainings done so far, counting down between them; None before the first ends."""
+        return seconds_left(self.seconds, self.done, self.total, self.done_at)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class CurveRun(RemoteRun):
 
     def __post_init__(self) -> None:
         self._prepare()
+        self._done: tuple[int, float] = (0, 0.0)  # (trainings done, the job's seconds when first seen so)
 
     def start(self) -> Self:
         self._started = time.monotonic()
@@ -81,8 +83,10 @@ class CurveRun(RemoteRun):
         cancelled = status.cancelled or status.state is JobState.CANCELLED
         points = status.result if status.state is JobState.DONE else None
         waiting = pool.waiting_text(status) if status.state is JobState.QUEUED else ""
+        if status.done != self._done[0]:  # a training ended since the last look: its time is the pace's
+            self._done = (status.done, status.seconds)
         return CurveSnapshot(status.done, status.total, status.seconds, not status.ended, cancelled, points,
-                             self._error_of(status), waiting)  # fmt: skip
+                             self._error_of(status), waiting, self._done[1] if status.done else None)  # fmt: skip
 
 
 def reusable(training: TrainingRun | None, config: TrainConfig, starter: bool,
