@@ -70,3 +70,30 @@ def test_what_a_school_sign_in_leads_to(data_dir: Path, monkeypatch) -> None:  #
         at = _as_signed_in(monkeypatch, claims)
         assert [w.value for w in at.warning] == [NOT_HERE] and [b.label for b in at.button] == ["Sign out"]
         assert not at.text_input and not at.selectbox and not at.sidebar.text  # nothing else
+
+
+def test_a_school_sign_in_copied_before_sign_out_signs_nobody_in_after_it(data_dir: Path, monkeypatch) -> None:  # noqa: ANN001
+    """Streamlit's identity cookie cannot be taken back: copied before *Sign out*, it still held for 8 hours
+    (issue 63). Now *Sign out* keeps that sign-in as ended on the server (core.classes.session): the same claims
+    in a new session get the form, a session they had opened is signed out at its next run, a new sign-in works."""
+    import time
+
+    from core.classes.identity import set_email
+    from core.data.store import Store
+
+    make_class(data_dir)
+    set_email(Store(data_dir), "7B", "Ana", "ana@school.example")
+    ana = {"email": "ana@school.example", "email_verified": True, "iat": time.time() - 60, "name": "A. Lima"}
+    mine, copy = _as_signed_in(monkeypatch, ana), _as_signed_in(monkeypatch, ana)  # her tab, and one elsewhere
+    assert "Signed in: Ana" in [t.value for t in copy.sidebar.text]
+    mine.sidebar.button(key="sign_out").click().run()
+    assert not mine.exception, [e.message for e in mine.exception]
+
+    again = _as_signed_in(monkeypatch, ana)  # the copied cookie, in a new session
+    assert [t.key for t in again.text_input] == ["signin_code", "signin_name", "signin_password"]
+    assert not again.sidebar.text and not again.warning
+    copy.run()  # the session the copy had opened before
+    assert [t.key for t in copy.text_input] == ["signin_code", "signin_name", "signin_password"]
+    assert "Signed in: Ana" not in [t.value for t in copy.sidebar.text]
+    fresh = _as_signed_in(monkeypatch, {**ana, "iat": time.time() - 5})  # she signs in with the school again
+    assert "Signed in: Ana" in [t.value for t in fresh.sidebar.text]

@@ -1,14 +1,30 @@
-"""Signed, expiring session tokens (core.classes.session, itsdangerous): forged, expired, another server's,
-a deleted account's or one from before a password reset all mean signed out."""
+"""Signed, expiring session tokens (core.classes.session, itsdangerous) naming a session row: forged, expired,
+another server's, a deleted account's, one from before a password reset, one whose session was signed out and one
+from before session rows all mean signed out."""
 
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import stat
+import time
+from contextlib import closing
 
+from core.classes import session
+from core.classes.batch import new_passwords
 from core.classes.removal import delete_student
 from core.classes.roster import reset_password
-from core.classes.session import SECRET_FILE, session_token, viewer_from_token
+from core.classes.session import (
+    SECRET_FILE,
+    SESSION_MAX_AGE_S,
+    TOUCH_EVERY_S,
+    end_school_session,
+    end_session,
+    school_session_ended,
+    session_token,
+    viewer_from_token,
+)
+from core.data.schema import DB_NAME
 from core.data.store import Store
 from tests.classmaker import make_class
 
@@ -46,3 +62,95 @@ def test_a_deleted_student_or_a_reset_password_signs_out(tmp_path) -> None:
     assert viewer_from_token(store, session_token(store, school.ana)) == school.ana
     delete_student(store, "7B", "Ben")
     assert viewer_from_token(store, ben) is None
+
+
+def _sessions(store: Store) -> dict[int, int]:
+    """Account id -> how many session rows it has."""
+    with closing(sqlite3.connect(store.path)) as conn:
+        return dict(conn.execute("SELECT account_id, COUNT(*) FROM sessions GROUP BY account_id").fetchall())
+
+
+def test_signing_out_ends_that_session_at_once_and_only_that_one(tmp_path) -> None:
+    """Issue 63: a token copied before *Sign out* signed in afterwards for its 8 hours; now its row is gone."""
+    school = make_class(tmp_path)
+    store = Store(tmp_path)
+    laptop, tablet = session_token(store, school.ana), session_token(store, school.ana)  # two devices
+    assert laptop != tablet and viewer_from_token(store, laptop) == viewer_from_token(store, tablet) == school.ana
+    assert end_session(store, laptop) is True
+    assert viewer_from_token(store, laptop) is None and viewer_from_token(Store(tmp_path), laptop) is None
+    assert viewer_from_token(store, tablet) == school.ana  # her other device stays signed in
+    assert end_session(store, laptop) is False  # ended already
+    for bad in ("", None, laptop[:-2] + ("AA" if not laptop.endswith("AA") else "BB")):
+        assert end_session(store, bad) is False
+    assert viewer_from_token(store, tablet) == school.ana  # a forged token ends nothing
+
+
+def test_a_new_password_or_a_deletion_ends_every_session_of_the_account(tmp_path) -> None:
+    school = make_class(tmp_path)
+    store = Store(tmp_path)
+    teacher, ana, ben = school.teacher.account_id, school.ana.account_id, school.ben.account_id
+    tokens = {who: [session_token(store, v), session_token(store, v)] for who, v in
+              ((teacher, school.teacher), (ana, school.ana), (ben, school.ben))}  # fmt: skip
+    assert _sessions(store) == {teacher: 2, ana: 2, ben: 2}
+    reset_password(store, "7B", "Ana", "new-pass-42")
+    new_passwords(store, "7B", ["Ben"])
+    assert _sessions(store) == {teacher: 2}  # the rows went with the old passwords, in the same transaction
+    assert all(viewer_from_token(store, t) is None for t in tokens[ana] + tokens[ben])
+    again = session_token(store, school.ana)
+    delete_student(store, "7B", "Ana")
+    assert viewer_from_token(store, again) is None and _sessions(store) == {teacher: 2}  # cascaded
+    assert all(viewer_from_token(store, t) == school.teacher for t in tokens[teacher])
+
+
+def test_a_token_from_before_session_rows_signs_nobody_in(tmp_path) -> None:
+    """A token signed as before issue 63 (account, class, password fingerprint; no session id) holds nothing."""
+    school = make_class(tmp_path)
+    store = Store(tmp_path)
+    with closing(sqlite3.connect(store.path)) as conn:
+        password = conn.execute("SELECT password FROM accounts WHERE id = ?", (school.ana.account_id,)).fetchone()[0]
+    old = session._serializer(store).dumps(
+        {"account": school.ana.account_id, "class": school.ana.class_id, "pw": session._fingerprint(password)}
+    )
+    assert viewer_from_token(store, old) is None and end_session(store, old) is False
+    named = session._serializer(store).dumps({"session": "x" * 32, "account": school.ana.account_id,
+                                              "class": school.ana.class_id, "pw": session._fingerprint(password)})  # fmt: skip
+    assert viewer_from_token(store, named) is None  # a session id no sign-in made
+
+
+def test_last_seen_is_written_at_most_once_a_minute_and_old_rows_go(tmp_path) -> None:
+    school = make_class(tmp_path)
+    store = Store(tmp_path)
+    start = time.time()
+    token = session_token(store, school.ana, now=start)
+
+    def last_seen() -> float:
+        with closing(sqlite3.connect(tmp_path / DB_NAME)) as conn:
+            return conn.execute("SELECT last_seen FROM sessions").fetchone()[0]
+
+    assert viewer_from_token(store, token, now=start + TOUCH_EVERY_S - 1) == school.ana
+    assert last_seen() == start  # not written: under a minute
+    assert viewer_from_token(store, token, now=start + TOUCH_EVERY_S + 1) == school.ana
+    assert last_seen() == start + TOUCH_EVERY_S + 1
+    assert viewer_from_token(Store(tmp_path, read_only=True), token, now=start + 999) == school.ana  # reads only
+    assert last_seen() == start + TOUCH_EVERY_S + 1
+    assert viewer_from_token(store, token, max_age_s=-1) is None  # a cookie past its age signs in no new tab
+    assert viewer_from_token(store, token, max_age_s=None, now=start + SESSION_MAX_AGE_S + 2) == school.ana  # a tab
+    ben = session_token(store, school.ben, now=start + SESSION_MAX_AGE_S + 3)
+    assert _sessions(store) == {school.ana.account_id: 1, school.ben.account_id: 1}  # Ana's tab was seen just now
+    session_token(store, school.ben, now=start + 2 * SESSION_MAX_AGE_S + 2.5)  # clears rows unseen for 8 hours
+    assert _sessions(store) == {school.ben.account_id: 2} and viewer_from_token(store, ben, max_age_s=None) is not None
+
+
+def test_a_signed_out_school_sign_in_stays_ended_until_it_is_too_old_anyway(tmp_path) -> None:
+    school = make_class(tmp_path)
+    store = Store(tmp_path)
+    start = time.time()
+    assert not school_session_ended(store, "ana@school.example", start - 60)
+    end_school_session(store, school.ana.account_id, "ana@school.example", start - 60, now=start)
+    end_school_session(store, school.ana.account_id, "ana@school.example", start - 60, now=start)  # twice: one row
+    assert school_session_ended(store, "ana@school.example", start - 60)
+    assert not school_session_ended(store, "ana@school.example", start - 5)  # her next sign-in with the school
+    assert not school_session_ended(store, "ben@school.example", start - 60)
+    assert _sessions(store) == {school.ana.account_id: 1}
+    session_token(store, school.ben, now=start + SESSION_MAX_AGE_S + 1)  # 8 hours on: that sign-in is too old
+    assert not school_session_ended(store, "ana@school.example", start - 60)

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import asyncio
 
-from ui.server.session_cookie import SessionCookieRoute
+import pytest
+
+from bench.common.browser import AppServer
+from bench.server.scripted_tab import ScriptedTab
+from core.classes.session import session_token, viewer_from_token
+from core.data.store import Store
+from tests.classmaker import make_class
+from ui.server.session_cookie import COOKIE, SessionCookieRoute
 
 
 async def _app(scope, receive, send) -> None:  # noqa: ANN001 - ASGI
@@ -14,8 +21,9 @@ async def _app(scope, receive, send) -> None:  # noqa: ANN001 - ASGI
 
 
 def _call(path: str, method: str = "POST", body: bytes = b"", origin: str | None = "http://school:8501",
-          scheme: str = "http") -> tuple[int, dict[bytes, bytes]]:  # fmt: skip
+          scheme: str = "http", cookie: str = "") -> tuple[int, dict[bytes, bytes]]:  # fmt: skip
     headers = [(b"host", b"school:8501")] + ([(b"origin", origin.encode())] if origin else [])
+    headers += [(b"cookie", cookie.encode())] if cookie else []
     scope = {"type": "http", "path": path, "method": method, "headers": headers, "scheme": scheme}
     sent: list[dict] = []
 
@@ -33,7 +41,8 @@ def test_a_same_origin_post_of_a_token_sets_the_cookie() -> None:
     status, headers = _call("/_handteach/session", body=b"eyJh.awjU-_x")
     assert status == 204
     assert headers[b"set-cookie"] == b"handteach_session=eyJh.awjU-_x; Path=/; Max-Age=28800; HttpOnly; SameSite=Strict"
-    assert b"; Secure" in _call("/app/_handteach/session", body=b"t.t", scheme="https")[1][b"set-cookie"]
+    secure = _call("/app/_handteach/session", body=b"t.t", origin="https://school:8501", scheme="https")
+    assert b"; Secure" in secure[1][b"set-cookie"]
     status, headers = _call("/_handteach/session/end")
     assert status == 204 and headers[b"set-cookie"].startswith(b"handteach_session=; Path=/; Max-Age=0;")
 
@@ -42,6 +51,8 @@ def test_anything_else_is_refused() -> None:
     assert _call("/_handteach/session", method="GET")[0] == 403
     assert _call("/_handteach/session", body=b"t.t", origin="http://evil.test")[0] == 403
     assert _call("/_handteach/session", body=b"t.t", origin=None)[0] == 403
+    assert _call("/_handteach/session", body=b"t.t", origin="http://school:8502")[0] == 403  # another port
+    assert _call("/_handteach/session", body=b"t.t", origin="https://school:8501")[0] == 403  # another scheme
     for body in (b"", b"a b", b"x" * 3000, b"<script>", "é".encode()):
         status, headers = _call("/_handteach/session", body=body)
         assert status == 400 and b"set-cookie" not in headers
@@ -79,3 +90,53 @@ def test_the_known_device_route_sets_its_own_cookie_for_a_year_and_sign_out_keep
                                       b"SameSite=Strict")  # fmt: skip
     assert _call("/_handteach/session/device", body=b"t.t", origin="http://evil.test")[0] == 403
     assert b"handteach_device" not in _call("/_handteach/session/end")[1][b"set-cookie"]
+
+
+def test_the_end_route_and_streamlits_sign_out_end_the_session_the_cookie_names(tmp_path, monkeypatch) -> None:
+    """Besides the page's own *Sign out* (ui.common.signin), the routes that clear the cookie end its session on
+    the server (core.classes.session), so the same token copied elsewhere signs nobody in."""
+    school = make_class(tmp_path)
+    monkeypatch.setenv("HANDTEACH_DATA", str(tmp_path))
+    store = Store(tmp_path)
+    ended, logged_out, kept = (session_token(store, school.ana) for _ in range(3))
+    assert _call("/_handteach/session/end", cookie=f"other=1; handteach_session={ended}")[0] == 204
+    assert _call("/auth/logout", method="GET", cookie=f"handteach_session={logged_out}")[0] == 200
+    assert viewer_from_token(store, ended) is None and viewer_from_token(store, logged_out) is None
+    assert viewer_from_token(store, kept) == school.ana  # her other devices' sessions stay
+    assert _call("/_handteach/session/end", origin="http://school:8502", cookie=f"handteach_session={kept}")[0] == 403
+    assert viewer_from_token(store, kept) == school.ana  # another origin ends nothing
+
+
+@pytest.mark.slow
+def test_a_cookie_copied_before_sign_out_signs_nobody_in_after_it(tmp_path) -> None:
+    """Issue 63: on a served app, Ana's cookie copied to another machine before she pressed *Sign out* still signed
+    in afterwards, for its 8 hours. Now her *Sign out* ends the session on the server: a new tab with the copy gets
+    the sign-in form, and a tab the copy had opened before is signed out at its next run."""
+    school = make_class(tmp_path / "data")
+    cookie = f"{COOKIE}={session_token(Store(tmp_path / 'data'), school.ana)}"  # what the sign-in page sets
+    server = AppServer(tmp_path / "data", log=tmp_path / "streamlit.log").start()
+
+    async def check() -> None:
+        ana, copy = ScriptedTab(server.url, "", cookie=cookie), ScriptedTab(server.url, "", cookie=cookie)
+        try:
+            await ana.open()
+            await copy.open()  # the copy works while she is signed in: it is her session
+            assert ana.texts == copy.texts == ["Signed in: Ana"]
+            await ana.press("Sign out")
+            assert "Sign in" in ana.buttons and ana.errors == []
+            later = ScriptedTab(server.url, "", cookie=cookie)
+            await later.open()
+            assert later.texts == [] and sorted(later.buttons) == ["Sign in"], later.texts  # the form, nothing else
+            await later.close()
+            copy.texts.clear(), copy.buttons.clear()
+            await copy.rerun()
+            assert copy.texts == [] and sorted(copy.buttons) == ["Sign in"]
+        finally:
+            await ana.close()
+            await copy.close()
+
+    try:
+        asyncio.run(check())
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log.read_text(encoding="utf-8")

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -30,12 +31,16 @@ class RunTimes:
 
 
 class ScriptedTab:
-    """One session on ``page`` (its URL path, "" for the default page) with ``query`` ("project=x")."""
+    """One session on ``page`` (its URL path, "" for the default page) with ``query`` ("project=x"), sending
+    ``cookie`` (a ``Cookie`` header's value) as the browser would."""
 
-    def __init__(self, base_url: str, page: str, query: str = "") -> None:
+    def __init__(self, base_url: str, page: str, query: str = "", cookie: str = "") -> None:
         self.url = base_url.replace("http://", "ws://", 1).rstrip("/") + "/_stcore/stream"
+        self.origin = "{0.scheme}://{0.netloc}".format(urlsplit(base_url))  # the page's own (ui/server/origin.py)
         self.page, self.query = page, query
+        self.cookie = cookie
         self.buttons: dict[str, str] = {}  # label → widget id, from the latest runs
+        self.texts: list[str] = []  # the plain text elements drawn (st.text), in order, every run
         self.times = RunTimes()
         self.errors: list[str] = []  # exception elements the page showed (their messages)
         self._socket: websockets.ClientConnection | None = None
@@ -49,7 +54,8 @@ class ScriptedTab:
 
     async def open(self, timeout: float = 120.0) -> float:
         """Connect and run the page once; seconds it took."""
-        self._socket = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=None,
+        self._socket = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=None, origin=self.origin,
+                                                additional_headers={"Cookie": self.cookie} if self.cookie else None,
                                                 open_timeout=timeout, ping_interval=None)  # fmt: skip
         self._reader = asyncio.create_task(self._read())
         return await self.rerun(timeout=timeout)
@@ -105,6 +111,8 @@ class ScriptedTab:
                 self.buttons[element.button.label] = element.button.id
             elif which == "exception":
                 self.errors.append(element.exception.message)
+            elif which == "text":
+                self.texts.append(element.text.body)
         elif kind == "auto_rerun" and message.auto_rerun.fragment_id not in self._fragments:
             fragment = message.auto_rerun.fragment_id
             self._fragments[fragment] = asyncio.create_task(self._follow(fragment, message.auto_rerun.interval))

@@ -104,7 +104,9 @@ async def _open(url: str, source: str) -> object | None:
     from websockets.exceptions import InvalidStatus, WebSocketException
 
     try:
-        return await connect(url, local_addr=(source, 0), open_timeout=20, ping_interval=None, max_queue=None)
+        origin = url.replace("ws://", "http://", 1).split("/_stcore", 1)[0]  # the page's own (ui/server/origin.py)
+        return await connect(url, local_addr=(source, 0), open_timeout=20, ping_interval=None, max_queue=None,
+                             origin=origin)  # fmt: skip
     except (TimeoutError, InvalidStatus, WebSocketException, OSError):
         return None
 

@@ -193,4 +193,5 @@ def reset_password(store: Database, class_name: str, name: str, password: str) -
         if account is None:
             raise NotFoundError(f"class {class_name!r} has nobody named {name!r}")
         conn.execute("UPDATE accounts SET password = ? WHERE id = ?", (secret, account.id))
+        conn.execute("DELETE FROM sessions WHERE account_id = ?", (account.id,))  # signed out everywhere, at once
         return account

@@ -1,26 +1,40 @@
-"""A signed, expiring session token for a signed-in person (``itsdangerous``), and the server's secret for it.
+"""A signed, expiring session token for a signed-in person (``itsdangerous``) naming a session row the server
+can end, and the server's secret for it.
 
-The token holds the account id, its class id and a fingerprint of the account's password hash, signed with
-HMAC-SHA1 under the server's secret (``itsdangerous.URLSafeTimedSerializer``; 32 random bytes in
-``<data dir>/session-secret``, owner-only, made on first use) and stamped with its time. ``viewer_from_token``
-gives None, that is signed out and nothing else, for a token forged, altered, older than ``SESSION_MAX_AGE_S``,
-made by another server (another secret), of a deleted account, or from before a password reset.
+Each sign-in makes a row of ``sessions`` (a random id from ``secrets``; the table keeps its SHA-256, so a copy of
+the database, even with the secret, opens no session) and a token holding that id, the account id, its class id
+and a fingerprint of the account's password hash, signed with HMAC-SHA1 under the server's secret
+(``itsdangerous.URLSafeTimedSerializer``; 32 random bytes in ``<data dir>/session-secret``, owner-only, made on
+first use) and stamped with its time. A token holds only while its row does: *Sign out* deletes it
+(``end_session``), a new password deletes all the account's (``core.classes.roster.reset_password``,
+``core.classes.batch``), deleting the account (or its class) cascades. Before the rows (issue 63), a cookie copied
+before *Sign out* still signed in for its 8 hours. ``viewer_from_token`` gives None, that is signed out and nothing
+else, for a token forged, altered, older than ``SESSION_MAX_AGE_S``, made by another server (another secret), of
+a session ended, of a deleted account, from before a password reset, or from before sessions had rows (no session
+id). A session's ``last_seen`` is written at most once every ``TOUCH_EVERY_S`` (a page runs many times a minute).
+A school sign-in (OIDC, ``core.classes.identity``) lives in Streamlit's own cookie, not in a token of ours: its
+*Sign out* is kept as a row too (``end_school_session``), and such a sign-in signs nobody in after it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
+import time
 from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from core.classes.access import Viewer
 from core.data.database import Database
+from core.data.schema import StoreError
 
 SESSION_MAX_AGE_S = 8 * 3600  # a school day: a tab left open overnight signs in again
 SECRET_FILE = "session-secret"
+TOUCH_EVERY_S = 60.0  # a session's last_seen: written at most once a minute
+SCHOOL_ENDED = "school-ended:"  # the id of a row that is a signed-out school sign-in, not a live session
 _SALT = "handteach-class-session"  # itsdangerous's namespace: a token of another kind does not pass as this one
 
 
@@ -52,35 +66,102 @@ def _account(store: Database, account_id: int) -> tuple[int, str, str, str] | No
                             (int(account_id),)).fetchone()  # fmt: skip
 
 
-def session_token(store: Database, viewer: Viewer) -> str:
-    """A token saying ``viewer`` signed in now (for a cookie); ``LookupError`` when the account is gone."""
-    row = _account(store, viewer.account_id)
-    if row is None:
-        raise LookupError(f"account {viewer.account_id} is not on this server")
-    return _serializer(store).dumps({"account": viewer.account_id, "class": row[0], "pw": _fingerprint(row[3])})
+def _session_key(session_id: str) -> str:
+    """The row id of a session: a hash of the token's id (the token alone, with the secret, opens a session)."""
+    return hashlib.sha256(session_id.encode("ascii")).hexdigest()
 
 
-def _claims(store: Database, token: object, max_age_s: float) -> tuple[int, int, str] | None:
-    """(account id, class id, password fingerprint) of a token this server signed, still in its time; else None."""
+def session_token(store: Database, viewer: Viewer, now: float | None = None) -> str:
+    """A token saying ``viewer`` signed in now (for a cookie), its session row made; ``LookupError`` when the
+    account is gone. Rows of sessions unseen for longer than a cookie lasts go in the same transaction (a class's day
+    adds a few dozen; a tab open all day keeps its own, seen each minute)."""
+    now = time.time() if now is None else now
+    session_id = secrets.token_urlsafe(24)
+    with store.write_transaction() as conn:
+        row = conn.execute("SELECT school_class_id, password FROM accounts WHERE id = ?",
+                           (int(viewer.account_id),)).fetchone()  # fmt: skip
+        if row is None:
+            raise LookupError(f"account {viewer.account_id} is not on this server")
+        conn.execute("DELETE FROM sessions WHERE last_seen < ?", (now - SESSION_MAX_AGE_S,))
+        conn.execute("INSERT INTO sessions (id, account_id, created_at, last_seen) VALUES (?, ?, ?, ?)",
+                     (_session_key(session_id), int(viewer.account_id), now, now))  # fmt: skip
+    claims = {"session": session_id, "account": viewer.account_id, "class": row[0], "pw": _fingerprint(row[1])}
+    return _serializer(store).dumps(claims)
+
+
+def _claims(store: Database, token: object, max_age_s: float | None) -> tuple[str, int, int, str] | None:
+    """(session id, account id, class id, password fingerprint) of a token this server signed, still in its time
+    (any age with ``max_age_s`` None); else None. A token with no session id (before issue 63) is None too."""
     if not isinstance(token, str) or not token or len(token) > 1000:
         return None
     try:
         data = _serializer(store).loads(token, max_age=max_age_s)
-        return int(data["account"]), int(data["class"]), str(data["pw"])
+        session = data["session"]
+        if not isinstance(session, str) or not 16 <= len(session) <= 64:
+            return None
+        return session, int(data["account"]), int(data["class"]), str(data["pw"])
     except (BadSignature, KeyError, TypeError, ValueError):  # SignatureExpired is a BadSignature
         return None
 
 
-def viewer_from_token(store: Database, token: object, max_age_s: float = SESSION_MAX_AGE_S) -> Viewer | None:
-    """The viewer a token names while it holds (see the module docstring), else None."""
+def viewer_from_token(store: Database, token: object, max_age_s: float | None = SESSION_MAX_AGE_S,
+                      now: float | None = None) -> Viewer | None:  # fmt: skip
+    """The viewer a token names while it holds (see the module docstring), else None; ``max_age_s`` None: of any
+    age, for a page already signed in with it, which its session's end signs out. One read; a write at most
+    once every ``TOUCH_EVERY_S`` per session (``last_seen``; none on a read-only store, and a store locked past
+    the usual wait or full leaves it for the next look)."""
     claims = _claims(store, token, max_age_s)
     if claims is None:
         return None
-    account, class_id, fingerprint = claims
-    row = _account(store, account)
+    session, account, class_id, fingerprint = claims
+    key = _session_key(session)
+    with store.read_connection() as conn:
+        row = conn.execute(
+            "SELECT a.school_class_id, a.role, a.name, a.password, s.last_seen FROM sessions s "
+            "JOIN accounts a ON a.id = s.account_id WHERE s.id = ? AND s.account_id = ?",
+            (key, account),
+        ).fetchone()
     if row is None or row[0] != class_id or _fingerprint(row[3]) != fingerprint:
         return None
+    now = time.time() if now is None else now
+    if now - row[4] >= TOUCH_EVERY_S and not store.read_only:
+        with contextlib.suppress(StoreError), store.write_transaction() as conn:  # locked or full: next time
+            conn.execute("UPDATE sessions SET last_seen = ? WHERE id = ?", (now, key))
     return Viewer(account, class_id, row[1], row[2])
+
+
+def end_session(store: Database, token: object) -> bool:
+    """End the session ``token`` names (*Sign out*), whatever its age: from now on it signs nobody in. False when
+    the token is not this server's or its session had ended already."""
+    claims = _claims(store, token, None)
+    if claims is None:
+        return False
+    with store.write_transaction() as conn:
+        return conn.execute("DELETE FROM sessions WHERE id = ?", (_session_key(claims[0]),)).rowcount > 0
+
+
+def _school_key(email: str, signed_in_at: float) -> str:
+    """The row that says a school sign-in (its address and the provider's ``iat``) was signed out."""
+    return SCHOOL_ENDED + hashlib.sha256(f"{email}\n{signed_in_at!r}".encode()).hexdigest()
+
+
+def end_school_session(store: Database, account_id: int, email: str, signed_in_at: float,
+                       now: float | None = None) -> None:  # fmt: skip
+    """A school sign-in (OIDC) signed out. Streamlit keeps it in its own signed cookie, which the server cannot
+    take back, so the server keeps it as ended instead (a row of ``sessions`` whose id starts with
+    ``SCHOOL_ENDED``): a copy of that cookie signs nobody in. The row goes with the others unseen for
+    ``SESSION_MAX_AGE_S``, when that sign-in counts as too old anyway (``core.classes.identity.too_old``)."""
+    now = time.time() if now is None else now
+    with store.write_transaction() as conn:
+        conn.execute("INSERT OR IGNORE INTO sessions (id, account_id, created_at, last_seen) VALUES (?, ?, ?, ?)",
+                     (_school_key(email, signed_in_at), int(account_id), now, now))  # fmt: skip
+
+
+def school_session_ended(store: Database, email: str, signed_in_at: float) -> bool:
+    """Whether the school sign-in of ``email`` at ``signed_in_at`` was signed out (``end_school_session``)."""
+    with store.read_connection() as conn:
+        found = conn.execute("SELECT 1 FROM sessions WHERE id = ?", (_school_key(email, signed_in_at),)).fetchone()
+    return found is not None
 
 
 def deleted_account_class(store: Database, token: object, max_age_s: float = SESSION_MAX_AGE_S) -> int | None:
@@ -88,4 +169,4 @@ def deleted_account_class(store: Database, token: object, max_age_s: float = SES
     student's next tab, a reload, is told what happened; the class may have ended too), else None. A forged,
     expired or other server's token says nothing."""
     claims = _claims(store, token, max_age_s)
-    return claims[1] if claims is not None and _account(store, claims[0]) is None else None
+    return claims[2] if claims is not None and _account(store, claims[1]) is None else None

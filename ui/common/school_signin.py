@@ -4,7 +4,9 @@ Offered only when ``.streamlit/secrets.toml`` has an ``[auth]`` section naming a
 with your school's accounts"). Streamlit does the OIDC work itself: ``st.login`` sends the browser to the school's
 sign-in page and back with a signed identity cookie, ``st.user`` holds the provider's claims, ``st.logout`` clears
 the cookie (and ``ui.server.session_cookie`` clears the class's password cookie on the same request). Which member
-of a class that person is, if any, ``core.classes.identity`` decides from the verified e-mail address.
+of a class that person is, if any, ``core.classes.identity`` decides from the verified e-mail address. *Sign out*
+also tells the server that sign-in ended (``core.classes.session.end_school_session``): a copy of Streamlit's
+cookie taken before it signs nobody in, and a tab it had opened is signed out at its next run.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from streamlit.errors import StreamlitAPIException
 
 from core.classes.access import Viewer
 from core.classes.identity import identity_from_claims, too_old, viewer_for_identity
+from core.classes.session import end_school_session, school_session_ended
 from core.data.store import Store
 from ui.common.text import plain
 
 NOT_HERE = "This account is not in a class here; ask your teacher."
 _NOBODY = "handteach_school_account_is_nobody"  # session state: signed in with the school as nobody of a class
+_SIGNED_IN = "handteach_school_sign_in"  # session state: (address, iat) of the school sign-in this session is
 AUTH_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")  # docs/deploy.md
 
 
@@ -51,9 +55,12 @@ def school_viewer(store: Store) -> Viewer | None:
     it is a school account that is nobody here. Counts as a sign-in (``last_seen``): once a session."""
     claims = _claims()
     identity = None if claims is None else identity_from_claims(claims)
-    if identity is not None and too_old(identity):
-        claims = identity = None  # longer ago than a session lasts: the form, to sign in with the school again
+    if identity is not None and (too_old(identity) or school_session_ended(store, identity.email,
+                                                                            identity.signed_in_at)):  # fmt: skip
+        claims = identity = None  # too long ago, or signed out since: the form, to sign in with the school again
     viewer = None if identity is None else viewer_for_identity(store, identity)
+    if viewer is not None and identity is not None:
+        st.session_state[_SIGNED_IN] = (identity.email, identity.signed_in_at)
     # nobody: no verified address (nobody a teacher could have listed), or an address nobody listed
     st.session_state[_NOBODY] = claims is not None and viewer is None
     return viewer
@@ -77,9 +84,20 @@ def offer() -> None:
         st.login()
 
 
-def sign_out() -> bool:
-    """Sign out of the school's account (both cookies go, ``ui.server.session_cookie``); False when not in one."""
-    if _claims() is None:
+def still_signed_in(store: Store) -> bool:
+    """False once the school sign-in this session came from was signed out (in any tab, on any machine)."""
+    held = st.session_state.get(_SIGNED_IN)
+    return held is None or not school_session_ended(store, *held)
+
+
+def sign_out(store: Store, viewer: Viewer) -> bool:
+    """Sign out of the school's account (both cookies go, ``ui.server.session_cookie``, and the server keeps the
+    sign-in as ended); False when not in one."""
+    claims = _claims()
+    if claims is None:
         return False
+    identity = identity_from_claims(claims)
+    if identity is not None:
+        end_school_session(store, viewer.account_id, identity.email, identity.signed_in_at)
     st.logout()
     return True

@@ -25,7 +25,7 @@ from core.classes.access import Viewer, own_projects
 from core.classes.devices import remember_device
 from core.classes.retention import expire_crops
 from core.classes.roster import any_class, class_by_id, class_mode
-from core.classes.session import deleted_account_class, session_token, viewer_from_token
+from core.classes.session import deleted_account_class, end_session, session_token, viewer_from_token
 from core.classes.signin import SignInError, sign_in, viewer_of
 from core.data.schema import DuplicateNameError, NotFoundError, StoreError
 from core.data.store import Store
@@ -36,10 +36,13 @@ from ui.server.session_cookie import COOKIE, DEVICE_COOKIE, DEVICE_ROUTE, ROUTE
 VIEWER_KEY = "handteach_viewer"
 _TOKEN_PENDING = "handteach_session_token"  # signed in this run: the token goes to the cookie on the next
 _DEVICE_PENDING = "handteach_device_token"  # and this browser's known-device token (core.classes.devices) to its own
+_SESSION = "handteach_session"  # this session's token (its server-side session, core.classes.session): each run checks it
 _SIGNED_OUT = "handteach_signed_out"  # this session signed out: its (stale) cookie header no longer signs in
 _DELETED = "handteach_account_deleted"  # the teacher deleted the student this session was: the form says so
 DELETED_LINE = ("Your teacher deleted your account and everything in it: what you were recording or training was "
                 "stopped and nothing of it was kept.")  # fmt: skip
+SIGN_IN_FAILED = "The server is busy and could not sign you in: try again in a minute."
+SIGN_OUT_FAILED = "The server is busy and could not sign you out: try again in a minute."
 ENDED_LINE = ("Your class has ended and everything in it was deleted: what you were recording or training was "
               "stopped and nothing of it was kept.")  # fmt: skip
 
@@ -68,9 +71,20 @@ def _restored(store: Store) -> Viewer | None:
             _deleted(store, gone_from)
         elif viewer is None:  # else the school's sign-in (OIDC), where the server offers it
             viewer = school_signin.school_viewer(store)
+        else:
+            st.session_state[_SESSION] = token  # checked on every run: *Sign out* anywhere ends this tab too
         if viewer is not None:
             st.session_state[VIEWER_KEY] = viewer
     return viewer
+
+
+def _now(store: Store, viewer: Viewer) -> Viewer | None:
+    """``viewer`` as the server has it now: None once their session ended (*Sign out* in another tab, a new
+    password) or their account went. A school sign-in (OIDC) has no session row: its account only."""
+    token = st.session_state.get(_SESSION)
+    if token is None:
+        return viewer_of(store, viewer.account_id) if school_signin.still_signed_in(store) else None
+    return viewer_from_token(store, token, max_age_s=None)  # any age: a tab open all day stays while its row does
 
 
 def gate(store: Store, on_deleted: Callable[[], None] = lambda: None) -> Viewer | None:
@@ -81,7 +95,7 @@ def gate(store: Store, on_deleted: Callable[[], None] = lambda: None) -> Viewer 
         _note_session(store, None)
         return None
     viewer = _restored(store)
-    now = viewer_of(store, viewer.account_id) if viewer is not None else None
+    now = _now(store, viewer) if viewer is not None else None
     if viewer is not None and now is not None and now != viewer and now.account_id == viewer.account_id:
         st.session_state[VIEWER_KEY] = viewer = now  # renamed by the teacher (the Class page): the same person
     if viewer is not None and now == viewer:
@@ -90,11 +104,14 @@ def gate(store: Store, on_deleted: Callable[[], None] = lambda: None) -> Viewer 
         if device := st.session_state.pop(_DEVICE_PENDING, None):
             _post_to_cookie_route(DEVICE_ROUTE, device)
         _note_session(store, viewer)
-        _sign_out_button(viewer)
+        _sign_out_button(store, viewer)
         return viewer
-    if viewer is not None and now is None:
+    if viewer is not None and now is None and viewer_of(store, viewer.account_id) is None:
         on_deleted()
         _deleted(store, viewer.class_id)
+    elif viewer is not None and now is None:  # its session ended elsewhere: signed out, and its cookie is dead
+        st.session_state.clear()
+        st.session_state[_SIGNED_OUT] = True
     st.session_state.pop(VIEWER_KEY, None)  # deleted meanwhile, or never signed in
     _note_session(store, None)
     school_signin.refuse_if_nobody()
@@ -170,19 +187,30 @@ def _sign_in_form(store: Store) -> None:
     except SignInError as exc:  # our own fixed lines: they quote nothing typed
         st.error(str(exc))
         return
+    try:
+        token = session_token(store, viewer)  # its session row: what *Sign out* ends (core/classes/session.py)
+    except (StoreError, LookupError):  # busy for longer than a write waits, or deleted this instant
+        st.error(SIGN_IN_FAILED)
+        return
     st.session_state[VIEWER_KEY] = viewer
     st.session_state.pop(_DELETED, None)
     st.session_state[_DEVICE_PENDING] = remember_device(store, device, viewer.account_id)
-    st.session_state[_TOKEN_PENDING] = session_token(store, viewer)  # to the cookie on the next run
+    st.session_state[_SESSION] = st.session_state[_TOKEN_PENDING] = token  # to the cookie on the next run
     with contextlib.suppress(StoreError):  # busy now: the next sign-in does it
         expire_crops(store)  # pictures older than the class's retention go (core/classes/retention.py)
     st.rerun()
 
 
-def _sign_out_button(viewer: Viewer) -> None:
+def _sign_out_button(store: Store, viewer: Viewer) -> None:
     st.sidebar.text(f"Signed in: {viewer.name}")  # st.text: the name exactly as typed, never Markdown
     if st.sidebar.button("Sign out", key="sign_out"):
-        if school_signin.sign_out():  # the browser leaves for the sign-out route: a new session, neither cookie
+        try:  # the server ends the session first: a copy of either cookie signs nobody in from now on
+            end_session(store, st.session_state.get(_SESSION))
+            school = school_signin.sign_out(store, viewer)
+        except StoreError:
+            st.sidebar.error(SIGN_OUT_FAILED)
+            return
+        if school:  # the browser leaves for the sign-out route: a new session, neither cookie
             st.stop()
         st.session_state.clear()
         st.session_state[_SIGNED_OUT] = "clear cookie"  # this tab's cookie header still holds the old one

@@ -64,6 +64,7 @@ def main(options: Sequence[str] | None = None) -> int:
     from ui.server.ice import keep_ice_on_served_address
     from ui.server.limits import bound_websockets, quiet_resource_errors, raise_open_files_limit
     from ui.server.media_scope import scope_media
+    from ui.server.origin import check_origins
     from ui.server.private import hide_private_routes
     from ui.server.session_cookie import serve_session_cookies
 
@@ -76,6 +77,7 @@ def main(options: Sequence[str] | None = None) -> int:
     navigate_through_app_py()
     print(raise_open_files_limit(), flush=True)  # a class's websockets need descriptors (ui/server/limits.py)
     bound_websockets()  # one address cannot take them all
+    check_origins()  # a websocket from a page of another origin (another port too) is refused (ui/server/origin.py)
     trust_named_proxies()  # X-Forwarded-For only from HANDTEACH_TRUSTED_PROXIES (ui/server/forwarded.py)
     hide_private_routes()  # /_stcore/metrics is nobody's business on a class's server (ui/server/private.py)
     serve_session_cookies()  # a class's sign-in survives a reload (ui/server/session_cookie.py)

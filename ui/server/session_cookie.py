@@ -7,24 +7,33 @@ Secure behind HTTPS; the token's own 8 hours). ``_handteach/session/end`` clears
 ``_handteach/session/device`` sets the browser's known-device token (``core.classes.devices``: its own count of
 failed tries at the names that signed in on it) in ``handteach_device``, as HttpOnly, for a year; *Sign out*
 keeps it. Only POSTs
-whose ``Origin`` is this server are answered. The cookie is only a carrier: every page checks the token's
-signature, age and account (``viewer_from_token``), so a forged or expired cookie signs nobody in. Streamlit's own
-sign-out route (``auth/logout``, where ``st.logout`` sends a school account's browser) clears it too, in the same
-response as Streamlit's identity cookie: *Sign out* ends both ways of being signed in at once.
+whose ``Origin`` is exactly this server (scheme, host and port: ``ui.server.origin``) are answered. The cookie is
+only a carrier: every page checks the token's signature, age, account and session row (``viewer_from_token``), so
+a forged, expired or signed-out cookie signs nobody in. Streamlit's own sign-out route (``auth/logout``, where
+``st.logout`` sends a school account's browser) clears it too, in the same response as Streamlit's identity
+cookie: *Sign out* ends both ways of being signed in at once; there and at ``…/session/end`` the session the
+request's cookie names ends on the server too (``end_session``; the page's *Sign out* ended it already).
 ``python -m ui.server.serve`` (``make run``) installs it; under ``streamlit run app.py`` there is no route and a
 sign-in lasts its tab.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
-from urllib.parse import urlsplit
 
 from core.classes.devices import DEVICE_MAX_AGE_S
-from core.classes.session import SESSION_MAX_AGE_S
+from core.classes.session import SESSION_MAX_AGE_S, end_session
+from core.data.database import Database
+from core.data.schema import DB_NAME, StoreError, default_data_dir
 from ui.server.limits import Receive, Scope, Send, wrap_streamlit_app
+from ui.server.origin import header as _header
+from ui.server.origin import same_origin
 
 COOKIE = "handteach_session"
 ROUTE = "/_handteach/session"
@@ -32,18 +41,6 @@ DEVICE_COOKIE, DEVICE_ROUTE = "handteach_device", f"{ROUTE}/device"
 STREAMLIT_LOGOUT = "/auth/logout"  # streamlit.web.server.starlette.starlette_auth_routes
 _TOKEN = re.compile(rb"[A-Za-z0-9_.\-]{1,1000}")  # itsdangerous's URL-safe tokens; anything else is not ours
 _MAX_BODY = 2048
-
-
-def _header(scope: Scope, name: bytes) -> str:
-    for key, value in scope.get("headers") or ():
-        if key.lower() == name:
-            return value.decode("latin-1")
-    return ""
-
-
-def _same_origin(scope: Scope) -> bool:
-    origin, host = _header(scope, b"origin"), _header(scope, b"host")
-    return bool(origin and host) and urlsplit(origin).netloc == host
 
 
 def _cookie(scope: Scope, value: str, max_age: int, name: str = COOKIE) -> bytes:
@@ -72,6 +69,25 @@ async def _answer(send: Send, status: int, cookie: bytes | None = None) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
+@functools.cache
+def _database(data_dir: str) -> Database:
+    return Database(data_dir)
+
+
+def _end_named_session(scope: Scope) -> None:
+    """End the session the request's cookie names, if it is this server's (``core.classes.session``)."""
+    cookies = b"; ".join(v for k, v in scope.get("headers") or () if k.lower() == b"cookie").decode("latin-1")
+    try:
+        morsel = SimpleCookie(cookies).get(COOKIE)
+    except CookieError:
+        return
+    data_dir = default_data_dir()  # the server's store: HANDTEACH_DATA, as ui.server.settings reads it
+    if morsel is None or not morsel.value or not (data_dir / DB_NAME).is_file():
+        return
+    with contextlib.suppress(StoreError):  # busy or gone: the page's own Sign out ended it already
+        end_session(_database(str(data_dir)), morsel.value)
+
+
 def _clearing_cookie(scope: Scope, send: Send) -> Send:
     """``send`` with the class's cookie cleared on the response's headers."""
 
@@ -92,15 +108,17 @@ class SessionCookieRoute:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", "")).rstrip("/")
         if scope["type"] == "http" and path.endswith(STREAMLIT_LOGOUT):
+            await asyncio.to_thread(_end_named_session, scope)
             await self.app(scope, receive, _clearing_cookie(scope, send))
             return
         if scope["type"] != "http" or not path.endswith((ROUTE, f"{ROUTE}/end", DEVICE_ROUTE)):
             await self.app(scope, receive, send)
             return
-        if scope.get("method") != "POST" or not _same_origin(scope):
+        if scope.get("method") != "POST" or not same_origin(scope):
             await _answer(send, 403)
             return
         if path.endswith("/end"):
+            await asyncio.to_thread(_end_named_session, scope)
             await _answer(send, 204, _cookie(scope, "", 0))
             return
         body = await _body(receive)
