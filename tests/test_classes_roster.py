@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from core.classes.names import BadNameError
+from core.classes.names import BadNameError, LookAlikeError
 from core.classes.removal import end_class
 from core.classes.roster import (
     accounts,
@@ -46,7 +46,7 @@ def test_taken_and_bad_names_are_refused_and_nothing_is_stored(tmp_path) -> None
     with pytest.raises(DuplicateNameError, match="a class named '7b' already exists"):
         create_class(store, "7b", "Mr X", "teacher-pass")
     add_student(store, "7B", "Ana", "ana-pass")
-    with pytest.raises(DuplicateNameError, match="the class already has someone named 'ANA'"):
+    with pytest.raises(DuplicateNameError, match="the class already has someone named 'Ana' .'ANA' is the same name"):
         add_student(store, "7B", "ANA", "other-pass")
     with pytest.raises(BadNameError, match="10,000 characters long"):
         add_student(store, "7B", "x" * 10_000, "other-pass")
@@ -105,3 +105,21 @@ def test_a_store_that_had_a_class_before_the_setting_stays_a_class_server(tmp_pa
     (tmp_path / "none").mkdir()
     (tmp_path / "other.sqlite").rename(tmp_path / "none" / DB_NAME)
     assert not class_mode(Store(tmp_path / "none"))
+
+
+def test_a_classmates_look_alike_or_an_invisible_name_is_refused_and_nothing_is_stored(tmp_path) -> None:
+    """Issue 63 item 15: a classmate's name with a Cyrillic "А", or with a zero-width space inside, was added and
+    looked identical on the teacher's roster and delete list; item 11: a right-to-left override broke every page."""
+    store = Store(tmp_path)
+    create_class(store, "7B", "Ms Ng", "teacher-pass")
+    add_student(store, "7B", "Ana", "ana-pass")
+    for name, refused in (("\u0410na", LookAlikeError), ("An\u200ba", BadNameError), ("\u202eanA", BadNameError),
+                          ("MS NG", DuplicateNameError), ("M\u0455 Ng", LookAlikeError)):  # fmt: skip
+        with pytest.raises(refused) as caught:
+            add_student(store, "7B", name, "other-pass")
+        assert "\n" not in str(caught.value)
+    with pytest.raises(LookAlikeError, match="looks just like the class '7B'"):
+        create_class(store, "7\u0412", "Mr X", "teacher-pass")  # a Cyrillic "В"
+    assert add_student(store, "7B", "  Ana\u00a0 Lee ", "lee-pass").name == "Ana Lee"  # a pasted no-break space
+    assert [a.name for a in accounts(store, "7B")] == ["Ms Ng", "Ana", "Ana Lee"]
+    assert [c.name for c in list_classes(store)] == ["7B"]

@@ -19,6 +19,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from core.classes.first_project import LAST_PROJECT
 from core.classes.names import check_name
 from core.classes.roster import account_row, class_row
 from core.data.database import Database
@@ -90,6 +91,7 @@ def _remove(store: Database, class_id: int, account_ids: list[int], drop_class: 
                 f"SELECT c.code, a.name_key FROM accounts a JOIN school_classes c ON c.id = a.school_class_id "
                 f"WHERE a.id IN ({marks})", account_ids)]  # fmt: skip
             conn.executemany("DELETE FROM sign_in_failures WHERE key IN (?, ?)", [(k, f"pending:{k}") for k in keys])
+            conn.executemany("DELETE FROM server_settings WHERE key = ?", [(LAST_PROJECT.format(i),) for i in account_ids])
             conn.execute(f"DELETE FROM accounts WHERE id IN ({marks})", account_ids)
             if drop_class:
                 conn.execute("DELETE FROM school_classes WHERE id = ?", (class_id,))

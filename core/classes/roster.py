@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 
 from core.classes.access import Role
-from core.classes.names import check_name, same_name_key
+from core.classes.names import LookAlikeError, check_name, check_new_name, clash, new_name, same_name_key
 from core.classes.passwords import hash_password, new_join_code
 from core.data.database import Database
 from core.data.schema import DuplicateNameError, NotFoundError, StoreError
@@ -90,11 +90,15 @@ def leave_class_mode(store: Database) -> None:
 def create_class(store: Database, name: str, teacher: str, teacher_password: str,
                  retention_days: int = DEFAULT_RETENTION_DAYS, crops_allowed: bool = False) -> SchoolClass:  # fmt: skip
     """A new class with its teacher's account and a new join code; ``DuplicateNameError`` for a taken class name."""
-    name, teacher = check_name(name, "class name"), check_name(teacher, "teacher's name")
+    name, teacher = new_name(name, "class name"), new_name(teacher, "teacher's name")
     secret, days = hash_password(teacher_password), check_retention(retention_days)
     with store.write_transaction() as conn:
-        if conn.execute("SELECT 1 FROM school_classes WHERE name_key = ?", (same_name_key(name),)).fetchone():
+        found = clash(name, [r[0] for r in conn.execute("SELECT name FROM school_classes")])
+        if found is not None and found[1]:
             raise DuplicateNameError(f"a class named {name!r} already exists on this server")
+        if found is not None:
+            raise LookAlikeError(f"{name!r} looks just like the class {found[0]!r} on this server: choose a name "
+                                 "that can be told apart")  # fmt: skip
         code = new_join_code()
         while conn.execute("SELECT 1 FROM school_classes WHERE code = ?", (code,)).fetchone():
             code = new_join_code()
@@ -110,9 +114,11 @@ def create_class(store: Database, name: str, teacher: str, teacher_password: str
 
 
 def _insert_account(conn: sqlite3.Connection, class_id: int, role: Role, name: str, secret: str) -> int:
+    """A new account of the class, its name checked against everyone's in the class (``check_new_name``: the same
+    name, or one that looks like it) and stored as that rule returns it; the one insert of every account."""
+    members = [r[0] for r in conn.execute("SELECT name FROM accounts WHERE school_class_id = ?", (class_id,))]
+    name = check_new_name(name, members, "teacher's name" if role == "teacher" else "student's name")
     key = same_name_key(name)
-    if conn.execute("SELECT 1 FROM accounts WHERE school_class_id = ? AND name_key = ?", (class_id, key)).fetchone():
-        raise DuplicateNameError(f"the class already has someone named {name!r}")
     cur = conn.execute(
         "INSERT INTO accounts (school_class_id, role, name, name_key, password, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         (class_id, role, name, key, secret, time.time()),
@@ -177,7 +183,7 @@ def accounts(store: Database, class_name: str) -> list[Account]:
 
 def add_student(store: Database, class_name: str, name: str, password: str) -> Account:
     """A new student of the class with the password their teacher chose; ``DuplicateNameError`` for a taken name."""
-    name, secret = check_name(name, "student's name"), hash_password(password)
+    name, secret = new_name(name, "student's name"), hash_password(password)
     with store.write_transaction() as conn:
         cid = class_row(conn, class_name).id
         aid = _insert_account(conn, cid, "student", name, secret)

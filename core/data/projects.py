@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
-import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from core.classes.access import VISIBLE_IDS, Viewer, access_of, check_access, require_account, visible_args
+from core.classes.access import VISIBLE_IDS, Viewer, access_of, check_access, check_free, require_account, visible_args
+from core.classes.names import name_key
 from core.data.database import Database
 from core.data.project_folders import (
     check_new_name,
@@ -117,8 +117,7 @@ class ProjectStore(Database):
         rows = class_rows(classes)
         require_account(conn, self.viewer)  # deleted since the page checked: said, not SQLite's "FOREIGN KEY"
         old = _project_like(conn, name)
-        if old and not replace:
-            raise DuplicateNameError(f"a project named {old[1]!r} already exists" + _case_note(name, old[1]))
+        check_free(conn, self.viewer, name, None if replace else old)  # Replace: require_owner below
         if old:
             self.require_owner(conn, old[0], old[1])  # Replace only one's own
             conn.execute("DELETE FROM projects WHERE id = ?", (old[0],))
@@ -164,9 +163,9 @@ class ProjectStore(Database):
         with self.write_transaction() as conn:
             pid = self.project_id(conn, old)
             taken = _project_like(conn, new)
-            if (taken and taken[0] != pid) or (new_dir.exists() and new.casefold() != old.casefold()):
-                raise DuplicateNameError(f"a project named {taken[1] if taken else new!r} already exists"
-                                         + (_case_note(new, taken[1]) if taken else ""))  # fmt: skip
+            check_free(conn, self.viewer, new, taken if taken and taken[0] != pid else None)
+            if new_dir.exists() and new.casefold() != old.casefold():
+                raise DuplicateNameError(f"a project named {new!r} already exists")
             conn.execute("UPDATE projects SET name = ? WHERE id = ?", (new, pid))
             if folder_exists(old_dir):  # inside the transaction: a failed move rolls the rename back
                 move(old_dir, new_dir)
@@ -318,21 +317,12 @@ def _same_name(name: str, names: Iterable[str]) -> str | None:
     return next((n for n in names if name_key(n) == key), None)
 
 
-def name_key(name: str) -> str:
-    """What two names must share to be the same name: composed (NFC), then case-folded."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
-
-
 def _project_like(conn: sqlite3.Connection, name: str) -> tuple[int, str] | None:
     """(id, name) of the project named ``name`` regardless of case: two such names would share a model folder
     on a case-insensitive filesystem (macOS, Windows)."""
     rows = dict(conn.execute("SELECT name, id FROM projects").fetchall())
     same = _same_name(name, rows)
     return None if same is None else (rows[same], same)
-
-
-def _case_note(wanted: str, taken: str) -> str:
-    return "" if wanted == taken else f" ({wanted!r} differs from it only in case or accents)"
 
 
 def class_rows(classes: Sequence[GestureClass]) -> list[tuple[str, str, str]]:

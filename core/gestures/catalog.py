@@ -13,6 +13,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from core.classes.name_chars import describe, hidden_char, shows_nothing
+
 VS16 = "\ufe0f"  # variation selector 16: "draw the preceding symbol as an emoji"
 
 # Symbols that are emoji but drawn as small text glyphs unless VS16 follows them
@@ -118,21 +120,6 @@ DEFAULT_PROJECT = "default"
 _FORBIDDEN = re.compile(r"[/\\\x00-\x1f\x7f]")
 
 
-_ZWJ = "\u200d"  # joins emoji into one (👨‍💻): allowed between two visible characters
-
-
-def _invisible(text: str) -> str:
-    """The first character of ``text`` that shows as nothing or as a plain space although it is not one ("" if none):
-    format characters (zero-width space, bidi overrides, ...), separators other than U+0020, unassigned code points."""
-    for i, char in enumerate(text):
-        category = unicodedata.category(char)
-        if char == _ZWJ and 0 < i < len(text) - 1 and not text[i - 1].isspace() and not text[i + 1].isspace():
-            continue
-        if category in ("Cf", "Cn", "Co", "Cs", "Zl", "Zp") or (category == "Zs" and char != " "):
-            return char
-    return ""
-
-
 def validate_name(name: str, what: str = "name") -> str:
     """Return ``name`` stripped of surrounding spaces, or raise ``InvalidNameError`` saying why.
 
@@ -150,10 +137,12 @@ def validate_name(name: str, what: str = "name") -> str:
         )
     if _FORBIDDEN.search(cleaned):
         raise InvalidNameError(f"{what} {cleaned!r} contains '/', '\\' or a control character")
-    hidden = _invisible(cleaned)
+    hidden = hidden_char(cleaned)  # the one rule of every typed name's characters (core.classes.names)
     if hidden:
         raise InvalidNameError(f"{what} {cleaned!r} contains an invisible or unusual space character "
-                               f"(U+{ord(hidden):04X} {unicodedata.name(hidden, 'unnamed')}): two names would look alike")  # fmt: skip
+                               f"({describe(hidden)}): two names would look alike")  # fmt: skip
+    if shows_nothing(cleaned):
+        raise InvalidNameError(f"{what} {cleaned!r} shows no letter or digit")
     if cleaned in {".", ".."} or ".." in cleaned:
         raise InvalidNameError(f"{what} {cleaned!r} contains '..'")
     if cleaned.lower() == "unknown":

@@ -21,13 +21,14 @@ from typing import Literal
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core.classes.access import Viewer, own_projects
+from core.classes.access import Viewer
 from core.classes.devices import remember_device
+from core.classes.first_project import start_project
 from core.classes.retention import expire_crops
 from core.classes.roster import any_class, class_by_id, class_mode
 from core.classes.session import deleted_account_class, end_session, session_token, viewer_from_token
 from core.classes.signin import SignInError, sign_in, viewer_of
-from core.data.schema import DuplicateNameError, NotFoundError, StoreError
+from core.data.schema import NotFoundError, StoreError
 from core.data.store import Store
 from ui.common import picture_signin, school_signin
 from ui.server import media_scope
@@ -218,15 +219,6 @@ def _sign_out_button(store: Store, viewer: Viewer) -> None:
 
 
 def first_project(store: Store) -> str:
-    """The project a signed-in person starts on: their first own project, else a new one named for them."""
-    assert store.viewer is not None
-    owned = own_projects(store)
-    if owned:
-        return owned[0]
-    base = "".join("-" if c in "/\\" else c for c in store.viewer.name).strip() or "my"
-    for name in (f"{base}'s gestures", f"{base}'s gestures {store.viewer.account_id}"):
-        try:
-            return store.create_project(name)
-        except DuplicateNameError:
-            continue
-    raise StoreError("could not make a first project for you: ask your teacher")
+    """The project a signed-in person starts on: the one they used last, else their latest, else one starter
+    (``core.classes.first_project``)."""
+    return start_project(store)

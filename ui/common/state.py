@@ -8,6 +8,7 @@ tied to a stream or a training run.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -19,7 +20,9 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from core.classes.first_project import remember
 from core.data.project_folders import folder_problem
+from core.data.schema import StoreError
 from core.data.store import Store
 from core.gestures.catalog import DEFAULT_PROJECT, GestureClass
 from ui.common.signin import VIEWER_KEY, first_project
@@ -30,6 +33,7 @@ if TYPE_CHECKING:  # torch (via core.gestures.classifier) takes seconds to impor
     from core.gestures.classifier import GestureClassifier
 
 PROJECT_KEY = "handteach_project"
+_REMEMBERED_KEY = "handteach_project_remembered"  # the project the server keeps as this person's last, this session
 _VIEWER_STORE_KEY = "handteach_viewer_store"
 PROJECT_PARAM = "project"  # ?project=NAME in the URL
 MODEL_FOLDER = "model"  # core.data.project.MODEL_FOLDER, repeated so that Home renders without importing torch
@@ -128,8 +132,13 @@ def current_project() -> str:
 
 
 def set_project(name: str) -> None:
-    """Work on ``name`` in this session, and say so in the address bar (reloads and new tabs keep it)."""
+    """Work on ``name`` in this session, and say so in the address bar (reloads and new tabs keep it); in a class,
+    the server keeps it as the project this person opens when they sign in again (``core.classes.first_project``)."""
     st.session_state[PROJECT_KEY] = name
+    if st.session_state.get(_REMEMBERED_KEY) != name and st.session_state.get(VIEWER_KEY) is not None:
+        with contextlib.suppress(StoreError):  # busy: the next page remembers it
+            remember(store(), name)
+            st.session_state[_REMEMBERED_KEY] = name
     if st.query_params.get(PROJECT_PARAM) != name:
         st.query_params[PROJECT_PARAM] = name
 

@@ -1,0 +1,125 @@
+"""The characters of a typed name: which may be in it, and when two names look alike (``core.classes.names``).
+
+One rule for every name a person types (class, teacher, student, project and gesture names). It lives in this
+leaf module, importing nothing of ``core``, so that ``core.gestures.catalog`` (which ``core.data.schema``
+imports) applies it too without an import circle; ``core.classes.names`` is where the rule is told and used.
+
+* ``hidden_char``: a character that shows as nothing, or as a space although it is not one, or turns the text
+  around (zero-width space, the bidi overrides and isolates, soft hyphen, tag characters, private use, line
+  separators, a no-break or other unusual space, a Hangul filler or a blank Braille cell...). A zero-width
+  joiner or non-joiner is kept only where it does a joiner's work (an emoji sequence 👩‍🏫, after a virama, a
+  Persian word), tag characters only in a flag. Such names would look like another, or turn a line round.
+* ``look_keys``: what two names share when they look alike: Unicode's confusables (UTS #39's skeleton, from the
+  data ``confusable-homoglyphs`` ships: Cyrillic "А" is Latin "A", "rn" is "m", "I" is "l"), regardless of case.
+  Two names look alike when any of their keys is the same (``look_alike``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+
+_ZWJ, _ZWNJ = "\u200d", "\u200c"  # the zero-width joiner (👩‍🏫) and non-joiner (Persian words)
+_JOINERS = (_ZWJ, _ZWNJ)
+_VIRAMA = 9  # the canonical combining class of a virama, after which a joiner chooses a letter's form
+_ARABIC = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
+_TAGS = range(0xE0020, 0xE0080)  # a subdivision flag's letters, after U+1F3F4 and up to U+E007F
+_BLACK_FLAG = "\U0001f3f4"
+_REFUSED = ("Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp")
+_SHOWN = ("L", "N", "S", "P")  # a name shows at least one letter, digit, symbol or punctuation mark
+_LRM = "\u200e"  # confusable-homoglyphs' data wraps right-to-left characters in left-to-right marks
+# Characters that show as nothing although they are not format characters: the combining grapheme joiner, the
+# Hangul fillers (letters!), Mongolian variation selectors, the blank Braille cell.
+_BLANK = frozenset("\u034f\u115f\u1160\u3164\uffa0\u180b\u180c\u180d\u180f\u2800")
+# What UTS #39 drops before comparing (default-ignorable): those, and the variation selectors (☝ is ☝️).
+_IGNORED = _BLANK | frozenset(map(chr, range(0xFE00, 0xFE10)))
+
+
+def _arabic(char: str) -> bool:
+    return any(lo <= ord(char) <= hi for lo, hi in _ARABIC)
+
+
+def _joins(before: str, joiner: str, after: str) -> bool:
+    """Whether a zero-width (non-)joiner between ``before`` and ``after`` does a joiner's work (IDNA's CONTEXTJ,
+    simplified): after a virama (Devanagari, Malayalam...), a non-joiner between two Arabic-script letters
+    (Persian), a joiner inside an emoji sequence."""
+    if unicodedata.combining(before) == _VIRAMA:
+        return True
+    if joiner == _ZWNJ:
+        return _arabic(before) and _arabic(after)
+    return _emoji(before) and _emoji(after)
+
+
+def _emoji(char: str) -> bool:
+    """Whether ``char`` can be part of an emoji sequence (a pictograph, a skin tone, VS16, a keycap)."""
+    return unicodedata.category(char) in ("So", "Sk") or char in ("\ufe0f", "\u20e3")
+
+
+def _in_flag(text: str, i: int) -> bool:
+    """Whether ``text[i]`` is one of a flag's tag characters (🏴 then tags only)."""
+    start = text.rfind(_BLACK_FLAG, 0, i)
+    return start >= 0 and all(ord(c) in _TAGS for c in text[start + 1 : i])
+
+
+def hidden_char(text: str) -> str:
+    """The first character of ``text`` (NFC) that must not be in a name (see the module), or "" if none."""
+    for i, char in enumerate(text):
+        category = unicodedata.category(char)
+        if char in _JOINERS and 0 < i < len(text) - 1 and _joins(text[i - 1], char, text[i + 1]):
+            continue
+        if ord(char) in _TAGS and _in_flag(text, i):
+            continue
+        if category in _REFUSED or (category == "Zs" and char != " ") or char in _BLANK:
+            return char
+    return ""
+
+
+def describe(char: str) -> str:
+    """``U+200B ZERO WIDTH SPACE``: a character named in a line, never the character itself."""
+    return f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed')}"
+
+
+def shows_nothing(text: str) -> bool:
+    """Whether ``text`` has no letter, digit, symbol or punctuation mark (only accents or spaces)."""
+    return not any(unicodedata.category(c)[0] in _SHOWN for c in text)
+
+
+@cache
+def _prototypes() -> dict[str, str]:
+    """Each confusable character → the text it is confused with (its UTS #39 prototype), built once.
+
+    The package keeps confusables.txt's pairs both ways (a prototype lists its sources; a source lists its one
+    prototype). A source is one code point with one neighbour; where a pair stands alone (neither has another
+    neighbour) the direction is lost and the smaller of the two stands for both, which compares the same."""
+    from confusable_homoglyphs.confusables import confusables_data
+
+    graph = {k.replace(_LRM, ""): [e["c"].replace(_LRM, "") for e in v] for k, v in confusables_data.items()}
+    table = {}
+    for char, near in graph.items():
+        if len(char) != 1 or len(near) != 1 or near[0] == char:
+            continue  # a sequence, or a prototype with several sources: it stands for itself
+        other = near[0]
+        alone = len(other) == 1 and len(graph.get(other, ())) == 1
+        table[char] = min(char, other) if alone else other
+    return table
+
+
+def skeleton(text: str) -> str:
+    """UTS #39's skeleton of ``text``: decomposed, default-ignorables dropped, each character its prototype."""
+    table = _prototypes()
+    out = unicodedata.normalize("NFD", text)
+    for _ in range(2):  # a prototype's own characters are prototypes: twice reaches the fixed point
+        kept = (c for c in out if unicodedata.category(c) != "Cf" and c not in _IGNORED)
+        out = unicodedata.normalize("NFD", "".join(table.get(c, c) for c in kept))
+    return out
+
+
+def look_keys(name: str) -> frozenset[str]:
+    """The keys ``name`` shares with every name that looks like it, in capitals or not: the skeleton of its
+    case-folded form, and of the case-folded skeleton ("ALI" in Cyrillic "А" looks like "Ali"; "Ian" like "lan")."""
+    text = " ".join(unicodedata.normalize("NFKC", name).split())
+    return frozenset((skeleton(text.casefold()), skeleton(skeleton(text).casefold())))
+
+
+def look_alike(a: str, b: str) -> bool:
+    return not look_keys(a).isdisjoint(look_keys(b))
