@@ -13,9 +13,8 @@ from ui.common.text import plain
 st.title("🏫 Class")
 store, school_class = panels.teacher_or_stop()
 st.text(f"{school_class.name} · class code {school_class.code}")  # st.text: the class's name as typed
-with st.container():  # always drawn: what comes and goes in it (a receipt, the cards) moves nothing below
+with st.container():  # always drawn: a receipt that comes and goes in it moves nothing below
     panels.show_said()
-    cards_panel.cards_panel(school_class)
 students = class_overview(store, school_class.id)
 st.subheader("Students")
 panels.roster_table(students)
@@ -30,6 +29,8 @@ with right:
     st.subheader("New password")
     st.caption("For a student who lost theirs (or the whole class): a new card to print; the old password stops.")
     roster_forms.passwords_panel(store, school_class, students)
+with st.container():  # always drawn, under the forms that make passwords: where the teacher is looking
+    cards_panel.cards_panel(school_class)
 left, right = st.columns(2)
 with left:
     st.subheader("Rename a student")

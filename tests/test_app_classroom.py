@@ -114,7 +114,7 @@ def test_three_pasted_names_become_students_with_cards_and_a_bad_list_adds_nobod
     _press(at, "Add students")
     cards = _cards_table(at)
     assert [row[0] for row in cards] == ["Cy", "Zoë", "<b>Dee</b>"], cards
-    assert "Added 3 students: their sign-in cards are above" in _texts(at) and "'Cy' is on line 1 too" in _texts(at)
+    assert "Added 3 students: their sign-in cards are below" in _texts(at) and "'Cy' is on line 1 too" in _texts(at)
     assert at.text_area(key="classroom_add_names_1").value == ""  # the box starts empty again
     roster = [d.value for d in at.dataframe if "project" in d.value.columns][0]
     assert roster["student"].tolist() == ["<b>Dee</b>", "Ana", "Ben", "Cy", "Zoë"]

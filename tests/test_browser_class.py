@@ -2,7 +2,9 @@
 students signed in. Ben cannot see, open, change, download or replace Ana's project, nor load a picture of her
 hand whose address the test took from her own page, by any route; her project's rows and files are byte for
 byte the same afterwards; the teacher's Class page lists both students and deletes Ben, after which no row and
-no file of his is left under the data folder."""
+no file of his is left under the data folder. And the teacher runs a class from the page (issue 64): 30 pasted
+names become students, their cards print eight a sheet with each name and the class code, two students sign in
+with their card's password, and a deletion followed by a second press deletes nobody."""
 
 from __future__ import annotations
 
@@ -155,6 +157,7 @@ def test_a_student_cannot_reach_anothers_project_and_the_teacher_deletes_a_stude
                 except PlaywrightTimeout:
                     wait_app_ready(teacher)
             teacher.get_by_text("Delete this student, their projects").click()
+            teacher.get_by_label("Type their name once more").fill("Ben")
             teacher.get_by_role("button", name="Delete student").click()
             teacher.get_by_text("Deleted 1 account(s): 'Ben'").wait_for(timeout=WAIT_MS)
             ben.reload()  # his cookie names an account that is gone
@@ -219,3 +222,71 @@ def test_the_teacher_sees_which_students_browser_finds_hands(tmp_path: Path) -> 
     finally:
         server.stop()
     assert "Traceback" not in server.log.read_text(encoding="utf-8")
+
+
+def _cards(page) -> list[dict[str, str]]:  # noqa: ANN001 - playwright Page
+    """Each card of a cards page as a browser reads it: {label: value} (Open, Class code, Your name, Password)."""
+    return page.locator(".card").evaluate_all(
+        """cards => cards.map(c => Object.fromEntries([...c.querySelectorAll('.row')].map(
+             r => [r.querySelector('.label').innerText, r.querySelector('.value').innerText])))"""
+    )
+
+
+def test_the_teacher_pastes_thirty_names_prints_their_cards_and_two_students_sign_in(tmp_path: Path) -> None:
+    from browsermaker import served_app
+    from playwright.sync_api import sync_playwright
+
+    from core.classes.roster import accounts, create_class
+    from core.data.store import Store
+
+    data = tmp_path / "data"
+    made = create_class(Store(data), "7B", "Ms Teacher", TEACHER_PASSWORD)
+    names = [f"Kid {i:02d}" for i in range(1, 29)] + ["<b>Zoë</b>", "**Ana** [x](https://evil.test)"]
+    with sync_playwright() as pw, served_app(tmp_path, lambda: None) as server:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 720}, accept_downloads=True)
+            teacher = context.new_page()
+            _sign_in(teacher, server.url, made.code, "Ms Teacher", TEACHER_PASSWORD)
+            _wait_for_cookie(teacher)
+            teacher.goto(f"{server.url}/class")
+            wait_app_ready(teacher)
+            teacher.get_by_label("Names, one a line").fill("\n".join(names) + "\n\nKid 01\n")  # a blank, a repeat
+            teacher.get_by_role("button", name="Add students").click()
+            teacher.get_by_text("Added 30 students").wait_for(timeout=WAIT_MS)
+            teacher.get_by_text("'Kid 01' is on line 1 too: added once").wait_for(timeout=WAIT_MS)
+            with teacher.expect_download(timeout=WAIT_MS) as download:
+                teacher.get_by_role("button", name="Download the cards").click()
+            printed = tmp_path / download.value.suggested_filename
+            download.value.save_as(printed)
+
+            sheet = context.new_page()  # the downloaded page, as the teacher opens it to print
+            sheet.goto(printed.as_uri())
+            cards = _cards(sheet)
+            assert [c["Your name"] for c in cards] == names, cards  # every name as its own characters
+            assert {c["Class code"] for c in cards} == {made.code} and {c["Open"] for c in cards} == {server.url}
+            sheet.emulate_media(media="print")
+            assert not sheet.get_by_role("button", name="Print").is_visible()  # on paper: the cards only
+            assert sheet.locator(".sheet").evaluate_all("s => s.map(x => x.querySelectorAll('.card').length)") == [
+                8, 8, 8, 6]  # fmt: skip
+            pdf = sheet.pdf(format="A4")
+            assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 4  # eight a sheet, as printed
+
+            for card in (cards[0], cards[-2]):  # two students, each in a browser of their own, with their card
+                student = browser.new_context().new_page()
+                _sign_in(student, card["Open"], card["Class code"], card["Your name"], card["Password"])
+
+            teacher.get_by_label("Student to delete").click()
+            teacher.get_by_role("option", name="Kid 02").click()
+            teacher.get_by_text("Delete this student, their projects").click()
+            teacher.get_by_label("Type their name once more").fill("Kid 02")
+            teacher.get_by_role("button", name="Delete student").click()
+            teacher.get_by_text("Deleted 1 account(s): 'Kid 02'").wait_for(timeout=WAIT_MS)
+            wait_app_ready(teacher)
+            assert not teacher.get_by_label("Delete this student, their projects").is_checked()
+            teacher.get_by_role("button", name="Delete student").click()  # the stray second press
+            teacher.get_by_text("Choose a student first: nobody was deleted.").wait_for(timeout=WAIT_MS)
+        finally:
+            browser.close()
+    students = [a.name for a in accounts(Store(data), "7B") if a.role == "student"]
+    assert len(students) == 29 and "Kid 02" not in students and "Kid 03" in students

@@ -23,7 +23,7 @@ from core.classes.roster import MAX_RETENTION_DAYS, SchoolClass, class_by_id
 from core.data.schema import NotFoundError, StoreError
 from core.data.store import Store
 from ui.classroom import cards_panel
-from ui.classroom.roster_forms import done, fresh_key
+from ui.classroom.roster_forms import done, fresh_key, said_here
 from ui.common import signin, state, widgets
 from ui.common.dates import readable_time
 from ui.common.figures import saved_kfold
@@ -128,6 +128,7 @@ def delete_panel(store: Store, school_class: SchoolClass, students: list[Student
         typed = st.text_input("Type their name once more", max_chars=200, key=fresh_key("classroom_delete_typed"))
         pressed = st.form_submit_button("Delete student", icon="🗑️", disabled=not names, key=DELETE_BUTTON)
     st.html(_DESTRUCTIVE_CSS)
+    said_here("delete")
     if not pressed:
         return
     problem = _why_not_delete(name, sure, typed)
@@ -141,7 +142,7 @@ def delete_panel(store: Store, school_class: SchoolClass, students: list[Student
         return
     HAND_PATHS.forget(next(s.account.id for s in students if s.account.name == name))  # an id SQLite may give again
     cards_panel.forget([name])
-    done(receipt.lines())
+    done("delete", receipt.lines())
 
 
 def _why_not_delete(name: str | None, sure: bool, typed: str) -> str:

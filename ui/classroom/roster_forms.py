@@ -20,7 +20,7 @@ from core.data.store import Store
 from ui.classroom import cards_panel
 from ui.common.text import plain
 
-_SAID = "classroom_said"  # as ``ui.classroom.panels``: (kind, lines) shown once above the panels
+_SAID_AT = "classroom_said_at"  # (form, lines) left by the last change: shown once, under that form
 _GENERATION = "classroom_form_generation"  # bumped after each change: every form's widgets start afresh
 KINDS = {"letters": "Letters and digits (abcd-2345)", "pictures": "Pictures (for young students)"}
 EVERYONE = -1  # the new-passwords list's "every student"
@@ -31,11 +31,20 @@ def fresh_key(name: str) -> str:
     return f"{name}_{st.session_state.get(_GENERATION, 0)}"
 
 
-def done(lines: list[str]) -> None:
-    """A change went through: said once above the panels, every form afresh, the page again."""
+def done(form: str, lines: list[str]) -> None:
+    """A change went through: said once under its form (where the teacher is looking), every form afresh, the
+    page again."""
     st.session_state[_GENERATION] = st.session_state.get(_GENERATION, 0) + 1
-    st.session_state[_SAID] = ("receipt", lines)
+    st.session_state[_SAID_AT] = (form, lines)
     st.rerun()
+
+
+def said_here(form: str) -> None:
+    """What the last change of ``form`` left to say, once."""
+    where, lines = st.session_state.get(_SAID_AT, (None, []))
+    if where == form:
+        st.session_state.pop(_SAID_AT)
+        st.success("\n\n".join(plain(line) for line in lines))
 
 
 def _kind(key: str) -> bool:
@@ -48,9 +57,10 @@ def add_panel(store: Store, school_class: SchoolClass) -> None:
     """A box for names, one a line (a late student: one line), and the password kind."""
     with st.form("classroom_add"):
         text = st.text_area(f"Names, one a line (up to {MAX_NAMES})", key=fresh_key("classroom_add_names"), height=150,
-                            placeholder="Ana\nBen\nZoë", max_chars=20_000)  # fmt: skip
+                            placeholder="Paste or type the names here, one a line", max_chars=20_000)  # fmt: skip
         pictures = _kind("classroom_add_kind")
         pressed = st.form_submit_button("Add students", icon="➕")
+    said_here("add")
     if not pressed:
         return
     try:
@@ -63,8 +73,8 @@ def add_panel(store: Store, school_class: SchoolClass) -> None:
         return
     cards_panel.keep(added.handouts)
     count = len(added.handouts)
-    done([f"Added {count} student{'s' if count != 1 else ''}: their sign-in cards are above, to print now.",
-          *added.merged])  # fmt: skip
+    done("add", [f"Added {count} student{'s' if count != 1 else ''}: their sign-in cards are below, to print now.",
+                 *added.merged])  # fmt: skip
 
 
 def passwords_panel(store: Store, school_class: SchoolClass, students: list[StudentLine]) -> None:
@@ -76,6 +86,7 @@ def passwords_panel(store: Store, school_class: SchoolClass, students: list[Stud
                               placeholder="Choose a student", key=fresh_key("classroom_password_name"))  # fmt: skip
         pictures = _kind("classroom_password_kind")
         pressed = st.form_submit_button("Make a new password and card", disabled=not names)
+    said_here("password")
     if not pressed:
         return
     if chosen is None:
@@ -89,8 +100,8 @@ def passwords_panel(store: Store, school_class: SchoolClass, students: list[Stud
         return
     cards_panel.keep(handouts)
     whose = "every student" if who is None else repr(handouts[0].name)
-    done([f"New {'pictures' if pictures else 'password'} for {whose}: the card is above, to print now; the old "
-          "password no longer works."])  # fmt: skip
+    done("password", [f"New {'pictures' if pictures else 'password'} for {whose}: the card is below, to print now; "
+                      "the old password no longer works."])  # fmt: skip
 
 
 def rename_panel(store: Store, school_class: SchoolClass, students: list[StudentLine]) -> None:
@@ -100,6 +111,7 @@ def rename_panel(store: Store, school_class: SchoolClass, students: list[Student
                             format_func=plain, key=fresh_key("classroom_rename_name"))  # fmt: skip
         new_name = st.text_input("New name", max_chars=100, key=fresh_key("classroom_rename_new"))
         pressed = st.form_submit_button("Rename", disabled=not names)
+    said_here("rename")
     if not pressed:
         return
     if name is None:
@@ -114,4 +126,5 @@ def rename_panel(store: Store, school_class: SchoolClass, students: list[Student
     if name in waiting:  # a card not yet printed: it names them as they sign in now
         cards_panel.forget([name])
         cards_panel.keep([replace(waiting[name], name=account.name)])
-    done([f"{name!r} is {account.name!r} now: they sign in with this name; their projects and password stay."])
+    done("rename", [f"{name!r} is {account.name!r} now: they sign in with this name; their projects and password "
+                    "stay."])  # fmt: skip
