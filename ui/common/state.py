@@ -1,9 +1,9 @@
 """Session-state accessors and cached resources shared by the pages.
 
-Shared between users (``st.cache_resource``): the ``Store`` of a data directory (it
-opens a connection per call, so it is thread-safe) and trained classifiers (read-only
-at inference). Per user (``st.session_state``): the current project and everything
-tied to a stream or a training run.
+Shared between users: the ``Store`` of a data directory (kept by this module, whatever clears Streamlit's caches;
+it opens a connection per call, so it is thread-safe) and, in ``st.cache_resource``, trained classifiers (read-only
+at inference: a cleared cache only loads them again). Per user (``st.session_state``): the current project and
+everything tied to a stream or a training run.
 """
 
 from __future__ import annotations
@@ -87,11 +87,19 @@ def settings() -> AppSettings:
     return fresh
 
 
-@st.cache_resource(show_spinner=False)
+_stores: dict[str, Store] = {}  # one per data directory, kept here: a cleared st.cache_resource loses none (issue 63)
+_stores_lock = threading.Lock()
+
+
 def _store(data_dir: str) -> Store:
+    with _stores_lock:
+        found = _stores.get(data_dir)
+    if found is not None:
+        return found
     store = Store(data_dir)
     store.ensure_project(DEFAULT_PROJECT)
-    return store
+    with _stores_lock:
+        return _stores.setdefault(data_dir, store)
 
 
 def store() -> Store:

@@ -2,12 +2,14 @@
 
 Training, measuring, the learning curve, fine-tuning, motion training and Record's imports run in worker processes
 (``core.jobs.local``): a page sends a job and follows its place in the queue, progress and result, so the web
-process only serves pages. The runner is a
-``st.cache_resource``: one per server process, whatever the number of tabs. A job's ``owner`` is whose turn it is
-(one running job each); a job's ``session`` is the tab following it, whose jobs are cancelled when it goes.
+process only serves pages. The runner is this module's: one per server process, whatever the number of tabs and
+whatever clears Streamlit's caches. A job's ``owner`` is whose turn it is (one running job each); a job's
+``session`` is the tab following it, whose jobs are cancelled when it goes.
 """
 
 from __future__ import annotations
+
+import threading
 
 import streamlit as st
 from streamlit.runtime import Runtime
@@ -30,10 +32,20 @@ def tab_alive(session_id: str) -> bool:
     return Runtime.instance().is_active_session(session_id)
 
 
-@st.cache_resource(show_spinner=False)
+_runner: list[LocalRunner] = []  # the one runner of this process: never a st.cache_resource (see runner)
+_runner_lock = threading.Lock()
+
+
 def runner() -> LocalRunner:
-    """The process pool of this server (``core.jobs.runner.default_workers`` workers, started as jobs come)."""
-    return LocalRunner(preload=PRELOAD, session_alive=tab_alive)
+    """The process pool of this server (``core.jobs.runner.default_workers`` workers, started as jobs come).
+
+    Kept by this module, not in ``st.cache_resource``: a cleared cache (Streamlit's "clear cache" message, which an
+    outsider sent from the sign-in page, issue 63) dropped the runner while its workers lived on, so each next page
+    started another pool of about 0.5 GB (1 → 5 after four rounds) and the running jobs lost their status."""
+    with _runner_lock:
+        if not _runner:
+            _runner.append(LocalRunner(preload=PRELOAD, session_alive=tab_alive))
+        return _runner[0]
 
 
 def warm() -> None:

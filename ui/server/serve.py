@@ -53,6 +53,7 @@ def main(options: Sequence[str] | None = None) -> int:
     from streamlit.web import cli as streamlit_cli
 
     from ui.server.assets import compress_assets_once
+    from ui.server.backmsgs import guard_backmsgs
     from ui.server.busy import show_busy_notices
     from ui.server.compat import (
         end_websockets_quietly,
@@ -67,6 +68,7 @@ def main(options: Sequence[str] | None = None) -> int:
     from ui.server.origin import check_origins
     from ui.server.private import hide_private_routes
     from ui.server.session_cookie import serve_session_cookies
+    from ui.server.uploads import bound_uploads
 
     os.chdir(ROOT)  # Streamlit reads .streamlit/config.toml (the localhost address) from the working directory
     fix_media_responses()  # before the server exists: the first request is served patched too
@@ -84,6 +86,8 @@ def main(options: Sequence[str] | None = None) -> int:
     compress_assets_once()  # the browser path's 29 MB: gzipped once, then revalidated (ui/server/assets.py)
     scope_media()  # a signed-in page's pictures and downloads go to that person only (ui/server/media_scope.py)
     quiet_resource_errors()  # out of descriptors anyway: a line a second, not a traceback per connection
+    guard_backmsgs()  # no clear_cache, no garbage answered with a path, reruns rate-limited (ui/server/backmsgs.py)
+    bound_uploads()  # uploads only to a page with an uploader, held within bounds (ui/server/uploads.py)
     show_busy_notices()  # a write waiting behind an import says so on its page (ui/server/busy.py)
     sys.argv = streamlit_argv(sys.argv[1:] if options is None else options)
     try:
