@@ -136,7 +136,7 @@ def test_an_account_nobody_listed_is_refused_in_one_line(served, browser) -> Non
 
 
 @pytest.mark.extended  # CI signs in with pictures under AppTest (tests/test_app_picture_signin.py); here the real page
-def test_a_young_student_taps_two_pictures_to_sign_in(served, browser) -> None:  # noqa: ANN001
+def test_a_young_student_given_two_pictures_taps_them_to_sign_in(served, browser) -> None:  # noqa: ANN001
     from core.classes.pictures import PICTURES
 
     server, school = served
@@ -150,6 +150,7 @@ def test_a_young_student_taps_two_pictures_to_sign_in(served, browser) -> None: 
         names = [name for name, _ in PICTURES]
         for row, picture in ((0, "owl"), (1, "rocket")):
             buttons = page.locator(f".st-key-signin_picture_{row} button")
+            buttons.first.wait_for(timeout=30_000)  # the rows come with the rerun the switch asked for
             assert buttons.count() == len(PICTURES) and page.get_by_role("textbox", name="Password").count() == 0
             buttons.nth(names.index(picture)).click()
         page.get_by_role("button", name="Sign in", exact=True).click()
