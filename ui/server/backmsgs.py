@@ -50,13 +50,13 @@ class Bucket:
 
     rate: float
     burst: float
-    tokens: float = -1.0
-    at: float = field(default_factory=time.monotonic)
+    tokens: float = -1.0  # full at the first take
+    at: float = 0.0
 
     def take(self, now: float) -> bool:
         if self.tokens < 0:
-            self.tokens = self.burst
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+            self.tokens, self.at = self.burst, now
+        self.tokens = min(self.burst, self.tokens + max(0.0, now - self.at) * self.rate)
         self.at = now
         if self.tokens < 1:
             return False

@@ -61,8 +61,16 @@ def _runtime() -> Any:
 
 
 def _widget_state(session_id: str) -> Any:
-    info = _runtime()._session_mgr.get_active_session_info(session_id)  # Streamlit's own (pinned by the tests)
+    """Streamlit's ``SessionState`` of a live session (its widgets), else None."""
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():
+        return None
+    info = Runtime.instance()._session_mgr.get_active_session_info(session_id)  # Streamlit's own (pinned by tests)
     return None if info is None else info.session.session_state
+
+
+StateOf = Callable[[str], Any]
 
 
 def shows_uploader(session_id: str) -> bool:
@@ -83,9 +91,9 @@ def _held_ids(value: Any) -> set[str]:
     return {value.file_id} if isinstance(getattr(value, "file_id", None), str) else set()
 
 
-def files_held_by_widgets(session_id: str) -> set[str] | None:
+def files_held_by_widgets(session_id: str, state_of: StateOf = _widget_state) -> set[str] | None:
     """The file ids the uploaders of session ``session_id`` hold; None when that cannot be told."""
-    state = _widget_state(session_id)
+    state = state_of(session_id)
     if state is None:
         return None
     try:
@@ -107,9 +115,9 @@ def _held_bytes(manager: Any, sessions: set[str]) -> int:
         return sum(len(f.data) for s in sessions for f in manager.file_storage.get(s, {}).values())
 
 
-def let_go_of_unheld(manager: Any, session_id: str) -> None:
+def let_go_of_unheld(manager: Any, session_id: str, state_of: StateOf = _widget_state) -> None:
     """Remove session ``session_id``'s uploaded files that no widget holds and that were not just uploaded."""
-    held = files_held_by_widgets(session_id)
+    held = files_held_by_widgets(session_id, state_of)
     if held is None:
         return
     now = time.monotonic()
@@ -135,19 +143,24 @@ def _issue_only_to_uploader_pages() -> None:
             _say("Refused upload addresses to a page with no uploader")
             return []
         urls = original(self, session_id, file_names)
-        with _lock:
-            if len(_issued) > 1000:  # sessions that ended keep nothing issued
-                runtime = _runtime()
-                for gone in [s for s in _issued if not runtime.is_active_session(s)]:
-                    del _issued[gone]
-            mine = _issued.setdefault(session_id, set())
-            if len(mine) > 10_000:
-                mine.clear()  # a page that asked this often without uploading: its oldest ids lapse
-            mine.update(u.file_id for u in urls)
+        issue(session_id, [u.file_id for u in urls])
         return urls
 
     get_upload_urls.bounded = True  # type: ignore[attr-defined]
     MemoryUploadedFileManager.get_upload_urls = get_upload_urls  # type: ignore[method-assign]
+
+
+def issue(session_id: str, file_ids: list[str]) -> None:
+    """Remember ``file_ids`` as issued to session ``session_id`` (each may then be uploaded once)."""
+    with _lock:
+        if len(_issued) > 1000:  # sessions that ended keep nothing issued
+            runtime = _runtime()
+            for gone in [s for s in _issued if not runtime.is_active_session(s)]:
+                del _issued[gone]
+        mine = _issued.setdefault(session_id, set())
+        if len(mine) > 10_000:
+            mine.clear()  # a page that asked this often without uploading: its ids lapse
+        mine.update(file_ids)
 
 
 def _say(line: str) -> None:
@@ -164,8 +177,14 @@ async def _answer(send: Send, status: int, line: str) -> None:
 class UploadBound:
     """ASGI middleware on Streamlit's upload route: see the module docstring."""
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
-        self.app = app
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], manager: Any = None,
+                 state_of: StateOf = _widget_state) -> None:  # fmt: skip
+        self.app, self.state_of = app, state_of
+        self._manager = manager  # Streamlit's ``MemoryUploadedFileManager`` (None: the runtime's)
+
+    @property
+    def manager(self) -> Any:
+        return self._manager if self._manager is not None else _runtime().uploaded_file_mgr
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", ""))
@@ -227,7 +246,7 @@ class UploadBound:
             return 411, "An upload must say its length."
         if size > int(config.get_option("server.maxUploadSize")) * 2**20 + MULTIPART_SLACK:
             return 413, f"The file is over the upload limit of {config.get_option('server.maxUploadSize')} MB."
-        manager = _runtime().uploaded_file_mgr
+        manager = self.manager
         for attempt in range(2):
             with _lock:
                 _uploaded_gone(manager)
@@ -241,10 +260,14 @@ class UploadBound:
                 return None
             if attempt == 0:  # let go of what no widget holds, then count again
                 for session in sessions:
-                    let_go_of_unheld(manager, session)
+                    let_go_of_unheld(manager, session, self.state_of)
         if session_bytes > per_session:
-            return 413, f"This page holds {per_session / 2**20:,.0f} MB of uploads at most: remove a file first."
-        return 413, f"Uploads from this address hold {per_address / 2**20:,.0f} MB at most: try again later."
+            return 413, f"This page holds {_mb(per_session)} MB of uploads at most: remove a file first."
+        return 413, f"Uploads from this address hold {_mb(per_address)} MB at most: try again later."
+
+
+def _mb(size: int) -> str:
+    return f"{size / 2**20:,.1f}".removesuffix(".0")
 
 
 def _uploaded_gone(manager: Any) -> None:

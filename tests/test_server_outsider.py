@@ -1,0 +1,50 @@
+"""What an outsider with no account can do to the served app (issue 63, items 5, 6, 7 and 13), tried on the real
+server (``python -m ui.server.serve``) of a class with one job worker, through raw websockets and HTTP
+(``bench/server/outsider.py``, which also prints the numbers at the issue's sizes). Before: each clear_cache from a
+sign-in page added a worker (1 → 5 in four rounds), 4 × 100 MB to file ids never issued were accepted (+402 MB),
+ten sockets of reruns kept a student's page 29.5 s, a garbage frame came back with ``DecodeError`` and a path."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.common.browser import AppServer
+from bench.server.outsider import class_server, clear_cache_rounds, garbage_frames, outsider_uploads, rerun_flood
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppServer, str]]:
+    with class_server(Path(tmp_path_factory.mktemp("outsider"))) as found:
+        yield found
+
+
+@pytest.mark.slow
+def test_a_garbage_frame_gets_back_no_exception_or_path_and_is_logged_once_a_second(served) -> None:  # noqa: ANN001
+    result = asyncio.run(garbage_frames(served[0], frames=1000))
+    assert result["texts_back"] == 0 and not result["path_or_stack_back"], result
+    assert result["log_tracebacks"] == 0 and result["log_growth_bytes"] < 1000, result  # one line a second at most
+    assert result["next_page_s"] < 2.0, result
+
+
+@pytest.mark.slow
+def test_an_outsiders_100_mb_upload_is_refused_before_it_is_read(served) -> None:  # noqa: ANN001
+    result = asyncio.run(outsider_uploads(*served, uploads=1, megabytes=100.0))
+    assert result["upload_statuses"] == [403] and result["rss_growth_mb"] < 5, result
+    assert result["outsider_ids_given"] == 0, result  # a sign-in page has no uploader: no upload address either
+    assert result["student_ids_given"] == 1 and result["student_upload_status"] == 204, result  # Home's uploader
+
+
+@pytest.mark.slow
+def test_clear_cache_from_a_sign_in_page_adds_no_worker(served) -> None:  # noqa: ANN001
+    result = asyncio.run(clear_cache_rounds(*served, rounds=2))
+    assert result["workers_per_round"] == [1, 1, 1], result
+
+
+@pytest.mark.slow
+def test_a_rerun_flood_from_one_address_leaves_a_students_page_answered_within_2_s(served) -> None:  # noqa: ANN001
+    result = asyncio.run(rerun_flood(*served, sockets=10, seconds=8.0, rate=100.0))
+    assert result["student_pages"] >= 1 and result["student_page_max_s"] < 2.0, result
