@@ -76,3 +76,27 @@ def test_a_first_sign_in_gets_a_project_of_ones_own_and_a_deleted_student_is_sig
     _run(at)  # the next click
     assert [t.key for t in at.text_input] == ["signin_code", "signin_name", "signin_password"]
     assert "Zoë-Ann's gestures" not in Store(data_dir).list_projects()
+
+
+def test_signing_in_again_opens_the_project_used_last_whatever_the_name(data_dir: Path) -> None:
+    """Issue 64 item 4: signing in again opened the automatic "<name>'s gestures" (0 samples) while the work was in
+    the student's own project; issue 63 items 9 and 11: a classmate's squat on "<name>'s gestures", or a name of 58
+    characters, made every page say "handteach cannot start"."""
+    from core.classes.roster import add_student
+
+    school = make_class(data_dir)
+    long_name = "Wolfeschlegelsteinhausenbergerdorff Hubert Blaine Junior"
+    add_student(Store(data_dir), "7B", long_name, "long-pass-1")
+    first = _sign_in(_run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)), school.code, long_name,
+                     "long-pass-1")  # fmt: skip
+    starter = first.selectbox(key="home_project").value
+    assert starter.endswith("'s gestures") and len(starter) <= 64 and not first.error
+    viewer = first.session_state["handteach_viewer"]
+    Store(data_dir, viewer=viewer).create_project("rock paper")
+    _run(first)
+    first.selectbox(key="home_project").select("rock paper")
+    _run(first)
+    again = _sign_in(_run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)), school.code, long_name,
+                     "long-pass-1")  # another browser, another day  # fmt: skip
+    assert again.selectbox(key="home_project").value == "rock paper"
+    assert again.selectbox(key="home_project").options == sorted([starter, "rock paper"])  # no new empty one

@@ -65,3 +65,30 @@ def test_a_take_sent_before_its_countdown_and_length_is_refused_and_one_in_time_
     _send(at, 3, tab_take(ticket, [[tab_hand()]] * 5))  # the same take again, as a replaying script would
     assert any("already received" in e.value for e in at.error)
     assert len(Store(data_dir).list_samples("ana-signs")) == before + 5
+
+
+def test_a_forged_status_message_is_one_line_of_ours_and_crashes_nothing(data_dir: Path) -> None:
+    """Issue 63 item 15: a status event whose message was an object, not text, crashed the student's own Record
+    page. Every field of it is the tab's: the page says what a camera problem is in its own words, one line."""
+    from ui.browser.record import CAMERA_FAILED, CAMERA_PROBLEMS
+
+    school = make_class(data_dir)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[VIEWER_KEY] = school.ana
+    _run(at)
+    at.switch_page("pages/record.py")
+    _run(at)
+    at.sidebar.radio(key="keypoints_path_widget").set_value(BROWSER)
+    _run(at)
+    forged = [
+        ({"message": {"a": [1, 2]}, "problem": "denied"}, CAMERA_PROBLEMS["denied"]),
+        ({"message": ["x"] * 1000, "problem": ["busy"]}, CAMERA_FAILED),
+        ({"message": 7, "problem": None}, CAMERA_FAILED),
+        ({"message": "**pwned** [x](mailto:a@b) <img src=x>\n# big", "problem": "nope"}, CAMERA_FAILED),
+        ({"message": None}, CAMERA_FAILED),
+    ]
+    for seq, (fields, said) in enumerate(forged, start=1):
+        _send(at, seq, {"kind": "status", "state": "error", **fields})
+        assert [w.value for w in at.warning] == [said]
+    _send(at, len(forged) + 1, {"kind": "status", "state": ["ready"]})  # not an error: nothing said
+    assert not at.warning

@@ -23,6 +23,22 @@ from ui.common.text import plain
 from ui.samples.take_panel import rejection_text
 
 KEY = "record-browser"
+# The tab's camera problems (frontend/src/events.js, cameraProblem's codes), in the page's own words: nothing a tab
+# sends is shown, since a forged status message may hold anything (an object, a page of Markdown).
+CAMERA_PROBLEMS = {
+    "denied": "The camera is blocked for this page. Allow it in the browser's address bar, then press Try the camera "
+              "again, or use a photo or video file instead.",
+    "absent": "No camera was found. Plug one in, then press Try the camera again, or use a photo or video file "
+              "instead.",
+    "busy": "The camera is in use by another tab or program. Close it there, then press Try the camera again, or use "
+            "a photo or video file instead.",
+    "insecure": "This browser allows the camera only on https:// or localhost pages. Open the app that way, or use a "
+                "photo or video file instead.",
+    "blank": "The camera sends no picture. Close other programs that use it or choose another camera, then press Try "
+             "the camera again, or use a photo or video file instead.",
+    "model": "The gesture model did not load in this browser: reload the page, or use a photo or video file instead.",
+}  # fmt: skip
+CAMERA_FAILED = "The camera did not start. Press Try the camera again, or use a photo or video file instead."
 _TAKE = TakeSlot("browser_take")
 _RESULT, _CAMERA = "browser_take_result", "browser_camera"
 
@@ -62,12 +78,20 @@ def _issue(ticket: TakeTicket, store: Store) -> None:
         st.session_state[_RESULT] = refused
 
 
+def camera_problem(event: dict) -> str | None:
+    """What a ``status`` event says of the camera, in our words (``CAMERA_PROBLEMS``): None when it is fine."""
+    if event.get("state") != "error":
+        return None
+    problem = event.get("problem")
+    return CAMERA_PROBLEMS.get(problem, CAMERA_FAILED) if isinstance(problem, str) else CAMERA_FAILED
+
+
 def _handle(event: dict, store: Store) -> None:
     kind = event.get("kind")
     if fall_back_if_tab_failed(event):
         st.rerun(scope="app")  # the page draws the server path's webcam instead
     if kind == "status":
-        st.session_state[_CAMERA] = event.get("message") if event.get("state") == "error" else None
+        st.session_state[_CAMERA] = camera_problem(event)
     elif kind == "take":
         _, report = _TAKE.store(store, event)
         st.session_state[_RESULT] = report

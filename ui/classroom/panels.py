@@ -122,7 +122,7 @@ def delete_panel(store: Store, school_class: SchoolClass, students: list[Student
     names = [s.account.name for s in students]
     with st.form("classroom_delete"):
         name = st.selectbox("Student to delete", names, index=None, placeholder="Choose a student",
-                            key=fresh_key("classroom_delete_name"), format_func=plain)  # fmt: skip
+                            key=fresh_key("classroom_delete_name"))  # a select box shows plain text  # fmt: skip
         sure = st.checkbox("Delete this student, their projects, samples, pictures and models for good",
                            key=fresh_key("classroom_delete_sure"))  # fmt: skip
         typed = st.text_input("Type their name once more", max_chars=200, key=fresh_key("classroom_delete_typed"))

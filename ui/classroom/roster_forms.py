@@ -82,7 +82,7 @@ def passwords_panel(store: Store, school_class: SchoolClass, students: list[Stud
     names = [s.account.name for s in students]
     with st.form("classroom_password"):
         chosen = st.selectbox("Student who needs one", [EVERYONE, *range(len(names))], index=None,
-                              format_func=lambda i: "Every student of the class" if i == EVERYONE else plain(names[i]),
+                              format_func=lambda i: "Every student of the class" if i == EVERYONE else names[i],
                               placeholder="Choose a student", key=fresh_key("classroom_password_name"))  # fmt: skip
         pictures = _kind("classroom_password_kind")
         pressed = st.form_submit_button("Make a new password and card", disabled=not names)
@@ -108,7 +108,7 @@ def rename_panel(store: Store, school_class: SchoolClass, students: list[Student
     names = [s.account.name for s in students]
     with st.form("classroom_rename"):
         name = st.selectbox("Student to rename", names, index=None, placeholder="Choose a student",
-                            format_func=plain, key=fresh_key("classroom_rename_name"))  # fmt: skip
+                            key=fresh_key("classroom_rename_name"))  # plain text: no escapes  # fmt: skip
         new_name = st.text_input("New name", max_chars=100, key=fresh_key("classroom_rename_new"))
         pressed = st.form_submit_button("Rename", disabled=not names)
     said_here("rename")

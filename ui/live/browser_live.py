@@ -26,6 +26,7 @@ from core.types import Prediction
 from ui.browser import path as keypoints_path
 from ui.browser.component import camera, fresh_event, steady_args
 from ui.browser.model import model_for_browser
+from ui.browser.record import CAMERA_FAILED, camera_problem
 from ui.common import state
 from ui.common.text import plain
 from ui.common.widgets import details_panel
@@ -47,7 +48,7 @@ class BrowserLive:
     hands: list[tuple[str, Prediction | None]] = field(default_factory=list)
     fps: float = 0.0
     model_version: str = ""  # the model the tab says it runs
-    problem: str | None = None  # a camera problem, in the tab's words
+    problem: str | None = None  # a camera problem (``ui.browser.record.camera_problem``)
     refused: str | None = None  # why the last label event was refused: that event only, the next good one clears it
     shown_seq: int = 0  # the number of the label event the cards show
     events: int = 0
@@ -181,7 +182,7 @@ def _handle(event: dict, live: BrowserLive, model, version: str, session) -> Non
         live.__dict__.update(fresh.__dict__)  # in place: Teach it here's check holds this object
     if kind == "status":
         live.running = event.get("state") == "ready"
-        live.problem = None if live.running else str(event.get("message", "the camera did not start"))[:300]
+        live.problem = None if live.running else camera_problem(event) or CAMERA_FAILED  # our words, not the tab's
     elif kind == "model":
         live.model_version = str(event.get("version", ""))[:100]
     elif kind == "labels" and model is not None:

@@ -61,7 +61,7 @@ def csv_import_panel(store: Store, project: str) -> None:
         return
     per_class = ", ".join(f"{name} {n}" for name, n in sorted(report.per_class.items()))
     new = f" New gestures: {', '.join(report.new_classes)}." if report.new_classes else ""
-    st.session_state["flash"] = f"Imported {report.n_added} samples ({per_class}).{new}"
+    st.session_state["flash"] = plain(f"Imported {report.n_added} samples ({per_class}).{new}")  # the file's names
     if report.two_hand_classes:
         st.session_state["flash_warning"] = plain(two_hands_text(report.two_hand_classes))
     st.session_state["record_csv_nonce"] = nonce + 1

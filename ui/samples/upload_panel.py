@@ -58,11 +58,11 @@ def _outcome(finished: file_jobs.FileSnapshot, body: bool, nonce: int) -> None:
         st.error(plain(f"Nothing was added. {report.failed_text()}"))
     if not report.stored and report.frames:
         found = "person" if body else "hand"
-        st.warning(f"No usable {found} in {report.frames_text()}, so nothing was added. {rejected}".strip())
+        st.warning(plain(f"No usable {found} in {report.frames_text()}, so nothing was added. {rejected}".strip()))
     elif report.stored:
         st.session_state["flash"] = (
-            f"Added {report.stored} samples of {plain(title)} from {report.frames_text()}. {rejected}"
-        ).strip()
+            plain(f"Added {report.stored} samples of {title} from {report.frames_text()}. {rejected}".strip())
+        )
         st.session_state["record_upload_skipped"] = plain(report.failed_text())  # shown after the rerun
         st.session_state["record_upload_nonce"] = nonce + 1
         st.rerun()

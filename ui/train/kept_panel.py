@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.gestures.kept import kept_by_gesture, kept_text, uncertain_text
 from core.gestures.report import TrainReport
+from ui.common.text import plain
 
 TITLE = "**How “unknown” treats each gesture**"
 HELP = ("Each sample was shown to a model trained without it, as a new hand would be. Kept: it got a gesture's "
@@ -37,4 +38,4 @@ def kept_panel(report: TrainReport | None, labels: list[str], titles: dict[str, 
             st.dataframe(table, hide_index=True, width="stretch",
                          column_config={"kept": share, "taken for another": share})  # fmt: skip
     if note:
-        st.info(note, icon="🤏")
+        st.info(plain(note), icon="🤏")  # gesture names as typed: never a link or a picture (issue 63 item 15)
