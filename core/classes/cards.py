@@ -31,10 +31,13 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; ma
         gap: 1.6mm; font-size: 11pt; }
 .card h2 { font-size: 10pt; margin: 0; color: #555; font-weight: 600; }
 .card .row { display: flex; gap: 2mm; align-items: baseline; }
-.card .label { color: #555; min-width: 24mm; font-size: 9.5pt; }
+.card .label { color: #555; min-width: 20mm; font-size: 9.5pt; flex-shrink: 0; }
 .card .value { font-weight: 700; overflow-wrap: anywhere; }
 .card .big { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, monospace; font-size: 15pt; letter-spacing: 0.5px; }
 .card .name { font-size: 13pt; }
+.card .name.long { font-size: 10.5pt; }
+.card .name.longest { font-size: 8pt; }
+.card .address { font-size: 9pt; }
 .card .pictures { display: flex; gap: 2mm; align-items: center; flex-wrap: wrap; }
 .card .picture { text-align: center; font-size: 8.5pt; }
 .card .picture span { display: block; font-size: 22pt; line-height: 1.1; }
@@ -75,18 +78,23 @@ def _secret_html(handout: Handout) -> str:
             f'<div class="note">Turn on “{PICTURES_SWITCH}”, then tap the pictures in this order.</div>')  # fmt: skip
 
 
+def _name_size(name: str) -> str:
+    """A long name in smaller letters: 100 characters still leave the password on the card."""
+    return "name" if len(name) <= 24 else "name long" if len(name) <= 48 else "name longest"
+
+
 def card_html(handout: Handout, code: str, address: str) -> str:
     """One card: where to go, the class code, the name, the password or pictures (every text escaped)."""
     where = html.escape(address) if address else NO_ADDRESS
     return (
         '<div class="card">'
         "<h2>✋ handteach: your sign-in card</h2>"
-        + _row("Open", where)
+        + _row("Open", where, "address")
         + _row("Class code", html.escape(code), "big")
-        + _row("Your name", html.escape(handout.name), "name")
+        + _row("Your name", html.escape(handout.name), _name_size(handout.name))
         + _secret_html(handout)
-        + '<div class="note">Keep this card to yourself: it opens your projects.</div>'
-        "</div>"
+        + ("" if handout.pictures else '<div class="note">Keep this card to yourself: it opens your projects.</div>')
+        + "</div>"
     )
 
 
