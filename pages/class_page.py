@@ -27,7 +27,7 @@ with left:
     roster_forms.add_panel(store, school_class)
 with right:
     st.subheader("New password")
-    st.caption("For a student who lost theirs (or the whole class): a new card to print; the old password stops.")
+    st.caption("For a student who lost theirs: a new card to print; their old password stops working.")
     roster_forms.passwords_panel(store, school_class, students)
 with st.container():  # always drawn, under the forms that make passwords: where the teacher is looking
     cards_panel.cards_panel(school_class)

@@ -87,7 +87,7 @@ def test_a_new_password_waits_on_its_card_until_done_and_the_old_one_stops_worki
     at = _class_page(_signed_in("Ms Teacher", TEACHER_PASSWORD, school))
     _press(at, "Make a new password and card")
     assert [e.value for e in at.error] == ["Choose a student first: nobody's password was changed."]
-    at.selectbox(key="classroom_password_name_0").select(1)  # the list's second: Ben (the first is everyone)
+    at.selectbox(key="classroom_password_name_0").select("Ben")
     _press(at, "Make a new password and card")
     ((name, password),) = _cards_table(at)
     assert name == "Ben" and at.get("download_button")
@@ -98,6 +98,15 @@ def test_a_new_password_waits_on_its_card_until_done_and_the_old_one_stops_worki
     assert _cards_table(at) == [["Ben", password]]  # kept until the teacher says the cards are printed
     _press(at, "Done: the cards are printed")
     assert _cards_table(at) == [] and password not in _texts(at)
+
+    _press(at, "New passwords and cards for everyone")  # the whole class: only once the box is ticked
+    assert [e.value for e in at.error] == ["Tick the box first: nobody's password was changed."]
+    assert sign_in(school.store(None), school.code, "Ben", password, "127.0.0.3").name == "Ben"
+    at.checkbox(key="classroom_everyone_sure_1").check()
+    _press(at, "New passwords and cards for everyone")
+    assert [row[0] for row in _cards_table(at)] == ["Ana", "Ben"] and "New passwords for all 2 students" in _texts(at)
+    with pytest.raises(SignInError):
+        sign_in(school.store(None), school.code, "Ben", password, "127.0.0.3")
 
 
 def test_three_pasted_names_become_students_with_cards_and_a_bad_list_adds_nobody(school: ClassSetup) -> None:

@@ -38,6 +38,11 @@ def forget(names: list[str]) -> None:
     st.session_state[CARDS] = waiting
 
 
+def _printed() -> None:
+    """*Done*: the cards and their passwords leave this session (before the page runs again: nothing of them drawn)."""
+    st.session_state.pop(CARDS, None)
+
+
 def waiting() -> list[Handout]:
     return list(st.session_state.get(CARDS, {}).values())
 
@@ -75,9 +80,7 @@ def cards_panel(school_class: SchoolClass) -> None:
         left.download_button("Download the cards (a page to print, eight a sheet)", page.encode("utf-8"),
                              file_name=f"sign-in-cards-{school_class.code}.html", mime="text/html",
                              icon="⬇️", on_click="ignore", key="classroom_cards_download", type="primary")  # fmt: skip
-        if right.button("Done: the cards are printed", key="classroom_cards_done"):
-            st.session_state.pop(CARDS, None)
-            st.rerun()
+        right.button("Done: the cards are printed", key="classroom_cards_done", on_click=_printed)
         with st.expander("Preview, and print from here", expanded=len(handouts) <= 2):
             st.iframe(page, height=PREVIEW_HEIGHT)
         table = pd.DataFrame({"student": [h.name for h in handouts],

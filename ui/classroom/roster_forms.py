@@ -23,7 +23,6 @@ from ui.common.text import plain
 _SAID_AT = "classroom_said_at"  # (form, lines) left by the last change: shown once, under that form
 _GENERATION = "classroom_form_generation"  # bumped after each change: every form's widgets start afresh
 KINDS = {"letters": "Letters and digits (abcd-2345)", "pictures": "Pictures (for young students)"}
-EVERYONE = -1  # the new-passwords list's "every student"
 
 
 def fresh_key(name: str) -> str:
@@ -78,30 +77,45 @@ def add_panel(store: Store, school_class: SchoolClass) -> None:
 
 
 def passwords_panel(store: Store, school_class: SchoolClass, students: list[StudentLine]) -> None:
-    """New passwords (and cards) for one student, or, ticked, for every student of the class."""
+    """A new password (and card) for one student; below, folded, new ones for every student, with a box to tick:
+    the whole class's old passwords stop and everyone signed in is signed out."""
     names = [s.account.name for s in students]
     with st.form("classroom_password"):
-        chosen = st.selectbox("Student who needs one", [EVERYONE, *range(len(names))], index=None,
-                              format_func=lambda i: "Every student of the class" if i == EVERYONE else names[i],
-                              placeholder="Choose a student", key=fresh_key("classroom_password_name"))  # fmt: skip
+        name = st.selectbox("Student who needs one", names, index=None, placeholder="Choose a student",
+                            key=fresh_key("classroom_password_name"))  # plain text: the names as typed  # fmt: skip
         pictures = _kind("classroom_password_kind")
         pressed = st.form_submit_button("Make a new password and card", disabled=not names)
     said_here("password")
-    if not pressed:
-        return
-    if chosen is None:
+    if pressed and name is None:
         st.error("Choose a student first: nobody's password was changed.")
-        return
-    who = None if chosen == EVERYONE else [names[chosen]]
+    elif pressed:
+        _new_passwords(store, school_class, [name], pictures)
+    with st.expander("🖨 Cards for the whole class (a new password for everyone)"):
+        with st.form("classroom_everyone"):
+            everyone_pictures = _kind("classroom_everyone_kind")
+            sure = st.checkbox("Every student's old password stops, and everyone signed in now is signed out",
+                               key=fresh_key("classroom_everyone_sure"))  # fmt: skip
+            everyone = st.form_submit_button("New passwords and cards for everyone", disabled=not names)
+        said_here("everyone")
+    if everyone and not sure:
+        st.error("Tick the box first: nobody's password was changed.")
+    elif everyone:
+        _new_passwords(store, school_class, None, everyone_pictures)
+
+
+def _new_passwords(store: Store, school_class: SchoolClass, names: list[str] | None, pictures: bool) -> None:
     try:
-        handouts = new_passwords(store, school_class.name, who, pictures=pictures)
+        handouts = new_passwords(store, school_class.name, names, pictures=pictures)
     except StoreError as exc:
         st.error(plain(str(exc)))
         return
     cards_panel.keep(handouts)
-    whose = "every student" if who is None else repr(handouts[0].name)
-    done("password", [f"New {'pictures' if pictures else 'password'} for {whose}: the card is below, to print now; "
-                      "the old password no longer works."])  # fmt: skip
+    kind = "pictures" if pictures else "passwords" if names is None else "password"
+    if names is None:
+        done("everyone", [f"New {kind} for all {len(handouts)} students: their cards are below, to print now; the "
+                          "old ones no longer work."])  # fmt: skip
+    done("password", [f"New {kind} for {handouts[0].name!r}: the card is below, to print now; the old password no "
+                      "longer works."])  # fmt: skip
 
 
 def rename_panel(store: Store, school_class: SchoolClass, students: list[StudentLine]) -> None:
