@@ -86,7 +86,7 @@ if button_column.button("🧠 Train model", type="primary", disabled=running, ke
         )
         check_trainable(counts, mirror_map, config, starter=starter, keep_unrecorded=keep)
     except (NotReadyError, NotEnoughDataError) as exc:
-        st.error(str(exc))
+        st.error(widgets.plain(str(exc)))  # it names the gestures short of samples: as typed
     except ValueError as exc:
         st.error(widgets.plain(f"Check the training settings: {exc}"))
     else:

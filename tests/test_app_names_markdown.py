@@ -32,7 +32,7 @@ def _run(at: AppTest) -> AppTest:
     return at
 
 
-def _hostile_project(school: ClassSetup, per_gesture: int = 6) -> Store:
+def _hostile_project(school: ClassSetup, per_gesture: int = 6, train: bool = True) -> Store:
     """Ana's project "names": three gestures with Markdown names, fewer samples than Train is sure with, trained and
     its report kept with the model as the Train page keeps it."""
     store = school.store(school.ana)
@@ -45,6 +45,8 @@ def _hostile_project(school: ClassSetup, per_gesture: int = 6) -> Store:
         store.add_samples("names", [Sample(type(h)(h.pixel + rng.normal(0, 2, h.pixel.shape).astype(np.float32),
                                                    h.normalised, h.world, "Right", 0.9, (640, 480)), name, "image")
                                     for h in hands])  # fmt: skip
+    if not train:
+        return store
     result, dataset = train_project(store, "names", TrainConfig(epochs=30))
     assert record_crossval(store, "names", result.classifier, dataset.project_identity, None,
                            train_report(result, dataset))  # fmt: skip
@@ -76,6 +78,21 @@ def test_a_teacher_reads_a_students_gesture_names_as_characters_on_train(data_di
     _as_characters(_shown(at))
 
 
+def test_too_few_samples_to_train_names_the_gestures_as_characters(data_dir: Path) -> None:
+    school = make_class(data_dir)
+    _hostile_project(school, per_gesture=2, train=False)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[VIEWER_KEY] = school.ana
+    at.query_params["project"] = "names"
+    _run(at)
+    _run(at.switch_page("pages/train.py"))
+    at.button(key="train_start").click()
+    _run(at)
+    [said] = [e.value for e in at.error if "needs at least" in e.value]
+    assert all(plain(name) in said for name in HOSTILE), said
+    _as_characters(_shown(at))
+
+
 def test_the_csv_import_says_the_files_gesture_names_as_characters(data_dir: Path, tmp_path: Path) -> None:
     from conftest import finish_file_jobs
 
@@ -86,6 +103,7 @@ def test_the_csv_import_says_the_files_gesture_names_as_characters(data_dir: Pat
     store.add_class("imported", "ok")  # Record shows its sources once the project has a gesture
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state[VIEWER_KEY] = school.ana
+    at.session_state["record_more"] = True  # the CSV import is an expert's source, behind Record's More
     at.query_params["project"] = "imported"
     _run(at)
     _run(at.switch_page("pages/record.py"))

@@ -42,6 +42,7 @@ def test_a_take_sent_before_its_countdown_and_length_is_refused_and_one_in_time_
     school = make_class(data_dir)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state[VIEWER_KEY] = school.ana
+    at.session_state["record_more"] = True  # where the hands are found is an expert's choice, behind More
     _run(at)
     at.switch_page("pages/record.py")
     _run(at)
@@ -75,6 +76,7 @@ def test_a_forged_status_message_is_one_line_of_ours_and_crashes_nothing(data_di
     school = make_class(data_dir)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state[VIEWER_KEY] = school.ana
+    at.session_state["record_more"] = True  # where the hands are found is an expert's choice, behind More
     _run(at)
     at.switch_page("pages/record.py")
     _run(at)

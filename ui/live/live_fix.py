@@ -201,7 +201,7 @@ def follow_training(ident: int | str, stored: int, title: str, store: Store, pro
     if latest is None or latest[0] != ident:
         latest = st.session_state[RUN_KEY] = _start_training(ident, store, project, gestures, model_classes, body)
     if latest[1] is None:
-        st.warning(f"Added {stored} samples of {title}. {latest[2]}")
+        st.warning(f"Added {stored} samples of {title}. {plain(latest[2])}")  # the error may quote gesture names
         return
     snapshot = latest[1].snapshot()
     if not snapshot.running and not snapshot.saved:  # stopped or refused: was its student deleted meanwhile?
