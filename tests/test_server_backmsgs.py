@@ -98,6 +98,15 @@ def test_a_flooding_socket_gets_its_burst_then_is_closed_while_another_address_i
     assert len([m for m in other.got if m["type"] == "websocket.receive"]) == 1
 
 
+def test_reconnecting_does_not_refill_an_addresss_bucket() -> None:
+    guard, app = BackMsgGuard(_Streamlit()), _Streamlit()
+    guard.app = app
+    for _ in range(10):  # ten sockets one after another, each sending 30 whole-page reruns at once
+        _serve(guard, [_bytes(_frame("rerun")) for _ in range(30)])
+    passed = len([m for m in app.got if m["type"] == "websocket.receive"])
+    assert ADDRESS_PAGES[1] <= passed <= ADDRESS_PAGES[1] + 5  # the address's burst, not ten sockets' 200
+
+
 def _live_minute(tabs: int, buckets: Buckets, bursts: bool) -> int:
     """A minute of ``tabs`` tabs on Live: five fragments every 0.5 s, two label events a second, a click a second
     (tabs a tick apart), all tabs clicking at once every 20 s ("press Train now"), and with ``bursts`` ten clicks

@@ -30,6 +30,9 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from google.protobuf.message import DecodeError
+from streamlit.proto.BackMsg_pb2 import BackMsg
+
 from ui.server.limits import OncePerSecond, Receive, Scope, Send, wrap_streamlit_app
 
 STREAM = "/_stcore/stream"
@@ -39,6 +42,7 @@ REFUSED = frozenset({"clear_cache", "debug_disconnect_websocket", "debug_shutdow
 SOCKET_ALL, SOCKET_PAGES = (25.0, 100.0), (4.0, 20.0)
 ADDRESS_ALL, ADDRESS_PAGES = (400.0, 1200.0), (40.0, 120.0)
 CLOSE_AFTER_DROPS, DROPS_WINDOW_S = 500, 10.0  # a socket dropped this often in a window is a script: closed
+FORGET_ADDRESS_S = 60.0  # an address's buckets outlive its sockets this long: reconnecting refills nothing
 _LOG = logging.getLogger("handteach.server")
 
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
@@ -84,9 +88,6 @@ class Buckets:
 def kind_of(data: bytes | None) -> str | None:
     """The ``BackMsg`` kind of a frame (``rerun_script``, ``clear_cache``, …), or None when it is no ``BackMsg``;
     ``"page"`` for a whole page's rerun (one that names no fragment)."""
-    from google.protobuf.message import DecodeError
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-
     if data is None:
         return None
     message = BackMsg()
@@ -130,6 +131,7 @@ class BackMsgGuard:
             return
         address = (scope.get("client") or ("unknown", 0))[0]
         self.open[address] += 1
+        self._forget_idle_addresses(time.monotonic())
         shared = self.addresses.setdefault(address, Buckets.of(ADDRESS_ALL, ADDRESS_PAGES))
         mine = _Socket(Buckets.of(SOCKET_ALL, SOCKET_PAGES))
         closed = False
@@ -160,7 +162,16 @@ class BackMsgGuard:
             self.open[address] -= 1
             if not self.open[address]:
                 del self.open[address]
-                self.addresses.pop(address, None)
+
+    def _forget_idle_addresses(self, now: float) -> None:
+        """Forget the buckets of addresses with no socket open and none used for ``FORGET_ADDRESS_S`` (by then
+        they are full again anyway)."""
+        if len(self.addresses) < 256:
+            return
+        for address in [
+            a for a, b in self.addresses.items() if a not in self.open and now - b.every.at > FORGET_ADDRESS_S
+        ]:
+            del self.addresses[address]
 
     @staticmethod
     def _verdict(kind: str | None, mine: Buckets, shared: Buckets) -> tuple[str | None, bool]:

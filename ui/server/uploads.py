@@ -76,10 +76,13 @@ StateOf = Callable[[str], Any]
 def shows_uploader(session_id: str) -> bool:
     """Whether session ``session_id``'s page has an uploader among its widgets now."""
     state = _widget_state(session_id)
-    if state is None:
-        return False
-    metadata = list(state._new_widget_state.widget_metadata.values())
-    return any(m.value_type == "file_uploader_state_value" for m in metadata)
+    for _ in range(3):  # the page's script may be registering widgets meanwhile, on its own thread
+        try:
+            metadata = list(state._new_widget_state.widget_metadata.values()) if state is not None else []
+        except RuntimeError:
+            continue
+        return any(m.value_type == "file_uploader_state_value" for m in metadata)
+    return False
 
 
 def _held_ids(value: Any) -> set[str]:
