@@ -15,6 +15,7 @@ tab of one browser whose cache its first page filled, as a student's browser aft
 
     .venv/bin/python -m bench.server.classroom --students 4     # a table, then one JSON line
     .venv/bin/python -m bench.server.classroom --live 4        # N signed-in students on Live instead
+    .venv/bin/python -m bench.server.classroom --flood         # one student floods while another trains instead
 """
 
 from __future__ import annotations
@@ -267,6 +268,9 @@ def main() -> None:
         help="also M Chromium tabs on Live once the class has pressed Train: the web process's CPU "
         "without them, then with them, while the pool trains",
     )
+    parser.add_argument("--flood", action="store_true",
+                        help="instead: one student floods (bench/server/class_flood.py) while another trains")  # fmt: skip
+    parser.add_argument("--flood-mb", type=float, default=190.0, help="--flood: the CSV the flooder imports, MB")
     parser.add_argument("--workers", type=int, help="job worker processes (default: cores - 1)")
     parser.add_argument("--data", type=Path, help="data dir (default: a new temporary one)")
     args = parser.parse_args()
@@ -280,6 +284,15 @@ def main() -> None:
         print(json.dumps(live_summary(result)))
         return
     args.data = args.data or Path(tempfile.mkdtemp(prefix="classroom-")) / "data"
+    if args.flood:
+        from bench.server.class_flood import run_flood
+
+        flooded = run_flood(args)
+        width = max(map(len, flooded))
+        for key, value in flooded.items():
+            print(f"{key:<{width}}  {value}")
+        print(json.dumps(flooded))
+        return
     env = {"HANDTEACH_JOB_WORKERS": str(args.workers)} if args.workers else {}
     from core.jobs.runner import WORKERS_ENV, default_workers
 

@@ -139,6 +139,7 @@ class TrainingRun(RemoteRun):
     # once saved, measure the headline by k-fold in a job of its own (the Train page; a few s per fold)
     measure: bool = False
     _measure_job: str | None = None
+    _measure_refused: str | None = None
     _skipped: bool = False
     _kept: bool = False
     _keep_error: str | None = None
@@ -171,7 +172,10 @@ class TrainingRun(RemoteRun):
         trained = training.result if training is not None and training.state is JobState.DONE else None
         if self.measure and trained is not None and self._measure_job is None and not self._skipped:
             kwargs = {**self._kwargs(), "dataset": trained.dataset, "result": trained.result}
+            refused, self._refused = self._refused, None
             self._measure_job = self._submit(MEASURE, tasks.measure, kwargs, self.project) or ""
+            # a refused measuring (another of this student's waits) is the measuring's note, not the training's error
+            self._measure_refused, self._refused = self._refused, refused
         return training, self._status(self._measure_job or None)
 
     def _running(self) -> bool:
@@ -223,7 +227,7 @@ class TrainingRun(RemoteRun):
             return None
         previous = trained.previous
         if status is None:  # refused (the server was full) or forgotten
-            return Measuring(0, 0, 0.0, None, self._refused or "Measuring stopped.", previous)
+            return Measuring(0, 0, 0.0, None, self._measure_refused or "Measuring stopped.", previous)
         measured = status.result if status.state is JobState.DONE else None
         if status.state is JobState.QUEUED:
             return Measuring(0, 0, 0.0, None, "", previous, waiting=pool.waiting_text(status))
