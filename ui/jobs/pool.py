@@ -64,7 +64,7 @@ def session() -> str:
 def owner() -> str:
     """Whose job: the signed-in user (``user:<id>``: then jobs are theirs, whatever the tab, and deleting the account
     cancels them, ``core.classes.removal``), else this tab's session (``session:<id>``): one running job each,
-    first come first served between them."""
+    round robin between them, one waiting job of each kind each (``core.jobs.fair``)."""
     ctx = get_script_run_ctx(suppress_warning=True)
     if ctx is None:
         return OUTSIDE
