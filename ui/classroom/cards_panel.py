@@ -58,8 +58,9 @@ def address_field() -> str:
         st.session_state[ADDRESS] = origin(st.context.url or "")
     address = st.text_input("Address your students open (printed on each card)", key=ADDRESS, max_chars=300)
     if address and is_local(address):
-        st.warning("This address opens only the computer it is typed on: students on other computers need this "
-                   "server's address on the network, over HTTPS for their cameras (see docs/class.md, step 1).")  # fmt: skip
+        st.warning("This address opens only the computer it is typed on. Students on their own computers need this "
+                   "server's https:// address on the school's network (whoever set up the server knows it): type "
+                   "it here.")  # fmt: skip
     return address.strip()
 
 
