@@ -41,7 +41,7 @@ REFUSED = frozenset({"clear_cache", "debug_disconnect_websocket", "debug_shutdow
 # address: thirty tabs on Live, five fragments each every 0.5 s, are 300 a second)
 SOCKET_ALL, SOCKET_PAGES = (25.0, 100.0), (4.0, 20.0)
 ADDRESS_ALL, ADDRESS_PAGES = (400.0, 1200.0), (40.0, 120.0)
-CLOSE_AFTER_DROPS, DROPS_WINDOW_S = 500, 10.0  # a socket dropped this often in a window is a script: closed
+CLOSE_AFTER_DROPS, DROPS_WINDOW_S = 200, 10.0  # a socket dropped this often in a window is a script: closed
 FORGET_ADDRESS_S = 60.0  # an address's buckets outlive its sockets this long: reconnecting refills nothing
 _LOG = logging.getLogger("handteach.server")
 
