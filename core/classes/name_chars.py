@@ -17,7 +17,7 @@ imports) applies it too without an import circle; ``core.classes.names`` is wher
 from __future__ import annotations
 
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 _ZWJ, _ZWNJ = "\u200d", "\u200c"  # the zero-width joiner (👩‍🏫) and non-joiner (Persian words)
 _JOINERS = (_ZWJ, _ZWNJ)
@@ -91,9 +91,9 @@ def _prototypes() -> dict[str, str]:
     The package keeps confusables.txt's pairs both ways (a prototype lists its sources; a source lists its one
     prototype). A source is one code point with one neighbour; where a pair stands alone (neither has another
     neighbour) the direction is lost and the smaller of the two stands for both, which compares the same."""
-    from confusable_homoglyphs.confusables import confusables_data
+    from confusable_homoglyphs.utils import load  # its data file alone: the package's module would keep 10 MB
 
-    graph = {k.replace(_LRM, ""): [e["c"].replace(_LRM, "") for e in v] for k, v in confusables_data.items()}
+    graph = {k.replace(_LRM, ""): [e["c"].replace(_LRM, "") for e in v] for k, v in load("confusables.json").items()}
     table = {}
     for char, near in graph.items():
         if len(char) != 1 or len(near) != 1 or near[0] == char:
@@ -114,6 +114,7 @@ def skeleton(text: str) -> str:
     return out
 
 
+@lru_cache(maxsize=4096)  # a list of 100 names checked against a class and each other: each name's keys once
 def look_keys(name: str) -> frozenset[str]:
     """The keys ``name`` shares with every name that looks like it, in capitals or not: the skeleton of its
     case-folded form, and of the case-folded skeleton ("ALI" in Cyrillic "А" looks like "Ali"; "Ian" like "lan")."""
