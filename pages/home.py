@@ -6,7 +6,7 @@ import streamlit as st
 from core.data.counts import project_counts
 from core.gestures.catalog import DEFAULT_CLASSES
 from ui.classroom import stored
-from ui.common import sharing, state, widgets
+from ui.common import more, sharing, state, widgets
 from ui.common.dates import readable_time
 from ui.common.figures import NOT_MEASURED, measured_on_text, saved_kfold
 from ui.home import bundle_panel, new_project
@@ -41,15 +41,17 @@ with left:
         key="home_project",
         on_change=lambda: state.set_project(st.session_state["home_project"]),
     )
-    if store.project_skeleton(project).name == "body":
-        st.caption("Body poses: MediaPipe Pose (33 points in 3D, visibility per point)")
-    else:
-        st.caption(f"Hand keypoints: {BACKEND_LABELS[store.project_backend(project)]}")
+    if more.more_on("home"):  # which network finds the points: an expert's word (the switch is under New project)
+        if store.project_skeleton(project).name == "body":
+            st.caption("Body poses: MediaPipe Pose (33 points in 3D, visibility per point)")
+        else:
+            st.caption(f"Hand keypoints: {BACKEND_LABELS[store.project_backend(project)]}")
     sharing.share_toggle(store, project)  # in a class, on one's own project
     if sharing.may_download(store, project):
         bundle_panel.download_button(store, project)
 with right:
-    new_project.new_project_form(store)
+    new_project.new_project_form(store, more.more_on("home"))
+    more.more_switch("home")
 if not looking:
     bundle_panel.open_panel(store)
 sharing.shared_panel(store)  # in a class: classmates' shared projects, Open (read-only) and Remix

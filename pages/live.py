@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui.browser import path as keypoints_path
-from ui.common import state, widgets
+from ui.common import more, state, widgets
 from ui.live import browser_live, cards, cpm_panel, file_panel, live_fix, outputs_panel
 from ui.live.steady import steady_setting
 from ui.live.unknown_panel import unknown_setting
@@ -32,7 +32,7 @@ source = st.segmented_control(
 )
 if source == "🖼 Image or video file":
     file_panel.file_panel(model, gestures, backend, body)  # frames done, time left, Cancel
-elif keypoints_path.use_browser_for(state.store(), project):  # the sidebar's setting: the tab does the work
+elif keypoints_path.use_browser_for(state.store(), project, more.more_on("live")):  # the sidebar's: the tab works
     browser_live.live_browser(project, model, gestures)
 else:
     session = stream_session("live", draw_predictions=True)
@@ -50,11 +50,13 @@ else:
             if body
             else "With 2, MediaPipe looks for a second hand on every frame: about twice the time per frame",
         )
-        cpm_on = not body and cpm_panel.stream_toggle(backend)
         show_3d = st.toggle("🧊 3D view", key="live_3d", help="The keypoints in metres, rotatable, twice a second")
         smoothing = steady_setting()
+        expert = more.more_switch("live")  # the network's panel and the outputs: behind More
+        cpm_on = expert and not body and cpm_panel.stream_toggle(backend)
         cpm_view = cpm_panel.view_choice(backend) if cpm_on else None
-        outputs_panel.show(session)
+        if expert:
+            outputs_panel.show(session)
     session.set_cpm_panel(cpm_on)
     session.set_smoothing(smoothing)
     session.set_classifier(model, threshold, tolerance)
@@ -68,7 +70,7 @@ else:
         # One container: the rerun's elements come and go (a card more) inside it, so the panel under it (Teach it
         # here) keeps its place; shifted, its button was drawn afresh under the pointer
         with st.container(key="live_results"), st.container(key="live_prediction"):
-            cards.prediction_cards(snapshot, gestures, body)
+            cards.prediction_cards(snapshot, gestures, body, bars=not live_fix.is_open())  # Teach it here in view
             cards.labels_line(snapshot)  # word for word the labels drawn on the video
 
     def live_status() -> None:  # under Teach it here: the card and the panel fit beside the video at 1280x720

@@ -8,7 +8,7 @@ from core.gestures.catalog import InvalidNameError
 from core.gestures.variety import sample_variety, variety_text
 from ui.browser import path as keypoints_path
 from ui.browser.record import record_panel as browser_record_panel
-from ui.common import state, widgets
+from ui.common import more, state, widgets
 from ui.common.model_classes import show_record_line
 from ui.samples import take_panel
 from ui.samples.csv_panel import csv_import_panel
@@ -24,7 +24,8 @@ widgets.show_flash()
 store, project = state.store(), state.current_project()
 if widgets.look_only(project):  # recording only changes a project: nothing here for someone looking
     st.stop()
-in_browser = keypoints_path.use_browser_for(store, project)  # the sidebar's setting (ui/browser/path.py)
+expert = more.more_on("record")  # the switch is drawn under the settings; the sidebar's choice and CSV need it first
+in_browser = keypoints_path.use_browser_for(store, project, expert)  # the sidebar's setting (ui/browser/path.py)
 if store.project_is_motion(project):  # motion gestures: clips, not single frames
     from ui.samples import clips
 
@@ -80,6 +81,7 @@ with side_col:
         seconds = st.slider("Seconds to record", 1, 15, 3, key="record_seconds")
         hands = st.radio("Hands per sample", [1, 2], horizontal=True, key="record_hands", disabled=body)
         min_score = st.slider("Minimum hand confidence", 0.0, 1.0, 0.5, 0.05, key="record_min_score", disabled=body)
+    more.more_switch("record")  # a CSV import among the sources, and the sidebar's choice of where hands are found
     extract = ExtractConfig(hands_per_frame=hands, min_score=min_score)
     if gesture is None:
         st.stop()
@@ -88,9 +90,10 @@ with side_col:
         widgets.next_step_link(next_page, why, key="record_next")
 
 with video_col:
-    source = st.segmented_control(
-        "Source", ["📷 Webcam", "📁 Upload files", "📄 Import CSV"], default="📷 Webcam", key="record_source"
-    )
+    sources = ["📷 Webcam", "📁 Upload files"] + (["📄 Import CSV"] if expert else [])
+    if st.session_state.get("record_source") not in (None, *sources):  # More switched off with CSV chosen
+        st.session_state["record_source"] = sources[0]
+    source = st.segmented_control("Source", sources, default="📷 Webcam", key="record_source")
     if source == "📄 Import CSV":
         csv_import_panel(store, project)
     elif source == "📁 Upload files":

@@ -64,6 +64,14 @@ def create_project(page, name: str, created: str, kind: str | None = None) -> st
     return page.url.split("?", 1)[1]
 
 
+def more_on(page) -> None:  # noqa: ANN001 - playwright Page
+    """The page's *More* switch on (``ui.common.more``): its expert choices in sight."""
+    from bench.common.browser import wait_app_ready
+
+    page.get_by_text("More", exact=True).click()
+    wait_app_ready(page)
+
+
 def plain_words(page, where: str) -> None:  # noqa: ANN001 - playwright Page
     """The words a user reads on the page (main area and sidebar, the diagnostics panel left out) are plain."""
     text = page.evaluate(

@@ -35,8 +35,11 @@ def _body_project(store: Store, name: str = "yoga") -> AppTest:
     return at
 
 
-def _go(at: AppTest, page: str) -> AppTest:
+def _go(at: AppTest, page: str, more: bool = False) -> AppTest:
+    """``at`` on ``page``; ``more``: with its *More* switch on (the expert choices, ``ui.common.more``)."""
     at.switch_page(PAGES[page])
+    if more:
+        at.session_state[f"{page}_more"] = True
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
@@ -45,7 +48,9 @@ def _go(at: AppTest, page: str) -> AppTest:
 def test_home_creates_a_body_project_and_refuses_the_cpm_for_it(data_dir: Path) -> None:
     store = Store(data_dir)
     at = _body_project(store)
-    assert "body-pose project 'yoga'" in texts(at) and "Body poses: MediaPipe Pose" in texts(at)
+    assert "body-pose project 'yoga'" in texts(at) and "MediaPipe" not in texts(at)  # the network's name: behind More
+    at.toggle(key="home_more").set_value(True).run()
+    assert "Body poses: MediaPipe Pose" in texts(at)
     at.text_input(key="new_project_name").input("yoga cpm")
     at.radio(key="new_project_skeleton").set_value("body")
     at.radio(key="new_project_backend").set_value("cpm")
@@ -66,7 +71,7 @@ def test_record_on_a_body_project_without_poses_asks_for_one(data_dir: Path) -> 
 
 
 def test_train_says_body_poses_have_no_starter_and_hides_hand_only_parts(data_dir: Path) -> None:
-    at = _go(_body_project(Store(data_dir)), "train")
+    at = _go(_body_project(Store(data_dir)), "train", more=True)  # the downloads and fine-tuning: behind More
     assert "Body poses have no starter model" in texts(at)
     assert not [t for t in at.toggle if t.key == "train_starter"]
     kinivi = [b for b in at.get("download_button") if "kinivi" in b.proto.label]
@@ -77,11 +82,11 @@ def test_train_says_body_poses_have_no_starter_and_hides_hand_only_parts(data_di
 
 
 def test_live_on_a_body_project_offers_the_3d_view_and_no_cpm(data_dir: Path) -> None:
-    at = _go(_body_project(Store(data_dir)), "live")
+    at = _go(_body_project(Store(data_dir)), "live", more=True)  # the CPM panel: behind More
     keys = {t.key for t in at.toggle}
     assert "live_3d" in keys and "live_cpm_stream" not in keys
     assert "body skeleton" in texts(at)
-    hand = _go(app(), "live")
+    hand = _go(app(), "live", more=True)
     assert {"live_3d", "live_cpm_stream"} <= {t.key for t in hand.toggle}
 
 

@@ -45,6 +45,7 @@ def seeded(data_dir: Path) -> Store:
 def train_page() -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.switch_page("pages/train.py")
+    at.session_state["train_more"] = True  # the fine-tuning panel is behind Train's More (ui/common/more.py)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
@@ -121,6 +122,7 @@ def test_a_resnet_deconv_project_is_taught_its_own_network(data_dir: Path) -> No
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.query_params["project"] = "rd"
     at.switch_page("pages/train.py")
+    at.session_state["train_more"] = True
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert "🖐 Teach the keypoint model (ResNet-deconv) my hand" in [e.label for e in at.expander]

@@ -50,7 +50,7 @@ def _our_threads() -> list[str]:
 
 
 def test_the_expander_serves_a_websocket_that_gets_the_frames_and_closes_it_when_off(data_dir: Path) -> None:
-    at = app("live")
+    at = app("live", more=True)
     assert any(e.label.startswith("📡 Outputs") for e in at.expander)
     port = _free_port()
     _serve_ws(at, port)
@@ -85,7 +85,7 @@ def test_the_expander_serves_a_websocket_that_gets_the_frames_and_closes_it_when
 
 
 def test_a_port_in_use_is_one_message_and_live_goes_on(data_dir: Path) -> None:
-    at = app("live")
+    at = app("live", more=True)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -100,7 +100,7 @@ def test_a_port_in_use_is_one_message_and_live_goes_on(data_dir: Path) -> None:
 
 
 def test_an_osc_host_that_does_not_resolve_is_one_message(data_dir: Path) -> None:
-    at = app("live")
+    at = app("live", more=True)
     at.toggle(key="live_osc_on").set_value(True)
     at.text_input(key="live_osc_host").input("no-such-host.invalid")
     at.run()
@@ -117,7 +117,7 @@ def test_an_osc_host_that_does_not_resolve_is_one_message(data_dir: Path) -> Non
 def test_the_expander_lets_named_web_pages_connect_and_refuses_others(data_dir: Path) -> None:
     from websockets.exceptions import InvalidStatus
 
-    at = app("live")
+    at = app("live", more=True)
     at.text_input(key="live_ws_origins").input("https://sketch.example.org/ , not an origin")
     port = _free_port()
     _serve_ws(at, port)

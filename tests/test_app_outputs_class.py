@@ -26,6 +26,7 @@ def _live(viewer: Viewer) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state[VIEWER_KEY] = viewer  # what signing in leaves in the session (tests/test_app_signin.py signs in)
     at.switch_page("pages/live.py")
+    at.session_state["live_more"] = True  # the outputs are behind Live's More
     return _run(at)
 
 

@@ -58,10 +58,13 @@ def seeded(seeded_dir: Path, data_dir: Path) -> Store:
     return Store(data_dir)
 
 
-def app(page: str = "home") -> AppTest:
+def app(page: str = "home", more: bool = False) -> AppTest:
+    """``page`` run once; ``more``: with its *More* switch on (``ui.common.more``: the expert choices)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     if page != "home":
         at.switch_page(PAGES[page])
+    if more:
+        at.session_state[f"{page}_more"] = True
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
@@ -133,7 +136,10 @@ def test_home_creates_projects_and_refuses_bad_names(data_dir: Path) -> None:
     assert store.list_projects() == ["default", "slides remote"]
     assert at.selectbox(key="home_project").value == "slides remote"
     assert "Created project" in texts(at)
-    assert store.project_backend("slides remote") == "mediapipe" and "Hand keypoints: MediaPipe" in texts(at)
+    assert store.project_backend("slides remote") == "mediapipe" and "Hand keypoints" not in texts(at)
+    assert "new_project_backend" not in [r.key for r in at.radio]  # the networks: behind More (issue 64, item 7)
+    at.toggle(key="home_more").set_value(True).run()
+    assert "Hand keypoints: MediaPipe" in texts(at)
     at.text_input(key="new_project_name").input("cpm one")
     at.radio(key="new_project_backend").set_value("cpm")
     _submit(at, "Create project")
@@ -146,7 +152,7 @@ def test_home_creates_projects_and_refuses_bad_names(data_dir: Path) -> None:
 
 
 def test_live_webcam_offers_the_cpm_panel_views(data_dir: Path) -> None:
-    at = app("live")
+    at = app("live", more=True)
     with pytest.raises(KeyError):
         at.segmented_control(key="live_cpm_view")
     at.toggle(key="live_cpm_stream").set_value(True)
@@ -173,6 +179,7 @@ def test_live_offers_the_resnet_deconv_heatmaps_and_attention(data_dir: Path) ->
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.query_params["project"] = "rd"
     at.switch_page(PAGES["live"])
+    at.session_state["live_more"] = True  # the network's panel is behind Live's More
     at.run()
     assert at.toggle(key="live_cpm_stream").label == "🔬 ResNet-deconv heatmaps and attention"
     at.toggle(key="live_cpm_stream").set_value(True)
@@ -306,7 +313,7 @@ def _kinivi_rows(n: int, label_id: int) -> str:
 
 def test_record_imports_a_kinivi_pair_and_refuses_bad_csv(data_dir: Path) -> None:
     store = Store(data_dir)
-    at = app("record")
+    at = app("record", more=True)  # a CSV import is an expert's choice
     at.segmented_control(key="record_source").set_value("📄 Import CSV")
     at.run()
     keypoints = (_kinivi_rows(4, 0) + _kinivi_rows(3, 1)).encode()
@@ -338,7 +345,7 @@ def test_record_imports_a_kinivi_pair_and_refuses_bad_csv(data_dir: Path) -> Non
 def test_record_import_warns_when_a_gestures_rows_jump_between_hands(data_dir: Path) -> None:
     """Every row a different random shape, as a log alternating between two hands jumps (core.data.two_hands)."""
     store = Store(data_dir)
-    at = app("record")
+    at = app("record", more=True)  # a CSV import is an expert's choice
     at.segmented_control(key="record_source").set_value("📄 Import CSV")
     at.run()
     keypoints = _kinivi_rows(8, 0).encode()
@@ -444,7 +451,7 @@ def test_a_csv_import_shows_rows_done_and_cancel_imports_nothing(
 
     there = tmp_path / "there"
     _paused_job(monkeypatch, "import_csv", "csv", there)
-    at = app("record")
+    at = app("record", more=True)  # a CSV import is an expert's choice
     at.segmented_control(key="record_source").set_value("📄 Import CSV")
     at.run()
     at.get("file_uploader")[0].set_value([("mine.csv", b"x", "text/csv")])
@@ -555,6 +562,8 @@ def test_train_shows_metrics_and_fix_up_gallery_then_live_uses_the_model(seeded:
     assert "validation accuracy" not in shown.lower() and "held-out" not in at.metric[0].proto.help
     assert any("Confusion matrix" in m.value for m in at.markdown)
     assert len(at.dataframe) >= 1 and at.get("vega_lite_chart")  # per-class accuracy, the confusion heatmap
+    assert not at.get("download_button")  # files for other programs: behind Train's More (issue 64, item 7)
+    at.toggle(key="train_more").set_value(True).run()
     assert [b.label for b in at.get("download_button")][:1] == ["⬇ Model (ONNX)"]
 
     at.switch_page(PAGES["home"])

@@ -141,7 +141,7 @@ def test_the_learning_curve_says_and_draws_its_points(data_dir: Path) -> None:
 def test_the_onnx_download_before_training_is_named_the_starter_model(data_dir: Path) -> None:
     """Item 5: it gave the starter model as ``my-gestures.onnx`` with nothing on the page saying so."""
     _project(data_dir)
-    at = app("train")
+    at = app("train", more=True)  # the downloads are behind More
     [download] = [b for b in at.get("download_button") if "ONNX" in b.proto.label]
     assert download.proto.label == "⬇ Starter model (ONNX)"
     # the file's name: tests/test_browser_train.py downloads it

@@ -69,7 +69,7 @@ def test_a_killed_fine_tuning_keeps_the_previous_network(data_dir: Path, runner:
     checkpoint.save(checkpoint.load(checkpoint.DEFAULT_DIR), previous)  # the project's earlier fine-tuned network
     before = files_of(previous)
     monkeypatch.setattr(model_tasks, "finetune", functools.partial(jobfns.held, job="finetune", at=1))
-    at = app("train")
+    at = app("train", more=True)  # the fine-tuning panel is behind More
     at.number_input(key="finetune_epochs").set_value(5)
     at.button(key="finetune_start").click()
     at.run()
@@ -119,7 +119,7 @@ def test_a_killed_csv_import_is_said_and_an_import_again_stores_in_a_worker(data
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sample_tasks, "import_csv", functools.partial(jobfns.paused_file, there=str(there),
                                                                     result="csv"))  # fmt: skip
-        at = app("record")
+        at = app("record", more=True)  # a CSV import is behind More
         at.segmented_control(key="record_source").set_value("📄 Import CSV").run()
         files = [(keypoints.name, keypoints.read_bytes(), "text/csv"), (labels.name, labels.read_bytes(), "text/csv")]
         at.get("file_uploader")[0].set_value(files).run()

@@ -4,7 +4,9 @@ Headless Debian Chromium with the fake camera against the app started as ``make 
 main button lies inside the window without scrolling (Home's *Create project*, Record's *Record* on the default
 keypoints path and on the server's, Train's *Train model*), pressing Record moves neither the page nor the
 video, Live's START is in view and its 3D view sits under the video, as wide as it, not squeezed into the results
-column; on the default path Live's camera is whole in the window. The screenshots go to test-output/
+column; on the default path Live's camera is whole in the window. On both paths *Teach it here*, opened beside a
+hand's card, has its gesture list and its *Show* button in the window without scrolling (issue 64, item 6: the
+button lay below the fold once the panel opened). The screenshots go to test-output/
 (look at them). The server log holds none of MediaPipe's C++ lines (item 11).
 
 Skips with the reason when chromium, ffmpeg, playwright or the shared data are missing.
@@ -16,6 +18,7 @@ import re
 from pathlib import Path
 
 import pytest
+from browsermaker import more_on
 from conftest import fake_camera_or_skip
 
 from bench.common.browser import WEBRTC_IFRAME, AppServer, browser_page, start_webcam, wait_app_ready
@@ -27,6 +30,8 @@ SHOTS = ROOT / "test-output"
 WIDTH, HEIGHT = 1280, 720
 RECORD = re.compile(r"Record .* for \d+ s")
 MEDIAPIPE_LINES = ("Feedback manager requires", "TensorFlow Lite XNNPACK delegate", "W0000")
+TEACH = "A wrong answer? Teach it here"
+SHOW = re.compile(r"Show .* for 3 s, then retrain")
 
 
 def _project(data: Path) -> None:
@@ -50,6 +55,21 @@ def _in_view(page, locator, what: str) -> dict[str, float]:  # noqa: ANN001 - pl
     scrolled = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollTop")
     assert scrolled == 0 and box["y"] >= 0 and box["y"] + box["height"] <= HEIGHT, f"{what}: {box}, scrolled {scrolled}"
     return box
+
+
+def _teach_in_view(page, what: str) -> None:  # noqa: ANN001 - playwright Page
+    """Live's *Teach it here* opened beside a hand's card (the page at its top): its list and button in view."""
+    page.locator(".st-key-live_card_0").wait_for(timeout=60_000)
+    page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)")
+    page.get_by_text(TEACH).click()
+    button = page.get_by_role("button", name=SHOW)
+    button.wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)  # the card's next redraw, without its bars while the panel is open
+    _in_view(page, page.get_by_text("It should be"), f"{what}: Teach it here's gesture list")
+    _in_view(page, button, f"{what}: Teach it here's Show button")
+    page.screenshot(path=str(SHOTS / f"layout-1280x720-live-teach-{what.split()[0]}.png"))
+    page.get_by_text(TEACH).click()  # closed again: the page as it was
+    wait_app_ready(page)
 
 
 def _open(page, name: str) -> None:  # noqa: ANN001 - playwright Page
@@ -77,6 +97,7 @@ def test_each_page_s_main_button_is_in_view_at_1280_by_720(tmp_path: Path) -> No
             _in_view(page, page.get_by_role("button", name=RECORD), "Record's Record (default path)")
             page.screenshot(path=str(SHOTS / "layout-1280x720-record.png"))
 
+            more_on(page)  # the sidebar's choice of path is behind the page's More
             server_path = page.locator('[data-testid="stSidebar"]').get_by_text("the server", exact=True)
             if server_path.count():  # the browser path is built: the server's path too
                 server_path.click()
@@ -95,6 +116,7 @@ def test_each_page_s_main_button_is_in_view_at_1280_by_720(tmp_path: Path) -> No
             start = page.frame_locator(WEBRTC_IFRAME).first.get_by_role("button", name="START")
             _in_view(page, start, "Live's START (server path)")
             start_webcam(page)
+            _teach_in_view(page, "server path")
             video = _box(page.locator(WEBRTC_IFRAME).first)
             page.get_by_text("3D view", exact=False).first.click()
             page.locator(".st-key-live_3d_view .js-plotly-plot").wait_for(timeout=60_000)  # a hand with depth
@@ -107,6 +129,7 @@ def test_each_page_s_main_button_is_in_view_at_1280_by_720(tmp_path: Path) -> No
             page.wait_for_timeout(1000)  # the figure's next redraw has come
             page.screenshot(path=str(SHOTS / "layout-1280x720-live-3d.png"))
 
+            more_on(page)
             browser_path = page.locator('[data-testid="stSidebar"]').get_by_text("this browser", exact=True)
             if browser_path.count():  # Live on the default path: the camera starts itself, whole in view
                 browser_path.click()
@@ -117,6 +140,7 @@ def test_each_page_s_main_button_is_in_view_at_1280_by_720(tmp_path: Path) -> No
                 page.wait_for_timeout(2000)  # the iframe sets its own height once the camera runs
                 page.screenshot(path=str(SHOTS / "layout-1280x720-live-browser.png"))
                 _in_view(page, camera, "Live's camera (browser path)")
+                _teach_in_view(page, "browser path")
     finally:
         server.stop()
     log = server.log.read_text(encoding="utf-8")

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from browsermaker import more_on
 from conftest import fake_camera_or_skip
 from test_browser_layout import HEIGHT, SHOTS, WIDTH, _box, _in_view, _open
 
@@ -74,6 +75,7 @@ def test_live_keeps_card_and_teach_it_here_beside_the_video_at_1280_by_720(tmp_p
                 page.goto(server.url)
                 wait_app_ready(page)
                 _open(page, "Live")
+                more_on(page)  # the sidebar's choice of path is behind the page's More
                 server_path = page.locator('[data-testid="stSidebar"]').get_by_text("the server", exact=True)
                 if server_path.count():  # the browser path is built: choose the server's
                     server_path.click()

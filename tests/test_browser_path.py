@@ -8,7 +8,7 @@ nearest (the fake camera loops the file at its own pace):
 * Record: a take lands in the store, and its samples' keypoints lie within 1 px (median) of the server's;
   the handedness is the server's;
 * Live: the tab's per-frame label equals the server path's classifier on the matched frame on >= 97% of
-  frames, and a real OSC listener on loopback receives the labels through Live's Outputs; its *Steady keypoints*
+  frames, and a real OSC listener on loopback receives the labels through Live's Outputs; its *Steady points*
   switch turns the tab's One Euro filter on (off in this app's settings, so the keypoints compared are raw).
 
 Skips with the reason without chromium, ffmpeg, playwright, the shared video or the built frontend.
@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 import pytest
-from browsermaker import card_says_what_the_video_draws, plain_words
+from browsermaker import card_says_what_the_video_draws, more_on, plain_words
 from conftest import fake_camera_or_skip
 
 from bench.common.browser import AppServer, browser_page, wait_app_ready
@@ -143,6 +143,7 @@ def test_live_labels_match_the_server_path_and_reach_osc(app, reference) -> None
     listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     listener.bind(("127.0.0.1", 0))
     listener.settimeout(20)
+    more_on(page)  # the outputs are an expert's choice
     page.get_by_text("📡 Outputs: OSC and WebSocket").click()
     page.get_by_text("Send OSC (UDP)").click()
     port = page.get_by_label("OSC port")
@@ -174,7 +175,7 @@ def test_live_labels_match_the_server_path_and_reach_osc(app, reference) -> None
     assert same / len(frames) >= 0.97, f"{same} of {len(frames)} frames, the {hand_model} hand model"
     _video_draws_what_the_card_says(page, frame)
     assert frame.evaluate("() => window.handteach.state.steadyKey") is None  # the filter off, as the settings say
-    page.get_by_text("〰 Steady keypoints").click()  # on: the tab steadies its keypoints as the server would
+    page.get_by_text("〰 Steady points").click()  # on: the tab steadies its keypoints as the server would
     frame = camera_frame(page)
     frame.wait_for_function("() => window.handteach.state.steadyKey && window.handteach.state.steady.tracks.length",
                             timeout=30_000)  # fmt: skip

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from browsermaker import more_on
 
 from bench.common.browser import CHROMIUM, AppServer, browser_page, wait_app_ready
 
@@ -85,6 +86,7 @@ def test_the_matrix_drawn_counts_the_headlines_samples_now_and_later(tmp_path: P
         with browser_page(camera_y4m, width=1280, height=720) as page:
             page.goto(f"{server.url}/?project=default")
             wait_app_ready(page)
+            more_on(page)  # the keypoint networks are behind Home's More
             create = page.get_by_role("button", name="Create project")
             _below(page, page.get_by_text("ResNet-deconv (2D, heatmaps + attention)"), create, "Home's last choice")
             _below(page, page.get_by_text("Motion gestures (swipes, waves, circles)"), create, "Home's toggle")
@@ -92,6 +94,7 @@ def test_the_matrix_drawn_counts_the_headlines_samples_now_and_later(tmp_path: P
 
             page.goto(f"{server.url}/train?project=default")
             wait_app_ready(page)
+            more_on(page)  # the downloads are behind Train's More
             starter_note = page.get_by_text("the model to download is the built-in starter model")
             starter_note.wait_for(timeout=60_000)  # one, and a busy page may draw it late
             with page.expect_download() as download:

@@ -76,5 +76,5 @@ def what_is_stored(school_class: SchoolClass) -> str:
     """One line for a student: what this server keeps about them and for how long (their class's rules)."""
     pictures = (f"small pictures of your hand, each deleted {school_class.retention_days} days after it was taken"
                 if school_class.crops_allowed else "no pictures of your hands")  # fmt: skip
-    return ("What is stored about you: your name, your projects and the positions of the points of your hands "
-            f"(keypoints), kept until your teacher deletes them or ends the class; {pictures}.")  # fmt: skip
+    return ("What is stored about you: your name, your projects and the positions of the points of your hands, "
+            f"kept until your teacher deletes them or ends the class; {pictures}.")  # fmt: skip

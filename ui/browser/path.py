@@ -3,6 +3,9 @@
 The browser path (``ui/browser``) is the default where its built assets are present. The server path stays
 for what the browser does not run yet: body poses, motion projects, and projects whose keypoints come
 from the CPM or ResNet-deconv network, and for the CPM panels (the page says so beside its toggle).
+
+The choice itself is an expert's: the sidebar shows it under the page's *More* (``ui.common.more``); by default
+it says only, in a student's words, where the video goes (issue 64, item 7).
 """
 
 from __future__ import annotations
@@ -42,8 +45,11 @@ FOR_THE_TEACHER = {
 }
 _TAB_FAILED_CODE = "handteach_tab_failed_code"
 _FALLBACK_TEXT = (
-    "This browser could not find hands, so the server finds them instead: your video now goes to the server."
+    "This browser could not find hands, so the computer running handteach finds them instead: your video now goes "
+    "there."
 )
+STAYS = "Your video stays in this browser, which finds your hands."
+GOES = "Your video goes to the computer running handteach, which finds your hands."
 
 
 def fall_back_if_tab_failed(event: object) -> bool:
@@ -81,14 +87,15 @@ def _real_server() -> bool:
     return Runtime.exists() and type(Runtime.instance()) is Runtime
 
 
-def use_browser_for(store: Store, project: str) -> bool:
+def use_browser_for(store: Store, project: str, more: bool = False) -> bool:
     """``use_browser`` for ``project``'s skeleton, kind and keypoint backend."""
     return use_browser(store.project_skeleton(project).name, store.project_is_motion(project),
-                       store.project_backend(project))  # fmt: skip
+                       store.project_backend(project), more)  # fmt: skip
 
 
-def use_browser(skeleton: str, motion: bool, backend: str) -> bool:
-    """The sidebar setting, and one caption saying which path is used and why; True for the browser path."""
+def use_browser(skeleton: str, motion: bool, backend: str, more: bool = False) -> bool:
+    """The sidebar setting, and one caption saying which path is used and why; True for the browser path.
+    ``more``: the page's *More* is on: the choice and the reasons in an expert's words; else one plain line."""
     reason = server_only_reason(skeleton, motion, backend)
     browser_default = not missing_assets() and _real_server() and state.settings().keypoints_path == "browser"
     st.session_state.setdefault(_CHOICE, BROWSER if browser_default else SERVER)
@@ -104,12 +111,13 @@ def use_browser(skeleton: str, motion: bool, backend: str) -> bool:
         st.session_state.pop(_TAB_FAILED_CODE, None)
 
     st.session_state["keypoints_path_widget"] = st.session_state[_CHOICE]
-    st.sidebar.radio("Keypoints computed on", (BROWSER, SERVER), key="keypoints_path_widget", on_change=keep,
-                     disabled=reason is not None, help="This browser: your camera's frames stay in your browser, "
-                     "which finds the hand and the gesture; the server gets only the samples you record and the "
-                     "labels. The server: the video goes to the server, which does the work.")  # fmt: skip
+    if more:
+        st.sidebar.radio("Keypoints computed on", (BROWSER, SERVER), key="keypoints_path_widget", on_change=keep,
+                         disabled=reason is not None, help="This browser: your camera's frames stay in your "
+                         "browser, which finds the hand and the gesture; the server gets only the samples you record "
+                         "and the labels. The server: the video goes to the server, which does the work.")  # fmt: skip
     if reason is not None:
-        st.sidebar.caption(f"Keypoints on the server: {reason}.")
+        st.sidebar.caption(f"Keypoints on the server: {reason}." if more else GOES)
         _tell_the_class(False, reason)
         return False
     browser = st.session_state[_CHOICE] == BROWSER
@@ -118,8 +126,7 @@ def use_browser(skeleton: str, motion: bool, backend: str) -> bool:
         _say_fallback(failed)
         _tell_the_class(False, FOR_THE_TEACHER.get(st.session_state.get(_TAB_FAILED_CODE, ""), "their browser failed"))
         return False
-    st.sidebar.caption("Keypoints in this browser: the video never leaves it." if browser else
-                       "Keypoints on the server: the video goes there and back.")  # fmt: skip
+    st.sidebar.caption(STAYS if browser else GOES)
     _tell_the_class(browser, None)
     return browser
 

@@ -1,4 +1,5 @@
-"""Home's *New project* form: a name, what the project teaches and where its keypoints come from."""
+"""Home's *New project* form: a name, what the project teaches, and (under the page's *More*) where its keypoints
+come from: MediaPipe's hand model unless an expert picks one of our networks (``ui.common.more``)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ BACKEND_LABELS = {
     "cpm": "our CPM (2D, belief maps)",
     "resnet-deconv": "ResNet-deconv (2D, heatmaps + attention)",
 }
-SKELETON_LABELS = {"hand": "✋ Hand gestures", "body": "🧍 Body poses (MediaPipe Pose)"}
+SKELETON_LABELS = {"hand": "✋ Hand gestures", "body": "🧍 Body poses"}
 CREATED_NAME = "home_created_name"  # the name the form last created a project from, as it was submitted
 
 
-def new_project_form(store: Store) -> None:
-    """The form; a project it creates becomes the current one and the name field empties."""
+def new_project_form(store: Store, more: bool = False) -> None:
+    """The form; a project it creates becomes the current one and the name field empties. ``more``: the page's
+    *More* is on, and the form offers the keypoint networks (else a project's keypoints come from MediaPipe)."""
     if st.session_state.pop("home_created", False):  # emptied only after a success: an error keeps what was typed
         st.session_state["new_project_name"] = ""
     with st.form("new_project", clear_on_submit=False, border=False):
@@ -30,10 +32,12 @@ def new_project_form(store: Store) -> None:
                                    key="new_project_skeleton", help="Fixed for the project: hands and bodies never mix.")  # fmt: skip
         motion = teach_col.toggle("Motion gestures (swipes, waves, circles)", key="new_project_motion",
                                   help="Clips instead of single frames. Fixed for the project.")  # fmt: skip
-        backend = keypoints_col.radio("Hand keypoints from", list(BACKEND_LABELS), format_func=BACKEND_LABELS.get,
-                                      key="new_project_backend",
-                                      help="Fixed for the project: its samples and its model use the same keypoint "
-                                      "model.")  # fmt: skip
+        backend = "mediapipe"
+        if more:
+            backend = keypoints_col.radio("Hand keypoints from", list(BACKEND_LABELS), format_func=BACKEND_LABELS.get,
+                                          key="new_project_backend",
+                                          help="Fixed for the project: its samples and its model use the same "
+                                          "keypoint model.")  # fmt: skip
         create = st.form_submit_button("Create project")
     if create:  # after the form: its message goes under the choices
         _create(store, name, skeleton, motion, backend)

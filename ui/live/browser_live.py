@@ -27,10 +27,10 @@ from ui.browser import path as keypoints_path
 from ui.browser.component import camera, fresh_event, steady_args
 from ui.browser.model import model_for_browser
 from ui.browser.record import CAMERA_FAILED, camera_problem
-from ui.common import state
+from ui.common import more, state
 from ui.common.text import plain
 from ui.common.widgets import details_panel
-from ui.live import browser_fix, cards, outputs_panel
+from ui.live import browser_fix, cards, live_fix, outputs_panel
 from ui.live.steady import steady_setting
 from ui.live.unknown_panel import unknown_setting
 from ui.webcam.widget import stream_session
@@ -74,10 +74,11 @@ def live_browser(project: str, model, gestures: list[GestureClass], debug_frames
         with left:
             threshold, tolerance = unknown_setting(model, project)
             smoothing = steady_setting(in_browser=True)
-            st.caption("The 3D view and the CPM panel need keypoints on the server (sidebar).")
         with right:
             hands = st.segmented_control("Hands to follow", [1, 2], default=1, key="live_hands")
-            outputs_panel.show(session)
+            if more.more_switch("live"):  # the outputs and why the expert panels are absent: behind More
+                st.caption("The 3D view and the CPM panel need keypoints on the server (sidebar).")
+                outputs_panel.show(session)
     stamp = state.model_stamp(project)  # the model the page loaded; a later save reruns the page (_body)
     with frame:
         settings = Settings(threshold, tolerance, hands or 1, steady_args(smoothing))
@@ -118,7 +119,8 @@ def _body(project: str, model, stamp: int, gestures: list[GestureClass], setting
                          args=({"live_source": "🖼 Image or video file"},)):  # fmt: skip
                 st.rerun(scope="app")  # the Source control lies outside this fragment
         waiting = "" if live.problem else cards.BROWSER_WAITING  # the problem's line says what to do instead
-        cards.prediction_cards(live, gestures, waiting=waiting)  # type: ignore[arg-type] - as a StreamSnapshot
+        cards.prediction_cards(live, gestures, waiting=waiting,  # type: ignore[arg-type] - as a StreamSnapshot
+                               bars=not live_fix.is_open())  # Teach it here open under it: in the window too
         with st.container(key="live_labels"):  # as the server path's cards.labels_line
             st.caption(plain(f"Labels: {label_text(live.hands)}"))
         outputs_panel.status(session)

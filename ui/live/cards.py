@@ -31,8 +31,9 @@ BROWSER_WAITING = "Allow the camera when the browser asks: the hand model then s
 
 
 def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass], body: bool = False,
-                     waiting: str = SERVER_WAITING) -> None:  # fmt: skip
-    """One card per hand (or person, ``body``): emoji + label + confidence, top-3 bars, handedness.
+                     waiting: str = SERVER_WAITING, bars: bool = True) -> None:  # fmt: skip
+    """One card per hand (or person, ``body``): emoji + label + confidence, top-3 bars (unless ``bars`` is False:
+    while *Teach it here* is open under them, its controls stay beside the video at 1280x720), handedness.
 
     ``snapshot`` comes from ``StreamSession.snapshot(publish=True)``: each card shows the very prediction the
     video draws on that hand (``ui.webcam.answers``), in card ``live_card_<i>``.
@@ -54,7 +55,8 @@ def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass], bod
             title = "❔ unknown" if prediction.label == UNKNOWN_LABEL else state.title_of(prediction.label, gestures)
             st.markdown(f"### {plain(title)}")
             st.caption(what_decided(prediction, gestures))
-            _top3(prediction, gestures)
+            if bars:
+                _top3(prediction, gestures)
 
 
 def what_decided(prediction: Prediction, gestures: list[GestureClass]) -> str:
@@ -112,10 +114,8 @@ def _live_model_note(project: str, body: bool):  # noqa: ANN202 - a GestureClass
         st.error(plain(f"The saved model cannot be read ({exc}). Train again to replace it."))
         return None
     if model is not None and is_shipped_starter(model):
-        st.info(
-            "Using the built-in starter model for 👍 👎 ☝️ 👌 👊 👉 👈 ✋. Record a few samples of your own hand "
-            "and train to make it yours."
-        )
+        # one line at 1280x720: Teach it here's controls, under the card, stay in the window (issue 64, item 6)
+        st.info("Using the built-in starter model for 👍 👎 ☝️ 👌 👊 👉 👈 ✋: record your hand and train to make it yours.")
     elif model is None:
         with st.container(border=True):
             st.markdown(f"No trained model yet: you will see the {'body' if body else 'hand'} skeleton, but no names.")

@@ -43,10 +43,26 @@ class FixPlan:
 
 
 EXPANDER = "🩹 A wrong answer? Teach it here"
+OPEN_KEY = "live_fix_open"  # whether the panel is open (both paths): the cards leave out their bars meanwhile
 MEASURED_AGAIN = "Its accuracy is measured again meanwhile: Train shows it."
 # under the button on both paths; one caption: the panel fits beside the video at 1280x720
 HOW = ("Hold the gesture the way you hold it now: handteach adds the take to its samples and trains again (a few "
        "seconds), then Live runs the new model. A gesture not listed: add it on Record, then train.")  # fmt: skip
+
+
+def fix_expander(keep_open: bool):  # noqa: ANN201 - Streamlit's expander container
+    """The panel's expander on both paths, open (``keep_open``) while a take or its training runs. Its state is kept
+    (``OPEN_KEY``) for the cards, which leave out their bars while it is open: under a full card, the panel's
+    *Show* button lay below a 1280x720 window once opened (issue 64, item 6). Its ``expanded`` is fixed: the
+    expander's identity holds it, and a changed one would start it afresh."""
+    if keep_open:
+        st.session_state[OPEN_KEY] = True
+    return st.expander(EXPANDER, key=OPEN_KEY, on_change="rerun")
+
+
+def is_open() -> bool:
+    """Whether the panel is open (its state from this run's start: the cards come before it on the page)."""
+    return bool(st.session_state.get(OPEN_KEY, False))
 
 
 def fix_target(project: str, gestures: list[GestureClass], model_classes: list[str] | None) -> str | None:
@@ -117,7 +133,7 @@ def _draw(session: StreamSession, store: Store, project: str, gestures: list[Ges
     taking = recording is not None and recording.plan.project == project  # Live records nothing but fixes
     # open while a take or its training runs: the panel, redrawn once the take starts, came back collapsed at
     # times (its "Get ready to show…" then hidden), though the user had opened it to press the button
-    with st.expander(EXPANDER, expanded=latest is not None or taking):
+    with fix_expander(latest is not None or taking):
         target = fix_target(project, gestures, model_classes)
         if target is None:
             return

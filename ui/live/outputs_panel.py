@@ -31,6 +31,9 @@ from ui.common.text import plain
 from ui.webcam.stream import StreamSession
 
 SEND_MODES = ("On change", "Every frame")
+# kept while hidden behind Live's *More* (``ui.common.more``): outputs left open and switched on again match their
+# settings, and are not closed by widgets come back empty
+PERSIST = "page"
 
 
 def show(session: StreamSession, key: str = "live") -> Outputs | None:
@@ -38,21 +41,24 @@ def show(session: StreamSession, key: str = "live") -> Outputs | None:
     with st.expander("📡 Outputs: OSC and WebSocket"):
         st.caption("Send each gesture to a sketch, TouchDesigner, Unity or a robot, as Wekinator does "
                    "(the messages are described in handteach's documentation, under Outputs).")  # fmt: skip
-        osc_on = st.toggle("Send OSC (UDP)", key=f"{key}_osc_on")
+        osc_on = st.toggle("Send OSC (UDP)", key=f"{key}_osc_on", persist_state=PERSIST)
         host_col, port_col = st.columns([3, 2])
-        host = host_col.text_input("OSC host", LOCALHOST, key=f"{key}_osc_host", disabled=not osc_on)
+        host = host_col.text_input("OSC host", LOCALHOST, key=f"{key}_osc_host", persist_state=PERSIST,
+                                   disabled=not osc_on)  # fmt: skip
         osc_port = port_col.number_input("OSC port", 1, 65535, DEFAULT_OSC_PORT, key=f"{key}_osc_port",
-                                         disabled=not osc_on)  # fmt: skip
-        ws_on = st.toggle("Serve WebSocket (JSON)", key=f"{key}_ws_on",
+                                         persist_state=PERSIST, disabled=not osc_on)  # fmt: skip
+        ws_on = st.toggle("Serve WebSocket (JSON)", key=f"{key}_ws_on", persist_state=PERSIST,
                           help=f"ws://{LOCALHOST}:PORT, for this machine only; every client gets every message")  # fmt: skip
-        ws_port = st.number_input("WebSocket port", 1, 65535, DEFAULT_WS_PORT, key=f"{key}_ws_port", disabled=not ws_on)
-        origins = st.text_input("Also allow web pages from", "", key=f"{key}_ws_origins", disabled=not ws_on,
-                                placeholder="https://sketch.example.org",
+        ws_port = st.number_input("WebSocket port", 1, 65535, DEFAULT_WS_PORT, key=f"{key}_ws_port",
+                                  persist_state=PERSIST, disabled=not ws_on)  # fmt: skip
+        origins = st.text_input("Also allow web pages from", "", key=f"{key}_ws_origins", persist_state=PERSIST,
+                                disabled=not ws_on, placeholder="https://sketch.example.org",
                                 help="Programs, files and pages of this machine may connect; a web page from another "
                                      "site only when its origin is named here (commas between several; * for every "
                                      "page). Others are refused.")  # fmt: skip
-        mode = st.segmented_control("Send", SEND_MODES, default=SEND_MODES[0], key=f"{key}_out_mode")
-        keypoints = st.checkbox("Include keypoints", key=f"{key}_out_keypoints",
+        mode = st.segmented_control("Send", SEND_MODES, default=SEND_MODES[0], key=f"{key}_out_mode",
+                                    persist_state=PERSIST)
+        keypoints = st.checkbox("Include keypoints", key=f"{key}_out_keypoints", persist_state=PERSIST,
                                 help="Each hand's 21 points (x, y in 0-1 of the camera image, z depth)")  # fmt: skip
         try:
             wanted = OutputSettings(osc=(host.strip(), int(osc_port)) if osc_on else None,

@@ -25,7 +25,7 @@ from core.motion.model import MotionModel, MotionModelError
 from core.motion.spotting import SpotConfig, SpotEvent, Spotter
 from core.motion.track import follow
 from core.types import Keypoints, RGBImage
-from ui.common import widgets
+from ui.common import more, widgets
 from ui.live import outputs_panel
 from ui.live.steady import steady_setting
 from ui.webcam import health
@@ -138,7 +138,7 @@ def live_page(store: Store, project: str) -> None:
     video_col, result_col = st.columns([3, 2], gap="large")
     with result_col:
         smoothing = steady_setting()
-        outputs = outputs_panel.show(session)
+        outputs = outputs_panel.show(session) if more.more_switch("live") else session.outputs  # behind More
     if feed is not None:  # motion events go out as they end, beside each frame's hands
         feed.on_event = None if outputs is None else outputs.publish_motion
     session.set_smoothing(smoothing)

@@ -1,4 +1,4 @@
-"""Live's *〰 Steady keypoints* switch (server path, motion projects and the browser path alike)."""
+"""Live's *〰 Steady points* switch (server path, motion projects and the browser path alike)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def steady_setting(in_browser: bool = False) -> SmoothingConfig:
     ``in_browser``: the tab runs it (``frontend/src/smoothing.js``), and the help says so."""
     smoothing = state.settings().smoothing
     where = ", in this browser" if in_browser else ""
-    on = st.toggle("〰 Steady keypoints", value=smoothing.enabled, key="live_steady",
+    on = st.toggle("〰 Steady points", value=smoothing.enabled, key="live_steady",
                    help=f"A One Euro filter on the keypoints{where}: the skeleton and the features stop jittering "
                         "(parameters: HANDTEACH_SMOOTHING_* settings)")  # fmt: skip
     return replace(smoothing, enabled=on)

@@ -1,0 +1,89 @@
+"""A student's pages in a student's words (issue 64, item 7): the words a 12-year-old does not read (keypoint,
+MediaPipe, CPM, ONNX, CSV, kinivi, OSC, WebSocket, server) are nowhere on Home, Record, Train, Live or the sidebar
+until the page's *More* switch is on (``ui.common.more``), and the expert choices are all there once it is: the
+keypoint networks of a new project, Record's CSV import, Train's downloads and fine-tuning, Live's outputs and the
+sidebar's choice of where the hands are found. Under ``AppTest``: every label, value and option of the element
+tree counts, collapsed expanders included (the real browser's walkthrough, ``test_browser_student_words.py``,
+counts what is in sight)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_app_words import shown
+
+from tests.classmaker import make_class
+from ui.common import more
+from ui.common.signin import VIEWER_KEY
+
+pytestmark = pytest.mark.slow  # Streamlit runs every page
+ROOT = Path(__file__).resolve().parents[1]
+JARGON = re.compile(r"keypoint|mediapipe|\bcpm\b|onnx|\bcsv\b|kinivi|\bosc\b|websocket|server", re.IGNORECASE)
+PAGES = ("home", "record", "train", "live")
+
+
+def jargon(text: str) -> list[str]:
+    """Each jargon word in ``text`` with a little of what surrounds it."""
+    return [text[max(0, m.start() - 40) : m.end() + 40] for m in JARGON.finditer(text)]
+
+
+def _run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _words(at: AppTest) -> str:
+    return "\n".join(shown(at.main) + shown(at.sidebar))
+
+
+def test_a_students_pages_say_no_jargon_until_more_is_on(data_dir: Path) -> None:
+    school = make_class(data_dir, crops_allowed=False)  # a class's default: no pictures
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[VIEWER_KEY] = school.ana
+    at.query_params["project"] = "ana-signs"
+    _run(at)
+    for page in PAGES:
+        _run(at.switch_page(f"pages/{page}.py"))
+        assert at.toggle(key=more.key(page)).label == more.LABEL and not at.toggle(key=more.key(page)).value
+        assert not jargon(_words(at)), (page, jargon(_words(at)))
+
+    expert = {  # what each page's More brings, in an expert's words
+        "home": lambda: [r for r in at.radio if r.key == "new_project_backend"],
+        "record": lambda: (
+            "Import CSV" in at.segmented_control(key="record_source").options
+            and [r for r in at.sidebar.radio if r.key == "keypoints_path_widget"]
+        ),
+        "train": lambda: (
+            [b for b in at.get("download_button") if "ONNX" in b.proto.label]
+            and [e for e in at.expander if "Teach the keypoint model (CPM)" in e.label]
+        ),
+        "live": lambda: (
+            [e for e in at.expander if e.label == "📡 Outputs: OSC and WebSocket"]
+            and [t for t in at.toggle if t.key == "live_cpm_stream"]
+            and [r for r in at.sidebar.radio if r.key == "keypoints_path_widget"]
+        ),
+    }
+    for page, found in expert.items():
+        _run(at.switch_page(f"pages/{page}.py"))
+        assert not found(), page
+        at.toggle(key=more.key(page)).set_value(True)
+        _run(at)
+        assert found(), page
+        assert jargon(_words(at)), page  # the expert's words, now that they were asked for
+
+
+def test_more_left_off_with_the_csv_source_chosen_goes_back_to_the_webcam(data_dir: Path) -> None:
+    from test_app_pages import app
+
+    at = app("record", more=True)
+    at.segmented_control(key="record_source").set_value("📄 Import CSV")
+    _run(at)
+    assert at.get("file_uploader")
+    at.toggle(key=more.key("record")).set_value(False)
+    _run(at)
+    assert at.segmented_control(key="record_source").value == "📷 Webcam"
+    assert "Import CSV" not in at.segmented_control(key="record_source").options  # shown without its icon
