@@ -72,6 +72,15 @@ def more_on(page) -> None:  # noqa: ANN001 - playwright Page
     wait_app_ready(page)
 
 
+def jargon_in_sight(page) -> list[str]:  # noqa: ANN001 - playwright Page
+    """Each word of ``test_app_more.JARGON`` (keypoint, MediaPipe, CPM, ONNX, CSV, kinivi, OSC, WebSocket, server)
+    in what the page shows, main area and sidebar, with a little of what surrounds it: the rendered text only
+    (``inner_text``), so a collapsed expander's insides, a switched-off *More*'s choices and tooltips do not count."""
+    from test_app_more import jargon
+
+    return [hit for where in ("stMain", "stSidebar") for hit in jargon(page.get_by_test_id(where).inner_text())]
+
+
 def plain_words(page, where: str) -> None:  # noqa: ANN001 - playwright Page
     """The words a user reads on the page (main area and sidebar, the diagnostics panel left out) are plain."""
     text = page.evaluate(

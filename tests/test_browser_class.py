@@ -1,7 +1,8 @@
 """A class in a real browser (headless Chromium, one server, one browser, three contexts): a teacher and two
 students signed in. Ben cannot see, open, change, download or replace Ana's project, nor load a picture of her
 hand whose address the test took from her own page, by any route; her project's rows and files are byte for
-byte the same afterwards; the teacher's Class page lists both students and deletes Ben, after which no row and
+byte the same afterwards; Home, Record, Train and Live say none of the words a 12-year-old does not read (keypoint,
+MediaPipe, CPM, ONNX, CSV, kinivi, OSC, WebSocket, server) at 1280×720 outside each page's *More*; the teacher's Class page lists both students and deletes Ben, after which no row and
 no file of his is left under the data folder. And the teacher runs a class from the page (issue 64): 30 pasted
 names become students, their cards print eight a sheet with each name and the class code, two students sign in
 with their card's password, and a deletion followed by a second press deletes nobody."""
@@ -58,6 +59,18 @@ def project_fingerprint(data: Path, project: str) -> str:
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(folder)).encode() + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def _no_jargon_in_sight(page, url: str, project: str) -> None:  # noqa: ANN001 - playwright Page
+    """Each of a student's pages as it opens at 1280×720: none of the jargon in sight (issue 64, item 7)."""
+    from browsermaker import jargon_in_sight
+
+    assert page.viewport_size == {"width": 1280, "height": 720}
+    for name in ("", "record", "train", "live"):
+        page.goto(f"{url}/{name}?project={project}")
+        wait_app_ready(page)
+        page.get_by_text("Signed in: ").wait_for(timeout=WAIT_MS)  # the sidebar drawn too
+        assert not jargon_in_sight(page), (name or "home", jargon_in_sight(page))
 
 
 def _crop_addresses(page) -> list[str]:  # noqa: ANN001 - playwright Page
@@ -126,6 +139,7 @@ def test_a_student_cannot_reach_anothers_project_and_the_teacher_deletes_a_stude
             teacher, ana, ben = (browser.new_context(accept_downloads=True).new_page() for _ in range(3))
             _sign_in(ana, server.url, school.code, "Ana", ANA_PASSWORD)
             _wait_for_cookie(ana)
+            _no_jargon_in_sight(ana, server.url, "ana-signs")
             ana.goto(f"{server.url}/record?project=ana-signs")
             ana_crops = _crop_addresses(ana)
             assert len(ana_crops) == 20 and ana.context.request.get(ana_crops[0]).status == 200  # hers: she gets it
