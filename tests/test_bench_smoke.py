@@ -149,6 +149,13 @@ SMOKES: dict[str, Smoke] = {
         shared=False,
         long="an app server with its open files limited, websockets against it",
     ),
+    "bench/server/outsider.py": Smoke(
+        ("--rounds", "1", "--uploads", "1", "--upload-mb", "5", "--sockets", "2", "--seconds", "8", "--rate", "20",
+         "--frames", "20"),  # fmt: skip
+        ("cache", "uploads", "flood", "garbage"),
+        shared=False,
+        long="an app server with a job worker, four times, attacked by raw websockets",
+    ),
     "bench/server/page_assets.py": Smoke(
         ("--visits", "1"),
         ("first_cpu_s", "later_cpu_s", "kept_cpu_s", "kept_bytes"),

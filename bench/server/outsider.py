@@ -29,6 +29,7 @@ import json
 import multiprocessing
 import os
 import statistics
+import sys
 import tempfile
 import time
 import urllib.request
@@ -37,12 +38,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.common.browser import AppServer
-from bench.server.raw_tab import RawTab, clear_cache_message, rerun_message
-from core.classes.roster import add_student, create_class
-from core.classes.session import session_token
-from core.classes.signin import sign_in
-from core.data.store import Store
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a file from the checkout (bench/server/README.md)
+
+from bench.common.browser import AppServer  # noqa: E402
+from bench.server.raw_tab import RawTab, clear_cache_message, rerun_message  # noqa: E402
+from core.classes.roster import add_student, create_class  # noqa: E402
+from core.classes.session import session_token  # noqa: E402
+from core.classes.signin import sign_in  # noqa: E402
+from core.data.store import Store  # noqa: E402
 
 STUDENT, PASSWORD = "Ana", "ana-bench-pass"
 FLOOD_ADDRESS, STUDENT_ADDRESS = "127.0.0.2", "127.0.0.1"
