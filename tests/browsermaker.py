@@ -65,11 +65,15 @@ def create_project(page, name: str, created: str, kind: str | None = None) -> st
 
 
 def more_on(page) -> None:  # noqa: ANN001 - playwright Page
-    """The page's *More* switch on (``ui.common.more``): its expert choices in sight."""
+    """The page's *More* switch on (``ui.common.more``): its expert choices in sight. The page is scrolled back to
+    where it was (the click scrolls the switch into view): the layout tests measure from there."""
     from bench.common.browser import wait_app_ready
 
+    main = "document.querySelector('[data-testid=\"stMain\"]')"
+    scrolled = page.evaluate(f"{main}.scrollTop")
     page.get_by_text("More", exact=True).click()
     wait_app_ready(page)
+    page.evaluate(f"{main}.scrollTo(0, {scrolled})")
 
 
 def jargon_in_sight(page) -> list[str]:  # noqa: ANN001 - playwright Page

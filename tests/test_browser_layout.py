@@ -64,10 +64,11 @@ def _teach_in_view(page, what: str) -> None:  # noqa: ANN001 - playwright Page
     page.get_by_text(TEACH).click()
     button = page.get_by_role("button", name=SHOW)
     button.wait_for(timeout=30_000)
-    page.wait_for_timeout(1000)  # the card's next redraw, without its bars while the panel is open
+    # the card's next redraw leaves out its bars while the panel is open (the server path's card polls apart)
+    page.locator(".st-key-live_card_0 [data-testid='stProgress']").first.wait_for(state="detached", timeout=30_000)
+    page.screenshot(path=str(SHOTS / f"layout-1280x720-live-teach-{what.split()[0]}.png"))
     _in_view(page, page.get_by_text("It should be"), f"{what}: Teach it here's gesture list")
     _in_view(page, button, f"{what}: Teach it here's Show button")
-    page.screenshot(path=str(SHOTS / f"layout-1280x720-live-teach-{what.split()[0]}.png"))
     page.get_by_text(TEACH).click()  # closed again: the page as it was
     wait_app_ready(page)
 
