@@ -97,9 +97,12 @@ def _curve(points: list[CurvePoint]) -> None:
 
 def curve_spec(sizes: list[int]) -> dict:
     """Vega-Lite: accuracy per samples-per-gesture as a line with points, and its range as error bars; the axis
-    ticks at the points' ``sizes``, whole samples (it ticked 2.5, 7.5 between points at 3, 6 and 12)."""
+    ticks at the points' ``sizes``, whole samples (it ticked 2.5, 7.5 between points at 3, 6 and 12). Both axes'
+    ranges come with the spec: drawn afresh (``ui.train.charts``), Vega first computed the x range on no data and
+    warned "Infinite extent" three times in the browser's console (issue 64, item 8)."""
     axis = {"values": sizes, "format": "d", "title": "samples of each gesture a training learns from"}
-    x = {"field": "samples per gesture", "type": "quantitative", "axis": axis, "scale": {"domainMin": 0}}
+    right = max(sizes, default=1) * 1.05  # the last point and its bar whole, not on the edge
+    x = {"field": "samples per gesture", "type": "quantitative", "axis": axis, "scale": {"domain": [0, right]}}
     y_scale = {"domain": [0, 1]}
     return {
         "layer": [
