@@ -69,6 +69,8 @@ def test_only_the_teacher_gets_the_class_page_and_it_lists_every_student(school:
     rows = table[["student", "project", "samples", "accuracy"]].values.tolist()
     assert rows == [["Ana", "ana-signs", 20, "90%"], ["Ben", "ben-signs", 5, "not measured yet"]], rows
     assert all(table["last activity"] != "never signed in")  # make_class signed both in
+    # on a phone (390 px) the columns scroll beside the name, pinned (issue 64, item 8: they went off-screen)
+    assert json.loads(teacher.dataframe[0].proto.columns)["student"]["pinned"] is True
     assert "What is stored about you" not in _texts(teacher)
 
 

@@ -94,7 +94,9 @@ def roster_table(students: list[StudentLine]) -> None:
     if not rows:
         st.info("No students yet: add them below (Add students), one name a line.")
         return
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="classroom_roster")
+    # on a phone (390 px) four of six columns fit: the name stays pinned while the others scroll beside it
+    pinned = {"student": st.column_config.TextColumn(pinned=True), "samples": st.column_config.NumberColumn(width=64)}
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="classroom_roster", column_config=pinned)
 
 
 def open_buttons(students: list[StudentLine]) -> None:
