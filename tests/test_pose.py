@@ -93,7 +93,7 @@ def test_inference_threads_are_checked() -> None:
 def test_a_pose_tracker_with_more_inference_threads_finds_the_person() -> None:
     """Pose's graph takes the thread count (a graph without inference nodes would raise: nothing set)."""
     with PoseTracker(PoseConfig(static_image_mode=True, inference_threads=3)) as tracker:
-        frame = read_image(next((SHARED_DATA / "body" / "yoga8" / "images" / "tree").glob("*.jpg")))
+        frame = yoga("tree_001")
         assert len(tracker.process(frame)) == 1
 
 
