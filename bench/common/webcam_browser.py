@@ -12,7 +12,9 @@ video. What it measures:
    assets cached): seconds from ``page.goto`` to the tab drawing its first label (the tab's own stamp,
    ``window.handteach.timing.firstLabelAt``) and to the page's card showing it (the label event's round trip),
    with where the time went: when the component's frame opened, the camera ran, the gesture model and the hand
-   model were ready (the tab's ``ht:`` performance marks);
+   model were ready (the tab's ``ht:`` performance marks), and when each big file (the wasm, the hand model,
+   over 100 kB) began and ended arriving and its size on the wire; first of all the first Live visit of the
+   fresh server, in a fresh profile (issue 64: 10.5 s to the first card; the server's first Live run too);
 2. over ``--seconds`` after ``--warmup``, all tabs running: the server's CPU (its process, every thread, from
    ``/proc``) per live user and per camera frame the tabs handled; each tab's frames a second, its renderer
    process's CPU a frame (Chrome's ``Performance.getMetrics`` ProcessTime: the tab and its same-origin camera
@@ -71,8 +73,25 @@ def camera_frame(page, timeout_ms: int = 120_000):  # noqa: ANN001, ANN201 - pla
     raise TimeoutError("the camera iframe did not start")
 
 
-def first_label(page, url: str, reload: bool = False) -> dict[str, float]:  # noqa: ANN001
-    """Seconds from opening ``url`` (or reloading the page) to the first label drawn in the tab and on the card."""
+def first_label(page, url: str, reload: bool = False) -> dict[str, Any]:  # noqa: ANN001
+    """Seconds from opening ``url`` (or reloading the page) to the first label drawn in the tab and on the card,
+    with the tab's steps and the big files' arrival (``files_s``: name -> [began, ended, MB on the wire])."""
+    files: dict[str, list[float]] = {}
+    began: dict[object, float] = {}
+
+    def requested(request) -> None:  # noqa: ANN001 - the tab's and its workers' requests, as they go out
+        began[request] = time.time()
+
+    def finished(request) -> None:  # noqa: ANN001
+        with contextlib.suppress(Exception):  # a request of a frame already gone
+            wire = request.sizes()["responseBodySize"]
+            if wire > 100_000:
+                name = request.url.rsplit("/", 1)[-1].split("?")[0]
+                files[name] = [round(began.get(request, time.time()) - start, 2), round(time.time() - start, 2),
+                               round(wire / 1e6, 1)]  # fmt: skip
+
+    page.context.on("request", requested)
+    page.context.on("requestfinished", finished)
     start = time.time()
     page.reload() if reload else page.goto(url)
     frame = camera_frame(page)
@@ -81,7 +100,10 @@ def first_label(page, url: str, reload: bool = False) -> dict[str, float]:  # no
     page.wait_for_function(LABEL_ON_CARD, timeout=120_000)
     # where the start went: the component's frame opened (its time origin), then the tab's marks (main.js)
     steps = frame.evaluate(STEPS)
-    return {"drawn_s": round(drawn - start, 2), "card_s": round(time.time() - start, 2),
+    card = round(time.time() - start, 2)
+    page.context.remove_listener("request", requested)
+    page.context.remove_listener("requestfinished", finished)
+    return {"drawn_s": round(drawn - start, 2), "card_s": card, "files_s": files,
             "steps_s": {name: round(at / 1000.0 - start, 2) for name, at in steps.items()}}  # fmt: skip
 
 
@@ -216,8 +238,8 @@ def run_browser(sessions: int, seconds: float, warmup: float, video: Path, train
 def _run(browser, server: AppServer, sessions: int, seconds: float, warmup: float,  # noqa: ANN001
          throttle: float) -> dict[str, Any]:  # fmt: skip
     url = f"{server.url}/live"
-    warm_server = new_context(browser)  # the server's first Live run (imports, the model's ONNX) is no tab's cold
-    first_label(warm_server.new_page(), url)
+    warm_server = new_context(browser)  # the server's first Live run (imports, the model's ONNX) is no tab's cold:
+    first_visit = first_label(warm_server.new_page(), url)  # said apart, as the first visit of the day
     warm_server.close()
     page = new_page(browser, throttle)
     cold = first_label(page, url)
@@ -235,8 +257,8 @@ def _run(browser, server: AppServer, sessions: int, seconds: float, warmup: floa
                  if p["type"] == "renderer"]  # fmt: skip
     for each in pages:
         each.context.close()
-    return result | {"sessions": sessions, "first_label_cold": cold, "first_label_warm": warm,
-                     "renderer_processes": len(renderers)}  # fmt: skip
+    return result | {"sessions": sessions, "first_label_first_visit": first_visit, "first_label_cold": cold,
+                     "first_label_warm": warm, "renderer_processes": len(renderers)}  # fmt: skip
 
 
 def print_table(result: dict[str, Any]) -> None:
@@ -259,9 +281,12 @@ def print_table(result: dict[str, Any]) -> None:
           f"{result['idle_server_cores']:.4f} cores; RSS {result['server_rss_mb']} MB")  # fmt: skip
     print(f"chromium (all processes): {result['chromium_cores']:.2f} cores, {result['chromium_ms_per_frame']:.1f} ms a "
           f"frame; {result['renderer_processes']} renderer processes")  # fmt: skip
-    cold, warm = result["first_label_cold"], result["first_label_warm"]
-    print(f"first label: cold {cold['drawn_s']:.2f} s drawn, {cold['card_s']:.2f} s on the card; warm (reload) "
+    first, cold, warm = result["first_label_first_visit"], result["first_label_cold"], result["first_label_warm"]
+    print(f"first label: the fresh server's first visit {first['drawn_s']:.2f} s drawn, {first['card_s']:.2f} s on "
+          f"the card; cold {cold['drawn_s']:.2f} s drawn, {cold['card_s']:.2f} s on the card; warm (reload) "
           f"{warm['drawn_s']:.2f} s drawn, {warm['card_s']:.2f} s on the card")  # fmt: skip
-    for name, first in (("cold", cold), ("warm", warm)):
-        steps = ", ".join(f"{step} {at:.2f}" for step, at in first["steps_s"].items())
+    for name, each in (("first visit", first), ("cold", cold), ("warm", warm)):
+        steps = ", ".join(f"{step} {at:.2f}" for step, at in each["steps_s"].items())
         print(f"  {name}, s from opening the page: {steps}")
+        files = ", ".join(f"{file} {a:.2f}-{b:.2f} ({mb:g} MB)" for file, (a, b, mb) in each["files_s"].items())
+        print(f"    files over 100 kB arriving: {files or 'none (cached)'}")

@@ -6,7 +6,10 @@ every visit. For the browser path (tasks-vision's and onnxruntime's wasm and the
 web process 0.77 s of CPU each time a student opened Live or Record (curl, the four files, on the 2-core machine):
 a class opening Live together waited on it. ``CompressedAssets`` answers those requests itself: the gzip made once
 for each version of a file (level 6), an ETag, and ``Cache-Control: no-cache``, so a later visit asks again and gets
-304 with no body. ``python -m ui.server.serve`` (``make run``) installs it.
+304 with no body. ``python -m ui.server.serve`` (``make run``) installs it, and has the files a Live or Record
+page fetches first compressed in a thread as the server starts (``FIRST_FETCHED``): made on the first request, they
+held up the first student of the day by their compression, the web process's 1.2 s of CPU (issue 64, item 8: a
+fresh server's first Live card came at 5.5 s, 2.7 s on the visits after).
 """
 
 from __future__ import annotations
@@ -29,6 +32,11 @@ COMPONENT_FOLDER = Path(__file__).resolve().parents[1] / "browser" / "frontend_b
 # index.html stays Streamlit's (it is small, and its address varies)
 SERVED_SUFFIXES = (".js", ".mjs", ".wasm", ".task")
 GZIP_LEVEL = 6  # the four files: 1.19 s of CPU, 11.90 MB; level 9 took 5.0 s for 0.6% less, level 1 0.36 s for 10% more
+# what a Live or Record tab fetches as it starts, on a machine with SIMD (the lite model and the no-SIMD build only
+# where the tab turns to them: compressed on their first request)
+FIRST_FETCHED = ("app.js", "handworker.js", "hand_landmarker.task", "vision_wasm_internal.js",
+                 "vision_wasm_internal.wasm", "ort.wasm.min.js", "ort-wasm-simd-threaded.mjs",
+                 "ort-wasm-simd-threaded.wasm")  # fmt: skip
 _PATH = re.compile(rf"(?:^|/)component/{re.escape(COMPONENT_NAME)}/([A-Za-z0-9_.-]+)$")
 
 
@@ -57,6 +65,13 @@ class AssetCache:
         path = self.folder / name
         return path if path.is_file() else None
 
+    def prepare(self, names: tuple[str, ...] | None = None) -> None:
+        """Compress ``names`` (default ``FIRST_FETCHED``) now, those this folder has: in a thread, as the server starts."""
+        for name in FIRST_FETCHED if names is None else names:
+            path = self.path_of(name)
+            if path is not None:
+                self.get(name, path)
+
     def get(self, name: str, path: Path) -> Asset:
         """The current version's ``Asset`` (compressing it now if it changed): call it off the event loop."""
         stat = path.stat()
@@ -84,9 +99,13 @@ def _header(scope: Scope, name: bytes) -> str:
 class CompressedAssets:
     """ASGI middleware: a GET or HEAD for one of the component's built files is answered from ``AssetCache``."""
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], folder: Path) -> None:
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], folder: Path,
+                 prepare: bool = False) -> None:  # fmt: skip
+        """``prepare``: compress ``FIRST_FETCHED`` at once in a daemon thread (zlib lets go of the GIL meanwhile)."""
         self.app = app
         self.cache = AssetCache(folder)
+        if prepare:
+            threading.Thread(target=self.cache.prepare, name="handteach-assets", daemon=True).start()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         match = _PATH.search(str(scope.get("path", ""))) if scope["type"] == "http" else None
@@ -112,4 +131,4 @@ class CompressedAssets:
 
 def compress_assets_once() -> bool:
     """Wrap Streamlit's Starlette app in ``CompressedAssets``; True when in place (False on another Streamlit server)."""
-    return wrap_streamlit_app("compresses_assets_once", lambda app: CompressedAssets(app, COMPONENT_FOLDER))
+    return wrap_streamlit_app("compresses_assets_once", lambda app: CompressedAssets(app, COMPONENT_FOLDER, True))
