@@ -15,6 +15,7 @@ Skips with the reason when chromium, ffmpeg, playwright or the shared data are m
 from __future__ import annotations
 
 import pytest
+from browsermaker import more_on
 from conftest import fake_camera_or_skip, hagrid_photos, shared_path
 
 from bench.common.browser import WEBRTC_IFRAME, AppServer, browser_page, start_webcam, wait_app_ready
@@ -75,6 +76,7 @@ def test_the_webcam_cpm_panel_fills_the_column_under_the_video(live_page) -> Non
     page.get_by_text("Webcam", exact=True).click()
     wait_app_ready(page)
     start_webcam(page)
+    more_on(page)  # the CPM panel is behind Live's More
     page.get_by_text("CPM belief maps").click()
     panel = page.locator(".st-key-live_cpm_panel img")
     panel.wait_for(timeout=60_000)  # the first hand the CPM sees

@@ -39,6 +39,7 @@ from browsermaker import (
     card_says_what_the_video_draws,
     console_watch,
     create_project,
+    more_on,
     plain_words,
     served_app,
 )
@@ -360,6 +361,7 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
         assert not _overflowing(page), _overflowing(page)
         plain_words(page, "Live")
 
+        more_on(page)  # the CPM panel is behind Live's More
         page.get_by_text("🔬 CPM belief maps").click()
         caption = page.get_by_text(re.compile("^MULTI: where the CPM thinks the joints are after each of its steps"))
         caption.wait_for(timeout=30_000)
@@ -385,6 +387,7 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
 
         page.goto(f"{server.url}/train?{query}")  # the model as retrained on Live
         wait_app_ready(page)
+        more_on(page)  # the downloads are behind Train's More
         _onnx_decides_unknown_as_the_app(_download(page, "⬇ Model (ONNX)"))
         page.goto(f"{server.url}/?{query}")
         wait_app_ready(page)
