@@ -4,13 +4,12 @@ import streamlit as st
 
 from core.classes import quotas
 from core.data.counts import project_counts
-from core.gestures.classifier import ModelFileError
 from core.gestures.training import NotEnoughDataError, TrainConfig
 from core.io.limits import check_hidden
 from ui.common import model_classes, more, state, widgets
 from ui.jobs import pool
 from ui.jobs.training import NotReadyError, TrainingRun, check_trainable
-from ui.train import curve_panel, exports, finetune_panel, results
+from ui.train import curve_panel, downloads_panel, finetune_panel, results
 
 widgets.page_title("🧠", "Train", "Teach the model your gestures")
 widgets.show_flash()
@@ -108,47 +107,6 @@ with st.expander("📈 How many samples do I need? (learning curve)"):
 
 # the downloads (ONNX, CSV, kinivi) and the keypoint model's fine-tuning: for experts, behind the page's More
 if more.more_switch("train"):
-    st.divider()
-    st.subheader("Download")
-    try:
-        model = state.project_model(project, starter_fallback=not body)  # as export-onnx: untrained, the starter
-    except ModelFileError as exc:
-        st.error(widgets.plain(f"The saved model cannot be read: {exc}"))
-        model = None
-    onnx = exports.onnx_download(model, project)
-    if onnx.note:
-        st.caption(onnx.note)
-    c1, c2, c3 = st.columns(3)
-    c1.download_button(
-        onnx.label,
-        data=lambda: exports.onnx_bytes(model, gestures),
-        file_name=onnx.file_name,
-        mime="application/octet-stream",
-        disabled=model is None,
-        help="MediaPipe landmarks and the image size in → 'probabilities' and 'class_index' out; "
-        "classes, emoji and threshold in the metadata (handteach's documentation: Export)",
-        key="download_onnx",
-        on_click="ignore",  # no rerun: the other buttons' deferred downloads stay valid
-    )
-    c2.download_button(
-        "⬇ Dataset (handteach CSV)",
-        data=lambda: exports.handteach_csv_bytes(store, project),
-        file_name=f"{project}.csv",
-        mime="text/csv",
-        disabled=not sum(counts.values()),
-        key="download_csv",
-        on_click="ignore",  # no rerun: the other buttons' deferred downloads stay valid
-    )
-    c3.download_button(
-        "⬇ Dataset (kinivi keypoint CSV, zip)",
-        data=lambda: exports.kinivi_zip_bytes(store, project),
-        file_name=f"{project}-kinivi.zip",
-        mime="application/zip",
-        disabled=body or not sum(counts.values()),
-        help="Hands only: kinivi's format holds 21 hand points" if body else None,
-        key="download_kinivi",
-        on_click="ignore",  # no rerun: the other buttons' deferred downloads stay valid
-    )
-
+    downloads_panel.panel(store, project, gestures, counts, body)
     if not body:  # the CPM is a hand model
         finetune_panel.finetune_panel(store, project)
