@@ -71,7 +71,7 @@ class FloodTab(ScriptedTab):
         elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
             element = message.delta.new_element
             which = element.WhichOneof("type")
-            if which in ("text_input", "number_input", "file_uploader", "button_group"):
+            if which in ("text_input", "number_input", "file_uploader", "button_group", "checkbox"):
                 widget = getattr(element, which)
                 self.inputs[widget.label] = widget.id
             elif which == "alert":
@@ -141,8 +141,11 @@ async def import_csv(server: AppServer, cookie: str, told: dict[str, Any], megab
     upload address asked for, the file PUT, *Import* pressed with the uploader holding it."""
     record = FloodTab(server.url, "record", f"project={flood_project(0)}", cookie=cookie)
     await record.open(timeout=180)
-    source = [WidgetState(id=record.inputs["Source"])]
-    source[0].string_array_value.data.append("📄 Import CSV")
+    more = WidgetState(id=record.inputs["More"], bool_value=True)  # the CSV import is behind Record's More switch
+    await record.rerun([more])
+    choice = WidgetState(id=record.inputs["Source"])  # the control as drawn with the CSV import among its sources
+    choice.string_array_value.data.append("📄 Import CSV")
+    source = [more, choice]
     await record.rerun(source)
     started = time.monotonic()
     status, state = await record.upload("Keypoint CSV files", "big.csv", int(megabytes * 2**20), xsrf_token(server.url))
