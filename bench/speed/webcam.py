@@ -125,6 +125,8 @@ def _open(page, url: str, page_name: str, hands: int, cpm: bool, view3d: bool) -
         page.locator(".st-key-live_hands button").filter(has_text="2").click()
         wait_app_ready(page)
     if page_name == "live" and cpm:
+        page.get_by_text("More", exact=True).click()  # the CPM panel is behind Live's More switch
+        wait_app_ready(page)
         page.get_by_text("🔬 CPM belief maps").click()
         wait_app_ready(page)
     if page_name == "live" and view3d:  # the Plotly figure rebuilt twice a second on the script thread
