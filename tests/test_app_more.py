@@ -3,8 +3,8 @@ MediaPipe, CPM, ONNX, CSV, kinivi, OSC, WebSocket, server) are nowhere on Home, 
 until the page's *More* switch is on (``ui.common.more``), and the expert choices are all there once it is: the
 keypoint networks of a new project, Record's CSV import, Train's downloads and fine-tuning, Live's outputs and the
 sidebar's choice of where the hands are found. Under ``AppTest``: every label, value and option of the element
-tree counts, collapsed expanders included (the real browser's walkthrough, ``test_browser_student_words.py``,
-counts what is in sight)."""
+tree counts, collapsed expanders included (the class's browser walkthrough, ``test_browser_class.py``, counts what
+is in sight at 1280×720). The same for one person alone, with no class on the server."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_app_words import shown
 
+from core.data.store import Store
 from tests.classmaker import make_class
 from ui.common import more
 from ui.common.signin import VIEWER_KEY
@@ -40,11 +41,14 @@ def _words(at: AppTest) -> str:
     return "\n".join(shown(at.main) + shown(at.sidebar))
 
 
-def test_a_students_pages_say_no_jargon_until_more_is_on(data_dir: Path) -> None:
-    school = make_class(data_dir, crops_allowed=False)  # a class's default: no pictures
+@pytest.mark.parametrize("student", [True, False], ids=["a class's student", "one person alone"])
+def test_the_pages_say_no_jargon_until_more_is_on(data_dir: Path, student: bool) -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state[VIEWER_KEY] = school.ana
-    at.query_params["project"] = "ana-signs"
+    if student:
+        at.session_state[VIEWER_KEY] = make_class(data_dir, crops_allowed=False).ana  # a class's default: no pictures
+        at.query_params["project"] = "ana-signs"
+    else:  # no class on this server: the same pages, the same More
+        Store(data_dir).ensure_project()
     _run(at)
     for page in PAGES:
         _run(at.switch_page(f"pages/{page}.py"))
