@@ -34,6 +34,7 @@ def _name(node) -> str:  # noqa: ANN001
 def test_the_card_comes_first_beside_the_video_then_teach_it_here_then_the_settings(store: Store) -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.switch_page("pages/live.py")
+    at.session_state["live_more"] = True  # the outputs are behind Live's More switch
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     results = at.columns[1]  # Live's two columns, [3, 2]: the video, the results
