@@ -1,4 +1,9 @@
-"""The store's SQLite database: a connection per call, one transaction per write, migrations.
+"""The store's database: a connection per call, one transaction per write, migrations.
+
+One interface, two databases: the SQLite file of the data directory (the default; ``make run`` needs no database
+server), or PostgreSQL when ``HANDTEACH_DATABASE_URL=postgresql://...`` is set (``core.data.backends.postgres``,
+with the same guarantees; the rest of this docstring is SQLite's side). The data directory keeps the projects'
+folders either way.
 
 Concurrency and crash safety: every public call takes its own connection (safe from any thread
 or process; reads reuse a few idle ones, see ``read_connection``) and every write is one ``BEGIN IMMEDIATE`` transaction in WAL
@@ -11,12 +16,14 @@ A read-only ``Database`` never writes a byte (listing and exporting work on a fu
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from core.data.schema import (
@@ -32,8 +39,17 @@ from core.data.schema import (
 from core.data.write_lock import begin_immediate
 from core.io.fds import SQLITE_MARKERS, out_of_fds, too_many_open_files_text
 
+if TYPE_CHECKING:
+    from core.data.backends.postgres import PostgresBackend
+
 TRUNCATE_WAIT_S = 0.2  # how long ``truncate_wal`` waits for a writer or an older reader to finish
 IDLE_READERS = 4  # read connections kept open for the next read (3 descriptors each: the file, its WAL, its -shm)
+URL_VARIABLE = "HANDTEACH_DATABASE_URL"  # set: the store is on that PostgreSQL database, not in the data directory
+
+
+def database_url() -> str:
+    """``HANDTEACH_DATABASE_URL``, or "" for the data directory's SQLite file."""
+    return os.environ.get(URL_VARIABLE, "").strip()
 
 
 def _check_store_file(path: Path) -> None:
@@ -47,10 +63,11 @@ def _check_store_file(path: Path) -> None:
 
 
 class Database:
-    """The SQLite file of one data directory (see the module docstring)."""
+    """The store's database: the SQLite file of one data directory, or PostgreSQL (see the module docstring)."""
 
     def __init__(self, data_dir: Path | str | None = None, read_only: bool = False) -> None:
-        """Open (and with ``read_only`` False, create or migrate) the store of ``data_dir``.
+        """Open (and with ``read_only`` False, create or migrate) the store of ``data_dir``, or the PostgreSQL
+        database ``HANDTEACH_DATABASE_URL`` names (a wrong or unreachable one: ``StoreError``, nothing created).
 
         ``read_only`` never writes a byte, so listing and exporting work on a full disk or a
         read-only folder; a write then raises ``StoreError``. A writable store writes only
@@ -65,6 +82,12 @@ class Database:
         self._idle_readers: list[sqlite3.Connection] = []
         self._idle_lock = threading.Lock()
         self._uri = f"file:{quote(str(self.path.resolve()))}?mode=ro" if read_only else None
+        self._postgres: PostgresBackend | None = None
+        if url := database_url():
+            from core.data.backends.postgres import PostgresBackend  # psycopg only where it is used
+
+            self._postgres = PostgresBackend(url, read_only)
+            return
         try:
             if read_only:
                 self._open_read_only()
@@ -97,6 +120,10 @@ class Database:
         each read still sees every commit before it. Public for the modules that keep rows of their own in this
         database (``core.data.clips``).
         """
+        if self._postgres is not None:
+            with self._postgres.read_connection() as conn:
+                yield conn  # type: ignore[misc] - the part of sqlite3.Connection the store uses
+            return
         with self._idle_lock:
             conn = self._idle_readers.pop() if self._idle_readers else None
         try:
@@ -125,7 +152,13 @@ class Database:
         """One transaction: committed when the block ends, rolled back if it raises (``core.data.clips`` writes
         through it too, so a batch of clips is all or nothing like a batch of samples). ``erase``: what it deletes
         or overwrites is zeroed in the file, not only freed (``PRAGMA secure_delete``), and the WAL is emptied
-        after the commit (``truncate_wal``): no copy stays on disk (a deleted student's pictures, expired crops)."""
+        after the commit (``truncate_wal``): no copy stays on disk (a deleted student's pictures, expired crops).
+        On PostgreSQL ``erase`` does nothing more: old row versions stay until (auto)vacuum reuses their space, and
+        the WAL and backups keep theirs (docs/deploy.md)."""
+        if self._postgres is not None:
+            with self._postgres.write_transaction() as conn:
+                yield conn  # type: ignore[misc] - the part of sqlite3.Connection the store uses
+            return
         if self.read_only:
             raise StoreError(f"{self.path}: the store was opened read-only; this change needs a writable one")
         try:
@@ -210,8 +243,8 @@ class Database:
         """Copy the WAL into the database file and empty it (``wal_checkpoint(TRUNCATE)``), so that after an erasing
         write (``write_transaction(erase=True)``) no older copy of its pages stays in the WAL either. False when a
         reader still held an older snapshot: the next erasing write empties it, and its frames are overwritten as
-        it is reused meanwhile."""
-        if self.read_only:
+        it is reused meanwhile (PostgreSQL: False, there is no file to empty)."""
+        if self.read_only or self._postgres is not None:
             return False
         try:
             with closing(self._connect()) as conn:  # its own: the busy timeout below must not stay on an idle reader
@@ -223,5 +256,7 @@ class Database:
         return busy == 0
 
     def schema_version(self) -> int:
+        if self._postgres is not None:
+            return self._postgres.schema_version()
         with self.read_connection() as conn:
             return conn.execute("PRAGMA user_version").fetchone()[0]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.data.backends.dialect import PerDatabase
 from core.gestures.catalog import validate_name
 from core.skeletons import Skeleton, skeleton_named
 from core.types import Keypoints
@@ -31,7 +32,9 @@ _SAMPLE_ROW = ("id, class_id, handedness, score, image_w, image_h, pixel, normal
 _CLIP_ROW = ("id, class_id, skeleton, frames, image_w, image_h, points, present, timestamps, source_kind, "
              "source_name, created_at, backend")  # fmt: skip
 
-# MIGRATIONS[i] takes a database from schema version i to i + 1 (PRAGMA user_version).
+# MIGRATIONS[i] takes a database from schema version i to i + 1 (PRAGMA user_version; on PostgreSQL a table,
+# core.data.backends.postgres). Each step is SQLite's text, which core.data.backends.dialect rewrites for PostgreSQL,
+# or a PerDatabase pair where the two differ.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         """CREATE TABLE projects (
@@ -105,7 +108,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     (  # 4 → 5: each project's identity, new on create, import and replace, kept by a rename (core.data.project_folders)
         "ALTER TABLE projects ADD COLUMN uid TEXT NOT NULL DEFAULT ''",
-        "UPDATE projects SET uid = lower(hex(randomblob(16)))",
+        PerDatabase("UPDATE projects SET uid = lower(hex(randomblob(16)))",
+                    "UPDATE projects SET uid = replace(gen_random_uuid()::text, '-', '')"),
         "CREATE UNIQUE INDEX projects_by_uid ON projects(uid) WHERE uid != ''",
     ),
     # 5 → 6: a class on one server (core.classes): its accounts, failed sign-ins, and each project's owner
@@ -155,8 +159,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE school_classes ADD COLUMN limits TEXT NOT NULL DEFAULT '{}'",
         "ALTER TABLE samples ADD COLUMN stored_at REAL",
         "ALTER TABLE clips ADD COLUMN stored_at REAL",
-        "UPDATE samples SET stored_at = min(created_at, CAST(strftime('%s', 'now') AS REAL))",
-        "UPDATE clips SET stored_at = min(created_at, CAST(strftime('%s', 'now') AS REAL))",
+        PerDatabase("UPDATE samples SET stored_at = min(created_at, CAST(strftime('%s', 'now') AS REAL))",
+                    "UPDATE samples SET stored_at = LEAST(created_at, floor(EXTRACT(EPOCH FROM now())))"),
+        PerDatabase("UPDATE clips SET stored_at = min(created_at, CAST(strftime('%s', 'now') AS REAL))",
+                    "UPDATE clips SET stored_at = LEAST(created_at, floor(EXTRACT(EPOCH FROM now())))"),
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

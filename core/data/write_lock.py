@@ -74,7 +74,7 @@ def begin_immediate(conn: sqlite3.Connection) -> None:
                     raise StoreLockedError(locked_message(waited)) from None
                 if not noticed and waited >= NOTICE_AFTER_S:
                     noticed = True
-                    _notice()
+                    notice_busy()
                 time.sleep(POLL_S)
     finally:
         conn.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
@@ -85,7 +85,9 @@ def set_default_notice(say: Callable[[str], object]) -> None:
     _default_say[:] = [say]
 
 
-def _notice() -> None:
+def notice_busy() -> None:
+    """Say once that this write waits (``busy_notices``, else the server's default, else the log); PostgreSQL's
+    lock (``core.data.backends.postgres``) says it here too."""
     say = getattr(_local, "say", None) or (_default_say[0] if _default_say else None)
     if say is None:
         _LOG.info(BUSY_NOTICE)
