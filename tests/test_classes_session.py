@@ -109,11 +109,11 @@ def test_a_token_from_before_session_rows_signs_nobody_in(tmp_path) -> None:
     with closing(sqlite3.connect(store.path)) as conn:
         password = conn.execute("SELECT password FROM accounts WHERE id = ?", (school.ana.account_id,)).fetchone()[0]
     old = session._serializer(store).dumps(
-        {"account": school.ana.account_id, "class": school.ana.class_id, "pw": session._fingerprint(password)}
+        {"account": school.ana.account_id, "class": school.ana.class_id, "pw": session.fingerprint(password)}
     )
     assert viewer_from_token(store, old) is None and end_session(store, old) is False
     named = session._serializer(store).dumps({"session": "x" * 32, "account": school.ana.account_id,
-                                              "class": school.ana.class_id, "pw": session._fingerprint(password)})  # fmt: skip
+                                              "class": school.ana.class_id, "pw": session.fingerprint(password)})  # fmt: skip
     assert viewer_from_token(store, named) is None  # a session id no sign-in made
 
 
@@ -154,3 +154,20 @@ def test_a_signed_out_school_sign_in_stays_ended_until_it_is_too_old_anyway(tmp_
     assert _sessions(store) == {school.ana.account_id: 1}
     session_token(store, school.ben, now=start + SESSION_MAX_AGE_S + 1)  # 8 hours on: that sign-in is too old
     assert not school_session_ended(store, "ana@school.example", start - 60)
+
+
+def test_a_school_sign_in_dated_ahead_stays_ended_as_long_as_it_is_not_too_old(tmp_path) -> None:
+    """The provider's clock five minutes ahead (``identity.too_old`` allows it): the sign-in counts for 8 hours from
+    its own date, so its ended row must last as long (it went 5 minutes early: a copied cookie signed in again)."""
+    from core.classes.identity import Identity, too_old
+
+    school = make_class(tmp_path)
+    store = Store(tmp_path)
+    start = time.time()
+    ahead = Identity("ana@school.example", "Ana", start + 290)
+    end_school_session(store, school.ana.account_id, ahead.email, ahead.signed_in_at, now=start)
+    later = start + SESSION_MAX_AGE_S + 100
+    session_token(store, school.ben, now=later)  # clears rows unseen for 8 hours
+    assert not too_old(ahead, now=later) and school_session_ended(store, ahead.email, ahead.signed_in_at)
+    session_token(store, school.ben, now=start + 290 + SESSION_MAX_AGE_S + 1)  # too old by now: the row may go
+    assert not school_session_ended(store, ahead.email, ahead.signed_in_at)

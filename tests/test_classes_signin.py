@@ -10,10 +10,24 @@ from collections.abc import Callable
 
 import pytest
 
-from core.classes.devices import known_device, remember_device
+from core.classes.devices import known_device
 from core.classes.passwords import stand_in_hash
-from core.classes.roster import add_student, create_class
-from core.classes.signin import LIMITS, WRONG, SignInError, SignInLimits, sign_in, unlock, viewer_of, wait_s
+from core.classes.roster import add_student, create_class, reset_password
+from core.classes.session import session_token, viewer_from_token
+from core.classes.signin import (
+    LIMITS,
+    PENDING,
+    STALE_PENDING_S,
+    WRONG,
+    SignInError,
+    SignInLimits,
+    name_key,
+    sign_in,
+    sign_in_session,
+    unlock,
+    viewer_of,
+    wait_s,
+)
 from core.data.schema import NotFoundError
 from core.data.store import Store
 
@@ -125,8 +139,7 @@ def test_the_default_slow_down_gives_a_guesser_about_300_tries_a_day() -> None:
 
 def test_the_owners_own_browser_is_not_slowed_by_a_classmates_guesses(school) -> None:
     store, code = school
-    zoe = sign_in(store, code, "Zoë", "zoe-pass", "10.0.0.1", SLOW, 1000.0)
-    browser = remember_device(store, None, zoe.account_id)
+    browser = sign_in_session(store, code, "Zoë", "zoe-pass", "10.0.0.1", SLOW, 1000.0).device
     for _ in range(3):  # a classmate, on another browser
         assert _refused(lambda: sign_in(store, code, "Zoë", "guess", "10.0.0.2", SLOW, 1001.0)) == WRONG
     assert "try again" in _refused(lambda: sign_in(store, code, "Zoë", "zoe-pass", "10.0.0.2", SLOW, 1001.0))
@@ -142,9 +155,10 @@ def test_the_owners_own_browser_is_not_slowed_by_a_classmates_guesses(school) ->
     assert "try again" in _refused(lambda: sign_in(store, code, "Ms Ng", "teacher-pass", "10.0.0.1", SLOW, 1003.0,
                                                    device=browser))  # fmt: skip
     assert known_device(store, browser[:-2] + "xx") is None and known_device(store, "not a token") is None
-    other = remember_device(store, browser, 999)
-    assert known_device(store, other).accounts == (zoe.account_id, 999)
-    assert known_device(store, other).device_id == known_device(store, browser).device_id
+    teacher = sign_in_session(store, code, "Ms Ng", "teacher-pass", "10.0.0.1", SLOW, 2000.0, device=browser)
+    zoe = known_device(store, browser).accounts
+    assert known_device(store, teacher.device).accounts == (*zoe, teacher.viewer.account_id)
+    assert known_device(store, teacher.device).device_id == known_device(store, browser).device_id
 
 
 def test_the_teachers_unlock_lets_the_owner_in_at_once(school) -> None:
@@ -168,3 +182,70 @@ def test_an_address_is_slowed_only_past_a_class_worth_of_typos(school) -> None:
     assert said == "Too many sign-in attempts: try again in 1 second"  # slowed, not locked: a try a second
     assert sign_in(store, code, "Zoë", "zoe-pass", "10.1.1.1", limits, now + 0.5).name == "Zoë"  # another address
     assert sign_in(store, code, "Ms Ng", "teacher-pass", "10.9.9.9", limits, now + 1).role == "teacher"
+
+
+def test_a_sign_in_racing_a_new_password_gets_no_session(school, monkeypatch) -> None:
+    """A classmate who knows the old password keeps signing in while the teacher sets a new one: a check of the old
+    password that ends after the new one was set lets nobody in, and a session made after it is refused (3 of 4
+    threads looping on sign-ins kept a session past the reset before: the session took the new password's
+    fingerprint)."""
+    store, code = school
+    real, reset = hashlib.scrypt, []
+
+    def scrypt_then_reset(*args, **kwargs):  # the teacher's new password lands while the old one is checked
+        derived = real(*args, **kwargs)
+        if not reset:
+            reset.append(1)
+            reset_password(store, "7B", "Zoë", "zoe-new-pass")
+        return derived
+
+    monkeypatch.setattr(hashlib, "scrypt", scrypt_then_reset)
+    assert _refused(lambda: sign_in(store, code, "Zoë", "zoe-pass", "10.0.0.1")) == WRONG
+    assert reset and sign_in_session(store, code, "Zoë", "zoe-new-pass", "10.0.0.1").viewer.name == "Zoë"
+    # the other window: the old password checked in full, the new one set before the session is made
+    monkeypatch.setattr(hashlib, "scrypt", real)
+    with store.read_connection() as conn:
+        old_hash = conn.execute("SELECT password FROM accounts WHERE name = 'Zoë'").fetchone()[0]
+    zoe = sign_in(store, code, "Zoë", "zoe-new-pass", "10.0.0.1")
+    reset_password(store, "7B", "Zoë", "zoe-third-pass")
+    with pytest.raises(LookupError, match="new password"):
+        session_token(store, zoe, password_hash=old_hash)  # what sign_in_session asks: refused, said as WRONG
+    assert viewer_from_token(store, session_token(store, zoe)) == zoe  # without a hash to hold to: as before
+
+
+def test_a_browser_known_before_a_new_password_is_a_stranger_after_it(school) -> None:
+    """A classmate signed in once as Zoë (a password seen over a shoulder) and kept that browser's token: after the
+    teacher's new password its guesses count at Zoë's name like anyone's (before, each such browser had a schedule
+    of guesses of its own, outside the name's count, and could be made again with every sign-in)."""
+    store, code = school
+    browser = sign_in_session(store, code, "Zoë", "zoe-pass", "10.0.0.2", SLOW, 1000.0).device
+    reset_password(store, "7B", "Zoë", "zoe-new-pass")
+    for _ in range(SLOW.per_name):
+        assert _refused(lambda: sign_in(store, code, "Zoë", "guess", "10.0.0.2", SLOW, 1001.0, device=browser)) == WRONG
+    assert "try again" in _refused(lambda: sign_in(store, code, "Zoë", "zoe-new-pass", "10.0.0.3", SLOW, 1001.0))
+    # the owner's own browser, known with the new password, is still not slowed by those guesses
+    own = sign_in_session(store, code, "Zoë", "zoe-new-pass", "10.0.0.3", SLOW, 1010.0).device
+    for _ in range(SLOW.per_name):
+        _refused(lambda: sign_in(store, code, "Zoë", "guess", "10.0.0.2", SLOW, 1030.0))
+    assert sign_in(store, code, "Zoë", "zoe-new-pass", "10.0.0.3", SLOW, 1030.0, device=own).name == "Zoë"
+
+
+def test_tries_left_pending_by_a_killed_check_are_forgotten_by_the_right_password(school) -> None:
+    """A server process killed mid-check (or whose last write was refused) leaves its tries pending: failures, so
+    they slow the name, and a right password forgets them with the others (before, 6 such rows stayed a day, and the
+    owner's first typo after signing in was slowed)."""
+    store, code = school
+    now = 1_000_000.0
+    with store.write_transaction() as conn:  # what six killed checks leave (seen with SIGKILL mid-scrypt)
+        conn.executemany("INSERT INTO sign_in_failures (key, at) VALUES (?, ?)",
+                         [(PENDING + name_key(code, "Zoë"), now - STALE_PENDING_S - 60)] * 6)  # fmt: skip
+    assert "try again" in _refused(lambda: sign_in(store, code, "Zoë", "zoe-pass", "10.0.0.1", now=now - 179))
+    assert sign_in(store, code, "Zoë", "zoe-pass", "10.0.0.1", now=now).name == "Zoë"  # slowed, never locked
+    for _ in range(LIMITS.per_name - 1):  # the owner's own typos after signing in: none slowed
+        assert _refused(lambda: sign_in(store, code, "Zoë", "zoe-pas", "10.0.0.1", now=now + 1)) == WRONG
+    assert sign_in(store, code, "Zoë", "zoe-pass", "10.0.0.1", now=now + 1).name == "Zoë"
+    with store.write_transaction() as conn:  # a try still being checked is never forgotten
+        conn.execute("INSERT INTO sign_in_failures (key, at) VALUES (?, ?)", (PENDING + name_key(code, "Zoë"), now))
+    sign_in(store, code, "Zoë", "zoe-pass", "10.0.0.1", now=now + 2)
+    with store.read_connection() as conn:
+        assert conn.execute("SELECT count(*) FROM sign_in_failures WHERE key LIKE 'pending:name:%'").fetchone()[0] == 1

@@ -10,6 +10,11 @@ elsewhere, and guesses made on it (a shared class tablet) are slowed by the same
 OWASP's "device cookie" defence against lockouts an attacker triggers. Signing out keeps it (it says nothing
 but "this browser knew this password once"); a token forged, altered, older than ``DEVICE_MAX_AGE_S`` or of
 another server is no device at all.
+
+Each account is kept with a fingerprint of the password hash it signed in with (``core.classes.session
+.fingerprint``): a new password forgets the browsers that knew the old one. Without it, a classmate who once
+signed in as someone (a password seen over a shoulder) kept a browser of their own at that name after the
+teacher's reset, each such browser a fresh schedule of guesses at the new password, outside the name's count.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from core.classes.session import server_secret
+from core.classes.session import fingerprint, server_secret
 from core.data.database import Database
 
 DEVICE_MAX_AGE_S = 365 * 24 * 3600  # a school year and some: renewed at each sign-in
@@ -29,14 +34,18 @@ _SALT = "handteach-known-device"  # a session token does not pass as a device to
 
 @dataclass(frozen=True)
 class KnownDevice:
-    """A browser (``device_id``, random) and the accounts that signed in on it, oldest first."""
+    """A browser (``device_id``, random) and the accounts that signed in on it, oldest first, each with the
+    fingerprint of the password it signed in with (``prints``, the same order)."""
 
     device_id: str
     accounts: tuple[int, ...]
+    prints: tuple[str, ...] = ()
 
-    def key(self, account_id: int) -> str | None:
-        """The key this browser's failed tries at ``account_id`` are counted under, or None: not known here."""
-        return f"device:{self.device_id}:{int(account_id)}" if int(account_id) in self.accounts else None
+    def key(self, account_id: int, password_hash: str) -> str | None:
+        """The key this browser's failed tries at ``account_id`` are counted under, or None: not known here, or
+        known with a password the account no longer has (``password_hash``, its hash now)."""
+        known = dict(zip(self.accounts, self.prints, strict=False)).get(int(account_id))
+        return f"device:{self.device_id}:{int(account_id)}" if known == fingerprint(password_hash) else None
 
 
 def _serializer(store: Database) -> URLSafeTimedSerializer:
@@ -49,16 +58,19 @@ def known_device(store: Database, token: object) -> KnownDevice | None:
         return None
     try:
         data = _serializer(store).loads(token, max_age=DEVICE_MAX_AGE_S)
-        device_id, accounts = str(data["d"]), tuple(int(a) for a in data["a"])
+        device_id, pairs = str(data["d"]), [(int(a), str(p)) for a, p in data["a"]]
     except (BadSignature, KeyError, TypeError, ValueError):  # SignatureExpired is a BadSignature
         return None
-    return KnownDevice(device_id, accounts) if len(device_id) == 22 else None
+    accounts, prints = tuple(a for a, _ in pairs), tuple(p for _, p in pairs)
+    return KnownDevice(device_id, accounts, prints) if len(device_id) == 22 else None
 
 
-def remember_device(store: Database, token: object, account_id: int) -> str:
-    """The device token after ``account_id`` signed in on the browser that holds ``token`` (a new browser id when
-    it holds none that is valid)."""
+def remember_device(store: Database, token: object, account_id: int, password_hash: str) -> str:
+    """The device token after ``account_id`` signed in with the password whose hash is ``password_hash`` on the
+    browser that holds ``token`` (a new browser id when it holds none that is valid)."""
     known = known_device(store, token)
     device_id = known.device_id if known else secrets.token_urlsafe(16)
-    accounts = [a for a in (known.accounts if known else ()) if a != int(account_id)] + [int(account_id)]
-    return _serializer(store).dumps({"d": device_id, "a": accounts[-MAX_ACCOUNTS:]})
+    before = zip(known.accounts, known.prints, strict=False) if known else ()
+    pairs = [(a, p) for a, p in before if a != int(account_id)]
+    pairs.append((int(account_id), fingerprint(password_hash)))
+    return _serializer(store).dumps({"d": device_id, "a": pairs[-MAX_ACCOUNTS:]})

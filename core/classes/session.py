@@ -54,7 +54,7 @@ def _serializer(store: Database) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(server_secret(store.data_dir), salt=_SALT)
 
 
-def _fingerprint(password_hash: str) -> str:
+def fingerprint(password_hash: str) -> str:
     """What changes when the password is reset (a new salt), without the hash itself in the token."""
     return hashlib.sha256(password_hash.encode("ascii")).hexdigest()[:16]
 
@@ -71,10 +71,12 @@ def _session_key(session_id: str) -> str:
     return hashlib.sha256(session_id.encode("ascii")).hexdigest()
 
 
-def session_token(store: Database, viewer: Viewer, now: float | None = None) -> str:
+def session_token(store: Database, viewer: Viewer, now: float | None = None, password_hash: str | None = None) -> str:
     """A token saying ``viewer`` signed in now (for a cookie), its session row made; ``LookupError`` when the
-    account is gone. Rows of sessions unseen for longer than a cookie lasts go in the same transaction (a class's day
-    adds a few dozen; a tab open all day keeps its own, seen each minute)."""
+    account is gone, or when its password is no longer ``password_hash`` (the one a sign-in checked: a new password
+    set while it was being checked must not let it in; before, 3 of 4 sign-ins racing a reset with the old password
+    kept a session past it). Rows of sessions unseen for longer than a cookie lasts go in the same transaction (a
+    class's day adds a few dozen; a tab open all day keeps its own, seen each minute)."""
     now = time.time() if now is None else now
     session_id = secrets.token_urlsafe(24)
     with store.write_transaction() as conn:
@@ -82,10 +84,12 @@ def session_token(store: Database, viewer: Viewer, now: float | None = None) -> 
                            (int(viewer.account_id),)).fetchone()  # fmt: skip
         if row is None:
             raise LookupError(f"account {viewer.account_id} is not on this server")
+        if password_hash is not None and row[1] != password_hash:
+            raise LookupError(f"account {viewer.account_id} has had a new password since its sign-in was checked")
         conn.execute("DELETE FROM sessions WHERE last_seen < ?", (now - SESSION_MAX_AGE_S,))
         conn.execute("INSERT INTO sessions (id, account_id, created_at, last_seen) VALUES (?, ?, ?, ?)",
                      (_session_key(session_id), int(viewer.account_id), now, now))  # fmt: skip
-    claims = {"session": session_id, "account": viewer.account_id, "class": row[0], "pw": _fingerprint(row[1])}
+    claims = {"session": session_id, "account": viewer.account_id, "class": row[0], "pw": fingerprint(row[1])}
     return _serializer(store).dumps(claims)
 
 
@@ -113,7 +117,7 @@ def viewer_from_token(store: Database, token: object, max_age_s: float | None = 
     claims = _claims(store, token, max_age_s)
     if claims is None:
         return None
-    session, account, class_id, fingerprint = claims
+    session, account, class_id, printed = claims
     key = _session_key(session)
     with store.read_connection() as conn:
         row = conn.execute(
@@ -121,7 +125,7 @@ def viewer_from_token(store: Database, token: object, max_age_s: float | None = 
             "JOIN accounts a ON a.id = s.account_id WHERE s.id = ? AND s.account_id = ?",
             (key, account),
         ).fetchone()
-    if row is None or row[0] != class_id or _fingerprint(row[3]) != fingerprint:
+    if row is None or row[0] != class_id or fingerprint(row[3]) != printed:
         return None
     now = time.time() if now is None else now
     if now - row[4] >= TOUCH_EVERY_S and not store.read_only:
@@ -150,11 +154,13 @@ def end_school_session(store: Database, account_id: int, email: str, signed_in_a
     """A school sign-in (OIDC) signed out. Streamlit keeps it in its own signed cookie, which the server cannot
     take back, so the server keeps it as ended instead (a row of ``sessions`` whose id starts with
     ``SCHOOL_ENDED``): a copy of that cookie signs nobody in. The row goes with the others unseen for
-    ``SESSION_MAX_AGE_S``, when that sign-in counts as too old anyway (``core.classes.identity.too_old``)."""
+    ``SESSION_MAX_AGE_S``, when that sign-in counts as too old anyway (``core.classes.identity.too_old``): seen
+    last at the sign-in's own time where the provider dated it ahead of ours (``too_old`` allows five minutes),
+    else a copy of the cookie signed in again for those minutes once the row had gone."""
     now = time.time() if now is None else now
     with store.write_transaction() as conn:
         conn.execute("INSERT OR IGNORE INTO sessions (id, account_id, created_at, last_seen) VALUES (?, ?, ?, ?)",
-                     (_school_key(email, signed_in_at), int(account_id), now, now))  # fmt: skip
+                     (_school_key(email, signed_in_at), int(account_id), now, max(now, signed_in_at)))  # fmt: skip
 
 
 def school_session_ended(store: Database, email: str, signed_in_at: float) -> bool:

@@ -23,8 +23,12 @@ The limits slow a guesser down and lock nobody out (``SignInLimits``):
   under 150 and is never slowed; a script past it gets one check a second. Known browsers skip it.
 
 A right password forgets the failures counted under its key (the name's, or its browser's), never those of
-tries still being checked. A wrong code, name or password gets the same one line, so the answer never says
-which was wrong; a slowed try names the wait and checks nothing.
+tries still being checked; a try left pending longer than ``STALE_PENDING_S`` (its process killed, its last write
+refused) is a failure, forgotten with the others. A right password counts only while it is still the account's
+when the check ends: ``sign_in_session`` makes the session (and the browser's known-device token) for the
+password it checked, so a sign-in racing the teacher's new password never outlives it. A wrong code, name or
+password gets the same one line, so the answer never says which was wrong; a slowed try names the wait and checks
+nothing.
 """
 
 from __future__ import annotations
@@ -34,15 +38,17 @@ import time
 from dataclasses import dataclass
 
 from core.classes.access import Viewer
-from core.classes.devices import known_device
+from core.classes.devices import known_device, remember_device
 from core.classes.names import same_name_key
 from core.classes.passwords import clean_code, stand_in_hash, verify_password
 from core.classes.roster import account_row, class_by_code, class_row
+from core.classes.session import session_token
 from core.data.database import Database
 from core.data.schema import NotFoundError, StoreError
 
 WRONG = "Wrong class code, name or password"
 PENDING = "pending:"  # before a key: a try whose password is being checked (a failure until it says otherwise)
+STALE_PENDING_S = 120.0  # a check takes under a second, each of its writes waits 30 s at most: older is no check
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,34 @@ def sign_in(store: Database, code: str, name: str, password: str, address: str,
     """The viewer ``name`` of the class whose join code is ``code``, when ``password`` is theirs; else
     ``SignInError``, the try counted against the name (or the known browser ``device``, a token of
     ``core.classes.devices``) and against ``address`` (the client's)."""
+    return _checked(store, code, name, password, address, limits, now, device)[0]
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A right sign-in: who, the session token for the cookie, and the browser's known-device token."""
+
+    viewer: Viewer
+    token: str
+    device: str
+
+
+def sign_in_session(store: Database, code: str, name: str, password: str, address: str,
+                    limits: SignInLimits = LIMITS, now: float | None = None, device: object = None) -> SignedIn:  # fmt: skip
+    """``sign_in``, then its session (``core.classes.session.session_token``) and the browser's known-device token
+    (``core.classes.devices``), both for the password checked: ``SignInError`` (``WRONG``) when the account got
+    a new password or went meanwhile, ``StoreError`` when the store stays busy."""
+    viewer, checked = _checked(store, code, name, password, address, limits, now, device)
+    try:
+        token = session_token(store, viewer, now, password_hash=checked)
+    except LookupError:
+        raise SignInError(WRONG) from None
+    return SignedIn(viewer, token, remember_device(store, device, viewer.account_id, checked))
+
+
+def _checked(store: Database, code: str, name: str, password: str, address: str, limits: SignInLimits,
+             now: float | None, device: object) -> tuple[Viewer, str]:  # fmt: skip
+    """``sign_in``'s viewer and the password hash it was checked against."""
     now = time.time() if now is None else now
     code, name = clean_code(code), str(name)[:200]
     known = known_device(store, device)
@@ -104,7 +138,7 @@ def sign_in(store: Database, code: str, name: str, password: str, address: str,
         if school_class is not None:
             row = conn.execute("SELECT id, role, name, password FROM accounts WHERE school_class_id = ? AND name_key = ?",
                                (school_class.id, same_name_key(name))).fetchone()  # fmt: skip
-        own_key = (known.key(row[0]) if known and row else None) or name_key(code, name)
+        own_key = (known.key(row[0], row[3]) if known and row else None) or name_key(code, name)
         keys = [own_key] if own_key.startswith("device:") else [own_key, f"address:{str(address)[:100]}"]
         wait = wait_s(_counted(conn, keys[0], now - limits.name_window_s), limits.per_name,
                       limits.name_first_wait_s, limits.name_max_wait_s, now)  # fmt: skip
@@ -119,16 +153,20 @@ def sign_in(store: Database, code: str, name: str, password: str, address: str,
     good = verify_password(password, row[3] if row else stand_in_hash()) and row is not None
     marks = ",".join("?" * len(pending))
     with store.write_transaction() as conn:
-        if good:  # this try's rows go, with the failures counted under its key
+        if good:  # still the account's password? (a reset meanwhile: the old one is wrong now)
+            kept = conn.execute("SELECT 1 FROM accounts WHERE id = ? AND password = ?", (row[0], row[3])).fetchone()
+            good = kept is not None
+        if good:  # this try's rows go, with the failures counted under its key and the stale tries' there
             conn.execute(f"DELETE FROM sign_in_failures WHERE rowid IN ({marks})", pending)
-            conn.execute("DELETE FROM sign_in_failures WHERE key = ?", (own_key,))
+            conn.execute("DELETE FROM sign_in_failures WHERE key = ? OR (key = ? AND at < ?)",
+                         (own_key, PENDING + own_key, now - STALE_PENDING_S))  # fmt: skip
             conn.execute("UPDATE accounts SET last_seen = ? WHERE id = ?", (now, row[0]))
         else:  # pending becomes failed: the same rows, their keys without the mark
             conn.execute(f"UPDATE sign_in_failures SET key = substr(key, {len(PENDING) + 1}) WHERE rowid IN ({marks})",
                          pending)  # fmt: skip
     if not good or school_class is None:
         raise SignInError(WRONG)
-    return Viewer(int(row[0]), school_class.id, row[1], row[2])
+    return Viewer(int(row[0]), school_class.id, row[1], row[2]), row[3]
 
 
 def unlock(store: Database, class_name: str, name: str) -> int:

@@ -22,12 +22,11 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.classes.access import Viewer
-from core.classes.devices import remember_device
 from core.classes.first_project import start_project
 from core.classes.retention import expire_crops
 from core.classes.roster import any_class, class_by_id, class_mode
-from core.classes.session import deleted_account_class, end_session, session_token, viewer_from_token
-from core.classes.signin import SignInError, sign_in, viewer_of
+from core.classes.session import deleted_account_class, end_session, viewer_from_token
+from core.classes.signin import SignInError, sign_in_session, viewer_of
 from core.data.schema import NotFoundError, StoreError
 from core.data.store import Store
 from ui.common import picture_signin, school_signin
@@ -182,21 +181,19 @@ def _sign_in_form(store: Store) -> None:
     if password is None:  # a picture missing: said, not counted as a wrong try
         st.error(picture_signin.CHOOSE_BOTH)
         return
-    try:
+    try:  # the session row (what *Sign out* ends) and the device token are for the password checked
         device = st.context.cookies.get(DEVICE_COOKIE)  # a browser they signed in on: not slowed by others' guesses
-        viewer = sign_in(store, code, name, password, st.context.ip_address or "unknown", device=device)
+        done = sign_in_session(store, code, name, password, st.context.ip_address or "unknown", device=device)
     except SignInError as exc:  # our own fixed lines: they quote nothing typed
         st.error(str(exc))
         return
-    try:
-        token = session_token(store, viewer)  # its session row: what *Sign out* ends (core/classes/session.py)
-    except (StoreError, LookupError):  # busy for longer than a write waits, or deleted this instant
+    except StoreError:  # busy for longer than a write waits
         st.error(SIGN_IN_FAILED)
         return
-    st.session_state[VIEWER_KEY] = viewer
+    st.session_state[VIEWER_KEY] = done.viewer
     st.session_state.pop(_DELETED, None)
-    st.session_state[_DEVICE_PENDING] = remember_device(store, device, viewer.account_id)
-    st.session_state[_SESSION] = st.session_state[_TOKEN_PENDING] = token  # to the cookie on the next run
+    st.session_state[_DEVICE_PENDING] = done.device
+    st.session_state[_SESSION] = st.session_state[_TOKEN_PENDING] = done.token  # to the cookie on the next run
     with contextlib.suppress(StoreError):  # busy now: the next sign-in does it
         expire_crops(store)  # pictures older than the class's retention go (core/classes/retention.py)
     st.rerun()
