@@ -16,6 +16,7 @@ imports) applies it too without an import circle; ``core.classes.names`` is wher
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache, lru_cache
 
@@ -29,10 +30,13 @@ _REFUSED = ("Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp")
 _SHOWN = ("L", "N", "S", "P")  # a name shows at least one letter, digit, symbol or punctuation mark
 _LRM = "\u200e"  # confusable-homoglyphs' data wraps right-to-left characters in left-to-right marks
 # Characters that show as nothing although they are not format characters: the combining grapheme joiner, the
-# Hangul fillers (letters!), Mongolian variation selectors, the blank Braille cell.
-_BLANK = frozenset("\u034f\u115f\u1160\u3164\uffa0\u180b\u180c\u180d\u180f\u2800")
-# What UTS #39 drops before comparing (default-ignorable): those, and the variation selectors (☝ is ☝️).
-_IGNORED = _BLANK | frozenset(map(chr, range(0xFE00, 0xFE10)))
+# Hangul fillers (letters!), Mongolian variation selectors, the blank Braille cell, Khmer's two inherent vowels
+# (marks that Unicode says never to use: "Ana" with U+17B4 after it was a second "Ana").
+_BLANK = frozenset("\u034f\u115f\u1160\u3164\uffa0\u180b\u180c\u180d\u180f\u2800\u17b4\u17b5")
+# What UTS #39 drops before comparing (default-ignorable): those, and the variation selectors (☝ is ☝️), the
+# supplementary ones too (VS17-VS256: a Japanese name's ideographic variant, and nothing at all after "Ana").
+_IGNORED = _BLANK | frozenset(map(chr, [*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)]))
+_SOFT_DOT = re.compile("(?<=[ij])\u0307")  # a dot above on a letter with its own ("ı" and U+0307 is "i")
 
 
 def _arabic(char: str) -> bool:
@@ -105,20 +109,35 @@ def _prototypes() -> dict[str, str]:
 
 
 def skeleton(text: str) -> str:
-    """UTS #39's skeleton of ``text``: decomposed, default-ignorables dropped, each character its prototype."""
+    """UTS #39's skeleton of ``text``: decomposed, default-ignorables dropped, each character its prototype; a dot
+    above an "i" or "j" dropped (it shows as their own dot: "Alı̇" with a dotless "ı" looks like "Ali")."""
     table = _prototypes()
     out = unicodedata.normalize("NFD", text)
     for _ in range(2):  # a prototype's own characters are prototypes: twice reaches the fixed point
         kept = (c for c in out if unicodedata.category(c) != "Cf" and c not in _IGNORED)
-        out = unicodedata.normalize("NFD", "".join(table.get(c, c) for c in kept))
+        out = _SOFT_DOT.sub("", unicodedata.normalize("NFD", "".join(table.get(c, c) for c in kept)))
     return out
+
+
+@cache
+def _small_capitals() -> dict[int, str]:
+    """Small capital letters (ᴀ, ɴ, ʀ: no confusable of UTS #39, and NFKC keeps them) → their letter: "ᴀɴᴀ" reads
+    as "ANA", which is "Ana" in capitals."""
+    table = {}
+    for start, end in ((0x0250, 0x02B0), (0x1D00, 0x1D80), (0xA700, 0xA800)):
+        for code in range(start, end):
+            kind, _, letter = unicodedata.name(chr(code), "").rpartition(" ")
+            if kind == "LATIN LETTER SMALL CAPITAL" and len(letter) == 1:
+                table[code] = letter.lower()
+    return table
 
 
 @lru_cache(maxsize=4096)  # a list of 100 names checked against a class and each other: each name's keys once
 def look_keys(name: str) -> frozenset[str]:
     """The keys ``name`` shares with every name that looks like it, in capitals or not: the skeleton of its
-    case-folded form, and of the case-folded skeleton ("ALI" in Cyrillic "А" looks like "Ali"; "Ian" like "lan")."""
-    text = " ".join(unicodedata.normalize("NFKC", name).split())
+    case-folded form, and of the case-folded skeleton ("ALI" in Cyrillic "А" looks like "Ali"; "Ian" like "lan"),
+    small capitals as capitals ("ᴀɴᴀ" like "Ana")."""
+    text = " ".join(unicodedata.normalize("NFKC", name).translate(_small_capitals()).split())
     return frozenset((skeleton(text.casefold()), skeleton(skeleton(text).casefold())))
 
 
