@@ -17,6 +17,9 @@ import pytest
 if TYPE_CHECKING:
     from core.data.store import Store
 
+# the throwaway PostgreSQL cluster's fixtures (pg_cluster, pg_url, and ``database``: the store's tests on both)
+pytest_plugins = ["pgcluster"]
+
 # pytest keeps its assert-rewritten test modules only where bytecode may be written: with PYTHONDONTWRITEBYTECODE
 # set (as on this project's machines) each worker of every run rewrote all 200 test modules again, about 5 s of
 # its start, and the quick tier took 60-65 s where it takes 54 s with them kept (in __pycache__, ignored by git)

@@ -5,6 +5,11 @@ PostgreSQL refuses to run as root (as the tests do on CI), so the cluster then r
 (``runuser``) in a folder it owns. It listens on a free loopback port only (no Unix socket), trusts loopback
 connections (nothing else can reach it) and skips fsync: what the tests check is the store's SQL and its locks, not
 the disk. Where no PostgreSQL server binaries are installed the tests that need one are skipped, saying so.
+
+A pytest plugin (``conftest.py``'s ``pytest_plugins``): ``pg_cluster`` (the session's cluster, started on first
+use, its template database holding the store's schema), ``pg_url`` (a test's own database, set as
+``HANDTEACH_DATABASE_URL``) and ``database`` (each of "sqlite" and "postgresql" in turn: a test module's ``store``
+fixture built on it runs its tests against both).
 """
 
 from __future__ import annotations
@@ -18,10 +23,14 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 SKIP_REASON = "PostgreSQL's server binaries (initdb, pg_ctl) are not installed: apt-get install postgresql"
 START_WAIT_S = 30.0
+DATABASES = ("sqlite", "postgresql")
 
 
 def server_bin() -> Path | None:
@@ -48,6 +57,7 @@ class PgCluster:
         self.data = self.root / "data"
         self.port = _free_port()
         self.pid: int | None = None
+        self.template = "template0"  # until ``pg_cluster`` made one holding the schema
         self._names = itertools.count()
         self._as_postgres = os.geteuid() == 0
         if self._as_postgres:
@@ -65,7 +75,8 @@ class PgCluster:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8",
                   "--locale=C.UTF-8")  # fmt: skip
         options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories='' "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")  # fmt: skip
+                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
+                   "-c wal_level=minimal -c max_wal_senders=0")  # fmt: skip
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-o", options, "-w", "-t",
                   str(int(START_WAIT_S)), "start")  # fmt: skip
         self.pid = int((self.data / "postmaster.pid").read_text().split()[0])
@@ -79,7 +90,8 @@ class PgCluster:
 
         name = f"t{next(self._names)}"
         with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            # FILE_COPY: a copy of the template's few files, faster here than logging each of its pages (WAL_LOG)
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
         return self.url(name)
 
     def stop(self) -> None:
@@ -104,3 +116,48 @@ def _alive(pid: int) -> bool:
     with contextlib.suppress(OSError):  # a zombie: ended, not yet reaped by its parent (pg_ctl's, long gone)
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     return True
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgCluster]:
+    """The session's cluster, with a template database already migrated to the store's schema."""
+    bindir = server_bin()
+    if bindir is None:
+        pytest.skip(SKIP_REASON)
+    from core.data.backends.postgres import close_pools
+    from core.data.database import URL_VARIABLE
+    from core.data.store import Store
+
+    cluster = PgCluster(bindir)
+    try:
+        cluster.start()
+        url = cluster.create_database()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv(URL_VARIABLE, url)
+            Store(tmp_path_factory.mktemp("pg-template"))
+        close_pools(url)  # a template may have no connection open while it is copied
+        cluster.template = url.rsplit("/", 1)[1]
+        yield cluster
+    finally:
+        close_pools()
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: PgCluster, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A database of this test's own, holding the store's empty schema; ``HANDTEACH_DATABASE_URL`` names it."""
+    from core.data.backends.postgres import close_pools
+    from core.data.database import URL_VARIABLE
+
+    url = pg_cluster.create_database(pg_cluster.template)
+    monkeypatch.setenv(URL_VARIABLE, url)
+    yield url
+    close_pools(url)
+
+
+@pytest.fixture(params=DATABASES)
+def database(request: pytest.FixtureRequest) -> str:
+    """ "sqlite" (no URL set: the data directory's file) and "postgresql" (``pg_url``) in turn."""
+    if request.param == "postgresql":
+        request.getfixturevalue("pg_url")
+    return str(request.param)

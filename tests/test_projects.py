@@ -17,14 +17,22 @@ def rng() -> np.random.Generator:
     return np.random.default_rng(7)
 
 
-def test_default_project_has_default_classes(store: Store, data_dir: Path) -> None:
+@pytest.fixture
+def store(database: str, data_dir: Path) -> Store:
+    """conftest's store, on each database in turn (tests/pgcluster.py): the same tests hold on both."""
+    created = Store(data_dir)
+    created.ensure_project()
+    return created
+
+
+def test_default_project_has_default_classes(store: Store, data_dir: Path, database: str) -> None:
     assert store.list_projects() == [DEFAULT_PROJECT]
     assert store.list_classes(DEFAULT_PROJECT) == list(DEFAULT_CLASSES)
     right = next(c for c in store.list_classes(DEFAULT_PROJECT) if c.name == "pointing_right")
     assert (right.emoji, right.mirror) == ("👉", "pointing_left")
     assert store.ensure_project() == DEFAULT_PROJECT  # idempotent
     assert store.class_counts(DEFAULT_PROJECT) == {c.name: 0 for c in DEFAULT_CLASSES}
-    assert (data_dir / DB_NAME).is_file()
+    assert (data_dir / DB_NAME).is_file() == (database == "sqlite")  # on PostgreSQL no file is made
     assert Store().data_dir == data_dir  # $HANDTEACH_DATA is the default
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -19,6 +20,14 @@ from core.types import Keypoints
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(7)
+
+
+@pytest.fixture
+def store(database: str, data_dir: Path) -> Store:
+    """conftest's store, on each database in turn (tests/pgcluster.py): the same tests hold on both."""
+    created = Store(data_dir)
+    created.ensure_project()
+    return created
 
 
 def test_sample_round_trip_is_bit_exact(store: Store, rng: np.random.Generator) -> None:

@@ -108,8 +108,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     (  # 4 → 5: each project's identity, new on create, import and replace, kept by a rename (core.data.project_folders)
         "ALTER TABLE projects ADD COLUMN uid TEXT NOT NULL DEFAULT ''",
-        PerDatabase("UPDATE projects SET uid = lower(hex(randomblob(16)))",
-                    "UPDATE projects SET uid = replace(gen_random_uuid()::text, '-', '')"),
+        PerDatabase(
+            "UPDATE projects SET uid = lower(hex(randomblob(16)))",
+            "UPDATE projects SET uid = replace(gen_random_uuid()::text, '-', '')",
+        ),
         "CREATE UNIQUE INDEX projects_by_uid ON projects(uid) WHERE uid != ''",
     ),
     # 5 → 6: a class on one server (core.classes): its accounts, failed sign-ins, and each project's owner
@@ -159,10 +161,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE school_classes ADD COLUMN limits TEXT NOT NULL DEFAULT '{}'",
         "ALTER TABLE samples ADD COLUMN stored_at REAL",
         "ALTER TABLE clips ADD COLUMN stored_at REAL",
-        PerDatabase("UPDATE samples SET stored_at = min(created_at, CAST(strftime('%s', 'now') AS REAL))",
-                    "UPDATE samples SET stored_at = LEAST(created_at, floor(EXTRACT(EPOCH FROM now())))"),
-        PerDatabase("UPDATE clips SET stored_at = min(created_at, CAST(strftime('%s', 'now') AS REAL))",
-                    "UPDATE clips SET stored_at = LEAST(created_at, floor(EXTRACT(EPOCH FROM now())))"),
+        PerDatabase(
+            "UPDATE samples SET stored_at = min(created_at, CAST(strftime('%s', 'now') AS REAL))",
+            "UPDATE samples SET stored_at = LEAST(created_at, floor(EXTRACT(EPOCH FROM now())))",
+        ),
+        PerDatabase(
+            "UPDATE clips SET stored_at = min(created_at, CAST(strftime('%s', 'now') AS REAL))",
+            "UPDATE clips SET stored_at = LEAST(created_at, floor(EXTRACT(EPOCH FROM now())))",
+        ),
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
