@@ -153,13 +153,18 @@ class PostgresBackend:
         if not url.startswith(SCHEMES):
             raise StoreError(f"HANDTEACH_DATABASE_URL must start with postgresql://, got {shown(url)}")
         self.url, self.name, self.read_only = url, shown(url), read_only
+        pool = _pools.get((url, read_only))
         try:
-            with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as conn:
-                _configure(read_only)(conn)
-                self._create_or_migrate(conn)
-        except psycopg.Error as exc:
+            if pool is not None:  # a store opened again (each page run): a pooled connection, no new one
+                with pool.connection(timeout=CONNECT_TIMEOUT_S) as conn:
+                    self._create_or_migrate(conn)
+            else:
+                with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as conn:
+                    _configure(read_only)(conn)
+                    self._create_or_migrate(conn)
+        except (psycopg.Error, PoolTimeout) as exc:
             raise StoreError(f"cannot use the database {self.name}: {_reason(exc, url)}") from None
-        self._pool = _pool(url, read_only)
+        self._pool = pool or _pool(url, read_only)
 
     def _create_or_migrate(self, conn: psycopg.Connection) -> None:
         version = _version(conn)
