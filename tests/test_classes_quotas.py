@@ -109,3 +109,22 @@ def test_the_teacher_sets_the_limits_on_the_command_line(tmp_path: Path, capsys:
     assert limits_of(school.store(None), school.ana.class_id) == ClassLimits(samples=20_000, job_seconds=300)
     assert main(["--data", str(tmp_path), "class", "set", "7B", "--max-layers", "9"]) == 2
     assert capsys.readouterr().err.startswith("error: the limit --max-layers must be a whole number from 1 to 8")
+
+
+def test_a_project_file_replacing_ones_own_project_counts_only_what_stays(tmp_path: Path) -> None:
+    """Replace on import deletes the old project when the new one is named: at 20 of 30 samples, re-importing
+    one's own 20 over them leaves 20 (it was refused, the old and the new counted together); a copy beside them,
+    or replacing a smaller project with a bigger file, is still refused."""
+    school = make_class(tmp_path)  # Ana holds 20 samples in ana-signs
+    ana = school.store(school.ana)
+    export_project(ana, "ana-signs", tmp_path / "ana.handteach")
+    set_limits(school.store(None), school.ana.class_id, samples=30)
+    import_project(ana, tmp_path / "ana.handteach", as_name="ana-signs", replace=True)
+    assert ana.list_projects() == ["ana-signs"] and sum(ana.class_counts("ana-signs").values()) == 20
+    with pytest.raises(OverLimitError, match="holds 20 samples; you have 20 of your class's limit of 30"):
+        import_project(ana, tmp_path / "ana.handteach", as_name="a copy")
+    ana.create_project("small")
+    ana.add_samples("small", _samples(5))
+    with pytest.raises(OverLimitError, match="holds 20 samples; you have 20 of your class's limit of 30"):
+        import_project(ana, tmp_path / "ana.handteach", as_name="small", replace=True)  # 20 + 20 stays over
+    assert sorted(ana.list_projects()) == ["ana-signs", "small"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, replace
 
 from core.data.database import Database
@@ -102,14 +103,26 @@ _SAMPLE_BYTES = ("length(s.pixel) + length(s.normalised) + length(s.world) + coa
 _CLIP_BYTES = "length(s.points) + length(s.present) + length(s.timestamps)"
 
 
-def usage(conn: sqlite3.Connection, account_id: int) -> tuple[int, int]:
-    """(samples and clips, their bytes) in the projects of ``account_id``."""
+def usage(conn: sqlite3.Connection, account_id: int, only: Sequence[str] | None = None) -> tuple[int, int]:
+    """(samples and clips, their bytes) in the projects of ``account_id`` (those named in ``only``, if given)."""
     samples = bytes_ = 0
+    named = "" if only is None else f" AND p.name IN ({','.join('?' * len(only))})"
     for table, size in (("samples", _SAMPLE_BYTES), ("clips", _CLIP_BYTES)):
         n, b = conn.execute(f"SELECT count(*), coalesce(sum({size}), 0) FROM projects p CROSS JOIN classes k "  # noqa: S608
-                            f"CROSS JOIN {table} s WHERE p.owner = ? AND k.project_id = p.id AND s.class_id = k.id",
-                            (account_id,)).fetchone()  # fmt: skip
+                            f"CROSS JOIN {table} s WHERE p.owner = ? AND k.project_id = p.id AND s.class_id = k.id"
+                            + named, (account_id, *(only or ()))).fetchone()  # fmt: skip
         samples, bytes_ = samples + n, bytes_ + b
+    return samples, bytes_
+
+
+def _held(conn: sqlite3.Connection, account_id: int, freed: Sequence[str]) -> tuple[int, int]:
+    """``usage`` less the student's own projects named in ``freed``: a project file replacing one of them (Replace on
+    import) deletes it in the same step that names the new one, so the old one's samples are not counted twice (a
+    student at 20 of 30 samples re-importing their own 20 was refused)."""
+    samples, bytes_ = usage(conn, account_id)
+    if freed:
+        less = usage(conn, account_id, list(freed))
+        samples, bytes_ = samples - less[0], bytes_ - less[1]
     return samples, bytes_
 
 
@@ -138,11 +151,12 @@ class Room:
         self.samples, self.bytes = self.samples + 1, self.bytes + row_bytes
 
 
-def room(conn: sqlite3.Connection, pid: int) -> Room | None:
-    """The room left to the owner of project ``pid`` when a student; None when nothing bounds it."""
+def room(conn: sqlite3.Connection, pid: int, freed: Sequence[str] = ()) -> Room | None:
+    """The room left to the owner of project ``pid`` when a student (their projects named in ``freed`` not counted:
+    the write replaces them); None when nothing bounds it."""
     row = conn.execute("SELECT owner FROM projects WHERE id = ?", (pid,)).fetchone()
     limits = student_limits(conn, row[0]) if row and row[0] is not None else None
-    return None if limits is None else Room(limits, *usage(conn, row[0]))
+    return None if limits is None else Room(limits, *_held(conn, row[0], freed))
 
 
 def row_bytes(row: tuple) -> int:
@@ -150,17 +164,19 @@ def row_bytes(row: tuple) -> int:
     return sum(len(v) for v in row if isinstance(v, bytes | bytearray | memoryview))
 
 
-def viewer_room(store: Database, account_id: int) -> Room | None:
+def viewer_room(store: Database, account_id: int, freed: Sequence[str] = ()) -> Room | None:
     """``room`` of a signed-in student (None: a teacher, or no class)."""
     with store.read_connection() as conn:
         limits = student_limits(conn, account_id)
-        return None if limits is None else Room(limits, *usage(conn, account_id))
+        return None if limits is None else Room(limits, *_held(conn, account_id, freed))
 
 
-def check_file(store: Database, account_id: int | None, name: str, size: int, samples: int = 0) -> None:
+def check_file(store: Database, account_id: int | None, name: str, size: int, samples: int = 0,
+               freed: Sequence[str] = ()) -> None:  # fmt: skip
     """Refuse a file of ``size`` bytes (``samples`` rows, when its header says) that could not fit in what the student
-    may still store: checked before a byte of it is read, so a 190 MB file is never parsed to be refused."""
-    left = None if account_id is None else viewer_room(store, account_id)
+    may still store (less their projects named in ``freed``, which it replaces): checked before a byte of it is read,
+    so a 190 MB file is never parsed to be refused."""
+    left = None if account_id is None else viewer_room(store, account_id, freed)
     if left is None:
         return
     free_mb = max(0, left.limits.megabytes * MB - left.bytes) / MB

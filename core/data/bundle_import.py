@@ -121,9 +121,10 @@ class _FolderSwap:
 
 
 def _store(store: Store, bundle: ProjectFile, name: str, rows: list, replace: bool, swap: _FolderSwap,
-           token: str) -> None:  # fmt: skip
+           token: str, freed: list[str]) -> None:  # fmt: skip
     """Rows in short transactions into a project of a passing name, then one short transaction gives it its name
-    (the replaced project deleted in it) and puts its folder in place; anything failing deletes the passing one."""
+    (the replaced project deleted in it) and puts its folder in place; anything failing deletes the passing one.
+    ``freed``: the projects it replaces, not counted against a student's limits meanwhile."""
     m = bundle.manifest
     passing = f"importing {token}"
     with store.write_transaction() as conn:
@@ -133,9 +134,9 @@ def _store(store: Store, bundle: ProjectFile, name: str, rows: list, replace: bo
         while not slices.done:
             with store.write_transaction() as conn:
                 if m.motion:
-                    insert_clips(store, conn, passing, slices.slice())
+                    insert_clips(store, conn, passing, slices.slice(), freed=freed)
                 else:
-                    store.insert_samples(conn, passing, slices.slice(), False, lambda *_: None)
+                    store.insert_samples(conn, passing, slices.slice(), False, lambda *_: None, freed)
             time.sleep(PAUSE_S)  # a waiting writer gets in (core.data.batched_import)
         _name_it(store, bundle, pid, name, replace, swap)
     except BaseException:
@@ -171,12 +172,14 @@ def import_project(store: Store, path: str | os.PathLike[str], as_name: str | No
     """
     with open_project_file(path, limits) as bundle:
         m = bundle.manifest
-        if store.viewer is not None:  # a student's file over what their class lets them store: before it is read
-            check_file(store, store.viewer.account_id, str(bundle.path), Path(path).stat().st_size, m.samples + m.clips)
         name = check_new_name(validate_name(as_name if as_name is not None else m.name, "project name"))
         existing = [p for p in store.list_projects() if name_key(p) == name_key(name)]  # "Signs" is "signs"
         if existing and not replace:  # before the long checks; the transaction checks again
             raise ProjectExistsError(bundle.path, existing[0])
+        freed = existing if replace else []  # what it replaces goes when it is named: not counted meanwhile
+        if store.viewer is not None:  # a student's file over what their class lets them store: before it is read
+            check_file(store, store.viewer.account_id, str(bundle.path), Path(path).stat().st_size, m.samples + m.clips,
+                       freed)  # fmt: skip
         rows = bundle.clips() if m.motion else bundle.samples()
         if not m.motion:
             for _ in bundle.crops(rows):  # every crop checked before anything is stored; read again to store
@@ -187,7 +190,7 @@ def import_project(store: Store, path: str | os.PathLike[str], as_name: str | No
             _load_models(bundle, staging)
             old = [projects / p for p in existing] + [projects / name]
             swap = _FolderSwap(staging, projects / name, old, store.data_dir / f".replaced-{token}")
-            _store(store, bundle, name, rows, replace, swap, token)
+            _store(store, bundle, name, rows, replace, swap, token, freed)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return ImportReport(name, m.samples, m.clips, len(m.classes), m.models, bool(existing))
