@@ -63,6 +63,10 @@ def test_a_take_sent_before_its_countdown_and_length_is_refused_and_one_in_time_
     time.sleep(ticket.length + 0.3)  # a real tab: 3-2-1, then a second of capture
     _send(at, 2, tab_take(ticket, [[tab_hand()]] * 5))
     assert len(Store(data_dir).list_samples("ana-signs")) == before + 5
+    assert [s.value for s in at.success] == ["Stored 5 samples of 👌 ok."]
+    at.radio(key="record_class").set_value("fist")  # the line went with its gesture: it once said "… of 👊 fist"
+    assert not [s.value for s in _run(at).success if "Stored" in s.value], [s.value for s in at.success]
+    at.radio(key="record_class").set_value("ok")
     _send(at, 3, tab_take(ticket, [[tab_hand()]] * 5))  # the same take again, as a replaying script would
     assert any("already received" in e.value for e in at.error)
     assert len(Store(data_dir).list_samples("ana-signs")) == before + 5
@@ -94,3 +98,4 @@ def test_a_forged_status_message_is_one_line_of_ours_and_crashes_nothing(data_di
         assert [w.value for w in at.warning] == [said]
     _send(at, len(forged) + 1, {"kind": "status", "state": ["ready"]})  # not an error: nothing said
     assert not at.warning
+

@@ -41,6 +41,7 @@ CAMERA_PROBLEMS = {
 CAMERA_FAILED = "The camera did not start. Press Try the camera again, or use a photo or video file instead."
 _TAKE = TakeSlot("browser_take")
 _RESULT, _CAMERA = "browser_take_result", "browser_camera"
+_RESULT_OF = "browser_take_result_of"  # the gesture the last take was of: another one chosen since hides its result
 
 
 def record_panel(store: Store, project: str, class_name: str, title: str, rate: float, seconds: float,
@@ -69,6 +70,8 @@ def record_panel(store: Store, project: str, class_name: str, title: str, rate: 
     st.button(f"⏺ Record {title} for {seconds:g} s", type="primary", key="record_start",
               disabled=ticket is not None or bool(problem), on_click=_issue, args=(plan, store),
               help="A take is running in the camera view" if ticket else None)  # fmt: skip
+    if st.session_state.get(_RESULT_OF, class_name) != class_name and not isinstance(st.session_state.get(_RESULT), str):
+        st.session_state.pop(_RESULT, None)  # "Stored 15 samples of 👌 ok" once 👌 ok was chosen after a take of 👍
     _show_result(ticket, title)
 
 
@@ -93,8 +96,9 @@ def _handle(event: dict, store: Store) -> None:
     if kind == "status":
         st.session_state[_CAMERA] = camera_problem(event)
     elif kind == "take":
-        _, report = _TAKE.store(store, event)
+        ticket, report = _TAKE.store(store, event)
         st.session_state[_RESULT] = report
+        st.session_state[_RESULT_OF] = ticket.class_name if ticket is not None else None
         if isinstance(report, TakeReport) and report.stored:
             st.rerun(scope="app")  # the counts and the gallery
 
