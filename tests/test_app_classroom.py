@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from core.classes.signin import SignInError, sign_in
 from core.data.store import Store
 from tests.classmaker import ANA_PASSWORD, BEN_PASSWORD, TEACHER_PASSWORD, ClassSetup, make_class
+from ui.classroom import panels
 from ui.common.text import plain
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -208,7 +209,9 @@ def test_the_teacher_stops_keeping_pictures_and_they_go_at_once(school: ClassSet
 def test_ending_the_class_needs_its_name_typed_then_deletes_all_of_it(school: ClassSetup) -> None:
     at = _class_page(_signed_in("Ms Teacher", TEACHER_PASSWORD, school))
     at.text_input(key="classroom_end_name").input("7b ")
-    [b for b in at.button if b.label == "End the class and delete everything of it"][0].click()
+    end = [b for b in at.button if b.label == "End the class and delete everything of it"][0]
+    assert end.proto.type != "primary" and end.key in panels._DESTRUCTIVE_CSS  # red, as Delete student: not green
+    end.click()
     _run(at)
     assert [e.value for e in at.error] == ["That is not the class's name: nothing was deleted."]
     at.text_input(key="classroom_end_name").input("7B")

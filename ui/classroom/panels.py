@@ -33,12 +33,12 @@ from ui.jobs import pool
 NOT_TEACHER = "This page is for the class's teacher."
 NOT_MEASURED = "not measured yet"
 _SAID = "classroom_said"  # (kind, lines) left by the last change, shown once
-DELETE_BUTTON = "classroom_delete_go"
+DELETE_BUTTON, END_BUTTON = "classroom_delete_go", "classroom_end_go"
 # destructive in red, not the page's main colour (Streamlit gives a keyed element the class st-key-<key>)
-_DESTRUCTIVE_CSS = f"""<style>
-.st-key-{DELETE_BUTTON} button {{ color: #b71c1c; border-color: #b71c1c; }}
-.st-key-{DELETE_BUTTON} button:hover {{ color: #fff; background: #b71c1c; border-color: #b71c1c; }}
-</style>"""
+_DESTRUCTIVE_CSS = "<style>" + "".join(f"""
+.st-key-{key} button {{ color: #b71c1c; border-color: #b71c1c; }}
+.st-key-{key} button:hover {{ color: #fff; background: #b71c1c; border-color: #b71c1c; }}""" for key in (
+    DELETE_BUTTON, END_BUTTON)) + "\n</style>"  # fmt: skip
 
 
 def teacher_or_stop() -> tuple[Store, SchoolClass]:
@@ -185,7 +185,8 @@ def end_panel(store: Store, school_class: SchoolClass) -> None:
     """Typing the class's name, then the button: everything of the class goes, the teacher's account too."""
     with st.form("classroom_end"):
         typed = st.text_input("Type the class's name to end it", max_chars=200, key="classroom_end_name")
-        pressed = st.form_submit_button("End the class and delete everything of it", type="primary")
+        pressed = st.form_submit_button("End the class and delete everything of it", key=END_BUTTON)  # red, not green
+    st.html(_DESTRUCTIVE_CSS)
     if not pressed:
         return
     if typed != school_class.name:
