@@ -100,3 +100,19 @@ def test_signing_in_again_opens_the_project_used_last_whatever_the_name(data_dir
                      "long-pass-1")  # another browser, another day  # fmt: skip
     assert again.selectbox(key="home_project").value == "rock paper"
     assert again.selectbox(key="home_project").options == sorted([starter, "rock paper"])  # no new empty one
+
+
+def test_the_next_student_at_the_same_computer_starts_on_home_with_nothing_of_the_last_ones(data_dir: Path) -> None:
+    """Students taking turns (docs/class.md, step 1): Ana signed out on Train, Ben signed in there and read 'No project
+    named "Ana's gestures" here' above it, her project's name still in the address. Sign out goes Home, bare."""
+    from tests.classmaker import BEN_PASSWORD
+
+    school = make_class(data_dir)
+    at = _sign_in(_run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)), school.code, "Ana", ANA_PASSWORD)
+    assert at.query_params["project"] == ["ana-signs"]
+    at.sidebar.button(key="sign_out").click()
+    _run(at)
+    assert "project" not in at.query_params and [t.key for t in at.text_input][:2] == ["signin_code", "signin_name"]
+    _sign_in(at, school.code, "Ben", BEN_PASSWORD)
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.selectbox(key="home_project").value == "ben-signs"  # Home's own select: he is on Home

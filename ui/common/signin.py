@@ -212,7 +212,9 @@ def _sign_out_button(store: Store, viewer: Viewer) -> None:
             st.stop()
         st.session_state.clear()
         st.session_state[_SIGNED_OUT] = "clear cookie"  # this tab's cookie header still holds the old one
-        st.rerun()
+        # the next one at this computer starts on Home with no ?project= of the last one's: it said "No project
+        # named \"Ana's gestures\" here" to Ben, who then landed on the page Ana had left (a class walkthrough)
+        st.switch_page("pages/home.py")
 
 
 def first_project(store: Store) -> str:
