@@ -70,6 +70,9 @@ def what_decided(prediction: Prediction, gestures: list[GestureClass]) -> str:
     # one short line a 12-year-old reads: how sure, and why (issue 64: "like your own examples (0.2× the distance
     # that still counts); the model alone: 100%"); the bars under it keep the model's numbers
     if prediction.by_examples:
+        top = prediction.top(1)[0][0] if prediction.probabilities else prediction.label
+        if top != prediction.label:  # "Very sure" over bars led by another gesture read as a contradiction
+            return f"It looks like your examples, though the model alone would say {plain(state.title_of(top, gestures))}"
         return "Very sure: it looks just like your examples" if prediction.distance <= VERY_NEAR else (
             "Sure: it looks like your examples")  # fmt: skip
     return "Not so sure: the closest of your gestures, but not much like your examples"
