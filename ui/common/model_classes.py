@@ -44,7 +44,8 @@ def show_train_plan(plans: list[ClassPlan], gestures: list[GestureClass], starte
     """The Train page's list of the classes the model will know and why, above the Train button."""
     kept = sum(p.kept for p in plans)
     with st.container(key="train_plan"):
-        st.caption(f"The model will know {kept} class{'es' if kept != 1 else ''}:")
+        # not "classes": in a class of students that is their class (7B); gestures or poses, the list says which
+        st.caption(f"The model will know {'this one' if kept == 1 else f'these {kept}'}:")
         st.text("\n".join(train_lines(plans, gestures, starter)))
 
 
