@@ -126,6 +126,41 @@ def test_a_fast_person_on_live_and_a_class_behind_one_address_are_never_held_bac
     assert _live_minute(30, Buckets.of(ADDRESS_ALL, ADDRESS_PAGES), bursts=False) == 0  # a class behind one address
 
 
+def test_a_fast_clickers_last_click_is_passed_on_once_the_bucket_allows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ten clicks a second for five seconds beside Live's fragments dropped the last of 50 clicks: the page stayed
+    drawn as before it until the next click. The latest whole-page rerun a rate dropped is held (one a socket) and
+    passed on once the bucket has a token; a newer one passing first makes it moot. (A small bucket here: 3 at once,
+    then 20 a second.)"""
+    monkeypatch.setattr(backmsgs, "SOCKET_PAGES", (20.0, 3.0))
+    app = _Streamlit()
+
+    def click(i: int) -> dict:
+        message = BackMsg()
+        message.rerun_script.query_string = f"click={i}"
+        return _bytes(message.SerializeToString())
+
+    async def run() -> None:
+        frames = [click(i) for i in range(10)] + [_bytes(_frame("rerun", fragment="f1"))]
+
+        async def receive() -> dict:
+            if frames:
+                return frames.pop(0)
+            await asyncio.sleep(0.5)  # the tab stays open, sending nothing more
+            return {"type": "websocket.disconnect", "code": 1000}
+
+        async def send(message: dict) -> None:
+            pass
+
+        scope = {"type": "websocket", "path": "/_stcore/stream", "client": ("10.0.0.8", 5000)}
+        await BackMsgGuard(app)(scope, receive, send)
+
+    asyncio.run(run())
+    passed = [BackMsg.FromString(m["bytes"]).rerun_script for m in app.got if m["type"] == "websocket.receive"]
+    pages = [r.query_string for r in passed if not r.fragment_id]
+    assert pages == ["click=0", "click=1", "click=2", "click=9"], pages  # the burst, then the last click
+    assert [r.fragment_id for r in passed if r.fragment_id] == ["f1"]  # a fragment's rerun did not wait for it
+
+
 def test_streamlits_answer_to_a_failed_message_is_one_plain_line(monkeypatch: pytest.MonkeyPatch) -> None:
     from google.protobuf.message import DecodeError
     from streamlit.runtime.app_session import AppSession

@@ -12,8 +12,11 @@ path, and each such frame logged a traceback (1,000 frames: 434 kB of log). ``Ba
   class's server needs (and which on a one-person server only restarts the job workers); the developer-only
   ``debug_*`` messages likewise;
 - every other message takes a token from its socket's bucket and its address's (``Buckets``): a whole-page rerun
-  from a stricter pair, since it costs a page's run. What finds a bucket empty is dropped, not queued; a socket
-  that keeps sending past its own bucket (``CLOSE_AFTER_DROPS`` in ``DROPS_WINDOW_S``) is closed.
+  from a stricter pair, since it costs a page's run. What finds a bucket empty is dropped, not queued, except the
+  latest whole-page rerun of a socket, held (one a socket) and passed on once the buckets allow, unless a newer
+  one passes first: a click dropped last left the page drawn as before it (ten clicks a second for five seconds
+  beside Live's fragments: the last of 50 was dropped). A socket that keeps sending past its own bucket
+  (``CLOSE_AFTER_DROPS`` in ``DROPS_WINDOW_S``) is closed.
 
 The buckets are generous for a person: a fast clicker's whole-page reruns, and Live's five fragments rerunning
 every 0.5 s (``run_every``) with label events between, fit. A heartbeat never takes from the address's bucket, so a
@@ -24,6 +27,7 @@ that fails inside Streamlit anyway gets one plain line back (no type, text or st
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import Counter
@@ -43,6 +47,8 @@ SOCKET_ALL, SOCKET_PAGES = (25.0, 100.0), (4.0, 20.0)
 ADDRESS_ALL, ADDRESS_PAGES = (400.0, 1200.0), (40.0, 120.0)
 CLOSE_AFTER_DROPS, DROPS_WINDOW_S = 200, 10.0  # a socket dropped this often in a window is a script: closed
 FORGET_ADDRESS_S = 60.0  # an address's buckets outlive its sockets this long: reconnecting refills nothing
+MIN_HOLD_S = 0.05  # a held page's rerun is tried again at most this often (the address's bucket may be the one empty)
+_RATES = ("over the socket's rate", "over the address's rate")
 _LOG = logging.getLogger("handteach.server")
 
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
@@ -66,6 +72,11 @@ class Bucket:
             return False
         self.tokens -= 1
         return True
+
+    def wait_s(self, now: float) -> float:
+        """Seconds until a ``take`` at ``now`` or later finds a token (0 when one is there)."""
+        tokens = self.burst if self.tokens < 0 else min(self.burst, self.tokens + max(0.0, now - self.at) * self.rate)
+        return max(0.0, (1 - tokens) / self.rate)
 
 
 @dataclass
@@ -135,20 +146,35 @@ class BackMsgGuard:
         shared = self.addresses.setdefault(address, Buckets.of(ADDRESS_ALL, ADDRESS_PAGES))
         mine = _Socket(Buckets.of(SOCKET_ALL, SOCKET_PAGES))
         closed = False
+        held: dict | None = None  # the latest whole-page rerun dropped for a rate: passed on once the buckets allow
+        coming: asyncio.Future | None = None  # the tab's next message, awaited while one is held
 
         async def guarded_receive() -> dict:
-            nonlocal closed
+            nonlocal closed, held, coming
             while True:
-                message = await receive()
+                if coming is None:
+                    coming = asyncio.ensure_future(receive())
+                if held is not None:
+                    wait = max(mine.buckets.pages.wait_s(time.monotonic()), MIN_HOLD_S)
+                    if not (await asyncio.wait({coming}, timeout=wait))[0]:  # nothing newer came meanwhile
+                        if self._verdict("page", mine.buckets, shared)[0] is None:
+                            message, held = held, None
+                            return message
+                        continue
+                message, coming = await coming, None
                 if message.get("type") != "websocket.receive":
                     return dict(message)
-                reason, own = self._verdict(kind_of(message.get("bytes")), mine.buckets, shared)
+                kind = kind_of(message.get("bytes"))
+                reason, own = self._verdict(kind, mine.buckets, shared)
                 if reason is None:
+                    held = None if kind == "page" else held  # a newer page's rerun carries every widget's value
                     return dict(message)
                 self._note(reason, address)
+                if kind == "page" and reason in _RATES:
+                    held = dict(message)
                 if own and mine.dropped(time.monotonic()):
                     self._note("closed", address)
-                    closed = True
+                    closed, held = True, None
                     await send({"type": "websocket.close", "code": 1008})
                     return {"type": "websocket.disconnect", "code": 1008}
 
@@ -159,6 +185,8 @@ class BackMsgGuard:
         try:
             await self.app(scope, guarded_receive, guarded_send)
         finally:
+            if coming is not None:
+                coming.cancel()
             self.open[address] -= 1
             if not self.open[address]:
                 del self.open[address]
@@ -182,9 +210,9 @@ class BackMsgGuard:
             return kind, True
         now, page = time.monotonic(), kind == "page"
         if not mine.take(now, page):
-            return "over the socket's rate", True
+            return _RATES[0], True
         if kind != "app_heartbeat" and not shared.take(now, page):
-            return "over the address's rate", False
+            return _RATES[1], False
         return None, False
 
     def _note(self, reason: str, address: str) -> None:
