@@ -746,6 +746,7 @@ def test_train_fix_gallery_drops_relabelled_and_deleted_samples_and_unticks(seed
     assert first.label == "👍 → ✋" and first.help.startswith(
         "Recorded as 👍 thumbs_up; the model predicted ✋ open_palm."
     )
+    assert "Under each sample: its gesture → what the model predicted" in texts(at)  # a drawing with pictures off
     at.checkbox(key=f"fix0_sel_{ids[0]}").check()
     at.run()
     at.selectbox(key="fix_target").set_value("fist")

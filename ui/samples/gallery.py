@@ -163,7 +163,7 @@ def fix_gallery(
     # A fresh key prefix after each action: checkboxes of the moved samples' successors start unticked
     # (a widget whose key is only dropped from session_state can come back ticked from the browser).
     prefix = f"fix{st.session_state.get('fix_round', 0)}"
-    st.caption("Under each crop: its gesture → what the model predicted (hover for the names and where it came from).")
+    st.caption("Under each sample: its gesture → what the model predicted (hover for the names and where it came from).")
     crop_grid(samples, prefix, captions, helps, columns=FIX_COLUMNS)
     chosen = selected_ids(prefix, samples)
     left, mid, right = st.columns([1, 1, 1])
