@@ -97,3 +97,23 @@ def test_a_school_sign_in_copied_before_sign_out_signs_nobody_in_after_it(data_d
     assert "Signed in: Ana" not in [t.value for t in copy.sidebar.text]
     fresh = _as_signed_in(monkeypatch, {**ana, "iat": time.time() - 5})  # she signs in with the school again
     assert "Signed in: Ana" in [t.value for t in fresh.sidebar.text]
+
+
+def test_a_school_tab_is_signed_out_when_its_address_no_longer_names_the_account(data_dir: Path, monkeypatch) -> None:  # noqa: ANN001
+    """The teacher typed a classmate's address for Ana, the classmate signed in as Ana, the teacher mended it: that
+    open tab was still Ana's at every next run (its account was looked up by id only). Now it gets the form."""
+    import time
+
+    from core.classes.identity import set_email
+    from core.data.store import Store
+
+    make_class(data_dir)
+    set_email(Store(data_dir), "7B", "Ana", "ben@school.example")  # the wrong address
+    ben = {"email": "ben@school.example", "email_verified": True, "iat": time.time() - 60, "name": "Ben"}
+    tab = _as_signed_in(monkeypatch, ben)
+    assert "Signed in: Ana" in [t.value for t in tab.sidebar.text]
+    set_email(Store(data_dir), "7B", "Ana", "ana@school.example")  # mended
+    tab.run()
+    assert not tab.exception, [e.message for e in tab.exception]
+    assert "Signed in: Ana" not in [t.value for t in tab.sidebar.text]
+    assert not tab.selectbox  # none of Ana's projects

@@ -139,6 +139,13 @@ def remove_domain(store: Database, class_name: str, domain: str) -> str:
     return domain
 
 
+def address_of(store: Database, account_id: int) -> str | None:
+    """The school account's address that signs in as ``account_id`` now (None: none, or the account is gone)."""
+    with store.read_connection() as conn:
+        row = conn.execute("SELECT email FROM accounts WHERE id = ?", (int(account_id),)).fetchone()
+    return None if row is None else row[0]
+
+
 def school_accounts(store: Database) -> dict[int, str]:
     """Account id -> the school account's address, for every member who has one."""
     with store.read_connection() as conn:

@@ -17,7 +17,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from core.classes.access import Viewer
-from core.classes.identity import identity_from_claims, too_old, viewer_for_identity
+from core.classes.identity import address_of, identity_from_claims, too_old, viewer_for_identity
 from core.classes.session import end_school_session, school_session_ended
 from core.data.store import Store
 from ui.common.text import plain
@@ -84,10 +84,12 @@ def offer() -> None:
         st.login()
 
 
-def still_signed_in(store: Store) -> bool:
-    """False once the school sign-in this session came from was signed out (in any tab, on any machine)."""
+def still_signed_in(store: Store, account_id: int) -> bool:
+    """False once the school sign-in this session came from was signed out (in any tab, on any machine), or its
+    address no longer signs in as ``account_id`` (the teacher gave the account another address: a classmate's
+    address typed by mistake, then mended, kept the classmate's open tab signed in as that account)."""
     held = st.session_state.get(_SIGNED_IN)
-    return held is None or not school_session_ended(store, *held)
+    return held is None or (not school_session_ended(store, *held) and address_of(store, account_id) == held[0])
 
 
 def sign_out(store: Store, viewer: Viewer) -> bool:

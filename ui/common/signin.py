@@ -83,7 +83,7 @@ def _now(store: Store, viewer: Viewer) -> Viewer | None:
     password) or their account went. A school sign-in (OIDC) has no session row: its account only."""
     token = st.session_state.get(_SESSION)
     if token is None:
-        return viewer_of(store, viewer.account_id) if school_signin.still_signed_in(store) else None
+        return viewer_of(store, viewer.account_id) if school_signin.still_signed_in(store, viewer.account_id) else None
     return viewer_from_token(store, token, max_age_s=None)  # any age: a tab open all day stays while its row does
 
 
