@@ -244,10 +244,35 @@ def test_a_student_is_told_what_is_stored_and_the_teacher_only_looks_at_their_pr
     record = _run(teacher.switch_page("pages/record.py"))  # one line, no control
     assert "Ana's project 'ana-signs': nothing here can be changed" in _texts(record)
     assert not record.radio and not record.button and not record.get("file_uploader") and not record.get("iframe")
+    assert "The samples its model gets wrong are drawn on Train." in _texts(record)  # not an empty page
     live = _run(teacher.switch_page("pages/live.py"))  # her model runs; nothing teaches it
     assert "Ana's project 'ana-signs': nothing here can be changed" in _texts(live)
     assert not [b for b in live.button if "retrain" in b.label or "Teach" in b.label]
     assert "Teach it here" not in _texts(live)
+
+
+def _wrong_samples_looked_at(data_dir: str, viewer: object, wrong: list) -> None:
+    """An AppTest script: Train's list of the samples a student's model gets wrong, for someone only looking."""
+    from pathlib import Path
+
+    from core.data.store import Store
+    from ui.samples.gallery import fix_gallery
+
+    store = Store(Path(data_dir), viewer=viewer)
+    fix_gallery(store, "ana-signs", wrong, store.list_classes("ana-signs"), look=True)
+
+
+def test_the_teacher_sees_the_samples_a_students_model_gets_wrong_drawn_and_changes_nothing(school: ClassSetup) -> None:
+    """Seen in the class walkthrough: the teacher's look showed no sample of a student's anywhere (Record is one
+    line, Train left its list of wrong samples out). Now Train draws them, each as its skeleton even where the
+    class keeps pictures (no picture of a child's hand goes to another), with nothing to tick or press."""
+    ids = [int(s.id) for s in school.store(None).list_samples("ana-signs")[:3]]
+    at = AppTest.from_function(_wrong_samples_looked_at, args=(str(school.data_dir), school.teacher,
+                                                               [(i, "ok", "fist") for i in ids]))  # fmt: skip
+    _run(at)
+    drawn = [shown.url for image in at.get("image") for shown in image.proto.imgs]
+    assert len(drawn) == 3 and all(url.endswith(".png") for url in drawn), drawn  # drawings: her crops are JPEGs
+    assert [c.value for c in at.caption][1:] == ["👌 → 👊"] * 3 and not at.checkbox and not at.button
 
 
 def test_the_teacher_opens_a_students_project_from_the_class_page(school: ClassSetup) -> None:

@@ -77,8 +77,9 @@ def sample_origin(sample: Sample) -> str:
 
 
 def crop_grid(samples: Sequence[Sample], prefix: str, captions: Sequence[str] | None = None,
-              helps: Sequence[str] | None = None, columns: int = COLUMNS) -> None:  # fmt: skip
-    """Crops in rows of ``columns``, each with a checkbox keyed by sample id; ``helps`` lead its tooltip."""
+              helps: Sequence[str] | None = None, columns: int = COLUMNS, select: bool = True) -> None:  # fmt: skip
+    """Crops in rows of ``columns``, each with a checkbox keyed by sample id (``select``; else its caption alone);
+    ``helps`` lead its tooltip."""
     for start in range(0, len(samples), columns):
         row = st.columns(columns)
         for i, (column, sample) in enumerate(zip(row, samples[start : start + columns], strict=False)):
@@ -92,7 +93,10 @@ def crop_grid(samples: Sequence[Sample], prefix: str, captions: Sequence[str] | 
                 caption = plain(captions[start + i]) if captions else f"#{sample.id}"
                 origin = plain(sample_origin(sample))  # file names are the user's too
                 tooltip = f"{plain(helps[start + i])}  \n{origin}" if helps else origin
-                st.checkbox(caption, key=_selection_key(prefix, int(sample.id or 0)), help=tooltip)
+                if select:
+                    st.checkbox(caption, key=_selection_key(prefix, int(sample.id or 0)), help=tooltip)
+                else:
+                    st.caption(caption, help=tooltip)
 
 
 def class_gallery(store: Store, project: str, gesture: GestureClass) -> None:
@@ -136,19 +140,21 @@ def class_gallery(store: Store, project: str, gesture: GestureClass) -> None:
 
 
 def fix_gallery(
-    store: Store, project: str, wrong: Sequence[tuple[int, str, str]], gestures: list[GestureClass]
+    store: Store, project: str, wrong: Sequence[tuple[int, str, str]], gestures: list[GestureClass],
+    look: bool = False,
 ) -> None:
     """Misclassified validation samples: crop, "is X, predicted Y", delete or relabel the selected ones.
 
     The list is the training run's, so it is checked against the store on every run:
-    samples deleted or moved to another gesture since are no longer listed.
+    samples deleted or moved to another gesture since are no longer listed. ``look``: for someone only looking (a
+    teacher at a student's project), each sample drawn as its skeleton, never its picture, with nothing to tick.
     """
     titles = {g.name: g.title for g in gestures}
     short = {g.name: g.emoji or g.name for g in gestures}
     samples, captions, helps = [], [], []
     for sample_id, truth, predicted in wrong:
         try:
-            sample = store.get_sample(sample_id)
+            sample = store.get_sample(sample_id, with_crop=not look)
         except LookupError:  # deleted since training
             continue
         if sample.class_name != truth:  # relabelled since training: fixed
@@ -164,7 +170,9 @@ def fix_gallery(
     # (a widget whose key is only dropped from session_state can come back ticked from the browser).
     prefix = f"fix{st.session_state.get('fix_round', 0)}"
     st.caption("Under each sample: its gesture → what the model predicted (hover for the names and where it came from).")
-    crop_grid(samples, prefix, captions, helps, columns=FIX_COLUMNS)
+    crop_grid(samples, prefix, captions, helps, columns=FIX_COLUMNS, select=not look)
+    if look:
+        return
     chosen = selected_ids(prefix, samples)
     left, mid, right = st.columns([1, 1, 1])
     if left.button(f"🗑 Delete selected ({len(chosen)})", disabled=not chosen, key="fix_delete"):

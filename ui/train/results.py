@@ -293,7 +293,9 @@ def report_tables(store: Store, project: str, report: TrainReport, on: str, labe
     titles = {g.name: g.title for g in gestures}
     per_gesture(report, titles, on)
     kept_panel(report, labels, titles)
-    if not fixes:
+    if not fixes:  # someone only looking: the samples drawn, nothing to change (issue 64 item 3: nothing showed)
+        st.markdown("**Samples the model gets wrong**: the project's owner can delete them or move them.")
+        fix_gallery(store, project, report.wrong, gestures, look=True)
         return
     st.markdown(
         "**Samples the model gets wrong**: delete bad ones or move them to the right gesture, then train again."
