@@ -1,0 +1,216 @@
+"""The job runner past one machine: ``core.jobs.runner.JobRunner`` over procrastinate on the store's PostgreSQL.
+
+An app server sends a job as a procrastinate job of one task (``core.jobs.queue_db.TASK``) whose JSON arguments
+name the job function and carry its arguments (``core.jobs.wire``: never a pickle); workers started anywhere that
+reaches the database (``python -m core jobs worker --workers N``, ``core.jobs.queue_worker``) run it. What the local
+pool promises, and how it is kept here:
+
+* one running job per owner across every server: procrastinate's ``lock`` (the owner);
+* one waiting job of each kind per owner: its ``queueing_lock`` (``owner:kind``), a second refused with
+  ``OneWaitingError``'s line; the same owner, kind and key while one is queued or running is that job again;
+* trainings before measuring: its ``priority`` (``-PRIORITY[kind]``; procrastinate runs the highest first);
+* progress and answers: the worker's row of ``handteach_job_runs``, read by ``status`` on any server;
+* *Stop*: procrastinate's abort (``cancel_job_by_id(abort=True)``), heard by the worker through LISTEN/NOTIFY;
+* a dead worker fails only its own job: heartbeats (``core.jobs.queue_worker.fail_stalled``);
+* "the server is full": ``max_queued`` jobs waiting in the whole queue.
+
+Not kept: round robin between owners (procrastinate starts the oldest job of the highest priority; one waiting job
+of each kind per owner still bounds a flood to six places), a training making a running measuring yield, the
+waiting time in seconds (``wait_s`` is None), and a cancelled job's owner starting their next job before the
+cancelled one has stopped (within a second when it checks its cancel between steps).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import procrastinate
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from core.jobs import wire
+from core.jobs.job import PRIORITY, JobRequest, JobState, JobStatus, OneWaitingError, ServerFullError, worker_died
+from core.jobs.queue_db import QUEUE, RUNS, TASK, WIRE_VERSION, QueueError, check_url, ensure_schema
+
+MAX_QUEUED = 200
+_OPEN = ("todo", "doing")
+_ENDED = {"done": JobState.DONE, "failed": JobState.FAILED, "cancelled": JobState.CANCELLED}
+_STATUS_SQL = f"""
+SELECT j.id, j.status, j.abort_requested, j.priority, j.args->'meta' AS meta, r.state, r.done, r.total, r.detail,
+       r.result, r.error, r.error_type, r.error_bases, r.worker_pid,
+       EXTRACT(EPOCH FROM (COALESCE(r.ended, now()) - r.started))::float AS seconds
+  FROM procrastinate_jobs j LEFT JOIN {RUNS} r ON r.job_id = j.id WHERE j.id = %s"""
+_AHEAD_SQL = """
+SELECT count(*) FROM procrastinate_jobs WHERE queue_name = %s AND status = 'todo'
+   AND (priority > %s OR (priority = %s AND id < %s))"""
+
+
+def job_number(job_id: str) -> int | None:
+    """procrastinate's id of ``job_id`` (``kind-N``); None for an id not of this runner."""
+    number = job_id.rpartition("-")[2]
+    return int(number) if number.isdigit() else None
+
+
+@dataclass
+class QueueRunner:
+    """``core.jobs.runner.JobRunner`` on procrastinate (see the module docstring). ``session_alive(session)`` says
+    whether a job's tab is still there: the jobs this server sent for a tab gone ``tab_grace_s`` are cancelled."""
+
+    url: str
+    max_queued: int = MAX_QUEUED
+    session_alive: Callable[[str], bool] | None = None
+    tab_grace_s: float = 3.0
+
+    def __post_init__(self) -> None:
+        ensure_schema(check_url(self.url))
+        connector = procrastinate.SyncPsycopgConnector(conninfo=self.url, min_size=1, max_size=4)
+        self._app = procrastinate.App(connector=connector)
+        self._app.open()
+        self._pool = connector.pool
+        self._sessions: dict[str, float | None] = {}  # tabs this server sent jobs for → when first seen gone
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        if self.session_alive is not None:
+            threading.Thread(target=self._watch_tabs, name="handteach-queue-tabs", daemon=True).start()
+
+    # -- the interface ------------------------------------------------------------------------------------
+    def submit(self, request: JobRequest) -> str:
+        meta = {"v": WIRE_VERSION, "kind": request.kind, "owner": request.owner, "key": request.key,
+                "session": request.session, "limit_s": request.limit_s}  # fmt: skip
+        args = {"fn": wire.fn_name(request.fn), "kwargs": wire.encode(request.kwargs), "meta": meta}
+        with self._pool.connection() as conn:
+            same = conn.execute(
+                "SELECT id FROM procrastinate_jobs WHERE queue_name = %s AND status IN ('todo', 'doing') "
+                "AND NOT abort_requested AND args->'meta' @> %s ORDER BY id LIMIT 1",
+                (QUEUE, Jsonb({"kind": request.kind, "owner": request.owner, "key": request.key})),
+            ).fetchone()
+            if same is not None:
+                return f"{request.kind}-{same[0]}"
+            waiting = conn.execute("SELECT count(*) FROM procrastinate_jobs WHERE queue_name = %s AND status = 'todo'",
+                                   (QUEUE,)).fetchone()[0]  # fmt: skip
+        if waiting >= self.max_queued:
+            raise ServerFullError()
+        deferrer = self._app.configure_task(TASK, queue=QUEUE, lock=request.owner, priority=-PRIORITY[request.kind],
+                                            queueing_lock=f"{request.owner}:{request.kind}")  # fmt: skip
+        try:
+            number = deferrer.defer(**args)
+        except procrastinate.exceptions.AlreadyEnqueued:
+            raise OneWaitingError(request.kind) from None
+        if request.session:
+            with self._lock:
+                self._sessions.setdefault(request.session, None)
+        return f"{request.kind}-{number}"
+
+    def status(self, job_id: str) -> JobStatus | None:
+        number = job_number(job_id)
+        if number is None:
+            return None
+        with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            row = cur.execute(_STATUS_SQL, (number,)).fetchone()
+            if row is None:
+                return None
+            ahead = 0
+            if row["status"] == "todo":
+                prio = row["priority"]
+                ahead = int(cur.execute(_AHEAD_SQL, (QUEUE, prio, prio, number)).fetchone()["count"])
+        return _status(job_id, row, ahead)
+
+    def cancel(self, job_id: str) -> None:
+        number = job_number(job_id)
+        if number is not None:
+            self._abort([number])
+
+    def cancel_session(self, session: str) -> int:
+        """Cancel every job followed by tab ``session`` (on any server); how many."""
+        return self._abort(self._open_jobs({"session": session}))
+
+    def cancel_owner(self, owner: str) -> int:
+        """Cancel every job of ``owner``, waiting or running, on any server; how many."""
+        return self._abort(self._open_jobs({"owner": owner}))
+
+    def close(self) -> None:
+        self._closed.set()
+        self._app.close()
+
+    def worker_pids(self) -> list[int]:
+        """The processes running a job now, on this machine or another (for tests and ``status``)."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(f"SELECT r.worker_pid FROM {RUNS} r JOIN procrastinate_jobs j ON j.id = r.job_id "
+                                "WHERE j.status = 'doing' AND r.worker_pid IS NOT NULL").fetchall()  # fmt: skip
+        return [int(r[0]) for r in rows]
+
+    # -- helpers ------------------------------------------------------------------------------------------
+    def _open_jobs(self, meta: dict[str, Any]) -> list[int]:
+        with self._pool.connection() as conn:
+            rows = conn.execute("SELECT id FROM procrastinate_jobs WHERE queue_name = %s AND status IN ('todo', "
+                                "'doing') AND args->'meta' @> %s", (QUEUE, Jsonb(meta))).fetchall()  # fmt: skip
+        return [int(r[0]) for r in rows]
+
+    def _abort(self, numbers: list[int]) -> int:
+        done = 0
+        for number in numbers:
+            try:
+                done += bool(self._app.job_manager.cancel_job_by_id(number, abort=True))
+            except procrastinate.exceptions.ConnectorException as exc:
+                raise QueueError(f"the job queue did not take the cancel: {exc}") from None
+        return done
+
+    def _watch_tabs(self) -> None:
+        assert self.session_alive is not None
+        while not self._closed.wait(1.0):
+            with self._lock:
+                sessions = list(self._sessions)
+            now = time.monotonic()
+            for session in sessions:
+                # the database away for a moment: checked again in a second
+                with contextlib.suppress(psycopg.Error, procrastinate.exceptions.ProcrastinateException, QueueError):
+                    self._check_tab(session, now)
+
+    def _check_tab(self, session: str, now: float) -> None:
+        assert self.session_alive is not None
+        if self.session_alive(session):
+            with self._lock:
+                self._sessions[session] = None
+            if not self._open_jobs({"session": session}):
+                with self._lock:
+                    self._sessions.pop(session, None)
+            return
+        with self._lock:
+            away = self._sessions.get(session) or now
+            self._sessions[session] = away
+        if now - away >= self.tab_grace_s:  # not a blip: the tab went
+            self.cancel_session(session)
+            with self._lock:
+                self._sessions.pop(session, None)
+
+
+def _status(job_id: str, row: dict[str, Any], ahead: int) -> JobStatus:
+    """A page's view of one job from procrastinate's row and ours."""
+    meta = row["meta"] or {}
+    kind, owner = str(meta.get("kind", "")), str(meta.get("owner", ""))
+    state, error, error_type = _state(row, kind)
+    result = wire.decode(row["result"]) if row["result"] is not None and state is not JobState.FAILED else None
+    return JobStatus(job_id, kind, owner, state, ahead if state is JobState.QUEUED else 0, None, int(row["done"] or 0),
+                     int(row["total"] or 0), wire.decode(row["detail"]) if row["detail"] is not None else None, result,
+                     error, error_type, float(row["seconds"] or 0.0) if row["state"] else 0.0,
+                     cancelled=bool(row["abort_requested"]), error_bases=tuple(row["error_bases"] or ()))  # fmt: skip
+
+
+def _state(row: dict[str, Any], kind: str) -> tuple[JobState, str | None, str]:
+    """(state, error, error type): our row's end where the worker wrote one, else procrastinate's status."""
+    if row["state"] in _ENDED:
+        return _ENDED[row["state"]], row["error"], row["error_type"] or ""
+    status = row["status"]
+    if status == "todo":
+        return JobState.QUEUED, None, ""
+    if status == "doing":
+        return JobState.RUNNING, None, ""
+    if status in ("cancelled", "aborted"):
+        return JobState.CANCELLED, None, ""
+    return JobState.FAILED, worker_died(kind), "WorkerDied"  # ended with no word from its worker

@@ -1,0 +1,221 @@
+"""One queue worker process: a procrastinate worker running one job at a time (``python -m core jobs worker`` starts
+N and restarts any that dies; ``core.cli.jobs``).
+
+Its one task (``run``) calls the job function a job names (``core.jobs.wire``: by name, only from the allowed
+modules, with JSON arguments) in procrastinate's worker thread, with a ``JobContext`` whose ``progress`` writes the
+job's row of ``handteach_job_runs`` (at most every ``PROGRESS_EVERY_S``, and at the end) and whose ``cancel`` a
+watcher thread sets when procrastinate hears an abort (LISTEN/NOTIFY: within a few tens of milliseconds) or the
+job passes its time limit. A job that does not stop within ``cancel_grace_s`` has its row ended and its process
+exits (as the local pool ends a worker), the command starting another.
+
+A worker that dies fails only its own job, by procrastinate's heartbeats: every worker process checks, each
+``heartbeat_s``, for running jobs whose worker's heartbeat is older than ``stalled_s`` (or whose worker row was
+pruned), and fails them with ``worker_died``'s line; they are not retried (a training that ran out of memory would
+again). procrastinate's ``lock`` (the owner) keeps that owner's next job waiting until then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import procrastinate
+import psycopg
+from psycopg.types.json import Jsonb
+
+from core.jobs import wire
+from core.jobs.job import TIME_LIMIT, JobContext, time_limit_line, worker_died
+from core.jobs.queue_db import QUEUE, RUNS, TASK, WIRE_VERSION, connect
+
+PROGRESS_EVERY_S = 0.1
+_LOGGER = logging.getLogger("core.jobs.queue_worker")
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    url: str
+    allowed: tuple[str, ...] = wire.TASK_MODULES  # modules whose job functions this worker runs
+    heartbeat_s: float = 1.0
+    stalled_s: float = 5.0  # a worker silent this long is dead: its job fails
+    cancel_grace_s: float = 10.0
+
+
+class _Runs:
+    """This process's writes to ``handteach_job_runs`` (one connection, used by the job's thread and the watcher)."""
+
+    def __init__(self, url: str) -> None:
+        self._conn, self._lock = connect(url), threading.Lock()
+
+    def write(self, sql: str, params: tuple[Any, ...]) -> None:
+        with self._lock:
+            self._conn.execute(sql, params)
+
+    def start(self, job_id: int) -> None:
+        self.write(f"INSERT INTO {RUNS} (job_id, worker_pid) VALUES (%s, %s) ON CONFLICT (job_id) DO UPDATE SET "
+                   "state = 'running', done = 0, total = 0, worker_pid = EXCLUDED.worker_pid, started = now()",
+                   (job_id, os.getpid()))  # fmt: skip
+
+    def progress(self, job_id: int, done: int, total: int, detail: Any) -> None:  # noqa: ANN401
+        self.write(f"UPDATE {RUNS} SET done = %s, total = %s, detail = %s WHERE job_id = %s AND ended IS NULL",
+                   (done, total, Jsonb(wire.encode(detail)), job_id))  # fmt: skip
+
+    def end(self, job_id: int, state: str, result: Any = None, error: str | None = None, error_type: str = "",
+            bases: tuple[str, ...] = ()) -> None:  # fmt: skip  # noqa: ANN401
+        self.write(f"UPDATE {RUNS} SET state = %s, result = %s, error = %s, error_type = %s, error_bases = %s, "
+                   "ended = now() WHERE job_id = %s AND ended IS NULL",
+                   (state, Jsonb(result), error, error_type, Jsonb(list(bases)), job_id))  # fmt: skip
+
+
+def _watch(ctx: procrastinate.JobContext, cancel: threading.Event, limit_s: float, timed_out: threading.Event,
+           finished: threading.Event, grace_s: float, on_stuck: Any) -> None:  # fmt: skip  # noqa: ANN401
+    """Sets ``cancel`` on an abort or past ``limit_s``; calls ``on_stuck`` when the job outlives ``grace_s`` after."""
+    started, asked = time.monotonic(), None
+    while not finished.wait(0.02):
+        if asked is None and (ctx.should_abort() or (limit_s > 0 and time.monotonic() - started > limit_s)):
+            if not ctx.should_abort():
+                timed_out.set()
+            cancel.set()
+            asked = time.monotonic()
+        if asked is not None and time.monotonic() - asked > grace_s:
+            on_stuck()
+            return
+
+
+def make_app(config: WorkerConfig) -> procrastinate.App:
+    """A procrastinate app whose one task runs our job functions."""
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=config.url, min_size=1, max_size=3))
+    runs = _Runs(config.url)
+
+    @app.task(name=TASK, queue=QUEUE, pass_context=True)
+    def run(context: procrastinate.JobContext, fn: str, kwargs: Any, meta: dict[str, Any]) -> None:  # noqa: ANN401
+        job_id = int(context.job.id or 0)
+        runs.start(job_id)
+        kind = str(meta.get("kind", ""))
+        if meta.get("v") != WIRE_VERSION:
+            runs.end(job_id, "failed", error=f"This job was sent by another version of handteach (jobs {meta.get('v')})"
+                     f"; this worker runs jobs {WIRE_VERSION}: update the workers and the app servers together.",
+                     error_type="WorkerVersion")  # fmt: skip
+            return
+        _run_one(runs, context, job_id, kind, fn, kwargs, float(meta.get("limit_s") or 0), config)
+
+    return app
+
+
+def _run_one(runs: _Runs, context: procrastinate.JobContext, job_id: int, kind: str, fn_name: str, kwargs: Any,
+             limit_s: float, config: WorkerConfig) -> None:  # fmt: skip  # noqa: ANN401
+    cancel, timed_out, finished = threading.Event(), threading.Event(), threading.Event()
+    last = [0.0]
+
+    def progress(done: int, total: int, detail: Any = None) -> None:  # noqa: ANN401 - the job's own payload
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY_S or (total and done >= total):
+            last[0] = now
+            runs.progress(job_id, int(done), int(total), detail)
+
+    def stuck() -> None:  # it ignored its cancel: ended here, and this process goes (the command starts another)
+        if timed_out.is_set():
+            runs.end(job_id, "failed", error=time_limit_line(kind, limit_s), error_type=TIME_LIMIT)
+        else:
+            runs.end(job_id, "cancelled")
+        with contextlib.suppress(psycopg.Error):
+            runs.write("SELECT procrastinate_finish_job_v1(%s, 'aborted', false)", (job_id,))
+        os._exit(3)
+
+    watcher = threading.Thread(target=_watch, args=(context, cancel, limit_s, timed_out, finished,
+                                                    config.cancel_grace_s, stuck), daemon=True)  # fmt: skip
+    watcher.start()
+    try:
+        fn = wire.resolve(fn_name, config.allowed)
+        result = fn(JobContext(progress, cancel), **wire.decode(kwargs))
+        answer = wire.encode(result)
+    except Exception as exc:  # the page shows it in one line; the worker lives on
+        bases = tuple(c.__name__ for c in type(exc).__mro__[1:] if c not in (Exception, BaseException, object))
+        runs.end(job_id, "failed", error=str(exc) or type(exc).__name__, error_type=type(exc).__name__, bases=bases)
+        return
+    finally:
+        finished.set()
+    if timed_out.is_set():
+        runs.end(job_id, "failed", error=time_limit_line(kind, limit_s), error_type=TIME_LIMIT)
+    else:
+        runs.end(job_id, "cancelled" if cancel.is_set() else "done", result=answer)
+    if cancel.is_set() and context.should_abort():
+        raise procrastinate.exceptions.JobAborted  # procrastinate's row says "aborted" too
+
+
+async def fail_stalled(app: procrastinate.App, runs_url: str, stalled_s: float) -> int:
+    """Fail the running jobs of workers silent for ``stalled_s`` (or pruned): their row says the worker died."""
+    stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_s)
+    failed = 0
+    for job in stalled:
+        kind = str((job.task_kwargs.get("meta") or {}).get("kind", ""))
+        async with await psycopg.AsyncConnection.connect(runs_url, autocommit=True) as conn:
+            await conn.execute(f"INSERT INTO {RUNS} (job_id, state, error, error_type, ended) VALUES "
+                               "(%s, 'failed', %s, 'WorkerDied', now()) ON CONFLICT (job_id) DO UPDATE SET "
+                               f"state = 'failed', error = EXCLUDED.error, error_type = 'WorkerDied', ended = now() "
+                               f"WHERE {RUNS}.ended IS NULL", (job.id, worker_died(kind)))  # fmt: skip
+        try:
+            await app.job_manager.finish_job_by_id_async(int(job.id or 0), procrastinate.jobs.Status.FAILED, False)
+            failed += 1
+        except procrastinate.exceptions.ConnectorException:  # another worker failed it first
+            pass
+    return failed
+
+
+async def _watch_stalled(app: procrastinate.App, config: WorkerConfig) -> None:
+    parent = os.getppid()
+    while True:
+        await asyncio.sleep(config.heartbeat_s)
+        if os.getppid() != parent:  # the command that started this process went: so does it
+            os._exit(0)
+        try:
+            await fail_stalled(app, config.url, config.stalled_s)
+        except Exception:  # a check that failed is tried again next beat; the worker goes on
+            _LOGGER.exception("looking for stalled jobs failed")
+
+
+async def serve(config: WorkerConfig) -> None:
+    """Run jobs until stopped (SIGINT/SIGTERM: the running job finishes first)."""
+    app = make_app(config)
+    async with app.open_async():
+        watch = asyncio.create_task(_watch_stalled(app, config))
+        try:
+            await app.run_worker_async(queues=[QUEUE], concurrency=1, name=f"handteach-{os.getpid()}",
+                                       update_heartbeat_interval=config.heartbeat_s,
+                                       stalled_worker_timeout=config.stalled_s, abort_job_polling_interval=1.0,
+                                       fetch_job_polling_interval=1.0)  # fmt: skip
+        finally:
+            watch.cancel()
+
+
+PRELOAD = ("core.data.project", "core.data.project_accuracy", "core.starter")  # torch and the store, before a job
+
+
+def main(argv: list[str]) -> None:
+    """One worker process on ``$HANDTEACH_DATABASE_URL`` (never on the command line, where ``ps`` shows it), with
+    ``argv`` ``[--allow MODULE]... [--preload MODULE]... [--heartbeat-s S] [--stalled-s S] [--cancel-grace-s S]``.
+    Started by ``python -m core jobs worker`` (``core.cli.jobs``)."""
+    import argparse
+    import importlib
+
+    from core.data.database import database_url
+    from core.keypoints.native_logs import quiet_native_logs
+
+    parser = argparse.ArgumentParser(prog="core.jobs.queue_worker")
+    parser.add_argument("--allow", action="append", default=[])
+    parser.add_argument("--preload", action="append", default=None)
+    parser.add_argument("--heartbeat-s", type=float, default=WorkerConfig.heartbeat_s)
+    parser.add_argument("--stalled-s", type=float, default=WorkerConfig.stalled_s)
+    parser.add_argument("--cancel-grace-s", type=float, default=WorkerConfig.cancel_grace_s)
+    args = parser.parse_args(argv)
+    quiet_native_logs()
+    for name in PRELOAD if args.preload is None else [p for p in args.preload if p]:
+        importlib.import_module(name)
+    config = WorkerConfig(database_url(), (*wire.TASK_MODULES, *args.allow), args.heartbeat_s, args.stalled_s,
+                          args.cancel_grace_s)  # fmt: skip
+    asyncio.run(serve(config))
