@@ -43,6 +43,7 @@ def test_a_young_student_signs_in_with_three_pictures(data_dir: Path) -> None:
     at.toggle(key="signin_pictures").set_value(True)
     _run(at)
     assert [t.key for t in at.text_input] == ["signin_code", "signin_name"]  # no password box
+    assert "the pictures on your card, in order" in at.markdown[0].value  # not "the password … gave you"
     rows = [at.segmented_control(key=f"signin_picture_{i}") for i in (0, 1, 2)]
     assert [r.label for r in rows] == ["First picture", "Second picture", "Third picture"]
     emoji = [emoji for _, emoji in PICTURES]  # each button a picture alone (Streamlit draws it as the icon)

@@ -11,11 +11,12 @@ from core.classes.pictures import EMOJI, HOW_MANY, PICTURES, picture_secret
 
 CHOOSE_BOTH = "Tap your pictures in order: the first one, then the second one, then the third one."
 LABELS = ("First picture", "Second picture", "Third picture")
+TOGGLE_KEY = "signin_pictures"
 
 
 def wanted() -> bool:
     """The switch above the form (outside it: the form shows pictures as soon as it is turned on)."""
-    return st.toggle("I sign in with pictures", key="signin_pictures")
+    return st.toggle("I sign in with pictures", key=TOGGLE_KEY)
 
 
 def fields() -> str | None:

@@ -163,7 +163,9 @@ def _sign_in_form(store: Store) -> None:
     st.title("✋ handteach")
     if said := st.session_state.get(_DELETED):
         st.warning(said)
-    st.markdown("Sign in with your class code, your name and the password your teacher gave you.")
+    secret = ("the pictures on your card, in order" if st.session_state.get(picture_signin.TOGGLE_KEY)
+              else "the password your teacher gave you")  # the toggle is drawn below this line  # fmt: skip
+    st.markdown(f"Sign in with your class code, your name and {secret}.")
     if not any_class(store):  # the last class ended: the server stays a class server (core.classes.roster)
         st.info("No class is open on this server now: your teacher starts one and gives you its code.")
     pictures = picture_signin.wanted()
