@@ -53,6 +53,7 @@ def test_the_pages_say_no_jargon_until_more_is_on(data_dir: Path, student: bool)
     for page in PAGES:
         _run(at.switch_page(f"pages/{page}.py"))
         assert at.toggle(key=more.key(page)).label == more.LABEL and not at.toggle(key=more.key(page)).value
+        assert not jargon(at.toggle(key=more.key(page)).help)  # its tooltip said "keypoint networks"
         assert not jargon(_words(at)), (page, jargon(_words(at)))
 
     expert = {  # what each page's More brings, in an expert's words

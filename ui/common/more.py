@@ -16,7 +16,8 @@ from __future__ import annotations
 import streamlit as st
 
 LABEL = "More"
-HELP = "Expert choices: keypoint networks, files for other programs, outputs, where the hands are found"
+HELP = ("Expert choices: other networks that find a hand's points, files for other programs, outputs, where the "
+        "hands are found")  # its tooltip is read before More is on: none of the words it hides
 
 
 def key(page: str) -> str:
