@@ -174,3 +174,17 @@ def database(request: pytest.FixtureRequest) -> str:
     if request.param == "postgresql":
         request.getfixturevalue("pg_url")
     return str(request.param)
+
+
+@pytest.fixture
+def store_database(request: pytest.FixtureRequest) -> str:
+    """The database a test's store is on: "sqlite" (no URL set), or each of both in turn for a test marked
+    ``both_databases`` (its other fixtures that make a store ask for this one first, so it is set before)."""
+    which = str(getattr(request, "param", "sqlite"))
+    if which == "postgresql":
+        request.getfixturevalue("pg_url")
+    return which
+
+
+# a test (or a module's ``pytestmark``) run on SQLite and on PostgreSQL: chosen tests, where ``database`` runs all
+both_databases = pytest.mark.parametrize("store_database", DATABASES, indirect=True)

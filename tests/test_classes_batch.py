@@ -5,24 +5,25 @@ rename. Each handout signs in."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 
 import pytest
+from pgcluster import both_databases
 
 from core.classes.batch import MAX_NAMES, BatchError, add_students, new_passwords, read_names, rename_student
 from core.classes.passwords import hash_password
 from core.classes.roster import _insert_account, accounts, add_student, class_row, create_class
 from core.classes.signin import SignInError, sign_in
-from core.data.schema import DB_NAME, DuplicateNameError, NotFoundError
+from core.data.schema import DuplicateNameError, NotFoundError
 from core.data.store import Store
 
 NOTHING = "Nothing was added: change these lines and add the list again."
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
+def store(store_database: str, tmp_path) -> Store:
+    """Ms Ng's class 7B with Ana, on SQLite (and on PostgreSQL too for the tests marked ``both_databases``)."""
     made = Store(tmp_path)
     create_class(made, "7B", "Ms Ng", "teacher-pass")
     add_student(made, "7B", "Ana", "ana-pass-1")
@@ -30,7 +31,7 @@ def store(tmp_path) -> Store:
 
 
 def _code(store: Store) -> str:
-    with sqlite3.connect(store.data_dir / DB_NAME) as conn:
+    with store.read_connection() as conn:
         return conn.execute("SELECT code FROM school_classes").fetchone()[0]
 
 
@@ -38,6 +39,7 @@ def _names(store: Store) -> list[str]:
     return [a.name for a in accounts(store, "7B")]
 
 
+@both_databases
 def test_a_list_with_blanks_and_a_repeated_line_adds_each_name_once_and_each_signs_in(store: Store) -> None:
     pasted = "Ben\n\n   \n  Zoë  \r\n<b>Cy</b>\n**Dee** [x](https://evil.test)\nBen\n"
     added = add_students(store, "7B", pasted)
@@ -75,6 +77,7 @@ def test_a_bad_list_is_said_one_line_a_name_and_nothing_is_added(store: Store, p
     assert _names(store) == ["Ms Ng", "Ana"]  # Ben, the good name of each list, was not added either
 
 
+@both_databases
 def test_the_list_goes_in_one_transaction_a_classmate_added_meanwhile_rolls_it_all_back(store: Store) -> None:
     """30 names, checked against the class while another writer's insert of the 30th name is not yet committed
     (so the check passes); their passwords take a second or more to hash; the list's insert then finds the name
@@ -104,6 +107,7 @@ def test_read_names_counts_only_lines_with_a_name(store: Store) -> None:
     assert listed.merged[0] == "line 2003: 'Ana' is on line 2001 too: added once"
 
 
+@both_databases
 def test_new_passwords_for_one_or_every_student_and_the_old_ones_stop(store: Store) -> None:
     add_students(store, "7B", "Ben\nZoë")
     code = _code(store)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pgcluster import both_databases
 
 from core.classes.quotas import (
     DEFAULTS,
@@ -31,7 +32,8 @@ def _samples(n: int, seed: int = 5, crop: bytes | None = None) -> list[Sample]:
     return [Sample(make_hand(rng), "ok", "webcam", crop_jpeg=crop) for _ in range(n)]
 
 
-def test_a_student_stores_up_to_the_class_limit_and_is_told_in_one_line(tmp_path: Path) -> None:
+@both_databases
+def test_a_student_stores_up_to_the_class_limit_and_is_told_in_one_line(store_database: str, tmp_path: Path) -> None:
     school = make_class(tmp_path)  # Ana holds 20 samples, Ben 5
     set_limits(school.store(None), school.ana.class_id, samples=30)
     ana = school.store(school.ana)
@@ -47,7 +49,8 @@ def test_a_student_stores_up_to_the_class_limit_and_is_told_in_one_line(tmp_path
     teacher.add_samples("teacher-signs", _samples(50))  # the teacher is not bounded
 
 
-def test_bytes_are_bounded_too(tmp_path: Path) -> None:
+@both_databases
+def test_bytes_are_bounded_too(store_database: str, tmp_path: Path) -> None:
     school = make_class(tmp_path)
     set_limits(school.store(None), school.ana.class_id, megabytes=1)
     ana = school.store(school.ana)
@@ -111,7 +114,8 @@ def test_the_teacher_sets_the_limits_on_the_command_line(tmp_path: Path, capsys:
     assert capsys.readouterr().err.startswith("error: the limit --max-layers must be a whole number from 1 to 8")
 
 
-def test_a_project_file_replacing_ones_own_project_counts_only_what_stays(tmp_path: Path) -> None:
+@both_databases
+def test_a_project_file_replacing_ones_own_project_counts_only_what_stays(store_database: str, tmp_path: Path) -> None:
     """Replace on import deletes the old project when the new one is named: at 20 of 30 samples, re-importing
     one's own 20 over them leaves 20 (it was refused, the old and the new counted together); a copy beside them,
     or replacing a smaller project with a bigger file, is still refused."""

@@ -2,29 +2,44 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
+from pgcluster import both_databases
 
+from core.classes.first_project import remember
 from core.classes.removal import delete_student, end_class
 from core.classes.roster import accounts, list_classes
-from core.classes.signin import SignInError, sign_in, viewer_of
+from core.classes.signin import SignInError, sign_in, sign_in_session, viewer_of
+from core.data.database import Database
 from core.data.project_folders import FolderAside
-from core.data.schema import DB_NAME, NotFoundError
+from core.data.schema import NotFoundError
 from core.data.store import Store
 from tests.classmaker import BEN_PASSWORD, make_class
 
 
 def _rows(data_dir: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(data_dir / DB_NAME) as conn:
-        return conn.execute(sql).fetchall()
+    """The rows ``sql`` reads from the store's database (the data folder's file, or PostgreSQL's)."""
+    with Database(data_dir, read_only=True).read_connection() as conn:
+        return [tuple(r) for r in conn.execute(sql).fetchall()]
 
 
-def test_deleting_a_student_removes_every_row_and_file_of_theirs(tmp_path) -> None:
+@both_databases
+def test_deleting_a_student_removes_every_row_and_file_of_theirs(store_database, tmp_path) -> None:
     school = make_class(tmp_path)
     ben_folder = tmp_path / "projects" / "ben-signs"
     assert ben_folder.is_dir()
+    # what else of Ben's the store holds: his sessions, his last project, failed tries at his name and his browser's
+    browser = sign_in_session(Store(tmp_path), school.code, "Ben", BEN_PASSWORD, "10.0.0.2").device
+    remember(school.store(school.ben), "ben-signs")
+    for device in (None, browser):
+        with pytest.raises(SignInError):
+            sign_in(Store(tmp_path), school.code, "Ben", "a typo", "10.0.0.2", device=device)
+    ben = school.ben.account_id
+    theirs = (f"SELECT (SELECT COUNT(*) FROM sessions WHERE account_id = {ben}), (SELECT COUNT(*) FROM "
+              f"server_settings WHERE key = 'last_project:{ben}'), (SELECT COUNT(*) FROM sign_in_failures WHERE "
+              f"key LIKE '%:ben' OR key LIKE '%:{ben}')")  # fmt: skip
+    assert _rows(tmp_path, theirs) == [(1, 1, 2)]
     receipt = delete_student(Store(tmp_path), "7B", "ben")
     assert receipt.people == ("Ben",) and receipt.projects == ("ben-signs",)
     assert (receipt.samples, receipt.crops, receipt.clips, receipt.folders, receipt.files) == (5, 5, 0, 1, 1)
@@ -36,6 +51,7 @@ def test_deleting_a_student_removes_every_row_and_file_of_theirs(tmp_path) -> No
     # no sample, class row or crop without a project: the only rows left are Ana's 20
     assert _rows(tmp_path, "SELECT COUNT(*) FROM samples") == [(20,)]
     assert _rows(tmp_path, "SELECT COUNT(*) FROM classes WHERE project_id NOT IN (SELECT id FROM projects)") == [(0,)]
+    assert _rows(tmp_path, theirs) == [(0, 0, 0)]
     assert viewer_of(Store(tmp_path), school.ben.account_id) is None  # his signed session names nobody now
     with pytest.raises(SignInError):
         sign_in(Store(tmp_path), school.code, "Ben", BEN_PASSWORD, "10.0.0.1")
@@ -51,7 +67,8 @@ def test_the_teacher_cannot_be_deleted_as_a_student(tmp_path) -> None:
     assert len(accounts(Store(tmp_path), "7B")) == 3
 
 
-def test_a_failed_deletion_leaves_everything(tmp_path, monkeypatch) -> None:
+@both_databases
+def test_a_failed_deletion_leaves_everything(store_database, tmp_path, monkeypatch) -> None:
     make_class(tmp_path)
     store, real_move = Store(tmp_path), FolderAside.move
 
@@ -66,7 +83,8 @@ def test_a_failed_deletion_leaves_everything(tmp_path, monkeypatch) -> None:
     assert _rows(tmp_path, "SELECT COUNT(*) FROM samples") == [(25,)] and len(accounts(store, "7B")) == 3
 
 
-def test_ending_a_class_deletes_all_of_it(tmp_path) -> None:
+@both_databases
+def test_ending_a_class_deletes_all_of_it(store_database, tmp_path) -> None:
     make_class(tmp_path)
     Store(tmp_path).create_project("server's own")  # not the class's: it stays
     receipt = end_class(Store(tmp_path), "7b")

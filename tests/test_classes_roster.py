@@ -1,10 +1,12 @@
-"""Classes and accounts (core.classes.roster) in a real SQLite store, migrated from the schema before classes."""
+"""Classes and accounts (core.classes.roster) in a real store (SQLite; the marked tests on PostgreSQL too), migrated
+from the schema before classes."""
 
 from __future__ import annotations
 
 import sqlite3
 
 import pytest
+from pgcluster import both_databases
 
 from core.classes.names import BadNameError, LookAlikeError
 from core.classes.removal import end_class
@@ -24,7 +26,8 @@ from core.data.store import Store
 from tests.storemaker import old_schema
 
 
-def test_a_class_with_its_teacher_and_students(tmp_path) -> None:
+@both_databases
+def test_a_class_with_its_teacher_and_students(store_database, tmp_path) -> None:
     store = Store(tmp_path)
     assert not class_mode(store) and list_classes(store) == []
     made = create_class(store, "7B 🌱", "Ms Ng", "teacher-pass")
@@ -35,12 +38,13 @@ def test_a_class_with_its_teacher_and_students(tmp_path) -> None:
     add_student(store, "7B 🌱", "ana", "ana-pass")
     people = accounts(store, "7B 🌱")
     assert [(a.role, a.name) for a in people] == [("teacher", "Ms Ng"), ("student", "ana"), ("student", "Zoë <b>")]
-    with sqlite3.connect(tmp_path / DB_NAME) as conn:  # only the scrypt hash is stored
+    with store.read_connection() as conn:  # only the scrypt hash is stored
         stored = [r[0] for r in conn.execute("SELECT password FROM accounts")]
     assert all(s.startswith("scrypt$16384$8$1$") for s in stored) and "zoe-pass" not in str(stored)
 
 
-def test_taken_and_bad_names_are_refused_and_nothing_is_stored(tmp_path) -> None:
+@both_databases
+def test_taken_and_bad_names_are_refused_and_nothing_is_stored(store_database, tmp_path) -> None:
     store = Store(tmp_path)
     create_class(store, "7B", "Ms Ng", "teacher-pass")
     with pytest.raises(DuplicateNameError, match="a class named '7b' already exists"):
@@ -59,7 +63,8 @@ def test_taken_and_bad_names_are_refused_and_nothing_is_stored(tmp_path) -> None
     assert [len(accounts(store, c.name)) for c in list_classes(store)] == [2]
 
 
-def test_reset_password(tmp_path) -> None:
+@both_databases
+def test_reset_password(store_database, tmp_path) -> None:
     from core.classes.signin import SignInError, sign_in
 
     store = Store(tmp_path)
@@ -83,7 +88,8 @@ def test_an_older_store_is_migrated_and_its_projects_belong_to_nobody(tmp_path) 
         assert conn.execute("SELECT owner, shared FROM projects WHERE name = 'mine'").fetchone() == (None, 0)
 
 
-def test_the_server_stays_a_class_server_after_its_last_class_ends(tmp_path) -> None:
+@both_databases
+def test_the_server_stays_a_class_server_after_its_last_class_ends(store_database, tmp_path) -> None:
     store = Store(tmp_path)
     create_class(store, "7B", "Ms Ng", "teacher-pass")
     with pytest.raises(StoreError, match=r"classes are still open on this server \('7B'\): end them first"):

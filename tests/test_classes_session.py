@@ -5,10 +5,10 @@ from before session rows all mean signed out."""
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import stat
 import time
-from contextlib import closing
+
+from pgcluster import both_databases
 
 from core.classes import session
 from core.classes.batch import new_passwords
@@ -24,7 +24,6 @@ from core.classes.session import (
     session_token,
     viewer_from_token,
 )
-from core.data.schema import DB_NAME
 from core.data.store import Store
 from tests.classmaker import make_class
 
@@ -53,7 +52,8 @@ def test_forged_altered_or_foreign_tokens_sign_out(tmp_path) -> None:
     assert viewer_from_token(Store(other), token) is None  # the same rows, another secret
 
 
-def test_a_deleted_student_or_a_reset_password_signs_out(tmp_path) -> None:
+@both_databases
+def test_a_deleted_student_or_a_reset_password_signs_out(store_database, tmp_path) -> None:
     school = make_class(tmp_path)
     store = Store(tmp_path)
     ana, ben = session_token(store, school.ana), session_token(store, school.ben)
@@ -66,11 +66,12 @@ def test_a_deleted_student_or_a_reset_password_signs_out(tmp_path) -> None:
 
 def _sessions(store: Store) -> dict[int, int]:
     """Account id -> how many session rows it has."""
-    with closing(sqlite3.connect(store.path)) as conn:
+    with store.read_connection() as conn:
         return dict(conn.execute("SELECT account_id, COUNT(*) FROM sessions GROUP BY account_id").fetchall())
 
 
-def test_signing_out_ends_that_session_at_once_and_only_that_one(tmp_path) -> None:
+@both_databases
+def test_signing_out_ends_that_session_at_once_and_only_that_one(store_database, tmp_path) -> None:
     """Issue 63: a token copied before *Sign out* signed in afterwards for its 8 hours; now its row is gone."""
     school = make_class(tmp_path)
     store = Store(tmp_path)
@@ -85,7 +86,8 @@ def test_signing_out_ends_that_session_at_once_and_only_that_one(tmp_path) -> No
     assert viewer_from_token(store, tablet) == school.ana  # a forged token ends nothing
 
 
-def test_a_new_password_or_a_deletion_ends_every_session_of_the_account(tmp_path) -> None:
+@both_databases
+def test_a_new_password_or_a_deletion_ends_every_session_of_the_account(store_database, tmp_path) -> None:
     school = make_class(tmp_path)
     store = Store(tmp_path)
     teacher, ana, ben = school.teacher.account_id, school.ana.account_id, school.ben.account_id
@@ -106,7 +108,7 @@ def test_a_token_from_before_session_rows_signs_nobody_in(tmp_path) -> None:
     """A token signed as before issue 63 (account, class, password fingerprint; no session id) holds nothing."""
     school = make_class(tmp_path)
     store = Store(tmp_path)
-    with closing(sqlite3.connect(store.path)) as conn:
+    with store.read_connection() as conn:
         password = conn.execute("SELECT password FROM accounts WHERE id = ?", (school.ana.account_id,)).fetchone()[0]
     old = session._serializer(store).dumps(
         {"account": school.ana.account_id, "class": school.ana.class_id, "pw": session.fingerprint(password)}
@@ -117,14 +119,15 @@ def test_a_token_from_before_session_rows_signs_nobody_in(tmp_path) -> None:
     assert viewer_from_token(store, named) is None  # a session id no sign-in made
 
 
-def test_last_seen_is_written_at_most_once_a_minute_and_old_rows_go(tmp_path) -> None:
+@both_databases
+def test_last_seen_is_written_at_most_once_a_minute_and_old_rows_go(store_database, tmp_path) -> None:
     school = make_class(tmp_path)
     store = Store(tmp_path)
     start = time.time()
     token = session_token(store, school.ana, now=start)
 
     def last_seen() -> float:
-        with closing(sqlite3.connect(tmp_path / DB_NAME)) as conn:
+        with Store(tmp_path).read_connection() as conn:
             return conn.execute("SELECT last_seen FROM sessions").fetchone()[0]
 
     assert viewer_from_token(store, token, now=start + TOUCH_EVERY_S - 1) == school.ana
@@ -141,7 +144,8 @@ def test_last_seen_is_written_at_most_once_a_minute_and_old_rows_go(tmp_path) ->
     assert _sessions(store) == {school.ben.account_id: 2} and viewer_from_token(store, ben, max_age_s=None) is not None
 
 
-def test_a_signed_out_school_sign_in_stays_ended_until_it_is_too_old_anyway(tmp_path) -> None:
+@both_databases
+def test_a_signed_out_school_sign_in_stays_ended_until_it_is_too_old_anyway(store_database, tmp_path) -> None:
     school = make_class(tmp_path)
     store = Store(tmp_path)
     start = time.time()

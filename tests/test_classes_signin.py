@@ -1,6 +1,7 @@
 """Signing in (core.classes.signin): one line for any wrong part; each try written down before its check, in one
 write transaction, so parallel tries see each other; a name's tries slowed (never locked), its owner's own
-browser not slowed by others' guesses, the teacher's unlock; an address slowed only past a class's worth."""
+browser not slowed by others' guesses, the teacher's unlock; an address slowed only past a class's worth. The
+marked tests run on SQLite and on PostgreSQL (tests/pgcluster.py), whose write transactions take an advisory lock."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
+from pgcluster import both_databases
 
 from core.classes.devices import known_device
 from core.classes.passwords import stand_in_hash
@@ -35,7 +37,8 @@ SLOW = SignInLimits(per_name=3, name_first_wait_s=2, name_max_wait_s=8, per_addr
 
 
 @pytest.fixture
-def school(tmp_path) -> tuple[Store, str]:
+def school(store_database: str, tmp_path) -> tuple[Store, str]:
+    """A class of Ms Ng and Zoë, on SQLite (and on PostgreSQL too for the tests marked ``both_databases``)."""
     store = Store(tmp_path)
     code = create_class(store, "7B", "Ms Ng", "teacher-pass").code
     add_student(store, "7B", "Zoë", "zoe-pass")
@@ -57,6 +60,7 @@ def _refused(call: Callable[[], object]) -> str:
     return str(caught.value)
 
 
+@both_databases
 def test_signs_in_with_code_name_and_password(school) -> None:
     store, code = school
     viewer = sign_in(store, code.lower(), "zoë", "zoe-pass", "10.0.0.1")  # code and name regardless of case
@@ -73,6 +77,7 @@ def test_a_wrong_part_gets_the_same_line(school, which: str) -> None:
     assert _refused(lambda: sign_in(store, args["code"], args["name"], args["password"], "10.0.0.1")) == WRONG
 
 
+@both_databases
 def test_an_unknown_code_or_name_runs_scrypt_as_a_wrong_password_does(school, checks) -> None:
     store, code = school
     for i, (code_, name) in enumerate([(code, "Zoë"), (code, "Nobody"), ("QQQQQQ", "Zoë")]):
@@ -80,6 +85,7 @@ def test_an_unknown_code_or_name_runs_scrypt_as_a_wrong_password_does(school, ch
     assert len(checks) == 3  # one key derivation each, not an early return for an unknown name or code
 
 
+@both_databases
 def test_parallel_wrong_passwords_get_per_name_checks_and_the_right_one_then_waits(school, checks) -> None:
     """Issue 63: 40 wrong passwords fired at once had 26 of 39 checked against a limit of 5 (read, scrypt, write).
     Now each try is counted in the transaction that lets it through: 5 checks, 35 told to wait, and the right
@@ -108,6 +114,7 @@ def test_parallel_wrong_passwords_get_per_name_checks_and_the_right_one_then_wai
     assert sign_in(store, code, "Zoë", "zoe-pass", "10.0.0.1", now=now + 2).name == "Zoë"
 
 
+@both_databases
 def test_a_name_is_slowed_more_and_more_never_locked(school) -> None:
     store, code = school
 
@@ -137,6 +144,7 @@ def test_the_default_slow_down_gives_a_guesser_about_300_tries_a_day() -> None:
     assert 295 <= tries <= 305 and LIMITS.name_max_wait_s == 300  # 13 in the first 8.5 minutes, then 12 an hour
 
 
+@both_databases
 def test_the_owners_own_browser_is_not_slowed_by_a_classmates_guesses(school) -> None:
     store, code = school
     browser = sign_in_session(store, code, "Zoë", "zoe-pass", "10.0.0.1", SLOW, 1000.0).device
@@ -161,6 +169,7 @@ def test_the_owners_own_browser_is_not_slowed_by_a_classmates_guesses(school) ->
     assert known_device(store, teacher.device).device_id == known_device(store, browser).device_id
 
 
+@both_databases
 def test_the_teachers_unlock_lets_the_owner_in_at_once(school) -> None:
     store, code = school
     for _ in range(3):
@@ -172,6 +181,7 @@ def test_the_teachers_unlock_lets_the_owner_in_at_once(school) -> None:
         unlock(store, "7B", "Nobody")
 
 
+@both_databases
 def test_an_address_is_slowed_only_past_a_class_worth_of_typos(school) -> None:
     store, code = school
     assert LIMITS.per_address >= 30 * LIMITS.per_name  # 30 students behind one school address, 5 typos each
@@ -184,6 +194,7 @@ def test_an_address_is_slowed_only_past_a_class_worth_of_typos(school) -> None:
     assert sign_in(store, code, "Ms Ng", "teacher-pass", "10.9.9.9", limits, now + 1).role == "teacher"
 
 
+@both_databases
 def test_a_sign_in_racing_a_new_password_gets_no_session(school, monkeypatch) -> None:
     """A classmate who knows the old password keeps signing in while the teacher sets a new one: a check of the old
     password that ends after the new one was set lets nobody in, and a session made after it is refused (3 of 4
@@ -213,6 +224,7 @@ def test_a_sign_in_racing_a_new_password_gets_no_session(school, monkeypatch) ->
     assert viewer_from_token(store, session_token(store, zoe)) == zoe  # without a hash to hold to: as before
 
 
+@both_databases
 def test_a_browser_known_before_a_new_password_is_a_stranger_after_it(school) -> None:
     """A classmate signed in once as Zoë (a password seen over a shoulder) and kept that browser's token: after the
     teacher's new password its guesses count at Zoë's name like anyone's (before, each such browser had a schedule
@@ -230,6 +242,7 @@ def test_a_browser_known_before_a_new_password_is_a_stranger_after_it(school) ->
     assert sign_in(store, code, "Zoë", "zoe-new-pass", "10.0.0.3", SLOW, 1030.0, device=own).name == "Zoë"
 
 
+@both_databases
 def test_tries_left_pending_by_a_killed_check_are_forgotten_by_the_right_password(school) -> None:
     """A server process killed mid-check (or whose last write was refused) leaves its tries pending: failures, so
     they slow the name, and a right password forgets them with the others (before, 6 such rows stayed a day, and the

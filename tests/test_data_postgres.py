@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from storemaker import make_hand
 
-from core.data.backends.dialect import ID_TABLES, DialectError, to_postgres
+from core.data.backends.dialect import ID_TABLES, ROWID_TABLES, DialectError, to_postgres
 from core.data.backends.postgres import LOCK_KEY, VERSION_TABLE, shown
 from core.data.database import URL_VARIABLE
 from core.data.schema import DB_NAME, INSERT_SAMPLE, SCHEMA_VERSION, StoreError, StoreLockedError
@@ -55,13 +55,17 @@ def _postgres_schema(url: str) -> tuple[dict, set]:
 
 def test_both_databases_have_the_same_schema(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """One list of migrations makes the same tables, columns (in order, of the matching type, NULL or not) and
-    named indexes on SQLite and PostgreSQL; the tables whose INSERT returns an id are those with an integer id."""
+    named indexes on SQLite and PostgreSQL; the tables whose INSERT returns an id are those with an integer id; the
+    tables whose rows the store names by SQLite's implicit rowid have a real one on PostgreSQL, last."""
     assert Store(tmp_path / "pg").schema_version() == SCHEMA_VERSION
     monkeypatch.delenv(URL_VARIABLE)
     Store(tmp_path / "lite")
     sqlite_columns, sqlite_indexes = _sqlite_schema(tmp_path / "lite" / DB_NAME)
     assert {"samples", "clips", "accounts", "sessions"} <= set(sqlite_columns) and "samples_by_class" in sqlite_indexes
-    assert _postgres_schema(pg_url) == (sqlite_columns, sqlite_indexes)
+    postgres_columns, postgres_indexes = _postgres_schema(pg_url)
+    for table in ROWID_TABLES:
+        assert postgres_columns[table].pop() == ("rowid", "bigint", True)
+    assert (postgres_columns, postgres_indexes) == (sqlite_columns, sqlite_indexes)
     assert not (tmp_path / "pg" / DB_NAME).exists()
     with_id = {t for t, cols in sqlite_columns.items() if cols[0][:2] == ("id", "bigint")}
     assert with_id == ID_TABLES
@@ -79,6 +83,44 @@ def test_the_dialect_rewrites_placeholders_types_and_sqlite_only_words() -> None
     )
     with pytest.raises(DialectError, match="ON CONFLICT"):
         to_postgres("INSERT OR REPLACE INTO server_settings (key, value) VALUES (?, ?)")
+    assert to_postgres("SELECT 1 FROM t WHERE a IN () AND b NOT IN ( ) AND c IN (?)")[0] == (
+        "SELECT 1 FROM t WHERE a = ANY('{}') AND b <> ALL('{}') AND c IN (%s)"
+    )
+    assert to_postgres("CREATE TABLE sign_in_failures (key TEXT NOT NULL, at REAL NOT NULL)", returning=False)[0] == (
+        "CREATE TABLE sign_in_failures (key TEXT NOT NULL, at DOUBLE PRECISION NOT NULL, "
+        "rowid BIGINT GENERATED ALWAYS AS IDENTITY)"
+    )
+    sql, returns_id = to_postgres("INSERT INTO sign_in_failures (key, at) VALUES (?, ?)")
+    assert (sql, returns_id) == ("INSERT INTO sign_in_failures (key, at) VALUES (%s, %s) RETURNING rowid", True)
+
+
+def test_the_sqlite_words_the_classes_use_read_the_same_on_postgresql(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run on each database through the store's own connection: an empty IN list (the receipt of a student with no
+    project), an integer flag in OR (a teacher's view of the class's projects), an upsert (the server's settings)
+    and a row named by the rowid its INSERT gave (a sign-in's pending try)."""
+    said = {}
+    for database in ("postgresql", "sqlite"):
+        if database == "sqlite":
+            monkeypatch.delenv(URL_VARIABLE)
+        store = Store(tmp_path / database)
+        store.ensure_project()
+        with store.write_transaction() as conn:
+            read = [conn.execute(sql, args).fetchone()[0] for sql, args in (
+                ("SELECT count(*) FROM projects WHERE id IN ()", ()),
+                ("SELECT count(*) FROM projects WHERE id NOT IN ()", ()),
+                ("SELECT count(*) FROM projects WHERE name = 'x' OR (? = 1 OR shared = 1)", (1,)))]  # fmt: skip
+            for value in ("a", "b"):
+                conn.execute("INSERT INTO server_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                             "SET value = excluded.value", ("k", value))  # fmt: skip
+            read.append(conn.execute("SELECT value FROM server_settings WHERE key = 'k'").fetchone()[0])
+            tries = [conn.execute("INSERT INTO sign_in_failures (key, at) VALUES (?, ?)", ("x", 1.0)).lastrowid
+                     for _ in range(3)]  # fmt: skip
+            conn.execute("DELETE FROM sign_in_failures WHERE rowid IN (?, ?)", tries[:2])
+            read.append(conn.execute("SELECT count(*) FROM sign_in_failures").fetchone()[0])
+        said[database] = read
+    assert said["postgresql"] == said["sqlite"] == [0, 1, 1, "b", 1]
 
 
 def test_threads_write_concurrently(pg_url: str, tmp_path: Path) -> None:
@@ -154,9 +196,9 @@ def test_a_write_that_waits_says_so_once_and_gets_in(pg_url: str, tmp_path: Path
     store.ensure_project()
     holder = _holding_the_lock(pg_url)
     letting_go = threading.Timer(1.4, holder.rollback)
+    started = time.monotonic()  # before the timer starts: measured after it, the wait came to 1.398 s once
     letting_go.start()
     said: list[str] = []
-    started = time.monotonic()
     try:
         with busy_notices(said.append):
             store.add_class(DEFAULT_PROJECT, "new")

@@ -43,7 +43,7 @@ class NotYoursError(StoreError):
 
 # Project ids a viewer may read (args: ``visible_args``) or change (args: the account id).
 VISIBLE_IDS = ("SELECT p.id FROM projects p JOIN accounts a ON a.id = p.owner "
-               "WHERE p.owner = ? OR (a.school_class_id = ? AND (? OR p.shared = 1))")  # fmt: skip
+               "WHERE p.owner = ? OR (a.school_class_id = ? AND (? = 1 OR p.shared = 1))")  # fmt: skip
 OWNED_IDS = "SELECT id FROM projects WHERE owner = ?"
 
 

@@ -53,7 +53,8 @@ def remember(store: ProjectStore, project: str) -> None:
                                        (key, uid)).fetchone():  # fmt: skip
             return
     with store.write_transaction() as conn:
-        conn.execute("INSERT OR REPLACE INTO server_settings (key, value) VALUES (?, ?)", (key, uid))
+        conn.execute("INSERT INTO server_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = "
+                     "excluded.value", (key, uid))  # fmt: skip
 
 
 def _visible_uid(conn: sqlite3.Connection, store: ProjectStore, project: str) -> str | None:

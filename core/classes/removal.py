@@ -3,7 +3,7 @@
 Everything of a student is their account row and their projects: each project's rows (classes, samples with
 their crops, clips) and its folder under ``projects/`` (models, fine-tuned weights). The rows go in one
 transaction; the folders are moved aside inside it and removed after the commit (``core.data.project_folders``),
-so a failure leaves everything as it was. Failed sign-ins at their name go too.
+so a failure leaves everything as it was. Failed sign-ins at their name and on their known browsers go too.
 
 Their jobs (a training queued or running in the server's job runner) are cancelled once the rows are gone: a job
 that ends anyway afterwards finds its project gone and saves nothing (``core.data.project_folders``: a model is
@@ -91,6 +91,8 @@ def _remove(store: Database, class_id: int, account_ids: list[int], drop_class: 
                 f"SELECT c.code, a.name_key FROM accounts a JOIN school_classes c ON c.id = a.school_class_id "
                 f"WHERE a.id IN ({marks})", account_ids)]  # fmt: skip
             conn.executemany("DELETE FROM sign_in_failures WHERE key IN (?, ?)", [(k, f"pending:{k}") for k in keys])
+            conn.executemany("DELETE FROM sign_in_failures WHERE key LIKE ? OR key LIKE ?",  # their browsers' tries
+                             [(f"device:%:{i}", f"pending:device:%:{i}") for i in account_ids])  # fmt: skip
             conn.executemany("DELETE FROM server_settings WHERE key = ?", [(LAST_PROJECT.format(i),) for i in account_ids])
             conn.execute(f"DELETE FROM accounts WHERE id IN ({marks})", account_ids)
             if drop_class:

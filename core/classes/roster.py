@@ -108,7 +108,8 @@ def create_class(store: Database, name: str, teacher: str, teacher_password: str
             (name, same_name_key(name), code, days, int(bool(crops_allowed)), time.time()),
         )
         _insert_account(conn, int(cur.lastrowid), "teacher", teacher, secret)
-        conn.execute("INSERT OR REPLACE INTO server_settings (key, value) VALUES (?, '1')", (CLASS_SERVER,))
+        conn.execute("INSERT INTO server_settings (key, value) VALUES (?, '1') ON CONFLICT (key) DO UPDATE SET value = "
+                     "excluded.value", (CLASS_SERVER,))  # fmt: skip
         return _school_class(conn.execute(f"SELECT {_CLASS_COLUMNS} FROM school_classes WHERE id = ?",
                                           (cur.lastrowid,)).fetchone())  # fmt: skip
 

@@ -11,8 +11,13 @@ PostgreSQL lacks). The rewrites are mechanical and few:
   ``INTEGER`` → ``BIGINT``, ``REAL`` → ``DOUBLE PRECISION`` (PostgreSQL's REAL is 4 bytes: a Unix time in it
   would lose minutes), ``BLOB`` → ``BYTEA``;
 - ``INSERT OR IGNORE`` → ``INSERT ... ON CONFLICT DO NOTHING``; SQLite's two-argument ``min(a, b)`` /
-  ``max(a, b, ...)`` → ``LEAST`` / ``GREATEST``; ``julianday('now')`` from PostgreSQL's clock;
-- an ``INSERT`` into a table with an integer ``id`` gets ``RETURNING id``, which gives ``cursor.lastrowid``.
+  ``max(a, b, ...)`` → ``LEAST`` / ``GREATEST``; ``julianday('now')`` from PostgreSQL's clock; an empty list,
+  ``IN ()`` / ``NOT IN ()`` (false / true in SQLite, a syntax error in PostgreSQL) → ``= ANY('{}')`` / ``<> ALL('{}')``
+  (the empty array takes the left side's type);
+- an ``INSERT`` into a table with an integer ``id`` gets ``RETURNING id``, which gives ``cursor.lastrowid``;
+- SQLite's implicit ``rowid``, where the store names rows of a table without an integer id by it (a sign-in's
+  pending tries, ``core.classes.signin``): on PostgreSQL such a table gets a real ``rowid`` identity column, last,
+  and an ``INSERT`` into it ``RETURNING rowid``, so ``WHERE rowid IN (...)`` reads the same on both.
 
 ``INSERT OR REPLACE`` is refused (it deletes the conflicting row first, which PostgreSQL has no words for): the
 store writes the portable ``INSERT ... ON CONFLICT (key) DO UPDATE`` both databases read instead.
@@ -26,6 +31,9 @@ import re
 # Tables whose rows have an integer ``id`` given by the database (SQLite's INTEGER PRIMARY KEY): an INSERT into one
 # returns it (``lastrowid``). tests/test_data_backends.py checks this against the schema itself.
 ID_TABLES = frozenset({"projects", "classes", "samples", "clips", "school_classes", "accounts"})
+# Tables without an integer id whose rows the store names by SQLite's ``rowid``: PostgreSQL's get a column of that name.
+ROWID_TABLES = frozenset({"sign_in_failures"})
+ROWID_COLUMN = "rowid BIGINT GENERATED ALWAYS AS IDENTITY"
 
 
 class PerDatabase(str):
@@ -48,7 +56,9 @@ _TYPES = (
     (re.compile(r"\bREAL\b", re.I), "DOUBLE PRECISION"),
     (re.compile(r"\bBLOB\b", re.I), "BYTEA"),
 )  # fmt: skip
+_CREATE = re.compile(r"^\s*CREATE\s+TABLE\s+(\w+)\s*\(", re.I)
 _INSERT = re.compile(r"^\s*INSERT\s+(?:OR\s+(\w+)\s+)?INTO\s+(\w+)", re.I)
+_EMPTY_IN = re.compile(r"\b(NOT\s+)?IN\s*\(\s*\)", re.I)
 _MIN_MAX = re.compile(r"\b(min|max)\s*\(", re.I)
 _FUNCTIONS = {"julianday('now')": "(EXTRACT(EPOCH FROM now())::DOUBLE PRECISION / 86400.0 + 2440587.5)"}
 
@@ -81,6 +91,10 @@ def to_postgres(sql: str, returning: bool = True) -> tuple[str, bool]:
     for pattern, replacement in _TYPES:
         masked = pattern.sub(replacement, masked)
     masked = _least_greatest(masked)
+    masked = _EMPTY_IN.sub(lambda m: "<> ALL('{}')" if m.group(1) else "= ANY('{}')", masked)
+    create = _CREATE.match(masked)
+    if create and create.group(1).lower() in ROWID_TABLES:
+        masked = masked.rstrip()[:-1].rstrip() + f", {ROWID_COLUMN})"
     insert = _INSERT.match(masked)
     returns_id = False
     if insert:
@@ -90,8 +104,9 @@ def to_postgres(sql: str, returning: bool = True) -> tuple[str, bool]:
         if verb == "IGNORE":
             masked = re.sub(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO", "INSERT INTO", masked, flags=re.I)
             masked += " ON CONFLICT DO NOTHING"
-        if returning and table in ID_TABLES and not re.search(r"\bRETURNING\b", masked, re.I):
-            masked, returns_id = masked + " RETURNING id", True
+        key = "id" if table in ID_TABLES else "rowid" if table in ROWID_TABLES else None
+        if returning and key and not re.search(r"\bRETURNING\b", masked, re.I):
+            masked, returns_id = masked + f" RETURNING {key}", True
     return re.sub(r"\x00(\d+)\x00", lambda m: literals[int(m.group(1))], masked), returns_id
 
 
