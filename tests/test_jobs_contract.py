@@ -47,8 +47,9 @@ def stop_queue_workers(process: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="module")
 def queue_url(pg_cluster: Any) -> str:  # noqa: ANN401 - tests/pgcluster.py's PgCluster
-    """A database of its own for the queue (the store's tests empty theirs before each test)."""
-    return str(pg_cluster.create_database())
+    """The session's store database: the queue keeps to a schema of its own there, which the store's tests,
+    emptying the store's tables before each, never touch."""
+    return str(pg_cluster.store_url)
 
 
 @pytest.fixture(scope="module", params=["local", "queue"])

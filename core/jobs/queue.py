@@ -36,7 +36,7 @@ from psycopg.types.json import Jsonb
 
 from core.jobs import wire
 from core.jobs.job import PRIORITY, JobRequest, JobState, JobStatus, OneWaitingError, ServerFullError, worker_died
-from core.jobs.queue_db import QUEUE, RUNS, TASK, WIRE_VERSION, QueueError, check_url, ensure_schema
+from core.jobs.queue_db import QUEUE, RUNS, TASK, WIRE_VERSION, QueueError, conninfo, ensure_schema
 
 MAX_QUEUED = 200
 _OPEN = ("todo", "doing")
@@ -68,8 +68,8 @@ class QueueRunner:
     tab_grace_s: float = 3.0
 
     def __post_init__(self) -> None:
-        ensure_schema(check_url(self.url))
-        connector = procrastinate.SyncPsycopgConnector(conninfo=self.url, min_size=1, max_size=4)
+        ensure_schema(self.url)
+        connector = procrastinate.SyncPsycopgConnector(conninfo=conninfo(self.url), min_size=1, max_size=4)
         self._app = procrastinate.App(connector=connector)
         self._app.open()
         self._pool = connector.pool

@@ -1,21 +1,26 @@
-"""The queue runner's database: procrastinate's schema and one table of ours, on the store's PostgreSQL.
+"""The queue runner's database: procrastinate's schema and one table of ours, on the store's PostgreSQL, in a
+PostgreSQL schema of their own (``handteach_queue``: every connection of the queue has it as its ``search_path``), so
+the store's tables (``public``) and the queue's never mix: the store's schema check sees only its own, and
+``DROP SCHEMA handteach_queue CASCADE`` forgets the queue.
 
 procrastinate (``procrastinate_jobs`` and its SQL functions) keeps the queue: which job waits, which runs, its
 ``lock`` and ``queueing_lock``, abort requests, the workers' heartbeats. It keeps no progress and no answer, so
 ``handteach_job_runs`` holds those, one row per job a worker started (written by the worker, read by every app
 server): steps done of all, the job's progress detail, its end (done, failed, cancelled) with its answer or error,
-and the worker process's id. Both are created on first use under one advisory lock (``ensure_schema``), beside the
-store's tables and outside its migrations (``core.data.schema``): procrastinate brings its own schema and
+and the worker process's id. Both are created on first use under one advisory lock (``ensure_schema``), outside the
+store's migrations (``core.data.schema``): procrastinate brings its own schema and
 migrations, and our table is the runner's, not the store's.
 """
 
 from __future__ import annotations
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 
 from core.data.backends.postgres import CONNECT_TIMEOUT_S, SCHEMES, _reason, shown
 from core.data.schema import StoreError
 
+SCHEMA = "handteach_queue"  # the PostgreSQL schema holding procrastinate's tables and functions, and ours
 QUEUE = "handteach"  # procrastinate's queue name for every job of ours
 TASK = "handteach.run"  # the one procrastinate task: ``core.jobs.queue_worker.run`` calls the named job function
 WIRE_VERSION = 1  # a job's arguments' layout: a worker of another version refuses the job in one line
@@ -48,10 +53,16 @@ def check_url(url: str) -> str:
     return url
 
 
+def conninfo(url: str) -> str:
+    """``url`` with the queue's schema as the search path (what every connection of the queue uses)."""
+    return make_conninfo(check_url(url), options=f"-c search_path={SCHEMA}")
+
+
 def connect(url: str) -> psycopg.Connection:
-    """An autocommit connection to ``url``; ``QueueError`` naming it (no password) when it cannot be reached."""
+    """An autocommit connection to ``url`` in the queue's schema; ``QueueError`` naming it (no password) when it
+    cannot be reached."""
     try:
-        return psycopg.connect(check_url(url), autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+        return psycopg.connect(conninfo(url), autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
     except psycopg.Error as exc:
         raise QueueError(f"cannot reach the job queue's database {shown(url)}: {_reason(exc, url)}") from None
 
@@ -64,6 +75,8 @@ def ensure_schema(url: str) -> None:
         try:
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+                conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+                conn.execute(f"SET LOCAL search_path = {SCHEMA}")  # the schema made just now
                 if conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()[0] is None:
                     conn.execute(SchemaManager.get_schema().replace("%", "%%"), ())  # () : "%%" read as "%"
                 conn.execute(RUNS_DDL)

@@ -31,7 +31,7 @@ from psycopg.types.json import Jsonb
 
 from core.jobs import wire
 from core.jobs.job import TIME_LIMIT, JobContext, time_limit_line, worker_died
-from core.jobs.queue_db import QUEUE, RUNS, TASK, WIRE_VERSION, connect
+from core.jobs.queue_db import QUEUE, RUNS, TASK, WIRE_VERSION, connect, conninfo
 
 PROGRESS_EVERY_S = 0.1
 _LOGGER = logging.getLogger("core.jobs.queue_worker")
@@ -89,7 +89,9 @@ def _watch(ctx: procrastinate.JobContext, cancel: threading.Event, limit_s: floa
 
 def make_app(config: WorkerConfig) -> procrastinate.App:
     """A procrastinate app whose one task runs our job functions."""
-    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=config.url, min_size=1, max_size=3))
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(conninfo=conninfo(config.url), min_size=1, max_size=3)
+    )
     runs = _Runs(config.url)
 
     @app.task(name=TASK, queue=QUEUE, pass_context=True)
@@ -154,7 +156,7 @@ async def fail_stalled(app: procrastinate.App, runs_url: str, stalled_s: float) 
     failed = 0
     for job in stalled:
         kind = str((job.task_kwargs.get("meta") or {}).get("kind", ""))
-        async with await psycopg.AsyncConnection.connect(runs_url, autocommit=True) as conn:
+        async with await psycopg.AsyncConnection.connect(conninfo(runs_url), autocommit=True) as conn:
             await conn.execute(f"INSERT INTO {RUNS} (job_id, state, error, error_type, ended) VALUES "
                                "(%s, 'failed', %s, 'WorkerDied', now()) ON CONFLICT (job_id) DO UPDATE SET "
                                f"state = 'failed', error = EXCLUDED.error, error_type = 'WorkerDied', ended = now() "
@@ -179,13 +181,15 @@ async def _watch_stalled(app: procrastinate.App, config: WorkerConfig) -> None:
             _LOGGER.exception("looking for stalled jobs failed")
 
 
-async def serve(config: WorkerConfig) -> None:
-    """Run jobs until stopped (SIGINT/SIGTERM: the running job finishes first)."""
+async def serve(config: WorkerConfig, wait: bool = True) -> None:
+    """Run jobs until stopped (SIGINT/SIGTERM: the running job finishes first); ``wait=False``: until none is left
+    to start (a test's worker in its own process)."""
     app = make_app(config)
     async with app.open_async():
         watch = asyncio.create_task(_watch_stalled(app, config))
         try:
-            await app.run_worker_async(queues=[QUEUE], concurrency=1, name=f"handteach-{os.getpid()}",
+            await app.run_worker_async(queues=[QUEUE], concurrency=1, name=f"handteach-{os.getpid()}", wait=wait,
+                                       install_signal_handlers=wait,
                                        update_heartbeat_interval=config.heartbeat_s,
                                        stalled_worker_timeout=config.stalled_s, abort_job_polling_interval=1.0,
                                        fetch_job_polling_interval=1.0)  # fmt: skip

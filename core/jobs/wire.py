@@ -5,8 +5,10 @@ so nothing there is ever unpickled: a function travels as its name (``module:nam
 modules a worker allows (``resolve``); values travel as plain JSON with a few tagged shapes: our dataclasses (of
 ``core.`` modules only, rebuilt through their constructor: a ``Dataset``, a ``TrainConfig``, a ``Viewer``, an
 ``UploadedFile``), enums, NumPy arrays (base64 of their bytes, never of dtype ``object``), bytes, paths, tuples,
-non-finite floats (PostgreSQL's ``jsonb`` has no NaN) and dicts whose keys are not strings. Anything else (a torch
-model, a lambda) is refused in one line naming it, when the job is sent.
+non-finite floats (PostgreSQL's ``jsonb`` has no NaN), dicts whose keys are not strings, and a trained
+``GestureClassifier`` (its ``model.json`` and safetensors weights, read back by ``GestureClassifier.load``, which
+checks every field and shape: a training's answer and a measuring's argument). Anything else (another torch model,
+a lambda) is refused in one line naming it, when the job is sent.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import dataclasses
 import enum
 import importlib
 import math
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePath
 from typing import Any
@@ -96,7 +99,31 @@ def encode(value: Any) -> Any:  # noqa: ANN401 - any value a job takes or gives
         if all(isinstance(k, str) and not k.startswith("$") for k in value):
             return {k: encode(v) for k, v in value.items()}
         return {"$map": [[encode(k), encode(v)] for k, v in value.items()]}
+    if type(value).__name__ == "GestureClassifier" and type(value).__module__ == _MODEL_MODULE:
+        return {"$model": _model_files(value)}
     raise WireError(f"a {type(value).__name__} cannot travel as JSON to a worker on another machine")
+
+
+_MODEL_MODULE = "core.gestures.classifier"
+
+
+def _model_files(model: Any) -> dict[str, str]:  # noqa: ANN401 - a GestureClassifier (torch imported only then)
+    """The files ``GestureClassifier.save`` writes, as base64."""
+    with tempfile.TemporaryDirectory(prefix="handteach-wire-") as folder:
+        model.save(folder)
+        return {p.name: base64.b64encode(p.read_bytes()).decode() for p in Path(folder).iterdir() if p.is_file()}
+
+
+def _model(files: dict[str, str]) -> Any:  # noqa: ANN401
+    """A ``GestureClassifier`` from ``_model_files``'s files, loaded (and checked) as from its folder."""
+    from core.gestures.classifier import GestureClassifier
+
+    with tempfile.TemporaryDirectory(prefix="handteach-wire-") as folder:
+        for name, data in files.items():
+            if Path(name).name != name or not name.startswith("model"):
+                raise WireError(f"a stored model names an odd file: {name!r}")
+            (Path(folder) / name).write_bytes(base64.b64decode(data, validate=True))
+        return GestureClassifier.load(folder)
 
 
 def decode(data: Any) -> Any:  # noqa: ANN401 - the JSON ``encode`` made
@@ -127,6 +154,8 @@ def decode(data: Any) -> Any:  # noqa: ANN401 - the JSON ``encode`` made
         if not dataclasses.is_dataclass(cls):
             raise WireError(f"{data['$dc']!r} is not a dataclass")
         return cls(**{k: decode(v) for k, v in data["f"].items()})
+    if "$model" in data:
+        return _model(data["$model"])
     if "$t" in data:
         return tuple(decode(v) for v in data["$t"])
     if "$map" in data:
