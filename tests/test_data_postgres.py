@@ -274,3 +274,34 @@ class socket_closed_port:  # noqa: N801 - used as a context manager
 
     def __exit__(self, *_: object) -> None:
         self._sock.close()
+
+
+def test_a_look_finds_the_store_in_the_database_and_creates_nothing(
+    pg_cluster: object, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """``store_exists`` answers for the database: the commands that only look (``projects list``, ``reading_store``)
+    list what the database holds with no file in the data folder, and on a database without handteach's tables
+    list nothing and create none; an unreachable one is one line, exit 2."""
+    from core.cli.main import main
+    from core.data.database import store_exists
+
+    data = tmp_path / "data"
+    bare = pg_cluster.url()  # type: ignore[attr-defined] - the cluster's own database: no store in it
+    monkeypatch.setenv(URL_VARIABLE, bare)
+    assert not store_exists(data)
+    assert main(["--data", str(data), "projects", "list"]) == 0 and capsys.readouterr().out == ""
+    with psycopg.connect(bare) as conn:
+        assert conn.execute("SELECT to_regclass(%s)", (VERSION_TABLE,)).fetchone()[0] is None
+    monkeypatch.setenv(URL_VARIABLE, pg_url)
+    Store(tmp_path / "elsewhere").create_project("mine")
+    assert store_exists(data) and not (data / DB_NAME).exists()
+    assert main(["--data", str(data), "projects", "list"]) == 0
+    assert capsys.readouterr().out.startswith("mine: ")
+    export = ["export", "--project", "mine", "--format", "handteach", "-o", str(tmp_path / "mine.csv")]
+    assert main(["--data", str(data), *export]) == 0  # through reading_store
+    assert (tmp_path / "mine.csv").is_file() and not (data / DB_NAME).exists()
+    with socket_closed_port() as closed:
+        monkeypatch.setenv(URL_VARIABLE, f"postgresql://teacher:s3cret-pw@127.0.0.1:{closed}/handteach")
+        assert main(["--data", str(data), "projects", "list"]) == 2
+    said = capsys.readouterr().err
+    assert said.count("\n") == 1 and f"127.0.0.1:{closed}/handteach" in said and "s3cret" not in said

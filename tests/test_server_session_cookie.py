@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from pgcluster import both_databases
 
 from bench.common.browser import AppServer
 from bench.server.scripted_tab import ScriptedTab
@@ -92,9 +93,13 @@ def test_the_known_device_route_sets_its_own_cookie_for_a_year_and_sign_out_keep
     assert b"handteach_device" not in _call("/_handteach/session/end")[1][b"set-cookie"]
 
 
-def test_the_end_route_and_streamlits_sign_out_end_the_session_the_cookie_names(tmp_path, monkeypatch) -> None:
+@both_databases
+def test_the_end_route_and_streamlits_sign_out_end_the_session_the_cookie_names(
+    store_database, tmp_path, monkeypatch
+) -> None:
     """Besides the page's own *Sign out* (ui.common.signin), the routes that clear the cookie end its session on
-    the server (core.classes.session), so the same token copied elsewhere signs nobody in."""
+    the server (core.classes.session), so the same token copied elsewhere signs nobody in; on PostgreSQL too, where
+    the data folder holds no database file to find first (``store_exists``)."""
     school = make_class(tmp_path)
     monkeypatch.setenv("HANDTEACH_DATA", str(tmp_path))
     store = Store(tmp_path)

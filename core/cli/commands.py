@@ -17,8 +17,9 @@ from core.cli.common import checked_outputs, open_store, print_error, print_json
 from core.data import csv_io
 from core.data.class_plan import STARTER, plan_classes, starter_gestures, summary_line
 from core.data.counts import plural, project_counts
+from core.data.database import store_exists
 from core.data.managed import check_output
-from core.data.schema import DB_NAME, StoreLockedError, default_data_dir
+from core.data.schema import StoreLockedError
 from core.data.store import Store
 from core.data.two_hands import two_hands_text
 from core.data.write_lock import busy_notices
@@ -111,7 +112,7 @@ def export_csv(args: argparse.Namespace) -> int:
 
 def projects(args: argparse.Namespace) -> int:
     if args.action == "list":
-        if not (Path(args.data or default_data_dir()) / DB_NAME).exists():
+        if not store_exists(args.data):
             return 0  # no database, no projects: nothing to create for a look
         store = Store(args.data, read_only=True)
         for name in store.list_projects():  # the words of the app's sidebar and Home (core/data/counts.py)

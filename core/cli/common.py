@@ -11,8 +11,8 @@ import json
 import sys
 from pathlib import Path
 
+from core.data.database import store_exists
 from core.data.managed import check_output
-from core.data.schema import DB_NAME, default_data_dir
 from core.data.store import Store
 from core.gestures.catalog import DEFAULT_PROJECT
 
@@ -27,7 +27,7 @@ def reading_store(args: argparse.Namespace, project: str | None = None) -> Store
     A data folder without a database yet, or a missing default ``project``, needs a first
     write (the schema, the default project): then a writable store is opened instead.
     """
-    exists = (Path(args.data or default_data_dir()) / DB_NAME).exists()  # a folder there: the Store names it
+    exists = store_exists(args.data)  # a folder there: the Store names it
     looking = Store(args.data, read_only=True) if exists else None
     if looking is not None and (project != DEFAULT_PROJECT or project in looking.list_projects()):
         return looking

@@ -52,6 +52,18 @@ def database_url() -> str:
     return os.environ.get(URL_VARIABLE, "").strip()
 
 
+def store_exists(data_dir: Path | str | None = None) -> bool:
+    """Whether there is a store to look at (a command that only reads opens none where this is False, so creates
+    nothing): the data directory's ``handteach.sqlite`` (a folder there: True, and the ``Database`` names it), or
+    with ``HANDTEACH_DATABASE_URL`` set the store's schema in that database (a wrong or unreachable URL:
+    ``StoreError``, one line without the password)."""
+    if url := database_url():
+        from core.data.backends.postgres import schema_present
+
+        return schema_present(url)
+    return (Path(data_dir) if data_dir is not None else default_data_dir()).joinpath(DB_NAME).exists()
+
+
 def _check_store_file(path: Path) -> None:
     """A store path holding something other than a file: SQLite would say only "unable to open database file",
     and a look would find no database and list nothing."""

@@ -29,8 +29,8 @@ from typing import Any
 
 from core.classes.devices import DEVICE_MAX_AGE_S
 from core.classes.session import SESSION_MAX_AGE_S, end_session
-from core.data.database import Database
-from core.data.schema import DB_NAME, StoreError, default_data_dir
+from core.data.database import Database, store_exists
+from core.data.schema import StoreError, default_data_dir
 from ui.server.limits import Receive, Scope, Send, wrap_streamlit_app
 from ui.server.origin import header as _header
 from ui.server.origin import same_origin
@@ -82,10 +82,11 @@ def _end_named_session(scope: Scope) -> None:
     except CookieError:
         return
     data_dir = default_data_dir()  # the server's store: HANDTEACH_DATA, as ui.server.settings reads it
-    if morsel is None or not morsel.value or not (data_dir / DB_NAME).is_file():
+    if morsel is None or not morsel.value:
         return
     with contextlib.suppress(StoreError):  # busy or gone: the page's own Sign out ended it already
-        end_session(_database(str(data_dir)), morsel.value)
+        if store_exists(data_dir):  # no store, no session: none is created for a look
+            end_session(_database(str(data_dir)), morsel.value)
 
 
 def _clearing_cookie(scope: Scope, send: Send) -> Send:

@@ -230,6 +230,22 @@ class PostgresBackend:
             return _version(conn.raw)
 
 
+def schema_present(url: str) -> bool:
+    """Whether the database ``url`` names holds a handteach store (any schema version); ``StoreError`` naming the
+    URL without its password when it cannot be reached. Reads only: a pooled connection where one is open."""
+    if not url.startswith(SCHEMES):
+        raise StoreError(f"HANDTEACH_DATABASE_URL must start with postgresql://, got {shown(url)}")
+    pool = _pools.get((url, False)) or _pools.get((url, True))
+    try:
+        if pool is not None:
+            with pool.connection(timeout=CONNECT_TIMEOUT_S) as conn:
+                return _version(conn) > 0
+        with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as conn:
+            return _version(conn) > 0
+    except (psycopg.Error, PoolTimeout) as exc:
+        raise StoreError(f"cannot use the database {shown(url)}: {_reason(exc, url)}") from None
+
+
 def _version(conn: psycopg.Connection) -> int:
     """The schema version: 0 for a database handteach never wrote to."""
     if conn.execute("SELECT to_regclass(%s)", (VERSION_TABLE,)).fetchone()[0] is None:
