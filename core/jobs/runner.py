@@ -1,9 +1,9 @@
 """The job runner's one interface: what a page or the command line needs to send long work away and follow it.
 
-``core.jobs.local.LocalRunner`` (a pool of worker processes on this machine) is the default. Past one machine a
-runner over an existing queue (RQ or Celery with Redis, Ray) would implement the same five methods: its workers
-import ``core`` and call the same job functions (``core.jobs.tasks``) with the same keyword arguments, reporting
-progress to where ``status`` reads it (docs/deploy.md).
+``core.jobs.local.LocalRunner`` (a pool of worker processes on this machine) is the default. Past one machine
+``core.jobs.queue.QueueRunner`` implements the same five methods over procrastinate on PostgreSQL: its workers
+(``python -m core jobs worker``) import ``core`` and call the same job functions (``core.jobs.tasks``) with the same
+keyword arguments, sent as JSON, reporting progress to where ``status`` reads it (docs/deploy.md).
 """
 
 from __future__ import annotations
