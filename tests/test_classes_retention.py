@@ -10,6 +10,7 @@ from contextlib import closing
 import cv2
 import numpy as np
 import pytest
+from pgcluster import both_databases
 
 from core.classes.retention import DAY_S, change_rules, expire_crops
 from core.classes.roster import get_class
@@ -49,7 +50,8 @@ def test_crops_older_than_the_retention_go_and_keypoints_stay(tmp_path) -> None:
     assert _crops(Store(tmp_path), "server's") == [True, True]  # no class, no retention
 
 
-def test_retention_counts_from_when_the_server_stored_a_picture_not_from_the_file(tmp_path) -> None:
+@both_databases
+def test_retention_counts_from_when_the_server_stored_a_picture_not_from_the_file(store_database, tmp_path) -> None:
     """A project file whose samples say the year 3000 kept its 40 pictures past every retention: the import kept
     the file's ``created_at``, and retention counted from it (issue 63). The server's own clock counts now."""
     school = make_class(tmp_path)  # crops allowed, kept 30 days
@@ -65,7 +67,7 @@ def test_retention_counts_from_when_the_server_stored_a_picture_not_from_the_fil
     import_project(ana, tmp_path / "future.handteach", as_name="ana-future")
     assert _crops(ana, "ana-future") == [True] * 40
     assert {s.created_at for s in ana.list_samples("ana-future")} == {year_3000}  # the file's own date, kept
-    with closing(sqlite3.connect(tmp_path / DB_NAME)) as conn:  # stored now, by the server's clock
+    with Store(tmp_path).read_connection() as conn:  # stored now, by the database's clock
         stored = conn.execute("SELECT MIN(stored_at), MAX(stored_at) FROM samples").fetchone()
     assert before - 1 <= stored[0] <= stored[1] <= time.time() + 1
     assert expire_crops(Store(tmp_path), now=time.time() + 29 * DAY_S) == 0

@@ -9,6 +9,7 @@ import sqlite3
 
 import numpy as np
 import pytest
+from pgcluster import both_databases
 
 from core.classes.access import NotYoursError, share_project
 from core.classes.sharing import (
@@ -24,6 +25,7 @@ from core.classes.sharing import (
 from core.data.bundle_import import import_project
 from core.data.bundle_write import export_project
 from core.data.clips import StoredClip, add_clips, list_clips
+from core.data.database import Database
 from core.data.project import save_project_model
 from core.data.schema import DB_NAME, DuplicateNameError, NotFoundError, Sample
 from core.data.store import Store
@@ -34,7 +36,7 @@ from tests.test_clips import make_clip
 
 def project_rows(data_dir, project: str) -> str:  # noqa: ANN001
     """A digest of every row of ``project`` (its row, classes, samples with crops, clips), read past the API."""
-    with sqlite3.connect(data_dir / DB_NAME) as conn:
+    with Database(data_dir, read_only=True).read_connection() as conn:  # the file's, or PostgreSQL's
         pid = conn.execute("SELECT id FROM projects WHERE name = ?", (project,)).fetchone()[0]
         rows = [conn.execute("SELECT * FROM projects WHERE id = ?", (pid,)).fetchall()]
         for table in ("classes", "samples", "clips"):
@@ -44,7 +46,8 @@ def project_rows(data_dir, project: str) -> str:  # noqa: ANN001
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
-def test_a_shared_project_is_listed_for_classmates_only_and_read_only(tmp_path) -> None:  # noqa: ANN001
+@both_databases
+def test_a_shared_project_is_listed_for_classmates_only_and_read_only(store_database, tmp_path) -> None:  # noqa: ANN001
     school = make_class(tmp_path)
     ana, ben, teacher = (school.store(v) for v in (school.ana, school.ben, school.teacher))
     assert shared_with_me(ben) == [] and not is_shared(ana, "ana-signs")
