@@ -5,7 +5,7 @@ so nothing there is ever unpickled: a function travels as its name (``module:nam
 modules a worker allows (``resolve``); values travel as plain JSON with a few tagged shapes: our dataclasses (of
 ``core.`` modules only, rebuilt through their constructor: a ``Dataset``, a ``TrainConfig``, a ``Viewer``, an
 ``UploadedFile``), enums, NumPy arrays (base64 of their bytes, never of dtype ``object``), bytes, paths, tuples,
-non-finite floats (PostgreSQL's ``jsonb`` has no NaN), dicts whose keys are not strings, and a trained
+non-finite floats (PostgreSQL's ``jsonb`` has no NaN), dicts whose keys are not strings, ``Counter``s, and a trained
 ``GestureClassifier`` (its ``model.json`` and safetensors weights, read back by ``GestureClassifier.load``, which
 checks every field and shape: a training's answer and a measuring's argument). Anything else (another torch model,
 a lambda) is refused in one line naming it, when the job is sent.
@@ -19,6 +19,7 @@ import enum
 import importlib
 import math
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePath
 from typing import Any
@@ -95,6 +96,8 @@ def encode(value: Any) -> Any:  # noqa: ANN401 - any value a job takes or gives
     if isinstance(value, (list, tuple)):
         items = [encode(v) for v in value]
         return items if isinstance(value, list) else {"$t": items}
+    if isinstance(value, Counter):  # an import's rejected frames by reason: still a Counter on the page
+        return {"$counter": [[encode(k), encode(v)] for k, v in value.items()]}
     if isinstance(value, dict):
         if all(isinstance(k, str) and not k.startswith("$") for k in value):
             return {k: encode(v) for k, v in value.items()}
@@ -158,6 +161,8 @@ def decode(data: Any) -> Any:  # noqa: ANN401 - the JSON ``encode`` made
         return _model(data["$model"])
     if "$t" in data:
         return tuple(decode(v) for v in data["$t"])
+    if "$counter" in data:
+        return Counter({_key(decode(k)): decode(v) for k, v in data["$counter"]})
     if "$map" in data:
         return {_key(decode(k)): decode(v) for k, v in data["$map"]}
     return {k: decode(v) for k, v in data.items()}
