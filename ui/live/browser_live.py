@@ -90,14 +90,14 @@ def _body(project: str, model, stamp: int, gestures: list[GestureClass], setting
     if model is not None and state.model_stamp(project) != stamp:
         # saved since the page ran: a fragment rerun still holds the model before, which must not go out as the new
         # one (a label event between a training's save and the page's rerun once sent the tab the old model)
-        st.rerun(scope="app")
+        _rerun_page()
     live = _state(project)
     session = stream_session("live", draw_predictions=True)
     version, data = model_for_browser(project, stamp, model, gestures) if model is not None else ("", None)
     event = fresh_event(st.session_state, f"{KEY}_seen", st.session_state.get(KEY))  # camera() then finds it seen
     if event is not None and event.get("kind") == "take":
         browser_fix.handle_take(event, state.store(), gestures)
-        st.rerun(scope="app")  # Teach it here, outside this fragment, follows the training of the take stored
+        _rerun_page()  # Teach it here, outside this fragment, follows the training of the take stored
     elif event is not None:
         _handle(event, live, model, version, session)
     video_col, result_col = st.columns([3, 2], gap="large")
@@ -143,11 +143,24 @@ def _camera_ready(live: BrowserLive) -> bool:
     return live.running and live.problem is None
 
 
+def _rerun_page() -> None:
+    """Reruns the page from this fragment, keeping the component's value. Raised before the component is drawn, a
+    rerun drops that value as leaving the page does, though the tab runs on: ``_state`` then took the camera for
+    stopped (the card said "Allow the camera", "Labels: none", through Teach it here's 4 s of retraining), and the
+    run after acknowledged nothing, so the tab held its labels back until it sent the take again, 5 s later. Set
+    again before the component is drawn, the value is the tab's last, read once (``fresh_event``)."""
+    value = st.session_state.get(KEY)
+    if value is not None:
+        st.session_state[KEY] = value
+    st.rerun(scope="app")
+
+
 def _state(project: str) -> BrowserLive:
     """This session's ``BrowserLive`` for ``project``, afresh for another project, or when no tab has sent a value
     yet while the state holds one's (the component's value goes when the page is left, and the cards must not show
-    the last visit's hands while the new tab is still loading its hand model). One object for a page run: Teach it
-    here reads whether the camera runs from the one it was handed."""
+    the last visit's hands while the new tab is still loading its hand model; the page's own reruns keep it,
+    ``_rerun_page``). One object for a page run: Teach it here reads whether the camera runs from the one it was
+    handed."""
     live: BrowserLive | None = st.session_state.get("browser_live")
     if live is None or live.project != project or (live.tab and st.session_state.get(KEY) is None):
         live = BrowserLive(project=project)
