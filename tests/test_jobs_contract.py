@@ -56,6 +56,7 @@ def queue_url(pg_cluster: Any) -> str:  # noqa: ANN401 - tests/pgcluster.py's Pg
 def runner(request: pytest.FixtureRequest) -> Iterator[Any]:
     if request.param == "local":
         local = LocalRunner(workers=2, cancel_grace_s=1.0)
+        local.warm()  # both workers now, as the queue's are
         yield local
         local.close()
         return
@@ -117,13 +118,14 @@ def test_stop_ends_a_running_job_within_a_second(runner: Any) -> None:  # noqa: 
 
 def test_one_running_job_per_owner(runner: Any, tmp_path: Path) -> None:  # noqa: ANN401
     ann, bob, marks = owner("ann"), owner("bob"), tmp_path / "marks"
-    first = runner.submit(steps(ann, 8, key="1", mark=f"{marks}:ann-1"))
+    first = runner.submit(steps(ann, 600, key="1", mark=f"{marks}:ann-1"))  # 30 s unless stopped
     until(runner, first, lambda s: s.state is JobState.RUNNING)
     second = runner.submit(steps(ann, 2, key="2", mark=f"{marks}:ann-2"))
     bobs = runner.submit(steps(bob, 2, mark=f"{marks}:bob-1"))
     assert ended(runner, bobs).state is JobState.DONE  # two workers: bob did not wait behind ann
     assert runner.status(first).state is JobState.RUNNING and runner.status(second).state is JobState.QUEUED
-    assert ended(runner, second).state is JobState.DONE
+    runner.cancel(first)
+    assert ended(runner, second).state is JobState.DONE  # hers once her first one stopped
     started = dict(line.split() for line in marks.read_text().splitlines())
     assert list(started) == ["ann-1", "bob-1", "ann-2"]
 
