@@ -107,7 +107,6 @@ def test_read_names_counts_only_lines_with_a_name(store: Store) -> None:
     assert listed.merged[0] == "line 2003: 'Ana' is on line 2001 too: added once"
 
 
-@both_databases
 def test_new_passwords_for_one_or_every_student_and_the_old_ones_stop(store: Store) -> None:
     add_students(store, "7B", "Ben\nZoë")
     code = _code(store)
