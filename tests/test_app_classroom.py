@@ -71,7 +71,11 @@ def test_only_the_teacher_gets_the_class_page_and_it_lists_every_student(school:
     assert rows == [["Ana", "ana-signs", 20, "90%"], ["Ben", "ben-signs", 5, "not measured yet"]], rows
     assert all(table["last activity"] != "never signed in")  # make_class signed both in
     # on a phone (390 px) the columns scroll beside the name, pinned (issue 64, item 8: they went off-screen)
-    assert json.loads(teacher.dataframe[0].proto.columns)["student"]["pinned"] is True
+    columns = json.loads(teacher.dataframe[0].proto.columns)
+    assert columns["student"]["pinned"] is True
+    # at 1280x720 every column fits the 820 px beside the sidebar ("hands found" lay past the edge), the dates short
+    assert sum(columns[c]["width"] for c in table.columns) <= panels.ROSTER_ROOM, columns
+    assert all(table["last activity"].str.startswith("today, ")), table["last activity"]
     assert "What is stored about you" not in _texts(teacher)
 
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ui.common.dates import readable_time
+from ui.common.dates import brief_time, readable_time
 
 
 @pytest.fixture(autouse=True)
@@ -30,3 +30,14 @@ def test_missing_or_foreign_values_are_not_hidden() -> None:
     assert readable_time(None) == readable_time("") == ""
     assert readable_time("last Tuesday") == "last Tuesday"
     assert readable_time(1e300) == "1e+300"
+
+
+def test_a_brief_time_leaves_out_today_s_date_and_this_year() -> None:
+    """The Class page's roster: six columns fit a 1280 px window with dates this short."""
+    from datetime import datetime
+
+    now = datetime(2026, 11, 21, 23, 0).astimezone()
+    assert brief_time("2026-11-21T21:26:02+00:00", now) == "today, 22:26"
+    assert brief_time("2026-05-21T21:26:02+00:00", now) == "21 May, 23:26"
+    assert brief_time("2025-05-21T21:26:02+00:00", now) == "21 May 2025, 23:26"
+    assert brief_time(None, now) == "" and brief_time("not a time", now) == "not a time"

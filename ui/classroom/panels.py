@@ -25,7 +25,7 @@ from core.data.store import Store
 from ui.classroom import cards_panel
 from ui.classroom.roster_forms import done, fresh_key, said_here
 from ui.common import signin, state, widgets
-from ui.common.dates import readable_time
+from ui.common.dates import brief_time
 from ui.common.figures import saved_kfold
 from ui.common.text import plain
 from ui.jobs import pool
@@ -71,17 +71,24 @@ def hands_found(account_id: int) -> str:
     seen = HAND_PATHS.of(account_id)
     if seen is None:
         return ""
-    when = readable_time(seen.at)
+    when = brief_time(seen.at)
     if seen.path == "browser":
         return f"their browser · {when}"
     return f"the server · {seen.reason or 'chosen'} · {when}"
+
+
+# px: the six columns in the 820 px a 1280 px window leaves beside the sidebar (sized by their contents, "hands
+# found" lay past its right edge); the dates in them are short (``brief_time``), a longer cell ends in "…"
+ROSTER_WIDTHS = {"student": 90, "project": 150, "samples": 64, "accuracy": 110, "last activity": 120,
+                 "hands found": 270}  # fmt: skip
+ROSTER_ROOM = 820
 
 
 def roster_table(students: list[StudentLine]) -> None:
     """One row a project (a student with none gets one row too): names as typed, in a table (never Markdown)."""
     rows = []
     for student in students:
-        seen = readable_time(student.last_activity) or "never signed in"
+        seen = brief_time(student.last_activity) or "never signed in"
         for project in student.projects or (None,):
             rows.append({
                 "student": student.account.name,
@@ -95,8 +102,9 @@ def roster_table(students: list[StudentLine]) -> None:
         st.info("No students yet: add them below (Add students), one name a line.")
         return
     # on a phone (390 px) four of six columns fit: the name stays pinned while the others scroll beside it
-    pinned = {"student": st.column_config.TextColumn(pinned=True), "samples": st.column_config.NumberColumn(width=64)}
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="classroom_roster", column_config=pinned)
+    columns = {name: st.column_config.Column(width=width) for name, width in ROSTER_WIDTHS.items()}
+    columns["student"] = st.column_config.TextColumn(pinned=True, width=ROSTER_WIDTHS["student"])
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="classroom_roster", column_config=columns)
 
 
 def open_buttons(students: list[StudentLine]) -> None:

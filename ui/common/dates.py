@@ -28,3 +28,16 @@ def readable_time(value: str | float | None, seconds: bool = False) -> str:
     if moment.tzinfo is None:  # naive ISO text: taken as local time already
         return moment.strftime(layout)
     return moment.astimezone().strftime(layout)
+
+
+def brief_time(value: str | float | None, now: datetime | None = None) -> str:
+    """``readable_time`` without what the reader knows: "today, 22:26" or "21 Nov, 22:26" in the current year,
+    for a table's narrow column (the Class page's roster, whose six columns fit a 1280 px window only so)."""
+    full = readable_time(value)
+    if not full or full == str(value):  # none, or text that is not a time: as it is
+        return full
+    moment = datetime.strptime(full, "%d %b %Y, %H:%M")
+    today = (now or datetime.now(UTC).astimezone()).date()
+    if moment.date() == today:
+        return f"today, {moment:%H:%M}"
+    return f"{moment:%d %b, %H:%M}" if moment.year == today.year else full
