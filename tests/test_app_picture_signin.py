@@ -60,6 +60,13 @@ def test_a_young_student_signs_in_with_three_pictures(data_dir: Path) -> None:
     _try(at, school.code, "zoë", "owl", "rocket", "moon")
     assert "Signed in: Zoë" in [t.value for t in at.sidebar.text]
 
+    # a shared computer: the next picture student finds the switch as Zoë left it (it went at each sign-out)
+    [b for b in at.sidebar.button if b.label == "Sign out"][0].click()
+    _run(at)
+    assert at.toggle(key="signin_pictures").value is True
+    assert [t.key for t in at.text_input] == ["signin_code", "signin_name"]  # the pictures, not a password box
+    assert "the pictures on your card, in order" in at.markdown[0].value
+
 
 def test_a_student_given_two_pictures_before_taps_two(data_dir: Path) -> None:
     school = make_class(data_dir)

@@ -12,11 +12,27 @@ from core.classes.pictures import EMOJI, HOW_MANY, PICTURES, picture_secret
 CHOOSE_BOTH = "Tap your pictures in order: the first one, then the second one, then the third one."
 LABELS = ("First picture", "Second picture", "Third picture")
 TOGGLE_KEY = "signin_pictures"
+_KEPT = "signin_pictures_kept"  # the switch as last drawn: a widget's state goes while it is not drawn, and on sign-out
 
 
 def wanted() -> bool:
-    """The switch above the form (outside it: the form shows pictures as soon as it is turned on)."""
-    return st.toggle("I sign in with pictures", key=TOGGLE_KEY)
+    """The switch above the form (outside it: the form shows pictures as soon as it is turned on). It comes back
+    as it was left in this tab, across a sign-out too (``kept``): at a shared computer a class of picture students
+    turned it on again for each of them (a class walkthrough). That it is on says only that someone at this
+    computer used pictures before, not who, nor who else has them."""
+    on = st.toggle("I sign in with pictures", value=is_on(), key=TOGGLE_KEY)
+    st.session_state[_KEPT] = on
+    return on
+
+
+def is_on() -> bool:
+    """Whether the switch is on, before it is drawn this run (the form's first line names the kind of password)."""
+    return bool(st.session_state.get(TOGGLE_KEY, st.session_state.get(_KEPT, False)))
+
+
+def kept() -> dict[str, bool]:
+    """What a sign-out, which clears the session, puts back: the switch's last state in this tab."""
+    return {_KEPT: bool(st.session_state[_KEPT])} if _KEPT in st.session_state else {}
 
 
 def fields() -> str | None:

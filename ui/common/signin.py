@@ -163,7 +163,7 @@ def _sign_in_form(store: Store) -> None:
     st.title("✋ handteach")
     if said := st.session_state.get(_DELETED):
         st.warning(said)
-    secret = ("the pictures on your card, in order" if st.session_state.get(picture_signin.TOGGLE_KEY)
+    secret = ("the pictures on your card, in order" if picture_signin.is_on()
               else "the password your teacher gave you")  # the toggle is drawn below this line  # fmt: skip
     st.markdown(f"Sign in with your class code, your name and {secret}.")
     if not any_class(store):  # the last class ended: the server stays a class server (core.classes.roster)
@@ -212,7 +212,9 @@ def _sign_out_button(store: Store, viewer: Viewer) -> None:
             return
         if school:  # the browser leaves for the sign-out route: a new session, neither cookie
             st.stop()
+        switch = picture_signin.kept()  # "I sign in with pictures" stays as the last one left it
         st.session_state.clear()
+        st.session_state.update(switch)
         st.session_state[_SIGNED_OUT] = "clear cookie"  # this tab's cookie header still holds the old one
         # the next one at this computer starts on Home with no ?project= of the last one's: it said "No project
         # named \"Ana's gestures\" here" to Ben, who then landed on the page Ana had left (a class walkthrough)
