@@ -13,7 +13,14 @@ from ui.home import bundle_panel, new_project
 from ui.home.new_project import BACKEND_LABELS
 
 st.title("✋ handteach")
-st.markdown("Teach your computer **your own hand gestures** in a few minutes. Everything runs on this machine.")
+store = state.store()
+project = state.current_project()
+whose = sharing.whose(store, project)  # "Ana's" for her teacher looking at her project
+if whose == "your":
+    st.markdown("Teach your computer **your own hand gestures** in a few minutes. Everything runs on this machine.")
+else:  # "your own … on this machine" read as the teacher's own project (a class walkthrough)
+    st.markdown(f"**{widgets.plain(whose)} hand gestures**, as they taught them: their samples and model are kept "
+                "on this class's server.")  # fmt: skip
 
 steps = [
     ("record", "🎥", "1 · Record", "Show each gesture to the webcam for a few seconds, or upload photos.", "Record"),
@@ -26,8 +33,6 @@ for column, (page, icon, title, text, link) in zip(st.columns(3), steps, strict=
         st.caption(text)
         st.page_link(widgets.PAGES[page], label=link, icon=icon)
 
-store = state.store()
-project = state.current_project()
 stored.what_is_stored_line()  # a signed-in student: what is kept about them, and for how long
 looking = widgets.look_only(project)  # a classmate's or a student's for their teacher: no Open or Replace
 
@@ -88,7 +93,7 @@ with model_col:
         if figure is None:
             st.caption(f"Trained; {NOT_MEASURED}.")
         else:
-            st.metric("Accuracy", f"{figure.share:.0%}", help=f"Measured {measured_on_text(figure)}")
+            st.metric("Accuracy", f"{figure.share:.0%}", help=f"Measured {measured_on_text(figure, whose)}")
         classes = ", ".join(titles.get(c, c) for c in summary.get("classes", []))
         trained = readable_time(summary.get("trained_at"))
         st.caption(widgets.plain(f"Knows {classes}. Trained on {summary.get('n_samples', '?')} samples, {trained}."))

@@ -234,6 +234,8 @@ def test_a_student_is_told_what_is_stored_and_the_teacher_only_looks_at_their_pr
     assert "What is stored about you: your name, your projects and the positions" in _texts(ana)
     assert "small pictures of your hand, each deleted 30 days after it was taken" in _texts(ana)
     assert "not yours" not in _texts(ana) and [b for b in ana.button if b.label == "Open project"]
+    assert "Everything runs on this machine" in _texts(ana)  # her own: "your samples"
+    assert "Model: accuracy 90% on all 20 of your samples" in " ".join(c.value for c in ana.sidebar.caption)
 
     teacher = _signed_in("Ms Teacher", TEACHER_PASSWORD, school)
     teacher.query_params["project"] = "ana-signs"
@@ -242,8 +244,11 @@ def test_a_student_is_told_what_is_stored_and_the_teacher_only_looks_at_their_pr
     assert "Ana's project 'ana-signs': nothing here can be changed" in _texts(teacher)
     assert "What is stored" not in _texts(teacher)
     assert not [b for b in teacher.button if b.label == "Open project"]  # no Replace for the teacher
+    # her samples are said to be hers, not "your samples" on "this machine" (a class walkthrough)
+    assert "Ana's hand gestures" in _texts(teacher) and "Everything runs on this machine" not in _texts(teacher)
+    assert "of Ana's samples" in " ".join(c.value for c in teacher.sidebar.caption)
     train = _run(teacher.switch_page("pages/train.py"))
-    assert "**Model:** accuracy 90%" in _texts(train)
+    assert "**Model:** accuracy 90% on all 20 of Ana's samples" in _texts(train)
     assert not [b for b in train.button if "Train" in b.label or "Fine-tune" in b.label]
     record = _run(teacher.switch_page("pages/record.py"))  # one line, no control
     assert "Ana's project 'ana-signs': nothing here can be changed" in _texts(record)

@@ -9,11 +9,12 @@ from typing import Any
 from core.gestures.figure import CROSSVAL_KEY, Figure, summary_figure
 
 
-def measured_on(n_val: int, on_training_samples: bool) -> str:
+def measured_on(n_val: int, on_training_samples: bool, whose: str = "your") -> str:
     """ "14 of your own held-out samples": what an accuracy figure rests on, in the one wording of every page
-    (``n_val`` held-out own samples; else the training samples, flagged by ``core.starter.fit._result``)."""
+    (``n_val`` held-out own samples; else the training samples, flagged by ``core.starter.fit._result``;
+    ``whose``: "Ana's" where the viewer looks at Ana's project, ``ui.common.sharing.whose``)."""
     if n_val:
-        return f"{n_val} of your own held-out sample{'s' if n_val != 1 else ''}"
+        return f"{n_val} of {whose} own held-out sample{'s' if n_val != 1 else ''}"
     if on_training_samples:
         return "the samples it trained on (too few to hold any out), so it says little"
     return "held-out starter examples (you recorded none to hold out)"
@@ -29,15 +30,15 @@ def saved_kfold(summary: Mapping[str, Any]) -> Figure | None:
     return found[0] if found is not None and found[1] else None
 
 
-def measured_on_text(figure: Figure) -> str:
+def measured_on_text(figure: Figure, whose: str = "your") -> str:
     """ "on all 74 of your samples, each tested by a model that did not see it (between 82% and 95%)"."""
-    return (f"on all {figure.total} of your samples, each tested by a model that did not see it "
+    return (f"on all {figure.total} of {whose} samples, each tested by a model that did not see it "
             f"(between {figure.low:.0%} and {figure.high:.0%})")  # fmt: skip
 
 
-def saved_figure_text(summary: Mapping[str, Any]) -> str:
+def saved_figure_text(summary: Mapping[str, Any], whose: str = "your") -> str:
     """The saved model's one measure, in one wording on every page (the sidebar, Home): its k-fold figure, or
     that it has none. The sidebar said "100% on all 45 … (92–100%)", then after *Teach it here* "100% on 12 of
     your own held-out samples" under the same label: a held-out figure is not shown as the model's."""
     figure = saved_kfold(summary)
-    return NOT_MEASURED if figure is None else f"accuracy {figure.share:.0%} {measured_on_text(figure)}"
+    return NOT_MEASURED if figure is None else f"accuracy {figure.share:.0%} {measured_on_text(figure, whose)}"

@@ -35,6 +35,15 @@ def read_only_line(store: Store, project: str) -> str | None:
     return f"You are looking at {owner}'s project {project!r}: nothing here can be changed."
 
 
+def whose(store: Store, project: str) -> str:
+    """ "your", or "Ana's" on a project its viewer only looks at (a teacher at a student's, a classmate's shared
+    one): the words before "samples" on the pages that speak of a project's samples. A teacher reading "your
+    samples" on Ana's project (a class walkthrough) read them as their own."""
+    if store.viewer is None or project_access(store, project) == "own":
+        return "your"
+    return f"{owner_name(store, project) or 'someone'}'s"
+
+
 def show_read_only(store: Store, project: str) -> bool:
     """The read-only line on the page, if ``project`` is not the viewer's own; True then (the caller draws no
     changing control)."""

@@ -85,7 +85,9 @@ def sidebar_status() -> None:
     st.sidebar.markdown(f"**Project:** {plain(project)}")
     st.sidebar.caption(counts.summary())
     if summary and "error" not in summary:
-        st.sidebar.caption(f"Model: {saved_figure_text(summary)}")
+        from ui.common.sharing import whose  # sharing imports this room's state: lazily, no circle
+
+        st.sidebar.caption(f"Model: {saved_figure_text(summary, whose(state.store(), project))}")
     else:
         st.sidebar.caption("Model: not trained yet")
 

@@ -17,7 +17,7 @@ from core.gestures.mirror_weights import mirror_landings_text
 from core.gestures.report import TrainReport, saved_report
 from core.gestures.training import TrainResult
 from core.types import UNKNOWN_LABEL
-from ui.common import figures, state
+from ui.common import figures, sharing, state
 from ui.common.dates import readable_time
 from ui.common.text import plain
 from ui.common.widgets import details_panel
@@ -144,17 +144,18 @@ def accuracy_figure(result: TrainResult) -> AccuracyFigure:
     return AccuracyFigure(correct, total, measured_on, warning)
 
 
-def samples_words(report: TrainReport, metadata: Mapping[str, Any]) -> str:
+def samples_words(report: TrainReport, metadata: Mapping[str, Any], whose: str = "your") -> str:
     """What ``report``'s samples are, in words (the headline's): "all 60 of your samples, each tested by a model
-    that did not see it", or the held-out ones of the model whose ``metadata`` this is."""
+    that did not see it", or the held-out ones of the model whose ``metadata`` this is (``whose``: "Ana's" on a
+    project the viewer looks at, ``sharing.whose``)."""
     if report.folds:
-        return f"all {report.tally.total} of your samples, each tested by a model that did not see it"
-    return held_out_words(metadata)
+        return f"all {report.tally.total} of {whose} samples, each tested by a model that did not see it"
+    return held_out_words(metadata, whose)
 
 
-def held_out_words(metadata: Mapping[str, Any]) -> str:
+def held_out_words(metadata: Mapping[str, Any], whose: str = "your") -> str:
     """ "the 12 of your own held-out samples": what a model's held-out figure rests on (``figures.measured_on``)."""
-    on = figures.measured_on(int(metadata.get("n_val") or 0), bool(metadata.get("val_on_training_samples")))
+    on = figures.measured_on(int(metadata.get("n_val") or 0), bool(metadata.get("val_on_training_samples")), whose)
     return on if on.startswith("the ") else f"the {on}"
 
 
@@ -231,7 +232,7 @@ def saved_model_results(store: Store, project: str, gestures: list[GestureClass]
     if summary and "val_accuracy" in summary:
         saved_results(store, project, gestures, summary, fixes)
     elif not fixes:
-        st.markdown("**Model:** " + (figures.saved_figure_text(summary) if summary and "error" not in summary
+        st.markdown("**Model:** " + (figures.saved_figure_text(summary, sharing.whose(store, project)) if summary and "error" not in summary
                                      else "not trained yet"))  # fmt: skip
 
 
@@ -240,6 +241,7 @@ def saved_results(store: Store, project: str, gestures: list[GestureClass], summ
     """The saved model's results as the Train page measured them when it trained it (``TrainReport`` in its
     metadata): they used to vanish once the page was left ("Train again to see details")."""
     report = saved_report(summary)
+    whose = sharing.whose(store, project)  # "Ana's samples" for her teacher: "your samples" read as theirs
     last = summary.get(LAST_MEASURED_KEY)
     if report is None and isinstance(last, dict) and saved_report(last) is not None:  # after Teach it here
         _measuring_again(project, summary, fixes)
@@ -254,7 +256,7 @@ def saved_results(store: Store, project: str, gestures: list[GestureClass], summ
             st.info(f"The saved model's accuracy has not been measured yet.{more}")
         else:
             more = ": train again to see them" if fixes else ""
-            st.info(f"The saved model: {figures.saved_figure_text(summary)}. Its results per gesture were not "
+            st.info(f"The saved model: {figures.saved_figure_text(summary, whose)}. Its results per gesture were not "
                     f"kept{more}.")  # fmt: skip
         return
     else:
@@ -264,9 +266,9 @@ def saved_results(store: Store, project: str, gestures: list[GestureClass], summ
             " The samples have changed since.")  # fmt: skip
         st.caption(plain(f"Results of the saved model, measured when it was trained ({when})."
                          + (again if changed else "")))  # fmt: skip
-    on = samples_words(report, summary)
+    on = samples_words(report, summary, whose)
     with st.container(key="train_metrics"), st.container(key="train_headline"):
-        note = "" if report.folds else "Not measured on all your samples."
+        note = "" if report.folds else f"Not measured on all {whose} samples."
         headline.report_headline(report, on, note)
     show_details(training_details(report, None, store.project_skeleton(project).name == "body"), None, False)
     counts = store.class_counts(project)
