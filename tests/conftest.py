@@ -30,6 +30,7 @@ sys.dont_write_bytecode = False
 # in one of them, one at a time (two browsers at once starved each other's timings on two cores).
 ONE_AT_A_TIME = re.compile(r"sync_playwright|webkit_driver|AppServer\(|served_app|ui\.server\.serve")
 TIMED_MODULES = {"test_import_batches.py", "test_jobs_runner.py", "test_server_limits.py"}
+ONE_AT_A_TIME_GROUP = "one_at_a_time"
 
 
 @functools.cache
@@ -48,13 +49,32 @@ def _spawnable_main(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test of a module that imports Streamlit's ``AppTest`` is slow: it runs pages (docs/engine-api.md: the
-    quick suite, ``-m "not slow"``, starts no MediaPipe, Streamlit or browser). Tests that serve the app or drive a
-    browser share one xdist group (``--dist loadgroup``)."""
+    quick suite, ``-m "not slow"``, starts no MediaPipe, Streamlit or browser)."""
     for item in items:
         if getattr(getattr(item, "module", None), "AppTest", None) is not None:
             item.add_marker(pytest.mark.slow)
-        if item.get_closest_marker("slow") and _one_at_a_time(Path(str(item.fspath))):
-            item.add_marker(pytest.mark.xdist_group("one_at_a_time"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:  # noqa: ANN401 - xdist's Producer, Scheduling
+    """``--dist loadgroup``: every test of a module that serves the app, drives a browser or bounds a time in one work
+    unit, run in one process in file order; every other test on its own, to whichever process is free.
+
+    Told by the module's file rather than by an ``xdist_group`` mark: xdist 3.8 groups by renaming each marked item's
+    node id, which pytest 9 no longer reads (``Node.nodeid`` is built from ``_id``), so no mark ever grouped anything,
+    and in every run before this the browser tests of one module were split between both processes, each starting
+    the module's server and browser again, two browsers at once."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class OneAtATime(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if _one_at_a_time(config.rootpath / nodeid.split("::", 1)[0]):
+                return ONE_AT_A_TIME_GROUP
+            return super()._split_scope(nodeid)
+
+    return OneAtATime(config, log)
 
 
 @pytest.hookimpl(hookwrapper=True)
