@@ -31,11 +31,19 @@ sys.dont_write_bytecode = False
 ONE_AT_A_TIME = re.compile(r"sync_playwright|webkit_driver|AppServer\(|served_app|ui\.server\.serve")
 TIMED_MODULES = {"test_import_batches.py", "test_jobs_runner.py", "test_server_limits.py"}
 ONE_AT_A_TIME_GROUP = "one_at_a_time"
+# A module with a fixture made once for the module (MediaPipe over hundreds of photos, a trained network): its tests
+# go to one process too, else each process makes the fixture again (16-26 s each for test_onnx_export's real hands)
+MODULE_FIXTURE = re.compile(r"""scope=["']module["']""")
 
 
 @functools.cache
 def _one_at_a_time(path: Path) -> bool:
     return path.name in TIMED_MODULES or bool(ONE_AT_A_TIME.search(path.read_text(encoding="utf-8")))
+
+
+@functools.cache
+def _module_fixture(path: Path) -> bool:
+    return bool(MODULE_FIXTURE.search(path.read_text(encoding="utf-8")))
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +66,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:  # noqa: ANN401 - xdist's Producer, Scheduling
     """``--dist loadgroup``: every test of a module that serves the app, drives a browser or bounds a time in one work
-    unit, run in one process in file order; every other test on its own, to whichever process is free.
+    unit, run in one process in file order; the tests of a module with a module-scoped fixture in a unit of their
+    own; every other test on its own, to whichever process is free.
 
     Told by the module's file rather than by an ``xdist_group`` mark: xdist 3.8 groups by renaming each marked item's
     node id, which pytest 9 no longer reads (``Node.nodeid`` is built from ``_id``), so no mark ever grouped anything,
@@ -70,8 +79,11 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:  # noqa
 
     class OneAtATime(LoadGroupScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            if _one_at_a_time(config.rootpath / nodeid.split("::", 1)[0]):
+            module = nodeid.split("::", 1)[0]
+            if _one_at_a_time(config.rootpath / module):
                 return ONE_AT_A_TIME_GROUP
+            if _module_fixture(config.rootpath / module):
+                return module
             return super()._split_scope(nodeid)
 
     return OneAtATime(config, log)
