@@ -276,7 +276,12 @@ def _teach_it_here(page) -> None:  # noqa: ANN001
     done = page.get_by_text(re.compile(r"Added \d+ samples of .* and retrained in [0-9.]+ s"))
     for _ in range(3):  # a take of the shared video may hold too few usable hands: show it again
         _press_teach(page, record)
-        page.get_by_text(re.compile(r"Added \d+ samples|No usable hand")).wait_for(timeout=60_000)
+        said = page.get_by_text(re.compile(r"Added \d+ samples|No usable hand|These look like"))
+        said.first.wait_for(timeout=60_000)
+        keep = page.get_by_role("button", name=re.compile(r"^Keep as "))
+        if keep.count():  # the take looked like another gesture to the model (issue 64): keep it as chosen
+            keep.first.click()
+            page.get_by_text(re.compile(r"Added \d+ samples|No usable hand")).first.wait_for(timeout=60_000)
         try:
             done.wait_for(timeout=60_000)
             break
