@@ -41,10 +41,7 @@ CAMERA_REFUSED = (
 STACK = re.compile(r"\bat \S+ \(|\.js:\d+|Traceback|Error:|undefined is not", re.IGNORECASE)
 
 
-# a server for each test: right after another tab had streamed to the server path, a new stream's first label came
-# after about 17 s where it comes after 1.4-2.7 s on its own
-@pytest.fixture
-def served(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - (server, playwright browser)
+def _serve(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN202 - yields (server, playwright browser)
     if missing_assets():
         pytest.skip(f"the browser path is not built ({', '.join(missing_assets())} missing): run `{BUILD_COMMAND}`")
     y4m = fake_camera_or_skip(DEFAULT_VIDEO, tmp_path_factory.mktemp("y4m"))
@@ -61,6 +58,20 @@ def served(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - (server,
         server.stop()
     log = server.log.read_text(encoding="utf-8")
     assert "Traceback" not in log, log[-3000:]
+
+
+# a server for each fallback test: right after another tab had streamed to the server path, a new stream's first label
+# came after about 17 s where it comes after 1.4-2.7 s on its own
+@pytest.fixture
+def served(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - (server, playwright browser)
+    yield from _serve(tmp_path_factory)
+
+
+# one server for the camera tests, each in a context of its own: none streams to the server path (a server and a
+# browser each were 4 s of each test's setup and teardown)
+@pytest.fixture(scope="module")
+def camera_served(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - (server, playwright browser)
+    yield from _serve(tmp_path_factory)
 
 
 def _live(served, script: str | None = None, missing_model: bool = False, init: str | None = None):  # noqa: ANN001, ANN202
@@ -186,9 +197,9 @@ def _said_and_asked_again(served, script: str, line: str, lift: str) -> None:  #
         page.context.close()
 
 
-def test_a_refused_camera_is_said_in_one_line_and_asked_again(served) -> None:  # noqa: ANN001
+def test_a_refused_camera_is_said_in_one_line_and_asked_again(camera_served) -> None:  # noqa: ANN001
     # the person allows the camera (the refusal lifted), then asks again
-    _said_and_asked_again(served, CAMERA_REFUSED, "The camera is blocked for this page",
+    _said_and_asked_again(camera_served, CAMERA_REFUSED, "The camera is blocked for this page",
                           "() => { delete navigator.mediaDevices.getUserMedia; }")  # fmt: skip
 
 
@@ -202,20 +213,22 @@ for (const side of ["videoWidth", "videoHeight"]) {
 }"""
 
 
-def test_a_camera_with_no_picture_is_said_in_one_line_and_asked_again(served) -> None:  # noqa: ANN001
-    _said_and_asked_again(served, NO_PICTURE, "The camera sends no picture", "() => { window.noPicture = false; }")
+def test_a_camera_with_no_picture_is_said_in_one_line_and_asked_again(camera_served) -> None:  # noqa: ANN001
+    _said_and_asked_again(
+        camera_served, NO_PICTURE, "The camera sends no picture", "() => { window.noPicture = false; }"
+    )
 
 
 # A camera that gives 4K frames whatever the tab asks for (Chromium's own fake camera is scaled down to the 640×480
 # the tab asks, so a canvas stream stands in for such a camera): the tab labels the hand, and MediaPipe and the
 # preview get the frame at 640 px at most (frontend/src/frames.js)
-def test_a_camera_that_gives_4k_frames_is_labelled_at_640_pixels(served) -> None:  # noqa: ANN001
+def test_a_camera_that_gives_4k_frames_is_labelled_at_640_pixels(camera_served) -> None:  # noqa: ANN001
     from bench.common.canvas_camera import data_url, init_script, install
 
     pictures = sorted((SHARED / "hands" / "webcam_people" / "p01_anupam1612" / "open_palm").glob("*.jpg"))
     if not pictures:
         pytest.skip(f"webcam_people's p01 not found under {SHARED} (add ../shared/data)")
-    page = _live(served, init=init_script(install(fps=10, size=(3840, 2160))))
+    page = _live(camera_served, init=init_script(install(fps=10, size=(3840, 2160))))
     try:
         page.wait_for_selector('iframe[title="ui.browser.component.handteach_camera"]', timeout=60_000)
         frame = next(f for f in page.frames if "handteach_camera" in (f.url or ""))
