@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import HANDS
-from test_browser_class import WAIT_MS, _sign_in
+from test_browser_class import WAIT_MS, _sign_in, _wait_for_cookie
 
 from bench.common.browser import CHROMIUM, AppServer, missing_tools, wait_app_ready
 from bench.common.canvas_camera import INIT_SCRIPT, data_url, person_pictures
@@ -60,6 +60,7 @@ def test_a_take_with_pictures_off_shows_a_skeleton_a_sample(tmp_path: Path) -> N
             context.add_init_script(INIT_SCRIPT)
             page = context.new_page()
             _sign_in(page, server.url, school.code, "Ben", BEN_PASSWORD)
+            _wait_for_cookie(page)  # the address below is a new page load: signed in by the cookie only
             page.goto(f"{server.url}/record?project=ben-signs")  # 👍 thumbs_up: the first gesture, no samples yet
             wait_app_ready(page)
             frame = camera_frame(page)
