@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import fake_camera_or_skip
-from test_browser_class import WAIT_MS, _sign_in
+from test_browser_class import WAIT_MS, _sign_in, _wait_for_cookie
 from test_browser_path import camera_frame
 from test_classes_deleted_midway import ben_crop, leftovers
 
@@ -40,6 +40,7 @@ def test_a_take_whose_student_is_deleted_during_its_countdown_ends_in_one_line(t
     try:
         with browser_page(y4m, 1280, 900) as page:
             _sign_in(page, server.url, school.code, "Ben", BEN_PASSWORD)
+            _wait_for_cookie(page)  # the address below is a new page load: signed in by the cookie only
             page.goto(f"{server.url}/record?project=ben-signs")
             wait_app_ready(page)
             camera_frame(page)  # its hand model runs
