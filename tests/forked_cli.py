@@ -16,6 +16,7 @@ checked by the tests that still use ``subprocess.run`` (``run_cli(..., fresh=Tru
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import selectors
@@ -122,8 +123,9 @@ class _Server:
         try:
             answer = json.loads(self._line(timeout))
         except TimeoutError:
-            os.kill(pid, signal.SIGKILL)
-            self.close()
+            with contextlib.suppress(ProcessLookupError):  # the child may have ended while its answer did not come
+                os.kill(pid, signal.SIGKILL)
+            self.close()  # always: a server left running would answer the next request with this one's result
             raise subprocess.TimeoutExpired(["python -m core", *args], timeout) from None
         return ForkedProcess(["python -m core", *args], answer["returncode"], answer["stdout"], answer["stderr"],
                              answer["maxrss_kb"] / 1024)  # fmt: skip
