@@ -71,6 +71,7 @@ def trust_words(result: CPMResult, name: str, mediapipe: Keypoints | None, used:
     """How far to trust ``result``, in sentences: the joints the network ``name`` is sure of, then its agreement
     with ``mediapipe``'s keypoints of the same hand when there are any; and whether they warn (no hand, or a
     disagreement). ``used``: whose joints the project's gestures are made of ("MediaPipe" or the network's title)."""
+    name = plain(name)  # a network's title may be typed: its characters, never Markdown
     sure, joints = sure_joints(result.confidence), len(result.confidence)
     if not result.has_hand:
         words = [f"The {name} is not sure this crop holds a hand: it is sure of {sure} of its {joints} joints."]
@@ -166,7 +167,7 @@ def show_result(result: CPMResult | None, view: str, name: str = "CPM", mediapip
     are the network's own).
     """
     if result is None:
-        st.caption(f"The {name} panel appears when a hand is in view.")
+        st.caption(plain(f"The {name} panel appears when a hand is in view."))
         return
     words, warn = trust_words(result, name, mediapipe, "MediaPipe")
     with st.container(key="cpm_trust"):
