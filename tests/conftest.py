@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.util
 import os
 import re
 import shutil
@@ -55,12 +56,25 @@ def _spawnable_main(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delattr(sys.modules["__main__"], "__file__", raising=False)
 
 
+# A module that drives a real browser: in CI (``CI`` set, as ``.ci/run`` sets it) each of its tests may run once more
+# after a failure, as Playwright's own runner does there (pytest-rerunfailures names each rerun in the summary)
+BROWSER_MODULE = re.compile(r"sync_playwright|webkit_driver")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test of a module that imports Streamlit's ``AppTest`` is slow: it runs pages (docs/engine-api.md: the
-    quick suite, ``-m "not slow"``, starts no MediaPipe, Streamlit or browser)."""
+    quick suite, ``-m "not slow"``, starts no MediaPipe, Streamlit or browser). In CI a browser test gets one rerun."""
+    retry = bool(os.environ.get("CI")) and importlib.util.find_spec("pytest_rerunfailures") is not None
     for item in items:
         if getattr(getattr(item, "module", None), "AppTest", None) is not None:
             item.add_marker(pytest.mark.slow)
+        if retry and _browser_module(Path(str(item.fspath))):
+            item.add_marker(pytest.mark.flaky(reruns=1))
+
+
+@functools.cache
+def _browser_module(path: Path) -> bool:
+    return path.suffix == ".py" and bool(BROWSER_MODULE.search(path.read_text(encoding="utf-8")))
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -36,6 +36,7 @@ def test_confusion_shows_classes_with_samples_and_what_they_were_taken_for() -> 
     rect = spec["layer"][0]["encoding"]
     assert rect["x"]["sort"] == columns and rect["y"]["sort"] == rows and rect["color"]["scale"] is None
     assert "width" not in spec  # the chart takes its container's width (st.vega_lite_chart width="stretch")
+    assert spec["height"] == 40 * len(rows)  # a number: a discrete height makes Vega-Lite warn at each drawing
 
 
 @pytest.fixture(scope="module")

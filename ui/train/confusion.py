@@ -66,7 +66,9 @@ def confusion_spec(rows: list[str], columns: list[str]) -> dict:
     }  # fmt: skip (every class named, slanted where many)
     y = {"field": "true", "type": "nominal", "sort": rows, "title": "true ↓", "axis": {"labelLimit": 200}}
     return {
-        "height": {"step": 40},  # one 40 px band per true class
+        # 40 px a true class, as a number: a {"step": 40} height is discrete, and Vega-Lite warns "Dropping fit-y"
+        # each time Streamlit's fitted chart draws it (twice in one page load once measuring redraws the matrix)
+        "height": 40 * len(rows),
         "layer": [
             {
                 "mark": {"type": "rect", "stroke": "#d0d0d0"},
