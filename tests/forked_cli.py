@@ -19,10 +19,11 @@ import atexit
 import contextlib
 import json
 import os
-import selectors
+import queue
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -103,18 +104,28 @@ class _Server:
         self.process = subprocess.Popen([sys.executable, "-c", _SERVER], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, cwd=REPO, env=env, text=True,
                                         start_new_session=True)  # fmt: skip
-        self.selector = selectors.DefaultSelector()
-        self.selector.register(self.process.stdout, selectors.EVENT_READ)
+        # Lines read by a thread of their own: a select() on the pipe then readline() missed a line that came in the
+        # same read as the one before it (a quick command's pid and answer), already in the text buffer, and waited
+        # out the whole timeout for it (300 s: a `projects list` that fails at once hung CI's run)
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
         if self._line(300) != "ready":
             raise RuntimeError("the CLI server did not start")
 
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.put(line.strip())
+        self.lines.put(None)
+
     def _line(self, timeout: float) -> str:
-        if not self.selector.select(timeout):
-            raise TimeoutError
-        line = self.process.stdout.readline()
-        if not line:
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError from None
+        if line is None:
+            self.lines.put(None)  # every later call sees the end too
             raise RuntimeError(f"the CLI server ended (exit code {self.process.wait()})")
-        return line.strip()
+        return line
 
     def run(self, args: list[str], env: dict[str, str], cwd: Path, timeout: float) -> ForkedProcess:
         self.process.stdin.write(json.dumps({"args": args, "env": env, "cwd": str(cwd)}) + "\n")
