@@ -52,6 +52,20 @@ def test_forged_altered_or_foreign_tokens_sign_out(tmp_path) -> None:
     assert viewer_from_token(Store(other), token) is None  # the same rows, another secret
 
 
+def test_servers_sharing_a_postgresql_store_share_the_secret(pg_url, tmp_path) -> None:
+    """Two app servers of one school (each its own data folder, one database): a token one made signs in on the
+    other, no secret file is written, and a forged token still signs in nowhere."""
+    school = make_class(tmp_path / "a")
+    first, second = Store(tmp_path / "a"), Store(tmp_path / "b")
+    token = session_token(first, school.ana)
+    assert viewer_from_token(second, token) == school.ana
+    assert not (tmp_path / "a" / SECRET_FILE).exists() and not (tmp_path / "b" / SECRET_FILE).exists()
+    payload, stamp, signature = token.rsplit(".", 2)
+    assert viewer_from_token(second, f"{payload}.{stamp}.{signature[:-2]}AA") is None
+    end_session(second, token)
+    assert viewer_from_token(first, token) is None  # signed out through one server: out on every server
+
+
 @both_databases
 def test_a_deleted_student_or_a_reset_password_signs_out(store_database, tmp_path) -> None:
     school = make_class(tmp_path)

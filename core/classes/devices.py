@@ -49,7 +49,7 @@ class KnownDevice:
 
 
 def _serializer(store: Database) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(server_secret(store.data_dir), salt=_SALT)
+    return URLSafeTimedSerializer(server_secret(store), salt=_SALT)
 
 
 def known_device(store: Database, token: object) -> KnownDevice | None:

@@ -5,13 +5,14 @@ Each sign-in makes a row of ``sessions`` (a random id from ``secrets``; the tabl
 the database, even with the secret, opens no session) and a token holding that id, the account id, its class id
 and a fingerprint of the account's password hash, signed with HMAC-SHA1 under the server's secret
 (``itsdangerous.URLSafeTimedSerializer``; 32 random bytes in ``<data dir>/session-secret``, owner-only, made on
-first use) and stamped with its time. A token holds only while its row does: *Sign out* deletes it
-(``end_session``), a new password deletes all the account's (``core.classes.roster.reset_password``,
-``core.classes.batch``), deleting the account (or its class) cascades. Before the rows (issue 63), a cookie copied
-before *Sign out* still signed in for its 8 hours. ``viewer_from_token`` gives None, that is signed out and nothing
-else, for a token forged, altered, older than ``SESSION_MAX_AGE_S``, made by another server (another secret), of
-a session ended, of a deleted account, from before a password reset, or from before sessions had rows (no session
-id). A session's ``last_seen`` is written at most once every ``TOUCH_EVERY_S`` (a page runs many times a minute).
+first use, or on PostgreSQL a row every server reads) and stamped with its time. A token holds only while its row
+does: *Sign out* deletes it (``end_session``), a new password deletes all the account's
+(``core.classes.roster.reset_password``, ``core.classes.batch``), deleting the account (or its class) cascades.
+Before the rows (issue 63), a cookie copied before *Sign out* still signed in for its 8 hours.
+``viewer_from_token`` gives None, that is signed out and nothing else, for a token forged, altered, older than
+``SESSION_MAX_AGE_S``, made by another server (another secret), of a session ended, of a deleted account, from
+before a password reset, or from before sessions had rows (no session id). A session's ``last_seen`` is written at
+most once every ``TOUCH_EVERY_S`` (a page runs many times a minute).
 A school sign-in (OIDC, ``core.classes.identity``) lives in Streamlit's own cookie, not in a token of ours: its
 *Sign out* is kept as a row too (``end_school_session``), and such a sign-in signs nobody in after it.
 """
@@ -33,14 +34,27 @@ from core.data.schema import StoreError
 
 SESSION_MAX_AGE_S = 8 * 3600  # a school day: a tab left open overnight signs in again
 SECRET_FILE = "session-secret"
+SECRET_SETTING = "session_secret"  # server_settings' key of the shared secret (a store on PostgreSQL)
 TOUCH_EVERY_S = 60.0  # a session's last_seen: written at most once a minute
 SCHOOL_ENDED = "school-ended:"  # the id of a row that is a signed-out school sign-in, not a live session
 _SALT = "handteach-class-session"  # itsdangerous's namespace: a token of another kind does not pass as this one
 
 
-def server_secret(data_dir: Path) -> bytes:
-    """The server's signing key, made once (owner-only file) and kept: restarting the server keeps sessions."""
-    path = Path(data_dir) / SECRET_FILE
+def server_secret(store: Database) -> bytes:
+    """The servers' signing key, made once and kept: restarting a server keeps sessions. One server's is an
+    owner-only file of its data directory (out of the database, so a copy of the database file carries no key);
+    on a store several servers share (PostgreSQL) it is a row of ``server_settings``, so a student signed in
+    through one server stays signed in when their next request reaches another."""
+    if store.shared:  # read each time (one indexed row): a cache would outlive the row it copied
+        with store.read_connection() as conn:
+            row = conn.execute("SELECT value FROM server_settings WHERE key = ?", (SECRET_SETTING,)).fetchone()
+        if row is None:
+            with store.write_transaction() as conn:
+                conn.execute("INSERT INTO server_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                             (SECRET_SETTING, secrets.token_hex(32)))  # fmt: skip
+                row = conn.execute("SELECT value FROM server_settings WHERE key = ?", (SECRET_SETTING,)).fetchone()
+        return bytes.fromhex(row[0])
+    path = Path(store.data_dir) / SECRET_FILE
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -51,7 +65,7 @@ def server_secret(data_dir: Path) -> bytes:
 
 
 def _serializer(store: Database) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(server_secret(store.data_dir), salt=_SALT)
+    return URLSafeTimedSerializer(server_secret(store), salt=_SALT)
 
 
 def fingerprint(password_hash: str) -> str:

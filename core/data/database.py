@@ -110,6 +110,12 @@ class Database:
                 raise StoreError(f"{self.path}: {too_many_open_files_text()}") from exc
             raise StoreError(f"{self.path}: not a usable handteach SQLite database: {exc}") from exc
 
+    @property
+    def shared(self) -> bool:
+        """Whether several servers share this store (PostgreSQL): what one server keeps for all of them (the session
+        secret, models) then lives in the database rather than in this server's data directory."""
+        return self._postgres is not None
+
     # -- connections -------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
