@@ -28,6 +28,17 @@ MAX_QUEUED = 200
 GUESS_S = 15.0  # a job's run time before any of its kind ended
 
 
+@dataclass(frozen=True)
+class PoolLoad:
+    """What a pool holds at one moment (``LocalRunner.load``), for the site's status (``core.site``)."""
+
+    workers: int  # processes started (at most the pool's size)
+    size: int  # the pool's size: ``workers`` once warm
+    running: dict[str, int]  # kind → jobs running
+    waiting: dict[str, int]  # kind → jobs waiting their turn
+    oldest_wait_s: float | None  # how long the longest-waiting job has waited; None when none waits
+
+
 def _same(a: JobRequest, b: JobRequest) -> bool:
     return (a.owner, a.kind, a.key) == (b.owner, b.kind, b.key)
 
@@ -132,6 +143,21 @@ class LocalRunner(Rounds):
             self._pool += [start_worker(self.preload, worker_threads(self.workers)) for _ in range(missing)]
         if missing:
             self._wake()  # the scheduler waits on the new workers' sockets too
+
+    def load(self) -> PoolLoad:
+        """Its workers, running and waiting jobs by kind, and the longest wait (a cancelled job is not counted)."""
+        running: dict[str, int] = {}
+        waiting: dict[str, int] = {}
+        with self._lock:
+            now = time.monotonic()
+            for job in self._running():
+                if not job.status.ended and job.cancel_asked is None:
+                    running[job.request.kind] = running.get(job.request.kind, 0) + 1
+            queued = [j for j in self._jobs.values() if j.status.state is JobState.QUEUED]
+            for job in queued:
+                waiting[job.request.kind] = waiting.get(job.request.kind, 0) + 1
+            oldest = max((now - j.submitted for j in queued), default=None)
+            return PoolLoad(len(self._pool), self.workers, running, waiting, oldest)
 
     def worker_pids(self) -> list[int]:
         """The worker processes' ids (for the benchmark's memory and for tests that end one)."""

@@ -62,6 +62,7 @@ def main(options: Sequence[str] | None = None) -> int:
         server_base_for_pages,
     )
     from ui.server.forwarded import trust_named_proxies
+    from ui.server.heartbeat import start_heartbeat
     from ui.server.ice import keep_ice_on_served_address
     from ui.server.limits import bound_websockets, quiet_resource_errors, raise_open_files_limit
     from ui.server.media_scope import scope_media
@@ -89,6 +90,7 @@ def main(options: Sequence[str] | None = None) -> int:
     guard_backmsgs()  # no clear_cache, no garbage answered with a path, reruns rate-limited (ui/server/backmsgs.py)
     bound_uploads()  # uploads only to a page with an uploader, held within bounds (ui/server/uploads.py)
     show_busy_notices()  # a write waiting behind an import says so on its page (ui/server/busy.py)
+    start_heartbeat()  # this server's row for `python -m core status` and the Class page (ui/server/heartbeat.py)
     sys.argv = streamlit_argv(sys.argv[1:] if options is None else options)
     try:
         streamlit_cli.main(prog_name="streamlit")
