@@ -291,3 +291,23 @@ def test_warm_starts_every_worker_before_any_job(make_runner: Callable[..., Loca
     assert len(pids) == 2
     job = runner.submit(JobRequest(TRAIN, "ann", jobfns.steps, {"n": 1}))
     assert ended(runner, job).result["pid"] in pids
+
+
+def test_load_says_the_pools_running_and_waiting_jobs_by_kind(make_runner: Callable[..., LocalRunner]) -> None:
+    runner = make_runner(workers=1)
+    empty = runner.load()
+    assert (empty.size, empty.running, empty.waiting, empty.oldest_wait_s) == (1, {}, {}, None)
+    long = runner.submit(JobRequest(TRAIN, "ann", jobfns.steps, {"n": 200, "step_s": 0.05}))
+    until(runner, long, lambda s: s.state is JobState.RUNNING)
+    waiting = [runner.submit(JobRequest(kind, who, jobfns.steps, {"n": 1})) for kind, who in
+               ((TRAIN, "ben"), (IMPORT, "cy"), (TRAIN, "dee"))]  # fmt: skip
+    load = runner.load()
+    assert (load.workers, load.running, load.waiting) == (1, {TRAIN: 1}, {TRAIN: 2, IMPORT: 1})
+    assert load.oldest_wait_s is not None and load.oldest_wait_s >= 0
+    runner.cancel(waiting[1])
+    runner.cancel(long)  # asked to stop: no longer counted as running, though its worker has not answered yet
+    load = runner.load()
+    assert (load.running, load.waiting) == ({}, {TRAIN: 2})
+    for job in waiting:
+        ended(runner, job)
+    assert runner.load().waiting == {}
