@@ -22,18 +22,25 @@ import pytest
 from core.jobs.job import MEASURE, TRAIN, WORKER_DIED, JobRequest, JobState, JobStatus, OneWaitingError
 from core.jobs.local import LocalRunner
 from core.jobs.queue import QueueRunner
+from core.jobs.queue_db import VERSION_VARIABLE, jobs_version
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 _owners = itertools.count()
 
 
-def start_queue_workers(url: str, workers: int = 2) -> subprocess.Popen:
-    """``python -m core jobs worker`` on ``url``, with quick heartbeats (a dead worker is noticed in about 1 s)."""
-    env = {**os.environ, "HANDTEACH_DATABASE_URL": url, "PYTHONPATH": os.pathsep.join([str(TESTS), str(ROOT)])}
-    command = [sys.executable, "-m", "core", "jobs", "worker", "--workers", str(workers), "--allow-module", "jobfns",
-               "--preload", "", "--heartbeat-s", "0.25", "--stalled-s", "1", "--cancel-grace-s", "1"]  # fmt: skip
-    return subprocess.Popen(command, env=env, cwd=ROOT)
+def start_queue_workers(url: str, data: Path, workers: int = 2, preload: bool = False,
+                        version: str | None = None, pythonpath: Path = ROOT) -> subprocess.Popen:  # fmt: skip
+    """``python -m core jobs worker --data DATA`` on ``url``, with quick heartbeats (a dead worker is noticed in about
+    1 s); ``preload``: torch and the store before the first job, as by default. Its version is this process's, named
+    (``HANDTEACH_JOBS_VERSION``): a file of ``core`` edited meanwhile in this checkout does not make it another one;
+    ``version``: another (a worker of another release)."""
+    env = {**os.environ, "HANDTEACH_DATABASE_URL": url, "PYTHONPATH": os.pathsep.join([str(TESTS), str(pythonpath)]),
+           VERSION_VARIABLE: version or jobs_version()}  # fmt: skip
+    command = [sys.executable, "-m", "core", "jobs", "worker", "--data", str(data), "--workers", str(workers),
+               "--allow-module", "jobfns", "--heartbeat-s", "0.25", "--stalled-s", "1", "--cancel-grace-s", "1"]
+    command += [] if preload else ["--preload", ""]
+    return subprocess.Popen(command, env=env, cwd=pythonpath)
 
 
 def stop_queue_workers(process: subprocess.Popen) -> None:
@@ -53,7 +60,7 @@ def queue_url(pg_cluster: Any) -> str:  # noqa: ANN401 - tests/pgcluster.py's Pg
 
 
 @pytest.fixture(scope="module", params=["local", "queue"])
-def runner(request: pytest.FixtureRequest) -> Iterator[Any]:
+def runner(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     if request.param == "local":
         local = LocalRunner(workers=2, cancel_grace_s=1.0)
         local.warm()  # both workers now, as the queue's are
@@ -62,7 +69,7 @@ def runner(request: pytest.FixtureRequest) -> Iterator[Any]:
         return
     url = request.getfixturevalue("queue_url")
     queue = QueueRunner(url)
-    process = start_queue_workers(url)
+    process = start_queue_workers(url, tmp_path_factory.mktemp("worker-data"))
     try:
         yield queue
     finally:

@@ -16,9 +16,9 @@ import jobfns
 import pytest
 
 from core.jobs import wire
-from core.jobs.job import SERVER_FULL, TRAIN, JobRequest, JobState, ServerFullError
+from core.jobs.job import SERVER_FULL, TRAIN, JobRequest, JobState, ServerFullError, other_version_line
 from core.jobs.queue import QueueRunner
-from core.jobs.queue_db import QUEUE, TASK, QueueError
+from core.jobs.queue_db import QUEUE, TASK, QueueError, jobs_version
 from core.jobs.queue_worker import WorkerConfig, serve
 
 _owners = itertools.count()
@@ -56,7 +56,7 @@ def test_a_worker_refuses_a_job_of_another_version_in_one_line(queue: QueueRunne
     drain(queue.url)
     status = queue.status(f"{TRAIN}-{number}")
     assert status is not None and status.state is JobState.FAILED and status.error_type == "WorkerVersion"
-    assert status.error.startswith("This job was sent by another version of handteach") and "\n" not in status.error
+    assert status.error == other_version_line(jobs_version(), "999") and "\n" not in status.error
 
 
 def test_a_worker_runs_no_function_outside_its_modules(queue: QueueRunner) -> None:

@@ -4,7 +4,9 @@ With ``HANDTEACH_DATABASE_URL`` set, the app servers send their long work (train
 queue on that PostgreSQL (``core.jobs.queue``, procrastinate); this command runs N worker processes for it
 (``core.jobs.queue_worker``), each one job at a time, and starts a new one in place of any that dies (killed, out
 of memory, or ended for ignoring a cancel). Its job fails, in one line, once its heartbeat is missed
-(``--stalled-s``); the others' go on. SIGINT or SIGTERM stops them after their running jobs.
+(``--stalled-s``); the others' go on. SIGINT or SIGTERM stops them after their running jobs. Each job runs against
+this machine's data folder (``--data DIR``, before or after ``jobs worker``; else ``$HANDTEACH_DATA``), not the
+folder of the app server that sent it (``core.jobs.queue_worker``'s docstring says why).
 Registered by ``core.cli.registry``; it imports only the job modules.
 """
 
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from core.data.schema import StoreError
 
@@ -27,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     jobs = sub.add_parser("jobs", help="the job queue's workers (with HANDTEACH_DATABASE_URL)")
     actions = jobs.add_subparsers(dest="jobs_action", required=True, metavar="ACTION")
     worker = actions.add_parser("worker", help="run N worker processes for the job queue until stopped")
+    worker.add_argument("--data", metavar="DIR", default=argparse.SUPPRESS,
+                        help="this machine's data directory, which every job uses (default: $HANDTEACH_DATA or "
+                        "data/user); the store's rows are the database's")  # fmt: skip
     worker.add_argument("--workers", type=_workers, default=None,
                         help="worker processes (default: $HANDTEACH_JOB_WORKERS, else the cores less one)")  # fmt: skip
     worker.add_argument("--heartbeat-s", type=float, default=1.0, help="seconds between a worker's heartbeats")
@@ -76,6 +82,7 @@ class _Pool:
 
 def _worker(args: argparse.Namespace) -> int:
     from core.data.database import database_url
+    from core.data.schema import default_data_dir
     from core.jobs.procs import ROOT, THREAD_VARIABLES
     from core.jobs.queue_db import ensure_schema
     from core.jobs.runner import default_workers, worker_threads
@@ -84,10 +91,15 @@ def _worker(args: argparse.Namespace) -> int:
     if not url:
         raise StoreError("the job queue lives on PostgreSQL: set HANDTEACH_DATABASE_URL=postgresql://... first")
     ensure_schema(url)  # a wrong or unreachable URL: one line here, before any process starts
+    data = Path(args.data) if args.data else default_data_dir()
+    if data.exists() and not data.is_dir():
+        raise StoreError(f"{data}: not a folder (--data names the data directory)")
+    data = data.resolve()  # before the chdir below
+    data.mkdir(parents=True, exist_ok=True)
     size = args.workers or default_workers()
     # -c, not -m: procrastinate warns of an app made in ``__main__`` (its tasks' names would differ)
     command = [sys.executable, "-c", "import sys; from core.jobs.queue_worker import main; main(sys.argv[1:])",
-               "--heartbeat-s", str(args.heartbeat_s),
+               "--data", str(data), "--heartbeat-s", str(args.heartbeat_s),
                "--stalled-s", str(args.stalled_s), "--cancel-grace-s", str(args.cancel_grace_s)]  # fmt: skip
     command += [a for m in args.allow_module for a in ("--allow", m)]
     command += [a for m in (args.preload or []) for a in ("--preload", m)]
@@ -98,7 +110,7 @@ def _worker(args: argparse.Namespace) -> int:
     pool = _Pool(command, env, size)
     signal.signal(signal.SIGTERM, pool.stop)
     signal.signal(signal.SIGINT, pool.stop)
-    print(f"jobs worker: {size} worker process(es) on the queue", file=sys.stderr, flush=True)
+    print(f"jobs worker: {size} worker process(es) on the queue, data folder {data}", file=sys.stderr, flush=True)
     while not pool.stopping:
         pool.keep()
         time.sleep(WATCH_S)

@@ -52,6 +52,15 @@ def time_limit_line(kind: str, seconds: float) -> str:
             f"{_KEPT.get(kind, 'nothing of it was kept')}. Make it smaller, or ask your teacher.")  # fmt: skip
 
 
+WORKER_VERSION = "WorkerVersion"  # error_type of a job a queue worker of another version refused (error: the line)
+
+
+def other_version_line(worker: str, sender: str) -> str:
+    """The one line of a job refused by a queue worker of another version (``core.jobs.queue_db.jobs_version``)."""
+    return (f"The job workers run another version of handteach ({worker}) than this server ({sender}): nothing was "
+            "done. Whoever runs the server should update the workers and the app servers together.")  # fmt: skip
+
+
 def one_waiting_line(kind: str) -> str:
     noun = NOUNS.get(kind, "job")
     return (f"Another {noun} of yours is waiting for its turn already (one waits for each student at a time): "

@@ -5,19 +5,23 @@ name the job function and carry its arguments (``core.jobs.wire``: never a pickl
 reaches the database (``python -m core jobs worker --workers N``, ``core.jobs.queue_worker``) run it. What the local
 pool promises, and how it is kept here:
 
-* one running job per owner across every server: procrastinate's ``lock`` (the owner);
+* one running job per owner across every server: procrastinate's ``lock`` (the owner), cleared from a job told to
+  stop, so that its owner's next job may start at once (the local pool frees the slot at once too);
 * one waiting job of each kind per owner: its ``queueing_lock`` (``owner:kind``), a second refused with
   ``OneWaitingError``'s line; the same owner, kind and key while one is queued or running is that job again;
-* trainings before measuring: its ``priority`` (``-PRIORITY[kind]``; procrastinate runs the highest first);
+* trainings before measuring, then round robin between owners: its ``priority``
+  (``core.jobs.queue_db.job_priority``: the kind's rank, then the turn the owner's last job started in, recomputed
+  for the owner's waiting jobs as one of theirs starts), so one student's script filling the queue does not go
+  before a classmate's training;
+* the place in the queue and about how long (``core.jobs.queue_places``: ``core.jobs.fair``'s order over the rows);
 * progress and answers: the worker's row of ``handteach_job_runs``, read by ``status`` on any server;
 * *Stop*: procrastinate's abort (``cancel_job_by_id(abort=True)``), heard by the worker through LISTEN/NOTIFY;
 * a dead worker fails only its own job: heartbeats (``core.jobs.queue_worker.fail_stalled``);
-* "the server is full": ``max_queued`` jobs waiting in the whole queue.
+* "the server is full": ``max_queued`` jobs waiting in the whole queue;
+* a tab that goes: the server that had it cancels the jobs it sent for it (``session_alive``).
 
-Not kept: round robin between owners (procrastinate starts the oldest job of the highest priority; one waiting job
-of each kind per owner still bounds a flood to six places), a training making a running measuring yield, the
-waiting time in seconds (``wait_s`` is None), and a cancelled job's owner starting their next job before the
-cancelled one has stopped (within a second when it checks its cancel between steps).
+Not kept: a training making a running measuring yield (a measuring runs its folds to the end or to *Stop*).
+The database away for a moment is ``QueueError``'s one line (no password), never a traceback.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,9 +38,11 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from core.data.backends.postgres import _reason, shown
 from core.jobs import wire
 from core.jobs.job import PRIORITY, JobRequest, JobState, JobStatus, OneWaitingError, ServerFullError, worker_died
-from core.jobs.queue_db import QUEUE, RUNS, TASK, WIRE_VERSION, QueueError, conninfo, ensure_schema
+from core.jobs.queue_db import QUEUE, RUNS, TASK, TURNS, QueueError, conninfo, ensure_schema, job_priority, jobs_version
+from core.jobs.queue_places import Places
 
 MAX_QUEUED = 200
 _OPEN = ("todo", "doing")
@@ -46,9 +52,6 @@ SELECT j.id, j.status, j.abort_requested, j.priority, j.args->'meta' AS meta, r.
        r.result, r.error, r.error_type, r.error_bases, r.worker_pid,
        EXTRACT(EPOCH FROM (COALESCE(r.ended, now()) - r.started))::float AS seconds
   FROM procrastinate_jobs j LEFT JOIN {RUNS} r ON r.job_id = j.id WHERE j.id = %s"""
-_AHEAD_SQL = """
-SELECT count(*) FROM procrastinate_jobs WHERE queue_name = %s AND status = 'todo'
-   AND (priority > %s OR (priority = %s AND id < %s))"""
 
 
 def job_number(job_id: str) -> int | None:
@@ -73,6 +76,7 @@ class QueueRunner:
         self._app = procrastinate.App(connector=connector)
         self._app.open()
         self._pool = connector.pool
+        self._places = Places()
         self._sessions: dict[str, float | None] = {}  # tabs this server sent jobs for → when first seen gone
         self._lock = threading.Lock()
         self._closed = threading.Event()
@@ -81,10 +85,11 @@ class QueueRunner:
 
     # -- the interface ------------------------------------------------------------------------------------
     def submit(self, request: JobRequest) -> str:
-        meta = {"v": WIRE_VERSION, "kind": request.kind, "owner": request.owner, "key": request.key,
-                "session": request.session, "limit_s": request.limit_s}  # fmt: skip
+        rank = PRIORITY[request.kind]
+        meta = {"v": jobs_version(), "kind": request.kind, "owner": request.owner, "key": request.key,
+                "session": request.session, "limit_s": request.limit_s, "rank": rank}  # fmt: skip
         args = {"fn": wire.fn_name(request.fn), "kwargs": wire.encode(request.kwargs), "meta": meta}
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             same = conn.execute(
                 "SELECT id FROM procrastinate_jobs WHERE queue_name = %s AND status IN ('todo', 'doing') "
                 "AND NOT abort_requested AND args->'meta' @> %s ORDER BY id LIMIT 1",
@@ -94,14 +99,18 @@ class QueueRunner:
                 return f"{request.kind}-{same[0]}"
             waiting = conn.execute("SELECT count(*) FROM procrastinate_jobs WHERE queue_name = %s AND status = 'todo'",
                                    (QUEUE,)).fetchone()[0]  # fmt: skip
+            turn = conn.execute(f"SELECT turn FROM {TURNS} WHERE owner = %s", (request.owner,)).fetchone()
         if waiting >= self.max_queued:
             raise ServerFullError()
-        deferrer = self._app.configure_task(TASK, queue=QUEUE, lock=request.owner, priority=-PRIORITY[request.kind],
+        priority = job_priority(rank, int(turn[0]) if turn is not None else 0)
+        deferrer = self._app.configure_task(TASK, queue=QUEUE, lock=request.owner, priority=priority,
                                             queueing_lock=f"{request.owner}:{request.kind}")  # fmt: skip
         try:
             number = deferrer.defer(**args)
         except procrastinate.exceptions.AlreadyEnqueued:
             raise OneWaitingError(request.kind) from None
+        except procrastinate.exceptions.ConnectorException as exc:
+            raise self._error(exc) from None
         if request.session:
             with self._lock:
                 self._sessions.setdefault(request.session, None)
@@ -111,15 +120,13 @@ class QueueRunner:
         number = job_number(job_id)
         if number is None:
             return None
-        with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            row = cur.execute(_STATUS_SQL, (number,)).fetchone()
+        with self._connection() as conn:
+            with conn.cursor(row_factory=dict_row) as cur:
+                row = cur.execute(_STATUS_SQL, (number,)).fetchone()
             if row is None:
                 return None
-            ahead = 0
-            if row["status"] == "todo":
-                prio = row["priority"]
-                ahead = int(cur.execute(_AHEAD_SQL, (QUEUE, prio, prio, number)).fetchone()["count"])
-        return _status(job_id, row, ahead)
+            place = self._places.of(conn, number) if row["status"] == "todo" else None
+        return _status(job_id, row, place.ahead if place else 0, place.wait_s if place else None)
 
     def cancel(self, job_id: str) -> None:
         number = job_number(job_id)
@@ -134,20 +141,35 @@ class QueueRunner:
         """Cancel every job of ``owner``, waiting or running, on any server; how many."""
         return self._abort(self._open_jobs({"owner": owner}))
 
+    def warm(self) -> None:
+        """Nothing to start here: the workers are ``python -m core jobs worker``'s, on any machine."""
+
     def close(self) -> None:
         self._closed.set()
         self._app.close()
 
     def worker_pids(self) -> list[int]:
         """The processes running a job now, on this machine or another (for tests and ``status``)."""
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             rows = conn.execute(f"SELECT r.worker_pid FROM {RUNS} r JOIN procrastinate_jobs j ON j.id = r.job_id "
                                 "WHERE j.status = 'doing' AND r.worker_pid IS NOT NULL").fetchall()  # fmt: skip
         return [int(r[0]) for r in rows]
 
     # -- helpers ------------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection]:
+        """One of the pool's connections; the database away is ``QueueError``'s one line."""
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except psycopg.Error as exc:  # psycopg_pool's PoolTimeout too
+            raise self._error(exc) from None
+
+    def _error(self, exc: BaseException) -> QueueError:
+        return QueueError(f"the job queue's database {shown(self.url)} did not answer: {_reason(exc, self.url)}")
+
     def _open_jobs(self, meta: dict[str, Any]) -> list[int]:
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             rows = conn.execute("SELECT id FROM procrastinate_jobs WHERE queue_name = %s AND status IN ('todo', "
                                 "'doing') AND args->'meta' @> %s", (QUEUE, Jsonb(meta))).fetchall()  # fmt: skip
         return [int(r[0]) for r in rows]
@@ -158,7 +180,11 @@ class QueueRunner:
             try:
                 done += bool(self._app.job_manager.cancel_job_by_id(number, abort=True))
             except procrastinate.exceptions.ConnectorException as exc:
-                raise QueueError(f"the job queue did not take the cancel: {exc}") from None
+                raise self._error(exc) from None
+        if numbers:  # a running job told to stop holds its owner's turn no longer: their next job may start
+            with self._connection() as conn:
+                conn.execute("UPDATE procrastinate_jobs SET lock = NULL WHERE id = ANY(%s) AND status = 'doing'",
+                             (numbers,))  # fmt: skip
         return done
 
     def _watch_tabs(self) -> None:
@@ -190,14 +216,16 @@ class QueueRunner:
                 self._sessions.pop(session, None)
 
 
-def _status(job_id: str, row: dict[str, Any], ahead: int) -> JobStatus:
+def _status(job_id: str, row: dict[str, Any], ahead: int, wait_s: float | None) -> JobStatus:
     """A page's view of one job from procrastinate's row and ours."""
     meta = row["meta"] or {}
     kind, owner = str(meta.get("kind", "")), str(meta.get("owner", ""))
     state, error, error_type = _state(row, kind)
     result = wire.decode(row["result"]) if row["result"] is not None and state is not JobState.FAILED else None
-    return JobStatus(job_id, kind, owner, state, ahead if state is JobState.QUEUED else 0, None, int(row["done"] or 0),
-                     int(row["total"] or 0), wire.decode(row["detail"]) if row["detail"] is not None else None, result,
+    queued = state is JobState.QUEUED
+    detail = wire.decode(row["detail"]) if row["detail"] is not None else None
+    return JobStatus(job_id, kind, owner, state, ahead if queued else 0, wait_s if queued else None,
+                     int(row["done"] or 0), int(row["total"] or 0), detail, result,
                      error, error_type, float(row["seconds"] or 0.0) if row["state"] else 0.0,
                      cancelled=bool(row["abort_requested"]), error_bases=tuple(row["error_bases"] or ()))  # fmt: skip
 

@@ -7,12 +7,22 @@ procrastinate (``procrastinate_jobs`` and its SQL functions) keeps the queue: wh
 ``lock`` and ``queueing_lock``, abort requests, the workers' heartbeats. It keeps no progress and no answer, so
 ``handteach_job_runs`` holds those, one row per job a worker started (written by the worker, read by every app
 server): steps done of all, the job's progress detail, its end (done, failed, cancelled) with its answer or error,
-and the worker process's id. Both are created on first use under one advisory lock (``ensure_schema``), outside the
-store's migrations (``core.data.schema``): procrastinate brings its own schema and
-migrations, and our table is the runner's, not the store's.
+and the worker process's id. ``handteach_job_turns`` holds, for each owner, the turn their last job started in (a
+sequence taken as each job starts): the round robin between owners is procrastinate's ``priority``
+(``job_priority``), recomputed for an owner's waiting jobs as one of theirs starts. All are created on first use
+under one advisory lock (``ensure_schema``), outside the store's migrations (``core.data.schema``): procrastinate
+brings its own schema and migrations, and our tables are the runner's, not the store's.
+
+A job carries the version of the code that sent it (``jobs_version``: a release's name, or the layout of its
+arguments and a digest of ``core``'s sources, which its worker runs): a worker of another version refuses it in one
+line.
 """
 
 from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
 
 import psycopg
 from psycopg.conninfo import make_conninfo
@@ -23,7 +33,8 @@ from core.data.schema import StoreError
 SCHEMA = "handteach_queue"  # the PostgreSQL schema holding procrastinate's tables and functions, and ours
 QUEUE = "handteach"  # procrastinate's queue name for every job of ours
 TASK = "handteach.run"  # the one procrastinate task: ``core.jobs.queue_worker.run`` calls the named job function
-WIRE_VERSION = 1  # a job's arguments' layout: a worker of another version refuses the job in one line
+WIRE_VERSION = 1  # a job's arguments' layout (part of ``jobs_version``)
+VERSION_VARIABLE = "HANDTEACH_JOBS_VERSION"
 SCHEMA_LOCK = 0x68716A62  # "hqjb": creating the schema, once, whichever server or worker comes first
 RUNS = "handteach_job_runs"
 RUNS_DDL = f"""
@@ -41,6 +52,11 @@ CREATE TABLE IF NOT EXISTS {RUNS} (
     started TIMESTAMPTZ NOT NULL DEFAULT now(),
     ended TIMESTAMPTZ
 )"""
+TURNS = "handteach_job_turns"
+TURNS_DDL = f"""
+CREATE SEQUENCE IF NOT EXISTS handteach_job_turn;
+CREATE TABLE IF NOT EXISTS {TURNS} (owner TEXT PRIMARY KEY, turn BIGINT NOT NULL)"""
+RANK_SPAN = 1_000_000_000  # priorities of one rank (core.jobs.job.PRIORITY) lie within it: turns are counted in it
 
 
 class QueueError(StoreError):
@@ -80,5 +96,42 @@ def ensure_schema(url: str) -> None:
                 if conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()[0] is None:
                     conn.execute(SchemaManager.get_schema().replace("%", "%%"), ())  # () : "%%" read as "%"
                 conn.execute(RUNS_DDL)
+                conn.execute(TURNS_DDL)
         except psycopg.Error as exc:
             raise QueueError(f"cannot set up the job queue in {shown(url)}: {_reason(exc, url)}") from None
+
+
+def job_priority(rank: int, turn: int) -> int:
+    """procrastinate's ``priority`` (the highest starts first) of a job of ``rank`` (``core.jobs.job.PRIORITY``:
+    trainings 0, figures 1) whose owner's last job started in ``turn`` (0: never): trainings before figures, then
+    the owner whose last job started longest ago (``core.jobs.fair``'s order; ties: the oldest job)."""
+    return -rank * RANK_SPAN - min(max(turn, 0), RANK_SPAN - 1)
+
+
+# an owner's job starts: its turn is taken, and their waiting jobs step behind every owner whose last job started
+# before (%s: the owner twice); the rank is the job's own (``meta.rank``)
+TAKE_TURN_SQL = f"""
+WITH t AS (INSERT INTO {TURNS} (owner, turn) VALUES (%s, nextval('handteach_job_turn'))
+           ON CONFLICT (owner) DO UPDATE SET turn = EXCLUDED.turn RETURNING turn)
+UPDATE procrastinate_jobs j
+   SET priority = -COALESCE((j.args->'meta'->>'rank')::int, 0) * {RANK_SPAN} - LEAST(t.turn, {RANK_SPAN - 1})
+  FROM t WHERE j.queue_name = '{QUEUE}' AND j.status = 'todo' AND j.args->'meta'->>'owner' = %s"""
+
+
+def code_digest(root: Path) -> str:
+    """A digest of the Python sources under ``root`` (their paths and bytes)."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+_CODE = code_digest(Path(__file__).resolve().parents[1])  # at import: the code this process runs, not a later edit's
+
+
+def jobs_version() -> str:
+    """What a job and its worker must agree on: ``$HANDTEACH_JOBS_VERSION`` where a deployment names its release
+    (the same on every app server and worker), else ``WIRE_VERSION`` and a digest of the ``core`` package's sources
+    (the code a worker runs the job with), so that workers and app servers of different releases, or of one release
+    patched on one side, never run each other's jobs."""
+    return os.environ.get(VERSION_VARIABLE, "").strip() or f"{WIRE_VERSION}.{_CODE}"

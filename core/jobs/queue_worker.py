@@ -11,7 +11,21 @@ exits (as the local pool ends a worker), the command starting another.
 A worker that dies fails only its own job, by procrastinate's heartbeats: every worker process checks, each
 ``heartbeat_s``, for running jobs whose worker's heartbeat is older than ``stalled_s`` (or whose worker row was
 pruned), and fails them with ``worker_died``'s line; they are not retried (a training that ran out of memory would
-again). procrastinate's ``lock`` (the owner) keeps that owner's next job waiting until then.
+again). procrastinate's ``lock`` (the owner) keeps that owner's next job waiting until then. Every
+``PRUNE_EVERY_S`` it also forgets the jobs that ended over ``KEEP_ENDED_S`` ago (their answers hold a model and its
+samples; a page keeps the status it saw end).
+
+**The data folder**: a job's ``data_dir`` argument names the folder of the app server that sent it, which a worker
+on another machine does not have. A worker runs every job against its own data folder instead (``WorkerConfig.
+data_dir``: ``python -m core jobs worker --data DIR``, else ``$HANDTEACH_DATA``, else the command line's default):
+the store's rows are on the same PostgreSQL, so the job finds the same project, samples and viewer; what it writes
+into the folder (a trained model, today) lands in the worker's folder. So a worker on the app server's machine is
+given the app server's folder, and workers elsewhere see the models through the store once those live in the
+database. ``data_dir`` None (a test's worker in its own process) keeps each job's own.
+
+**Its version**: a job carries the sender's ``jobs_version`` (``core.jobs.queue_db``); a worker of another version
+ends it at once as failed, with one line saying so (``WORKER_VERSION``), and runs nothing of it. Each job's start
+takes its owner's turn (``TAKE_TURN_SQL``): their waiting jobs step behind the owners who waited longer.
 """
 
 from __future__ import annotations
@@ -23,6 +37,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import procrastinate
@@ -30,10 +45,20 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from core.jobs import wire
-from core.jobs.job import TIME_LIMIT, JobContext, time_limit_line, worker_died
-from core.jobs.queue_db import QUEUE, RUNS, TASK, WIRE_VERSION, connect, conninfo
+from core.jobs.job import TIME_LIMIT, WORKER_VERSION, JobContext, other_version_line, time_limit_line, worker_died
+from core.jobs.queue_db import QUEUE, RUNS, TAKE_TURN_SQL, TASK, connect, conninfo, jobs_version
 
 PROGRESS_EVERY_S = 0.1
+PRUNE_EVERY_S = 60.0
+KEEP_ENDED_S = 3600.0  # an ended job's row (and its answer) stays this long: the pages' pace of each kind reads them
+_PRUNE_SQL = f"""
+WITH old AS (
+  SELECT j.id FROM procrastinate_jobs j LEFT JOIN {RUNS} r ON r.job_id = j.id
+   WHERE j.queue_name = %s AND j.status NOT IN ('todo', 'doing')
+     AND COALESCE(r.ended, (SELECT max(e.at) FROM procrastinate_events e WHERE e.job_id = j.id), now())
+         < now() - make_interval(secs => %s)),
+gone AS (DELETE FROM procrastinate_jobs WHERE id IN (SELECT id FROM old) RETURNING id)
+DELETE FROM {RUNS} WHERE job_id IN (SELECT id FROM gone)"""
 _LOGGER = logging.getLogger("core.jobs.queue_worker")
 
 
@@ -44,6 +69,7 @@ class WorkerConfig:
     heartbeat_s: float = 1.0
     stalled_s: float = 5.0  # a worker silent this long is dead: its job fails
     cancel_grace_s: float = 10.0
+    data_dir: Path | None = None  # every job's store folder (see the module docstring); None: the job's own
 
 
 class _Runs:
@@ -55,6 +81,9 @@ class _Runs:
     def write(self, sql: str, params: tuple[Any, ...]) -> None:
         with self._lock:
             self._conn.execute(sql, params)
+
+    def take_turn(self, owner: str) -> None:
+        self.write(TAKE_TURN_SQL, (owner, owner))
 
     def start(self, job_id: int) -> None:
         self.write(f"INSERT INTO {RUNS} (job_id, worker_pid) VALUES (%s, %s) ON CONFLICT (job_id) DO UPDATE SET "
@@ -98,12 +127,11 @@ def make_app(config: WorkerConfig) -> procrastinate.App:
     def run(context: procrastinate.JobContext, fn: str, kwargs: Any, meta: dict[str, Any]) -> None:  # noqa: ANN401
         job_id = int(context.job.id or 0)
         runs.start(job_id)
-        kind = str(meta.get("kind", ""))
-        if meta.get("v") != WIRE_VERSION:
-            runs.end(job_id, "failed", error=f"This job was sent by another version of handteach (jobs {meta.get('v')})"
-                     f"; this worker runs jobs {WIRE_VERSION}: update the workers and the app servers together.",
-                     error_type="WorkerVersion")  # fmt: skip
+        kind, sent_by = str(meta.get("kind", "")), str(meta.get("v", "?"))
+        if sent_by != jobs_version():
+            runs.end(job_id, "failed", error=other_version_line(jobs_version(), sent_by), error_type=WORKER_VERSION)
             return
+        runs.take_turn(str(meta.get("owner", "")))
         _run_one(runs, context, job_id, kind, fn, kwargs, float(meta.get("limit_s") or 0), config)
 
     return app
@@ -134,7 +162,10 @@ def _run_one(runs: _Runs, context: procrastinate.JobContext, job_id: int, kind: 
     watcher.start()
     try:
         fn = wire.resolve(fn_name, config.allowed)
-        result = fn(JobContext(progress, cancel), **wire.decode(kwargs))
+        arguments = wire.decode(kwargs)
+        if config.data_dir is not None and "data_dir" in arguments:  # the sender's folder: this machine's instead
+            arguments["data_dir"] = str(config.data_dir)
+        result = fn(JobContext(progress, cancel), **arguments)
         answer = wire.encode(result)
     except Exception as exc:  # the page shows it in one line; the worker lives on
         bases = tuple(c.__name__ for c in type(exc).__mro__[1:] if c not in (Exception, BaseException, object))
@@ -169,14 +200,23 @@ async def fail_stalled(app: procrastinate.App, runs_url: str, stalled_s: float) 
     return failed
 
 
+async def prune(url: str, keep_s: float = KEEP_ENDED_S) -> None:
+    """Forget the jobs that ended over ``keep_s`` ago: procrastinate's rows and ours."""
+    async with await psycopg.AsyncConnection.connect(conninfo(url), autocommit=True) as conn:
+        await conn.execute(_PRUNE_SQL, (QUEUE, keep_s))
+
+
 async def _watch_stalled(app: procrastinate.App, config: WorkerConfig) -> None:
-    parent = os.getppid()
+    parent, pruned = os.getppid(), time.monotonic()
     while True:
         await asyncio.sleep(config.heartbeat_s)
         if os.getppid() != parent:  # the command that started this process went: so does it
             os._exit(0)
         try:
             await fail_stalled(app, config.url, config.stalled_s)
+            if time.monotonic() - pruned > PRUNE_EVERY_S:
+                pruned = time.monotonic()
+                await prune(config.url)
         except Exception:  # a check that failed is tried again next beat; the worker goes on
             _LOGGER.exception("looking for stalled jobs failed")
 
@@ -202,7 +242,8 @@ PRELOAD = ("core.data.project", "core.data.project_accuracy", "core.starter")  #
 
 def main(argv: list[str]) -> None:
     """One worker process on ``$HANDTEACH_DATABASE_URL`` (never on the command line, where ``ps`` shows it), with
-    ``argv`` ``[--allow MODULE]... [--preload MODULE]... [--heartbeat-s S] [--stalled-s S] [--cancel-grace-s S]``.
+    ``argv`` ``--data DIR [--allow MODULE]... [--preload MODULE]... [--heartbeat-s S] [--stalled-s S]
+    [--cancel-grace-s S]``.
     Started by ``python -m core jobs worker`` (``core.cli.jobs``)."""
     import argparse
     import importlib
@@ -211,6 +252,7 @@ def main(argv: list[str]) -> None:
     from core.keypoints.native_logs import quiet_native_logs
 
     parser = argparse.ArgumentParser(prog="core.jobs.queue_worker")
+    parser.add_argument("--data", default=None)
     parser.add_argument("--allow", action="append", default=[])
     parser.add_argument("--preload", action="append", default=None)
     parser.add_argument("--heartbeat-s", type=float, default=WorkerConfig.heartbeat_s)
@@ -221,5 +263,5 @@ def main(argv: list[str]) -> None:
     for name in PRELOAD if args.preload is None else [p for p in args.preload if p]:
         importlib.import_module(name)
     config = WorkerConfig(database_url(), (*wire.TASK_MODULES, *args.allow), args.heartbeat_s, args.stalled_s,
-                          args.cancel_grace_s)  # fmt: skip
+                          args.cancel_grace_s, Path(args.data) if args.data else None)  # fmt: skip
     asyncio.run(serve(config))

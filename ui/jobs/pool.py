@@ -1,24 +1,33 @@
 """The server's one job runner, shared by every session, and who is asking.
 
-Training, measuring, the learning curve, fine-tuning, motion training and Record's imports run in worker processes
-(``core.jobs.local``): a page sends a job and follows its place in the queue, progress and result, so the web
-process only serves pages. The runner is this module's: one per server process, whatever the number of tabs and
-whatever clears Streamlit's caches. A job's ``owner`` is whose turn it is (one running job each); a job's
-``session`` is the tab following it, whose jobs are cancelled when it goes.
+Training, measuring, the learning curve, fine-tuning, motion training and Record's imports run in worker processes:
+a page sends a job and follows its place in the queue, progress and result, so the web process only serves pages.
+The runner is this module's: one per server process, whatever the number of tabs and whatever clears Streamlit's
+caches; the local pool (``core.jobs.local``), or with the store on PostgreSQL (``HANDTEACH_DATABASE_URL``) the job
+queue there (``core.jobs.queue``), whose workers (``python -m core jobs worker``) may run on other machines. A job's
+``owner`` is whose turn it is (one running job each, on every server); a job's ``session`` is the tab following it,
+whose jobs the server that had the tab cancels when it goes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from typing import TYPE_CHECKING
 
 import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.classes import quotas
+from core.data.database import database_url
+from core.data.schema import StoreError
 from core.jobs.job import NOUNS, JobStatus, account_owner
 from core.jobs.local import LocalRunner
 from ui.common import signin
+
+if TYPE_CHECKING:
+    from core.jobs.queue import QueueRunner
 
 # each worker imports these before its first job: a training then waits for no import (torch: seconds)
 PRELOAD = ("core.data.project", "core.data.project_accuracy", "core.starter")
@@ -32,27 +41,35 @@ def tab_alive(session_id: str) -> bool:
     return Runtime.instance().is_active_session(session_id)
 
 
-_runner: list[LocalRunner] = []  # the one runner of this process: never a st.cache_resource (see runner)
+_runner: list[LocalRunner | QueueRunner] = []  # the one runner of this process: never a st.cache_resource (see runner)
 _runner_lock = threading.Lock()
 
 
-def runner() -> LocalRunner:
-    """The process pool of this server (``core.jobs.runner.default_workers`` workers, started as jobs come).
+def runner() -> LocalRunner | QueueRunner:
+    """The process pool of this server (``core.jobs.runner.default_workers`` workers, started as jobs come), or with
+    ``HANDTEACH_DATABASE_URL`` set the job queue on that PostgreSQL (a wrong or unreachable one: ``QueueError``'s
+    line, a ``StoreError``, and no runner kept: the next page tries again).
 
     Kept by this module, not in ``st.cache_resource``: a cleared cache (Streamlit's "clear cache" message, which an
     outsider sent from the sign-in page, issue 63) dropped the runner while its workers lived on, so each next page
     started another pool of about 0.5 GB (1 → 5 after four rounds) and the running jobs lost their status."""
     with _runner_lock:
         if not _runner:
-            _runner.append(LocalRunner(preload=PRELOAD, session_alive=tab_alive))
+            if url := database_url():
+                from core.jobs.queue import QueueRunner  # procrastinate and psycopg only where they are used
+
+                _runner.append(QueueRunner(url, session_alive=tab_alive))
+            else:
+                _runner.append(LocalRunner(preload=PRELOAD, session_alive=tab_alive))
         return _runner[0]
 
 
 def warm() -> None:
     """On a server (not under AppTest): the runner and its workers start with the first page anyone opens, so the
-    first training waits for no import."""
+    first training waits for no import. The job queue's database unreachable: the first job sent says so."""
     if Runtime.exists():
-        runner().warm()
+        with contextlib.suppress(StoreError):
+            runner().warm()
 
 
 def session() -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import time
 from typing import Self
 
-from core.jobs.job import TIME_LIMIT, JobRequest, JobState, JobStatus, ServerFullError
+from core.data.schema import StoreError
+from core.jobs.job import TIME_LIMIT, WORKER_VERSION, JobRequest, JobState, JobStatus, ServerFullError
 from ui.jobs import pool
 
 POLL_S = 0.05
@@ -26,6 +27,7 @@ class RemoteRun:
         self._refused: str | None = None  # the server was full: nothing queued
         self._started = time.monotonic()
         self._ended: dict[str, JobStatus] = {}
+        self._seen: dict[str, JobStatus] = {}  # the latest status of each job, while the queue's database is away
 
     def _submit(self, kind: str, fn: object, kwargs: dict, key: str) -> str | None:
         try:
@@ -35,13 +37,23 @@ class RemoteRun:
         except ServerFullError as exc:  # the queue is full, or one of this student's jobs of that kind waits already
             self._refused = str(exc)
             return None
+        except StoreError as exc:  # the job queue's database did not answer (core.jobs.queue): nothing was queued
+            self._refused = str(exc)
+            return None
 
     def _status(self, job: str | None) -> JobStatus | None:
         """The job's status; once ended, kept here too (the runner forgets ended jobs after a while)."""
         if job is None:
             return None
         known = self._ended.get(job)
-        status = known or pool.runner().status(job)
+        try:
+            status = known or pool.runner().status(job)
+        except StoreError:  # the job queue's database away for a moment: the page shows what it saw last meanwhile
+            if job not in self._seen:
+                raise
+            return self._seen[job]
+        if status is not None:
+            self._seen[job] = status
         if status is not None and status.ended:
             self._ended[job] = status
         return status
@@ -49,7 +61,8 @@ class RemoteRun:
     def _error_of(self, status: JobStatus | None) -> str | None:
         if status is None or status.state is not JobState.FAILED:
             return None
-        said = status.error_type in (*self.said_errors, TIME_LIMIT) or bool(set(status.error_bases) & set(self.said_errors))
+        said_alone = (*self.said_errors, TIME_LIMIT, WORKER_VERSION)  # lines of ours: shown as they are
+        said = status.error_type in said_alone or bool(set(status.error_bases) & set(self.said_errors))
         return status.error if said else f"{status.error_type}: {status.error}"
 
     def _running(self) -> bool:
