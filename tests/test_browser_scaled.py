@@ -1,0 +1,200 @@
+"""Several app servers behind nginx (issue 65), in real Chromium: two ``python -m ui.server.serve`` on loopback, each
+with a data folder of its own, on one PostgreSQL store, behind nginx running ``deploy/nginx-servers.conf`` as
+docs/deploy.md shows it (``tests/scaled_site.py``: a consistent hash of a route cookie nginx sets; HTTPS at a name
+that is not localhost). The route cookie chooses the server, so a test moves a student from one server to the other
+by changing it:
+
+* the recipe in the docs is the file the test runs; through nginx each server's websocket origin check lets the
+  app's own pages in and refuses another origin's (the ``Host`` with its port passed on);
+* two students in browsers of their own sign in, each on another server; moved to the other server, each is still
+  signed in and lists only their own projects; a copy of one's cookie signs in on the other server in a fresh
+  browser, and after *Sign out* gets the sign-in form on both;
+* one server killed mid-session: its student's next page load reaches the other, still signed in, the project they
+  had just made there listed.
+
+Skips without PostgreSQL's server binaries, nginx, openssl, chromium, ffmpeg, playwright or the video.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import fake_camera_or_skip
+
+from bench.common.browser import CHROMIUM, chromium_args, wait_app_ready
+from bench.common.fake_camera import DEFAULT_VIDEO
+from bench.server.https_proxy import HOSTNAME, RESOLVE
+from tests.classmaker import ANA_PASSWORD, BEN_PASSWORD, make_class
+from tests.scaled_site import ROUTE_COOKIE, SITE_FILE, Site, missing, scaled_site
+
+DEPLOY = Path(__file__).resolve().parents[1] / "docs" / "deploy.md"
+WAIT_MS = 60_000
+
+
+def test_deploy_doc_shows_the_tested_nginx_recipe() -> None:
+    assert SITE_FILE.read_text(encoding="utf-8") in DEPLOY.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config):  # noqa: ANN201 - a Site
+    if reason := missing():
+        pytest.skip(f"several app servers behind nginx need {reason}")
+    with scaled_site(tmp_path_factory.mktemp("scaled")) as running:
+        yield running
+    for index, log in running.server_logs().items():
+        assert "Traceback" not in log, f"server {index}: {log[-3000:]}"
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - a playwright Browser
+    from playwright.sync_api import sync_playwright
+
+    y4m = fake_camera_or_skip(DEFAULT_VIDEO, tmp_path_factory.mktemp("y4m"))
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[*chromium_args(y4m), RESOLVE])
+        yield launched
+        launched.close()
+
+
+@pytest.mark.slow
+def test_each_server_lets_the_apps_own_pages_open_a_websocket_through_nginx(site: Site) -> None:
+    handshake = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+                 "Sec-WebSocket-Version": "13", "Sec-WebSocket-Protocol": "streamlit"}  # fmt: skip
+    for index in range(len(site.servers)):
+        route = site.route_to(index)
+        assert site.request("/_stcore/stream", route, {**handshake, "Origin": site.url}).status == 101
+        other = f"https://other.{HOSTNAME}:{site.port}"  # another page of the same machine, as in issue 63
+        assert site.request("/_stcore/stream", route, {**handshake, "Origin": other}).status == 403
+    reached = {site.server_index(ports[-1]) for _, ports, status, _ in site.access_log() if status in (101, 403)}
+    assert reached == {0, 1}
+
+
+def _context(browser, route: str | None = None):  # noqa: ANN001, ANN202 - playwright's objects
+    """A fresh browser profile (1280x720, the camera allowed), with ``route`` as its route cookie if given."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, ignore_https_errors=True)
+    context.grant_permissions(["camera"])
+    if route is not None:
+        _route(context, route)
+    return context
+
+
+def _route(context, value: str) -> None:  # noqa: ANN001 - playwright BrowserContext
+    """The route cookie as nginx sets it (the next request goes where it says)."""
+    context.add_cookies([{"name": ROUTE_COOKIE, "value": value, "domain": HOSTNAME, "path": "/", "secure": True,
+                          "httpOnly": True, "sameSite": "Lax"}])  # fmt: skip
+
+
+def _cookie(context, name: str) -> str | None:  # noqa: ANN001 - playwright BrowserContext
+    """The value of ``name`` once the context has it (the session cookie's POST lands just after the page)."""
+    for _ in range(100):
+        found = [c["value"] for c in context.cookies() if c["name"] == name]
+        if found:
+            return found[0]
+        context.pages[0].wait_for_timeout(100)
+    return None
+
+
+def _sign_in(page, code: str, name: str, password: str) -> None:  # noqa: ANN001 - playwright Page
+    page.get_by_role("button", name="Sign in").wait_for(timeout=WAIT_MS)
+    page.get_by_label("Class code").fill(code)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(f"Signed in: {name}").wait_for(timeout=WAIT_MS)
+
+
+def _signed_in_again(page, name: str) -> None:  # noqa: ANN001 - playwright Page
+    """A new page load signed in from the cookie alone."""
+    page.reload()
+    page.get_by_text(f"Signed in: {name}").wait_for(timeout=WAIT_MS)
+    assert page.get_by_role("button", name="Sign in").count() == 0
+
+
+def _listed(page) -> set[str]:  # noqa: ANN001 - playwright Page
+    """The projects Home's *Current project* offers."""
+    wait_app_ready(page)
+    page.get_by_label("Current project").click()
+    page.get_by_role("option").first.wait_for(timeout=30_000)
+    names = set(page.get_by_role("option").all_inner_texts())
+    page.keyboard.press("Escape")
+    return names
+
+
+def _only_their_own(page, own: str, theirs: str) -> None:  # noqa: ANN001 - playwright Page
+    names = _listed(page)
+    assert own in names and theirs not in names, names
+    assert not [n for n in names if theirs.split("-")[0] in n.lower()], names
+
+
+def _last_servers(site: Site, route: str, since: int = 0, websockets: bool = True) -> set[int]:
+    """The servers that answered the requests carrying ``route`` (from the ``since``-th logged line on; without
+    ``websockets``, none: nginx logs one as it closes, so a line after a server's death may be one opened before)."""
+    rows = site.access_log()[since:]
+    return {site.server_index(p[-1]) for r, p, status, _ in rows if r == route and p and (websockets or status != 101)}
+
+
+@pytest.mark.slow
+def test_students_move_between_servers_signed_in_and_one_server_dies(site: Site, browser, tmp_path: Path) -> None:  # noqa: ANN001
+    from browsermaker import create_project
+
+    from core.data.database import URL_VARIABLE
+
+    with pytest.MonkeyPatch.context() as patch:  # the class's rows in the site's store, made here
+        patch.setenv(URL_VARIABLE, site.database_url)
+        school = make_class(tmp_path / "data")
+
+    ana = _context(browser)  # no route cookie yet: nginx gives her one
+    ana_page = ana.new_page()
+    ana_page.goto(site.url)
+    _sign_in(ana_page, school.code, "Ana", ANA_PASSWORD)
+    given = [c for c in ana.cookies() if c["name"] == ROUTE_COOKIE]
+    assert given and given[0]["httpOnly"] and given[0]["secure"], given  # set by nginx with her first page
+    first = site.served_by(given[0]["value"])
+    other = 1 - first
+    ben = _context(browser, site.route_to(other))  # Ben on the other server
+    ben_page = ben.new_page()
+    ben_page.goto(site.url)
+    _sign_in(ben_page, school.code, "Ben", BEN_PASSWORD)
+    assert _cookie(ana, "handteach_session") and _cookie(ben, "handteach_session")
+    _only_their_own(ana_page, "ana-signs", "ben-signs")
+    _only_their_own(ben_page, "ben-signs", "ana-signs")
+
+    # each moved to the server that did not sign them in: the cookie alone signs them in there
+    _route(ana, site.route_to(other))
+    _route(ben, site.route_to(first))
+    _signed_in_again(ana_page, "Ana")
+    _signed_in_again(ben_page, "Ben")
+    _only_their_own(ana_page, "ana-signs", "ben-signs")
+    _only_their_own(ben_page, "ben-signs", "ana-signs")
+    ana_page.goto(f"{site.url}/?project=ben-signs")
+    ana_page.get_by_text("No project named 'ben-signs' here").wait_for(timeout=WAIT_MS)
+    assert _last_servers(site, site.route_to(other)) == {other} and _last_servers(site, site.route_to(first)) == {first}
+
+    # a copy of Ben's cookie in a fresh browser signs in on the server that did not make it, until he signs out
+    copied = _cookie(ben, "handteach_session")
+    thief = _context(browser, site.route_to(other))
+    thief.add_cookies([{"name": "handteach_session", "value": copied, "domain": HOSTNAME, "path": "/"}])
+    thief_page = thief.new_page()
+    thief_page.goto(site.url)
+    thief_page.get_by_text("Signed in: Ben").wait_for(timeout=WAIT_MS)
+    ben_page.get_by_role("button", name="Sign out").click()  # through the server he is on now
+    ben_page.get_by_role("button", name="Sign in").wait_for(timeout=WAIT_MS)
+    for index in (other, first):
+        _route(thief, site.route_to(index))
+        thief_page.reload()
+        thief_page.get_by_role("button", name="Sign in").wait_for(timeout=WAIT_MS)
+        assert thief_page.get_by_text("Signed in: Ben").count() == 0
+    thief.close()
+
+    # Ana makes a project on her server, which then dies: her next page load reaches the other, signed in
+    ana_page.goto(site.url)
+    wait_app_ready(ana_page)
+    create_project(ana_page, "ana-kept", "Created project 'ana-kept'")
+    killed_at = len(site.access_log())
+    site.kill_server(other)
+    _signed_in_again(ana_page, "Ana")
+    assert {"ana-kept", "ana-signs"} <= _listed(ana_page)
+    assert _last_servers(site, site.route_to(other), since=killed_at, websockets=False) == {first}
+    ana.close()
+    ben.close()
