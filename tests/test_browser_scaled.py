@@ -37,7 +37,7 @@ def test_deploy_doc_shows_the_tested_nginx_recipe() -> None:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config):  # noqa: ANN201 - a Site
+def site(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - a Site
     if reason := missing():
         pytest.skip(f"several app servers behind nginx need {reason}")
     with scaled_site(tmp_path_factory.mktemp("scaled")) as running:
