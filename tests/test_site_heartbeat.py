@@ -89,8 +89,9 @@ def test_the_thread_beats_until_stopped_and_then_its_row_goes(tmp_path: Path) ->
     assert _rows(db) == {}
 
 
-def test_an_unreachable_database_is_said_once_and_the_thread_lives_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                      caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+def test_an_unreachable_database_is_said_once_and_the_thread_lives_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setenv(URL_VARIABLE, "postgresql://teacher:s3cret@127.0.0.1:1/school")
     heartbeat = Heartbeat(lambda: tmp_path, _beat)
     with caplog.at_level(logging.WARNING, logger="core.site.heartbeat"):

@@ -161,7 +161,8 @@ def jobs_text(by_kind: dict[str, int]) -> str:
     total = sum(kinds.values())
     if not total:
         return ""
-    parts = [_count(n, *_WORDS.get(k, ("job", "jobs"))) for k, n in sorted(kinds.items(), key=lambda kv: -kv[1])]
+    ordered = sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))  # the most first, then by kind: always one order
+    parts = [_count(n, *_WORDS.get(k, ("job", "jobs"))) for k, n in ordered]
     return parts[0] if len(parts) == 1 else f"{_count(total, 'job', 'jobs')} ({', '.join(parts)})"
 
 
