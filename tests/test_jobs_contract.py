@@ -19,7 +19,19 @@ from typing import Any
 import jobfns
 import pytest
 
-from core.jobs.job import MEASURE, TRAIN, WORKER_DIED, JobRequest, JobState, JobStatus, OneWaitingError
+from core.jobs.job import (
+    CURVE,
+    EXTRACT,
+    FINETUNE,
+    IMPORT,
+    MEASURE,
+    TRAIN,
+    WORKER_DIED,
+    JobRequest,
+    JobState,
+    JobStatus,
+    OneWaitingError,
+)
 from core.jobs.local import LocalRunner
 from core.jobs.queue import QueueRunner
 from core.jobs.queue_db import VERSION_VARIABLE, jobs_version
@@ -164,3 +176,31 @@ def test_a_killed_worker_fails_only_its_own_job(runner: Any, tmp_path: Path) -> 
     assert ended(runner, other).state is JobState.DONE  # bob's, on the other worker, went on
     after = ended(runner, runner.submit(steps(ann, 2, key="again")))
     assert after.state is JobState.DONE and after.result["pid"] != pid  # a new worker took over
+
+
+def test_one_owners_flood_does_not_go_before_anothers_training(runner: Any, tmp_path: Path) -> None:  # noqa: ANN401
+    """A student's script sends job after job of every kind; a classmate's one training starts before all of the
+    script's waiting jobs, in both runners (round robin between owners)."""
+    flood, ben, busy, marks = owner("flood"), owner("ben"), owner("busy"), tmp_path / "marks"
+    blocker = runner.submit(steps(busy, 600, key="b"))  # holds one of the two workers
+    first = runner.submit(steps(flood, 600, key="0"))  # holds the other
+    for job in (blocker, first):
+        until(runner, job, lambda s: s.state is JobState.RUNNING)
+    waiting, refused = [], 0
+    for i in range(1, 31):  # each kind in turn, on a new project each time
+        kind = (TRAIN, FINETUNE, IMPORT, EXTRACT, MEASURE, CURVE)[i % 6]
+        try:
+            waiting.append(runner.submit(steps(flood, 2, key=str(i), kind=kind, mark=f"{marks}:flood-{i}")))
+        except OneWaitingError:
+            refused += 1
+    assert len(waiting) == 6 and refused == 24  # one waiting job of each kind: six places in the queue, not thirty
+    bens = runner.submit(steps(ben, 2, mark=f"{marks}:ben"))
+    place = until(runner, bens, lambda s: s.state is JobState.QUEUED)
+    assert place.ahead == 0 and place.wait_s is not None  # "Waiting: your training is next, about N s."
+    assert all(runner.status(job).ahead > 0 for job in waiting)
+    runner.cancel(first)  # a worker frees: ben, who has not run yet, goes before the script's next job
+    for job in (bens, *waiting):
+        assert ended(runner, job).state is JobState.DONE
+    runner.cancel(blocker)
+    started = [line.split()[0] for line in marks.read_text().splitlines()]
+    assert started[0] == "ben" and len(started) == 7, started

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,11 +17,20 @@ from typing import Any
 import jobfns
 import pytest
 
-from core.jobs import wire
-from core.jobs.job import SERVER_FULL, TRAIN, JobRequest, JobState, ServerFullError, other_version_line
+from core.jobs import fair, wire
+from core.jobs.job import PRIORITY, SERVER_FULL, TRAIN, JobRequest, JobState, ServerFullError, other_version_line
 from core.jobs.queue import QueueRunner
-from core.jobs.queue_db import QUEUE, TASK, QueueError, jobs_version
-from core.jobs.queue_worker import WorkerConfig, serve
+from core.jobs.queue_db import (
+    QUEUE,
+    TASK,
+    VERSION_VARIABLE,
+    WIRE_VERSION,
+    QueueError,
+    code_digest,
+    job_priority,
+    jobs_version,
+)
+from core.jobs.queue_worker import WorkerConfig, prune, serve
 
 _owners = itertools.count()
 
@@ -112,3 +123,42 @@ def test_a_training_and_its_measuring_run_on_a_queue_worker(pg_url: str, tmp_pat
         assert measured.result.recorded and measured.result.crossval.figure.total == 24
     finally:
         runner.close()
+
+
+def test_the_queues_priorities_start_jobs_in_the_local_pools_order() -> None:
+    """procrastinate starts the highest priority, then the oldest: with ``job_priority`` that is ``core.jobs.fair``'s
+    order (trainings first, then the owner whose last job started longest ago, then the oldest job)."""
+    rng = random.Random(65)
+    for _ in range(200):
+        owners = [f"o{i}" for i in range(rng.randint(1, 6))]
+        turns = {o: rng.randint(1, 50) for o in owners if rng.random() < 0.7}  # the others never ran
+        queued = [fair.Waiting(str(seq), rng.choice(sorted(PRIORITY)), rng.choice(owners), seq)
+                  for seq in range(rng.randint(1, 12))]  # fmt: skip
+        by_priority = sorted(queued, key=lambda w: (-job_priority(PRIORITY[w.kind], turns.get(w.owner, 0)), w.seq))
+        assert by_priority[0] == fair.pick(queued, set(), turns)
+
+
+def test_ended_jobs_are_forgotten_after_a_while(queue: QueueRunner) -> None:
+    who = f"ann-{next(_owners)}"
+    done = queue.submit(JobRequest(TRAIN, who, jobfns.steps, {"n": 1, "step_s": 0.0}))
+    drain(queue.url)
+    waiting = queue.submit(JobRequest(TRAIN, who, jobfns.steps, {"n": 1}, key="2"))
+    asyncio.run(prune(queue.url, keep_s=3600.0))
+    assert queue.status(done).state is JobState.DONE  # ended just now: kept
+    asyncio.run(prune(queue.url, keep_s=0.0))
+    assert queue.status(done) is None and queue.status(waiting).state is JobState.QUEUED
+    assert queue.cancel_owner(who) == 1
+
+
+def test_the_version_is_the_code_a_worker_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two copies of ``core`` differing in one file are two versions; a deployment may name its release instead."""
+    core = Path(__file__).resolve().parents[1] / "core"
+    copy = tmp_path / "core"
+    shutil.copytree(core, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert code_digest(copy) == code_digest(core)
+    (copy / "jobs" / "tasks.py").write_text((copy / "jobs" / "tasks.py").read_text() + "\n# patched\n")
+    assert code_digest(copy) != code_digest(core)
+    monkeypatch.delenv(VERSION_VARIABLE, raising=False)
+    assert jobs_version().startswith(f"{WIRE_VERSION}.")
+    monkeypatch.setenv(VERSION_VARIABLE, "2025.3")
+    assert jobs_version() == "2025.3"

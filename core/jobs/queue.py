@@ -41,7 +41,18 @@ from psycopg.types.json import Jsonb
 from core.data.backends.postgres import _reason, shown
 from core.jobs import wire
 from core.jobs.job import PRIORITY, JobRequest, JobState, JobStatus, OneWaitingError, ServerFullError, worker_died
-from core.jobs.queue_db import QUEUE, RUNS, TASK, TURNS, QueueError, conninfo, ensure_schema, job_priority, jobs_version
+from core.jobs.queue_db import (
+    QUEUE,
+    RUNS,
+    SENT_TURN_SQL,
+    TASK,
+    TURNS,
+    QueueError,
+    conninfo,
+    ensure_schema,
+    job_priority,
+    jobs_version,
+)
 from core.jobs.queue_places import Places
 
 MAX_QUEUED = 200
@@ -111,6 +122,8 @@ class QueueRunner:
             raise OneWaitingError(request.kind) from None
         except procrastinate.exceptions.ConnectorException as exc:
             raise self._error(exc) from None
+        with self._connection() as conn:
+            conn.execute(SENT_TURN_SQL, (number, request.owner))
         if request.session:
             with self._lock:
                 self._sessions.setdefault(request.session, None)

@@ -116,6 +116,12 @@ WITH t AS (INSERT INTO {TURNS} (owner, turn) VALUES (%s, nextval('handteach_job_
 UPDATE procrastinate_jobs j
    SET priority = -COALESCE((j.args->'meta'->>'rank')::int, 0) * {RANK_SPAN} - LEAST(t.turn, {RANK_SPAN - 1})
   FROM t WHERE j.queue_name = '{QUEUE}' AND j.status = 'todo' AND j.args->'meta'->>'owner' = %s"""
+# a job just sent: its priority again from its owner's turn now (%s: the job, its owner), in case one of their jobs
+# started between the turn read for it and its row (that start's ``TAKE_TURN_SQL`` did not see it)
+SENT_TURN_SQL = f"""
+UPDATE procrastinate_jobs j
+   SET priority = -COALESCE((j.args->'meta'->>'rank')::int, 0) * {RANK_SPAN} - LEAST(t.turn, {RANK_SPAN - 1})
+  FROM {TURNS} t WHERE j.id = %s AND j.status = 'todo' AND t.owner = %s"""
 
 
 def code_digest(root: Path) -> str:
