@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.data.class_plan import ClassPlan, kept_names, left_out_names, plan_classes
+from core.data.model_files import current_folder
 from core.data.project_folders import project_folder, project_now
 from core.data.store import Store
 from core.gestures.classifier import GestureClassifier, ModelFileError
@@ -98,7 +99,11 @@ def project_dataset(store: Store, project: str, config: FeatureConfig | None = N
 
 
 def model_dir(store: Store, project: str) -> Path:
-    """The project's model folder; not created here (saving creates it), so a read-only store can look."""
+    """The project's model folder; not created here (saving creates it), so a read-only store can look. On a shared
+    store, this server's copy of the current model (``core.data.model_files``: a folder that does not exist when there
+    is none)."""
+    if store.shared:
+        return current_folder(store, project, MODEL_FOLDER)
     return store.project_dir(project, create=False) / MODEL_FOLDER
 
 
@@ -169,7 +174,8 @@ def save_project_model(store: Store, project: str, classifier: GestureClassifier
     """
     with project_folder(store, project, identity) as (name, folder):
         classifier.metadata.update(project=name, backend=store.project_backend(name), **metadata)
-        return classifier.save(folder / MODEL_FOLDER)
+        saved = classifier.save(folder / MODEL_FOLDER)
+    return model_dir(store, name) if store.shared else saved
 
 
 def check_replacement(store: Store, project: str, result: TrainResult, dataset: Dataset, force: bool = False) -> None:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.cpm.architectures import CONFIG_FILE, DEFAULT_DIRS, FORMAT_ARCHS, WEIGHTS_FILE
+from core.data.model_files import current_folder
 from core.data.store import Sample, Store
 from core.io.capped import parse_json, read_capped
 from core.io.crops import THUMBNAIL_MARGIN, crop_transform, decode_jpeg, hand_crop_box, points_to_crop
@@ -96,6 +97,8 @@ def checkpoint_network(folder: Path) -> str | None:
 def project_cpm_dir(store: Store, project: str) -> Path:
     """Where ``project``'s fine-tuned CPM checkpoint lives (it may not exist; nor may its parents)."""
     # Looking must not create folders: inference on a read-only data dir asks here too.
+    if store.shared:  # this server's copy of the current one (core.data.model_files)
+        return current_folder(store, project, FINETUNED_FOLDER)
     return store.project_dir(project, create=False) / FINETUNED_FOLDER
 
 

@@ -11,7 +11,6 @@ into place, so the project never holds a half-written checkpoint.
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 import uuid
@@ -23,6 +22,7 @@ from core.cpm import checkpoint
 from core.cpm.config import FINETUNE_EPOCHS
 from core.cpm.estimator import CPMEstimator
 from core.cpm.training.finetune import FinetuneReport, finetune
+from core.data.model_files import unpublish
 from core.data.project_cpm import (
     FINETUNED_FOLDER,
     has_finetuned,
@@ -110,6 +110,8 @@ def finetune_project(
 
 def reset_project_cpm(store: Store, project: str) -> bool:
     """Delete ``project``'s fine-tuned network (it goes back to the shipped weights); True if there was one."""
+    if store.shared:  # the row, for every server (core.data.model_files)
+        return unpublish(store, project, FINETUNED_FOLDER)
     target = project_cpm_dir(store, project)
     existed = target.exists()
     if existed:

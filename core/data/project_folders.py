@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from core.data.model_files import Published, StagedModels
 from core.data.project_rows import ProjectRows
 from core.data.schema import StoreError
 from core.gestures.catalog import InvalidNameError
@@ -112,12 +113,27 @@ def project_folder(store: ProjectRows, name: str, identity: str | None,
                    what: str = "the model") -> Iterator[tuple[str, Path]]:  # fmt: skip
     """(name now, folder) of the project ``identity`` (see ``project_now``), the store's write lock held until the
     block ends: a model saved in the block cannot land in a project that replaced it, or outlive a delete, nor, with
-    a viewer (``core.classes.access``), in a project that is not theirs."""
+    a viewer (``core.classes.access``), in a project that is not theirs.
+
+    On a shared store the folder is a private copy of the project's models (``core.data.model_files``): what the
+    block changes in it becomes the project's model rows in the same transaction, and this server's copy after the
+    commit; a block that raises changes nothing anywhere."""
+    published: list[Published] = []
     with store.write_transaction() as conn:
         now = name_now(store, conn, name, identity, what)
         if store.viewer is not None:  # in a class only the owner writes a project's folder (NotYoursError)
             store.project_id(conn, now)
-        yield now, require_folder(store.data_dir, now)
+        if not store.shared:
+            yield now, require_folder(store.data_dir, now)
+            return
+        (pid,) = conn.execute("SELECT id FROM projects WHERE name = ?", (now,)).fetchone()
+        staged = StagedModels(conn, store.data_dir, pid)
+        try:
+            yield now, staged.folder
+            published = staged.publish(conn)
+        finally:
+            staged.close()
+    staged.keep(published)
 
 
 def name_now(store: ProjectRows, conn: sqlite3.Connection, name: str, identity: str | None, what: str,

@@ -18,6 +18,11 @@ class ProjectRows(Protocol):
 
     data_dir: Path  # holds the database and the ``projects/`` folders
 
+    @property
+    def shared(self) -> bool:
+        """Whether several servers share the store (its models are rows then: ``core.data.model_files``)."""
+        ...
+
     def read_connection(self) -> AbstractContextManager[sqlite3.Connection]: ...
 
     def write_transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...

@@ -170,6 +170,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             "UPDATE clips SET stored_at = LEAST(created_at, floor(EXTRACT(EPOCH FROM now())))",
         ),
     ),
+    # 9 → 10 (issue 65): a project's saved models in the database, for a store several servers share
+    # (core.data.model_files); one server's (SQLite) keeps them as files in the project's folder and this stays empty
+    (
+        """CREATE TABLE project_models (
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('model', 'motion', 'cpm')),
+            version INTEGER NOT NULL CHECK (version > 0), digest TEXT NOT NULL, size INTEGER NOT NULL,
+            files BLOB NOT NULL, saved_at REAL NOT NULL, PRIMARY KEY (project_id, kind))""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
