@@ -1,12 +1,12 @@
 """Class: the teacher's page (only a signed-in teacher has it in the navigation; anyone else gets one line): the
 students, their projects, samples, accuracy and last activity; a list of names added as students with sign-in
-cards to print; a new password (and card), a rename; a project opened to look at; a student deleted with a
-receipt; the class's pictures of hands; the class ended."""
+cards to print; a new password (and card), a rename; a project opened to look at; the site's servers and job queue;
+a student deleted with a receipt; the class's pictures of hands; the class ended."""
 
 import streamlit as st
 
 from core.classes.overview import class_overview
-from ui.classroom import cards_panel, limits_panel, panels, roster_forms
+from ui.classroom import cards_panel, limits_panel, panels, roster_forms, site_panel
 from ui.classroom.unlock_panel import unlock_panel
 from ui.common.text import plain
 
@@ -20,6 +20,9 @@ st.subheader("Students")
 panels.roster_table(students)
 with st.expander("👀 Look at a student's project (it opens on Home; nothing in it can be changed)"):
     panels.open_buttons(students)
+st.subheader("Servers")
+st.caption("The servers running handteach and their jobs: why a training may wait its turn.")
+site_panel.site_panel(store)
 left, right = st.columns(2)
 with left:
     st.subheader("Add students")
