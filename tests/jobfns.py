@@ -125,3 +125,8 @@ def torch_threads(context: JobContext) -> int:
     import torch
 
     return torch.get_num_threads()
+
+
+def data_folder(context: JobContext, data_dir: str) -> str:
+    """The data folder the job was given (a queue worker gives its own)."""
+    return data_dir

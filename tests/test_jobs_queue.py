@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import random
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -162,3 +163,27 @@ def test_the_version_is_the_code_a_worker_runs(tmp_path: Path, monkeypatch: pyte
     assert jobs_version().startswith(f"{WIRE_VERSION}.")
     monkeypatch.setenv(VERSION_VARIABLE, "2025.3")
     assert jobs_version() == "2025.3"
+
+
+def test_a_worker_runs_each_job_against_its_own_data_folder(queue: QueueRunner, tmp_path: Path) -> None:
+    sent = queue.submit(JobRequest(TRAIN, f"ann-{next(_owners)}", jobfns.data_folder, {"data_dir": "/srv/app-server"}))
+    asyncio.run(serve(WorkerConfig(queue.url, (*wire.TASK_MODULES, "jobfns"), data_dir=tmp_path / "mine"), wait=False))
+    assert queue.status(sent).result == str(tmp_path / "mine")
+
+
+def test_a_tab_that_goes_has_its_jobs_cancelled_by_its_server(pg_cluster: Any) -> None:  # noqa: ANN401
+    gone: set[str] = set()
+    runner = QueueRunner(str(pg_cluster.store_url), session_alive=lambda tab: tab not in gone, tab_grace_s=0.2)
+    try:
+        who = f"ann-{next(_owners)}"
+        kept = runner.submit(JobRequest(TRAIN, who, jobfns.steps, {"n": 1}, session="tab-1"))
+        left = runner.submit(JobRequest(TRAIN, f"ben-{next(_owners)}", jobfns.steps, {"n": 1}, session="tab-2"))
+        gone.add("tab-2")
+        deadline = time.monotonic() + 30
+        while runner.status(left).state is not JobState.CANCELLED:
+            assert time.monotonic() < deadline, runner.status(left)
+            time.sleep(0.05)
+        assert runner.status(kept).state is JobState.QUEUED
+        assert runner.cancel_owner(who) == 1
+    finally:
+        runner.close()

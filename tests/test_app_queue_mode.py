@@ -1,0 +1,120 @@
+"""The pages on the job queue (issue 65): with the store on PostgreSQL (``HANDTEACH_DATABASE_URL``), the server's runner
+is the queue (``ui.jobs.pool.runner``), and a real ``python -m core jobs worker`` with a data folder of its own runs
+what the Train page sends: the training's passes reach the page as it runs, *Stop* stops it, the next one trains and
+measures, and the model the worker saved is the app server's too. A worker of another version refuses the training,
+and the page says so in one line."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_app_pages import _synthetic_project, app, button
+from test_jobs_contract import start_queue_workers, stop_queue_workers
+
+from core.data.project import model_dir
+from core.data.store import Store
+from core.jobs.job import JobState, other_version_line
+from core.jobs.queue import QueueRunner
+from core.jobs.queue_db import jobs_version
+from ui.jobs import pool
+
+pytestmark = pytest.mark.slow  # a worker process with torch, and trainings: seconds
+
+
+@pytest.fixture
+def queue_runner(pg_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueRunner]:
+    """This process's runner, made afresh by the pages' own rule (the store is on PostgreSQL: the queue)."""
+    monkeypatch.setattr(pool, "_runner", [])
+    made = pool.runner()
+    assert isinstance(made, QueueRunner) and pool.runner() is made
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def worker_data(tmp_path: Path) -> Path:
+    return tmp_path / "worker" / "data"
+
+
+def started_worker(pg_cluster: Any, worker_data: Path, version: str | None = None) -> subprocess.Popen:  # noqa: ANN401
+    return start_queue_workers(str(pg_cluster.store_url), worker_data, workers=1, preload=version is None,
+                               version=version)  # fmt: skip
+
+
+def progress_texts(at: AppTest) -> list[str]:
+    return [p.proto.text for p in at.get("progress")]
+
+
+def until(check: Any, timeout: float = 120.0) -> None:  # noqa: ANN401
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "never got there"
+        time.sleep(0.05)
+
+
+def test_the_train_page_trains_on_a_queue_worker_and_stop_stops_it(
+    pg_cluster: Any, data_dir: Path, worker_data: Path, queue_runner: QueueRunner  # noqa: ANN401
+) -> None:  # fmt: skip
+    _synthetic_project(data_dir)
+    worker = started_worker(pg_cluster, worker_data)
+    try:
+        at = app("train")
+        at.toggle(key="train_starter").set_value(False)
+        at.number_input(key="train_epochs").set_value(3000)
+        at.select_slider(key="train_lr").set_value(1e-4)  # slow to converge: still training when Stop is pressed
+        button(at, "🧠 Train model").click()
+        at.run()
+        run = at.session_state["train_run"]
+        until(lambda: len(run.snapshot().history) >= 2)  # the worker's passes, read from the queue's database
+        at.run()
+        assert any(t.startswith("Training: pass ") for t in progress_texts(at)), progress_texts(at)
+        at.button(key="train_stop").click()
+        at.run()
+        assert run.wait(30) and run.snapshot().cancelled
+        stopped = queue_runner.status(run._job)
+        assert stopped.state is JobState.CANCELLED and stopped.done < 3000
+        assert not (model_dir(Store(data_dir), "default") / "model.json").exists()  # nothing kept unless asked
+
+        at.number_input(key="train_epochs").set_value(60)
+        at.select_slider(key="train_lr").set_value(1e-2)
+        button(at, "🧠 Train model").click()  # her next training: her turn was freed by Stop
+        at.run()
+        run = at.session_state["train_run"]
+        assert run.wait(180)
+        at.run()
+        snapshot = run.snapshot()
+        assert snapshot.saved and snapshot.history and not snapshot.error, snapshot.error
+        assert snapshot.measuring is not None and snapshot.measuring.crossval is not None  # measured on the worker too
+        assert any("passes over the samples" in t for t in progress_texts(at)), progress_texts(at)
+        assert not at.exception and not at.error
+        assert (model_dir(Store(data_dir), "default") / "model.json").exists()  # the app server has the worker's model
+        assert list(worker_data.rglob("model.json"))  # the worker wrote into its own data folder, not the app's
+    finally:
+        stop_queue_workers(worker)
+
+
+def test_a_worker_of_another_version_refuses_the_training_in_one_line(
+    pg_cluster: Any, data_dir: Path, worker_data: Path, queue_runner: QueueRunner  # noqa: ANN401
+) -> None:  # fmt: skip
+    _synthetic_project(data_dir)
+    worker = started_worker(pg_cluster, worker_data, version="0.old-release")
+    try:
+        at = app("train")
+        at.toggle(key="train_starter").set_value(False)
+        button(at, "🧠 Train model").click()
+        at.run()
+        run = at.session_state["train_run"]
+        assert run.wait(120)
+        at.run()
+        line = other_version_line("0.old-release", jobs_version())
+        assert [e.value for e in at.error] == [f"Training failed: {line}"]
+        assert not at.exception and "\n" not in line
+        assert not (model_dir(Store(data_dir), "default") / "model.json").exists()
+    finally:
+        stop_queue_workers(worker)
