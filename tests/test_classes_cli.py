@@ -161,3 +161,21 @@ def test_a_list_command_given_too_little_is_one_line(tmp_path, capsys, monkeypat
     capsys.readouterr()
     code, out, err = _run(capsys, "--data", str(tmp_path), "class", *args)
     assert code == 2 and out == "" and err.startswith(message) and err.count("\n") == 1, err
+
+
+def test_on_postgresql_every_data_folder_sees_every_class(pg_url, tmp_path, capsys) -> None:
+    """Two app servers, each with its own data folder, on one database: a class made through one is listed, its
+    students added and signed in through the other, and both list the same classes."""
+    one, two = ["--data", str(tmp_path / "one")], ["--data", str(tmp_path / "two")]
+    made = _run(capsys, *one, "class", "create", "7B", "--teacher", "Ms Ng")[1]
+    join = re.search(r"Join code: (\w{6})", made).group(1)
+    assert _run(capsys, *two, "class", "create", "8C", "--teacher", "Mr Li")[0] == 0
+    zoe_password = _run(capsys, *two, "class", "add-student", "7B", "Zoë")[1].rsplit("password: ", 1)[1].strip()
+    assert sign_in(Store(tmp_path / "one"), join, "Zoë", zoe_password, "10.0.0.1").name == "Zoë"
+    for data in (one, two):
+        code, out, _ = _run(capsys, *data, "class", "list")
+        assert code == 0 and [line.split("  ")[:3] for line in out.splitlines()] == [
+            ["'7B'", f"code {join}", "1 student(s)"], ["'8C'", out.splitlines()[1].split("  ")[1], "0 student(s)"]]
+        members = _run(capsys, *data, "class", "list", "7B")[1].splitlines()
+        assert members[0].startswith("teacher  'Ms Ng'") and members[1].startswith("student  'Zoë'  0 project(s)")
+    assert not list(tmp_path.glob("*/handteach.sqlite"))  # the rows are the database's, in neither folder
