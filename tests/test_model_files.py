@@ -17,8 +17,10 @@ import psycopg
 import pytest
 from handmaker import make_hand, pointing_hand
 
+from core.classes.removal import delete_student
 from core.cpm.architectures import DEFAULT_DIRS
 from core.data import model_files, model_pack
+from core.data.bundle import export_project, import_project
 from core.data.database import URL_VARIABLE
 from core.data.model_files import cache_root, current_folder, sweep
 from core.data.project import load_project_model, model_dir, save_project_model, train_project
@@ -28,10 +30,13 @@ from core.data.project_folders import project_folder
 from core.data.project_motion import has_motion_model, load_motion_model, motion_model_dir
 from core.data.schema import NotFoundError
 from core.data.store import Sample, Store
+from core.gestures.classifier import GestureClassifier
+from core.gestures.features import FeatureConfig
 from core.gestures.training import TrainConfig
 from core.motion.features import MotionFeatureConfig
 from core.motion.model import MotionModel
 from core.skeletons import HAND_21
+from tests.classmaker import make_class
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECT = "signs"
@@ -200,3 +205,26 @@ def test_one_server_keeps_its_models_in_the_project_folder(tmp_path: Path) -> No
     assert (model_dir(store, PROJECT) / "model.json").is_file() and not cache_root(tmp_path).exists()
     with store.read_connection() as conn:
         assert conn.execute("SELECT COUNT(*) FROM project_models").fetchone()[0] == 0
+
+
+def test_a_project_file_carries_the_models_from_one_server_to_the_other(
+    servers: tuple[Store, Store], pg_url: str, tmp_path: Path
+) -> None:
+    """Exported on a server that never read the model, imported there: the copy's models are its own rows."""
+    one, two = servers
+    report = export_project(two, PROJECT, tmp_path / "signs.handteach")
+    assert report.models == ("model",)
+    import_project(two, tmp_path / "signs.handteach", as_name="copy")
+    assert not (tmp_path / "two" / "projects" / "copy").exists()
+    assert _files(model_dir(one, "copy")) == _files(model_dir(one, PROJECT))
+    assert sorted(r[1:3] for r in _rows(pg_url)) == [("model", 1), ("model", 1)]
+
+
+def test_deleting_a_student_deletes_their_models_rows(pg_url: str, tmp_path: Path) -> None:
+    school = make_class(tmp_path / "one")
+    ben = school.store(school.ben)
+    save_project_model(ben, "ben-signs", GestureClassifier(["open_palm", "fist"], FeatureConfig()))
+    other = Store(tmp_path / "two")
+    assert model_dir(other, "ben-signs").is_dir() and len(_rows(pg_url)) == 1
+    delete_student(Store(tmp_path / "one"), "7B", "ben")
+    assert _rows(pg_url) == [] and sweep(other, force=True) == 1

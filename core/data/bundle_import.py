@@ -8,7 +8,8 @@ project is stored in short transactions (issue 53: others' writes wait at most o
 name ("importing <token>"): its classes, then every sample (crops streamed from the file and checked on
 the way) or clip, a slice of ``core.data.batched_import.HOLD_TARGET_S`` at a time. A last transaction
 deletes a replaced project, gives the new one its name and, just before the commit, renames the staged
-folder into its place (an old one moved aside). Anything failing deletes the passing project and renames
+folder into its place (an old one moved aside; on a shared store its models become the project's rows instead,
+``core.data.model_files``). Anything failing deletes the passing project and renames
 the folders back: no half project under the name, the replaced project untouched. A process killed
 midway leaves the passing project, which can be deleted like any other.
 """
@@ -28,6 +29,7 @@ from core.data.batched_import import PAUSE_S, TimedSlices
 from core.data.bundle_format import BUNDLE_LIMITS, BundleError, BundleLimits, ProjectExistsError
 from core.data.bundle_read import ProjectFile, open_project_file
 from core.data.clips import insert_clips
+from core.data.model_files import publish_folder
 from core.data.project_folders import check_new_name
 from core.data.projects import name_key
 from core.data.schema import StoreError
@@ -157,7 +159,10 @@ def _name_it(store: Store, bundle: ProjectFile, pid: int, name: str, replace: bo
                 store.require_owner(conn, old, old_name)  # Replace only one's own
                 conn.execute("DELETE FROM projects WHERE id = ?", (old,))
             conn.execute("UPDATE projects SET name = ? WHERE id = ?", (name, pid))
-            swap.run()  # last: a failed commit below undoes it
+            if store.shared:  # its models become its rows, for every server (core.data.model_files)
+                publish_folder(conn, pid, swap.staged)
+            else:
+                swap.run()  # last: a failed commit below undoes it
     except BaseException:
         swap.undo()
         raise

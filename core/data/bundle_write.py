@@ -42,6 +42,7 @@ from core.data.bundle_format import (
     sha256,
 )
 from core.data.clips import iter_clips
+from core.data.model_files import current_folder
 from core.data.project_folders import UnusableNameError
 from core.data.store import Store
 from core.gestures.catalog import GestureClass, validate_name
@@ -186,11 +187,23 @@ def _model_files(folder: Path, description: str, limits: BundleLimits) -> dict[s
     return files
 
 
-def _write_models(members: _Members, folder: Path, limits: BundleLimits) -> tuple[str, ...]:
+def _model_folders(store: Store, project: str) -> dict[str, Path]:
+    """Where each of the project's models may be: its folder's, or on a shared store this server's copy of its rows
+    (``core.data.model_files``); none for a name too long for a folder (an older handteach's): it holds no model."""
+    if store.shared:
+        return {sub: current_folder(store, project, sub) for sub in MODEL_FOLDERS}
+    try:
+        folder = store.project_dir(project, create=False)
+    except UnusableNameError:
+        return {}
+    return {sub: folder / sub for sub in MODEL_FOLDERS}
+
+
+def _write_models(members: _Members, folders: dict[str, Path], limits: BundleLimits) -> tuple[str, ...]:
     found = []
-    for sub, description in MODEL_FOLDERS.items():
-        if (folder / sub / description).is_file():
-            for name, data in _model_files(folder / sub, description, limits).items():
+    for sub, folder in folders.items():
+        if (folder / MODEL_FOLDERS[sub]).is_file():
+            for name, data in _model_files(folder, MODEL_FOLDERS[sub], limits).items():
                 members.add(f"{sub}/{name}", data)
             found.append(sub)
     return tuple(found)
@@ -215,11 +228,7 @@ def export_project(store: Store, project: str, path: str | os.PathLike[str],
         members = _Members(archive)
         write = _write_clips if motion else _write_samples
         counts, frames = write(members, store, project, skeleton, names)
-        try:
-            folder: Path | None = store.project_dir(project, create=False)
-        except UnusableNameError:  # a name too long for a folder (an older handteach's) holds no model: the rest goes
-            folder = None
-        models = _write_models(members, folder, limits) if folder else ()
+        models = _write_models(members, _model_folders(store, project), limits)
         manifest = {
             "format": FORMAT_NAME, "format_version": FORMAT_VERSION,
             "name": project, "created_at": store.project_created_at(project), "exported_at": time.time(),
