@@ -22,6 +22,7 @@ from core.cpm.architectures import DEFAULT_DIRS
 from core.data import model_files, model_pack
 from core.data.bundle import export_project, import_project
 from core.data.database import URL_VARIABLE
+from core.data.managed import ManagedPathError, check_output
 from core.data.model_files import cache_root, current_folder, sweep
 from core.data.project import load_project_model, model_dir, save_project_model, train_project
 from core.data.project_cpm import finetuned_checkpoint
@@ -228,3 +229,8 @@ def test_deleting_a_student_deletes_their_models_rows(pg_url: str, tmp_path: Pat
     assert model_dir(other, "ben-signs").is_dir() and len(_rows(pg_url)) == 1
     delete_student(Store(tmp_path / "one"), "7B", "ben")
     assert _rows(pg_url) == [] and sweep(other, force=True) == 1
+
+
+def test_no_command_writes_its_output_over_the_models_copy(tmp_path: Path) -> None:
+    with pytest.raises(ManagedPathError, match="model-cache/"):
+        check_output(cache_root(tmp_path) / "0123" / "out.csv", tmp_path)
