@@ -1,8 +1,9 @@
 """The queue runner's own promises (core.jobs.queue, core.jobs.queue_worker) on the session's PostgreSQL: the bound of
 waiting jobs, a worker refusing a job of another version or of a module it does not run, a wrong URL in one line,
-and the real job functions (a training, then its measuring) run by a queue worker. The scenarios both runners keep
-are tests/test_jobs_contract.py's; here a worker runs in the test's own process until the queue is empty
-(``serve(wait=False)``), so no process starts."""
+the real job functions (a training, then its measuring) run by a queue worker, a worker's own data folder, the
+priorities giving ``core.jobs.fair``'s order and a page's place and wait from it, a tab gone, ended jobs forgotten.
+The scenarios both runners keep are tests/test_jobs_contract.py's; here a worker runs in the test's own process
+until the queue is empty (``serve(wait=False)``), so no process starts."""
 
 from __future__ import annotations
 
@@ -19,7 +20,16 @@ import jobfns
 import pytest
 
 from core.jobs import fair, wire
-from core.jobs.job import PRIORITY, SERVER_FULL, TRAIN, JobRequest, JobState, ServerFullError, other_version_line
+from core.jobs.job import (
+    MEASURE,
+    PRIORITY,
+    SERVER_FULL,
+    TRAIN,
+    JobRequest,
+    JobState,
+    ServerFullError,
+    other_version_line,
+)
 from core.jobs.queue import QueueRunner
 from core.jobs.queue_db import (
     QUEUE,
@@ -187,3 +197,15 @@ def test_a_tab_that_goes_has_its_jobs_cancelled_by_its_server(pg_cluster: Any) -
         assert runner.cancel_owner(who) == 1
     finally:
         runner.close()
+
+
+def test_a_waiting_jobs_place_and_wait_follow_the_local_pools_order(queue: QueueRunner) -> None:
+    ann, ben = f"ann-{next(_owners)}", f"ben-{next(_owners)}"
+    measuring = queue.submit(JobRequest(MEASURE, ann, jobfns.steps, {"n": 1}))  # a figure: after every training
+    anns = queue.submit(JobRequest(TRAIN, ann, jobfns.steps, {"n": 1}))
+    bens = queue.submit(JobRequest(TRAIN, ben, jobfns.steps, {"n": 1}))
+    places = [queue.status(job) for job in (anns, bens, measuring)]
+    assert [p.ahead - places[0].ahead for p in places] == [0, 1, 2]
+    assert all(p.state is JobState.QUEUED and p.wait_s is not None for p in places)
+    assert places[0].wait_s <= places[1].wait_s <= places[2].wait_s
+    assert queue.cancel_owner(ann) + queue.cancel_owner(ben) == 3
