@@ -50,7 +50,7 @@ def start_queue_workers(url: str, data: Path, workers: int = 2, preload: bool = 
     env = {**os.environ, "HANDTEACH_DATABASE_URL": url, "PYTHONPATH": os.pathsep.join([str(TESTS), str(pythonpath)]),
            VERSION_VARIABLE: version or jobs_version()}  # fmt: skip
     command = [sys.executable, "-m", "core", "jobs", "worker", "--data", str(data), "--workers", str(workers),
-               "--allow-module", "jobfns", "--heartbeat-s", "0.25", "--stalled-s", "1", "--cancel-grace-s", "1"]
+               "--allow-module", "jobfns", "--heartbeat-s", "0.25", "--stalled-s", "1", "--cancel-grace-s", "1"]  # fmt: skip
     command += [] if preload else ["--preload", ""]
     return subprocess.Popen(command, env=env, cwd=pythonpath)
 
