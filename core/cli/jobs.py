@@ -90,10 +90,10 @@ def _worker(args: argparse.Namespace) -> int:
     url = database_url()
     if not url:
         raise StoreError("the job queue lives on PostgreSQL: set HANDTEACH_DATABASE_URL=postgresql://... first")
-    ensure_schema(url)  # a wrong or unreachable URL: one line here, before any process starts
     data = Path(args.data) if args.data else default_data_dir()
     if data.exists() and not data.is_dir():
         raise StoreError(f"{data}: not a folder (--data names the data directory)")
+    ensure_schema(url)  # a wrong or unreachable URL: one line here, before any process starts
     data = data.resolve()  # before the chdir below
     data.mkdir(parents=True, exist_ok=True)
     size = args.workers or default_workers()
