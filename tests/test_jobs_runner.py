@@ -29,7 +29,7 @@ from core.jobs.job import (
     ServerFullError,
     time_limit_line,
 )
-from core.jobs.local import LocalRunner
+from core.jobs.local import LocalRunner, open_load
 from core.jobs.procs import THREAD_VARIABLES
 from core.jobs.runner import usable_cores, worker_threads
 
@@ -294,6 +294,7 @@ def test_warm_starts_every_worker_before_any_job(make_runner: Callable[..., Loca
 
 
 def test_load_says_the_pools_running_and_waiting_jobs_by_kind(make_runner: Callable[..., LocalRunner]) -> None:
+    others = open_load()  # pools other tests of this process left open (a page's), counted with this one below
     runner = make_runner(workers=1)
     empty = runner.load()
     assert (empty.size, empty.running, empty.waiting, empty.oldest_wait_s) == (1, {}, {}, None)
@@ -304,6 +305,9 @@ def test_load_says_the_pools_running_and_waiting_jobs_by_kind(make_runner: Calla
     load = runner.load()
     assert (load.workers, load.running, load.waiting) == (1, {TRAIN: 1}, {TRAIN: 2, IMPORT: 1})
     assert load.oldest_wait_s is not None and load.oldest_wait_s >= 0
+    together = open_load()  # what this process's heartbeat reports (core.site)
+    assert together is not None and together.size == 1 + (others.size if others else 0)
+    assert together.waiting[IMPORT] == 1 + (others.waiting.get(IMPORT, 0) if others else 0)
     runner.cancel(waiting[1])
     runner.cancel(long)  # asked to stop: no longer counted as running, though its worker has not answered yet
     load = runner.load()
@@ -311,3 +315,6 @@ def test_load_says_the_pools_running_and_waiting_jobs_by_kind(make_runner: Calla
     for job in waiting:
         ended(runner, job)
     assert runner.load().waiting == {}
+    runner.close()
+    after = open_load()  # a closed pool is no longer reported
+    assert (after.size if after else 0) == (others.size if others else 0)

@@ -14,6 +14,7 @@ import itertools
 import multiprocessing
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -37,6 +38,27 @@ class PoolLoad:
     running: dict[str, int]  # kind → jobs running
     waiting: dict[str, int]  # kind → jobs waiting their turn
     oldest_wait_s: float | None  # how long the longest-waiting job has waited; None when none waits
+
+
+# this process's pools not yet closed (``open_load``), by id: a dataclass with ``eq`` is not hashable
+_OPEN: weakref.WeakValueDictionary[int, LocalRunner] = weakref.WeakValueDictionary()
+
+
+def open_load() -> PoolLoad | None:
+    """The load of this process's open pools together (a server has one; ``core.site``'s heartbeat reports it);
+    None when it has none."""
+    loads = [runner.load() for runner in list(_OPEN.values())]
+    if not loads:
+        return None
+    running: dict[str, int] = {}
+    waiting: dict[str, int] = {}
+    for load in loads:
+        for kind, n in load.running.items():
+            running[kind] = running.get(kind, 0) + n
+        for kind, n in load.waiting.items():
+            waiting[kind] = waiting.get(kind, 0) + n
+    oldest = max((load.oldest_wait_s for load in loads if load.oldest_wait_s is not None), default=None)
+    return PoolLoad(sum(x.workers for x in loads), sum(x.size for x in loads), running, waiting, oldest)
 
 
 def _same(a: JobRequest, b: JobRequest) -> bool:
@@ -71,6 +93,7 @@ class LocalRunner(Rounds):
         self._closed = False
         self._thread = threading.Thread(target=self._loop, name="handteach-jobs", daemon=True)
         self._thread.start()
+        _OPEN[id(self)] = self
 
     # -- the interface ------------------------------------------------------------------------------------
     def submit(self, request: JobRequest) -> str:
@@ -127,6 +150,7 @@ class LocalRunner(Rounds):
         return len(jobs)
 
     def close(self) -> None:
+        _OPEN.pop(id(self), None)
         with self._lock:
             self._closed = True
         self._wake()

@@ -9,33 +9,19 @@ from __future__ import annotations
 import atexit
 import os
 import socket
-from pathlib import Path
 
-from core.jobs.local import LocalRunner, PoolLoad
+from core.data.schema import default_data_dir
+from core.jobs.local import open_load
 from core.jobs.runner import usable_cores
 from core.site.heartbeat import Heartbeat, ServerBeat
 
 _started: list[Heartbeat] = []
 
 
-def _data_dir() -> Path:
-    from ui.common.state import settings
-
-    return settings().data_dir
-
-
 def _tabs() -> int:
     from streamlit.runtime import Runtime
 
     return int(Runtime.instance()._session_mgr.num_active_sessions())  # Streamlit's own, as ui.server.uploads uses
-
-
-def _own_pool() -> PoolLoad | None:
-    """The server's own job pool's load, None where it has none (not started yet, or its jobs go to the queue)."""
-    from ui.jobs import pool  # the runner of this process; none is started here only to be looked at
-
-    runners = list(pool._runner)  # read only: ``pool.runner()`` would start one
-    return runners[0].load() if runners and isinstance(runners[0], LocalRunner) else None
 
 
 def facts() -> ServerBeat | None:
@@ -50,12 +36,12 @@ def facts() -> ServerBeat | None:
     except OSError:  # no load average on this system
         load1 = None
     return ServerBeat(socket.gethostname(), int(config.get_option("server.port")), os.getpid(), _tabs(), load1,
-                      usable_cores(), _own_pool())  # fmt: skip
+                      usable_cores(), open_load())  # fmt: skip
 
 
 def start_heartbeat() -> Heartbeat:
     """Start this server's heartbeat (once); a clean exit removes its row."""
     if not _started:
-        _started.append(Heartbeat(_data_dir, facts).start())
+        _started.append(Heartbeat(default_data_dir, facts).start())  # the pages' store: ui.server.settings
         atexit.register(_started[0].stop)
     return _started[0]
