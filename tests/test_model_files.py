@@ -91,9 +91,11 @@ def test_a_model_trained_on_one_server_is_found_loaded_and_used_on_another(
 
 def test_a_newer_save_on_one_server_is_noticed_by_the_other(servers: tuple[Store, Store], pg_url: str) -> None:
     one, two = servers
-    first = model_dir(two, PROJECT)
+    first, kept = model_dir(two, PROJECT), _files(model_dir(one, PROJECT))
     assert load_project_model(two, PROJECT).metadata.get("note") is None
     save_project_model(one, PROJECT, load_project_model(one, PROJECT), note="the second")
+    assert _files(model_dir(one, PROJECT)) != kept
+    assert _files(next(model_dir(one, PROJECT).parent.glob("model-1-*"))) == kept  # saving never wrote into a copy
     assert [r[1:3] for r in _rows(pg_url)] == [("model", 2)]
     assert model_dir(two, PROJECT) != first
     assert load_project_model(two, PROJECT).metadata["note"] == "the second"

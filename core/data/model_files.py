@@ -86,8 +86,12 @@ def _current(conn: sqlite3.Connection, data_dir: Path, pid: int, uid: str, kind:
 
 def _materialise(conn: sqlite3.Connection, root: Path, pid: int, kind: str) -> Path:
     """The row's model written to this server's copy: its size is checked before its bytes are read."""
-    row = conn.execute("SELECT version, digest, files FROM project_models WHERE project_id = ? AND kind = ? "
-                       "AND length(files) <= ?", (pid, kind, MAX_MODEL_BYTES)).fetchone()  # fmt: skip
+    sql = "SELECT version, digest, files FROM project_models WHERE project_id = ? AND kind = ? AND length(files) <= ?"
+    params = (pid, kind, MAX_MODEL_BYTES)
+    if isinstance(conn, sqlite3.Connection):
+        row = conn.execute(sql, params).fetchone()
+    else:  # PostgreSQL: the value's bytes as they are, not as hex text
+        row = conn.execute(sql, params, binary=True).fetchone()  # type: ignore[call-arg] - PgConnection's
     if row is None:
         size = conn.execute("SELECT size FROM project_models WHERE project_id = ? AND kind = ?", (pid, kind)).fetchone()
         if size is None:  # deleted since the first look
@@ -219,9 +223,19 @@ def _snapshot(folder: Path) -> frozenset[tuple[str, int, int, int]]:
     return frozenset((name, s.st_ino, s.st_mtime_ns, s.st_size) for name, s in found)
 
 
+def _link(source: str, target: str) -> None:
+    """``target`` as a second name of ``source`` (a copy where the disk has no links): the model writers replace a
+    file whole (``core.io.atomic``), never write into one, so this server's copy stays as it was."""
+    try:
+        Path(target).hardlink_to(source)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
 class StagedModels:
     """A project's models to change inside one write transaction (see the module docstring): ``folder`` holds a
-    copy of each current model in its kind's folder, as the project's folder does on one server."""
+    copy of each current model in its kind's folder, as the project's folder does on one server. A writer there
+    replaces files whole (``core.io.atomic``): they are links to this server's copy."""
 
     def __init__(self, conn: sqlite3.Connection, data_dir: Path, pid: int) -> None:
         self.pid, self.data_dir = pid, data_dir
@@ -231,7 +245,7 @@ class StagedModels:
         for kind in KINDS:
             current = _current(conn, data_dir, pid, self.root.name, kind)
             if current.is_dir():
-                shutil.copytree(current, self.folder / kind)
+                shutil.copytree(current, self.folder / kind, copy_function=_link)
         self._before = {kind: _snapshot(self.folder / kind) for kind in KINDS}
 
     def publish(self, conn: sqlite3.Connection) -> list[Published]:
