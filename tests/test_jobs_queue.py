@@ -34,16 +34,18 @@ from core.jobs.queue import QueueRunner
 from core.jobs.queue_db import (
     QUEUE,
     TASK,
+    TURNS,
     VERSION_VARIABLE,
     WIRE_VERSION,
     QueueError,
     code_digest,
+    connect,
     job_priority,
     jobs_version,
 )
 from core.jobs.queue_worker import WorkerConfig, prune, serve
 
-_owners = itertools.count()
+_owners = (f"q{i}" for i in itertools.count())  # names of this module's own: the queue's turns outlive a test
 
 
 @pytest.fixture
@@ -156,7 +158,10 @@ def test_ended_jobs_are_forgotten_after_a_while(queue: QueueRunner) -> None:
     waiting = queue.submit(JobRequest(TRAIN, who, jobfns.steps, {"n": 1}, key="2"))
     asyncio.run(prune(queue.url, keep_s=3600.0))
     assert queue.status(done).state is JobState.DONE  # ended just now: kept
-    asyncio.run(prune(queue.url, keep_s=0.0))
+    with connect(queue.url) as conn:
+        assert conn.execute(f"SELECT count(*) FROM {TURNS} WHERE owner = %s", (who,)).fetchone()[0] == 1
+        asyncio.run(prune(queue.url, keep_s=0.0))
+        assert conn.execute(f"SELECT count(*) FROM {TURNS} WHERE owner = %s", (who,)).fetchone()[0] == 0
     assert queue.status(done) is None and queue.status(waiting).state is JobState.QUEUED
     assert queue.cancel_owner(who) == 1
 

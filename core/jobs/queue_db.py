@@ -55,7 +55,11 @@ CREATE TABLE IF NOT EXISTS {RUNS} (
 TURNS = "handteach_job_turns"
 TURNS_DDL = f"""
 CREATE SEQUENCE IF NOT EXISTS handteach_job_turn;
-CREATE TABLE IF NOT EXISTS {TURNS} (owner TEXT PRIMARY KEY, turn BIGINT NOT NULL)"""
+CREATE TABLE IF NOT EXISTS {TURNS} (
+    owner TEXT PRIMARY KEY,
+    turn BIGINT NOT NULL,
+    at TIMESTAMPTZ NOT NULL DEFAULT now()
+)"""
 RANK_SPAN = 1_000_000_000  # priorities of one rank (core.jobs.job.PRIORITY) lie within it: turns are counted in it
 
 
@@ -112,7 +116,7 @@ def job_priority(rank: int, turn: int) -> int:
 # before (%s: the owner twice); the rank is the job's own (``meta.rank``)
 TAKE_TURN_SQL = f"""
 WITH t AS (INSERT INTO {TURNS} (owner, turn) VALUES (%s, nextval('handteach_job_turn'))
-           ON CONFLICT (owner) DO UPDATE SET turn = EXCLUDED.turn RETURNING turn)
+           ON CONFLICT (owner) DO UPDATE SET turn = EXCLUDED.turn, at = now() RETURNING turn)
 UPDATE procrastinate_jobs j
    SET priority = -COALESCE((j.args->'meta'->>'rank')::int, 0) * {RANK_SPAN} - LEAST(t.turn, {RANK_SPAN - 1})
   FROM t WHERE j.queue_name = '{QUEUE}' AND j.status = 'todo' AND j.args->'meta'->>'owner' = %s"""

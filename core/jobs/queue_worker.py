@@ -46,7 +46,7 @@ from psycopg.types.json import Jsonb
 
 from core.jobs import wire
 from core.jobs.job import TIME_LIMIT, WORKER_VERSION, JobContext, other_version_line, time_limit_line, worker_died
-from core.jobs.queue_db import QUEUE, RUNS, TAKE_TURN_SQL, TASK, connect, conninfo, jobs_version
+from core.jobs.queue_db import QUEUE, RUNS, TAKE_TURN_SQL, TASK, TURNS, connect, conninfo, jobs_version
 
 PROGRESS_EVERY_S = 0.1
 PRUNE_EVERY_S = 60.0
@@ -201,9 +201,11 @@ async def fail_stalled(app: procrastinate.App, runs_url: str, stalled_s: float) 
 
 
 async def prune(url: str, keep_s: float = KEEP_ENDED_S) -> None:
-    """Forget the jobs that ended over ``keep_s`` ago: procrastinate's rows and ours."""
+    """Forget the jobs that ended over ``keep_s`` ago (procrastinate's rows and ours), and the turns of owners whose
+    last job started before: they would go before every owner who ran since anyway (a signed-out tab is an owner)."""
     async with await psycopg.AsyncConnection.connect(conninfo(url), autocommit=True) as conn:
         await conn.execute(_PRUNE_SQL, (QUEUE, keep_s))
+        await conn.execute(f"DELETE FROM {TURNS} WHERE at < now() - make_interval(secs => %s)", (keep_s,))
 
 
 async def _watch_stalled(app: procrastinate.App, config: WorkerConfig) -> None:
