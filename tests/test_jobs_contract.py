@@ -90,7 +90,7 @@ def runner(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 def owner(name: str) -> str:
-    return f"{name}-{next(_owners)}"
+    return f"{name}-c{next(_owners)}"  # apart from other modules' owners: the queue's turns outlive a test
 
 
 def until(runner: Any, job_id: str, check: Callable[[JobStatus], bool], timeout: float = 30.0) -> JobStatus:  # noqa: ANN401
