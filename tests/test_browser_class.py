@@ -213,6 +213,8 @@ def test_students_reach_only_their_own_and_the_teacher_deletes_adds_thirty_and_p
             _wait_for_cookie(teacher)  # /class is a new session: signed in from the cookie
             teacher.goto(f"{server.url}/class")
             wait_app_ready(teacher)
+            # the Servers panel: this very server's heartbeat (ui/server/heartbeat.py), its pool started by the pages
+            teacher.get_by_text(re.compile(r"^One server: ")).wait_for(timeout=WAIT_MS)
             _teacher_deletes_ben_and_a_second_press_deletes_nobody(teacher, ben)
             _teacher_adds_thirty_and_prints_their_cards(browser, teacher, server.url, school.code, tmp_path)
         except Exception:
@@ -271,8 +273,10 @@ def test_the_teacher_sees_which_students_browser_finds_hands(tmp_path: Path) -> 
             _wait_for_cookie(teacher)
             teacher.goto(f"{server.url}/class")
             wait_app_ready(teacher)
-            teacher.locator("[role=gridcell]").first.wait_for(state="attached", timeout=WAIT_MS)  # drawn on a canvas
-            cells = teacher.locator("[role=gridcell]").all_inner_texts()  # the table's own accessible cells
+            # the roster, the page's first table (the Servers panel's comes after it)
+            roster = teacher.locator("[data-testid=stDataFrame]").first.locator("[role=gridcell]")
+            roster.first.wait_for(state="attached", timeout=WAIT_MS)  # drawn on a canvas
+            cells = roster.all_inner_texts()  # the table's own accessible cells
             rows = {cells[i]: cells[i + 5] for i in range(0, len(cells), 6)}
             assert rows["Ana"].startswith("the server · no WebGL in their browser · "), cells
             assert rows["Ben"].startswith("their browser · "), cells
