@@ -29,8 +29,11 @@ from core.site.status import (
     NO_SERVER,
     WORKER_GONE_S,
     QueueState,
+    ServerState,
     SiteStatus,
+    jobs_text,
     read_status,
+    seconds_text,
     summary,
 )
 
@@ -156,3 +159,20 @@ def test_postgresql_without_a_queue_yet_says_so(pg_cluster: Any, tmp_path: Path,
     status = read_status(store)
     assert (status.shared, status.queue, status.workers, status.notes) == (True, None, (), (NO_QUEUE_YET, NO_SERVER))
     assert summary(status) == "0 app servers; no job queue yet."
+
+
+def test_the_words_for_durations_kinds_and_the_servers_own_pools() -> None:
+    assert [seconds_text(s) for s in (0.4, 40.4, 89, 150, 5400, 7500)] == [
+        "0 s", "40 s", "89 s", "2 min", "1 h 30 min", "2 h 5 min"]  # fmt: skip
+    assert jobs_text({}) == "" and jobs_text({TRAIN: 1}) == "1 training"
+    several = jobs_text({"curve": 1, TRAIN: 3, IMPORT: 1, "extract": 0})  # the most first, then by kind
+    assert several == "5 jobs (3 trainings, 1 learning curve, 1 import)"
+    busy = ServerBeat("web1", 8501, 1, 4, 0.5, 4, PoolLoad(2, 2, {TRAIN: 2}, {"measure": 1}, 7.0), 0.0, 100.0)
+    idle = ServerBeat("web2", 8501, 2, 0, 0.1, 4, PoolLoad(2, 2, {}, {}, None), 0.0, 100.0)
+    servers = (ServerState(busy, 1.0, False), ServerState(idle, 2.0, False))
+    shared = SiteStatus(True, servers, None, (), (NO_QUEUE_YET,))
+    assert summary(shared) == ("2 app servers; no job queue yet. In the app servers' own pools: 2 trainings running, "
+                               "1 accuracy measurement waiting (longest 7 s).")  # fmt: skip
+    assert summary(SiteStatus(False, servers, None, (), ())) == (
+        "2 servers on this machine: 2 trainings running, 1 accuracy measurement waiting (longest 7 s); no job "
+        "running, nothing waiting.")  # fmt: skip

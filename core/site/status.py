@@ -194,7 +194,7 @@ def summary(status: SiteStatus) -> str:
         return f"{head}{quiet}: " + "; ".join(parts) + "."
     servers = _count(len(alive), "app server", "app servers") + quiet
     if status.queue is None:
-        return f"{servers}; no job queue yet."
+        return f"{servers}; no job queue yet." + _own_pools(alive)
     workers = [w for w in status.workers if not w.gone]
     queue = status.queue
     running = jobs_text(queue.running)
