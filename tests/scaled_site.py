@@ -158,6 +158,29 @@ class Site:
                 raise RuntimeError(f"no route reached server {index} in 200 tries")
         return self._routes[index]
 
+    def job_runs(self) -> list[tuple[int, str, int | None, str]]:
+        """(job id, state, worker process id, error) of each job a queue worker started, oldest first."""
+        import psycopg
+
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            return [tuple(row) for row in conn.execute(  # type: ignore[misc]
+                "SELECT job_id, state, worker_pid, coalesce(error, '') FROM handteach_queue.handteach_job_runs"
+                " ORDER BY job_id")]  # fmt: skip
+
+    def worker_pids(self) -> set[int]:
+        """The processes of the worker command (its pool and the workers it started)."""
+        if self.worker is None:
+            return set()
+        parents = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        found, grew = {self.worker.pid}, True
+        while grew:
+            more = {pid for pid, parent in parents.items() if parent in found} - found
+            found, grew = found | more, bool(more)
+        return found
+
     def kill_server(self, index: int) -> None:
         """Server ``index`` killed (SIGKILL: a crash, not a shutdown), waited for."""
         process = self.servers[index].process
@@ -289,9 +312,11 @@ def _indented(text: str) -> str:
 
 
 @contextlib.contextmanager
-def scaled_site(root: Path, servers: int = 2, worker: bool = False, env: dict[str, str] | None = None
-                ) -> Iterator[Site]:  # fmt: skip
-    """The site under ``root`` (see the module docstring), stopped on exit; ``env``: more for each app server."""
+def scaled_site(root: Path, servers: int = 2, worker: bool = False, env: dict[str, str] | None = None,
+                one_folder: bool = False) -> Iterator[Site]:  # fmt: skip
+    """The site under ``root`` (see the module docstring), stopped on exit; ``env``: more for each app server;
+    ``one_folder``: the servers and the worker share one data folder (the models still live in a project's folder
+    until they are in the database)."""
     from core.data.database import URL_VARIABLE
 
     bindir = server_bin()
@@ -302,11 +327,12 @@ def scaled_site(root: Path, servers: int = 2, worker: bool = False, env: dict[st
     prefix.mkdir(parents=True)
     server_env = {URL_VARIABLE: url, "HANDTEACH_TRUSTED_PROXIES": "127.0.0.1", "STREAMLIT_SERVER_ADDRESS": "127.0.0.1",
                   **(env or {})}  # fmt: skip
-    apps = [AppServer(root / f"server{i}" / "data", env=server_env, keypoints="browser",
-                      log=root / f"server{i}.log") for i in range(servers)]  # fmt: skip
-    for app in apps:
-        app.data_dir.mkdir(parents=True)
-    site = Site(root, cluster, url, apps, free_port(), prefix)
+    folders = [root / "data" if one_folder else root / f"server{i}" / "data" for i in range(servers)]
+    apps = [AppServer(folder, env=server_env, keypoints="browser", log=root / f"server{i}.log")
+            for i, folder in enumerate(folders)]  # fmt: skip
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    site = Site(root, cluster, url, apps, free_port(), prefix, worker_data=root / "data" if one_folder else None)
     try:
         _together([lambda: _database(cluster, url, root / "migrate"), lambda: _start_nginx(site),
                    *[app.start for app in apps]])  # fmt: skip

@@ -17,6 +17,7 @@ Skips without PostgreSQL's server binaries, nginx, openssl, chromium, ffmpeg, pl
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from conftest import fake_camera_or_skip
 
 from bench.common.browser import CHROMIUM, chromium_args, wait_app_ready
 from bench.common.fake_camera import DEFAULT_VIDEO
+from bench.common.webcam_browser import CAMERA_IFRAME, LABEL_ON_CARD
 from bench.server.https_proxy import HOSTNAME, RESOLVE
 from tests.classmaker import ANA_PASSWORD, BEN_PASSWORD, make_class
 from tests.scaled_site import ROUTE_COOKIE, SITE_FILE, Site, missing, scaled_site
@@ -40,10 +42,20 @@ def test_deploy_doc_shows_the_tested_nginx_recipe() -> None:
 def site(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - a Site
     if reason := missing():
         pytest.skip(f"several app servers behind nginx need {reason}")
-    with scaled_site(tmp_path_factory.mktemp("scaled")) as running:
+    with scaled_site(tmp_path_factory.mktemp("scaled"), worker=True) as running:
         yield running
     for index, log in running.server_logs().items():
         assert "Traceback" not in log, f"server {index}: {log[-3000:]}"
+
+
+@pytest.fixture(scope="module")
+def school(site: Site, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - a ClassSetup
+    """Class 7B in the site's store: Ana and Ben, a project each (made here, as ``handteach class`` would)."""
+    from core.data.database import URL_VARIABLE
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(URL_VARIABLE, site.database_url)
+        return make_class(tmp_path_factory.mktemp("class") / "data")
 
 
 @pytest.fixture(scope="module")
@@ -134,15 +146,98 @@ def _last_servers(site: Site, route: str, since: int = 0, websockets: bool = Tru
     return {site.server_index(p[-1]) for r, p, status, _ in rows if r == route and p and (websockets or status != 101)}
 
 
+def _signed_in(browser, site: Site, school, name: str, password: str, server: int):  # noqa: ANN001, ANN202
+    """A fresh browser routed to ``server``, ``name`` signed in there (on Home)."""
+    context = _context(browser, site.route_to(server))
+    page = context.new_page()
+    page.goto(site.url)
+    _sign_in(page, school.code, name, password)
+    assert _cookie(context, "handteach_session")
+    return context, page
+
+
+def _camera_ready(page, timeout_s: float = 90.0):  # noqa: ANN001, ANN202 - the tab's camera frame
+    """The page's camera frame once its hand model runs (the frame is made anew when the page reruns)."""
+    import time
+
+    from playwright.sync_api import Error as PlaywrightError
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        page.wait_for_selector(CAMERA_IFRAME, timeout=WAIT_MS)
+        frames = [f for f in page.frames if "handteach_camera" in (f.url or "") and not f.is_detached()]
+        try:
+            if frames:
+                frames[-1].wait_for_function("() => window.handteach && window.handteach.state.finder",
+                                             timeout=max(1_000, (deadline - time.monotonic()) * 1000))  # fmt: skip
+                return frames[-1]
+        except PlaywrightError:
+            if not frames[-1].is_detached() or time.monotonic() > deadline:
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no camera frame with a running hand model after {timeout_s:.0f} s")
+        page.wait_for_timeout(200)
+
+
+def _samples(site: Site, project: str) -> int:
+    """How many samples ``project`` holds in the site's store."""
+    from core.data.database import URL_VARIABLE
+    from core.data.store import Store
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(URL_VARIABLE, site.database_url)
+        return len(Store(site.root / "look", read_only=True).list_samples(project))
+
+
+def _record(page) -> None:  # noqa: ANN001 - playwright Page on Record, its camera ready
+    page.get_by_role("button", name="⏺ Record").click()
+    page.get_by_text("Stored ").wait_for(timeout=WAIT_MS)
+
+
+def _train(page) -> None:  # noqa: ANN001 - playwright Page on Train
+    """Train with the starter's other gestures kept (one gesture recorded)."""
+    keep = page.get_by_role("checkbox", name="Keep starter gestures I did not record")
+    if not keep.is_checked():
+        page.get_by_text("Keep starter gestures I did not record", exact=True).click()
+        wait_app_ready(page)
+    page.get_by_role("button", name=re.compile("Train model")).click()
+
+
 @pytest.mark.slow
-def test_students_move_between_servers_signed_in_and_one_server_dies(site: Site, browser, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_take_through_one_server_trained_by_the_worker_is_live_through_the_other(site: Site, school, browser) -> None:  # noqa: ANN001
     from browsermaker import create_project
 
-    from core.data.database import URL_VARIABLE
+    context, page = _signed_in(browser, site, school, "Ana", ANA_PASSWORD, server=0)
+    query = create_project(page, "ana-live", "Created project 'ana-live'")
+    page.goto(f"{site.url}/record?{query}")
+    wait_app_ready(page)
+    _camera_ready(page)
+    _record(page)
+    assert _samples(site, "ana-live") >= 3  # 5 a second for 3 s, the hand in view most of it
 
-    with pytest.MonkeyPatch.context() as patch:  # the class's rows in the site's store, made here
-        patch.setenv(URL_VARIABLE, site.database_url)
-        school = make_class(tmp_path / "data")
+    page.goto(f"{site.url}/train?{query}")
+    wait_app_ready(page)
+    _train(page)
+    page.get_by_text("Model saved").wait_for(timeout=120_000)
+    job, state, pid, _ = site.job_runs()[-1]
+    assert state == "done" and pid in site.worker_pids(), (job, state, pid, site.worker_pids())
+
+    _route(context, site.route_to(1))  # Live through the other server
+    page.goto(f"{site.url}/live?{query}")
+    wait_app_ready(page)
+    frame = _camera_ready(page)
+    page.wait_for_function(LABEL_ON_CARD, timeout=120_000)
+    version = frame.evaluate("() => window.handteach.state.modelVersion")
+    # the model the worker saved in the store, in that server's own copy (the page's stamp is its file's time)
+    copies = {str(p.stat().st_mtime_ns) for p in site.servers[1].data_dir.glob("model-cache/*/model-*/model.json")}
+    assert version and version.split("-")[0] in copies, (version, copies)
+    assert _last_servers(site, site.route_to(1), websockets=False) == {1}
+    context.close()
+
+
+@pytest.mark.slow
+def test_students_move_between_servers_signed_in_and_one_server_dies(site: Site, school, browser) -> None:  # noqa: ANN001
+    from browsermaker import create_project
 
     ana = _context(browser)  # no route cookie yet: nginx gives her one
     ana_page = ana.new_page()
