@@ -30,6 +30,7 @@ PREFIX = "app_server:"  # server_settings' keys of the heartbeats
 BEAT_S = 5.0  # how often a server writes its row
 GONE_S = 30.0  # a server silent this long is shown as gone (six missed beats: not a slow write)
 FORGET_S = 86_400.0  # a row silent a day is deleted by the next server that writes its own
+STOP_WAIT_S = 3.0  # how long a stopping server waits to take its row away
 _LOGGER = logging.getLogger("core.site.heartbeat")
 
 
@@ -151,10 +152,18 @@ class Heartbeat:
         """End the thread and take this server's row away (a clean stop)."""
         self._stop.set()
         if self._thread.is_alive():
-            self._thread.join(self.every_s + 5)
+            self._thread.join(STOP_WAIT_S)  # a beat stuck on the database is a daemon: it goes with the process
         if self._db is not None and self._name is not None:
-            with contextlib.suppress(StoreError, OSError):  # left for readers to show as gone
-                remove_beat(self._db, self._name)
+            db, name = self._db, self._name
+
+            def remove() -> None:
+                with contextlib.suppress(StoreError, OSError):  # left for readers to show as gone
+                    remove_beat(db, name)
+
+            # a database away would hold the server's exit for the store's whole lock wait: a few seconds, then gone
+            leaving = threading.Thread(target=remove, name="handteach-heartbeat-stop", daemon=True)
+            leaving.start()
+            leaving.join(STOP_WAIT_S)
 
     def _run(self) -> None:
         while True:
