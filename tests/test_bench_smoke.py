@@ -145,6 +145,12 @@ SMOKES: dict[str, Smoke] = {
         ("students", "lost_or_corrupt"),
         long="an app server with job workers and a Chromium tab per student",
     ),
+    "bench/server/classroom.py --app-servers 2": Smoke(
+        ("--app-servers", "2", "--students", "2", "--samples", "5", "--spread", "1", "--every", "2", "--timeout", "300"),
+        ("students", "app_servers", "workers", "trainings", "page_load_p95_s", "train_wait_max_s", "train_alone_s",
+         "lost_or_corrupt", "trainings_per_min"),  # fmt: skip
+        long="a PostgreSQL cluster, one then two app servers with job workers, and a Chromium tab",
+    ),
     "bench/server/webrtc_sessions.py": Smoke(
         ("--tabs", "1", "--rounds", "1", "--seconds", "2", "--wait", "5", "--every", "2"),
         ("rounds",),

@@ -48,7 +48,7 @@ class AppServer:
     """
 
     def __init__(self, data_dir: Path, port: int | None = None, env: dict[str, str] | None = None,
-                 log: Path | None = None, nice: int = 0, keypoints: str = "server") -> None:  # fmt: skip
+                 log: Path | None = None, nice: int = 0, keypoints: str = "server", cpus: str = "") -> None:  # fmt: skip
         self.port = port or free_port()
         self.url = f"http://localhost:{self.port}"
         self.data_dir = data_dir
@@ -58,12 +58,15 @@ class AppServer:
         self.process: subprocess.Popen[str] | None = None
         self.url_time: float | None = None
         self.nice = nice  # CPU niceness of the server (negative needs root)
+        self.cpus = cpus  # "0", "0-1": the cores the server (and its worker processes) may run on (taskset); "": any
 
     def start(self, timeout: float = 60.0) -> AppServer:
         env = {**os.environ, "HANDTEACH_DATA": str(self.data_dir), **self.extra_env}
         cmd = [sys.executable, "-m", "ui.server.serve", "--server.port", str(self.port)]
         if self.nice:
             cmd = ["nice", "-n", str(self.nice), *cmd]
+        if self.cpus:
+            cmd = ["taskset", "-c", self.cpus, *cmd]
         self.process = subprocess.Popen(
             cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
         )

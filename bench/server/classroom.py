@@ -16,6 +16,7 @@ tab of one browser whose cache its first page filled, as a student's browser aft
     .venv/bin/python -m bench.server.classroom --students 4     # a table, then one JSON line
     .venv/bin/python -m bench.server.classroom --live 4        # N signed-in students on Live instead
     .venv/bin/python -m bench.server.classroom --flood         # one student floods while another trains instead
+    .venv/bin/python -m bench.server.classroom --app-servers 2 --students 60   # PostgreSQL, 1 machine then 2
 """
 
 from __future__ import annotations
@@ -273,7 +274,23 @@ def main() -> None:
     parser.add_argument("--flood-mb", type=float, default=190.0, help="--flood: the CSV the flooder imports, MB")
     parser.add_argument("--workers", type=int, help="job worker processes (default: cores - 1)")
     parser.add_argument("--data", type=Path, help="data dir (default: a new temporary one)")
+    parser.add_argument("--app-servers", type=int, metavar="K",
+                        help="instead: the class on PostgreSQL and its job queue, on one machine then on K (an app "
+                             "server and a job worker each, pinned to a core): bench/server/scaled_class.py")  # fmt: skip
+    parser.add_argument("--database-url", help="--app-servers: a PostgreSQL server whose role may create databases "
+                                               "(default: a throwaway cluster)")  # fmt: skip
     args = parser.parse_args()
+    if args.app_servers:
+        from bench.server.scaled_class import run_scaled
+
+        if args.workers not in (None, args.app_servers):
+            parser.error("--app-servers K: each machine has one worker, so --workers is K too")
+        scaled = run_scaled(args)
+        width = max(map(len, scaled))
+        for key, value in scaled.items():
+            print(f"{key:<{width}}  {value}")
+        print(json.dumps(scaled))
+        return
     if args.live:
         from bench.common.fake_camera import DEFAULT_VIDEO
         from bench.server.class_live import print_class_live, run_class_live
