@@ -3,7 +3,8 @@
 One interface, two databases: the SQLite file of the data directory (the default; ``make run`` needs no database
 server), or PostgreSQL when ``HANDTEACH_DATABASE_URL=postgresql://...`` is set (``core.data.backends.postgres``,
 with the same guarantees; the rest of this docstring is SQLite's side). The data directory keeps the projects'
-folders either way.
+folders (their models) with SQLite, and this server's copies of the models' rows with PostgreSQL
+(``core.data.model_files``).
 
 Concurrency and crash safety: every public call takes its own connection (safe from any thread
 or process; reads reuse a few idle ones, see ``read_connection``) and every write is one ``BEGIN IMMEDIATE`` transaction in WAL
