@@ -229,8 +229,10 @@ def test_deleting_a_student_deletes_their_models_rows(pg_url: str, tmp_path: Pat
     save_project_model(ben, "ben-signs", GestureClassifier(["open_palm", "fist"], FeatureConfig()))
     other = Store(tmp_path / "two")
     assert model_dir(other, "ben-signs").is_dir() and len(_rows(pg_url)) == 1
-    delete_student(Store(tmp_path / "one"), "7B", "ben")
+    receipt = delete_student(Store(tmp_path / "one"), "7B", "ben")
     assert _rows(pg_url) == [] and sweep(other, force=True) == 1
+    assert receipt.models == 1 and receipt.model_bytes > 0  # the teacher's receipt counts the rows, not a folder
+    assert receipt.lines()[-1] == f"Models kept for every server: 1 ({receipt.model_bytes:,} bytes)"
 
 
 def test_no_command_writes_its_output_over_the_models_copy(tmp_path: Path) -> None:

@@ -42,6 +42,8 @@ class Receipt:
     files: int  # files in those folders
     bytes: int  # of those files
     jobs: int = 0  # their trainings, imports and the like stopped in the server's job runner (queued or running)
+    models: int | None = None  # on a shared store (PostgreSQL): model rows deleted (their files); None: one server
+    model_bytes: int = 0  # of those rows
 
     def lines(self) -> list[str]:
         """The receipt for a teacher, one fact a line (names shown as typed, in quotes)."""
@@ -52,6 +54,8 @@ class Receipt:
             f"Samples: {self.samples} ({self.crops} with a picture of the hand); clips: {self.clips}",
             f"Project folders: {self.folders} ({self.files} files, {self.bytes:,} bytes)",
         ]
+        if self.models is not None:  # every server's copies of them go at its next look (core.data.model_files)
+            lines.append(f"Models kept for every server: {self.models} ({self.model_bytes:,} bytes)")
         if self.jobs:
             lines.append(f"Stopped {self.jobs} training(s) or import(s) of theirs that were waiting or running")
         return lines
@@ -114,8 +118,15 @@ def _count(store: Database, conn: sqlite3.Connection, account_ids: list[int],
     (clips,) = conn.execute(f"SELECT COUNT(*) FROM clips WHERE {in_projects}", pids).fetchone()
     sizes = [_folder_sizes(store.data_dir / PROJECTS_FOLDER / name) for _, name in projects]
     folders = sum(1 for _, name in projects if folder_exists(store.data_dir / PROJECTS_FOLDER / name))
+    models, model_bytes = None, 0
+    if store.shared and pids:
+        models, model_bytes = conn.execute(f"SELECT COUNT(*), COALESCE(SUM(size), 0) FROM project_models "
+                                           f"WHERE project_id IN ({','.join('?' * len(pids))})", pids).fetchone()  # fmt: skip
+    elif store.shared:
+        models = 0
     return Receipt(people, tuple(n for _, n in projects), samples, crops, clips, folders,
-                   sum(s[0] for s in sizes), sum(s[1] for s in sizes))  # fmt: skip
+                   sum(s[0] for s in sizes), sum(s[1] for s in sizes), models=models,
+                   model_bytes=int(model_bytes))  # fmt: skip
 
 
 def delete_student(store: Database, class_name: str, name: str, runner: JobRunner | None = None) -> Receipt:
