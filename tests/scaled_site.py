@@ -30,11 +30,15 @@ from pathlib import Path
 
 from bench.common.browser import AppServer, free_port
 from bench.server.https_proxy import HOSTNAME, NGINX, self_signed
+from core.jobs.queue_db import VERSION_VARIABLE
 from tests.pgcluster import PgCluster, server_bin
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE_FILE = ROOT / "deploy" / "nginx-servers.conf"
 ROUTE_COOKIE = "handteach_route"
+# the release every process of the site runs, as a deployment names it: a digest of core's sources would differ
+# between a server and the worker started a moment later where someone edits core/ meanwhile (a shared checkout)
+RELEASE = "scaled-site-test"
 SERVER_LINE = re.compile(r"^(\s*)server 127\.0\.0\.1:\d+( .*)$", re.MULTILINE)
 
 # Everything nginx writes stays in ``prefix``; each request's route and answering server go to access.log.
@@ -81,11 +85,13 @@ def site_config(listen: str, app_ports: list[int], cert: Path, key: Path, hostna
 class Cluster(PgCluster):
     """The throwaway cluster of ``tests/pgcluster.py``, which a test may also stop and start again."""
 
-    def restart(self, down_s: float = 0.0) -> None:
-        """A fast shutdown, ``down_s`` seconds down, then up again with the options it had (``pg_ctl restart``
-        reads them back from postmaster.opts, also for a stopped server)."""
+    def stop_server(self) -> None:
+        """A fast shutdown (its folder kept): every connection to it ends."""
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
-        time.sleep(down_s)
+
+    def start_again(self) -> None:
+        """Up again with the options it had (``pg_ctl restart`` reads them back from postmaster.opts, also for a
+        stopped server)."""
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "restart")
         self.pid = int((self.data / "postmaster.pid").read_text().split()[0])
 
@@ -167,6 +173,23 @@ class Site:
                 "SELECT job_id, state, worker_pid, coalesce(error, '') FROM handteach_queue.handteach_job_runs"
                 " ORDER BY job_id")]  # fmt: skip
 
+    def diagnose(self) -> str:
+        """What a failing test prints: the queue's jobs and workers, the job rows, and each log's end."""
+        import psycopg
+
+        lines = []
+        with contextlib.suppress(psycopg.Error), psycopg.connect(self.database_url, autocommit=True) as conn:
+            for sql in ("SELECT id, status, lock, queueing_lock, priority, attempts FROM handteach_queue."
+                        "procrastinate_jobs ORDER BY id", "SELECT id, last_heartbeat FROM handteach_queue."
+                        "procrastinate_workers", "SELECT job_id, state, worker_pid, error FROM handteach_queue."
+                        "handteach_job_runs ORDER BY job_id"):  # fmt: skip
+                lines += [sql.split(" FROM ")[1], *map(str, conn.execute(sql).fetchall())]
+        logs = {f"server{i}": text for i, text in self.server_logs().items()}
+        logs["worker"] = (self.root / "worker.log").read_text(errors="replace") if self.worker else ""
+        logs["nginx"] = self.nginx_log()
+        lines += [f"--- {name} log's end:\n{text[-1500:]}" for name, text in logs.items()]
+        return "\n".join(lines)
+
     def worker_pids(self) -> set[int]:
         """The processes of the worker command (its pool and the workers it started)."""
         if self.worker is None:
@@ -180,6 +203,20 @@ class Site:
             more = {pid for pid, parent in parents.items() if parent in found} - found
             found, grew = found | more, bool(more)
         return found
+
+    @contextlib.contextmanager
+    def database_down(self) -> Iterator[None]:
+        """PostgreSQL stopped (a fast shutdown) for the block, then started again with the options it had; this
+        process's own pooled connections to it, broken by the restart, are closed (the servers' and the worker's are
+        theirs to mend)."""
+        from core.data.backends.postgres import close_pools
+
+        self.cluster.stop_server()
+        try:
+            yield
+        finally:
+            self.cluster.start_again()
+            close_pools(self.database_url)
 
     def kill_server(self, index: int) -> None:
         """Server ``index`` killed (SIGKILL: a crash, not a shutdown), waited for."""
@@ -290,7 +327,8 @@ def start_worker(site: Site, workers: int = 1) -> subprocess.Popen[bytes]:
     from core.data.database import URL_VARIABLE
 
     site.worker_data = site.worker_data or site.root / "worker" / "data"
-    env = {**os.environ, URL_VARIABLE: site.database_url, "HANDTEACH_DATA": str(site.worker_data)}
+    env = {**os.environ, URL_VARIABLE: site.database_url, "HANDTEACH_DATA": str(site.worker_data),
+           VERSION_VARIABLE: RELEASE}  # fmt: skip
     log = (site.root / "worker.log").open("ab")
     site.worker = subprocess.Popen([sys.executable, "-m", "core", "--data", str(site.worker_data), "jobs", "worker",
                                     "--workers", str(workers)], cwd=ROOT, env=env, stdout=log, stderr=log,
@@ -326,7 +364,7 @@ def scaled_site(root: Path, servers: int = 2, worker: bool = False, env: dict[st
     prefix = root / "nginx"
     prefix.mkdir(parents=True)
     server_env = {URL_VARIABLE: url, "HANDTEACH_TRUSTED_PROXIES": "127.0.0.1", "STREAMLIT_SERVER_ADDRESS": "127.0.0.1",
-                  **(env or {})}  # fmt: skip
+                  VERSION_VARIABLE: RELEASE, **(env or {})}  # fmt: skip
     folders = [root / "data" if one_folder else root / f"server{i}" / "data" for i in range(servers)]
     apps = [AppServer(folder, env=server_env, keypoints="browser", log=root / f"server{i}.log")
             for i, folder in enumerate(folders)]  # fmt: skip

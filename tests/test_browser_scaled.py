@@ -17,7 +17,12 @@ Skips without PostgreSQL's server binaries, nginx, openssl, chromium, ffmpeg, pl
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import os
 import re
+import signal
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,6 +36,7 @@ from tests.classmaker import ANA_PASSWORD, BEN_PASSWORD, make_class
 from tests.scaled_site import ROUTE_COOKIE, SITE_FILE, Site, missing, scaled_site
 
 DEPLOY = Path(__file__).resolve().parents[1] / "docs" / "deploy.md"
+OUTPUT = Path(__file__).resolve().parents[1] / "test-output" / "scaled"
 WAIT_MS = 60_000
 
 
@@ -50,12 +56,16 @@ def site(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - a Site
 
 @pytest.fixture(scope="module")
 def school(site: Site, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - a ClassSetup
+    return _school(site, tmp_path_factory.mktemp("class"))
+
+
+def _school(site: Site, folder: Path):  # noqa: ANN202 - a ClassSetup
     """Class 7B in the site's store: Ana and Ben, a project each (made here, as ``handteach class`` would)."""
     from core.data.database import URL_VARIABLE
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(URL_VARIABLE, site.database_url)
-        return make_class(tmp_path_factory.mktemp("class") / "data")
+        return make_class(folder / "data")
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +156,31 @@ def _last_servers(site: Site, route: str, since: int = 0, websockets: bool = Tru
     return {site.server_index(p[-1]) for r, p, status, _ in rows if r == route and p and (websockets or status != 101)}
 
 
+def _explained(test: Callable[..., None]) -> Callable[..., None]:
+    """The test, which on failure first prints the site's queue, job rows and logs, and each open page's text, and
+    keeps a screenshot of each page in test-output/scaled/."""
+
+    @functools.wraps(test)
+    def run(**fixtures: object) -> None:
+        try:
+            test(**fixtures)
+        except BaseException:
+            site, browser = fixtures.get("site"), fixtures.get("browser")
+            if isinstance(site, Site):
+                print(site.diagnose())
+            OUTPUT.mkdir(parents=True, exist_ok=True)
+            for n, page in enumerate(p for c in (browser.contexts if browser else ()) for p in c.pages):  # type: ignore[attr-defined]
+                with contextlib.suppress(Exception):  # a page gone with its server
+                    page.screenshot(path=str(OUTPUT / f"{test.__name__}-{n}.png"), full_page=True)
+                    print(f"--- page {n} ({page.url}):\n{page.locator('[data-testid=stMain]').inner_text()[:1500]}")
+            raise
+        finally:
+            for context in browser.contexts if (browser := fixtures.get("browser")) else ():  # type: ignore[attr-defined]
+                context.close()
+
+    return run
+
+
 def _signed_in(browser, site: Site, school, name: str, password: str, server: int):  # noqa: ANN001, ANN202
     """A fresh browser routed to ``server``, ``name`` signed in there (on Home)."""
     context = _context(browser, site.route_to(server))
@@ -204,6 +239,7 @@ def _train(page) -> None:  # noqa: ANN001 - playwright Page on Train
 
 
 @pytest.mark.slow
+@_explained
 def test_a_take_through_one_server_trained_by_the_worker_is_live_through_the_other(site: Site, school, browser) -> None:  # noqa: ANN001
     from browsermaker import create_project
 
@@ -235,7 +271,93 @@ def test_a_take_through_one_server_trained_by_the_worker_is_live_through_the_oth
     context.close()
 
 
+def _started_job(site: Site, known: set[int], timeout_s: float = 60.0) -> tuple[int, int]:
+    """(job id, worker process id) of the first job not in ``known`` once a worker runs it."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        running = [(job, pid) for job, state, pid, _ in site.job_runs() if job not in known and state == "running"]
+        if running and running[0][1]:
+            return running[0]
+        time.sleep(0.05)
+    raise AssertionError(f"no worker started the job within {timeout_s:.0f} s: {site.job_runs()}")
+
+
+def _one_line(page, text: str) -> None:  # noqa: ANN001 - playwright Page
+    """``text`` is on the page once, as a line of its own: no traceback, no server path, nothing more."""
+    said = page.get_by_text(text)
+    said.wait_for(timeout=WAIT_MS)
+    assert said.count() == 1
+    line = said.inner_text().strip()
+    assert "\n" not in line and "Traceback" not in line and "/tmp/" not in line, line
+
+
 @pytest.mark.slow
+@_explained
+def test_a_worker_killed_mid_training_says_so_and_the_next_training_runs(site: Site, school, browser) -> None:  # noqa: ANN001
+    from core.jobs.job import WORKER_DIED
+
+    context, page = _signed_in(browser, site, school, "Ana", ANA_PASSWORD, server=1)
+    page.goto(f"{site.url}/train?project=ana-signs")
+    wait_app_ready(page)
+    known = {job for job, *_ in site.job_runs()}
+    _train(page)
+    job, pid = _started_job(site, known)
+    os.kill(pid, signal.SIGKILL)  # mid-training: the worker's row says it is running
+    _one_line(page, WORKER_DIED)  # once its heartbeat is missed (5 s)
+    _train(page)  # pressed again: a new worker process of the same command takes it
+    page.get_by_text("Model saved").wait_for(timeout=120_000)
+    runs = {j: (state, p) for j, state, p, _ in site.job_runs()}
+    assert runs[job][0] == "failed", runs
+    done = [j for j in runs if j > job and runs[j][0] == "done"]
+    assert done and runs[done[0]][1] not in (pid, None) and runs[done[0]][1] in site.worker_pids(), runs
+
+
+# A take arriving while the database is away: store_take's StoreError is said in one line ("Nothing was stored: the
+# database ...: terminating connection ..."), unless the page's own look for a deleted student in its except clause
+# (ui/browser/takes.py, signin.leave_if_deleted) asks the database again: the pool then waits its 30 s for a
+# connection that is refused and raises StoreLockedError ("The server is busy: another write held the store for
+# 30 s", core/data/backends/postgres.py), uncaught, and the page shows Streamlit's error box. Which happens depends
+# on the pool's connections at that moment. Extended while it waits 30 s and fails in about half the runs.
+@pytest.mark.extended
+@pytest.mark.xfail(reason="a take arriving while PostgreSQL is down can crash Record (see above)", strict=False)
+@pytest.mark.slow
+@_explained
+def test_postgresql_restarted_mid_take_is_one_line_and_a_retry_stores_it_whole(tmp_path: Path, browser) -> None:  # noqa: ANN001
+    with scaled_site(tmp_path / "site", worker=True) as site:  # its own: the others' logs stay free of this fault's
+        try:
+            _database_restarted_mid_take(site, browser, _school(site, tmp_path))
+        except BaseException:
+            print(site.diagnose())
+            raise
+        for index, log in site.server_logs().items():
+            assert "Traceback" not in log, f"server {index}: {log[-3000:]}"
+
+
+def _database_restarted_mid_take(site: Site, browser, school) -> None:  # noqa: ANN001
+    context, page = _signed_in(browser, site, school, "Ana", ANA_PASSWORD, server=0)
+    page.goto(f"{site.url}/record?project=ana-signs")
+    wait_app_ready(page)
+    _camera_ready(page)
+    before = _samples(site, "ana-signs")
+    page.get_by_role("button", name="⏺ Record").click()
+    with site.database_down():  # the take arrives while the database is away
+        _one_line(page, "Nothing was stored")
+    assert _samples(site, "ana-signs") == before  # nothing half-written
+    _record(page)  # pressed again, the database back
+    stored = int(re.search(r"Stored (\d+) samples", page.get_by_text("Stored ").inner_text()).group(1))
+    assert stored > 0 and _samples(site, "ana-signs") == before + stored
+    # the worker and the servers found the database again: a training runs through the other server
+    _route(context, site.route_to(1))
+    page.goto(f"{site.url}/train?project=ana-signs")
+    wait_app_ready(page)
+    _train(page)
+    page.get_by_text("Model saved").wait_for(timeout=120_000)
+
+
+@pytest.mark.slow
+@_explained
 def test_students_move_between_servers_signed_in_and_one_server_dies(site: Site, school, browser) -> None:  # noqa: ANN001
     from browsermaker import create_project
 
