@@ -9,10 +9,14 @@ by changing it:
 * two students in browsers of their own sign in, each on another server; moved to the other server, each is still
   signed in and lists only their own projects; a copy of one's cookie signs in on the other server in a fresh
   browser, and after *Sign out* gets the sign-in form on both;
-* one server killed mid-session: its student's next page load reaches the other, still signed in, the project they
-  had just made there listed.
+* a take recorded through one server (the browser path, the fake camera), trained by the queue's worker process (a
+  data folder of its own), runs on Live through the other server (its own copy of the model from the store);
+* faults: a worker process killed mid-training is the page's one line and the next press trains; one server killed
+  mid-session: its student's next page load reaches the other, still signed in, the project they had just made there
+  listed; PostgreSQL stopped while a take is on its way (extended, expected to fail: see its comment).
 
-Skips without PostgreSQL's server binaries, nginx, openssl, chromium, ffmpeg, playwright or the video.
+Each browser test has a context of its own, 1280x720, in one Chromium with the fake camera. Skips without
+PostgreSQL's server binaries, nginx, openssl, chromium, ffmpeg, playwright, the video or the built frontend.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from bench.common.webcam_browser import CAMERA_IFRAME, LABEL_ON_CARD
 from bench.server.https_proxy import HOSTNAME, RESOLVE
 from tests.classmaker import ANA_PASSWORD, BEN_PASSWORD, make_class
 from tests.scaled_site import ROUTE_COOKIE, SITE_FILE, Site, missing, scaled_site
+from ui.browser.component import BUILD_COMMAND, missing_assets
 
 DEPLOY = Path(__file__).resolve().parents[1] / "docs" / "deploy.md"
 OUTPUT = Path(__file__).resolve().parents[1] / "test-output" / "scaled"
@@ -44,10 +49,16 @@ def test_deploy_doc_shows_the_tested_nginx_recipe() -> None:
     assert SITE_FILE.read_text(encoding="utf-8") in DEPLOY.read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - a Site
+def _skip_unless_ready() -> None:
     if reason := missing():
         pytest.skip(f"several app servers behind nginx need {reason}")
+    if missing_assets():
+        pytest.skip(f"the browser path is not built ({', '.join(missing_assets())} missing): run `{BUILD_COMMAND}`")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - a Site
+    _skip_unless_ready()
     with scaled_site(tmp_path_factory.mktemp("scaled"), worker=True) as running:
         yield running
     for index, log in running.server_logs().items():
@@ -325,6 +336,7 @@ def test_a_worker_killed_mid_training_says_so_and_the_next_training_runs(site: S
 @pytest.mark.slow
 @_explained
 def test_postgresql_restarted_mid_take_is_one_line_and_a_retry_stores_it_whole(tmp_path: Path, browser) -> None:  # noqa: ANN001
+    _skip_unless_ready()
     with scaled_site(tmp_path / "site", worker=True) as site:  # its own: the others' logs stay free of this fault's
         try:
             _database_restarted_mid_take(site, browser, _school(site, tmp_path))
