@@ -140,7 +140,11 @@ def _deleted(store: Store, class_id: int) -> None:
 def leave_if_deleted(store: Store) -> None:
     """Where a fragment (which reruns without ``gate``) saw a take or job of ``store``'s viewer refused: if that
     student was deleted meanwhile, the whole page runs again, so ``gate`` signs them out with its one line."""
-    if store.viewer is not None and viewer_of(store, store.viewer.account_id) is None:
+    try:
+        gone = store.viewer is not None and viewer_of(store, store.viewer.account_id) is None
+    except StoreError:  # the database is away: the refusal's own line says so, and who was deleted can wait
+        return
+    if gone:
         st.rerun(scope="app")
 
 

@@ -21,6 +21,7 @@ never shown with its password. One pool per database URL and mode per process, s
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -43,6 +44,11 @@ LOCK_KEY = 0x68616E64  # "hand": the store's one write lock (advisory locks are 
 CONNECT_TIMEOUT_S = 5
 POOL_MAX = 10  # connections per process and database: reads and writes in flight at once
 VERSION_TABLE = "handteach_schema"
+AWAY_PROBE_S = 2.0  # a pool with no connection free this long: is the server there at all?
+# what a page (or command) says while the database does not answer; its address and reason go to the server's log
+AWAY_MESSAGE = ("The store's database is not answering (restarting, or its machine is away): nothing of this change "
+                "was written. Try again in a minute")  # fmt: skip
+logger = logging.getLogger(__name__)
 _pools: dict[tuple[str, bool], ConnectionPool] = {}
 _pools_lock = threading.Lock()
 
@@ -196,12 +202,32 @@ class PostgresBackend:
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection]:
         try:
-            with self._pool.connection(timeout=lock_wait_s()) as raw:
+            with self._pooled() as raw:
+                yield raw
+        except psycopg.OperationalError as exc:  # the server went away (restarted, unreachable) mid-statement
+            logger.warning("the database %s: %s", self.name, _reason(exc, self.url))
+            raise StoreError(AWAY_MESSAGE) from None
+
+    @contextmanager
+    def _pooled(self) -> Iterator[psycopg.Connection]:
+        """A pooled connection; a pool with none free for ``AWAY_PROBE_S`` asks the server itself: one that does not
+        answer is said at once (``AWAY_MESSAGE``), not after the whole lock wait as "busy"."""
+        try:
+            with self._pool.connection(timeout=AWAY_PROBE_S) as raw:
+                yield raw
+                return
+        except PoolTimeout:
+            pass
+        try:
+            psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT_S).close()
+        except psycopg.Error as exc:
+            logger.warning("the database %s: %s", self.name, _reason(exc, self.url))
+            raise StoreError(AWAY_MESSAGE) from None
+        try:
+            with self._pool.connection(timeout=max(0.0, lock_wait_s() - AWAY_PROBE_S)) as raw:
                 yield raw
         except PoolTimeout:
             raise StoreLockedError(locked_message(lock_wait_s())) from None
-        except psycopg.OperationalError as exc:  # the server went away (restarted, unreachable)
-            raise StoreError(f"the database {self.name}: {_reason(exc, self.url)}") from None
 
     @contextmanager
     def read_connection(self) -> Iterator[PgConnection]:
@@ -280,7 +306,10 @@ def _pool(url: str, read_only: bool) -> ConnectionPool:
     with _pools_lock:
         pool = _pools.get((url, read_only))
         if pool is None:
+            # check: a pooled connection is tried before it is lent (one round trip), so after a database restart a
+            # page gets a new one rather than "terminating connection due to administrator command" once a connection
             pool = ConnectionPool(url, min_size=1, max_size=POOL_MAX, open=True, configure=_configure(read_only),
+                                  check=ConnectionPool.check_connection,
                                   kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
                                   name=f"handteach{'-ro' if read_only else ''}")  # fmt: skip
             _pools[(url, read_only)] = pool
