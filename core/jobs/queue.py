@@ -58,6 +58,7 @@ from core.jobs.queue_places import Places
 MAX_QUEUED = 200
 _OPEN = ("todo", "doing")
 _ENDED = {"done": JobState.DONE, "failed": JobState.FAILED, "cancelled": JobState.CANCELLED}
+_FINAL = frozenset(_ENDED.values())  # a status in one of these never changes again
 _STATUS_SQL = f"""
 SELECT j.id, j.status, j.abort_requested, j.priority, j.args->'meta' AS meta, r.state, r.done, r.total, r.detail,
        r.result, r.error, r.error_type, r.error_bases, r.worker_pid,
@@ -80,6 +81,7 @@ class QueueRunner:
     max_queued: int = MAX_QUEUED
     session_alive: Callable[[str], bool] | None = None
     tab_grace_s: float = 3.0
+    keep_ended_s: float = 600.0  # an ended job's status, its answer decoded, kept in memory for its page (as local's)
 
     def __post_init__(self) -> None:
         ensure_schema(self.url)
@@ -89,6 +91,10 @@ class QueueRunner:
         self._pool = connector.pool
         self._places = Places()
         self._sessions: dict[str, float | None] = {}  # tabs this server sent jobs for → when first seen gone
+        # job id → (when read, its ended status): an ended job's row no longer changes, and its answer (a trained
+        # model with its samples, 3.4 MB of JSON for a class project) read and decoded again at each poll of each
+        # tab took the app servers' cores: 60 students trained more slowly on two machines than on one
+        self._ended: dict[str, tuple[float, JobStatus]] = {}
         self._lock = threading.Lock()
         self._closed = threading.Event()
         if self.session_alive is not None:
@@ -133,13 +139,27 @@ class QueueRunner:
         number = job_number(job_id)
         if number is None:
             return None
+        with self._lock:
+            kept = self._ended.get(job_id)
+        if kept is not None and time.monotonic() - kept[0] <= self.keep_ended_s:
+            return kept[1]
         with self._connection() as conn:
             with conn.cursor(row_factory=dict_row) as cur:
                 row = cur.execute(_STATUS_SQL, (number,)).fetchone()
             if row is None:
                 return None
             place = self._places.of(conn, number) if row["status"] == "todo" else None
-        return _status(job_id, row, place.ahead if place else 0, place.wait_s if place else None)
+        status = _status(job_id, row, place.ahead if place else 0, place.wait_s if place else None)
+        if status.state in _FINAL:
+            self._keep_ended(job_id, status)
+        return status
+
+    def _keep_ended(self, job_id: str, status: JobStatus) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for old in [j for j, (at, _) in self._ended.items() if now - at > self.keep_ended_s]:
+                del self._ended[old]
+            self._ended[job_id] = (now, status)
 
     def cancel(self, job_id: str) -> None:
         number = job_number(job_id)
