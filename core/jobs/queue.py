@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,7 @@ from core.data.backends.postgres import _reason, shown
 from core.jobs import wire
 from core.jobs.job import PRIORITY, JobRequest, JobState, JobStatus, OneWaitingError, ServerFullError, worker_died
 from core.jobs.queue_db import (
+    PAYLOADS,
     QUEUE,
     RUNS,
     SENT_TURN_SQL,
@@ -105,13 +107,15 @@ class QueueRunner:
         rank = PRIORITY[request.kind]
         meta = {"v": jobs_version(), "kind": request.kind, "owner": request.owner, "key": request.key,
                 "session": request.session, "limit_s": request.limit_s, "rank": rank}  # fmt: skip
-        args = {"fn": wire.fn_name(request.fn), "kwargs": wire.encode(request.kwargs), "meta": meta}
+        payload = uuid.uuid4().hex
+        args = {"fn": wire.fn_name(request.fn), "payload": payload, "meta": meta}
         with self._connection() as conn:
             same = conn.execute(
                 "SELECT id FROM procrastinate_jobs WHERE queue_name = %s AND status IN ('todo', 'doing') "
-                "AND NOT abort_requested AND args->'meta' @> %s ORDER BY id LIMIT 1",
-                (QUEUE, Jsonb({"kind": request.kind, "owner": request.owner, "key": request.key})),
-            ).fetchone()
+                "AND NOT abort_requested AND queueing_lock = %s AND args->'meta' @> %s ORDER BY id LIMIT 1",
+                (QUEUE, f"{request.owner}:{request.kind}",
+                 Jsonb({"kind": request.kind, "owner": request.owner, "key": request.key})),
+            ).fetchone()  # fmt: skip
             if same is not None:
                 return f"{request.kind}-{same[0]}"
             waiting = conn.execute("SELECT count(*) FROM procrastinate_jobs WHERE queue_name = %s AND status = 'todo'",
@@ -122,11 +126,17 @@ class QueueRunner:
         priority = job_priority(rank, int(turn[0]) if turn is not None else 0)
         deferrer = self._app.configure_task(TASK, queue=QUEUE, lock=request.owner, priority=priority,
                                             queueing_lock=f"{request.owner}:{request.kind}")  # fmt: skip
+        with self._connection() as conn:
+            conn.execute(f"INSERT INTO {PAYLOADS} (key, kwargs) VALUES (%s, %s)",
+                         (payload, Jsonb(wire.encode(request.kwargs))))  # fmt: skip
         try:
             number = deferrer.defer(**args)
         except procrastinate.exceptions.AlreadyEnqueued:
+            self._drop_payload(payload)
             raise OneWaitingError(request.kind) from None
         except procrastinate.exceptions.ConnectorException as exc:
+            with contextlib.suppress(QueueError):
+                self._drop_payload(payload)
             raise self._error(exc) from None
         with self._connection() as conn:
             conn.execute(SENT_TURN_SQL, (number, request.owner))
@@ -189,6 +199,10 @@ class QueueRunner:
         return [int(r[0]) for r in rows]
 
     # -- helpers ------------------------------------------------------------------------------------------
+    def _drop_payload(self, key: str) -> None:
+        with self._connection() as conn:
+            conn.execute(f"DELETE FROM {PAYLOADS} WHERE key = %s", (key,))
+
     @contextlib.contextmanager
     def _connection(self) -> Iterator[psycopg.Connection]:
         """One of the pool's connections; the database away is ``QueueError``'s one line."""

@@ -33,7 +33,7 @@ from core.data.schema import StoreError
 SCHEMA = "handteach_queue"  # the PostgreSQL schema holding procrastinate's tables and functions, and ours
 QUEUE = "handteach"  # procrastinate's queue name for every job of ours
 TASK = "handteach.run"  # the one procrastinate task: ``core.jobs.queue_worker.run`` calls the named job function
-WIRE_VERSION = 1  # a job's arguments' layout (part of ``jobs_version``)
+WIRE_VERSION = 2  # a job's arguments' layout (part of ``jobs_version``); 2: the keyword arguments in ``PAYLOADS``
 VERSION_VARIABLE = "HANDTEACH_JOBS_VERSION"
 SCHEMA_LOCK = 0x68716A62  # "hqjb": creating the schema, once, whichever server or worker comes first
 RUNS = "handteach_job_runs"
@@ -59,6 +59,17 @@ CREATE TABLE IF NOT EXISTS {TURNS} (
     owner TEXT PRIMARY KEY,
     turn BIGINT NOT NULL,
     at TIMESTAMPTZ NOT NULL DEFAULT now()
+)"""
+# A job's keyword arguments (a measuring's dataset: 3 MB of JSON for a class project), out of procrastinate's ``args``,
+# which then hold only the function's name, this key and the job's ``meta``: every look at a job's kind or owner
+# (``args->'meta'``) reads its whole ``args`` value, and with the datasets in it the pages' places and the turns'
+# priorities read hundreds of MB a second, so 60 students trained more slowly on two machines than on one
+PAYLOADS = "handteach_job_payloads"
+PAYLOADS_DDL = f"""
+CREATE TABLE IF NOT EXISTS {PAYLOADS} (
+    key TEXT PRIMARY KEY,
+    kwargs JSONB NOT NULL,
+    created TIMESTAMPTZ NOT NULL DEFAULT now()
 )"""
 RANK_SPAN = 1_000_000_000  # priorities of one rank (core.jobs.job.PRIORITY) lie within it: turns are counted in it
 
@@ -101,6 +112,7 @@ def ensure_schema(url: str) -> None:
                     conn.execute(SchemaManager.get_schema().replace("%", "%%"), ())  # () : "%%" read as "%"
                 conn.execute(RUNS_DDL)
                 conn.execute(TURNS_DDL)
+                conn.execute(PAYLOADS_DDL)
         except psycopg.Error as exc:
             raise QueueError(f"cannot set up the job queue in {shown(url)}: {_reason(exc, url)}") from None
 

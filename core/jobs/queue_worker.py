@@ -46,7 +46,7 @@ from psycopg.types.json import Jsonb
 
 from core.jobs import wire
 from core.jobs.job import TIME_LIMIT, WORKER_VERSION, JobContext, other_version_line, time_limit_line, worker_died
-from core.jobs.queue_db import QUEUE, RUNS, TAKE_TURN_SQL, TASK, TURNS, connect, conninfo, jobs_version
+from core.jobs.queue_db import PAYLOADS, QUEUE, RUNS, TAKE_TURN_SQL, TASK, TURNS, connect, conninfo, jobs_version
 
 PROGRESS_EVERY_S = 0.1
 PRUNE_EVERY_S = 60.0
@@ -59,6 +59,11 @@ WITH old AS (
          < now() - make_interval(secs => %s)),
 gone AS (DELETE FROM procrastinate_jobs WHERE id IN (SELECT id FROM old) RETURNING id)
 DELETE FROM {RUNS} WHERE job_id IN (SELECT id FROM gone)"""
+# a payload no waiting job names (its job was cancelled or failed before it started), once as old as an ended job kept
+_PRUNE_PAYLOADS_SQL = f"""
+DELETE FROM {PAYLOADS} p WHERE p.created < now() - make_interval(secs => %s)
+   AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.queue_name = %s AND j.status = 'todo'
+                                                       AND j.args->>'payload' = p.key)"""
 _LOGGER = logging.getLogger("core.jobs.queue_worker")
 
 
@@ -81,6 +86,14 @@ class _Runs:
     def write(self, sql: str, params: tuple[Any, ...]) -> None:
         with self._lock:
             self._conn.execute(sql, params)
+
+    def payload(self, key: str) -> Any:  # noqa: ANN401 - JSON
+        """The job's keyword arguments (``queue_db.PAYLOADS``), taken: read once, as its one run starts."""
+        with self._lock:
+            row = self._conn.execute(f"DELETE FROM {PAYLOADS} WHERE key = %s RETURNING kwargs", (key,)).fetchone()
+        if row is None:
+            raise LookupError(f"the job's arguments are gone (key {key!r})")
+        return row[0]
 
     def take_turn(self, owner: str) -> None:
         self.write(TAKE_TURN_SQL, (owner, owner))
@@ -124,13 +137,14 @@ def make_app(config: WorkerConfig) -> procrastinate.App:
     runs = _Runs(config.url)
 
     @app.task(name=TASK, queue=QUEUE, pass_context=True)
-    def run(context: procrastinate.JobContext, fn: str, kwargs: Any, meta: dict[str, Any]) -> None:  # noqa: ANN401
+    def run(context: procrastinate.JobContext, fn: str, meta: dict[str, Any], **rest: Any) -> None:  # noqa: ANN401
         job_id = int(context.job.id or 0)
         runs.start(job_id)
         kind, sent_by = str(meta.get("kind", "")), str(meta.get("v", "?"))
-        if sent_by != jobs_version():
+        if sent_by != jobs_version():  # whatever else it carries, in whichever layout: nothing of it is run
             runs.end(job_id, "failed", error=other_version_line(jobs_version(), sent_by), error_type=WORKER_VERSION)
             return
+        kwargs = runs.payload(str(rest.get("payload", "")))
         runs.take_turn(str(meta.get("owner", "")))
         _run_one(runs, context, job_id, kind, fn, kwargs, float(meta.get("limit_s") or 0), config)
 
@@ -206,6 +220,7 @@ async def prune(url: str, keep_s: float = KEEP_ENDED_S) -> None:
     async with await psycopg.AsyncConnection.connect(conninfo(url), autocommit=True) as conn:
         await conn.execute(_PRUNE_SQL, (QUEUE, keep_s))
         await conn.execute(f"DELETE FROM {TURNS} WHERE at < now() - make_interval(secs => %s)", (keep_s,))
+        await conn.execute(_PRUNE_PAYLOADS_SQL, (keep_s, QUEUE))
 
 
 async def _watch_stalled(app: procrastinate.App, config: WorkerConfig) -> None:
