@@ -9,7 +9,7 @@ Streamlit glue in ``ui/``.
 
 import streamlit as st
 
-from core.data.schema import StoreError
+from core.data.sql.schema import StoreError
 from core.io.fds import TooManyOpenFilesError
 from ui.common import signin, state, widgets
 from ui.common.text import plain

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.data.extract import ExtractConfig
+from core.data.imports.extract import ExtractConfig
 from core.data.store import DuplicateNameError
 from core.gestures.catalog import InvalidNameError
 from core.gestures.variety import sample_variety, variety_text

@@ -12,7 +12,7 @@ import numpy as np
 from core.classes.access import Viewer
 from core.classes.roster import add_student, create_class
 from core.classes.signin import sign_in
-from core.data.schema import Sample
+from core.data.sql.schema import Sample
 from core.data.store import Store
 from tests.storemaker import make_hand
 

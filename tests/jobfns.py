@@ -92,7 +92,7 @@ def paused_file(context: JobContext, there: str, result: str, **_: object) -> ob
     if not context.cancel.wait(60):
         raise AssertionError("Cancel did not reach the worker")
     if result == "upload":
-        from core.data.uploads import UploadReport
+        from core.data.imports.uploads import UploadReport
 
         return UploadReport(frames=40, cancelled=True)
     return (0, [], True) if result == "clips" else None

@@ -128,8 +128,8 @@ def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgCluster]:
     bindir = server_bin()
     if bindir is None:
         pytest.skip(SKIP_REASON)
-    from core.data.backends.postgres import close_pools
-    from core.data.database import URL_VARIABLE
+    from core.data.sql.database import URL_VARIABLE
+    from core.data.sql.postgres import close_pools
     from core.data.store import Store
 
     cluster = PgCluster(bindir)
@@ -153,9 +153,9 @@ def pg_url(pg_cluster: PgCluster, monkeypatch: pytest.MonkeyPatch) -> str:
     ``HANDTEACH_DATABASE_URL`` names it."""
     import psycopg
 
-    from core.data.backends.postgres import VERSION_TABLE
-    from core.data.database import URL_VARIABLE
-    from core.data.schema import SCHEMA_VERSION
+    from core.data.sql.database import URL_VARIABLE
+    from core.data.sql.postgres import VERSION_TABLE
+    from core.data.sql.schema import SCHEMA_VERSION
 
     url, conn = pg_cluster.store_url, pg_cluster.admin
     if conn is None:

@@ -209,7 +209,7 @@ class Site:
         """PostgreSQL stopped (a fast shutdown) for the block, then started again with the options it had; this
         process's own pooled connections to it, broken by the restart, are closed (the servers' and the worker's are
         theirs to mend)."""
-        from core.data.backends.postgres import close_pools
+        from core.data.sql.postgres import close_pools
 
         self.cluster.stop_server()
         try:
@@ -237,7 +237,7 @@ class Site:
         if self.worker is not None:
             _stop(self.worker, os.killpg)
         _together([s.stop for s in self.servers] + ([lambda: _stop(self.nginx)] if self.nginx else []))
-        from core.data.backends.postgres import close_pools
+        from core.data.sql.postgres import close_pools
 
         close_pools(self.database_url)  # the test process's own connections to it, before its server goes
         self.cluster.stop()
@@ -286,7 +286,7 @@ def _database(cluster: Cluster, url: str, store_dir: Path) -> None:
     """The cluster up, the store's database made and migrated (before any server: none then makes it first)."""
     import psycopg
 
-    from core.data.database import URL_VARIABLE
+    from core.data.sql.database import URL_VARIABLE
     from core.data.store import Store
 
     cluster.start()
@@ -324,7 +324,7 @@ def _start_nginx(site: Site) -> None:
 
 def start_worker(site: Site, workers: int = 1) -> subprocess.Popen[bytes]:
     """``python -m core jobs worker`` on a data folder of its own (a group of its own: stopped with its children)."""
-    from core.data.database import URL_VARIABLE
+    from core.data.sql.database import URL_VARIABLE
 
     site.worker_data = site.worker_data or site.root / "worker" / "data"
     env = {**os.environ, URL_VARIABLE: site.database_url, "HANDTEACH_DATA": str(site.worker_data),
@@ -355,7 +355,7 @@ def scaled_site(root: Path, servers: int = 2, worker: bool = False, env: dict[st
     """The site under ``root`` (see the module docstring), stopped on exit; ``env``: more for each app server;
     ``one_folder``: the servers and the worker share one data folder (the models still live in a project's folder
     until they are in the database)."""
-    from core.data.database import URL_VARIABLE
+    from core.data.sql.database import URL_VARIABLE
 
     bindir = server_bin()
     assert bindir is not None, missing()

@@ -6,7 +6,7 @@ import sqlite3
 
 import numpy as np
 
-from core.data.schema import INSERT_SAMPLE, MIGRATIONS, STORED_NOW
+from core.data.sql.schema import INSERT_SAMPLE, MIGRATIONS, STORED_NOW
 from core.data.store import Store
 from core.skeletons import BODY_33
 from core.types import Keypoints

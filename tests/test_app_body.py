@@ -116,7 +116,7 @@ def test_the_3d_panel_draws_the_first_keypoints_with_depth(data_dir: Path) -> No
 def test_the_gallery_shows_a_selected_body_sample_in_3d(data_dir: Path) -> None:
     from conftest import SHARED_DATA
 
-    from core.data.extract import extract_to_store
+    from core.data.imports.extract import extract_to_store
 
     photo = SHARED_DATA / "body" / "yoga8" / "images" / "tree" / "tree_001.jpg"
     if not photo.exists():
@@ -142,7 +142,7 @@ def test_live_labels_each_person_of_an_uploaded_photo(data_dir: Path) -> None:
     import cv2
     from conftest import SHARED_DATA
 
-    from core.data.extract import extract_to_store
+    from core.data.imports.extract import extract_to_store
     from core.data.project import train_project
     from core.gestures.training import TrainConfig
     from core.io.video import read_image

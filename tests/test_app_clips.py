@@ -11,9 +11,9 @@ from conftest import shared_path
 from streamlit.testing.v1 import AppTest
 
 from core.data.clips import StoredClip, add_clips, clip_counts, list_clips
+from core.data.imports.uploads import UploadedFile, upload_clips
 from core.data.project_motion import load_motion_model
 from core.data.store import Store
-from core.data.uploads import UploadedFile, upload_clips
 from core.motion.clip import Clip
 from core.motion.train import MotionTrainConfig
 from core.types import Keypoints

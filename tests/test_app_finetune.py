@@ -31,7 +31,7 @@ def _photos(folder: str, n: int) -> list[Path]:
 @pytest.fixture
 def seeded(data_dir: Path) -> Store:
     """HANDTEACH_DATA whose default project holds thumbs_up and open_palm samples from photos."""
-    from core.data.extract import extract_to_store
+    from core.data.imports.extract import extract_to_store
 
     if not HANDS.exists():
         pytest.skip(f"real hand data not found at {HANDS}")

@@ -11,10 +11,10 @@ import pytest
 from handmaker import make_hand, pointing_hand
 from streamlit.testing.v1 import AppTest
 
-from core.data.csv_handteach import export_handteach
+from core.data.csv_files.csv_handteach import export_handteach
 from core.data.project import train_project
 from core.data.project_accuracy import record_crossval, train_report
-from core.data.schema import Sample
+from core.data.sql.schema import Sample
 from core.data.store import Store
 from core.gestures.training import TrainConfig
 from tests.classmaker import ClassSetup, make_class

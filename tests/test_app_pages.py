@@ -39,7 +39,7 @@ def _images(folder: str, n: int) -> list[Path]:
 @pytest.fixture(scope="session")
 def seeded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data dir whose default project holds thumbs_up (like) and open_palm (palm) photos."""
-    from core.data.extract import extract_to_store
+    from core.data.imports.extract import extract_to_store
 
     if not HANDS.exists():
         pytest.skip(f"real hand data not found at {HANDS}")
@@ -343,7 +343,7 @@ def test_record_imports_a_kinivi_pair_and_refuses_bad_csv(data_dir: Path) -> Non
 
 
 def test_record_import_warns_when_a_gestures_rows_jump_between_hands(data_dir: Path) -> None:
-    """Every row a different random shape, as a log alternating between two hands jumps (core.data.two_hands)."""
+    """Every row a different random shape, as a log alternating between two hands jumps (core.data.csv_files.two_hands)."""
     store = Store(data_dir)
     at = app("record", more=True)  # a CSV import is an expert's choice
     at.segmented_control(key="record_source").set_value("📄 Import CSV")

@@ -13,9 +13,9 @@ import pytest
 from conftest import shared_path
 from handmaker import make_hand
 
-from core.data.extract import LOW_CONFIDENCE, NO_HAND, TOO_MANY_HANDS, ExtractConfig
+from core.data.imports.extract import LOW_CONFIDENCE, NO_HAND, TOO_MANY_HANDS, ExtractConfig
+from core.data.imports.uploads import UploadedFile
 from core.data.store import Store
-from core.data.uploads import UploadedFile
 from core.gestures.training import TrainConfig
 from core.keypoints.landmarks import TrackerConfig
 from core.types import Keypoints
@@ -389,9 +389,9 @@ def test_media_responses_send_their_start_message_first() -> None:
 
 
 def test_csv_upload_round_trips_a_handteach_export(store: Store, tmp_path: Path) -> None:
-    from core.data.csv_io import export_handteach
+    from core.data.csv_files.csv_io import export_handteach
+    from core.data.imports.uploads import import_csv_uploads
     from core.data.store import Sample
-    from core.data.uploads import import_csv_uploads
 
     store.add_samples(
         "default", [Sample(make_hand(offset=(float(i), 0.0)), "fist", "webcam", "", None) for i in range(3)]

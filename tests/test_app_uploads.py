@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import hagrid_photos, shared_path
 
+from core.data.imports.uploads import UploadedFile, UploadReport, import_uploads
 from core.data.store import Store
-from core.data.uploads import UploadedFile, UploadReport, import_uploads
 
 
 @pytest.fixture
@@ -56,13 +56,13 @@ def test_only_bad_files_store_nothing_and_say_why(store: Store) -> None:
      (".hidden.jpg", "hidden.jpg"), ("a\x00b\n.jpg", "ab.jpg"), ("photo.jpg", "photo.jpg")],
 )  # fmt: skip
 def test_every_uploaded_name_becomes_a_plain_file_name(sent: str, kept: str) -> None:
-    from core.data.uploads import safe_name
+    from core.data.imports.uploads import safe_name
 
     assert safe_name(sent) == kept
 
 
 def test_a_very_long_name_is_cut_to_what_a_filesystem_takes() -> None:
-    from core.data.uploads import unique_name
+    from core.data.imports.uploads import unique_name
 
     taken: set[str] = set()
     names = [unique_name("é" * 400 + ".jpg", taken) for _ in range(3)]
@@ -83,7 +83,7 @@ def test_an_upload_named_dotdot_is_named_and_the_rest_of_its_batch_is_stored(sto
 def test_an_upload_reports_frames_done_of_all_and_a_cancel_stores_nothing(store: Store) -> None:
     """#45 item 9: Record's "Looking for hands…" counted nothing; now frames done of all the files' frames, and
     a cancel ends it before the next frame with nothing stored (the report says where it stopped)."""
-    from core.data.extract import ExtractConfig
+    from core.data.imports.extract import ExtractConfig
 
     video, photo = shared_path("video", "asl_hand.25fps.mp4"), hagrid_photos("like", 1)[0]
     files = [UploadedFile(photo.name, photo.read_bytes()), UploadedFile(video.name, video.read_bytes())]

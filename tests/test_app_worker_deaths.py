@@ -56,7 +56,7 @@ def files_of(folder: Path) -> dict[str, bytes]:
 def test_a_killed_fine_tuning_keeps_the_previous_network(data_dir: Path, runner: LocalRunner,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     from core.cpm import checkpoint
-    from core.data.extract import extract_to_store
+    from core.data.imports.extract import extract_to_store
     from core.data.project_cpm import project_cpm_dir
 
     if not HANDS.exists():
@@ -110,7 +110,7 @@ def test_a_killed_motion_training_keeps_the_previous_model(data_dir: Path, runne
 
 def test_a_killed_csv_import_is_said_and_an_import_again_stores_in_a_worker(data_dir: Path, tmp_path: Path,
                                                                            runner: LocalRunner) -> None:  # fmt: skip
-    from core.data.csv_io import export_kinivi
+    from core.data.csv_files.csv_io import export_kinivi
 
     store = _synthetic_project(data_dir)
     keypoints, labels = tmp_path / "keypoint.csv", tmp_path / "keypoint_classifier_label.csv"

@@ -72,7 +72,7 @@ def school(site: Site, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN20
 
 def _school(site: Site, folder: Path):  # noqa: ANN202 - a ClassSetup
     """Class 7B in the site's store: Ana and Ben, a project each (made here, as ``handteach class`` would)."""
-    from core.data.database import URL_VARIABLE
+    from core.data.sql.database import URL_VARIABLE
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(URL_VARIABLE, site.database_url)
@@ -227,7 +227,7 @@ def _camera_ready(page, timeout_s: float = 90.0):  # noqa: ANN001, ANN202 - the 
 
 def _samples(site: Site, project: str) -> int:
     """How many samples ``project`` holds in the site's store."""
-    from core.data.database import URL_VARIABLE
+    from core.data.sql.database import URL_VARIABLE
     from core.data.store import Store
 
     with pytest.MonkeyPatch.context() as patch:
@@ -329,7 +329,7 @@ def test_a_worker_killed_mid_training_says_so_and_the_next_training_runs(site: S
 # database ...: terminating connection ..."), unless the page's own look for a deleted student in its except clause
 # (ui/browser/takes.py, signin.leave_if_deleted) asks the database again: the pool then waits its 30 s for a
 # connection that is refused and raises StoreLockedError ("The server is busy: another write held the store for
-# 30 s", core/data/backends/postgres.py), uncaught, and the page shows Streamlit's error box. Which happens depends
+# 30 s", core/data/sql/postgres.py), uncaught, and the page shows Streamlit's error box. Which happens depends
 # on the pool's connections at that moment. Extended while it waits 30 s and fails in about half the runs.
 @pytest.mark.extended
 @pytest.mark.xfail(reason="a take arriving while PostgreSQL is down can crash Record (see above)", strict=False)

@@ -1,5 +1,5 @@
-"""core/data/browser_take.py: a browser take is checked field by field, stored whole or not at all, once, and only
-in its ticket's time (core/data/take_tickets.py).
+"""core/data/imports/browser_take.py: a browser take is checked field by field, stored whole or not at all, once, and only
+in its ticket's time (core/data/imports/take_tickets.py).
 
 Forged values as a tab could send them: wrong shapes, NaN, a million points, an oversized or non-JPEG
 crop, another project's name, a replayed take id, a take sent at once instead of after its countdown and length
@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 from handmaker import make_hand
 
-from core.data.browser_take import MAX_CROP_BYTES, TakeError, TakeLedger, TakeTicket, store_take
-from core.data.extract import LOW_CONFIDENCE, NO_HAND, TOO_MANY_HANDS
+from core.data.imports.browser_take import MAX_CROP_BYTES, TakeError, TakeLedger, TakeTicket, store_take
+from core.data.imports.extract import LOW_CONFIDENCE, NO_HAND, TOO_MANY_HANDS
+from core.data.imports.take_tickets import GRACE_S
 from core.data.store import Store
-from core.data.take_tickets import GRACE_S
 from core.io.crops import encode_jpeg
 
 SIZE = (640, 480)

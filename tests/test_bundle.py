@@ -1,4 +1,4 @@
-"""The .handteach project file (core.data.bundle): bit-exact round trips, and hostile files refused with nothing stored.
+"""The .handteach project file (core.data.bundles.bundle): bit-exact round trips, and hostile files refused with nothing stored.
 
 Quick tests use small projects built through the store's API: hand keypoints from ``handmaker`` and
 ``storemaker`` (awkward float32 values, NaN world points), JPEG crops made by OpenCV, a gesture model
@@ -29,8 +29,8 @@ from storemaker import assert_same_hand, make_body
 from storemaker import make_hand as awkward_hand
 
 from core.cli.main import main
-from core.data.bundle import BundleError, ProjectExistsError, export_project, import_project
-from core.data.bundle_format import npy_bytes
+from core.data.bundles.bundle import BundleError, ProjectExistsError, export_project, import_project
+from core.data.bundles.bundle_format import npy_bytes
 from core.data.clips import StoredClip, add_clips, list_clips
 from core.data.project import load_project_model, model_dir, save_project_model, train_project
 from core.data.project_cpm import project_cpm_dir
@@ -363,7 +363,7 @@ def test_a_name_differing_only_in_case_is_the_same_project(store: Store, tmp_pat
 def test_a_failure_while_storing_rolls_back_and_keeps_the_replaced_project(
     store: Store, signs_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from core.data import bundle_import
+    from core.data.bundles import bundle_import
 
     store.delete_samples([s.id for s in store.list_samples("signs")[:5]])
     save_project_model(store, "signs", load_project_model(store, "signs"), note="the old one")
@@ -388,7 +388,7 @@ def test_a_project_file_is_stored_in_short_transactions_and_a_failure_midway_lea
 ) -> None:
     """Issue 53: the whole project was one transaction, holding every other student's writes. Now each slice of
     samples is its own (here one sample each); a failure after some were committed deletes the passing project."""
-    from core.data import batched_import
+    from core.data.imports import batched_import
 
     monkeypatch.setattr(batched_import, "HOLD_TARGET_S", 0.0)
     before, calls = _state(store), []
@@ -475,7 +475,7 @@ def test_a_resnet_deconv_project_keeps_its_network_and_refuses_the_cpms(
 def test_a_project_of_real_photos_round_trips_bit_exact(tmp_path: Path) -> None:
     from conftest import hagrid_photos
 
-    from core.data.extract import extract_to_store
+    from core.data.imports.extract import extract_to_store
     from core.data.project_finetune import finetune_project
 
     store = Store(tmp_path / "data")

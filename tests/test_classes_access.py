@@ -9,10 +9,10 @@ import pytest
 from core.classes.access import NotYoursError, share_project
 from core.classes.roster import create_class
 from core.classes.signin import sign_in
-from core.data.bundle_import import import_project
-from core.data.bundle_write import export_project
+from core.data.bundles.bundle_import import import_project
+from core.data.bundles.bundle_write import export_project
 from core.data.clips import get_clip
-from core.data.schema import DuplicateNameError, NotFoundError, Sample
+from core.data.sql.schema import DuplicateNameError, NotFoundError, Sample
 from core.data.store import Store
 from tests.classmaker import fill_project, make_class
 from tests.storemaker import make_hand, snapshot

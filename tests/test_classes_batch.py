@@ -15,7 +15,7 @@ from core.classes.batch import MAX_NAMES, BatchError, add_students, new_password
 from core.classes.passwords import hash_password
 from core.classes.roster import _insert_account, accounts, add_student, class_row, create_class
 from core.classes.signin import SignInError, sign_in
-from core.data.schema import DuplicateNameError, NotFoundError
+from core.data.sql.schema import DuplicateNameError, NotFoundError
 from core.data.store import Store
 
 NOTHING = "Nothing was added: change these lines and add the list again."

@@ -23,12 +23,12 @@ from core.classes.removal import delete_student
 from core.classes.roster import add_student
 from core.classes.session import deleted_account_class, session_token, viewer_from_token
 from core.classes.signin import sign_in
-from core.data.browser_take import store_take
-from core.data.database import TRUNCATE_WAIT_S
-from core.data.project_folders import ProjectReplacedError
-from core.data.schema import DB_NAME, NotFoundError, Sample, StoreError
+from core.data.imports.browser_take import store_take
+from core.data.imports.take_tickets import TakeLedger, TakeTicket
+from core.data.saved_models.project_folders import ProjectReplacedError
+from core.data.sql.database import TRUNCATE_WAIT_S
+from core.data.sql.schema import DB_NAME, NotFoundError, Sample, StoreError
 from core.data.store import Store
-from core.data.take_tickets import TakeLedger, TakeTicket
 from core.gestures.training import TrainConfig
 from core.jobs import tasks
 from core.jobs.job import TRAIN, JobContext, JobRequest, JobState, account_owner

@@ -17,7 +17,7 @@ from core.classes.names import BadNameError
 from core.classes.removal import delete_student
 from core.classes.roster import add_student, create_class
 from core.classes.signin import sign_in
-from core.data.schema import DB_NAME, DuplicateNameError, Sample
+from core.data.sql.schema import DB_NAME, DuplicateNameError, Sample
 from core.data.store import Store
 from tests.classmaker import ClassSetup, make_class
 from tests.storemaker import make_hand

@@ -23,7 +23,7 @@ from core.classes.removal import delete_student, end_class
 from core.classes.roster import accounts, create_class
 from core.classes.signin import SignInError, sign_in
 from core.cli.main import main
-from core.data.schema import DuplicateNameError
+from core.data.sql.schema import DuplicateNameError
 from core.data.store import Store
 from tests.classmaker import make_class
 

@@ -17,8 +17,8 @@ from core.classes.names import (
     project_base,
     same_name_key,
 )
-from core.data.project_folders import MAX_NAME_BYTES
-from core.data.schema import DuplicateNameError
+from core.data.saved_models.project_folders import MAX_NAME_BYTES
+from core.data.sql.schema import DuplicateNameError
 from core.gestures.catalog import MAX_NAME_LENGTH, validate_name
 
 

@@ -20,9 +20,9 @@ from core.classes.quotas import (
     set_limits,
 )
 from core.cli.main import main
-from core.data.bundle import export_project, import_project
-from core.data.schema import Sample
-from core.data.uploads import UploadedFile, import_csv_uploads
+from core.data.bundles.bundle import export_project, import_project
+from core.data.imports.uploads import UploadedFile, import_csv_uploads
+from core.data.sql.schema import Sample
 from tests.classmaker import make_class
 from tests.storemaker import make_hand
 

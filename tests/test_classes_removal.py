@@ -11,9 +11,9 @@ from core.classes.first_project import remember
 from core.classes.removal import delete_student, end_class
 from core.classes.roster import accounts, list_classes
 from core.classes.signin import SignInError, sign_in, sign_in_session, viewer_of
-from core.data.database import Database
-from core.data.project_folders import FolderAside
-from core.data.schema import NotFoundError
+from core.data.saved_models.project_folders import FolderAside
+from core.data.sql.database import Database
+from core.data.sql.schema import NotFoundError
 from core.data.store import Store
 from tests.classmaker import BEN_PASSWORD, make_class
 

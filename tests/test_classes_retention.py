@@ -14,9 +14,9 @@ from pgcluster import both_databases
 
 from core.classes.retention import DAY_S, change_rules, expire_crops
 from core.classes.roster import get_class
-from core.data.bundle_import import import_project
-from core.data.bundle_write import export_project
-from core.data.schema import DB_NAME, NotFoundError, Sample, StoreError
+from core.data.bundles.bundle_import import import_project
+from core.data.bundles.bundle_write import export_project
+from core.data.sql.schema import DB_NAME, NotFoundError, Sample, StoreError
 from core.data.store import Store
 from tests.classmaker import fill_project, make_class
 from tests.storemaker import make_hand

@@ -21,7 +21,7 @@ from core.classes.roster import (
     list_classes,
     reset_password,
 )
-from core.data.schema import DB_NAME, DuplicateNameError, NotFoundError, StoreError
+from core.data.sql.schema import DB_NAME, DuplicateNameError, NotFoundError, StoreError
 from core.data.store import Store
 from tests.storemaker import old_schema
 

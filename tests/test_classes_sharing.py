@@ -22,12 +22,12 @@ from core.classes.sharing import (
     remix_project,
     shared_with_me,
 )
-from core.data.bundle_import import import_project
-from core.data.bundle_write import export_project
+from core.data.bundles.bundle_import import import_project
+from core.data.bundles.bundle_write import export_project
 from core.data.clips import StoredClip, add_clips, list_clips
-from core.data.database import Database
 from core.data.project import save_project_model
-from core.data.schema import DB_NAME, DuplicateNameError, NotFoundError, Sample
+from core.data.sql.database import Database
+from core.data.sql.schema import DB_NAME, DuplicateNameError, NotFoundError, Sample
 from core.data.store import Store
 from tests.classmaker import make_class
 from tests.storemaker import make_hand

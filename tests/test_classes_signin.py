@@ -30,7 +30,7 @@ from core.classes.signin import (
     viewer_of,
     wait_s,
 )
-from core.data.schema import NotFoundError
+from core.data.sql.schema import NotFoundError
 from core.data.store import Store
 
 SLOW = SignInLimits(per_name=3, name_first_wait_s=2, name_max_wait_s=8, per_address=100)

@@ -535,7 +535,7 @@ def test_train_names_own_gestures_that_are_each_other_s_mirror_image(tmp_path: P
     import numpy as np
     from handmaker import make_hand, mirror_hand, pointing_hand, rotate
 
-    from core.data.csv_io import kinivi_values
+    from core.data.csv_files.csv_io import kinivi_values
 
     rng = np.random.default_rng(0)
     rows = []

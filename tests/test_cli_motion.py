@@ -20,7 +20,7 @@ from test_cli import last_json, run_cli
 from bench.common.panned_photo import pan_video
 from core.cli.main import main
 from core.data.clips import StoredClip, add_clips, clip_counts, list_clips
-from core.data.point_history import PointHistory, history_windows, write_point_history
+from core.data.csv_files.point_history import PointHistory, history_windows, write_point_history
 from core.data.project_motion import load_motion_model
 from core.data.store import Store
 from core.motion.clip import Clip

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from core.cli.main import main
-from core.data.database import URL_VARIABLE
-from core.data.schema import DB_NAME
+from core.data.sql.database import URL_VARIABLE
+from core.data.sql.schema import DB_NAME
 from core.data.store import Store
 from core.jobs.local import PoolLoad
 from core.site.heartbeat import ServerBeat, write_beat
@@ -56,7 +56,7 @@ def test_the_table_and_the_json_say_each_servers_load(tmp_path: Path, capsys: py
 
 def test_on_postgresql_the_queue_and_its_workers(pg_url: str, tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
-    from core.data.backends.postgres import shown
+    from core.data.sql.postgres import shown
     from core.jobs.queue_db import RUNS, connect, ensure_schema
 
     ensure_schema(pg_url)

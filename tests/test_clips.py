@@ -21,7 +21,7 @@ from core.data.clips import (
     project_clips,
     relabel_clips,
 )
-from core.data.schema import DB_NAME, SCHEMA_VERSION, Sample, StoreError, sample_to_row
+from core.data.sql.schema import DB_NAME, SCHEMA_VERSION, Sample, StoreError, sample_to_row
 from core.data.store import NotFoundError, Store
 from core.motion.clip import Clip
 from core.skeletons import BODY_33, HAND_21

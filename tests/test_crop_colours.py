@@ -1,5 +1,5 @@
 """A CMYK crop is refused (issue 54's list): by the one crop decoder (core.io.crops), a browser take's crop
-(core.data.browser_take) and a project file's crops (core.data.bundle_read); an RGB or grey one still passes."""
+(core.data.imports.browser_take) and a project file's crops (core.data.bundles.bundle_read); an RGB or grey one still passes."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.data.browser_take import CROP_SIDE, TakeError, crop_jpeg
-from core.data.bundle_format import BundleError
-from core.data.bundle_read import _check_crop
+from core.data.bundles.bundle_format import BundleError
+from core.data.bundles.bundle_read import _check_crop
+from core.data.imports.browser_take import CROP_SIDE, TakeError, crop_jpeg
 from core.io.crops import decode_jpeg
 
 

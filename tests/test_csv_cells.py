@@ -1,4 +1,4 @@
-"""core.data.csv_cells: records read as they come, and every bad cell named with its file and line."""
+"""core.data.csv_files.csv_cells: records read as they come, and every bad cell named with its file and line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.data.csv_cells import (
+from core.data.csv_files.csv_cells import (
     MAX_LINE_BYTES,
     CsvFormatError,
     iter_rows,

@@ -1,4 +1,4 @@
-"""core.data.csv_handteach: handteach CSVs of hands and bodies round-trip bit-exact, the old hand format still
+"""core.data.csv_files.csv_handteach: handteach CSVs of hands and bodies round-trip bit-exact, the old hand format still
 imports, a file of the other skeleton is refused by name, every bad file is refused with its line, memory stays flat."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from conftest import shared_path
 from storemaker import make_body
 from test_csv_io import assert_same_sample, make_hand, snapshot
 
-from core.data import csv_io
-from core.data.csv_io import HANDTEACH_HEADER, CsvFormatError
+from core.data.csv_files import csv_io
+from core.data.csv_files.csv_io import HANDTEACH_HEADER, CsvFormatError
 from core.data.store import Sample, Store
 from core.gestures.catalog import DEFAULT_PROJECT
 from core.gestures.features import FeatureConfig, hand_features

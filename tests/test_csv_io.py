@@ -1,4 +1,4 @@
-"""core.data.csv_io: kinivi CSV round trips and bad kinivi files refused with their line (handteach: test_csv_handteach.py)."""
+"""core.data.csv_files.csv_io: kinivi CSV round trips and bad kinivi files refused with their line (handteach: test_csv_handteach.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 from conftest import shared_path
 from storemaker import make_body
 
-from core.data import csv_io
-from core.data.csv_io import CsvFormatError
+from core.data.csv_files import csv_io
+from core.data.csv_files.csv_io import CsvFormatError
 from core.data.store import Sample, Store
 from core.gestures.catalog import DEFAULT_PROJECT
 from core.gestures.features import FeatureConfig, hand_features, keypoints_to_features

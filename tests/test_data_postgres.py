@@ -1,4 +1,4 @@
-"""core.data.backends (postgres, dialect): the store on PostgreSQL has SQLite's schema, its one-writer lock, and
+"""core.data.sql (postgres, dialect): the store on PostgreSQL has SQLite's schema, its one-writer lock, and
 says a wrong URL or a newer schema in one line, creating nothing. A real throwaway cluster (tests/pgcluster.py)."""
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import psycopg
 import pytest
 from storemaker import make_hand
 
-from core.data.backends.dialect import ID_TABLES, ROWID_TABLES, DialectError, to_postgres
-from core.data.backends.postgres import LOCK_KEY, VERSION_TABLE, shown
-from core.data.database import URL_VARIABLE
-from core.data.schema import DB_NAME, INSERT_SAMPLE, SCHEMA_VERSION, StoreError, StoreLockedError
+from core.data.sql.database import URL_VARIABLE
+from core.data.sql.dialect import ID_TABLES, ROWID_TABLES, DialectError, to_postgres
+from core.data.sql.postgres import LOCK_KEY, VERSION_TABLE, shown
+from core.data.sql.schema import DB_NAME, INSERT_SAMPLE, SCHEMA_VERSION, StoreError, StoreLockedError
 from core.data.store import Sample, Store
 from core.gestures.catalog import DEFAULT_PROJECT
 
@@ -190,7 +190,7 @@ def test_a_lock_held_past_the_wait_says_the_server_is_busy(
 
 
 def test_a_write_that_waits_says_so_once_and_gets_in(pg_url: str, tmp_path: Path) -> None:
-    from core.data.write_lock import BUSY_NOTICE, busy_notices
+    from core.data.sql.write_lock import BUSY_NOTICE, busy_notices
 
     store = Store(tmp_path)
     store.ensure_project()
@@ -283,7 +283,7 @@ def test_a_look_finds_the_store_in_the_database_and_creates_nothing(
     list what the database holds with no file in the data folder, and on a database without handteach's tables
     list nothing and create none; an unreachable one is one line, exit 2."""
     from core.cli.main import main
-    from core.data.database import store_exists
+    from core.data.sql.database import store_exists
 
     data = tmp_path / "data"
     bare = pg_cluster.url()  # type: ignore[attr-defined] - the cluster's own database: no store in it

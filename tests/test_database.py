@@ -1,4 +1,4 @@
-"""core.data.database: WAL and crash safety, locks, full and read-only disks, schema migrations that keep every sample."""
+"""core.data.sql.database: WAL and crash safety, locks, full and read-only disks, schema migrations that keep every sample."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from storemaker import assert_same_hand, make_hand
 
-from core.data.schema import StoreLockedError
+from core.data.sql.schema import StoreLockedError
 from core.data.store import DB_NAME, MIGRATIONS, SCHEMA_VERSION, NotFoundError, Sample, Store, StoreError
 from core.gestures.catalog import DEFAULT_PROJECT, GestureClass
 from core.skeletons import HAND_21
@@ -70,7 +70,7 @@ def test_a_reader_that_failed_or_left_a_transaction_open_is_not_reused(store: St
 
 
 def test_at_most_a_few_readers_stay_open(store: Store) -> None:
-    from core.data.database import IDLE_READERS
+    from core.data.sql.database import IDLE_READERS
 
     with contextlib.ExitStack() as stack:
         held = [stack.enter_context(store.read_connection()) for _ in range(IDLE_READERS + 3)]
@@ -314,7 +314,7 @@ def test_a_lock_held_past_the_wait_says_the_server_is_busy_without_a_path(
 def test_a_write_that_waits_says_so_once_and_gets_in(tmp_path: Path) -> None:
     """A write waiting over a second for the lock says "The server is busy, trying again" once, then is stored
     as soon as the lock is let go."""
-    from core.data.write_lock import BUSY_NOTICE, busy_notices
+    from core.data.sql.write_lock import BUSY_NOTICE, busy_notices
 
     store = _filled_store(tmp_path)
     holder = sqlite3.connect(tmp_path / DB_NAME, isolation_level=None, check_same_thread=False)

@@ -230,7 +230,7 @@ def _onnx_decides_unknown_as_the_app(data: bytes) -> None:
 
 
 def _project_file_opens(data: bytes, folder: Path) -> None:
-    from core.data.bundle_import import import_project
+    from core.data.bundles.bundle_import import import_project
     from core.data.store import Store
 
     path = folder / "download.handteach"

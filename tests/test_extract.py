@@ -15,7 +15,7 @@ from PIL import Image
 from test_images import jpeg_claiming, zero_png
 from test_video import cut_in_half
 
-from core.data.extract import (
+from core.data.imports.extract import (
     LOW_CONFIDENCE,
     NO_HAND,
     TOO_MANY_HANDS,
@@ -167,7 +167,7 @@ def test_a_video_cut_in_the_middle_stores_its_samples_and_says_so(tmp_path: Path
 @pytest.mark.slow
 def test_each_frame_is_counted_and_a_cancel_ends_the_file_before_the_next(tmp_path: Path) -> None:
     """#45 item 9: frames done of frames planned, frame by frame; a cancel stops before the next frame."""
-    from core.data.extract import ExtractReport, iter_file_samples
+    from core.data.imports.extract import ExtractReport, iter_file_samples
     from core.io.progress import FrameCounter, planned_frames
 
     video = shared_path("video", "asl_hand.25fps.mp4")

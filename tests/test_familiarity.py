@@ -231,7 +231,7 @@ def test_a_project_file_with_damaged_reject_parameters_is_refused_and_the_projec
     refused naming the file, and the project's own model stays, byte for byte, and loads."""
     from test_bundle import _members, _rebuild
 
-    from core.data.bundle import BundleError, export_project, import_project
+    from core.data.bundles.bundle import BundleError, export_project, import_project
     from core.data.project import model_dir, train_project
     from core.data.store import Sample, Store
 

@@ -197,7 +197,7 @@ class Checker:
         self.unexpected: list[str] = []
 
     def run(self, where: str, name: str, call: Callable[[], object]) -> None:
-        from core.data.csv_io import CsvFormatError
+        from core.data.csv_files.csv_io import CsvFormatError
         from core.io.video import MediaError
 
         print(f"{where} {name}", flush=True)  # the last line names the culprit if the process dies
@@ -224,7 +224,7 @@ class Checker:
 
 def _bundle_with_model(store, project: str, path: Path) -> None:  # noqa: ANN001 - a Store
     """``project`` with a (never trained) model exported as a .handteach file."""
-    from core.data.bundle import export_project
+    from core.data.bundles.bundle import export_project
     from core.data.project import save_project_model
     from core.gestures.classifier import GestureClassifier
     from core.gestures.features import FeatureConfig
@@ -234,11 +234,11 @@ def _bundle_with_model(store, project: str, path: Path) -> None:  # noqa: ANN001
 
 
 def child(work: Path) -> None:
-    from core.data import csv_io
-    from core.data.bundle import import_project
-    from core.data.extract import extract_to_store
+    from core.data.bundles.bundle import import_project
+    from core.data.csv_files import csv_io
+    from core.data.imports.extract import extract_to_store
+    from core.data.imports.uploads import UploadedFile, import_uploads
     from core.data.store import Store
-    from core.data.uploads import UploadedFile, import_uploads
     from ui.samples.uploads import annotate_upload
 
     rng = random.Random(SEED)

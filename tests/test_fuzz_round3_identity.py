@@ -27,12 +27,12 @@ from storemaker import INSERT_SAMPLE_BEFORE_9, old_schema
 from test_cli import run_cli
 from test_clips import make_clip
 
-from core.data.bundle import export_project, import_project
+from core.data.bundles.bundle import export_project, import_project
 from core.data.clips import StoredClip, add_clips, delete_clips, list_clips
 from core.data.project import load_project_model, model_dir, save_project_model, train_project
-from core.data.project_folders import ProjectReplacedError
 from core.data.project_motion import motion_model_dir, train_motion_project
-from core.data.schema import DB_NAME, Sample, sample_to_row
+from core.data.saved_models.project_folders import ProjectReplacedError
+from core.data.sql.schema import DB_NAME, Sample, sample_to_row
 from core.data.store import Store
 from core.gestures.training import EpochStats, TrainConfig
 from core.motion.train import MotionTrainConfig

@@ -25,7 +25,7 @@ from PIL import Image
 from test_cli import REPO, run_cli
 
 from core.data.managed import ManagedPathError, check_output, managed_part
-from core.data.schema import DB_NAME, Sample, StoreError
+from core.data.sql.schema import DB_NAME, Sample, StoreError
 from core.data.store import Store
 from core.io import fds
 
@@ -344,7 +344,7 @@ def test_8_a_page_whose_store_read_fails_says_why_without_a_traceback(data_dir: 
 _UNDER_A_MEMORY_LIMIT = r"""
 import re, resource, sys
 from core.cli.main import main
-import core.data.extract, core.io.video
+import core.data.imports.extract, core.io.video
 held = int(re.search(r"VmSize:\s+(\d+)", open("/proc/self/status").read()).group(1)) * 1024
 resource.setrlimit(resource.RLIMIT_AS, (held + int(sys.argv[1]) * 2**20, resource.RLIM_INFINITY))
 sys.exit(main(sys.argv[2:]))

@@ -1,4 +1,4 @@
-"""core.data.batched_import (issue 53 item 3): an import checks every row first, then writes in short transactions,
+"""core.data.imports.batched_import (issue 53 item 3): an import checks every row first, then writes in short transactions,
 so another student's writes get in within a second or two, and a failure leaves nothing of the import."""
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import pytest
 from storemaker import make_body
 
 from bench.common.kinivi_file import write_kinivi_file
-from core.data import batched_import, csv_io
-from core.data.batched_import import store_in_batches
-from core.data.schema import Sample, StoreError
+from core.data.csv_files import csv_io
+from core.data.imports import batched_import
+from core.data.imports.batched_import import store_in_batches
+from core.data.sql.schema import Sample, StoreError
 from core.data.store import Store
 from core.gestures.catalog import DEFAULT_PROJECT
 from core.io.progress import FrameCounter, Stopped

@@ -9,8 +9,8 @@ import pytest
 from classmaker import make_class
 
 from core.classes.access import NotYoursError
-from core.data.csv_io import export_kinivi
-from core.data.uploads import UploadedFile
+from core.data.csv_files.csv_io import export_kinivi
+from core.data.imports.uploads import UploadedFile
 from core.jobs import sample_tasks
 from core.jobs.job import JobContext
 

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from core.classes.access import Viewer
+from core.data.imports.uploads import UploadedFile, UploadReport
 from core.data.project import Dataset
-from core.data.uploads import UploadedFile, UploadReport
 from core.gestures.features import FeatureConfig
 from core.gestures.training import TrainConfig
 from core.jobs import wire

@@ -14,7 +14,7 @@ from conftest import hagrid_photos, resdeconv_checkpoint, shared_path
 
 from core.cli.main import main as cli_main
 from core.cpm.evaluation.metrics import normalised_errors
-from core.data.extract import extract_to_store
+from core.data.imports.extract import extract_to_store
 from core.data.project import load_project_model, train_project
 from core.data.store import Store, StoreError
 from core.io.video import iter_frames, read_image

@@ -299,8 +299,8 @@ def _browser_take_page(data: str, event: dict) -> None:
 
     import streamlit as st
 
+    from core.data.imports.take_tickets import TakeTicket
     from core.data.store import Store
-    from core.data.take_tickets import TakeTicket
     from ui.live import browser_fix
 
     store = Store(data)

@@ -97,7 +97,7 @@ def test_a_project_with_two_recorded_gestures_trains_those_two(tmp_path: Path) -
 
 @pytest.mark.slow  # MediaPipe finds the hands in real photos; two trainings with the starter set
 def test_a_real_open_palm_is_unknown_or_recorded_unless_kept(tmp_path: Path) -> None:
-    from core.data.extract import extract_to_store
+    from core.data.imports.extract import extract_to_store
 
     store = Store(tmp_path)
     project = store.ensure_project()

@@ -1,4 +1,4 @@
-"""core.data.model_files: on a shared store (PostgreSQL) a project's models are rows, and each server keeps a copy.
+"""core.data.saved_models.model_files: on a shared store (PostgreSQL) a project's models are rows, and each server keeps a copy.
 
 Two ``Store`` objects with different data folders on one database are two servers: what one saves the other finds,
 loads and uses; a newer save is noticed by its version; a delete through one is a delete for both; a save that
@@ -19,17 +19,17 @@ from handmaker import make_hand, pointing_hand
 
 from core.classes.removal import delete_student
 from core.cpm.architectures import DEFAULT_DIRS
-from core.data import model_files, model_pack
-from core.data.bundle import export_project, import_project
-from core.data.database import URL_VARIABLE
+from core.data.bundles.bundle import export_project, import_project
 from core.data.managed import ManagedPathError, check_output
-from core.data.model_files import cache_root, current_folder, sweep
 from core.data.project import load_project_model, model_dir, save_project_model, train_project
 from core.data.project_cpm import finetuned_checkpoint
 from core.data.project_finetune import reset_project_cpm
-from core.data.project_folders import project_folder
 from core.data.project_motion import has_motion_model, load_motion_model, motion_model_dir
-from core.data.schema import NotFoundError
+from core.data.saved_models import model_files, model_pack
+from core.data.saved_models.model_files import cache_root, current_folder, sweep
+from core.data.saved_models.project_folders import project_folder
+from core.data.sql.database import URL_VARIABLE
+from core.data.sql.schema import NotFoundError
 from core.data.store import Sample, Store
 from core.gestures.classifier import GestureClassifier
 from core.gestures.features import FeatureConfig
@@ -161,7 +161,7 @@ def test_readers_in_threads_and_processes_write_one_whole_copy(
 ) -> None:
     """Six readers of a server with no copy yet, at once: each gets the same whole folder."""
     fresh = Store(tmp_path / "three")
-    script = ("import sys; from core.data.store import Store; from core.data.model_files import current_folder; "
+    script = ("import sys; from core.data.store import Store; from core.data.saved_models.model_files import current_folder; "
               "print(current_folder(Store(sys.argv[1]), sys.argv[2], 'model'))")  # fmt: skip
     env = {"PATH": "/usr/bin:/bin", URL_VARIABLE: pg_url, "PYTHONPATH": str(REPO)}
     children = [subprocess.Popen([sys.executable, "-c", script, str(fresh.data_dir), PROJECT], env=env, cwd=REPO,

@@ -1,4 +1,4 @@
-"""core.data.model_pack: a model folder as one value of the store and back, every name, size and checksum checked."""
+"""core.data.saved_models.model_pack: a model folder as one value of the store and back, every name, size and checksum checked."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.data.model_pack import FORMAT, ModelRowError, folder_files, pack, unpack
+from core.data.saved_models.model_pack import FORMAT, ModelRowError, folder_files, pack, unpack
 from core.gestures.classifier import GestureClassifier
 from core.gestures.features import FeatureConfig
 

@@ -1,4 +1,4 @@
-"""core.data.point_history: kinivi's point-history CSV read, written and refused with file, line and problem."""
+"""core.data.csv_files.point_history: kinivi's point-history CSV read, written and refused with file, line and problem."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from motionmaker import asl_points
 
-from core.data.point_history import (
+from core.data.csv_files.point_history import (
     HISTORY_LENGTH,
     PointHistory,
     PointHistoryError,

@@ -23,8 +23,8 @@ from conftest import hagrid_photos, shared_path
 
 from core.cli import main as cli
 from core.cpm import checkpoint
-from core.data import csv_io
-from core.data.extract import extract_to_store
+from core.data.csv_files import csv_io
+from core.data.imports.extract import extract_to_store
 from core.data.project_cpm import (
     count_crops,
     crop_keypoints,
@@ -52,7 +52,7 @@ from core.keypoints.landmarks import detect_hands
 pytestmark = pytest.mark.slow  # MediaPipe extracts the samples
 
 PER_CLASS = 6
-STORED_MARGIN = inspect.signature(hand_crop).parameters["margin"].default  # core.data.extract.make_sample's crops
+STORED_MARGIN = inspect.signature(hand_crop).parameters["margin"].default  # core.data.imports.extract.make_sample's crops
 
 
 def _photos(folder: str, n: int = PER_CLASS) -> list[Path]:

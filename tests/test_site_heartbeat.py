@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from pgcluster import both_databases
 
-from core.data.database import URL_VARIABLE, Database
-from core.data.schema import DB_NAME
+from core.data.sql.database import URL_VARIABLE, Database
+from core.data.sql.schema import DB_NAME
 from core.data.store import Store
 from core.jobs.local import PoolLoad
 from core.site.heartbeat import FORGET_S, Heartbeat, ServerBeat, beat_rows, from_value, key_of, remove_beat, to_value

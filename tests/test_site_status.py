@@ -18,7 +18,7 @@ from typing import Any
 import jobfns
 import pytest
 
-from core.data.database import URL_VARIABLE
+from core.data.sql.database import URL_VARIABLE
 from core.data.store import Store
 from core.jobs.job import IMPORT, TRAIN, JobRequest
 from core.jobs.local import PoolLoad

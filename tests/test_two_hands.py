@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 from conftest import shared_path
 
-from core.data import csv_io
+from core.data.csv_files import csv_io
+from core.data.csv_files.two_hands import TwoHandCheck, two_hands_text
 from core.data.store import Store
-from core.data.two_hands import TwoHandCheck, two_hands_text
 from core.gestures.catalog import DEFAULT_PROJECT
 
 

@@ -241,7 +241,7 @@ def seed_project(data_dir: Path, per_class: int = 15, backend: str = "mediapipe"
     Returns the class names.
     """
     sys.path.insert(0, str(ROOT))
-    from core.data.extract import extract_to_store
+    from core.data.imports.extract import extract_to_store
     from core.data.project import train_project
     from core.data.store import Store
 

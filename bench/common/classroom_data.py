@@ -26,7 +26,7 @@ def student(i: int) -> str:
 def build(data_dir: Path, students: int, per_class: int) -> None:
     """``students`` projects (and the observer's) of ``per_class`` samples of each of ``GESTURES``."""
     sys.path.insert(0, str(ROOT))
-    from core.data.extract import extract_to_store
+    from core.data.imports.extract import extract_to_store
     from core.data.store import Store
 
     if not SHARED.is_dir():

@@ -89,7 +89,7 @@ def usable_frames(y4m: Path, every: int = 3, limit: int = 60, min_score: float =
     cannot give enough samples, and the test says so instead of timing out.
     """
     sys.path.insert(0, str(ROOT))
-    from core.data.extract import ExtractConfig, usable_hands
+    from core.data.imports.extract import ExtractConfig, usable_hands
     from core.keypoints.landmarks import HandTracker, TrackerConfig
 
     found = looked = 0

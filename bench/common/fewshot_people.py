@@ -118,8 +118,8 @@ def kinivi_people(root: Path = KINIVI_PEOPLE, two_hand_logs: bool = False) -> li
     """Takes of ``kinivi_people`` (see the module docstring): taught from ``teach.csv``, tested on ``later.csv``.
     A person whose first rows of a gesture alternate between two hands is left out (and said so),
     unless ``two_hand_logs``."""
-    from core.data.csv_io import kinivi_hand, read_kinivi
-    from core.data.two_hands import TwoHandCheck
+    from core.data.csv_files.csv_io import kinivi_hand, read_kinivi
+    from core.data.csv_files.two_hands import TwoHandCheck
 
     takes = []
     for folder in sorted(p for p in root.glob("*") if (p / "source.json").is_file()):

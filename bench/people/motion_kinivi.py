@@ -1,7 +1,7 @@
 """kinivi's point-history task on real fingertip paths: our 1D-CNN against kinivi's MLP, split 75/25.
 
 kinivi's app logs, for every frame, the last 16 index-fingertip positions of the flipped (user
-view) frame, each minus the first and divided by the image size (``core.data.point_history``).
+view) frame, each minus the first and divided by the image size (``core.data.csv_files.point_history``).
 Here those rows come from the real clips of ``bench/common/motion_clips.py`` (MediaPipe's fingertip on
 real-pixel swipes, circles and idle takes, 16-frame windows over each clip's motion, every 2nd
 frame; a swipe's or circle's windows that barely move are left out, ``MOVING_SHARE``): written as a
@@ -48,7 +48,7 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 from torch import nn  # noqa: E402
 
 from bench.common.motion_clips import CACHE, GESTURES, cached_sets  # noqa: E402
-from core.data.point_history import (  # noqa: E402
+from core.data.csv_files.point_history import (  # noqa: E402
     HISTORY_LENGTH,
     PointHistory,
     history_clips,

@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from core.data.bundle import export_project, import_project  # noqa: E402
+from core.data.bundles.bundle import export_project, import_project  # noqa: E402
 from core.data.store import Store  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data" / "hands" / "hagrid_380" / "images"
@@ -37,7 +37,7 @@ FOLDERS = {"like": "thumbs_up", "dislike": "thumbs_down", "one": "pointing_up", 
 
 def make_project(store: Store, samples: int) -> tuple[int, float]:
     """The project "bench": real hands of the shared photos, repeated to ``samples``; returns (photos' hands, s)."""
-    from core.data.extract import extract_to_store
+    from core.data.imports.extract import extract_to_store
     from core.data.project import train_project
     from core.gestures.training import TrainConfig
 

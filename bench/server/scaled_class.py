@@ -104,7 +104,7 @@ class Machine:
 
 
 def _start_machine(url: str, root: Path, cpu: int) -> Machine:
-    from core.data.database import URL_VARIABLE
+    from core.data.sql.database import URL_VARIABLE
 
     env = {URL_VARIABLE: url, "HANDTEACH_JOBS_VERSION": JOBS_VERSION}
     server_dir, worker_dir = root / "server" / "data", root / "worker" / "data"
@@ -213,8 +213,8 @@ async def one_class(args: argparse.Namespace, url: str, fleet: list[Machine]) ->
 
 def _lost_or_corrupt(url: str, root: Path, args: argparse.Namespace) -> list[str]:
     """``classroom_data.lost_or_corrupt`` through a fresh folder on ``url`` (every model read from its row)."""
-    from core.data.backends.postgres import close_pools
-    from core.data.database import URL_VARIABLE
+    from core.data.sql.database import URL_VARIABLE
+    from core.data.sql.postgres import close_pools
 
     os.environ[URL_VARIABLE] = url
     try:
@@ -228,8 +228,8 @@ def _lost_or_corrupt(url: str, root: Path, args: argparse.Namespace) -> list[str
 
 def _build(databases: Databases, root: Path, args: argparse.Namespace) -> str:
     """The projects, once, in a database of their own; its name (a template for each configuration's copy)."""
-    from core.data.backends.postgres import close_pools
-    from core.data.database import URL_VARIABLE
+    from core.data.sql.database import URL_VARIABLE
+    from core.data.sql.postgres import close_pools
     from core.keypoints.native_logs import quiet_native_logs
 
     quiet_native_logs()

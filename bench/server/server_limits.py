@@ -179,7 +179,7 @@ class _RssWatch:
 
 
 def _take(store: object, project: str, rng: np.random.Generator) -> None:
-    from core.data.schema import Sample
+    from core.data.sql.schema import Sample
     from core.types import Keypoints
 
     samples = []
@@ -193,7 +193,7 @@ def _take(store: object, project: str, rng: np.random.Generator) -> None:
 
 def import_check(csv_mb: float = 190.0, settle_s: float = 60.0) -> dict:
     """The ``import`` mode (see the module docstring)."""
-    from core.data import csv_io
+    from core.data.csv_files import csv_io
     from core.data.store import Store
 
     with tempfile.TemporaryDirectory(prefix="server-limits-") as tmp:

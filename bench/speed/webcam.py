@@ -66,7 +66,7 @@ BODY_VIDEO = ROOT.parent / "shared" / "data" / "hands" / "slovo_clips" / "videos
 
 def seed_body_project(data_dir: Path, per_class: int = 12) -> None:
     """The default project as a body project with two yoga poses of the shared yoga8 photos, trained."""
-    from core.data.extract import extract_to_store
+    from core.data.imports.extract import extract_to_store
     from core.data.project import train_project
     from core.data.store import Store
 

@@ -14,7 +14,7 @@ from typing import Literal, Protocol
 
 from core.classes.names import BadNameError, kept_for_another
 from core.data.project_rows import ProjectRows
-from core.data.schema import DuplicateNameError, NotFoundError, StoreError
+from core.data.sql.schema import DuplicateNameError, NotFoundError, StoreError
 
 Role = Literal["teacher", "student"]
 Access = Literal["own", "teacher", "shared"]  # why a viewer may read a project; only "own" may change it

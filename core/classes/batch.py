@@ -21,8 +21,8 @@ from core.classes.names import check_name, check_new_name, clash, new_name, same
 from core.classes.passwords import hash_password, new_password
 from core.classes.pictures import new_pictures, picture_secret
 from core.classes.roster import Account, _insert_account, account_row, class_row, students_of
-from core.data.database import Database
-from core.data.schema import NotFoundError, StoreError
+from core.data.sql.database import Database
+from core.data.sql.schema import NotFoundError, StoreError
 
 MAX_NAMES = 100  # one list: a class is about 30; a pasted file of thousands of lines is refused before any work
 NOTHING_ADDED = "Nothing was added: change these lines and add the list again."

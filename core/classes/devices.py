@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from core.classes.session import fingerprint, server_secret
-from core.data.database import Database
+from core.data.sql.database import Database
 
 DEVICE_MAX_AGE_S = 365 * 24 * 3600  # a school year and some: renewed at each sign-in
 MAX_ACCOUNTS = 40  # a class's shared tablet knows its whole class; the oldest drop out first

@@ -19,9 +19,9 @@ import string
 
 from core.classes.access import OWNED_IDS, VISIBLE_IDS, Viewer, visible_args
 from core.classes.names import FIRST_PROJECT, project_base
-from core.data.project_folders import folder_moved_aside
 from core.data.projects import ProjectStore
-from core.data.schema import DuplicateNameError, StoreError
+from core.data.saved_models.project_folders import folder_moved_aside
+from core.data.sql.schema import DuplicateNameError, StoreError
 from core.gestures.catalog import DEFAULT_CLASSES
 from core.skeletons import HAND_21
 

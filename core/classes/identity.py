@@ -28,8 +28,8 @@ from core.classes.access import Viewer
 from core.classes.names import check_name
 from core.classes.roster import _ACCOUNT_COLUMNS, Account, _account, _insert_account, account_row, class_row
 from core.classes.session import SESSION_MAX_AGE_S
-from core.data.database import Database
-from core.data.schema import DuplicateNameError, NotFoundError, StoreError
+from core.data.sql.database import Database
+from core.data.sql.schema import DuplicateNameError, NotFoundError, StoreError
 
 MAX_EMAIL_CHARS = 254  # RFC 5321's longest path
 NO_PASSWORD = "!school-account"  # a password column no password matches (not a scrypt hash: verify says False)

@@ -1,7 +1,7 @@
 """The characters of a typed name: which may be in it, and when two names look alike (``core.classes.names``).
 
 One rule for every name a person types (class, teacher, student, project and gesture names). It lives in this
-leaf module, importing nothing of ``core``, so that ``core.gestures.catalog`` (which ``core.data.schema``
+leaf module, importing nothing of ``core``, so that ``core.gestures.catalog`` (which ``core.data.sql.schema``
 imports) applies it too without an import circle; ``core.classes.names`` is where the rule is told and used.
 
 * ``hidden_char``: a character that shows as nothing, or as a space although it is not one, or turns the text

@@ -21,8 +21,8 @@ import unicodedata
 from collections.abc import Iterable
 
 from core.classes.name_chars import describe, hidden_char, look_alike, look_keys, shows_nothing, skeleton
-from core.data.project_folders import MAX_NAME_BYTES
-from core.data.schema import DuplicateNameError, StoreError
+from core.data.saved_models.project_folders import MAX_NAME_BYTES
+from core.data.sql.schema import DuplicateNameError, StoreError
 from core.gestures.catalog import MAX_NAME_LENGTH, InvalidNameError, validate_name
 
 MAX_NAME_CHARS = 100

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.classes.roster import Account, students_of
-from core.data.database import Database
+from core.data.sql.database import Database
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import secrets
 
-from core.data.schema import StoreError
+from core.data.sql.schema import StoreError
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 SALT_BYTES, KEY_BYTES = 16, 32

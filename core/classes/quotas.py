@@ -19,8 +19,8 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, replace
 
-from core.data.database import Database
-from core.data.schema import StoreError
+from core.data.sql.database import Database
+from core.data.sql.schema import StoreError
 from core.io.limits import LIMITS
 
 ASK = "ask your teacher"

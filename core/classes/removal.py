@@ -2,11 +2,11 @@
 
 Everything of a student is their account row and their projects: each project's rows (classes, samples with
 their crops, clips) and its folder under ``projects/`` (models, fine-tuned weights). The rows go in one
-transaction; the folders are moved aside inside it and removed after the commit (``core.data.project_folders``),
+transaction; the folders are moved aside inside it and removed after the commit (``core.data.saved_models.project_folders``),
 so a failure leaves everything as it was. Failed sign-ins at their name and on their known browsers go too.
 
 Their jobs (a training queued or running in the server's job runner) are cancelled once the rows are gone: a job
-that ends anyway afterwards finds its project gone and saves nothing (``core.data.project_folders``: a model is
+that ends anyway afterwards finds its project gone and saves nothing (``core.data.saved_models.project_folders``: a model is
 saved only into the project identity it was trained on, checked under the store's write lock), and one submitted
 in between by a page still open finds no project of theirs to read.
 """
@@ -22,9 +22,9 @@ from pathlib import Path
 from core.classes.first_project import LAST_PROJECT
 from core.classes.names import check_name
 from core.classes.roster import account_row, class_row
-from core.data.database import Database
-from core.data.project_folders import PROJECTS_FOLDER, folder_exists, folder_moved_aside
-from core.data.schema import NotFoundError, StoreError
+from core.data.saved_models.project_folders import PROJECTS_FOLDER, folder_exists, folder_moved_aside
+from core.data.sql.database import Database
+from core.data.sql.schema import NotFoundError, StoreError
 from core.jobs.job import account_owner
 from core.jobs.runner import JobRunner
 
@@ -54,7 +54,7 @@ class Receipt:
             f"Samples: {self.samples} ({self.crops} with a picture of the hand); clips: {self.clips}",
             f"Project folders: {self.folders} ({self.files} files, {self.bytes:,} bytes)",
         ]
-        if self.models is not None:  # every server's copies of them go at its next look (core.data.model_files)
+        if self.models is not None:  # every server's copies of them go at its next look (core.data.saved_models.model_files)
             lines.append(f"Models kept for every server: {self.models} ({self.model_bytes:,} bytes)")
         if self.jobs:
             lines.append(f"Stopped {self.jobs} training(s) or import(s) of theirs that were waiting or running")

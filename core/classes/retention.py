@@ -5,7 +5,7 @@ crops (``SchoolClass.crops_allowed``), and crops older than the class's retentio
 upload, a CSV or a project file all obey it; a project with no owner (no class) keeps its crops as always.
 ``expire_crops`` drops the picture of each sample stored longer ago than its class's ``retention_days`` and keeps
 the sample's keypoints; the sign-in page runs it on each sign-in. Age counts from ``stored_at``, when this server
-stored the sample (``core.data.schema.STORED_NOW``), never from the sample's own ``created_at``: a project file
+stored the sample (``core.data.sql.schema.STORED_NOW``), never from the sample's own ``created_at``: a project file
 whose samples said the year 3000 kept its pictures past every retention (issue 63). ``what_is_stored`` says so to a student (Home).
 """
 
@@ -16,7 +16,7 @@ import time
 from dataclasses import replace
 
 from core.classes.roster import SchoolClass, check_retention, class_row
-from core.data.database import Database
+from core.data.sql.database import Database
 
 DAY_S = 86_400.0
 

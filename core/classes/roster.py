@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from core.classes.access import Role
 from core.classes.names import LookAlikeError, check_name, check_new_name, clash, new_name, same_name_key
 from core.classes.passwords import hash_password, new_join_code
-from core.data.database import Database
-from core.data.schema import DuplicateNameError, NotFoundError, StoreError
+from core.data.sql.database import Database
+from core.data.sql.schema import DuplicateNameError, NotFoundError, StoreError
 
 DEFAULT_RETENTION_DAYS = 30
 MAX_RETENTION_DAYS = 3650

@@ -29,8 +29,8 @@ from pathlib import Path
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from core.classes.access import Viewer
-from core.data.database import Database
-from core.data.schema import StoreError
+from core.data.sql.database import Database
+from core.data.sql.schema import StoreError
 
 SESSION_MAX_AGE_S = 8 * 3600  # a school day: a tab left open overnight signs in again
 SECRET_FILE = "session-secret"

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from core.classes.access import Access, check_access
 from core.data.clips import insert_clips, iter_clips
-from core.data.project_folders import folder_moved_aside
 from core.data.projects import name_key
+from core.data.saved_models.project_folders import folder_moved_aside
 from core.data.store import Store
 from core.gestures.catalog import validate_name
 

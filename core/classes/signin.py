@@ -43,8 +43,8 @@ from core.classes.names import same_name_key
 from core.classes.passwords import clean_code, stand_in_hash, verify_password
 from core.classes.roster import account_row, class_by_code, class_row
 from core.classes.session import session_token
-from core.data.database import Database
-from core.data.schema import NotFoundError, StoreError
+from core.data.sql.database import Database
+from core.data.sql.schema import NotFoundError, StoreError
 
 WRONG = "Wrong class code, name or password"
 PENDING = "pending:"  # before a key: a try whose password is being checked (a failure until it says otherwise)

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 from core.cli.common import open_store, reading_store
-from core.data.bundle import bundle_name, export_project, import_project
+from core.data.bundles.bundle import bundle_name, export_project, import_project
 from core.data.counts import project_counts
 from core.data.managed import check_output
-from core.data.write_lock import busy_notices
+from core.data.sql.write_lock import busy_notices
 
 
 def export(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from core.data.schema import StoreError
+from core.data.sql.schema import StoreError
 
 MAX_LIST_BYTES = 1_000_000  # a list of names: a hundred names are a few kilobytes
 

@@ -19,7 +19,7 @@ import argparse
 import getpass
 import time
 
-from core.data.schema import StoreError
+from core.data.sql.schema import StoreError
 
 ACTIONS = (
     "create",

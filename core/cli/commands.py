@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.cli.common import checked_outputs, open_store, print_error, print_json, reading_store
-from core.data import csv_io
 from core.data.class_plan import STARTER, plan_classes, starter_gestures, summary_line
 from core.data.counts import plural, project_counts
-from core.data.database import store_exists
+from core.data.csv_files import csv_io
+from core.data.csv_files.two_hands import two_hands_text
 from core.data.managed import check_output
-from core.data.schema import StoreLockedError
+from core.data.sql.database import store_exists
+from core.data.sql.schema import StoreLockedError
+from core.data.sql.write_lock import busy_notices
 from core.data.store import Store
-from core.data.two_hands import two_hands_text
-from core.data.write_lock import busy_notices
 from core.gestures.catalog import validate_name
 from core.gestures.features import keypoints_to_features
 from core.gestures.train_config import TrainConfig
@@ -41,7 +41,10 @@ def extract(args: argparse.Namespace) -> int:
     When every input is bad nothing changes, not even the class: exit 2 with one ``error:`` line per input; so
     too when the inputs that looked usable failed before a frame was read (e.g. out of memory once MediaPipe ran).
     """
-    from core.data.extract import ExtractConfig, extract_to_store  # OpenCV, Pillow, MediaPipe: only when extracting
+    from core.data.imports.extract import (  # OpenCV, Pillow, MediaPipe: only when extracting
+        ExtractConfig,
+        extract_to_store,
+    )
 
     store = open_store(args)
     project = validate_name(args.project, "project name")

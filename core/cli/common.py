@@ -11,8 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from core.data.database import store_exists
 from core.data.managed import check_output
+from core.data.sql.database import store_exists
 from core.data.store import Store
 from core.gestures.catalog import DEFAULT_PROJECT
 

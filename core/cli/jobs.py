@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.data.schema import StoreError
+from core.data.sql.schema import StoreError
 
 WATCH_S = 0.2  # how often the command looks for a worker process that ended
 
@@ -81,8 +81,8 @@ class _Pool:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from core.data.database import database_url
-    from core.data.schema import default_data_dir
+    from core.data.sql.database import database_url
+    from core.data.sql.schema import default_data_dir
     from core.jobs.procs import ROOT, THREAD_VARIABLES
     from core.jobs.queue_db import ensure_schema
     from core.jobs.runner import default_workers, worker_threads

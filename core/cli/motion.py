@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.data.clips import StoredClip, add_clips, clip_counts
-from core.data.point_history import history_clips, read_point_history
+from core.data.csv_files.point_history import history_clips, read_point_history
 from core.data.project_motion import (
     CLIP_ERRORS,
     extract_clips,

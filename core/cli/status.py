@@ -14,7 +14,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from core.data.schema import default_data_dir
+from core.data.sql.schema import default_data_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,8 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from core.data.backends.postgres import shown
-    from core.data.database import Database, database_url, store_exists
+    from core.data.sql.database import Database, database_url, store_exists
+    from core.data.sql.postgres import shown
     from core.site.status import SiteStatus, read_status
 
     url = database_url()

@@ -22,7 +22,7 @@ import numpy as np
 
 from core.classes.access import rows_clause
 from core.classes.quotas import room, row_bytes
-from core.data.schema import SOURCE_KINDS, STORED_NOW, NotFoundError, StoreError, stored_skeleton
+from core.data.sql.schema import SOURCE_KINDS, STORED_NOW, NotFoundError, StoreError, stored_skeleton
 from core.data.store import Store
 from core.gestures.catalog import validate_name
 from core.motion.clip import Clip, ClipError
@@ -33,7 +33,7 @@ _COLUMNS = (
     "k.id, c.name, k.skeleton, k.frames, k.image_w, k.image_h, k.points, k.present, k.timestamps, "
     "k.source_kind, k.source_name, k.created_at, k.backend"
 )
-_INSERT = (  # stored_at: the server's time, not the clip's own created_at (core.data.schema.STORED_NOW)
+_INSERT = (  # stored_at: the server's time, not the clip's own created_at (core.data.sql.schema.STORED_NOW)
     "INSERT INTO clips (class_id, skeleton, frames, image_w, image_h, points, present, timestamps, "
     f"source_kind, source_name, created_at, backend, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {STORED_NOW})"
 )
@@ -43,7 +43,7 @@ _INSERT = (  # stored_at: the server's time, not the clip's own created_at (core
 class StoredClip:
     """A clip as the store keeps it: ``clip.label`` is its class's stored name.
 
-    ``id`` is None until stored. ``source_kind`` is one of ``core.data.schema.SOURCE_KINDS``
+    ``id`` is None until stored. ``source_kind`` is one of ``core.data.sql.schema.SOURCE_KINDS``
     ('webcam' for a recorded take, 'video' for a file, 'csv' for an import).
     """
 
@@ -102,7 +102,7 @@ def add_clips(store: Store, project: str, clips: Iterable[StoredClip], create_cl
 
 def insert_clips(store: Store, conn: sqlite3.Connection, project: str, clips: Iterable[StoredClip],
                  create_classes: bool = False, freed: Sequence[str] = ()) -> list[int]:  # fmt: skip
-    """``add_clips`` inside a ``write_transaction`` of ``store`` (``core.data.bundle_import`` creates the project in
+    """``add_clips`` inside a ``write_transaction`` of ``store`` (``core.data.bundles.bundle_import`` creates the project in
     the same one); returns the ids. ``freed``: the owner's projects this write replaces (not counted against their
     limits)."""
     ids: list[int] = []

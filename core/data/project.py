@@ -14,8 +14,8 @@ import numpy as np
 import numpy.typing as npt
 
 from core.data.class_plan import ClassPlan, kept_names, left_out_names, plan_classes
-from core.data.model_files import current_folder
-from core.data.project_folders import project_folder, project_now
+from core.data.saved_models.model_files import current_folder
+from core.data.saved_models.project_folders import project_folder, project_now
 from core.data.store import Store
 from core.gestures.classifier import GestureClassifier, ModelFileError
 from core.gestures.features import FeatureConfig, hand_features
@@ -100,7 +100,7 @@ def project_dataset(store: Store, project: str, config: FeatureConfig | None = N
 
 def model_dir(store: Store, project: str) -> Path:
     """The project's model folder; not created here (saving creates it), so a read-only store can look. On a shared
-    store, this server's copy of the current model (``core.data.model_files``: a folder that does not exist when there
+    store, this server's copy of the current model (``core.data.saved_models.model_files``: a folder that does not exist when there
     is none)."""
     if store.shared:
         return current_folder(store, project, MODEL_FOLDER)
@@ -169,7 +169,7 @@ def save_project_model(store: Store, project: str, classifier: GestureClassifier
     keypoint backend and ``metadata``; the one writer of ``model_dir``. Returns the model folder.
 
     ``identity`` (``Dataset.project_identity``) is the project the model was trained on: it is saved there, under
-    its name now, or ``core.data.project_folders.ProjectReplacedError`` when that project was replaced or deleted
+    its name now, or ``core.data.saved_models.project_folders.ProjectReplacedError`` when that project was replaced or deleted
     meanwhile (None: the project named ``project`` now). The check and the save hold the store's write lock.
     """
     with project_folder(store, project, identity) as (name, folder):

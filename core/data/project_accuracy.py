@@ -28,7 +28,7 @@ import torch
 
 from core.data.class_plan import kept_names, plan_classes
 from core.data.project import MODEL_FOLDER, Dataset, model_dir
-from core.data.project_folders import project_folder
+from core.data.saved_models.project_folders import project_folder
 from core.data.store import Store
 from core.gestures.classifier import GestureClassifier
 from core.gestures.crossval import CrossVal, Fit, cross_validate, fold_count, fold_curve, wrong_answers

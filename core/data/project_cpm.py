@@ -8,7 +8,7 @@ and no torch import, so MediaPipe projects can ask too.
 The user's own hand crops, with MediaPipe's keypoints in crop pixels: the data to fine-tune the CPM on.
 
 Every sample recorded from the webcam or a photo stores a JPEG crop of the hand, made by
-``core.io.crops.hand_crop`` from the frame (``core.data.extract.make_sample``). A MediaPipe sample's
+``core.io.crops.hand_crop`` from the frame (``core.data.imports.extract.make_sample``). A MediaPipe sample's
 keypoints are mapped into that crop with the very same box and affine (``hand_crop_box`` with the crop
 margin and the frame size of the hand, then ``crop_transform`` to the crop's side), so
 they land on the joints. The network learns from MediaPipe, never from its own keypoints (they would teach
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.cpm.architectures import CONFIG_FILE, DEFAULT_DIRS, FORMAT_ARCHS, WEIGHTS_FILE
-from core.data.model_files import current_folder
+from core.data.saved_models.model_files import current_folder
 from core.data.store import Sample, Store
 from core.io.capped import parse_json, read_capped
 from core.io.crops import THUMBNAIL_MARGIN, crop_transform, decode_jpeg, hand_crop_box, points_to_crop
@@ -97,7 +97,7 @@ def checkpoint_network(folder: Path) -> str | None:
 def project_cpm_dir(store: Store, project: str) -> Path:
     """Where ``project``'s fine-tuned CPM checkpoint lives (it may not exist; nor may its parents)."""
     # Looking must not create folders: inference on a read-only data dir asks here too.
-    if store.shared:  # this server's copy of the current one (core.data.model_files)
+    if store.shared:  # this server's copy of the current one (core.data.saved_models.model_files)
         return current_folder(store, project, FINETUNED_FOLDER)
     return store.project_dir(project, create=False) / FINETUNED_FOLDER
 

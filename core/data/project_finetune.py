@@ -22,7 +22,7 @@ from core.cpm import checkpoint
 from core.cpm.config import FINETUNE_EPOCHS
 from core.cpm.estimator import CPMEstimator
 from core.cpm.training.finetune import FinetuneReport, finetune
-from core.data.model_files import unpublish
+from core.data.saved_models.model_files import unpublish
 from core.data.project_cpm import (
     FINETUNED_FOLDER,
     has_finetuned,
@@ -32,7 +32,7 @@ from core.data.project_cpm import (
     project_network,
     require_weights,
 )
-from core.data.project_folders import project_folder
+from core.data.saved_models.project_folders import project_folder
 from core.data.store import Store
 from core.io.atomic import move, replace_folder
 
@@ -110,7 +110,7 @@ def finetune_project(
 
 def reset_project_cpm(store: Store, project: str) -> bool:
     """Delete ``project``'s fine-tuned network (it goes back to the shipped weights); True if there was one."""
-    if store.shared:  # the row, for every server (core.data.model_files)
+    if store.shared:  # the row, for every server (core.data.saved_models.model_files)
         return unpublish(store, project, FINETUNED_FOLDER)
     target = project_cpm_dir(store, project)
     existed = target.exists()

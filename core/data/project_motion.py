@@ -4,7 +4,7 @@ The engine (``core.motion``) knows nothing of the store, and the store (``core.d
 models; the CLI and the pages call these functions. Keypoints of every file pass through the same
 One Euro filter as the webcam's (``core.keypoints.smoothing.steadied``), so a model learns from the
 kind of paths it will see live. A project's motion model lives in ``projects/<name>/motion/``
-(``MotionModel.save``: replaced whole or not at all), or on a shared store in the database (``core.data.model_files``).
+(``MotionModel.save``: replaced whole or not at all), or on a shared store in the database (``core.data.saved_models.model_files``).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.data.clips import StoredClip, add_clips, project_clips
-from core.data.extract import RefusedError, usable_files
-from core.data.model_files import current_folder
-from core.data.project_folders import project_folder
-from core.data.schema import StoreError
+from core.data.imports.extract import RefusedError, usable_files
+from core.data.saved_models.model_files import current_folder
+from core.data.saved_models.project_folders import project_folder
+from core.data.sql.schema import StoreError
 from core.data.store import Store
 from core.io.limits import LimitError, check_clip_length, check_upload_bytes
 from core.io.progress import FrameCounter, Progress, planned_frames
@@ -56,7 +56,7 @@ def require_motion(store: Store, project: str) -> None:
 
 def motion_model_dir(store: Store, project: str) -> Path:
     """The project's motion model folder; not created here (saving creates it). On a shared store, this server's
-    copy of the current one (``core.data.model_files``)."""
+    copy of the current one (``core.data.saved_models.model_files``)."""
     if store.shared:
         return current_folder(store, project, MOTION_FOLDER)
     return store.project_dir(project, create=False) / MOTION_FOLDER

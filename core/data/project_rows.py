@@ -1,7 +1,7 @@
 """What the modules beside the project store need of it, as a ``Protocol``: they are given a store and never
 import ``core.data.projects`` (which imports them), so the data layer has no import circle.
 
-``core.data.projects.ProjectStore`` is the one implementation; the folders (``core.data.project_folders``) and
+``core.data.projects.ProjectStore`` is the one implementation; the folders (``core.data.saved_models.project_folders``) and
 the class rules (``core.classes.access``) take any object with these members.
 """
 
@@ -20,7 +20,7 @@ class ProjectRows(Protocol):
 
     @property
     def shared(self) -> bool:
-        """Whether several servers share the store (its models are rows then: ``core.data.model_files``)."""
+        """Whether several servers share the store (its models are rows then: ``core.data.saved_models.model_files``)."""
         ...
 
     def read_connection(self) -> AbstractContextManager[sqlite3.Connection]: ...

@@ -14,15 +14,15 @@ from pathlib import Path
 
 from core.classes.access import VISIBLE_IDS, Viewer, access_of, check_access, check_free, require_account, visible_args
 from core.classes.names import name_key
-from core.data.database import Database
-from core.data.project_folders import (
+from core.data.sql.database import Database
+from core.data.saved_models.project_folders import (
     check_new_name,
     folder_exists,
     folder_moved_aside,
     new_identity,
     require_folder,
 )
-from core.data.schema import DuplicateNameError, NotFoundError, StoreError, stored_skeleton, validate_emoji
+from core.data.sql.schema import DuplicateNameError, NotFoundError, StoreError, stored_skeleton, validate_emoji
 from core.gestures.catalog import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, validate_name
 from core.io.atomic import move
 from core.skeletons import HAND_21, Skeleton
@@ -100,7 +100,7 @@ class ProjectStore(Database):
                        replace: bool = False) -> int:  # fmt: skip
         """Inside a ``write_transaction``: a new project row with ``classes`` in order; returns its id.
 
-        The one writer of project rows (``create_project``, and ``core.data.bundle_import``, which adds the
+        The one writer of project rows (``create_project``, and ``core.data.bundles.bundle_import``, which adds the
         samples in the same transaction). ``replace`` deletes a project of that name first (its classes
         and rows cascade; its folder is the caller's); without it a taken name raises ``DuplicateNameError``.
         The name becomes a folder's: over ``project_folders.MAX_NAME_BYTES`` bytes it is refused.
@@ -149,7 +149,7 @@ class ProjectStore(Database):
 
     def delete_project(self, name: str) -> None:
         """Delete a project, its classes, samples and its folder (saved models), the folder moved aside in the same
-        transaction: a training that saves afterwards finds the project gone (``core.data.project_folders``)."""
+        transaction: a training that saves afterwards finds the project gone (``core.data.saved_models.project_folders``)."""
         aside = folder_moved_aside(self.data_dir, validate_name(name, "project name"))
         with aside as folder, self.write_transaction() as conn:
             conn.execute("DELETE FROM projects WHERE id = ?", (self.project_id(conn, name),))
@@ -177,7 +177,7 @@ class ProjectStore(Database):
             return conn.execute(f"SELECT {column} FROM projects WHERE id = ?", (pid,)).fetchone()[0]
 
     def project_identity(self, name: str) -> str:
-        """What tells this project from one that took its name since (``core.data.project_folders``)."""
+        """What tells this project from one that took its name since (``core.data.saved_models.project_folders``)."""
         return str(self._project_column(name, "uid"))
 
     def project_backend(self, name: str) -> str:

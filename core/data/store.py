@@ -1,6 +1,6 @@
 """SQLite store: projects → classes → samples, one ``handteach.sqlite`` per data directory.
 
-``Store`` is the one entry point: connections and migrations (``core.data.database``), projects
+``Store`` is the one entry point: connections and migrations (``core.data.sql.database``), projects
 and classes (``core.data.projects``), and here the samples.
 
 Keypoints are kept as raw little-endian float32 bytes, so a ``Keypoints`` read back is
@@ -10,7 +10,7 @@ are those of ``core.types``: ``pixel`` (K, 2) unmirrored-frame pixels,
 the joints of the sample's skeleton. A project has one skeleton (hand or body) and holds
 samples of that skeleton only.
 
-Every write is one transaction (``core.data.database``): ``add_samples`` writes a batch in a
+Every write is one transaction (``core.data.sql.database``): ``add_samples`` writes a batch in a
 single one, validating each sample as it goes, so a bad sample rolls back the batch and leaves
 nothing behind.
 
@@ -31,9 +31,9 @@ from typing import Literal
 from core.classes.access import rows_clause
 from core.classes.quotas import room, row_bytes
 from core.classes.retention import keeps_crops
-from core.data.project_folders import name_now
+from core.data.saved_models.project_folders import name_now
 from core.data.projects import ProjectStore
-from core.data.schema import (
+from core.data.sql.schema import (
     DB_NAME,
     INSERT_SAMPLE,
     MIGRATIONS,
@@ -112,7 +112,7 @@ class Store(ProjectStore):
 
     def insert_samples(self, conn: sqlite3.Connection, project: str, samples: Iterable[Sample], create_classes: bool,
                        inserted: Callable[[int, str], object], freed: Sequence[str] = ()) -> None:  # fmt: skip
-        """The one write path of samples, inside a ``write_transaction`` (``core.data.bundle_import`` creates the
+        """The one write path of samples, inside a ``write_transaction`` (``core.data.bundles.bundle_import`` creates the
         project in the same one); ``inserted(id, stored class name)`` after each; ``freed``: the owner's projects
         this write replaces (not counted against their limits)."""
         pid = self.project_id(conn, project)

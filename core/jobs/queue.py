@@ -39,7 +39,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from core.data.backends.postgres import _reason, shown
+from core.data.sql.postgres import _reason, shown
 from core.jobs import wire
 from core.jobs.job import PRIORITY, JobRequest, JobState, JobStatus, OneWaitingError, ServerFullError, worker_died
 from core.jobs.queue_db import (

@@ -10,7 +10,7 @@ server): steps done of all, the job's progress detail, its end (done, failed, ca
 and the worker process's id. ``handteach_job_turns`` holds, for each owner, the turn their last job started in (a
 sequence taken as each job starts): the round robin between owners is procrastinate's ``priority``
 (``job_priority``), recomputed for an owner's waiting jobs as one of theirs starts. All are created on first use
-under one advisory lock (``ensure_schema``), outside the store's migrations (``core.data.schema``): procrastinate
+under one advisory lock (``ensure_schema``), outside the store's migrations (``core.data.sql.schema``): procrastinate
 brings its own schema and migrations, and our tables are the runner's, not the store's.
 
 A job carries the version of the code that sent it (``jobs_version``: a release's name, or the layout of its
@@ -27,8 +27,8 @@ from pathlib import Path
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-from core.data.backends.postgres import CONNECT_TIMEOUT_S, SCHEMES, _reason, shown
-from core.data.schema import StoreError
+from core.data.sql.postgres import CONNECT_TIMEOUT_S, SCHEMES, _reason, shown
+from core.data.sql.schema import StoreError
 
 SCHEMA = "handteach_queue"  # the PostgreSQL schema holding procrastinate's tables and functions, and ours
 QUEUE = "handteach"  # procrastinate's queue name for every job of ours

@@ -20,7 +20,6 @@ from core.jobs.local import GUESS_S
 from core.jobs.queue_db import QUEUE, RUNS, TURNS
 
 FRESH_S = 1.0  # a computed order serves the pages this long
-NEW_JOB_S = 0.2  # a job sent since it was computed: read again, but not more often than this
 PACE_RUNS = 10  # a kind's pace: the mean of its latest runs that ended done
 ALIVE_S = 30.0  # a worker whose heartbeat is older is not counted
 
@@ -58,7 +57,7 @@ class Places:
         others wait for its answer: thirty tabs polling at once each read it again before (seen in the benchmark)."""
         with self._lock:
             age = time.monotonic() - self._at
-            if self._places is None or age > FRESH_S or (number not in self._places and age > NEW_JOB_S):
+            if self._places is None or age > FRESH_S or number not in self._places:
                 self._places, self._at = places(conn), time.monotonic()
             return self._places.get(number)
 

@@ -265,7 +265,7 @@ def main(argv: list[str]) -> None:
     import argparse
     import importlib
 
-    from core.data.database import database_url
+    from core.data.sql.database import database_url
     from core.keypoints.native_logs import quiet_native_logs
 
     parser = argparse.ArgumentParser(prog="core.jobs.queue_worker")

@@ -30,7 +30,7 @@ from core.keypoints.landmarks import check_inference_threads, threaded
 from core.skeletons import BODY_33
 from core.types import Keypoints
 
-# Why a frame or photo gave no usable person; counted apart, as core.data.extract's NO_HAND is.
+# Why a frame or photo gave no usable person; counted apart, as core.data.imports.extract's NO_HAND is.
 NO_PERSON = "no person"
 SEVERAL_PEOPLE = "several people (the largest used)"
 PARTLY_IN_VIEW = "person partly in view (legs cut off or hidden)"

@@ -22,7 +22,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from core.data.browser_take import MAX_HANDS, POINT_BOUNDS, TakeError, frame_size_of, points_21, tab_keypoints
+from core.data.imports.browser_take import MAX_HANDS, POINT_BOUNDS, TakeError, frame_size_of, points_21, tab_keypoints
 from core.gestures.pipeline import FrameResult
 from core.types import HANDEDNESS_VALUES, UNKNOWN_LABEL, Keypoints, Prediction
 

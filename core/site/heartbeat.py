@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from core.data.database import Database, store_exists
-from core.data.schema import StoreError
+from core.data.sql.database import Database, store_exists
+from core.data.sql.schema import StoreError
 from core.jobs.local import PoolLoad
 
 PREFIX = "app_server:"  # server_settings' keys of the heartbeats

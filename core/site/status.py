@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from core.data.database import Database
+from core.data.sql.database import Database
 from core.jobs.job import CURVE, EXTRACT, FINETUNE, IMPORT, MEASURE, TRAIN
 from core.site.heartbeat import GONE_S, ServerBeat, beat_rows, db_now, from_value
 

@@ -3,7 +3,7 @@
 The iframe opens the camera, runs MediaPipe's HandLandmarker and the project's ONNX itself, and sends the
 server events only (``frontend/src``): ``status`` (ready, or a camera problem), ``model`` (the model it now
 runs), ``labels`` (Live: each hand's label when it changes) and ``take`` (Record: a whole take at its end,
-``core.data.browser_take``). Every value carries the iframe's random ``tab`` id and a ``seq`` number, so an
+``core.data.imports.browser_take``). Every value carries the iframe's random ``tab`` id and a ``seq`` number, so an
 event is handled once although Streamlit returns the component's last value on every rerun.
 
 A component has one value, and a value set before the server read the one before replaces it unseen: each run

@@ -1,7 +1,7 @@
 """Record on the browser path: the page issues a take (a ``TakeTicket``), the tab records it, the server stores it.
 
 The Record button issues a ticket with a fresh take id; the component counts down and captures in the tab
-and sends the whole take once (``core.data.browser_take``), which is checked and stored in one transaction,
+and sends the whole take once (``core.data.imports.browser_take``), which is checked and stored in one transaction,
 then the page reruns to show the new samples. A camera that is denied, absent or busy is said, with a button
 that opens the upload path instead.
 """
@@ -12,8 +12,8 @@ import uuid
 
 import streamlit as st
 
-from core.data.browser_take import TakeReport, TakeTicket
-from core.data.extract import ExtractConfig
+from core.data.imports.browser_take import TakeReport, TakeTicket
+from core.data.imports.extract import ExtractConfig
 from core.data.store import Store
 from ui.browser.component import camera, steady_args
 from ui.browser.path import fall_back_if_tab_failed

@@ -1,8 +1,8 @@
 """A take the page asks the tab to record (Record's and Live's *Teach it here* browser paths): issued with a
-deadline, stored once when the tab sends it whole (``core.data.browser_take``).
+deadline, stored once when the tab sends it whole (``core.data.imports.browser_take``).
 
 Each page keeps its take in its own ``TakeSlot`` of the session: the ticket, its deadline and the ledger of
-take ids issued and used (``core.data.take_tickets``: one open ticket, a take stored once and only after its
+take ids issued and used (``core.data.imports.take_tickets``: one open ticket, a take stored once and only after its
 countdown and length and before its grace ran out; replayed, early, late or forged ones are refused by name).
 """
 
@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 
 import streamlit as st
 
-from core.data.browser_take import TakeReport, read_take, store_samples, store_take
-from core.data.schema import Sample, StoreError
+from core.data.imports.browser_take import TakeReport, read_take, store_samples, store_take
+from core.data.imports.take_tickets import GRACE_S, TakeError, TakeLedger, TakeTicket
+from core.data.sql.schema import Sample, StoreError
 from core.data.store import Store
-from core.data.take_tickets import GRACE_S, TakeError, TakeLedger, TakeTicket
 from ui.common import signin
 
 Held = tuple[TakeTicket, list[Sample], TakeReport]  # a take read and not stored yet: its ticket, samples and counts

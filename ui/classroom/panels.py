@@ -20,7 +20,7 @@ from core.classes.overview import StudentLine
 from core.classes.removal import Receipt, delete_student, end_class
 from core.classes.retention import change_rules
 from core.classes.roster import MAX_RETENTION_DAYS, SchoolClass, class_by_id
-from core.data.schema import NotFoundError, StoreError
+from core.data.sql.schema import NotFoundError, StoreError
 from core.data.store import Store
 from ui.classroom import cards_panel
 from ui.classroom.roster_forms import done, fresh_key, said_here

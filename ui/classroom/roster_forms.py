@@ -15,7 +15,7 @@ import streamlit as st
 from core.classes.batch import MAX_NAMES, BatchError, add_students, new_passwords, rename_student
 from core.classes.overview import StudentLine
 from core.classes.roster import SchoolClass
-from core.data.schema import StoreError
+from core.data.sql.schema import StoreError
 from core.data.store import Store
 from ui.classroom import cards_panel
 from ui.common.text import plain

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.data.schema import StoreError
+from core.data.sql.schema import StoreError
 from core.data.store import Store
 from core.site.status import ServerState, SiteStatus, WorkerState, jobs_text, read_status, seconds_text, summary
 

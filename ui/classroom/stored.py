@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.classes.retention import what_is_stored
 from core.classes.roster import class_by_id
-from core.data.schema import NotFoundError
+from core.data.sql.schema import NotFoundError
 from ui.common import signin, state
 
 

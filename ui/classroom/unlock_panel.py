@@ -9,7 +9,7 @@ import streamlit as st
 from core.classes.overview import StudentLine
 from core.classes.roster import SchoolClass
 from core.classes.signin import unlock
-from core.data.schema import StoreError
+from core.data.sql.schema import StoreError
 from core.data.store import Store
 from ui.common.text import plain
 

@@ -12,7 +12,7 @@ import streamlit as st
 
 from core.classes.access import may_change, share_project
 from core.classes.sharing import is_shared, owner_name, project_access, remix_name, remix_project, shared_with_me
-from core.data.schema import StoreError
+from core.data.sql.schema import StoreError
 from core.data.store import Store
 from ui.common import state
 from ui.common.text import plain

@@ -27,7 +27,7 @@ from core.classes.retention import expire_crops
 from core.classes.roster import any_class, class_by_id, class_mode
 from core.classes.session import deleted_account_class, end_session, viewer_from_token
 from core.classes.signin import SignInError, sign_in_session, viewer_of
-from core.data.schema import NotFoundError, StoreError
+from core.data.sql.schema import NotFoundError, StoreError
 from core.data.store import Store
 from ui.common import picture_signin, school_signin
 from ui.server import media_scope

@@ -21,9 +21,9 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from core.classes.first_project import remember
-from core.data.model_files import current_folder
-from core.data.project_folders import folder_problem
-from core.data.schema import StoreError
+from core.data.saved_models.model_files import current_folder
+from core.data.saved_models.project_folders import folder_problem
+from core.data.sql.schema import StoreError
 from core.data.store import Store
 from core.gestures.catalog import DEFAULT_PROJECT, GestureClass
 from ui.common.signin import VIEWER_KEY, first_project
@@ -172,7 +172,7 @@ def title_of(name: str, gestures: list[GestureClass] | None = None) -> str:
 def _model_folder(project: str) -> Path:
     """``core.data.project.model_dir`` without importing torch (for stamps and summaries): on one server without
     asking the database; on a shared store this server's copy of the current model (one small read: a model trained
-    on another server changes the stamp, ``core.data.model_files``)."""
+    on another server changes the stamp, ``core.data.saved_models.model_files``)."""
     if (s := store()).shared:
         return current_folder(s, project, MODEL_FOLDER)
     return settings().data_dir / "projects" / project / MODEL_FOLDER

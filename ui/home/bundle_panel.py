@@ -10,7 +10,14 @@ from typing import IO
 import streamlit as st
 
 from core.classes.quotas import check_file
-from core.data.bundle import BundleError, ImportReport, ProjectExistsError, bundle_name, export_project, import_project
+from core.data.bundles.bundle import (
+    BundleError,
+    ImportReport,
+    ProjectExistsError,
+    bundle_name,
+    export_project,
+    import_project,
+)
 from core.data.store import Store
 from core.io.limits import check_upload_bytes
 from ui.common import state, widgets

@@ -20,8 +20,8 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.classes import quotas
-from core.data.database import database_url
-from core.data.schema import StoreError
+from core.data.sql.database import database_url
+from core.data.sql.schema import StoreError
 from core.jobs.job import NOUNS, JobStatus, account_owner
 from core.jobs.local import LocalRunner
 from ui.common import signin

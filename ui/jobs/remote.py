@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Self
 
-from core.data.schema import StoreError
+from core.data.sql.schema import StoreError
 from core.jobs.job import TIME_LIMIT, WORKER_VERSION, JobRequest, JobState, JobStatus, ServerFullError
 from ui.jobs import pool
 

@@ -17,7 +17,7 @@ import numpy as np
 from core.data.class_plan import ClassPlan, plan_classes, starter_gestures
 from core.data.project import Dataset, save_project_model
 from core.data.project_accuracy import train_report
-from core.data.project_folders import ProjectReplacedError
+from core.data.saved_models.project_folders import ProjectReplacedError
 from core.data.store import Store
 from core.gestures import training
 from core.gestures.crossval import CrossVal

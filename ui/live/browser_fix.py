@@ -2,7 +2,7 @@
 
 As Record's browser path does (``ui.browser.record``), the page issues a ``TakeTicket``; Live's camera component
 records the take in the tab (its countdown and REC badge on the canvas) and sends it whole at its end. The take is
-checked and stored in one transaction (``core.data.browser_take.store_take``: the same rows and rejected-frame
+checked and stored in one transaction (``core.data.imports.browser_take.store_take``: the same rows and rejected-frame
 counts as a server-path take), then the project is trained again exactly as the server path's fix trains it
 (``ui.live.live_fix.follow_training``). Once the model is saved the page reruns, the model's version changes and
 the tab loads the new ONNX.
@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core.data.browser_take import TakeReport, TakeTicket
+from core.data.imports.browser_take import TakeReport, TakeTicket
 from core.data.store import Store
 from core.gestures.catalog import GestureClass
 from core.gestures.take_check import take_look

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.data.uploads import UploadedFile
+from core.data.imports.uploads import UploadedFile
 from core.gestures.catalog import GestureClass
 from core.gestures.classifier import GestureClassifier
 from core.io.video import VIDEO_EXTENSIONS

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.data.imports.uploads import UploadedFile, unique_name
 from core.data.store import Store
-from core.data.uploads import UploadedFile, unique_name
 from core.jobs import sample_tasks
 from core.jobs.job import EXTRACT
 from ui.common import widgets

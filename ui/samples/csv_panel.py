@@ -6,9 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from core.classes.quotas import OverLimitError, check_file
+from core.data.csv_files.two_hands import two_hands_text
+from core.data.imports.uploads import UploadedFile
 from core.data.store import Store
-from core.data.two_hands import two_hands_text
-from core.data.uploads import UploadedFile
 from core.jobs import sample_tasks
 from core.jobs.job import IMPORT
 from ui.common.text import plain

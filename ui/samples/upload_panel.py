@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.data.extract import ExtractConfig
+from core.data.imports.extract import ExtractConfig
+from core.data.imports.uploads import UploadedFile, UploadReport
 from core.data.store import Store
-from core.data.uploads import UploadedFile, UploadReport
 from core.jobs import sample_tasks
 from core.jobs.job import IMPORT
 from ui.common.text import plain

@@ -1,6 +1,6 @@
 """Live's uploaded file: the gestures recognised and drawn on a copy for download (``annotate_upload``).
 
-Record's uploads go into the store with ``core.data.uploads``, in the server's job runner.
+Record's uploads go into the store with ``core.data.imports.uploads``, in the server's job runner.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.data.uploads import UploadedFile, write_uploads
+from core.data.imports.uploads import UploadedFile, write_uploads
 from core.io.progress import FrameCounter, Progress, planned_frames
 from core.io.video import MediaError, media_kind
 from core.keypoints.backend import KeypointBackend

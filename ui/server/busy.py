@@ -1,6 +1,6 @@
 """A student's write waiting behind another's: the page says *The server is busy, trying again* (issue 53).
 
-``core.data.write_lock`` tells a writer that has waited a second for the store's lock; the engine never
+``core.data.sql.write_lock`` tells a writer that has waited a second for the store's lock; the engine never
 imports Streamlit, so the server hands it this: a toast on the page whose script run is writing, and a log
 line for a write outside any page (a job's thread).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from core.data.write_lock import set_default_notice
+from core.data.sql.write_lock import set_default_notice
 
 _LOG = logging.getLogger("handteach.store")
 

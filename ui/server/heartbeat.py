@@ -10,7 +10,7 @@ import atexit
 import os
 import socket
 
-from core.data.schema import default_data_dir
+from core.data.sql.schema import default_data_dir
 from core.jobs.local import open_load
 from core.jobs.runner import usable_cores
 from core.site.heartbeat import Heartbeat, ServerBeat

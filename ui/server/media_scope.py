@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from core.classes.session import viewer_from_token
-from core.data.database import Database
-from core.data.schema import StoreError
+from core.data.sql.database import Database
+from core.data.sql.schema import StoreError
 from ui.server.limits import Receive, Scope, Send, wrap_streamlit_app
 from ui.server.session_cookie import COOKIE
 

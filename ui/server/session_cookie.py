@@ -29,8 +29,8 @@ from typing import Any
 
 from core.classes.devices import DEVICE_MAX_AGE_S
 from core.classes.session import SESSION_MAX_AGE_S, end_session
-from core.data.database import Database, store_exists
-from core.data.schema import StoreError, default_data_dir
+from core.data.sql.database import Database, store_exists
+from core.data.sql.schema import StoreError, default_data_dir
 from ui.server.limits import Receive, Scope, Send, wrap_streamlit_app
 from ui.server.origin import header as _header
 from ui.server.origin import same_origin

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.data.schema import default_data_dir
+from core.data.sql.schema import default_data_dir
 from core.keypoints.smoothing import SmoothingConfig
 
 VIDEO_CONSTRAINTS: dict[str, Any] = {

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.data.csv_io import export_handteach, export_kinivi
+from core.data.csv_files.csv_io import export_handteach, export_kinivi
 from core.data.store import Store
 from core.gestures.catalog import GestureClass
 from core.gestures.classifier import GestureClassifier

@@ -1,7 +1,7 @@
 """Recording samples from a live stream: countdown, then N samples per second for a few seconds.
 
 A ``Recorder`` is driven by the frame callback (``on_frame``, one thread) and read by the
-page (``status``, any thread). Only frames whose hands pass ``core.data.extract.usable_hands``
+page (``status``, any thread). Only frames whose hands pass ``core.data.imports.extract.usable_hands``
 become samples; the others are counted by reason. Samples are written by a background
 writer in small batches, so the frame thread never waits for SQLite.
 """
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from core.data.extract import ExtractConfig, make_sample, usable_hands
+from core.data.imports.extract import ExtractConfig, make_sample, usable_hands
 from core.data.store import Sample, Store
 from core.keypoints.pose import sample_person
 from core.types import Keypoints

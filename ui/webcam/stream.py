@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import cv2
 
-from core.data.schema import StoreError
+from core.data.sql.schema import StoreError
 from core.data.store import Store
 from core.gestures.pipeline import FrameResult, Pipeline
 from core.io.fds import TooManyOpenFilesError

@@ -12,8 +12,8 @@ A file imports only into a project of its skeleton; anything else is refused, na
 and both skeletons, before a row is stored.
 
 Bad input raises ``CsvFormatError`` naming the file, the line and the problem. Files are streamed
-both ways (``core.data.csv_cells``): an import reads and checks every row, then stores them in short
-transactions (``core.data.batched_import``), so a bad line stores nothing; an export writes rows as the store
+both ways (``core.data.csv_files.csv_cells``): an import reads and checks every row, then stores them in short
+transactions (``core.data.imports.batched_import``), so a bad line stores nothing; an export writes rows as the store
 yields them, into a temporary file renamed at the end.
 """
 
@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.data.csv_cells import (
+from core.data.csv_files.csv_cells import (
     CsvFormatError,
     ImportReport,
     float_cells,
@@ -37,7 +37,7 @@ from core.data.csv_cells import (
     store_samples,
     write_atomic,
 )
-from core.data.schema import SOURCE_KINDS
+from core.data.sql.schema import SOURCE_KINDS
 from core.data.store import Sample, Store
 from core.io.progress import FrameCounter, Progress, count_lines
 from core.skeletons import HAND_21, SKELETONS, Skeleton

@@ -1,7 +1,7 @@
 """The ticket a page issues for a browser take, and the ledger that redeems it once, only in its time.
 
 A page asks its tab for a take with a ``TakeTicket`` (``ui.browser.takes``); the tab counts down, captures for the
-ticket's length and sends the take whole (``core.data.browser_take`` checks and stores it). The ledger lives in one
+ticket's length and sends the take whole (``core.data.imports.browser_take`` checks and stores it). The ledger lives in one
 Streamlit session's state, so a ticket is bound to the session that asked for it and, through its ``project``, to
 the project it was asked for (the store's viewer checks that project is the asker's own). What the ledger enforces
 (issue 54: a script with no browser stored 105 takes in 30 s by answering each ticket at once):
@@ -22,7 +22,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from core.data.extract import ExtractConfig
+from core.data.imports.extract import ExtractConfig
 
 GRACE_S = 20.0  # seconds a take may arrive after its end: the tab may still be loading its hand model at the start
 EARLY_S = 0.25  # the server's and the tab's clocks: a real take never comes sooner, this absorbs rounding only

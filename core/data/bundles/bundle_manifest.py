@@ -1,4 +1,4 @@
-"""A project file's ``manifest.json`` (``core.data.bundle_format``), parsed and checked field by field.
+"""A project file's ``manifest.json`` (``core.data.bundles.bundle_format``), parsed and checked field by field.
 
 Nothing in it is trusted: the format and its version first (a newer file says so), then the project
 (name, skeleton, backend, motion), its classes (the store's own rules: ``class_rows``), the counts
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.data.bundle_format import (
+from core.data.bundles.bundle_format import (
     CLIP_ARRAYS,
     CLIP_COLUMNS,
     CROPS,
@@ -28,7 +28,7 @@ from core.data.bundle_format import (
     BundleLimits,
 )
 from core.data.projects import class_rows
-from core.data.schema import stored_skeleton
+from core.data.sql.schema import stored_skeleton
 from core.gestures.catalog import GestureClass, validate_name
 from core.io import capped
 from core.io.limits import LIMITS

@@ -1,15 +1,15 @@
 """Import a ``.handteach`` file as a project: everything checked first, then stored whole or not at all.
 
-Order: the file is opened and checked (``core.data.bundle_read``: directory, sizes, manifest), the
+Order: the file is opened and checked (``core.data.bundles.bundle_read``: directory, sizes, manifest), the
 target name is free (or ``replace``), every sample or clip is read and checked, the model files are
 written to a staging folder in the data directory and loaded from there by their own loaders (the
 gesture classifier, the motion model, the CPM checkpoint: checksums, shapes, skeleton). Then the
 project is stored in short transactions (issue 53: others' writes wait at most one), under a passing
 name ("importing <token>"): its classes, then every sample (crops streamed from the file and checked on
-the way) or clip, a slice of ``core.data.batched_import.HOLD_TARGET_S`` at a time. A last transaction
+the way) or clip, a slice of ``core.data.imports.batched_import.HOLD_TARGET_S`` at a time. A last transaction
 deletes a replaced project, gives the new one its name and, just before the commit, renames the staged
 folder into its place (an old one moved aside; on a shared store its models become the project's rows instead,
-``core.data.model_files``). Anything failing deletes the passing project and renames
+``core.data.saved_models.model_files``). Anything failing deletes the passing project and renames
 the folders back: no half project under the name, the replaced project untouched. A process killed
 midway leaves the passing project, which can be deleted like any other.
 """
@@ -25,14 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.classes.quotas import check_file
-from core.data.batched_import import PAUSE_S, TimedSlices
-from core.data.bundle_format import BUNDLE_LIMITS, BundleError, BundleLimits, ProjectExistsError
-from core.data.bundle_read import ProjectFile, open_project_file
+from core.data.imports.batched_import import PAUSE_S, TimedSlices
+from core.data.bundles.bundle_format import BUNDLE_LIMITS, BundleError, BundleLimits, ProjectExistsError
+from core.data.bundles.bundle_read import ProjectFile, open_project_file
 from core.data.clips import insert_clips
-from core.data.model_files import publish_folder
-from core.data.project_folders import check_new_name
+from core.data.saved_models.model_files import publish_folder
+from core.data.saved_models.project_folders import check_new_name
 from core.data.projects import name_key
-from core.data.schema import StoreError
+from core.data.sql.schema import StoreError
 from core.data.store import Store
 from core.gestures.catalog import validate_name
 from core.io.atomic import move, write_bytes
@@ -139,7 +139,7 @@ def _store(store: Store, bundle: ProjectFile, name: str, rows: list, replace: bo
                     insert_clips(store, conn, passing, slices.slice(), freed=freed)
                 else:
                     store.insert_samples(conn, passing, slices.slice(), False, lambda *_: None, freed)
-            time.sleep(PAUSE_S)  # a waiting writer gets in (core.data.batched_import)
+            time.sleep(PAUSE_S)  # a waiting writer gets in (core.data.imports.batched_import)
         _name_it(store, bundle, pid, name, replace, swap)
     except BaseException:
         with contextlib.suppress(StoreError, OSError):
@@ -159,7 +159,7 @@ def _name_it(store: Store, bundle: ProjectFile, pid: int, name: str, replace: bo
                 store.require_owner(conn, old, old_name)  # Replace only one's own
                 conn.execute("DELETE FROM projects WHERE id = ?", (old,))
             conn.execute("UPDATE projects SET name = ? WHERE id = ?", (name, pid))
-            if store.shared:  # its models become its rows, for every server (core.data.model_files)
+            if store.shared:  # its models become its rows, for every server (core.data.saved_models.model_files)
                 publish_folder(conn, pid, swap.staged)
             else:
                 swap.run()  # last: a failed commit below undoes it

@@ -1,4 +1,4 @@
-"""Export a whole project as one ``.handteach`` file (the layout: ``core.data.bundle_format``).
+"""Export a whole project as one ``.handteach`` file (the layout: ``core.data.bundles.bundle_format``).
 
 The samples (or clips) are read once, in one pass of the store's batched reader, the crops streamed
 straight into the zip; the model files are copied byte for byte, each checked against the checksum
@@ -22,7 +22,7 @@ from typing import IO
 import numpy as np
 
 from core.classes.access import check_copy_out
-from core.data.bundle_format import (
+from core.data.bundles.bundle_format import (
     BUNDLE_LIMITS,
     CLIP_ARRAYS,
     CLIP_COLUMN_NAMES,
@@ -42,8 +42,8 @@ from core.data.bundle_format import (
     sha256,
 )
 from core.data.clips import iter_clips
-from core.data.model_files import current_folder
-from core.data.project_folders import UnusableNameError
+from core.data.saved_models.model_files import current_folder
+from core.data.saved_models.project_folders import UnusableNameError
 from core.data.store import Store
 from core.gestures.catalog import GestureClass, validate_name
 from core.io.atomic import atomic_path
@@ -189,7 +189,7 @@ def _model_files(folder: Path, description: str, limits: BundleLimits) -> dict[s
 
 def _model_folders(store: Store, project: str) -> dict[str, Path]:
     """Where each of the project's models may be: its folder's, or on a shared store this server's copy of its rows
-    (``core.data.model_files``); none for a name too long for a folder (an older handteach's): it holds no model."""
+    (``core.data.saved_models.model_files``); none for a name too long for a folder (an older handteach's): it holds no model."""
     if store.shared:
         return {sub: current_folder(store, project, sub) for sub in MODEL_FOLDERS}
     try:

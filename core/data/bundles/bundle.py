@@ -6,7 +6,7 @@ writing: ``bundle_write``; reading and checking: ``bundle_read`` and ``bundle_ma
 ``bundle_import``.
 """
 
-from core.data.bundle_format import (
+from core.data.bundles.bundle_format import (
     BUNDLE_LIMITS,
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -16,8 +16,8 @@ from core.data.bundle_format import (
     ProjectExistsError,
     bundle_name,
 )
-from core.data.bundle_import import ImportReport, import_project
-from core.data.bundle_write import ExportReport, export_project
+from core.data.bundles.bundle_import import ImportReport, import_project
+from core.data.bundles.bundle_write import ExportReport, export_project
 
 __all__ = ["BUNDLE_LIMITS", "FORMAT_NAME", "FORMAT_VERSION", "SUFFIX", "BundleError", "BundleLimits", "ExportReport",
            "ImportReport", "ProjectExistsError", "bundle_name", "export_project", "import_project"]  # fmt: skip

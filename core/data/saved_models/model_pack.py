@@ -15,11 +15,11 @@ import re
 import struct
 from pathlib import Path
 
-from core.data.schema import StoreError
+from core.data.sql.schema import StoreError
 from core.io.capped import parse_json, read_capped
 from core.io.limits import LIMITS
 
-# The kinds of model a project keeps and each one's description file (core.data.bundle_format.MODEL_FOLDERS).
+# The kinds of model a project keeps and each one's description file (core.data.bundles.bundle_format.MODEL_FOLDERS).
 DESCRIPTIONS = {"model": "model.json", "motion": "motion.json", "cpm": "config.json"}
 FIXED_WEIGHTS = "model.safetensors"  # a CPM or ResNet-deconv checkpoint's weights (its config names none)
 # The largest gesture model the settings allow (8 hidden layers of 2048) has 117 MB of weights; the shipped networks

@@ -16,7 +16,7 @@ so the same project always gives the same member bytes):
 * the trained models, copied byte for byte: ``model/`` (gesture classifier), ``motion/`` (motion
   model), ``cpm/`` (a fine-tuned CPM).
 
-``core.data.bundle_write`` writes it, ``core.data.bundle_read`` checks and imports it. The limits
+``core.data.bundles.bundle_write`` writes it, ``core.data.bundles.bundle_read`` checks and imports it. The limits
 (``BundleLimits``) are checked on the zip's central directory before anything is decompressed.
 """
 

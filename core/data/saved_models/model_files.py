@@ -2,7 +2,7 @@
 
 On one server (SQLite) a project's models are files in its folder, ``projects/<name>/<kind>/``, and nothing here
 runs. On a shared store (``Database.shared``) the database is the truth: one ``project_models`` row per project and
-kind ("model", "motion", "cpm") holds the files (``core.data.model_pack``), a version counting the saves and the
+kind ("model", "motion", "cpm") holds the files (``core.data.saved_models.model_pack``), a version counting the saves and the
 value's SHA-256, so every app server and worker finds a model trained on any other. A row goes with its project
 (``ON DELETE CASCADE``: a delete, a replace, a deleted student), and a rename keeps it.
 
@@ -13,7 +13,7 @@ newer save elsewhere names another folder, which the next read writes. Two reade
 the same version both write it whole and one rename wins. The previous version's folder stays for a reader that is
 mid-load, older ones go, and ``sweep`` removes the copies of projects deleted anywhere.
 
-Saving (``StagedModels``, through ``core.data.project_folders.project_folder``): inside the write transaction the
+Saving (``StagedModels``, through ``core.data.saved_models.project_folders.project_folder``): inside the write transaction the
 caller writes into a private copy of the project's current models; what it changed is packed and written to its
 row, version + 1, in the same transaction, and put in this server's copy after the commit. A save that fails or is
 stopped halfway changes no row and no copy: the previous model stays whole on every server.
@@ -30,9 +30,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.data.model_pack import DESCRIPTIONS, MAX_MODEL_BYTES, ModelRowError, digest, folder_files, pack, unpack
+from core.data.saved_models.model_pack import DESCRIPTIONS, MAX_MODEL_BYTES, ModelRowError, digest, folder_files, pack, unpack
 from core.data.project_rows import ProjectRows
-from core.data.schema import StoreError
+from core.data.sql.schema import StoreError
 from core.io.atomic import move, write_bytes
 
 CACHE_FOLDER = "model-cache"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.data.backends.dialect import PerDatabase
+from core.data.sql.dialect import PerDatabase
 from core.gestures.catalog import validate_name
 from core.skeletons import Skeleton, skeleton_named
 from core.types import Keypoints
@@ -33,7 +33,7 @@ _CLIP_ROW = ("id, class_id, skeleton, frames, image_w, image_h, points, present,
              "source_name, created_at, backend")  # fmt: skip
 
 # MIGRATIONS[i] takes a database from schema version i to i + 1 (PRAGMA user_version; on PostgreSQL a table,
-# core.data.backends.postgres). Each step is SQLite's text, which core.data.backends.dialect rewrites for PostgreSQL,
+# core.data.sql.postgres). Each step is SQLite's text, which core.data.sql.dialect rewrites for PostgreSQL,
 # or a PerDatabase pair where the two differ.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
@@ -106,7 +106,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE clips_v4 RENAME TO clips",
         "CREATE INDEX clips_by_class ON clips(class_id)",
     ),
-    (  # 4 → 5: each project's identity, new on create, import and replace, kept by a rename (core.data.project_folders)
+    (  # 4 → 5: each project's identity, new on create, import and replace, kept by a rename (core.data.saved_models.project_folders)
         "ALTER TABLE projects ADD COLUMN uid TEXT NOT NULL DEFAULT ''",
         PerDatabase(
             "UPDATE projects SET uid = lower(hex(randomblob(16)))",
@@ -171,7 +171,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ),
     ),
     # 9 → 10 (issue 65): a project's saved models in the database, for a store several servers share
-    # (core.data.model_files); one server's (SQLite) keeps them as files in the project's folder and this stays empty
+    # (core.data.saved_models.model_files); one server's (SQLite) keeps them as files in the project's folder and this stays empty
     (
         """CREATE TABLE project_models (
             project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
@@ -211,7 +211,7 @@ LOCK_WAIT_S = 30.0  # how long a call waits for another program's write before s
 
 
 class StoreLockedError(StoreError):
-    """Another write held the database's write lock longer than we wait (``core.data.write_lock``)."""
+    """Another write held the database's write lock longer than we wait (``core.data.sql.write_lock``)."""
 
 
 def locked_message(waited_s: float) -> str:

@@ -26,14 +26,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from core.data.model_files import Published, StagedModels
+from core.data.saved_models.model_files import Published, StagedModels
 from core.data.project_rows import ProjectRows
-from core.data.schema import StoreError
+from core.data.sql.schema import StoreError
 from core.gestures.catalog import InvalidNameError
 from core.io.atomic import move
 
 PROJECTS_FOLDER = "projects"
-ASIDE_PREFIX = ".replaced-"  # as core.data.bundle_import's: a data folder's staging names are one family
+ASIDE_PREFIX = ".replaced-"  # as core.data.bundles.bundle_import's: a data folder's staging names are one family
 # Most disks allow 255 bytes a folder name; the rest leaves room for names made from a project's ("NAME.handteach").
 MAX_NAME_BYTES = 200
 _USUAL_NAME_MAX = 255  # where the disk does not say
@@ -115,7 +115,7 @@ def project_folder(store: ProjectRows, name: str, identity: str | None,
     block ends: a model saved in the block cannot land in a project that replaced it, or outlive a delete, nor, with
     a viewer (``core.classes.access``), in a project that is not theirs.
 
-    On a shared store the folder is a private copy of the project's models (``core.data.model_files``): what the
+    On a shared store the folder is a private copy of the project's models (``core.data.saved_models.model_files``): what the
     block changes in it becomes the project's model rows in the same transaction, and this server's copy after the
     commit; a block that raises changes nothing anywhere."""
     published: list[Published] = []

@@ -1,9 +1,9 @@
 """The store on PostgreSQL (``HANDTEACH_DATABASE_URL=postgresql://...``): psycopg 3 with its connection pool.
 
-``core.data.database.Database`` stays the one interface: it hands its reads and writes here when the URL is set.
+``core.data.sql.database.Database`` stays the one interface: it hands its reads and writes here when the URL is set.
 The connections given out (``PgConnection``) answer the few calls the store makes of ``sqlite3.Connection``
 (``execute``, ``executemany``, ``in_transaction``; cursors with ``fetch*``, ``rowcount``, ``lastrowid``), and every
-statement passes through ``core.data.backends.dialect``: the store's SQL stays written once.
+statement passes through ``core.data.sql.dialect``: the store's SQL stays written once.
 
 Writes keep SQLite's guarantee: under ``BEGIN IMMEDIATE`` one write transaction runs at a time, and the store's
 checks rely on it (a name still free, a student's room left, a sign-in's tries counted before the hash). Here each
@@ -35,9 +35,9 @@ from psycopg.adapt import Loader
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from core.data.backends.dialect import migration_for_postgres, to_postgres
-from core.data.schema import MIGRATIONS, SCHEMA_VERSION, StoreError, StoreLockedError, locked_message
-from core.data.write_lock import NOTICE_AFTER_S, POLL_S, lock_wait_s, notice_busy
+from core.data.sql.dialect import migration_for_postgres, to_postgres
+from core.data.sql.schema import MIGRATIONS, SCHEMA_VERSION, StoreError, StoreLockedError, locked_message
+from core.data.sql.write_lock import NOTICE_AFTER_S, POLL_S, lock_wait_s, notice_busy
 
 SCHEMES = ("postgresql://", "postgres://")
 LOCK_KEY = 0x68616E64  # "hand": the store's one write lock (advisory locks are per database)

@@ -8,7 +8,7 @@ read twice from the file, never held together (flat memory in the number of rows
    a motion project); a bad row refuses the file before anything is stored.
 2. **store**: the file read again, as it comes, into one transaction after another, each ended once it
    has held the lock ``HOLD_TARGET_S``; a pause follows each commit so a waiting writer
-   (``core.data.write_lock`` polls every 5 ms) gets in between two batches.
+   (``core.data.sql.write_lock`` polls every 5 ms) gets in between two batches.
 
 Anything raised during 2 (a cancel, the file changed since 1, a full disk) deletes what the import
 stored, its new classes and a project it created: nothing is left of it. A process killed during 2
@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from core.data.schema import Sample, StoreError, sample_to_row
+from core.data.sql.schema import Sample, StoreError, sample_to_row
 from core.data.store import Store
 from core.gestures.catalog import DEFAULT_CLASSES, validate_name
 from core.io.progress import FrameCounter, Stopped
@@ -83,7 +83,7 @@ T = TypeVar("T")
 
 class TimedSlices(Generic[T]):
     """Items of one reading in slices of ``HOLD_TARGET_S`` each, one transaction each (also
-    ``core.data.bundle_import``'s); ``step`` is called for each item taken."""
+    ``core.data.bundles.bundle_import``'s); ``step`` is called for each item taken."""
 
     def __init__(self, items: Iterable[T], step: Callable[[], None] = lambda: None) -> None:
         self.items, self.step = iter(items), step

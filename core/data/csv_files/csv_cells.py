@@ -1,4 +1,4 @@
-"""CSV plumbing shared by ``core.data.csv_io`` (kinivi) and ``core.data.csv_handteach``: lines, records and
+"""CSV plumbing shared by ``core.data.csv_files.csv_io`` (kinivi) and ``core.data.csv_files.csv_handteach``: lines, records and
 checked cells with the line of any problem, atomic streamed writing, and the all-or-nothing store import.
 
 Files are read as they come (flat memory in the number of rows), and every refusal is a
@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from core.data.batched_import import store_in_batches
+from core.data.imports.batched_import import store_in_batches
 from core.data.store import Sample, Store
 from core.gestures.catalog import InvalidNameError, validate_name
 from core.io.atomic import atomic_path
@@ -145,8 +145,8 @@ class ImportReport:
     n_added: int
     per_class: dict[str, int] = field(default_factory=dict)
     new_classes: tuple[str, ...] = ()
-    two_hand_classes: tuple[str, ...] = ()  # gestures whose rows alternate between two hands (core.data.two_hands)
-    batches: int = 0  # transactions the rows were stored in (core.data.batched_import)
+    two_hand_classes: tuple[str, ...] = ()  # gestures whose rows alternate between two hands (core.data.csv_files.two_hands)
+    batches: int = 0  # transactions the rows were stored in (core.data.imports.batched_import)
     longest_write_s: float = 0.0  # the longest of them held the store's write lock this long
 
 
@@ -173,7 +173,7 @@ def float_cells(values: np.ndarray) -> list[str]:
 
 def store_samples(store: Store, project: str, read: Callable[[], Iterable[Sample]], create_project: bool = False,
                   counter: FrameCounter | None = None) -> ImportReport:  # fmt: skip
-    """Check every sample ``read()`` yields, then store them in short transactions (``core.data.batched_import``):
+    """Check every sample ``read()`` yields, then store them in short transactions (``core.data.imports.batched_import``):
     a bad row stores nothing; a cancel (``counter``), ``Stopped``, removes what was stored. Memory stays flat."""
     before = {c.name for c in store.list_classes(project)} if store.has_project(project) else set()
     done = store_in_batches(store, project, read, create_project, counter)

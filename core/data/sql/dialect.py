@@ -1,7 +1,7 @@
 """The store's SQL is written once, in SQLite's words; this is the one place that says it in PostgreSQL's.
 
 Home Assistant's recorder keeps one list of migrations for SQLite and PostgreSQL with per-database column types;
-here the same list (``core.data.schema.MIGRATIONS``) runs on both: a statement is SQLite's text, rewritten for
+here the same list (``core.data.sql.schema.MIGRATIONS``) runs on both: a statement is SQLite's text, rewritten for
 PostgreSQL by ``to_postgres``, or a ``PerDatabase`` pair where the two truly differ (a function SQLite has and
 PostgreSQL lacks). The rewrites are mechanical and few:
 

@@ -3,7 +3,7 @@
 SQLite's own busy handler sleeps longer and longer between tries (up to 100 ms), so a writer that waits
 behind an import committing batch after batch keeps waking while the next batch holds the lock and can
 starve. Here ``BEGIN IMMEDIATE`` is tried every ``POLL_S`` instead: a writer gets in at the first gap
-between two batches (``core.data.csv_cells`` leaves one after each). A writer that has waited
+between two batches (``core.data.csv_files.csv_cells`` leaves one after each). A writer that has waited
 ``NOTICE_AFTER_S`` tells its caller once (``busy_notices``: a page shows it, the command line prints it)
 and goes on trying until ``lock_wait_s()``; then ``StoreLockedError``, whose message names no file: it
 may reach a student's page, and a server's paths are nobody's business there.
@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from core.data.schema import LOCK_WAIT_S, StoreLockedError, locked_message
+from core.data.sql.schema import LOCK_WAIT_S, StoreLockedError, locked_message
 
 POLL_S = 0.005  # between two tries of BEGIN IMMEDIATE: well under the gap an import leaves between batches
 NOTICE_AFTER_S = 1.0  # a writer waiting this long says so once
@@ -87,7 +87,7 @@ def set_default_notice(say: Callable[[str], object]) -> None:
 
 def notice_busy() -> None:
     """Say once that this write waits (``busy_notices``, else the server's default, else the log); PostgreSQL's
-    lock (``core.data.backends.postgres``) says it here too."""
+    lock (``core.data.sql.postgres``) says it here too."""
     say = getattr(_local, "say", None) or (_default_say[0] if _default_say else None)
     if say is None:
         _LOG.info(BUSY_NOTICE)

@@ -6,7 +6,7 @@ conventions and each hand's 192 px crop. Nothing in it is trusted: every field i
 shape, finite numbers and size before anything is decoded or allocated (a JPEG's length before its
 base64 is decoded, its header before its pixels), the project and gesture must be the ones the page
 issued the take for, and a take id is stored once (``TakeLedger``): a replay is refused. Then each frame
-goes through ``core.data.extract.usable_hands`` (the server-path recorder's rule: same rejected-frame
+goes through ``core.data.imports.extract.usable_hands`` (the server-path recorder's rule: same rejected-frame
 reasons) and the samples are stored with ``Store.add_samples`` in one transaction. On any error nothing
 is stored and the ``TakeError`` names the field (``frames[3].hands[0].normalised``).
 
@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.data.extract import usable_hands
-from core.data.schema import Sample
+from core.data.imports.extract import usable_hands
+from core.data.sql.schema import Sample
 from core.data.store import Store
-from core.data.take_tickets import TakeError, TakeLedger, TakeTicket, short
+from core.data.imports.take_tickets import TakeError, TakeLedger, TakeTicket, short
 from core.io.crops import check_crop_mode, decode_jpeg
 from core.io.limits import LIMITS
 from core.skeletons import HAND_21

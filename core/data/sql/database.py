@@ -1,15 +1,15 @@
 """The store's database: a connection per call, one transaction per write, migrations.
 
 One interface, two databases: the SQLite file of the data directory (the default; ``make run`` needs no database
-server), or PostgreSQL when ``HANDTEACH_DATABASE_URL=postgresql://...`` is set (``core.data.backends.postgres``,
+server), or PostgreSQL when ``HANDTEACH_DATABASE_URL=postgresql://...`` is set (``core.data.sql.postgres``,
 with the same guarantees; the rest of this docstring is SQLite's side). The data directory keeps the projects'
 folders (their models) with SQLite, and this server's copies of the models' rows with PostgreSQL
-(``core.data.model_files``).
+(``core.data.saved_models.model_files``).
 
 Concurrency and crash safety: every public call takes its own connection (safe from any thread
 or process; reads reuse a few idle ones, see ``read_connection``) and every write is one ``BEGIN IMMEDIATE`` transaction in WAL
 mode with ``synchronous=FULL``, so a killed process loses at most the transaction in flight.
-The lock is taken by ``core.data.write_lock`` (polled, fair to a writer waiting behind an import's
+The lock is taken by ``core.data.sql.write_lock`` (polled, fair to a writer waiting behind an import's
 batches, a "busy" notice after a second, and a refusal naming no path after 30 s).
 A read-only ``Database`` never writes a byte (listing and exporting work on a full disk).
 ``core.data.store.Store`` builds projects, classes and samples on it.
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from core.data.schema import (
+from core.data.sql.schema import (
     DB_NAME,
     LOCK_WAIT_S,
     MIGRATIONS,
@@ -37,11 +37,11 @@ from core.data.schema import (
     default_data_dir,
     explain_sqlite_error,
 )
-from core.data.write_lock import begin_immediate
+from core.data.sql.write_lock import begin_immediate
 from core.io.fds import SQLITE_MARKERS, out_of_fds, too_many_open_files_text
 
 if TYPE_CHECKING:
-    from core.data.backends.postgres import PostgresBackend
+    from core.data.sql.postgres import PostgresBackend
 
 TRUNCATE_WAIT_S = 0.2  # how long ``truncate_wal`` waits for a writer or an older reader to finish
 IDLE_READERS = 4  # read connections kept open for the next read (3 descriptors each: the file, its WAL, its -shm)
@@ -59,7 +59,7 @@ def store_exists(data_dir: Path | str | None = None) -> bool:
     with ``HANDTEACH_DATABASE_URL`` set the store's schema in that database (a wrong or unreachable URL:
     ``StoreError``, one line without the password)."""
     if url := database_url():
-        from core.data.backends.postgres import schema_present
+        from core.data.sql.postgres import schema_present
 
         return schema_present(url)
     return (Path(data_dir) if data_dir is not None else default_data_dir()).joinpath(DB_NAME).exists()
@@ -97,7 +97,7 @@ class Database:
         self._uri = f"file:{quote(str(self.path.resolve()))}?mode=ro" if read_only else None
         self._postgres: PostgresBackend | None = None
         if url := database_url():
-            from core.data.backends.postgres import PostgresBackend  # psycopg only where it is used
+            from core.data.sql.postgres import PostgresBackend  # psycopg only where it is used
 
             self._postgres = PostgresBackend(url, read_only)
             return

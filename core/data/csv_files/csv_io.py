@@ -12,14 +12,14 @@ float32 and written with ``repr``, so kinivi → store → kinivi → store → 
 re-normalising already-normalised values divides by exactly 1.0. A file's first import
 keeps its values to float32 precision (the store holds float32).
 
-**handteach** (``core.data.csv_handteach``, re-exported here): every stored field of a sample of
+**handteach** (``core.data.csv_files.csv_handteach``, re-exported here): every stored field of a sample of
 any skeleton. **kinivi** holds 21-point hands only: a body project is refused, naming the format
 and the project's skeleton.
 
 Bad input raises ``CsvFormatError`` naming the file, the line and the problem. Files are
 streamed both ways, so memory stays flat in the number of rows: an import reads and checks
 every row, then reads the file again and stores it in short transactions
-(``core.data.batched_import``), so a bad line stores nothing and other writers wait at most
+(``core.data.imports.batched_import``), so a bad line stores nothing and other writers wait at most
 a batch; an export writes rows as the store yields them, into a temporary file renamed at the end.
 """
 
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.data.csv_cells import (
+from core.data.csv_files.csv_cells import (
     CsvFormatError,
     ImportReport,
     float_cells,
@@ -43,7 +43,7 @@ from core.data.csv_cells import (
     store_samples,
     write_atomic,
 )
-from core.data.csv_handteach import (
+from core.data.csv_files.csv_handteach import (
     HANDTEACH_HEADER,
     LEGACY_HEADER,
     export_handteach,
@@ -54,7 +54,7 @@ from core.data.csv_handteach import (
     read_handteach,
 )
 from core.data.store import Sample, Store
-from core.data.two_hands import TwoHandCheck
+from core.data.csv_files.two_hands import TwoHandCheck
 from core.io.progress import FrameCounter, Progress, count_lines
 from core.skeletons import HAND_21
 from core.types import Keypoints

@@ -1,4 +1,4 @@
-"""Reading a ``.handteach`` file (``core.data.bundle_format``), trusting nothing in it.
+"""Reading a ``.handteach`` file (``core.data.bundles.bundle_format``), trusting nothing in it.
 
 ``open_project_file`` checks, in this order and before decompressing anything: the file's size, its
 zip end record (member count and central directory size, before ``zipfile`` parses the directory),
@@ -8,7 +8,7 @@ compression ratio: a zip bomb is refused here); then the manifest (format, versi
 classes, counts) and that the members are exactly those it lists, of the sizes it gives. Each
 member read is checked against the manifest's SHA-256; arrays must have exactly the dtype and shape
 the counts imply, and every sample or clip passes the store's own checks. Any problem raises
-``BundleError`` naming the file (and member) and the problem. ``core.data.bundle_import`` stores
+``BundleError`` naming the file (and member) and the problem. ``core.data.bundles.bundle_import`` stores
 what passes.
 """
 
@@ -31,7 +31,7 @@ from typing import Any, overload
 import numpy as np
 from PIL import Image
 
-from core.data.bundle_format import (
+from core.data.bundles.bundle_format import (
     BUNDLE_LIMITS,
     CLIP_ARRAYS,
     CLIP_COLUMN_NAMES,
@@ -48,9 +48,9 @@ from core.data.bundle_format import (
     read_npy,
     sha256,
 )
-from core.data.bundle_manifest import Manifest, check_listed, parse_json, parse_manifest
+from core.data.bundles.bundle_manifest import Manifest, check_listed, parse_json, parse_manifest
 from core.data.clips import StoredClip
-from core.data.schema import Sample, sample_to_row
+from core.data.sql.schema import Sample, sample_to_row
 from core.gestures.catalog import validate_name
 from core.io.capped import checked_size
 from core.io.crops import check_crop_mode

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.classes.quotas import check_file
-from core.data import csv_io
-from core.data.extract import ExtractConfig, ExtractReport, iter_file_samples
+from core.data.csv_files import csv_io
+from core.data.imports.extract import ExtractConfig, ExtractReport, iter_file_samples
 from core.data.store import Sample, Store
 from core.io.limits import LimitError, check_upload_bytes
 from core.io.progress import FrameCounter, Progress, Stopped, planned_frames
