@@ -235,9 +235,12 @@ def _samples(site: Site, project: str) -> int:
         return len(Store(site.root / "look", read_only=True).list_samples(project))
 
 
+STORED = re.compile(r"^Stored (\d+) samples")  # not "Nothing was stored", which a take refused before may still say
+
+
 def _record(page) -> None:  # noqa: ANN001 - playwright Page on Record, its camera ready
     page.get_by_role("button", name="⏺ Record").click()
-    page.get_by_text("Stored ").wait_for(timeout=WAIT_MS)
+    page.get_by_text(STORED).wait_for(timeout=WAIT_MS)
 
 
 def _train(page) -> None:  # noqa: ANN001 - playwright Page on Train
@@ -325,14 +328,13 @@ def test_a_worker_killed_mid_training_says_so_and_the_next_training_runs(site: S
     assert done and runs[done[0]][1] not in (pid, None) and runs[done[0]][1] in site.worker_pids(), runs
 
 
-# A take arriving while the database is away: store_take's StoreError is said in one line ("Nothing was stored: the
-# database ...: terminating connection ..."), unless the page's own look for a deleted student in its except clause
-# (ui/browser/takes.py, signin.leave_if_deleted) asks the database again: the pool then waits its 30 s for a
-# connection that is refused and raises StoreLockedError ("The server is busy: another write held the store for
-# 30 s", core/data/sql/postgres.py), uncaught, and the page shows Streamlit's error box. Which happens depends
-# on the pool's connections at that moment. Extended while it waits 30 s and fails in about half the runs.
+# A take arriving while the database is away: store_take's StoreError is said in one line ("Nothing was stored: The
+# store's database is not answering ..."); the look for a deleted student in Record's except clause no longer raises,
+# and a pool with no connection asks the server within 2 s rather than waiting 30 s as "busy" (core/data/sql/
+# postgres.py). Still expected to fail: in one run of two since, no line came within 60 s (the page's script still
+# waiting on the database, not yet found why), so it stays extended.
 @pytest.mark.extended
-@pytest.mark.xfail(reason="a take arriving while PostgreSQL is down can crash Record (see above)", strict=False)
+@pytest.mark.xfail(reason="a take arriving while PostgreSQL is down is not always said (see above)", strict=False)
 @pytest.mark.slow
 @_explained
 def test_postgresql_restarted_mid_take_is_one_line_and_a_retry_stores_it_whole(tmp_path: Path, browser) -> None:  # noqa: ANN001
@@ -358,7 +360,7 @@ def _database_restarted_mid_take(site: Site, browser, school) -> None:  # noqa: 
         _one_line(page, "Nothing was stored")
     assert _samples(site, "ana-signs") == before  # nothing half-written
     _record(page)  # pressed again, the database back
-    stored = int(re.search(r"Stored (\d+) samples", page.get_by_text("Stored ").inner_text()).group(1))
+    stored = int(STORED.search(page.get_by_text(STORED).inner_text()).group(1))
     assert stored > 0 and _samples(site, "ana-signs") == before + stored
     # the worker and the servers found the database again: a training runs through the other server
     _route(context, site.route_to(1))
