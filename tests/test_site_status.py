@@ -5,11 +5,7 @@ past its time shown as gone, and a database with no queue yet said so; and ``sum
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,6 +13,7 @@ from typing import Any
 
 import jobfns
 import pytest
+from test_jobs_contract import start_queue_workers, stop_queue_workers
 
 from core.data.sql.database import URL_VARIABLE
 from core.data.store import Store
@@ -69,23 +66,6 @@ def test_sqlite_one_server_its_own_pool_and_a_silent_one_shown_gone(tmp_path: Pa
     assert len(read_status(store).servers) == 2  # a reader never deletes the silent one
 
 
-def _start_workers(url: str, data: Path, workers: int = 2) -> subprocess.Popen:
-    env = {**os.environ, URL_VARIABLE: url, "HANDTEACH_DATA": str(data),
-           "PYTHONPATH": os.pathsep.join([str(TESTS), str(ROOT)])}  # fmt: skip
-    command = [sys.executable, "-m", "core", "jobs", "worker", "--workers", str(workers), "--allow-module", "jobfns",
-               "--preload", "", "--heartbeat-s", "0.25", "--stalled-s", "1"]  # fmt: skip
-    return subprocess.Popen(command, env=env, cwd=ROOT)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
-
-
 def _until(store: Store, check: Callable[[SiteStatus], bool], timeout: float = 60.0) -> SiteStatus:
     end = time.monotonic() + timeout
     status = read_status(store)
@@ -119,7 +99,7 @@ def test_postgresql_the_queue_its_workers_and_each_job_they_run(queue: Any, pg_u
     write_beat(store, _beat(8501))
     status = read_status(store)
     assert status.workers == () and summary(status) == "1 app server, 0 workers, nothing waiting."
-    process = _start_workers(pg_url, tmp_path / "data")
+    process = start_queue_workers(pg_url, tmp_path / "data")
     try:
         _until(store, lambda s: len(s.workers) == 2)
         long = {"n": 400, "step_s": 0.05}
@@ -140,7 +120,7 @@ def test_postgresql_the_queue_its_workers_and_each_job_they_run(queue: Any, pg_u
         status = _until(store, lambda s: s.queue == QueueState({}, {}, None) and all(w.job is None for w in s.workers))
         assert len(status.workers) == 2 and summary(status) == "1 app server, 2 workers, nothing waiting."
     finally:
-        _stop(process)
+        stop_queue_workers(process)
     assert read_status(store).workers == ()  # a worker that stops cleanly takes its row away
     with connect(pg_url) as conn:  # a worker that went silent (its machine lost): shown gone until the queue prunes it
         conn.execute("INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '1 minute')")

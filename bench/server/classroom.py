@@ -236,6 +236,14 @@ def summary(args: argparse.Namespace, report: dict, workers: int, problems: list
     }  # fmt: skip
 
 
+def print_table_and_json(result: dict) -> None:
+    """A benchmark's answer as its table, a line a key, then as one JSON line."""
+    width = max(map(len, result))
+    for key, value in result.items():
+        print(f"{key:<{width}}  {value}")
+    print(json.dumps(result))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=4, help="students pressing Train (the issue's target: 30)")
@@ -285,11 +293,7 @@ def main() -> None:
 
         if args.workers not in (None, args.app_servers):
             parser.error("--app-servers K: each machine has one worker, so --workers is K too")
-        scaled = run_scaled(args)
-        width = max(map(len, scaled))
-        for key, value in scaled.items():
-            print(f"{key:<{width}}  {value}")
-        print(json.dumps(scaled))
+        print_table_and_json(run_scaled(args))
         return
     if args.live:
         from bench.common.fake_camera import DEFAULT_VIDEO
@@ -304,11 +308,7 @@ def main() -> None:
     if args.flood:
         from bench.server.class_flood import run_flood
 
-        flooded = run_flood(args)
-        width = max(map(len, flooded))
-        for key, value in flooded.items():
-            print(f"{key:<{width}}  {value}")
-        print(json.dumps(flooded))
+        print_table_and_json(run_flood(args))
         return
     env = {"HANDTEACH_JOB_WORKERS": str(args.workers)} if args.workers else {}
     from core.jobs.runner import WORKERS_ENV, default_workers
