@@ -58,6 +58,7 @@ from core.jobs.queue_db import (
 from core.jobs.queue_places import Places
 
 MAX_QUEUED = 200
+CONNECTION_WAIT_S = 5.0  # for one of the pool's connections: longer is the database away, said as QueueError
 _OPEN = ("todo", "doing")
 _ENDED = {"done": JobState.DONE, "failed": JobState.FAILED, "cancelled": JobState.CANCELLED}
 _FINAL = frozenset(_ENDED.values())  # a status in one of these never changes again
@@ -207,7 +208,8 @@ class QueueRunner:
     def _connection(self) -> Iterator[psycopg.Connection]:
         """One of the pool's connections; the database away is ``QueueError``'s one line."""
         try:
-            with self._pool.connection() as conn:
+            # a few seconds, not the pool's 30 s: a page asking while the database is away says so soon
+            with self._pool.connection(timeout=CONNECTION_WAIT_S) as conn:
                 yield conn
         except psycopg.Error as exc:  # psycopg_pool's PoolTimeout too
             raise self._error(exc) from None
