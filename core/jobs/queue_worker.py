@@ -81,16 +81,26 @@ class _Runs:
     """This process's writes to ``handteach_job_runs`` (one connection, used by the job's thread and the watcher)."""
 
     def __init__(self, url: str) -> None:
-        self._conn, self._lock = connect(url), threading.Lock()
+        self._url, self._conn, self._lock = url, connect(url), threading.Lock()
+
+    def _execute(self, sql: str, params: tuple[Any, ...]) -> psycopg.Cursor:
+        """``sql`` on this process's connection; one broken by a database restart is made again once (its first
+        statement after the restart failed the job before: "terminating connection due to administrator command")."""
+        with self._lock:
+            try:
+                return self._conn.execute(sql, params)
+            except psycopg.OperationalError:
+                if not self._conn.broken and not self._conn.closed:
+                    raise
+                self._conn = connect(self._url)
+                return self._conn.execute(sql, params)
 
     def write(self, sql: str, params: tuple[Any, ...]) -> None:
-        with self._lock:
-            self._conn.execute(sql, params)
+        self._execute(sql, params)
 
     def payload(self, key: str) -> Any:  # noqa: ANN401 - JSON
         """The job's keyword arguments (``queue_db.PAYLOADS``), taken: read once, as its one run starts."""
-        with self._lock:
-            row = self._conn.execute(f"DELETE FROM {PAYLOADS} WHERE key = %s RETURNING kwargs", (key,)).fetchone()
+        row = self._execute(f"DELETE FROM {PAYLOADS} WHERE key = %s RETURNING kwargs", (key,)).fetchone()
         if row is None:
             raise LookupError(f"the job's arguments are gone (key {key!r})")
         return row[0]
