@@ -66,6 +66,29 @@ def test_servers_sharing_a_postgresql_store_share_the_secret(pg_url, tmp_path) -
     assert viewer_from_token(first, token) is None  # signed out through one server: out on every server
 
 
+def test_servers_starting_at_once_agree_on_one_secret(pg_url, tmp_path) -> None:
+    """Twelve app servers asking for the shared secret at the same moment on a store that has none: one row is made
+    and every server signs with it (``INSERT ... ON CONFLICT DO NOTHING``, then the row read back)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    school = make_class(tmp_path / "a")
+    stores = [Store(tmp_path / f"server{i}") for i in range(12)]
+    with stores[0].write_transaction() as conn:
+        conn.execute("DELETE FROM server_settings WHERE key = ?", (session.SECRET_SETTING,))
+    start = Barrier(len(stores))
+
+    def secret(store: Store) -> bytes:
+        start.wait()
+        return session.server_secret(store)
+
+    with ThreadPoolExecutor(len(stores)) as pool:
+        secrets = set(pool.map(secret, stores))
+    assert len(secrets) == 1 and len(secrets.pop()) == 32
+    token = session_token(stores[3], school.ana)
+    assert all(viewer_from_token(store, token) == school.ana for store in stores)
+
+
 @both_databases
 def test_a_deleted_student_or_a_reset_password_signs_out(store_database, tmp_path) -> None:
     school = make_class(tmp_path)
