@@ -317,3 +317,36 @@ def test_an_import_counts_its_rows_and_a_cancel_stores_none(store: Store, tmp_pa
         csv_io.import_handteach(other, "q", path, on_progress=lambda d, t: cancel.set() if d == 10 else None,
                                 cancel=cancel)  # fmt: skip
     assert other.list_samples("q") == [] and other.list_classes("q") == []
+
+
+def test_text_a_spreadsheet_would_run_is_written_as_text_and_reads_back_unchanged(store: Store, tmp_path: Path,
+                                                                                  data_dir: Path) -> None:  # fmt: skip
+    """A gesture named "=SUM(1+1)*cmd" (and a name or source starting with +, -, @, a tab, or a quote before one of
+    those) is written after one quote, so a spreadsheet shows it as text (OWASP's CSV injection); handteach reads
+    its own export back unchanged, a name starting with a plain quote stays as it is, and negative numbers stay
+    numbers. The kinivi labels file too."""
+    names = ["=SUM(1+1)*cmd", "+1", "-x", "@me", "'=already quoted", "''two", "'plain", "ok"]
+    for name in names[:-1]:
+        store.add_class(DEFAULT_PROJECT, name)
+    rng = np.random.default_rng(11)
+    samples = [Sample(make_hand(rng), name, "image", source)
+               for name, source in zip(names, ["\tcmd.jpg", "\r.jpg", "-1.jpg", "a.jpg"] * 2, strict=True)]  # fmt: skip
+    store.add_samples(DEFAULT_PROJECT, samples)
+    path = tmp_path / "names.csv"
+    csv_io.export_handteach(store, DEFAULT_PROJECT, path)
+    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))[1:]
+    shown = {row[0] for row in rows} | {row[6] for row in rows}
+    assert not [cell for cell in shown if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert {row[0] for row in rows} == {"'=SUM(1+1)*cmd", "'+1", "'-x", "'@me", "''=already quoted", "'''two",
+                                        "'plain", "ok"}  # fmt: skip
+    assert any(cell.startswith("-") and float(cell) < 0 for row in rows for cell in row[11:])  # numbers as numbers
+    read = csv_io.read_handteach(path)
+    assert [(s.class_name, s.source_name) for s in read] == [(s.class_name, s.source_name) for s in samples]
+    other = Store(data_dir.parent / "other")
+    other.create_project("p", default_classes=False)
+    csv_io.import_handteach(other, "p", path)
+    assert [c.name for c in other.list_classes("p")] == names
+    keypoints, labels = tmp_path / "keypoint.csv", tmp_path / "labels.csv"
+    csv_io.export_kinivi(store, DEFAULT_PROJECT, keypoints, labels)
+    assert "'=SUM(1+1)*cmd\n" in labels.read_text(encoding="utf-8")
+    assert set(csv_io.read_kinivi(keypoints, labels)[1]) == set(names)

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 import numpy as np
 
@@ -26,6 +26,11 @@ from core.io.atomic import atomic_path
 from core.io.progress import FrameCounter
 
 MAX_LINE_BYTES = 1 << 20  # a handteach row is about 3 kB
+# A text cell starting with one of these is a formula to a spreadsheet (OWASP's CSV injection): "=SUM(1+1)*cmd" as a
+# gesture's name would run when a teacher opens the export. Such a cell is written after a single quote, which
+# spreadsheets take as "this is text" and do not show.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_QUOTE = "'"
 
 
 class CsvFormatError(ValueError):
@@ -75,6 +80,24 @@ def iter_rows(path: Path, keep_blank: bool = False) -> Iterator[tuple[int, list[
             raise CsvFormatError(path, reader.line_num, f"cannot read the file: {exc.strerror or exc}") from exc
     if empty:
         raise CsvFormatError(path, 1, "the file is empty (no rows)")
+
+
+def text_cell(text: str) -> str:
+    """A text cell (a name, a source) as an export writes it: after a single quote where a spreadsheet would take it
+    for a formula, or where it starts with a quote before such a character or another quote (so that
+    ``read_text_cell`` gives every text back as it was). Numbers are never passed here: "-0.5" stays a number."""
+    return _QUOTE + text if _needs_quote(text) else text
+
+
+def read_text_cell(text: str) -> str:
+    """A text cell of handteach's own export as it was before ``text_cell`` (the one quote it added dropped)."""
+    return text[1:] if text[:1] == _QUOTE and _needs_quote(text[1:]) else text
+
+
+def _needs_quote(text: str) -> bool:
+    if text.startswith(FORMULA_STARTS):
+        return True
+    return text[:1] == _QUOTE and (text[1:2] == _QUOTE or text[1:].startswith(FORMULA_STARTS))
 
 
 def read_number(path: Path, line: int, column: str, text: str, allow_nan: bool = False) -> float:
@@ -159,11 +182,23 @@ def write_atomic(path: Path, rows: Iterable[Sequence[object]]) -> int:
         raise FileNotFoundError(errno.ENOENT, f"no folder {str(path.parent)!r} to write into", str(path))
     count = 0
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
+        writer = csv.writer(_NewlineEnds(f), lineterminator="\r\n")
         for row in rows:
             writer.writerow(row)
             count += 1
     return count
+
+
+class _NewlineEnds:
+    """A file that ends each row the csv writer gives it with "\n" where the writer wrote "\r\n". The writer quotes a
+    cell holding a character of its line ending only: told "\r\n", a cell holding a carriage return (a source
+    name from a file) is quoted, and reads back as one cell; the file's lines still end with "\n"."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def write(self, row: str) -> int:  # the writer writes each row whole, its line ending last
+        return self.out.write(row[:-2] + "\n" if row.endswith("\r\n") else row)
 
 
 def float_cells(values: np.ndarray) -> list[str]:

@@ -8,6 +8,8 @@ none, as for hands). The header's columns say the skeleton (a hand file has 200,
 308), and every row's ``skeleton`` cell must agree. float32 values are written as
 ``repr(float(v))``, which reads back to the same float32 bit for bit. Files written before body
 projects (``LEGACY_HEADER``: no ``skeleton`` or visibility columns, 178) are hands and still read.
+A text cell a spreadsheet would run as a formula (a gesture named "=SUM(1+1)*cmd") is written after a single quote
+(``csv_cells.text_cell``), which the reader drops again; numbers are written as they are.
 A file imports only into a project of its skeleton; anything else is refused, naming the file
 and both skeletons, before a row is stored.
 
@@ -33,8 +35,10 @@ from core.data.csv_files.csv_cells import (
     read_name,
     read_number,
     read_points,
+    read_text_cell,
     read_visibility,
     store_samples,
+    text_cell,
     write_atomic,
 )
 from core.data.sql.schema import SOURCE_KINDS
@@ -138,9 +142,9 @@ def _handteach_sample(path: Path, line: int, cells: list[str], layout: _Layout) 
     )
     return Sample(
         hand,
-        read_name(path, line, cls, "class name"),
+        read_name(path, line, read_text_cell(cls), "class name"),
         kind,
-        source,
+        read_text_cell(source),
         None if frame == "" else read_integer(path, line, "frame", frame, 0),
         created_at,
         None,
@@ -214,8 +218,8 @@ def export_handteach(store: Store, project: str, path: Path | str) -> int:
         for s in store.iter_samples(project):
             h = s.hand
             frame = "" if s.frame is None else s.frame
-            meta = [s.class_name, h.handedness, repr(float(h.score)), h.image_size[0], h.image_size[1], s.source_kind]
-            meta += [s.source_name, frame, repr(float(s.created_at)), s.backend, h.skeleton.name]
+            meta = [text_cell(s.class_name), h.handedness, repr(float(h.score)), h.image_size[0], h.image_size[1]]
+            meta += [s.source_kind, text_cell(s.source_name), frame, repr(float(s.created_at)), s.backend, h.skeleton.name]
             points = float_cells(h.pixel) + float_cells(h.normalised) + float_cells(h.world)
             yield meta + points + (blank if h.visibility is None else float_cells(h.visibility))
 

@@ -40,7 +40,9 @@ from core.data.csv_files.csv_cells import (
     read_integer,
     read_name,
     read_points,
+    read_text_cell,
     store_samples,
+    text_cell,
     write_atomic,
 )
 from core.data.csv_files.csv_handteach import (
@@ -81,7 +83,7 @@ def _hands_only(store: Store, project: str, path: Path, form: str) -> None:
 
 def _read_labels(labels_csv: Path) -> list[str]:
     """Label names by id; line i (1-based) names id i - 1. Blank lines keep their id."""
-    return [cells[0].strip() if cells else "" for _, cells in iter_rows(labels_csv, keep_blank=True)]
+    return [read_text_cell(cells[0].strip()) if cells else "" for _, cells in iter_rows(labels_csv, keep_blank=True)]
 
 
 def kinivi_label_name(label: str) -> str:
@@ -180,5 +182,5 @@ def export_kinivi(store: Store, project: str, keypoint_csv: Path | str, labels_c
     _hands_only(store, project, Path(keypoint_csv), "kinivi")
     ids = {c.name: i for i, c in enumerate(store.list_classes(project))}
     values = ((ids[s.class_name], kinivi_values(s.hand)) for s in store.iter_samples(project))
-    write_atomic(Path(labels_csv), [[name] for name in ids])
+    write_atomic(Path(labels_csv), [[text_cell(name)] for name in ids])  # a name read as a formula: as text
     return write_atomic(Path(keypoint_csv), ([i, *float_cells(v)] for i, v in values if v is not None))
