@@ -168,7 +168,7 @@ class ImportReport:
     n_added: int
     per_class: dict[str, int] = field(default_factory=dict)
     new_classes: tuple[str, ...] = ()
-    two_hand_classes: tuple[str, ...] = ()  # gestures whose rows alternate between two hands (core.data.csv_files.two_hands)
+    two_hand_classes: tuple[str, ...] = ()  # gestures whose rows alternate two hands (csv_files.two_hands)
     batches: int = 0  # transactions the rows were stored in (core.data.imports.batched_import)
     longest_write_s: float = 0.0  # the longest of them held the store's write lock this long
 

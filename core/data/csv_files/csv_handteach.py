@@ -218,8 +218,8 @@ def export_handteach(store: Store, project: str, path: Path | str) -> int:
         for s in store.iter_samples(project):
             h = s.hand
             frame = "" if s.frame is None else s.frame
-            meta = [text_cell(s.class_name), h.handedness, repr(float(h.score)), h.image_size[0], h.image_size[1]]
-            meta += [s.source_kind, text_cell(s.source_name), frame, repr(float(s.created_at)), s.backend, h.skeleton.name]
+            meta = [text_cell(s.class_name), h.handedness, repr(float(h.score)), *h.image_size, s.source_kind]
+            meta += [text_cell(s.source_name), frame, repr(float(s.created_at)), s.backend, h.skeleton.name]
             points = float_cells(h.pixel) + float_cells(h.normalised) + float_cells(h.world)
             yield meta + points + (blank if h.visibility is None else float_cells(h.visibility))
 
