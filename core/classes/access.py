@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from core.classes.names import BadNameError, kept_for_another
+from core.classes.names import BadNameError, LookAlikeError, kept_for_another
 from core.data.project_rows import ProjectRows
 from core.data.sql.schema import DuplicateNameError, NotFoundError, StoreError
 
@@ -131,17 +131,22 @@ def may_change(store: GuardedStore, project: str) -> bool:
         return access_of(conn, store.viewer, store.project_id(conn, project)) == "own"
 
 
-def check_free(conn: sqlite3.Connection, viewer: Viewer | None, name: str, taken: tuple[int, str] | None) -> None:
+def check_free(conn: sqlite3.Connection, viewer: Viewer | None, name: str,
+               taken: tuple[int, str, bool] | None) -> None:  # fmt: skip
     """Inside a write transaction that makes or renames a project ``name``: ``BadNameError`` when ``viewer`` names
     it as another person's first project (``core.classes.names.kept_for_another``), whether or not that exists;
-    ``DuplicateNameError`` when the project ``taken`` (id, name) has it: with the other's spelling only where the
-    viewer may see that project, else as typed, so a refusal tells nothing of another person's projects."""
+    ``DuplicateNameError`` when the project ``taken`` (id, name, whether the same name rather than a look-alike,
+    ``core.classes.names.clash``) has it or looks just like it. Only "taken", as typed, for a project not the
+    viewer's own: a refusal tells nothing of another person's projects, not even how they spelled its name."""
     if viewer is not None and kept_for_another(name, viewer.name):
         raise BadNameError(f"names like \"NAME's gestures\" are kept for each person's first project: {name!r} is "
                            "not yours to take; choose another name")  # fmt: skip
     if taken is None:
         return
-    if viewer is not None and access_of(conn, viewer, taken[0]) is None:
+    pid, stored, same = taken
+    if viewer is not None and access_of(conn, viewer, pid) != "own":
         raise DuplicateNameError(f"the name {name!r} is taken on this server: choose another")
-    note = "" if name == taken[1] else f" ({name!r} differs from it only in case or accents)"
-    raise DuplicateNameError(f"a project named {taken[1]!r} already exists{note}")
+    if not same:
+        raise LookAlikeError(f"{name!r} looks just like your project {stored!r}: choose a name that looks different")
+    note = "" if name == stored else f" ({name!r} differs from it only in case or accents)"
+    raise DuplicateNameError(f"a project named {stored!r} already exists{note}")

@@ -6,19 +6,29 @@ Kept as JSON in ``school_classes.limits`` (keys of ``ClassLimits``; a missing or
 class made before the limits existed has the defaults). The teacher sets them with ``python -m core class set CLASS
 --samples N ...`` or on the Class page. Students only: a teacher's own projects and the server's are unbounded.
 
+One quota for all a student stores: samples, clips, their pictures and their saved models (rows of
+``project_models`` on a shared store, files in the project's folder on one server), counted over the projects they
+own by id (``usage``): a project renamed meanwhile is still theirs and still counted.
+
 Checked where the work is: the store's two write paths (``Store.insert_samples``, ``core.data.clips.insert_clips``)
 take a ``Room`` of the project's owner and refuse the batch once it is full (all or nothing, as every write); a file
-is refused by its size before a byte of it is read (``check_file``); a training by its settings (``check_training``)
-on the Train page and again in the worker. Each refusal is one ``OverLimitError`` line for the student.
+is refused by its size before a byte of it is read (``check_file``); an imported project once more in the transaction
+that names it, with its models (``check_held``), and its gesture model by the class's bounds (``check_model``); a
+training by its settings (``check_training``) on the Train page and again in the worker. Each refusal is one
+``OverLimitError`` line for the student.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
 
+from core.data.project_rows import ProjectRows
+from core.data.saved_models.model_pack import DESCRIPTIONS
 from core.data.sql.database import Database
 from core.data.sql.schema import StoreError
 from core.io.limits import LIMITS
@@ -103,25 +113,50 @@ _SAMPLE_BYTES = ("length(s.pixel) + length(s.normalised) + length(s.world) + coa
 _CLIP_BYTES = "length(s.points) + length(s.present) + length(s.timestamps)"
 
 
-def usage(conn: sqlite3.Connection, account_id: int, only: Sequence[str] | None = None) -> tuple[int, int]:
-    """(samples and clips, their bytes) in the projects of ``account_id`` (those named in ``only``, if given)."""
+def usage(conn: sqlite3.Connection, account_id: int, only: Sequence[int] | None = None,
+          folders: Path | None = None) -> tuple[int, int]:  # fmt: skip
+    """(samples and clips, the bytes they and the saved models take) in the projects of ``account_id`` (of the ids in
+    ``only``, if given). ``folders``: the data folder of a store on one server, whose models are files in the
+    projects' folders; a shared store's are rows, counted here too."""
     samples = bytes_ = 0
-    named = "" if only is None else f" AND p.name IN ({','.join('?' * len(only))})"
+    chosen = "" if only is None else f" AND p.id IN ({','.join('?' * len(only))})"
+    args = (account_id, *(only or ()))
     for table, size in (("samples", _SAMPLE_BYTES), ("clips", _CLIP_BYTES)):
         n, b = conn.execute(f"SELECT count(*), coalesce(sum({size}), 0) FROM projects p CROSS JOIN classes k "  # noqa: S608
                             f"CROSS JOIN {table} s WHERE p.owner = ? AND k.project_id = p.id AND s.class_id = k.id"
-                            + named, (account_id, *(only or ()))).fetchone()  # fmt: skip
+                            + chosen, args).fetchone()  # fmt: skip
         samples, bytes_ = samples + n, bytes_ + b
-    return samples, bytes_
+    (models,) = conn.execute("SELECT coalesce(sum(m.size), 0) FROM projects p JOIN project_models m ON "  # noqa: S608
+                             f"m.project_id = p.id WHERE p.owner = ?{chosen}", args).fetchone()  # fmt: skip
+    if folders is not None:
+        names = conn.execute(f"SELECT p.name FROM projects p WHERE p.owner = ?{chosen}", args).fetchall()  # noqa: S608
+        models += sum(_folder_bytes(folders / "projects" / str(name)) for (name,) in names)
+    return samples, bytes_ + int(models)
 
 
-def _held(conn: sqlite3.Connection, account_id: int, freed: Sequence[str]) -> tuple[int, int]:
-    """``usage`` less the student's own projects named in ``freed``: a project file replacing one of them (Replace on
-    import) deletes it in the same step that names the new one, so the old one's samples are not counted twice (a
-    student at 20 of 30 samples re-importing their own 20 was refused)."""
-    samples, bytes_ = usage(conn, account_id)
+def _folder_bytes(project: Path) -> int:
+    """What the models saved in a project's folder take (one server's store): the files of its model folders."""
+    total = 0
+    for kind in DESCRIPTIONS:
+        try:
+            with os.scandir(project / kind) as entries:
+                total += sum(e.stat().st_size for e in entries if e.is_file(follow_symlinks=False))
+        except OSError:  # no model of that kind (or a name too long for this disk: nothing saved under it)
+            continue
+    return total
+
+
+def _folders(store: ProjectRows) -> Path | None:
+    return None if store.shared else store.data_dir
+
+
+def _held(store: ProjectRows, conn: sqlite3.Connection, account_id: int, freed: Sequence[int]) -> tuple[int, int]:
+    """``usage`` less the student's own projects of the ids in ``freed``: a project file replacing one of them (Replace
+    on import) deletes it in the same step that names the new one, so the old one's samples are not counted twice (a
+    student at 20 of 30 samples re-importing their own 20 was refused). That step counts again (``check_held``)."""
+    samples, bytes_ = usage(conn, account_id, folders=_folders(store))
     if freed:
-        less = usage(conn, account_id, list(freed))
+        less = usage(conn, account_id, list(freed), _folders(store))
         samples, bytes_ = samples - less[0], bytes_ - less[1]
     return samples, bytes_
 
@@ -131,7 +166,7 @@ def samples_line(have: int, limits: ClassLimits) -> str:
 
 
 def bytes_line(have: int, limits: ClassLimits) -> str:
-    return f"Your samples take {have / MB:,.1f} MB and your class's limit is {limits.megabytes:,} MB: {ASK}."
+    return f"Your samples and models take {have / MB:,.1f} MB and your class's limit is {limits.megabytes:,} MB: {ASK}."
 
 
 @dataclass
@@ -151,12 +186,27 @@ class Room:
         self.samples, self.bytes = self.samples + 1, self.bytes + row_bytes
 
 
-def room(conn: sqlite3.Connection, pid: int, freed: Sequence[str] = ()) -> Room | None:
-    """The room left to the owner of project ``pid`` when a student (their projects named in ``freed`` not counted:
-    the write replaces them); None when nothing bounds it."""
+def room(store: ProjectRows, conn: sqlite3.Connection, pid: int, freed: Sequence[int] = ()) -> Room | None:
+    """The room left to the owner of project ``pid`` when a student (their projects of the ids in ``freed`` not
+    counted: the write replaces them); None when nothing bounds it."""
     row = conn.execute("SELECT owner FROM projects WHERE id = ?", (pid,)).fetchone()
     limits = student_limits(conn, row[0]) if row and row[0] is not None else None
-    return None if limits is None else Room(limits, *_held(conn, row[0], freed))
+    return None if limits is None else Room(limits, *_held(store, conn, row[0], freed))
+
+
+def check_held(store: ProjectRows, conn: sqlite3.Connection, pid: int) -> None:
+    """Inside the write transaction that names an imported project ``pid``, after its models are in place:
+    ``OverLimitError`` when its owner, a student, would hold more than their class allows. Counted by project id in
+    this very transaction: what the import replaced is gone, a project renamed meanwhile is still counted."""
+    left = room(store, conn, pid)
+    if left is None:
+        return
+    if left.samples > left.limits.samples:
+        raise OverLimitError(f"With this project you would have {left.samples:,} samples and your class's limit is "
+                             f"{left.limits.samples:,}: {ASK} (or delete some first).")  # fmt: skip
+    if left.bytes > left.limits.megabytes * MB:
+        raise OverLimitError(f"With this project your samples and models would take {left.bytes / MB:,.1f} MB and "
+                             f"your class's limit is {left.limits.megabytes:,} MB: {ASK}.")  # fmt: skip
 
 
 def row_bytes(row: tuple) -> int:
@@ -164,17 +214,17 @@ def row_bytes(row: tuple) -> int:
     return sum(len(v) for v in row if isinstance(v, bytes | bytearray | memoryview))
 
 
-def viewer_room(store: Database, account_id: int, freed: Sequence[str] = ()) -> Room | None:
+def viewer_room(store: Database, account_id: int, freed: Sequence[int] = ()) -> Room | None:
     """``room`` of a signed-in student (None: a teacher, or no class)."""
     with store.read_connection() as conn:
         limits = student_limits(conn, account_id)
-        return None if limits is None else Room(limits, *_held(conn, account_id, freed))
+        return None if limits is None else Room(limits, *_held(store, conn, account_id, freed))
 
 
 def check_file(store: Database, account_id: int | None, name: str, size: int, samples: int = 0,
-               freed: Sequence[str] = ()) -> None:  # fmt: skip
+               freed: Sequence[int] = ()) -> None:  # fmt: skip
     """Refuse a file of ``size`` bytes (``samples`` rows, when its header says) that could not fit in what the student
-    may still store (less their projects named in ``freed``, which it replaces): checked before a byte of it is read,
+    may still store (less their projects of the ids in ``freed``, which it replaces): checked before a byte of it is read,
     so a 190 MB file is never parsed to be refused."""
     left = None if account_id is None else viewer_room(store, account_id, freed)
     if left is None:
@@ -197,6 +247,13 @@ def check_training(limits: ClassLimits | None, hidden: tuple[int, ...], epochs: 
                              f"{limits.width:,} neurons: {ASK} for more.")  # fmt: skip
     if epochs > limits.epochs:
         raise OverLimitError(f"Passes over the samples: your class allows at most {limits.epochs:,}: {ASK} for more.")
+
+
+def check_model(limits: ClassLimits | None, hidden: tuple[int, ...], where: str) -> None:
+    """Refuse a gesture model brought in a file (``where``) bigger than the class lets its students train."""
+    if limits is not None and (len(hidden) > limits.layers or max(hidden, default=0) > limits.width):
+        raise OverLimitError(f"{where} holds a gesture model of {len(hidden)} layers of up to {max(hidden):,} "
+                             f"neurons; your class allows {limits.layers} layers of {limits.width:,}: {ASK}.")  # fmt: skip
 
 
 def viewer_limits(store: Database, account_id: int | None) -> ClassLimits | None:

@@ -101,14 +101,16 @@ def add_clips(store: Store, project: str, clips: Iterable[StoredClip], create_cl
 
 
 def insert_clips(store: Store, conn: sqlite3.Connection, project: str, clips: Iterable[StoredClip],
-                 create_classes: bool = False, freed: Sequence[str] = ()) -> list[int]:  # fmt: skip
+                 create_classes: bool = False, freed: Sequence[int] = ()) -> list[int]:  # fmt: skip
     """``add_clips`` inside a ``write_transaction`` of ``store`` (``core.data.bundles.bundle_import`` creates the project in
-    the same one); returns the ids. ``freed``: the owner's projects this write replaces (not counted against their
+    the same one); returns the ids. ``freed``: the ids of the owner's projects this write replaces (not counted against their
     limits)."""
     ids: list[int] = []
     pid, skeleton = _project(store, conn, project, motion_needed=True)
     classes = store.class_ids(conn, pid)
-    left = room(conn, pid, freed)  # a student's samples and bytes within their class's limits (core.classes.quotas)
+    left = room(
+        store, conn, pid, freed
+    )  # a student's samples and bytes within their class's limits (core.classes.quotas)
     for stored in clips:
         label = stored.clip.label if isinstance(stored.clip, Clip) else None
         if label is None:

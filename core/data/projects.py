@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from core.classes.access import VISIBLE_IDS, Viewer, access_of, check_access, check_free, require_account, visible_args
-from core.classes.names import name_key
+from core.classes.names import LookAlikeError, clash, name_key
 from core.data.sql.database import Database
 from core.data.saved_models.project_folders import (
     check_new_name,
@@ -56,13 +56,20 @@ class ProjectStore(Database):
             check_access(conn, self.viewer, row[0], name, change=conn.in_transaction)
         return row[0]
 
-    def require_owner(self, conn: sqlite3.Connection, pid: int, name: str) -> None:
-        """Inside a write transaction (Replace): ``NotYoursError`` unless the viewer (if any) owns project ``pid``;
-        one they may not even see is a name taken by someone else (``DuplicateNameError``)."""
-        if self.viewer is not None and access_of(conn, self.viewer, pid) is None:
-            raise DuplicateNameError(f"the name {name!r} is taken on this server: choose another")
-        if self.viewer is not None:
-            check_access(conn, self.viewer, pid, name, change=True)
+    def reserve_name(self, conn: sqlite3.Connection, name: str, replace: bool = False,
+                     besides: int | None = None) -> int | None:  # fmt: skip
+        """Inside the write transaction that gives a project the name ``name`` (create, rename, import, remix, a first
+        project): the one check of every way a project is named. The id of the viewer's own project of that name,
+        which the caller replaces (only with ``replace``), or None; else refused in one line (``check_free``): a
+        name kept for someone's first project, or one taken by or looking just like another project (``besides``:
+        the project being renamed), only "taken" where that project is not the viewer's own."""
+        found = _project_clash(conn, name, besides)
+        mine = found is not None and (self.viewer is None or access_of(conn, self.viewer, found[0]) == "own")
+        if replace and mine and found is not None and found[2]:  # Replace only one's own, of the same name
+            check_free(conn, self.viewer, name, None)  # a first project's name is kept whatever it replaces
+            return found[0]
+        check_free(conn, self.viewer, name, found)
+        return None
 
     def list_projects(self) -> list[str]:
         """Every project's name; with a viewer, those they may read (their own, and their class's shared ones or,
@@ -116,11 +123,9 @@ class ProjectStore(Database):
             )
         rows = class_rows(classes)
         require_account(conn, self.viewer)  # deleted since the page checked: said, not SQLite's "FOREIGN KEY"
-        old = _project_like(conn, name)
-        check_free(conn, self.viewer, name, None if replace else old)  # Replace: require_owner below
-        if old:
-            self.require_owner(conn, old[0], old[1])  # Replace only one's own
-            conn.execute("DELETE FROM projects WHERE id = ?", (old[0],))
+        old = self.reserve_name(conn, name, replace)
+        if old is not None:
+            conn.execute("DELETE FROM projects WHERE id = ?", (old,))
         cur = conn.execute(
             "INSERT INTO projects (name, backend, created_at, skeleton, motion, uid, owner) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (name, backend, time.time() if created_at is None else float(created_at), layout.name, int(bool(motion)),
@@ -162,8 +167,7 @@ class ProjectStore(Database):
         old_dir, new_dir = self.data_dir / "projects" / old, self.data_dir / "projects" / new
         with self.write_transaction() as conn:
             pid = self.project_id(conn, old)
-            taken = _project_like(conn, new)
-            check_free(conn, self.viewer, new, taken if taken and taken[0] != pid else None)
+            self.reserve_name(conn, new, besides=pid)
             if new_dir.exists() and new.casefold() != old.casefold():
                 raise DuplicateNameError(f"a project named {new!r} already exists")
             conn.execute("UPDATE projects SET name = ? WHERE id = ?", (new, pid))
@@ -249,9 +253,7 @@ class ProjectStore(Database):
         mirror = validate_name(mirror, "mirror") if mirror else ""
         gesture = GestureClass(name, validate_emoji(emoji), "" if mirror == name else mirror)
         existing = self.class_ids(conn, pid)
-        taken = _same_name(gesture.name, existing)
-        if taken is not None:  # "Peace" beside "peace" would be two classes the user cannot tell apart
-            raise DuplicateNameError(f"the project already has a class named {taken!r}")
+        check_gesture_free(gesture.name, existing)
         if gesture.mirror and gesture.mirror not in existing:
             raise NotFoundError(f"mirror {gesture.mirror!r}: the project has no class of that name; add it first")
         (position,) = conn.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM classes WHERE project_id = ?", (pid,))
@@ -266,9 +268,7 @@ class ProjectStore(Database):
         new = validate_name(new, "new class name")
         with self.write_transaction() as conn:
             pid, cid = self._class_id(conn, project, old)
-            taken = _same_name(new, (n for n, i in self.class_ids(conn, pid).items() if i != cid))
-            if taken is not None:
-                raise DuplicateNameError(f"project {project!r} already has a class named {taken!r}")
+            check_gesture_free(new, (n for n, i in self.class_ids(conn, pid).items() if i != cid))
             (old,) = conn.execute("SELECT name FROM classes WHERE id = ?", (cid,)).fetchone()  # as stored
             conn.execute("UPDATE classes SET name = ? WHERE id = ?", (new, cid))
             conn.execute("UPDATE classes SET mirror = ? WHERE project_id = ? AND mirror = ?", (new, pid, old))
@@ -317,12 +317,27 @@ def _same_name(name: str, names: Iterable[str]) -> str | None:
     return next((n for n in names if name_key(n) == key), None)
 
 
-def _project_like(conn: sqlite3.Connection, name: str) -> tuple[int, str] | None:
-    """(id, name) of the project named ``name`` regardless of case: two such names would share a model folder
-    on a case-insensitive filesystem (macOS, Windows)."""
-    rows = dict(conn.execute("SELECT name, id FROM projects").fetchall())
-    same = _same_name(name, rows)
-    return None if same is None else (rows[same], same)
+def _project_clash(conn: sqlite3.Connection, name: str, besides: int | None = None) -> tuple[int, str, bool] | None:
+    """(id, name, whether the same name rather than a look-alike) of a project other than ``besides`` whose name is
+    ``name`` regardless of case (the two would share a model folder on macOS or Windows), else one that looks just
+    like it ("аna-signs" in Cyrillic "а" beside "ana-signs": ``core.classes.names.clash``); None when it is free."""
+    rows = {str(n): int(i) for n, i in conn.execute("SELECT name, id FROM projects") if i != besides}
+    exact = rows.get(name.strip())
+    found = (name.strip(), True) if exact is not None else clash(name, rows)
+    return None if found is None else (rows[found[0]], found[0], found[1])
+
+
+def check_gesture_free(name: str, existing: Iterable[str]) -> None:
+    """``DuplicateNameError`` when a gesture of the project has the name ``name`` regardless of case ("Peace" beside
+    "peace"), ``LookAlikeError`` when one looks just like it (a Cyrillic "оk" beside "ok"): two gestures nobody could
+    tell apart on the page (``core.classes.names.clash``, the rule of every typed name)."""
+    found = clash(name, existing)
+    if found is None:
+        return
+    other, same = found
+    if same:
+        raise DuplicateNameError(f"the project already has a class named {other!r}")
+    raise LookAlikeError(f"{name!r} looks just like the class {other!r}: choose a name that looks different")
 
 
 def class_rows(classes: Sequence[GestureClass]) -> list[tuple[str, str, str]]:
@@ -330,9 +345,7 @@ def class_rows(classes: Sequence[GestureClass]) -> list[tuple[str, str, str]]:
     rows = [(validate_name(c.name, "class name"), validate_emoji(c.emoji), c.mirror) for c in classes]
     names: list[str] = []
     for name, _, _ in rows:
-        taken = _same_name(name, names)
-        if taken is not None:
-            raise DuplicateNameError(f"two classes named {taken!r} and {name!r}")
+        check_gesture_free(name, names)
         names.append(name)
     for name, _, mirror in rows:
         if mirror and mirror not in names:

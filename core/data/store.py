@@ -111,9 +111,9 @@ class Store(ProjectStore):
             self.insert_samples(conn, project, samples, create_classes, inserted)
 
     def insert_samples(self, conn: sqlite3.Connection, project: str, samples: Iterable[Sample], create_classes: bool,
-                       inserted: Callable[[int, str], object], freed: Sequence[str] = ()) -> None:  # fmt: skip
+                       inserted: Callable[[int, str], object], freed: Sequence[int] = ()) -> None:  # fmt: skip
         """The one write path of samples, inside a ``write_transaction`` (``core.data.bundles.bundle_import`` creates the
-        project in the same one); ``inserted(id, stored class name)`` after each; ``freed``: the owner's projects
+        project in the same one); ``inserted(id, stored class name)`` after each; ``freed``: the ids of the owner's projects
         this write replaces (not counted against their limits)."""
         pid = self.project_id(conn, project)
         skeleton, motion = conn.execute("SELECT skeleton, motion FROM projects WHERE id = ?", (pid,)).fetchone()
@@ -123,7 +123,9 @@ class Store(ProjectStore):
         ids = self.class_ids(conn, pid)
         names = {i: n for n, i in ids.items()}
         crops = keeps_crops(conn, pid)  # a class's projects keep keypoints only unless its teacher allows crops
-        left = room(conn, pid, freed)  # a student's samples and bytes within their class's limits (core.classes.quotas)
+        left = room(
+            self, conn, pid, freed
+        )  # a student's samples and bytes within their class's limits (core.classes.quotas)
         for sample in samples:
             if not crops and isinstance(sample, Sample) and sample.crop_jpeg is not None:
                 sample = replace(sample, crop_jpeg=None)

@@ -1,15 +1,19 @@
 """Import a ``.handteach`` file as a project: everything checked first, then stored whole or not at all.
 
 Order: the file is opened and checked (``core.data.bundles.bundle_read``: directory, sizes, manifest), the
-target name is free (or ``replace``), every sample or clip is read and checked, the model files are
+target name is free or the viewer's own (``replace``), reserved as every project's name is
+(``core.data.projects.ProjectStore.reserve_name``), the file fits in a student's quota
+(``core.classes.quotas``), every sample or clip is read and checked, the model files are
 written to a staging folder in the data directory and loaded from there by their own loaders (the
-gesture classifier, the motion model, the CPM checkpoint: checksums, shapes, skeleton). Then the
+gesture classifier, the motion model, the CPM checkpoint: checksums, shapes, skeleton; a gesture model within a
+student's class's bounds). Then the
 project is stored in short transactions (issue 53: others' writes wait at most one), under a passing
 name ("importing <token>"): its classes, then every sample (crops streamed from the file and checked on
 the way) or clip, a slice of ``core.data.imports.batched_import.HOLD_TARGET_S`` at a time. A last transaction
 deletes a replaced project, gives the new one its name and, just before the commit, renames the staged
 folder into its place (an old one moved aside; on a shared store its models become the project's rows instead,
-``core.data.saved_models.model_files``). Anything failing deletes the passing project and renames
+``core.data.saved_models.model_files``), and counts the student's quota once more, models included, by project id.
+Anything failing deletes the passing project and renames
 the folders back: no half project under the name, the replaced project untouched. A process killed
 midway leaves the passing project, which can be deleted like any other.
 """
@@ -24,14 +28,13 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.classes.quotas import check_file
+from core.classes.quotas import ClassLimits, check_file, check_held, check_model, viewer_limits
 from core.data.imports.batched_import import PAUSE_S, TimedSlices
 from core.data.bundles.bundle_format import BUNDLE_LIMITS, BundleError, BundleLimits, ProjectExistsError
 from core.data.bundles.bundle_read import ProjectFile, open_project_file
 from core.data.clips import insert_clips
 from core.data.saved_models.model_files import publish_folder
 from core.data.saved_models.project_folders import check_new_name
-from core.data.projects import name_key
 from core.data.sql.schema import StoreError
 from core.data.store import Store
 from core.gestures.catalog import validate_name
@@ -51,19 +54,22 @@ class ImportReport:
     replaced: bool  # an existing project of that name was replaced
 
 
-def _load_models(bundle: ProjectFile, staging: Path) -> None:
-    """Write the file's model folders to ``staging`` and load each with its own loader, trusting nothing."""
+def _load_models(bundle: ProjectFile, staging: Path, limits: ClassLimits | None) -> None:
+    """Write the file's model folders to ``staging`` and load each with its own loader, trusting nothing; a gesture
+    model bigger than a student's class lets them train (``limits``) is refused like one they asked to train."""
     m = bundle.manifest
     for folder in m.models:
         for name in bundle.model_members(folder):
             write_bytes(staging / name, bundle.read(name))  # names matched the format's patterns: no path tricks
         try:
-            _check_model(folder, staging / folder, m.skeleton.name, m.motion, m.backend)
+            hidden = _check_model(folder, staging / folder, m.skeleton.name, m.motion, m.backend)
         except ValueError as exc:  # ModelFileError, MotionModelError, CheckpointError: name the file's member
             raise BundleError(str(exc).replace(str(staging), str(bundle.path))) from None
+        check_model(limits, hidden, str(bundle.path))
 
 
-def _check_model(folder: str, path: Path, skeleton: str, motion: bool, backend: str) -> None:
+def _check_model(folder: str, path: Path, skeleton: str, motion: bool, backend: str) -> tuple[int, ...]:
+    """Load the model saved in ``path`` with its own loader; a gesture model's hidden layer sizes (else ())."""
     if folder == "model":
         from core.gestures.classifier import GestureClassifier
 
@@ -71,6 +77,7 @@ def _check_model(folder: str, path: Path, skeleton: str, motion: bool, backend: 
         if motion or model.feature_config.skeleton != skeleton:
             raise ValueError(f"{path}: a gesture model of {model.feature_config.skeleton} keypoints cannot serve "
                              f"a {'motion' if motion else skeleton} project")  # fmt: skip
+        return model.hidden
     elif folder == "motion":
         from core.motion.model import MotionModel
 
@@ -88,6 +95,7 @@ def _check_model(folder: str, path: Path, skeleton: str, motion: bool, backend: 
         found, wanted = arch_of(checkpoint.load(path).cfg), network_of_backend(backend)
         if found != wanted:  # a project runs its own network: the other's weights would never be used
             raise ValueError(f"{path}: a fine-tuned {TITLES[found]} in a project that runs the {TITLES[wanted]}")
+    return ()
 
 
 class _FolderSwap:
@@ -123,10 +131,11 @@ class _FolderSwap:
 
 
 def _store(store: Store, bundle: ProjectFile, name: str, rows: list, replace: bool, swap: _FolderSwap,
-           token: str, freed: list[str]) -> None:  # fmt: skip
+           token: str, freed: list[int]) -> bool:  # fmt: skip
     """Rows in short transactions into a project of a passing name, then one short transaction gives it its name
     (the replaced project deleted in it) and puts its folder in place; anything failing deletes the passing one.
-    ``freed``: the projects it replaces, not counted against a student's limits meanwhile."""
+    ``freed``: the ids of the projects it replaces, not counted against a student's limits meanwhile. Returns
+    whether it replaced a project."""
     m = bundle.manifest
     passing = f"importing {token}"
     with store.write_transaction() as conn:
@@ -140,32 +149,35 @@ def _store(store: Store, bundle: ProjectFile, name: str, rows: list, replace: bo
                 else:
                     store.insert_samples(conn, passing, slices.slice(), False, lambda *_: None, freed)
             time.sleep(PAUSE_S)  # a waiting writer gets in (core.data.imports.batched_import)
-        _name_it(store, bundle, pid, name, replace, swap)
+        replaced = _name_it(store, pid, name, replace, swap)
     except BaseException:
         with contextlib.suppress(StoreError, OSError):
             store.delete_project(passing)
         raise
     swap.drop_old()
+    return replaced
 
 
-def _name_it(store: Store, bundle: ProjectFile, pid: int, name: str, replace: bool, swap: _FolderSwap) -> None:
+def _name_it(store: Store, pid: int, name: str, replace: bool, swap: _FolderSwap) -> bool:
+    """The last transaction: the name reserved as every project's is (``ProjectStore.reserve_name``: a classmate's
+    first project's name refused, a taken one said "taken"), the replaced project deleted, the models put in place,
+    and the student's quota counted once more, by project id, with the models (``check_held``): a project renamed
+    while the rows went in still counts. Returns whether it replaced a project."""
     try:
         with store.write_transaction() as conn:
-            taken = [(i, n) for i, n in conn.execute("SELECT id, name FROM projects WHERE id != ?", (pid,))
-                     if name_key(n) == name_key(name)]  # fmt: skip
-            if taken and not replace:
-                raise ProjectExistsError(bundle.path, taken[0][1])
-            for old, old_name in taken:
-                store.require_owner(conn, old, old_name)  # Replace only one's own
+            old = store.reserve_name(conn, name, replace, besides=pid)
+            if old is not None:
                 conn.execute("DELETE FROM projects WHERE id = ?", (old,))
             conn.execute("UPDATE projects SET name = ? WHERE id = ?", (name, pid))
             if store.shared:  # its models become its rows, for every server (core.data.saved_models.model_files)
                 publish_folder(conn, pid, swap.staged)
             else:
-                swap.run()  # last: a failed commit below undoes it
+                swap.run()  # a failed commit or quota below undoes it
+            check_held(store, conn, pid)
     except BaseException:
         swap.undo()
         raise
+    return old is not None
 
 
 def import_project(store: Store, path: str | os.PathLike[str], as_name: str | None = None, replace: bool = False,
@@ -178,13 +190,17 @@ def import_project(store: Store, path: str | os.PathLike[str], as_name: str | No
     with open_project_file(path, limits) as bundle:
         m = bundle.manifest
         name = check_new_name(validate_name(as_name if as_name is not None else m.name, "project name"))
-        existing = [p for p in store.list_projects() if name_key(p) == name_key(name)]  # "Signs" is "signs"
-        if existing and not replace:  # before the long checks; the transaction checks again
-            raise ProjectExistsError(bundle.path, existing[0])
-        freed = existing if replace else []  # what it replaces goes when it is named: not counted meanwhile
+        with store.read_connection() as conn:  # before the long checks; the last transaction checks again
+            own = store.reserve_name(conn, name, replace=True)  # refused unless free or one's own of that name
+            mine = [] if own is None else [conn.execute("SELECT name FROM projects WHERE id = ?", (own,)).fetchone()[0]]
+        if own is not None and not replace:
+            raise ProjectExistsError(bundle.path, name)
+        freed = [] if own is None else [own]  # what it replaces goes when it is named: not counted meanwhile
+        limits = None
         if store.viewer is not None:  # a student's file over what their class lets them store: before it is read
             check_file(store, store.viewer.account_id, str(bundle.path), Path(path).stat().st_size, m.samples + m.clips,
                        freed)  # fmt: skip
+            limits = viewer_limits(store, store.viewer.account_id)
         rows = bundle.clips() if m.motion else bundle.samples()
         if not m.motion:
             for _ in bundle.crops(rows):  # every crop checked before anything is stored; read again to store
@@ -192,10 +208,10 @@ def import_project(store: Store, path: str | os.PathLike[str], as_name: str | No
         token, projects = uuid.uuid4().hex[:12], store.data_dir / "projects"
         staging = store.data_dir / f".import-{token}"
         try:
-            _load_models(bundle, staging)
-            old = [projects / p for p in existing] + [projects / name]
+            _load_models(bundle, staging, limits)
+            old = [projects / p for p in mine] + [projects / name]
             swap = _FolderSwap(staging, projects / name, old, store.data_dir / f".replaced-{token}")
-            _store(store, bundle, name, rows, replace, swap, token, freed)
+            replaced = _store(store, bundle, name, rows, replace, swap, token, freed)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    return ImportReport(name, m.samples, m.clips, len(m.classes), m.models, bool(existing))
+    return ImportReport(name, m.samples, m.clips, len(m.classes), m.models, replaced)
