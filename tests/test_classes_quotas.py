@@ -54,7 +54,7 @@ def test_bytes_are_bounded_too(store_database: str, tmp_path: Path) -> None:
     school = make_class(tmp_path)
     set_limits(school.store(None), school.ana.class_id, megabytes=1)
     ana = school.store(school.ana)
-    with pytest.raises(OverLimitError, match=r"^Your samples take \d\.\d MB and your class's limit is 1 MB: ask your"):
+    with pytest.raises(OverLimitError, match=r"^Your samples and models take \d\.\d MB and your class's limit is 1 MB: ask your"):
         ana.add_samples("ana-signs", _samples(40, crop=b"\xff" * 50_000))  # 2 MB of pictures
     assert sum(ana.class_counts("ana-signs").values()) == 20
 

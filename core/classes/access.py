@@ -136,17 +136,18 @@ def check_free(conn: sqlite3.Connection, viewer: Viewer | None, name: str,
     """Inside a write transaction that makes or renames a project ``name``: ``BadNameError`` when ``viewer`` names
     it as another person's first project (``core.classes.names.kept_for_another``), whether or not that exists;
     ``DuplicateNameError`` when the project ``taken`` (id, name, whether the same name rather than a look-alike,
-    ``core.classes.names.clash``) has it or looks just like it. Only "taken", as typed, for a project not the
-    viewer's own: a refusal tells nothing of another person's projects, not even how they spelled its name."""
+    ``core.classes.names.clash``) has it or looks just like it. Only "taken", as typed, for a classmate's project
+    or one of another class: a refusal tells nothing of another person's projects, not even how they spelled its
+    name; its spelling only to its owner (and their teacher, who sees their projects)."""
     if viewer is not None and kept_for_another(name, viewer.name):
         raise BadNameError(f"names like \"NAME's gestures\" are kept for each person's first project: {name!r} is "
                            "not yours to take; choose another name")  # fmt: skip
     if taken is None:
         return
     pid, stored, same = taken
-    if viewer is not None and access_of(conn, viewer, pid) != "own":
+    if viewer is not None and access_of(conn, viewer, pid) not in ("own", "teacher"):
         raise DuplicateNameError(f"the name {name!r} is taken on this server: choose another")
     if not same:
-        raise LookAlikeError(f"{name!r} looks just like your project {stored!r}: choose a name that looks different")
+        raise LookAlikeError(f"{name!r} looks just like the project {stored!r}: choose a name that looks different")
     note = "" if name == stored else f" ({name!r} differs from it only in case or accents)"
     raise DuplicateNameError(f"a project named {stored!r} already exists{note}")

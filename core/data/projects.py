@@ -64,12 +64,15 @@ class ProjectStore(Database):
         name kept for someone's first project, or one taken by or looking just like another project (``besides``:
         the project being renamed), only "taken" where that project is not the viewer's own."""
         found = _project_clash(conn, name, besides)
-        mine = found is not None and (self.viewer is None or access_of(conn, self.viewer, found[0]) == "own")
-        if replace and mine and found is not None and found[2]:  # Replace only one's own, of the same name
-            check_free(conn, self.viewer, name, None)  # a first project's name is kept whatever it replaces
-            return found[0]
-        check_free(conn, self.viewer, name, found)
-        return None
+        if not (replace and found is not None and found[2]):
+            check_free(conn, self.viewer, name, found)
+            return None
+        check_free(conn, self.viewer, name, None)  # a first project's name is kept whatever it replaces
+        if self.viewer is not None:  # Replace only one's own
+            if access_of(conn, self.viewer, found[0]) is None:
+                check_free(conn, self.viewer, name, found)  # "taken", as typed
+            check_access(conn, self.viewer, found[0], name, change=True)  # NotYoursError: one they may only read
+        return found[0]
 
     def list_projects(self) -> list[str]:
         """Every project's name; with a viewer, those they may read (their own, and their class's shared ones or,
