@@ -35,6 +35,7 @@ from core.data.clips import StoredClip, add_clips, list_clips
 from core.data.project import load_project_model, model_dir, save_project_model, train_project
 from core.data.project_cpm import project_cpm_dir
 from core.data.project_motion import motion_model_dir
+from core.classes.name_chars import look_keys
 from core.data.store import Sample, Store
 from core.gestures.catalog import DEFAULT_PROJECT
 from core.gestures.training import TrainConfig
@@ -576,6 +577,7 @@ def test_importing_a_project_file_holds_its_arrays_not_an_object_per_sample(tmp_
     del samples
     export_project(source, DEFAULT_PROJECT, tmp_path / "p.handteach")
     target = Store(tmp_path / "b")
+    look_keys("warm")  # the confusables' table names are checked against, loaded once per process: not per sample
     tracemalloc.start()
     try:
         import_project(target, tmp_path / "p.handteach")

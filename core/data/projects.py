@@ -74,6 +74,16 @@ class ProjectStore(Database):
             check_access(conn, self.viewer, found[0], name, change=True)  # NotYoursError: one they may only read
         return found[0]
 
+    def own_named(self, conn: sqlite3.Connection, name: str) -> tuple[int, str] | None:
+        """(id, name as stored) of the viewer's own project named ``name`` regardless of case (any project with no
+        viewer), or None."""
+        found = _project_clash(conn, name)
+        if found is None or not found[2]:
+            return None
+        if self.viewer is not None and access_of(conn, self.viewer, found[0]) != "own":
+            return None
+        return found[0], found[1]
+
     def list_projects(self) -> list[str]:
         """Every project's name; with a viewer, those they may read (their own, and their class's shared ones or,
         for its teacher, all of the class's)."""

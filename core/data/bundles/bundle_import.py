@@ -191,11 +191,11 @@ def import_project(store: Store, path: str | os.PathLike[str], as_name: str | No
         m = bundle.manifest
         name = check_new_name(validate_name(as_name if as_name is not None else m.name, "project name"))
         with store.read_connection() as conn:  # before the long checks; the last transaction checks again
-            own = store.reserve_name(conn, name, replace=True)  # refused unless free or one's own of that name
-            mine = [] if own is None else [conn.execute("SELECT name FROM projects WHERE id = ?", (own,)).fetchone()[0]]
-        if own is not None and not replace:
-            raise ProjectExistsError(bundle.path, name)
-        freed = [] if own is None else [own]  # what it replaces goes when it is named: not counted meanwhile
+            own = store.own_named(conn, name)
+            if own is not None and not replace:
+                raise ProjectExistsError(bundle.path, own[1])  # one's own: "Replace" would take its place
+            store.reserve_name(conn, name, replace)  # refused: a first project's name, taken, a look-alike
+        freed = [] if own is None else [own[0]]  # what it replaces goes when it is named: not counted meanwhile
         limits = None
         if store.viewer is not None:  # a student's file over what their class lets them store: before it is read
             check_file(store, store.viewer.account_id, str(bundle.path), Path(path).stat().st_size, m.samples + m.clips,
@@ -209,7 +209,7 @@ def import_project(store: Store, path: str | os.PathLike[str], as_name: str | No
         staging = store.data_dir / f".import-{token}"
         try:
             _load_models(bundle, staging, limits)
-            old = [projects / p for p in mine] + [projects / name]
+            old = ([] if own is None else [projects / own[1]]) + [projects / name]
             swap = _FolderSwap(staging, projects / name, old, store.data_dir / f".replaced-{token}")
             replaced = _store(store, bundle, name, rows, replace, swap, token, freed)
         finally:
