@@ -10,6 +10,7 @@ import threading
 
 import numpy as np
 import pytest
+from pgcluster import both_databases
 
 from core.classes.access import Viewer
 from core.classes.first_project import LAST_PROJECT, last_project, remember, start_project
@@ -17,6 +18,7 @@ from core.classes.names import BadNameError
 from core.classes.removal import delete_student
 from core.classes.roster import add_student, create_class
 from core.classes.signin import sign_in
+from core.data.bundles.bundle import ProjectExistsError, export_project, import_project
 from core.data.sql.schema import DB_NAME, DuplicateNameError, Sample
 from core.data.store import Store
 from tests.classmaker import ClassSetup, make_class
@@ -135,3 +137,32 @@ def test_deleting_a_student_forgets_their_last_project(data_dir) -> None:
     delete_student(Store(data_dir), "7B", "Ben")
     with sqlite3.connect(data_dir / DB_NAME) as conn:
         assert not conn.execute("SELECT 1 FROM server_settings WHERE key = ?", (key,)).fetchone()
+
+
+@both_databases
+def test_a_project_file_is_named_through_the_same_reservation_and_says_only_taken(
+    store_database: str, tmp_path
+) -> None:  # noqa: ANN001
+    """Importing a project file as "Dee's gestures" (or the teacher's "Ms Teacher's gestures") took Dee's first
+    project before she signed in, and "ANA-SIGNS" answered "a project named 'ana-signs' already exists", the
+    classmate's spelling: a project file's name is reserved as a new or renamed project's, and a classmate's name,
+    or one that looks just like it, is only "taken", as typed."""
+    school = make_class(tmp_path)
+    ben, ana = school.store(school.ben), school.store(school.ana)
+    export_project(ben, "ben-signs", tmp_path / "ben.handteach")
+    for squat in ("Dee's gestures", "Ms Teacher's gestures", "D\u0435e's gestures 2"):
+        with pytest.raises(BadNameError, match="^names like \"NAME's gestures\" are kept for each person's first"):
+            import_project(ben, tmp_path / "ben.handteach", as_name=squat)
+    for name in ("ANA-SIGNS", "\u0430na-signs", "ana\u2010signs"):  # in capitals, a Cyrillic "а", another hyphen
+        for replace in (False, True):
+            with pytest.raises(DuplicateNameError) as refused:
+                import_project(ben, tmp_path / "ben.handteach", as_name=name, replace=replace)
+            assert str(refused.value) == f"the name {name!r} is taken on this server: choose another"
+    assert sorted(ben.list_projects()) == ["ben-signs"] and ana.list_projects() == ["ana-signs"]
+    assert sum(ana.class_counts("ana-signs").values()) == 20  # nothing of Ana's changed
+    with pytest.raises(ProjectExistsError, match="a project named 'ben-signs' already exists"):
+        import_project(ben, tmp_path / "ben.handteach", as_name="BEN-SIGNS")  # one's own: "Replace" would do
+    assert import_project(ben, tmp_path / "ben.handteach", as_name="ben-signs", replace=True).replaced
+    dee = _student(school, "Dee")
+    assert start_project(school.store(dee)) == "Dee's gestures"  # hers, with no suffix
+    assert start_project(school.store(school.teacher)) == "Ms Teacher's gestures"

@@ -3,27 +3,36 @@ paths, a file refused by its size before it is read, a training by its settings,
 
 from __future__ import annotations
 
+import threading
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 from pgcluster import both_databases
 
+from core.classes.access import Viewer
 from core.classes.quotas import (
     DEFAULTS,
+    MB,
     ClassLimits,
     OverLimitError,
     check_training,
     limits_of,
     parse_limits,
     set_limits,
+    usage,
 )
 from core.cli.main import main
+from core.data.bundles import bundle_import
 from core.data.bundles.bundle import export_project, import_project
 from core.data.imports.uploads import UploadedFile, import_csv_uploads
+from core.data.project import save_project_model
 from core.data.sql.schema import Sample
-from tests.classmaker import make_class
+from core.gestures.classifier import GestureClassifier
+from core.gestures.features import FeatureConfig
+from tests.classmaker import ClassSetup, make_class
 from tests.storemaker import make_hand
 
 
@@ -54,7 +63,9 @@ def test_bytes_are_bounded_too(store_database: str, tmp_path: Path) -> None:
     school = make_class(tmp_path)
     set_limits(school.store(None), school.ana.class_id, megabytes=1)
     ana = school.store(school.ana)
-    with pytest.raises(OverLimitError, match=r"^Your samples and models take \d\.\d MB and your class's limit is 1 MB: ask your"):
+    with pytest.raises(
+        OverLimitError, match=r"^Your samples and models take \d\.\d MB and your class's limit is 1 MB: ask your"
+    ):
         ana.add_samples("ana-signs", _samples(40, crop=b"\xff" * 50_000))  # 2 MB of pictures
     assert sum(ana.class_counts("ana-signs").values()) == 20
 
@@ -132,3 +143,80 @@ def test_a_project_file_replacing_ones_own_project_counts_only_what_stays(store_
     with pytest.raises(OverLimitError, match="holds 20 samples; you have 20 of your class's limit of 30"):
         import_project(ana, tmp_path / "ana.handteach", as_name="small", replace=True)  # 20 + 20 stays over
     assert sorted(ana.list_projects()) == ["ana-signs", "small"]
+
+
+def _file_with_model(school: ClassSetup, path: Path, hidden: tuple[int, ...]) -> int:
+    """A project file of the teacher's with 2 samples and a gesture model of ``hidden`` layers; its model's bytes."""
+    teacher = school.store(school.teacher)
+    name = f"model {len(hidden)}x{max(hidden)}"
+    teacher.create_project(name)
+    teacher.add_samples(name, _samples(2))
+    save_project_model(teacher, name, GestureClassifier(["ok", "fist"], FeatureConfig(), hidden=hidden))
+    export_project(teacher, name, path)
+    with zipfile.ZipFile(path) as bundle:
+        return sum(i.file_size for i in bundle.infolist() if i.filename.startswith("model/"))
+
+
+def _held(school: ClassSetup, viewer: Viewer) -> tuple[int, int]:
+    store = school.store(viewer)
+    with store.read_connection() as conn:
+        return usage(conn, viewer.account_id, folders=None if store.shared else store.data_dir)
+
+
+@both_databases
+def test_models_count_in_the_quota_and_an_imported_model_keeps_to_the_class_bounds(store_database: str,
+                                                                                  tmp_path: Path) -> None:  # fmt: skip
+    """The same project file imported again and again held 85.9 MB of models against a 50 MB limit (models were
+    outside the quota), and a 6×1024 model came in where the class allows 3×256: models count with the samples
+    (rows on a shared store, files on one server), and an imported gesture model keeps to the class's bounds."""
+    school = make_class(tmp_path)  # Ana holds 20 samples with pictures
+    model_bytes = _file_with_model(school, tmp_path / "wide.handteach", (256, 256, 256))
+    set_limits(school.store(None), school.ana.class_id, megabytes=2)
+    ana = school.store(school.ana)
+    imported = 0
+    with pytest.raises(OverLimitError, match=r"MB; your class's limit of 2 MB leaves you \d\.\d MB: ask your teacher"):
+        for copy in range(10):
+            import_project(ana, tmp_path / "wide.handteach", as_name=f"copy {copy}")
+            imported += 1
+    assert 1 <= imported < 10 and _held(school, school.ana)[1] <= 2 * MB
+    assert _held(school, school.ana)[1] >= imported * model_bytes  # each copy's model is counted
+    with pytest.raises(OverLimitError, match="^Your samples and models take"):
+        ana.add_samples("ana-signs", _samples(10, crop=b"\xff" * (2 * MB // 10)))  # and leaves no room for these
+    set_limits(school.store(None), school.ana.class_id, megabytes=50)
+    for hidden in ((64, 64, 64, 64), (512,)):  # 4 layers, 512 wide: the class allows 3 of 256
+        _file_with_model(school, tmp_path / "big.handteach", hidden)
+        with pytest.raises(OverLimitError) as refused:
+            import_project(ana, tmp_path / "big.handteach", as_name="big")
+        assert str(refused.value) == (f"{tmp_path / 'big.handteach'} holds a gesture model of {len(hidden)} layers "
+                                      f"of up to {max(hidden)} neurons; your class allows 3 layers of 256: ask your "
+                                      "teacher.")  # fmt: skip
+    assert "big" not in ana.list_projects()
+    import_project(school.store(school.teacher), tmp_path / "big.handteach", as_name="teachers")  # not bounded
+
+
+@both_databases
+def test_a_replaced_project_renamed_meanwhile_does_not_escape_the_quota(store_database: str, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Replace racing a rename: the project being replaced was renamed in another connection while the file's rows
+    went in, so nothing of that name was left to replace and both stayed (380 samples held against 300). The
+    quota is counted once more, by project id, in the transaction that names the import: it is refused whole."""
+    school = make_class(tmp_path)  # Ana holds 20 samples in ana-signs
+    ana = school.store(school.ana)
+    export_project(ana, "ana-signs", tmp_path / "ana.handteach")
+    set_limits(school.store(None), school.ana.class_id, samples=30)
+    naming = bundle_import._name_it
+    renamed: list[str] = []
+
+    def rename_first(*args: object) -> bool:
+        """Another tab of Ana's renames the project being replaced, on its own connection, just as the rows are in."""
+        other = threading.Thread(target=lambda: renamed.append(school.store(school.ana).rename_project("ana-signs",
+                                                                                                    "escaped")))  # fmt: skip
+        other.start()
+        other.join(30)
+        return naming(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bundle_import, "_name_it", rename_first)
+    with pytest.raises(OverLimitError, match="^With this project you would have 40 samples and your class's limit"):
+        import_project(ana, tmp_path / "ana.handteach", as_name="ana-signs", replace=True)
+    assert renamed == ["escaped"]
+    assert ana.list_projects() == ["escaped"] and _held(school, school.ana)[0] == 20  # the file's rows are gone

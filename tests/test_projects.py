@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from storemaker import make_hand, snapshot
 
+from core.classes.names import LookAlikeError
 from core.data.store import DB_NAME, DuplicateNameError, NotFoundError, Sample, Store, StoreError
 from core.gestures.catalog import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, InvalidNameError
 
@@ -172,3 +173,31 @@ def test_body_projects_refuse_the_cpm_and_unknown_skeletons_are_named(store: Sto
     with pytest.raises(StoreError, match="unknown skeleton 'tail'"):
         store.create_project("tails", skeleton="tail")
     assert snapshot(store) == before
+
+
+def test_a_name_that_looks_like_another_is_refused_for_gestures_and_projects(store: Store) -> None:
+    """A Cyrillic "оk" beside "ok" (or "rn" for "m") would be two gestures, or two projects, nobody could tell apart
+    on the page: refused in one line, as student names are (core.classes.names.clash); what differs is kept."""
+    cyrillic_ok = "\u043ek"  # Cyrillic "о", Latin "k"
+    with pytest.raises(
+        LookAlikeError, match="^'оk' looks just like the class 'ok': choose a name that looks different$"
+    ):
+        store.add_class(DEFAULT_PROJECT, cyrillic_ok)
+    with pytest.raises(LookAlikeError, match="looks just like the class 'thumbs_up'"):
+        store.rename_class(DEFAULT_PROJECT, "open_palm", "thurnbs_up")  # "rn" for "m"
+    store.rename_class(DEFAULT_PROJECT, "ok", "OK")  # itself in capitals: the same name, kept
+    store.create_project("two", default_classes=False)
+    store.add_class("two", "wave")
+    with pytest.raises(LookAlikeError):
+        store.add_class("two", "w\u0430ve")  # Cyrillic "а"
+    assert [c.name for c in store.list_classes("two")] == ["wave"]
+    store.create_project("ana-signs")
+    for alike in ("\u0430na-signs", "ana\u2010signs", "ANA-SIGN\u0405", "ana-signs\ufe0f"):
+        with pytest.raises(DuplicateNameError) as refused:
+            store.create_project(alike)
+        assert "\n" not in str(refused.value)
+        with pytest.raises(DuplicateNameError):
+            store.rename_project("two", alike)
+    assert sorted(store.list_projects()) == sorted([DEFAULT_PROJECT, "ana-signs", "two"])
+    store.rename_project("ana-signs", "Ana-Signs")  # its own name in other capitals: still one project
+    store.create_project("ana-signs 2")  # a name that looks different
