@@ -28,6 +28,7 @@ from handmaker import make_hand, pointing_hand
 from storemaker import assert_same_hand, make_body
 from storemaker import make_hand as awkward_hand
 
+from core.classes.name_chars import look_keys
 from core.cli.main import main
 from core.data.bundles.bundle import BundleError, ProjectExistsError, export_project, import_project
 from core.data.bundles.bundle_format import npy_bytes
@@ -35,7 +36,6 @@ from core.data.clips import StoredClip, add_clips, list_clips
 from core.data.project import load_project_model, model_dir, save_project_model, train_project
 from core.data.project_cpm import project_cpm_dir
 from core.data.project_motion import motion_model_dir
-from core.classes.name_chars import look_keys
 from core.data.store import Sample, Store
 from core.gestures.catalog import DEFAULT_PROJECT
 from core.gestures.training import TrainConfig

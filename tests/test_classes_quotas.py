@@ -182,6 +182,14 @@ def test_models_count_in_the_quota_and_an_imported_model_keeps_to_the_class_boun
     assert _held(school, school.ana)[1] >= imported * model_bytes  # each copy's model is counted
     with pytest.raises(OverLimitError, match="^Your samples and models take"):
         ana.add_samples("ana-signs", _samples(10, crop=b"\xff" * (2 * MB // 10)))  # and leaves no room for these
+    with pytest.raises(OverLimitError, match="^Your samples and models take .* ask your teacher; the model was not"):
+        for trained in range(5):  # a trained model counts too (one server: a student already over saves no more)
+            ana.create_project(f"trained {trained}")
+            save_project_model(
+                ana, f"trained {trained}", GestureClassifier(["ok", "fist"], FeatureConfig(), (256,) * 3)
+            )
+    over = 0 if store_database == "postgresql" else model_bytes  # one server's model files: checked before a save
+    assert _held(school, school.ana)[1] <= 2 * MB + over
     set_limits(school.store(None), school.ana.class_id, megabytes=50)
     for hidden in ((64, 64, 64, 64), (512,)):  # 4 layers, 512 wide: the class allows 3 of 256
         _file_with_model(school, tmp_path / "big.handteach", hidden)

@@ -209,6 +209,19 @@ def check_held(store: ProjectRows, conn: sqlite3.Connection, pid: int) -> None:
                              f"your class's limit is {left.limits.megabytes:,} MB: {ASK}.")  # fmt: skip
 
 
+def check_model_room(store: ProjectRows, conn: sqlite3.Connection, pid: int, before: int | None = None) -> int | None:
+    """Inside the write transaction that saves a model of project ``pid``: the bytes its owner, a student, holds
+    (None when nothing bounds them); ``OverLimitError`` when that is over their class's limit and, given ``before``
+    (what they held before the save, in the same transaction), more than then: a save that adds nothing (a model's
+    notes rewritten) is never refused."""
+    left = room(store, conn, pid)
+    if left is None:
+        return None
+    if left.bytes > left.limits.megabytes * MB and (before is None or left.bytes > before):
+        raise OverLimitError(bytes_line(left.bytes, left.limits).removesuffix(".") + "; the model was not saved.")
+    return left.bytes
+
+
 def row_bytes(row: tuple) -> int:
     """The bytes a stored row's blobs take (what ``usage`` sums)."""
     return sum(len(v) for v in row if isinstance(v, bytes | bytearray | memoryview))

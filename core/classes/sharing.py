@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.classes.access import Access, check_access
+from core.classes.names import clash
 from core.data.clips import insert_clips, iter_clips
-from core.data.projects import name_key
 from core.data.saved_models.project_folders import folder_moved_aside
 from core.data.store import Store
 from core.gestures.catalog import validate_name
@@ -80,10 +80,11 @@ def owner_name(store: Store, project: str) -> str | None:
 
 
 def remix_name(store: Store, source: str) -> str:
-    """A free name for a remix of ``source``: "<source> (remix)", then "(remix 2)", … (never taken by anyone)."""
-    taken = {name_key(n) for n in _names(store)}
+    """A free name for a remix of ``source``: "<source> (remix)", then "(remix 2)", … (never taken by anyone, nor
+    looking like a name taken: ``core.classes.names.clash``, as the store's reservation checks)."""
+    taken = _names(store)
     n = 1
-    while name_key(name := f"{source} (remix)" if n == 1 else f"{source} (remix {n})") in taken:
+    while clash(name := f"{source} (remix)" if n == 1 else f"{source} (remix {n})", taken) is not None:
         n += 1
     return name
 

@@ -167,7 +167,7 @@ def carry_measurement(store: Store, project: str, classifier: GestureClassifier,
 
 def _update_saved(store: Store, project: str, classifier: GestureClassifier, identity: str | None,
                   metadata: dict[str, Any], drop: str | None = None) -> bool:  # fmt: skip
-    with project_folder(store, project, identity) as (_, folder):
+    with project_folder(store, project, identity, grows=False) as (_, folder):  # its notes only
         try:
             saved = GestureClassifier.load(folder / MODEL_FOLDER)
         except ModelFileError:

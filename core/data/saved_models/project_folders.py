@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from core.classes.quotas import check_model_room
 from core.data.saved_models.model_files import Published, StagedModels
 from core.data.project_rows import ProjectRows
 from core.data.sql.schema import StoreError
@@ -109,28 +110,37 @@ def project_now(store: ProjectRows, name: str, identity: str | None, what: str =
 
 
 @contextmanager
-def project_folder(store: ProjectRows, name: str, identity: str | None,
-                   what: str = "the model") -> Iterator[tuple[str, Path]]:  # fmt: skip
+def project_folder(store: ProjectRows, name: str, identity: str | None, what: str = "the model",
+                   grows: bool = True) -> Iterator[tuple[str, Path]]:  # fmt: skip
     """(name now, folder) of the project ``identity`` (see ``project_now``), the store's write lock held until the
     block ends: a model saved in the block cannot land in a project that replaced it, or outlive a delete, nor, with
     a viewer (``core.classes.access``), in a project that is not theirs.
 
     On a shared store the folder is a private copy of the project's models (``core.data.saved_models.model_files``): what the
     block changes in it becomes the project's model rows in the same transaction, and this server's copy after the
-    commit; a block that raises changes nothing anywhere."""
+    commit; a block that raises changes nothing anywhere.
+
+    A model counts in its owner's quota (``core.classes.quotas``): on a shared store a save that leaves a student
+    over their class's limit, and holding more than before it, rolls back; on one server, whose files are not the
+    transaction's, a student already over it saves nothing (``grows`` False: a block that only rewrites a saved
+    model's notes, never refused)."""
     published: list[Published] = []
     with store.write_transaction() as conn:
         now = name_now(store, conn, name, identity, what)
         if store.viewer is not None:  # in a class only the owner writes a project's folder (NotYoursError)
             store.project_id(conn, now)
+        (pid,) = conn.execute("SELECT id FROM projects WHERE name = ?", (now,)).fetchone()
         if not store.shared:
+            if grows:
+                check_model_room(store, conn, pid)
             yield now, require_folder(store.data_dir, now)
             return
-        (pid,) = conn.execute("SELECT id FROM projects WHERE name = ?", (now,)).fetchone()
+        before = check_model_room(store, conn, pid, before=1 << 62)  # what they hold: never refused here
         staged = StagedModels(conn, store.data_dir, pid)
         try:
             yield now, staged.folder
             published = staged.publish(conn)
+            check_model_room(store, conn, pid, before)
         finally:
             staged.close()
     staged.keep(published)
