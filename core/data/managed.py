@@ -20,10 +20,7 @@ from core.data.sql.schema import DB_NAME, default_data_dir
 
 # SQLite's companions of the database: replacing one under a live store corrupts it as surely as the file itself.
 STORE_FILES = (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal")
-MANAGED_FOLDERS = (
-    "projects",
-    "model-cache",
-)  # model-cache: a shared store's models (core.data.saved_models.model_files)
+MANAGED_FOLDERS = ("projects", "model-cache")  # model-cache: a shared store's models (core.data.saved_models.model_files)
 STAGING_PREFIXES = (".import-", ".replaced-")  # core.data.bundles.bundle_import's folders while a project is imported
 
 
