@@ -28,7 +28,6 @@ from handmaker import make_hand, pointing_hand
 from storemaker import assert_same_hand, make_body
 from storemaker import make_hand as awkward_hand
 
-from core.classes.name_chars import look_keys
 from core.cli.main import main
 from core.data.bundles.bundle import BundleError, ProjectExistsError, export_project, import_project
 from core.data.bundles.bundle_format import npy_bytes
@@ -577,7 +576,6 @@ def test_importing_a_project_file_holds_its_arrays_not_an_object_per_sample(tmp_
     del samples
     export_project(source, DEFAULT_PROJECT, tmp_path / "p.handteach")
     target = Store(tmp_path / "b")
-    look_keys("warm")  # the confusables' table names are checked against, loaded once per process: not per sample
     tracemalloc.start()
     try:
         import_project(target, tmp_path / "p.handteach")
