@@ -7,7 +7,9 @@
 * Two names are the same name regardless of case and accents' composition (``same_name_key``, stored beside a
   person's or class's name, UNIQUE per class; ``name_key`` for projects and gestures).
 * A new name may not look like another of its class (``check_new_name``: a Cyrillic "А" for a Latin "A", "rn"
-  for "m", in capitals or not; ``name_chars.look_alike``): on the teacher's roster the two would be one.
+  for "m", in capitals or not; ``name_chars.look_alike``): on the teacher's roster the two would be one. The same
+  ``clash`` keeps a gesture from looking like another of its project and a project from looking like any on the
+  server (``core.data.projects``: ``check_gesture_free``, ``ProjectStore.reserve_name``).
 * What is built from a person's name leaves room for it: their first project is named from its first characters
   (``core.classes.first_project``).
 

@@ -2,7 +2,8 @@
 
 A project fixes its keypoint backend, its skeleton (``core.skeletons``: only a hand project gets
 the default gesture classes and may take the CPM) and whether it holds motion gestures. Class
-names are unique regardless of case and surrounding spaces.
+names are unique regardless of case and surrounding spaces, and none looks just like another of its project
+(``check_gesture_free``); a project's name is given through one reservation (``ProjectStore.reserve_name``).
 """
 
 from __future__ import annotations
