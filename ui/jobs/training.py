@@ -14,6 +14,7 @@ from typing import Any, Self
 
 import numpy as np
 
+from core.classes.quotas import OverLimitError
 from core.data.class_plan import ClassPlan, plan_classes, starter_gestures
 from core.data.project import Dataset, save_project_model
 from core.data.project_accuracy import train_report
@@ -129,7 +130,7 @@ class TrainingRun(RemoteRun):
     training job, then (``measure``) the measuring job, which yields to other students' trainings. The page
     follows both through ``snapshot``; ``cancel`` stops the training, ``skip_measuring`` the measuring."""
 
-    said_errors = ("ProjectReplacedError", "WorkerDied", "NotYoursError")
+    said_errors = ("ProjectReplacedError", "WorkerDied", "NotYoursError", "OverLimitError")  # a model over the quota
 
     store: Store
     project: str
@@ -199,7 +200,7 @@ class TrainingRun(RemoteRun):
         try:
             save_project_model(self.store, self.project, snap.result.classifier, snap.dataset.project_identity,
                                **{REPORT_KEY: report.to_metadata()})  # fmt: skip
-        except ProjectReplacedError as exc:
+        except (ProjectReplacedError, OverLimitError) as exc:  # replaced meanwhile, or over the class's quota
             self._keep_error = str(exc)
             return
         self._kept = True
