@@ -186,6 +186,10 @@ def test_a_name_that_looks_like_another_is_refused_for_gestures_and_projects(sto
     with pytest.raises(LookAlikeError, match="looks just like the class 'thumbs_up'"):
         store.rename_class(DEFAULT_PROJECT, "open_palm", "thurnbs_up")  # "rn" for "m"
     store.rename_class(DEFAULT_PROJECT, "ok", "OK")  # itself in capitals: the same name, kept
+    labelled = [Sample(make_hand(np.random.default_rng(3)), label, "csv") for label in ("ok", cyrillic_ok)]
+    with pytest.raises(LookAlikeError):  # a file's labels make no look-alike class either: nothing is stored
+        store.add_samples(DEFAULT_PROJECT, labelled, create_classes=True)
+    assert store.class_counts(DEFAULT_PROJECT)["OK"] == 0
     store.create_project("two", default_classes=False)
     store.add_class("two", "wave")
     with pytest.raises(LookAlikeError):
