@@ -3,6 +3,7 @@ paths, a file refused by its size before it is read, a training by its settings,
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import zipfile
@@ -228,3 +229,34 @@ def test_a_replaced_project_renamed_meanwhile_does_not_escape_the_quota(store_da
         import_project(ana, tmp_path / "ana.handteach", as_name="ana-signs", replace=True)
     assert renamed == ["escaped"]
     assert ana.list_projects() == ["escaped"] and _held(school, school.ana)[0] == 20  # the file's rows are gone
+
+
+@both_databases
+def test_a_training_over_the_quota_saves_nothing_and_the_train_page_says_so_in_one_line(store_database: str,
+                                                                                       tmp_path: Path) -> None:  # fmt: skip
+    """What the Train page's worker runs (``core.jobs.tasks.train``) saves no model for a student over their class's
+    megabytes; the page shows the refusal as its own line, not as an exception's name."""
+    from core.gestures.training import TrainConfig
+    from core.jobs import tasks
+    from core.jobs.job import JobContext, JobState, JobStatus
+    from ui.jobs.training import TrainingRun
+
+    school = make_class(tmp_path)
+    ana = school.store(school.ana)
+    ana.add_samples("ana-signs", [Sample(make_hand(np.random.default_rng(i)), "fist", "webcam") for i in range(20)])
+    set_limits(school.store(None), school.ana.class_id, megabytes=1)
+    ana.create_project("pictures")
+    ana.add_samples("pictures", _samples(1, crop=b"\xff" * (MB - _held(school, school.ana)[1] - 1000)))  # all but 1 kB
+    saved = 0
+    with pytest.raises(OverLimitError) as refused:
+        for _ in range(2):  # on one server the first save may cross the limit (checked before it); the next may not
+            tasks.train(JobContext(), str(tmp_path), "ana-signs", TrainConfig(epochs=2), viewer=school.ana)
+            saved += 1
+    line = str(refused.value)
+    assert re.fullmatch(r"Your samples and models take 1\.\d MB and your class's limit is 1 MB: ask your teacher; "
+                        r"the model was not saved\.", line)  # fmt: skip
+    assert saved == (0 if store_database == "postgresql" else 1)
+    assert _held(school, school.ana)[1] <= MB or store_database == "sqlite"
+    status = JobStatus("j", "train", "ana", JobState.FAILED, 0, None, 0, 0, None, None, line, "OverLimitError", 1.0,
+                       error_bases=("StoreError", "ValueError"))  # fmt: skip
+    assert TrainingRun._error_of(object.__new__(TrainingRun), status) == line
