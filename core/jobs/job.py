@@ -30,10 +30,13 @@ WORKER_DIED_VIDEO = ("The worker reading this video stopped (the server ran out 
                      "was added. Press again to retry.")  # fmt: skip
 
 
+OWNER_PREFIX = "user:"
+
+
 def account_owner(account_id: int) -> str:
     """The ``owner`` of a signed-in person's jobs (``user:<id>``): every tab of theirs shares one turn, and deleting
     their account cancels them all (``core.classes.removal``)."""
-    return f"user:{account_id}"
+    return f"{OWNER_PREFIX}{account_id}"
 
 
 def worker_died(kind: str) -> str:

@@ -265,6 +265,16 @@ class QueueRunner:
                 self._sessions.pop(session, None)
 
 
+def cancel_owners(url: str, owners: list[str]) -> int:
+    """Cancel every job of ``owners`` in the site's queue on ``url``, waiting or running, whichever server sent it
+    (the command line deleting accounts); how many."""
+    runner = QueueRunner(url)
+    try:
+        return sum(runner.cancel_owner(owner) for owner in owners)
+    finally:
+        runner.close()
+
+
 def _status(job_id: str, row: dict[str, Any], ahead: int, wait_s: float | None) -> JobStatus:
     """A page's view of one job from procrastinate's row and ours."""
     meta = row["meta"] or {}
