@@ -69,7 +69,7 @@ def test_on_postgresql_the_queue_and_its_workers(pg_url: str, tmp_path: Path,
     said = json.loads(out)
     assert code == 0 and said["database"] == "postgresql" and said["store"] == shown(pg_url)
     assert [s["name"] for s in said["servers"]] == ["web1:8501"] and said["notes"] == []
-    assert said["queue"] == {"waiting": {}, "running": {}, "oldest_wait_s": None}
+    assert said["queue"] == {"waiting": {}, "running": {}, "oldest_wait_s": None, "waiting_versions": {}}
     assert [(w["id"], w["job"], w["gone"]) for w in said["workers"]] == [(1, None, False)]
     assert said["summary"] == "1 app server, 1 worker, nothing waiting."
     code, out, _ = _status(capsys, tmp_path / "here")

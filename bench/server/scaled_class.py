@@ -42,7 +42,6 @@ from bench.common.browser import CHROMIUM, AppServer
 from bench.server.scripted_tab import ScriptedTab
 
 ROOT = Path(__file__).resolve().parents[2]
-JOBS_VERSION = "bench-scaled-class"  # every server and worker of the run: one version (core.jobs.job)
 SAVED_SQL = """SELECT p.name, m.saved_at FROM project_models m JOIN projects p ON p.id = m.project_id
                 WHERE m.kind = 'model'"""
 
@@ -106,7 +105,7 @@ class Machine:
 def _start_machine(url: str, root: Path, cpu: int) -> Machine:
     from core.data.sql.database import URL_VARIABLE
 
-    env = {URL_VARIABLE: url, "HANDTEACH_JOBS_VERSION": JOBS_VERSION}
+    env = {URL_VARIABLE: url}  # one checkout: every server and worker of the run is of one version by itself
     server_dir, worker_dir = root / "server" / "data", root / "worker" / "data"
     server_dir.mkdir(parents=True)
     worker_dir.mkdir(parents=True)

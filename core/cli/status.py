@@ -88,12 +88,12 @@ def table(status: Any, where: str) -> list[str]:  # noqa: ANN401 - a SiteStatus
                   f"{jobs_text(queue.waiting) or 'nothing'} waiting{oldest}"]  # fmt: skip
         lines.append(f"Workers ({len(status.workers)})")
         if status.workers:
-            rows = [["worker", "last heard", "job", "for", "pid"]]
+            rows = [["worker", "last heard", "job", "for", "pid", "version"]]
             for worker in status.workers:
                 heard = f"{seconds_text(worker.silent_s)} ago" + (" (gone)" if worker.gone else "")
                 rows.append([str(worker.id), heard, worker.job or "idle",
                              "" if worker.job_s is None else seconds_text(worker.job_s),
-                             "" if worker.pid is None else str(worker.pid)])  # fmt: skip
+                             "" if worker.pid is None else str(worker.pid), worker.version or "-"])  # fmt: skip
             lines += _columns(rows)
     lines += [f"Note: {note}" for note in status.notes]
     return lines

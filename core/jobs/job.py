@@ -58,6 +58,19 @@ def time_limit_line(kind: str, seconds: float) -> str:
 WORKER_VERSION = "WorkerVersion"  # error_type of a job a queue worker of another version refused (error: the line)
 
 
+WORKER_COMMAND = ".venv/bin/handteach jobs worker"  # from the app server's checkout (docs/site-servers.md)
+
+
+def no_worker_line(mine: str, running: list[str]) -> str:
+    """Why the jobs of an app server of version ``mine`` (``core.jobs.queue_db.jobs_version``) wait whatever their
+    place: no worker of that version runs (``running``: the versions that do). Its versions and the command that
+    starts a matching worker, for whoever runs the site."""
+    others = (f"the workers running run {', '.join(running)}" if len(running) > 1 else
+              f"the worker running runs {running[0]}" if running else "no worker runs at all")  # fmt: skip
+    return (f"No job worker runs this app server's version of handteach ({mine}); {others}: its jobs wait for one. "
+            f"Start one from the same checkout as this app server: {WORKER_COMMAND}")
+
+
 def other_version_line(worker: str, sender: str) -> str:
     """The one line of a job refused by a queue worker of another version (``core.jobs.queue_db.jobs_version``)."""
     return (f"The job workers run another version of handteach ({worker}) than this server ({sender}): nothing was "
@@ -134,6 +147,7 @@ class JobStatus:
     seconds: float  # since it started running (0 while queued)
     cancelled: bool = False  # a cancel was asked: its owner's slot is free already, the worker stops soon
     error_bases: tuple[str, ...] = ()  # the base classes' names of ``error_type`` (a MediaError is a ValueError)
+    held: str = ""  # queued: why it cannot start whatever its place (no worker of its version runs: ``no_worker_line``)
 
     @property
     def ended(self) -> bool:

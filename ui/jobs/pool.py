@@ -144,6 +144,8 @@ def started(made_waiting: bool, waiting: bool) -> None:
 def waiting_text(status: JobStatus) -> str:
     """ "Waiting: 2 jobs ahead of your training, about 10 s." for a queued job (other students' work comes first)."""
     noun = NOUNS.get(status.kind, "job")
+    if status.held:  # no worker of this server's version runs: the teacher's site panel says so to whoever runs it
+        return f"Waiting: no computer is ready to run your {noun} yet. Your teacher's Class page says why."
     if status.ahead:
         ahead = f"{status.ahead} {'job' if status.ahead == 1 else 'jobs'} ahead of your {noun}"
     else:
