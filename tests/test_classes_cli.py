@@ -170,6 +170,8 @@ def test_on_postgresql_every_data_folder_sees_every_class(pg_url, tmp_path, caps
     students added and signed in through the other, and both list the same classes."""
     one, two = ["--data", str(tmp_path / "one")], ["--data", str(tmp_path / "two")]
     made = _run(capsys, *one, "class", "create", "7B", "--teacher", "Ms Ng")[1]
+    assert made.splitlines()[-1].startswith("Stored in the database ")  # which folder was named does not matter
+    assert made.splitlines()[-1].endswith(": every app server on it serves the class, whatever its data folder")
     join = re.search(r"Join code: (\w{6})", made).group(1)
     assert _run(capsys, *two, "class", "create", "8C", "--teacher", "Mr Li")[0] == 0
     zoe_password = _run(capsys, *two, "class", "add-student", "7B", "Zoë")[1].rsplit("password: ", 1)[1].strip()

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from core.cli.main import main
+from core.cli.status import elsewhere_note
 from core.data.sql.database import URL_VARIABLE
 from core.data.sql.schema import DB_NAME
 from core.data.store import Store
@@ -29,8 +30,19 @@ def test_where_no_store_is_it_says_so_and_creates_none(tmp_path: Path, capsys: p
     code, out, _ = _status(capsys, tmp_path / "data", "--json")
     said = json.loads(out)
     assert code == 0 and said["servers"] == [] and said["queue"] is None and said["database"] == "sqlite"
-    assert said["notes"] == ["no handteach store here yet: no server has run on it"]
+    assert said["notes"] == ["no handteach store here yet: no server has run on it", elsewhere_note(tmp_path / "data")]
     assert not (tmp_path / "data").exists()
+
+
+def test_without_the_sites_database_url_it_says_which_store_it_read(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """Two app servers run on PostgreSQL; a shell without HANDTEACH_DATABASE_URL reads a SQLite store nobody reports
+    to: it says which store it looked at and how to look at the site's."""
+    Store(tmp_path)
+    code, out, _ = _status(capsys, tmp_path)
+    assert code == 0 and out.splitlines()[0] == "No app server has reported in the last 30 s."
+    assert f"Note: {elsewhere_note(tmp_path)}" in out.splitlines()
+    assert "HANDTEACH_DATABASE_URL" in elsewhere_note(tmp_path) and str(tmp_path) in elsewhere_note(tmp_path)
 
 
 def test_the_table_and_the_json_say_each_servers_load(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -74,6 +74,12 @@ def _create(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
     print(f"Class {made_class.name!r} created. Join code: {made_class.code}")
     print(f"Teacher: {args.teacher!r}" + (f", password: {password}" if made else ""))
     print(_rules_line(made_class))
+    if store.shared:  # which data folder was named does not matter: the class is the database's
+        from core.data.sql.database import database_url
+        from core.data.sql.postgres import shown
+
+        print(f"Stored in the database {shown(database_url())}: every app server on it serves the class, whatever "
+              "its data folder")  # fmt: skip
 
 
 def _rules_line(school_class) -> str:  # noqa: ANN001 - a SchoolClass

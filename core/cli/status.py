@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from core.data.sql.schema import default_data_dir
@@ -35,11 +35,21 @@ def _status(args: argparse.Namespace) -> int:
         status = read_status(Database(args.data, read_only=True))
     else:
         status = SiteStatus(bool(url), (), None, (), ("no handteach store here yet: no server has run on it",))
+    if not url and not any(not s.gone for s in status.servers):
+        status = replace(status, notes=(*status.notes, elsewhere_note(args.data or default_data_dir())))
     if args.json:
         print(json.dumps(as_json(status, where), sort_keys=True))
     else:
         print("\n".join(table(status, where)))
     return 0
+
+
+def elsewhere_note(data: Any) -> str:  # noqa: ANN401 - a path
+    """Where no app server reported to the SQLite store looked at: which store that was, and how to look at the site's
+    (its servers on PostgreSQL report in their database, which this shell does not name)."""
+    return (f"this looked at the SQLite store in {data}, as HANDTEACH_DATABASE_URL is not set in this shell. App "
+            "servers on PostgreSQL report in their database: run it again with HANDTEACH_DATABASE_URL set as theirs "
+            "(export HANDTEACH_DATABASE_URL=postgresql://…), or with --data naming a server's data folder on SQLite")
 
 
 def as_json(status: Any, where: str) -> dict[str, Any]:  # noqa: ANN401 - a SiteStatus
