@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from core.cli.main import main
-from core.cli.status import elsewhere_note
+from core.cli.status import NO_STORE, NO_TABLES, elsewhere_note
 from core.data.sql.database import URL_VARIABLE
 from core.data.sql.schema import DB_NAME
 from core.data.store import Store
@@ -30,7 +30,7 @@ def test_where_no_store_is_it_says_so_and_creates_none(tmp_path: Path, capsys: p
     code, out, _ = _status(capsys, tmp_path / "data", "--json")
     said = json.loads(out)
     assert code == 0 and said["servers"] == [] and said["queue"] is None and said["database"] == "sqlite"
-    assert said["notes"] == ["no handteach store here yet: no server has run on it", elsewhere_note(tmp_path / "data")]
+    assert said["notes"] == [NO_STORE, elsewhere_note(tmp_path / "data")]
     assert not (tmp_path / "data").exists()
 
 
@@ -124,3 +124,13 @@ def test_a_real_server_reports_itself_and_a_clean_stop_takes_it_away(
         server.stop()
     assert server.process is not None and server.process.returncode == 0
     assert _servers(capsys, data) == []
+
+
+def test_a_database_without_the_stores_tables_says_what_makes_them(pg_cluster: Any, tmp_path: Path,  # noqa: ANN401
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """The recipe's database just made, app servers running but no page opened yet: nothing reports, and the note says
+    why and what makes the tables, not that no server has run."""
+    monkeypatch.setenv(URL_VARIABLE, pg_cluster.create_database())
+    code, out, _ = _status(capsys, tmp_path, "--json")
+    assert code == 0 and json.loads(out)["notes"] == [NO_TABLES]

@@ -16,6 +16,12 @@ from typing import Any
 
 from core.data.sql.schema import default_data_dir
 
+CHECKOUT = "this checkout's"  # whose version the command line's summary says no worker runs: its own code's
+NO_STORE = "no handteach store here yet: no server has run on it"
+# a server writes its heartbeat only once the store's tables exist: made by its first page, or a handteach command
+NO_TABLES = ("the database has no handteach tables yet, so no app server reports in it: they are made by the first "
+             "page anyone opens or by a handteach command (class create)")
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     help_text = "what the site is doing: app servers, the job queue and its workers, each server's load"
@@ -34,7 +40,7 @@ def _status(args: argparse.Namespace) -> int:
     if store_exists(args.data):
         status = read_status(Database(args.data, read_only=True))
     else:
-        status = SiteStatus(bool(url), (), None, (), ("no handteach store here yet: no server has run on it",))
+        status = SiteStatus(bool(url), (), None, (), (NO_TABLES if url else NO_STORE,))
     if not url and not any(not s.gone for s in status.servers):
         status = replace(status, notes=(*status.notes, elsewhere_note(args.data or default_data_dir())))
     if args.json:
@@ -57,7 +63,7 @@ def as_json(status: Any, where: str) -> dict[str, Any]:  # noqa: ANN401 - a Site
 
     servers = [{**asdict(s.beat), "name": s.beat.name, "silent_s": s.silent_s, "gone": s.gone, "up_s": s.up_s}
                for s in status.servers]  # fmt: skip
-    return {"database": "postgresql" if status.shared else "sqlite", "store": where, "summary": summary(status),
+    return {"database": "postgresql" if status.shared else "sqlite", "store": where, "summary": summary(status, whose=CHECKOUT),
             "servers": servers, "queue": None if status.queue is None else asdict(status.queue),
             "workers": [asdict(w) for w in status.workers], "notes": list(status.notes)}  # fmt: skip
 
@@ -80,7 +86,7 @@ def table(status: Any, where: str) -> list[str]:  # noqa: ANN401 - a SiteStatus
     """The lines ``status`` prints: the sentence, the store, then a table per part."""
     from core.site.status import jobs_text, seconds_text, summary
 
-    lines = [summary(status), f"Store: {where}", ""]
+    lines = [summary(status, whose=CHECKOUT), f"Store: {where}", ""]
     lines.append(f"App servers ({len(status.servers)})")
     if status.servers:
         rows = [["server", "pid", "up", "last heard", "load", "tabs", "own job pool"]]

@@ -61,14 +61,14 @@ WORKER_VERSION = "WorkerVersion"  # error_type of a job a queue worker of anothe
 WORKER_COMMAND = ".venv/bin/handteach jobs worker"  # from the app server's checkout (docs/site-servers.md)
 
 
-def no_worker_line(mine: str, running: list[str]) -> str:
-    """Why the jobs of an app server of version ``mine`` (``core.jobs.queue_db.jobs_version``) wait whatever their
-    place: no worker of that version runs (``running``: the versions that do). Its versions and the command that
+def no_worker_line(mine: str, running: list[str], whose: str = "this app server's") -> str:
+    """Why the jobs of version ``mine`` (``core.jobs.queue_db.jobs_version``: ``whose`` code) wait whatever their
+    place: no worker of that version runs (``running``: the versions that do). Both versions and the command that
     starts a matching worker, for whoever runs the site."""
-    others = (f"the workers running run {', '.join(running)}" if len(running) > 1 else
-              f"the worker running runs {running[0]}" if running else "no worker runs at all")  # fmt: skip
-    return (f"No job worker runs this app server's version of handteach ({mine}); {others}: its jobs wait for one. "
-            f"Start one from the same checkout as this app server: {WORKER_COMMAND}")
+    others = (f"only version{'s' if len(running) > 1 else ''} {', '.join(running)} runs" if running else
+              "no worker runs at all")  # fmt: skip
+    return (f"No job worker runs {whose} version of handteach ({mine}); {others}: its jobs wait for one. "
+            f"Start one from the same checkout: {WORKER_COMMAND}")
 
 
 def other_version_line(worker: str, sender: str) -> str:
