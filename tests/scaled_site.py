@@ -1,4 +1,4 @@
-"""Several app servers behind nginx on loopback, as docs/deploy.md's "Several app servers" has a school run them:
+"""Several app servers behind nginx on loopback, as docs/site-servers.md has a school run them:
 a throwaway PostgreSQL cluster (``tests/pgcluster.py``), K app servers (``python -m ui.server.serve``, the browser
 path) each with a data folder of its own on a free 127.0.0.1 port, nginx in front running
 ``deploy/nginx-servers.conf`` with only its ports, certificate (self-signed, made here) and name replaced, and, when
