@@ -23,20 +23,16 @@ procrastinate worker, gone with it), so a page can say when no worker of its ver
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 import psycopg
 from psycopg.conninfo import make_conninfo
 
 from core.data.sql.postgres import CONNECT_TIMEOUT_S, SCHEMES, _reason, shown
 from core.data.sql.schema import StoreError
+from core.jobs.version import WIRE_VERSION, code_digest, jobs_version  # noqa: F401 - the queue's names for them
 
 SCHEMA = "handteach_queue"  # the PostgreSQL schema holding procrastinate's tables and functions, and ours
 QUEUE = "handteach"  # procrastinate's queue names of ours: this, then "/" and a version (``version_queue``)
 TASK = "handteach.run"  # the one procrastinate task: ``core.jobs.queue_worker.run`` calls the named job function
-WIRE_VERSION = 3  # a job's layout (part of ``jobs_version``); 2: the keyword arguments in ``PAYLOADS``; 3: a queue
-# and locks of each version, the workers' versions in ``WORKERS``
 SCHEMA_LOCK = 0x68716A62  # "hqjb": creating the schema, once, whichever server or worker comes first
 RUNS = "handteach_job_runs"
 RUNS_DDL = f"""
@@ -151,24 +147,6 @@ SENT_TURN_SQL = f"""
 UPDATE procrastinate_jobs j
    SET priority = -COALESCE((j.args->'meta'->>'rank')::int, 0) * {RANK_SPAN} - LEAST(t.turn, {RANK_SPAN - 1})
   FROM {TURNS} t WHERE j.id = %s AND j.status = 'todo' AND t.owner = %s"""
-
-
-def code_digest(root: Path) -> str:
-    """A digest of the Python sources under ``root`` (their paths and bytes)."""
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:12]
-
-
-_CODE = code_digest(Path(__file__).resolve().parents[1])  # at import: the code this process runs, not a later edit's
-
-
-def jobs_version() -> str:
-    """What a job and its worker must agree on: ``WIRE_VERSION`` and a digest of the ``core`` package's sources (the
-    code a worker runs the job with). Two checkouts of one commit agree by themselves, on any machine; a file of
-    ``core`` changed on one side makes another version, whose jobs wait for a worker of their own."""
-    return f"{WIRE_VERSION}.{_CODE}"
 
 
 def owner_lock(owner: str, version: str) -> str:
