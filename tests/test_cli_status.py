@@ -134,3 +134,14 @@ def test_a_database_without_the_stores_tables_says_what_makes_them(pg_cluster: A
     monkeypatch.setenv(URL_VARIABLE, pg_cluster.create_database())
     code, out, _ = _status(capsys, tmp_path, "--json")
     assert code == 0 and json.loads(out)["notes"] == [NO_TABLES]
+
+
+def test_in_a_checkout_the_default_store_is_its_data_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without HANDTEACH_DATA, a checkout's commands and servers use its data/user, as the docs say (since the store's
+    modules moved a folder down, they used ~/.local/share/handteach, a pip install's folder, instead)."""
+    from core.data.sql.schema import default_data_dir
+
+    monkeypatch.delenv("HANDTEACH_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    assert default_data_dir() == Path(__file__).resolve().parents[1] / "data" / "user"
