@@ -7,8 +7,9 @@ Chromium, records a take on the browser path and trains, the job run by the reci
 What is replaced, and nothing else: ``sudo`` (the test's user is the cluster's or root: ``sudo -u postgres`` becomes
 the cluster's superuser in ``PGUSER``), the database's port, ``/srv/handteach``, ``/etc/ssl/handteach`` and
 ``/etc/nginx/sites-enabled/handteach`` under the test's folder, the app servers' ports, the password typed at
-``createuser``'s prompt, and the edit of the copied nginx file the page asks for (its name, ports and certificate
-paths: tests/scaled_site.py's ``site_config``); nginx runs the copy in a prefix of its own instead of the system's.
+``createuser``'s prompt, and the ``sudoedit`` of the copied nginx file the page asks for (its name, ports and
+certificate paths: tests/scaled_site.py's ``site_config``); nginx runs the copy in a prefix of its own instead of the
+system's.
 """
 
 from __future__ import annotations
@@ -50,9 +51,9 @@ def steps(text: str) -> dict[int, str]:
 
 
 def replaced(block: str, swaps: dict[str, str]) -> str:
-    """``block`` without the machine's apt-get lines, ``sudo`` gone and each of ``swaps`` replaced (each must be there:
-    a recipe changed under the test fails here, not silently)."""
-    lines = [line for line in block.splitlines() if not line.startswith("sudo apt-get install")]
+    """``block`` without the machine's apt-get lines and the editor's, ``sudo`` gone and each of ``swaps`` replaced
+    (each must be there: a recipe changed under the test fails here, not silently)."""
+    lines = [line for line in block.splitlines() if not line.startswith(("sudo apt-get install", "sudoedit "))]
     text = "\n".join(lines).replace("sudo -u postgres ", "").replace("sudo ", "")
     for old, new in swaps.items():
         if old not in text:
