@@ -125,8 +125,12 @@ def test_the_recipe_as_written_trains_a_students_model(cluster: PgCluster, tmp_p
     try:
         servers = replaced(recipe[4], {k: swaps[k] for k in ("/srv/handteach", "8501", "8502")})
         running.append(shell.start(servers, tmp_path / "servers.log"))
-        running.append(shell.start(replaced(recipe[5], {"/srv/handteach": swaps["/srv/handteach"]}), tmp_path / "worker.log"))
-        nginx_lines = replaced(recipe[6], {k: swaps[k] for k in ("/etc/ssl/handteach", "/etc/nginx/sites-enabled/handteach")})
+        running.append(
+            shell.start(replaced(recipe[5], {"/srv/handteach": swaps["/srv/handteach"]}), tmp_path / "worker.log")
+        )
+        nginx_lines = replaced(
+            recipe[6], {k: swaps[k] for k in ("/etc/ssl/handteach", "/etc/nginx/sites-enabled/handteach")}
+        )
         shell.run(nginx_lines.split("\nnginx -t")[0])  # the certificate and the copy; nginx runs in a prefix below
         copy = tmp_path / "site.conf"
         copy.write_text(site_config(f"127.0.0.1:{site_port}", apps, tmp_path / "ssl" / "cert.pem",
@@ -161,7 +165,9 @@ def test_the_recipe_as_written_trains_a_students_model(cluster: PgCluster, tmp_p
 
 def _hand_model_runs(frame) -> bool:  # noqa: ANN001 - playwright Frame
     try:
-        return not frame.is_detached() and bool(frame.evaluate("() => !!(window.handteach && window.handteach.state.finder)"))
+        return not frame.is_detached() and bool(
+            frame.evaluate("() => !!(window.handteach && window.handteach.state.finder)")
+        )
     except Exception:  # noqa: BLE001 - a frame made anew as the page reruns
         return False
 
