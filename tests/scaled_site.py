@@ -1,4 +1,4 @@
-"""Several app servers behind nginx on loopback, as docs/deploy.md's "Several app servers" has a school run them:
+"""Several app servers behind nginx on loopback, as docs/site-servers.md has a school run them:
 a throwaway PostgreSQL cluster (``tests/pgcluster.py``), K app servers (``python -m ui.server.serve``, the browser
 path) each with a data folder of its own on a free 127.0.0.1 port, nginx in front running
 ``deploy/nginx-servers.conf`` with only its ports, certificate (self-signed, made here) and name replaced, and, when
@@ -30,15 +30,11 @@ from pathlib import Path
 
 from bench.common.browser import AppServer, free_port
 from bench.server.https_proxy import HOSTNAME, NGINX, self_signed
-from core.jobs.queue_db import VERSION_VARIABLE
 from tests.pgcluster import PgCluster, server_bin
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE_FILE = ROOT / "deploy" / "nginx-servers.conf"
 ROUTE_COOKIE = "handteach_route"
-# the release every process of the site runs, as a deployment names it: a digest of core's sources would differ
-# between a server and the worker started a moment later where someone edits core/ meanwhile (a shared checkout)
-RELEASE = "scaled-site-test"
 SERVER_LINE = re.compile(r"^(\s*)server 127\.0\.0\.1:\d+( .*)$", re.MULTILINE)
 
 # Everything nginx writes stays in ``prefix``; each request's route and answering server go to access.log.
@@ -327,8 +323,7 @@ def start_worker(site: Site, workers: int = 1) -> subprocess.Popen[bytes]:
     from core.data.sql.database import URL_VARIABLE
 
     site.worker_data = site.worker_data or site.root / "worker" / "data"
-    env = {**os.environ, URL_VARIABLE: site.database_url, "HANDTEACH_DATA": str(site.worker_data),
-           VERSION_VARIABLE: RELEASE}  # fmt: skip
+    env = {**os.environ, URL_VARIABLE: site.database_url, "HANDTEACH_DATA": str(site.worker_data)}
     log = (site.root / "worker.log").open("ab")
     site.worker = subprocess.Popen([sys.executable, "-m", "core", "--data", str(site.worker_data), "jobs", "worker",
                                     "--workers", str(workers)], cwd=ROOT, env=env, stdout=log, stderr=log,
@@ -364,7 +359,7 @@ def scaled_site(root: Path, servers: int = 2, worker: bool = False, env: dict[st
     prefix = root / "nginx"
     prefix.mkdir(parents=True)
     server_env = {URL_VARIABLE: url, "HANDTEACH_TRUSTED_PROXIES": "127.0.0.1", "STREAMLIT_SERVER_ADDRESS": "127.0.0.1",
-                  VERSION_VARIABLE: RELEASE, **(env or {})}  # fmt: skip
+                  **(env or {})}  # fmt: skip
     folders = [root / "data" if one_folder else root / f"server{i}" / "data" for i in range(servers)]
     apps = [AppServer(folder, env=server_env, keypoints="browser", log=root / f"server{i}.log")
             for i, folder in enumerate(folders)]  # fmt: skip

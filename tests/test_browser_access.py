@@ -9,7 +9,7 @@
 
 One app and one browser for all; each check its own context. The HTTPS check skips without nginx
 (``.ci/run`` installs ``nginx-light``); all skip without chromium, ffmpeg, playwright, the video or the built
-frontend. The quick test keeps docs/deploy.md's nginx recipe the one tested here.
+frontend. The quick test keeps docs/https.md's nginx recipe the one tested here.
 """
 
 from __future__ import annotations
@@ -25,17 +25,19 @@ from bench.common.webcam_browser import camera_frame, chromium
 from bench.server.https_proxy import HOSTNAME, RESOLVE, UPGRADE_MAP, check, https_proxy, nginx_missing, nginx_site
 from ui.browser.component import BUILD_COMMAND, missing_assets
 
-DEPLOY = Path(__file__).resolve().parents[1] / "docs" / "deploy.md"
+ROOT = Path(__file__).resolve().parents[1]
+DOC, CONF = ROOT / "docs" / "https.md", ROOT / "deploy" / "nginx-https.conf"
 BLOCKED = "The camera is blocked for this page"
 INSECURE = "or localhost pages"  # the page writes "https:" with a word joiner (no autolink)
 
 
-def test_deploy_doc_shows_the_tested_nginx_config() -> None:
-    text = DEPLOY.read_text(encoding="utf-8")
+def test_the_https_recipe_copies_the_tested_nginx_config() -> None:
+    """docs/https.md copies deploy/nginx-https.conf, and shows it whole: the server block tested below, and its map."""
+    conf, doc = CONF.read_text(encoding="utf-8"), DOC.read_text(encoding="utf-8")
     site = nginx_site("443", 8501, Path("/etc/ssl/handteach/cert.pem"), Path("/etc/ssl/handteach/key.pem"),
                       "handteach.school.example")  # fmt: skip
-    assert site in text, site
-    assert UPGRADE_MAP in text
+    assert site in conf and UPGRADE_MAP in conf and f"```nginx\n{conf}```" in doc
+    assert "sudo cp deploy/nginx-https.conf /etc/nginx/sites-enabled/handteach" in doc
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Several app servers behind nginx (issue 65), in real Chromium: two ``python -m ui.server.serve`` on loopback, each
 with a data folder of its own, on one PostgreSQL store, behind nginx running ``deploy/nginx-servers.conf`` as
-docs/deploy.md shows it (``tests/scaled_site.py``: a consistent hash of a route cookie nginx sets; HTTPS at a name
+docs/site-servers.md shows it (``tests/scaled_site.py``: a consistent hash of a route cookie nginx sets; HTTPS at a name
 that is not localhost). The route cookie chooses the server, so a test moves a student from one server to the other
 by changing it:
 
@@ -40,13 +40,15 @@ from tests.classmaker import ANA_PASSWORD, BEN_PASSWORD, make_class
 from tests.scaled_site import ROUTE_COOKIE, SITE_FILE, Site, missing, scaled_site
 from ui.browser.component import BUILD_COMMAND, missing_assets
 
-DEPLOY = Path(__file__).resolve().parents[1] / "docs" / "deploy.md"
+RECIPE = Path(__file__).resolve().parents[1] / "docs" / "site-servers.md"
 OUTPUT = Path(__file__).resolve().parents[1] / "test-output" / "scaled"
 WAIT_MS = 60_000
 
 
-def test_deploy_doc_shows_the_tested_nginx_recipe() -> None:
-    assert SITE_FILE.read_text(encoding="utf-8") in DEPLOY.read_text(encoding="utf-8")
+def test_the_recipe_copies_and_shows_the_tested_nginx_file() -> None:
+    recipe = RECIPE.read_text(encoding="utf-8")
+    assert f"```nginx\n{SITE_FILE.read_text(encoding='utf-8')}```" in recipe
+    assert "sudo cp deploy/nginx-servers.conf /etc/nginx/sites-enabled/handteach" in recipe
 
 
 def _skip_unless_ready() -> None:

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from core.classes.removal import ELSEWHERE_NOTE
 from core.classes.roster import class_mode
 from core.classes.signin import sign_in
 from core.cli.main import main
@@ -52,6 +53,7 @@ def test_create_add_list_reset_delete_end(tmp_path, capsys) -> None:
         "Projects: 1 ('zoe-signs')",
         "Samples: 3 (0 with a picture of the hand); clips: 0",
         "Project folders: 1 (1 files, 1,000 bytes)",
+        ELSEWHERE_NOTE,  # SQLite: her jobs run in the app servers' own pools, which stop them
     ]
     assert not (tmp_path / "projects" / "zoe-signs").exists()
     code, out, _ = _run(capsys, *data, "class", "end", "7B **x**")
@@ -168,6 +170,8 @@ def test_on_postgresql_every_data_folder_sees_every_class(pg_url, tmp_path, caps
     students added and signed in through the other, and both list the same classes."""
     one, two = ["--data", str(tmp_path / "one")], ["--data", str(tmp_path / "two")]
     made = _run(capsys, *one, "class", "create", "7B", "--teacher", "Ms Ng")[1]
+    assert made.splitlines()[-1].startswith("Stored in the database ")  # which folder was named does not matter
+    assert made.splitlines()[-1].endswith(": every app server on it serves the class, whatever its data folder")
     join = re.search(r"Join code: (\w{6})", made).group(1)
     assert _run(capsys, *two, "class", "create", "8C", "--teacher", "Mr Li")[0] == 0
     zoe_password = _run(capsys, *two, "class", "add-student", "7B", "Zoë")[1].rsplit("password: ", 1)[1].strip()
@@ -179,3 +183,38 @@ def test_on_postgresql_every_data_folder_sees_every_class(pg_url, tmp_path, caps
         members = _run(capsys, *data, "class", "list", "7B")[1].splitlines()
         assert members[0].startswith("teacher  'Ms Ng'") and members[1].startswith("student  'Zoë'  0 project(s)")
     assert not list(tmp_path.glob("*/handteach.sqlite"))  # the rows are the database's, in neither folder
+
+
+def test_delete_student_from_the_command_line_stops_their_queued_and_running_jobs(pg_url, tmp_path, capsys) -> None:
+    """The scaled site: Ben's training holds the only queue worker and his measuring waits; ``class delete-student``
+    (the same ``delete_student`` the Class page calls) stops both, and the worker takes Ana's job at once."""
+    import time
+
+    from test_jobs_contract import start_queue_workers, stop_queue_workers, until
+
+    from core.jobs.job import MEASURE, TRAIN, JobRequest, JobState, account_owner
+    from core.jobs.queue import QueueRunner
+    from tests.classmaker import make_class
+
+    school = make_class(tmp_path)
+    ben, ana = account_owner(school.ben.account_id), account_owner(school.ana.account_id)
+    queue = QueueRunner(pg_url)
+    worker = start_queue_workers(pg_url, tmp_path / "worker", workers=1)
+    try:
+        import jobfns
+
+        training = queue.submit(JobRequest(TRAIN, ben, jobfns.steps, {"n": 1200, "step_s": 0.1}))
+        until(queue, training, lambda s: s.state is JobState.RUNNING, timeout=60)
+        measuring = queue.submit(JobRequest(MEASURE, ben, jobfns.steps, {"n": 5}))
+        anas = queue.submit(JobRequest(TRAIN, ana, jobfns.steps, {"n": 2, "step_s": 0.05}))
+        started = time.monotonic()
+        code, out, err = _run(capsys, "--data", str(tmp_path), "class", "delete-student", "7B", "Ben")
+        assert code == 0 and err == "", err
+        assert "Stopped 2 training(s) or import(s) of theirs that were waiting or running" in out, out
+        assert queue.status(measuring).state is JobState.CANCELLED
+        assert until(queue, training, lambda s: s.ended, timeout=10).state is JobState.CANCELLED
+        assert until(queue, anas, lambda s: s.ended, timeout=20).state is JobState.DONE
+        print(f"Ben deleted → Ana's job done in {time.monotonic() - started:.2f} s")  # the worker no longer held
+    finally:
+        queue.close()
+        stop_queue_workers(worker)

@@ -96,3 +96,39 @@ def test_ending_a_class_deletes_all_of_it(store_database, tmp_path) -> None:
         assert _rows(tmp_path, f"SELECT COUNT(*) FROM {table}") == [(0,)], table
     assert Store(tmp_path).list_projects() == ["server's own"]
     assert sorted(p.name for p in (tmp_path / "projects").iterdir()) == []
+
+
+def test_a_student_deleted_outside_the_server_has_their_jobs_stopped_by_the_servers_pool(tmp_path) -> None:
+    """SQLite: the command line cannot reach an app server's own pool; the pool sees Ben's account gone (its
+    ``owners_gone`` check, ``gone_owners`` on the pages' store) and stops his running and waiting jobs within
+    seconds, so Ana's job gets the only worker."""
+    import time
+
+    import jobfns
+    from test_jobs_contract import until
+
+    from core.classes.removal import ELSEWHERE_NOTE, gone_owners
+    from core.jobs.job import MEASURE, TRAIN, JobRequest, JobState, account_owner
+    from core.jobs.local import LocalRunner
+
+    school = make_class(tmp_path)
+    ben, ana = account_owner(school.ben.account_id), account_owner(school.ana.account_id)
+    pages = Database(tmp_path, read_only=True)
+    assert gone_owners(pages, {ben, ana, "session:a-tab", "user:x"}) == set()
+    runner = LocalRunner(workers=1, cancel_grace_s=1.0, owners_gone=lambda owners: gone_owners(pages, owners))
+    try:
+        training = runner.submit(JobRequest(TRAIN, ben, jobfns.steps, {"n": 600, "step_s": 0.1}))
+        until(runner, training, lambda s: s.state is JobState.RUNNING, timeout=60)
+        measuring = runner.submit(JobRequest(MEASURE, ben, jobfns.steps, {"n": 5}))
+        anas = runner.submit(JobRequest(TRAIN, ana, jobfns.steps, {"n": 2, "step_s": 0.05}))
+        started = time.monotonic()
+        receipt = delete_student(Store(tmp_path), "7B", "Ben")  # the command line's call: no runner of its own
+        assert receipt.jobs == 0 and receipt.lines()[-1] == ELSEWHERE_NOTE
+        assert gone_owners(pages, {ben, ana}) == {ben}
+        assert until(runner, measuring, lambda s: s.ended, timeout=5).state is JobState.CANCELLED
+        assert until(runner, training, lambda s: s.ended, timeout=5).state is JobState.CANCELLED
+        stopped = time.monotonic() - started
+        assert until(runner, anas, lambda s: s.ended, timeout=20).state is JobState.DONE
+        print(f"Ben's jobs stopped {stopped:.2f} s after the deletion; Ana's done {time.monotonic() - started:.2f} s")
+    finally:
+        runner.close()

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from core.cli.main import main
+from core.cli.status import NO_STORE, NO_TABLES, elsewhere_note
 from core.data.sql.database import URL_VARIABLE
 from core.data.sql.schema import DB_NAME
 from core.data.store import Store
@@ -29,8 +30,19 @@ def test_where_no_store_is_it_says_so_and_creates_none(tmp_path: Path, capsys: p
     code, out, _ = _status(capsys, tmp_path / "data", "--json")
     said = json.loads(out)
     assert code == 0 and said["servers"] == [] and said["queue"] is None and said["database"] == "sqlite"
-    assert said["notes"] == ["no handteach store here yet: no server has run on it"]
+    assert said["notes"] == [NO_STORE, elsewhere_note(tmp_path / "data")]
     assert not (tmp_path / "data").exists()
+
+
+def test_without_the_sites_database_url_it_says_which_store_it_read(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """Two app servers run on PostgreSQL; a shell without HANDTEACH_DATABASE_URL reads a SQLite store nobody reports
+    to: it says which store it looked at and how to look at the site's."""
+    Store(tmp_path)
+    code, out, _ = _status(capsys, tmp_path)
+    assert code == 0 and out.splitlines()[0] == "No app server has reported in the last 30 s."
+    assert f"Note: {elsewhere_note(tmp_path)}" in out.splitlines()
+    assert "HANDTEACH_DATABASE_URL" in elsewhere_note(tmp_path) and str(tmp_path) in elsewhere_note(tmp_path)
 
 
 def test_the_table_and_the_json_say_each_servers_load(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -69,7 +81,7 @@ def test_on_postgresql_the_queue_and_its_workers(pg_url: str, tmp_path: Path,
     said = json.loads(out)
     assert code == 0 and said["database"] == "postgresql" and said["store"] == shown(pg_url)
     assert [s["name"] for s in said["servers"]] == ["web1:8501"] and said["notes"] == []
-    assert said["queue"] == {"waiting": {}, "running": {}, "oldest_wait_s": None}
+    assert said["queue"] == {"waiting": {}, "running": {}, "oldest_wait_s": None, "waiting_versions": {}}
     assert [(w["id"], w["job"], w["gone"]) for w in said["workers"]] == [(1, None, False)]
     assert said["summary"] == "1 app server, 1 worker, nothing waiting."
     code, out, _ = _status(capsys, tmp_path / "here")
@@ -112,3 +124,24 @@ def test_a_real_server_reports_itself_and_a_clean_stop_takes_it_away(
         server.stop()
     assert server.process is not None and server.process.returncode == 0
     assert _servers(capsys, data) == []
+
+
+def test_a_database_without_the_stores_tables_says_what_makes_them(pg_cluster: Any, tmp_path: Path,  # noqa: ANN401
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """The recipe's database just made, app servers running but no page opened yet: nothing reports, and the note says
+    why and what makes the tables, not that no server has run."""
+    monkeypatch.setenv(URL_VARIABLE, pg_cluster.create_database())
+    code, out, _ = _status(capsys, tmp_path, "--json")
+    assert code == 0 and json.loads(out)["notes"] == [NO_TABLES]
+
+
+def test_in_a_checkout_the_default_store_is_its_data_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without HANDTEACH_DATA, a checkout's commands and servers use its data/user, as the docs say (since the store's
+    modules moved a folder down, they used ~/.local/share/handteach, a pip install's folder, instead)."""
+    from core.data.sql.schema import default_data_dir
+
+    monkeypatch.delenv("HANDTEACH_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    assert default_data_dir() == Path(__file__).resolve().parents[1] / "data" / "user"

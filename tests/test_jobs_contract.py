@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -34,7 +35,6 @@ from core.jobs.job import (
 )
 from core.jobs.local import LocalRunner
 from core.jobs.queue import QueueRunner
-from core.jobs.queue_db import VERSION_VARIABLE, jobs_version
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -42,17 +42,24 @@ _owners = itertools.count()
 
 
 def start_queue_workers(url: str, data: Path, workers: int = 2, preload: bool = False,
-                        version: str | None = None, pythonpath: Path = ROOT) -> subprocess.Popen:  # fmt: skip
+                        pythonpath: Path = ROOT) -> subprocess.Popen:  # fmt: skip
     """``python -m core jobs worker --data DATA`` on ``url``, with quick heartbeats (a dead worker is noticed in about
-    1 s); ``preload``: torch and the store before the first job, as by default. Its version is this process's, named
-    (``HANDTEACH_JOBS_VERSION``): a file of ``core`` edited meanwhile in this checkout does not make it another one;
-    ``version``: another (a worker of another release)."""
-    env = {**os.environ, "HANDTEACH_DATABASE_URL": url, "PYTHONPATH": os.pathsep.join([str(TESTS), str(pythonpath)]),
-           VERSION_VARIABLE: version or jobs_version()}  # fmt: skip
+    1 s); ``preload``: torch and the store before the first job, as by default. Its version is its code's, as on a
+    site: this checkout's, or ``pythonpath``'s (``other_checkout``: a worker of other code)."""
+    env = {**os.environ, "HANDTEACH_DATABASE_URL": url, "PYTHONPATH": os.pathsep.join([str(TESTS), str(pythonpath)])}
     command = [sys.executable, "-m", "core", "jobs", "worker", "--data", str(data), "--workers", str(workers),
                "--allow-module", "jobfns", "--heartbeat-s", "0.25", "--stalled-s", "1", "--cancel-grace-s", "1"]  # fmt: skip
     command += [] if preload else ["--preload", ""]
     return subprocess.Popen(command, env=env, cwd=pythonpath)
+
+
+def other_checkout(folder: Path) -> Path:
+    """A copy of this checkout's ``core`` in ``folder`` with one file changed (an older or patched release): its
+    workers are of another version."""
+    shutil.copytree(ROOT / "core", folder / "core", ignore=shutil.ignore_patterns("__pycache__"))
+    tasks = folder / "core" / "jobs" / "tasks.py"
+    tasks.write_text(tasks.read_text() + "\n# another release\n")
+    return folder
 
 
 def stop_queue_workers(process: subprocess.Popen) -> None:

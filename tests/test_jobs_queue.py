@@ -13,6 +13,7 @@ import random
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,19 +31,19 @@ from core.jobs.job import (
     ServerFullError,
     other_version_line,
 )
-from core.jobs.queue import QueueRunner
+from core.jobs.queue import VERSIONS_FRESH_S, QueueRunner
 from core.jobs.queue_db import (
-    QUEUE,
     TASK,
     TURNS,
-    VERSION_VARIABLE,
     WIRE_VERSION,
+    WORKERS,
     QueueError,
     code_digest,
     connect,
     ensure_schema,
     job_priority,
     jobs_version,
+    version_queue,
 )
 from core.jobs.queue_worker import WorkerConfig, prune, serve
 
@@ -78,7 +79,7 @@ def test_past_its_bound_the_queue_says_the_server_is_full(pg_cluster: Any) -> No
 
 
 def test_a_worker_refuses_a_job_of_another_version_in_one_line(queue: QueueRunner) -> None:
-    number = queue._app.configure_task(TASK, queue=QUEUE).defer(
+    number = queue._app.configure_task(TASK, queue=version_queue(jobs_version())).defer(
         fn="jobfns:steps", kwargs={}, meta={"v": 999, "kind": TRAIN, "owner": f"old-{next(_owners)}"}
     )
     drain(queue.url)
@@ -174,17 +175,20 @@ def test_ended_jobs_are_forgotten_after_a_while(queue: QueueRunner) -> None:
 
 
 def test_the_version_is_the_code_a_worker_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two copies of ``core`` differing in one file are two versions; a deployment may name its release instead."""
+    """Two copies of ``core`` (an app server's checkout and a worker's) are one version by themselves; one file
+    changed makes another; nothing in the environment changes it (a variable set on one side only failed every
+    training of a worker started as the docs said)."""
     core = Path(__file__).resolve().parents[1] / "core"
     copy = tmp_path / "core"
     shutil.copytree(core, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    assert code_digest(copy) == code_digest(core)
+    again = tmp_path / "again" / "core"
+    shutil.copytree(core, again, ignore=shutil.ignore_patterns("__pycache__"))
+    assert code_digest(copy) == code_digest(core) == code_digest(again)
     (copy / "jobs" / "tasks.py").write_text((copy / "jobs" / "tasks.py").read_text() + "\n# patched\n")
     assert code_digest(copy) != code_digest(core)
-    monkeypatch.delenv(VERSION_VARIABLE, raising=False)
-    assert jobs_version().startswith(f"{WIRE_VERSION}.")
-    monkeypatch.setenv(VERSION_VARIABLE, "2025.3")
-    assert jobs_version() == "2025.3"
+    assert jobs_version() == f"{WIRE_VERSION}.{code_digest(core)}"
+    monkeypatch.setenv("HANDTEACH_JOBS_VERSION", "2026-11")  # the older docs' variable: no longer read
+    assert jobs_version() == f"{WIRE_VERSION}.{code_digest(core)}"
 
 
 def test_a_worker_runs_each_job_against_its_own_data_folder(queue: QueueRunner, tmp_path: Path) -> None:
@@ -211,13 +215,27 @@ def test_a_tab_that_goes_has_its_jobs_cancelled_by_its_server(pg_cluster: Any) -
         runner.close()
 
 
+@contextmanager
+def a_worker_of(url: str, version: str) -> Iterator[int]:
+    """procrastinate's row of a worker alive, saying ``version`` (as a worker process does); gone after."""
+    with connect(url) as conn:
+        worker = conn.execute("SELECT * FROM procrastinate_register_worker_v1()").fetchone()[0]
+        conn.execute(f"INSERT INTO {WORKERS} (worker_id, version) VALUES (%s, %s)", (worker, version))
+        try:
+            yield worker
+        finally:
+            conn.execute("SELECT procrastinate_unregister_worker_v1(%s)", (worker,))
+
+
 def test_a_waiting_jobs_place_and_wait_follow_the_local_pools_order(queue: QueueRunner) -> None:
     ann, ben = f"ann-{next(_owners)}", f"ben-{next(_owners)}"
     measuring = queue.submit(JobRequest(MEASURE, ann, jobfns.steps, {"n": 1}))  # a figure: after every training
     anns = queue.submit(JobRequest(TRAIN, ann, jobfns.steps, {"n": 1}))
     bens = queue.submit(JobRequest(TRAIN, ben, jobfns.steps, {"n": 1}))
-    places = [queue.status(job) for job in (anns, bens, measuring)]
+    with a_worker_of(queue.url, queue.version):
+        time.sleep(VERSIONS_FRESH_S)  # what the runner knew of the workers before is old now
+        places = [queue.status(job) for job in (anns, bens, measuring)]
     assert [p.ahead - places[0].ahead for p in places] == [0, 1, 2]
-    assert all(p.state is JobState.QUEUED and p.wait_s is not None for p in places)
+    assert all(p.state is JobState.QUEUED and p.wait_s is not None and not p.held for p in places)
     assert places[0].wait_s <= places[1].wait_s <= places[2].wait_s
     assert queue.cancel_owner(ann) + queue.cancel_owner(ben) == 3

@@ -17,8 +17,9 @@ from test_jobs_contract import start_queue_workers, stop_queue_workers
 
 from core.data.sql.database import URL_VARIABLE
 from core.data.store import Store
-from core.jobs.job import IMPORT, TRAIN, JobRequest
+from core.jobs.job import IMPORT, TRAIN, JobRequest, no_worker_line
 from core.jobs.local import PoolLoad
+from core.jobs.queue_db import jobs_version
 from core.site.heartbeat import GONE_S, ServerBeat, key_of, to_value, write_beat
 from core.site.status import (
     NO_QUEUE,
@@ -113,6 +114,8 @@ def test_postgresql_the_queue_its_workers_and_each_job_they_run(queue: Any, pg_u
         assert sorted(w.job for w in status.workers) == sorted(running)  # "train-N": the ids the pages follow
         assert {w.pid for w in status.workers} == set(queue.worker_pids()) and all(not w.gone for w in status.workers)
         assert all(w.job_s is not None and w.job_s >= 0 for w in status.workers)
+        assert [w.version for w in status.workers] == [jobs_version()] * 2
+        assert status.queue.waiting_versions == {jobs_version(): 2}
         assert re.fullmatch(r"1 app server, 2 workers, 2 trainings running, 2 jobs \(1 import, 1 training\) waiting "
                             r"\(longest \d+ s\)\.", summary(status)), summary(status)  # fmt: skip
         for job in running + waiting:
@@ -129,7 +132,8 @@ def test_postgresql_the_queue_its_workers_and_each_job_they_run(queue: Any, pg_u
     assert [(w.gone, w.job) for w in status.workers] == [(True, None)] and status.workers[0].silent_s >= 60
     assert status.workers[0].silent_s > WORKER_GONE_S
     assert summary(status).startswith("1 app server, 0 workers, 1 training waiting (longest ")
-    assert summary(status).endswith("No worker is running: the jobs wait until one starts.")
+    assert summary(status).endswith(" " + no_worker_line(jobs_version(), []))  # its versions and the command
+    assert summary(status, "").endswith("No worker is running: the jobs wait until one starts.")
 
 
 def test_postgresql_without_a_queue_yet_says_so(pg_cluster: Any, tmp_path: Path,  # noqa: ANN401

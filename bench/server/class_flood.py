@@ -35,7 +35,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from bench.common import classroom_data as data
 from bench.common.browser import CHROMIUM, AppServer
-from bench.server.classroom import load_page, p95, press_and_wait
+from bench.server.class_pages import load_page, p95, press_and_wait
 from bench.server.scripted_tab import ScriptedTab
 
 FLOOD_TABS = 20

@@ -38,16 +38,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.common import classroom_data as data  # noqa: E402
 from bench.common.browser import CHROMIUM, AppServer  # noqa: E402
 from bench.server.class_live import live_during_trainings  # noqa: E402
+from bench.server.class_pages import READY, load_page, p95, press_and_wait, print_table_and_json  # noqa: E402
 from bench.server.scripted_tab import ScriptedTab  # noqa: E402
 
 SESSIONS = {
     "scripted": "scripted Streamlit sessions (bench/server/scripted_tab.py) pressing the real Train button",
     "chromium": "real Chromium tabs pressing the Train button",
 }
-
-READY = """() => !!document.querySelector('[data-testid="stMainBlockContainer"] h1') &&
-  !document.querySelector('[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]')"""
-
 
 def rss_mb(pid: int) -> float:
     try:
@@ -70,19 +67,6 @@ def descendants(pid: int) -> list[int]:
             found += kids
             todo += kids
     return found
-
-
-async def load_page(context, url: str) -> float:  # noqa: ANN001 - playwright BrowserContext
-    """Seconds from asking for ``url`` in a new tab of the observer's browser (its cache warm, as a student's is
-    after their first page) to the page drawn and its script ended: a new Streamlit session each time."""
-    page = await context.new_page()
-    start = time.monotonic()
-    try:
-        await page.goto(url, timeout=120_000)
-        await page.wait_for_function(READY, timeout=120_000, polling=50)
-        return time.monotonic() - start
-    finally:
-        await page.close()
 
 
 async def observe(context, url: str, every: float, loads: list[float], stop: asyncio.Event) -> None:  # noqa: ANN001
@@ -119,23 +103,6 @@ async def open_scripted(server_url: str, project: str, tabs: list[ScriptedTab]):
     if tab.errors:
         raise RuntimeError(f"{project}'s Train page showed an error: {tab.errors[0]}")
     return lambda: tab.press("Train model", timeout=60)
-
-
-async def press_and_wait(press, model: Path, delay: float, timeout: float,  # noqa: ANN001 - an async press()
-                         measured_too: bool) -> tuple[float, float | None, float | None]:  # fmt: skip
-    """(press time, seconds to the model saved, seconds to it measured) of one student; None: not within timeout
-    (or, without ``measured_too``, not waited for)."""
-    await asyncio.sleep(delay)
-    await press()
-    pressed = time.time()
-    saved = measured = None
-    while time.time() - pressed < timeout and measured is None and (measured_too or saved is None):
-        seen = data.saved_at(model)
-        if seen is not None and seen[0] >= pressed - 0.5:
-            saved = saved or seen[0] - pressed
-            measured = seen[0] - pressed if seen[1] else None
-        await asyncio.sleep(0.25)
-    return pressed, saved, measured
 
 
 async def classroom(args: argparse.Namespace, server: AppServer, report: dict) -> None:
@@ -187,14 +154,6 @@ async def classroom(args: argparse.Namespace, server: AppServer, report: dict) -
                   last_saved=max((r[0] - first + r[1] for r in runs if r[1] is not None), default=None))  # fmt: skip
 
 
-def p95(values: list[float]) -> float:
-    return (
-        statistics.quantiles(values, n=20, method="inclusive")[-1]
-        if len(values) >= 2
-        else (values[0] if values else float("nan"))
-    )
-
-
 def live_summary(report: dict) -> dict:
     """What Live tabs beside the trainings cost the web process (``--live-tabs``): nothing without them."""
     live = report["live"]
@@ -234,14 +193,6 @@ def summary(args: argparse.Namespace, report: dict, workers: int, problems: list
         "server_and_workers_rss_peak_mb": round(report["peaks"].get("total", 0)),
         "lost_or_corrupt": len(problems),
     }  # fmt: skip
-
-
-def print_table_and_json(result: dict) -> None:
-    """A benchmark's answer as its table, a line a key, then as one JSON line."""
-    width = max(map(len, result))
-    for key, value in result.items():
-        print(f"{key:<{width}}  {value}")
-    print(json.dumps(result))
 
 
 def main() -> None:

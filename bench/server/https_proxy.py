@@ -11,7 +11,7 @@ opens ``https://handteach.test:PORT/live`` (Chromium maps the name to 127.0.0.1,
 plays no part; the certificate is accepted as a school's would be once installed) and waits for the first label
 the tab draws and the page's card shows. Everything binds to 127.0.0.1. ``tests/test_https_proxy.py`` runs the same.
 
-The nginx configuration is ``nginx_conf``'s; its ``server`` block is the one ``docs/deploy.md`` shows.
+The nginx configuration is ``nginx_conf``'s; its ``server`` block is the one ``docs/https.md`` shows.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ HOSTNAME = "handteach.test"  # a name that is not localhost: only HTTPS makes it
 RESOLVE = f"--host-resolver-rules=MAP {HOSTNAME} 127.0.0.1"  # Chromium's flag: the name is loopback, nothing leaves
 NGINX = "nginx"
 
-# The server block docs/deploy.md shows (its ports and certificate paths filled in by ``nginx_site``).
+# The server block docs/https.md shows (its ports and certificate paths filled in by ``nginx_site``).
 SITE = """\
 server {{
     listen {listen} ssl;

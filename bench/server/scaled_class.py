@@ -39,10 +39,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from bench.common import classroom_data as data
 from bench.common.browser import CHROMIUM, AppServer
+from bench.server.class_pages import load_page, p95
 from bench.server.scripted_tab import ScriptedTab
 
 ROOT = Path(__file__).resolve().parents[2]
-JOBS_VERSION = "bench-scaled-class"  # every server and worker of the run: one version (core.jobs.job)
 SAVED_SQL = """SELECT p.name, m.saved_at FROM project_models m JOIN projects p ON p.id = m.project_id
                 WHERE m.kind = 'model'"""
 
@@ -106,7 +106,7 @@ class Machine:
 def _start_machine(url: str, root: Path, cpu: int) -> Machine:
     from core.data.sql.database import URL_VARIABLE
 
-    env = {URL_VARIABLE: url, "HANDTEACH_JOBS_VERSION": JOBS_VERSION}
+    env = {URL_VARIABLE: url}  # one checkout: every server and worker of the run is of one version by itself
     server_dir, worker_dir = root / "server" / "data", root / "worker" / "data"
     server_dir.mkdir(parents=True)
     worker_dir.mkdir(parents=True)
@@ -147,12 +147,6 @@ async def wait_saved(url: str, projects: list[str], since: dict[str, float], tim
         saved.update({p: rows[p] for p in projects if p not in saved and rows.get(p, 0.0) >= since[p]})
         await asyncio.sleep(0.5)
     return saved
-
-
-async def load_page(context, url: str) -> float:  # noqa: ANN001 - playwright BrowserContext
-    from bench.server.classroom import load_page as load
-
-    return await load(context, url)
 
 
 async def one_class(args: argparse.Namespace, url: str, fleet: list[Machine]) -> dict:
@@ -243,10 +237,14 @@ def _build(databases: Databases, root: Path, args: argparse.Namespace) -> str:
     return urlsplit(url).path.lstrip("/")
 
 
+def configurations(app_servers: int) -> list[int]:
+    """The machines of each run: one, then ``app_servers``; ``--app-servers 1`` is the one machine, run once (both
+    runs wrote one folder before: ``FileExistsError``)."""
+    return sorted({1, app_servers})
+
+
 def run_scaled(args: argparse.Namespace) -> dict:
     """Both configurations (one machine, then ``args.app_servers``); the issue's fields and each one's figures."""
-    from bench.server.classroom import p95
-
     if shutil.which("taskset") is None:
         raise SystemExit("the scaled benchmark pins each machine to a core with taskset (util-linux)")
     root = Path(tempfile.mkdtemp(prefix="scaled-class-"))
@@ -256,7 +254,7 @@ def run_scaled(args: argparse.Namespace) -> dict:
         started = time.monotonic()
         template = _build(databases, root, args)
         print(f"projects ready in {time.monotonic() - started:.0f} s", flush=True)
-        for count in (1, args.app_servers):
+        for count in configurations(args.app_servers):
             url = databases.create(template)
             with machines(url, root / f"k{count}", count) as fleet:
                 print(f"{count} machine(s) up; the class trains", flush=True)
@@ -268,17 +266,18 @@ def run_scaled(args: argparse.Namespace) -> dict:
         databases.close()
         shutil.rmtree(root, ignore_errors=True)
     one, many = runs[1], runs[args.app_servers]
+    problems = one["problems"] + (many["problems"] if many is not one else [])
     return {
         "students": args.students, "app_servers": args.app_servers, "workers": args.app_servers,
         "trainings": many["trainings"],
         "page_load_p95_s": round(p95(many["loads"]), 2), "page_load_before_s": round(min(many["before"]), 2),
         "train_wait_max_s": round(max(many["waits"]), 1) if many["waits"] else None,
         "train_alone_s": round(many["alone"], 1) if many["alone"] is not None else None,
-        "lost_or_corrupt": len(many["problems"]) + len(one["problems"]),
+        "lost_or_corrupt": len(problems),
         "trainings_per_min": round(many["per_min"], 2),
         "one_machine_trainings": one["trainings"], "one_machine_trainings_per_min": round(one["per_min"], 2),
         "one_machine_page_load_p95_s": round(p95(one["loads"]), 2),
         "one_machine_train_wait_max_s": round(max(one["waits"]), 1) if one["waits"] else None,
         "speedup": round(many["per_min"] / one["per_min"], 2) if one["per_min"] else None,
-        "problems": (one["problems"] + many["problems"])[:5],
+        "problems": problems[:5],
     }  # fmt: skip

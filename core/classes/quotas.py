@@ -39,7 +39,7 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class ClassLimits:
-    """One class's limits (the defaults: a class of 30 on one 2-core server with one job worker, docs/deploy.md)."""
+    """One class's limits (the defaults: a class of 30 on one 2-core server with one job worker, docs/class-signin.md)."""
 
     samples: int = 5_000  # samples and clips a student may hold, all their projects together
     megabytes: int = 50  # what those take in the store (keypoints, pictures of hands, clips)

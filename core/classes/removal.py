@@ -5,7 +5,10 @@ their crops, clips) and its folder under ``projects/`` (models, fine-tuned weigh
 transaction; the folders are moved aside inside it and removed after the commit (``core.data.saved_models.project_folders``),
 so a failure leaves everything as it was. Failed sign-ins at their name and on their known browsers go too.
 
-Their jobs (a training queued or running in the server's job runner) are cancelled once the rows are gone: a job
+Their jobs (a training queued or running) are cancelled once the rows are gone, on whichever runner the site uses,
+the same way from the Class page and the command line (``class delete-student``, ``class end``): the page's runner,
+else the site's job queue on PostgreSQL (every app server's jobs), else, on SQLite, each running app server's own
+pool, which stops the jobs of an account gone within a second (``gone_owners``, checked by ``LocalRunner``). A job
 that ends anyway afterwards finds its project gone and saves nothing (``core.data.saved_models.project_folders``: a model is
 saved only into the project identity it was trained on, checked under the store's write lock), and one submitted
 in between by a page still open finds no project of theirs to read.
@@ -23,9 +26,9 @@ from core.classes.first_project import LAST_PROJECT
 from core.classes.names import check_name
 from core.classes.roster import account_row, class_row
 from core.data.saved_models.project_folders import PROJECTS_FOLDER, folder_exists, folder_moved_aside
-from core.data.sql.database import Database
+from core.data.sql.database import Database, database_url
 from core.data.sql.schema import NotFoundError, StoreError
-from core.jobs.job import account_owner
+from core.jobs.job import OWNER_PREFIX, account_owner
 from core.jobs.runner import JobRunner
 
 
@@ -42,6 +45,7 @@ class Receipt:
     files: int  # files in those folders
     bytes: int  # of those files
     jobs: int = 0  # their trainings, imports and the like stopped in the server's job runner (queued or running)
+    jobs_note: str = ""  # where their jobs are stopped by others (the app servers' own pools), or could not be
     models: int | None = None  # on a shared store (PostgreSQL): model rows deleted (their files); None: one server
     model_bytes: int = 0  # of those rows
 
@@ -58,6 +62,8 @@ class Receipt:
             lines.append(f"Models kept for every server: {self.models} ({self.model_bytes:,} bytes)")
         if self.jobs:
             lines.append(f"Stopped {self.jobs} training(s) or import(s) of theirs that were waiting or running")
+        if self.jobs_note:
+            lines.append(self.jobs_note)
         return lines
 
 
@@ -101,9 +107,33 @@ def _remove(store: Database, class_id: int, account_ids: list[int], drop_class: 
             conn.execute(f"DELETE FROM accounts WHERE id IN ({marks})", account_ids)
             if drop_class:
                 conn.execute("DELETE FROM school_classes WHERE id = ?", (class_id,))
-    if runner is None:  # the command line: no runner of the server's here; their jobs there save nothing (above)
-        return receipt
-    return replace(receipt, jobs=sum(runner.cancel_owner(account_owner(i)) for i in account_ids))
+    owners = [account_owner(i) for i in account_ids]
+    if runner is not None:  # the page's: the server's own runner (its pool, or the site's queue)
+        return replace(receipt, jobs=sum(runner.cancel_owner(o) for o in owners))
+    if not store.shared:  # SQLite: the jobs run in the app servers' own pools, which stop them (``gone_owners``)
+        return replace(receipt, jobs_note=ELSEWHERE_NOTE)
+    from core.jobs.queue import cancel_owners  # procrastinate and psycopg only where the store is PostgreSQL
+
+    try:
+        return replace(receipt, jobs=cancel_owners(database_url(), owners))
+    except StoreError as exc:  # the rows are gone already; a job that ends anyway saves nothing (above)
+        return replace(receipt, jobs_note=f"Their waiting or running jobs were not stopped: {exc}")
+
+
+ELSEWHERE_NOTE = "Any training or import of theirs on a running app server stops within a second or two"
+
+
+def gone_owners(store: Database, owners: set[str]) -> set[str]:
+    """Of job owners, those of accounts (``core.jobs.job.account_owner``) no longer in ``store``: their jobs are
+    cancelled by the pool running them. A tab's own owner (no account) is never gone here."""
+    ids = {owner: int(owner[len(OWNER_PREFIX):]) for owner in owners
+           if owner.startswith(OWNER_PREFIX) and owner[len(OWNER_PREFIX):].isdigit()}  # fmt: skip
+    if not ids:
+        return set()
+    marks = ",".join("?" * len(ids))
+    with store.read_connection() as conn:
+        kept = {r[0] for r in conn.execute(f"SELECT id FROM accounts WHERE id IN ({marks})", list(ids.values()))}
+    return {owner for owner, i in ids.items() if i not in kept}
 
 
 def _count(store: Database, conn: sqlite3.Connection, account_ids: list[int],

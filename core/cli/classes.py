@@ -6,7 +6,7 @@ where other users of the server would see it in the process list); ``delete-stud
 Once a class was created the server asks everyone to sign in, also when the last class has ended; ``class off``
 (refused while a class is open) makes it one person's app again. ``add-students``, ``rename-student`` and
 ``cards`` (a list of names at once, sign-in cards to print) are in ``core.cli.class_lists``.
-Where the school signs in with its own accounts (docs/deploy.md): ``add-student --email`` adds a student who signs
+Where the school signs in with its own accounts (docs/class-signin.md): ``add-student --email`` adds a student who signs
 in with that address, ``set-email`` gives a member an address, ``allow-domain`` / ``remove-domain`` let every
 address of a domain join (``core.classes.identity``). ``unlock CLASS NAME`` forgets a name's failed sign-ins
 (``core.classes.signin``): its owner, slowed by someone else's guesses, signs in at once.
@@ -74,6 +74,12 @@ def _create(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
     print(f"Class {made_class.name!r} created. Join code: {made_class.code}")
     print(f"Teacher: {args.teacher!r}" + (f", password: {password}" if made else ""))
     print(_rules_line(made_class))
+    if store.shared:  # which data folder was named does not matter: the class is the database's
+        from core.data.sql.database import database_url
+        from core.data.sql.postgres import shown
+
+        print(f"Stored in the database {shown(database_url())}: every app server on it serves the class, whatever "
+              "its data folder")  # fmt: skip
 
 
 def _rules_line(school_class) -> str:  # noqa: ANN001 - a SchoolClass
@@ -217,7 +223,7 @@ def _off(store, args: argparse.Namespace) -> None:  # noqa: ANN001 - a Store
         return
     leave_class_mode(store)
     print("This server is one person's app again: nobody signs in, and whoever opens its page sees every project "
-          "on it. Run it on this machine only (docs/deploy.md).")  # fmt: skip
+          "on it. Run it on this machine only (docs/https.md).")  # fmt: skip
 
 
 def class_command(args: argparse.Namespace) -> int:

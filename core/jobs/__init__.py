@@ -6,3 +6,5 @@ process; ``queue`` the runner on procrastinate and PostgreSQL (its tables in ``q
 ``queue_worker``, a job's arguments as JSON in ``wire``); the job functions the pages and the command line share: ``tasks`` (training, measuring, the learning
 curve), ``model_tasks`` (fine-tuning, a motion model), ``sample_tasks`` (Record's imports).
 """
+
+from core.jobs import version as _version  # noqa: E402, F401 - the code's version, fixed as this process starts

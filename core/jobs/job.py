@@ -30,10 +30,13 @@ WORKER_DIED_VIDEO = ("The worker reading this video stopped (the server ran out 
                      "was added. Press again to retry.")  # fmt: skip
 
 
+OWNER_PREFIX = "user:"
+
+
 def account_owner(account_id: int) -> str:
     """The ``owner`` of a signed-in person's jobs (``user:<id>``): every tab of theirs shares one turn, and deleting
     their account cancels them all (``core.classes.removal``)."""
-    return f"user:{account_id}"
+    return f"{OWNER_PREFIX}{account_id}"
 
 
 def worker_died(kind: str) -> str:
@@ -53,6 +56,19 @@ def time_limit_line(kind: str, seconds: float) -> str:
 
 
 WORKER_VERSION = "WorkerVersion"  # error_type of a job a queue worker of another version refused (error: the line)
+
+
+WORKER_COMMAND = ".venv/bin/handteach jobs worker"  # from the app server's checkout (docs/site-servers.md)
+
+
+def no_worker_line(mine: str, running: list[str], whose: str = "this app server's") -> str:
+    """Why the jobs of version ``mine`` (``core.jobs.queue_db.jobs_version``: ``whose`` code) wait whatever their
+    place: no worker of that version runs (``running``: the versions that do). Both versions and the command that
+    starts a matching worker, for whoever runs the site."""
+    others = (f"only version{'s' if len(running) > 1 else ''} {', '.join(running)} runs" if running else
+              "no worker runs at all")  # fmt: skip
+    return (f"No job worker runs {whose} version of handteach ({mine}); {others}: its jobs wait for one. "
+            f"Start one from the same checkout: {WORKER_COMMAND}")
 
 
 def other_version_line(worker: str, sender: str) -> str:
@@ -131,6 +147,7 @@ class JobStatus:
     seconds: float  # since it started running (0 while queued)
     cancelled: bool = False  # a cancel was asked: its owner's slot is free already, the worker stops soon
     error_bases: tuple[str, ...] = ()  # the base classes' names of ``error_type`` (a MediaError is a ValueError)
+    held: str = ""  # queued: why it cannot start whatever its place (no worker of its version runs: ``no_worker_line``)
 
     @property
     def ended(self) -> bool:

@@ -68,12 +68,14 @@ def _same(a: JobRequest, b: JobRequest) -> bool:
 @dataclass
 class LocalRunner(Rounds):
     """``core.jobs.runner.JobRunner`` on this machine. ``session_alive(session)`` says whether a job's tab is still
-    there (checked each second; the jobs of a tab gone ``tab_grace_s`` are cancelled)."""
+    there (checked each second; the jobs of a tab gone ``tab_grace_s`` are cancelled); ``owners_gone(owners)``, which
+    of the owners of open jobs are gone (their account deleted elsewhere: checked each second, their jobs cancelled)."""
 
     workers: int = field(default_factory=default_workers)
     max_queued: int = MAX_QUEUED
     preload: tuple[str, ...] = ()  # modules each worker imports before its first job (torch: seconds)
     session_alive: Callable[[str], bool] | None = None
+    owners_gone: Callable[[set[str]], set[str]] | None = None
     cancel_grace_s: float = 10.0
     tab_grace_s: float = 3.0  # a tab away this long has gone (Streamlit's frontend reconnects a blip within seconds)
     keep_ended_s: float = 600.0  # an ended job's status stays this long for its page

@@ -5,10 +5,13 @@ name the job function and carry its arguments (``core.jobs.wire``: never a pickl
 reaches the database (``python -m core jobs worker --workers N``, ``core.jobs.queue_worker``) run it. What the local
 pool promises, and how it is kept here:
 
-* one running job per owner across every server: procrastinate's ``lock`` (the owner), cleared from a job told to
-  stop, so that its owner's next job may start at once (the local pool frees the slot at once too);
-* one waiting job of each kind per owner: its ``queueing_lock`` (``owner:kind``), a second refused with
-  ``OneWaitingError``'s line; the same owner, kind and key while one is queued or running is that job again;
+* one running job per owner across every server: procrastinate's ``lock`` (the owner and the version), cleared
+  from a job told to stop, so that its owner's next job may start at once (the local pool frees the slot at once too);
+* one waiting job of each kind per owner: its ``queueing_lock`` (``owner:kind`` and the version), a second refused
+  with ``OneWaitingError``'s line; the same owner, kind and key while one is queued or running is that job again;
+* only a worker of the sender's code runs a job: each version has its queue (``core.jobs.queue_db``), and a waiting
+  job's status says when no worker of its version runs (``no_worker_line``), naming the versions that do. The locks
+  are each version's too, so a job left in an older version's queue holds nobody's next one;
 * trainings before measuring, then round robin between owners: its ``priority``
   (``core.jobs.queue_db.job_priority``: the kind's rank, then the turn the owner's last job started in, recomputed
   for the owner's waiting jobs as one of theirs starts), so one student's script filling the queue does not go
@@ -31,7 +34,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import procrastinate
@@ -41,10 +44,19 @@ from psycopg.types.json import Jsonb
 
 from core.data.sql.postgres import _reason, shown
 from core.jobs import wire
-from core.jobs.job import PRIORITY, JobRequest, JobState, JobStatus, OneWaitingError, ServerFullError, worker_died
+from core.jobs.job import (
+    PRIORITY,
+    JobRequest,
+    JobState,
+    JobStatus,
+    OneWaitingError,
+    ServerFullError,
+    no_worker_line,
+    worker_died,
+)
 from core.jobs.queue_db import (
+    LIVE_VERSIONS_SQL,
     PAYLOADS,
-    QUEUE,
     RUNS,
     SENT_TURN_SQL,
     TASK,
@@ -54,10 +66,14 @@ from core.jobs.queue_db import (
     ensure_schema,
     job_priority,
     jobs_version,
+    owner_lock,
+    version_queue,
 )
 from core.jobs.queue_places import Places
 
 MAX_QUEUED = 200
+VERSIONS_FRESH_S = 2.0  # the live workers' versions serve the pages this long
+WORKER_ALIVE_S = 5.0  # a worker whose heartbeat is older is not counted (the workers' default --stalled-s)
 CONNECTION_WAIT_S = 5.0  # for one of the pool's connections: longer is the database away, said as QueueError
 _OPEN = ("todo", "doing")
 _ENDED = {"done": JobState.DONE, "failed": JobState.FAILED, "cancelled": JobState.CANCELLED}
@@ -85,9 +101,12 @@ class QueueRunner:
     session_alive: Callable[[str], bool] | None = None
     tab_grace_s: float = 3.0
     keep_ended_s: float = 600.0  # an ended job's status, its answer decoded, kept in memory for its page (as local's)
+    version: str = field(default_factory=jobs_version)  # this server's code: its jobs go to this version's queue
 
     def __post_init__(self) -> None:
         ensure_schema(self.url)
+        self.queue = version_queue(self.version)
+        self._versions: tuple[float, dict[str, int]] = (-1.0, {})  # when read, the live workers' versions
         connector = procrastinate.SyncPsycopgConnector(conninfo=conninfo(self.url), min_size=1, max_size=4)
         self._app = procrastinate.App(connector=connector)
         self._app.open()
@@ -106,7 +125,8 @@ class QueueRunner:
     # -- the interface ------------------------------------------------------------------------------------
     def submit(self, request: JobRequest) -> str:
         rank = PRIORITY[request.kind]
-        meta = {"v": jobs_version(), "kind": request.kind, "owner": request.owner, "key": request.key,
+        waiting_lock = f"{request.owner}:{request.kind}@{self.version}"
+        meta = {"v": self.version, "kind": request.kind, "owner": request.owner, "key": request.key,
                 "session": request.session, "limit_s": request.limit_s, "rank": rank}  # fmt: skip
         payload = uuid.uuid4().hex
         args = {"fn": wire.fn_name(request.fn), "payload": payload, "meta": meta}
@@ -114,19 +134,18 @@ class QueueRunner:
             same = conn.execute(
                 "SELECT id FROM procrastinate_jobs WHERE queue_name = %s AND status IN ('todo', 'doing') "
                 "AND NOT abort_requested AND queueing_lock = %s AND args->'meta' @> %s ORDER BY id LIMIT 1",
-                (QUEUE, f"{request.owner}:{request.kind}",
+                (self.queue, waiting_lock,
                  Jsonb({"kind": request.kind, "owner": request.owner, "key": request.key})),
             ).fetchone()  # fmt: skip
             if same is not None:
                 return f"{request.kind}-{same[0]}"
-            waiting = conn.execute("SELECT count(*) FROM procrastinate_jobs WHERE queue_name = %s AND status = 'todo'",
-                                   (QUEUE,)).fetchone()[0]  # fmt: skip
+            waiting = conn.execute("SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'").fetchone()[0]
             turn = conn.execute(f"SELECT turn FROM {TURNS} WHERE owner = %s", (request.owner,)).fetchone()
         if waiting >= self.max_queued:
             raise ServerFullError()
         priority = job_priority(rank, int(turn[0]) if turn is not None else 0)
-        deferrer = self._app.configure_task(TASK, queue=QUEUE, lock=request.owner, priority=priority,
-                                            queueing_lock=f"{request.owner}:{request.kind}")  # fmt: skip
+        deferrer = self._app.configure_task(TASK, queue=self.queue, lock=owner_lock(request.owner, self.version),
+                                            priority=priority, queueing_lock=waiting_lock)  # fmt: skip
         with self._connection() as conn:
             conn.execute(f"INSERT INTO {PAYLOADS} (key, kwargs) VALUES (%s, %s)",
                          (payload, Jsonb(wire.encode(request.kwargs))))  # fmt: skip
@@ -159,8 +178,10 @@ class QueueRunner:
                 row = cur.execute(_STATUS_SQL, (number,)).fetchone()
             if row is None:
                 return None
-            place = self._places.of(conn, number) if row["status"] == "todo" else None
+            place = self._places.of(conn, number, self.queue) if row["status"] == "todo" else None
         status = _status(job_id, row, place.ahead if place else 0, place.wait_s if place else None)
+        if status.state is JobState.QUEUED and (held := self.held_line()):
+            status = replace(status, held=held, wait_s=None)
         if status.state in _FINAL:
             self._keep_ended(job_id, status)
         return status
@@ -184,6 +205,24 @@ class QueueRunner:
     def cancel_owner(self, owner: str) -> int:
         """Cancel every job of ``owner``, waiting or running, on any server; how many."""
         return self._abort(self._open_jobs({"owner": owner}))
+
+    def live_versions(self) -> dict[str, int]:
+        """The versions the workers alive run, with how many of each (read at most once every ``VERSIONS_FRESH_S``)."""
+        with self._lock:
+            at, known = self._versions
+        if time.monotonic() - at <= VERSIONS_FRESH_S:
+            return known
+        with self._connection() as conn:
+            known = {str(v): int(n) for v, n in conn.execute(LIVE_VERSIONS_SQL, (WORKER_ALIVE_S,)).fetchall()}
+        with self._lock:
+            self._versions = (time.monotonic(), known)
+        return known
+
+    def held_line(self) -> str:
+        """Why this server's waiting jobs cannot start whatever their place: no worker of its version runs (the line
+        names the versions that do, and the command that starts one); "" when one runs."""
+        versions = self.live_versions()
+        return "" if versions.get(self.version) else no_worker_line(self.version, sorted(versions))
 
     def warm(self) -> None:
         """Nothing to start here: the workers are ``python -m core jobs worker``'s, on any machine."""
@@ -219,8 +258,8 @@ class QueueRunner:
 
     def _open_jobs(self, meta: dict[str, Any]) -> list[int]:
         with self._connection() as conn:
-            rows = conn.execute("SELECT id FROM procrastinate_jobs WHERE queue_name = %s AND status IN ('todo', "
-                                "'doing') AND args->'meta' @> %s", (QUEUE, Jsonb(meta))).fetchall()  # fmt: skip
+            rows = conn.execute("SELECT id FROM procrastinate_jobs WHERE status IN ('todo', 'doing') "
+                                "AND args->'meta' @> %s", (Jsonb(meta),)).fetchall()  # fmt: skip
         return [int(r[0]) for r in rows]
 
     def _abort(self, numbers: list[int]) -> int:
@@ -263,6 +302,16 @@ class QueueRunner:
             self.cancel_session(session)
             with self._lock:
                 self._sessions.pop(session, None)
+
+
+def cancel_owners(url: str, owners: list[str]) -> int:
+    """Cancel every job of ``owners`` in the site's queue on ``url``, waiting or running, whichever server sent it
+    (the command line deleting accounts); how many."""
+    runner = QueueRunner(url)
+    try:
+        return sum(runner.cancel_owner(owner) for owner in owners)
+    finally:
+        runner.close()
 
 
 def _status(job_id: str, row: dict[str, Any], ahead: int, wait_s: float | None) -> JobStatus:

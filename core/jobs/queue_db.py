@@ -13,28 +13,26 @@ sequence taken as each job starts): the round robin between owners is procrastin
 under one advisory lock (``ensure_schema``), outside the store's migrations (``core.data.sql.schema``): procrastinate
 brings its own schema and migrations, and our tables are the runner's, not the store's.
 
-A job carries the version of the code that sent it (``jobs_version``: a release's name, or the layout of its
-arguments and a digest of ``core``'s sources, which its worker runs): a worker of another version refuses it in one
-line.
+**Versions**: a job is sent to the queue of the code that sent it (``version_queue(jobs_version())``: the layout of
+its arguments and a digest of ``core``'s sources, the code its worker runs it with), and a worker takes jobs from
+its own version's queue only, so app servers and workers started from the same checkout agree by themselves, and a
+worker of older code left running beside new ones never takes, let alone fails, the new release's jobs: they wait
+for a worker of their version. Each worker process says its version in ``handteach_workers`` (one row per
+procrastinate worker, gone with it), so a page can say when no worker of its version runs, and which do.
 """
 
 from __future__ import annotations
-
-import hashlib
-import os
-from pathlib import Path
 
 import psycopg
 from psycopg.conninfo import make_conninfo
 
 from core.data.sql.postgres import CONNECT_TIMEOUT_S, SCHEMES, _reason, shown
 from core.data.sql.schema import StoreError
+from core.jobs.version import WIRE_VERSION, code_digest, jobs_version  # noqa: F401 - the queue's names for them
 
 SCHEMA = "handteach_queue"  # the PostgreSQL schema holding procrastinate's tables and functions, and ours
-QUEUE = "handteach"  # procrastinate's queue name for every job of ours
+QUEUE = "handteach"  # procrastinate's queue names of ours: this, then "/" and a version (``version_queue``)
 TASK = "handteach.run"  # the one procrastinate task: ``core.jobs.queue_worker.run`` calls the named job function
-WIRE_VERSION = 2  # a job's arguments' layout (part of ``jobs_version``); 2: the keyword arguments in ``PAYLOADS``
-VERSION_VARIABLE = "HANDTEACH_JOBS_VERSION"
 SCHEMA_LOCK = 0x68716A62  # "hqjb": creating the schema, once, whichever server or worker comes first
 RUNS = "handteach_job_runs"
 RUNS_DDL = f"""
@@ -70,6 +68,16 @@ CREATE TABLE IF NOT EXISTS {PAYLOADS} (
     key TEXT PRIMARY KEY,
     kwargs JSONB NOT NULL,
     created TIMESTAMPTZ NOT NULL DEFAULT now()
+)"""
+# each worker process's version (``core.jobs.queue_worker`` writes its row once procrastinate registered it; the row
+# goes with procrastinate's, when the worker stops or is pruned as stalled)
+WORKERS = "handteach_workers"
+WORKERS_DDL = f"""
+CREATE TABLE IF NOT EXISTS {WORKERS} (
+    worker_id BIGINT PRIMARY KEY REFERENCES procrastinate_workers (id) ON DELETE CASCADE,
+    version TEXT NOT NULL,
+    host TEXT NOT NULL DEFAULT '',
+    pid INTEGER
 )"""
 RANK_SPAN = 1_000_000_000  # priorities of one rank (core.jobs.job.PRIORITY) lie within it: turns are counted in it
 
@@ -113,6 +121,7 @@ def ensure_schema(url: str) -> None:
                 conn.execute(RUNS_DDL)
                 conn.execute(TURNS_DDL)
                 conn.execute(PAYLOADS_DDL)
+                conn.execute(WORKERS_DDL)
         except psycopg.Error as exc:
             raise QueueError(f"cannot set up the job queue in {shown(url)}: {_reason(exc, url)}") from None
 
@@ -131,7 +140,7 @@ WITH t AS (INSERT INTO {TURNS} (owner, turn) VALUES (%s, nextval('handteach_job_
            ON CONFLICT (owner) DO UPDATE SET turn = EXCLUDED.turn, at = now() RETURNING turn)
 UPDATE procrastinate_jobs j
    SET priority = -COALESCE((j.args->'meta'->>'rank')::int, 0) * {RANK_SPAN} - LEAST(t.turn, {RANK_SPAN - 1})
-  FROM t WHERE j.queue_name = '{QUEUE}' AND j.status = 'todo' AND j.args->'meta'->>'owner' = %s"""
+  FROM t WHERE j.status = 'todo' AND j.args->'meta'->>'owner' = %s"""
 # a job just sent: its priority again from its owner's turn now (%s: the job, its owner), in case one of their jobs
 # started between the turn read for it and its row (that start's ``TAKE_TURN_SQL`` did not see it)
 SENT_TURN_SQL = f"""
@@ -140,20 +149,22 @@ UPDATE procrastinate_jobs j
   FROM {TURNS} t WHERE j.id = %s AND j.status = 'todo' AND t.owner = %s"""
 
 
-def code_digest(root: Path) -> str:
-    """A digest of the Python sources under ``root`` (their paths and bytes)."""
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:12]
+def owner_lock(owner: str, version: str) -> str:
+    """procrastinate's ``lock`` of ``owner``'s jobs of ``version``: one of them runs at a time."""
+    return f"{owner}@{version}"
 
 
-_CODE = code_digest(Path(__file__).resolve().parents[1])  # at import: the code this process runs, not a later edit's
+def version_queue(version: str) -> str:
+    """procrastinate's queue of the jobs of ``version`` (what its workers listen to)."""
+    return f"{QUEUE}/{version}"
 
 
-def jobs_version() -> str:
-    """What a job and its worker must agree on: ``$HANDTEACH_JOBS_VERSION`` where a deployment names its release
-    (the same on every app server and worker), else ``WIRE_VERSION`` and a digest of the ``core`` package's sources
-    (the code a worker runs the job with), so that workers and app servers of different releases, or of one release
-    patched on one side, never run each other's jobs."""
-    return os.environ.get(VERSION_VARIABLE, "").strip() or f"{WIRE_VERSION}.{_CODE}"
+def queue_version(queue_name: str) -> str:
+    """The version whose queue ``queue_name`` is ("" for a queue of an older layout)."""
+    return queue_name.partition("/")[2]
+
+
+# the versions of the workers alive (a heartbeat within %s seconds), with how many of each
+LIVE_VERSIONS_SQL = f"""
+SELECT h.version, count(*) FROM {WORKERS} h JOIN procrastinate_workers w ON w.id = h.worker_id
+ WHERE w.last_heartbeat > now() - make_interval(secs => %s) GROUP BY h.version ORDER BY h.version"""

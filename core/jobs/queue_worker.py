@@ -23,9 +23,11 @@ into the folder (a trained model, today) lands in the worker's folder. So a work
 given the app server's folder, and workers elsewhere see the models through the store once those live in the
 database. ``data_dir`` None (a test's worker in its own process) keeps each job's own.
 
-**Its version**: a job carries the sender's ``jobs_version`` (``core.jobs.queue_db``); a worker of another version
-ends it at once as failed, with one line saying so (``WORKER_VERSION``), and runs nothing of it. Each job's start
-takes its owner's turn (``TAKE_TURN_SQL``): their waiting jobs step behind the owners who waited longer.
+**Its version**: a worker takes jobs only from the queue of its own code's ``jobs_version`` (``core.jobs.queue_db``),
+and says that version in ``handteach_workers`` once procrastinate registered it (and again each heartbeat, should
+its row have been pruned), so pages see which versions run. A job in its queue carrying another version (a row
+written by hand) is ended at once as failed, in one line (``WORKER_VERSION``), and nothing of it runs. Each job's
+start takes its owner's turn (``TAKE_TURN_SQL``): their waiting jobs step behind the owners who waited longer.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -41,12 +44,25 @@ from pathlib import Path
 from typing import Any
 
 import procrastinate
+import procrastinate.worker
 import psycopg
 from psycopg.types.json import Jsonb
 
 from core.jobs import wire
 from core.jobs.job import TIME_LIMIT, WORKER_VERSION, JobContext, other_version_line, time_limit_line, worker_died
-from core.jobs.queue_db import PAYLOADS, QUEUE, RUNS, TAKE_TURN_SQL, TASK, TURNS, connect, conninfo, jobs_version
+from core.jobs.queue_db import (
+    PAYLOADS,
+    QUEUE,
+    RUNS,
+    TAKE_TURN_SQL,
+    TASK,
+    TURNS,
+    WORKERS,
+    connect,
+    conninfo,
+    jobs_version,
+    version_queue,
+)
 
 PROGRESS_EVERY_S = 0.1
 PRUNE_EVERY_S = 60.0
@@ -54,7 +70,7 @@ KEEP_ENDED_S = 3600.0  # an ended job's row (and its answer) stays this long: th
 _PRUNE_SQL = f"""
 WITH old AS (
   SELECT j.id FROM procrastinate_jobs j LEFT JOIN {RUNS} r ON r.job_id = j.id
-   WHERE j.queue_name = %s AND j.status NOT IN ('todo', 'doing')
+   WHERE left(j.queue_name, %s) = %s AND j.status NOT IN ('todo', 'doing')
      AND COALESCE(r.ended, (SELECT max(e.at) FROM procrastinate_events e WHERE e.job_id = j.id), now())
          < now() - make_interval(secs => %s)),
 gone AS (DELETE FROM procrastinate_jobs WHERE id IN (SELECT id FROM old) RETURNING id)
@@ -62,8 +78,12 @@ DELETE FROM {RUNS} WHERE job_id IN (SELECT id FROM gone)"""
 # a payload no waiting job names (its job was cancelled or failed before it started), once as old as an ended job kept
 _PRUNE_PAYLOADS_SQL = f"""
 DELETE FROM {PAYLOADS} p WHERE p.created < now() - make_interval(secs => %s)
-   AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.queue_name = %s AND j.status = 'todo'
-                                                       AND j.args->>'payload' = p.key)"""
+   AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.status = 'todo' AND j.args->>'payload' = p.key)"""
+# this process's version, once procrastinate registered its worker (%s: its id twice, the version, host, pid)
+_SAY_VERSION_SQL = f"""
+INSERT INTO {WORKERS} (worker_id, version, host, pid)
+SELECT %s, %s, %s, %s WHERE EXISTS (SELECT 1 FROM procrastinate_workers WHERE id = %s)
+ON CONFLICT (worker_id) DO NOTHING"""
 _LOGGER = logging.getLogger("core.jobs.queue_worker")
 
 
@@ -146,7 +166,7 @@ def make_app(config: WorkerConfig) -> procrastinate.App:
     )
     runs = _Runs(config.url)
 
-    @app.task(name=TASK, queue=QUEUE, pass_context=True)
+    @app.task(name=TASK, queue=version_queue(jobs_version()), pass_context=True)
     def run(context: procrastinate.JobContext, fn: str, meta: dict[str, Any], **rest: Any) -> None:  # noqa: ANN401
         job_id = int(context.job.id or 0)
         runs.start(job_id)
@@ -228,18 +248,37 @@ async def prune(url: str, keep_s: float = KEEP_ENDED_S) -> None:
     """Forget the jobs that ended over ``keep_s`` ago (procrastinate's rows and ours), and the turns of owners whose
     last job started before: they would go before every owner who ran since anyway (a signed-out tab is an owner)."""
     async with await psycopg.AsyncConnection.connect(conninfo(url), autocommit=True) as conn:
-        await conn.execute(_PRUNE_SQL, (QUEUE, keep_s))
+        await conn.execute(_PRUNE_SQL, (len(QUEUE), QUEUE, keep_s))
         await conn.execute(f"DELETE FROM {TURNS} WHERE at < now() - make_interval(secs => %s)", (keep_s,))
-        await conn.execute(_PRUNE_PAYLOADS_SQL, (keep_s, QUEUE))
+        await conn.execute(_PRUNE_PAYLOADS_SQL, (keep_s,))
 
 
-async def _watch_stalled(app: procrastinate.App, config: WorkerConfig) -> None:
+async def say_version(url: str, worker: procrastinate.worker.Worker) -> bool:
+    """Write this process's version as ``worker``'s, once procrastinate registered it; whether it was (again)."""
+    if worker.worker_id is None:
+        return False
+    async with await psycopg.AsyncConnection.connect(conninfo(url), autocommit=True) as conn:
+        await conn.execute(_SAY_VERSION_SQL, (worker.worker_id, jobs_version(), socket.gethostname(), os.getpid(),
+                                              worker.worker_id))  # fmt: skip
+    return True
+
+
+async def _say_version_soon(url: str, worker: procrastinate.worker.Worker) -> None:
+    """The version said as soon as the worker is registered: a page waiting for a worker of its version sees it."""
+    while not await say_version(url, worker):
+        await asyncio.sleep(0.02)
+
+
+async def _watch_stalled(app: procrastinate.App, config: WorkerConfig, worker: procrastinate.worker.Worker) -> None:
     parent, pruned = os.getppid(), time.monotonic()
+    with contextlib.suppress(Exception):  # the database away: said at a later beat
+        await _say_version_soon(config.url, worker)
     while True:
         await asyncio.sleep(config.heartbeat_s)
         if os.getppid() != parent:  # the command that started this process went: so does it
             os._exit(0)
         try:
+            await say_version(config.url, worker)  # again: a row pruned with a worker thought stalled comes back
             await fail_stalled(app, config.url, config.stalled_s)
             if time.monotonic() - pruned > PRUNE_EVERY_S:
                 pruned = time.monotonic()
@@ -253,13 +292,15 @@ async def serve(config: WorkerConfig, wait: bool = True) -> None:
     to start (a test's worker in its own process)."""
     app = make_app(config)
     async with app.open_async():
-        watch = asyncio.create_task(_watch_stalled(app, config))
+        # procrastinate's Worker itself (what ``run_worker_async`` makes), so that its id can be said with its version
+        worker = procrastinate.worker.Worker(app=app, queues=[version_queue(jobs_version())], concurrency=1,
+                                             name=f"handteach-{os.getpid()}", wait=wait,
+                                             install_signal_handlers=wait, update_heartbeat_interval=config.heartbeat_s,
+                                             stalled_worker_timeout=config.stalled_s, abort_job_polling_interval=1.0,
+                                             fetch_job_polling_interval=1.0)  # fmt: skip
+        watch = asyncio.create_task(_watch_stalled(app, config, worker))
         try:
-            await app.run_worker_async(queues=[QUEUE], concurrency=1, name=f"handteach-{os.getpid()}", wait=wait,
-                                       install_signal_handlers=wait,
-                                       update_heartbeat_interval=config.heartbeat_s,
-                                       stalled_worker_timeout=config.stalled_s, abort_job_polling_interval=1.0,
-                                       fetch_job_polling_interval=1.0)  # fmt: skip
+            await worker.run()
         finally:
             watch.cancel()
 

@@ -49,6 +49,7 @@ class Rounds:
     workers: int
     preload: tuple[str, ...]
     session_alive: Callable[[str], bool] | None
+    owners_gone: Callable[[set[str]], set[str]] | None
     cancel_grace_s: float
     tab_grace_s: float
     keep_ended_s: float
@@ -67,6 +68,7 @@ class Rounds:
     _queued: Callable[[], list[fair.Waiting]]
     _busy_owners: Callable[[], set[str]]
     cancel_session: Callable[[str], int]
+    cancel_owner: Callable[[str], int]
 
     # -- the scheduler thread ----------------------------------------------------------------------------
     def _wake(self) -> None:
@@ -82,6 +84,7 @@ class Rounds:
                 if time.monotonic() - last_check >= 1.0:
                     last_check = time.monotonic()
                     self._check_sessions()
+                    self._check_owners()
                 with self._lock:
                     self._send_cancels()
                     self._dispatch()
@@ -178,6 +181,17 @@ class Rounds:
             elif now - self._away.setdefault(session, now) >= self.tab_grace_s:  # not a blip: the tab went
                 self.cancel_session(session)
                 self._away.pop(session, None)
+
+    def _check_owners(self) -> None:
+        """Cancel the jobs of owners whose account went (deleted from the command line, where this pool is out of
+        reach: ``core.classes.removal``), asked once a second while any job of an account is open."""
+        if self.owners_gone is None:
+            return
+        with self._lock:
+            owners = {j.request.owner for j in self._jobs.values() if not j.status.ended and j.cancel_asked is None}
+        if owners:
+            for owner in self.owners_gone(owners):
+                self.cancel_owner(owner)
 
     def _send_cancels(self) -> None:
         now = time.monotonic()

@@ -3,7 +3,7 @@
 ``core.jobs.local.LocalRunner`` (a pool of worker processes on this machine) is the default. Past one machine
 ``core.jobs.queue.QueueRunner`` implements the same five methods over procrastinate on PostgreSQL: its workers
 (``python -m core jobs worker``) import ``core`` and call the same job functions (``core.jobs.tasks``) with the same
-keyword arguments, sent as JSON, reporting progress to where ``status`` reads it (docs/deploy.md).
+keyword arguments, sent as JSON, reporting progress to where ``status`` reads it (docs/site-servers.md).
 """
 
 from __future__ import annotations

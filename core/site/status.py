@@ -1,6 +1,7 @@
 """What the whole site is doing now: the app servers (their heartbeats, ``core.site.heartbeat``), and on PostgreSQL
-the job queue (waiting and running jobs by kind, the longest wait) and its workers (procrastinate's heartbeats, the
-job each runs), read in one short read-only transaction, so the numbers agree with each other. For
+the job queue (waiting and running jobs by kind, the longest wait, the versions they wait for) and its workers
+(procrastinate's heartbeats, the job each runs, the version of handteach each runs), read in one short read-only
+transaction, so the numbers agree with each other. For
 ``python -m core status`` (``core.cli.status``) and the Class page's panel (``ui.classroom.site_panel``); ``summary``
 says it in a teacher's words.
 
@@ -10,7 +11,7 @@ never deletes a row: a server silent ``GONE_S`` or a worker silent ``WORKER_GONE
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from core.data.sql.database import Database
@@ -42,6 +43,7 @@ class QueueState:
     waiting: dict[str, int]  # kind → jobs waiting
     running: dict[str, int]  # kind → jobs running (a stopped one that has not ended yet is not counted)
     oldest_wait_s: float | None  # how long the longest-waiting job has waited; None when none waits
+    waiting_versions: dict[str, int] = field(default_factory=dict)  # version sent by (its queue's) → jobs waiting
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class WorkerState:
     job: str | None  # the job it runs ("train-12"), None when idle
     job_s: float | None  # how long that job has run
     pid: int | None  # the worker's process, on whichever machine it runs
+    version: str = ""  # the handteach version it runs (``core.jobs.queue_db.jobs_version``); "" before it said
 
 
 @dataclass(frozen=True)
@@ -70,15 +73,16 @@ def read_status(db: Database) -> SiteStatus:
             now = db_now(conn, False)
             servers = _servers(beat_rows(conn), now)
             return SiteStatus(False, servers, None, (), (NO_QUEUE,) + (() if servers else (NO_SERVER,)))
-        from core.jobs.queue_db import RUNS, SCHEMA  # psycopg: only where the store is on PostgreSQL
+        from core.jobs.queue_db import RUNS, SCHEMA, WORKERS  # psycopg: only where the store is on PostgreSQL
 
         raw = conn.raw  # type: ignore[attr-defined] - the PostgreSQL adapter's psycopg connection
         raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")  # one snapshot for every number below
         try:
             now = db_now(conn, True)
             servers = _servers(beat_rows(conn), now)
-            has_queue = raw.execute("SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL",
-                                    (f"{SCHEMA}.procrastinate_jobs", f"{SCHEMA}.{RUNS}")).fetchone()[0]  # fmt: skip
+            has_queue = raw.execute("SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL AND "
+                                    "to_regclass(%s) IS NOT NULL", (f"{SCHEMA}.procrastinate_jobs", f"{SCHEMA}.{RUNS}",
+                                                                     f"{SCHEMA}.{WORKERS}")).fetchone()[0]  # fmt: skip
             queue, workers = (_queue(raw), _workers(raw)) if has_queue else (None, ())
         finally:
             raw.execute("COMMIT")
@@ -93,48 +97,52 @@ def _servers(rows: list[tuple[str, str]], now: float) -> tuple[ServerState, ...]
 
 _JOBS_SQL = """
 SELECT COALESCE(j.args->'meta'->>'kind', ''), j.status::text, count(*),
-       EXTRACT(EPOCH FROM now() - min(d.at))::float8
+       EXTRACT(EPOCH FROM now() - min(d.at))::float8, j.queue_name
   FROM {queue}.procrastinate_jobs j
   LEFT JOIN LATERAL (SELECT min(e.at) AS at FROM {queue}.procrastinate_events e
                       WHERE e.job_id = j.id AND e.type = 'deferred') d ON true
- WHERE j.queue_name = %s AND (j.status = 'todo' OR (j.status = 'doing' AND NOT j.abort_requested))
- GROUP BY 1, 2"""
+ WHERE j.status = 'todo' OR (j.status = 'doing' AND NOT j.abort_requested)
+ GROUP BY 1, 2, 5"""
 _WORKERS_SQL = """
 SELECT w.id, EXTRACT(EPOCH FROM now() - w.last_heartbeat)::float8, j.id, j.args->'meta'->>'kind', r.worker_pid,
-       EXTRACT(EPOCH FROM now() - r.started)::float8
+       EXTRACT(EPOCH FROM now() - r.started)::float8, h.version
   FROM {queue}.procrastinate_workers w
   LEFT JOIN {queue}.procrastinate_jobs j ON j.worker_id = w.id AND j.status = 'doing'
   LEFT JOIN {queue}.{runs} r ON r.job_id = j.id
+  LEFT JOIN {queue}.{workers} h ON h.worker_id = w.id
  ORDER BY w.id, j.id"""
 
 
 def _queue(raw: Any) -> QueueState:  # noqa: ANN401 - a psycopg connection
     waiting: dict[str, int] = {}
     running: dict[str, int] = {}
+    versions: dict[str, int] = {}
     oldest: float | None = None
-    from core.jobs.queue_db import QUEUE, RUNS, SCHEMA
+    from core.jobs.queue_db import RUNS, SCHEMA, queue_version
 
-    for kind, status, count, waited in raw.execute(_JOBS_SQL.format(queue=SCHEMA, runs=RUNS), (QUEUE,)).fetchall():
+    for kind, status, count, waited, queue in raw.execute(_JOBS_SQL.format(queue=SCHEMA, runs=RUNS)).fetchall():
         if status == "todo":
-            waiting[kind] = int(count)
+            waiting[kind] = waiting.get(kind, 0) + int(count)
+            versions[queue_version(queue)] = versions.get(queue_version(queue), 0) + int(count)
             if waited is not None:
                 oldest = max(oldest or 0.0, max(0.0, float(waited)))
         else:
-            running[kind] = int(count)
-    return QueueState(waiting, running, oldest)
+            running[kind] = running.get(kind, 0) + int(count)
+    return QueueState(waiting, running, oldest, versions)
 
 
 def _workers(raw: Any) -> tuple[WorkerState, ...]:  # noqa: ANN401 - a psycopg connection
     found: dict[int, WorkerState] = {}
-    from core.jobs.queue_db import RUNS, SCHEMA
+    from core.jobs.queue_db import RUNS, SCHEMA, WORKERS
 
-    for worker_id, silent, job_id, kind, pid, job_s in raw.execute(_WORKERS_SQL.format(queue=SCHEMA, runs=RUNS)):
+    sql = _WORKERS_SQL.format(queue=SCHEMA, runs=RUNS, workers=WORKERS)
+    for worker_id, silent, job_id, kind, pid, job_s, version in raw.execute(sql):
         if worker_id in found:  # one job a worker (concurrency 1); a second row would be a stale 'doing' one
             continue
         silent = max(0.0, float(silent))
         job = f"{kind or 'job'}-{job_id}" if job_id is not None else None
         found[worker_id] = WorkerState(int(worker_id), silent, silent >= WORKER_GONE_S, job,
-                                       None if job_s is None else max(0.0, float(job_s)), pid)  # fmt: skip
+                                       None if job_s is None else max(0.0, float(job_s)), pid, version or "")  # fmt: skip
     return tuple(found.values())
 
 
@@ -173,8 +181,10 @@ def _waiting_text(waiting: dict[str, int], oldest_s: float | None) -> str:
     return f"{said} waiting" + (f" (longest {seconds_text(oldest_s)})" if oldest_s is not None else "")
 
 
-def summary(status: SiteStatus) -> str:
-    """The site in one sentence a teacher reads: "2 app servers, 3 workers, 4 trainings waiting (longest 40 s)."."""
+def summary(status: SiteStatus, mine: str | None = None, whose: str = "this app server's") -> str:
+    """The site in one sentence a teacher reads: "2 app servers, 3 workers, 4 trainings waiting (longest 40 s).";
+    ``mine``: the version of handteach whose jobs wait for a worker of that version, said when none runs
+    (``core.jobs.job.no_worker_line``, ``whose`` code it is); None: this process's."""
     alive = [s for s in status.servers if not s.gone]
     gone = len(status.servers) - len(alive)
     quiet = f" ({_count(gone, 'other', 'others')} not heard from)" if gone else ""
@@ -193,6 +203,10 @@ def summary(status: SiteStatus) -> str:
         head = "One server" if len(alive) == 1 else f"{len(alive)} servers on this machine"
         return f"{head}{quiet}: " + "; ".join(parts) + "."
     servers = _count(len(alive), "app server", "app servers") + quiet
+    if mine is None:
+        from core.jobs.queue_db import jobs_version
+
+        mine = jobs_version()
     if status.queue is None:
         return f"{servers}; no job queue yet." + _own_pools(alive)
     workers = [w for w in status.workers if not w.gone]
@@ -202,9 +216,28 @@ def summary(status: SiteStatus) -> str:
     said += [f"{running} running"] if running else []
     said.append(_waiting_text(queue.waiting, queue.oldest_wait_s))
     line = ", ".join(said) + "."
-    if not workers and sum(queue.waiting.values()):
+    if not workers and sum(queue.waiting.values()) and not mine:
         line += " No worker is running: the jobs wait until one starts."
-    return line + _own_pools(alive)
+    return line + _versions_text(status, workers, mine, whose) + _own_pools(alive)
+
+
+def _versions_text(status: SiteStatus, workers: list[WorkerState], mine: str, whose: str) -> str:
+    """ " No job worker runs this app server's version…" where ``mine`` has no live worker; jobs left waiting for
+    another version that no worker runs (sent by an app server of older code), counted."""
+    from core.jobs.job import no_worker_line
+
+    assert status.queue is not None
+    if not mine:  # whoever asks does not say its version: only the jobs waiting
+        return ""
+    running = {w.version for w in workers if w.version}
+    said = ""
+    if mine and mine not in running and (status.queue.waiting_versions.get(mine) or running):
+        said += " " + no_worker_line(mine, sorted(running), whose)
+    for version, n in sorted(status.queue.waiting_versions.items()):
+        if version != mine and version not in running and n:
+            said += (f" {_count(n, 'job', 'jobs')} sent by app servers of another version ({version or 'older'}) "
+                     f"{'waits' if n == 1 else 'wait'} for a worker of that version.")  # fmt: skip
+    return said
 
 
 def _own_pools(alive: list[ServerState]) -> str:

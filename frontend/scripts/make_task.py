@@ -1,7 +1,7 @@
 """Assemble MediaPipe Tasks' hand bundles from the installed mediapipe wheel (issues 46 and 55).
 
 The Tasks API's hand model is a zip of two TFLite files, packed by the wheel's ``create_model_asset_bundle``
-(docs/deploy.md), so nothing is downloaded:
+(docs/capacity.md, "The spike that preceded it"), so nothing is downloaded:
 
 - ``hand_landmarker.task``: mediapipe==0.10.21's ``palm_detection_full.tflite`` and ``hand_landmark_full.tflite``,
   which carry the metadata tasks-vision needs;

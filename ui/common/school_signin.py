@@ -1,6 +1,6 @@
 """Signing in with the school's own accounts (OIDC), beside a class's password form (``ui.common.signin``).
 
-Offered only when ``.streamlit/secrets.toml`` has an ``[auth]`` section naming a provider (docs/deploy.md, "Sign in
+Offered only when ``.streamlit/secrets.toml`` has an ``[auth]`` section naming a provider (docs/class-signin.md, "Sign in
 with your school's accounts"). Streamlit does the OIDC work itself: ``st.login`` sends the browser to the school's
 sign-in page and back with a signed identity cookie, ``st.user`` holds the provider's claims, ``st.logout`` clears
 the cookie (and ``ui.server.session_cookie`` clears the class's password cookie on the same request). Which member
@@ -25,7 +25,7 @@ from ui.common.text import plain
 NOT_HERE = "This account is not in a class here; ask your teacher."
 _NOBODY = "handteach_school_account_is_nobody"  # session state: signed in with the school as nobody of a class
 _SIGNED_IN = "handteach_school_sign_in"  # session state: (address, iat) of the school sign-in this session is
-AUTH_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")  # docs/deploy.md
+AUTH_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")  # docs/class-signin.md
 
 
 def provider_name() -> str | None:

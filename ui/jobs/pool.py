@@ -20,8 +20,9 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.classes import quotas
-from core.data.sql.database import database_url
-from core.data.sql.schema import StoreError
+from core.classes.removal import gone_owners
+from core.data.sql.database import Database, database_url, store_exists
+from core.data.sql.schema import StoreError, default_data_dir
 from core.jobs.job import NOUNS, JobStatus, account_owner
 from core.jobs.local import LocalRunner
 from ui.common import signin
@@ -60,8 +61,25 @@ def runner() -> LocalRunner | QueueRunner:
 
                 _runner.append(QueueRunner(url, session_alive=tab_alive))
             else:
-                _runner.append(LocalRunner(preload=PRELOAD, session_alive=tab_alive))
+                _runner.append(LocalRunner(preload=PRELOAD, session_alive=tab_alive, owners_gone=accounts_gone))
         return _runner[0]
+
+
+_accounts: list[Database] = []  # the pages' store, read by the local pool's scheduler thread
+
+
+def accounts_gone(owners: set[str]) -> set[str]:
+    """Of the owners of this server's open jobs, those whose account is gone from the pages' store (deleted from
+    the command line, out of reach of this server's pool): the pool stops their jobs. The store away: none."""
+    data_dir = default_data_dir()
+    try:
+        if not _accounts:
+            if not store_exists(data_dir):
+                return set()
+            _accounts.append(Database(data_dir, read_only=True))
+        return gone_owners(_accounts[0], owners)
+    except StoreError:  # asked again in a second
+        return set()
 
 
 def warm() -> None:
@@ -126,6 +144,8 @@ def started(made_waiting: bool, waiting: bool) -> None:
 def waiting_text(status: JobStatus) -> str:
     """ "Waiting: 2 jobs ahead of your training, about 10 s." for a queued job (other students' work comes first)."""
     noun = NOUNS.get(status.kind, "job")
+    if status.held:  # no worker of this server's version runs: the teacher's site panel says so to whoever runs it
+        return f"Waiting: no computer is ready to run your {noun} yet. Your teacher's Class page says why."
     if status.ahead:
         ahead = f"{status.ahead} {'job' if status.ahead == 1 else 'jobs'} ahead of your {noun}"
     else:

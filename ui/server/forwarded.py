@@ -3,7 +3,7 @@
 uvicorn, which serves Streamlit's Starlette app, takes a request's client address from ``X-Forwarded-For`` when
 the request comes from an address it trusts: ``FORWARDED_ALLOW_IPS``, by default 127.0.0.1 and ::1. So one
 script on the server's own machine, or any browser behind a proxy on it that passes the header on (the nginx
-recipe of docs/deploy.md did, untouched), could name a new address with each request and escape both the
+recipe of the docs did, untouched), could name a new address with each request and escape both the
 per-address sign-in slow-down (``core.classes.signin``) and the websockets' bound per address
 (``ui.server.limits``): issue 63 did so from loopback with rotating forwarded addresses.
 

@@ -14,7 +14,7 @@ Three guards, each installed by ``python -m ui.server.serve`` before the server 
   later is asyncio's own), and such errors are logged once a second at most, in one line, no traceback.
 
 Behind a reverse proxy every client has the proxy's address unless the admin names the proxy in
-``HANDTEACH_TRUSTED_PROXIES`` (``ui.server.forwarded``; no forwarded address is trusted otherwise): see docs/deploy.md.
+``HANDTEACH_TRUSTED_PROXIES`` (``ui.server.forwarded``; no forwarded address is trusted otherwise): see docs/https.md.
 """
 
 from __future__ import annotations

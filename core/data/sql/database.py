@@ -173,7 +173,7 @@ class Database:
         or overwrites is zeroed in the file, not only freed (``PRAGMA secure_delete``), and the WAL is emptied
         after the commit (``truncate_wal``): no copy stays on disk (a deleted student's pictures, expired crops).
         On PostgreSQL ``erase`` does nothing more: old row versions stay until (auto)vacuum reuses their space, and
-        the WAL and backups keep theirs (docs/deploy.md)."""
+        the WAL and backups keep theirs (docs/site-servers.md)."""
         if self._postgres is not None:
             with self._postgres.write_transaction() as conn:
                 yield conn  # type: ignore[misc] - the part of sqlite3.Connection the store uses

@@ -275,7 +275,7 @@ def default_data_dir() -> Path:
     env = os.environ.get("HANDTEACH_DATA")
     if env:
         return Path(env)
-    checkout = Path(__file__).resolve().parents[2]
+    checkout = Path(__file__).resolve().parents[3]  # core/data/sql/schema.py: the checkout holding core/
     if (checkout / "app.py").is_file() and (checkout / "core").is_dir():
         return checkout / "data" / "user"
     xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
