@@ -13,6 +13,13 @@ a forged, expired or signed-out cookie signs nobody in. Streamlit's own sign-out
 ``st.logout`` sends a school account's browser) clears it too, in the same response as Streamlit's identity
 cookie: *Sign out* ends both ways of being signed in at once; there and at ``…/session/end`` the session the
 request's cookie names ends on the server too (``end_session``; the page's *Sign out* ended it already).
+
+Nothing changes on a GET (issue 68): any page of the same site (another port, a sibling subdomain) loaded
+``auth/logout`` as an image, the SameSite cookie went along, and the student was signed out. That route now signs
+out on a same-origin POST only (then handed to Streamlit's own route as the GET it serves). A GET gets a page with
+a *Sign out* button posting there (``LOGOUT_PAGE``), which presses itself only where the browser says the GET came
+from this origin's own page (``Sec-Fetch-Site: same-origin``, what ``st.logout``'s redirect sends), so a school
+sign-out keeps its one click; a link or an image from elsewhere ends nothing.
 ``python -m ui.server.serve`` (``make run``) installs it; under ``streamlit run app.py`` there is no route and a
 sign-in lasts its tab.
 """
@@ -100,6 +107,36 @@ def _clearing_cookie(scope: Scope, send: Send) -> Send:
     return clearing
 
 
+LOGOUT_PAGE = (
+    "<!doctype html><html lang=en><head><meta charset=utf-8><title>Sign out</title></head><body>"
+    "<form method=post action=logout><p>Sign out of handteach on this browser?</p>"
+    "<button type=submit>Sign out</button> <a href=../>Stay signed in</a></form>{press}</body></html>"
+)
+_PRESS = "<script>document.forms[0].submit()</script>"  # only for st.logout's own redirect (same-origin)
+
+
+async def _logout_page(scope: Scope, send: Send) -> None:
+    """The answer to a GET of the sign-out route: a page that asks, and presses its button itself only when the
+    browser says this origin's own page sent it there (``Sec-Fetch-Site``, which no other page can set)."""
+    own = _header(scope, b"sec-fetch-site") == "same-origin" and _header(scope, b"sec-fetch-dest") in ("", "document")
+    body = LOGOUT_PAGE.format(press=_PRESS if own else "").encode("utf-8")
+    headers = [(b"content-type", b"text/html; charset=utf-8"), (b"cache-control", b"no-store"),
+               (b"x-frame-options", b"DENY")]  # fmt: skip
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body if scope.get("method") == "GET" else b""})
+
+
+async def _drained(receive: Receive) -> Receive:
+    """``receive`` once the request's body is read (a sign-out form's is empty, or nearly): Streamlit's route, handed
+    the request as a GET, reads none."""
+    await _body(receive)
+
+    async def empty() -> MutableMapping[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    return empty
+
+
 class SessionCookieRoute:
     """ASGI middleware: ``POST …/_handteach/session`` sets the cookie, ``…/session/end`` clears it."""
 
@@ -109,8 +146,14 @@ class SessionCookieRoute:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", "")).rstrip("/")
         if scope["type"] == "http" and path.endswith(STREAMLIT_LOGOUT):
-            await asyncio.to_thread(_end_named_session, scope)
-            await self.app(scope, receive, _clearing_cookie(scope, send))
+            if scope.get("method") in ("GET", "HEAD"):  # nothing changes on a GET: a page that asks
+                await _logout_page(scope, send)
+            elif scope.get("method") != "POST" or not same_origin(scope):
+                await _answer(send, 403)
+            else:
+                await asyncio.to_thread(_end_named_session, scope)
+                receive = await _drained(receive)
+                await self.app({**scope, "method": "GET"}, receive, _clearing_cookie(scope, send))
             return
         if scope["type"] != "http" or not path.endswith((ROUTE, f"{ROUTE}/end", DEVICE_ROUTE)):
             await self.app(scope, receive, send)
