@@ -9,6 +9,9 @@ first use, or on PostgreSQL a row every server reads) and stamped with its time.
 does: *Sign out* deletes it (``end_session``), a new password deletes all the account's
 (``core.classes.roster.reset_password``, ``core.classes.batch``), deleting the account (or its class) cascades.
 Before the rows (issue 63), a cookie copied before *Sign out* still signed in for its 8 hours.
+A page's writes check the session too, at the moment they write (``SessionRef``, ``require_session``, inside the
+write's own transaction; ``core.classes.session_store``): a Record tab left open after *Sign out* in another tab or
+a new password stored takes until its next whole-page run.
 ``viewer_from_token`` gives None, that is signed out and nothing else, for a token forged, altered, older than
 ``SESSION_MAX_AGE_S``, made by another server (another secret), of a session ended, of a deleted account, from
 before a password reset, or from before sessions had rows (no session id). A session's ``last_seen`` is written at
@@ -23,7 +26,9 @@ import contextlib
 import hashlib
 import os
 import secrets
+import sqlite3
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -190,3 +195,56 @@ def deleted_account_class(store: Database, token: object, max_age_s: float = SES
     expired or other server's token says nothing."""
     claims = _claims(store, token, max_age_s)
     return claims[2] if claims is not None and _account(store, claims[1]) is None else None
+
+
+SESSION_ENDED = ("You are signed out (Sign out in another tab, or a new password): nothing was stored. "
+                 "Reload the page to sign in again.")  # fmt: skip
+
+
+class SessionEndedError(StoreError):
+    """A write of a session that has ended (``require_session``): refused, nothing written."""
+
+    def __init__(self) -> None:
+        super().__init__(SESSION_ENDED)
+
+
+@dataclass(frozen=True)
+class SessionRef:
+    """The sign-in a page's writes hold to: a password sign-in's session row (``key``, with the class and password
+    fingerprint its token named), or a school sign-in (``school``: its address and the provider's ``iat``), or,
+    with neither, only the account itself (a viewer set without a sign-in: the test harness)."""
+
+    account_id: int
+    key: str | None = None
+    class_id: int | None = None
+    printed: str | None = None
+    school: tuple[str, float] | None = None
+
+
+def token_session(store: Database, token: object) -> SessionRef | None:
+    """The session ``token`` names (of any age: a page signed in with it holds while its row does), else None."""
+    claims = _claims(store, token, None)
+    if claims is None:
+        return None
+    session, account, class_id, printed = claims
+    return SessionRef(account, _session_key(session), class_id, printed)
+
+
+def session_holds(conn: sqlite3.Connection, ref: SessionRef) -> bool:
+    """Whether ``ref``'s sign-in still signs in, read on ``conn`` (a write's own transaction: a *Sign out* or a new
+    password committed before it is seen, one after it comes after the write)."""
+    if ref.key is not None:
+        row = conn.execute("SELECT a.school_class_id, a.password FROM sessions s JOIN accounts a ON a.id = s.account_id "
+                           "WHERE s.id = ? AND s.account_id = ?", (ref.key, ref.account_id)).fetchone()  # fmt: skip
+        return row is not None and row[0] == ref.class_id and fingerprint(row[1]) == ref.printed
+    row = conn.execute("SELECT email FROM accounts WHERE id = ?", (ref.account_id,)).fetchone()
+    if row is None or ref.school is None:
+        return row is not None
+    ended = conn.execute("SELECT 1 FROM sessions WHERE id = ?", (_school_key(*ref.school),)).fetchone()
+    return ended is None and row[0] == ref.school[0]  # the teacher gave the account another address: not this one
+
+
+def require_session(conn: sqlite3.Connection, ref: SessionRef) -> None:
+    """``SessionEndedError`` unless ``ref``'s sign-in still holds (``session_holds``)."""
+    if not session_holds(conn, ref):
+        raise SessionEndedError()

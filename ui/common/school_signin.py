@@ -84,6 +84,12 @@ def offer() -> None:
         st.login()
 
 
+def held() -> tuple[str, float] | None:
+    """(address, provider's ``iat``) of the school sign-in this session is, None when it is not one."""
+    found = st.session_state.get(_SIGNED_IN)
+    return found if isinstance(found, tuple) else None
+
+
 def still_signed_in(store: Store, account_id: int) -> bool:
     """False once the school sign-in this session came from was signed out (in any tab, on any machine), or its
     address no longer signs in as ``account_id`` (the teacher gave the account another address: a classmate's

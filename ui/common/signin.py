@@ -25,7 +25,14 @@ from core.classes.access import Viewer
 from core.classes.first_project import start_project
 from core.classes.retention import expire_crops
 from core.classes.roster import any_class, class_by_id, class_mode
-from core.classes.session import deleted_account_class, end_session, viewer_from_token
+from core.classes.session import (
+    SessionEndedError,
+    SessionRef,
+    deleted_account_class,
+    end_session,
+    token_session,
+    viewer_from_token,
+)
 from core.classes.signin import SignInError, sign_in_session, viewer_of
 from core.data.sql.schema import NotFoundError, StoreError
 from core.data.store import Store
@@ -87,6 +94,21 @@ def _now(store: Store, viewer: Viewer) -> Viewer | None:
     return viewer_from_token(store, token, max_age_s=None)  # any age: a tab open all day stays while its row does
 
 
+def held_sign_in() -> object:
+    """What this session signed in with: its token, or its school sign-in's (address, time), or None."""
+    return st.session_state.get(_SESSION) or school_signin.held()
+
+
+def session_ref(store: Store, viewer: Viewer) -> SessionRef:
+    """The sign-in this session's writes hold to (``core.classes.session_store``): its session row, or its school
+    sign-in, or with neither (a viewer set by a test) the account alone."""
+    token = st.session_state.get(_SESSION)
+    if token is not None:  # checked at sign-in; one that names no session now (a new secret) holds nothing
+        return token_session(store, token) or SessionRef(viewer.account_id, key="", class_id=viewer.class_id)
+    held = school_signin.held()
+    return SessionRef(viewer.account_id, school=held) if held is not None else SessionRef(viewer.account_id)
+
+
 def gate(store: Store, on_deleted: Callable[[], None] = lambda: None) -> Viewer | None:
     """Before every page: None with no class; else the signed-in viewer, or the sign-in form and ``st.stop``;
     ``on_deleted`` runs first when this session's account was deleted since its last run (its tab's jobs stop)."""
@@ -139,7 +161,8 @@ def _deleted(store: Store, class_id: int) -> None:
 
 def leave_if_deleted(store: Store) -> None:
     """Where a fragment (which reruns without ``gate``) saw a take or job of ``store``'s viewer refused: if that
-    student was deleted meanwhile, the whole page runs again, so ``gate`` signs them out with its one line."""
+    student was deleted meanwhile, the whole page runs again, so ``gate`` signs them out with its one line. (A
+    session ended elsewhere keeps the refusal's own line in sight; its next whole-page run shows the form.)"""
     try:
         gone = store.viewer is not None and viewer_of(store, store.viewer.account_id) is None
     except StoreError:  # the database is away: the refusal's own line says so, and who was deleted can wait
@@ -211,6 +234,8 @@ def _sign_out_button(store: Store, viewer: Viewer) -> None:
         try:  # the server ends the session first: a copy of either cookie signs nobody in from now on
             end_session(store, st.session_state.get(_SESSION))
             school = school_signin.sign_out(store, viewer)
+        except SessionEndedError:  # ended meanwhile in another tab: this one signs out all the same
+            school = False
         except StoreError:
             st.sidebar.error(SIGN_OUT_FAILED)
             return

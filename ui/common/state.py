@@ -21,12 +21,13 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from core.classes.first_project import remember
+from core.classes.session_store import SessionStore
 from core.data.saved_models.model_files import current_folder
 from core.data.saved_models.project_folders import folder_problem
 from core.data.sql.schema import StoreError
 from core.data.store import Store
 from core.gestures.catalog import DEFAULT_PROJECT, GestureClass
-from ui.common.signin import VIEWER_KEY, first_project
+from ui.common.signin import VIEWER_KEY, first_project, held_sign_in, session_ref
 from ui.common.text import plain
 from ui.server.settings import AppSettings, load_settings
 
@@ -105,15 +106,27 @@ def _store(data_dir: str) -> Store:
 
 def store() -> Store:
     """The store of ``$HANDTEACH_DATA`` (one per data directory, shared by every session); in a class, opened as the
-    signed-in person (``ui.common.signin``): the store's own functions then check what they may see and change."""
+    signed-in person (``ui.common.signin``): the store's own functions then check what they may see and change, and
+    every write checks that this session's sign-in still holds (``core.classes.session_store``: a fragment, a
+    component's message, the recorder's thread or an upload writing after *Sign out* elsewhere is refused)."""
     shared = _store(str(settings().data_dir))
     viewer = st.session_state.get(VIEWER_KEY)
     if viewer is None:
         return shared
-    mine = st.session_state.get(_VIEWER_STORE_KEY)
-    if not isinstance(mine, Store) or mine.viewer != viewer or mine.data_dir != shared.data_dir:
-        mine = st.session_state[_VIEWER_STORE_KEY] = Store(shared.data_dir, viewer=viewer)
+    held = held_sign_in()
+    kept = st.session_state.get(_VIEWER_STORE_KEY)
+    mine = kept[1] if isinstance(kept, tuple) and kept[0] == held else None
+    if not isinstance(mine, SessionStore) or mine.viewer != viewer or mine.data_dir != shared.data_dir:
+        mine = SessionStore(shared.data_dir, viewer, session_ref(shared, viewer))
+        st.session_state[_VIEWER_STORE_KEY] = (held, mine)
     return mine
+
+
+def require_session() -> None:
+    """``core.classes.session.SessionEndedError`` when this session's sign-in has ended (nothing when no one signed
+    in): for a write that does not go through the store, a job sent to the runner."""
+    if st.session_state.get(VIEWER_KEY) is not None and isinstance(mine := store(), SessionStore):
+        mine.require_session()
 
 
 def current_project() -> str:

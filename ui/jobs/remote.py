@@ -12,6 +12,7 @@ from typing import Self
 
 from core.data.sql.schema import StoreError
 from core.jobs.job import TIME_LIMIT, WORKER_VERSION, JobRequest, JobState, JobStatus, ServerFullError
+from ui.common import state
 from ui.jobs import pool
 
 POLL_S = 0.05
@@ -31,6 +32,7 @@ class RemoteRun:
 
     def _submit(self, kind: str, fn: object, kwargs: dict, key: str) -> str | None:
         try:
+            state.require_session()  # signed out in another tab since this page ran: nothing is sent
             request = JobRequest(kind, pool.owner(), fn, kwargs, session=pool.session(), key=key,
                                  limit_s=pool.time_limit())  # fmt: skip
             return pool.runner().submit(request)
