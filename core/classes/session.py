@@ -197,8 +197,8 @@ def deleted_account_class(store: Database, token: object, max_age_s: float = SES
     return claims[2] if claims is not None and _account(store, claims[1]) is None else None
 
 
-SESSION_ENDED = ("You are signed out (Sign out in another tab, or a new password): nothing was stored. "
-                 "Reload the page to sign in again.")  # fmt: skip
+# follows "Nothing was stored: " (a take), "saving samples failed: " (the server path's recorder), or stands alone
+SESSION_ENDED = "you were signed out (Sign out in another tab, or a new password): reload the page and sign in again"
 
 
 class SessionEndedError(StoreError):
