@@ -63,7 +63,7 @@ def test_the_cookie_names_its_account_and_a_forged_one_nobody(tmp_path: Path) ->
     def scope(cookie: str) -> dict:
         return {"headers": [(b"host", b"localhost"), (b"cookie", cookie.encode("latin-1"))]}
 
-    assert media_scope._account_of_cookie(scope(f"other=1; handteach_session={token}")) == school.ana.account_id
-    assert media_scope._account_of_cookie(scope(f"handteach_session={token[:-4]}AAAA")) is None
-    assert media_scope._account_of_cookie(scope('handteach_session="; bad')) is None
-    assert media_scope._account_of_cookie({"headers": []}) is None
+    assert media_scope.account_of_cookie(scope(f"other=1; handteach_session={token}")) == school.ana.account_id
+    assert media_scope.account_of_cookie(scope(f"handteach_session={token[:-4]}AAAA")) is None
+    assert media_scope.account_of_cookie(scope('handteach_session="; bad')) is None
+    assert media_scope.account_of_cookie({"headers": []}) is None

@@ -48,3 +48,21 @@ def test_clear_cache_from_a_sign_in_page_adds_no_worker(served) -> None:  # noqa
 def test_a_rerun_flood_from_one_address_leaves_a_students_page_answered_within_2_s(served) -> None:  # noqa: ANN001
     result = asyncio.run(rerun_flood(*served, sockets=10, seconds=8.0, rate=100.0))
     assert result["student_pages"] >= 1 and result["student_page_max_s"] < 2.0, result
+
+
+@pytest.mark.slow
+def test_sign_in_pages_from_five_addresses_share_one_budget_and_the_student_is_answered(tmp_path: Path) -> None:
+    """Issue 68, item 3, small: 15 sign-in pages from 5 addresses, each at 4 reruns a second (under its socket's and
+    its address's limits), on a server whose budget for tabs without an account is 2 whole-page runs a second and 12
+    sockets: 3 sockets are refused, the 12 get the budget's page runs between them (before: every rerun, about 60 a
+    second here), and the signed-in student's pages, which the budget never holds, are answered."""
+    from bench.server.outsider import student_cookie
+    from bench.server.rerun_flood import app_servers, measure
+
+    cookie = student_cookie(tmp_path / "server0" / "data")
+    env = {"HANDTEACH_OUTSIDER_PAGES": "2", "HANDTEACH_OUTSIDER_SOCKETS": "12"}
+    with app_servers(tmp_path, 1, env) as servers:
+        result = asyncio.run(measure(servers, cookie, sockets=15, addresses=5, seconds=12.0, rate=4.0, every=1.0))
+    assert result["flood_sockets_open"] == 12 and result["flood_sockets_refused"] == 3, result
+    assert result["flood_page_runs"] <= 2 * 12 + 2 * 4 + 2, result  # its rate for 12 s, its burst, the clock's slack
+    assert result["victim_pages"] >= 1 and result["victim_page_max_s"] < 60, result  # none timed out

@@ -16,7 +16,12 @@ the server's cores, the student's page times.
 ``--mode garbage``: an outsider's page sends one frame of bytes that are no ``BackMsg``, then ``--frames`` more.
 Whether anything that came back names an exception, a stack line or a path; the server log's growth.
 
+``--rerun-flood``: ``--sockets`` sign-in pages from ``--addresses`` loopback addresses at ``--rate`` reruns a second
+each, under every per-socket and per-address limit, while the student loads pages; with ``--app-servers K`` (and
+``--database-url``) on K app servers sharing PostgreSQL (bench/server/rerun_flood.py).
+
     .venv/bin/python -m bench.server.outsider [--mode cache|uploads|flood|garbage|all]
+    .venv/bin/python -m bench.server.outsider --rerun-flood --sockets 50 --addresses 5 --rate 4 [--app-servers 2]
 """
 
 from __future__ import annotations
@@ -278,7 +283,22 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=25.0)
     parser.add_argument("--rate", type=float, default=100.0, help="flood: reruns a second from each socket")
     parser.add_argument("--frames", type=int, default=1000)
+    parser.add_argument("--rerun-flood", action="store_true", help="sign-in pages from several addresses")
+    parser.add_argument("--addresses", type=int, default=5, help="rerun flood: loopback addresses, 127.0.0.2 on")
+    parser.add_argument("--every", type=float, default=1.0, help="rerun flood: seconds between the student's pages")
+    parser.add_argument("--app-servers", type=int, default=0, help="rerun flood: K app servers on PostgreSQL")
+    parser.add_argument("--database-url", default=None, help="rerun flood: a PostgreSQL server for --app-servers")
     args = parser.parse_args()
+    if args.rerun_flood:
+        from bench.server.rerun_flood import rerun_flood
+
+        scaled = bool(args.app_servers or args.database_url)
+        result = rerun_flood(args.sockets, args.addresses, args.seconds, args.rate, args.every,
+                             max(1, args.app_servers or 2 * scaled), args.database_url, scaled)  # fmt: skip
+        for key, value in result.items():
+            print(f"{key:24s} {value}")
+        print(json.dumps(result))
+        return 0
     modes = ("cache", "uploads", "flood", "garbage") if args.mode == "all" else (args.mode,)
     found: dict[str, Any] = {}
     for mode in modes:

@@ -100,6 +100,15 @@ def write_beat(db: Database, beat: ServerBeat) -> ServerBeat:
     return written
 
 
+def live_servers(db: Database) -> int:
+    """How many app servers serve the site now: heartbeats fresher than ``GONE_S`` (at least one, this one, before
+    its first beat); what shares a site-wide budget between them (``ui.server.outsiders``)."""
+    with db.read_connection() as conn:
+        now = db_now(conn, db.shared)
+        rows = beat_rows(conn)
+    return max(1, sum(1 for _, value in rows if (beat := from_value(value)) is not None and now - beat.seen <= GONE_S))
+
+
 def remove_beat(db: Database, name: str) -> None:
     """A server that stops cleanly takes its row away: it is not gone, it was stopped."""
     with db.write_transaction() as conn:
@@ -119,6 +128,7 @@ class Heartbeat:
         self._db: Database | None = None
         self._started = 0.0  # the first beat's time: kept, so a server's age survives a failed write
         self._name: str | None = None
+        self.servers = 1  # the app servers serving the site, as the last beat read them (``live_servers``)
         self._said: set[str] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="handteach-heartbeat", daemon=True)
@@ -146,6 +156,8 @@ class Heartbeat:
             self._say(f"the server's heartbeat failed: {type(exc).__name__}: {exc}", trace=True)
             return None
         self._started, self._name = written.started, written.name
+        with contextlib.suppress(StoreError, OSError):  # the count of the last beat that read it stays meanwhile
+            self.servers = live_servers(self._db)
         return written
 
     def stop(self) -> None:

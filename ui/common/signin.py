@@ -37,7 +37,7 @@ from core.classes.signin import SignInError, sign_in_session, viewer_of
 from core.data.sql.schema import NotFoundError, StoreError
 from core.data.store import Store
 from ui.common import picture_signin, school_signin
-from ui.server import media_scope
+from ui.server import media_scope, outsiders
 from ui.server.session_cookie import COOKIE, DEVICE_COOKIE, DEVICE_ROUTE, ROUTE
 
 VIEWER_KEY = "handteach_viewer"
@@ -114,7 +114,7 @@ def gate(store: Store, on_deleted: Callable[[], None] = lambda: None) -> Viewer 
     ``on_deleted`` runs first when this session's account was deleted since its last run (its tab's jobs stop)."""
     if not class_mode(store):
         st.session_state.pop(VIEWER_KEY, None)
-        _note_session(store, None)
+        _note_session(store, None, in_class=False)
         return None
     viewer = _restored(store)
     now = _now(store, viewer) if viewer is not None else None
@@ -171,11 +171,13 @@ def leave_if_deleted(store: Store) -> None:
         st.rerun(scope="app")
 
 
-def _note_session(store: Store, viewer: Viewer | None) -> None:
-    """Who this session is, for the pictures and downloads its pages get (``ui.server.media_scope``)."""
+def _note_session(store: Store, viewer: Viewer | None, in_class: bool = True) -> None:
+    """Who this session is, for the pictures and downloads its pages get (``ui.server.media_scope``) and for what
+    tabs without an account may cost the site (``ui.server.outsiders``)."""
     ctx = get_script_run_ctx()
     if ctx is not None:
         media_scope.note_session(ctx.session_id, None if viewer is None else viewer.account_id, store.data_dir)
+        outsiders.note_session(ctx.session_id, viewer is not None, in_class)
 
 
 def _post_to_cookie_route(route: str, body: str) -> None:

@@ -18,6 +18,9 @@ path, and each such frame logged a traceback (1,000 frames: 434 kB of log). ``Ba
   beside Live's fragments: the last of 50 was dropped). A socket that keeps sending past its own bucket
   (``CLOSE_AFTER_DROPS`` in ``DROPS_WINDOW_S``) is closed.
 
+Tabs where nobody is signed in on a class's server also share one budget, the whole site's (``ui.server.outsiders``:
+reruns, sockets, uploads): what finds it empty waits as above, and a socket past its count is refused unopened.
+
 The buckets are generous for a person: a fast clicker's whole-page reruns, and Live's five fragments rerunning
 every 0.5 s (``run_every``) with label events between, fit. A heartbeat never takes from the address's bucket, so a
 flood from a school's address leaves its other tabs connected. What is dropped is logged in one line a second at
@@ -36,8 +39,11 @@ from dataclasses import dataclass, field
 
 from google.protobuf.message import DecodeError
 from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from ui.server.limits import OncePerSecond, Receive, Scope, Send, wrap_streamlit_app
+from ui.server.media_scope import account_of_cookie
+from ui.server.outsiders import BURST_S, WHO, SiteBudget
 
 STREAM = "/_stcore/stream"
 REFUSED = frozenset({"clear_cache", "debug_disconnect_websocket", "debug_shutdown_runtime"})
@@ -48,7 +54,9 @@ ADDRESS_ALL, ADDRESS_PAGES = (400.0, 1200.0), (40.0, 120.0)
 CLOSE_AFTER_DROPS, DROPS_WINDOW_S = 200, 10.0  # a socket dropped this often in a window is a script: closed
 FORGET_ADDRESS_S = 60.0  # an address's buckets outlive its sockets this long: reconnecting refills nothing
 MIN_HOLD_S = 0.05  # a held page's rerun is tried again at most this often (the address's bucket may be the one empty)
-_RATES = ("over the socket's rate", "over the address's rate")
+_RATES = ("over the socket's rate", "over the address's rate", "over the budget of tabs without an account")
+BUDGET_EVERY_S = 5.0  # the site's budget and this server's share of it are read again this often
+SESSION_FROM_MESSAGES = 20  # a socket's session id is looked for in this many of the first messages sent to it
 _LOG = logging.getLogger("handteach.server")
 
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
@@ -63,12 +71,16 @@ class Bucket:
     tokens: float = -1.0  # full at the first take
     at: float = 0.0
 
-    def take(self, now: float) -> bool:
+    def can(self, now: float) -> bool:
+        """Whether a ``take`` now would find a token (nothing taken)."""
         if self.tokens < 0:
             self.tokens, self.at = self.burst, now
         self.tokens = min(self.burst, self.tokens + max(0.0, now - self.at) * self.rate)
         self.at = now
-        if self.tokens < 1:
+        return self.tokens >= 1
+
+    def take(self, now: float) -> bool:
+        if not self.can(now):
             return False
         self.tokens -= 1
         return True
@@ -95,6 +107,13 @@ class Buckets:
             return False
         return self.every.take(now)
 
+    def can(self, now: float, page: bool) -> bool:
+        return (not page or self.pages.can(now)) and self.every.can(now)
+
+    def wait_s(self, now: float) -> float:
+        """Seconds until a whole-page rerun may pass (0 when it may now)."""
+        return max(self.pages.wait_s(now), self.every.wait_s(now))
+
 
 def kind_of(data: bytes | None) -> str | None:
     """The ``BackMsg`` kind of a frame (``rerun_script``, ``clear_cache``, …), or None when it is no ``BackMsg``;
@@ -112,11 +131,31 @@ def kind_of(data: bytes | None) -> str | None:
     return kind
 
 
-@dataclass
+def session_of(data: bytes | None) -> str | None:
+    """The Streamlit session id a ``ForwardMsg`` frame names (its ``new_session``), else None."""
+    if not data:
+        return None
+    message = ForwardMsg()
+    try:
+        message.ParseFromString(data)
+    except (DecodeError, ValueError, RuntimeError):
+        return None
+    if message.WhichOneof("type") != "new_session":
+        return None
+    return message.new_session.initialize.session_id or None
+
+
+@dataclass(eq=False)
 class _Socket:
     buckets: Buckets
     drops: int = 0
     window_at: float = field(default_factory=time.monotonic)
+    session_id: str | None = None  # its Streamlit session, once the server named it (``session_of``)
+    cookie_signed: bool = False  # it opened with a good session cookie (``ui.server.media_scope``)
+    looked: int = 0  # messages sent to it read for its session id
+
+    def outsider(self) -> bool:
+        return WHO.outsider(self.session_id, self.cookie_signed)
 
     def dropped(self, now: float) -> bool:
         """Count a drop of this socket's own doing; True when the socket should be closed."""
@@ -129,11 +168,14 @@ class _Socket:
 class BackMsgGuard:
     """ASGI middleware on Streamlit's websocket: each incoming frame read first (see the module docstring)."""
 
-    def __init__(self, app: App) -> None:
-        self.app = app
+    def __init__(self, app: App, servers: Callable[[], int] = lambda: 1) -> None:
+        """``servers``: how many app servers share the site's budget for tabs without an account (``outsiders``)."""
+        self.app, self.servers = app, servers
         self.addresses: dict[str, Buckets] = {}
         self.open: Counter[str] = Counter()
         self.held: Counter[str] = Counter()  # what was dropped since the last log line, by reason
+        self.sockets: set[_Socket] = set()
+        self.budget, self.outsiders, self._budget_at = SiteBudget(0, 0, 0), Buckets.of((1, 1), (1, 1)), -1e9
         self._said = OncePerSecond()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -141,10 +183,15 @@ class BackMsgGuard:
             await self.app(scope, receive, send)
             return
         address = (scope.get("client") or ("unknown", 0))[0]
+        mine = _Socket(Buckets.of(SOCKET_ALL, SOCKET_PAGES))
+        if WHO.in_class and not await self._admit(scope, mine, address):
+            await receive()  # websocket.connect; closing before accepting answers the handshake with 403
+            await send({"type": "websocket.close", "code": 1008})
+            return
         self.open[address] += 1
+        self.sockets.add(mine)
         self._forget_idle_addresses(time.monotonic())
         shared = self.addresses.setdefault(address, Buckets.of(ADDRESS_ALL, ADDRESS_PAGES))
-        mine = _Socket(Buckets.of(SOCKET_ALL, SOCKET_PAGES))
         closed = False
         held: dict | None = None  # the latest whole-page rerun dropped for a rate: passed on once the buckets allow
         coming: asyncio.Future | None = None  # the tab's next message, awaited while one is held
@@ -155,9 +202,12 @@ class BackMsgGuard:
                 if coming is None:
                     coming = asyncio.ensure_future(receive())
                 if held is not None:
-                    wait = max(mine.buckets.pages.wait_s(time.monotonic()), MIN_HOLD_S)
+                    now = time.monotonic()
+                    wait = max(mine.buckets.pages.wait_s(now), MIN_HOLD_S)
+                    if mine.outsider() and self.budget.pages:  # the site's budget: not tried before it may pass
+                        wait = max(wait, self.outsiders.wait_s(now))
                     if not (await asyncio.wait({coming}, timeout=wait))[0]:  # nothing newer came meanwhile
-                        if self._verdict("page", mine.buckets, shared)[0] is None:
+                        if self._verdict("page", mine, shared)[0] is None:
                             message, held = held, None
                             return message
                         continue
@@ -165,7 +215,7 @@ class BackMsgGuard:
                 if message.get("type") != "websocket.receive":
                     return dict(message)
                 kind = kind_of(message.get("bytes"))
-                reason, own = self._verdict(kind, mine.buckets, shared)
+                reason, own = self._verdict(kind, mine, shared)
                 if reason is None:
                     held = None if kind == "page" else held  # a newer page's rerun carries every widget's value
                     return dict(message)
@@ -179,6 +229,9 @@ class BackMsgGuard:
                     return {"type": "websocket.disconnect", "code": 1008}
 
         async def guarded_send(message: dict) -> None:
+            if mine.session_id is None and mine.looked < SESSION_FROM_MESSAGES and message.get("bytes"):
+                mine.looked += 1  # the first run's first message names the session: who it is, the gate says
+                mine.session_id = session_of(message["bytes"])
             if not closed:  # after this guard closed the socket, Streamlit's last messages go nowhere
                 await send(message)
 
@@ -187,9 +240,37 @@ class BackMsgGuard:
         finally:
             if coming is not None:
                 coming.cancel()
+            self.sockets.discard(mine)
+            if mine.session_id is not None:
+                WHO.forget(mine.session_id)
             self.open[address] -= 1
             if not self.open[address]:
                 del self.open[address]
+
+    async def _admit(self, scope: Scope, mine: _Socket, address: str) -> bool:
+        """On a class's server: whether a new socket may open (a good session cookie always may; one without, while
+        fewer than this server's share of ``OUTSIDER_SOCKETS`` tabs without an account are open)."""
+        budget = self._budget_now(time.monotonic())
+        cookies = any(k.lower() == b"cookie" and b"handteach_session=" in v for k, v in scope.get("headers") or ())
+        if cookies:
+            mine.cookie_signed = await asyncio.to_thread(account_of_cookie, scope) is not None
+        if mine.cookie_signed or not budget.sockets:
+            return True
+        if sum(1 for s in list(self.sockets) if s.outsider()) < budget.sockets:
+            return True
+        self._note("refused: too many tabs without an account open", address)
+        return False
+
+    def _budget_now(self, now: float) -> SiteBudget:
+        """This server's share of the site's budget, read again every ``BUDGET_EVERY_S`` (the servers come and go)."""
+        if now - self._budget_at >= BUDGET_EVERY_S:
+            self._budget_at = now
+            budget = SiteBudget.from_env().share(self.servers())
+            if budget != self.budget:
+                self.budget = budget
+                self.outsiders = Buckets.of((budget.messages or 1.0, max(1.0, budget.messages * BURST_S)),
+                                            (budget.pages or 1.0, max(1.0, budget.pages * BURST_S)))  # fmt: skip
+        return self.budget
 
     def _forget_idle_addresses(self, now: float) -> None:
         """Forget the buckets of addresses with no socket open and none used for ``FORGET_ADDRESS_S`` (by then
@@ -201,18 +282,29 @@ class BackMsgGuard:
         ]:
             del self.addresses[address]
 
-    @staticmethod
-    def _verdict(kind: str | None, mine: Buckets, shared: Buckets) -> tuple[str | None, bool]:
-        """(why the frame is dropped, or None to pass it; whether it was the socket's own doing)."""
+    def _verdict(self, kind: str | None, socket: _Socket, shared: Buckets) -> tuple[str | None, bool]:
+        """(why the frame is dropped, or None to pass it; whether it was the socket's own doing). A frame takes from
+        every bucket it passes, or from none: one held back by the address or the site costs its socket nothing."""
         if kind is None:
             return "unreadable", True
         if kind in REFUSED:
             return kind, True
-        now, page = time.monotonic(), kind == "page"
-        if not mine.take(now, page):
+        now, page, mine = time.monotonic(), kind == "page", socket.buckets
+        if not mine.can(now, page):
+            mine.take(now, page)
             return _RATES[0], True
-        if kind != "app_heartbeat" and not shared.take(now, page):
+        if kind == "app_heartbeat":  # a tab's sign of life costs neither the address nor the site
+            mine.take(now, page)
+            return None, False
+        if not shared.can(now, page):
             return _RATES[1], False
+        outsider = WHO.in_class and self._budget_now(now).pages > 0 and socket.outsider()
+        if outsider and not self.outsiders.can(now, page):
+            return _RATES[2], False
+        mine.take(now, page)
+        shared.take(now, page)
+        if outsider:
+            self.outsiders.take(now, page)
         return None, False
 
     def _note(self, reason: str, address: str) -> None:
@@ -276,6 +368,8 @@ def plain_backmsg_errors() -> bool:
 
 def guard_backmsgs() -> bool:
     """Wrap Streamlit's Starlette app in ``BackMsgGuard`` and keep its own answers to bad messages plain; True when
-    in place."""
+    in place. The site's budget for tabs without an account is shared by the app servers the heartbeats count."""
+    from ui.server.heartbeat import live_servers
+
     plain_backmsg_errors()
-    return wrap_streamlit_app("guards_backmsgs", BackMsgGuard)
+    return wrap_streamlit_app("guards_backmsgs", lambda app: BackMsgGuard(app, live_servers))

@@ -45,3 +45,8 @@ def start_heartbeat() -> Heartbeat:
         _started.append(Heartbeat(default_data_dir, facts).start())  # the pages' store: ui.server.settings
         atexit.register(_started[0].stop)
     return _started[0]
+
+
+def live_servers() -> int:
+    """The site's app servers now, as this server's last heartbeat counted them (1 before it beat, or without one)."""
+    return _started[0].servers if _started else 1

@@ -131,7 +131,7 @@ def _database(data_dir: Path) -> Database:
     return Database(data_dir, read_only=True)
 
 
-def _account_of_cookie(scope: Scope) -> int | None:
+def account_of_cookie(scope: Scope) -> int | None:
     """The account a request's session cookie names while it holds (``viewer_from_token``), else None."""
     header = b"; ".join(v for k, v in scope.get("headers") or () if k.lower() == b"cookie").decode("latin-1")
     try:
@@ -161,7 +161,7 @@ class ScopedMedia:
             file_id = _file_id(path)
             with _lock:
                 scoped = file_id in _scoped
-            if scoped and not await asyncio.to_thread(lambda: may_fetch(file_id, _account_of_cookie(scope))):
+            if scoped and not await asyncio.to_thread(lambda: may_fetch(file_id, account_of_cookie(scope))):
                 await send({"type": "http.response.start", "status": 404,
                             "headers": [(b"content-type", b"text/plain; charset=utf-8"),
                                         (b"cache-control", b"no-store")]})  # fmt: skip
