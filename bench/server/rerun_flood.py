@@ -139,7 +139,7 @@ def app_servers(folder: Path, count: int, env: dict[str, str]) -> Iterator[list[
             server.stop()
 
 
-def rerun_flood(sockets: int, addresses: int, seconds: float, rate: float, every: float, app_servers: int = 1,
+def rerun_flood(sockets: int, addresses: int, seconds: float, rate: float, every: float, servers_wanted: int = 1,
                 database_url: str | None = None, scaled: bool = False) -> dict[str, Any]:  # fmt: skip
     """One run (see the module docstring) on a fresh class; its numbers."""
     from bench.server.outsider import student_cookie
@@ -160,7 +160,7 @@ def rerun_flood(sockets: int, addresses: int, seconds: float, rate: float, every
             url = databases.create()
             os.environ[URL_VARIABLE] = url  # the class is made on the store the servers share
             cookie = student_cookie(folder / "maker")
-            with app_servers(folder, app_servers, {URL_VARIABLE: url}) as servers:
+            with app_servers(folder, servers_wanted, {URL_VARIABLE: url}) as servers:
                 found = asyncio.run(measure(servers, cookie, sockets, addresses, seconds, rate, every))
         finally:
             if kept is None:
