@@ -43,7 +43,7 @@ from ui.server.session_cookie import COOKIE, DEVICE_COOKIE, DEVICE_ROUTE, ROUTE
 VIEWER_KEY = "handteach_viewer"
 _TOKEN_PENDING = "handteach_session_token"  # signed in this run: the token goes to the cookie on the next
 _DEVICE_PENDING = "handteach_device_token"  # and this browser's known-device token (core.classes.devices) to its own
-_SESSION = "handteach_session"  # this session's token (its server-side session, core.classes.session): each run checks it
+_SESSION = "handteach_session"  # this session's token (its session row, core.classes.session): each run checks it
 _SIGNED_OUT = "handteach_signed_out"  # this session signed out: its (stale) cookie header no longer signs in
 _DELETED = "handteach_account_deleted"  # the teacher deleted the student this session was: the form says so
 DELETED_LINE = ("Your teacher deleted your account and everything in it: what you were recording or training was "
