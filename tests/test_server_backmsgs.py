@@ -13,8 +13,16 @@ import streamlit as st
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from ui.jobs import pool
-from ui.server import backmsgs
+from ui.server import backmsgs, outsiders
 from ui.server.backmsgs import ADDRESS_ALL, ADDRESS_PAGES, SOCKET_ALL, SOCKET_PAGES, BackMsgGuard, Buckets
+
+
+@pytest.fixture(autouse=True)
+def no_class_noted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server where no sign-in gate has run yet (an AppTest of this process notes its class in ``outsiders.WHO``)."""
+    who = outsiders.Who()
+    monkeypatch.setattr(outsiders, "WHO", who)
+    monkeypatch.setattr(backmsgs, "WHO", who)
 
 
 def _frame(kind: str, fragment: str = "") -> bytes:

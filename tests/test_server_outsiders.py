@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from test_server_backmsgs import _bytes, _frame, _serve, _Streamlit
+from test_server_backmsgs import _bytes, _frame, _serve, _Streamlit, no_class_noted  # noqa: F401 - autouse
 
 from ui.server import backmsgs, outsiders
 from ui.server.backmsgs import BackMsgGuard, Buckets, _Socket, session_of
