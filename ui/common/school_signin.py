@@ -25,7 +25,8 @@ from ui.common.text import plain
 NOT_HERE = "This account is not in a class here; ask your teacher."
 _NOBODY = "handteach_school_account_is_nobody"  # session state: signed in with the school as nobody of a class
 _SIGNED_IN = "handteach_school_sign_in"  # session state: (address, iat) of the school sign-in this session is
-AUTH_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")  # docs/class-signin.md
+# what [auth] must hold (docs/class-signin.md)
+AUTH_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")
 
 
 def provider_name() -> str | None:
