@@ -22,7 +22,6 @@ from core.cpm import checkpoint
 from core.cpm.config import FINETUNE_EPOCHS
 from core.cpm.estimator import CPMEstimator
 from core.cpm.training.finetune import FinetuneReport, finetune
-from core.data.saved_models.model_files import unpublish
 from core.data.project_cpm import (
     FINETUNED_FOLDER,
     has_finetuned,
@@ -32,6 +31,7 @@ from core.data.project_cpm import (
     project_network,
     require_weights,
 )
+from core.data.saved_models.model_files import unpublish
 from core.data.saved_models.project_folders import project_folder
 from core.data.store import Store
 from core.io.atomic import move, replace_folder

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from core.classes.access import VISIBLE_IDS, Viewer, access_of, check_access, check_free, require_account, visible_args
-from core.classes.names import LookAlikeError, clash, name_key
-from core.data.sql.database import Database
+from core.data.project_names import check_gesture_free, class_rows, project_clash, same_name
 from core.data.saved_models.project_folders import (
     check_new_name,
     folder_exists,
@@ -23,6 +22,7 @@ from core.data.saved_models.project_folders import (
     new_identity,
     require_folder,
 )
+from core.data.sql.database import Database
 from core.data.sql.schema import DuplicateNameError, NotFoundError, StoreError, stored_skeleton, validate_emoji
 from core.gestures.catalog import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, validate_name
 from core.io.atomic import move
@@ -64,7 +64,7 @@ class ProjectStore(Database):
         which the caller replaces (only with ``replace``), or None; else refused in one line (``check_free``): a
         name kept for someone's first project, or one taken by or looking just like another project (``besides``:
         the project being renamed), only "taken" where that project is not the viewer's own."""
-        found = _project_clash(conn, name, besides)
+        found = project_clash(conn, name, besides)
         if not (replace and found is not None and found[2]):
             check_free(conn, self.viewer, name, found)
             return None
@@ -78,7 +78,7 @@ class ProjectStore(Database):
     def own_named(self, conn: sqlite3.Connection, name: str) -> tuple[int, str] | None:
         """(id, name as stored) of the viewer's own project named ``name`` regardless of case (any project with no
         viewer), or None."""
-        found = _project_clash(conn, name)
+        found = project_clash(conn, name)
         if found is None or not found[2]:
             return None
         if self.viewer is not None and access_of(conn, self.viewer, found[0]) != "own":
@@ -164,7 +164,7 @@ class ProjectStore(Database):
         try:
             return self.create_project(name)
         except DuplicateNameError:  # made meanwhile, or "Default" beside "default"
-            return _same_name(name, self.list_projects()) or name
+            return same_name(name, self.list_projects()) or name
 
     def delete_project(self, name: str) -> None:
         """Delete a project, its classes, samples and its folder (saved models), the folder moved aside in the same
@@ -236,7 +236,7 @@ class ProjectStore(Database):
         name = validate_name(name, "class name")
         pid = self.project_id(conn, project)
         ids = self.class_ids(conn, pid)
-        stored = _same_name(name, ids)
+        stored = same_name(name, ids)
         if stored is None:
             raise NotFoundError(f"project {project!r} has no class named {name!r}")
         return pid, ids[stored]
@@ -245,7 +245,7 @@ class ProjectStore(Database):
         """The stored name of the class ``name`` denotes ("OK" and " ok " denote "ok"), or None."""
         name = validate_name(name, "class name")
         with self.read_connection() as conn:
-            return _same_name(name, self.class_ids(conn, self.project_id(conn, project)))
+            return same_name(name, self.class_ids(conn, self.project_id(conn, project)))
 
     def list_classes(self, project: str) -> list[GestureClass]:
         """The classes of ``project`` in display order."""
@@ -310,7 +310,7 @@ class ProjectStore(Database):
 
         A label matching a class regardless of case joins it: a kinivi "OK" is the default project's "ok".
         """
-        stored = _same_name(name, ids)
+        stored = same_name(name, ids)
         if stored is None:
             if not create:
                 raise NotFoundError(f"project {project!r} has no class named {name!r}")
@@ -318,50 +318,3 @@ class ProjectStore(Database):
             ids.update(self.class_ids(conn, pid))
             stored = name
         return ids[stored]
-
-
-def _same_name(name: str, names: Iterable[str]) -> str | None:
-    """The one of ``names`` equal to ``name``, else equal regardless of case and of how its accents are composed
-    (NFC; names are stored stripped, older ones perhaps not composed), or None."""
-    names = list(names)
-    name = name.strip()
-    if name in names:
-        return name
-    key = name_key(name)
-    return next((n for n in names if name_key(n) == key), None)
-
-
-def _project_clash(conn: sqlite3.Connection, name: str, besides: int | None = None) -> tuple[int, str, bool] | None:
-    """(id, name, whether the same name rather than a look-alike) of a project other than ``besides`` whose name is
-    ``name`` regardless of case (the two would share a model folder on macOS or Windows), else one that looks just
-    like it ("аna-signs" in Cyrillic "а" beside "ana-signs": ``core.classes.names.clash``); None when it is free."""
-    rows = {str(n): int(i) for n, i in conn.execute("SELECT name, id FROM projects") if i != besides}
-    exact = rows.get(name.strip())
-    found = (name.strip(), True) if exact is not None else clash(name, rows)
-    return None if found is None else (rows[found[0]], found[0], found[1])
-
-
-def check_gesture_free(name: str, existing: Iterable[str]) -> None:
-    """``DuplicateNameError`` when a gesture of the project has the name ``name`` regardless of case ("Peace" beside
-    "peace"), ``LookAlikeError`` when one looks just like it (a Cyrillic "оk" beside "ok"): two gestures nobody could
-    tell apart on the page (``core.classes.names.clash``, the rule of every typed name)."""
-    found = clash(name, existing)
-    if found is None:
-        return
-    other, same = found
-    if same:
-        raise DuplicateNameError(f"the project already has a class named {other!r}")
-    raise LookAlikeError(f"{name!r} looks just like the class {other!r}: choose a name that looks different")
-
-
-def class_rows(classes: Sequence[GestureClass]) -> list[tuple[str, str, str]]:
-    """(name, emoji, mirror) of each class, checked as a set: valid and unique names, mirrors among them."""
-    rows = [(validate_name(c.name, "class name"), validate_emoji(c.emoji), c.mirror) for c in classes]
-    names: list[str] = []
-    for name, _, _ in rows:
-        check_gesture_free(name, names)
-        names.append(name)
-    for name, _, mirror in rows:
-        if mirror and mirror not in names:
-            raise NotFoundError(f"class {name!r}: its mirror {mirror!r} is not a class of the project")
-    return [(name, emoji, "" if mirror == name else mirror) for name, emoji, mirror in rows]

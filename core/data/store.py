@@ -31,8 +31,8 @@ from typing import Literal
 from core.classes.access import rows_clause
 from core.classes.quotas import room, row_bytes
 from core.classes.retention import keeps_crops
-from core.data.saved_models.project_folders import name_now
 from core.data.projects import ProjectStore
+from core.data.saved_models.project_folders import name_now
 from core.data.sql.schema import (
     DB_NAME,
     INSERT_SAMPLE,

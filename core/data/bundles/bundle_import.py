@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.classes.quotas import ClassLimits, check_file, check_held, check_model, viewer_limits
-from core.data.imports.batched_import import PAUSE_S, TimedSlices
 from core.data.bundles.bundle_format import BUNDLE_LIMITS, BundleError, BundleLimits, ProjectExistsError
 from core.data.bundles.bundle_read import ProjectFile, open_project_file
 from core.data.clips import insert_clips
+from core.data.imports.batched_import import PAUSE_S, TimedSlices
 from core.data.saved_models.model_files import publish_folder
 from core.data.saved_models.project_folders import check_new_name
 from core.data.sql.schema import StoreError

@@ -27,7 +27,7 @@ from core.data.bundles.bundle_format import (
     BundleError,
     BundleLimits,
 )
-from core.data.projects import class_rows
+from core.data.project_names import class_rows
 from core.data.sql.schema import stored_skeleton
 from core.gestures.catalog import GestureClass, validate_name
 from core.io import capped

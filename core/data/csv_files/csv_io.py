@@ -55,8 +55,8 @@ from core.data.csv_files.csv_handteach import (
     open_handteach,
     read_handteach,
 )
-from core.data.store import Sample, Store
 from core.data.csv_files.two_hands import TwoHandCheck
+from core.data.store import Sample, Store
 from core.io.progress import FrameCounter, Progress, count_lines
 from core.skeletons import HAND_21
 from core.types import Keypoints

@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.data.imports.extract import usable_hands
+from core.data.imports.take_tickets import TakeError, TakeLedger, TakeTicket, short
 from core.data.sql.schema import Sample
 from core.data.store import Store
-from core.data.imports.take_tickets import TakeError, TakeLedger, TakeTicket, short
 from core.io.crops import check_crop_mode, decode_jpeg
 from core.io.limits import LIMITS
 from core.skeletons import HAND_21

@@ -30,8 +30,16 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.data.saved_models.model_pack import DESCRIPTIONS, MAX_MODEL_BYTES, ModelRowError, digest, folder_files, pack, unpack
 from core.data.project_rows import ProjectRows
+from core.data.saved_models.model_pack import (
+    DESCRIPTIONS,
+    MAX_MODEL_BYTES,
+    ModelRowError,
+    digest,
+    folder_files,
+    pack,
+    unpack,
+)
 from core.data.sql.schema import StoreError
 from core.io.atomic import move, write_bytes
 

@@ -27,8 +27,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from core.classes.quotas import check_model_room
-from core.data.saved_models.model_files import Published, StagedModels
 from core.data.project_rows import ProjectRows
+from core.data.saved_models.model_files import Published, StagedModels
 from core.data.sql.schema import StoreError
 from core.gestures.catalog import InvalidNameError
 from core.io.atomic import move

@@ -1,0 +1,58 @@
+"""The name rules of a project's gestures and of projects among each other: one gesture per name regardless of case
+and none looking just like another (``core.classes.names.clash``), a project's name free of every other project's."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+from core.classes.names import LookAlikeError, clash, name_key
+from core.data.sql.schema import DuplicateNameError, NotFoundError, validate_emoji
+from core.gestures.catalog import GestureClass, validate_name
+
+
+def same_name(name: str, names: Iterable[str]) -> str | None:
+    """The one of ``names`` equal to ``name``, else equal regardless of case and of how its accents are composed
+    (NFC; names are stored stripped, older ones perhaps not composed), or None."""
+    names = list(names)
+    name = name.strip()
+    if name in names:
+        return name
+    key = name_key(name)
+    return next((n for n in names if name_key(n) == key), None)
+
+
+def project_clash(conn: sqlite3.Connection, name: str, besides: int | None = None) -> tuple[int, str, bool] | None:
+    """(id, name, whether the same name rather than a look-alike) of a project other than ``besides`` whose name is
+    ``name`` regardless of case (the two would share a model folder on macOS or Windows), else one that looks just
+    like it ("аna-signs" in Cyrillic "а" beside "ana-signs": ``core.classes.names.clash``); None when it is free."""
+    rows = {str(n): int(i) for n, i in conn.execute("SELECT name, id FROM projects") if i != besides}
+    exact = rows.get(name.strip())
+    found = (name.strip(), True) if exact is not None else clash(name, rows)
+    return None if found is None else (rows[found[0]], found[0], found[1])
+
+
+def check_gesture_free(name: str, existing: Iterable[str]) -> None:
+    """``DuplicateNameError`` when a gesture of the project has the name ``name`` regardless of case ("Peace" beside
+    "peace"), ``LookAlikeError`` when one looks just like it (a Cyrillic "оk" beside "ok"): two gestures nobody could
+    tell apart on the page (``core.classes.names.clash``, the rule of every typed name)."""
+    found = clash(name, existing)
+    if found is None:
+        return
+    other, same = found
+    if same:
+        raise DuplicateNameError(f"the project already has a class named {other!r}")
+    raise LookAlikeError(f"{name!r} looks just like the class {other!r}: choose a name that looks different")
+
+
+def class_rows(classes: Sequence[GestureClass]) -> list[tuple[str, str, str]]:
+    """(name, emoji, mirror) of each class, checked as a set: valid and unique names, mirrors among them."""
+    rows = [(validate_name(c.name, "class name"), validate_emoji(c.emoji), c.mirror) for c in classes]
+    names: list[str] = []
+    for name, _, _ in rows:
+        check_gesture_free(name, names)
+        names.append(name)
+    for name, _, mirror in rows:
+        if mirror and mirror not in names:
+            raise NotFoundError(f"class {name!r}: its mirror {mirror!r} is not a class of the project")
+    return [(name, emoji, "" if mirror == name else mirror) for name, emoji, mirror in rows]
