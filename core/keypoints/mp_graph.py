@@ -79,7 +79,7 @@ def ssd_anchors(spec: AnchorSpec) -> FloatArray:
 def decode_detections(raw_boxes: FloatArray, raw_scores: FloatArray, anchors: FloatArray, spec: DecodeSpec,
                       min_score: float) -> list[Detection]:  # fmt: skip
     """The detections scoring at least ``min_score``: sigmoid of the clipped logit, boxes and keypoints from anchors."""
-    logits = np.clip(raw_scores.reshape(-1).astype(np.float32), -spec.score_clipping, spec.score_clipping)
+    logits = np.clip(raw_scores.reshape(-1).astype(np.float64), -spec.score_clipping, spec.score_clipping)
     scores = 1.0 / (1.0 + np.exp(-logits))
     kept = np.flatnonzero(scores >= min_score)
     raw = raw_boxes.reshape(len(anchors), -1)[kept] / np.float32(spec.scale)
