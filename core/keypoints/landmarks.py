@@ -188,9 +188,7 @@ class HandTracker:
         if max(height, width) > LIMITS.image_side:  # OpenCV inside MediaPipe aborts the process at 32767
             raise ValueError(f"a {width}×{height} frame has a side over the limit of {LIMITS.image_side} pixels")
         if self._onnx is not None:
-            return [
-                _hand(h.landmarks, h.world, h.label, h.score, width, height) for h in self._onnx.find(rgb)
-            ]
+            return [_hand(h.landmarks, h.world, h.label, h.score, width, height) for h in self._onnx.find(rgb)]
         rgb = np.ascontiguousarray(rgb)
         rgb.flags.writeable = False  # lets MediaPipe skip a copy
         with fd_exhaustion_named(MEDIAPIPE_FILES, MEDIAPIPE_MARKERS):  # the first frame opens the model files

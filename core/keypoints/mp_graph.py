@@ -117,7 +117,9 @@ def weighted_nms(detections: list[Detection], min_suppression: float = 0.3) -> l
         weights = np.array([d.score for d in overlaps], dtype=np.float32)
         corners = np.array([[*d.box[:2], *(d.box[:2] + d.box[2:])] for d in overlaps], dtype=np.float32)
         mean_corners = (weights[:, None] * corners).sum(axis=0) / weights.sum()
-        mean_keypoints = (weights[:, None, None] * np.stack([d.keypoints for d in overlaps])).sum(axis=0) / weights.sum()
+        mean_keypoints = (weights[:, None, None] * np.stack([d.keypoints for d in overlaps])).sum(
+            axis=0
+        ) / weights.sum()
         box = np.array([*mean_corners[:2], *(mean_corners[2:] - mean_corners[:2])], dtype=np.float32)
         kept.append(Detection(box, mean_keypoints.astype(np.float32), best.score))
         if len(rest) == len(remaining):
@@ -195,7 +197,7 @@ def image_to_tensor(rgb: npt.NDArray[np.uint8], rect: NormRect | None, size: int
     rect = rect or NormRect(0.5, 0.5, 1.0, 1.0)
     roi_w, roi_h = rect.width * width, rect.height * height
     horizontal = vertical = 0.0
-    if 1.0 > roi_h / roi_w:  # the tensor is taller than the region: pad above and below
+    if roi_h / roi_w < 1.0:  # the tensor is taller than the region: pad above and below
         vertical = (1.0 - (roi_h / roi_w)) / 2.0
         roi_h = roi_w
     else:

@@ -321,4 +321,3 @@ def convert(tflite_bytes: bytes, graph_name: str = "model") -> Any:
                                    producer_name="handteach core.keypoints.tflite_onnx")  # fmt: skip
     onnx_model.ir_version = IR_VERSION
     return onnx_model
-
