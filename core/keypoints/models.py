@@ -6,7 +6,7 @@ which takes them from the installed mediapipe package when it is that release, e
 ``pip download`` fetches from PyPI for any Python or platform (the model files are the same in every wheel), and
 converts them with ``core.keypoints.tflite_onnx`` into ``MODEL_DIR`` (gitignored), with a manifest of the ONNX
 files' sizes and hashes. Nothing is fetched at run time: a missing, truncated or foreign file stops a tracker with
-``ModelFileError``, one line naming the file and the make step; ``python -m core.keypoints.models --check`` says
+``KeypointModelError``, one line naming the file and the make step; ``python -m core.keypoints.models --check`` says
 the same line and exits 2.
 """
 
@@ -58,7 +58,7 @@ SOURCES: tuple[Source, ...] = (
 NAMES = tuple(source.name for source in SOURCES)
 
 
-class ModelFileError(ValueError):
+class KeypointModelError(ValueError):
     """A keypoint model file is missing, truncated or not what the manifest says; the message names it."""
 
 
@@ -72,33 +72,33 @@ def _sha256(data: bytes) -> str:
 
 
 def model_path(name: str, folder: Path | None = None) -> Path:
-    """The checked path of the ONNX model ``name`` (``NAMES``); ``ModelFileError`` when it is not as made."""
+    """The checked path of the ONNX model ``name`` (``NAMES``); ``KeypointModelError`` when it is not as made."""
     folder = folder or model_dir()
     path = folder / f"{name}.onnx"
     manifest_path = folder / MANIFEST
     try:
         expected = json.loads(manifest_path.read_text(encoding="utf-8"))["files"][path.name]
     except (OSError, ValueError, KeyError, TypeError):
-        raise ModelFileError(
+        raise KeypointModelError(
             f"the keypoint model {path} is missing (no manifest entry in {manifest_path}): make it with `{MAKE_STEP}`"
         ) from None
     try:
         data = path.read_bytes()
     except OSError:
-        raise ModelFileError(f"the keypoint model {path} is missing: make it with `{MAKE_STEP}`") from None
+        raise KeypointModelError(f"the keypoint model {path} is missing: make it with `{MAKE_STEP}`") from None
     if len(data) != expected["size"]:
-        raise ModelFileError(
+        raise KeypointModelError(
             f"the keypoint model {path} is truncated or changed ({len(data)} bytes, {expected['size']} expected): "
             f"make it again with `{MAKE_STEP}`"
         )
     if _sha256(data) != expected["sha256"]:
-        raise ModelFileError(f"the keypoint model {path} is not the file made from MediaPipe's model "
+        raise KeypointModelError(f"the keypoint model {path} is not the file made from MediaPipe's model "
                              f"(its hash differs): make it again with `{MAKE_STEP}`")  # fmt: skip
     return path
 
 
 def check_all(folder: Path | None = None) -> list[Path]:
-    """Every model's checked path; ``ModelFileError`` for the first that is not as made."""
+    """Every model's checked path; ``KeypointModelError`` for the first that is not as made."""
     return [model_path(name, folder) for name in NAMES]
 
 
@@ -131,7 +131,7 @@ def _from_wheel(wheel: Path) -> dict[str, bytes]:
         for source in SOURCES:
             data = archive.read(source.wheel_path)
             if _sha256(data) != source.sha256:
-                raise ModelFileError(f"{source.wheel_path} in {wheel} is not MediaPipe {WHEEL_RELEASE}'s model")
+                raise KeypointModelError(f"{source.wheel_path} in {wheel} is not MediaPipe {WHEEL_RELEASE}'s model")
             found[source.name] = data
     return found
 
@@ -143,7 +143,7 @@ def download_wheel(folder: Path) -> Path:
     subprocess.run(command, check=True)
     wheels = sorted(folder.glob(f"mediapipe-{WHEEL_RELEASE}-*.whl"))
     if not wheels:
-        raise ModelFileError(f"pip download left no mediapipe {WHEEL_RELEASE} wheel in {folder}")
+        raise KeypointModelError(f"pip download left no mediapipe {WHEEL_RELEASE} wheel in {folder}")
     return wheels[0]
 
 
@@ -185,33 +185,37 @@ def up_to_date(folder: Path) -> bool:
     try:
         check_all(folder)
         files = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"]
-    except (ModelFileError, OSError, ValueError, KeyError):
+    except (KeypointModelError, OSError, ValueError, KeyError):
         return False
     return all(files[f"{s.name}.onnx"].get("tflite_sha256") == s.sha256 for s in SOURCES)
 
 
 def main(argv: list[str] | None = None) -> int:
+    from core.keypoints.tflite_onnx import ConversionError
+
     parser = argparse.ArgumentParser(description="Make (or check) the ONNX keypoint models from MediaPipe's.")
     parser.add_argument("--check", action="store_true", help="only check the models; exit 2 when one is not right")
     parser.add_argument("--wheel", type=Path, help="take the .tflite files from this mediapipe 0.10.21 wheel")
     parser.add_argument("--dir", type=Path, default=None, help=f"output folder (default {MODEL_DIR})")
+    parser.add_argument("--force", action="store_true", help="make them again even when they are as made")
     args = parser.parse_args(argv)
     folder = args.dir or model_dir()
     if args.check:
         try:
             check_all(folder)
-        except ModelFileError as exc:
+        except KeypointModelError as exc:
             print(exc, file=sys.stderr)
             return 2
         print(f"keypoint models in {folder}: all {len(NAMES)} as made")
         return 0
-    if args.wheel is None and up_to_date(folder):
+    if args.wheel is None and not args.force and up_to_date(folder):
         print(f"keypoint models in {folder}: up to date")
         return 0
     try:
         origin = make_models(folder, args.wheel)
-    except (ModelFileError, OSError, zipfile.BadZipFile, KeyError, subprocess.CalledProcessError) as exc:
-        print(f"the keypoint models could not be made: {exc}", file=sys.stderr)
+    except (KeypointModelError, ConversionError, OSError, zipfile.BadZipFile, KeyError,
+            subprocess.CalledProcessError) as exc:  # fmt: skip
+        print(f"the keypoint models could not be made ({MAKE_STEP}): {exc}", file=sys.stderr)
         return 2
     print(f"keypoint models made in {folder} from {origin}")
     return 0

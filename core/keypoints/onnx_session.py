@@ -14,14 +14,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from core.keypoints.models import ModelFileError, model_dir, model_path
+from core.keypoints.models import KeypointModelError, model_dir, model_path
 
 _SESSIONS: dict[tuple[Path, int], Any] = {}
 _LOCK = threading.Lock()
 
 
 def session(name: str, threads: int = 1) -> Any:
-    """The shared onnxruntime session of model ``name``; ``ModelFileError`` (one line, the file and the make step)
+    """The shared onnxruntime session of model ``name``; ``KeypointModelError`` (one line, the file and the make step)
     when its file is missing, truncated or not an ONNX model."""
     import onnxruntime as ort
 
@@ -38,7 +38,7 @@ def session(name: str, threads: int = 1) -> Any:
             try:
                 _SESSIONS[key] = ort.InferenceSession(str(checked), options, providers=["CPUExecutionProvider"])
             except Exception as exc:  # onnxruntime raises its own Fail / InvalidProtobuf types
-                raise ModelFileError(f"the keypoint model {checked} could not be loaded ({type(exc).__name__}): "
+                raise KeypointModelError(f"the keypoint model {checked} could not be loaded ({type(exc).__name__}): "
                                      "make it again with `make keypoint-models`") from None  # fmt: skip
         return _SESSIONS[key]
 

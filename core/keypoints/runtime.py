@@ -26,3 +26,17 @@ def keypoint_runtime(name: str | None = None) -> str:
         where = "" if name else f" ({RUNTIME_ENV})"
         raise UnknownRuntimeError(f"unknown keypoint runtime {chosen!r}{where}: choose one of {', '.join(RUNTIMES)}")
     return chosen
+
+
+def models_problem() -> str | None:
+    """None when the chosen runtime can start; else the one line saying which model file is missing, truncated or
+    not an ONNX model and the make step that makes it (a server or command says it and exits 2 before anything)."""
+    if keypoint_runtime() != "onnx":
+        return None
+    from core.keypoints.models import KeypointModelError, check_all
+
+    try:
+        check_all()
+    except KeypointModelError as exc:
+        return str(exc)
+    return None
