@@ -95,5 +95,7 @@ def test_the_region_from_landmarks_turns_with_the_hand() -> None:
     lying[:, 0], lying[:, 1] = 1.0 - upright[:, 1], upright[:, 0]  # turned a quarter clockwise about the centre
     turned = landmarks_rect(lying.astype(np.float32), (100, 100))
     assert math.isclose(turned.rotation, math.pi / 2, abs_tol=1e-5)
-    assert math.isclose(turned.width, rect.width, rel_tol=1e-4) and math.isclose(turned.height, rect.height, rel_tol=1e-4)
+    assert math.isclose(turned.width, rect.width, rel_tol=1e-4) and math.isclose(
+        turned.height, rect.height, rel_tol=1e-4
+    )
     assert math.isclose(turned.x_center, 1.0 - rect.y_center, abs_tol=1e-5)

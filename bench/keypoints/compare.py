@@ -83,7 +83,9 @@ class Tally:
 
 def photos(folder: Path, limit: int | None) -> list[Path]:
     if not folder.is_dir():
-        sys.exit(f"shared data not found at {folder} (expected ../shared/data beside the checkout, or HANDTEACH_SHARED)")
+        sys.exit(
+            f"shared data not found at {folder} (expected ../shared/data beside the checkout, or HANDTEACH_SHARED)"
+        )
     found = sorted(p for p in folder.rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES)
     return found[:limit] if limit else found
 
@@ -133,7 +135,11 @@ def main() -> None:
               "CPU ms mp", "CPU ms onnx", "targets")  # fmt: skip
     print(" | ".join(header))
     for r in rows:
-        ok = "all hold" if all(r["checks"].values()) else "FAIL: " + ", ".join(k for k, v in r["checks"].items() if not v)
+        ok = (
+            "all hold"
+            if all(r["checks"].values())
+            else "FAIL: " + ", ".join(k for k, v in r["checks"].items() if not v)
+        )
         print(" | ".join(str(v) for v in (r["set"], r["frames"], r["found_mediapipe"], r["found_onnx"],
                                           r["found_diff_pct"], r["median_px"], r["p95_px"], r["max_px"],
                                           r["handedness_differs"], r["cpu_ms_mediapipe"], r["cpu_ms_onnx"], ok)))  # fmt: skip
