@@ -20,7 +20,7 @@ $(VENV)/.installed: requirements.txt
 
 # MediaPipe's hand and pose networks as ONNX files (core/keypoints/models.py: the .tflite files of the mediapipe
 # 0.10.21 wheel, from the installed package or fetched by pip, converted without TensorFlow) in a gitignored folder,
-# for HANDTEACH_KEYPOINTS=onnx. The install step makes them (seconds; nothing when they are as made), this rule again
+# for HANDTEACH_KEYPOINT_RUNTIME=onnx. The install step makes them (seconds; nothing when they are as made), this rule again
 # when the converter changes; nothing is fetched at run time.
 KEYPOINT_MODELS := core/keypoints/onnx_models/manifest.json
 

@@ -3,7 +3,7 @@
 One ``HandTracker`` per stream: in video mode MediaPipe keeps tracking state
 between frames, so sharing a tracker between two webcams (or two users) would mix
 their hands. Trackers are not thread-safe; use each from one thread at a time.
-The networks run on mediapipe's own graph or, with ``HANDTEACH_KEYPOINTS=onnx`` (``core.keypoints.runtime``), on
+The networks run on mediapipe's own graph or, with ``HANDTEACH_KEYPOINT_RUNTIME=onnx`` (``core.keypoints.runtime``), on
 onnxruntime (``core.keypoints.onnx_hands``): the same models, points and labels.
 """
 
@@ -47,7 +47,7 @@ class TrackerConfig:
     # video mode, through ``KeypointBackend.source``: follow the hands being shown, looking for one more every few
     # frames (``core.keypoints.following``), not the first ones found; webcam streams ask for it
     follow_shown: bool = False
-    runtime: str | None = None  # "mediapipe" or "onnx"; None: HANDTEACH_KEYPOINTS, else mediapipe
+    runtime: str | None = None  # "mediapipe" or "onnx"; None: HANDTEACH_KEYPOINT_RUNTIME, else mediapipe
 
     def __post_init__(self) -> None:
         check_inference_threads(self.inference_threads)

@@ -1,6 +1,6 @@
 """Which runtime runs the hand and pose networks: mediapipe 0.10.21's graphs, or the same models on onnxruntime.
 
-``HANDTEACH_KEYPOINTS`` chooses for the whole process (``mediapipe``, the default, or ``onnx``); a tracker's config
+``HANDTEACH_KEYPOINT_RUNTIME`` chooses for the whole process (``mediapipe``, the default, or ``onnx``); a tracker's config
 may name one itself (``TrackerConfig.runtime``, ``PoseConfig.runtime``: the benchmark runs both side by side). Both
 give the same keypoints with the same meaning (``bench/keypoints/compare.py``; docs/keypoints.md), so a project does
 not record which one made its samples.
@@ -12,7 +12,7 @@ import os
 
 RUNTIMES = ("mediapipe", "onnx")
 DEFAULT_RUNTIME = "mediapipe"
-RUNTIME_ENV = "HANDTEACH_KEYPOINTS"
+RUNTIME_ENV = "HANDTEACH_KEYPOINT_RUNTIME"
 
 
 class UnknownRuntimeError(ValueError):
@@ -20,7 +20,7 @@ class UnknownRuntimeError(ValueError):
 
 
 def keypoint_runtime(name: str | None = None) -> str:
-    """``name``, else ``HANDTEACH_KEYPOINTS``, else the default; ``UnknownRuntimeError`` for any other word."""
+    """``name``, else ``HANDTEACH_KEYPOINT_RUNTIME``, else the default; ``UnknownRuntimeError`` for any other word."""
     chosen = name or os.environ.get(RUNTIME_ENV, "").strip().lower() or DEFAULT_RUNTIME
     if chosen not in RUNTIMES:
         where = "" if name else f" ({RUNTIME_ENV})"
