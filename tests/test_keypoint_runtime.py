@@ -56,3 +56,10 @@ def test_the_server_exits_2_with_that_line_before_starting(
     assert main([]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "palm_detection_full.onnx is missing" in err and "make keypoint-models" in err
+
+
+def test_where_a_session_finds_the_hands_is_another_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HANDTEACH_KEYPOINTS (browser/server) is not the runtime: a server started with it still starts."""
+    monkeypatch.delenv(RUNTIME_ENV, raising=False)
+    monkeypatch.setenv("HANDTEACH_KEYPOINTS", "browser")
+    assert keypoint_runtime() == "mediapipe" and models_problem() is None

@@ -44,3 +44,12 @@ def test_a_missing_model_names_its_file(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("HANDTEACH_KEYPOINT_MODELS", str(tmp_path))
     with pytest.raises(KeypointModelError, match=r"hand_landmark_full\.onnx is missing"):
         session("hand_landmark_full")
+
+
+def test_onnxruntimes_telemetry_is_switched_off_before_a_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    keypoint_models_or_skip()
+    monkeypatch.delenv("ORT_DISABLE_TELEMETRY", raising=False)
+    session("hand_landmark_lite")
+    import os
+
+    assert os.environ["ORT_DISABLE_TELEMETRY"] == "1"

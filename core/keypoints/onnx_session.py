@@ -3,10 +3,16 @@
 A session is read-only once made and onnxruntime lets several threads run it at once, so every tracker of a
 process shares it: a server with many webcam streams holds each model once (MediaPipe's graphs held one copy per
 tracker). Each run uses ``threads`` threads (1 by default: the least CPU a frame, as MediaPipe's XNNPACK setting).
+
+onnxruntime 1.29 and later carry Microsoft's telemetry client (its library holds the 1DS collector's address and the
+``ORT_DISABLE_TELEMETRY`` switch; Windows builds always had one). Nothing here may leave the machine, so both the
+switch and ``disable_telemetry_events`` are set before the first session. (Watched with strace, 1.31.1 opened no
+socket here either way; the switch costs nothing.)
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -23,7 +29,10 @@ _LOCK = threading.Lock()
 def session(name: str, threads: int = 1) -> Any:
     """The shared onnxruntime session of model ``name``; ``KeypointModelError`` (one line, the file and the make step)
     when its file is missing, truncated or not an ONNX model."""
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before onnxruntime's environment exists
     import onnxruntime as ort
+
+    ort.disable_telemetry_events()
 
     path = model_dir() / f"{name}.onnx"
     with _LOCK:
