@@ -14,6 +14,7 @@ by it replaces the followed one it overlaps. One ``OnnxHands`` per stream; use i
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -32,14 +33,16 @@ _ROI_JOINTS = (0, 1, 2, 3, 5, 6, 9, 10, 13, 14, 17, 18)
 HANDEDNESS_LABELS = ("Left", "Right")  # the model's handedness.txt: its score is the first label's probability
 
 
+@dataclass(frozen=True)
 class HandResult:
     """One hand as MediaPipe's graph gives it: normalised (21, 3) points, world points, its label as MediaPipe
     names it (as if the image were mirrored), that label's score, and the region it was read in."""
 
-    __slots__ = ("landmarks", "world", "label", "score", "rect")
-
-    def __init__(self, landmarks: g.FloatArray, world: g.FloatArray, label: str, score: float, rect: g.NormRect):
-        self.landmarks, self.world, self.label, self.score, self.rect = landmarks, world, label, score, rect
+    landmarks: g.FloatArray
+    world: g.FloatArray
+    label: str
+    score: float
+    rect: g.NormRect
 
 
 def landmarks_rect(landmarks: g.FloatArray, image_size: tuple[int, int]) -> g.NormRect:
