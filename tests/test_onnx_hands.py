@@ -60,10 +60,10 @@ def test_the_zoomed_out_retry_finds_the_same_close_up() -> None:
 
 @pytest.mark.slow
 def test_tracking_a_video_follows_as_mediapipe_does() -> None:
-    frames = [f for _, f in iter_frames(shared_path("video", "asl_hand.25fps.mp4"), max_frames=40)]
+    frames = [f for _, f in iter_frames(shared_path("video", "asl_hand.25fps.mp4"), max_frames=30)]
     for complexity in (1, 0):
         pairs = _pairs(TrackerConfig(max_num_hands=2, model_complexity=complexity), frames)
-        assert sum(len(r) for r, _ in pairs) >= 35
+        assert sum(len(r) for r, _ in pairs) >= 25
         # a region follows the last frame's points, so tiny differences carry over: millimetres, not hundredths
         distances = _same_hands(pairs, world_m=6e-3)
         assert np.median(distances) < 1.0 and np.percentile(distances, 95) < 3.0, complexity
