@@ -15,7 +15,6 @@ def test_same_padding_puts_the_odd_pixel_at_the_end_as_tensorflow_does() -> None
 
 
 def test_bytes_that_are_no_tflite_model_are_refused() -> None:
-    pytest.importorskip("tflite", reason="tflite (requirements.txt) reads the models")
     with pytest.raises(ConversionError, match="not a TFLite model"):
         convert(b"\x08\x07onnx model bytes")
 

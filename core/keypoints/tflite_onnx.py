@@ -302,11 +302,11 @@ def _operator_names() -> dict[int, str]:
 
 def convert(tflite_bytes: bytes, graph_name: str = "model") -> Any:
     """The ONNX ``ModelProto`` of a TFLite model's bytes; ``ConversionError`` names what it cannot convert."""
+    if len(tflite_bytes) < 8 or tflite_bytes[4:8] != b"TFL3":
+        raise ConversionError("not a TFLite model (no TFL3 identifier)")
     import tflite
     from onnx import TensorProto, helper
 
-    if len(tflite_bytes) < 8 or tflite_bytes[4:8] != b"TFL3":
-        raise ConversionError("not a TFLite model (no TFL3 identifier)")
     model = tflite.Model.GetRootAsModel(tflite_bytes, 0)
     if model.SubgraphsLength() != 1:
         raise ConversionError(f"a model of {model.SubgraphsLength()} subgraphs; one is expected")
