@@ -8,14 +8,26 @@ PORT ?= 8501
 ADDRESS ?=
 RUNTIME_VENV := .venv-runtime
 
-.PHONY: run test test-all lint bench clean smoke frontend pictures command
+.PHONY: run test test-all lint bench clean smoke frontend pictures command keypoint-models
 
 $(VENV)/.installed: requirements.txt
 	@echo "Installing the Python packages into $(VENV) (first run only, about 2 minutes)..."
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m core.keypoints.models
 	touch $@
+
+# MediaPipe's hand and pose networks as ONNX files (core/keypoints/models.py: the .tflite files of the mediapipe
+# 0.10.21 wheel, from the installed package or fetched by pip, converted without TensorFlow) in a gitignored folder,
+# for HANDTEACH_KEYPOINT_RUNTIME=onnx. The install step makes them (seconds; nothing when they are as made), this rule again
+# when the converter changes; nothing is fetched at run time.
+KEYPOINT_MODELS := core/keypoints/onnx_models/manifest.json
+
+keypoint-models: $(KEYPOINT_MODELS)
+
+$(KEYPOINT_MODELS): core/keypoints/models.py core/keypoints/tflite_onnx.py | $(VENV)/.installed
+	$(PY) -m core.keypoints.models --force
 
 $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	@echo "Installing the test packages into $(VENV) (first run only, about a minute)..."
@@ -55,13 +67,13 @@ $(FRONTEND_BUILD)/.built: $(FRONTEND_SOURCES) $(VENV)/.installed
 	fi
 
 # ui.server.serve patches Streamlit's media responses before the server answers anything (ui/server/compat.py)
-run: $(VENV)/.installed $(HANDTEACH) frontend
+run: $(VENV)/.installed $(KEYPOINT_MODELS) $(HANDTEACH) frontend
 	$(PY) -m ui.server.serve --server.port $(PORT) $(if $(ADDRESS),--server.address $(ADDRESS))
 
 # the quick and slow tests in two processes; those that serve the app or drive a browser all in one of them, one at
 # a time (on two cores two browsers at once starve each other's timings: tests/conftest.py). CI runs this; the
 # extended tests (paths a test here already walks, with more data, rounds or browsers) wait for `make test-all`
-test: $(VENV)/.installed-test $(HANDTEACH) frontend
+test: $(VENV)/.installed-test $(KEYPOINT_MODELS) $(HANDTEACH) frontend
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q -m "not extended" -n 2 --dist loadgroup --durations=30
 
@@ -88,8 +100,8 @@ $(RUNTIME_VENV)/.installed: requirements.txt
 smoke: $(RUNTIME_VENV)/.installed
 	$(RUNTIME_VENV)/bin/python .ci/smoke.py
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed $(KEYPOINT_MODELS)
 	$(PY) bench/speed/pipeline.py
 
 clean:
-	rm -rf $(VENV) $(RUNTIME_VENV) .pytest_cache .ruff_cache frontend/node_modules $(FRONTEND_BUILD)
+	rm -rf $(VENV) $(RUNTIME_VENV) .pytest_cache .ruff_cache frontend/node_modules $(FRONTEND_BUILD) core/keypoints/onnx_models

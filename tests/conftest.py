@@ -253,3 +253,13 @@ def finish_file_jobs(at: Any) -> None:  # noqa: ANN401 - streamlit.testing.v1.Ap
     if pending:
         assert all(run.wait(120) for run in pending), "the upload job did not end"
         at.run()
+
+
+def keypoint_models_or_skip() -> Path:
+    """The folder of the ONNX keypoint models (``make keypoint-models``), or skip the test saying how to make them."""
+    from core.keypoints.models import model_dir, up_to_date
+
+    folder = model_dir()
+    if not up_to_date(folder):
+        pytest.skip(f"the ONNX keypoint models are not in {folder}: make them with `make keypoint-models`")
+    return folder

@@ -1,8 +1,10 @@
-"""MediaPipe Hands: the only module that imports mediapipe.
+"""MediaPipe Hands: with ``core.keypoints.pose``, the only modules that import mediapipe.
 
 One ``HandTracker`` per stream: in video mode MediaPipe keeps tracking state
 between frames, so sharing a tracker between two webcams (or two users) would mix
 their hands. Trackers are not thread-safe; use each from one thread at a time.
+The networks run on mediapipe's own graph or, with ``HANDTEACH_KEYPOINT_RUNTIME=onnx`` (``core.keypoints.runtime``), on
+onnxruntime (``core.keypoints.onnx_hands``): the same models, points and labels.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy.typing as npt
 
 from core.io.fds import MEDIAPIPE_FILES, MEDIAPIPE_MARKERS, fd_exhaustion_named
 from core.io.limits import LIMITS
+from core.keypoints.runtime import keypoint_runtime
 from core.skeletons import HAND_21
 from core.types import Keypoints
 
@@ -44,9 +47,12 @@ class TrackerConfig:
     # video mode, through ``KeypointBackend.source``: follow the hands being shown, looking for one more every few
     # frames (``core.keypoints.following``), not the first ones found; webcam streams ask for it
     follow_shown: bool = False
+    runtime: str | None = None  # "mediapipe" or "onnx"; None: HANDTEACH_KEYPOINT_RUNTIME, else mediapipe
 
     def __post_init__(self) -> None:
         check_inference_threads(self.inference_threads)
+        if self.runtime is not None:
+            keypoint_runtime(self.runtime)
 
 
 def check_inference_threads(threads: int) -> None:
@@ -105,9 +111,23 @@ class HandTracker:
     """
 
     def __init__(self, config: TrackerConfig | None = None) -> None:
+        self.config = config or TrackerConfig()
+        self.runtime = keypoint_runtime(self.config.runtime)
+        self._onnx = None
+        if self.runtime == "onnx":
+            from core.keypoints.onnx_hands import OnnxHands
+
+            self._onnx = OnnxHands(
+                static_image_mode=self.config.static_image_mode,
+                max_num_hands=self.config.max_num_hands,
+                model_complexity=self.config.model_complexity,
+                min_detection_confidence=self.config.min_detection_confidence,
+                min_tracking_confidence=self.config.min_tracking_confidence,
+                threads=self.config.inference_threads,
+            )
+            return
         import mediapipe as mp  # imported lazily: it takes ~1 s and is not needed by every command
 
-        self.config = config or TrackerConfig()
         with fd_exhaustion_named(MEDIAPIPE_FILES, MEDIAPIPE_MARKERS):  # else "Can't find file ....binarypb"
             self._hands = threaded(mp.solutions.hands.Hands, self.config.inference_threads)(
                 static_image_mode=self.config.static_image_mode,
@@ -167,44 +187,51 @@ class HandTracker:
         height, width = rgb.shape[:2]
         if max(height, width) > LIMITS.image_side:  # OpenCV inside MediaPipe aborts the process at 32767
             raise ValueError(f"a {width}×{height} frame has a side over the limit of {LIMITS.image_side} pixels")
+        if self._onnx is not None:
+            return [_hand(h.landmarks, h.world, h.label, h.score, width, height) for h in self._onnx.find(rgb)]
         rgb = np.ascontiguousarray(rgb)
         rgb.flags.writeable = False  # lets MediaPipe skip a copy
         with fd_exhaustion_named(MEDIAPIPE_FILES, MEDIAPIPE_MARKERS):  # the first frame opens the model files
             results = self._hands.process(rgb)
         if not results.multi_hand_landmarks:
             return []
-        hands = []
         world_list = results.multi_hand_world_landmarks or [None] * len(results.multi_hand_landmarks)
+        hands = []
         for landmarks, world, handed in zip(
             results.multi_hand_landmarks, world_list, results.multi_handedness, strict=True
         ):
             normalised = np.array([[p.x, p.y, p.z] for p in landmarks.landmark], dtype=np.float32)
-            if world is not None:
-                world_pts = np.array([[p.x, p.y, p.z] for p in world.landmark], dtype=np.float32)
-            else:
-                world_pts = np.full((HAND_21.num_joints, 3), np.nan, dtype=np.float32)
-            pixel = normalised[:, :2] * np.array([width, height], dtype=np.float32)
+            world_pts = None if world is None else np.array([[p.x, p.y, p.z] for p in world.landmark], np.float32)
             category = handed.classification[0]
-            hands.append(
-                Keypoints(
-                    pixel=pixel.astype(np.float32),
-                    normalised=normalised,
-                    world=world_pts,
-                    handedness=_PERSON_HAND.get(category.label, "Unknown"),
-                    score=float(category.score),
-                    image_size=(width, height),
-                )
-            )
+            hands.append(_hand(normalised, world_pts, category.label, float(category.score), width, height))
         return hands
 
     def close(self) -> None:
-        self._hands.close()
+        if self._onnx is not None:
+            self._onnx.close()
+        else:
+            self._hands.close()
 
     def __enter__(self) -> HandTracker:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _hand(normalised: npt.NDArray[np.float32], world: npt.NDArray[np.float32] | None, label: str, score: float,
+          width: int, height: int) -> Keypoints:  # fmt: skip
+    """One hand as ``Keypoints``, from MediaPipe's normalised points and its label (that of a mirrored image)."""
+    if world is None:
+        world = np.full((HAND_21.num_joints, 3), np.nan, dtype=np.float32)
+    return Keypoints(
+        pixel=(normalised[:, :2] * np.array([width, height], dtype=np.float32)).astype(np.float32),
+        normalised=normalised.astype(np.float32),
+        world=world.astype(np.float32),
+        handedness=_PERSON_HAND.get(label, "Unknown"),
+        score=score,
+        image_size=(width, height),
+    )
 
 
 def detect_hands(

@@ -27,6 +27,7 @@ from core.io.crops import fill_box
 from core.io.fds import MEDIAPIPE_FILES, MEDIAPIPE_MARKERS, fd_exhaustion_named
 from core.io.limits import LIMITS
 from core.keypoints.landmarks import check_inference_threads, threaded
+from core.keypoints.runtime import keypoint_runtime
 from core.skeletons import BODY_33
 from core.types import Keypoints
 
@@ -55,9 +56,12 @@ class PoseConfig:
     max_people: int = 3
     min_other_torso: float = 0.8  # a second person counts when its torso's mean visibility reaches this
     inference_threads: int = 1  # XNNPACK threads per network, as TrackerConfig's (1: the least CPU a frame)
+    runtime: str | None = None  # "mediapipe" or "onnx" (core.keypoints.onnx_pose); None: HANDTEACH_KEYPOINT_RUNTIME
 
     def __post_init__(self) -> None:
         check_inference_threads(self.inference_threads)
+        if self.runtime is not None:
+            keypoint_runtime(self.runtime)
 
 
 class PoseTracker:
@@ -67,11 +71,24 @@ class PoseTracker:
     """
 
     def __init__(self, config: PoseConfig | None = None) -> None:
-        import mediapipe as mp  # lazily: ~1 s, and not every command needs it
-
         self.config = config or PoseConfig()
         if self.config.find_others and not self.config.static_image_mode:
             raise ValueError("find_others needs static_image_mode: a video tracker follows one person")
+        self.runtime = keypoint_runtime(self.config.runtime)
+        self._onnx = None
+        if self.runtime == "onnx":
+            from core.keypoints.onnx_pose import OnnxPose
+
+            self._onnx = OnnxPose(
+                static_image_mode=self.config.static_image_mode,
+                min_detection_confidence=self.config.min_detection_confidence,
+                min_tracking_confidence=self.config.min_tracking_confidence,
+                smooth=self.config.smooth_landmarks,
+                threads=self.config.inference_threads,
+            )
+            return
+        import mediapipe as mp  # lazily: ~1 s, and not every command needs it
+
         with fd_exhaustion_named(MEDIAPIPE_FILES, MEDIAPIPE_MARKERS):  # as HandTracker's
             self._pose = threaded(mp.solutions.pose.Pose, self.config.inference_threads)(
                 static_image_mode=self.config.static_image_mode,
@@ -106,6 +123,9 @@ class PoseTracker:
 
     def _find(self, rgb: npt.NDArray[np.uint8]) -> Keypoints | None:
         height, width = rgb.shape[:2]
+        if self._onnx is not None:
+            found = self._onnx.find(rgb)
+            return None if found is None else _body(found.landmarks, found.visibility, found.world, width, height)
         frame = np.ascontiguousarray(rgb).view()  # a view: the caller's array stays writeable
         frame.flags.writeable = False  # lets MediaPipe skip a copy
         with fd_exhaustion_named(MEDIAPIPE_FILES, MEDIAPIPE_MARKERS):
@@ -115,31 +135,41 @@ class PoseTracker:
         marks = results.pose_landmarks.landmark
         normalised = np.array([[p.x, p.y, p.z] for p in marks], dtype=np.float32)
         visibility = np.array([p.visibility for p in marks], dtype=np.float32)
+        world = None
         if results.pose_world_landmarks is not None:
             world = np.array([[p.x, p.y, p.z] for p in results.pose_world_landmarks.landmark], dtype=np.float32)
-        else:
-            world = np.full((BODY_33.num_joints, 3), np.nan, dtype=np.float32)
-        body = Keypoints(
-            pixel=(normalised[:, :2] * np.array([width, height], dtype=np.float32)).astype(np.float32),
-            normalised=normalised,
-            world=world,
-            handedness="Unknown",
-            # MediaPipe Pose gives no detection score; the torso's visibility is how sure it is of the person
-            score=0.0,
-            image_size=(width, height),
-            skeleton=BODY_33,
-            visibility=np.clip(visibility, 0.0, 1.0),
-        )
-        return _with_score(body)
+        return _body(normalised, visibility, world, width, height)
 
     def close(self) -> None:
-        self._pose.close()
+        if self._onnx is not None:
+            self._onnx.close()
+        else:
+            self._pose.close()
 
     def __enter__(self) -> PoseTracker:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _body(normalised: npt.NDArray[np.float32], visibility: npt.NDArray[np.float32],
+          world: npt.NDArray[np.float32] | None, width: int, height: int) -> Keypoints:  # fmt: skip
+    """One person as ``Keypoints`` from MediaPipe Pose's normalised points, visibility and world points."""
+    if world is None:
+        world = np.full((BODY_33.num_joints, 3), np.nan, dtype=np.float32)
+    body = Keypoints(
+        pixel=(normalised[:, :2] * np.array([width, height], dtype=np.float32)).astype(np.float32),
+        normalised=normalised.astype(np.float32),
+        world=world.astype(np.float32),
+        handedness="Unknown",
+        # MediaPipe Pose gives no detection score; the torso's visibility is how sure it is of the person
+        score=0.0,
+        image_size=(width, height),
+        skeleton=BODY_33,
+        visibility=np.clip(visibility, 0.0, 1.0).astype(np.float32),
+    )
+    return _with_score(body)
 
 
 def detect_people(rgb: npt.NDArray[np.uint8], find_others: bool = True) -> list[Keypoints]:

@@ -50,6 +50,15 @@ def navigate_through_app_py() -> None:
 
 
 def main(options: Sequence[str] | None = None) -> int:
+    from core.keypoints.runtime import UnknownRuntimeError, models_problem
+
+    try:
+        problem = models_problem()  # HANDTEACH_KEYPOINT_RUNTIME=onnx: its model files, before anything starts
+    except UnknownRuntimeError as exc:
+        problem = str(exc)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
     from streamlit.web import cli as streamlit_cli
 
     from ui.server.assets import compress_assets_once

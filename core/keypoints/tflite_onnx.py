@@ -1,0 +1,335 @@
+"""A TFLite flatbuffer turned into an ONNX graph without TensorFlow: MediaPipe's hand and pose models on onnxruntime.
+
+Only the operators MediaPipe's palm, hand, pose detection and pose landmark models use are known (``OPS``); any
+other stops the conversion with its name. Constant-only operators (``DEQUANTIZE`` of fp16 weights, ``DENSIFY`` of
+sparse ones) are evaluated here, so the ONNX file holds plain fp32 weights, computed as TFLite's CPU kernels
+compute them (fp16 → fp32). TFLite keeps images NHWC, ONNX's convolutions NCHW: every 4-D activation is held NCHW
+while convolutions, pools, resizes, pads and element-wise operators follow one another, and turned back to NHWC
+only where an operator depends on the layout (a reshape, a reduction, the outputs), so the graph has few
+transposes. The graph's inputs and outputs keep TFLite's names and shapes.
+
+``tflite`` (the flatbuffer schema, pure Python) is needed here only, when ``make`` converts the models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+OPSET = 13
+IR_VERSION = 8  # what onnxruntime 1.10 and later read: an older runtime than onnx's own default still opens it
+_TO_NCHW, _TO_NHWC = [0, 3, 1, 2], [0, 2, 3, 1]
+_TF_TO_NCHW_AXIS = {0: 0, 1: 2, 2: 3, 3: 1}
+
+
+class ConversionError(ValueError):
+    """A model this converter cannot turn into ONNX (an unknown operator or tensor layout)."""
+
+
+@dataclass
+class _Value:
+    name: str
+    shape: tuple[int, ...]  # TFLite's (NHWC) shape
+    nchw: bool = False  # held transposed to NCHW in the ONNX graph
+
+
+@dataclass
+class _Graph:
+    model: Any  # tflite.Model
+    sub: Any  # tflite.SubGraph
+    nodes: list[Any] = field(default_factory=list)
+    initializers: list[Any] = field(default_factory=list)
+    values: dict[int, _Value] = field(default_factory=dict)
+    constants: dict[int, npt.NDArray[Any]] = field(default_factory=dict)
+    _names: int = 0
+
+    def fresh(self, hint: str) -> str:
+        self._names += 1
+        return f"{hint}__{self._names}"
+
+    def const(self, array: npt.NDArray[Any], hint: str = "c") -> str:
+        from onnx import numpy_helper
+
+        name = self.fresh(hint)
+        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        return name
+
+    def node(self, op: str, inputs: list[str], hint: str, **attrs: Any) -> str:
+        from onnx import helper
+
+        out = self.fresh(hint)
+        self.nodes.append(helper.make_node(op, inputs, [out], **attrs))
+        return out
+
+    def nchw(self, value: _Value) -> str:
+        if value.nchw or len(value.shape) != 4:
+            return value.name
+        return self.node("Transpose", [value.name], "nchw", perm=_TO_NCHW)
+
+    def nhwc(self, value: _Value) -> str:
+        if not value.nchw:
+            return value.name
+        return self.node("Transpose", [value.name], "nhwc", perm=_TO_NHWC)
+
+
+def _tensor_shape(graph: _Graph, index: int) -> tuple[int, ...]:
+    return tuple(int(d) for d in graph.sub.Tensors(index).ShapeAsNumpy())
+
+
+def _raw_buffer(graph: _Graph, index: int) -> npt.NDArray[Any] | None:
+    import tflite
+
+    tensor = graph.sub.Tensors(index)
+    data = graph.model.Buffers(tensor.Buffer()).DataAsNumpy()
+    if isinstance(data, int) or data.size == 0:
+        return None
+    dtypes = {tflite.TensorType.FLOAT32: np.float32, tflite.TensorType.FLOAT16: np.float16,
+              tflite.TensorType.INT32: np.int32, tflite.TensorType.INT64: np.int64}  # fmt: skip
+    if tensor.Type() not in dtypes:
+        raise ConversionError(f"tensor {tensor.Name().decode()!r} has an unsupported type {tensor.Type()}")
+    values = np.frombuffer(data.tobytes(), dtype=dtypes[tensor.Type()])
+    if tensor.Sparsity() is not None:
+        return values  # DENSIFY shapes it
+    return values.reshape(_tensor_shape(graph, index))
+
+
+def _index_vector(table: Any, kind: int) -> npt.NDArray[np.int64]:
+    import tflite
+
+    vectors = {tflite.SparseIndexVector.Int32Vector: tflite.Int32Vector,
+               tflite.SparseIndexVector.Uint16Vector: tflite.Uint16Vector,
+               tflite.SparseIndexVector.Uint8Vector: tflite.Uint8Vector}  # fmt: skip
+    if kind not in vectors:
+        raise ConversionError(f"unsupported sparse index vector type {kind}")
+    vector = vectors[kind]()
+    vector.Init(table.Bytes, table.Pos)
+    return vector.ValuesAsNumpy().astype(np.int64)
+
+
+def _densify(graph: _Graph, index: int) -> npt.NDArray[Any]:
+    """A sparse constant (dense leading dimensions, one compressed last dimension) as a dense array."""
+    tensor = graph.sub.Tensors(index)
+    sparsity, shape = tensor.Sparsity(), _tensor_shape(graph, index)
+    order = sparsity.TraversalOrderAsNumpy()
+    dims = [sparsity.DimMetadata(d) for d in range(sparsity.DimMetadataLength())]
+    if sparsity.BlockMapLength() or list(order) != list(range(len(shape))) or any(d.Format() for d in dims[:-1]):
+        raise ConversionError(f"sparse tensor {tensor.Name().decode()!r}: only a compressed last dimension is known")
+    last = dims[-1]
+    segments = _index_vector(last.ArraySegments(), last.ArraySegmentsType())
+    columns = _index_vector(last.ArrayIndices(), last.ArrayIndicesType())
+    values = _raw_buffer(graph, index)
+    rows = int(np.prod(shape[:-1]))
+    dense = np.zeros((rows, shape[-1]), dtype=values.dtype)
+    row_of = np.repeat(np.arange(rows), np.diff(segments))
+    dense[row_of, columns] = values[: len(columns)]
+    return dense.reshape(shape)
+
+
+def _constant(graph: _Graph, index: int) -> npt.NDArray[Any] | None:
+    if index in graph.constants:
+        return graph.constants[index]
+    if graph.sub.Tensors(index).Sparsity() is not None:
+        return None  # only a DENSIFY reads it
+    return _raw_buffer(graph, index)
+
+
+def _options(op: Any, kind: type) -> Any:
+    table = op.BuiltinOptions()
+    options = kind()
+    options.Init(table.Bytes, table.Pos)
+    return options
+
+
+def _activation(graph: _Graph, name: str, fused: int) -> str:
+    import tflite
+
+    if fused == tflite.ActivationFunctionType.NONE:
+        return name
+    if fused == tflite.ActivationFunctionType.RELU:
+        return graph.node("Relu", [name], "relu")
+    if fused == tflite.ActivationFunctionType.RELU6:
+        return graph.node("Clip", [name, graph.const(np.float32(0)), graph.const(np.float32(6))], "relu6")
+    raise ConversionError(f"unsupported fused activation {fused}")
+
+
+def _same_pads(size: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int],
+               dilation: tuple[int, int] = (1, 1)) -> list[int]:  # fmt: skip
+    """TensorFlow's SAME padding as ONNX's explicit [top, left, bottom, right]: the odd pixel goes at the end."""
+    begins, ends = [], []
+    for n, k, s, d in zip(size, kernel, stride, dilation, strict=True):
+        total = max((-(-n // s) - 1) * s + (k - 1) * d + 1 - n, 0)
+        begins.append(total // 2)
+        ends.append(total - total // 2)
+    return begins + ends
+
+
+def _operand(graph: _Graph, index: int, like_nchw: bool) -> str:
+    """An element-wise operand: an activation as it is held, a constant laid out like the other operand."""
+    value = graph.values.get(index)
+    if value is not None:
+        return graph.nchw(value) if like_nchw else graph.nhwc(value)
+    array = _constant(graph, index).astype(np.float32)
+    if like_nchw:
+        array = array.reshape((1,) * (4 - array.ndim) + array.shape).transpose(_TO_NCHW)
+    return graph.const(array)
+
+
+def _convert_op(graph: _Graph, op: Any, name: str) -> None:
+    import tflite
+
+    inputs = [int(i) for i in op.InputsAsNumpy()]
+    out_index = int(op.OutputsAsNumpy()[0])
+    out_shape = _tensor_shape(graph, out_index)
+    hint = graph.sub.Tensors(out_index).Name().decode().replace("/", "_")[-48:]
+    value = graph.values.get(inputs[0])
+
+    def emit(onnx_name: str, nchw: bool) -> None:
+        graph.values[out_index] = _Value(onnx_name, out_shape, nchw and len(out_shape) == 4)
+
+    if name == "DEQUANTIZE":
+        graph.constants[out_index] = _constant(graph, inputs[0]).astype(np.float32)
+    elif name == "DENSIFY":
+        graph.constants[out_index] = _densify(graph, inputs[0])
+    elif name in ("CONV_2D", "DEPTHWISE_CONV_2D"):
+        depthwise = name == "DEPTHWISE_CONV_2D"
+        opts = _options(op, tflite.DepthwiseConv2DOptions if depthwise else tflite.Conv2DOptions)
+        weights = _constant(graph, inputs[1]).astype(np.float32)  # conv: OHWI; depthwise: 1HW(C·M)
+        kernel = weights.shape[1:3]
+        weights = weights.transpose(3, 0, 1, 2) if depthwise else weights.transpose(0, 3, 1, 2)
+        stride, dilation = (opts.StrideH(), opts.StrideW()), (opts.DilationHFactor(), opts.DilationWFactor())
+        in_shape = value.shape
+        pads = [0, 0, 0, 0]
+        if opts.Padding() == tflite.Padding.SAME:
+            pads = _same_pads(in_shape[1:3], kernel, stride, dilation)
+        args = [graph.nchw(value), graph.const(weights, "w")]
+        if len(inputs) > 2 and inputs[2] >= 0:
+            args.append(graph.const(_constant(graph, inputs[2]).astype(np.float32), "b"))
+        conv = graph.node("Conv", args, hint, kernel_shape=list(kernel), strides=list(stride),
+                          dilations=list(dilation), pads=pads, group=in_shape[3] if depthwise else 1)  # fmt: skip
+        emit(_activation(graph, conv, opts.FusedActivationFunction()), True)
+    elif name == "MAX_POOL_2D":
+        opts = _options(op, tflite.Pool2DOptions)
+        kernel, stride = (opts.FilterHeight(), opts.FilterWidth()), (opts.StrideH(), opts.StrideW())
+        pads = _same_pads(value.shape[1:3], kernel, stride) if opts.Padding() == tflite.Padding.SAME else [0] * 4
+        pool = graph.node("MaxPool", [graph.nchw(value)], hint, kernel_shape=list(kernel),
+                          strides=list(stride), pads=pads)  # fmt: skip
+        emit(_activation(graph, pool, opts.FusedActivationFunction()), True)
+    elif name == "PRELU":
+        # PReLU(x) = Relu(x) - alpha·Relu(-x), as 1×1 depthwise convolutions: onnxruntime's blocked (NCHWc) kernels
+        # take convolutions, ReLUs and additions but not PRelu, and the layout changes around each PRelu took half
+        # the palm detector's time (12.0 → 5.7 ms a frame on one thread, the outputs within 1e-4)
+        channels = value.shape[3]
+        alpha = np.broadcast_to(_constant(graph, inputs[1]).astype(np.float32).reshape(-1), (channels,))
+        source = graph.nchw(value)
+
+        def depthwise(name: str, weights: npt.NDArray[np.float32], tag: str) -> str:
+            kernel = graph.const(weights.reshape(channels, 1, 1, 1).astype(np.float32), "w")
+            return graph.node("Conv", [name, kernel], tag, kernel_shape=[1, 1], group=channels)
+
+        ones = np.ones(channels, np.float32)
+        positive = graph.node("Relu", [depthwise(source, ones, "id")], "pos")
+        negative = graph.node("Relu", [depthwise(source, -ones, "neg")], "neg")
+        emit(graph.node("Add", [depthwise(negative, -alpha, "alpha"), positive], hint), True)
+    elif name == "ADD":
+        opts = _options(op, tflite.AddOptions)
+        held = [graph.values[i] for i in inputs if i in graph.values]
+        as_nchw = all(len(v.shape) == 4 for v in held) and any(v.nchw for v in held) and len(out_shape) == 4
+        add = graph.node("Add", [_operand(graph, i, as_nchw) for i in inputs], hint)
+        emit(_activation(graph, add, opts.FusedActivationFunction()), as_nchw)
+    elif name == "LOGISTIC":
+        emit(graph.node("Sigmoid", [value.name], hint), value.nchw)
+    elif name == "PAD":
+        paddings = _constant(graph, inputs[1]).astype(np.int64)  # (rank, 2) in NHWC order
+        if len(value.shape) == 4:
+            paddings = paddings[_TO_NCHW]
+        source = graph.nchw(value)
+        pads = graph.const(np.concatenate([paddings[:, 0], paddings[:, 1]]), "pads")
+        emit(graph.node("Pad", [source, pads], hint), len(value.shape) == 4)
+    elif name == "RESIZE_BILINEAR":
+        opts = _options(op, tflite.ResizeBilinearOptions)
+        mode = "align_corners" if opts.AlignCorners() else "half_pixel" if opts.HalfPixelCenters() else "asymmetric"
+        size = np.array([1, value.shape[3], *out_shape[1:3]], dtype=np.int64)
+        resize = graph.node("Resize", [graph.nchw(value), "", "", graph.const(size, "size")], hint,
+                            mode="linear", coordinate_transformation_mode=mode)  # fmt: skip
+        emit(resize, True)
+    elif name == "DEPTH_TO_SPACE":
+        opts = _options(op, tflite.DepthToSpaceOptions)
+        emit(graph.node("DepthToSpace", [graph.nchw(value)], hint, blocksize=opts.BlockSize(), mode="DCR"), True)
+    elif name == "CONCATENATION":
+        opts = _options(op, tflite.ConcatenationOptions)
+        held = [graph.values[i] for i in inputs]
+        axis = opts.Axis() % len(out_shape)
+        as_nchw = len(out_shape) == 4 and all(v.nchw for v in held)
+        parts = [v.name if as_nchw else graph.nhwc(v) for v in held]
+        concat = graph.node("Concat", parts, hint, axis=_TF_TO_NCHW_AXIS[axis] if as_nchw else axis)
+        emit(_activation(graph, concat, opts.FusedActivationFunction()), as_nchw)
+    elif name == "RESHAPE":
+        shape = graph.const(np.array(out_shape, dtype=np.int64), "shape")
+        emit(graph.node("Reshape", [graph.nhwc(value), shape], hint), False)
+    elif name == "MEAN":
+        opts = _options(op, tflite.ReducerOptions)
+        axes = [int(a) for a in np.atleast_1d(_constant(graph, inputs[1]))]
+        emit(graph.node("ReduceMean", [graph.nhwc(value)], hint, axes=axes, keepdims=int(opts.KeepDims())), False)
+    elif name == "FULLY_CONNECTED":
+        opts = _options(op, tflite.FullyConnectedOptions)
+        weights = _constant(graph, inputs[1]).astype(np.float32)  # (out, in)
+        flat = graph.node("Reshape", [graph.nhwc(value), graph.const(np.array([-1, weights.shape[1]], np.int64))],
+                          "flat")  # fmt: skip
+        args = [flat, graph.const(weights, "w")]
+        if len(inputs) > 2 and inputs[2] >= 0:
+            args.append(graph.const(_constant(graph, inputs[2]).astype(np.float32), "b"))
+        dense = graph.node("Gemm", args, hint, transB=1)
+        dense = _activation(graph, dense, opts.FusedActivationFunction())
+        emit(graph.node("Reshape", [dense, graph.const(np.array(out_shape, np.int64), "shape")], hint), False)
+    else:
+        raise ConversionError(f"the TFLite operator {name} is not supported by this converter")
+
+
+OPS: frozenset[str] = frozenset({
+    "DEQUANTIZE", "DENSIFY", "CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "PRELU", "ADD", "LOGISTIC", "PAD",
+    "RESIZE_BILINEAR", "DEPTH_TO_SPACE", "CONCATENATION", "RESHAPE", "MEAN", "FULLY_CONNECTED",
+})  # fmt: skip
+
+
+def _operator_names() -> dict[int, str]:
+    import tflite
+
+    return {v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_") and isinstance(v, int)}
+
+
+def convert(tflite_bytes: bytes, graph_name: str = "model") -> Any:
+    """The ONNX ``ModelProto`` of a TFLite model's bytes; ``ConversionError`` names what it cannot convert."""
+    if len(tflite_bytes) < 8 or tflite_bytes[4:8] != b"TFL3":
+        raise ConversionError("not a TFLite model (no TFL3 identifier)")
+    import tflite
+    from onnx import TensorProto, helper
+
+    model = tflite.Model.GetRootAsModel(tflite_bytes, 0)
+    if model.SubgraphsLength() != 1:
+        raise ConversionError(f"a model of {model.SubgraphsLength()} subgraphs; one is expected")
+    graph = _Graph(model, model.Subgraphs(0))
+    names = _operator_names()
+    inputs = []
+    for j in range(graph.sub.InputsLength()):
+        index = graph.sub.Inputs(j)
+        tensor_name, shape = graph.sub.Tensors(index).Name().decode(), _tensor_shape(graph, index)
+        graph.values[index] = _Value(tensor_name, shape)
+        inputs.append(helper.make_tensor_value_info(tensor_name, TensorProto.FLOAT, list(shape)))
+    for i in range(graph.sub.OperatorsLength()):
+        op = graph.sub.Operators(i)
+        code = model.OperatorCodes(op.OpcodeIndex())
+        _convert_op(graph, op, names.get(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()), "CUSTOM"))
+    outputs = []
+    for j in range(graph.sub.OutputsLength()):
+        index = graph.sub.Outputs(j)
+        tensor_name, value = graph.sub.Tensors(index).Name().decode(), graph.values[graph.sub.Outputs(j)]
+        graph.nodes.append(helper.make_node("Identity", [graph.nhwc(value)], [tensor_name]))
+        outputs.append(helper.make_tensor_value_info(tensor_name, TensorProto.FLOAT, list(value.shape)))
+    onnx_graph = helper.make_graph(graph.nodes, graph_name, inputs, outputs, graph.initializers)
+    onnx_model = helper.make_model(onnx_graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                                   producer_name="handteach core.keypoints.tflite_onnx")  # fmt: skip
+    onnx_model.ir_version = IR_VERSION
+    return onnx_model
