@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.keypoints.onnx_pose import PoseResult
 from core.keypoints.pose_filters import ALIGNMENT, POINTS, OneEuro, PoseFilters
+from core.keypoints.pose_result import PoseResult
 
 
 def _person(shift: float) -> PoseResult:

@@ -23,6 +23,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.io.atomic import write_bytes, write_text
+
 MODEL_DIR = Path(__file__).resolve().parent / "onnx_models"
 MANIFEST = "manifest.json"
 MAKE_STEP = "make keypoint-models"
@@ -169,14 +171,10 @@ def make_models(folder: Path, wheel: Path | None = None) -> str:
     for name, data in models.items():
         onnx_bytes = convert(data, name).SerializeToString()
         path = folder / f"{name}.onnx"
-        partial = path.with_suffix(".onnx.partial")
-        partial.write_bytes(onnx_bytes)
-        partial.replace(path)
+        write_bytes(path, onnx_bytes)
         entries[path.name] = {"size": len(onnx_bytes), "sha256": _sha256(onnx_bytes), "tflite_sha256": _sha256(data)}
     manifest = {"source": f"mediapipe {WHEEL_RELEASE}", "files": entries}
-    partial = folder / (MANIFEST + ".partial")
-    partial.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    partial.replace(folder / MANIFEST)
+    write_text(folder / MANIFEST, json.dumps(manifest, indent=1))
     return origin
 
 

@@ -14,13 +14,13 @@ per stream; use it from one thread at a time.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from core.keypoints import mp_graph as g
 from core.keypoints.onnx_session import run, session
+from core.keypoints.pose_result import PoseResult
 
 DETECT_ANCHORS = g.AnchorSpec(input_size=224, strides=(8, 16, 32, 32, 32))
 DETECT_DECODE = g.DecodeSpec(num_keypoints=4, scale=224.0)
@@ -30,17 +30,6 @@ NUM_LANDMARKS, NUM_ALL = 33, 39  # 33 points, 2 alignment points, 4 unused
 # RefineLandmarksFromHeatmapCalculator as mediapipe 0.10.21's compiled graph sets it: a 9-cell kernel (the .pbtxt
 # in MediaPipe's repository says 7; its points match 0.10.21's to 0.01 px with 9 only)
 HEATMAP_KERNEL, HEATMAP_MIN_CONFIDENCE = 9, 0.5
-
-
-@dataclass(frozen=True)
-class PoseResult:
-    """One person as MediaPipe's graph gives it: (33, 3) normalised points, their visibility, world points (33, 3),
-    and the two alignment points (2, 2) that place the next frame's region."""
-
-    landmarks: g.FloatArray
-    visibility: g.FloatArray
-    world: g.FloatArray
-    alignment: g.FloatArray
 
 
 def _sigmoid(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:

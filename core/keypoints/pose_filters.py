@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from core.keypoints import mp_graph as g
-from core.keypoints.onnx_pose import PoseResult
+from core.keypoints.pose_result import PoseResult
 
 FRAME_SECONDS = 33333e-6  # SolutionBase's simulated timestamp step
 START_FREQUENCY = 30.0  # the filters' frequency before a second timestamp measures it
