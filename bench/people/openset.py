@@ -54,6 +54,7 @@ from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from bench.common import openset_taught  # noqa: E402
 from bench.common.fewshot_people import PHOTO_SUFFIXES, Take, recording_order  # noqa: E402
 from bench.common.fewshot_teach import Lesson, live_average, starter_set  # noqa: E402
 from bench.people.fewshot import config_of, people_of  # noqa: E402
@@ -353,9 +354,12 @@ def main() -> None:
     parser.add_argument("--teach-every", type=int, default=1, metavar="N",
                         help="teach from frames 0, N, 2N, … of each first block, as Record spreads its samples "
                              "(default 1: consecutive frames)")  # fmt: skip
+    parser.add_argument("--taught", type=int, default=None, metavar="N",
+                        help="teach N of each person's gestures (every choice of N in turn), show the others, and "
+                             "count what the card says (default: each gesture left out in turn, every rule)")  # fmt: skip
     args = parser.parse_args()
-    if min(args.k) < 1 or args.teach_every < 1:
-        parser.error("--k and --teach-every must be at least 1")
+    if min(args.k) < 1 or args.teach_every < 1 or (args.taught is not None and args.taught < 2):
+        parser.error("--k and --teach-every must be at least 1, --taught at least 2")
     load_before = os.getloadavg()
     found = people_of(args.sources, args.people, webcam_max=args.webcam_people)
     people = {p: t for p, t in found.items() if len({x.label for x in t}) >= 3}  # two left taught: a model
@@ -364,6 +368,8 @@ def main() -> None:
     if not people:
         sys.exit(f"no person with 3 or more gestures in {', '.join(args.sources)}: webcam_people needs "
                  "../shared/data/hands/webcam_people/<person>/<gesture>/")  # fmt: skip
+    if args.taught is not None:
+        return taught_main(people, args, load_before)
     takes = sum(len(t) for t in people.values())
     print(f"{len(people)} people, {takes} takes (each left out once), k = {args.k}, teach every "
           f"{args.teach_every}, seed {args.seed}, load {load_before[0]:.1f}")  # fmt: skip
@@ -382,6 +388,38 @@ def main() -> None:
               "teach_every": args.teach_every, "k": args.k, "wall_seconds": round(wall, 1),
               "load": {"before": load_before, "after": load_after, "cores": os.cpu_count()}}  # fmt: skip
     print(json.dumps(report(measured, header)))
+
+
+def taught_main(people: dict[str, list[Take]], args: argparse.Namespace, load_before: tuple[float, ...]) -> None:
+    """``--taught N``: per k, every person's lessons of N gestures, the others shown (``bench.common.openset_taught``);
+    a table per k, then the JSON line (the first k's figures at the top, every k's under ``results``)."""
+    people = {p: t for p, t in people.items() if len({x.label for x in t}) > args.taught}
+    if not people:
+        sys.exit(f"no person with more than {args.taught} gestures: nothing is left to show untaught")
+    started, seconds = time.perf_counter(), []
+    results: dict[str, dict[str, object]] = {}
+    for k in args.k:
+        per_person: dict[str, openset_taught.PersonLooks] = defaultdict(openset_taught.PersonLooks)
+        for person, takes in people.items():
+            config = config_of(takes)
+            gestures = gestures_of(takes, config)
+            for taught, lesson in openset_taught.lessons(gestures, args.taught, k, args.teach_every, config,
+                                                         takes[0].source):  # fmt: skip
+                began = time.perf_counter()
+                model = openset_taught.train_as_the_app(lesson, args.seed)
+                seconds.append(time.perf_counter() - began)
+                per_person[person].parts.append(openset_taught.looks(model, lesson, taught))
+        results[str(k)] = openset_taught.figures(per_person)
+        print("\n".join(openset_taught.table(k, args.taught, results[str(k)])) + "\n")
+    load_after = os.getloadavg()
+    wall = time.perf_counter() - started
+    print(f"{len(seconds)} trainings, median {np.median(seconds):.2f} s; {wall:.0f} s in all; load "
+          f"{load_before[0]:.1f} before, {load_after[0]:.1f} after ({os.cpu_count()} cores)")  # fmt: skip
+    first = {key: v for key, v in results[str(args.k[0])].items() if key != "per_person"}
+    print(json.dumps(first | {"taught": args.taught, "k": args.k, "teach_every": args.teach_every, "seed": args.seed,
+                              "people": len(people), "trainings": len(seconds), "wall_seconds": round(wall, 1),
+                              "load": {"before": load_before, "after": load_after, "cores": os.cpu_count()},
+                              "results": results}))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.gestures.catalog import GestureClass
+from core.gestures.sureness import Sureness, sureness
 from core.types import UNKNOWN_LABEL, Prediction
 from ui.common import state
 from ui.common.text import plain
@@ -25,7 +26,6 @@ def _top3(prediction: Prediction, gestures: list[GestureClass]) -> None:
         st.progress(min(1.0, max(0.0, prob)), text=f"{plain(state.title_of(name, gestures))} {prob:.0%}")
 
 
-VERY_NEAR = 0.5  # within half the reach of the person's own examples: "very sure"
 SERVER_WAITING = "Press **START** on the video to begin. Allow the camera when the browser asks."
 BROWSER_WAITING = "Allow the camera when the browser asks: the hand model then starts in this tab."
 
@@ -69,12 +69,14 @@ def what_decided(prediction: Prediction, gestures: list[GestureClass]) -> str:
         return f"confidence {prediction.score:.0%}"
     # one short line a 12-year-old reads: how sure, and why (issue 64: "like your own examples (0.2× the distance
     # that still counts); the model alone: 100%"); the bars under it keep the model's numbers
-    if prediction.by_examples:
-        top = prediction.top(1)[0][0] if prediction.probabilities else prediction.label
-        if top != prediction.label:  # "Very sure" over bars led by another gesture read as a contradiction
-            return f"It looks like your examples, though the model alone would say {plain(state.title_of(top, gestures))}"
-        return "Very sure: it looks just like your examples" if prediction.distance <= VERY_NEAR else (
-            "Sure: it looks like your examples")  # fmt: skip
+    how = sureness(prediction)
+    if how is Sureness.AGAINST_MODEL:
+        top = prediction.top(1)[0][0]
+        return f"It looks like your examples, though the model alone would say {plain(state.title_of(top, gestures))}"
+    if how is Sureness.VERY_SURE:
+        return "Very sure: it looks just like your examples"
+    if how is Sureness.SURE:
+        return "Sure: it looks like your examples"
     return "Not so sure: the closest of your gestures, but not much like your examples"
 
 
