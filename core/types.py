@@ -117,6 +117,10 @@ class Prediction:
     # For an unknown hand of a model that keeps starter hands: it lay nearer the starter's hands of signs the
     # project does not know than the top class's (own or starter) hands, so the card says so rather than "far".
     like_untaught: bool = False
+    # How far the nearest of the starter set's hands of signs the project does not know lies, in the same radii as
+    # ``distance``; None without such hands (or from an older tab). "Very sure" needs them well further than the
+    # class's own examples (``core.gestures.sureness``).
+    untaught_distance: float | None = None
 
     def top(self, k: int = 3) -> list[tuple[str, float]]:
         """The k most probable classes, best first."""
@@ -148,10 +152,12 @@ def make_prediction(
     distance: float | None = None,
     like_untaught: bool = False,
     index: int | None = None,
+    untaught_distance: float | None = None,
 ) -> Prediction:
     """(C,) probabilities → ``Prediction``; label is UNKNOWN_LABEL when the top one is below ``threshold``, or,
     where the model decided ``known`` (``core.gestures.familiarity``), when it is not known. ``index``: the
-    class the model answers where that is not the top one (the person's own examples chose it).
+    class the model answers where that is not the top one (the person's own examples chose it); ``untaught_distance``:
+    the nearest hand of a sign not taught, in radii (inf: none).
 
     The one labelling rule: the classifier applies it per row, the pipeline to smoothed rows.
     """
@@ -159,6 +165,11 @@ def make_prediction(
     score = float(probabilities[best])
     accepted = score >= threshold if known is None else known
     label = classes[best] if accepted else UNKNOWN_LABEL
-    ratio = None if distance is None or not np.isfinite(distance) else round(float(distance), 3)
+    ratio = _finite(distance)
     shares = {name: float(p) for name, p in zip(classes, probabilities, strict=True)}
-    return Prediction(label, score, shares, ratio, like_untaught and label == UNKNOWN_LABEL)
+    untaught = _finite(untaught_distance)
+    return Prediction(label, score, shares, ratio, like_untaught and label == UNKNOWN_LABEL, untaught)
+
+
+def _finite(distance: float | None) -> float | None:
+    return None if distance is None or not np.isfinite(distance) else round(float(distance), 3)

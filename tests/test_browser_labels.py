@@ -23,6 +23,9 @@ def test_an_event_becomes_the_frame_result_the_outputs_publish() -> None:
     assert hand.handedness == "Right" and hand.pixel[0].tolist() == [320.0, 240.0]
     assert prediction.label == "palm" and prediction.top(2) == [("palm", 0.9), ("fist", 0.1)]
     assert prediction.score == 0.9 and prediction.distance == 0.4
+    assert prediction.untaught_distance is None  # a tab that sends none (an older bundle): "Very sure" as before
+    near = label_result(_event(untaught_distance=0.6), CLASSES).result.predictions[0]
+    assert near.untaught_distance == 0.6  # the card's "Very sure" reads it (core.gestures.sureness)
 
 
 def test_the_answered_class_s_probability_is_the_score_even_when_the_examples_chose_another() -> None:
@@ -53,6 +56,7 @@ def test_an_unknown_hand_like_a_sign_not_taught_keeps_that_reason_for_the_card()
         (r"hands\[0\].known", {"known": False}),  # "palm", yet not known
         (r"hands\[0\].distance", {"distance": float("inf")}),
         (r"hands\[0\].like_untaught", {"like_untaught": "yes"}),
+        (r"hands\[0\].untaught_distance", {"untaught_distance": -1}),
         (r"hands\[0\].normalised", {"normalised": [[0.5, 0.5, 0.0]] * 1_000_000}),
     ],
 )

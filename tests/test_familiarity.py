@@ -273,3 +273,49 @@ def test_a_hand_among_the_person_s_own_examples_of_another_class_answers_that_cl
     model.familiarity = fam
     shown = model.decide(sure_fist[:1], fam.class_distances(palm[:1]))[0]
     assert shown.label == "palm" and shown.score == pytest.approx(0.1) and shown.distance <= 1.0
+
+
+def _palm_and_a_sign() -> GestureClassifier:
+    """A model of fist and palm whose examples are one own palm (the origin), one own fist far away, a starter palm
+    further still (palm is a starter gesture), and one hand of a sign not taught 0.25 radii from a hand shown at
+    0.6 radii from the palm: hand-placed, every distance known."""
+    reference = np.zeros((4, CFG.size), np.float32)
+    reference[1, 0] = 10 * RADIUS_DEPTH  # the fist, far from everything here
+    reference[2, 0] = -10 * RADIUS_DEPTH  # another person's palm, from the starter set
+    reference[3, 1] = 0.6 * RADIUS_DEPTH  # the sign of no class, beside the hand shown below
+    model = GestureClassifier(["fist", "palm"], CFG, hidden=(8,))
+    model.familiarity = Familiarity(reference, np.array([1, 0, 3, NONE], np.int64), RADIUS_DEPTH, 2)
+    return model
+
+
+def test_a_hand_within_reach_of_the_examples_but_nearer_a_sign_not_taught_is_unknown() -> None:
+    """A student taught 👍 👊 👌 and showed ✋: it lay within the reach of their 👌 examples and the card named it 👌,
+    while the starter set's ✋ hands (a sign this project does not know) lay nearer still."""
+    from ui.live.unknown_panel import why_unknown
+
+    model = _palm_and_a_sign()
+    shown = np.zeros((2, CFG.size), np.float32)
+    shown[0, 0] = 0.6 * RADIUS_DEPTH  # 0.6 radii from the palm, about 0.85 from the sign: the palm's
+    shown[1, 1] = 0.6 * RADIUS_DEPTH * 0.75  # 0.45 radii from the palm, 0.15 from the sign: the sign's
+    sure_palm = np.array([[0.05, 0.95]] * 2, np.float32)
+    distances = model.class_distances(shown)
+    mine, sign = model.decide(sure_palm, distances)
+    assert (mine.label, mine.distance) == ("palm", 0.6)
+    assert (sign.label, sign.like_untaught) == ("unknown", True), "a sign of no class lay nearer than the examples"
+    assert why_unknown(sign, []) == "closest: palm, but it looks more like a sign you did not teach"
+    assert mine.untaught_distance == round(float(distances[0, 4]), 3) and sign.untaught_distance == 0.15
+    # answer, the rule the ONNX graph and the tab (frontend/src/decide.js) compute too
+    index, known = model.familiarity.answer(sure_palm, distances, 0.6)
+    assert known.tolist() == [True, False] and index.tolist() == [1, 1]
+
+
+def test_a_gesture_of_the_person_s_own_is_not_weighed_against_the_signs_of_no_class() -> None:
+    """p03 taught his own "peace" (no starter gesture): his later peace lay 0.7 radii from his examples and 0.6 from
+    the starter's signs of no class, which hold peace-like hands; it stays his peace."""
+    model = _palm_and_a_sign()
+    own_gesture = Familiarity(model.familiarity.reference[[0, 1, 3]], np.array([1, 0, NONE], np.int64), RADIUS_DEPTH, 2)
+    shown = np.zeros((1, CFG.size), np.float32)
+    shown[0, 1] = 0.45 * RADIUS_DEPTH
+    ratios = own_gesture.class_distances(shown) / own_gesture.radius
+    index, known = own_gesture.answer(np.array([[0.5, 0.5]], np.float32), ratios, 0.6)
+    assert known.tolist() == [True] and index.tolist() == [1]

@@ -494,3 +494,25 @@ def test_the_graph_decides_unknown_as_the_app_does(tmp_path: Path) -> None:
     assert (known[20:40][beyond] == (graph[20:40, 3] < graph[20:40, 6])[beyond]).all()
     assert known[20:40][beyond].any() and not known[20:40][beyond].all()
     assert meta["familiarity"]["rows"] == len(clf.familiarity.reference) and meta["familiarity"]["none_rows"] == 10
+
+
+def test_the_graph_refuses_a_hand_among_the_examples_when_a_sign_not_taught_lies_nearer(tmp_path: Path) -> None:
+    """As ``Familiarity.answer``: within the radius of the palm's own example (0.6 radii) the hand is the palm's (a
+    starter gesture), unless a hand of a sign the model does not know lies nearer (0.3 radii from the second hand)."""
+    from core.gestures.familiarity import NONE, RADIUS_DEPTH, Familiarity
+
+    clf = classifier_for(HAND_DEPTH, classes=("fist", "palm"))
+    landmarks, _ = synthetic(HAND_DEPTH, 2, seed=3)
+    size = (640, 480)
+    x = np.stack([hand_features(keypoints(lm, size, HAND_DEPTH), HAND_DEPTH) for lm in landmarks])
+    step = np.zeros(HAND_DEPTH.size, np.float32)
+    step[0] = 0.6 * RADIUS_DEPTH
+    sign = x[1] + np.roll(step, 1) / 2  # 0.3 radii from the second hand, further than 0.6 from the first
+    # own palms beside both hands, an own fist and another person's palm (palm: a starter gesture) far away
+    reference = np.stack([x[0] + step, x[1] + step, x[0] + 50 * step, x[0] - 50 * step, sign]).astype(np.float32)
+    clf.familiarity = Familiarity(reference, np.array([1, 1, 0, 3, NONE], np.int64), RADIUS_DEPTH, 2)
+    session, _ = session_of(clf, tmp_path / "m.onnx")
+    index, known = session.run(["class_index", "known"], {"landmarks": landmarks,
+                                                          "image_size": np.array(size, np.float32)})  # fmt: skip
+    assert known.tolist() == [True, False] and index[0] == 1
+    assert [p.label for p in clf.predict(x)] == ["palm", "unknown"]

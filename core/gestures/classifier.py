@@ -140,8 +140,9 @@ class GestureClassifier:
         index, known = self.familiarity.answer(p, distances, threshold)
         near = distances[np.arange(len(p)), index]  # columns: own (C), own-or-starter (C), no class (1)
         like_untaught = self.familiarity.has_starter[index] & ~self.familiarity.nearer_to_class(distances, index)
-        return [make_prediction(row, self.classes, threshold, bool(k), float(d), bool(u), int(i))
-                for row, k, d, u, i in zip(p, known, near, like_untaught, index, strict=True)]  # fmt: skip
+        untaught = distances[:, 2 * self.familiarity.n_classes]
+        return [make_prediction(row, self.classes, threshold, bool(k), float(d), bool(u), int(i), float(n))
+                for row, k, d, u, i, n in zip(p, known, near, like_untaught, index, untaught, strict=True)]  # fmt: skip
 
     def predict(self, features: FloatArray) -> list[Prediction]:
         """One ``Prediction`` per row of (N, D) features, by ``decide``'s rule."""

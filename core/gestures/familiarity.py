@@ -15,10 +15,14 @@ by the hand's reach):
   "other" signs, starter gestures the project left out).
 
 The answer (``answer``): where the hand lies within the radius of one of the person's own examples
-(``distance <= radius × tolerance``), the class of the nearest one, whatever the network's top class:
-the person's own hands win there (a network fitted on thousands of starter rows and mirrored copies
-put a person's later 👍 frames on their "pen", a 👍 from the back, while those frames lay among their
-own 👍 examples). Elsewhere the network's top class, known (``known``) when that class has starter
+(``distance <= radius × tolerance``) and, for a starter gesture, nearer to it than to every hand of no class,
+the class of the nearest one, whatever the network's top class: the person's own hands win there (a network fitted on
+thousands of starter rows and mirrored copies put a person's later 👍 frames on their "pen", a 👍 from
+the back, while those frames lay among their own 👍 examples). A hand nearer to a hand of no class is not
+the person's starter gesture, however near their examples: a student who taught 👍 👊 👌 and showed ✋ had it
+named 👌 ("like your examples", 0.97 radii from them) while it lay 0.31 radii from the starter's ✋ hands
+(``bench/people/openset.py --taught 3``, k = 10, every third frame: 0.088 of untaught looks accepted before,
+0.073 with it, taught looks as before). Elsewhere the network's top class, known (``known``) when that class has starter
 hands and the hand is nearer to that class (its own examples or the starter's hands of it) than to
 every hand of no class: a nearest-neighbour choice between "this gesture" and "none of these",
 however far both are. ``tolerance`` is the one knob a
@@ -130,20 +134,33 @@ class Familiarity:
         self, probabilities: FloatArray, ratios: FloatArray, threshold: float
     ) -> tuple[IntArray, npt.NDArray[np.bool_]]:
         """((N,) the class each row answers, (N,) whether it is known) for (N, C) probabilities and their
-        (N, 2C + 1) ratios (as ``known``): the class of the nearest own example where one lies within the radius,
-        known; elsewhere the top class, known by ``known``. Ties go to the lower class index (as the ONNX graph)."""
+        (N, 2C + 1) ratios (as ``known``): the class of the nearest own example where one lies within the radius
+        (and, for a starter gesture, no hand of no class lies nearer: ``among_own``), known; elsewhere the top
+        class, known by ``known``. Ties go to the lower class index (as the ONNX graph)."""
+        nearest = self.nearest_own(ratios)
+        index = np.where(self.among_own(ratios, nearest), nearest, probabilities.argmax(axis=1))
+        return index.astype(np.int64), self.known(probabilities, ratios, threshold)
+
+    def nearest_own(self, ratios: FloatArray) -> IntArray:
+        """(N,) the class of each row's nearest own example (the first on a tie, as the ONNX graph)."""
         own = ratios[:, : self.n_classes]
-        nearest = own.argmin(axis=1) if own.shape[1] else np.zeros(len(own), np.int64)
-        inside = own[np.arange(len(own)), nearest] <= 1.0
-        index = np.where(inside, nearest, probabilities.argmax(axis=1))
-        return index.astype(np.int64), inside | self.known(probabilities, ratios, threshold)
+        return own.argmin(axis=1) if own.shape[1] else np.zeros(len(own), np.int64)
+
+    def among_own(self, ratios: FloatArray, index: IntArray) -> npt.NDArray[np.bool_]:
+        """(N,) whether each row of (N, 2C + 1) ratios lies within the radius of an own example of class
+        ``index[i]`` and, for a starter gesture, nearer to it than to every hand of no class (the person's own
+        hands decide there). A gesture of the person's own (not a starter gesture) may look like one of the
+        starter's signs of no class (p03's peace lay 0.6 radii from them, 0.7 from his examples): the signs of
+        no class weigh only against the starter gestures, which the starter set tells apart from them."""
+        own = ratios[np.arange(len(index)), index]
+        return (own <= 1.0) & ((own < ratios[:, 2 * self.n_classes]) | ~self.has_starter[index])
 
     def known(self, probabilities: FloatArray, ratios: FloatArray, threshold: float) -> npt.NDArray[np.bool_]:
         """(N,) the decision for (N, C) probabilities and their (N, 2C + 1) ``class_distances`` divided by
         ``radius × tolerance`` (see the module docstring). A class with no example of its own (a starter
         gesture kept without samples) is judged as a model without examples is: its probability ≥ ``threshold``."""
         best = probabilities.argmax(axis=1)
-        near = ratios[np.arange(len(best)), best] <= 1.0
+        near = self.among_own(ratios, self.nearest_own(ratios))  # among the own examples of some class
         alone = ~self.has_own[best] & (probabilities.max(axis=1) >= threshold)
         return near | self.nearer_to_class(ratios, best) | alone
 

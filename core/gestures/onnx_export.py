@@ -14,7 +14,8 @@ the features. The contract (``docs/export.md``):
 * outputs ``probabilities`` (batch, C) float32 (softmax, columns in the order of the ``classes``
   metadata), ``class_index`` (batch,) int64 (the class answered) and ``known`` (batch,) bool: the
   app's own decision for that one frame (``GestureClassifier.decide``: for a model with examples,
-  ``core.gestures.familiarity``, a hand within the radius of one of the person's examples is that
+  ``core.gestures.familiarity``, a hand within the radius of one of the person's examples (and, for a
+  starter gesture, nearer to it than to every starter hand of a sign the model does not know) is that
   example's class, known; elsewhere the top class, known when it has starter hands and the hand is
   nearer to them or the person's examples than to every starter hand of a sign the model does not
   know; without examples, the argmax, known when its probability reaches the ``threshold`` metadata).
@@ -153,8 +154,9 @@ class LandmarkClassifier(nn.Module):
         starter = torch.where(self.has_starter[None], torch.minimum(own, nearest[:, c : 2 * c]), far[:, None])
         nearer = starter.gather(1, best[:, None])[:, 0] < none
         alone = ~self.has_own[best] & (top >= self.threshold)
-        closest, nearest_own = own.min(dim=1)  # the person's own examples first: within the radius, theirs wins
-        inside = closest <= 1.0
+        closest, nearest_own = own.min(dim=1)  # the person's own examples first: within the radius, theirs wins,
+        # unless, for a starter gesture, a hand of no class lies nearer (Familiarity.among_own)
+        inside = (closest <= 1.0) & ((closest < none) | ~self.has_starter[nearest_own])
         return probabilities, torch.where(inside, nearest_own, best), inside | nearer | alone, own, starter, none
 
 

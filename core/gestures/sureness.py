@@ -11,6 +11,9 @@ from enum import Enum
 from core.types import UNKNOWN_LABEL, Prediction
 
 VERY_NEAR = 0.5  # within half the reach of the person's own examples: "very sure"
+# ... and every hand of a sign not taught (the starter set's) at least this many times further than those examples:
+# a ✋ shown to a project of 👍 👊 👌 lay within half the reach of 👌's examples and was "Very sure" 👌
+UNTAUGHT_MARGIN = 2.0
 
 
 class Sureness(Enum):
@@ -19,7 +22,7 @@ class Sureness(Enum):
     UNKNOWN = "unknown"  # no gesture named
     THRESHOLD = "threshold"  # a model without examples: its probability is the number shown
     AGAINST_MODEL = "against model"  # the examples chose a gesture the network alone would not
-    VERY_SURE = "very sure"
+    VERY_SURE = "very sure"  # the examples and the network agree, and no sign not taught lies anywhere near
     SURE = "sure"
     NOT_SO_SURE = "not so sure"  # beyond the examples' reach, the closest of the taught gestures
 
@@ -35,4 +38,6 @@ def sureness(prediction: Prediction) -> Sureness:
     top = prediction.top(1)[0][0] if prediction.probabilities else prediction.label
     if top != prediction.label:  # "Very sure" over bars led by another gesture read as a contradiction
         return Sureness.AGAINST_MODEL
-    return Sureness.VERY_SURE if prediction.distance <= VERY_NEAR else Sureness.SURE
+    untaught = prediction.untaught_distance
+    apart = untaught is None or untaught >= UNTAUGHT_MARGIN * prediction.distance
+    return Sureness.VERY_SURE if prediction.distance <= VERY_NEAR and apart else Sureness.SURE

@@ -7,7 +7,7 @@ stays (``frontend/src/events.js``)::
      "hands": [{"handedness": "Left" | "Right" | "Unknown", "label": a class name | "unknown",
                 "class_index": int, "known": bool,
                 "probabilities": C numbers 0..1 summing to 1 (the model's classes, in order),
-                "distance": radii | null, "like_untaught": bool,
+                "distance": radii | null, "like_untaught": bool, "untaught_distance": radii | null,
                 "normalised": 21 × [x, y, z]}]}      # unmirrored, as core/types.py
 
 Nothing in it is trusted: ``label_result`` checks every field and raises ``ValueError`` naming it, and an event
@@ -78,7 +78,8 @@ def _hand(hand: object, where: str, classes: Sequence[str], size: tuple[int, int
         raise TakeError(f"{where}.like_untaught: expected true or false")
     shares = dict(zip(classes, probabilities, strict=True))
     return keypoints, Prediction(label, score, shares, _distance(hand.get("distance"), f"{where}.distance"),
-                                 like_untaught and label == UNKNOWN_LABEL)  # fmt: skip
+                                 like_untaught and label == UNKNOWN_LABEL,
+                                 _distance(hand.get("untaught_distance"), f"{where}.untaught_distance"))  # fmt: skip
 
 
 def _probabilities(values: object, where: str, count: int) -> list[float]:

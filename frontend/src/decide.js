@@ -12,8 +12,9 @@ export const UNKNOWN = "unknown"; // core.types.UNKNOWN_LABEL
 // The model's rule from its metadata (docs/export.md), as core/gestures/familiarity.Familiarity.answer:
 // distances is one row of 2C + 1 radii (the graph's distance, starter_distance and other_distance side by
 // side, as class_distances' columns: own example per class, own-or-starter per class, no class), or null for
-// a model without examples. Within the radius of an own example (at the page's tolerance): the class of the
-// nearest one, known (Familiarity.answer: the person's own hands win there). Elsewhere the top class, known
+// a model without examples. Within the radius of an own example (at the page's tolerance), and for a starter
+// gesture nearer to it than to every hand of no class: the class of the nearest one, known (Familiarity.answer:
+// the person's own hands win there). Elsewhere the top class, known
 // when it has starter hands and the hand is nearer to them than to every hand of no class (inf < inf is
 // false: no starter hands, no decision there), or it has no own example and its probability reaches the
 // threshold.
@@ -26,7 +27,9 @@ export function decide(probabilities, distances, meta, tolerance = 1.0, threshol
   else {
     let nearest = 0; // the first on a tie, as numpy's argmin and the graph's
     for (let c = 1; c < classes; c++) if (distances[c] < distances[nearest]) nearest = c;
-    if (distances[nearest] / tolerance <= 1.0) {
+    // a starter gesture (finite starter_distance) also needs its own example nearer than every hand of no class
+    const starterGesture = distances[classes + nearest] < NO_EXAMPLES;
+    if (distances[nearest] / tolerance <= 1.0 && (distances[nearest] < distances[2 * classes] || !starterGesture)) {
       best = nearest;
       known = true;
     } else {
@@ -40,9 +43,11 @@ export function decide(probabilities, distances, meta, tolerance = 1.0, threshol
   }
   // no own example of the class answered: no distance (core.types.make_prediction keeps None for inf)
   const ratio = meta.familiarity && distances && distances[best] < NO_EXAMPLES ? distances[best] / tolerance : null;
+  // the nearest sign of no class, in the same radii ("Very sure" needs it well further: core/gestures/sureness.py)
+  const untaught = distances && distances[2 * classes] < NO_EXAMPLES ? distances[2 * classes] / tolerance : null;
   const top3 = probabilities.map((p, c) => [c, p]).sort((a, b) => b[1] - a[1]).slice(0, 3);
   return { index: best, score: probabilities[best], known, label: known ? meta.classes[best] : UNKNOWN,
-    distance: ratio, top: top3, likeUntaught, probabilities };
+    distance: ratio, untaughtDistance: untaught, top: top3, likeUntaught, probabilities };
 }
 
 // One (2C + 1) row per hand of the graph's three distance outputs, or null for a model without them.

@@ -78,9 +78,15 @@ export function labelEvent(hands, decisions, meta, modelVersion, fps, frameSize)
       probabilities: Array.from(decisions[h].probabilities, (p) => round(p, 4)), // one per class of the model
       distance: decisions[h].distance === null ? null : round(Math.min(decisions[h].distance, 1e6), 3), // radii
       like_untaught: Boolean(decisions[h].likeUntaught), // unknown, and nearer a sign of no class (the card says so)
+      untaught_distance: untaughtDistance(decisions[h]), // the nearest sign of no class, radii ("Very sure" reads it)
       normalised: hand.normalised.map((p) => p.map((v) => round(v, 5))),
     })),
   };
+}
+
+function untaughtDistance(decision) {
+  const d = decision.untaughtDistance;
+  return d === null || d === undefined ? null : round(Math.min(d, 1e6), 3);
 }
 
 // The video says what the page's card says: each hand's decision as last sent to the server (the card shows

@@ -56,6 +56,14 @@ test("the unknown rule is familiarity.answer: the nearest own example within the
   assert.equal(decide([0.1, 0.7, 0.2], row([0.9, 0.5, 2], [far, far, far], far), meta).label, "palm"); // the nearest
   assert.equal(decide([0.1, 0.7, 0.2], row([0.6, 0.6, 2], [far, far, far], far), meta).label, "fist"); // tie: the first
   assert.equal(decide([0.1, 0.7, 0.2], row([1.2, 1.4, 2], [far, far, far], far), meta, 1.25).label, "fist"); // tolerance
+  // within the radius of palm's own examples, but a hand of no class nearer still: not the person's palm, a starter
+  // gesture (its starter hands 1.5 radii away); a gesture of their own keeps its examples' answer
+  const untaught = decide([0.1, 0.8, 0.1], row([2, 0.97, 2], [far, 1.5, far], 0.31), meta);
+  assert.deepEqual([untaught.label, untaught.likeUntaught, untaught.untaughtDistance], [UNKNOWN, true, 0.31]);
+  assert.equal(decide([0.1, 0.8, 0.1], row([2, 0.97, 2], [far, far, far], 0.31), meta).label, "palm");
+  assert.equal(decide([0.1, 0.8, 0.1], row([2, 0.3, 2], [far, far, far], 0.31), meta).untaughtDistance, 0.31);
+  assert.equal(decide([0.1, 0.8, 0.1], row([2, 0.3, 2], [far, far, far], 0.6), meta, 2).untaughtDistance, 0.3);
+  assert.equal(decide([0.1, 0.8, 0.1], row([2, 0.3, 2], [far, far, far], far), meta).untaughtDistance, null);
   const plain = { ...meta, familiarity: null };
   assert.equal(decide([0.1, 0.2, 0.7], null, plain).label, "like");
   assert.equal(decide([0.1, 0.2, 0.7], null, plain, 1, 0.8).label, UNKNOWN); // the page's threshold
@@ -114,6 +122,9 @@ test("a Live event names each hand's label and carries its probabilities; its ke
   assert.equal(event.hands[0].label, "palm");
   assert.deepEqual(event.hands[0].probabilities, [0.1, 0.8, 0.1]); // one per class, as the server checks
   assert.equal(event.fps, 24.4);
+  assert.equal(event.hands[0].untaught_distance, null); // no sign of no class kept
+  const near = decide([0.1, 0.8, 0.1], row([2, 0.5, 2], [far, far, far], 0.8123456), meta);
+  assert.equal(labelEvent([hand], [near], meta, "v1", 24.44, [640, 480]).hands[0].untaught_distance, 0.812);
   assert.equal(labelsKey([hand], [decision]), labelsKey([hand], [{ ...decision, score: 0.1 }]));
   assert.notEqual(labelsKey([hand], [decision]), labelsKey([], []));
 });
