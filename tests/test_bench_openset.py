@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -189,3 +190,34 @@ def test_a_webcam_person_at_k_10_gives_every_number_in_0_1() -> None:
             assert all(isinstance(v, float) and 0.0 <= v <= 1.0 for v in numbers.values()), (rule, person, numbers)
         for name in ("taught", "untaught", "auroc", "taught_mean", "untaught_mean", "taught_worst"):
             assert 0.0 <= figures[name] <= 1.0, (rule, name)
+
+
+def test_taught_lessons_are_every_choice_of_n_gestures_each_shown_every_later_block() -> None:
+    """``--taught 3``: a person of 4 gestures gives 4 lessons, each taught 3 from their first frames (every
+    ``every``-th), each showing all 4 later blocks, the untaught one among them."""
+    from bench.common.openset_taught import lessons
+
+    blocks = [SimpleNamespace(label=name, first=np.full((40, CONFIG.size), i, np.float32),
+                              later=np.full((30, CONFIG.size), 10 + i, np.float32))
+              for i, name in enumerate(["fist", "ok", "open_palm", "thumbs_up"])]  # fmt: skip
+    made = list(lessons(blocks, 3, 12, 3, CONFIG, "webcam_people"))
+    assert [taught for taught, _ in made] == [("fist", "ok", "open_palm"), ("fist", "ok", "thumbs_up"),
+                                              ("fist", "open_palm", "thumbs_up"), ("ok", "open_palm", "thumbs_up")]  # fmt: skip
+    for taught, lesson in made:
+        assert sorted(set(lesson.teach_y)) == list(taught) and len(lesson.teach_y) == 36  # 12 of each
+        assert len(lesson.test_y) == 120 and set(lesson.test_y) == {b.label for b in blocks}
+
+
+def test_taught_figures_pool_the_untaught_looks_and_count_wrong_very_sure_cards() -> None:
+    from bench.common.openset_taught import Looks, PersonLooks, figures
+
+    t, f = True, False
+    # p1: 4 taught looks (3 right, one of them very sure; one wrong and very sure), 2 untaught (1 accepted, very sure)
+    p1 = Looks(np.array([t, t, t, t, f, f]), np.array([t, t, t, f, f, f]), np.array([t, t, t, t, t, f]),
+               np.array([t, f, f, t, t, f]))  # fmt: skip
+    # p2: 2 taught looks, both right and very sure; 2 untaught, none accepted
+    p2 = Looks(np.array([t, t, f, f]), np.array([t, t, f, f]), np.array([t, t, f, f]), np.array([t, t, f, f]))
+    out = figures({"p1": PersonLooks([p1]), "p2": PersonLooks([p2])})
+    assert out["untaught_accepted"] == 0.25  # 1 of the 4 untaught looks
+    assert (out["taught_accuracy_worst"], out["taught_accuracy_worst_person"]) == (0.75, "p1")
+    assert out["very_sure_wrong"] == 0.4 and out["very_sure_cards"] == 5  # 2 of 5 name a wrong gesture
