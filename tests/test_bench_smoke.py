@@ -87,6 +87,11 @@ SMOKES: dict[str, Smoke] = {
         ("people", "rules", "results", "seconds_per_training"),
         long="MediaPipe on a webcam person's 320 photos, a training per gesture",
     ),
+    "bench/people/openset.py --taught": Smoke(
+        ("--webcam-people", "1", "--k", "10", "--taught", "3"),
+        ("untaught_accepted", "taught_accuracy_worst", "very_sure_wrong", "results"),
+        long="MediaPipe on a webcam person's 320 photos, a training per choice of 3 gestures",
+    ),
     "bench/people/train_time.py": Smoke(
         ("--runs", "1", "--people", "4"),
         ("gestures", "runs", "median"),

@@ -30,7 +30,13 @@ Rules, all scored on one training per (person, left-out gesture):
 * ``tolerance-0.8``, ``tolerance-1.5``: the defaults with Live's slider moved (``model.tolerance``).
 
     python bench/people/openset.py [--k 5 10 20] [--teach-every N] [--sources webcam kinivi asl hagrid] [--seed 0]
-                            [--webcam-people N]
+                            [--webcam-people N] [--taught N]
+
+``--taught N`` (``bench/common/openset_taught.py``): a student's lessons instead, every choice of N of a person's
+gestures taught with the app's training and defaults, the others shown, and what Live's card says of each look; its
+JSON line's ``untaught_accepted`` (untaught looks named a taught gesture, pooled), ``taught_accuracy_worst`` (the
+worst person's taught looks named right) and ``very_sure_wrong`` ("Very sure" cards naming a wrong gesture) are the
+first k's, every k's under ``results``.
 
 Prints a table per k, worst person first (by ``defaults``' taught share), the pooled figures (every frame
 of every person), the seconds a training took, the machine's load; the last line is JSON with every number.
