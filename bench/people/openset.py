@@ -213,13 +213,14 @@ def score(
 
 def familiar_score(distances: FloatArray, top: np.ndarray) -> np.ndarray:
     """(m,) the rule's margin for (m, 2C + 1) distances in radii (``Familiarity.class_distances``' columns) and the
-    top classes: positive exactly where the hand is known by distance, ``1 - own`` (inside the radius of an own
-    example) or ``none - starter`` (nearer to the class's own examples or starter hands than to a hand of no
-    class), whichever is larger; inf stands in as ``FAR``."""
+    top classes: positive exactly where the hand is known by distance: for a starter gesture ``none - starter``
+    (nearer to the class's own examples or starter hands than to a hand of no class: inside the radius of an own
+    example counts only there too), for a gesture of the person's own ``1 - own`` (inside the radius of an own
+    example); inf stands in as ``FAR``."""
     c, rows = (distances.shape[1] - 1) // 2, np.arange(len(top))
     own, starter = np.minimum(distances[rows, top], FAR), np.minimum(distances[rows, c + top], FAR)
     none = np.minimum(distances[:, 2 * c], FAR)
-    return np.maximum(1.0 - own, np.where(starter < FAR, none - starter, -FAR))
+    return np.where(starter < FAR, none - starter, 1.0 - own)
 
 
 def same_network(lesson: Lesson, seed: int) -> bool:
