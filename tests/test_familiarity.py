@@ -310,6 +310,16 @@ def test_a_hand_within_reach_of_the_examples_but_nearer_a_sign_not_taught_is_unk
     assert known.tolist() == [True, False] and index.tolist() == [1, 1]
 
 
+def test_a_sign_not_taught_must_lie_clearly_nearer_than_the_examples_to_refuse_a_starter_gesture() -> None:
+    """p03's taught 👍 at its most ambiguous lay 0.94 radii from his examples and 0.76 from a sign of no class (1.24
+    times): still his 👍. p01's untaught ✋, 0.97 and 0.31 (3 times), is not their 👌."""
+    model = _palm_and_a_sign()
+    # ratios' columns: own fist, own palm, fist's own or starter, palm's own or starter, the nearest sign of no class
+    ratios = np.array([[9, 0.94, np.inf, 0.94, 0.76], [9, 0.97, np.inf, 0.97, 0.31]], np.float32)
+    index, known = model.familiarity.answer(np.array([[0.5, 0.5]] * 2, np.float32), ratios, 0.6)
+    assert known.tolist() == [True, False] and index[0] == 1
+
+
 def test_a_gesture_of_the_person_s_own_is_not_weighed_against_the_signs_of_no_class() -> None:
     """p03 taught his own "peace" (no starter gesture): his later peace lay 0.7 radii from his examples and 0.6 from
     the starter's signs of no class, which hold peace-like hands; it stays his peace."""

@@ -65,6 +65,7 @@ from bench.common.fewshot_people import PHOTO_SUFFIXES, Take, recording_order  #
 from bench.common.fewshot_teach import Lesson, live_average, starter_set  # noqa: E402
 from bench.people.fewshot import config_of, people_of  # noqa: E402
 from core.gestures.classifier import GestureClassifier  # noqa: E402
+from core.gestures.familiarity import UNTAUGHT_NEARER  # noqa: E402
 from core.gestures.features import FeatureConfig, hand_features  # noqa: E402
 from core.gestures.training import TrainConfig  # noqa: E402
 from core.starter import StarterOptions, train_with_starter  # noqa: E402
@@ -213,14 +214,15 @@ def score(
 
 def familiar_score(distances: FloatArray, top: np.ndarray) -> np.ndarray:
     """(m,) the rule's margin for (m, 2C + 1) distances in radii (``Familiarity.class_distances``' columns) and the
-    top classes: positive exactly where the hand is known by distance: for a starter gesture ``none - starter``
-    (nearer to the class's own examples or starter hands than to a hand of no class: inside the radius of an own
-    example counts only there too), for a gesture of the person's own ``1 - own`` (inside the radius of an own
-    example); inf stands in as ``FAR``."""
+    top classes: positive exactly where the hand is known by distance, ``1 - own`` (inside the radius of an own
+    example, and for a starter gesture no hand of no class clearly nearer: ``UNTAUGHT_NEARER``) or
+    ``none - starter`` (nearer to the class's own examples or starter hands than to a hand of no class), whichever
+    is larger; inf stands in as ``FAR``."""
     c, rows = (distances.shape[1] - 1) // 2, np.arange(len(top))
     own, starter = np.minimum(distances[rows, top], FAR), np.minimum(distances[rows, c + top], FAR)
     none = np.minimum(distances[:, 2 * c], FAR)
-    return np.where(starter < FAR, none - starter, 1.0 - own)
+    counts = (starter >= FAR) | (own < UNTAUGHT_NEARER * none)  # the own examples may decide
+    return np.maximum(np.where(counts, 1.0 - own, -FAR), np.where(starter < FAR, none - starter, -FAR))
 
 
 def same_network(lesson: Lesson, seed: int) -> bool:

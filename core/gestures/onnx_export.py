@@ -15,8 +15,8 @@ the features. The contract (``docs/export.md``):
   metadata), ``class_index`` (batch,) int64 (the class answered) and ``known`` (batch,) bool: the
   app's own decision for that one frame (``GestureClassifier.decide``: for a model with examples,
   ``core.gestures.familiarity``, a hand within the radius of one of the person's examples (and, for a
-  starter gesture, nearer to it than to every starter hand of a sign the model does not know) is that
-  example's class, known; elsewhere the top class, known when it has starter hands and the hand is
+  starter gesture, no starter hand of a sign the model does not know clearly nearer: at two thirds of the
+  distance or less) is that example's class, known; elsewhere the top class, known when it has starter hands and the hand is
   nearer to them or the person's examples than to every starter hand of a sign the model does not
   know; without examples, the argmax, known when its probability reaches the ``threshold`` metadata).
   A model with examples also gives ``distance`` (batch, C), each class's nearest own example in
@@ -46,6 +46,7 @@ import torch
 from torch import nn
 
 from core.gestures.catalog import GestureClass
+from core.gestures.familiarity import UNTAUGHT_NEARER
 from core.gestures.features import _VISIBLE_SCALE_MIN, FeatureConfig
 from core.io.atomic import write_bytes
 
@@ -155,8 +156,8 @@ class LandmarkClassifier(nn.Module):
         nearer = starter.gather(1, best[:, None])[:, 0] < none
         alone = ~self.has_own[best] & (top >= self.threshold)
         closest, nearest_own = own.min(dim=1)  # the person's own examples first: within the radius, theirs wins,
-        # unless, for a starter gesture, a hand of no class lies nearer (Familiarity.among_own)
-        inside = (closest <= 1.0) & ((closest < none) | ~self.has_starter[nearest_own])
+        # unless, for a starter gesture, a hand of no class lies clearly nearer (Familiarity.among_own)
+        inside = (closest <= 1.0) & ((closest < UNTAUGHT_NEARER * none) | ~self.has_starter[nearest_own])
         return probabilities, torch.where(inside, nearest_own, best), inside | nearer | alone, own, starter, none
 
 

@@ -6,6 +6,7 @@ export const SMOOTHING_FRAMES = 5; // pipeline.STREAM_SMOOTHING_FRAMES
 const HANDEDNESS_PENALTY = 0.3; // pipeline._HANDEDNESS_PENALTY
 const MAX_MATCH_COST = 0.35; // pipeline._MAX_MATCH_COST
 const MAX_MISSED = 2; // pipeline._MAX_MISSED
+const UNTAUGHT_NEARER = 1.5; // core/gestures/familiarity.UNTAUGHT_NEARER
 const NO_EXAMPLES = 1e10; // the graph gives a class without own examples inf radii (older graphs ~1e15)
 export const UNKNOWN = "unknown"; // core.types.UNKNOWN_LABEL
 
@@ -13,8 +14,8 @@ export const UNKNOWN = "unknown"; // core.types.UNKNOWN_LABEL
 // distances is one row of 2C + 1 radii (the graph's distance, starter_distance and other_distance side by
 // side, as class_distances' columns: own example per class, own-or-starter per class, no class), or null for
 // a model without examples. Within the radius of an own example (at the page's tolerance), and for a starter
-// gesture nearer to it than to every hand of no class: the class of the nearest one, known (Familiarity.answer:
-// the person's own hands win there). Elsewhere the top class, known
+// gesture with no hand of no class clearly nearer (UNTAUGHT_NEARER): the class of the nearest one, known
+// (Familiarity.answer: the person's own hands win there). Elsewhere the top class, known
 // when it has starter hands and the hand is nearer to them than to every hand of no class (inf < inf is
 // false: no starter hands, no decision there), or it has no own example and its probability reaches the
 // threshold.
@@ -27,9 +28,10 @@ export function decide(probabilities, distances, meta, tolerance = 1.0, threshol
   else {
     let nearest = 0; // the first on a tie, as numpy's argmin and the graph's
     for (let c = 1; c < classes; c++) if (distances[c] < distances[nearest]) nearest = c;
-    // a starter gesture (finite starter_distance) also needs its own example nearer than every hand of no class
+    // a starter gesture (finite starter_distance) also needs no hand of no class clearly nearer than its example
     const starterGesture = distances[classes + nearest] < NO_EXAMPLES;
-    if (distances[nearest] / tolerance <= 1.0 && (distances[nearest] < distances[2 * classes] || !starterGesture)) {
+    const untaughtNearer = distances[nearest] >= UNTAUGHT_NEARER * distances[2 * classes];
+    if (distances[nearest] / tolerance <= 1.0 && !(starterGesture && untaughtNearer)) {
       best = nearest;
       known = true;
     } else {

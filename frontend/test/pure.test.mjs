@@ -61,6 +61,8 @@ test("the unknown rule is familiarity.answer: the nearest own example within the
   const untaught = decide([0.1, 0.8, 0.1], row([2, 0.97, 2], [far, 1.5, far], 0.31), meta);
   assert.deepEqual([untaught.label, untaught.likeUntaught, untaught.untaughtDistance], [UNKNOWN, true, 0.31]);
   assert.equal(decide([0.1, 0.8, 0.1], row([2, 0.97, 2], [far, far, far], 0.31), meta).label, "palm");
+  // a sign of no class only a little nearer (0.76 against 0.94 radii) leaves the starter gesture its examples' answer
+  assert.equal(decide([0.1, 0.8, 0.1], row([2, 0.94, 2], [far, 1.5, far], 0.76), meta).label, "palm");
   assert.equal(decide([0.1, 0.8, 0.1], row([2, 0.3, 2], [far, far, far], 0.31), meta).untaughtDistance, 0.31);
   assert.equal(decide([0.1, 0.8, 0.1], row([2, 0.3, 2], [far, far, far], 0.6), meta, 2).untaughtDistance, 0.3);
   assert.equal(decide([0.1, 0.8, 0.1], row([2, 0.3, 2], [far, far, far], far), meta).untaughtDistance, null);
