@@ -1,0 +1,84 @@
+// What Streamlit's own markup does not give a screen reader or a keyboard user (docs/accessibility.md), loaded
+// once per tab by ui/common/assistive.py. It reads what the pages already show and changes no layout.
+(() => {
+  if (window.__handteachAssistive) return;
+  window.__handteachAssistive = true;
+
+  // One polite live region for the whole tab, made once, so that a change of its text is what a screen reader
+  // hears (a region made anew with its text in it is not announced).
+  const region = document.createElement("div");
+  region.id = "handteach-announcer";
+  region.setAttribute("role", "status");
+  region.setAttribute("aria-live", "polite");
+  region.setAttribute("aria-atomic", "true");
+  region.style.cssText =
+    "position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;overflow:hidden;" +
+    "clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap";
+  document.body.appendChild(region);
+
+  // emoji and their variation selectors say nothing useful read aloud ("thumbs up sign thumbs_up")
+  const words = (text) =>
+    (text || "").replace(/[\p{Extended_Pictographic}\u{FE0F}\u{200D}\u{1F3FB}-\u{1F3FF}]/gu, "")
+      .replace(/_/g, " ").replace(/\s+/g, " ").trim();
+
+  // Live: "Right hand: thumbs up" per card, in the cards' order
+  const liveCards = () => {
+    const cards = [...document.querySelectorAll('[class*="st-key-live_card_"]')];
+    const said = cards.map((card) => {
+      const side = card.querySelector('[data-testid="stCaptionContainer"]');
+      const label = card.querySelector("h3");
+      return side && label ? `${words(side.innerText)}: ${words(label.innerText)}` : "";
+    }).filter(Boolean);
+    return said.length ? said.join("; ") : null;
+  };
+  // Record: the take's countdown, recording, saving and result lines ("Stored 15 samples of thumbs up.")
+  const recordStatus = () => {
+    const status = document.querySelector(".st-key-record_status");
+    if (!status) return null;
+    const lines = [...status.querySelectorAll('[data-testid="stAlert"], [data-testid="stProgress"]')];
+    return lines.length ? words(lines.map((e) => e.innerText).join(". ")) : null;
+  };
+  const sources = [liveCards, recordStatus];
+  const last = sources.map(() => null);
+
+  // Once a second at most, and only what changed: a card that keeps its gesture is not said again; a card that
+  // goes (no hand in view) and comes back with the same gesture is.
+  setInterval(() => {
+    for (let i = 0; i < sources.length; i++) {
+      const now = sources[i]();
+      if (now === last[i]) continue;
+      last[i] = now;
+      if (now) {
+        region.textContent = now;
+        return;
+      }
+    }
+  }, 1000);
+
+  // The sidebar's section element with aria-expanded (Streamlit's markup): a section may not carry aria-expanded (axe's
+  // aria-allowed-attr, critical); its toggle button says whether it is open. Removed whenever React sets it.
+  const unexpanded = () => {
+    for (const s of document.querySelectorAll('section[data-testid="stSidebar"][aria-expanded]')) {
+      s.removeAttribute("aria-expanded");
+    }
+  };
+  // The camera's video and canvases, in the components' frames (same origin): named for what they show.
+  const nameMedia = () => {
+    for (const frame of document.querySelectorAll("iframe")) {
+      let inner;
+      try { inner = frame.contentDocument; } catch (e) { continue; }
+      if (!inner) continue;
+      for (const v of inner.querySelectorAll("video:not([aria-label])")) v.setAttribute("aria-label", "your camera");
+      for (const c of inner.querySelectorAll("canvas:not([aria-label])")) {
+        c.setAttribute("role", "img");
+        c.setAttribute("aria-label", "your camera, with the hands' skeletons drawn on it");
+      }
+    }
+  };
+  const tidy = () => { unexpanded(); nameMedia(); };
+  new MutationObserver(tidy).observe(document.body, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ["aria-expanded"],
+  });
+  setInterval(nameMedia, 1000); // a frame's own document changes without a mutation out here
+  tidy();
+})();
