@@ -26,7 +26,7 @@
     const cards = [...document.querySelectorAll('[class*="st-key-live_card_"]')];
     const said = cards.map((card) => {
       const side = card.querySelector('[data-testid="stCaptionContainer"]');
-      const label = card.querySelector("h3");
+      const label = card.querySelector("h2, h3");
       return side && label ? `${words(side.innerText)}: ${words(label.innerText)}` : "";
     }).filter(Boolean);
     return said.length ? said.join("; ") : null;
