@@ -173,6 +173,11 @@ def record_camera_on(w: Walk) -> None:
     named = w.page.frame_locator(WEBRTC_IFRAME).first.locator("video[aria-label='your camera']")
     named.first.wait_for(state="attached", timeout=10_000)
     w.page.locator("[data-testid='stImage'] img").first.wait_for(timeout=WAIT_MS)  # the gallery
+    first = w.page.locator("[data-testid='stImage'] img[alt*='sample 1 of']").first
+    first.wait_for(state="attached", timeout=10_000)  # named once a second
+    assert re.fullmatch(r"(?:thumbs up|open palm), sample 1 of 1[0-9]", first.get_attribute("alt")), (
+        first.get_attribute("alt")
+    )
 
 
 def record_take(w: Walk) -> None:

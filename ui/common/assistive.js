@@ -75,7 +75,35 @@
       }
     }
   };
+  // The sample pictures (crops and skeleton tiles): Streamlit gives an image its index as its alt text ("0").
+  // Named from what surrounds it: the gesture of the "Samples of …" heading above and the tile's own caption,
+  // and its place ("thumbs up, sample 3 of 15").
+  const nameSamples = () => {
+    let heading = null, group = [];
+    const groups = [];
+    for (const e of document.querySelectorAll('[data-testid="stMain"] :is(h2, h3), [data-testid="stImage"] img')) {
+      if (e.tagName !== "IMG") { heading = e; group = []; groups.push([heading, group]); continue; }
+      if (!groups.length) groups.push([null, group]);
+      group.push(e);
+    }
+    for (const [head, images] of groups) {
+      const gesture = head && /^Samples of /.test(head.innerText)
+        ? words(head.innerText.replace(/^Samples of /, "").replace(/\s*\(\d+\)\s*$/, "")) : "";
+      // a tile: the one picture of its column, with its caption or checkbox under it (not a panel's picture)
+      const tiles = images.map((img) => [img, img.closest('[data-testid="stColumn"]')]).filter(([, column]) =>
+        column && column.querySelectorAll("img").length === 1 &&
+        column.querySelector('[data-testid="stCheckbox"], [data-testid="stCaptionContainer"]'));
+      tiles.forEach(([img, column], i) => {
+        if (!/^\d*$/.test(img.getAttribute("alt") || "")) return;
+        const caption = column.querySelector('[data-testid="stCheckbox"] p, [data-testid="stCaptionContainer"]');
+        const own = caption ? words(caption.innerText) : "";
+        const what = [gesture, /^#\d+$/.test(own) ? "" : own].filter(Boolean).join(", ");
+        img.setAttribute("alt", `${what ? what + ", " : ""}sample ${i + 1} of ${tiles.length}`);
+      });
+    }
+  };
   const tidy = () => { unexpanded(); nameMedia(); };
+  setInterval(nameSamples, 1000);
   new MutationObserver(tidy).observe(document.body, {
     subtree: true, childList: true, attributes: true, attributeFilter: ["aria-expanded"],
   });
