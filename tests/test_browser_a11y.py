@@ -23,8 +23,9 @@ from pathlib import Path
 import axemaker
 import pytest
 from conftest import fake_camera_or_skip
+from keyboardmaker import arrow_to, tab_to
 
-from bench.common.browser import CHROMIUM, WEBRTC_IFRAME, chromium_args, start_webcam, wait_app_ready
+from bench.common.browser import CHROMIUM, WEBRTC_IFRAME, chromium_args, wait_app_ready
 from bench.common.fake_camera import DEFAULT_VIDEO, ROOT
 
 pytestmark = pytest.mark.slow
@@ -150,7 +151,8 @@ def signin_letters(w: Walk) -> None:
 
 
 def signin_pictures(w: Walk) -> None:
-    w.page.get_by_text("I sign in with pictures").click()
+    tab_to(w.page, w.page.get_by_label("I sign in with pictures"))
+    w.page.keyboard.press("Space")
     w.page.locator(".st-key-signin_picture_2 button").first.wait_for(timeout=WAIT_MS)
     wait_app_ready(w.page)
     names = w.page.locator(".st-key-signin_picture_0 button").all_inner_texts()
@@ -158,18 +160,58 @@ def signin_pictures(w: Walk) -> None:
 
 
 def home_signed_in(w: Walk) -> None:
-    w.page.get_by_label("Class code").fill(w.code)
-    w.page.get_by_label("Your name").fill("Ana")
-    for row, picture in enumerate(ANA_PICTURES):
-        w.page.locator(f".st-key-signin_picture_{row} button").filter(has_text=picture).first.click()
-    w.page.get_by_role("button", name="Sign in", exact=True).click()
+    """With the keyboard alone: signs in with her pictures, creates a project; then her trained one by address."""
+    keys = w.page.keyboard
+    tab_to(w.page, w.page.get_by_label("Class code"))
+    keys.type(w.code)
+    tab_to(w.page, w.page.get_by_label("Your name"))
+    keys.type("Ana")
+    for row, picture in enumerate(ANA_PICTURES):  # Tab enters a row of pictures once; the arrows move in it
+        tab_to(w.page, w.page.locator(f".st-key-signin_picture_{row}"))
+        arrow_to(w.page, w.page.locator(f".st-key-signin_picture_{row} button").filter(has_text=picture).first)
+        keys.press("Enter")
+        wait_app_ready(w.page)
+    tab_to(w.page, w.page.get_by_role("button", name="Sign in", exact=True))
+    keys.press("Enter")
     w.signed_in("Ana")
+    tab_to(w.page, w.page.get_by_label("New project"))
+    keys.type("by keyboard")
+    keys.press("Tab")  # the name is taken as the field is left
+    tab_to(w.page, w.page.get_by_role("button", name="Create project"))
+    keys.press("Enter")
+    w.page.get_by_text("Created project 'by keyboard'").wait_for(timeout=WAIT_MS)
     w.goto(f"?project={PROJECT}")
 
 
+def keyboard_nav(w: Walk, title: str) -> None:
+    """The sidebar's link to the page ``title``, with the keyboard."""
+    tab_to(w.page, w.page.get_by_test_id("stSidebarNavLink").filter(has_text=title), back=True)
+    w.page.keyboard.press("Enter")
+    w.page.wait_for_url(re.compile(f"/{title.lower()}"), timeout=WAIT_MS)
+    wait_app_ready(w.page)
+
+
+def keyboard_start(w: Walk) -> None:
+    """START on the video, with the keyboard; until the video plays."""
+    tab_to(w.page, w.page.frame_locator(WEBRTC_IFRAME).first.get_by_role("button", name="START"), limit=120)
+    w.page.keyboard.press("Enter")
+    start_webcam_played(w.page)
+
+
+def start_webcam_played(page) -> None:  # noqa: ANN001 - playwright Page
+    """Until the video the server sends back plays (START was pressed)."""
+    page.frame_locator(WEBRTC_IFRAME).first.get_by_role("button", name="STOP").wait_for(timeout=WAIT_MS)
+    page.wait_for_function(
+        """sel => { const f = document.querySelector(sel); const v = f && f.contentDocument &&
+               f.contentDocument.querySelector('video'); return v && v.readyState >= 2 && v.currentTime > 0.5; }""",
+        arg=WEBRTC_IFRAME,
+        timeout=WAIT_MS,
+    )
+
+
 def record_camera_on(w: Walk) -> None:
-    w.goto(f"record?project={PROJECT}")
-    start_webcam(w.page)
+    keyboard_nav(w, "Record")
+    keyboard_start(w)
     named = w.page.frame_locator(WEBRTC_IFRAME).first.locator("video[aria-label='your camera']")
     named.first.wait_for(state="attached", timeout=10_000)
     w.page.locator("[data-testid='stImage'] img").first.wait_for(timeout=WAIT_MS)  # the gallery
@@ -181,31 +223,32 @@ def record_camera_on(w: Walk) -> None:
 
 
 def record_take(w: Walk) -> None:
-    w.page.locator('[data-testid="stRadio"] label').filter(has_text="thumbs_up").click()
-    wait_app_ready(w.page)
-    w.page.get_by_role("button", name=re.compile("Record .*thumbs_up")).click()
-    stored = re.compile(r"Stored \d+ samples of .*thumbs up")
+    tab_to(w.page, w.page.get_by_role("button", name=re.compile("^⏺ Record ")), back=True)
+    wait_app_ready(w.page)  # a press while the page reruns reached the server twice: take 1 restarted as take 2
+    w.page.keyboard.press("Enter")
+    stored = re.compile(r"Stored \d+ samples of (?:thumbs up|open palm)")
     w.page.locator(".st-key-record_status").get_by_text(re.compile(r"Stored \d+ samples")).wait_for(timeout=WAIT_MS)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and not any(stored.search(t) for _, t in w.announcements()):
         time.sleep(0.3)
     said = [t for _, t in w.announcements()]
     assert any(stored.search(t) for t in said), f"the take's result was not said: {said}"
-    assert any(t.startswith("Get ready to show") or t.startswith("Recording") for t in said), said
+    assert any("Get ready to show" in t or "Recording" in t for t in said), said
     wait_app_ready(w.page)
 
 
 def train_trained(w: Walk) -> None:
-    w.goto(f"train?project={PROJECT}")
-    w.page.get_by_role("button", name=re.compile("Train model")).click()
+    keyboard_nav(w, "Train")
+    tab_to(w.page, w.page.get_by_role("button", name=re.compile("Train model")))
+    w.page.keyboard.press("Enter")
     w.page.get_by_text("Model saved").wait_for(timeout=120_000)
     w.page.locator(".st-key-train_metrics").get_by_text("Accuracy", exact=True).wait_for(timeout=WAIT_MS)
     wait_app_ready(w.page)
 
 
 def live_card(w: Walk) -> None:
-    w.goto(f"live?project={PROJECT}")
-    start_webcam(w.page)
+    keyboard_nav(w, "Live")
+    keyboard_start(w)
     card = w.page.locator(".st-key-live_card_0")
     card.wait_for(timeout=WAIT_MS)
     bars = card.locator("[data-testid='stProgress']")
@@ -229,7 +272,8 @@ def live_region_says_the_gesture(w: Walk, seconds: float) -> None:
 
 
 def live_teach_open(w: Walk) -> None:
-    w.page.get_by_text("A wrong answer? Teach it here").click()
+    tab_to(w.page, w.page.locator("summary").filter(has_text="A wrong answer? Teach it here"), limit=120)
+    w.page.keyboard.press("Enter")
     w.page.get_by_role("button", name=re.compile(r"Show .* for 3 s, then retrain")).wait_for(timeout=WAIT_MS)
 
 
@@ -243,6 +287,10 @@ def live_cpm(w: Walk) -> None:
 
 
 def class_roster(w: Walk) -> None:
+    """Ana signs out with the keyboard; the teacher signs in in a browser of her own."""
+    tab_to(w.page, w.page.get_by_role("button", name="Sign out"), back=True, limit=120)
+    w.page.keyboard.press("Enter")
+    w.page.get_by_role("button", name="Sign in").wait_for(timeout=WAIT_MS)
     context = w.browser.new_context(viewport={"width": 1280, "height": 720}, accept_downloads=True)
     w.teacher = w.page = context.new_page()
     w.page.goto(w.url)

@@ -36,24 +36,28 @@
     const status = document.querySelector(".st-key-record_status");
     if (!status) return null;
     const lines = [...status.querySelectorAll('[data-testid="stAlert"], [data-testid="stProgress"]')];
-    return lines.length ? words(lines.map((e) => e.innerText).join(". ")) : null;
+    return lines.length ? words(lines.map((e) => e.innerText.trim().replace(/[.…]+$/, "")).join(". ")) : null;
   };
   const sources = [liveCards, recordStatus];
   const last = sources.map(() => null);
 
   // Once a second at most, and only what changed: a card that keeps its gesture is not said again; a card that
   // goes (no hand in view) and comes back with the same gesture is.
+  // (a timer's own second drifts by tens of ms on a busy machine: the time of the last saying is kept instead)
+  let saidAt = -Infinity;
   setInterval(() => {
+    if (performance.now() - saidAt < 1000) return;
     for (let i = 0; i < sources.length; i++) {
       const now = sources[i]();
       if (now === last[i]) continue;
       last[i] = now;
       if (now) {
         region.textContent = now;
+        saidAt = performance.now();
         return;
       }
     }
-  }, 1000);
+  }, 250);
 
   // The sidebar's section element with aria-expanded (Streamlit's markup): a section may not carry aria-expanded (axe's
   // aria-allowed-attr, critical); its toggle button says whether it is open. Removed whenever React sets it.
@@ -67,7 +71,13 @@
     for (const frame of document.querySelectorAll("iframe")) {
       let inner;
       try { inner = frame.contentDocument; } catch (e) { continue; }
-      if (!inner) continue;
+      if (!inner || !inner.head) continue;
+      if (!inner.getElementById("handteach-focus")) { // the page's focus ring inside the component too
+        const style = inner.createElement("style");
+        style.id = "handteach-focus";
+        style.textContent = ":focus-visible { outline: 2px solid #1f5fa8 !important; outline-offset: 2px; }";
+        inner.head.appendChild(style);
+      }
       for (const v of inner.querySelectorAll("video:not([aria-label])")) v.setAttribute("aria-label", "your camera");
       for (const c of inner.querySelectorAll("canvas:not([aria-label])")) {
         c.setAttribute("role", "img");
