@@ -3,9 +3,12 @@ browser: headless Chromium, one served app, one browser, the states of ``tests/a
 The first serious or critical violation fails the test, named with its state. A page of the app (``pages/``, the
 teacher's sidebar) that no state opens fails it too, named, until a state is added to the list.
 
-On the way, what axe cannot see: headings in order on every state; the camera's video named; each confidence bar
+On the way, what axe cannot see: the student's loop by keyboard alone (sign in with pictures, a new project, Record,
+START, a take, Train, Live, *Teach it here*, sign out), the focus seen at every stop (``keyboardmaker``); headings
+in order on every state; reduced motion; the camera's video and the sample pictures named; each confidence bar
 with its words beside it; Live's polite live region saying "Right hand: thumbs up" only when the gesture changes
 and at most once a second; Record's take said ("Stored 15 samples of …") through the same region.
+docs/accessibility.md is the report this test stands behind.
 
 A class of a teacher and a picture-password student (Ana), her project of two gestures from HaGRID photos, trained
 before the browser starts; the fake camera plays a real hand video. Skips, saying why, without chromium, ffmpeg,
