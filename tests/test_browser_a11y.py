@@ -137,13 +137,30 @@ class Walk:
         return [tuple(x) for x in self.page.evaluate("() => window.__a11ySaid || []")]
 
 
-# Records each change of the live region's text with its time, from the start of each document
+# Records each saying of the live region with its time, from the start of each document (the region is in a closed
+# shadow root: ui/common/assistive.js sends each saying as an event too)
 RECORD_ANNOUNCEMENTS = """(() => { window.__a11ySaid = [];
-  const watch = () => { const r = document.getElementById('handteach-announcer');
-    if (!r) return setTimeout(watch, 100);
-    new MutationObserver(() => window.__a11ySaid.push([performance.now() / 1000, r.textContent]))
-      .observe(r, {childList: true, characterData: true, subtree: true}); };
-  addEventListener('DOMContentLoaded', watch); })();"""
+  document.addEventListener('handteach-said', e => window.__a11ySaid.push([performance.now() / 1000, e.detail])); })();"""
+
+
+def live_region_text(page) -> list[str]:  # noqa: ANN001 - playwright Page
+    """The text of each polite status region in the page's accessibility tree (what a screen reader is given)."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
+    finally:
+        cdp.detach()
+    by_id = {n["nodeId"]: n for n in nodes}
+
+    def text(node: dict) -> str:
+        own = node.get("name", {}).get("value", "") if node.get("role", {}).get("value") == "StaticText" else ""
+        return own + "".join(text(by_id[c]) for c in node.get("childIds", []) if c in by_id)
+
+    def polite(node: dict) -> bool:
+        props = {p["name"]: p.get("value", {}).get("value") for p in node.get("properties", [])}
+        return node.get("role", {}).get("value") == "status" and props.get("live") == "polite"
+
+    return [text(n) for n in nodes if polite(n)]
 
 
 def signin_letters(w: Walk) -> None:
@@ -283,6 +300,9 @@ def live_region_says_the_gesture(w: Walk, seconds: float) -> None:
     for (t0, a), (t1, b) in zip(said, said[1:], strict=False):
         assert a != b, f"said twice in a row: {a!r}"
         assert t1 - t0 >= 0.95, f"two sayings {t1 - t0:.2f} s apart: {a!r}, {b!r}"
+    regions = live_region_text(w.page)  # the region a screen reader is given holds the latest saying (or the one
+    latest = [text for _, text in w.announcements()[-2:]]  # before, when a new one came between the two reads)
+    assert set(latest) & set(regions), f"the page's polite regions say {regions}, not {latest[-1]!r}"
 
 
 def live_teach_open(w: Walk) -> None:

@@ -5,16 +5,25 @@
   window.__handteachAssistive = true;
 
   // One polite live region for the whole tab, made once, so that a change of its text is what a screen reader
-  // hears (a region made anew with its text in it is not announced).
+  // hears (a region made anew with its text in it is not announced). It sits in a closed shadow root: its words
+  // repeat the page's, and a second copy in the page's own text made "find the text 'Stored 9 samples'" ambiguous
+  // to scripts that read the page (the browser tests); the accessibility tree, which screen readers read, holds
+  // it as any other region. Each saying is also sent as a "handteach-said" event, for the tests.
+  const host = document.createElement("div");
+  host.id = "handteach-announcer";
+  host.style.cssText =
+    "position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;overflow:hidden;" +
+    "clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap";
   const region = document.createElement("div");
-  region.id = "handteach-announcer";
   region.setAttribute("role", "status");
   region.setAttribute("aria-live", "polite");
   region.setAttribute("aria-atomic", "true");
-  region.style.cssText =
-    "position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;overflow:hidden;" +
-    "clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap";
-  document.body.appendChild(region);
+  host.attachShadow({ mode: "closed" }).appendChild(region);
+  document.body.appendChild(host);
+  const say = (text) => {
+    region.textContent = text;
+    host.dispatchEvent(new CustomEvent("handteach-said", { detail: text, bubbles: true }));
+  };
 
   // emoji and their variation selectors say nothing useful read aloud ("thumbs up sign thumbs_up")
   const words = (text) =>
@@ -52,7 +61,7 @@
       if (now === last[i]) continue;
       last[i] = now;
       if (now) {
-        region.textContent = now;
+        say(now);
         saidAt = performance.now();
         return;
       }
