@@ -1,6 +1,8 @@
 // What Streamlit's own markup does not give a screen reader or a keyboard user (docs/accessibility.md), loaded
 // once per tab by ui/common/assistive.py. It reads what the pages already show and changes no layout.
 (() => {
+  // once run, the script leaves the page: its text is not the page's
+  if (document.currentScript) document.currentScript.remove();
   if (window.__handteachAssistive) return;
   window.__handteachAssistive = true;
 
