@@ -16,40 +16,40 @@ st.text(f"{school_class.name} · class code {school_class.code}")  # st.text: th
 with st.container():  # always drawn: a receipt that comes and goes in it moves nothing below
     panels.show_said()
 students = class_overview(store, school_class.id)
-st.subheader("Students")
+st.header("Students")
 panels.roster_table(students)
 with st.expander("👀 Look at a student's project (it opens on Home; nothing in it can be changed)"):
     panels.open_buttons(students)
-st.subheader("Servers")
+st.header("Servers")
 st.caption("The servers running handteach and their jobs: why a training may wait its turn.")
 site_panel.site_panel(store)
 left, right = st.columns(2)
 with left:
-    st.subheader("Add students")
+    st.header("Add students")
     st.caption("Each gets a made-up password, printed on a sign-in card right away: only then can it be shown.")
     roster_forms.add_panel(store, school_class)
 with right:
-    st.subheader("New password")
+    st.header("New password")
     st.caption("For a student who lost theirs: a new card to print; their old password stops working.")
     roster_forms.passwords_panel(store, school_class, students)
 with st.container():  # always drawn, under the forms that make passwords: where the teacher is looking
     cards_panel.cards_panel(school_class)
 left, right = st.columns(2)
 with left:
-    st.subheader("Rename a student")
+    st.header("Rename a student")
     roster_forms.rename_panel(store, school_class, students)
 with right:
-    st.subheader("Delete a student")
+    st.header("Delete a student")
     panels.delete_panel(store, school_class, students)
-st.subheader("Let a student in now")
+st.header("Let a student in now")
 st.caption("For a student kept waiting by wrong tries at their name (someone else's, or their own).")
 unlock_panel(store, school_class, students)
-st.subheader("Pictures of hands")
+st.header("Pictures of hands")
 panels.pictures_panel(store, school_class)
-st.subheader("Limits")
+st.header("Limits")
 limits_panel.limits_panel(store, school_class)
 st.divider()
-st.subheader("End the class")
+st.header("End the class")
 st.caption(plain(f"Deletes every student of {school_class.name}, all their projects, samples, pictures and models, "
                  "and your teacher's account."))  # fmt: skip
 panels.end_panel(store, school_class)

@@ -29,14 +29,14 @@ steps = [
 ]
 for column, (page, icon, title, text, link) in zip(st.columns(3), steps, strict=True):
     with column, st.container(border=True):
-        st.markdown(f"#### {title}")
+        st.markdown(f"## {title}")  # under the page's h1: a heading level is not skipped
         st.caption(text)
         st.page_link(widgets.PAGES[page], label=link, icon=icon)
 
 stored.what_is_stored_line()  # a signed-in student: what is kept about them, and for how long
 looking = widgets.look_only(project)  # a classmate's or a student's for their teacher: no Open or Replace
 
-st.subheader("Project")
+st.header("Project")
 left, right = st.columns([2, 3])
 with left:
     st.session_state["home_project"] = project  # follows projects chosen or created elsewhere

@@ -117,5 +117,5 @@ with video_col:
         st.fragment(run_every=every)(take_panel.record_panel)(session, plan, gestures, playing)  # the take's status
 
 st.divider()
-st.subheader(f"Samples of {widgets.plain(gesture.title)} ({counts.get(target, 0)})")
+st.header(f"Samples of {widgets.plain(gesture.title)} ({counts.get(target, 0)})")
 class_gallery(store, project, gesture)

@@ -48,12 +48,12 @@ def test_a_take_s_rerun_keeps_the_running_camera_and_acknowledges_the_take(store
     assert any("Allow the camera" in i.value for i in at.info)  # no tab yet
     at.session_state["live-browser"] = {"kind": "status", "state": "ready", "tab": "t1", "seq": 1}
     at.run()
-    assert [m.value for m in at.markdown] == ["### 🫥 No hand in view"]  # the camera runs
+    assert [m.value for m in at.markdown] == ["## 🫥 No hand in view"]  # the camera runs
     at.session_state["live-browser"] = {"kind": "take", "take_id": "x", "tab": "t1", "seq": 2}  # no ticket: refused
     at.run()  # the take's run reruns the page
     assert not at.exception, [e.message for e in at.exception]
     assert not any("Allow the camera" in i.value for i in at.info), [i.value for i in at.info]
-    assert [m.value for m in at.markdown] == ["### 🫥 No hand in view"]
+    assert [m.value for m in at.markdown] == ["## 🫥 No hand in view"]
     assert _camera_args(at)["ack"] == {"tab": "t1", "seq": 2}  # the take read: the tab sends what waits behind it
     at.run()  # a later run (a setting changed): the tab's last event, read once
-    assert [m.value for m in at.markdown] == ["### 🫥 No hand in view"]
+    assert [m.value for m in at.markdown] == ["## 🫥 No hand in view"]

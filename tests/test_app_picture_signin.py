@@ -46,8 +46,10 @@ def test_a_young_student_signs_in_with_three_pictures(data_dir: Path) -> None:
     assert "the pictures on your card, in order" in at.markdown[0].value  # not "the password … gave you"
     rows = [at.segmented_control(key=f"signin_picture_{i}") for i in (0, 1, 2)]
     assert [r.label for r in rows] == ["First picture", "Second picture", "Third picture"]
-    emoji = [emoji for _, emoji in PICTURES]  # each button a picture alone (Streamlit draws it as the icon)
-    assert all([o.content_icon for o in r.proto.options] == emoji and not any(r.options) for r in rows)
+    # each button a picture (Streamlit draws it as the icon) and its word, the button's name for a screen reader
+    emoji, words = [emoji for _, emoji in PICTURES], [name for name, _ in PICTURES]
+    assert all([o.content_icon for o in r.proto.options] == emoji and list(r.options) == words for r in rows), [
+        (o.content_icon, o.content) for o in rows[0].proto.options[:3]]  # fmt: skip
 
     _try(at, school.code, "Zoë", "owl", None)
     assert [e.value for e in at.error] == [CHOOSE_BOTH]

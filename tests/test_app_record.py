@@ -245,7 +245,7 @@ def test_a_thousand_classes_are_picked_from_a_searchable_select(data_dir: Path) 
     (select,) = [s for s in at.selectbox if s.key == "record_class"]
     assert len(select.options) == 1008 and select.value == "sign 0000"
     select.select("sign 0777").run()
-    assert not at.exception and "Samples of sign 0777 (0)" in [h.value for h in at.subheader]
+    assert not at.exception and "Samples of sign 0777 (0)" in [h.value for h in at.header]
 
 
 @pytest.mark.slow

@@ -56,7 +56,7 @@ def test_a_shared_project_opens_read_only_for_a_classmate_who_remixes_it(data_di
 
     ben = _app(school.ben)
     assert ben.selectbox(key="home_project").options == ["ben-signs"]  # his own only
-    assert SHARED_HEADING in [h.value for h in ben.subheader]
+    assert SHARED_HEADING in [h.value for h in ben.header]
     shared = ben.selectbox(key="shared_project")
     assert shared.options == [f"{NAME} · by Ana"]  # a select's options are plain text
     ben.button(key="shared_open").click()
@@ -104,6 +104,6 @@ def test_the_teacher_opens_a_students_project_read_only(data_dir: Path) -> None:
     assert _read_only_lines(teacher) == ["You are looking at Ben's project 'ben-signs': nothing here can be changed."]
     assert len(teacher.get("download_button")) == 1  # the teacher may take a copy away; classmates may not
     assert not [t for t in teacher.toggle if t.label == SHARE_LABEL]
-    assert SHARED_HEADING not in [h.value for h in teacher.subheader]
+    assert SHARED_HEADING not in [h.value for h in teacher.header]
     _page(teacher, "record")
     assert len(_read_only_lines(teacher)) == 1 and not teacher.button

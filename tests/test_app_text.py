@@ -57,6 +57,6 @@ def test_hostile_class_names_show_as_typed_on_the_record_page(tmp_path: Path) ->
         assert not [href for href in links if href and "evil.test" in href], links
         markup = "a, strong, em, del, code, img, h1, h2, h3, ol, ul, i, b, .katex, [data-testid=stIconMaterial]"
         assert radio.locator(markup).count() == 0, radio.inner_html()[:2000]
-        heading = main.locator("h3", has_text="Samples of")
+        heading = main.locator("h2", has_text="Samples of")
         heading.wait_for(timeout=60_000)  # below the webcam: rendered last
         assert heading.inner_text().replace("\u2060", "").strip() == f"Samples of {HOSTILE[0]} (0)"

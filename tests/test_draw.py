@@ -146,7 +146,7 @@ def test_cpm_pose_uses_the_same_palette_and_rings_unsure_joints() -> None:
 
 def _version_1_skeleton_on(canvas: np.ndarray, pixel: np.ndarray, hollow: np.ndarray | None = None) -> None:
     """The hand painter as it was before skeletons were data: fingers from joint indices."""
-    fingers = ((255, 138, 0), (255, 214, 0), (48, 214, 96), (0, 168, 255), (210, 80, 255))
+    fingers = ((255, 138, 0), (255, 214, 0), (48, 214, 96), (0, 168, 255), (230, 60, 160))  # the pinky as now drawn
     palm = (220, 220, 220)
     scale = max(0.5, min(canvas.shape[:2]) / 480.0)
     thickness, radius = max(1, round(2.0 * scale)), max(1, round(3.5 * scale))

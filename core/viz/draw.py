@@ -47,7 +47,7 @@ class DrawStyle:
         ("index", (255, 214, 0)),
         ("middle", (48, 214, 96)),
         ("ring", (0, 168, 255)),
-        ("pinky", (210, 80, 255)),
+        ("pinky", (230, 60, 160)),  # magenta: the violet (210, 80, 255) was the ring's blue for deuteranopia
         ("face", (235, 235, 235)),
         ("left_arm", (255, 138, 0)),  # the person's left in warm colours, right in cool ones
         ("right_arm", (0, 168, 255)),
@@ -56,7 +56,7 @@ class DrawStyle:
         ("right_leg", (48, 214, 96)),
     )
     joining_colour: Colour = (220, 220, 220)  # bones between groups (a hand's knuckle line) and ungrouped joints
-    palette: tuple[Colour, ...] = ((255, 138, 0), (255, 214, 0), (48, 214, 96), (0, 168, 255), (210, 80, 255))
+    palette: tuple[Colour, ...] = ((255, 138, 0), (255, 214, 0), (48, 214, 96), (0, 168, 255), (230, 60, 160))
     min_visibility: float = 0.5  # a joint rated below this is drawn as a ring, its bones left out
     line_thickness: float = 2.0
     joint_radius: float = 3.5

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 # Colour of each group in a skeleton's ``groups`` order (hand: palm then the DrawStyle finger colours).
-PALETTE = ("#dcdcdc", "#ff8a00", "#ffd600", "#30d660", "#00a8ff", "#d250ff", "#ff5a5a", "#8c8c8c")
+PALETTE = ("#dcdcdc", "#ff8a00", "#ffd600", "#30d660", "#00a8ff", "#e63ca0", "#ff5a5a", "#8c8c8c")
 HIDDEN_COLOUR = "#9a9a9a"
 MIN_HALF_SPAN_M = {"hand": 0.06, "body": 0.5}  # smallest half-width of the view, so a still pose does not zoom in
 

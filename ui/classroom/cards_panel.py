@@ -71,7 +71,7 @@ def cards_panel(school_class: SchoolClass) -> None:
         return
     with st.container(border=True, key="classroom_cards_panel"):
         count = f"{len(handouts)} sign-in card{'s' if len(handouts) != 1 else ''}"
-        st.subheader(f"🖨 {count} to print")
+        st.header(f"🖨 {count} to print")
         st.warning("Print these cards now. Passwords are stored only as locks that cannot be read back: once you "
                    "press Done or reload this page, these cannot be shown again (a new password can always be "
                    "made).")  # fmt: skip

@@ -40,9 +40,15 @@ def fields() -> str | None:
     two are tapped (or when the third is tapped without the second)."""
     names = [name for name, _ in PICTURES]
     chosen = [
-        st.segmented_control(label, names, format_func=EMOJI.__getitem__, key=f"signin_picture_{i}")
+        st.segmented_control(label, names, format_func=_shown, key=f"signin_picture_{i}")
         for i, label in enumerate(LABELS[:HOW_MANY])
     ]
     if not (chosen[0] and chosen[1]):
         return None
     return picture_secret(*(c for c in chosen if c))
+
+
+def _shown(name: str) -> str:
+    """A picture's button: the picture and its word ("🐶 dog"), the word a screen reader says and the teacher reads
+    out; an emoji alone was read by its Unicode name ("dog face") or not at all."""
+    return f"{EMOJI[name]} {name}"

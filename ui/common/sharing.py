@@ -97,7 +97,7 @@ def shared_panel(store: Store) -> None:
     if store.viewer is None or store.viewer.role != "student":
         return
     shared = shared_with_me(store)
-    st.subheader(SHARED_HEADING)
+    st.header(SHARED_HEADING)
     if not shared:
         st.caption("Nothing yet: when a classmate shares a project, it is listed here.")
         return

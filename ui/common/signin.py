@@ -244,12 +244,24 @@ def _sign_out_button(store: Store, viewer: Viewer) -> None:
         if school:  # the browser leaves for the sign-out route: a new session, neither cookie
             st.stop()
         switch = picture_signin.kept()  # "I sign in with pictures" stays as the last one left it
-        st.session_state.clear()
+        _clear_all_but_the_camera()
         st.session_state.update(switch)
         st.session_state[_SIGNED_OUT] = "clear cookie"  # this tab's cookie header still holds the old one
         # the next one at this computer starts on Home with no ?project= of the last one's: it said "No project
         # named \"Ana's gestures\" here" to Ben, who then landed on the page Ana had left (a class walkthrough)
         st.switch_page("pages/home.py")
+
+
+def _clear_all_but_the_camera() -> None:
+    """The session's state goes, but for a streaming camera's own (streamlit-webrtc's context and its frontend
+    value): signing out with the camera on left the component's callback, on the next run, without them, and the
+    page said only "This app has encountered an error". The stream ends as the page it was on goes."""
+    from streamlit_webrtc import WebRtcStreamerContext
+
+    cameras = [str(k) for k, v in st.session_state.items() if isinstance(v, WebRtcStreamerContext)]
+    keep = {k for k in st.session_state if any(str(k) == c or str(k).startswith(f"{c}:frontend") for c in cameras)}
+    for key in [k for k in st.session_state if k not in keep]:
+        del st.session_state[key]
 
 
 def first_project(store: Store) -> str:

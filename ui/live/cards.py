@@ -43,17 +43,17 @@ def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass], bod
             st.info(waiting)  # the server path has a START button; the browser path starts with the page
         return
     if not snapshot.hands:
-        st.markdown("### 🫥 No one in view" if body else "### 🫥 No hand in view")
+        st.markdown("## 🫥 No one in view" if body else "## 🫥 No hand in view")
         return
     columns = st.columns(len(snapshot.hands))
     for i, (column, (handedness, prediction)) in enumerate(zip(columns, snapshot.hands, strict=True)):
         with column, st.container(border=True, key=f"live_card_{i}"):
             st.caption("person" if body else f"{handedness} hand")
             if prediction is None:
-                st.markdown("### 🖐 (no model)")
+                st.markdown("## 🖐 (no model)")
                 continue
             title = "❔ unknown" if prediction.label == UNKNOWN_LABEL else state.title_of(prediction.label, gestures)
-            st.markdown(f"### {plain(title)}")
+            st.markdown(f"## {plain(title)}")
             st.caption(what_decided(prediction, gestures))
             if bars:
                 _top3(prediction, gestures)

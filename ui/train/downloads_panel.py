@@ -16,7 +16,7 @@ from ui.train import exports
 def panel(store: Store, project: str, gestures: list[GestureClass], counts: dict[str, int], body: bool) -> None:
     """The section's heading, the starter's note where it applies and the three buttons."""
     st.divider()
-    st.subheader("Download")
+    st.header("Download")
     try:
         model = state.project_model(project, starter_fallback=not body)  # as export-onnx: untrained, the starter
     except ModelFileError as exc:

@@ -1,0 +1,133 @@
+// What Streamlit's own markup does not give a screen reader or a keyboard user (docs/accessibility.md), loaded
+// once per tab by ui/common/assistive.py. It reads what the pages already show and changes no layout.
+(() => {
+  // once run, the script leaves the page: its text is not the page's
+  if (document.currentScript) document.currentScript.remove();
+  if (window.__handteachAssistive) return;
+  window.__handteachAssistive = true;
+
+  // One polite live region for the whole tab, made once, so that a change of its text is what a screen reader
+  // hears (a region made anew with its text in it is not announced). It sits in a closed shadow root: its words
+  // repeat the page's, and a second copy in the page's own text made "find the text 'Stored 9 samples'" ambiguous
+  // to scripts that read the page (the browser tests); the accessibility tree, which screen readers read, holds
+  // it as any other region. Each saying is also sent as a "handteach-said" event, for the tests.
+  const host = document.createElement("div");
+  host.id = "handteach-announcer";
+  host.style.cssText =
+    "position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;overflow:hidden;" +
+    "clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap";
+  const region = document.createElement("div");
+  region.setAttribute("role", "status");
+  region.setAttribute("aria-live", "polite");
+  region.setAttribute("aria-atomic", "true");
+  host.attachShadow({ mode: "closed" }).appendChild(region);
+  document.body.appendChild(host);
+  const say = (text) => {
+    region.textContent = text;
+    host.dispatchEvent(new CustomEvent("handteach-said", { detail: text, bubbles: true }));
+  };
+
+  // emoji and their variation selectors say nothing useful read aloud ("thumbs up sign thumbs_up")
+  const words = (text) =>
+    (text || "").replace(/[\p{Extended_Pictographic}\u{FE0F}\u{200D}\u{1F3FB}-\u{1F3FF}]/gu, "")
+      .replace(/_/g, " ").replace(/\s+/g, " ").trim();
+
+  // Live: "Right hand: thumbs up" per card, in the cards' order
+  const liveCards = () => {
+    const cards = [...document.querySelectorAll('[class*="st-key-live_card_"]')];
+    const said = cards.map((card) => {
+      const side = card.querySelector('[data-testid="stCaptionContainer"]');
+      const label = card.querySelector("h2, h3");
+      return side && label ? `${words(side.innerText)}: ${words(label.innerText)}` : "";
+    }).filter(Boolean);
+    return said.length ? said.join("; ") : null;
+  };
+  // Record: the take's countdown, recording, saving and result lines ("Stored 15 samples of thumbs up.")
+  const recordStatus = () => {
+    const status = document.querySelector(".st-key-record_status");
+    if (!status) return null;
+    const lines = [...status.querySelectorAll('[data-testid="stAlert"], [data-testid="stProgress"]')];
+    return lines.length ? words(lines.map((e) => e.innerText.trim().replace(/[.…]+$/, "")).join(". ")) : null;
+  };
+  const sources = [liveCards, recordStatus];
+  const last = sources.map(() => null);
+
+  // Once a second at most, and only what changed: a card that keeps its gesture is not said again; a card that
+  // goes (no hand in view) and comes back with the same gesture is.
+  // (a timer's own second drifts by tens of ms on a busy machine: the time of the last saying is kept instead)
+  let saidAt = -Infinity;
+  setInterval(() => {
+    if (performance.now() - saidAt < 1000) return;
+    for (let i = 0; i < sources.length; i++) {
+      const now = sources[i]();
+      if (now === last[i]) continue;
+      last[i] = now;
+      if (now) {
+        say(now);
+        saidAt = performance.now();
+        return;
+      }
+    }
+  }, 250);
+
+  // The sidebar's section element with aria-expanded (Streamlit's markup): a section may not carry aria-expanded (axe's
+  // aria-allowed-attr, critical); its toggle button says whether it is open. Removed whenever React sets it.
+  const unexpanded = () => {
+    for (const s of document.querySelectorAll('section[data-testid="stSidebar"][aria-expanded]')) {
+      s.removeAttribute("aria-expanded");
+    }
+  };
+  // The camera's video and canvases, in the components' frames (same origin): named for what they show.
+  const nameMedia = () => {
+    for (const frame of document.querySelectorAll("iframe")) {
+      let inner;
+      try { inner = frame.contentDocument; } catch (e) { continue; }
+      if (!inner || !inner.head) continue;
+      if (!inner.getElementById("handteach-focus")) { // the page's focus ring inside the component too
+        const style = inner.createElement("style");
+        style.id = "handteach-focus";
+        style.textContent = ":focus-visible { outline: 2px solid #1f5fa8 !important; outline-offset: 2px; }";
+        inner.head.appendChild(style);
+      }
+      for (const v of inner.querySelectorAll("video:not([aria-label])")) v.setAttribute("aria-label", "your camera");
+      for (const c of inner.querySelectorAll("canvas:not([aria-label])")) {
+        c.setAttribute("role", "img");
+        c.setAttribute("aria-label", "your camera, with the hands' skeletons drawn on it");
+      }
+    }
+  };
+  // The sample pictures (crops and skeleton tiles): Streamlit gives an image its index as its alt text ("0").
+  // Named from what surrounds it: the gesture of the "Samples of …" heading above and the tile's own caption,
+  // and its place ("thumbs up, sample 3 of 15").
+  const nameSamples = () => {
+    let heading = null, group = [];
+    const groups = [];
+    for (const e of document.querySelectorAll('[data-testid="stMain"] :is(h2, h3), [data-testid="stImage"] img')) {
+      if (e.tagName !== "IMG") { heading = e; group = []; groups.push([heading, group]); continue; }
+      if (!groups.length) groups.push([null, group]);
+      group.push(e);
+    }
+    for (const [head, images] of groups) {
+      const gesture = head && /^Samples of /.test(head.innerText)
+        ? words(head.innerText.replace(/^Samples of /, "").replace(/\s*\(\d+\)\s*$/, "")) : "";
+      // a tile: the one picture of its column, with its caption or checkbox under it (not a panel's picture)
+      const tiles = images.map((img) => [img, img.closest('[data-testid="stColumn"]')]).filter(([, column]) =>
+        column && column.querySelectorAll("img").length === 1 &&
+        column.querySelector('[data-testid="stCheckbox"], [data-testid="stCaptionContainer"]'));
+      tiles.forEach(([img, column], i) => {
+        if (!/^\d*$/.test(img.getAttribute("alt") || "")) return;
+        const caption = column.querySelector('[data-testid="stCheckbox"] p, [data-testid="stCaptionContainer"]');
+        const own = caption ? words(caption.innerText) : "";
+        const what = [gesture, /^#\d+$/.test(own) ? "" : own].filter(Boolean).join(", ");
+        img.setAttribute("alt", `${what ? what + ", " : ""}sample ${i + 1} of ${tiles.length}`);
+      });
+    }
+  };
+  const tidy = () => { unexpanded(); nameMedia(); };
+  setInterval(nameSamples, 1000);
+  new MutationObserver(tidy).observe(document.body, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ["aria-expanded"],
+  });
+  setInterval(nameMedia, 1000); // a frame's own document changes without a mutation out here
+  tidy();
+})();

@@ -1,0 +1,48 @@
+"""What every page gets for keyboard and screen-reader users on top of the theme (.streamlit/config.toml), loaded
+by app.py on every run: CSS (captions, focus rings, reduced motion) and ``assistive.js`` (the live region that says
+Live's gesture and Record's take, names for the camera's video, Streamlit's sidebar markup made valid).
+docs/accessibility.md says what each part is for and how tests/test_browser_a11y.py checks it."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import streamlit as st
+
+# Streamlit draws a caption at 60 % opacity: a link or a bold word in one is faded with it (the link colour gave
+# 2.8:1 there). A solid grey instead: 6.4:1 on white, 5.7:1 on the sidebar's #f0f2f6.
+CAPTION_GREY = "#5c5f66"
+# a focus ring on whatever the keyboard reaches, 2 px, the link blue (6.4:1 on white; WCAG asks 3:1 of it)
+FOCUS_RING = "#1f5fa8"
+CSS = f"""<style>
+[data-testid="stCaptionContainer"] {{ opacity: 1; color: {CAPTION_GREY}; }}
+:focus-visible {{ outline: 2px solid {FOCUS_RING} !important; outline-offset: 2px; }}
+.stElementContainer:has(> [data-testid="stHtml"] > .handteach-assistive) {{ display: none; }}
+@media (prefers-reduced-motion: reduce) {{
+  *, *::before, *::after {{ animation-duration: 0.01ms !important; animation-iteration-count: 1 !important;
+    transition-duration: 0.01ms !important; scroll-behavior: auto !important; }}
+}}
+</style>"""
+
+
+@cache
+def _script() -> str:
+    """assistive.js; Streamlit's sanitiser (DOMPurify) drops a script whose text holds "<" then a letter or "/"."""
+    script = (Path(__file__).with_name("assistive.js")).read_text(encoding="utf-8")
+    if re.search(r"<[/\w]", script):
+        raise ValueError("assistive.js holds '<' before a letter or '/': Streamlit would drop it unrun")
+    # its comments left out: the page's text is where the tests look for words a student should not read
+    lines = ("" if line.lstrip().startswith("//") else re.sub(r"\s//\s.*$", "", line) for line in script.splitlines())
+    return "\n".join(line for line in lines if line.strip())
+
+
+def assist() -> None:
+    """The CSS and the script, each run (an unchanged element is not drawn again; the script guards itself)."""
+    st.html(CSS)
+    # Streamlit's sanitiser (DOMPurify) moves a leading <script> to the head it then drops: an empty element first,
+    # which CSS above also uses to take the script's element out of the page's flow (it would add a gap)
+    st.html(
+        f'<span hidden class="handteach-assistive"></span><script>{_script()}</script>', unsafe_allow_javascript=True
+    )
