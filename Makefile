@@ -1,6 +1,10 @@
 # handteach: `make run` starts the app, `make test` runs the whole suite.
 # Both create .venv and install what they need on first use.
-PYTHON ?= python3.11
+# The newest of CPython 3.14 ... 3.11 on the PATH that runs (a pyenv shim of a version not selected does not);
+# `make PYTHON=/path/to/python3.12` names another. The venv recipes say in one line which they took (python_check).
+SUPPORTED_PYTHONS := python3.14 python3.13 python3.12 python3.11
+# looked up once, and only when a recipe needs it (a pyenv shim takes a second or more to answer)
+PYTHON ?= $(eval PYTHON := $(firstword $(foreach p,$(SUPPORTED_PYTHONS),$(shell $(p) -c "" >/dev/null 2>&1 && echo $(p)))))$(PYTHON)
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
@@ -10,7 +14,18 @@ RUNTIME_VENV := .venv-runtime
 
 .PHONY: run test test-all lint bench clean smoke frontend pictures command keypoint-models
 
+# Before a venv is made: one line naming the interpreter taken, or what to install when none fits (exit 2, nothing
+# created). Only a CPython 3.11 to 3.14 is taken: requirements.txt has wheels for those (.ci/wheels.py).
+define python_check
+if [ -z "$(PYTHON)" ]; then \
+	echo "No Python 3.11 to 3.14 found (looked for $(SUPPORTED_PYTHONS)): install one (python.org, Homebrew, or your system's python3.12 package), or name it: make PYTHON=/path/to/python3"; exit 2; fi; \
+if ! command -v "$(PYTHON)" >/dev/null 2>&1; then echo "PYTHON=$(PYTHON) was not found: name a Python 3.11 to 3.14 that is installed"; exit 2; fi; \
+"$(PYTHON)" -c 'import platform, sys; v = sys.version_info[:2]; ok = (3, 11) <= v <= (3, 14) and platform.python_implementation() == "CPython"; print(f"Using $(PYTHON): {platform.python_implementation()} {platform.python_version()}" if ok else f"$(PYTHON) is {platform.python_implementation()} {platform.python_version()}: handteach needs CPython 3.11 to 3.14 (install one, or name it: make PYTHON=python3.12)"); sys.exit(0 if ok else 2)' 2>/dev/null \
+	|| { [ $$? -eq 2 ] || echo "PYTHON=$(PYTHON) did not run: name a Python 3.11 to 3.14 that is installed"; exit 2; }
+endef
+
 $(VENV)/.installed: requirements.txt
+	@test -x $(PY) || { $(python_check); }
 	@echo "Installing the Python packages into $(VENV) (first run only, about 2 minutes)..."
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -91,6 +106,7 @@ lint: $(VENV)/.installed-test
 # An environment from requirements.txt alone, rebuilt from scratch when it changes, so that a
 # package only the tests install cannot hide a missing runtime dependency (.ci/smoke.py).
 $(RUNTIME_VENV)/.installed: requirements.txt
+	@$(python_check)
 	@echo "Installing requirements.txt alone into $(RUNTIME_VENV) for the smoke check (after a change only, about 2 minutes)..."
 	rm -rf $(RUNTIME_VENV)
 	$(PYTHON) -m venv $(RUNTIME_VENV)

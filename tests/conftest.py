@@ -57,8 +57,11 @@ def _spawnable_main(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # A module that drives a real browser: in CI (``CI`` set, as ``.ci/run`` sets it) each of its tests may run once more
-# after a failure, as Playwright's own runner does there (pytest-rerunfailures names each rerun in the summary)
-BROWSER_MODULE = re.compile(r"sync_playwright|webkit_driver")
+# after a failure, as Playwright's own runner does there (pytest-rerunfailures names each rerun in the summary). It
+# opens one itself, or calls a function of this checkout that does, however many helpers deep (browsermaker's,
+# bench/common/browser.py's browser_page, another browser test's sign-in): _browser_module.
+BROWSER_OPENERS = frozenset({"sync_playwright", "webkit_driver"})
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -74,7 +77,63 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @functools.cache
 def _browser_module(path: Path) -> bool:
-    return path.suffix == ".py" and bool(BROWSER_MODULE.search(path.read_text(encoding="utf-8")))
+    """Some code of the module at ``path`` calls a function that opens a browser (_openers)."""
+    return path.suffix == ".py" and _calls(_parsed(path), _openers(path))
+
+
+_OPENING: set[Path] = set()  # the modules whose openers are being found (two test modules may import each other)
+
+
+@functools.cache
+def _openers(path: Path) -> frozenset[str]:
+    """The names, as the module at ``path`` calls them, of functions that open a browser: Playwright's and WebKit's,
+    those it imports from a module of this checkout where they are openers, and its own top-level functions that
+    call one (until no more join)."""
+    import ast
+
+    if path in _OPENING:
+        return BROWSER_OPENERS
+    _OPENING.add(path)
+    try:
+        tree = _parsed(path)
+        known = set(BROWSER_OPENERS)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                source = _module_file(node.module)
+                theirs = _openers(source) if source else frozenset()
+                known |= {alias.asname or alias.name for alias in node.names if alias.name in theirs}
+        functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+        while more := {f.name for f in functions if f.name not in known and _calls(f, frozenset(known))}:
+            known |= more
+        return frozenset(known)
+    finally:
+        _OPENING.discard(path)
+
+
+@functools.cache
+def _parsed(path: Path) -> Any:  # noqa: ANN401 - ast.Module, ast imported lazily
+    import ast
+
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+def _module_file(name: str) -> Path | None:
+    """The file of a module of this checkout (test modules import each other by name: pytest's pythonpath)."""
+    relative = Path(*name.split("."))
+    for base in (ROOT, ROOT / "tests"):
+        for candidate in (base / relative.with_suffix(".py"), base / relative / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _calls(tree: Any, names: frozenset[str]) -> bool:  # noqa: ANN401 - an ast node
+    import ast
+
+    def called(func: ast.expr) -> str:
+        return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+
+    return any(isinstance(node, ast.Call) and called(node.func) in names for node in ast.walk(tree))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -122,8 +181,12 @@ def _quick_test_guard(item: pytest.Item) -> Iterator[None]:
     if "not slow" not in (item.config.option.markexpr or "") or item.get_closest_marker("slow"):
         yield
         return
-    import mediapipe as mp
     from streamlit.testing.v1 import AppTest
+
+    try:
+        import mediapipe as mp
+    except ImportError:  # a Python or machine without mediapipe's wheel (requirements.txt's markers)
+        mp = None
 
     def refuse(what: str) -> Callable[..., None]:
         def fail(*_: object, **__: object) -> None:
@@ -132,8 +195,9 @@ def _quick_test_guard(item: pytest.Item) -> Iterator[None]:
         return fail
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(mp.solutions.hands.Hands, "__init__", refuse("starts MediaPipe"))
-        patch.setattr(mp.solutions.pose.Pose, "__init__", refuse("starts MediaPipe"))
+        if mp is not None:
+            patch.setattr(mp.solutions.hands.Hands, "__init__", refuse("starts MediaPipe"))
+            patch.setattr(mp.solutions.pose.Pose, "__init__", refuse("starts MediaPipe"))
         patch.setattr(AppTest, "run", refuse("runs a page under AppTest"))
         yield
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 from streamlit.runtime.scriptrunner_utils.script_requests import RerunData, ScriptRequests, ScriptRequestType
 
@@ -28,7 +29,8 @@ def _click_then_timer(requests: ScriptRequests) -> RerunData:
 
 
 def test_a_fragment_tick_does_not_turn_a_pending_click_into_a_fragment_run() -> None:
-    assert keep_pending_full_reruns() and keep_pending_full_reruns()  # idempotent
+    patched = keep_pending_full_reruns()
+    assert keep_pending_full_reruns() == patched  # idempotent
     pending = _click_then_timer(ScriptRequests())
     assert pending.fragment_id_queue == [], "the click's full rerun became a run of the fragment alone"
     states = {w.id: w for w in pending.widget_states.widgets}
@@ -72,3 +74,26 @@ def test_a_send_to_a_tab_that_left_ends_the_receive_loop_as_a_disconnect() -> No
         patch.setattr(WebSocket, "receive_bytes", WebSocket.receive_bytes)  # undone after the test
         assert end_websockets_quietly() and end_websockets_quietly()
         asyncio.run(tab_leaves_during_a_send())
+
+
+@pytest.mark.skipif(not hasattr(ScriptRequests, "request_rerun_batch"), reason="Streamlit before 1.67: no batches")
+def test_where_streamlit_keeps_the_click_itself_nothing_is_patched_and_a_batch_keeps_it_too() -> None:
+    """Streamlit 1.67 keeps a pending full rerun itself, also in ``request_rerun_batch``, which goes past
+    ``request_rerun`` (a patch there would miss it): the guard stands aside."""
+    before = ScriptRequests.request_rerun
+    assert keep_pending_full_reruns() is False
+    assert ScriptRequests.request_rerun is before
+    requests = ScriptRequests()
+    tick = RerunData(widget_states=_states(False, name="wave"), fragment_id="status", is_auto_rerun=True)
+    requests.request_rerun_batch([RerunData(widget_states=_states(True, name="wave")), tick])
+    assert requests._rerun_data.fragment_id_queue == []
+    assert {w.id for w in requests._rerun_data.widget_states.widgets} >= {"name", "add_gesture"}
+
+
+def test_where_streamlit_has_no_clashing_media_responders_nothing_is_patched() -> None:
+    from streamlit.web.server.starlette import starlette_gzip_middleware as streamlit_gzip
+
+    from ui.server.compat import fix_media_responses
+
+    has_responders = hasattr(streamlit_gzip, "_MediaAwareGZipResponder")
+    assert fix_media_responses() is has_responders  # 1.60 with Starlette 1.x: patched; 1.67: nothing to patch

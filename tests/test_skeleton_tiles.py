@@ -32,7 +32,7 @@ def test_the_skeleton_fills_the_tile_wherever_and_however_large_the_hand_was() -
         ys, xs = np.nonzero(_drawn(tile))
         assert tile.shape == (SIZE, SIZE, 3) and tile.dtype == np.uint8
         inner = SIZE * (1 - 2 * MARGIN)
-        assert max(xs.ptp(), ys.ptp()) >= inner - 2  # the hand's longer side spans the tile's inside
+        assert max(np.ptp(xs), np.ptp(ys)) >= inner - 2  # the hand's longer side spans the tile's inside
         assert xs.min() >= SIZE * MARGIN / 2 and ys.min() >= SIZE * MARGIN / 2  # centred, inside the margin
         assert xs.max() <= SIZE - SIZE * MARGIN / 2 and ys.max() <= SIZE - SIZE * MARGIN / 2
     assert (_drawn(small_left) != _drawn(large_right)).mean() < 0.03  # the same hand, whatever its place and size
@@ -57,7 +57,7 @@ def test_a_bodys_hidden_joints_neither_draw_bones_nor_shrink_the_fit() -> None:
     near_leg = lambda tile: (np.abs(tile.astype(int) - leg).sum(axis=2) < 40).sum()  # noqa: E731
     assert near_leg(whole) > 20 and near_leg(upper) < near_leg(whole) / 2  # rings at most, no leg bones
     ys, xs = np.nonzero(_drawn(upper)[: SIZE - int(SIZE * MARGIN)])
-    assert xs.ptp() >= SIZE * (1 - 2 * MARGIN) - 2  # the visible arms span the tile: the fit ignored the legs
+    assert np.ptp(xs) >= SIZE * (1 - 2 * MARGIN) - 2  # the visible arms span the tile: the fit ignored the legs
 
 
 def test_tiles_are_png_cached_by_sample_and_points() -> None:

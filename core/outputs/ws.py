@@ -13,6 +13,7 @@ logger, not the library's traceback.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import http
 import logging
@@ -21,7 +22,7 @@ import threading
 from collections.abc import Sequence
 
 from websockets.asyncio.server import ServerConnection, broadcast, serve
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidMessage, InvalidUpgrade
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidMessage, InvalidUpgrade, SecurityError
 from websockets.http11 import Request, Response
 
 from core.outputs.channel import Channel, ChannelStats
@@ -50,25 +51,25 @@ def handshake_problem(exc: BaseException | None) -> str:
     if isinstance(exc, InvalidMessage):
         closed = isinstance(exc.__cause__, EOFError)
         return "closed before sending a whole HTTP request" if closed else "invalid HTTP request"
+    if isinstance(exc, SecurityError):  # a line or header over the library's bounds (16 said it InvalidMessage)
+        return "invalid HTTP request"
     if isinstance(exc, InvalidHandshake):
         return f"invalid WebSocket handshake ({printable(str(exc))})"
     return f"{type(exc).__name__} during the handshake"
 
 
-class _OneLineRefusals(logging.Filter):
-    """Makes websockets' "opening handshake failed" (an error with a 25-line traceback) one warning line."""
+class _SaysRefusals(ServerConnection):
+    """A connection whose opening handshake failed is refused in one warning line naming the peer and what was
+    wrong, never a traceback. websockets 16 raised the failure here and logged it with a 25-line traceback; 17
+    keeps it in ``handshake_exc`` and logs nothing. Either way it is said here once, and the library, finding the
+    connection not open, closes it as it does for a refused origin."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and record.msg == "opening handshake failed":
-            connection = getattr(record, "websocket", None)  # websockets' connection adapter puts it there
-            address = getattr(connection, "remote_address", None)
-            record.msg, record.args = refusal_line(peer(address), handshake_problem(record.exc_info[1])), ()
-            record.exc_info, record.exc_text = None, None
-            record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
-        return True
-
-
-LOG.addFilter(_OneLineRefusals())
+    async def handshake(self, *args: object, **kwargs: object) -> None:
+        with contextlib.suppress(Exception):  # the failure stays in handshake_exc (websockets sets it before raising)
+            await super().handshake(*args, **kwargs)  # type: ignore[arg-type]
+        failure = self.protocol.handshake_exc
+        if failure is not None:
+            LOG.warning(refusal_line(peer(self.remote_address), handshake_problem(failure)))
 
 
 def refusal_line(who: str, why: str) -> str:
@@ -155,7 +156,7 @@ class WsServer:
             # no compression: small messages, and deflate would cost CPU per frame and per client
             server = await serve(self._handler, self.host, self.port, compression=None, close_timeout=1.0,
                                  ping_interval=5.0, ping_timeout=10.0, process_request=self._check_origin,
-                                 logger=LOG)  # fmt: skip
+                                 create_connection=_SaysRefusals, logger=LOG)  # fmt: skip
         except OSError as exc:
             self._failure = exc
             self._started.set()

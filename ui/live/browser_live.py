@@ -111,13 +111,17 @@ def _body(project: str, model, stamp: int, gestures: list[GestureClass], setting
         camera(KEY, "live", settings.hands, **args)
         _video_notes(live)
     with result_col, st.container(key="live_prediction"):
-        if live.refused and not live.problem:
-            st.warning(plain(live.refused))
-        if live.problem:
-            st.warning(plain(live.problem))
-            if st.button("🖼 Use an image or a video instead", key="live_browser_files", on_click=st.session_state.update,
-                         args=({"live_source": "🖼 Image or video file"},)):  # fmt: skip
-                st.rerun(scope="app")  # the Source control lies outside this fragment
+        # the lines above the card in a slot of their own, there when empty too: a line that came or went moved the
+        # card one place in the page, and while the fragment ran again the card at its old place still showed
+        # beside the new one (two cards at once)
+        with st.container():
+            if live.refused and not live.problem:
+                st.warning(plain(live.refused))
+            if live.problem:
+                st.warning(plain(live.problem))
+                if st.button("🖼 Use an image or a video instead", key="live_browser_files",
+                             on_click=st.session_state.update, args=({"live_source": "🖼 Image or video file"},)):  # fmt: skip
+                    st.rerun(scope="app")  # the Source control lies outside this fragment
         waiting = "" if live.problem else cards.BROWSER_WAITING  # the problem's line says what to do instead
         cards.prediction_cards(live, gestures, waiting=waiting,  # type: ignore[arg-type] - as a StreamSnapshot
                                bars=not live_fix.is_open())  # Teach it here open under it: in the window too

@@ -24,7 +24,8 @@ import inspect
 
 
 def fix_media_responses() -> bool:
-    """Patch Streamlit's gzip responders when they clash with Starlette; True when a patch is in place."""
+    """Patch Streamlit's gzip responders when they clash with Starlette; True when a patch is in place (False where
+    nothing clashes: another Starlette, or a Streamlit without those responders)."""
     try:
         from starlette.middleware.gzip import GZipResponder, IdentityResponder
         from streamlit.web.server.starlette import starlette_gzip_middleware as streamlit_gzip
@@ -32,25 +33,29 @@ def fix_media_responses() -> bool:
         return False
     if "exclude_content_types" not in inspect.signature(IdentityResponder.__init__).parameters:
         return False  # the Starlette Streamlit expects: its overrides work
+    patched = False
     for name, base in (
         ("_MediaAwareGZipResponder", GZipResponder),
         ("_MediaAwareIdentityResponder", IdentityResponder),
     ):
         responder = getattr(streamlit_gzip, name, None)
         if responder is not None and "send_with_compression" in vars(responder):
-            responder.send_with_compression = base.send_with_compression  # type: ignore[method-assign]
-    return True
+            if responder.send_with_compression is not base.send_with_compression:
+                responder.send_with_compression = base.send_with_compression  # type: ignore[method-assign]
+            patched = True
+    return patched  # Streamlit 1.67 has neither responder: it fixed the clash itself, and nothing is patched
 
 
 def keep_pending_full_reruns() -> bool:
-    """A click must not be lost to a fragment's timer; True when the guard is in place.
+    """A click must not be lost to a fragment's timer; True when this guard is in place.
 
     Streamlit merges rerun requests that arrive while a script runs. A full rerun (a form
     submitted, a button clicked) followed before it starts by a ``run_every`` fragment's
     request became a run of that fragment alone, so the click's code outside the fragment
     never ran: on Record, "Add gesture" pressed while the webcam's status fragment ticked
     did nothing. A pending full rerun runs every fragment anyway, so the fragment's request
-    only adds its widget states to it.
+    only adds its widget states to it. Streamlit 1.67 does so itself: there nothing is patched
+    and it returns False.
     """
     try:
         from streamlit.runtime.scriptrunner_utils import script_requests as requests
@@ -59,6 +64,8 @@ def keep_pending_full_reruns() -> bool:
     original = requests.ScriptRequests.request_rerun
     if getattr(original, "keeps_full_reruns", False):
         return True
+    if _streamlit_keeps_full_reruns(requests):
+        return False  # Streamlit 1.67 coalesces so itself, in request_rerun and in its batches: nothing is patched
 
     def request_rerun(self, new_data):  # noqa: ANN001, ANN202 - Streamlit's own signature
         if new_data.fragment_id:
@@ -73,6 +80,22 @@ def keep_pending_full_reruns() -> bool:
     request_rerun.keeps_full_reruns = True  # type: ignore[attr-defined]
     requests.ScriptRequests.request_rerun = request_rerun  # type: ignore[method-assign]
     return True
+
+
+def _streamlit_keeps_full_reruns(requests) -> bool:  # noqa: ANN001 - Streamlit's script_requests module
+    """Streamlit itself keeps a pending full rerun when a fragment's request follows it, one request at a time and
+    in a batch (1.67's ``request_rerun_batch``, which goes past ``request_rerun``)."""
+    probe = requests.ScriptRequests()
+    probe.request_rerun(requests.RerunData())
+    probe.request_rerun(requests.RerunData(fragment_id="probe", is_auto_rerun=True))
+    if probe._rerun_data.fragment_id_queue:
+        return False
+    batch = getattr(requests.ScriptRequests, "request_rerun_batch", None)
+    if batch is None:
+        return True
+    probe = requests.ScriptRequests()
+    batch(probe, [requests.RerunData(), requests.RerunData(fragment_id="probe", is_auto_rerun=True)])
+    return not probe._rerun_data.fragment_id_queue
 
 
 def end_websockets_quietly() -> bool:

@@ -1,0 +1,273 @@
+"""Does every line of requirements.txt install from a wheel on each computer handteach supports?
+
+    python .ci/wheels.py [--requirements requirements.txt]
+
+For CPython 3.11 to 3.14 on Linux x86-64, Linux aarch64 (a Raspberry Pi), macOS arm64 and Windows amd64: the lines
+whose environment marker holds there, each matched against the wheels PyPI lists for it, as pip's
+``install --no-deps --only-binary=:all: --python-version X --platform P --implementation cp`` matches them (the
+wheel's tags against the cell's, from ``packaging.tags`` as pip vendors it, and the file's Requires-Python). It
+reads the index pages and, for torch and a line with extras, the wheel's METADATA by HTTP range requests; it
+downloads no wheel: pip's own dry run, asked the same 16
+times, downloaded each wheel (the index gives no separate metadata files) or took 10 minutes with range requests,
+and gave the same table. A line's extras are checked as well (psycopg's ``binary`` brings the compiled
+psycopg-binary).
+
+Prints a table, each cell "installs" or the packages with no wheel there, then one JSON line; exits 1 when a cell
+fails. A cell also says which lines its markers leave out, and where torch's wheel is a CUDA build (its nvidia-*
+packages, gigabytes), so neither hides behind "installs". What the lines pull in themselves is not checked here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email.parser
+import io
+import json
+import os
+import ssl
+import sys
+import urllib.error
+import urllib.request
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.tags import Tag, compatible_tags, cpython_tags, mac_platforms
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+from packaging.version import Version
+
+ROOT = Path(__file__).resolve().parents[1]
+INDEX = os.environ.get("HANDTEACH_WHEELS_INDEX", "https://pypi.org")
+PYTHONS = ("3.11", "3.12", "3.13", "3.14")
+# the oldest system each column stands for: glibc 2.35 (Ubuntu 22.04; Debian 12 and Raspberry Pi OS have 2.36),
+# macOS 14 on Apple silicon, 64-bit Windows
+GLIBC = 35
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    tags: tuple[str, ...]
+    markers: tuple[tuple[str, str], ...]
+
+
+def _manylinux(arch: str) -> tuple[str, ...]:
+    legacy = ("manylinux2014", "manylinux2010", "manylinux1") if arch == "x86_64" else ("manylinux2014",)
+    return (*(f"manylinux_2_{minor}_{arch}" for minor in range(GLIBC, 16, -1)), *(f"{p}_{arch}" for p in legacy))
+
+
+def _linux(arch: str) -> tuple[tuple[str, str], ...]:
+    return (("sys_platform", "linux"), ("platform_system", "Linux"), ("platform_machine", arch), ("os_name", "posix"))
+
+
+PLATFORMS = (
+    Platform("Linux x86-64", _manylinux("x86_64"), _linux("x86_64")),
+    Platform("Linux aarch64", _manylinux("aarch64"), _linux("aarch64")),
+    Platform("macOS arm64", tuple(mac_platforms((14, 0), "arm64")),
+             (("sys_platform", "darwin"), ("platform_system", "Darwin"), ("platform_machine", "arm64"), ("os_name", "posix"))),
+    Platform("Windows amd64", ("win_amd64",),
+             (("sys_platform", "win32"), ("platform_system", "Windows"), ("platform_machine", "AMD64"), ("os_name", "nt"))),
+)  # fmt: skip
+
+
+@dataclass
+class Cell:
+    python: str
+    platform: str
+    missing: list[str] = field(default_factory=list)  # requirement lines with no wheel here
+    left_out: list[str] = field(default_factory=list)  # names whose every line a marker leaves out here
+    notes: list[str] = field(default_factory=list)  # installs, but say so (a CUDA build of torch)
+
+    @property
+    def installs(self) -> bool:
+        return not self.missing
+
+    def text(self) -> str:
+        said = "installs" if self.installs else "no " + ", ".join(Requirement(r).name for r in self.missing)
+        extra = [f"without {', '.join(self.left_out)}"] if self.left_out else []
+        return " ".join([said, *(f"({note})" for note in [*extra, *self.notes])])
+
+
+def environment(python: str, platform: Platform) -> dict[str, str]:
+    return {
+        "python_version": python, "python_full_version": f"{python}.0", "implementation_name": "cpython",
+        "implementation_version": f"{python}.0", "platform_python_implementation": "CPython",
+        "platform_release": "", "platform_version": "", **dict(platform.markers),
+    }  # fmt: skip
+
+
+def applies(requirement: Requirement, env: dict[str, str], extra: str = "") -> bool:
+    return requirement.marker is None or requirement.marker.evaluate({**env, "extra": extra})
+
+
+def requirement_lines(path: Path) -> list[Requirement]:
+    """Every requirement of the file (a line that does not parse fails here, naming it)."""
+    lines = (raw.split(" #", 1)[0].strip() for raw in path.read_text(encoding="utf-8").splitlines())
+    return [Requirement(line) for line in lines if line and not line.startswith(("#", "-"))]
+
+
+def _context() -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=os.environ.get("PIP_CERT") or os.environ.get("SSL_CERT_FILE"))
+
+
+def _get(url: str, accept: str) -> dict:
+    request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": "handteach-wheels-check"})
+    for attempt in range(3):  # a dropped connection is retried; a 404 is an answer
+        try:
+            with urllib.request.urlopen(request, timeout=60, context=_context()) as response:
+                return json.load(response)
+        except urllib.error.HTTPError:
+            raise
+        except OSError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class Wheel:
+    version: Version
+    tags: frozenset[Tag]
+    requires_python: SpecifierSet
+    url: str
+
+
+@cache
+def index_wheels(name: str) -> tuple[Wheel, ...]:
+    """The wheels PyPI lists for a project (PEP 691's JSON index page), yanked ones and sdists left out (pip's
+    ``--only-binary=:all:`` never takes an sdist)."""
+    page = _get(f"{INDEX}/simple/{canonicalize_name(name)}/", "application/vnd.pypi.simple.v1+json")
+    wheels = []
+    for file in page["files"]:
+        try:
+            _, version, _, tags = parse_wheel_filename(file["filename"])
+        except InvalidWheelFilename:
+            continue
+        if not file.get("yanked"):
+            wheels.append(Wheel(version, tags, SpecifierSet(file.get("requires-python") or ""), file["url"]))
+    return tuple(wheels)
+
+
+@cache
+def requires_dist(wheel_url: str) -> tuple[str, ...]:
+    """A wheel's declared dependencies, read from its METADATA with a few HTTP range requests (as pip's fast-deps
+    does): this index serves no separate metadata files, and torch's wheels are hundreds of megabytes."""
+    with zipfile.ZipFile(_RemoteFile(wheel_url)) as wheel:
+        name = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA") and n.count("/") == 1)
+        metadata = email.parser.BytesParser().parsebytes(wheel.read(name), headersonly=True)
+    return tuple(metadata.get_all("Requires-Dist") or ())
+
+
+class _RemoteFile(io.RawIOBase):
+    """A read-only, seekable view of a file on an HTTP server that honours Range (what zipfile needs)."""
+
+    def __init__(self, url: str) -> None:
+        self.url, self.position = url, 0
+        request = urllib.request.Request(url, method="HEAD", headers={"User-Agent": "handteach-wheels-check"})
+        with urllib.request.urlopen(request, timeout=60, context=_context()) as response:
+            self.size = int(response.headers["Content-Length"])
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        self.position = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.size}[whence] + offset
+        return self.position
+
+    def tell(self) -> int:
+        return self.position
+
+    def read(self, size: int = -1) -> bytes:
+        end = self.size if size < 0 else min(self.size, self.position + size)
+        if end <= self.position:
+            return b""
+        headers = {"Range": f"bytes={self.position}-{end - 1}", "User-Agent": "handteach-wheels-check"}
+        request = urllib.request.Request(self.url, headers=headers)
+        with urllib.request.urlopen(request, timeout=60, context=_context()) as response:
+            data = response.read()
+        self.position += len(data)
+        return data
+
+
+@cache
+def cell_tags(python: str, platform: Platform) -> frozenset[Tag]:
+    version = tuple(int(part) for part in python.split("."))
+    interpreter = f"cp{version[0]}{version[1]}"
+    return frozenset([*cpython_tags(version, platforms=platform.tags),
+                      *compatible_tags(version, interpreter, platform.tags)])  # fmt: skip
+
+
+def best_wheel(requirement: Requirement, python: str, platform: Platform) -> tuple[Version, str] | None:
+    """The newest release the line allows that has a wheel for this cell, and that wheel's address, as pip's finder
+    picks it; None if none."""
+    tags, full_version = cell_tags(python, platform), f"{python}.0"
+    found = [wheel for wheel in index_wheels(requirement.name) if requirement.specifier.contains(wheel.version)
+             and wheel.tags & tags and wheel.requires_python.contains(full_version)]  # fmt: skip
+    best = max(found, default=None, key=lambda wheel: wheel.version)
+    return None if best is None else (best.version, best.url)
+
+
+def check_cell(python: str, platform: Platform, lines: list[Requirement]) -> Cell:
+    env = environment(python, platform)
+    cell = Cell(python, platform.name)
+    wanted = [line for line in lines if applies(line, env)]
+    names = {canonicalize_name(line.name) for line in wanted}
+    cell.left_out = sorted({line.name for line in lines if canonicalize_name(line.name) not in names})
+    for line in wanted:
+        wheel = best_wheel(line, python, platform)
+        if wheel is None:
+            cell.missing.append(str(line))
+            continue
+        version, url = wheel
+        if line.extras:  # what the line's extras add (psycopg[binary]: psycopg-binary)
+            for dependency in map(Requirement, requires_dist(url)):
+                added = any(applies(dependency, env, extra) for extra in line.extras) and not applies(dependency, env)
+                if added and best_wheel(dependency, python, platform) is None:
+                    cell.missing.append(str(dependency))
+        torch = canonicalize_name(line.name) == "torch"
+        if torch and any(d.lower().startswith("nvidia-") and applies(Requirement(d), env) for d in requires_dist(url)):
+            cell.notes.append(f"torch {version}: a CUDA build with nvidia-* packages")
+    return cell
+
+
+def table(cells: list[Cell]) -> str:
+    rows = ["| CPython | " + " | ".join(p.name for p in PLATFORMS) + " |", "| --- " * (len(PLATFORMS) + 1) + "|"]
+    for python in PYTHONS:
+        texts = [next(c for c in cells if c.python == python and c.platform == p.name).text() for p in PLATFORMS]
+        rows.append(f"| {python} | " + " | ".join(texts) + " |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--requirements", type=Path, default=ROOT / "requirements.txt")
+    args = parser.parse_args(argv)
+    lines = requirement_lines(args.requirements)
+    try:
+        with ThreadPoolExecutor(8) as pool:  # every index page once, then the cells, at once: the network is the wait
+            list(pool.map(index_wheels, sorted({line.name for line in lines})))
+            grid = [(python, platform) for python in PYTHONS for platform in PLATFORMS]
+            cells = list(pool.map(lambda cell: check_cell(*cell, lines), grid))
+    except OSError as error:
+        print(f"The package index at {INDEX} did not answer ({error}): the wheel check needs it")
+        return 1
+    print(table(cells))
+    installs = sum(cell.installs for cell in cells)
+    print(json.dumps({
+        "cells": len(cells), "install": installs,
+        "failing": {f"{c.python} {c.platform}": c.missing for c in cells if not c.installs},
+        "left_out_by_markers": {f"{c.python} {c.platform}": c.left_out for c in cells if c.left_out},
+        "torch_cuda_build": [f"{c.python} {c.platform}" for c in cells if c.notes],
+    }))  # fmt: skip
+    return 0 if installs == len(cells) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
