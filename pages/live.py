@@ -5,7 +5,7 @@ import streamlit as st
 from ui.browser import path as keypoints_path
 from ui.common import more, state, widgets
 from ui.live import browser_live, cards, cpm_panel, file_panel, live_fix, outputs_panel
-from ui.live.steady import steady_setting
+from ui.live.steady import HANDS_LABEL, steady_setting
 from ui.live.unknown_panel import unknown_setting
 from ui.webcam import health
 from ui.webcam.widget import session_backend, stream_session, tracker_config, webcam
@@ -24,7 +24,7 @@ body = backend.skeleton == "body"
 model = cards.live_model(project, body)  # the starter for an untrained hand project; a note says which
 
 source = st.segmented_control(
-    "Source",
+    "Look at",
     ["📷 Webcam", "🖼 Image or video file"],
     default="📷 Webcam",
     key="live_source",
@@ -41,7 +41,7 @@ else:
         results_slot, fix_slot, status_slot = st.container(), st.container(), st.container()
         threshold, tolerance = unknown_setting(model, project)
         hands = st.segmented_control(
-            "Hands to follow",
+            HANDS_LABEL,
             [1, 2],
             default=1,
             key="live_hands",

@@ -92,7 +92,7 @@ def test_the_train_page_trains_on_a_queue_worker_and_stop_stops_it(
         snapshot = run.snapshot()
         assert snapshot.saved and snapshot.history and not snapshot.error, snapshot.error
         assert snapshot.measuring is not None and snapshot.measuring.crossval is not None  # measured on the worker too
-        assert any("passes over the samples" in t for t in progress_texts(at)), progress_texts(at)
+        assert any("practices with your samples" in t for t in progress_texts(at)), progress_texts(at)
         assert not at.exception and not at.error
         assert (model_dir(Store(data_dir), "default") / "model.json").exists()  # the app server has the worker's model
         assert list(worker_data.rglob("model.json"))  # the worker wrote into its own data folder, not the app's
