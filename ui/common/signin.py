@@ -133,7 +133,7 @@ def gate(store: Store, on_deleted: Callable[[], None] = lambda: None) -> Viewer 
         return viewer
     if viewer is not None and now is None and viewer_of(store, viewer.account_id) is None:
         on_deleted()
-        _deleted(store, viewer)
+        _deleted(store, viewer.class_id, viewer.role)
     elif viewer is not None and now is None:  # its session ended elsewhere: signed out, and its cookie is dead
         st.session_state.clear()
         st.session_state[_SIGNED_OUT] = True
@@ -148,18 +148,19 @@ def gate(store: Store, on_deleted: Callable[[], None] = lambda: None) -> Viewer 
     return None
 
 
-def _deleted(store: Store, viewer: Viewer) -> None:
-    """This session's account was deleted (its student, or its whole class): nothing of theirs stays
-    in the session (a take's ticket, a training followed), and the sign-in form says what happened. (This tab's
+def _deleted(store: Store, class_id: int, role: str = "student") -> None:
+    """This session's account was deleted (its student, or its whole class ``class_id``; ``role``: theirs where
+    known, a reload's cookie does not say it): nothing of theirs stays in the session (a take's ticket, a training
+    followed), and the sign-in form says what happened. (This tab's
     jobs were stopped by ``gate``'s ``on_deleted``: the Class page stopped them already, but the command line's
     ``class`` commands cannot reach this server's runner.)"""
     st.session_state.clear()
     st.session_state[_SIGNED_OUT] = "clear cookie"  # the cookie names an account that is no more
     try:
-        class_by_id(store, viewer.class_id)
+        class_by_id(store, class_id)
         st.session_state[_DELETED] = DELETED_LINE
     except NotFoundError:  # the class ended: its teacher ended it (the students' line would speak of their work)
-        st.session_state[_DELETED] = TEACHER_ENDED_LINE if viewer.role == "teacher" else ENDED_LINE
+        st.session_state[_DELETED] = TEACHER_ENDED_LINE if role == "teacher" else ENDED_LINE
 
 
 def leave_if_deleted(store: Store) -> None:
