@@ -89,3 +89,13 @@ def test_a_name_with_accents_says_how_it_may_be_typed_without_them() -> None:
     typed = ["you may type Zoe", "you may type Nguyen Van An", "you may type <b>Jose</b>", None, None]
     for card, hint in zip(parsed.cards, typed, strict=True):
         assert (hint in card) if hint else ("you may type" not in card), card
+
+
+def test_a_long_name_s_hint_leaves_a_picture_card_its_room() -> None:
+    """A 95-character name with accents: the typed line in smaller letters on a password card, none on a picture
+    card (there it pushed the note under the pictures off the card)."""
+    long = "Édouard-Émile Nguyễn Văn Ân de la Cruz Fernández-García López Müller-Lüdenscheidt Ørsted Łukasz"
+    page = cards_page("7B", "AB3K7Q", "", [Handout(long, "abcd-2345"), Handout(long, "", ("owl", "fox", "moon"))])
+    words, pictures = _parsed(page).cards
+    assert "you may type Edouard-Emile Nguyen Van An" in words and 'class="typed long"' in page
+    assert "you may type" not in pictures and PICTURES_SWITCH in pictures
