@@ -74,7 +74,7 @@ def test_the_train_page_trains_on_a_queue_worker_and_stop_stops_it(
         run = at.session_state["train_run"]
         until(lambda: len(run.snapshot().history) >= 2)  # the worker's passes, read from the queue's database
         at.run()
-        assert any(t.startswith("Training: pass ") for t in progress_texts(at)), progress_texts(at)
+        assert any(t.startswith("Training: practice ") for t in progress_texts(at)), progress_texts(at)
         at.button(key="train_stop").click()
         at.run()
         assert run.wait(30) and run.snapshot().cancelled
