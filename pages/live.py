@@ -5,7 +5,7 @@ import streamlit as st
 from ui.browser import path as keypoints_path
 from ui.common import more, state, widgets
 from ui.live import browser_live, cards, cpm_panel, file_panel, live_fix, outputs_panel
-from ui.live.steady import HANDS_LABEL, steady_setting
+from ui.live.steady import steady_setting
 from ui.live.unknown_panel import unknown_setting
 from ui.webcam import health
 from ui.webcam.widget import session_backend, stream_session, tracker_config, webcam
@@ -41,7 +41,7 @@ else:
         results_slot, fix_slot, status_slot = st.container(), st.container(), st.container()
         threshold, tolerance = unknown_setting(model, project)
         hands = st.segmented_control(
-            HANDS_LABEL,
+            browser_live.HANDS_LABEL,
             [1, 2],
             default=1,
             key="live_hands",

@@ -31,11 +31,12 @@ from ui.common import more, state
 from ui.common.text import plain
 from ui.common.widgets import details_panel
 from ui.live import browser_fix, cards, live_fix, outputs_panel
-from ui.live.steady import HANDS_LABEL, steady_setting
+from ui.live.steady import steady_setting
 from ui.live.unknown_panel import unknown_setting
 from ui.webcam.widget import stream_session
 
 KEY = "live-browser"
+HANDS_LABEL = "How many hands"  # Live's hands to follow (1 or 2), both paths
 
 
 @dataclass

@@ -10,7 +10,6 @@ from core.keypoints.smoothing import SmoothingConfig
 from ui.common import state
 
 STEADY_LABEL = "〰 Smoother dots"  # a filter on the keypoints, in a child's words
-HANDS_LABEL = "How many hands"  # Live's hands to follow (1 or 2)
 
 
 def steady_setting(in_browser: bool = False) -> SmoothingConfig:
