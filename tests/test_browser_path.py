@@ -224,7 +224,7 @@ def test_teach_it_here_in_the_browser(app) -> None:  # noqa: ANN001 - runs last:
     frame.wait_for_function("() => window.handteach.outbox.idle()", timeout=30_000)
     version = frame.evaluate("() => window.handteach.state.modelVersion")
     page.get_by_text("🩹 A wrong answer? Teach it here").click()
-    page.get_by_role("button", name=re.compile("^⏺ Show .*thumbs_up")).click()
+    page.get_by_role("button", name=re.compile("^⏺ Show .*thumbs up")).click()
     # the panel stays open while the take runs (it came back collapsed in about 1 run in 5, its line hidden)
     page.get_by_text("Recording 👍 thumbs up in the camera view").wait_for(timeout=30_000)
     page.get_by_text(re.compile("retrained in|These look like")).first.wait_for(timeout=120_000)
