@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from core.data.counts import project_counts
-from core.gestures.catalog import DEFAULT_CLASSES
+from core.gestures.catalog import DEFAULT_CLASSES, STARTER_EMOJI
+from core.gestures.figure import span_text
 from ui.classroom import stored
 from ui.common import more, sharing, state, widgets
 from ui.common.dates import readable_time
@@ -24,7 +25,7 @@ else:  # "your own … on this machine" read as the teacher's own project (a cla
 
 steps = [
     ("record", "🎥", "1 · Record", "Show each gesture to the webcam for a few seconds, or upload photos.", "Record"),
-    ("train", "🧠", "2 · Train", "One click. A small network learns your gestures in seconds.", "Train"),
+    ("train", "🧠", "2 · Train", "One click. Your computer learns your gestures in seconds.", "Train"),
     ("live", "✨", "3 · Use it live", "Watch it recognise your hands, or run it on a photo or video.", "Go live"),
 ]
 for column, (page, icon, title, text, link) in zip(st.columns(3), steps, strict=True):
@@ -83,7 +84,7 @@ with model_col:
     if not summary:
         default_names = {c.name for c in DEFAULT_CLASSES}
         if len(default_names & set(counts)) >= 2:
-            st.info("Not trained yet: Live already recognises the default gestures with the built-in starter model.")
+            st.info(f"Not trained yet: Live already knows {STARTER_EMOJI} from other people's hands.")
         else:
             st.info("Not trained yet.")
     elif "error" in summary:
@@ -93,7 +94,11 @@ with model_col:
         if figure is None:
             st.caption(f"Trained; {NOT_MEASURED}.")
         else:
-            st.metric("Accuracy", f"{figure.share:.0%}", help=f"Measured {measured_on_text(figure, whose)}")
+            st.metric(
+                "Accuracy",
+                f"{figure.share:.0%}",
+                help=f"Measured {measured_on_text(figure, whose)} {span_text(figure)}",
+            )
         classes = ", ".join(titles.get(c, c) for c in summary.get("classes", []))
         trained = readable_time(summary.get("trained_at"))
         st.caption(widgets.plain(f"Knows {classes}. Trained on {summary.get('n_samples', '?')} samples, {trained}."))

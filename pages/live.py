@@ -24,7 +24,7 @@ body = backend.skeleton == "body"
 model = cards.live_model(project, body)  # the starter for an untrained hand project; a note says which
 
 source = st.segmented_control(
-    "Source",
+    "Look at",
     ["📷 Webcam", "🖼 Image or video file"],
     default="📷 Webcam",
     key="live_source",
@@ -41,7 +41,7 @@ else:
         results_slot, fix_slot, status_slot = st.container(), st.container(), st.container()
         threshold, tolerance = unknown_setting(model, project)
         hands = st.segmented_control(
-            "Hands to follow",
+            browser_live.HANDS_LABEL,
             [1, 2],
             default=1,
             key="live_hands",

@@ -94,7 +94,7 @@ with video_col:
     sources = ["📷 Webcam", "📁 Upload files"] + (["📄 Import CSV"] if expert else [])
     if st.session_state.get("record_source") not in (None, *sources):  # More switched off with CSV chosen
         st.session_state["record_source"] = sources[0]
-    source = st.segmented_control("Source", sources, default="📷 Webcam", key="record_source")
+    source = st.segmented_control("Record from", sources, default="📷 Webcam", key="record_source")
     if source == "📄 Import CSV":
         csv_import_panel(store, project)
     elif source == "📁 Upload files":

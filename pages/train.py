@@ -37,9 +37,9 @@ limits = quotas.viewer_limits(store, store.viewer.account_id if store.viewer els
 most_epochs = min(3000, limits.epochs) if limits else 3000
 with st.expander("⚙️ Training settings (the defaults work well)"):
     c1, c2, c3 = st.columns(3)
-    epochs = c1.number_input("Passes over the samples, at most", 10, most_epochs, min(300, most_epochs), step=10,
-                             key="train_epochs",
-                             help="Training stops earlier by itself (a pass is also called an epoch)")  # fmt: skip
+    epochs = c1.number_input("Practices with your samples, at most", 10, most_epochs, min(300, most_epochs),
+                             step=10, key="train_epochs", help="Training stops earlier by itself (a practice over "
+                             "all the samples is also called a pass, or an epoch)")  # fmt: skip
     hidden_text = c2.text_input("Hidden layer sizes", "128, 64", key="train_hidden", help="Comma-separated widths")
     rate = c3.select_slider(
         "Learning rate", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], value=3e-3, format_func="{:g}".format, key="train_lr"
@@ -102,7 +102,7 @@ if run is not None:
 else:  # the saved model's results, kept with it (they vanished once the page was left)
     results.saved_model_results(store, project, gestures)
 
-with st.expander("📈 How many samples do I need? (learning curve)"):
+with st.expander("📈 How many samples do I need?"):
     curve_panel.panel(store, project, starter, keep)
 
 # the downloads (ONNX, CSV, kinivi) and the keypoint model's fine-tuning: for experts, behind the page's More

@@ -325,3 +325,17 @@ def test_the_class_page_says_where_each_students_hands_are_found(school: ClassSe
     _run(ana)
     found = dict(zip(*(_class_page(teacher).dataframe[0].value[c] for c in ("student", "hands found")), strict=True))
     assert found["Ana"].startswith("the server · no WebGL in their browser · "), found
+
+
+def test_a_local_address_is_a_warning_only_where_students_could_reach_the_server_from_elsewhere() -> None:
+    """Issue 70: class.md's "students on this computer" (``make run``: the server listens on localhost only) got the
+    warning asking for the server's https:// address on the school's network, which does not exist there."""
+    from ui.classroom.cards_panel import ON_THIS_COMPUTER, ONLY_THIS_COMPUTER, local_address_line
+
+    local = "http://localhost:8501"
+    assert local_address_line(local, "localhost", proxied=False) == ("caption", ON_THIS_COMPUTER)
+    assert local_address_line(local, "127.0.0.1", proxied=False) == ("caption", ON_THIS_COMPUTER)
+    for bound, proxied in (("0.0.0.0", False), ("", False), ("192.168.1.20", False), ("localhost", True)):
+        assert local_address_line(local, bound, proxied) == ("warning", ONLY_THIS_COMPUTER), (bound, proxied)
+    assert local_address_line("https://handteach.school.example", "localhost", proxied=True) is None
+    assert local_address_line("", "0.0.0.0", proxied=False) is None

@@ -23,7 +23,7 @@ from core.jobs.job import TRAIN, JobRequest, JobState
 from core.jobs.local import LocalRunner
 from tests.classmaker import ANA_PASSWORD, BEN_PASSWORD, TEACHER_PASSWORD, make_class
 from ui.common import signin
-from ui.common.signin import DELETED_LINE, ENDED_LINE
+from ui.common.signin import DELETED_LINE, ENDED_LINE, TEACHER_ENDED_LINE
 from ui.jobs import pool
 
 pytestmark = pytest.mark.slow  # Streamlit's AppTest and a worker process
@@ -79,3 +79,14 @@ def test_a_student_whose_class_ended_is_told_so_while_another_class_goes_on(data
     _run(ana)
     assert [w.value for w in ana.warning] == [ENDED_LINE]
     assert any(b.label == "Sign in" for b in ana.button)
+
+
+def test_the_teacher_who_ended_the_class_reads_their_own_line_not_the_students(data_dir: Path) -> None:
+    """Issue 70: after *End the class* the teacher's next page said "what you were recording or training was
+    stopped", the students' words."""
+    school = make_class(data_dir)
+    teacher = _signed_in("Ms Teacher", TEACHER_PASSWORD, school)
+    end_class(Store(data_dir), "7B")
+    _run(teacher)
+    assert [w.value for w in teacher.warning] == [TEACHER_ENDED_LINE]
+    assert any(b.label == "Sign in" for b in teacher.button)

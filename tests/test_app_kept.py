@@ -41,8 +41,8 @@ def test_train_shows_per_gesture_what_unknown_keeps_from_the_measured_answers(da
     expected = kept_by_gesture(snapshot.dataset.labels, measured.answers)
     assert "How “unknown” treats each gesture" in texts(at)
     [table] = [d for d in at.dataframe if "in words" in d.value.columns]
-    assert table.value["in words"].tolist() == [kept_text(k, {"pointing_right": "👉 pointing_right",
-                                                              "open_palm": "✋ open_palm"}) for k in expected]  # fmt: skip
+    assert table.value["in words"].tolist() == [kept_text(k, {"pointing_right": "👉 pointing right",
+                                                              "open_palm": "✋ open palm"}) for k in expected]  # fmt: skip
     assert table.value["kept"].tolist() == [k.kept.share for k in expected]
     assert "Too few samples" not in texts(at)
 
@@ -50,7 +50,7 @@ def test_train_shows_per_gesture_what_unknown_keeps_from_the_measured_answers(da
 def test_a_gesture_with_few_samples_is_said_to_be_uncertain(data_dir: Path) -> None:
     at = _trained(data_dir, 6)  # the pages train a gesture from 5 samples (TrainConfig.min_samples_per_class)
     shown = texts(at)
-    assert "Too few samples to tell how well “unknown” keeps ✋ open_palm (6)" in shown
+    assert "Too few samples to tell how well “unknown” keeps ✋ open palm (6)" in shown
     assert "(too few samples to tell)" in " ".join(
         " ".join(d.value["in words"]) for d in at.dataframe if "in words" in d.value.columns
     )
@@ -62,7 +62,8 @@ def test_accuracy_per_gesture_is_measured_on_the_same_answers_as_the_headline(da
     measured = at.session_state["train_run"].snapshot().measuring.crossval
     [table] = [d for d in at.dataframe if list(d.value.columns) == ["gesture", "accuracy"]]
     shown = dict(zip(table.value["gesture"], table.value["accuracy"], strict=True))
-    titles = {"pointing_right": "👉 pointing_right", "open_palm": "✋ open_palm"}
+    titles = {"pointing_right": "👉 pointing right", "open_palm": "✋ open palm"}
     assert shown == {titles[c]: f.share for c, f in measured.per_class.items()}
     assert "On the same 24 samples as the accuracy above." in texts(at)
-    assert "Confusion matrix** of all 24 of your samples, each tested by a model that did not see it" in texts(at)
+    heading = "Which gesture it took for which** of all 24 of your samples, each one guessed by a copy that learned"
+    assert heading + " without it" in texts(at)

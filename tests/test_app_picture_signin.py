@@ -59,7 +59,7 @@ def test_a_young_student_signs_in_with_three_pictures(data_dir: Path) -> None:
     assert [e.value for e in at.error] == [WRONG]
     _try(at, school.code, "Zoë", "rocket", "owl", "moon")  # the right pictures in the wrong order
     assert [e.value for e in at.error] == [WRONG] and not at.selectbox
-    _try(at, school.code, "zoë", "owl", "rocket", "moon")
+    _try(at, school.code, "ZOE", "owl", "rocket", "moon")  # her card says "you may type Zoe" (issue 70)
     assert "Signed in: Zoë" in [t.value for t in at.sidebar.text]
 
     # a shared computer: the next picture student finds the switch as Zoë left it (it went at each sign-out)
@@ -68,6 +68,8 @@ def test_a_young_student_signs_in_with_three_pictures(data_dir: Path) -> None:
     assert at.toggle(key="signin_pictures").value is True
     assert [t.key for t in at.text_input] == ["signin_code", "signin_name"]  # the pictures, not a password box
     assert "the pictures on your card, in order" in at.markdown[0].value
+    _try(at, school.code, "Zoe", "owl", "rocket", "moon")  # typed without its accent, on an English keyboard
+    assert "Signed in: Zoë" in [t.value for t in at.sidebar.text]
 
 
 def test_a_student_given_two_pictures_before_taps_two(data_dir: Path) -> None:

@@ -74,7 +74,7 @@ def test_the_train_page_trains_on_a_queue_worker_and_stop_stops_it(
         run = at.session_state["train_run"]
         until(lambda: len(run.snapshot().history) >= 2)  # the worker's passes, read from the queue's database
         at.run()
-        assert any(t.startswith("Training: pass ") for t in progress_texts(at)), progress_texts(at)
+        assert any(t.startswith("Training: practice ") for t in progress_texts(at)), progress_texts(at)
         at.button(key="train_stop").click()
         at.run()
         assert run.wait(30) and run.snapshot().cancelled
@@ -92,7 +92,7 @@ def test_the_train_page_trains_on_a_queue_worker_and_stop_stops_it(
         snapshot = run.snapshot()
         assert snapshot.saved and snapshot.history and not snapshot.error, snapshot.error
         assert snapshot.measuring is not None and snapshot.measuring.crossval is not None  # measured on the worker too
-        assert any("passes over the samples" in t for t in progress_texts(at)), progress_texts(at)
+        assert any("practices with your samples" in t for t in progress_texts(at)), progress_texts(at)
         assert not at.exception and not at.error
         assert (model_dir(Store(data_dir), "default") / "model.json").exists()  # the app server has the worker's model
         assert list(worker_data.rglob("model.json"))  # the worker wrote into its own data folder, not the app's

@@ -94,12 +94,12 @@ def test_a_finished_take_is_not_shown_once_another_gesture_is_picked(data_dir: P
     while not take.status().finished and time.monotonic() < deadline:
         time.sleep(0.02)
     at.run()
-    assert "Take 1 · 👍 thumbs_up" in _texts(at) and "Stopped early. Stored 0 samples" in _texts(at)
+    assert "Take 1 · 👍 thumbs up" in _texts(at) and "Stopped early. Stored 0 samples" in _texts(at)
     at.radio(key="record_class").set_value("open_palm").run()
     assert "Take 1" not in _texts(at) and "Stored 0 samples" not in _texts(at), _texts(at)
     assert "pick a gesture, then **Record**" in _texts(at)
     at.radio(key="record_class").set_value("thumbs_up").run()
-    assert "Take 1 · 👍 thumbs_up" in _texts(at), "back on its gesture, the take's result shows again"
+    assert "Take 1 · 👍 thumbs up" in _texts(at), "back on its gesture, the take's result shows again"
 
 
 def _take_panel(status: object) -> None:
@@ -122,7 +122,7 @@ def test_the_countdown_has_one_clock_the_one_drawn_on_the_video(tmp_path: Path) 
         assert canvas.any(), "the video draws the countdown"
         at = AppTest.from_function(_take_panel, args=(take.status(),)).run()
         assert not at.exception, [e.message for e in at.exception]
-        assert [i.value for i in at.info] == ["Get ready to show 👍 thumbs_up: the countdown is on the video"]
+        assert [i.value for i in at.info] == ["Get ready to show 👍 thumbs up: the countdown is on the video"]
     finally:
         session.close()
 
@@ -255,5 +255,17 @@ def test_record_says_how_varied_a_gestures_samples_are(data_dir: Path) -> None:
     store.ensure_project("default")
     store.add_samples("default", [Sample(make_hand(), "thumbs_up", "webcam") for _ in range(10)])
     at = app("record")
-    line = next(c.value for c in at.caption if "Variety in" in c.value)
-    assert line.startswith("Variety in 10 samples: tilt 0°") and "tilt your hand left and right" in line
+    line = next(c.value for c in at.caption if c.value.startswith("Your 10 samples show"))
+    assert "held the same way each time" in line and "tilt your hand left and right" in line
+
+
+def test_a_take_that_kept_11_of_15_says_why_in_words_a_child_can_act_on() -> None:
+    """Issue 70: a 3 s take stored 11 of 15 samples, and "4 frames rejected: 4 more hands than asked for" said
+    neither what a frame is nor what to do."""
+    from ui.samples.take_panel import rejection_text
+
+    line = rejection_text({"more hands than asked for": 3, "no hand": 1})
+    assert line == ("4 pictures left out: 3 with more than one hand, 1 with no hand in sight. Next time: show one hand "
+                    "only, or set 'Hands per sample' to 2; keep your hand fully in the picture, with some light on "
+                    "it.")  # fmt: skip
+    assert rejection_text({}) == "" and rejection_text({"odd": 1}) == "1 picture left out: 1 with odd."

@@ -62,9 +62,24 @@ def test_the_teacher_reads_each_servers_load_and_its_own_jobs(data_dir: Path) ->
     fresh, silent = _servers(at)
     assert fresh.pop("last heard").endswith(" s ago")  # a second or so: the page ran just after the beat
     assert fresh == {"server": "room12:8501", "busy": "20%", "tabs open": 14, "jobs running there": "1 training"}
-    assert silent == {"server": "room12:8502", "busy": "5%", "tabs open": 4, "jobs running there": "",
-                      "last heard": "not heard from for 2 min"}  # fmt: skip
+    assert silent == {"server": "room12:8502", "busy": "", "tabs open": 4, "jobs running there": "",
+                      "last heard": "not heard from for 2 min"}  # fmt: skip  # its last load is not today's
     assert not any(str(data_dir) in line for line in said)  # no path of the server on a page
+
+
+def test_a_full_server_and_one_that_stopped_answering_are_said_plainly() -> None:
+    """Issue 70: "busy 391%" meant nothing to a teacher, and a killed server read "13 s ago, busy 282%" for 40 s."""
+    from core.site.status import ServerState, SiteStatus
+    from ui.classroom.site_panel import FULL, LATE_S, server_rows
+
+    def beat(port: int, load: float) -> ServerBeat:
+        return ServerBeat("room12", port, 1, 3, load, 4, None, 0.0, 100.0)
+
+    status = SiteStatus(False, (ServerState(beat(8501, 15.6), 1.0, False), ServerState(beat(8502, 2.0), 2.0, False),
+                                ServerState(beat(8503, 11.3), 13.0, False)), None, (), ())  # fmt: skip
+    full, half, killed = server_rows(status)
+    assert (full["busy"], half["busy"]) == (FULL, "50%") and LATE_S < 13.0
+    assert (killed["busy"], killed["last heard"]) == ("", "not answering for 13 s")
 
 
 @pytest.mark.slow  # a queue on PostgreSQL

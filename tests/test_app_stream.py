@@ -314,9 +314,9 @@ def test_check_trainable_explains_what_is_missing() -> None:
     mirrors = {"thumbs_up": "thumbs_up", "pointing_right": "pointing_left", "pointing_left": "pointing_right"}
     with pytest.raises(NotReadyError, match="no class has samples"):
         check_trainable({"thumbs_up": 0, "pointing_right": 0, "pointing_left": 0}, mirrors, config)
-    with pytest.raises(NotReadyError, match="only 'thumbs_up' has samples"):
+    with pytest.raises(NotReadyError, match="only 'thumbs up' has samples"):
         check_trainable({"thumbs_up": 10, "pointing_right": 0, "pointing_left": 0}, mirrors, config)
-    with pytest.raises(NotReadyError, match="thumbs_up has 3"):
+    with pytest.raises(NotReadyError, match="thumbs up has 3"):
         check_trainable({"thumbs_up": 3, "pointing_right": 10, "pointing_left": 0}, mirrors, config)
     check_trainable({"thumbs_up": 0, "pointing_right": 10, "pointing_left": 0}, mirrors, config)  # mirror fills 👈
 

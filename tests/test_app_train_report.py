@@ -16,13 +16,15 @@ from test_app_pages import app, button, texts
 
 from core.data.project import model_dir
 from core.data.store import Store
+from core.gestures.figure import TESTED_WITHOUT
 from core.gestures.report import REPORT_KEY
 from core.gestures.training import TrainConfig
 from ui.common.figures import NOT_MEASURED
 from ui.jobs.training import TrainingRun
+from ui.train.confusion import MIX_UPS
 
 pytestmark = pytest.mark.slow  # Train under AppTest
-TITLES = {"open_palm": "✋ open_palm", "pointing_right": "👉 pointing_right"}
+TITLES = {"open_palm": "✋ open palm", "pointing_right": "👉 pointing right"}  # as shown: with spaces
 
 
 def _project(data_dir: Path, per_gesture: int = 15) -> Store:
@@ -73,7 +75,7 @@ def test_headline_table_and_matrix_rest_on_the_same_samples_in_one_order(data_di
     rows, total = _matrix(at)
     assert total == _headline_total(at) == 30
     assert _per_gesture(at) == rows == [TITLES["pointing_right"], TITLES["open_palm"]]  # the project's order
-    assert "**Confusion matrix** of all 30 of your samples, each tested by a model that did not see it" in texts(at)
+    assert f"**{MIX_UPS}** of all 30 of your samples, {TESTED_WITHOUT}" in texts(at)
 
 
 def test_the_results_show_again_when_the_page_is_opened_again(data_dir: Path) -> None:
@@ -86,11 +88,11 @@ def test_the_results_show_again_when_the_page_is_opened_again(data_dir: Path) ->
     at = app("train")  # a new session: nothing of the run
     assert "Train again" not in texts(at)
     assert [m.value for m in at.metric if m.label == "Accuracy"] == [f"{figure.share:.0%}"]
-    assert "measured on all 30 samples, each tested by a model that did not see it" in texts(at)
+    assert f"measured on all 30 samples, {TESTED_WITHOUT}" in texts(at)
     assert _matrix(at)[1] == 30 and _per_gesture(at) == _matrix(at)[0]
     assert "Training took" in " ".join(c.value for c in at.caption)
     home = app()  # (AppTest shows the sidebar on the page it opens first)
-    assert f"Model: accuracy {figure.share:.0%} on all 30 of your samples, each tested" in texts(home.sidebar)
+    assert f"Model: accuracy {figure.share:.0%} on all 30 of your samples, {TESTED_WITHOUT}" in texts(home.sidebar)
 
     store = Store(data_dir)  # Live's Teach it here trains this way: no measuring
     run = TrainingRun(store, "default", TrainConfig(epochs=20)).start()
@@ -162,4 +164,4 @@ def test_a_held_out_headline_has_the_held_out_matrix(data_dir: Path, monkeypatch
     n_val = at.session_state["train_run"].snapshot().result.n_val
     assert "Measuring was skipped" in texts(at) and f"measured on the {n_val} of your own held-out samples" in texts(at)
     assert _matrix(at)[1] == n_val > 0
-    assert f"**Confusion matrix** of the {n_val} of your own held-out samples" in texts(at)
+    assert f"**{MIX_UPS}** of the {n_val} of your own held-out samples" in texts(at)

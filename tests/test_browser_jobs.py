@@ -57,7 +57,7 @@ def test_a_closed_tab_frees_the_worker_at_once(tmp_path: Path) -> None:
             hidden.press("Enter")
             wait_app_ready(page)
             page.get_by_role("button", name="Train model").click()
-            page.get_by_text("Training: pass").wait_for(timeout=180_000)
+            page.get_by_text("Training: practice").wait_for(timeout=180_000)
             first.close()  # the tab goes
             second = browser.new_context().new_page()
             second.goto(f"{server.url}/train?project=other")

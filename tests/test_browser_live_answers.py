@@ -265,8 +265,8 @@ def test_teach_it_here_records_after_a_refused_answer(live) -> None:  # noqa: AN
     _inject(frame, {"probabilities": [0.5, 0.5]})
     page.locator(".st-key-live_prediction").get_by_text(REFUSED).wait_for(timeout=30_000)
     page.get_by_text("🩹 A wrong answer? Teach it here").click()
-    page.get_by_role("button", name=re.compile("^⏺ Show .*thumbs_up")).click()
-    page.get_by_text("Recording 👍 thumbs_up in the camera view").wait_for(timeout=30_000)
+    page.get_by_role("button", name=re.compile("^⏺ Show .*thumbs up")).click()
+    page.get_by_text("Recording 👍 thumbs up in the camera view").wait_for(timeout=30_000)
     assert page.get_by_text("The camera is not running yet").count() == 0
 
 

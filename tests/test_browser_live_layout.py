@@ -87,7 +87,7 @@ def test_live_keeps_card_and_teach_it_here_beside_the_video_at_1280_by_720(tmp_p
                 page.locator(".st-key-live_card_0").wait_for(timeout=60_000)  # a hand's card
                 _beside(_in_view(page, card, "server path: the card"), _in_view(page, video, "server path: video"),
                         "server path")  # fmt: skip
-                hands = _box(page.get_by_text("Hands to follow").first)
+                hands = _box(page.get_by_text("How many hands").first)
                 assert hands["y"] > _box(card)["y"] + _box(card)["height"], "the settings are not under the card"
                 _teach(page, video, "Get ready to show|Recording .* keep it in view", "server path")
                 page.screenshot(path=str(SHOTS / "live-1280x720-server.png"))

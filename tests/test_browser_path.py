@@ -8,7 +8,7 @@ nearest (the fake camera loops the file at its own pace):
 * Record: a take lands in the store, and its samples' keypoints lie within 1 px (median) of the server's;
   the handedness is the server's;
 * Live: the tab's per-frame label equals the server path's classifier on the matched frame on >= 97% of
-  frames, and a real OSC listener on loopback receives the labels through Live's Outputs; its *Steady points*
+  frames, and a real OSC listener on loopback receives the labels through Live's Outputs; its *Smoother dots*
   switch turns the tab's One Euro filter on (off in this app's settings, so the keypoints compared are raw).
 
 Skips with the reason without chromium, ffmpeg, playwright, the shared video or the built frontend.
@@ -175,7 +175,7 @@ def test_live_labels_match_the_server_path_and_reach_osc(app, reference) -> None
     assert same / len(frames) >= 0.97, f"{same} of {len(frames)} frames, the {hand_model} hand model"
     _video_draws_what_the_card_says(page, frame)
     assert frame.evaluate("() => window.handteach.state.steadyKey") is None  # the filter off, as the settings say
-    page.get_by_text("〰 Steady points").click()  # on: the tab steadies its keypoints as the server would
+    page.get_by_text("〰 Smoother dots").click()  # on: the tab steadies its keypoints as the server would
     frame = camera_frame(page)
     frame.wait_for_function("() => window.handteach.state.steadyKey && window.handteach.state.steady.tracks.length",
                             timeout=30_000)  # fmt: skip
@@ -224,9 +224,9 @@ def test_teach_it_here_in_the_browser(app) -> None:  # noqa: ANN001 - runs last:
     frame.wait_for_function("() => window.handteach.outbox.idle()", timeout=30_000)
     version = frame.evaluate("() => window.handteach.state.modelVersion")
     page.get_by_text("🩹 A wrong answer? Teach it here").click()
-    page.get_by_role("button", name=re.compile("^⏺ Show .*thumbs_up")).click()
+    page.get_by_role("button", name=re.compile("^⏺ Show .*thumbs up")).click()
     # the panel stays open while the take runs (it came back collapsed in about 1 run in 5, its line hidden)
-    page.get_by_text("Recording 👍 thumbs_up in the camera view").wait_for(timeout=30_000)
+    page.get_by_text("Recording 👍 thumbs up in the camera view").wait_for(timeout=30_000)
     page.get_by_text(re.compile("retrained in|These look like")).first.wait_for(timeout=120_000)
     if page.get_by_role("button", name=re.compile("^Keep as ")).count():  # the model took the take for another gesture
         page.get_by_role("button", name=re.compile("^Keep as ")).first.click()

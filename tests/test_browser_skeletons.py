@@ -61,7 +61,7 @@ def test_a_take_with_pictures_off_shows_a_skeleton_a_sample(tmp_path: Path) -> N
             page = context.new_page()
             _sign_in(page, server.url, school.code, "Ben", BEN_PASSWORD)
             _wait_for_cookie(page)  # the address below is a new page load: signed in by the cookie only
-            page.goto(f"{server.url}/record?project=ben-signs")  # 👍 thumbs_up: the first gesture, no samples yet
+            page.goto(f"{server.url}/record?project=ben-signs")  # 👍 thumbs up: the first gesture, no samples yet
             wait_app_ready(page)
             frame = camera_frame(page)
             frame.wait_for_function("() => window.handteachCamera", timeout=WAIT_MS)
@@ -72,7 +72,7 @@ def test_a_take_with_pictures_off_shows_a_skeleton_a_sample(tmp_path: Path) -> N
             page.get_by_text("Stored ").first.wait_for(timeout=WAIT_MS)
             stored = Store(data, viewer=school.ben).class_counts("ben-signs")["thumbs_up"]
             assert stored >= 12, page.get_by_text("Stored ").first.inner_text()  # 15 frames, a hand in each
-            page.get_by_text(f"Samples of 👍 thumbs_up ({stored})").wait_for(timeout=WAIT_MS)
+            page.get_by_text(f"Samples of 👍 thumbs up ({stored})").wait_for(timeout=WAIT_MS)
             wait_app_ready(page)
             tiles = page.locator("[data-testid='stMain'] [data-testid='stImage'] img")
             assert tiles.count() == stored, (tiles.count(), stored)

@@ -19,6 +19,7 @@ import pytest
 from browsermaker import more_on
 
 from bench.common.browser import CHROMIUM, AppServer, browser_page, wait_app_ready
+from ui.train.confusion import MIX_UPS
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,7 +53,7 @@ def assert_matrix_is_the_headline(page, where: str) -> int:  # noqa: ANN001 - pl
     count = headline_count(page)
     total = matrix_total(page)
     assert total == count, f"{where}: the confusion matrix counts {total} samples, the headline {count}"
-    title = page.get_by_text(f"Confusion matrix of all {count} of your samples")
+    title = page.get_by_text(f"{MIX_UPS} of all {count} of your samples")
     assert title.count() == 1, f"{where}: the matrix's title does not say its {count} samples"
     return count
 
@@ -106,7 +107,7 @@ def test_the_matrix_drawn_counts_the_headlines_samples_now_and_later(tmp_path: P
             page.get_by_role("button", name=re.compile("Train model")).click()
             count = assert_matrix_is_the_headline(page, "just trained")
             assert count == 30
-            page.get_by_text("Confusion matrix of all").scroll_into_view_if_needed()
+            page.get_by_text(f"{MIX_UPS} of all").scroll_into_view_if_needed()
             _shot(page, "2-trained")
 
             page.goto(f"{server.url}/?project=default")

@@ -30,6 +30,7 @@ import pytest
 from bench.common.browser import AppServer, chromium_args, wait_app_ready
 from bench.common.canvas_camera import CAMERA_FRAME_TITLE, INIT_SCRIPT, data_url, labels_of, person_pictures
 from bench.common.fake_camera import SHARED
+from core.gestures.catalog import shown_name
 
 pytestmark = pytest.mark.slow
 PERSON = SHARED / "hands" / "webcam_people" / "p01_anupam1612"
@@ -72,9 +73,10 @@ def _record(driver, server: AppServer, run: Callable) -> int:  # noqa: ANN001 - 
         for _ in range(3):
             if _stored(server)[gesture] >= ENOUGH:
                 break
+            shown = shown_name(gesture)  # the page names a built-in gesture with spaces
             _click(driver, "return [...document.querySelectorAll('[data-testid=stRadio] label')]"
-                   ".find(l => l.innerText.includes(arguments[0]))", gesture)  # fmt: skip
-            record = ("return [...document.querySelectorAll('button')].find(b => /Record .*" + gesture
+                   ".find(l => l.innerText.includes(arguments[0]))", shown)  # fmt: skip
+            record = ("return [...document.querySelectorAll('button')].find(b => /Record .*" + shown
                       + "/.test(b.innerText) && !b.disabled)")  # fmt: skip
             wait_for(driver, record, 60)
             driver.switch_to.frame(driver.find_element("css selector", f'iframe[title="{CAMERA_FRAME_TITLE}"]'))
@@ -82,7 +84,7 @@ def _record(driver, server: AppServer, run: Callable) -> int:  # noqa: ANN001 - 
             driver.switch_to.default_content()
             _click(driver, record)
             takes += 1
-            wait_for(driver, f"return /Stored \\d+ samples of [^\\n]*{gesture}/.test(document.body.innerText)", 90)
+            wait_for(driver, f"return /Stored \\d+ samples of [^\\n]*{shown}/.test(document.body.innerText)", 90)
     assert min(_stored(server)[g] for g in TAUGHT) >= ENOUGH, _stored(server)
     return takes
 

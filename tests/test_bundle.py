@@ -510,7 +510,7 @@ def test_home_downloads_the_project_and_opens_project_files(
     export_project(store, "signs", tmp_path / "signs.handteach")
     at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60)
     at.run()
-    assert [b.proto.label for b in at.get("download_button")] == ["⬇ Download project (.handteach)"]
+    assert [b.proto.label for b in at.get("download_button")] == ["⬇ Download project"]
     assert at.get("download_button")[0].proto.deferred_file_id  # made on click, not on every run of Home
 
     def open_file(name: str, data: bytes, as_name: str = "", replace: bool = False) -> None:

@@ -80,3 +80,22 @@ def test_which_addresses_reach_only_this_machine() -> None:
         assert is_local(local), local
     for remote in ("https://handteach.school.example", "http://192.168.1.20:8501", "10.0.0.5:8501"):
         assert not is_local(remote), remote
+
+
+def test_a_name_with_accents_says_how_it_may_be_typed_without_them() -> None:
+    """Issue 70: "Zoë" on the card, "Zoe" typed on an English keyboard: the card says it is welcome."""
+    names = ["Zoë", "Nguyễn Văn An", "<b>José</b>", "Ana", "Андрей"]
+    parsed = _parsed(cards_page("7B", "AB3K7Q", "", [Handout(n, "abcd-2345") for n in names]))
+    typed = ["you may type Zoe", "you may type Nguyen Van An", "you may type <b>Jose</b>", None, None]
+    for card, hint in zip(parsed.cards, typed, strict=True):
+        assert (hint in card) if hint else ("you may type" not in card), card
+
+
+def test_a_long_name_s_hint_leaves_a_picture_card_its_room() -> None:
+    """A 95-character name with accents: the typed line in smaller letters on a password card, none on a picture
+    card (there it pushed the note under the pictures off the card)."""
+    long = "Édouard-Émile Nguyễn Văn Ân de la Cruz Fernández-García López Müller-Lüdenscheidt Ørsted Łukasz"
+    page = cards_page("7B", "AB3K7Q", "", [Handout(long, "abcd-2345"), Handout(long, "", ("owl", "fox", "moon"))])
+    words, pictures = _parsed(page).cards
+    assert "you may type Edouard-Emile Nguyen Van An" in words and 'class="typed long"' in page
+    assert "you may type" not in pictures and PICTURES_SWITCH in pictures

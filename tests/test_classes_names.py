@@ -96,6 +96,15 @@ def test_a_look_alike_of_a_classmates_name_is_refused_and_a_different_one_kept()
     assert check_new_name(" Léa ", class_names) == "Léa"
 
 
+def test_a_name_that_is_a_classmates_typed_without_accents_is_the_same_name() -> None:
+    """Sign-in takes "Zoe" for "Zoë" (core.classes.name_typing): a class cannot hold both, in either order."""
+    for new, there in (("Zoe", "Zoë"), ("Zoë", "Zoe"), ("Jose", "JOSÉ"), ("Nguyen Van An", "Nguyễn Văn An")):
+        with pytest.raises(DuplicateNameError, match=f"someone named {there!r} .{new!r} is the same name to sign in"):
+            check_new_name(new, ["Ana", there])
+    assert check_new_name("Z\u043ee", ["Zoë"]) == "Z\u043ee"  # a Cyrillic "о": another name, no look-alike of "Zoë"
+    assert check_new_name("Zoey", ["Zoë"]) == "Zoey"
+
+
 @pytest.mark.parametrize(
     "person",
     ["Ana", "Wolfeschlegelsteinhausenbergerdorff Hubert Blaine Jr. Sr", "x" * MAX_NAME_CHARS, "Ana\u202eLee",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pytest
 from pgcluster import both_databases
 
+from core.classes.batch import add_students
 from core.classes.devices import known_device
 from core.classes.passwords import stand_in_hash
 from core.classes.roster import add_student, create_class, reset_password
@@ -262,3 +263,44 @@ def test_tries_left_pending_by_a_killed_check_are_forgotten_by_the_right_passwor
     sign_in(store, code, "Zoë", "zoe-pass", "10.0.0.1", now=now + 2)
     with store.read_connection() as conn:
         assert conn.execute("SELECT count(*) FROM sign_in_failures WHERE key LIKE 'pending:name:%'").fetchone()[0] == 1
+
+
+@both_databases
+def test_a_name_signs_in_typed_without_its_accents_or_in_other_capitals(school) -> None:
+    """Issue 70: a card printed "Zoë", a child typed "Zoe" on an English keyboard and read "Wrong class code, name or
+    password". Letters and pictures alike; a look-alike letter (a Cyrillic "о") is still nobody."""
+    store, code = school
+    for typed in ("Zoe", "ZOË", "zoe", "ZOE", " Zoë "):
+        assert sign_in(store, code, typed, "zoe-pass", "10.0.0.1").name == "Zoë", typed
+    added = add_students(store, "7B", "Chloé\nJosé\nNguyễn Văn An", pictures=True).handouts
+    for handout, typed in zip(added, ("CHLOE", "jose", "Nguyen Van An"), strict=True):
+        assert sign_in(store, code, typed, handout.secret, "10.0.0.1").name == handout.name, typed
+    for other in ("Z\u043ee", "Z\u043e\u0435", "Zoe2", "Zo", "Zoee"):  # Cyrillic "о" and "е", or another name
+        assert _refused(lambda: sign_in(store, code, other, "zoe-pass", "10.0.0.1")) == WRONG  # noqa: B023
+    assert _refused(lambda: sign_in(store, code, "Zoe", "zoe-pasS", "10.0.0.1")) == WRONG  # the password still counts
+
+
+def test_a_name_typed_another_way_buys_a_guesser_no_tries(school) -> None:
+    """Each way of typing "Zoë" counts at her name: 3 guesses as "Zoe", "ZOË", "Zoé", then her own try waits."""
+    store, code = school
+    for typed in ("Zoe", "ZOË", "Zoé"):
+        assert _refused(lambda: sign_in(store, code, typed, "guess", "10.0.0.2", SLOW, 1000.0)) == WRONG  # noqa: B023
+    assert "try again" in _refused(lambda: sign_in(store, code, "Zoë", "zoe-pass", "10.0.0.3", SLOW, 1000.5))
+    assert sign_in(store, code, "Zoe", "zoe-pass", "10.0.0.3", SLOW, 1003.0).name == "Zoë"
+    with store.read_connection() as conn:  # the right password forgot them all: they were hers
+        assert conn.execute("SELECT count(*) FROM sign_in_failures WHERE key LIKE 'name:%'").fetchone()[0] == 0
+
+
+def test_two_classmates_named_alike_but_for_accents_each_sign_in_as_typed(school, monkeypatch) -> None:
+    """A class kept from before names were refused beside the same typed without accents (a Zoe beside Zoë): each
+    signs in with their name as printed, in any capitals; "Zoé", both of them at once, signs in as nobody."""
+    store, code = school
+    monkeypatch.setattr("core.classes.names.typed_key", lambda name: name)  # the rule before
+    add_student(store, "7B", "Zoe", "plain-pass")
+    add_student(store, "7B", "Zoè", "grave-pass")
+    monkeypatch.undo()
+    assert sign_in(store, code, "ZOE", "plain-pass", "10.0.0.1").name == "Zoe"
+    assert sign_in(store, code, "zoë", "zoe-pass", "10.0.0.1").name == "Zoë"
+    assert sign_in(store, code, "Zoè", "grave-pass", "10.0.0.1").name == "Zoè"
+    for password in ("zoe-pass", "grave-pass", "plain-pass"):
+        assert _refused(lambda: sign_in(store, code, "Zoé", password, "10.0.0.1")) == WRONG  # noqa: B023

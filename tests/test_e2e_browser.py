@@ -48,6 +48,7 @@ from test_browser_train import assert_matrix_is_the_headline
 
 from bench.common.browser import WEBRTC_IFRAME, browser_page, start_webcam, wait_app_ready
 from bench.common.fake_camera import DEFAULT_VIDEO, ROOT, usable_frames
+from core.gestures.catalog import shown_name
 
 pytestmark = pytest.mark.slow
 
@@ -128,7 +129,7 @@ def _take_summary(page) -> str:  # noqa: ANN001
 def _record_once(page, class_name: str, check_disabled: bool = False) -> int:  # noqa: ANN001
     from playwright.sync_api import expect
 
-    button = page.get_by_role("button", name=re.compile(f"Record .*{class_name}"))
+    button = page.get_by_role("button", name=re.compile(f"Record .*{shown_name(class_name)}"))
     status = page.locator(".st-key-record_status")
     _TAKES.append(class_name)  # takes are numbered within the stream session, across gestures
     this_take = f"Take {len(_TAKES)}"
@@ -139,7 +140,7 @@ def _record_once(page, class_name: str, check_disabled: bool = False) -> int:  #
         expect(button).to_be_disabled(timeout=5_000)
         assert not button.is_enabled(), "Record is enabled during the countdown"
     try:
-        status.get_by_text(re.compile(f"Stored \\d+ samples of .*{class_name}")).wait_for(timeout=60_000)
+        status.get_by_text(re.compile(f"Stored \\d+ samples of .*{shown_name(class_name)}")).wait_for(timeout=60_000)
     except Exception as error:
         raise AssertionError(f"{this_take} of {class_name} never finished: {_take_summary(page)}") from error
     summary = _take_summary(page)
@@ -149,7 +150,7 @@ def _record_once(page, class_name: str, check_disabled: bool = False) -> int:  #
 
 def _record(page, class_name: str, wanted: int = 5, attempts: int = 3, check_disabled: bool = False) -> int:  # noqa: ANN001
     """Pick ``class_name`` on the Record page and record until it has ``wanted`` samples (as a user would)."""
-    page.locator('[data-testid="stRadio"] label').filter(has_text=class_name).click()
+    page.locator('[data-testid="stRadio"] label').filter(has_text=shown_name(class_name)).click()
     stored, takes = 0, []
     for attempt in range(attempts):
         stored += _record_once(page, class_name, check_disabled and attempt == 0)
@@ -158,7 +159,7 @@ def _record(page, class_name: str, wanted: int = 5, attempts: int = 3, check_dis
             break
         time.sleep(1.0)  # a starved machine delivered too few frames: record again
     assert stored >= wanted, f"only {stored} samples of {class_name} from {len(takes)} takes: {takes}"
-    counted = page.locator(".st-key-record_counts").get_by_text(re.compile(f"{class_name} [1-9]"))
+    counted = page.locator(".st-key-record_counts").get_by_text(re.compile(f"{shown_name(class_name)} [1-9]"))
     counted.wait_for(timeout=30_000)  # the page reran and counts the new samples
     return stored
 
@@ -206,13 +207,13 @@ def _picture(page, name: str) -> None:  # noqa: ANN001
 
 
 def _upload_photos(page, class_name: str, photos: list[Path]) -> None:  # noqa: ANN001
-    page.locator('[data-testid="stRadio"] label').filter(has_text=class_name).click()
+    page.locator('[data-testid="stRadio"] label').filter(has_text=shown_name(class_name)).click()
     wait_app_ready(page)
     page.get_by_text("Upload files", exact=False).first.click()
     wait_app_ready(page)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(p) for p in photos])
-    page.get_by_role("button", name=re.compile(f"Add to .*{class_name}")).click()
-    page.get_by_text(re.compile(f"Added \\d+ samples of .*{class_name}")).wait_for(timeout=90_000)
+    page.get_by_role("button", name=re.compile(f"Add to .*{shown_name(class_name)}")).click()
+    page.get_by_text(re.compile(f"Added \\d+ samples of .*{shown_name(class_name)}")).wait_for(timeout=90_000)
 
 
 def _download(page, button: str) -> bytes:  # noqa: ANN001
@@ -355,10 +356,9 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
         answer = f"({'|'.join(CLASSES)})(?: \\d+%|, like your examples|, closest sign)"
         pattern = re.compile(f"Labels: .*{answer} \\((Left|Right)\\)")
         labels.get_by_text(pattern).wait_for(timeout=30_000)
-        page.locator(".st-key-live_timings").get_by_text(re.compile(r"\d+\.\d frames a second")).wait_for(
-            timeout=30_000
-        )
-        assert page.get_by_text("Using the built-in starter model").count() == 0, "the trained model is in use"
+        page.locator(".st-key-live_timings").get_by_text(re.compile(r"\d+ pictures a second")).wait_for(timeout=30_000)
+        starter_note = page.get_by_text("from other people's hands: record your own")
+        assert starter_note.count() == 0, "the trained model is in use"
         card_says_what_the_video_draws(page)
         _live_number_follows_the_hand(page)
         _shot(page, "4-live")
@@ -396,7 +396,7 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
         _onnx_decides_unknown_as_the_app(_download(page, "⬇ Model (ONNX)"))
         page.goto(f"{server.url}/?{query}")
         wait_app_ready(page)
-        _project_file_opens(_download(page, "⬇ Download project (.handteach)"), tmp_path)
+        _project_file_opens(_download(page, "⬇ Download project"), tmp_path)
         console.assert_quiet()
     print(f"\nscreenshots in {OUTPUT}; {stored} samples; took {time.monotonic() - started:.0f} s")
 

@@ -73,5 +73,6 @@ def test_stored_classes_show_colour_emoji_old_rows_and_new_projects_alike(tmp_pa
     assert added.title == f"✌{VS16} peace"
     with closing(sqlite3.connect(tmp_path / "data" / "handteach.sqlite")) as conn, conn:
         conn.execute("UPDATE classes SET emoji = '☝' WHERE name = 'pointing_up'")  # a row stored before the fix
-    assert GestureClass("pointing_up", "☝").title == f"☝{VS16} pointing_up"
-    assert {c.name: c.title for c in store.list_classes("default")}["pointing_up"] == f"☝{VS16} pointing_up"
+    assert GestureClass("pointing_up", "☝").title == f"☝{VS16} pointing up"  # a built-in name shown with a space
+    assert {c.name: c.title for c in store.list_classes("default")}["pointing_up"] == f"☝{VS16} pointing up"
+    assert store.add_class("default", "my_wave", "").title == "my_wave"  # a typed name as typed

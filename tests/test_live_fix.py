@@ -71,8 +71,8 @@ def test_the_retraining_shows_its_epochs_and_stops(tmp_path: Path) -> None:
     at.session_state["live_fix_run"] = (7, run, "")
     at.run()
     [bar] = at.get("progress")
-    assert bar.proto.text.startswith("Added 3 samples of ✋ open_palm. Training: pass ")
-    assert " of at most 100000 over the samples, " in bar.proto.text
+    assert bar.proto.text.startswith("Added 3 samples of ✋ open palm. Training: practice ")
+    assert " of at most 100000, " in bar.proto.text
     at.button(key="live_fix_stop").click()
     at.run()
     assert run.wait(60) and run.snapshot().cancelled
@@ -287,7 +287,7 @@ def test_teach_it_here_offers_the_gestures_live_knows(tmp_path: Path, path: str)
     at = AppTest.from_function(_teach_list, args=(str(tmp_path / "data"), path), default_timeout=30)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    assert at.selectbox(key="live_fix_class_default").options == ["👍 thumbs_up", "👌 ok", "👊 fist"]
+    assert at.selectbox(key="live_fix_class_default").options == ["👍 thumbs up", "👌 ok", "👊 fist"]
     assert any("A gesture not listed: add it on Record" in c.value for c in at.caption), [c.value for c in at.caption]
 
 
@@ -362,7 +362,7 @@ def test_a_take_that_looks_like_another_gesture_is_asked_about_before_it_is_stor
         return at
 
     at = page("take-right-as-up", "pointing_up", 180.0)
-    assert [w.value for w in at.warning] == ["These look like 👉 pointing_right. Keep them as ☝️ pointing_up?"]
+    assert [w.value for w in at.warning] == ["These look like 👉 pointing right. Keep them as ☝️ pointing up?"]
     assert store.class_counts("default") == before, "nothing is stored before the answer"
     at.button(key="live_fix_drop").click().run()
     assert store.class_counts("default") == before and DROPPED in [i.value for i in at.info]

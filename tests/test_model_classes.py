@@ -61,7 +61,7 @@ def test_the_pre_check_agrees_with_the_plan() -> None:
     config = TrainConfig()
     plans = check_trainable(_counts(thumbs_up=12, fist=12), MIRROR, config, starter=True)
     assert [p.name for p in plans if p.kept] == ["thumbs_up", "fist"]
-    with pytest.raises(NotReadyError, match="only 'thumbs_up' has samples.*Keep starter gestures I did not record"):
+    with pytest.raises(NotReadyError, match="only 'thumbs up' has samples.*Keep starter gestures I did not record"):
         check_trainable(_counts(thumbs_up=12), MIRROR, config, starter=True)
     kept = check_trainable(_counts(thumbs_up=12), MIRROR, config, starter=True, keep_unrecorded=True)
     assert [p.name for p in kept if p.kept] == CLASSES

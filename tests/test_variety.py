@@ -29,8 +29,10 @@ def test_ten_copies_of_one_moment_have_no_variety_and_the_hint_asks_for_all_thre
     assert variety is not None and variety.tilt_deg == pytest.approx(0, abs=1e-6)
     assert variety.distance_ratio == pytest.approx(1.0) and variety.missing()[0] == "tilt"
     text = variety_text(variety)
-    assert text.startswith("Variety in 10 samples: tilt 0°") and "tilt your hand left and right" in text
-    assert "move it nearer and farther" in text
+    assert text.startswith(
+        "Your 10 samples show your hand held the same way each time. Next take: tilt your hand left and right"
+    ), text  # words a child reads: no degrees, no "×"
+    assert "move it nearer and farther" in text and "°" not in text
 
 
 def test_a_take_that_tilts_and_moves_is_good() -> None:
@@ -41,6 +43,8 @@ def test_a_take_that_tilts_and_moves_is_good() -> None:
     assert variety is not None
     assert 35 < variety.tilt_deg < 45 and 1.4 < variety.distance_ratio < 1.6
     assert "tilt" not in variety.missing() and "distance" not in variety.missing()
+    text = variety_text(variety)
+    assert text.startswith("Your 11 samples show your hand tilted") and "near and far" in text, text
 
 
 def test_tilt_is_measured_across_the_upside_down_seam() -> None:

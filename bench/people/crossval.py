@@ -28,7 +28,7 @@ from core.data.project import feature_config_for, features_of  # noqa: E402
 from core.data.project_accuracy import FOLD_MIN_SAMPLES  # noqa: E402
 from core.gestures.catalog import DEFAULT_CLASSES  # noqa: E402
 from core.gestures.crossval import cross_validate, fold_curve  # noqa: E402
-from core.gestures.figure import curve_text, figure_text  # noqa: E402
+from core.gestures.figure import curve_text, figure_text, span_text  # noqa: E402
 from core.gestures.training import TrainConfig, train_classifier  # noqa: E402
 from core.keypoints.cache import detect_in_photos  # noqa: E402
 from core.starter import load_starter_set, train_with_starter  # noqa: E402
@@ -82,7 +82,7 @@ def main() -> None:
           f"{os.getloadavg()[0]:.1f}")  # fmt: skip
     print(f"one training on all: {one:.1f} s; {cv.folds} folds: {cv.seconds:.1f} s; curve (last point reused): "
           f"{curve:.1f} s")  # fmt: skip
-    print(figure_text(cv.figure, cv.folds))
+    print(figure_text(cv.figure, cv.folds), span_text(cv.figure))
     print(curve_text(points))
     print(json.dumps({"samples": len(labels), "gestures": len(classes), "starter": starter is not None,
                       "one_training_s": round(one, 1), "folds": cv.folds, "folds_s": round(cv.seconds, 1),

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from core.classes.batch import Handout
+from core.classes.name_typing import typing_hint
 from core.classes.pictures import EMOJI
 
 CARDS_A_SHEET = 8
@@ -42,6 +43,8 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; ma
 .card .picture { text-align: center; font-size: 8.5pt; }
 .card .picture span { display: block; font-size: 22pt; line-height: 1.1; }
 .card .then { color: #555; font-size: 9pt; }
+.card .typed { color: #555; font-size: 9pt; margin-top: -1mm; padding-left: 22mm; overflow-wrap: anywhere; }
+.card .typed.long { font-size: 7pt; }
 .card .note { color: #555; font-size: 8.5pt; margin-top: auto; }
 @page { margin: 10mm; }
 @media print {
@@ -83,8 +86,19 @@ def _name_size(name: str) -> str:
     return "name" if len(name) <= 24 else "name long" if len(name) <= 48 else "name longest"
 
 
+def _typed_html(name: str, pictures: bool) -> str:
+    """How a name with accents may be typed on a keyboard without them ("you may type Zoe"), or "": in smaller
+    letters past 48 characters, and not on a picture card past 48 (its pictures and their note need the room)."""
+    plain = typing_hint(name)
+    if not plain or (pictures and len(name) > 48):
+        return ""
+    size = "typed long" if len(name) > 48 else "typed"
+    return f'<div class="{size}">you may type {html.escape(plain)}</div>'
+
+
 def card_html(handout: Handout, code: str, address: str) -> str:
-    """One card: where to go, the class code, the name, the password or pictures (every text escaped)."""
+    """One card: where to go, the class code, the name (and how it may be typed without its accents), the
+    password or pictures (every text escaped)."""
     where = html.escape(address) if address else NO_ADDRESS
     return (
         '<div class="card">'
@@ -92,6 +106,7 @@ def card_html(handout: Handout, code: str, address: str) -> str:
         + _row("Open", where, "address")
         + _row("Class code", html.escape(code), "big")
         + _row("Your name", html.escape(handout.name), _name_size(handout.name))
+        + _typed_html(handout.name, bool(handout.pictures))
         + _secret_html(handout)
         + ("" if handout.pictures else '<div class="note">Keep this card to yourself: it opens your projects.</div>')
         + "</div>"

@@ -6,6 +6,8 @@
   gesture names follow the same characters' rule in ``core.gestures.catalog.validate_name`` (64 characters).
 * Two names are the same name regardless of case and accents' composition (``same_name_key``, stored beside a
   person's or class's name, UNIQUE per class; ``name_key`` for projects and gestures).
+  A new name of a class is also refused beside one that is the same typed without accents ("Zoe" beside "Zoë":
+  sign-in takes "Zoe" for "Zoë", ``core.classes.name_typing``).
 * A new name may not look like another of its class (``check_new_name``: a Cyrillic "А" for a Latin "A", "rn"
   for "m", in capitals or not; ``name_chars.look_alike``): on the teacher's roster the two would be one. The same
   ``clash`` keeps a gesture from looking like another of its project and a project from looking like any on the
@@ -23,6 +25,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from core.classes.name_chars import describe, hidden_char, look_alike, look_keys, shows_nothing, skeleton
+from core.classes.name_typing import typed_key
 from core.data.saved_models.project_folders import MAX_NAME_BYTES
 from core.data.sql.schema import DuplicateNameError, StoreError
 from core.gestures.catalog import MAX_NAME_LENGTH, InvalidNameError, validate_name
@@ -82,8 +85,8 @@ def clash(name: str, existing: Iterable[str]) -> tuple[str, bool] | None:
     """(the one of ``existing`` that ``name`` clashes with, whether it is the same name rather than a look-alike),
     or None when ``name`` may stand beside all of them."""
     names = list(existing)
-    key = same_name_key(name)
-    same = next((n for n in names if same_name_key(n) == key), None)
+    key, typed = same_name_key(name), typed_key(name)  # "Zoe" beside "Zoë": both sign in as "Zoe"
+    same = next((n for n in names if same_name_key(n) == key or typed_key(n) == typed), None)
     if same is not None:
         return same, True
     alike = next((n for n in names if look_alike(n, name)), None)

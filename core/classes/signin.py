@@ -29,6 +29,10 @@ when the check ends: ``sign_in_session`` makes the session (and the browser's kn
 password it checked, so a sign-in racing the teacher's new password never outlives it. A wrong code, name or
 password gets the same one line, so the answer never says which was wrong; a slowed try names the wait and checks
 nothing.
+
+A name is found in any capitals, and typed without its accents too ("Zoe" or "ZOË" for "Zoë",
+``core.classes.name_typing``); such a try counts at the account's own name, so typing it another way buys a guesser
+no tries. A look-alike letter (a Cyrillic "о") is another name, never a classmate's.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from dataclasses import dataclass
 
 from core.classes.access import Viewer
 from core.classes.devices import known_device, remember_device
+from core.classes.name_typing import typed_key
 from core.classes.names import same_name_key
 from core.classes.passwords import clean_code, stand_in_hash, verify_password
 from core.classes.roster import account_row, class_by_code, class_row
@@ -89,6 +94,19 @@ def _counted(conn, key: str, since: float) -> list[float]:  # noqa: ANN001 - an 
     return [r[0] for r in rows]
 
 
+def _account(conn, class_id: int, name: str) -> tuple | None:  # noqa: ANN001 - an sqlite3.Connection
+    """The account (id, role, name, password hash) of the class named ``name``: its own name in any capitals, else
+    the one name of the class that ``name`` is without accents ("Zoe" for "Zoë", ``core.classes.name_typing``);
+    None for nobody, or for two classmates both so named ("Jose" when the class has a José and a Josè)."""
+    columns = "SELECT id, role, name, password FROM accounts WHERE school_class_id = ?"
+    row = conn.execute(f"{columns} AND name_key = ?", (class_id, same_name_key(name))).fetchone()
+    if row is not None:
+        return tuple(row)
+    key = typed_key(name)
+    found = [tuple(r) for r in conn.execute(columns, (class_id,)) if typed_key(r[2]) == key]
+    return found[0] if len(found) == 1 else None
+
+
 def _waiting(seconds: float) -> str:
     count, unit = (math.ceil(seconds), "second") if seconds < 90 else (math.ceil(seconds / 60), "minute")
     return f"Too many sign-in attempts: try again in {count} {unit}{'' if count == 1 else 's'}"
@@ -134,11 +152,9 @@ def _checked(store: Database, code: str, name: str, password: str, address: str,
         conn.execute("DELETE FROM sign_in_failures WHERE at <= ?",
                      (now - max(limits.name_window_s, limits.address_window_s),))  # fmt: skip
         school_class = class_by_code(conn, code)
-        row = None
-        if school_class is not None:
-            row = conn.execute("SELECT id, role, name, password FROM accounts WHERE school_class_id = ? AND name_key = ?",
-                               (school_class.id, same_name_key(name))).fetchone()  # fmt: skip
-        own_key = (known.key(row[0], row[3]) if known and row else None) or name_key(code, name)
+        row = None if school_class is None else _account(conn, school_class.id, name)
+        # a name found as typed otherwise ("Zoe" for "Zoë"): its tries count at the account's own name, as ever
+        own_key = (known.key(row[0], row[3]) if known and row else None) or name_key(code, row[2] if row else name)
         keys = [own_key] if own_key.startswith("device:") else [own_key, f"address:{str(address)[:100]}"]
         wait = wait_s(_counted(conn, keys[0], now - limits.name_window_s), limits.per_name,
                       limits.name_first_wait_s, limits.name_max_wait_s, now)  # fmt: skip

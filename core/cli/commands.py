@@ -149,7 +149,7 @@ def classes(args: argparse.Namespace) -> int:
         counts = project_counts(store, project)
         for c in store.list_classes(project):
             mirror = f" (mirror: {c.mirror})" if c.mirror else ""
-            print(f"{c.title}: {plural(counts.per_class.get(c.name, 0), counts.unit)}{mirror}")
+            print(f"{c.emoji} {c.name}".strip() + f": {plural(counts.per_class.get(c.name, 0), counts.unit)}{mirror}")
         return 0
     action = {"add": lambda n: store.add_class(project, n, emoji=args.emoji, mirror=args.mirror),
               "delete": lambda n: store.delete_class(project, n),

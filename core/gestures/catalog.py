@@ -101,7 +101,15 @@ class GestureClass:
 
     @property
     def title(self) -> str:
-        return f"{self.emoji} {self.name}".strip()
+        """What a person reads: "👍 thumbs up" (``shown_name``), the stored name "thumbs_up" unchanged."""
+        return f"{self.emoji} {shown_name(self.name)}".strip()
+
+
+def shown_name(name: str) -> str:
+    """A gesture's name as a person reads it: the built-in gestures' with spaces ("open_palm" is "open palm"); a
+    name someone typed as they typed it ("my_wave" stays "my_wave": every name a user typed shows as its
+    characters)."""
+    return name.replace("_", " ") if name in _BUILT_IN_NAMES else name
 
 
 DEFAULT_CLASSES: tuple[GestureClass, ...] = (
@@ -114,6 +122,8 @@ DEFAULT_CLASSES: tuple[GestureClass, ...] = (
     GestureClass("pointing_left", "👈", mirror="pointing_right"),
     GestureClass("open_palm", "✋"),
 )
+_BUILT_IN_NAMES = frozenset(c.name for c in DEFAULT_CLASSES)  # ours, not a user's: shown with spaces
+STARTER_EMOJI = " ".join(c.emoji for c in DEFAULT_CLASSES)  # what Live knows before any training: "👍 👎 ☝️ …"
 
 DEFAULT_PROJECT = "default"
 

@@ -65,9 +65,13 @@ def within_noise(new: Figure, old: Figure, z: float = Z_95) -> bool:
     return abs(new.share - old.share) <= spread
 
 
+TESTED_WITHOUT = "each one guessed by a copy that learned without it"  # k-fold, in a child's words
+
+
 def figure_text(figure: Figure, folds: int) -> str:
-    """The headline in plain words: "About 9 in 10 right (between 83% and 96%), measured on all 74 samples,
-    each tested by a model that did not see it"; ``folds`` 0: measured some other way (not said here)."""
+    """The headline in a child's words: "About 9 in 10 right, measured on all 74 samples, each one guessed by a
+    copy that learned without it"; ``folds`` 0: measured some other way (not said here). Its range, a grown-up's
+    figure, is ``span_text``'s."""
     if not figure.total:
         return "Not measured: no samples to test."
     tenths = round(figure.share * 10)
@@ -79,10 +83,14 @@ def figure_text(figure: Figure, folds: int) -> str:
         said = "Nearly none right"
     else:
         said = f"About {tenths} in 10 right"
-    span = f"(between {figure.low:.0%} and {figure.high:.0%})"
-    how = ", each tested by a model that did not see it" if folds else ""
+    how = f", {TESTED_WITHOUT}" if folds else ""
     every = "all " if folds else ""
-    return f"{said} {span}, measured on {every}{figure.total} sample{'s' if figure.total != 1 else ''}{how}."
+    return f"{said}, measured on {every}{figure.total} sample{'s' if figure.total != 1 else ''}{how}."
+
+
+def span_text(figure: Figure) -> str:
+    """ "(between 83% and 96%)": where the true figure lies 95 times in 100."""
+    return f"(between {figure.low:.0%} and {figure.high:.0%})"
 
 
 def change_text(new: Figure, old: Figure | None) -> str:

@@ -86,16 +86,28 @@ def _turn_spread(hands: Sequence[Keypoints]) -> float | None:
     return _spread(facing)
 
 
+_SHOWN = {"tilt": "tilted", "turn": "turned", "distance": "near and far"}  # what a take shows, in a child's words
+_ASKS = {"tilt": "tilt your hand left and right", "turn": "turn it a little towards and away from you",
+         "distance": "move it nearer and farther"}  # fmt: skip
+
+
+def _listed(words: list[str]) -> str:
+    return ", ".join(words[:-1]) + f" and {words[-1]}" if len(words) > 1 else words[0]
+
+
 def variety_text(variety: Variety | None) -> str:
-    """One plain line for the Record page ("" with too few samples to judge)."""
+    """One plain line for the Record page, in words and no degrees ("" with too few samples to judge): "Your 10
+    samples show your hand tilted, but not turned or near and far. Next take: …"."""
     if variety is None:
         return ""
-    turn = "" if variety.turn_deg is None else f" · turn {variety.turn_deg:.0f}°"
-    line = (f"Variety in {variety.samples} samples: tilt {variety.tilt_deg:.0f}°{turn} · "
-            f"distance {variety.distance_ratio:.2f}×")  # fmt: skip
+    measured = ["tilt", *([] if variety.turn_deg is None else ["turn"]), "distance"]
     missing = variety.missing()
+    shown = [_SHOWN[m] for m in measured if m not in missing]
+    start = f"Your {variety.samples} samples show your hand"
     if not missing:
-        return line + ": good, a model taught on these will know this gesture held in other ways too."
-    asks = {"tilt": "tilt your hand left and right", "turn": "turn it a little towards and away from you",
-            "distance": "move it nearer and farther"}  # fmt: skip
-    return line + ". Next take: " + ", ".join(asks[m] for m in missing) + "."
+        return f"{start} {_listed(shown)}: good, it will know this gesture held in other ways too."
+    if not shown:
+        line = f"{start} held the same way each time."
+    else:
+        line = f"{start} {_listed(shown)}, but not {' or '.join(_SHOWN[m] for m in missing)}."
+    return f"{line} Next take: {', '.join(_ASKS[m] for m in missing)}."

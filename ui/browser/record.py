@@ -111,7 +111,7 @@ def _show_result(ticket: TakeTicket | None, title: str) -> None:
         elif isinstance(result, str):
             st.error(plain(result))
         elif result is not None:
-            looked = f" from {result.attempts} video frames" if result.attempts != result.stored else ""
+            looked = f" from {result.attempts} pictures" if result.attempts != result.stored else ""
             text = f"Stored {result.stored} samples of {title}{looked}."  # the server path's words
             (st.success if result.stored else st.warning)(text if result.stored else f"{text} Keep your hand in view "
                                                           "and record again.")  # fmt: skip

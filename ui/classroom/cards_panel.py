@@ -52,15 +52,45 @@ def secret_text(handout: Handout) -> str:
     return spoken(*handout.pictures) if handout.pictures else handout.password
 
 
+ON_THIS_COMPUTER = ("This address opens this computer: right for students who take turns on it, each pressing "
+                    "Sign out when done.")  # fmt: skip
+ONLY_THIS_COMPUTER = ("This address opens only the computer it is typed on. Students on their own computers need this "
+                      "server's https:// address on the school's network (whoever set up the server knows it): type "
+                      "it here.")  # fmt: skip
+
+
+def served_beyond_this_computer(bound: str, proxied: bool) -> bool:
+    """Whether other computers can reach this server: it listens on the network (Streamlit's ``server.address``
+    ``bound`` is empty or 0.0.0.0, or names another host), or a proxy in front of it forwards students to it."""
+    return proxied or bound.strip().strip("[]") in ("", "0.0.0.0", "::") or not is_local(bound)
+
+
+def local_address_line(address: str, bound: str, proxied: bool) -> tuple[str, str] | None:
+    """("warning" or "caption", the line) for an ``address`` that opens only this computer, or None: a warning
+    where students could reach the server from their own computers, a caption where they can only take turns on
+    this one (class.md's first case: there the warning asked for an address that does not exist)."""
+    if not address or not is_local(address):
+        return None
+    return (
+        ("warning", ONLY_THIS_COMPUTER)
+        if served_beyond_this_computer(bound, proxied)
+        else ("caption", ON_THIS_COMPUTER)
+    )
+
+
 def address_field() -> str:
     """What students open: the address of this page as the teacher's browser reached it, unless changed."""
+    from streamlit import config
+
+    from ui.server.forwarded import proxy_settings
+
     if ADDRESS not in st.session_state:
         st.session_state[ADDRESS] = origin(st.context.url or "")
     address = st.text_input("Address your students open (printed on each card)", key=ADDRESS, max_chars=300)
-    if address and is_local(address):
-        st.warning("This address opens only the computer it is typed on. Students on their own computers need this "
-                   "server's https:// address on the school's network (whoever set up the server knows it): type "
-                   "it here.")  # fmt: skip
+    bound = str(config.get_option("server.address") or "")
+    line = local_address_line(address, bound, bool(proxy_settings()["proxy_headers"]))
+    if line is not None:
+        (st.warning if line[0] == "warning" else st.caption)(line[1])
     return address.strip()
 
 

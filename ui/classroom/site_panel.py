@@ -10,19 +10,28 @@ import streamlit as st
 
 from core.data.sql.schema import StoreError
 from core.data.store import Store
+from core.site.heartbeat import BEAT_S
 from core.site.status import ServerState, SiteStatus, WorkerState, jobs_text, read_status, seconds_text, summary
 
 REFRESH_S = 10.0
 UNREADABLE = "The servers' state cannot be read just now; it is tried again in a few seconds."
+LATE_S = 2 * BEAT_S + 2  # two beats missed: a server killed 13 s ago read "13 s ago, busy 282%" for 40 s
+FULL = "full: work waits its turn"  # a load past the machine's cores ("busy 391%" meant nothing to a teacher)
 
 
 def _busy(server: ServerState) -> str:
+    """How busy its machine is, as a share of what it can do at once; nothing for a server that stopped answering
+    (its last figure is not today's)."""
     load, cores = server.beat.load1, max(1, server.beat.cores)
-    return "" if load is None else f"{min(load / cores, 9.99):.0%}"
+    if load is None or server.silent_s >= LATE_S:
+        return ""
+    return FULL if load >= cores else f"{load / cores:.0%}"
 
 
 def _heard(silent_s: float, gone: bool) -> str:
-    return f"not heard from for {seconds_text(silent_s)}" if gone else f"{seconds_text(silent_s)} ago"
+    if gone:
+        return f"not heard from for {seconds_text(silent_s)}"
+    return f"not answering for {seconds_text(silent_s)}" if silent_s >= LATE_S else f"{seconds_text(silent_s)} ago"
 
 
 def server_rows(status: SiteStatus) -> list[dict[str, str | int]]:

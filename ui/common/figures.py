@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.gestures.figure import CROSSVAL_KEY, Figure, summary_figure
+from core.gestures.figure import CROSSVAL_KEY, TESTED_WITHOUT, Figure, summary_figure
 
 
 def measured_on(n_val: int, on_training_samples: bool, whose: str = "your") -> str:
@@ -31,9 +31,9 @@ def saved_kfold(summary: Mapping[str, Any]) -> Figure | None:
 
 
 def measured_on_text(figure: Figure, whose: str = "your") -> str:
-    """ "on all 74 of your samples, each tested by a model that did not see it (between 82% and 95%)"."""
-    return (f"on all {figure.total} of {whose} samples, each tested by a model that did not see it "
-            f"(between {figure.low:.0%} and {figure.high:.0%})")  # fmt: skip
+    """ "on all 74 of your samples, each one guessed by a copy that learned without it" (its range, a grown-up's
+    figure, is ``core.gestures.figure.span_text``'s: in the tooltips)."""
+    return f"on all {figure.total} of {whose} samples, {TESTED_WITHOUT}"
 
 
 def saved_figure_text(summary: Mapping[str, Any], whose: str = "your") -> str:

@@ -13,6 +13,7 @@ from core.data.class_plan import uses_starter as starter_joins
 from core.gestures.catalog import GestureClass
 
 KEEP_LABEL = "Keep starter gestures I did not record"
+UNKNOWN_TAUGHT = "other hand shapes, from other people's hands"  # what the starter rows teach as unknown
 
 
 def plans_for(gestures: list[GestureClass], counts: dict[str, int], mirror: bool, starter: bool,
@@ -36,7 +37,7 @@ def train_lines(plans: list[ClassPlan], gestures: list[GestureClass], starter: b
     if empty:
         lines.append(f"no samples, left out: {', '.join(empty)}")
     if starter_joins(plans, starter):
-        lines.append("unknown: starter examples of other hands")
+        lines.append(f"unknown: {UNKNOWN_TAUGHT}")
     return lines
 
 
@@ -59,7 +60,7 @@ def record_line(gestures: list[GestureClass], counts: dict[str, int], starter: b
     line = "Training learns: " + ", ".join(learnt) + "."
     left = [titles[p.name] for p in plans if not p.kept]
     if left:
-        line += " Left out until recorded: " + ", ".join(left) + "."
+        line += " Not learned until you record them: " + ", ".join(left) + "."
     return line
 
 

@@ -17,7 +17,7 @@ from core.data.store import Store
 from ui.common import state
 from ui.common.text import plain
 
-SHARE_LABEL = "Share with my class (read-only)"
+SHARE_LABEL = "Share with my class (to look at, not change)"
 SHARED_HEADING = "Shared by your class"
 
 
@@ -108,7 +108,7 @@ def shared_panel(store: Store) -> None:
         return
     open_col, remix_col = st.columns([1, 2])
     # a callback, not a rerun: the page runs once, on the chosen project, with no control of one's own left drawn
-    open_col.button("👀 Open (read-only)", key="shared_open", on_click=state.set_project, args=(chosen,))
+    open_col.button("👀 Open to look at", key="shared_open", on_click=state.set_project, args=(chosen,))
     with remix_col, st.form("remix", border=False):
         name = st.text_input("Name of your copy", remix_name(store, chosen), max_chars=100, key=f"remix_name_{chosen}")
         if st.form_submit_button("🎨 Remix: make my own copy"):

@@ -52,6 +52,9 @@ SIGN_IN_FAILED = "The server is busy and could not sign you in: try again in a m
 SIGN_OUT_FAILED = "The server is busy and could not sign you out: try again in a minute."
 ENDED_LINE = ("Your class has ended and everything in it was deleted: what you were recording or training was "
               "stopped and nothing of it was kept.")  # fmt: skip
+# the teacher who ended the class reads their own line: the students' speaks of their work
+TEACHER_ENDED_LINE = ("You ended the class: everything of it was deleted, your own account too. To teach another "
+                      "class, create it as you created this one.")  # fmt: skip
 
 
 def signed_in() -> Viewer | None:
@@ -130,7 +133,7 @@ def gate(store: Store, on_deleted: Callable[[], None] = lambda: None) -> Viewer 
         return viewer
     if viewer is not None and now is None and viewer_of(store, viewer.account_id) is None:
         on_deleted()
-        _deleted(store, viewer.class_id)
+        _deleted(store, viewer.class_id, viewer.role)
     elif viewer is not None and now is None:  # its session ended elsewhere: signed out, and its cookie is dead
         st.session_state.clear()
         st.session_state[_SIGNED_OUT] = True
@@ -145,9 +148,10 @@ def gate(store: Store, on_deleted: Callable[[], None] = lambda: None) -> Viewer 
     return None
 
 
-def _deleted(store: Store, class_id: int) -> None:
-    """This session's account was deleted (its student, or its whole class ``class_id``): nothing of theirs stays
-    in the session (a take's ticket, a training followed), and the sign-in form says what happened. (This tab's
+def _deleted(store: Store, class_id: int, role: str = "student") -> None:
+    """This session's account was deleted (its student, or its whole class ``class_id``; ``role``: theirs where
+    known, a reload's cookie does not say it): nothing of theirs stays in the session (a take's ticket, a training
+    followed), and the sign-in form says what happened. (This tab's
     jobs were stopped by ``gate``'s ``on_deleted``: the Class page stopped them already, but the command line's
     ``class`` commands cannot reach this server's runner.)"""
     st.session_state.clear()
@@ -155,8 +159,8 @@ def _deleted(store: Store, class_id: int) -> None:
     try:
         class_by_id(store, class_id)
         st.session_state[_DELETED] = DELETED_LINE
-    except NotFoundError:
-        st.session_state[_DELETED] = ENDED_LINE
+    except NotFoundError:  # the class ended: its teacher ended it (the students' line would speak of their work)
+        st.session_state[_DELETED] = TEACHER_ENDED_LINE if role == "teacher" else ENDED_LINE
 
 
 def leave_if_deleted(store: Store) -> None:

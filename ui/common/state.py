@@ -26,7 +26,7 @@ from core.data.saved_models.model_files import current_folder
 from core.data.saved_models.project_folders import folder_problem
 from core.data.sql.schema import StoreError
 from core.data.store import Store
-from core.gestures.catalog import DEFAULT_PROJECT, GestureClass
+from core.gestures.catalog import DEFAULT_PROJECT, GestureClass, shown_name
 from ui.common.signin import VIEWER_KEY, first_project, held_sign_in, session_ref
 from ui.common.text import plain
 from ui.server.settings import AppSettings, load_settings
@@ -175,11 +175,11 @@ def classes() -> list[GestureClass]:
 
 
 def title_of(name: str, gestures: list[GestureClass] | None = None) -> str:
-    """ "👍 thumbs_up" for a class name (the bare name when unknown, e.g. "unknown")."""
+    """ "👍 thumbs up" for a class name (the bare name when unknown, e.g. "unknown")."""
     for g in gestures if gestures is not None else classes():
         if g.name == name:
             return g.title
-    return name
+    return shown_name(name)
 
 
 def _model_folder(project: str) -> Path:

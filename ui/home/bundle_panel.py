@@ -36,7 +36,7 @@ def bundle_bytes(store: Store, project: str) -> bytes:
 
 def download_button(store: Store, project: str) -> None:
     st.download_button(
-        "⬇ Download project (.handteach)",
+        "⬇ Download project",
         data=lambda: bundle_bytes(store, project),  # made on click, not on every run of Home
         file_name=bundle_name(project),
         mime="application/zip",
@@ -66,7 +66,7 @@ def open_upload(store: Store, name: str, size: int, data: IO[bytes], as_name: st
 def open_panel(store: Store) -> None:
     """An uploader with a name field and a replace box; a clear error and nothing stored for a bad file."""
     nonce = st.session_state.setdefault("home_bundle_nonce", 0)
-    with st.expander("📂 Open a project file (.handteach)"):
+    with st.expander("📂 Open a project file"):
         upload = st.file_uploader("Project file", type=["handteach"], key=f"home_bundle_{nonce}", help=HELP)
         as_name = st.text_input("Open as", placeholder="the name saved in the file", key="home_bundle_name")
         replace = st.checkbox("Replace a project of that name (all its samples and its model)",

@@ -21,6 +21,7 @@ from core.data.project_accuracy import train_report
 from core.data.saved_models.project_folders import ProjectReplacedError
 from core.data.store import Store
 from core.gestures import training
+from core.gestures.catalog import shown_name
 from core.gestures.crossval import CrossVal
 from core.gestures.figure import Figure
 from core.gestures.report import REPORT_KEY, TrainReport
@@ -62,12 +63,12 @@ def check_trainable(
         raise NotReadyError(f"{str(exc)[0].upper()}{str(exc)[1:]}.") from exc
     except NotEnoughDataError as exc:
         if exc.few:
-            listed = ", ".join(f"{name} has {n}" for name, n in exc.few.items())
+            listed = ", ".join(f"{shown_name(name)} has {n}" for name, n in exc.few.items())
             raise NotReadyError(
                 f"Each class you train needs at least {config.min_samples_per_class} samples: {listed}. "
                 "Record a few more, or clear that class."
             ) from exc
-        have = f"only {exc.active[0]!r} has samples" if exc.active else "no class has samples yet"
+        have = f"only {shown_name(exc.active[0])!r} has samples" if exc.active else "no class has samples yet"
         keep = f", or tick “{KEEP_LABEL}”" if starter and any(p.starter_gesture and not p.kept for p in plans) else ""
         raise NotReadyError(
             f"Training needs samples of at least two classes; {have}. Record another gesture first{keep}."

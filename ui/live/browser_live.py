@@ -1,7 +1,7 @@
 """Live on the browser path: the tab finds the hands and the gestures; the page shows its labels and sends them on.
 
 One fragment holds the camera component and the cards, so a label event reruns only it; the settings (the unknown
-slider, *Hands to follow*, the Outputs expander) lie outside it, under the video: a label event reruns none of their
+slider, *How many hands*, the Outputs expander) lie outside it, under the video: a label event reruns none of their
 widgets (7 of a rerun's 10.5 ms went to them), and changing one reruns the page, which hands the fragment their new
 values. *Teach it here* sits in the fragment under the card, beside the video that draws its countdown (under the
 video, open, it scrolled the video off a 1280x720 window). The page reruns too when a take arrives, for *Teach it
@@ -36,6 +36,7 @@ from ui.live.unknown_panel import unknown_setting
 from ui.webcam.widget import stream_session
 
 KEY = "live-browser"
+HANDS_LABEL = "How many hands"  # Live's hands to follow (1 or 2), both paths
 
 
 @dataclass
@@ -75,7 +76,7 @@ def live_browser(project: str, model, gestures: list[GestureClass], debug_frames
             threshold, tolerance = unknown_setting(model, project)
             smoothing = steady_setting(in_browser=True)
         with right:
-            hands = st.segmented_control("Hands to follow", [1, 2], default=1, key="live_hands")
+            hands = st.segmented_control(HANDS_LABEL, [1, 2], default=1, key="live_hands")
             if more.more_switch("live"):  # the outputs and why the expert panels are absent: behind More
                 st.caption("The 3D view and the CPM panel need keypoints on the server (sidebar).")
                 outputs_panel.show(session)
@@ -135,7 +136,7 @@ def _body(project: str, model, stamp: int, gestures: list[GestureClass], setting
 
 def _video_notes(live: BrowserLive) -> None:
     # the tab measures its rate as it runs and sends it with its answers: none yet at its first frame
-    rate = f": {live.fps:.1f} frames a second" if live.fps > 0 else ""
+    rate = f": {live.fps:.0f} pictures a second" if live.fps > 0 else ""
     st.caption(f"Video: your browser finds the hands{rate}.")
     with details_panel():
         st.caption(f"The server got {live.events} answers from this tab (at each change of label, and every 2.5 s "

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core.gestures.catalog import GestureClass
+from core.gestures.catalog import STARTER_EMOJI, GestureClass
 from core.gestures.sureness import Sureness, sureness
 from core.types import UNKNOWN_LABEL, Prediction
 from ui.common import state
@@ -120,7 +120,7 @@ def _live_model_note(project: str, body: bool):  # noqa: ANN202 - a GestureClass
         return None
     if model is not None and is_shipped_starter(model):
         # one line at 1280x720: Teach it here's controls, under the card, stay in the window (issue 64, item 6)
-        st.info("Using the built-in starter model for 👍 👎 ☝️ 👌 👊 👉 👈 ✋: record your hand and train to make it yours.")
+        st.info(f"Live knows {STARTER_EMOJI} from other people's hands: record your own and train to make it yours.")
     elif model is None:
         with st.container(border=True):
             st.markdown(f"No trained model yet: you will see the {'body' if body else 'hand'} skeleton, but no names.")

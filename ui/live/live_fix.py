@@ -239,7 +239,7 @@ def _training(run: TrainingRun, doing: str) -> None:
     """The retraining's passes (it stops by itself once it stops improving: "at most") and a Stop button."""
     snapshot = run.snapshot()
     last = snapshot.history[-1] if snapshot.history else None
-    done = f": pass {last.epoch} of at most {last.epochs} over the samples, {snapshot.seconds:.0f} s" if last else "…"
+    done = f": practice {last.epoch} of at most {last.epochs}, {snapshot.seconds:.0f} s" if last else "…"
     st.progress(last.epoch / last.epochs if last else 0.0, text=snapshot.waiting or doing + done)  # queued: its place
     st.button("⏹ Stop", on_click=run.cancel, disabled=snapshot.cancelled, key="live_fix_stop")
 

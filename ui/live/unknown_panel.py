@@ -13,7 +13,7 @@ from core.gestures.catalog import GestureClass
 from core.gestures.classifier import GestureClassifier
 from core.gestures.familiarity import TOLERANCE_RANGE
 from core.types import UNKNOWN_LABEL, Prediction
-from ui.common import state
+from ui.common import more, state
 from ui.common.text import plain
 
 _DEFAULT_THRESHOLD = 0.6
@@ -26,6 +26,8 @@ def unknown_setting(model: GestureClassifier | None, project: str) -> tuple[floa
         threshold = st.slider("Confidence needed (below it: unknown)", 0.0, 1.0, threshold, 0.05,
                               key=f"live_threshold_{project}")  # fmt: skip
         return threshold, 1.0
+    if not more.more_on("live"):  # a grown-up's setting: behind Live's More, as trained until moved there
+        return threshold, float(st.session_state.get(f"live_tolerance_{project}", 1.0))
     low, high = TOLERANCE_RANGE
     tolerance = st.slider(
         "How unlike your examples may a hand be and still count?", low, high, 1.0, 0.1,

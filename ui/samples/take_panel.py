@@ -12,22 +12,31 @@ from ui.webcam.health import show_stream_health
 from ui.webcam.recorder import RecordPlan, RecordStatus
 from ui.webcam.stream import StreamSession
 
-_REJECTION_TIPS = {
-    "no hand": "keep your hand fully in the picture, with some light on it",
-    "no person": "step back so that the camera sees you, with some light on you",
-    "person partly in view (legs cut off or hidden)": "step back until your hips, knees and ankles are in the picture",
-    "more hands than asked for": "show one hand only, or set 'Hands per sample' to 2",
-    "low confidence": "move closer and hold the pose steady",
+# why a picture was left out, as a child reads it, and what to do about it next time
+_REJECTION_WORDS = {
+    "no hand": ("no hand in sight", "keep your hand fully in the picture, with some light on it"),
+    "no person": ("nobody in sight", "step back so that the camera sees you, with some light on you"),
+    "person partly in view (legs cut off or hidden)": (
+        "you partly out of the picture",
+        "step back until your hips, knees and ankles are in the picture",
+    ),
+    "more hands than asked for": ("more than one hand", "show one hand only, or set 'Hands per sample' to 2"),
+    "low confidence": ("a hand hard to see", "move closer and hold the pose steady"),
 }
 
 
 def rejection_text(rejected: dict[str, int]) -> str:
-    """ "3 frames rejected: 2 no hand, 1 more hands than asked for" (empty when none)."""
+    """ "4 pictures left out: 3 with no hand in sight, 1 with more than one hand. Next time: keep your hand fully in
+    the picture, with some light on it; show one hand only, …." (empty when none): why each was left out, and
+    what to do, so that a take that kept 11 samples of 15 says how to keep all of them."""
     total = sum(rejected.values())
     if not total:
         return ""
-    reasons = ", ".join(f"{n} {why}" for why, n in sorted(rejected.items(), key=lambda kv: -kv[1]))
-    return f"{total} frame{'s' if total != 1 else ''} rejected: {reasons}"
+    ordered = sorted(rejected.items(), key=lambda kv: -kv[1])
+    reasons = ", ".join(f"{n} with {_REJECTION_WORDS.get(why, (why,))[0]}" for why, n in ordered)
+    tips = "; ".join(_REJECTION_WORDS[why][1] for why, _ in ordered if why in _REJECTION_WORDS)
+    line = f"{total} picture{'s' if total != 1 else ''} left out: {reasons}."
+    return f"{line} Next time: {tips}." if tips else line
 
 
 def _why_not(recording: RecordStatus | None, playing: bool) -> str | None:
@@ -87,7 +96,7 @@ def _take_status(recording: RecordStatus, gestures: list[GestureClass]) -> None:
         st.info(f"Saving {recording.captured} samples…")
     else:
         verb = "Stopped early. " if recording.phase == "stopped" else ""
-        looked = f" from {recording.attempts} video frames" if recording.attempts != recording.stored else ""
+        looked = f" from {recording.attempts} pictures" if recording.attempts != recording.stored else ""
         text = f"{verb}Stored {recording.stored} samples of {title}{looked}."
         if recording.stored:
             st.success(text)
@@ -99,8 +108,7 @@ def _take_status(recording: RecordStatus, gestures: list[GestureClass]) -> None:
         st.error(plain(recording.error))
     text = rejection_text(recording.rejected)
     if text:
-        tips = "; ".join(_REJECTION_TIPS[w] for w in recording.rejected if w in _REJECTION_TIPS)
-        st.warning(f"{text}. Tip: {tips}." if tips else text)
+        st.warning(text)
 
 
 def file_result(annotated: AnnotatedUpload, gestures: list[GestureClass]) -> None:

@@ -53,7 +53,7 @@ def _outcome(finished: file_jobs.FileSnapshot, body: bool, nonce: int) -> None:
     if report.cancelled:
         st.info(f"Stopped after {report.frames_text()}: nothing was added.")
         return
-    rejected = ". ".join(filter(None, [rejection_text(dict(report.rejected)), *report.notes]))
+    rejected = " ".join(filter(None, [rejection_text(dict(report.rejected)), *report.notes]))
     if report.failed and not report.stored:
         st.error(plain(f"Nothing was added. {report.failed_text()}"))
     if not report.stored and report.frames:

@@ -14,6 +14,7 @@ import streamlit as st
 from core.gestures.metrics import top_confusions
 from ui.train.charts import chart
 
+MIX_UPS = "Which gesture it took for which"  # the confusion matrix, in a child's words
 HEATMAP_CLASSES = 30  # classes shown (rows or columns) up to which the page draws the matrix
 TOP_CONFUSIONS = 20  # pairs listed past it
 
@@ -119,7 +120,7 @@ def show_confusion(classes: list[str], confusion: np.ndarray, titles: dict[str, 
     if table is not None:
         st.markdown(f"**Most confused gestures** in {on}")
         st.caption(
-            f"Too many gestures for a confusion matrix: the {TOP_CONFUSIONS} pairs the model mixes up most, "
+            f"Too many gestures for a table of all of them: the {TOP_CONFUSIONS} pairs the model mixes up most, "
             "each with how many samples of the true gesture it took for the other."
         )
         if table.empty:
@@ -128,7 +129,7 @@ def show_confusion(classes: list[str], confusion: np.ndarray, titles: dict[str, 
             share = st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)
             st.dataframe(table, hide_index=True, width="stretch", column_config={"share of the true class": share})
         return
-    st.markdown(f"**Confusion matrix** of {on}")
+    st.markdown(f"**{MIX_UPS}** of {on}")
     cells, rows, columns = confusion_cells(classes, confusion, titles)
     if cells.empty:
         st.caption("No tested samples to show.")

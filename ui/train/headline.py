@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.gestures.figure import Figure, change_text, figure_text
+from core.gestures.figure import Figure, change_text, figure_text, span_text
 from core.gestures.report import TrainReport
 from core.gestures.training import TrainResult
 from ui.common import state
@@ -18,9 +18,10 @@ from ui.jobs import pool
 from ui.jobs.training import Measuring, TrainingRun
 
 FEW_SAMPLES = 10  # below this, one sample moves a figure by more than ten points
+SKIP_CHECK = "Skip the check"
 MEASURED_HELP = (
     "Each of your samples was tested once, by a model trained the same way on the others ({folds} rounds). "
-    "The range is where the true figure lies 95 times in 100: the fewer the samples, the wider it is."
+    "The true figure lies {span} 95 times in 100: the fewer the samples, the wider that range."
 )
 
 
@@ -45,16 +46,16 @@ def show(run: TrainingRun, held_out_on: str, made_waiting: bool = False) -> None
 def _progress(run: TrainingRun, measuring: Measuring, result: TrainResult | None) -> None:
     samples = result.n_samples if result is not None else 0
     left = measuring.seconds_left()
-    rounds = f"round {measuring.done} of {measuring.folds}" if measuring.folds else "starting"
+    rounds = f"{measuring.done} of {measuring.folds} copies done" if measuring.folds else "starting"
     time_left = time_left_text(left)
     st.progress(
         measuring.done / measuring.folds if measuring.folds else 0.0,
         text=measuring.waiting  # other students' trainings go first
-        or f"Measuring the accuracy: each of your {samples} samples tested by a model trained without it "
-        f"({rounds}{time_left})",
+        or f"Checking how often it is right: each of your {samples} samples guessed by a copy that learned "
+        f"without it ({rounds}{time_left})",
     )
     st.caption("Your model is saved: Live already uses it.")
-    st.button("Skip measuring", on_click=run.skip_measuring, key="train_skip_measuring")
+    st.button(SKIP_CHECK, on_click=run.skip_measuring, key="train_skip_measuring")
 
 
 def report_headline(report: TrainReport, held_out_on: str, note: str = "",
@@ -63,7 +64,9 @@ def report_headline(report: TrainReport, held_out_on: str, note: str = "",
     or the held-out samples' (``held_out_on``) after ``note`` (why there is no k-fold figure)."""
     figure = report.tally.figure
     if report.folds:
-        st.metric("Accuracy", f"{figure.share:.0%}", help=MEASURED_HELP.format(folds=report.folds))
+        st.metric(
+            "Accuracy", f"{figure.share:.0%}", help=MEASURED_HELP.format(folds=report.folds, span=span_text(figure))
+        )
         st.caption(figure_text(figure, report.folds))
         change = change_text(figure, previous[0] if previous else None)
         if change:

@@ -13,6 +13,7 @@ import streamlit as st
 from core.data.project_accuracy import LAST_MEASURED_KEY, MEASURED_AT_KEY
 from core.data.store import Store
 from core.gestures.catalog import GestureClass
+from core.gestures.figure import TESTED_WITHOUT
 from core.gestures.mirror_weights import mirror_landings_text
 from core.gestures.report import TrainReport, saved_report
 from core.gestures.training import TrainResult
@@ -87,13 +88,13 @@ def progress(run: TrainingRun, made_waiting: bool = False) -> None:
             # No accuracy figure here: the one figure is the result's, on the user's own samples
             # (the samples set aside also hold starter rows and said 98% where the result said 14%).
             last = snapshot.history[-1]
-            st.progress(last.epoch / last.epochs, text=f"Training: pass {last.epoch} of at most {last.epochs} "
-                                                       "over the samples")  # fmt: skip
+            st.progress(last.epoch / last.epochs, text=f"Training: practice {last.epoch} of at most {last.epochs} "
+                                                       "with your samples")  # fmt: skip
         elif snapshot.history:
             end = "Stopped" if snapshot.cancelled else "Trained"
             # the one training time (TrainResult.wall_seconds): from reading the samples to the model saved
             seconds = snapshot.result.wall_seconds if snapshot.result is not None else snapshot.seconds
-            st.progress(1.0, text=f"{end} after {passes} passes over the samples in {seconds:.1f} s")
+            st.progress(1.0, text=f"{end} after {passes} practices with your samples, in {seconds:.1f} s")
         elif snapshot.training:  # waiting for a worker (other students' trainings first), then reading the samples
             st.progress(0.0, text=snapshot.waiting or "Preparing the samples…")
         if snapshot.training:
@@ -145,11 +146,11 @@ def accuracy_figure(result: TrainResult) -> AccuracyFigure:
 
 
 def samples_words(report: TrainReport, metadata: Mapping[str, Any], whose: str = "your") -> str:
-    """What ``report``'s samples are, in words (the headline's): "all 60 of your samples, each tested by a model
-    that did not see it", or the held-out ones of the model whose ``metadata`` this is (``whose``: "Ana's" on a
-    project the viewer looks at, ``sharing.whose``)."""
+    """What ``report``'s samples are, in words (the headline's): "all 60 of your samples, each one guessed by a
+    copy that learned without it", or the held-out ones of the model whose ``metadata`` this is (``whose``:
+    "Ana's" on a project the viewer looks at, ``sharing.whose``)."""
     if report.folds:
-        return f"all {report.tally.total} of {whose} samples, each tested by a model that did not see it"
+        return f"all {report.tally.total} of {whose} samples, {TESTED_WITHOUT}"
     return held_out_words(metadata, whose)
 
 
@@ -200,7 +201,7 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
         return
     titles = {g.name: g.title for g in gestures}
     if snapshot.cancelled and not snapshot.saved:
-        st.warning(f"Stopped after {len(result.history)} passes over the samples. This model was not saved.")
+        st.warning(f"Stopped after {len(result.history)} practices with your samples. This model was not saved.")
         if st.button("Keep this model anyway", key="train_keep"):
             run.keep()
             st.rerun()
@@ -220,7 +221,9 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
     if result.mirror_landings:  # user-typed names: plain text, not Markdown
         st.info(plain(mirror_landings_text(result.mirror_landings, titles)), icon="🤚")
     if measuring:  # no figure yet: tables of other samples than the coming headline's would mislead
-        st.caption("Accuracy per gesture, the confusion matrix and the samples to fix follow once measured.")
+        st.caption(
+            "How often each gesture is right, which ones it mixes up and the samples to fix follow once checked."
+        )
         return
     report_tables(store, project, report, samples_words(report, metadata), dataset.labels, gestures)
 
