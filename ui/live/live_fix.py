@@ -14,10 +14,12 @@ accuracy is then measured in the job queue, behind other students' trainings (th
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from core.data.store import Store
 from core.gestures.catalog import GestureClass
@@ -55,8 +57,10 @@ def fix_expander(keep_open: bool):  # noqa: ANN201 - Streamlit's expander contai
     (``OPEN_KEY``) for the cards, which leave out their bars while it is open: under a full card, the panel's
     *Show* button lay below a 1280x720 window once opened (issue 64, item 6). Its ``expanded`` is fixed: the
     expander's identity holds it, and a changed one would start it afresh."""
-    if keep_open:
-        st.session_state[OPEN_KEY] = True
+    if keep_open and not st.session_state.get(OPEN_KEY, False):
+        # a run that already drew the expander (a fragment's rerun) may not set its state: it stays as drawn
+        with contextlib.suppress(StreamlitAPIException):
+            st.session_state[OPEN_KEY] = True
     return st.expander(EXPANDER, key=OPEN_KEY, on_change="rerun")
 
 
