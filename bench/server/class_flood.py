@@ -57,7 +57,7 @@ class FloodTab(ScriptedTab):
         super().__init__(*args, **kwargs)
         self.inputs: dict[str, str] = {}  # label → widget id
         self.alerts: list[str] = []
-        self.progress = ""  # the latest progress bar's text ("Training: pass 12 of at most 300 ...")
+        self.progress = ""  # the latest progress bar's text ("Training: practice 12 of at most 300 ...")
         self.session_id = ""
         self._urls: asyncio.Future | None = None
 
@@ -143,7 +143,7 @@ async def import_csv(server: AppServer, cookie: str, told: dict[str, Any], megab
     await record.open(timeout=180)
     more = WidgetState(id=record.inputs["More"], bool_value=True)  # the CSV import is behind Record's More switch
     await record.rerun([more])
-    choice = WidgetState(id=record.inputs["Source"])  # the control as drawn with the CSV import among its sources
+    choice = WidgetState(id=record.inputs["Record from"])  # the control as drawn with the CSV import among its sources
     choice.string_array_value.data.append("📄 Import CSV")
     source = [more, choice]
     await record.rerun(source)
@@ -197,7 +197,7 @@ async def flood(server: AppServer, cookie: str, stop: asyncio.Event, told: dict[
 
     def model(tab: FloodTab, hidden: str) -> list[WidgetState]:
         return [WidgetState(id=tab.inputs["Hidden layer sizes"], string_value=hidden),
-                WidgetState(id=tab.inputs["Passes over the samples, at most"], int_value=DEFAULTS.epochs)]  # fmt: skip
+                WidgetState(id=tab.inputs["Practices with your samples, at most"], int_value=DEFAULTS.epochs)]  # fmt: skip
 
     biggest = ", ".join([str(DEFAULTS.width)] * DEFAULTS.layers)
     seen = len(tabs[0].alerts)
@@ -242,7 +242,7 @@ async def run(args: argparse.Namespace, server: AppServer, cookies: dict[str, st
         while "flood_started" not in told and not flooder.done():
             await asyncio.sleep(0.2)
         deadline = time.monotonic() + 60  # the victim presses while one of the flooder's trainings is under way
-        while time.monotonic() < deadline and not any(t.progress.startswith("Training: pass") for t in told["tabs"]):
+        while time.monotonic() < deadline and not any(t.progress.startswith("Training: practice") for t in told["tabs"]):
             await asyncio.sleep(0.1)
         report["flooder_training_when_pressed"] = next((t.progress for t in told["tabs"] if t.progress), "")
 
