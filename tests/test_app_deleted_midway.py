@@ -90,3 +90,20 @@ def test_the_teacher_who_ended_the_class_reads_their_own_line_not_the_students(d
     _run(teacher)
     assert [w.value for w in teacher.warning] == [TEACHER_ENDED_LINE]
     assert any(b.label == "Sign in" for b in teacher.button)
+
+
+def test_the_pool_asks_the_store_of_todays_data_folder_which_accounts_are_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One process that served a folder without Ana (a test before, another data folder) must not stop her jobs
+    when it serves the folder she is in: the store it reads is the one of ``HANDTEACH_DATA`` now."""
+    from core.jobs.job import account_owner
+
+    empty = tmp_path / "empty"
+    Store(empty)
+    monkeypatch.setenv("HANDTEACH_DATA", str(empty))
+    school = make_class(tmp_path / "school")
+    ana = account_owner(school.ana.account_id)
+    assert pool.accounts_gone({ana}) == {ana}  # the folder without her says so
+    monkeypatch.setenv("HANDTEACH_DATA", str(tmp_path / "school"))
+    assert pool.accounts_gone({ana}) == set()

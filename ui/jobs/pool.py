@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -65,7 +66,7 @@ def runner() -> LocalRunner | QueueRunner:
         return _runner[0]
 
 
-_accounts: list[Database] = []  # the pages' store, read by the local pool's scheduler thread
+_accounts: dict[Path, Database] = {}  # the pages' store by folder, read by the local pool's scheduler thread
 
 
 def accounts_gone(owners: set[str]) -> set[str]:
@@ -73,11 +74,11 @@ def accounts_gone(owners: set[str]) -> set[str]:
     the command line, out of reach of this server's pool): the pool stops their jobs. The store away: none."""
     data_dir = default_data_dir()
     try:
-        if not _accounts:
+        if data_dir not in _accounts:  # by folder: one process's tests each have their own, and ids repeat
             if not store_exists(data_dir):
                 return set()
-            _accounts.append(Database(data_dir, read_only=True))
-        return gone_owners(_accounts[0], owners)
+            _accounts[data_dir] = Database(data_dir, read_only=True)
+        return gone_owners(_accounts[data_dir], owners)
     except StoreError:  # asked again in a second
         return set()
 
