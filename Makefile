@@ -35,7 +35,7 @@ $(VENV)/.installed: requirements.txt
 
 # MediaPipe's hand and pose networks as ONNX files (core/keypoints/models.py: the .tflite files of the mediapipe
 # 0.10.21 wheel, from the installed package or fetched by pip, converted without TensorFlow) in a gitignored folder,
-# for HANDTEACH_KEYPOINT_RUNTIME=onnx. The install step makes them (seconds; nothing when they are as made), this rule again
+# for the keypoints on onnxruntime, and the browser path's hand bundles. The install step makes them (seconds; nothing when they are as made), this rule again
 # when the converter changes; nothing is fetched at run time.
 KEYPOINT_MODELS := core/keypoints/onnx_models/manifest.json
 
@@ -62,7 +62,7 @@ $(HANDTEACH): $(VENV)/.installed
 	chmod +x $@
 
 # The browser path's component (issue 46, ui/browser): npm packages from the lockfile, bundled by esbuild,
-# and hand_landmarker.task packed from the installed mediapipe wheel, into a gitignored folder of the
+# and hand_landmarker.task packed from the keypoint models' .tflite files (no mediapipe), into a gitignored folder of the
 # package. Rebuilt only when the lockfile or a source changes. Without Node.js (or when npm fails) one line
 # says so and everything else goes on: the app keeps the keypoints on the server.
 FRONTEND_BUILD := ui/browser/frontend_build
@@ -71,7 +71,7 @@ FRONTEND_SOURCES := frontend/package.json frontend/package-lock.json frontend/bu
 
 frontend: $(FRONTEND_BUILD)/.built
 
-$(FRONTEND_BUILD)/.built: $(FRONTEND_SOURCES) $(VENV)/.installed
+$(FRONTEND_BUILD)/.built: $(FRONTEND_SOURCES) $(VENV)/.installed $(KEYPOINT_MODELS)
 	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
 		echo "Node.js not found: the browser path is not built, keypoints stay on the server (install nodejs and npm, then: make frontend)"; \
 	else \

@@ -198,6 +198,11 @@ def _quick_test_guard(item: pytest.Item) -> Iterator[None]:
         if mp is not None:
             patch.setattr(mp.solutions.hands.Hands, "__init__", refuse("starts MediaPipe"))
             patch.setattr(mp.solutions.pose.Pose, "__init__", refuse("starts MediaPipe"))
+        from core.keypoints.onnx_hands import OnnxHands
+        from core.keypoints.onnx_pose import OnnxPose
+
+        patch.setattr(OnnxHands, "__init__", refuse("starts MediaPipe's networks"))
+        patch.setattr(OnnxPose, "__init__", refuse("starts MediaPipe's networks"))
         patch.setattr(AppTest, "run", refuse("runs a page under AppTest"))
         yield
 

@@ -283,7 +283,7 @@ def test_8_the_descriptor_count_is_the_processes_own() -> None:
 _MEDIAPIPE_AT_THE_LIMIT = r"""
 import os, resource, sys
 import numpy as np
-import mediapipe.calculators.tensor.inference_calculator_pb2, mediapipe.python.solutions.hands, mediapipe.python.solutions.pose
+import onnxruntime, core.keypoints.onnx_hands, core.keypoints.onnx_pose
 from core.io.fds import TooManyOpenFilesError
 from core.keypoints.{module} import {tracker}
 

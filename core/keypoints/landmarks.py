@@ -3,8 +3,8 @@
 One ``HandTracker`` per stream: in video mode MediaPipe keeps tracking state
 between frames, so sharing a tracker between two webcams (or two users) would mix
 their hands. Trackers are not thread-safe; use each from one thread at a time.
-The networks run on mediapipe's own graph or, with ``HANDTEACH_KEYPOINT_RUNTIME=onnx`` (``core.keypoints.runtime``), on
-onnxruntime (``core.keypoints.onnx_hands``): the same models, points and labels.
+The networks run on onnxruntime (``core.keypoints.onnx_hands``) or, with ``HANDTEACH_KEYPOINT_RUNTIME=mediapipe``
+(``core.keypoints.runtime``) where mediapipe 0.10.21 is installed, on its own graph: the same models, points and labels.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class TrackerConfig:
     # video mode, through ``KeypointBackend.source``: follow the hands being shown, looking for one more every few
     # frames (``core.keypoints.following``), not the first ones found; webcam streams ask for it
     follow_shown: bool = False
-    runtime: str | None = None  # "mediapipe" or "onnx"; None: HANDTEACH_KEYPOINT_RUNTIME, else mediapipe
+    runtime: str | None = None  # "onnx" or "mediapipe"; None: HANDTEACH_KEYPOINT_RUNTIME, else onnx
 
     def __post_init__(self) -> None:
         check_inference_threads(self.inference_threads)

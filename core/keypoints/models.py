@@ -5,7 +5,7 @@ them; each is known by its SHA-256 (``SOURCES``). ``make keypoint-models`` runs 
 which takes them from the installed mediapipe package when it is that release, else from the wheel that
 ``pip download`` fetches from PyPI for any Python or platform (the model files are the same in every wheel), and
 converts them with ``core.keypoints.tflite_onnx`` into ``MODEL_DIR`` (gitignored), with a manifest of the ONNX
-files' sizes and hashes. Nothing is fetched at run time: a missing, truncated or foreign file stops a tracker with
+files' sizes and hashes, and keeps the three hand models the browser path packs (``BROWSER_TFLITE``) as they are. Nothing is fetched at run time: a missing, truncated or foreign file stops a tracker with
 ``KeypointModelError``, one line naming the file and the make step; ``python -m core.keypoints.models --check`` says
 the same line and exits 2.
 """
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.io.atomic import write_bytes, write_text
+from core.io.fds import MEDIAPIPE_FILES, raise_if_out_of_fds
 
 MODEL_DIR = Path(__file__).resolve().parent / "onnx_models"
 MANIFEST = "manifest.json"
@@ -58,6 +59,8 @@ SOURCES: tuple[Source, ...] = (
            "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f"),
 )  # fmt: skip
 NAMES = tuple(source.name for source in SOURCES)
+# kept as they are beside the ONNX files: frontend/scripts/make_task.py packs the browser path's hand bundles of them
+BROWSER_TFLITE = ("palm_detection_full", "hand_landmark_full", "hand_landmark_lite")
 
 
 class KeypointModelError(ValueError):
@@ -80,13 +83,15 @@ def model_path(name: str, folder: Path | None = None) -> Path:
     manifest_path = folder / MANIFEST
     try:
         expected = json.loads(manifest_path.read_text(encoding="utf-8"))["files"][path.name]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise_if_out_of_fds(exc, MEDIAPIPE_FILES)  # at the descriptor limit the files are there, not missing
         raise KeypointModelError(
             f"the keypoint model {path} is missing (no manifest entry in {manifest_path}): make it with `{MAKE_STEP}`"
         ) from None
     try:
         data = path.read_bytes()
-    except OSError:
+    except OSError as exc:
+        raise_if_out_of_fds(exc, MEDIAPIPE_FILES)
         raise KeypointModelError(f"the keypoint model {path} is missing: make it with `{MAKE_STEP}`") from None
     if len(data) != expected["size"]:
         raise KeypointModelError(
@@ -97,6 +102,21 @@ def model_path(name: str, folder: Path | None = None) -> Path:
         raise KeypointModelError(f"the keypoint model {path} is not the file made from MediaPipe's model "
                              f"(its hash differs): make it again with `{MAKE_STEP}`")  # fmt: skip
     return path
+
+
+def browser_tflite(name: str, folder: Path | None = None) -> bytes:
+    """The ``.tflite`` bytes of ``name`` (``BROWSER_TFLITE``) kept in the models' folder, checked against its
+    SHA-256; ``KeypointModelError`` naming the file and the make step when it is missing or not MediaPipe's."""
+    path = (folder or model_dir()) / f"{name}.tflite"
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise KeypointModelError(f"the hand model {path} is missing: make it with `{MAKE_STEP}`") from None
+    expected = next(source.sha256 for source in SOURCES if source.name == name)
+    if _sha256(data) != expected:
+        raise KeypointModelError(f"the hand model {path} is not MediaPipe {WHEEL_RELEASE}'s (its hash differs): "
+                                 f"make it again with `{MAKE_STEP}`")  # fmt: skip
+    return data
 
 
 def check_all(folder: Path | None = None) -> list[Path]:
@@ -173,6 +193,8 @@ def make_models(folder: Path, wheel: Path | None = None) -> str:
         path = folder / f"{name}.onnx"
         write_bytes(path, onnx_bytes)
         entries[path.name] = {"size": len(onnx_bytes), "sha256": _sha256(onnx_bytes), "tflite_sha256": _sha256(data)}
+        if name in BROWSER_TFLITE:
+            write_bytes(folder / f"{name}.tflite", data)
     manifest = {"source": f"mediapipe {WHEEL_RELEASE}", "files": entries}
     write_text(folder / MANIFEST, json.dumps(manifest, indent=1))
     return origin
@@ -182,6 +204,8 @@ def up_to_date(folder: Path) -> bool:
     """Whether every model in ``folder`` is as its manifest says and made from today's ``SOURCES``."""
     try:
         check_all(folder)
+        for name in BROWSER_TFLITE:
+            browser_tflite(name, folder)
         files = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"]
     except (KeypointModelError, OSError, ValueError, KeyError):
         return False

@@ -101,6 +101,7 @@ class OnnxHands:
         points = raw.reshape(21, 3) / np.array([LANDMARK_SIZE, LANDMARK_SIZE, LANDMARK_SIZE * NORMALIZE_Z])
         first = float(handedness.reshape(-1)[0])
         label, score = (HANDEDNESS_LABELS[0], first) if first >= 1.0 - first else (HANDEDNESS_LABELS[1], 1.0 - first)
+        score = float(np.float32(score))  # a float32 as mediapipe's result holds it: a cached photo reads back equal
         return HandResult(
             g.project_landmarks(points.astype(np.float32), padding, rect),
             g.rotate_world(world.reshape(21, 3).astype(np.float32), rect.rotation),

@@ -56,7 +56,7 @@ class PoseConfig:
     max_people: int = 3
     min_other_torso: float = 0.8  # a second person counts when its torso's mean visibility reaches this
     inference_threads: int = 1  # XNNPACK threads per network, as TrackerConfig's (1: the least CPU a frame)
-    runtime: str | None = None  # "mediapipe" or "onnx" (core.keypoints.onnx_pose); None: HANDTEACH_KEYPOINT_RUNTIME
+    runtime: str | None = None  # "onnx" (core.keypoints.onnx_pose) or "mediapipe"; None: HANDTEACH_KEYPOINT_RUNTIME
 
     def __post_init__(self) -> None:
         check_inference_threads(self.inference_threads)

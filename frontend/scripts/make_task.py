@@ -1,80 +1,75 @@
-"""Assemble MediaPipe Tasks' hand bundles from the installed mediapipe wheel (issues 46 and 55).
+"""Pack MediaPipe Tasks' hand bundles for the browser path from the keypoint models ``make`` fetched.
 
-The Tasks API's hand model is a zip of two TFLite files, packed by the wheel's ``create_model_asset_bundle``
-(docs/capacity.md, "The spike that preceded it"), so nothing is downloaded:
+The Tasks API's hand model is a zip of two TFLite files whose members are stored uncompressed at 4-byte offsets
+(what mediapipe's ``create_model_asset_bundle`` writes), so nothing is downloaded and no mediapipe is imported:
+the ``.tflite`` files are the mediapipe 0.10.21 wheel's, kept beside the ONNX models by ``make keypoint-models``
+(``core.keypoints.models.browser_tflite``, each checked by its SHA-256):
 
-- ``hand_landmarker.task``: mediapipe==0.10.21's ``palm_detection_full.tflite`` and ``hand_landmark_full.tflite``,
-  which carry the metadata tasks-vision needs;
-- ``hand_landmarker_lite.task``: the wheel's lite pair, for a tab whose frames are too slow (frontend/src/pace.js).
-  ``palm_detection_lite.tflite`` ships without metadata (tasks-vision refuses it: no input normalization), so
-  the full palm model's metadata and labels file are written onto it; the two take and give tensors of the same
-  names and shapes (1×192×192×3 in; 1×2016×18 boxes and 1×2016×1 scores out), which is checked first.
+- ``hand_landmarker.task``: ``palm_detection_full.tflite`` and ``hand_landmark_full.tflite``;
+- ``hand_landmarker_lite.task``: the same palm detector and ``hand_landmark_lite.tflite``, for a tab whose frames
+  are too slow (frontend/src/pace.js). The hand landmark model runs on every frame and the lite one takes about
+  half the time of the full one; the wheel's lite palm detector saves a tenth of the palm's time (5.0 against
+  5.6 ms a run on one CPU thread) and ships without the metadata tasks-vision needs, so the lite bundle keeps
+  the full detector.
 
     .venv/bin/python frontend/scripts/make_task.py OUT_DIR
 """
 
 from __future__ import annotations
 
+import struct
 import sys
+import zlib
 from pathlib import Path
 
-import mediapipe
-from mediapipe.tasks.metadata import schema_py_generated as tflite_schema
-from mediapipe.tasks.python.metadata import metadata
-from mediapipe.tasks.python.metadata.metadata_writers.model_asset_bundle_utils import create_model_asset_bundle
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout, for core/ (run as a script by make)
 
-WHEEL = Path(mediapipe.__file__).parent
-# The names HandLandmarker looks for inside a bundle, and the wheel's files that fill them.
+from core.keypoints.models import KeypointModelError, browser_tflite  # noqa: E402 - after the path above
+
+# The names HandLandmarker looks for inside a bundle, and the models that fill them.
 BUNDLES = {
     "hand_landmarker.task": {
-        "hand_detector.tflite": "modules/palm_detection/palm_detection_full.tflite",
-        "hand_landmarks_detector.tflite": "modules/hand_landmark/hand_landmark_full.tflite",
+        "hand_detector.tflite": "palm_detection_full",
+        "hand_landmarks_detector.tflite": "hand_landmark_full",
     },
     "hand_landmarker_lite.task": {
-        "hand_detector.tflite": "modules/palm_detection/palm_detection_lite.tflite",
-        "hand_landmarks_detector.tflite": "modules/hand_landmark/hand_landmark_lite.tflite",
+        "hand_detector.tflite": "palm_detection_full",
+        "hand_landmarks_detector.tflite": "hand_landmark_lite",
     },
 }
-# A model without metadata, and the wheel's model of the same inputs and outputs whose metadata it gets.
-METADATA_FROM = {
-    "modules/palm_detection/palm_detection_lite.tflite": "modules/palm_detection/palm_detection_full.tflite"
-}
+ALIGNMENT = 4  # each member's bytes start at a multiple of this from the file's start: read in place, not copied
+# zip's records (APPNOTE 4.3.7, 4.3.12, 4.3.16): stored members, no extra fields, no comments
+LOCAL = struct.Struct("<IHHHHHIIIHH")
+CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
+END = struct.Struct("<IHHHHIIH")
+DOS_DATE = 0x5A21  # 2025-01-01: the same bytes from the same models on every make
 
 
-def tensor_signature(model: bytes) -> list[tuple[str, str, tuple[int, ...], int]]:
-    """Each input and output tensor of the model's first subgraph: (in/out, name, shape, TFLite type)."""
-    graph = tflite_schema.Model.GetRootAsModel(model, 0).Subgraphs(0)
-
-    def tensors(kind: str, count: int, index) -> list:  # noqa: ANN001 - the subgraph's Inputs or Outputs
-        return [(kind, t.Name().decode(), tuple(int(n) for n in t.ShapeAsNumpy()), t.Type())
-                for t in (graph.Tensors(index(i)) for i in range(count))]  # fmt: skip
-
-    return tensors("in", graph.InputsLength(), graph.Inputs) + tensors("out", graph.OutputsLength(), graph.Outputs)
-
-
-def with_metadata_of(model: bytes, donor: bytes) -> bytes:
-    """``model`` with ``donor``'s metadata and associated files; ValueError if their tensors differ."""
-    if tensor_signature(model) != tensor_signature(donor):
-        raise ValueError(f"tensors differ: {tensor_signature(model)} against {tensor_signature(donor)}")
-    populator = metadata.MetadataPopulator.with_model_buffer(bytearray(model))
-    populator.load_metadata_and_associated_files(bytearray(donor))
-    populator.populate()
-    return bytes(populator.get_model_buffer())
+def write_bundle(members: dict[str, bytes], path: Path) -> None:
+    """A zip of ``members`` stored uncompressed, zero bytes before each local header so that its data starts at a
+    multiple of ``ALIGNMENT``, as mediapipe's own writer does. (Padding the header's extra field instead, as
+    zipalign does, is refused by MediaPipe's reader: "Unable to read associated file in zip archive".)"""
+    body, directory = bytearray(), bytearray()
+    for name, data in members.items():
+        encoded, crc = name.encode(), zlib.crc32(data)
+        body += b"\0" * (-(len(body) + LOCAL.size + len(encoded)) % ALIGNMENT)
+        offset = len(body)
+        body += LOCAL.pack(0x04034B50, 20, 0, 0, 0, DOS_DATE, crc, len(data), len(data), len(encoded), 0)
+        body += encoded + data
+        directory += CENTRAL.pack(0x02014B50, 20, 20, 0, 0, 0, DOS_DATE, crc, len(data), len(data), len(encoded),
+                                  0, 0, 0, 0, 0, offset) + encoded  # fmt: skip
+    end = END.pack(0x06054B50, 0, 0, len(members), len(members), len(directory), len(body), 0)
+    path.write_bytes(bytes(body + directory + end))
 
 
-def wheel_model(source: str) -> bytes:
-    model = (WHEEL / source).read_bytes()
-    donor = METADATA_FROM.get(source)
-    return with_metadata_of(model, (WHEEL / donor).read_bytes()) if donor else model
-
-
-def make_tasks(out_dir: Path) -> list[Path]:
-    """Write every bundle of BUNDLES into ``out_dir`` (each replaced whole) and return their paths."""
+def make_tasks(out_dir: Path, models: Path | None = None) -> list[Path]:
+    """Write every bundle of BUNDLES into ``out_dir`` (each replaced whole) and return their paths; ``models``: the
+    keypoint models' folder (default ``core.keypoints.models.model_dir()``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, members in BUNDLES.items():
         target, part = out_dir / name, out_dir / f"{name}.part"
-        create_model_asset_bundle({member: wheel_model(source) for member, source in members.items()}, str(part))
+        write_bundle({member: browser_tflite(model, models) for member, model in members.items()}, part)
         part.replace(target)
         written.append(target)
     return written
@@ -83,5 +78,9 @@ def make_tasks(out_dir: Path) -> list[Path]:
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: make_task.py OUT_DIR")
-    for path in make_tasks(Path(sys.argv[1])):
+    try:
+        paths = make_tasks(Path(sys.argv[1]))
+    except KeypointModelError as exc:
+        sys.exit(str(exc))
+    for path in paths:
         print(f"wrote {path}")

@@ -53,7 +53,7 @@ def main(options: Sequence[str] | None = None) -> int:
     from core.keypoints.runtime import UnknownRuntimeError, models_problem
 
     try:
-        problem = models_problem()  # HANDTEACH_KEYPOINT_RUNTIME=onnx: its model files, before anything starts
+        problem = models_problem()  # the keypoint models' files (or mediapipe, when chosen), before anything starts
     except UnknownRuntimeError as exc:
         problem = str(exc)
     if problem is not None:
