@@ -63,9 +63,15 @@ def test_a_stream_that_ends_mid_swipe_is_finished_by_finish(model: DTWClassifier
 
 
 @pytest.mark.slow
-def test_a_real_pixel_swipe_tracked_by_mediapipe_fires_once(model: DTWClassifier) -> None:
-    """A HaGRID person's photo panned so that the hand swipes to the user's left: 1 s still, 0.8 s swipe, 1.2 s still."""
-    from bench.common.motion_clips import HAGRID, hagrid_photos, render, video_tracker
+@pytest.mark.parametrize("runtime", ["onnx", "mediapipe"])
+def test_a_real_pixel_swipe_tracked_by_mediapipe_fires_once(model: DTWClassifier, runtime: str) -> None:
+    """A HaGRID person's photo panned so that the hand swipes to the user's left: 1 s still, 0.8 s swipe, 1.2 s still,
+    its hand followed by MediaPipe's networks on either runtime."""
+    from bench.common.motion_clips import HAGRID, hagrid_photos, render
+    from core.keypoints.landmarks import HandTracker, TrackerConfig
+
+    if runtime == "mediapipe":
+        pytest.importorskip("mediapipe", reason="mediapipe 0.10.21 installs on CPython 3.11-3.12 off ARM only")
 
     if not HAGRID.exists():
         pytest.skip(f"shared data missing: {HAGRID}")
@@ -81,14 +87,16 @@ def test_a_real_pixel_swipe_tracked_by_mediapipe_fires_once(model: DTWClassifier
     frames = render(photo, read_image(photo.path), path, hand_frac=0.35, angle_deg=0.0)
     spotter = Spotter(model)
     events = []
-    with video_tracker() as tracker:
+    with HandTracker(TrackerConfig(static_image_mode=False, max_num_hands=1, runtime=runtime)) as tracker:
         for i, frame in enumerate(frames):
             found = tracker.process(frame)
             if (event := spotter.push(found[0] if found else None, i / fps)) is not None:
                 events.append(event)
     assert [e.label for e in events] == ["swipe_left"]
-    # the end: within 0.5 s of the swipe's (1.8 s); the start may be early: MediaPipe's first frames settle
-    assert events[0].start < 1.1 and 1.8 <= events[0].end <= 2.3
+    # the end: within 0.9 s of the swipe's (1.8 s). On this small hand the tracked region creeps for up to 0.8 s
+    # after it stops, on both runtimes (about 19 px, towards the same place: even on one frame repeated), so the
+    # hand is still later than the picture; the start may be early: the first frames settle the same way
+    assert events[0].start < 1.1 and 1.8 <= events[0].end <= 2.7
 
 
 @pytest.mark.slow

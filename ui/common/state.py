@@ -39,7 +39,14 @@ _REMEMBERED_KEY = "handteach_project_remembered"  # the project the server keeps
 _VIEWER_STORE_KEY = "handteach_viewer_store"
 PROJECT_PARAM = "project"  # ?project=NAME in the URL
 MODEL_FOLDER = "model"  # core.data.project.MODEL_FOLDER, repeated so that Home renders without importing torch
-_HEAVY_MODULES = ("core.data.project", "core.gestures.inference", "mediapipe")
+# the keypoint runtime's own modules (onnxruntime's), not mediapipe's: importing a runtime the server does not use
+# cost 25 MB and, under tests, a thread importing while another iterated sys.modules
+_HEAVY_MODULES = (
+    "core.data.project",
+    "core.gestures.inference",
+    "core.keypoints.onnx_hands",
+    "core.keypoints.onnx_pose",
+)
 _WARM_UP_DELAY_S = 3.0
 
 
@@ -53,7 +60,7 @@ def limit_torch_threads() -> None:
 
 @st.cache_resource(show_spinner=False)
 def warm_up() -> threading.Thread:
-    """Import torch and MediaPipe in the background once per server, while the user reads Home."""
+    """Import torch and the keypoint runtime in the background once per server, while the user reads Home."""
 
     def load() -> None:
         time.sleep(_WARM_UP_DELAY_S)  # let the first page reach the browser before the GIL-heavy imports
