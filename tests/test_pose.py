@@ -80,7 +80,6 @@ def test_choose_person_takes_the_largest_and_says_so() -> None:
 
 
 def test_find_others_needs_static_mode() -> None:
-    pytest.importorskip("mediapipe", reason="PoseTracker runs on mediapipe, which has no wheel here (requirements.txt)")
     with pytest.raises(ValueError, match="static_image_mode"):
         PoseTracker(PoseConfig(static_image_mode=False, find_others=True))
 
