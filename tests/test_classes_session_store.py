@@ -90,3 +90,29 @@ def test_a_forged_token_names_no_session(tmp_path) -> None:
     token = session_token(plain, school.ben)
     assert token_session(plain, token[:-2] + ("AA" if not token.endswith("AA") else "BB")) is None
     assert token_session(plain, None) is None
+
+
+def test_a_training_whose_sign_in_ended_saves_nothing_and_one_sent_from_a_page_carries_it(tmp_path) -> None:
+    """A worker's training writes with the sign-in the page sent (``job_store``): ended by *Sign out* while it
+    trained, the model it made is not saved; the command line's jobs (no sign-in sent) write as before."""
+    from core.classes.session_store import job_store, sign_in_of
+    from core.data.project import load_project_model
+    from core.gestures.training import TrainConfig
+    from core.jobs import tasks
+    from core.jobs.job import JobContext
+
+    school = make_class(tmp_path)
+    plain = Store(tmp_path)
+    token = session_token(plain, school.ana)
+    page = SessionStore(tmp_path, school.ana, token_session(plain, token))
+    sent = sign_in_of(page)
+    assert sent == {"viewer": school.ana, "session": page.session}
+    assert isinstance(job_store(tmp_path, **sent), SessionStore)
+    page.add_samples("ana-signs", [Sample(make_hand(np.random.default_rng(i)), "fist", "webcam") for i in range(20)])
+    assert load_project_model(plain, "ana-signs") is None
+    assert end_session(plain, token)  # *Sign out* in another tab while the training waited or ran
+    with pytest.raises(SessionEndedError):
+        tasks.train(JobContext(), str(tmp_path), "ana-signs", TrainConfig(epochs=2), **sent)
+    assert load_project_model(plain, "ana-signs") is None
+    tasks.train(JobContext(), str(tmp_path), "ana-signs", TrainConfig(epochs=2), viewer=school.ana)
+    assert load_project_model(plain, "ana-signs") is not None  # no sign-in sent: the command line's way

@@ -38,3 +38,17 @@ class SessionStore(Store):
         """``SessionEndedError`` unless the sign-in holds now: for a write outside this store (a job sent)."""
         with self.read_connection() as conn:
             require_session(conn, self.session)
+
+
+def job_store(data_dir: Path | str, viewer: Viewer | None = None, session: SessionRef | None = None) -> Store:
+    """The store a job's worker writes with: a ``SessionStore`` for the page's sign-in when the page sent one (a
+    training that ends after *Sign out* saves no model), else the viewer's plain store (the command line)."""
+    if viewer is not None and session is not None:
+        return SessionStore(data_dir, viewer, session)
+    return Store(data_dir, viewer=viewer)
+
+
+def sign_in_of(store: Store) -> dict[str, object]:
+    """A job's ``viewer`` and ``session`` keyword arguments for a page's ``store``: who asked, and the sign-in the
+    worker's writes must still hold to."""
+    return {"viewer": store.viewer, "session": getattr(store, "session", None)}

@@ -17,6 +17,7 @@ from core.jobs.job import JobContext
 
 if TYPE_CHECKING:
     from core.classes.access import Viewer
+    from core.classes.session import SessionRef
     from core.data.project_finetune import ProjectFinetuneReport
     from core.gestures.early_stop import EpochStats
     from core.motion.evaluate import ClipReport
@@ -24,15 +25,16 @@ if TYPE_CHECKING:
 
 
 def finetune(context: JobContext, data_dir: str | Path, project: str, epochs: int, max_crops: int | None = None,
-             viewer: Viewer | None = None) -> ProjectFinetuneReport:  # fmt: skip
+             viewer: Viewer | None = None,
+             session: SessionRef | None = None) -> ProjectFinetuneReport:  # fmt: skip
     """``core.data.project_finetune.finetune_project``; progress: epochs done of all, detail the epoch's mean loss."""
+    from core.classes.session_store import job_store
     from core.data.project_finetune import finetune_project
-    from core.data.store import Store
 
     def on_epoch(epoch: int, total: int, loss: float) -> None:
         context.progress(epoch, total, loss)
 
-    return finetune_project(Store(data_dir, viewer=viewer), project, epochs, on_epoch, context.cancel, max_crops)
+    return finetune_project(job_store(data_dir, viewer, session), project, epochs, on_epoch, context.cancel, max_crops)
 
 
 @dataclass(frozen=True)
@@ -49,15 +51,16 @@ class MotionTrained:
 
 
 def train_motion(context: JobContext, data_dir: str | Path, project: str, config: MotionTrainConfig | None = None,
-                 viewer: Viewer | None = None) -> MotionTrained:  # fmt: skip
+                 viewer: Viewer | None = None,
+                 session: SessionRef | None = None) -> MotionTrained:  # fmt: skip
     """``core.data.project_motion.train_motion_project`` then its model on the project's clips; progress: the
     epochs so far (detail: the list of ``EpochStats``)."""
+    from core.classes.session_store import job_store
     from core.data.clips import project_clips
     from core.data.project_motion import train_motion_project
-    from core.data.store import Store
     from core.motion.evaluate import evaluate_clips
 
-    store, history = Store(data_dir, viewer=viewer), []
+    store, history = job_store(data_dir, viewer, session), []
 
     def on_epoch(stats: EpochStats) -> None:
         history.append(stats)

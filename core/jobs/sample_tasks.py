@@ -18,32 +18,36 @@ from core.jobs.job import JobContext
 
 if TYPE_CHECKING:
     from core.classes.access import Viewer
+    from core.classes.session import SessionRef
 
 
 def import_files(context: JobContext, data_dir: str | Path, project: str, class_name: str, files: list[UploadedFile],
-                 config: ExtractConfig | None = None, viewer: Viewer | None = None) -> UploadReport:  # fmt: skip
+                 config: ExtractConfig | None = None, viewer: Viewer | None = None,
+                 session: SessionRef | None = None) -> UploadReport:  # fmt: skip
     """Photos and videos → samples of ``class_name`` (``core.data.imports.uploads.import_uploads``), frames as progress."""
+    from core.classes.session_store import job_store
     from core.data.imports.uploads import import_uploads
-    from core.data.store import Store
 
-    store = Store(data_dir, viewer=viewer)
+    store = job_store(data_dir, viewer, session)
     return import_uploads(store, project, class_name, files, config, context.steps, context.cancel)
 
 
 def import_csv(context: JobContext, data_dir: str | Path, project: str, files: list[UploadedFile],
-               viewer: Viewer | None = None) -> ImportReport | None:  # fmt: skip
+               viewer: Viewer | None = None,
+               session: SessionRef | None = None) -> ImportReport | None:  # fmt: skip
     """A handteach CSV or a kinivi pair (``core.data.imports.uploads.import_csv_uploads``), rows as progress; None: stopped."""
+    from core.classes.session_store import job_store
     from core.data.imports.uploads import import_csv_uploads
-    from core.data.store import Store
 
-    return import_csv_uploads(Store(data_dir, viewer=viewer), project, files, context.steps, context.cancel)
+    return import_csv_uploads(job_store(data_dir, viewer, session), project, files, context.steps, context.cancel)
 
 
 def extract_clips(context: JobContext, data_dir: str | Path, project: str, class_name: str,
-                  files: list[UploadedFile], viewer: Viewer | None = None) -> tuple[int, list[str], bool]:  # fmt: skip
+                  files: list[UploadedFile], viewer: Viewer | None = None,
+                  session: SessionRef | None = None) -> tuple[int, list[str], bool]:  # fmt: skip
     """Each video one clip of ``class_name`` (``core.data.imports.uploads.upload_clips``): (clips stored, problems of the
     files refused, stopped), frames as progress."""
+    from core.classes.session_store import job_store
     from core.data.imports.uploads import upload_clips
-    from core.data.store import Store
 
-    return upload_clips(Store(data_dir, viewer=viewer), project, class_name, files, context.steps, context.cancel)
+    return upload_clips(job_store(data_dir, viewer, session), project, class_name, files, context.steps, context.cancel)

@@ -20,6 +20,7 @@ from core.jobs.job import JobContext
 
 if TYPE_CHECKING:
     from core.classes.access import Viewer
+    from core.classes.session import SessionRef
 
 TOO_FEW_TO_MEASURE = ("Your own samples are too few to test each with a model trained without it (it takes two "
                       "gestures of at least two samples each).")  # fmt: skip
@@ -43,15 +44,17 @@ class Measured:
 
 
 def train(context: JobContext, data_dir: str | Path, project: str, config: TrainConfig, starter: bool = False,
-          keep_unrecorded: bool = False, force: bool = False, viewer: Viewer | None = None) -> Trained:  # fmt: skip
+          keep_unrecorded: bool = False, force: bool = False, viewer: Viewer | None = None,
+          session: SessionRef | None = None) -> Trained:  # fmt: skip
     """``core.data.project.train_project``, the epochs so far as progress (detail: the list of ``EpochStats``).
-    ``viewer``: who asked, in a class (the model is saved only into a project of theirs: ``NotYoursError``).
+    ``viewer``: who asked, in a class (the model is saved only into a project of theirs: ``NotYoursError``);
+    ``session``: the page's sign-in, which the save must still hold to (``core.classes.session_store.job_store``).
     The saved model carries the last measurement of the one it replaced until its own (``measure``) is written."""
+    from core.classes.session_store import job_store
     from core.data.project import train_project
     from core.data.project_accuracy import carry_measurement, previous_figure, previous_measurement
-    from core.data.store import Store
 
-    store = Store(data_dir, viewer=viewer)
+    store = job_store(data_dir, viewer, session)
     previous = previous_figure(store, project)  # before the training replaces it
     last = previous_measurement(store, project)
     history: list[EpochStats] = []
@@ -69,12 +72,13 @@ def train(context: JobContext, data_dir: str | Path, project: str, config: Train
 
 def measure(context: JobContext, data_dir: str | Path, project: str, config: TrainConfig, dataset: Dataset,
             result: TrainResult, starter: bool = False, keep_unrecorded: bool = False,
-            viewer: Viewer | None = None) -> Measured:  # fmt: skip
+            viewer: Viewer | None = None,
+            session: SessionRef | None = None) -> Measured:  # fmt: skip
     """The k-fold figure of the model of ``result`` trained on ``dataset``, written beside it with the Train page's
     report (on the held-out samples when there is no figure: too few samples, or skipped) when it is still the saved
     one (``core.data.project_accuracy``); folds done of all as progress."""
+    from core.classes.session_store import job_store
     from core.data.project_accuracy import project_crossval, record_crossval, train_report
-    from core.data.store import Store
     from core.gestures.crossval import fold_count
 
     if not fold_count(dataset.labels):  # one gesture recorded (the starter fills the rest), or none
@@ -84,7 +88,7 @@ def measure(context: JobContext, data_dir: str | Path, project: str, config: Tra
         note = "" if cv is not None else "Measuring was skipped: no figure for this model."
     report = train_report(result, dataset, cv)
     recorded = record_crossval(
-        Store(data_dir, viewer=viewer), project, result.classifier, dataset.project_identity, cv, report
+        job_store(data_dir, viewer, session), project, result.classifier, dataset.project_identity, cv, report
     )
     return Measured(cv, note, recorded)
 

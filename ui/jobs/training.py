@@ -15,6 +15,7 @@ from typing import Any, Self
 import numpy as np
 
 from core.classes.quotas import OverLimitError
+from core.classes.session_store import sign_in_of
 from core.data.class_plan import ClassPlan, plan_classes, starter_gestures
 from core.data.project import Dataset, save_project_model
 from core.data.project_accuracy import train_report
@@ -152,7 +153,7 @@ class TrainingRun(RemoteRun):
     def _kwargs(self) -> dict:
         # the viewer, in a class: the worker saves the model only into a project of theirs
         return {"data_dir": str(self.store.data_dir), "project": self.project, "config": self.config,
-                "starter": self.starter, "keep_unrecorded": self.keep_unrecorded, "viewer": self.store.viewer}  # fmt: skip
+                "starter": self.starter, "keep_unrecorded": self.keep_unrecorded, **sign_in_of(self.store)}  # fmt: skip
 
     def start(self) -> Self:
         self._started = time.monotonic()

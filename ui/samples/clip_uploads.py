@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.classes.session_store import sign_in_of
 from core.data.imports.uploads import UploadedFile, unique_name
 from core.data.store import Store
 from core.jobs import sample_tasks
@@ -30,7 +31,7 @@ def record_uploads(store: Store, project: str, class_name: str) -> None:
     if files and st.button("➕ Add these clips", key="clip_upload_add", type="primary"):
         uploads = [UploadedFile(unique_name(f.name, set()), f.getvalue()) for f in files]
         kwargs = {"data_dir": str(store.data_dir), "project": project, "class_name": class_name, "files": uploads,
-                  "viewer": store.viewer}  # fmt: skip
+                  **sign_in_of(store)}  # fmt: skip
         file_jobs.submit(CLIP_JOB, EXTRACT, sample_tasks.extract_clips, kwargs, project)
     finished = file_jobs.follow(CLIP_JOB, "Following the hand", st.empty())  # frames done, time left, Cancel
     if finished is None:

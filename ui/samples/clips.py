@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core.classes.session_store import sign_in_of
 from core.data.clips import clip_counts, delete_clips, list_clips
 from core.data.counts import project_counts
 from core.data.store import Store
@@ -82,7 +83,7 @@ class MotionTrainingRun(FollowsOneJob):
 
     def __post_init__(self) -> None:
         kwargs = {"data_dir": str(self.store.data_dir), "project": self.project, "config": self.config,
-                  "viewer": self.store.viewer}  # fmt: skip
+                  **sign_in_of(self.store)}  # fmt: skip
         self._job = FollowedJob(TRAIN, model_tasks.train_motion, kwargs, self.project)
 
     def snapshot(self) -> MotionRunSnapshot:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.classes.quotas import OverLimitError, check_file
+from core.classes.session_store import sign_in_of
 from core.data.csv_files.two_hands import two_hands_text
 from core.data.imports.uploads import UploadedFile
 from core.data.store import Store
@@ -47,7 +48,7 @@ def csv_import_panel(store: Store, project: str) -> None:
         st.error(plain(f"Nothing was imported. {refused}"))
     elif pressed:
         uploads = [UploadedFile(f.name, f.getvalue()) for f in files or []]
-        kwargs = {"data_dir": str(store.data_dir), "project": project, "files": uploads, "viewer": store.viewer}
+        kwargs = {"data_dir": str(store.data_dir), "project": project, "files": uploads, **sign_in_of(store)}
         file_jobs.submit(JOB, IMPORT, sample_tasks.import_csv, kwargs, project)
     finished = file_jobs.follow(JOB, "Importing", st.empty(), unit="row")  # rows done, time left, Cancel
     if finished is None:

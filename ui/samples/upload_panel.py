@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.classes.session_store import sign_in_of
 from core.data.imports.extract import ExtractConfig
 from core.data.imports.uploads import UploadedFile, UploadReport
 from core.data.store import Store
@@ -31,7 +32,7 @@ def upload_panel(store: Store, project: str, target: str, title: str, body: bool
     if add:
         uploads = [UploadedFile(f.name, f.getvalue()) for f in files or []]
         kwargs = {"data_dir": str(store.data_dir), "project": project, "class_name": target, "files": uploads,
-                  "config": extract, "viewer": store.viewer}  # fmt: skip
+                  "config": extract, **sign_in_of(store)}  # fmt: skip
         file_jobs.submit(JOB, IMPORT, sample_tasks.import_files, kwargs, project, tag=title)
     finished = file_jobs.follow(JOB, f"Looking for {'people' if body else 'hands'}", st.empty())
     if finished is not None:
@@ -60,8 +61,8 @@ def _outcome(finished: file_jobs.FileSnapshot, body: bool, nonce: int) -> None:
         found = "person" if body else "hand"
         st.warning(plain(f"No usable {found} in {report.frames_text()}, so nothing was added. {rejected}".strip()))
     elif report.stored:
-        st.session_state["flash"] = (
-            plain(f"Added {report.stored} samples of {title} from {report.frames_text()}. {rejected}".strip())
+        st.session_state["flash"] = plain(
+            f"Added {report.stored} samples of {title} from {report.frames_text()}. {rejected}".strip()
         )
         st.session_state["record_upload_skipped"] = plain(report.failed_text())  # shown after the rerun
         st.session_state["record_upload_nonce"] = nonce + 1

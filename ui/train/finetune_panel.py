@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from core.classes.session_store import sign_in_of
 from core.data.project_cpm import MIN_CROPS, TITLES, count_crops, has_finetuned, project_network
 from core.data.project_finetune import ProjectFinetuneReport, reset_project_cpm
 from core.data.store import Store
@@ -52,7 +53,7 @@ class FinetuneRun(FollowsOneJob):
 
     def __post_init__(self) -> None:
         kwargs = {"data_dir": str(self.store.data_dir), "project": self.project, "epochs": self.epochs,
-                  "max_crops": self.max_crops, "viewer": self.store.viewer}  # fmt: skip
+                  "max_crops": self.max_crops, **sign_in_of(self.store)}  # fmt: skip
         self._job = FollowedJob(FINETUNE, model_tasks.finetune, kwargs, self.project)  # ours name the problem
 
     def snapshot(self) -> FinetuneSnapshot:
