@@ -43,7 +43,7 @@ from sklearn.model_selection import train_test_split
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.common.shared_sets import first_of_each, kinivi_four, labelled_hands, rps_and_digits  # noqa: E402
-from core.data import csv_io  # noqa: E402
+from core.data.csv_files import csv_io  # noqa: E402
 from core.data.project import train_project  # noqa: E402
 from core.data.store import Sample, Store  # noqa: E402
 from core.gestures.features import FeatureConfig, keypoints_to_features  # noqa: E402
