@@ -1,0 +1,161 @@
+"""The teacher's Class page with the keyboard alone, in headless Chromium at 1280×720: Tab, Shift+Tab, Enter, Space
+and the arrows reach and press every control (and the letters type the names). She adds two students (their
+password kind chosen with the arrows), downloads their cards and prints them from the page's preview and from the
+downloaded page, and deletes Ben through the delete form (his name chosen with the arrows, the box ticked with
+Space, his name typed again). At every stop the focus is seen (a ring or a shadow) and in sight (not out of the
+window nor under another element); the focus goes in and out of the preview's frame and the tables (no trap); after
+each press that runs the page again, the focus is still seen, in sight, where it was (``tests/keyboardmaker.py``).
+
+The student's walk by keyboard is ``tests/test_browser_a11y.py``'s; docs/accessibility.md reports both. The
+teacher signs in as ``tests/test_browser_class.py`` does (the sign-in form by keyboard is the student's walk).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import pytest
+from keyboardmaker import PAST_THE_END, arrow_to, focused, out_of_sight, tab_to
+
+from bench.common.browser import CHROMIUM, wait_app_ready
+from tests.classmaker import TEACHER_PASSWORD, make_class
+
+pytestmark = pytest.mark.slow
+WAIT_MS = 60_000
+# In every frame (the preview's too): a press of a Print button is counted, not sent to a print dialog
+COUNT_PRINTS = "window.__printed = 0; window.print = () => { window.__printed += 1; };"
+ADDED = ("Cy", "Dee")
+
+to = functools.partial(tab_to, seen=True)
+
+
+def pressed_and_kept(page, key: str, what: str) -> str:  # noqa: ANN001 - playwright Page
+    """After a press that ran the page again (``key`` pressed on ``what``): the focus still on ``what``, seen and in
+    sight, not dropped to the page (a keyboard user would start again from the top). Returns where it is."""
+    wait_app_ready(page)
+    name, ring = focused(page)
+    assert name != PAST_THE_END, f"after {key} on {what!r} the page ran again and dropped the focus"
+    assert ring, f"after {key} on {what!r} the focus on {name!r} cannot be seen"
+    hidden = out_of_sight(page)
+    assert not hidden, f"after {key} on {what!r} the focus on {name!r} is out of sight: {hidden}"
+    return name
+
+
+def add_two_students(page) -> None:  # noqa: ANN001 - playwright Page
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Add students"))
+    to(page, form.get_by_label(re.compile("^Names, one a line")))
+    page.keyboard.type("\n".join(ADDED))  # Enter makes a new line in the box
+    to(page, form.get_by_role("radiogroup"))  # the kind: the arrows choose in the group
+    arrow_to(page, form.get_by_role("radio", name=re.compile("^Pictures")))
+    to(page, form.get_by_role("button", name="Add students"))
+    page.keyboard.press("Enter")
+    page.get_by_text("Added 2 students").wait_for(timeout=WAIT_MS)
+    assert "Add students" in pressed_and_kept(page, "Enter", "Add students")
+
+
+def print_the_cards(page, tmp_path: Path) -> None:  # noqa: ANN001 - playwright Page
+    """Downloads the cards, prints from the preview (its frame entered and left with Tab), and prints the downloaded
+    page, Tab reaching its button first and leaving it after."""
+    panel = page.locator(".st-key-classroom_cards_panel")
+    to(page, panel.get_by_role("button", name=re.compile("^Download the cards")))
+    with page.expect_download(timeout=WAIT_MS) as download:
+        page.keyboard.press("Enter")
+    printed = tmp_path / download.value.suggested_filename
+    download.value.save_as(printed)
+
+    preview = panel.frame_locator("iframe").first
+    to(page, preview.get_by_role("button", name="Print"))
+    page.keyboard.press("Enter")
+    assert preview.locator("body").evaluate("b => b.ownerDocument.defaultView.__printed") == 1
+    table = panel.get_by_test_id("stDataFrame")
+    page.keyboard.press("Tab")  # out of the preview's frame, onto the cards' table
+    assert page.evaluate("() => document.activeElement.tagName") != "IFRAME", "Tab stays in the preview's frame"
+    assert table.evaluate("e => e.contains(document.activeElement)"), f"after the preview: {focused(page)[0]!r}"
+    assert focused(page)[1] and not out_of_sight(page), f"the table's focus: {focused(page)}, {out_of_sight(page)}"
+    page.keyboard.press("Tab")  # and out of the table
+    assert not table.evaluate("e => e.contains(document.activeElement)"), "Tab stays in the cards' table"
+
+    sheet = page.context.new_page()  # the downloaded page, as the teacher opens it to print
+    sheet.goto(printed.as_uri())
+    to(sheet, sheet.get_by_role("button", name="Print"), limit=1)  # its first stop
+    sheet.keyboard.press("Enter")
+    assert sheet.evaluate("() => window.__printed") == 1
+    sheet.keyboard.press("Tab")
+    assert focused(sheet)[0] == PAST_THE_END, f"Tab after Print stops on {focused(sheet)[0]!r}"
+    sheet.close()
+
+
+def choose(page, box, name: str) -> None:  # noqa: ANN001 - playwright Page, Locator
+    """In the select ``box`` (focused): ArrowDown opens its list, the arrows move to ``name``, Enter chooses it. A
+    rerun of the page's live panel may close the list as it opens: opened again."""
+    keys = page.keyboard
+    for _ in range(4):
+        keys.press("ArrowDown")
+        for _ in range(8):
+            option = page.evaluate(
+                """() => { const b = document.activeElement, id = b && b.getAttribute('aria-activedescendant');
+                  const o = (id && document.getElementById(id))
+                    || document.querySelector('[role=option][aria-selected=true]');
+                  return o ? o.innerText.trim() : null; }"""
+            )
+            if option is None:
+                break  # the list closed
+            if (option.splitlines() or [""])[0].strip() == name:
+                keys.press("Enter")
+                if box.input_value() == name:
+                    return
+                break
+            keys.press("ArrowDown")
+        wait_app_ready(page)
+    raise AssertionError(f"{name} could not be chosen with the arrows in {box}")
+
+
+def delete_ben(page) -> None:  # noqa: ANN001 - playwright Page
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Delete student"))
+    box = form.get_by_label("Student to delete")
+    to(page, box)
+    choose(page, box, "Ben")
+    to(page, form.get_by_label(re.compile("^Delete this student")))
+    page.keyboard.press("Space")
+    assert form.get_by_label(re.compile("^Delete this student")).is_checked()
+    to(page, form.get_by_label("Type their name once more"))
+    page.keyboard.type("Ben")
+    to(page, form.get_by_role("button", name="Delete student"))
+    page.keyboard.press("Enter")
+    page.get_by_text("Deleted 1 account(s): 'Ben'").wait_for(timeout=WAIT_MS)
+    assert "Delete student" in pressed_and_kept(page, "Enter", "Delete student")
+
+
+def test_the_teacher_adds_prints_and_deletes_with_the_keyboard_alone(tmp_path: Path) -> None:
+    from browsermaker import served_app
+    from playwright.sync_api import sync_playwright
+    from test_browser_class import _sign_in, _wait_for_cookie
+
+    from core.classes.roster import accounts
+    from core.data.store import Store
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not found")
+    school = make_class(tmp_path / "data")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
+        page = None
+        try:
+            with served_app(tmp_path, lambda: page and page.screenshot(path=tmp_path / "teacher.png")) as server:
+                context = browser.new_context(viewport={"width": 1280, "height": 720}, accept_downloads=True)
+                context.add_init_script(COUNT_PRINTS)
+                page = context.new_page()
+                _sign_in(page, server.url, school.code, "Ms Teacher", TEACHER_PASSWORD)
+                _wait_for_cookie(page)  # /class is a new session: signed in from the cookie
+                page.goto(f"{server.url}/class")
+                wait_app_ready(page)
+                page.get_by_text(re.compile(r"^One server: ")).wait_for(timeout=WAIT_MS)
+                add_two_students(page)
+                print_the_cards(page, tmp_path)
+                delete_ben(page)
+        finally:
+            browser.close()
+    students = sorted(a.name for a in accounts(Store(tmp_path / "data"), "7B") if a.role == "student")
+    assert students == ["Ana", *ADDED], students
