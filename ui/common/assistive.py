@@ -1,6 +1,7 @@
 """What every page gets for keyboard and screen-reader users on top of the theme (.streamlit/config.toml), loaded
-by app.py on every run: CSS (captions, focus rings, reduced motion) and ``assistive.js`` (the live region that says
-Live's gesture and Record's take, names for the camera's video, Streamlit's sidebar markup made valid).
+by app.py on every run: CSS (captions, focus rings, toolbars shown to the keyboard, reduced motion) and
+``assistive.js`` (the live region that says Live's gesture and Record's take, names for the camera's video,
+Streamlit's sidebar markup made valid).
 docs/accessibility.md says what each part is for and how tests/test_browser_a11y.py checks it."""
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ import streamlit as st
 CAPTION_GREY = "#5c5f66"
 # a focus ring on whatever the keyboard reaches, 2 px, the link blue (6.4:1 on white; WCAG asks 3:1 of it)
 FOCUS_RING = "#1f5fa8"
+# A table's or chart's toolbar (Show/hide columns, Download, Search, Fullscreen) is transparent until the pointer is
+# over its element: Tab reached its buttons unseen. Shown while it holds the focus, where hovering shows it.
+TOOLBAR_SHOWN_TOP = "-2.65rem"  # Streamlit's own place for it when shown (its ElementToolbar styles)
 CSS = f"""<style>
 [data-testid="stCaptionContainer"] {{ opacity: 1; color: {CAPTION_GREY}; }}
 :focus-visible {{ outline: 2px solid {FOCUS_RING} !important; outline-offset: 2px; }}
+[data-testid="stElementToolbar"]:focus-within {{ opacity: 1 !important; top: {TOOLBAR_SHOWN_TOP} !important; }}
 .stElementContainer:has(> [data-testid="stHtml"] > .handteach-assistive) {{ display: none; }}
 @media (prefers-reduced-motion: reduce) {{
   *, *::before, *::after {{ animation-duration: 0.01ms !important; animation-iteration-count: 1 !important;
