@@ -17,6 +17,7 @@ playwright, the shared data or axe-core (``make frontend``).
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 import tomllib
@@ -26,7 +27,8 @@ from pathlib import Path
 import axemaker
 import pytest
 from conftest import fake_camera_or_skip
-from keyboardmaker import arrow_to, tab_to
+from keyboardmaker import arrow_to
+from keyboardmaker import tab_to as _tab_to
 
 from bench.common.browser import CHROMIUM, WEBRTC_IFRAME, chromium_args, wait_app_ready
 from bench.common.fake_camera import DEFAULT_VIDEO, ROOT
@@ -38,6 +40,7 @@ CODE_NAME, TEACHER_PASSWORD = "7B", "teach-7B-pass"
 ANA_PICTURES = ("dog", "rocket", "moon")
 PROJECT = "ana-signs"
 GESTURES = {"thumbs_up": "like", "open_palm": "palm"}
+tab_to = functools.partial(_tab_to, seen=True)  # every stop in sight too, not only ringed
 
 
 def load_states(path: Path = STATES_FILE) -> tuple[list[dict], list[dict]]:
