@@ -1,10 +1,12 @@
 """The teacher's Class page with the keyboard alone, in headless Chromium at 1280×720: Tab, Shift+Tab, Enter, Space
 and the arrows reach and press every control (and the letters type the names). She adds two students (their
-password kind chosen with the arrows), downloads their cards and prints them from the page's preview and from the
-downloaded page, and deletes Ben through the delete form (his name chosen with the arrows, the box ticked with
-Space, his name typed again). At every stop the focus is seen (a ring or a shadow) and in sight (not out of the
-window nor under another element); the focus goes in and out of the preview's frame and the tables (no trap); after
-each press that runs the page again, the focus is still seen, in sight, where it was (``tests/keyboardmaker.py``).
+password kind chosen with the arrows), downloads their cards, prints them from the page's preview and from the
+downloaded page, goes back with Shift+Tab to press *Done*, and deletes Ben through the delete form (his name chosen
+with the arrows, the box ticked with Space, his name typed again). At every stop the focus is seen (a ring, a
+shadow, or the ring a table draws round its cell) and in sight (not transparent, out of the window nor under
+another element); the focus goes in and out of the preview's frame and the tables both ways (no trap); after each
+press that runs the page again, the focus is still on the button pressed, seen and in sight; after *Done*, whose
+button goes with its panel, Tab goes on from where it was (``tests/keyboardmaker.py``).
 
 The student's walk by keyboard is ``tests/test_browser_a11y.py``'s; docs/accessibility.md reports both. The
 teacher signs in as ``tests/test_browser_class.py`` does (the sign-in form by keyboard is the student's walk).
@@ -87,6 +89,18 @@ def print_the_cards(page, tmp_path: Path) -> None:  # noqa: ANN001 - playwright 
     sheet.close()
 
 
+def cards_done(page) -> None:  # noqa: ANN001 - playwright Page
+    """Back with Shift+Tab (through the table and the preview's frame) to *Done*, pressed: the panel goes, and the
+    focused button with it, so the focus is on the page; Tab goes on from where the panel was, not from the top."""
+    done = page.get_by_role("button", name=re.compile("^Done: the cards"))
+    to(page, done, back=True, limit=30)
+    page.keyboard.press("Enter")
+    done.wait_for(state="detached", timeout=WAIT_MS)
+    wait_app_ready(page)
+    assert focused(page)[0] == PAST_THE_END, f"after Done the focus is on {focused(page)[0]!r}"
+    to(page, page.get_by_label("Student to rename"), limit=4)  # the forms under where the panel was
+
+
 def choose(page, box, name: str) -> None:  # noqa: ANN001 - playwright Page, Locator
     """In the select ``box`` (focused): ArrowDown opens its list, the arrows move to ``name``, Enter chooses it. A
     rerun of the page's live panel may close the list as it opens: opened again."""
@@ -157,6 +171,7 @@ def test_the_teacher_adds_prints_and_deletes_with_the_keyboard_alone(tmp_path: P
                 page.get_by_text(re.compile(r"^One server: ")).wait_for(timeout=WAIT_MS)
                 add_two_students(page)
                 print_the_cards(page, tmp_path)
+                cards_done(page)
                 delete_ben(page)
         finally:
             browser.close()
