@@ -15,6 +15,7 @@ from core.classes.batch import Handout
 from core.classes.cards import cards_page, is_local, origin
 from core.classes.pictures import spoken
 from core.classes.roster import SchoolClass
+from ui.common.assistive import focus_line
 
 CARDS = "classroom_cards"  # name -> Handout, in the order they were made: the cards not yet printed
 ADDRESS = "classroom_address"
@@ -38,9 +39,14 @@ def forget(names: list[str]) -> None:
     st.session_state[CARDS] = waiting
 
 
+PUT_AWAY = "classroom_cards_put_away"  # set by *Done*: the next run says so where the panel was
+PUT_AWAY_LINE = "The cards are put away: their passwords are gone from this page."
+
+
 def _printed() -> None:
     """*Done*: the cards and their passwords leave this session (before the page runs again: nothing of them drawn)."""
     st.session_state.pop(CARDS, None)
+    st.session_state[PUT_AWAY] = True
 
 
 def waiting() -> list[Handout]:
@@ -98,6 +104,10 @@ def cards_panel(school_class: SchoolClass) -> None:
     """The cards waiting to be printed, if any: download, preview and print, the table, *Done*."""
     handouts = waiting()
     if not handouts:
+        if st.session_state.pop(PUT_AWAY, False):  # the focus was on Done, gone with the panel: to this line
+            with st.container(key=PUT_AWAY):
+                st.success(PUT_AWAY_LINE)
+                focus_line(PUT_AWAY, gone="classroom_cards_panel")
         return
     with st.container(border=True, key="classroom_cards_panel"):
         count = f"{len(handouts)} sign-in card{'s' if len(handouts) != 1 else ''}"

@@ -6,6 +6,7 @@ docs/accessibility.md says what each part is for and how tests/test_browser_a11y
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from pathlib import Path
@@ -51,3 +52,30 @@ def assist() -> None:
     st.html(
         f'<span hidden class="handteach-assistive"></span><script>{_script()}</script>', unsafe_allow_javascript=True
     )
+
+
+# Moves the focus to the line in the container of key ``key`` (made focusable for it), once the line is drawn, if
+# the focus was left nowhere (on the page itself, or on an element the run has removed, or on one in ``gone``, the
+# container about to be removed), else leaves it where it is. A few tries: the line may come a frame after the script.
+_FOCUS_LINE = """(() => {
+  const key = %s, gone = %s;
+  let tries = 0;
+  const go = () => {
+    const line = document.querySelector(`.st-key-${key} [data-testid="stAlert"]`);
+    if (!line) { if (tries++ < 40) setTimeout(go, 50); return; }
+    const now = document.activeElement;
+    const lost = !now || now === document.body || !now.isConnected || (gone && now.closest(`.st-key-${gone}`));
+    if (!lost) return;
+    line.tabIndex = -1;
+    line.focus();
+  };
+  go();
+})();"""
+
+
+def focus_line(key: str, gone: str = "") -> None:
+    """After a press that removes the focused button with its panel (the cards' *Done*): the focus goes to the line
+    said in its place, in the container of key ``key`` (a screen reader reads it; the next Tab goes on from there),
+    instead of falling to the page, where nothing shows it. Streamlit's Python API cannot move the focus."""
+    script = _FOCUS_LINE % (json.dumps(key), json.dumps(gone))
+    st.html(f'<span hidden class="handteach-assistive"></span><script>{script}</script>', unsafe_allow_javascript=True)
