@@ -18,6 +18,7 @@ from core.classes.signin import SignInError, sign_in
 from core.data.store import Store
 from tests.classmaker import ANA_PASSWORD, BEN_PASSWORD, TEACHER_PASSWORD, ClassSetup, make_class
 from ui.classroom import panels
+from ui.classroom.cards_panel import PUT_AWAY_LINE
 from ui.common.text import plain
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,6 +106,8 @@ def test_a_new_password_waits_on_its_card_until_done_and_the_old_one_stops_worki
     assert _cards_table(at) == [["Ben", password]]  # kept until the teacher says the cards are printed
     _press(at, "Done: the cards are printed")
     assert _cards_table(at) == [] and password not in _texts(at)
+    assert PUT_AWAY_LINE in _texts(at)  # said where the panel was (the focus goes to it), once
+    assert PUT_AWAY_LINE not in _texts(_run(at))
 
     _press(at, "New passwords and cards for everyone")  # the whole class: only once the box is ticked
     assert [e.value for e in at.error] == ["Tick the box first: nobody's password was changed."]
