@@ -1,7 +1,7 @@
 """What every page gets for keyboard and screen-reader users on top of the theme (.streamlit/config.toml), loaded
 by app.py on every run: CSS (captions, focus rings, toolbars shown to the keyboard, reduced motion) and
 ``assistive.js`` (the live region that says Live's gesture and Record's take, names for the camera's video,
-Streamlit's sidebar markup made valid).
+Streamlit's sidebar markup made valid); and ``focus_line``, for a page whose press removes the focused button.
 docs/accessibility.md says what each part is for and how tests/test_browser_a11y.py checks it."""
 
 from __future__ import annotations
