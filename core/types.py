@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from core.gestures.catalog import shown_name
 from core.skeletons import HAND_21, Skeleton
 
 FloatArray = npt.NDArray[np.float32]  # the float arrays that cross modules: points, features, belief maps
@@ -134,14 +135,16 @@ class Prediction:
 
     def short_text(self) -> str:
         """The answer as the video draws it and the Labels line writes it, its number only where it decided:
-        "thumbs_up 93%" (the model's confidence), "ok, like your examples" (``by_examples``), "ok, closest sign"
+        "thumbs up 93%" (the model's confidence), "ok, like your examples" (``by_examples``), "ok, closest sign"
         (further than the examples reach, but nearer the class's hands than any sign not taught), "unknown" (the
-        card says which gesture was closest and why it did not count). ``frontend/src/events.js``'s answerText."""
+        card says which gesture was closest and why it did not count). The gesture's name as the pages show it
+        (``shown_name``: "thumbs up", not the stored "thumbs_up"). ``frontend/src/events.js``'s answerText."""
         if self.label == UNKNOWN_LABEL:
             return self.label
+        name = shown_name(self.label)
         if self.distance is None:
-            return f"{self.label} {self.score:.0%}"
-        return f"{self.label}, {'like your examples' if self.by_examples else 'closest sign'}"
+            return f"{name} {self.score:.0%}"
+        return f"{name}, {'like your examples' if self.by_examples else 'closest sign'}"
 
 
 def make_prediction(

@@ -128,7 +128,7 @@ def test_the_card_of_a_stream_is_what_its_next_frames_draw(monkeypatch: pytest.M
     assert all(r.predictions[0] is shown for r in drawn[1:])  # ...the video still draws the card's
     assert prediction_text(card) == label_text(drawn[-1].hands[0], drawn[-1].predictions[0]) == "claw 61% (Right)"
     again = session.snapshot(publish=True)
-    assert again.hands[0][1] is session._latest.predictions[0] and prediction_text(again) == "open_palm 80% (Right)"
+    assert again.hands[0][1] is session._latest.predictions[0] and prediction_text(again) == "open palm 80% (Right)"
     session.process(FRAME)
     assert drawn[-1].predictions[0] is again.hands[0][1]
 

@@ -178,6 +178,22 @@ def test_recorder_counts_down_then_captures_at_the_rate(store: Store) -> None:
     assert all(s.crop_jpeg for s in store.list_samples("default", "fist", with_crops=True))
 
 
+def test_the_recording_badge_names_the_gesture_as_the_pages_do(store: Store) -> None:
+    """ "REC open_palm" on the video beside the page's "✋ open palm" (issue 70): the badge says the shown name."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ui.webcam.overlay import draw_badge, draw_countdown
+
+    with ThreadPoolExecutor(1) as writer:
+        rec = Recorder(_plan(class_name="open_palm"), store, writer, now=0.0)
+        canvas, expected = FRAME.copy(), FRAME.copy()
+        rec.on_frame(FRAME, [make_hand()], canvas, now=0.5)
+        rec.stop()
+    draw_countdown(expected, 3)
+    draw_badge(expected, "get ready: open palm", colour=(40, 40, 40), dot=False)
+    assert np.array_equal(canvas, expected)
+
+
 @pytest.mark.parametrize(
     ("hands", "reason"),
     [([], NO_HAND), ([make_hand(), make_hand(offset=(100.0, 300.0))], TOO_MANY_HANDS), (None, LOW_CONFIDENCE)],

@@ -189,3 +189,11 @@ def test_a_ticket_a_page_never_offers_is_refused() -> None:
         TakeTicket("take-0009", "default", "fist", rate=1000.0, duration=3.0)
     with pytest.raises(TakeError, match="is not offered"):
         TakeTicket("take-0009", "default", "fist", rate=5.0, duration=-1.0)
+
+
+def test_the_ticket_gives_the_tab_the_gesture_s_shown_name_for_its_badge(setup) -> None:  # noqa: ANN001
+    """The tab's "REC thumbs_up" badge beside the page's "👍 thumbs up": the ticket says the name as the pages show it
+    (``core.gestures.catalog.shown_name``); the take itself still names the stored one."""
+    _, project, _, ticket = setup
+    assert ticket.as_args()["shown"] == "thumbs up" and ticket.as_args()["class_name"] == "thumbs_up"
+    assert TakeTicket("take-0009", project, "my_wave", rate=5.0, duration=3.0).as_args()["shown"] == "my_wave"

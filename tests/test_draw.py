@@ -75,9 +75,21 @@ def test_empty_result_returns_equal_copy() -> None:
 
 def test_label_text_is_plain_ascii() -> None:
     _, hand = synthetic()
-    assert label_text(hand, PRED) == "thumbs_up 97% (Right)"
+    assert label_text(hand, PRED) == "thumbs up 97% (Right)"
     assert label_text(hand, None) == "(Right)"
     assert label_text(hand, Prediction("café 👍", 0.5, {})) == "caf? ? 50% (Right)"
+
+
+def test_the_video_names_a_gesture_as_the_pages_do() -> None:
+    """The label and the bars said "thumbs_up 97%" beside the card's "👍 thumbs up" (issue 70): the built-in
+    gestures' names with spaces (``core.gestures.catalog.shown_name``), a typed name as typed."""
+    _, hand = synthetic()
+    assert label_text(hand, Prediction("open_palm", 0.8, {"open_palm": 0.8}, distance=0.4)).startswith("open palm,")
+    assert label_text(hand, Prediction("my_wave", 0.9, {"my_wave": 0.9})) == "my_wave 90% (Right)"
+    spaced = Prediction("thumbs up", 0.97, {"thumbs up": 0.97, "ok": 0.02, "fist": 0.01})
+    canvas = np.zeros((480, 640, 3), np.uint8)
+    assert np.array_equal(draw_top3(canvas, PRED, (10, 10)), draw_top3(canvas, spaced, (10, 10)))  # the bars too
+    assert np.array_equal(draw_label(canvas, hand, PRED), draw_label(canvas, hand, spaced))
 
 
 def test_label_top3_and_timings_change_pixels() -> None:
@@ -195,6 +207,6 @@ def test_a_body_is_drawn_with_its_own_groups_and_hidden_joints_as_rings() -> Non
     visible = draw_skeleton(np.zeros((480, 640, 3), np.uint8), make_body())
     x, y = np.round((body.pixel[13] + body.pixel[15]) / 2).astype(int)
     assert tuple(visible[y, x]) == style.group_colour(BODY_33, "left_arm")
-    assert label_text(body, None) == "" and label_text(body, PRED) == "thumbs_up 97%"
+    assert label_text(body, None) == "" and label_text(body, PRED) == "thumbs up 97%"
     result = FrameResult([body], [None])
     np.testing.assert_array_equal(draw_result(np.zeros((480, 640, 3), np.uint8), result), out)  # no empty label box

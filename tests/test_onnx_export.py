@@ -171,6 +171,7 @@ def test_a_class_without_store_entry_gets_no_emoji_and_is_its_own_mirror(tmp_pat
     clf = classifier_for(HAND_DEPTH, classes=("wave", "pointing_right"))
     _, meta = session_of(clf, tmp_path / "m.onnx", [GestureClass("pointing_right", "👉", "pointing_left")])
     assert meta["emoji"] == ["", "👉"] and meta["mirror"] == ["wave", "pointing_left"]
+    assert meta["shown"] == ["wave", "pointing right"]  # as the pages show them: the tab draws these on the video
 
 
 def test_export_function_and_train_download_give_the_cli_file(tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from core.gestures.catalog import GestureClass
+from core.gestures.catalog import GestureClass, shown_name
 from core.gestures.familiarity import UNTAUGHT_NEARER
 from core.gestures.features import _VISIBLE_SCALE_MIN, FeatureConfig
 from core.io.atomic import write_bytes
@@ -222,6 +222,7 @@ def onnx_metadata(classifier: GestureClassifier, gestures: Sequence[GestureClass
         "format_version": ONNX_FORMAT_VERSION,
         "classes": classes,
         "emoji": [by_name[c].emoji if c in by_name else "" for c in classes],
+        "shown": [shown_name(c) for c in classes],  # the names as the pages show them: the tab draws these
         "mirror": [by_name[c].mirror_partner if c in by_name else c for c in classes],
         "threshold": classifier.threshold,
         "familiarity": None if classifier.familiarity is None else classifier.familiarity.as_json(),

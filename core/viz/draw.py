@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from core.gestures.catalog import shown_name
 from core.gestures.pipeline import FrameResult
 from core.skeletons import HAND_21, Skeleton
 from core.types import UNKNOWN_LABEL, Keypoints, Prediction, RGBImage
@@ -190,7 +191,7 @@ def _text_box_on(canvas: RGBImage, text: str, origin: tuple[int, int], backgroun
 
 
 def label_text(hand: Keypoints, prediction: Prediction | None) -> str:
-    """ASCII label such as "thumbs_up 97% (Right)" (``Prediction.short_text``); just "(Right)" without a prediction.
+    """ASCII label such as "thumbs up 97% (Right)" (``Prediction.short_text``: the name as the pages show it); just "(Right)" without a prediction.
 
     A body has no handedness: "t_pose 97%", and "" (no label drawn) without a prediction. The score is a
     percentage, as Live's card writes it (``ui.webcam.answers``: the card shows the label drawn here).
@@ -238,7 +239,7 @@ def _top3_on(canvas: RGBImage, prediction: Prediction, origin: tuple[int, int], 
         top = y + i * row_h
         cv2.rectangle(canvas, (x, top), (x + bar_w, top + row_h - 2), style.bar_background, -1)
         cv2.rectangle(canvas, (x, top), (x + round(bar_w * prob), top + row_h - 2), style.bar_colour, -1)
-        text = _ascii(f"{name} {prob:.0%}")  # as the card's bars
+        text = _ascii(f"{shown_name(name)} {prob:.0%}")  # as the card's bars: "open palm", not "open_palm"
         cv2.putText(canvas, text, (x + 3, top + row_h - round(6 * scale)), _FONT, font_scale, style.text_colour,
                     thickness, cv2.LINE_AA)  # fmt: skip
 

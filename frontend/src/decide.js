@@ -48,7 +48,10 @@ export function decide(probabilities, distances, meta, tolerance = 1.0, threshol
   // the nearest sign of no class, in the same radii ("Very sure" needs it well further: core/gestures/sureness.py)
   const untaught = distances && distances[2 * classes] < NO_EXAMPLES ? distances[2 * classes] / tolerance : null;
   const top3 = probabilities.map((p, c) => [c, p]).sort((a, b) => b[1] - a[1]).slice(0, 3);
-  return { index: best, score: probabilities[best], known, label: known ? meta.classes[best] : UNKNOWN,
+  // `shown`: the name as the pages show it (the file's `shown`, written by core.gestures.catalog.shown_name: "open
+  // palm" for the stored "open_palm"); a file from before it has none, and its names show as stored
+  const shown = known ? (meta.shown || meta.classes)[best] : UNKNOWN;
+  return { index: best, score: probabilities[best], known, label: known ? meta.classes[best] : UNKNOWN, shown,
     distance: ratio, untaughtDistance: untaught, top: top3, likeUntaught, probabilities };
 }
 

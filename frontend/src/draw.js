@@ -52,7 +52,8 @@ export function labelPlace(textWidth, points, width, height) {
 }
 
 function drawTakeBadge(ctx, take, width) {
-  const elapsed = (performance.now() - take.started) / 1000, { countdown, class_name: name } = take.ticket;
+  const elapsed = (performance.now() - take.started) / 1000, { countdown, class_name: stored, shown } = take.ticket;
+  const name = shown || stored; // as the pages show it ("open palm"): core.data.imports.take_tickets.TakeTicket.as_args
   ctx.font = "bold 28px sans-serif";
   ctx.fillStyle = "rgba(0,0,0,0.6)";
   ctx.fillRect(0, 0, width, 40);

@@ -53,11 +53,13 @@ export function numbersMoved(before, now) {
 // The answer as the video draws it and the page's Labels line writes it (core.types.Prediction.short_text): the
 // percentage only where the model's confidence decided; a hand among the person's own examples is "like your
 // examples" (the network's number did not decide it), one nearer the class's hands than any sign not taught is
-// "closest sign", and an unknown hand has no number (the card says which gesture was closest, and why not).
+// "closest sign", and an unknown hand has no number (the card says which gesture was closest, and why not). The
+// name is the decision's `shown` one, as the pages show it ("open palm"), from the model file (decide.js).
 export function answerText(decision) {
   if (!decision.known) return decision.label;
-  if (decision.distance === null || decision.distance === undefined) return `${decision.label} ${Math.round(decision.score * 100)}%`;
-  return `${decision.label}, ${decision.distance <= 1 ? "like your examples" : "closest sign"}`;
+  const name = decision.shown || decision.label;
+  if (decision.distance === null || decision.distance === undefined) return `${name} ${Math.round(decision.score * 100)}%`;
+  return `${name}, ${decision.distance <= 1 ? "like your examples" : "closest sign"}`;
 }
 
 const round = (v, places) => Number(v.toFixed(places));

@@ -161,6 +161,19 @@ test("the drawn answer gives the number only where it decided", () => {
   assert.deepEqual([alone.distance, answerText(alone)], [null, "like 70%"]);
 });
 
+test("the drawn answer names the gesture as the pages show it, and the event keeps its stored name", () => {
+  // the file's `shown` (core.gestures.catalog.shown_name): the video said "open_palm 93%" beside the card's "open palm"
+  const named = { ...meta, familiarity: null, classes: ["fist", "open_palm", "my_wave"], shown: ["fist", "open palm", "my_wave"] };
+  const palm = decide([0.05, 0.93, 0.02], null, named);
+  const hand = storeHand(points(0.2, 0.3), points(0, 0), [{ categoryName: "Right", score: 0.9 }]);
+  assert.equal(answerText(palm), "open palm 93%");
+  assert.equal(labelEvent([hand], [palm], named, "1-abc", 30, [640, 480]).hands[0].label, "open_palm"); // the server checks it
+  assert.equal(answerText(decide([0.02, 0.05, 0.93], null, named)), "my_wave 93%"); // a typed name, as typed
+  assert.equal(answerText(decide([0.2, 0.4, 0.4], null, named)), UNKNOWN);
+  const older = { ...named, shown: undefined }; // a model file from before `shown`: its stored names
+  assert.equal(answerText(decide([0.05, 0.93, 0.02], null, older)), "open_palm 93%");
+});
+
 test("a label drawn near the frame's right edge stays whole", () => {
   const points = [[600, 200], [630, 260]];
   const [x, y] = labelPlace(180, points, 640, 480);

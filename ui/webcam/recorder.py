@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from core.data.imports.extract import ExtractConfig, make_sample, usable_hands
 from core.data.store import Sample, Store
+from core.gestures.catalog import shown_name
 from core.keypoints.pose import sample_person
 from core.types import Keypoints
 from ui.webcam.overlay import draw_badge, draw_countdown
@@ -123,7 +124,7 @@ class Recorder:
         if elapsed < self.plan.countdown:
             self._left = (self.plan.countdown - elapsed, self.plan.duration)
             draw_countdown(canvas, math.ceil(self.plan.countdown - elapsed))
-            draw_badge(canvas, f"get ready: {self.plan.class_name}", colour=(40, 40, 40), dot=False)
+            draw_badge(canvas, f"get ready: {shown_name(self.plan.class_name)}", colour=(40, 40, 40), dot=False)
             return
         recorded = elapsed - self.plan.countdown
         if recorded >= self.plan.duration:
@@ -139,7 +140,8 @@ class Recorder:
                 frame = rgb.copy()  # the caller may reuse its buffer
                 self._writer.submit(lambda: self._capture(frame, find_hands(frame))).add_done_callback(self._failed)
         draw_badge(
-            canvas, f"REC {self.plan.class_name}  {self.plan.duration - recorded:.1f}s  {self._captured} samples"
+            canvas,
+            f"REC {shown_name(self.plan.class_name)}  {self.plan.duration - recorded:.1f}s  {self._captured} samples",
         )
 
     def _capture(self, rgb: RGBImage, hands: list[Keypoints]) -> None:

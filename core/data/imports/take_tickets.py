@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 
 from core.data.imports.extract import ExtractConfig
+from core.gestures.catalog import shown_name
 
 GRACE_S = 20.0  # seconds a take may arrive after its end: the tab may still be loading its hand model at the start
 EARLY_S = 0.25  # the server's and the tab's clocks: a real take never comes sooner, this absorbs rounding only
@@ -68,9 +69,11 @@ class TakeTicket:
         return self.countdown + self.duration
 
     def as_args(self) -> dict[str, object]:
-        """The component's ``take`` argument."""
+        """The component's ``take`` argument (``shown``: the gesture's name as the pages show it, for the video's
+        badge; the take carries ``class_name``)."""
         return {"take_id": self.take_id, "project": self.project, "class_name": self.class_name,
-                "rate": self.rate, "duration": self.duration, "countdown": self.countdown}  # fmt: skip
+                "shown": shown_name(self.class_name), "rate": self.rate, "duration": self.duration,
+                "countdown": self.countdown}  # fmt: skip
 
     def check_frame_time(self, t: object, where: str) -> float:
         """A frame's ``t`` as a number inside the capture (after the countdown, before its end); ``TakeError``."""
