@@ -11,7 +11,6 @@ from pathlib import Path
 from test_app_words import BANNED
 
 from bench.common.browser import AppServer
-from core.gestures.catalog import shown_name
 
 # A script for the browser path's frame only, by the iframe's title: it runs as the frame's document is made, while
 # its address still reads about:blank (``context.add_init_script(IN_CAMERA_FRAME.format(script))``)
@@ -110,11 +109,11 @@ def card_says_what_the_video_draws(page) -> None:  # noqa: ANN001
     )
     # "ok 93% (Right)": the confidence decided; "ok, like your examples (Right)", "ok, closest sign (Right)": the
     # person's examples did (core.types.Prediction.short_text); "unknown (Right)": no number
-    first = re.match(r"Labels: (\S+?)(?: (\d+)%|, like your examples|, closest sign)? \((Left|Right)\)", drawn)
+    # a name as the pages show it: "open palm 93% (Right)", the built-in gestures with spaces (``shown_name``)
+    first = re.match(r"Labels: (.+?)(?: (\d+)%|, like your examples|, closest sign)? \((Left|Right)\)", drawn)
     assert first, f"the labels line is not a hand's label: {drawn!r}"
     label, percent, side = first.groups()
-    shown = shown_name(label)  # the card names a built-in gesture with spaces ("open palm"), the video as stored
-    assert f"{side} hand" in card and shown in card, f"the card ({card!r}) is not the video's {drawn!r}"
+    assert f"{side} hand" in card and label in card, f"the card ({card!r}) is not the video's {drawn!r}"
     if percent is not None:
         assert f"confidence {percent}%" in card, f"the card ({card!r}) gives another number than the video {drawn!r}"
     elif label != "unknown":

@@ -99,7 +99,7 @@ def _falls_back_and_labels(page, bound_s: float = 15.0) -> None:  # noqa: ANN001
     sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
     assert not STACK.search(sidebar.split("This browser could not find hands")[1].split("\n")[0]), sidebar
     page.wait_for_function(
-        "() => /Labels: \\S+ \\d+% \\((Left|Right)\\)/.test((document.querySelector('.st-key-live_labels') || {}).innerText || '')",
+        "() => /Labels: .+? \\d+% \\((Left|Right)\\)/.test((document.querySelector('.st-key-live_labels') || {}).innerText || '')",
         timeout=120_000,
     )
     late = time.monotonic() - said

@@ -29,7 +29,7 @@ GESTURES = ("fist", "ok", "open_palm", "thumbs_up")
 WEBRTC_FRAME_TITLE = "streamlit_webrtc.component.webrtc_streamer"
 STACK = re.compile(r"\bat \S+ \(|\.js:\d+|Traceback|Error:|undefined is not", re.IGNORECASE)
 SERVER_LABEL = """() => { const t = (document.querySelector('.st-key-live_labels') || {}).innerText || '';
-  return /Labels: \\S+ \\d+% \\((Left|Right)\\)/.test(t) && t; }"""
+  return /Labels: .+? \\d+% \\((Left|Right)\\)/.test(t) && t; }"""
 # what the tab runs on, read in its frame: WebGL's renderer, whether an OffscreenCanvas has WebGL 2, the WASM files
 # fetched (tasks-vision's SIMD build or not), the tab's own frame rate and its first label's time from the frame's start (s)
 TAB_REPORT = """() => { const gl = document.createElement('canvas').getContext('webgl2');

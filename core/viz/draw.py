@@ -6,7 +6,7 @@ skeleton's parts (photos, files, the CPM's views).
 Every public function takes an (H, W, 3) uint8 **RGB** frame and returns an annotated
 copy; the input is never modified. Colours in ``DrawStyle`` are RGB tuples (OpenCV
 draws whatever triple it is given, so no BGR swap is needed as long as the canvas is RGB).
-OpenCV's Hershey fonts are ASCII-only: labels are plain text ("thumbs_up 97% (Right)"),
+OpenCV's Hershey fonts are ASCII-only: labels are plain text ("thumbs up 97% (Right)"),
 never emoji, and other characters are drawn as '?'.
 
 The ``_*_on`` helpers draw in place on a canvas the caller owns, so ``draw_result``
