@@ -20,8 +20,8 @@ whose = sharing.whose(store, project)  # "Ana's" for her teacher looking at her 
 if whose == "your":
     st.markdown("Teach your computer **your own hand gestures** in a few minutes. Everything runs on this machine.")
 else:  # "your own … on this machine" read as the teacher's own project (a class walkthrough)
-    st.markdown(f"**{widgets.plain(whose)} hand gestures**, as they taught them: their samples and model are kept "
-                "on this class's server.")  # fmt: skip
+    st.markdown(f"**{widgets.plain(whose)} hand gestures**, as they taught them: their samples and what the computer "
+                "learned from them are kept on this class's server.")  # fmt: skip
 
 steps = [
     ("record", "🎥", "1 · Record", "Show each gesture to the webcam for a few seconds, or upload photos.", "Record"),
@@ -47,6 +47,9 @@ with left:
         key="home_project",
         on_change=lambda: state.set_project(st.session_state["home_project"]),
     )
+    # "project" is on every page: said once in plain words here, where a student first meets it (beside the
+    # New project form: the column, not the page, grows, and Create project stays in a 1280x720 window)
+    st.caption("A project is your own set of gestures, with their samples and what the computer learned from them.")
     if more.more_on("home"):  # which network finds the points: an expert's word (the switch is under New project)
         if store.project_skeleton(project).name == "body":
             st.caption("Body poses: MediaPipe Pose (33 points in 3D, visibility per point)")
@@ -80,7 +83,7 @@ with data_col:
         column_config={"samples": st.column_config.ProgressColumn(format="%d", max_value=max([30, *counts.values()]))},
     )
 with model_col:
-    st.markdown("**Model**")
+    st.markdown("**What it learned**")  # not "Model": two 11-year-olds could not place the word
     if not summary:
         default_names = {c.name for c in DEFAULT_CLASSES}
         if len(default_names & set(counts)) >= 2:

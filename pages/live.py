@@ -46,11 +46,9 @@ else:
             default=1,
             key="live_hands",
             disabled=body,  # MediaPipe Pose follows one person
-            help="MediaPipe Pose follows one person"
-            if body
-            else "With 2, MediaPipe looks for a second hand on every frame: about twice the time per frame",
+            help="It follows one person" if body else "With 2, it looks for a second hand on every picture: slower",
         )
-        show_3d = st.toggle("🧊 3D view", key="live_3d", help="The keypoints in metres, rotatable, twice a second")
+        show_3d = st.toggle("🧊 3D view", key="live_3d", help="Your hand's dots in 3D: turn it with the mouse")
         smoothing = steady_setting()
         expert = more.more_switch("live")  # the network's panel and the outputs: behind More
         cpm_on = expert and not body and cpm_panel.stream_toggle(backend)

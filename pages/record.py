@@ -23,7 +23,7 @@ widgets.page_title("🎥", "Record", "Show a gesture to the camera and press Rec
 widgets.show_flash()
 store, project = state.store(), state.current_project()
 if widgets.look_only(project):  # recording only changes a project: nothing here for someone looking
-    st.caption("The samples its model gets wrong are drawn on Train.")  # where to look instead
+    st.caption("The samples it gets wrong are drawn on Train.")  # where to look instead
     st.stop()
 expert = more.more_on("record")  # the switch is drawn under the settings; the sidebar's choice and CSV need it first
 in_browser = keypoints_path.use_browser_for(store, project, expert)  # the sidebar's setting (ui/browser/path.py)

@@ -11,7 +11,7 @@ from ui.jobs import pool
 from ui.jobs.training import NotReadyError, TrainingRun, check_trainable
 from ui.train import curve_panel, downloads_panel, finetune_panel, results
 
-widgets.page_title("🧠", "Train", "Teach the model your gestures")
+widgets.page_title("🧠", "Train", "Teach the computer your gestures")
 widgets.show_flash()
 store, project = state.store(), state.current_project()
 looking = widgets.look_only(project)  # a teacher at a student's project: the results, no Train or fine-tune
@@ -49,20 +49,20 @@ with st.expander("⚙️ Training settings (the defaults work well)"):
     val_share = c3.slider("Share set aside to tell it when to stop", 0.1, 0.5, 0.2, 0.05, key="train_val_share",
                           help="These samples are not learned from (also called the validation share)")  # fmt: skip
 if body:
-    st.info("Body poses have no starter model: the model learns from your own samples only (about ten per pose).")
+    st.info("Body poses have no starter examples: it learns from your own samples only (about ten per pose).")
 starter = not body and st.toggle(
     "Start from the built-in starter data",
     True,
     key="train_starter",
-    help="Adds thousands of example hands of the eight default gestures (and of other signs, to learn "
-    "'unknown'): about ten samples per gesture of your hand are enough. Turn off for a model of your own "
+    help="Adds thousands of example hands of the eight built-in gestures (and of other signs, to learn "
+    "'unknown'): about ten samples per gesture of your hand are enough. Turn off to learn from your own "
     "samples only.",
 )
 keep = starter and st.checkbox(
     model_classes.KEEP_LABEL,
     False,
     key="train_keep_starter",
-    help="The model knows the gestures you recorded (and their mirror images). Tick to also keep the default "
+    help="It learns the gestures you recorded (and their mirror images). Tick to also keep the built-in "
     "gestures you did not record, learnt from the starter data alone; otherwise their starter examples "
     "teach 'unknown'.",
 )
@@ -73,7 +73,7 @@ running = run is not None and run.snapshot().running
 button_column, plan_column = st.columns([1, 3])  # the button beside the plan: eight gestures listed pushed it
 with plan_column:  # below a 720 px window
     model_classes.show_train_plan(model_classes.plans_for(gestures, counts, mirror, starter, keep), gestures, starter)
-if button_column.button("🧠 Train model", type="primary", disabled=running, key="train_start"):
+if button_column.button("🧠 Start training", type="primary", disabled=running, key="train_start"):
     try:
         hidden = tuple(int(h) for h in hidden_text.replace(" ", "").split(",") if h)
         if not hidden or min(hidden) < 1:

@@ -72,7 +72,7 @@ def test_record_on_a_body_project_without_poses_asks_for_one(data_dir: Path) -> 
 
 def test_train_says_body_poses_have_no_starter_and_hides_hand_only_parts(data_dir: Path) -> None:
     at = _go(_body_project(Store(data_dir)), "train", more=True)  # the downloads and fine-tuning: behind More
-    assert "Body poses have no starter model" in texts(at)
+    assert "Body poses have no starter examples" in texts(at)
     assert not [t for t in at.toggle if t.key == "train_starter"]
     kinivi = [b for b in at.get("download_button") if "kinivi" in b.proto.label]
     assert kinivi and kinivi[0].proto.disabled

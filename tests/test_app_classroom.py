@@ -238,7 +238,7 @@ def test_a_student_is_told_what_is_stored_and_the_teacher_only_looks_at_their_pr
     assert "small pictures of your hand, each deleted 30 days after it was taken" in _texts(ana)
     assert "not yours" not in _texts(ana) and [b for b in ana.button if b.label == "Open project"]
     assert "Everything runs on this machine" in _texts(ana)  # her own: "your samples"
-    assert "Model: accuracy 90% on all 20 of your samples" in " ".join(c.value for c in ana.sidebar.caption)
+    assert "Trained: accuracy 90% on all 20 of your samples" in " ".join(c.value for c in ana.sidebar.caption)
 
     teacher = _signed_in("Ms Teacher", TEACHER_PASSWORD, school)
     teacher.query_params["project"] = "ana-signs"
@@ -251,12 +251,12 @@ def test_a_student_is_told_what_is_stored_and_the_teacher_only_looks_at_their_pr
     assert "Ana's hand gestures" in _texts(teacher) and "Everything runs on this machine" not in _texts(teacher)
     assert "of Ana's samples" in " ".join(c.value for c in teacher.sidebar.caption)
     train = _run(teacher.switch_page("pages/train.py"))
-    assert "**Model:** accuracy 90% on all 20 of Ana's samples" in _texts(train)
+    assert "**Trained:** accuracy 90% on all 20 of Ana's samples" in _texts(train)
     assert not [b for b in train.button if "Train" in b.label or "Fine-tune" in b.label]
     record = _run(teacher.switch_page("pages/record.py"))  # one line, no control
     assert "Ana's project 'ana-signs': nothing here can be changed" in _texts(record)
     assert not record.radio and not record.button and not record.get("file_uploader") and not record.get("iframe")
-    assert "The samples its model gets wrong are drawn on Train." in _texts(record)  # not an empty page
+    assert "The samples it gets wrong are drawn on Train." in _texts(record)  # not an empty page
     live = _run(teacher.switch_page("pages/live.py"))  # her model runs; nothing teaches it
     assert "Ana's project 'ana-signs': nothing here can be changed" in _texts(live)
     assert not [b for b in live.button if "retrain" in b.label or "Teach" in b.label]

@@ -25,7 +25,7 @@ def _trained(data_dir: Path, palms: int):  # noqa: ANN202 - AppTest
     _project(data_dir, palms)
     at = app("train")
     at.toggle(key="train_starter").set_value(False)
-    button(at, "🧠 Train model").click()
+    button(at, "🧠 Start training").click()
     at.run()
     assert at.session_state["train_run"].wait(120), "training did not finish"
     at.run()

@@ -55,7 +55,7 @@ def test_train_says_which_classes_the_model_will_know(data_dir: Path) -> None:
     left = next(line for line in lines if line.startswith("not recorded, left out: "))
     assert "✋ open palm" in left and "👍 thumbs up" not in left and left.endswith(f"(tick “{KEEP}” to keep them)")
     assert lines[-1] == "unknown: other hand shapes, from other people's hands"
-    assert any("The model will know these 3:" in c.value for c in at.caption)  # not "classes": a school's is 7B
+    assert any("It will learn these 3:" in c.value for c in at.caption)  # not "classes": a school's is 7B
     at.checkbox(key="train_keep_starter").check()
     at.run()
     assert "✋ open palm: not recorded, from the starter data" in _plain(at)

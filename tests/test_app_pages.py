@@ -114,7 +114,7 @@ def test_home_next_step_follows_the_project(seeded: Store) -> None:
     assert _next_step(at) == ("live", "Try it live with your webcam")
     # #52 item 6: one measure (the k-fold one) on Home and in the sidebar: a model trained without it says so
     assert not [m for m in at.metric if m.label == "Accuracy"] and "held-out" not in texts(at)
-    assert f"Trained; {NOT_MEASURED}." in texts(at) and f"Model: {NOT_MEASURED}" in texts(at.sidebar)
+    assert f"Trained; {NOT_MEASURED}." in texts(at) and f"Trained: {NOT_MEASURED}" in texts(at.sidebar)
     trained = json.loads((model_dir(seeded, "default") / "model.json").read_text())["metadata"]["trained_at"]
     assert trained not in texts(at) and f"samples, {readable_time(trained)}." in texts(at)  # "23 Nov 2026, 19:20"
     assert re.search(r"samples, \d\d [A-Z][a-z]{2} \d{4}, \d\d:\d\d\.", texts(at))
@@ -527,7 +527,7 @@ def test_train_with_one_class_explains_and_changes_nothing(seeded: Store) -> Non
     seeded.clear_class("default", "open_palm")
     at = app("train")
     at.toggle(key="train_starter").set_value(False)  # with the starter data one recorded class is enough
-    button(at, "🧠 Train model").click()
+    button(at, "🧠 Start training").click()
     at.run()
     assert at.error and "at least two classes" in at.error[0].value
     assert not (model_dir(seeded, "default") / "model.json").exists()
@@ -535,7 +535,7 @@ def test_train_with_one_class_explains_and_changes_nothing(seeded: Store) -> Non
 
 
 def _train(at: AppTest) -> None:
-    button(at, "🧠 Train model").click()
+    button(at, "🧠 Start training").click()
     at.run()
     run = at.session_state["train_run"]
     assert run.wait(120), "training did not finish"
@@ -554,7 +554,7 @@ def test_train_shows_metrics_and_fix_up_gallery_then_live_uses_the_model(seeded:
     measured = snapshot.measuring.crossval
     # one accuracy figure (#45 item 3): every one of the 24 samples tested by a model that did not see it, with
     # its range in words; not the 5 held-out samples, where one sample moved the figure by 20 points
-    assert "Model saved" in shown and [m.label for m in at.metric][0] == "Accuracy"
+    assert "Trained and saved" in shown and [m.label for m in at.metric][0] == "Accuracy"
     assert measured is not None and measured.figure.total == 24 and measured.folds == 5
     assert at.metric[0].value == f"{measured.figure.share:.0%}"
     assert "measured on all 24 samples, each one guessed by a copy that learned without it." in shown
@@ -576,7 +576,7 @@ def test_train_shows_metrics_and_fix_up_gallery_then_live_uses_the_model(seeded:
     at.switch_page(PAGES["live"])
     at.run()
     assert not at.exception
-    assert "No trained model yet" not in texts(at)
+    assert "Not trained yet: you will see" not in texts(at)
     # a model with the person's examples: the slider moves how unlike them a hand may be (core.gestures.familiarity),
     # a grown-up's setting behind Live's More (issue 70: "How unlike your examples may a hand be… 1.0×")
     assert not [s for s in at.slider if s.key == "live_tolerance_default"]
@@ -607,7 +607,7 @@ def test_train_shows_the_measuring_with_rounds_and_time_left_and_can_skip_it(
     monkeypatch.setattr(tasks, "measure", jobfns.slow_measure)
     at = app("train")
     at.toggle(key="train_starter").set_value(False)
-    button(at, "🧠 Train model").click()
+    button(at, "🧠 Start training").click()
     at.run()
     run = at.session_state["train_run"]
     deadline = time.monotonic() + 60
@@ -619,13 +619,13 @@ def test_train_shows_the_measuring_with_rounds_and_time_left_and_can_skip_it(
         "each of your 24 samples guessed by a copy that learned without it (1 of 5 copies done, about" in bar.proto.text
     )
     assert "s left)" in bar.proto.text and bar.proto.value == 20
-    assert "Your model is saved: Live already uses it." in texts(at)
+    assert "Saved: Live already uses what it learned." in texts(at)
     button(at, "Skip the check").click()
     at.run()
     assert run.wait(30)
     at.run()
     shown = texts(at)
-    assert "Measuring was skipped: no figure for this model." in shown and "of your own held-out samples" in shown
+    assert "Measuring was skipped: no figure for this training." in shown and "of your own held-out samples" in shown
     assert "crossval" not in json.loads((model_dir(Store(data_dir), "default") / "model.json").read_text())["metadata"]
 
 
@@ -638,14 +638,14 @@ def test_train_says_when_a_change_from_the_previous_model_is_within_chance(data_
     at.toggle(key="train_starter").set_value(False)
     _train(at)
     first = at.session_state["train_run"].snapshot().measuring.crossval.figure
-    assert "previous model" not in texts(at)
+    assert "last training measured" not in texts(at)
     palm = [s for s in store.list_samples("default") if s.class_name == "open_palm"][0]
     store.relabel_samples([palm.id], "default", "pointing_right")
     at.run()
     _train(at)
     second = at.session_state["train_run"].snapshot().measuring.crossval.figure
     assert change_text(second, first) in texts(at)
-    assert f"the previous model measured {first.share:.0%} on 24 samples" in texts(at).lower()
+    assert f"the last training measured {first.share:.0%} on 24 samples" in texts(at).lower()
 
 
 @pytest.mark.slow  # trains in the job runner's worker process
@@ -702,7 +702,7 @@ def test_train_rejects_bad_hidden_sizes(seeded: Store) -> None:
     at = app("train")
     at.text_input(key="train_hidden").input("128, zero")
     at.run()
-    button(at, "🧠 Train model").click()
+    button(at, "🧠 Start training").click()
     at.run()
     assert at.error and "Check the training settings" in at.error[0].value
     assert "train_run" not in at.session_state
@@ -750,10 +750,8 @@ def test_train_fix_gallery_drops_relabelled_and_deleted_samples_and_unticks(seed
     assert _listed(at) == dict.fromkeys(ids, False)
     # short captions (full words wrapped letter by letter in 8 columns); the names in the tooltip
     first = at.checkbox(key=f"fix0_sel_{ids[0]}")
-    assert first.label == "👍 → ✋" and first.help.startswith(
-        "Recorded as 👍 thumbs up; the model predicted ✋ open palm."
-    )
-    assert "Under each sample: its gesture → what the model predicted" in texts(at)  # a drawing with pictures off
+    assert first.label == "👍 → ✋" and first.help.startswith("Recorded as 👍 thumbs up; it guessed ✋ open palm.")
+    assert "Under each sample: its gesture → what it guessed" in texts(at)  # a drawing with pictures off
     at.checkbox(key=f"fix0_sel_{ids[0]}").check()
     at.run()
     at.selectbox(key="fix_target").set_value("fist")

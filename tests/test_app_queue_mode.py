@@ -69,7 +69,7 @@ def test_the_train_page_trains_on_a_queue_worker_and_stop_stops_it(
         at.toggle(key="train_starter").set_value(False)
         at.number_input(key="train_epochs").set_value(3000)
         at.select_slider(key="train_lr").set_value(1e-4)  # slow to converge: still training when Stop is pressed
-        button(at, "🧠 Train model").click()
+        button(at, "🧠 Start training").click()
         at.run()
         run = at.session_state["train_run"]
         until(lambda: len(run.snapshot().history) >= 2)  # the worker's passes, read from the queue's database
@@ -84,7 +84,7 @@ def test_the_train_page_trains_on_a_queue_worker_and_stop_stops_it(
 
         at.number_input(key="train_epochs").set_value(60)
         at.select_slider(key="train_lr").set_value(1e-2)
-        button(at, "🧠 Train model").click()  # her next training: her turn was freed by Stop
+        button(at, "🧠 Start training").click()  # her next training: her turn was freed by Stop
         at.run()
         run = at.session_state["train_run"]
         assert run.wait(180)
@@ -109,7 +109,7 @@ def test_a_worker_of_other_code_leaves_the_training_waiting_and_the_page_says_so
         until(lambda: [v for v in queue_runner.live_versions() if v != queue_runner.version])
         at = app("train")
         at.toggle(key="train_starter").set_value(False)
-        button(at, "🧠 Train model").click()
+        button(at, "🧠 Start training").click()
         at.run()
         run = at.session_state["train_run"]
         time.sleep(3)  # the other worker polls every second: time enough to take it

@@ -57,7 +57,7 @@ def test_a_waiting_training_says_its_place_and_can_be_stopped(data_dir: Path, ru
     second = runner.submit(JobRequest(TRAIN, "session:second", jobfns.steps, {"n": 300}))
     at = app("train")
     at.toggle(key="train_starter").set_value(False)
-    button(at, "🧠 Train model").click()
+    button(at, "🧠 Start training").click()
     at.run()
     run = at.session_state["train_run"]
     assert run.snapshot().running and run.snapshot().waiting
@@ -76,7 +76,7 @@ def test_a_training_runs_in_a_worker_once_the_others_are_done(data_dir: Path, ru
     [other] = other_students(runner, 1, 3.0)
     at = app("train")
     at.toggle(key="train_starter").set_value(False)
-    button(at, "🧠 Train model").click()
+    button(at, "🧠 Start training").click()
     at.run()
     run = at.session_state["train_run"]
     assert any(t.startswith("Waiting: your training is next") for t in progress_texts(at))
@@ -95,7 +95,7 @@ def test_a_full_server_says_so_in_one_line_and_loses_nothing(data_dir: Path, run
     others += [runner.submit(JobRequest(TRAIN, f"session:more-{i}", jobfns.steps, {"n": 300})) for i in range(2)]
     at = app("train")
     at.toggle(key="train_starter").set_value(False)
-    button(at, "🧠 Train model").click()
+    button(at, "🧠 Start training").click()
     at.run()
     assert any(SERVER_FULL in e.value for e in at.error), [e.value for e in at.error]
     assert not at.exception and sum(store.class_counts("default").values()) == 24
@@ -108,7 +108,7 @@ def test_a_dead_worker_is_said_in_one_line_and_the_previous_model_stays(data_dir
     at = app("train")
     at.toggle(key="train_starter").set_value(False)
     at.number_input(key="train_epochs").set_value(3000)
-    button(at, "🧠 Train model").click()
+    button(at, "🧠 Start training").click()
     at.run()
     run = at.session_state["train_run"]
     assert run.wait(180)
@@ -116,7 +116,7 @@ def test_a_dead_worker_is_said_in_one_line_and_the_previous_model_stays(data_dir
     before = {p.name: p.read_bytes() for p in model.iterdir()}
     at.run()
     at.select_slider(key="train_lr").set_value(1e-4)  # slow to converge: early stopping does not end it before the kill
-    button(at, "🧠 Train model").click()
+    button(at, "🧠 Start training").click()
     at.run()
     run = at.session_state["train_run"]
     until_state(runner, run._job, {JobState.RUNNING})
@@ -127,6 +127,6 @@ def test_a_dead_worker_is_said_in_one_line_and_the_previous_model_stays(data_dir
     at.run()
     assert [e.value for e in at.error] == [f"Training failed: {WORKER_DIED}"]
     assert {p.name: p.read_bytes() for p in model.iterdir()} == before
-    button(at, "🧠 Train model").click()  # the student presses again: a new worker trains
+    button(at, "🧠 Start training").click()  # the student presses again: a new worker trains
     at.run()
     assert at.session_state["train_run"].wait(180) and at.session_state["train_run"].snapshot().saved

@@ -38,7 +38,7 @@ def _trained(data_dir: Path, per_gesture: int = 15):  # noqa: ANN202 - AppTest
     at = app("train")
     at.toggle(key="train_starter").set_value(False)
     at.number_input(key="train_epochs").set_value(60)
-    button(at, "🧠 Train model").click()
+    button(at, "🧠 Start training").click()
     at.run()
     assert at.session_state["train_run"].wait(120), "training did not finish"
     at.run()
@@ -92,7 +92,7 @@ def test_the_results_show_again_when_the_page_is_opened_again(data_dir: Path) ->
     assert _matrix(at)[1] == 30 and _per_gesture(at) == _matrix(at)[0]
     assert "Training took" in " ".join(c.value for c in at.caption)
     home = app()  # (AppTest shows the sidebar on the page it opens first)
-    assert f"Model: accuracy {figure.share:.0%} on all 30 of your samples, {TESTED_WITHOUT}" in texts(home.sidebar)
+    assert f"Trained: accuracy {figure.share:.0%} on all 30 of your samples, {TESTED_WITHOUT}" in texts(home.sidebar)
 
     store = Store(data_dir)  # Live's Teach it here trains this way: no measuring
     run = TrainingRun(store, "default", TrainConfig(epochs=20)).start()
@@ -100,9 +100,9 @@ def test_the_results_show_again_when_the_page_is_opened_again(data_dir: Path) ->
     at.run()
     home.run()
     assert REPORT_KEY not in json.loads((model_dir(store, "default") / "model.json").read_text())["metadata"]
-    assert f"Model: {NOT_MEASURED}" in texts(home.sidebar) and "held-out" not in texts(home.sidebar)
+    assert f"Trained: {NOT_MEASURED}" in texts(home.sidebar) and "held-out" not in texts(home.sidebar)
     said = texts(at)
-    assert "The last measurement, taken " in said and "on 30 samples. The model has changed since" in said, said
+    assert "The last measurement, taken " in said and "on 30 samples. It has learned again since" in said, said
     assert "has not been measured" not in said and "Train it here" not in said
     assert [m.value for m in at.metric if m.label == "Accuracy"] == [f"{figure.share:.0%}"]
     assert _matrix(at)[1] == 30 and _per_gesture(at) == _matrix(at)[0]
@@ -126,7 +126,7 @@ def test_the_learning_curve_says_and_draws_its_points(data_dir: Path) -> None:
     15 were recorded: the words name the points, the axis ticks at them, in whole samples."""
     at = _trained(data_dir)
     with_curve = [c.value for c in at.caption if "Tests each of your samples" in c.value]
-    assert with_curve and "trained on 3, 6 and 12 samples of each gesture" in with_curve[0]
+    assert with_curve and "learned from 3, 6 and 12 samples of each gesture" in with_curve[0]
     assert "12 is all one training learns from: it keeps 3 of a gesture's 15 samples aside" in with_curve[0]
     button(at, "📈 Measure").click()
     at.run()

@@ -78,11 +78,11 @@ def test_every_page_says_what_its_numbers_are_and_keeps_diagnostics_in_one_panel
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.switch_page("pages/train.py").run()
     at.toggle(key="train_starter").set_value(False)
-    [b for b in at.button if b.label.startswith("🧠 Train model")][0].click()
+    [b for b in at.button if b.label.startswith("🧠 Start training")][0].click()
     at.run()
     assert at.session_state["train_run"].wait(120), "training did not finish"
     at.run()
-    assert any("Model saved" in s.value for s in at.success)
+    assert any("Trained and saved" in s.value for s in at.success)
     assert_plain(at, "train")
     inside = details(at)  # the numbers are still there, in words
     assert "Samples the network learned from: " in inside and "other hand: 100% right" in inside, inside

@@ -273,9 +273,9 @@ def record_take(w: Walk) -> None:
 
 def train_trained(w: Walk) -> None:
     keyboard_nav(w, "Train")
-    tab_to(w.page, w.page.get_by_role("button", name=re.compile("Train model")))
+    tab_to(w.page, w.page.get_by_role("button", name=re.compile("Start training")))
     w.page.keyboard.press("Enter")
-    w.page.get_by_text("Model saved").wait_for(timeout=120_000)
+    w.page.get_by_text("Trained and saved").wait_for(timeout=120_000)
     w.page.locator(".st-key-train_metrics").get_by_text("Accuracy", exact=True).wait_for(timeout=WAIT_MS)
     wait_app_ready(w.page)
 

@@ -56,13 +56,13 @@ def test_a_closed_tab_frees_the_worker_at_once(tmp_path: Path) -> None:
             hidden.fill("2048, 2048")  # a long training (the starter data on): it runs when the tab closes
             hidden.press("Enter")
             wait_app_ready(page)
-            page.get_by_role("button", name="Train model").click()
+            page.get_by_role("button", name="Start training").click()
             page.get_by_text("Training: practice").wait_for(timeout=180_000)
             first.close()  # the tab goes
             second = browser.new_context().new_page()
             second.goto(f"{server.url}/train?project=other")
             wait_app_ready(second)
-            second.get_by_role("button", name="Train model").click()
+            second.get_by_role("button", name="Start training").click()
             deadline = time.monotonic() + 300
             while not _model(data, "other").exists():
                 assert time.monotonic() < deadline, "the second student's training never ran"

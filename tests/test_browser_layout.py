@@ -2,7 +2,7 @@
 
 Headless Debian Chromium with the fake camera against the app started as ``make run`` starts it: each page's
 main button lies inside the window without scrolling (Home's *Create project*, Record's *Record* on the default
-keypoints path and on the server's, Train's *Train model*), pressing Record moves neither the page nor the
+keypoints path and on the server's, Train's *Start training*), pressing Record moves neither the page nor the
 video, Live's START is in view and its 3D view sits under the video, as wide as it, not squeezed into the results
 column; on the default path Live's camera is whole in the window. On both paths *Teach it here*, opened beside a
 hand's card, has its gesture list and its *Show* button in the window without scrolling (issue 64, item 6: the
@@ -92,7 +92,7 @@ def test_each_page_s_main_button_is_in_view_at_1280_by_720(tmp_path: Path) -> No
             _in_view(page, page.get_by_role("button", name="Create project"), "Home's Create project")
             page.screenshot(path=str(SHOTS / "layout-1280x720-home.png"))
             _open(page, "Train")
-            _in_view(page, page.get_by_role("button", name=re.compile("Train model")), "Train's Train model")
+            _in_view(page, page.get_by_role("button", name=re.compile("Start training")), "Train's Start training")
             page.screenshot(path=str(SHOTS / "layout-1280x720-train.png"))
             _open(page, "Record")  # the default keypoints path: this browser's where it is built
             _in_view(page, page.get_by_role("button", name=RECORD), "Record's Record (default path)")

@@ -232,9 +232,9 @@ def _inject(frame, hand: dict, version: str | None = None) -> None:  # noqa: ANN
 @pytest.mark.parametrize(
     ("hand", "version", "why"),
     [
-        ({"probabilities": [0.5, 0.5]}, None, "it did not fit this model"),
-        ({"probabilities": [float("nan")] + [0.0] * 7}, None, "it did not fit this model"),
-        ({"probabilities": [1.0] + [0.0] * 7}, "0-before-training", "the model before the new one"),
+        ({"probabilities": [0.5, 0.5]}, None, "it did not fit what Live knows now"),
+        ({"probabilities": [float("nan")] + [0.0] * 7}, None, "it did not fit what Live knows now"),
+        ({"probabilities": [1.0] + [0.0] * 7}, "0-before-training", "from before the last training"),
     ],
     ids=["wrong-length", "nan", "old-model"],
 )

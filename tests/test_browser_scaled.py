@@ -253,7 +253,7 @@ def _train(page) -> None:  # noqa: ANN001 - playwright Page on Train
     if not keep.is_checked():
         page.get_by_text("Keep starter gestures I did not record", exact=True).click()
         wait_app_ready(page)
-    page.get_by_role("button", name=re.compile("Train model")).click()
+    page.get_by_role("button", name=re.compile("Start training")).click()
 
 
 @pytest.mark.slow
@@ -274,7 +274,7 @@ def test_a_take_through_one_server_trained_by_the_worker_is_live_through_the_oth
     wait_app_ready(page)
     known = {run[0] for run in site.job_runs()}
     _train(page)
-    page.get_by_text("Model saved").wait_for(timeout=120_000)
+    page.get_by_text("Trained and saved").wait_for(timeout=120_000)
     # the training is the first job after the press: the accuracy measuring queued once it saved may be running
     job, state, pid, _ = min(run for run in site.job_runs() if run[0] not in known)
     assert state == "done" and pid in site.worker_pids(), (job, state, pid, site.worker_pids())
@@ -328,7 +328,7 @@ def test_a_worker_killed_mid_training_says_so_and_the_next_training_runs(site: S
     os.kill(pid, signal.SIGKILL)  # mid-training: the worker's row says it is running
     _one_line(page, WORKER_DIED)  # once its heartbeat is missed (5 s)
     _train(page)  # pressed again: a new worker process of the same command takes it
-    page.get_by_text("Model saved").wait_for(timeout=120_000)
+    page.get_by_text("Trained and saved").wait_for(timeout=120_000)
     runs = {j: (state, p) for j, state, p, _ in site.job_runs()}
     assert runs[job][0] == "failed", runs
     done = [j for j in runs if j > job and runs[j][0] == "done"]
@@ -374,7 +374,7 @@ def _database_restarted_mid_take(site: Site, browser, school) -> None:  # noqa: 
     page.goto(f"{site.url}/train?project=ana-signs")
     wait_app_ready(page)
     _train(page)
-    page.get_by_text("Model saved").wait_for(timeout=120_000)
+    page.get_by_text("Trained and saved").wait_for(timeout=120_000)
 
 
 @pytest.mark.slow

@@ -104,7 +104,7 @@ def test_the_matrix_drawn_counts_the_headlines_samples_now_and_later(tmp_path: P
 
             page.get_by_text("Start from the built-in starter data").click()
             wait_app_ready(page)
-            page.get_by_role("button", name=re.compile("Train model")).click()
+            page.get_by_role("button", name=re.compile("Start training")).click()
             count = assert_matrix_is_the_headline(page, "just trained")
             assert count == 30
             page.get_by_text(f"{MIX_UPS} of all").scroll_into_view_if_needed()

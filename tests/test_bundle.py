@@ -532,7 +532,7 @@ def test_home_downloads_the_project_and_opens_project_files(
     open_file("signs.handteach", (tmp_path / "signs.handteach").read_bytes())
     assert "a project named 'signs' already exists" in error() and _state(store) == before
     open_file("signs.handteach", (tmp_path / "signs.handteach").read_bytes(), as_name="from a file")
-    assert not at.error and "Opened project 'from a file': 24 samples and its trained model." in [
+    assert not at.error and "Opened project 'from a file': 24 samples and what it learned." in [
         m.value for m in at.success]  # fmt: skip
     assert at.selectbox(key="home_project").value == "from a file"
     assert len(store.list_samples("from a file")) == 24 and load_project_model(store, "from a file") is not None

@@ -197,6 +197,6 @@ def _student_trains(browser, site: str, code: str, password: str) -> None:  # no
     if not page.get_by_role("checkbox", name="Keep starter gestures I did not record").is_checked():
         page.get_by_text("Keep starter gestures I did not record", exact=True).click()
         wait_app_ready(page, WAIT_MS)
-    page.get_by_role("button", name=re.compile("Train model")).click()
-    page.get_by_text("Model saved").wait_for(timeout=300_000)
+    page.get_by_role("button", name=re.compile("Start training")).click()
+    page.get_by_text("Trained and saved").wait_for(timeout=300_000)
     context.close()

@@ -339,8 +339,8 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
         page.goto(f"{server.url}/train?{query}")
         wait_app_ready(page)
         _on_project(page, "Train")
-        page.get_by_role("button", name=re.compile("Train model")).click()
-        page.get_by_text("Model saved").wait_for(timeout=90_000)
+        page.get_by_role("button", name=re.compile("Start training")).click()
+        page.get_by_text("Trained and saved").wait_for(timeout=90_000)
         # issue 52 item 1: the confusion matrix as drawn counts exactly the headline's samples (waits for it)
         assert_matrix_is_the_headline(page, "the walkthrough's Train")
         page.locator(".st-key-train_metrics").get_by_text("Accuracy", exact=True).wait_for(timeout=30_000)
@@ -353,7 +353,7 @@ def test_record_train_recognise_in_browser(camera_file: Path, tmp_path: Path) ->
         start_webcam(page)
         labels = page.locator(".st-key-live_prediction")
         # as drawn on the video: the number only where the confidence decided (core.types.Prediction.short_text)
-        answer = f"({'|'.join(CLASSES)})(?: \\d+%|, like your examples|, closest sign)"
+        answer = f"({'|'.join(map(shown_name, CLASSES))})(?: \\d+%|, like your examples|, closest sign)"  # "open palm"
         pattern = re.compile(f"Labels: .*{answer} \\((Left|Right)\\)")
         labels.get_by_text(pattern).wait_for(timeout=30_000)
         page.locator(".st-key-live_timings").get_by_text(re.compile(r"\d+ pictures a second")).wait_for(timeout=30_000)
@@ -464,9 +464,9 @@ def test_body_project_record_upload_train_and_3d_live_in_browser(person_camera: 
 
         page.goto(f"{server.url}/train?{query}")
         wait_app_ready(page)
-        page.get_by_text("Body poses have no starter model").wait_for(timeout=30_000)
-        page.get_by_role("button", name=re.compile("Train model")).click()
-        page.get_by_text("Model saved").wait_for(timeout=90_000)
+        page.get_by_text("Body poses have no starter examples").wait_for(timeout=30_000)
+        page.get_by_role("button", name=re.compile("Start training")).click()
+        page.get_by_text("Trained and saved").wait_for(timeout=90_000)
         _shot(page, "body-2-train")
 
         page.goto(f"{server.url}/live?{query}")

@@ -81,5 +81,5 @@ def test_motion_project_takes_upload_train_and_live_in_browser(swipe_camera: Pat
         start_webcam(page)
         page.locator(".st-key-live_spotted").get_by_text("swipe_left").first.wait_for(timeout=60_000)
         status = page.locator('[data-testid="stSidebarUserContent"]').inner_text(timeout=30_000)
-        assert re.search(r"\d+ clips in 2 of 2 gestures", status) and "Model: motion model trained" in status, status
+        assert re.search(r"\d+ clips in 2 of 2 gestures", status) and "Trained" in status, status
     print(f"\nmotion e2e took {time.monotonic() - started:.0f} s")

@@ -38,7 +38,7 @@ def test_a_change_within_noise_is_said_so() -> None:
     before, after = wilson(11, 12), wilson(10, 12)
     assert within_noise(after, before)
     text = change_text(after, before)
-    assert "8 points is within what chance moves" in text and "previous model measured 92% on 12 samples" in text
+    assert "8 points is within what chance moves" in text and "last training measured 92% on 12 samples" in text
     assert not within_noise(wilson(75, 80), wilson(40, 80))
     assert change_text(wilson(75, 80), wilson(40, 80)).startswith("44 points better than before")
     assert change_text(wilson(10, 12), None) == ""
@@ -86,5 +86,5 @@ def test_the_curve_plan_names_its_points_and_what_all_is() -> None:
     sizes, pool = curve_sizes(labels, 5), typical_pool(labels, 5)
     assert (sizes, pool, typical_samples(labels)) == ([3, 6], 12, 15)
     text = curve_plan_text(sizes, pool, typical_samples(labels), 5)
-    assert "trained on 3, 6 and 12 samples of each gesture" in text and "2, 4" not in text
+    assert "learned from 3, 6 and 12 samples of each gesture" in text and "2, 4" not in text
     assert "12 is all one training learns from: it keeps 3 of a gesture's 15 samples aside, to test them." in text

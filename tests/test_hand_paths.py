@@ -13,10 +13,10 @@ def test_each_account_keeps_its_last_word_and_a_deleted_one_goes() -> None:
     paths = HandPaths()
     assert paths.of(1) is None
     paths.saw(1, "browser", None, 10.0)
-    paths.saw(2, "server", "It cannot run the hand model here (WebGL is off or missing).", 11.0)
+    paths.saw(2, "server", "It cannot look for hands here (WebGL is off or missing).", 11.0)
     paths.saw(1, "server", None, 12.0)  # chose the server later
     assert paths.of(1) == HandPathSeen("server", None, 12.0)
-    assert paths.of(2) == HandPathSeen("server", "It cannot run the hand model here (WebGL is off or missing).", 11.0)
+    assert paths.of(2) == HandPathSeen("server", "It cannot look for hands here (WebGL is off or missing).", 11.0)
     paths.forget(2)
     assert paths.of(2) is None and paths.of(1) is not None
 

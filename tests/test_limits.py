@@ -128,7 +128,7 @@ def test_the_train_page_refuses_a_hidden_size_over_the_limit(data_dir: Path) -> 
     at.run()
     at.text_input(key="train_hidden").set_value("128, 100000000")
     at.run()
-    next(b for b in at.button if b.label.startswith("🧠 Train model")).click()
+    next(b for b in at.button if b.label.startswith("🧠 Start training")).click()
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == [

@@ -30,7 +30,7 @@ def test_an_answer_the_person_s_examples_decided_says_so_not_38_percent() -> Non
     beside_untaught = Prediction("ok", 0.38, SHARES, distance=0.4, untaught_distance=0.5)  # a sign not taught nearby
     assert what_decided(beside_untaught, []) == "Sure: it looks like your examples"
     against = Prediction("ok", 0.37, {"thumbs_up": 0.63, "ok": 0.37}, distance=0.3)  # bars led by another: said
-    assert what_decided(against, []) == "It looks like your examples, though the model alone would say thumbs up"
+    assert what_decided(against, []) == "It looks like your examples, though without them it would say thumbs up"
     nearer = Prediction("ok", 0.55, SHARES, distance=1.3)  # beyond the examples, nearer ok's hands than untaught signs
     assert nearer.short_text() == "ok, closest sign"
     assert what_decided(nearer, []) == "Not so sure: the closest of your gestures, but not much like your examples"
@@ -50,6 +50,9 @@ def test_a_refused_answer_is_one_plain_line() -> None:
 
     odd = refused_line("hands[0].label: 'no_such_gesture' is not a gesture of this model")
     old = refused_line("model_version: the labels came from a model this page no longer runs ('1-abc')")
-    assert odd == "One answer from the camera was left out: it did not fit this model. The next ones count as usual."
-    assert "model before the new one" in old
-    assert not any(word in line for line in (odd, old) for word in ("server", "hands[", "label:", "model_version"))
+    assert (
+        odd
+        == "One answer from the camera was left out: it did not fit what Live knows now. The next ones count as usual."
+    )
+    assert "from before the last training" in old
+    assert not any(word in line for line in (odd, old) for word in ("server", "hands[", "label:", "model"))

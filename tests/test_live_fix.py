@@ -77,7 +77,7 @@ def test_the_retraining_shows_its_epochs_and_stops(tmp_path: Path) -> None:
     at.run()
     assert run.wait(60) and run.snapshot().cancelled
     at.run()
-    assert "the training was stopped, so Live keeps the model it had" in at.info[0].value
+    assert "the training was stopped, so Live keeps what it knew before" in at.info[0].value
     assert not (model_dir(store, "default") / "model.json").exists()
 
 

@@ -201,7 +201,7 @@ async def flood(server: AppServer, cookie: str, stop: asyncio.Event, told: dict[
 
     biggest = ", ".join([str(DEFAULTS.width)] * DEFAULTS.layers)
     seen = len(tabs[0].alerts)
-    await tabs[0].press_with("Train model", model(tabs[0], "2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048"))
+    await tabs[0].press_with("Start training", model(tabs[0], "2048, 2048, 2048, 2048, 2048, 2048, 2048, 2048"))
     told["huge_model"] = next((a for a in tabs[0].alerts[seen:] if "Hidden layer" in a), "(no line)")
     try:
         await import_csv(server, cookie, told, megabytes)
@@ -212,7 +212,7 @@ async def flood(server: AppServer, cookie: str, stop: asyncio.Event, told: dict[
         for tab in tabs:
             if stop.is_set():
                 break
-            await tab.press_with("Train model", model(tab, biggest))
+            await tab.press_with("Start training", model(tab, biggest))
             presses += 1
         told.setdefault("flood_started", time.monotonic())
         await asyncio.sleep(PRESS_EVERY_S)
@@ -227,7 +227,7 @@ async def run(args: argparse.Namespace, server: AppServer, cookies: dict[str, st
     victim = FloodTab(server.url, "train", f"project={VICTIM_PROJECT}", cookie=cookies[VICTIM])
     await victim.open(timeout=180)
     model = data.model_file(args.data, VICTIM_PROJECT)
-    _, alone, _ = await press_and_wait(lambda: victim.press("Train model"), model, 0.0, args.timeout, True)
+    _, alone, _ = await press_and_wait(lambda: victim.press("Start training"), model, 0.0, args.timeout, True)
     report["victim_alone_s"] = alone
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True)
@@ -252,7 +252,7 @@ async def run(args: argparse.Namespace, server: AppServer, cookies: dict[str, st
                 await asyncio.sleep(args.every)
 
         watcher = asyncio.create_task(watch())
-        _, trained, _ = await press_and_wait(lambda: victim.press("Train model"), model, 0.0, args.timeout, False)
+        _, trained, _ = await press_and_wait(lambda: victim.press("Start training"), model, 0.0, args.timeout, False)
         report["victim_train_s"] = trained
         stop.set()
         await asyncio.gather(watcher, flooder)

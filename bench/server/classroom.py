@@ -91,7 +91,7 @@ async def open_train(browser, url: str):  # noqa: ANN001, ANN201
     await page.wait_for_function(READY, timeout=180_000, polling=100)
 
     async def press() -> None:
-        await page.get_by_role("button", name="Train model").click(timeout=60_000)
+        await page.get_by_role("button", name="Start training").click(timeout=60_000)
 
     return press
 
@@ -102,7 +102,7 @@ async def open_scripted(server_url: str, project: str, tabs: list[ScriptedTab]):
     await tab.open(timeout=180)
     if tab.errors:
         raise RuntimeError(f"{project}'s Train page showed an error: {tab.errors[0]}")
-    return lambda: tab.press("Train model", timeout=60)
+    return lambda: tab.press("Start training", timeout=60)
 
 
 async def classroom(args: argparse.Namespace, server: AppServer, report: dict) -> None:

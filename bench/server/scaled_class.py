@@ -164,7 +164,7 @@ async def one_class(args: argparse.Namespace, url: str, fleet: list[Machine]) ->
         alone_tab = ScriptedTab(servers[0], "train", f"project={data.student(0)}")
         await alone_tab.open(timeout=180)
         pressed = time.time()
-        await alone_tab.press("Train model", timeout=60)
+        await alone_tab.press("Start training", timeout=60)
         alone = await wait_saved(url, [data.student(0)], {data.student(0): pressed}, args.timeout)
         await alone_tab.close()
         students = [data.student(i) for i in range(1, args.students + 1)]
@@ -188,7 +188,7 @@ async def one_class(args: argparse.Namespace, url: str, fleet: list[Machine]) ->
         async def press(i: int, tab: ScriptedTab) -> None:
             await asyncio.sleep(args.spread * i / max(1, len(tabs) - 1))
             presses[students[i]] = time.time()
-            await tab.press("Train model", timeout=120)
+            await tab.press("Start training", timeout=120)
 
         watcher = asyncio.create_task(observe())
         await asyncio.gather(*(press(i, tab) for i, tab in enumerate(tabs)))

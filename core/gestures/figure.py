@@ -98,12 +98,12 @@ def change_text(new: Figure, old: Figure | None) -> str:
     if old is None or not old.total or not new.total:
         return ""
     points = round(100 * (new.share - old.share))
-    before = f"the previous model measured {old.share:.0%} on {old.total} sample{'s' if old.total != 1 else ''}"
+    before = f"the last training measured {old.share:.0%} on {old.total} sample{'s' if old.total != 1 else ''}"
     if points == 0:
         return f"The same as before: {before}."
     if within_noise(new, old):
         return (f"{before[0].upper()}{before[1:]}: a change of {abs(points)} points is within what chance moves a "
-                "figure measured on this few samples, so the two models may well be equally good.")  # fmt: skip
+                "figure measured on this few samples, so the two trainings may well be equally good.")  # fmt: skip
     way = "better" if points > 0 else "worse"
     return f"{abs(points)} points {way} than before ({before}): more than chance would move it."
 
@@ -133,7 +133,7 @@ def curve_plan_text(sizes: list[int], pool: int, recorded: int, folds: int) -> s
     ``pool`` samples of each gesture (all a round learns from, of the ``recorded`` of the typical gesture),
     ``folds`` trainings a point. It said "(2, 4, … then all)" above points at 3, 6 and 12."""
     aside = recorded - pool
-    return (f"Tests each of your samples with models trained on {number_list([*sizes, pool])} samples of each "
+    return (f"Tests each of your samples with copies that learned from {number_list([*sizes, pool])} samples of each "
             f"gesture, the way the accuracy above is measured: {folds} trainings a point, a few seconds each. "
             f"{pool} is all one training learns from: it keeps {aside} of a gesture's {recorded} samples aside, to "
             "test them.")  # fmt: skip

@@ -29,11 +29,11 @@ _TAB_FAILED = "handteach_tab_failed"  # the tab's words when it could not find h
 # and "failed" for anything else that stopped it), in the page's own words: a tab's text is never shown. A camera
 # problem is not one: the server path needs the camera too.
 TAB_FAILURES = {
-    "wasm": "It cannot run the hand model here (WebAssembly is off or missing).",
-    "webgl": "It cannot run the hand model here (WebGL is off or missing).",
-    "hand_model": "The hand model did not load in it.",
-    "graph": "The hand model stopped in it.",
-    "failed": "The hand model stopped in it.",
+    "wasm": "It cannot look for hands here (WebAssembly is off or missing).",
+    "webgl": "It cannot look for hands here (WebGL is off or missing).",
+    "hand_model": "What finds the hands did not load in it.",
+    "graph": "What finds the hands stopped in it.",
+    "failed": "What finds the hands stopped in it.",
 }
 # the same, short, for the teacher's Class page ("hands found")
 FOR_THE_TEACHER = {

@@ -36,7 +36,8 @@ CAMERA_PROBLEMS = {
                 "photo or video file instead.",
     "blank": "The camera sends no picture. Close other programs that use it or choose another camera, then press Try "
              "the camera again, or use a photo or video file instead.",
-    "model": "The gesture model did not load in this browser: reload the page, or use a photo or video file instead.",
+    "model": "What it learned of your gestures did not load in this browser: reload the page, or use a photo or video "
+             "file instead.",
 }  # fmt: skip
 CAMERA_FAILED = "The camera did not start. Press Try the camera again, or use a photo or video file instead."
 _TAKE = TakeSlot("browser_take")

@@ -46,7 +46,7 @@ def show_train_plan(plans: list[ClassPlan], gestures: list[GestureClass], starte
     kept = sum(p.kept for p in plans)
     with st.container(key="train_plan"):
         # not "classes": in a class of students that is their class (7B); gestures or poses, the list says which
-        st.caption(f"The model will know {'this one' if kept == 1 else f'these {kept}'}:")
+        st.caption(f"It will learn {'this one' if kept == 1 else f'these {kept}'}:")
         st.text("\n".join(train_lines(plans, gestures, starter)))
 
 

@@ -14,6 +14,7 @@ PAGES = {"home": "pages/home.py", "record": "pages/record.py", "train": "pages/t
 # The one collapsed panel of a page that holds its diagnostics (timings, internal counts, stage names): what a
 # teacher need not read stays out of sight, and everything outside it is said in plain words (issue 45, item 7).
 DETAILS_LABEL = "Details for the curious"
+NOT_TRAINED = "Not trained yet"  # the sidebar's line before any training
 
 
 # Streamlit leaves 6rem above a page's title; at 1280×720 that pushed Record's button and Home's *Create project*
@@ -40,7 +41,7 @@ def next_step(counts: dict[str, int], summary: dict | None) -> tuple[str, str]:
         have = "one gesture" if recorded else "no samples yet"
         return PAGES["record"], f"Record at least two gestures (you have {have})"
     if not summary or "error" in summary:
-        return PAGES["train"], "Train your first model: one click, a few seconds"
+        return PAGES["train"], "Train it on your gestures: one click, a few seconds"
     if summary.get("n_samples") != sum(counts.values()):
         return PAGES["train"], "You changed the samples since the last training: train again"
     return PAGES["live"], "Try it live with your webcam"
@@ -70,7 +71,7 @@ def look_only(project: str) -> bool:
 
 
 def sidebar_status() -> None:
-    """Project, sample count and model quality, shown on every page."""
+    """Project, sample count and how well it learned, shown on every page (not "Model": a child's words)."""
     project = state.current_project()
     counts = project_counts(state.store(), project)  # Home, Train and `projects list` say the same
     if state.store().project_is_motion(project):  # clips and a motion model (light imports: on every page)
@@ -79,7 +80,7 @@ def sidebar_status() -> None:
         st.sidebar.markdown(f"**Project:** {plain(project)} (motion)")
         st.sidebar.caption(counts.summary())
         trained = has_motion_model(state.store(), project)
-        st.sidebar.caption("Model: motion model trained" if trained else "Model: not trained yet")
+        st.sidebar.caption("Trained" if trained else NOT_TRAINED)
         return
     summary = state.model_summary(project)
     st.sidebar.markdown(f"**Project:** {plain(project)}")
@@ -87,9 +88,9 @@ def sidebar_status() -> None:
     if summary and "error" not in summary:
         from ui.common.sharing import whose  # sharing imports this room's state: lazily, no circle
 
-        st.sidebar.caption(f"Model: {saved_figure_text(summary, whose(state.store(), project))}")
+        st.sidebar.caption(f"Trained: {saved_figure_text(summary, whose(state.store(), project))}")
     else:
-        st.sidebar.caption("Model: not trained yet")
+        st.sidebar.caption(NOT_TRAINED)
 
 
 def counts_text(gestures: list[GestureClass], counts: dict[str, int]) -> str:

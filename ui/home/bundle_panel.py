@@ -23,7 +23,7 @@ from core.io.limits import check_upload_bytes
 from ui.common import state, widgets
 
 HELP = ("One file with everything of the project: its gestures, samples with their pictures (or clips) and "
-        "trained models. Open it on another machine with **Open a project file**.")  # fmt: skip
+        "what the computer learned from them. Open it on another machine with **Open a project file**.")  # fmt: skip
 
 
 def bundle_bytes(store: Store, project: str) -> bytes:
@@ -69,7 +69,7 @@ def open_panel(store: Store) -> None:
     with st.expander("📂 Open a project file"):
         upload = st.file_uploader("Project file", type=["handteach"], key=f"home_bundle_{nonce}", help=HELP)
         as_name = st.text_input("Open as", placeholder="the name saved in the file", key="home_bundle_name")
-        replace = st.checkbox("Replace a project of that name (all its samples and its model)",
+        replace = st.checkbox("Replace a project of that name (all its samples and what it learned)",
                               key="home_bundle_replace")  # fmt: skip
         if not st.button("Open project", disabled=upload is None, key="home_bundle_open") or upload is None:
             return
@@ -85,8 +85,8 @@ def open_panel(store: Store) -> None:
             return
     state.set_project(report.project)
     rows = f"{report.clips} clips" if report.clips else f"{report.samples} samples"
-    model = " and its trained model" if report.models else ""
+    learned = " and what it learned" if report.models else ""
     verb = "Replaced" if report.replaced else "Opened"
-    st.session_state["flash"] = widgets.plain(f"{verb} project {report.project!r}: {rows}{model}.")
+    st.session_state["flash"] = widgets.plain(f"{verb} project {report.project!r}: {rows}{learned}.")
     st.session_state["home_bundle_nonce"] = nonce + 1
     st.rerun()

@@ -238,7 +238,7 @@ class TrainingRun(RemoteRun):
         if status.state is JobState.FAILED:
             note = f"The accuracy could not be measured: {status.error}"
         elif status.state is JobState.CANCELLED:
-            note = "Measuring was skipped: no figure for this model." if self._skipped else "Measuring stopped."
+            note = "Measuring was skipped: no figure for this training." if self._skipped else "Measuring stopped."
         crossval = measured.crossval if measured is not None else None
         return Measuring(status.done, status.total, status.seconds, crossval, note, previous)
 

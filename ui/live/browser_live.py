@@ -174,7 +174,7 @@ def _state(project: str) -> BrowserLive:
 
 
 def label_text(hands: list[tuple[str, Prediction | None]]) -> str:
-    """The labels the tab draws, word for word ("thumbs_up 93% (Right)", ``Prediction.short_text``), for tests
+    """The labels the tab draws, word for word ("thumbs up 93% (Right)", ``Prediction.short_text``), for tests
     and screen readers."""
     parts = [f"{p.short_text()} ({h})" for h, p in hands if p is not None]
     return "; ".join(parts) if parts else "none"
@@ -188,8 +188,8 @@ def refused_line(reason: str) -> str:
     hands[0].label: 'no_such_gesture' is not a gesture of this model" to a 12-year-old): which one, and that the next
     answers count. The field-by-field reason is for the tests and the code, not the student."""
     if "no longer runs" in reason:  # retrained meanwhile: the tab loads the new model
-        return f"{REFUSED}: it came from the model before the new one. The next ones use the new model."
-    return f"{REFUSED}: it did not fit this model. The next ones count as usual."
+        return f"{REFUSED}: it came from before the last training. The next ones use what it learned since."
+    return f"{REFUSED}: it did not fit what Live knows now. The next ones count as usual."
 
 
 def _handle(event: dict, live: BrowserLive, model, version: str, session) -> None:  # noqa: ANN001

@@ -27,7 +27,7 @@ def _top3(prediction: Prediction, gestures: list[GestureClass]) -> None:
 
 
 SERVER_WAITING = "Press **START** on the video to begin. Allow the camera when the browser asks."
-BROWSER_WAITING = "Allow the camera when the browser asks: the hand model then starts in this tab."
+BROWSER_WAITING = "Allow the camera when the browser asks: this tab then starts looking for hands."
 
 
 def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass], body: bool = False,
@@ -50,7 +50,7 @@ def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass], bod
         with column, st.container(border=True, key=f"live_card_{i}"):
             st.caption("person" if body else f"{handedness} hand")
             if prediction is None:
-                st.markdown("## 🖐 (no model)")
+                st.markdown("## 🖐 (not trained)")
                 continue
             title = "❔ unknown" if prediction.label == UNKNOWN_LABEL else state.title_of(prediction.label, gestures)
             st.markdown(f"## {plain(title)}")
@@ -72,7 +72,7 @@ def what_decided(prediction: Prediction, gestures: list[GestureClass]) -> str:
     how = sureness(prediction)
     if how is Sureness.AGAINST_MODEL:
         top = prediction.top(1)[0][0]
-        return f"It looks like your examples, though the model alone would say {plain(state.title_of(top, gestures))}"
+        return f"It looks like your examples, though without them it would say {plain(state.title_of(top, gestures))}"
     if how is Sureness.VERY_SURE:
         return "Very sure: it looks just like your examples"
     if how is Sureness.SURE:
@@ -81,7 +81,7 @@ def what_decided(prediction: Prediction, gestures: list[GestureClass]) -> str:
 
 
 def prediction_text(snapshot: StreamSnapshot) -> str:
-    """The labels drawn on the video, word for word ("thumbs_up 93% (Right)"; a body has no side: "tree 97%"),
+    """The labels drawn on the video, word for word ("thumbs up 93% (Right)"; a body has no side: "tree 97%"),
     for tests and screen readers; "none" without a hand or a model."""
     parts = [text for text, (_, p) in zip(snapshot.labels, snapshot.hands, strict=True) if p is not None]
     return "; ".join(parts) if parts else "none"
@@ -123,6 +123,6 @@ def _live_model_note(project: str, body: bool):  # noqa: ANN202 - a GestureClass
         st.info(f"Live knows {STARTER_EMOJI} from other people's hands: record your own and train to make it yours.")
     elif model is None:
         with st.container(border=True):
-            st.markdown(f"No trained model yet: you will see the {'body' if body else 'hand'} skeleton, but no names.")
-            st.page_link(PAGES["train"], label="Train a model first", icon="🧠")
+            st.markdown(f"Not trained yet: you will see the {'body' if body else 'hand'} skeleton, but no names.")
+            st.page_link(PAGES["train"], label="Train it first", icon="🧠")
     return model

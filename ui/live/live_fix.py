@@ -49,7 +49,7 @@ OPEN_KEY = "live_fix_open"  # whether the panel is open (both paths): the cards 
 MEASURED_AGAIN = "Its accuracy is measured again meanwhile: Train shows it."
 # under the button on both paths; one caption: the panel fits beside the video at 1280x720
 HOW = ("Hold the gesture the way you hold it now: handteach adds the take to its samples and trains again (a few "
-       "seconds), then Live runs the new model. A gesture not listed: add it on Record, then train.")  # fmt: skip
+       "seconds), then Live uses what it learned. A gesture not listed: add it on Record, then train.")  # fmt: skip
 
 
 def fix_expander(keep_open: bool):  # noqa: ANN201 - Streamlit's expander container
@@ -229,13 +229,13 @@ def follow_training(ident: int | str, stored: int, title: str, store: Store, pro
     if snapshot.training:
         _training(latest[1], f"Added {stored} samples of {title}. Training")
     elif snapshot.cancelled and not snapshot.saved:
-        st.info(f"Added {stored} samples of {title}; the training was stopped, so Live keeps the model it "
-                "had. Train again here or on Train.")  # fmt: skip
+        st.info(f"Added {stored} samples of {title}; the training was stopped, so Live keeps what it knew "
+                "before. Train again here or on Train.")  # fmt: skip
     elif snapshot.error:
         st.error(plain(f"Added {stored} samples of {title}, but training failed: {snapshot.error}"))
     elif snapshot.saved:
         st.success(f"Added {stored} samples of {title} and retrained in {snapshot.seconds:.1f} s: "
-                   f"Live now runs the new model. {MEASURED_AGAIN}")  # fmt: skip
+                   f"Live now uses what it just learned. {MEASURED_AGAIN}")  # fmt: skip
         state.rerun_once("live_fix_seen", ident)  # the page loads the saved model
 
 

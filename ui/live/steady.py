@@ -18,6 +18,6 @@ def steady_setting(in_browser: bool = False) -> SmoothingConfig:
     smoothing = state.settings().smoothing
     where = ", in this browser" if in_browser else ""
     on = st.toggle(STEADY_LABEL, value=smoothing.enabled, key="live_steady",
-                   help=f"A One Euro filter on the keypoints{where}: the skeleton and the features stop jittering "
-                        "(parameters: HANDTEACH_SMOOTHING_* settings)")  # fmt: skip
+                   help=f"The dots stop jittering{where} when the hand is still, and still follow it when it "
+                        "moves (a One Euro filter: HANDTEACH_SMOOTHING_* settings)")  # fmt: skip
     return replace(smoothing, enabled=on)

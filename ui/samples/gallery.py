@@ -162,14 +162,14 @@ def fix_gallery(
         samples.append(sample)
         # Short enough for a narrow column (the full words wrapped letter by letter in 8 columns)
         captions.append(f"{short.get(truth, truth)} → {short.get(predicted, predicted)}")
-        helps.append(f"Recorded as {titles.get(truth, truth)}; the model predicted {titles.get(predicted, predicted)}.")
+        helps.append(f"Recorded as {titles.get(truth, truth)}; it guessed {titles.get(predicted, predicted)}.")
     if not samples:
-        st.success("The model gets every sample it was tested on right." if not wrong else "Nothing left to fix here.")
+        st.success("It gets every sample it was tested on right." if not wrong else "Nothing left to fix here.")
         return
     # A fresh key prefix after each action: checkboxes of the moved samples' successors start unticked
     # (a widget whose key is only dropped from session_state can come back ticked from the browser).
     prefix = f"fix{st.session_state.get('fix_round', 0)}"
-    st.caption("Under each sample: its gesture → what the model predicted (hover for the names and where it came from).")
+    st.caption("Under each sample: its gesture → what it guessed (hover for the names and where it came from).")
     crop_grid(samples, prefix, captions, helps, columns=FIX_COLUMNS, select=not look)
     if look:
         return
@@ -178,7 +178,7 @@ def fix_gallery(
     if left.button(f"🗑 Delete selected ({len(chosen)})", disabled=not chosen, key="fix_delete"):
         done, gone = deleted_text(store.delete_samples(chosen), len(chosen))
         _next_round(prefix, chosen)
-        st.session_state["flash"] = done and f"{done} Train again to update the model."
+        st.session_state["flash"] = done and f"{done} Train again so it learns the change."
         st.session_state["flash_warning"] = gone
         st.rerun()
     target = mid.selectbox("Move selected to", [g.name for g in gestures], format_func=titles.get, key="fix_target")

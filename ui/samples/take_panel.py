@@ -123,7 +123,7 @@ def file_result(annotated: AnnotatedUpload, gestures: list[GestureClass]) -> Non
             rows = [
                 {
                     "hand": "person" if h.get("skeleton") == "body" else h["handedness"],
-                    "gesture": state.title_of(h["label"], gestures) if h["label"] else "(no model)",
+                    "gesture": state.title_of(h["label"], gestures) if h["label"] else "(not trained)",
                     "confidence": h["score"] or 0.0,
                 }
                 for h in hands

@@ -120,11 +120,11 @@ def show_confusion(classes: list[str], confusion: np.ndarray, titles: dict[str, 
     if table is not None:
         st.markdown(f"**Most confused gestures** in {on}")
         st.caption(
-            f"Too many gestures for a table of all of them: the {TOP_CONFUSIONS} pairs the model mixes up most, "
+            f"Too many gestures for a table of all of them: the {TOP_CONFUSIONS} pairs it mixes up most, "
             "each with how many samples of the true gesture it took for the other."
         )
         if table.empty:
-            st.caption("The model took no sample for another gesture.")
+            st.caption("It took no sample for another gesture.")
         else:
             share = st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)
             st.dataframe(table, hide_index=True, width="stretch", column_config={"share of the true class": share})

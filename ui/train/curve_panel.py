@@ -44,7 +44,7 @@ def plan_text(counts: dict[str, int]) -> str:
     labels = [name for name, n in counts.items() for _ in range(n)]
     folds = fold_count(labels)
     if not folds:
-        return ("Tests each of your samples with models trained on fewer samples of each gesture, the way the "
+        return ("Tests each of your samples with copies that learned from fewer samples of each gesture, the way the "
                 "accuracy above is measured. It needs two gestures of at least two samples each.")  # fmt: skip
     pool = typical_pool(labels, folds)
     return curve_plan_text(curve_sizes(labels, folds), pool, typical_samples(labels), folds)

@@ -20,7 +20,7 @@ from ui.jobs.training import Measuring, TrainingRun
 FEW_SAMPLES = 10  # below this, one sample moves a figure by more than ten points
 SKIP_CHECK = "Skip the check"
 MEASURED_HELP = (
-    "Each of your samples was tested once, by a model trained the same way on the others ({folds} rounds). "
+    "Each of your samples was tested once, by a copy that learned the same way from the others ({folds} rounds). "
     "The true figure lies {span} 95 times in 100: the fewer the samples, the wider that range."
 )
 
@@ -54,7 +54,7 @@ def _progress(run: TrainingRun, measuring: Measuring, result: TrainResult | None
         or f"Checking how often it is right: each of your {samples} samples guessed by a copy that learned "
         f"without it ({rounds}{time_left})",
     )
-    st.caption("Your model is saved: Live already uses it.")
+    st.caption("Saved: Live already uses what it learned.")
     st.button(SKIP_CHECK, on_click=run.skip_measuring, key="train_skip_measuring")
 
 

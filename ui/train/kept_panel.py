@@ -16,7 +16,7 @@ from core.gestures.report import TrainReport
 from ui.common.text import plain
 
 TITLE = "**How “unknown” treats each gesture**"
-HELP = ("Each sample was shown to a model trained without it, as a new hand would be. Kept: it got a gesture's "
+HELP = ("Each sample was shown to a copy that learned without it, as a new hand would be. Kept: it got a gesture's "
         "name, not “unknown”. Taken for another: it got another gesture's name.")  # fmt: skip
 
 

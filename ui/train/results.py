@@ -201,12 +201,14 @@ def results(run: TrainingRun, store: Store, project: str, gestures: list[Gesture
         return
     titles = {g.name: g.title for g in gestures}
     if snapshot.cancelled and not snapshot.saved:
-        st.warning(f"Stopped after {len(result.history)} practices with your samples. This model was not saved.")
-        if st.button("Keep this model anyway", key="train_keep"):
+        st.warning(
+            f"Stopped after {len(result.history)} practices with your samples. What it learned so far was not saved."
+        )
+        if st.button("Keep it anyway", key="train_keep"):
             run.keep()
             st.rerun()
     elif snapshot.saved:
-        st.success(plain(f"Model saved. It knows {', '.join(titles.get(c, c) for c in result.classes)}."))
+        st.success(plain(f"Trained and saved. It knows {', '.join(titles.get(c, c) for c in result.classes)}."))
         st.page_link("pages/live.py", label="Try it live", icon="✨")
     metadata = result.classifier.metadata
     with st.container(key="train_metrics"):
@@ -235,8 +237,8 @@ def saved_model_results(store: Store, project: str, gestures: list[GestureClass]
     if summary and "val_accuracy" in summary:
         saved_results(store, project, gestures, summary, fixes)
     elif not fixes:
-        st.markdown("**Model:** " + (figures.saved_figure_text(summary, sharing.whose(store, project)) if summary and "error" not in summary
-                                     else "not trained yet"))  # fmt: skip
+        st.markdown("**Trained:** " + (figures.saved_figure_text(summary, sharing.whose(store, project)) if summary and "error" not in summary
+                                       else "not yet"))  # fmt: skip
 
 
 def saved_results(store: Store, project: str, gestures: list[GestureClass], summary: Mapping[str, Any],
@@ -250,16 +252,16 @@ def saved_results(store: Store, project: str, gestures: list[GestureClass], summ
         _measuring_again(project, summary, fixes)
         report, summary = saved_report(last), {**summary, **last}
         when = readable_time(last.get(MEASURED_AT_KEY))
-        st.caption(plain(f"The last measurement, taken {when} on {last.get('n_samples')} samples. The model has "
-                         "changed since (trained again, as Teach it here does)."))  # fmt: skip
+        st.caption(plain(f"The last measurement, taken {when} on {last.get('n_samples')} samples. It has "
+                         "learned again since (as Teach it here does)."))  # fmt: skip
     elif report is None:  # a model from the command line, or a handteach before reports
         figure = figures.saved_kfold(summary)
         if figure is None:
             more = " Train it here to measure it on all your samples." if fixes else ""
-            st.info(f"The saved model's accuracy has not been measured yet.{more}")
+            st.info(f"How well it learned has not been measured yet.{more}")
         else:
             more = ": train again to see them" if fixes else ""
-            st.info(f"The saved model: {figures.saved_figure_text(summary, whose)}. Its results per gesture were not "
+            st.info(f"What it learned: {figures.saved_figure_text(summary, whose)}. Its results per gesture were not "
                     f"kept{more}.")  # fmt: skip
         return
     else:
@@ -267,7 +269,7 @@ def saved_results(store: Store, project: str, gestures: list[GestureClass], summ
         changed = summary.get("n_samples") != sum(store.class_counts(project).values())
         again = " You have changed the samples since: train again to measure it on them." if fixes else (
             " The samples have changed since.")  # fmt: skip
-        st.caption(plain(f"Results of the saved model, measured when it was trained ({when})."
+        st.caption(plain(f"Results of the last training, measured when it trained ({when})."
                          + (again if changed else "")))  # fmt: skip
     on = samples_words(report, summary, whose)
     with st.container(key="train_metrics"), st.container(key="train_headline"):
@@ -299,12 +301,10 @@ def report_tables(store: Store, project: str, report: TrainReport, on: str, labe
     per_gesture(report, titles, on)
     kept_panel(report, labels, titles)
     if not fixes:  # someone only looking: the samples drawn, nothing to change (issue 64 item 3: nothing showed)
-        st.markdown("**Samples the model gets wrong**: the project's owner can delete them or move them.")
+        st.markdown("**Samples it gets wrong**: the project's owner can delete them or move them.")
         fix_gallery(store, project, report.wrong, gestures, look=True)
         return
-    st.markdown(
-        "**Samples the model gets wrong**: delete bad ones or move them to the right gesture, then train again."
-    )
+    st.markdown("**Samples it gets wrong**: delete bad ones or move them to the right gesture, then train again.")
     fix_gallery(store, project, report.wrong, gestures)
 
 
