@@ -15,7 +15,7 @@ import re
 import time
 
 import pytest
-from browsermaker import IN_CAMERA_FRAME, IN_HAND_WORKER, NO_WEBGL
+from browsermaker import IN_CAMERA_FRAME, IN_HAND_WORKER, NO_WEBGL, more_on
 from conftest import fake_camera_or_skip
 
 from bench.common.browser import AppServer, chromium_args, wait_app_ready
@@ -107,10 +107,11 @@ def _falls_back_and_labels(page, bound_s: float = 15.0) -> None:  # noqa: ANN001
     # the issue asks 10 s: 1.5-4.2 s measured on a quiet machine once a failed tab let go of the camera (before, the
     # server path's stream took 17-130 s to play); 15 s leaves room for another process beside it
     assert late <= bound_s, f"the server path's first label came {late:.1f} s late"
-    assert page.get_by_text("this browser", exact=True).count() == 1  # the choice stays, to try the browser again
     # the line stays while the server path runs: it went a second after it came, once the radio's value the page
     # set came back from the tab as a change (ui/browser/path.py's keep)
     assert page.get_by_text("This browser could not find hands").count() == 1, "the fallback's line went away"
+    more_on(page)  # the choice of where the hands are found is an expert's, behind More: it stays, to try again
+    page.get_by_text("this browser", exact=True).wait_for(timeout=30_000)
 
 
 # The fallbacks wait for `make test-all`: a "dictionary changed size during iteration" was two script threads of one
