@@ -46,6 +46,21 @@ def _wait_for_cookie(page) -> None:  # noqa: ANN001 - playwright Page
     raise AssertionError("no session cookie after signing in")
 
 
+def teacher_on_class_page(browser, url: str, code: str, init_script: str | None = None):  # noqa: ANN001, ANN201
+    """The teacher signed in, in a context of their own at 1280×720, on the Class page with its Servers panel in."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, accept_downloads=True)
+    if init_script:
+        context.add_init_script(init_script)
+    page = context.new_page()
+    _sign_in(page, url, code, "Ms Teacher", TEACHER_PASSWORD)
+    _wait_for_cookie(page)  # /class is a new session: signed in from the cookie
+    page.goto(f"{url}/class")
+    wait_app_ready(page)
+    # the Servers panel: this very server's heartbeat (ui/server/heartbeat.py), its pool started by the pages
+    page.get_by_text(re.compile(r"^One server: ")).wait_for(timeout=WAIT_MS)
+    return page
+
+
 def project_fingerprint(data: Path, project: str) -> str:
     """A hash of every row of ``project`` (its project row, gestures, samples with crops, clips) and of every file
     in its folder, names and bytes."""
@@ -207,14 +222,7 @@ def test_students_reach_only_their_own_and_the_teacher_deletes_adds_thirty_and_p
         teacher = None
         try:
             ben = _students_reach_only_their_own(browser, server.url, school, data, tmp_path)
-            context = browser.new_context(viewport={"width": 1280, "height": 720}, accept_downloads=True)
-            teacher = context.new_page()
-            _sign_in(teacher, server.url, school.code, "Ms Teacher", TEACHER_PASSWORD)
-            _wait_for_cookie(teacher)  # /class is a new session: signed in from the cookie
-            teacher.goto(f"{server.url}/class")
-            wait_app_ready(teacher)
-            # the Servers panel: this very server's heartbeat (ui/server/heartbeat.py), its pool started by the pages
-            teacher.get_by_text(re.compile(r"^One server: ")).wait_for(timeout=WAIT_MS)
+            teacher = teacher_on_class_page(browser, server.url, school.code)
             _teacher_deletes_ben_and_a_second_press_deletes_nobody(teacher, ben)
             _teacher_adds_thirty_and_prints_their_cards(browser, teacher, server.url, school.code, tmp_path)
         except Exception:

@@ -22,7 +22,7 @@ import pytest
 from keyboardmaker import PAST_THE_END, arrow_to, focused, out_of_sight, tab_to
 
 from bench.common.browser import CHROMIUM, wait_app_ready
-from tests.classmaker import TEACHER_PASSWORD, make_class
+from tests.classmaker import make_class
 
 pytestmark = pytest.mark.slow
 WAIT_MS = 60_000
@@ -156,7 +156,7 @@ def delete_ben(page) -> None:  # noqa: ANN001 - playwright Page
 def test_the_teacher_adds_prints_and_deletes_with_the_keyboard_alone(tmp_path: Path) -> None:
     from browsermaker import served_app
     from playwright.sync_api import sync_playwright
-    from test_browser_class import _sign_in, _wait_for_cookie
+    from test_browser_class import teacher_on_class_page
 
     from core.classes.roster import accounts
     from core.data.store import Store
@@ -169,14 +169,7 @@ def test_the_teacher_adds_prints_and_deletes_with_the_keyboard_alone(tmp_path: P
         page = None
         try:
             with served_app(tmp_path, lambda: page and page.screenshot(path=tmp_path / "teacher.png")) as server:
-                context = browser.new_context(viewport={"width": 1280, "height": 720}, accept_downloads=True)
-                context.add_init_script(COUNT_PRINTS)
-                page = context.new_page()
-                _sign_in(page, server.url, school.code, "Ms Teacher", TEACHER_PASSWORD)
-                _wait_for_cookie(page)  # /class is a new session: signed in from the cookie
-                page.goto(f"{server.url}/class")
-                wait_app_ready(page)
-                page.get_by_text(re.compile(r"^One server: ")).wait_for(timeout=WAIT_MS)
+                page = teacher_on_class_page(browser, server.url, school.code, COUNT_PRINTS)
                 add_two_students(page)
                 print_the_cards(page, tmp_path)
                 cards_done(page)
