@@ -24,7 +24,9 @@ from keyboardmaker import PAST_THE_END, arrow_to, focused, out_of_sight, tab_to
 from bench.common.browser import CHROMIUM, wait_app_ready
 from tests.classmaker import make_class
 
-pytestmark = pytest.mark.slow
+# `make test-all`, not CI's `make test`: in one of two whole CI runs it failed once and passed on CI's retry, beside
+# the other worker's tests; 14 runs alone or beside 2-4 busy cores passed, so the cause is not found yet
+pytestmark = [pytest.mark.slow, pytest.mark.extended]
 WAIT_MS = 60_000
 # In every frame (the preview's too): a press of a Print button is counted, not sent to a print dialog
 COUNT_PRINTS = "window.__printed = 0; window.print = () => { window.__printed += 1; };"
