@@ -93,6 +93,19 @@ def use_browser_for(store: Store, project: str, more: bool = False) -> bool:
                        store.project_backend(project), more)  # fmt: skip
 
 
+def keep_choice() -> None:
+    """The sidebar radio's ``on_change``: its value becomes the tab's choice, and the browser gets another try."""
+    chosen = st.session_state.get("keypoints_path_widget")
+    if chosen is None or chosen == st.session_state.get(_CHOICE):
+        # None: the radio went with *More* switched off while the tab still sent its change (the page failed on
+        # the missing key). Equal: not a choice: after a fallback the radio's new value, which the page set, came
+        # back from the tab in the runs that followed as a change, and took the fallback's line off a second later
+        return
+    st.session_state[_CHOICE] = chosen
+    st.session_state.pop(_TAB_FAILED, None)  # chosen again: the browser gets another try
+    st.session_state.pop(_TAB_FAILED_CODE, None)
+
+
 def use_browser(skeleton: str, motion: bool, backend: str, more: bool = False) -> bool:
     """The sidebar setting, and one caption saying which path is used and why; True for the browser path.
     ``more``: the page's *More* is on: the choice and the reasons in an expert's words; else one plain line."""
@@ -100,19 +113,9 @@ def use_browser(skeleton: str, motion: bool, backend: str, more: bool = False) -
     browser_default = not missing_assets() and _real_server() and state.settings().keypoints_path == "browser"
     st.session_state.setdefault(_CHOICE, BROWSER if browser_default else SERVER)
 
-    def keep() -> None:
-        chosen = st.session_state["keypoints_path_widget"]
-        if chosen == st.session_state.get(_CHOICE):
-            # not a choice: after a fallback the radio's new value, which the page set, came back from the tab in
-            # the runs that followed as a change, and took the fallback's line off the page a second after it came
-            return
-        st.session_state[_CHOICE] = chosen
-        st.session_state.pop(_TAB_FAILED, None)  # chosen again: the browser gets another try
-        st.session_state.pop(_TAB_FAILED_CODE, None)
-
     st.session_state["keypoints_path_widget"] = st.session_state[_CHOICE]
     if more:
-        st.sidebar.radio("Keypoints computed on", (BROWSER, SERVER), key="keypoints_path_widget", on_change=keep,
+        st.sidebar.radio("Keypoints computed on", (BROWSER, SERVER), key="keypoints_path_widget", on_change=keep_choice,
                          disabled=reason is not None, help="This browser: your camera's frames stay in your "
                          "browser, which finds the hand and the gesture; the server gets only the samples you record "
                          "and the labels. The server: the video goes to the server, which does the work.")  # fmt: skip
