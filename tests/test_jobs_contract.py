@@ -145,7 +145,8 @@ def test_stop_ends_a_running_job_within_a_second(runner: Any) -> None:  # noqa: 
 def test_one_running_job_per_owner(runner: Any, tmp_path: Path) -> None:  # noqa: ANN401
     ann, bob, marks = owner("ann"), owner("bob"), tmp_path / "marks"
     first = runner.submit(steps(ann, 600, key="1", mark=f"{marks}:ann-1"))  # 30 s unless stopped
-    until(runner, first, lambda s: s.state is JobState.RUNNING)
+    # its first step done, so its mark is written: running alone could be said before the worker's first line ran
+    until(runner, first, lambda s: s.state is JobState.RUNNING and s.done >= 1)
     second = runner.submit(steps(ann, 2, key="2", mark=f"{marks}:ann-2"))
     bobs = runner.submit(steps(bob, 2, mark=f"{marks}:bob-1"))
     assert ended(runner, bobs).state is JobState.DONE  # two workers: bob did not wait behind ann
