@@ -13,14 +13,14 @@ the way) or clip, a slice of ``core.data.imports.batched_import.HOLD_TARGET_S`` 
 deletes a replaced project, gives the new one its name and, just before the commit, renames the staged
 folder into its place (an old one moved aside; on a shared store its models become the project's rows instead,
 ``core.data.saved_models.model_files``), and counts the student's quota once more, models included, by project id.
-Anything failing deletes the passing project and renames
-the folders back: no half project under the name, the replaced project untouched. A process killed
+Anything failing deletes the passing project (through the import's own cleanup store, ``batched_import.cleanup_store``:
+a sign-in that ended midway refuses the page's) and renames the folders back: no half project under the name, the replaced project untouched. A process killed
 midway leaves the passing project, which can be deleted like any other.
 """
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import os
 import shutil
 import time
@@ -32,7 +32,7 @@ from core.classes.quotas import ClassLimits, check_file, check_held, check_model
 from core.data.bundles.bundle_format import BUNDLE_LIMITS, BundleError, BundleLimits, ProjectExistsError
 from core.data.bundles.bundle_read import ProjectFile, open_project_file
 from core.data.clips import insert_clips
-from core.data.imports.batched_import import PAUSE_S, TimedSlices
+from core.data.imports.batched_import import PAUSE_S, TimedSlices, cleanup_store
 from core.data.saved_models.model_files import publish_folder
 from core.data.saved_models.project_folders import check_new_name
 from core.data.sql.schema import StoreError
@@ -40,6 +40,8 @@ from core.data.store import Store
 from core.gestures.catalog import validate_name
 from core.io.atomic import move, write_bytes
 from core.skeletons import HAND_21
+
+_LOG = logging.getLogger("handteach.imports")
 
 
 @dataclass(frozen=True)
@@ -151,11 +153,20 @@ def _store(store: Store, bundle: ProjectFile, name: str, rows: list, replace: bo
             time.sleep(PAUSE_S)  # a waiting writer gets in (core.data.imports.batched_import)
         replaced = _name_it(store, pid, name, replace, swap)
     except BaseException:
-        with contextlib.suppress(StoreError, OSError):
-            store.delete_project(passing)
+        _drop_passing(store, passing)
         raise
     swap.drop_old()
     return replaced
+
+
+def _drop_passing(store: Store, passing: str) -> None:
+    """Delete the passing project this import made, through the import's own cleanup store: a page's store refuses
+    every write once its sign-in ended (a *Sign out* mid-import), which left a half project ``importing …``."""
+    try:
+        cleanup_store(store).delete_project(passing)
+    except (StoreError, OSError) as exc:
+        _LOG.warning("a project file's import stopped, and its half-stored project %r could not be removed: %s",
+                     passing, exc)  # fmt: skip
 
 
 def _name_it(store: Store, pid: int, name: str, replace: bool, swap: _FolderSwap) -> bool:

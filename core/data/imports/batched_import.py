@@ -10,13 +10,18 @@ read twice from the file, never held together (flat memory in the number of rows
    has held the lock ``HOLD_TARGET_S``; a pause follows each commit so a waiting writer
    (``core.data.sql.write_lock`` polls every 5 ms) gets in between two batches.
 
-Anything raised during 2 (a cancel, the file changed since 1, a full disk) deletes what the import
-stored, its new classes and a project it created: nothing is left of it. A process killed during 2
-leaves the batches committed so far, each whole: samples, never half of one.
+Anything raised during 2 (a cancel, the file changed since 1, a full disk, the student's sign-in ended) deletes
+what the import stored, its new classes and a project it created: nothing is left of it. The import undoes its own
+rows through a plain store (``cleanup_store``), never the page's sign-in-checked one: a *Sign out* or a *New
+password* mid-import made that store refuse the undo too, and the rows stayed. It has authority over exactly the
+rows it wrote (their ids, the classes it filled, a project it made), and an undo that fails anyway is logged in one
+line, never passed over. A process killed during 2 leaves the batches committed so far, each whole: samples, never
+half of one.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -32,6 +37,7 @@ from core.skeletons import HAND_21
 HOLD_TARGET_S = 0.1  # the lock held per batch: others wait about this behind an import (more on a busy machine)
 DELETE_BATCH = 5_000  # rows deleted per transaction when a failed import is undone
 PAUSE_S = 0.02  # after each commit: four polls of a waiting writer
+_LOG = logging.getLogger("handteach.imports")
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,7 @@ def store_in_batches(store: Store, project: str, read: Callable[[], Iterable[Sam
             batches, longest = batches + 1, max(longest, held)
             time.sleep(PAUSE_S)
     except BaseException:
-        _undo(store, project, ids, created, before)
+        _undo(store, project, ids, created, set(per_class) - before)
         raise
     return BatchReport(dict(per_class), batches, longest)
 
@@ -150,16 +156,27 @@ def _write(store: Store, project: str, slices: TimedSlices[Sample], create_proje
     return time.monotonic() - started
 
 
-def _undo(store: Store, project: str, ids: list[int], created: bool, before: set[str]) -> None:
-    """Remove what a failed import stored, in short transactions too; a failure here leaves the first error."""
+def cleanup_store(store: Store) -> Store:
+    """The store an import undoes its own rows with: ``store``'s viewer (nothing of anyone else's is reachable), without
+    the sign-in check of a page's store (``core.classes.session_store``), which refuses every write once the sign-in
+    ended, the undo included. Only ever given the ids and names the import itself wrote."""
+    return Store(store.data_dir, viewer=store.viewer)
+
+
+def _undo(store: Store, project: str, ids: list[int], created: bool, filled: set[str]) -> None:
+    """Remove what a failed import stored (``ids``; ``filled``: the classes it made and stored rows into), in short
+    transactions too, through ``cleanup_store``; a failure here is logged in one line and leaves the first error."""
     try:
+        store = cleanup_store(store)
         if created and ids:
             store.delete_project(project)
             return
         for start in range(0, len(ids), DELETE_BATCH):
             store.delete_samples(ids[start : start + DELETE_BATCH])
-        for gesture in store.list_classes(project):
-            if gesture.name not in before and not store.class_counts(project).get(gesture.name):
-                store.delete_class(project, gesture.name)
-    except (StoreError, OSError):
-        pass
+        counts = store.class_counts(project) if filled else {}
+        for name in filled:
+            if not counts.get(name):
+                store.delete_class(project, name)
+    except (StoreError, OSError) as exc:
+        _LOG.warning("an import into project %r stopped, and %d samples it stored could not be removed: %s",
+                     project, len(ids), exc)  # fmt: skip
