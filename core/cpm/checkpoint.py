@@ -31,13 +31,15 @@ from core.cpm.architectures import (
     title_of_format,
 )
 from core.io.atomic import atomic_path, write_text
-from core.io.capped import parse_json, read_capped
+from core.io.capped import checked_size, parse_json, read_capped
 from core.io.limits import LIMITS, LimitError, check_cpm_weights
 
 OPTIMIZER_FILE = "optimizer.safetensors"
 TRAIN_STATE_FILE = "train_state.json"
 TRAINED_WEIGHTS_FILE = "trained.safetensors"  # the optimizer's weights, when model.safetensors holds their average
 DEFAULT_DIR = DEFAULT_DIRS["cpm"]
+# a safetensors header names, shapes and places each tensor: tens of kB for the networks here
+WEIGHTS_HEADER_ALLOWANCE = 1024 * 1024
 
 
 class CheckpointError(ValueError):
@@ -75,8 +77,17 @@ def read_config(ckpt_dir: str | Path) -> HeatmapConfig:
         raise CheckpointError(str(exc)) from exc
 
 
-def _read_weights(path: Path, tag: str) -> dict[str, torch.Tensor]:
-    data = read_capped(path, LIMITS.model_weights_bytes, CheckpointError)  # a regular file of a sane size
+def weights_file_limit(expected: dict[str, torch.Tensor]) -> int:
+    """The most bytes a weights file of the tensors ``expected`` (a state dict, on the meta device too) can take:
+    their bytes and a header; never over the site's limit. A file bigger than its architecture needs is refused by
+    its size, before it is read."""
+    data_bytes = sum(tensor.numel() * tensor.element_size() for tensor in expected.values())
+    return min(LIMITS.model_weights_bytes, 8 + WEIGHTS_HEADER_ALLOWANCE + data_bytes)
+
+
+def _read_weights(path: Path, tag: str, limit: int | None = None) -> dict[str, torch.Tensor]:
+    limit = LIMITS.model_weights_bytes if limit is None else limit
+    data = read_capped(path, limit, CheckpointError)  # a regular file (os.stat first) of the size it can have
     try:  # header: 8-byte length, then JSON with our metadata
         header_len = int.from_bytes(data[:8], "little")
         header = json.loads(data[8 : 8 + header_len]) if 0 < header_len < 10_000_000 else {}
@@ -114,7 +125,9 @@ def load(ckpt_dir: str | Path = DEFAULT_DIR, device: str | torch.device = "cpu")
     """Rebuild the model of a checkpoint folder, in eval mode, after validating every tensor."""
     cfg = read_config(ckpt_dir)
     path = Path(ckpt_dir) / WEIGHTS_FILE
-    tensors = _read_weights(path, format_of(cfg))
+    with torch.device("meta"):
+        limit = weights_file_limit(build(cfg).state_dict())
+    tensors = _read_weights(path, format_of(cfg), limit)
     model = build(cfg)
     _check_match(path, tensors, model.state_dict())
     model.load_state_dict(tensors, strict=True)
@@ -147,7 +160,10 @@ def save_training_state(
 def read_training_state(ckpt_dir: str | Path) -> dict:
     """The JSON part of the training state (epoch, history, sizes), without the optimizer; {} when there is none."""
     path = Path(ckpt_dir) / TRAIN_STATE_FILE
-    return json.loads(path.read_text()) if path.is_file() else {}
+    if not path.exists():
+        return {}
+    text = read_capped(path, LIMITS.model_json_bytes, CheckpointError)
+    return parse_json(text, path, CheckpointError, "training state")
 
 
 def load_trained_weights(model: HeatmapNetwork, ckpt_dir: str | Path) -> bool:
@@ -155,7 +171,7 @@ def load_trained_weights(model: HeatmapNetwork, ckpt_dir: str | Path) -> bool:
     path = Path(ckpt_dir) / TRAINED_WEIGHTS_FILE
     if not path.is_file():
         return False
-    tensors = _read_weights(path, format_of(model.cfg))
+    tensors = _read_weights(path, format_of(model.cfg), weights_file_limit(model.state_dict()))
     _check_match(path, tensors, model.state_dict())
     model.load_state_dict(tensors, strict=True)
     return True
@@ -166,7 +182,9 @@ def load_training_state(optimizer: torch.optim.Optimizer, ckpt_dir: str | Path) 
     state = read_training_state(ckpt_dir)
     if not state:
         return {}
-    tensors = load_file(str(Path(ckpt_dir) / OPTIMIZER_FILE))
+    path = Path(ckpt_dir) / OPTIMIZER_FILE
+    checked_size(path, 2 * LIMITS.model_weights_bytes, CheckpointError)  # Adam keeps two moments a weight
+    tensors = load_file(str(path))
     per_param: dict[int, dict[str, torch.Tensor]] = {}
     for key, value in tensors.items():
         index, name = key.split(".", 1)

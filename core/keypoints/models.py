@@ -25,6 +25,7 @@ from pathlib import Path
 
 from core.io.atomic import write_bytes, write_text
 from core.io.fds import MEDIAPIPE_FILES, raise_if_out_of_fds
+from core.keypoints.model_reads import ModelFileProblem, stream_checked
 
 MODEL_DIR = Path(__file__).resolve().parent / "onnx_models"
 MANIFEST = "manifest.json"
@@ -61,6 +62,11 @@ SOURCES: tuple[Source, ...] = (
 NAMES = tuple(source.name for source in SOURCES)
 # kept as they are beside the ONNX files: frontend/scripts/make_task.py packs the browser path's hand bundles of them
 BROWSER_TFLITE = ("palm_detection_full", "hand_landmark_full", "hand_landmark_lite")
+# bounds where no size is known yet (a manifest's own number is bounded too): the biggest ONNX model, pose_landmark_full,
+# is under 30 MB and the biggest .tflite the browser packs, hand_landmark_full, under 6 MB
+ONNX_MAX_BYTES = 64 * 1024 * 1024
+TFLITE_MAX_BYTES = 16 * 1024 * 1024
+MANIFEST_MAX_BYTES = 64 * 1024  # six entries: about 1 kB
 
 
 class KeypointModelError(ValueError):
@@ -82,23 +88,25 @@ def model_path(name: str, folder: Path | None = None) -> Path:
     path = folder / f"{name}.onnx"
     manifest_path = folder / MANIFEST
     try:
-        expected = json.loads(manifest_path.read_text(encoding="utf-8"))["files"][path.name]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        manifest = stream_checked(manifest_path, None, MANIFEST_MAX_BYTES, keep=True).data or b""
+        entry = json.loads(manifest.decode("utf-8"))["files"][path.name]
+        size, sha256 = entry["size"], entry["sha256"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # ModelFileProblem is a ValueError
         raise_if_out_of_fds(exc, MEDIAPIPE_FILES)  # at the descriptor limit the files are there, not missing
         raise KeypointModelError(
             f"the keypoint model {path} is missing (no manifest entry in {manifest_path}): make it with `{MAKE_STEP}`"
         ) from None
     try:
-        data = path.read_bytes()
+        streamed = stream_checked(path, size if type(size) is int else -1, ONNX_MAX_BYTES)
+    except ModelFileProblem as problem:
+        if problem.missing:
+            raise KeypointModelError(f"the keypoint model {path} is missing: make it with `{MAKE_STEP}`") from None
+        raise KeypointModelError(f"the keypoint model {path} is {problem}: make it again with `{MAKE_STEP}`") from None
     except OSError as exc:
         raise_if_out_of_fds(exc, MEDIAPIPE_FILES)
-        raise KeypointModelError(f"the keypoint model {path} is missing: make it with `{MAKE_STEP}`") from None
-    if len(data) != expected["size"]:
-        raise KeypointModelError(
-            f"the keypoint model {path} is truncated or changed ({len(data)} bytes, {expected['size']} expected): "
-            f"make it again with `{MAKE_STEP}`"
-        )
-    if _sha256(data) != expected["sha256"]:
+        raise KeypointModelError(f"the keypoint model {path} cannot be read ({exc.strerror or exc}): "
+                                 f"make it again with `{MAKE_STEP}`") from None  # fmt: skip
+    if streamed.sha256 != sha256:
         raise KeypointModelError(f"the keypoint model {path} is not the file made from MediaPipe's model "
                              f"(its hash differs): make it again with `{MAKE_STEP}`")  # fmt: skip
     return path
@@ -109,11 +117,16 @@ def browser_tflite(name: str, folder: Path | None = None) -> bytes:
     SHA-256; ``KeypointModelError`` naming the file and the make step when it is missing or not MediaPipe's."""
     path = (folder or model_dir()) / f"{name}.tflite"
     try:
-        data = path.read_bytes()
-    except OSError:
-        raise KeypointModelError(f"the hand model {path} is missing: make it with `{MAKE_STEP}`") from None
+        streamed = stream_checked(path, None, TFLITE_MAX_BYTES, keep=True)
+    except ModelFileProblem as problem:
+        words = "missing" if problem.missing else str(problem)
+        raise KeypointModelError(f"the hand model {path} is {words}: make it with `{MAKE_STEP}`") from None
+    except OSError as exc:
+        raise KeypointModelError(f"the hand model {path} cannot be read ({exc.strerror or exc}): "
+                                 f"make it again with `{MAKE_STEP}`") from None  # fmt: skip
     expected = next(source.sha256 for source in SOURCES if source.name == name)
-    if _sha256(data) != expected:
+    data = streamed.data or b""
+    if streamed.sha256 != expected:
         raise KeypointModelError(f"the hand model {path} is not MediaPipe {WHEEL_RELEASE}'s (its hash differs): "
                                  f"make it again with `{MAKE_STEP}`")  # fmt: skip
     return data
