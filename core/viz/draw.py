@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from core.gestures.catalog import shown_name
 from core.gestures.pipeline import FrameResult
+from core.gestures.sureness import card
 from core.skeletons import HAND_21, Skeleton
 from core.types import UNKNOWN_LABEL, Keypoints, Prediction, RGBImage
 
@@ -231,15 +232,15 @@ def _top3_on(canvas: RGBImage, prediction: Prediction, origin: tuple[int, int], 
     font_scale, thickness = 0.8 * style.font_scale * scale, max(1, round(scale))
     bar_w = round(style.bar_width * scale)
     row_h = cv2.getTextSize("Ag", _FONT, font_scale, thickness)[0][1] + round(8 * scale)
-    rows = prediction.top(3)
+    rows = card(prediction).bars  # Live's card's bars: under "unknown" none reads as a sure answer
     height, width = canvas.shape[:2]
     x = int(np.clip(origin[0], 0, max(0, width - bar_w)))
     y = int(np.clip(origin[1], 0, max(0, height - row_h * len(rows))))
-    for i, (name, prob) in enumerate(rows):
+    for i, bar in enumerate(rows):
         top = y + i * row_h
         cv2.rectangle(canvas, (x, top), (x + bar_w, top + row_h - 2), style.bar_background, -1)
-        cv2.rectangle(canvas, (x, top), (x + round(bar_w * prob), top + row_h - 2), style.bar_colour, -1)
-        text = _ascii(f"{shown_name(name)} {prob:.0%}")  # as the card's bars: "open palm", not "open_palm"
+        cv2.rectangle(canvas, (x, top), (x + round(bar_w * bar.fill), top + row_h - 2), style.bar_colour, -1)
+        text = _ascii(bar.text(shown_name(bar.name)))  # as the card's bars: "open palm", not "open_palm"
         cv2.putText(canvas, text, (x + 3, top + row_h - round(6 * scale)), _FONT, font_scale, style.text_colour,
                     thickness, cv2.LINE_AA)  # fmt: skip
 

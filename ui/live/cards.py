@@ -7,7 +7,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.gestures.catalog import STARTER_EMOJI, GestureClass
-from core.gestures.sureness import Sureness, sureness
+from core.gestures.sureness import Card, Sureness, card
 from core.types import UNKNOWN_LABEL, Prediction
 from ui.common import state
 from ui.common.text import plain
@@ -21,9 +21,10 @@ from ui.webcam.stream import StreamSession, StreamSnapshot
 LIVE_PANELS: list[Callable[[StreamSession], None]] = []
 
 
-def _top3(prediction: Prediction, gestures: list[GestureClass]) -> None:
-    for name, prob in prediction.top(3):
-        st.progress(min(1.0, max(0.0, prob)), text=f"{plain(state.title_of(name, gestures))} {prob:.0%}")
+def _bars(decided: Card, gestures: list[GestureClass]) -> None:
+    # an unsure card's bars rank the closest gestures, without a number (core.gestures.sureness)
+    for bar in decided.bars:
+        st.progress(bar.fill, text=bar.text(plain(state.title_of(bar.name, gestures))))
 
 
 SERVER_WAITING = "Press **START** on the video to begin. Allow the camera when the browser asks."
@@ -52,24 +53,25 @@ def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass], bod
             if prediction is None:
                 st.markdown("## 🖐 (not trained)")
                 continue
-            title = "❔ unknown" if prediction.label == UNKNOWN_LABEL else state.title_of(prediction.label, gestures)
+            decided = card(prediction)  # the headline, its words and its bars: one decision
+            title = "❔ unknown" if decided.label == UNKNOWN_LABEL else state.title_of(decided.label, gestures)
             st.markdown(f"## {plain(title)}")
-            st.caption(what_decided(prediction, gestures))
+            st.caption(what_decided(prediction, gestures, decided))
             if bars:
-                _top3(prediction, gestures)
+                _bars(decided, gestures)
 
 
-def what_decided(prediction: Prediction, gestures: list[GestureClass]) -> str:
+def what_decided(prediction: Prediction, gestures: list[GestureClass], decided: Card | None = None) -> str:
     """The card's line under the label: what decided it, with the number that did (``Prediction.short_text`` is
-    the short form drawn on the video). The bars under it are always the model's probabilities."""
+    the short form drawn on the video), from the card's one decision (``core.gestures.sureness.card``)."""
     reason = why_unknown(prediction, gestures)
     if reason:
         return reason
     if prediction.distance is None:
         return f"confidence {prediction.score:.0%}"
     # one short line a 12-year-old reads: how sure, and why (issue 64: "like your own examples (0.2× the distance
-    # that still counts); the model alone: 100%"); the bars under it keep the model's numbers
-    how = sureness(prediction)
+    # that still counts); the model alone: 100%")
+    how = (decided or card(prediction)).sureness
     if how is Sureness.AGAINST_MODEL:
         top = prediction.top(1)[0][0]
         return f"It looks like your examples, though without them it would say {plain(state.title_of(top, gestures))}"
