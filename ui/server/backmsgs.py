@@ -19,7 +19,9 @@ path, and each such frame logged a traceback (1,000 frames: 434 kB of log). ``Ba
   (``CLOSE_AFTER_DROPS`` in ``DROPS_WINDOW_S``) is closed.
 
 Tabs where nobody is signed in on a class's server also share one budget, the whole site's (``ui.server.outsiders``:
-reruns, sockets, uploads): what finds it empty waits as above, and a socket past its count is refused unopened.
+reruns, sockets, uploads): a whole-page rerun that finds it empty waits its turn (``ui.server.turns``: a new tab's
+first runs before older tabs'), and a socket past its count takes the place of an older one or is refused unopened
+(``ui.server.door``).
 
 The buckets are generous for a person: a fast clicker's whole-page reruns, and Live's five fragments rerunning
 every 0.5 s (``run_every``) with label events between, fit. A heartbeat never takes from the address's bucket, so a
@@ -42,9 +44,12 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from ui.server.backmsg_errors import PLAIN_ERROR, plain_backmsg_errors
+from ui.server.buckets import Buckets
+from ui.server.door import Seat, yielder
 from ui.server.limits import OncePerSecond, Receive, Scope, Send, wrap_streamlit_app
 from ui.server.media_scope import account_of_cookie
 from ui.server.outsiders import BURST_S, WHO, SiteBudget
+from ui.server.turns import Ticket, Turns
 
 STREAM = "/_stcore/stream"
 REFUSED = frozenset({"clear_cache", "debug_disconnect_websocket", "debug_shutdown_runtime"})
@@ -62,59 +67,6 @@ _LOG = logging.getLogger("handteach.server")
 __all__ = ["PLAIN_ERROR", "BackMsgGuard", "Buckets", "guard_backmsgs", "kind_of", "plain_backmsg_errors", "session_of"]
 
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-@dataclass
-class Bucket:
-    """A token bucket: ``rate`` tokens a second up to ``burst``; ``take`` is False when empty."""
-
-    rate: float
-    burst: float
-    tokens: float = -1.0  # full at the first take
-    at: float = 0.0
-
-    def can(self, now: float) -> bool:
-        """Whether a ``take`` now would find a token (nothing taken)."""
-        if self.tokens < 0:
-            self.tokens, self.at = self.burst, now
-        self.tokens = min(self.burst, self.tokens + max(0.0, now - self.at) * self.rate)
-        self.at = now
-        return self.tokens >= 1
-
-    def take(self, now: float) -> bool:
-        if not self.can(now):
-            return False
-        self.tokens -= 1
-        return True
-
-    def wait_s(self, now: float) -> float:
-        """Seconds until a ``take`` at ``now`` or later finds a token (0 when one is there)."""
-        tokens = self.burst if self.tokens < 0 else min(self.burst, self.tokens + max(0.0, now - self.at) * self.rate)
-        return max(0.0, (1 - tokens) / self.rate)
-
-
-@dataclass
-class Buckets:
-    """All messages and whole-page reruns, of one socket or of one address."""
-
-    every: Bucket
-    pages: Bucket
-
-    @classmethod
-    def of(cls, every: tuple[float, float], pages: tuple[float, float]) -> Buckets:
-        return cls(Bucket(*every), Bucket(*pages))
-
-    def take(self, now: float, page: bool) -> bool:
-        if page and not self.pages.take(now):
-            return False
-        return self.every.take(now)
-
-    def can(self, now: float, page: bool) -> bool:
-        return (not page or self.pages.can(now)) and self.every.can(now)
-
-    def wait_s(self, now: float) -> float:
-        """Seconds until a whole-page rerun may pass (0 when it may now)."""
-        return max(self.pages.wait_s(now), self.every.wait_s(now))
 
 
 def kind_of(data: bytes | None) -> str | None:
@@ -150,6 +102,10 @@ def session_of(data: bytes | None) -> str | None:
 @dataclass(eq=False)
 class _Socket:
     buckets: Buckets
+    address: str = "unknown"
+    opened_at: float = field(default_factory=time.monotonic)
+    leaving: asyncio.Future | None = None  # done: it gave its place to a newcomer (``ui.server.door``), to be closed
+    page_runs: int = 0  # whole-page runs it had from the site's budget for tabs without an account
     drops: int = 0
     window_at: float = field(default_factory=time.monotonic)
     session_id: str | None = None  # its Streamlit session, once the server named it (``session_of``)
@@ -158,6 +114,13 @@ class _Socket:
 
     def outsider(self) -> bool:
         return WHO.outsider(self.session_id, self.cookie_signed)
+
+    def leave(self) -> None:
+        if self.leaving is not None and not self.leaving.done():
+            self.leaving.set_result(None)
+
+    def left(self) -> bool:
+        return self.leaving is not None and self.leaving.done()
 
     def dropped(self, now: float) -> bool:
         """Count a drop of this socket's own doing; True when the socket should be closed."""
@@ -178,6 +141,7 @@ class BackMsgGuard:
         self.held: Counter[str] = Counter()  # what was dropped since the last log line, by reason
         self.sockets: set[_Socket] = set()
         self.budget, self.outsiders, self._budget_at = SiteBudget(0, 0, 0), Buckets.of((1, 1), (1, 1)), -1e9
+        self.turns = Turns(lambda: self.outsiders)
         self._said = OncePerSecond()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -185,7 +149,9 @@ class BackMsgGuard:
             await self.app(scope, receive, send)
             return
         address = (scope.get("client") or ("unknown", 0))[0]
-        mine = _Socket(Buckets.of(SOCKET_ALL, SOCKET_PAGES))
+        mine = _Socket(
+            Buckets.of(SOCKET_ALL, SOCKET_PAGES), address, leaving=asyncio.get_running_loop().create_future()
+        )
         if WHO.in_class and not await self._admit(scope, mine, address):
             await receive()  # websocket.connect; closing before accepting answers the handshake with 403
             await send({"type": "websocket.close", "code": 1008})
@@ -197,33 +163,54 @@ class BackMsgGuard:
         closed = False
         held: dict | None = None  # the latest whole-page rerun dropped for a rate: passed on once the buckets allow
         coming: asyncio.Future | None = None  # the tab's next message, awaited while one is held
+        ticket: Ticket | None = None  # the held rerun's wait for its turn of the site's budget (``ui.server.turns``)
 
         async def guarded_receive() -> dict:
-            nonlocal closed, held, coming
+            nonlocal closed, held, coming, ticket
             while True:
                 if coming is None:
                     coming = asyncio.ensure_future(receive())
-                if held is not None:
-                    now = time.monotonic()
-                    wait = max(mine.buckets.pages.wait_s(now), MIN_HOLD_S)
-                    if mine.outsider() and self.budget.pages:  # the site's budget: not tried before it may pass
-                        wait = max(wait, self.outsiders.wait_s(now))
-                    if not (await asyncio.wait({coming}, timeout=wait))[0]:  # nothing newer came meanwhile
-                        if self._verdict("page", mine, shared)[0] is None:
+                assert mine.leaving is not None
+                waits = {coming, mine.leaving} | ({ticket.granted} if ticket is not None else set())
+                wait = None  # a held rerun with no ticket waits for its socket's or address's bucket
+                if held is not None and ticket is None:
+                    wait = max(mine.buckets.pages.wait_s(time.monotonic()), MIN_HOLD_S)
+                await asyncio.wait(waits, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+                if mine.left():
+                    self._note("closed: gave its place to a newcomer", address)
+                    closed, held = True, None
+                    await send({"type": "websocket.close", "code": 1013})  # try again later
+                    return {"type": "websocket.disconnect", "code": 1013}
+                if ticket is not None and ticket.granted.done():
+                    ticket = None
+                    if held is not None:
+                        message, held = held, None
+                        self._granted(mine, shared)
+                        return message
+                if not coming.done():
+                    if held is not None and ticket is None:  # the held rerun's buckets may allow it now
+                        reason = self._verdict("page", mine, shared)[0]
+                        if reason is None:
                             message, held = held, None
                             return message
-                        continue
-                message, coming = await coming, None
+                        ticket = self._ticket(reason, mine)
+                    continue
+                message, coming = coming.result(), None
                 if message.get("type") != "websocket.receive":
                     return dict(message)
                 kind = kind_of(message.get("bytes"))
                 reason, own = self._verdict(kind, mine, shared)
                 if reason is None:
-                    held = None if kind == "page" else held  # a newer page's rerun carries every widget's value
+                    if kind == "page":  # a newer page's rerun carries every widget's value
+                        held = None
+                        if ticket is not None:
+                            self.turns.cancel(ticket)
+                            ticket = None
                     return dict(message)
                 self._note(reason, address)
                 if kind == "page" and reason in _RATES:
                     held = dict(message)
+                    ticket = ticket or self._ticket(reason, mine)
                 if own and mine.dropped(time.monotonic()):
                     self._note("closed", address)
                     closed, held = True, None
@@ -242,6 +229,8 @@ class BackMsgGuard:
         finally:
             if coming is not None:
                 coming.cancel()
+            if ticket is not None:
+                self.turns.cancel(ticket)
             self.sockets.discard(mine)
             if mine.session_id is not None:
                 WHO.forget(mine.session_id)
@@ -251,17 +240,35 @@ class BackMsgGuard:
 
     async def _admit(self, scope: Scope, mine: _Socket, address: str) -> bool:
         """On a class's server: whether a new socket may open (a good session cookie always may; one without, while
-        fewer than this server's share of ``OUTSIDER_SOCKETS`` tabs without an account are open)."""
-        budget = self._budget_now(time.monotonic())
+        fewer than this server's share of ``OUTSIDER_SOCKETS`` tabs without an account are open, or in the place of
+        one of them, ``ui.server.door``)."""
+        now = time.monotonic()
+        budget = self._budget_now(now)
         cookies = any(k.lower() == b"cookie" and b"handteach_session=" in v for k, v in scope.get("headers") or ())
         if cookies:
             mine.cookie_signed = await asyncio.to_thread(account_of_cookie, scope) is not None
         if mine.cookie_signed or not budget.sockets:
             return True
-        if sum(1 for s in list(self.sockets) if s.outsider()) < budget.sockets:
+        open_ = [s for s in list(self.sockets) if not s.left() and s.outsider()]
+        if len(open_) < budget.sockets:
+            return True
+        place = yielder([Seat(s.address, s.opened_at) for s in open_], address, now)
+        if place is not None:
+            open_[place].leave()
             return True
         self._note("refused: too many tabs without an account open", address)
         return False
+
+    def _ticket(self, reason: str, socket: _Socket) -> Ticket | None:
+        """A held rerun's turn of the site's budget, asked when the budget is what holds it."""
+        return self.turns.ask(socket.address, socket.page_runs) if reason == _RATES[2] else None
+
+    def _granted(self, socket: _Socket, shared: Buckets) -> None:
+        """Its turn came (the site's tokens taken by ``Turns``): the socket's and address's tokens too."""
+        now = time.monotonic()
+        socket.buckets.take(now, True)
+        shared.take(now, True)
+        socket.page_runs += 1
 
     def _budget_now(self, now: float) -> SiteBudget:
         """This server's share of the site's budget, read again every ``BUDGET_EVERY_S`` (the servers come and go)."""
@@ -301,12 +308,15 @@ class BackMsgGuard:
         if not shared.can(now, page):
             return _RATES[1], False
         outsider = WHO.in_class and self._budget_now(now).pages > 0 and socket.outsider()
-        if outsider and not self.outsiders.can(now, page):
+        if outsider and (not self.outsiders.can(now, page) or (page and self.turns.waiting)):  # others wait first
             return _RATES[2], False
         mine.take(now, page)
         shared.take(now, page)
         if outsider:
             self.outsiders.take(now, page)
+            if page:
+                socket.page_runs += 1
+                self.turns.ran(socket.address, now)
         return None, False
 
     def _note(self, reason: str, address: str) -> None:
