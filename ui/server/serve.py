@@ -76,7 +76,7 @@ def main(options: Sequence[str] | None = None) -> int:
     from ui.server.limits import bound_websockets, quiet_resource_errors, raise_open_files_limit
     from ui.server.media_scope import scope_media
     from ui.server.origin import check_origins
-    from ui.server.private import hide_private_routes
+    from ui.server.private import forbid_framing, hide_private_routes
     from ui.server.session_cookie import serve_session_cookies
     from ui.server.uploads import bound_uploads
 
@@ -99,6 +99,7 @@ def main(options: Sequence[str] | None = None) -> int:
     guard_backmsgs()  # no clear_cache, no garbage answered with a path, reruns rate-limited (ui/server/backmsgs.py)
     bound_uploads()  # uploads only to a page with an uploader, held within bounds (ui/server/uploads.py)
     show_busy_notices()  # a write waiting behind an import says so on its page (ui/server/busy.py)
+    forbid_framing()  # last, so outermost: every answer says only the app's own pages may frame it (private.py)
     start_heartbeat()  # this server's row for `python -m core status` and the Class page (ui/server/heartbeat.py)
     sys.argv = streamlit_argv(sys.argv[1:] if options is None else options)
     try:
