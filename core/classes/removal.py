@@ -8,7 +8,9 @@ so a failure leaves everything as it was. Failed sign-ins at their name and on t
 Their jobs (a training queued or running) are cancelled once the rows are gone, on whichever runner the site uses,
 the same way from the Class page and the command line (``class delete-student``, ``class end``): the page's runner,
 else the site's job queue on PostgreSQL (every app server's jobs), else, on SQLite, each running app server's own
-pool, which stops the jobs of an account gone within a second (``gone_owners``, checked by ``LocalRunner``). A job
+pool, which stops the jobs of an account gone within a second (``gone_owners``, checked by ``LocalRunner``). On
+PostgreSQL the queue then forgets them: their job rows, their arguments and any answer (a training's features,
+labels and classifier), and a worker still running one writes nothing (``core.jobs.queue_purge``). A job
 that ends anyway afterwards finds its project gone and saves nothing (``core.data.saved_models.project_folders``: a model is
 saved only into the project identity it was trained on, checked under the store's write lock), and one submitted
 in between by a page still open finds no project of theirs to read.
@@ -58,7 +60,8 @@ class Receipt:
             f"Samples: {self.samples} ({self.crops} with a picture of the hand); clips: {self.clips}",
             f"Project folders: {self.folders} ({self.files} files, {self.bytes:,} bytes)",
         ]
-        if self.models is not None:  # every server's copies of them go at its next look (core.data.saved_models.model_files)
+        # every server's copies of them go at its next look (core.data.saved_models.model_files)
+        if self.models is not None:
             lines.append(f"Models kept for every server: {self.models} ({self.model_bytes:,} bytes)")
         if self.jobs:
             lines.append(f"Stopped {self.jobs} training(s) or import(s) of theirs that were waiting or running")
@@ -103,21 +106,25 @@ def _remove(store: Database, class_id: int, account_ids: list[int], drop_class: 
             conn.executemany("DELETE FROM sign_in_failures WHERE key IN (?, ?)", [(k, f"pending:{k}") for k in keys])
             conn.executemany("DELETE FROM sign_in_failures WHERE key LIKE ? OR key LIKE ?",  # their browsers' tries
                              [(f"device:%:{i}", f"pending:device:%:{i}") for i in account_ids])  # fmt: skip
-            conn.executemany("DELETE FROM server_settings WHERE key = ?", [(LAST_PROJECT.format(i),) for i in account_ids])
+            conn.executemany("DELETE FROM server_settings WHERE key = ?",
+                             [(LAST_PROJECT.format(i),) for i in account_ids])  # fmt: skip
             conn.execute(f"DELETE FROM accounts WHERE id IN ({marks})", account_ids)
             if drop_class:
                 conn.execute("DELETE FROM school_classes WHERE id = ?", (class_id,))
     owners = [account_owner(i) for i in account_ids]
     if runner is not None:  # the page's: the server's own runner (its pool, or the site's queue)
-        return replace(receipt, jobs=sum(runner.cancel_owner(o) for o in owners))
-    if not store.shared:  # SQLite: the jobs run in the app servers' own pools, which stop them (``gone_owners``)
+        receipt = replace(receipt, jobs=sum(runner.cancel_owner(o) for o in owners))
+    elif not store.shared:  # SQLite: the jobs run in the app servers' own pools, which stop them (``gone_owners``)
         return replace(receipt, jobs_note=ELSEWHERE_NOTE)
+    if not store.shared:
+        return receipt
     from core.jobs.queue import cancel_owners  # procrastinate and psycopg only where the store is PostgreSQL
 
-    try:
-        return replace(receipt, jobs=cancel_owners(database_url(), owners))
+    try:  # the site's queue: their jobs stopped on every server, then their rows, answers and arguments deleted
+        stopped = cancel_owners(database_url(), owners)
     except StoreError as exc:  # the rows are gone already; a job that ends anyway saves nothing (above)
         return replace(receipt, jobs_note=f"Their waiting or running jobs were not stopped: {exc}")
+    return receipt if runner is not None else replace(receipt, jobs=stopped)
 
 
 ELSEWHERE_NOTE = "Any training or import of theirs on a running app server stops within a second or two"

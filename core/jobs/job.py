@@ -68,7 +68,17 @@ def no_worker_line(mine: str, running: list[str], whose: str = "this app server'
     others = (f"only version{'s' if len(running) > 1 else ''} {', '.join(running)} runs" if running else
               "no worker runs at all")  # fmt: skip
     return (f"No job worker runs {whose} version of handteach ({mine}); {others}: its jobs wait for one. "
-            f"Start one from the same checkout: {WORKER_COMMAND}")
+            f"Start one from the same checkout: {WORKER_COMMAND}")  # fmt: skip
+
+
+VERSION_GONE = "VersionGone"  # error_type of a waiting job cancelled as nothing of its version runs any more
+
+
+def version_gone_line(kind: str, version: str) -> str:
+    """The one line of a waiting job cancelled because no app server or worker of its version runs any more
+    (``core.jobs.queue_versions``): the site was updated while it waited."""
+    return (f"Your {NOUNS.get(kind, 'job')} never started: it waited for version {version} of handteach, which no "
+            "server runs any more (the site was updated). Nothing of it was done: press again.")  # fmt: skip
 
 
 def other_version_line(worker: str, sender: str) -> str:

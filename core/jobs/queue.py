@@ -20,8 +20,12 @@ pool promises, and how it is kept here:
 * progress and answers: the worker's row of ``handteach_job_runs``, read by ``status`` on any server;
 * *Stop*: procrastinate's abort (``cancel_job_by_id(abort=True)``), heard by the worker through LISTEN/NOTIFY;
 * a dead worker fails only its own job: heartbeats (``core.jobs.queue_worker.fail_stalled``);
-* "the server is full": ``max_queued`` jobs waiting in the whole queue;
-* a tab that goes: the server that had it cancels the jobs it sent for it (``session_alive``).
+* "the server is full": ``max_queued`` jobs waiting in this version's queue (a previous release's left-over jobs
+  count for nothing here), and a version no app server or worker runs any more has its waiting jobs cancelled, each
+  saying so (``core.jobs.queue_versions``, from every server's tab watcher);
+* a tab that goes: the server that had it cancels the jobs it sent for it (``session_alive``), and a worker still
+  running one writes no answer (``core.jobs.queue_purge``); an account deleted (``cancel_owners``): their jobs'
+  rows, answers and arguments are deleted too.
 
 Not kept: a training making a running measuring yield (a measuring runs its folds to the end or to *Stop*).
 The database away for a moment is ``QueueError``'s one line (no password), never a traceback.
@@ -70,6 +74,8 @@ from core.jobs.queue_db import (
     version_queue,
 )
 from core.jobs.queue_places import Places
+from core.jobs.queue_purge import forget_jobs, forget_owners
+from core.jobs.queue_versions import BEAT_S, drain_gone_versions, say_sender
 
 MAX_QUEUED = 200
 VERSIONS_FRESH_S = 2.0  # the live workers' versions serve the pages this long
@@ -112,6 +118,8 @@ class QueueRunner:
         self._app.open()
         self._pool = connector.pool
         self._places = Places()
+        with self._connection() as conn:  # this version has a server: its jobs are not a gone version's
+            say_sender(conn, self.version)
         self._sessions: dict[str, float | None] = {}  # tabs this server sent jobs for → when first seen gone
         # job id → (when read, its ended status): an ended job's row no longer changes, and its answer (a trained
         # model with its samples, 3.4 MB of JSON for a class project) read and decoded again at each poll of each
@@ -139,7 +147,9 @@ class QueueRunner:
             ).fetchone()  # fmt: skip
             if same is not None:
                 return f"{request.kind}-{same[0]}"
-            waiting = conn.execute("SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'").fetchone()[0]
+            waiting = conn.execute("SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo' AND queue_name = %s",
+                                   (self.queue,)).fetchone()[0]  # fmt: skip
+            say_sender(conn, self.version)
             turn = conn.execute(f"SELECT turn FROM {TURNS} WHERE owner = %s", (request.owner,)).fetchone()
         if waiting >= self.max_queued:
             raise ServerFullError()
@@ -199,8 +209,12 @@ class QueueRunner:
             self._abort([number])
 
     def cancel_session(self, session: str) -> int:
-        """Cancel every job followed by tab ``session`` (on any server); how many."""
-        return self._abort(self._open_jobs({"session": session}))
+        """Cancel every job followed by tab ``session`` (on any server), a running one's answer never written; how
+        many."""
+        cancelled = self._abort(self._open_jobs({"session": session}))
+        with self._connection() as conn:
+            forget_jobs(conn, {"session": session})
+        return cancelled
 
     def cancel_owner(self, owner: str) -> int:
         """Cancel every job of ``owner``, waiting or running, on any server; how many."""
@@ -277,7 +291,13 @@ class QueueRunner:
 
     def _watch_tabs(self) -> None:
         assert self.session_alive is not None
+        beat = time.monotonic()
         while not self._closed.wait(1.0):
+            if time.monotonic() - beat >= BEAT_S:
+                beat = time.monotonic()
+                with contextlib.suppress(psycopg.Error, QueueError), self._connection() as conn:
+                    say_sender(conn, self.version)
+                    drain_gone_versions(conn)
             with self._lock:
                 sessions = list(self._sessions)
             now = time.monotonic()
@@ -305,11 +325,15 @@ class QueueRunner:
 
 
 def cancel_owners(url: str, owners: list[str]) -> int:
-    """Cancel every job of ``owners`` in the site's queue on ``url``, waiting or running, whichever server sent it
-    (the command line deleting accounts); how many."""
+    """Cancel every job of ``owners`` in the site's queue on ``url``, waiting or running, whichever server sent it,
+    then forget them: their rows, answers, arguments and turns (``core.jobs.queue_purge``; accounts deleted); how
+    many were cancelled."""
     runner = QueueRunner(url)
     try:
-        return sum(runner.cancel_owner(owner) for owner in owners)
+        cancelled = sum(runner.cancel_owner(owner) for owner in owners)
+        with runner._connection() as conn:
+            forget_owners(conn, owners)
+        return cancelled
     finally:
         runner.close()
 

@@ -69,6 +69,15 @@ CREATE TABLE IF NOT EXISTS {PAYLOADS} (
     kwargs JSONB NOT NULL,
     created TIMESTAMPTZ NOT NULL DEFAULT now()
 )"""
+# each app server process's version, said as it sends jobs (``core.jobs.queue_versions``: gone versions drain)
+SENDERS_DDL = """
+CREATE TABLE IF NOT EXISTS handteach_senders (
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    version TEXT NOT NULL,
+    seen TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (host, pid)
+)"""
 # each worker process's version (``core.jobs.queue_worker`` writes its row once procrastinate registered it; the row
 # goes with procrastinate's, when the worker stops or is pruned as stalled)
 WORKERS = "handteach_workers"
@@ -122,6 +131,7 @@ def ensure_schema(url: str) -> None:
                 conn.execute(TURNS_DDL)
                 conn.execute(PAYLOADS_DDL)
                 conn.execute(WORKERS_DDL)
+                conn.execute(SENDERS_DDL)
         except psycopg.Error as exc:
             raise QueueError(f"cannot set up the job queue in {shown(url)}: {_reason(exc, url)}") from None
 
