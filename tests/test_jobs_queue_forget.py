@@ -121,3 +121,21 @@ def test_an_old_releases_waiting_jobs_neither_fill_the_queue_nor_wait_forever(
             conn.execute("UPDATE procrastinate_jobs SET status = 'cancelled' WHERE id = ANY(%s)", ([kept, busy],))
     finally:
         runner.close()
+
+
+def test_a_gone_tabs_running_job_leaves_no_answer(pg_url: str) -> None:
+    runner = QueueRunner(pg_url)
+    try:
+        who = f"tab-{time.monotonic_ns()}"
+        running = runner.submit(JobRequest(TRAIN, who, jobfns.steps, {"n": 400, "step_s": 0.02}, session="gone-tab"))
+        worker = threading.Thread(target=drain, args=(pg_url,))
+        worker.start()
+        _until(lambda: runner.status(running).state is JobState.RUNNING)
+        assert runner.cancel_session("gone-tab") == 1  # what the server does once the tab is gone
+        worker.join(60)
+        assert not worker.is_alive()
+        runner.keep_ended_s = 0.0  # what the database holds, not what this server saw
+        status = runner.status(running)
+        assert status.state is JobState.CANCELLED and status.result is None and status.detail is None
+    finally:
+        runner.close()
