@@ -143,3 +143,34 @@ def look_keys(name: str) -> frozenset[str]:
 
 def look_alike(a: str, b: str) -> bool:
     return not look_keys(a).isdisjoint(look_keys(b))
+
+
+def _decoration(char: str) -> bool:
+    """An emoji or its parts (a pictograph, a skin tone, VS16, a keycap, a joiner, a flag's tags), or a space."""
+    return _emoji(char) or unicodedata.category(char) in ("Cf", "Zs") or char in _IGNORED
+
+
+def shown_words(name: str) -> str:
+    """``name`` as a gesture's card, list and screen reader give it beside its emoji: NFKC, an underscore read as
+    a space (the built-in "thumbs_up" shows as "thumbs up"), the emoji before and after its words left off (a
+    gesture "👍 thumbs up" shows as "thumbs_up" with its emoji 👍 does), spaces single. A name of emoji alone
+    keeps them: "👍" and "👎" are two names."""
+    text = unicodedata.normalize("NFKC", name).replace("_", " ")
+    start, end = 0, len(text)
+    while start < end and _decoration(text[start]):
+        start += 1
+    while end > start and _decoration(text[end - 1]):
+        end -= 1
+    words = text[start:end]
+    return " ".join((words if any(unicodedata.category(c)[0] in "LN" for c in words) else text).split())
+
+
+def shown_keys(name: str) -> frozenset[str]:
+    """What two gesture names share when a person sees the same thing for both (``shown_words``, then
+    ``look_keys``: case, NFKC and look-alike characters): "thumbs up" and "thumbs_up", "❔ unknоwn" (Cyrillic "о")
+    and "unknown"."""
+    return look_keys(shown_words(name))
+
+
+def shown_alike(a: str, b: str) -> bool:
+    return not shown_keys(a).isdisjoint(shown_keys(b))

@@ -1,14 +1,25 @@
 """The name rules of a project's gestures and of projects among each other: one gesture per name regardless of case
-and none looking just like another (``core.classes.names.clash``), a project's name free of every other project's."""
+and none looking just like another (``core.classes.names.clash``), a project's name free of every other project's.
+
+A gesture is compared as a person sees it (``core.classes.name_chars.shown_keys``): "thumbs up" beside the gesture
+"thumbs_up" (shown "👍 thumbs up"), or "❔ unknоwn" with a Cyrillic "о" beside the model's own "❔ unknown", would be
+two cards, list entries and screen-reader sayings nobody could tell apart; every way a gesture is made or renamed
+(Record, a rename, a CSV or project-file import, motion classes and body poses) passes ``check_gesture_free``."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
 
+from core.classes.name_chars import shown_alike
 from core.classes.names import LookAlikeError, clash, name_key
 from core.data.sql.schema import DuplicateNameError, NotFoundError, validate_emoji
-from core.gestures.catalog import GestureClass, validate_name
+from core.gestures.catalog import GestureClass, InvalidNameError, validate_name
+from core.types import UNKNOWN_LABEL
+
+# what the app itself shows where a gesture's name would be: Live's and the outputs' label for a hand no gesture of
+# the model matches, and the outputs' word for a frame with no hand
+RESERVED_SHOWN = (UNKNOWN_LABEL, "no hand")
 
 
 def same_name(name: str, names: Iterable[str]) -> str | None:
@@ -35,8 +46,18 @@ def project_clash(conn: sqlite3.Connection, name: str, besides: int | None = Non
 def check_gesture_free(name: str, existing: Iterable[str]) -> None:
     """``DuplicateNameError`` when a gesture of the project has the name ``name`` regardless of case ("Peace" beside
     "peace"), ``LookAlikeError`` when one looks just like it (a Cyrillic "оk" beside "ok"): two gestures nobody could
-    tell apart on the page (``core.classes.names.clash``, the rule of every typed name)."""
-    found = clash(name, existing)
+    tell apart on the page (``core.classes.names.clash``, the rule of every typed name), or shows as it does
+    ("thumbs up" beside "thumbs_up", "👍 fist" beside "fist": ``shown_alike``); ``InvalidNameError`` when it shows
+    as a word the app says itself (``RESERVED_SHOWN``)."""
+    reserved = next((word for word in RESERVED_SHOWN if shown_alike(name, word)), None)
+    if reserved is not None:
+        raise InvalidNameError(f"class name {name!r} shows as {reserved!r}, a word the app shows itself (for a hand no "
+                               "gesture matches, or none in view): choose another name")  # fmt: skip
+    names = list(existing)
+    found = clash(name, names)
+    if found is None:
+        alike = next((other for other in names if shown_alike(name, other)), None)
+        found = None if alike is None else (alike, False)
     if found is None:
         return
     other, same = found
