@@ -37,13 +37,18 @@ SITE_FILE = ROOT / "deploy" / "nginx-servers.conf"
 ROUTE_COOKIE = "handteach_route"
 SERVER_LINE = re.compile(r"^(\s*)server 127\.0\.0\.1:\d+( .*)$", re.MULTILINE)
 
-# Everything nginx writes stays in ``prefix``; each request's route and answering server go to access.log.
+SITE_STUDENTS = 100  # the students the test site is sized for (nginx's connections, docs/site-servers.md step 6)
+
+# Everything nginx writes stays in ``prefix``; each request's route and answering server go to access.log. Its
+# connections are sized from the app's own budgets as docs/site-servers.md says (512 once: 300 websockets without
+# an account through it took them all, and a signed-in student's page timed out).
 MAIN = """\
 worker_processes 1;
+worker_rlimit_nofile {files};
 pid {prefix}/nginx.pid;
 error_log {prefix}/error.log warn;
 daemon off;
-events {{ worker_connections 512; }}
+events {{ worker_connections {connections}; }}
 http {{
     log_format routes '$cookie_handteach_route|$upstream_addr|$status|$request_uri';
     access_log {prefix}/access.log routes;
@@ -300,22 +305,35 @@ def _database(cluster: Cluster, url: str, store_dir: Path) -> None:
 
 
 def _start_nginx(site: Site) -> None:
-    cert, key = self_signed(site.prefix)
-    config = site_config(f"127.0.0.1:{site.port}", [s.port for s in site.servers], cert, key)
-    (site.prefix / "nginx.conf").write_text(MAIN.format(prefix=site.prefix, site=_indented(config)))
+    site.nginx = run_nginx(site.prefix, site.port, [s.port for s in site.servers])
+
+
+def run_nginx(prefix: Path, port: int, app_ports: list[int]) -> subprocess.Popen[bytes]:
+    """nginx on ``port`` running ``deploy/nginx-servers.conf`` in front of ``app_ports``, everything in ``prefix``,
+    once it answers a TLS handshake; stop it by its PID."""
+    from ui.server.outsiders import SiteBudget, proxy_connections
+
+    cert, key = self_signed(prefix)
+    config = site_config(f"127.0.0.1:{port}", app_ports, cert, key)
+    connections = proxy_connections(SITE_STUDENTS, SiteBudget.from_env().sockets)
+    (prefix / "nginx.conf").write_text(MAIN.format(prefix=prefix, site=_indented(config), connections=connections,
+                                                   files=2 * connections))  # fmt: skip
     nginx = shutil.which(NGINX) or f"/usr/sbin/{NGINX}"
-    site.nginx = subprocess.Popen([nginx, "-p", str(site.prefix), "-e", str(site.prefix / "error.log"), "-c",
-                                   str(site.prefix / "nginx.conf")], stderr=subprocess.PIPE)  # fmt: skip
+    started = subprocess.Popen([nginx, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c",
+                                str(prefix / "nginx.conf")], stderr=subprocess.PIPE)  # fmt: skip
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        if site.nginx.poll() is not None:
-            raise RuntimeError(f"nginx stopped: {site.nginx.stderr.read().decode(errors='replace')}{site.nginx_log()}")
+        if started.poll() is not None:
+            said = started.stderr.read().decode(errors="replace") if started.stderr else ""
+            log = (prefix / "error.log").read_text(errors="replace") if (prefix / "error.log").exists() else ""
+            raise RuntimeError(f"nginx stopped: {said}{log}")
         # a handshake only: a request before the servers are up would mark them failed for fail_timeout
-        with (contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", site.port), timeout=2) as raw,
+        with (contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=2) as raw,
               _tls().wrap_socket(raw, server_hostname=HOSTNAME)):  # fmt: skip
-            return
+            return started
         time.sleep(0.1)
-    raise RuntimeError(f"nginx did not answer on {site.port}: {site.nginx_log()}")
+    _stop(started)
+    raise RuntimeError(f"nginx did not answer on {port}")
 
 
 def start_worker(site: Site, workers: int = 1) -> subprocess.Popen[bytes]:

@@ -174,6 +174,14 @@ SMOKES: dict[str, Smoke] = {
         shared=False,
         long="an app server with a job worker, four times, attacked by raw websockets",
     ),
+    # the door of issue 74: idle sockets without an account held while a fresh student signs in (its numbers at
+    # the issue's sizes in docs/benchmarks.md)
+    "bench/server/outsider.py --door": Smoke(
+        ("--door", "--idle-sockets", "6", "--addresses", "2", "--fresh", "1"),
+        ("fresh_signin_p95_s", "fresh_refused", "victim_page_p95_s", "idle_sockets", "addresses", "mode"),
+        shared=False,
+        long="an app server attacked by raw websockets while a fresh student signs in",
+    ),
     "bench/server/page_assets.py": Smoke(
         ("--visits", "1"),
         ("first_cpu_s", "later_cpu_s", "kept_cpu_s", "kept_bytes"),

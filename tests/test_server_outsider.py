@@ -15,10 +15,12 @@ import pytest
 from bench.common.browser import AppServer
 from bench.server.outsider import class_server, clear_cache_rounds, garbage_frames, outsider_uploads, rerun_flood
 
+DOOR = 20  # the site's sockets without an account here (300 by default): the door filled in a few seconds
+
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppServer, str]]:
-    with class_server(Path(tmp_path_factory.mktemp("outsider"))) as found:
+    with class_server(Path(tmp_path_factory.mktemp("outsider")), {"HANDTEACH_OUTSIDER_SOCKETS": str(DOOR)}) as found:
         yield found
 
 
@@ -66,3 +68,21 @@ def test_sign_in_pages_from_five_addresses_share_one_budget_and_the_student_is_a
     assert result["flood_sockets_open"] == 12 and result["flood_sockets_refused"] == 3, result
     assert result["flood_page_runs"] <= 2 * 12 + 2 * 4 + 2, result  # its rate for 12 s, its burst, the clock's slack
     assert result["victim_pages"] >= 1 and result["victim_page_max_s"] < 60, result  # none timed out
+
+
+@pytest.mark.slow
+def test_outsiders_holding_every_socket_without_an_account_leave_a_fresh_student_the_door(served) -> None:  # noqa: ANN001
+    """Issue 74, item 1, small: 20 idle websockets from 3 addresses fill the server's 20 without an account, each
+    opened again a second after it is closed or refused; two fresh students open the URL and sign in, each taking the
+    place of the most crowded address's oldest socket, and the outsiders are back to holding all but one. Before:
+    both fresh students were refused in the handshake (403)."""
+    from bench.server.outsider_door import add_fresh_student, measure
+
+    server, cookie = served
+    code = add_fresh_student(server.data_dir)
+    base = f"http://127.0.0.1:{server.port}"
+    result = asyncio.run(measure(base, code, cookie, sockets=DOOR, addresses=3, fresh=2))
+    assert result["outsiders_open_before"] == DOOR, result  # the door full before the first fresh student
+    assert result["fresh_refused"] == 0 and result["fresh_signin_p95_s"] < 5.0, result
+    assert result["outsiders_closed"] >= 1 and result["outsiders_open_after"] >= DOOR - 1, result
+    assert result["victim_page_p95_s"] < 2.0, result

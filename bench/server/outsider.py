@@ -17,11 +17,17 @@ the server's cores, the student's page times.
 Whether anything that came back names an exception, a stack line or a path; the server log's growth.
 
 ``--rerun-flood``: ``--sockets`` sign-in pages from ``--addresses`` loopback addresses at ``--rate`` reruns a second
-each, under every per-socket and per-address limit, while the student loads pages; with ``--app-servers K`` (and
-``--database-url``) on K app servers sharing PostgreSQL (bench/server/rerun_flood.py).
+each, under every per-socket and per-address limit, while the student loads pages and fresh students sign in; with
+``--app-servers K`` (and ``--database-url``) on K app servers sharing PostgreSQL behind nginx
+(bench/server/rerun_flood.py).
+
+``--door``: ``--idle-sockets`` idle websockets without an account from ``--addresses`` loopback addresses, each opened
+again when closed, while ``--fresh`` fresh students sign in and the signed-in student loads pages; ``--app-servers K``
+as above (bench/server/outsider_door.py).
 
     .venv/bin/python -m bench.server.outsider [--mode cache|uploads|flood|garbage|all]
-    .venv/bin/python -m bench.server.outsider --rerun-flood --sockets 50 --addresses 5 --rate 4 [--app-servers 2]
+    .venv/bin/python -m bench.server.outsider --rerun-flood --sockets 250 --addresses 5 --rate 4 [--app-servers 2]
+    .venv/bin/python -m bench.server.outsider --door --idle-sockets 300 --addresses 5 [--app-servers 2]
 """
 
 from __future__ import annotations
@@ -250,10 +256,11 @@ async def garbage_frames(server: AppServer, frames: int) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def class_server(folder: Path) -> Iterator[tuple[AppServer, str]]:
-    """The served app on a class in ``folder`` (one job worker), and its student's ``Cookie`` header."""
+def class_server(folder: Path, env: dict[str, str] | None = None) -> Iterator[tuple[AppServer, str]]:
+    """The served app on a class in ``folder`` (one job worker, ``env`` more), and its student's ``Cookie`` header."""
     cookie = student_cookie(folder / "data")
-    server = AppServer(folder / "data", env={"HANDTEACH_JOB_WORKERS": "1"}, log=folder / "server.log").start()
+    server = AppServer(folder / "data", env={"HANDTEACH_JOB_WORKERS": "1", **(env or {})},
+                       log=folder / "server.log").start()  # fmt: skip
     try:
         yield server, cookie
     finally:
@@ -286,9 +293,23 @@ def main() -> int:
     parser.add_argument("--rerun-flood", action="store_true", help="sign-in pages from several addresses")
     parser.add_argument("--addresses", type=int, default=5, help="rerun flood: loopback addresses, 127.0.0.2 on")
     parser.add_argument("--every", type=float, default=1.0, help="rerun flood: seconds between the student's pages")
-    parser.add_argument("--app-servers", type=int, default=0, help="rerun flood: K app servers on PostgreSQL")
-    parser.add_argument("--database-url", default=None, help="rerun flood: a PostgreSQL server for --app-servers")
+    parser.add_argument("--app-servers", type=int, default=0, help="rerun flood, door: K app servers behind nginx")
+    parser.add_argument("--database-url", default=None, help="rerun flood, door: a PostgreSQL server for them")
+    parser.add_argument("--door", action="store_true", help="idle sockets without an account held while fresh "
+                        "students sign in")  # fmt: skip
+    parser.add_argument("--idle-sockets", type=int, default=300, help="door: the outsiders' sockets")
+    parser.add_argument("--fresh", type=int, default=20, help="door: fresh students signing in, one after another")
     args = parser.parse_args()
+    if args.door:
+        from bench.server.outsider_door import door
+
+        scaled = bool(args.app_servers or args.database_url)
+        result = door(args.idle_sockets, args.addresses, args.fresh, max(1, args.app_servers or 2 * scaled),
+                      args.database_url, scaled)  # fmt: skip
+        for key, value in result.items():
+            print(f"{key:24s} {value}")
+        print(json.dumps(result))
+        return 0
     if args.rerun_flood:
         from bench.server.rerun_flood import rerun_flood
 

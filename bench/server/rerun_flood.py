@@ -6,10 +6,12 @@ line (``mode``, ``sockets``, ``addresses``, ``victim_page_p95_s``, …).
 (127.0.0.2, 127.0.0.3, …), spread over them in turn, and each sends ``--rate`` whole-page reruns a second for
 ``--seconds``, in a process of its own. Meanwhile the student (127.0.0.1, the session cookie of a real sign-in) opens
 a new tab every ``--every`` seconds (a reload: a new session, its first run timed until it ended; 60 s at most, then
-counted as 60 s). ``mode`` embedded: one app server on SQLite. ``mode`` scaled (``--app-servers K``): K app servers on
-one PostgreSQL store (a throwaway cluster, or ``--database-url``'s server: bench/server/scaled_class.py), each its own
-data folder; the flood's sockets and the student's tabs go to the servers in turn (no proxy in front: each server
-sees the loopback addresses themselves). The machine's load average before and after is said with the numbers.
+counted as 60 s), and between two of them a fresh student opens the URL and signs in (``fresh_signin_p95_s``,
+``fresh_refused``: bench/server/outsider_door.py). ``mode`` embedded: one app server on SQLite. ``mode`` scaled
+(``--app-servers K``): K app servers on one PostgreSQL store (a throwaway cluster, or ``--database-url``'s server:
+bench/server/scaled_class.py), each its own data folder, behind nginx running ``deploy/nginx-servers.conf``
+(tests/scaled_site.py): every tab goes through it, and nginx spreads them. The machine's load average before and
+after is said with the numbers.
 """
 
 from __future__ import annotations
@@ -96,8 +98,11 @@ def p95(values: list[float]) -> float:
 
 
 async def measure(servers: list[AppServer], cookie: str, sockets: int, addresses: int, seconds: float, rate: float,
-                  every: float) -> dict[str, Any]:  # fmt: skip
-    bases = [f"http://{STUDENT_ADDRESS}:{server.port}" for server in servers]
+                  every: float, code: str = "", front: str = "") -> dict[str, Any]:  # fmt: skip
+    """``code``: the class's, for the fresh students (none without it); ``front``: nginx's URL, every tab through it."""
+    from bench.server.outsider_door import fresh_signin
+
+    bases = [front] if front else [f"http://{STUDENT_ADDRESS}:{server.port}" for server in servers]
     alone = [await _visit(bases[i % len(bases)], cookie) for i in range(6)][1:]  # the first warms the server
     load_before = os.getloadavg()[0]
     context = multiprocessing.get_context("spawn")
@@ -108,8 +113,11 @@ async def measure(servers: list[AppServer], cookie: str, sockets: int, addresses
     await asyncio.sleep(min(10.0, seconds / 4))  # its sockets open, its pages run once, its reruns begun
     cpu, started = sum(s.cpu_seconds() for s in servers), time.monotonic()
     pages: list[float] = []
+    signins: list[float | None] = []
     while not pages or (flood.is_alive() and time.monotonic() < started + seconds - 4):
         pages.append(await _visit(bases[len(pages) % len(bases)], cookie))
+        if code:
+            signins.append(await fresh_signin(bases[len(signins) % len(bases)], code))
         await asyncio.sleep(every)
     cores = (sum(s.cpu_seconds() for s in servers) - cpu) / (time.monotonic() - started)
     await asyncio.to_thread(flood.join, seconds + 120)
@@ -119,7 +127,10 @@ async def measure(servers: list[AppServer], cookie: str, sockets: int, addresses
             "flood_sockets_open": opened, "flood_sockets_refused": refused,
             "server_cores": round(cores, 2), "victim_page_alone_p95_s": round(p95(alone), 2), "victim_pages": len(pages),
             "victim_page_median_s": round(statistics.median(pages), 2), "victim_page_p95_s": round(p95(pages), 2),
-            "victim_page_max_s": round(max(pages), 2), "load1_before": round(load_before, 1),
+            "victim_page_max_s": round(max(pages), 2), "fresh": len(signins),
+            "fresh_refused": sum(s is None for s in signins),
+            "fresh_signin_p95_s": round(p95([PAGE_TIMEOUT_S if s is None else s for s in signins]), 2) if signins else None,
+            "load1_before": round(load_before, 1),
             "load1_after": round(os.getloadavg()[0], 1), "machine_cores": os.cpu_count()}  # fmt: skip
 
 
@@ -142,15 +153,15 @@ def app_servers(folder: Path, count: int, env: dict[str, str]) -> Iterator[list[
 def rerun_flood(sockets: int, addresses: int, seconds: float, rate: float, every: float, servers_wanted: int = 1,
                 database_url: str | None = None, scaled: bool = False) -> dict[str, Any]:  # fmt: skip
     """One run (see the module docstring) on a fresh class; its numbers."""
-    from bench.server.outsider import student_cookie
+    from bench.server.outsider_door import make_class, nginx_front
     from core.data.sql.database import URL_VARIABLE
 
     with tempfile.TemporaryDirectory(prefix="handteach-rerun-flood-") as tmp:
         folder = Path(tmp)
         if not scaled:
-            cookie = student_cookie(folder / "server0" / "data")
+            code, cookie = make_class(folder / "server0" / "data")
             with app_servers(folder, 1, {}) as servers:
-                found = asyncio.run(measure(servers, cookie, sockets, addresses, seconds, rate, every))
+                found = asyncio.run(measure(servers, cookie, sockets, addresses, seconds, rate, every, code))
             return {"mode": "embedded", **found}
         from bench.server.scaled_class import Databases
 
@@ -159,9 +170,10 @@ def rerun_flood(sockets: int, addresses: int, seconds: float, rate: float, every
         try:
             url = databases.create()
             os.environ[URL_VARIABLE] = url  # the class is made on the store the servers share
-            cookie = student_cookie(folder / "maker")
-            with app_servers(folder, servers_wanted, {URL_VARIABLE: url}) as servers:
-                found = asyncio.run(measure(servers, cookie, sockets, addresses, seconds, rate, every))
+            code, cookie = make_class(folder / "maker")
+            env = {URL_VARIABLE: url, "HANDTEACH_TRUSTED_PROXIES": "127.0.0.1"}  # nginx names each client
+            with app_servers(folder, servers_wanted, env) as servers, nginx_front(folder, servers) as front:
+                found = asyncio.run(measure(servers, cookie, sockets, addresses, seconds, rate, every, code, front))
         finally:
             if kept is None:
                 os.environ.pop(URL_VARIABLE, None)

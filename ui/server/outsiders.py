@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 OUTSIDER_PAGES = 10.0  # whole-page reruns a second, a site's tabs without an account together (a sign-in form's run)
 OUTSIDER_MESSAGES = 60.0  # messages a second of every kind (heartbeats, widget changes), likewise
 OUTSIDER_SOCKETS = 300  # open at once, likewise: ten classes arriving at the same minute
+TABS_PER_STUDENT = 2  # a signed-in student's tabs open at once, for sizing a proxy in front (``proxy_connections``)
+PROXY_SPARE = 256  # a proxy's connections beyond the websockets: page loads, refused handshakes on their way out
 BURST_S = 4.0  # a bucket holds this many seconds of its rate (a class arriving together signs in without waiting)
 
 
@@ -91,6 +93,14 @@ class Who:
 
 
 WHO = Who()  # this server's: ``ui.common.signin`` notes each run, ``ui.server.backmsgs`` asks
+
+
+def proxy_connections(students: int, outsider_sockets: int = OUTSIDER_SOCKETS) -> int:
+    """The connections a proxy in front of a site (nginx's ``worker_connections``) must hold for ``students`` signed in:
+    each websocket through it holds two (the browser's and the app server's), the app servers hold at most
+    ``TABS_PER_STUDENT`` a student and ``outsider_sockets`` without an account (a newcomer takes the place of one of
+    those, ``ui.server.door``), and ``PROXY_SPARE`` more for page loads."""
+    return 2 * (students * TABS_PER_STUDENT + outsider_sockets) + PROXY_SPARE
 
 
 def note_session(session_id: str, signed_in: bool, in_class: bool) -> None:
