@@ -24,12 +24,32 @@ if ! command -v "$(PYTHON)" >/dev/null 2>&1; then echo "PYTHON=$(PYTHON) was not
 	|| { [ $$? -eq 2 ] || echo "PYTHON=$(PYTHON) did not run: name a Python 3.11 to 3.14 that is installed"; exit 2; }
 endef
 
+# torch on Linux: PyPI's Linux wheels are CUDA builds (about 3 GB of nvidia-* packages and triton beside torch's own
+# 0.5 GB, for an app that never uses a GPU), so the install takes torch's CPU build first from PyTorch's own CPU
+# index, as its install page documents (`--index-url https://download.pytorch.org/whl/cpu`), when that host answers
+# within 5 s; otherwise pip's usual index (and any find-links pip is configured with) as before. The check is bounded
+# by `timeout`: where the host is firewalled a connection can hang rather than fail. One line says which build came.
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+define torch_cpu_answers
+[ "$$(uname -s)" = Linux ] && timeout 6 $(1) -c 'import os, ssl, urllib.request as u; u.urlopen("$(TORCH_CPU_INDEX)/torch/", timeout=5, context=ssl.create_default_context(cafile=os.environ.get("PIP_CERT") or None)).close()' >/dev/null 2>&1
+endef
+# $(1): the environment's python. The torch line of requirements.txt from the CPU index where it answers, then
+# requirements.txt (an installed 2.13.0+cpu satisfies torch==2.13.0, so pip keeps it), then the one line.
+define install_requirements
+if $(call torch_cpu_answers,$(1)); then \
+	$(1) -m pip install --quiet "$$(sed -n 's/^\(torch==[^ ;#]*\).*/\1/p' requirements.txt)" --index-url $(TORCH_CPU_INDEX) \
+	&& cpu_index=yes || echo "$(TORCH_CPU_INDEX) answered but its torch did not install (above): torch comes from pip's usual index"; \
+fi; \
+$(1) -m pip install --quiet -r requirements.txt && \
+if [ "$$(uname -s)" = Linux ]; then $(1) -c 'import importlib.metadata as m, sys; v = m.version("torch"); cuda = any(r.startswith("nvidia-") for r in m.requires("torch") or ()); print(f"torch {v}: " + ("the CPU build, from $(TORCH_CPU_INDEX)" if sys.argv[1] else ("a CUDA build from PyPI, about 3 GB of nvidia-* packages the app never uses" if cuda else "a CPU build, from pip'"'"'s usual index or find-links") + " ($(TORCH_CPU_INDEX) did not answer within 5 s)"))' "$${cpu_index:-}"; fi
+endef
+
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || { $(python_check); }
 	@echo "Installing the Python packages into $(VENV) (first run only, about 2 minutes)..."
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	@$(call install_requirements,$(PY))
 	$(PY) -m core.keypoints.models
 	touch $@
 
@@ -110,7 +130,7 @@ $(RUNTIME_VENV)/.installed: requirements.txt
 	@echo "Installing requirements.txt alone into $(RUNTIME_VENV) for the smoke check (after a change only, about 2 minutes)..."
 	rm -rf $(RUNTIME_VENV)
 	$(PYTHON) -m venv $(RUNTIME_VENV)
-	$(RUNTIME_VENV)/bin/python -m pip install --quiet -r requirements.txt
+	@$(call install_requirements,$(RUNTIME_VENV)/bin/python)
 	touch $@
 
 smoke: $(RUNTIME_VENV)/.installed

@@ -13,8 +13,15 @@ and gave the same table. A line's extras are checked as well (psycopg's ``binary
 psycopg-binary).
 
 Prints a table, each cell "installs" or the packages with no wheel there, then one JSON line; exits 1 when a cell
-fails. A cell also says which lines its markers leave out, and where torch's wheel is a CUDA build (its nvidia-*
-packages, gigabytes), so neither hides behind "installs". What the lines pull in themselves is not checked here.
+fails. A cell also says which lines its markers leave out, and which build of torch it takes, so neither hides behind
+"installs". What the lines pull in themselves is not checked for wheels here.
+
+Each cell's download: the sizes the index lists (PEP 700's ``size``) of the lines' wheels and of what they pull in
+(each release's Requires-Dist read once, from its METADATA, with the cell's markers; the newest release a first
+requirement allows, as pip takes it where nothing else narrows it), so an estimate of what pip downloads there.
+On Linux ``make`` takes torch's CPU build from PyTorch's CPU index (``TORCH_CPU_INDEX`` in the Makefile) where that
+host answers: the check looks there too (5 s at most), and where it answers, a Linux cell's torch is that wheel;
+where it does not, the cell says so, with PyPI's CUDA build's size and the size of the rest.
 """
 
 from __future__ import annotations
@@ -24,9 +31,12 @@ import email.parser
 import io
 import json
 import os
+import re
 import ssl
 import sys
+import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -48,6 +58,9 @@ PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 # the oldest system each column stands for: glibc 2.35 (Ubuntu 22.04; Debian 12 and Raspberry Pi OS have 2.36),
 # macOS 14 on Apple silicon, 64-bit Windows
 GLIBC = 35
+# PyTorch's CPU wheels (the Makefile's TORCH_CPU_INDEX), where make takes torch from on Linux when it answers
+TORCH_CPU_INDEX = os.environ.get("HANDTEACH_TORCH_CPU_INDEX", "https://download.pytorch.org/whl/cpu").rstrip("/")
+GB, MB = 1e9, 1e6
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,9 @@ class Cell:
     missing: list[str] = field(default_factory=list)  # requirement lines with no wheel here
     left_out: list[str] = field(default_factory=list)  # names whose every line a marker leaves out here
     notes: list[str] = field(default_factory=list)  # installs, but say so (a CUDA build of torch)
+    torch_build: str = ""  # "CPU", "CUDA" or "" where no line is torch
+    download: int = 0  # bytes pip downloads there, from the index's sizes (0: not read)
+    download_note: str = ""  # how the download splits, where a Linux cell's torch could come from two places
 
     @property
     def installs(self) -> bool:
@@ -91,7 +107,9 @@ class Cell:
     def text(self) -> str:
         said = "installs" if self.installs else "no " + ", ".join(Requirement(r).name for r in self.missing)
         extra = [f"without {', '.join(self.left_out)}"] if self.left_out else []
-        return " ".join([said, *(f"({note})" for note in [*extra, *self.notes])])
+        size = [f"{self.download / GB:.2f} GB"] if self.download else []
+        notes = [*extra, *self.notes, *([self.download_note] if self.download_note else [])]
+        return " ".join([said, *size, *(f"({note})" for note in notes)])
 
 
 def environment(python: str, platform: Platform) -> dict[str, str]:
@@ -112,7 +130,9 @@ def requirement_lines(path: Path) -> list[Requirement]:
     return [Requirement(line) for line in lines if line and not line.startswith(("#", "-"))]
 
 
+@cache
 def _context() -> ssl.SSLContext:
+    # made once: loading the CA file for every request was most of this check's CPU time
     return ssl.create_default_context(cafile=os.environ.get("PIP_CERT") or os.environ.get("SSL_CERT_FILE"))
 
 
@@ -136,9 +156,29 @@ class Wheel:
     tags: frozenset[Tag]
     requires_python: SpecifierSet
     url: str
+    size: int = 0  # bytes, as the index lists them (0: not listed)
 
 
-@cache
+def once(function):  # noqa: ANN001, ANN201 - a decorator
+    """functools.cache that also makes threads asking for the same key at once wait for one answer (a plain cache
+    fetched a page once for each thread that missed it)."""
+    results: dict = {}
+    locks: dict = {}
+    guard = threading.Lock()
+
+    def wrapper(*args):  # noqa: ANN002, ANN202
+        with guard:
+            lock = locks.setdefault(args, threading.Lock())
+        with lock:
+            if args not in results:
+                results[args] = function(*args)
+            return results[args]
+
+    wrapper.__wrapped__ = function
+    return wrapper
+
+
+@once
 def index_wheels(name: str) -> tuple[Wheel, ...]:
     """The wheels PyPI lists for a project (PEP 691's JSON index page), yanked ones and sdists left out (pip's
     ``--only-binary=:all:`` never takes an sdist)."""
@@ -150,11 +190,57 @@ def index_wheels(name: str) -> tuple[Wheel, ...]:
         except InvalidWheelFilename:
             continue
         if not file.get("yanked"):
-            wheels.append(Wheel(version, tags, SpecifierSet(file.get("requires-python") or ""), file["url"]))
+            requires = SpecifierSet(file.get("requires-python") or "")
+            wheels.append(Wheel(version, tags, requires, file["url"], int(file.get("size") or 0)))
     return tuple(wheels)
 
 
-@cache
+def _answers_within(url: str, seconds: float) -> bool:
+    """Whether the URL answers 200 within the time, name look-up included (a thread: a look-up has no timeout)."""
+    answered = threading.Event()
+
+    def look() -> None:
+        request = urllib.request.Request(url, headers={"User-Agent": "handteach-wheels-check"})
+        try:
+            with urllib.request.urlopen(request, timeout=seconds, context=_context()) as response:
+                if response.status == 200:
+                    answered.set()
+        except (OSError, ValueError):
+            pass
+
+    thread = threading.Thread(target=look, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return answered.is_set()
+
+
+@once
+def cpu_index_torch() -> tuple[Wheel, ...] | None:
+    """torch's wheels on PyTorch's CPU index (a PEP 503 page: names, no sizes; a wheel's size is read when picked),
+    or None where the index does not answer within 5 s, as the Makefile's own check gives up."""
+    page = f"{TORCH_CPU_INDEX}/torch/"
+    if not _answers_within(page, 5):
+        return None
+    request = urllib.request.Request(page, headers={"User-Agent": "handteach-wheels-check"})
+    with urllib.request.urlopen(request, timeout=60, context=_context()) as response:
+        html = response.read().decode("utf-8", "replace")
+    wheels = []
+    for href in re.findall(r'href="([^"]+)"', html):
+        url = urllib.parse.urljoin(page, href.split("#", 1)[0])
+        try:
+            _, version, _, tags = parse_wheel_filename(urllib.parse.unquote(url.rsplit("/", 1)[1]))
+        except InvalidWheelFilename:
+            continue
+        wheels.append(Wheel(version, tags, SpecifierSet(""), url))
+    return tuple(wheels)
+
+
+@once
+def remote_size(url: str) -> int:
+    return _RemoteFile(url).size
+
+
+@once
 def requires_dist(wheel_url: str) -> tuple[str, ...]:
     """A wheel's declared dependencies, read from its METADATA with a few HTTP range requests (as pip's fast-deps
     does): this index serves no separate metadata files, and torch's wheels are hundreds of megabytes."""
@@ -164,14 +250,32 @@ def requires_dist(wheel_url: str) -> tuple[str, ...]:
     return tuple(metadata.get_all("Requires-Dist") or ())
 
 
+def _open(request: urllib.request.Request):  # noqa: ANN202 - the response
+    for attempt in range(3):  # a dropped connection or a failed look-up is retried; an HTTP error is an answer
+        try:
+            return urllib.request.urlopen(request, timeout=60, context=_context())
+        except urllib.error.HTTPError:
+            raise
+        except OSError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 class _RemoteFile(io.RawIOBase):
-    """A read-only, seekable view of a file on an HTTP server that honours Range (what zipfile needs)."""
+    """A read-only, seekable view of a file on an HTTP server that honours Range (what zipfile needs). Its last
+    ``TAIL`` bytes come in the first request (a suffix range, whose Content-Range gives the size): a wheel's
+    central directory and its .dist-info, written last, are there, so METADATA is mostly one request, not seven."""
+
+    TAIL = 256 * 1024
 
     def __init__(self, url: str) -> None:
         self.url, self.position = url, 0
-        request = urllib.request.Request(url, method="HEAD", headers={"User-Agent": "handteach-wheels-check"})
-        with urllib.request.urlopen(request, timeout=60, context=_context()) as response:
-            self.size = int(response.headers["Content-Length"])
+        headers = {"Range": f"bytes=-{self.TAIL}", "User-Agent": "handteach-wheels-check"}
+        with _open(urllib.request.Request(url, headers=headers)) as response:
+            self.tail = response.read()
+            total = response.headers.get("Content-Range", "").rpartition("/")[2]
+        self.size = int(total) if total.isdigit() else len(self.tail)
 
     def seekable(self) -> bool:
         return True
@@ -190,10 +294,13 @@ class _RemoteFile(io.RawIOBase):
         end = self.size if size < 0 else min(self.size, self.position + size)
         if end <= self.position:
             return b""
-        headers = {"Range": f"bytes={self.position}-{end - 1}", "User-Agent": "handteach-wheels-check"}
-        request = urllib.request.Request(self.url, headers=headers)
-        with urllib.request.urlopen(request, timeout=60, context=_context()) as response:
-            data = response.read()
+        tail_start = self.size - len(self.tail)
+        if self.position >= tail_start:
+            data = self.tail[self.position - tail_start : end - tail_start]
+        else:
+            headers = {"Range": f"bytes={self.position}-{end - 1}", "User-Agent": "handteach-wheels-check"}
+            with _open(urllib.request.Request(self.url, headers=headers)) as response:
+                data = response.read()
         self.position += len(data)
         return data
 
@@ -206,13 +313,17 @@ def cell_tags(python: str, platform: Platform) -> frozenset[Tag]:
                       *compatible_tags(version, interpreter, platform.tags)])  # fmt: skip
 
 
-def best_wheel(requirement: Requirement, python: str, platform: Platform) -> tuple[Version, str] | None:
-    """The newest release the line allows that has a wheel for this cell, and that wheel's address, as pip's finder
-    picks it; None if none."""
+def pick(wheels: tuple[Wheel, ...], requirement: Requirement, python: str, platform: Platform) -> Wheel | None:
+    """The newest release the line allows that has a wheel for this cell, as pip's finder picks it; None if none."""
     tags, full_version = cell_tags(python, platform), f"{python}.0"
-    found = [wheel for wheel in index_wheels(requirement.name) if requirement.specifier.contains(wheel.version)
+    found = [wheel for wheel in wheels if requirement.specifier.contains(wheel.version)
              and wheel.tags & tags and wheel.requires_python.contains(full_version)]  # fmt: skip
-    best = max(found, default=None, key=lambda wheel: wheel.version)
+    return max(found, default=None, key=lambda wheel: wheel.version)
+
+
+def best_wheel(requirement: Requirement, python: str, platform: Platform) -> tuple[Version, str] | None:
+    """The newest release the line allows that has a wheel for this cell, and that wheel's address; None if none."""
+    best = pick(index_wheels(requirement.name), requirement, python, platform)
     return None if best is None else (best.version, best.url)
 
 
@@ -233,9 +344,68 @@ def check_cell(python: str, platform: Platform, lines: list[Requirement]) -> Cel
                 added = any(applies(dependency, env, extra) for extra in line.extras) and not applies(dependency, env)
                 if added and best_wheel(dependency, python, platform) is None:
                     cell.missing.append(str(dependency))
-        torch = canonicalize_name(line.name) == "torch"
-        if torch and any(d.lower().startswith("nvidia-") and applies(Requirement(d), env) for d in requires_dist(url)):
-            cell.notes.append(f"torch {version}: a CUDA build with nvidia-* packages")
+        if canonicalize_name(line.name) == "torch":
+            cuda = any(d.lower().startswith("nvidia-") and applies(Requirement(d), env) for d in requires_dist(url))
+            cell.torch_build = "CUDA" if cuda else "CPU"
+            if cuda:
+                cell.notes.append(f"torch {version}: a CUDA build with nvidia-* packages")
+    return cell
+
+
+def _release_requires(name: str, version: Version) -> tuple[str, ...]:
+    """A release's Requires-Dist, read from one of its wheels (its wheels declare the same, split by markers), but
+    torch's from the very wheel a cell takes (its Linux wheels name CUDA packages its others do not)."""
+    urls = sorted(wheel.url for wheel in index_wheels(name) if wheel.version == version)
+    return requires_dist(urls[0]) if urls else ()
+
+
+def download(lines: list[Requirement], python: str, platform: Platform, torch: Wheel | None = None) -> dict[str, int]:
+    """Bytes of each wheel pip takes in this cell: the lines' and, breadth first, what they pull in (the first
+    requirement of a name decides its release, as the lines' pins do). ``torch``: the wheel to take for torch
+    (PyTorch's CPU index) instead of PyPI's. A name with no wheel for the cell counts 0."""
+    env = environment(python, platform)
+    sizes: dict[str, int] = {}
+    queue = [line for line in lines if applies(line, env)]
+    while queue:
+        requirement = queue.pop(0)
+        name = canonicalize_name(requirement.name)
+        if name in sizes:
+            continue
+        wheel = torch if name == "torch" and torch else pick(index_wheels(name), requirement, python, platform)
+        if wheel is None:
+            sizes[name] = 0
+            continue
+        sizes[name] = wheel.size or remote_size(wheel.url)
+        declared = requires_dist(wheel.url) if name == "torch" else _release_requires(name, wheel.version)
+        for dependency in map(Requirement, declared):
+            if any(applies(dependency, env, extra) for extra in ("", *requirement.extras)):
+                queue.append(dependency)
+    return sizes
+
+
+def _torch_cuda_share(sizes: dict[str, int]) -> int:
+    return sum(size for name, size in sizes.items() if name == "torch" or name.startswith(("nvidia-", "triton")))
+
+
+def measure_download(cell: Cell, platform: Platform, lines: list[Requirement]) -> None:
+    """The cell's download, and on Linux which torch it takes: the CPU index's where it answers (as make does)."""
+    cpu_wheels = cpu_index_torch() if platform.name.startswith("Linux") and cell.torch_build else None
+    torch_line = next((line for line in lines if canonicalize_name(line.name) == "torch"), None)
+    cpu = pick(cpu_wheels, torch_line, cell.python, platform) if cpu_wheels and torch_line else None
+    sizes = download(lines, cell.python, platform, cpu)
+    cell.download = sum(sizes.values())
+    if cpu is not None:
+        cell.torch_build = "CPU"
+        cell.notes = [note for note in cell.notes if not note.startswith("torch ")]
+        cell.notes.append(f"torch {cpu.version}: the CPU build from {TORCH_CPU_INDEX}, as make takes it")
+    elif platform.name.startswith("Linux") and cell.torch_build == "CUDA":
+        rest = cell.download - _torch_cuda_share(sizes)
+        cell.download_note = (f"{TORCH_CPU_INDEX} did not answer here, where make takes the CPU build: "
+                              f"{rest / GB:.2f} GB besides torch and its CUDA packages")  # fmt: skip
+
+
+def measured(cell: Cell, platform: Platform, lines: list[Requirement]) -> Cell:
+    measure_download(cell, platform, lines)
     return cell
 
 
@@ -253,10 +423,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     lines = requirement_lines(args.requirements)
     try:
-        with ThreadPoolExecutor(8) as pool:  # every index page once, then the cells, at once: the network is the wait
+        with ThreadPoolExecutor(16) as pool:  # every index page once, then the cells, at once: the network is the wait
             list(pool.map(index_wheels, sorted({line.name for line in lines})))
             grid = [(python, platform) for python in PYTHONS for platform in PLATFORMS]
-            cells = list(pool.map(lambda cell: check_cell(*cell, lines), grid))
+            cells = list(pool.map(lambda cell: measured(check_cell(*cell, lines), cell[1], lines), grid))
     except OSError as error:
         # the registry away is this machine's network, not a missing wheel: said, and the run goes on
         print(f"The package index at {INDEX} did not answer ({error}): the wheels were not checked this time")
@@ -267,7 +437,10 @@ def main(argv: list[str] | None = None) -> int:
         "cells": len(cells), "install": installs,
         "failing": {f"{c.python} {c.platform}": c.missing for c in cells if not c.installs},
         "left_out_by_markers": {f"{c.python} {c.platform}": c.left_out for c in cells if c.left_out},
-        "torch_cuda_build": [f"{c.python} {c.platform}" for c in cells if c.notes],
+        "torch_cuda_build": [f"{c.python} {c.platform}" for c in cells if c.torch_build == "CUDA"],
+        "torch_build": {f"{c.python} {c.platform}": c.torch_build for c in cells},
+        "torch_cpu_index_answered": cpu_index_torch() is not None,
+        "download_bytes": {f"{c.python} {c.platform}": c.download for c in cells},
     }))  # fmt: skip
     return 0 if installs == len(cells) else 1
 
