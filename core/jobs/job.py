@@ -55,6 +55,18 @@ def time_limit_line(kind: str, seconds: float) -> str:
             f"{_KEPT.get(kind, 'nothing of it was kept')}. Make it smaller, or ask your teacher.")  # fmt: skip
 
 
+DATABASE_AWAY = "DatabaseAway"  # error_type of a job that failed as the database could not be reached (error: the line)
+
+
+def database_away_line(kind: str) -> str:
+    """The one line of a job that failed as the site's database could not be reached (restarting, or its machine
+    away): not the worker's fault, so not ``worker_died``'s words; what was kept, in the job's words."""
+    kept = "part of it may have been stored, so check the counts first" if kind == IMPORT else _KEPT.get(kind, "")
+    again = "" if kind in (MEASURE, CURVE) else " Press again in a minute to retry."
+    return (f"The database could not be reached while your {NOUNS.get(kind, 'job')} ran (it was restarting, or its "
+            f"machine was away): {kept or 'nothing of it was kept'}.{again}")  # fmt: skip
+
+
 WORKER_VERSION = "WorkerVersion"  # error_type of a job a queue worker of another version refused (error: the line)
 
 

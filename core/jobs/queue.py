@@ -19,7 +19,7 @@ pool promises, and how it is kept here:
 * the place in the queue and about how long (``core.jobs.queue_places``: ``core.jobs.fair``'s order over the rows);
 * progress and answers: the worker's row of ``handteach_job_runs``, read by ``status`` on any server;
 * *Stop*: procrastinate's abort (``cancel_job_by_id(abort=True)``), heard by the worker through LISTEN/NOTIFY;
-* a dead worker fails only its own job: heartbeats (``core.jobs.queue_worker.fail_stalled``);
+* a dead worker fails only its own job: heartbeats, swept by every worker and app server (``core.jobs.queue_sweep``);
 * "the server is full": ``max_queued`` jobs waiting in this version's queue (a previous release's left-over jobs
   count for nothing here), and a version no app server or worker runs any more has its waiting jobs cancelled, each
   saying so (``core.jobs.queue_versions``, from every server's tab watcher);
@@ -75,6 +75,7 @@ from core.jobs.queue_db import (
 )
 from core.jobs.queue_places import Places
 from core.jobs.queue_purge import forget_jobs, forget_owners
+from core.jobs.queue_sweep import Sweeper
 from core.jobs.queue_versions import BEAT_S, drain_gone_versions, say_sender
 
 MAX_QUEUED = 200
@@ -127,6 +128,8 @@ class QueueRunner:
         self._ended: dict[str, tuple[float, JobStatus]] = {}
         self._lock = threading.Lock()
         self._closed = threading.Event()
+        # a job whose worker went is ended by this server too: with every worker gone none is left to end it
+        self._sweeper = Sweeper(self.url, WORKER_ALIVE_S).start()
         if self.session_alive is not None:
             threading.Thread(target=self._watch_tabs, name="handteach-queue-tabs", daemon=True).start()
 
@@ -243,6 +246,7 @@ class QueueRunner:
 
     def close(self) -> None:
         self._closed.set()
+        self._sweeper.stop()
         self._app.close()
 
     def worker_pids(self) -> list[int]:

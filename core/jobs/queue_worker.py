@@ -8,10 +8,15 @@ watcher thread sets when procrastinate hears an abort (LISTEN/NOTIFY: within a f
 job passes its time limit. A job that does not stop within ``cancel_grace_s`` has its row ended and its process
 exits (as the local pool ends a worker), the command starting another.
 
-A worker that dies fails only its own job, by procrastinate's heartbeats: every worker process checks, each
-``heartbeat_s``, for running jobs whose worker's heartbeat is older than ``stalled_s`` (or whose worker row was
-pruned), and fails them with ``worker_died``'s line; they are not retried (a training that ran out of memory would
-again). procrastinate's ``lock`` (the owner) keeps that owner's next job waiting until then. Every
+A worker that dies fails only its own job, by procrastinate's heartbeats: every worker process (and every app
+server) sweeps, each ``heartbeat_s``, the running jobs whose worker's heartbeat is older than ``stalled_s`` (or whose
+worker row was pruned), and fails them with ``worker_died``'s line (``core.jobs.queue_sweep``); they are not retried
+(a training that ran out of memory would again). procrastinate's ``lock`` (the owner) keeps that owner's next job
+waiting until then.
+
+**The database away** (``core.jobs.queue_steady``): the worker waits it out; a job's progress is not written
+meanwhile, its end is written once the database is back, and a job that failed because it could not reach the
+database (its store, or this module's own rows) says so in ``database_away_line``'s words. Every
 ``PRUNE_EVERY_S`` it also forgets the jobs that ended over ``KEEP_ENDED_S`` ago (their answers hold a model and its
 samples; a page keeps the status it saw end).
 
@@ -48,8 +53,18 @@ import procrastinate.worker
 import psycopg
 from psycopg.types.json import Jsonb
 
+from core.data.sql.schema import StoreError
 from core.jobs import wire
-from core.jobs.job import TIME_LIMIT, WORKER_VERSION, JobContext, other_version_line, time_limit_line, worker_died
+from core.jobs.job import (
+    DATABASE_AWAY,
+    TIME_LIMIT,
+    WORKER_VERSION,
+    JobContext,
+    database_away_line,
+    other_version_line,
+    time_limit_line,
+)
+from core.jobs.outage import Outage, is_database_error
 from core.jobs.queue_db import (
     PAYLOADS,
     QUEUE,
@@ -63,8 +78,12 @@ from core.jobs.queue_db import (
     jobs_version,
     version_queue,
 )
+from core.jobs.queue_steady import RETRY_S, SteadyWorker, steady_finish
+from core.jobs.queue_sweep import Sweeper
 
 PROGRESS_EVERY_S = 0.1
+END_RETRY_S = 600.0  # a job's end waits this long for the database to come back (after, the sweep ends its row)
+PRUNE_SILENT_S = 60.0  # a starting worker forgets workers this silent (not ``stalled_s``: just after an outage all are)
 PRUNE_EVERY_S = 60.0
 KEEP_ENDED_S = 3600.0  # an ended job's row (and its answer) stays this long: the pages' pace of each kind reads them
 _PRUNE_SQL = f"""
@@ -98,22 +117,35 @@ class WorkerConfig:
 
 
 class _Runs:
-    """This process's writes to ``handteach_job_runs`` (one connection, used by the job's thread and the watcher)."""
+    """This process's writes to ``handteach_job_runs`` (one connection, used by the job's thread and the watcher;
+    made at the first write: a worker started while the database is away waits in procrastinate's fetch loop)."""
 
-    def __init__(self, url: str) -> None:
-        self._url, self._conn, self._lock = url, connect(url), threading.Lock()
+    def __init__(self, url: str, outage: Outage) -> None:
+        self._url, self._lock, self.outage = url, threading.Lock(), outage
+        self._conn: psycopg.Connection | None = None
+        self._tried = 0.0  # when a write last reached for the database during an outage
 
     def _execute(self, sql: str, params: tuple[Any, ...]) -> psycopg.Cursor:
         """``sql`` on this process's connection; one broken by a database restart is made again once (its first
         statement after the restart failed the job before: "terminating connection due to administrator command")."""
         with self._lock:
             try:
-                return self._conn.execute(sql, params)
-            except psycopg.OperationalError:
-                if not self._conn.broken and not self._conn.closed:
-                    raise
-                self._conn = connect(self._url)
-                return self._conn.execute(sql, params)
+                try:
+                    if self._conn is None:
+                        self._conn = connect(self._url)
+                    cursor = self._conn.execute(sql, params)
+                except psycopg.OperationalError:
+                    if self._conn is not None and not self._conn.broken and not self._conn.closed:
+                        raise
+                    self._conn = connect(self._url)
+                    cursor = self._conn.execute(sql, params)
+            except Exception as exc:
+                if is_database_error(exc):
+                    self._tried = time.monotonic()
+                    self.outage.down(exc)
+                raise
+            self.outage.up()
+            return cursor
 
     def write(self, sql: str, params: tuple[Any, ...]) -> None:
         self._execute(sql, params)
@@ -134,11 +166,27 @@ class _Runs:
                    (job_id, os.getpid()))  # fmt: skip
 
     def progress(self, job_id: int, done: int, total: int, detail: Any) -> None:  # noqa: ANN401
-        self.write(f"UPDATE {RUNS} SET done = %s, total = %s, detail = %s WHERE job_id = %s AND ended IS NULL",
-                   (done, total, Jsonb(wire.encode(detail)), job_id))  # fmt: skip
+        """Written when the database answers; during an outage skipped (tried once a second): the job goes on."""
+        if self.outage.away and time.monotonic() - self._tried < RETRY_S:
+            return
+        with contextlib.suppress(psycopg.Error, StoreError):
+            self.write(f"UPDATE {RUNS} SET done = %s, total = %s, detail = %s WHERE job_id = %s AND ended IS NULL",
+                       (done, total, Jsonb(wire.encode(detail)), job_id))  # fmt: skip
 
     def end(self, job_id: int, state: str, result: Any = None, error: str | None = None, error_type: str = "",
             bases: tuple[str, ...] = ()) -> None:  # fmt: skip  # noqa: ANN401
+        """The job's end, written once the database answers (at most ``END_RETRY_S``: then left to the sweep)."""
+        deadline = time.monotonic() + END_RETRY_S
+        while True:
+            try:
+                return self._end(job_id, state, result, error, error_type, bases)
+            except (psycopg.Error, StoreError) as exc:
+                if not is_database_error(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(RETRY_S)
+
+    def _end(self, job_id: int, state: str, result: Any, error: str | None, error_type: str,
+             bases: tuple[str, ...]) -> None:  # fmt: skip  # noqa: ANN401
         self.write(f"UPDATE {RUNS} SET state = %s, result = %s, error = %s, error_type = %s, error_bases = %s, "
                    "ended = now() WHERE job_id = %s AND ended IS NULL",
                    (state, Jsonb(result), error, error_type, Jsonb(list(bases)), job_id))  # fmt: skip
@@ -159,23 +207,32 @@ def _watch(ctx: procrastinate.JobContext, cancel: threading.Event, limit_s: floa
             return
 
 
-def make_app(config: WorkerConfig) -> procrastinate.App:
-    """A procrastinate app whose one task runs our job functions."""
+def make_app(config: WorkerConfig, outage: Outage | None = None) -> procrastinate.App:
+    """A procrastinate app whose one task runs our job functions; ``outage``: this process's view of the database."""
+    outage = outage or Outage(config.url)
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=conninfo(config.url), min_size=1, max_size=3)
     )
-    runs = _Runs(config.url)
+    steady_finish(app, outage)
+    runs = _Runs(config.url, outage)
 
     @app.task(name=TASK, queue=version_queue(jobs_version()), pass_context=True)
     def run(context: procrastinate.JobContext, fn: str, meta: dict[str, Any], **rest: Any) -> None:  # noqa: ANN401
         job_id = int(context.job.id or 0)
-        runs.start(job_id)
         kind, sent_by = str(meta.get("kind", "")), str(meta.get("v", "?"))
-        if sent_by != jobs_version():  # whatever else it carries, in whichever layout: nothing of it is run
-            runs.end(job_id, "failed", error=other_version_line(jobs_version(), sent_by), error_type=WORKER_VERSION)
+        try:
+            runs.start(job_id)
+            if sent_by != jobs_version():  # whatever else it carries, in whichever layout: nothing of it is run
+                runs.end(job_id, "failed", error=other_version_line(jobs_version(), sent_by),
+                         error_type=WORKER_VERSION)  # fmt: skip
+                return
+            kwargs = runs.payload(str(rest.get("payload", "")))
+            runs.take_turn(str(meta.get("owner", "")))
+        except (psycopg.Error, StoreError) as exc:  # the database went as the job started: said as such
+            if not is_database_error(exc):
+                raise
+            runs.end(job_id, "failed", error=database_away_line(kind), error_type=DATABASE_AWAY)
             return
-        kwargs = runs.payload(str(rest.get("payload", "")))
-        runs.take_turn(str(meta.get("owner", "")))
         _run_one(runs, context, job_id, kind, fn, kwargs, float(meta.get("limit_s") or 0), config)
 
     return app
@@ -212,6 +269,9 @@ def _run_one(runs: _Runs, context: procrastinate.JobContext, job_id: int, kind: 
         result = fn(JobContext(progress, cancel), **arguments)
         answer = wire.encode(result)
     except Exception as exc:  # the page shows it in one line; the worker lives on
+        if is_database_error(exc):  # its store could not reach the database: not the job's own failure
+            runs.end(job_id, "failed", error=database_away_line(kind), error_type=DATABASE_AWAY)
+            return
         bases = tuple(c.__name__ for c in type(exc).__mro__[1:] if c not in (Exception, BaseException, object))
         runs.end(job_id, "failed", error=str(exc) or type(exc).__name__, error_type=type(exc).__name__, bases=bases)
         return
@@ -223,25 +283,6 @@ def _run_one(runs: _Runs, context: procrastinate.JobContext, job_id: int, kind: 
         runs.end(job_id, "cancelled" if cancel.is_set() else "done", result=answer)
     if cancel.is_set() and context.should_abort():
         raise procrastinate.exceptions.JobAborted  # procrastinate's row says "aborted" too
-
-
-async def fail_stalled(app: procrastinate.App, runs_url: str, stalled_s: float) -> int:
-    """Fail the running jobs of workers silent for ``stalled_s`` (or pruned): their row says the worker died."""
-    stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_s)
-    failed = 0
-    for job in stalled:
-        kind = str((job.task_kwargs.get("meta") or {}).get("kind", ""))
-        async with await psycopg.AsyncConnection.connect(conninfo(runs_url), autocommit=True) as conn:
-            await conn.execute(f"INSERT INTO {RUNS} (job_id, state, error, error_type, ended) VALUES "
-                               "(%s, 'failed', %s, 'WorkerDied', now()) ON CONFLICT (job_id) DO UPDATE SET "
-                               f"state = 'failed', error = EXCLUDED.error, error_type = 'WorkerDied', ended = now() "
-                               f"WHERE {RUNS}.ended IS NULL", (job.id, worker_died(kind)))  # fmt: skip
-        try:
-            await app.job_manager.finish_job_by_id_async(int(job.id or 0), procrastinate.jobs.Status.FAILED, False)
-            failed += 1
-        except procrastinate.exceptions.ConnectorException:  # another worker failed it first
-            pass
-    return failed
 
 
 async def prune(url: str, keep_s: float = KEEP_ENDED_S) -> None:
@@ -269,36 +310,55 @@ async def _say_version_soon(url: str, worker: procrastinate.worker.Worker) -> No
         await asyncio.sleep(0.02)
 
 
-async def _watch_stalled(app: procrastinate.App, config: WorkerConfig, worker: procrastinate.worker.Worker) -> None:
+async def _watch_stalled(config: WorkerConfig, worker: procrastinate.worker.Worker, outage: Outage) -> None:
     parent, pruned = os.getppid(), time.monotonic()
+    sweeper = Sweeper(config.url, config.stalled_s, outage)
     with contextlib.suppress(Exception):  # the database away: said at a later beat
         await _say_version_soon(config.url, worker)
     while True:
         await asyncio.sleep(config.heartbeat_s)
         if os.getppid() != parent:  # the command that started this process went: so does it
             os._exit(0)
+        await asyncio.to_thread(sweeper.once)  # a connection that waits out a lost packet holds no heartbeat
+        if outage.away:
+            continue
         try:
             await say_version(config.url, worker)  # again: a row pruned with a worker thought stalled comes back
-            await fail_stalled(app, config.url, config.stalled_s)
             if time.monotonic() - pruned > PRUNE_EVERY_S:
                 pruned = time.monotonic()
                 await prune(config.url)
-        except Exception:  # a check that failed is tried again next beat; the worker goes on
-            _LOGGER.exception("looking for stalled jobs failed")
+        except Exception as exc:  # a check that failed is tried again next beat; the worker goes on
+            if not is_database_error(exc):
+                _LOGGER.exception("the worker's watch failed")
+            outage.down(exc)
 
 
 async def serve(config: WorkerConfig, wait: bool = True) -> None:
     """Run jobs until stopped (SIGINT/SIGTERM: the running job finishes first); ``wait=False``: until none is left
-    to start (a test's worker in its own process)."""
-    app = make_app(config)
+    to start (a test's worker in its own process). Started while the database is away, it waits for it."""
+    outage = Outage(config.url)
+    while True:
+        try:
+            return await _serve(config, wait, outage)
+        except Exception as exc:
+            if not is_database_error(exc):
+                raise
+            outage.down(exc)
+            await asyncio.sleep(RETRY_S)
+
+
+async def _serve(config: WorkerConfig, wait: bool, outage: Outage) -> None:
+    app = make_app(config, outage)
     async with app.open_async():
-        # procrastinate's Worker itself (what ``run_worker_async`` makes), so that its id can be said with its version
-        worker = procrastinate.worker.Worker(app=app, queues=[version_queue(jobs_version())], concurrency=1,
-                                             name=f"handteach-{os.getpid()}", wait=wait,
-                                             install_signal_handlers=wait, update_heartbeat_interval=config.heartbeat_s,
-                                             stalled_worker_timeout=config.stalled_s, abort_job_polling_interval=1.0,
-                                             fetch_job_polling_interval=1.0)  # fmt: skip
-        watch = asyncio.create_task(_watch_stalled(app, config, worker))
+        # procrastinate's Worker (what ``run_worker_async`` makes), waiting out outages (``core.jobs.queue_steady``),
+        # made here so that its id can be said with its version
+        worker = SteadyWorker(app=app, queues=[version_queue(jobs_version())], concurrency=1,
+                              name=f"handteach-{os.getpid()}", wait=wait, install_signal_handlers=wait,
+                              update_heartbeat_interval=config.heartbeat_s,
+                              stalled_worker_timeout=max(config.stalled_s, PRUNE_SILENT_S),
+                              abort_job_polling_interval=1.0, fetch_job_polling_interval=1.0, outage=outage,
+                              beat_conninfo=conninfo(config.url))  # fmt: skip
+        watch = asyncio.create_task(_watch_stalled(config, worker, outage))
         try:
             await worker.run()
         finally:
@@ -328,6 +388,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--cancel-grace-s", type=float, default=WorkerConfig.cancel_grace_s)
     args = parser.parse_args(argv)
     quiet_native_logs()
+    # the pool's line at each failed reconnect, several a second during an outage: ``Outage`` says it once instead
+    logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
     for name in PRELOAD if args.preload is None else [p for p in args.preload if p]:
         importlib.import_module(name)
     config = WorkerConfig(database_url(), (*wire.TASK_MODULES, *args.allow), args.heartbeat_s, args.stalled_s,

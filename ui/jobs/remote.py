@@ -11,7 +11,7 @@ import time
 from typing import Self
 
 from core.data.sql.schema import StoreError
-from core.jobs.job import TIME_LIMIT, WORKER_VERSION, JobRequest, JobState, JobStatus, ServerFullError
+from core.jobs.job import DATABASE_AWAY, TIME_LIMIT, WORKER_VERSION, JobRequest, JobState, JobStatus, ServerFullError
 from ui.common import state
 from ui.jobs import pool
 
@@ -63,7 +63,7 @@ class RemoteRun:
     def _error_of(self, status: JobStatus | None) -> str | None:
         if status is None or status.state is not JobState.FAILED:
             return None
-        said_alone = (*self.said_errors, TIME_LIMIT, WORKER_VERSION)  # lines of ours: shown as they are
+        said_alone = (*self.said_errors, TIME_LIMIT, WORKER_VERSION, DATABASE_AWAY)  # lines of ours: shown as they are
         said = status.error_type in said_alone or bool(set(status.error_bases) & set(self.said_errors))
         return status.error if said else f"{status.error_type}: {status.error}"
 
