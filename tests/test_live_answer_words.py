@@ -49,7 +49,8 @@ def test_a_refused_answer_is_one_plain_line() -> None:
     from ui.live.browser_live import refused_line
 
     odd = refused_line("hands[0].label: 'no_such_gesture' is not a gesture of this model")
-    old = refused_line("model_version: the labels came from a model this page no longer runs ('1-abc')")
+    old = refused_line("model_version: the labels came from a model this page no longer runs ('1-abc')", "1-abc",
+                       "2026-11-28T10:00:00+00:00")  # fmt: skip
     assert (
         odd
         == "One answer from the camera was left out: it did not fit what Live knows now. The next ones count as usual."

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import streamlit as st
 
@@ -183,13 +184,25 @@ def label_text(hands: list[tuple[str, Prediction | None]]) -> str:
 REFUSED = "One answer from the camera was left out"
 
 
-def refused_line(reason: str) -> str:
+def refused_line(reason: str, sent: str = "", trained_at: object = None) -> str | None:
     """A label event this page refused, in one plain line (issue 64: "The browser sent an answer the server refused:
     hands[0].label: 'no_such_gesture' is not a gesture of this model" to a 12-year-old): which one, and that the next
-    answers count. The field-by-field reason is for the tests and the code, not the student."""
-    if "no longer runs" in reason:  # retrained meanwhile: the tab loads the new model
-        return f"{REFUSED}: it came from before the last training. The next ones use what it learned since."
-    return f"{REFUSED}: it did not fit what Live knows now. The next ones count as usual."
+    answers count. The field-by-field reason is for the tests and the code, not the student.
+
+    An answer from another version of the model than the page's (``sent``: ``model_for_browser``'s "<save stamp in
+    ns>-<hash>") says "before the last training" only when the page's model (``trained_at``, its metadata's ISO time)
+    was trained after that version was saved. A model saved again without a training (its accuracy written in) gives
+    a new version too: then nothing is said, since a child who had not trained again was told she had."""
+    if "no longer runs" not in reason:
+        return f"{REFUSED}: it did not fit what Live knows now. The next ones count as usual."
+    try:
+        saved_s = int(sent.partition("-")[0]) / 1e9
+        trained_s = datetime.fromisoformat(str(trained_at)).timestamp()
+    except ValueError:
+        return f"{REFUSED}: it did not fit what Live knows now. The next ones count as usual."
+    if trained_s <= saved_s:  # the same training as the tab's, saved again: the tab is loading it anew
+        return None
+    return f"{REFUSED}: it came from before the last training. The next ones use what it learned since."
 
 
 def _handle(event: dict, live: BrowserLive, model, version: str, session) -> None:  # noqa: ANN001
@@ -212,7 +225,8 @@ def _handle(event: dict, live: BrowserLive, model, version: str, session) -> Non
         try:
             checked = label_result(event, list(model.classes), live.events, version)
         except ValueError as exc:  # this event only: the next good one clears it
-            live.refused = refused_line(str(exc))
+            trained_at = getattr(model, "metadata", {}).get("trained_at")
+            live.refused = refused_line(str(exc), str(event.get("model_version", "")), trained_at)
             return
         live.events += 1
         live.refused, live.shown_seq = None, int(event["seq"])
