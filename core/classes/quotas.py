@@ -47,6 +47,8 @@ class ClassLimits:
     width: int = 256  # neurons of its widest layer
     epochs: int = 300  # passes over the samples at most (the Train page's default; early stopping ends sooner)
     job_seconds: int = 60  # a job (a training, an import, ...) running longer is stopped with one line
+    projects: int = 30  # projects a student may own (core.classes.making_limits)
+    gestures: int = 50  # gestures (classes) in one project of theirs: a gesture model has a handful
 
     def __post_init__(self) -> None:
         for name, (low, high) in BOUNDS.items():
@@ -58,9 +60,11 @@ class ClassLimits:
 
 # what a teacher may set each to: past these the server's own bounds (core.io.limits) or a day's work
 BOUNDS = {"samples": (10, 10_000_000), "megabytes": (1, 100_000), "layers": (1, LIMITS.hidden_layers),
-          "width": (1, LIMITS.hidden_width), "epochs": (10, 100_000), "job_seconds": (10, 86_400)}  # fmt: skip
+          "width": (1, LIMITS.hidden_width), "epochs": (10, 100_000), "job_seconds": (10, 86_400),
+          "projects": (1, 1_000), "gestures": (2, LIMITS.classes)}  # fmt: skip
 OPTIONS = {"samples": "--samples", "megabytes": "--megabytes", "layers": "--max-layers", "width": "--max-width",
-           "epochs": "--max-epochs", "job_seconds": "--job-seconds"}  # fmt: skip
+           "epochs": "--max-epochs", "job_seconds": "--job-seconds", "projects": "--max-projects",
+           "gestures": "--max-gestures"}  # fmt: skip
 DEFAULTS = ClassLimits()
 
 
@@ -108,9 +112,18 @@ def student_limits(conn: sqlite3.Connection, account_id: int) -> ClassLimits | N
     return parse_limits(row[0]) if row else None
 
 
+# every column a row's maker fills counts, its text too (a character counted as a byte; the text columns are bounded:
+# core.data.sql.schema.MAX_SOURCE_NAME_CHARS): 120 kB source names once stored 127 MB against 0.71 MB counted
+_SAMPLE_TEXT = (
+    "length(s.handedness) + length(s.source_kind) + length(s.source_name) + length(s.backend) + length(s.skeleton)"
+)
 _SAMPLE_BYTES = ("length(s.pixel) + length(s.normalised) + length(s.world) + coalesce(length(s.crop_jpeg), 0) "
-                 "+ coalesce(length(s.visibility), 0)")  # fmt: skip
-_CLIP_BYTES = "length(s.points) + length(s.present) + length(s.timestamps)"
+                 f"+ coalesce(length(s.visibility), 0) + {_SAMPLE_TEXT}")  # fmt: skip
+_CLIP_BYTES = ("length(s.points) + length(s.present) + length(s.timestamps) + length(s.skeleton) "
+               "+ length(s.source_kind) + length(s.source_name) + length(s.backend)")  # fmt: skip
+# a project's and its gestures' names and emoji: bounded each, and counted too
+_NAMES_BYTES = ("SELECT coalesce(sum(length(p.name) + (SELECT coalesce(sum(length(k.name) + length(k.emoji) + "
+                "length(k.mirror)), 0) FROM classes k WHERE k.project_id = p.id)), 0) FROM projects p WHERE p.owner = ?")  # fmt: skip
 
 
 def usage(conn: sqlite3.Connection, account_id: int, only: Sequence[int] | None = None,
@@ -128,6 +141,8 @@ def usage(conn: sqlite3.Connection, account_id: int, only: Sequence[int] | None 
         samples, bytes_ = samples + n, bytes_ + b
     (models,) = conn.execute("SELECT coalesce(sum(m.size), 0) FROM projects p JOIN project_models m ON "  # noqa: S608
                              f"m.project_id = p.id WHERE p.owner = ?{chosen}", args).fetchone()  # fmt: skip
+    (names,) = conn.execute(_NAMES_BYTES + chosen, args).fetchone()
+    bytes_ += int(names)
     if folders is not None:
         names = conn.execute(f"SELECT p.name FROM projects p WHERE p.owner = ?{chosen}", args).fetchall()  # noqa: S608
         models += sum(_folder_bytes(folders / "projects" / str(name)) for (name,) in names)
@@ -223,8 +238,8 @@ def check_model_room(store: ProjectRows, conn: sqlite3.Connection, pid: int, bef
 
 
 def row_bytes(row: tuple) -> int:
-    """The bytes a stored row's blobs take (what ``usage`` sums)."""
-    return sum(len(v) for v in row if isinstance(v, bytes | bytearray | memoryview))
+    """The bytes a stored row's blobs and text take (what ``usage`` sums: a character of text as a byte)."""
+    return sum(len(v) for v in row if isinstance(v, bytes | bytearray | memoryview | str))
 
 
 def viewer_room(store: Database, account_id: int, freed: Sequence[int] = ()) -> Room | None:
@@ -298,4 +313,4 @@ def limits_text(limits: ClassLimits) -> str:
     """One line of a class's limits (``class list``, the Class page)."""
     return (f"Each student: at most {limits.samples:,} samples and {limits.megabytes:,} MB; models of at most "
             f"{limits.layers} layers of {limits.width:,}, {limits.epochs:,} passes; a job stops after "
-            f"{limits.job_seconds:,} s")  # fmt: skip
+            f"{limits.job_seconds:,} s; {limits.projects:,} projects of {limits.gestures:,} gestures")  # fmt: skip

@@ -279,7 +279,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     limit_help = {"samples": "samples (and clips) each student may hold", "megabytes": "MB each student's samples "
                   "may take", "layers": "hidden layers of a student's gesture model", "width": "neurons of its widest "
                   "layer", "epochs": "passes over the samples of a training", "job_seconds": "seconds a student's "
-                  "job may run before it is stopped"}  # fmt: skip
+                  "job may run before it is stopped", "projects": "projects each student may own", "gestures":
+                  "gestures in one project of a student's"}  # fmt: skip
     for name, option in OPTIONS.items():
         low, high = BOUNDS[name]
         p.add_argument(option, dest=name, type=int, metavar="N", help=f"set: at most N {limit_help[name]} "

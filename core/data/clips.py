@@ -22,7 +22,14 @@ import numpy as np
 
 from core.classes.access import rows_clause
 from core.classes.quotas import room, row_bytes
-from core.data.sql.schema import SOURCE_KINDS, STORED_NOW, NotFoundError, StoreError, stored_skeleton
+from core.data.sql.schema import (
+    SOURCE_KINDS,
+    STORED_NOW,
+    NotFoundError,
+    StoreError,
+    check_source_name,
+    stored_skeleton,
+)
 from core.data.store import Store
 from core.gestures.catalog import validate_name
 from core.motion.clip import Clip, ClipError
@@ -85,7 +92,7 @@ def _row(stored: StoredClip, skeleton: str, project: str) -> tuple:
         skeleton, clip.num_frames, int(width), int(height),
         np.asarray(clip.points, _F32).tobytes(), np.asarray(clip.present, np.uint8).tobytes(),
         np.asarray(clip.timestamps, _F64).tobytes(),
-        stored.source_kind, clip.source, float(stored.created_at), stored.backend,
+        stored.source_kind, check_source_name(clip.source), float(stored.created_at), stored.backend,
     )  # fmt: skip
 
 

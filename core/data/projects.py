@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core.classes.access import VISIBLE_IDS, Viewer, access_of, check_access, check_free, require_account, visible_args
+from core.classes.making_limits import check_new_gesture, check_new_project
 from core.data.project_names import check_gesture_free, class_rows, project_clash, same_name
 from core.data.saved_models.project_folders import (
     check_new_name,
@@ -138,6 +139,7 @@ class ProjectStore(Database):
         rows = class_rows(classes)
         require_account(conn, self.viewer)  # deleted since the page checked: said, not SQLite's "FOREIGN KEY"
         old = self.reserve_name(conn, name, replace)
+        check_new_project(conn, None if self.viewer is None else self.viewer.account_id, len(rows), old)
         if old is not None:
             conn.execute("DELETE FROM projects WHERE id = ?", (old,))
         cur = conn.execute(
@@ -268,6 +270,7 @@ class ProjectStore(Database):
         gesture = GestureClass(name, validate_emoji(emoji), "" if mirror == name else mirror)
         existing = self.class_ids(conn, pid)
         check_gesture_free(gesture.name, existing)
+        check_new_gesture(conn, pid)  # a student's class bounds the gestures of a project (core.classes.making_limits)
         if gesture.mirror and gesture.mirror not in existing:
             raise NotFoundError(f"mirror {gesture.mirror!r}: the project has no class of that name; add it first")
         (position,) = conn.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM classes WHERE project_id = ?", (pid,))

@@ -50,7 +50,7 @@ from core.data.bundles.bundle_format import (
 )
 from core.data.bundles.bundle_manifest import Manifest, check_listed, parse_json, parse_manifest
 from core.data.clips import StoredClip
-from core.data.sql.schema import Sample, sample_to_row
+from core.data.sql.schema import Sample, check_source_name, sample_to_row
 from core.gestures.catalog import validate_name
 from core.io.capped import checked_size
 from core.io.crops import check_crop_mode
@@ -274,6 +274,7 @@ class ProjectFile:
                 clip = Clip(a["clips/points.npy"][rows], a["clips/present.npy"][rows].astype(bool),
                             a["clips/timestamps.npy"][rows], m.skeleton, (width, height), cols["class"][j],
                             cols["source"][j])  # fmt: skip
+                check_source_name(cols["source"][j])  # bounded and counted as a sample's
                 if cols["source_kind"][j] not in ("webcam", "image", "video", "csv"):
                     raise ValueError(f"source kind {cols['source_kind'][j]!r} is not one the store knows")
             except ValueError as exc:

@@ -41,7 +41,7 @@ from core.data.csv_files.csv_cells import (
     text_cell,
     write_atomic,
 )
-from core.data.sql.schema import SOURCE_KINDS
+from core.data.sql.schema import MAX_SOURCE_NAME_CHARS, SOURCE_KINDS
 from core.data.store import Sample, Store
 from core.io.progress import FrameCounter, Progress, count_lines
 from core.skeletons import HAND_21, SKELETONS, Skeleton
@@ -140,11 +140,15 @@ def _handteach_sample(path: Path, line: int, cells: list[str], layout: _Layout) 
         skeleton=skeleton,
         visibility=None if layout.legacy else read_visibility(path, line, cells, p0 + 8 * k, k),
     )
+    source_name = read_text_cell(source)
+    if len(source_name) > MAX_SOURCE_NAME_CHARS:  # counted in a student's quota: bounded before it is stored
+        raise CsvFormatError(path, line, f"column source_name: {len(source_name):,} characters long, at most "
+                                         f"{MAX_SOURCE_NAME_CHARS}")  # fmt: skip
     return Sample(
         hand,
         read_name(path, line, read_text_cell(cls), "class name"),
         kind,
-        read_text_cell(source),
+        source_name,
         None if frame == "" else read_integer(path, line, "frame", frame, 0),
         created_at,
         None,

@@ -303,6 +303,18 @@ def stored_skeleton(name: str) -> Skeleton:
         raise StoreError(str(exc)) from None
 
 
+MAX_SOURCE_NAME_CHARS = 255  # a file's name (most systems' bound) or "webcam take 3"; counted in a student's quota
+
+
+def check_source_name(value: object) -> str:
+    """``value`` as a sample's or clip's ``source_name`` (text; a path as its text); ``StoreError`` in one line when
+    over-long."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > MAX_SOURCE_NAME_CHARS:
+        raise StoreError(f"source_name is {len(text):,} characters long: at most {MAX_SOURCE_NAME_CHARS}")
+    return text
+
+
 def sample_to_row(sample: Sample) -> tuple:
     """Validate ``sample`` and return its column values (without class_id); raises StoreError."""
     if not isinstance(sample, Sample) or not isinstance(sample.hand, Keypoints):
@@ -333,7 +345,7 @@ def sample_to_row(sample: Sample) -> tuple:
         _f32(hand.pixel, (k, 2), "pixel", finite=True),
         _f32(hand.normalised, (k, 3), "normalised", finite=True),
         _f32(hand.world, (k, 3), "world", finite=False),
-        sample.source_kind, str(sample.source_name), None if sample.frame is None else int(sample.frame),
+        sample.source_kind, check_source_name(sample.source_name), None if sample.frame is None else int(sample.frame),
         float(sample.created_at),
         sample.crop_jpeg, sample.backend, hand.skeleton.name, visibility,
     )  # fmt: skip
