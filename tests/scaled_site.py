@@ -31,6 +31,7 @@ from pathlib import Path
 from bench.common.browser import AppServer, free_port
 from bench.server.https_proxy import HOSTNAME, NGINX, self_signed
 from tests.pgcluster import PgCluster, server_bin
+from ui.server.outsiders import SiteBudget, proxy_connections
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE_FILE = ROOT / "deploy" / "nginx-servers.conf"
@@ -42,7 +43,7 @@ SITE_STUDENTS = 100  # the students the test site is sized for (nginx's connecti
 # Everything nginx writes stays in ``prefix``; each request's route and answering server go to access.log. Its
 # connections are sized from the app's own budgets as docs/site-servers.md says (512 once: 300 websockets without
 # an account through it took them all, and a signed-in student's page timed out).
-MAIN = """\
+_MAIN = """\
 worker_processes 1;
 worker_rlimit_nofile {files};
 pid {prefix}/nginx.pid;
@@ -59,6 +60,8 @@ http {{
     scgi_temp_path {prefix}/scgi;
 {site}}}
 """
+_CONNECTIONS = proxy_connections(SITE_STUDENTS, SiteBudget.from_env().sockets)
+MAIN = _MAIN.replace("{connections}", str(_CONNECTIONS)).replace("{files}", str(2 * _CONNECTIONS))
 
 
 def _replace_once(text: str, old: str, new: str) -> str:
@@ -311,13 +314,9 @@ def _start_nginx(site: Site) -> None:
 def run_nginx(prefix: Path, port: int, app_ports: list[int]) -> subprocess.Popen[bytes]:
     """nginx on ``port`` running ``deploy/nginx-servers.conf`` in front of ``app_ports``, everything in ``prefix``,
     once it answers a TLS handshake; stop it by its PID."""
-    from ui.server.outsiders import SiteBudget, proxy_connections
-
     cert, key = self_signed(prefix)
     config = site_config(f"127.0.0.1:{port}", app_ports, cert, key)
-    connections = proxy_connections(SITE_STUDENTS, SiteBudget.from_env().sockets)
-    (prefix / "nginx.conf").write_text(MAIN.format(prefix=prefix, site=_indented(config), connections=connections,
-                                                   files=2 * connections))  # fmt: skip
+    (prefix / "nginx.conf").write_text(MAIN.format(prefix=prefix, site=_indented(config)))
     nginx = shutil.which(NGINX) or f"/usr/sbin/{NGINX}"
     started = subprocess.Popen([nginx, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c",
                                 str(prefix / "nginx.conf")], stderr=subprocess.PIPE)  # fmt: skip
