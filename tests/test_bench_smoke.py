@@ -67,6 +67,12 @@ SMOKES: dict[str, Smoke] = {
         ("first_label_first_visit", "first_label_cold", "first_label_warm"),
         long="an app server and Chromium on the browser path, three first labels",
     ),
+    # cold browsers -> the first Live card, each reloaded once (issue 76: 7.5 s on a 3.13 server)
+    "bench/speed/first_card.py": Smoke(
+        ("--runs", "1", "--starter"),
+        ("first_card_cold_s", "first_card_warm_s", "python"),
+        long="an app server and Chromium on the browser path, three first cards",
+    ),
     "bench/speed/outputs.py": Smoke(
         ("--passes", "1", "--runs", "1"),
         ("publish", "live", "video"),
