@@ -69,7 +69,8 @@ def test_only_the_teacher_gets_the_class_page_and_it_lists_every_student(school:
     teacher = _class_page(_signed_in("Ms Teacher", TEACHER_PASSWORD, school))
     table = teacher.dataframe[0].value
     rows = table[["student", "project", "samples", "accuracy"]].values.tolist()
-    assert rows == [["Ana", "ana-signs", 20, "90%"], ["Ben", "ben-signs", 5, "not measured yet"]], rows
+    assert rows == [["Ana", "ana-signs", 20, "90%"], ["Ben", "ben-signs", 5, "not measured"]], rows
+    assert panels.NOT_MEASURED_WHY in _texts(teacher)  # why Ben's has none, and how he gets one
     assert all(table["last activity"] != "never signed in")  # make_class signed both in
     # on a phone (390 px) the columns scroll beside the name, pinned (issue 64, item 8: they went off-screen)
     columns = json.loads(teacher.dataframe[0].proto.columns)

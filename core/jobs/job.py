@@ -70,13 +70,19 @@ def database_away_line(kind: str) -> str:
 WORKER_VERSION = "WorkerVersion"  # error_type of a job a queue worker of another version refused (error: the line)
 
 
-WORKER_COMMAND = ".venv/bin/handteach jobs worker"  # from the app server's checkout (docs/site-servers.md)
+# from the app server's checkout, with a data folder of its own, as docs/site-servers.md's step 5 starts it
+WORKER_COMMAND = ".venv/bin/handteach --data /srv/handteach/worker jobs worker"
 
 
-def no_worker_line(mine: str, running: list[str], whose: str = "this app server's") -> str:
+def no_worker_line(mine: str, running: list[str], whose: str = "this app server's", versions: bool = True) -> str:
     """Why the jobs of version ``mine`` (``core.jobs.queue_db.jobs_version``: ``whose`` code) wait whatever their
     place: no worker of that version runs (``running``: the versions that do). Both versions and the command that
-    starts a matching worker, for whoever runs the site."""
+    starts a matching worker, for whoever runs the site; ``versions`` False (a page): no version digest, which means
+    nothing to a teacher reading it."""
+    if not versions:
+        others = "only workers of another version run" if running else "no worker runs at all"
+        return (f"No job worker runs {whose} version of handteach; {others}: its jobs wait for one. "
+                f"Start one from the same checkout: {WORKER_COMMAND}")  # fmt: skip
     others = (f"only version{'s' if len(running) > 1 else ''} {', '.join(running)} runs" if running else
               "no worker runs at all")  # fmt: skip
     return (f"No job worker runs {whose} version of handteach ({mine}); {others}: its jobs wait for one. "

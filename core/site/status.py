@@ -181,10 +181,11 @@ def _waiting_text(waiting: dict[str, int], oldest_s: float | None) -> str:
     return f"{said} waiting" + (f" (longest {seconds_text(oldest_s)})" if oldest_s is not None else "")
 
 
-def summary(status: SiteStatus, mine: str | None = None, whose: str = "this app server's") -> str:
+def summary(status: SiteStatus, mine: str | None = None, whose: str = "this app server's", versions: bool = True) -> str:
     """The site in one sentence a teacher reads: "2 app servers, 3 workers, 4 trainings waiting (longest 40 s).";
     ``mine``: the version of handteach whose jobs wait for a worker of that version, said when none runs
-    (``core.jobs.job.no_worker_line``, ``whose`` code it is); None: this process's."""
+    (``core.jobs.job.no_worker_line``, ``whose`` code it is); None: this process's. ``versions`` False (the Class
+    page): the versions' digests are left out, for ``handteach status`` to name."""
     alive = [s for s in status.servers if not s.gone]
     gone = len(status.servers) - len(alive)
     quiet = f" ({_count(gone, 'other', 'others')} not heard from)" if gone else ""
@@ -218,10 +219,10 @@ def summary(status: SiteStatus, mine: str | None = None, whose: str = "this app 
     line = ", ".join(said) + "."
     if not workers and sum(queue.waiting.values()) and not mine:
         line += " No worker is running: the jobs wait until one starts."
-    return line + _versions_text(status, workers, mine, whose) + _own_pools(alive)
+    return line + _versions_text(status, workers, mine, whose, versions) + _own_pools(alive)
 
 
-def _versions_text(status: SiteStatus, workers: list[WorkerState], mine: str, whose: str) -> str:
+def _versions_text(status: SiteStatus, workers: list[WorkerState], mine: str, whose: str, versions: bool) -> str:
     """ " No job worker runs this app server's version…" where ``mine`` has no live worker; jobs left waiting for
     another version that no worker runs (sent by an app server of older code), counted."""
     from core.jobs.job import no_worker_line
@@ -232,10 +233,11 @@ def _versions_text(status: SiteStatus, workers: list[WorkerState], mine: str, wh
     running = {w.version for w in workers if w.version}
     said = ""
     if mine and mine not in running and (status.queue.waiting_versions.get(mine) or running):
-        said += " " + no_worker_line(mine, sorted(running), whose)
+        said += " " + no_worker_line(mine, sorted(running), whose, versions)
     for version, n in sorted(status.queue.waiting_versions.items()):
         if version != mine and version not in running and n:
-            said += (f" {_count(n, 'job', 'jobs')} sent by app servers of another version ({version or 'older'}) "
+            named = f" ({version or 'older'})" if versions else ""
+            said += (f" {_count(n, 'job', 'jobs')} sent by app servers of another version{named} "
                      f"{'waits' if n == 1 else 'wait'} for a worker of that version.")  # fmt: skip
     return said
 

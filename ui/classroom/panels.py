@@ -31,7 +31,10 @@ from ui.common.text import plain
 from ui.jobs import pool
 
 NOT_TEACHER = "This page is for the class's teacher."
-NOT_MEASURED = "not measured yet"
+NOT_MEASURED = "not measured"  # the roster's cell; the line under the table says why and how to get one
+NOT_MEASURED_WHY = ("Accuracy: Train checks a model's after each training; the check stops when the student leaves "
+                    "the page before it ends (\"not measured\"). Training again there and staying until it is done "
+                    "measures it.")
 _SAID = "classroom_said"  # (kind, lines) left by the last change, shown once
 DELETE_BUTTON, END_BUTTON = "classroom_delete_go", "classroom_end_go"
 # destructive in red, not the page's main colour (Streamlit gives a keyed element the class st-key-<key>)
@@ -57,7 +60,7 @@ def teacher_or_stop() -> tuple[Store, SchoolClass]:
 
 
 def accuracy_text(project: str) -> str:
-    """The saved model's k-fold figure (the sidebar's), "not measured yet", or "not trained" for a project."""
+    """The saved model's k-fold figure (the sidebar's), "not measured", or "not trained" for a project."""
     summary = state.model_summary(project)
     if not summary or "error" in summary:
         return "not trained"
@@ -105,6 +108,7 @@ def roster_table(students: list[StudentLine]) -> None:
     columns = {name: st.column_config.Column(width=width) for name, width in ROSTER_WIDTHS.items()}
     columns["student"] = st.column_config.TextColumn(pinned=True, width=ROSTER_WIDTHS["student"])
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="classroom_roster", column_config=columns)
+    st.caption(NOT_MEASURED_WHY)  # always there: a line that came and went moved the forms under it
 
 
 def open_buttons(students: list[StudentLine]) -> None:

@@ -62,7 +62,7 @@ def _show(store: Store) -> None:
     except StoreError:
         st.caption(UNREADABLE)
         return
-    st.markdown(summary(status))  # our own words and numbers: no name anyone typed
+    st.markdown(summary(status, versions=False))  # our own words and numbers: no name typed, no version digest
     if not status.servers and not status.workers:
         return
     with st.expander("Each server and worker"):
