@@ -12,11 +12,12 @@ from ui.common.text import plain
 
 LABELS = {"samples": "Samples per student", "megabytes": "MB per student", "layers": "Hidden layers of a model",
           "width": "Neurons of its widest layer", "epochs": "Passes over the samples",
-          "job_seconds": "Seconds a job may run"}  # fmt: skip
+          "job_seconds": "Seconds a job may run", "projects": "Projects per student",
+          "gestures": "Gestures in a project"}  # fmt: skip
 
 
 def limits_panel(store: Store, school_class: SchoolClass) -> None:
-    """Six numbers in a form; saved together, then one line of what holds now."""
+    """Eight numbers in a form; saved together, then one line of what holds now."""
     limits = limits_of(store, school_class.id)
     st.caption(plain(limits_text(limits) + ". A student who reaches one is told so in one line, and to ask you."))
     with st.form("classroom_limits"):
