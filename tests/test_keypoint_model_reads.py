@@ -115,7 +115,6 @@ def test_cpm_weights_bigger_than_their_architecture_are_refused_by_their_size(tm
     small = CPMConfig(input_size=64, stages=2, feature_channels=16, stage_channels=8, stem_channels=8,
                       backbone_blocks=1, stage_blocks=1)  # fmt: skip
     checkpoint.save(HandCPM(small), tmp_path)
-    assert checkpoint.load(tmp_path).cfg == small
     with open(tmp_path / checkpoint.WEIGHTS_FILE, "r+b") as handle:
         handle.truncate(200 * 1024**2)  # sparse: under the site's cap, far over this network's size
     started = time.monotonic()
