@@ -30,8 +30,9 @@ endef
 # within 5 s; otherwise pip's usual index (and any find-links pip is configured with) as before. The check is bounded
 # by `timeout`: where the host is firewalled a connection can hang rather than fail. One line says which build came.
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+TORCH_CPU_WAIT ?= 5
 define torch_cpu_answers
-[ "$$(uname -s)" = Linux ] && timeout 6 $(1) -c 'import os, ssl, urllib.request as u; u.urlopen("$(TORCH_CPU_INDEX)/torch/", timeout=5, context=ssl.create_default_context(cafile=os.environ.get("PIP_CERT") or None)).close()' >/dev/null 2>&1
+[ "$$(uname -s)" = Linux ] && timeout $$(($(TORCH_CPU_WAIT) + 1)) $(1) -c 'import os, ssl, urllib.request as u; u.urlopen("$(TORCH_CPU_INDEX)/torch/", timeout=$(TORCH_CPU_WAIT), context=ssl.create_default_context(cafile=os.environ.get("PIP_CERT") or None)).close()' >/dev/null 2>&1
 endef
 # $(1): the environment's python. The torch line of requirements.txt from the CPU index where it answers, then
 # requirements.txt (an installed 2.13.0+cpu satisfies torch==2.13.0, so pip keeps it), then the one line.
@@ -41,7 +42,7 @@ if $(call torch_cpu_answers,$(1)); then \
 	&& cpu_index=yes || echo "$(TORCH_CPU_INDEX) answered but its torch did not install (above): torch comes from pip's usual index"; \
 fi; \
 $(1) -m pip install --quiet -r requirements.txt && \
-if [ "$$(uname -s)" = Linux ]; then $(1) -c 'import importlib.metadata as m, sys; v = m.version("torch"); cuda = any(r.startswith("nvidia-") for r in m.requires("torch") or ()); print(f"torch {v}: " + ("the CPU build, from $(TORCH_CPU_INDEX)" if sys.argv[1] else ("a CUDA build from PyPI, about 3 GB of nvidia-* packages the app never uses" if cuda else "a CPU build, from pip'"'"'s usual index or find-links") + " ($(TORCH_CPU_INDEX) did not answer within 5 s)"))' "$${cpu_index:-}"; fi
+if [ "$$(uname -s)" = Linux ]; then $(1) -c 'import importlib.metadata as m, sys; v = m.version("torch"); cuda = any(r.startswith("nvidia-") for r in m.requires("torch") or ()); print(f"torch {v}: " + ("the CPU build, from $(TORCH_CPU_INDEX)" if sys.argv[1] else ("a CUDA build from PyPI, about 2.7 GB with its nvidia-* packages and triton, for a GPU the app never uses (README)" if cuda else "a CPU build, from pip'"'"'s usual index or find-links") + " ($(TORCH_CPU_INDEX) did not answer within $(TORCH_CPU_WAIT) s)"))' "$${cpu_index:-}"; fi
 endef
 
 $(VENV)/.installed: requirements.txt
