@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 
 from core.classes.name_chars import shown_alike
 from core.classes.names import LookAlikeError, clash, name_key
-from core.data.sql.schema import DuplicateNameError, NotFoundError, validate_emoji
+from core.data.sql.emoji import validate_emoji
+from core.data.sql.schema import DuplicateNameError, NotFoundError
 from core.gestures.catalog import GestureClass, InvalidNameError, validate_name
 from core.types import UNKNOWN_LABEL
 

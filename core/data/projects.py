@@ -24,7 +24,8 @@ from core.data.saved_models.project_folders import (
     require_folder,
 )
 from core.data.sql.database import Database
-from core.data.sql.schema import DuplicateNameError, NotFoundError, StoreError, stored_skeleton, validate_emoji
+from core.data.sql.emoji import validate_emoji
+from core.data.sql.schema import DuplicateNameError, NotFoundError, StoreError, stored_skeleton
 from core.gestures.catalog import DEFAULT_CLASSES, DEFAULT_PROJECT, GestureClass, validate_name
 from core.io.atomic import move
 from core.skeletons import HAND_21, Skeleton

@@ -56,7 +56,6 @@ from core.jobs.job import (
     OneWaitingError,
     ServerFullError,
     no_worker_line,
-    worker_died,
 )
 from core.jobs.queue_db import (
     LIVE_VERSIONS_SQL,
@@ -75,6 +74,7 @@ from core.jobs.queue_db import (
 )
 from core.jobs.queue_places import Places
 from core.jobs.queue_purge import forget_jobs, forget_owners
+from core.jobs.queue_rows import FINAL, row_status
 from core.jobs.queue_sweep import Sweeper
 from core.jobs.queue_versions import BEAT_S, drain_gone_versions, say_sender
 
@@ -83,8 +83,6 @@ VERSIONS_FRESH_S = 2.0  # the live workers' versions serve the pages this long
 WORKER_ALIVE_S = 5.0  # a worker whose heartbeat is older is not counted (the workers' default --stalled-s)
 CONNECTION_WAIT_S = 5.0  # for one of the pool's connections: longer is the database away, said as QueueError
 _OPEN = ("todo", "doing")
-_ENDED = {"done": JobState.DONE, "failed": JobState.FAILED, "cancelled": JobState.CANCELLED}
-_FINAL = frozenset(_ENDED.values())  # a status in one of these never changes again
 _STATUS_SQL = f"""
 SELECT j.id, j.status, j.abort_requested, j.priority, j.args->'meta' AS meta, r.state, r.done, r.total, r.detail,
        r.result, r.error, r.error_type, r.error_bases, r.worker_pid,
@@ -192,10 +190,10 @@ class QueueRunner:
             if row is None:
                 return None
             place = self._places.of(conn, number, self.queue) if row["status"] == "todo" else None
-        status = _status(job_id, row, place.ahead if place else 0, place.wait_s if place else None)
+        status = row_status(job_id, row, place.ahead if place else 0, place.wait_s if place else None)
         if status.state is JobState.QUEUED and (held := self.held_line()):
             status = replace(status, held=held, wait_s=None)
-        if status.state in _FINAL:
+        if status.state in FINAL:
             self._keep_ended(job_id, status)
         return status
 
@@ -340,31 +338,3 @@ def cancel_owners(url: str, owners: list[str]) -> int:
         return cancelled
     finally:
         runner.close()
-
-
-def _status(job_id: str, row: dict[str, Any], ahead: int, wait_s: float | None) -> JobStatus:
-    """A page's view of one job from procrastinate's row and ours."""
-    meta = row["meta"] or {}
-    kind, owner = str(meta.get("kind", "")), str(meta.get("owner", ""))
-    state, error, error_type = _state(row, kind)
-    result = wire.decode(row["result"]) if row["result"] is not None and state is not JobState.FAILED else None
-    queued = state is JobState.QUEUED
-    detail = wire.decode(row["detail"]) if row["detail"] is not None else None
-    return JobStatus(job_id, kind, owner, state, ahead if queued else 0, wait_s if queued else None,
-                     int(row["done"] or 0), int(row["total"] or 0), detail, result,
-                     error, error_type, float(row["seconds"] or 0.0) if row["state"] else 0.0,
-                     cancelled=bool(row["abort_requested"]), error_bases=tuple(row["error_bases"] or ()))  # fmt: skip
-
-
-def _state(row: dict[str, Any], kind: str) -> tuple[JobState, str | None, str]:
-    """(state, error, error type): our row's end where the worker wrote one, else procrastinate's status."""
-    if row["state"] in _ENDED:
-        return _ENDED[row["state"]], row["error"], row["error_type"] or ""
-    status = row["status"]
-    if status == "todo":
-        return JobState.QUEUED, None, ""
-    if status == "doing":
-        return JobState.RUNNING, None, ""
-    if status in ("cancelled", "aborted"):
-        return JobState.CANCELLED, None, ""
-    return JobState.FAILED, worker_died(kind), "WorkerDied"  # ended with no word from its worker

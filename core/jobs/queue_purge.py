@@ -5,7 +5,7 @@ features, labels, sample ids and classifier) into ``handteach_job_runs``, kept a
 arguments. Once jobs have been told to stop (``core.jobs.queue.QueueRunner``'s abort), ``forget_jobs``:
 
 * ends the run row of each that a worker still runs as cancelled, its progress and answer emptied: a worker writes
-  its progress and its end only into a run row not ended (``core.jobs.queue_worker._Runs``), so nothing it returns
+  its progress and its end only into a run row not ended (``core.jobs.queue_runs.JobRuns``), so nothing it returns
   afterwards is written; their arguments (``handteach_job_payloads``) go too;
 * for a deleted account (``delete_rows``) also deletes every such job no worker holds: procrastinate's row (its
   events go with it), its run row and its arguments; the row of one still running keeps its kind and owner (the

@@ -11,7 +11,6 @@ import os
 import shutil
 import sqlite3
 import time
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -252,21 +251,6 @@ def explain_sqlite_error(path: Path, exc: sqlite3.OperationalError) -> StoreErro
     if "readonly" in text or "read-only" in text or "unable to open" in text:
         return StoreError(f"{path}: cannot write here ({text}); listing and exporting still work")
     return StoreError(f"{path}: {text}")
-
-
-MAX_EMOJI_CHARS = 16  # a family or flag emoji joins up to about 10 code points; more is text, not an emoji
-_EMOJI_FORMAT_CHARS = {"\u200d"} | {chr(c) for c in range(0xE0020, 0xE0080)}  # zero-width joiner, flag tags
-
-
-def validate_emoji(value: object) -> str:
-    """A class's emoji: one emoji or a short text, no line breaks, control or terminal escape characters."""
-    text = str(value).strip()
-    if len(text) > MAX_EMOJI_CHARS:
-        raise StoreError(f"emoji {text[:20]!r}...: at most {MAX_EMOJI_CHARS} characters, got {len(text)}")
-    bad = [c for c in text if unicodedata.category(c)[0] in "CZ" and c != " " and c not in _EMOJI_FORMAT_CHARS]
-    if bad:
-        raise StoreError(f"emoji {text!r}: holds a control or line-break character ({bad[0]!r})")
-    return text
 
 
 def default_data_dir() -> Path:
