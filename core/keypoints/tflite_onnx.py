@@ -1,7 +1,8 @@
 """A TFLite flatbuffer turned into an ONNX graph without TensorFlow: MediaPipe's hand and pose models on onnxruntime.
 
-Only the operators MediaPipe's palm, hand, pose detection and pose landmark models use are known (``OPS``); any
-other stops the conversion with its name. Constant-only operators (``DEQUANTIZE`` of fp16 weights, ``DENSIFY`` of
+Only the operators MediaPipe's palm, hand, pose detection and pose landmark models use are known (``OPS``), and
+those of its gesture embedder and canned head (``EXTRA_OPS``, in ``tflite_onnx_ops``); any other stops the conversion
+with its name. Constant-only operators (``DEQUANTIZE`` of fp16 weights, ``DENSIFY`` of
 sparse ones) are evaluated here, so the ONNX file holds plain fp32 weights, computed as TFLite's CPU kernels
 compute them (fp16 → fp32). TFLite keeps images NHWC, ONNX's convolutions NCHW: every 4-D activation is held NCHW
 while convolutions, pools, resizes, pads and element-wise operators follow one another, and turned back to NHWC
@@ -18,6 +19,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from core.keypoints.tflite_onnx_ops import EXTRA_OPS, convert_extra_op
 
 OPSET = 13
 IR_VERSION = 8  # what onnxruntime 1.10 and later read: an older runtime than onnx's own default still opens it
@@ -284,6 +287,8 @@ def _convert_op(graph: _Graph, op: Any, name: str) -> None:
         dense = graph.node("Gemm", args, hint, transB=1)
         dense = _activation(graph, dense, opts.FusedActivationFunction())
         emit(graph.node("Reshape", [dense, graph.const(np.array(out_shape, np.int64), "shape")], hint), False)
+    elif name in EXTRA_OPS:
+        convert_extra_op(graph, op, name)
     else:
         raise ConversionError(f"the TFLite operator {name} is not supported by this converter")
 
