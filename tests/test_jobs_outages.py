@@ -44,6 +44,9 @@ from core.site.status import ServerState, SiteStatus, read_status, summary
 from ui.jobs import pool
 from ui.jobs.remote import FollowedJob
 
+# worker commands killed and a PostgreSQL cluster stopped and started: about 40 s, too long for the quick suite
+pytestmark = pytest.mark.slow
+
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 SAID_WITHIN_S = 15.0  # the bound: the student's page says what happened within this
