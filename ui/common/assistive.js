@@ -86,9 +86,23 @@
       if (!inner.getElementById("handteach-focus")) { // the page's focus ring inside the component too
         const style = inner.createElement("style");
         style.id = "handteach-focus";
-        style.textContent = ":focus-visible { outline: 2px solid #1f5fa8 !important; outline-offset: 2px; }";
+        style.textContent = ":focus-visible, label:has(input:focus-visible) " +
+          "{ outline: 2px solid #1f5fa8 !important; outline-offset: 2px; }";
         inner.head.appendChild(style);
       }
+      // A frame is a Tab stop of its own in Chromium, one that shows no ring and is named by the component's module
+      // ("ui.browser.component.handteach_camera"): out of the Tab order while nothing in it takes the focus (the
+      // camera's retry button, START), and a camera's frame named for what it shows.
+      const controls = inner.querySelectorAll(
+        'button:not([hidden]):not([disabled]), a[href], input, select, textarea, [tabindex]:not([tabindex="-1"])');
+      if (!controls.length && frame.getAttribute("tabindex") !== "-1") {
+        frame.setAttribute("tabindex", "-1");
+        frame.dataset.handteachUntabbed = "1";
+      } else if (controls.length && frame.dataset.handteachUntabbed) {
+        frame.removeAttribute("tabindex");
+        delete frame.dataset.handteachUntabbed;
+      }
+      if (inner.querySelector("video, canvas#view") && frame.title !== "your camera") frame.title = "your camera";
       for (const v of inner.querySelectorAll("video:not([aria-label])")) v.setAttribute("aria-label", "your camera");
       for (const c of inner.querySelectorAll("canvas:not([aria-label])")) {
         c.setAttribute("role", "img");
@@ -123,8 +137,83 @@
       });
     }
   };
-  const tidy = () => { unexpanded(); nameMedia(); };
+  // The contrast theme (ui/common/theme.py): its CSS applies while the page's root element has the attribute. The
+  // student's choice is kept in localStorage; until they make one, the browser's own asking decides (a system's
+  // "increase contrast", Windows' contrast themes). The sidebar's switch is the server's too (the server path draws
+  // the video), so a tab whose wish differs from it presses it once, as the student would.
+  const root = document.documentElement;
+  const contrastStore = "handteach.contrast";
+  const stored = () => { try { return localStorage.getItem(contrastStore); } catch (e) { return null; } };
+  const asked = () => matchMedia("(prefers-contrast: more)").matches || matchMedia("(forced-colors: active)").matches;
+  const wanted = () => (stored() === "on" ? true : stored() === "off" ? false : asked());
+  const applyContrast = (on) => {
+    if (on) root.setAttribute("data-handteach-contrast", "on");
+    else root.removeAttribute("data-handteach-contrast");
+  };
+  applyContrast(wanted());
+  for (const query of ["(prefers-contrast: more)", "(forced-colors: active)"]) {
+    matchMedia(query).addEventListener("change", () => { if (stored() === null) applyContrast(wanted()); });
+  }
+  let switchSeen = null;
+  const contrastSwitch = () => {
+    const input = document.querySelector(".st-key-contrast_theme input");
+    if (!input) return;
+    if (switchSeen === null) {
+      switchSeen = wanted();
+      if (input.checked !== switchSeen) input.click();
+      return;
+    }
+    if (input.checked === switchSeen) return;
+    switchSeen = input.checked;
+    try { localStorage.setItem(contrastStore, switchSeen ? "on" : "off"); } catch (e) { /* private mode */ }
+    applyContrast(switchSeen);
+  };
+
+  // A skip link, the first Tab stop of the page, to the page's own content past the sidebar; the content is the
+  // page's main landmark and the sidebar's links its navigation (Streamlit marks neither). Streamlit makes the
+  // main section a Tab stop of its own that shows nothing when reached: it is reached by the skip link instead.
+  const skip = document.createElement("a");
+  skip.className = "handteach-skip";
+  skip.href = "#";
+  skip.textContent = "Skip to the page";
+  skip.addEventListener("click", (event) => {
+    event.preventDefault();
+    const main = document.querySelector('[data-testid="stMain"]');
+    if (main) main.focus();
+  });
+  document.body.prepend(skip);
+  const landmarks = () => {
+    const main = document.querySelector('section[data-testid="stMain"]');
+    if (main && main.getAttribute("role") !== "main") main.setAttribute("role", "main");
+    if (main && main.getAttribute("tabindex") !== "-1") main.setAttribute("tabindex", "-1");
+    const nav = document.querySelector('[data-testid="stSidebarNav"]');
+    if (nav && nav.getAttribute("role") !== "navigation") {
+      nav.setAttribute("role", "navigation");
+      nav.setAttribute("aria-label", "Pages");
+    }
+  };
+  // An expander's arrow is an icon font's ligature: its name ("keyboard_arrow_right") was read before the title.
+  const quietIcons = () => {
+    for (const icon of document.querySelectorAll('summary [data-testid="stIconMaterial"]:not([aria-hidden])')) {
+      icon.setAttribute("aria-hidden", "true");
+    }
+  };
+  // A bar (st.progress) is named "progress" by Streamlit: named by the words shown with it ("thumbs up 60%").
+  const nameBars = () => {
+    for (const box of document.querySelectorAll('[data-testid="stProgress"]')) {
+      const bar = box.querySelector('[role="progressbar"]'), text = box.querySelector('[data-testid="stMarkdownContainer"]');
+      const name = text ? words(text.innerText) : "";
+      if (bar && name && bar.getAttribute("aria-label") !== name) bar.setAttribute("aria-label", name);
+    }
+  };
+
+  const tidy = () => { unexpanded(); nameMedia(); landmarks(); quietIcons(); nameBars(); contrastSwitch(); };
   setInterval(nameSamples, 1000);
+  setInterval(nameBars, 500); // a bar's words change without a mutation this observer watches
+  document.addEventListener("change", (event) => {
+    if (event.target.closest && event.target.closest(".st-key-contrast_theme")) contrastSwitch();
+  }, true);
+  setInterval(contrastSwitch, 500); // a switch's state is a property: no mutation says it changed
   new MutationObserver(tidy).observe(document.body, {
     subtree: true, childList: true, attributes: true, attributeFilter: ["aria-expanded"],
   });

@@ -13,10 +13,14 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.common import theme
+
 # Streamlit draws a caption at 60 % opacity: a link or a bold word in one is faded with it (the link colour gave
 # 2.8:1 there). A solid grey instead: 6.4:1 on white, 5.7:1 on the sidebar's #f0f2f6.
 CAPTION_GREY = "#5c5f66"
-# a focus ring on whatever the keyboard reaches, 2 px, the link blue (6.4:1 on white; WCAG asks 3:1 of it)
+# a focus ring on whatever the keyboard reaches, 2 px, the link blue (6.4:1 on white; WCAG asks 3:1 of it). A
+# checkbox's, switch's or radio's input is visually hidden (Streamlit paints a box of its own beside it) and a field's
+# input is clipped inside its painted box: their ring goes on the label or the box that holds them
 FOCUS_RING = "#1f5fa8"
 # A table's or chart's toolbar (Show/hide columns, Download, Search, Fullscreen) is transparent until the pointer is
 # over its element: Tab reached its buttons unseen. Shown while it holds the focus, where hovering shows it.
@@ -24,6 +28,11 @@ TOOLBAR_SHOWN_TOP = "-2.65rem"  # Streamlit's own place for it when shown (its E
 CSS = f"""<style>
 [data-testid="stCaptionContainer"] {{ opacity: 1; color: {CAPTION_GREY}; }}
 :focus-visible {{ outline: 2px solid {FOCUS_RING} !important; outline-offset: 2px; }}
+label:has(input:focus-visible) {{ outline: 2px solid {FOCUS_RING} !important; outline-offset: 2px; border-radius: 4px; }}
+{theme.FOCUS_WITHIN} {{ outline: 2px solid {FOCUS_RING} !important; outline-offset: 2px; }}
+.handteach-skip {{ position: fixed; left: 8px; top: -100px; z-index: 1000100; padding: 8px 12px; background: #ffffff;
+  color: {FOCUS_RING}; font-weight: 600; border: 2px solid {FOCUS_RING}; border-radius: 4px; text-decoration: underline; }}
+.handteach-skip:focus {{ top: 8px; }}
 [data-testid="stElementToolbar"]:focus-within {{ opacity: 1 !important; top: {TOOLBAR_SHOWN_TOP} !important; }}
 .stElementContainer:has(> [data-testid="stHtml"] > .handteach-assistive) {{ display: none; }}
 @media (prefers-reduced-motion: reduce) {{
@@ -45,8 +54,10 @@ def _script() -> str:
 
 
 def assist() -> None:
-    """The CSS and the script, each run (an unchanged element is not drawn again; the script guards itself)."""
-    st.html(CSS)
+    """The CSS and the script, each run (an unchanged element is not drawn again; the script guards itself), and the
+    contrast theme's switch in the sidebar (``ui.common.theme``)."""
+    st.html(CSS + theme.CSS)
+    theme.switch()
     # Streamlit's sanitiser (DOMPurify) moves a leading <script> to the head it then drops: an empty element first,
     # which CSS above also uses to take the script's element out of the page's flow (it would add a gap)
     st.html(
