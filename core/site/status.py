@@ -181,7 +181,9 @@ def _waiting_text(waiting: dict[str, int], oldest_s: float | None) -> str:
     return f"{said} waiting" + (f" (longest {seconds_text(oldest_s)})" if oldest_s is not None else "")
 
 
-def summary(status: SiteStatus, mine: str | None = None, whose: str = "this app server's", versions: bool = True) -> str:
+def summary(
+    status: SiteStatus, mine: str | None = None, whose: str = "this app server's", versions: bool = True
+) -> str:
     """The site in one sentence a teacher reads: "2 app servers, 3 workers, 4 trainings waiting (longest 40 s).";
     ``mine``: the version of handteach whose jobs wait for a worker of that version, said when none runs
     (``core.jobs.job.no_worker_line``, ``whose`` code it is); None: this process's. ``versions`` False (the Class

@@ -32,9 +32,11 @@ from ui.jobs import pool
 
 NOT_TEACHER = "This page is for the class's teacher."
 NOT_MEASURED = "not measured"  # the roster's cell; the line under the table says why and how to get one
-NOT_MEASURED_WHY = ("Accuracy: Train checks a model's after each training; the check stops when the student leaves "
-                    "the page before it ends (\"not measured\"). Training again there and staying until it is done "
-                    "measures it.")
+NOT_MEASURED_WHY = (
+    "Accuracy: Train checks a model's after each training; the check stops when the student leaves "
+    'the page before it ends ("not measured"). Training again there and staying until it is done '
+    "measures it."
+)
 _SAID = "classroom_said"  # (kind, lines) left by the last change, shown once
 DELETE_BUTTON, END_BUTTON = "classroom_delete_go", "classroom_end_go"
 # destructive in red, not the page's main colour (Streamlit gives a keyed element the class st-key-<key>)
