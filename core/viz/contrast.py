@@ -13,11 +13,15 @@ def hex_rgb(colour: str) -> tuple[int, int, int]:
     return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
+_CHANNEL = np.arange(256) / 255.0
+# each uint8 channel value linearised once: a frame's pixels are looked up, not raised to 2.4 one by one
+_LINEAR = np.where(_CHANNEL <= 0.04045, _CHANNEL / 12.92, ((_CHANNEL + 0.055) / 1.055) ** 2.4)
+_WEIGHTS = np.array([0.2126, 0.7152, 0.0722])
+
+
 def luminance(rgb: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """WCAG's relative luminance of uint8 RGB values, shape (..., 3) -> (...)."""
-    c = np.asarray(rgb, dtype=np.float64) / 255.0
-    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    return linear @ np.array([0.2126, 0.7152, 0.0722])
+    return _LINEAR[np.asarray(rgb, dtype=np.uint8)] @ _WEIGHTS
 
 
 def ratio(a: npt.ArrayLike, b: npt.ArrayLike) -> npt.NDArray[np.float64]:

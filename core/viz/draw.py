@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -76,6 +76,10 @@ class DrawStyle:
     label_opacity: float = 1.0  # the label's box over the picture (1: solid)
     unknown_text_colour: Colour | None = None  # the text of an "unknown" label (None: ``text_colour``)
     text_weight: float = 1.0  # the stroke of text, times the frame's scale
+    # Drawn under every bone and joint, ``outline_width`` px wider on each side: a dark edge round a light line stands
+    # out on light skin and walls, the light line on dark ones (None: no outline)
+    outline_colour: Colour | None = None
+    outline_width: float = 0.0
 
     def group_colour(self, skeleton: Skeleton, group: str) -> Colour:
         """The colour of ``group``: named in ``group_colours``, else by its place in ``skeleton.groups``."""
@@ -108,6 +112,12 @@ WEBCAM_STYLE = DrawStyle(
     label_opacity=0.6,
     unknown_text_colour=(255, 204, 102),  # #ffcc66
     show_top3=False,
+    outline_colour=(0, 0, 0),  # the bones' green and the joints' red alone were 1.1-1.6:1 on light skin
+    outline_width=2.0,
+)
+# The contrast theme's webcam (ui/common/theme.py): white bones and yellow joints, each on a black edge, thicker
+WEBCAM_CONTRAST_STYLE = replace(
+    WEBCAM_STYLE, bone_colour=(255, 255, 255), joint_colour=(255, 230, 0), line_thickness=4.0, joint_radius=4.0
 )
 
 
@@ -142,15 +152,30 @@ def skeleton_on(
     skip = np.zeros(len(points), bool) if hidden is None else np.asarray(hidden, bool)
     ring = skip if hollow is None else skip | np.asarray(hollow, bool)
     bone_colours, joint_colours = _colours(style, skeleton)
+    if style.outline_colour is not None and style.outline_width > 0:
+        edge = max(1, round(style.outline_width * scale))
+        for a, b in skeleton.edges:
+            if not (skip[a] or skip[b]):
+                cv2.line(canvas, tuple(points[a]), tuple(points[b]), style.outline_colour, thickness + 2 * edge,
+                         cv2.LINE_AA)  # fmt: skip
+        square = style.joint_colour is not None
+        for joint, (x, y) in enumerate(points):  # a ring's edge is a ring too: the joint stays open
+            fill = thickness + 2 * edge if ring[joint] else -1
+            _joint_on(canvas, int(x), int(y), radius + (0 if ring[joint] else edge), style.outline_colour, fill, square)
     for (a, b), colour in zip(skeleton.edges, bone_colours, strict=True):
         if not (skip[a] or skip[b]):
             cv2.line(canvas, tuple(points[a]), tuple(points[b]), colour, thickness, cv2.LINE_AA)
     for joint, ((x, y), colour) in enumerate(zip(points, joint_colours, strict=True)):
         fill = thickness if ring[joint] else -1
-        if style.joint_colour is None:
-            cv2.circle(canvas, (int(x), int(y)), radius, colour, fill, cv2.LINE_AA)
-        else:  # the browser's squares
-            cv2.rectangle(canvas, (int(x) - radius, int(y) - radius), (int(x) + radius, int(y) + radius), colour, fill)
+        _joint_on(canvas, int(x), int(y), radius, colour, fill, square=style.joint_colour is not None)
+
+
+def _joint_on(canvas: RGBImage, x: int, y: int, radius: int, colour: Colour, fill: int, square: bool) -> None:
+    """A joint: a disc (or a ring, ``fill`` > 0), or the browser's square when ``square``."""
+    if square:
+        cv2.rectangle(canvas, (x - radius, y - radius), (x + radius, y + radius), colour, fill)
+    else:
+        cv2.circle(canvas, (x, y), radius, colour, fill, cv2.LINE_AA)
 
 
 @functools.cache

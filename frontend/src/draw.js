@@ -12,22 +12,46 @@ export function drawFrame(ctx, video, hands, decisions, meta, take, width, heigh
   ctx.scale(-1, 1);
   ctx.drawImage(video, 0, 0, width, height);
   ctx.restore();
+  const look = contrastTheme() ? CONTRAST_LOOK : DEFAULT_LOOK;
   hands.forEach((hand, h) => {
     const points = pixelPoints(hand, width, height).map(([x, y]) => [mirrorX(x, width), y]);
-    ctx.strokeStyle = "#30e060";
-    ctx.lineWidth = 3;
-    for (const { start, end } of HandLandmarker.HAND_CONNECTIONS) {
-      ctx.beginPath();
-      ctx.moveTo(...points[start]);
-      ctx.lineTo(...points[end]);
-      ctx.stroke();
-    }
-    ctx.fillStyle = "#ff3060";
-    for (const [x, y] of points) ctx.fillRect(x - 3, y - 3, 6, 6);
+    // the black edge first, under the line and the squares: it shows the skeleton on light skin and walls
+    strokeBones(ctx, points, "#000000", look.line + 2 * look.edge);
+    const outer = look.joint + look.edge;
+    ctx.fillStyle = "#000000";
+    for (const [x, y] of points) ctx.fillRect(x - outer, y - outer, 2 * outer, 2 * outer);
+    strokeBones(ctx, points, look.bone, look.line);
+    ctx.fillStyle = look.joints;
+    for (const [x, y] of points) ctx.fillRect(x - look.joint, y - look.joint, 2 * look.joint, 2 * look.joint);
     const decision = decisions[h];
     if (decision) drawLabel(ctx, decision, meta, points, width, height);
   });
   if (take) drawTakeBadge(ctx, take, width);
+}
+
+// The webcam's look, core/viz/draw.py's WEBCAM_STYLE and WEBCAM_CONTRAST_STYLE: bones, joints (half a square's
+// side) and the black edge under both, in px.
+const DEFAULT_LOOK = { bone: "#30e060", joints: "#ff3060", line: 3, joint: 3, edge: 2 };
+const CONTRAST_LOOK = { bone: "#ffffff", joints: "#ffe600", line: 4, joint: 4, edge: 2 };
+
+// Whether the page around this frame (same origin) shows the contrast theme (ui/common/theme.py).
+function contrastTheme() {
+  try {
+    return window.parent.document.documentElement.getAttribute("data-handteach-contrast") === "on";
+  } catch (error) {
+    return false;
+  }
+}
+
+function strokeBones(ctx, points, colour, width) {
+  ctx.strokeStyle = colour;
+  ctx.lineWidth = width;
+  for (const { start, end } of HandLandmarker.HAND_CONNECTIONS) {
+    ctx.beginPath();
+    ctx.moveTo(...points[start]);
+    ctx.lineTo(...points[end]);
+    ctx.stroke();
+  }
 }
 
 // The label over the hand's top-left corner, moved left and down as far as it must to stay whole in the frame
@@ -55,9 +79,10 @@ function drawTakeBadge(ctx, take, width) {
   const elapsed = (performance.now() - take.started) / 1000, { countdown, class_name: stored, shown } = take.ticket;
   const name = shown || stored; // as the pages show it ("open palm"): core.data.imports.take_tickets.TakeTicket.as_args
   ctx.font = "bold 28px sans-serif";
-  ctx.fillStyle = "rgba(0,0,0,0.6)";
+  // an opaque band: the red on a 60 % band over a bright room was 2.1:1; on black #ff6b6b is 7.6:1, white 21:1
+  ctx.fillStyle = "#000000";
   ctx.fillRect(0, 0, width, 40);
-  ctx.fillStyle = elapsed < countdown ? "#ffffff" : "#ff5050";
+  ctx.fillStyle = elapsed < countdown ? "#ffffff" : "#ff6b6b";
   const text = elapsed < countdown
     ? `get ready: ${name}  ${Math.ceil(countdown - elapsed)}`
     : `REC ${name}  ${Math.max(0, take.end - elapsed).toFixed(1)}s  ${take.frames.length} frames`;
