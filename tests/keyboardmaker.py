@@ -62,12 +62,80 @@ def ring_drawn(page, place: dict) -> bool:  # noqa: ANN001 - playwright Page
     return int((distance < 30).sum()) >= RING_PIXELS
 
 
+# The box the focus ring is drawn round, in the window's coordinates (through frames): the focused element, or what
+# paints it (a checkbox's, switch's or radio's visually hidden input: its label; a field's input, clipped inside
+# its box: the box). null when the focus is on the page itself or in a table's canvas.
+_PAINTED = """() => {
+  let doc = document, e = doc.activeElement;
+  while (e && e.tagName === 'IFRAME') { try { doc = e.contentDocument; e = doc.activeElement; } catch (x) { break; } }
+  if (!e || e === doc.body || (e.parentElement && e.parentElement.closest('canvas'))) return null;
+  const painter = e.tagName === 'INPUT' && (e.closest('label') || e.closest(
+    '[data-testid$="RootElement"], [data-testid="stNumberInputContainer"], [role="group"]'));
+  const r = (painter || e).getBoundingClientRect();
+  const place = { x: r.left, y: r.top, width: r.width, height: r.height };
+  for (let w = doc.defaultView; w.frameElement; w = w.frameElement.ownerDocument.defaultView) {
+    const f = w.frameElement.getBoundingClientRect();
+    place.x += f.left + w.frameElement.clientLeft; place.y += f.top + w.frameElement.clientTop;
+  }
+  return place;
+}"""
+RING_MIN = 3.0  # WCAG 1.4.11: a focus indicator against what is next to it
+RING_AROUND = 0.75  # the share of the box's edge positions where a ring must be found (a neighbour may cover some)
+
+
+def ring_on_screen(page, place: dict) -> float:  # noqa: ANN001 - playwright Page
+    """The share of the positions round ``place`` (a box in the window) where, 1 to 6 px outside it, the screenshot
+    has a pixel at least ``RING_MIN``:1 against the pixel 9 px out (what is behind a ring): a ring or an outline
+    seen on screen, not one read from a style (a hidden input's outline is computed, never painted). Positions out
+    of the window are not counted."""
+    import numpy as np
+    from PIL import Image
+
+    from core.viz.contrast import ratio
+
+    size = page.viewport_size
+    x0, y0 = max(0, int(place["x"]) - 10), max(0, int(place["y"]) - 10)
+    x1 = min(size["width"], int(place["x"] + place["width"]) + 11)
+    y1 = min(size["height"], int(place["y"] + place["height"]) + 11)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return 0.0
+    shot = np.asarray(Image.open(io.BytesIO(page.screenshot(clip={"x": x0, "y": y0, "width": x1 - x0,
+                                                                   "height": y1 - y0}))).convert("RGB"))  # fmt: skip
+    left, top = int(place["x"]) - x0, int(place["y"]) - y0
+    right, bottom = left + int(place["width"]), top + int(place["height"])
+    height, width = shot.shape[:2]
+    found = counted = 0
+    # (the pixels 1-6 px out from an edge position, the pixel 9 px out) along each of the four sides
+    sides = [(lambda d, i: (top - d, i), range(left, right)), (lambda d, i: (bottom + d, i), range(left, right)),
+             (lambda d, i: (i, left - d), range(top, bottom)), (lambda d, i: (i, right + d), range(top, bottom))]  # fmt: skip
+    for at, along in sides:
+        for i in along[::2]:
+            behind = at(9, i)
+            near = [at(d, i) for d in range(1, 7)]
+            if not all(0 <= y < height and 0 <= x < width for y, x in (behind, *near)):
+                continue
+            counted += 1
+            back = shot[behind]
+            found += bool(max(float(ratio(shot[p], back)) for p in near) >= RING_MIN)
+    return found / counted if counted else 0.0
+
+
 def focused(page) -> tuple[str, bool]:  # noqa: ANN001 - playwright Page
     """(what has the focus, whether a ring or shadow shows it, or the canvas it is drawn on)."""
     name, visible, canvas = page.evaluate(_FOCUS)
     if not visible and canvas:
         visible = ring_drawn(page, canvas)
     return name, visible
+
+
+def focused_on_screen(page) -> tuple[str, bool]:  # noqa: ANN001 - playwright Page
+    """(what has the focus, whether a ring shows it on screen, or the canvas draws its cell's ring). Not yet what
+    the walks use: on Home the walk's next stop after the cards, a focused CANVAS, showed no ring on screen."""
+    name, _, canvas = page.evaluate(_FOCUS)
+    if canvas:
+        return name, ring_drawn(page, canvas)
+    place = page.evaluate(_PAINTED)
+    return name, place is not None and ring_on_screen(page, place) >= RING_AROUND
 
 
 def tab_to(page, target, limit: int = 80, back: bool = False, seen: bool = False) -> int:  # noqa: ANN001
