@@ -31,6 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from bench.common.fewshot_embed import EMBED_METHODS  # noqa: E402
 from bench.common.fewshot_people import (  # noqa: E402
     Take,
     asl_video_person,
@@ -38,9 +39,13 @@ from bench.common.fewshot_people import (  # noqa: E402
     kinivi_people,
     webcam_people,
 )
-from bench.common.fewshot_teach import METHODS, STARTER_NAMES, Lesson  # noqa: E402
+from bench.common.fewshot_teach import METHODS as TEACH_METHODS  # noqa: E402
+from bench.common.fewshot_teach import STARTER_NAMES, Lesson  # noqa: E402
 from core.data.project import feature_config_for  # noqa: E402
 from core.gestures.features import FeatureConfig, hand_features  # noqa: E402
+
+# the embedding's methods (bench/common/fewshot_embed.py) beside today's
+METHODS = TEACH_METHODS | EMBED_METHODS
 
 
 def people_of(sources: list[str], max_people: int | None, two_hand_logs: bool = False,
@@ -159,8 +164,9 @@ def run(people: dict[str, list[Take]], methods: list[str], ks: list[int], seed: 
     return out
 
 
-def eight_gestures_seconds(people: dict[str, list[Take]], seed: int, repeats: int = 3) -> dict[str, list[float]]:
-    """Seconds ``defaults`` takes to train 10 samples of each of 8 gestures (the first 8 labels with takes,
+def eight_gestures_seconds(people: dict[str, list[Take]], seed: int, repeats: int = 3,
+                           method: str = "defaults") -> dict[str, list[float]]:  # fmt: skip
+    """Seconds ``method`` takes to train 10 samples of each of 8 gestures (the first 8 labels with takes,
     starter gestures first; the first 10 frames of one person's take each), ``repeats`` times: wall and
     this process's CPU (on a shared machine the CPU seconds are what a quiet one would take as wall)."""
     takes: dict[str, Take] = {}
@@ -172,7 +178,7 @@ def eight_gestures_seconds(people: dict[str, list[Take]], seed: int, repeats: in
     for r in range(repeats):
         taught = lesson([takes[label] for label in eight], 10)
         wall, cpu = time.perf_counter(), time.process_time()
-        METHODS["defaults"](taught, seed + r)
+        METHODS[method](taught, seed + r)
         seconds["wall"].append(round(time.perf_counter() - wall, 2))
         seconds["cpu"].append(round(time.process_time() - cpu, 2))
     return seconds
@@ -193,6 +199,8 @@ def main() -> None:
     parser.add_argument("--webcam-people", type=int, default=None, metavar="N",
                         help="the first N webcam_people people (default all; 1: the smoke test's smallest run)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--time-methods", nargs="*", default=[], choices=sorted(METHODS), metavar="METHOD",
+                        help="also time these methods on 10 samples x 8 gestures (defaults is always timed)")  # fmt: skip
     parser.add_argument("--teach-every", type=int, default=1, metavar="N",
                         help="teach from every N-th frame of a real log's first run, as Record spreads its samples "
                              "(default 1: consecutive frames)")  # fmt: skip
@@ -211,6 +219,11 @@ def main() -> None:
     print(
         f"10 samples x 8 gestures, defaults: wall {eight['wall']} s, CPU {eight['cpu']} s (load {os.getloadavg()[0]:.1f})"
     )
+    eight_by_method = {"defaults": eight}
+    for name in args.time_methods:
+        eight_by_method[name] = eight_gestures_seconds(people, args.seed, method=name)
+        print(f"10 samples x 8 gestures, {name}: wall {eight_by_method[name]['wall']} s, "
+              f"CPU {eight_by_method[name]['cpu']} s")  # fmt: skip
     results = run(people, args.methods, args.k, args.seed, every=args.teach_every)
     classes = sorted({c for m in results.values() for r in m.values() for c in r["per_class_mean"]})  # type: ignore[union-attr]
     print("\nper class (mean over people who have it), k = 10 where measured:")
@@ -220,7 +233,7 @@ def main() -> None:
             continue
         print(f"{name:>22s} " + " ".join(f"{c[:9]} {row['per_class_mean'].get(c, float('nan')):.2f}" for c in classes))  # type: ignore[union-attr]
     print(json.dumps({"people": len(people), "frames": frames, "seed": args.seed, "teach_every": args.teach_every,
-                      "eight_gestures_seconds": eight,
+                      "eight_gestures_seconds": eight, "eight_gestures_seconds_by_method": eight_by_method,
                       "results": {m: {str(k): v for k, v in r.items()} for m, r in results.items()}}))  # fmt: skip
 
 

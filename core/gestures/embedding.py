@@ -58,7 +58,7 @@ def features_input(features: FloatArray, config: FeatureConfig) -> FloatArray:
     wrist put back; z 0 for 2D features. Equals ``embedder_input`` for a frame at least as wide as high up to
     float rounding (features keep z × width; MediaPipe keeps z beside x × width / longest side)."""
     joints = np.asarray(features, dtype=np.float32)[:, : len(config.joints) * config.dims]
-    joints = joints.reshape(len(joints), -1, config.dims)
+    joints = joints.reshape(len(joints), len(config.joints), config.dims)
     points = np.zeros((len(joints), 21, 3), np.float32)
     points[:, 1:, : config.dims] = joints
     points[:, :, 0] = -points[:, :, 0]
