@@ -102,7 +102,10 @@
         frame.removeAttribute("tabindex");
         delete frame.dataset.handteachUntabbed;
       }
-      if (inner.querySelector("video, canvas#view") && frame.title !== "your camera") frame.title = "your camera";
+      // (its title is left as Streamlit sets it: scripts and tests find the frame by it; a name given wins over it)
+      if (inner.querySelector("video, canvas#view") && !frame.hasAttribute("aria-label")) {
+        frame.setAttribute("aria-label", "your camera");
+      }
       for (const v of inner.querySelectorAll("video:not([aria-label])")) v.setAttribute("aria-label", "your camera");
       for (const c of inner.querySelectorAll("canvas:not([aria-label])")) {
         c.setAttribute("role", "img");
