@@ -70,6 +70,11 @@ export class WorkerFinder {
     this.waiting.clear();
   }
 
+  // the runtime's files fetched ahead (handworker.js), while the page still waits for the model's: no answer
+  prepare(fileset) {
+    this.worker.postMessage({ prepare: fileset });
+  }
+
   // the model's bytes are copied over: the page keeps them for the scout, or for the page's engine if this fails
   open(fileset, bytes, numHands, ms = WORKER_OPEN_MS) {
     return this.within(ms, this.call("open", [fileset, bytes, numHands]), "open its hand model");

@@ -39,14 +39,33 @@ export class HandModels {
   // blank frame (landmarker.js); throws the page's TabFailure. `fileset`: landmarker.js's wasmFileset.
   async open(fileset, model, numHands) {
     Object.assign(this, { fileset, numHands });
-    this.bytes = await this.fetch(model);
-    const worker = WorkerFinder.possible() ? await this.opened(() => this.newWorker()) : null;
+    const bytes = this.fetch(model);
+    // the worker, its script and its runtime's files load while the model's file arrives: made after it, a cold
+    // tab's worker asked for its WASM 0.66-0.72 s after the model had come (bench/speed/first_card.py)
+    const early = WorkerFinder.possible() ? this.earlyWorker(fileset) : null;
+    try {
+      this.bytes = await bytes;
+    } catch (error) {
+      early?.close();
+      throw error;
+    }
+    const worker = early ? await this.opened(() => early) : null;
     const finder = worker || (await this.opened(() => this.newPage(), { rethrow: true }));
     Object.assign(this.state, { finder, handModel: model, pace: new Pace(model, this.config), paceMs: null });
   }
 
   newWorker() {
     return new WorkerFinder(`${this.assets}handworker.js`);
+  }
+
+  earlyWorker(fileset) {
+    try {
+      const worker = this.newWorker();
+      worker.prepare(fileset);
+      return worker;
+    } catch {
+      return null; // opened on the page instead, as where no worker can be made
+    }
   }
 
   newPage() {

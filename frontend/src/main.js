@@ -96,6 +96,11 @@ function openHandModel(model) {
   return opening;
 }
 
+// ... and from the moment this script runs, not from the page's first render: the frame's handshake with the page
+// and Streamlit's arguments come after it. The number of hands is the default until then (find() sets the wanted).
+models = new HandModels(state, HandLandmarker, ASSETS);
+openHandModel(startingModel());
+
 async function start() {
   say("Opening the camera…");
   models = models || new HandModels(state, HandLandmarker, ASSETS);

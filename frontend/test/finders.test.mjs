@@ -150,3 +150,39 @@ test("a worker that dies fails every call waiting on it and every call after, as
   await assert.rejects(waiting, (error) => error instanceof TabFailure && error.code === "graph" && /out of memory/.test(error.detail));
   await assert.rejects(finder.find(frame, 1, 0), (error) => error.code === "graph");
 });
+
+test("the hand worker is made, its runtime's files asked for, while the model's file is still on its way", async () => {
+  fakeBrowser();
+  withWorkers();
+  const arrived = globalThis.fetch;
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  globalThis.fetch = async (url) => (await held, arrived(url)); // the model's file comes when released
+  const prepared = [];
+  const prepare = WorkerFinder.prototype.prepare;
+  WorkerFinder.prototype.prepare = function (fileset) { prepared.push(fileset); return prepare.call(this, fileset); };
+  try {
+    const state = {};
+    const models = new HandModels(state, FakeLandmarker, "http://app/component/");
+    const opened = models.open({ wasmBinaryPath: "http://app/component/vision.wasm" }, "full", 1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(FakeWorker.made.length, 1); // made before the file arrived: its script loads meanwhile
+    assert.deepEqual(prepared, [{ wasmBinaryPath: "http://app/component/vision.wasm" }]);
+    assert.equal(state.finder, undefined);
+    release();
+    await opened;
+    assert.equal(state.finder.worker, FakeWorker.made[0]); // the same worker opens the model
+    assert.equal(modelOf(FakeWorker.made[0].engine.tracker), MODELS.full);
+  } finally {
+    WorkerFinder.prototype.prepare = prepare;
+  }
+});
+
+test("a model's file that cannot be fetched closes the worker made ahead of it", async () => {
+  fakeBrowser([MODELS.full]);
+  withWorkers();
+  const models = new HandModels({}, FakeLandmarker, "http://app/component/");
+  await assert.rejects(models.open({}, "full", 1), (error) => error.code === "hand_model");
+  assert.equal(FakeWorker.made.length, 1);
+  assert.ok(FakeWorker.made[0].terminated);
+});
