@@ -157,9 +157,17 @@ retry.addEventListener("click", () => {
   start().catch(reportFailure);
 });
 
+// onnxruntime-web's runtime (its proxy worker and its WASM) starts as this script loads, on a model of one Identity
+// node (80 bytes): the gesture model comes with the page's first render, and its session then finds the runtime up
+// (on cold tabs the gesture model had been the last thing ready, 0.4-2.2 s after the hand model: bench/speed/first_card.py)
+const RUNTIME_START = "CAcSCWhhbmR0ZWFjaDo7ChAKAXgSAXkiCElkZW50aXR5EgVzdGFydFoPCgF4EgoKCAgBEgQKAggBYg8KAXkSCgoICAESBAoCCAFCBAoAEA0=";
+const runtimeStarted = ort.InferenceSession.create(Uint8Array.from(atob(RUNTIME_START), (c) => c.charCodeAt(0)),
+  { executionProviders: ["wasm"] }).then((session) => session.release()).catch(() => {}); // said by loadModel's own
+
 async function loadModel(bytes, version) {
   state.loading = version;
   try {
+    await runtimeStarted;
     const buffer = bytes.buffer ? bytes.slice().buffer : bytes; // args carry bytes as a Uint8Array
     const meta = Object.fromEntries(Object.entries(readMetadata(buffer)).map(([k, v]) => [k, JSON.parse(v)]));
     const session = await ort.InferenceSession.create(buffer, { executionProviders: ["wasm"] });
