@@ -47,6 +47,7 @@ def test_an_unknown_or_not_so_sure_card_has_no_bar_that_reads_sure(prediction: P
     # the bars still say which gestures are closest, in the network's order, the first one named so
     assert [b.name for b in decided.bars] == [name for name, _ in prediction.top(3)]
     assert decided.bars[0].text("✋ open palm") == "closest: ✋ open palm"
+    assert [b.text("x") for b in decided.bars[1:]] == ["next: x"] * (len(decided.bars) - 1)  # the order in words
     assert [b.fill for b in decided.bars] == sorted((b.fill for b in decided.bars), reverse=True)
 
 

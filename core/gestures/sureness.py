@@ -63,13 +63,14 @@ class Bar:
     name: str
     fill: float
     percent: float | None
-    closest: bool = False  # the first bar of an unsure card: "closest: open palm"
+    closest: bool = False  # the first bar of an unsure card: "closest: open palm"; the others "next: fist"
 
     def text(self, title: str) -> str:
-        """The bar's words for the gesture shown as ``title`` ("👍 thumbs up 93%", "closest: ✋ open palm")."""
+        """The bar's words for the gesture shown as ``title`` ("👍 thumbs up 93%", "closest: ✋ open palm", "next: 👊
+        fist"): an unsure card's bars say their order in words, not by their length alone."""
         if self.percent is not None:
             return f"{title} {self.percent:.0%}"
-        return f"closest: {title}" if self.closest else title
+        return f"{'closest' if self.closest else 'next'}: {title}"
 
 
 @dataclass(frozen=True)
