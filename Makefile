@@ -12,7 +12,7 @@ PORT ?= 8501
 ADDRESS ?=
 RUNTIME_VENV := .venv-runtime
 
-.PHONY: run test test-all lint bench clean smoke frontend pictures command keypoint-models
+.PHONY: run test test-all lint bench clean smoke frontend scratch pictures command keypoint-models
 
 # Before a venv is made: one line naming the interpreter taken, or what to install when none fits (exit 2, nothing
 # created). Only a CPython 3.11 to 3.14 is taken: requirements.txt has wheels for those (.ci/wheels.py).
@@ -102,14 +102,33 @@ $(FRONTEND_BUILD)/.built: $(FRONTEND_SOURCES) $(VENV)/.installed $(KEYPOINT_MODE
 		echo "The browser path did not build (see above): keypoints stay on the server; retry with: make frontend"; \
 	fi
 
+# The Make page's Scratch editor (docs/scratch.md): scratch-gui's prebuilt library from its npm tarball (checked
+# against scratch/editor.lock.json), React from the lockfile, the page bundled with the browser path's engine.
+SCRATCH_BUILD := ui/scratch/editor_build
+SCRATCH_SOURCES := scratch/package.json scratch/package-lock.json scratch/editor.lock.json scratch/build.mjs \
+	scratch/index.html $(wildcard scratch/src/*.js) $(wildcard frontend/src/*.js)
+
+scratch: $(SCRATCH_BUILD)/.built
+
+$(SCRATCH_BUILD)/.built: $(SCRATCH_SOURCES) $(FRONTEND_BUILD)/.built
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+		echo "Node.js not found: the Scratch editor is not built, the Make page says so (install nodejs and npm, then: make scratch)"; \
+	elif [ ! -f $(FRONTEND_BUILD)/.built ]; then \
+		echo "The browser path is not built, so neither is the Scratch editor (make frontend, then: make scratch)"; \
+	else \
+		echo "Building the Scratch editor: scratch-gui's npm tarball (69 MB download, 33 MB kept), the page (after a change only)..." && \
+		(cd scratch && npm ci --no-audit --no-fund --loglevel=error && node build.mjs ../$(SCRATCH_BUILD) ../$(FRONTEND_BUILD)) && touch $@ || \
+		echo "The Scratch editor did not build (see above): the Make page says so; retry with: make scratch"; \
+	fi
+
 # ui.server.serve patches Streamlit's media responses before the server answers anything (ui/server/compat.py)
-run: $(VENV)/.installed $(KEYPOINT_MODELS) $(HANDTEACH) frontend
+run: $(VENV)/.installed $(KEYPOINT_MODELS) $(HANDTEACH) frontend scratch
 	$(PY) -m ui.server.serve --server.port $(PORT) $(if $(ADDRESS),--server.address $(ADDRESS))
 
 # the quick and slow tests in two processes; those that serve the app or drive a browser all in one of them, one at
 # a time (on two cores two browsers at once starve each other's timings: tests/conftest.py). CI runs this; the
 # extended tests (paths a test here already walks, with more data, rounds or browsers) wait for `make test-all`
-test: $(VENV)/.installed-test $(KEYPOINT_MODELS) $(HANDTEACH) frontend
+test: $(VENV)/.installed-test $(KEYPOINT_MODELS) $(HANDTEACH) frontend scratch
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q -m "not extended" -n 2 --dist loadgroup --durations=30
 

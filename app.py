@@ -38,6 +38,7 @@ pages = [
     st.Page("pages/record.py", title="Record", icon="🎥"),
     st.Page("pages/train.py", title="Train", icon="🧠"),
     st.Page("pages/live.py", title="Live", icon="✨"),
+    st.Page("pages/make.py", title="Make a game", icon="🎮", url_path="make"),
     # its address answers everyone, but only the class's teacher sees it listed (the page itself checks again)
     st.Page("pages/class_page.py", title="Class", icon="🏫", url_path="class", visibility=class_page),
 ]

@@ -111,3 +111,5 @@ if sharing.can_change(store, project):  # on a classmate's project the next step
     with st.container(border=True, key="next_step"):
         st.markdown("**Next step**")
         st.page_link(page, label=why, icon="👉")
+
+st.page_link("pages/make.py", label="Make a game with your gestures", icon="🎮")  # Scratch blocks that see them

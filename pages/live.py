@@ -98,3 +98,5 @@ else:
     if cpm_view:  # under the video, the column's full width: the space the results column leaves there
         with video_col:
             st.fragment(run_every=0.5 if playing else None)(live_cpm)()
+
+st.page_link("pages/make.py", label="Make a game with your gestures", icon="🎮")  # the step after Live

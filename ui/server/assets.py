@@ -38,6 +38,10 @@ FIRST_FETCHED = ("app.js", "handworker.js", "hand_landmarker.task", "vision_wasm
                  "vision_wasm_internal.wasm", "ort.wasm.min.js", "ort-wasm-simd-threaded.mjs",
                  "ort-wasm-simd-threaded.wasm")  # fmt: skip
 _PATH = re.compile(rf"(?:^|/)component/{re.escape(COMPONENT_NAME)}/([A-Za-z0-9_.-]+)$")
+# the Scratch editor's component (ui.scratch.component), served the same way: its scratch-gui.js is 18 MB, which
+# Streamlit's middleware gzipped again on every visit (the editor's page waited 10 s and more on the 2-core machine)
+SCRATCH_NAME = "ui.scratch.component.handteach_scratch"
+SCRATCH_FOLDER = Path(__file__).resolve().parents[1] / "scratch" / "editor_build"
 
 
 @dataclass(frozen=True)
@@ -100,15 +104,19 @@ class CompressedAssets:
     """ASGI middleware: a GET or HEAD for one of the component's built files is answered from ``AssetCache``."""
 
     def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], folder: Path,
-                 prepare: bool = False) -> None:  # fmt: skip
-        """``prepare``: compress ``FIRST_FETCHED`` at once in a daemon thread (zlib lets go of the GIL meanwhile)."""
+                 prepare: bool = False, name: str = COMPONENT_NAME) -> None:  # fmt: skip
+        """``prepare``: compress ``FIRST_FETCHED`` at once in a daemon thread (zlib lets go of the GIL meanwhile).
+        ``name``: the component whose files these are."""
         self.app = app
         self.cache = AssetCache(folder)
+        self.pattern = (
+            _PATH if name == COMPONENT_NAME else re.compile(rf"(?:^|/)component/{re.escape(name)}/([A-Za-z0-9_.-]+)$")
+        )
         if prepare:
             threading.Thread(target=self.cache.prepare, name="handteach-assets", daemon=True).start()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        match = _PATH.search(str(scope.get("path", ""))) if scope["type"] == "http" else None
+        match = self.pattern.search(str(scope.get("path", ""))) if scope["type"] == "http" else None
         path = self.cache.path_of(match.group(1)) if match and scope.get("method") in ("GET", "HEAD") else None
         if path is None:
             await self.app(scope, receive, send)
@@ -131,4 +139,7 @@ class CompressedAssets:
 
 def compress_assets_once() -> bool:
     """Wrap Streamlit's Starlette app in ``CompressedAssets``; True when in place (False on another Streamlit server)."""
-    return wrap_streamlit_app("compresses_assets_once", lambda app: CompressedAssets(app, COMPONENT_FOLDER, True))
+    return wrap_streamlit_app(
+        "compresses_assets_once",
+        lambda app: CompressedAssets(CompressedAssets(app, COMPONENT_FOLDER, True), SCRATCH_FOLDER, name=SCRATCH_NAME),
+    )

@@ -1,0 +1,17 @@
+"""Make a game: a Scratch 3 editor whose handteach blocks see this project's gestures, found in this browser."""
+
+import streamlit as st
+
+from ui.common import state, widgets
+from ui.scratch import make_page
+
+widgets.page_title("🎮", "Make a game", "Scratch blocks that see your gestures")
+project = state.current_project()
+store = state.store()
+if store.project_skeleton(project).name != "hand" or store.project_is_motion(project):
+    st.info("Games with body poses and motion gestures come later: open a hand project on Home to make one now.")
+    st.stop()
+if not make_page.editor_ready():
+    st.stop()
+make_page.open_controls()
+make_page.show_editor(project)

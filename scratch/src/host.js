@@ -1,0 +1,86 @@
+// The editor's page: scratch-gui's prebuilt library (served unmodified, loaded by index.html as the
+// global `GUI`) mounted full size, the handteach blocks registered in its VM, and the project the Make page sends
+// opened in it. Spoken to by Streamlit's component protocol (frontend/src/protocol.js); nothing per frame goes to
+// the server.
+
+import { connect } from "../../frontend/src/protocol.js";
+import { EXTENSION_ID, HandteachBlocks } from "./extension.js";
+import { Recogniser } from "./recognise.js";
+import { watchLibraries } from "./libraries.js";
+
+const ASSETS = new URL("./", window.location.href).href; // Streamlit serves the component's folder here
+const note = document.getElementById("note");
+const say = (text) => {
+  note.textContent = text;
+  note.hidden = !text;
+};
+
+const project = { gestures: [], starter: false };
+const recogniser = new Recogniser(ASSETS, say);
+const page = { vm: null, blocks: null, opened: null, pending: null, gesturesKey: "" };
+window.handteachScratch = { page, recogniser, project };
+
+function vmReady(vm) {
+  page.vm = vm;
+  page.blocks = new HandteachBlocks(vm.runtime, recogniser, project);
+  const service = vm.extensionManager._registerInternalExtension(page.blocks);
+  // a project that uses the blocks opens without asking for an extension of that id elsewhere
+  vm.extensionManager._loadedExtensions.set(EXTENSION_ID, service);
+  vm.runtime.on("PROJECT_RUN_START", () => {
+    if (!page.blocks.videoOn) page.blocks.setVideo(true);
+  });
+  if (page.pending) openProject(page.pending);
+  recogniser.start();
+}
+
+async function openProject(sent) {
+  if (!page.vm) {
+    page.pending = sent;
+    return;
+  }
+  page.pending = null;
+  page.opened = sent.id;
+  const bytes = sent.data.slice().buffer;
+  try {
+    await page.vm.loadProject(bytes);
+    page.loaded = sent.id; // the browser test waits for it
+  } catch (error) {
+    say("This project did not open in the editor.");
+  }
+}
+
+function onRender(args) {
+  const gestures = Array.isArray(args.gestures) ? args.gestures : [];
+  project.gestures = gestures.map((g) => ({ name: String(g.name), emoji: String(g.emoji || ""), shown: String(g.shown) }));
+  project.starter = Boolean(args.starter);
+  Object.assign(recogniser.settings, {
+    tolerance: args.tolerance, threshold: args.threshold, steady: args.steady || null,
+  });
+  const key = JSON.stringify([project.gestures, project.starter]);
+  if (page.vm && key !== page.gesturesKey) page.vm.extensionManager.refreshBlocks();
+  page.gesturesKey = key;
+  if (args.model) recogniser.loadModel(args.model, args.model_version);
+  // top-level arguments: Streamlit sends bytes as bytes only there
+  if (args.project_id && args.project_id !== page.opened && args.project_data) {
+    openProject({ id: args.project_id, data: args.project_data });
+  }
+}
+
+function mount() {
+  const GUI = window.GUI, app = document.getElementById("app");
+  GUI.setAppElement(app);
+  const Editor = GUI.AppStateHOC(GUI.default);
+  const here = new URL("library", window.location.href).href; // the origin's own: nothing is asked elsewhere
+  window.ReactDOM.render(window.React.createElement(Editor, {
+    projectId: "0", assetHost: here, projectHost: here, canSave: false, canEditTitle: true,
+    backpackVisible: false, showComingSoon: false, onVmInit: vmReady,
+    onStorageInit: (storage) => storage.addOfficialScratchWebStores(),
+  }), app);
+}
+
+connect(onRender); // first: Streamlit warns of a component that stays silent while its page loads
+watchLibraries(document);
+const library = Object.assign(document.createElement("script"), { src: "scratch-gui.js" });
+library.addEventListener("load", mount);
+library.addEventListener("error", () => say("The Scratch editor did not load: reload the page."));
+document.body.appendChild(library);

@@ -1,0 +1,166 @@
+// The editor tab's own recognition: the browser path's hand engine (frontend/src: MediaPipe's
+// HandLandmarker in its worker, the follower, the lite model on a slow device) and the project's ONNX with Live's
+// unknown rule and smoothing (decide.js), so the server pays nothing per frame. `latest` is what the blocks read.
+
+import { FilesetResolver, HandLandmarker } from "@mediapipe/tasks-vision";
+import { readMetadata } from "../../examples/onnx_metadata.mjs";
+import { landmarkTensorData } from "../../frontend/src/hands.js";
+import { Smoother, decide, distanceRows, rows } from "../../frontend/src/decide.js";
+import { KeypointSmoother } from "../../frontend/src/smoothing.js";
+import { frameCanvas } from "../../frontend/src/frames.js";
+import { TabFailure, firstLine, wasmFileset } from "../../frontend/src/landmarker.js";
+import { HandModels } from "../../frontend/src/handmodels.js";
+import { startingModel } from "../../frontend/src/pace.js";
+import { cameraProblem } from "../../frontend/src/events.js";
+
+export const NO_HAND = "no hand";
+export const UNKNOWN = "unknown";
+const INDEX_TIP = 8; // MediaPipe's index fingertip
+
+// Stage coordinates (−240…240 × −180…180, y up) of a point of the unmirrored frame, normalised [0, 1]: mirrored,
+// as the stage's video and Live's preview show the person.
+export function stagePoint([x, y]) {
+  const clamp = (v, low, high) => Math.max(low, Math.min(high, v));
+  return [Math.round(clamp(240 - x * 480, -240, 240)), Math.round(clamp(180 - y * 360, -180, 180))];
+}
+
+// What the blocks read of one frame: the first hand's answer, or "no hand".
+export function frameAnswer(hands, decisions) {
+  if (!hands.length) return { label: NO_HAND, shown: NO_HAND, sure: 0, hands: 0, tip: null };
+  const d = decisions[0];
+  const tip = stagePoint(hands[0].normalised[INDEX_TIP]);
+  if (!d) return { label: UNKNOWN, shown: UNKNOWN, sure: 0, hands: hands.length, tip };
+  return { label: d.known ? d.label : UNKNOWN, shown: d.known ? d.shown : UNKNOWN,
+    sure: Math.round(d.score * 100), hands: hands.length, tip };
+}
+
+export class Recogniser {
+  // `assets`: the folder URL of the engine's files; `say(text)`: one line for the child ("" clears it).
+  constructor(assets, say) {
+    const ort = window.ort;
+    ort.env.wasm.wasmPaths = assets;
+    ort.env.wasm.numThreads = 1;
+    ort.env.wasm.proxy = typeof Worker !== "undefined";
+    this.ort = ort;
+    this.say = say;
+    this.assets = assets;
+    this.state = { finder: null, session: null, meta: null, modelVersion: null, loading: null };
+    this.settings = { tolerance: 1.0, threshold: null, steady: null, hands: 2 };
+    this.smoother = new Smoother();
+    this.steady = null;
+    this.steadyKey = null;
+    this.latest = frameAnswer([], []);
+    this.timing = { frames: 0, labelled: 0, firstLabelAt: null, started: performance.now() };
+    this.video = Object.assign(document.createElement("video"), { muted: true, playsInline: true, autoplay: true });
+    this.started = false;
+  }
+
+  async start() {
+    if (this.started) return;
+    this.started = true;
+    this.say("Opening the camera…");
+    this.models = new HandModels(this.state, HandLandmarker, this.assets);
+    const opening = FilesetResolver.isSimdSupported()
+      .then((simd) => this.models.open(wasmFileset(this.assets, simd), startingModel(), this.settings.hands));
+    opening.catch(() => {});
+    try {
+      this.video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+      await this.video.play();
+    } catch (error) {
+      this.started = false;
+      this.say(cameraProblem(error).message.replace(/, or use a photo or video file instead/, ""));
+      return;
+    }
+    this.say("Loading the hand model…");
+    try {
+      await opening;
+    } catch (error) {
+      this.say(error instanceof TabFailure ? error.message : `Finding hands stopped: ${firstLine(error)}`);
+      return;
+    }
+    this.say("");
+    this.loop();
+  }
+
+  async loadModel(bytes, version) {
+    if (!bytes || version === this.state.modelVersion || version === this.state.loading) return;
+    this.state.loading = version;
+    try {
+      const buffer = bytes.slice().buffer;
+      const meta = Object.fromEntries(Object.entries(readMetadata(buffer)).map(([k, v]) => [k, JSON.parse(v)]));
+      const session = await this.ort.InferenceSession.create(buffer, { executionProviders: ["wasm"] });
+      if (this.state.loading !== version) return;
+      Object.assign(this.state, { session, meta, modelVersion: version });
+      this.smoother.reset();
+    } catch (error) {
+      this.say(`The gesture model did not load: ${firstLine(error)}`);
+    } finally {
+      if (this.state.loading === version) this.state.loading = null;
+    }
+  }
+
+  loop() {
+    let working = false;
+    const step = async (_now, metadata) => {
+      this.video.requestVideoFrameCallback(step);
+      if (working) return; // the newest frame goes next; one at a time keeps the editor's own frames smooth
+      working = true;
+      try {
+        await this.frame(metadata);
+      } catch (error) {
+        this.say(`Finding hands stopped: ${firstLine(error)}`);
+      }
+      working = false;
+    };
+    this.video.requestVideoFrameCallback(step);
+  }
+
+  async frame() {
+    const width = this.video.videoWidth, height = this.video.videoHeight;
+    if (!width || !height) return;
+    const now = performance.now();
+    const input = frameCanvas(this.video, width, height, 0, this.state.finder.where === "worker");
+    const t0 = performance.now();
+    const found = await this.state.finder.find(input, this.settings.hands, now);
+    const hands = this.steadied(found, width, height, now);
+    const decisions = await this.classify(hands, width, height);
+    this.models.measure(performance.now() - t0);
+    this.latest = frameAnswer(hands, decisions);
+    this.timing.frames += 1;
+    if (decisions.length) {
+      this.timing.labelled += 1;
+      if (this.timing.firstLabelAt === null) this.timing.firstLabelAt = performance.now();
+    }
+  }
+
+  steadied(hands, width, height, now) {
+    const config = this.settings.steady;
+    if (!config) return hands;
+    const key = JSON.stringify(config);
+    if (key !== this.steadyKey) [this.steady, this.steadyKey] = [new KeypointSmoother(config), key];
+    return this.steady.update(hands, width, height, now / 1000);
+  }
+
+  async classify(hands, width, height) {
+    const { session, meta } = this.state;
+    if (!session) return [];
+    if (!hands.length) {
+      this.smoother.update([], [], null);
+      return [];
+    }
+    const ort = this.ort;
+    const out = await session.run({
+      landmarks: new ort.Tensor("float32", landmarkTensorData(hands), [hands.length, 21, 3]),
+      image_size: new ort.Tensor("float32", Float32Array.of(width, height), [2]),
+    });
+    const classes = meta.classes.length;
+    const probabilities = rows(out.probabilities.data, hands.length, classes);
+    const { distance, starter_distance: starter, other_distance: other } = out;
+    const distances = distanceRows(distance && distance.data, starter && starter.data, other && other.data,
+      hands.length, classes);
+    const tolerance = Number(this.settings.tolerance) || 1.0;
+    const threshold = this.settings.threshold == null ? meta.threshold : Number(this.settings.threshold);
+    return this.smoother.update(hands, probabilities, distances)
+      .map((row) => decide(row.probabilities, row.distances, meta, tolerance, threshold));
+  }
+}

@@ -1,0 +1,93 @@
+"""The Make page in Chromium: the Scratch editor served by the app, its Gestures category, the thumbs-up example run
+on the green flag with the fake camera showing p01's open hand then thumbs up (webcam_people), and every request of
+the page and its frames to the app's own origin."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.common.browser import AppServer, browser_page, missing_tools, wait_app_ready
+from ui.browser.component import missing_assets as browser_missing
+from ui.scratch.component import BUILD_COMMAND, missing_assets
+
+pytestmark = pytest.mark.slow
+PERSON = Path(__file__).resolve().parents[2] / "shared" / "data" / "hands" / "webcam_people" / "p01_anupam1612"
+FRAME_S = 1 / 15  # each photo shown this long: 80 photos a gesture, about 5 s each
+EDITOR_FRAME = "handteach_scratch"
+
+
+def _gesture_video(folder: Path) -> Path:
+    """A 640×480 30 fps y4m: p01's open hand, then p01's thumbs up (the fake camera loops it)."""
+    listing = folder / "frames.txt"
+    lines = []
+    for gesture in ("open_palm", "thumbs_up"):
+        for photo in sorted((PERSON / gesture).glob("*.jpg")):
+            lines += [f"file '{photo}'", f"duration {FRAME_S:.4f}"]
+    listing.write_text("\n".join(lines + [lines[-2]]) + "\n")
+    out = folder / "gestures.y4m"
+    fit = "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,format=yuv420p"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing), "-vf", fit,
+                    "-r", "30", str(out)], check=True)  # fmt: skip
+    return out
+
+
+def _editor(page, folder: Path):  # noqa: ANN001, ANN202 - playwright Page and Frame
+    try:
+        frame = page.wait_for_selector(f'iframe[title*="{EDITOR_FRAME}"]', timeout=30_000).content_frame()
+        frame.wait_for_function("() => window.handteachScratch && window.handteachScratch.page.vm", timeout=40_000)
+    except Exception:
+        page.screenshot(path=str(folder / "make.png"))
+        raise
+    return frame
+
+
+def test_thumbs_up_example_reacts_and_nothing_leaves(tmp_path: Path) -> None:
+    missing = missing_tools() + [f"`{BUILD_COMMAND}` ({name})" for name in missing_assets()[:1]]
+    missing += [f"`make frontend` ({name})" for name in browser_missing()[:1]]
+    if missing or not PERSON.exists() or shutil.which("ffmpeg") is None:
+        pytest.skip(f"needs {', '.join(missing) or 'webcam_people (../shared/data)'}")
+    video = _gesture_video(tmp_path)
+    app = AppServer(tmp_path / "data", keypoints="browser").start()
+    requests: list[str] = []
+    try:
+        with browser_page(video, width=1400, height=1100) as page:
+            page.context.on("request", lambda request: requests.append(request.url))
+            page.goto(f"{app.url}/make")
+            wait_app_ready(page)
+            editor = _editor(page, tmp_path)
+            # the category says the project runs the starter model (never trained)
+            editor.wait_for_selector("text=Gestures (starter model)", timeout=20_000)
+            page.get_by_role("button", name="Open the example").click()
+            editor.wait_for_function("() => window.handteachScratch.page.loaded", timeout=20_000)
+            editor.locator("[class*='green-flag_green-flag']").first.click()
+            seen = _watch(editor, seconds=22)
+    finally:
+        app.stop()
+    reactions = [(label, reaction) for _t, label, reaction, _y in seen]
+    assert any(r == "jumping" for _label, r in reactions), reactions[-40:]
+    assert any(r == "stopped" for _label, r in reactions), reactions[-40:]
+    # a reaction comes only from its gesture: the variable turned "jumping" only after a thumbs up was seen
+    first_jump = next(i for i, (_l, r) in enumerate(reactions) if r == "jumping")
+    assert any(label == "thumbs up" for label, _r in reactions[: first_jump + 1]), reactions[: first_jump + 1]
+    assert len({y for *_rest, y in seen}) > 1, "the cat never moved"
+    origin = app.url.rstrip("/")
+    away = [url for url in requests if not url.startswith((origin + "/", "data:", "blob:"))]
+    assert not away, away[:10]
+
+
+def _watch(editor, seconds: float) -> list[tuple[float, str, str, float]]:  # noqa: ANN001 - playwright Frame
+    """(time, the blocks' gesture, the stage's `reaction` variable, the cat's y) every 100 ms."""
+    script = """() => { const h = window.handteachScratch, vm = h.page.vm;
+      const stage = vm.runtime.getTargetForStage(), cat = vm.runtime.getSpriteTargetByName("Cat");
+      const v = stage.lookupVariableByNameAndType("reaction", "");
+      return [h.recogniser.latest.shown, v ? String(v.value) : "", cat ? cat.y : 0]; }"""
+    out, end = [], time.monotonic() + seconds
+    while time.monotonic() < end:
+        out.append((time.monotonic(), *editor.evaluate(script)))
+        editor.page.wait_for_timeout(100)
+    return out

@@ -1,0 +1,1 @@
+"""The Scratch editor's glue: its component and the Make page's parts."""

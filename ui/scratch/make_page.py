@@ -1,0 +1,85 @@
+"""The Make page's parts: which Scratch project the editor opens (an example, or an .sb3 from the
+computer, checked by ``core.scratch.sb3`` first) and the editor itself with the project's gestures and model."""
+
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from core.scratch.examples import examples
+from core.scratch.sb3 import Sb3Error, check_sb3, read_upload
+from ui.browser.component import steady_args
+from ui.browser.model import model_for_browser
+from ui.common import state
+from ui.common.text import plain
+from ui.scratch.component import BUILD_COMMAND, editor, missing_assets
+
+_OPEN = "scratch_open"  # {"id", "data"}: the .sb3 the editor opens next (its id changes with each choice)
+_PROBLEM = "scratch_open_problem"
+SOURCE_NOTE = (
+    "The editor is Scratch 3 ([scratch-gui](https://github.com/scratchfoundation/scratch-gui) 5.3.0, AGPL-3.0-only), "
+    "served unmodified from its npm package; its source is at that address, and how handteach serves it is in "
+    "docs/scratch.md."
+)
+
+
+def editor_ready() -> bool:
+    """False, with one plain line, where the editor is not built on this server."""
+    if not missing_assets():
+        return True
+    st.warning(f"The Scratch editor is not built on this server, so it cannot open here. Whoever runs handteach can "
+               f"build it with `{BUILD_COMMAND}` (it needs Node.js), then restart the app.")  # fmt: skip
+    return False
+
+
+def open_controls() -> None:
+    """An example to open, or an .sb3 from the computer; a refused file is said in one line and opens nothing."""
+    shipped = examples()
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        titles = {example.title: path for example, path in shipped}
+        chosen = st.selectbox("Example", list(titles), key="scratch_example", help="A game made with your gestures")
+        if st.button("▶ Open the example", key="scratch_open_example") and chosen is not None:
+            _open(titles[chosen].read_bytes())
+    with right:
+        upload = st.file_uploader(
+            "Open a Scratch project (.sb3) from your computer", type=["sb3"], key="scratch_upload"
+        )
+        if upload is not None and st.session_state.get("scratch_upload_seen") != upload.file_id:
+            st.session_state["scratch_upload_seen"] = upload.file_id
+            try:
+                _open(read_upload(upload, upload.size))
+            except Sb3Error as exc:
+                st.session_state[_PROBLEM] = str(exc)
+    if problem := st.session_state.get(_PROBLEM):
+        st.error(plain(problem))
+    st.caption("Save your game with the editor's **File ▸ Save to your computer**; open it here again later.")
+
+
+def _open(data: bytes) -> None:
+    check_sb3(data)  # raises Sb3Error: nothing opens
+    st.session_state.pop(_PROBLEM, None)
+    st.session_state[_OPEN] = {"id": uuid.uuid4().hex, "data": data}
+
+
+def show_editor(project: str) -> None:
+    """The editor for ``project``: its gestures in the blocks' menus, its model (the starter for a project never
+    trained, which the blocks' category says) run in the tab."""
+    from core.starter import is_shipped_starter
+
+    gestures = state.classes()
+    model = state.project_model(project, starter_fallback=True)
+    starter = model is not None and is_shipped_starter(model)
+    args: dict = {"steady": steady_args(state.settings().smoothing)}
+    if model is not None:
+        version, data = model_for_browser(project, state.model_stamp(project), model, gestures)
+        tolerance = float(st.session_state.get(f"live_tolerance_{project}", 1.0))  # Live's, as Live last set it
+        args.update(model=data, model_version=version, threshold=float(model.threshold), tolerance=tolerance)
+    else:
+        st.info("Not trained yet: the blocks see your hand but name no gesture until you train on Train.")
+    chosen = st.session_state.get(_OPEN)
+    if chosen is not None:
+        args.update(project_id=chosen["id"], project_data=chosen["data"])
+    editor("scratch_editor", gestures, starter, **args)
+    st.caption(SOURCE_NOTE)
