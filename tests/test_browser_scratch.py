@@ -57,6 +57,7 @@ def test_thumbs_up_example_reacts_and_nothing_leaves(tmp_path: Path) -> None:
     try:
         with browser_page(video, width=1400, height=1100) as page:
             page.context.on("request", lambda request: requests.append(request.url))
+            started = time.monotonic()
             page.goto(f"{app.url}/make")
             wait_app_ready(page)
             editor = _editor(page, tmp_path)
@@ -65,7 +66,10 @@ def test_thumbs_up_example_reacts_and_nothing_leaves(tmp_path: Path) -> None:
             page.get_by_role("button", name="Open the example").click()
             editor.wait_for_function("() => window.handteachScratch.page.loaded", timeout=20_000)
             editor.locator("[class*='green-flag_green-flag']").first.click()
-            seen = _watch(editor, seconds=22)
+            ready = time.monotonic() - started
+            seen = _watch(editor, seconds=40)
+            refused = editor.evaluate("() => window.handteachGuard.refused")  # tried, and stopped before it left
+            print(f"editor ready {ready:.1f} s, reactions watched {seen[-1][0] - seen[0][0]:.1f} s")
     finally:
         app.stop()
     reactions = [(label, reaction) for _t, label, reaction, _y in seen]
@@ -78,10 +82,12 @@ def test_thumbs_up_example_reacts_and_nothing_leaves(tmp_path: Path) -> None:
     origin = app.url.rstrip("/")
     away = [url for url in requests if not url.startswith((origin + "/", "data:", "blob:"))]
     assert not away, away[:10]
+    assert refused == [], refused[:10]
 
 
 def _watch(editor, seconds: float) -> list[tuple[float, str, str, float]]:  # noqa: ANN001 - playwright Frame
-    """(time, the blocks' gesture, the stage's `reaction` variable, the cat's y) every 100 ms."""
+    """(time, the blocks' gesture, the stage's `reaction` variable, the cat's y) every 100 ms, until the cat has
+    jumped and stopped (or ``seconds``)."""
     script = """() => { const h = window.handteachScratch, vm = h.page.vm;
       const stage = vm.runtime.getTargetForStage(), cat = vm.runtime.getSpriteTargetByName("Cat");
       const v = stage.lookupVariableByNameAndType("reaction", "");
@@ -89,5 +95,8 @@ def _watch(editor, seconds: float) -> list[tuple[float, str, str, float]]:  # no
     out, end = [], time.monotonic() + seconds
     while time.monotonic() < end:
         out.append((time.monotonic(), *editor.evaluate(script)))
+        reactions = [r for _t, _g, r, _y in out]
+        if "jumping" in reactions and "stopped" in reactions[reactions.index("jumping") :]:
+            break
         editor.page.wait_for_timeout(100)
     return out

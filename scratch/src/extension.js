@@ -2,7 +2,7 @@
 // one method per block), registered in the editor's own VM by host.js. It reads `source.latest` (recognise.js's
 // answer for the newest camera frame) and never the network.
 
-import { NO_HAND, UNKNOWN } from "./recognise.js";
+import { NO_HAND, UNKNOWN } from "./answers.js";
 
 export const EXTENSION_ID = "handteach";
 const ICON_COLOURS = { color1: "#0f9d8a", color2: "#0b7d6e", color3: "#08594f" };
