@@ -86,6 +86,11 @@ def weights_file_limit(expected: dict[str, torch.Tensor]) -> int:
 
 
 def _read_weights(path: Path, tag: str, limit: int | None = None) -> dict[str, torch.Tensor]:
+    if limit is not None and limit < LIMITS.model_weights_bytes:  # bigger than this network's weights can be
+        size = checked_size(path, LIMITS.model_weights_bytes, CheckpointError)
+        if size > limit:
+            raise CheckpointError(f"{path}: not a handteach {title_of_format(tag)} weights file for this configuration "
+                                  f"({size:,} bytes, its weights take at most {limit:,})")  # fmt: skip
     limit = LIMITS.model_weights_bytes if limit is None else limit
     data = read_capped(path, limit, CheckpointError)  # a regular file (os.stat first) of the size it can have
     try:  # header: 8-byte length, then JSON with our metadata
