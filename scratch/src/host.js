@@ -3,7 +3,7 @@
 // opened in it. Spoken to by Streamlit's component protocol (frontend/src/protocol.js); nothing per frame goes to
 // the server.
 
-import { connect } from "../../frontend/src/protocol.js";
+import { componentReady, renderArgs } from "../../frontend/src/protocol.js";
 import { EXTENSION_ID, HandteachBlocks } from "./extension.js";
 import { Recogniser } from "./recognise.js";
 import { watchLibraries } from "./libraries.js";
@@ -78,7 +78,16 @@ function mount() {
   }), app);
 }
 
-connect(onRender); // first: Streamlit warns of a component that stays silent while its page loads
+// Streamlit's render messages, from the page that holds this frame only: a message from any other window or origin
+// (another tab, a frame inside the editor) is refused
+export function fromTheApp(event, parent = window.parent, origin = window.location.origin) {
+  return event.source === parent && event.origin === origin;
+}
+window.addEventListener("message", (event) => {
+  const args = fromTheApp(event) ? renderArgs(event.data) : null;
+  if (args !== null) onRender(args);
+});
+window.parent.postMessage(componentReady(), window.location.origin); // first: Streamlit warns of a silent component
 watchLibraries(document);
 const library = Object.assign(document.createElement("script"), { src: "scratch-gui.js" });
 library.addEventListener("load", mount);
