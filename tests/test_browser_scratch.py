@@ -5,35 +5,18 @@ the page and its frames to the app's own origin."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from bench.common.browser import AppServer, browser_page, missing_tools, wait_app_ready
+from bench.common.gesture_video import PERSON, gesture_video
 from ui.browser.component import missing_assets as browser_missing
 from ui.scratch.component import BUILD_COMMAND, missing_assets
 
 pytestmark = pytest.mark.slow
-PERSON = Path(__file__).resolve().parents[2] / "shared" / "data" / "hands" / "webcam_people" / "p01_anupam1612"
-FRAME_S = 1 / 15  # each photo shown this long: 80 photos a gesture, about 5 s each
 EDITOR_FRAME = "handteach_scratch"
-
-
-def _gesture_video(folder: Path) -> Path:
-    """A 640×480 30 fps y4m: p01's open hand, then p01's thumbs up (the fake camera loops it)."""
-    listing = folder / "frames.txt"
-    lines = []
-    for gesture in ("open_palm", "thumbs_up"):
-        for photo in sorted((PERSON / gesture).glob("*.jpg")):
-            lines += [f"file '{photo}'", f"duration {FRAME_S:.4f}"]
-    listing.write_text("\n".join(lines + [lines[-2]]) + "\n")
-    out = folder / "gestures.y4m"
-    fit = "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,format=yuv420p"
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing), "-vf", fit,
-                    "-r", "30", str(out)], check=True)  # fmt: skip
-    return out
 
 
 def _editor(page, folder: Path):  # noqa: ANN001, ANN202 - playwright Page and Frame
@@ -51,7 +34,7 @@ def test_thumbs_up_example_reacts_and_nothing_leaves(tmp_path: Path) -> None:
     missing += [f"`make frontend` ({name})" for name in browser_missing()[:1]]
     if missing or not PERSON.exists() or shutil.which("ffmpeg") is None:
         pytest.skip(f"needs {', '.join(missing) or 'webcam_people (../shared/data)'}")
-    video = _gesture_video(tmp_path)
+    video = gesture_video(tmp_path)
     app = AppServer(tmp_path / "data", keypoints="browser").start()
     requests: list[str] = []
     try:

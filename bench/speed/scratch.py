@@ -1,0 +1,118 @@
+"""The Make page's Scratch editor in one tab: how soon it is ready, and how fast the blocks and the stage run.
+
+    .venv/bin/python bench/speed/scratch.py [--seconds 20] [--throttle 4] [--video FILE]
+
+The app serves, as ``make run`` does with the browser path on, an untrained hand project (the starter model); headless
+Chromium's fake camera plays p01's ✋ then 👍 (``bench.common.gesture_video``; ``--video``: another y4m). Measured:
+
+1. **ready**, cold and warm: seconds from ``page.goto`` of the Make page until a green flag would see a gesture: the
+   editor mounted with its VM, the Gestures category registered and the tab's recognition through its first labelled
+   frame. Cold in a new browser context (a fresh profile, an empty cache) on a fresh server (its first compression of
+   the editor's 18 MB library included); warm: the same page reloaded (the files cached and revalidated);
+2. with the thumbs-up example open and its green flag pressed, over ``--seconds``: **labelled frames a second** (the
+   tab's recognition), the **stage's frames a second** (the Scratch runtime's steps, each one a frame it draws), and
+   the **server's CPU per user** (its process from ``/proc``, one tab: the whole class's cost divides by nothing);
+3. ``--throttle N`` slows the tab's CPU N times (DevTools' CPU throttling, as a slow school laptop) for all of it.
+
+Prints a table, then one JSON line: ``labelled_fps``, ``stage_fps``, ``ready_cold_s``, ``ready_warm_s``,
+``server_pct_core_per_user``, ``throttle``, the load before and after. The thumbs-up example stands in for the
+rocket example the targets name, which is not made yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.common.browser import AppServer, missing_tools, wait_app_ready  # noqa: E402
+from bench.common.gesture_video import PERSON, gesture_video  # noqa: E402
+from bench.common.webcam_browser import chromium, new_page  # noqa: E402
+
+FRAME = 'iframe[title*="handteach_scratch"]'
+READY = """() => { const h = window.handteachScratch;
+  return Boolean(h && h.page.vm && h.page.vm.runtime._blockInfo.some((c) => c.id === "handteach")
+    && h.recogniser.timing.labelled > 0); }"""
+# the runtime's steps counted from now on: scratch-vm draws the stage once a step
+COUNT_STEPS = """() => { const rt = window.handteachScratch.page.vm.runtime;
+  if (!rt.__steps) { rt.__steps = 0; const step = rt._step.bind(rt); rt._step = () => { rt.__steps += 1; step(); }; }
+  return true; }"""
+READINGS = """() => { const h = window.handteachScratch;
+  return { steps: h.page.vm.runtime.__steps, labelled: h.recogniser.timing.labelled, at: performance.now() }; }"""
+
+
+def ready_s(page, url: str, reload: bool = False, timeout_s: float = 180.0) -> float:  # noqa: ANN001 - playwright Page
+    started = time.monotonic()
+    if reload:
+        page.reload()
+    else:
+        page.goto(f"{url}/make")
+    wait_app_ready(page, timeout_ms=int(timeout_s * 1000))
+    frame = page.wait_for_selector(FRAME, timeout=timeout_s * 1000).content_frame()
+    frame.wait_for_function(READY, timeout=timeout_s * 1000, polling=100)
+    return time.monotonic() - started
+
+
+def measure(seconds: float, throttle: float, video: Path) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="handteach-scratch-bench-") as tmp:
+        y4m = video if video.suffix == ".y4m" else gesture_video(Path(tmp))
+        server = AppServer(Path(tmp) / "data", keypoints="browser").start()
+        try:
+            with chromium(y4m) as browser:
+                page = new_page(browser, throttle)
+                cold = ready_s(page, server.url)
+                warm = ready_s(page, server.url, reload=True)
+                page.get_by_role("button", name="Open the example").click()
+                frame = page.wait_for_selector(FRAME).content_frame()
+                frame.wait_for_function("() => window.handteachScratch.page.loaded", timeout=60_000)
+                frame.locator("[class*='green-flag_green-flag']").first.click()
+                frame.evaluate(COUNT_STEPS)
+                page.wait_for_timeout(2000)  # the scripts started, the first frames after the flag left out
+                before, cpu_before = frame.evaluate(READINGS), server.cpu_seconds()
+                page.wait_for_timeout(int(seconds * 1000))
+                after, cpu_after = frame.evaluate(READINGS), server.cpu_seconds()
+        finally:
+            server.stop()
+    span = (after["at"] - before["at"]) / 1000
+    return {
+        "ready_cold_s": round(cold, 2),
+        "ready_warm_s": round(warm, 2),
+        "labelled_fps": round((after["labelled"] - before["labelled"]) / span, 1),
+        "stage_fps": round((after["steps"] - before["steps"]) / span, 1),
+        "server_pct_core_per_user": round(100 * (cpu_after - cpu_before) / span, 2),
+        "seconds": round(span, 1),
+        "throttle": throttle,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help="the measured window, after the green flag")
+    parser.add_argument("--throttle", type=float, default=1.0, help="slow the tab's CPU this many times")
+    parser.add_argument("--video", type=Path, default=PERSON, help="a y4m for the fake camera (default: p01's ✋ 👍)")
+    args = parser.parse_args()
+    missing = missing_tools()
+    if missing:
+        sys.exit(f"needs {', '.join(missing)}")
+    load_before = os.getloadavg()[0]
+    figures = measure(args.seconds, args.throttle, args.video)
+    load_after = os.getloadavg()[0]
+    print(f"Scratch editor, one tab, CPU throttled {args.throttle:g}×, {figures['seconds']:.0f} s window")
+    print(f"{'ready cold':<28}{figures['ready_cold_s']:>8.2f} s")
+    print(f"{'ready warm':<28}{figures['ready_warm_s']:>8.2f} s")
+    print(f"{'labelled frames a second':<28}{figures['labelled_fps']:>8.1f}")
+    print(f"{'stage frames a second':<28}{figures['stage_fps']:>8.1f}")
+    print(f"{'server CPU, % of a core':<28}{figures['server_pct_core_per_user']:>8.2f}")
+    print(f"load {load_before:.1f} before, {load_after:.1f} after ({os.cpu_count()} cores)")
+    print(json.dumps(figures | {"load_before": round(load_before, 1), "load_after": round(load_after, 1)}))
+
+
+if __name__ == "__main__":
+    main()
