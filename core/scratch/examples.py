@@ -110,26 +110,59 @@ def thumbs_jump() -> tuple[Example, bytes]:
         react = _set(s, variable, value)
         say = s.add("looks_say", {"MESSAGE": _text(words)})
         s.chain(hat, react, say)
-    stage = {"isStage": True, "name": "Stage", "variables": {variable[1]: [variable[0], "waiting"]}, "lists": {},
-             "broadcasts": {}, "blocks": {}, "comments": {}, "currentCostume": 0, "costumes": [backdrop],
-             "sounds": [], "volume": 100, "layerOrder": 0, "tempo": 60, "videoTransparency": 0, "videoState": "on",
-             "textToSpeechLanguage": None}  # fmt: skip
-    sprite = {"isStage": False, "name": "Cat", "variables": {}, "lists": {}, "broadcasts": {}, "blocks": s.blocks,
-              "comments": {}, "currentCostume": 0, "costumes": [cat], "sounds": [], "volume": 100, "layerOrder": 1,
-              "visible": True, "x": 0, "y": -100, "size": 100, "direction": 90, "draggable": False,
-              "rotationStyle": "all around"}  # fmt: skip
-    # the instruction is a sprite of its own: the camera's video covers the backdrop
-    instructions = {"isStage": False, "name": "Instructions", "variables": {}, "lists": {}, "broadcasts": {},
-                    "blocks": {}, "comments": {}, "currentCostume": 0, "costumes": [banner], "sounds": [],
-                    "volume": 100, "layerOrder": 2, "visible": True, "x": 0, "y": 150, "size": 100, "direction": 90,
-                    "draggable": False, "rotationStyle": "all around"}  # fmt: skip
+    stage = _stage(backdrop, {variable[1]: [variable[0], "waiting"]})
     monitor = {"id": variable[1], "mode": "default", "opcode": "data_variable", "params": {"VARIABLE": variable[0]},
                "spriteName": None, "value": "waiting", "width": 0, "height": 0, "x": 5, "y": 300, "visible": True,
                "sliderMin": 0, "sliderMax": 100, "isDiscrete": True}  # fmt: skip
-    project = {"targets": [stage, sprite, instructions], "monitors": [monitor], "extensions": ["handteach"],
-               "meta": {"semver": "3.0.0", "vm": "5.0.300", "agent": "handteach examples"}}  # fmt: skip
+    project = _project([stage, _sprite("Cat", cat, s.blocks, (0, -100), 1), _sprite("Instructions", banner, {}, (0, 150), 2)],
+                       [monitor])  # fmt: skip
     example = Example("thumbs_jump", "👍 makes the cat jump, ✋ stops it", ("thumbs_up", "open_palm"))
     return example, _zipped(project, [backdrop_file, cat_file, banner_file])
+
+
+def _stage(backdrop: dict[str, Any], variables: dict[str, list]) -> dict[str, Any]:
+    return {"isStage": True, "name": "Stage", "variables": variables, "lists": {}, "broadcasts": {}, "blocks": {},
+            "comments": {}, "currentCostume": 0, "costumes": [backdrop], "sounds": [], "volume": 100, "layerOrder": 0,
+            "tempo": 60, "videoTransparency": 0, "videoState": "on", "textToSpeechLanguage": None}  # fmt: skip
+
+
+def _sprite(name: str, costume: dict[str, Any], blocks: dict, at: tuple[int, int], layer: int) -> dict[str, Any]:
+    """A sprite; the instruction line is one too (the camera's video covers the backdrop)."""
+    return {"isStage": False, "name": name, "variables": {}, "lists": {}, "broadcasts": {}, "blocks": blocks,
+            "comments": {}, "currentCostume": 0, "costumes": [costume], "sounds": [], "volume": 100,
+            "layerOrder": layer, "visible": True, "x": at[0], "y": at[1], "size": 100, "direction": 90,
+            "draggable": False, "rotationStyle": "all around"}  # fmt: skip
+
+
+def _project(targets: list[dict[str, Any]], monitors: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"targets": targets, "monitors": monitors, "extensions": ["handteach"],
+            "meta": {"semver": "3.0.0", "vm": "5.0.300", "agent": "handteach examples"}}  # fmt: skip
+
+
+def rocket() -> tuple[Example, bytes]:
+    """The rocket follows the index fingertip (hand x, hand y) while a hand is seen."""
+    backdrop, backdrop_file = _costume("space", "backdrop_rocket.svg", (240, 180))
+    ship, ship_file = _costume("rocket", "rocket.svg", (20, 40))
+    banner, banner_file = _costume("instructions", "instructions_rocket.svg", (230, 20))
+    s = _Script()
+    flag = s.add("event_whenflagclicked", top=(20, 20))
+    forever = s.add("control_forever")
+    check = s.add("control_if")
+    seen = s.add("operator_gt", {"OPERAND2": _text("0")})
+    hands = s.add("handteach_handsSeen")
+    glide = s.add("motion_glidesecstoxy", {"SECS": [1, [4, "0.1"]]})
+    x, y = s.add("handteach_handX"), s.add("handteach_handY")
+    s.chain(flag, forever)
+    s.blocks[forever]["inputs"]["SUBSTACK"] = [2, s.inside(forever, check)]
+    s.blocks[check]["inputs"]["CONDITION"] = [2, s.inside(check, seen)]
+    s.blocks[seen]["inputs"]["OPERAND1"] = [3, s.inside(seen, hands), [10, ""]]
+    s.blocks[check]["inputs"]["SUBSTACK"] = [2, s.inside(check, glide)]
+    s.blocks[glide]["inputs"]["X"] = [3, s.inside(glide, x), [4, "0"]]
+    s.blocks[glide]["inputs"]["Y"] = [3, s.inside(glide, y), [4, "0"]]
+    sprites = [_sprite("Rocket", ship, s.blocks, (0, 0), 1), _sprite("Instructions", banner, {}, (0, 150), 2)]
+    project = _project([_stage(backdrop, {}), *sprites], [])
+    example = Example("rocket", "☝️ steer a rocket with your fingertip", ())
+    return example, _zipped(project, [backdrop_file, ship_file, banner_file])
 
 
 def _zipped(project: dict[str, Any], files: list[tuple[str, bytes]]) -> bytes:
@@ -141,7 +174,7 @@ def _zipped(project: dict[str, Any], files: list[tuple[str, bytes]]) -> bytes:
     return out.getvalue()
 
 
-MAKERS = (thumbs_jump,)
+MAKERS = (thumbs_jump, rocket)
 
 
 def examples() -> list[tuple[Example, Path]]:
