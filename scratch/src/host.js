@@ -66,6 +66,16 @@ function onRender(args) {
   }
 }
 
+// Beside Streamlit's sidebar the frame is narrower than the editor with its large stage, which the frame then cut on
+// the right (the stage's last 100 px, its size buttons): a narrow frame starts on the small stage, as a child would
+// choose with the button above it.
+function smallStageWhenNarrow(tries = 50) {
+  if (window.innerWidth >= 1240) return;
+  const small = document.querySelector("[title='Switch to small stage'], [aria-label='Switch to small stage']");
+  if (small) small.click();
+  else if (tries > 0) setTimeout(() => smallStageWhenNarrow(tries - 1), 200);
+}
+
 function mount() {
   const GUI = window.GUI, app = document.getElementById("app");
   GUI.setAppElement(app);
@@ -90,6 +100,9 @@ window.addEventListener("message", (event) => {
 window.parent.postMessage(componentReady(), window.location.origin); // first: Streamlit warns of a silent component
 watchLibraries(document);
 const library = Object.assign(document.createElement("script"), { src: "scratch-gui.js" });
-library.addEventListener("load", mount);
+library.addEventListener("load", () => {
+  mount();
+  smallStageWhenNarrow();
+});
 library.addEventListener("error", () => say("The Scratch editor did not load: reload the page."));
 document.body.appendChild(library);
