@@ -23,7 +23,10 @@ def _make_page() -> AppTest:
     return at
 
 
-def test_without_the_build_the_page_says_so_plainly(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_page_without_the_build_then_with_it(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One app run for both (each AppTest run of the app costs seconds): without the editor's build the page says
+    so in one line and offers nothing; with it, the example opens into the editor's arguments; a bad file opens
+    nothing."""
     monkeypatch.setattr("ui.scratch.make_page.missing_assets", lambda: ["index.html"])
     at = _make_page()
     assert any("not built on this server" in w.value and "make scratch" in w.value for w in at.warning), [
@@ -31,10 +34,8 @@ def test_without_the_build_the_page_says_so_plainly(data_dir: Path, monkeypatch:
     ]
     assert not at.button, "no control for an editor that is not there"
 
-
-def test_the_example_opens_and_a_bad_file_opens_nothing(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("ui.scratch.make_page.missing_assets", lambda: [])  # the page's parts, built or not here
-    at = _make_page()
+    at.run()
     assert at.title[0].value == "🎮 Make a game"
     assert any("AGPL-3.0-only" in c.value for c in at.caption)
     [b for b in at.button if b.key == "scratch_open_example"][0].click().run()
