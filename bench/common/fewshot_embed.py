@@ -9,8 +9,12 @@ from the lesson's features (``features_input``: MediaPipe's own input for a fram
   their mirrored copies (each mirrored copy labelled with its class's mirror partner, weighed 0.3, as ``train``);
 * ``embed-head-starter``: the same head also taught the starter set's rows of the taught starter classes and its
   hands of no class as a rejection class ("unknown" where it wins): the population beside the person;
-* ``defaults+embed``: today's ``defaults`` with its probabilities averaged with ``embed-head-starter``'s, decided
-  by the app's one rule (``GestureClassifier.decide``, its own distances): the embedding beside today's features.
+* ``defaults+embed``: today's ``defaults`` with its probabilities averaged with those of the head on the person's
+  samples and the taught starter classes' rows, decided by the app's one rule (``GestureClassifier.decide``, its own
+  distances): the embedding beside today's features; ``defaults+proto`` the same with ``embed-proto``'s;
+* ``defaults-rescued-by-proto``: ``defaults``, but an "unknown" becomes its most probable class where
+  ``embed-proto`` names the same class (the embedding as a second opinion on "unknown" only); ``-near-proto``:
+  only where the hand is as near that class's prototype as the least near of the person's own samples of it.
 
 None of them say "unknown" except where said, so compare their *argmax* with ``defaults``' too.
 """
@@ -31,6 +35,7 @@ from bench.common.fewshot_teach import (
     live_average,
     starter_set,
 )
+from core.gestures.classifier import GestureClassifier
 from core.gestures.embedding import load_embedder
 from core.gestures.features import FeatureConfig, mirror_features
 from core.gestures.training import TrainConfig
@@ -97,18 +102,45 @@ def _answers(lesson: Lesson, names: list[str], probabilities: FloatArray, others
     return label(probabilities), argmax, live, accepted  # type: ignore[return-value]
 
 
-def embed_proto(lesson: Lesson, seed: int) -> Answers:
-    del seed  # nothing random
+def _prototypes(lesson: Lesson, near: bool = False) -> Callable[[FloatArray], FloatArray]:
+    """(m, D) features → (m, C) probabilities over ``lesson.classes``: a softmax (temperature 1/20) of the cosine to
+    each class's mean L2-normalised embedding of the person's own samples. ``near``: a class whose cosine is below
+    the lowest of its own samples' gets probability 0 (a row near no class: all 0)."""
     own = embed(lesson.teach_x, lesson.config)
     own /= np.linalg.norm(own, axis=1, keepdims=True)
-    names = lesson.classes
     y = np.array(lesson.teach_y)
-    prototypes = np.stack([own[y == c].mean(axis=0) for c in names])
+    prototypes = np.stack([own[y == c].mean(axis=0) for c in lesson.classes])
     prototypes /= np.linalg.norm(prototypes, axis=1, keepdims=True)
-    test = embed(lesson.test_x, lesson.config)
-    cosine = (test / np.linalg.norm(test, axis=1, keepdims=True)) @ prototypes.T
-    probabilities = np.exp(20 * (cosine - cosine.max(axis=1, keepdims=True)))
-    return _answers(lesson, names, probabilities / probabilities.sum(axis=1, keepdims=True), None)
+    lowest = np.array([(own[y == c] @ prototypes[i]).min() for i, c in enumerate(lesson.classes)])
+
+    def predict(features: FloatArray) -> FloatArray:
+        rows = embed(features, lesson.config)
+        cosine = (rows / np.linalg.norm(rows, axis=1, keepdims=True)) @ prototypes.T
+        scores = np.exp(20 * (cosine - cosine.max(axis=1, keepdims=True)))
+        if near:
+            scores = scores * (cosine >= lowest)
+        return scores / np.maximum(scores.sum(axis=1, keepdims=True), 1e-12)
+
+    return predict
+
+
+def _starter_head(lesson: Lesson, seed: int) -> Callable[[FloatArray], FloatArray]:
+    """(m, D) features → (m, C) probabilities over ``lesson.classes`` from the head on the person's samples and the
+    starter set's rows of the taught starter classes (no rejection class)."""
+    x, y, weights = _own_rows(lesson, lesson.classes)
+    if lesson.config.use_depth:
+        rows, labels = _starter_embedding(lesson.source)
+        keep = np.isin(labels, [c for c in lesson.classes if c in STARTER_NAMES])
+        x, y = np.concatenate([x, rows[keep]]), y + list(labels[keep])
+        weights = np.concatenate([weights, np.ones(int(keep.sum()))])
+    predict = _fit_head(x, y, weights, seed)
+    order = [sorted(set(y)).index(c) for c in lesson.classes]
+    return lambda features: predict(embed(features, lesson.config))[:, order]
+
+
+def embed_proto(lesson: Lesson, seed: int) -> Answers:
+    del seed  # nothing random
+    return _answers(lesson, lesson.classes, _prototypes(lesson)(lesson.test_x), None)
 
 
 def embed_head(lesson: Lesson, seed: int, starter: bool = False) -> Answers:
@@ -125,23 +157,50 @@ def embed_head(lesson: Lesson, seed: int, starter: bool = False) -> Answers:
     return _answers(lesson, names, predict(embed(lesson.test_x, lesson.config)), others)
 
 
-def defaults_and_embed(lesson: Lesson, seed: int) -> Answers:
-    """``defaults``' classifier, its probabilities averaged with the starter-leaning embedding head's."""
+def _defaults_model(lesson: Lesson, seed: int) -> GestureClassifier:
     options = replace(StarterOptions(), min_samples_per_class=1)  # as ``with_starter`` trains
-    model = train_with_starter(lesson.teach_x, lesson.teach_y, lesson.classes, lesson.mirror_map(lesson.classes),
-                               lesson.config, starter_set(lesson.source), replace(TrainConfig(), seed=seed),
-                               options).classifier  # fmt: skip
-    x, y, weights = _own_rows(lesson, lesson.classes)
-    if lesson.config.use_depth:
-        rows, labels = _starter_embedding(lesson.source)
-        keep = np.isin(labels, [c for c in lesson.classes if c in STARTER_NAMES])
-        x, y = np.concatenate([x, rows[keep]]), y + list(labels[keep])
-        weights = np.concatenate([weights, np.ones(int(keep.sum()))])
-    predict = _fit_head(x, y, weights, seed)
-    order = [sorted(set(y)).index(c) for c in model.classes]
+    return train_with_starter(lesson.teach_x, lesson.teach_y, lesson.classes, lesson.mirror_map(lesson.classes),
+                              lesson.config, starter_set(lesson.source), replace(TrainConfig(), seed=seed),
+                              options).classifier  # fmt: skip
+
+
+def defaults_rescued(lesson: Lesson, seed: int, near: bool = False) -> Answers:
+    """``defaults`` as it is, except that a hand it calls "unknown" takes its most probable class where the
+    person's prototypes (``embed-proto``) name that class too: the embedding as a second opinion on "unknown";
+    ``near``: only where the hand is as near that class's prototype as the least near of its own samples."""
+    model = _defaults_model(lesson, seed)
+    prototypes = _prototypes(lesson, near)
+    order = [lesson.classes.index(c) for c in model.classes]
+
+    def decide(probabilities: FloatArray, distances: FloatArray | None, embedded: FloatArray) -> Labels:
+        named = embedded[:, order]
+        agree = (probabilities.argmax(axis=1) == named.argmax(axis=1)) & (named.max(axis=1) > 0)
+        return [model.classes[int(i)] if p.label == UNKNOWN_LABEL and a else p.label
+                for p, a, i in zip(model.decide(probabilities, distances), agree, probabilities.argmax(axis=1),
+                                   strict=True)]  # fmt: skip
+
+    probabilities, distances, embedded = (model.predict_proba(lesson.test_x), model.class_distances(lesson.test_x),
+                                          prototypes(lesson.test_x))  # fmt: skip
+    shown = decide(probabilities, distances, embedded)
+    averaged = None if distances is None else live_average(distances, lesson.test_y)
+    live = decide(live_average(probabilities, lesson.test_y), averaged, live_average(embedded, lesson.test_y))
+    others = lesson.others_x
+    accepted = None
+    if len(others):
+        answered = decide(model.predict_proba(others), model.class_distances(others), prototypes(others))
+        accepted = float(np.mean([a != UNKNOWN_LABEL for a in answered]))
+    return shown, [model.classes[i] for i in probabilities.argmax(axis=1)], live, accepted
+
+
+def defaults_and_embed(lesson: Lesson, seed: int, partner: str = "head") -> Answers:
+    """``defaults``' classifier, its probabilities averaged with the embedding's (``partner``: the starter-leaning
+    head, or the person's prototypes), then decided by the app's one rule with the classifier's own distances."""
+    model = _defaults_model(lesson, seed)
+    embedded = _starter_head(lesson, seed) if partner == "head" else _prototypes(lesson)
+    order = [lesson.classes.index(c) for c in model.classes]
 
     def blended(features: FloatArray) -> FloatArray:
-        return (model.predict_proba(features) + predict(embed(features, lesson.config))[:, order]) / 2
+        return (model.predict_proba(features) + embedded(features)[:, order]) / 2
 
     probabilities = blended(lesson.test_x)
     distances = model.class_distances(lesson.test_x)
@@ -151,9 +210,8 @@ def defaults_and_embed(lesson: Lesson, seed: int) -> Answers:
     others = lesson.others_x
     accepted = None
     if len(others):
-        accepted = float(
-            np.mean([p.label != UNKNOWN_LABEL for p in model.decide(blended(others), model.class_distances(others))])
-        )
+        decided = model.decide(blended(others), model.class_distances(others))
+        accepted = float(np.mean([p.label != UNKNOWN_LABEL for p in decided]))
     return shown, [model.classes[i] for i in probabilities.argmax(axis=1)], live, accepted  # type: ignore[return-value]
 
 
@@ -162,4 +220,7 @@ EMBED_METHODS = {
     "embed-head": embed_head,
     "embed-head-starter": functools.partial(embed_head, starter=True),
     "defaults+embed": defaults_and_embed,
+    "defaults+proto": functools.partial(defaults_and_embed, partner="proto"),
+    "defaults-rescued-by-proto": defaults_rescued,
+    "defaults-rescued-by-near-proto": functools.partial(defaults_rescued, near=True),
 }
