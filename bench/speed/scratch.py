@@ -15,7 +15,8 @@ Chromium's fake camera plays p01's ✋ then 👍 (``bench.common.gesture_video``
 3. ``--throttle N`` slows the tab's CPU N times (DevTools' CPU throttling, as a slow school laptop) for all of it.
 
 Prints a table, then one JSON line: ``labelled_fps``, ``stage_fps``, ``ready_cold_s``, ``ready_warm_s``,
-``server_pct_core_per_user``, ``throttle``, the load before and after. The thumbs-up example stands in for the
+``server_pct_core_per_user``, ``throttle``, ``stage_video``, the load before and after. ``--no-stage-video`` turns the
+camera's picture off the stage after the green flag, to see what drawing it costs. The thumbs-up example stands in for the
 rocket example the targets name, which is not made yet.
 """
 
@@ -60,7 +61,7 @@ def ready_s(page, url: str, reload: bool = False, timeout_s: float = 180.0) -> f
     return time.monotonic() - started
 
 
-def measure(seconds: float, throttle: float, video: Path) -> dict[str, Any]:
+def measure(seconds: float, throttle: float, video: Path, stage_video: bool = True) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="handteach-scratch-bench-") as tmp:
         y4m = video if video.suffix == ".y4m" else gesture_video(Path(tmp))
         server = AppServer(Path(tmp) / "data", keypoints="browser").start()
@@ -74,6 +75,9 @@ def measure(seconds: float, throttle: float, video: Path) -> dict[str, Any]:
                 frame.wait_for_function("() => window.handteachScratch.page.loaded", timeout=60_000)
                 frame.locator("[class*='green-flag_green-flag']").first.click()
                 frame.evaluate(COUNT_STEPS)
+                if not stage_video:  # what the camera's picture on the stage costs
+                    page.wait_for_timeout(500)
+                    frame.evaluate("() => window.handteachScratch.page.blocks.setVideo(false)")
                 page.wait_for_timeout(2000)  # the scripts started, the first frames after the flag left out
                 before, cpu_before = frame.evaluate(READINGS), server.cpu_seconds()
                 page.wait_for_timeout(int(seconds * 1000))
@@ -89,6 +93,7 @@ def measure(seconds: float, throttle: float, video: Path) -> dict[str, Any]:
         "server_pct_core_per_user": round(100 * (cpu_after - cpu_before) / span, 2),
         "seconds": round(span, 1),
         "throttle": throttle,
+        "stage_video": stage_video,
     }
 
 
@@ -97,14 +102,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="the measured window, after the green flag")
     parser.add_argument("--throttle", type=float, default=1.0, help="slow the tab's CPU this many times")
     parser.add_argument("--video", type=Path, default=PERSON, help="a y4m for the fake camera (default: p01's ✋ 👍)")
+    parser.add_argument("--no-stage-video", action="store_true", help="the camera's picture off the stage")
     args = parser.parse_args()
     missing = missing_tools()
     if missing:
         sys.exit(f"needs {', '.join(missing)}")
     load_before = os.getloadavg()[0]
-    figures = measure(args.seconds, args.throttle, args.video)
+    figures = measure(args.seconds, args.throttle, args.video, not args.no_stage_video)
     load_after = os.getloadavg()[0]
-    print(f"Scratch editor, one tab, CPU throttled {args.throttle:g}×, {figures['seconds']:.0f} s window")
+    video = "on" if figures["stage_video"] else "off"
+    print(
+        f"Scratch editor, one tab, CPU throttled {args.throttle:g}×, video on the stage {video}, {figures['seconds']:.0f} s"
+    )
     print(f"{'ready cold':<28}{figures['ready_cold_s']:>8.2f} s")
     print(f"{'ready warm':<28}{figures['ready_warm_s']:>8.2f} s")
     print(f"{'labelled frames a second':<28}{figures['labelled_fps']:>8.1f}")

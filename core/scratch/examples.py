@@ -92,7 +92,7 @@ def thumbs_jump() -> tuple[Example, bytes]:
     place = s.add("motion_gotoxy", {"X": _number(0), "Y": _number(-100)})
     hello = s.add("looks_say", {"MESSAGE": _text("Show me a thumbs up!")})
     forever = s.add("control_forever")
-    check = s.add("control_if")
+    check = s.add("control_wait_until")
     equals = s.add("operator_equals", {"OPERAND1": [3, [12, variable[0], variable[1]], [10, ""]],
                                        "OPERAND2": _text("jumping")})  # fmt: skip
     up = s.add("motion_changeyby", {"DY": _number(70)})
@@ -100,10 +100,11 @@ def thumbs_jump() -> tuple[Example, bytes]:
     down = s.add("motion_changeyby", {"DY": _number(-70)})
     rest = s.add("control_wait", {"DURATION": [1, [5, "0.25"]]})
     s.chain(flag, start, place, hello, forever)
+    # "wait until", not "if": a forever loop that neither waits nor moves keeps Scratch stepping it for three
+    # quarters of every frame (its runtime's rule), which took the page's thread from the recognition
     s.blocks[forever]["inputs"]["SUBSTACK"] = [2, s.inside(forever, check)]
     s.blocks[check]["inputs"]["CONDITION"] = [2, s.inside(check, equals)]
-    s.blocks[check]["inputs"]["SUBSTACK"] = [2, s.inside(check, up)]
-    s.chain(up, pause, down, rest)
+    s.chain(check, up, pause, down, rest)
     for gesture, value, words, top in (("thumbs_up", "jumping", "Jump!", (420, 20)),
                                        ("open_palm", "stopped", "Stop.", (420, 220))):  # fmt: skip
         hat = s.when_show(gesture, top)
@@ -147,7 +148,7 @@ def rocket() -> tuple[Example, bytes]:
     s = _Script()
     flag = s.add("event_whenflagclicked", top=(20, 20))
     forever = s.add("control_forever")
-    check = s.add("control_if")
+    check = s.add("control_wait_until")  # as above: waiting for a hand, the loop lets the page's thread go
     seen = s.add("operator_gt", {"OPERAND2": _text("0")})
     hands = s.add("handteach_handsSeen")
     glide = s.add("motion_glidesecstoxy", {"SECS": [1, [4, "0.1"]]})
@@ -156,7 +157,7 @@ def rocket() -> tuple[Example, bytes]:
     s.blocks[forever]["inputs"]["SUBSTACK"] = [2, s.inside(forever, check)]
     s.blocks[check]["inputs"]["CONDITION"] = [2, s.inside(check, seen)]
     s.blocks[seen]["inputs"]["OPERAND1"] = [3, s.inside(seen, hands), [10, ""]]
-    s.blocks[check]["inputs"]["SUBSTACK"] = [2, s.inside(check, glide)]
+    s.chain(check, glide)
     s.blocks[glide]["inputs"]["X"] = [3, s.inside(glide, x), [4, "0"]]
     s.blocks[glide]["inputs"]["Y"] = [3, s.inside(glide, y), [4, "0"]]
     sprites = [_sprite("Rocket", ship, s.blocks, (0, 0), 1), _sprite("Instructions", banner, {}, (0, 150), 2)]
