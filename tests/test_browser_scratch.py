@@ -61,6 +61,8 @@ def test_thumbs_up_example_reacts_and_nothing_leaves(tmp_path: Path) -> None:
     # a reaction comes only from its gesture: the variable turned "jumping" only after a thumbs up was seen
     first_jump = next(i for i, (_l, r) in enumerate(reactions) if r == "jumping")
     assert any(label == "thumbs up" for label, _r in reactions[: first_jump + 1]), reactions[: first_jump + 1]
+    stop = next(i for i, (_l, r) in enumerate(reactions) if i > first_jump and r == "stopped")
+    assert any(label == "open palm" for label, _r in reactions[first_jump : stop + 1]), reactions[first_jump : stop + 1]
     assert len({y for *_rest, y in seen}) > 1, "the cat never moved"
     origin = app.url.rstrip("/")
     away = [url for url in requests if not url.startswith((origin + "/", "data:", "blob:"))]
