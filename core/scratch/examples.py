@@ -100,8 +100,8 @@ def thumbs_jump() -> tuple[Example, bytes]:
     down = s.add("motion_changeyby", {"DY": _number(-70)})
     rest = s.add("control_wait", {"DURATION": [1, [5, "0.25"]]})
     s.chain(flag, start, place, hello, forever)
-    # "wait until", not "if": a forever loop that neither waits nor moves keeps Scratch stepping it for three
-    # quarters of every frame (its runtime's rule), which took the page's thread from the recognition
+    # "wait until" says what the cat waits for in the child's words; it does not spare the page's thread: Scratch
+    # steps a waiting script again and again through three quarters of every frame, as it does an "if" in a loop
     s.blocks[forever]["inputs"]["SUBSTACK"] = [2, s.inside(forever, check)]
     s.blocks[check]["inputs"]["CONDITION"] = [2, s.inside(check, equals)]
     s.chain(check, up, pause, down, rest)
@@ -148,7 +148,7 @@ def rocket() -> tuple[Example, bytes]:
     s = _Script()
     flag = s.add("event_whenflagclicked", top=(20, 20))
     forever = s.add("control_forever")
-    check = s.add("control_wait_until")  # as above: waiting for a hand, the loop lets the page's thread go
+    check = s.add("control_wait_until")  # as above: wait for a hand
     seen = s.add("operator_gt", {"OPERAND2": _text("0")})
     hands = s.add("handteach_handsSeen")
     glide = s.add("motion_glidesecstoxy", {"SECS": [1, [4, "0.1"]]})
