@@ -19,8 +19,8 @@ _OPEN = "scratch_open"  # {"id", "data"}: the .sb3 the editor opens next (its id
 _PROBLEM = "scratch_open_problem"
 SOURCE_NOTE = (
     "The editor is Scratch 3 ([scratch-gui](https://github.com/scratchfoundation/scratch-gui) 5.3.0, AGPL-3.0-only), "
-    "served unmodified from its npm package; its source is at that address, and how handteach serves it is in "
-    "docs/scratch.md."
+    "served unmodified from its npm package; its source is at that address, and handteach's own part (the page "
+    "around it and the gesture blocks) is in handteach's source."
 )
 
 
