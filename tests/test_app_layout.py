@@ -93,6 +93,7 @@ ROOM_MAY_IMPORT = {
     "train": {"common", "server", "webcam", "jobs", "samples"},
     "home": {"common", "server", "jobs", "samples"},
     "classroom": {"common", "server", "jobs"},
+    "scratch": {"common", "server", "browser"},  # the Make page's editor runs the browser path's model
 }
 
 
