@@ -42,10 +42,9 @@ def open_controls() -> None:
         chosen = st.selectbox("Example", list(titles), key="scratch_example", help="A game made with your gestures")
         if st.button("▶ Open the example", key="scratch_open_example") and chosen is not None:
             _open(titles[chosen].read_bytes())
-    with right:
-        upload = st.file_uploader(
-            "Open a Scratch project (.sb3) from your computer", type=["sb3"], key="scratch_upload"
-        )
+    # in an expander, as Home's project file: Streamlit's uploader, always there, left its file input unnamed
+    with right, st.expander("📂 Open a Scratch project from your computer"):
+        upload = st.file_uploader("Scratch project (.sb3)", type=["sb3"], key="scratch_upload")
         if upload is not None and st.session_state.get("scratch_upload_seen") != upload.file_id:
             st.session_state["scratch_upload_seen"] = upload.file_id
             try:
