@@ -62,7 +62,7 @@ KEYPOINT_MODELS := core/keypoints/onnx_models/manifest.json
 
 keypoint-models: $(KEYPOINT_MODELS)
 
-$(KEYPOINT_MODELS): core/keypoints/models.py core/keypoints/tflite_onnx.py | $(VENV)/.installed
+$(KEYPOINT_MODELS): core/keypoints/models.py core/keypoints/tflite_onnx.py core/keypoints/tflite_graph.py | $(VENV)/.installed
 	$(PY) -m core.keypoints.models --force
 
 $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from core.keypoints.tflite_graph import ConversionError, _activation, _constant, _options, _tensor_shape, _Value
+
 # TFLite's element-wise operator → ONNX's (both broadcast numpy-style)
 _BINARY = {"SUB": "Sub", "DIV": "Div", "MUL": "Mul", "MAXIMUM": "Max", "MINIMUM": "Min"}
 _REDUCE = {"REDUCE_MAX": "ReduceMax", "REDUCE_MIN": "ReduceMin", "SUM": "ReduceSum"}
@@ -19,8 +21,6 @@ EXTRA_OPS: frozenset[str] = frozenset({*_BINARY, *_REDUCE, "GATHER", "UNPACK", "
 
 def _operand(graph: Any, index: int) -> str:
     """An input as TFLite lays it out: an activation, or a constant as an initializer."""
-    from core.keypoints.tflite_onnx import _constant
-
     value = graph.values.get(index)
     if value is not None:
         return graph.nhwc(value)
@@ -30,8 +30,6 @@ def _operand(graph: Any, index: int) -> str:
 def convert_extra_op(graph: Any, op: Any, name: str) -> bool:
     """Adds ``op`` to ``graph`` when it is one of ``EXTRA_OPS`` (True), else leaves the graph as it was (False)."""
     import tflite
-
-    from core.keypoints.tflite_onnx import ConversionError, _activation, _constant, _options, _tensor_shape, _Value
 
     if name not in EXTRA_OPS:
         return False
@@ -77,8 +75,6 @@ def convert_extra_op(graph: Any, op: Any, name: str) -> bool:
 def _strided_slice(graph: Any, op: Any, inputs: list[int], hint: str) -> str:
     """TensorFlow's strided slice with constant bounds: masks resolved here into ONNX's Slice (and Squeeze)."""
     import tflite
-
-    from core.keypoints.tflite_onnx import ConversionError, _constant, _options
 
     opts = _options(op, tflite.StridedSliceOptions)
     if opts.EllipsisMask() or opts.NewAxisMask():
