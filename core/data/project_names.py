@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 
-from core.classes.name_chars import shown_alike
+from core.classes.name_chars import shown_alike, shown_words
 from core.classes.names import LookAlikeError, clash, name_key
 from core.data.sql.emoji import validate_emoji
 from core.data.sql.schema import DuplicateNameError, NotFoundError
@@ -32,6 +32,17 @@ def same_name(name: str, names: Iterable[str]) -> str | None:
         return name
     key = name_key(name)
     return next((n for n in names if name_key(n) == key), None)
+
+
+def same_gesture(name: str, names: Iterable[str]) -> str | None:
+    """The gesture of ``names`` that ``name`` denotes: the same name (``same_name``), else the one shown with the
+    same words ("Thumbs up" is the built-in "thumbs_up", as a card shows it); a look-alike denotes none."""
+    names = list(names)
+    found = same_name(name, names)
+    if found is not None:
+        return found
+    key = name_key(shown_words(name))
+    return next((n for n in names if name_key(shown_words(n)) == key), None)
 
 
 def project_clash(conn: sqlite3.Connection, name: str, besides: int | None = None) -> tuple[int, str, bool] | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from core.classes.access import VISIBLE_IDS, Viewer, access_of, check_access, check_free, require_account, visible_args
 from core.classes.making_limits import check_new_gesture, check_new_project
-from core.data.project_names import check_gesture_free, class_rows, project_clash, same_name
+from core.data.project_names import check_gesture_free, class_rows, project_clash, same_gesture, same_name
 from core.data.saved_models.project_folders import (
     check_new_name,
     folder_exists,
@@ -239,7 +239,7 @@ class ProjectStore(Database):
         name = validate_name(name, "class name")
         pid = self.project_id(conn, project)
         ids = self.class_ids(conn, pid)
-        stored = same_name(name, ids)
+        stored = same_gesture(name, ids)
         if stored is None:
             raise NotFoundError(f"project {project!r} has no class named {name!r}")
         return pid, ids[stored]
@@ -248,7 +248,7 @@ class ProjectStore(Database):
         """The stored name of the class ``name`` denotes ("OK" and " ok " denote "ok"), or None."""
         name = validate_name(name, "class name")
         with self.read_connection() as conn:
-            return same_name(name, self.class_ids(conn, self.project_id(conn, project)))
+            return same_gesture(name, self.class_ids(conn, self.project_id(conn, project)))
 
     def list_classes(self, project: str) -> list[GestureClass]:
         """The classes of ``project`` in display order."""
@@ -312,9 +312,10 @@ class ProjectStore(Database):
         """Class id for a sample (or clip) labelled ``name``, inside a ``write_transaction``; ``ids`` (``class_ids``,
         name → id) gains a class created here (only with ``create``, else NotFoundError).
 
-        A label matching a class regardless of case joins it: a kinivi "OK" is the default project's "ok".
+        A label matching a class regardless of case, or shown as it is, joins it: a kinivi "OK" is the default
+        project's "ok", its "Thumbs up" the default "thumbs_up".
         """
-        stored = same_name(name, ids)
+        stored = same_gesture(name, ids)
         if stored is None:
             if not create:
                 raise NotFoundError(f"project {project!r} has no class named {name!r}")
