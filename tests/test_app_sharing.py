@@ -66,7 +66,7 @@ def test_a_shared_project_opens_read_only_for_a_classmate_who_remixes_it(data_di
     assert line == plain(f"You are looking at Ana's project {NAME!r}, shared with the class: nothing here can be "
                          "changed. To record, train or teach it yourself, remix it on Home: you get your own copy.")  # fmt: skip
     assert not [b for b in ben.get("download_button")] and not [t for t in ben.toggle if t.label == SHARE_LABEL]
-    assert len(ben.get("page_link")) == 4  # the four steps at the top; no Next step pointing to Record or Train
+    assert len(ben.get("page_link")) == 4  # the three steps and Make a game; no Next step pointing to Record or Train
 
     _page(ben, "record")
     assert len(_read_only_lines(ben)) == 1 and not ben.button and not ben.radio and not ben.text_input
