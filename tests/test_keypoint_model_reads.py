@@ -7,8 +7,6 @@ the FIFO hung until the limit."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import resource
 import subprocess
@@ -17,25 +15,14 @@ import time
 from pathlib import Path
 
 import pytest
+from test_keypoint_models import _fake_models
 
 from core.keypoints.model_reads import ModelFileProblem, stream_checked
-from core.keypoints.models import MAKE_STEP, MANIFEST, SOURCES, KeypointModelError, browser_tflite, model_path
+from core.keypoints.models import MAKE_STEP, MANIFEST, KeypointModelError, browser_tflite, model_path
 
 ROOT = Path(__file__).resolve().parents[1]
 THREE_GB = 3 * 1024**3
 ADDRESS_SPACE = 1024**3
-
-
-def _fake_models(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    files = {}
-    for source in SOURCES:
-        data = f"onnx bytes of {source.name}".encode()
-        (folder / f"{source.name}.onnx").write_bytes(data)
-        files[f"{source.name}.onnx"] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-                                        "tflite_sha256": source.sha256}  # fmt: skip
-    (folder / MANIFEST).write_text(json.dumps({"files": files}), encoding="utf-8")
-    return folder
 
 
 def _sparse(path: Path) -> None:
