@@ -6,8 +6,9 @@ Kept as JSON in ``school_classes.limits`` (keys of ``ClassLimits``; a missing or
 class made before the limits existed has the defaults). The teacher sets them with ``python -m core class set CLASS
 --samples N ...`` or on the Class page. Students only: a teacher's own projects and the server's are unbounded.
 
-One quota for all a student stores: samples, clips, their pictures and their saved models (rows of
-``project_models`` on a shared store, files in the project's folder on one server), counted over the projects they
+One quota for all a student stores: samples, clips, their pictures, their saved models (rows of
+``project_models`` on a shared store, files in the project's folder on one server) and Scratch games
+(``core.data.project_games``), counted over the projects they
 own by id (``usage``): a project renamed meanwhile is still theirs and still counted.
 
 Checked where the work is: the store's two write paths (``Store.insert_samples``, ``core.data.clips.insert_clips``)
@@ -128,7 +129,7 @@ _NAMES_BYTES = ("SELECT coalesce(sum(length(p.name) + (SELECT coalesce(sum(lengt
 
 def usage(conn: sqlite3.Connection, account_id: int, only: Sequence[int] | None = None,
           folders: Path | None = None) -> tuple[int, int]:  # fmt: skip
-    """(samples and clips, the bytes they and the saved models take) in the projects of ``account_id`` (of the ids in
+    """(samples and clips, the bytes they, the saved models and games take) in the projects of ``account_id`` (of the ids in
     ``only``, if given). ``folders``: the data folder of a store on one server, whose models are files in the
     projects' folders; a shared store's are rows, counted here too."""
     samples = bytes_ = 0
@@ -141,8 +142,10 @@ def usage(conn: sqlite3.Connection, account_id: int, only: Sequence[int] | None 
         samples, bytes_ = samples + n, bytes_ + b
     (models,) = conn.execute("SELECT coalesce(sum(m.size), 0) FROM projects p JOIN project_models m ON "  # noqa: S608
                              f"m.project_id = p.id WHERE p.owner = ?{chosen}", args).fetchone()  # fmt: skip
+    (games,) = conn.execute("SELECT coalesce(sum(g.size), 0) FROM projects p JOIN project_games g ON "  # noqa: S608
+                            f"g.project_id = p.id WHERE p.owner = ?{chosen}", args).fetchone()  # fmt: skip
     (names,) = conn.execute(_NAMES_BYTES + chosen, args).fetchone()
-    bytes_ += int(names)
+    bytes_ += int(names) + int(games)
     if folders is not None:
         names = conn.execute(f"SELECT p.name FROM projects p WHERE p.owner = ?{chosen}", args).fetchall()  # noqa: S608
         models += sum(_folder_bytes(folders / "projects" / str(name)) for (name,) in names)
