@@ -92,6 +92,42 @@ def test_the_files_fetched_first_are_compressed_as_the_server_starts(folder: Pat
     assert len(CompressedAssets(_passed_on, folder).cache._assets) == 0  # a test's or another server's: on request
 
 
+def test_a_build_time_gzip_is_sent_as_it_is(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """make scratch gzips the editor's 18 MB library once: a fresh server's first visitor no longer waits for it."""
+    library = folder / "library.js"
+    library.write_text("var editor = 1;" * 5000)
+    built = gzip.compress(library.read_bytes(), 1, mtime=0)  # level 1: not what the server would make
+    (folder / "library.js.gz").write_bytes(built)
+    made: list[int] = []
+    real = gzip.compress
+    monkeypatch.setattr(assets.gzip, "compress", lambda data, *a, **k: made.append(len(data)) or real(data, *a, **k))
+    status, headers, body = _get(CompressedAssets(_passed_on, folder), PREFIX + "library.js", accept_encoding="gzip")
+    assert status == 200 and body == built and made == [] and headers["content-encoding"] == "gzip"
+    library.write_text("var editor = 2;" * 5000)  # rebuilt after its .gz: the .gz is stale
+    os.utime(library, ns=(library.stat().st_atime_ns, (folder / "library.js.gz").stat().st_mtime_ns + 10**9))
+    body = _get(CompressedAssets(_passed_on, folder), PREFIX + "library.js", accept_encoding="gzip")[2]
+    assert gzip.decompress(body) == library.read_bytes() and len(made) == 1
+    other = folder / "other.js"
+    other.write_text("var other = 1;" * 100)
+    (folder / "other.js.gz").write_bytes(real(b"something else"))  # not this file's bytes: never served
+    body = _get(CompressedAssets(_passed_on, folder), PREFIX + "other.js", accept_encoding="gzip")[2]
+    assert gzip.decompress(body) == other.read_bytes() and len(made) == 2
+
+
+def test_a_file_two_components_share_is_compressed_once(folder: Path, tmp_path_factory: pytest.TempPathFactory,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """The Scratch editor's build hard-links the browser path's engine files: one compression serves both."""
+    editor = tmp_path_factory.mktemp("editor_build")
+    os.link(folder / "vision.wasm", editor / "vision.wasm")
+    made: list[int] = []
+    real = gzip.compress
+    monkeypatch.setattr(assets.gzip, "compress", lambda data, *a, **k: made.append(len(data)) or real(data, *a, **k))
+    camera = _get(CompressedAssets(_passed_on, folder), PREFIX + "vision.wasm", accept_encoding="gzip")
+    scratch = CompressedAssets(_passed_on, editor, name="ui.scratch.component.handteach_scratch")
+    again = _get(scratch, "/component/ui.scratch.component.handteach_scratch/vision.wasm", accept_encoding="gzip")
+    assert again[0] == 200 and again[2] == camera[2] and again[1]["etag"] == camera[1]["etag"] and len(made) == 1
+
+
 @pytest.mark.parametrize("path", [PREFIX + ".built", PREFIX + "index.html", PREFIX + "missing.wasm",
                                   PREFIX + "..%2Fapp.js", PREFIX + "../app.js", PREFIX + "sub/app.js", "/component/other.name/app.js",
                                   PREFIX + "app.js/"])  # fmt: skip

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
+import os
 import re
 import threading
 from collections.abc import Awaitable, Callable
@@ -83,11 +84,37 @@ class AssetCache:
             known = self._assets.get(name)
             if known is not None and (known.mtime_ns, known.size) == (stat.st_mtime_ns, stat.st_size):
                 return known
-            data = path.read_bytes()
-            asset = Asset(stat.st_mtime_ns, len(data), f'"{hashlib.sha256(data).hexdigest()[:32]}"',
-                          gzip.compress(data, GZIP_LEVEL, mtime=0))  # fmt: skip
+            asset = _compressed(path, stat)
             self._assets[name] = asset
             return asset
+
+
+# The same file served by two components (the Scratch editor's build hard-links the browser path's engine files) is
+# compressed once: keyed by the file itself, its device, inode, mtime and size.
+_BY_FILE: dict[tuple[int, int, int, int], Asset] = {}
+_FILE_LOCKS: dict[tuple[int, int, int, int], threading.Lock] = {}
+_FILE_LOCKS_LOCK = threading.Lock()
+
+
+def _compressed(path: Path, stat: os.stat_result) -> Asset:
+    """The file's ``Asset``: one already made for the same file, else its build's ``<name>.gz`` where that is not older
+    than the file (``make scratch`` gzips the editor's 18 MB library once, at build time, instead of every server's
+    first visitor waiting for it), else gzipped now."""
+    key = (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    with _FILE_LOCKS_LOCK:
+        lock = _FILE_LOCKS.setdefault(key, threading.Lock())
+    with lock:  # one file's compression does not hold up another's
+        known = _BY_FILE.get(key)
+        if known is not None:
+            return known
+        data = path.read_bytes()
+        built = path.with_name(path.name + ".gz")
+        gz = built.read_bytes() if built.is_file() and built.stat().st_mtime_ns >= stat.st_mtime_ns else b""
+        if not gz or gzip.decompress(gz) != data:  # a stale or broken .gz is made again, never served
+            gz = gzip.compress(data, GZIP_LEVEL, mtime=0)
+        asset = Asset(stat.st_mtime_ns, len(data), f'"{hashlib.sha256(data).hexdigest()[:32]}"', gz)
+        _BY_FILE[key] = asset
+        return asset
 
 
 def content_type(name: str) -> str:
