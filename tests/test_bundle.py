@@ -306,7 +306,7 @@ def _hostile(kind: str, good: Path, tmp: Path) -> Path:
 HOSTILE = {
     "not a zip": "not a handteach project file (a .handteach file is a zip archive)",
     "truncated": "a zip archive cut short (truncated)",
-    "future": "made by a newer handteach (format 99, this one reads up to 1)",
+    "future": "made by a newer handteach (format 99, this one reads up to 2)",
     "unknown member": "member 'samples/hands.parquet': not part of a handteach project file",
     "dotdot": "member '../evil': a path leaving the archive ('..')",
     "absolute": "member '/etc/evil': an absolute path",

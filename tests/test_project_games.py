@@ -1,11 +1,14 @@
 """A project's Scratch game kept in the store (core.data.project_games), on real SQLite and PostgreSQL: saved and
 read back byte for byte, replaced whole or not at all, gone with its project, kept by a rename; in a class each
 student saves only into their own projects, the teacher reads a student's game and cannot write it, and a game is
-counted in the student's quota and refused in one line over it."""
+counted in the student's quota and refused in one line over it. The game travels in the .handteach file, and a
+hostile one in a project file stores nothing."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -14,6 +17,8 @@ from pgcluster import both_databases
 
 from core.classes.access import NotYoursError
 from core.classes.quotas import MB, OverLimitError, set_limits, usage
+from core.data.bundles.bundle import BundleError, export_project, import_project
+from core.data.bundles.bundle_format import GAME
 from core.data.project_games import delete_game, game_stamp, load_game, projects_with_games, save_game
 from core.data.sql.schema import NotFoundError
 from core.data.store import Store
@@ -106,3 +111,79 @@ def test_a_game_counts_in_the_quota_and_is_refused_in_one_line_over_it(store_dat
     assert "\n" not in str(refused.value)
     assert load_game(ana, "ana-signs").data == small  # nothing of the refused save was kept
     save_game(ana, "ana-signs", small)  # saving again what is held adds nothing: never refused
+
+
+def _rewritten(source: Path, target: Path, game: bytes) -> Path:
+    """``source`` (a project file) with its game's member replaced by ``game``, its manifest saying so: a file
+    whose checksums all agree, so only the game's own checks can refuse it."""
+    with zipfile.ZipFile(source) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    members[GAME] = game
+    manifest = json.loads(members["manifest.json"])
+    manifest["members"][GAME] = {"bytes": len(game), "sha256": hashlib.sha256(game).hexdigest()}
+    members["manifest.json"] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return target
+
+
+def test_the_game_travels_in_the_project_file_and_a_hostile_one_stores_nothing(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    store.create_project("plain")
+    export_project(store, "plain", tmp_path / "plain.handteach")  # no game: a file as every one before
+    with zipfile.ZipFile(tmp_path / "plain.handteach") as archive:
+        assert GAME not in archive.namelist()
+        assert json.loads(archive.read("manifest.json"))["format_version"] == 1
+    store.create_project("signs")
+    save_game(store, "signs", _example(1))
+    export_project(store, "signs", tmp_path / "signs.handteach")
+    with zipfile.ZipFile(tmp_path / "signs.handteach") as archive:
+        assert archive.read(GAME) == _example(1)
+        assert json.loads(archive.read("manifest.json"))["format_version"] == 2
+    other = Store(tmp_path / "other")
+    import_project(other, tmp_path / "plain.handteach")
+    assert load_game(other, "plain") is None
+    import_project(other, tmp_path / "signs.handteach", as_name="copy")
+    assert load_game(other, "copy").data == _example(1)
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    hostile = {"script": _with_costume(svg), "not a zip": b"<html>", "bomb": _bomb()}
+    for what, game in hostile.items():
+        bad = _rewritten(tmp_path / "signs.handteach", tmp_path / f"{what}.handteach", game)
+        with pytest.raises(BundleError, match=r"its Scratch game \(scratch/game.sb3\): ") as refused:
+            import_project(other, bad, as_name="hostile")
+        assert "\n" not in str(refused.value), what
+        assert other.list_projects() == ["copy", "plain"], what  # nothing stored
+
+
+def test_a_students_imported_game_counts_in_their_quota(tmp_path: Path) -> None:
+    school = make_class(tmp_path / "class")
+    teacher = Store(tmp_path / "home")
+    teacher.create_project("big-game")
+    save_game(teacher, "big-game", _with_big_picture(1.5))
+    export_project(teacher, "big-game", tmp_path / "big.handteach")
+    set_limits(school.store(None), school.ana.class_id, megabytes=1)
+    ana = school.store(school.ana)
+    with pytest.raises(OverLimitError):
+        import_project(ana, tmp_path / "big.handteach")
+    assert ana.list_projects() == ["ana-signs"]
+
+
+def _with_costume(svg: bytes) -> bytes:
+    """The first example with its first costume's SVG replaced by ``svg``."""
+    source = zipfile.ZipFile(io.BytesIO(_example()))
+    out, done = io.BytesIO(), False
+    with zipfile.ZipFile(out, "w") as archive:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.endswith(".svg") and not done:
+                data, done = svg, True
+            archive.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def _bomb() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("project.json", b" " * (50 * MB))
+    return out.getvalue()

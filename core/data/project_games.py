@@ -65,7 +65,7 @@ def store_game(store: ProjectRows, conn: sqlite3.Connection, pid: int, data: byt
     """Inside a write transaction: the checked ``data`` as project ``pid``'s game, its owner's quota counted (the
     project file's import stores its game here too)."""
     before = room(store, conn, pid)
-    conn.execute(_UPSERT, (pid, data, stamp.size, stamp.digest, stamp.saved_at))
+    insert_game(conn, pid, data, stamp)
     after = room(store, conn, pid)
     if before is not None and after is not None:
         limit = after.limits.megabytes * MB
@@ -74,6 +74,14 @@ def store_game(store: ProjectRows, conn: sqlite3.Connection, pid: int, data: byt
             raise OverLimitError(f"Your game is {len(data) / MB:,.1f} MB and your class's limit of "
                                  f"{after.limits.megabytes:,} MB leaves you {free:,.1f} MB: the game was not saved; "
                                  f"{ASK} (or delete some samples first).")  # fmt: skip
+
+
+def insert_game(conn: sqlite3.Connection, pid: int, data: bytes, stamp: GameStamp | None = None) -> GameStamp:
+    """Inside a write transaction: the checked ``data`` as project ``pid``'s game, its quota not counted here (a
+    project file's import counts the whole project once it is named: ``core.classes.quotas.check_held``)."""
+    stamp = stamp or GameStamp(hashlib.sha256(data).hexdigest(), len(data), time.time())
+    conn.execute(_UPSERT, (pid, data, stamp.size, stamp.digest, stamp.saved_at))
+    return stamp
 
 
 def game_stamp(store: ProjectRows, project: str) -> GameStamp | None:

@@ -15,6 +15,10 @@ so the same project always gives the same member bytes):
   ``CLIP_ARRAYS``, the clips' T frames end to end (clip j has ``frames[j]``);
 * the trained models, copied byte for byte: ``model/`` (gesture classifier), ``motion/`` (motion
   model), ``cpm/`` (a fine-tuned CPM).
+* the project's Scratch game, when it has one (``core.data.project_games``): ``scratch/game.sb3``, the ``.sb3``
+  as it was saved, checked by ``core.scratch.sb3`` on import before anything is stored. A file holding a game says
+  version 2 (an older handteach then says it is newer rather than refusing an unknown member); one without says 1,
+  as every file before the games did.
 
 ``core.data.bundles.bundle_write`` writes it, ``core.data.bundles.bundle_read`` checks and imports it. The limits
 (``BundleLimits``) are checked on the zip's central directory before anything is decompressed.
@@ -33,14 +37,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.io.limits import LIMITS
+from core.scratch.sb3 import MAX_SB3_BYTES
 
 FORMAT_NAME = "handteach-project"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest read; a file without a game is written as 1
+GAME_VERSION = 2  # the first version that may hold a game
 SUFFIX = ".handteach"
 MANIFEST = "manifest.json"
 SAMPLE_COLUMNS = "samples/columns.json"
 CROPS = "samples/crops.bin"
 CLIP_COLUMNS = "clips/columns.json"
+GAME = "scratch/game.sb3"
 # The folders of a project's folder that travel, and the files each may hold (the weights a JSON names).
 MODEL_FOLDERS = {"model": "model.json", "motion": "motion.json", "cpm": "config.json"}
 _MODEL_MEMBER = re.compile(
@@ -79,7 +86,7 @@ class BundleLimits:
     """Bounds on a project file, checked from the central directory before any member is decompressed (the
     model files' are ``core.io.limits``'s; an upload on Home is first held to ``LIMITS.upload_bytes``).
 
-    Our own files hold at most 23 members, all stored (ratio 1), so the bounds are about refusing
+    Our own files hold at most 24 members, all stored (ratio 1), so the bounds are about refusing
     hostile files, not about squeezing real projects.
     """
 
@@ -198,6 +205,8 @@ def member_limit(name: str, limits: BundleLimits) -> int | None:
         return limits.array_bytes
     if name == CROPS:
         return limits.file_bytes
+    if name == GAME:
+        return MAX_SB3_BYTES  # checked again, whole, by core.scratch.sb3 before it is stored
     if _MODEL_MEMBER.fullmatch(name):
         return limits.model_bytes if name.endswith(".safetensors") else LIMITS.model_json_bytes
     return None

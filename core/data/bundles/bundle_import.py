@@ -8,8 +8,8 @@ written to a staging folder in the data directory and loaded from there by their
 gesture classifier, the motion model, the CPM checkpoint: checksums, shapes, skeleton; a gesture model within a
 student's class's bounds). Then the
 project is stored in short transactions (issue 53: others' writes wait at most one), under a passing
-name ("importing <token>"): its classes, then every sample (crops streamed from the file and checked on
-the way) or clip, a slice of ``core.data.imports.batched_import.HOLD_TARGET_S`` at a time. A last transaction
+name ("importing <token>"): its classes and Scratch game (checked by ``core.scratch.sb3`` first), then every sample
+(crops streamed from the file and checked on the way) or clip, a slice of ``core.data.imports.batched_import.HOLD_TARGET_S`` at a time. A last transaction
 deletes a replaced project, gives the new one its name and, just before the commit, renames the staged
 folder into its place (an old one moved aside; on a shared store its models become the project's rows instead,
 ``core.data.saved_models.model_files``), and counts the student's quota once more, models included, by project id.
@@ -29,16 +29,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.classes.quotas import ClassLimits, check_file, check_held, check_model, viewer_limits
-from core.data.bundles.bundle_format import BUNDLE_LIMITS, BundleError, BundleLimits, ProjectExistsError
+from core.data.bundles.bundle_format import BUNDLE_LIMITS, GAME, BundleError, BundleLimits, ProjectExistsError
 from core.data.bundles.bundle_read import ProjectFile, open_project_file
 from core.data.clips import insert_clips
 from core.data.imports.batched_import import PAUSE_S, TimedSlices, cleanup_store
+from core.data.project_games import insert_game
 from core.data.saved_models.model_files import publish_folder
 from core.data.saved_models.project_folders import check_new_name
 from core.data.sql.schema import StoreError
 from core.data.store import Store
 from core.gestures.catalog import validate_name
 from core.io.atomic import move, write_bytes
+from core.scratch.sb3 import Sb3Error, check_sb3
 from core.skeletons import HAND_21
 
 _LOG = logging.getLogger("handteach.imports")
@@ -132,8 +134,21 @@ class _FolderSwap:
                 shutil.rmtree(target, ignore_errors=True)
 
 
+def _checked_game(bundle: ProjectFile) -> bytes | None:
+    """The file's Scratch game, checked as any .sb3 from anywhere (``core.scratch.sb3``), or None: a file without one
+    (every file before the games) imports as before."""
+    if GAME not in bundle.manifest.members:
+        return None
+    data = bundle.read(GAME)  # its size was bounded by the directory, its SHA-256 is the manifest's
+    try:
+        check_sb3(data)
+    except Sb3Error as exc:
+        raise BundleError(f"{bundle.path}: its Scratch game ({GAME}): {exc}") from None
+    return data
+
+
 def _store(store: Store, bundle: ProjectFile, name: str, rows: list, replace: bool, swap: _FolderSwap,
-           token: str, freed: list[int]) -> bool:  # fmt: skip
+           token: str, freed: list[int], game: bytes | None) -> bool:  # fmt: skip
     """Rows in short transactions into a project of a passing name, then one short transaction gives it its name
     (the replaced project deleted in it) and puts its folder in place; anything failing deletes the passing one.
     ``freed``: the ids of the projects it replaces, not counted against a student's limits meanwhile. Returns
@@ -142,6 +157,8 @@ def _store(store: Store, bundle: ProjectFile, name: str, rows: list, replace: bo
     passing = f"importing {token}"
     with store.write_transaction() as conn:
         pid = store.insert_project(conn, passing, m.backend, m.skeleton.name, m.motion, m.classes, m.created_at)
+        if game is not None:  # counted with the rest once the project is named (check_held)
+            insert_game(conn, pid, game)
     try:
         slices = TimedSlices(rows if m.motion else bundle.crops(rows, check_images=False))
         while not slices.done:
@@ -217,13 +234,14 @@ def import_project(store: Store, path: str | os.PathLike[str], as_name: str | No
         if not m.motion:
             for _ in bundle.crops(rows):  # every crop checked before anything is stored; read again to store
                 pass
+        game = _checked_game(bundle)
         token, projects = uuid.uuid4().hex[:12], store.data_dir / "projects"
         staging = store.data_dir / f".import-{token}"
         try:
             _load_models(bundle, staging, limits)
             old = ([] if own is None else [projects / own[1]]) + [projects / name]
             swap = _FolderSwap(staging, projects / name, old, store.data_dir / f".replaced-{token}")
-            replaced = _store(store, bundle, name, rows, replace, swap, token, freed)
+            replaced = _store(store, bundle, name, rows, replace, swap, token, freed, game)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return ImportReport(name, m.samples, m.clips, len(m.classes), m.models, replaced)

@@ -1,9 +1,9 @@
 """Export a whole project as one ``.handteach`` file (the layout: ``core.data.bundles.bundle_format``).
 
 The samples (or clips) are read once, in one pass of the store's batched reader, the crops streamed
-straight into the zip; the model files are copied byte for byte, each checked against the checksum
-its JSON names, so a model saved halfway through the export is refused rather than torn. The file
-is written beside its target and renamed into place (``core.io.atomic``): a failed export leaves
+straight into the zip; the Scratch game, if any, as it was saved; the model files are copied byte for byte, each
+checked against the checksum its JSON names, so a model saved halfway through the export is refused rather than
+torn. The file is written beside its target and renamed into place (``core.io.atomic``): a failed export leaves
 the old file, if any.
 """
 
@@ -29,7 +29,8 @@ from core.data.bundles.bundle_format import (
     CLIP_COLUMNS,
     CROPS,
     FORMAT_NAME,
-    FORMAT_VERSION,
+    GAME,
+    GAME_VERSION,
     MANIFEST,
     MODEL_FOLDERS,
     SAMPLE_ARRAYS,
@@ -42,6 +43,7 @@ from core.data.bundles.bundle_format import (
     sha256,
 )
 from core.data.clips import iter_clips
+from core.data.project_games import load_game
 from core.data.saved_models.model_files import current_folder
 from core.data.saved_models.project_folders import UnusableNameError
 from core.data.store import Store
@@ -229,8 +231,11 @@ def export_project(store: Store, project: str, path: str | os.PathLike[str],
         write = _write_clips if motion else _write_samples
         counts, frames = write(members, store, project, skeleton, names)
         models = _write_models(members, _model_folders(store, project), limits)
+        game = load_game(store, project)
+        if game is not None:
+            members.add(GAME, game.data)
         manifest = {
-            "format": FORMAT_NAME, "format_version": FORMAT_VERSION,
+            "format": FORMAT_NAME, "format_version": 1 if game is None else GAME_VERSION,
             "name": project, "created_at": store.project_created_at(project), "exported_at": time.time(),
             "skeleton": skeleton.name, "backend": store.project_backend(project), "motion": motion,
             "classes": [{"name": c.name, "emoji": c.emoji, "mirror": c.mirror} for c in classes],
