@@ -45,7 +45,7 @@ def test_a_take_whose_student_is_deleted_during_its_countdown_ends_in_one_line(t
             wait_app_ready(page)
             camera_frame(page)  # its hand model runs
             page.get_by_role("button", name="⏺ Record").click()
-            page.get_by_text("in the camera view: a 3-2-1").wait_for(timeout=WAIT_MS)  # the tab counts down
+            page.get_by_text("Get ready to show").wait_for(timeout=WAIT_MS)  # the tab counts down
             delete_student(Store(data), "7B", "Ben")  # as the teacher's command line does, mid-countdown
             page.get_by_text(DELETED_LINE).wait_for(timeout=WAIT_MS)  # once the take arrived: no click of his
             page.get_by_role("button", name="Sign in").wait_for(timeout=WAIT_MS)

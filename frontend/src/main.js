@@ -19,6 +19,7 @@ import { frameCanvas } from "./frames.js";
 import { TabFailure, firstLine, wasmFileset } from "./landmarker.js";
 import { HandModels } from "./handmodels.js";
 import { startingModel } from "./pace.js";
+import { HandLeaving, sayOnPage } from "./announce.js";
 
 const ort = window.ort; // index.html loads onnxruntime-web before this bundle (build.mjs says why)
 const ASSETS = new URL("./", window.location.href).href; // served by Streamlit from the component's folder
@@ -55,7 +56,8 @@ const streamlit = connect(onRender);
 const outbox = new Outbox((value) => { timing.events += 1; streamlit.setValue(value); }, tab);
 window.handteach.outbox = outbox; // the browser tests wait for outbox.idle(): the server has read every event
 const send = (value) => outbox.send(value, performance.now(), { must: value.kind !== "labels" });
-const takes = new TakeRecorder(video, send); // Record's takes, and Live's Teach it here
+const takes = new TakeRecorder(video, send, sayOnPage); // Record's takes, and Live's Teach it here
+const leaving = new HandLeaving(sayOnPage); // on Record: Live's card says "No hand in view" itself
 
 function say(text) {
   note.textContent = text;
@@ -253,6 +255,7 @@ async function frame(metadata, slot) {
   models.measure(worker === undefined ? t3 - now : Math.max(t3 - now - waited, worker));
   stamp(decisions, metadata);
   if (takes.current) takes.capture(hands, width, height, now);
+  if (state.args.mode !== "live") leaving.update(hands.length, now);
   countFps(now);
   keepForTests(hands, decisions, now);
 }

@@ -48,10 +48,11 @@ export function takeMessage(ticket, frames, width, height) {
 
 // The take being recorded from the page's ticket (`current`, drawn as its countdown and REC badge): as
 // ui/recorder.py's Recorder, one capture every 1/rate s after the countdown, never two for one late frame; at its
-// end the take goes to `send` whole, once (the page holds the ticket out until it reruns).
+// end the take goes to `send` whole, once (the page holds the ticket out until it reruns). `announce` is told
+// "Recording open palm" as the countdown ends (the page cannot see that moment: its line says what comes).
 export class TakeRecorder {
-  constructor(video, send) {
-    Object.assign(this, { video, send, current: null, done: new Set(), canvas: null });
+  constructor(video, send, announce = () => {}) {
+    Object.assign(this, { video, send, announce, current: null, done: new Set(), canvas: null });
   }
 
   begin(ticket, now) {
@@ -66,6 +67,10 @@ export class TakeRecorder {
       this.done.add(take.ticket.take_id);
       this.send(takeMessage(take.ticket, take.frames, width, height));
       return;
+    }
+    if (elapsed >= take.ticket.countdown && !take.announced) {
+      take.announced = true;
+      this.announce(`Recording ${take.ticket.shown || take.ticket.class_name}`);
     }
     if (elapsed < take.ticket.countdown || elapsed < take.nextCapture || take.frames.length >= maxFrames(take.ticket)) return;
     take.nextCapture = Math.max(take.nextCapture + 1 / rate, elapsed - 0.5 / rate);

@@ -108,7 +108,8 @@ def _show_result(ticket: TakeTicket | None, title: str) -> None:
     result = st.session_state.get(_RESULT)
     with st.container(key="record_status"):
         if ticket is not None:
-            st.info(f"Recording {title} in the camera view: a 3-2-1 countdown, then {ticket.duration:g} s.")
+            # the server path's words; the camera's frame says "Recording …" itself when its countdown ends
+            st.info(f"Get ready to show {title}: the countdown is on the video, then {ticket.duration:g} s of recording.")
         elif isinstance(result, str):
             st.error(plain(result))
         elif result is not None:

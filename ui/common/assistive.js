@@ -27,13 +27,30 @@
     host.dispatchEvent(new CustomEvent("handteach-said", { detail: text, bubbles: true }));
   };
 
+  // A gesture's emoji the page gives words for (ui/common/assistive.py's emoji_words: its data-emoji-words) become
+  // them where a caption is emoji alone (Train's wrong samples: "👍 → ✋")
+  const emojiWords = () => {
+    const known = {};
+    for (const e of document.querySelectorAll("[data-emoji-words]")) {
+      try { Object.assign(known, JSON.parse(e.dataset.emojiWords)); } catch (x) { /* not ours */ }
+    }
+    return known;
+  };
+  const spelled = (text) => {
+    const known = emojiWords(), keys = Object.keys(known).filter(Boolean).sort((a, b) => b.length - a.length);
+    if (!keys.length) return text;
+    const any = new RegExp(keys.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "gu");
+    return text.replace(any, (k) => ` ${known[k]} `);
+  };
   // emoji and their variation selectors say nothing useful read aloud ("thumbs up sign thumbs_up")
   const words = (text) =>
     (text || "").replace(/[\p{Extended_Pictographic}\u{FE0F}\u{200D}\u{1F3FB}-\u{1F3FF}]/gu, "")
       .replace(/_/g, " ").replace(/\s+/g, " ").trim();
 
-  // Live: "Right hand: thumbs up" per card, in the cards' order
+  // Live: "Right hand: thumbs up" per card, in the cards' order; "No hand in view" when the hand left
   const liveCards = () => {
+    const none = document.querySelector(".st-key-live_no_hand");
+    if (none) return words(none.innerText);
     const cards = [...document.querySelectorAll('[class*="st-key-live_card_"]')];
     const said = cards.map((card) => {
       const side = card.querySelector('[data-testid="stCaptionContainer"]');
@@ -49,7 +66,13 @@
     const lines = [...status.querySelectorAll('[data-testid="stAlert"], [data-testid="stProgress"]')];
     return lines.length ? words(lines.map((e) => e.innerText.trim().replace(/[.…]+$/, "")).join(". ")) : null;
   };
-  const sources = [liveCards, recordStatus];
+  // What the camera's frame asks to be said (frontend/src/announce.js): a take's recording starting, a hand leaving
+  const requests = [];
+  document.addEventListener("handteach-say", (event) => {
+    if (typeof event.detail === "string" && event.detail) requests.push(event.detail.slice(0, 200));
+  });
+  const askedNext = () => (requests.length ? requests.shift() : null);
+  const sources = [askedNext, liveCards, recordStatus];
   const last = sources.map(() => null);
 
   // Once a second at most, and only what changed: a card that keeps its gesture is not said again; a card that
@@ -60,7 +83,7 @@
     if (performance.now() - saidAt < 1000) return;
     for (let i = 0; i < sources.length; i++) {
       const now = sources[i]();
-      if (now === last[i]) continue;
+      if (now === last[i] && sources[i] !== askedNext) continue;
       last[i] = now;
       if (now) {
         say(now);
@@ -113,31 +136,47 @@
       }
     }
   };
-  // The sample pictures (crops and skeleton tiles): Streamlit gives an image its index as its alt text ("0").
-  // Named from what surrounds it: the gesture of the "Samples of …" heading above and the tile's own caption,
-  // and its place ("thumbs up, sample 3 of 15").
+  // Pictures: Streamlit gives an image its index as its alt text ("0"). Each name is made again from what the page
+  // shows now (a name given once went stale: the tiles kept "sample 3 of 18" after a take made them 31). A gallery
+  // tile is named by the gesture of the "Samples of … (31)" heading above it, its own caption and the number it
+  // shows ("thumbs up, sample 31 of 31"); Train's wrong samples by their "👍 → ✋" in words ("recorded as thumbs
+  // up, guessed open palm, sample 2 of 5"); any other picture by its own caption (the CPM's belief maps).
+  const named = (e, attribute, name) => { if (e.getAttribute(attribute) !== name) e.setAttribute(attribute, name); };
   const nameSamples = () => {
     let heading = null, group = [];
-    const groups = [];
+    const groups = [], tiled = new Set();
     for (const e of document.querySelectorAll('[data-testid="stMain"] :is(h2, h3), [data-testid="stImage"] img')) {
       if (e.tagName !== "IMG") { heading = e; group = []; groups.push([heading, group]); continue; }
       if (!groups.length) groups.push([null, group]);
       group.push(e);
     }
     for (const [head, images] of groups) {
-      const gesture = head && /^Samples of /.test(head.innerText)
-        ? words(head.innerText.replace(/^Samples of /, "").replace(/\s*\(\d+\)\s*$/, "")) : "";
-      // a tile: the one picture of its column, with its caption or checkbox under it (not a panel's picture)
+      const match = head && /^Samples of (.*?)(?:\s*\((\d+)\))?$/.exec(head.innerText.trim());
+      const gesture = match ? words(match[1]) : "", total = match && match[2];
       const tiles = images.map((img) => [img, img.closest('[data-testid="stColumn"]')]).filter(([, column]) =>
         column && column.querySelectorAll("img").length === 1 &&
         column.querySelector('[data-testid="stCheckbox"], [data-testid="stCaptionContainer"]'));
       tiles.forEach(([img, column], i) => {
-        if (!/^\d*$/.test(img.getAttribute("alt") || "")) return;
+        tiled.add(img);
         const caption = column.querySelector('[data-testid="stCheckbox"] p, [data-testid="stCaptionContainer"]');
-        const own = caption ? words(caption.innerText) : "";
-        const what = [gesture, /^#\d+$/.test(own) ? "" : own].filter(Boolean).join(", ");
-        img.setAttribute("alt", `${what ? what + ", " : ""}sample ${i + 1} of ${tiles.length}`);
+        const own = caption ? words(spelled(caption.innerText)) : "";
+        const number = /^#(\d+)$/.exec(own), wrong = /^(.+?) → (.+)$/.exec(own);
+        const what = number ? gesture : wrong ? `recorded as ${wrong[1]}, guessed ${wrong[2]}` : [gesture, own]
+          .filter(Boolean).join(", ");
+        const place = number ? `sample ${number[1]} of ${total || tiles.length}` : `sample ${i + 1} of ${tiles.length}`;
+        named(img, "alt", what ? `${what}, ${place}` : place);
       });
+    }
+    for (const img of document.querySelectorAll('[data-testid="stImage"] img')) {
+      const caption = img.closest('[data-testid="stImageContainer"]')?.querySelector('[data-testid="stImageCaption"]');
+      if (!tiled.has(img) && caption && words(caption.innerText)) named(img, "alt", words(caption.innerText));
+    }
+    // the 3D view (Plotly's canvas and drawings): one picture, named by the caption under it
+    for (const chart of document.querySelectorAll('[class*="_3d_view"] [data-testid="stPlotlyChart"]')) {
+      const caption = chart.closest('[class*="_3d_view"]').querySelector('[data-testid="stCaptionContainer"]');
+      if (!caption) continue;
+      named(chart, "role", "img");
+      named(chart, "aria-label", words(caption.innerText));
     }
   };
   // The contrast theme (ui/common/theme.py): its CSS applies while the page's root element has the attribute. The
@@ -210,7 +249,14 @@
     }
   };
 
-  const tidy = () => { unexpanded(); nameMedia(); landmarks(); quietIcons(); nameBars(); contrastSwitch(); };
+  // Record's take lines are said by the region above: Streamlit's alert round the same words is a live region of its
+  // own (role status, or alert for a warning), which said "Stored 15 samples…" a second time
+  const saidOnce = () => {
+    for (const box of document.querySelectorAll('.st-key-record_status [data-testid="stAlertContainer"][role]')) {
+      box.removeAttribute("role");
+    }
+  };
+  const tidy = () => { unexpanded(); nameMedia(); landmarks(); quietIcons(); nameBars(); contrastSwitch(); saidOnce(); };
   setInterval(nameSamples, 1000);
   setInterval(nameBars, 500); // a bar's words change without a mutation this observer watches
   document.addEventListener("change", (event) => {
@@ -218,7 +264,7 @@
   }, true);
   setInterval(contrastSwitch, 500); // a switch's state is a property: no mutation says it changed
   new MutationObserver(tidy).observe(document.body, {
-    subtree: true, childList: true, attributes: true, attributeFilter: ["aria-expanded"],
+    subtree: true, childList: true, attributes: true, attributeFilter: ["aria-expanded", "role"],
   });
   setInterval(nameMedia, 1000); // a frame's own document changes without a mutation out here
   tidy();

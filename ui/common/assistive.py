@@ -6,6 +6,7 @@ docs/accessibility.md says what each part is for and how tests/test_browser_a11y
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from functools import cache
@@ -90,3 +91,10 @@ def focus_line(key: str, gone: str = "") -> None:
     instead of falling to the page, where nothing shows it. Streamlit's Python API cannot move the focus."""
     script = _FOCUS_LINE % (json.dumps(key), json.dumps(gone))
     st.html(f'<span hidden class="handteach-assistive"></span><script>{script}</script>', unsafe_allow_javascript=True)
+
+
+def emoji_words(words: dict[str, str]) -> None:
+    """Words for emoji a caption shows alone ({"👍": "thumbs up"}: Train's wrong samples' "👍 → ✋"), which
+    assistive.js says in the pictures' names where it would otherwise drop the emoji; an element of no size."""
+    known = html.escape(json.dumps({emoji: said for emoji, said in words.items() if emoji}, ensure_ascii=False))
+    st.html(f'<span hidden class="handteach-assistive" data-emoji-words="{known}"></span>')

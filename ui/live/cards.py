@@ -44,7 +44,8 @@ def prediction_cards(snapshot: StreamSnapshot, gestures: list[GestureClass], bod
             st.info(waiting)  # the server path has a START button; the browser path starts with the page
         return
     if not snapshot.hands:
-        st.markdown("## 🫥 No one in view" if body else "## 🫥 No hand in view")
+        with st.container(key="live_no_hand"):  # said by the page's live region as a card's gesture is
+            st.markdown("## 🫥 No one in view" if body else "## 🫥 No hand in view")
         return
     columns = st.columns(len(snapshot.hands))
     for i, (column, (handedness, prediction)) in enumerate(zip(columns, snapshot.hands, strict=True)):

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 import streamlit as st
 
 from core.data.store import Sample, Store
-from core.gestures.catalog import GestureClass
+from core.gestures.catalog import GestureClass, shown_name
 from core.viz.skeleton_tiles import skeleton_png
+from ui.common.assistive import emoji_words
 from ui.common.dates import readable_time
 from ui.common.text import plain
 
@@ -170,6 +171,7 @@ def fix_gallery(
     # (a widget whose key is only dropped from session_state can come back ticked from the browser).
     prefix = f"fix{st.session_state.get('fix_round', 0)}"
     st.caption("Under each sample: its gesture → what it guessed (hover for the names and where it came from).")
+    emoji_words({g.emoji: shown_name(g.name) for g in gestures})  # the pictures' names say the emoji in words
     crop_grid(samples, prefix, captions, helps, columns=FIX_COLUMNS, select=not look)
     if look:
         return
