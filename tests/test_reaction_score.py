@@ -1,0 +1,72 @@
+"""bench/common/reaction_score.py: what the Scratch browser test and bench count as a caught change, a false reaction
+and a followed fingertip, on readings made by hand (a 3-segment clip of 60 frames at 30 fps, looping)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from bench.common.coded_clip import FPS, Clip, Segment, code_blocks
+from bench.common.reaction_score import Reading, expected_states, follow_score, score_reactions
+
+RULES = {"thumbs_up": "jumping", "open_palm": "stopped"}
+# ✋ frames 0-19, 👍 20-39, 👊 40-59: two changes a loop (✋→👍 at 20, 👊→✋ at 0 of the next loop)
+CLIP = Clip("someone", (Segment("open_palm", (Path("a.jpg"),), 0, 20), Segment("thumbs_up", (Path("b.jpg"),), 20, 40),
+                        Segment("fist", (Path("c.jpg"),), 40, 60)))  # fmt: skip
+
+
+def _readings(state_of, loops: int = 3) -> list[Reading]:
+    """One reading a frame over ``loops`` loops; ``state_of(count)``: the game's state at the running frame count."""
+    return [Reading(count / FPS, count % CLIP.frames, state_of(count)) for count in range(loops * CLIP.frames)]
+
+
+def _following(delay: int):  # noqa: ANN202 - the game turning ``delay`` frames after each change
+    def state(count: int) -> str:
+        frame = (count - delay) % CLIP.frames
+        return "stopped" if count < delay or frame < 20 else "jumping"
+
+    return state
+
+
+def test_the_fist_keeps_the_state_the_thumb_set() -> None:
+    assert expected_states(CLIP, RULES) == ["stopped", "jumping", "jumping"]
+
+
+def test_a_game_that_turns_within_the_second_catches_every_change() -> None:
+    score = score_reactions(_readings(_following(9)), CLIP, RULES)  # 0.3 s late
+    assert (score.changes, score.caught, score.false) == (5, 5, 0)  # the first frame (a ✋) starts the window
+    assert set(score.latencies_s) == {0.3}
+
+
+def test_a_game_too_slow_misses_and_its_late_turns_are_not_false() -> None:
+    score = score_reactions(_readings(_following(36)), CLIP, RULES)  # 1.2 s late, its gesture shown within the second
+    assert (score.changes, score.caught, score.false) == (5, 0, 0)
+
+
+def test_turning_on_a_gesture_not_shown_is_a_false_reaction() -> None:
+    def stops_on_the_fist(count: int) -> str:  # the cat stops 0.4 s into the fist, over a second after the ✋
+        frame = count % CLIP.frames
+        return "stopped" if frame < 20 or 52 <= frame < 56 else "jumping"
+
+    score = score_reactions(_readings(stops_on_the_fist), CLIP, RULES)
+    assert [state for _t, state in score.false_at] == ["stopped"] * 3  # once a loop; jumping again is the 👍's
+
+
+def test_frames_the_page_could_not_read_are_left_out() -> None:
+    readings = [r if i % 3 else Reading(r.t, -1, "nonsense") for i, r in enumerate(_readings(_following(9)))]
+    score = score_reactions(readings, CLIP, RULES)
+    assert (score.caught, score.false) == (score.changes, 0)
+
+
+def test_the_code_carries_the_index_and_its_parity() -> None:
+    bits = code_blocks(0b10110)
+    assert bits[:5] == [0, 1, 1, 0, 1] and bits[-1] == 1 and sum(bits) % 2 == 0
+
+
+def test_a_sprite_that_follows_the_fingertip_correlates() -> None:
+    wave = [200 * math.sin(2 * math.pi * frame / CLIP.frames) for frame in range(CLIP.frames)]
+    truth = {frame: x if frame % 20 else None for frame, x in enumerate(wave)}  # no hand now and then
+    follows = [Reading(i / FPS, i % 60, x=wave[(i - 3) % 60], tip=truth[i % 60]) for i in range(180)]  # 0.1 s behind
+    still = [Reading(i / FPS, i % 60, x=17.0 if i % 2 else 18.0) for i in range(180)]
+    assert follow_score(follows, truth)["r_sprite"] > 0.9 and follow_score(follows, truth)["r_blocks"] == 1.0
+    assert abs(follow_score(still, truth)["r_sprite"]) < 0.2
