@@ -175,8 +175,6 @@ def nginx_front(folder: Path, servers: list[AppServer]) -> Iterator[str]:
 def door(sockets: int, addresses: int, fresh: int, servers_wanted: int = 1, database_url: str | None = None,
          scaled: bool = False) -> dict[str, Any]:  # fmt: skip
     """One run (see the module docstring) on a fresh class; its numbers."""
-    from core.data.sql.database import URL_VARIABLE
-
     with tempfile.TemporaryDirectory(prefix="handteach-door-") as tmp:
         folder = Path(tmp)
         if not scaled:
@@ -185,21 +183,12 @@ def door(sockets: int, addresses: int, fresh: int, servers_wanted: int = 1, data
                 found = asyncio.run(measure(f"http://{STUDENT_ADDRESS}:{servers[0].port}", code, cookie, sockets,
                                             addresses, fresh))  # fmt: skip
             return {"mode": "embedded", "app_servers": 1, **found}
-        from bench.server.scaled_class import Databases
+        from bench.server.scaled_class import shared_store
+        from core.data.sql.database import URL_VARIABLE
 
-        databases = Databases(database_url)
-        kept = os.environ.get(URL_VARIABLE)
-        try:
-            url = databases.create()
-            os.environ[URL_VARIABLE] = url  # the class is made on the store the servers share
+        with shared_store(database_url) as url:
             code, cookie = make_class(folder / "maker")
             env = {URL_VARIABLE: url, "HANDTEACH_TRUSTED_PROXIES": "127.0.0.1"}  # nginx names each client
             with app_servers(folder, servers_wanted, env) as servers, nginx_front(folder, servers) as base:
                 found = asyncio.run(measure(base, code, cookie, sockets, addresses, fresh, OUTSIDER_ROUTE))
-        finally:
-            if kept is None:
-                os.environ.pop(URL_VARIABLE, None)
-            else:
-                os.environ[URL_VARIABLE] = kept
-            databases.close()
         return {"mode": "scaled", "app_servers": servers_wanted, **found}

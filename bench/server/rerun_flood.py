@@ -163,21 +163,11 @@ def rerun_flood(sockets: int, addresses: int, seconds: float, rate: float, every
             with app_servers(folder, 1, {}) as servers:
                 found = asyncio.run(measure(servers, cookie, sockets, addresses, seconds, rate, every, code))
             return {"mode": "embedded", **found}
-        from bench.server.scaled_class import Databases
+        from bench.server.scaled_class import shared_store
 
-        databases = Databases(database_url)
-        kept = os.environ.get(URL_VARIABLE)
-        try:
-            url = databases.create()
-            os.environ[URL_VARIABLE] = url  # the class is made on the store the servers share
+        with shared_store(database_url) as url:
             code, cookie = make_class(folder / "maker")
             env = {URL_VARIABLE: url, "HANDTEACH_TRUSTED_PROXIES": "127.0.0.1"}  # nginx names each client
             with app_servers(folder, servers_wanted, env) as servers, nginx_front(folder, servers) as front:
                 found = asyncio.run(measure(servers, cookie, sockets, addresses, seconds, rate, every, code, front))
-        finally:
-            if kept is None:
-                os.environ.pop(URL_VARIABLE, None)
-            else:
-                os.environ[URL_VARIABLE] = kept
-            databases.close()
         return {"mode": "scaled", **found}

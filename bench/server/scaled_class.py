@@ -85,6 +85,26 @@ class Databases:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+
+@contextlib.contextmanager
+def shared_store(database_url: str | None) -> Iterator[str]:
+    """A fresh database for the run (see ``Databases``), named by the app's store variable while the block runs, so
+    that what the block makes in this process lands on the store the servers share; its URL."""
+    from core.data.sql.database import URL_VARIABLE
+
+    databases = Databases(database_url)
+    kept = os.environ.get(URL_VARIABLE)
+    try:
+        url = databases.create()
+        os.environ[URL_VARIABLE] = url
+        yield url
+    finally:
+        if kept is None:
+            os.environ.pop(URL_VARIABLE, None)
+        else:
+            os.environ[URL_VARIABLE] = kept
+        databases.close()
+
 @dataclass
 class Machine:
     """One app server and one job worker pinned to ``cpu``, each with a data folder of its own."""
