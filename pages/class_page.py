@@ -20,6 +20,8 @@ st.header("Students")
 panels.roster_table(students)
 with st.expander("👀 Look at a student's project (it opens on Home; nothing in it can be changed)"):
     panels.open_buttons(students)
+with st.expander("🎮 Show a student's game (it opens on Make; nothing you do there is saved into it)"):
+    panels.game_buttons(store, students)
 st.header("Servers")
 st.caption("The servers running handteach and their jobs: why a training may wait its turn.")
 site_panel.site_panel(store)

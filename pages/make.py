@@ -13,5 +13,6 @@ if store.project_skeleton(project).name != "hand" or store.project_is_motion(pro
     st.stop()
 if not make_page.editor_ready():
     st.stop()
+changeable = not widgets.look_only(project)  # a teacher showing a student's game: it is not written into
 make_page.open_controls()
-make_page.show_editor(project)
+make_page.show_editor(project, changeable)

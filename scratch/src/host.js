@@ -3,7 +3,7 @@
 // opened in it. Spoken to by Streamlit's component protocol (frontend/src/protocol.js); nothing per frame goes to
 // the server.
 
-import { componentReady, renderArgs } from "../../frontend/src/protocol.js";
+import { componentReady, componentValue, renderArgs } from "../../frontend/src/protocol.js";
 import { EXTENSION_ID, HandteachBlocks } from "./extension.js";
 import { Recogniser } from "./recognise.js";
 import { watchLibraries } from "./libraries.js";
@@ -49,6 +49,23 @@ async function openProject(sent) {
   }
 }
 
+// *Save to my project* on the Make page: each new save_request is answered once with the editor's project as an .sb3
+// (base64: a component's value is JSON), the request and the project the page opened the editor for
+async function answerSave(request, projectKey) {
+  page.saveAnswered = request;
+  const answer = { save: request, project: projectKey };
+  try {
+    if (!page.vm) throw new Error("the editor is still loading");
+    const bytes = new Uint8Array(await (await page.vm.saveProjectSb3()).arrayBuffer());
+    let text = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    answer.sb3 = btoa(text);
+  } catch (error) {
+    answer.error = String(error.message || error);
+  }
+  window.parent.postMessage(componentValue(answer), window.location.origin);
+}
+
 function onRender(args) {
   const gestures = Array.isArray(args.gestures) ? args.gestures : [];
   project.gestures = gestures.map((g) => ({ name: String(g.name), emoji: String(g.emoji || ""), shown: String(g.shown) }));
@@ -64,6 +81,7 @@ function onRender(args) {
   if (args.project_id && args.project_id !== page.opened && args.project_data) {
     openProject({ id: args.project_id, data: args.project_data });
   }
+  if (args.save_request && args.save_request !== page.saveAnswered) answerSave(args.save_request, args.project_key);
 }
 
 // Beside Streamlit's sidebar the frame is narrower than the editor with its large stage, which the frame then cut on

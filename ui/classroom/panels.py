@@ -20,6 +20,7 @@ from core.classes.overview import StudentLine
 from core.classes.removal import Receipt, delete_student, end_class
 from core.classes.retention import change_rules
 from core.classes.roster import MAX_RETENTION_DAYS, SchoolClass, class_by_id
+from core.data.project_games import projects_with_games
 from core.data.sql.schema import NotFoundError, StoreError
 from core.data.store import Store
 from ui.classroom import cards_panel
@@ -119,6 +120,20 @@ def open_buttons(students: list[StudentLine]) -> None:
         if st.button(plain(f"{student.account.name}: {project.name}"), icon="👀", key=f"classroom_open_{i}"):
             state.set_project(project.name)
             st.switch_page(widgets.PAGES["home"])
+
+
+def game_buttons(store: Store, students: list[StudentLine]) -> None:
+    """A button a student's game (``core.data.project_games``): its project becomes this session's and opens on Make,
+    to show the class; the teacher's session cannot save into it (the page says so)."""
+    lines = [(s, p) for s in students for p in s.projects]
+    with_games = set(projects_with_games(store, [p.name for _, p in lines]))
+    shown = [(s, p) for s, p in lines if p.name in with_games]
+    if not shown:
+        st.caption("No student has saved a game yet: a game saved with *Save to my project* on Make shows here.")
+    for i, (student, project) in enumerate(shown):
+        if st.button(plain(f"{student.account.name}: {project.name}"), icon="🎮", key=f"classroom_game_{i}"):
+            state.set_project(project.name)
+            st.switch_page(widgets.PAGES["make"])
 
 
 def show_said() -> None:

@@ -39,7 +39,8 @@ def gesture_args(gestures: list[GestureClass]) -> list[dict[str, str]]:
     return [{"name": g.name, "emoji": g.emoji, "shown": shown_name(g.name)} for g in gestures]
 
 
-def editor(key: str, gestures: list[GestureClass], starter: bool, **args: Any) -> None:
-    """Render the editor. ``args`` pass on: ``model`` (ONNX bytes), ``model_version``, ``tolerance``,
-    ``threshold``, ``steady``, ``project`` ({"id": str, "data": bytes}: an .sb3 to open once)."""
-    _declared()(key=key, default=None, height=HEIGHT, gestures=gesture_args(gestures), starter=starter, **args)
+def editor(key: str, gestures: list[GestureClass], starter: bool, **args: Any) -> Any:
+    """Render the editor; returns its last answer to a ``save_request`` (``ui.scratch.saving``), or None. ``args``
+    pass on: ``model`` (ONNX bytes), ``model_version``, ``tolerance``, ``threshold``, ``steady``, ``project_id`` and
+    ``project_data`` (an .sb3 to open once), ``project_key`` and ``save_request``."""
+    return _declared()(key=key, default=None, height=HEIGHT, gestures=gesture_args(gestures), starter=starter, **args)

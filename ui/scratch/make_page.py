@@ -13,9 +13,10 @@ from ui.browser.component import steady_args
 from ui.browser.model import model_for_browser
 from ui.common import state
 from ui.common.text import plain
+from ui.scratch import saving
 from ui.scratch.component import BUILD_COMMAND, editor, missing_assets
 
-_OPEN = "scratch_open"  # {"id", "data"}: the .sb3 the editor opens next (its id changes with each choice)
+_OPEN = "scratch_open"  # {"id", "data", "project"}: the .sb3 the editor opens next (its id changes with each choice)
 _PROBLEM = "scratch_open_problem"
 SOURCE_NOTE = (
     "The editor is Scratch 3 ([scratch-gui](https://github.com/scratchfoundation/scratch-gui) 5.3.0, AGPL-3.0-only), "
@@ -53,18 +54,20 @@ def open_controls() -> None:
                 st.session_state[_PROBLEM] = str(exc)
     if problem := st.session_state.get(_PROBLEM):
         st.error(plain(problem))
-    st.caption("Save your game with the editor's **File ▸ Save to your computer**; open it here again later.")
+    st.caption("**💾 Save to my project** keeps your game with this project; the editor's **File ▸ Save to your "
+               "computer** saves a copy on this computer, which you can open here again.")  # fmt: skip
 
 
 def _open(data: bytes) -> None:
     check_sb3(data)  # raises Sb3Error: nothing opens
     st.session_state.pop(_PROBLEM, None)
-    st.session_state[_OPEN] = {"id": uuid.uuid4().hex, "data": data}
+    st.session_state[_OPEN] = {"id": uuid.uuid4().hex, "data": data, "project": state.current_project()}
 
 
-def show_editor(project: str) -> None:
+def show_editor(project: str, changeable: bool) -> None:
     """The editor for ``project``: its gestures in the blocks' menus, its model (the starter for a project never
-    trained, which the blocks' category says) run in the tab."""
+    trained, which the blocks' category says) run in the tab; its saved game opened, and *Save to my project* where
+    this session may change the project (``changeable``)."""
     from core.starter import is_shipped_starter
 
     gestures = state.classes()
@@ -78,7 +81,13 @@ def show_editor(project: str) -> None:
     else:
         st.info("Not trained yet: the blocks see your hand but name no gesture until you train on Train.")
     chosen = st.session_state.get(_OPEN)
+    if chosen is None or chosen.get("project") != project:  # coming back, or another project: its saved game
+        chosen = st.session_state[_OPEN] = saving.stored_to_open(project)
     if chosen is not None:
         args.update(project_id=chosen["id"], project_data=chosen["data"])
-    editor("scratch_editor", gestures, starter, **args)
+    key = saving.project_key(project)
+    args.update(saving.save_button(project, changeable), project_key=key)
+    # one editor a project: another project's game never stays open under this one's name
+    answer = editor(f"scratch_editor_{key}", gestures, starter, **args)
+    saving.take_answer(project, answer)
     st.caption(SOURCE_NOTE)
