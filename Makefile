@@ -103,10 +103,11 @@ $(FRONTEND_BUILD)/.built: $(FRONTEND_SOURCES) $(VENV)/.installed $(KEYPOINT_MODE
 	fi
 
 # The Make page's Scratch editor (docs/scratch.md): scratch-gui's prebuilt library from its npm tarball (checked
-# against scratch/editor.lock.json), React from the lockfile, the page bundled with the browser path's engine.
+# against scratch/editor.lock.json), React from the lockfile, the page bundled with the browser path's engine, and
+# the pose bundle for body-pose games (scratch/make_pose_task.py: the wheel's pose networks, where mediapipe is installed).
 SCRATCH_BUILD := ui/scratch/editor_build
 SCRATCH_SOURCES := scratch/package.json scratch/package-lock.json scratch/editor.lock.json scratch/build.mjs \
-	scratch/index.html $(wildcard scratch/src/*.js) $(wildcard frontend/src/*.js)
+	scratch/index.html scratch/make_pose_task.py $(wildcard scratch/src/*.js) $(wildcard frontend/src/*.js)
 
 scratch: $(SCRATCH_BUILD)/.built
 
@@ -117,7 +118,8 @@ $(SCRATCH_BUILD)/.built: $(SCRATCH_SOURCES) $(FRONTEND_BUILD)/.built
 		echo "The browser path is not built, so neither is the Scratch editor (make frontend, then: make scratch)"; \
 	else \
 		echo "Building the Scratch editor: scratch-gui's npm tarball (69 MB download, 33 MB kept), the page (after a change only)..." && \
-		(cd scratch && npm ci --no-audit --no-fund --loglevel=error && node build.mjs ../$(SCRATCH_BUILD) ../$(FRONTEND_BUILD)) && touch $@ || \
+		(cd scratch && npm ci --no-audit --no-fund --loglevel=error && node build.mjs ../$(SCRATCH_BUILD) ../$(FRONTEND_BUILD)) && \
+		$(PY) scratch/make_pose_task.py $(SCRATCH_BUILD) && touch $@ || \
 		echo "The Scratch editor did not build (see above): the Make page says so; retry with: make scratch"; \
 	fi
 

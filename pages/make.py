@@ -8,11 +8,12 @@ from ui.scratch import make_page
 widgets.page_title("🎮", "Make a game", "Scratch blocks that see your gestures")
 project = state.current_project()
 store = state.store()
-if store.project_skeleton(project).name != "hand" or store.project_is_motion(project):
-    st.info("Games with body poses and motion gestures come later: open a hand project on Home to make one now.")
+kind = store.project_skeleton(project).name  # "hand" or "body": the blocks see gestures or poses
+if store.project_is_motion(project):
+    st.info("Games with motion gestures come later: open a hand or body-pose project on Home to make one now.")
     st.stop()
 if not make_page.editor_ready():
     st.stop()
 changeable = not widgets.look_only(project)  # a teacher showing a student's game: it is not written into
-make_page.open_controls()
-make_page.show_editor(project, changeable)
+make_page.open_controls(kind)
+make_page.show_editor(project, changeable, kind)

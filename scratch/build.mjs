@@ -4,8 +4,8 @@
 //    the blocks' media and the pictures scratch-gui.js names (its tutorials' other languages stay out: 14 of 66 MB);
 //    the package's LICENSE and package.json go beside them, unmodified, with its source's address (SOURCE.txt);
 // 2. React 16 from node_modules (scratch-gui's peer dependency, its UMD builds);
-// 3. the page (index.html), start.js (with guard.js) and host.js bundled with esbuild (host.js imports the browser path's engine
-//    from ../frontend/src);
+// 3. the page (index.html), start.js (with guard.js), host.js, the pose worker and the TurboWarp extension bundled
+//    with esbuild (host.js imports the browser path's engine from ../frontend/src);
 // 4. the browser path's engine files (the hand models, MediaPipe's and onnxruntime's WASM) linked from its build;
 // 5. scratch-gui.js gzipped once, served as it is (ui/server/assets.py).
 import { build } from "esbuild";
@@ -60,7 +60,7 @@ copyFileSync(join(here, "node_modules/react/umd/react.production.min.js"), join(
 copyFileSync(join(here, "node_modules/react-dom/umd/react-dom.production.min.js"), join(out, "react-dom.production.min.js"));
 
 // 3. the page
-for (const entry of ["start.js", "host.js"]) {
+for (const entry of ["start.js", "host.js", "poseworker.js", "turbowarp.js"]) {
   await build({ entryPoints: [join(here, "src", entry)], bundle: true, format: "iife", target: "es2020", minify: true,
     outfile: join(out, entry), logLevel: "warning", nodePaths: [join(here, "..", "frontend", "node_modules")] });
 }

@@ -20,3 +20,18 @@ export function frameAnswer(hands, decisions) {
   return { label: d.known ? d.label : UNKNOWN, shown: d.known ? d.shown : UNKNOWN,
     sure: Math.round(d.score * 100), hands: hands.length, tip };
 }
+
+// The body's points the blocks can follow: MediaPipe Pose's (BlazePose) joints, named as the person's own side
+// (the stage is mirrored, so the person's left wrist shows on the stage's left, as in a mirror).
+export const BODY_POINTS = { nose: 0, "left wrist": 15, "right wrist": 16 };
+
+// What the blocks read of one frame of a body-pose project: the person's pose (MediaPipe Pose follows one), or
+// "no person", and the followed points in stage coordinates. `bodies`: [{normalised: 33 × [x, y, z]}].
+export const NO_PERSON = "no person";
+export function bodyAnswer(bodies, decisions) {
+  if (!bodies.length) return { label: NO_PERSON, shown: NO_PERSON, sure: 0, hands: 0, tip: null, points: null };
+  const points = Object.fromEntries(Object.entries(BODY_POINTS)
+    .map(([name, joint]) => [name, stagePoint(bodies[0].normalised[joint])]));
+  const answer = frameAnswer(bodies, decisions);
+  return { ...answer, tip: null, points };
+}

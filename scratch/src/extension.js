@@ -2,14 +2,14 @@
 // one method per block), registered in the editor's own VM by host.js. It reads `source.latest` (recognise.js's
 // answer for the newest camera frame) and never the network.
 
-import { NO_HAND, UNKNOWN } from "./answers.js";
+import { BODY_POINTS, NO_HAND, NO_PERSON, UNKNOWN } from "./answers.js";
 
 export const EXTENSION_ID = "handteach";
 const ICON_COLOURS = { color1: "#0f9d8a", color2: "#0b7d6e", color3: "#08594f" };
 
 // A menu item's text: the emoji and the shown name, as characters (scratch-blocks writes a menu's text as text).
-export function menuItems(gestures) {
-  if (!gestures.length) return [{ text: "(no gestures yet)", value: "" }];
+export function menuItems(gestures, none = "(no gestures yet)") {
+  if (!gestures.length) return [{ text: none, value: "" }];
   return gestures.map((g) => ({ text: `${g.emoji ? `${g.emoji} ` : ""}${g.shown}`, value: g.name }));
 }
 
@@ -17,47 +17,67 @@ export function menuItems(gestures) {
 // reporter dropped into the slot, the shown name or the menu's own text.
 export function isGesture(latest, wanted, gestures) {
   const text = String(wanted);
-  if (latest.label === NO_HAND || latest.label === UNKNOWN) return text === latest.label;
+  if ([NO_HAND, NO_PERSON, UNKNOWN].includes(latest.label)) return text === latest.label;
   if (text === latest.label) return true;
   const gesture = gestures.find((g) => g.name === latest.label);
   return Boolean(gesture) && (text === gesture.shown || text === `${gesture.emoji} ${gesture.shown}`);
 }
 
+// The words that change with the project's kind: a hand project's gestures, a body-pose project's poses.
+const WORDS = {
+  hand: { category: "Gestures", thing: "gesture", noItems: "(no gestures yet)" },
+  body: { category: "Poses", thing: "pose", noItems: "(no poses yet)" },
+};
+const onOff = (defaultValue) => ({ type: "string", menu: "onOff", defaultValue });
+
 export class HandteachBlocks {
-  // `runtime`: the VM's runtime; `source`: {latest}; `project`: {gestures: [{name, emoji, shown}], starter: bool}.
-  constructor(runtime, source, project) {
-    Object.assign(this, { runtime, source, project, videoOn: false });
+  // `runtime`: the VM's runtime; `source`: {latest}; `project`: {gestures: [{name, emoji, shown}], starter: bool,
+  // kind: "hand" or "body"}; `stage`: {skeleton(on)}, the skeleton drawn over the stage's video (stageskeleton.js).
+  constructor(runtime, source, project, stage = null) {
+    Object.assign(this, { runtime, source, project, stage, videoOn: false });
+  }
+
+  get words() {
+    return WORDS[this.project.kind] || WORDS.hand;
   }
 
   getInfo() {
     const first = this.project.gestures.length ? this.project.gestures[0].name : "";
     const gesture = { type: "string", menu: "gestures", defaultValue: first };
+    const body = this.project.kind === "body", { category, thing } = this.words;
+    const point = { type: "string", menu: "bodyPoints", defaultValue: "nose" };
+    const where = body
+      ? [{ opcode: "pointX", blockType: "reporter", text: "x of [POINT]", arguments: { POINT: point } },
+        { opcode: "pointY", blockType: "reporter", text: "y of [POINT]", arguments: { POINT: point } },
+        { opcode: "handsSeen", blockType: "reporter", text: "people seen" }]
+      : [{ opcode: "handX", blockType: "reporter", text: "hand x" },
+        { opcode: "handY", blockType: "reporter", text: "hand y" },
+        { opcode: "handsSeen", blockType: "reporter", text: "hands seen" }];
     return {
       id: EXTENSION_ID,
       // a project never trained runs the starter model: said on the category itself
-      name: this.project.starter ? "Gestures (starter model)" : "Gestures",
+      name: this.project.starter ? `${category} (starter model)` : category,
       ...ICON_COLOURS,
       blocks: [
         { opcode: "whenShow", blockType: "hat", text: "when I show [GESTURE]", isEdgeActivated: true,
           arguments: { GESTURE: gesture } },
-        { opcode: "gesture", blockType: "reporter", text: "gesture" },
+        { opcode: "gesture", blockType: "reporter", text: thing },
         { opcode: "showing", blockType: "Boolean", text: "showing [GESTURE]?", arguments: { GESTURE: gesture } },
         { opcode: "howSure", blockType: "reporter", text: "how sure" },
-        { opcode: "handX", blockType: "reporter", text: "hand x" },
-        { opcode: "handY", blockType: "reporter", text: "hand y" },
-        { opcode: "handsSeen", blockType: "reporter", text: "hands seen" },
-        { opcode: "cameraVideo", blockType: "command", text: "turn camera video [STATE]",
-          arguments: { STATE: { type: "string", menu: "onOff", defaultValue: "on" } } },
+        ...where,
+        { opcode: "cameraVideo", blockType: "command", text: "turn camera video [STATE]", arguments: { STATE: onOff("on") } },
+        { opcode: "showSkeleton", blockType: "command", text: "show skeleton [STATE]", arguments: { STATE: onOff("on") } },
       ],
       menus: {
         gestures: { acceptReporters: true, items: "gestureMenu" },
+        bodyPoints: { acceptReporters: true, items: Object.keys(BODY_POINTS) },
         onOff: { acceptReporters: false, items: [{ text: "on", value: "on" }, { text: "off", value: "off" }] },
       },
     };
   }
 
   gestureMenu() {
-    return menuItems(this.project.gestures);
+    return menuItems(this.project.gestures, this.words.noItems);
   }
 
   whenShow({ GESTURE }) {
@@ -86,6 +106,21 @@ export class HandteachBlocks {
 
   handsSeen() {
     return this.source.latest.hands;
+  }
+
+  // a body's point (BODY_POINTS) on the stage; 0 while no person is seen or for a name it does not know
+  pointX({ POINT }) {
+    const at = this.source.latest.points && this.source.latest.points[String(POINT)];
+    return at ? at[0] : 0;
+  }
+
+  pointY({ POINT }) {
+    const at = this.source.latest.points && this.source.latest.points[String(POINT)];
+    return at ? at[1] : 0;
+  }
+
+  showSkeleton({ STATE }) {
+    if (this.stage) this.stage.skeleton(STATE === "on");
   }
 
   cameraVideo({ STATE }) {

@@ -6,6 +6,9 @@
 import { componentReady, componentValue, renderArgs } from "../../frontend/src/protocol.js";
 import { EXTENSION_ID, HandteachBlocks } from "./extension.js";
 import { Recogniser } from "./recognise.js";
+import { BodyRecogniser } from "./bodies.js";
+import { StageSkeleton } from "./stageskeleton.js";
+import { bodyAnswer, frameAnswer } from "./answers.js";
 import { watchLibraries } from "./libraries.js";
 
 const ASSETS = new URL("./", window.location.href).href; // Streamlit serves the component's folder here
@@ -15,14 +18,37 @@ const say = (text) => {
   note.hidden = !text;
 };
 
-const project = { gestures: [], starter: false };
-const recogniser = new Recogniser(ASSETS, say);
-const page = { vm: null, blocks: null, opened: null, pending: null, gesturesKey: "" };
+const project = { gestures: [], starter: false, kind: null }; // kind: "hand" or "body", from the first render
+let recogniser = null; // made once the page says the project's kind: the hand or the body engine
+const page = { vm: null, blocks: null, opened: null, pending: null, gesturesKey: "", skeleton: null };
 window.handteachScratch = { page, recogniser, project };
+// what the blocks read: the recogniser's answer; before it starts, nothing seen
+const source = { get latest() { return recogniser ? recogniser.latest : (project.kind === "body" ? bodyAnswer([], []) : frameAnswer([], [])); } };
+
+// Whether the page around this frame (same origin) shows the contrast theme (ui/common/theme.py), as draw.js asks.
+function contrastTheme() {
+  try {
+    return window.parent.document.documentElement.getAttribute("data-handteach-contrast") === "on";
+  } catch {
+    return false;
+  }
+}
+
+// The recogniser starts once both the editor and the project's kind are there.
+function startRecognising() {
+  if (recogniser || !page.vm || !project.kind) return;
+  recogniser = project.kind === "body" ? new BodyRecogniser(ASSETS, say) : new Recogniser(ASSETS, say);
+  recogniser.onFound = (skeletons) => page.skeleton.show(skeletons);
+  window.handteachScratch.recogniser = recogniser;
+  Object.assign(recogniser.settings, page.settings);
+  if (page.model) recogniser.loadModel(...page.model);
+  recogniser.start();
+}
 
 function vmReady(vm) {
   page.vm = vm;
-  page.blocks = new HandteachBlocks(vm.runtime, recogniser, project);
+  page.skeleton = new StageSkeleton(vm.renderer, () => project.kind, contrastTheme);
+  page.blocks = new HandteachBlocks(vm.runtime, source, project, page.skeleton);
   const service = vm.extensionManager._registerInternalExtension(page.blocks);
   // a project that uses the blocks opens without asking for an extension of that id elsewhere
   vm.extensionManager._loadedExtensions.set(EXTENSION_ID, service);
@@ -30,7 +56,7 @@ function vmReady(vm) {
     if (!page.blocks.videoOn) page.blocks.setVideo(true);
   });
   if (page.pending) openProject(page.pending);
-  recogniser.start();
+  startRecognising();
 }
 
 async function openProject(sent) {
@@ -70,13 +96,15 @@ function onRender(args) {
   const gestures = Array.isArray(args.gestures) ? args.gestures : [];
   project.gestures = gestures.map((g) => ({ name: String(g.name), emoji: String(g.emoji || ""), shown: String(g.shown) }));
   project.starter = Boolean(args.starter);
-  Object.assign(recogniser.settings, {
-    tolerance: args.tolerance, threshold: args.threshold, steady: args.steady || null,
-  });
+  project.kind = project.kind || (args.kind === "body" ? "body" : "hand"); // the page keys its editor by the kind
+  page.settings = { tolerance: args.tolerance, threshold: args.threshold, steady: project.kind === "body" ? null : args.steady || null };
+  if (args.model) page.model = [args.model, args.model_version];
+  startRecognising();
+  Object.assign(recogniser ? recogniser.settings : {}, page.settings);
   const key = JSON.stringify([project.gestures, project.starter]);
   if (page.vm && key !== page.gesturesKey) page.vm.extensionManager.refreshBlocks();
   page.gesturesKey = key;
-  if (args.model) recogniser.loadModel(args.model, args.model_version);
+  if (args.model && recogniser) recogniser.loadModel(args.model, args.model_version);
   // top-level arguments: Streamlit sends bytes as bytes only there
   if (args.project_id && args.project_id !== page.opened && args.project_data) {
     openProject({ id: args.project_id, data: args.project_data });

@@ -106,6 +106,7 @@ export class Recogniser {
     const decisions = await this.classify(hands, width, height);
     this.models.measure(performance.now() - t0);
     this.latest = frameAnswer(hands, decisions);
+    if (this.onFound) this.onFound(hands); // the stage's skeleton (stageskeleton.js)
     this.timing.frames += 1;
     if (decisions.length) {
       this.timing.labelled += 1;

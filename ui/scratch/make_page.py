@@ -34,13 +34,15 @@ def editor_ready() -> bool:
     return False
 
 
-def open_controls() -> None:
-    """An example to open, or an .sb3 from the computer; a refused file is said in one line and opens nothing."""
-    shipped = examples()
+def open_controls(kind: str = "hand") -> None:
+    """An example to open (those made for the project's ``kind``, "hand" or "body"), or an .sb3 from the computer; a
+    refused file is said in one line and opens nothing."""
+    shipped = [(example, path) for example, path in examples() if example.kind == kind]
     left, right = st.columns([3, 2], gap="large")
     with left:
         titles = {example.title: path for example, path in shipped}
-        chosen = st.selectbox("Example", list(titles), key="scratch_example", help="A game made with your gestures")
+        things = "poses" if kind == "body" else "gestures"
+        chosen = st.selectbox("Example", list(titles), key="scratch_example", help=f"A game made with your {things}")
         if st.button("▶ Open the example", key="scratch_open_example") and chosen is not None:
             _open(titles[chosen].read_bytes())
     # in an expander, as Home's project file: Streamlit's uploader, always there, left its file input unnamed
@@ -64,7 +66,7 @@ def _open(data: bytes) -> None:
     st.session_state[_OPEN] = {"id": uuid.uuid4().hex, "data": data, "project": state.current_project()}
 
 
-def show_editor(project: str, changeable: bool) -> None:
+def show_editor(project: str, changeable: bool, kind: str = "hand") -> None:
     """The editor for ``project``: its gestures in the blocks' menus, its model (the starter for a project never
     trained, which the blocks' category says) run in the tab; its saved game opened, and *Save to my project* where
     this session may change the project (``changeable``)."""
@@ -73,13 +75,14 @@ def show_editor(project: str, changeable: bool) -> None:
     gestures = state.classes()
     model = state.project_model(project, starter_fallback=True)
     starter = model is not None and is_shipped_starter(model)
-    args: dict = {"steady": steady_args(state.settings().smoothing)}
+    args: dict = {"steady": steady_args(state.settings().smoothing), "kind": kind}
     if model is not None:
         version, data = model_for_browser(project, state.model_stamp(project), model, gestures)
         tolerance = float(st.session_state.get(f"live_tolerance_{project}", 1.0))  # Live's, as Live last set it
         args.update(model=data, model_version=version, threshold=float(model.threshold), tolerance=tolerance)
     else:
-        st.info("Not trained yet: the blocks see your hand but name no gesture until you train on Train.")
+        seen = ("your body", "pose") if kind == "body" else ("your hand", "gesture")
+        st.info(f"Not trained yet: the blocks see {seen[0]} but name no {seen[1]} until you train on Train.")
     chosen = st.session_state.get(_OPEN)
     if chosen is None or chosen.get("project") != project:  # coming back, or another project: its saved game
         chosen = st.session_state[_OPEN] = saving.stored_to_open(project)

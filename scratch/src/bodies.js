@@ -1,0 +1,96 @@
+// Body-pose projects in the editor's tab: MediaPipe's PoseLandmarker in the pose worker (poseworker.js) on the
+// pose bundle `make scratch` packs from the wheel's pose networks (scratch/make_pose_task.py), and the project's
+// ONNX (33 joints, and each joint's visibility where the model reads it) with Live's unknown rule and smoothing.
+// The camera, the loop and the model's loading are the hand recogniser's (recognise.js).
+
+import { Recogniser } from "./recognise.js";
+import { bodyAnswer } from "./answers.js";
+import { distanceRows, rows, decide } from "../../frontend/src/decide.js";
+import { frameCanvas } from "../../frontend/src/frames.js";
+import { WorkerFinder } from "../../frontend/src/finders.js";
+import { TabFailure, firstLine, handModel, wasmFileset } from "../../frontend/src/landmarker.js";
+import { cameraProblem } from "../../frontend/src/events.js";
+import { BODY_JOINTS, bodyTensorData } from "./bodydata.js";
+
+export const POSE_BUNDLE = "pose_landmarker.task";
+
+export class BodyRecogniser extends Recogniser {
+  constructor(assets, say) {
+    super(assets, say);
+    this.kind = "body";
+    this.latest = bodyAnswer([], []);
+    this.settings.steady = null; // the One Euro settings are the hand's: a body's points go as the model gives them
+  }
+
+  async start() {
+    if (this.started) return;
+    this.started = true;
+    this.say("Opening the camera…");
+    const opening = this.openPoses();
+    opening.catch(() => {});
+    try {
+      this.video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+      await this.video.play();
+    } catch (error) {
+      this.started = false;
+      this.say(cameraProblem(error).message.replace(/, or use a photo or video file instead/, ""));
+      return;
+    }
+    this.say("Loading the body model…");
+    try {
+      await opening;
+    } catch (error) {
+      const missing = error instanceof TabFailure && error.code === "hand_model";
+      this.say(missing ? "The body model is not on this server, so poses cannot be found here (docs/scratch.md)."
+        : `Finding people stopped: ${firstLine(error)}`);
+      return;
+    }
+    this.say("");
+    this.loop();
+  }
+
+  // The pose worker on the pose bundle; a browser whose workers cannot run MediaPipe (WebKit) finds no poses here.
+  async openPoses() {
+    if (!WorkerFinder.possible()) throw new TabFailure("webgl");
+    const bytes = await handModel(`${this.assets}${POSE_BUNDLE}`); // TabFailure("hand_model") when it is absent
+    const finder = new WorkerFinder(`${this.assets}poseworker.js`);
+    await finder.within(20_000, finder.call("open", [wasmFileset(this.assets, true), bytes]), "open its body model");
+    this.state.finder = finder;
+  }
+
+  async frame() {
+    const width = this.video.videoWidth, height = this.video.videoHeight;
+    if (!width || !height) return;
+    const input = frameCanvas(this.video, width, height, 0, true);
+    const bodies = await this.state.finder.find(input, 1, performance.now());
+    const decisions = await this.classify(bodies, width, height);
+    this.latest = bodyAnswer(bodies, decisions);
+    if (this.onFound) this.onFound(bodies);
+    this.timing.frames += 1;
+    if (decisions.length) this.timing.labelled += 1;
+  }
+
+  async classify(bodies, width, height) {
+    const { session, meta } = this.state;
+    if (!session) return [];
+    if (!bodies.length) {
+      this.smoother.update([], [], null);
+      return [];
+    }
+    const ort = this.ort, data = bodyTensorData(bodies), n = bodies.length;
+    const feeds = {
+      landmarks: new ort.Tensor("float32", data.landmarks, [n, BODY_JOINTS, 3]),
+      image_size: new ort.Tensor("float32", Float32Array.of(width, height), [2]),
+    };
+    if (session.inputNames.includes("visibility")) feeds.visibility = new ort.Tensor("float32", data.visibility, [n, BODY_JOINTS]);
+    const out = await session.run(feeds);
+    const classes = meta.classes.length;
+    const probabilities = rows(out.probabilities.data, n, classes);
+    const { distance, starter_distance: starter, other_distance: other } = out;
+    const distances = distanceRows(distance && distance.data, starter && starter.data, other && other.data, n, classes);
+    const tolerance = Number(this.settings.tolerance) || 1.0;
+    const threshold = this.settings.threshold == null ? meta.threshold : Number(this.settings.threshold);
+    return this.smoother.update(bodies, probabilities, distances)
+      .map((row) => decide(row.probabilities, row.distances, meta, tolerance, threshold));
+  }
+}

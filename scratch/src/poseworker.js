@@ -1,0 +1,36 @@
+// The editor's pose worker: MediaPipe's PoseLandmarker (VIDEO mode, one person) off the page's thread, as the hand
+// worker (frontend/src/handworker.js) runs HandLandmarker, so Scratch's own frames keep the page's thread.
+// A classic worker (built as an IIFE): tasks-vision loads its WASM runtime with importScripts.
+// Messages: {id, call: "open", args: [fileset, bytes]} and {id, call: "find", args: [ImageData, now]}; each
+// answered {id, result} or {id, failure: {code, detail}} (frontend/src/finders.js's WorkerFinder reads them).
+
+import { PoseLandmarker } from "@mediapipe/tasks-vision";
+import { blankFrame, firstLine, workerCanvases, workingLandmarker } from "../../frontend/src/landmarker.js";
+import { storeBodies } from "./bodydata.js";
+
+let landmarker = null, lastStamp = -Infinity;
+// VIDEO mode wants each timestamp above the one before
+const stamp = (now) => (lastStamp = Math.max(now, lastStamp + 1));
+
+const CALLS = {
+  async open(fileset, bytes) {
+    const options = { baseOptions: { modelAssetBuffer: bytes, delegate: "CPU" }, runningMode: "VIDEO", numPoses: 1 };
+    landmarker = await workingLandmarker(PoseLandmarker, fileset, options,
+      (made, frame) => made.detectForVideo(frame, stamp(performance.now())), workerCanvases(), blankFrame(null));
+  },
+  find(frame, now) {
+    const started = performance.now();
+    const hands = storeBodies(landmarker.detectForVideo(frame, stamp(now)));
+    return { hands, switches: 0, ms: performance.now() - started };
+  },
+};
+
+self.onmessage = async ({ data }) => {
+  const { id, call, args } = data || {};
+  if (!Object.hasOwn(CALLS, call) || !Array.isArray(args)) return; // only the page's PoseFinder posts here
+  try {
+    self.postMessage({ id, result: (await CALLS[call](...args)) ?? null });
+  } catch (error) {
+    self.postMessage({ id, failure: { code: error.code || "graph", detail: error.detail || firstLine(error) } });
+  }
+};
