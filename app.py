@@ -11,7 +11,7 @@ import streamlit as st
 
 from core.data.sql.schema import StoreError
 from core.io.fds import TooManyOpenFilesError
-from ui.common import assistive, signin, state, widgets
+from ui.common import assistive, keyboard, signin, state, widgets
 from ui.common.text import plain
 from ui.jobs import pool
 from ui.server.compat import end_websockets_quietly, fix_media_responses, keep_pending_full_reruns
@@ -28,6 +28,7 @@ share_the_gil_quickly()  # MediaPipe waits for the GIL behind the server's busy 
 st.set_page_config(page_title="handteach", page_icon="✋", layout="wide")
 widgets.fit_small_screens()  # a 1280×720 laptop: each page's main button without scrolling (issue 45, item 6)
 assistive.assist()  # captions, focus rings, reduced motion, the live region (docs/accessibility.md)
+keyboard.keys()  # the focus kept where a press left it when the page runs again
 
 try:
     class_page = signin.teacher_visibility(state.store())

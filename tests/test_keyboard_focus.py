@@ -1,0 +1,65 @@
+"""``ui/common/keyboard.js`` keeps the focus where a press left it, in Chromium on a page made for it with Streamlit's
+markup (keyed elements, the main area, its heading; no app): a pressed button the run takes away gives the focus to
+the page's heading, one disabled while its work runs gives it to the line that says what it does (Record's status),
+a line drawn again keeps it, and a click beside the controls is left alone (the focus stays on the page)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.common.browser import CHROMIUM
+from ui.common.keyboard import _script
+
+pytestmark = pytest.mark.slow
+
+PAGE = """<div data-testid="stMain"><h1>✋ handteach</h1>
+  <div class="st-key-sign_in"><button id="signin">Sign in</button></div>
+  <div class="st-key-record_start"><button id="record">Record</button></div>
+  <div class="st-key-record_status"></div>
+  <p id="beside" style="height: 40px">words</p></div>"""
+ACTIVE = "() => { const e = document.activeElement; return e === document.body ? 'the page' : e.innerText; }"
+
+
+def settled(page, expected: str) -> str:  # noqa: ANN001 - playwright Page
+    """Where the focus is once it stops moving towards ``expected`` (at most 3 s: the script looks every 0.1 s and
+    waits 1.5 s for a taken control to come back before it goes to the heading)."""
+    for _ in range(30):
+        if page.evaluate(ACTIVE) == expected:
+            break
+        page.wait_for_timeout(100)
+    return page.evaluate(ACTIVE)
+
+
+def test_the_focus_goes_where_the_press_left_it() -> None:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not found")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
+        page = browser.new_page(viewport={"width": 640, "height": 360})
+        page.set_content(PAGE)
+        page.add_script_tag(content=_script())
+        page.focus("#signin")
+        page.evaluate("() => document.querySelector('#signin').remove()")  # the run took the form away
+        assert settled(page, "✋ handteach") == "✋ handteach"
+
+        page.focus("#record")  # pressed: disabled while the take runs, its status said below
+        page.evaluate("() => { document.querySelector('#record').disabled = true; }")
+        page.wait_for_timeout(2000)  # (Chromium drops the focus from a button disabled under it)
+        assert page.evaluate(ACTIVE) in ("Record", "the page"), "moved before there was a line to move to"
+        page.evaluate("""() => document.querySelector('.st-key-record_status').innerHTML =
+            '<div data-testid="stAlert">Get ready to show thumbs up</div>'""")
+        assert settled(page, "Get ready to show thumbs up") == "Get ready to show thumbs up"
+        page.evaluate("""() => document.querySelector('.st-key-record_status').innerHTML =
+            '<div data-testid="stAlert">Stored 15 samples of thumbs up.</div>'""")  # the line drawn anew
+        assert settled(page, "Stored 15 samples of thumbs up.") == "Stored 15 samples of thumbs up."
+
+        page.evaluate("() => { document.querySelector('#record').disabled = false; }")
+        page.focus("#record")
+        page.mouse.click(300, page.locator("#beside").bounding_box()["y"] + 20)  # a click beside the controls
+        page.evaluate("() => document.querySelector('.st-key-record_start').remove()")
+        assert settled(page, "✋ handteach") == "the page", "a focus the student moved away was brought back"
+        browser.close()

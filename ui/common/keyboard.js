@@ -1,0 +1,87 @@
+// What a keyboard user needs beyond the focus rings (docs/accessibility.md), loaded once per tab by
+// ui/common/keyboard.py: the focus kept where a press of theirs left it when the page runs again.
+(() => {
+  // once run, the script leaves the page: its text is not the page's
+  if (document.currentScript) document.currentScript.remove();
+  if (window.__handteachKeyboard) return;
+  window.__handteachKeyboard = true;
+
+  // ---- the focus kept across a run of the page ----------------------------------------------------------------
+  // A press that runs the page again may take the focused control away (Sign in: the form goes; Sign out: the page
+  // goes) or disable it while its work runs (Record, Start training): the browser then drops the focus to the page
+  // itself, where nothing shows it and the next Tab starts from the top. Streamlit's Python API cannot move the focus,
+  // and Streamlit keeps none across a run. Here the last focused control is remembered by what survives a run (its
+  // element's key, "st-key-…"); once it is gone, the focus goes to the line that says what the press did (FOLLOW,
+  // by the control's key), else to the same control drawn again, else to the page's heading (a new page).
+  const FOLLOW = {
+    "st-key-record_start": ".st-key-record_status", // the countdown, the recording, "Stored 15 samples …"
+    "st-key-train_start": ".st-key-train_progress", // "Training: practice 3 of at most 40 …", then "Trained …"
+  };
+  const LINE = '[data-testid="stAlert"], [role="progressbar"], h1, h2, h3, ' +
+    '[data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"]';
+  const CONTROL = 'button, a[href], input, select, textarea, summary, [tabindex]:not([tabindex="-1"])';
+  const keyOf = (e) => {
+    const keyed = e && e.closest && e.closest('[class*="st-key-"]');
+    return keyed ? [...keyed.classList].find((c) => c.startsWith("st-key-")) : null;
+  };
+  const usable = (e) => e && e.isConnected && !e.disabled && e.getClientRects().length > 0 &&
+    !e.closest('[aria-hidden="true"], [inert]');
+  const running = () => document.querySelector('[data-testid="stStatusWidgetRunningIcon"]');
+  const nowhere = () => !document.activeElement || document.activeElement === document.body;
+
+  let last = null; // {element, key, tag}: what has (or last had) the focus
+  let dropped = 0; // when the focus was found dropped with `last` gone (performance.now()), 0 while it is not
+  document.addEventListener("focusin", (event) => {
+    const e = event.target;
+    if (e === document.body || e.tagName === "IFRAME") return; // a frame keeps its own focus
+    last = { element: e, key: keyOf(e), tag: e.tagName };
+    dropped = 0;
+  }, true);
+  // Focus moved to the page by the student (a click beside the controls): not brought back. A control taken away
+  // fires no focusout; one disabled under the focus does, and is then already disabled.
+  document.addEventListener("focusout", (event) => {
+    const e = event.target;
+    if (event.relatedTarget) return;
+    setTimeout(() => { if (last && last.element === e && nowhere() && usable(e)) last = null; }, 0);
+  }, true);
+
+  const focusLine = (line) => {
+    if (line.tabIndex < 0 && !line.matches(CONTROL)) line.tabIndex = -1;
+    line.focus({ preventScroll: false });
+    return document.activeElement === line;
+  };
+  const lineIn = (container) => [...container.querySelectorAll(LINE)].find(usable);
+  const replacement = () => {
+    const follow = last.key && FOLLOW[last.key];
+    const box = follow && document.querySelector(follow);
+    const line = box && lineIn(box);
+    if (line) return line;
+    const same = last.key && [...document.querySelectorAll(`.${last.key}`)]
+      .flatMap((k) => [...k.querySelectorAll(CONTROL)]).find((c) => c.tagName === last.tag && usable(c));
+    if (same) return same;
+    if (last.key && !last.element.isConnected) { // a line the focus was moved to, drawn again
+      const again = [...document.querySelectorAll(`.${last.key}`)].map(lineIn).find(Boolean);
+      if (again) return again;
+    }
+    return null;
+  };
+  setInterval(() => {
+    // (Chromium keeps the focus on a button disabled under it, where it says nothing of the work that runs, and on
+    // one hidden under it: Streamlit 1.67 hides the sign-in form's button before it removes it)
+    const stuck = last && document.activeElement === last.element && !usable(last.element);
+    if (!last || !(stuck || (nowhere() && !usable(last.element)))) { dropped = 0; return; }
+    const now = performance.now();
+    if (!dropped) dropped = now;
+    const found = replacement();
+    if (found) { focusLine(found); return; }
+    // disabled while its work runs: its line, or it once enabled, is still to come
+    if (last.element.isConnected && last.element.disabled) return;
+    // nothing of it came back once the page finished running: the page's own heading (a new page: Home after
+    // Sign in, the sign-in form after Sign out), from where Tab goes on into the page
+    if (now - dropped > 1500 && !running()) {
+      const heading = document.querySelector('[data-testid="stMain"] h1');
+      if (heading && focusLine(heading)) return;
+    }
+    if (now - dropped > 20000) last = null; // given up: too late to be the press's doing
+  }, 100);
+})();

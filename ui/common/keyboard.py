@@ -1,0 +1,31 @@
+"""What every page gets for a keyboard user beyond ``ui.common.assistive``'s focus rings: ``keyboard.js``, loaded by
+app.py on every run, which keeps the focus where a press left it when the page runs again (or moves it to the line
+that says what the press did). docs/accessibility.md says what each part is for and which test checks it."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import streamlit as st
+
+
+@cache
+def _script() -> str:
+    """keyboard.js without its comments (the page's text is where tests look for words a student should not read);
+    Streamlit's sanitiser (DOMPurify) drops a script whose text holds "<" then a letter or "/"."""
+    script = (Path(__file__).with_name("keyboard.js")).read_text(encoding="utf-8")
+    if re.search(r"<[/\w]", script):
+        raise ValueError("keyboard.js holds '<' before a letter or '/': Streamlit would drop it unrun")
+    lines = ("" if line.lstrip().startswith("//") else re.sub(r"\s//\s.*$", "", line) for line in script.splitlines())
+    return "\n".join(line for line in lines if line.strip())
+
+
+def keys() -> None:
+    """The script, each run (an unchanged element is not drawn again; the script guards itself). The empty element
+    first: Streamlit's sanitiser moves a leading <script> to the head it then drops, and assistive's CSS takes an
+    element holding it out of the page's flow."""
+    st.html(
+        f'<span hidden class="handteach-assistive"></span><script>{_script()}</script>', unsafe_allow_javascript=True
+    )
