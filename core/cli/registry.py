@@ -35,6 +35,6 @@ def _optional_groups() -> list[ModuleType]:
 
 def registrations() -> list[Register]:
     """Every installed group's ``register``, in the order ``--help`` lists them."""
-    from core.cli import classes, jobs, live, motion, status
+    from core.cli import classes, games, jobs, live, motion, status
 
-    return [group.register for group in [*_optional_groups(), motion, live, classes, jobs, status]]
+    return [group.register for group in [*_optional_groups(), motion, live, games, classes, jobs, status]]
