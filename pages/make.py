@@ -5,10 +5,12 @@ import streamlit as st
 from ui.common import state, widgets
 from ui.scratch import make_page
 
-widgets.page_title("🎮", "Make a game", "Scratch blocks that see your gestures")
+title = st.container()  # first on the page, its words once the project's kind is known
 project = state.current_project()
 store = state.store()
 kind = store.project_skeleton(project).name  # "hand" or "body": the blocks see gestures or poses
+with title:
+    widgets.page_title("🎮", "Make a game", f"Scratch blocks that see your {'poses' if kind == 'body' else 'gestures'}")
 if store.project_is_motion(project):
     st.info("Games with motion gestures come later: open a hand or body-pose project on Home to make one now.")
     st.stop()
