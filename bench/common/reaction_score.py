@@ -16,14 +16,16 @@ from bench.common.coded_clip import Clip
 @dataclass(frozen=True)
 class Reading:
     """One presented camera frame: ``t`` seconds on the page's clock, ``frame`` the clip's frame index (0…frames-1),
-    ``state`` the game's variable then, ``x`` a sprite's x in stage units (−240…240), ``tip`` the blocks' hand x
-    (None: no hand)."""
+    ``state`` the game's variable then, ``x``, ``y`` a sprite's place in stage units (−240…240 × −180…180), ``tip`` the
+    blocks' hand x (None: no hand), ``seen`` the blocks' gesture then (its stored name, "unknown" or "no hand")."""
 
     t: float
     frame: int
     state: str = ""
     x: float = 0.0
     tip: float | None = None
+    y: float = 0.0
+    seen: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,3 +118,15 @@ def follow_score(readings: list[Reading], truth: dict[int, float | None]) -> dic
     blocks = correlation([s[0] for s in seen], [s[1] for s in seen])
     return {"readings": len(pairs), "r_sprite": None if sprite is None else round(sprite, 3),
             "r_blocks": None if blocks is None else round(blocks, 3)}  # fmt: skip
+
+
+def timeline(readings: list[Reading], clip: Clip) -> str:
+    """What the clip showed, the blocks saw and the game's state, at each reading where any changed:
+    "0.0 s open_palm/open_palm stopped; …" (for a failure's message)."""
+    marks, last = [], None
+    for reading in readings:
+        now = (clip.gesture_at(reading.frame) if reading.frame >= 0 else "?", reading.seen, reading.state)
+        if now != last:
+            marks.append(f"{reading.t - readings[0].t:.1f} s {now[0]}/{now[1]} {now[2]}")
+            last = now
+    return "; ".join(marks)

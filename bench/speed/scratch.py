@@ -1,23 +1,25 @@
 """The Make page's Scratch editor in one tab: how soon it is ready, and how fast the blocks and the stage run.
 
-    .venv/bin/python bench/speed/scratch.py [--seconds 20] [--throttle 4] [--video FILE]
+    .venv/bin/python bench/speed/scratch.py [--seconds 20] [--throttle 4] [--video FILE] [--example thumbs] [--profile 6]
 
 The app serves, as ``make run`` does with the browser path on, an untrained hand project (the starter model); headless
 Chromium's fake camera plays p01's ✋ then 👍 (``bench.common.gesture_video``; ``--video``: another y4m). Measured:
 
 1. **ready**, cold and warm: seconds from ``page.goto`` of the Make page until a green flag would see a gesture: the
    editor mounted with its VM, the Gestures category registered and the tab's recognition through its first labelled
-   frame. Cold in a new browser context (a fresh profile, an empty cache) on a fresh server (its first compression of
-   the editor's 18 MB library included); warm: the same page reloaded (the files cached and revalidated);
-2. with the thumbs-up example open and its green flag pressed, over ``--seconds``: **labelled frames a second** (the
-   tab's recognition), the **stage's frames a second** (the Scratch runtime's steps, each one a frame it draws), and
-   the **server's CPU per user** (its process from ``/proc``, one tab: the whole class's cost divides by nothing);
-3. ``--throttle N`` slows the tab's CPU N times (DevTools' CPU throttling, as a slow school laptop) for all of it.
+   frame. Cold in a new browser context (a fresh profile, an empty cache) on a fresh server (the editor's 18 MB library
+   gzipped at build time, the engine's files as the server starts: ``ui/server/assets.py``); warm: the same page reloaded (the files cached and revalidated);
+2. with the rocket example open (``--example thumbs``: the thumbs-up game) and its green flag pressed, over
+   ``--seconds``: **labelled frames a second** (the tab's recognition), the **stage's frames a second** (the Scratch
+   runtime's steps, each one a frame it draws), and the **server's CPU per user** (its process from ``/proc``, one
+   tab: the whole class's cost divides by nothing);
+3. ``--throttle N`` slows the tab's CPU N times (DevTools' CPU throttling, as a slow school laptop) for all of it;
+4. ``--profile S``: then S seconds of the tab's CPU profile (``bench/common/tab_profile.py``), its page thread's self
+   time by script and function.
 
 Prints a table, then one JSON line: ``labelled_fps``, ``stage_fps``, ``ready_cold_s``, ``ready_warm_s``,
-``server_pct_core_per_user``, ``throttle``, ``stage_video``, the load before and after. ``--no-stage-video`` turns the
-camera's picture off the stage after the green flag, to see what drawing it costs. The thumbs-up example stands in for the
-rocket example the targets name, which is not made yet.
+``server_pct_core_per_user``, ``throttle``, ``stage_video``, ``example``, the load before and after (and ``profile``).
+``--no-stage-video`` turns the camera's picture off the stage after the green flag, to see what drawing it costs.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.common.browser import AppServer, missing_tools, wait_app_ready  # noqa: E402
 from bench.common.gesture_video import PERSON, gesture_video  # noqa: E402
+from bench.common.scratch_editor import ROCKET_TITLE, THUMBS_TITLE, open_example, press_green_flag  # noqa: E402
+from bench.common.tab_profile import profile  # noqa: E402
 from bench.common.webcam_browser import chromium, new_page  # noqa: E402
 
 FRAME = 'iframe[title*="handteach_scratch"]'
@@ -45,6 +49,7 @@ READY = """() => { const h = window.handteachScratch;
 COUNT_STEPS = """() => { const rt = window.handteachScratch.page.vm.runtime;
   if (!rt.__steps) { rt.__steps = 0; const step = rt._step.bind(rt); rt._step = () => { rt.__steps += 1; step(); }; }
   return true; }"""
+EXAMPLES = {"rocket": ROCKET_TITLE, "thumbs": THUMBS_TITLE}
 READINGS = """() => { const h = window.handteachScratch;
   return { steps: h.page.vm.runtime.__steps, labelled: h.recogniser.timing.labelled, at: performance.now() }; }"""
 
@@ -61,7 +66,8 @@ def ready_s(page, url: str, reload: bool = False, timeout_s: float = 180.0) -> f
     return time.monotonic() - started
 
 
-def measure(seconds: float, throttle: float, video: Path, stage_video: bool = True) -> dict[str, Any]:
+def measure(seconds: float, throttle: float, video: Path, stage_video: bool = True, example: str = "rocket",
+            profile_s: float = 0.0) -> dict[str, Any]:  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="handteach-scratch-bench-") as tmp:
         y4m = video if video.suffix == ".y4m" else gesture_video(Path(tmp))
         server = AppServer(Path(tmp) / "data", keypoints="browser").start()
@@ -70,10 +76,8 @@ def measure(seconds: float, throttle: float, video: Path, stage_video: bool = Tr
                 page = new_page(browser, throttle)
                 cold = ready_s(page, server.url)
                 warm = ready_s(page, server.url, reload=True)
-                page.get_by_role("button", name="Open the example").click()
-                frame = page.wait_for_selector(FRAME).content_frame()
-                frame.wait_for_function("() => window.handteachScratch.page.loaded", timeout=60_000)
-                frame.locator("[class*='green-flag_green-flag']").first.click()
+                frame = open_example(page, EXAMPLES[example])
+                press_green_flag(frame)
                 frame.evaluate(COUNT_STEPS)
                 if not stage_video:  # what the camera's picture on the stage costs
                     page.wait_for_timeout(500)
@@ -82,6 +86,7 @@ def measure(seconds: float, throttle: float, video: Path, stage_video: bool = Tr
                 before, cpu_before = frame.evaluate(READINGS), server.cpu_seconds()
                 page.wait_for_timeout(int(seconds * 1000))
                 after, cpu_after = frame.evaluate(READINGS), server.cpu_seconds()
+                hot = profile(page, profile_s) if profile_s else None
         finally:
             server.stop()
     span = (after["at"] - before["at"]) / 1000
@@ -94,7 +99,8 @@ def measure(seconds: float, throttle: float, video: Path, stage_video: bool = Tr
         "seconds": round(span, 1),
         "throttle": throttle,
         "stage_video": stage_video,
-    }
+        "example": example,
+    } | ({"profile": hot} if hot else {})
 
 
 def main() -> None:
@@ -103,12 +109,20 @@ def main() -> None:
     parser.add_argument("--throttle", type=float, default=1.0, help="slow the tab's CPU this many times")
     parser.add_argument("--video", type=Path, default=PERSON, help="a y4m for the fake camera (default: p01's ✋ 👍)")
     parser.add_argument("--no-stage-video", action="store_true", help="the camera's picture off the stage")
+    parser.add_argument("--example", choices=list(EXAMPLES), default="rocket", help="the game running")
+    parser.add_argument(
+        "--profile",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="after the window, S seconds of the tab's CPU profile: where its page thread goes",
+    )
     args = parser.parse_args()
     missing = missing_tools()
     if missing:
         sys.exit(f"needs {', '.join(missing)}")
     load_before = os.getloadavg()[0]
-    figures = measure(args.seconds, args.throttle, args.video, not args.no_stage_video)
+    figures = measure(args.seconds, args.throttle, args.video, not args.no_stage_video, args.example, args.profile)
     load_after = os.getloadavg()[0]
     video = "on" if figures["stage_video"] else "off"
     print(
@@ -119,6 +133,8 @@ def main() -> None:
     print(f"{'labelled frames a second':<28}{figures['labelled_fps']:>8.1f}")
     print(f"{'stage frames a second':<28}{figures['stage_fps']:>8.1f}")
     print(f"{'server CPU, % of a core':<28}{figures['server_pct_core_per_user']:>8.2f}")
+    for where, share in figures.get("profile", {}).items():
+        print(f"  {share:5.1f} %  {where}")
     print(f"load {load_before:.1f} before, {load_after:.1f} after ({os.cpu_count()} cores)")
     print(json.dumps(figures | {"load_before": round(load_before, 1), "load_after": round(load_after, 1)}))
 
