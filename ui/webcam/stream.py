@@ -85,6 +85,7 @@ class StreamSession:
         self.store = store
         self.timings_file = timings_file
         self.draw_predictions = draw_predictions
+        self.contrast = False  # the contrast theme's skeleton: set by each page run (ui.webcam.widget.stream_session)
         self.backend = KeypointBackend()
         self.tracker_factory: Callable[[TrackerConfig], Any] | None = None  # None: the backend's source; tests: a fake
         self.cpm_panel = False
@@ -270,7 +271,7 @@ class StreamSession:
                     self._cpm_result, self._cpm_mediapipe = cpm, self._cpm_feed.mediapipe
             timings["cpm"] = (time.perf_counter() - started) * 1000.0
         t0 = time.perf_counter()
-        canvas = selfie_view(rgb, self._answers.frame(result, time.monotonic()), self.draw_predictions)
+        canvas = selfie_view(rgb, self._answers.frame(result, time.monotonic()), self.draw_predictions, self.contrast)
         t1 = time.perf_counter()
         recorder = self._recorder
         timings["draw"] = (t1 - t0) * 1000.0

@@ -12,7 +12,7 @@ from streamlit_webrtc import WebRtcMode, WebRtcStreamerContext, webrtc_streamer
 from core.keypoints.backend import KeypointBackend
 from core.keypoints.landmarks import TrackerConfig
 from core.types import NETWORK_BACKENDS
-from ui.common import state
+from ui.common import state, theme
 from ui.common.text import plain
 from ui.server.settings import VIDEO_CONSTRAINTS, VIDEO_HTML_ATTRS
 from ui.webcam.frame_callbacks import ended_callback, queued_frames_callback
@@ -48,6 +48,7 @@ def stream_session(page: str, draw_predictions: bool = True) -> StreamSession:
         session.set_smoothing(settings.smoothing)
         st.session_state[key] = session
     session.set_backend(session_backend())
+    session.contrast = theme.on()  # the video drawn as the page is: the student's theme, switched on any page
     return session
 
 
