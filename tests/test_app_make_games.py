@@ -1,7 +1,7 @@
 """A game kept with the project on the Make page, under AppTest on a real class store (tests/classmaker.py): Ana's
 saved game opens again on Make, and the editor's answer to *Save to my project* is saved only when it answers this
-page's request for this project (one naming another project, or a hostile .sb3, is one line and the game before
-stays); the teacher opens Ana's game from the Class page to show it, read-only, with no Save to my project."""
+page's request for this project (one naming another project, a hostile .sb3 or one too long to decode is one
+line and the game before stays); the teacher opens Ana's game from the Class page to show it, read-only, with no Save to my project."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from core.data.project_games import load_game, save_game
 from core.scratch.examples import FOLDER
 from tests.classmaker import make_class
 from ui.common.signin import VIEWER_KEY
+from ui.scratch.saving import MAX_B64_CHARS
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +63,12 @@ def test_a_students_game_is_saved_only_for_their_project_and_the_teacher_shows_i
     _answer(ana, editor, ana_key, b"PK\x03\x04<svg onload=alert(1)>")
     (line,) = [e.value for e in ana.error]
     assert line.startswith("This .sb3 is damaged") and line.endswith("The game saved before is kept."), line
+    ana.button(key="scratch_save").click()
+    _run(ana)
+    ana.session_state[editor] = {"save": ana.session_state["scratch_save_asked"], "project": ana_key,
+                                 "sb3": "A" * (MAX_B64_CHARS + 4)}  # too long: refused before it is decoded
+    _run(ana)
+    assert [e.value for e in ana.error] == ["This game is over 20 MB: a game here may be no bigger. Nothing was saved."]
     assert load_game(ana_store, "ana-signs").data == THUMBS
     ana.button(key="scratch_save").click()
     _run(ana)
