@@ -93,7 +93,7 @@ def rock_paper_scissors() -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
     stage = stage_target(backdrop, variables, {MOVES[1]: [MOVES[0], ["rock", "paper", "scissors"]]}, {PLAY[1]: PLAY[0]})
     sprites = [sprite_target("Cat", cat_costume, s.blocks, (0, -100), 1),
                sprite_target("Instructions", banner, {}, (0, 140), 2)]  # fmt: skip
-    monitors = [monitor(you, "", (5, 5)), monitor(cat, "", (5, 32)), monitor(RESULT, "waiting", (5, 300))]
+    monitors = [monitor(you, "", (5, 246)), monitor(cat, "", (5, 273)), monitor(RESULT, "waiting", (5, 300))]
     return project_of([stage, *sprites], monitors), [backdrop_file, cat_file, banner_file]
 
 
