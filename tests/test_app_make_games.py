@@ -1,7 +1,8 @@
 """A game kept with the project on the Make page, under AppTest on a real class store (tests/classmaker.py): Ana's
 saved game opens again on Make, and the editor's answer to *Save to my project* is saved only when it answers this
 page's request for this project (one naming another project, a hostile .sb3 or one too long to decode is one
-line and the game before stays); the teacher opens Ana's game from the Class page to show it, read-only, with no Save to my project."""
+line and the game before stays); the teacher opens Ana's game from the Class page to show it, read-only, with no
+Save to my project."""
 
 from __future__ import annotations
 
