@@ -41,7 +41,7 @@ export class BodyRecogniser extends Recogniser {
       await opening;
     } catch (error) {
       const missing = error instanceof TabFailure && error.code === "hand_model";
-      this.say(missing ? "The body model is not on this server, so poses cannot be found here (docs/scratch.md)."
+      this.say(missing ? "This server has no body model, so your poses cannot be seen here."
         : `Finding people stopped: ${firstLine(error)}`);
       return;
     }

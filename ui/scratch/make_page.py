@@ -14,7 +14,7 @@ from ui.browser.model import model_for_browser
 from ui.common import state
 from ui.common.text import plain
 from ui.scratch import saving
-from ui.scratch.component import BUILD_COMMAND, editor, missing_assets
+from ui.scratch.component import BUILD_COMMAND, BUILD_DIR, POSE_MODEL, editor, missing_assets
 
 _OPEN = "scratch_open"  # {"id", "data", "project"}: the .sb3 the editor opens next (its id changes with each choice)
 _PROBLEM = "scratch_open_problem"
@@ -32,6 +32,13 @@ def editor_ready() -> bool:
     st.warning(f"The Scratch editor is not built on this server, so it cannot open here. Whoever runs handteach can "
                f"build it with `{BUILD_COMMAND}` (it needs Node.js), then restart the app.")  # fmt: skip
     return False
+
+
+def say_if_no_pose_model(kind: str) -> None:
+    """One plain line where a body-pose project's editor cannot see poses: the pose model is not built here."""
+    if kind == "body" and not (BUILD_DIR / POSE_MODEL).is_file():
+        st.warning(f"This server has no body model for the editor, so the blocks cannot see your poses here. Whoever "
+                   f"runs handteach can make it with `{BUILD_COMMAND}` where mediapipe is installed.")  # fmt: skip
 
 
 def open_controls(kind: str = "hand") -> None:
