@@ -63,3 +63,38 @@ def test_the_focus_goes_where_the_press_left_it() -> None:
         page.evaluate("() => document.querySelector('.st-key-record_start').remove()")
         assert settled(page, "✋ handteach") == "the page", "a focus the student moved away was brought back"
         browser.close()
+
+
+# Two samples' tiles as ui/samples/gallery.py draws them: a picture with its Fullscreen button, a checkbox with its "?"
+TILE = """<div data-testid="stColumn"><div data-testid="stElementToolbar"><button>Fullscreen</button></div>
+  <div data-testid="stImage"><img alt="thumbs up, sample {n} of 2" width="40" height="40"></div>
+  <div data-testid="stCheckbox"><label><input type="checkbox" aria-label="#{n}"><span>#{n}</span></label>
+  <button aria-label="Help for #{n}">?</button></div></div>"""
+
+
+def test_a_sample_is_one_tab_stop() -> None:
+    """Tab goes from one sample's checkbox to the next one's (past its "?" and its picture's Fullscreen); Space
+    still ticks it."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not found")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
+        page = browser.new_page(viewport={"width": 640, "height": 360})
+        page.set_content("<button>before</button>" + TILE.format(n=2) + TILE.format(n=1) + "<button>after</button>")
+        page.add_script_tag(content=_script())
+        stops = []
+        for _ in range(3):
+            page.keyboard.press("Tab")
+            stops.append(
+                page.evaluate(
+                    "() => document.activeElement.getAttribute('aria-label') || document.activeElement.innerText"
+                )
+            )
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Space")
+        ticked = page.evaluate("() => [...document.querySelectorAll('input')].map(i => i.checked)")
+        browser.close()
+    assert stops == ["before", "#2", "#1"], stops
+    assert ticked == [True, False], ticked

@@ -84,4 +84,57 @@
     }
     if (now - dropped > 20000) last = null; // given up: too late to be the press's doing
   }, 100);
+
+  // ---- one Tab stop per sample in a gallery ---------------------------------------------------------------------
+  // A sample's tile (Record's gallery, Train's wrong samples: ui/samples/gallery.py) is its picture, its checkbox and
+  // the checkbox's "?" (how and when it was taken), and the picture's Fullscreen button: two or three Tab stops a
+  // sample. The checkbox is the one stop; Space ticks it as before, Enter shows the picture full screen (Escape
+  // leaves), and while it has the focus its "?" shows its words, which also describe it to a screen reader.
+  const tileOf = (input) => {
+    const column = input.closest('[data-testid="stColumn"]');
+    return column && column.querySelectorAll('[data-testid="stImage"] img').length === 1 &&
+      column.querySelectorAll('[data-testid="stCheckbox"] input').length === 1 ? column : null;
+  };
+  const hover = (element, on) => {
+    const kinds = on ? ["pointerover", "pointerenter", "mouseover", "mouseenter"]
+      : ["pointerout", "pointerleave", "mouseout", "mouseleave"];
+    for (const kind of kinds) element.dispatchEvent(new MouseEvent(kind, { bubbles: kind.endsWith("over") || kind.endsWith("out") }));
+  };
+  const tileHelp = (tile) => tile.querySelector('[data-testid="stCheckbox"] button');
+  const oneStopEach = () => {
+    for (const input of document.querySelectorAll('[data-testid="stCheckbox"] input')) {
+      const tile = tileOf(input);
+      if (!tile) continue;
+      for (const other of tile.querySelectorAll(CONTROL)) {
+        if (other !== input && other.getAttribute("tabindex") !== "-1") other.setAttribute("tabindex", "-1");
+      }
+    }
+  };
+  document.addEventListener("focusin", (event) => {
+    const tile = event.target.matches('[data-testid="stCheckbox"] input') && tileOf(event.target);
+    const help = tile && tileHelp(tile);
+    if (!help) return;
+    hover(help, true);
+    const input = event.target;
+    setTimeout(() => { // its words, once the tooltip is drawn, describe the checkbox
+      const tip = document.querySelector('[role="tooltip"][id]');
+      if (tip && document.activeElement === input) input.setAttribute("aria-describedby", tip.id);
+    }, 300);
+  }, true);
+  document.addEventListener("focusout", (event) => {
+    const tile = event.target.matches('[data-testid="stCheckbox"] input') && tileOf(event.target);
+    const help = tile && tileHelp(tile);
+    if (help) hover(help, false);
+  }, true);
+  document.addEventListener("keydown", (event) => {
+    const tile = event.target.matches('[data-testid="stCheckbox"] input') && tileOf(event.target);
+    if (!tile || !["Enter", "Escape"].includes(event.key)) return;
+    const help = tileHelp(tile), full = tile.querySelector('[data-testid="stElementToolbar"] button');
+    if (help) hover(help, false); // Escape puts its words away, Enter too before the picture covers the page
+    if (event.key !== "Enter" || !full) return;
+    event.preventDefault();
+    full.click();
+  }, true);
+  new MutationObserver(oneStopEach).observe(document.body, { subtree: true, childList: true });
+  oneStopEach();
 })();
