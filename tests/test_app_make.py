@@ -46,3 +46,17 @@ def test_the_page_without_the_build_then_with_it(data_dir: Path, monkeypatch: py
 
     with pytest.raises(ValueError, match="not a zip"):
         make_page._open(b"<svg onload=alert(1)>")  # what an upload of it runs: refused before it is kept
+
+    # a body-pose project in the same run: its title says poses, only the pose example is listed, and where the
+    # server has no body model for the editor the page says so in one line
+    from core.data.store import Store
+    from ui.common.state import PROJECT_KEY
+
+    Store(data_dir).create_project("yoga", skeleton="body")
+    at.session_state[PROJECT_KEY] = "yoga"
+    monkeypatch.setattr("ui.scratch.make_page.POSE_MODEL", "absent.task")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("see your poses" in c.value for c in at.caption), [c.value for c in at.caption]
+    assert at.selectbox(key="scratch_example").options == ["💃 your poses make the cat dance"]
+    assert any("no body model" in w.value and "make scratch" in w.value for w in at.warning), [w.value for w in at.warning]
