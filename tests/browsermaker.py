@@ -37,10 +37,11 @@ Object.defineProperty(ImageData.prototype, "width", { configurable: true, get() 
 
 
 @contextlib.contextmanager
-def served_app(tmp_path: Path, on_failure: Callable[[], None]) -> Iterator[AppServer]:
+def served_app(tmp_path: Path, on_failure: Callable[[], None], keypoints: str = "server") -> Iterator[AppServer]:
     """The app on a fresh data dir under ``tmp_path``; ``on_failure`` runs (a screenshot) when the body raises.
-    Its log must hold no traceback: a page can fail server-side while the browser still shows something."""
-    server = AppServer(tmp_path / "data", log=tmp_path / "streamlit.log").start()
+    Its log must hold no traceback: a page can fail server-side while the browser still shows something.
+    ``keypoints``: the path the app serves (``browser``, as `make run` does, or ``server``)."""
+    server = AppServer(tmp_path / "data", log=tmp_path / "streamlit.log", keypoints=keypoints).start()
     try:
         yield server
     except Exception:

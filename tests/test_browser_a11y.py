@@ -18,19 +18,22 @@ playwright, the shared data or axe-core (``make frontend``).
 from __future__ import annotations
 
 import functools
+import io
 import re
 import time
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
+import a11ywalk
 import axemaker
 import pytest
+from a11ywalk import CAMERA_IFRAME, camera_running
 from conftest import fake_camera_or_skip
 from keyboardmaker import arrow_to
 from keyboardmaker import tab_to as _tab_to
 
-from bench.common.browser import CHROMIUM, WEBRTC_IFRAME, chromium_args, wait_app_ready
+from bench.common.browser import CHROMIUM, chromium_args, wait_app_ready
 from bench.common.fake_camera import DEFAULT_VIDEO, ROOT
 
 pytestmark = pytest.mark.slow
@@ -38,7 +41,7 @@ STATES_FILE = Path(__file__).with_name("a11y_states.toml")
 WAIT_MS = 60_000
 CODE_NAME, TEACHER_PASSWORD = "7B", "teach-7B-pass"
 ANA_PICTURES = ("dog", "rocket", "moon")
-PROJECT = "ana-signs"
+PROJECT = a11ywalk.PROJECT
 GESTURES = {"thumbs_up": "like", "open_palm": "palm"}
 tab_to = functools.partial(_tab_to, seen=True)  # every stop in sight too, not only ringed
 
@@ -98,9 +101,13 @@ def make_school(data: Path) -> str:
     school = create_class(store, CODE_NAME, "Ms Teacher", TEACHER_PASSWORD, crops_allowed=True)
     add_student(store, CODE_NAME, "Ana", picture_secret(*ANA_PICTURES))
     ana = Store(data, viewer=sign_in(store, school.code, "Ana", picture_secret(*ANA_PICTURES), "127.0.0.1"))
+    ana.create_project(a11ywalk.BODY_PROJECT, skeleton="body")  # first: the last one made is the current one
+    ana.create_project(a11ywalk.MOTION_PROJECT, False, motion=True)
     ana.create_project(PROJECT)
     for name, folder in GESTURES.items():
         extract_to_store(ana, PROJECT, name, hagrid_photos(folder, 15), create_class=True)
+    # a few palms recorded as thumbs up: Train's results list wrong samples, whose names the walk reads
+    extract_to_store(ana, PROJECT, "thumbs_up", hagrid_photos("palm", 19)[15:])
     train_project(ana, PROJECT)
     return school.code
 
@@ -119,6 +126,7 @@ class Walk:
         self.teacher = None
         self.page = self.ana  # the page the state is on
         self.said: list[tuple[float, str]] = []
+        self.training_started = False  # Train's Start pressed (by the step of the state "training", when walked)
 
     def goto(self, path: str) -> None:
         """A page of the app, signed in (a new session: the session cookie signs it in)."""
@@ -193,8 +201,9 @@ def signin_pictures(w: Walk) -> None:
     assert "🐶 dog" in [" ".join(n.split()) for n in names], f"a picture's button does not say its word: {names[:4]}"
 
 
-def home_signed_in(w: Walk) -> None:
-    """With the keyboard alone: signs in with her pictures, creates a project; then her trained one by address."""
+def home_after_signin(w: Walk) -> None:
+    """With the keyboard alone: signs in with her pictures (Home as the sign-in leaves it: the sidebar's frames of
+    the session's cookie among it)."""
     keys = w.page.keyboard
     tab_to(w.page, w.page.get_by_label("Class code"))
     keys.type(w.code)
@@ -208,6 +217,13 @@ def home_signed_in(w: Walk) -> None:
     tab_to(w.page, w.page.get_by_role("button", name="Sign in", exact=True))
     keys.press("Enter")
     w.signed_in("Ana")
+    wait_app_ready(w.page)
+    settled(w.page)  # the form faded out (Streamlit's stale elements) until the run that replaces it ends
+
+
+def home_signed_in(w: Walk) -> None:
+    """With the keyboard alone: creates a project; then her trained one by address."""
+    keys = w.page.keyboard
     tab_to(w.page, w.page.get_by_label("New project"))
     keys.type("by keyboard")
     keys.press("Tab")  # the name is taken as the field is left
@@ -215,6 +231,12 @@ def home_signed_in(w: Walk) -> None:
     keys.press("Enter")
     w.page.get_by_text("Created project 'by keyboard'").wait_for(timeout=WAIT_MS)
     w.goto(f"?project={PROJECT}")
+
+
+def settled(page) -> None:  # noqa: ANN001 - playwright Page
+    """Until no element of a run before is left faded on the page (Streamlit's stale elements, at a third of their
+    colour, go when the run that replaces them ends: the sign-in's page runs twice)."""
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=WAIT_MS)
 
 
 def keyboard_nav(w: Walk, title: str) -> None:
@@ -225,29 +247,10 @@ def keyboard_nav(w: Walk, title: str) -> None:
     wait_app_ready(w.page)
 
 
-def keyboard_start(w: Walk) -> None:
-    """START on the video, with the keyboard; until the video plays."""
-    tab_to(w.page, w.page.frame_locator(WEBRTC_IFRAME).first.get_by_role("button", name="START"), limit=120)
-    w.page.keyboard.press("Enter")
-    start_webcam_played(w.page)
-
-
-def start_webcam_played(page) -> None:  # noqa: ANN001 - playwright Page
-    """Until the video the server sends back plays (START was pressed)."""
-    page.frame_locator(WEBRTC_IFRAME).first.get_by_role("button", name="STOP").wait_for(timeout=WAIT_MS)
-    page.wait_for_function(
-        """sel => { const f = document.querySelector(sel); const v = f && f.contentDocument &&
-               f.contentDocument.querySelector('video'); return v && v.readyState >= 2 && v.currentTime > 0.5; }""",
-        arg=WEBRTC_IFRAME,
-        timeout=WAIT_MS,
-    )
-
-
 def record_camera_on(w: Walk) -> None:
     keyboard_nav(w, "Record")
-    keyboard_start(w)
-    named = w.page.frame_locator(WEBRTC_IFRAME).first.locator("video[aria-label='your camera']")
-    named.first.wait_for(state="attached", timeout=10_000)
+    camera_running(w)
+    assert w.page.locator(CAMERA_IFRAME).first.get_attribute("aria-label") == "your camera"
     w.page.locator("[data-testid='stImage'] img").first.wait_for(timeout=WAIT_MS)  # the gallery
     first = w.page.locator("[data-testid='stImage'] img[alt*='sample 1 of']").first
     first.wait_for(state="attached", timeout=10_000)  # named once a second
@@ -256,33 +259,107 @@ def record_camera_on(w: Walk) -> None:
     )
 
 
-def record_take(w: Walk) -> None:
-    tab_to(w.page, w.page.get_by_role("button", name=re.compile("^⏺ Record ")), back=True)
+def record_countdown(w: Walk) -> None:
+    """Record pressed with the keyboard: the take's 3-2-1 runs in the camera's frame, the page says what comes."""
+    # on from the sidebar's link: the button lies above the gallery (Shift+Tab walked back through all of it)
+    tab_to(w.page, w.page.get_by_role("button", name=re.compile("^⏺ Record ")))
     wait_app_ready(w.page)  # a press while the page reruns reached the server twice: take 1 restarted as take 2
     w.page.keyboard.press("Enter")
+    w.page.locator(".st-key-record_status").get_by_text(re.compile("Get ready to show")).wait_for(timeout=WAIT_MS)
+
+
+def record_take(w: Walk) -> None:
+    """The take stored: said once (the live region; Streamlit's own alert around the same words is no region of its
+    own), its start said by the camera's frame; the gallery's names counted again."""
     stored = re.compile(r"Stored \d+ samples of (?:thumbs up|open palm)")
+    w.page.wait_for_function("() => (window.__a11ySaid || []).some(([, t]) => /^Recording /.test(t))", timeout=WAIT_MS)
+    badge = rec_badge_contrast(w)
+    assert badge >= 3.0, f"the REC badge's words {badge:.1f}:1 on their band"
     w.page.locator(".st-key-record_status").get_by_text(re.compile(r"Stored \d+ samples")).wait_for(timeout=WAIT_MS)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and not any(stored.search(t) for _, t in w.announcements()):
-        time.sleep(0.3)
+    w.page.wait_for_function(
+        "re => (window.__a11ySaid || []).some(([, t]) => new RegExp(re).test(t))", arg=stored.pattern, timeout=5_000
+    )
     said = [t for _, t in w.announcements()]
-    assert any(stored.search(t) for t in said), f"the take's result was not said: {said}"
-    assert any("Get ready to show" in t or "Recording" in t for t in said), said
+    assert any("Get ready to show" in t for t in said) and any(re.match("Recording ", t) for t in said), said
+    regions = [t for t in live_region_text(w.page) if stored.search(t)]
+    assert len(regions) == 1, f"the take's result is in {len(regions)} live regions: {regions}"
     wait_app_ready(w.page)
+    tiles_named_by_their_number(w)
+
+
+def rec_badge_contrast(w: Walk) -> float:
+    """The REC badge's words against their band on the camera's canvas, from a screenshot (the band is the top 40 of
+    the canvas's 480 rows: frontend/src/draw.js)."""
+    import numpy as np
+    from PIL import Image
+    from test_webcam_overlay import words_on_box
+
+    canvas = w.page.frame_locator(CAMERA_IFRAME).first.locator("canvas#view").bounding_box()
+    band = {**canvas, "height": canvas["height"] * 36 / 480}  # its lowest rows as the canvas is scaled: band only
+    shot = np.asarray(Image.open(io.BytesIO(w.page.screenshot(clip=band))).convert("RGB"))
+    return words_on_box(shot)
+
+
+def tiles_named_by_their_number(w: Walk) -> None:
+    """Each gallery tile's name holds the number it shows ("#31") and the count its heading shows, never the count
+    before the take."""
+    w.page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stColumn"]')].every(c => {
+             const img = c.querySelector('[data-testid="stImage"] img'), label = c.querySelector('[data-testid="stCheckbox"] p');
+             if (!img || !label || !/^#\\d+$/.test(label.innerText.trim())) return true;
+             return (img.alt || '').includes(`sample ${label.innerText.trim().slice(1)} of `); })""",
+        timeout=5_000,
+    )
+    heads = w.page.locator("[data-testid='stMain'] :is(h2, h3)").filter(has_text=re.compile(r"^Samples of .*\(\d+\)"))
+    total = re.search(r"\((\d+)\)", heads.first.inner_text()).group(1)
+    alts = w.page.locator("[data-testid='stImage'] img[alt*='sample ']").evaluate_all("els => els.map(e => e.alt)")
+    assert alts and all(a.endswith(f" of {total}") for a in alts), (total, alts[:3])
+
+
+def train_first_view(w: Walk) -> None:
+    """Train by the sidebar's link: the plan, *Start training*, what the saved model learned (trained before the
+    walk, its results per gesture were not kept)."""
+    keyboard_nav(w, "Train")
+    w.page.get_by_role("button", name=re.compile("Start training")).wait_for(timeout=WAIT_MS)
+
+
+def train_training(w: Walk) -> None:
+    """*Start training* pressed, until the page shows it running (its button disabled) or, on a quick machine, done."""
+    tab_to(w.page, w.page.get_by_role("button", name=re.compile("Start training")))
+    w.page.keyboard.press("Enter")
+    w.training_started = True
+    running = "button:disabled:has-text('Start training'), :text('Trained and saved')"
+    w.page.locator(running).first.wait_for(timeout=WAIT_MS)
 
 
 def train_trained(w: Walk) -> None:
-    keyboard_nav(w, "Train")
-    tab_to(w.page, w.page.get_by_role("button", name=re.compile("Start training")))
-    w.page.keyboard.press("Enter")
+    """Trained (pressed here where the walk did not stop while it trained): the wrong samples named in words."""
+    if not w.training_started:
+        tab_to(w.page, w.page.get_by_role("button", name=re.compile("Start training")))
+        w.page.keyboard.press("Enter")
     w.page.get_by_text("Trained and saved").wait_for(timeout=120_000)
     w.page.locator(".st-key-train_metrics").get_by_text("Accuracy", exact=True).wait_for(timeout=WAIT_MS)
     wait_app_ready(w.page)
+    wrong_samples_named(w)
+
+
+def wrong_samples_named(w: Walk) -> None:
+    """Train's wrong samples (the palms recorded as thumbs up among them) each named in words, by its place."""
+    wrong_tiles = """() => [...document.querySelectorAll('[data-testid="stColumn"]')]
+      .filter(c => / → /.test((c.querySelector('[data-testid="stCheckbox"] p') || {}).innerText || ''))
+      .map(c => (c.querySelector('[data-testid="stImage"] img') || {}).alt || '')"""
+    w.page.wait_for_function(f"() => ({wrong_tiles})().every(a => a.includes('guessed'))", timeout=5_000)
+    alts = w.page.evaluate(wrong_tiles)
+    gesture = "(?:thumbs up|open palm)"
+    assert alts, "no wrong samples listed: the palms recorded as thumbs up were all learned"
+    for alt in alts:
+        place = re.fullmatch(rf"recorded as {gesture}, guessed {gesture}, sample (\d+) of (\d+)", alt)
+        assert place and int(place[1]) <= int(place[2]), alts
 
 
 def live_card(w: Walk) -> None:
     keyboard_nav(w, "Live")
-    keyboard_start(w)
+    camera_running(w)
     card = w.page.locator(".st-key-live_card_0")
     card.wait_for(timeout=WAIT_MS)
     bars = card.locator("[data-testid='stProgress']")
@@ -313,15 +390,6 @@ def live_teach_open(w: Walk) -> None:
     tab_to(w.page, w.page.locator("summary").filter(has_text="A wrong answer? Teach it here"), limit=120)
     w.page.keyboard.press("Enter")
     w.page.get_by_role("button", name=re.compile(r"Show .* for 3 s, then retrain")).wait_for(timeout=WAIT_MS)
-
-
-def live_cpm(w: Walk) -> None:
-    from browsermaker import more_on
-
-    w.page.get_by_text("A wrong answer? Teach it here").click()  # closed again
-    more_on(w.page)
-    w.page.get_by_text("🔬 CPM belief maps").click()
-    w.page.get_by_text(re.compile("^MULTI: where the CPM thinks the joints are")).wait_for(timeout=WAIT_MS)
 
 
 def make_editor(w: Walk) -> None:
@@ -379,8 +447,11 @@ def printed_cards(w: Walk) -> None:
 
 
 STEPS: dict[str, Callable[[Walk], None]] = {f.__name__: f for f in (
-    signin_letters, signin_pictures, home_signed_in, record_camera_on, record_take, train_trained, live_card,
-    live_teach_open, live_cpm, make_editor, class_roster, class_added, class_delete_form, printed_cards)}  # fmt: skip
+    signin_letters, a11ywalk.signin_refused, signin_pictures, home_after_signin, home_signed_in, a11ywalk.reflow_320,
+    record_camera_on, record_countdown, record_take, a11ywalk.record_sample_chosen, a11ywalk.record_3d, train_first_view,
+    train_training, train_trained, live_card, live_teach_open, a11ywalk.live_outputs, a11ywalk.live_server_3d,
+    a11ywalk.live_cpm, make_editor, a11ywalk.body_project, a11ywalk.motion_project, class_roster, class_added,
+    class_delete_form, printed_cards, a11ywalk.class_done)}  # fmt: skip
 
 
 # ---- the tests ---------------------------------------------------------------------------------------------------
@@ -412,27 +483,29 @@ def test_headings_that_skip_a_level_are_found() -> None:
         browser.close()
 
 
-def test_every_state_has_no_serious_violation(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+def walk_states(states: list[dict], upstream: list[dict], tmp_path: Path, factory: pytest.TempPathFactory) -> None:
+    """``states`` walked in order in one browser on one app as `make run` serves it (the browser path): axe and the
+    headings checked in each; at the end, every page of the teacher's sidebar is one some state of the list opens."""
     from browsermaker import served_app
     from playwright.sync_api import sync_playwright
 
     if axemaker.missing():
         pytest.skip(axemaker.missing())
-    states, upstream = load_states()
-    camera = fake_camera_or_skip(DEFAULT_VIDEO, tmp_path_factory.getbasetemp() / "y4m-cache")
+    camera = fake_camera_or_skip(DEFAULT_VIDEO, factory.getbasetemp() / "y4m-cache")
     code = make_school(tmp_path / "data")
     checked: list[str] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=chromium_args(camera))
         walk = None
         try:
-            with served_app(tmp_path, lambda: walk and walk.page.screenshot(path=tmp_path / "failure.png")) as server:
+            shot = lambda: walk and walk.page.screenshot(path=tmp_path / "failure.png")  # noqa: E731
+            with served_app(tmp_path, shot, keypoints="browser") as server:
                 walk = Walk(browser, server.url, code, tmp_path)
                 for state in states:
                     started = time.monotonic()
                     STEPS[state["step"]](walk)
-                    print(f"{state['name']}: {time.monotonic() - started:.1f} s")
                     found = axemaker.serious(walk.page, upstream)
+                    print(f"{state['name']}: {time.monotonic() - started:.1f} s")
                     assert not found, f"{state['name']}: {found[0]} (and {len(found) - 1} more)"
                     wrong = headings_out_of_order(walk.page) if state["page"] != "file" else []
                     assert not wrong, f"{state['name']}: headings out of order: {wrong}"
@@ -442,7 +515,22 @@ def test_every_state_has_no_serious_violation(tmp_path: Path, tmp_path_factory: 
                 )
                 linked = [re.sub(r"^$", "home", p.rsplit("/", 1)[1].split("?")[0]) for p in listed]
                 linked = ["class_page" if p == "class" else p for p in linked]
-                assert not unseen_pages(states, linked), f"sidebar pages no state opens: {unseen_pages(states, linked)}"
+                every, _ = load_states()
+                assert not unseen_pages(every, linked), f"sidebar pages no state opens: {unseen_pages(every, linked)}"
         finally:
             browser.close()
     assert checked == [s["name"] for s in states]
+
+
+def test_every_state_has_no_serious_violation(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """CI's walk: the states not marked ``extended`` in the list (a student's loop on the browser path, the sign-in
+    form's error, the teacher's roster)."""
+    states, upstream = load_states()
+    walk_states([s for s in states if not s.get("extended")], upstream, tmp_path, tmp_path_factory)
+
+
+@pytest.mark.extended
+def test_every_state_of_the_list(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every state of the list, CI's and the extended ones between them, in one walk."""
+    states, upstream = load_states()
+    walk_states(states, upstream, tmp_path, tmp_path_factory)
