@@ -78,6 +78,7 @@ def main(options: Sequence[str] | None = None) -> int:
     from ui.server.origin import check_origins
     from ui.server.private import forbid_framing, hide_private_routes
     from ui.server.session_cookie import serve_session_cookies
+    from ui.server.streamlit_files import serve_streamlit_files_from_memory
     from ui.server.uploads import bound_uploads
 
     os.chdir(ROOT)  # Streamlit reads .streamlit/config.toml (the localhost address) from the working directory
@@ -99,6 +100,7 @@ def main(options: Sequence[str] | None = None) -> int:
     guard_backmsgs()  # no clear_cache, no garbage answered with a path, reruns rate-limited (ui/server/backmsgs.py)
     bound_uploads()  # uploads only to a page with an uploader, held within bounds (ui/server/uploads.py)
     show_busy_notices()  # a write waiting behind an import says so on its page (ui/server/busy.py)
+    serve_streamlit_files_from_memory()  # Streamlit's own 100-150 page files: read once, past the stack above
     forbid_framing()  # last, so outermost: every answer says only the app's own pages may frame it (private.py)
     start_heartbeat()  # this server's row for `python -m core status` and the Class page (ui/server/heartbeat.py)
     sys.argv = streamlit_argv(sys.argv[1:] if options is None else options)
