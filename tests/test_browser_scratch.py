@@ -52,6 +52,18 @@ def test_thumbs_up_example_reacts_and_nothing_leaves(tmp_path: Path) -> None:
             ready = time.monotonic() - started
             seen = _watch(editor, seconds=40)
             refused = editor.evaluate("() => window.handteachGuard.refused")  # tried, and stopped before it left
+            # kept with the project: saved, then open again when the student comes back to Make
+            saving = time.monotonic()
+            page.get_by_role("button", name="Save to my project").click()
+            page.get_by_text("Saved in your project").first.wait_for(timeout=30_000)
+            page.reload()
+            wait_app_ready(page)
+            editor = _editor(page, tmp_path)
+            editor.wait_for_function("() => window.handteachScratch.page.loaded", timeout=30_000)
+            back = editor.evaluate("() => [window.handteachScratch.page.loaded, "
+                                   "window.handteachScratch.page.vm.runtime.targets.map(t => t.getName())]")  # fmt: skip
+            refused += editor.evaluate("() => window.handteachGuard.refused")
+            print(f"saved, reloaded and open again in {time.monotonic() - saving:.1f} s")
             print(f"editor ready {ready:.1f} s, reactions watched {seen[-1][0] - seen[0][0]:.1f} s")
     finally:
         app.stop()
@@ -67,6 +79,7 @@ def test_thumbs_up_example_reacts_and_nothing_leaves(tmp_path: Path) -> None:
     origin = app.url.rstrip("/")
     away = [url for url in requests if not url.startswith((origin + "/", "data:", "blob:"))]
     assert not away, away[:10]
+    assert back[0].startswith("saved-") and "Cat" in back[1], back  # the saved game, not an empty project
     assert refused == [], refused[:10]
 
 
