@@ -1,6 +1,6 @@
 """The Make page's Scratch editor in one tab: how soon it is ready, and how fast the blocks and the stage run.
 
-    .venv/bin/python bench/speed/scratch.py [--seconds 20] [--throttle 4] [--video FILE] [--example thumbs] [--profile 6]
+    .venv/bin/python bench/speed/scratch.py [--seconds 20] [--throttle 4] [--video FILE] [--example thumbs] [--profile 6] [--compare]
 
 The app serves, as ``make run`` does with the browser path on, an untrained hand project (the starter model); headless
 Chromium's fake camera plays p01's ✋ then 👍 (``bench.common.gesture_video``; ``--video``: another y4m). Measured:
@@ -15,7 +15,9 @@ Chromium's fake camera plays p01's ✋ then 👍 (``bench.common.gesture_video``
    tab: the whole class's cost divides by nothing);
 3. ``--throttle N`` slows the tab's CPU N times (DevTools' CPU throttling, as a slow school laptop) for all of it;
 4. ``--profile S``: then S seconds of the tab's CPU profile (``bench/common/tab_profile.py``), its page thread's self
-   time by script and function.
+   time by script and function;
+5. ``--compare``: then the labelled and stage frames a second with the camera's frames sent to the hand worker as
+   pixels read back on the page and as VideoFrames handed over (``recognise.js``'s ``framesAs``), in turn, twice.
 
 Prints a table, then one JSON line: ``labelled_fps``, ``stage_fps``, ``ready_cold_s``, ``ready_warm_s``,
 ``server_pct_core_per_user``, ``throttle``, ``stage_video``, ``example``, the load before and after (and ``profile``).
@@ -67,7 +69,7 @@ def ready_s(page, url: str, reload: bool = False, timeout_s: float = 180.0) -> f
 
 
 def measure(seconds: float, throttle: float, video: Path, stage_video: bool = True, example: str = "rocket",
-            profile_s: float = 0.0) -> dict[str, Any]:  # fmt: skip
+            profile_s: float = 0.0, compare: bool = False) -> dict[str, Any]:  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="handteach-scratch-bench-") as tmp:
         y4m = video if video.suffix == ".y4m" else gesture_video(Path(tmp))
         server = AppServer(Path(tmp) / "data", keypoints="browser").start()
@@ -87,20 +89,45 @@ def measure(seconds: float, throttle: float, video: Path, stage_video: bool = Tr
                 page.wait_for_timeout(int(seconds * 1000))
                 after, cpu_after = frame.evaluate(READINGS), server.cpu_seconds()
                 hot = profile(page, profile_s) if profile_s else None
+                modes = compare_modes(frame, seconds / 2) if compare else None
         finally:
             server.stop()
     span = (after["at"] - before["at"]) / 1000
-    return {
-        "ready_cold_s": round(cold, 2),
-        "ready_warm_s": round(warm, 2),
-        "labelled_fps": round((after["labelled"] - before["labelled"]) / span, 1),
-        "stage_fps": round((after["steps"] - before["steps"]) / span, 1),
-        "server_pct_core_per_user": round(100 * (cpu_after - cpu_before) / span, 2),
-        "seconds": round(span, 1),
-        "throttle": throttle,
-        "stage_video": stage_video,
-        "example": example,
-    } | ({"profile": hot} if hot else {})
+    return (
+        {
+            "ready_cold_s": round(cold, 2),
+            "ready_warm_s": round(warm, 2),
+            "labelled_fps": round((after["labelled"] - before["labelled"]) / span, 1),
+            "stage_fps": round((after["steps"] - before["steps"]) / span, 1),
+            "server_pct_core_per_user": round(100 * (cpu_after - cpu_before) / span, 2),
+            "seconds": round(span, 1),
+            "throttle": throttle,
+            "stage_video": stage_video,
+            "example": example,
+        }
+        | ({"profile": hot} if hot else {})
+        | ({"frames_as": modes} if modes else {})
+    )
+
+
+def compare_modes(frame, seconds: float, rounds: int = 2) -> dict[str, dict[str, float]]:  # noqa: ANN001 - a Frame
+    """Labelled and stage frames a second with the camera's frames sent to the hand worker each way in turn
+    (``recognise.js``'s ``framesAs``: "pixels" drawn and read back on the page, "videoframe" handed over as they
+    are), ``rounds`` windows of ``seconds`` each, interleaved so that both see the same load."""
+    sums: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for mode in ("pixels", "videoframe"):
+            frame.evaluate("(mode) => { window.handteachScratch.recogniser.framesAs = mode; }", mode)
+            frame.page.wait_for_timeout(1000)  # the frame under way finishes the old way
+            before = frame.evaluate(READINGS)
+            frame.page.wait_for_timeout(int(seconds * 1000))
+            after = frame.evaluate(READINGS)
+            took = sums.setdefault(mode, [0.0, 0.0, 0.0])
+            took[0] += after["labelled"] - before["labelled"]
+            took[1] += after["steps"] - before["steps"]
+            took[2] += (after["at"] - before["at"]) / 1000
+    return {mode: {"labelled_fps": round(n / span, 1), "stage_fps": round(steps / span, 1), "seconds": round(span, 1)}
+            for mode, (n, steps, span) in sums.items()}  # fmt: skip
 
 
 def main() -> None:
@@ -117,12 +144,19 @@ def main() -> None:
         metavar="S",
         help="after the window, S seconds of the tab's CPU profile: where its page thread goes",
     )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="then the camera's frames to the hand worker as pixels and as VideoFrames, interleaved",
+    )
     args = parser.parse_args()
     missing = missing_tools()
     if missing:
         sys.exit(f"needs {', '.join(missing)}")
     load_before = os.getloadavg()[0]
-    figures = measure(args.seconds, args.throttle, args.video, not args.no_stage_video, args.example, args.profile)
+    figures = measure(
+        args.seconds, args.throttle, args.video, not args.no_stage_video, args.example, args.profile, args.compare
+    )
     load_after = os.getloadavg()[0]
     video = "on" if figures["stage_video"] else "off"
     print(
@@ -133,6 +167,9 @@ def main() -> None:
     print(f"{'labelled frames a second':<28}{figures['labelled_fps']:>8.1f}")
     print(f"{'stage frames a second':<28}{figures['stage_fps']:>8.1f}")
     print(f"{'server CPU, % of a core':<28}{figures['server_pct_core_per_user']:>8.2f}")
+    for mode, each in figures.get("frames_as", {}).items():
+        print(f"frames as {mode:<11}{each['labelled_fps']:>6.1f} labelled, {each['stage_fps']:>5.1f} stage a second "
+              f"({each['seconds']:.0f} s)")  # fmt: skip
     for where, share in figures.get("profile", {}).items():
         print(f"  {share:5.1f} %  {where}")
     print(f"load {load_before:.1f} before, {load_after:.1f} after ({os.cpu_count()} cores)")

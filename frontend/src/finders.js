@@ -98,6 +98,21 @@ export class WorkerFinder {
     return hands;
   }
 
+  // `video`: the playing camera video. Its current frame goes over as a WebCodecs VideoFrame, handed over with no copy,
+  // and the worker makes it into pixels (frames.js's videoFramePixels): the page's thread neither converts the frame
+  // nor reads it back (drawImage and getImageData were a fifth of the Scratch editor's page thread). Where the
+  // browser has no VideoFrame (Safari before 16.4), `find` on a canvas.
+  async findVideo(video, wanted, now) {
+    const frame = new VideoFrame(video, { timestamp: Math.round(now * 1000) });
+    const { hands, switches, ms } = await this.call("find", [frame, wanted, now], [frame]);
+    Object.assign(this, { switches, workerMs: ms });
+    return hands;
+  }
+
+  static takesVideoFrames() {
+    return typeof VideoFrame === "function";
+  }
+
   // once the frames it is working on are answered (the tab goes on with them)
   closeWhenDone() {
     this.closing = true;

@@ -26,6 +26,22 @@ export function inputSize(width, height) {
   return [Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale))];
 }
 
+// A camera frame handed over as a VideoFrame (finders.js's findVideo) as the ImageData the hand worker works on,
+// scaled as frameCanvas scales; the VideoFrame is closed (its memory goes back to the camera at once).
+let pixelsCanvas = null;
+export function videoFramePixels(frame) {
+  try {
+    const [w, h] = inputSize(frame.displayWidth, frame.displayHeight);
+    pixelsCanvas = pixelsCanvas || new OffscreenCanvas(w, h);
+    if (pixelsCanvas.width !== w || pixelsCanvas.height !== h) Object.assign(pixelsCanvas, { width: w, height: h });
+    const c = pixelsCanvas.getContext("2d", { willReadFrequently: true });
+    c.drawImage(frame, 0, 0, w, h);
+    return c.getImageData(0, 0, w, h);
+  } finally {
+    frame.close();
+  }
+}
+
 let maskCanvas = null, meanCanvas = null;
 // a canvas of the page, or an OffscreenCanvas in a worker (handworker.js runs the scout's masked looks there)
 const newCanvas = (width, height) => (typeof document !== "undefined"

@@ -5,7 +5,7 @@
 
 import { storeHands } from "./hands.js";
 import { Following } from "./following.js";
-import { masked } from "./frames.js";
+import { masked, videoFramePixels } from "./frames.js";
 import { firstLine, workingLandmarker } from "./landmarker.js";
 
 export class HandEngine {
@@ -89,7 +89,8 @@ const CALLS = {
   makeScout: (engine, bytes) => engine.makeScout(bytes),
   async find(engine, frame, wanted, now) {
     const started = performance.now();
-    const hands = await engine.find(frame, wanted, now);
+    const pixels = typeof VideoFrame === "function" && frame instanceof VideoFrame ? videoFramePixels(frame) : frame;
+    const hands = await engine.find(pixels, wanted, now);
     return { hands, switches: engine.switches, ms: performance.now() - started };
   },
 };

@@ -186,3 +186,41 @@ test("a model's file that cannot be fetched closes the worker made ahead of it",
   assert.equal(FakeWorker.made.length, 1);
   assert.ok(FakeWorker.made[0].terminated);
 });
+
+test("a camera frame goes to the worker as a VideoFrame handed over, made into pixels there and closed", async () => {
+  const { worker } = await tabAt(40);
+  const drawn = [];
+  class FakeVideoFrame {
+    constructor(source, init) { Object.assign(this, { source, init, displayWidth: 1280, displayHeight: 720, closed: false }); }
+    close() { this.closed = true; }
+  }
+  class PixelCanvas {
+    constructor(width, height) { Object.assign(this, { width, height }); }
+    getContext(kind, options) {
+      assert.equal(kind, "2d");
+      assert.equal(options.willReadFrequently, true); // read back on every frame: kept in memory, not on a GPU
+      return { drawImage: (image, x, y, w, h) => drawn.push([image, w, h]),
+        getImageData: (x, y, w, h) => ({ width: w, height: h, data: new Uint8ClampedArray(w * h * 4) }) };
+    }
+  }
+  Object.assign(globalThis, { VideoFrame: FakeVideoFrame, OffscreenCanvas: PixelCanvas });
+  const posted = [];
+  const post = worker.worker.postMessage.bind(worker.worker);
+  worker.worker.postMessage = (data, transfer) => (posted.push([data, transfer]), post(data, transfer));
+  const tracker = FakeWorker.made[0].engine.tracker, before = tracker.frames;
+  try {
+    assert.ok(WorkerFinder.takesVideoFrames());
+    const video = { videoWidth: 1280, videoHeight: 720 };
+    assert.deepEqual(await worker.findVideo(video, 1, 1234.5), []);
+    const [data, transfer] = posted.at(-1);
+    const sent = data.args[0];
+    assert.ok(sent instanceof FakeVideoFrame && sent.source === video && sent.init.timestamp === 1234500);
+    assert.deepEqual(transfer, [sent]); // handed over, not copied
+    assert.deepEqual(drawn.at(-1), [sent, 640, 360]); // scaled as frameCanvas scales a large camera's frames
+    assert.ok(sent.closed);
+    assert.equal(tracker.frames, before + 1);
+  } finally {
+    delete globalThis.VideoFrame;
+  }
+  assert.equal(WorkerFinder.takesVideoFrames(), false);
+});

@@ -10,6 +10,7 @@ import { KeypointSmoother } from "../../frontend/src/smoothing.js";
 import { frameCanvas } from "../../frontend/src/frames.js";
 import { TabFailure, firstLine, wasmFileset } from "../../frontend/src/landmarker.js";
 import { HandModels } from "../../frontend/src/handmodels.js";
+import { WorkerFinder } from "../../frontend/src/finders.js";
 import { startingModel } from "../../frontend/src/pace.js";
 import { cameraProblem } from "../../frontend/src/events.js";
 import { frameAnswer } from "./answers.js";
@@ -33,6 +34,7 @@ export class Recogniser {
     this.timing = { frames: 0, labelled: 0, firstLabelAt: null, started: performance.now() };
     this.video = Object.assign(document.createElement("video"), { muted: true, playsInline: true, autoplay: true });
     this.started = false;
+    this.framesAs = "videoframe"; // or "pixels": the frame drawn and read back on the page (bench/speed/scratch.py compares)
   }
 
   async start() {
@@ -98,10 +100,13 @@ export class Recogniser {
   async frame() {
     const width = this.video.videoWidth, height = this.video.videoHeight;
     if (!width || !height) return;
-    const now = performance.now();
-    const input = frameCanvas(this.video, width, height, 0, this.state.finder.where === "worker");
+    const now = performance.now(), finder = this.state.finder;
+    // to the hand worker as a VideoFrame where it can (its pixels made there, off the editor's thread)
+    const videoFrames = this.framesAs === "videoframe" && finder.where === "worker" && WorkerFinder.takesVideoFrames();
+    const input = videoFrames ? null : frameCanvas(this.video, width, height, 0, finder.where === "worker");
     const t0 = performance.now();
-    const found = await this.state.finder.find(input, this.settings.hands, now);
+    const found = await (videoFrames ? finder.findVideo(this.video, this.settings.hands, now)
+      : finder.find(input, this.settings.hands, now));
     const hands = this.steadied(found, width, height, now);
     const decisions = await this.classify(hands, width, height);
     this.models.measure(performance.now() - t0);
