@@ -18,10 +18,13 @@ from core.site.heartbeat import Heartbeat, ServerBeat
 _started: list[Heartbeat] = []
 
 
-def _tabs() -> int:
+def _tabs() -> int | None:
+    """The browser tabs connected now; None while Streamlit's runtime is still being made (a beat at the server's
+    start found the runtime without its session manager, and logged a traceback)."""
     from streamlit.runtime import Runtime
 
-    return int(Runtime.instance()._session_mgr.num_active_sessions())  # Streamlit's own, as ui.server.uploads uses
+    manager = getattr(Runtime.instance(), "_session_mgr", None)  # Streamlit's own, as ui.server.uploads uses
+    return None if manager is None else int(manager.num_active_sessions())
 
 
 def facts() -> ServerBeat | None:
@@ -29,13 +32,14 @@ def facts() -> ServerBeat | None:
     from streamlit import config
     from streamlit.runtime import Runtime
 
-    if not Runtime.exists():
+    tabs = _tabs() if Runtime.exists() else None
+    if tabs is None:
         return None
     try:
         load1: float | None = os.getloadavg()[0]
     except OSError:  # no load average on this system
         load1 = None
-    return ServerBeat(socket.gethostname(), int(config.get_option("server.port")), os.getpid(), _tabs(), load1,
+    return ServerBeat(socket.gethostname(), int(config.get_option("server.port")), os.getpid(), tabs, load1,
                       usable_cores(), open_load())  # fmt: skip
 
 
