@@ -18,5 +18,5 @@ if not make_page.editor_ready():
     st.stop()
 changeable = not widgets.look_only(project)  # a teacher showing a student's game: it is not written into
 make_page.say_if_no_pose_model(kind)
-make_page.open_controls(kind)
+make_page.open_controls(kind, changeable)
 make_page.show_editor(project, changeable, kind)

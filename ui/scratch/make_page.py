@@ -41,7 +41,7 @@ def say_if_no_pose_model(kind: str) -> None:
                    f"runs handteach can make it with `{BUILD_COMMAND}` where mediapipe is installed.")  # fmt: skip
 
 
-def open_controls(kind: str = "hand") -> None:
+def open_controls(kind: str = "hand", changeable: bool = True) -> None:
     """An example to open (those made for the project's ``kind``, "hand" or "body"), or an .sb3 from the computer; a
     refused file is said in one line and opens nothing."""
     shipped = [(example, path) for example, path in examples() if example.kind == kind]
@@ -63,8 +63,9 @@ def open_controls(kind: str = "hand") -> None:
                 st.session_state[_PROBLEM] = str(exc)
     if problem := st.session_state.get(_PROBLEM):
         st.error(plain(problem))
-    st.caption("**💾 Save to my project** keeps your game with this project; the editor's **File ▸ Save to your "
-               "computer** saves a copy on this computer, which you can open here again.")  # fmt: skip
+    if changeable:  # a game only looked at says its own line (ui.scratch.saving)
+        st.caption("**💾 Save to my project** keeps your game with this project; the editor's **File ▸ Save to your "
+                   "computer** saves a copy on this computer, which you can open here again.")  # fmt: skip
 
 
 def _open(data: bytes) -> None:

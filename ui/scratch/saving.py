@@ -22,6 +22,7 @@ from core.data.sql.schema import StoreError
 from core.scratch.sb3 import MAX_SB3_BYTES, Sb3Error
 from ui.common import state
 from ui.common.dates import brief_time
+from ui.common.sharing import whose
 from ui.common.text import plain
 
 _ASKED = "scratch_save_asked"  # the save_request this session last sent
@@ -47,8 +48,9 @@ def save_button(project: str, changeable: bool) -> dict[str, Any]:
     """*Save to my project* (a student's own project only) and what the page last said of a save; the editor's
     arguments that ask it for its game."""
     if not changeable:
-        st.caption("You are showing this game: nothing you do in the editor is saved into it. *File ▸ Save to your "
-                   "computer* keeps a copy on this computer.")  # fmt: skip
+        owner = whose(state.store(), project)  # "Ana's"
+        st.caption(plain(f"You are showing {owner} game: nothing you do in the editor is saved into it. File ▸ Save to "
+                         "your computer keeps a copy on this computer."))  # fmt: skip
         return {}
     when = game_stamp(state.store(), project)
     left, right = st.columns([1, 3], vertical_alignment="center")
