@@ -17,6 +17,7 @@ from pgcluster import both_databases
 
 from core.classes.access import NotYoursError
 from core.classes.quotas import MB, OverLimitError, set_limits, usage
+from core.classes.removal import delete_student
 from core.data.bundles.bundle import BundleError, export_project, import_project
 from core.data.bundles.bundle_format import GAME
 from core.data.project_games import delete_game, game_stamp, load_game, projects_with_games, save_game
@@ -187,3 +188,14 @@ def _bomb() -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("project.json", b" " * (50 * MB))
     return out.getvalue()
+
+
+@both_databases
+def test_a_deleted_students_games_go_with_them(store_database: str, tmp_path: Path) -> None:
+    school = make_class(tmp_path)
+    save_game(school.store(school.ben), "ben-signs", _example(0))
+    save_game(school.store(school.ana), "ana-signs", _example(1))
+    delete_student(school.store(None), "7B", "Ben")
+    with school.store(None).read_connection() as conn:
+        assert conn.execute("SELECT count(*) FROM project_games").fetchone()[0] == 1  # Ana's only
+    assert load_game(school.store(school.ana), "ana-signs").data == _example(1)
