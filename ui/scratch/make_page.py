@@ -93,8 +93,10 @@ def show_editor(project: str, changeable: bool, kind: str = "hand") -> None:
         st.info(f"Not trained yet: the blocks see {seen[0]} but name no {seen[1]} until you train on Train.")
     chosen = st.session_state.get(_OPEN)
     if chosen is None or chosen.get("project") != project:  # coming back, or another project: its saved game
-        chosen = st.session_state[_OPEN] = saving.stored_to_open(project)
-    if chosen is not None:
+        # once a session: a game saved later is the one already in the editor, not opened again over it
+        chosen = saving.stored_to_open(project) or {"id": None, "data": None, "project": project}
+        st.session_state[_OPEN] = chosen
+    if chosen["id"] is not None:
         args.update(project_id=chosen["id"], project_data=chosen["data"])
     key = saving.project_key(project)
     args.update(saving.save_button(project, changeable), project_key=key)
