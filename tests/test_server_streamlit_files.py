@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
+import time
 from pathlib import Path
 
 import pytest
@@ -15,13 +17,16 @@ async def _streamlits(scope: dict, receive: object, send) -> None:  # noqa: ANN0
     await send({"type": "http.response.body", "body": b"Streamlit's"})
 
 
-def _get(app: StreamlitFiles, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+def _get(
+    app: StreamlitFiles, path: str, method: str = "GET", gzipped: bool = False
+) -> tuple[int, dict[str, str], bytes]:
     sent: list[dict] = []
 
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(app({"type": "http", "method": method, "path": path, "headers": []}, None, send))
+    headers = [(b"accept-encoding", b"gzip, deflate, br")] if gzipped else []
+    asyncio.run(app({"type": "http", "method": method, "path": path, "headers": headers}, None, send))
     start, body = sent[0], b"".join(m.get("body", b"") for m in sent[1:])
     return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body
 
@@ -29,8 +34,9 @@ def _get(app: StreamlitFiles, path: str, method: str = "GET") -> tuple[int, dict
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     for kind, name, text in (("js", "index.Bv-Gq_1.js", "export const a = 1;"), ("css", "index.C4k.css", "p{}"),
-                             ("media", "SourceSans.ttf.BsW.woff2", "wOF2")):  # fmt: skip
-        (tmp_path / "static" / kind).mkdir(parents=True)
+                             ("media", "SourceSans.ttf.BsW.woff2", "wOF2" * 1000),
+                             ("js", "react-dom.DZw.js", "function render(element) {}\n" * 2000)):  # fmt: skip
+        (tmp_path / "static" / kind).mkdir(parents=True, exist_ok=True)
         (tmp_path / "static" / kind / name).write_text(text)
     (tmp_path / "index.html").write_text("<html></html>")
     return tmp_path
@@ -50,6 +56,23 @@ def test_a_page_file_is_answered_from_memory_with_streamlits_headers(folder: Pat
     assert head[0] == 200 and head[2] == b"" and head[1]["content-length"] == "3"
 
 
+def test_a_big_text_file_goes_gzipped_once_its_gzip_is_made_and_a_font_as_it_is(folder: Path) -> None:
+    app = StreamlitFiles(_streamlits, folder, base="")
+    path, text = "/static/js/react-dom.DZw.js", (folder / "static" / "js" / "react-dom.DZw.js").read_bytes()
+    status, headers, body = _get(app, path, gzipped=True)  # the first request: as it is, its gzip made meanwhile
+    assert status == 200 and headers["vary"] == "Accept-Encoding" and int(headers["content-length"]) == len(body)
+    deadline = time.monotonic() + 10
+    while "content-encoding" not in (again := _get(app, path, gzipped=True))[1]:
+        assert time.monotonic() < deadline, "the gzip was never made"
+        time.sleep(0.01)
+    assert again[1]["content-encoding"] == "gzip" and gzip.decompress(again[2]) == text
+    assert len(again[2]) < len(text) / 10 and int(again[1]["content-length"]) == len(again[2])
+    plain = _get(app, path)  # a client that takes no gzip gets the bytes
+    assert plain[2] == text and "content-encoding" not in plain[1]
+    font = _get(app, "/static/media/SourceSans.ttf.BsW.woff2", gzipped=True)  # woff2 is compressed already
+    assert "content-encoding" not in font[1] and "vary" not in font[1] and len(font[2]) == 4000
+
+
 def test_everything_else_stays_streamlits(folder: Path) -> None:
     app = StreamlitFiles(_streamlits, folder, base="")
     for path in ("/", "/live", "/index.html", "/static/js/no-such.js", "/static/js/../../index.html",
@@ -66,6 +89,7 @@ def test_a_base_url_path_is_followed(folder: Path) -> None:
     assert _get(app, "/static/js/index.Bv-Gq_1.js")[0] == 418
 
 
+@pytest.mark.slow  # imports Streamlit
 def test_the_installed_streamlits_page_names_files_this_serves() -> None:
     """Streamlit's page loads its first script from static/js/: a Streamlit that moved its files would pass every
     request on (correct, but no longer from memory) and fail here."""
