@@ -98,3 +98,40 @@ def test_a_sample_is_one_tab_stop() -> None:
         browser.close()
     assert stops == ["before", "#2", "#1"], stops
     assert ticked == [True, False], ticked
+
+
+def test_the_3d_view_turns_by_keys() -> None:
+    """A 3D view as ui/common/view3d.py draws it (Plotly's own plotly.js, from its Python package): one Tab stop named
+    by its caption and its keys; the left arrow turns it round the upright axis, + brings it nearer."""
+    import plotly
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not found")
+    plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    figure = """{data: [{type: 'scatter3d', mode: 'markers', x: [0, 1], y: [0, 1], z: [0, 1]}],
+                 layout: {uirevision: 'hand', scene: {camera: {eye: {x: 0, y: -2.3, z: 0.42}}}}}"""
+    eye = "() => document.querySelector('.js-plotly-plot')._fullLayout.scene._scene.getCamera().eye"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
+        page = browser.new_page(viewport={"width": 640, "height": 480})
+        page.set_content("""<button>before</button><div class="st-key-live_3d_view">
+          <div class="stElementContainer"><div data-testid="stPlotlyChart"><div id="chart"></div></div></div>
+          <div data-testid="stCaptionContainer">3D view of the hand in metres: drag it or press the arrow keys</div>
+          </div>""")
+        page.add_script_tag(path=str(plotly_js))
+        page.evaluate(f"() => {{ const f = {figure}; return Plotly.newPlot('chart', f.data, f.layout); }}")
+        page.add_script_tag(content=_script())
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+        name = page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+        before = page.evaluate(eye)
+        page.keyboard.press("ArrowLeft")
+        turned = page.evaluate(eye)
+        page.keyboard.press("+")
+        nearer = page.evaluate(eye)
+        browser.close()
+    assert name == "3D view of the hand: the arrow keys turn it, plus and minus bring it nearer and farther", name
+    assert turned["x"] < before["x"] - 0.5 and abs(turned["z"] - before["z"]) < 1e-6, (before, turned)
+    distance = [sum(v**2 for v in (e["x"], e["y"], e["z"])) ** 0.5 for e in (turned, nearer)]
+    assert distance[1] < distance[0] * 0.85, distance

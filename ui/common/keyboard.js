@@ -135,6 +135,49 @@
     event.preventDefault();
     full.click();
   }, true);
-  new MutationObserver(oneStopEach).observe(document.body, { subtree: true, childList: true });
-  oneStopEach();
+  // ---- the 3D view turned by keys ------------------------------------------------------------------------------------
+  // The 3D view (ui/common/view3d.py: Live under the video, Record's chosen sample) turns only by dragging. Its chart
+  // becomes one Tab stop, named by its caption: the arrow keys turn it (left and right round the upright axis, up and
+  // down over and under), + and - bring it nearer and farther. Plotly keeps the angle through the view's updates
+  // (the figure's uirevision), as it keeps a drag's.
+  const TURN = Math.PI / 12, NEARER = 0.8;
+  const VIEW = '[class*="st-key-"][class*="_3d_view"] [data-testid="stPlotlyChart"]';
+  const VIEW_KEYS = ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "+", "=", "-", "_"];
+  const turned = (eye, key) => {
+    const round = Math.hypot(eye.x, eye.y), far = Math.hypot(round, eye.z);
+    let around = Math.atan2(eye.y, eye.x), over = Math.atan2(eye.z, round), scale = 1;
+    if (key === "ArrowLeft") around -= TURN;
+    if (key === "ArrowRight") around += TURN;
+    if (key === "ArrowUp") over = Math.min(over + TURN, 1.4); // not past straight above or below: "up" stays up
+    if (key === "ArrowDown") over = Math.max(over - TURN, -1.4);
+    if (key === "+" || key === "=") scale = NEARER;
+    if (key === "-" || key === "_") scale = 1 / NEARER;
+    const r = Math.min(Math.max(far * scale, 0.4), 8);
+    return { x: r * Math.cos(over) * Math.cos(around), y: r * Math.cos(over) * Math.sin(around), z: r * Math.sin(over) };
+  };
+  const nameViews = () => {
+    for (const view of document.querySelectorAll(VIEW)) {
+      if (view.getAttribute("tabindex") !== "0") view.setAttribute("tabindex", "0");
+      if (view.getAttribute("role") !== "application") view.setAttribute("role", "application");
+      let box = view;
+      while (box && ![...box.classList].some((c) => /^st-key-.*_3d_view$/.test(c))) box = box.parentElement;
+      const caption = box && box.querySelector('[data-testid="stCaptionContainer"]');
+      const name = `${caption ? caption.innerText.split(" in metres")[0].trim() : "3D view"}: ` +
+        "the arrow keys turn it, plus and minus bring it nearer and farther";
+      if (view.getAttribute("aria-label") !== name) view.setAttribute("aria-label", name);
+    }
+  };
+  document.addEventListener("keydown", (event) => {
+    const view = event.target.matches && event.target.matches(VIEW) && event.target;
+    if (!view || !VIEW_KEYS.includes(event.key) || event.altKey || event.ctrlKey || event.metaKey) return;
+    const chart = view.querySelector(".js-plotly-plot"), scene = chart && chart._fullLayout && chart._fullLayout.scene;
+    if (!scene || !window.Plotly) return;
+    event.preventDefault(); // not the page's scroll
+    const camera = scene._scene ? scene._scene.getCamera() : scene.camera;
+    window.Plotly.relayout(chart, { "scene.camera": { ...camera, eye: turned(camera.eye, event.key) } });
+  }, true);
+
+  const tidy = () => { oneStopEach(); nameViews(); };
+  new MutationObserver(tidy).observe(document.body, { subtree: true, childList: true });
+  tidy();
 })();

@@ -10,6 +10,17 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.common.assistive import FOCUS_RING
+from ui.common.theme import RING
+
+# The 3D view's chart sits in an element that clips what is drawn outside it (overflow: auto): its focus ring goes
+# on that element instead, as the page's ring is (ui/common/assistive.py) and the contrast theme's (ui/common/theme.py)
+_VIEW_FOCUSED = '.stElementContainer:has([data-testid="stPlotlyChart"][role="application"]:focus-visible)'
+CSS = f"""<style>
+{_VIEW_FOCUSED} {{ outline: 2px solid {FOCUS_RING}; outline-offset: 2px; }}
+html[data-handteach-contrast="on"] {_VIEW_FOCUSED} {{ outline: 3px solid {RING}; }}
+</style>"""
+
 
 @cache
 def _script() -> str:
@@ -27,5 +38,6 @@ def keys() -> None:
     first: Streamlit's sanitiser moves a leading <script> to the head it then drops, and assistive's CSS takes an
     element holding it out of the page's flow."""
     st.html(
-        f'<span hidden class="handteach-assistive"></span><script>{_script()}</script>', unsafe_allow_javascript=True
+        f'{CSS}<span hidden class="handteach-assistive"></span><script>{_script()}</script>',
+        unsafe_allow_javascript=True,
     )

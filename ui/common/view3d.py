@@ -19,4 +19,6 @@ def view3d_panel(keypoints: tuple[Keypoints, ...] | list[Keypoints], key: str) -
             )
             return
         st.plotly_chart(view_3d(shown), key=f"{key}_chart", config={"displaylogo": False})
-        st.caption(f"3D view of the {'person' if shown.skeleton.name == 'body' else 'hand'} in metres: drag to turn")
+        what = "person" if shown.skeleton.name == "body" else "hand"
+        # the keys: ui/common/keyboard.js, once the view has the focus
+        st.caption(f"3D view of the {what} in metres: drag it or press the arrow keys to turn it, + and - to zoom")
