@@ -3,6 +3,7 @@
 // ONNX (33 joints, and each joint's visibility where the model reads it) with Live's unknown rule and smoothing.
 // The camera, the loop and the model's loading are the hand recogniser's (recognise.js).
 
+import { FilesetResolver } from "@mediapipe/tasks-vision";
 import { Recogniser } from "./recognise.js";
 import { bodyAnswer } from "./answers.js";
 import { distanceRows, rows, decide } from "../../frontend/src/decide.js";
@@ -53,8 +54,9 @@ export class BodyRecogniser extends Recogniser {
   async openPoses() {
     if (!WorkerFinder.possible()) throw new TabFailure("webgl");
     const bytes = await handModel(`${this.assets}${POSE_BUNDLE}`); // TabFailure("hand_model") when it is absent
+    const fileset = wasmFileset(this.assets, await FilesetResolver.isSimdSupported());
     const finder = new WorkerFinder(`${this.assets}poseworker.js`);
-    await finder.within(20_000, finder.call("open", [wasmFileset(this.assets, true), bytes]), "open its body model");
+    await finder.within(20_000, finder.call("open", [fileset, bytes]), "open its body model");
     this.state.finder = finder;
   }
 

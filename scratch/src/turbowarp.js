@@ -8,7 +8,7 @@
 import { HandteachBlocks } from "./extension.js";
 import { frameAnswer } from "./answers.js";
 
-export const TURBOWARP_NAME = "Gestures (they see in handteach's Make page)";
+export const TURBOWARP_NAME = "Gestures (only in handteach)";
 
 export class TurboWarpBlocks extends HandteachBlocks {
   constructor(runtime) {
