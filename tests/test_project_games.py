@@ -195,7 +195,8 @@ def test_a_deleted_students_games_go_with_them(store_database: str, tmp_path: Pa
     school = make_class(tmp_path)
     save_game(school.store(school.ben), "ben-signs", _example(0))
     save_game(school.store(school.ana), "ana-signs", _example(1))
-    delete_student(school.store(None), "7B", "Ben")
+    receipt = delete_student(school.store(None), "7B", "Ben")
+    assert "Scratch games: 1" in receipt.lines()  # the teacher's receipt counts it
     with school.store(None).read_connection() as conn:
         assert conn.execute("SELECT count(*) FROM project_games").fetchone()[0] == 1  # Ana's only
     assert load_game(school.store(school.ana), "ana-signs").data == _example(1)

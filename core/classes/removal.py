@@ -50,6 +50,7 @@ class Receipt:
     jobs_note: str = ""  # where their jobs are stopped by others (the app servers' own pools), or could not be
     models: int | None = None  # on a shared store (PostgreSQL): model rows deleted (their files); None: one server
     model_bytes: int = 0  # of those rows
+    games: int = 0  # Scratch games saved with their projects (core.data.project_games)
 
     def lines(self) -> list[str]:
         """The receipt for a teacher, one fact a line (names shown as typed, in quotes)."""
@@ -63,6 +64,8 @@ class Receipt:
         # every server's copies of them go at its next look (core.data.saved_models.model_files)
         if self.models is not None:
             lines.append(f"Models kept for every server: {self.models} ({self.model_bytes:,} bytes)")
+        if self.games:
+            lines.append(f"Scratch games: {self.games}")
         if self.jobs:
             lines.append(f"Stopped {self.jobs} training(s) or import(s) of theirs that were waiting or running")
         if self.jobs_note:
@@ -153,6 +156,8 @@ def _count(store: Database, conn: sqlite3.Connection, account_ids: list[int],
         f"SELECT COUNT(*), COUNT(crop_jpeg) FROM samples WHERE {in_projects}", pids
     ).fetchone()
     (clips,) = conn.execute(f"SELECT COUNT(*) FROM clips WHERE {in_projects}", pids).fetchone()
+    (games,) = conn.execute(f"SELECT COUNT(*) FROM project_games WHERE project_id IN ({','.join('?' * len(pids))})",
+                            pids).fetchone()  # fmt: skip
     sizes = [_folder_sizes(store.data_dir / PROJECTS_FOLDER / name) for _, name in projects]
     folders = sum(1 for _, name in projects if folder_exists(store.data_dir / PROJECTS_FOLDER / name))
     models, model_bytes = None, 0
@@ -163,7 +168,7 @@ def _count(store: Database, conn: sqlite3.Connection, account_ids: list[int],
         models = 0
     return Receipt(people, tuple(n for _, n in projects), samples, crops, clips, folders,
                    sum(s[0] for s in sizes), sum(s[1] for s in sizes), models=models,
-                   model_bytes=int(model_bytes))  # fmt: skip
+                   model_bytes=int(model_bytes), games=games)  # fmt: skip
 
 
 def delete_student(store: Database, class_name: str, name: str, runner: JobRunner | None = None) -> Receipt:
