@@ -14,6 +14,7 @@ import { WorkerFinder } from "../../frontend/src/finders.js";
 import { startingModel } from "../../frontend/src/pace.js";
 import { cameraProblem } from "../../frontend/src/events.js";
 import { frameAnswer } from "./answers.js";
+import { FramePace, smoothingFrames } from "./smoothing.js";
 
 export class Recogniser {
   // `assets`: the folder URL of the engine's files; `say(text)`: one line for the child ("" clears it).
@@ -28,6 +29,7 @@ export class Recogniser {
     this.state = { finder: null, session: null, meta: null, modelVersion: null, loading: null };
     this.settings = { tolerance: 1.0, threshold: null, steady: null, hands: 2 };
     this.smoother = new Smoother();
+    this.pace = new FramePace();
     this.steady = null;
     this.steadyKey = null;
     this.latest = frameAnswer([], []);
@@ -107,6 +109,8 @@ export class Recogniser {
     const t0 = performance.now();
     const found = await (videoFrames ? finder.findVideo(this.video, this.settings.hands, now)
       : finder.find(input, this.settings.hands, now));
+    this.pace.add(now);
+    this.smoother.frames = smoothingFrames(this.pace.ms); // the same time whatever the tab's pace (smoothing.js)
     const hands = this.steadied(found, width, height, now);
     const decisions = await this.classify(hands, width, height);
     this.models.measure(performance.now() - t0);
