@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from pgcluster import both_databases
 
-from core.classes.access import NotYoursError
+from core.classes.access import NotYoursError, share_project
 from core.classes.quotas import MB, OverLimitError, set_limits, usage
 from core.classes.removal import delete_student
+from core.classes.sharing import remix_project
 from core.data.bundles.bundle import BundleError, export_project, import_project
 from core.data.bundles.bundle_format import GAME
 from core.data.project_games import delete_game, game_stamp, load_game, projects_with_games, save_game
@@ -200,3 +201,14 @@ def test_a_deleted_students_games_go_with_them(store_database: str, tmp_path: Pa
     with school.store(None).read_connection() as conn:
         assert conn.execute("SELECT count(*) FROM project_games").fetchone()[0] == 1  # Ana's only
     assert load_game(school.store(school.ana), "ana-signs").data == _example(1)
+
+
+def test_a_remix_brings_the_game_as_the_remixers_own(tmp_path: Path) -> None:
+    school = make_class(tmp_path)
+    ana, ben = school.store(school.ana), school.store(school.ben)
+    save_game(ana, "ana-signs", _example(1))
+    share_project(ana, "ana-signs", True)
+    remix = remix_project(ben, "ana-signs", "ben-remix")
+    assert remix.game and load_game(ben, "ben-remix").data == _example(1)
+    save_game(ben, "ben-remix", _example(0))  # his copy is his to change
+    assert load_game(ana, "ana-signs").data == _example(1)  # hers: as it was

@@ -2,7 +2,8 @@
 
 The owner shares (``access.share_project``); classmates then see it among ``shared_with_me`` and may read it
 (``access``: the store refuses every change). *Remix* copies it into a new project the remixer owns, in one
-transaction: its gestures (names, emoji, mirror pairs, order), samples and clips, with their dates. Each crop
+transaction: its gestures (names, emoji, mirror pairs, order), samples and clips, with their dates, and its Scratch
+game (``core.data.project_games``, counted in the remixer's quota). Each crop
 comes along only where the remixer's class allows pictures (``Store.insert_samples`` asks
 ``retention.keeps_crops``, as for every sample). The model does not: it was trained and measured on the owner's
 project and is tied to it (``project_folders``: a model belongs to one project identity); training the copy takes
@@ -11,11 +12,13 @@ seconds and makes a model measured on what the remixer holds.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from core.classes.access import Access, check_access
 from core.classes.names import clash
 from core.data.clips import insert_clips, iter_clips
+from core.data.project_games import GameStamp, load_game, store_game
 from core.data.saved_models.project_folders import folder_moved_aside
 from core.data.store import Store
 from core.gestures.catalog import validate_name
@@ -37,6 +40,7 @@ class Remix:
     samples: int
     crops: int
     clips: int
+    game: bool = False  # the project's Scratch game came along
 
 
 def shared_with_me(store: Store) -> list[SharedProject]:
@@ -97,6 +101,7 @@ def remix_project(store: Store, source: str, name: str) -> Remix:
     backend, skeleton = store.project_backend(source), store.project_skeleton(source).name
     motion, classes = store.project_is_motion(source), store.list_classes(source)
     counted = {"samples": 0, "crops": 0}
+    game = load_game(store, source)  # read as the remixer may: a project they may read
 
     def inserted(_sid: int, _name: str) -> None:
         counted["samples"] += 1
@@ -113,8 +118,10 @@ def remix_project(store: Store, source: str, name: str) -> Remix:
             "(SELECT id FROM classes WHERE project_id = ?)",
             (pid,),
         ).fetchone()[0]
+        if game is not None:  # the remixer's own now, within their quota
+            store_game(store, conn, pid, game.data, GameStamp(game.digest, len(game.data), time.time()))
         stray.move()
-    return Remix(name, counted["samples"], counted["crops"], clips)
+    return Remix(name, counted["samples"], counted["crops"], clips, game is not None)
 
 
 def _names(store: Store) -> list[str]:
