@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 
 from bench.common.coded_clip import FPS, Clip, Segment, code_blocks
-from bench.common.reaction_score import Reading, expected_states, follow_score, score_reactions
+from bench.common.reaction_score import Reading, best_lag, expected_states, follow_score, score_reactions
 
 RULES = {"thumbs_up": "jumping", "open_palm": "stopped"}
 # ✋ frames 0-19, 👍 20-39, 👊 40-59: two changes a loop (✋→👍 at 20, 👊→✋ at 0 of the next loop)
@@ -70,3 +70,5 @@ def test_a_sprite_that_follows_the_fingertip_correlates() -> None:
     still = [Reading(i / FPS, i % 60, x=17.0 if i % 2 else 18.0) for i in range(180)]
     assert follow_score(follows, truth)["r_sprite"] > 0.9 and follow_score(follows, truth)["r_blocks"] == 1.0
     assert abs(follow_score(still, truth)["r_sprite"]) < 0.2
+    lag, r = best_lag(follows, truth)
+    assert lag == 0.1 and r > follow_score(follows, truth)["r_sprite"]  # it follows 3 frames behind

@@ -7,6 +7,7 @@ unwrapped into one running count, so a change of gesture is placed at the page t
 
 from __future__ import annotations
 
+import bisect
 import statistics
 from dataclasses import dataclass
 
@@ -108,16 +109,33 @@ def correlation(xs: list[float], ys: list[float]) -> float | None:
     return statistics.correlation(xs, ys)
 
 
-def follow_score(readings: list[Reading], truth: dict[int, float | None]) -> dict[str, float | int | None]:
+def follow_score(
+    readings: list[Reading], truth: dict[int, float | None], lag_s: float = 0.0
+) -> dict[str, float | int | None]:
     """How the sprite's x followed the fingertip: r against the clip's fingertip x (``truth``: stage x for each clip
-    frame, None where no hand), over the readings whose frame has a hand; r of the blocks' own hand x against the same
-    truth says how much of it is the hand finding rather than the game."""
-    pairs = [(r.x, truth[r.frame], r.tip) for r in readings if r.frame >= 0 and truth.get(r.frame) is not None]
+    frame, None where no hand) on the frame the page showed ``lag_s`` before, over the readings whose frame has a
+    hand; r of the blocks' own hand x against the same truth says how much of it is the hand finding, not the game."""
+    readings = [r for r in readings if r.frame >= 0]
+    times = [r.t for r in readings]
+    pairs = []
+    for reading in readings:
+        earlier = bisect.bisect_right(times, reading.t - lag_s) - 1
+        shown = truth.get(readings[earlier].frame) if earlier >= 0 else None
+        if shown is not None:
+            pairs.append((reading.x, shown, reading.tip))
     sprite = correlation([p[0] for p in pairs], [p[1] for p in pairs])
     seen = [(p[2], p[1]) for p in pairs if p[2] is not None]
     blocks = correlation([s[0] for s in seen], [s[1] for s in seen])
     return {"readings": len(pairs), "r_sprite": None if sprite is None else round(sprite, 3),
             "r_blocks": None if blocks is None else round(blocks, 3)}  # fmt: skip
+
+
+def best_lag(
+    readings: list[Reading], truth: dict[int, float | None], most_s: float = 1.0
+) -> tuple[float, float | None]:
+    """(lag, the sprite's r at it): the lag in 0.1 s steps up to ``most_s`` at which the sprite's x best follows."""
+    tried = [(lag / 10, follow_score(readings, truth, lag / 10)["r_sprite"]) for lag in range(int(most_s * 10) + 1)]
+    return max(tried, key=lambda pair: -2.0 if pair[1] is None else pair[1])
 
 
 def timeline(readings: list[Reading], clip: Clip) -> str:

@@ -1,7 +1,7 @@
 """The Make page's example games against real people's gestures, in Chromium: does the game react when the gesture
 changes, only then, and does the rocket follow the fingertip?
 
-    .venv/bin/python bench/people/scratch_reactions.py [--people p01_anupam1612 ...] [--seconds 30]
+    .venv/bin/python bench/people/scratch_reactions.py [--people p01_anupam1612 ...] [--seconds S]
 
 For each person of ``webcam_people`` with both ✋ and 👍 (p01, p03, p05), a coded clip (``bench/common/coded_clip.py``)
 of 14 segments of 2.1 s, 29.9 s in all: ✋ and 👍 with two of the person's other gestures between them, which the game
@@ -35,9 +35,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.common.browser import AppServer, missing_tools, wait_app_ready  # noqa: E402
-from bench.common.coded_clip import PEOPLE, Clip, composed, plan, unique_frames, write_y4m  # noqa: E402
+from bench.common.coded_clip import FPS, PEOPLE, Clip, composed, plan, unique_frames, write_y4m  # noqa: E402
 from bench.common.fake_camera import ROOT  # noqa: E402
-from bench.common.reaction_score import follow_score, score_reactions  # noqa: E402
+from bench.common.reaction_score import best_lag, follow_score, score_reactions  # noqa: E402
 from bench.common.scratch_editor import ROCKET_TITLE, THUMBS_RULES, THUMBS_TITLE, open_example, press_green_flag, record  # noqa: E402
 from bench.common.webcam_browser import chromium, new_page  # noqa: E402
 
@@ -105,13 +105,19 @@ def run_person(
         "frames_read_per_s": round(len(thumbs) / span, 1) if span else 0.0,
         "unreadable_frames": sum(r.frame < 0 for r in thumbs),
         **{f"rocket_{k}": v for k, v in follow_score(rocket, truth).items()},
+        "rocket_best_lag": best_lag(rocket, truth),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--people", nargs="+", default=list(OTHERS), choices=list(OTHERS))
-    parser.add_argument("--seconds", type=float, default=30.0, help="each game's recorded window")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="each game's recorded window (default: the clip's loop and 1.5 s, each change judged once)",
+    )
     args = parser.parse_args()
     missing = missing_tools()
     if missing or not PEOPLE.exists():
@@ -124,7 +130,8 @@ def main() -> None:
             for person in args.people:
                 clip = plan(PEOPLE / person, sequence(OTHERS[person]))
                 y4m = write_y4m(clip, Path(tmp) / f"{person}.y4m")
-                rows.append(run_person(server, clip, y4m, fingertip_truth(clip), args.seconds))
+                seconds = args.seconds or clip.frames / FPS + 1.5
+                rows.append(run_person(server, clip, y4m, fingertip_truth(clip), seconds))
                 y4m.unlink()
                 print_row(rows[-1])
         finally:
@@ -134,7 +141,7 @@ def main() -> None:
     print(f"all: {caught}/{changes} changes caught within 1.0 s, {sum(r['false'] for r in rows)} false reactions; "
           f"load {load_before:.1f} before, {load_after:.1f} after ({os.cpu_count()} cores)")  # fmt: skip
     print(json.dumps({"people": rows, "changes": changes, "caught": caught, "false": sum(r["false"] for r in rows),
-                      "seconds": args.seconds, "load_before": round(load_before, 1),
+                      "seconds": args.seconds or "the clip and 1.5", "load_before": round(load_before, 1),
                       "load_after": round(load_after, 1)}))  # fmt: skip
 
 
@@ -144,7 +151,7 @@ def print_row(row: dict[str, Any]) -> None:
           f"{list(row['false_at']) or ''}; {row['frames_read']} frames read ({row['frames_read_per_s']}/s, "
           f"{row['unreadable_frames']} unreadable)")  # fmt: skip
     print(f"{'':<16}rocket: r {row['rocket_r_sprite']} (sprite x vs fingertip x, {row['rocket_readings']} frames with a "
-          f"hand), blocks' hand x r {row['rocket_r_blocks']}")  # fmt: skip
+          f"hand), blocks' hand x r {row['rocket_r_blocks']}; best r {row['rocket_best_lag'][1]} at {row['rocket_best_lag'][0]} s lag")  # fmt: skip
 
 
 if __name__ == "__main__":
