@@ -214,6 +214,9 @@ METHODS: dict[str, Method] = {
     # sessions 18-20's defaults: every mirrored copy at 0.3, not only those of classes whose mirror image argues
     "mirror-weight-flat": functools.partial(with_starter, config=TrainConfig(mirror_weight_per_class=False)),
     "no-mirror": functools.partial(with_starter, config=TrainConfig(mirror=False)),
+    # the same network decided without the person's examples (the threshold and the starter's class of no sign, as
+    # before the examples answered "unknown"): what the open-set rule costs these people's later frames
+    "no-familiarity": functools.partial(with_starter, config=TrainConfig(familiarity=False)),
     # Live's "Teach it here": scored after each gesture's first WATCH later frames, without and with one fix
     "watched": watched,
     "watched-fixed": functools.partial(watched, fix=True),
