@@ -46,13 +46,13 @@ def record_sample_chosen(w) -> None:  # noqa: ANN001
 
 
 def record_3d(w) -> None:  # noqa: ANN001
-    """The chosen sample's 3D view: one picture, named by the caption under it."""
+    """The chosen sample's 3D view: one Tab stop named by the caption under it (ui/common/keyboard.js)."""
     w.page.get_by_text("🧊 3D view of the first selected sample").click()
     chart = w.page.locator("[class*='_3d_view'] [data-testid='stPlotlyChart']")
     chart.wait_for(timeout=WAIT_MS)
     w.page.wait_for_function(
         """() => { const c = document.querySelector("[class*='_3d_view'] [data-testid='stPlotlyChart']");
-                   return c && c.getAttribute('role') === 'img' && /^3D view of the hand/.test(c.getAttribute('aria-label')); }""",
+                   return c && /^3D view of the hand/.test(c.getAttribute('aria-label') || ''); }""",
         timeout=5_000,
     )
     wait_app_ready(w.page)
@@ -124,13 +124,13 @@ _REFLOW = """() => {
   const two = '[data-testid="stDataFrame"], [data-testid="stTable"], iframe, canvas, video, pre, code, [data-testid="stPlotlyChart"], [data-testid="stVegaLiteChart"]';
   const cut = [];
   for (const e of document.querySelectorAll('[data-testid="stMain"] *, [data-testid="stSidebar"] *')) {
-    if (!e.offsetParent || e.closest(two) || ![...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+    if (!e.offsetParent || e.closest(two) || !e.innerText || !e.innerText.trim()) continue;
     if (e.getBoundingClientRect().right <= 0) continue; // in the sidebar while it is closed
     const s = getComputedStyle(e);
     const hides = s.textOverflow === 'ellipsis' || ['hidden', 'clip'].includes(s.overflowX);
-    if (hides && e.scrollWidth > e.clientWidth + 1) cut.push(e.innerText.trim().slice(0, 60));
+    if (hides && e.scrollWidth > e.clientWidth + 1 && !cut.some((c) => c.contains(e))) cut.push(e);
   }
-  return [...wide, ...cut.map((t) => `cut: ${t}`)];
+  return [...wide, ...cut.map((e) => `cut: ${e.innerText.trim().slice(0, 60)}`)];
 }"""
 NARROW = {"width": 320, "height": 640}
 

@@ -140,7 +140,8 @@
   // shows now (a name given once went stale: the tiles kept "sample 3 of 18" after a take made them 31). A gallery
   // tile is named by the gesture of the "Samples of … (31)" heading above it, its own caption and the number it
   // shows ("thumbs up, sample 31 of 31"); Train's wrong samples by their "👍 → ✋" in words ("recorded as thumbs
-  // up, guessed open palm, sample 2 of 5"); any other picture by its own caption (the CPM's belief maps).
+  // up, guessed open palm, sample 2 of 5"); any other picture by its own caption (the CPM's belief maps). (The 3D
+  // view is named by ui/common/keyboard.js, which makes it turn by keys.)
   const named = (e, attribute, name) => { if (e.getAttribute(attribute) !== name) e.setAttribute(attribute, name); };
   const nameSamples = () => {
     let heading = null, group = [];
@@ -170,13 +171,6 @@
     for (const img of document.querySelectorAll('[data-testid="stImage"] img')) {
       const caption = img.closest('[data-testid="stImageContainer"]')?.querySelector('[data-testid="stImageCaption"]');
       if (!tiled.has(img) && caption && words(caption.innerText)) named(img, "alt", words(caption.innerText));
-    }
-    // the 3D view (Plotly's canvas and drawings): one picture, named by the caption under it
-    for (const chart of document.querySelectorAll('[class*="_3d_view"] [data-testid="stPlotlyChart"]')) {
-      const caption = chart.closest('[class*="_3d_view"]').querySelector('[data-testid="stCaptionContainer"]');
-      if (!caption) continue;
-      named(chart, "role", "img");
-      named(chart, "aria-label", words(caption.innerText));
     }
   };
   // The contrast theme (ui/common/theme.py): its CSS applies while the page's root element has the attribute. The

@@ -23,6 +23,8 @@ CAPTION_GREY = "#5c5f66"
 # checkbox's, switch's or radio's input is visually hidden (Streamlit paints a box of its own beside it) and a field's
 # input is clipped inside its painted box: their ring goes on the label or the box that holds them
 FOCUS_RING = "#1f5fa8"
+# A page link's words stay on one line, cut with an ellipsis where the column is narrower (Streamlit's style): at
+# 320 px Home's next step read "Record at least two gestures (you hav". They wrap instead (the page_link CSS line).
 # A table's or chart's toolbar (Show/hide columns, Download, Search, Fullscreen) is transparent until the pointer is
 # over its element: Tab reached its buttons unseen. Shown while it holds the focus, where hovering shows it.
 TOOLBAR_SHOWN_TOP = "-2.65rem"  # Streamlit's own place for it when shown (its ElementToolbar styles)
@@ -36,6 +38,7 @@ label:has(input:focus-visible) {{ outline: 2px solid {FOCUS_RING} !important; ou
 .handteach-skip:focus {{ top: 8px; }}
 [data-testid="stElementToolbar"]:focus-within {{ opacity: 1 !important; top: {TOOLBAR_SHOWN_TOP} !important; }}
 .stElementContainer:has(> [data-testid="stHtml"] > .handteach-assistive) {{ display: none; }}
+[data-testid="stPageLink-NavLink"] span {{ white-space: normal !important; overflow: visible !important; }}
 @media (prefers-reduced-motion: reduce) {{
   *, *::before, *::after {{ animation-duration: 0.01ms !important; animation-iteration-count: 1 !important;
     transition-duration: 0.01ms !important; scroll-behavior: auto !important; }}
