@@ -63,8 +63,10 @@ export class BodyRecogniser extends Recogniser {
   async frame() {
     const width = this.video.videoWidth, height = this.video.videoHeight;
     if (!width || !height) return;
-    const input = frameCanvas(this.video, width, height, 0, true);
-    const bodies = await this.state.finder.find(input, 1, performance.now());
+    const finder = this.state.finder, now = performance.now();
+    // as the hand recogniser does: the frame handed to the worker as a VideoFrame where the browser has them
+    const bodies = await (this.framesAs === "videoframe" && WorkerFinder.takesVideoFrames()
+      ? finder.findVideo(this.video, 1, now) : finder.find(frameCanvas(this.video, width, height, 0, true), 1, now));
     const decisions = await this.classify(bodies, width, height);
     this.latest = bodyAnswer(bodies, decisions);
     if (this.onFound) this.onFound(bodies);

@@ -1,11 +1,12 @@
 // The editor's pose worker: MediaPipe's PoseLandmarker (VIDEO mode, one person) off the page's thread, as the hand
 // worker (frontend/src/handworker.js) runs HandLandmarker, so Scratch's own frames keep the page's thread.
 // A classic worker (built as an IIFE): tasks-vision loads its WASM runtime with importScripts.
-// Messages: {id, call: "open", args: [fileset, bytes]} and {id, call: "find", args: [ImageData, now]}; each
+// Messages: {id, call: "open", args: [fileset, bytes]} and {id, call: "find", args: [frame, wanted, now]}; each
 // answered {id, result} or {id, failure: {code, detail}} (frontend/src/finders.js's WorkerFinder reads them).
 
 import { PoseLandmarker } from "@mediapipe/tasks-vision";
 import { blankFrame, firstLine, workerCanvases, workingLandmarker } from "../../frontend/src/landmarker.js";
+import { videoFramePixels } from "../../frontend/src/frames.js";
 import { storeBodies } from "./bodydata.js";
 
 let landmarker = null, lastStamp = -Infinity;
@@ -18,9 +19,11 @@ const CALLS = {
     landmarker = await workingLandmarker(PoseLandmarker, fileset, options,
       (made, frame) => made.detectForVideo(frame, stamp(performance.now())), workerCanvases(), blankFrame(null));
   },
-  find(frame, now) {
+  // `frame`: the camera's VideoFrame, handed over (its pixels made here, off the page's thread), or its ImageData
+  find(frame, _wanted, now) { // finders.js's WorkerFinder sends how many to follow: one person here
     const started = performance.now();
-    const hands = storeBodies(landmarker.detectForVideo(frame, stamp(now)));
+    const pixels = typeof VideoFrame === "function" && frame instanceof VideoFrame ? videoFramePixels(frame) : frame;
+    const hands = storeBodies(landmarker.detectForVideo(pixels, stamp(now)));
     return { hands, switches: 0, ms: performance.now() - started };
   },
 };
