@@ -4,6 +4,7 @@ a control has the focus, checking at every stop that the focus can be seen and i
 from __future__ import annotations
 
 import io
+import re
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -138,18 +139,21 @@ def focused_on_screen(page) -> tuple[str, bool]:  # noqa: ANN001 - playwright Pa
     return name, place is not None and ring_on_screen(page, place) >= RING_AROUND
 
 
-def tab_to(page, target, limit: int = 80, back: bool = False, seen: bool = False) -> int:  # noqa: ANN001
+def tab_to(page, target, limit: int = 80, back: bool = False, seen: bool = False, screen: bool = False) -> int:  # noqa: ANN001
     """Press Tab (Shift+Tab when ``back``) on ``page`` until the Locator ``target`` (or an element inside it) has the
-    focus; every stop on the way shows its focus (and, when ``seen``, is in sight: ``out_of_sight``). Fails naming
-    the stops when ``limit`` presses never reach it (a trap, or no way there). Returns the presses it took."""
+    focus; every stop on the way shows its focus (and, when ``seen``, is in sight: ``out_of_sight``; when ``screen``,
+    its ring is seen on screen, ``focused_on_screen``, and its name is true, ``name_problem``). Fails naming the
+    stops when ``limit`` presses never reach it (a trap, or no way there). Returns the presses it took."""
     stops: list[str] = []
     for presses in range(1, limit + 1):
         page.keyboard.press("Shift+Tab" if back else "Tab")
-        name, visible = focused(page)
+        name, visible = focused_on_screen(page) if screen else focused(page)
         # past the last control the focus leaves the page for the browser's own bar, then comes back at the top
         assert visible or name == PAST_THE_END, f"the focus on {name!r} cannot be seen (after {stops[-3:]})"
         hidden = out_of_sight(page) if seen and name != PAST_THE_END else ""
         assert not hidden, f"the focus on {name!r} is out of sight: {hidden} (after {stops[-3:]})"
+        wrong = name_problem(page) if screen and name != PAST_THE_END else ""
+        assert not wrong, f"the focus on {name!r}: {wrong} (after {stops[-3:]})"
         stops.append(name)
         if target.evaluate("e => e.contains(e.ownerDocument.activeElement)"):
             return presses
@@ -215,3 +219,81 @@ def out_of_sight(page) -> str:  # noqa: ANN001 - playwright Page
         page.wait_for_timeout(50)
         why = page.evaluate(_IN_SIGHT)
     return why
+
+
+# The words the focused element (or the label round it) shows, and the label of the group it is one of (a segmented
+# control's "How many hands" round its "1" and "2"); null when the focus is on the page itself, or inside a
+# component's frame (whose tree is its own: not read here)
+_SHOWN = """() => { const e = document.activeElement;
+  if (!e || e === document.body || e.tagName === 'IFRAME') return null;
+  const words = (x) => ((x && x.innerText) || '').replace(/\\s+/g, ' ').trim().slice(0, 200);
+  const group = e.closest('[data-testid="stButtonGroup"], [role="radiogroup"], [role="group"]');
+  const widget = group && group.closest('[data-testid="stElementContainer"]');
+  const label = group && (group.getAttribute('aria-label') || words(widget && widget.querySelector('label')));
+  return [words(e.closest('label') || e), label || '']; }"""
+# what a name made of code says: a module's path, an icon font's ligature, a bare number, Streamlit's index
+_CODE_NAME = re.compile(r"^(?:[a-z_]+\.){2,}[a-z_]+$|keyboard_arrow|^\d*$|^(?:ui|core)[./]")
+
+
+def focused_name(page) -> tuple[str, str, str, str]:  # noqa: ANN001 - playwright Page
+    """(role, accessible name, the words it shows, its group's label) of the focused element of the page (not of a
+    frame), from Chromium's accessibility tree, what a screen reader is given; all "" when none is focused."""
+    shown = page.evaluate(_SHOWN)
+    if shown is None:
+        return "", "", "", ""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        found = cdp.send("Runtime.evaluate", {"expression": "document.activeElement"})["result"]
+        node = cdp.send("DOM.describeNode", {"objectId": found["objectId"]})["node"]
+        tree = cdp.send("Accessibility.getPartialAXTree", {"backendNodeId": node["backendNodeId"],
+                                                          "fetchRelatives": False})["nodes"]  # fmt: skip
+    finally:
+        cdp.detach()
+    own = next((n for n in tree if not n.get("ignored")), tree[0] if tree else {})
+    return own.get("role", {}).get("value", ""), own.get("name", {}).get("value", ""), *shown
+
+
+# roles a screen reader reads by their name alone: a control, a picture (a line the focus was moved to, a heading or
+# an alert, is read by its words)
+_NAMED_BY_AUTHOR = {"button", "link", "checkbox", "switch", "radio", "tab", "menuitem", "textbox", "combobox",
+                    "spinbutton", "slider", "application", "img", "progressbar", "radiogroup", "listbox"}  # fmt: skip
+
+
+def name_problem(page) -> str:  # noqa: ANN001 - playwright Page
+    """What is wrong with the focused element's name, or "": a control named by nothing, by code (a module's path,
+    an icon's ligature, a number), or by words other than those it shows (WCAG 2.5.3: the name holds the label)."""
+    role, name, shown, group = focused_name(page)
+    if not role:
+        return ""  # the page itself, or a frame keeping its own focus
+    words = " ".join(name.split())
+    if not words and role in _NAMED_BY_AUTHOR:
+        return f"the {role} has no name (it shows {shown[:40]!r})"
+    if not words and not shown:
+        return f"the {role} says nothing: no name, no words"
+    if _CODE_NAME.search(words) and not (group and re.fullmatch(r"\d+", words)):  # "2" of "How many hands"
+        return f"the {role} is named by code: {words!r}"
+    plain = lambda text: re.sub(r"[^\w ]", "", text).split()  # noqa: E731 - emoji and marks aside
+    labelled = role in ("button", "link", "checkbox", "switch", "radio", "tab", "menuitem") and 0 < len(shown) < 80
+    if labelled and " ".join(plain(shown)).lower() not in " ".join(plain(words)).lower():
+        return f"the {role}'s name {words!r} does not hold the words it shows, {shown!r}"
+    return ""
+
+
+def kept(page, what: str) -> str:  # noqa: ANN001 - playwright Page
+    """After a press on ``what`` that ran the page again: the focus on something (not dropped to the page, where
+    nothing shows it), its ring seen on screen, its name true. Returns its name (3 s are let pass: the line the page
+    moves the focus to comes after the run, and a control the run removes stays until it ends)."""
+    from bench.common.browser import wait_app_ready
+
+    wait_app_ready(page)
+    name, ring = focused_on_screen(page)
+    for _ in range(30):  # (a control the run hid keeps the focus until the page moves it)
+        if name != PAST_THE_END and ring:
+            break
+        page.wait_for_timeout(100)
+        name, ring = focused_on_screen(page)
+    assert name != PAST_THE_END, f"after {what} the focus fell to the page"
+    assert ring, f"after {what} the focus on {name!r} shows no ring on screen"
+    wrong = name_problem(page)
+    assert not wrong, f"after {what}, {wrong}"
+    return name

@@ -177,7 +177,15 @@
     window.Plotly.relayout(chart, { "scene.camera": { ...camera, eye: turned(camera.eye, event.key) } });
   }, true);
 
-  const tidy = () => { oneStopEach(); nameViews(); };
+  // A heading's "Link to heading" (Streamlit's anchor, shown only under the pointer) was a Tab stop after each
+  // heading with nothing seen: out of the Tab order, as the picture's Fullscreen
+  const quietAnchors = () => {
+    for (const a of document.querySelectorAll('[data-testid="stHeaderActionElements"] a[href]:not([tabindex])')) {
+      a.setAttribute("tabindex", "-1");
+    }
+  };
+
+  const tidy = () => { oneStopEach(); nameViews(); quietAnchors(); };
   new MutationObserver(tidy).observe(document.body, { subtree: true, childList: true });
   tidy();
 })();
