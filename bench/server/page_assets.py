@@ -1,9 +1,11 @@
 """What a student opening Live or Record costs the web process in the browser path's files (29 MB of wasm and the
-hand model, served from the component's folder by ``python -m ui.server.serve``).
+hand model, served from the component's folder by ``python -m ui.server.serve``), and any page in Streamlit's own
+files (the scripts, styles and fonts its ``index.html`` names, ``ui/server/streamlit_files.py``).
 
 A scripted session (bench/server/scripted_tab.py) opens Live first, so that Streamlit knows the component. Then
 the four files a page asks for are fetched, gzip accepted as a browser does: the first visit of the server's life,
 ``--visits`` more (a browser that kept nothing), then revalidated with their ETags (a browser that kept them).
+Then Streamlit's page files, as a fresh browser asks for them first: a first visit and ``--visits`` more.
 Server CPU from /proc (user + system) around each.
 
     .venv/bin/python -m bench.server.page_assets              # a table, then one JSON line
@@ -15,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -55,6 +58,17 @@ def visit(server: AppServer, etags: dict[str, str] | None = None) -> dict:
             "etags": {name: a[2] for name, a in answers.items()}}  # fmt: skip
 
 
+def streamlit_visit(server: AppServer) -> dict:
+    """Streamlit's files its page names (``./static/…``: its first script, the modules it preloads, styles, a font)."""
+    with urllib.request.urlopen(f"{server.url}/", timeout=60) as reply:
+        page = reply.read().decode()
+    names = sorted(set(re.findall(r'(?:href|src)="\./(static/[^"]+)"', page)))
+    before, started = cpu_s(server.process.pid), time.perf_counter()
+    answers = [fetch(f"{server.url}/{name}") for name in names]
+    return {"server_cpu_s": round(cpu_s(server.process.pid) - before, 3), "wall_s": round(time.perf_counter() - started, 3),
+            "bytes": sum(a[1] for a in answers), "statuses": sorted({a[0] for a in answers}), "files": len(names)}  # fmt: skip
+
+
 async def open_live(server: AppServer) -> None:
     tab = ScriptedTab(server.url, "live")
     await tab.open()
@@ -76,20 +90,28 @@ def main() -> None:
                 sys.exit(f"the server answered {first['statuses']} for the component's files")
             later = [visit(server) for _ in range(args.visits)]
             kept = [visit(server, first["etags"]) for _ in range(args.visits)]
+            own_first = streamlit_visit(server)
+            own_later = [streamlit_visit(server) for _ in range(args.visits)]
         finally:
             server.stop()
     mean = lambda runs, key: round(sum(r[key] for r in runs) / len(runs), 3)  # noqa: E731
-    rows = [("first visit of the server", first["server_cpu_s"], first["wall_s"], first["bytes"], first["statuses"]),
-            ("later visit, nothing kept", mean(later, "server_cpu_s"), mean(later, "wall_s"), later[0]["bytes"],
+    rows = [("the four files, the server's first visit", first["server_cpu_s"], first["wall_s"], first["bytes"], first["statuses"]),
+            ("the four, later visit, nothing kept", mean(later, "server_cpu_s"), mean(later, "wall_s"), later[0]["bytes"],
              later[0]["statuses"]),
-            ("later visit, files kept (ETag)", mean(kept, "server_cpu_s"), mean(kept, "wall_s"), kept[0]["bytes"],
-             kept[0]["statuses"])]  # fmt: skip
-    print(f"{'the four files of a page':<32}{'server CPU s':>13}{'wall s':>8}{'bytes':>11}  HTTP")
+            ("the four, later visit, kept (ETag)", mean(kept, "server_cpu_s"), mean(kept, "wall_s"), kept[0]["bytes"],
+             kept[0]["statuses"]),
+            (f"Streamlit's {own_first['files']} files, first visit", own_first["server_cpu_s"], own_first["wall_s"],
+             own_first["bytes"], own_first["statuses"]),
+            (f"Streamlit's {own_first['files']} files, later visit", mean(own_later, "server_cpu_s"),
+             mean(own_later, "wall_s"), own_later[-1]["bytes"], own_later[-1]["statuses"])]  # fmt: skip
+    print(f"{'the files of a page':<42}{'server CPU s':>13}{'wall s':>8}{'bytes':>11}  HTTP")
     for name, cpu, wall, size, statuses in rows:
-        print(f"{name:<32}{cpu:>13.3f}{wall:>8.3f}{size:>11,}  {statuses}")
+        print(f"{name:<42}{cpu:>13.3f}{wall:>8.3f}{size:>11,}  {statuses}")
     print(json.dumps({"files": list(FILES), "visits": args.visits, "first_cpu_s": first["server_cpu_s"],
                       "later_cpu_s": rows[1][1], "kept_cpu_s": rows[2][1], "later_bytes": later[0]["bytes"],
-                      "kept_bytes": kept[0]["bytes"], "load_avg": round(os.getloadavg()[0], 2)}))  # fmt: skip
+                      "kept_bytes": kept[0]["bytes"], "streamlit_files": own_first["files"],
+                      "streamlit_first_cpu_s": rows[3][1], "streamlit_later_cpu_s": rows[4][1],
+                      "streamlit_later_bytes": rows[4][3], "load_avg": round(os.getloadavg()[0], 2)}))  # fmt: skip
 
 
 if __name__ == "__main__":
