@@ -154,9 +154,12 @@
     for (const [head, images] of groups) {
       const match = head && /^Samples of (.*?)(?:\s*\((\d+)\))?$/.exec(head.innerText.trim());
       const gesture = match ? words(match[1]) : "", total = match && match[2];
+      // a tile: the one picture of its column, with the gallery's "#31" or Train's "👍 → ✋" under it (not a panel's
+      // picture beside a caption: the CPM's, once named as a tile, kept that name)
+      const under = (column) => column.querySelector('[data-testid="stCheckbox"] p, [data-testid="stCaptionContainer"]');
       const tiles = images.map((img) => [img, img.closest('[data-testid="stColumn"]')]).filter(([, column]) =>
-        column && column.querySelectorAll("img").length === 1 &&
-        column.querySelector('[data-testid="stCheckbox"], [data-testid="stCaptionContainer"]'));
+        column && column.querySelectorAll("img").length === 1 && under(column) &&
+        /^#\d+$| → /.test(under(column).innerText.trim()));
       tiles.forEach(([img, column], i) => {
         tiled.add(img);
         const caption = column.querySelector('[data-testid="stCheckbox"] p, [data-testid="stCaptionContainer"]');
