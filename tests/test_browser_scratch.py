@@ -78,7 +78,7 @@ def test_thumbs_up_example_reacts_and_nothing_leaves(tmp_path: Path) -> None:
         app.stop()
     score = score_reactions(readings, clip, THUMBS_RULES)
     print(f"editor ready {ready:.1f} s; {score.caught}/{score.changes} changes caught, latencies {score.latencies_s} s, "
-          f"{score.false} false {score.false_at}; {len(readings)} frames read\n{timeline(readings, clip)}")  # fmt: skip
+          f"{score.false} false {score.false_at}, {score.late} late; {len(readings)} frames read\n{timeline(readings, clip)}")  # fmt: skip
     assert sum(r.frame >= 0 for r in readings) > 0.9 * len(readings) > 40, "the page did not read the clip's frames"
     assert score.changes >= 3 and score.caught >= 0.95 * score.changes, (score, timeline(readings, clip))
     assert score.false == 0, (score.false_at, timeline(readings, clip))

@@ -33,9 +33,10 @@ class Reading:
 class ReactionScore:
     changes: int  # gesture changes the window could judge
     caught: int  # of them, the state turned as expected within the allowed time
-    false: int  # state changes no gesture shown in the second before explains
+    false: int  # turns of the state that no gesture shown in the ``explained_s`` before explains
     latencies_s: tuple[float, ...]  # of the caught ones
     false_at: tuple[tuple[float, str], ...]  # (seconds into the window, state) of each false reaction
+    late: int = 0  # turns to a gesture shown, but more than ``within_s`` before (counted as misses already)
 
     @property
     def caught_share(self) -> float:
@@ -64,9 +65,11 @@ def expected_states(clip: Clip, rules: dict[str, str]) -> list[str]:
     return states
 
 
-def score_reactions(readings: list[Reading], clip: Clip, rules: dict[str, str], within_s: float = 1.0) -> ReactionScore:
+def score_reactions(readings: list[Reading], clip: Clip, rules: dict[str, str], within_s: float = 1.0,
+                    explained_s: float = 2.0) -> ReactionScore:  # fmt: skip
     """Changes caught (the state turned to the change's within ``within_s`` of its first frame on the page), and false
-    reactions: a turn of the state to one whose gesture the clip did not show in the ``within_s`` before it."""
+    reactions: a turn of the state to one whose gesture the clip did not show in the ``explained_s`` before it (a
+    segment's length: a turn to the gesture before the one shown is late, not false)."""
     readings = [r for r in readings if r.frame >= 0]
     counted = unwrapped(readings, clip.frames)
     if len(counted) < 2:
@@ -91,15 +94,17 @@ def score_reactions(readings: list[Reading], clip: Clip, rules: dict[str, str], 
             if turned is not None:
                 caught += 1
                 latencies.append(round(turned - shown, 3))
-    false_at = []
+    false_at, late = [], 0
     wanted = {state: {g for g, s in rules.items() if s == state} for state in rules.values()}
     for (before, _), (reading, _) in zip(counted, counted[1:], strict=False):
         if reading.state == before.state or reading.state not in wanted:
             continue
-        recent = {clip.gesture_at(r.frame) for r, _ in counted if reading.t - within_s <= r.t <= reading.t}
-        if not recent & wanted[reading.state]:
+        shown = [(reading.t - r.t, clip.gesture_at(r.frame)) for r, _ in counted if 0 <= reading.t - r.t <= explained_s]
+        if not any(gesture in wanted[reading.state] for _ago, gesture in shown):
             false_at.append((round(reading.t - counted[0][0].t, 2), reading.state))
-    return ReactionScore(changes, caught, len(false_at), tuple(latencies), tuple(false_at))
+        elif not any(ago <= within_s and gesture in wanted[reading.state] for ago, gesture in shown):
+            late += 1
+    return ReactionScore(changes, caught, len(false_at), tuple(latencies), tuple(false_at), late)
 
 
 def correlation(xs: list[float], ys: list[float]) -> float | None:

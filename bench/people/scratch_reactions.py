@@ -97,6 +97,7 @@ def run_person(
         "caught": reactions.caught,
         "false": reactions.false,
         "false_at": reactions.false_at,
+        "late": reactions.late,
         "latency_s_median": sorted(reactions.latencies_s)[len(reactions.latencies_s) // 2]
         if reactions.latencies_s
         else None,
@@ -147,7 +148,7 @@ def main() -> None:
 
 def print_row(row: dict[str, Any]) -> None:
     print(f"{row['person']}: thumbs-up game {row['caught']}/{row['changes']} changes caught within 1.0 s "
-          f"(latency median {row['latency_s_median']} s, max {row['latency_s_max']} s), {row['false']} false "
+          f"(latency median {row['latency_s_median']} s, max {row['latency_s_max']} s), {row['false']} false, {row['late']} late "
           f"{list(row['false_at']) or ''}; {row['frames_read']} frames read ({row['frames_read_per_s']}/s, "
           f"{row['unreadable_frames']} unreadable)")  # fmt: skip
     print(f"{'':<16}rocket: r {row['rocket_r_sprite']} (sprite x vs fingertip x, {row['rocket_readings']} frames with a "
