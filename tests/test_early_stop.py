@@ -51,3 +51,20 @@ def test_runs_every_epoch_while_the_loss_keeps_falling() -> None:
     losses = [1.0, 0.8, 0.6, 0.4]
     history, best, _ = fit_with_early_stopping(network, _scripted(network, losses), len(losses), 1, None, None)
     assert len(history) == 4 and best == 4 and network.weight.item() == 4.0
+
+
+def test_average_keeps_the_mean_of_the_epochs_around_the_best() -> None:
+    network = nn.Linear(1, 1)
+    losses = [1.0, 0.5, 0.6, 0.7, 0.8, 0.9]  # best at 2; epoch 1 before it, 3 and 4 within 2 after it
+    history, best, _ = fit_with_early_stopping(
+        network, _scripted(network, losses), len(losses), 3, None, None, average=2
+    )
+    assert len(history) == 5 and best == 2
+    assert network.weight.item() == (1.0 + 2.0 + 3.0 + 4.0) / 4 and not network.training
+
+
+def test_average_takes_only_the_epochs_that_ran_after_the_best() -> None:
+    network = nn.Linear(1, 1)
+    losses = [1.0, 0.9, 0.8, 0.7]  # still falling at the last epoch: nothing after it to average
+    _, best, _ = fit_with_early_stopping(network, _scripted(network, losses), len(losses), 5, None, None, average=1)
+    assert best == 4 and network.weight.item() == (3.0 + 4.0) / 2
