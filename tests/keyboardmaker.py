@@ -19,7 +19,7 @@ _FOCUS = """() => {
   while (e && e.tagName === 'IFRAME') { try { doc = e.contentDocument; e = doc.activeElement; } catch (x) { break; } }
   if (!e || e === doc.body) return ['the page itself', false, null];
   const name = (e.tagName + ' ' + (e.getAttribute('aria-label') || e.innerText || e.value || '')).trim().slice(0, 60);
-  const canvas = e.parentElement && e.parentElement.closest('canvas');
+  const canvas = e.tagName === 'CANVAS' ? e : e.parentElement && e.parentElement.closest('canvas');
   let place = null;
   if (canvas) {
     const r = canvas.getBoundingClientRect();
@@ -69,7 +69,7 @@ def ring_drawn(page, place: dict) -> bool:  # noqa: ANN001 - playwright Page
 _PAINTED = """() => {
   let doc = document, e = doc.activeElement;
   while (e && e.tagName === 'IFRAME') { try { doc = e.contentDocument; e = doc.activeElement; } catch (x) { break; } }
-  if (!e || e === doc.body || (e.parentElement && e.parentElement.closest('canvas'))) return null;
+  if (!e || e === doc.body || e.tagName === 'CANVAS' || (e.parentElement && e.parentElement.closest('canvas'))) return null;
   const painter = e.tagName === 'INPUT' && (e.closest('label') || e.closest(
     '[data-testid$="RootElement"], [data-testid="stNumberInputContainer"], [role="group"]'));
   const r = (painter || e).getBoundingClientRect();
@@ -130,8 +130,8 @@ def focused(page) -> tuple[str, bool]:  # noqa: ANN001 - playwright Page
 
 
 def focused_on_screen(page) -> tuple[str, bool]:  # noqa: ANN001 - playwright Page
-    """(what has the focus, whether a ring shows it on screen, or the canvas draws its cell's ring). Not yet what
-    the walks use: on Home the walk's next stop after the cards, a focused CANVAS, showed no ring on screen."""
+    """(what has the focus, whether a ring shows it on screen, or, for a table's canvas or a cell in it, whether the
+    table draws its cell's ring: a canvas Tab reaches rings its first cell)."""
     name, _, canvas = page.evaluate(_FOCUS)
     if canvas:
         return name, ring_drawn(page, canvas)
@@ -226,7 +226,7 @@ def out_of_sight(page) -> str:  # noqa: ANN001 - playwright Page
 # component's frame (whose tree is its own: not read here)
 _SHOWN = """() => { const e = document.activeElement;
   if (!e || e === document.body || e.tagName === 'IFRAME') return null;
-  const words = (x) => ((x && x.innerText) || '').replace(/\\s+/g, ' ').trim().slice(0, 200);
+  const words = (x) => ((x && (x.innerText || x.textContent)) || '').replace(/\\s+/g, ' ').trim().slice(0, 200);
   const group = e.closest('[data-testid="stButtonGroup"], [role="radiogroup"], [role="group"]');
   const widget = group && group.closest('[data-testid="stElementContainer"]');
   const label = group && (group.getAttribute('aria-label') || words(widget && widget.querySelector('label')));
@@ -263,14 +263,15 @@ def name_problem(page) -> str:  # noqa: ANN001 - playwright Page
     """What is wrong with the focused element's name, or "": a control named by nothing, by code (a module's path,
     an icon's ligature, a number), or by words other than those it shows (WCAG 2.5.3: the name holds the label)."""
     role, name, shown, group = focused_name(page)
-    if not role:
-        return ""  # the page itself, or a frame keeping its own focus
+    if not role or role in ("gridcell", "columnheader", "rowheader"):
+        return ""  # the page itself, a frame keeping its own focus, or a table's cell (named by the table's canvas)
     words = " ".join(name.split())
     if not words and role in _NAMED_BY_AUTHOR:
         return f"the {role} has no name (it shows {shown[:40]!r})"
     if not words and not shown:
         return f"the {role} says nothing: no name, no words"
-    if _CODE_NAME.search(words) and not (group and re.fullmatch(r"\d+", words)):  # "2" of "How many hands"
+    number = re.fullmatch(r"\d+", words) and (group or role in ("gridcell", "cell"))  # "2" of "How many hands"
+    if _CODE_NAME.search(words) and not number:
         return f"the {role} is named by code: {words!r}"
     plain = lambda text: re.sub(r"[^\w ]", "", text).split()  # noqa: E731 - emoji and marks aside
     labelled = role in ("button", "link", "checkbox", "switch", "radio", "tab", "menuitem") and 0 < len(shown) < 80

@@ -185,7 +185,19 @@
     }
   };
 
-  const tidy = () => { oneStopEach(); nameViews(); quietAnchors(); };
+  // A table (st.dataframe) is a canvas Tab reaches before its cells, named by nothing: named by its columns (the
+  // table it keeps inside the canvas for screen readers) and what its keys do; its cells keep their own names
+  const nameTables = () => {
+    for (const canvas of document.querySelectorAll('[data-testid="stDataFrame"] canvas[tabindex]')) {
+      const columns = [...canvas.querySelectorAll('th, [role="columnheader"]')]
+        .map((h) => h.textContent.replace(/\s+/g, " ").trim()).filter(Boolean);
+      const name = `A table${columns.length ? " of " + columns.join(", ") : ""}; the arrow keys move from cell to cell`;
+      if (canvas.getAttribute("role") !== "group") canvas.setAttribute("role", "group");
+      if (canvas.getAttribute("aria-label") !== name) canvas.setAttribute("aria-label", name);
+    }
+  };
+
+  const tidy = () => { oneStopEach(); nameViews(); quietAnchors(); nameTables(); };
   new MutationObserver(tidy).observe(document.body, { subtree: true, childList: true });
   tidy();
 })();

@@ -16,8 +16,11 @@ from ui.common.theme import RING
 # The 3D view's chart sits in an element that clips what is drawn outside it (overflow: auto): its focus ring goes
 # on that element instead, as the page's ring is (ui/common/assistive.py) and the contrast theme's (ui/common/theme.py)
 _VIEW_FOCUSED = '.stElementContainer:has([data-testid="stPlotlyChart"][role="application"]:focus-visible)'
+# A chart's toolbar (Plotly's modebar: Download plot as a PNG, Zoom, Reset camera …) shows only under the pointer:
+# Tab reached its buttons unseen. Shown while it holds the focus, as a table's (ui/common/assistive.py)
 CSS = f"""<style>
 {_VIEW_FOCUSED} {{ outline: 2px solid {FOCUS_RING}; outline-offset: 2px; }}
+.js-plotly-plot .plotly .modebar--hover:focus-within {{ opacity: 1 !important; }}
 html[data-handteach-contrast="on"] {_VIEW_FOCUSED} {{ outline: 3px solid {RING}; }}
 </style>"""
 
