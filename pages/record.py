@@ -42,7 +42,9 @@ with side_col:
     if st.session_state.get("record_class_next") in by_name:
         st.session_state["record_class"] = st.session_state.pop("record_class_next")
     # Labels stay fixed (no counts in them): Streamlit 1.60 shows no selection when a radio's labels change.
-    if len(by_name) <= MAX_RADIO_CLASSES:
+    if not by_name:  # a new body or motion project: no empty choice, faded as Streamlit draws one (2.6:1)
+        target = None
+    elif len(by_name) <= MAX_RADIO_CLASSES:
         target = st.radio("Gesture to record", list(by_name), format_func=lambda n: widgets.plain(by_name[n].title),
                           key="record_class")  # fmt: skip
     else:  # a thousand imported classes made a radio list 23,000 px long: a select the user can type into

@@ -237,10 +237,10 @@ def home_signed_in(w: Walk) -> None:
     w.goto(f"?project={PROJECT}")
 
 
-def settled(page) -> None:  # noqa: ANN001 - playwright Page
+def settled(page, timeout_ms: int = WAIT_MS) -> None:  # noqa: ANN001 - playwright Page
     """Until no element of a run before is left faded on the page (Streamlit's stale elements, at a third of their
     colour, go when the run that replaces them ends: the sign-in's page runs twice)."""
-    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=WAIT_MS)
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=timeout_ms)
 
 
 def keyboard_nav(w: Walk, title: str) -> None:
@@ -497,6 +497,7 @@ def walk_states(states: list[dict], upstream: list[dict], tmp_path: Path, factor
     """``states`` walked in order in one browser on one app as `make run` serves it (the browser path): axe and the
     headings checked in each; at the end, every page of the teacher's sidebar is one some state of the list opens."""
     from browsermaker import served_app
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     if axemaker.missing():
@@ -514,6 +515,9 @@ def walk_states(states: list[dict], upstream: list[dict], tmp_path: Path, factor
                 for state in states:
                     started = time.monotonic()
                     STEPS[state["step"]](walk)
+                    if state["page"] != "file":  # no faded element of a run still going (a full rerun; Live's
+                        with contextlib.suppress(PlaywrightTimeout):  # fragments rerun twice a second, and may
+                            settled(walk.page, 15_000)  # never be all settled at once: then checked as they are)
                     found = axemaker.serious(walk.page, upstream)
                     print(f"{state['name']}: {time.monotonic() - started:.1f} s")
                     assert not found, f"{state['name']}: {found[0]} (and {len(found) - 1} more)"
