@@ -70,7 +70,7 @@ _PAINTED = """() => {
   let doc = document, e = doc.activeElement;
   while (e && e.tagName === 'IFRAME') { try { doc = e.contentDocument; e = doc.activeElement; } catch (x) { break; } }
   if (!e || e === doc.body || e.tagName === 'CANVAS' || (e.parentElement && e.parentElement.closest('canvas'))) return null;
-  const painter = e.tagName === 'INPUT' && (e.closest('label') || e.closest(
+  const painter = ['INPUT', 'TEXTAREA'].includes(e.tagName) && (e.closest('label') || e.closest(
     '[data-testid$="RootElement"], [data-testid="stNumberInputContainer"], [role="group"]'));
   const r = (painter || e).getBoundingClientRect();
   const place = { x: r.left, y: r.top, width: r.width, height: r.height };
@@ -271,7 +271,7 @@ def name_problem(page) -> str:  # noqa: ANN001 - playwright Page
     if not words and not shown:
         return f"the {role} says nothing: no name, no words"
     number = re.fullmatch(r"\d+", words) and (group or role in ("gridcell", "cell"))  # "2" of "How many hands"
-    if _CODE_NAME.search(words) and not number:
+    if words and _CODE_NAME.search(words) and not number:
         return f"the {role} is named by code: {words!r}"
     plain = lambda text: re.sub(r"[^\w ]", "", text).split()  # noqa: E731 - emoji and marks aside
     labelled = role in ("button", "link", "checkbox", "switch", "radio", "tab", "menuitem") and 0 < len(shown) < 80

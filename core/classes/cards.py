@@ -27,6 +27,7 @@ _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #111; }
 .screen { max-width: 190mm; margin: 4mm auto; font-size: 14px; }
 .screen button { font-size: 16px; padding: 6px 18px; cursor: pointer; }
+.screen button:focus-visible { outline: 2px solid #1f5fa8; outline-offset: 2px; }
 .sheet { display: grid; grid-template-columns: 95mm 95mm; grid-auto-rows: 64mm; width: 190mm; margin: 0 auto 6mm; }
 .card { border: 1px dashed #777; padding: 4mm 5mm; overflow: hidden; display: flex; flex-direction: column;
         gap: 1.6mm; font-size: 11pt; }

@@ -1,6 +1,8 @@
-"""What every page gets for a keyboard user beyond ``ui.common.assistive``'s focus rings: ``keyboard.js``, loaded by
-app.py on every run, which keeps the focus where a press left it when the page runs again (or moves it to the line
-that says what the press did). docs/accessibility.md says what each part is for and which test checks it."""
+"""What every page gets for a keyboard user beyond ``ui.common.assistive``'s focus rings, loaded by app.py on every
+run: ``keyboard.js``, which keeps the focus where a press left it when the page runs again (or moves it to the line
+that says what the press did), makes a gallery sample one Tab stop, turns the 3D view by keys and names the stops
+that said nothing; and CSS for rings their element clipped. docs/accessibility.md says what each part is for;
+tests/test_keyboard_focus.py and the keyboard walks (test_browser_student_keys, test_browser_teacher_keys) check it."""
 
 from __future__ import annotations
 
@@ -14,14 +16,16 @@ from ui.common.assistive import FOCUS_RING
 from ui.common.theme import RING
 
 # The 3D view's chart sits in an element that clips what is drawn outside it (overflow: auto): its focus ring goes
-# on that element instead, as the page's ring is (ui/common/assistive.py) and the contrast theme's (ui/common/theme.py)
-_VIEW_FOCUSED = '.stElementContainer:has([data-testid="stPlotlyChart"][role="application"]:focus-visible)'
+# on that element instead, drawn as the page's ring is (ui/common/assistive.py) and the contrast theme's (theme.py)
+_CLIPPED_FOCUS = '.stElementContainer:has([data-testid="stPlotlyChart"][role="application"]:focus-visible)'
+# a text area's box fills its element, which clipped the box's ring but for its top edge: the ring round the element
+_CLIPPED_FOCUS += ', .stElementContainer:has(> [data-testid="stTextArea"] textarea:focus-visible)'
 # A chart's toolbar (Plotly's modebar: Download plot as a PNG, Zoom, Reset camera …) shows only under the pointer:
 # Tab reached its buttons unseen. Shown while it holds the focus, as a table's (ui/common/assistive.py)
 CSS = f"""<style>
-{_VIEW_FOCUSED} {{ outline: 2px solid {FOCUS_RING}; outline-offset: 2px; }}
+{_CLIPPED_FOCUS} {{ outline: 2px solid {FOCUS_RING}; outline-offset: 2px; }}
 .js-plotly-plot .plotly .modebar--hover:focus-within {{ opacity: 1 !important; }}
-html[data-handteach-contrast="on"] {_VIEW_FOCUSED} {{ outline: 3px solid {RING}; }}
+html[data-handteach-contrast="on"] :is({_CLIPPED_FOCUS}) {{ outline: 3px solid {RING}; }}
 </style>"""
 
 
