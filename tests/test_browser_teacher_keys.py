@@ -1,14 +1,16 @@
 """The teacher's Class page with the keyboard alone, in headless Chromium at 1280×720: Tab, Shift+Tab, Enter, Space
 and the arrows reach and press every control (and the letters type the names). She adds two students (their
 password kind chosen with the arrows), downloads their cards, prints them from the page's preview and from the
-downloaded page, goes back with Shift+Tab to press *Done*, and deletes Ben through the delete form (his name chosen
-with the arrows, the box ticked with Space, his name typed again). At every stop the focus is seen (a ring, a
-shadow, or the ring a table draws round its cell) and in sight (not transparent, out of the window nor under
-another element); the focus goes in and out of the preview's frame and the tables both ways (no trap); after each
-press that runs the page again, the focus is still on the button pressed, seen and in sight, or, after *Done*,
-whose button goes with its panel, on the line said in its place (``tests/keyboardmaker.py``).
+downloaded page, goes back with Shift+Tab to press *Done*, deletes Ben through the delete form (his name chosen
+with the arrows, the box ticked with Space, his name typed again), renames Cy, lets Dee in, steps a limit up with
+an arrow and saves it, and ends the class. At every stop the ring is seen on screen, 3:1 against what is behind it
+(or the ring a table draws round its cell), the stop is in sight (not transparent, out of the window nor under
+another element) and truly named (``keyboardmaker.name_problem``); the focus goes in and out of the preview's frame
+and the tables both ways (no trap); after each press that runs the page again, the focus is kept, never dropped to
+the page: on the button pressed, or, after *Done*, whose button goes with its panel, on the line said in its place
+(``tests/keyboardmaker.py``).
 
-The student's walk by keyboard is ``tests/test_browser_a11y.py``'s; docs/accessibility.md reports both. The
+The student's walk by keyboard is ``tests/test_browser_student_keys.py``; docs/accessibility.md reports both. The
 teacher signs in as ``tests/test_browser_class.py`` does (the sign-in form by keyboard is the student's walk).
 """
 
@@ -19,7 +21,7 @@ import re
 from pathlib import Path
 
 import pytest
-from keyboardmaker import PAST_THE_END, arrow_to, focused, out_of_sight, tab_to
+from keyboardmaker import PAST_THE_END, arrow_to, focused, kept, out_of_sight, tab_to
 
 from bench.common.browser import CHROMIUM, wait_app_ready
 from tests.classmaker import make_class
@@ -32,22 +34,13 @@ WAIT_MS = 60_000
 COUNT_PRINTS = "window.__printed = 0; window.print = () => { window.__printed += 1; };"
 ADDED = ("Cy", "Dee")
 
-to = functools.partial(tab_to, seen=True)
+to = functools.partial(tab_to, seen=True, screen=True)  # each stop ringed on screen, in sight, truly named
 
 
 def pressed_and_kept(page, key: str, what: str) -> str:  # noqa: ANN001 - playwright Page
-    """After a press that ran the page again (``key`` pressed on ``what``): the focus on something, seen and in sight,
-    not dropped to the page (nothing shows it there). Returns where it is (a second is let pass: a line the page
-    moves the focus to may come just after the run)."""
-    wait_app_ready(page)
-    name, ring = focused(page)
-    for _ in range(10):
-        if name != PAST_THE_END:
-            break
-        page.wait_for_timeout(100)
-        name, ring = focused(page)
-    assert name != PAST_THE_END, f"after {key} on {what!r} the page ran again and dropped the focus"
-    assert ring, f"after {key} on {what!r} the focus on {name!r} cannot be seen"
+    """After a press that ran the page again (``key`` pressed on ``what``): the focus kept on something, its ring
+    seen on screen, its name true, in sight (``keyboardmaker.kept``). Returns where it is."""
+    name = kept(page, f"{key} on {what!r}")
     hidden = out_of_sight(page)
     assert not hidden, f"after {key} on {what!r} the focus on {name!r} is out of sight: {hidden}"
     return name
@@ -155,12 +148,52 @@ def delete_ben(page) -> None:  # noqa: ANN001 - playwright Page
     assert "Delete student" in pressed_and_kept(page, "Enter", "Delete student")
 
 
+def rename_unlock_limits_end(page) -> None:  # noqa: ANN001 - playwright Page
+    """The other forms, each pressed by keyboard: Cy renamed Cyan, Dee let in, a limit changed, the class ended."""
+    keys = page.keyboard
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Rename"))
+    box = form.get_by_label("Student to rename")
+    to(page, box)
+    choose(page, box, "Cy")
+    to(page, form.get_by_label("New name"))
+    keys.type("Cyan")
+    to(page, form.get_by_role("button", name="Rename"))
+    keys.press("Enter")
+    page.get_by_text("'Cy' is 'Cyan' now").wait_for(timeout=WAIT_MS)
+    pressed_and_kept(page, "Enter", "Rename")
+
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Let in now"))
+    box = form.get_by_label("Student who cannot sign in")
+    to(page, box)
+    choose(page, box, "Dee")
+    to(page, form.get_by_role("button", name="Let in now"))
+    keys.press("Enter")
+    page.get_by_text(re.compile("^Dee can sign in at once")).wait_for(timeout=WAIT_MS)
+    pressed_and_kept(page, "Enter", "Let in now")
+
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Save limits"))
+    to(page, form.get_by_label("Projects per student"))
+    keys.press("ArrowUp")  # a number field: the arrow steps it
+    to(page, form.get_by_role("button", name="Save limits"))
+    keys.press("Enter")
+    page.get_by_text(re.compile(r"^Saved\. ")).wait_for(timeout=WAIT_MS)
+    pressed_and_kept(page, "Enter", "Save limits")
+
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name=re.compile("^End the class")))
+    to(page, form.get_by_label("Type the class's name to end it"))
+    keys.type("7B")
+    to(page, form.get_by_role("button", name=re.compile("^End the class")))
+    keys.press("Enter")
+    page.get_by_text("The class has ended.").wait_for(timeout=WAIT_MS)
+    pressed_and_kept(page, "Enter", "End the class")
+
+
 def test_the_teacher_adds_prints_and_deletes_with_the_keyboard_alone(tmp_path: Path) -> None:
     from browsermaker import served_app
     from playwright.sync_api import sync_playwright
     from test_browser_class import teacher_on_class_page
 
-    from core.classes.roster import accounts
+    from core.classes.roster import any_class
     from core.data.store import Store
 
     if not Path(CHROMIUM).exists():
@@ -176,7 +209,7 @@ def test_the_teacher_adds_prints_and_deletes_with_the_keyboard_alone(tmp_path: P
                 print_the_cards(page, tmp_path)
                 cards_done(page)
                 delete_ben(page)
+                rename_unlock_limits_end(page)
         finally:
             browser.close()
-    students = sorted(a.name for a in accounts(Store(tmp_path / "data"), "7B") if a.role == "student")
-    assert students == ["Ana", *ADDED], students
+    assert not any_class(Store(tmp_path / "data")), "the class was not ended"
