@@ -1,5 +1,6 @@
 // What a keyboard user needs beyond the focus rings (docs/accessibility.md), loaded once per tab by
-// ui/common/keyboard.py: the focus kept where a press of theirs left it when the page runs again.
+// ui/common/keyboard.py: the focus kept where a press of theirs left it when the page runs again, one Tab stop per
+// gallery sample, the 3D view turned by keys, and names and Tab stops for what Streamlit leaves without.
 (() => {
   // once run, the script leaves the page: its text is not the page's
   if (document.currentScript) document.currentScript.remove();
@@ -56,11 +57,11 @@
     const box = follow && document.querySelector(follow);
     const line = box && lineIn(box);
     if (line) return line;
-    const same = last.key && [...document.querySelectorAll(`.${last.key}`)]
+    const same = last.key && [...document.querySelectorAll(`.${CSS.escape(last.key)}`)]
       .flatMap((k) => [...k.querySelectorAll(CONTROL)]).find((c) => c.tagName === last.tag && usable(c));
     if (same) return same;
     if (last.key && !last.element.isConnected) { // a line the focus was moved to, drawn again
-      const again = [...document.querySelectorAll(`.${last.key}`)].map(lineIn).find(Boolean);
+      const again = [...document.querySelectorAll(`.${CSS.escape(last.key)}`)].map(lineIn).find(Boolean);
       if (again) return again;
     }
     return null;
