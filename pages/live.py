@@ -48,7 +48,9 @@ else:
             disabled=body,  # MediaPipe Pose follows one person
             help="It follows one person" if body else "With 2, it looks for a second hand on every picture: slower",
         )
-        show_3d = st.toggle("🧊 3D view", key="live_3d", help="Your hand's dots in 3D: turn it with the mouse or the arrow keys")
+        show_3d = st.toggle(
+            "🧊 3D view", key="live_3d", help="Your hand's dots in 3D: turn it with the mouse or the arrow keys"
+        )
         smoothing = steady_setting()
         expert = more.more_switch("live")  # the network's panel and the outputs: behind More
         cpm_on = expert and not body and cpm_panel.stream_toggle(backend)
