@@ -180,10 +180,14 @@
 
   // A heading's "Link to heading" (Streamlit's anchor, shown only under the pointer) was a Tab stop after each
   // heading with nothing seen: out of the Tab order, as the picture's Fullscreen
+  // and the main area, a scroller Chromium makes a Tab stop of its own (the main element on Streamlit 1.67, where the
+  // walk found it ringless; the skip link reaches it)
   const quietAnchors = () => {
     for (const a of document.querySelectorAll('[data-testid="stHeaderActionElements"] a[href]:not([tabindex])')) {
       a.setAttribute("tabindex", "-1");
     }
+    const main = document.querySelector('[data-testid="stMain"]');
+    if (main && main.getAttribute("tabindex") !== "-1") main.setAttribute("tabindex", "-1");
   };
 
   // A table (st.dataframe) is a canvas Tab reaches before its cells, named by nothing: named by its columns (the
