@@ -139,8 +139,8 @@
   // ---- the 3D view turned by keys ------------------------------------------------------------------------------------
   // The 3D view (ui/common/view3d.py: Live under the video, Record's chosen sample) turns only by dragging. Its chart
   // becomes one Tab stop, named by its caption: the arrow keys turn it (left and right round the upright axis, up and
-  // down over and under), + and - bring it nearer and farther. Plotly keeps the angle through the view's updates
-  // (the figure's uirevision), as it keeps a drag's.
+  // down over and under), + and - bring it nearer and farther, through Plotly's relayout, as its own buttons do
+  // (whether Live's updates keep a turned angle, as the figure's uirevision keeps a drag's, is not tested).
   const TURN = Math.PI / 12, NEARER = 0.8;
   const VIEW = '[class*="st-key-"][class*="_3d_view"] [data-testid="stPlotlyChart"]';
   const VIEW_KEYS = ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "+", "=", "-", "_"];
