@@ -73,6 +73,16 @@ SMOKES: dict[str, Smoke] = {
         ("first_card_cold_s", "first_card_warm_s", "python"),
         long="an app server and Chromium on the browser path, three first cards",
     ),
+    "bench/speed/scratch.py": Smoke(
+        ("--seconds", "3"),
+        ("labelled_fps", "stage_fps", "ready_cold_s", "ready_warm_s", "server_pct_core_per_user"),
+        long="an app server and Chromium running the Scratch editor's rocket game",
+    ),
+    "bench/people/scratch_reactions.py": Smoke(
+        ("--people", "p01_anupam1612", "--seconds", "5"),
+        ("people", "changes", "caught", "false"),
+        long="an app server and Chromium playing a coded clip to both example games",
+    ),
     "bench/speed/outputs.py": Smoke(
         ("--passes", "1", "--runs", "1"),
         ("publish", "live", "video"),

@@ -60,6 +60,7 @@ def test_features_give_the_input_mediapipe_gives_for_a_landscape_frame() -> None
     np.testing.assert_allclose(rebuilt, embedder_input(hand.normalised, size), atol=5e-5)
 
 
+@pytest.mark.slow
 def test_the_embedding_is_mediapipes_own_interpreters_on_real_photos() -> None:
     """The converted graph, batched, against the embedder on MediaPipe 0.10.21's bundled TFLite interpreter, fed the
     same matrices: hands found by handteach's keypoints on six strangers' photos."""
@@ -96,6 +97,7 @@ def test_the_embedding_is_mediapipes_own_interpreters_on_real_photos() -> None:
     assert np.abs(np.stack(theirs) - ours).max() < 1e-4
 
 
+@pytest.mark.slow
 def test_the_recognizer_of_mediapipe_tasks_scores_as_our_embedding_does(tmp_path: Path) -> None:
     """End to end, MediaPipe's own feeding: its Tasks GestureRecognizer (the embedder and canned head bundled with the
     hand landmarker) on real photos; its top gesture's score equals the canned head's on our embedding of its
