@@ -233,6 +233,7 @@ def test_record_pressed_during_a_take_restarts_it_and_says_so(tmp_path: Path) ->
         session.close()
 
 
+@pytest.mark.extended
 @pytest.mark.slow
 def test_a_thousand_classes_are_picked_from_a_searchable_select(data_dir: Path) -> None:
     """Issue 34: 1,008 imported classes made Record a 23,000 px radio list."""

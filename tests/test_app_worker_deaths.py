@@ -53,6 +53,7 @@ def files_of(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.extended
 def test_a_killed_fine_tuning_keeps_the_previous_network(data_dir: Path, runner: LocalRunner,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     from core.cpm import checkpoint
@@ -82,6 +83,7 @@ def test_a_killed_fine_tuning_keeps_the_previous_network(data_dir: Path, runner:
     assert not at.button(key="finetune_start").disabled  # the student can press again
 
 
+@pytest.mark.extended
 def test_a_killed_motion_training_keeps_the_previous_model(data_dir: Path, runner: LocalRunner,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     from core.data.project_motion import motion_model_dir

@@ -45,14 +45,17 @@ SMOKES: dict[str, Smoke] = {
     ),
     "bench/speed/keypoints_agree.py": Smoke(("--frames", "10"), ("frames", "median_px", "p95_px", "max_px")),
     "bench/speed/smoothing.py": Smoke(
-        ("--complexity", "0", "--min-cutoff", "1", "--beta", "1"), ("chosen", "default", "clips", "fps")
+        ("--complexity", "0", "--min-cutoff", "1", "--beta", "1"), ("chosen", "default", "clips", "fps"),
+        long="25 s: every smoothing setting over the clips",
     ),
     "bench/people/crossval.py": Smoke(
-        ("--per-class", "5", "--gestures", "2", "--no-starter"), ("samples", "gestures", "folds", "one_training_s")
+        ("--per-class", "5", "--gestures", "2", "--no-starter"), ("samples", "gestures", "folds", "one_training_s"),
+        long="18 s: a training a fold",
     ),
     "bench/networks/cpm.py": Smoke(
         ("--frames", "10", "--runs", "2", "--skip-paper", "--finetune-crops", "10", "--finetune-epochs", "1"),
         ("crop_ms", "estimate_ms", "live_fps", "finetune_s"),
+        long="28 s: the CPM timed, then fine-tuned",
     ),
     # an app server, a browser, or minutes: make test-all runs these, one test each
     "bench/speed/webcam.py": Smoke(

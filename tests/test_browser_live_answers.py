@@ -154,6 +154,7 @@ def _slowed_tab(page, url: str, script: str = ""):  # noqa: ANN001, ANN202 - pla
     return slow, camera_frame(slow)
 
 
+@pytest.mark.extended
 def test_a_slowed_tab_finds_hands_in_its_worker_and_keeps_up(live) -> None:  # noqa: ANN001
     """The slowed tab finds hands in its hand worker from the start (frontend/src/handmodels.js; DevTools slows the
     page's thread, not a worker's), makes its scout once its pace is known, on the lite hand model only where that
@@ -194,6 +195,7 @@ def test_a_slowed_tab_without_workers_turns_to_the_lite_hand_model(live) -> None
         slow.close()
 
 
+@pytest.mark.extended
 def test_a_tab_whose_worker_is_slow_tries_the_page_and_keeps_the_faster(live) -> None:  # noqa: ANN001
     """A tab whose hand worker takes 150 ms more a frame (its core busy, as on a Chromebook with another program
     open) turns to the lite hand model; still slow there, it tries the page on the next frames and keeps the page,

@@ -314,6 +314,7 @@ def _one_line(page, text: str) -> None:  # noqa: ANN001 - playwright Page
     assert "\n" not in line and "Traceback" not in line and "/tmp/" not in line, line
 
 
+@pytest.mark.extended
 @pytest.mark.slow
 @_explained
 def test_a_worker_killed_mid_training_says_so_and_the_next_training_runs(site: Site, school, browser) -> None:  # noqa: ANN001
@@ -377,6 +378,7 @@ def _database_restarted_mid_take(site: Site, browser, school) -> None:  # noqa: 
     page.get_by_text("Trained and saved").wait_for(timeout=120_000)
 
 
+@pytest.mark.extended
 @pytest.mark.slow
 @_explained
 def test_students_move_between_servers_signed_in_and_one_server_dies(site: Site, school, browser) -> None:  # noqa: ANN001

@@ -42,6 +42,7 @@ def _is_skeleton(png: bytes) -> tuple[bool, str]:
     return background > 0.6 and len(seen) >= 4, f"background {background:.0%}, fingers {seen}"
 
 
+@pytest.mark.extended
 def test_a_take_with_pictures_off_shows_a_skeleton_a_sample(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 

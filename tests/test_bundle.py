@@ -557,6 +557,7 @@ def test_the_home_panel_checks_the_upload_size_before_reading_it(store: Store) -
     assert "yoga 3" not in store.list_projects()
 
 
+@pytest.mark.extended
 def test_importing_a_project_file_holds_its_arrays_not_an_object_per_sample(tmp_path: Path) -> None:
     """Issue 53: imports hold no row objects by the hundred thousand. A file's samples are built one at a time
     from its arrays (21 joints: 756 bytes a sample in pixel, normalised, world and visibility), so the import's

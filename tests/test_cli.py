@@ -237,6 +237,7 @@ def test_untrained_default_project_uses_the_starter_model(tmp_path: Path) -> Non
 MEDIAPIPE_LOG_LINES = ("Feedback manager requires", "TensorFlow Lite XNNPACK delegate", "absl::InitializeLog", "W0000")
 
 
+@pytest.mark.extended
 def test_mediapipe_s_log_lines_show_only_with_verbose(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """MediaPipe's C++ lines printed around every image, on its own runtime (where it installs); a new interpreter,
     as a user's shell. onnxruntime, the default, prints none either way."""

@@ -99,6 +99,7 @@ def test_bad_frames_are_refused(estimator) -> None:
         estimator.estimate(np.zeros((10, 10, 3), np.uint8), (5, 5, 0, 0))
 
 
+@pytest.mark.extended
 def test_finetune_reports_before_and_after(estimator, video_frames) -> None:
     crops = []
     for rgb, ref in video_frames:
@@ -143,6 +144,7 @@ def test_an_upright_model_reads_the_hand_turned_by_the_angle_of_its_first_pass(v
     np.testing.assert_allclose(reader.estimate(rgb, _box(ref), upright_deg=30.0).matrix, plain, atol=1e-4)
 
 
+@pytest.mark.extended
 def test_flip_test_follows_the_weights_config_unless_told(video_frames) -> None:
     rgb, ref = video_frames[1]
     reader = CPMEstimator(flip_test=None)

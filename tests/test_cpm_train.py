@@ -109,6 +109,7 @@ def test_a_balanced_run_draws_each_input_folder_equally(tmp_path: Path) -> None:
     assert checkpoint.read_training_state(tmp_path / "run")["train_config"]["balance_inputs"] == 1.0
 
 
+@pytest.mark.extended
 @pytest.mark.slow
 def test_data_parallel_run_trains_in_two_processes(tmp_path: Path) -> None:
     folder = copy_open_hands(tmp_path, 12)

@@ -275,6 +275,7 @@ def _peak_bytes(action) -> int:  # noqa: ANN001 - a no-argument callable
         tracemalloc.stop()
 
 
+@pytest.mark.extended
 @pytest.mark.slow  # exports and imports thousands of rows twice, traced
 def test_export_and_import_memory_is_flat_in_the_number_of_rows(tmp_path: Path) -> None:
     """Issue 19 item 3: a 1M-row export peaked at 15.7 GB, the import at 5.4 GB: both held every row.

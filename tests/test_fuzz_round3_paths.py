@@ -237,6 +237,7 @@ def _fresh_cli(data: Path, *args: str, nofile: int | None = None, address_space:
                           timeout=timeout, preexec_fn=limit)  # fmt: skip
 
 
+@pytest.mark.extended
 def test_8_a_write_at_the_descriptor_limit_says_so(tmp_path: Path) -> None:
     """Each limit from the lowest an interpreter starts under: the command works, or says the limit is reached
     (never "cannot write here", never a traceback)."""

@@ -104,6 +104,7 @@ def _take(store: Store, project: str, rng: np.random.Generator) -> None:
     store.add_samples(project, [Sample(_hand(rng), "ok", "webcam", crop_jpeg=crop) for _ in range(30)])
 
 
+@pytest.mark.extended
 @pytest.mark.slow
 def test_other_students_write_within_2_s_during_a_large_kinivi_import(tmp_path: Path) -> None:
     """Issue 53: a 190 MB kinivi import held the write lock for 24 s and another student's Create project failed

@@ -48,7 +48,11 @@
 
   const focusLine = (line) => {
     if (line.tabIndex < 0 && !line.matches(CONTROL)) line.tabIndex = -1;
-    line.focus({ preventScroll: false });
+    // the least scroll that shows the line: focus()'s own scroll puts it at the top, pushing the video the take
+    // runs on out of the window
+    line.focus({ preventScroll: true });
+    const box = line.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) line.scrollIntoView({ block: "nearest" });
     return document.activeElement === line;
   };
   const lineIn = (container) => [...container.querySelectorAll(LINE)].find(usable);
