@@ -37,6 +37,10 @@ _RUNNING_SCRUBBED_SQL = """
 UPDATE procrastinate_jobs SET args = jsonb_set(args, '{meta}', (args->'meta') - 'key' - 'session')
  WHERE args->'meta' @> %s AND status = 'doing'
 RETURNING args->>'payload'"""
+# a worker that saw the cancel first may have ended its run, with its answer, before this forgetting began
+_ANSWERS_SCRUBBED_SQL = f"""
+UPDATE {RUNS} SET result = NULL, detail = NULL
+ WHERE job_id IN (SELECT id FROM procrastinate_jobs WHERE args->'meta' @> %s) AND result IS NOT NULL"""
 _STOPPED_SQL = "SELECT args->>'payload' FROM procrastinate_jobs WHERE args->'meta' @> %s AND status <> 'todo'"
 
 
@@ -46,6 +50,7 @@ def forget_jobs(conn: Any, meta: dict[str, str], delete_rows: bool = False) -> i
     with conn.transaction():
         deleted = conn.execute(_DELETE_HELD_BY_NONE_SQL, (Jsonb(meta),)).fetchall() if delete_rows else []
         conn.execute(_ENDED_EMPTY_SQL, (Jsonb(meta),))
+        conn.execute(_ANSWERS_SCRUBBED_SQL, (Jsonb(meta),))
         conn.execute(f"DELETE FROM {RUNS} WHERE job_id = ANY(%s)", ([int(r[0]) for r in deleted],))
         kept = conn.execute(_RUNNING_SCRUBBED_SQL if delete_rows else _STOPPED_SQL, (Jsonb(meta),)).fetchall()
         payloads = [str(r[1]) for r in deleted if r[1]] + [str(r[0]) for r in kept if r[0]]
