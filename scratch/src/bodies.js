@@ -10,7 +10,6 @@ import { distanceRows, rows, decide } from "../../frontend/src/decide.js";
 import { frameCanvas } from "../../frontend/src/frames.js";
 import { WorkerFinder } from "../../frontend/src/finders.js";
 import { TabFailure, firstLine, handModel, wasmFileset } from "../../frontend/src/landmarker.js";
-import { cameraProblem } from "../../frontend/src/events.js";
 import { BODY_JOINTS, bodyTensorData } from "./bodydata.js";
 
 export const POSE_BUNDLE = "pose_landmarker.task";
@@ -29,14 +28,7 @@ export class BodyRecogniser extends Recogniser {
     this.say("Opening the camera…");
     const opening = this.openPoses();
     opening.catch(() => {});
-    try {
-      this.video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
-      await this.video.play();
-    } catch (error) {
-      this.started = false;
-      this.say(cameraProblem(error).message.replace(/, or use a photo or video file instead/, ""));
-      return;
-    }
+    if (!(await this.openCamera())) return;
     this.say("Loading the body model…");
     try {
       await opening;

@@ -39,6 +39,19 @@ export class Recogniser {
     this.framesAs = "videoframe"; // or "pixels": the frame drawn and read back on the page (bench/speed/scratch.py compares)
   }
 
+  // the camera for the stage and the finder; false (said on the stage) when the browser gives none
+  async openCamera() {
+    try {
+      this.video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+      await this.video.play();
+      return true;
+    } catch (error) {
+      this.started = false;
+      this.say(cameraProblem(error).message.replace(/, or use a photo or video file instead/, ""));
+      return false;
+    }
+  }
+
   async start() {
     if (this.started) return;
     this.started = true;
@@ -47,14 +60,7 @@ export class Recogniser {
     const opening = FilesetResolver.isSimdSupported()
       .then((simd) => this.models.open(wasmFileset(this.assets, simd), startingModel(), this.settings.hands));
     opening.catch(() => {});
-    try {
-      this.video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
-      await this.video.play();
-    } catch (error) {
-      this.started = false;
-      this.say(cameraProblem(error).message.replace(/, or use a photo or video file instead/, ""));
-      return;
-    }
+    if (!(await this.openCamera())) return;
     this.say("Loading the hand model…");
     try {
       await opening;
