@@ -16,6 +16,7 @@ from ui.common.text import plain
 from ui.jobs import pool
 from ui.server.compat import end_websockets_quietly, fix_media_responses, keep_pending_full_reruns
 from ui.server.ice import keep_ice_on_served_address
+from ui.server.media_grace import keep_replaced_pictures_briefly
 from ui.server.settings import SettingsError
 from ui.webcam.frame_callbacks import share_the_gil_quickly
 
@@ -23,6 +24,7 @@ fix_media_responses()  # for `streamlit run app.py`; ui.server.serve has applied
 keep_pending_full_reruns()  # likewise
 keep_ice_on_served_address()  # likewise: the webcam's UDP sockets on the served address only (ui/server/ice.py)
 end_websockets_quietly()  # likewise
+keep_replaced_pictures_briefly()  # likewise (ui/server/media_grace.py)
 share_the_gil_quickly()  # MediaPipe waits for the GIL behind the server's busy threads otherwise (ui/webcam/stream.py)
 
 st.set_page_config(page_title="handteach", page_icon="✋", layout="wide")

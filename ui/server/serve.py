@@ -74,6 +74,7 @@ def main(options: Sequence[str] | None = None) -> int:
     from ui.server.heartbeat import start_heartbeat
     from ui.server.ice import keep_ice_on_served_address
     from ui.server.limits import bound_websockets, quiet_resource_errors, raise_open_files_limit
+    from ui.server.media_grace import keep_replaced_pictures_briefly
     from ui.server.media_scope import scope_media
     from ui.server.origin import check_origins
     from ui.server.private import forbid_framing, hide_private_routes
@@ -95,6 +96,7 @@ def main(options: Sequence[str] | None = None) -> int:
     hide_private_routes()  # /_stcore/metrics is nobody's business on a class's server (ui/server/private.py)
     serve_session_cookies()  # a class's sign-in survives a reload (ui/server/session_cookie.py)
     compress_assets_once()  # the browser path's 29 MB: gzipped once, then revalidated (ui/server/assets.py)
+    keep_replaced_pictures_briefly()  # a picture redrawn away is still there when a slow browser asks
     scope_media()  # a signed-in page's pictures and downloads go to that person only (ui/server/media_scope.py)
     quiet_resource_errors()  # out of descriptors anyway: a line a second, not a traceback per connection
     guard_backmsgs()  # no clear_cache, no garbage answered with a path, reruns rate-limited (ui/server/backmsgs.py)
