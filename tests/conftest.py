@@ -56,6 +56,21 @@ def _spawnable_main(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delattr(sys.modules["__main__"], "__file__", raising=False)
 
 
+REAL_SCRYPT_MODULES = frozenset({"test_classes_passwords"})  # the stored cost itself is what they check
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Passwords hashed at scrypt's N=2**10 in this process (about a millisecond, not 0.1 s: a class of thirty
+    made a test seconds long); the hash names its N, so checking works alike. Servers and commands that a test
+    starts keep the real cost, and so does test_classes_passwords."""
+    if request.module.__name__.rsplit(".", 1)[-1] in REAL_SCRYPT_MODULES:
+        return
+    from core.classes import passwords
+
+    monkeypatch.setattr(passwords, "SCRYPT_N", 2**10)
+
+
 # A module that drives a real browser: in CI (``CI`` set, as ``.ci/run`` sets it) each of its tests may run once more
 # after a failure, as Playwright's own runner does there (pytest-rerunfailures names each rerun in the summary). It
 # opens one itself, or calls a function of this checkout that does, however many helpers deep (browsermaker's,

@@ -100,6 +100,8 @@ def test_the_train_page_trains_on_a_queue_worker_and_stop_stops_it(
         stop_queue_workers(worker)
 
 
+# extended: a worker of other code: test_jobs_queue covers a worker refusing another version's job
+@pytest.mark.extended
 def test_a_worker_of_other_code_leaves_the_training_waiting_and_the_page_says_so(
     pg_cluster: Any, data_dir: Path, worker_data: Path, queue_runner: QueueRunner, tmp_path: Path  # noqa: ANN401
 ) -> None:  # fmt: skip

@@ -71,6 +71,8 @@ def test_a_waiting_training_says_its_place_and_can_be_stopped(data_dir: Path, ru
     runner.cancel(second)
 
 
+# extended: the queue's order: test_jobs_queue covers it without a page
+@pytest.mark.extended
 def test_a_training_runs_in_a_worker_once_the_others_are_done(data_dir: Path, runner: LocalRunner) -> None:
     _synthetic_project(data_dir)
     [other] = other_students(runner, 1, 3.0)

@@ -110,6 +110,8 @@ def test_a_killed_motion_training_keeps_the_previous_model(data_dir: Path, runne
     assert not at.button(key="motion_train_start").disabled
 
 
+# extended: a killed import: the dead training worker in test_app_train_queue covers the one line
+@pytest.mark.extended
 def test_a_killed_csv_import_is_said_and_an_import_again_stores_in_a_worker(data_dir: Path, tmp_path: Path,
                                                                            runner: LocalRunner) -> None:  # fmt: skip
     from core.data.csv_files.csv_io import export_kinivi

@@ -60,6 +60,8 @@ def _offers_files(page, warning: str, button: str, uploader: str) -> None:  # no
     page.get_by_text(uploader).first.wait_for(timeout=30_000)
 
 
+# extended: HTTPS through nginx: the websocket through nginx is in test_browser_scaled, plain HTTP here
+@pytest.mark.extended
 @pytest.mark.slow
 def test_live_over_https_behind_nginx(served) -> None:  # noqa: ANN001
     if reason := nginx_missing():

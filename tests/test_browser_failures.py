@@ -214,6 +214,8 @@ for (const side of ["videoWidth", "videoHeight"]) {
 }"""
 
 
+# extended: a black camera: the refused camera test covers the one-line problem
+@pytest.mark.extended
 def test_a_camera_with_no_picture_is_said_in_one_line_and_asked_again(camera_served) -> None:  # noqa: ANN001
     _said_and_asked_again(
         camera_served, NO_PICTURE, "The camera sends no picture", "() => { window.noPicture = false; }"
@@ -223,6 +225,8 @@ def test_a_camera_with_no_picture_is_said_in_one_line_and_asked_again(camera_ser
 # A camera that gives 4K frames whatever the tab asks for (Chromium's own fake camera is scaled down to the 640×480
 # the tab asks, so a canvas stream stands in for such a camera): the tab labels the hand, and MediaPipe and the
 # preview get the frame at 640 px at most (frontend/src/frames.js)
+# extended: a 4K camera: the refused camera test covers the camera's failures
+@pytest.mark.extended
 def test_a_camera_that_gives_4k_frames_is_labelled_at_640_pixels(camera_served) -> None:  # noqa: ANN001
     from bench.common.canvas_camera import data_url, init_script, install
 

@@ -68,6 +68,8 @@ def _ready_frame(page):  # noqa: ANN001, ANN202 - the component's frame once its
     return frame
 
 
+# extended: the card's numbers over 30 s: the card test beside it covers what the card shows
+@pytest.mark.extended
 def test_the_card_s_number_follows_a_hand_whose_label_stays(live) -> None:  # noqa: ANN001
     _, page, _ = live
     frame = _ready_frame(page)
@@ -176,6 +178,8 @@ def test_a_slowed_tab_finds_hands_in_its_worker_and_keeps_up(live) -> None:  # n
         slow.close()
 
 
+# extended: a slowed tab: the worker test beside it covers the browser path's answers
+@pytest.mark.extended
 def test_a_slowed_tab_without_workers_turns_to_the_lite_hand_model(live) -> None:  # noqa: ANN001
     """A slowed tab in a browser without workers finds hands on the page: its frames take over 100 ms, so it turns to
     the lite hand model (hand_landmarker_lite.task, built by ``make frontend``), which loads, labels the hand and is
@@ -336,6 +340,8 @@ def test_the_gesture_model_runs_in_a_worker_beside_the_page(live) -> None:  # no
     assert any(url.endswith("/ort.wasm.min.js") for url in workers), workers
 
 
+# extended: a frozen tab: the card test beside it covers labelling
+@pytest.mark.extended
 def test_a_tab_frozen_in_the_background_labels_again_when_it_comes_back(live) -> None:  # noqa: ANN001
     """Chrome freezes a tab left in the background (the page's lifecycle "frozen"): brought back, it goes on labelling
     at once, with nothing said (a 150 s freeze, past Streamlit's 2-minute reconnection window, went on after 0.06 s)."""

@@ -65,6 +65,8 @@ def _teach(page, video, begun: str, what: str) -> None:  # noqa: ANN001 - playwr
     _whole(video, f"{what}: the video while the take runs")
 
 
+# extended: Live's layout at 1280×720: the walkthrough checks no page overflows there
+@pytest.mark.extended
 def test_live_keeps_card_and_teach_it_here_beside_the_video_at_1280_by_720(tmp_path: Path) -> None:
     y4m = fake_camera_or_skip(DEFAULT_VIDEO, tmp_path / "y4m")
     SHOTS.mkdir(exist_ok=True)

@@ -256,6 +256,8 @@ def _train(page) -> None:  # noqa: ANN001 - playwright Page on Train
     page.get_by_role("button", name=re.compile("Start training")).click()
 
 
+# extended: two servers and a worker: test_jobs_runner and test_app_queue_mode cover the queue, the websocket test here nginx's part
+@pytest.mark.extended
 @pytest.mark.slow
 @_explained
 def test_a_take_through_one_server_trained_by_the_worker_is_live_through_the_other(site: Site, school, browser) -> None:  # noqa: ANN001

@@ -76,6 +76,8 @@ def _below(page, upper, lower, what: str) -> None:  # noqa: ANN001 - playwright 
     assert bottom["y"] + bottom["height"] <= 720, f"{what}: below the 1280×720 window ({bottom})"
 
 
+# extended: the drawn matrix: test_app_train_report checks its numbers without a browser
+@pytest.mark.extended
 def test_the_matrix_drawn_counts_the_headlines_samples_now_and_later(tmp_path: Path) -> None:
     pytest.importorskip("playwright", reason="playwright is not installed")
     if not Path(CHROMIUM).exists():

@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 from pgcluster import both_databases
 
+from core.classes import passwords
 from core.classes.names import BadNameError, LookAlikeError
 from core.classes.removal import end_class
 from core.classes.roster import (
@@ -40,7 +41,7 @@ def test_a_class_with_its_teacher_and_students(store_database, tmp_path) -> None
     assert [(a.role, a.name) for a in people] == [("teacher", "Ms Ng"), ("student", "ana"), ("student", "Zoë <b>")]
     with store.read_connection() as conn:  # only the scrypt hash is stored
         stored = [r[0] for r in conn.execute("SELECT password FROM accounts")]
-    assert all(s.startswith("scrypt$16384$8$1$") for s in stored) and "zoe-pass" not in str(stored)
+    assert all(s.startswith(f"scrypt${passwords.SCRYPT_N}$8$1$") for s in stored) and "zoe-pass" not in str(stored)
 
 
 @both_databases

@@ -514,6 +514,8 @@ def test_body_project_trains_infers_evaluates_exports_and_refuses_hand_samples(t
     assert listed == ["tree:", "10", "samples", "warrior2:", "10", "samples"]
 
 
+# extended: a pip install of the checkout: `make` installs the command every CI run
+@pytest.mark.extended
 def test_pip_install_gives_the_handteach_command(tmp_path: Path) -> None:
     """``pip install .`` (here into a prefix, dependencies taken from this environment) installs a
     ``handteach`` script that runs the same CLI outside the checkout, with the shipped weights, and

@@ -282,6 +282,8 @@ def test_kinivi_history_needs_a_fingertip_project(tmp_path: Path, capsys: pytest
     assert clip_counts(Store(tmp_path / "data"), "moves") == {}
 
 
+# extended: kinivi's point history: the swipes test covers motion training and evaluation
+@pytest.mark.extended
 @pytest.mark.slow
 def test_kinivi_history_trains_and_evaluates_on_held_out_rows(tmp_path: Path) -> None:
     """The real CLI: import 8 rows a class, train (20 epochs: the test is about the path through the

@@ -164,11 +164,17 @@ def _record(page, class_name: str, wanted: int = 5, attempts: int = 3, check_dis
     return stored
 
 
+def _open_add_gesture(page) -> None:  # noqa: ANN001
+    """Open Record's *Add a gesture* unless it is open (it stays open after the first pose of a body project)."""
+    if not page.get_by_label("Name").is_visible():
+        page.get_by_text("➕ Add a gesture").click()
+
+
 def _add_gesture_while_streaming(page, name: str) -> None:  # noqa: ANN001
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     wait_app_ready(page)  # a rerun still running when the form is submitted can swallow the submit
-    page.get_by_text("➕ Add a gesture").click()
+    _open_add_gesture(page)
     page.get_by_label("Name").fill(name)
     page.get_by_role("button", name="Add gesture").click()
     added = page.get_by_text(f"Added {name}. Record a few seconds of it now.")
@@ -444,7 +450,7 @@ def test_body_project_record_upload_train_and_3d_live_in_browser(person_camera: 
         page.goto(f"{server.url}/record?{query}")
         wait_app_ready(page)
         page.get_by_text("No gestures or poses yet").wait_for(timeout=30_000)
-        page.get_by_text("➕ Add a gesture").click()
+        _open_add_gesture(page)
         page.get_by_label("Name").fill("tree")
         page.get_by_role("button", name="Add gesture").click()
         page.get_by_text("Added tree.").wait_for(timeout=30_000)

@@ -341,6 +341,8 @@ def test_2_cli_train_into_a_project_replaced_by_an_import_exits_2_and_keeps_the_
     assert _model_classes(store, "default") == ["peace", "call"], "the old run's model replaced the imported one"
 
 
+# extended: the replaced-by-an-import case beside it covers a project swapped under a training
+@pytest.mark.extended
 @pytest.mark.slow
 def test_2_cli_train_into_a_project_deleted_and_created_again_leaves_the_new_one_untrained(tmp_path: Path) -> None:
     data = tmp_path / "data"

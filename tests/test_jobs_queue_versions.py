@@ -36,6 +36,8 @@ def _until(check: Any, timeout: float = 60.0) -> Any:  # noqa: ANN401
     return found
 
 
+# extended: two code versions of workers at once: test_jobs_queue covers a worker refusing another version's job
+@pytest.mark.extended
 def test_an_old_worker_beside_a_new_one_leaves_it_every_training(pg_url: str, tmp_path: Path) -> None:
     runner = QueueRunner(pg_url)
     old = start_queue_workers(pg_url, tmp_path / "old-data", workers=1, pythonpath=other_checkout(tmp_path / "old"))

@@ -119,6 +119,8 @@ def test_cpm_source_reports_no_hand_on_an_empty_frame() -> None:
         assert source.process(blank) == [] and source.searched and source.last_results == []
 
 
+# extended: a CPM project end to end: test_project_cpm covers each step
+@pytest.mark.extended
 @pytest.mark.slow
 def test_a_cpm_project_extracts_trains_and_infers_with_the_cpm(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     data = tmp_path / "data"

@@ -236,6 +236,8 @@ def test_cli_finetunes_reports_json_and_resets(store: Store, capsys: pytest.Capt
     assert not has_finetuned(store, "default")
 
 
+# extended: the ResNet-deconv fine-tune: the network project fine-tune test covers it ([rd])
+@pytest.mark.extended
 def test_a_resnet_deconv_project_fine_tunes_its_own_network(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -325,6 +327,8 @@ def _mediapipe_in_crop(store: Store, sample: Sample, side: int) -> np.ndarray:
     return points_to_crop(reference.hand.pixel, crop_transform(box, side))
 
 
+# extended: MediaPipe labels a network project's crops: the CPM project tests beside it cover extraction
+@pytest.mark.extended
 @pytest.mark.parametrize("project", NETWORK_PROJECTS)
 def test_a_network_project_s_own_samples_are_labelled_by_mediapipe_on_their_crops(
     net_store: Store, project: str

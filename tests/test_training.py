@@ -276,6 +276,8 @@ def test_real_photos_of_other_people_are_recognised(hagrid_features) -> None:
     assert len(test) >= 20 and report.accuracy >= 0.75, report
 
 
+# extended: five thousand samples: the training tests beside it train with the defaults
+@pytest.mark.extended
 @pytest.mark.slow
 def test_five_thousand_samples_of_eight_classes_train_with_the_defaults() -> None:
     """5,000 samples × 8 classes (60-D, mirroring on, default config). How fast: ``bench/people/kinivi_accuracy.py``
