@@ -109,7 +109,7 @@ def test_a_dead_worker_is_said_in_one_line_and_the_previous_model_stays(data_dir
     _synthetic_project(data_dir)
     at = app("train")
     at.toggle(key="train_starter").set_value(False)
-    at.number_input(key="train_epochs").set_value(3000)
+    at.number_input(key="train_epochs").set_value(20)  # the previous model: any will do
     button(at, "🧠 Start training").click()
     at.run()
     run = at.session_state["train_run"]
@@ -117,6 +117,7 @@ def test_a_dead_worker_is_said_in_one_line_and_the_previous_model_stays(data_dir
     model = model_dir(Store(data_dir), "default")
     before = {p.name: p.read_bytes() for p in model.iterdir()}
     at.run()
+    at.number_input(key="train_epochs").set_value(3000)
     at.select_slider(key="train_lr").set_value(1e-4)  # slow to converge: early stopping does not end it before the kill
     button(at, "🧠 Start training").click()
     at.run()
@@ -129,6 +130,7 @@ def test_a_dead_worker_is_said_in_one_line_and_the_previous_model_stays(data_dir
     at.run()
     assert [e.value for e in at.error] == [f"Training failed: {WORKER_DIED}"]
     assert {p.name: p.read_bytes() for p in model.iterdir()} == before
+    at.select_slider(key="train_lr").set_value(3e-3)  # the default again: it beats the 20-practice model and is saved
     button(at, "🧠 Start training").click()  # the student presses again: a new worker trains
     at.run()
     assert at.session_state["train_run"].wait(180) and at.session_state["train_run"].snapshot().saved
