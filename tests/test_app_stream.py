@@ -530,3 +530,31 @@ def test_a_webcam_stream_keeps_numpy_s_blas_on_one_thread() -> None:
     assert out.returncode == 0, out.stderr[-2000:]
     before, after = out.stdout.strip().splitlines()[-1].split("] [")
     assert before == "[2" and set(after.rstrip("]").split(", ")) == {"1"}, out.stdout  # every BLAS loaded by then
+
+
+def test_a_hand_that_left_is_said_after_the_gap_and_not_before_one_was_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui.webcam import stream
+
+    tracker = FakeTracker(TrackerConfig(max_num_hands=2))
+    tracker.hands = []
+    s = session()
+    s.tracker_factory = lambda config: tracker
+    monkeypatch.setattr(stream, "HAND_LEFT_S", 0.05)
+    s.process(FRAME)
+    time.sleep(0.06)
+    assert not s.snapshot().hand_left, "no hand seen yet: none left"
+    tracker.hands = [make_hand()]
+    s.process(FRAME)
+    tracker.hands = []
+    s.process(FRAME)
+    assert not s.snapshot().hand_left, "a frame without the hand within the gap is the model blinking"
+    time.sleep(0.06)
+    assert s.snapshot().hand_left
+    tracker.hands = [make_hand()]
+    s.process(FRAME)
+    assert not s.snapshot().hand_left, "the hand is back"
+    tracker.hands = []
+    s.process(FRAME)
+    s.on_ended()
+    time.sleep(0.06)
+    assert not s.snapshot().hand_left, "a stream ended forgets the hand"

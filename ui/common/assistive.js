@@ -66,13 +66,19 @@
     const lines = [...status.querySelectorAll('[data-testid="stAlert"], [data-testid="stProgress"]')];
     return lines.length ? words(lines.map((e) => e.innerText.trim().replace(/[.…]+$/, "")).join(". ")) : null;
   };
+  // Record on the server path: its line under the video once a hand that was seen has left (ui/samples/take_panel.py;
+  // on the browser path the camera's frame asks for the same words, below)
+  const recordHand = () => {
+    const none = document.querySelector(".st-key-record_no_hand");
+    return none ? words(none.innerText) : null;
+  };
   // What the camera's frame asks to be said (frontend/src/announce.js): a take's recording starting, a hand leaving
   const requests = [];
   document.addEventListener("handteach-say", (event) => {
     if (typeof event.detail === "string" && event.detail) requests.push(event.detail.slice(0, 200));
   });
   const askedNext = () => (requests.length ? requests.shift() : null);
-  const sources = [askedNext, liveCards, recordStatus];
+  const sources = [askedNext, liveCards, recordStatus, recordHand];
   const last = sources.map(() => null);
 
   // Once a second at most, and only what changed: a card that keeps its gesture is not said again; a card that

@@ -69,6 +69,9 @@ def record_panel(session: StreamSession, plan: RecordPlan, gestures: list[Gestur
     recording = snapshot.recording
     if playing:  # "waiting for frames" before START only confuses
         show_stream_health(snapshot, "record")
+    if playing and snapshot.running and snapshot.hand_left:
+        with st.container(key="record_no_hand"):  # said once by the page's live region (ui/common/assistive.js)
+            st.caption("🫥 No one in view" if plan.skeleton == "body" else "🫥 No hand in view")
     if recording is not None and recording.finished and recording.plan.class_name != plan.class_name:
         recording = None  # the previous gesture's result, not this one's
     with st.container(key="record_status"):

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 # Errors whose message says what happened and what to do (out of descriptors, the store locked or full): the page
 # shows them as they are, where anything else also gets its traceback.
 SAID_ERRORS = (StoreError, TooManyOpenFilesError)
+HAND_LEFT_S = 0.7  # a frame or two without a hand is the hand model blinking, not a hand leaving
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,9 @@ class StreamSnapshot:
     cpm_mediapipe: Keypoints | None = None  # MediaPipe's keypoints of the hand ``cpm`` read (a MediaPipe project)
     keypoints: tuple[Keypoints, ...] = ()  # the latest frame's hands or people (Live's 3D view)
     labels: tuple[str, ...] = ()  # the label the video draws for each of ``hands`` ("claw 61% (Right)")
+    # a hand (or person) was seen and none has been for HAND_LEFT_S: Record says "No hand in view" (the browser
+    # path's tab says it after the same gap, frontend/src/announce.js); False before any was seen
+    hand_left: bool = False
 
 
 class StreamSession:
@@ -107,6 +111,7 @@ class StreamSession:
         self._writer: ThreadPoolExecutor | None = None
         self._stats = FrameStats()
         self._latest: FrameResult | None = None
+        self._hand_seen_at: float | None = None  # the latest frame with a hand (monotonic), None before the first
         self._answers = AnswerBoard()  # the answer the card shows is the one drawn on the video
         self._frame_size: tuple[int, int] | None = None
         self._frames = 0
@@ -215,6 +220,7 @@ class StreamSession:
                 cpm_mediapipe=self._cpm_mediapipe,
                 keypoints=tuple(latest.hands) if latest else (),
                 labels=tuple(s.text for s in shown),
+                hand_left=self._hand_seen_at is not None and now - self._hand_seen_at >= HAND_LEFT_S,
             )
 
     # -- frame thread ------------------------------------------------------------------------
@@ -310,6 +316,7 @@ class StreamSession:
             self._frames += 1
             if result.hands:
                 self._frame_size = result.hands[0].image_size
+                self._hand_seen_at = now
             write = self.timings_file is not None and now - self._last_write >= 1.0
             if write:
                 self._last_write = now
@@ -330,7 +337,7 @@ class StreamSession:
         if pipeline is not None:
             _close_tracker(pipeline)
         with self._lock:
-            self._latest = None
+            self._latest = self._hand_seen_at = None
             self._stats = FrameStats()
         self._answers.clear()
 
