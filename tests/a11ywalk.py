@@ -153,6 +153,30 @@ def reflow_320(w) -> None:  # noqa: ANN001
             wait_app_ready(narrow)
             narrow.get_by_text("Signed in: ").wait_for(state="attached", timeout=WAIT_MS)
             found += [f"{path or 'home'}: {problem}" for problem in reflow_problems(narrow)]
+        stranger = w.browser.new_context(viewport=NARROW)  # the sign-in page, as a student first sees it
+        try:
+            signin = stranger.new_page()
+            signin.goto(w.url)
+            signin.get_by_role("button", name="Sign in").wait_for(timeout=WAIT_MS)
+            wait_app_ready(signin)
+            found += [f"sign-in: {problem}" for problem in reflow_problems(signin)]
+        finally:
+            stranger.close()
         assert not found, f"at 320 px: {found}"
+    finally:
+        narrow.close()
+
+
+def class_reflow_320(w) -> None:  # noqa: ANN001
+    """The teacher's Class page (the roster, the cards of the students just added) at 320 px in a tab of her own:
+    nothing needs scrolling sideways, no words are cut. The walk's tab is left as it was."""
+    narrow = w.page.context.new_page()
+    narrow.set_viewport_size(NARROW)
+    try:
+        narrow.goto(f"{w.url}/class")
+        wait_app_ready(narrow)
+        narrow.get_by_text(re.compile(r"^One server: ")).wait_for(state="attached", timeout=WAIT_MS)
+        found = reflow_problems(narrow)
+        assert not found, f"the Class page at 320 px: {found}"
     finally:
         narrow.close()

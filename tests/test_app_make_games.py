@@ -76,6 +76,17 @@ def test_a_students_game_is_saved_only_for_their_project_and_the_teacher_shows_i
     _answer(ana, editor, ana_key, ROCKET)
     assert [s.value for s in ana.success] == ["Saved in your project “ana-signs”: it opens here again when you come back."]
     assert load_game(ana_store, "ana-signs").data == ROCKET
+    saved_request = ana.session_state["scratch_save_asked"]
+    ana.session_state[editor] = {"save": saved_request, "project": ana_key, "sb3": base64.b64encode(THUMBS).decode()}
+    _run(ana)  # the answer handled replayed with other bytes (a message sent again): nothing saved, nothing said
+    assert load_game(ana_store, "ana-signs").data == ROCKET and not ana.error
+    ana.button(key="scratch_save").click()
+    _run(ana)
+    ana.session_state[editor] = {"save": "0" * 32, "project": ana_key, "sb3": base64.b64encode(THUMBS).decode()}
+    _run(ana)  # an answer to a request this page never made
+    assert [e.value for e in ana.error] == ["That save was not asked for on this page: nothing was saved. "
+                                            "Press Save to my project."]  # fmt: skip
+    assert load_game(ana_store, "ana-signs").data == ROCKET
     assert load_game(ben_store, "ben-signs") is None
 
     teacher = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)

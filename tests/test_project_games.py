@@ -115,6 +115,65 @@ def test_a_game_counts_in_the_quota_and_is_refused_in_one_line_over_it(store_dat
     save_game(ana, "ana-signs", small)  # saving again what is held adds nothing: never refused
 
 
+@both_databases
+def test_two_saves_at_once_keep_one_game_whole_and_the_quota_holds_across_them(
+        store_database: str, tmp_path: Path) -> None:  # fmt: skip
+    import threading
+
+    school = make_class(tmp_path)
+    ana = school.store(school.ana)
+    ana.create_project("ana-dance")
+    with ana.read_connection() as conn:
+        _, before = usage(conn, school.ana.account_id)
+    big = _with_big_picture(2.0)
+    room_mb = -(-(before + 3 * len(big) // 2) // MB)  # what is left: one and a half of it, less than 1 MB more
+    set_limits(school.store(None), school.ana.class_id, megabytes=room_mb)  # so one fits and two do not
+    outcomes: dict[str, object] = {}
+    start = threading.Barrier(2)
+
+    def save(project: str) -> None:
+        store = school.store(school.ana)  # each tab its own store and connections
+        start.wait()
+        try:
+            outcomes[project] = save_game(store, project, big)
+        except OverLimitError as exc:
+            outcomes[project] = exc
+
+    threads = [threading.Thread(target=save, args=(p,)) for p in ("ana-signs", "ana-dance")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    refused = [p for p, o in outcomes.items() if isinstance(o, OverLimitError)]
+    assert len(outcomes) == 2 and len(refused) == 1, outcomes
+    kept = next(p for p in outcomes if p not in refused)
+    assert load_game(ana, kept).data == big and load_game(ana, refused[0]) is None
+    with ana.read_connection() as conn:
+        assert usage(conn, school.ana.account_id)[1] == before + len(big)
+
+    games = [_example(0), _example(1)]
+    errors: list[BaseException] = []
+
+    def keep_saving(data: bytes) -> None:  # two tabs of hers saving into one project, over and over
+        store = school.store(school.ana)
+        try:
+            for _ in range(8):
+                save_game(store, kept, data)
+        except BaseException as exc:  # noqa: BLE001 - said below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=keep_saving, args=(g,)) for g in games]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    game = load_game(ana, kept)
+    assert game is not None and game.data in games and game.digest == hashlib.sha256(game.data).hexdigest()
+    with ana.read_connection() as conn:
+        assert usage(conn, school.ana.account_id)[1] == before + len(game.data)
+
+
 def _rewritten(source: Path, target: Path, game: bytes) -> Path:
     """``source`` (a project file) with its game's member replaced by ``game``, its manifest saying so: a file
     whose checksums all agree, so only the game's own checks can refuse it."""
