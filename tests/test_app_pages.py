@@ -648,6 +648,8 @@ def test_train_says_when_a_change_from_the_previous_model_is_within_chance(data_
     assert f"the last training measured {first.share:.0%} on 24 samples" in texts(at).lower()
 
 
+# extended: the learning curve: test_app_train_report checks its words, axis and points
+@pytest.mark.extended
 @pytest.mark.slow  # trains in the job runner's worker process
 def test_the_learning_curve_ends_on_the_headline_and_says_what_it_shows(data_dir: Path) -> None:
     """#45 item 4: the curve topped out at 0.72 and went up and down beside a headline of 92%; now its last point

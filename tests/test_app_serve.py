@@ -80,6 +80,8 @@ def test_first_requests_are_served_patched_and_only_on_loopback(tmp_path: Path) 
     assert addresses and addresses <= LOOPBACK, f"listening on {addresses}"
 
 
+# extended: a page's own URL on a fresh server: the walkthrough opens Record, Train and Live by their URLs
+@pytest.mark.extended
 @pytest.mark.slow
 def test_a_page_opened_by_its_url_on_a_fresh_server_runs_through_app_py(tmp_path: Path) -> None:
     """A bookmark of /train as the server's first visitor got Streamlit's old pages/ mode:

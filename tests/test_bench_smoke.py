@@ -37,7 +37,8 @@ class Smoke:
 
 SMOKES: dict[str, Smoke] = {
     # seconds: CI runs these
-    "bench/resources/csv_memory.py": Smoke(("--rows", "2000"), ("rows", "csv_mb", "export", "import"), shared=False),
+    "bench/resources/csv_memory.py": Smoke(("--rows", "2000"), ("rows", "csv_mb", "export", "import"), shared=False,
+                                           long="7 s: two thousand rows exported and imported in processes of their own"),
     "bench/resources/extract_memory.py": Smoke(("--minutes", "0.1"), ("benchmark", "runs", "every_n")),
     "bench/speed/pipeline.py": Smoke(
         ("--frames", "40", "--warmup", "5", "--max-hands", "1", "--classes", "2"),

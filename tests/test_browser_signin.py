@@ -32,6 +32,8 @@ def _session_cookie(context, other_than: str | None = None):  # noqa: ANN001, AN
     return None
 
 
+# extended: a reload, a forged cookie, sign-out in the browser: test_server_session_cookie checks the cookie's routes on a real server and test_browser_oidc signs in and out in the browser
+@pytest.mark.extended
 def test_a_reload_stays_signed_in_a_forged_cookie_does_not_and_sign_out_clears_it(tmp_path: Path) -> None:
     from browsermaker import served_app
     from playwright.sync_api import sync_playwright

@@ -41,6 +41,8 @@ def test_launched_processes_share_one_decision(tmp_path: Path) -> None:
     assert [r["max"] for r in reports] == pytest.approx([0.2, 0.2])  # both took the larger value
 
 
+# extended: a failing data-parallel process: the shared decision test beside it launches the same processes
+@pytest.mark.extended
 @pytest.mark.slow
 def test_an_error_in_one_process_stops_the_run(tmp_path: Path) -> None:
     # rank 0 waits at the barrier for rank 1, which fails: either error may be the one reported

@@ -81,6 +81,8 @@ def test_the_retraining_shows_its_epochs_and_stops(tmp_path: Path) -> None:
     assert not (model_dir(store, "default") / "model.json").exists()
 
 
+# extended: a fix measured on a queue worker: the local pool's fix tests beside it and test_app_queue_mode cover both halves
+@pytest.mark.extended
 @pytest.mark.slow  # trains three times in the job runner, a panel under AppTest
 def test_a_fix_measures_its_model_in_the_queue_so_train_keeps_its_results(tmp_path: Path) -> None:
     """Issue 64: after one *Teach it here* Train had no figure, matrix or table left ("Train it here to measure

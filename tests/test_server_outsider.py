@@ -46,6 +46,8 @@ def test_clear_cache_from_a_sign_in_page_adds_no_worker(served) -> None:  # noqa
     assert result["workers_per_round"] == [1, 1, 1], result
 
 
+# extended: a rerun flood: the five addresses' test beside it covers outsiders against a student's page
+@pytest.mark.extended
 @pytest.mark.slow
 def test_a_rerun_flood_from_one_address_leaves_a_students_page_answered_within_2_s(served) -> None:  # noqa: ANN001
     result = asyncio.run(rerun_flood(*served, sockets=10, seconds=8.0, rate=100.0))
