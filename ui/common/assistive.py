@@ -28,6 +28,10 @@ FOCUS_RING = "#1f5fa8"
 # A table's or chart's toolbar (Show/hide columns, Download, Search, Fullscreen) is transparent until the pointer is
 # over its element: Tab reached its buttons unseen. Shown while it holds the focus, where hovering shows it.
 TOOLBAR_SHOWN_TOP = "-2.65rem"  # Streamlit's own place for it when shown (its ElementToolbar styles)
+# Streamlit fades an element to a third of its colour while a run that will replace it goes on. The camera's panels
+# (Live's cards and 3D view, Record's take lines) are fragments run again twice a second: on a busy server Streamlit
+# 1.67 showed their words faded most of the time (a caption at 1.6:1), flickering. They stay at full colour.
+LIVE_PANELS = ('[class*="st-key-live_"]', '[class*="st-key-record_"]')
 CSS = f"""<style>
 [data-testid="stCaptionContainer"] {{ opacity: 1; color: {CAPTION_GREY}; }}
 :focus-visible {{ outline: 2px solid {FOCUS_RING} !important; outline-offset: 2px; }}
@@ -38,6 +42,7 @@ label:has(input:focus-visible) {{ outline: 2px solid {FOCUS_RING} !important; ou
 .handteach-skip:focus {{ top: 8px; }}
 [data-testid="stElementToolbar"]:focus-within {{ opacity: 1 !important; top: {TOOLBAR_SHOWN_TOP} !important; }}
 .stElementContainer:has(> [data-testid="stHtml"] > .handteach-assistive) {{ display: none; }}
+{", ".join(f"{p}[data-stale='true'], {p} [data-stale='true']" for p in LIVE_PANELS)} {{ opacity: 1 !important; }}
 [data-testid="stPageLink-NavLink"] span {{ white-space: normal !important; overflow: visible !important; }}
 @media (prefers-reduced-motion: reduce) {{
   *, *::before, *::after {{ animation-duration: 0.01ms !important; animation-iteration-count: 1 !important;
