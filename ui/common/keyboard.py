@@ -20,11 +20,8 @@ from ui.common.theme import RING
 _CLIPPED_FOCUS = '.stElementContainer:has([data-testid="stPlotlyChart"][role="application"]:focus-visible)'
 # a text area's box fills its element, which clipped the box's ring but for its top edge: the ring round the element
 _CLIPPED_FOCUS += ', .stElementContainer:has(> [data-testid="stTextArea"] textarea:focus-visible)'
-# A chart's toolbar (Plotly's modebar: Download plot as a PNG, Zoom, Reset camera …) shows only under the pointer:
-# Tab reached its buttons unseen. Shown while it holds the focus, as a table's (ui/common/assistive.py)
 CSS = f"""<style>
 {_CLIPPED_FOCUS} {{ outline: 2px solid {FOCUS_RING}; outline-offset: 2px; }}
-.js-plotly-plot .plotly .modebar--hover:focus-within {{ opacity: 1 !important; }}
 html[data-handteach-contrast="on"] :is({_CLIPPED_FOCUS}) {{ outline: 3px solid {RING}; }}
 </style>"""
 

@@ -18,7 +18,7 @@ def view3d_panel(keypoints: tuple[Keypoints, ...] | list[Keypoints], key: str) -
                 "3D view: no keypoints with depth in view" if not keypoints else "3D view: these keypoints are 2D"
             )
             return
-        st.plotly_chart(view_3d(shown), key=f"{key}_chart", config={"displaylogo": False})
+        st.plotly_chart(view_3d(shown), key=f"{key}_chart", config={"displaylogo": False, "displayModeBar": False})
         what = "person" if shown.skeleton.name == "body" else "hand"
         # the keys: ui/common/keyboard.js, once the view has the focus
         st.caption(f"3D view of the {what} in metres: drag it or press the arrow keys to turn it, + and - to zoom")
