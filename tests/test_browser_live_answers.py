@@ -336,7 +336,12 @@ def test_the_gesture_model_runs_in_a_worker_beside_the_page(live) -> None:  # no
     _to_live(page)  # the test before may have left it on Record
     frame = _ready_frame(page)
     assert frame.evaluate("() => window.ort.env.wasm.proxy") is True
-    workers = [w.url for w in page.workers]
+    workers: list[str] = []
+    for _ in range(50):  # Playwright learns of a frame's worker by an event of its own, after the worker started
+        workers = [w.url for w in page.workers]
+        if any(url.endswith("/ort.wasm.min.js") for url in workers):
+            break
+        time.sleep(0.2)
     assert any(url.endswith("/ort.wasm.min.js") for url in workers), workers
 
 
