@@ -18,6 +18,7 @@
     "st-key-record_start": ".st-key-record_status", // the countdown, the recording, "Stored 15 samples …"
     "st-key-train_start": ".st-key-train_progress", // "Training: practice 3 of at most 40 …", then "Trained …"
   };
+  const FOLLOWED = new Set(Object.values(FOLLOW)); // the lines those presses lead to
   // (a progress bar with its words: Streamlit 1.60 draws it with role="progressbar", 1.67 as a plain div)
   const LINE = '[data-testid="stAlert"], [data-testid="stProgress"], [role="progressbar"], h1, h2, h3, ' +
     '[data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"]';
@@ -86,8 +87,7 @@
     // Sign in, the sign-in form after Sign out), from where Tab goes on into the page
     // (a press whose line is known to come, Record's or Start training's, or that line itself drawn again, waits
     // longer for it: Streamlit 1.67 draws it anew in runs whose running icon it does not show)
-    const lines = Object.values(FOLLOW);
-    const wait = last.key && (FOLLOW[last.key] || lines.includes(`.${last.key}`)) ? 10000 : 1500;
+    const wait = last.key && (FOLLOW[last.key] || FOLLOWED.has(`.${last.key}`)) ? 10000 : 1500;
     if (now - dropped > wait && !running()) {
       const heading = document.querySelector('[data-testid="stMain"] h1');
       if (heading && focusLine(heading)) return;

@@ -13,7 +13,6 @@ A signed-in page's pictures are still answered only while a live session shows t
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -35,26 +34,23 @@ def keep_replaced_pictures_briefly(grace_s: float = GRACE_S) -> bool:
         return False
     if getattr(original, "keeps_replaced_pictures", False):
         return True
-    unshown_since: dict[int, dict[str, float]] = {}  # id(manager) -> file id -> when no session showed it first
-    guard = threading.Lock()
 
     def inactive_after_grace(self: Any) -> set[str]:
-        inactive: set[str] = original(self)  # called with the manager's own lock held, as Streamlit does
+        # called with the manager's own lock held (Streamlit's rule for it), which guards the times kept on it too
+        inactive: set[str] = original(self)
         now = _clock[0]()
-        with guard:
-            since = unshown_since.setdefault(id(self), {})
-            for file_id in list(since):
-                if file_id not in inactive:  # shown again, or deleted
-                    del since[file_id]
-            young = set()
-            for file_id in inactive:
-                metadata = self._file_metadata.get(file_id)
-                if metadata is None or metadata.kind != MediaFileKind.MEDIA:
-                    continue
-                if now - since.setdefault(file_id, now) < grace_s:
-                    young.add(file_id)
-                else:
-                    del since[file_id]  # about to be deleted
+        since: dict[str, float] = self.__dict__.setdefault("_handteach_unshown_since", {})  # file id -> first unshown
+        for file_id in [f for f in since if f not in inactive]:  # shown again, or deleted
+            del since[file_id]
+        young = set()
+        for file_id in inactive:
+            metadata = self._file_metadata.get(file_id)
+            if metadata is None or metadata.kind != MediaFileKind.MEDIA:
+                continue
+            if now - since.setdefault(file_id, now) < grace_s:
+                young.add(file_id)
+            else:
+                del since[file_id]  # about to be deleted
         return inactive - young
 
     inactive_after_grace.keeps_replaced_pictures = True  # type: ignore[attr-defined]
