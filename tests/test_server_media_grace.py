@@ -73,3 +73,44 @@ def test_a_picture_shown_again_starts_its_grace_anew_and_downloads_keep_streamli
     clock[0] += 5.1
     manager.remove_orphaned_files()
     assert not _served(storage, first)
+
+
+def test_tabs_redrawing_and_sweeping_at_once_always_find_the_picture_they_show(
+        clock: list[float], monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Eight sessions' fragments each redraw a picture in place and end their run (the sweep) 200 times at once, as
+    a class on Live does: the picture each session shows now is always served, the one it replaced is still served (within its grace) whoever sweeps, and
+    once the grace has passed only the pictures shown last are kept."""
+    import threading
+
+    from streamlit.runtime import media_file_manager as mfm
+
+    media_grace.keep_replaced_pictures_briefly(grace_s=5.0)
+    monkeypatch.setattr(mfm, "_get_session_id", lambda: threading.current_thread().name)  # a thread a session
+    storage = MemoryMediaFileStorage("/media")
+    manager = MediaFileManager(storage)
+    lost: list[str] = []
+    last: dict[str, str] = {}
+    start = threading.Barrier(8)
+
+    def tab(session: str) -> None:
+        start.wait()
+        for frame in range(200):
+            shown = _file_id(manager.add(PNG + f"{session}-{frame}".encode(), "image/png", "1.(0).1"))
+            manager.remove_orphaned_files()
+            if not _served(storage, shown):
+                lost.append(f"{session} frame {frame}")
+            if session in last and not _served(storage, last[session]):  # replaced just now: within its grace
+                lost.append(f"{session} frame {frame - 1}, just replaced")
+            last[session] = shown
+            clock[0] += 0.001
+
+    threads = [threading.Thread(target=tab, args=(f"s{i}",), name=f"s{i}") for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not lost, lost[:5]
+    clock[0] += 5.1
+    manager.remove_orphaned_files()
+    assert all(_served(storage, shown) for shown in last.values())
+    assert len(storage._files_by_id) == 8, "past the grace only the pictures shown now are kept"
