@@ -79,11 +79,11 @@ def site_config(listen: str, app_ports: list[int], cert: Path, key: Path, hostna
     text = _replace_once(text, "/etc/ssl/handteach/cert.pem;", f"{cert};")
     text = _replace_once(text, "/etc/ssl/handteach/key.pem;", f"{key};")
     found = list(SERVER_LINE.finditer(text))
-    if not found or text[found[0].start():found[-1].end()].count("\n") != len(found) - 1:
+    if not found or text[found[0].start() : found[-1].end()].count("\n") != len(found) - 1:
         raise ValueError(f"{SITE_FILE.name} should name its app servers on lines of their own, one after another")
     indent, rest = found[0].group(1), found[0].group(2)
     servers = "\n".join(f"{indent}server 127.0.0.1:{port}{rest}" for port in app_ports)
-    return text[:found[0].start()] + servers + text[found[-1].end():]
+    return text[: found[0].start()] + servers + text[found[-1].end() :]
 
 
 class Cluster(PgCluster):

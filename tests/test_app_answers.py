@@ -112,7 +112,9 @@ def test_the_card_of_a_stream_is_what_its_next_frames_draw(monkeypatch: pytest.M
     drawn: list[FrameResult] = []
     selfie = stream_module.selfie_view
     monkeypatch.setattr(
-        stream_module, "selfie_view", lambda rgb, result, *drawing: drawn.append(result) or selfie(rgb, result, *drawing)
+        stream_module,
+        "selfie_view",
+        lambda rgb, result, *drawing: drawn.append(result) or selfie(rgb, result, *drawing),
     )
     session, model = StreamSession("test", TrackerConfig(max_num_hands=1)), _Model()
     session.tracker_factory = _Tracker

@@ -59,4 +59,6 @@ def test_the_page_without_the_build_then_with_it(data_dir: Path, monkeypatch: py
     assert not at.exception, [e.message for e in at.exception]
     assert any("see your poses" in c.value for c in at.caption), [c.value for c in at.caption]
     assert at.selectbox(key="scratch_example").options == ["💃 your poses make the cat dance"]
-    assert any("no body model" in w.value and "make scratch" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert any("no body model" in w.value and "make scratch" in w.value for w in at.warning), [
+        w.value for w in at.warning
+    ]

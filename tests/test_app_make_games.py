@@ -66,15 +66,20 @@ def test_a_students_game_is_saved_only_for_their_project_and_the_teacher_shows_i
     assert line.startswith("This .sb3 is damaged") and line.endswith("The game saved before is kept."), line
     ana.button(key="scratch_save").click()
     _run(ana)
-    ana.session_state[editor] = {"save": ana.session_state["scratch_save_asked"], "project": ana_key,
-                                 "sb3": "A" * (MAX_B64_CHARS + 4)}  # too long: refused before it is decoded
+    ana.session_state[editor] = {
+        "save": ana.session_state["scratch_save_asked"],
+        "project": ana_key,
+        "sb3": "A" * (MAX_B64_CHARS + 4),
+    }  # too long: refused before it is decoded
     _run(ana)
     assert [e.value for e in ana.error] == ["This game is over 20 MB: a game here may be no bigger. Nothing was saved."]
     assert load_game(ana_store, "ana-signs").data == THUMBS
     ana.button(key="scratch_save").click()
     _run(ana)
     _answer(ana, editor, ana_key, ROCKET)
-    assert [s.value for s in ana.success] == ["Saved in your project “ana-signs”: it opens here again when you come back."]
+    assert [s.value for s in ana.success] == [
+        "Saved in your project “ana-signs”: it opens here again when you come back."
+    ]
     assert load_game(ana_store, "ana-signs").data == ROCKET
     saved_request = ana.session_state["scratch_save_asked"]
     ana.session_state[editor] = {"save": saved_request, "project": ana_key, "sb3": base64.b64encode(THUMBS).decode()}

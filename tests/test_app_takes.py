@@ -98,4 +98,3 @@ def test_a_forged_status_message_is_one_line_of_ours_and_crashes_nothing(data_di
         assert [w.value for w in at.warning] == [said]
     _send(at, len(forged) + 1, {"kind": "status", "state": ["ready"]})  # not an error: nothing said
     assert not at.warning
-

@@ -37,8 +37,12 @@ class Smoke:
 
 SMOKES: dict[str, Smoke] = {
     # seconds: CI runs these
-    "bench/resources/csv_memory.py": Smoke(("--rows", "2000"), ("rows", "csv_mb", "export", "import"), shared=False,
-                                           long="7 s: two thousand rows exported and imported in processes of their own"),
+    "bench/resources/csv_memory.py": Smoke(
+        ("--rows", "2000"),
+        ("rows", "csv_mb", "export", "import"),
+        shared=False,
+        long="7 s: two thousand rows exported and imported in processes of their own",
+    ),
     "bench/resources/extract_memory.py": Smoke(("--minutes", "0.1"), ("benchmark", "runs", "every_n")),
     "bench/speed/pipeline.py": Smoke(
         ("--frames", "40", "--warmup", "5", "--max-hands", "1", "--classes", "2"),
@@ -46,11 +50,13 @@ SMOKES: dict[str, Smoke] = {
     ),
     "bench/speed/keypoints_agree.py": Smoke(("--frames", "10"), ("frames", "median_px", "p95_px", "max_px")),
     "bench/speed/smoothing.py": Smoke(
-        ("--complexity", "0", "--min-cutoff", "1", "--beta", "1"), ("chosen", "default", "clips", "fps"),
+        ("--complexity", "0", "--min-cutoff", "1", "--beta", "1"),
+        ("chosen", "default", "clips", "fps"),
         long="25 s: every smoothing setting over the clips",
     ),
     "bench/people/crossval.py": Smoke(
-        ("--per-class", "5", "--gestures", "2", "--no-starter"), ("samples", "gestures", "folds", "one_training_s"),
+        ("--per-class", "5", "--gestures", "2", "--no-starter"),
+        ("samples", "gestures", "folds", "one_training_s"),
         long="18 s: a training a fold",
     ),
     "bench/networks/cpm.py": Smoke(
@@ -171,9 +177,31 @@ SMOKES: dict[str, Smoke] = {
         long="an app server with job workers and a Chromium tab per student",
     ),
     "bench/server/classroom.py --app-servers 2": Smoke(
-        ("--app-servers", "2", "--students", "2", "--samples", "5", "--spread", "1", "--every", "2", "--timeout", "300"),
-        ("students", "app_servers", "workers", "trainings", "page_load_p95_s", "train_wait_max_s", "train_alone_s",
-         "lost_or_corrupt", "trainings_per_min"),  # fmt: skip
+        (
+            "--app-servers",
+            "2",
+            "--students",
+            "2",
+            "--samples",
+            "5",
+            "--spread",
+            "1",
+            "--every",
+            "2",
+            "--timeout",
+            "300",
+        ),
+        (
+            "students",
+            "app_servers",
+            "workers",
+            "trainings",
+            "page_load_p95_s",
+            "train_wait_max_s",
+            "train_alone_s",
+            "lost_or_corrupt",
+            "trainings_per_min",
+        ),  # fmt: skip
         long="a PostgreSQL cluster, one then two app servers with job workers, and a Chromium tab",
     ),
     "bench/server/webrtc_sessions.py": Smoke(
@@ -188,8 +216,22 @@ SMOKES: dict[str, Smoke] = {
         long="an app server with its open files limited, websockets against it",
     ),
     "bench/server/outsider.py": Smoke(
-        ("--rounds", "1", "--uploads", "1", "--upload-mb", "5", "--sockets", "2", "--seconds", "8", "--rate", "20",
-         "--frames", "20"),  # fmt: skip
+        (
+            "--rounds",
+            "1",
+            "--uploads",
+            "1",
+            "--upload-mb",
+            "5",
+            "--sockets",
+            "2",
+            "--seconds",
+            "8",
+            "--rate",
+            "20",
+            "--frames",
+            "20",
+        ),  # fmt: skip
         ("cache", "uploads", "flood", "garbage"),
         shared=False,
         long="an app server with a job worker, four times, attacked by raw websockets",

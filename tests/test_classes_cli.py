@@ -135,18 +135,25 @@ def test_a_list_of_names_its_cards_a_rename_and_new_cards(tmp_path, capsys) -> N
     assert sign_in(Store(tmp_path), join, "<b>Zoë</b>", passwords["<b>Zoë</b>"], "10.0.0.1").name == "<b>Zoë</b>"
 
     code, out, err = _run(capsys, *data, "class", "add-students", "7B", "--from", str(names))  # all taken: none
-    assert code == 2 and out == "" and err.splitlines() == [
-        "error: line 1: the class already has someone named 'Ana'",
-        "line 3: the class already has someone named '<b>Zoë</b>'",
-        "Nothing was added: change these lines and add the list again.",
-    ]
+    assert (
+        code == 2
+        and out == ""
+        and err.splitlines()
+        == [
+            "error: line 1: the class already has someone named 'Ana'",
+            "line 3: the class already has someone named '<b>Zoë</b>'",
+            "Nothing was added: change these lines and add the list again.",
+        ]
+    )
     code, out, _ = _run(capsys, *data, "class", "rename-student", "7B", "ana", "Ana B.")
     assert code == 0 and out == "'ana' is 'Ana B.' now: they sign in with that name; their projects and password stay\n"
     assert sign_in(Store(tmp_path), join, "Ana B.", passwords["Ana"], "10.0.0.2").name == "Ana B."
 
     code, out, _ = _run(capsys, *data, "class", "cards", "7B", "--out", str(cards), "--picture")
     assert code == 0 and out.splitlines()[0] == "New pictures for every student of '7B': the old ones no longer work"
-    assert "No --address: each card leaves a line" in out and cards.read_text(encoding="utf-8").count('class="card"') == 2
+    assert (
+        "No --address: each card leaves a line" in out and cards.read_text(encoding="utf-8").count('class="card"') == 2
+    )
 
 
 @pytest.mark.parametrize(
@@ -179,7 +186,9 @@ def test_on_postgresql_every_data_folder_sees_every_class(pg_url, tmp_path, caps
     for data in (one, two):
         code, out, _ = _run(capsys, *data, "class", "list")
         assert code == 0 and [line.split("  ")[:3] for line in out.splitlines()] == [
-            ["'7B'", f"code {join}", "1 student(s)"], ["'8C'", out.splitlines()[1].split("  ")[1], "0 student(s)"]]
+            ["'7B'", f"code {join}", "1 student(s)"],
+            ["'8C'", out.splitlines()[1].split("  ")[1], "0 student(s)"],
+        ]
         members = _run(capsys, *data, "class", "list", "7B")[1].splitlines()
         assert members[0].startswith("teacher  'Ms Ng'") and members[1].startswith("student  'Zoë'  0 project(s)")
     assert not list(tmp_path.glob("*/handteach.sqlite"))  # the rows are the database's, in neither folder

@@ -443,9 +443,7 @@ def test_body_project_record_upload_train_and_3d_live_in_browser(person_camera: 
     ):
         page.goto(server.url)
         wait_app_ready(page)
-        query = create_project(
-            page, BODY_PROJECT, f"Created the body-pose project '{BODY_PROJECT}'", "🧍 Body poses"
-        )
+        query = create_project(page, BODY_PROJECT, f"Created the body-pose project '{BODY_PROJECT}'", "🧍 Body poses")
 
         page.goto(f"{server.url}/record?{query}")
         wait_app_ready(page)

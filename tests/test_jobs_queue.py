@@ -11,6 +11,7 @@ import asyncio
 import itertools
 import random
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,9 +32,11 @@ from core.jobs.job import (
     ServerFullError,
     other_version_line,
 )
-from core.jobs.queue import VERSIONS_FRESH_S, QueueRunner
+from core.jobs.queue import QueueRunner
 from core.jobs.queue_db import (
+    TAKE_TURN_SQL,
     TASK,
+    TURN_LOCK_SQL,
     TURNS,
     WIRE_VERSION,
     WORKERS,
@@ -232,10 +235,35 @@ def test_a_waiting_jobs_place_and_wait_follow_the_local_pools_order(queue: Queue
     measuring = queue.submit(JobRequest(MEASURE, ann, jobfns.steps, {"n": 1}))  # a figure: after every training
     anns = queue.submit(JobRequest(TRAIN, ann, jobfns.steps, {"n": 1}))
     bens = queue.submit(JobRequest(TRAIN, ben, jobfns.steps, {"n": 1}))
+    assert queue.status(anns).held  # no worker yet: said, and not kept for the next ask
     with a_worker_of(queue.url, queue.version):
-        time.sleep(VERSIONS_FRESH_S)  # what the runner knew of the workers before is old now
         places = [queue.status(job) for job in (anns, bens, measuring)]
     assert [p.ahead - places[0].ahead for p in places] == [0, 1, 2]
     assert all(p.state is JobState.QUEUED and p.wait_s is not None and not p.held for p in places)
     assert places[0].wait_s <= places[1].wait_s <= places[2].wait_s
     assert queue.cancel_owner(ann) + queue.cancel_owner(ben) == 3
+
+
+def test_a_job_sent_as_its_owners_turn_is_taken_gets_the_new_turn(queue: QueueRunner) -> None:
+    """A worker starting one of ann's jobs takes her turn while she sends another: whichever commits first, the job
+    sent steps behind the owners who waited longer (without the owner's lock it kept the priority of "never ran" and
+    went before a classmate's training)."""
+    who = f"ann-{next(_owners)}"
+    sent: list[str] = []
+    with connect(queue.url) as taking:
+        with taking.transaction():  # the worker's turn, taken and not yet committed
+            taking.execute(TURN_LOCK_SQL, (who,))
+            taking.execute(TAKE_TURN_SQL, (who, who))
+            thread = threading.Thread(target=lambda: sent.append(queue.submit(JobRequest(TRAIN, who, jobfns.steps,
+                                                                                      {"n": 1}))))  # fmt: skip
+            thread.start()
+            time.sleep(0.5)  # the job is in by now; its priority waits for the turn
+        thread.join(10)
+        number = int(sent[0].rsplit("-", 1)[1])
+        priority = taking.execute("SELECT priority FROM procrastinate_jobs WHERE id = %s", (number,)).fetchone()[0]
+        assert priority == job_priority(PRIORITY[TRAIN], _turn_of(taking, who)) < 0
+    assert queue.cancel_owner(who) == 1
+
+
+def _turn_of(conn: Any, owner: str) -> int:  # noqa: ANN401 - a psycopg connection
+    return int(conn.execute(f"SELECT turn FROM {TURNS} WHERE owner = %s", (owner,)).fetchone()[0])

@@ -99,9 +99,7 @@ def test_one_running_job_per_owner_and_one_waiting_of_each_kind(make_runner: Cal
     runner, marks = make_runner(workers=2), tmp_path / "marks"
 
     def send(owner: str, key: str, kind: str = TRAIN) -> str:
-        return runner.submit(
-            JobRequest(kind, owner, jobfns.steps, {"n": 4, "mark": f"{marks}:{owner}-{key}"}, key=key)
-        )
+        return runner.submit(JobRequest(kind, owner, jobfns.steps, {"n": 4, "mark": f"{marks}:{owner}-{key}"}, key=key))
 
     first = send("ann", "1")
     until(runner, first, lambda s: s.state is JobState.RUNNING and s.done >= 1)

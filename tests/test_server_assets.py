@@ -76,7 +76,9 @@ def test_each_version_is_compressed_once(folder: Path, monkeypatch: pytest.Monke
     assert len(made) == 2
 
 
-def test_the_files_fetched_first_are_compressed_as_the_server_starts(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_files_fetched_first_are_compressed_as_the_server_starts(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Issue 64, item 8: compressed on the first request, they held up the day's first Live card by 1.2 s of CPU."""
     monkeypatch.setattr(assets, "FIRST_FETCHED", ("app.js", "vision.wasm", "missing.task"))
     made: list[int] = []

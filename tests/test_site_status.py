@@ -62,8 +62,9 @@ def test_sqlite_one_server_its_own_pool_and_a_silent_one_shown_gone(tmp_path: Pa
     status = read_status(store)
     assert [(s.beat.name, s.gone) for s in status.servers] == [("web1:8501", False), ("web2:8502", True)]
     assert status.servers[1].silent_s >= GONE_S + 5 and status.servers[1].up_s == 60
-    assert summary(status) == ("One server (1 other not heard from): 1 training running, 2 trainings waiting "
-                               "(longest 40 s).")
+    assert summary(status) == (
+        "One server (1 other not heard from): 1 training running, 2 trainings waiting (longest 40 s)."
+    )
     assert len(read_status(store).servers) == 2  # a reader never deletes the silent one
 
 

@@ -19,8 +19,10 @@ from core.data.sql.schema import default_data_dir
 CHECKOUT = "this checkout's"  # whose version the command line's summary says no worker runs: its own code's
 NO_STORE = "no handteach store here yet: no server has run on it"
 # a server writes its heartbeat only once the store's tables exist: made by its first page, or a handteach command
-NO_TABLES = ("the database has no handteach tables yet, so no app server reports in it: they are made by the first "
-             "page anyone opens or by a handteach command (class create)")
+NO_TABLES = (
+    "the database has no handteach tables yet, so no app server reports in it: they are made by the first "
+    "page anyone opens or by a handteach command (class create)"
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -53,9 +55,11 @@ def _status(args: argparse.Namespace) -> int:
 def elsewhere_note(data: Any) -> str:  # noqa: ANN401 - a path
     """Where no app server reported to the SQLite store looked at: which store that was, and how to look at the site's
     (its servers on PostgreSQL report in their database, which this shell does not name)."""
-    return (f"this looked at the SQLite store in {data}, as HANDTEACH_DATABASE_URL is not set in this shell. App "
-            "servers on PostgreSQL report in their database: run it again with HANDTEACH_DATABASE_URL set as theirs "
-            "(export HANDTEACH_DATABASE_URL=postgresql://…), or with --data naming a server's data folder on SQLite")
+    return (
+        f"this looked at the SQLite store in {data}, as HANDTEACH_DATABASE_URL is not set in this shell. App "
+        "servers on PostgreSQL report in their database: run it again with HANDTEACH_DATABASE_URL set as theirs "
+        "(export HANDTEACH_DATABASE_URL=postgresql://…), or with --data naming a server's data folder on SQLite"
+    )
 
 
 def as_json(status: Any, where: str) -> dict[str, Any]:  # noqa: ANN401 - a SiteStatus

@@ -63,6 +63,7 @@ from core.jobs.queue_db import (
     RUNS,
     SENT_TURN_SQL,
     TASK,
+    TURN_LOCK_SQL,
     TURNS,
     QueueError,
     conninfo,
@@ -169,7 +170,8 @@ class QueueRunner:
             with contextlib.suppress(QueueError):
                 self._drop_payload(payload)
             raise self._error(exc) from None
-        with self._connection() as conn:
+        with self._connection() as conn, conn.transaction():
+            conn.execute(TURN_LOCK_SQL, (request.owner,))
             conn.execute(SENT_TURN_SQL, (number, request.owner))
         if request.session:
             with self._lock:
@@ -222,10 +224,12 @@ class QueueRunner:
         return self._abort(self._open_jobs({"owner": owner}))
 
     def live_versions(self) -> dict[str, int]:
-        """The versions the workers alive run, with how many of each (read at most once every ``VERSIONS_FRESH_S``)."""
+        """The versions the workers alive run, with how many of each (read at most once every ``VERSIONS_FRESH_S``
+        while one of this server's version runs; at each ask while none does, so that a worker just started is
+        seen at once, not after its jobs have begun)."""
         with self._lock:
             at, known = self._versions
-        if time.monotonic() - at <= VERSIONS_FRESH_S:
+        if time.monotonic() - at <= VERSIONS_FRESH_S and known.get(self.version):
             return known
         with self._connection() as conn:
             known = {str(v): int(n) for v, n in conn.execute(LIVE_VERSIONS_SQL, (WORKER_ALIVE_S,)).fetchall()}

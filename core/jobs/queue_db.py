@@ -143,6 +143,10 @@ def job_priority(rank: int, turn: int) -> int:
     return -rank * RANK_SPAN - min(max(turn, 0), RANK_SPAN - 1)
 
 
+# taken before ``TAKE_TURN_SQL`` and ``SENT_TURN_SQL``, in the same transaction (%s: the owner): a job sent as one of its
+# owner's jobs starts gets its priority from the new turn either way (one statement alone cannot see a row committed
+# after it began: the turn's update missed the job just sent, and the job's missed the turn not yet committed)
+TURN_LOCK_SQL = f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK} + 1, hashtext(%s))"
 # an owner's job starts: its turn is taken, and their waiting jobs step behind every owner whose last job started
 # before (%s: the owner twice); the rank is the job's own (``meta.rank``)
 TAKE_TURN_SQL = f"""

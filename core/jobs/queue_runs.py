@@ -16,7 +16,7 @@ from psycopg.types.json import Jsonb
 from core.data.sql.schema import StoreError
 from core.jobs import wire
 from core.jobs.outage import Outage, is_database_error
-from core.jobs.queue_db import PAYLOADS, RUNS, TAKE_TURN_SQL, connect
+from core.jobs.queue_db import PAYLOADS, RUNS, TAKE_TURN_SQL, TURN_LOCK_SQL, connect
 from core.jobs.queue_steady import RETRY_S
 
 END_RETRY_S = 600.0  # a job's end waits this long for the database to come back (after, the sweep ends its row)
@@ -31,20 +31,22 @@ class JobRuns:
         self._conn: psycopg.Connection | None = None
         self._tried = 0.0  # when a write last reached for the database during an outage
 
-    def _execute(self, sql: str, params: tuple[Any, ...]) -> psycopg.Cursor:
-        """``sql`` on this process's connection; one broken by a database restart is made again once (its first
-        statement after the restart failed the job before: "terminating connection due to administrator command")."""
+    def _execute(self, sql: str, params: tuple[Any, ...], lock: tuple[str, tuple[Any, ...]] | None = None
+                 ) -> psycopg.Cursor:  # fmt: skip
+        """``sql`` on this process's connection (after ``lock``'s statement, in one transaction, when given); one
+        broken by a database restart is made again once (its first statement after the restart failed the job
+        before: "terminating connection due to administrator command")."""
         with self._lock:
             try:
                 try:
                     if self._conn is None:
                         self._conn = connect(self._url)
-                    cursor = self._conn.execute(sql, params)
+                    cursor = _run(self._conn, sql, params, lock)
                 except psycopg.OperationalError:
                     if self._conn is not None and not self._conn.broken and not self._conn.closed:
                         raise
                     self._conn = connect(self._url)
-                    cursor = self._conn.execute(sql, params)
+                    cursor = _run(self._conn, sql, params, lock)
             except Exception as exc:
                 if is_database_error(exc):
                     self._tried = time.monotonic()
@@ -64,7 +66,7 @@ class JobRuns:
         return row[0]
 
     def take_turn(self, owner: str) -> None:
-        self.write(TAKE_TURN_SQL, (owner, owner))
+        self._execute(TAKE_TURN_SQL, (owner, owner), lock=(TURN_LOCK_SQL, (owner,)))
 
     def start(self, job_id: int) -> None:
         self.write(f"INSERT INTO {RUNS} (job_id, worker_pid) VALUES (%s, %s) ON CONFLICT (job_id) DO UPDATE SET "
@@ -96,3 +98,12 @@ class JobRuns:
         self.write(f"UPDATE {RUNS} SET state = %s, result = %s, error = %s, error_type = %s, error_bases = %s, "
                    "ended = now() WHERE job_id = %s AND ended IS NULL",
                    (state, Jsonb(result), error, error_type, Jsonb(list(bases)), job_id))  # fmt: skip
+
+
+def _run(conn: psycopg.Connection, sql: str, params: tuple[Any, ...],
+         lock: tuple[str, tuple[Any, ...]] | None) -> psycopg.Cursor:  # fmt: skip
+    if lock is None:
+        return conn.execute(sql, params)
+    with conn.transaction():
+        conn.execute(*lock)
+        return conn.execute(sql, params)
