@@ -1,19 +1,45 @@
-"""Pieces of a fast MLP training loop on the CPU: epoch-wide dropout masks and AdamW.
+"""A fast MLP training step on the CPU: epoch-wide dropout masks, and the forward pass, backward pass and AdamW of
+an ``nn.Sequential`` of Linear, ReLU and Dropout written out in numpy on the network's own weights.
 
-Both replace torch built-ins that cost more than the tiny networks they train: see
-each docstring for the measured reason.
+Both replace torch built-ins that cost more than the tiny networks they train: see each docstring for the
+measured reason. The network stays a torch module: inference, saving and export read the weights trained here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
+from core.types import FloatArray, IntArray
 
-def dropout_masks(network: nn.Sequential, n: int, p: float, rng: np.random.Generator) -> list[torch.Tensor]:
+
+@contextlib.contextmanager
+def training_threads(threads: int | None) -> Iterator[None]:
+    """torch's and numpy's BLAS at ``threads`` threads (None: as they are) for a training, restored after.
+
+    A training's batches are too small to share: on two cores a second BLAS thread doubled the CPU seconds of a
+    training for 5 % of its wall time, and spins beside whatever else the machine serves."""
+    if threads is None:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with threadpool_limits(limits=threads, user_api="blas"):
+            yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def dropout_masks(network: nn.Sequential, n: int, p: float, rng: np.random.Generator) -> list[FloatArray]:
     """One (n, width) float32 mask of 0 and 1/(1-p) per Dropout layer; empty when p is 0.
 
     Drawn for the whole epoch from random bytes (p rounded to 1/256): torch's own
@@ -25,7 +51,7 @@ def dropout_masks(network: nn.Sequential, n: int, p: float, rng: np.random.Gener
     masks = []
     for width in dropout_widths(network):
         keep = np.frombuffer(rng.bytes(n * width), dtype=np.uint8).reshape(n, width) >= cut
-        masks.append(torch.from_numpy(keep.astype(np.float32) * np.float32(256 / (256 - cut))))
+        masks.append(keep.astype(np.float32) * np.float32(256 / (256 - cut)))
     return masks
 
 
@@ -40,49 +66,138 @@ def dropout_widths(network: nn.Sequential) -> list[int]:
     return widths
 
 
-def forward_with_masks(network: nn.Sequential, x: torch.Tensor, masks: list[torch.Tensor]) -> torch.Tensor:
-    """``network(x)`` with each Dropout replaced by the next of ``masks`` (identity when there are none)."""
-    masks_left = iter(masks)
-    for layer in network:
-        if isinstance(layer, nn.Dropout):
-            mask = next(masks_left, None)
-            x = x if mask is None else x * mask
-        else:
-            x = layer(x)
-    return x
+@dataclass
+class _Flat:
+    """Every weight and bias of the network in one float32 buffer (``values``), with the gradient's and AdamW's
+    moments in buffers of the same layout: AdamW is then eight numpy calls a step, not eight per tensor."""
+
+    values: FloatArray
+    grads: FloatArray
+    exp_avg: FloatArray
+    exp_avg_sq: FloatArray
+    weights: list[FloatArray]  # (out, in) views of ``values``, one per Linear, in order
+    biases: list[FloatArray]  # (out,) views
+    weight_grads: list[FloatArray]  # the same views of ``grads``
+    bias_grads: list[FloatArray]
 
 
-class AdamW:
-    """AdamW (decoupled weight decay), as ``torch.optim.AdamW`` computes it.
+def _flatten(linears: list[nn.Linear]) -> _Flat:
+    """Move each Linear's parameters into one buffer (the modules then read their views of it)."""
+    params = [p for layer in linears for p in (layer.weight, layer.bias)]
+    total = sum(p.numel() for p in params)
+    values, grads = np.empty(total, np.float32), np.zeros(total, np.float32)
+    views, grad_views, at = [], [], 0
+    for p in params:
+        size, shape = p.numel(), tuple(p.shape)
+        values[at : at + size] = p.detach().numpy().reshape(-1)
+        p.data = torch.from_numpy(values[at : at + size].reshape(shape))  # the module's tensor is the view
+        views.append(values[at : at + size].reshape(shape))
+        grad_views.append(grads[at : at + size].reshape(shape))
+        at += size
+    return _Flat(values, grads, np.zeros(total, np.float32), np.zeros(total, np.float32),
+                 views[0::2], views[1::2], grad_views[0::2], grad_views[1::2])  # fmt: skip
 
-    Written out because the first ``torch.optim`` optimiser of a process imports
-    ``torch._dynamo``: 2-4 s, longer than a whole training of a typical project.
+
+class MLPTrainer:
+    """Mini-batch steps of an ``nn.Sequential`` of Linear, ReLU and Dropout (``core.gestures.classifier``'s
+    networks) with AdamW (decoupled weight decay, as ``torch.optim.AdamW`` computes it).
+
+    Written out in numpy because torch's autograd and optimiser cost more than the arithmetic of a 0.02 M-parameter
+    MLP: 1.6 ms a 256-row batch through autograd, about a third of that here, with the same numbers to float32
+    rounding (``tests/test_gestures_fast_mlp.py`` checks them against autograd and ``torch.optim.AdamW``). The
+    first ``torch.optim`` optimiser of a process also imports ``torch._dynamo``: 2-4 s, longer than a training.
     """
 
-    def __init__(self, params: list[torch.Tensor], lr: float, weight_decay: float, eps: float = 1e-8) -> None:
-        self.params, self.lr, self.weight_decay, self.eps = params, lr, weight_decay, eps
+    def __init__(self, network: nn.Sequential, lr: float, weight_decay: float, eps: float = 1e-8) -> None:
+        self.layers = list(network)
+        for layer in self.layers:
+            if not isinstance(layer, nn.Linear | nn.ReLU | nn.Dropout):
+                raise TypeError(f"MLPTrainer trains Linear, ReLU and Dropout layers, not {type(layer).__name__}")
+        self._flat = _flatten([layer for layer in self.layers if isinstance(layer, nn.Linear)])
+        self.lr, self.weight_decay, self.eps = lr, weight_decay, eps
         self.beta1, self.beta2 = 0.9, 0.999
-        self.exp_avg = [torch.zeros_like(p) for p in params]
-        self.exp_avg_sq = [torch.zeros_like(p) for p in params]
         self.steps = 0
 
-    def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = None
+    def step(self, x: FloatArray, masks: list[FloatArray], targets: FloatArray) -> tuple[float, FloatArray]:
+        """One step on the (n, D) rows ``x`` against ``targets`` (``cross_entropy``), each Dropout multiplying by
+        the next of ``masks`` (none: identity); (the loss, the (n, C) logits before the step)."""
+        logits, kept = self._forward(x, masks)
+        loss, grad = cross_entropy(logits, targets)
+        self._backward(grad, kept)
+        self._adamw()
+        return loss, logits
 
-    @torch.no_grad()
-    def step(self) -> None:
+    def logits(self, x: FloatArray) -> FloatArray:
+        """(n, C) logits of (n, D) rows with no dropout, as the network in eval mode gives them."""
+        return self._forward(x, [])[0]
+
+    def _forward(self, x: FloatArray, masks: list[FloatArray]) -> tuple[FloatArray, list[FloatArray]]:
+        """The logits, and what the backward pass needs: each Linear's input, each ReLU's and Dropout's factor."""
+        flat, kept, linear, dropout = self._flat, [], 0, 0
+        for layer in self.layers:
+            if isinstance(layer, nn.Linear):
+                kept.append(x)
+                x = x @ flat.weights[linear].T
+                x += flat.biases[linear]
+                linear += 1
+            elif isinstance(layer, nn.ReLU):
+                np.maximum(x, 0, out=x)  # x is this step's own array (the Linear's output)
+                kept.append(x > 0)
+            elif dropout < len(masks):
+                kept.append(masks[dropout])
+                x = x * masks[dropout]  # a new array: the Linear after keeps this one as its input
+                dropout += 1
+            else:
+                kept.append(None)
+        return x, kept
+
+    def _backward(self, grad: FloatArray, kept: list[FloatArray]) -> None:
+        flat = self._flat
+        linear = len(flat.weights)
+        for index in range(len(self.layers) - 1, -1, -1):
+            saved = kept[index]
+            if isinstance(self.layers[index], nn.Linear):
+                linear -= 1
+                np.matmul(grad.T, saved, out=flat.weight_grads[linear])
+                np.sum(grad, axis=0, out=flat.bias_grads[linear])
+                if index == 0:
+                    return
+                grad = grad @ flat.weights[linear]  # a new array: scaled in place below
+            elif saved is not None:
+                grad *= saved
+
+    def _adamw(self) -> None:
+        flat = self._flat
         self.steps += 1
         step_size = self.lr / (1 - self.beta1**self.steps)
         root_correction = math.sqrt(1 - self.beta2**self.steps)
-        params, exp_avg, exp_avg_sq = self.params, self.exp_avg, self.exp_avg_sq
-        grads = [p.grad for p in params]  # every parameter has one: the loss depends on all
-        # _foreach ops update every tensor in one call each (what torch.optim's default does)
-        torch._foreach_mul_(params, 1 - self.lr * self.weight_decay)
-        torch._foreach_lerp_(exp_avg, grads, 1 - self.beta1)
-        torch._foreach_mul_(exp_avg_sq, self.beta2)
-        torch._foreach_addcmul_(exp_avg_sq, grads, grads, value=1 - self.beta2)
-        denom = torch._foreach_sqrt(exp_avg_sq)
-        torch._foreach_div_(denom, root_correction)
-        torch._foreach_add_(denom, self.eps)
-        torch._foreach_addcdiv_(params, exp_avg, denom, value=-step_size)
+        flat.values *= np.float32(1 - self.lr * self.weight_decay)
+        flat.exp_avg += (flat.grads - flat.exp_avg) * np.float32(1 - self.beta1)
+        flat.exp_avg_sq *= np.float32(self.beta2)
+        flat.exp_avg_sq += np.float32(1 - self.beta2) * flat.grads * flat.grads
+        denom = np.sqrt(flat.exp_avg_sq)
+        denom /= np.float32(root_correction)
+        denom += np.float32(self.eps)
+        flat.values -= np.float32(step_size) * flat.exp_avg / denom
+
+
+def cross_entropy(logits: FloatArray, targets: FloatArray) -> tuple[float, FloatArray]:
+    """The loss −Σ targets × log softmax(logits) of (n, C) logits and its gradient by the logits.
+
+    ``targets`` (n, C) carry every weight and the mean's divisor: a row of class c weighing w in a mean over n
+    rows is w/n at c and 0 elsewhere (``class_targets``), a row pulled to equal probabilities is w/(n·C) at every
+    class. One form, one pass: the gradient is softmax × (the row's sum of targets) − targets."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    total = exp.sum(axis=1, keepdims=True)
+    loss = float((targets * (np.log(total) - shifted)).sum())
+    return loss, exp * (targets.sum(axis=1, keepdims=True) / total) - targets
+
+
+def class_targets(y: IntArray, weights: FloatArray, n_classes: int) -> FloatArray:
+    """(n, C) targets (``cross_entropy``) of rows of classes ``y`` weighing ``weights`` (n,): each row's weight at
+    its class (rows of class −1 none)."""
+    targets = np.zeros((len(y), n_classes), np.float32)
+    rows = np.flatnonzero(y >= 0)
+    targets[rows, y[rows]] = weights[rows]
+    return targets

@@ -221,11 +221,15 @@ def augment(features: FloatArray, config: FeatureConfig, aug: AugmentConfig, rng
         pts = turn_points(pts, turn[0], turn[1])
     if flags is not None:
         pts[flags[:, config.take] == 0] = 0.0
-    if before is None:  # the reach, measured again: version 1's hand augmentation exactly
-        size = np.linalg.norm(pts[:, :, :2], axis=2).max(axis=1)
-    else:
-        size = _segment_size(pts, flags, config) / np.maximum(before, _VISIBLE_SCALE_MIN)
+    # without scale segments the reach, measured again: version 1's hand augmentation exactly
+    size = _reach(pts) if before is None else _segment_size(pts, flags, config) / np.maximum(before, _VISIBLE_SCALE_MIN)
     return _join(pts / size[:, None, None], flags)
+
+
+def _reach(pts: FloatArray) -> FloatArray:
+    """(N,) largest 2D distance of (N, J, dims) root-relative points from the root: ``np.linalg.norm`` over the
+    strided x, y took ten times as long, for the same numbers."""
+    return np.sqrt((pts[:, :, 0] ** 2 + pts[:, :, 1] ** 2).max(axis=1))
 
 
 def _segment_size(pts: FloatArray, flags: FloatArray | None, config: FeatureConfig) -> FloatArray:
@@ -267,5 +271,5 @@ def turn_features(
         raise ValueError("turning in depth needs hand features with depth")
     points, _ = _split(features, config)
     turned = turn_points(points, yaw_deg, pitch_deg)
-    size = np.linalg.norm(turned[:, :, :2], axis=2).max(axis=1)
+    size = _reach(turned)
     return _join(turned / np.maximum(size, _VISIBLE_SCALE_MIN)[:, None, None], None)

@@ -25,7 +25,7 @@ from torch import nn
 from core.gestures.classifier import GestureClassifier
 from core.gestures.early_stop import EpochStats, fit_with_early_stopping
 from core.gestures.familiarity import StarterHands, fit_familiarity
-from core.gestures.fast_mlp import AdamW, dropout_masks, forward_with_masks
+from core.gestures.fast_mlp import MLPTrainer, class_targets, cross_entropy, dropout_masks, training_threads
 from core.gestures.features import FeatureConfig, augment, mirror_features
 from core.gestures.metrics import EvalReport, evaluate, mirrored_accuracy
 from core.gestures.mirror_weights import mirror_landings
@@ -78,15 +78,15 @@ class TrainResult:
 
 @dataclass
 class _Data:
-    """Tensors of one run; ``y`` indexes the model's classes."""
+    """Arrays of one run; ``y`` indexes the model's classes."""
 
     x_train: FloatArray  # (n, D), own training samples only
     mirror_rows: npt.NDArray[np.bool_] | None  # (n,) rows whose mirrored copy is appended; None: no mirroring
-    y_train: torch.Tensor  # (n + mirrored,) int64, own samples then mirrored copies
-    row_weights: torch.Tensor | None  # (n + mirrored,) own samples 1, mirrored copies mirror_weight; None: all 1
-    x_val: torch.Tensor  # (m, D)
-    y_val: torch.Tensor  # (m,)
-    class_weights: torch.Tensor  # (C,) inverse class frequency in the training set
+    y_train: IntArray  # (n + mirrored,) own samples then mirrored copies
+    row_weights: FloatArray | None  # (n + mirrored,) own samples 1, mirrored copies mirror_weight; None: all 1
+    x_val: FloatArray  # (m, D) float32
+    y_val: IntArray  # (m,)
+    class_weights: FloatArray  # (C,) float32, inverse class frequency in the training set
 
 
 def train_classifier(
@@ -114,19 +114,14 @@ def train_classifier(
     index = {name: i for i, name in enumerate(model_classes)}
     rng = np.random.default_rng(config.seed)
     train_idx, val_idx = stratified_split(y_names, config.val_share, rng, min_val=1, x=x)
-    threads = torch.get_num_threads()
-    with torch.random.fork_rng(devices=[]):  # seed our run without disturbing the caller's RNG
+    with torch.random.fork_rng(devices=[]), training_threads(config.num_threads):  # the caller's RNG untouched
         torch.manual_seed(config.seed)
-        torch.set_num_threads(config.num_threads or threads)
         classifier = GestureClassifier(
             model_classes, feature_config, config.hidden, config.dropout, config.threshold, {"backend": "mediapipe"}
         )
         weights, landings = copy_weights(x[train_idx], y_names[train_idx], partners, feature_config, config)
         data = _prepare(x, y_names, train_idx, val_idx, index, partners, feature_config, weights)
-        try:
-            history, best, cancelled = _fit(classifier.network, data, feature_config, config, rng, on_epoch, cancel)
-        finally:
-            torch.set_num_threads(threads)
+        history, best, cancelled = _fit(classifier.network, data, feature_config, config, rng, on_epoch, cancel)
     attach_examples(classifier, x, y_names, partners, config, landings)
     report = evaluate(classifier, x[val_idx], y_names[val_idx].tolist())
     mirrored = None if partners is None else mirrored_accuracy(classifier, x[val_idx], y_names[val_idx], partners)
@@ -197,15 +192,16 @@ def _prepare(
         y_train += [index[p] for p, k in zip(partners, keep, strict=True) if k]
         copies = np.array([(mirror_weights or {}).get(name, 1.0) for name in y[train_idx][keep]], np.float32)
         if (copies != 1.0).any():
-            row_weights = torch.cat([torch.ones(len(train_idx)), torch.from_numpy(copies)])
-    y_t = torch.tensor(y_train, dtype=torch.int64)
+            row_weights = np.concatenate([np.ones(len(train_idx), np.float32), copies])
+    y_t = np.array(y_train, dtype=np.int64)
     # Balanced loss: rare classes count as much. Every model class has training rows (own or mirrored).
-    weights = torch.from_numpy(compute_class_weight("balanced", classes=np.arange(len(index)), y=y_t.numpy())).float()
-    y_val = torch.tensor([index[name] for name in y[val_idx]], dtype=torch.int64)
-    return _Data(x_train, keep, y_t, row_weights, torch.from_numpy(x[val_idx]), y_val, weights)
+    weights = compute_class_weight("balanced", classes=np.arange(len(index)), y=y_t).astype(np.float32)
+    y_val = np.array([index[name] for name in y[val_idx]], dtype=np.int64)
+    x_val = np.ascontiguousarray(x[val_idx], np.float32)
+    return _Data(x_train, keep, y_t, row_weights, x_val, y_val, weights)
 
 
-def _epoch_features(data: _Data, cfg: FeatureConfig, config: TrainConfig, rng: np.random.Generator) -> torch.Tensor:
+def _epoch_features(data: _Data, cfg: FeatureConfig, config: TrainConfig, rng: np.random.Generator) -> FloatArray:
     """(n + mirrored, D) training features of one epoch, rows matching ``data.y_train``.
 
     Augmenting before mirroring costs half as much and gives the same distribution:
@@ -214,7 +210,7 @@ def _epoch_features(data: _Data, cfg: FeatureConfig, config: TrainConfig, rng: n
     x = augment(data.x_train, cfg, config.aug, rng) if config.augment else data.x_train
     if data.mirror_rows is not None:
         x = np.concatenate([x, mirror_features(x[data.mirror_rows], cfg)])
-    return torch.from_numpy(x)
+    return np.asarray(x, np.float32)
 
 
 def _fit(
@@ -227,13 +223,14 @@ def _fit(
     cancel: threading.Event | None,
 ) -> tuple[list[EpochStats], int, bool]:
     """Train ``network`` in place, leave it in eval mode with the best weights; (history, best epoch, cancelled)."""
-    optimiser = AdamW(list(network.parameters()), config.learning_rate, config.weight_decay)
-    loss_fn = nn.CrossEntropyLoss(weight=data.class_weights)
+    trainer = MLPTrainer(network, config.learning_rate, config.weight_decay)
 
     def run_epoch(epoch: int) -> EpochStats:
         x_epoch = _epoch_features(data, cfg, config, rng)
-        train_loss, train_acc = _train_epoch(network, optimiser, loss_fn, x_epoch, data, config, rng)
-        val_loss, val_acc = _validate(network, loss_fn, data)
+        network.train()
+        train_loss, train_acc = _train_epoch(trainer, network, x_epoch, data, config, rng)
+        network.eval()
+        val_loss, val_acc = _validate(trainer, data)
         return EpochStats(epoch, config.epochs, train_loss, val_loss, train_acc, val_acc)
 
     average = AVERAGED_EPOCHS.get(cfg.skeleton, 0)
@@ -241,48 +238,36 @@ def _fit(
 
 
 def _train_epoch(
+    trainer: MLPTrainer,
     network: nn.Sequential,
-    optimiser: AdamW,
-    loss_fn: nn.Module,
-    x: torch.Tensor,
+    x: FloatArray,
     data: _Data,
     config: TrainConfig,
     rng: np.random.Generator,
 ) -> tuple[float, float]:
     """One shuffled pass in mini-batches; (mean weighted loss, accuracy) over the pass."""
-    network.train()
-    order = torch.from_numpy(rng.permutation(len(x)))
+    order = rng.permutation(len(x))
     x, y = x[order], data.y_train[order]  # shuffled once, so each batch is a slice, not a gather
-    rows = None if data.row_weights is None else data.row_weights[order]
+    weights = data.class_weights[y] if data.row_weights is None else data.class_weights[y] * data.row_weights[order]
+    targets = class_targets(y, weights, len(data.class_weights))
     masks = dropout_masks(network, len(x), config.dropout, rng)
     total_loss, correct = 0.0, 0
     for start in range(0, len(x), config.batch_size):
         batch = slice(start, start + config.batch_size)
-        logits = forward_with_masks(network, x[batch], [m[batch] for m in masks])  # (B, C)
-        loss = loss_fn(logits, y[batch]) if rows is None else _row_weighted(logits, y[batch], rows[batch], data)
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        total_loss += float(loss.detach()) * len(logits)
+        share = np.float32(max(float(weights[batch].sum()), 1e-12))  # the weighted mean's divisor
+        loss, logits = trainer.step(x[batch], [m[batch] for m in masks], targets[batch] / share)
+        total_loss += loss * len(logits)
         correct += int((logits.argmax(1) == y[batch]).sum())
     return total_loss / len(x), correct / len(x)
 
 
-def _row_weighted(logits: torch.Tensor, y: torch.Tensor, rows: torch.Tensor, data: _Data) -> torch.Tensor:
-    """The class-weighted cross-entropy (as ``nn.CrossEntropyLoss(weight=...)`` averages it), each row
-    also weighed by ``rows``."""
-    weight = data.class_weights[y] * rows
-    losses = nn.functional.cross_entropy(logits, y, reduction="none")
-    return (losses * weight).sum() / weight.sum().clamp(min=1e-12)
-
-
-def _validate(network: nn.Sequential, loss_fn: nn.Module, data: _Data) -> tuple[float, float]:
-    network.eval()
-    with torch.inference_mode():
-        logits = network(data.x_val)
-        loss = float(loss_fn(logits, data.y_val))
-        accuracy = float((logits.argmax(1) == data.y_val).float().mean())
-    return loss, accuracy
+def _validate(trainer: MLPTrainer, data: _Data) -> tuple[float, float]:
+    if not len(data.y_val):  # as torch's mean of no rows: early stopping then keeps the last epoch
+        return float("nan"), float("nan")
+    logits = trainer.logits(data.x_val)
+    weights = data.class_weights[data.y_val]
+    loss, _ = cross_entropy(logits, class_targets(data.y_val, weights / weights.sum(), len(data.class_weights)))
+    return loss, float((logits.argmax(1) == data.y_val).mean())
 
 
 def attach_examples(

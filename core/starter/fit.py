@@ -28,6 +28,7 @@ import torch
 
 from core.gestures.classifier import GestureClassifier
 from core.gestures.familiarity import StarterHands
+from core.gestures.fast_mlp import training_threads
 from core.gestures.features import FeatureConfig
 from core.gestures.split import stratified_split
 from core.gestures.training import (
@@ -138,17 +139,12 @@ def train_with_starter(
     draw = Draw(options.per_class, options.rejection_per_epoch, options.user_weight, options.rejection_weight,
                 config.mirror, config.augment, config.aug, config.mirror_weight,
                 class_weights if config.mirror_weight_per_class else None)  # fmt: skip
-    threads = torch.get_num_threads()
-    with torch.random.fork_rng(devices=[]):  # seed this run without touching the caller's RNG
+    with torch.random.fork_rng(devices=[]), training_threads(config.num_threads):  # the caller's RNG untouched
         torch.manual_seed(config.seed)
-        torch.set_num_threads(config.num_threads or threads)
         classifier = GestureClassifier(active, feature_config, config.hidden, config.dropout, config.threshold,
                                        {"backend": "mediapipe"})  # fmt: skip
-        try:
-            history, best, cancelled = fit_network(classifier.network, pools, draw, feature_config, config, rng,
-                                                   on_epoch, cancel)  # fmt: skip
-        finally:
-            torch.set_num_threads(threads)
+        history, best, cancelled = fit_network(classifier.network, pools, draw, feature_config, config, rng,
+                                               on_epoch, cancel)  # fmt: skip
     # the starter's hands as examples too: of the project's gestures, and of no class (claimed groups included;
     # its "other" signs are no class even in a project with a class of that name)
     hands = StarterHands(starter_x[~conflicting], np.where(starter_y == OTHER, "", starter_y)[~conflicting])

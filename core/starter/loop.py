@@ -13,11 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 from torch import nn
 
 from core.gestures.early_stop import EpochStats, fit_with_early_stopping
-from core.gestures.fast_mlp import AdamW, dropout_masks, forward_with_masks
+from core.gestures.fast_mlp import MLPTrainer, class_targets, cross_entropy, dropout_masks
 from core.gestures.features import AugmentConfig, FeatureConfig, augment, mirror_features
 from core.gestures.training import TrainConfig
 from core.types import FloatArray, IntArray
@@ -114,49 +113,43 @@ def _copy_weights(y: IntArray, draw: Draw) -> FloatArray | float:
     return np.where(y >= 0, draw.class_mirror_weights[np.maximum(y, 0)], 1.0).astype(np.float32)
 
 
-def row_losses(logits: torch.Tensor, y: torch.Tensor, w: torch.Tensor, rejection_weight: float) -> torch.Tensor:
-    """(n,) loss per row (see the module docstring) from (n, C) logits."""
-    log_p = torch.log_softmax(logits, dim=1)
+def row_targets(y: IntArray, w: FloatArray, rejection_weight: float, n_classes: int) -> FloatArray:
+    """(n, C) targets (``core.gestures.fast_mlp.cross_entropy``) of the module docstring's row losses, summed: a
+    labelled row its weight at its class, a rejection row ``rejection_weight``/C at every class."""
+    targets = class_targets(y, w, n_classes)
+    targets[y < 0] = np.float32(rejection_weight / n_classes)
+    return targets
+
+
+def _accuracy(logits: FloatArray, y: IntArray) -> tuple[int, int]:
+    """(labelled rows named right, labelled rows)."""
     labelled = y >= 0
-    picked = log_p.gather(1, y.clamp(min=0)[:, None])[:, 0]
-    return torch.where(labelled, -w * picked, -rejection_weight * log_p.mean(dim=1))
+    return int((logits.argmax(1)[labelled] == y[labelled]).sum()), int(labelled.sum())
 
 
-def _accuracy(logits: torch.Tensor, y: torch.Tensor) -> float:
-    labelled = y >= 0
-    if not bool(labelled.any()):
-        return float("nan")
-    return float((logits.argmax(1)[labelled] == y[labelled]).float().mean())
-
-
-def _train_epoch(network: nn.Sequential, optimiser: AdamW, batch: tuple[FloatArray, IntArray, FloatArray],
-                 draw: Draw, config: TrainConfig, rng: np.random.Generator) -> tuple[float, float]:  # fmt: skip
-    network.train()
+def _train_epoch(trainer: MLPTrainer, network: nn.Sequential, batch: tuple[FloatArray, IntArray, FloatArray],
+                 draw: Draw, n_classes: int, config: TrainConfig, rng: np.random.Generator) -> tuple[float, float]:  # fmt: skip
     order = rng.permutation(len(batch[0]))
-    x, y, w = (torch.from_numpy(np.ascontiguousarray(a[order])) for a in batch)
+    x, y, w = (np.ascontiguousarray(a[order]) for a in batch)
+    targets = row_targets(y, w, draw.rejection_weight, n_classes)
     masks = dropout_masks(network, len(x), config.dropout, rng)
     total, correct, counted = 0.0, 0, 0
     for start in range(0, len(x), config.batch_size):
         part = slice(start, start + config.batch_size)
-        logits = forward_with_masks(network, x[part], [m[part] for m in masks])
-        loss = row_losses(logits, y[part], w[part], draw.rejection_weight).mean()
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        total += float(loss.detach()) * len(logits)
-        labelled = y[part] >= 0
-        correct += int((logits.argmax(1)[labelled] == y[part][labelled]).sum())
-        counted += int(labelled.sum())
+        rows = len(y[part])
+        loss, logits = trainer.step(x[part], [m[part] for m in masks], targets[part] / np.float32(rows))
+        total += loss * rows
+        right, labelled = _accuracy(logits, y[part])
+        correct, counted = correct + right, counted + labelled
     return total / len(x), correct / max(counted, 1)
 
 
-def _validate(
-    network: nn.Sequential, val: tuple[torch.Tensor, torch.Tensor, torch.Tensor], draw: Draw
-) -> tuple[float, float]:
-    network.eval()
-    with torch.inference_mode():
-        logits = network(val[0])
-        return float(row_losses(logits, val[1], val[2], draw.rejection_weight).mean()), _accuracy(logits, val[1])
+def _validate(trainer: MLPTrainer, val: tuple[FloatArray, IntArray, FloatArray], draw: Draw) -> tuple[float, float]:
+    logits = trainer.logits(val[0])
+    targets = row_targets(val[1], val[2], draw.rejection_weight, logits.shape[1])
+    loss, _ = cross_entropy(logits, targets / np.float32(len(val[1])))
+    right, labelled = _accuracy(logits, val[1])
+    return loss, right / labelled if labelled else float("nan")
 
 
 def fit_network(
@@ -166,14 +159,16 @@ def fit_network(
     """Train in place with early stopping on the validation loss; best weights restored, eval mode.
 
     Returns (history, best epoch, cancelled)."""
-    optimiser = AdamW(list(network.parameters()), config.learning_rate, config.weight_decay)
+    trainer = MLPTrainer(network, config.learning_rate, config.weight_decay)
     val_w = _balanced(pools.val_y, pools.val_w, len(pools.mirror_index))
-    val = (torch.from_numpy(pools.val_x), torch.from_numpy(pools.val_y), torch.from_numpy(val_w))
+    val = (np.ascontiguousarray(pools.val_x, np.float32), pools.val_y, val_w)
 
     def run_epoch(epoch: int) -> EpochStats:
         batch = epoch_rows(pools, draw, cfg, rng)
-        train_loss, train_acc = _train_epoch(network, optimiser, batch, draw, config, rng)
-        val_loss, val_acc = _validate(network, val, draw) if len(pools.val_y) else (train_loss, train_acc)
+        network.train()
+        train_loss, train_acc = _train_epoch(trainer, network, batch, draw, len(pools.mirror_index), config, rng)
+        network.eval()
+        val_loss, val_acc = _validate(trainer, val, draw) if len(pools.val_y) else (train_loss, train_acc)
         return EpochStats(epoch, config.epochs, train_loss, val_loss, train_acc, val_acc)
 
     return fit_with_early_stopping(network, run_epoch, config.epochs, config.patience, on_epoch, cancel)
