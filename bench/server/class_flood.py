@@ -242,7 +242,9 @@ async def run(args: argparse.Namespace, server: AppServer, cookies: dict[str, st
         while "flood_started" not in told and not flooder.done():
             await asyncio.sleep(0.2)
         deadline = time.monotonic() + 60  # the victim presses while one of the flooder's trainings is under way
-        while time.monotonic() < deadline and not any(t.progress.startswith("Training: practice") for t in told["tabs"]):
+        while time.monotonic() < deadline and not any(
+            t.progress.startswith("Training: practice") for t in told["tabs"]
+        ):
             await asyncio.sleep(0.1)
         report["flooder_training_when_pressed"] = next((t.progress for t in told["tabs"] if t.progress), "")
 

@@ -46,6 +46,7 @@ SESSIONS = {
     "chromium": "real Chromium tabs pressing the Train button",
 }
 
+
 def rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():

@@ -85,7 +85,6 @@ class Databases:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-
 @contextlib.contextmanager
 def shared_store(database_url: str | None) -> Iterator[str]:
     """A fresh database for the run (see ``Databases``), named by the app's store variable while the block runs, so
@@ -104,6 +103,7 @@ def shared_store(database_url: str | None) -> Iterator[str]:
         else:
             os.environ[URL_VARIABLE] = kept
         databases.close()
+
 
 @dataclass
 class Machine:

@@ -71,7 +71,9 @@ def record_panel(store: Store, project: str, class_name: str, title: str, rate: 
     st.button(f"⏺ Record {title} for {seconds:g} s", type="primary", key="record_start",
               disabled=ticket is not None or bool(problem), on_click=_issue, args=(plan, store),
               help="A take is running in the camera view" if ticket else None)  # fmt: skip
-    if st.session_state.get(_RESULT_OF, class_name) != class_name and not isinstance(st.session_state.get(_RESULT), str):
+    if st.session_state.get(_RESULT_OF, class_name) != class_name and not isinstance(
+        st.session_state.get(_RESULT), str
+    ):
         st.session_state.pop(_RESULT, None)  # "Stored 15 samples of 👌 ok" once 👌 ok was chosen after a take of 👍
     _show_result(ticket, title)
 
@@ -109,7 +111,9 @@ def _show_result(ticket: TakeTicket | None, title: str) -> None:
     with st.container(key="record_status"):
         if ticket is not None:
             # the server path's words; the camera's frame says "Recording …" itself when its countdown ends
-            st.info(f"Get ready to show {title}: the countdown is on the video, then {ticket.duration:g} s of recording.")
+            st.info(
+                f"Get ready to show {title}: the countdown is on the video, then {ticket.duration:g} s of recording."
+            )
         elif isinstance(result, str):
             st.error(plain(result))
         elif result is not None:

@@ -21,8 +21,10 @@ def measured_on(n_val: int, on_training_samples: bool, whose: str = "your") -> s
 
 
 # "not measured yet" was said to a student whose check had stopped when she left Train: it never comes by waiting
-NOT_MEASURED = ("accuracy not measured: Train checks it after training, and the check stops if you leave the page "
-                "before it ends (train there again and stay until it is done)")
+NOT_MEASURED = (
+    "accuracy not measured: Train checks it after training, and the check stops if you leave the page "
+    "before it ends (train there again and stay until it is done)"
+)
 
 
 def saved_kfold(summary: Mapping[str, Any]) -> Figure | None:

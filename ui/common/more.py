@@ -16,8 +16,10 @@ from __future__ import annotations
 import streamlit as st
 
 LABEL = "More"
-HELP = ("Expert choices: other networks that find a hand's points, files for other programs, outputs, where the "
-        "hands are found")  # its tooltip is read before More is on: none of the words it hides
+HELP = (
+    "Expert choices: other networks that find a hand's points, files for other programs, outputs, where the "
+    "hands are found"
+)  # its tooltip is read before More is on: none of the words it hides
 
 
 def key(page: str) -> str:

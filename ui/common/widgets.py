@@ -10,8 +10,13 @@ from ui.common import state
 from ui.common.figures import saved_figure_text
 from ui.common.text import plain
 
-PAGES = {"home": "pages/home.py", "record": "pages/record.py", "train": "pages/train.py", "live": "pages/live.py",
-         "make": "pages/make.py"}
+PAGES = {
+    "home": "pages/home.py",
+    "record": "pages/record.py",
+    "train": "pages/train.py",
+    "live": "pages/live.py",
+    "make": "pages/make.py",
+}
 # The one collapsed panel of a page that holds its diagnostics (timings, internal counts, stage names): what a
 # teacher need not read stays out of sight, and everything outside it is said in plain words (issue 45, item 7).
 DETAILS_LABEL = "Details for the curious"

@@ -125,8 +125,12 @@ def _body(project: str, model, stamp: int, gestures: list[GestureClass], setting
                              on_click=st.session_state.update, args=({"live_source": "🖼 Image or video file"},)):  # fmt: skip
                     st.rerun(scope="app")  # the Source control lies outside this fragment
         waiting = "" if live.problem else cards.BROWSER_WAITING  # the problem's line says what to do instead
-        cards.prediction_cards(live, gestures, waiting=waiting,  # type: ignore[arg-type] - as a StreamSnapshot
-                               bars=not live_fix.is_open())  # Teach it here open under it: in the window too
+        cards.prediction_cards(
+            live,
+            gestures,
+            waiting=waiting,  # type: ignore[arg-type] - as a StreamSnapshot
+            bars=not live_fix.is_open(),
+        )  # Teach it here open under it: in the window too
         with st.container(key="live_labels"):  # as the server path's cards.labels_line
             st.caption(plain(f"Labels: {label_text(live.hands)}"))
         outputs_panel.status(session)

@@ -171,7 +171,7 @@ def _follow(recording: RecordStatus, store: Store, project: str, gestures: list[
         st.info(DROPPED)
         return
     if answer is None:  # asked once a take: the samples stored last are this take's (the server path stores first)
-        stored = store.list_samples(project, recording.plan.class_name)[-recording.stored:]
+        stored = store.list_samples(project, recording.plan.class_name)[-recording.stored :]
         look = take_look(current_model(store, project), [s.hand for s in stored], recording.plan.class_name)
         if look.other is not None:
             ids = [int(s.id) for s in stored if s.id is not None]

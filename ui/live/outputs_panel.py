@@ -56,8 +56,9 @@ def show(session: StreamSession, key: str = "live") -> Outputs | None:
                                 help="Programs, files and pages of this machine may connect; a web page from another "
                                      "site only when its origin is named here (commas between several; * for every "
                                      "page). Others are refused.")  # fmt: skip
-        mode = st.segmented_control("Send", SEND_MODES, default=SEND_MODES[0], key=f"{key}_out_mode",
-                                    persist_state=PERSIST)
+        mode = st.segmented_control(
+            "Send", SEND_MODES, default=SEND_MODES[0], key=f"{key}_out_mode", persist_state=PERSIST
+        )
         keypoints = st.checkbox("Include keypoints", key=f"{key}_out_keypoints", persist_state=PERSIST,
                                 help="Each hand's 21 points (x, y in 0-1 of the camera image, z depth)")  # fmt: skip
         try:

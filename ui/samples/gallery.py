@@ -141,7 +141,10 @@ def class_gallery(store: Store, project: str, gesture: GestureClass) -> None:
 
 
 def fix_gallery(
-    store: Store, project: str, wrong: Sequence[tuple[int, str, str]], gestures: list[GestureClass],
+    store: Store,
+    project: str,
+    wrong: Sequence[tuple[int, str, str]],
+    gestures: list[GestureClass],
     look: bool = False,
 ) -> None:
     """Misclassified validation samples: crop, "is X, predicted Y", delete or relabel the selected ones.

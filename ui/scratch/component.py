@@ -21,7 +21,9 @@ ASSETS = ("index.html", "start.js", "host.js", "scratch-gui.js", "react.producti
           "react-dom.production.min.js", "ort.wasm.min.js", "vision_wasm_internal.wasm", "hand_landmarker.task",
           "SOURCE.txt")  # fmt: skip
 BUILD_COMMAND = "make scratch"
-POSE_MODEL = "pose_landmarker.task"  # body-pose games only; made where mediapipe is installed (scratch/make_pose_task.py)
+POSE_MODEL = (
+    "pose_landmarker.task"  # body-pose games only; made where mediapipe is installed (scratch/make_pose_task.py)
+)
 HEIGHT = 760  # px: scratch-gui needs 1024×640 at least; its menu bar and the stage's controls above that
 
 

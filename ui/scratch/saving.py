@@ -95,7 +95,10 @@ def _answer(project: str, value: dict, request: object) -> tuple[str, str]:
         return "error", "The editor could not save this game: nothing was saved. Try again."
     text = value.get("sb3")
     if not isinstance(text, str) or len(text) > MAX_B64_CHARS:
-        return "error", f"This game is over {MAX_SB3_BYTES // 2**20} MB: a game here may be no bigger. Nothing was saved."
+        return (
+            "error",
+            f"This game is over {MAX_SB3_BYTES // 2**20} MB: a game here may be no bigger. Nothing was saved.",
+        )
     try:
         data = base64.b64decode(text, validate=True)
         save_game(state.store(), project, data)
