@@ -347,3 +347,25 @@ def keypoint_models_or_skip() -> Path:
     if not up_to_date(folder):
         pytest.skip(f"the ONNX keypoint models are not in {folder}: make them with `make keypoint-models`")
     return folder
+
+
+_FIRST_TRIES: list[pytest.TestReport] = []  # the failed first tries of tests run again (CI's browser tests)
+FIRST_TRY_LINES = 25  # of each first try's failure, the last lines: where it stopped and why
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.outcome == "rerun":
+        _FIRST_TRIES.append(report)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:  # noqa: ANN401 - pytest's TerminalReporter
+    """Why each test that passed on its second try failed its first (pytest-rerunfailures names it only): a retried
+    test in CI's log is to be fixed, and its first failure is the only clue a clean machine leaves."""
+    if not _FIRST_TRIES:
+        return
+    terminalreporter.section("first tries of the tests run again", sep="-")
+    for report in _FIRST_TRIES:
+        lines = str(report.longreprtext).splitlines()
+        terminalreporter.write_line(f"{report.nodeid} ({report.when}, {report.duration:.0f} s):")
+        for line in lines[-FIRST_TRY_LINES:]:
+            terminalreporter.write_line(f"    {line}")

@@ -3,13 +3,15 @@ network's own weights, with the losses both trainers use."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from core.gestures.classifier import build_network
-from core.gestures.fast_mlp import MLPTrainer, class_targets, cross_entropy, dropout_masks, training_threads
+from core.gestures.fast_mlp import Ahead, MLPTrainer, class_targets, cross_entropy, dropout_masks, training_threads
 from core.starter.loop import row_targets
 
 
@@ -96,3 +98,20 @@ def test_training_threads_are_restored() -> None:
         assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
     assert torch.get_num_threads() == before
     assert [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"] == blas
+
+
+def test_ahead_makes_the_next_value_on_its_own_thread_and_says_a_failure_where_it_is_taken() -> None:
+    made: list[str] = []
+
+    def make() -> int:
+        made.append(threading.current_thread().name)
+        if len(made) == 3:
+            raise ValueError("the third epoch's rows")
+        return len(made)
+
+    with Ahead(make) as upcoming:
+        assert [upcoming.take(), upcoming.take()] == [1, 2]
+        with pytest.raises(ValueError, match="the third epoch's rows"):
+            upcoming.take()
+    assert all(name.startswith("handteach-epoch-rows") for name in made)
+    assert not any(t.name.startswith("handteach-epoch-rows") for t in threading.enumerate())  # the thread ended

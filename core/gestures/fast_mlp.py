@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 import torch
 from torch import nn
 
 from core.types import FloatArray, IntArray
+
+T = TypeVar("T")
 
 
 @contextlib.contextmanager
@@ -37,6 +41,32 @@ def training_threads(threads: int | None) -> Iterator[None]:
             yield
     finally:
         torch.set_num_threads(before)
+
+
+class Ahead(Generic[T]):
+    """``make()`` called one call ahead on a thread of its own: each ``take`` returns the value made while the
+    caller worked on the previous one, and starts the next.
+
+    An epoch's rows (drawn, augmented, mirrored: 6 ms of a starter training's 21 ms epoch) are made while the
+    previous epoch trains; numpy lets go of the GIL in its array loops, so on two cores the two overlap.
+    ``make`` must use only what no other thread touches (its own random generator)."""
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        self._make = make
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="handteach-epoch-rows")
+        self._next: Future[T] = self._pool.submit(make)
+
+    def take(self) -> T:
+        value = self._next.result()
+        self._next = self._pool.submit(self._make)
+        return value
+
+    def __enter__(self) -> Ahead[T]:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._next.cancel()
+        self._pool.shutdown(wait=True)
 
 
 def dropout_masks(network: nn.Sequential, n: int, p: float, rng: np.random.Generator) -> list[FloatArray]:

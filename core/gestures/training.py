@@ -25,7 +25,7 @@ from torch import nn
 from core.gestures.classifier import GestureClassifier
 from core.gestures.early_stop import EpochStats, fit_with_early_stopping
 from core.gestures.familiarity import StarterHands, fit_familiarity
-from core.gestures.fast_mlp import MLPTrainer, class_targets, cross_entropy, dropout_masks, training_threads
+from core.gestures.fast_mlp import Ahead, MLPTrainer, class_targets, cross_entropy, dropout_masks, training_threads
 from core.gestures.features import FeatureConfig, augment, mirror_features
 from core.gestures.metrics import EvalReport, evaluate, mirrored_accuracy
 from core.gestures.mirror_weights import mirror_landings
@@ -224,9 +224,11 @@ def _fit(
 ) -> tuple[list[EpochStats], int, bool]:
     """Train ``network`` in place, leave it in eval mode with the best weights; (history, best epoch, cancelled)."""
     trainer = MLPTrainer(network, config.learning_rate, config.weight_decay)
+    rows_rng, rng = rng.spawn(2)  # the rows' draws apart from the batches': they are made on another thread
+    upcoming = Ahead(lambda: _epoch_features(data, cfg, config, rows_rng))
 
     def run_epoch(epoch: int) -> EpochStats:
-        x_epoch = _epoch_features(data, cfg, config, rng)
+        x_epoch = upcoming.take()
         network.train()
         train_loss, train_acc = _train_epoch(trainer, network, x_epoch, data, config, rng)
         network.eval()
@@ -234,7 +236,8 @@ def _fit(
         return EpochStats(epoch, config.epochs, train_loss, val_loss, train_acc, val_acc)
 
     average = AVERAGED_EPOCHS.get(cfg.skeleton, 0)
-    return fit_with_early_stopping(network, run_epoch, config.epochs, config.patience, on_epoch, cancel, average)
+    with upcoming:
+        return fit_with_early_stopping(network, run_epoch, config.epochs, config.patience, on_epoch, cancel, average)
 
 
 def _train_epoch(

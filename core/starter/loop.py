@@ -16,7 +16,7 @@ import numpy as np
 from torch import nn
 
 from core.gestures.early_stop import EpochStats, fit_with_early_stopping
-from core.gestures.fast_mlp import MLPTrainer, class_targets, cross_entropy, dropout_masks
+from core.gestures.fast_mlp import Ahead, MLPTrainer, class_targets, cross_entropy, dropout_masks
 from core.gestures.features import AugmentConfig, FeatureConfig, augment, mirror_features
 from core.gestures.training import TrainConfig
 from core.types import FloatArray, IntArray
@@ -162,13 +162,16 @@ def fit_network(
     trainer = MLPTrainer(network, config.learning_rate, config.weight_decay)
     val_w = _balanced(pools.val_y, pools.val_w, len(pools.mirror_index))
     val = (np.ascontiguousarray(pools.val_x, np.float32), pools.val_y, val_w)
+    rows_rng, rng = rng.spawn(2)  # the rows' draws apart from the batches': they are made on another thread
+    upcoming = Ahead(lambda: epoch_rows(pools, draw, cfg, rows_rng))
 
     def run_epoch(epoch: int) -> EpochStats:
-        batch = epoch_rows(pools, draw, cfg, rng)
+        batch = upcoming.take()
         network.train()
         train_loss, train_acc = _train_epoch(trainer, network, batch, draw, len(pools.mirror_index), config, rng)
         network.eval()
         val_loss, val_acc = _validate(trainer, val, draw) if len(pools.val_y) else (train_loss, train_acc)
         return EpochStats(epoch, config.epochs, train_loss, val_loss, train_acc, val_acc)
 
-    return fit_with_early_stopping(network, run_epoch, config.epochs, config.patience, on_epoch, cancel)
+    with upcoming:
+        return fit_with_early_stopping(network, run_epoch, config.epochs, config.patience, on_epoch, cancel)
