@@ -96,6 +96,31 @@ def dropout_widths(network: nn.Sequential) -> list[int]:
     return widths
 
 
+@dataclass(frozen=True)
+class Epoch:
+    """One epoch's rows, shuffled, ready for ``MLPTrainer.train_epoch``: (n, D) float32 ``x``, (n,) classes ``y``
+    (−1: a row of no class), (n, C) ``targets`` already scaled for each batch's mean (``cross_entropy``), one
+    (n, width) mask per Dropout layer, cut into batches of ``batch_size`` rows in order."""
+
+    x: FloatArray
+    y: IntArray
+    targets: FloatArray
+    masks: list[FloatArray]
+    batch_size: int
+
+
+def shuffled_epoch(x: FloatArray, y: IntArray, targets: FloatArray, mass: FloatArray, network: nn.Sequential,
+                   dropout: float, batch_size: int, rng: np.random.Generator) -> Epoch:  # fmt: skip
+    """The (n, D) rows ``x`` of classes ``y`` and their (n, C) ``targets`` in a random order, each batch's targets
+    divided by its rows' ``mass`` (n,): ones for a mean over the rows, the rows' weights for a weighted mean."""
+    order = rng.permutation(len(x))
+    x, y, targets, mass = (np.ascontiguousarray(a[order]) for a in (x, y, targets, mass))
+    for start in range(0, len(x), batch_size):
+        part = slice(start, start + batch_size)
+        targets[part] /= np.float32(max(float(mass[part].sum()), 1e-12))
+    return Epoch(x, y, targets, dropout_masks(network, len(x), dropout, rng), batch_size)
+
+
 @dataclass
 class _Flat:
     """Every weight and bias of the network in one float32 buffer (``values``), with the gradient's and AdamW's
@@ -156,6 +181,20 @@ class MLPTrainer:
         self._backward(grad, kept)
         self._adamw()
         return loss, logits
+
+    def train_epoch(self, epoch: Epoch) -> tuple[float, float]:
+        """A step a batch of ``epoch``; (the batches' losses averaged by rows, the share of rows of a class named
+        right, dropout on)."""
+        total, right, counted = 0.0, 0, 0
+        for start in range(0, len(epoch.y), epoch.batch_size):
+            part = slice(start, start + epoch.batch_size)
+            loss, logits = self.step(epoch.x[part], [m[part] for m in epoch.masks], epoch.targets[part])
+            total += loss * len(logits)
+            y = epoch.y[part]
+            labelled = y >= 0
+            right += int((logits.argmax(1)[labelled] == y[labelled]).sum())
+            counted += int(labelled.sum())
+        return total / len(epoch.y), right / max(counted, 1)
 
     def logits(self, x: FloatArray) -> FloatArray:
         """(n, C) logits of (n, D) rows with no dropout, as the network in eval mode gives them."""

@@ -25,7 +25,15 @@ from torch import nn
 from core.gestures.classifier import GestureClassifier
 from core.gestures.early_stop import EpochStats, fit_with_early_stopping
 from core.gestures.familiarity import StarterHands, fit_familiarity
-from core.gestures.fast_mlp import Ahead, MLPTrainer, class_targets, cross_entropy, dropout_masks, training_threads
+from core.gestures.fast_mlp import (
+    Ahead,
+    Epoch,
+    MLPTrainer,
+    class_targets,
+    cross_entropy,
+    shuffled_epoch,
+    training_threads,
+)
 from core.gestures.features import FeatureConfig, augment, mirror_features
 from core.gestures.metrics import EvalReport, evaluate, mirrored_accuracy
 from core.gestures.mirror_weights import mirror_landings
@@ -224,13 +232,12 @@ def _fit(
 ) -> tuple[list[EpochStats], int, bool]:
     """Train ``network`` in place, leave it in eval mode with the best weights; (history, best epoch, cancelled)."""
     trainer = MLPTrainer(network, config.learning_rate, config.weight_decay)
-    rows_rng, rng = rng.spawn(2)  # the rows' draws apart from the batches': they are made on another thread
-    upcoming = Ahead(lambda: _epoch_features(data, cfg, config, rows_rng))
+    (epoch_rng,) = rng.spawn(1)  # the epochs' draws are made on another thread, from a generator of their own
+    upcoming = Ahead(lambda: _epoch(network, data, cfg, config, epoch_rng))
 
     def run_epoch(epoch: int) -> EpochStats:
-        x_epoch = upcoming.take()
         network.train()
-        train_loss, train_acc = _train_epoch(trainer, network, x_epoch, data, config, rng)
+        train_loss, train_acc = trainer.train_epoch(upcoming.take())
         network.eval()
         val_loss, val_acc = _validate(trainer, data)
         return EpochStats(epoch, config.epochs, train_loss, val_loss, train_acc, val_acc)
@@ -240,28 +247,14 @@ def _fit(
         return fit_with_early_stopping(network, run_epoch, config.epochs, config.patience, on_epoch, cancel, average)
 
 
-def _train_epoch(
-    trainer: MLPTrainer,
-    network: nn.Sequential,
-    x: FloatArray,
-    data: _Data,
-    config: TrainConfig,
-    rng: np.random.Generator,
-) -> tuple[float, float]:
-    """One shuffled pass in mini-batches; (mean weighted loss, accuracy) over the pass."""
-    order = rng.permutation(len(x))
-    x, y = x[order], data.y_train[order]  # shuffled once, so each batch is a slice, not a gather
-    weights = data.class_weights[y] if data.row_weights is None else data.class_weights[y] * data.row_weights[order]
+def _epoch(network: nn.Sequential, data: _Data, cfg: FeatureConfig, config: TrainConfig,
+           rng: np.random.Generator) -> Epoch:  # fmt: skip
+    """One epoch's rows (``_epoch_features``), shuffled, towards the class-weighted cross-entropy (as
+    ``nn.CrossEntropyLoss(weight=...)`` averages it), each row also weighed by its ``row_weights``."""
+    x, y = _epoch_features(data, cfg, config, rng), data.y_train
+    weights = data.class_weights[y] if data.row_weights is None else data.class_weights[y] * data.row_weights
     targets = class_targets(y, weights, len(data.class_weights))
-    masks = dropout_masks(network, len(x), config.dropout, rng)
-    total_loss, correct = 0.0, 0
-    for start in range(0, len(x), config.batch_size):
-        batch = slice(start, start + config.batch_size)
-        share = np.float32(max(float(weights[batch].sum()), 1e-12))  # the weighted mean's divisor
-        loss, logits = trainer.step(x[batch], [m[batch] for m in masks], targets[batch] / share)
-        total_loss += loss * len(logits)
-        correct += int((logits.argmax(1) == y[batch]).sum())
-    return total_loss / len(x), correct / len(x)
+    return shuffled_epoch(x, y, targets, weights, network, config.dropout, config.batch_size, rng)
 
 
 def _validate(trainer: MLPTrainer, data: _Data) -> tuple[float, float]:

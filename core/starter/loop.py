@@ -16,7 +16,7 @@ import numpy as np
 from torch import nn
 
 from core.gestures.early_stop import EpochStats, fit_with_early_stopping
-from core.gestures.fast_mlp import Ahead, MLPTrainer, class_targets, cross_entropy, dropout_masks
+from core.gestures.fast_mlp import Ahead, Epoch, MLPTrainer, class_targets, cross_entropy, shuffled_epoch
 from core.gestures.features import AugmentConfig, FeatureConfig, augment, mirror_features
 from core.gestures.training import TrainConfig
 from core.types import FloatArray, IntArray
@@ -127,21 +127,12 @@ def _accuracy(logits: FloatArray, y: IntArray) -> tuple[int, int]:
     return int((logits.argmax(1)[labelled] == y[labelled]).sum()), int(labelled.sum())
 
 
-def _train_epoch(trainer: MLPTrainer, network: nn.Sequential, batch: tuple[FloatArray, IntArray, FloatArray],
-                 draw: Draw, n_classes: int, config: TrainConfig, rng: np.random.Generator) -> tuple[float, float]:  # fmt: skip
-    order = rng.permutation(len(batch[0]))
-    x, y, w = (np.ascontiguousarray(a[order]) for a in batch)
-    targets = row_targets(y, w, draw.rejection_weight, n_classes)
-    masks = dropout_masks(network, len(x), config.dropout, rng)
-    total, correct, counted = 0.0, 0, 0
-    for start in range(0, len(x), config.batch_size):
-        part = slice(start, start + config.batch_size)
-        rows = len(y[part])
-        loss, logits = trainer.step(x[part], [m[part] for m in masks], targets[part] / np.float32(rows))
-        total += loss * rows
-        right, labelled = _accuracy(logits, y[part])
-        correct, counted = correct + right, counted + labelled
-    return total / len(x), correct / max(counted, 1)
+def _epoch(pools: Pools, draw: Draw, cfg: FeatureConfig, network: nn.Sequential, config: TrainConfig,
+           rng: np.random.Generator) -> Epoch:  # fmt: skip
+    """One epoch's rows (``epoch_rows``), shuffled, with the module docstring's row losses as targets."""
+    x, y, w = epoch_rows(pools, draw, cfg, rng)
+    targets = row_targets(y, w, draw.rejection_weight, len(pools.mirror_index))
+    return shuffled_epoch(x, y, targets, np.ones(len(y), np.float32), network, config.dropout, config.batch_size, rng)
 
 
 def _validate(trainer: MLPTrainer, val: tuple[FloatArray, IntArray, FloatArray], draw: Draw) -> tuple[float, float]:
@@ -162,13 +153,12 @@ def fit_network(
     trainer = MLPTrainer(network, config.learning_rate, config.weight_decay)
     val_w = _balanced(pools.val_y, pools.val_w, len(pools.mirror_index))
     val = (np.ascontiguousarray(pools.val_x, np.float32), pools.val_y, val_w)
-    rows_rng, rng = rng.spawn(2)  # the rows' draws apart from the batches': they are made on another thread
-    upcoming = Ahead(lambda: epoch_rows(pools, draw, cfg, rows_rng))
+    (epoch_rng,) = rng.spawn(1)  # the epochs' draws are made on another thread, from a generator of their own
+    upcoming = Ahead(lambda: _epoch(pools, draw, cfg, network, config, epoch_rng))
 
     def run_epoch(epoch: int) -> EpochStats:
-        batch = upcoming.take()
         network.train()
-        train_loss, train_acc = _train_epoch(trainer, network, batch, draw, len(pools.mirror_index), config, rng)
+        train_loss, train_acc = trainer.train_epoch(upcoming.take())
         network.eval()
         val_loss, val_acc = _validate(trainer, val, draw) if len(pools.val_y) else (train_loss, train_acc)
         return EpochStats(epoch, config.epochs, train_loss, val_loss, train_acc, val_acc)
