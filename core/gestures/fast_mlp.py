@@ -1,8 +1,10 @@
-"""A fast MLP training step on the CPU: epoch-wide dropout masks, and the forward pass, backward pass and AdamW of
-an ``nn.Sequential`` of Linear, ReLU and Dropout written out in numpy on the network's own weights.
+"""A fast MLP training loop on the CPU, shared by ``core.gestures.training`` and ``core.starter.loop``.
 
-Both replace torch built-ins that cost more than the tiny networks they train: see each docstring for the
-measured reason. The network stays a torch module: inference, saving and export read the weights trained here.
+``MLPTrainer`` runs the forward pass, backward pass and AdamW of an ``nn.Sequential`` of Linear, ReLU and Dropout in
+numpy on the network's own weights; ``Epoch`` is one epoch's shuffled rows, targets and epoch-wide dropout masks,
+made by ``Ahead`` on a second thread while the previous epoch trains. Each replaces a torch built-in that costs more
+than the tiny networks it trains (each docstring gives the measured reason); the network stays a torch module, and
+inference, saving and export read the weights trained here.
 """
 
 from __future__ import annotations
