@@ -79,7 +79,10 @@ def _balanced(y: IntArray, raw: FloatArray, n_classes: int) -> FloatArray:
 def epoch_rows(
     pools: Pools, draw: Draw, cfg: FeatureConfig, rng: np.random.Generator
 ) -> tuple[FloatArray, IntArray, FloatArray]:
-    """One epoch's (x (n, D), y (n,), w (n,)): user rows, drawn starter and rejection rows, augmented, mirrored."""
+    """One epoch's (x (n, D), y (n,), w (n,)): user rows, drawn starter and rejection rows, augmented, and the rows
+    of a class mirrored. Rejection rows are not mirrored: they are drawn from signs of both hands already, and their
+    copies cost a quarter of each epoch's time for no measured gain (the same few-shot and open-set scores on the
+    webcam people and 38 HaGRID users; docs/benchmarks.md, training time)."""
     picks = [
         rng.choice(rows, draw.per_class, replace=len(rows) < draw.per_class)
         for rows in pools.starter_by_class
@@ -97,11 +100,12 @@ def epoch_rows(
     if draw.augment:
         x = augment(x, cfg, draw.aug, rng)
     if draw.mirror:
-        y_m = np.where(y >= 0, pools.mirror_index[np.maximum(y, 0)], -1)
+        own = y >= 0
+        y_m = pools.mirror_index[y[own]]
         x, y, raw = (
-            np.concatenate([x, mirror_features(x, cfg)]),
+            np.concatenate([x, mirror_features(x[own], cfg)]),
             np.concatenate([y, y_m]),
-            np.concatenate([raw, raw * _copy_weights(y, draw)]),
+            np.concatenate([raw, raw[own] * _copy_weights(y[own], draw)]),
         )
     return x, y, _balanced(y, raw, len(pools.mirror_index))
 
