@@ -5,47 +5,24 @@ are stage coordinates mirrored as the video."""
 
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_DATA, fake_camera_or_skip
+from conftest import fake_camera_or_skip
 
+from bench.common.body_project import PROJECT, YOGA, trained_body_project, tree_pose_video
 from bench.common.browser import AppServer, browser_page, wait_app_ready
-from core.data.store import Store
 from ui.scratch.component import BUILD_COMMAND, BUILD_DIR, missing_assets
 
 # 121-161 s at load 20-25 (the photos' keypoints and the training on the server, then the editor's cold start): past CI's
 # budget, so `make test-all` runs it
 pytestmark = [pytest.mark.slow, pytest.mark.extended]
-YOGA = SHARED_DATA / "body" / "yoga8" / "images"
-PROJECT = "yoga"
 EDITOR_FRAME = "handteach_scratch"
 
 
-def _trained_body_project(data_dir: Path) -> None:
-    """The body project ``yoga``: 10 photos each of tree and warrior2 (not the camera's), trained as Live's would be."""
-    from core.data.imports.extract import extract_to_store
-    from core.data.project import train_project
-    from core.gestures.training import TrainConfig
-
-    store = Store(data_dir)
-    store.create_project(PROJECT, skeleton="body")
-    for pose in ("tree", "warrior2"):
-        store.add_class(PROJECT, pose)
-        extract_to_store(store, PROJECT, pose, sorted((YOGA / pose).glob("*.jpg"))[1:11])
-    train_project(store, PROJECT, TrainConfig(epochs=150, seed=0))
-
-
 def _camera(folder: Path) -> Path:
-    photo = YOGA / "tree" / "tree_001.jpg"
-    clip = folder / "tree_pose.mp4"
-    if photo.exists():
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-loop", "1", "-i", str(photo), "-t", "4", "-r", "30",
-                        "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2", "-pix_fmt", "yuv420p", str(clip)],
-                       check=True, capture_output=True)  # fmt: skip
-    return fake_camera_or_skip(photo if not photo.exists() else clip, folder / "y4m")
+    return fake_camera_or_skip(tree_pose_video(folder), folder / "y4m")
 
 
 def test_a_body_pose_project_makes_the_cat_dance_with_the_skeleton_on_the_stage(tmp_path: Path) -> None:
@@ -54,7 +31,7 @@ def test_a_body_pose_project_makes_the_cat_dance_with_the_skeleton_on_the_stage(
     if not YOGA.exists():
         pytest.skip(f"yoga8 photos not found: {YOGA} (add ../shared/data)")
     video = _camera(tmp_path)
-    _trained_body_project(tmp_path / "data")
+    trained_body_project(tmp_path / "data")
     app = AppServer(tmp_path / "data", keypoints="browser").start()
     try:
         with browser_page(video, width=1400, height=1100) as page:

@@ -1,6 +1,6 @@
 """The Make page's Scratch editor in one tab: how soon it is ready, and how fast the blocks and the stage run.
 
-    .venv/bin/python bench/speed/scratch.py [--seconds 20] [--throttle 4] [--video FILE] [--example thumbs] [--profile 6] [--compare]
+    .venv/bin/python bench/speed/scratch.py [--seconds 20] [--throttle 4] [--video FILE] [--example thumbs] [--profile 6] [--compare] [--body]
 
 The app serves, as ``make run`` does with the browser path on, an untrained hand project (the starter model); headless
 Chromium's fake camera plays p01's ✋ then 👍 (``bench.common.gesture_video``; ``--video``: another y4m). Measured:
@@ -18,6 +18,9 @@ Chromium's fake camera plays p01's ✋ then 👍 (``bench.common.gesture_video``
    time by script and function;
 5. ``--compare``: then the labelled and stage frames a second with the camera's frames sent to the hand worker as
    pixels read back on the page and as VideoFrames handed over (``recognise.js``'s ``framesAs``), in turn, twice.
+
+``--body``: a body-pose project instead (yoga8's tree and warrior2, trained on the server first; the camera holds a
+tree pose it never saw) with its pose-dance example; labelled frames are then the pose worker's.
 
 Prints a table, then one JSON line: ``labelled_fps``, ``stage_fps``, ``ready_cold_s``, ``ready_warm_s``,
 ``server_pct_core_per_user``, ``throttle``, ``stage_video``, ``example``, the load before and after (and ``profile``).
@@ -37,7 +40,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from bench.common.body_project import PROJECT as BODY_PROJECT  # noqa: E402
+from bench.common.body_project import trained_body_project, tree_pose_video  # noqa: E402
 from bench.common.browser import AppServer, missing_tools, wait_app_ready  # noqa: E402
+from bench.common.fake_camera import fake_camera_y4m  # noqa: E402
 from bench.common.gesture_video import PERSON, gesture_video  # noqa: E402
 from bench.common.scratch_editor import ROCKET_TITLE, THUMBS_TITLE, open_example, press_green_flag  # noqa: E402
 from bench.common.tab_profile import profile  # noqa: E402
@@ -51,17 +57,17 @@ READY = """() => { const h = window.handteachScratch;
 COUNT_STEPS = """() => { const rt = window.handteachScratch.page.vm.runtime;
   if (!rt.__steps) { rt.__steps = 0; const step = rt._step.bind(rt); rt._step = () => { rt.__steps += 1; step(); }; }
   return true; }"""
-EXAMPLES = {"rocket": ROCKET_TITLE, "thumbs": THUMBS_TITLE}
+EXAMPLES = {"rocket": ROCKET_TITLE, "thumbs": THUMBS_TITLE, "dance": None}  # dance: a body project's one
 READINGS = """() => { const h = window.handteachScratch;
   return { steps: h.page.vm.runtime.__steps, labelled: h.recogniser.timing.labelled, at: performance.now() }; }"""
 
 
-def ready_s(page, url: str, reload: bool = False, timeout_s: float = 180.0) -> float:  # noqa: ANN001 - playwright Page
+def ready_s(page, url: str, reload: bool = False, timeout_s: float = 180.0, query: str = "") -> float:  # noqa: ANN001
     started = time.monotonic()
     if reload:
         page.reload()
     else:
-        page.goto(f"{url}/make")
+        page.goto(f"{url}/make{query}")
     wait_app_ready(page, timeout_ms=int(timeout_s * 1000))
     frame = page.wait_for_selector(FRAME, timeout=timeout_s * 1000).content_frame()
     frame.wait_for_function(READY, timeout=timeout_s * 1000, polling=100)
@@ -69,14 +75,20 @@ def ready_s(page, url: str, reload: bool = False, timeout_s: float = 180.0) -> f
 
 
 def measure(seconds: float, throttle: float, video: Path, stage_video: bool = True, example: str = "rocket",
-            profile_s: float = 0.0, compare: bool = False) -> dict[str, Any]:  # fmt: skip
+            profile_s: float = 0.0, compare: bool = False, body: bool = False) -> dict[str, Any]:  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="handteach-scratch-bench-") as tmp:
-        y4m = video if video.suffix == ".y4m" else gesture_video(Path(tmp))
+        query = ""
+        if body:  # a trained body project; the camera holds a tree pose it never saw
+            y4m = fake_camera_y4m(tree_pose_video(Path(tmp)), Path(tmp) / "y4m")
+            trained_body_project(Path(tmp) / "data")
+            query, example = f"?project={BODY_PROJECT}", "dance"
+        else:
+            y4m = video if video.suffix == ".y4m" else gesture_video(Path(tmp))
         server = AppServer(Path(tmp) / "data", keypoints="browser").start()
         try:
             with chromium(y4m) as browser:
                 page = new_page(browser, throttle)
-                cold = ready_s(page, server.url)
+                cold = ready_s(page, server.url, query=query)
                 warm = ready_s(page, server.url, reload=True)
                 frame = open_example(page, EXAMPLES[example])
                 press_green_flag(frame)
@@ -104,6 +116,7 @@ def measure(seconds: float, throttle: float, video: Path, stage_video: bool = Tr
             "throttle": throttle,
             "stage_video": stage_video,
             "example": example,
+            "skeleton": "body" if body else "hand",
         }
         | ({"profile": hot} if hot else {})
         | ({"frames_as": modes} if modes else {})
@@ -137,6 +150,9 @@ def main() -> None:
     parser.add_argument("--video", type=Path, default=PERSON, help="a y4m for the fake camera (default: p01's ✋ 👍)")
     parser.add_argument("--no-stage-video", action="store_true", help="the camera's picture off the stage")
     parser.add_argument("--example", choices=list(EXAMPLES), default="rocket", help="the game running")
+    parser.add_argument("--body", action="store_true",
+                        help="a body-pose project (yoga8's tree and warrior2) and its pose-dance example; the camera "
+                             "holds a tree pose")  # fmt: skip
     parser.add_argument(
         "--profile",
         type=float,
@@ -155,7 +171,14 @@ def main() -> None:
         sys.exit(f"needs {', '.join(missing)}")
     load_before = os.getloadavg()[0]
     figures = measure(
-        args.seconds, args.throttle, args.video, not args.no_stage_video, args.example, args.profile, args.compare
+        args.seconds,
+        args.throttle,
+        args.video,
+        not args.no_stage_video,
+        args.example,
+        args.profile,
+        args.compare,
+        args.body,
     )
     load_after = os.getloadavg()[0]
     video = "on" if figures["stage_video"] else "off"
