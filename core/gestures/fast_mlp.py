@@ -192,10 +192,8 @@ class MLPTrainer:
             part = slice(start, start + epoch.batch_size)
             loss, logits = self.step(epoch.x[part], [m[part] for m in epoch.masks], epoch.targets[part])
             total += loss * len(logits)
-            y = epoch.y[part]
-            labelled = y >= 0
-            right += int((logits.argmax(1)[labelled] == y[labelled]).sum())
-            counted += int(labelled.sum())
+            named, labelled = labelled_right(logits, epoch.y[part])
+            right, counted = right + named, counted + labelled
         return total / len(epoch.y), right / max(counted, 1)
 
     def logits(self, x: FloatArray) -> FloatArray:
@@ -263,6 +261,13 @@ def cross_entropy(logits: FloatArray, targets: FloatArray) -> tuple[float, Float
     total = exp.sum(axis=1, keepdims=True)
     loss = float((targets * (np.log(total) - shifted)).sum())
     return loss, exp * (targets.sum(axis=1, keepdims=True) / total) - targets
+
+
+def labelled_right(logits: FloatArray, y: IntArray) -> tuple[int, int]:
+    """(rows of a class whose largest logit is their class, rows of a class) of (n, C) logits and (n,) classes ``y``
+    (−1: a row of no class, counted in neither)."""
+    labelled = y >= 0
+    return int((logits.argmax(1)[labelled] == y[labelled]).sum()), int(labelled.sum())
 
 
 def class_targets(y: IntArray, weights: FloatArray, n_classes: int) -> FloatArray:

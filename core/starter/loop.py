@@ -16,7 +16,15 @@ import numpy as np
 from torch import nn
 
 from core.gestures.early_stop import EpochStats, fit_with_early_stopping
-from core.gestures.fast_mlp import Ahead, Epoch, MLPTrainer, class_targets, cross_entropy, shuffled_epoch
+from core.gestures.fast_mlp import (
+    Ahead,
+    Epoch,
+    MLPTrainer,
+    class_targets,
+    cross_entropy,
+    labelled_right,
+    shuffled_epoch,
+)
 from core.gestures.features import AugmentConfig, FeatureConfig, augment, mirror_features
 from core.gestures.training import TrainConfig
 from core.types import FloatArray, IntArray
@@ -125,12 +133,6 @@ def row_targets(y: IntArray, w: FloatArray, rejection_weight: float, n_classes: 
     return targets
 
 
-def _accuracy(logits: FloatArray, y: IntArray) -> tuple[int, int]:
-    """(labelled rows named right, labelled rows)."""
-    labelled = y >= 0
-    return int((logits.argmax(1)[labelled] == y[labelled]).sum()), int(labelled.sum())
-
-
 def _epoch(pools: Pools, draw: Draw, cfg: FeatureConfig, network: nn.Sequential, config: TrainConfig,
            rng: np.random.Generator) -> Epoch:  # fmt: skip
     """One epoch's rows (``epoch_rows``), shuffled, with the module docstring's row losses as targets."""
@@ -143,7 +145,7 @@ def _validate(trainer: MLPTrainer, val: tuple[FloatArray, IntArray, FloatArray],
     logits = trainer.logits(val[0])
     targets = row_targets(val[1], val[2], draw.rejection_weight, logits.shape[1])
     loss, _ = cross_entropy(logits, targets / np.float32(len(val[1])))
-    right, labelled = _accuracy(logits, val[1])
+    right, labelled = labelled_right(logits, val[1])
     return loss, right / labelled if labelled else float("nan")
 
 
