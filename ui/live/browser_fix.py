@@ -107,9 +107,8 @@ def _panel(store: Store, project: str, gestures: list[GestureClass], model_class
     ticket = pending_ticket(project)
     busy = ticket is not None or _training()
     result = st.session_state.get(_RESULT)  # after pending_ticket: a take that never came says so here
-    with live_fix.fix_expander(
-        result is not None or busy or _ASK in st.session_state
-    ):  # open meanwhile, as the server's
+    keep_open = result is not None or busy or _ASK in st.session_state  # open meanwhile, as the server's
+    with live_fix.fix_expander(keep_open):
         target = live_fix.fix_target(project, gestures, model_classes)
         if target is None:
             return

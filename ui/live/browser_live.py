@@ -126,11 +126,11 @@ def _body(project: str, model, stamp: int, gestures: list[GestureClass], setting
                     st.rerun(scope="app")  # the Source control lies outside this fragment
         waiting = "" if live.problem else cards.BROWSER_WAITING  # the problem's line says what to do instead
         cards.prediction_cards(
-            live,
+            live,  # type: ignore[arg-type] - as a StreamSnapshot
             gestures,
-            waiting=waiting,  # type: ignore[arg-type] - as a StreamSnapshot
-            bars=not live_fix.is_open(),
-        )  # Teach it here open under it: in the window too
+            waiting=waiting,
+            bars=not live_fix.is_open(),  # Teach it here open under it: in the window too
+        )
         with st.container(key="live_labels"):  # as the server path's cards.labels_line
             st.caption(plain(f"Labels: {label_text(live.hands)}"))
         outputs_panel.status(session)
