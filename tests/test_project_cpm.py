@@ -52,9 +52,8 @@ from core.keypoints.landmarks import detect_hands
 pytestmark = pytest.mark.slow  # MediaPipe extracts the samples
 
 PER_CLASS = 6
-STORED_MARGIN = (
-    inspect.signature(hand_crop).parameters["margin"].default
-)  # core.data.imports.extract.make_sample's crops
+# core.data.imports.extract.make_sample's crops
+STORED_MARGIN = inspect.signature(hand_crop).parameters["margin"].default
 
 
 def _photos(folder: str, n: int = PER_CLASS) -> list[Path]:
