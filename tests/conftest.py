@@ -350,7 +350,7 @@ def keypoint_models_or_skip() -> Path:
 
 
 _FIRST_TRIES: list[pytest.TestReport] = []  # the failed first tries of tests run again (CI's browser tests)
-FIRST_TRY_LINES = 25  # of each first try's failure, the last lines: where it stopped and why
+FIRST_TRY_ERROR_LINES = 4  # of each first try's failure, its error's first lines, then where it stopped
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -358,14 +358,21 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _FIRST_TRIES.append(report)
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:  # noqa: ANN401 - pytest's TerminalReporter
-    """Why each test that passed on its second try failed its first (pytest-rerunfailures names it only): a retried
-    test in CI's log is to be fixed, and its first failure is the only clue a clean machine leaves."""
-    if not _FIRST_TRIES:
+def first_try_lines(report: pytest.TestReport) -> list[str]:
+    """A retried test's first failure in a few lines: its name, its error's first lines, the line it stopped at."""
+    lines = str(report.longreprtext).splitlines()
+    errors = [line for line in lines if line.startswith("E ")][:FIRST_TRY_ERROR_LINES]
+    where = [line for line in lines if re.match(r"^\S+\.py:\d+: ", line)][-1:]
+    return [f"{report.nodeid} ({report.when}, {report.duration:.0f} s):", *(f"    {line}" for line in errors + where)]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Why each retried test failed its first try (pytest-rerunfailures names it only), printed last: CI's log keeps
+    its end, and a first failure is the only clue a clean machine leaves (one in the middle of the summary was cut)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if not _FIRST_TRIES or reporter is None:
         return
-    terminalreporter.section("first tries of the tests run again", sep="-")
+    reporter.section("first tries of the tests run again", sep="-")
     for report in _FIRST_TRIES:
-        lines = str(report.longreprtext).splitlines()
-        terminalreporter.write_line(f"{report.nodeid} ({report.when}, {report.duration:.0f} s):")
-        for line in lines[-FIRST_TRY_LINES:]:
-            terminalreporter.write_line(f"    {line}")
+        for line in first_try_lines(report):
+            reporter.write_line(line)

@@ -18,7 +18,7 @@ import pytest
 from browsermaker import more_on
 from conftest import fake_camera_or_skip, hagrid_photos, shared_path
 
-from bench.common.browser import WEBRTC_IFRAME, AppServer, browser_page, start_webcam, wait_app_ready
+from bench.common.browser import WEBRTC_IFRAME, AppServer, browser_page, follow_link, start_webcam, wait_app_ready
 from bench.common.fake_camera import DEFAULT_VIDEO
 
 pytestmark = [pytest.mark.slow, pytest.mark.extended]
@@ -34,8 +34,7 @@ def live_page(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - a pla
         with browser_page(y4m, 1280, 800) as page:
             page.goto(server.url)
             wait_app_ready(page)
-            page.get_by_role("link", name="Live").first.click()
-            wait_app_ready(page)
+            follow_link(page, "Live")
             yield page
     finally:
         server.stop()

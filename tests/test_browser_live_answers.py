@@ -29,7 +29,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from test_browser_path import camera_frame
 
-from bench.common.browser import AppServer, browser_page, wait_app_ready
+from bench.common.browser import AppServer, browser_page, follow_link, wait_app_ready
 from bench.common.fake_camera import DEFAULT_VIDEO
 from ui.browser.component import BUILD_COMMAND, missing_assets
 
@@ -58,11 +58,12 @@ def live(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - (server, p
 
 
 def _to_live(page) -> None:  # noqa: ANN001 - playwright Page
-    page.get_by_role("link", name="Live").first.click()
-    page.wait_for_url(re.compile(r"/live(\?|$)"), timeout=30_000)
+    if not re.search(r"/live(\?|$)", page.url):
+        follow_link(page, "Live")
 
 
 def _ready_frame(page):  # noqa: ANN001, ANN202 - the component's frame once its gesture model runs
+    _to_live(page)  # where a test before failed elsewhere, the next ones still start on Live
     frame = camera_frame(page)
     frame.wait_for_function("() => window.handteach.state.session", timeout=90_000)
     return frame
@@ -81,8 +82,7 @@ def test_the_card_is_the_video_s_and_a_page_opened_again_shows_no_old_hand(live)
 
     server, page, _ = live
     _video_draws_what_the_card_says(page, _ready_frame(page))
-    page.get_by_role("link", name="Record").first.click()
-    wait_app_ready(page)
+    follow_link(page, "Record")
     # the new tab's gesture runtime is held back until the card was seen while it loads: with its files revalidated
     # (ui/server/assets.py) a new tab once loaded before the test looked, and the card must not show the last
     # visit's hand meanwhile
@@ -333,7 +333,6 @@ def test_the_gesture_model_runs_in_a_worker_beside_the_page(live) -> None:  # no
     """onnxruntime-web's proxy worker (env.wasm.proxy) runs the gesture model off the tab's one thread: on a tab
     slowed 4× its start there took 1.8 s of that thread and its frames left MediaPipe 25-35% fewer (docs/benchmarks.md)."""
     _, page, _ = live
-    _to_live(page)  # the test before may have left it on Record
     frame = _ready_frame(page)
     assert frame.evaluate("() => window.ort.env.wasm.proxy") is True
     workers: list[str] = []
@@ -351,7 +350,6 @@ def test_a_tab_frozen_in_the_background_labels_again_when_it_comes_back(live) ->
     """Chrome freezes a tab left in the background (the page's lifecycle "frozen"): brought back, it goes on labelling
     at once, with nothing said (a 150 s freeze, past Streamlit's 2-minute reconnection window, went on after 0.06 s)."""
     _, page, _ = live
-    _to_live(page)
     frame = _ready_frame(page)
     cdp = page.context.new_cdp_session(page)
     before = frame.evaluate("() => window.handteach.timing.frames")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -212,6 +213,16 @@ def wait_app_ready(page, timeout_ms: int = 60_000) -> None:  # noqa: ANN001 - pl
         '() => !document.querySelector(\'[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]\')',
         timeout=timeout_ms,
     )
+
+
+def follow_link(page, name: str, timeout_ms: int = 60_000) -> None:  # noqa: ANN001 - playwright Page
+    """Opens the page whose sidebar link is ``name`` and waits until its own run finished. Its heading is awaited
+    first: just after the click the last page's heading still shows and no run has begun, so a wait for the app alone
+    returned at once, and a click made then was undone when this page's run came after it (CI was left on Record)."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=name).first.click()
+    heading = page.locator('[data-testid="stMainBlockContainer"] h1')
+    heading.filter(has_text=re.compile(rf"{re.escape(name)}\s*$")).first.wait_for(timeout=timeout_ms)
+    wait_app_ready(page, timeout_ms)
 
 
 def open_live(context, url: str):  # noqa: ANN001, ANN201 - playwright BrowserContext and Page
