@@ -62,3 +62,26 @@ def test_the_page_without_the_build_then_with_it(data_dir: Path, monkeypatch: py
     assert any("no body model" in w.value and "make scratch" in w.value for w in at.warning), [
         w.value for w in at.warning
     ]
+
+    # a motion project, untrained then trained: its title says motions, only the swipe example is listed, and the
+    # editor is given the motion graph (idle is no motion a game waits for)
+    from motionmaker import keypoint_clip
+
+    from core.data.clips import StoredClip, add_clips
+    from core.data.project_motion import train_motion_project
+    from core.motion.train import MotionTrainConfig
+
+    store = Store(data_dir)
+    store.create_project("swipes", default_classes=False, motion=True)
+    at.session_state[PROJECT_KEY] = "swipes"
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("see your motions" in c.value for c in at.caption), [c.value for c in at.caption]
+    assert at.selectbox(key="scratch_example").options == ["👋 swipe left or right to move the cat"]
+    assert any("name no motion until you train" in i.value for i in at.info), [i.value for i in at.info]
+    clips = [keypoint_clip(kind, start=20 * i, seed=i) for kind in ("swipe_left", "idle") for i in range(3)]
+    add_clips(store, "swipes", [StoredClip(c) for c in clips], create_classes=True)
+    train_motion_project(store, "swipes", MotionTrainConfig(seed=0, epochs=3, copies=2))
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not any("until you train" in i.value for i in at.info), [i.value for i in at.info]

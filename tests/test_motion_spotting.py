@@ -36,6 +36,16 @@ def test_each_swipe_fires_once_when_it_ends(model: DTWClassifier) -> None:
     assert left[-1, 0] - left[0, 0] > 0.3  # the trail is in raw image coordinates: the user's left is +x
 
 
+def test_a_slow_stream_of_8_frames_a_second_fires_each_swipe(model: DTWClassifier) -> None:
+    """A slow laptop's tab labels 8 frames a second: none lies within the 0.1 s the speed is taken over, so the speed is
+    taken since the frame before (before, such a stream never started a motion)."""
+    stream = keypoint_stream([("still", 10), ("swipe_left", 6), ("still", 10), ("swipe_right", 6), ("still", 10)],
+                             fps=8.0, start=40, amplitude=400.0)  # fmt: skip
+    assert [e.label for e in _events(Spotter(model), stream)] == ["swipe_left", "swipe_right"]
+    lost = [(kp if i % 5 else None, t) for i, (kp, t) in enumerate(keypoint_stream([("still", 40)], fps=8.0))]
+    assert _events(Spotter(model), lost) == []  # a held hand lost now and then is not a motion
+
+
 def test_holding_still_fires_nothing_and_a_waving_hand_fires_at_most_once(model: DTWClassifier) -> None:
     spotter = Spotter(model)
     assert _events(spotter, keypoint_stream([("still", 150)], start=0)) == []

@@ -1,5 +1,6 @@
-"""``core.scratch.games`` (and ``core.scratch.project_json``, which builds it): the rock-paper-scissors and pose-dance
-examples use only blocks the extension has, the starter model's gestures, and list under the right kind of project.
+"""``core.scratch.games`` (and ``core.scratch.project_json``, which builds it): the rock-paper-scissors, pose-dance and
+swipe examples use only blocks the extension has, the starter model's gestures or the suggested motions, and list
+under the right kind of project.
 The shipped files' bytes are checked in test_scratch_sb3.py."""
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def test_the_games_use_only_the_extensions_blocks_and_menus() -> None:
     known = set(re.findall(r'opcode: "(\w+)"', source)) | {
         f"menu_{m}" for m in re.findall(r"^\s+(\w+): \{ acceptReporters", source, re.M)
     }
-    for made in (games.rock_paper_scissors(), games.pose_dance()):
+    for made in (games.rock_paper_scissors(), games.pose_dance(), games.swipe_cat()):
         used = {b["opcode"].removeprefix("handteach_") for b in _blocks(made) if b["opcode"].startswith("handteach_")}
         assert used and used <= known, used - known
 
@@ -48,7 +49,16 @@ def test_the_dance_names_no_pose_and_turns_the_skeleton_on() -> None:
 
 def test_the_make_page_lists_each_example_under_its_kind() -> None:
     kinds = {example.name: example.kind for example, _path in examples.examples()}
-    assert kinds == {"thumbs_jump": "hand", "rocket": "hand", "rock_paper_scissors": "hand", "pose_dance": "body"}
+    assert kinds == {"thumbs_jump": "hand", "rocket": "hand", "rock_paper_scissors": "hand", "pose_dance": "body",
+                     "swipe_cat": "motion"}  # fmt: skip
+
+
+def test_the_swipe_game_waits_for_the_motions_the_record_page_suggests() -> None:
+    blocks = _blocks(games.swipe_cat())
+    hats = [b for b in blocks if b["opcode"] == "handteach_whenDo"]
+    named = {b["fields"]["gestures"][0] for b in blocks if b["opcode"] == "handteach_menu_gestures"}
+    assert len(hats) == 3 and named == {"swipe_left", "swipe_right", "swipe_up"}
+    assert not {"handteach_whenShow", "handteach_gesture"} & {b["opcode"] for b in blocks}  # no frame's gesture
 
 
 def test_a_stage_without_lists_or_broadcasts_is_as_before_and_a_monitor_sits_where_told() -> None:

@@ -126,6 +126,42 @@ def motion_span(path: FloatArray, times: npt.NDArray[np.float64], pad_s: float =
     return (start, end) if end - start >= 3 else (0, frames - 1)
 
 
+@dataclass(frozen=True)
+class MotionWindow:
+    """The part of a clip the network reads, as ``sequence_features`` cuts it.
+
+    Attributes:
+        start, end: the first and last frame kept (inclusive): the motion, still frames trimmed off.
+        grid: (length,) float64 seconds, evenly spaced from the first kept frame's time to the last's.
+        path: (length, 4) float32: the root's path from where it started, in skeleton sizes, then its velocity.
+    """
+
+    start: int
+    end: int
+    grid: npt.NDArray[np.float64]
+    path: FloatArray
+
+
+def motion_window(path: FloatArray, size: FloatArray, times: npt.NDArray[np.float64],
+                  config: MotionFeatureConfig) -> MotionWindow:  # fmt: skip
+    """The window and path channels of ``sequence_features`` (its arguments, without the shape)."""
+    start, end = motion_span(path, times) if config.trim else (0, len(path) - 1)
+    path, times = path[start : end + 1], times[start : end + 1]
+    scale = float(np.mean(size[start : end + 1]))
+    if not np.isfinite(scale) or scale <= 1e-9:
+        raise ValueError("degenerate clip: the skeleton has no size (every point on the root)")
+    relative = (path - path[0]) / scale
+    grid = np.linspace(times[0], times[-1], config.length)
+    steps = resampled(relative, times, grid)
+    velocity = np.gradient(steps, axis=0) * (config.length / 8.0)  # ≈ unit scale for a one-size swipe
+    return MotionWindow(start, end, grid, np.concatenate([steps, velocity], axis=1).astype(np.float32))
+
+
+def resampled(values: FloatArray, times: npt.NDArray[np.float64], grid: npt.NDArray[np.float64]) -> FloatArray:
+    """(T, S) values at ``times`` → (len(grid), S), each column interpolated linearly in time."""
+    return np.stack([np.interp(grid, times, values[:, i]) for i in range(values.shape[1])], axis=1)
+
+
 def sequence_features(path: FloatArray, size: FloatArray, times: npt.NDArray[np.float64],
                       shape: FloatArray | None, config: MotionFeatureConfig) -> FloatArray:  # fmt: skip
     """The common core of ``clip_features`` and point-history paths.
@@ -139,19 +175,11 @@ def sequence_features(path: FloatArray, size: FloatArray, times: npt.NDArray[np.
     Returns:
         (config.length, 4 + S) float32: path, velocity, then shape, each resampled in time.
     """
-    start, end = motion_span(path, times) if config.trim else (0, len(path) - 1)
-    path, times = path[start : end + 1], times[start : end + 1]
-    scale = float(np.mean(size[start : end + 1]))
-    if not np.isfinite(scale) or scale <= 1e-9:
-        raise ValueError("degenerate clip: the skeleton has no size (every point on the root)")
-    relative = (path - path[0]) / scale
-    grid = np.linspace(times[0], times[-1], config.length)
-    resampled = np.stack([np.interp(grid, times, relative[:, i]) for i in range(2)], axis=1)
-    velocity = np.gradient(resampled, axis=0) * (config.length / 8.0)  # ≈ unit scale for a one-size swipe
-    parts = [resampled, velocity]
+    window = motion_window(path, size, times, config)
+    parts = [window.path]
     if shape is not None:
-        shape = shape[start : end + 1]
-        parts.append(np.stack([np.interp(grid, times, shape[:, i]) for i in range(shape.shape[1])], axis=1))
+        kept = slice(window.start, window.end + 1)
+        parts.append(resampled(shape[kept], times[kept], window.grid))
     return np.concatenate(parts, axis=1).astype(np.float32)
 
 

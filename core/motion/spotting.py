@@ -1,8 +1,8 @@
 """Live spotting: per-frame keypoints in, one event per gesture out, when the gesture ends.
 
 Per frame the spotter only measures how fast the root joint moves (in skeleton sizes per second,
-over the last 0.1 s, so one jittery detection does not count); the classifier runs once per
-motion, when it ends:
+over the last 0.1 s, so one jittery detection does not count; since the frame before where frames
+come further apart); the classifier runs once per motion, when it ends:
 
 * the hand starts moving faster than ``start_speed``: a motion begins;
 * it ends when the hand has been slower than ``stop_speed`` for ``still_s``, is lost for longer
@@ -14,6 +14,7 @@ motion, when it ends:
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
@@ -122,7 +123,11 @@ class Spotter:
             return None
         past = next((f for f in self._frames if f[0] >= t - self.config.speed_lag_s and f[1] is not None), None)
         if past is None or past[0] >= t:
-            return 0.0
+            # none seen within the lag: frames further apart than it (a slow tab at 8 a second) or a short gap; the
+            # last one where the hand was seen, if that was lately (without it a slow stream never moved)
+            past = next((f for f in itertools.islice(reversed(self._frames), 1, None) if f[1] is not None), None)
+            if past is None or t - past[0] > self.config.max_gap_s:
+                return 0.0
         a, b = self._pixels(past[1], past[2]), self._pixels(now[1], now[2])
         size = float(skeleton_size(b[None], self.skeleton, now[2])[0])
         step = np.linalg.norm(b[self._roots].mean(axis=0) - a[self._roots].mean(axis=0))

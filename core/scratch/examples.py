@@ -34,7 +34,7 @@ class Example:
     name: str  # the file's name without .sb3
     title: str  # what the Make page lists
     needs: tuple[str, ...]  # the gestures its blocks name
-    kind: str = "hand"  # the projects it is made for: "hand" (gestures) or "body" (poses)
+    kind: str = "hand"  # the projects it is made for: "hand" (gestures), "body" (poses) or "motion" (motions)
 
 
 def thumbs_jump() -> tuple[Example, bytes]:
@@ -121,7 +121,14 @@ def pose_dance() -> tuple[Example, bytes]:
     return Example("pose_dance", "💃 your poses make the cat dance", (), kind="body"), games.sb3(games.pose_dance())
 
 
-MAKERS = (thumbs_jump, rocket, rock_paper_scissors, pose_dance)
+def swipe_cat() -> tuple[Example, bytes]:
+    """A motion project's swipes move the cat (core.scratch.games)."""
+    example = Example("swipe_cat", "👋 swipe left or right to move the cat", tuple(m for m, *_ in games.SWIPES),
+                      kind="motion")  # fmt: skip
+    return example, games.sb3(games.swipe_cat())
+
+
+MAKERS = (thumbs_jump, rocket, rock_paper_scissors, pose_dance, swipe_cat)
 
 
 def examples() -> list[tuple[Example, Path]]:

@@ -1,5 +1,6 @@
-"""Two more example games (``core.scratch.examples`` lists and writes them): rock-paper-scissors against the cat, on
-the starter model's gestures, and a cat that dances to any of a body-pose project's own poses.
+"""Three more example games (``core.scratch.examples`` lists and writes them): rock-paper-scissors against the cat, on
+the starter model's gestures, a cat that dances to any of a body-pose project's own poses, and a cat a motion
+project's swipes move (``swipe_cat``).
 
 Rock-paper-scissors: 👊 ``fist`` is rock, ✋ ``open_palm`` paper and ☝ ``pointing_up`` scissors (the starter model
 has no two-finger sign; the stage's line says which is which). Each gesture's hat sets ``you`` and a number (rock 1,
@@ -33,6 +34,8 @@ RESULT = ("result", "handteachRpsResult")  # the browser tests and a teacher rea
 MOVES = ("moves", "handteachRpsMoves")
 PLAY = ("play", "handteachRpsPlay")
 DANCE = ("dance", "handteachDance")
+MOVED = ("moved", "handteachSwipeMoved")
+SWIPES = (("swipe_left", "left", -100, 0), ("swipe_right", "right", 100, 0), ("swipe_up", "up", 0, 80))
 
 
 def _condition(s: Script, parent: str, opcode: str, inputs: dict[str, Any]) -> str:
@@ -134,6 +137,34 @@ def pose_dance() -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
     sprites = [sprite_target("Cat", cat_costume, s.blocks, (0, -100), 1),
                sprite_target("Instructions", banner, {}, (0, 150), 2)]  # fmt: skip
     return project_of([stage, *sprites], [monitor(DANCE, "waiting", (5, 300))]), [backdrop_file, cat_file, banner_file]
+
+
+def swipe_cat() -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
+    """project.json and its files: a motion project's swipes move the cat left or right, and make it jump up.
+
+    The motions are named as the Record page suggests them (``swipe_left``, ``swipe_right``, ``swipe_up``); each
+    hat sets the stage's ``moved`` (the browser test reads it) and the cat says which way it went."""
+    backdrop, backdrop_file = costume("instructions", "backdrop_thumbs_jump.svg", (240, 180))
+    cat_costume, cat_file = costume("cat", "cat.svg", (48, 50))
+    banner, banner_file = costume("instructions", "instructions_swipe.svg", (230, 20))
+    s = Script()
+    flag = s.add("event_whenflagclicked", top=(20, 20))
+    s.chain(flag, set_variable(s, MOVED, "waiting"), s.add("motion_gotoxy", {"X": number(0), "Y": number(-100)}),
+            s.add("looks_say", {"MESSAGE": text("Swipe your hand left or right!")}))  # fmt: skip
+    for top, (motion, way, dx, dy) in enumerate(SWIPES):
+        hat = s.when_do(motion, (420, 20 + 180 * top))
+        steps = [hat, set_variable(s, MOVED, way), s.add("looks_say", {"MESSAGE": text(f"Whoosh, {way}!")})]
+        if dx:
+            steps.append(s.add("motion_changexby", {"DX": number(dx)}))
+        else:  # up and down again: a jump
+            pause = {"DURATION": [1, [5, "0.3"]]}
+            steps += [s.add("motion_changeyby", {"DY": number(dy)}), s.add("control_wait", pause),
+                      s.add("motion_changeyby", {"DY": number(-dy)})]  # fmt: skip
+        s.chain(*steps)
+    stage = stage_target(backdrop, {MOVED[1]: [MOVED[0], "waiting"]})
+    sprites = [sprite_target("Cat", cat_costume, s.blocks, (0, -100), 1),
+               sprite_target("Instructions", banner, {}, (0, 150), 2)]  # fmt: skip
+    return project_of([stage, *sprites], [monitor(MOVED, "waiting", (5, 300))]), [backdrop_file, cat_file, banner_file]
 
 
 def sb3(made: tuple[dict[str, Any], list[tuple[str, bytes]]]) -> bytes:

@@ -60,6 +60,13 @@ class Script:
         self.blocks[hat]["inputs"]["GESTURE"] = [1, menu]
         return hat
 
+    def when_do(self, motion: str, top: tuple[int, int]) -> str:
+        """A motion project's hat: "when I do [motion]"."""
+        hat = self.add("handteach_whenDo", top=top)
+        menu = self.add("handteach_menu_gestures", fields={"gestures": [motion, None]}, parent=hat, shadow=True)
+        self.blocks[hat]["inputs"]["MOTION"] = [1, menu]
+        return hat
+
 
 def set_variable(script: Script, variable: tuple[str, str], value: str) -> str:
     return script.add("data_setvariableto", {"VALUE": text(value)}, {"VARIABLE": [variable[0], variable[1]]})

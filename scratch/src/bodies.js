@@ -59,16 +59,17 @@ export class BodyRecogniser extends Recogniser {
     // as the hand recogniser does: the frame handed to the worker as a VideoFrame where the browser has them
     const bodies = await (this.framesAs === "videoframe" && WorkerFinder.takesVideoFrames()
       ? finder.findVideo(this.video, 1, now) : finder.find(frameCanvas(this.video, width, height, 0, true), 1, now));
-    const decisions = await this.classify(bodies, width, height);
-    this.latest = bodyAnswer(bodies, decisions);
+    const decisions = await this.classify(bodies, width, height, now);
+    this.latest = this.withMotion(bodyAnswer(bodies, decisions));
     if (this.onFound) this.onFound(bodies);
     this.timing.frames += 1;
     if (decisions.length) this.timing.labelled += 1;
   }
 
-  async classify(bodies, width, height) {
+  async classify(bodies, width, height, now = performance.now()) {
     const { session, meta } = this.state;
     if (!session) return [];
+    if (await this.pushMotion(bodies, width, height, now)) return [];
     if (!bodies.length) {
       this.smoother.update([], [], null);
       return [];

@@ -27,18 +27,24 @@ export function isGesture(latest, wanted, gestures) {
 const WORDS = {
   hand: { category: "Gestures", thing: "gesture", noItems: "(no gestures yet)" },
   body: { category: "Poses", thing: "pose", noItems: "(no poses yet)" },
+  // not "Motions": Scratch's own blue "Motion" moves sprites, and a child would look for a swipe there
+  motion: { category: "My moves", thing: "move", noItems: "(no moves yet)" },
 };
+// How long a motion done stays "just done" for its hat: long enough for a slow editor's frame to see it, shorter
+// than the spotter's half second before the next motion may fire, so that the hat sees each motion apart.
+export const MOTION_FRESH_MS = 300;
+export const NO_MOTION = "none yet";
 const onOff = (defaultValue) => ({ type: "string", menu: "onOff", defaultValue });
 
 export class HandteachBlocks {
   // `runtime`: the VM's runtime; `source`: {latest}; `project`: {gestures: [{name, emoji, shown}], starter: bool,
   // kind: "hand" or "body"}; `stage`: {skeleton(on)}, the skeleton drawn over the stage's video (stageskeleton.js).
   constructor(runtime, source, project, stage = null) {
-    Object.assign(this, { runtime, source, project, stage, videoOn: false });
+    Object.assign(this, { runtime, source, project, stage, videoOn: false, clock: () => performance.now() });
   }
 
   get words() {
-    return WORDS[this.project.kind] || WORDS.hand;
+    return WORDS[this.project.motion ? "motion" : this.project.kind] || WORDS.hand;
   }
 
   getInfo() {
@@ -53,17 +59,23 @@ export class HandteachBlocks {
       : [{ opcode: "handX", blockType: "reporter", text: "hand x" },
         { opcode: "handY", blockType: "reporter", text: "hand y" },
         { opcode: "handsSeen", blockType: "reporter", text: "hands seen" }];
+    const motion = { type: "string", menu: "gestures", defaultValue: first };
+    const answers = this.project.motion
+      ? [{ opcode: "whenDo", blockType: "hat", text: "when I do [MOTION]", isEdgeActivated: true, arguments: { MOTION: motion } },
+        { opcode: "lastMotion", blockType: "reporter", text: "last move" },
+        { opcode: "motionSure", blockType: "reporter", text: "how sure" }]
+      : [{ opcode: "whenShow", blockType: "hat", text: "when I show [GESTURE]", isEdgeActivated: true,
+        arguments: { GESTURE: gesture } },
+      { opcode: "gesture", blockType: "reporter", text: thing },
+      { opcode: "showing", blockType: "Boolean", text: "showing [GESTURE]?", arguments: { GESTURE: gesture } },
+      { opcode: "howSure", blockType: "reporter", text: "how sure" }];
     return {
       id: EXTENSION_ID,
       // a project never trained runs the starter model: said on the category itself
       name: this.project.starter ? `${category} (starter model)` : category,
       ...ICON_COLOURS,
       blocks: [
-        { opcode: "whenShow", blockType: "hat", text: "when I show [GESTURE]", isEdgeActivated: true,
-          arguments: { GESTURE: gesture } },
-        { opcode: "gesture", blockType: "reporter", text: thing },
-        { opcode: "showing", blockType: "Boolean", text: "showing [GESTURE]?", arguments: { GESTURE: gesture } },
-        { opcode: "howSure", blockType: "reporter", text: "how sure" },
+        ...answers,
         ...where,
         { opcode: "cameraVideo", blockType: "command", text: "turn camera video [STATE]", arguments: { STATE: onOff("on") } },
         { opcode: "showSkeleton", blockType: "command", text: "show skeleton [STATE]", arguments: { STATE: onOff("on") } },
@@ -90,6 +102,23 @@ export class HandteachBlocks {
 
   gesture() {
     return this.source.latest.shown;
+  }
+
+  // true for a moment after the motion named was done (MOTION_FRESH_MS): the hat fires once a motion. (The VM
+  // passes a block's method its arguments and then its own helper: the time comes from `clock`, never a parameter.)
+  whenDo({ MOTION }) {
+    const done = this.source.latest.motion;
+    return Boolean(done) && this.clock() - done.at < MOTION_FRESH_MS && isGesture(done, MOTION, this.project.gestures);
+  }
+
+  lastMotion() {
+    const done = this.source.latest.motion;
+    return done ? done.shown : NO_MOTION;
+  }
+
+  motionSure() {
+    const done = this.source.latest.motion;
+    return done ? done.sure : 0;
   }
 
   howSure() {

@@ -18,7 +18,8 @@ const say = (text) => {
   note.hidden = !text;
 };
 
-const project = { gestures: [], starter: false, kind: null }; // kind: "hand" or "body", from the first render
+// kind: "hand" or "body" (the engine that finds them), from the first render; motion: the blocks of a motion project
+const project = { gestures: [], starter: false, kind: null, motion: false };
 let recogniser = null; // made once the page says the project's kind: the hand or the body engine
 const page = { vm: null, blocks: null, opened: null, pending: null, gesturesKey: "", skeleton: null };
 window.handteachScratch = { page, recogniser, project };
@@ -97,11 +98,12 @@ function onRender(args) {
   project.gestures = gestures.map((g) => ({ name: String(g.name), emoji: String(g.emoji || ""), shown: String(g.shown) }));
   project.starter = Boolean(args.starter);
   project.kind = project.kind || (args.kind === "body" ? "body" : "hand"); // the page keys its editor by the kind
+  project.motion = Boolean(args.motion);
   page.settings = { tolerance: args.tolerance, threshold: args.threshold, steady: project.kind === "body" ? null : args.steady || null };
   if (args.model) page.model = [args.model, args.model_version];
   startRecognising();
   Object.assign(recogniser ? recogniser.settings : {}, page.settings);
-  const key = JSON.stringify([project.gestures, project.starter]);
+  const key = JSON.stringify([project.gestures, project.starter, project.motion]);
   if (page.vm && key !== page.gesturesKey) page.vm.extensionManager.refreshBlocks();
   page.gesturesKey = key;
   if (args.model && recogniser) recogniser.loadModel(args.model, args.model_version);

@@ -15,6 +15,9 @@ import { startingModel } from "../../frontend/src/pace.js";
 import { cameraProblem } from "../../frontend/src/events.js";
 import { frameAnswer } from "./answers.js";
 import { FramePace, smoothingFrames } from "./smoothing.js";
+import { MotionReader } from "./motion.js";
+
+const INDEX_TIP = 8; // a fingertip motion project follows MediaPipe's index fingertip alone (core/motion/fingertip.py)
 
 export class Recogniser {
   // `assets`: the folder URL of the engine's files; `say(text)`: one line for the child ("" clears it).
@@ -81,6 +84,8 @@ export class Recogniser {
       const session = await this.ort.InferenceSession.create(buffer, { executionProviders: ["wasm"] });
       if (this.state.loading !== version) return;
       Object.assign(this.state, { session, meta, modelVersion: version });
+      // a motion project's graph reads the clips its own spotter cuts from the stream (motion.js)
+      this.motion = meta.kind === "motion" ? new MotionReader(this.ort, session, meta) : null;
       this.smoother.reset();
     } catch (error) {
       this.say(`The gesture model did not load: ${firstLine(error)}`);
@@ -118,9 +123,9 @@ export class Recogniser {
     this.pace.add(now);
     this.smoother.frames = smoothingFrames(this.pace.ms); // the same time whatever the tab's pace (smoothing.js)
     const hands = this.steadied(found, width, height, now);
-    const decisions = await this.classify(hands, width, height);
+    const decisions = await this.classify(hands, width, height, now);
     this.models.measure(performance.now() - t0);
-    this.latest = frameAnswer(hands, decisions);
+    this.latest = this.withMotion(frameAnswer(hands, decisions));
     if (this.onFound) this.onFound(hands); // the stage's skeleton (stageskeleton.js)
     this.timing.frames += 1;
     if (decisions.length) {
@@ -137,9 +142,24 @@ export class Recogniser {
     return this.steady.update(hands, width, height, now / 1000);
   }
 
-  async classify(hands, width, height) {
+  // A motion project's answer carries the last motion done (what "when I do" reads); a frame has no gesture of its own.
+  withMotion(answer) {
+    return this.motion ? { ...answer, motion: this.motion.latest } : answer;
+  }
+
+  // The frame's hands (or person) to the motion reader, at the frame's time; true where the project is a motion one.
+  async pushMotion(found, width, height, now) {
+    if (!this.motion) return false;
+    const fingertip = this.state.meta.skeleton.name === "fingertip";
+    const skeletons = found.map((f) => ({ points: fingertip ? [f.normalised[INDEX_TIP]] : f.normalised, score: f.score }));
+    await this.motion.push(skeletons, [width, height], now / 1000);
+    return true;
+  }
+
+  async classify(hands, width, height, now = performance.now()) {
     const { session, meta } = this.state;
     if (!session) return [];
+    if (await this.pushMotion(hands, width, height, now)) return [];
     if (!hands.length) {
       this.smoother.update([], [], null);
       return [];

@@ -15,8 +15,14 @@ export class TurboWarpBlocks extends HandteachBlocks {
     super(runtime, { latest: frameAnswer([], []) }, { gestures: [], starter: false, kind: "hand" });
   }
 
+  // every block a game made in handteach may hold: a gesture game's and a motion game's
   getInfo() {
-    return { ...super.getInfo(), name: TURBOWARP_NAME };
+    const gestures = super.getInfo();
+    this.project.motion = true;
+    const motions = super.getInfo();
+    this.project.motion = false;
+    const have = new Set(gestures.blocks.map((b) => b.opcode));
+    return { ...gestures, name: TURBOWARP_NAME, blocks: [...gestures.blocks, ...motions.blocks.filter((b) => !have.has(b.opcode))] };
   }
 }
 

@@ -112,7 +112,7 @@ test("show skeleton switches the stage's skeleton", () => {
   assert.deepEqual(blocks.getInfo().menus.onOff.items.map((i) => i.value), ["on", "off"]);
 });
 
-test("TurboWarp's file registers the same blocks, which say where they see and answer no hand", () => {
+test("TurboWarp's file registers the same blocks, a motion game's too, which say where they see and answer no hand", () => {
   const registered = [];
   register({ extensions: { register: (extension) => registered.push(extension) } });
   assert.equal(registered.length, 1);
@@ -120,6 +120,10 @@ test("TurboWarp's file registers the same blocks, which say where they see and a
   assert.equal(info.id, "handteach");
   assert.equal(info.name, TURBOWARP_NAME);
   assert.ok(info.blocks.some((b) => b.opcode === "whenShow"));
+  // a motion game's blocks too, so that one opens there with its scripts as written
+  assert.ok(["whenDo", "lastMotion", "motionSure"].every((opcode) => info.blocks.some((b) => b.opcode === opcode)));
+  assert.equal(new Set(info.blocks.map((b) => b.opcode)).size, info.blocks.length);
   assert.equal(registered[0].gesture(), NO_HAND);
   assert.equal(registered[0].whenShow({ GESTURE: "thumbs_up" }), false);
+  assert.equal(registered[0].whenDo({ MOTION: "swipe_left" }), false);
 });

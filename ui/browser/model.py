@@ -1,4 +1,5 @@
-"""The ONNX file the browser path runs: the bytes ``export-onnx`` writes, made once per saved model."""
+"""The ONNX files a tab runs: the bytes ``export-onnx`` writes (Live's browser path, the editor), and a motion
+project's graph (the editor), each made once per saved model."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import streamlit as st
 from core.gestures.catalog import GestureClass
 
 if TYPE_CHECKING:
+    from core.data.store import Store
     from core.gestures.classifier import GestureClassifier
 
 
@@ -43,3 +45,30 @@ def model_for_browser(
 
 
 _LAST = "handteach_browser_onnx"  # (key, (version, bytes)) of the model this session's tab last ran
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _motion_onnx(data_dir: str, project: str, stamp: int, gestures: tuple[tuple[str, str, str], ...],
+                 _store: Store) -> tuple[str, bytes]:  # fmt: skip
+    """A motion project's model as the editor's tab runs it (``core.motion.onnx_export``), cached per project and
+    model save (``stamp``: its motion.json's time)."""
+    from core.data.project_motion import load_motion_model
+    from core.motion.onnx_export import motion_onnx_model
+
+    model = load_motion_model(_store, project)
+    if model is None:
+        raise FileNotFoundError(f"project {project!r} has no motion model")
+    names = [GestureClass(name, emoji, mirror) for name, emoji, mirror in gestures]
+    data = motion_onnx_model(model, names).SerializeToString()
+    return f"motion-{stamp}-{hashlib.sha256(data).hexdigest()[:12]}", data
+
+
+def motion_model_for_browser(store: Store, project: str, gestures: list[GestureClass]) -> tuple[str, bytes] | None:
+    """(version, ONNX bytes) of the project's motion model, None before its first training."""
+    from core.data.project_motion import MODEL_FILE, motion_model_dir
+
+    config = motion_model_dir(store, project) / MODEL_FILE
+    if not config.exists():
+        return None
+    names = tuple((g.name, g.emoji, g.mirror) for g in gestures)
+    return _motion_onnx(str(store.data_dir), project, config.stat().st_mtime_ns, names, store)

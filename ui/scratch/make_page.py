@@ -7,10 +7,11 @@ import uuid
 
 import streamlit as st
 
+from core.motion.features import IDLE_LABEL
 from core.scratch.examples import examples
 from core.scratch.sb3 import Sb3Error, check_sb3, read_upload
 from ui.browser.component import steady_args
-from ui.browser.model import model_for_browser
+from ui.browser.model import model_for_browser, motion_model_for_browser
 from ui.common import state
 from ui.common.text import plain
 from ui.scratch import saving
@@ -34,6 +35,29 @@ def editor_ready() -> bool:
     return False
 
 
+def _model_args(project: str, kind: str, motion: bool, gestures: list, args: dict) -> bool:
+    """The model the tab runs into ``args`` (a line where there is none yet); True where it is the starter model."""
+    from core.starter import is_shipped_starter
+
+    if motion:
+        found = motion_model_for_browser(state.store(), project, gestures)
+        if found is not None:
+            args.update(model=found[1], model_version=found[0])
+        else:
+            seen = "your body" if kind == "body" else "your hand"
+            st.info(f"Not trained yet: the blocks see {seen} but name no motion until you train on Train.")
+        return False
+    model = state.project_model(project, starter_fallback=True)
+    if model is not None:
+        version, data = model_for_browser(project, state.model_stamp(project), model, gestures)
+        tolerance = float(st.session_state.get(f"live_tolerance_{project}", 1.0))  # Live's, as Live last set it
+        args.update(model=data, model_version=version, threshold=float(model.threshold), tolerance=tolerance)
+    else:
+        seen = ("your body", "pose") if kind == "body" else ("your hand", "gesture")
+        st.info(f"Not trained yet: the blocks see {seen[0]} but name no {seen[1]} until you train on Train.")
+    return model is not None and is_shipped_starter(model)
+
+
 def say_if_no_pose_model(kind: str) -> None:
     """One plain line where a body-pose project's editor cannot see poses: the pose model is not built here."""
     if kind == "body" and not (BUILD_DIR / POSE_MODEL).is_file():
@@ -42,13 +66,13 @@ def say_if_no_pose_model(kind: str) -> None:
 
 
 def open_controls(kind: str = "hand", changeable: bool = True) -> None:
-    """An example to open (those made for the project's ``kind``, "hand" or "body"), or an .sb3 from the computer; a
-    refused file is said in one line and opens nothing."""
+    """An example to open (those made for the project's ``kind``, "hand", "body" or "motion"), or an .sb3 from the
+    computer; a refused file is said in one line and opens nothing."""
     shipped = [(example, path) for example, path in examples() if example.kind == kind]
     left, right = st.columns([3, 2], gap="large")
     with left:
         titles = {example.title: path for example, path in shipped}
-        things = "poses" if kind == "body" else "gestures"
+        things = {"body": "poses", "motion": "motions"}.get(kind, "gestures")
         chosen = st.selectbox("Example", list(titles), key="scratch_example", help=f"A game made with your {things}")
         if st.button("▶ Open the example", key="scratch_open_example") and chosen is not None:
             _open(titles[chosen].read_bytes())
@@ -74,23 +98,15 @@ def _open(data: bytes) -> None:
     st.session_state[_OPEN] = {"id": uuid.uuid4().hex, "data": data, "project": state.current_project()}
 
 
-def show_editor(project: str, changeable: bool, kind: str = "hand") -> None:
+def show_editor(project: str, changeable: bool, kind: str = "hand", motion: bool = False) -> None:
     """The editor for ``project``: its gestures in the blocks' menus, its model (the starter for a project never
     trained, which the blocks' category says) run in the tab; its saved game opened, and *Save to my project* where
-    this session may change the project (``changeable``)."""
-    from core.starter import is_shipped_starter
-
+    this session may change the project (``changeable``). A ``motion`` project's blocks wait for its motions."""
     gestures = state.classes()
-    model = state.project_model(project, starter_fallback=True)
-    starter = model is not None and is_shipped_starter(model)
-    args: dict = {"steady": steady_args(state.settings().smoothing), "kind": kind}
-    if model is not None:
-        version, data = model_for_browser(project, state.model_stamp(project), model, gestures)
-        tolerance = float(st.session_state.get(f"live_tolerance_{project}", 1.0))  # Live's, as Live last set it
-        args.update(model=data, model_version=version, threshold=float(model.threshold), tolerance=tolerance)
-    else:
-        seen = ("your body", "pose") if kind == "body" else ("your hand", "gesture")
-        st.info(f"Not trained yet: the blocks see {seen[0]} but name no {seen[1]} until you train on Train.")
+    args: dict = {"steady": steady_args(state.settings().smoothing), "kind": kind, "motion": motion}
+    starter = _model_args(project, kind, motion, gestures, args)
+    if motion:  # holding still is a class the model learns, never one a game waits for
+        gestures = [g for g in gestures if g.name != IDLE_LABEL]
     chosen = st.session_state.get(_OPEN)
     if chosen is None or chosen.get("project") != project:  # coming back, or another project: its saved game
         # once a session: a game saved later is the one already in the editor, not opened again over it
