@@ -41,6 +41,16 @@ def test_too_short_or_mostly_missing_clips_are_refused_naming_the_source(frames,
     assert str(caught.value) == message
 
 
+def test_a_motion_the_spotter_cut_may_have_fewer_frames_but_never_under_four() -> None:
+    whole = _clip(8)
+    points, present, times = whole.points[:7], np.arange(7) != 3, whole.timestamps[:7]
+    with pytest.raises(ClipError, match="7 frames, too short"):
+        Clip(points, present, times, HAND_21, SIZE, None, "take.mp4")
+    assert Clip(points, present, times, HAND_21, SIZE, None, "stream", min_frames=4).num_frames == 7
+    with pytest.raises(ClipError, match="min_frames 3 is below 4"):
+        Clip(points, present, times, HAND_21, SIZE, None, "stream", min_frames=3)
+
+
 def test_clips_over_the_frame_or_time_limit_are_refused() -> None:
     with pytest.raises(LimitError, match=f"take.mp4: a clip of 601 frames, over the limit of {LIMITS.clip_frames}"):
         _clip(LIMITS.clip_frames + 1, fps=100.0)

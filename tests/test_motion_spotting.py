@@ -36,13 +36,16 @@ def test_each_swipe_fires_once_when_it_ends(model: DTWClassifier) -> None:
     assert left[-1, 0] - left[0, 0] > 0.3  # the trail is in raw image coordinates: the user's left is +x
 
 
-def test_a_slow_stream_of_8_frames_a_second_fires_each_swipe(model: DTWClassifier) -> None:
-    """A slow laptop's tab labels 8 frames a second: none lies within the 0.1 s the speed is taken over, so the speed is
-    taken since the frame before (before, such a stream never started a motion)."""
-    stream = keypoint_stream([("still", 10), ("swipe_left", 6), ("still", 10), ("swipe_right", 6), ("still", 10)],
-                             fps=8.0, start=40, amplitude=400.0)  # fmt: skip
+@pytest.mark.parametrize("fps", [8.0, 5.0])
+def test_a_slow_stream_fires_each_swipe(model: DTWClassifier, fps: float) -> None:
+    """A slow laptop's tab labels 5 to 8 frames a second: none lies within the 0.1 s the speed is taken over, so the
+    speed is taken since the frame before (before, such a stream never started a motion), and a 0.7 s swipe cut from
+    it has fewer frames than a recorded clip needs (``SpotConfig.min_frames``)."""
+    swipe, still = round(0.7 * fps), round(1.2 * fps)
+    stream = keypoint_stream([("still", still), ("swipe_left", swipe), ("still", still), ("swipe_right", swipe),
+                              ("still", still)], fps=fps, start=40, amplitude=400.0)  # fmt: skip
     assert [e.label for e in _events(Spotter(model), stream)] == ["swipe_left", "swipe_right"]
-    lost = [(kp if i % 5 else None, t) for i, (kp, t) in enumerate(keypoint_stream([("still", 40)], fps=8.0))]
+    lost = [(kp if i % 5 else None, t) for i, (kp, t) in enumerate(keypoint_stream([("still", 40)], fps=fps))]
     assert _events(Spotter(model), lost) == []  # a held hand lost now and then is not a motion
 
 

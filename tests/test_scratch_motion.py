@@ -84,7 +84,7 @@ def trained():  # noqa: ANN201 - a motion model of real hand shapes swiping, cir
     return train_motion(clips, MotionTrainConfig(seed=0, epochs=40, copies=6)).model
 
 
-@pytest.mark.parametrize("fps", [30.0, 8.0], ids=["30-fps", "slow-tab-8-fps"])
+@pytest.mark.parametrize("fps", [30.0, 8.0, 5.0], ids=["30-fps", "slow-tab-8-fps", "slow-tab-5-fps"])
 def test_a_stream_fires_the_same_motions_in_the_tab_as_on_live(trained, fps: float, tmp_path: Path) -> None:  # noqa: ANN001
     if not ORT_NODE.is_file():
         pytest.skip(f"the front end's packages are not installed ({ORT_NODE.name} missing): run `make frontend`")

@@ -23,6 +23,9 @@ BoolArray = npt.NDArray[np.bool_]
 
 # Below 8 frames (a third of a second at 25 fps) no path can be told from tracking noise.
 MIN_FRAMES = 8
+# A motion cut from a slow stream (a tab labelling 5 frames a second) has fewer: its length in time is what the
+# spotter vouches for (core.motion.spotting). Four is the fewest whose still ends can be trimmed.
+MIN_SPOTTED_FRAMES = 4
 # The detector must find the hand in at least half the frames: interpolating across longer gaps
 # would invent the very path the model learns from.
 MIN_PRESENT_SHARE = 0.5
@@ -50,6 +53,7 @@ class Clip:
             paths and sizes are measured in square pixels.
         label: the class name, or None for a clip to classify.
         source: where it came from (a file name, "webcam take 3"); error messages name it.
+        min_frames: the fewest frames it may have: ``MIN_FRAMES``, fewer only for a motion the spotter cut.
     """
 
     points: FloatArray
@@ -59,6 +63,7 @@ class Clip:
     image_size: tuple[int, int] = (640, 480)
     label: str | None = None
     source: str = "clip"
+    min_frames: int = MIN_FRAMES
 
     def __post_init__(self) -> None:
         points = np.asarray(self.points, dtype=np.float32)
@@ -75,13 +80,15 @@ class Clip:
         width, height = self.image_size
         if width <= 0 or height <= 0:
             raise ClipError(self.source, f"image size {width}×{height} is empty")
-        if frames < MIN_FRAMES:
-            raise ClipError(self.source, f"{frames} frames, too short: a clip needs at least {MIN_FRAMES}")
+        if self.min_frames < MIN_SPOTTED_FRAMES:
+            raise ClipError(self.source, f"min_frames {self.min_frames} is below {MIN_SPOTTED_FRAMES}")
+        if frames < self.min_frames:
+            raise ClipError(self.source, f"{frames} frames, too short: a clip needs at least {self.min_frames}")
         if not np.isfinite(times).all() or np.any(np.diff(times) <= 0):
             raise ClipError(self.source, "timestamps must be finite and strictly increasing")
         check_clip_length(self.source, frames, float(times[-1] - times[0]))
         found = int(present.sum())
-        if found < max(MIN_FRAMES // 2, MIN_PRESENT_SHARE * frames):
+        if found < max(self.min_frames // 2, MIN_PRESENT_SHARE * frames):
             raise ClipError(self.source, f"the {self.skeleton.name} is found in only {found} of {frames} frames "
                                          f"(needs at least {MIN_PRESENT_SHARE:.0%})")  # fmt: skip
         if not np.isfinite(points[present]).all():

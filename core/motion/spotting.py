@@ -21,7 +21,7 @@ from typing import Protocol
 
 import numpy as np
 
-from core.motion.clip import Clip, ClipError
+from core.motion.clip import MIN_SPOTTED_FRAMES, Clip, ClipError
 from core.motion.features import IDLE_LABEL, skeleton_size
 from core.skeletons import Skeleton
 from core.types import UNKNOWN_LABEL, FloatArray, Keypoints, Prediction
@@ -49,6 +49,7 @@ class SpotConfig:
     pre_s: float = 0.2  # frames kept before the motion began (its start is measured 0.1 s late)
     refractory_s: float = 0.5  # no second event this soon after one
     speed_lag_s: float = 0.1  # speed is measured over this span
+    min_frames: int = MIN_SPOTTED_FRAMES  # a slow stream's motion: its duration is vouched for above, not its frames
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,8 @@ class Spotter:
         points = np.stack([p if p is not None else np.zeros((k, 3), np.float32) for _, p, _ in frames])
         size = next(s for _, p, s in frames if p is not None)
         try:
-            clip = Clip(points, present, np.array([t for t, _, _ in frames]), self.skeleton, size, None, "stream")
+            clip = Clip(points, present, np.array([t for t, _, _ in frames]), self.skeleton, size, None, "stream",
+                        self.config.min_frames)  # fmt: skip
         except ClipError:
             return None  # too few frames or the hand mostly lost: not a gesture to judge
         prediction = self.model.predict_clip(clip)

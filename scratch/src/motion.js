@@ -72,12 +72,12 @@ export function motionSpan(path, times, padS = 0.1) {
 
 // The graph's inputs for a clip (frames: [{t, points: K × [x, y, z] normalised, unmirrored | null}], one image
 // size): {path, landmarks, resample, frames, imageSize} as flat Float32Arrays, or null where the app would judge no
-// clip (too short, the hand mostly lost, no size). core.motion.onnx_export.graph_inputs is the reference.
-export function graphInputs(frames, imageSize, meta) {
+// clip (fewer than `minFrames`, the hand mostly lost, no size). core.motion.onnx_export.graph_inputs is the reference.
+export function graphInputs(frames, imageSize, meta, minFrames = meta.clip.min_frames) {
   const { skeleton, clip: rules } = meta, config = meta.feature_config, k = skeleton.joints;
   const times = frames.map((f) => f.t), known = frames.flatMap((f, i) => (f.points ? [i] : []));
   const count = frames.length;
-  if (count < rules.min_frames || known.length < Math.max(Math.floor(rules.min_frames / 2), rules.min_present_share * count)) return null;
+  if (count < minFrames || known.length < Math.max(Math.floor(minFrames / 2), rules.min_present_share * count)) return null;
   const knownTimes = known.map((i) => times[i]);
   // gaps filled by interpolation in time, every coordinate (core.motion.features.fill_gaps)
   const filled = frames.map((f, i) => (f.points ? f.points.map((p) => [p[0], p[1], p[2] || 0]) : null));
@@ -219,7 +219,7 @@ export class MotionReader {
     if (!span) return null;
     const frames = this.spotter.between(span.from, span.to);
     if (!frames.some((f) => f.points)) return null;
-    const inputs = graphInputs(frames, frames.find((f) => f.points).size, this.meta);
+    const inputs = graphInputs(frames, frames.find((f) => f.points).size, this.meta, this.meta.spot_config.min_frames);
     if (!inputs) return null;
     const probabilities = await this.run(inputs);
     let best = 0;
