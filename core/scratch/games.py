@@ -50,16 +50,28 @@ def _reporter(s: Script, parent: str, opcode: str, inputs: dict | None = None, f
     return key
 
 
+def _cat_costumes(banner_svg: str, banner_centre: tuple[int, int]) -> tuple[dict, dict, dict, list[tuple[str, bytes]]]:
+    """The games' backdrop, cat and one-line banner costumes, and their files."""
+    backdrop, backdrop_file = costume("instructions", "backdrop_thumbs_jump.svg", (240, 180))
+    cat_costume, cat_file = costume("cat", "cat.svg", (48, 50))
+    banner, banner_file = costume("instructions", banner_svg, banner_centre)
+    return backdrop, cat_costume, banner, [backdrop_file, cat_file, banner_file]
+
+
+def _greeting(s: Script, variable: tuple[str, str], words: str) -> str:
+    """On the green flag: the stage's ``variable`` waiting, the cat at the bottom saying ``words``."""
+    flag = s.add("event_whenflagclicked", top=(20, 20))
+    s.chain(flag, set_variable(s, variable, "waiting"), s.add("motion_gotoxy", {"X": number(0), "Y": number(-100)}),
+            s.add("looks_say", {"MESSAGE": text(words)}))  # fmt: skip
+    return flag
+
+
 def rock_paper_scissors() -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
     """project.json and its files: the cat plays rock-paper-scissors against your 👊 ✋ ☝."""
     you, cat, yours, its = ("you", "handteachRpsYou"), ("cat", "handteachRpsCat"), ("your number", "handteachRpsYourNumber"), ("cat's number", "handteachRpsCatNumber")  # fmt: skip
-    backdrop, backdrop_file = costume("instructions", "backdrop_thumbs_jump.svg", (240, 180))
-    cat_costume, cat_file = costume("cat", "cat.svg", (48, 50))
-    banner, banner_file = costume("instructions", "instructions_rps.svg", (230, 28))
+    backdrop, cat_costume, banner, files = _cat_costumes("instructions_rps.svg", (230, 28))
     s = Script()
-    flag = s.add("event_whenflagclicked", top=(20, 20))
-    s.chain(flag, set_variable(s, RESULT, "waiting"), s.add("motion_gotoxy", {"X": number(0), "Y": number(-100)}),
-            s.add("looks_say", {"MESSAGE": text("Rock, paper, scissors? Show me!")}))  # fmt: skip
+    _greeting(s, RESULT, "Rock, paper, scissors? Show me!")
     for top, (gesture, move, n) in enumerate((("fist", "rock", 1), ("open_palm", "paper", 2),
                                               ("pointing_up", "scissors", 3))):  # fmt: skip
         hat = s.when_show(gesture, (420, 20 + 160 * top))
@@ -97,14 +109,12 @@ def rock_paper_scissors() -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
     sprites = [sprite_target("Cat", cat_costume, s.blocks, (0, -100), 1),
                sprite_target("Instructions", banner, {}, (0, 140), 2)]  # fmt: skip
     monitors = [monitor(you, "", (5, 246)), monitor(cat, "", (5, 273)), monitor(RESULT, "waiting", (5, 300))]
-    return project_of([stage, *sprites], monitors), [backdrop_file, cat_file, banner_file]
+    return project_of([stage, *sprites], monitors), files
 
 
 def pose_dance() -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
     """project.json and its files: the cat dances while the blocks name one of your poses."""
-    backdrop, backdrop_file = costume("instructions", "backdrop_thumbs_jump.svg", (240, 180))
-    cat_costume, cat_file = costume("cat", "cat.svg", (48, 50))
-    banner, banner_file = costume("instructions", "instructions_dance.svg", (230, 20))
+    backdrop, cat_costume, banner, files = _cat_costumes("instructions_dance.svg", (230, 20))
     s = Script()
     flag = s.add("event_whenflagclicked", top=(20, 20))
     skeleton = s.add("handteach_showSkeleton")
@@ -136,7 +146,7 @@ def pose_dance() -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
     stage = stage_target(backdrop, {DANCE[1]: [DANCE[0], "waiting"]})
     sprites = [sprite_target("Cat", cat_costume, s.blocks, (0, -100), 1),
                sprite_target("Instructions", banner, {}, (0, 150), 2)]  # fmt: skip
-    return project_of([stage, *sprites], [monitor(DANCE, "waiting", (5, 300))]), [backdrop_file, cat_file, banner_file]
+    return project_of([stage, *sprites], [monitor(DANCE, "waiting", (5, 300))]), files
 
 
 def swipe_cat() -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
@@ -144,13 +154,9 @@ def swipe_cat() -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
 
     The motions are named as the Record page suggests them (``swipe_left``, ``swipe_right``, ``swipe_up``); each
     hat sets the stage's ``moved`` (the browser test reads it) and the cat says which way it went."""
-    backdrop, backdrop_file = costume("instructions", "backdrop_thumbs_jump.svg", (240, 180))
-    cat_costume, cat_file = costume("cat", "cat.svg", (48, 50))
-    banner, banner_file = costume("instructions", "instructions_swipe.svg", (230, 20))
+    backdrop, cat_costume, banner, files = _cat_costumes("instructions_swipe.svg", (230, 20))
     s = Script()
-    flag = s.add("event_whenflagclicked", top=(20, 20))
-    s.chain(flag, set_variable(s, MOVED, "waiting"), s.add("motion_gotoxy", {"X": number(0), "Y": number(-100)}),
-            s.add("looks_say", {"MESSAGE": text("Swipe your hand left or right!")}))  # fmt: skip
+    _greeting(s, MOVED, "Swipe your hand left or right!")
     for top, (motion, way, dx, dy) in enumerate(SWIPES):
         hat = s.when_do(motion, (420, 20 + 180 * top))
         steps = [hat, set_variable(s, MOVED, way), s.add("looks_say", {"MESSAGE": text(f"Whoosh, {way}!")})]
@@ -164,7 +170,7 @@ def swipe_cat() -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
     stage = stage_target(backdrop, {MOVED[1]: [MOVED[0], "waiting"]})
     sprites = [sprite_target("Cat", cat_costume, s.blocks, (0, -100), 1),
                sprite_target("Instructions", banner, {}, (0, 150), 2)]  # fmt: skip
-    return project_of([stage, *sprites], [monitor(MOVED, "waiting", (5, 300))]), [backdrop_file, cat_file, banner_file]
+    return project_of([stage, *sprites], [monitor(MOVED, "waiting", (5, 300))]), files
 
 
 def sb3(made: tuple[dict[str, Any], list[tuple[str, bytes]]]) -> bytes:
