@@ -93,7 +93,7 @@ def test_a_stream_fires_the_same_motions_in_the_tab_as_on_live(trained, fps: flo
     stream = keypoint_stream([(kind, round(frames * fps / 30)) for kind, frames in segments], fps=fps)
     spotter = Spotter(trained)
     want = [(e.label, round(e.start, 4), round(e.end, 4)) for kp, t in stream if (e := spotter.push(kp, t))]
-    assert len(want) >= 3, want  # the three swipes at least: a stream worth comparing
+    assert len(want) >= 2, want  # two swipes at least (5 frames a second lose the short swipe up): worth comparing
     onnx = tmp_path / "motion.onnx"
     onnx.write_bytes(motion_onnx_model(trained).SerializeToString())
     frames = [{"t": t, "points": kp.normalised.tolist() if kp is not None else None} for kp, t in stream]

@@ -44,6 +44,11 @@ FINGERTIP_TRAINING = {"width": 32, "batch_size": 128, "lr": 2e-2, "anneal": True
 # Training sequences one member sees in all (epochs × rows): the schedule's length, so that the time stops
 # growing with the rows (1,450 rows: 117 epochs, 2,850: 60).
 FINGERTIP_PASSES = 170_000
+# Hand and body clips: three narrower networks on larger batches and half the augmented copies, averaged. On 90 clips of
+# held-out people, seeds 0-4, one 64-wide network scored 94.4-97.8% (mean 96.4) in 16-27 s; these 95.6-97.8% (mean
+# 96.7) in 20-24 s; with 24 copies each 96.7-97.8% (mean 97.4), but in 33-47 s (docs/benchmarks.md).
+CLIP_MEMBERS = 3
+CLIP_TRAINING = {"width": 32, "batch_size": 256, "lr": 6e-3, "copies": 12}
 CALIBRATION_LOSS = 0.0025  # share of held-out rows (1 in 400) a calibrated threshold may turn from right to unknown
 
 
@@ -104,7 +109,7 @@ def train_motion(clips: list[Clip], config: MotionTrainConfig = MotionTrainConfi
                  cancel: threading.Event | None = None) -> MotionTrainResult:  # fmt: skip
     """A model for the classes of ``clips`` (all of one skeleton).
 
-    Each member of the model learns from its own stratified split (member k's seed is
+    Each member of the model learns from its own stratified split and augmented copies (member k's seed is
     ``seed * members + k``, so one member trains exactly as a single model of that seed). ``on_epoch``
     sees the members' epochs one after another, numbered on (a member's first epoch follows the
     previous member's last); the result's history and best epoch are the first member's.
@@ -114,9 +119,8 @@ def train_motion(clips: list[Clip], config: MotionTrainConfig = MotionTrainConfi
     if len(skeletons) != 1:
         raise ValueError(f"clips of one skeleton only, got {sorted(skeletons)}")
     fingertip = clips[0].skeleton.num_joints == 1
-    if fingertip:
-        config = fingertip_config(config)
-    members = config.members if config.members is not None else FINGERTIP_MEMBERS if fingertip else 1
+    config = fingertip_config(config) if fingertip else clip_config(config)
+    members = config.members if config.members is not None else FINGERTIP_MEMBERS if fingertip else CLIP_MEMBERS
     torch.manual_seed(config.seed)
     labels = [c.label for c in clips]
     index = {name: i for i, name in enumerate(classes)}
@@ -194,6 +198,12 @@ def _member_data(clips: list[Clip], base: np.ndarray, labels: list[str | None], 
     train_xy = variants(train_idx, min(config.copies, max(0, config.max_train_samples // len(train_idx) - 1)))
     val_xy = variants(val_idx, min(config.val_copies, max(0, config.max_train_samples // 4 // len(val_idx) - 1)))
     return train_xy, val_xy
+
+
+def clip_config(config: MotionTrainConfig) -> MotionTrainConfig:
+    """``config`` for hand and body clips: the fields it leaves at their defaults take ``CLIP_TRAINING``'s values."""
+    default = MotionTrainConfig()
+    return replace(config, **{k: v for k, v in CLIP_TRAINING.items() if getattr(config, k) == getattr(default, k)})  # type: ignore[arg-type]
 
 
 def calibrated_threshold(right: np.ndarray, confidence: np.ndarray, ceiling: float) -> float:
