@@ -139,6 +139,23 @@ def test_live_and_train_pages_of_an_untrained_motion_project(data_dir: Path) -> 
     assert next(b for b in at.button if b.label.startswith("🧠 Train motion model")).disabled
 
 
+def test_live_says_a_damaged_motion_model_in_one_line_without_a_server_path(data_dir: Path) -> None:
+    from core.data.project_motion import motion_model_dir, train_motion_project
+    from core.motion.train import MotionTrainConfig
+
+    store = Store(data_dir)
+    store.create_project("moves", default_classes=False, motion=True)
+    swipes(store, "moves")
+    train_motion_project(store, "moves", MotionTrainConfig(seed=0, epochs=2, copies=1))
+    weights = next(motion_model_dir(store, "moves").glob("motion.*.safetensors"))
+    weights.write_bytes(weights.read_bytes()[:-10] + b"0123456789")  # its checksum no longer holds
+    at = app()
+    at.selectbox(key="home_project").set_value("moves").run()
+    at.switch_page("pages/live.py").run()
+    lines = [e.value for e in at.error]
+    assert not at.exception and lines == ["The saved motion model cannot be read. Train again to replace it."], lines
+
+
 def test_webcam_takes_become_clips_and_a_take_without_a_hand_is_named(tmp_path: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 

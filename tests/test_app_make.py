@@ -85,3 +85,18 @@ def test_the_page_without_the_build_then_with_it(data_dir: Path, monkeypatch: py
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert not any("until you train" in i.value for i in at.info), [i.value for i in at.info]
+
+    # its model damaged on disk: one line, no server path, the editor still there (it names no motion)
+    import os
+
+    from core.data.project_motion import motion_model_dir
+
+    folder = motion_model_dir(store, "swipes")
+    weights = next(folder.glob("motion.*.safetensors"))
+    weights.write_bytes(weights.read_bytes()[:-10] + b"0123456789")
+    os.utime(folder / "motion.json", ns=(1, 1))  # replaced: the page reads it again (a model is cached by its time)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    lines = [e.value for e in at.error]
+    assert any("motion model cannot be read" in line for line in lines), lines
+    assert not any(str(data_dir) in line or "safetensors" in line for line in lines), lines

@@ -8,6 +8,7 @@ label on the selfie view. The page reads ``events()`` under the lock.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -31,6 +32,7 @@ from ui.live.steady import steady_setting
 from ui.webcam import health
 from ui.webcam.overlay import draw_badge
 
+_LOG = logging.getLogger("handteach.app")
 TRAIL_SECONDS = 1.0
 LABEL_SECONDS = 1.5  # how long a gesture's name stays on the video
 TRAIL_COLOUR = (255, 200, 0)
@@ -120,7 +122,8 @@ def project_spot_feed(store: Store, project: str) -> SpotFeed | None:
     try:
         model = load_motion_model(store, project)
     except MotionModelError as exc:
-        st.error(widgets.plain(f"The saved motion model cannot be read ({exc}). Train again to replace it."))
+        _LOG.warning("%s", exc)  # the file and why, for whoever runs the server; the page names no server path
+        st.error("The saved motion model cannot be read. Train again to replace it.")
         return None
     feed = None if model is None else SpotFeed(model)
     st.session_state["live_spot_feed"] = (stamp, feed)

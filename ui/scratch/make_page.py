@@ -3,6 +3,7 @@ computer, checked by ``core.scratch.sb3`` first) and the editor itself with the 
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 import streamlit as st
@@ -17,6 +18,7 @@ from ui.common.text import plain
 from ui.scratch import saving
 from ui.scratch.component import BUILD_COMMAND, BUILD_DIR, POSE_MODEL, editor, missing_assets
 
+_LOG = logging.getLogger("handteach.app")
 _OPEN = "scratch_open"  # {"id", "data", "project"}: the .sb3 the editor opens next (its id changes with each choice)
 _PROBLEM = "scratch_open_problem"
 SOURCE_NOTE = (
@@ -40,7 +42,14 @@ def _model_args(project: str, kind: str, motion: bool, gestures: list, args: dic
     from core.starter import is_shipped_starter
 
     if motion:
-        found = motion_model_for_browser(state.store(), project, gestures)
+        from core.motion.model import MotionModelError
+
+        try:
+            found = motion_model_for_browser(state.store(), project, gestures)
+        except MotionModelError as exc:
+            _LOG.warning("%s", exc)  # the file and why, for whoever runs the server; the page names no server path
+            st.error("The saved motion model cannot be read, so the blocks name no motion. Train again to replace it.")
+            return False
         if found is not None:
             args.update(model=found[1], model_version=found[0])
         else:
