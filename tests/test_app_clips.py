@@ -134,6 +134,8 @@ def test_live_and_train_pages_of_an_untrained_motion_project(data_dir: Path) -> 
     at.switch_page("pages/live.py").run()
     assert not at.exception and any("No trained motion model yet" in i.value for i in at.info)
     assert at.toggle(key="live_steady").value is True
+    links = [link.label for link in at.get("page_link")]
+    assert "Make a game with your moves" in links, links  # the step after Live: Scratch blocks that see the moves
     at.switch_page("pages/train.py").run()
     assert not at.exception and any("Each gesture needs at least 3 clips" in i.value for i in at.info)
     assert next(b for b in at.button if b.label.startswith("🧠 Train motion model")).disabled

@@ -163,3 +163,6 @@ def live_page(store: Store, project: str) -> None:
 
     with result_col:
         st.fragment(run_every=0.5 if playing else None)(results)()
+    st.page_link(
+        "pages/make.py", label="Make a game with your moves", icon="🎮"
+    )  # the step after Live, as for gestures
