@@ -362,7 +362,9 @@ def first_try_lines(report: pytest.TestReport) -> list[str]:
     """A retried test's first failure in a few lines: its name, its error's first lines, the line it stopped at."""
     lines = str(report.longreprtext).splitlines()
     errors = [line for line in lines if line.startswith("E ")][:FIRST_TRY_ERROR_LINES]
-    where = [line for line in lines if re.match(r"^\S+\.py:\d+: ", line)][-1:]
+    # where it stopped: the last line of the tests' own code (a library's frame below it says less)
+    places = [line for line in lines if re.match(r"^\S+\.py:\d+: ", line)]
+    where = ([line for line in places if line.startswith("tests/")] or places)[-1:]
     return [f"{report.nodeid} ({report.when}, {report.duration:.0f} s):", *(f"    {line}" for line in errors + where)]
 
 
