@@ -31,8 +31,9 @@ import axemaker
 import pytest
 from a11ywalk import CAMERA_IFRAME, camera_running
 from conftest import fake_camera_or_skip
-from keyboardmaker import arrow_to
+from keyboardmaker import arrow_to, focused
 from keyboardmaker import tab_to as _tab_to
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from bench.common.browser import CHROMIUM, chromium_args, wait_app_ready
 from bench.common.fake_camera import DEFAULT_VIDEO, ROOT
@@ -415,9 +416,17 @@ def make_editor(w: Walk) -> None:
 
 def class_roster(w: Walk) -> None:
     """Ana signs out with the keyboard; the teacher signs in in a browser of her own."""
-    tab_to(w.page, w.page.get_by_role("button", name="Sign out"), back=True, limit=120)
+    sign_out = w.page.get_by_role("button", name="Sign out")
+    tab_to(w.page, sign_out, back=True, limit=120)
     w.page.keyboard.press("Enter")
-    w.page.get_by_role("button", name="Sign in").wait_for(timeout=WAIT_MS)
+    try:
+        w.page.get_by_role("button", name="Sign in").wait_for(timeout=WAIT_MS)
+    except PlaywrightTimeoutError:  # CI once waited here 60 s: say what the page showed, for the next look
+        focus, _ = focused(w.page)
+        heading = w.page.locator('[data-testid="stMainBlockContainer"] h1').first.inner_text(timeout=5_000)
+        raise AssertionError(f"no sign-in form {WAIT_MS / 1000:.0f} s after Enter on Sign out: the page shows "
+                             f"{heading!r}, Sign out {'still' if sign_out.count() else 'no longer'} there, "
+                             f"the focus on {focus!r}") from None  # fmt: skip
     context = w.browser.new_context(viewport={"width": 1280, "height": 720}, accept_downloads=True)
     w.teacher = w.page = context.new_page()
     w.page.goto(w.url)
