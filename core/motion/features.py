@@ -183,13 +183,25 @@ def sequence_features(path: FloatArray, size: FloatArray, times: npt.NDArray[np.
     return np.concatenate(parts, axis=1).astype(np.float32)
 
 
-def clip_features(clip: Clip, config: MotionFeatureConfig) -> FloatArray:
-    """(config.length, config.channels(clip.skeleton)) float32 features of one clip."""
+def clip_window(clip: Clip, config: MotionFeatureConfig) -> tuple[MotionWindow, FloatArray]:
+    """The clip's ``MotionWindow`` and its (T, K, 2|3) user-view pixels, gaps filled: what ``clip_features`` and the
+    editor's graph (``core.motion.onnx_export``) are made from."""
     points = user_view_pixels(clip, config.use_depth)
     root = points[:, list(clip.skeleton.root_joints), :2].mean(axis=1)
     size = skeleton_size(points, clip.skeleton, clip.image_size)
-    shape = pose_features(points, clip.skeleton, config.use_depth) if config.shape_of(clip.skeleton) else None
-    return sequence_features(root, size, clip.timestamps, shape, config)
+    return motion_window(root, size, clip.timestamps, config), points
+
+
+def clip_features(clip: Clip, config: MotionFeatureConfig) -> FloatArray:
+    """(config.length, config.channels(clip.skeleton)) float32 features of one clip."""
+    window, points = clip_window(clip, config)
+    if not config.shape_of(clip.skeleton):
+        return window.path
+    kept = slice(window.start, window.end + 1)
+    shape = pose_features(points[kept], clip.skeleton, config.use_depth)
+    return np.concatenate([window.path, resampled(shape, clip.timestamps[kept], window.grid)], axis=1).astype(
+        np.float32
+    )
 
 
 def clips_features(clips: list[Clip], config: MotionFeatureConfig) -> FloatArray:

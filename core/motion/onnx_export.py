@@ -31,14 +31,7 @@ from torch import nn
 from core.gestures.catalog import GestureClass, shown_name
 from core.gestures.onnx_export import ONNX_OPSET, LandmarkFeatures, handteach_version
 from core.motion.clip import MIN_FRAMES, MIN_PRESENT_SHARE, Clip
-from core.motion.features import (
-    IDLE_LABEL,
-    fill_gaps,
-    motion_window,
-    pose_config,
-    skeleton_size,
-    user_view_pixels,
-)
+from core.motion.features import IDLE_LABEL, clip_window, fill_gaps, pose_config
 from core.motion.model import MotionModel
 from core.motion.spotting import SpotConfig
 
@@ -80,9 +73,7 @@ def interpolation_weights(times: npt.NDArray[np.float64], grid: npt.NDArray[np.f
 def graph_inputs(clip: Clip, model: MotionModel) -> dict[str, np.ndarray]:
     """The graph's inputs for ``clip``, cut as ``clip_features`` cuts it: what the tab must compute."""
     config = model.feature_config
-    points = user_view_pixels(clip, config.use_depth)
-    root = points[:, list(clip.skeleton.root_joints), :2].mean(axis=1)
-    window = motion_window(root, skeleton_size(points, clip.skeleton, clip.image_size), clip.timestamps, config)
+    window, _ = clip_window(clip, config)
     inputs = {"path": window.path}
     if config.shape_of(clip.skeleton):
         kept = slice(window.start, window.end + 1)

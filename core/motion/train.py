@@ -164,8 +164,18 @@ def fingertip_config(config: MotionTrainConfig) -> MotionTrainConfig:
     # Fingertip paths (kinivi's point history) are 16-frame windows that the motion fills: their own
     # 16 steps, untrimmed, as kinivi reads them.
     changes: dict[str, object] = {"features": FINGERTIP_FEATURES} if config.features == default.features else {}
-    changes |= {k: v for k, v in FINGERTIP_TRAINING.items() if getattr(config, k) == getattr(default, k)}
-    return replace(config, **changes)  # type: ignore[arg-type]
+    return _left_at_defaults(replace(config, **changes), FINGERTIP_TRAINING)  # type: ignore[arg-type]
+
+
+def clip_config(config: MotionTrainConfig) -> MotionTrainConfig:
+    """``config`` for hand and body clips: the fields it leaves at their defaults take ``CLIP_TRAINING``'s values."""
+    return _left_at_defaults(config, CLIP_TRAINING)
+
+
+def _left_at_defaults(config: MotionTrainConfig, values: Mapping[str, object]) -> MotionTrainConfig:
+    """``config`` with each of ``values``' fields that it leaves at ``MotionTrainConfig``'s default set to ``values``'."""
+    default = MotionTrainConfig()
+    return replace(config, **{k: v for k, v in values.items() if getattr(config, k) == getattr(default, k)})  # type: ignore[arg-type]
 
 
 def fingertip_epochs(config: MotionTrainConfig, rows: int) -> int:
@@ -198,12 +208,6 @@ def _member_data(clips: list[Clip], base: np.ndarray, labels: list[str | None], 
     train_xy = variants(train_idx, min(config.copies, max(0, config.max_train_samples // len(train_idx) - 1)))
     val_xy = variants(val_idx, min(config.val_copies, max(0, config.max_train_samples // 4 // len(val_idx) - 1)))
     return train_xy, val_xy
-
-
-def clip_config(config: MotionTrainConfig) -> MotionTrainConfig:
-    """``config`` for hand and body clips: the fields it leaves at their defaults take ``CLIP_TRAINING``'s values."""
-    default = MotionTrainConfig()
-    return replace(config, **{k: v for k, v in CLIP_TRAINING.items() if getattr(config, k) == getattr(default, k)})  # type: ignore[arg-type]
 
 
 def calibrated_threshold(right: np.ndarray, confidence: np.ndarray, ceiling: float) -> float:
