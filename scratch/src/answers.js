@@ -2,7 +2,7 @@
 
 export const NO_HAND = "no hand";
 export const UNKNOWN = "unknown";
-const INDEX_TIP = 8; // MediaPipe's index fingertip
+export const INDEX_TIP = 8; // MediaPipe's index fingertip
 
 // Stage coordinates (−240…240 × −180…180, y up) of a point of the unmirrored frame, normalised [0, 1]: mirrored,
 // as the stage's video and Live's preview show the person.

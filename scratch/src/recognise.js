@@ -13,11 +13,9 @@ import { HandModels } from "../../frontend/src/handmodels.js";
 import { WorkerFinder } from "../../frontend/src/finders.js";
 import { startingModel } from "../../frontend/src/pace.js";
 import { cameraProblem } from "../../frontend/src/events.js";
-import { frameAnswer } from "./answers.js";
+import { INDEX_TIP, frameAnswer } from "./answers.js";
 import { FramePace, smoothingFrames } from "./smoothing.js";
 import { MotionReader } from "./motion.js";
-
-const INDEX_TIP = 8; // a fingertip motion project follows MediaPipe's index fingertip alone (core/motion/fingertip.py)
 
 export class Recogniser {
   // `assets`: the folder URL of the engine's files; `say(text)`: one line for the child ("" clears it).
@@ -147,7 +145,8 @@ export class Recogniser {
     return this.motion ? { ...answer, motion: this.motion.latest } : answer;
   }
 
-  // The frame's hands (or person) to the motion reader, at the frame's time; true where the project is a motion one.
+  // The frame's hands (or person) to the motion reader, at the frame's time; true where the project is a motion one. A
+  // fingertip project follows the index fingertip alone (core/motion/fingertip.py).
   async pushMotion(found, width, height, now) {
     if (!this.motion) return false;
     const fingertip = this.state.meta.skeleton.name === "fingertip";
