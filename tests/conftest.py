@@ -56,6 +56,15 @@ def _spawnable_main(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delattr(sys.modules["__main__"], "__file__", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _same_torch_start() -> None:
+    """Each test starts torch's generator from the same seed, so a network's first weights do not depend on which
+    tests a worker ran before it (under ``-n 2`` that order changes from run to run)."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.manual_seed(0)
+
+
 REAL_SCRYPT_MODULES = frozenset({"test_classes_passwords"})  # the stored cost itself is what they check
 
 

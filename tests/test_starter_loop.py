@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from core.gestures.classifier import build_network
+from core.gestures.early_stop import MIN_GAIN
 from core.gestures.features import AugmentConfig, FeatureConfig, mirror_features
 from core.gestures.training import TrainConfig
 from core.starter.loop import Draw, Pools, epoch_rows, fit_network
@@ -56,9 +58,10 @@ def test_a_short_fit_learns_and_keeps_its_best_epoch() -> None:
     pools.user_x[:6] += 1.0  # the two classes apart
     pools.starter_x[:50] += 1.0
     pools.val_x[:10] += 1.0
+    torch.manual_seed(0)  # 40 epochs were too few for 2 of 40 starts; 100 learned from 60 of 60
     network = build_network(CFG.size, (16,), 2, 0.1)
-    history, best, cancelled = fit_network(network, pools, _draw(), CFG, TrainConfig(epochs=40, patience=10), rng,
+    history, best, cancelled = fit_network(network, pools, _draw(), CFG, TrainConfig(epochs=100, patience=10), rng,
                                            None, None)  # fmt: skip
-    assert not cancelled and 1 <= best <= len(history) <= 40
-    assert history[best - 1].val_loss == min(h.val_loss for h in history)
+    assert not cancelled and 1 <= best <= len(history) <= 100
+    assert history[best - 1].val_loss <= min(h.val_loss for h in history) + MIN_GAIN  # smaller gains are noise
     assert history[best - 1].val_accuracy >= 0.95 and not network.training
