@@ -8,6 +8,7 @@ import "./quiet.js"; // first: MediaPipe's wasm binds console.error as it loads
 import { FilesetResolver, HandLandmarker } from "@mediapipe/tasks-vision";
 import { readMetadata } from "../../examples/onnx_metadata.mjs";
 import { connect } from "./protocol.js";
+import { runFrames } from "./frameloop.js";
 import { landmarkTensorData } from "./hands.js";
 import { Smoother, decide, distanceRows, rows } from "./decide.js";
 import { TakeRecorder } from "./take.js";
@@ -186,42 +187,21 @@ async function loadModel(bytes, version) {
   }
 }
 
-// Each new camera frame is worked on once. A frame that arrives while the one before is still being worked on
-// waits and goes next, the moment that one ends: asking for the next frame only after a frame's work (as before)
-// missed the frame shown meanwhile, so a frame's work just over the camera's interval (36 ms against 33) halved
-// the rate to about 20 frames a second where the CPU allowed 28. Where the hand worker finds the hands, two frames
-// are worked on at once: the page readies and sends the next frame, and classifies and draws the one before,
-// while the worker finds hands in one, so the two threads work side by side (not during a take: its crops are
-// cut from the video as its frame is labelled).
+// The frames' loop (frameloop.js): two frames at once where the hand worker finds the hands, not during a take (its
+// crops are cut from the video as its frame is labelled).
 let looping = false; // one frame loop however often the camera is tried again
 const inFlight = () => (state.finder && state.finder.where === "worker" && !takes.current ? 2 : 1);
 
 function loop() {
   if (looping) return;
   looping = true;
-  let working = 0, stopped = false, waiting = null, count = 0;
-  const work = async (metadata) => {
-    working += 1;
-    try { await frame(metadata, count++ % 2); } catch (error) { reportFailure(new TabFailure("graph", firstLine(error))); stopped = true; }
-    working -= 1;
-    if (waiting && !stopped && working < inFlight()) {
-      const latest = waiting;
-      waiting = null;
-      work(latest);
-    }
-  };
-  if (!video.requestVideoFrameCallback) { // no frame callbacks: one frame a display refresh, as before
-    const step = async () => { if (!working) await work(undefined); if (!stopped) requestAnimationFrame(step); };
-    requestAnimationFrame(step);
-    return;
-  }
-  const step = (_now, metadata) => {
-    if (stopped) return;
-    video.requestVideoFrameCallback(step); // keep listening while a frame is worked on
-    if (working >= inFlight()) waiting = metadata; // only the newest waits
-    else work(metadata);
-  };
-  video.requestVideoFrameCallback(step);
+  runFrames(video, frame, {
+    inFlight,
+    failed: (error) => {
+      reportFailure(new TabFailure("graph", firstLine(error)));
+      return true;
+    },
+  });
 }
 
 // `slot`: which of two frame canvases holds this frame (frames.js), so that the frame worked on beside it keeps its own

@@ -52,13 +52,19 @@ export class BodyRecogniser extends Recogniser {
     this.state.finder = finder;
   }
 
-  async frame() {
-    const width = this.video.videoWidth, height = this.video.videoHeight;
-    if (!width || !height) return;
-    const finder = this.state.finder, now = performance.now();
-    // as the hand recogniser does: the frame handed to the worker as a VideoFrame where the browser has them
-    const bodies = await (this.framesAs === "videoframe" && WorkerFinder.takesVideoFrames()
-      ? finder.findVideo(this.video, 1, now) : finder.find(frameCanvas(this.video, width, height, 0, true), 1, now));
+  async frame(slot = 0) {
+    const finder = this.state.finder;
+    const seen = await this.inTurn(async () => {
+      const width = this.video.videoWidth, height = this.video.videoHeight;
+      if (!width || !height) return null;
+      const now = performance.now();
+      // as the hand recogniser does: the frame handed to the worker as a VideoFrame where the browser has them
+      const bodies = await (this.framesAs === "videoframe" && WorkerFinder.takesVideoFrames()
+        ? finder.findVideo(this.video, 1, now) : finder.find(frameCanvas(this.video, width, height, slot, true), 1, now));
+      return { bodies, width, height, now };
+    });
+    if (!seen) return;
+    const { bodies, width, height, now } = seen;
     const decisions = await this.classify(bodies, width, height, now);
     this.latest = this.withMotion(bodyAnswer(bodies, decisions));
     if (this.onFound) this.onFound(bodies);

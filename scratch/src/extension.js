@@ -58,7 +58,9 @@ export class HandteachBlocks {
         { opcode: "handsSeen", blockType: "reporter", text: "people seen" }]
       : [{ opcode: "handX", blockType: "reporter", text: "hand x" },
         { opcode: "handY", blockType: "reporter", text: "hand y" },
-        { opcode: "handsSeen", blockType: "reporter", text: "hands seen" }];
+        { opcode: "handsSeen", blockType: "reporter", text: "hands seen" },
+        { opcode: "lookForHands", blockType: "command", text: "look for [COUNT] hands",
+          arguments: { COUNT: { type: "string", menu: "handCounts", defaultValue: "2" } } }];
     const motion = { type: "string", menu: "gestures", defaultValue: first };
     const answers = this.project.motion
       ? [{ opcode: "whenDo", blockType: "hat", text: "when I do [MOTION]", isEdgeActivated: true, arguments: { MOTION: motion } },
@@ -84,6 +86,7 @@ export class HandteachBlocks {
         gestures: { acceptReporters: true, items: "gestureMenu" },
         bodyPoints: { acceptReporters: true, items: Object.keys(BODY_POINTS) },
         onOff: { acceptReporters: false, items: [{ text: "on", value: "on" }, { text: "off", value: "off" }] },
+        handCounts: { acceptReporters: false, items: ["1", "2"] },
       },
     };
   }
@@ -135,6 +138,13 @@ export class HandteachBlocks {
 
   handsSeen() {
     return this.source.latest.hands;
+  }
+
+  // The tab follows one hand (as Live does by default, and MediaPipe's own default): looking for a second one runs
+  // the palm finder on every frame while one hand is in view, which halved the tab's labelled frames. A game that
+  // needs two hands asks here; the count holds until another project opens.
+  lookForHands({ COUNT }) {
+    if (this.source.lookFor) this.source.lookFor(String(COUNT) === "2" ? 2 : 1);
   }
 
   // a body's point (BODY_POINTS) on the stage; 0 while no person is seen or for a name it does not know

@@ -209,10 +209,19 @@ export function follow(found, previous, skeleton) {
 export class MotionReader {
   constructor(ort, session, meta) {
     Object.assign(this, { ort, session, meta, spotter: new MotionSpotter(meta), previous: null, count: 0, latest: null });
+    this.pending = Promise.resolve();
   }
 
-  // `found`: [{points: K × [x, y, z], score}] of one frame, already cut to the skeleton (a fingertip: joint 8)
-  async push(found, imageSize, t) {
+  // `found`: [{points: K × [x, y, z], score}] of one frame, already cut to the skeleton (a fingertip: joint 8).
+  // Frames go to the spotter in turn: with two frames worked on at once, a frame's push waits for the one before it
+  // to be classified and marked fired, or the same motion could be spotted twice.
+  push(found, imageSize, t) {
+    const next = this.pending.then(() => this.pushNow(found, imageSize, t));
+    this.pending = next.catch(() => {});
+    return next;
+  }
+
+  async pushNow(found, imageSize, t) {
     const chosen = follow(found, this.previous, this.meta.skeleton);
     this.previous = chosen ? chosen.points : this.previous;
     const span = this.spotter.push(chosen ? chosen.points : null, imageSize, t);

@@ -51,12 +51,21 @@ test("the blocks read the latest answer; the category says when the starter mode
   assert.equal(info.id, "handteach");
   assert.equal(info.name, "Gestures (starter model)");
   assert.deepEqual(info.blocks.map((b) => b.opcode),
-    ["whenShow", "gesture", "showing", "howSure", "handX", "handY", "handsSeen", "cameraVideo", "showSkeleton"]);
+    ["whenShow", "gesture", "showing", "howSure", "handX", "handY", "handsSeen", "lookForHands", "cameraVideo", "showSkeleton"]);
   assert.equal(blocks.whenShow({ GESTURE: "thumbs_up" }), true);
   assert.equal(blocks.showing({ GESTURE: "<b>wave</b>" }), false);
   assert.equal(blocks.gesture(), "thumbs up");
   assert.deepEqual([blocks.howSure(), blocks.handX(), blocks.handY(), blocks.handsSeen()], [91, 12, -30, 1]);
   assert.equal(new HandteachBlocks({}, source, { gestures: GESTURES, starter: false }).getInfo().name, "Gestures");
+});
+
+test("a game asks the tab to look for two hands; anything else is one", () => {
+  const asked = [];
+  const blocks = new HandteachBlocks({}, { latest: frameAnswer([], []), lookFor: (n) => asked.push(n) }, { gestures: GESTURES });
+  assert.deepEqual(blocks.getInfo().menus.handCounts.items, ["1", "2"]);
+  for (const count of ["2", "1", 2, "3", "<b>2</b>"]) blocks.lookForHands({ COUNT: count });
+  assert.deepEqual(asked, [2, 1, 2, 1, 1]);
+  new HandteachBlocks({}, { latest: frameAnswer([], []) }, { gestures: GESTURES }).lookForHands({ COUNT: "2" }); // TurboWarp's: no tab
 });
 
 const POSES = [

@@ -17,7 +17,7 @@ test("a motion project's category: when I do, last move, how sure; no gesture of
   assert.equal(info.name, "My moves");
   assert.deepEqual(info.blocks.slice(0, 2).map((b) => b.text), ["when I do [MOTION]", "last move"]);
   assert.deepEqual(info.blocks.map((b) => b.opcode),
-    ["whenDo", "lastMotion", "motionSure", "handX", "handY", "handsSeen", "cameraVideo", "showSkeleton"]);
+    ["whenDo", "lastMotion", "motionSure", "handX", "handY", "handsSeen", "lookForHands", "cameraVideo", "showSkeleton"]);
   assert.deepEqual(blocks.gestureMenu(), [{ text: "swipe left", value: "swipe_left" }, { text: "<i>circle</i>", value: "<i>circle</i>" }]);
   assert.equal(blocks.lastMotion(), NO_MOTION);
   assert.equal(blocks.whenDo({ MOTION: "swipe_left" }), false);
