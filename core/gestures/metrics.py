@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.metrics import confusion_matrix
 
 from core.gestures.classifier import GestureClassifier
 from core.gestures.features import mirror_features
@@ -45,6 +44,8 @@ def evaluate(classifier: GestureClassifier, X: FloatArray, labels: Sequence[str]
     index = {name: i for i, name in enumerate(classifier.classes)}
     truth = np.array([index[name] for name in labels])
     predicted = classifier.predict_proba(X).argmax(axis=1)
+    from sklearn.metrics import confusion_matrix  # here: 1.4 s to import, which loading a model need not wait for
+
     confusion = confusion_matrix(truth, predicted, labels=np.arange(len(index))).astype(np.int64)
     totals = confusion.sum(axis=1)
     per_class = {name: float(confusion[i, i] / totals[i]) for i, name in enumerate(classifier.classes) if totals[i]}

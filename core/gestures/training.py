@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 import numpy as np
 import numpy.typing as npt
 import torch
-from sklearn.utils.class_weight import compute_class_weight
 from torch import nn
 
 from core.gestures.classifier import GestureClassifier
@@ -202,7 +201,10 @@ def _prepare(
         if (copies != 1.0).any():
             row_weights = np.concatenate([np.ones(len(train_idx), np.float32), copies])
     y_t = np.array(y_train, dtype=np.int64)
-    # Balanced loss: rare classes count as much. Every model class has training rows (own or mirrored).
+    # Balanced loss: rare classes count as much. Every model class has training rows (own or mirrored). Imported here:
+    # scikit-learn takes 1.4 s to import, which a page that only loads a model (Live, Make) need not wait for.
+    from sklearn.utils.class_weight import compute_class_weight
+
     weights = compute_class_weight("balanced", classes=np.arange(len(index)), y=y_t).astype(np.float32)
     y_val = np.array([index[name] for name in y[val_idx]], dtype=np.int64)
     x_val = np.ascontiguousarray(x[val_idx], np.float32)
