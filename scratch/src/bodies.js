@@ -54,17 +54,11 @@ export class BodyRecogniser extends Recogniser {
 
   async frame(slot = 0) {
     const finder = this.state.finder;
-    const seen = await this.inTurn(async () => {
-      const width = this.video.videoWidth, height = this.video.videoHeight;
-      if (!width || !height) return null;
-      const now = performance.now();
-      // as the hand recogniser does: the frame handed to the worker as a VideoFrame where the browser has them
-      const bodies = await (this.framesAs === "videoframe" && WorkerFinder.takesVideoFrames()
-        ? finder.findVideo(this.video, 1, now) : finder.find(frameCanvas(this.video, width, height, slot, true), 1, now));
-      return { bodies, width, height, now };
-    });
+    // as the hand recogniser does: the frame handed to the worker as a VideoFrame where the browser has them
+    const seen = await this.seeFrame((width, height, now) => (this.framesAs === "videoframe" && WorkerFinder.takesVideoFrames()
+      ? finder.findVideo(this.video, 1, now) : finder.find(frameCanvas(this.video, width, height, slot, true), 1, now)));
     if (!seen) return;
-    const { bodies, width, height, now } = seen;
+    const { found: bodies, width, height, now } = seen;
     const decisions = await this.classify(bodies, width, height, now);
     this.latest = this.withMotion(bodyAnswer(bodies, decisions));
     if (this.onFound) this.onFound(bodies);

@@ -109,18 +109,24 @@ export class Recogniser {
     });
   }
 
-  async frame(slot = 0) {
-    const finder = this.state.finder;
-    const seen = await this.inTurn(async () => {
+  // The camera's newest frame through `find(width, height, now)` once the finder is free; null while the video has
+  // no size yet.
+  seeFrame(find) {
+    return this.inTurn(async () => {
       const width = this.video.videoWidth, height = this.video.videoHeight;
       if (!width || !height) return null;
       const now = performance.now();
+      return { found: await find(width, height, now), width, height, now };
+    });
+  }
+
+  async frame(slot = 0) {
+    const finder = this.state.finder;
+    const seen = await this.seeFrame((width, height, now) => {
       // to the hand worker as a VideoFrame where it can (its pixels made there, off the editor's thread)
       const videoFrames = this.framesAs === "videoframe" && finder.where === "worker" && WorkerFinder.takesVideoFrames();
       const input = videoFrames ? null : frameCanvas(this.video, width, height, slot, finder.where === "worker");
-      const found = await (videoFrames ? finder.findVideo(this.video, this.settings.hands, now)
-        : finder.find(input, this.settings.hands, now));
-      return { found, width, height, now };
+      return videoFrames ? finder.findVideo(this.video, this.settings.hands, now) : finder.find(input, this.settings.hands, now);
     });
     if (!seen) return;
     const { found, width, height, now } = seen;
