@@ -2,7 +2,9 @@
 // (core/motion/features.py: gaps filled, still ends trimmed, the path resampled in time), so the tab fires
 // "when I do [swipe ▾]" itself and the server does nothing per frame. The hand's shape is read by the ONNX graph
 // (core/motion/onnx_export.py); what the graph is given here is checked against that module's graph_inputs on the
-// same clips (tests/test_scratch_motion.py). Pure: node's tests import this file alone.
+// same clips (tests/test_scratch_motion.py). Pure: node's tests import it (and frameloop.js) without a browser.
+
+import { oneAtATime } from "../../frontend/src/frameloop.js";
 
 // One frame's skeleton size in pixels: the mean of its scale segments, else the reach from its root; a one-point
 // skeleton (a fingertip) takes a fifth of the image height (core.motion.features.skeleton_size).
@@ -209,16 +211,14 @@ export function follow(found, previous, skeleton) {
 export class MotionReader {
   constructor(ort, session, meta) {
     Object.assign(this, { ort, session, meta, spotter: new MotionSpotter(meta), previous: null, count: 0, latest: null });
-    this.pending = Promise.resolve();
+    this.inTurn = oneAtATime();
   }
 
   // `found`: [{points: K × [x, y, z], score}] of one frame, already cut to the skeleton (a fingertip: joint 8).
   // Frames go to the spotter in turn: with two frames worked on at once, a frame's push waits for the one before it
   // to be classified and marked fired, or the same motion could be spotted twice.
   push(found, imageSize, t) {
-    const next = this.pending.then(() => this.pushNow(found, imageSize, t));
-    this.pending = next.catch(() => {});
-    return next;
+    return this.inTurn(() => this.pushNow(found, imageSize, t));
   }
 
   async pushNow(found, imageSize, t) {
