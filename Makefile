@@ -35,17 +35,19 @@ define torch_cpu_answers
 [ "$$(uname -s)" = Linux ] && timeout $$(($(TORCH_CPU_WAIT) + 1)) $(1) -c 'import os, ssl, urllib.request as u; u.urlopen("$(TORCH_CPU_INDEX)/torch/", timeout=$(TORCH_CPU_WAIT), context=ssl.create_default_context(cafile=os.environ.get("PIP_CERT") or None)).close()' >/dev/null 2>&1
 endef
 # $(1): the environment's python. The torch line of requirements.txt from the CPU index where it answers, then
-# requirements.txt (an installed 2.13.0+cpu satisfies torch==2.13.0, so pip keeps it), then the one line.
+# requirements.txt (an installed 2.13.0+cpu satisfies torch==2.13.0, so pip keeps it), then mediapipe without the
+# dependencies it declares (requirements-mediapipe.txt says why), then the one line.
 define install_requirements
 if $(call torch_cpu_answers,$(1)); then \
 	$(1) -m pip install --quiet "$$(sed -n 's/^\(torch==[^ ;#]*\).*/\1/p' requirements.txt)" --index-url $(TORCH_CPU_INDEX) \
 	&& cpu_index=yes || echo "$(TORCH_CPU_INDEX) answered but its torch did not install (above): torch comes from pip's usual index"; \
 fi; \
 $(1) -m pip install --quiet -r requirements.txt && \
+$(1) -m pip install --quiet --no-deps -r requirements-mediapipe.txt && \
 if [ "$$(uname -s)" = Linux ]; then $(1) -c 'import importlib.metadata as m, sys; v = m.version("torch"); cuda = any(r.startswith("nvidia-") for r in m.requires("torch") or ()); print(f"torch {v}: " + ("the CPU build, from $(TORCH_CPU_INDEX)" if sys.argv[1] else ("a CUDA build from PyPI, about 2.7 GB with its nvidia-* packages and triton, for a GPU the app never uses (README)" if cuda else "a CPU build, from pip'"'"'s usual index or find-links") + " ($(TORCH_CPU_INDEX) did not answer within $(TORCH_CPU_WAIT) s)"))' "$${cpu_index:-}"; fi
 endef
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-mediapipe.txt
 	@test -x $(PY) || { $(python_check); }
 	@echo "Installing the Python packages into $(VENV) (first run only, about 2 minutes)..."
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -147,7 +149,7 @@ lint: $(VENV)/.installed-test
 
 # An environment from requirements.txt alone, rebuilt from scratch when it changes, so that a
 # package only the tests install cannot hide a missing runtime dependency (.ci/smoke.py).
-$(RUNTIME_VENV)/.installed: requirements.txt
+$(RUNTIME_VENV)/.installed: requirements.txt requirements-mediapipe.txt
 	@$(python_check)
 	@echo "Installing requirements.txt alone into $(RUNTIME_VENV) for the smoke check (after a change only, about 2 minutes)..."
 	rm -rf $(RUNTIME_VENV)

@@ -1,6 +1,6 @@
 """Does every line of requirements.txt install from a wheel on each computer handteach supports?
 
-    python .ci/wheels.py [--requirements requirements.txt]
+    python .ci/wheels.py [--requirements requirements.txt] [--no-deps requirements-mediapipe.txt]
 
 For CPython 3.11 to 3.14 on Linux x86-64, Linux aarch64 (a Raspberry Pi), macOS arm64 and Windows amd64: the lines
 whose environment marker holds there, each matched against the wheels PyPI lists for it, as pip's
@@ -10,7 +10,8 @@ reads the index pages and, for torch and a line with extras, the wheel's METADAT
 downloads no wheel: pip's own dry run, asked the same 16
 times, downloaded each wheel (the index gives no separate metadata files) or took 10 minutes with range requests,
 and gave the same table. A line's extras are checked as well (psycopg's ``binary`` brings the compiled
-psycopg-binary).
+psycopg-binary). The ``--no-deps`` file's lines (mediapipe, which ``make`` installs without the dependencies it
+declares) are checked as the others, and what they declare is neither followed nor counted.
 
 Prints a table, each cell "installs" or the packages with no wheel there, then one JSON line; exits 1 when a cell
 fails. A cell also says which lines its markers leave out, and which build of torch it takes, so neither hides behind
@@ -359,10 +360,12 @@ def _release_requires(name: str, version: Version) -> tuple[str, ...]:
     return requires_dist(urls[0]) if urls else ()
 
 
-def download(lines: list[Requirement], python: str, platform: Platform, torch: Wheel | None = None) -> dict[str, int]:
+def download(lines: list[Requirement], python: str, platform: Platform, torch: Wheel | None = None,
+             alone: frozenset[str] = frozenset()) -> dict[str, int]:  # fmt: skip
     """Bytes of each wheel pip takes in this cell: the lines' and, breadth first, what they pull in (the first
     requirement of a name decides its release, as the lines' pins do). ``torch``: the wheel to take for torch
-    (PyTorch's CPU index) instead of PyPI's. A name with no wheel for the cell counts 0."""
+    (PyTorch's CPU index) instead of PyPI's. ``alone``: names installed with ``--no-deps``, whose declared
+    dependencies are not followed. A name with no wheel for the cell counts 0."""
     env = environment(python, platform)
     sizes: dict[str, int] = {}
     queue = [line for line in lines if applies(line, env)]
@@ -376,6 +379,8 @@ def download(lines: list[Requirement], python: str, platform: Platform, torch: W
             sizes[name] = 0
             continue
         sizes[name] = wheel.size or remote_size(wheel.url)
+        if name in alone:
+            continue
         declared = requires_dist(wheel.url) if name == "torch" else _release_requires(name, wheel.version)
         for dependency in map(Requirement, declared):
             if any(applies(dependency, env, extra) for extra in ("", *requirement.extras)):
@@ -387,12 +392,14 @@ def _torch_cuda_share(sizes: dict[str, int]) -> int:
     return sum(size for name, size in sizes.items() if name == "torch" or name.startswith(("nvidia-", "triton")))
 
 
-def measure_download(cell: Cell, platform: Platform, lines: list[Requirement]) -> None:
+def measure_download(
+    cell: Cell, platform: Platform, lines: list[Requirement], alone: frozenset[str] = frozenset()
+) -> None:
     """The cell's download, and on Linux which torch it takes: the CPU index's where it answers (as make does)."""
     cpu_wheels = cpu_index_torch() if platform.name.startswith("Linux") and cell.torch_build else None
     torch_line = next((line for line in lines if canonicalize_name(line.name) == "torch"), None)
     cpu = pick(cpu_wheels, torch_line, cell.python, platform) if cpu_wheels and torch_line else None
-    sizes = download(lines, cell.python, platform, cpu)
+    sizes = download(lines, cell.python, platform, cpu, alone)
     cell.download = sum(sizes.values())
     if cpu is not None:
         cell.torch_build = "CPU"
@@ -404,8 +411,8 @@ def measure_download(cell: Cell, platform: Platform, lines: list[Requirement]) -
                               f"{rest / GB:.2f} GB besides torch and its CUDA packages")  # fmt: skip
 
 
-def measured(cell: Cell, platform: Platform, lines: list[Requirement]) -> Cell:
-    measure_download(cell, platform, lines)
+def measured(cell: Cell, platform: Platform, lines: list[Requirement], alone: frozenset[str] = frozenset()) -> Cell:
+    measure_download(cell, platform, lines, alone)
     return cell
 
 
@@ -420,13 +427,17 @@ def table(cells: list[Cell]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--requirements", type=Path, default=ROOT / "requirements.txt")
+    parser.add_argument("--no-deps", type=Path, default=ROOT / "requirements-mediapipe.txt",
+                        help="lines installed without their declared dependencies")  # fmt: skip
     args = parser.parse_args(argv)
-    lines = requirement_lines(args.requirements)
+    alone_lines = requirement_lines(args.no_deps) if args.no_deps.is_file() else []
+    lines = requirement_lines(args.requirements) + alone_lines
+    alone = frozenset(canonicalize_name(line.name) for line in alone_lines)
     try:
         with ThreadPoolExecutor(16) as pool:  # every index page once, then the cells, at once: the network is the wait
             list(pool.map(index_wheels, sorted({line.name for line in lines})))
             grid = [(python, platform) for python in PYTHONS for platform in PLATFORMS]
-            cells = list(pool.map(lambda cell: measured(check_cell(*cell, lines), cell[1], lines), grid))
+            cells = list(pool.map(lambda cell: measured(check_cell(*cell, lines), cell[1], lines, alone), grid))
     except OSError as error:
         # the registry away is this machine's network, not a missing wheel: said, and the run goes on
         print(f"The package index at {INDEX} did not answer ({error}): the wheels were not checked this time")

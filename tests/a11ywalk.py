@@ -104,6 +104,14 @@ def motion_project(w) -> None:  # noqa: ANN001
     w.page.get_by_text("Signed in: ").wait_for(timeout=WAIT_MS)
 
 
+def motion_live(w) -> None:  # noqa: ANN001
+    """Live of Ana's motion project, not trained yet: the webcam on the server, where her moves will be named, and
+    the link on to Make."""
+    w.page.goto(f"{w.url}/live?project={MOTION_PROJECT}")
+    wait_app_ready(w.page)
+    w.page.get_by_role("link", name=re.compile("Make a game with your moves")).wait_for(timeout=WAIT_MS)
+
+
 def class_done(w) -> None:  # noqa: ANN001
     """Back on the teacher's page, the cards put away with *Done*: the line said in their place holds the focus."""
     w.page = w.teacher

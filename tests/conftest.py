@@ -65,6 +65,23 @@ def _same_torch_start() -> None:
         torch.manual_seed(0)
 
 
+@pytest.fixture(autouse=True)
+def _pages_through_app_py(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest runs every page through ``app.py`` (its sign-in gate, its ``st.navigation``), as the server does
+    (``ui.server.serve.navigate_through_app_py``). Streamlit 1.67's AppTest forgets before each run that
+    ``st.navigation`` turned off the old multipage mode, so with ``pages/`` beside ``app.py`` a run after the first
+    ran the page's file alone: no gate, no sidebar."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    made = PagesManager.__init__
+
+    def through_app_py(self: PagesManager, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401
+        made(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", through_app_py)
+
+
 REAL_SCRYPT_MODULES = frozenset({"test_classes_passwords"})  # the stored cost itself is what they check
 
 

@@ -256,7 +256,7 @@ def test_a_student_is_told_what_is_stored_and_the_teacher_only_looks_at_their_pr
     assert not [b for b in train.button if "Train" in b.label or "Fine-tune" in b.label]
     record = _run(teacher.switch_page("pages/record.py"))  # one line, no control
     assert "Ana's project 'ana-signs': nothing here can be changed" in _texts(record)
-    assert not record.radio and not record.button and not record.get("file_uploader") and not record.get("iframe")
+    assert not record.radio and not record.main.button and not record.get("file_uploader") and not record.get("iframe")
     assert "The samples it gets wrong are drawn on Train." in _texts(record)  # not an empty page
     live = _run(teacher.switch_page("pages/live.py"))  # her model runs; nothing teaches it
     assert "Ana's project 'ana-signs': nothing here can be changed" in _texts(live)

@@ -64,7 +64,7 @@ def test_a_student_deleted_while_their_training_waits_is_stopped_and_told_in_one
     receipt = [s.value for s in _run(teacher).success][0]
     assert "Stopped 1 training(s) or import(s) of theirs that were waiting or running" in receipt, receipt
     assert runner.status(job).state is JobState.CANCELLED
-    _run(ben.switch_page("app.py"))  # Ben's next click (AppTest runs a page of pages/ without app.py's gate)
+    _run(ben)  # Ben's next click: the page runs again, through app.py's gate
     assert [w.value for w in ben.warning] == [DELETED_LINE]
     assert "Signed in: Ben" not in _texts(ben) and any(b.label == "Sign in" for b in ben.button)
     assert "train_run" not in ben.session_state and signin.VIEWER_KEY not in ben.session_state

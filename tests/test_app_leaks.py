@@ -46,9 +46,9 @@ def test_an_unknown_project_in_the_address_says_so(data_dir: Path) -> None:
     at = _app("sings")
     warnings = [w.value for w in at.warning]
     assert plain("No project named 'sings' here: opened 'default' instead (choose one on Home)") in warnings, warnings
-    assert at.query_params["project"] == ["default"]
+    assert at.query_params["project"] == "default"
     at = _app("signs")  # a known one opens without a word
-    assert not at.warning and at.query_params["project"] == ["signs"]
+    assert not at.warning and at.query_params["project"] == "signs"
 
 
 def test_error_details_are_off_in_the_served_config() -> None:

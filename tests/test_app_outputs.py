@@ -34,9 +34,12 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _serve_ws(at: AppTest, port: int) -> AppTest:
+def _serve_ws(at: AppTest, port: int, origins: str | None = None) -> AppTest:
     at.toggle(key="live_ws_on").set_value(True)
+    at.run()  # the port and the origins are greyed out until the switch is on, as for a person
     at.number_input(key="live_ws_port").set_value(port)
+    if origins is not None:
+        at.text_input(key="live_ws_origins").input(origins)
     return at.run()
 
 
@@ -102,6 +105,7 @@ def test_a_port_in_use_is_one_message_and_live_goes_on(data_dir: Path) -> None:
 def test_an_osc_host_that_does_not_resolve_is_one_message(data_dir: Path) -> None:
     at = app("live", more=True)
     at.toggle(key="live_osc_on").set_value(True)
+    at.run()  # the host is greyed out until the switch is on
     at.text_input(key="live_osc_host").input("no-such-host.invalid")
     at.run()
     assert not at.exception
@@ -118,9 +122,8 @@ def test_the_expander_lets_named_web_pages_connect_and_refuses_others(data_dir: 
     from websockets.exceptions import InvalidStatus
 
     at = app("live", more=True)
-    at.text_input(key="live_ws_origins").input("https://sketch.example.org/ , not an origin")
     port = _free_port()
-    _serve_ws(at, port)
+    _serve_ws(at, port, origins="https://sketch.example.org/ , not an origin")
     error = [e.value for e in at.error][0].replace("\u2060", "")  # ui.common.text.plain keeps URLs from becoming links
     assert error.startswith("Outputs off: WebSocket origin 'not': expected SCHEME://HOST")
     at.text_input(key="live_ws_origins").input("https://sketch.example.org/")

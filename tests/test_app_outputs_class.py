@@ -47,6 +47,7 @@ def test_each_students_outputs_are_their_own_and_stay_on_the_server(
     ana, ben = _live(school.ana), _live(school.ben)
     port = _free_port()
     ana.toggle(key="live_ws_on").set_value(True)
+    _run(ana)  # the port and the origins are greyed out until the switch is on, as for a person
     ana.number_input(key="live_ws_port").set_value(port)
     ana.text_input(key="live_ws_origins").set_value("https://ana.example.org")
     _run(ana)
@@ -58,6 +59,7 @@ def test_each_students_outputs_are_their_own_and_stay_on_the_server(
     assert ben.text_input(key="live_ws_origins").value == "" and "ana.example.org" not in shown(ben)
     assert ben.session_state["handteach_stream_live"].outputs is None
     ben.toggle(key="live_ws_on").set_value(True)
+    _run(ben)
     ben.number_input(key="live_ws_port").set_value(port)  # her port
     _run(ben)
     (error,) = _errors(ben)
@@ -70,6 +72,7 @@ def test_each_students_outputs_are_their_own_and_stay_on_the_server(
 
     ben.toggle(key="live_ws_on").set_value(False)
     ben.toggle(key="live_osc_on").set_value(True)
+    _run(ben)
     ben.text_input(key="live_osc_host").set_value("10.1.2.3")  # another machine of the school's network
     _run(ben)
     (error,) = _errors(ben)

@@ -81,6 +81,7 @@ def test_the_train_page_trains_on_a_queue_worker_and_stop_stops_it(
         stopped = queue_runner.status(run._job)
         assert stopped.state is JobState.CANCELLED and stopped.done < 3000
         assert not (model_dir(Store(data_dir), "default") / "model.json").exists()  # nothing kept unless asked
+        at.run()  # the page drawn since the training stopped: Start is no longer greyed out
 
         at.number_input(key="train_epochs").set_value(60)
         at.select_slider(key="train_lr").set_value(1e-2)

@@ -61,7 +61,7 @@ def test_a_shared_project_opens_read_only_for_a_classmate_who_remixes_it(data_di
     assert shared.options == [f"{NAME} · by Ana"]  # a select's options are plain text
     ben.button(key="shared_open").click()
     _run(ben)
-    assert ben.query_params["project"] == [NAME]
+    assert ben.query_params["project"] == NAME
     (line,) = _read_only_lines(ben)
     assert line == plain(f"You are looking at Ana's project {NAME!r}, shared with the class: nothing here can be "
                          "changed. To record, train or teach it yourself, remix it on Home: you get your own copy.")  # fmt: skip
@@ -69,7 +69,7 @@ def test_a_shared_project_opens_read_only_for_a_classmate_who_remixes_it(data_di
     assert len(ben.get("page_link")) == 4  # the three steps and Make a game; no Next step pointing to Record or Train
 
     _page(ben, "record")
-    assert len(_read_only_lines(ben)) == 1 and not ben.button and not ben.radio and not ben.text_input
+    assert len(_read_only_lines(ben)) == 1 and not ben.main.button and not ben.radio and not ben.text_input
     _page(ben, "train")
     assert len(_read_only_lines(ben)) == 1 and not [b for b in ben.button if "Train" in b.label]
     _page(ben, "live")
@@ -84,7 +84,7 @@ def test_a_shared_project_opens_read_only_for_a_classmate_who_remixes_it(data_di
     ben.text_input(key=f"remix_name_{NAME}").set_value("my copy")
     [b for b in ben.button if b.label.startswith("🎨 Remix")][0].click()
     _run(ben)
-    assert ben.query_params["project"] == ["my copy"] and not _read_only_lines(ben)
+    assert ben.query_params["project"] == "my copy" and not _read_only_lines(ben)
     assert [s.value for s in ben.success] == [plain("Your copy 'my copy' holds 6 samples, 6 with their picture. "
                                                     "It is yours: record, then train it.")]  # fmt: skip
     assert ben.selectbox(key="home_project").options == ["ben-signs", "my copy"]
@@ -106,4 +106,4 @@ def test_the_teacher_opens_a_students_project_read_only(data_dir: Path) -> None:
     assert not [t for t in teacher.toggle if t.label == SHARE_LABEL]
     assert SHARED_HEADING not in [h.value for h in teacher.header]
     _page(teacher, "record")
-    assert len(_read_only_lines(teacher)) == 1 and not teacher.button
+    assert len(_read_only_lines(teacher)) == 1 and not teacher.main.button

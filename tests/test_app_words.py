@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import finish_file_jobs, hagrid_photos
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1.element_tree import Expander, Node
+from streamlit.testing.v1.element_tree import Expander, Html, Node
 
 from ui.common.widgets import DETAILS_LABEL
 
@@ -35,6 +35,9 @@ def shown(node: Node) -> list[str]:
     """Every label, value and option of ``node`` and below, the diagnostics panel left out."""
     if isinstance(node, Expander) and DETAILS_LABEL in node.label:
         return []
+    if isinstance(node, Html):  # the words it shows: not its scripts and styles (the app's own are nothing else)
+        seen = re.sub(r"<(script|style)\b.*?</\1>|<[^>]*>", " ", node.body or "", flags=re.DOTALL | re.IGNORECASE)
+        return [seen] if seen.strip() else []
     found = []
     # a choice's value is what the code keeps ("open_palm"); what it shows is among its options ("✋ open palm")
     chosen = isinstance(getattr(node, "options", None), list | tuple)

@@ -469,7 +469,7 @@ STEPS: dict[str, Callable[[Walk], None]] = {f.__name__: f for f in (
     signin_letters, a11ywalk.signin_refused, signin_pictures, home_after_signin, home_signed_in, a11ywalk.reflow_320,
     record_camera_on, record_countdown, record_take, a11ywalk.record_sample_chosen, a11ywalk.record_3d, train_first_view,
     train_training, train_trained, live_card, live_teach_open, a11ywalk.live_outputs, a11ywalk.live_server_3d,
-    a11ywalk.live_cpm, make_editor, a11ywalk.body_project, a11ywalk.motion_project, class_roster, class_added,
+    a11ywalk.live_cpm, make_editor, a11ywalk.body_project, a11ywalk.motion_project, a11ywalk.motion_live, class_roster, class_added,
     a11ywalk.class_reflow_320, class_delete_form, printed_cards, a11ywalk.class_done)}  # fmt: skip
 
 

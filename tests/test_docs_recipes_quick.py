@@ -77,7 +77,7 @@ def test_the_accessibility_report_names_the_streamlit_each_python_installs() -> 
         str(r.specifier).removeprefix("==")
         for r in map(Requirement, (line for line in lines if line.startswith("streamlit==")))
     }
-    assert len(pins) == 2, pins
+    assert pins, "requirements.txt pins no Streamlit"
     report = (ROOT / "docs" / "accessibility.md").read_text(encoding="utf-8")
     for version in pins:
         assert f"Streamlit {version.rsplit('.', 1)[0]}" in report, version

@@ -436,4 +436,4 @@ def test_7_the_app_starts_on_a_store_holding_such_a_name_and_says_which_project_
         assert not any("cannot start" in e for e in errors), errors
         said = "\n".join(str(e.value) for e in (*at.warning, *at.error, *at.sidebar.warning))
         assert UNUSABLE in said, (page, said)
-        assert at.query_params["project"] == ["default"], "the page opened another project instead"
+        assert at.query_params["project"] == "default", "the page opened another project instead"

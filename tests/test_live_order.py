@@ -28,7 +28,8 @@ def _walk(node) -> list:  # noqa: ANN001 - an AppTest element tree node
 
 
 def _name(node) -> str:  # noqa: ANN001
-    return str(getattr(node, "key", None) or getattr(node, "label", None) or getattr(node, "value", ""))
+    """Its key, label and value, those it has (an expander with a key has its title too)."""
+    return " ".join(str(part) for a in ("key", "label", "value") if (part := getattr(node, a, None)))
 
 
 def test_the_card_comes_first_beside_the_video_then_teach_it_here_then_the_settings(store: Store) -> None:

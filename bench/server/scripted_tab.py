@@ -120,7 +120,7 @@ class ScriptedTab:
             self._stop_following(list(message.stop_auto_rerun.fragment_ids))
         elif kind == "navigation":  # st.navigation's page shown (new_session's hash is app.py's)
             self._page_hash = message.navigation.page_script_hash
-        elif kind == "new_session" and not message.new_session.fragment_ids_this_run:
+        elif kind == "new_session" and not message.metadata.run.fragment_ids:
             self._stop_following(list(self._fragments))  # a whole run: its fragments ask again as they are drawn
         elif kind == "script_finished" and message.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
             pass  # the page called st.rerun(): the run that answers is the next one

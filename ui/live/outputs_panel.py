@@ -70,6 +70,7 @@ def show(session: StreamSession, key: str = "live") -> Outputs | None:
                 check_class_outputs(wanted, state.settings().class_output_hosts)
             outputs = apply(session, wanted if wanted.enabled else None)
         except OutputError as exc:
+            apply(session, None)  # what ran before the change stops too: the line says the outputs are off
             st.error(plain(f"Outputs off: {exc}"), icon="📡")
             return None
         if outputs is not None:
