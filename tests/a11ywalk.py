@@ -110,6 +110,7 @@ def motion_live(w) -> None:  # noqa: ANN001
     w.page.goto(f"{w.url}/live?project={MOTION_PROJECT}")
     wait_app_ready(w.page)
     w.page.get_by_role("link", name=re.compile("Make a game with your moves")).wait_for(timeout=WAIT_MS)
+    w.page.frame_locator(WEBRTC_IFRAME).first.get_by_role("button", name="START").wait_for(timeout=WAIT_MS)
 
 
 def class_done(w) -> None:  # noqa: ANN001

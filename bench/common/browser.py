@@ -221,7 +221,12 @@ def follow_link(page, name: str, timeout_ms: int = 60_000) -> None:  # noqa: ANN
     returned at once, and a click made then was undone when this page's run came after it (CI was left on Record)."""
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=name).first.click()
     heading = page.locator('[data-testid="stMainBlockContainer"] h1')
-    heading.filter(has_text=re.compile(rf"{re.escape(name)}\s*$")).first.wait_for(timeout=timeout_ms)
+    try:
+        heading.filter(has_text=re.compile(rf"{re.escape(name)}\s*$")).first.wait_for(timeout=timeout_ms)
+    except Exception as late:  # noqa: BLE001 - said with what the page shows instead: a slow page, or a lost click
+        shown = heading.all_inner_texts() if heading.count() else []
+        raise AssertionError(f"{name!r} did not open in {timeout_ms / 1000:g} s: the page at {page.url} shows "
+                             f"the headings {shown}") from late  # fmt: skip
     wait_app_ready(page, timeout_ms)
 
 

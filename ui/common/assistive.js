@@ -127,9 +127,24 @@
       if (!controls.length && frame.getAttribute("tabindex") !== "-1") {
         frame.setAttribute("tabindex", "-1");
         frame.dataset.handteachUntabbed = "1";
-      } else if (controls.length && frame.dataset.handteachUntabbed) {
+      }
+      if (frame.dataset.handteachUntabbed && controls.length) {
         frame.removeAttribute("tabindex");
         delete frame.dataset.handteachUntabbed;
+      } else if (frame.dataset.handteachUntabbed && inner.body && !inner.handteachWatch) {
+        // its own document changes unseen out here: a START drawn after it was taken out of the Tab order stayed
+        // out of it until the next look, a second later (axe's frame-focusable-content); each document it loads
+        // (the first is an empty one) is watched until it has a control
+        inner.handteachWatch = new MutationObserver((_, watch) => {
+          nameMedia();
+          if (!frame.dataset.handteachUntabbed) watch.disconnect();
+        });
+        inner.handteachWatch.observe(inner.body, { subtree: true, childList: true, attributes: true,
+          attributeFilter: ["hidden", "disabled", "tabindex", "href"] });
+      }
+      if (!frame.dataset.handteachLoads) { // a document loaded into it is looked at at once
+        frame.dataset.handteachLoads = "1";
+        frame.addEventListener("load", nameMedia);
       }
       // (its title is left as Streamlit sets it: scripts and tests find the frame by it; a name given wins over it)
       if (inner.querySelector("video, canvas#view") && !frame.hasAttribute("aria-label")) {
