@@ -180,7 +180,8 @@ _IN_SIGHT = """() => {
   let doc = document, e = doc.activeElement;
   while (e && e.tagName === 'IFRAME') { try { doc = e.contentDocument; e = doc.activeElement; } catch (x) { break; } }
   if (!e || e === doc.body) return 'the focus is on the page itself';
-  const what = (x) => x ? `${x.tagName} ${x.getAttribute('data-testid') || x.className || ''}`.trim() : 'nothing';
+  const what = (x) => x ? `${x.tagName} ${x.getAttribute('data-testid') || x.className || ''}`.trim()
+    + (x.innerText ? ` "${x.innerText.trim().slice(0, 60)}"` : '') : 'nothing';
   const area = (x) => x.getBoundingClientRect().width * x.getBoundingClientRect().height;
   let n = e;
   while (n.parentElement && area(n) < 16) n = n.parentElement;
@@ -211,9 +212,10 @@ _IN_SIGHT = """() => {
 
 def out_of_sight(page) -> str:  # noqa: ANN001 - playwright Page
     """Why the focused element cannot be seen where it is (out of the window, under another element), or "" when it
-    can; a scroll the focus started is let finish (a quarter of a second)."""
+    can; a scroll the focus started, or a run of the page moving it, is let finish (a second: on a loaded two-core
+    machine a quarter of a second once left a link focused just under the window's edge)."""
     why = page.evaluate(_IN_SIGHT)
-    for _ in range(5):
+    for _ in range(20):
         if not why:
             return ""
         page.wait_for_timeout(50)
