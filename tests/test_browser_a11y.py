@@ -354,7 +354,10 @@ def wrong_samples_named(w: Walk) -> None:
     wrong_tiles = """() => [...document.querySelectorAll('[data-testid="stColumn"]')]
       .filter(c => / → /.test((c.querySelector('[data-testid="stCheckbox"] p') || {}).innerText || ''))
       .map(c => (c.querySelector('[data-testid="stImage"] img') || {}).alt || '')"""
-    w.page.wait_for_function(f"() => ({wrong_tiles})().every(a => a.includes('guessed'))", timeout=5_000)
+    # tiles drawn and named (an empty list is "every" named at once: a results run still drawing them once read as none)
+    with contextlib.suppress(PlaywrightTimeoutError):
+        w.page.wait_for_function(f"() => {{ const a = ({wrong_tiles})(); return a.length > 0 && a.every(x => "
+                                 "x.includes('guessed')); }", timeout=15_000)  # fmt: skip
     alts = w.page.evaluate(wrong_tiles)
     gesture = "(?:thumbs up|open palm)"
     assert alts, "no wrong samples listed: the palms recorded as thumbs up were all learned"
@@ -380,12 +383,11 @@ def live_region_says_the_gesture(w: Walk, seconds: float) -> None:
     """With a card showing, until the region has said two things of the hands (at most ``seconds``: a hand held
     still is said once): "Right hand: thumbs up" (a side, a gesture) or "No hand in view", never the same words
     twice in a row, never two sayings less than a second apart."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     hands = r"(?:(?:Left|Right) hand|person): [^:;]+(?:; (?:Left|Right) hand: [^:;]+)*|No (?:hand|one) in view"
     count = f"() => (window.__a11ySaid || []).filter(([, t]) => /^(?:{hands})$/.test(t)).length"
     w.page.wait_for_function(f"{count} >= 1", timeout=WAIT_MS)
-    with contextlib.suppress(PlaywrightTimeout):  # one saying only: the gesture stayed
+    with contextlib.suppress(PlaywrightTimeoutError):  # one saying only: the gesture stayed
         w.page.wait_for_function(f"{count} >= 2", timeout=seconds * 1000)
     said = [(t, text) for t, text in w.announcements() if re.fullmatch(hands, text)]
     assert any("hand:" in text or "person:" in text for _, text in said), f"no gesture said: {said[-5:]}"
@@ -506,7 +508,6 @@ def walk_states(states: list[dict], upstream: list[dict], tmp_path: Path, factor
     """``states`` walked in order in one browser on one app as `make run` serves it (the browser path): axe and the
     headings checked in each; at the end, every page of the teacher's sidebar is one some state of the list opens."""
     from browsermaker import served_app
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     if axemaker.missing():
@@ -525,7 +526,7 @@ def walk_states(states: list[dict], upstream: list[dict], tmp_path: Path, factor
                     started = time.monotonic()
                     STEPS[state["step"]](walk)
                     if state["page"] != "file":  # no faded element of a run still going (a full rerun; Live's
-                        with contextlib.suppress(PlaywrightTimeout):  # fragments rerun twice a second, and may
+                        with contextlib.suppress(PlaywrightTimeoutError):  # fragments rerun twice a second, and may
                             settled(walk.page, 15_000)  # never be all settled at once: then checked as they are)
                     found = axemaker.serious(walk.page, upstream)
                     print(f"{state['name']}: {time.monotonic() - started:.1f} s")
