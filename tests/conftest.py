@@ -73,11 +73,13 @@ def _pages_through_app_py(monkeypatch: pytest.MonkeyPatch) -> None:
     ran the page's file alone: no gate, no sidebar."""
     from streamlit.runtime.pages_manager import PagesManager
 
+    from ui.server.serve import navigate_through_app_py
+
     made = PagesManager.__init__
 
     def through_app_py(self: PagesManager, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401
         made(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
+        navigate_through_app_py()
 
     monkeypatch.setattr(PagesManager, "__init__", through_app_py)
 
