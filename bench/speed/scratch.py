@@ -7,7 +7,9 @@ Chromium's fake camera plays p01's ✋ then 👍 (``bench.common.gesture_video``
 
 1. **ready**, cold and warm: seconds from ``page.goto`` of the Make page until a green flag would see a gesture: the
    editor mounted with its VM, the Gestures category registered and the tab's recognition through its first labelled
-   frame. Cold in a new browser context (a fresh profile, an empty cache) on a fresh server (the editor's 18 MB library
+   frame; with the tab's steps on the way (``steps_cold_s``, ``steps_warm_s``: when the editor's frame opened, the
+   recognition started, the camera opened, the editor's library was asked for and had run, the VM was made, the hand
+   model and the gesture model were ready). Cold in a new browser context (a fresh profile, an empty cache) on a fresh server (the editor's 18 MB library
    gzipped at build time, the engine's files as the server starts: ``ui/server/assets.py``); warm: the same page reloaded (the files cached and revalidated);
 2. with the rocket example open (``--example thumbs``: the thumbs-up game) and its green flag pressed, over
    ``--seconds``: **labelled frames a second** (the tab's recognition), the **stage's frames a second** (the Scratch
@@ -62,8 +64,15 @@ READINGS = """() => { const h = window.handteachScratch;
   return { steps: h.page.vm.runtime.__steps, labelled: h.recogniser.timing.labelled, at: performance.now() }; }"""
 
 
-def ready_s(page, url: str, reload: bool = False, timeout_s: float = 180.0, query: str = "") -> float:  # noqa: ANN001
-    started = time.monotonic()
+# the tab's steps (host.js, recognise.js: "ht:…" performance marks) as seconds since the page was asked for
+STEPS = """(asked) => Object.fromEntries([["frame", performance.timeOrigin], ...performance.getEntriesByType("mark")
+    .filter((m) => m.name.startsWith("ht:")).map((m) => [m.name.slice(3), performance.timeOrigin + m.startTime])]
+    .map(([name, at]) => [name, Math.round((at - asked) / 10) / 100]))"""
+
+
+def ready_s(page, url: str, reload: bool = False, timeout_s: float = 180.0, query: str = "") -> tuple[float, dict]:  # noqa: ANN001
+    """Seconds until a green flag would see a gesture, and the tab's steps then (``STEPS``)."""
+    started, asked = time.monotonic(), time.time() * 1000
     if reload:
         page.reload()
     else:
@@ -71,7 +80,8 @@ def ready_s(page, url: str, reload: bool = False, timeout_s: float = 180.0, quer
     wait_app_ready(page, timeout_ms=int(timeout_s * 1000))
     frame = page.wait_for_selector(FRAME, timeout=timeout_s * 1000).content_frame()
     frame.wait_for_function(READY, timeout=timeout_s * 1000, polling=100)
-    return time.monotonic() - started
+    ready = time.monotonic() - started
+    return ready, frame.evaluate(STEPS, asked)
 
 
 def measure(seconds: float, throttle: float, video: Path, stage_video: bool = True, example: str = "rocket",
@@ -88,8 +98,8 @@ def measure(seconds: float, throttle: float, video: Path, stage_video: bool = Tr
         try:
             with chromium(y4m) as browser:
                 page = new_page(browser, throttle)
-                cold = ready_s(page, server.url, query=query)
-                warm = ready_s(page, server.url, reload=True)
+                cold, cold_steps = ready_s(page, server.url, query=query)
+                warm, warm_steps = ready_s(page, server.url, reload=True)
                 frame = open_example(page, EXAMPLES[example])
                 press_green_flag(frame)
                 frame.evaluate(COUNT_STEPS)
@@ -109,6 +119,8 @@ def measure(seconds: float, throttle: float, video: Path, stage_video: bool = Tr
         {
             "ready_cold_s": round(cold, 2),
             "ready_warm_s": round(warm, 2),
+            "steps_cold_s": cold_steps,
+            "steps_warm_s": warm_steps,
             "labelled_fps": round((after["labelled"] - before["labelled"]) / span, 1),
             "stage_fps": round((after["steps"] - before["steps"]) / span, 1),
             "server_pct_core_per_user": round(100 * (cpu_after - cpu_before) / span, 2),
@@ -187,6 +199,9 @@ def main() -> None:
     )
     print(f"{'ready cold':<28}{figures['ready_cold_s']:>8.2f} s")
     print(f"{'ready warm':<28}{figures['ready_warm_s']:>8.2f} s")
+    for run in ("cold", "warm"):
+        steps = sorted(figures[f"steps_{run}_s"].items(), key=lambda step: step[1])
+        print(f"  {run}: " + ", ".join(f"{name} {at:.2f}" for name, at in steps))
     print(f"{'labelled frames a second':<28}{figures['labelled_fps']:>8.1f}")
     print(f"{'stage frames a second':<28}{figures['stage_fps']:>8.1f}")
     print(f"{'server CPU, % of a core':<28}{figures['server_pct_core_per_user']:>8.2f}")

@@ -70,22 +70,23 @@ export class WorkerFinder {
     this.waiting.clear();
   }
 
-  // the runtime's files fetched ahead (handworker.js), while the page still waits for the model's: no answer
-  prepare(fileset) {
-    this.worker.postMessage({ prepare: fileset });
+  // the runtime's files fetched ahead by the worker (handworker.js), and the model's file where `modelUrl` names it:
+  // no answer
+  prepare(fileset, modelUrl) {
+    this.worker.postMessage({ prepare: fileset, model: modelUrl });
   }
 
-  // the model's bytes are copied over: the page keeps them for the scout, or for the page's engine if this fails
-  open(fileset, bytes, numHands, ms = WORKER_OPEN_MS) {
-    return this.within(ms, this.call("open", [fileset, bytes, numHands]), "open its hand model");
+  // `model`: the model file's address, which the worker fetches (once) itself, or its bytes, copied over
+  open(fileset, model, numHands, ms = WORKER_OPEN_MS) {
+    return this.within(ms, this.call("open", [fileset, model, numHands]), "open its hand model");
   }
 
-  swap(bytes) {
-    return this.call("swap", [bytes]);
+  swap(model) {
+    return this.call("swap", [model]);
   }
 
-  makeScout(bytes) {
-    return this.call("makeScout", [bytes]);
+  makeScout(model) {
+    return this.call("makeScout", [model]);
   }
 
   // `frame`: the camera's frame on a canvas (frames.js's frameCanvas), free to change once this returns. Its pixels

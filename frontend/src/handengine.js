@@ -6,19 +6,36 @@
 import { storeHands } from "./hands.js";
 import { Following } from "./following.js";
 import { masked, videoFramePixels } from "./frames.js";
-import { firstLine, workingLandmarker } from "./landmarker.js";
+import { TabFailure, firstLine, handModel, workingLandmarker } from "./landmarker.js";
 
 export class HandEngine {
   // `HandLandmarker`: tasks-vision's class; `canvases()`: landmarker.js's glCanvases or workerCanvases (throws
   // TabFailure("webgl")); `blank()`: a frame to try a new landmarker on; `where`: "page" or "worker".
   constructor(HandLandmarker, canvases, blank, where = "page") {
     Object.assign(this, { HandLandmarker, canvases, blank, where, fileset: null, tracker: null, scout: null });
-    Object.assign(this, { numHands: 0, lastStamp: -Infinity, now: 0 });
+    Object.assign(this, { numHands: 0, lastStamp: -Infinity, now: 0, files: new Map() });
     this.following = new Following(
       (frame) => storeHands(this.tracker.detectForVideo(frame, this.now)),
       (frame) => (this.scout ? storeHands(this.scout.detect(frame)) : []),
       masked,
     );
+  }
+
+  // A model file by its address, fetched once on this engine's thread (the worker's: handmodels.js's `source`).
+  modelFile(url) {
+    if (!this.files.has(url)) {
+      const here = globalThis.location && globalThis.location.origin, there = new URL(url, globalThis.location?.href).origin;
+      const bytes = here && there !== here
+        ? Promise.reject(new TabFailure("hand_model", "a model from another origin is refused")) : handModel(url);
+      bytes.catch(() => this.files.delete(url)); // a failed fetch is tried again when asked again
+      this.files.set(url, bytes);
+    }
+    return this.files.get(url);
+  }
+
+  // a model as its bytes, or the address of its file
+  modelBytes(model) {
+    return typeof model === "string" ? this.modelFile(model) : model;
   }
 
   // VIDEO mode wants each timestamp above the one before, across the trackers a tab swaps between, and a worker's
@@ -82,11 +99,12 @@ export class HandEngine {
 }
 
 // The hand worker's answer to a message of finders.js's WorkerFinder, `{ id, call, args }`: `{ id, result }` or
-// `{ id, failure: { code, detail } }`; null for anything else. handworker.js posts it back.
+// `{ id, failure: { code, detail } }`; null for anything else. handworker.js posts it back. A model is its bytes or
+// the address of its file.
 const CALLS = {
-  open: (engine, fileset, bytes, numHands) => engine.open(fileset, bytes, numHands),
-  swap: (engine, bytes) => engine.swap(bytes),
-  makeScout: (engine, bytes) => engine.makeScout(bytes),
+  open: async (engine, fileset, model, numHands) => engine.open(fileset, await engine.modelBytes(model), numHands),
+  swap: async (engine, model) => engine.swap(await engine.modelBytes(model)),
+  makeScout: async (engine, model) => engine.makeScout(await engine.modelBytes(model)),
   async find(engine, frame, wanted, now) {
     const started = performance.now();
     const pixels = typeof VideoFrame === "function" && frame instanceof VideoFrame ? videoFramePixels(frame) : frame;

@@ -19,36 +19,44 @@ import { blankFrame, firstLine, glCanvases, handModel } from "./landmarker.js";
 import { HandEngine } from "./handengine.js";
 import { WorkerFinder } from "./finders.js";
 
-// `HandLandmarker`: tasks-vision's class; `assets`: the build's folder URL.
+// `HandLandmarker`: tasks-vision's class; `assets`: the build's folder URL; `workerFetches`: the worker fetches the
+// model's file itself (the Scratch editor's tab, whose page thread is busy as it starts), else the page does.
 export class HandModels {
-  constructor(state, HandLandmarker, assets, config = PACE) {
-    Object.assign(this, { state, HandLandmarker, assets, config, bytes: null, fetched: {}, turning: false });
+  constructor(state, HandLandmarker, assets, config = PACE, { workerFetches = false } = {}) {
+    Object.assign(this, { state, HandLandmarker, assets, config, workerFetches, model: null, fetched: {}, turning: false });
     Object.assign(this, { fileset: null, numHands: 1, stage: "model", first: null, firstMs: null });
   }
 
-  // A model's bytes, fetched once: the tab asks for the first while the camera opens. Rejects with TabFailure.
+  url(model) {
+    return `${this.assets}${MODELS[model]}`;
+  }
+
+  // A model's bytes on the page, fetched once: the tab asks for the first while the camera opens. Rejects with
+  // TabFailure.
   fetch(model) {
     if (!this.fetched[model]) {
-      this.fetched[model] = handModel(`${this.assets}${MODELS[model]}`);
+      this.fetched[model] = handModel(this.url(model));
       this.fetched[model].catch(() => {}); // said where awaited; a camera refused meanwhile leaves it unread
     }
     return this.fetched[model];
   }
 
+  // What a finder opens `model` from: its bytes fetched by the page, or the file's address, which a worker that
+  // fetches it itself reads. A file fetched by the page is read on the page's thread: in the Scratch editor that
+  // thread is busy with the editor's library for seconds as the tab starts, and the model's file arrived 4-5 s late
+  // (bench/speed/scratch.py). In Live the page's fetch starts before the worker's script has loaded.
+  source(finder, model = this.model) {
+    return finder.where === "worker" && this.workerFetches ? this.url(model) : this.fetch(model);
+  }
+
   // The tracker on `model` ("full" or "lite"), in the worker where one opens, else on the page, each tried on a
   // blank frame (landmarker.js); throws the page's TabFailure. `fileset`: landmarker.js's wasmFileset.
   async open(fileset, model, numHands) {
-    Object.assign(this, { fileset, numHands });
-    const bytes = this.fetch(model);
+    Object.assign(this, { fileset, numHands, model });
+    if (!this.workerFetches) this.fetch(model);
     // the worker, its script and its runtime's files load while the model's file arrives: made after it, a cold
     // tab's worker asked for its WASM 0.66-0.72 s after the model had come (bench/speed/first_card.py)
-    const early = WorkerFinder.possible() ? this.earlyWorker(fileset) : null;
-    try {
-      this.bytes = await bytes;
-    } catch (error) {
-      early?.close();
-      throw error;
-    }
+    const early = WorkerFinder.possible() ? this.earlyWorker(fileset, this.workerFetches ? this.url(model) : null) : null;
     const worker = early ? await this.opened(() => early) : null;
     const finder = worker || (await this.opened(() => this.newPage(), { rethrow: true }));
     Object.assign(this.state, { finder, handModel: model, pace: new Pace(model, this.config), paceMs: null });
@@ -58,10 +66,10 @@ export class HandModels {
     return new WorkerFinder(`${this.assets}handworker.js`);
   }
 
-  earlyWorker(fileset) {
+  earlyWorker(fileset, modelUrl) {
     try {
       const worker = this.newWorker();
-      worker.prepare(fileset);
+      worker.prepare(fileset, modelUrl);
       return worker;
     } catch {
       return null; // opened on the page instead, as where no worker can be made
@@ -78,8 +86,8 @@ export class HandModels {
     let finder = null;
     try {
       finder = make();
-      await finder.open(this.fileset, this.bytes, this.numHands);
-      if (scout) await finder.makeScout(this.bytes);
+      await finder.open(this.fileset, await this.source(finder), this.numHands);
+      if (scout) await finder.makeScout(await this.source(finder));
       return finder;
     } catch (error) {
       finder?.close();
@@ -128,10 +136,9 @@ export class HandModels {
   // Where the lite model does not load, the full one goes on, said in `liteProblem` for the tests.
   async turnLite() {
     try {
-      const bytes = await this.fetch("lite");
-      await this.state.finder.swap(bytes);
+      await this.state.finder.swap(await this.source(this.state.finder, "lite"));
       this.state.handModel = "lite";
-      this.bytes = bytes;
+      this.model = "lite";
     } catch (error) {
       this.state.liteProblem = firstLine(error);
     }
@@ -139,7 +146,7 @@ export class HandModels {
 
   async makeScout() {
     try {
-      await this.state.finder.makeScout(this.bytes);
+      await this.state.finder.makeScout(await this.source(this.state.finder));
       this.state.scout = true;
     } catch {
       /* until it loads, the tab follows as MediaPipe does */

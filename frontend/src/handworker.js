@@ -16,15 +16,17 @@ const engine = new HandEngine(HandLandmarker, () => workerCanvases(), () => blan
 
 self.onmessage = async ({ data }) => {
   if (data && Array.isArray(data.known)) return data.known.forEach(showedElsewhere); // shown by the tab already
-  if (data && data.prepare) return prepare(data.prepare);
+  if (data && data.prepare) return prepare(data.prepare, data.model);
   const reply = await answer(engine, data); // only finders.js posts here; anything else is left unanswered
   if (reply) self.postMessage(reply);
 };
 
 // The runtime's loader and WASM read once ahead, into the browser's cache, where tasks-vision asks for them again
-// when the model opens (revalidated: the server answers 304, ui/server/assets.py): the model's file arrives meanwhile.
-function prepare(fileset) {
+// when the model opens (revalidated: the server answers 304, ui/server/assets.py), and the model's file, kept here
+// for the open that follows.
+function prepare(fileset, modelUrl) {
   for (const url of [fileset.wasmLoaderPath, fileset.wasmBinaryPath]) {
     if (typeof url === "string") fetch(url).then((reply) => reply.arrayBuffer()).catch(() => {}); // said when opened
   }
+  if (typeof modelUrl === "string") engine.modelFile(modelUrl).catch(() => {}); // said when opened
 }

@@ -178,6 +178,42 @@ test("the hand worker is made, its runtime's files asked for, while the model's 
   }
 });
 
+test("where asked, the worker fetches the model's file itself, once, and the page fetches none", async () => {
+  fakeBrowser();
+  withWorkers();
+  const asked = [];
+  const arrived = globalThis.fetch;
+  globalThis.fetch = (url) => (asked.push(url), arrived(url));
+  const { state, models } = await (async () => {
+    const state = {};
+    const models = new HandModels(state, FakeLandmarker, "http://app/component/", PACE, { workerFetches: true });
+    await models.open({}, "full", 1);
+    for (let i = 0; i < SETTLE; i++) models.measure(40);
+    await waitFor(() => state.scout && !models.turning);
+    return { state, models };
+  })();
+  assert.equal(state.finder.where, "worker");
+  assert.deepEqual(Object.keys(models.fetched), []); // nothing read on the page's thread
+  assert.deepEqual(asked, [`http://app/component/${MODELS.full}`]); // the tracker and the scout: one fetch
+  const engine = FakeWorker.made[0].engine;
+  assert.equal(modelOf(engine.tracker), MODELS.full);
+  assert.equal(modelOf(engine.scout), MODELS.full);
+});
+
+test("the worker's engine refuses a model file from another origin", async () => {
+  fakeBrowser();
+  globalThis.location = { origin: "http://app", href: "http://app/component/handworker.js" };
+  try {
+    const engine = new HandEngine(FakeLandmarker, () => [() => undefined], () => ({ width: 64, height: 48 }), "worker");
+    const refused = await answer(engine, { id: 1, call: "open", args: [{}, `http://elsewhere/${MODELS.full}`, 1] });
+    assert.equal(refused.failure.code, "hand_model");
+    const opened = await answer(engine, { id: 2, call: "open", args: [{}, `http://app/component/${MODELS.full}`, 1] });
+    assert.equal(opened.failure, undefined);
+  } finally {
+    delete globalThis.location;
+  }
+});
+
 test("a model's file that cannot be fetched closes the worker made ahead of it", async () => {
   fakeBrowser([MODELS.full]);
   withWorkers();

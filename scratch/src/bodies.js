@@ -9,7 +9,7 @@ import { bodyAnswer } from "./answers.js";
 import { distanceRows, rows, decide } from "../../frontend/src/decide.js";
 import { frameCanvas } from "../../frontend/src/frames.js";
 import { WorkerFinder } from "../../frontend/src/finders.js";
-import { TabFailure, firstLine, handModel, wasmFileset } from "../../frontend/src/landmarker.js";
+import { TabFailure, firstLine, wasmFileset } from "../../frontend/src/landmarker.js";
 import { BODY_JOINTS, bodyTensorData } from "./bodydata.js";
 
 export const POSE_BUNDLE = "pose_landmarker.task";
@@ -42,13 +42,18 @@ export class BodyRecogniser extends Recogniser {
     this.loop();
   }
 
-  // The pose worker on the pose bundle; a browser whose workers cannot run MediaPipe (WebKit) finds no poses here.
+  // The pose worker on the pose bundle, which it fetches itself (fetched here, the file waited for the page's thread,
+  // busy with the editor's library); a browser whose workers cannot run MediaPipe (WebKit) finds no poses here.
   async openPoses() {
     if (!WorkerFinder.possible()) throw new TabFailure("webgl");
-    const bytes = await handModel(`${this.assets}${POSE_BUNDLE}`); // TabFailure("hand_model") when it is absent
     const fileset = wasmFileset(this.assets, await FilesetResolver.isSimdSupported());
     const finder = new WorkerFinder(`${this.assets}poseworker.js`);
-    await finder.within(20_000, finder.call("open", [fileset, bytes]), "open its body model");
+    try { // TabFailure("hand_model") where the bundle is absent
+      await finder.within(20_000, finder.call("open", [fileset, `${this.assets}${POSE_BUNDLE}`]), "open its body model");
+    } catch (error) {
+      finder.close();
+      throw error;
+    }
     this.state.finder = finder;
   }
 

@@ -49,10 +49,11 @@ function contrastTheme() {
   }
 }
 
-// The recogniser starts once the project's kind is there, while the editor's library is still parsed and mounted
-// (2.7 s of the page's thread on a cold start): the camera, the hand worker and its model load beside it.
+// The recogniser starts once the project's kind is there, before the editor's library runs (loadLibrary): the
+// camera, the hand worker and its model start first, and load beside it.
 function startRecognising() {
   if (recogniser || !project.kind) return;
+  performance.mark("ht:recognising");
   recogniser = project.kind === "body" ? new BodyRecogniser(ASSETS, say) : new Recogniser(ASSETS, say);
   recogniser.onFound = (skeletons) => page.skeleton && page.skeleton.show(skeletons);
   window.handteachScratch.recogniser = recogniser;
@@ -62,6 +63,7 @@ function startRecognising() {
 }
 
 function vmReady(vm) {
+  performance.mark("ht:vm");
   page.vm = vm;
   page.skeleton = new StageSkeleton(vm.renderer, () => project.kind, contrastTheme);
   page.blocks = new HandteachBlocks(vm.runtime, source, project, page.skeleton);
@@ -152,6 +154,26 @@ function mount() {
   }), app);
 }
 
+// The editor's library runs once the first render has started the tab's recognition and the camera has opened (or
+// after LIBRARY_WAIT_MS: a camera still asking the child's permission). Run first, it held the page's thread for
+// seconds: the render's message waited behind it, and with it the camera, the hand worker and the gesture model,
+// the last to be ready (bench/speed/scratch.py, cold).
+const LIBRARY_WAIT_MS = 1500;
+let libraryAsked = false;
+function loadLibrary() {
+  if (libraryAsked) return;
+  libraryAsked = true;
+  performance.mark("ht:library-asked");
+  const library = Object.assign(document.createElement("script"), { src: "scratch-gui.js" });
+  library.addEventListener("load", () => {
+    performance.mark("ht:library-run");
+    mount();
+    smallStageWhenNarrow();
+  });
+  library.addEventListener("error", () => say("The Scratch editor did not load: reload the page."));
+  document.body.appendChild(library);
+}
+
 // Streamlit's render messages, from the page that holds this frame only: a message from any other window or origin
 // (another tab, a frame inside the editor) is refused
 export function fromTheApp(event, parent = window.parent, origin = window.location.origin) {
@@ -159,14 +181,10 @@ export function fromTheApp(event, parent = window.parent, origin = window.locati
 }
 window.addEventListener("message", (event) => {
   const args = fromTheApp(event) ? renderArgs(event.data) : null;
-  if (args !== null) onRender(args);
+  if (args === null) return;
+  onRender(args);
+  if (!libraryAsked) (recogniser ? recogniser.cameraTried : Promise.resolve()).then(() => setTimeout(loadLibrary));
 });
 window.parent.postMessage(componentReady(), window.location.origin); // first: Streamlit warns of a silent component
 watchLibraries(document);
-const library = Object.assign(document.createElement("script"), { src: "scratch-gui.js" });
-library.addEventListener("load", () => {
-  mount();
-  smallStageWhenNarrow();
-});
-library.addEventListener("error", () => say("The Scratch editor did not load: reload the page."));
-document.body.appendChild(library);
+setTimeout(loadLibrary, LIBRARY_WAIT_MS);

@@ -1,11 +1,12 @@
 // The editor's pose worker: MediaPipe's PoseLandmarker (VIDEO mode, one person) off the page's thread, as the hand
 // worker (frontend/src/handworker.js) runs HandLandmarker, so Scratch's own frames keep the page's thread.
 // A classic worker (built as an IIFE): tasks-vision loads its WASM runtime with importScripts.
-// Messages: {id, call: "open", args: [fileset, bytes]} and {id, call: "find", args: [frame, wanted, now]}; each
+// Messages: {id, call: "open", args: [fileset, bundle]} (the bundle's address on the app's origin, fetched here) and
+// {id, call: "find", args: [frame, wanted, now]}; each
 // answered {id, result} or {id, failure: {code, detail}} (frontend/src/finders.js's WorkerFinder reads them).
 
 import { PoseLandmarker } from "@mediapipe/tasks-vision";
-import { blankFrame, firstLine, workerCanvases, workingLandmarker } from "../../frontend/src/landmarker.js";
+import { TabFailure, blankFrame, firstLine, handModel, workerCanvases, workingLandmarker } from "../../frontend/src/landmarker.js";
 import { videoFramePixels } from "../../frontend/src/frames.js";
 import { storeBodies } from "./bodydata.js";
 
@@ -14,7 +15,9 @@ let landmarker = null, lastStamp = -Infinity;
 const stamp = (now) => (lastStamp = Math.max(now, lastStamp + 1));
 
 const CALLS = {
-  async open(fileset, bytes) {
+  async open(fileset, bundle) {
+    if (new URL(bundle, self.location.href).origin !== self.location.origin) throw new TabFailure("hand_model", "another origin");
+    const bytes = await handModel(bundle);
     const options = { baseOptions: { modelAssetBuffer: bytes, delegate: "CPU" }, runningMode: "VIDEO", numPoses: 1 };
     landmarker = await workingLandmarker(PoseLandmarker, fileset, options,
       (made, frame) => made.detectForVideo(frame, stamp(performance.now())), workerCanvases(), blankFrame(null));

@@ -11,7 +11,7 @@ import { frameCanvas } from "../../frontend/src/frames.js";
 import { TabFailure, firstLine, wasmFileset } from "../../frontend/src/landmarker.js";
 import { HandModels } from "../../frontend/src/handmodels.js";
 import { WorkerFinder } from "../../frontend/src/finders.js";
-import { startingModel } from "../../frontend/src/pace.js";
+import { PACE, startingModel } from "../../frontend/src/pace.js";
 import { cameraProblem } from "../../frontend/src/events.js";
 import { INDEX_TIP, frameAnswer } from "./answers.js";
 import { FramePace, smoothingFrames } from "./smoothing.js";
@@ -42,6 +42,8 @@ export class Recogniser {
     this.timing = { frames: 0, labelled: 0, firstLabelAt: null, started: performance.now() };
     this.video = Object.assign(document.createElement("video"), { muted: true, playsInline: true, autoplay: true });
     this.started = false;
+    // settled once the camera opened or was refused: the editor's library waits for it (host.js)
+    this.cameraTried = new Promise((resolve) => (this.cameraSettled = resolve));
     this.framesAs = "videoframe"; // or "pixels": the frame drawn and read back on the page (bench/speed/scratch.py compares)
   }
 
@@ -55,6 +57,8 @@ export class Recogniser {
       this.started = false;
       this.say(cameraProblem(error).message.replace(/, or use a photo or video file instead/, ""));
       return false;
+    } finally {
+      this.cameraSettled();
     }
   }
 
@@ -62,11 +66,12 @@ export class Recogniser {
     if (this.started) return;
     this.started = true;
     this.say("Opening the camera…");
-    this.models = new HandModels(this.state, HandLandmarker, this.assets);
+    this.models = new HandModels(this.state, HandLandmarker, this.assets, PACE, { workerFetches: true });
     const opening = FilesetResolver.isSimdSupported()
       .then((simd) => this.models.open(wasmFileset(this.assets, simd), startingModel(), this.settings.hands));
     opening.catch(() => {});
     if (!(await this.openCamera())) return;
+    performance.mark("ht:camera");
     this.say("Loading the hand model…");
     try {
       await opening;
@@ -74,6 +79,7 @@ export class Recogniser {
       this.say(error instanceof TabFailure ? error.message : `Finding hands stopped: ${firstLine(error)}`);
       return;
     }
+    performance.mark("ht:hand-model");
     this.say("");
     this.loop();
   }
@@ -87,6 +93,7 @@ export class Recogniser {
       const session = await this.ort.InferenceSession.create(buffer, { executionProviders: ["wasm"] });
       if (this.state.loading !== version) return;
       Object.assign(this.state, { session, meta, modelVersion: version });
+      performance.mark("ht:gesture-model");
       // a motion project's graph reads the clips its own spotter cuts from the stream (motion.js)
       this.motion = meta.kind === "motion" ? new MotionReader(this.ort, session, meta) : null;
       this.smoother.reset();

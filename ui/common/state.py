@@ -9,7 +9,6 @@ everything tied to a stream or a training run.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
 import os
 import threading
@@ -30,6 +29,7 @@ from core.gestures.catalog import DEFAULT_PROJECT, GestureClass, shown_name
 from ui.common.signin import VIEWER_KEY, first_project, held_sign_in, session_ref
 from ui.common.text import plain
 from ui.server.settings import AppSettings, load_settings
+from ui.server.warm import import_heavy_modules
 
 if TYPE_CHECKING:  # torch (via core.gestures.classifier) takes seconds to import: only the pages that need it do
     from core.gestures.classifier import GestureClassifier
@@ -39,14 +39,6 @@ _REMEMBERED_KEY = "handteach_project_remembered"  # the project the server keeps
 _VIEWER_STORE_KEY = "handteach_viewer_store"
 PROJECT_PARAM = "project"  # ?project=NAME in the URL
 MODEL_FOLDER = "model"  # core.data.project.MODEL_FOLDER, repeated so that Home renders without importing torch
-# the keypoint runtime's own modules (onnxruntime's), not mediapipe's: importing a runtime the server does not use
-# cost 25 MB and, under tests, a thread importing while another iterated sys.modules
-_HEAVY_MODULES = (
-    "core.data.project",
-    "core.gestures.inference",
-    "core.keypoints.onnx_hands",
-    "core.keypoints.onnx_pose",
-)
 _WARM_UP_DELAY_S = 3.0
 
 
@@ -60,16 +52,13 @@ def limit_torch_threads() -> None:
 
 @st.cache_resource(show_spinner=False)
 def warm_up() -> threading.Thread:
-    """Import torch and the keypoint runtime in the background once per server, while the user reads Home."""
+    """Import torch and the keypoint runtime in the background once per server, while the user reads Home (at once
+    where the launcher, ``ui.server.serve``, already did as the server started: ``ui.server.warm``)."""
 
     def load() -> None:
         time.sleep(_WARM_UP_DELAY_S)  # let the first page reach the browser before the GIL-heavy imports
-        try:
-            for name in _HEAVY_MODULES:
-                importlib.import_module(name)
+        if import_heavy_modules():  # else the page that needs it will report the problem
             limit_torch_threads()
-        except Exception:  # the page that needs it will report the problem
-            return
 
     thread = threading.Thread(target=load, name="handteach-warm-up", daemon=True)
     thread.start()

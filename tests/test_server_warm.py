@@ -1,0 +1,54 @@
+"""ui/server/warm.py: the engine's slow imports are made in a thread as the server starts, and a failure leaves
+the page that needs the module to say why."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from ui.server import warm
+
+
+def test_the_warm_up_imports_torch_and_the_exporter_in_its_own_thread() -> None:
+    # a fresh interpreter: this test process has torch already
+    code = textwrap.dedent("""
+        import sys, threading
+        from ui.server.warm import HEAVY_MODULES, warm_engine
+        assert "torch" not in sys.modules
+        thread = warm_engine()
+        assert thread.daemon and thread is not threading.main_thread()
+        thread.join(120)
+        assert not thread.is_alive()
+        missing = [name for name in (*HEAVY_MODULES, "torch") if name not in sys.modules]
+        print("missing", missing)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "missing []" in done.stdout
+
+
+def test_a_module_that_cannot_be_imported_is_left_to_its_page(monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(warm, "HEAVY_MODULES", ("json", "core.no_such_module_here"))
+    assert warm.import_heavy_modules() is False
+    monkeypatch.setattr(warm, "HEAVY_MODULES", ("json",))
+    assert warm.import_heavy_modules() is True
+
+
+@pytest.mark.slow
+def test_the_launcher_has_torch_loaded_before_anyone_visits(tmp_path: Path) -> None:
+    from bench.common.browser import AppServer
+
+    server = AppServer(tmp_path / "data", log=tmp_path / "streamlit.log").start()
+    try:
+        maps = Path(f"/proc/{server.pid}/maps")
+        deadline = time.monotonic() + 60
+        while "libtorch" not in maps.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "libtorch" in maps.read_text(), "no page was asked for, and torch was not loaded within 60 s"
+    finally:
+        server.stop()
