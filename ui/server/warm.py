@@ -1,10 +1,12 @@
-"""The engine's slow imports (torch for the gesture models, the ONNX exporter, onnxruntime's keypoint models), made
-in a thread as the server starts, before anyone visits.
+"""The server's slow first steps, made in a thread as the server starts, before anyone visits: the imports of torch
+(the gesture models), the ONNX exporter, onnxruntime's keypoint models and pandas, and the table of look-alike
+characters that every name a user types is checked against.
 
 Made on the first visit instead, they held up that visitor's page: a fresh server's Make page imported torch for
 the ONNX its editor's tab runs (about 2 s on the 2-core machine) before the editor's frame could open
-(``bench/speed/scratch.py``, cold). ``ui.common.state.warm_up`` imports the same after a page is out, for a server
-started without this launcher.
+(``bench/speed/scratch.py``, cold); then pandas (0.4 s, Streamlit's component call asks whether its arguments are a
+data frame) and the look-alike table (0.4 s, the first project's name checked). ``ui.common.state.warm_up`` makes the
+same after a page is out, for a server started without this launcher.
 """
 
 from __future__ import annotations
@@ -20,17 +22,28 @@ HEAVY_MODULES = (
     "core.gestures.onnx_export",
     "core.keypoints.onnx_hands",
     "core.keypoints.onnx_pose",
+    "torch.onnx",  # torch loads it on first use: the first export to ONNX
+    "pandas",
+    "streamlit.emojis",  # app.py's page icon is checked against it on each server's first run
 )
 
 
 def import_heavy_modules() -> bool:
-    """Import ``HEAVY_MODULES``; False where one cannot be (the page that needs it says why)."""
-    try:
-        for name in HEAVY_MODULES:
+    """Import ``HEAVY_MODULES`` and build the look-alike table; False where one cannot be (the page that needs it says
+    why)."""
+    done = True
+    for name in HEAVY_MODULES:
+        try:
             importlib.import_module(name)
+        except Exception:  # another Streamlit without that module, a broken install: the rest still warms
+            done = False
+    try:
+        from core.classes.name_chars import skeleton
+
+        skeleton("a")  # its table is built once per process (functools.cache)
     except Exception:
-        return False
-    return True
+        done = False
+    return done
 
 
 def warm_engine() -> threading.Thread:
