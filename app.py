@@ -1,7 +1,7 @@
 """handteach: the Streamlit app. ``make run`` (``python -m ui.server.serve``) starts it.
 
-``streamlit run app.py`` works too, but answers requests made before this script first ran
-(the browser's ``/favicon.png``) without the media fix below; ``ui.server.serve`` applies it first.
+``streamlit run app.py`` works too, without what the launcher adds around Streamlit (ui/server/serve.py); the
+guards below are applied again here for it.
 
 The pages in ``pages/`` only lay out widgets; the work happens in ``core/`` and the
 Streamlit glue in ``ui/``.
@@ -14,16 +14,14 @@ from core.io.fds import TooManyOpenFilesError
 from ui.common import assistive, keyboard, signin, state, widgets
 from ui.common.text import plain
 from ui.jobs import pool
-from ui.server.compat import end_websockets_quietly, fix_media_responses, keep_pending_full_reruns
+from ui.server.compat import end_websockets_quietly
 from ui.server.ice import keep_ice_on_served_address
 from ui.server.media_grace import keep_replaced_pictures_briefly
 from ui.server.settings import SettingsError
 from ui.webcam.frame_callbacks import share_the_gil_quickly
 
-fix_media_responses()  # for `streamlit run app.py`; ui.server.serve has applied it already (see ui/server/compat.py)
-keep_pending_full_reruns()  # likewise
-keep_ice_on_served_address()  # likewise: the webcam's UDP sockets on the served address only (ui/server/ice.py)
-end_websockets_quietly()  # likewise
+keep_ice_on_served_address()  # for `streamlit run app.py`; ui.server.serve has applied it already (ui/server/ice.py)
+end_websockets_quietly()  # likewise (ui/server/compat.py)
 keep_replaced_pictures_briefly()  # likewise (ui/server/media_grace.py)
 share_the_gil_quickly()  # MediaPipe waits for the GIL behind the server's busy threads otherwise (ui/webcam/stream.py)
 

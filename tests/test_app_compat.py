@@ -1,12 +1,11 @@
-"""ui.server.compat: the guarded fixes for Streamlit behaviour the app cannot live with."""
+"""ui.server.compat: the guarded fixes for Streamlit behaviour the app cannot live with; and Streamlit itself held
+to what a fix of ours once did (a pending click kept), so that an upgrade that loses it fails here."""
 
 from __future__ import annotations
 
 import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 from streamlit.runtime.scriptrunner_utils.script_requests import RerunData, ScriptRequests, ScriptRequestType
-
-from ui.server.compat import keep_pending_full_reruns
 
 
 def _states(submitted: bool, **values: str) -> WidgetStates:
@@ -29,16 +28,13 @@ def _click_then_timer(requests: ScriptRequests) -> RerunData:
 
 
 def test_a_fragment_tick_does_not_turn_a_pending_click_into_a_fragment_run() -> None:
-    patched = keep_pending_full_reruns()
-    assert keep_pending_full_reruns() == patched  # idempotent
     pending = _click_then_timer(ScriptRequests())
     assert pending.fragment_id_queue == [], "the click's full rerun became a run of the fragment alone"
     states = {w.id: w for w in pending.widget_states.widgets}
     assert states["name"].string_value == "wave" and states["add_gesture"].trigger_value
 
 
-def test_fragment_requests_without_a_pending_full_run_are_streamlits() -> None:
-    keep_pending_full_reruns()
+def test_fragment_requests_without_a_pending_full_run_queue_each_fragment() -> None:
     requests = ScriptRequests()
     requests.request_rerun(RerunData(fragment_id="status", is_auto_rerun=True))
     requests.request_rerun(RerunData(fragment_id="panel", is_auto_rerun=True))
@@ -48,7 +44,6 @@ def test_fragment_requests_without_a_pending_full_run_are_streamlits() -> None:
 def test_a_send_to_a_tab_that_left_ends_the_receive_loop_as_a_disconnect() -> None:
     import asyncio
 
-    import pytest
     from starlette.websockets import WebSocket, WebSocketDisconnect
 
     from ui.server.compat import end_websockets_quietly
@@ -76,24 +71,11 @@ def test_a_send_to_a_tab_that_left_ends_the_receive_loop_as_a_disconnect() -> No
         asyncio.run(tab_leaves_during_a_send())
 
 
-@pytest.mark.skipif(not hasattr(ScriptRequests, "request_rerun_batch"), reason="Streamlit before 1.67: no batches")
-def test_where_streamlit_keeps_the_click_itself_nothing_is_patched_and_a_batch_keeps_it_too() -> None:
-    """Streamlit 1.67 keeps a pending full rerun itself, also in ``request_rerun_batch``, which goes past
-    ``request_rerun`` (a patch there would miss it): the guard stands aside."""
-    before = ScriptRequests.request_rerun
-    assert keep_pending_full_reruns() is False
-    assert ScriptRequests.request_rerun is before
+def test_a_batch_keeps_a_pending_click_too() -> None:
+    """Streamlit's ``request_rerun_batch`` goes past ``request_rerun``: a click and a fragment's tick in one batch
+    still run the whole page with the click's widget states."""
     requests = ScriptRequests()
     tick = RerunData(widget_states=_states(False, name="wave"), fragment_id="status", is_auto_rerun=True)
     requests.request_rerun_batch([RerunData(widget_states=_states(True, name="wave")), tick])
     assert requests._rerun_data.fragment_id_queue == []
     assert {w.id for w in requests._rerun_data.widget_states.widgets} >= {"name", "add_gesture"}
-
-
-def test_where_streamlit_has_no_clashing_media_responders_nothing_is_patched() -> None:
-    from streamlit.web.server.starlette import starlette_gzip_middleware as streamlit_gzip
-
-    from ui.server.compat import fix_media_responses
-
-    has_responders = hasattr(streamlit_gzip, "_MediaAwareGZipResponder")
-    assert fix_media_responses() is has_responders  # 1.60 with Starlette 1.x: patched; 1.67: nothing to patch

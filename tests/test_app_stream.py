@@ -381,10 +381,6 @@ def test_media_responses_send_their_start_message_first() -> None:
 
     from streamlit.web.server.starlette.starlette_gzip_middleware import SelectiveGZipMiddleware
 
-    from ui.server.compat import fix_media_responses
-
-    fix_media_responses()
-
     async def jpeg_app(scope, receive, send) -> None:  # noqa: ANN001 - a bare ASGI app
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"image/jpeg")]})
         await send({"type": "http.response.body", "body": b"\xff\xd8" * 600})

@@ -1,101 +1,12 @@
-"""A guarded fix for a Streamlit/Starlette version clash that breaks every image, video and download.
+"""Guarded fixes for Streamlit behaviour the app cannot live with: a websocket that ends quietly when its tab has
+left, and a page's first requests sent to the server's root.
 
-Streamlit 1.60 serves files through ``MediaAwareGZipMiddleware``, whose responders
-override ``send_with_compression`` and, for content types they exclude from gzip
-(images, audio, video, zip), record the ``http.response.start`` message without ever
-sending it. Starlette ≥ 1.x then sends the body first, and uvicorn answers every
-``/media/`` request with a 500 ("Expected ASGI message 'http.response.start'"): gallery
-crops, annotated files, ``st.video`` and every ``st.download_button`` fail.
-
-Those Starlette versions exclude images, ``audio/*`` and ``video/*`` from gzip by
-themselves (``exclude_content_types``), so Streamlit's overrides are only dropped there.
-With the versions Streamlit was written against, nothing is changed. The proper fix is
-a Starlette pin in requirements.txt (or a Streamlit release that handles it).
-
-``python -m ui.server.serve`` (``make run``) calls it before the server starts, so the very first
-requests (the browser's ``/favicon.png``) are served patched too; ``app.py`` calls it again
-for ``streamlit run app.py`` (a second call changes nothing).
+Two fixes for Streamlit 1.60 went with it (every Python installs 1.67 since): its media responses sent their body
+before their start message under Starlette 1.x, and a fragment's timer turned a pending click into a run of that
+fragment alone. ``tests/test_app_compat.py`` and ``tests/test_app_stream.py`` hold Streamlit to both, unpatched.
 """
 
 from __future__ import annotations
-
-import dataclasses
-import inspect
-
-
-def fix_media_responses() -> bool:
-    """Patch Streamlit's gzip responders when they clash with Starlette; True when a patch is in place (False where
-    nothing clashes: another Starlette, or a Streamlit without those responders)."""
-    try:
-        from starlette.middleware.gzip import GZipResponder, IdentityResponder
-        from streamlit.web.server.starlette import starlette_gzip_middleware as streamlit_gzip
-    except ImportError:  # another Streamlit server (e.g. Tornado): not affected
-        return False
-    if "exclude_content_types" not in inspect.signature(IdentityResponder.__init__).parameters:
-        return False  # the Starlette Streamlit expects: its overrides work
-    patched = False
-    for name, base in (
-        ("_MediaAwareGZipResponder", GZipResponder),
-        ("_MediaAwareIdentityResponder", IdentityResponder),
-    ):
-        responder = getattr(streamlit_gzip, name, None)
-        if responder is not None and "send_with_compression" in vars(responder):
-            if responder.send_with_compression is not base.send_with_compression:
-                responder.send_with_compression = base.send_with_compression  # type: ignore[method-assign]
-            patched = True
-    return patched  # Streamlit 1.67 has neither responder: it fixed the clash itself, and nothing is patched
-
-
-def keep_pending_full_reruns() -> bool:
-    """A click must not be lost to a fragment's timer; True when this guard is in place.
-
-    Streamlit merges rerun requests that arrive while a script runs. A full rerun (a form
-    submitted, a button clicked) followed before it starts by a ``run_every`` fragment's
-    request became a run of that fragment alone, so the click's code outside the fragment
-    never ran: on Record, "Add gesture" pressed while the webcam's status fragment ticked
-    did nothing. A pending full rerun runs every fragment anyway, so the fragment's request
-    only adds its widget states to it. Streamlit 1.67 does so itself: there nothing is patched
-    and it returns False.
-    """
-    try:
-        from streamlit.runtime.scriptrunner_utils import script_requests as requests
-    except ImportError:
-        return False
-    original = requests.ScriptRequests.request_rerun
-    if getattr(original, "keeps_full_reruns", False):
-        return True
-    if _streamlit_keeps_full_reruns(requests):
-        return False  # Streamlit 1.67 coalesces so itself, in request_rerun and in its batches: nothing is patched
-
-    def request_rerun(self, new_data):  # noqa: ANN001, ANN202 - Streamlit's own signature
-        if new_data.fragment_id:
-            with self._lock:
-                pending = self._rerun_data
-                if self._state == requests.ScriptRequestType.RERUN and not pending.fragment_id_queue:
-                    states = requests._coalesce_widget_states(pending.widget_states, new_data.widget_states)
-                    self._rerun_data = dataclasses.replace(pending, widget_states=states)
-                    return True
-        return original(self, new_data)
-
-    request_rerun.keeps_full_reruns = True  # type: ignore[attr-defined]
-    requests.ScriptRequests.request_rerun = request_rerun  # type: ignore[method-assign]
-    return True
-
-
-def _streamlit_keeps_full_reruns(requests) -> bool:  # noqa: ANN001 - Streamlit's script_requests module
-    """Streamlit itself keeps a pending full rerun when a fragment's request follows it, one request at a time and
-    in a batch (1.67's ``request_rerun_batch``, which goes past ``request_rerun``)."""
-    probe = requests.ScriptRequests()
-    probe.request_rerun(requests.RerunData())
-    probe.request_rerun(requests.RerunData(fragment_id="probe", is_auto_rerun=True))
-    if probe._rerun_data.fragment_id_queue:
-        return False
-    batch = getattr(requests.ScriptRequests, "request_rerun_batch", None)
-    if batch is None:
-        return True
-    probe = requests.ScriptRequests()
-    batch(probe, [requests.RerunData(), requests.RerunData(fragment_id="probe", is_auto_rerun=True)])
-    return not probe._rerun_data.fragment_id_queue
 
 
 def end_websockets_quietly() -> bool:

@@ -1,10 +1,9 @@
 """Start the app: ``python -m ui.server.serve [--port 8501] [streamlit options...]`` (what ``make run`` does).
 
-Streamlit's own ``streamlit run app.py`` serves requests before ``app.py`` has run once,
-so ``ui.server.compat.fix_media_responses`` came too late for the first page load: the
-browser's ``/favicon.png`` got a 500 and the server logged Starlette's "Expected ASGI
-message 'http.response.start'". This launcher applies the patch first and then runs
-Streamlit's command line in the same process, so the server never serves unpatched.
+Streamlit's own ``streamlit run app.py`` serves requests before ``app.py`` has run once, so
+whatever ``app.py`` patched came too late for the first page load. This launcher puts the
+app's guards around Streamlit's server first (the middleware below, each in its module) and
+then runs Streamlit's command line in the same process, so the server never serves without them.
 
 The address comes from ``.streamlit/config.toml`` (``localhost``: nothing on the network
 can reach the app). Serving on the network is an explicit choice: pass
@@ -67,12 +66,7 @@ def main(options: Sequence[str] | None = None) -> int:
     from ui.server.assets import compress_assets_once
     from ui.server.backmsgs import guard_backmsgs
     from ui.server.busy import show_busy_notices
-    from ui.server.compat import (
-        end_websockets_quietly,
-        fix_media_responses,
-        keep_pending_full_reruns,
-        server_base_for_pages,
-    )
+    from ui.server.compat import end_websockets_quietly, server_base_for_pages
     from ui.server.forwarded import trust_named_proxies
     from ui.server.heartbeat import start_heartbeat
     from ui.server.ice import keep_ice_on_served_address
@@ -86,8 +80,6 @@ def main(options: Sequence[str] | None = None) -> int:
     from ui.server.uploads import bound_uploads
 
     os.chdir(ROOT)  # Streamlit reads .streamlit/config.toml (the localhost address) from the working directory
-    fix_media_responses()  # before the server exists: the first request is served patched too
-    keep_pending_full_reruns()  # a click is never lost to a fragment's timer (ui/server/compat.py)
     keep_ice_on_served_address()  # the webcam's UDP sockets listen where the app does (ui/server/ice.py)
     end_websockets_quietly()  # a tab closed mid-send is a disconnect, not an ASGI traceback (ui/server/compat.py)
     server_base_for_pages()  # a page's own address asks the server's root, no 404s first (ui/server/compat.py)
