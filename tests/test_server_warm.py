@@ -14,6 +14,7 @@ import pytest
 from ui.server import warm
 
 
+@pytest.mark.slow
 def test_the_warm_up_imports_torch_and_the_exporter_in_its_own_thread() -> None:
     # a fresh interpreter: this test process has torch already
     code = textwrap.dedent("""

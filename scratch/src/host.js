@@ -185,6 +185,7 @@ window.addEventListener("message", (event) => {
   onRender(args);
   if (!libraryAsked) (recogniser ? recogniser.cameraTried : Promise.resolve()).then(() => setTimeout(loadLibrary));
 });
+performance.mark("ht:host");
 window.parent.postMessage(componentReady(), window.location.origin); // first: Streamlit warns of a silent component
 watchLibraries(document);
 setTimeout(loadLibrary, LIBRARY_WAIT_MS);
