@@ -6,8 +6,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import time
-from pathlib import Path
 
 import pytest
 
@@ -39,18 +37,3 @@ def test_a_module_that_cannot_be_imported_is_left_to_its_page(monkeypatch) -> No
     assert warm.import_heavy_modules() is False
     monkeypatch.setattr(warm, "HEAVY_MODULES", ("json",))
     assert warm.import_heavy_modules() is True
-
-
-@pytest.mark.slow
-def test_the_launcher_has_torch_loaded_before_anyone_visits(tmp_path: Path) -> None:
-    from bench.common.browser import AppServer
-
-    server = AppServer(tmp_path / "data", log=tmp_path / "streamlit.log").start()
-    try:
-        maps = Path(f"/proc/{server.pid}/maps")
-        deadline = time.monotonic() + 60
-        while "libtorch" not in maps.read_text() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert "libtorch" in maps.read_text(), "no page was asked for, and torch was not loaded within 60 s"
-    finally:
-        server.stop()

@@ -52,8 +52,8 @@ def limit_torch_threads() -> None:
 
 @st.cache_resource(show_spinner=False)
 def warm_up() -> threading.Thread:
-    """Import torch and the keypoint runtime in the background once per server, while the user reads Home (at once
-    where the launcher, ``ui.server.serve``, already did as the server started: ``ui.server.warm``)."""
+    """Import torch and the keypoint runtime in the background once per server, while the user reads Home
+    (``ui.server.warm``)."""
 
     def load() -> None:
         time.sleep(_WARM_UP_DELAY_S)  # let the first page reach the browser before the GIL-heavy imports

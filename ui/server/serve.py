@@ -58,9 +58,6 @@ def main(options: Sequence[str] | None = None) -> int:
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
-    from ui.server.warm import warm_engine
-
-    warm_engine()  # torch and the keypoint runtime import beside Streamlit's start, not in a first visitor's page
     from streamlit.web import cli as streamlit_cli
 
     from ui.server.assets import compress_assets_once

@@ -1,12 +1,11 @@
-"""The server's slow first steps, made in a thread as the server starts, before anyone visits: the imports of torch
-(the gesture models), the ONNX exporter, onnxruntime's keypoint models and pandas, and the table of look-alike
-characters that every name a user types is checked against.
+"""The server's slow first steps, made in a thread once a page is out (``ui.common.state.warm_up``): the imports of
+torch (the gesture models), the ONNX exporter, onnxruntime's keypoint models and pandas, and the table of look-alike
+characters that every name a user types is checked against. Each held up a fresh server's first Make page
+(``bench/speed/scratch.py``, cold: torch about 2 s, pandas 0.4 s, the table 0.4 s).
 
-Made on the first visit instead, they held up that visitor's page: a fresh server's Make page imported torch for
-the ONNX its editor's tab runs (about 2 s on the 2-core machine) before the editor's frame could open
-(``bench/speed/scratch.py``, cold); then pandas (0.4 s, Streamlit's component call asks whether its arguments are a
-data frame) and the look-alike table (0.4 s, the first project's name checked). ``ui.common.state.warm_up`` makes the
-same after a page is out, for a server started without this launcher.
+Started as the server starts instead (from ``ui.server.serve``), the editor's frame opened 2 s sooner on a fresh
+server, but a student's sign-in on two servers behind a proxy (``tests/test_docs_site_recipe.py``) then failed, for
+a reason not yet found: it is not started there.
 """
 
 from __future__ import annotations
@@ -47,7 +46,7 @@ def import_heavy_modules() -> bool:
 
 
 def warm_engine() -> threading.Thread:
-    """``import_heavy_modules`` in a daemon thread, started now."""
+    """``import_heavy_modules`` in a daemon thread, started now (not used by the launcher: see above)."""
     thread = threading.Thread(target=import_heavy_modules, name="handteach-warm-engine", daemon=True)
     thread.start()
     return thread
