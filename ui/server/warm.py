@@ -11,7 +11,6 @@ a reason not yet found: it is not started there.
 from __future__ import annotations
 
 import importlib
-import threading
 
 # the keypoint runtime's own modules (onnxruntime's), not mediapipe's: importing a runtime the server does not use
 # cost 25 MB and, under tests, a thread importing while another iterated sys.modules
@@ -43,10 +42,3 @@ def import_heavy_modules() -> bool:
     except Exception:
         done = False
     return done
-
-
-def warm_engine() -> threading.Thread:
-    """``import_heavy_modules`` in a daemon thread, started now (not used by the launcher: see above)."""
-    thread = threading.Thread(target=import_heavy_modules, name="handteach-warm-engine", daemon=True)
-    thread.start()
-    return thread
