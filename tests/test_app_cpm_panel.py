@@ -47,6 +47,7 @@ def resdeconv_result(tmp_path_factory: pytest.TempPathFactory) -> CPMResult:
     return CPMEstimator(resdeconv_checkpoint(folder)).estimate(*_frame_and_box())
 
 
+@pytest.mark.slow
 def test_views_fill_a_column_or_the_page_with_tiles_big_enough_to_read(result: CPMResult) -> None:
     stages = len(result.beliefs)
     assert stages == 3  # MULTI: three stages and the pose, a 2×2 grid in the video column
@@ -61,6 +62,7 @@ def test_views_fill_a_column_or_the_page_with_tiles_big_enough_to_read(result: C
     assert render(result, "HM", narrow=True).shape == (6 * HM_TILE, 4 * HM_TILE, 3)
 
 
+@pytest.mark.slow
 def test_a_resnet_deconv_shows_heatmaps_attention_and_pose_in_one_grid(result: CPMResult, resdeconv_result) -> None:  # noqa: ANN001
     assert len(resdeconv_result.beliefs) == 1 and resdeconv_result.attention.shape[0] == 7
     grid = render(resdeconv_result, "MULTI", narrow=True)  # 3x3: about 150 px tiles in the video column

@@ -23,11 +23,13 @@ def _imports(path: Path, top_level: bool = False) -> set[str]:
     return names
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", sorted((ROOT / "core").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
 def test_core_does_not_import_the_web_stack(path: Path) -> None:
     assert not _imports(path) & WEB_STACK, f"{path} imports {_imports(path) & WEB_STACK}"
 
 
+@pytest.mark.slow
 def test_only_core_keypoints_imports_mediapipe() -> None:
     """MediaPipe (hands and pose) stays behind ``core/keypoints/``: the app and benchmarks get ``Keypoints``.
 
@@ -116,6 +118,7 @@ def test_ui_is_in_rooms() -> None:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", sorted((ROOT / "ui").glob("*/*.py")), ids=lambda p: str(p.relative_to(ROOT / "ui")))
 def test_ui_rooms_stay_apart(path: Path) -> None:
     room = path.parent.name

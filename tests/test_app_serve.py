@@ -16,12 +16,14 @@ from ui.server.serve import APP, ROOT, streamlit_argv
 LOOPBACK = {"127.0.0.1", "::1"}
 
 
+@pytest.mark.slow
 def test_config_binds_to_localhost_by_default() -> None:
     """Nothing on the network reaches the app unless the user asks for it (issue 19, item 2)."""
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["server"]["address"] in ("localhost", "127.0.0.1")
 
 
+@pytest.mark.slow
 def test_makefile_serves_through_the_launcher_on_the_default_address() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     run = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]

@@ -213,6 +213,7 @@ def test_recorder_rejects_frames_by_reason(store: Store, hands: list[Keypoints] 
     assert store.class_counts("default")["fist"] == 0
 
 
+@pytest.mark.slow
 def test_two_sessions_record_independently(store: Store) -> None:
     """Two browser tabs: a recording in one never writes into the other's class or sees its frames."""
     a, b = session(store), session(store)
@@ -230,6 +231,7 @@ def test_two_sessions_record_independently(store: Store) -> None:
     assert a._pipeline.tracker is not b._pipeline.tracker
 
 
+@pytest.mark.slow
 def test_recording_looks_for_an_extra_hand_only_on_sample_frames(store: Store) -> None:
     """The stream tracks the hands asked for; each sample frame gets an image-mode search for one more,
     on the writer thread, so the frame thread does not wait for it."""
@@ -275,6 +277,7 @@ def test_queued_callback_processes_the_newest_frames_in_order() -> None:
     assert abs(means[0] - 20) < 3 and abs(means[1] - 30) < 3, "the oldest frame is dropped, order kept"
 
 
+@pytest.mark.slow
 def test_stop_keeps_samples_captured_so_far(store: Store) -> None:
     s = session(store)
     s.start_recording(_plan(countdown=0, duration=30, rate=30))
@@ -364,6 +367,7 @@ def test_real_tracker_finds_the_hand_in_the_video() -> None:
     assert snap.error is None and snap.frames == 10 and len(snap.hands) == 1
 
 
+@pytest.mark.slow
 def test_recording_threads_do_not_leak(store: Store) -> None:
     before = threading.active_count()
     s = session(store)
@@ -419,6 +423,7 @@ def test_csv_upload_round_trips_a_handteach_export(store: Store, tmp_path: Path)
     assert store.class_counts("copy")["fist"] == 3
 
 
+@pytest.mark.slow
 def test_cpm_panel_keeps_the_cpm_view_of_the_first_hand() -> None:
     s = session()
     s.process(FRAME)
@@ -508,6 +513,7 @@ def test_the_webcam_looks_as_the_browser_path_draws_it() -> None:
     assert _colour_count(selfie_view(frame, FrameResult([hand], [unknown])), WEBCAM_STYLE.unknown_text_colour) > 20
 
 
+@pytest.mark.slow
 def test_a_webcam_stream_keeps_numpy_s_blas_on_one_thread() -> None:
     """Issue 52's Live cost: every frame's distances to the model's kept hands are one numpy product, and OpenBLAS's
     second thread spun after each (7-9 ms of server CPU a frame in bench/speed/webcam.py, counted as "reruns"). Once a

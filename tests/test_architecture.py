@@ -79,6 +79,7 @@ def test_the_cycle_finder_sees_a_circle() -> None:
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
 
 
+@pytest.mark.slow
 def test_no_import_circle_in_core() -> None:
     graph = import_graph()
     assert len(graph) > 100, "the scan found too few modules: is ROOT right?"
@@ -108,12 +109,14 @@ def _replaces_files(path: Path) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_one_owner_of_atomic_replacement() -> None:
     """Temp file (or folder) then one rename is written once, in core/io/atomic.py; the rest of core/ calls it."""
     writers = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "core").rglob("*.py") if _replaces_files(p))
     assert writers == [ATOMIC_OWNER], f"os.replace outside {ATOMIC_OWNER}: {[w for w in writers if w != ATOMIC_OWNER]}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["core.cli.commands", "core.data.projects", "core.gestures.classifier"])
 def test_the_graph_sees_lazy_imports(name: str) -> None:
     """Imports inside functions count: each of these modules imports others lazily today."""

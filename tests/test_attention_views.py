@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import hagrid_photos, resdeconv_checkpoint
 
 from core.cpm.estimator import CPMEstimator, CPMResult
@@ -69,6 +70,7 @@ def test_without_attention_the_overview_is_heatmaps_and_pose() -> None:
     assert not image[:, 2 * TILE :].any() and image[:, TILE : 2 * TILE].any()  # the third cell stays black
 
 
+@pytest.mark.slow
 def test_a_real_resnet_deconv_result_renders(tmp_path: Path) -> None:
     rgb = read_image(hagrid_photos("palm", 1)[0])
     height, width = rgb.shape[:2]

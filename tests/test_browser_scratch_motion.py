@@ -17,7 +17,9 @@ from bench.common.browser import AppServer, browser_page, wait_app_ready
 from bench.common.scratch_editor import editor_frame, open_example, press_green_flag
 from ui.scratch.component import BUILD_COMMAND, missing_assets
 
-pytestmark = pytest.mark.slow
+# extended: the tab's spotting of these swipes is the same as Live's in tests/test_scratch_motion.py, and the
+# editor's blocks react in the browser in tests/test_browser_scratch.py; this walks both together (41 s of CI's 15 minutes)
+pytestmark = [pytest.mark.slow, pytest.mark.extended]
 PROJECT = "swipes"
 MOTIONS = ("swipe_left", "swipe_right", "swipe_up", "idle")
 

@@ -140,6 +140,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("project", ["signs", "yoga", "moves"])
 def test_export_import_export_is_bit_exact(store: Store, tmp_path: Path, project: str) -> None:
     first, second = tmp_path / "a.handteach", tmp_path / "b.handteach"
@@ -158,6 +159,7 @@ def test_export_import_export_is_bit_exact(store: Store, tmp_path: Path, project
     assert _tree(store.project_dir("copy", create=False)) == _tree(folder)  # model files byte for byte
 
 
+@pytest.mark.slow
 def test_export_names_a_deeply_nested_model_description(store: Store, tmp_path: Path) -> None:
     """Model files are read through core.io.capped: a nested model.json was a RecursionError traceback."""
     (model_dir(store, "signs") / "model.json").write_text("[" * 100_000 + "]" * 100_000)
@@ -322,6 +324,7 @@ HOSTILE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", list(HOSTILE))
 def test_hostile_files_are_refused_naming_file_and_problem_and_store_nothing(
     kind: str, store: Store, signs_file: Path, tmp_path: Path
@@ -360,6 +363,7 @@ def test_a_name_differing_only_in_case_is_the_same_project(store: Store, tmp_pat
     assert sorted(p.name for p in (store.data_dir / "projects").iterdir()) == ["SIGNS", "moves"]  # old folder gone
 
 
+@pytest.mark.slow
 def test_a_failure_while_storing_rolls_back_and_keeps_the_replaced_project(
     store: Store, signs_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -383,6 +387,7 @@ def test_a_failure_while_storing_rolls_back_and_keeps_the_replaced_project(
     assert _state(store) == before and "fresh" not in store.list_projects()
 
 
+@pytest.mark.slow
 def test_a_project_file_is_stored_in_short_transactions_and_a_failure_midway_leaves_nothing(
     store: Store, signs_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -441,6 +446,7 @@ def test_cli_exports_and_imports_and_names_a_bad_file(store: Store, tmp_path: Pa
     )
 
 
+@pytest.mark.slow
 def test_a_resnet_deconv_project_keeps_its_network_and_refuses_the_cpms(
     store: Store, signs_file: Path, tmp_path: Path
 ) -> None:
@@ -557,6 +563,7 @@ def test_the_home_panel_checks_the_upload_size_before_reading_it(store: Store) -
     assert "yoga 3" not in store.list_projects()
 
 
+@pytest.mark.slow
 @pytest.mark.extended
 def test_importing_a_project_file_holds_its_arrays_not_an_object_per_sample(tmp_path: Path) -> None:
     """Issue 53: imports hold no row objects by the hundred thousand. A file's samples are built one at a time

@@ -56,6 +56,7 @@ def test_a_list_with_blanks_and_a_repeated_line_adds_each_name_once_and_each_sig
     assert sign_in(store, code, "Eve", pictured.secret, "10.0.0.2").name == "Eve"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("pasted", "lines"),
     [("Ben\nBEN", ["line 2: 'BEN' is the same name to sign in with as 'Ben' on line 1: tell them apart"]),
@@ -77,6 +78,7 @@ def test_a_bad_list_is_said_one_line_a_name_and_nothing_is_added(store: Store, p
     assert _names(store) == ["Ms Ng", "Ana"]  # Ben, the good name of each list, was not added either
 
 
+@pytest.mark.slow
 @both_databases
 def test_the_list_goes_in_one_transaction_a_classmate_added_meanwhile_rolls_it_all_back(store: Store) -> None:
     """30 names, checked against the class while another writer's insert of the 30th name is not yet committed

@@ -76,6 +76,7 @@ def test_a_typed_password_is_asked_twice_and_never_printed(tmp_path, capsys, mon
     assert code == 2 and err == "error: the two passwords differ: nothing was changed\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [(["create", ""], "error: class name is empty: type 1 to 100 characters"),
@@ -194,6 +195,7 @@ def test_on_postgresql_every_data_folder_sees_every_class(pg_url, tmp_path, caps
     assert not list(tmp_path.glob("*/handteach.sqlite"))  # the rows are the database's, in neither folder
 
 
+@pytest.mark.slow
 def test_delete_student_from_the_command_line_stops_their_queued_and_running_jobs(pg_url, tmp_path, capsys) -> None:
     """The scaled site: Ben's training holds the only queue worker and his measuring waits; ``class delete-student``
     (the same ``delete_student`` the Class page calls) stops both and the queue forgets them, and the worker takes Ana's

@@ -139,6 +139,7 @@ def test_deleting_a_student_forgets_their_last_project(data_dir) -> None:
         assert not conn.execute("SELECT 1 FROM server_settings WHERE key = ?", (key,)).fetchone()
 
 
+@pytest.mark.slow
 @both_databases
 def test_a_project_file_is_named_through_the_same_reservation_and_says_only_taken(
     store_database: str, tmp_path

@@ -28,6 +28,7 @@ def test_hash_is_scrypt_with_its_parameters_and_a_fresh_salt() -> None:
     assert "ana-pass-1" not in first
 
 
+@pytest.mark.slow
 def test_verify_accepts_the_password_only() -> None:
     stored = hash_password("Zoë-pässwörd")
     assert verify_password("Zoë-pässwörd", stored)

@@ -57,6 +57,7 @@ def test_wrong_pictures_are_slowed_like_passwords(tmp_path: Path) -> None:
     assert sign_in(store, code, "Zoë", picture_secret("owl", "star", "fish"), "10.0.0.2", limits=limits, now=1060.0)
 
 
+@pytest.mark.slow
 def test_all_144_pairs_at_once_do_not_find_a_two_picture_password(tmp_path: Path, monkeypatch) -> None:
     """Issue 63: every pair of pictures fired at once at a student (a read, scrypt, then the write) signed in as
     her in 4.2 s. Now 5 pairs are checked and 139 told to wait; her own pair, arriving a moment after the

@@ -42,6 +42,7 @@ def _samples(n: int, seed: int = 5, crop: bytes | None = None) -> list[Sample]:
     return [Sample(make_hand(rng), "ok", "webcam", crop_jpeg=crop) for _ in range(n)]
 
 
+@pytest.mark.slow
 @both_databases
 def test_a_student_stores_up_to_the_class_limit_and_is_told_in_one_line(store_database: str, tmp_path: Path) -> None:
     school = make_class(tmp_path)  # Ana holds 20 samples, Ben 5
@@ -59,6 +60,7 @@ def test_a_student_stores_up_to_the_class_limit_and_is_told_in_one_line(store_da
     teacher.add_samples("teacher-signs", _samples(50))  # the teacher is not bounded
 
 
+@pytest.mark.slow
 @both_databases
 def test_bytes_are_bounded_too(store_database: str, tmp_path: Path) -> None:
     school = make_class(tmp_path)
@@ -126,6 +128,7 @@ def test_the_teacher_sets_the_limits_on_the_command_line(tmp_path: Path, capsys:
     assert capsys.readouterr().err.startswith("error: the limit --max-layers must be a whole number from 1 to 8")
 
 
+@pytest.mark.slow
 @both_databases
 def test_a_project_file_replacing_ones_own_project_counts_only_what_stays(store_database: str, tmp_path: Path) -> None:
     """Replace on import deletes the old project when the new one is named: at 20 of 30 samples, re-importing
@@ -164,6 +167,7 @@ def _held(school: ClassSetup, viewer: Viewer) -> tuple[int, int]:
         return usage(conn, viewer.account_id, folders=None if store.shared else store.data_dir)
 
 
+@pytest.mark.slow
 @both_databases
 def test_models_count_in_the_quota_and_an_imported_model_keeps_to_the_class_bounds(store_database: str,
                                                                                   tmp_path: Path) -> None:  # fmt: skip
@@ -231,6 +235,7 @@ def test_a_replaced_project_renamed_meanwhile_does_not_escape_the_quota(store_da
     assert ana.list_projects() == ["escaped"] and _held(school, school.ana)[0] == 20  # the file's rows are gone
 
 
+@pytest.mark.slow
 @both_databases
 def test_a_training_over_the_quota_saves_nothing_and_the_train_page_says_so_in_one_line(store_database: str,
                                                                                        tmp_path: Path) -> None:  # fmt: skip

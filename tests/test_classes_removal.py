@@ -98,6 +98,7 @@ def test_ending_a_class_deletes_all_of_it(store_database, tmp_path) -> None:
     assert sorted(p.name for p in (tmp_path / "projects").iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_student_deleted_outside_the_server_has_their_jobs_stopped_by_the_servers_pool(tmp_path) -> None:
     """SQLite: the command line cannot reach an app server's own pool; the pool sees Ben's account gone (its
     ``owners_gone`` check, ``gone_owners`` on the pages' store) and stops his running and waiting jobs within

@@ -50,6 +50,7 @@ def test_crops_older_than_the_retention_go_and_keypoints_stay(tmp_path) -> None:
     assert _crops(Store(tmp_path), "server's") == [True, True]  # no class, no retention
 
 
+@pytest.mark.slow
 @both_databases
 def test_retention_counts_from_when_the_server_stored_a_picture_not_from_the_file(store_database, tmp_path) -> None:
     """A project file whose samples say the year 3000 kept its 40 pictures past every retention: the import kept

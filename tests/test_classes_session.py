@@ -8,6 +8,7 @@ import shutil
 import stat
 import time
 
+import pytest
 from pgcluster import both_databases
 
 from core.classes import session
@@ -89,6 +90,7 @@ def test_servers_starting_at_once_agree_on_one_secret(pg_url, tmp_path) -> None:
     assert all(viewer_from_token(store, token) == school.ana for store in stores)
 
 
+@pytest.mark.slow
 @both_databases
 def test_a_deleted_student_or_a_reset_password_signs_out(store_database, tmp_path) -> None:
     school = make_class(tmp_path)
@@ -107,6 +109,7 @@ def _sessions(store: Store) -> dict[int, int]:
         return dict(conn.execute("SELECT account_id, COUNT(*) FROM sessions GROUP BY account_id").fetchall())
 
 
+@pytest.mark.slow
 @both_databases
 def test_signing_out_ends_that_session_at_once_and_only_that_one(store_database, tmp_path) -> None:
     """Issue 63: a token copied before *Sign out* signed in afterwards for its 8 hours; now its row is gone."""
@@ -123,6 +126,7 @@ def test_signing_out_ends_that_session_at_once_and_only_that_one(store_database,
     assert viewer_from_token(store, tablet) == school.ana  # a forged token ends nothing
 
 
+@pytest.mark.slow
 @both_databases
 def test_a_new_password_or_a_deletion_ends_every_session_of_the_account(store_database, tmp_path) -> None:
     school = make_class(tmp_path)

@@ -40,6 +40,7 @@ def _samples(store: Store) -> int:
     return len(Store(store.data_dir).list_samples("ben-signs"))
 
 
+@pytest.mark.slow
 @both_databases
 def test_a_write_after_sign_out_elsewhere_or_a_new_password_is_refused_in_one_line(store_database, tmp_path) -> None:
     school = make_class(tmp_path)

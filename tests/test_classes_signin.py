@@ -86,6 +86,7 @@ def test_an_unknown_code_or_name_runs_scrypt_as_a_wrong_password_does(school, ch
     assert len(checks) == 3  # one key derivation each, not an early return for an unknown name or code
 
 
+@pytest.mark.slow
 @both_databases
 def test_parallel_wrong_passwords_get_per_name_checks_and_the_right_one_then_waits(school, checks) -> None:
     """Issue 63: 40 wrong passwords fired at once had 26 of 39 checked against a limit of 5 (read, scrypt, write).
@@ -115,6 +116,7 @@ def test_parallel_wrong_passwords_get_per_name_checks_and_the_right_one_then_wai
     assert sign_in(store, code, "Zoë", "zoe-pass", "10.0.0.1", now=now + 2).name == "Zoë"
 
 
+@pytest.mark.slow
 @both_databases
 def test_a_name_is_slowed_more_and_more_never_locked(school) -> None:
     store, code = school
@@ -145,6 +147,7 @@ def test_the_default_slow_down_gives_a_guesser_about_300_tries_a_day() -> None:
     assert 295 <= tries <= 305 and LIMITS.name_max_wait_s == 300  # 13 in the first 8.5 minutes, then 12 an hour
 
 
+@pytest.mark.slow
 @both_databases
 def test_the_owners_own_browser_is_not_slowed_by_a_classmates_guesses(school) -> None:
     store, code = school

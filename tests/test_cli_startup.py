@@ -41,6 +41,7 @@ def _start(data: Path, *args: str) -> tuple[int, list[str], str]:
     return result["code"], result["engines"], "\n".join(output) + done.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [("--help",), ("train", "--help"), ("train-cpm", "--help")], ids=" ".join)
 def test_help_imports_no_engine(tmp_path: Path, args: tuple[str, ...]) -> None:
     code, engines, output = _start(tmp_path, *args)
@@ -48,6 +49,7 @@ def test_help_imports_no_engine(tmp_path: Path, args: tuple[str, ...]) -> None:
     assert engines == [], f"python -m core {' '.join(args)} imported {engines}"
 
 
+@pytest.mark.slow
 def test_store_commands_import_no_engine(tmp_path: Path) -> None:
     """Create a project, list projects and classes, export: real SQLite in ``tmp_path``, no torch."""
     data = tmp_path / "data"
@@ -65,6 +67,7 @@ def test_store_commands_import_no_engine(tmp_path: Path) -> None:
     assert csv_path.stat().st_size > 0  # the header, written by the command above
 
 
+@pytest.mark.slow
 def test_a_bad_value_still_ends_in_an_error_line_without_an_engine(tmp_path: Path) -> None:
     """Refused by argparse before any handler runs: exit 2 and the flag named."""
     code, engines, output = _start(tmp_path, "train", "--epochs", "0")

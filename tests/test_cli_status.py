@@ -66,6 +66,7 @@ def test_the_table_and_the_json_say_each_servers_load(tmp_path: Path, capsys: py
                                "oldest_wait_s": 3.0}  # fmt: skip
 
 
+@pytest.mark.slow
 def test_on_postgresql_the_queue_and_its_workers(pg_url: str, tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     from core.data.sql.postgres import shown
@@ -126,6 +127,7 @@ def test_a_real_server_reports_itself_and_a_clean_stop_takes_it_away(
     assert _servers(capsys, data) == []
 
 
+@pytest.mark.slow
 def test_a_database_without_the_stores_tables_says_what_makes_them(pg_cluster: Any, tmp_path: Path,  # noqa: ANN401
                                                                    monkeypatch: pytest.MonkeyPatch,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip

@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import conftest
+import pytest
 
 TESTS = Path(__file__).resolve().parent
 
 
+@pytest.mark.slow
 def test_a_module_driving_the_browser_through_shared_helpers_gets_the_rerun() -> None:
     # browser_page (bench/common/browser.py) opens Chromium; this module never names Playwright's opener itself
     assert "sync_playwright()" not in (TESTS / "test_browser_live_answers.py").read_text(encoding="utf-8")
@@ -17,6 +19,7 @@ def test_a_module_driving_the_browser_through_shared_helpers_gets_the_rerun() ->
     assert conftest._browser_module(TESTS / "test_browser_class.py")  # opens it itself
 
 
+@pytest.mark.slow
 def test_helpers_are_followed_through_another_module_and_names_alone_do_not_count(tmp_path: Path) -> None:
     through_helper = tmp_path / "test_through.py"
     through_helper.write_text(

@@ -45,6 +45,7 @@ def _box(points: np.ndarray) -> tuple[float, float, float, float]:
     return float(x0), float(y0), float(x1), float(y1)
 
 
+@pytest.mark.slow
 def test_default_weights_agree_with_mediapipe_on_unseen_frames(estimator, video_frames) -> None:
     results = [estimator.estimate(rgb, _box(ref)) for rgb, ref in video_frames]
     pred = np.stack([r.keypoints_px for r in results])
@@ -56,6 +57,7 @@ def test_default_weights_agree_with_mediapipe_on_unseen_frames(estimator, video_
     assert all(r.has_hand for r in results)
 
 
+@pytest.mark.slow
 def test_result_shapes_and_hand(estimator, video_frames) -> None:
     rgb, ref = video_frames[0]
     result = estimator.estimate(rgb, _box(ref))
@@ -99,6 +101,7 @@ def test_bad_frames_are_refused(estimator) -> None:
         estimator.estimate(np.zeros((10, 10, 3), np.uint8), (5, 5, 0, 0))
 
 
+@pytest.mark.slow
 @pytest.mark.extended
 def test_finetune_reports_before_and_after(estimator, video_frames) -> None:
     crops = []
@@ -116,6 +119,7 @@ def test_finetune_reports_before_and_after(estimator, video_frames) -> None:
     assert not np.allclose(fresh.beliefs(crops[0][0])[-1], beliefs_before)  # estimates use the new weights
 
 
+@pytest.mark.slow
 def test_finetune_cancel_keeps_the_weights(video_frames) -> None:
     fresh = CPMEstimator()
     model = fresh.model
@@ -126,6 +130,7 @@ def test_finetune_cancel_keeps_the_weights(video_frames) -> None:
     assert report.cancelled and report.epochs == 0 and fresh.model is model
 
 
+@pytest.mark.slow
 def test_an_upright_model_reads_the_hand_turned_by_the_angle_of_its_first_pass(video_frames) -> None:
     rgb, ref = video_frames[2]
     reader = CPMEstimator()
@@ -144,6 +149,7 @@ def test_an_upright_model_reads_the_hand_turned_by_the_angle_of_its_first_pass(v
     np.testing.assert_allclose(reader.estimate(rgb, _box(ref), upright_deg=30.0).matrix, plain, atol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.extended
 def test_flip_test_follows_the_weights_config_unless_told(video_frames) -> None:
     rgb, ref = video_frames[1]

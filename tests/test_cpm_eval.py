@@ -44,6 +44,7 @@ def test_every_keypoints_gt_format_loads(name: str, hands: int) -> None:
     assert _tip_first_votes(loaded) <= 0.5
 
 
+@pytest.mark.slow
 def test_cli_reports_pck_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     path = shared_path("keypoints_gt", "freihand", "test_freihand.json")
     assert main(["eval-keypoints", "--annotations", str(path), "--backend", "cpm", "--crop", "gt"]) == 0
@@ -54,6 +55,7 @@ def test_cli_reports_pck_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert "PCK@0.2" in lines[1]
 
 
+@pytest.mark.slow
 def test_the_resnet_deconv_is_scored_as_the_cpm_and_wrong_or_missing_weights_are_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -79,6 +81,7 @@ def test_the_resnet_deconv_is_scored_as_the_cpm_and_wrong_or_missing_weights_are
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_the_resnet_deconv_defaults_to_its_shipped_weights(capsys: pytest.CaptureFixture[str]) -> None:
     import core.resdeconv
 

@@ -21,6 +21,7 @@ SMALL = CPMConfig(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stride", [4, 8])
 def test_one_belief_stack_per_stage(stride: int) -> None:
     cfg = CPMConfig(input_size=64, stride=stride, stages=3, feature_channels=32, stage_channels=16)
@@ -29,6 +30,7 @@ def test_one_belief_stack_per_stage(stride: int) -> None:
     assert all(b.shape == (2, 22, 64 // stride, 64 // stride) for b in beliefs)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("block", ["separable", "dense"])
 def test_fused_copy_gives_the_same_beliefs_with_no_batch_norm_left(block: str) -> None:
     model = HandCPM(dataclasses.replace(SMALL, global_context=True, handedness_head=True, block=block))
@@ -59,6 +61,7 @@ def test_the_block_setting_picks_full_or_depthwise_convolutions() -> None:
     assert all(b.shape == (1, 22, 8, 8) for b in dense.eval()(torch.rand(1, 3, 64, 64) * 255))
 
 
+@pytest.mark.slow
 def test_global_context_reaches_every_cell_and_the_handedness_head_gives_one_logit() -> None:
     model = HandCPM(dataclasses.replace(SMALL, global_context=True, handedness_head=True)).eval()
     crops = torch.rand(2, 3, 64, 64) * 255
@@ -120,6 +123,7 @@ def test_equal_weights_save_to_equal_bytes(tmp_path: Path) -> None:
     assert len(files) == 1
 
 
+@pytest.mark.slow
 def test_checkpoint_round_trip_gives_identical_outputs(tmp_path: Path) -> None:
     model = HandCPM(SMALL).eval()
     checkpoint.save(model, tmp_path)
@@ -175,6 +179,7 @@ def test_foreign_or_broken_files_are_refused(tmp_path: Path) -> None:
         checkpoint.load(tmp_path)
 
 
+@pytest.mark.slow
 def test_training_state_round_trip(tmp_path: Path) -> None:
     model = HandCPM(SMALL)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)

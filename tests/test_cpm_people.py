@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from core.cpm.config import CPMTrainConfig
 from core.cpm.training.inputs import is_held_out
 from core.cpm.training.people import crops_overlap, held_out_photos, held_out_user, is_held_out_person
@@ -15,6 +17,7 @@ def _rows(folder: Path) -> list[dict]:
     return [json.loads(line) for line in (folder / "metadata.jsonl").read_text().splitlines() if line.strip()]
 
 
+@pytest.mark.slow
 def test_held_out_people_never_train() -> None:
     people = shared_path("hagrid_people")
     rows = _rows(people)

@@ -62,6 +62,7 @@ def _weights(folder: Path) -> dict[str, torch.Tensor]:
     return checkpoint.load(folder).state_dict()
 
 
+@pytest.mark.slow
 @pytest.mark.extended
 def test_a_run_killed_mid_epoch_resumes_to_the_same_weights(tmp_path: Path) -> None:
     folder, cfg = _run(tmp_path)

@@ -18,6 +18,7 @@ def _dense_model() -> HandCPM:
     return model
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["shipped", "dense"])
 def test_the_runtime_gives_the_networks_beliefs_for_every_stage_and_batch(which: str) -> None:
     model = (checkpoint.load(checkpoint.DEFAULT_DIR) if which == "shipped" else _dense_model()).eval()

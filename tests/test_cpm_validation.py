@@ -32,6 +32,7 @@ def test_calibration_needs_both_kinds_of_crop() -> None:
         calibrate_threshold(np.zeros(0, np.float32), np.ones(2, np.float32))
 
 
+@pytest.mark.slow
 def test_predict_reads_crops_as_the_estimator_does_with_flip_test_and_its_decode() -> None:
     import torch
 

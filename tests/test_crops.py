@@ -106,6 +106,7 @@ def test_jpeg_round_trip() -> None:
         decode_jpeg(b"hello")
 
 
+@pytest.mark.slow
 def test_decode_refuses_a_header_claiming_a_huge_image(tmp_path: Path) -> None:
     from test_images import jpeg_claiming, zero_png
 

@@ -118,6 +118,7 @@ HANDTEACH_BAD = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", HANDTEACH_BAD)
 def test_bad_handteach_files_are_refused(store: Store, tmp_path: Path, data_dir: Path, case: str) -> None:
     rows = _handteach_file(store, tmp_path)

@@ -179,6 +179,7 @@ KINIVI_BAD = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", KINIVI_BAD)
 def test_bad_kinivi_keypoints_are_refused(store: Store, tmp_path: Path, case: str) -> None:
     content, line, problem = KINIVI_BAD[case]

@@ -147,6 +147,7 @@ def test_threads_write_concurrently(pg_url: str, tmp_path: Path) -> None:
     assert len(set(ids)) == 40 and store.class_counts(DEFAULT_PROJECT)["ok"] == 40
 
 
+@pytest.mark.slow
 def test_one_write_transaction_at_a_time(pg_url: str, tmp_path: Path) -> None:
     """BEGIN IMMEDIATE's guarantee: a second write (another server's store here) enters only once the first one
     committed, so a check made inside a write (a class name still free) still holds when it writes."""
@@ -176,6 +177,7 @@ def _holding_the_lock(url: str) -> psycopg.Connection:
     return holder
 
 
+@pytest.mark.slow
 def test_a_lock_held_past_the_wait_says_the_server_is_busy(
     pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -189,6 +191,7 @@ def test_a_lock_held_past_the_wait_says_the_server_is_busy(
         assert "new" not in store.class_counts(DEFAULT_PROJECT)  # reads go on meanwhile
 
 
+@pytest.mark.slow
 def test_a_write_that_waits_says_so_once_and_gets_in(pg_url: str, tmp_path: Path) -> None:
     from core.data.sql.write_lock import BUSY_NOTICE, busy_notices
 
@@ -228,6 +231,7 @@ def test_a_read_only_store_refuses_writes(pg_url: str, tmp_path: Path) -> None:
         looking.add_class(DEFAULT_PROJECT, "new")
 
 
+@pytest.mark.slow
 def test_a_wrong_url_is_one_line_without_the_password_and_creates_nothing(
     pg_cluster: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

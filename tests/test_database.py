@@ -125,6 +125,7 @@ def _open_a_new_store(data_dir: str) -> str:
         return str(exc)
 
 
+@pytest.mark.slow
 def test_processes_creating_the_same_new_store_at_once_all_open_it(tmp_path: Path) -> None:
     # Two first commands at once (CI saw `extract` and `extract`) both switch a new file to WAL;
     # SQLite answers "locked" to the second at once, without its busy timeout. Before the wait,
@@ -165,6 +166,7 @@ def _read_ids(proc: subprocess.Popen, minimum: int, timeout: float) -> list[int]
     return ids
 
 
+@pytest.mark.slow
 def test_sigkill_while_writing_loses_nothing_committed(tmp_path: Path) -> None:
     data = tmp_path / "crash"
     proc = subprocess.Popen(
@@ -291,6 +293,7 @@ def test_opening_an_up_to_date_store_writes_nothing(tmp_path: Path) -> None:
     assert ((tmp_path / DB_NAME).stat().st_mtime_ns, (tmp_path / DB_NAME).read_bytes()) == before
 
 
+@pytest.mark.slow
 def test_a_lock_held_past_the_wait_says_the_server_is_busy_without_a_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -311,6 +314,7 @@ def test_a_lock_held_past_the_wait_says_the_server_is_busy_without_a_path(
         holder.close()
 
 
+@pytest.mark.slow
 def test_a_write_that_waits_says_so_once_and_gets_in(tmp_path: Path) -> None:
     """A write waiting over a second for the lock says "The server is busy, trying again" once, then is stored
     as soon as the lock is let go."""

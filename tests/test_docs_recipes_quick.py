@@ -30,6 +30,7 @@ def _fresh_shell() -> dict[str, str]:
     return {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8"}
 
 
+@pytest.mark.slow
 def test_the_outputs_commands_run_in_a_fresh_shell_as_written() -> None:
     """A bare ``python -m core live …`` fails in a fresh shell (no .venv on the PATH); each line's command, with its
     every flag, is the checkout's launcher's (``make command``)."""

@@ -48,6 +48,7 @@ def _picture_box(y: np.ndarray) -> tuple[int, int]:
     return int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("width", "height", "picture"),
     [
@@ -66,6 +67,7 @@ def test_any_shape_fits_inside_640x480(tmp_path: Path, width: int, height: int, 
     assert abs(box[0] - picture[0]) <= 4 and abs(box[1] - picture[1]) <= 4, f"picture {box}, expected {picture}"
 
 
+@pytest.mark.slow
 def test_cached_by_name_and_mtime(tmp_path: Path) -> None:
     video = _video(tmp_path, 640, 360)
     first = fake_camera_y4m(video, tmp_path / "cache")

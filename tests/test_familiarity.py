@@ -182,6 +182,7 @@ def test_owners_outside_the_classes_are_refused() -> None:
 # ---- bad input: the issue's three cases ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_project_of_one_recorded_gesture_answers_unknown_for_unlike_hands() -> None:
     """One gesture recorded (👉; its mirror 👈 the only other class): nothing of the person's own to contrast it
     with, yet an open hand is unknown, and the person's 👉 is known."""
@@ -201,6 +202,7 @@ def test_a_project_of_one_recorded_gesture_answers_unknown_for_unlike_hands() ->
     assert [p.label for p in model.predict(pointing)] == ["pointing_right"] * 10
 
 
+@pytest.mark.slow
 def test_a_gesture_of_one_sample_trains_with_the_starter_set_and_is_named_uncertain() -> None:
     from core.gestures.kept import uncertain_text
     from core.starter import StarterOptions, load_starter_set, train_with_starter

@@ -14,6 +14,7 @@ import pytest
 FRONTEND = Path(__file__).resolve().parents[1] / "frontend"
 
 
+@pytest.mark.slow
 def test_the_frontend_unit_tests_pass() -> None:
     node = shutil.which("node")
     if node is None:

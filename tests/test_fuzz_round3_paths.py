@@ -72,6 +72,7 @@ STORE_TARGETS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", STORE_TARGETS)
 def test_1_no_output_lands_on_the_store(trained: Path, tmp_path: Path, command: str) -> None:
     data = tmp_path / "data"
@@ -84,6 +85,7 @@ def test_1_no_output_lands_on_the_store(trained: Path, tmp_path: Path, command: 
     assert not (tmp_path / "k.csv").exists() and not (tmp_path / "labels.csv").exists()  # nothing half done
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("way", ["relative", "symlink", "hard link", "wal", "shm", "through a symlinked folder"])
 def test_1_the_store_under_another_name_is_the_store(trained: Path, tmp_path: Path, way: str) -> None:
     data = tmp_path / "data"
@@ -114,6 +116,7 @@ MODEL_TARGETS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", MODEL_TARGETS)
 def test_1_no_output_lands_on_a_model(trained: Path, tmp_path: Path, command: str) -> None:
     data = tmp_path / "data"
@@ -124,6 +127,7 @@ def test_1_no_output_lands_on_a_model(trained: Path, tmp_path: Path, command: st
     assert_refused(done, data, before, str(target))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where", ["projects", "model folder", "store"])
 def test_1_infer_refuses_an_output_folder_in_the_data_folder(trained: Path, tmp_path: Path, where: str) -> None:
     data = tmp_path / "data"
@@ -146,6 +150,7 @@ DEV_COMMANDS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", DEV_COMMANDS)
 def test_1_the_training_commands_keep_their_outputs_off_the_data_folder(trained: Path, tmp_path: Path,
                                                                         command: str) -> None:  # fmt: skip
@@ -191,6 +196,7 @@ FOLDER_STORE_COMMANDS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", FOLDER_STORE_COMMANDS)
 @pytest.mark.parametrize("kind", ["folder", "symlink to a folder"])
 def test_10_a_store_that_is_a_folder_is_named_by_every_command(tmp_path: Path, command: str, kind: str) -> None:
@@ -211,6 +217,7 @@ def test_10_a_store_that_is_a_folder_is_named_by_every_command(tmp_path: Path, c
     assert not (tmp_path / "out.csv").exists() and not (tmp_path / "default.handteach").exists()
 
 
+@pytest.mark.slow
 def test_10_a_store_that_is_not_a_regular_file_is_named(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
@@ -237,6 +244,7 @@ def _fresh_cli(data: Path, *args: str, nofile: int | None = None, address_space:
                           timeout=timeout, preexec_fn=limit)  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.extended
 def test_8_a_write_at_the_descriptor_limit_says_so(tmp_path: Path) -> None:
     """Each limit from the lowest an interpreter starts under: the command works, or says the limit is reached
@@ -363,6 +371,7 @@ def big_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("margin_mb", [16, 40, 64])
 def test_9_a_video_too_big_for_the_memory_left_is_named(tmp_path: Path, big_video: Path, margin_mb: int) -> None:
     """From too little to open the decoder (16 MB) to enough to open it but not to hold a frame (64 MB: OpenCV's

@@ -47,6 +47,7 @@ def jpeg_claiming(path: Path, width: int, height: int) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_decompression_bomb_and_a_huge_header_are_refused_before_decoding(tmp_path: Path) -> None:
     """Before: a raw DecompressionBombError traceback (20000×20000 PNG) and 5.8 GB for a 12000×12000 JPEG."""
     bomb = zero_png(tmp_path / "bomb.png", 20000, 20000)

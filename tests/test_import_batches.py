@@ -45,6 +45,7 @@ def one_row_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(batched_import, "PAUSE_S", 0.0)
 
 
+@pytest.mark.slow
 def test_rows_are_stored_in_several_short_transactions(tmp_path: Path, one_row_batches: None) -> None:
     store = Store(tmp_path)
     store.ensure_project()

@@ -66,6 +66,7 @@ def _samples(count: int, label: str, seed: int) -> list[Sample]:
 
 
 # the scaled site's *Sign out* and one server's *New password*: either ends the sign-in the same way
+@pytest.mark.slow
 @pytest.mark.parametrize(("store_database", "ended_by"), [("postgresql", "sign out"), ("sqlite", "new password")],
                          indirect=["store_database"])  # fmt: skip
 def test_a_csv_import_cut_by_the_end_of_its_sign_in_keeps_none_of_its_rows(store_database, tmp_path, ended_by,

@@ -116,6 +116,7 @@ def test_a_wrong_database_url_is_one_line_without_its_password() -> None:
     assert "s3cret" not in message and "\n" not in message
 
 
+@pytest.mark.slow
 @pytest.mark.extended  # torch and two trainings: seconds
 def test_a_training_and_its_measuring_run_on_a_queue_worker(pg_url: str, tmp_path: Path) -> None:
     from handmaker import pointing_hand
@@ -179,6 +180,7 @@ def test_ended_jobs_are_forgotten_after_a_while(queue: QueueRunner) -> None:
     assert queue.cancel_owner(who) == 1
 
 
+@pytest.mark.slow
 def test_the_version_is_the_code_a_worker_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two copies of ``core`` (an app server's checkout and a worker's) are one version by themselves; one file
     changed makes another; nothing in the environment changes it (a variable set on one side only failed every
@@ -202,6 +204,7 @@ def test_a_worker_runs_each_job_against_its_own_data_folder(queue: QueueRunner, 
     assert queue.status(sent).result == str(tmp_path / "mine")
 
 
+@pytest.mark.slow
 def test_a_tab_that_goes_has_its_jobs_cancelled_by_its_server(pg_cluster: Any) -> None:  # noqa: ANN401
     gone: set[str] = set()
     runner = QueueRunner(str(pg_cluster.store_url), session_alive=lambda tab: tab not in gone, tab_grace_s=0.2)
@@ -246,6 +249,7 @@ def test_a_waiting_jobs_place_and_wait_follow_the_local_pools_order(queue: Queue
     assert queue.cancel_owner(ann) + queue.cancel_owner(ben) == 3
 
 
+@pytest.mark.slow
 def test_a_job_sent_as_its_owners_turn_is_taken_gets_the_new_turn(queue: QueueRunner) -> None:
     """A worker starting one of ann's jobs takes her turn while she sends another: whichever commits first, the job
     sent steps behind the owners who waited longer (without the owner's lock it kept the priority of "never ran" and
@@ -267,6 +271,7 @@ def test_a_job_sent_as_its_owners_turn_is_taken_gets_the_new_turn(queue: QueueRu
     assert queue.cancel_owner(who) == 1
 
 
+@pytest.mark.slow
 def test_a_script_sending_every_kind_at_once_from_many_threads_gets_one_place_a_kind_and_the_same_turn(
     queue: QueueRunner,
 ) -> None:

@@ -42,6 +42,7 @@ def _job_rows(url: str, owner: str) -> list[tuple[int, dict, str]]:
                             (owner,)).fetchall()  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_deleted_students_jobs_leave_nothing_of_theirs_in_the_queue(pg_url: str, tmp_path: Path) -> None:
     school = make_class(tmp_path)
     ben = account_owner(school.ben.account_id)
@@ -86,6 +87,7 @@ def _defer(runner: QueueRunner, version: str, owner: str) -> int:
     )
 
 
+@pytest.mark.slow
 def test_an_old_releases_waiting_jobs_neither_fill_the_queue_nor_wait_forever(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

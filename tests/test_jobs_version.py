@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from test_jobs_contract import other_checkout
 
 from core.jobs.version import WIRE_VERSION, code_digest
@@ -22,6 +23,7 @@ print(jobs_version())
 """
 
 
+@pytest.mark.slow
 def test_the_version_is_the_code_a_process_started_with(tmp_path: Path) -> None:
     checkout = other_checkout(tmp_path / "site")
     started_with = code_digest(checkout / "core")

@@ -37,6 +37,7 @@ def test_counts_kept_right_and_taken_for_which_gesture() -> None:
         kept_by_gesture(labels, answers[:-1])
 
 
+@pytest.mark.slow
 def test_a_sample_unlike_the_others_is_kept_by_its_own_model_but_not_by_one_trained_without_it() -> None:
     """Why the rule is measured out of fold: a model keeps every sample it was given as an example, so only a
     model trained without a sample says whether the rule would keep a hand like it."""

@@ -175,6 +175,7 @@ def test_the_resnet_deconv_is_a_hand_backend_with_its_own_weights(tmp_path: Path
         assert KeypointBackend(name).network == "cpm" and KeypointBackend(name).weights_dir == CPM_DIR
 
 
+@pytest.mark.slow
 def test_a_project_runs_only_fine_tuned_weights_of_its_own_network(tmp_path: Path) -> None:
     import core.resdeconv
     from core.cpm import checkpoint

@@ -47,6 +47,7 @@ def _check(folder: Path) -> tuple[int, list[str], float]:
     return done.returncode, done.stderr.strip().splitlines(), time.monotonic() - started
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make", [_sparse, _fifo], ids=["sparse-3GB", "fifo"])
 @pytest.mark.parametrize("target", ["hand_landmark_full.onnx", MANIFEST])
 def test_a_huge_file_or_a_fifo_in_a_models_place_is_one_line_at_once(tmp_path: Path, make, target: str) -> None:

@@ -53,6 +53,7 @@ def index_server(status: int) -> Iterator[str]:
         server.server_close()
 
 
+@pytest.mark.slow
 def test_an_index_that_answers_is_taken_and_one_that_refuses_is_not() -> None:
     with index_server(200) as index:
         assert probe(index)[0] == "answers"
@@ -65,6 +66,7 @@ def test_an_index_that_answers_is_taken_and_one_that_refuses_is_not() -> None:
     assert said == "silent" and seconds < 5, seconds
 
 
+@pytest.mark.slow
 def test_an_index_that_never_answers_costs_seconds_not_a_hang() -> None:
     # a socket that takes the connection (the kernel's backlog) and never says a word, as a firewalled proxy does
     with socket.socket() as mute:

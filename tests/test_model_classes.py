@@ -82,6 +82,7 @@ def _record(store: Store, project: str, labels: tuple[str, ...], n: int = 12) ->
     store.add_samples(project, samples)
 
 
+@pytest.mark.slow
 def test_a_project_with_two_recorded_gestures_trains_those_two(tmp_path: Path) -> None:
     store = Store(tmp_path)
     _record(store, store.ensure_project(), ("thumbs_up", "fist"))

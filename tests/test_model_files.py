@@ -156,6 +156,7 @@ def test_a_damaged_row_is_refused_in_one_line(servers: tuple[Store, Store], pg_u
         model_dir(servers[1], PROJECT)
 
 
+@pytest.mark.slow
 def test_readers_in_threads_and_processes_write_one_whole_copy(
     servers: tuple[Store, Store], pg_url: str, tmp_path: Path
 ) -> None:
@@ -179,6 +180,7 @@ def test_readers_in_threads_and_processes_write_one_whole_copy(
     assert [p.name for p in found[0].parent.iterdir()] == [found[0].name]  # no temporary folder left
 
 
+@pytest.mark.slow
 def test_a_motion_model_and_a_fine_tuned_network_travel_too(
     servers: tuple[Store, Store], pg_url: str, tmp_path: Path
 ) -> None:
@@ -210,6 +212,7 @@ def test_one_server_keeps_its_models_in_the_project_folder(tmp_path: Path) -> No
         assert conn.execute("SELECT COUNT(*) FROM project_models").fetchone()[0] == 0
 
 
+@pytest.mark.slow
 def test_a_project_file_carries_the_models_from_one_server_to_the_other(
     servers: tuple[Store, Store], pg_url: str, tmp_path: Path
 ) -> None:

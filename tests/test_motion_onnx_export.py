@@ -55,6 +55,7 @@ def _session(model: MotionModel):  # noqa: ANN202
     return ort.InferenceSession(motion_onnx_model(model).SerializeToString(), providers=["CPUExecutionProvider"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("skeleton", "members", "reshape"),
                          [(HAND_21, 1, None), (HAND_21, 3, None), (BODY_33, 1, _body), (FINGERTIP, 1, _fingertip)],
                          ids=["hand", "hand-3-networks", "body", "fingertip"])  # fmt: skip

@@ -46,6 +46,7 @@ def _clips(starts: range, seed: int) -> list:
             for kind in KINDS for s in starts]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_taught_from_five_clips_a_class_it_recognises_clips_of_other_hand_shapes() -> None:
     train = _clips(range(0, 150, 30), seed=0)  # frames 0-190 of the real video
     test = _clips(range(200, 300, 25), seed=1)  # frames 200-324 (other letters), other speeds
@@ -84,6 +85,7 @@ def _tips(clips: list) -> list:
     return [replace(c, points=c.points[:, [8]], skeleton=FINGERTIP) for c in clips]
 
 
+@pytest.mark.slow
 def test_fingertip_paths_train_three_averaged_networks_and_a_threshold_from_held_out_rows() -> None:
     seen: list[tuple[int, int]] = []
     config = replace(QUICK, epochs=15, patience=8)

@@ -47,6 +47,7 @@ def _route_cookie(prefix: Path, config: str, port: int, https: bool) -> str:
         process.wait(10)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(missing() is not None, reason=f"needs {missing()}")
 def test_the_route_cookie_is_secure_over_https_only(tmp_path: Path) -> None:
     cert, key = self_signed(tmp_path)

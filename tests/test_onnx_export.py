@@ -88,6 +88,7 @@ def classifier_for(config: FeatureConfig, seed: int = 0, classes=("a", "b", "c")
 # ---- quick: synthetic landmarks --------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("config", [HAND_DEPTH, HAND_2D, BODY, BODY_PLAIN], ids=["hand3d", "hand2d", "body", "body2d"])
 @pytest.mark.parametrize("size", [(640, 480), (1080, 1920), (336, 336)])
 def test_synthetic_landmarks_match_the_python_path(tmp_path: Path, config: FeatureConfig, size) -> None:

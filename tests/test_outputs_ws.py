@@ -145,6 +145,7 @@ def _records_about(caplog: pytest.LogCaptureFixture, what: str, count: int = 1) 
 INVALID, CUT_SHORT = "invalid HTTP request", "closed before sending a whole HTTP request"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("garbage", "reason"),
     [
@@ -211,6 +212,7 @@ def test_programs_files_and_pages_of_this_machine_may_connect(server: WsServer, 
     assert _connects(server.port, origin)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "origin",
     ["https://evil.example.org", "http://localhost.evil.example.org", "http://127.0.0.1.nip.io:8501",

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from handmaker import make_hand, pointing_hand
 
 from core.data.project import model_dir, train_project
@@ -44,6 +45,7 @@ def _trained(tmp_path: Path):  # noqa: ANN202 - (store, project, result, dataset
     return store, project, *train_project(store, project, FAST)
 
 
+@pytest.mark.slow
 def test_every_sample_is_measured_and_the_figure_joins_the_saved_model(tmp_path: Path) -> None:
     store, project, result, dataset = _trained(tmp_path)
     assert previous_figure(store, project) == (wilson(round(result.val_accuracy * result.n_val), result.n_val), 0)
@@ -56,6 +58,7 @@ def test_every_sample_is_measured_and_the_figure_joins_the_saved_model(tmp_path:
     assert previous_figure(store, project) == (cv.figure, 5)  # what the next training compares with
 
 
+@pytest.mark.slow
 def test_a_model_replaced_meanwhile_keeps_its_own_metadata(tmp_path: Path) -> None:
     """Live's *Teach it here* (or a second training) saved another model while the folds ran: not stamped."""
     store, project, result, dataset = _trained(tmp_path)
@@ -82,6 +85,7 @@ def test_folds_train_the_project_classes_with_fewer_samples_than_training_requir
     assert model.classes == result.classes
 
 
+@pytest.mark.slow
 def test_the_project_curve_ends_on_the_headline(tmp_path: Path) -> None:
     store, project, result, dataset = _trained(tmp_path)
     cv = project_crossval(dataset, FAST)
@@ -90,6 +94,7 @@ def test_the_project_curve_ends_on_the_headline(tmp_path: Path) -> None:
     assert all(p.figure.total == 18 for p in points)
 
 
+@pytest.mark.slow
 def test_a_model_without_its_own_measurement_carries_the_last_one_until_measured(tmp_path: Path) -> None:
     """Issue 64: Live's *Teach it here* saved a model with no figure, and Train showed nothing but "not measured".
     The new model carries the model before's report, figure, when and on how many samples; its own replaces it."""

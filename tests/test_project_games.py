@@ -96,6 +96,7 @@ def test_each_student_saves_only_their_own_games_and_the_teacher_only_reads(stor
     assert load_game(ana, "ana-signs").data == _example(0)
 
 
+@pytest.mark.slow
 @both_databases
 def test_a_game_counts_in_the_quota_and_is_refused_in_one_line_over_it(store_database: str, tmp_path: Path) -> None:
     school = make_class(tmp_path)
@@ -115,6 +116,7 @@ def test_a_game_counts_in_the_quota_and_is_refused_in_one_line_over_it(store_dat
     save_game(ana, "ana-signs", small)  # saving again what is held adds nothing: never refused
 
 
+@pytest.mark.slow
 @both_databases
 def test_two_saves_at_once_keep_one_game_whole_and_the_quota_holds_across_them(
         store_database: str, tmp_path: Path) -> None:  # fmt: skip
@@ -189,6 +191,7 @@ def _rewritten(source: Path, target: Path, game: bytes) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_the_game_travels_in_the_project_file_and_a_hostile_one_stores_nothing(tmp_path: Path) -> None:
     store = Store(tmp_path / "data")
     store.create_project("plain")
@@ -250,6 +253,7 @@ def _bomb() -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.slow
 @both_databases
 def test_a_deleted_students_games_go_with_them(store_database: str, tmp_path: Path) -> None:
     school = make_class(tmp_path)

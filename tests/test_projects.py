@@ -70,6 +70,7 @@ def test_deleting_a_project_deletes_its_samples(store: Store, rng: np.random.Gen
 BAD_NAMES = ["a/b", "a\\b", "..", "", "   ", "x" * 65, "unknown", "Unknown", "tab\there"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bad", BAD_NAMES)
 def test_bad_names_are_refused_and_change_nothing(store: Store, bad: str) -> None:
     before = snapshot(store)

@@ -29,6 +29,7 @@ def test_parts_cover_every_joint_once() -> None:
     assert joints == list(range(21))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("attention", "maps"), [("none", 0), ("holistic", 1), ("part", 6), ("both", 7)])
 def test_heatmaps_and_attention_shapes(attention: str, maps: int) -> None:
     model = HandResDeconv(ResDeconvConfig(**{**SMALL.__dict__, "attention": attention})).eval()
@@ -55,6 +56,7 @@ def test_part_attention_changes_only_its_own_joints() -> None:
     assert sorted(np.flatnonzero(moved.numpy()).tolist()) == [2, 3, 4]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("head", ["deconv", "upsample"])
 def test_fused_copy_gives_the_same_heatmaps_with_no_batch_norm_left(head: str) -> None:
     model = HandResDeconv(ResDeconvConfig(**{**SMALL.__dict__, "head": head}))
@@ -97,6 +99,7 @@ def test_trains_with_the_cpm_losses() -> None:
     ] == []  # (zero-initialised residual branches get zero gradients at first)
 
 
+@pytest.mark.slow
 def test_checkpoint_round_trip_and_estimator(tmp_path: Path) -> None:
     model = HandResDeconv(SMALL)
     _move_statistics(model)
@@ -117,6 +120,7 @@ def test_checkpoint_round_trip_and_estimator(tmp_path: Path) -> None:
     assert np.allclose(result.attention, attention[0].numpy(), atol=1e-4)
 
 
+@pytest.mark.slow
 def test_a_cpm_checkpoint_still_loads_as_a_cpm(tmp_path: Path) -> None:
     checkpoint.save(HandCPM(checkpoint.read_config(checkpoint.DEFAULT_DIR)), tmp_path)
     assert isinstance(checkpoint.load(tmp_path), HandCPM)

@@ -12,6 +12,7 @@ import pytest
 SCRATCH = Path(__file__).resolve().parents[1] / "scratch"
 
 
+@pytest.mark.slow
 def test_the_scratch_blocks_unit_tests_pass() -> None:
     node = shutil.which("node")
     if node is None:

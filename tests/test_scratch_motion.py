@@ -41,6 +41,7 @@ def _frames(clip: Clip) -> list[dict]:
             for t, p, shown in zip(clip.timestamps, clip.points, clip.present, strict=True)]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("skeleton", "reshape"), [(HAND_21, None), (BODY_33, _body), (FINGERTIP, _fingertip)],
                          ids=["hand", "body", "fingertip"])  # fmt: skip
 def test_the_tab_cuts_a_clip_as_the_app_does(skeleton, reshape) -> None:  # noqa: ANN001
@@ -84,6 +85,7 @@ def trained():  # noqa: ANN201 - a motion model of real hand shapes swiping, cir
     return train_motion(clips, MotionTrainConfig(seed=0, epochs=40, copies=6)).model
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fps", [30.0, 8.0, 5.0], ids=["30-fps", "slow-tab-8-fps", "slow-tab-5-fps"])
 def test_a_stream_fires_the_same_motions_in_the_tab_as_on_live(trained, fps: float, tmp_path: Path) -> None:  # noqa: ANN001
     if not ORT_NODE.is_file():

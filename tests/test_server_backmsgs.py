@@ -134,6 +134,7 @@ def test_a_fast_person_on_live_and_a_class_behind_one_address_are_never_held_bac
     assert _live_minute(30, Buckets.of(ADDRESS_ALL, ADDRESS_PAGES), bursts=False) == 0  # a class behind one address
 
 
+@pytest.mark.slow
 def test_a_fast_clickers_last_click_is_passed_on_once_the_bucket_allows(monkeypatch: pytest.MonkeyPatch) -> None:
     """Ten clicks a second for five seconds beside Live's fragments dropped the last of 50 clicks: the page stayed
     drawn as before it until the next click. The latest whole-page rerun a rate dropped is held (one a socket) and

@@ -60,6 +60,7 @@ def streamlit_kwargs(monkeypatch) -> Iterator[None]:
     yield
 
 
+@pytest.mark.slow
 def test_forwarded_addresses_from_loopback_are_not_trusted_unless_named(streamlit_kwargs, monkeypatch) -> None:
     with _served(starlette_server._get_uvicorn_config_kwargs()) as port:  # Streamlit's as it comes: uvicorn's default
         assert _seen_as(port, "10.1.2.3") == "10.1.2.3"  # any script on the machine picks its own address (before)

@@ -75,6 +75,7 @@ def test_a_picture_shown_again_starts_its_grace_anew_and_downloads_keep_streamli
     assert not _served(storage, first)
 
 
+@pytest.mark.slow
 def test_tabs_redrawing_and_sweeping_at_once_always_find_the_picture_they_show(
         clock: list[float], monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """Eight sessions' fragments each redraw a picture in place and end their run (the sweep) 200 times at once, as

@@ -140,6 +140,7 @@ def test_the_door_is_shared_by_addresses_and_a_tab_past_its_grace_yields_to_a_ne
     assert yielder([], "10.0.0.1", now=0.0) is None
 
 
+@pytest.mark.slow
 def test_a_fresh_tab_runs_before_the_flooding_tabs_of_older_addresses(
     class_server: Who, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -93,6 +93,7 @@ def queue(pg_url: str) -> Iterator[Any]:
     runner.close()
 
 
+@pytest.mark.slow
 def test_postgresql_the_queue_its_workers_and_each_job_they_run(queue: Any, pg_url: str,  # noqa: ANN401
                                                                 tmp_path: Path) -> None:  # fmt: skip
     from core.jobs.queue_db import connect

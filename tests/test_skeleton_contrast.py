@@ -73,12 +73,14 @@ def test_the_fixture_has_every_person() -> None:
     assert all(np.asarray(p).shape == (21, 2) for p in names.values())
 
 
+@pytest.mark.slow
 def test_the_contrast_theme_s_skeleton_stands_out_at_95_percent_of_its_pixels() -> None:
     share = standing_out(WEBCAM_CONTRAST_STYLE, frames())
     print(f"contrast theme: {share:.1%} of the skeleton's pixels at {WANTED}:1 or more")
     assert share >= 0.95, f"{share:.1%}"
 
 
+@pytest.mark.slow
 def test_the_default_skeleton_stands_out_and_without_its_outline_did_not() -> None:
     shots = frames()
     share = standing_out(WEBCAM_STYLE, shots)

@@ -95,6 +95,7 @@ def star() -> Iterator[Skeleton]:
         yield skeleton
 
 
+@pytest.mark.slow
 def test_a_made_up_skeleton_goes_through_features_training_store_and_drawing(star: Skeleton, data_dir: Path) -> None:
     rng = np.random.default_rng(0)
     store = Store(data_dir)

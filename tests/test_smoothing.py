@@ -199,6 +199,7 @@ class _NoisyTracker:
         return [self.raw[-1]]
 
 
+@pytest.mark.slow
 def test_webcam_stream_steadies_keypoints_and_the_switch_keeps_the_tracker() -> None:
     import time
 

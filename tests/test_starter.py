@@ -31,6 +31,7 @@ def model():
     return load_starter_model()
 
 
+@pytest.mark.slow
 def test_starter_model_has_the_eight_classes_and_is_small(model) -> None:
     from core.starter import WEIGHTS_DIR
 
@@ -182,6 +183,7 @@ def test_held_out_folds_keep_a_person_together() -> None:
     assert set(crops) == set(range(HAGRID_FOLDS))
 
 
+@pytest.mark.slow
 def test_rates_and_threshold_choice() -> None:
     from core.starter.holdout import Scores, choose_threshold
 
@@ -201,6 +203,7 @@ def test_rates_and_threshold_choice() -> None:
     assert choose_threshold(scores, max_false_accept=1.0, lowest=0.3) == pytest.approx(0.3)
 
 
+@pytest.mark.slow
 def test_chosen_threshold_is_the_lowest_grid_step_meeting_the_target_in_every_folder() -> None:
     from core.starter.holdout import THRESHOLDS, Scores, choose_threshold
 

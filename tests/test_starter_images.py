@@ -101,6 +101,7 @@ def test_labels_are_relative_to_the_csv_and_unknown_is_allowed(tmp_path: Path) -
         read_labels(tmp_path / "none.csv")
 
 
+@pytest.mark.slow
 def test_starter_photos_never_include_the_test_people() -> None:
     if not HANDS.is_dir():
         pytest.skip(f"real hand data not found at {HANDS} (expected ../shared/data beside the checkout)")

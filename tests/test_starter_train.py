@@ -193,6 +193,7 @@ def test_a_project_without_starter_gestures_trains_on_its_own_samples(
     assert load_project_model(Store(data), "signs").metadata["starter_data"] is False  # the gate: train_with_starter
 
 
+@pytest.mark.slow
 def test_starter_rows_join_only_the_classes_a_project_has(tmp_path: Path) -> None:
     from core.data.project import load_project_model, train_project
 

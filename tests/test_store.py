@@ -51,6 +51,7 @@ def test_sample_round_trip_is_bit_exact(store: Store, rng: np.random.Generator) 
     assert_same_hand(hands[1], samples[1].hand)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "broken",
     [

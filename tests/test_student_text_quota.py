@@ -81,6 +81,7 @@ def test_a_project_files_over_long_text_is_refused_before_storing(tmp_path: Path
     assert "ana-long" not in school.store(school.ana).list_projects()
 
 
+@pytest.mark.slow
 def test_a_project_file_is_counted_by_what_it_holds_unpacked_before_it_is_read(tmp_path: Path, monkeypatch) -> None:
     school = make_class(tmp_path)
     set_limits(school.store(None), school.ana.class_id, megabytes=2)

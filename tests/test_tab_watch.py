@@ -19,6 +19,7 @@ class _Context:
         self.state = SimpleNamespace(playing=playing, signalling=signalling)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("playing", "signalling", "closed"),
     [(True, False, True), (False, True, True), (False, False, False)],  # streaming, connecting, stopped
@@ -39,6 +40,7 @@ def test_a_session_is_closed_after_the_grace_only_when_its_webcam_streamed(
     assert asked == (["s1"] if closed else [])
 
 
+@pytest.mark.slow
 def test_a_widget_gone_from_the_session_streams_nothing() -> None:
     context = _Context(True, False)
     watch = tab_watch.Watch("s1", context)

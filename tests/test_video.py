@@ -167,6 +167,7 @@ def cut_in_half(source: Path, target: Path) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_a_video_cut_in_the_middle_gives_its_frames_and_says_it_was_cut(tmp_path: Path) -> None:
     video = shared_path("video", "asl_hand.25fps.mp4")  # 325 frames
     half = cut_in_half(faststart_copy(video, tmp_path / "whole.mp4"), tmp_path / "half.mp4")
@@ -191,6 +192,7 @@ def test_a_video_longer_than_the_limit_is_refused_from_its_header(tmp_path: Path
         next(iter_frames(path))
 
 
+@pytest.mark.slow
 def test_a_gif_cut_anywhere_gives_its_whole_frames_with_a_note_or_a_clear_error(tmp_path: Path) -> None:
     """Before: Pillow's IndexError (and struct.error) from a GIF cut between frames escaped as a traceback."""
     real = [cv2.resize(f, (62, 108)) for _, f in iter_frames(shared_path("video", "asl_hand.25fps.mp4"), max_frames=6)]
@@ -213,6 +215,7 @@ def test_a_gif_cut_anywhere_gives_its_whole_frames_with_a_note_or_a_clear_error(
     assert outcomes == {"error", "note"}
 
 
+@pytest.mark.slow
 def test_a_raw_h264_stream_without_a_frame_count_stops_at_the_time_limit(tmp_path: Path, monkeypatch) -> None:
     """Issue 34: a raw H.264 stream (no container, no count) read on for 400 s; it now has the time limit
     of a counted video at its frame rate (here cut to 2 s so that a 6 s stream shows it)."""
