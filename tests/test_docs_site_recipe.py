@@ -27,6 +27,7 @@ import pytest
 from conftest import fake_camera_or_skip
 from pgcluster import PgCluster, server_bin
 from scaled_site import MAIN, NGINX, _indented, missing, site_config
+from test_browser_class import _wait_for_cookie
 
 from bench.common.browser import CHROMIUM, chromium_args, free_port, wait_app_ready
 from bench.common.fake_camera import DEFAULT_VIDEO
@@ -204,6 +205,9 @@ def _student_trains(browser, site: str, code: str, password: str) -> None:  # no
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Signed in: Zoë").wait_for(timeout=WAIT_MS)
+    # the address below is a new page load, signed in by the cookie only: a frame POSTs it just after the signed-in
+    # page shows (the two servers' sign-in failed 3 of 3 times where the page was asked for before that)
+    _wait_for_cookie(page)
     page.goto(f"{site}/record")
     wait_app_ready(page, WAIT_MS)
     page.wait_for_selector(CAMERA_IFRAME, timeout=WAIT_MS)

@@ -1,14 +1,17 @@
-"""ui/server/warm.py: the engine's slow imports are made in a thread as the server starts, and a failure leaves
-the page that needs the module to say why."""
+"""ui/server/warm.py: the engine's slow imports are made in a thread as the server starts, before anyone visits, and
+a failure leaves the page that needs the module to say why."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
+import time
+from pathlib import Path
 
 import pytest
 
+from bench.common.browser import AppServer
 from ui.server import warm
 
 
@@ -34,3 +37,16 @@ def test_a_module_that_cannot_be_imported_is_left_to_its_page(monkeypatch) -> No
     assert warm.import_heavy_modules() is False
     monkeypatch.setattr(warm, "HEAVY_MODULES", ("json",))
     assert warm.import_heavy_modules() is True
+
+
+@pytest.mark.slow
+def test_the_launcher_imports_torch_before_any_page_is_asked_for(tmp_path: Path) -> None:
+    app = AppServer(tmp_path / "data").start()
+    try:
+        maps = Path(f"/proc/{app.process.pid}/maps")
+        deadline = time.monotonic() + 90
+        while "libtorch_cpu" not in maps.read_text():  # torch's library, mapped into the server by the import
+            assert time.monotonic() < deadline, "torch was not imported by the server within 90 s of its start"
+            time.sleep(0.5)
+    finally:
+        app.stop()

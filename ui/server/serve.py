@@ -58,6 +58,9 @@ def main(options: Sequence[str] | None = None) -> int:
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
+    from ui.server.warm import warm_in_background
+
+    warm_in_background()  # torch and the rest import beside Streamlit's start, not in a first visitor's page
     from streamlit.web import cli as streamlit_cli
 
     from ui.server.assets import compress_assets_once

@@ -1,16 +1,14 @@
-"""The server's slow first steps, made in a thread once a page is out (``ui.common.state.warm_up``): the imports of
-torch (the gesture models), the ONNX exporter, onnxruntime's keypoint models and pandas, and the table of look-alike
-characters that every name a user types is checked against. Each held up a fresh server's first Make page
+"""The server's slow first steps, made in a thread as the server starts (``ui.server.serve``) and again, for a server
+started without that launcher, once a page is out (``ui.common.state.warm_up``; already made, they cost nothing): the
+imports of torch (the gesture models), the ONNX exporter, onnxruntime's keypoint models and pandas, and the table of
+look-alike characters that every name a user types is checked against. Each held up a fresh server's first Make page
 (``bench/speed/scratch.py``, cold: torch about 2 s, pandas 0.4 s, the table 0.4 s).
-
-Started as the server starts instead (from ``ui.server.serve``), the editor's frame opened 2 s sooner on a fresh
-server, but a student's sign-in on two servers behind a proxy (``tests/test_docs_site_recipe.py``) then failed, for
-a reason not yet found: it is not started there.
 """
 
 from __future__ import annotations
 
 import importlib
+import threading
 
 # the keypoint runtime's own modules (onnxruntime's), not mediapipe's: importing a runtime the server does not use
 # cost 25 MB and, under tests, a thread importing while another iterated sys.modules
@@ -42,3 +40,10 @@ def import_heavy_modules() -> bool:
     except Exception:
         done = False
     return done
+
+
+def warm_in_background() -> threading.Thread:
+    """``import_heavy_modules`` in a daemon thread, started now."""
+    thread = threading.Thread(target=import_heavy_modules, name="handteach-warm-at-start", daemon=True)
+    thread.start()
+    return thread
