@@ -119,7 +119,8 @@ def follow_score(
 ) -> dict[str, float | int | None]:
     """How the sprite's x followed the fingertip: r against the clip's fingertip x (``truth``: stage x for each clip
     frame, None where no hand) on the frame the page showed ``lag_s`` before, over the readings whose frame has a
-    hand; r of the blocks' own hand x against the same truth says how much of it is the hand finding, not the game."""
+    hand; r of the blocks' own hand x against the same truth says how much of it is the hand finding, not the game, and
+    ``blocks_saw_no_hand`` counts the readings where the blocks said no hand though the frame shows one."""
     readings = [r for r in readings if r.frame >= 0]
     times = [r.t for r in readings]
     pairs = []
@@ -132,7 +133,7 @@ def follow_score(
     seen = [(p[2], p[1]) for p in pairs if p[2] is not None]
     blocks = correlation([s[0] for s in seen], [s[1] for s in seen])
     return {"readings": len(pairs), "r_sprite": None if sprite is None else round(sprite, 3),
-            "r_blocks": None if blocks is None else round(blocks, 3)}  # fmt: skip
+            "r_blocks": None if blocks is None else round(blocks, 3), "blocks_saw_no_hand": len(pairs) - len(seen)}  # fmt: skip
 
 
 def best_lag(

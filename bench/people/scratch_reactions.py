@@ -152,7 +152,7 @@ def print_row(row: dict[str, Any]) -> None:
           f"{list(row['false_at']) or ''}; {row['frames_read']} frames read ({row['frames_read_per_s']}/s, "
           f"{row['unreadable_frames']} unreadable)")  # fmt: skip
     print(f"{'':<16}rocket: r {row['rocket_r_sprite']} (sprite x vs fingertip x, {row['rocket_readings']} frames with a "
-          f"hand), blocks' hand x r {row['rocket_r_blocks']}; best r {row['rocket_best_lag'][1]} at {row['rocket_best_lag'][0]} s lag")  # fmt: skip
+          f"hand, {row['rocket_blocks_saw_no_hand']} of them no hand to the blocks), blocks' hand x r {row['rocket_r_blocks']}; best r {row['rocket_best_lag'][1]} at {row['rocket_best_lag'][0]} s lag")  # fmt: skip
 
 
 if __name__ == "__main__":

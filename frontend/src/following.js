@@ -66,18 +66,24 @@ export class HandChooser {
   }
 }
 
-// The tracker of `follow` hands that turns to the hand being shown. `track(frame)` and `scout(frame)` return the
-// hands (storeHand objects) of a video-mode and an image-mode landmarker; `masked(frame, box)` returns the frame
-// with the pixel box painted over. Frames are whatever those functions take (a video element, a canvas).
+// The tracker of `follow` hands that turns to the hand being shown. `track(frame, again)` and `scout(frame)` return
+// the hands (storeHand objects) of a video-mode and an image-mode landmarker (`again`: the same frame a second
+// time); `masked(frame, box)` returns the frame with the pixel box painted over. Frames are whatever those functions
+// take (a video element, a canvas).
 export class Following {
   constructor(track, scout, masked, config = FOLLOW) {
     Object.assign(this, { track, scout, masked, config, chooser: new HandChooser(config) });
-    Object.assign(this, { looks: 0, switches: 0, sinceLook: 0, dropped: null, maskLeft: 0 });
+    Object.assign(this, { looks: 0, switches: 0, sinceLook: 0, dropped: null, maskLeft: 0, before: 0 });
   }
 
   process(frame, follow, width, height) {
     if (this.dropped) return this.processMasked(frame, follow, width, height);
-    const hands = this.track(frame);
+    let hands = this.track(frame);
+    // A hand followed on the frame before and lost on this one (it jumped: a cut in a video, a fast move): the
+    // tracker looks with its palm detector only on a frame after one with fewer hands, so the hand would be missing
+    // for this frame; asked again on the same frame, it looks now. A hand that left costs one palm detection.
+    if (hands.length < Math.min(follow, this.before)) hands = this.track(frame, true);
+    this.before = hands.length;
     this.sinceLook += 1;
     const every = this.chooser.better ? this.config.lookAgain : this.config.lookEvery;
     // fewer hands than followed: the palm detector already looks on every frame
@@ -98,6 +104,7 @@ export class Following {
     const hands = this.track(this.masked(frame, handBox(dropped, width, height, this.config.maskMargin)));
     this.maskLeft -= 1;
     const movedOn = hands.length >= follow && !hands.some((h) => sameHand(h, dropped, width, height));
+    this.before = hands.length;
     if (movedOn || this.maskLeft === 0) Object.assign(this, { dropped: null, sinceLook: 0 });
     return hands;
   }

@@ -15,7 +15,8 @@ export class HandEngine {
     Object.assign(this, { HandLandmarker, canvases, blank, where, fileset: null, tracker: null, scout: null });
     Object.assign(this, { numHands: 0, lastStamp: -Infinity, now: 0, files: new Map() });
     this.following = new Following(
-      (frame) => storeHands(this.tracker.detectForVideo(frame, this.now)),
+      // the same frame again goes a millisecond later: VIDEO mode refuses a timestamp it has had
+      (frame, again) => storeHands(this.tracker.detectForVideo(frame, again ? (this.now = this.stamp(this.now)) : this.now)),
       (frame) => (this.scout ? storeHands(this.scout.detect(frame)) : []),
       masked,
     );

@@ -63,3 +63,27 @@ test("fewer hands than followed: no look (the palm detector already runs on ever
   for (let i = 0; i < 30; i += 1) assert.deepEqual(follow.process("frame", 1, W, H), []);
   assert.equal(looks, 0);
 });
+
+test("a followed hand lost on a frame (it jumped) is asked for again on the same frame, once", () => {
+  const asked = [];
+  let showing = raised;
+  const follow = new Following(
+    (frame, again) => {
+      asked.push(again ? "again" : "first");
+      // MediaPipe's video mode: a hand far from where it was is lost on the first pass, found by the palm detector on
+      // the next one; no hand shown, none found
+      if (!showing) return [];
+      return again || frame !== "cut" ? [showing] : [];
+    },
+    () => [],
+    () => "masked",
+  );
+  assert.deepEqual(follow.process("frame", 1, W, H), [raised]);
+  showing = hand(0.2, 0.5, 0.3);
+  assert.deepEqual(follow.process("cut", 1, W, H), [showing]); // found on the same frame
+  assert.deepEqual(asked, ["first", "first", "again"]);
+  showing = null; // the hand left: one second pass, then none while nothing is followed
+  asked.length = 0;
+  for (let i = 0; i < 5; i += 1) assert.deepEqual(follow.process("frame", 1, W, H), []);
+  assert.deepEqual(asked, ["first", "again", "first", "first", "first", "first"]);
+});
