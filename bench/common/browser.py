@@ -120,6 +120,17 @@ class AppServer:
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def settle(self, window_s: float = 0.5, busy_share: float = 0.05, most_s: float = 60.0) -> float:
+        """Wait until the server has done its start (its warm-up's imports: ``ui/server/warm.py``), as a server a class
+        visits has: until it used under ``busy_share`` of a core over ``window_s``. The seconds waited."""
+        started = time.monotonic()
+        while time.monotonic() - started < most_s:
+            before = self.cpu_seconds()
+            time.sleep(window_s)
+            if self.cpu_seconds() - before < busy_share * window_s:
+                break
+        return time.monotonic() - started
+
     def rss_mb(self) -> float:
         """Resident memory of the server process in MiB (from /proc)."""
         assert self.process is not None
