@@ -1,6 +1,6 @@
 """The Make page's Scratch editor in one tab: how soon it is ready, and how fast the blocks and the stage run.
 
-    .venv/bin/python bench/speed/scratch.py [--seconds 20] [--throttle 4] [--video FILE] [--example thumbs] [--profile 6] [--compare] [--body]
+    .venv/bin/python bench/speed/scratch.py [--seconds 20] [--throttle 4] [--video FILE] [--example thumbs] [--profile 6] [--compare] [--body] [--fresh-server]
 
 The app serves, as ``make run`` does with the browser path on, an untrained hand project (the starter model); headless
 Chromium's fake camera plays p01's ✋ then 👍 (``bench.common.gesture_video``; ``--video``: another y4m). Measured:
