@@ -11,6 +11,9 @@ from core.cpm.config import CPMConfig
 from core.cpm.model import HandCPM, fused_for_inference
 from core.cpm.runtime import BeliefRuntime
 
+# every test here took 0.3 s or more: all wait for the full suite (the quick tier is a minute)
+pytestmark = pytest.mark.slow
+
 
 def _dense_model() -> HandCPM:
     model = HandCPM(CPMConfig(input_size=64, block="dense", feature_channels=32, stage_channels=16))
@@ -18,7 +21,6 @@ def _dense_model() -> HandCPM:
     return model
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("which", ["shipped", "dense"])
 def test_the_runtime_gives_the_networks_beliefs_for_every_stage_and_batch(which: str) -> None:
     model = (checkpoint.load(checkpoint.DEFAULT_DIR) if which == "shipped" else _dense_model()).eval()

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
+# every test here took 0.3 s or more: all wait for the full suite (the quick tier is a minute)
+pytestmark = pytest.mark.slow
+
 FRONTEND = Path(__file__).resolve().parents[1] / "frontend"
 
 
-@pytest.mark.slow
 def test_the_frontend_unit_tests_pass() -> None:
     node = shutil.which("node")
     if node is None:

@@ -36,6 +36,9 @@ from core.jobs.job import (
 from core.jobs.local import LocalRunner
 from core.jobs.queue import QueueRunner
 
+# every test here took 0.3 s or more: all wait for the full suite (the quick tier is a minute)
+pytestmark = pytest.mark.slow
+
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 _owners = itertools.count()
@@ -119,7 +122,6 @@ def steps(who: str, n: int, step_s: float = 0.05, key: str = "", kind: str = TRA
     return JobRequest(kind, who, jobfns.steps, {"n": n, "step_s": step_s, "mark": mark}, key=key)
 
 
-@pytest.mark.slow
 def test_a_job_reports_progress_then_its_result(runner: Any) -> None:  # noqa: ANN401
     ann = owner("ann")
     job = runner.submit(steps(ann, 5, 0.1))
@@ -130,7 +132,6 @@ def test_a_job_reports_progress_then_its_result(runner: Any) -> None:  # noqa: A
     assert status.result["pid"] != os.getpid()  # it ran in a worker process
 
 
-@pytest.mark.slow
 def test_stop_ends_a_running_job_within_a_second(runner: Any) -> None:  # noqa: ANN401
     ann = owner("ann")
     job = runner.submit(steps(ann, 600, 0.05))
@@ -144,7 +145,6 @@ def test_stop_ends_a_running_job_within_a_second(runner: Any) -> None:  # noqa: 
     assert ended(runner, runner.submit(steps(ann, 2, key="again"))).state is JobState.DONE  # her next one runs
 
 
-@pytest.mark.slow
 def test_one_running_job_per_owner(runner: Any, tmp_path: Path) -> None:  # noqa: ANN401
     ann, bob, marks = owner("ann"), owner("bob"), tmp_path / "marks"
     first = runner.submit(steps(ann, 600, key="1", mark=f"{marks}:ann-1"))  # 30 s unless stopped
@@ -160,7 +160,6 @@ def test_one_running_job_per_owner(runner: Any, tmp_path: Path) -> None:  # noqa
     assert list(started) == ["ann-1", "bob-1", "ann-2"]
 
 
-@pytest.mark.slow
 def test_a_second_waiting_job_of_a_kind_is_refused(runner: Any) -> None:  # noqa: ANN401
     ann = owner("ann")
     running = runner.submit(steps(ann, 200, key="1"))
@@ -176,7 +175,6 @@ def test_a_second_waiting_job_of_a_kind_is_refused(runner: Any) -> None:  # noqa
         assert ended(runner, job).state is JobState.CANCELLED
 
 
-@pytest.mark.slow
 def test_a_killed_worker_fails_only_its_own_job(runner: Any, tmp_path: Path) -> None:  # noqa: ANN401
     ann, bob, there = owner("ann"), owner("bob"), tmp_path / "pid"
     doomed = runner.submit(JobRequest(TRAIN, ann, jobfns.paused_file, {"there": str(there), "result": "csv"}))
@@ -191,7 +189,6 @@ def test_a_killed_worker_fails_only_its_own_job(runner: Any, tmp_path: Path) -> 
     assert after.state is JobState.DONE and after.result["pid"] != pid  # a new worker took over
 
 
-@pytest.mark.slow
 def test_one_owners_flood_does_not_go_before_anothers_training(runner: Any, tmp_path: Path) -> None:  # noqa: ANN401
     """A student's script sends job after job of every kind; a classmate's one training starts before all of the
     script's waiting jobs, in both runners (round robin between owners)."""

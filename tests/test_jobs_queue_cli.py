@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# every test here took 0.3 s or more: all wait for the full suite (the quick tier is a minute)
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -27,13 +30,11 @@ def one_line(done: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
-@pytest.mark.slow
 def test_without_a_database_url_it_says_what_to_set(tmp_path: Path) -> None:
     line = one_line(worker([], None, tmp_path))
     assert line == "error: the job queue lives on PostgreSQL: set HANDTEACH_DATABASE_URL=postgresql://... first"
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("where", ["after", "before"])
 def test_a_data_folder_that_is_a_file_is_said(tmp_path: Path, where: str) -> None:
     afile = tmp_path / "notes.txt"
@@ -44,7 +45,6 @@ def test_a_data_folder_that_is_a_file_is_said(tmp_path: Path, where: str) -> Non
     assert line == f"error: {afile}: not a folder (--data names the data directory)"
 
 
-@pytest.mark.slow
 def test_an_unreachable_database_is_one_line_without_its_password(tmp_path: Path) -> None:
     line = one_line(worker(["--data", str(tmp_path)], "postgresql://teacher:s3cret@127.0.0.1:1/school", tmp_path))
     assert line.startswith("error: cannot reach the job queue's database postgresql://teacher@127.0.0.1:1/school: ")

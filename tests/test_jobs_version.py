@@ -13,6 +13,9 @@ from test_jobs_contract import other_checkout
 
 from core.jobs.version import WIRE_VERSION, code_digest
 
+# every test here took 0.3 s or more: all wait for the full suite (the quick tier is a minute)
+pytestmark = pytest.mark.slow
+
 EDIT_AFTER_START = """
 import core.jobs.local  # what an app server imports as it starts (its heartbeat reports the pool's load)
 from pathlib import Path
@@ -23,7 +26,6 @@ print(jobs_version())
 """
 
 
-@pytest.mark.slow
 def test_the_version_is_the_code_a_process_started_with(tmp_path: Path) -> None:
     checkout = other_checkout(tmp_path / "site")
     started_with = code_digest(checkout / "core")

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PROBE = "probe: ; @if $(call torch_cpu_answers," + sys.executable + "); then echo answers; else echo silent; fi"
 
 pytestmark = [
+    pytest.mark.slow,  # every test here took 0.3 s or more: all wait for the full suite
     pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed"),
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the CPU index is looked at on Linux only"),
 ]
@@ -53,7 +54,6 @@ def index_server(status: int) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.mark.slow
 def test_an_index_that_answers_is_taken_and_one_that_refuses_is_not() -> None:
     with index_server(200) as index:
         assert probe(index)[0] == "answers"
@@ -66,7 +66,6 @@ def test_an_index_that_answers_is_taken_and_one_that_refuses_is_not() -> None:
     assert said == "silent" and seconds < 5, seconds
 
 
-@pytest.mark.slow
 def test_an_index_that_never_answers_costs_seconds_not_a_hang() -> None:
     # a socket that takes the connection (the kernel's backlog) and never says a word, as a firewalled proxy does
     with socket.socket() as mute:

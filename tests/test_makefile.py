@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
+# every test here took 0.3 s or more: all wait for the full suite (the quick tier is a minute)
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("target", ["run", "test"])
 def test_a_first_run_says_what_it_installs_before_installing(target: str, tmp_path: Path) -> None:
     if shutil.which("make") is None:
@@ -28,7 +30,6 @@ def test_a_first_run_says_what_it_installs_before_installing(target: str, tmp_pa
     assert any("Building the browser path" in line or "Node.js not found" in line for line in lines), lines
 
 
-@pytest.mark.slow
 def test_make_installs_a_handteach_command_that_runs_this_checkout_from_any_folder(tmp_path: Path) -> None:
     """``make run``/``make test`` put ``handteach`` in .venv/bin (docs/class.md gives it): the same command line
     as ``python -m core``, on this checkout's data, wherever it is typed."""

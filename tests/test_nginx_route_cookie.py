@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 from scaled_site import MAIN, NGINX, _indented, _replace_once, _tls, missing, self_signed, site_config
 
+# every test here took 0.3 s or more: all wait for the full suite (the quick tier is a minute)
+pytestmark = pytest.mark.slow
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -47,7 +50,6 @@ def _route_cookie(prefix: Path, config: str, port: int, https: bool) -> str:
         process.wait(10)
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(missing() is not None, reason=f"needs {missing()}")
 def test_the_route_cookie_is_secure_over_https_only(tmp_path: Path) -> None:
     cert, key = self_signed(tmp_path)

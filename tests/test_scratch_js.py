@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
+# every test here took 0.3 s or more: all wait for the full suite (the quick tier is a minute)
+pytestmark = pytest.mark.slow
+
 SCRATCH = Path(__file__).resolve().parents[1] / "scratch"
 
 
-@pytest.mark.slow
 def test_the_scratch_blocks_unit_tests_pass() -> None:
     node = shutil.which("node")
     if node is None:
