@@ -3,6 +3,7 @@ a failure leaves the page that needs the module to say why."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import textwrap
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.common.browser import AppServer
+from bench.server.raw_tab import RawTab
 from ui.server import warm
 
 
@@ -50,3 +52,30 @@ def test_the_launcher_imports_torch_before_any_page_is_asked_for(tmp_path: Path)
             time.sleep(0.5)
     finally:
         app.stop()
+
+
+@pytest.mark.slow
+def test_pages_asked_for_at_once_while_the_warm_up_imports_all_run(tmp_path: Path) -> None:
+    """Ten tabs at once on every page, the moment the server answers: their runs import the modules the warm-up's
+    thread is importing, and none may see one half made."""
+    app = AppServer(tmp_path / "data").start()
+    try:
+        maps = Path(f"/proc/{app.process.pid}/maps")
+        # the warm-up still under way as the tabs ask: pandas, near the end of its list, not loaded yet (torch's
+        # library is mapped by the time the server answers, its import going on after)
+        assert "pandas/_libs" not in maps.read_text()
+
+        async def tab(page: str) -> RawTab:
+            opened = await RawTab(app.url).open()
+            await opened.page(timeout=180, name=page)
+            await opened.close()
+            return opened
+
+        async def all_at_once() -> list[RawTab]:
+            return await asyncio.gather(*(tab(page) for page in ["", "record", "train", "live", "make"] * 2))
+
+        tabs = asyncio.run(all_at_once())
+    finally:
+        app.stop()
+    assert all(t.finished >= 1 for t in tabs), [t.finished for t in tabs]
+    assert not [t.texts for t in tabs if t.texts], [t.texts for t in tabs if t.texts]
